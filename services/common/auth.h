@@ -1,0 +1,72 @@
+// Who is calling: bearer tokens, stored only as hashes, mapped to an organisation and roles.
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "infrashare/auth/v1/auth.pb.h"
+#include "services/common/config.h"
+#include "services/common/redis.h"
+
+namespace grpc {
+class ServerContext;
+}
+
+namespace infrashare {
+
+using auth::v1::Role;
+
+// The organisation id of the bootstrap admin and of platform-level tokens.
+inline constexpr absl::string_view kPlatformOrganization = "platform";
+
+struct Caller {
+  std::string token_id;
+  std::string organization_id;
+  std::vector<Role> roles;
+  std::vector<std::string> network_ids;
+
+  bool Has(Role role) const;
+  bool IsPlatformAdmin() const { return Has(auth::v1::ROLE_PLATFORM_ADMIN); }
+  // May change data of `organization_id`: a platform admin, or an admin or member of it.
+  bool CanWriteFor(absl::string_view organization_id) const;
+  bool IsAdminOf(absl::string_view organization_id) const;
+  bool Coordinates(absl::string_view network_id) const;
+};
+
+class TokenStore {
+ public:
+  TokenStore(RedisPool* redis, AuthConfig config);
+
+  // Resolves `authorization: Bearer <token>`; UNAUTHENTICATED when missing, unknown or expired.
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContext& context);
+  absl::StatusOr<Caller> Resolve(absl::string_view token);
+
+  absl::StatusOr<auth::v1::CreateTokenResponse> Create(const Caller& caller,
+                                                       const auth::v1::CreateTokenRequest& request);
+  absl::StatusOr<auth::v1::ListTokensResponse> List(const Caller& caller,
+                                                    const auth::v1::ListTokensRequest& request);
+  absl::Status Revoke(const Caller& caller, const auth::v1::RevokeTokenRequest& request);
+
+ private:
+  std::string Key(absl::string_view suffix) const;
+  absl::StatusOr<auth::v1::TokenInfo> InfoById(absl::string_view id);
+
+  RedisPool* redis_;
+  AuthConfig config_;
+  std::string bootstrap_hash_;
+  struct Cached {
+    Caller caller;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, Cached> cache_;
+};
+
+}  // namespace infrashare

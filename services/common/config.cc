@@ -1,0 +1,230 @@
+#include "services/common/config.h"
+
+#include "absl/strings/string_view.h"
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <functional>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+
+namespace infrashare {
+namespace {
+
+// One configuration key: how to set it from text and how to check the result.
+struct Key {
+  std::string path;
+  std::function<bool(const std::string&)> set_scalar;          // false = bad value
+  std::function<bool(const std::vector<std::string>&)> set_list;  // lists only
+  std::function<std::string()> check;                             // "" = fine, else why not
+};
+
+Key IntKey(std::string path, int* target, int min, int max) {
+  return Key{path,
+             [target](const std::string& text) { return absl::SimpleAtoi(text, target); },
+             nullptr,
+             [target, min, max]() -> std::string {
+               if (*target < min || *target > max)
+                 return absl::StrCat("must be between ", min, " and ", max);
+               return "";
+             }};
+}
+
+Key StringKey(std::string path, std::string* target,
+              std::function<std::string(const std::string&)> check = nullptr) {
+  return Key{path,
+             [target](const std::string& text) {
+               *target = text;
+               return true;
+             },
+             nullptr,
+             [target, check]() { return check ? check(*target) : std::string(); }};
+}
+
+Key OneOfKey(std::string path, std::string* target, std::set<std::string> allowed) {
+  return StringKey(path, target, [allowed](const std::string& v) -> std::string {
+    if (allowed.count(v)) return "";
+    std::string list;
+    for (const auto& a : allowed) absl::StrAppend(&list, list.empty() ? "" : ", ", a);
+    return absl::StrCat("must be one of ", list);
+  });
+}
+
+Key ListKey(std::string path, std::vector<std::string>* target) {
+  return Key{path,
+             [target](const std::string& text) {
+               target->clear();
+               for (auto part : absl::StrSplit(text, ',', absl::SkipWhitespace()))
+                 target->push_back(std::string(absl::StripAsciiWhitespace(part)));
+               return true;
+             },
+             [target](const std::vector<std::string>& items) {
+               *target = items;
+               return true;
+             },
+             nullptr};
+}
+
+std::string CheckListen(const std::string& v) {
+  auto colon = v.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(v.substr(colon + 1), &port) || port < 0 ||
+      port > 65535)
+    return "must be host:port";
+  return "";
+}
+
+std::vector<Key> Keys(Config& c) {
+  return {
+      StringKey("listen", &c.listen, CheckListen),
+      StringKey("metrics.listen", &c.metrics_listen,
+                [](const std::string& v) { return v.empty() ? "" : CheckListen(v); }),
+      OneOfKey("log.format", &c.log.format, {"text", "json"}),
+      OneOfKey("log.level", &c.log.level, {"trace", "debug", "info", "warn", "error"}),
+      StringKey("redis.url", &c.redis.url,
+                [](const std::string& v) {
+                  auto parsed = ParseRedisUrl(v);
+                  return parsed.ok() ? "" : std::string(parsed.status().message());
+                }),
+      IntKey("redis.pool_size", &c.redis.pool_size, 1, 1024),
+      IntKey("redis.connect_timeout_ms", &c.redis.connect_timeout_ms, 10, 60000),
+      IntKey("redis.command_timeout_ms", &c.redis.command_timeout_ms, 10, 60000),
+      StringKey("redis.key_prefix", &c.redis.key_prefix,
+                [](const std::string& v) -> std::string {
+                  if (v.find_first_of("{} \t\n") != std::string::npos)
+                    return "must not contain braces or spaces";
+                  return "";
+                }),
+      IntKey("grpc.max_message_bytes", &c.grpc.max_message_bytes, 1024, 64 * 1024 * 1024),
+      IntKey("grpc.keepalive_time_ms", &c.grpc.keepalive_time_ms, 1000, 3600000),
+      IntKey("grpc.keepalive_timeout_ms", &c.grpc.keepalive_timeout_ms, 1000, 3600000),
+      IntKey("grpc.drain_timeout_ms", &c.grpc.drain_timeout_ms, 0, 600000),
+      IntKey("grpc.max_threads", &c.grpc.max_threads, 2, 4096),
+      StringKey("auth.bootstrap_admin_token", &c.auth.bootstrap_admin_token,
+                [](const std::string& v) -> std::string {
+                  if (!v.empty() && v.size() < 16) return "must be at least 16 characters";
+                  return "";
+                }),
+      IntKey("auth.cache_ttl_ms", &c.auth.cache_ttl_ms, 0, 600000),
+      IntKey("auth.create_replay_ttl_s", &c.auth.create_replay_ttl_s, 1, 86400),
+      IntKey("registry.default_page_size", &c.registry.default_page_size, 1, 10000),
+      IntKey("registry.max_page_size", &c.registry.max_page_size, 1, 10000),
+      IntKey("registry.max_availability_range_days", &c.registry.max_availability_range_days, 1,
+             3660),
+      IntKey("registry.request_id_ttl_s", &c.registry.request_id_ttl_s, 60, 30 * 86400),
+      IntKey("registry.max_import_rows", &c.registry.max_import_rows, 1, 100000),
+      IntKey("registry.events_max_length", &c.registry.events_max_length, 100, 100000000),
+      ListKey("registry.white_spot_regions", &c.registry.white_spot_regions),
+  };
+}
+
+std::string EnvName(const std::string& path) {
+  return "INFRASHARE_" + absl::AsciiStrToUpper(absl::StrReplaceAll(path, {{".", "_"}}));
+}
+
+// Every leaf path in the YAML document, so unknown keys can be refused.
+void CollectPaths(const YAML::Node& node, const std::string& prefix, std::vector<std::string>* out) {
+  if (!node.IsMap()) {
+    out->push_back(prefix);
+    return;
+  }
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    CollectPaths(kv.second, prefix.empty() ? key : prefix + "." + key, out);
+  }
+}
+
+YAML::Node Lookup(const YAML::Node& root, const std::string& path) {
+  YAML::Node node = YAML::Clone(root);
+  for (auto part : absl::StrSplit(path, '.')) {
+    if (!node.IsMap()) return YAML::Node();
+    node = node[std::string(part)];
+    if (!node.IsDefined()) return YAML::Node();
+  }
+  return node;
+}
+
+}  // namespace
+
+absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url) {
+  constexpr absl::string_view kScheme = "redis://";
+  if (url.rfind(std::string(kScheme), 0) != 0) return absl::InvalidArgumentError("must start with redis://");
+  std::string rest = url.substr(kScheme.size());
+  RedisAddress address;
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    std::string auth = rest.substr(0, at);
+    if (auto colon = auth.find(':'); colon != std::string::npos) auth = auth.substr(colon + 1);
+    address.password = auth;
+    rest = rest.substr(at + 1);
+  }
+  if (auto slash = rest.find('/'); slash != std::string::npos) {
+    if (!absl::SimpleAtoi(rest.substr(slash + 1), &address.db) || address.db < 0)
+      return absl::InvalidArgumentError("database number after '/' must be a number");
+    rest = rest.substr(0, slash);
+  }
+  auto colon = rest.rfind(':');
+  address.host = rest.substr(0, colon);
+  if (colon != std::string::npos &&
+      (!absl::SimpleAtoi(rest.substr(colon + 1), &address.port) || address.port <= 0 ||
+       address.port > 65535))
+    return absl::InvalidArgumentError("port must be 1..65535");
+  if (address.host.empty()) return absl::InvalidArgumentError("host is missing");
+  return address;
+}
+
+absl::StatusOr<Config> LoadConfig(const std::string& path) {
+  Config config;
+  std::vector<Key> keys = Keys(config);
+  YAML::Node root;
+  if (!path.empty()) {
+    try {
+      root = YAML::LoadFile(path);
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat("config ", path, ": ", e.what()));
+    }
+    std::vector<std::string> present;
+    if (root.IsDefined() && !root.IsNull()) CollectPaths(root, "", &present);
+    for (const auto& p : present) {
+      bool known = false;
+      for (const auto& k : keys) known = known || k.path == p;
+      if (!known) return absl::InvalidArgumentError(absl::StrCat("config key '", p, "' is unknown"));
+    }
+  }
+  for (const auto& key : keys) {
+    YAML::Node node = root.IsDefined() && !root.IsNull() ? Lookup(root, key.path) : YAML::Node();
+    bool ok = true;
+    if (node.IsDefined() && !node.IsNull()) {
+      if (node.IsSequence() && key.set_list) {
+        std::vector<std::string> items;
+        for (const auto& item : node) items.push_back(item.as<std::string>());
+        ok = key.set_list(items);
+      } else if (node.IsScalar()) {
+        ok = key.set_scalar(node.as<std::string>());
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok)
+      return absl::InvalidArgumentError(absl::StrCat("config key '", key.path, "' has a bad value"));
+    if (const char* env = std::getenv(EnvName(key.path).c_str()); env != nullptr) {
+      if (!key.set_scalar(env))
+        return absl::InvalidArgumentError(
+            absl::StrCat("config key '", key.path, "' (", EnvName(key.path), ") has a bad value"));
+    }
+    if (key.check) {
+      if (std::string why = key.check(); !why.empty())
+        return absl::InvalidArgumentError(absl::StrCat("config key '", key.path, "' ", why));
+    }
+  }
+  if (config.registry.default_page_size > config.registry.max_page_size)
+    return absl::InvalidArgumentError(
+        "config key 'registry.default_page_size' must not exceed registry.max_page_size");
+  return config;
+}
+
+}  // namespace infrashare

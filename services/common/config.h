@@ -1,0 +1,71 @@
+// Server configuration: one YAML file, every key overridable by an environment variable named
+// INFRASHARE_<KEY PATH IN UPPER CASE, dots as underscores>, e.g. redis.url -> INFRASHARE_REDIS_URL.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace infrashare {
+
+struct RedisConfig {
+  std::string url = "redis://127.0.0.1:6379";
+  int pool_size = 16;
+  int connect_timeout_ms = 1000;
+  int command_timeout_ms = 2000;
+  std::string key_prefix = "is:";
+};
+
+struct LogConfig {
+  std::string format = "text";  // text | json
+  std::string level = "info";   // trace | debug | info | warn | error
+};
+
+struct GrpcConfig {
+  int max_message_bytes = 4 * 1024 * 1024;
+  int keepalive_time_ms = 30000;
+  int keepalive_timeout_ms = 10000;
+  int drain_timeout_ms = 10000;
+  int max_threads = 64;
+};
+
+struct AuthConfig {
+  std::string bootstrap_admin_token;  // empty = none; a platform-admin token that needs no Redis
+  int cache_ttl_ms = 2000;            // how long a replica trusts a looked-up token
+  int create_replay_ttl_s = 600;      // how long a CreateToken retry returns the same secret
+};
+
+struct RegistryConfig {
+  int default_page_size = 50;
+  int max_page_size = 500;
+  int max_availability_range_days = 366;
+  int request_id_ttl_s = 86400;
+  int max_import_rows = 1000;
+  int events_max_length = 100000;
+  std::vector<std::string> white_spot_regions;  // empty = the 12 provinces and 40 COROP areas
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:50051";
+  std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
+  LogConfig log;
+  RedisConfig redis;
+  GrpcConfig grpc;
+  AuthConfig auth;
+  RegistryConfig registry;
+};
+
+// Reads `path` (empty = defaults only), applies environment overrides, validates. The error message
+// names the offending key.
+absl::StatusOr<Config> LoadConfig(const std::string& path);
+
+struct RedisAddress {
+  std::string host;
+  int port = 6379;
+  std::string password;
+  int db = 0;
+};
+absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url);
+
+}  // namespace infrashare

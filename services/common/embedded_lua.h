@@ -1,0 +1,11 @@
+// Redis function libraries compiled into the binary (see cmake/embed_lua.cmake).
+#pragma once
+
+#include <string_view>
+
+namespace infrashare {
+
+extern const std::string_view kAuthLua;
+extern const std::string_view kRegistryLua;
+
+}  // namespace infrashare

@@ -1,0 +1,116 @@
+#include "services/common/errors.h"
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace infrashare {
+namespace {
+
+constexpr char kDomain[] = "infrashare";
+constexpr char kErrorInfoUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
+constexpr char kBadRequestUrl[] = "type.googleapis.com/google.rpc.BadRequest";
+
+absl::Status WithReason(absl::Status status, absl::string_view reason,
+                        std::initializer_list<std::pair<std::string, std::string>> metadata = {}) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(kDomain);
+  for (const auto& [k, v] : metadata) (*info.mutable_metadata())[k] = v;
+  status.SetPayload(kErrorInfoUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+}  // namespace
+
+void FieldErrors::Add(std::string field, std::string description) {
+  violations_.emplace_back(std::move(field), std::move(description));
+}
+
+absl::Status FieldErrors::ToStatus() const {
+  if (violations_.empty()) return absl::OkStatus();
+  google::rpc::BadRequest bad;
+  for (const auto& [field, description] : violations_) {
+    auto* v = bad.add_field_violations();
+    v->set_field(field);
+    v->set_description(description);
+  }
+  const auto& [field, description] = violations_.front();
+  std::string message = absl::StrCat(field, ": ", description);
+  if (violations_.size() > 1) absl::StrAppend(&message, " (and ", violations_.size() - 1, " more)");
+  absl::Status status = WithReason(absl::InvalidArgumentError(message), "INVALID_FIELD",
+                                   {{"field", field}});
+  status.SetPayload(kBadRequestUrl, absl::Cord(bad.SerializeAsString()));
+  return status;
+}
+
+absl::Status InvalidField(absl::string_view field, absl::string_view description) {
+  FieldErrors errors;
+  errors.Add(std::string(field), std::string(description));
+  return errors.ToStatus();
+}
+
+absl::Status NotFoundError(absl::string_view kind, absl::string_view id) {
+  return WithReason(absl::NotFoundError(absl::StrCat(kind, " '", id, "' not found")), "NOT_FOUND",
+                    {{"kind", std::string(kind)}, {"id", std::string(id)}});
+}
+
+absl::Status StaleEtagError(absl::string_view kind, absl::string_view id) {
+  return WithReason(
+      absl::AbortedError(absl::StrCat(kind, " '", id, "' changed since it was read (stale etag)")),
+      "ETAG_MISMATCH", {{"kind", std::string(kind)}, {"id", std::string(id)}});
+}
+
+absl::Status Forbidden(absl::string_view why) {
+  return WithReason(absl::PermissionDeniedError(why), "PERMISSION_DENIED");
+}
+
+absl::Status NotAuthenticated(absl::string_view why) {
+  return WithReason(absl::UnauthenticatedError(why), "UNAUTHENTICATED");
+}
+
+absl::Status PreconditionError(absl::string_view reason, absl::string_view message) {
+  return WithReason(absl::FailedPreconditionError(message), reason);
+}
+
+absl::Status AlreadyExistsError(absl::string_view kind, absl::string_view id) {
+  return WithReason(absl::AlreadyExistsError(absl::StrCat(kind, " '", id, "' already exists")),
+                    "ALREADY_EXISTS", {{"kind", std::string(kind)}, {"id", std::string(id)}});
+}
+
+absl::Status StoreUnavailable(absl::string_view message) {
+  return WithReason(absl::UnavailableError(message), "STORE_UNAVAILABLE");
+}
+
+std::string ErrorReason(const absl::Status& status) {
+  auto payload = status.GetPayload(kErrorInfoUrl);
+  if (!payload) return "";
+  google::rpc::ErrorInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return "";
+  return info.reason();
+}
+
+std::string ErrorField(const absl::Status& status) {
+  auto payload = status.GetPayload(kBadRequestUrl);
+  if (!payload) return "";
+  google::rpc::BadRequest bad;
+  if (!bad.ParseFromString(std::string(*payload)) || bad.field_violations().empty()) return "";
+  return bad.field_violations(0).field();
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(status.code()));
+  details.set_message(std::string(status.message()));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    auto* any = details.add_details();
+    any->set_type_url(std::string(url));
+    any->set_value(std::string(payload));
+  });
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
+                      details.SerializeAsString());
+}
+
+}  // namespace infrashare

@@ -1,0 +1,46 @@
+// Domain errors as absl::Status with machine-readable details, and their mapping to grpc::Status.
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <grpcpp/support/status.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace infrashare {
+
+// Collects every bad field of a request so the caller learns all of them at once.
+class FieldErrors {
+ public:
+  void Add(std::string field, std::string description);
+  bool empty() const { return violations_.empty(); }
+  // INVALID_ARGUMENT naming the first field, with a google.rpc.BadRequest listing all of them.
+  absl::Status ToStatus() const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> violations_;
+};
+
+absl::Status InvalidField(absl::string_view field, absl::string_view description);
+absl::Status NotFoundError(absl::string_view kind, absl::string_view id);
+absl::Status StaleEtagError(absl::string_view kind, absl::string_view id);
+absl::Status Forbidden(absl::string_view why);
+absl::Status NotAuthenticated(absl::string_view why);
+// FAILED_PRECONDITION with a google.rpc.ErrorInfo reason such as "RESOURCE_RETIRED".
+absl::Status PreconditionError(absl::string_view reason, absl::string_view message);
+absl::Status AlreadyExistsError(absl::string_view kind, absl::string_view id);
+absl::Status StoreUnavailable(absl::string_view message);
+
+// The reason attached to a status (ErrorInfo.reason), empty when none.
+std::string ErrorReason(const absl::Status& status);
+// The first BadRequest field of a status, empty when none.
+std::string ErrorField(const absl::Status& status);
+
+// Maps to grpc::Status; details travel as a serialized google.rpc.Status (grpc-status-details-bin).
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace infrashare

@@ -1,0 +1,55 @@
+#include "services/common/ids.h"
+
+#include <sodium.h>
+
+#include <cstdlib>
+
+namespace infrashare {
+namespace {
+
+void EnsureSodium() {
+  static const bool ready = [] {
+    if (sodium_init() < 0) std::abort();  // no usable randomness: refuse to hand out ids
+    return true;
+  }();
+  (void)ready;
+}
+
+}  // namespace
+
+std::string RandomBase32(size_t length) {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+  EnsureSodium();
+  std::string out(length, 'a');
+  for (auto& c : out) c = kAlphabet[randombytes_uniform(32)];
+  return out;
+}
+
+std::string NewId(absl::string_view prefix) {
+  std::string id(prefix);
+  id += '_';
+  id += RandomBase32(16);
+  return id;
+}
+
+std::string SecretHash(absl::string_view text) {
+  EnsureSodium();
+  unsigned char hash[crypto_generichash_BYTES];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(text.data()),
+                     text.size(), nullptr, 0);
+  char hex[sizeof hash * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+  return std::string(hex);
+}
+
+bool IsValidId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    char c = id[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '_' && c != '-'))) return false;
+  }
+  return true;
+}
+
+}  // namespace infrashare

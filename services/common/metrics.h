@@ -1,0 +1,67 @@
+// Prometheus metrics in the text exposition format. Debian ships no Prometheus client for C++, so
+// this is a small hand-written registry: RPC counts and latency histograms per method and status,
+// plus gauges read from callbacks (Redis pool usage, Redis errors) at scrape time.
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace infrashare {
+
+class Metrics {
+ public:
+  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                      0.025,  0.05,  0.1,    0.25,  0.5,
+                                                      1,      2.5,   5,      10};
+
+  void ObserveRpc(absl::string_view method, absl::string_view code, double seconds);
+  // A value sampled at scrape time, e.g. pool usage. `type` is "gauge" or "counter".
+  void AddSampled(std::string name, std::string type, std::string help,
+                  std::function<double()> read);
+  std::string Render() const;
+
+ private:
+  struct Histogram {
+    std::array<long long, kBuckets.size()> buckets{};
+    long long count = 0;
+    double sum = 0;
+  };
+  struct Sampled {
+    std::string name, type, help;
+    std::function<double()> read;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, std::string>, Histogram> rpcs_;
+  std::vector<Sampled> sampled_;
+};
+
+// Serves GET /metrics on its own port (cpp-httplib).
+class MetricsServer {
+ public:
+  MetricsServer(Metrics* metrics, std::string listen);
+  ~MetricsServer();
+  bool Start();  // false when the port cannot be bound
+  int port() const { return port_; }
+
+ private:
+  Metrics* metrics_;
+  std::string listen_;
+  int port_ = 0;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace infrashare

@@ -1,0 +1,302 @@
+#include "services/common/redis.h"
+
+#include "absl/strings/string_view.h"
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/common/errors.h"
+#include "services/common/logging.h"
+
+namespace infrashare {
+namespace {
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv;
+  tv.tv_sec = ms.count() / 1000;
+  tv.tv_usec = (ms.count() % 1000) * 1000;
+  return tv;
+}
+
+RedisValue Convert(const redisReply* reply) {
+  RedisValue value;
+  switch (reply->type) {
+    case REDIS_REPLY_INTEGER:
+      value.type = RedisValue::Type::kInteger;
+      value.integer = reply->integer;
+      break;
+    case REDIS_REPLY_STRING:
+      value.type = RedisValue::Type::kString;
+      value.str.assign(reply->str, reply->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      value.type = RedisValue::Type::kStatus;
+      value.str.assign(reply->str, reply->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      value.type = RedisValue::Type::kError;
+      value.str.assign(reply->str, reply->len);
+      break;
+    case REDIS_REPLY_ARRAY:
+      value.type = RedisValue::Type::kArray;
+      value.elements.reserve(reply->elements);
+      for (size_t i = 0; i < reply->elements; ++i) value.elements.push_back(Convert(reply->element[i]));
+      break;
+    default:
+      value.type = RedisValue::Type::kNil;
+  }
+  return value;
+}
+
+}  // namespace
+
+absl::Status StatusFromRedisError(absl::string_view error) {
+  std::vector<absl::string_view> parts = absl::StrSplit(error, absl::MaxSplits(' ', 2));
+  auto part = [&](size_t i) { return i < parts.size() ? parts[i] : absl::string_view(); };
+  absl::string_view code = part(0);
+  if (code == "NOT_FOUND") return NotFoundError(part(1), part(2));
+  if (code == "ABORTED") return StaleEtagError(part(1), part(2));
+  if (code == "ALREADY_EXISTS") return AlreadyExistsError(part(1), part(2));
+  if (code == "FAILED_PRECONDITION") return PreconditionError(part(1), part(2));
+  if (code == "INVALID_ARGUMENT") return InvalidField(part(1), part(2));
+  if (code == "PERMISSION_DENIED") return Forbidden(error.substr(code.size() + 1));
+  if (code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" || code == "TRYAGAIN" ||
+      code == "CLUSTERDOWN")
+    return StoreUnavailable(absl::StrCat("redis: ", error));
+  return absl::InternalError(absl::StrCat("redis: ", error));
+}
+
+RedisConnection::RedisConnection(RedisAddress address, std::chrono::milliseconds connect_timeout,
+                                 std::chrono::milliseconds command_timeout)
+    : address_(std::move(address)),
+      connect_timeout_(connect_timeout),
+      command_timeout_(command_timeout) {}
+
+RedisConnection::~RedisConnection() { Close(); }
+
+void RedisConnection::Close() {
+  if (context_ != nullptr) redisFree(context_);
+  context_ = nullptr;
+}
+
+absl::Status RedisConnection::Connect() {
+  Close();
+  timeval tv = ToTimeval(connect_timeout_);
+  redisContext* ctx = redisConnectWithTimeout(address_.host.c_str(), address_.port, tv);
+  if (ctx == nullptr || ctx->err) {
+    std::string why = ctx ? ctx->errstr : "out of memory";
+    if (ctx) redisFree(ctx);
+    return StoreUnavailable(absl::StrCat("redis unreachable at ", address_.host, ":", address_.port,
+                                         ": ", why));
+  }
+  context_ = ctx;
+  SetReadTimeout(command_timeout_);
+  std::vector<RedisArgs> setup;
+  if (!address_.password.empty()) setup.push_back({"AUTH", address_.password});
+  if (address_.db != 0) setup.push_back({"SELECT", std::to_string(address_.db)});
+  if (!setup.empty()) {
+    auto replies = Run(setup);
+    if (!replies.ok()) return replies.status();
+    for (const auto& r : *replies)
+      if (r.type == RedisValue::Type::kError) {
+        Close();
+        return StoreUnavailable(absl::StrCat("redis rejected the connection: ", r.str));
+      }
+  }
+  return absl::OkStatus();
+}
+
+void RedisConnection::SetReadTimeout(std::chrono::milliseconds timeout) {
+  if (context_ != nullptr) redisSetTimeout(context_, ToTimeval(timeout));
+}
+
+absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(const std::vector<RedisArgs>& commands) {
+  if (context_ == nullptr) {
+    if (auto status = Connect(); !status.ok()) return status;
+  }
+  for (const auto& args : commands) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    argv.reserve(args.size());
+    lens.reserve(args.size());
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    if (redisAppendCommandArgv(context_, static_cast<int>(args.size()), argv.data(), lens.data()) !=
+        REDIS_OK) {
+      std::string why = context_->errstr;
+      Close();
+      return StoreUnavailable(absl::StrCat("redis write failed: ", why));
+    }
+  }
+  std::vector<RedisValue> replies;
+  replies.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+      std::string why = context_->errstr;
+      Close();
+      return StoreUnavailable(absl::StrCat("redis read failed: ", why));
+    }
+    replies.push_back(Convert(static_cast<redisReply*>(raw)));
+    freeReplyObject(raw);
+  }
+  return replies;
+}
+
+absl::StatusOr<std::unique_ptr<RedisPool>> RedisPool::Create(const RedisConfig& config) {
+  auto address = ParseRedisUrl(config.url);
+  if (!address.ok()) return address.status();
+  return std::unique_ptr<RedisPool>(new RedisPool(config, *address));
+}
+
+RedisPool::RedisPool(const RedisConfig& config, RedisAddress address)
+    : config_(config), address_(std::move(address)), prefix_(config.key_prefix) {}
+
+RedisPool::~RedisPool() = default;
+
+std::unique_ptr<RedisConnection> RedisPool::Dedicated() const {
+  return std::make_unique<RedisConnection>(address_,
+                                           std::chrono::milliseconds(config_.connect_timeout_ms),
+                                           std::chrono::milliseconds(config_.command_timeout_ms));
+}
+
+absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
+    const std::vector<RedisArgs>& commands) {
+  const auto wait_limit = std::chrono::milliseconds(config_.command_timeout_ms);
+  std::unique_ptr<RedisConnection> conn;
+  {
+    std::unique_lock lock(mutex_);
+    if (!available_.wait_for(lock, wait_limit, [&] {
+          return !idle_.empty() || in_use_ + static_cast<int>(idle_.size()) < config_.pool_size;
+        })) {
+      errors_++;
+      return StoreUnavailable("redis pool exhausted");
+    }
+    if (!idle_.empty()) {
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+    }
+    ++in_use_;
+    if (conn == nullptr || !conn->connected()) {
+      // While Redis is down, fail fast instead of dialling on every call.
+      auto now = std::chrono::steady_clock::now();
+      if (now < next_dial_) {
+        --in_use_;
+        if (conn) idle_.push_back(std::move(conn));
+        available_.notify_one();
+        errors_++;
+        return StoreUnavailable("redis unreachable (reconnecting)");
+      }
+    }
+  }
+  if (conn == nullptr) conn = Dedicated();
+  bool was_connected = conn->connected();
+  auto result = conn->Run(commands);
+  {
+    std::lock_guard lock(mutex_);
+    --in_use_;
+    if (!result.ok() && !conn->connected()) {
+      errors_++;
+      needs_function_load_ = true;
+      if (!was_connected) {
+        backoff_ = std::min(std::chrono::milliseconds(2000),
+                            std::max(std::chrono::milliseconds(50), backoff_ * 2));
+        next_dial_ = std::chrono::steady_clock::now() + backoff_;
+      }
+    } else {
+      backoff_ = std::chrono::milliseconds(0);
+      idle_.push_back(std::move(conn));
+    }
+  }
+  available_.notify_one();
+  return result;
+}
+
+absl::StatusOr<std::vector<RedisValue>> RedisPool::Pipeline(const std::vector<RedisArgs>& commands) {
+  return RunOnPooled(commands);
+}
+
+absl::StatusOr<RedisValue> RedisPool::Command(const RedisArgs& args) {
+  auto replies = RunOnPooled({args});
+  if (!replies.ok()) return replies.status();
+  RedisValue& reply = replies->front();
+  if (reply.type == RedisValue::Type::kError) {
+    absl::Status status = StatusFromRedisError(reply.str);
+    if (status.code() == absl::StatusCode::kInternal) {
+      errors_++;
+      logging::Error("redis command failed", {{"command", args.empty() ? "" : args[0]},
+                                              {"error", reply.str}});
+    }
+    return status;
+  }
+  return std::move(reply);
+}
+
+absl::StatusOr<RedisValue> RedisPool::FCall(absl::string_view function, const RedisArgs& keys,
+                                            const RedisArgs& args) {
+  RedisArgs command;
+  command.reserve(3 + keys.size() + args.size());
+  command.push_back("FCALL");
+  command.emplace_back(function);
+  command.push_back(std::to_string(keys.size()));
+  command.insert(command.end(), keys.begin(), keys.end());
+  command.insert(command.end(), args.begin(), args.end());
+  if (auto loaded = EnsureFunctions(); !loaded.ok()) return loaded;
+  auto result = Command(command);
+  if (!result.ok() && absl::StrContains(result.status().message(), "Function not found")) {
+    if (auto loaded = LoadFunctions(); !loaded.ok()) return loaded;
+    result = Command(command);
+  }
+  return result;
+}
+
+void RedisPool::AddFunctionLibrary(std::string source) {
+  std::lock_guard lock(mutex_);
+  libraries_.push_back(std::move(source));
+  needs_function_load_ = true;
+}
+
+absl::Status RedisPool::LoadFunctions() {
+  std::vector<std::string> libraries;
+  {
+    std::lock_guard lock(mutex_);
+    libraries = libraries_;
+  }
+  for (const auto& source : libraries) {
+    auto reply = RunOnPooled({{"FUNCTION", "LOAD", "REPLACE", source}});
+    if (!reply.ok()) return reply.status();
+    if (reply->front().type == RedisValue::Type::kError)
+      return absl::InternalError(absl::StrCat("FUNCTION LOAD failed: ", reply->front().str));
+  }
+  needs_function_load_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status RedisPool::EnsureFunctions() {
+  return needs_function_load_ ? LoadFunctions() : absl::OkStatus();
+}
+
+bool RedisPool::CheckHealth() {
+  auto reply = RunOnPooled({{"PING"}});
+  if (!reply.ok()) return false;
+  if (needs_function_load_) {
+    if (auto status = LoadFunctions(); !status.ok()) {
+      logging::Error("loading redis functions failed", {{"error", std::string(status.message())}});
+      return false;
+    }
+  }
+  return true;
+}
+
+RedisPoolStats RedisPool::Stats() const {
+  std::lock_guard lock(mutex_);
+  return RedisPoolStats{config_.pool_size, in_use_, errors_.load()};
+}
+
+}  // namespace infrashare

@@ -1,0 +1,118 @@
+// A hiredis connection pool. Every call takes a connection, runs, and gives it back; a broken
+// connection is dropped and re-dialled on next use, with exponential backoff while Redis is down.
+// Storage failures come back as one gRPC-meaningful status: UNAVAILABLE.
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/config.h"
+
+struct redisContext;
+
+namespace infrashare {
+
+// An owned copy of a Redis reply.
+struct RedisValue {
+  enum class Type { kNil, kInteger, kString, kStatus, kArray, kError };
+  Type type = Type::kNil;
+  long long integer = 0;
+  std::string str;
+  std::vector<RedisValue> elements;
+
+  bool is_nil() const { return type == Type::kNil; }
+  bool is_array() const { return type == Type::kArray; }
+};
+
+using RedisArgs = std::vector<std::string>;
+
+// One connection. Not thread-safe: owned by one caller at a time.
+class RedisConnection {
+ public:
+  RedisConnection(RedisAddress address, std::chrono::milliseconds connect_timeout,
+                  std::chrono::milliseconds command_timeout);
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  absl::Status Connect();
+  bool connected() const { return context_ != nullptr; }
+  // Runs the commands pipelined; a transport failure closes the connection.
+  absl::StatusOr<std::vector<RedisValue>> Run(const std::vector<RedisArgs>& commands);
+  // For blocking reads (XREAD BLOCK): a per-call read timeout.
+  void SetReadTimeout(std::chrono::milliseconds timeout);
+
+ private:
+  void Close();
+  RedisAddress address_;
+  std::chrono::milliseconds connect_timeout_;
+  std::chrono::milliseconds command_timeout_;
+  redisContext* context_ = nullptr;
+};
+
+struct RedisPoolStats {
+  int size = 0;
+  int in_use = 0;
+  long long errors = 0;
+};
+
+class RedisPool {
+ public:
+  static absl::StatusOr<std::unique_ptr<RedisPool>> Create(const RedisConfig& config);
+  ~RedisPool();
+
+  // Runs one command. A Redis error reply becomes a status (see StatusFromRedisError).
+  absl::StatusOr<RedisValue> Command(const RedisArgs& args);
+  // Runs commands pipelined on one connection; error replies stay in place as kError values.
+  absl::StatusOr<std::vector<RedisValue>> Pipeline(const std::vector<RedisArgs>& commands);
+  // FCALL name numkeys keys... args...; reloads the functions once if Redis lost them.
+  absl::StatusOr<RedisValue> FCall(absl::string_view function, const RedisArgs& keys,
+                                   const RedisArgs& args);
+
+  // Registers a Redis function library (its source starts with "#!lua name=...") to load now
+  // and again whenever Redis comes back without it.
+  void AddFunctionLibrary(std::string source);
+  absl::Status LoadFunctions();
+  // Loads the function libraries if Redis may have lost them (start-up, after an outage).
+  absl::Status EnsureFunctions();
+
+  // PING; loads the function libraries after an outage.
+  bool CheckHealth();
+  RedisPoolStats Stats() const;
+  const std::string& prefix() const { return prefix_; }
+  // A connection of its own for long blocking reads, not taken from the pool.
+  std::unique_ptr<RedisConnection> Dedicated() const;
+
+ private:
+  RedisPool(const RedisConfig& config, RedisAddress address);
+  struct Lease;
+  absl::StatusOr<std::vector<RedisValue>> RunOnPooled(const std::vector<RedisArgs>& commands);
+
+  RedisConfig config_;
+  RedisAddress address_;
+  std::string prefix_;
+  mutable std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<RedisConnection>> idle_;
+  int in_use_ = 0;
+  std::chrono::steady_clock::time_point next_dial_{};
+  std::chrono::milliseconds backoff_{0};
+  std::atomic<long long> errors_{0};
+  std::atomic<bool> needs_function_load_{true};
+  std::vector<std::string> libraries_;
+};
+
+// Maps an error reply to a status. Our Redis functions raise "<CODE> <detail>" where CODE is a
+// gRPC code name: "NOT_FOUND res r1", "ABORTED res r1", "FAILED_PRECONDITION <REASON> <message>",
+// "INVALID_ARGUMENT <field> <description>", "ALREADY_EXISTS res r1".
+absl::Status StatusFromRedisError(absl::string_view error);
+
+}  // namespace infrashare

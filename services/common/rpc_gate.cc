@@ -1,0 +1,29 @@
+#include "services/common/rpc_gate.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/logging.h"
+
+namespace infrashare {
+
+void RpcGate::Finish(grpc::ServerContext* context, absl::string_view method,
+                     absl::string_view request_id, const std::string& organization,
+                     const absl::Status& status, std::chrono::steady_clock::time_point start) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string code = absl::StatusCodeToString(status.code());
+  if (status.code() == absl::StatusCode::kCancelled && context->IsCancelled()) code = "CANCELLED";
+  metrics_->ObserveRpc(method, code, seconds);
+  logging::Fields fields = {{"method", std::string(method)},
+                            {"status", code},
+                            {"ms", absl::StrCat(seconds * 1000.0)},
+                            {"request_id", std::string(request_id)},
+                            {"org", organization}};
+  if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
+    fields.push_back({"error", std::string(status.message())});
+    logging::Error("rpc", fields);
+  } else {
+    logging::Info("rpc", fields);
+  }
+}
+
+}  // namespace infrashare

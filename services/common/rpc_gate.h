@@ -1,0 +1,66 @@
+// The gate every RPC passes: authenticate, run the handler, map its absl::Status to a gRPC status,
+// count and time it, and write one log line (method, status, duration, request id, caller org).
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <grpcpp/server_context.h>
+
+#include <chrono>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "services/common/auth.h"
+#include "services/common/errors.h"
+#include "services/common/metrics.h"
+
+namespace infrashare {
+
+class RpcGate {
+ public:
+  RpcGate(TokenStore* tokens, Metrics* metrics) : tokens_(tokens), metrics_(metrics) {}
+
+  template <typename Handler>
+  grpc::Status Run(grpc::ServerContext* context, absl::string_view method,
+                   absl::string_view request_id, Handler&& handler) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string organization;
+    absl::Status status;
+    try {
+      auto caller = tokens_->Authenticate(*context);
+      if (!caller.ok()) {
+        status = caller.status();
+      } else {
+        organization = caller->organization_id;
+        status = handler(*caller);
+      }
+    } catch (const std::exception& e) {
+      status = absl::InternalError(std::string("unexpected: ") + e.what());
+    }
+    Finish(context, method, request_id, organization, status, start);
+    return ToGrpcStatus(status);
+  }
+
+ private:
+  void Finish(grpc::ServerContext* context, absl::string_view method, absl::string_view request_id,
+              const std::string& organization, const absl::Status& status,
+              std::chrono::steady_clock::time_point start);
+
+  TokenStore* tokens_;
+  Metrics* metrics_;
+};
+
+}  // namespace infrashare
+
+namespace infrashare {
+
+// Moves a handler's result into the gRPC response.
+template <typename T>
+absl::Status Respond(absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return result.status();
+  *response = std::move(*result);
+  return absl::OkStatus();
+}
+
+}  // namespace infrashare

@@ -1,0 +1,764 @@
+#include "services/registry/registry.h"
+
+#include "absl/strings/string_view.h"
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
+#include "services/common/ids.h"
+#include "services/common/recurrence.h"
+#include "services/registry/regions.h"
+#include "services/registry/validation.h"
+
+namespace infrashare::registry {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr int kMaxOverlapCandidates = 5000;
+
+std::string NextVersion(const std::string& etag) { return std::to_string(EtagVersion(etag) + 1); }
+
+template <typename T>
+void Stamp(const Caller& caller, bool created, T* object) {
+  auto now = TimeUtil::GetCurrentTime();
+  auto* audit = object->mutable_audit();
+  if (created) {
+    *audit->mutable_create_time() = now;
+    audit->set_created_by(caller.organization_id);
+  }
+  *audit->mutable_update_time() = now;
+  audit->set_updated_by(caller.organization_id);
+}
+
+absl::Status CheckEtag(const std::string& given, const std::string& current, absl::string_view kind,
+                       const std::string& id) {
+  if (!given.empty() && given != current) return StaleEtagError(kind, id);
+  return absl::OkStatus();
+}
+
+// Picks a server id, or checks a client-chosen one.
+absl::StatusOr<std::string> ChooseId(const std::string& requested, absl::string_view prefix,
+                                     absl::string_view field) {
+  if (requested.empty()) return NewId(prefix);
+  if (!IsValidId(requested)) return InvalidField(field, "is not a valid id ([a-z0-9][a-z0-9_-]{0,63})");
+  return requested;
+}
+
+template <typename T>
+absl::StatusOr<T> Parse(const std::string& data) {
+  T object;
+  if (!object.ParseFromString(data)) return absl::InternalError("corrupt registry record");
+  return object;
+}
+
+bool ReadOnly(const Caller& caller) {
+  return caller.roles.size() == 1 && caller.Has(auth::v1::ROLE_READ_ONLY_INTEGRATOR);
+}
+
+std::vector<std::string> ResourceIndexes(const v1::Resource& r) {
+  std::vector<std::string> ix = {absl::StrCat("owner:", r.owner_organization_id())};
+  for (const auto& n : r.shared_with_network_ids()) ix.push_back(absl::StrCat("net:", n));
+  if (!r.parent_resource_id().empty()) ix.push_back(absl::StrCat("parent:", r.parent_resource_id()));
+  return ix;
+}
+
+std::vector<std::string> ResourceRefs(const v1::Resource& r) {
+  std::vector<std::string> refs = {absl::StrCat(kOrganizationKind, ":", r.owner_organization_id())};
+  for (const auto& n : r.shared_with_network_ids()) refs.push_back(absl::StrCat(kNetworkKind, ":", n));
+  if (!r.parent_resource_id().empty())
+    refs.push_back(absl::StrCat(kResourceKind, ":", r.parent_resource_id()));
+  return refs;
+}
+
+template <typename T>
+absl::StatusOr<T> Written(absl::StatusOr<WriteResult> result, const T& object) {
+  if (!result.ok()) return result.status();
+  if (result->replayed) return Parse<T>(result->data);
+  return object;
+}
+
+}  // namespace
+
+Registry::Registry(RegistryStore* store, SearchIndex* index, RegistryConfig config)
+    : store_(store), index_(index), config_(std::move(config)) {}
+
+template <typename T>
+absl::StatusOr<std::optional<T>> Registry::Load(absl::string_view kind, const std::string& id) {
+  if (!IsValidId(id)) return InvalidField("id", "is not a valid id");
+  auto data = store_->Get(kind, id);
+  if (!data.ok()) return data.status();
+  if (!data->has_value()) return std::optional<T>();
+  auto parsed = Parse<T>(**data);
+  if (!parsed.ok()) return parsed.status();
+  return std::optional<T>(std::move(*parsed));
+}
+
+// ---- organisations -----------------------------------------------------------------------------
+
+absl::StatusOr<v1::Organization> Registry::CreateOrganization(
+    const Caller& caller, const v1::CreateOrganizationRequest& request) {
+  if (!caller.IsPlatformAdmin() && !caller.Has(auth::v1::ROLE_NETWORK_COORDINATOR))
+    return Forbidden("only platform admins and network coordinators add organisations");
+  auto id = ChooseId(request.organization_id(), "org", "organization_id");
+  if (!id.ok()) return id.status();
+  v1::Organization org = request.organization();
+  ApplyDefaults(&org);
+  FieldErrors errors;
+  Validate(org, "organization", &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  org.set_id(*id);
+  org.set_etag("1");
+  Stamp(caller, true, &org);
+  PutRecord record{kOrganizationKind, *id, "", "1", org.SerializeAsString(),
+                   store_->ReplayKey(caller.organization_id, request.request_id()), {}, {}};
+  return Written(store_->Put(record), org);
+}
+
+absl::StatusOr<v1::Organization> Registry::GetOrganization(const Caller&, const std::string& id) {
+  auto org = Load<v1::Organization>(kOrganizationKind, id);
+  if (!org.ok()) return org.status();
+  if (!org->has_value()) return NotFoundError("organization", id);
+  return std::move(**org);
+}
+
+absl::StatusOr<v1::Organization> Registry::UpdateOrganization(
+    const Caller& caller, const v1::UpdateOrganizationRequest& request) {
+  const std::string& id = request.organization().id();
+  if (id.empty()) return InvalidField("organization.id", "is required");
+  if (auto mask = CheckUpdateMask(request.update_mask(), v1::Organization::descriptor(), "organization");
+      !mask.ok())
+    return mask;
+  auto current = Load<v1::Organization>(kOrganizationKind, id);
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return NotFoundError("organization", id);
+  if (!caller.IsAdminOf(id)) return Forbidden("only the organisation's admins change it");
+  v1::Organization org = std::move(**current);
+  if (auto etag = CheckEtag(request.organization().etag(), org.etag(), "organization", id); !etag.ok())
+    return etag;
+  const std::string expected = org.etag();
+  ApplyUpdate(request.organization(), request.update_mask(), &org);
+  ApplyDefaults(&org);
+  FieldErrors errors;
+  Validate(org, "organization", &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  org.set_etag(NextVersion(expected));
+  Stamp(caller, false, &org);
+  PutRecord record{kOrganizationKind, id, expected, org.etag(), org.SerializeAsString(),
+                   store_->ReplayKey(caller.organization_id, request.request_id()), {}, {}};
+  return Written(store_->Put(record), org);
+}
+
+absl::Status Registry::DeleteOrganization(const Caller& caller,
+                                          const v1::DeleteOrganizationRequest& request) {
+  if (!caller.IsPlatformAdmin()) return Forbidden("only platform admins remove organisations");
+  if (!IsValidId(request.id())) return InvalidField("id", "is not a valid id");
+  DeleteRecord record{kOrganizationKind, request.id(), request.etag(),
+                      store_->ReplayKey(caller.organization_id, request.request_id()),
+                      {absl::StrCat("owner:", request.id()), absl::StrCat("member:", request.id())},
+                      {}};
+  return store_->Delete(record).status();
+}
+
+absl::StatusOr<v1::ListOrganizationsResponse> Registry::ListOrganizations(
+    const Caller&, const v1::ListOrganizationsRequest& request) {
+  auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
+  if (!size.ok()) return size.status();
+  if (!v1::OrganizationKind_IsValid(request.kind())) return InvalidField("kind", "unknown organisation kind");
+  if (!request.page_token().empty() && !IsValidId(request.page_token()))
+    return InvalidField("page_token", "is not a token this server issued");
+  v1::ListOrganizationsResponse response;
+  std::string after = request.page_token();
+  std::string next;
+  // A kind filter reads on until the page is full or the records run out.
+  for (bool full = false; !full;) {
+    auto page = store_->List(kOrganizationKind, "", after, *size);
+    if (!page.ok()) return page.status();
+    for (const auto& data : page->records) {
+      auto org = Parse<v1::Organization>(data);
+      if (!org.ok()) return org.status();
+      after = org->id();
+      if (request.kind() != 0 && org->kind() != request.kind()) continue;
+      *response.add_organizations() = std::move(*org);
+      if (response.organizations_size() == *size) {
+        full = true;
+        break;
+      }
+    }
+    if (full) next = after;
+    if (page->next_after.empty()) break;
+  }
+  response.set_next_page_token(next);
+  return response;
+}
+
+// ---- networks ----------------------------------------------------------------------------------
+
+absl::StatusOr<v1::Network> Registry::CreateNetwork(const Caller& caller,
+                                                    const v1::CreateNetworkRequest& request) {
+  if (!caller.IsPlatformAdmin()) return Forbidden("only platform admins add networks");
+  auto id = ChooseId(request.network_id(), "net", "network_id");
+  if (!id.ok()) return id.status();
+  v1::Network network = request.network();
+  ApplyDefaults(&network);
+  FieldErrors errors;
+  Validate(network, "network", &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  network.set_id(*id);
+  network.set_etag("1");
+  Stamp(caller, true, &network);
+  PutRecord record{kNetworkKind, *id, "", "1", network.SerializeAsString(),
+                   store_->ReplayKey(caller.organization_id, request.request_id()), {}, {}};
+  for (const auto& m : network.member_organization_ids()) {
+    record.must_exist.push_back(absl::StrCat(kOrganizationKind, ":", m));
+    record.indexes.push_back(absl::StrCat("member:", m));
+  }
+  return Written(store_->Put(record), network);
+}
+
+absl::StatusOr<v1::Network> Registry::GetNetwork(const Caller&, const std::string& id) {
+  auto network = Load<v1::Network>(kNetworkKind, id);
+  if (!network.ok()) return network.status();
+  if (!network->has_value()) return NotFoundError("network", id);
+  return std::move(**network);
+}
+
+absl::StatusOr<v1::Network> Registry::UpdateNetwork(const Caller& caller,
+                                                    const v1::UpdateNetworkRequest& request) {
+  const std::string& id = request.network().id();
+  if (id.empty()) return InvalidField("network.id", "is required");
+  if (auto mask = CheckUpdateMask(request.update_mask(), v1::Network::descriptor(), "network"); !mask.ok())
+    return mask;
+  auto current = Load<v1::Network>(kNetworkKind, id);
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return NotFoundError("network", id);
+  if (!caller.Coordinates(id)) return Forbidden("only the network's coordinators change it");
+  v1::Network network = std::move(**current);
+  if (auto etag = CheckEtag(request.network().etag(), network.etag(), "network", id); !etag.ok())
+    return etag;
+  const std::string expected = network.etag();
+  ApplyUpdate(request.network(), request.update_mask(), &network);
+  FieldErrors errors;
+  Validate(network, "network", &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  network.set_etag(NextVersion(expected));
+  Stamp(caller, false, &network);
+  PutRecord record{kNetworkKind, id, expected, network.etag(), network.SerializeAsString(),
+                   store_->ReplayKey(caller.organization_id, request.request_id()), {}, {}};
+  for (const auto& m : network.member_organization_ids()) {
+    record.must_exist.push_back(absl::StrCat(kOrganizationKind, ":", m));
+    record.indexes.push_back(absl::StrCat("member:", m));
+  }
+  return Written(store_->Put(record), network);
+}
+
+absl::Status Registry::DeleteNetwork(const Caller& caller, const v1::DeleteNetworkRequest& request) {
+  if (!caller.IsPlatformAdmin()) return Forbidden("only platform admins remove networks");
+  if (!IsValidId(request.id())) return InvalidField("id", "is not a valid id");
+  DeleteRecord record{kNetworkKind, request.id(), request.etag(),
+                      store_->ReplayKey(caller.organization_id, request.request_id()),
+                      {absl::StrCat("net:", request.id())}, {}};
+  return store_->Delete(record).status();
+}
+
+absl::StatusOr<v1::ListNetworksResponse> Registry::ListNetworks(const Caller&,
+                                                                const v1::ListNetworksRequest& request) {
+  auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
+  if (!size.ok()) return size.status();
+  if (!request.page_token().empty() && !IsValidId(request.page_token()))
+    return InvalidField("page_token", "is not a token this server issued");
+  auto page = store_->List(kNetworkKind, "", request.page_token(), *size);
+  if (!page.ok()) return page.status();
+  v1::ListNetworksResponse response;
+  for (const auto& data : page->records) {
+    auto network = Parse<v1::Network>(data);
+    if (!network.ok()) return network.status();
+    *response.add_networks() = std::move(*network);
+  }
+  response.set_next_page_token(page->next_after);
+  return response;
+}
+
+// ---- resources ---------------------------------------------------------------------------------
+
+absl::StatusOr<std::set<std::string>> Registry::NetworksOf(const Caller& caller) {
+  if (caller.organization_id == kPlatformOrganization) return std::set<std::string>();
+  auto ids = store_->IndexMembers(absl::StrCat("member:", caller.organization_id));
+  if (!ids.ok()) return ids.status();
+  return std::set<std::string>(ids->begin(), ids->end());
+}
+
+void Registry::RedactFor(const Caller& caller, const std::set<std::string>& member_of,
+                         v1::Resource* resource) {
+  if (caller.IsPlatformAdmin() || caller.organization_id == resource->owner_organization_id()) return;
+  for (const auto& n : resource->shared_with_network_ids())
+    if (member_of.count(n)) return;
+  resource->clear_staff();
+}
+
+// A resource is shared only with networks its owner belongs to.
+absl::Status Registry::CheckSharing(const v1::Resource& resource,
+                                    std::map<std::string, std::optional<v1::Network>>* networks) {
+  std::vector<std::string> missing;
+  for (const auto& n : resource.shared_with_network_ids())
+    if (!networks->count(n)) missing.push_back(n);
+  if (!missing.empty()) {
+    auto loaded = store_->GetMany(kNetworkKind, missing);
+    if (!loaded.ok()) return loaded.status();
+    for (size_t i = 0; i < missing.size(); ++i) {
+      std::optional<v1::Network> network;
+      if ((*loaded)[i]) {
+        auto parsed = Parse<v1::Network>(*(*loaded)[i]);
+        if (!parsed.ok()) return parsed.status();
+        network = std::move(*parsed);
+      }
+      (*networks)[missing[i]] = std::move(network);
+    }
+  }
+  for (int i = 0; i < resource.shared_with_network_ids_size(); ++i) {
+    const auto& network = (*networks)[resource.shared_with_network_ids(i)];
+    if (!network) return NotFoundError("network", resource.shared_with_network_ids(i));
+    const auto& members = network->member_organization_ids();
+    if (std::find(members.begin(), members.end(), resource.owner_organization_id()) == members.end())
+      return PreconditionError(
+          "NOT_A_NETWORK_MEMBER",
+          absl::StrCat("owner ", resource.owner_organization_id(), " is not a member of network ",
+                       network->id(), " (shared_with_network_ids[", i, "])"));
+  }
+  return absl::OkStatus();
+}
+
+PutRecord Registry::ResourceRecord(const v1::Resource& resource, std::string expected,
+                                   std::string replay_key) {
+  return PutRecord{kResourceKind,        resource.id(),          std::move(expected),
+                   resource.etag(),      resource.SerializeAsString(), std::move(replay_key),
+                   ResourceRefs(resource), ResourceIndexes(resource)};
+}
+
+absl::StatusOr<PutRecord> Registry::PrepareResourceCreate(const Caller& caller, v1::Resource resource,
+                                                          const std::string& id, absl::string_view field,
+                                                          std::string replay_key) {
+  ApplyDefaults(&resource);
+  resource.set_id(id);
+  FieldErrors errors;
+  Validate(resource, field, &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  if (!caller.CanWriteFor(resource.owner_organization_id()) || ReadOnly(caller))
+    return Forbidden("only the owner organisation's admins and members add its resources");
+  resource.set_etag("1");
+  Stamp(caller, true, &resource);
+  return ResourceRecord(resource, "", std::move(replay_key));
+}
+
+absl::StatusOr<v1::Resource> Registry::CreateResource(const Caller& caller,
+                                                      const v1::CreateResourceRequest& request) {
+  auto id = ChooseId(request.resource_id(), "res", "resource_id");
+  if (!id.ok()) return id.status();
+  auto record = PrepareResourceCreate(caller, request.resource(), *id, "resource",
+                                      store_->ReplayKey(caller.organization_id, request.request_id()));
+  if (!record.ok()) return record.status();
+  v1::Resource resource;
+  resource.ParseFromString(record->data);
+  std::map<std::string, std::optional<v1::Network>> networks;
+  if (auto sharing = CheckSharing(resource, &networks); !sharing.ok()) return sharing;
+  auto written = Written(store_->Put(*record), resource);
+  if (written.ok()) index_->Upsert(*written);
+  return written;
+}
+
+absl::StatusOr<v1::Resource> Registry::GetResource(const Caller& caller, const std::string& id) {
+  auto resource = Load<v1::Resource>(kResourceKind, id);
+  if (!resource.ok()) return resource.status();
+  if (!resource->has_value()) return NotFoundError("resource", id);
+  auto member_of = NetworksOf(caller);
+  if (!member_of.ok()) return member_of.status();
+  RedactFor(caller, *member_of, &**resource);
+  return std::move(**resource);
+}
+
+absl::StatusOr<v1::Resource> Registry::UpdateResource(const Caller& caller,
+                                                      const v1::UpdateResourceRequest& request) {
+  const std::string& id = request.resource().id();
+  if (id.empty()) return InvalidField("resource.id", "is required");
+  if (auto mask = CheckUpdateMask(request.update_mask(), v1::Resource::descriptor(), "resource"); !mask.ok())
+    return mask;
+  auto current = Load<v1::Resource>(kResourceKind, id);
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return NotFoundError("resource", id);
+  v1::Resource resource = std::move(**current);
+  if (!caller.CanWriteFor(resource.owner_organization_id()) || ReadOnly(caller))
+    return Forbidden("only the owner organisation's admins and members change its resources");
+  if (auto etag = CheckEtag(request.resource().etag(), resource.etag(), "resource", id); !etag.ok())
+    return etag;
+  const std::string expected = resource.etag();
+  ApplyUpdate(request.resource(), request.update_mask(), &resource);
+  ApplyDefaults(&resource);
+  FieldErrors errors;
+  Validate(resource, "resource", &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  std::map<std::string, std::optional<v1::Network>> networks;
+  if (auto sharing = CheckSharing(resource, &networks); !sharing.ok()) return sharing;
+  resource.set_etag(NextVersion(expected));
+  Stamp(caller, false, &resource);
+  auto written = Written(
+      store_->Put(ResourceRecord(resource, expected,
+                                 store_->ReplayKey(caller.organization_id, request.request_id()))),
+      resource);
+  if (written.ok()) index_->Upsert(*written);
+  return written;
+}
+
+absl::Status Registry::DeleteResource(const Caller& caller, const v1::DeleteResourceRequest& request) {
+  auto current = Load<v1::Resource>(kResourceKind, request.id());
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return NotFoundError("resource", request.id());
+  if (!caller.CanWriteFor((*current)->owner_organization_id()) || ReadOnly(caller))
+    return Forbidden("only the owner organisation's admins and members remove its resources");
+  DeleteRecord record{kResourceKind, request.id(), request.etag(),
+                      store_->ReplayKey(caller.organization_id, request.request_id()),
+                      {absl::StrCat("parent:", request.id())},
+                      {absl::StrCat(kAvailabilityKind, ":", request.id())}};
+  auto deleted = store_->Delete(record);
+  if (!deleted.ok()) return deleted.status();
+  index_->Remove(request.id());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ListResourcesResponse> Registry::ListResources(
+    const Caller& caller, const v1::ListResourcesRequest& request) {
+  auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
+  if (!size.ok()) return size.status();
+  if (!request.page_token().empty() && !IsValidId(request.page_token()))
+    return InvalidField("page_token", "is not a token this server issued");
+  if (!request.owner_organization_id().empty() && !IsValidId(request.owner_organization_id()))
+    return InvalidField("owner_organization_id", "is not a valid id");
+  std::string index = request.owner_organization_id().empty()
+                          ? ""
+                          : absl::StrCat("owner:", request.owner_organization_id());
+  auto page = store_->List(kResourceKind, index, request.page_token(), *size);
+  if (!page.ok()) return page.status();
+  auto member_of = NetworksOf(caller);
+  if (!member_of.ok()) return member_of.status();
+  v1::ListResourcesResponse response;
+  for (const auto& data : page->records) {
+    auto resource = Parse<v1::Resource>(data);
+    if (!resource.ok()) return resource.status();
+    RedactFor(caller, *member_of, &*resource);
+    *response.add_resources() = std::move(*resource);
+  }
+  response.set_next_page_token(page->next_after);
+  return response;
+}
+
+// ---- availability ------------------------------------------------------------------------------
+
+absl::StatusOr<v1::Availability> Registry::PublishAvailability(
+    const Caller& caller, const v1::PublishAvailabilityRequest& request) {
+  auto resource = Load<v1::Resource>(kResourceKind, request.resource_id());
+  if (!resource.ok()) return resource.status();
+  if (!resource->has_value()) return NotFoundError("resource", request.resource_id());
+  if (!caller.CanWriteFor((*resource)->owner_organization_id()) || ReadOnly(caller))
+    return Forbidden("only the owner organisation publishes a resource's availability");
+  FieldErrors errors;
+  ValidateAvailability(request, &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  auto current = Load<v1::Availability>(kAvailabilityKind, request.resource_id());
+  if (!current.ok()) return current.status();
+  const std::string expected = current->has_value() ? (*current)->etag() : "";
+  if (!request.etag().empty() && request.etag() != expected)
+    return StaleEtagError("availability", request.resource_id());
+  v1::Availability availability;
+  availability.set_resource_id(request.resource_id());
+  *availability.mutable_rules() = request.rules();
+  *availability.mutable_closures() = request.closures();
+  availability.set_etag(NextVersion(expected));
+  PutRecord record{kAvailabilityKind,
+                   request.resource_id(),
+                   expected,
+                   availability.etag(),
+                   availability.SerializeAsString(),
+                   store_->ReplayKey(caller.organization_id, request.request_id()),
+                   {absl::StrCat(kResourceKind, ":", request.resource_id())},
+                   {}};
+  return Written(store_->Put(record), availability);
+}
+
+absl::StatusOr<v1::GetAvailabilityResponse> Registry::GetAvailability(
+    const Caller&, const v1::GetAvailabilityRequest& request) {
+  FieldErrors errors;
+  if (!request.has_start_time()) errors.Add("start_time", "is required");
+  if (!request.has_end_time()) errors.Add("end_time", "is required");
+  if (!errors.empty()) return errors.ToStatus();
+  const SysSeconds from{std::chrono::seconds(request.start_time().seconds())};
+  const SysSeconds to{std::chrono::seconds(request.end_time().seconds())};
+  if (to <= from) return InvalidField("end_time", "must be after start_time");
+  if (to - from > date::days(config_.max_availability_range_days))
+    return InvalidField("end_time", absl::StrCat("the range may span at most ",
+                                                 config_.max_availability_range_days, " days"));
+  auto resource = Load<v1::Resource>(kResourceKind, request.resource_id());
+  if (!resource.ok()) return resource.status();
+  if (!resource->has_value()) return NotFoundError("resource", request.resource_id());
+  auto stored = Load<v1::Availability>(kAvailabilityKind, request.resource_id());
+  if (!stored.ok()) return stored.status();
+  v1::GetAvailabilityResponse response;
+  response.set_resource_id(request.resource_id());
+  response.set_time_zone((*resource)->time_zone());
+  if (!stored->has_value()) return response;
+  const date::time_zone* zone = FindTimeZone((*resource)->time_zone());
+  if (zone == nullptr) return absl::InternalError("stored resource has an unknown time zone");
+  std::vector<Interval> open;
+  for (const auto& rule : (*stored)->rules()) {
+    LocalWindowRule local{rule.rrule(), *ParseMinuteOfDay(rule.start_time()), rule.duration_minutes(),
+                          *ParseDate(rule.valid_from()), ParseDate(rule.valid_until())};
+    for (const auto& i : ExpandWindows(local, zone, from, to)) open.push_back(i);
+  }
+  std::vector<Interval> closed;
+  for (const auto& c : (*stored)->closures())
+    closed.push_back({SysSeconds(std::chrono::seconds(c.start_time().seconds())),
+                      SysSeconds(std::chrono::seconds(c.end_time().seconds()))});
+  for (const auto& w : SubtractIntervals(MergeIntervals(std::move(open)), std::move(closed))) {
+    auto* window = response.add_windows();
+    window->mutable_start_time()->set_seconds(w.start.time_since_epoch().count());
+    window->mutable_end_time()->set_seconds(w.end.time_since_epoch().count());
+  }
+  *response.mutable_availability() = std::move(**stored);
+  return response;
+}
+
+// ---- search and reports ------------------------------------------------------------------------
+
+absl::StatusOr<v1::SearchResourcesResponse> Registry::SearchResources(
+    const Caller& caller, const v1::SearchResourcesRequest& request) {
+  if (!search_ready_) return StoreUnavailable("the search index is still loading");
+  auto response = index_->Search(request, {config_.default_page_size, config_.max_page_size});
+  if (!response.ok()) return response.status();
+  auto member_of = NetworksOf(caller);
+  if (!member_of.ok()) return member_of.status();
+  for (auto& hit : *response->mutable_hits()) RedactFor(caller, *member_of, hit.mutable_resource());
+  return response;
+}
+
+absl::StatusOr<v1::CoverageReportResponse> Registry::CoverageReport(
+    const Caller&, const v1::CoverageReportRequest& request) {
+  if (!search_ready_) return StoreUnavailable("the search index is still loading");
+  if (!v1::RegionLevel_IsValid(request.level())) return InvalidField("level", "unknown region level");
+  std::vector<int> themes(request.themes().begin(), request.themes().end());
+  for (size_t i = 0; i < themes.size(); ++i)
+    if (!v1::Theme_IsValid(themes[i]) || themes[i] == 0)
+      return InvalidField(absl::StrCat("themes[", i, "]"), "unknown theme");
+  if (themes.empty())
+    for (int t = 1; t <= v1::Theme_MAX; ++t) themes.push_back(t);
+  const bool corop = request.level() == v1::REGION_LEVEL_COROP;
+  std::map<std::pair<std::string, int>, int> cells;
+  std::map<int, int> by_kind;
+  index_->ForEach([&](const v1::Resource& r) {
+    if (r.lifecycle().state() != v1::LIFECYCLE_STATE_ACTIVE) return;
+    by_kind[r.kind()]++;
+    const v1::Region& region = r.location().has_region() ? r.location().region() : r.home_base().region();
+    std::string code = corop ? region.corop() : region.province();
+    if (!corop && code.empty() && !region.corop().empty())
+      if (const RegionInfo* c = FindRegion(region.corop())) code = std::string(c->province);
+    if (code.empty()) return;
+    for (int t : r.themes())
+      if (std::find(themes.begin(), themes.end(), t) != themes.end()) cells[{code, t}]++;
+  });
+  v1::CoverageReportResponse response;
+  for (const auto& [key, count] : cells) {
+    auto* cell = response.add_cells();
+    cell->set_region_code(key.first);
+    cell->set_theme(static_cast<v1::Theme>(key.second));
+    cell->set_active_resources(count);
+  }
+  for (const auto& [kind, count] : by_kind) {
+    auto* k = response.add_by_kind();
+    k->set_kind(static_cast<v1::ResourceKind>(kind));
+    k->set_active_resources(count);
+  }
+  std::vector<std::string> regions = config_.white_spot_regions;
+  if (regions.empty()) {
+    for (const auto& p : Provinces()) regions.emplace_back(p.code);
+    for (const auto& c : CoropAreas()) regions.emplace_back(c.code);
+  }
+  for (const auto& code : regions) {
+    if (corop ? !IsCoropCode(code) : !IsProvinceCode(code)) continue;
+    for (int t : themes) {
+      if (cells.count({code, t})) continue;
+      auto* spot = response.add_white_spots();
+      spot->set_region_code(code);
+      spot->set_region_name(std::string(FindRegion(code)->name));
+      spot->set_theme(static_cast<v1::Theme>(t));
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<v1::OverlapReportResponse> Registry::OverlapReport(
+    const Caller&, const v1::OverlapReportRequest& request) {
+  if (!search_ready_) return StoreUnavailable("the search index is still loading");
+  double km = request.within_km() == 0 ? 25 : request.within_km();
+  if (!(km > 0 && km <= 200)) return InvalidField("within_km", "must be above 0 and at most 200");
+  auto investment = [](const v1::Resource& r) {
+    return r.lifecycle().state() == v1::LIFECYCLE_STATE_ACTIVE ||
+           r.lifecycle().state() == v1::LIFECYCLE_STATE_PLANNED;
+  };
+  std::vector<v1::OverlapCandidate> candidates;
+  index_->ForEachNearbyPair(km, [&](const v1::Resource& a, const v1::Resource& b, double distance) {
+    if (a.kind() != b.kind() || a.owner_organization_id() == b.owner_organization_id()) return;
+    if (!investment(a) || !investment(b)) return;
+    for (int t : a.themes()) {
+      if (std::find(b.themes().begin(), b.themes().end(), t) == b.themes().end()) continue;
+      v1::OverlapCandidate c;
+      bool a_first = a.id() < b.id();
+      c.set_resource_id_a(a_first ? a.id() : b.id());
+      c.set_resource_id_b(a_first ? b.id() : a.id());
+      c.set_kind(a.kind());
+      c.set_theme(static_cast<v1::Theme>(t));
+      c.set_distance_km(distance);
+      candidates.push_back(std::move(c));
+      return;
+    }
+  });
+  std::sort(candidates.begin(), candidates.end(), [](const auto& x, const auto& y) {
+    if (x.distance_km() != y.distance_km()) return x.distance_km() < y.distance_km();
+    return x.resource_id_a() + x.resource_id_b() < y.resource_id_a() + y.resource_id_b();
+  });
+  if (candidates.size() > kMaxOverlapCandidates) candidates.resize(kMaxOverlapCandidates);
+  v1::OverlapReportResponse response;
+  for (auto& c : candidates) *response.add_candidates() = std::move(c);
+  return response;
+}
+
+// ---- import ------------------------------------------------------------------------------------
+
+absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
+    const Caller& caller, const v1::ImportResourcesRequest& request) {
+  if (request.resources_size() == 0) return InvalidField("resources", "at least one row is required");
+  if (request.resources_size() > config_.max_import_rows)
+    return InvalidField("resources", absl::StrCat("at most ", config_.max_import_rows, " rows per call"));
+  const std::string replay = store_->ReplayKey(caller.organization_id, request.request_id());
+  if (!replay.empty()) {
+    auto previous = store_->GetReplay(replay);
+    if (!previous.ok()) return previous.status();
+    if (previous->has_value()) return Parse<v1::ImportResourcesResponse>(**previous);
+  }
+  v1::ImportResourcesResponse response;
+  auto fail = [&](int row, const std::string& id, const absl::Status& status) {
+    auto* r = response.add_rows();
+    r->set_row(row);
+    r->set_resource_id(id);
+    r->set_ok(false);
+    r->set_field(ErrorField(status));
+    r->set_error(std::string(status.message()));
+    response.set_failed(response.failed() + 1);
+  };
+
+  // Rows without an id get one derived from the request id, so a retried import updates the rows
+  // it already wrote instead of adding them twice.
+  std::vector<std::string> ids;
+  for (int i = 0; i < request.resources_size(); ++i) {
+    const std::string& given = request.resources(i).id();
+    if (!given.empty()) {
+      ids.push_back(given);
+    } else if (!request.request_id().empty()) {
+      ids.push_back(absl::StrCat(
+          "res_", SecretHash(absl::StrCat(caller.organization_id, "/", request.request_id(), "/", i))
+                      .substr(0, 16)));
+    } else {
+      ids.push_back(NewId("res"));
+    }
+  }
+  std::vector<std::string> valid_ids;
+  for (const auto& id : ids)
+    if (IsValidId(id)) valid_ids.push_back(id);
+  auto existing_data = store_->GetMany(kResourceKind, valid_ids);
+  if (!existing_data.ok()) return existing_data.status();
+  std::map<std::string, v1::Resource> existing;
+  for (size_t i = 0; i < valid_ids.size(); ++i)
+    if ((*existing_data)[i]) {
+      auto parsed = Parse<v1::Resource>(*(*existing_data)[i]);
+      if (!parsed.ok()) return parsed.status();
+      existing[valid_ids[i]] = std::move(*parsed);
+    }
+
+  std::map<std::string, std::optional<v1::Network>> networks;
+  std::vector<PutRecord> records;
+  std::vector<int> record_rows;
+  std::vector<v1::Resource> written;
+  for (int i = 0; i < request.resources_size(); ++i) {
+    const std::string field = absl::StrCat("resources[", i, "]");
+    if (!IsValidId(ids[i])) {
+      fail(i, ids[i], InvalidField(field + ".id", "is not a valid id"));
+      continue;
+    }
+    v1::Resource resource;
+    std::string expected;
+    if (auto it = existing.find(ids[i]); it != existing.end()) {
+      resource = it->second;
+      if (!caller.CanWriteFor(resource.owner_organization_id()) || ReadOnly(caller)) {
+        fail(i, ids[i], Forbidden("only the owner organisation changes its resources"));
+        continue;
+      }
+      if (!request.resources(i).owner_organization_id().empty() &&
+          request.resources(i).owner_organization_id() != resource.owner_organization_id()) {
+        fail(i, ids[i], InvalidField(field + ".owner_organization_id", "cannot be changed by an import"));
+        continue;
+      }
+      expected = resource.etag();
+      ApplyUpdate(request.resources(i), {}, &resource);
+      ApplyDefaults(&resource);
+      FieldErrors errors;
+      Validate(resource, field, &errors);
+      if (!errors.empty()) {
+        fail(i, ids[i], errors.ToStatus());
+        continue;
+      }
+      resource.set_etag(NextVersion(expected));
+      Stamp(caller, false, &resource);
+    } else {
+      auto record = PrepareResourceCreate(caller, request.resources(i), ids[i], field, "");
+      if (!record.ok()) {
+        fail(i, ids[i], record.status());
+        continue;
+      }
+      resource.ParseFromString(record->data);
+    }
+    if (auto sharing = CheckSharing(resource, &networks); !sharing.ok()) {
+      fail(i, ids[i], sharing);
+      continue;
+    }
+    records.push_back(ResourceRecord(resource, expected, ""));
+    record_rows.push_back(i);
+    written.push_back(std::move(resource));
+  }
+  auto results = store_->PutMany(records);
+  if (!results.ok()) return results.status();
+  for (size_t k = 0; k < records.size(); ++k) {
+    const int row = record_rows[k];
+    if (!(*results)[k].ok()) {
+      fail(row, records[k].id, (*results)[k].status());
+      continue;
+    }
+    index_->Upsert(written[k]);
+    auto* r = response.add_rows();
+    r->set_row(row);
+    r->set_resource_id(records[k].id);
+    r->set_ok(true);
+    r->set_created((*results)[k]->created);
+    if ((*results)[k]->created) {
+      response.set_created(response.created() + 1);
+    } else {
+      response.set_updated(response.updated() + 1);
+    }
+  }
+  std::sort(response.mutable_rows()->begin(), response.mutable_rows()->end(),
+            [](const auto& a, const auto& b) { return a.row() < b.row(); });
+  if (!replay.empty()) {
+    if (auto stored = store_->PutReplay(replay, response.SerializeAsString()); !stored.ok()) return stored;
+  }
+  return response;
+}
+
+}  // namespace infrashare::registry

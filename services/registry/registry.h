@@ -1,0 +1,84 @@
+// The registry's service logic: who may do what, and what each call does to the store and the
+// search index. No gRPC in here; the handlers in registry_service.cc are a thin shell around it.
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <optional>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "infrashare/registry/v1/registry.pb.h"
+#include "services/common/auth.h"
+#include "services/common/config.h"
+#include "services/registry/search_index.h"
+#include "services/registry/store.h"
+
+namespace infrashare::registry {
+
+class Registry {
+ public:
+  Registry(RegistryStore* store, SearchIndex* index, RegistryConfig config);
+
+  absl::StatusOr<v1::Organization> CreateOrganization(const Caller& caller,
+                                                      const v1::CreateOrganizationRequest& request);
+  absl::StatusOr<v1::Organization> GetOrganization(const Caller& caller, const std::string& id);
+  absl::StatusOr<v1::Organization> UpdateOrganization(const Caller& caller,
+                                                      const v1::UpdateOrganizationRequest& request);
+  absl::Status DeleteOrganization(const Caller& caller, const v1::DeleteOrganizationRequest& request);
+  absl::StatusOr<v1::ListOrganizationsResponse> ListOrganizations(
+      const Caller& caller, const v1::ListOrganizationsRequest& request);
+
+  absl::StatusOr<v1::Network> CreateNetwork(const Caller& caller, const v1::CreateNetworkRequest& request);
+  absl::StatusOr<v1::Network> GetNetwork(const Caller& caller, const std::string& id);
+  absl::StatusOr<v1::Network> UpdateNetwork(const Caller& caller, const v1::UpdateNetworkRequest& request);
+  absl::Status DeleteNetwork(const Caller& caller, const v1::DeleteNetworkRequest& request);
+  absl::StatusOr<v1::ListNetworksResponse> ListNetworks(const Caller& caller,
+                                                        const v1::ListNetworksRequest& request);
+
+  absl::StatusOr<v1::Resource> CreateResource(const Caller& caller, const v1::CreateResourceRequest& request);
+  absl::StatusOr<v1::Resource> GetResource(const Caller& caller, const std::string& id);
+  absl::StatusOr<v1::Resource> UpdateResource(const Caller& caller, const v1::UpdateResourceRequest& request);
+  absl::Status DeleteResource(const Caller& caller, const v1::DeleteResourceRequest& request);
+  absl::StatusOr<v1::ListResourcesResponse> ListResources(const Caller& caller,
+                                                          const v1::ListResourcesRequest& request);
+
+  absl::StatusOr<v1::Availability> PublishAvailability(const Caller& caller,
+                                                       const v1::PublishAvailabilityRequest& request);
+  absl::StatusOr<v1::GetAvailabilityResponse> GetAvailability(const Caller& caller,
+                                                              const v1::GetAvailabilityRequest& request);
+
+  absl::StatusOr<v1::SearchResourcesResponse> SearchResources(const Caller& caller,
+                                                              const v1::SearchResourcesRequest& request);
+  absl::StatusOr<v1::CoverageReportResponse> CoverageReport(const Caller& caller,
+                                                            const v1::CoverageReportRequest& request);
+  absl::StatusOr<v1::OverlapReportResponse> OverlapReport(const Caller& caller,
+                                                          const v1::OverlapReportRequest& request);
+  absl::StatusOr<v1::ImportResourcesResponse> ImportResources(const Caller& caller,
+                                                              const v1::ImportResourcesRequest& request);
+
+  // Staff contacts are for the owner and members of a network the resource is shared with.
+  // `member_of` is the set of networks the caller's organisation belongs to.
+  static void RedactFor(const Caller& caller, const std::set<std::string>& member_of,
+                        v1::Resource* resource);
+  absl::StatusOr<std::set<std::string>> NetworksOf(const Caller& caller);
+  // The search index is usable (loaded from Redis) on this replica.
+  void SetSearchReady(bool ready) { search_ready_ = ready; }
+
+ private:
+  template <typename T>
+  absl::StatusOr<std::optional<T>> Load(absl::string_view kind, const std::string& id);
+  absl::Status CheckSharing(const v1::Resource& resource,
+                            std::map<std::string, std::optional<v1::Network>>* networks);
+  absl::StatusOr<PutRecord> PrepareResourceCreate(const Caller& caller, v1::Resource resource,
+                                                  const std::string& id, absl::string_view field,
+                                                  std::string replay_key);
+  PutRecord ResourceRecord(const v1::Resource& resource, std::string expected, std::string replay_key);
+
+  RegistryStore* store_;
+  SearchIndex* index_;
+  RegistryConfig config_;
+  std::atomic<bool> search_ready_{false};
+};
+
+}  // namespace infrashare::registry

@@ -1,0 +1,199 @@
+#include "services/registry/registry_service.h"
+
+#include "services/common/errors.h"
+#include "services/common/logging.h"
+
+namespace infrashare::registry {
+
+RegistryServiceImpl::RegistryServiceImpl(Registry* registry, RedisRegistryStore* store,
+                                         const RedisPool* redis, RpcGate* gate,
+                                         const std::atomic<bool>* stopping)
+    : registry_(registry), store_(store), redis_(redis), gate_(gate), stopping_(stopping) {}
+
+#define INFRASHARE_HANDLER(Method, Request, Response, RequestId, Call)                           \
+  grpc::Status RegistryServiceImpl::Method(grpc::ServerContext* context, const v1::Request* request, \
+                                           v1::Response* response) {                             \
+    return gate_->Run(context, "registry." #Method, RequestId, [&](const Caller& caller) {       \
+      return Respond(Call, response);                                                            \
+    });                                                                                          \
+  }
+
+INFRASHARE_HANDLER(CreateOrganization, CreateOrganizationRequest, Organization, request->request_id(),
+                   registry_->CreateOrganization(caller, *request))
+INFRASHARE_HANDLER(GetOrganization, GetOrganizationRequest, Organization, "",
+                   registry_->GetOrganization(caller, request->id()))
+INFRASHARE_HANDLER(UpdateOrganization, UpdateOrganizationRequest, Organization, request->request_id(),
+                   registry_->UpdateOrganization(caller, *request))
+INFRASHARE_HANDLER(ListOrganizations, ListOrganizationsRequest, ListOrganizationsResponse, "",
+                   registry_->ListOrganizations(caller, *request))
+INFRASHARE_HANDLER(CreateNetwork, CreateNetworkRequest, Network, request->request_id(),
+                   registry_->CreateNetwork(caller, *request))
+INFRASHARE_HANDLER(GetNetwork, GetNetworkRequest, Network, "", registry_->GetNetwork(caller, request->id()))
+INFRASHARE_HANDLER(UpdateNetwork, UpdateNetworkRequest, Network, request->request_id(),
+                   registry_->UpdateNetwork(caller, *request))
+INFRASHARE_HANDLER(ListNetworks, ListNetworksRequest, ListNetworksResponse, "",
+                   registry_->ListNetworks(caller, *request))
+INFRASHARE_HANDLER(CreateResource, CreateResourceRequest, Resource, request->request_id(),
+                   registry_->CreateResource(caller, *request))
+INFRASHARE_HANDLER(GetResource, GetResourceRequest, Resource, "",
+                   registry_->GetResource(caller, request->id()))
+INFRASHARE_HANDLER(UpdateResource, UpdateResourceRequest, Resource, request->request_id(),
+                   registry_->UpdateResource(caller, *request))
+INFRASHARE_HANDLER(ListResources, ListResourcesRequest, ListResourcesResponse, "",
+                   registry_->ListResources(caller, *request))
+INFRASHARE_HANDLER(PublishAvailability, PublishAvailabilityRequest, Availability, request->request_id(),
+                   registry_->PublishAvailability(caller, *request))
+INFRASHARE_HANDLER(GetAvailability, GetAvailabilityRequest, GetAvailabilityResponse, "",
+                   registry_->GetAvailability(caller, *request))
+INFRASHARE_HANDLER(SearchResources, SearchResourcesRequest, SearchResourcesResponse, "",
+                   registry_->SearchResources(caller, *request))
+INFRASHARE_HANDLER(CoverageReport, CoverageReportRequest, CoverageReportResponse, "",
+                   registry_->CoverageReport(caller, *request))
+INFRASHARE_HANDLER(OverlapReport, OverlapReportRequest, OverlapReportResponse, "",
+                   registry_->OverlapReport(caller, *request))
+INFRASHARE_HANDLER(ImportResources, ImportResourcesRequest, ImportResourcesResponse, request->request_id(),
+                   registry_->ImportResources(caller, *request))
+#undef INFRASHARE_HANDLER
+
+grpc::Status RegistryServiceImpl::DeleteOrganization(grpc::ServerContext* context,
+                                                     const v1::DeleteOrganizationRequest* request,
+                                                     v1::DeleteResponse*) {
+  return gate_->Run(context, "registry.DeleteOrganization", request->request_id(),
+                    [&](const Caller& caller) { return registry_->DeleteOrganization(caller, *request); });
+}
+
+grpc::Status RegistryServiceImpl::DeleteNetwork(grpc::ServerContext* context,
+                                                const v1::DeleteNetworkRequest* request,
+                                                v1::DeleteResponse*) {
+  return gate_->Run(context, "registry.DeleteNetwork", request->request_id(),
+                    [&](const Caller& caller) { return registry_->DeleteNetwork(caller, *request); });
+}
+
+grpc::Status RegistryServiceImpl::DeleteResource(grpc::ServerContext* context,
+                                                 const v1::DeleteResourceRequest* request,
+                                                 v1::DeleteResponse*) {
+  return gate_->Run(context, "registry.DeleteResource", request->request_id(),
+                    [&](const Caller& caller) { return registry_->DeleteResource(caller, *request); });
+}
+
+grpc::Status RegistryServiceImpl::WatchResources(grpc::ServerContext* context,
+                                                 const v1::WatchResourcesRequest* request,
+                                                 grpc::ServerWriter<v1::ResourceChange>* writer) {
+  return gate_->Run(context, "registry.WatchResources", "", [&](const Caller& caller) -> absl::Status {
+    std::string cursor = request->cursor();
+    if (cursor.empty()) {
+      auto latest = store_->LatestCursor();
+      if (!latest.ok()) return latest.status();
+      cursor = *latest;
+    } else {
+      if (!IsValidCursor(cursor)) return InvalidField("cursor", "is not a cursor this server issued");
+      auto expired = store_->CursorExpired(cursor);
+      if (!expired.ok()) return expired.status();
+      if (*expired)
+        return PreconditionError("CURSOR_EXPIRED",
+                                 "changes after this cursor were trimmed; list resources and watch anew");
+    }
+    auto member_of = registry_->NetworksOf(caller);
+    if (!member_of.ok()) return member_of.status();
+    ChangeFeed feed(*redis_, store_->EventsKey());
+    while (!context->IsCancelled() && !stopping_->load()) {
+      auto changes = feed.Read(cursor, 1000, 100);
+      if (!changes.ok()) return changes.status();
+      for (const auto& change : *changes) {
+        cursor = change.cursor;
+        if (change.kind != kResourceKind) continue;
+        v1::ResourceChange out;
+        out.set_cursor(change.cursor);
+        out.set_resource_id(change.id);
+        if (change.op == "deleted") {
+          out.set_type(v1::CHANGE_TYPE_DELETED);
+        } else {
+          out.set_type(change.op == "created" ? v1::CHANGE_TYPE_CREATED : v1::CHANGE_TYPE_UPDATED);
+          if (!out.mutable_resource()->ParseFromString(change.data))
+            return absl::InternalError("corrupt change record");
+          Registry::RedactFor(caller, *member_of, out.mutable_resource());
+        }
+        if (!writer->Write(out)) return absl::CancelledError("the watcher went away");
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+ResourceFollower::ResourceFollower(RedisRegistryStore* store, const RedisPool* redis,
+                                   SearchIndex* index, Registry* registry)
+    : store_(store), redis_(redis), index_(index), registry_(registry) {}
+
+ResourceFollower::~ResourceFollower() { Stop(); }
+
+void ResourceFollower::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void ResourceFollower::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status ResourceFollower::Load(std::string* cursor) {
+  auto latest = store_->LatestCursor();
+  if (!latest.ok()) return latest.status();
+  std::string after;
+  do {
+    auto page = store_->List(kResourceKind, "", after, 1000);
+    if (!page.ok()) return page.status();
+    for (const auto& data : page->records) {
+      v1::Resource resource;
+      if (resource.ParseFromString(data)) index_->Upsert(resource);
+    }
+    after = page->next_after;
+  } while (!after.empty() && !stop_);
+  *cursor = *latest;
+  return absl::OkStatus();
+}
+
+void ResourceFollower::Run() {
+  std::string cursor;
+  while (!stop_ && !ready_) {
+    if (auto loaded = Load(&cursor); loaded.ok()) {
+      ready_ = true;
+      registry_->SetSearchReady(true);
+      logging::Info("search index loaded", {{"resources", std::to_string(index_->size())}});
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+  ChangeFeed feed(*redis_, store_->EventsKey());
+  while (!stop_) {
+    auto changes = feed.Read(cursor, 500, 1000);
+    if (!changes.ok()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    for (const auto& change : *changes) {
+      cursor = change.cursor;
+      if (change.kind != kResourceKind) continue;
+      if (change.op == "deleted") {
+        index_->Remove(change.id);
+      } else {
+        v1::Resource resource;
+        if (resource.ParseFromString(change.data)) index_->Upsert(resource);
+      }
+    }
+  }
+}
+
+RegistryModule::RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config)
+    : store_(redis, config.request_id_ttl_s, config.events_max_length),
+      registry_(&store_, &index_, config),
+      service_(&registry_, &store_, redis, gate, &stopping_),
+      follower_(&store_, redis, &index_, &registry_) {}
+
+RegistryModule::~RegistryModule() { Stop(); }
+
+void RegistryModule::Start() { follower_.Start(); }
+
+void RegistryModule::Stop() {
+  stopping_ = true;
+  follower_.Stop();
+}
+
+}  // namespace infrashare::registry

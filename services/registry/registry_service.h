@@ -1,0 +1,99 @@
+// infrashare.registry.v1.RegistryService: the gRPC shell around Registry, plus the follower that
+// keeps this replica's search index current, wired together as one service module.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "infrashare/registry/v1/registry.grpc.pb.h"
+#include "services/common/rpc_gate.h"
+#include "services/common/service_module.h"
+#include "services/registry/registry.h"
+
+namespace infrashare::registry {
+
+class RegistryServiceImpl final : public v1::RegistryService::Service {
+ public:
+  RegistryServiceImpl(Registry* registry, RedisRegistryStore* store, const RedisPool* redis,
+                      RpcGate* gate, const std::atomic<bool>* stopping);
+
+#define INFRASHARE_UNARY(Method, Request, Response)                                    \
+  grpc::Status Method(grpc::ServerContext* context, const v1::Request* request, \
+                      v1::Response* response) override;
+  INFRASHARE_UNARY(CreateOrganization, CreateOrganizationRequest, Organization)
+  INFRASHARE_UNARY(GetOrganization, GetOrganizationRequest, Organization)
+  INFRASHARE_UNARY(UpdateOrganization, UpdateOrganizationRequest, Organization)
+  INFRASHARE_UNARY(DeleteOrganization, DeleteOrganizationRequest, DeleteResponse)
+  INFRASHARE_UNARY(ListOrganizations, ListOrganizationsRequest, ListOrganizationsResponse)
+  INFRASHARE_UNARY(CreateNetwork, CreateNetworkRequest, Network)
+  INFRASHARE_UNARY(GetNetwork, GetNetworkRequest, Network)
+  INFRASHARE_UNARY(UpdateNetwork, UpdateNetworkRequest, Network)
+  INFRASHARE_UNARY(DeleteNetwork, DeleteNetworkRequest, DeleteResponse)
+  INFRASHARE_UNARY(ListNetworks, ListNetworksRequest, ListNetworksResponse)
+  INFRASHARE_UNARY(CreateResource, CreateResourceRequest, Resource)
+  INFRASHARE_UNARY(GetResource, GetResourceRequest, Resource)
+  INFRASHARE_UNARY(UpdateResource, UpdateResourceRequest, Resource)
+  INFRASHARE_UNARY(DeleteResource, DeleteResourceRequest, DeleteResponse)
+  INFRASHARE_UNARY(ListResources, ListResourcesRequest, ListResourcesResponse)
+  INFRASHARE_UNARY(PublishAvailability, PublishAvailabilityRequest, Availability)
+  INFRASHARE_UNARY(GetAvailability, GetAvailabilityRequest, GetAvailabilityResponse)
+  INFRASHARE_UNARY(SearchResources, SearchResourcesRequest, SearchResourcesResponse)
+  INFRASHARE_UNARY(CoverageReport, CoverageReportRequest, CoverageReportResponse)
+  INFRASHARE_UNARY(OverlapReport, OverlapReportRequest, OverlapReportResponse)
+  INFRASHARE_UNARY(ImportResources, ImportResourcesRequest, ImportResourcesResponse)
+#undef INFRASHARE_UNARY
+
+  grpc::Status WatchResources(grpc::ServerContext* context, const v1::WatchResourcesRequest* request,
+                              grpc::ServerWriter<v1::ResourceChange>* writer) override;
+
+ private:
+  Registry* registry_;
+  RedisRegistryStore* store_;
+  const RedisPool* redis_;
+  RpcGate* gate_;
+  const std::atomic<bool>* stopping_;
+};
+
+// Loads every resource into the search index, then applies the change log as it grows.
+class ResourceFollower {
+ public:
+  ResourceFollower(RedisRegistryStore* store, const RedisPool* redis, SearchIndex* index,
+                   Registry* registry);
+  ~ResourceFollower();
+  void Start();
+  void Stop();
+  bool ready() const { return ready_; }
+
+ private:
+  void Run();
+  absl::Status Load(std::string* cursor);
+  RedisRegistryStore* store_;
+  const RedisPool* redis_;
+  SearchIndex* index_;
+  Registry* registry_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> ready_{false};
+  std::thread thread_;
+};
+
+class RegistryModule final : public ServiceModule {
+ public:
+  RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config);
+  ~RegistryModule() override;
+  std::string name() const override { return "infrashare.registry.v1.RegistryService"; }
+  grpc::Service* service() override { return &service_; }
+  void Start() override;
+  void Stop() override;
+  bool ready() const override { return follower_.ready(); }
+
+ private:
+  std::atomic<bool> stopping_{false};
+  RedisRegistryStore store_;
+  SearchIndex index_;
+  Registry registry_;
+  RegistryServiceImpl service_;
+  ResourceFollower follower_;
+};
+
+}  // namespace infrashare::registry

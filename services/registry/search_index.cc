@@ -1,0 +1,460 @@
+#include "services/registry/search_index.h"
+
+#include "absl/strings/string_view.h"
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/common/errors.h"
+#include "services/registry/geo.h"
+#include "services/registry/regions.h"
+#include "services/registry/validation.h"
+
+namespace infrashare::registry {
+namespace {
+
+constexpr double kCellDegrees = 0.1;
+constexpr size_t kMaxWordsPerDoc = 200;
+constexpr double kKmPerDegreeLat = 111.2;
+
+void InsertSorted(std::vector<uint32_t>& v, uint32_t slot) {
+  auto it = std::lower_bound(v.begin(), v.end(), slot);
+  if (it == v.end() || *it != slot) v.insert(it, slot);
+}
+
+void EraseSorted(std::vector<uint32_t>& v, uint32_t slot) {
+  auto it = std::lower_bound(v.begin(), v.end(), slot);
+  if (it != v.end() && *it == slot) v.erase(it);
+}
+
+const v1::GeoPoint* PointOf(const v1::Resource& r) {
+  if (r.location().has_point()) return &r.location().point();
+  if (r.home_base().has_point()) return &r.home_base().point();
+  return nullptr;
+}
+
+const v1::Region& RegionOf(const v1::Resource& r) {
+  return r.location().has_region() || !r.has_home_base() ? r.location().region()
+                                                         : r.home_base().region();
+}
+
+std::string ProvinceOf(const v1::Region& region) {
+  if (!region.province().empty()) return region.province();
+  if (const RegionInfo* corop = FindRegion(region.corop()); corop != nullptr)
+    return std::string(corop->province);
+  return "";
+}
+
+// Sort key of a hit and the page token that resumes after it.
+struct HitKey {
+  double distance = 0;
+  std::string name;
+  std::string id;
+};
+
+bool KeyLess(const HitKey& a, const HitKey& b, bool by_distance) {
+  if (by_distance && a.distance != b.distance) return a.distance < b.distance;
+  if (a.name != b.name) return a.name < b.name;
+  return a.id < b.id;
+}
+
+std::string EncodeToken(const HitKey& key, bool by_distance) {
+  std::string raw = absl::StrCat(by_distance ? "d" : "n", "\x1f", key.distance, "\x1f", key.name,
+                                 "\x1f", key.id);
+  return absl::WebSafeBase64Escape(raw);
+}
+
+absl::StatusOr<HitKey> DecodeToken(absl::string_view token, bool by_distance) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return InvalidField("page_token", "is not a token this server issued");
+  std::vector<std::string> parts = absl::StrSplit(raw, '\x1f');
+  HitKey key;
+  if (parts.size() != 4 || parts[0] != (by_distance ? "d" : "n") ||
+      !absl::SimpleAtod(parts[1], &key.distance))
+    return InvalidField("page_token", "is not a token for this query order");
+  key.name = parts[2];
+  key.id = parts[3];
+  return key;
+}
+
+template <typename Enum, typename NameFn>
+void AddFacet(v1::SearchResourcesResponse* response, absl::string_view field,
+              const std::map<Enum, int>& counts, NameFn name) {
+  if (counts.empty()) return;
+  auto* facet = response->add_facets();
+  facet->set_field(std::string(field));
+  for (const auto& [value, count] : counts) {
+    auto* v = facet->add_values();
+    v->set_value(name(value));
+    v->set_count(count);
+  }
+}
+
+}  // namespace
+
+long long EtagVersion(absl::string_view etag) {
+  long long v = 0;
+  return absl::SimpleAtoi(etag, &v) ? v : 0;
+}
+
+std::vector<std::string> SearchIndex::Words(absl::string_view text) {
+  std::vector<std::string> words;
+  std::string current;
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (absl::ascii_isalnum(c) || u >= 0x80) {
+      current += absl::ascii_tolower(c);
+    } else if (!current.empty()) {
+      words.push_back(std::move(current));
+      current.clear();
+    }
+  }
+  if (!current.empty()) words.push_back(std::move(current));
+  return words;
+}
+
+std::vector<std::string> SearchIndex::FacetKeys(const v1::Resource& r) {
+  std::vector<std::string> keys = {
+      absl::StrCat("kind:", r.kind()), absl::StrCat("mob:", r.mobility()),
+      absl::StrCat("sme:", r.sme_accessible() ? 1 : 0), absl::StrCat("terms:", r.terms().kind()),
+      absl::StrCat("life:", r.lifecycle().state())};
+  for (int t : r.themes()) keys.push_back(absl::StrCat("theme:", t));
+  for (const auto& n : r.shared_with_network_ids()) keys.push_back(absl::StrCat("net:", n));
+  const v1::Region& region = RegionOf(r);
+  std::set<std::string> codes;
+  if (std::string p = ProvinceOf(region); !p.empty()) codes.insert(p);
+  if (!region.corop().empty()) codes.insert(region.corop());
+  if (!region.municipality().empty()) codes.insert(region.municipality());
+  for (const auto& c : codes) keys.push_back("region:" + c);
+  return keys;
+}
+
+int64_t SearchIndex::CellOf(double lat, double lon) {
+  int64_t row = static_cast<int64_t>(std::floor(lat / kCellDegrees)) + 1000;
+  int64_t col = static_cast<int64_t>(std::floor(lon / kCellDegrees)) + 2000;
+  return row * 10000 + col;
+}
+
+void SearchIndex::SetBit(Bitmap& b, uint32_t slot) {
+  if (b.size() <= slot / 64) b.resize(slot / 64 + 1, 0);
+  b[slot / 64] |= uint64_t{1} << (slot % 64);
+}
+
+void SearchIndex::ClearBit(Bitmap& b, uint32_t slot) {
+  if (b.size() > slot / 64) b[slot / 64] &= ~(uint64_t{1} << (slot % 64));
+}
+
+const SearchIndex::Bitmap* SearchIndex::Facet(const std::string& key) const {
+  auto it = facets_.find(key);
+  return it == facets_.end() ? nullptr : &it->second;
+}
+
+void SearchIndex::Unlink(uint32_t slot) {
+  Doc& d = docs_[slot];
+  ClearBit(live_, slot);
+  for (const auto& f : d.facets) ClearBit(facets_[f], slot);
+  for (const auto& w : d.words) {
+    auto it = words_.find(w);
+    if (it == words_.end()) continue;
+    EraseSorted(it->second, slot);
+    if (it->second.empty()) words_.erase(it);
+  }
+  if (d.has_point) EraseSorted(grid_[d.cell], slot);
+}
+
+void SearchIndex::Link(uint32_t slot) {
+  Doc& d = docs_[slot];
+  SetBit(live_, slot);
+  for (const auto& f : d.facets) SetBit(facets_[f], slot);
+  for (const auto& w : d.words) InsertSorted(words_[w], slot);
+  if (d.has_point) InsertSorted(grid_[d.cell], slot);
+}
+
+void SearchIndex::Upsert(const v1::Resource& resource) {
+  Doc doc;
+  doc.version = EtagVersion(resource.etag());
+  doc.resource = std::make_shared<const v1::Resource>(resource);
+  doc.name_key = absl::AsciiStrToLower(resource.display_name());
+  if (const v1::GeoPoint* p = PointOf(resource)) {
+    doc.has_point = true;
+    doc.lat = p->latitude();
+    doc.lon = p->longitude();
+    doc.cell = CellOf(doc.lat, doc.lon);
+  }
+  doc.facets = FacetKeys(resource);
+  std::set<std::string> words;
+  for (auto* text : {&resource.display_name(), &resource.description()})
+    for (auto& w : Words(*text)) words.insert(std::move(w));
+  for (const auto& tag : resource.tags())
+    for (auto& w : Words(tag)) words.insert(std::move(w));
+  for (auto& w : words) {
+    if (doc.words.size() >= kMaxWordsPerDoc) break;
+    doc.words.push_back(w);
+  }
+
+  std::unique_lock lock(mutex_);
+  auto it = slot_of_.find(resource.id());
+  uint32_t slot;
+  if (it != slot_of_.end()) {
+    slot = it->second;
+    if (docs_[slot].version > doc.version) return;
+    Unlink(slot);
+  } else {
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      slot = static_cast<uint32_t>(docs_.size());
+      docs_.emplace_back();
+    }
+    slot_of_[resource.id()] = slot;
+  }
+  docs_[slot] = std::move(doc);
+  Link(slot);
+}
+
+void SearchIndex::Remove(absl::string_view id) {
+  std::unique_lock lock(mutex_);
+  auto it = slot_of_.find(std::string(id));
+  if (it == slot_of_.end()) return;
+  uint32_t slot = it->second;
+  Unlink(slot);
+  docs_[slot] = Doc();
+  free_slots_.push_back(slot);
+  slot_of_.erase(it);
+}
+
+size_t SearchIndex::size() const {
+  std::shared_lock lock(mutex_);
+  return slot_of_.size();
+}
+
+void SearchIndex::ForEach(const std::function<void(const v1::Resource&)>& visit) const {
+  std::shared_lock lock(mutex_);
+  for (const auto& d : docs_)
+    if (d.resource) visit(*d.resource);
+}
+
+void SearchIndex::ForEachNearbyPair(
+    double km, const std::function<void(const v1::Resource&, const v1::Resource&, double)>& visit) const {
+  std::shared_lock lock(mutex_);
+  const int rows = static_cast<int>(std::ceil(km / kKmPerDegreeLat / kCellDegrees));
+  for (uint32_t a = 0; a < docs_.size(); ++a) {
+    const Doc& da = docs_[a];
+    if (!da.resource || !da.has_point) continue;
+    const double cos_lat = std::max(0.01, std::cos(da.lat * M_PI / 180));
+    const int cols = static_cast<int>(std::ceil(km / (kKmPerDegreeLat * cos_lat) / kCellDegrees));
+    for (int dr = -rows; dr <= rows; ++dr)
+      for (int dc = -cols; dc <= cols; ++dc) {
+        auto cell = grid_.find(da.cell + dr * 10000 + dc);
+        if (cell == grid_.end()) continue;
+        for (uint32_t b : cell->second) {
+          if (b <= a) continue;
+          const Doc& db = docs_[b];
+          double d = HaversineKm(da.lat, da.lon, db.lat, db.lon);
+          if (d <= km) visit(*da.resource, *db.resource, d);
+        }
+      }
+  }
+}
+
+SearchIndex::Bitmap SearchIndex::WordsWithPrefix(absl::string_view prefix) const {
+  Bitmap out;
+  for (auto it = words_.lower_bound(prefix); it != words_.end() && absl::StartsWith(it->first, prefix); ++it)
+    for (uint32_t slot : it->second) SetBit(out, slot);
+  return out;
+}
+
+absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
+    const v1::SearchResourcesRequest& request, const SearchLimits& limits) const {
+  FieldErrors errors;
+  for (int i = 0; i < request.kinds_size(); ++i)
+    if (!v1::ResourceKind_IsValid(request.kinds(i)) || request.kinds(i) == 0)
+      errors.Add(absl::StrCat("kinds[", i, "]"), "unknown resource kind");
+  for (int i = 0; i < request.mobilities_size(); ++i)
+    if (!v1::Mobility_IsValid(request.mobilities(i)) || request.mobilities(i) == 0)
+      errors.Add(absl::StrCat("mobilities[", i, "]"), "unknown mobility");
+  for (int i = 0; i < request.themes_size(); ++i)
+    if (!v1::Theme_IsValid(request.themes(i)) || request.themes(i) == 0)
+      errors.Add(absl::StrCat("themes[", i, "]"), "unknown theme");
+  for (int i = 0; i < request.region_codes_size(); ++i)
+    if (!IsRegionCode(request.region_codes(i)))
+      errors.Add(absl::StrCat("region_codes[", i, "]"), "must be a CBS code PVxx, CRxx or GMxxxx");
+  for (int i = 0; i < request.terms_kinds_size(); ++i)
+    if (!v1::TermsKind_IsValid(request.terms_kinds(i)) || request.terms_kinds(i) == 0)
+      errors.Add(absl::StrCat("terms_kinds[", i, "]"), "unknown terms kind");
+  for (int i = 0; i < request.lifecycle_states_size(); ++i)
+    if (!v1::LifecycleState_IsValid(request.lifecycle_states(i)) || request.lifecycle_states(i) == 0)
+      errors.Add(absl::StrCat("lifecycle_states[", i, "]"), "unknown lifecycle state");
+  const bool circle = request.has_within();
+  if (circle) {
+    const auto& c = request.within().center();
+    if (!(c.latitude() >= -90 && c.latitude() <= 90)) errors.Add("within.center.latitude", "must be between -90 and 90");
+    if (!(c.longitude() >= -180 && c.longitude() <= 180)) errors.Add("within.center.longitude", "must be between -180 and 180");
+    if (!(request.within().radius_km() > 0 && request.within().radius_km() <= 1000))
+      errors.Add("within.radius_km", "must be above 0 and at most 1000");
+  }
+  if (request.has_box()) {
+    const auto& sw = request.box().south_west();
+    const auto& ne = request.box().north_east();
+    if (!(sw.latitude() >= -90 && sw.latitude() <= 90 && ne.latitude() >= -90 && ne.latitude() <= 90 &&
+          sw.latitude() <= ne.latitude()))
+      errors.Add("box", "latitudes must lie in -90..90 with south_west below north_east");
+    if (!(sw.longitude() >= -180 && sw.longitude() <= 180 && ne.longitude() >= -180 &&
+          ne.longitude() <= 180 && sw.longitude() <= ne.longitude()))
+      errors.Add("box", "longitudes must lie in -180..180 with south_west west of north_east");
+  }
+  if (request.text_prefix().size() > 100) errors.Add("text_prefix", "at most 100 characters");
+  if (!v1::SearchOrder_IsValid(request.order_by())) errors.Add("order_by", "unknown order");
+  const bool by_distance = request.order_by() == v1::SEARCH_ORDER_DISTANCE;
+  if (by_distance && !circle) errors.Add("order_by", "ordering by distance needs a `within` circle");
+  if (!errors.empty()) return errors.ToStatus();
+  auto page_size = PageSize(request.page_size(), limits.default_page_size, limits.max_page_size);
+  if (!page_size.ok()) return page_size.status();
+  std::optional<HitKey> after;
+  if (!request.page_token().empty()) {
+    auto key = DecodeToken(request.page_token(), by_distance);
+    if (!key.ok()) return key.status();
+    after = *key;
+  }
+
+  std::shared_lock lock(mutex_);
+  Bitmap candidates = live_;
+  auto restrict_to = [&](const std::vector<std::string>& keys) {
+    if (keys.empty()) return;
+    Bitmap any(candidates.size(), 0);
+    for (const auto& k : keys)
+      if (const Bitmap* f = Facet(k))
+        for (size_t w = 0; w < any.size() && w < f->size(); ++w) any[w] |= (*f)[w];
+    for (size_t w = 0; w < candidates.size(); ++w) candidates[w] &= any[w];
+  };
+  auto keys_of = [](absl::string_view name, const auto& values) {
+    std::vector<std::string> keys;
+    for (const auto& v : values) keys.push_back(absl::StrCat(name, ":", v));
+    return keys;
+  };
+  restrict_to(keys_of("kind", request.kinds()));
+  restrict_to(keys_of("mob", request.mobilities()));
+  restrict_to(keys_of("theme", request.themes()));
+  restrict_to(keys_of("region", request.region_codes()));
+  restrict_to(keys_of("net", request.network_ids()));
+  restrict_to(keys_of("terms", request.terms_kinds()));
+  restrict_to(keys_of("life", request.lifecycle_states()));
+  if (request.has_sme_accessible()) restrict_to({request.sme_accessible() ? "sme:1" : "sme:0"});
+  for (const auto& word : Words(request.text_prefix())) {
+    Bitmap matches = WordsWithPrefix(word);
+    for (size_t w = 0; w < candidates.size(); ++w) candidates[w] &= w < matches.size() ? matches[w] : 0;
+  }
+  auto has = [&](uint32_t slot) {
+    return slot / 64 < candidates.size() && (candidates[slot / 64] >> (slot % 64) & 1);
+  };
+
+  struct Match {
+    HitKey key;
+    uint32_t slot;
+  };
+  std::vector<Match> matches;
+  std::map<int, int> by_kind, by_mobility, by_theme, by_terms, by_lifecycle;
+  std::map<std::string, int> by_province;
+  auto consider = [&](uint32_t slot, double distance) {
+    const Doc& d = docs_[slot];
+    if (!request.owner_organization_id().empty() &&
+        d.resource->owner_organization_id() != request.owner_organization_id())
+      return;
+    const v1::Resource& r = *d.resource;
+    by_kind[r.kind()]++;
+    by_mobility[r.mobility()]++;
+    for (int t : r.themes()) by_theme[t]++;
+    by_terms[r.terms().kind()]++;
+    by_lifecycle[r.lifecycle().state()]++;
+    if (std::string p = ProvinceOf(RegionOf(r)); !p.empty()) by_province[p]++;
+    matches.push_back({HitKey{distance, d.name_key, r.id()}, slot});
+  };
+
+  if (circle || request.has_box()) {
+    double lat_lo, lat_hi, lon_lo, lon_hi;
+    if (circle) {
+      const auto& c = request.within().center();
+      double dlat = request.within().radius_km() / kKmPerDegreeLat;
+      double dlon = request.within().radius_km() /
+                    (kKmPerDegreeLat * std::max(0.01, std::cos(c.latitude() * M_PI / 180)));
+      lat_lo = c.latitude() - dlat;
+      lat_hi = c.latitude() + dlat;
+      lon_lo = c.longitude() - dlon;
+      lon_hi = c.longitude() + dlon;
+    } else {
+      lat_lo = request.box().south_west().latitude();
+      lat_hi = request.box().north_east().latitude();
+      lon_lo = request.box().south_west().longitude();
+      lon_hi = request.box().north_east().longitude();
+    }
+    auto in_area = [&](const Doc& d, double* distance) {
+      if (!d.has_point) return false;
+      if (circle) {
+        const auto& c = request.within().center();
+        *distance = HaversineKm(c.latitude(), c.longitude(), d.lat, d.lon);
+        return *distance <= request.within().radius_km();
+      }
+      return d.lat >= lat_lo && d.lat <= lat_hi && d.lon >= lon_lo && d.lon <= lon_hi;
+    };
+    const int64_t rows = static_cast<int64_t>(std::floor(lat_hi / kCellDegrees) - std::floor(lat_lo / kCellDegrees)) + 1;
+    const int64_t cols = static_cast<int64_t>(std::floor(lon_hi / kCellDegrees) - std::floor(lon_lo / kCellDegrees)) + 1;
+    if (static_cast<size_t>(rows * cols) <= grid_.size() * 2) {
+      const int64_t first = CellOf(lat_lo, lon_lo);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) {
+          auto cell = grid_.find(first + r * 10000 + c);
+          if (cell == grid_.end()) continue;
+          for (uint32_t slot : cell->second) {
+            double distance = 0;
+            if (has(slot) && in_area(docs_[slot], &distance)) consider(slot, distance);
+          }
+        }
+    } else {
+      for (size_t w = 0; w < candidates.size(); ++w)
+        for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1) {
+          uint32_t slot = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
+          double distance = 0;
+          if (in_area(docs_[slot], &distance)) consider(slot, distance);
+        }
+    }
+  } else {
+    for (size_t w = 0; w < candidates.size(); ++w)
+      for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1)
+        consider(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)), 0);
+  }
+
+  v1::SearchResourcesResponse response;
+  response.set_total_size(static_cast<int>(matches.size()));
+  auto less = [&](const Match& a, const Match& b) { return KeyLess(a.key, b.key, by_distance); };
+  if (after) {
+    std::erase_if(matches, [&](const Match& m) { return !KeyLess(*after, m.key, by_distance); });
+  }
+  const size_t take = std::min(matches.size(), static_cast<size_t>(*page_size));
+  std::partial_sort(matches.begin(), matches.begin() + take, matches.end(), less);
+  for (size_t i = 0; i < take; ++i) {
+    auto* hit = response.add_hits();
+    *hit->mutable_resource() = *docs_[matches[i].slot].resource;
+    if (circle) hit->set_distance_km(matches[i].key.distance);
+  }
+  if (matches.size() > take && take > 0) response.set_next_page_token(EncodeToken(matches[take - 1].key, by_distance));
+
+  AddFacet(&response, "kind", by_kind, [](int v) { return v1::ResourceKind_Name(v); });
+  AddFacet(&response, "mobility", by_mobility, [](int v) { return v1::Mobility_Name(v); });
+  AddFacet(&response, "theme", by_theme, [](int v) { return v1::Theme_Name(v); });
+  AddFacet(&response, "province", by_province, [](const std::string& v) { return v; });
+  AddFacet(&response, "terms_kind", by_terms, [](int v) { return v1::TermsKind_Name(v); });
+  AddFacet(&response, "lifecycle_state", by_lifecycle, [](int v) { return v1::LifecycleState_Name(v); });
+  return response;
+}
+
+}  // namespace infrashare::registry

@@ -1,0 +1,83 @@
+// An in-memory read model of the registry's resources for search and reports. Every replica keeps
+// one, loaded from Redis at start and kept current from the registry change log (ResourceFollower),
+// so a search costs no Redis round trip. Facets are bitmaps over document slots, words are a sorted
+// map for prefix lookups, and points sit in a 0.1-degree grid for radius and box queries.
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "infrashare/registry/v1/registry.pb.h"
+
+namespace infrashare::registry {
+
+struct SearchLimits {
+  int default_page_size = 50;
+  int max_page_size = 500;
+};
+
+class SearchIndex {
+ public:
+  // Adds or replaces a resource. A change older than what the index holds (by etag) is ignored:
+  // a replica applies its own writes at once and the same change again, later, from the change
+  // log. Because the log is applied in order, the index converges to Redis' state.
+  void Upsert(const v1::Resource& resource);
+  void Remove(absl::string_view id);
+
+  absl::StatusOr<v1::SearchResourcesResponse> Search(const v1::SearchResourcesRequest& request,
+                                                     const SearchLimits& limits) const;
+  // Visits every indexed resource under a shared lock.
+  void ForEach(const std::function<void(const v1::Resource&)>& visit) const;
+  // Pairs of resources within `km` of each other (each pair once), for the overlap report.
+  void ForEachNearbyPair(double km, const std::function<void(const v1::Resource&,
+                                                             const v1::Resource&, double)>& visit) const;
+  size_t size() const;
+
+  // Lower-case words of a text, as indexed and as matched.
+  static std::vector<std::string> Words(absl::string_view text);
+
+ private:
+  using Bitmap = std::vector<uint64_t>;
+  struct Doc {
+    std::shared_ptr<const v1::Resource> resource;
+    long long version = 0;
+    std::string name_key;  // lower-case name, for sorting
+    bool has_point = false;
+    double lat = 0, lon = 0;
+    int64_t cell = 0;
+    std::vector<std::string> facets;
+    std::vector<std::string> words;
+  };
+
+  static std::vector<std::string> FacetKeys(const v1::Resource& r);
+  static int64_t CellOf(double lat, double lon);
+  void Unlink(uint32_t slot);
+  void Link(uint32_t slot);
+  static void SetBit(Bitmap& b, uint32_t slot);
+  static void ClearBit(Bitmap& b, uint32_t slot);
+  const Bitmap* Facet(const std::string& key) const;
+  Bitmap WordsWithPrefix(absl::string_view prefix) const;
+
+  mutable std::shared_mutex mutex_;
+  std::vector<Doc> docs_;           // by slot; a free slot has no resource
+  std::vector<uint32_t> free_slots_;
+  std::unordered_map<std::string, uint32_t> slot_of_;
+  Bitmap live_;
+  std::unordered_map<std::string, Bitmap> facets_;
+  std::map<std::string, std::vector<uint32_t>, std::less<>> words_;  // word -> sorted slots
+  std::unordered_map<int64_t, std::vector<uint32_t>> grid_;           // cell -> sorted slots
+};
+
+// Version number of an etag ("7" -> 7); 0 when absent.
+long long EtagVersion(absl::string_view etag);
+
+}  // namespace infrashare::registry

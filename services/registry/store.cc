@@ -1,0 +1,235 @@
+#include "services/registry/store.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace infrashare::registry {
+namespace {
+
+// Compares two stream ids numerically; both must be valid.
+int CompareCursors(absl::string_view a, absl::string_view b) {
+  auto split = [](absl::string_view c) {
+    std::pair<uint64_t, uint64_t> out{0, 0};
+    std::vector<absl::string_view> parts = absl::StrSplit(c, '-');
+    (void)absl::SimpleAtoi(parts[0], &out.first);
+    if (parts.size() > 1) (void)absl::SimpleAtoi(parts[1], &out.second);
+    return out;
+  };
+  auto x = split(a), y = split(b);
+  return x < y ? -1 : (x == y ? 0 : 1);
+}
+
+WriteResult ToWriteResult(const RedisValue& reply) {
+  WriteResult result;
+  if (reply.elements.size() == 2) {
+    const std::string& op = reply.elements[0].str;
+    result.replayed = op == "replay";
+    result.created = op == "created";
+    if (result.replayed) result.data = reply.elements[1].str;
+  }
+  return result;
+}
+
+}  // namespace
+
+bool IsValidCursor(absl::string_view cursor) {
+  std::vector<absl::string_view> parts = absl::StrSplit(cursor, '-');
+  uint64_t n = 0;
+  return parts.size() == 2 && !parts[0].empty() && !parts[1].empty() &&
+         absl::SimpleAtoi(parts[0], &n) && absl::SimpleAtoi(parts[1], &n) &&
+         parts[0].find_first_not_of("0123456789") == absl::string_view::npos &&
+         parts[1].find_first_not_of("0123456789") == absl::string_view::npos;
+}
+
+RedisRegistryStore::RedisRegistryStore(RedisPool* redis, int replay_ttl_s, int events_max_length)
+    : redis_(redis), replay_ttl_s_(replay_ttl_s), events_max_length_(events_max_length) {}
+
+std::string RedisRegistryStore::Base() const { return absl::StrCat(redis_->prefix(), "{reg}:"); }
+
+std::string RedisRegistryStore::RecordKey(absl::string_view kind, absl::string_view id) const {
+  return absl::StrCat(Base(), kind, ":", id);
+}
+
+std::string RedisRegistryStore::ReplayKey(absl::string_view organization,
+                                          absl::string_view request_id) const {
+  if (request_id.empty()) return "";
+  return absl::StrCat(Base(), "req:", organization, ":", request_id);
+}
+
+absl::StatusOr<std::optional<std::string>> RedisRegistryStore::Get(absl::string_view kind,
+                                                                   absl::string_view id) {
+  auto reply = redis_->Command({"HGET", RecordKey(kind, id), "d"});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_nil()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(reply->str));
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> RedisRegistryStore::GetMany(
+    absl::string_view kind, const std::vector<std::string>& ids) {
+  std::vector<RedisArgs> commands;
+  commands.reserve(ids.size());
+  for (const auto& id : ids) commands.push_back({"HGET", RecordKey(kind, id), "d"});
+  std::vector<std::optional<std::string>> out;
+  if (commands.empty()) return out;
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  for (auto& r : *replies) {
+    if (r.type == RedisValue::Type::kString) {
+      out.emplace_back(std::move(r.str));
+    } else {
+      out.emplace_back();
+    }
+  }
+  return out;
+}
+
+RedisArgs RedisRegistryStore::PutCommand(const PutRecord& record) const {
+  RedisArgs args = {"FCALL", "reg_put", "1", RecordKey(record.kind, record.id), Base(),
+                    std::string(record.kind),
+                    record.id,
+                    record.expected_version,
+                    record.new_version,
+                    record.data,
+                    record.replay_key,
+                    std::to_string(replay_ttl_s_),
+                    std::to_string(events_max_length_),
+                    std::to_string(record.must_exist.size())};
+  args.insert(args.end(), record.must_exist.begin(), record.must_exist.end());
+  args.push_back(std::to_string(record.indexes.size()));
+  for (const auto& ix : record.indexes) args.push_back("ix:" + ix);
+  return args;
+}
+
+absl::StatusOr<WriteResult> RedisRegistryStore::Put(const PutRecord& record) {
+  RedisArgs command = PutCommand(record);
+  auto reply = redis_->FCall("reg_put", {command[3]}, RedisArgs(command.begin() + 4, command.end()));
+  if (!reply.ok()) return reply.status();
+  return ToWriteResult(*reply);
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<WriteResult>>> RedisRegistryStore::PutMany(
+    const std::vector<PutRecord>& records) {
+  std::vector<RedisArgs> commands;
+  commands.reserve(records.size());
+  for (const auto& r : records) commands.push_back(PutCommand(r));
+  if (auto loaded = redis_->EnsureFunctions(); !loaded.ok()) return loaded;
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  std::vector<absl::StatusOr<WriteResult>> out;
+  for (const auto& reply : *replies) {
+    if (reply.type == RedisValue::Type::kError) {
+      out.push_back(StatusFromRedisError(reply.str));
+    } else {
+      out.push_back(ToWriteResult(reply));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> RedisRegistryStore::IndexMembers(absl::string_view index) {
+  auto reply = redis_->Command({"ZRANGE", absl::StrCat(Base(), "ix:", index), "0", "-1"});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> out;
+  for (auto& e : reply->elements) out.push_back(std::move(e.str));
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> RedisRegistryStore::GetReplay(absl::string_view key) {
+  auto reply = redis_->Command({"GET", std::string(key)});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_nil()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(reply->str));
+}
+
+absl::Status RedisRegistryStore::PutReplay(absl::string_view key, absl::string_view response) {
+  auto reply = redis_->Command(
+      {"SET", std::string(key), std::string(response), "EX", std::to_string(replay_ttl_s_)});
+  return reply.ok() ? absl::OkStatus() : reply.status();
+}
+
+absl::StatusOr<WriteResult> RedisRegistryStore::Delete(const DeleteRecord& record) {
+  RedisArgs args = {Base(),
+                    std::string(record.kind),
+                    record.id,
+                    record.expected_version,
+                    record.replay_key,
+                    std::to_string(replay_ttl_s_),
+                    std::to_string(events_max_length_),
+                    std::to_string(record.must_be_empty.size())};
+  for (const auto& ix : record.must_be_empty) args.push_back("ix:" + ix);
+  args.push_back(std::to_string(record.also_delete.size()));
+  args.insert(args.end(), record.also_delete.begin(), record.also_delete.end());
+  auto reply = redis_->FCall("reg_delete", {RecordKey(record.kind, record.id)}, args);
+  if (!reply.ok()) return reply.status();
+  return ToWriteResult(*reply);
+}
+
+absl::StatusOr<Page> RedisRegistryStore::List(absl::string_view kind, absl::string_view index,
+                                              absl::string_view after, int limit) {
+  std::string index_key =
+      index.empty() ? absl::StrCat(Base(), "ids:", kind) : absl::StrCat(Base(), "ix:", index);
+  auto reply = redis_->FCall("reg_page", {index_key},
+                             {Base(), std::string(kind), std::string(after), std::to_string(limit)});
+  if (!reply.ok()) return reply.status();
+  Page page;
+  if (reply->elements.size() == 2) {
+    page.next_after = reply->elements[0].str;
+    for (auto& r : reply->elements[1].elements) page.records.push_back(std::move(r.str));
+  }
+  return page;
+}
+
+absl::StatusOr<std::string> RedisRegistryStore::LatestCursor() {
+  auto reply = redis_->Command({"XREVRANGE", EventsKey(), "+", "-", "COUNT", "1"});
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.empty()) return std::string("0-0");
+  return reply->elements[0].elements[0].str;
+}
+
+absl::StatusOr<bool> RedisRegistryStore::CursorExpired(absl::string_view cursor) {
+  auto replies = redis_->Pipeline({{"XINFO", "STREAM", EventsKey()}});
+  if (!replies.ok()) return replies.status();
+  // An error reply means there is no stream yet: nothing was ever trimmed.
+  if (replies->front().type == RedisValue::Type::kError) return false;
+  const auto& fields = replies->front().elements;
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    if (fields[i].str == "max-deleted-entry-id" && IsValidCursor(fields[i + 1].str))
+      return CompareCursors(cursor, fields[i + 1].str) < 0;
+  }
+  return false;
+}
+
+ChangeFeed::ChangeFeed(const RedisPool& redis, std::string events_key)
+    : connection_(redis.Dedicated()), events_key_(std::move(events_key)) {}
+
+absl::StatusOr<std::vector<Change>> ChangeFeed::Read(absl::string_view cursor, int block_ms,
+                                                     int count) {
+  connection_->SetReadTimeout(std::chrono::milliseconds(block_ms + 2000));
+  auto replies = connection_->Run({{"XREAD", "COUNT", std::to_string(count), "BLOCK",
+                                    std::to_string(block_ms), "STREAMS", events_key_,
+                                    std::string(cursor)}});
+  if (!replies.ok()) return replies.status();
+  const RedisValue& reply = replies->front();
+  if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+  std::vector<Change> changes;
+  if (reply.is_nil() || reply.elements.empty()) return changes;
+  for (const auto& entry : reply.elements[0].elements[1].elements) {
+    Change change;
+    change.cursor = entry.elements[0].str;
+    const auto& fields = entry.elements[1].elements;
+    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+      const std::string& name = fields[i].str;
+      const std::string& value = fields[i + 1].str;
+      if (name == "kind") change.kind = value;
+      else if (name == "id") change.id = value;
+      else if (name == "op") change.op = value;
+      else if (name == "v") change.version = value;
+      else if (name == "d") change.data = value;
+    }
+    changes.push_back(std::move(change));
+  }
+  return changes;
+}
+
+}  // namespace infrashare::registry

@@ -1,0 +1,40 @@
+// Validation and defaults for registry objects. The single place that decides what a valid
+// organisation, network, resource or availability is; every handler and the importer use it.
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "infrashare/registry/v1/registry.pb.h"
+#include "services/common/errors.h"
+
+namespace infrashare::registry {
+
+inline constexpr absl::string_view kDefaultTimeZone = "Europe/Amsterdam";
+
+// Fills in defaults for fields the caller left unset (mobility from kind, time zone, capacity, ...).
+void ApplyDefaults(v1::Organization* organization);
+void ApplyDefaults(v1::Network* network);
+void ApplyDefaults(v1::Resource* resource);
+
+// Adds one violation per bad field; `prefix` is the request field holding the object.
+void Validate(const v1::Organization& organization, absl::string_view prefix, FieldErrors* errors);
+void Validate(const v1::Network& network, absl::string_view prefix, FieldErrors* errors);
+void Validate(const v1::Resource& resource, absl::string_view prefix, FieldErrors* errors);
+void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors);
+
+// Checks an update mask against the message type; refuses server-owned and immutable paths.
+// An empty mask means "every mutable field".
+absl::Status CheckUpdateMask(const google::protobuf::FieldMask& mask,
+                             const google::protobuf::Descriptor* descriptor,
+                             absl::string_view object_field);
+// Copies the masked fields (or all mutable fields) of `patch` onto `target`.
+void ApplyUpdate(const google::protobuf::Message& patch, const google::protobuf::FieldMask& mask,
+                 google::protobuf::Message* target);
+
+// Page size: 0 = default; negative or above max is refused.
+absl::StatusOr<int> PageSize(int requested, int default_size, int max_size);
+
+}  // namespace infrashare::registry

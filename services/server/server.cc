@@ -1,0 +1,145 @@
+#include "services/server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/common/embedded_lua.h"
+#include "services/common/logging.h"
+#include "services/registry/registry_service.h"
+
+namespace infrashare {
+namespace {
+
+constexpr char kTokenServiceName[] = "infrashare.auth.v1.TokenService";
+
+}  // namespace
+
+const std::set<std::string>& KnownServices() {
+  static const std::set<std::string> kServices = {"registry"};
+  return kServices;
+}
+
+absl::StatusOr<std::set<std::string>> ParseServices(const std::string& list) {
+  std::set<std::string> services;
+  for (auto part : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+    std::string name(part);
+    if (name == "all") {
+      services.insert(KnownServices().begin(), KnownServices().end());
+    } else if (KnownServices().count(name)) {
+      services.insert(name);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("--services: unknown service '", name, "'"));
+    }
+  }
+  if (services.empty()) return absl::InvalidArgumentError("--services: name at least one service");
+  return services;
+}
+
+absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
+    const Config& config, const std::set<std::string>& services) {
+  std::unique_ptr<InfrashareServer> s(new InfrashareServer());
+  s->config_ = config;
+  auto redis = RedisPool::Create(config.redis);
+  if (!redis.ok()) return redis.status();
+  s->redis_ = std::move(*redis);
+  s->redis_->AddFunctionLibrary(std::string(kAuthLua));
+
+  s->tokens_ = std::make_unique<TokenStore>(s->redis_.get(), config.auth);
+  s->gate_ = std::make_unique<RpcGate>(s->tokens_.get(), &s->metrics_);
+  s->token_service_ = std::make_unique<TokenServiceImpl>(s->tokens_.get(), s->gate_.get());
+  if (services.count("registry")) {
+    s->redis_->AddFunctionLibrary(std::string(kRegistryLua));
+    s->modules_.push_back(
+        std::make_unique<registry::RegistryModule>(s->redis_.get(), s->gate_.get(), config.registry));
+  }
+
+  RedisPool* pool = s->redis_.get();
+  s->metrics_.AddSampled("infrashare_redis_pool_size", "gauge", "Redis connections the pool may hold.",
+                         [pool] { return pool->Stats().size; });
+  s->metrics_.AddSampled("infrashare_redis_pool_in_use", "gauge", "Redis connections in use.",
+                         [pool] { return pool->Stats().in_use; });
+  s->metrics_.AddSampled("infrashare_redis_errors_total", "counter",
+                         "Redis calls that failed (transport or unexpected error replies).",
+                         [pool] { return static_cast<double>(pool->Stats().errors); });
+  if (!config.metrics_listen.empty()) {
+    s->metrics_server_ = std::make_unique<MetricsServer>(&s->metrics_, config.metrics_listen);
+    if (!s->metrics_server_->Start())
+      return absl::UnavailableError(absl::StrCat("metrics.listen: cannot listen on ", config.metrics_listen));
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.SetMaxReceiveMessageSize(config.grpc.max_message_bytes);
+  builder.SetMaxSendMessageSize(config.grpc.max_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, config.grpc.keepalive_time_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, config.grpc.keepalive_timeout_ms);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  grpc::ResourceQuota quota("infrashare");
+  quota.SetMaxThreads(config.grpc.max_threads);
+  builder.SetResourceQuota(quota);
+  builder.RegisterService(s->token_service_.get());
+  for (auto& m : s->modules_) builder.RegisterService(m->service());
+  s->server_ = builder.BuildAndStart();
+  if (!s->server_ || s->port_ == 0)
+    return absl::UnavailableError(absl::StrCat("listen: cannot listen on ", config.listen));
+
+  for (auto& m : s->modules_) m->Start();
+  auto* health = s->server_->GetHealthCheckService();
+  health->SetServingStatus(false);
+  s->health_thread_ = std::thread([raw = s.get()] { raw->WatchHealth(); });
+  logging::Info("infrashare-server started",
+                {{"listen", absl::StrCat(config.listen.substr(0, config.listen.rfind(':')), ":", s->port_)},
+                 {"metrics_port", std::to_string(s->metrics_port())}});
+  return s;
+}
+
+void InfrashareServer::WatchHealth() {
+  auto* health = server_->GetHealthCheckService();
+  bool last = false;
+  bool first = true;
+  while (!stopping_) {
+    const bool redis_ok = redis_->CheckHealth();
+    if (redis_ok != last || first) {
+      if (redis_ok) {
+        logging::Info("redis reachable");
+      } else {
+        logging::Warn("redis unreachable; services NOT_SERVING until it is back");
+      }
+    }
+    bool all = redis_ok;
+    health->SetServingStatus(kTokenServiceName, redis_ok);
+    for (auto& m : modules_) {
+      bool serving = redis_ok && m->ready();
+      all = all && serving;
+      health->SetServingStatus(m->name(), serving);
+    }
+    health->SetServingStatus("", all);
+    last = redis_ok;
+    first = false;
+    for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void InfrashareServer::Shutdown(std::chrono::milliseconds drain) {
+  if (shut_down_.exchange(true)) return;
+  stopping_ = true;
+  if (health_thread_.joinable()) health_thread_.join();
+  server_->GetHealthCheckService()->Shutdown();
+  for (auto& m : modules_) m->Stop();
+  server_->Shutdown(std::chrono::system_clock::now() + drain);
+  logging::Info("infrashare-server stopped");
+}
+
+void InfrashareServer::Wait() { server_->Wait(); }
+
+InfrashareServer::~InfrashareServer() { Shutdown(std::chrono::milliseconds(0)); }
+
+}  // namespace infrashare

@@ -1,0 +1,61 @@
+// infrashare-server as a library: the chosen services on one gRPC server, with health (a status
+// per service, NOT_SERVING while Redis is unreachable), reflection, metrics, keepalive and a
+// draining shutdown. main.cc and the integration tests both start it through this class.
+#pragma once
+
+#include <grpcpp/server.h>
+
+#include <atomic>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/auth.h"
+#include "services/common/config.h"
+#include "services/common/metrics.h"
+#include "services/common/redis.h"
+#include "services/common/rpc_gate.h"
+#include "services/common/service_module.h"
+#include "services/common/token_service.h"
+
+namespace infrashare {
+
+// Service names accepted by --services.
+const std::set<std::string>& KnownServices();
+absl::StatusOr<std::set<std::string>> ParseServices(const std::string& list);
+
+class InfrashareServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<InfrashareServer>> Start(const Config& config,
+                                                                 const std::set<std::string>& services);
+  ~InfrashareServer();
+
+  int port() const { return port_; }
+  int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+  // Stops taking calls, lets in-flight calls finish for up to `drain`, then cancels the rest.
+  void Shutdown(std::chrono::milliseconds drain);
+  void Wait();
+
+ private:
+  InfrashareServer() = default;
+  void WatchHealth();
+
+  Config config_;
+  std::unique_ptr<RedisPool> redis_;
+  Metrics metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<RpcGate> gate_;
+  std::unique_ptr<TokenServiceImpl> token_service_;
+  std::vector<std::unique_ptr<ServiceModule>> modules_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> shut_down_{false};
+  std::thread health_thread_;
+};
+
+}  // namespace infrashare
