@@ -1,0 +1,547 @@
+// The registry through its public gRPC API: a real Redis (cluster mode when
+// INFRASHARE_TEST_REDIS_CLUSTER=1), the real server on loopback, real stubs.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "google/protobuf/util/time_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/support/test_server.h"
+
+namespace infrashare::testing {
+namespace {
+
+using namespace registry::v1;
+using auth::v1::Role;
+using google::protobuf::util::TimeUtil;
+
+class RegistryApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new RedisServer(ClusterModeRequested());
+    if (redis_->cluster()) {
+      // The point of the cluster run: a command spanning hash slots must fail here.
+      ASSERT_NE(redis_->Cli("MSET {a}x 1 {b}y 2").find("CROSSSLOT"), std::string::npos);
+    }
+    server_ = new TestServer(redis_->url());
+    registry_ = server_->Registry().release();
+    CreateOrg("acme", ORGANIZATION_KIND_COMPANY, true);
+    CreateOrg("school", ORGANIZATION_KIND_VOCATIONAL_SCHOOL, false);
+    CreateOrg("outsider", ORGANIZATION_KIND_COMPANY, false);
+    Network tech;
+    tech.set_display_name("TechOost");
+    tech.add_member_organization_ids("acme");
+    tech.add_member_organization_ids("school");
+    tech.add_themes(THEME_MANUFACTURING);
+    CreateNetworkRequest request;
+    *request.mutable_network() = tech;
+    request.set_network_id("tech");
+    Network created;
+    ASSERT_TRUE(registry_->CreateNetwork(Admin().get(), request, &created).ok());
+    acme_ = server_->Token("acme", {auth::v1::ROLE_MEMBER});
+    acme_admin_ = server_->Token("acme", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+    school_ = server_->Token("school", {auth::v1::ROLE_MEMBER});
+    outsider_ = server_->Token("outsider", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+    reader_ = server_->Token("acme", {auth::v1::ROLE_READ_ONLY_INTEGRATOR});
+    coordinator_ = server_->Token("school", {auth::v1::ROLE_NETWORK_COORDINATOR}, {"tech"});
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    delete server_;
+    delete redis_;
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Admin() { return TestServer::Context(kAdminToken); }
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return TestServer::Context(token); }
+
+  static void CreateOrg(const std::string& id, OrganizationKind kind, bool sme) {
+    CreateOrganizationRequest request;
+    request.set_organization_id(id);
+    request.mutable_organization()->set_display_name(id + " B.V.");
+    request.mutable_organization()->set_kind(kind);
+    request.mutable_organization()->set_sme(sme);
+    Organization created;
+    auto status = registry_->CreateOrganization(Admin().get(), request, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  static Resource Lab(const std::string& name, double lat = 52.5125, double lon = 6.0944) {
+    Resource r;
+    r.set_display_name(name);
+    r.set_description("Shared lab for students and SMEs");
+    r.set_kind(RESOURCE_KIND_LAB);
+    r.set_owner_organization_id("acme");
+    r.add_shared_with_network_ids("tech");
+    r.add_themes(THEME_MANUFACTURING);
+    r.mutable_location()->mutable_point()->set_latitude(lat);
+    r.mutable_location()->mutable_point()->set_longitude(lon);
+    r.mutable_location()->mutable_region()->set_province("PV23");
+    auto* staff = r.add_staff();
+    staff->set_name("Fenna de Vries");
+    staff->set_role(STAFF_ROLE_FACILITY_MANAGER);
+    staff->set_email("fenna@acme.example");
+    return r;
+  }
+
+  static grpc::Status Create(const std::string& token, const Resource& r, Resource* out,
+                             const std::string& request_id = "") {
+    CreateResourceRequest request;
+    *request.mutable_resource() = r;
+    request.set_request_id(request_id);
+    return registry_->CreateResource(As(token).get(), request, out);
+  }
+
+  static RedisServer* redis_;
+  static TestServer* server_;
+  static RegistryService::Stub* registry_;
+  static std::string acme_, acme_admin_, school_, outsider_, reader_, coordinator_;
+};
+
+RedisServer* RegistryApiTest::redis_ = nullptr;
+TestServer* RegistryApiTest::server_ = nullptr;
+RegistryService::Stub* RegistryApiTest::registry_ = nullptr;
+std::string RegistryApiTest::acme_, RegistryApiTest::acme_admin_, RegistryApiTest::school_,
+    RegistryApiTest::outsider_, RegistryApiTest::reader_, RegistryApiTest::coordinator_;
+
+TEST_F(RegistryApiTest, ResourceLifecycleWithEtags) {
+  Resource created;
+  ASSERT_TRUE(Create(acme_, Lab("Lifecycle Lab"), &created).ok());
+  EXPECT_FALSE(created.id().empty());
+  EXPECT_EQ(created.etag(), "1");
+  EXPECT_EQ(created.audit().created_by(), "acme");
+
+  UpdateResourceRequest update;
+  update.mutable_resource()->set_id(created.id());
+  update.mutable_resource()->set_display_name("Renamed Lab");
+  update.mutable_resource()->set_etag("1");
+  update.mutable_update_mask()->add_paths("display_name");
+  Resource updated;
+  ASSERT_TRUE(registry_->UpdateResource(As(acme_).get(), update, &updated).ok());
+  EXPECT_EQ(updated.display_name(), "Renamed Lab");
+  EXPECT_EQ(updated.etag(), "2");
+  EXPECT_EQ(updated.themes_size(), 1);  // untouched by the mask
+
+  auto stale = registry_->UpdateResource(As(acme_).get(), update, &updated);  // etag "1" again
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(Reason(stale), "ETAG_MISMATCH");
+
+  DeleteResourceRequest del;
+  del.set_id(created.id());
+  del.set_etag("2");
+  DeleteResponse deleted;
+  ASSERT_TRUE(registry_->DeleteResource(As(acme_).get(), del, &deleted).ok());
+  GetResourceRequest get;
+  get.set_id(created.id());
+  Resource gone;
+  EXPECT_EQ(registry_->GetResource(As(acme_).get(), get, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(RegistryApiTest, RetryWithTheSameRequestIdReturnsTheFirstResult) {
+  Resource first, second;
+  ASSERT_TRUE(Create(acme_, Lab("Idempotent Lab"), &first, "req-idem-1").ok());
+  ASSERT_TRUE(Create(acme_, Lab("Idempotent Lab"), &second, "req-idem-1").ok());
+  EXPECT_EQ(first.id(), second.id());
+  SearchResourcesRequest search;
+  search.set_text_prefix("idempotent");
+  SearchResourcesResponse found;
+  ASSERT_TRUE(registry_->SearchResources(As(acme_).get(), search, &found).ok());
+  EXPECT_EQ(found.total_size(), 1);
+}
+
+TEST_F(RegistryApiTest, BadInputNamesTheFieldAndWritesNothing) {
+  Resource bad = Lab("Nowhere Lab", 91, 6);
+  Resource out;
+  auto status = Create(acme_, bad, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "resource.location.point.latitude");
+
+  bad = Lab("Foreign Lab");
+  bad.set_owner_organization_id("no-such-org");
+  bad.clear_shared_with_network_ids();
+  // Nobody may write for an organisation that is not theirs, existing or not.
+  EXPECT_EQ(Create(acme_, bad, &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Create(kAdminToken, bad, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  bad = Lab("Unshared Lab");
+  bad.set_owner_organization_id("outsider");
+  auto not_member = Create(outsider_, bad, &out);
+  EXPECT_EQ(not_member.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(not_member), "NOT_A_NETWORK_MEMBER");
+
+  SearchResourcesRequest search;
+  search.set_text_prefix("nowhere");
+  SearchResourcesResponse found;
+  ASSERT_TRUE(registry_->SearchResources(As(acme_).get(), search, &found).ok());
+  EXPECT_EQ(found.total_size(), 0);
+
+  GetResourceRequest get;
+  get.set_id("Not An Id!");
+  EXPECT_EQ(registry_->GetResource(As(acme_).get(), get, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ListResourcesRequest list;
+  list.set_page_size(100000);
+  ListResourcesResponse page;
+  EXPECT_EQ(BadField(registry_->ListResources(As(acme_).get(), list, &page)), "page_size");
+}
+
+TEST_F(RegistryApiTest, EveryMutationWithAForeignTokenIsRefused) {
+  Resource lab;
+  ASSERT_TRUE(Create(acme_, Lab("Guarded Lab"), &lab).ok());
+  Resource out;
+  EXPECT_EQ(Create(outsider_, Lab("Stolen Lab"), &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Create(reader_, Lab("Reader Lab"), &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Create("", Lab("Anonymous Lab"), &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Create("ist_forged_token", Lab("Forged Lab"), &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  UpdateResourceRequest update;
+  update.mutable_resource()->set_id(lab.id());
+  update.mutable_resource()->set_display_name("Mine now");
+  update.mutable_update_mask()->add_paths("display_name");
+  for (const auto& token : {outsider_, school_, reader_})
+    EXPECT_EQ(registry_->UpdateResource(As(token).get(), update, &out).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  DeleteResourceRequest del;
+  del.set_id(lab.id());
+  DeleteResponse deleted;
+  EXPECT_EQ(registry_->DeleteResource(As(outsider_).get(), del, &deleted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  PublishAvailabilityRequest publish;
+  publish.set_resource_id(lab.id());
+  Availability availability;
+  EXPECT_EQ(registry_->PublishAvailability(As(outsider_).get(), publish, &availability).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ImportResourcesRequest import;
+  *import.add_resources() = lab;
+  ImportResourcesResponse imported;
+  ASSERT_TRUE(registry_->ImportResources(As(outsider_).get(), import, &imported).ok());
+  ASSERT_EQ(imported.rows_size(), 1);
+  EXPECT_FALSE(imported.rows(0).ok());
+
+  UpdateOrganizationRequest org_update;
+  org_update.mutable_organization()->set_id("acme");
+  org_update.mutable_organization()->set_display_name("Taken over");
+  org_update.mutable_update_mask()->add_paths("display_name");
+  Organization org;
+  EXPECT_EQ(registry_->UpdateOrganization(As(outsider_).get(), org_update, &org).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(registry_->UpdateOrganization(As(acme_).get(), org_update, &org).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);  // a member, not an admin
+  CreateOrganizationRequest org_create;
+  org_create.mutable_organization()->set_display_name("Shell");
+  org_create.mutable_organization()->set_kind(ORGANIZATION_KIND_COMPANY);
+  EXPECT_EQ(registry_->CreateOrganization(As(outsider_).get(), org_create, &org).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  DeleteOrganizationRequest org_delete;
+  org_delete.set_id("acme");
+  EXPECT_EQ(registry_->DeleteOrganization(As(acme_admin_).get(), org_delete, &deleted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  UpdateNetworkRequest net_update;
+  net_update.mutable_network()->set_id("tech");
+  net_update.mutable_network()->set_description("ours");
+  net_update.mutable_update_mask()->add_paths("description");
+  Network net;
+  EXPECT_EQ(registry_->UpdateNetwork(As(outsider_).get(), net_update, &net).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(registry_->UpdateNetwork(As(coordinator_).get(), net_update, &net).ok());
+  CreateNetworkRequest net_create;
+  net_create.mutable_network()->set_display_name("Rogue");
+  EXPECT_EQ(registry_->CreateNetwork(As(coordinator_).get(), net_create, &net).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  DeleteNetworkRequest net_delete;
+  net_delete.set_id("tech");
+  EXPECT_EQ(registry_->DeleteNetwork(As(coordinator_).get(), net_delete, &deleted).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(RegistryApiTest, StaffContactsOnlyForMembersOfASharedNetwork) {
+  Resource lab;
+  ASSERT_TRUE(Create(acme_, Lab("Staffed Lab"), &lab).ok());
+  GetResourceRequest get;
+  get.set_id(lab.id());
+  Resource seen;
+  ASSERT_TRUE(registry_->GetResource(As(school_).get(), get, &seen).ok());
+  EXPECT_EQ(seen.staff_size(), 1);
+  ASSERT_TRUE(registry_->GetResource(As(outsider_).get(), get, &seen).ok());
+  EXPECT_EQ(seen.staff_size(), 0);
+  EXPECT_EQ(seen.display_name(), "Staffed Lab");
+}
+
+TEST_F(RegistryApiTest, ListingPagesThroughEveryResourceOfAnOwner) {
+  CreateOrg("pager", ORGANIZATION_KIND_COMPANY, false);
+  std::string token = server_->Token("pager", {auth::v1::ROLE_MEMBER});
+  std::set<std::string> ids;
+  for (int i = 0; i < 7; ++i) {
+    Resource r = Lab("Pager Lab " + std::to_string(i)), out;
+    r.set_owner_organization_id("pager");
+    r.clear_shared_with_network_ids();
+    ASSERT_TRUE(Create(token, r, &out).ok());
+    ids.insert(out.id());
+  }
+  ListResourcesRequest list;
+  list.set_owner_organization_id("pager");
+  list.set_page_size(3);
+  std::set<std::string> listed;
+  int pages = 0;
+  do {
+    ListResourcesResponse page;
+    ASSERT_TRUE(registry_->ListResources(As(token).get(), list, &page).ok());
+    for (const auto& r : page.resources()) listed.insert(r.id());
+    list.set_page_token(page.next_page_token());
+    ++pages;
+  } while (!list.page_token().empty() && pages < 10);
+  EXPECT_EQ(listed, ids);
+  EXPECT_EQ(pages, 3);
+
+  DeleteOrganizationRequest del;
+  del.set_id("pager");
+  DeleteResponse deleted;
+  auto in_use = registry_->DeleteOrganization(Admin().get(), del, &deleted);
+  EXPECT_EQ(in_use.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(in_use), "IN_USE");
+}
+
+TEST_F(RegistryApiTest, AvailabilityExpandsDstCorrectlyAndSubtractsClosures) {
+  Resource lab;
+  ASSERT_TRUE(Create(acme_, Lab("Opening Hours Lab"), &lab).ok());
+  PublishAvailabilityRequest publish;
+  publish.set_resource_id(lab.id());
+  auto* rule = publish.add_rules();
+  rule->set_rrule("FREQ=DAILY");
+  rule->set_start_time("08:30");
+  rule->set_duration_minutes(480);
+  rule->set_valid_from("2026-01-01");
+  auto* closure = publish.add_closures();
+  TimeUtil::FromString("2026-03-30T10:00:00Z", closure->mutable_start_time());
+  TimeUtil::FromString("2026-03-30T11:00:00Z", closure->mutable_end_time());
+  closure->set_kind(CLOSURE_KIND_MAINTENANCE);
+  Availability published;
+  ASSERT_TRUE(registry_->PublishAvailability(As(acme_).get(), publish, &published).ok());
+  EXPECT_EQ(published.etag(), "1");
+
+  GetAvailabilityRequest get;
+  get.set_resource_id(lab.id());
+  TimeUtil::FromString("2026-03-28T00:00:00Z", get.mutable_start_time());
+  TimeUtil::FromString("2026-03-31T00:00:00Z", get.mutable_end_time());
+  GetAvailabilityResponse windows;
+  ASSERT_TRUE(registry_->GetAvailability(As(outsider_).get(), get, &windows).ok());
+  std::vector<std::string> got;
+  for (const auto& w : windows.windows())
+    got.push_back(TimeUtil::ToString(w.start_time()) + "/" + TimeUtil::ToString(w.end_time()));
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "2026-03-28T07:30:00Z/2026-03-28T15:30:00Z",  // CET
+                     "2026-03-29T06:30:00Z/2026-03-29T14:30:00Z",  // CEST from this day
+                     "2026-03-30T06:30:00Z/2026-03-30T10:00:00Z",  // closed 10:00-11:00 UTC
+                     "2026-03-30T11:00:00Z/2026-03-30T14:30:00Z"}));
+
+  publish.set_etag("7");
+  EXPECT_EQ(registry_->PublishAvailability(As(acme_).get(), publish, &published).error_code(),
+            grpc::StatusCode::ABORTED);
+  publish.set_etag("1");
+  publish.mutable_rules(0)->set_rrule("FREQ=NEVERMORE");
+  EXPECT_EQ(BadField(registry_->PublishAvailability(As(acme_).get(), publish, &published)),
+            "rules[0].rrule");
+  TimeUtil::FromString("2026-03-27T00:00:00Z", get.mutable_end_time());
+  EXPECT_EQ(BadField(registry_->GetAvailability(As(acme_).get(), get, &windows)), "end_time");
+}
+
+TEST_F(RegistryApiTest, SearchCombinesFacetsRadiusAndText) {
+  Resource near, far, out;
+  ASSERT_TRUE(Create(acme_, Lab("Zwolle Robotics Fieldlab", 52.51, 6.09), &near).ok());
+  ASSERT_TRUE(Create(acme_, Lab("Eindhoven Robotics Fieldlab", 51.44, 5.47), &far).ok());
+  SearchResourcesRequest request;
+  request.add_themes(THEME_MANUFACTURING);
+  request.add_kinds(RESOURCE_KIND_LAB);
+  request.set_text_prefix("robot");
+  request.mutable_within()->mutable_center()->set_latitude(52.5125);
+  request.mutable_within()->mutable_center()->set_longitude(6.0944);
+  request.mutable_within()->set_radius_km(25);
+  request.set_order_by(SEARCH_ORDER_DISTANCE);
+  SearchResourcesResponse response;
+  ASSERT_TRUE(registry_->SearchResources(As(outsider_).get(), request, &response).ok());
+  ASSERT_EQ(response.hits_size(), 1);
+  EXPECT_EQ(response.hits(0).resource().id(), near.id());
+  EXPECT_EQ(response.hits(0).resource().staff_size(), 0);  // redacted for an outsider
+  EXPECT_LT(response.hits(0).distance_km(), 1.0);
+  EXPECT_FALSE(response.facets().empty());
+}
+
+TEST_F(RegistryApiTest, WatchStreamsChangesAndResumesFromACursor) {
+  Resource lab;
+  ASSERT_TRUE(Create(acme_, Lab("Watched Lab"), &lab).ok());
+  auto read_until = [&](const std::string& cursor, ChangeType type) {
+    auto context = As(school_);
+    WatchResourcesRequest request;
+    request.set_cursor(cursor);
+    auto reader = registry_->WatchResources(context.get(), request);
+    ResourceChange change;
+    while (reader->Read(&change)) {
+      if (change.resource_id() == lab.id() && change.type() == type) {
+        context->TryCancel();
+        return change;
+      }
+    }
+    return ResourceChange();
+  };
+  ResourceChange created = read_until("0-0", CHANGE_TYPE_CREATED);
+  ASSERT_FALSE(created.cursor().empty());
+  EXPECT_EQ(created.resource().display_name(), "Watched Lab");
+
+  UpdateResourceRequest update;
+  update.mutable_resource()->set_id(lab.id());
+  update.mutable_resource()->set_display_name("Watched Lab 2");
+  update.mutable_update_mask()->add_paths("display_name");
+  Resource updated;
+  ASSERT_TRUE(registry_->UpdateResource(As(acme_).get(), update, &updated).ok());
+  ResourceChange change = read_until(created.cursor(), CHANGE_TYPE_UPDATED);
+  EXPECT_EQ(change.resource().display_name(), "Watched Lab 2");
+
+  auto context = As(school_);
+  WatchResourcesRequest bad;
+  bad.set_cursor("yesterday");
+  auto reader = registry_->WatchResources(context.get(), bad);
+  ResourceChange ignored;
+  EXPECT_FALSE(reader->Read(&ignored));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(RegistryApiTest, ImportReportsEveryRowAndARetryChangesNothing) {
+  ImportResourcesRequest request;
+  request.set_request_id("import-1");
+  *request.add_resources() = Lab("Import Lab A");
+  *request.add_resources() = Lab("Import Lab B", 95, 6);
+  *request.add_resources() = Lab("Import Lab C");
+  ImportResourcesResponse response;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), request, &response).ok());
+  EXPECT_EQ(response.created(), 2);
+  EXPECT_EQ(response.failed(), 1);
+  ASSERT_EQ(response.rows_size(), 3);
+  EXPECT_FALSE(response.rows(1).ok());
+  EXPECT_EQ(response.rows(1).field(), "resources[1].location.point.latitude");
+
+  ImportResourcesResponse again;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), request, &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), response.SerializeAsString());
+
+  // Upsert by id: the same rows with their ids update instead of duplicating.
+  ImportResourcesRequest upsert;
+  Resource a = Lab("Import Lab A, renamed");
+  a.set_id(response.rows(0).resource_id());
+  *upsert.add_resources() = a;
+  ImportResourcesResponse upserted;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), upsert, &upserted).ok());
+  EXPECT_EQ(upserted.updated(), 1);
+  EXPECT_EQ(upserted.created(), 0);
+}
+
+TEST_F(RegistryApiTest, CoverageShowsWhiteSpotsAndOverlapFindsNearbyDuplicates) {
+  CreateOrg("rival", ORGANIZATION_KIND_VOCATIONAL_SCHOOL, false);
+  std::string rival = server_->Token("rival", {auth::v1::ROLE_MEMBER});
+  Resource mine, theirs, out;
+  Resource a = Lab("Water Lab Zeeland", 51.50, 3.61);
+  a.clear_themes();
+  a.add_themes(THEME_WATER);
+  a.mutable_location()->mutable_region()->set_province("PV29");
+  ASSERT_TRUE(Create(acme_, a, &mine).ok());
+  Resource b = a;
+  b.set_display_name("Another Water Lab");
+  b.set_owner_organization_id("rival");
+  b.clear_shared_with_network_ids();
+  b.mutable_location()->mutable_point()->set_latitude(51.52);
+  ASSERT_TRUE(Create(rival, b, &theirs).ok());
+
+  OverlapReportRequest overlap;
+  overlap.set_within_km(10);
+  OverlapReportResponse overlaps;
+  ASSERT_TRUE(registry_->OverlapReport(As(school_).get(), overlap, &overlaps).ok());
+  bool found = false;
+  for (const auto& c : overlaps.candidates())
+    found = found || ((c.resource_id_a() == mine.id() && c.resource_id_b() == theirs.id()) ||
+                      (c.resource_id_a() == theirs.id() && c.resource_id_b() == mine.id()));
+  EXPECT_TRUE(found);
+
+  CoverageReportRequest coverage;
+  coverage.add_themes(THEME_WATER);
+  coverage.add_themes(THEME_MARITIME);
+  CoverageReportResponse report;
+  ASSERT_TRUE(registry_->CoverageReport(As(school_).get(), coverage, &report).ok());
+  bool water_in_zeeland = false, maritime_spot_in_zeeland = false, water_spot_in_zeeland = false;
+  for (const auto& c : report.cells())
+    water_in_zeeland = water_in_zeeland || (c.region_code() == "PV29" && c.theme() == THEME_WATER);
+  for (const auto& w : report.white_spots()) {
+    maritime_spot_in_zeeland = maritime_spot_in_zeeland || (w.region_code() == "PV29" && w.theme() == THEME_MARITIME);
+    water_spot_in_zeeland = water_spot_in_zeeland || (w.region_code() == "PV29" && w.theme() == THEME_WATER);
+  }
+  EXPECT_TRUE(water_in_zeeland);
+  EXPECT_TRUE(maritime_spot_in_zeeland);
+  EXPECT_FALSE(water_spot_in_zeeland);
+}
+
+TEST_F(RegistryApiTest, TokensAreCreatedListedAndRevoked) {
+  auto tokens = server_->Tokens();
+  auth::v1::CreateTokenRequest request;
+  request.set_organization_id("acme");
+  request.add_roles(auth::v1::ROLE_MEMBER);
+  request.set_description("ERP sync");
+  auth::v1::CreateTokenResponse created;
+  ASSERT_TRUE(tokens->CreateToken(As(acme_admin_).get(), request, &created).ok());
+  EXPECT_EQ(created.token().rfind("ist_", 0), 0u);
+
+  auth::v1::TokenInfo me;
+  ASSERT_TRUE(tokens->WhoAmI(As(created.token()).get(), {}, &me).ok());
+  EXPECT_EQ(me.organization_id(), "acme");
+
+  request.clear_roles();
+  request.add_roles(auth::v1::ROLE_PLATFORM_ADMIN);
+  EXPECT_EQ(tokens->CreateToken(As(acme_admin_).get(), request, &created).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  request.set_organization_id("school");
+  request.clear_roles();
+  request.add_roles(auth::v1::ROLE_MEMBER);
+  EXPECT_EQ(tokens->CreateToken(As(acme_admin_).get(), request, &created).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  auth::v1::ListTokensRequest list;
+  auth::v1::ListTokensResponse listed;
+  ASSERT_TRUE(tokens->ListTokens(As(acme_admin_).get(), list, &listed).ok());
+  bool found = false;
+  for (const auto& t : listed.tokens()) {
+    EXPECT_EQ(t.organization_id(), "acme");
+    found = found || t.id() == me.id();
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(tokens->ListTokens(As(outsider_).get(), [] { auth::v1::ListTokensRequest r; r.set_organization_id("acme"); return r; }(), &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  auth::v1::RevokeTokenRequest revoke;
+  revoke.set_id(me.id());
+  auth::v1::RevokeTokenResponse revoked;
+  EXPECT_EQ(tokens->RevokeToken(As(outsider_).get(), revoke, &revoked).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(tokens->RevokeToken(As(acme_admin_).get(), revoke, &revoked).ok());
+  EXPECT_EQ(tokens->WhoAmI(As(created.token()).get(), {}, &me).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(RegistryApiTest, HealthReportsEachService) {
+  auto health = grpc::health::v1::Health::NewStub(server_->channel());
+  for (std::string name : {"", "infrashare.registry.v1.RegistryService", "infrashare.auth.v1.TokenService"}) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(name);
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status;
+    for (int i = 0; i < 50; ++i) {  // the first health probe runs right after start
+      grpc::ClientContext context;
+      status = health->Check(&context, request, &response);
+      if (status.ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(status.ok()) << name;
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << name;
+  }
+}
+
+}  // namespace
+}  // namespace infrashare::testing

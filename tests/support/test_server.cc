@@ -1,0 +1,92 @@
+#include "tests/support/test_server.h"
+
+#include <stdexcept>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "services/common/logging.h"
+
+namespace infrashare::testing {
+
+Config TestServer::DefaultConfig() {
+  Config config;
+  config.listen = "127.0.0.1:0";
+  config.metrics_listen = "127.0.0.1:0";
+  config.auth.bootstrap_admin_token = kAdminToken;
+  config.auth.cache_ttl_ms = 0;
+  config.log.level = "warn";
+  return config;
+}
+
+TestServer::TestServer(const std::string& redis_url, Config config) {
+  config.redis.url = redis_url;
+  logging::Init(config.log);
+  auto server = InfrashareServer::Start(config, KnownServices());
+  if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));
+  server_ = std::move(*server);
+  channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+}
+
+TestServer::~TestServer() { Shutdown(); }
+
+void TestServer::Shutdown() {
+  if (server_) server_->Shutdown(std::chrono::milliseconds(200));
+}
+
+std::unique_ptr<grpc::ClientContext> TestServer::Context(const std::string& token) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
+std::string TestServer::Token(const std::string& organization_id, std::vector<auth::v1::Role> roles,
+                              std::vector<std::string> network_ids) {
+  auth::v1::CreateTokenRequest request;
+  request.set_organization_id(organization_id);
+  for (auto r : roles) request.add_roles(r);
+  for (auto& n : network_ids) request.add_network_ids(n);
+  auth::v1::CreateTokenResponse response;
+  auto status = Tokens()->CreateToken(Context(kAdminToken).get(), request, &response);
+  if (!status.ok()) throw std::runtime_error("CreateToken: " + status.error_message());
+  return response.token();
+}
+
+std::unique_ptr<registry::v1::RegistryService::Stub> TestServer::Registry() const {
+  return registry::v1::RegistryService::NewStub(channel_);
+}
+
+std::unique_ptr<auth::v1::TokenService::Stub> TestServer::Tokens() const {
+  return auth::v1::TokenService::NewStub(channel_);
+}
+
+namespace {
+google::rpc::Status Details(const grpc::Status& status) {
+  google::rpc::Status details;
+  details.ParseFromString(status.error_details());
+  return details;
+}
+}  // namespace
+
+std::string BadField(const grpc::Status& status) {
+  const google::rpc::Status details = Details(status);
+  for (const auto& any : details.details()) {
+    google::rpc::BadRequest bad;
+    if (any.type_url() == "type.googleapis.com/google.rpc.BadRequest" && bad.ParseFromString(any.value()) &&
+        bad.field_violations_size() > 0)
+      return bad.field_violations(0).field();
+  }
+  return "";
+}
+
+std::string Reason(const grpc::Status& status) {
+  const google::rpc::Status details = Details(status);
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.type_url() == "type.googleapis.com/google.rpc.ErrorInfo" && info.ParseFromString(any.value()))
+      return info.reason();
+  }
+  return "";
+}
+
+}  // namespace infrashare::testing

@@ -1,0 +1,67 @@
+#include "services/common/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+
+namespace infrashare {
+namespace {
+
+std::string WriteConfig(const std::string& text) {
+  char path[] = "/tmp/infrashare-config-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Config, DefaultsAreValid) {
+  auto config = LoadConfig("");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "127.0.0.1:50051");
+}
+
+TEST(Config, ReadsYamlAndEnvironmentOverridesIt) {
+  std::string path = WriteConfig("redis:\n  url: redis://127.0.0.1:7000\n  pool_size: 4\n");
+  setenv("INFRASHARE_REDIS_POOL_SIZE", "9", 1);
+  auto config = LoadConfig(path);
+  unsetenv("INFRASHARE_REDIS_POOL_SIZE");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->redis.url, "redis://127.0.0.1:7000");
+  EXPECT_EQ(config->redis.pool_size, 9);
+}
+
+TEST(Config, RefusesUnknownKeysNamingThem) {
+  auto config = LoadConfig(WriteConfig("redis:\n  urll: x\n"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("redis.urll"), std::string::npos);
+}
+
+TEST(Config, RefusesBadValuesNamingTheKey) {
+  auto config = LoadConfig(WriteConfig("redis:\n  pool_size: lots\n"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("redis.pool_size"), std::string::npos);
+  setenv("INFRASHARE_LISTEN", "nowhere", 1);
+  config = LoadConfig("");
+  unsetenv("INFRASHARE_LISTEN");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("'listen'"), std::string::npos);
+  config = LoadConfig(WriteConfig("log:\n  format: xml\n"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("log.format"), std::string::npos);
+}
+
+TEST(Config, ParsesRedisUrls) {
+  auto a = ParseRedisUrl("redis://:secret@db.local:6380/2");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->host, "db.local");
+  EXPECT_EQ(a->port, 6380);
+  EXPECT_EQ(a->password, "secret");
+  EXPECT_EQ(a->db, 2);
+  EXPECT_FALSE(ParseRedisUrl("http://x").ok());
+  EXPECT_FALSE(ParseRedisUrl("redis://host:99999").ok());
+}
+
+}  // namespace
+}  // namespace infrashare
