@@ -1,0 +1,45 @@
+// Shared state of the `infrashare` CLI: connection options, output format, and helpers the
+// command groups use to call, print and fail in one consistent way.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "infrashare_client/client.h"
+
+namespace infrashare::cli {
+
+struct App {
+  client::ClientOptions options;
+  std::string output = "table";  // table | json
+  int exit_code = 0;
+  std::unique_ptr<client::Client> client_;
+
+  client::Client& client() {
+    if (!client_) client_ = std::make_unique<client::Client>(options);
+    return *client_;
+  }
+  // Prints the one-line error and remembers the failure; returns status.ok().
+  bool Check(const grpc::Status& status);
+  void Fail(const std::string& message);
+};
+
+void AddRegistryCommands(CLI::App& cli, App& app);
+void AddTokenCommands(CLI::App& cli, App& app);
+
+// "lab" -> RESOURCE_KIND_LAB for an enum whose values share `prefix`; -1 when unknown.
+int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
+              const std::string& text);
+// JSON text, or the contents of a file when it starts with '@' ('@-' = standard input).
+std::string ReadJsonArgument(const std::string& argument);
+bool ParseJson(const std::string& json, google::protobuf::Message* message, App& app);
+
+// Output: one object, or rows of objects with chosen columns (JSON field names, dotted paths).
+void PrintMessage(const google::protobuf::Message& message, const std::string& format);
+void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
+               const std::vector<std::string>& columns, const std::string& format);
+
+}  // namespace infrashare::cli

@@ -1,0 +1,135 @@
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/app.h"
+
+namespace infrashare::cli {
+namespace {
+
+nlohmann::json ToJson(const google::protobuf::Message& message) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &text, options);
+  return nlohmann::json::parse(text);
+}
+
+std::string Cell(const nlohmann::json& row, const std::string& path) {
+  const nlohmann::json* node = &row;
+  std::stringstream keys(path);
+  for (std::string key; std::getline(keys, key, '.');) {
+    if (!node->is_object() || !node->contains(key)) return "";
+    node = &(*node)[key];
+  }
+  if (node->is_string()) return node->get<std::string>();
+  if (node->is_array()) {
+    std::string out;
+    for (const auto& item : *node) {
+      if (!out.empty()) out += ",";
+      out += item.is_string() ? item.get<std::string>() : item.dump();
+    }
+    return out;
+  }
+  return node->dump();
+}
+
+}  // namespace
+
+bool App::Check(const grpc::Status& status) {
+  if (status.ok()) return true;
+  std::string line = client::DescribeError(status);
+  if (std::string field = client::ErrorField(status); !field.empty()) line += " [field: " + field + "]";
+  Fail(line);
+  return false;
+}
+
+void App::Fail(const std::string& message) {
+  std::cerr << "infrashare: " << message << "\n";
+  exit_code = 1;
+}
+
+int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
+              const std::string& text) {
+  std::string upper;
+  for (char c : text) upper += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const std::string& name : {prefix + upper, upper})
+    if (const auto* value = descriptor->FindValueByName(name)) return value->number();
+  return -1;
+}
+
+std::string ReadJsonArgument(const std::string& argument) {
+  if (argument.empty() || argument[0] != '@') return argument;
+  std::string path = argument.substr(1);
+  if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool ParseJson(const std::string& json, google::protobuf::Message* message, App& app) {
+  google::protobuf::util::JsonParseOptions options;
+  auto status = google::protobuf::util::JsonStringToMessage(json, message, options);
+  if (!status.ok()) {
+    app.Fail("bad JSON for " + message->GetDescriptor()->name() + ": " + std::string(status.message()));
+    return false;
+  }
+  return true;
+}
+
+void PrintMessage(const google::protobuf::Message& message, const std::string& format) {
+  nlohmann::json json = ToJson(message);
+  if (format == "json") {
+    std::cout << json.dump(2) << "\n";
+    return;
+  }
+  for (const auto& [key, value] : json.items()) {
+    std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    std::cout << key << ": " << text << "\n";
+  }
+}
+
+void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
+               const std::vector<std::string>& columns, const std::string& format) {
+  if (format == "json") {
+    nlohmann::json array = nlohmann::json::array();
+    for (const auto* row : rows) array.push_back(ToJson(*row));
+    std::cout << array.dump(2) << "\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> cells;
+  std::vector<size_t> widths;
+  for (const auto& c : columns) widths.push_back(c.size());
+  for (const auto* row : rows) {
+    nlohmann::json json = ToJson(*row);
+    std::vector<std::string> line;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      std::string cell = Cell(json, columns[i]);
+      if (cell.size() > 48) cell = cell.substr(0, 45) + "...";
+      widths[i] = std::max(widths[i], cell.size());
+      line.push_back(cell);
+    }
+    cells.push_back(std::move(line));
+  }
+  auto print = [&](const std::vector<std::string>& line) {
+    for (size_t i = 0; i < line.size(); ++i)
+      std::cout << line[i] << std::string(widths[i] - line[i].size() + (i + 1 < line.size() ? 2 : 0), ' ');
+    std::cout << "\n";
+  };
+  std::vector<std::string> header;
+  for (const auto& c : columns) {
+    std::string h = c.substr(c.rfind('.') == std::string::npos ? 0 : c.rfind('.') + 1);
+    std::transform(h.begin(), h.end(), h.begin(), ::toupper);
+    header.push_back(h);
+  }
+  for (size_t i = 0; i < header.size(); ++i) widths[i] = std::max(widths[i], header[i].size());
+  print(header);
+  for (const auto& line : cells) print(line);
+}
+
+}  // namespace infrashare::cli

@@ -1,0 +1,540 @@
+// `infrashare org|network|resource|availability|search|watch|coverage|overlap|import|catalog`:
+// every RPC of infrashare.registry.v1.
+#include <google/protobuf/util/time_util.h>
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/app.h"
+
+namespace infrashare::cli {
+namespace {
+
+using namespace registry::v1;
+using google::protobuf::util::TimeUtil;
+using Stub = RegistryService::Stub;
+
+// The update mask of a JSON patch: its top-level keys, as proto field names.
+google::protobuf::FieldMask MaskFromJson(const std::string& json, const google::protobuf::Descriptor* d) {
+  google::protobuf::FieldMask mask;
+  auto parsed = nlohmann::json::parse(json, nullptr, false);
+  if (!parsed.is_object()) return mask;
+  for (const auto& [key, value] : parsed.items()) {
+    const google::protobuf::FieldDescriptor* field = d->FindFieldByName(key);
+    for (int i = 0; field == nullptr && i < d->field_count(); ++i)
+      if (d->field(i)->json_name() == key) field = d->field(i);
+    if (field != nullptr && field->name() != "id" && field->name() != "etag") mask.add_paths(field->name());
+  }
+  return mask;
+}
+
+bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app, const std::string& flag) {
+  if (TimeUtil::FromString(text, out)) return true;
+  app.Fail(flag + ": '" + text + "' is not an RFC 3339 time such as 2026-03-29T08:00:00Z");
+  return false;
+}
+
+std::vector<std::string> Split(const std::string& text, char by) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  for (std::string part; std::getline(in, part, by);) parts.push_back(part);
+  if (!text.empty() && text.back() == by) parts.push_back("");
+  return parts;
+}
+
+void Print(App& app, const google::protobuf::Message& m) { PrintMessage(m, app.output); }
+
+template <typename Resp, typename Item>
+void PrintList(App& app, const google::protobuf::RepeatedPtrField<Item>& items,
+               const std::vector<std::string>& columns) {
+  std::vector<const google::protobuf::Message*> rows;
+  for (const auto& i : items) rows.push_back(&i);
+  PrintRows(rows, columns, app.output);
+}
+
+void AddOrganizationCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("org", "organisations: schools, companies, governments");
+  sub->require_subcommand(1);
+  struct Flags {
+    std::string id, json, name, kind, province, etag, mask;
+    bool sme = false;
+    int page_size = 0;
+  };
+  auto f = std::make_shared<Flags>();
+
+  auto* create = sub->add_subcommand("create", "add an organisation (platform admins, network coordinators)");
+  create->add_option("--id", f->id, "choose the id (default: server-assigned)");
+  create->add_option("--json", f->json, "the Organization as JSON, or @file");
+  create->add_option("--name", f->name, "display name");
+  create->add_option("--kind", f->kind, "secondary-school, vocational-school, university-of-applied-sciences, university, company, government, other");
+  create->add_flag("--sme", f->sme, "a small or medium-sized company");
+  create->add_option("--province", f->province, "CBS province code, e.g. PV23");
+  create->callback([&app, f] {
+    CreateOrganizationRequest request;
+    if (!f->json.empty() && !ParseJson(ReadJsonArgument(f->json), request.mutable_organization(), app)) return;
+    auto* org = request.mutable_organization();
+    if (!f->name.empty()) org->set_display_name(f->name);
+    if (!f->kind.empty()) {
+      int kind = ParseEnum(OrganizationKind_descriptor(), "ORGANIZATION_KIND_", f->kind);
+      if (kind < 0) return app.Fail("--kind: unknown organisation kind '" + f->kind + "'");
+      org->set_kind(static_cast<OrganizationKind>(kind));
+    }
+    if (f->sme) org->set_sme(true);
+    if (!f->province.empty()) org->mutable_location()->mutable_region()->set_province(f->province);
+    request.set_organization_id(f->id);
+    Organization out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::CreateOrganization, request, &out))) Print(app, out);
+  });
+
+  auto* get = sub->add_subcommand("get", "show one organisation");
+  get->add_option("id", f->id)->required();
+  get->callback([&app, f] {
+    GetOrganizationRequest request;
+    request.set_id(f->id);
+    Organization out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::GetOrganization, request, &out))) Print(app, out);
+  });
+
+  auto* update = sub->add_subcommand("update", "change fields of an organisation (its admins)");
+  update->add_option("id", f->id)->required();
+  update->add_option("--json", f->json, "the fields to set, as JSON or @file; its keys are the update mask")->required();
+  update->add_option("--etag", f->etag, "fail with ABORTED unless the organisation still has this etag");
+  update->callback([&app, f] {
+    UpdateOrganizationRequest request;
+    std::string json = ReadJsonArgument(f->json);
+    if (!ParseJson(json, request.mutable_organization(), app)) return;
+    request.mutable_organization()->set_id(f->id);
+    request.mutable_organization()->set_etag(f->etag);
+    *request.mutable_update_mask() = MaskFromJson(json, Organization::descriptor());
+    Organization out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::UpdateOrganization, request, &out))) Print(app, out);
+  });
+
+  auto* del = sub->add_subcommand("delete", "remove an organisation (platform admins)");
+  del->add_option("id", f->id)->required();
+  del->add_option("--etag", f->etag);
+  del->callback([&app, f] {
+    DeleteOrganizationRequest request;
+    request.set_id(f->id);
+    request.set_etag(f->etag);
+    DeleteResponse out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::DeleteOrganization, request, &out)))
+      std::cout << "deleted " << f->id << "\n";
+  });
+
+  auto* list = sub->add_subcommand("list", "list organisations (every page)");
+  list->add_option("--kind", f->kind, "only this kind");
+  list->callback([&app, f] {
+    ListOrganizationsRequest request;
+    if (!f->kind.empty()) {
+      int kind = ParseEnum(OrganizationKind_descriptor(), "ORGANIZATION_KIND_", f->kind);
+      if (kind < 0) return app.Fail("--kind: unknown organisation kind '" + f->kind + "'");
+      request.set_kind(static_cast<OrganizationKind>(kind));
+    }
+    ListOrganizationsResponse all;
+    auto status = app.client().ForEachPage<Stub, ListOrganizationsRequest, ListOrganizationsResponse>(
+        app.client().registry(), &Stub::ListOrganizations, request,
+        [&](const ListOrganizationsResponse& page) { all.MergeFrom(page); });
+    if (app.Check(status)) PrintList<ListOrganizationsResponse>(app, all.organizations(), {"id", "display_name", "kind", "sme", "location.region.province"});
+  });
+}
+
+void AddNetworkCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("network", "regional public-private networks (HIPs)");
+  sub->require_subcommand(1);
+  struct Flags {
+    std::string id, json, name, etag;
+    std::vector<std::string> members;
+  };
+  auto f = std::make_shared<Flags>();
+
+  auto* create = sub->add_subcommand("create", "add a network (platform admins)");
+  create->add_option("--id", f->id, "choose the id (default: server-assigned)");
+  create->add_option("--json", f->json, "the Network as JSON, or @file");
+  create->add_option("--name", f->name, "display name");
+  create->add_option("--member", f->members, "member organisation id (repeatable)");
+  create->callback([&app, f] {
+    CreateNetworkRequest request;
+    if (!f->json.empty() && !ParseJson(ReadJsonArgument(f->json), request.mutable_network(), app)) return;
+    if (!f->name.empty()) request.mutable_network()->set_display_name(f->name);
+    for (const auto& m : f->members) request.mutable_network()->add_member_organization_ids(m);
+    request.set_network_id(f->id);
+    Network out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::CreateNetwork, request, &out))) Print(app, out);
+  });
+
+  auto* get = sub->add_subcommand("get", "show one network");
+  get->add_option("id", f->id)->required();
+  get->callback([&app, f] {
+    GetNetworkRequest request;
+    request.set_id(f->id);
+    Network out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::GetNetwork, request, &out))) Print(app, out);
+  });
+
+  auto* update = sub->add_subcommand("update", "change fields of a network (its coordinators)");
+  update->add_option("id", f->id)->required();
+  update->add_option("--json", f->json, "the fields to set, as JSON or @file; its keys are the update mask")->required();
+  update->add_option("--etag", f->etag);
+  update->callback([&app, f] {
+    UpdateNetworkRequest request;
+    std::string json = ReadJsonArgument(f->json);
+    if (!ParseJson(json, request.mutable_network(), app)) return;
+    request.mutable_network()->set_id(f->id);
+    request.mutable_network()->set_etag(f->etag);
+    *request.mutable_update_mask() = MaskFromJson(json, Network::descriptor());
+    Network out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::UpdateNetwork, request, &out))) Print(app, out);
+  });
+
+  auto* del = sub->add_subcommand("delete", "remove a network (platform admins)");
+  del->add_option("id", f->id)->required();
+  del->add_option("--etag", f->etag);
+  del->callback([&app, f] {
+    DeleteNetworkRequest request;
+    request.set_id(f->id);
+    request.set_etag(f->etag);
+    DeleteResponse out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::DeleteNetwork, request, &out)))
+      std::cout << "deleted " << f->id << "\n";
+  });
+
+  auto* list = sub->add_subcommand("list", "list networks (every page)");
+  list->callback([&app] {
+    ListNetworksResponse all;
+    auto status = app.client().ForEachPage<Stub, ListNetworksRequest, ListNetworksResponse>(
+        app.client().registry(), &Stub::ListNetworks, {},
+        [&](const ListNetworksResponse& page) { all.MergeFrom(page); });
+    if (app.Check(status)) PrintList<ListNetworksResponse>(app, all.networks(), {"id", "display_name", "themes", "member_organization_ids"});
+  });
+}
+
+const std::vector<std::string> kResourceColumns = {"id", "display_name", "kind", "owner_organization_id",
+                                                   "location.region.province", "themes", "lifecycle.state"};
+
+void AddResourceCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("resource", "labs, campuses, hubs, mobile labs, equipment, digital facilities");
+  sub->require_subcommand(1);
+  struct Flags {
+    std::string id, json, name, kind, owner, province, etag;
+    std::vector<std::string> themes, networks;
+    double lat = 0, lon = 0;
+  };
+  auto f = std::make_shared<Flags>();
+
+  auto* create = sub->add_subcommand("create", "add a resource (the owner's admins and members)");
+  create->add_option("--id", f->id, "choose the id (default: server-assigned)");
+  create->add_option("--json", f->json, "the Resource as JSON, or @file");
+  create->add_option("--name", f->name, "display name");
+  create->add_option("--kind", f->kind, "campus, lab, hub, living-lab, mobile-lab, equipment, reversed-campus, simulation, digital-twin, remote-lab");
+  create->add_option("--owner", f->owner, "owner organisation id");
+  create->add_option("--theme", f->themes, "theme (repeatable), e.g. manufacturing, digitalisation");
+  create->add_option("--network", f->networks, "share with this network (repeatable)");
+  create->add_option("--lat", f->lat, "latitude");
+  create->add_option("--lon", f->lon, "longitude");
+  create->add_option("--province", f->province, "CBS province code, e.g. PV23");
+  create->callback([&app, f, create] {
+    CreateResourceRequest request;
+    auto* r = request.mutable_resource();
+    if (!f->json.empty() && !ParseJson(ReadJsonArgument(f->json), r, app)) return;
+    if (!f->name.empty()) r->set_display_name(f->name);
+    if (!f->owner.empty()) r->set_owner_organization_id(f->owner);
+    if (!f->kind.empty()) {
+      int kind = ParseEnum(ResourceKind_descriptor(), "RESOURCE_KIND_", f->kind);
+      if (kind < 0) return app.Fail("--kind: unknown resource kind '" + f->kind + "'");
+      r->set_kind(static_cast<ResourceKind>(kind));
+    }
+    for (const auto& t : f->themes) {
+      int theme = ParseEnum(Theme_descriptor(), "THEME_", t);
+      if (theme < 0) return app.Fail("--theme: unknown theme '" + t + "'");
+      r->add_themes(static_cast<Theme>(theme));
+    }
+    for (const auto& n : f->networks) r->add_shared_with_network_ids(n);
+    if (create->count("--lat") || create->count("--lon")) {
+      r->mutable_location()->mutable_point()->set_latitude(f->lat);
+      r->mutable_location()->mutable_point()->set_longitude(f->lon);
+    }
+    if (!f->province.empty()) r->mutable_location()->mutable_region()->set_province(f->province);
+    request.set_resource_id(f->id);
+    Resource out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::CreateResource, request, &out))) Print(app, out);
+  });
+
+  auto* get = sub->add_subcommand("get", "show one resource");
+  get->add_option("id", f->id)->required();
+  get->callback([&app, f] {
+    GetResourceRequest request;
+    request.set_id(f->id);
+    Resource out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::GetResource, request, &out))) Print(app, out);
+  });
+
+  auto* update = sub->add_subcommand("update", "change fields of a resource (the owner)");
+  update->add_option("id", f->id)->required();
+  update->add_option("--json", f->json, "the fields to set, as JSON or @file; its keys are the update mask")->required();
+  update->add_option("--etag", f->etag);
+  update->callback([&app, f] {
+    UpdateResourceRequest request;
+    std::string json = ReadJsonArgument(f->json);
+    if (!ParseJson(json, request.mutable_resource(), app)) return;
+    request.mutable_resource()->set_id(f->id);
+    request.mutable_resource()->set_etag(f->etag);
+    *request.mutable_update_mask() = MaskFromJson(json, Resource::descriptor());
+    Resource out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::UpdateResource, request, &out))) Print(app, out);
+  });
+
+  auto* del = sub->add_subcommand("delete", "remove a resource (the owner)");
+  del->add_option("id", f->id)->required();
+  del->add_option("--etag", f->etag);
+  del->callback([&app, f] {
+    DeleteResourceRequest request;
+    request.set_id(f->id);
+    request.set_etag(f->etag);
+    DeleteResponse out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::DeleteResource, request, &out)))
+      std::cout << "deleted " << f->id << "\n";
+  });
+
+  auto* list = sub->add_subcommand("list", "list resources (every page)");
+  list->add_option("--owner", f->owner, "only this owner's");
+  list->callback([&app, f] {
+    ListResourcesRequest request;
+    request.set_owner_organization_id(f->owner);
+    request.set_page_size(500);
+    ListResourcesResponse all;
+    auto status = app.client().ForEachPage<Stub, ListResourcesRequest, ListResourcesResponse>(
+        app.client().registry(), &Stub::ListResources, request,
+        [&](const ListResourcesResponse& page) { all.MergeFrom(page); });
+    if (app.Check(status)) PrintList<ListResourcesResponse>(app, all.resources(), kResourceColumns);
+  });
+}
+
+void AddAvailabilityCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("availability", "opening windows and closures of a resource");
+  sub->require_subcommand(1);
+  struct Flags {
+    std::string resource, etag, from, to, json;
+    std::vector<std::string> rules, closures;
+  };
+  auto f = std::make_shared<Flags>();
+
+  auto* publish = sub->add_subcommand("publish", "replace a resource's availability (the owner)");
+  publish->add_option("resource", f->resource)->required();
+  publish->add_option("--rule", f->rules,
+                      "RRULE|HH:MM|MINUTES|FROM[|UNTIL], e.g. 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR|08:30|480|2026-01-01' (repeatable)");
+  publish->add_option("--closure", f->closures, "START|END|REASON in RFC 3339, e.g. '2026-12-24T00:00:00Z|2026-12-27T00:00:00Z|Christmas' (repeatable)");
+  publish->add_option("--json", f->json, "the whole PublishAvailabilityRequest as JSON, or @file");
+  publish->add_option("--etag", f->etag, "etag of the availability being replaced");
+  publish->callback([&app, f] {
+    PublishAvailabilityRequest request;
+    if (!f->json.empty() && !ParseJson(ReadJsonArgument(f->json), &request, app)) return;
+    request.set_resource_id(f->resource);
+    if (!f->etag.empty()) request.set_etag(f->etag);
+    for (const auto& text : f->rules) {
+      auto parts = Split(text, '|');
+      if (parts.size() < 4) return app.Fail("--rule: expected RRULE|HH:MM|MINUTES|FROM[|UNTIL], got '" + text + "'");
+      auto* rule = request.add_rules();
+      rule->set_rrule(parts[0]);
+      rule->set_start_time(parts[1]);
+      rule->set_duration_minutes(std::atoi(parts[2].c_str()));
+      rule->set_valid_from(parts[3]);
+      if (parts.size() > 4) rule->set_valid_until(parts[4]);
+    }
+    for (const auto& text : f->closures) {
+      auto parts = Split(text, '|');
+      if (parts.size() < 2) return app.Fail("--closure: expected START|END[|REASON], got '" + text + "'");
+      auto* closure = request.add_closures();
+      if (!ParseTime(parts[0], closure->mutable_start_time(), app, "--closure") ||
+          !ParseTime(parts[1], closure->mutable_end_time(), app, "--closure"))
+        return;
+      closure->set_kind(CLOSURE_KIND_CLOSED);
+      if (parts.size() > 2) closure->set_reason(parts[2]);
+    }
+    Availability out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::PublishAvailability, request, &out))) Print(app, out);
+  });
+
+  auto* get = sub->add_subcommand("get", "open windows of a resource in a time range");
+  get->add_option("resource", f->resource)->required();
+  get->add_option("--from", f->from, "RFC 3339 start")->required();
+  get->add_option("--to", f->to, "RFC 3339 end")->required();
+  get->callback([&app, f] {
+    GetAvailabilityRequest request;
+    request.set_resource_id(f->resource);
+    if (!ParseTime(f->from, request.mutable_start_time(), app, "--from") ||
+        !ParseTime(f->to, request.mutable_end_time(), app, "--to"))
+      return;
+    GetAvailabilityResponse out;
+    if (!app.Check(app.client().Call(app.client().registry(), &Stub::GetAvailability, request, &out))) return;
+    if (app.output == "json") return Print(app, out);
+    std::cout << "time zone " << out.time_zone() << "\n";
+    PrintList<GetAvailabilityResponse>(app, out.windows(), {"start_time", "end_time"});
+  });
+}
+
+void AddSearchCommand(CLI::App& cli, App& app) {
+  struct Flags {
+    std::vector<std::string> kinds, themes, regions, networks, terms, states;
+    std::string text, near, order, sme, owner, page_token;
+    double radius = 25;
+    int page_size = 0;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* search = cli.add_subcommand("search", "find resources by facets, place and text");
+  search->add_option("--kind", f->kinds, "resource kind (repeatable)");
+  search->add_option("--theme", f->themes, "theme (repeatable)");
+  search->add_option("--region", f->regions, "CBS code PVxx, CRxx or GMxxxx (repeatable)");
+  search->add_option("--network", f->networks, "shared with this network (repeatable)");
+  search->add_option("--terms", f->terms, "free, in-kind, tariff (repeatable)");
+  search->add_option("--state", f->states, "planned, active, maintenance, retired (repeatable)");
+  search->add_option("--sme", f->sme, "yes: only SME-accessible; no: only not")->check(CLI::IsMember({"yes", "no"}));
+  search->add_option("--owner", f->owner, "owner organisation id");
+  search->add_option("--text", f->text, "word prefixes in name, description or tags");
+  search->add_option("--near", f->near, "LAT,LON: search within --radius km of this point");
+  search->add_option("--radius", f->radius, "km around --near")->capture_default_str();
+  search->add_option("--order", f->order, "name or distance")->check(CLI::IsMember({"name", "distance"}));
+  search->add_option("--page-size", f->page_size);
+  search->add_option("--page-token", f->page_token);
+  search->callback([&app, f] {
+    SearchResourcesRequest request;
+    auto add_enums = [&](const std::vector<std::string>& values, const google::protobuf::EnumDescriptor* d,
+                         const std::string& prefix, auto adder, const std::string& flag) {
+      for (const auto& v : values) {
+        int n = ParseEnum(d, prefix, v);
+        if (n < 0) {
+          app.Fail(flag + ": unknown value '" + v + "'");
+          return false;
+        }
+        adder(n);
+      }
+      return true;
+    };
+    if (!add_enums(f->kinds, ResourceKind_descriptor(), "RESOURCE_KIND_", [&](int n) { request.add_kinds(static_cast<ResourceKind>(n)); }, "--kind") ||
+        !add_enums(f->themes, Theme_descriptor(), "THEME_", [&](int n) { request.add_themes(static_cast<Theme>(n)); }, "--theme") ||
+        !add_enums(f->terms, TermsKind_descriptor(), "TERMS_KIND_", [&](int n) { request.add_terms_kinds(static_cast<TermsKind>(n)); }, "--terms") ||
+        !add_enums(f->states, LifecycleState_descriptor(), "LIFECYCLE_STATE_", [&](int n) { request.add_lifecycle_states(static_cast<LifecycleState>(n)); }, "--state"))
+      return;
+    for (const auto& r : f->regions) request.add_region_codes(r);
+    for (const auto& n : f->networks) request.add_network_ids(n);
+    if (!f->sme.empty()) request.set_sme_accessible(f->sme == "yes");
+    request.set_owner_organization_id(f->owner);
+    request.set_text_prefix(f->text);
+    if (!f->near.empty()) {
+      auto parts = Split(f->near, ',');
+      if (parts.size() != 2) return app.Fail("--near: expected LAT,LON");
+      request.mutable_within()->mutable_center()->set_latitude(std::atof(parts[0].c_str()));
+      request.mutable_within()->mutable_center()->set_longitude(std::atof(parts[1].c_str()));
+      request.mutable_within()->set_radius_km(f->radius);
+    }
+    if (f->order == "distance") request.set_order_by(SEARCH_ORDER_DISTANCE);
+    if (f->order == "name") request.set_order_by(SEARCH_ORDER_NAME);
+    request.set_page_size(f->page_size);
+    request.set_page_token(f->page_token);
+    SearchResourcesResponse out;
+    if (!app.Check(app.client().Call(app.client().registry(), &Stub::SearchResources, request, &out))) return;
+    if (app.output == "json") return Print(app, out);
+    std::vector<std::string> columns = {"resource.id", "resource.display_name", "resource.kind",
+                                        "resource.location.region.province", "resource.themes"};
+    if (request.has_within()) columns.push_back("distance_km");
+    PrintList<SearchResourcesResponse>(app, out.hits(), columns);
+    std::cout << out.total_size() << " found";
+    for (const auto& facet : out.facets()) {
+      std::cout << "\n  " << facet.field() << ":";
+      for (const auto& v : facet.values()) std::cout << " " << v.value() << " (" << v.count() << ")";
+    }
+    std::cout << "\n";
+    if (!out.next_page_token().empty()) std::cout << "more: --page-token " << out.next_page_token() << "\n";
+  });
+}
+
+void AddWatchCommand(CLI::App& cli, App& app) {
+  struct Flags {
+    std::string cursor;
+    int limit = 0;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* watch = cli.add_subcommand("watch", "follow resource changes as they happen (Ctrl-C to stop)");
+  watch->add_option("--cursor", f->cursor, "resume after this cursor (printed with every change)");
+  watch->add_option("--limit", f->limit, "stop after this many changes");
+  watch->callback([&app, f] {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!app.options.token.empty()) context->AddMetadata("authorization", "Bearer " + app.options.token);
+    WatchResourcesRequest request;
+    request.set_cursor(f->cursor);
+    auto reader = app.client().registry().WatchResources(context.get(), request);
+    ResourceChange change;
+    int seen = 0;
+    while (reader->Read(&change)) {
+      if (app.output == "json") {
+        PrintMessage(change, "json");
+      } else {
+        std::cout << change.cursor() << " " << ChangeType_Name(change.type()) << " " << change.resource_id()
+                  << " " << change.resource().display_name() << std::endl;
+      }
+      if (f->limit > 0 && ++seen >= f->limit) {
+        context->TryCancel();
+        break;
+      }
+    }
+    auto status = reader->Finish();
+    if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
+  });
+}
+
+void AddReportCommands(CLI::App& cli, App& app) {
+  struct Flags {
+    std::string level = "province";
+    std::vector<std::string> themes;
+    double within_km = 25;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* coverage = cli.add_subcommand("coverage", "active resources by region and theme, and the white spots");
+  coverage->add_option("--level", f->level, "province or corop")->check(CLI::IsMember({"province", "corop"}));
+  coverage->add_option("--theme", f->themes, "only these themes (repeatable)");
+  coverage->callback([&app, f] {
+    CoverageReportRequest request;
+    request.set_level(f->level == "corop" ? REGION_LEVEL_COROP : REGION_LEVEL_PROVINCE);
+    for (const auto& t : f->themes) {
+      int theme = ParseEnum(Theme_descriptor(), "THEME_", t);
+      if (theme < 0) return app.Fail("--theme: unknown theme '" + t + "'");
+      request.add_themes(static_cast<Theme>(theme));
+    }
+    CoverageReportResponse out;
+    if (!app.Check(app.client().Call(app.client().registry(), &Stub::CoverageReport, request, &out))) return;
+    if (app.output == "json") return Print(app, out);
+    PrintList<CoverageReportResponse>(app, out.cells(), {"region_code", "theme", "active_resources"});
+    std::cout << "\nwhite spots (" << out.white_spots_size() << "):\n";
+    PrintList<CoverageReportResponse>(app, out.white_spots(), {"region_code", "region_name", "theme"});
+  });
+
+  auto* overlap = cli.add_subcommand("overlap", "candidate duplicate investments: same kind and theme nearby, different owners");
+  overlap->add_option("--within-km", f->within_km)->capture_default_str();
+  overlap->callback([&app, f] {
+    OverlapReportRequest request;
+    request.set_within_km(f->within_km);
+    OverlapReportResponse out;
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::OverlapReport, request, &out)))
+      PrintList<OverlapReportResponse>(app, out.candidates(), {"resource_id_a", "resource_id_b", "kind", "theme", "distance_km"});
+  });
+}
+
+}  // namespace
+
+// Defined in import_commands.cc.
+void AddImportCommands(CLI::App& cli, App& app);
+
+void AddRegistryCommands(CLI::App& cli, App& app) {
+  AddOrganizationCommands(cli, app);
+  AddNetworkCommands(cli, app);
+  AddResourceCommands(cli, app);
+  AddAvailabilityCommands(cli, app);
+  AddSearchCommand(cli, app);
+  AddWatchCommand(cli, app);
+  AddReportCommands(cli, app);
+  AddImportCommands(cli, app);
+}
+
+}  // namespace infrashare::cli

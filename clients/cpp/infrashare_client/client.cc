@@ -1,0 +1,109 @@
+#include "infrashare_client/client.h"
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace infrashare::client {
+namespace {
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return "ERROR";
+  }
+}
+
+const char* Hint(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::UNAUTHENTICATED: return " (pass --token or set INFRASHARE_TOKEN)";
+    case grpc::StatusCode::UNAVAILABLE: return " (is the server running at --server?)";
+    case grpc::StatusCode::ABORTED: return " (read it again and retry with the new etag)";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+Client::Client(ClientOptions options) : options_(std::move(options)) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options_.tls) {
+    grpc::SslCredentialsOptions ssl;
+    if (!options_.ca_file.empty()) {
+      std::ifstream in(options_.ca_file);
+      std::stringstream pem;
+      pem << in.rdbuf();
+      ssl.pem_root_certs = pem.str();
+    }
+    credentials = grpc::SslCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  grpc::ChannelArguments args;
+  args.SetLoadBalancingPolicyName("round_robin");
+  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  channel_ = grpc::CreateCustomChannel(options_.server, credentials, args);
+  registry_ = registry::v1::RegistryService::NewStub(channel_);
+  tokens_ = auth::v1::TokenService::NewStub(channel_);
+}
+
+std::unique_ptr<grpc::ClientContext> Client::Context() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!options_.token.empty()) context->AddMetadata("authorization", "Bearer " + options_.token);
+  context->set_deadline(std::chrono::system_clock::now() + options_.deadline);
+  return context;
+}
+
+std::string Client::NewRequestId() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "cli-";
+  for (int i = 0; i < 24; ++i) id += kHex[rng() % 16];
+  return id;
+}
+
+void Client::FillRequestId(google::protobuf::Message* request) {
+  const auto* field = request->GetDescriptor()->FindFieldByName("request_id");
+  if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_STRING) return;
+  const auto* reflection = request->GetReflection();
+  if (reflection->GetString(*request, field).empty())
+    reflection->SetString(request, field, NewRequestId());
+}
+
+std::string ErrorField(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (!details.ParseFromString(status.error_details())) return "";
+  for (const auto& any : details.details()) {
+    google::rpc::BadRequest bad;
+    if (any.type_url() == "type.googleapis.com/google.rpc.BadRequest" && bad.ParseFromString(any.value()) &&
+        bad.field_violations_size() > 0)
+      return bad.field_violations(0).field();
+  }
+  return "";
+}
+
+std::string DescribeError(const grpc::Status& status) {
+  std::string line = std::string(CodeName(status.error_code())) + ": " + status.error_message();
+  return line + Hint(status.error_code());
+}
+
+}  // namespace infrashare::client

@@ -1,0 +1,90 @@
+// The C++ client for infrashare: one channel (plaintext or TLS), the caller's token on every call,
+// a deadline per call, retries of calls that are safe to repeat (reads, and writes that carry a
+// request_id, which the client fills in when the request has none), and a page iterator.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "infrashare/auth/v1/auth.grpc.pb.h"
+#include "infrashare/registry/v1/registry.grpc.pb.h"
+
+namespace infrashare::client {
+
+struct ClientOptions {
+  std::string server = "127.0.0.1:50051";
+  std::string token;
+  bool tls = false;
+  std::string ca_file;  // TLS: trust these roots instead of the system's
+  std::chrono::milliseconds deadline{10000};
+  int max_attempts = 4;  // retries on UNAVAILABLE with exponential backoff
+};
+
+class Client {
+ public:
+  explicit Client(ClientOptions options);
+
+  registry::v1::RegistryService::Stub& registry() { return *registry_; }
+  auth::v1::TokenService::Stub& tokens() { return *tokens_; }
+  const ClientOptions& options() const { return options_; }
+
+  // A context with the token and the deadline.
+  std::unique_ptr<grpc::ClientContext> Context() const;
+
+  // Calls a unary method; fills an empty `request_id` so retries are safe, and retries while the
+  // server is UNAVAILABLE.
+  template <typename Stub, typename Request, typename Response>
+  grpc::Status Call(Stub& stub,
+                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                    Request request, Response* response) const {
+    FillRequestId(&request);
+    grpc::Status status;
+    auto backoff = std::chrono::milliseconds(100);
+    for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+      auto context = Context();
+      status = (stub.*method)(context.get(), request, response);
+      if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+      if (attempt < options_.max_attempts) std::this_thread::sleep_for(backoff);
+      backoff *= 2;
+    }
+    return status;
+  }
+
+  // Walks every page of a List/Search call: `visit` sees each response; stops at the last page
+  // or at the first error.
+  template <typename Stub, typename Request, typename Response>
+  grpc::Status ForEachPage(Stub& stub,
+                           grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                           Request request, const std::function<void(const Response&)>& visit) const {
+    while (true) {
+      Response response;
+      grpc::Status status = Call(stub, method, request, &response);
+      if (!status.ok()) return status;
+      visit(response);
+      if (response.next_page_token().empty()) return status;
+      request.set_page_token(response.next_page_token());
+    }
+  }
+
+  static std::string NewRequestId();
+
+ private:
+  static void FillRequestId(google::protobuf::Message* request);
+
+  ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<registry::v1::RegistryService::Stub> registry_;
+  std::unique_ptr<auth::v1::TokenService::Stub> tokens_;
+};
+
+// One line for a person: "NOT_FOUND: resource 'x' not found", with the bad field when there is one.
+std::string DescribeError(const grpc::Status& status);
+// The field named by the error's google.rpc.BadRequest, "" when none.
+std::string ErrorField(const grpc::Status& status);
+
+}  // namespace infrashare::client
