@@ -45,6 +45,7 @@ std::string Render(std::string_view level, std::string_view message, const Field
 
 void Init(const LogConfig& config) {
   json_format = config.format == "json";
+  spdlog::drop("infrashare");  // Init may run again (tests start several servers)
   auto logger = spdlog::stderr_logger_mt("infrashare");
   spdlog::set_default_logger(logger);
   // JSON lines carry their own fields; the time is prepended as the first member.

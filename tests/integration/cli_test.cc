@@ -1,0 +1,99 @@
+// The `infrashare` CLI as a person uses it, against a real server and Redis.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include "tests/support/test_server.h"
+
+namespace infrashare::testing {
+namespace {
+
+struct CliRun {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis_ = std::make_unique<RedisServer>();
+    server_ = std::make_unique<TestServer>(redis_->url());
+  }
+  CliRun Cli(const std::string& args, const std::string& token = kAdminToken) {
+    std::string command = std::string("INFRASHARE_TOKEN='") + token + "' " + INFRASHARE_CLI_BIN +
+                          " --server " + server_->address() + " " + args + " 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string out;
+    std::array<char, 4096> buffer;
+    while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+    int status = pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  }
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<TestServer> server_;
+};
+
+TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
+  auto org = Cli("org create --id fablab --name 'Fablab Zwolle' --kind company --sme --province PV23");
+  ASSERT_EQ(org.exit_code, 0) << org.output;
+  EXPECT_NE(org.output.find("Fablab Zwolle"), std::string::npos);
+
+  auto lab = Cli("resource create --id fab-cnc --name 'CNC Werkplaats' --kind lab --owner fablab "
+                 "--theme manufacturing --lat 52.51 --lon 6.09 --province PV23");
+  ASSERT_EQ(lab.exit_code, 0) << lab.output;
+
+  auto found = Cli("-o json search --theme manufacturing --near 52.5,6.1 --radius 10");
+  ASSERT_EQ(found.exit_code, 0) << found.output;
+  EXPECT_NE(found.output.find("\"fab-cnc\""), std::string::npos);
+
+  auto table = Cli("search --text cnc");
+  EXPECT_NE(table.output.find("1 found"), std::string::npos) << table.output;
+
+  std::string csv = "/tmp/infrashare-cli-test-" + std::to_string(getpid()) + ".csv";
+  std::ofstream(csv) << "id,display_name,kind,owner_organization_id,latitude,longitude,themes\n"
+                     << "fab-3d,3D Print Lab,lab,fablab,52.5,6.1,manufacturing;digitalisation\n"
+                     << "fab-bad,Broken Lab,lab,fablab,123,6.1,manufacturing\n";
+  auto import = Cli("import --quiet " + csv);
+  EXPECT_EQ(import.exit_code, 1) << import.output;
+  EXPECT_NE(import.output.find("created 1, updated 0, failed 1"), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("resources[1].location.point.latitude"), std::string::npos) << import.output;
+  std::remove(csv.c_str());
+
+  auto missing = Cli("resource get no-such-lab");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("NOT_FOUND"), std::string::npos) << missing.output;
+
+  auto bad = Cli("resource create --name x --kind lab --owner fablab --lat 99 --lon 6");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("[field: resource.location.point.latitude]"), std::string::npos) << bad.output;
+
+  auto anonymous = Cli("org list", "");
+  EXPECT_EQ(anonymous.exit_code, 1);
+  EXPECT_NE(anonymous.output.find("UNAUTHENTICATED"), std::string::npos) << anonymous.output;
+}
+
+TEST_F(CliTest, LoadsTheDemoCatalogueTwiceWithoutDuplicates) {
+  auto first = Cli("catalog load " INFRASHARE_SOURCE_DIR "/config/demo/catalog.json");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  auto second = Cli("catalog load " INFRASHARE_SOURCE_DIR "/config/demo/catalog.json");
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("0 created"), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("created 0,"), std::string::npos) << second.output;
+
+  auto networks = Cli("-o json network list");
+  for (const char* name : {"Health Noord", "TechOost", "SCALE", "GeLUK", "New Waves", "Greenport Horti Campus",
+                           "GreenTech Campus MRA", "SNEL", "PEOPLE", "IT Verband Zuid-Holland",
+                           "Digital Industry Boost", "MRA Circulair en Digitaal", "Greenchain NH",
+                           "Groene Transitie in Water", "Chemie en Food"})
+    EXPECT_NE(networks.output.find(name), std::string::npos) << name;
+  auto windows = Cli("availability get scale-lab --from 2026-03-27T00:00:00Z --to 2026-03-31T00:00:00Z");
+  EXPECT_EQ(windows.exit_code, 0) << windows.output;
+  EXPECT_NE(windows.output.find("2026-03-30T06:30:00Z"), std::string::npos) << windows.output;  // CEST
+  EXPECT_NE(windows.output.find("2026-03-27T07:30:00Z"), std::string::npos) << windows.output;  // CET
+}
+
+}  // namespace
+}  // namespace infrashare::testing

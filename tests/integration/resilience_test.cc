@@ -1,0 +1,109 @@
+// What happens when things fail: Redis dies and comes back, the server gets SIGTERM.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/support/test_server.h"
+
+namespace infrashare::testing {
+namespace {
+
+using namespace registry::v1;
+
+// Polls `probe` until it returns true or ~15 s pass; returns the last answer.
+template <typename Probe>
+bool Eventually(Probe probe) {
+  for (int i = 0; i < 150; ++i) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+grpc::health::v1::HealthCheckResponse::ServingStatus Health(const std::shared_ptr<grpc::Channel>& channel,
+                                                            const std::string& service) {
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  if (!stub->Check(&context, request, &response).ok()) return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  return response.status();
+}
+
+grpc::Status CreateOrg(TestServer& server, const std::string& id) {
+  CreateOrganizationRequest request;
+  request.set_organization_id(id);
+  request.mutable_organization()->set_display_name(id);
+  request.mutable_organization()->set_kind(ORGANIZATION_KIND_COMPANY);
+  Organization out;
+  return server.Registry()->CreateOrganization(TestServer::Context(kAdminToken).get(), request, &out);
+}
+
+TEST(Resilience, RedisOutageAnswersUnavailableAndTheServerRecoversByItself) {
+  RedisServer redis;
+  TestServer server(redis.url());
+  ASSERT_TRUE(CreateOrg(server, "before").ok());
+  const std::string registry = "infrashare.registry.v1.RegistryService";
+  ASSERT_TRUE(Eventually([&] { return Health(server.channel(), registry) == grpc::health::v1::HealthCheckResponse::SERVING; }));
+
+  redis.Stop();
+  GetOrganizationRequest get;
+  get.set_id("before");
+  Organization org;
+  auto status = server.Registry()->GetOrganization(TestServer::Context(kAdminToken).get(), get, &org);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(CreateOrg(server, "during").error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(Eventually([&] { return Health(server.channel(), registry) == grpc::health::v1::HealthCheckResponse::NOT_SERVING; }));
+  EXPECT_TRUE(Eventually([&] { return Health(server.channel(), "") == grpc::health::v1::HealthCheckResponse::NOT_SERVING; }));
+
+  // Redis comes back empty (no persistence here): the functions must be loaded again by the server.
+  redis.Start();
+  EXPECT_TRUE(Eventually([&] { return CreateOrg(server, "after").ok(); }));
+  EXPECT_TRUE(Eventually([&] { return Health(server.channel(), registry) == grpc::health::v1::HealthCheckResponse::SERVING; }));
+}
+
+TEST(Resilience, SigtermEndsStreamsCleanlyAndExits) {
+  RedisServer redis;
+  int port = FreePort();
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("INFRASHARE_REDIS_URL", redis.url().c_str(), 1);
+    setenv("INFRASHARE_LISTEN", ("127.0.0.1:" + std::to_string(port)).c_str(), 1);
+    setenv("INFRASHARE_METRICS_LISTEN", "127.0.0.1:0", 1);
+    setenv("INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN", kAdminToken, 1);
+    setenv("INFRASHARE_LOG_LEVEL", "warn", 1);
+    execl(INFRASHARE_SERVER_BIN, INFRASHARE_SERVER_BIN, static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(Eventually([&] { return Health(channel, "") == grpc::health::v1::HealthCheckResponse::SERVING; }));
+
+  auto stub = RegistryService::NewStub(channel);
+  auto context = TestServer::Context(kAdminToken);
+  WatchResourcesRequest request;
+  auto reader = stub->WatchResources(context.get(), request);
+  // The watch is in flight once the server has answered a call made after it on the same channel.
+  GetOrganizationRequest get;
+  get.set_id("nobody");
+  Organization org;
+  EXPECT_EQ(stub->GetOrganization(TestServer::Context(kAdminToken).get(), get, &org).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  kill(pid, SIGTERM);
+  ResourceChange change;
+  while (reader->Read(&change)) {
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  EXPECT_TRUE(WIFEXITED(wstatus));
+  EXPECT_EQ(WEXITSTATUS(wstatus), 0);
+}
+
+}  // namespace
+}  // namespace infrashare::testing
