@@ -83,8 +83,9 @@ absl::StatusOr<T> Written(absl::StatusOr<WriteResult> result, const T& object) {
 
 }  // namespace
 
-Registry::Registry(RegistryStore* store, SearchIndex* index, RegistryConfig config)
-    : store_(store), index_(index), config_(std::move(config)) {}
+Registry::Registry(RegistryStore* store, SearchIndex* index, Membership* membership,
+                   RegistryConfig config)
+    : store_(store), index_(index), membership_(membership), config_(std::move(config)) {}
 
 template <typename T>
 absl::StatusOr<std::optional<T>> Registry::Load(absl::string_view kind, const std::string& id) {
@@ -216,7 +217,9 @@ absl::StatusOr<v1::Network> Registry::CreateNetwork(const Caller& caller,
     record.must_exist.push_back(absl::StrCat(kOrganizationKind, ":", m));
     record.indexes.push_back(absl::StrCat("member:", m));
   }
-  return Written(store_->Put(record), network);
+  auto written = Written(store_->Put(record), network);
+  if (written.ok()) membership_->Apply(*written);
+  return written;
 }
 
 absl::StatusOr<v1::Network> Registry::GetNetwork(const Caller&, const std::string& id) {
@@ -252,7 +255,9 @@ absl::StatusOr<v1::Network> Registry::UpdateNetwork(const Caller& caller,
     record.must_exist.push_back(absl::StrCat(kOrganizationKind, ":", m));
     record.indexes.push_back(absl::StrCat("member:", m));
   }
-  return Written(store_->Put(record), network);
+  auto written = Written(store_->Put(record), network);
+  if (written.ok()) membership_->Apply(*written);
+  return written;
 }
 
 absl::Status Registry::DeleteNetwork(const Caller& caller, const v1::DeleteNetworkRequest& request) {
@@ -261,7 +266,10 @@ absl::Status Registry::DeleteNetwork(const Caller& caller, const v1::DeleteNetwo
   DeleteRecord record{kNetworkKind, request.id(), request.etag(),
                       store_->ReplayKey(caller.organization_id, request.request_id()),
                       {absl::StrCat("net:", request.id())}, {}};
-  return store_->Delete(record).status();
+  auto deleted = store_->Delete(record);
+  if (!deleted.ok()) return deleted.status();
+  membership_->Remove(request.id());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ListNetworksResponse> Registry::ListNetworks(const Caller&,
@@ -286,6 +294,7 @@ absl::StatusOr<v1::ListNetworksResponse> Registry::ListNetworks(const Caller&,
 
 absl::StatusOr<std::set<std::string>> Registry::NetworksOf(const Caller& caller) {
   if (caller.organization_id == kPlatformOrganization) return std::set<std::string>();
+  if (search_ready_) return membership_->NetworksOf(caller.organization_id);
   auto ids = store_->IndexMembers(absl::StrCat("member:", caller.organization_id));
   if (!ids.ok()) return ids.status();
   return std::set<std::string>(ids->begin(), ids->end());

@@ -11,6 +11,7 @@
 #include "infrashare/registry/v1/registry.pb.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
+#include "services/registry/membership.h"
 #include "services/registry/search_index.h"
 #include "services/registry/store.h"
 
@@ -18,7 +19,7 @@ namespace infrashare::registry {
 
 class Registry {
  public:
-  Registry(RegistryStore* store, SearchIndex* index, RegistryConfig config);
+  Registry(RegistryStore* store, SearchIndex* index, Membership* membership, RegistryConfig config);
 
   absl::StatusOr<v1::Organization> CreateOrganization(const Caller& caller,
                                                       const v1::CreateOrganizationRequest& request);
@@ -62,7 +63,7 @@ class Registry {
   static void RedactFor(const Caller& caller, const std::set<std::string>& member_of,
                         v1::Resource* resource);
   absl::StatusOr<std::set<std::string>> NetworksOf(const Caller& caller);
-  // The search index is usable (loaded from Redis) on this replica.
+  // The search index and membership are loaded from Redis on this replica.
   void SetSearchReady(bool ready) { search_ready_ = ready; }
 
  private:
@@ -77,6 +78,7 @@ class Registry {
 
   RegistryStore* store_;
   SearchIndex* index_;
+  Membership* membership_;
   RegistryConfig config_;
   std::atomic<bool> search_ready_{false};
 };

@@ -121,8 +121,8 @@ grpc::Status RegistryServiceImpl::WatchResources(grpc::ServerContext* context,
 }
 
 ResourceFollower::ResourceFollower(RedisRegistryStore* store, const RedisPool* redis,
-                                   SearchIndex* index, Registry* registry)
-    : store_(store), redis_(redis), index_(index), registry_(registry) {}
+                                   SearchIndex* index, Membership* membership, Registry* registry)
+    : store_(store), redis_(redis), index_(index), membership_(membership), registry_(registry) {}
 
 ResourceFollower::~ResourceFollower() { Stop(); }
 
@@ -137,6 +137,15 @@ absl::Status ResourceFollower::Load(std::string* cursor) {
   auto latest = store_->LatestCursor();
   if (!latest.ok()) return latest.status();
   std::string after;
+  do {
+    auto page = store_->List(kNetworkKind, "", after, 1000);
+    if (!page.ok()) return page.status();
+    for (const auto& data : page->records) {
+      v1::Network network;
+      if (network.ParseFromString(data)) membership_->Apply(network);
+    }
+    after = page->next_after;
+  } while (!after.empty() && !stop_);
   do {
     auto page = store_->List(kResourceKind, "", after, 1000);
     if (!page.ok()) return page.status();
@@ -170,6 +179,15 @@ void ResourceFollower::Run() {
     }
     for (const auto& change : *changes) {
       cursor = change.cursor;
+      if (change.kind == kNetworkKind) {
+        v1::Network network;
+        if (change.op == "deleted") {
+          membership_->Remove(change.id);
+        } else if (network.ParseFromString(change.data)) {
+          membership_->Apply(network);
+        }
+        continue;
+      }
       if (change.kind != kResourceKind) continue;
       if (change.op == "deleted") {
         index_->Remove(change.id);
@@ -183,9 +201,9 @@ void ResourceFollower::Run() {
 
 RegistryModule::RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config)
     : store_(redis, config.request_id_ttl_s, config.events_max_length),
-      registry_(&store_, &index_, config),
+      registry_(&store_, &index_, &membership_, config),
       service_(&registry_, &store_, redis, gate, &stopping_),
-      follower_(&store_, redis, &index_, &registry_) {}
+      follower_(&store_, redis, &index_, &membership_, &registry_) {}
 
 RegistryModule::~RegistryModule() { Stop(); }
 

@@ -55,11 +55,12 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   const std::atomic<bool>* stopping_;
 };
 
-// Loads every resource into the search index, then applies the change log as it grows.
+// Loads every resource and network into this replica's read models (search index, membership),
+// then applies the change log as it grows.
 class ResourceFollower {
  public:
   ResourceFollower(RedisRegistryStore* store, const RedisPool* redis, SearchIndex* index,
-                   Registry* registry);
+                   Membership* membership, Registry* registry);
   ~ResourceFollower();
   void Start();
   void Stop();
@@ -71,6 +72,7 @@ class ResourceFollower {
   RedisRegistryStore* store_;
   const RedisPool* redis_;
   SearchIndex* index_;
+  Membership* membership_;
   Registry* registry_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> ready_{false};
@@ -91,6 +93,7 @@ class RegistryModule final : public ServiceModule {
   std::atomic<bool> stopping_{false};
   RedisRegistryStore store_;
   SearchIndex index_;
+  Membership membership_;
   Registry registry_;
   RegistryServiceImpl service_;
   ResourceFollower follower_;

@@ -2,6 +2,8 @@
 
 #include "absl/strings/string_view.h"
 #include <algorithm>
+#include <array>
+#include <string_view>
 #include <bit>
 #include <cmath>
 #include <mutex>
@@ -61,12 +63,6 @@ struct HitKey {
   std::string id;
 };
 
-bool KeyLess(const HitKey& a, const HitKey& b, bool by_distance) {
-  if (by_distance && a.distance != b.distance) return a.distance < b.distance;
-  if (a.name != b.name) return a.name < b.name;
-  return a.id < b.id;
-}
-
 std::string EncodeToken(const HitKey& key, bool by_distance) {
   std::string raw = absl::StrCat(by_distance ? "d" : "n", "\x1f", key.distance, "\x1f", key.name,
                                  "\x1f", key.id);
@@ -97,6 +93,15 @@ void AddFacet(v1::SearchResourcesResponse* response, absl::string_view field,
     v->set_value(name(value));
     v->set_count(count);
   }
+}
+
+template <size_t N, typename NameFn>
+void AddFacet(v1::SearchResourcesResponse* response, absl::string_view field,
+              const std::array<int, N>& counts, NameFn name) {
+  std::map<int, int> nonzero;
+  for (size_t v = 0; v < N; ++v)
+    if (counts[v] > 0) nonzero[static_cast<int>(v)] = counts[v];
+  AddFacet(response, field, nonzero, name);
 }
 
 }  // namespace
@@ -191,6 +196,7 @@ void SearchIndex::Upsert(const v1::Resource& resource) {
     doc.cell = CellOf(doc.lat, doc.lon);
   }
   doc.facets = FacetKeys(resource);
+  doc.province = ProvinceOf(RegionOf(resource));
   std::set<std::string> words;
   for (auto* text : {&resource.display_name(), &resource.description()})
     for (auto& w : Words(*text)) words.insert(std::move(w));
@@ -358,26 +364,31 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
     return slot / 64 < candidates.size() && (candidates[slot / 64] >> (slot % 64) & 1);
   };
 
+  // A match is a slot and its distance; names and ids are compared in place, never copied.
   struct Match {
-    HitKey key;
+    double distance;
     uint32_t slot;
   };
   std::vector<Match> matches;
-  std::map<int, int> by_kind, by_mobility, by_theme, by_terms, by_lifecycle;
-  std::map<std::string, int> by_province;
+  // Enum values are small: count them in arrays, not maps (this loop runs once per match).
+  constexpr int kEnumSlots = 64;
+  std::array<int, kEnumSlots> by_kind{}, by_mobility{}, by_theme{}, by_terms{}, by_lifecycle{};
+  std::unordered_map<std::string_view, int> by_province;
+  auto bump = [](std::array<int, kEnumSlots>& counts, int value) {
+    if (value >= 0 && value < kEnumSlots) counts[value]++;
+  };
   auto consider = [&](uint32_t slot, double distance) {
     const Doc& d = docs_[slot];
-    if (!request.owner_organization_id().empty() &&
-        d.resource->owner_organization_id() != request.owner_organization_id())
-      return;
     const v1::Resource& r = *d.resource;
-    by_kind[r.kind()]++;
-    by_mobility[r.mobility()]++;
-    for (int t : r.themes()) by_theme[t]++;
-    by_terms[r.terms().kind()]++;
-    by_lifecycle[r.lifecycle().state()]++;
-    if (std::string p = ProvinceOf(RegionOf(r)); !p.empty()) by_province[p]++;
-    matches.push_back({HitKey{distance, d.name_key, r.id()}, slot});
+    if (!request.owner_organization_id().empty() && r.owner_organization_id() != request.owner_organization_id())
+      return;
+    bump(by_kind, r.kind());
+    bump(by_mobility, r.mobility());
+    for (int t : r.themes()) bump(by_theme, t);
+    bump(by_terms, r.terms().kind());
+    bump(by_lifecycle, r.lifecycle().state());
+    if (!d.province.empty()) by_province[d.province]++;
+    matches.push_back({distance, slot});
   };
 
   if (circle || request.has_box()) {
@@ -435,23 +446,40 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
 
   v1::SearchResourcesResponse response;
   response.set_total_size(static_cast<int>(matches.size()));
-  auto less = [&](const Match& a, const Match& b) { return KeyLess(a.key, b.key, by_distance); };
+  auto less = [&](const Match& a, const Match& b) {
+    if (by_distance && a.distance != b.distance) return a.distance < b.distance;
+    const Doc& x = docs_[a.slot];
+    const Doc& y = docs_[b.slot];
+    if (x.name_key != y.name_key) return x.name_key < y.name_key;
+    return x.resource->id() < y.resource->id();
+  };
+  auto key_of = [&](const Match& m) {
+    return HitKey{m.distance, docs_[m.slot].name_key, docs_[m.slot].resource->id()};
+  };
   if (after) {
-    std::erase_if(matches, [&](const Match& m) { return !KeyLess(*after, m.key, by_distance); });
+    std::erase_if(matches, [&](const Match& m) {
+      if (by_distance && m.distance != after->distance) return m.distance < after->distance;
+      const Doc& d = docs_[m.slot];
+      if (d.name_key != after->name) return d.name_key < after->name;
+      return d.resource->id() <= after->id;
+    });
   }
   const size_t take = std::min(matches.size(), static_cast<size_t>(*page_size));
   std::partial_sort(matches.begin(), matches.begin() + take, matches.end(), less);
   for (size_t i = 0; i < take; ++i) {
     auto* hit = response.add_hits();
     *hit->mutable_resource() = *docs_[matches[i].slot].resource;
-    if (circle) hit->set_distance_km(matches[i].key.distance);
+    if (circle) hit->set_distance_km(matches[i].distance);
   }
-  if (matches.size() > take && take > 0) response.set_next_page_token(EncodeToken(matches[take - 1].key, by_distance));
+  if (matches.size() > take && take > 0)
+    response.set_next_page_token(EncodeToken(key_of(matches[take - 1]), by_distance));
 
   AddFacet(&response, "kind", by_kind, [](int v) { return v1::ResourceKind_Name(v); });
   AddFacet(&response, "mobility", by_mobility, [](int v) { return v1::Mobility_Name(v); });
   AddFacet(&response, "theme", by_theme, [](int v) { return v1::Theme_Name(v); });
-  AddFacet(&response, "province", by_province, [](const std::string& v) { return v; });
+  std::map<std::string, int> provinces;
+  for (const auto& [code, count] : by_province) provinces[std::string(code)] = count;
+  AddFacet(&response, "province", provinces, [](const std::string& v) { return v; });
   AddFacet(&response, "terms_kind", by_terms, [](int v) { return v1::TermsKind_Name(v); });
   AddFacet(&response, "lifecycle_state", by_lifecycle, [](int v) { return v1::LifecycleState_Name(v); });
   return response;

@@ -54,6 +54,7 @@ class SearchIndex {
     bool has_point = false;
     double lat = 0, lon = 0;
     int64_t cell = 0;
+    std::string province;  // for the facet count
     std::vector<std::string> facets;
     std::vector<std::string> words;
   };
