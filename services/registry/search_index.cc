@@ -196,7 +196,17 @@ void SearchIndex::Upsert(const v1::Resource& resource) {
     doc.cell = CellOf(doc.lat, doc.lon);
   }
   doc.facets = FacetKeys(resource);
-  doc.province = ProvinceOf(RegionOf(resource));
+  Compact compact;
+  for (size_t i = 0; i < 8; ++i)
+    compact.name_prefix = compact.name_prefix << 8 |
+                          (i < doc.name_key.size() ? static_cast<unsigned char>(doc.name_key[i]) : 0);
+  for (int t : resource.themes())
+    if (t >= 0 && t < 32) compact.themes |= uint32_t{1} << t;
+  compact.kind = static_cast<uint8_t>(resource.kind());
+  compact.mobility = static_cast<uint8_t>(resource.mobility());
+  compact.terms = static_cast<uint8_t>(resource.terms().kind());
+  compact.lifecycle = static_cast<uint8_t>(resource.lifecycle().state());
+  const std::string province = ProvinceOf(RegionOf(resource));
   std::set<std::string> words;
   for (auto* text : {&resource.display_name(), &resource.description()})
     for (auto& w : Words(*text)) words.insert(std::move(w));
@@ -224,7 +234,14 @@ void SearchIndex::Upsert(const v1::Resource& resource) {
     }
     slot_of_[resource.id()] = slot;
   }
+  if (!province.empty()) {
+    auto known = std::find(provinces_.begin(), provinces_.end(), province);
+    if (known == provinces_.end()) known = provinces_.insert(provinces_.end(), province);
+    compact.province = static_cast<uint16_t>(known - provinces_.begin());
+  }
   docs_[slot] = std::move(doc);
+  if (compact_.size() <= slot) compact_.resize(slot + 1);
+  compact_[slot] = compact;
   Link(slot);
 }
 
@@ -373,21 +390,17 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
   // Enum values are small: count them in arrays, not maps (this loop runs once per match).
   constexpr int kEnumSlots = 64;
   std::array<int, kEnumSlots> by_kind{}, by_mobility{}, by_theme{}, by_terms{}, by_lifecycle{};
-  std::unordered_map<std::string_view, int> by_province;
-  auto bump = [](std::array<int, kEnumSlots>& counts, int value) {
-    if (value >= 0 && value < kEnumSlots) counts[value]++;
-  };
+  std::vector<int> by_province(provinces_.size(), 0);
+  const bool by_owner = !request.owner_organization_id().empty();
   auto consider = [&](uint32_t slot, double distance) {
-    const Doc& d = docs_[slot];
-    const v1::Resource& r = *d.resource;
-    if (!request.owner_organization_id().empty() && r.owner_organization_id() != request.owner_organization_id())
-      return;
-    bump(by_kind, r.kind());
-    bump(by_mobility, r.mobility());
-    for (int t : r.themes()) bump(by_theme, t);
-    bump(by_terms, r.terms().kind());
-    bump(by_lifecycle, r.lifecycle().state());
-    if (!d.province.empty()) by_province[d.province]++;
+    if (by_owner && docs_[slot].resource->owner_organization_id() != request.owner_organization_id()) return;
+    const Compact& c = compact_[slot];
+    by_kind[c.kind]++;
+    by_mobility[c.mobility]++;
+    for (uint32_t bits = c.themes; bits != 0; bits &= bits - 1) by_theme[std::countr_zero(bits)]++;
+    by_terms[c.terms]++;
+    by_lifecycle[c.lifecycle]++;
+    by_province[c.province]++;
     matches.push_back({distance, slot});
   };
 
@@ -448,6 +461,8 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
   response.set_total_size(static_cast<int>(matches.size()));
   auto less = [&](const Match& a, const Match& b) {
     if (by_distance && a.distance != b.distance) return a.distance < b.distance;
+    if (compact_[a.slot].name_prefix != compact_[b.slot].name_prefix)
+      return compact_[a.slot].name_prefix < compact_[b.slot].name_prefix;
     const Doc& x = docs_[a.slot];
     const Doc& y = docs_[b.slot];
     if (x.name_key != y.name_key) return x.name_key < y.name_key;
@@ -478,7 +493,8 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
   AddFacet(&response, "mobility", by_mobility, [](int v) { return v1::Mobility_Name(v); });
   AddFacet(&response, "theme", by_theme, [](int v) { return v1::Theme_Name(v); });
   std::map<std::string, int> provinces;
-  for (const auto& [code, count] : by_province) provinces[std::string(code)] = count;
+  for (size_t i = 1; i < by_province.size(); ++i)
+    if (by_province[i] > 0) provinces[provinces_[i]] = by_province[i];
   AddFacet(&response, "province", provinces, [](const std::string& v) { return v; });
   AddFacet(&response, "terms_kind", by_terms, [](int v) { return v1::TermsKind_Name(v); });
   AddFacet(&response, "lifecycle_state", by_lifecycle, [](int v) { return v1::LifecycleState_Name(v); });

@@ -54,9 +54,17 @@ class SearchIndex {
     bool has_point = false;
     double lat = 0, lon = 0;
     int64_t cell = 0;
-    std::string province;  // for the facet count
     std::vector<std::string> facets;
     std::vector<std::string> words;
+  };
+
+  // What a search touches for every match, packed densely by slot so the match loop walks memory
+  // in order instead of chasing each document.
+  struct Compact {
+    uint64_t name_prefix = 0;  // first 8 bytes of name_key, big-endian: orders like the string
+    uint32_t themes = 0;       // bit per theme value
+    uint16_t province = 0;     // index into provinces_, 0 = none
+    uint8_t kind = 0, mobility = 0, terms = 0, lifecycle = 0;
   };
 
   static std::vector<std::string> FacetKeys(const v1::Resource& r);
@@ -70,6 +78,8 @@ class SearchIndex {
 
   mutable std::shared_mutex mutex_;
   std::vector<Doc> docs_;           // by slot; a free slot has no resource
+  std::vector<Compact> compact_;    // by slot
+  std::vector<std::string> provinces_ = {""};
   std::vector<uint32_t> free_slots_;
   std::unordered_map<std::string, uint32_t> slot_of_;
   Bitmap live_;
