@@ -64,7 +64,7 @@ std::string TokenStore::Key(absl::string_view suffix) const {
   return absl::StrCat(redis_->prefix(), "{auth}:", suffix);
 }
 
-absl::StatusOr<Caller> TokenStore::Authenticate(const grpc::ServerContext& context) {
+absl::StatusOr<Caller> TokenStore::Authenticate(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return NotAuthenticated("missing 'authorization: Bearer <token>'");

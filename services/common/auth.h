@@ -16,7 +16,7 @@
 #include "services/common/redis.h"
 
 namespace grpc {
-class ServerContext;
+class ServerContextBase;
 }
 
 namespace infrashare {
@@ -45,7 +45,7 @@ class TokenStore {
   TokenStore(RedisPool* redis, AuthConfig config);
 
   // Resolves `authorization: Bearer <token>`; UNAUTHENTICATED when missing, unknown or expired.
-  absl::StatusOr<Caller> Authenticate(const grpc::ServerContext& context);
+  absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context);
   absl::StatusOr<Caller> Resolve(absl::string_view token);
 
   absl::StatusOr<auth::v1::CreateTokenResponse> Create(const Caller& caller,

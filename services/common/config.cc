@@ -104,7 +104,6 @@ std::vector<Key> Keys(Config& c) {
       IntKey("grpc.keepalive_time_ms", &c.grpc.keepalive_time_ms, 1000, 3600000),
       IntKey("grpc.keepalive_timeout_ms", &c.grpc.keepalive_timeout_ms, 1000, 3600000),
       IntKey("grpc.drain_timeout_ms", &c.grpc.drain_timeout_ms, 0, 600000),
-      IntKey("grpc.max_threads", &c.grpc.max_threads, 2, 4096),
       StringKey("auth.bootstrap_admin_token", &c.auth.bootstrap_admin_token,
                 [](const std::string& v) -> std::string {
                   if (!v.empty() && v.size() < 16) return "must be at least 16 characters";

@@ -27,7 +27,6 @@ struct GrpcConfig {
   int keepalive_time_ms = 30000;
   int keepalive_timeout_ms = 10000;
   int drain_timeout_ms = 10000;
-  int max_threads = 64;
 };
 
 struct AuthConfig {

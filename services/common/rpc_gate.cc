@@ -5,7 +5,7 @@
 
 namespace infrashare {
 
-void RpcGate::Finish(grpc::ServerContext* context, absl::string_view method,
+void RpcGate::Finish(grpc::ServerContextBase* context, absl::string_view method,
                      absl::string_view request_id, const std::string& organization,
                      const absl::Status& status, std::chrono::steady_clock::time_point start) {
   const double seconds =

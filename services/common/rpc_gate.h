@@ -4,6 +4,7 @@
 
 #include "absl/strings/string_view.h"
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
 
 #include <chrono>
 #include <exception>
@@ -22,7 +23,7 @@ class RpcGate {
   RpcGate(TokenStore* tokens, Metrics* metrics) : tokens_(tokens), metrics_(metrics) {}
 
   template <typename Handler>
-  grpc::Status Run(grpc::ServerContext* context, absl::string_view method,
+  grpc::Status Run(grpc::ServerContextBase* context, absl::string_view method,
                    absl::string_view request_id, Handler&& handler) {
     const auto start = std::chrono::steady_clock::now();
     std::string organization;
@@ -42,8 +43,18 @@ class RpcGate {
     return ToGrpcStatus(status);
   }
 
+  // A unary callback handler: runs the handler inline (its Redis calls are bounded by the command
+  // timeout, and fail fast while Redis is down) and finishes the call.
+  template <typename Handler>
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, absl::string_view method,
+                                  absl::string_view request_id, Handler&& handler) {
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(Run(context, method, request_id, std::forward<Handler>(handler)));
+    return reactor;
+  }
+
  private:
-  void Finish(grpc::ServerContext* context, absl::string_view method, absl::string_view request_id,
+  void Finish(grpc::ServerContextBase* context, absl::string_view method, absl::string_view request_id,
               const std::string& organization, const absl::Status& status,
               std::chrono::steady_clock::time_point start);
 

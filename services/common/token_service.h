@@ -7,17 +7,17 @@
 
 namespace infrashare {
 
-class TokenServiceImpl final : public auth::v1::TokenService::Service {
+class TokenServiceImpl final : public auth::v1::TokenService::CallbackService {
  public:
   TokenServiceImpl(TokenStore* tokens, RpcGate* gate) : tokens_(tokens), gate_(gate) {}
 
-  grpc::Status CreateToken(grpc::ServerContext* context, const auth::v1::CreateTokenRequest* request,
+  grpc::ServerUnaryReactor* CreateToken(grpc::CallbackServerContext* context, const auth::v1::CreateTokenRequest* request,
                            auth::v1::CreateTokenResponse* response) override;
-  grpc::Status ListTokens(grpc::ServerContext* context, const auth::v1::ListTokensRequest* request,
+  grpc::ServerUnaryReactor* ListTokens(grpc::CallbackServerContext* context, const auth::v1::ListTokensRequest* request,
                           auth::v1::ListTokensResponse* response) override;
-  grpc::Status RevokeToken(grpc::ServerContext* context, const auth::v1::RevokeTokenRequest* request,
+  grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context, const auth::v1::RevokeTokenRequest* request,
                            auth::v1::RevokeTokenResponse* response) override;
-  grpc::Status WhoAmI(grpc::ServerContext* context, const auth::v1::WhoAmIRequest* request,
+  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context, const auth::v1::WhoAmIRequest* request,
                       auth::v1::TokenInfo* response) override;
 
  private:

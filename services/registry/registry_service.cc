@@ -1,5 +1,8 @@
 #include "services/registry/registry_service.h"
 
+#include <condition_variable>
+#include <mutex>
+
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 
@@ -11,9 +14,9 @@ RegistryServiceImpl::RegistryServiceImpl(Registry* registry, RedisRegistryStore*
     : registry_(registry), store_(store), redis_(redis), gate_(gate), stopping_(stopping) {}
 
 #define INFRASHARE_HANDLER(Method, Request, Response, RequestId, Call)                           \
-  grpc::Status RegistryServiceImpl::Method(grpc::ServerContext* context, const v1::Request* request, \
-                                           v1::Response* response) {                             \
-    return gate_->Run(context, "registry." #Method, RequestId, [&](const Caller& caller) {       \
+  grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                                         \
+      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) { \
+    return gate_->Unary(context, "registry." #Method, RequestId, [&](const Caller& caller) {     \
       return Respond(Call, response);                                                            \
     });                                                                                          \
   }
@@ -55,48 +58,97 @@ INFRASHARE_HANDLER(ImportResources, ImportResourcesRequest, ImportResourcesRespo
                    registry_->ImportResources(caller, *request))
 #undef INFRASHARE_HANDLER
 
-grpc::Status RegistryServiceImpl::DeleteOrganization(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteOrganization(grpc::CallbackServerContext* context,
                                                      const v1::DeleteOrganizationRequest* request,
                                                      v1::DeleteResponse*) {
-  return gate_->Run(context, "registry.DeleteOrganization", request->request_id(),
+  return gate_->Unary(context, "registry.DeleteOrganization", request->request_id(),
                     [&](const Caller& caller) { return registry_->DeleteOrganization(caller, *request); });
 }
 
-grpc::Status RegistryServiceImpl::DeleteNetwork(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteNetwork(grpc::CallbackServerContext* context,
                                                 const v1::DeleteNetworkRequest* request,
                                                 v1::DeleteResponse*) {
-  return gate_->Run(context, "registry.DeleteNetwork", request->request_id(),
+  return gate_->Unary(context, "registry.DeleteNetwork", request->request_id(),
                     [&](const Caller& caller) { return registry_->DeleteNetwork(caller, *request); });
 }
 
-grpc::Status RegistryServiceImpl::DeleteResource(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteResource(grpc::CallbackServerContext* context,
                                                  const v1::DeleteResourceRequest* request,
                                                  v1::DeleteResponse*) {
-  return gate_->Run(context, "registry.DeleteResource", request->request_id(),
+  return gate_->Unary(context, "registry.DeleteResource", request->request_id(),
                     [&](const Caller& caller) { return registry_->DeleteResource(caller, *request); });
 }
 
-grpc::Status RegistryServiceImpl::WatchResources(grpc::ServerContext* context,
-                                                 const v1::WatchResourcesRequest* request,
-                                                 grpc::ServerWriter<v1::ResourceChange>* writer) {
-  return gate_->Run(context, "registry.WatchResources", "", [&](const Caller& caller) -> absl::Status {
-    std::string cursor = request->cursor();
+// A watch runs on a thread of its own: it blocks on the change log between changes, which must not
+// happen on gRPC's callback threads. One write is in flight at a time.
+class RegistryServiceImpl::WatchReactor final : public grpc::ServerWriteReactor<v1::ResourceChange> {
+ public:
+  WatchReactor(RegistryServiceImpl* service, grpc::CallbackServerContext* context,
+               v1::WatchResourcesRequest request)
+      : service_(service), context_(context), request_(std::move(request)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mutex_);
+    writing_ = false;
+    failed_ = failed_ || !ok;
+    changed_.notify_all();
+  }
+  void OnCancel() override {
+    std::lock_guard lock(mutex_);
+    failed_ = true;
+    changed_.notify_all();
+  }
+  void OnDone() override {
+    thread_.join();
+    delete this;
+  }
+
+ private:
+  // False when the watcher went away.
+  bool Write(const v1::ResourceChange& change) {
+    {
+      std::lock_guard lock(mutex_);
+      if (failed_) return false;
+      message_ = change;
+      writing_ = true;
+    }
+    StartWrite(&message_);  // outside the lock: gRPC may call OnWriteDone inline
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !writing_ || failed_; });
+    return !failed_;
+  }
+
+  bool Stopped() {
+    std::lock_guard lock(mutex_);
+    return failed_ || service_->stopping_->load();
+  }
+
+  void Run() {
+    grpc::Status status = service_->gate_->Run(context_, "registry.WatchResources", "",
+                                               [&](const Caller& caller) { return Follow(caller); });
+    Finish(status);
+  }
+
+  absl::Status Follow(const Caller& caller) {
+    std::string cursor = request_.cursor();
     if (cursor.empty()) {
-      auto latest = store_->LatestCursor();
+      auto latest = service_->store_->LatestCursor();
       if (!latest.ok()) return latest.status();
       cursor = *latest;
     } else {
       if (!IsValidCursor(cursor)) return InvalidField("cursor", "is not a cursor this server issued");
-      auto expired = store_->CursorExpired(cursor);
+      auto expired = service_->store_->CursorExpired(cursor);
       if (!expired.ok()) return expired.status();
       if (*expired)
         return PreconditionError("CURSOR_EXPIRED",
                                  "changes after this cursor were trimmed; list resources and watch anew");
     }
-    auto member_of = registry_->NetworksOf(caller);
+    auto member_of = service_->registry_->NetworksOf(caller);
     if (!member_of.ok()) return member_of.status();
-    ChangeFeed feed(*redis_, store_->EventsKey());
-    while (!context->IsCancelled() && !stopping_->load()) {
+    ChangeFeed feed(*service_->redis_, service_->store_->EventsKey());
+    while (!Stopped()) {
       auto changes = feed.Read(cursor, 1000, 100);
       if (!changes.ok()) return changes.status();
       for (const auto& change : *changes) {
@@ -113,11 +165,26 @@ grpc::Status RegistryServiceImpl::WatchResources(grpc::ServerContext* context,
             return absl::InternalError("corrupt change record");
           Registry::RedactFor(caller, *member_of, out.mutable_resource());
         }
-        if (!writer->Write(out)) return absl::CancelledError("the watcher went away");
+        if (!Write(out)) return absl::CancelledError("the watcher went away");
       }
     }
     return absl::OkStatus();
-  });
+  }
+
+  RegistryServiceImpl* service_;
+  grpc::CallbackServerContext* context_;
+  v1::WatchResourcesRequest request_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool writing_ = false;
+  bool failed_ = false;
+  v1::ResourceChange message_;
+  std::thread thread_;
+};
+
+grpc::ServerWriteReactor<v1::ResourceChange>* RegistryServiceImpl::WatchResources(
+    grpc::CallbackServerContext* context, const v1::WatchResourcesRequest* request) {
+  return new WatchReactor(this, context, *request);
 }
 
 ResourceFollower::ResourceFollower(RedisRegistryStore* store, const RedisPool* redis,

@@ -13,13 +13,13 @@
 
 namespace infrashare::registry {
 
-class RegistryServiceImpl final : public v1::RegistryService::Service {
+class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
  public:
   RegistryServiceImpl(Registry* registry, RedisRegistryStore* store, const RedisPool* redis,
                       RpcGate* gate, const std::atomic<bool>* stopping);
 
 #define INFRASHARE_UNARY(Method, Request, Response)                                    \
-  grpc::Status Method(grpc::ServerContext* context, const v1::Request* request, \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
                       v1::Response* response) override;
   INFRASHARE_UNARY(CreateOrganization, CreateOrganizationRequest, Organization)
   INFRASHARE_UNARY(GetOrganization, GetOrganizationRequest, Organization)
@@ -44,10 +44,11 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   INFRASHARE_UNARY(ImportResources, ImportResourcesRequest, ImportResourcesResponse)
 #undef INFRASHARE_UNARY
 
-  grpc::Status WatchResources(grpc::ServerContext* context, const v1::WatchResourcesRequest* request,
-                              grpc::ServerWriter<v1::ResourceChange>* writer) override;
+  grpc::ServerWriteReactor<v1::ResourceChange>* WatchResources(
+      grpc::CallbackServerContext* context, const v1::WatchResourcesRequest* request) override;
 
  private:
+  class WatchReactor;
   Registry* registry_;
   RedisRegistryStore* store_;
   const RedisPool* redis_;

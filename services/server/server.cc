@@ -2,7 +2,6 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
@@ -82,9 +81,6 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, config.grpc.keepalive_timeout_ms);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
-  grpc::ResourceQuota quota("infrashare");
-  quota.SetMaxThreads(config.grpc.max_threads);
-  builder.SetResourceQuota(quota);
   builder.RegisterService(s->token_service_.get());
   for (auto& m : s->modules_) builder.RegisterService(m->service());
   s->server_ = builder.BuildAndStart();
