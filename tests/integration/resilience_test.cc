@@ -1,6 +1,7 @@
 // What happens when things fail: Redis dies and comes back, the server gets SIGTERM.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +73,7 @@ TEST(Resilience, SigtermEndsStreamsCleanlyAndExits) {
   int port = FreePort();
   pid_t pid = fork();
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
     setenv("INFRASHARE_REDIS_URL", redis.url().c_str(), 1);
     setenv("INFRASHARE_LISTEN", ("127.0.0.1:" + std::to_string(port)).c_str(), 1);
     setenv("INFRASHARE_METRICS_LISTEN", "127.0.0.1:0", 1);

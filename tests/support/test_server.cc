@@ -4,6 +4,7 @@
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "infrashare_client/client.h"
 #include "services/common/logging.h"
 
 namespace infrashare::testing {
@@ -68,16 +69,7 @@ google::rpc::Status Details(const grpc::Status& status) {
 }
 }  // namespace
 
-std::string BadField(const grpc::Status& status) {
-  const google::rpc::Status details = Details(status);
-  for (const auto& any : details.details()) {
-    google::rpc::BadRequest bad;
-    if (any.type_url() == "type.googleapis.com/google.rpc.BadRequest" && bad.ParseFromString(any.value()) &&
-        bad.field_violations_size() > 0)
-      return bad.field_violations(0).field();
-  }
-  return "";
-}
+std::string BadField(const grpc::Status& status) { return client::ErrorField(status); }
 
 std::string Reason(const grpc::Status& status) {
   const google::rpc::Status details = Details(status);
