@@ -83,14 +83,6 @@ absl::Status StoreUnavailable(absl::string_view message) {
   return WithReason(absl::UnavailableError(message), "STORE_UNAVAILABLE");
 }
 
-std::string ErrorReason(const absl::Status& status) {
-  auto payload = status.GetPayload(kErrorInfoUrl);
-  if (!payload) return "";
-  google::rpc::ErrorInfo info;
-  if (!info.ParseFromString(std::string(*payload))) return "";
-  return info.reason();
-}
-
 std::string ErrorField(const absl::Status& status) {
   auto payload = status.GetPayload(kBadRequestUrl);
   if (!payload) return "";

@@ -35,8 +35,6 @@ absl::Status PreconditionError(absl::string_view reason, absl::string_view messa
 absl::Status AlreadyExistsError(absl::string_view kind, absl::string_view id);
 absl::Status StoreUnavailable(absl::string_view message);
 
-// The reason attached to a status (ErrorInfo.reason), empty when none.
-std::string ErrorReason(const absl::Status& status);
 // The first BadRequest field of a status, empty when none.
 std::string ErrorField(const absl::Status& status);
 

@@ -211,13 +211,9 @@ absl::StatusOr<v1::Network> Registry::CreateNetwork(const Caller& caller,
   network.set_id(*id);
   network.set_etag("1");
   Stamp(caller, true, &network);
-  PutRecord record{kNetworkKind, *id, "", "1", network.SerializeAsString(),
-                   store_->ReplayKey(caller.organization_id, request.request_id()), {}, {}};
-  for (const auto& m : network.member_organization_ids()) {
-    record.must_exist.push_back(absl::StrCat(kOrganizationKind, ":", m));
-    record.indexes.push_back(absl::StrCat("member:", m));
-  }
-  auto written = Written(store_->Put(record), network);
+  auto written = Written(
+      store_->Put(NetworkRecord(network, "", store_->ReplayKey(caller.organization_id, request.request_id()))),
+      network);
   if (written.ok()) membership_->Apply(*written);
   return written;
 }
@@ -249,13 +245,9 @@ absl::StatusOr<v1::Network> Registry::UpdateNetwork(const Caller& caller,
   if (!errors.empty()) return errors.ToStatus();
   network.set_etag(NextVersion(expected));
   Stamp(caller, false, &network);
-  PutRecord record{kNetworkKind, id, expected, network.etag(), network.SerializeAsString(),
-                   store_->ReplayKey(caller.organization_id, request.request_id()), {}, {}};
-  for (const auto& m : network.member_organization_ids()) {
-    record.must_exist.push_back(absl::StrCat(kOrganizationKind, ":", m));
-    record.indexes.push_back(absl::StrCat("member:", m));
-  }
-  auto written = Written(store_->Put(record), network);
+  auto written = Written(
+      store_->Put(NetworkRecord(network, expected, store_->ReplayKey(caller.organization_id, request.request_id()))),
+      network);
   if (written.ok()) membership_->Apply(*written);
   return written;
 }
@@ -338,6 +330,18 @@ absl::Status Registry::CheckSharing(const v1::Resource& resource,
                        network->id(), " (shared_with_network_ids[", i, "])"));
   }
   return absl::OkStatus();
+}
+
+// A network's record: its members must exist, and each member's index lists the network.
+PutRecord Registry::NetworkRecord(const v1::Network& network, std::string expected,
+                                  std::string replay_key) {
+  PutRecord record{kNetworkKind, network.id(), std::move(expected), network.etag(),
+                   network.SerializeAsString(), std::move(replay_key), {}, {}};
+  for (const auto& m : network.member_organization_ids()) {
+    record.must_exist.push_back(absl::StrCat(kOrganizationKind, ":", m));
+    record.indexes.push_back(absl::StrCat("member:", m));
+  }
+  return record;
 }
 
 PutRecord Registry::ResourceRecord(const v1::Resource& resource, std::string expected,

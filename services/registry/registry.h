@@ -74,6 +74,7 @@ class Registry {
   absl::StatusOr<PutRecord> PrepareResourceCreate(const Caller& caller, v1::Resource resource,
                                                   const std::string& id, absl::string_view field,
                                                   std::string replay_key);
+  static PutRecord NetworkRecord(const v1::Network& network, std::string expected, std::string replay_key);
   PutRecord ResourceRecord(const v1::Resource& resource, std::string expected, std::string replay_key);
 
   RegistryStore* store_;

@@ -200,28 +200,33 @@ void ResourceFollower::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+absl::Status ResourceFollower::ForEachRecord(absl::string_view kind,
+                                             const std::function<void(const std::string&)>& visit) {
+  std::string after;
+  do {
+    auto page = store_->List(kind, "", after, 1000);
+    if (!page.ok()) return page.status();
+    for (const auto& data : page->records) visit(data);
+    after = page->next_after;
+  } while (!after.empty() && !stop_);
+  return absl::OkStatus();
+}
+
 absl::Status ResourceFollower::Load(std::string* cursor) {
   auto latest = store_->LatestCursor();
   if (!latest.ok()) return latest.status();
-  std::string after;
-  do {
-    auto page = store_->List(kNetworkKind, "", after, 1000);
-    if (!page.ok()) return page.status();
-    for (const auto& data : page->records) {
-      v1::Network network;
-      if (network.ParseFromString(data)) membership_->Apply(network);
-    }
-    after = page->next_after;
-  } while (!after.empty() && !stop_);
-  do {
-    auto page = store_->List(kResourceKind, "", after, 1000);
-    if (!page.ok()) return page.status();
-    for (const auto& data : page->records) {
-      v1::Resource resource;
-      if (resource.ParseFromString(data)) index_->Upsert(resource);
-    }
-    after = page->next_after;
-  } while (!after.empty() && !stop_);
+  if (auto networks = ForEachRecord(kNetworkKind, [&](const std::string& data) {
+        v1::Network network;
+        if (network.ParseFromString(data)) membership_->Apply(network);
+      });
+      !networks.ok())
+    return networks;
+  if (auto resources = ForEachRecord(kResourceKind, [&](const std::string& data) {
+        v1::Resource resource;
+        if (resource.ParseFromString(data)) index_->Upsert(resource);
+      });
+      !resources.ok())
+    return resources;
   *cursor = *latest;
   return absl::OkStatus();
 }

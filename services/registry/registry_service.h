@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -70,6 +71,8 @@ class ResourceFollower {
  private:
   void Run();
   absl::Status Load(std::string* cursor);
+  // Visits every stored record of a kind, page by page.
+  absl::Status ForEachRecord(absl::string_view kind, const std::function<void(const std::string&)>& visit);
   RedisRegistryStore* store_;
   const RedisPool* redis_;
   SearchIndex* index_;
