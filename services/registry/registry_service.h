@@ -5,11 +5,12 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <thread>
+#include <string>
 
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
+#include "services/registry/follower.h"
 #include "services/registry/registry.h"
 
 namespace infrashare::registry {
@@ -49,7 +50,9 @@ class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
       grpc::CallbackServerContext* context, const v1::WatchResourcesRequest* request) override;
 
  private:
-  class WatchReactor;
+  absl::Status FollowResources(const Caller& caller, std::string cursor,
+                               const std::function<bool(const v1::ResourceChange&)>& write,
+                               const std::function<bool()>& stopped);
   Registry* registry_;
   RedisRegistryStore* store_;
   const RedisPool* redis_;
@@ -57,30 +60,19 @@ class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
   const std::atomic<bool>* stopping_;
 };
 
-// Loads every resource and network into this replica's read models (search index, membership),
-// then applies the change log as it grows.
-class ResourceFollower {
+// Applies registry changes to this replica's search index and membership.
+class RegistryReadModels final : public RegistryListener {
  public:
-  ResourceFollower(RedisRegistryStore* store, const RedisPool* redis, SearchIndex* index,
-                   Membership* membership, Registry* registry);
-  ~ResourceFollower();
-  void Start();
-  void Stop();
-  bool ready() const { return ready_; }
+  RegistryReadModels(SearchIndex* index, Membership* membership, Registry* registry)
+      : index_(index), membership_(membership), registry_(registry) {}
+  void Upsert(absl::string_view kind, const std::string& data) override;
+  void Remove(absl::string_view kind, const std::string& id) override;
+  void Loaded() override;
 
  private:
-  void Run();
-  absl::Status Load(std::string* cursor);
-  // Visits every stored record of a kind, page by page.
-  absl::Status ForEachRecord(absl::string_view kind, const std::function<void(const std::string&)>& visit);
-  RedisRegistryStore* store_;
-  const RedisPool* redis_;
   SearchIndex* index_;
   Membership* membership_;
   Registry* registry_;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> ready_{false};
-  std::thread thread_;
 };
 
 class RegistryModule final : public ServiceModule {
@@ -100,7 +92,8 @@ class RegistryModule final : public ServiceModule {
   Membership membership_;
   Registry registry_;
   RegistryServiceImpl service_;
-  ResourceFollower follower_;
+  RegistryReadModels read_models_;
+  RegistryFollower follower_;
 };
 
 }  // namespace infrashare::registry

@@ -1,5 +1,5 @@
 // An in-memory read model of the registry's resources for search and reports. Every replica keeps
-// one, loaded from Redis at start and kept current from the registry change log (ResourceFollower),
+// one, loaded from Redis at start and kept current from the registry change log (RegistryFollower),
 // so a search costs no Redis round trip. Facets are bitmaps over document slots, words are a sorted
 // map for prefix lookups, and points sit in a 0.1-degree grid for radius and box queries.
 #pragma once

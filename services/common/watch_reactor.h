@@ -1,0 +1,96 @@
+// A server-streaming call that follows a change log: it runs on a thread of its own, because it
+// blocks on the log between changes, which must not happen on gRPC's callback threads. One write
+// is in flight at a time. The body authenticates through the gate like every other call.
+#pragma once
+
+#include <grpcpp/support/server_callback.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "services/common/rpc_gate.h"
+
+namespace infrashare {
+
+template <typename Message>
+class WatchReactor final : public grpc::ServerWriteReactor<Message> {
+ public:
+  // Writes one message; false when the watcher went away or the server is stopping.
+  using Write = std::function<bool(const Message&)>;
+  // Runs until the watch ends: returns the status to finish with.
+  using Body = std::function<absl::Status(const Caller&, const Write& write,
+                                          const std::function<bool()>& stopped)>;
+
+  static WatchReactor* Start(RpcGate* gate, grpc::CallbackServerContext* context,
+                             std::string method, const std::atomic<bool>* stopping, Body body) {
+    return new WatchReactor(gate, context, std::move(method), stopping, std::move(body));
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mutex_);
+    writing_ = false;
+    failed_ = failed_ || !ok;
+    changed_.notify_all();
+  }
+  void OnCancel() override {
+    std::lock_guard lock(mutex_);
+    failed_ = true;
+    changed_.notify_all();
+  }
+  void OnDone() override {
+    thread_.join();
+    delete this;
+  }
+
+ private:
+  WatchReactor(RpcGate* gate, grpc::CallbackServerContext* context, std::string method,
+               const std::atomic<bool>* stopping, Body body)
+      : gate_(gate), context_(context), method_(std::move(method)), stopping_(stopping),
+        body_(std::move(body)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  bool WriteOne(const Message& message) {
+    {
+      std::lock_guard lock(mutex_);
+      if (failed_) return false;
+      message_ = message;
+      writing_ = true;
+    }
+    this->StartWrite(&message_);  // outside the lock: gRPC may call OnWriteDone inline
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !writing_ || failed_; });
+    return !failed_;
+  }
+
+  bool Stopped() {
+    std::lock_guard lock(mutex_);
+    return failed_ || stopping_->load();
+  }
+
+  void Run() {
+    grpc::Status status = gate_->Run(context_, method_, "", [&](const Caller& caller) {
+      return body_(caller, [this](const Message& m) { return WriteOne(m); },
+                   [this] { return Stopped(); });
+    });
+    this->Finish(status);
+  }
+
+  RpcGate* gate_;
+  grpc::CallbackServerContext* context_;
+  std::string method_;
+  const std::atomic<bool>* stopping_;
+  Body body_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool writing_ = false;
+  bool failed_ = false;
+  Message message_;
+  std::thread thread_;
+};
+
+}  // namespace infrashare
