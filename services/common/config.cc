@@ -119,6 +119,16 @@ std::vector<Key> Keys(Config& c) {
       IntKey("registry.max_import_rows", &c.registry.max_import_rows, 1, 100000),
       IntKey("registry.events_max_length", &c.registry.events_max_length, 100, 100000000),
       ListKey("registry.white_spot_regions", &c.registry.white_spot_regions),
+      IntKey("scheduler.shards", &c.scheduler.shards, 1, 1024),
+      IntKey("scheduler.hold_ttl_s", &c.scheduler.hold_ttl_s, 1, 7 * 86400),
+      IntKey("scheduler.no_show_grace_s", &c.scheduler.no_show_grace_s, 0, 86400),
+      IntKey("scheduler.checkin_opens_minutes", &c.scheduler.checkin_opens_minutes, 0, 24 * 60),
+      IntKey("scheduler.max_query_range_days", &c.scheduler.max_query_range_days, 1, 3660),
+      IntKey("scheduler.default_page_size", &c.scheduler.default_page_size, 1, 10000),
+      IntKey("scheduler.max_page_size", &c.scheduler.max_page_size, 1, 10000),
+      IntKey("scheduler.request_id_ttl_s", &c.scheduler.request_id_ttl_s, 60, 30 * 86400),
+      IntKey("scheduler.events_max_length", &c.scheduler.events_max_length, 100, 100000000),
+      IntKey("scheduler.sweep_interval_ms", &c.scheduler.sweep_interval_ms, 10, 600000),
   };
 }
 
@@ -220,6 +230,9 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
         return absl::InvalidArgumentError(absl::StrCat("config key '", key.path, "' ", why));
     }
   }
+  if (config.scheduler.default_page_size > config.scheduler.max_page_size)
+    return absl::InvalidArgumentError(
+        "config key 'scheduler.default_page_size' must not exceed scheduler.max_page_size");
   if (config.registry.default_page_size > config.registry.max_page_size)
     return absl::InvalidArgumentError(
         "config key 'registry.default_page_size' must not exceed registry.max_page_size");

@@ -45,6 +45,19 @@ struct RegistryConfig {
   std::vector<std::string> white_spot_regions;  // empty = the 12 provinces and 40 COROP areas
 };
 
+struct SchedulerConfig {
+  int shards = 16;                 // hash-tag shards of the booking keys; fixed once data exists
+  int hold_ttl_s = 600;            // a hold lapses unless submitted within this time
+  int no_show_grace_s = 1800;      // a confirmed booking not checked in by then is released; 0 = off
+  int checkin_opens_minutes = 60;  // check-in opens this long before the start
+  int max_query_range_days = 366;  // longest CheckAvailability / ListBookings range
+  int default_page_size = 50;
+  int max_page_size = 500;
+  int request_id_ttl_s = 86400;
+  int events_max_length = 100000;  // entries kept per shard's event stream (approximate)
+  int sweep_interval_ms = 1000;    // how often a replica applies due expiries and no-shows
+};
+
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
@@ -53,6 +66,7 @@ struct Config {
   GrpcConfig grpc;
   AuthConfig auth;
   RegistryConfig registry;
+  SchedulerConfig scheduler;
 };
 
 // Reads `path` (empty = defaults only), applies environment overrides, validates. The error message

@@ -7,5 +7,6 @@ namespace infrashare {
 
 extern const std::string_view kAuthLua;
 extern const std::string_view kRegistryLua;
+extern const std::string_view kSchedulerLua;
 
 }  // namespace infrashare

@@ -10,6 +10,7 @@
 #include "services/common/errors.h"
 #include "services/common/ids.h"
 #include "services/common/recurrence.h"
+#include "services/registry/availability.h"
 #include "services/registry/regions.h"
 #include "services/registry/validation.h"
 
@@ -522,17 +523,7 @@ absl::StatusOr<v1::GetAvailabilityResponse> Registry::GetAvailability(
   if (!stored->has_value()) return response;
   const date::time_zone* zone = FindTimeZone((*resource)->time_zone());
   if (zone == nullptr) return absl::InternalError("stored resource has an unknown time zone");
-  std::vector<Interval> open;
-  for (const auto& rule : (*stored)->rules()) {
-    LocalWindowRule local{rule.rrule(), *ParseMinuteOfDay(rule.start_time()), rule.duration_minutes(),
-                          *ParseDate(rule.valid_from()), ParseDate(rule.valid_until())};
-    for (const auto& i : ExpandWindows(local, zone, from, to)) open.push_back(i);
-  }
-  std::vector<Interval> closed;
-  for (const auto& c : (*stored)->closures())
-    closed.push_back({SysSeconds(std::chrono::seconds(c.start_time().seconds())),
-                      SysSeconds(std::chrono::seconds(c.end_time().seconds()))});
-  for (const auto& w : SubtractIntervals(MergeIntervals(std::move(open)), std::move(closed))) {
+  for (const auto& w : OpenWindows(**stored, zone, from, to)) {
     auto* window = response.add_windows();
     window->mutable_start_time()->set_seconds(w.start.time_since_epoch().count());
     window->mutable_end_time()->set_seconds(w.end.time_since_epoch().count());

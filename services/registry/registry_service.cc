@@ -2,6 +2,7 @@
 
 #include "services/common/errors.h"
 #include "services/common/logging.h"
+#include "services/common/stream_ids.h"
 #include "services/common/watch_reactor.h"
 
 namespace infrashare::registry {
@@ -97,7 +98,7 @@ absl::Status RegistryServiceImpl::FollowResources(
     if (!latest.ok()) return latest.status();
     cursor = *latest;
   } else {
-    if (!IsValidCursor(cursor)) return InvalidField("cursor", "is not a cursor this server issued");
+    if (!IsValidStreamId(cursor)) return InvalidField("cursor", "is not a cursor this server issued");
     auto expired = store_->CursorExpired(cursor);
     if (!expired.ok()) return expired.status();
     if (*expired)

@@ -3,22 +3,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/common/stream_ids.h"
 
 namespace infrashare::registry {
 namespace {
-
-// Compares two stream ids numerically; both must be valid.
-int CompareCursors(absl::string_view a, absl::string_view b) {
-  auto split = [](absl::string_view c) {
-    std::pair<uint64_t, uint64_t> out{0, 0};
-    std::vector<absl::string_view> parts = absl::StrSplit(c, '-');
-    (void)absl::SimpleAtoi(parts[0], &out.first);
-    if (parts.size() > 1) (void)absl::SimpleAtoi(parts[1], &out.second);
-    return out;
-  };
-  auto x = split(a), y = split(b);
-  return x < y ? -1 : (x == y ? 0 : 1);
-}
 
 WriteResult ToWriteResult(const RedisValue& reply) {
   WriteResult result;
@@ -32,15 +20,6 @@ WriteResult ToWriteResult(const RedisValue& reply) {
 }
 
 }  // namespace
-
-bool IsValidCursor(absl::string_view cursor) {
-  std::vector<absl::string_view> parts = absl::StrSplit(cursor, '-');
-  uint64_t n = 0;
-  return parts.size() == 2 && !parts[0].empty() && !parts[1].empty() &&
-         absl::SimpleAtoi(parts[0], &n) && absl::SimpleAtoi(parts[1], &n) &&
-         parts[0].find_first_not_of("0123456789") == absl::string_view::npos &&
-         parts[1].find_first_not_of("0123456789") == absl::string_view::npos;
-}
 
 RedisRegistryStore::RedisRegistryStore(RedisPool* redis, int replay_ttl_s, int events_max_length)
     : redis_(redis), replay_ttl_s_(replay_ttl_s), events_max_length_(events_max_length) {}
@@ -181,23 +160,11 @@ absl::StatusOr<Page> RedisRegistryStore::List(absl::string_view kind, absl::stri
 }
 
 absl::StatusOr<std::string> RedisRegistryStore::LatestCursor() {
-  auto reply = redis_->Command({"XREVRANGE", EventsKey(), "+", "-", "COUNT", "1"});
-  if (!reply.ok()) return reply.status();
-  if (reply->elements.empty()) return std::string("0-0");
-  return reply->elements[0].elements[0].str;
+  return LatestStreamId(*redis_, EventsKey());
 }
 
 absl::StatusOr<bool> RedisRegistryStore::CursorExpired(absl::string_view cursor) {
-  auto replies = redis_->Pipeline({{"XINFO", "STREAM", EventsKey()}});
-  if (!replies.ok()) return replies.status();
-  // An error reply means there is no stream yet: nothing was ever trimmed.
-  if (replies->front().type == RedisValue::Type::kError) return false;
-  const auto& fields = replies->front().elements;
-  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-    if (fields[i].str == "max-deleted-entry-id" && IsValidCursor(fields[i + 1].str))
-      return CompareCursors(cursor, fields[i + 1].str) < 0;
-  }
-  return false;
+  return StreamTrimmedAfter(*redis_, EventsKey(), cursor);
 }
 
 ChangeFeed::ChangeFeed(const RedisPool& redis, std::string events_key)

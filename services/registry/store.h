@@ -130,7 +130,4 @@ class ChangeFeed {
   std::string events_key_;
 };
 
-// Redis stream ids are "<ms>-<seq>".
-bool IsValidCursor(absl::string_view cursor);
-
 }  // namespace infrashare::registry

@@ -10,6 +10,7 @@
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
 #include "services/registry/registry_service.h"
+#include "services/scheduler/scheduler_service.h"
 
 namespace infrashare {
 namespace {
@@ -19,7 +20,7 @@ constexpr char kTokenServiceName[] = "infrashare.auth.v1.TokenService";
 }  // namespace
 
 const std::set<std::string>& KnownServices() {
-  static const std::set<std::string> kServices = {"registry"};
+  static const std::set<std::string> kServices = {"registry", "scheduler"};
   return kServices;
 }
 
@@ -55,6 +56,11 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
     s->redis_->AddFunctionLibrary(std::string(kRegistryLua));
     s->modules_.push_back(
         std::make_unique<registry::RegistryModule>(s->redis_.get(), s->gate_.get(), config.registry));
+  }
+  if (services.count("scheduler")) {
+    s->redis_->AddFunctionLibrary(std::string(kSchedulerLua));
+    s->modules_.push_back(
+        std::make_unique<scheduler::SchedulerModule>(s->redis_.get(), s->gate_.get(), config));
   }
 
   RedisPool* pool = s->redis_.get();

@@ -1,9 +1,11 @@
 #include "tests/support/test_server.h"
 
 #include <stdexcept>
+#include <thread>
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "infrashare_client/client.h"
 #include "services/common/logging.h"
 
@@ -34,6 +36,20 @@ void TestServer::Shutdown() {
   if (server_) server_->Shutdown(std::chrono::milliseconds(200));
 }
 
+void TestServer::WaitUntilServing() const {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    if (health->Check(&context, request, &response).ok() &&
+        response.status() == grpc::health::v1::HealthCheckResponse::SERVING)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("the server did not become SERVING within 10 s");
+}
+
 std::unique_ptr<grpc::ClientContext> TestServer::Context(const std::string& token) {
   auto context = std::make_unique<grpc::ClientContext>();
   if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
@@ -59,6 +75,10 @@ std::unique_ptr<registry::v1::RegistryService::Stub> TestServer::Registry() cons
 
 std::unique_ptr<auth::v1::TokenService::Stub> TestServer::Tokens() const {
   return auth::v1::TokenService::NewStub(channel_);
+}
+
+std::unique_ptr<scheduler::v1::SchedulerService::Stub> TestServer::Scheduler() const {
+  return scheduler::v1::SchedulerService::NewStub(channel_);
 }
 
 namespace {

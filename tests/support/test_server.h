@@ -10,6 +10,7 @@
 
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
+#include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "services/common/config.h"
 #include "services/server/server.h"
 #include "tests/support/redis_server.h"
@@ -29,6 +30,8 @@ class TestServer {
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   InfrashareServer& server() { return *server_; }
   void Shutdown();
+  // Waits (up to 10 s) until every service reports SERVING, e.g. read models loaded.
+  void WaitUntilServing() const;
 
   // A client context carrying `token` and a 10 s deadline.
   static std::unique_ptr<grpc::ClientContext> Context(const std::string& token);
@@ -38,6 +41,7 @@ class TestServer {
 
   std::unique_ptr<registry::v1::RegistryService::Stub> Registry() const;
   std::unique_ptr<auth::v1::TokenService::Stub> Tokens() const;
+  std::unique_ptr<scheduler::v1::SchedulerService::Stub> Scheduler() const;
 
  private:
   std::unique_ptr<InfrashareServer> server_;

@@ -1,0 +1,324 @@
+-- Bookings. Every decision about a resource's bookings is one call of a function below, so no
+-- number of concurrent clients or server replicas can double-book. A resource's keys live in its
+-- shard's hash tag {bk:<n>} together with the shard's event stream, timers and organisation
+-- indexes, so a decision and everything it records are one atomic step (docs/redis-keys.md,
+-- docs/DECISIONS.md "Bookings in shard hash tags").
+--   <b> = <prefix>{bk:<n>}:
+--   <b>b:<booking>        hash    the booking (fields below)
+--   <b>r:<res>:m          hash    seq (version counter), span (longest blocked span, ms)
+--   <b>r:<res>:act        zset    bookings that block the resource, by blocked start (ms)
+--   <b>r:<res>:all        zset    every booking of the resource, by start (ms)
+--   <b>o:<org>            zset    every booking of an organisation in this shard, by start (ms)
+--   <b>tm                 zset    booking -> when its next time-based transition is due (ms)
+--   <b>events             stream  one entry per transition: type, d (the booking as JSON)
+--   <b>req:<org>:<id>     string  replayed response of a mutating call
+-- Booking fields: id, res, org, st (state), s, e (start, end ms), bs, be (blocked start/end ms,
+-- buffers included), q (quantity), hx (hold expiry ms), t (title), n (notes), rs (reason),
+-- cr, up (created, updated ms), ap ('1' approval required), ns (no-show grace ms, 0 = off), v.
+-- Every timestamp is Redis' own clock (TIME), the one clock all replicas share.
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function load(base, id)
+  local flat = redis.call('HGETALL', base .. 'b:' .. id)
+  if #flat == 0 then return nil end
+  local b = {}
+  for i = 1, #flat, 2 do b[flat[i]] = flat[i + 1] end
+  return b
+end
+
+local function save(base, b)
+  local flat = {}
+  for k, v in pairs(b) do
+    flat[#flat + 1] = k
+    flat[#flat + 1] = v
+  end
+  redis.call('HSET', base .. 'b:' .. b.id, unpack(flat))
+end
+
+-- States that hold the resource. Completed bookings keep blocking their (past) slot, which
+-- matters for their turnaround buffer after the end.
+local BLOCKING = {HELD = true, PENDING_APPROVAL = true, CONFIRMED = true, CHECKED_IN = true,
+                  COMPLETED = true}
+
+-- Records a change: bumps the resource's version (the booking's etag) and appends the event.
+local function emit(base, maxlen, b, type)
+  b.v = tostring(redis.call('HINCRBY', base .. 'r:' .. b.res .. ':m', 'seq', 1))
+  save(base, b)
+  redis.call('XADD', base .. 'events', 'MAXLEN', '~', maxlen, '*', 'type', type, 'd', cjson.encode(b))
+end
+
+-- When the booking's next time-based transition is due, nil when none.
+local function due_at(b)
+  local s, e = tonumber(b.s), tonumber(b.e)
+  if b.st == 'HELD' then return tonumber(b.hx) end
+  if b.st == 'PENDING_APPROVAL' then return s end
+  if b.st == 'CONFIRMED' then
+    local grace = tonumber(b.ns)
+    if grace > 0 then return math.min(s + grace, e) end
+    return e
+  end
+  if b.st == 'CHECKED_IN' then return e end
+  return nil
+end
+
+local function schedule(base, b)
+  local due = due_at(b)
+  if due then
+    redis.call('ZADD', base .. 'tm', due, b.id)
+  else
+    redis.call('ZREM', base .. 'tm', b.id)
+  end
+end
+
+-- Moves a booking to a state that frees its slot.
+local function release(base, maxlen, b, state, reason, now)
+  redis.call('ZREM', base .. 'r:' .. b.res .. ':act', b.id)
+  b.st, b.rs, b.hx, b.up = state, reason, '', tostring(now)
+  schedule(base, b)
+  emit(base, maxlen, b, 'STATE_CHANGED')
+end
+
+local function change(base, maxlen, b, state, now)
+  b.st, b.up = state, tostring(now)
+  schedule(base, b)
+  emit(base, maxlen, b, 'STATE_CHANGED')
+end
+
+-- Applies the transitions that time has made due: expired holds and requests, no-shows,
+-- completions. Returns true when the booking changed.
+local function advance(base, maxlen, b, now)
+  local due = due_at(b)
+  if not due or due > now then return false end
+  if b.st == 'HELD' then
+    release(base, maxlen, b, 'EXPIRED', 'the hold was not submitted before it expired', now)
+  elseif b.st == 'PENDING_APPROVAL' then
+    release(base, maxlen, b, 'EXPIRED', 'the owner did not approve the request before its start', now)
+  elseif b.st == 'CONFIRMED' and tonumber(b.ns) > 0 then
+    release(base, maxlen, b, 'NO_SHOW', 'not checked in within the grace period after the start', now)
+  else
+    change(base, maxlen, b, 'COMPLETED', now)
+  end
+  return true
+end
+
+local function fail(code, message)
+  return redis.error_reply(code .. ' ' .. message)
+end
+
+-- The most seats or units in use at any moment of [from, to) by `used` ({bs, be, q} triples).
+local function peak_usage(used, from, to)
+  local points = {}
+  for _, u in ipairs(used) do
+    points[#points + 1] = {math.max(u[1], from), u[3]}
+    points[#points + 1] = {math.min(u[2], to), -u[3]}
+  end
+  table.sort(points, function(a, b)
+    if a[1] ~= b[1] then return a[1] < b[1] end
+    return a[2] < b[2]  -- ends before starts at the same instant
+  end)
+  local level, peak = 0, 0
+  for _, p in ipairs(points) do
+    level = level + p[2]
+    if level > peak then peak = level end
+  end
+  return peak
+end
+
+-- Blocking bookings of `res` that overlap [from, to) as {bs, be, q}, expiring lapsed holds on
+-- the way so that they never block.
+local function blocking_overlaps(base, maxlen, res, from, to, now)
+  local span = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':m', 'span') or '0')
+  local ids = redis.call('ZRANGEBYSCORE', base .. 'r:' .. res .. ':act', from - span, '(' .. to)
+  local used = {}
+  for _, id in ipairs(ids) do
+    local b = load(base, id)
+    if b then
+      advance(base, maxlen, b, now)
+      local bs, be = tonumber(b.bs), tonumber(b.be)
+      if BLOCKING[b.st] and bs < to and be > from then used[#used + 1] = {bs, be, tonumber(b.q)} end
+    end
+  end
+  return used
+end
+
+-- KEYS[1] the resource's meta key.
+-- ARGV: base, resource, booking id, organisation, start, end, blocked start, blocked end (ms),
+--       quantity, capacity, hold ('1'/'0'), approval required ('1'/'0'), hold ttl ms,
+--       no-show grace ms, title, notes, replay key, replay ttl, events maxlen.
+local function sch_book(keys, args)
+  local base, res, id, org = args[1], args[2], args[3], args[4]
+  local s, e, bs, be = tonumber(args[5]), tonumber(args[6]), tonumber(args[7]), tonumber(args[8])
+  local q, capacity = tonumber(args[9]), tonumber(args[10])
+  local maxlen = args[19]
+  local previous = replay_get(args[17])
+  if previous then return {'replay', previous} end
+  local now = now_ms()
+  local used = blocking_overlaps(base, maxlen, res, bs, be, now)
+  if peak_usage(used, bs, be) + q > capacity then
+    local version = redis.call('HGET', keys[1], 'seq') or '0'
+    if capacity == 1 then
+      return fail('FAILED_PRECONDITION', 'SLOT_TAKEN the slot is already booked (resource version ' ..
+                  version .. ')')
+    end
+    return fail('FAILED_PRECONDITION', 'CAPACITY_EXCEEDED fewer than ' .. q ..
+                ' seats or units are free throughout the slot (resource version ' .. version .. ')')
+  end
+  local b = {id = id, res = res, org = org, s = args[5], e = args[6], bs = args[7], be = args[8],
+             q = args[9], t = args[15], n = args[16], rs = '', cr = tostring(now),
+             up = tostring(now), ap = args[12], ns = args[14], hx = ''}
+  if args[11] == '1' then
+    b.st = 'HELD'
+    b.hx = tostring(now + tonumber(args[13]))
+  elseif args[12] == '1' then
+    b.st = 'PENDING_APPROVAL'
+  else
+    b.st = 'CONFIRMED'
+  end
+  redis.call('ZADD', base .. 'r:' .. res .. ':act', bs, id)
+  redis.call('ZADD', base .. 'r:' .. res .. ':all', s, id)
+  redis.call('ZADD', base .. 'o:' .. org, s, id)
+  local span = tonumber(redis.call('HGET', keys[1], 'span') or '0')
+  if be - bs > span then redis.call('HSET', keys[1], 'span', be - bs) end
+  schedule(base, b)
+  emit(base, maxlen, b, 'CREATED')
+  local out = cjson.encode(b)
+  replay_put(args[17], args[18], out)
+  return {'ok', out}
+end
+
+-- KEYS[1] the booking key.
+-- ARGV: base, booking id, operation (submit|approve|reject|cancel|checkin), caller organisation,
+--       caller owns the resource ('1'/'0'), caller is a platform admin ('1'/'0'), reason,
+--       replay key, replay ttl, events maxlen, how early check-in opens (ms before the start).
+local function sch_transition(keys, args)
+  local base, id, op, caller = args[1], args[2], args[3], args[4]
+  local owner, admin, reason, maxlen = args[5] == '1', args[6] == '1', args[7], args[10]
+  local previous = replay_get(args[8])
+  if previous then return {'replay', previous} end
+  local b = load(base, id)
+  if not b then return fail('NOT_FOUND', 'booking ' .. id) end
+  local booker = b.org == caller
+  if not (booker or owner or admin) then
+    return fail('PERMISSION_DENIED', 'the booking belongs to another organisation')
+  end
+  local now = now_ms()
+  advance(base, maxlen, b, now)
+  local function wrong_state(what)
+    return fail('FAILED_PRECONDITION', 'INVALID_STATE ' .. what .. '; the booking is ' .. b.st)
+  end
+  if op == 'submit' then
+    if not (booker or admin) then return fail('PERMISSION_DENIED', 'only the booker submits a hold') end
+    if b.st == 'EXPIRED' then return fail('FAILED_PRECONDITION', 'HOLD_EXPIRED the hold has expired') end
+    if b.st ~= 'HELD' then return wrong_state('only a hold can be submitted') end
+    b.hx = ''
+    change(base, maxlen, b, b.ap == '1' and 'PENDING_APPROVAL' or 'CONFIRMED', now)
+  elseif op == 'approve' or op == 'reject' then
+    if not (owner or admin) then
+      return fail('PERMISSION_DENIED', 'only the resource owner approves or rejects a booking')
+    end
+    if b.st ~= 'PENDING_APPROVAL' then return wrong_state('only a pending request can be decided') end
+    if op == 'approve' then
+      change(base, maxlen, b, 'CONFIRMED', now)
+    else
+      release(base, maxlen, b, 'REJECTED', reason, now)
+    end
+  elseif op == 'cancel' then
+    if not (b.st == 'HELD' or b.st == 'PENDING_APPROVAL' or b.st == 'CONFIRMED') then
+      return wrong_state('only a hold, a pending request or a confirmed booking can be cancelled')
+    end
+    release(base, maxlen, b, 'CANCELLED', reason, now)
+  elseif op == 'checkin' then
+    if b.st ~= 'CONFIRMED' then return wrong_state('only a confirmed booking can be checked in') end
+    if now < tonumber(b.s) - tonumber(args[11]) then
+      return fail('FAILED_PRECONDITION', 'TOO_EARLY check-in opens shortly before the start')
+    end
+    change(base, maxlen, b, 'CHECKED_IN', now)
+  else
+    return fail('INVALID_ARGUMENT', 'operation unknown')
+  end
+  local out = cjson.encode(b)
+  replay_put(args[8], args[9], out)
+  return {'ok', out}
+end
+
+-- KEYS[1] the shard's timer set. ARGV: base, limit, events maxlen.
+-- Applies due time-based transitions; returns how many timers it looked at.
+local function sch_sweep(keys, args)
+  local base, limit, maxlen = args[1], tonumber(args[2]), args[3]
+  local now = now_ms()
+  local ids = redis.call('ZRANGEBYSCORE', keys[1], '-inf', now, 'LIMIT', 0, limit)
+  for _, id in ipairs(ids) do
+    local b = load(base, id)
+    if not b or not advance(base, maxlen, b, now) then redis.call('ZREM', keys[1], id) end
+  end
+  return #ids
+end
+
+-- KEYS[1] the resource's meta key. ARGV: base, resource, from, to (ms).
+-- Blocking bookings overlapping [from, to) as flat {bs, be, q} triples, lapsed holds left out.
+local function sch_busy(keys, args)
+  local base, res, from, to = args[1], args[2], tonumber(args[3]), tonumber(args[4])
+  local span = tonumber(redis.call('HGET', keys[1], 'span') or '0')
+  local ids = redis.call('ZRANGEBYSCORE', base .. 'r:' .. res .. ':act', from - span, '(' .. to)
+  local now = now_ms()
+  local out = {}
+  for _, id in ipairs(ids) do
+    local b = load(base, id)
+    if b and BLOCKING[b.st] and not (b.st == 'HELD' and tonumber(b.hx) <= now) then
+      local bs, be = tonumber(b.bs), tonumber(b.be)
+      if bs < to and be > from then
+        out[#out + 1] = b.bs
+        out[#out + 1] = b.be
+        out[#out + 1] = b.q
+      end
+    end
+  end
+  return out
+end
+
+-- KEYS[1] a booking index (r:<res>:all or o:<org>).
+-- ARGV: base, from (ms, inclusive), to (ms, exclusive), after score, after id ('' = first page),
+--       limit, states (space-separated, '' = all).
+-- Up to `limit` bookings as JSON in (start, id) order, and whether more follow.
+local function sch_page(keys, args)
+  local base, from, to = args[1], args[2], '(' .. args[3]
+  local after_score, after_id, limit = args[4], args[5], tonumber(args[6])
+  local wanted = nil
+  if args[7] ~= '' then
+    wanted = {}
+    for state in string.gmatch(args[7], '%S+') do wanted[state] = true end
+  end
+  if after_id ~= '' then from = after_score end
+  local out, more, offset = {}, 0, 0
+  while true do
+    local chunk = redis.call('ZRANGEBYSCORE', keys[1], from, to, 'WITHSCORES', 'LIMIT', offset, 200)
+    if #chunk == 0 then break end
+    for i = 1, #chunk, 2 do
+      local id, score = chunk[i], chunk[i + 1]
+      local skip = after_id ~= '' and tonumber(score) == tonumber(after_score) and id <= after_id
+      if not skip then
+        local b = load(base, id)
+        if b and (not wanted or wanted[b.st]) then
+          if #out == limit then
+            more = 1
+            break
+          end
+          out[#out + 1] = cjson.encode(b)
+        end
+      end
+    end
+    if more == 1 or #chunk < 400 then break end
+    offset = offset + 200
+  end
+  return {more, out}
+end
+
+redis.register_function('sch_book', sch_book)
+redis.register_function('sch_transition', sch_transition)
+redis.register_function('sch_sweep', sch_sweep)
+redis.register_function{function_name = 'sch_busy', callback = sch_busy, flags = {'no-writes'}}
+redis.register_function{function_name = 'sch_page', callback = sch_page, flags = {'no-writes'}}

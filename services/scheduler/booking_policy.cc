@@ -1,0 +1,187 @@
+#include "services/scheduler/booking_policy.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
+#include "services/registry/availability.h"
+
+namespace infrashare::scheduler {
+namespace {
+
+constexpr EpochMs kMinute = 60 * 1000;
+constexpr EpochMs kDay = 24 * 60 * kMinute;
+// Timestamps beyond year 9999 are not instants anybody books.
+constexpr int64_t kMaxSeconds = 253402300799;
+
+bool ValidTimestamp(const google::protobuf::Timestamp& t) {
+  return t.seconds() >= 0 && t.seconds() <= kMaxSeconds && t.nanos() >= 0 && t.nanos() < 1000000000;
+}
+
+}  // namespace
+
+EpochMs ToEpochMs(const google::protobuf::Timestamp& t) {
+  return t.seconds() * 1000 + t.nanos() / 1000000;
+}
+
+google::protobuf::Timestamp FromEpochMs(EpochMs ms) {
+  google::protobuf::Timestamp t;
+  t.set_seconds(ms / 1000);
+  t.set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+  return t;
+}
+
+int EffectiveCapacity(const registry::v1::Resource& resource) {
+  if (resource.booking_mode() == registry::v1::BOOKING_MODE_SHARED_CAPACITY)
+    return std::max(1, resource.capacity());
+  return 1;
+}
+
+absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
+                                 const BookableResource& bookable, EpochMs now) {
+  const auto& resource = *bookable.resource;
+  const int capacity = EffectiveCapacity(resource);
+  FieldErrors errors;
+  if (!request.has_start_time()) {
+    errors.Add("start_time", "is required");
+  } else if (!ValidTimestamp(request.start_time())) {
+    errors.Add("start_time", "is not a valid timestamp");
+  }
+  if (!request.has_end_time()) {
+    errors.Add("end_time", "is required");
+  } else if (!ValidTimestamp(request.end_time())) {
+    errors.Add("end_time", "is not a valid timestamp");
+  }
+  if (request.quantity() < 1) {
+    errors.Add("quantity", "must be at least 1");
+  } else if (request.quantity() > capacity) {
+    errors.Add("quantity", absl::StrCat("exceeds the resource's capacity of ", capacity));
+  }
+  if (request.title().size() > 200) errors.Add("title", "at most 200 characters");
+  if (request.notes().size() > 2000) errors.Add("notes", "at most 2000 characters");
+  if (!errors.empty()) return errors.ToStatus();
+
+  Slot slot;
+  slot.start = ToEpochMs(request.start_time());
+  slot.end = ToEpochMs(request.end_time());
+  if (slot.end <= slot.start) return InvalidField("end_time", "must be after start_time");
+  if (slot.start < now) return InvalidField("start_time", "is in the past");
+  slot.quantity = request.quantity();
+  slot.capacity = capacity;
+
+  switch (resource.lifecycle().state()) {
+    case registry::v1::LIFECYCLE_STATE_RETIRED:
+      return PreconditionError("RESOURCE_RETIRED", "the resource is retired and cannot be booked");
+    case registry::v1::LIFECYCLE_STATE_PLANNED:
+      return PreconditionError("RESOURCE_NOT_ACTIVE", "the resource is planned, not yet in use");
+    case registry::v1::LIFECYCLE_STATE_MAINTENANCE:
+      return PreconditionError("RESOURCE_IN_MAINTENANCE", "the resource is in maintenance");
+    default:
+      break;
+  }
+
+  const auto& rules = resource.booking_rules();
+  const EpochMs duration = slot.end - slot.start;
+  if (rules.min_duration_minutes() > 0 && duration < rules.min_duration_minutes() * kMinute)
+    return PreconditionError("DURATION_TOO_SHORT",
+                             absl::StrCat("bookings last at least ", rules.min_duration_minutes(),
+                                          " minutes"));
+  if (rules.max_duration_minutes() > 0 && duration > rules.max_duration_minutes() * kMinute)
+    return PreconditionError("DURATION_TOO_LONG",
+                             absl::StrCat("bookings last at most ", rules.max_duration_minutes(),
+                                          " minutes"));
+  if (slot.start < now + rules.lead_time_minutes() * kMinute)
+    return PreconditionError("LEAD_TIME", absl::StrCat("bookings must be made at least ",
+                                                       rules.lead_time_minutes(),
+                                                       " minutes before the start"));
+  if (rules.max_advance_days() > 0 && slot.start > now + rules.max_advance_days() * kDay)
+    return PreconditionError("TOO_FAR_AHEAD", absl::StrCat("bookings open at most ",
+                                                           rules.max_advance_days(),
+                                                           " days ahead"));
+  bool open = false;
+  for (const auto& window : OpenTime(bookable, slot.start, slot.end))
+    open = open || (window.start <= slot.start && window.end >= slot.end);
+  if (!open)
+    return PreconditionError("OUTSIDE_AVAILABILITY",
+                             "the resource is not open throughout the slot (availability, closures)");
+  slot.blocked_start = slot.start - rules.buffer_before_minutes() * kMinute;
+  slot.blocked_end = slot.end + rules.buffer_after_minutes() * kMinute;
+  return slot;
+}
+
+absl::Status CheckAccess(const registry::v1::Resource& resource, const std::string& organization,
+                         const OrganizationFacts& facts, const std::set<std::string>& networks) {
+  if (organization == resource.owner_organization_id()) return absl::OkStatus();
+  switch (resource.access_policy()) {
+    case registry::v1::ACCESS_POLICY_OWNER_ONLY:
+      return Forbidden("only the owner organisation books this resource");
+    case registry::v1::ACCESS_POLICY_PUBLIC:
+      break;
+    case registry::v1::ACCESS_POLICY_REGISTERED_PARTNERS:
+      if (!facts.known) return Forbidden("only organisations registered in the registry book this resource");
+      break;
+    default: {  // network members, the default
+      bool shared = false;
+      for (const auto& network : resource.shared_with_network_ids())
+        shared = shared || networks.count(network) > 0;
+      if (!shared)
+        return Forbidden("only members of a network the resource is shared with book it");
+    }
+  }
+  if (facts.sme && !resource.sme_accessible())
+    return Forbidden("the owner has not opened this resource to SME partners");
+  return absl::OkStatus();
+}
+
+std::vector<MsInterval> OpenTime(const BookableResource& bookable, EpochMs from, EpochMs to) {
+  if (to <= from) return {};
+  if (bookable.availability == nullptr) return {{from, to}};
+  const date::time_zone* zone = FindTimeZone(bookable.resource->time_zone());
+  if (zone == nullptr) zone = FindTimeZone("Europe/Amsterdam");
+  // Whole seconds around the range, then clipped to it in milliseconds.
+  const SysSeconds from_s{std::chrono::seconds(from / 1000)};
+  const SysSeconds to_s{std::chrono::seconds((to + 999) / 1000)};
+  std::vector<MsInterval> out;
+  for (const auto& w : registry::OpenWindows(*bookable.availability, zone, from_s, to_s)) {
+    MsInterval i{std::max<EpochMs>(w.start.time_since_epoch().count() * 1000, from),
+                 std::min<EpochMs>(w.end.time_since_epoch().count() * 1000, to)};
+    if (i.start < i.end) out.push_back(i);
+  }
+  return out;
+}
+
+std::vector<FreeSpan> FreeSpans(const std::vector<MsInterval>& open, const std::vector<Usage>& busy,
+                                int capacity, EpochMs buffer_before, EpochMs buffer_after) {
+  // Level changes: a blocked [bs, be) keeps a new booking [s, e) out where s < be + before and
+  // e > bs - after, so it occupies [bs - after, be + before) for the new booking's purposes.
+  std::map<EpochMs, int> delta;
+  for (const auto& u : busy) {
+    delta[u.blocked_start - buffer_after] += u.quantity;
+    delta[u.blocked_end + buffer_before] -= u.quantity;
+  }
+  std::vector<FreeSpan> out;
+  auto add = [&](EpochMs start, EpochMs end, int remaining) {
+    if (start >= end || remaining <= 0) return;
+    if (!out.empty() && out.back().end == start && out.back().remaining == remaining) {
+      out.back().end = end;
+    } else {
+      out.push_back({start, end, remaining});
+    }
+  };
+  for (const auto& window : open) {
+    int level = 0;
+    auto it = delta.begin();
+    for (; it != delta.end() && it->first <= window.start; ++it) level += it->second;
+    EpochMs at = window.start;
+    for (; it != delta.end() && it->first < window.end; ++it) {
+      add(at, it->first, capacity - level);
+      level += it->second;
+      at = it->first;
+    }
+    add(at, window.end, capacity - level);
+  }
+  return out;
+}
+
+}  // namespace infrashare::scheduler

@@ -1,0 +1,78 @@
+// The booking rules of a resource, decided before the atomic store call: what a request must look
+// like, who may book, and when the resource is open. Pure domain code: no gRPC, no Redis.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "infrashare/scheduler/v1/scheduler.pb.h"
+#include "services/common/config.h"
+#include "services/scheduler/catalog.h"
+
+namespace infrashare::scheduler {
+
+// Milliseconds since the Unix epoch: the unit of every instant the booking store keeps.
+using EpochMs = int64_t;
+
+struct MsInterval {
+  EpochMs start = 0;
+  EpochMs end = 0;
+  bool operator==(const MsInterval&) const = default;
+};
+
+// What a valid request would block.
+struct Slot {
+  EpochMs start = 0;
+  EpochMs end = 0;
+  EpochMs blocked_start = 0;  // start minus the resource's buffer before
+  EpochMs blocked_end = 0;    // end plus its buffer after
+  int quantity = 1;
+  int capacity = 1;           // 1 on an exclusive resource
+};
+
+// Seats or units in use over a blocked interval.
+struct Usage {
+  EpochMs blocked_start = 0;
+  EpochMs blocked_end = 0;
+  int quantity = 1;
+};
+
+struct FreeSpan {
+  EpochMs start = 0;
+  EpochMs end = 0;
+  int remaining = 0;
+  bool operator==(const FreeSpan&) const = default;
+};
+
+// Seats or units a booking may take at once: `capacity` when shared, 1 when exclusive.
+int EffectiveCapacity(const registry::v1::Resource& resource);
+
+// Checks `request` against the resource's lifecycle and booking rules at `now` and returns the
+// slot it would block. INVALID_ARGUMENT names the field; FAILED_PRECONDITION carries a reason
+// (RESOURCE_RETIRED, LEAD_TIME, TOO_FAR_AHEAD, DURATION_TOO_SHORT, DURATION_TOO_LONG,
+// OUTSIDE_AVAILABILITY, ...).
+absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
+                                 const BookableResource& bookable, EpochMs now);
+
+// Whether `organization` may book the resource at all: its access policy, network sharing, and
+// SME access. PERMISSION_DENIED says why not.
+absl::Status CheckAccess(const registry::v1::Resource& resource, const std::string& organization,
+                         const OrganizationFacts& facts, const std::set<std::string>& networks);
+
+// When the resource is open within [from, to): its published windows minus closures, or all of it
+// when no availability is published.
+std::vector<MsInterval> OpenTime(const BookableResource& bookable, EpochMs from, EpochMs to);
+
+// Where a new booking of this resource could lie within `open`, given what is already blocked:
+// spans with the seats or units left, counting the new booking's own buffers (a booking
+// [s, e) blocks [s - before, e + after)). Adjacent spans with equal capacity are merged.
+std::vector<FreeSpan> FreeSpans(const std::vector<MsInterval>& open, const std::vector<Usage>& busy,
+                                int capacity, EpochMs buffer_before, EpochMs buffer_after);
+
+EpochMs ToEpochMs(const google::protobuf::Timestamp& t);
+google::protobuf::Timestamp FromEpochMs(EpochMs ms);
+
+}  // namespace infrashare::scheduler

@@ -1,0 +1,306 @@
+#include "services/scheduler/booking_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/errors.h"
+#include "services/common/ids.h"
+#include "services/common/stream_ids.h"
+
+namespace infrashare::scheduler {
+namespace {
+
+constexpr EpochMs kMinute = 60 * 1000;
+
+EpochMs Number(const nlohmann::json& object, const char* field) {
+  auto it = object.find(field);
+  if (it == object.end() || !it->is_string()) return 0;
+  int64_t value = 0;
+  return absl::SimpleAtoi(it->get<std::string>(), &value) ? value : 0;
+}
+
+std::string Text(const nlohmann::json& object, const char* field) {
+  auto it = object.find(field);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string StateName(v1::BookingState state) {
+  // "BOOKING_STATE_CONFIRMED" -> "CONFIRMED", as booking.lua names states.
+  return v1::BookingState_Name(state).substr(sizeof("BOOKING_STATE_") - 1);
+}
+
+const char* TransitionName(Transition t) {
+  switch (t) {
+    case Transition::kSubmit: return "submit";
+    case Transition::kApprove: return "approve";
+    case Transition::kReject: return "reject";
+    case Transition::kCancel: return "cancel";
+    case Transition::kCheckIn: return "checkin";
+  }
+  return "";
+}
+
+// The booking from an {'ok'|'replay', json} function reply.
+absl::StatusOr<v1::Booking> BookingFromReply(const absl::StatusOr<RedisValue>& reply) {
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.size() != 2) return absl::InternalError("unexpected booking reply");
+  return ParseStoredBooking(reply->elements[1].str);
+}
+
+uint32_t Fnv1a(absl::string_view text) {
+  uint32_t hash = 2166136261u;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 16777619u;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::string NewBookingId(absl::string_view resource_id) {
+  return absl::StrCat(resource_id, ".", RandomBase32(12));
+}
+
+std::string ResourceOfBooking(absl::string_view booking_id) {
+  const size_t dot = booking_id.rfind('.');
+  if (dot == absl::string_view::npos || dot == 0 || booking_id.size() - dot != 13) return "";
+  absl::string_view resource = booking_id.substr(0, dot);
+  return IsValidId(resource) ? std::string(resource) : "";
+}
+
+absl::StatusOr<v1::Booking> ParseStoredBooking(absl::string_view json) {
+  auto object = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (object.is_discarded() || !object.is_object()) return absl::InternalError("corrupt booking record");
+  v1::Booking b;
+  b.set_id(Text(object, "id"));
+  b.set_resource_id(Text(object, "res"));
+  b.set_organization_id(Text(object, "org"));
+  *b.mutable_start_time() = FromEpochMs(Number(object, "s"));
+  *b.mutable_end_time() = FromEpochMs(Number(object, "e"));
+  *b.mutable_blocked_start_time() = FromEpochMs(Number(object, "bs"));
+  *b.mutable_blocked_end_time() = FromEpochMs(Number(object, "be"));
+  b.set_quantity(static_cast<int32_t>(Number(object, "q")));
+  v1::BookingState state = v1::BOOKING_STATE_UNSPECIFIED;
+  v1::BookingState_Parse("BOOKING_STATE_" + Text(object, "st"), &state);
+  b.set_state(state);
+  b.set_title(Text(object, "t"));
+  b.set_notes(Text(object, "n"));
+  b.set_reason(Text(object, "rs"));
+  if (EpochMs hx = Number(object, "hx"); hx > 0) *b.mutable_hold_expire_time() = FromEpochMs(hx);
+  *b.mutable_create_time() = FromEpochMs(Number(object, "cr"));
+  *b.mutable_update_time() = FromEpochMs(Number(object, "up"));
+  b.set_etag(Text(object, "v"));
+  return b;
+}
+
+RedisBookingStore::RedisBookingStore(RedisPool* redis, const SchedulerConfig& config)
+    : redis_(redis), config_(config) {}
+
+int RedisBookingStore::ShardOf(absl::string_view resource_id) const {
+  return static_cast<int>(Fnv1a(resource_id) % static_cast<uint32_t>(config_.shards));
+}
+
+std::string RedisBookingStore::Base(int shard) const {
+  return absl::StrCat(redis_->prefix(), "{bk:", shard, "}:");
+}
+
+std::string RedisBookingStore::ReplayKey(int shard, absl::string_view organization,
+                                         absl::string_view request_id) const {
+  if (request_id.empty()) return "";
+  return absl::StrCat(Base(shard), "req:", organization, ":", request_id);
+}
+
+absl::StatusOr<v1::Booking> RedisBookingStore::Book(const BookCommand& c) {
+  const int shard = ShardOf(c.resource_id);
+  const std::string base = Base(shard);
+  const Slot& s = c.slot;
+  return BookingFromReply(redis_->FCall(
+      "sch_book", {absl::StrCat(base, "r:", c.resource_id, ":m")},
+      {base, c.resource_id, c.booking_id, c.organization_id, std::to_string(s.start),
+       std::to_string(s.end), std::to_string(s.blocked_start), std::to_string(s.blocked_end),
+       std::to_string(s.quantity), std::to_string(s.capacity), c.hold ? "1" : "0",
+       c.approval_required ? "1" : "0", std::to_string(int64_t{config_.hold_ttl_s} * 1000),
+       std::to_string(int64_t{config_.no_show_grace_s} * 1000), c.title, c.notes,
+       ReplayKey(shard, c.organization_id, c.request_id), std::to_string(config_.request_id_ttl_s),
+       std::to_string(config_.events_max_length)}));
+}
+
+absl::StatusOr<v1::Booking> RedisBookingStore::Apply(const TransitionCommand& c) {
+  const std::string resource = ResourceOfBooking(c.booking_id);
+  if (resource.empty()) return NotFoundError("booking", c.booking_id);
+  const int shard = ShardOf(resource);
+  const std::string base = Base(shard);
+  return BookingFromReply(redis_->FCall(
+      "sch_transition", {absl::StrCat(base, "b:", c.booking_id)},
+      {base, c.booking_id, TransitionName(c.transition), c.caller_organization,
+       c.caller_owns_resource ? "1" : "0", c.caller_is_admin ? "1" : "0", c.reason,
+       ReplayKey(shard, c.caller_organization, c.request_id),
+       std::to_string(config_.request_id_ttl_s), std::to_string(config_.events_max_length),
+       std::to_string(config_.checkin_opens_minutes * kMinute)}));
+}
+
+absl::StatusOr<std::optional<v1::Booking>> RedisBookingStore::Get(const std::string& booking_id) {
+  const std::string resource = ResourceOfBooking(booking_id);
+  if (resource.empty()) return std::optional<v1::Booking>();
+  auto reply = redis_->Command({"HGETALL", absl::StrCat(Base(ShardOf(resource)), "b:", booking_id)});
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.empty()) return std::optional<v1::Booking>();
+  nlohmann::json object = nlohmann::json::object();
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2)
+    object[reply->elements[i].str] = reply->elements[i + 1].str;
+  auto booking = ParseStoredBooking(object.dump());
+  if (!booking.ok()) return booking.status();
+  return std::optional<v1::Booking>(std::move(*booking));
+}
+
+absl::StatusOr<std::vector<Usage>> RedisBookingStore::Busy(const std::string& resource_id,
+                                                           EpochMs from, EpochMs to) {
+  const std::string base = Base(ShardOf(resource_id));
+  auto reply = redis_->FCall("sch_busy", {absl::StrCat(base, "r:", resource_id, ":m")},
+                             {base, resource_id, std::to_string(from), std::to_string(to)});
+  if (!reply.ok()) return reply.status();
+  std::vector<Usage> out;
+  const auto& e = reply->elements;
+  for (size_t i = 0; i + 2 < e.size(); i += 3) {
+    Usage u;
+    int quantity = 0;
+    if (!absl::SimpleAtoi(e[i].str, &u.blocked_start) || !absl::SimpleAtoi(e[i + 1].str, &u.blocked_end) ||
+        !absl::SimpleAtoi(e[i + 2].str, &quantity))
+      return absl::InternalError("corrupt booking record");
+    u.quantity = quantity;
+    out.push_back(u);
+  }
+  return out;
+}
+
+RedisArgs RedisBookingStore::PageArgs(int shard, const PageQuery& query) const {
+  std::vector<std::string> states;
+  for (auto state : query.states) states.push_back(StateName(state));
+  return {Base(shard),
+          std::to_string(query.from),
+          std::to_string(query.to),
+          query.after ? std::to_string(query.after->first) : "",
+          query.after ? query.after->second : "",
+          std::to_string(query.limit),
+          absl::StrJoin(states, " ")};
+}
+
+absl::StatusOr<BookingPage> RedisBookingStore::ListByResource(const std::string& resource_id,
+                                                              const PageQuery& query) {
+  const int shard = ShardOf(resource_id);
+  auto reply = redis_->FCall("sch_page", {absl::StrCat(Base(shard), "r:", resource_id, ":all")},
+                             PageArgs(shard, query));
+  if (!reply.ok()) return reply.status();
+  BookingPage page;
+  if (reply->elements.size() != 2) return absl::InternalError("unexpected page reply");
+  page.more = reply->elements[0].integer != 0;
+  for (const auto& json : reply->elements[1].elements) {
+    auto booking = ParseStoredBooking(json.str);
+    if (!booking.ok()) return booking.status();
+    page.bookings.push_back(std::move(*booking));
+  }
+  return page;
+}
+
+absl::StatusOr<BookingPage> RedisBookingStore::ListByOrganization(const std::string& organization_id,
+                                                                  const PageQuery& query) {
+  // An organisation's bookings are spread over the shards: one page from each, merged.
+  std::vector<RedisArgs> commands;
+  for (int shard = 0; shard < config_.shards; ++shard) {
+    RedisArgs command = {"FCALL", "sch_page", "1", absl::StrCat(Base(shard), "o:", organization_id)};
+    for (auto& arg : PageArgs(shard, query)) command.push_back(std::move(arg));
+    commands.push_back(std::move(command));
+  }
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  BookingPage page;
+  for (const auto& reply : *replies) {
+    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+    if (reply.elements.size() != 2) return absl::InternalError("unexpected page reply");
+    page.more = page.more || reply.elements[0].integer != 0;
+    for (const auto& json : reply.elements[1].elements) {
+      auto booking = ParseStoredBooking(json.str);
+      if (!booking.ok()) return booking.status();
+      page.bookings.push_back(std::move(*booking));
+    }
+  }
+  auto key = [](const v1::Booking& b) { return std::make_pair(ToEpochMs(b.start_time()), b.id()); };
+  std::sort(page.bookings.begin(), page.bookings.end(),
+            [&](const v1::Booking& a, const v1::Booking& b) { return key(a) < key(b); });
+  if (static_cast<int>(page.bookings.size()) > query.limit) {
+    page.bookings.resize(query.limit);
+    page.more = true;
+  }
+  return page;
+}
+
+absl::StatusOr<int> RedisBookingStore::Sweep(int shard, int limit) {
+  const std::string base = Base(shard);
+  auto reply = redis_->FCall("sch_sweep", {base + "tm"},
+                             {base, std::to_string(limit), std::to_string(config_.events_max_length)});
+  if (!reply.ok()) return reply.status();
+  return static_cast<int>(reply->integer);
+}
+
+absl::StatusOr<std::vector<std::string>> RedisBookingStore::LatestEventIds() {
+  std::vector<std::string> ids;
+  for (int shard = 0; shard < config_.shards; ++shard) {
+    auto id = LatestStreamId(*redis_, Base(shard) + "events");
+    if (!id.ok()) return id.status();
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+absl::StatusOr<bool> RedisBookingStore::EventsTrimmedAfter(const std::vector<std::string>& ids) {
+  for (int shard = 0; shard < config_.shards && shard < static_cast<int>(ids.size()); ++shard) {
+    auto trimmed = StreamTrimmedAfter(*redis_, Base(shard) + "events", ids[shard]);
+    if (!trimmed.ok()) return trimmed.status();
+    if (*trimmed) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<std::vector<BookingEventRecord>> RedisBookingStore::ReadEvents(
+    const std::vector<std::string>& ids, int count) {
+  // One single-key XREAD per shard, pipelined: works unchanged when shards live on different
+  // cluster slots.
+  std::vector<RedisArgs> commands;
+  for (int shard = 0; shard < config_.shards; ++shard)
+    commands.push_back({"XREAD", "COUNT", std::to_string(count), "STREAMS", Base(shard) + "events",
+                        ids[shard]});
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  std::vector<BookingEventRecord> out;
+  for (int shard = 0; shard < config_.shards; ++shard) {
+    const RedisValue& reply = (*replies)[shard];
+    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+    if (reply.is_nil() || reply.elements.empty()) continue;
+    for (const auto& entry : reply.elements[0].elements[1].elements) {
+      BookingEventRecord record;
+      record.shard = shard;
+      record.stream_id = entry.elements[0].str;
+      const auto& fields = entry.elements[1].elements;
+      for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+        if (fields[i].str == "type") {
+          record.type = fields[i + 1].str == "CREATED" ? v1::BOOKING_EVENT_TYPE_CREATED
+                                                      : v1::BOOKING_EVENT_TYPE_STATE_CHANGED;
+        } else if (fields[i].str == "d") {
+          auto booking = ParseStoredBooking(fields[i + 1].str);
+          if (!booking.ok()) return booking.status();
+          record.booking = std::move(*booking);
+        }
+      }
+      out.push_back(std::move(record));
+    }
+  }
+  return out;
+}
+
+}  // namespace infrashare::scheduler

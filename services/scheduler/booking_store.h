@@ -1,0 +1,131 @@
+// Where bookings live. BookingStore is what the scheduler needs; RedisBookingStore keeps bookings
+// in Redis, where every decision is one call of a Redis function (booking.lua) on the resource's
+// shard, so concurrent calls from any number of replicas are serialised per resource.
+#pragma once
+
+#include "absl/strings/string_view.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "infrashare/scheduler/v1/scheduler.pb.h"
+#include "services/common/config.h"
+#include "services/common/redis.h"
+#include "services/scheduler/booking_policy.h"
+
+namespace infrashare::scheduler {
+
+struct BookCommand {
+  std::string resource_id;
+  std::string booking_id;
+  std::string organization_id;
+  Slot slot;
+  bool hold = false;
+  bool approval_required = false;
+  std::string title;
+  std::string notes;
+  std::string request_id;  // "" = not idempotent
+};
+
+enum class Transition { kSubmit, kApprove, kReject, kCancel, kCheckIn };
+
+struct TransitionCommand {
+  std::string booking_id;
+  Transition transition = Transition::kSubmit;
+  std::string caller_organization;
+  bool caller_owns_resource = false;
+  bool caller_is_admin = false;
+  std::string reason;
+  std::string request_id;
+};
+
+struct BookingPage {
+  std::vector<v1::Booking> bookings;  // unredacted, in (start, id) order
+  bool more = false;
+};
+
+struct PageQuery {
+  EpochMs from = 0;                      // bookings starting at or after
+  EpochMs to = 0;                        // and before
+  std::optional<std::pair<EpochMs, std::string>> after;  // the last (start, id) already returned
+  int limit = 50;
+  std::vector<v1::BookingState> states;  // empty = all
+};
+
+struct BookingEventRecord {
+  int shard = 0;
+  std::string stream_id;
+  v1::BookingEventType type = v1::BOOKING_EVENT_TYPE_UNSPECIFIED;
+  v1::Booking booking;
+};
+
+class BookingStore {
+ public:
+  virtual ~BookingStore() = default;
+  // Decides and records a booking: FAILED_PRECONDITION SLOT_TAKEN or CAPACITY_EXCEEDED when the
+  // slot does not fit next to what already blocks the resource.
+  virtual absl::StatusOr<v1::Booking> Book(const BookCommand& command) = 0;
+  virtual absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) = 0;
+  virtual absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) = 0;
+  // What blocks the resource within [from, to): holds that have lapsed are left out.
+  virtual absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
+                                                  EpochMs to) = 0;
+  virtual absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
+                                                     const PageQuery& query) = 0;
+  virtual absl::StatusOr<BookingPage> ListByOrganization(const std::string& organization_id,
+                                                         const PageQuery& query) = 0;
+  // Applies the time-based transitions that are due in one shard; returns how many it looked at.
+  virtual absl::StatusOr<int> Sweep(int shard, int limit) = 0;
+  virtual int shards() const = 0;
+  // The newest event id of every shard, and whether events after `ids` were trimmed away.
+  virtual absl::StatusOr<std::vector<std::string>> LatestEventIds() = 0;
+  virtual absl::StatusOr<bool> EventsTrimmedAfter(const std::vector<std::string>& ids) = 0;
+  // Events after `ids` (one id per shard), up to `count` per shard.
+  virtual absl::StatusOr<std::vector<BookingEventRecord>> ReadEvents(
+      const std::vector<std::string>& ids, int count) = 0;
+};
+
+// "<resource id>.<random>": the id carries the resource, so a booking is found from it alone.
+std::string NewBookingId(absl::string_view resource_id);
+// The resource of a booking id; empty when the id is malformed.
+std::string ResourceOfBooking(absl::string_view booking_id);
+
+class RedisBookingStore final : public BookingStore {
+ public:
+  RedisBookingStore(RedisPool* redis, const SchedulerConfig& config);
+
+  absl::StatusOr<v1::Booking> Book(const BookCommand& command) override;
+  absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) override;
+  absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) override;
+  absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
+                                          EpochMs to) override;
+  absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
+                                             const PageQuery& query) override;
+  absl::StatusOr<BookingPage> ListByOrganization(const std::string& organization_id,
+                                                 const PageQuery& query) override;
+  absl::StatusOr<int> Sweep(int shard, int limit) override;
+  int shards() const override { return config_.shards; }
+  absl::StatusOr<std::vector<std::string>> LatestEventIds() override;
+  absl::StatusOr<bool> EventsTrimmedAfter(const std::vector<std::string>& ids) override;
+  absl::StatusOr<std::vector<BookingEventRecord>> ReadEvents(const std::vector<std::string>& ids,
+                                                             int count) override;
+
+  int ShardOf(absl::string_view resource_id) const;
+  // "<prefix>{bk:<shard>}:": every key of the resources in a shard starts with it.
+  std::string Base(int shard) const;
+
+ private:
+  RedisArgs PageArgs(int shard, const PageQuery& query) const;
+  std::string ReplayKey(int shard, absl::string_view organization, absl::string_view request_id) const;
+
+  RedisPool* redis_;
+  SchedulerConfig config_;
+};
+
+// A booking as booking.lua encodes it (JSON of its hash fields) to the API message.
+absl::StatusOr<v1::Booking> ParseStoredBooking(absl::string_view json);
+
+}  // namespace infrashare::scheduler

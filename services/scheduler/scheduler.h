@@ -1,0 +1,50 @@
+// The scheduler's service logic: who may book, approve, cancel and see what, and what each call
+// asks of the booking store. No gRPC in here; scheduler_service.cc is a thin shell around it.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "infrashare/scheduler/v1/scheduler.pb.h"
+#include "services/common/auth.h"
+#include "services/common/config.h"
+#include "services/scheduler/booking_store.h"
+#include "services/scheduler/catalog.h"
+
+namespace infrashare::scheduler {
+
+class Scheduler {
+ public:
+  using Clock = std::function<EpochMs()>;
+  Scheduler(BookingStore* store, Catalog* catalog, SchedulerConfig config, Clock clock);
+
+  absl::StatusOr<v1::Booking> CreateBooking(const Caller& caller, const v1::CreateBookingRequest& request);
+  absl::StatusOr<v1::Booking> GetBooking(const Caller& caller, const std::string& id);
+  absl::StatusOr<v1::Booking> Transition(const Caller& caller, const TransitionCommand& command);
+  absl::StatusOr<v1::ListBookingsResponse> ListBookings(const Caller& caller,
+                                                        const v1::ListBookingsRequest& request);
+  absl::StatusOr<v1::CheckAvailabilityResponse> CheckAvailability(
+      const Caller& caller, const v1::CheckAvailabilityRequest& request);
+
+  // Who booked, and why, is for the booker, the resource's owner and platform admins; everyone
+  // else sees that the slot is busy.
+  void RedactFor(const Caller& caller, v1::Booking* booking) const;
+  // The catalogue has loaded on this replica.
+  void SetReady(bool ready) { ready_ = ready; }
+
+ private:
+  absl::StatusOr<BookableResource> Bookable(const std::string& resource_id, absl::string_view field);
+  absl::StatusOr<std::pair<EpochMs, EpochMs>> QueryRange(const google::protobuf::Timestamp* start,
+                                                         const google::protobuf::Timestamp* end,
+                                                         bool required) const;
+
+  BookingStore* store_;
+  Catalog* catalog_;
+  SchedulerConfig config_;
+  Clock clock_;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace infrashare::scheduler

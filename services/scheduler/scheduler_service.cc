@@ -1,0 +1,189 @@
+#include "services/scheduler/scheduler_service.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "services/common/errors.h"
+#include "services/common/logging.h"
+#include "services/common/stream_ids.h"
+#include "services/common/watch_reactor.h"
+
+namespace infrashare::scheduler {
+namespace {
+
+// A WatchBookings cursor: the position in every shard's event stream.
+constexpr absl::string_view kCursorPrefix = "bk1:";
+
+std::string EncodeCursor(const std::vector<std::string>& ids) {
+  return absl::StrCat(kCursorPrefix, absl::StrJoin(ids, ","));
+}
+
+std::optional<std::vector<std::string>> DecodeCursor(absl::string_view cursor, int shards) {
+  if (!absl::ConsumePrefix(&cursor, kCursorPrefix)) return std::nullopt;
+  std::vector<std::string> ids = absl::StrSplit(cursor, ',');
+  if (static_cast<int>(ids.size()) != shards) return std::nullopt;
+  for (const auto& id : ids)
+    if (!IsValidStreamId(id)) return std::nullopt;
+  return ids;
+}
+
+EpochMs NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, BookingStore* store, RpcGate* gate,
+                                           const std::atomic<bool>* stopping)
+    : scheduler_(scheduler), store_(store), gate_(gate), stopping_(stopping) {}
+
+#define INFRASHARE_HANDLER(Method, Request, Response, RequestId, Call)                           \
+  grpc::ServerUnaryReactor* SchedulerServiceImpl::Method(                                        \
+      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) { \
+    return gate_->Unary(context, "scheduler." #Method, RequestId, [&](const Caller& caller) {    \
+      return Respond(Call, response);                                                            \
+    });                                                                                          \
+  }
+
+INFRASHARE_HANDLER(CreateBooking, CreateBookingRequest, Booking, request->request_id(),
+                   scheduler_->CreateBooking(caller, *request))
+INFRASHARE_HANDLER(GetBooking, GetBookingRequest, Booking, "", scheduler_->GetBooking(caller, request->id()))
+INFRASHARE_HANDLER(SubmitBooking, SubmitBookingRequest, Booking, request->request_id(),
+                   scheduler_->Transition(caller, {request->id(), Transition::kSubmit, "", false,
+                                                   false, "", request->request_id()}))
+INFRASHARE_HANDLER(ApproveBooking, ApproveBookingRequest, Booking, request->request_id(),
+                   scheduler_->Transition(caller, {request->id(), Transition::kApprove, "", false,
+                                                   false, "", request->request_id()}))
+INFRASHARE_HANDLER(RejectBooking, RejectBookingRequest, Booking, request->request_id(),
+                   scheduler_->Transition(caller, {request->id(), Transition::kReject, "", false,
+                                                   false, request->reason(), request->request_id()}))
+INFRASHARE_HANDLER(CancelBooking, CancelBookingRequest, Booking, request->request_id(),
+                   scheduler_->Transition(caller, {request->id(), Transition::kCancel, "", false,
+                                                   false, request->reason(), request->request_id()}))
+INFRASHARE_HANDLER(CheckInBooking, CheckInBookingRequest, Booking, request->request_id(),
+                   scheduler_->Transition(caller, {request->id(), Transition::kCheckIn, "", false,
+                                                   false, "", request->request_id()}))
+INFRASHARE_HANDLER(ListBookings, ListBookingsRequest, ListBookingsResponse, "",
+                   scheduler_->ListBookings(caller, *request))
+INFRASHARE_HANDLER(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse, "",
+                   scheduler_->CheckAvailability(caller, *request))
+#undef INFRASHARE_HANDLER
+
+grpc::ServerWriteReactor<v1::BookingEvent>* SchedulerServiceImpl::WatchBookings(
+    grpc::CallbackServerContext* context, const v1::WatchBookingsRequest* request) {
+  return WatchReactor<v1::BookingEvent>::Start(
+      gate_, context, "scheduler.WatchBookings", stopping_,
+      [this, request = *request](const Caller& caller, const WatchReactor<v1::BookingEvent>::Write& write,
+                                 const std::function<bool()>& stopped) {
+        return FollowBookings(caller, request, write, stopped);
+      });
+}
+
+absl::Status SchedulerServiceImpl::FollowBookings(
+    const Caller& caller, const v1::WatchBookingsRequest& request,
+    const std::function<bool(const v1::BookingEvent&)>& write, const std::function<bool()>& stopped) {
+  std::vector<std::string> ids;
+  if (request.cursor().empty()) {
+    auto latest = store_->LatestEventIds();
+    if (!latest.ok()) return latest.status();
+    ids = std::move(*latest);
+  } else {
+    auto decoded = DecodeCursor(request.cursor(), store_->shards());
+    if (!decoded) return InvalidField("cursor", "is not a cursor this server issued");
+    auto trimmed = store_->EventsTrimmedAfter(*decoded);
+    if (!trimmed.ok()) return trimmed.status();
+    if (*trimmed)
+      return PreconditionError("CURSOR_EXPIRED",
+                               "events after this cursor were trimmed; list bookings and watch anew");
+    ids = std::move(*decoded);
+  }
+  while (!stopped()) {
+    auto events = store_->ReadEvents(ids, 200);
+    if (!events.ok()) return events.status();
+    if (events->empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    // Across shards, in the order Redis stamped them.
+    std::stable_sort(events->begin(), events->end(), [](const auto& a, const auto& b) {
+      return CompareStreamIds(a.stream_id, b.stream_id) < 0;
+    });
+    for (auto& event : *events) {
+      ids[event.shard] = event.stream_id;
+      if (!request.resource_id().empty() && event.booking.resource_id() != request.resource_id())
+        continue;
+      v1::BookingEvent out;
+      out.set_cursor(EncodeCursor(ids));
+      out.set_type(event.type);
+      scheduler_->RedactFor(caller, &event.booking);
+      *out.mutable_booking() = std::move(event.booking);
+      if (!write(out)) return absl::CancelledError("the watcher went away");
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Sweeper::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void Sweeper::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Sweeper::Run() {
+  constexpr int kBatch = 500;
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    lock.unlock();
+    for (int shard = 0; shard < store_->shards(); ++shard) {
+      // A full batch means more may be due: keep going on this shard.
+      for (int round = 0; round < 20; ++round) {
+        auto swept = store_->Sweep(shard, kBatch);
+        if (!swept.ok() || *swept < kBatch) break;
+      }
+    }
+    lock.lock();
+    wake_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stop_; });
+  }
+}
+
+void CatalogReadiness::Loaded() {
+  scheduler_->SetReady(true);
+  logging::Info("scheduler catalogue loaded", {{"resources", std::to_string(catalog_->size())}});
+}
+
+SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config)
+    : registry_store_(redis, config.registry.request_id_ttl_s, config.registry.events_max_length),
+      store_(redis, config.scheduler),
+      catalog_(&registry_store_),
+      scheduler_(&store_, &catalog_, config.scheduler, NowMs),
+      service_(&scheduler_, &store_, gate, &stopping_),
+      readiness_(&catalog_, &scheduler_),
+      follower_(&registry_store_, redis,
+                {registry::kOrganizationKind, registry::kNetworkKind, registry::kResourceKind,
+                 registry::kAvailabilityKind},
+                &readiness_),
+      sweeper_(&store_, config.scheduler.sweep_interval_ms) {}
+
+SchedulerModule::~SchedulerModule() { Stop(); }
+
+void SchedulerModule::Start() {
+  follower_.Start();
+  sweeper_.Start();
+}
+
+void SchedulerModule::Stop() {
+  stopping_ = true;
+  sweeper_.Stop();
+  follower_.Stop();
+}
+
+}  // namespace infrashare::scheduler

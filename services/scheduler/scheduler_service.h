@@ -1,0 +1,108 @@
+// infrashare.scheduler.v1.SchedulerService: the gRPC shell around Scheduler, the follower that
+// keeps this replica's catalogue of registry facts current, and the sweeper that applies expiries,
+// no-shows and completions when they fall due, wired together as one service module.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
+#include "services/common/rpc_gate.h"
+#include "services/common/service_module.h"
+#include "services/registry/follower.h"
+#include "services/registry/store.h"
+#include "services/scheduler/scheduler.h"
+
+namespace infrashare::scheduler {
+
+class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService {
+ public:
+  SchedulerServiceImpl(Scheduler* scheduler, BookingStore* store, RpcGate* gate,
+                       const std::atomic<bool>* stopping);
+
+#define INFRASHARE_UNARY(Method, Request, Response)                                          \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
+                                   v1::Response* response) override;
+  INFRASHARE_UNARY(CreateBooking, CreateBookingRequest, Booking)
+  INFRASHARE_UNARY(GetBooking, GetBookingRequest, Booking)
+  INFRASHARE_UNARY(SubmitBooking, SubmitBookingRequest, Booking)
+  INFRASHARE_UNARY(ApproveBooking, ApproveBookingRequest, Booking)
+  INFRASHARE_UNARY(RejectBooking, RejectBookingRequest, Booking)
+  INFRASHARE_UNARY(CancelBooking, CancelBookingRequest, Booking)
+  INFRASHARE_UNARY(CheckInBooking, CheckInBookingRequest, Booking)
+  INFRASHARE_UNARY(ListBookings, ListBookingsRequest, ListBookingsResponse)
+  INFRASHARE_UNARY(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse)
+#undef INFRASHARE_UNARY
+
+  grpc::ServerWriteReactor<v1::BookingEvent>* WatchBookings(
+      grpc::CallbackServerContext* context, const v1::WatchBookingsRequest* request) override;
+
+ private:
+  absl::Status FollowBookings(const Caller& caller, const v1::WatchBookingsRequest& request,
+                              const std::function<bool(const v1::BookingEvent&)>& write,
+                              const std::function<bool()>& stopped);
+  Scheduler* scheduler_;
+  BookingStore* store_;
+  RpcGate* gate_;
+  const std::atomic<bool>* stopping_;
+};
+
+// Applies due time-based transitions (lapsed holds, unapproved requests at their start, no-shows,
+// completions) on every shard. Every replica runs one; the Redis function makes that safe.
+class Sweeper {
+ public:
+  Sweeper(BookingStore* store, int interval_ms) : store_(store), interval_ms_(interval_ms) {}
+  ~Sweeper() { Stop(); }
+  void Start();
+  void Stop();
+
+ private:
+  void Run();
+  BookingStore* store_;
+  int interval_ms_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// Marks the scheduler ready once the catalogue has loaded.
+class CatalogReadiness final : public registry::RegistryListener {
+ public:
+  CatalogReadiness(Catalog* catalog, Scheduler* scheduler) : catalog_(catalog), scheduler_(scheduler) {}
+  void Upsert(absl::string_view kind, const std::string& data) override { catalog_->Upsert(kind, data); }
+  void Remove(absl::string_view kind, const std::string& id) override { catalog_->Remove(kind, id); }
+  void Loaded() override;
+
+ private:
+  Catalog* catalog_;
+  Scheduler* scheduler_;
+};
+
+class SchedulerModule final : public ServiceModule {
+ public:
+  SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config);
+  ~SchedulerModule() override;
+  std::string name() const override { return "infrashare.scheduler.v1.SchedulerService"; }
+  grpc::Service* service() override { return &service_; }
+  void Start() override;
+  void Stop() override;
+  bool ready() const override { return follower_.ready(); }
+
+ private:
+  std::atomic<bool> stopping_{false};
+  registry::RedisRegistryStore registry_store_;
+  RedisBookingStore store_;
+  Catalog catalog_;
+  Scheduler scheduler_;
+  SchedulerServiceImpl service_;
+  CatalogReadiness readiness_;
+  registry::RegistryFollower follower_;
+  Sweeper sweeper_;
+};
+
+}  // namespace infrashare::scheduler

@@ -1,0 +1,648 @@
+// The scheduler through its public gRPC API: a real Redis (cluster mode when
+// INFRASHARE_TEST_REDIS_CLUSTER=1), the real server on loopback, real stubs.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "tests/support/test_server.h"
+
+namespace infrashare::testing {
+namespace {
+
+namespace reg = registry::v1;
+using namespace scheduler::v1;
+using google::protobuf::Timestamp;
+
+constexpr int64_t kHour = 3600;
+
+// Midnight UTC of a Monday at least two weeks ahead: every slot in these tests lies after it.
+int64_t BaseSeconds() {
+  using namespace std::chrono;
+  auto day = floor<days>(system_clock::now()) + days(14);
+  while (weekday(day) != Monday) day += days(1);
+  return duration_cast<seconds>(day.time_since_epoch()).count();
+}
+
+Timestamp At(double hours) {
+  static const int64_t base = BaseSeconds();
+  Timestamp t;
+  t.set_seconds(base + static_cast<int64_t>(hours * kHour));
+  return t;
+}
+
+class SchedulerApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new RedisServer(ClusterModeRequested());
+    Config config = TestServer::DefaultConfig();
+    config.scheduler.hold_ttl_s = 1;
+    config.scheduler.no_show_grace_s = 1;
+    config.scheduler.sweep_interval_ms = 100;
+    server_ = new TestServer(redis_->url(), config);
+    server_->WaitUntilServing();
+    registry_ = server_->Registry().release();
+    scheduler_ = server_->Scheduler().release();
+    CreateOrg("acme", reg::ORGANIZATION_KIND_COMPANY, false);
+    CreateOrg("school", reg::ORGANIZATION_KIND_VOCATIONAL_SCHOOL, false);
+    CreateOrg("bakery", reg::ORGANIZATION_KIND_COMPANY, true);
+    CreateOrg("outsider", reg::ORGANIZATION_KIND_COMPANY, false);
+    reg::CreateNetworkRequest network;
+    network.set_network_id("tech");
+    network.mutable_network()->set_display_name("TechOost");
+    for (const char* member : {"acme", "school", "bakery"})
+      network.mutable_network()->add_member_organization_ids(member);
+    reg::Network created;
+    ASSERT_TRUE(registry_->CreateNetwork(Admin().get(), network, &created).ok());
+    acme_ = server_->Token("acme", {auth::v1::ROLE_MEMBER});
+    school_ = server_->Token("school", {auth::v1::ROLE_MEMBER});
+    bakery_ = server_->Token("bakery", {auth::v1::ROLE_MEMBER});
+    outsider_ = server_->Token("outsider", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+    reader_ = server_->Token("school", {auth::v1::ROLE_READ_ONLY_INTEGRATOR});
+  }
+  static void TearDownTestSuite() {
+    delete scheduler_;
+    delete registry_;
+    delete server_;
+    delete redis_;
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Admin() { return TestServer::Context(kAdminToken); }
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
+    return TestServer::Context(token);
+  }
+
+  static void CreateOrg(const std::string& id, reg::OrganizationKind kind, bool sme) {
+    reg::CreateOrganizationRequest request;
+    request.set_organization_id(id);
+    request.mutable_organization()->set_display_name(id);
+    request.mutable_organization()->set_kind(kind);
+    request.mutable_organization()->set_sme(sme);
+    reg::Organization created;
+    auto status = registry_->CreateOrganization(Admin().get(), request, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  // An exclusive lab of acme, shared with the network, open all the time unless told otherwise.
+  static reg::Resource Lab(const std::string& name) {
+    reg::Resource r;
+    r.set_display_name(name);
+    r.set_kind(reg::RESOURCE_KIND_LAB);
+    r.set_owner_organization_id("acme");
+    r.add_shared_with_network_ids("tech");
+    r.mutable_location()->mutable_point()->set_latitude(52.5);
+    r.mutable_location()->mutable_point()->set_longitude(6.1);
+    r.set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+    r.set_capacity(1);
+    r.set_access_policy(reg::ACCESS_POLICY_NETWORK_MEMBERS);
+    r.set_sme_accessible(true);
+    r.mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+    return r;
+  }
+
+  static std::string Register(const reg::Resource& resource) {
+    reg::CreateResourceRequest request;
+    *request.mutable_resource() = resource;
+    reg::Resource created;
+    auto status = registry_->CreateResource(Admin().get(), request, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return created.id();
+  }
+
+  static grpc::Status Book(const std::string& token, const std::string& resource, double from_h,
+                           double to_h, Booking* out, int quantity = 1, bool hold = false,
+                           const std::string& request_id = "") {
+    CreateBookingRequest request;
+    request.set_resource_id(resource);
+    *request.mutable_start_time() = At(from_h);
+    *request.mutable_end_time() = At(to_h);
+    request.set_quantity(quantity);
+    request.set_hold(hold);
+    request.set_title("Practical");
+    request.set_request_id(request_id);
+    return scheduler_->CreateBooking(As(token).get(), request, out);
+  }
+
+  static Booking Get(const std::string& token, const std::string& id) {
+    GetBookingRequest request;
+    request.set_id(id);
+    Booking out;
+    EXPECT_TRUE(scheduler_->GetBooking(As(token).get(), request, &out).ok());
+    return out;
+  }
+
+  static grpc::Status Cancel(const std::string& token, const std::string& id, Booking* out) {
+    CancelBookingRequest request;
+    request.set_id(id);
+    request.set_reason("plans changed");
+    return scheduler_->CancelBooking(As(token).get(), request, out);
+  }
+
+  // Polls until the booking reaches `state` (the sweeper runs every 100 ms here); up to 15 s.
+  static Booking AwaitState(const std::string& id, BookingState state) {
+    Booking b;
+    for (int i = 0; i < 300; ++i) {
+      b = Get(kAdminToken, id);
+      if (b.state() == state) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return b;
+  }
+
+  static RedisServer* redis_;
+  static TestServer* server_;
+  static reg::RegistryService::Stub* registry_;
+  static SchedulerService::Stub* scheduler_;
+  static std::string acme_, school_, bakery_, outsider_, reader_;
+};
+
+RedisServer* SchedulerApiTest::redis_ = nullptr;
+TestServer* SchedulerApiTest::server_ = nullptr;
+reg::RegistryService::Stub* SchedulerApiTest::registry_ = nullptr;
+SchedulerService::Stub* SchedulerApiTest::scheduler_ = nullptr;
+std::string SchedulerApiTest::acme_, SchedulerApiTest::school_, SchedulerApiTest::bakery_,
+    SchedulerApiTest::outsider_, SchedulerApiTest::reader_;
+
+TEST_F(SchedulerApiTest, RejectsOverlapOnExclusiveResource) {
+  const std::string lab = Register(Lab("Exclusive Lab"));
+  Booking first, second;
+  ASSERT_TRUE(Book(school_, lab, 9, 11, &first).ok());
+  EXPECT_EQ(first.state(), BOOKING_STATE_CONFIRMED);
+  EXPECT_EQ(first.organization_id(), "school");
+  EXPECT_EQ(first.resource_id(), lab);
+
+  auto overlap = Book(acme_, lab, 10, 12, &second);
+  EXPECT_EQ(overlap.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(overlap), "SLOT_TAKEN");
+  // Touching is not overlapping.
+  EXPECT_TRUE(Book(acme_, lab, 11, 12, &second).ok());
+  EXPECT_TRUE(Book(acme_, lab, 8, 9, &second).ok());
+}
+
+TEST_F(SchedulerApiTest, SharedCapacityCountsSeatsAtEveryMoment) {
+  reg::Resource r = Lab("Shared Makerspace");
+  r.set_booking_mode(reg::BOOKING_MODE_SHARED_CAPACITY);
+  r.set_capacity(10);
+  const std::string space = Register(r);
+  Booking b;
+  ASSERT_TRUE(Book(school_, space, 9, 12, &b, 6).ok());
+  ASSERT_TRUE(Book(acme_, space, 11, 14, &b, 4).ok());
+  // 9-11 has 6 taken, 11-12 has 10, 12-14 has 4.
+  auto full = Book(bakery_, space, 10, 13, &b, 1);
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(full), "CAPACITY_EXCEEDED");
+  EXPECT_TRUE(Book(bakery_, space, 9, 11, &b, 4).ok());
+  EXPECT_TRUE(Book(bakery_, space, 12, 14, &b, 6).ok());
+  EXPECT_EQ(Reason(Book(bakery_, space, 13, 15, &b, 1)), "CAPACITY_EXCEEDED");
+
+  CheckAvailabilityRequest check;
+  check.set_resource_id(space);
+  *check.mutable_start_time() = At(8);
+  *check.mutable_end_time() = At(16);
+  CheckAvailabilityResponse free;
+  ASSERT_TRUE(scheduler_->CheckAvailability(As(outsider_).get(), check, &free).ok());
+  EXPECT_EQ(free.capacity(), 10);
+  ASSERT_EQ(free.free_size(), 2);  // 8-9 all ten seats, 14-16 all ten seats
+  EXPECT_EQ(free.free(0).start_time().seconds(), At(8).seconds());
+  EXPECT_EQ(free.free(0).end_time().seconds(), At(9).seconds());
+  EXPECT_EQ(free.free(0).remaining_capacity(), 10);
+  EXPECT_EQ(free.free(1).start_time().seconds(), At(14).seconds());
+}
+
+TEST_F(SchedulerApiTest, TurnaroundBuffersKeepBookingsApart) {
+  reg::Resource r = Lab("Clean Room");
+  r.mutable_booking_rules()->set_buffer_before_minutes(30);
+  r.mutable_booking_rules()->set_buffer_after_minutes(60);
+  const std::string room = Register(r);
+  Booking b;
+  ASSERT_TRUE(Book(school_, room, 10, 12, &b).ok());
+  EXPECT_EQ(b.blocked_start_time().seconds(), At(9.5).seconds());
+  EXPECT_EQ(b.blocked_end_time().seconds(), At(13).seconds());
+  // After 12:00 the room needs an hour of cleaning, and a new booking half an hour of set-up.
+  EXPECT_EQ(Reason(Book(acme_, room, 13, 14, &b)), "SLOT_TAKEN");
+  EXPECT_TRUE(Book(acme_, room, 13.5, 14, &b).ok());
+  // Buffers add up: this one's cleaning and the next one's set-up both need the room.
+  EXPECT_EQ(Reason(Book(acme_, room, 8, 9, &b)), "SLOT_TAKEN");
+  EXPECT_TRUE(Book(acme_, room, 8, 8.5, &b).ok());
+
+  CheckAvailabilityRequest check;
+  check.set_resource_id(room);
+  *check.mutable_start_time() = At(7);
+  *check.mutable_end_time() = At(16);
+  CheckAvailabilityResponse free;
+  ASSERT_TRUE(scheduler_->CheckAvailability(As(school_).get(), check, &free).ok());
+  // Bookings 8-8:30 (blocks 7:30-9:30), 10-12 (9:30-13), 13:30-14 (13:00-15): a new booking
+  // must end by 7:30 - 1h and start after 15:00 + 0:30.
+  ASSERT_EQ(free.free_size(), 1);
+  EXPECT_EQ(free.free(0).start_time().seconds(), At(15.5).seconds());
+  EXPECT_EQ(free.free(0).end_time().seconds(), At(16).seconds());
+}
+
+TEST_F(SchedulerApiTest, BadInputIsInvalidArgumentNamingTheField) {
+  const std::string lab = Register(Lab("Validated Lab"));
+  Booking b;
+  auto backwards = Book(school_, lab, 12, 10, &b);
+  EXPECT_EQ(backwards.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(backwards), "end_time");
+  EXPECT_EQ(BadField(Book(school_, lab, 10, 10, &b)), "end_time");
+  EXPECT_EQ(BadField(Book(school_, lab, 10, 12, &b, 0)), "quantity");
+  EXPECT_EQ(BadField(Book(school_, lab, 10, 12, &b, -3)), "quantity");
+  EXPECT_EQ(BadField(Book(school_, lab, 10, 12, &b, 2)), "quantity");  // exclusive: capacity 1
+  EXPECT_EQ(BadField(Book(school_, "no-such-lab", 10, 12, &b)), "resource_id");
+  EXPECT_EQ(BadField(Book(school_, "Bad Id!", 10, 12, &b)), "resource_id");
+  EXPECT_EQ(BadField(Book(school_, lab, -24 * 30, -24 * 30 + 2, &b)), "start_time");
+
+  CreateBookingRequest missing;
+  missing.set_resource_id(lab);
+  missing.set_quantity(1);
+  EXPECT_EQ(BadField(scheduler_->CreateBooking(As(school_).get(), missing, &b)), "start_time");
+
+  CheckAvailabilityRequest check;
+  check.set_resource_id(lab);
+  *check.mutable_start_time() = At(0);
+  *check.mutable_end_time() = At(24 * 400);
+  CheckAvailabilityResponse free;
+  EXPECT_EQ(BadField(scheduler_->CheckAvailability(As(school_).get(), check, &free)), "end_time");
+
+  ListBookingsRequest list;
+  list.set_resource_id(lab);
+  list.set_page_token("garbage");
+  ListBookingsResponse page;
+  EXPECT_EQ(BadField(scheduler_->ListBookings(As(school_).get(), list, &page)), "page_token");
+  list.clear_page_token();
+  list.set_organization_id("school");
+  EXPECT_EQ(BadField(scheduler_->ListBookings(As(school_).get(), list, &page)), "resource_id");
+
+  CancelBookingRequest cancel;
+  cancel.set_id(lab + ".aaaaaaaaaaaa");
+  EXPECT_EQ(BadField(scheduler_->CancelBooking(As(school_).get(), cancel, &b)), "reason");
+
+  // Nothing was half-written: the lab is still entirely free.
+  list.clear_organization_id();
+  ASSERT_TRUE(scheduler_->ListBookings(As(school_).get(), list, &page).ok());
+  EXPECT_EQ(page.bookings_size(), 0);
+}
+
+TEST_F(SchedulerApiTest, RulesOfTheResourceAreFailedPreconditionsWithAReason) {
+  reg::Resource r = Lab("Ruled Lab");
+  r.mutable_booking_rules()->set_min_duration_minutes(60);
+  r.mutable_booking_rules()->set_max_duration_minutes(240);
+  r.mutable_booking_rules()->set_max_advance_days(60);
+  const std::string lab = Register(r);
+  Booking b;
+  EXPECT_EQ(Reason(Book(school_, lab, 9, 9.5, &b)), "DURATION_TOO_SHORT");
+  EXPECT_EQ(Reason(Book(school_, lab, 9, 14, &b)), "DURATION_TOO_LONG");
+  EXPECT_EQ(Reason(Book(school_, lab, 24 * 70, 24 * 70 + 2, &b)), "TOO_FAR_AHEAD");
+  EXPECT_TRUE(Book(school_, lab, 9, 13, &b).ok());
+
+  reg::Resource lead = Lab("Lead Time Lab");
+  lead.mutable_booking_rules()->set_lead_time_minutes(60 * 24 * 30);
+  const std::string lead_lab = Register(lead);
+  EXPECT_EQ(Reason(Book(school_, lead_lab, 9, 10, &b)), "LEAD_TIME");
+
+  reg::Resource retired = Lab("Retired Lab");
+  retired.mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_RETIRED);
+  const std::string retired_lab = Register(retired);
+  auto refused = Book(school_, retired_lab, 9, 10, &b);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(refused), "RESOURCE_RETIRED");
+}
+
+TEST_F(SchedulerApiTest, AvailabilityWindowsAndClosuresBoundBookings) {
+  reg::Resource r = Lab("Office Hours Lab");
+  r.set_time_zone("UTC");
+  const std::string lab = Register(r);
+  reg::PublishAvailabilityRequest publish;
+  publish.set_resource_id(lab);
+  auto* rule = publish.add_rules();
+  rule->set_rrule("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR");
+  rule->set_start_time("08:00");
+  rule->set_duration_minutes(9 * 60);
+  rule->set_valid_from("2026-01-01");
+  auto* closure = publish.add_closures();
+  *closure->mutable_start_time() = At(24 + 12);  // Tuesday from noon
+  *closure->mutable_end_time() = At(24 + 17);
+  closure->set_kind(reg::CLOSURE_KIND_MAINTENANCE);
+  reg::Availability published;
+  ASSERT_TRUE(registry_->PublishAvailability(Admin().get(), publish, &published).ok());
+
+  // The scheduler follows the registry's change log: wait until it has the new windows.
+  Booking b;
+  grpc::Status status;
+  for (int i = 0; i < 100; ++i) {
+    status = Book(school_, lab, 7, 9, &b);
+    if (Reason(status) == "OUTSIDE_AVAILABILITY") break;
+    if (status.ok()) Cancel(kAdminToken, b.id(), &b);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Reason(status), "OUTSIDE_AVAILABILITY");
+  EXPECT_EQ(Reason(Book(school_, lab, 16, 18, &b)), "OUTSIDE_AVAILABILITY");
+  EXPECT_EQ(Reason(Book(school_, lab, 24 * 5 + 9, 24 * 5 + 10, &b)), "OUTSIDE_AVAILABILITY");  // Saturday
+  EXPECT_EQ(Reason(Book(school_, lab, 24 + 11, 24 + 13, &b)), "OUTSIDE_AVAILABILITY");  // closure
+  EXPECT_TRUE(Book(school_, lab, 24 + 8, 24 + 12, &b).ok());
+  EXPECT_TRUE(Book(school_, lab, 8, 17, &b).ok());
+
+  CheckAvailabilityRequest check;
+  check.set_resource_id(lab);
+  *check.mutable_start_time() = At(24);
+  *check.mutable_end_time() = At(48);
+  CheckAvailabilityResponse free;
+  ASSERT_TRUE(scheduler_->CheckAvailability(As(school_).get(), check, &free).ok());
+  EXPECT_EQ(free.free_size(), 0);  // Tuesday 08-12 is booked and 12-17 closed
+
+  *check.mutable_start_time() = At(48);  // Wednesday: open 08-17
+  *check.mutable_end_time() = At(72);
+  ASSERT_TRUE(scheduler_->CheckAvailability(As(school_).get(), check, &free).ok());
+  ASSERT_EQ(free.free_size(), 1);
+  EXPECT_EQ(free.free(0).start_time().seconds(), At(48 + 8).seconds());
+  EXPECT_EQ(free.free(0).end_time().seconds(), At(48 + 17).seconds());
+}
+
+TEST_F(SchedulerApiTest, RetryWithTheSameRequestIdReturnsTheFirstResult) {
+  const std::string lab = Register(Lab("Idempotent Lab"));
+  Booking first, second;
+  ASSERT_TRUE(Book(school_, lab, 9, 10, &first, 1, false, "retry-1").ok());
+  ASSERT_TRUE(Book(school_, lab, 9, 10, &second, 1, false, "retry-1").ok());
+  EXPECT_EQ(first.id(), second.id());
+  EXPECT_EQ(first.etag(), second.etag());
+
+  Booking cancelled, again;
+  CancelBookingRequest cancel;
+  cancel.set_id(first.id());
+  cancel.set_reason("double-booked our own room");
+  cancel.set_request_id("retry-cancel");
+  ASSERT_TRUE(scheduler_->CancelBooking(As(school_).get(), cancel, &cancelled).ok());
+  ASSERT_TRUE(scheduler_->CancelBooking(As(school_).get(), cancel, &again).ok());
+  EXPECT_EQ(again.state(), BOOKING_STATE_CANCELLED);
+  EXPECT_EQ(again.etag(), cancelled.etag());
+
+  ListBookingsRequest list;
+  list.set_resource_id(lab);
+  ListBookingsResponse page;
+  ASSERT_TRUE(scheduler_->ListBookings(As(school_).get(), list, &page).ok());
+  EXPECT_EQ(page.bookings_size(), 1);
+}
+
+TEST_F(SchedulerApiTest, HoldSubmitApproveAndRejectFollowTheLifecycle) {
+  reg::Resource r = Lab("Approval Lab");
+  r.set_approval_required(true);
+  const std::string lab = Register(r);
+  Booking hold;
+  ASSERT_TRUE(Book(school_, lab, 9, 10, &hold, 1, true).ok());
+  EXPECT_EQ(hold.state(), BOOKING_STATE_HELD);
+  EXPECT_TRUE(hold.has_hold_expire_time());
+
+  Booking b;
+  SubmitBookingRequest submit;
+  submit.set_id(hold.id());
+  ASSERT_TRUE(scheduler_->SubmitBooking(As(school_).get(), submit, &b).ok());
+  EXPECT_EQ(b.state(), BOOKING_STATE_PENDING_APPROVAL);
+  // A pending request blocks the slot.
+  EXPECT_EQ(Reason(Book(bakery_, lab, 9, 10, &b)), "SLOT_TAKEN");
+
+  ApproveBookingRequest approve;
+  approve.set_id(hold.id());
+  EXPECT_EQ(scheduler_->ApproveBooking(As(school_).get(), approve, &b).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);  // the booker does not approve itself
+  ASSERT_TRUE(scheduler_->ApproveBooking(As(acme_).get(), approve, &b).ok());
+  EXPECT_EQ(b.state(), BOOKING_STATE_CONFIRMED);
+  auto twice = scheduler_->ApproveBooking(As(acme_).get(), approve, &b);
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(twice), "INVALID_STATE");
+
+  Booking request;
+  ASSERT_TRUE(Book(bakery_, lab, 11, 12, &request).ok());
+  EXPECT_EQ(request.state(), BOOKING_STATE_PENDING_APPROVAL);
+  RejectBookingRequest reject;
+  reject.set_id(request.id());
+  reject.set_reason("the lab is reserved for exams that day");
+  ASSERT_TRUE(scheduler_->RejectBooking(As(acme_).get(), reject, &b).ok());
+  EXPECT_EQ(b.state(), BOOKING_STATE_REJECTED);
+  EXPECT_EQ(b.reason(), "the lab is reserved for exams that day");
+  // A rejection frees the slot; the owner's own bookings need no approval.
+  ASSERT_TRUE(Book(acme_, lab, 11, 12, &b).ok());
+  EXPECT_EQ(b.state(), BOOKING_STATE_CONFIRMED);
+}
+
+TEST_F(SchedulerApiTest, LapsedHoldsNeverBlockAndExpire) {
+  const std::string lab = Register(Lab("Hold Lab"));
+  Booking hold, b;
+  ASSERT_TRUE(Book(school_, lab, 9, 10, &hold, 1, true).ok());
+  EXPECT_EQ(Reason(Book(acme_, lab, 9, 10, &b)), "SLOT_TAKEN");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the test config's hold TTL: 1 s
+  ASSERT_TRUE(Book(acme_, lab, 9, 10, &b).ok());
+  Booking lapsed = AwaitState(hold.id(), BOOKING_STATE_EXPIRED);
+  EXPECT_EQ(lapsed.state(), BOOKING_STATE_EXPIRED);
+  SubmitBookingRequest submit;
+  submit.set_id(hold.id());
+  auto late = scheduler_->SubmitBooking(As(school_).get(), submit, &b);
+  EXPECT_EQ(Reason(late), "HOLD_EXPIRED");
+
+  // The sweeper expires a hold nobody touches.
+  Booking idle;
+  ASSERT_TRUE(Book(school_, lab, 12, 13, &idle, 1, true).ok());
+  EXPECT_EQ(AwaitState(idle.id(), BOOKING_STATE_EXPIRED).state(), BOOKING_STATE_EXPIRED);
+}
+
+TEST_F(SchedulerApiTest, NoShowIsReleasedAndCheckInCompletes) {
+  const std::string lab = Register(Lab("Walk-in Lab"));
+  // Starts in two seconds: the test config's no-show grace is one second.
+  CreateBookingRequest request;
+  request.set_resource_id(lab);
+  request.set_quantity(1);
+  const auto now = std::chrono::system_clock::now();
+  const int64_t start = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + 2;
+  request.mutable_start_time()->set_seconds(start);
+  request.mutable_end_time()->set_seconds(start + 6);
+  Booking absent, present, b;
+  ASSERT_TRUE(scheduler_->CreateBooking(As(school_).get(), request, &absent).ok());
+  request.mutable_start_time()->set_seconds(start + 7);
+  request.mutable_end_time()->set_seconds(start + 8);
+  ASSERT_TRUE(scheduler_->CreateBooking(As(bakery_).get(), request, &present).ok());
+
+  CheckInBookingRequest check_in;
+  check_in.set_id(present.id());
+  ASSERT_TRUE(scheduler_->CheckInBooking(As(bakery_).get(), check_in, &b).ok());
+  EXPECT_EQ(b.state(), BOOKING_STATE_CHECKED_IN);
+
+  Booking released = AwaitState(absent.id(), BOOKING_STATE_NO_SHOW);
+  EXPECT_EQ(released.state(), BOOKING_STATE_NO_SHOW);
+  // Released: the rest of its slot can be booked again.
+  request.mutable_start_time()->set_seconds(start + 4);
+  request.mutable_end_time()->set_seconds(start + 5);
+  EXPECT_TRUE(scheduler_->CreateBooking(As(acme_).get(), request, &b).ok());
+  EXPECT_EQ(AwaitState(present.id(), BOOKING_STATE_COMPLETED).state(), BOOKING_STATE_COMPLETED);
+}
+
+TEST_F(SchedulerApiTest, EveryCallWithAForeignTokenIsRefusedOrRedacted) {
+  reg::Resource r = Lab("Private Lab");
+  r.set_approval_required(true);
+  const std::string lab = Register(r);
+  Booking mine, b;
+  ASSERT_TRUE(Book(school_, lab, 9, 10, &mine, 1, true).ok());
+
+  // Access policy: not a member of a network the lab is shared with.
+  EXPECT_EQ(Book(outsider_, lab, 12, 13, &b).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Book(reader_, lab, 12, 13, &b).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  CreateBookingRequest for_other;
+  for_other.set_resource_id(lab);
+  *for_other.mutable_start_time() = At(14);
+  *for_other.mutable_end_time() = At(15);
+  for_other.set_quantity(1);
+  for_other.set_organization_id("acme");
+  EXPECT_EQ(scheduler_->CreateBooking(As(school_).get(), for_other, &b).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  SubmitBookingRequest submit;
+  submit.set_id(mine.id());
+  EXPECT_EQ(scheduler_->SubmitBooking(As(bakery_).get(), submit, &b).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(scheduler_->SubmitBooking(As(reader_).get(), submit, &b).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(scheduler_->SubmitBooking(As(school_).get(), submit, &b).ok());
+  ApproveBookingRequest approve;
+  approve.set_id(mine.id());
+  EXPECT_EQ(scheduler_->ApproveBooking(As(bakery_).get(), approve, &b).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  RejectBookingRequest reject;
+  reject.set_id(mine.id());
+  reject.set_reason("mine now");
+  EXPECT_EQ(scheduler_->RejectBooking(As(outsider_).get(), reject, &b).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Cancel(bakery_, mine.id(), &b).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  CheckInBookingRequest check_in;
+  check_in.set_id(mine.id());
+  EXPECT_EQ(scheduler_->CheckInBooking(As(outsider_).get(), check_in, &b).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Others see that the slot is busy, not who booked it or why.
+  Booking seen = Get(outsider_, mine.id());
+  EXPECT_EQ(seen.state(), BOOKING_STATE_PENDING_APPROVAL);
+  EXPECT_EQ(seen.start_time().seconds(), At(9).seconds());
+  EXPECT_TRUE(seen.organization_id().empty());
+  EXPECT_TRUE(seen.title().empty());
+  EXPECT_EQ(Get(acme_, mine.id()).organization_id(), "school");  // the owner sees it
+  ListBookingsRequest list;
+  list.set_resource_id(lab);
+  ListBookingsResponse page;
+  ASSERT_TRUE(scheduler_->ListBookings(As(bakery_).get(), list, &page).ok());
+  ASSERT_EQ(page.bookings_size(), 1);
+  EXPECT_TRUE(page.bookings(0).organization_id().empty());
+  list.clear_resource_id();
+  list.set_organization_id("school");
+  EXPECT_EQ(scheduler_->ListBookings(As(bakery_).get(), list, &page).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(scheduler_->ListBookings(TestServer::Context("").get(), list, &page).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // The owner cancels on its resource.
+  ASSERT_TRUE(Cancel(acme_, mine.id(), &b).ok());
+  EXPECT_EQ(b.state(), BOOKING_STATE_CANCELLED);
+}
+
+TEST_F(SchedulerApiTest, AccessPolicyAndSmeAccess) {
+  reg::Resource closed = Lab("Not for SMEs");
+  closed.set_sme_accessible(false);
+  const std::string closed_lab = Register(closed);
+  Booking b;
+  EXPECT_EQ(Book(bakery_, closed_lab, 9, 10, &b).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(Book(school_, closed_lab, 9, 10, &b).ok());
+
+  reg::Resource open = Lab("Public Lab");
+  open.set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+  const std::string public_lab = Register(open);
+  EXPECT_TRUE(Book(outsider_, public_lab, 9, 10, &b).ok());
+
+  reg::Resource own = Lab("Owner Only Lab");
+  own.set_access_policy(reg::ACCESS_POLICY_OWNER_ONLY);
+  const std::string own_lab = Register(own);
+  EXPECT_EQ(Book(school_, own_lab, 9, 10, &b).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(Book(acme_, own_lab, 9, 10, &b).ok());
+}
+
+TEST_F(SchedulerApiTest, ListBookingsPagesByResourceAndOrganization) {
+  CreateOrg("busy-school", reg::ORGANIZATION_KIND_VOCATIONAL_SCHOOL, false);
+  reg::Resource open = Lab("Busy Lab A");
+  open.set_access_policy(reg::ACCESS_POLICY_REGISTERED_PARTNERS);
+  std::vector<std::string> labs = {Register(open), Register(open), Register(open)};
+  const std::string busy = server_->Token("busy-school", {auth::v1::ROLE_MEMBER});
+  std::set<std::string> booked;
+  for (int i = 0; i < 12; ++i) {
+    Booking b;
+    ASSERT_TRUE(Book(busy, labs[i % 3], 9 + i, 9.5 + i, &b).ok());
+    booked.insert(b.id());
+  }
+  auto collect = [&](ListBookingsRequest request, int page_size) {
+    request.set_page_size(page_size);
+    std::vector<Booking> all;
+    for (int pages = 0; pages < 20; ++pages) {
+      ListBookingsResponse page;
+      EXPECT_TRUE(scheduler_->ListBookings(As(busy).get(), request, &page).ok());
+      all.insert(all.end(), page.bookings().begin(), page.bookings().end());
+      if (page.next_page_token().empty()) break;
+      request.set_page_token(page.next_page_token());
+    }
+    return all;
+  };
+  ListBookingsRequest by_org;
+  by_org.set_organization_id("busy-school");
+  auto all = collect(by_org, 5);
+  ASSERT_EQ(all.size(), 12u);
+  for (size_t i = 1; i < all.size(); ++i)
+    EXPECT_LT(all[i - 1].start_time().seconds(), all[i].start_time().seconds());
+  std::set<std::string> listed;
+  for (const auto& b : all) listed.insert(b.id());
+  EXPECT_EQ(listed, booked);
+
+  ListBookingsRequest by_resource;
+  by_resource.set_resource_id(labs[0]);
+  EXPECT_EQ(collect(by_resource, 3).size(), 4u);
+  by_resource.add_states(BOOKING_STATE_CANCELLED);
+  EXPECT_EQ(collect(by_resource, 3).size(), 0u);
+  by_org.set_page_size(0);
+  *by_org.mutable_start_time() = At(12);
+  *by_org.mutable_end_time() = At(15);
+  EXPECT_EQ(collect(by_org, 100).size(), 3u);
+}
+
+TEST_F(SchedulerApiTest, WatchBookingsStreamsEveryTransitionAndResumes) {
+  const std::string lab = Register(Lab("Watched Lab"));
+  auto context = As(acme_);
+  WatchBookingsRequest request;
+  request.set_resource_id(lab);
+  auto stream = scheduler_->WatchBookings(context.get(), request);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the watch take its position
+  Booking b;
+  ASSERT_TRUE(Book(school_, lab, 9, 10, &b).ok());
+  ASSERT_TRUE(Cancel(school_, b.id(), &b).ok());
+  BookingEvent created, cancelled;
+  ASSERT_TRUE(stream->Read(&created));
+  EXPECT_EQ(created.type(), BOOKING_EVENT_TYPE_CREATED);
+  EXPECT_EQ(created.booking().id(), b.id());
+  EXPECT_EQ(created.booking().organization_id(), "school");  // acme owns the lab
+  ASSERT_TRUE(stream->Read(&cancelled));
+  EXPECT_EQ(cancelled.type(), BOOKING_EVENT_TYPE_STATE_CHANGED);
+  EXPECT_EQ(cancelled.booking().state(), BOOKING_STATE_CANCELLED);
+  context->TryCancel();
+
+  // Resuming after the first event replays the second; an outsider sees it redacted.
+  auto resumed_context = As(outsider_);
+  request.set_cursor(created.cursor());
+  auto resumed = scheduler_->WatchBookings(resumed_context.get(), request);
+  BookingEvent again;
+  ASSERT_TRUE(resumed->Read(&again));
+  EXPECT_EQ(again.booking().id(), b.id());
+  EXPECT_EQ(again.booking().state(), BOOKING_STATE_CANCELLED);
+  EXPECT_TRUE(again.booking().organization_id().empty());
+  resumed_context->TryCancel();
+
+  auto bad_context = As(acme_);
+  request.set_cursor("bk1:not-a-cursor");
+  auto bad = scheduler_->WatchBookings(bad_context.get(), request);
+  EXPECT_FALSE(bad->Read(&again));
+  auto status = bad->Finish();
+  EXPECT_EQ(BadField(status), "cursor");
+}
+
+}  // namespace
+}  // namespace infrashare::testing
