@@ -1,13 +1,11 @@
 // What happens when things fail: Redis dies and comes back, the server gets SIGTERM.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/support/server_process.h"
 #include "tests/support/test_server.h"
 
 namespace infrashare::testing {
@@ -70,22 +68,9 @@ TEST(Resilience, RedisOutageAnswersUnavailableAndTheServerRecoversByItself) {
 
 TEST(Resilience, SigtermEndsStreamsCleanlyAndExits) {
   RedisServer redis;
-  int port = FreePort();
-  pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-    setenv("INFRASHARE_REDIS_URL", redis.url().c_str(), 1);
-    setenv("INFRASHARE_LISTEN", ("127.0.0.1:" + std::to_string(port)).c_str(), 1);
-    setenv("INFRASHARE_METRICS_LISTEN", "127.0.0.1:0", 1);
-    setenv("INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN", kAdminToken, 1);
-    setenv("INFRASHARE_LOG_LEVEL", "warn", 1);
-    execl(INFRASHARE_SERVER_BIN, INFRASHARE_SERVER_BIN, static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
-  ASSERT_TRUE(Eventually([&] { return Health(channel, "") == grpc::health::v1::HealthCheckResponse::SERVING; }));
-
-  auto stub = RegistryService::NewStub(channel);
+  ServerProcess server(INFRASHARE_SERVER_BIN, redis.url());
+  ASSERT_TRUE(server.WaitUntilServing());
+  auto stub = RegistryService::NewStub(server.channel());
   auto context = TestServer::Context(kAdminToken);
   WatchResourcesRequest request;
   auto reader = stub->WatchResources(context.get(), request);
@@ -96,13 +81,11 @@ TEST(Resilience, SigtermEndsStreamsCleanlyAndExits) {
   EXPECT_EQ(stub->GetOrganization(TestServer::Context(kAdminToken).get(), get, &org).error_code(),
             grpc::StatusCode::NOT_FOUND);
 
-  kill(pid, SIGTERM);
+  const int wstatus = server.Terminate();
   ResourceChange change;
   while (reader->Read(&change)) {
   }
   EXPECT_TRUE(reader->Finish().ok());
-  int wstatus = 0;
-  waitpid(pid, &wstatus, 0);
   EXPECT_TRUE(WIFEXITED(wstatus));
   EXPECT_EQ(WEXITSTATUS(wstatus), 0);
 }
