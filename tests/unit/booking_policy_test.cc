@@ -1,0 +1,144 @@
+// The scheduler's pure booking rules: free spans against a brute-force model, request checks,
+// access policy, booking ids.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "services/common/errors.h"
+#include "services/scheduler/booking_policy.h"
+#include "services/scheduler/booking_store.h"
+
+namespace infrashare::scheduler {
+namespace {
+
+namespace reg = registry::v1;
+constexpr EpochMs kMin = 60000;
+
+// Seats left at minute `t` for a one-minute booking, counted the slow way.
+int RemainingAt(EpochMs t, const std::vector<Usage>& busy, int capacity, EpochMs before, EpochMs after) {
+  int used = 0;
+  for (const auto& u : busy)
+    if (t - before < u.blocked_end && t + kMin + after > u.blocked_start) used += u.quantity;
+  return capacity - used;
+}
+
+TEST(FreeSpans, MatchABruteForceModelOnRandomBookings) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    const int capacity = 1 + static_cast<int>(rng() % 4);
+    const EpochMs before = static_cast<EpochMs>(rng() % 3) * 10 * kMin;
+    const EpochMs after = static_cast<EpochMs>(rng() % 3) * 10 * kMin;
+    std::vector<MsInterval> open = {{60 * kMin, 300 * kMin}, {400 * kMin, 600 * kMin}};
+    std::vector<Usage> busy;
+    for (int i = static_cast<int>(rng() % 6); i > 0; --i) {
+      EpochMs start = static_cast<EpochMs>(rng() % 600) * kMin;
+      busy.push_back({start, start + static_cast<EpochMs>(10 + rng() % 120) * kMin,
+                      1 + static_cast<int>(rng() % capacity)});
+    }
+    auto spans = FreeSpans(open, busy, capacity, before, after);
+    for (EpochMs t = 0; t < 700 * kMin; t += kMin) {
+      bool is_open = false;
+      for (const auto& w : open) is_open = is_open || (t >= w.start && t + kMin <= w.end);
+      int expected = is_open ? std::max(0, RemainingAt(t, busy, capacity, before, after)) : 0;
+      int got = 0;
+      for (const auto& s : spans)
+        if (t >= s.start && t + kMin <= s.end) got = s.remaining;
+      // A span's remaining holds throughout it; a one-minute booking at t sees the least of it.
+      ASSERT_EQ(got, expected) << "round " << round << " minute " << t / kMin;
+    }
+    for (size_t i = 1; i < spans.size(); ++i) {
+      EXPECT_LE(spans[i - 1].end, spans[i].start);
+      EXPECT_FALSE(spans[i - 1].end == spans[i].start && spans[i - 1].remaining == spans[i].remaining);
+    }
+  }
+}
+
+BookableResource Resource(reg::Resource r) {
+  r.set_id("lab-1");
+  r.set_time_zone("Europe/Amsterdam");
+  r.mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+  return {std::make_shared<reg::Resource>(std::move(r)), nullptr};
+}
+
+v1::CreateBookingRequest Request(EpochMs start, EpochMs end, int quantity = 1) {
+  v1::CreateBookingRequest request;
+  request.set_resource_id("lab-1");
+  *request.mutable_start_time() = FromEpochMs(start);
+  *request.mutable_end_time() = FromEpochMs(end);
+  request.set_quantity(quantity);
+  return request;
+}
+
+TEST(PlanBooking, AddsBuffersAndChecksRules) {
+  reg::Resource r;
+  r.set_booking_mode(reg::BOOKING_MODE_SHARED_CAPACITY);
+  r.set_capacity(5);
+  r.mutable_booking_rules()->set_buffer_before_minutes(15);
+  r.mutable_booking_rules()->set_buffer_after_minutes(30);
+  r.mutable_booking_rules()->set_lead_time_minutes(60);
+  const EpochMs now = 1800000000000;
+  auto slot = PlanBooking(Request(now + 120 * kMin, now + 180 * kMin, 3), Resource(r), now);
+  ASSERT_TRUE(slot.ok()) << slot.status();
+  EXPECT_EQ(slot->blocked_start, now + 105 * kMin);
+  EXPECT_EQ(slot->blocked_end, now + 210 * kMin);
+  EXPECT_EQ(slot->capacity, 5);
+  EXPECT_EQ(ErrorField(PlanBooking(Request(now + 120 * kMin, now + 180 * kMin, 6), Resource(r), now).status()),
+            "quantity");
+  auto soon = PlanBooking(Request(now + 30 * kMin, now + 90 * kMin), Resource(r), now);
+  EXPECT_EQ(soon.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(PlanBooking, RespectsWallClockAvailabilityAcrossDst) {
+  reg::Resource r;
+  auto bookable = Resource(r);
+  auto availability = std::make_shared<reg::Availability>();
+  auto* rule = availability->add_rules();
+  rule->set_rrule("FREQ=DAILY");
+  rule->set_start_time("09:00");
+  rule->set_duration_minutes(8 * 60);
+  rule->set_valid_from("2026-01-01");
+  bookable.availability = availability;
+  const EpochMs now = 1767225600000;  // 2026-01-01T00:00Z
+  // 2026-03-29, the spring change: 09:00 local is 07:00Z (CEST); on 03-28 it was 08:00Z (CET).
+  const EpochMs march29_0700z = 1774767600000;
+  EXPECT_TRUE(PlanBooking(Request(march29_0700z, march29_0700z + 60 * kMin), bookable, now).ok());
+  const EpochMs march28_0700z = march29_0700z - 24 * 60 * kMin;
+  EXPECT_FALSE(PlanBooking(Request(march28_0700z, march28_0700z + 60 * kMin), bookable, now).ok());
+  EXPECT_TRUE(PlanBooking(Request(march28_0700z + 60 * kMin, march28_0700z + 120 * kMin), bookable, now).ok());
+  // 2026-10-25, back to CET: 09:00 local is 08:00Z again.
+  const EpochMs october25_0700z = 1792911600000;
+  EXPECT_FALSE(PlanBooking(Request(october25_0700z, october25_0700z + 60 * kMin), bookable, now).ok());
+  EXPECT_TRUE(PlanBooking(Request(october25_0700z + 60 * kMin, october25_0700z + 9 * 60 * kMin), bookable, now).ok());
+}
+
+TEST(CheckAccess, FollowsThePolicyAndSmeAccess) {
+  reg::Resource r;
+  r.set_owner_organization_id("owner");
+  r.add_shared_with_network_ids("n1");
+  r.set_access_policy(reg::ACCESS_POLICY_NETWORK_MEMBERS);
+  r.set_sme_accessible(false);
+  OrganizationFacts school{true, false, reg::ORGANIZATION_KIND_VOCATIONAL_SCHOOL};
+  OrganizationFacts sme{true, true, reg::ORGANIZATION_KIND_COMPANY};
+  EXPECT_TRUE(CheckAccess(r, "owner", school, {}).ok());
+  EXPECT_TRUE(CheckAccess(r, "school", school, {"n1"}).ok());
+  EXPECT_EQ(CheckAccess(r, "school", school, {"n2"}).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CheckAccess(r, "bakery", sme, {"n1"}).code(), absl::StatusCode::kPermissionDenied);
+  r.set_sme_accessible(true);
+  EXPECT_TRUE(CheckAccess(r, "bakery", sme, {"n1"}).ok());
+  r.set_access_policy(reg::ACCESS_POLICY_REGISTERED_PARTNERS);
+  EXPECT_TRUE(CheckAccess(r, "school", school, {}).ok());
+  EXPECT_EQ(CheckAccess(r, "stranger", OrganizationFacts{}, {}).code(), absl::StatusCode::kPermissionDenied);
+  r.set_access_policy(reg::ACCESS_POLICY_OWNER_ONLY);
+  EXPECT_EQ(CheckAccess(r, "school", school, {"n1"}).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(BookingIds, CarryTheirResource) {
+  const std::string id = NewBookingId("lab-42");
+  EXPECT_EQ(ResourceOfBooking(id), "lab-42");
+  EXPECT_EQ(ResourceOfBooking("lab-42"), "");
+  EXPECT_EQ(ResourceOfBooking("Bad Id!.aaaaaaaaaaaa"), "");
+  EXPECT_EQ(ResourceOfBooking(".aaaaaaaaaaaa"), "");
+}
+
+}  // namespace
+}  // namespace infrashare::scheduler
