@@ -75,6 +75,40 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
   EXPECT_NE(anonymous.output.find("UNAUTHENTICATED"), std::string::npos) << anonymous.output;
 }
 
+TEST_F(CliTest, BooksCancelsAndListsASlot) {
+  server_->WaitUntilServing();
+  ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
+  auto lab = Cli("resource create --id fab-laser --name 'Laser Cutter' --kind equipment --owner fablab "
+                 "--lat 52.51 --lon 6.09");
+  ASSERT_EQ(lab.exit_code, 0) << lab.output;
+  auto booked = Cli("-o json booking create --resource fab-laser --start 2099-03-02T09:00:00+01:00 "
+                    "--end 2099-03-02T12:00:00+01:00 --title 'Laser course' --for fablab");
+  ASSERT_EQ(booked.exit_code, 0) << booked.output;
+  EXPECT_NE(booked.output.find("BOOKING_STATE_CONFIRMED"), std::string::npos) << booked.output;
+  const size_t at = booked.output.find("fab-laser.");
+  ASSERT_NE(at, std::string::npos);
+  const std::string id = booked.output.substr(at, std::string("fab-laser.").size() + 12);
+
+  auto clash = Cli("booking create --resource fab-laser --start 2099-03-02T10:00:00+01:00 "
+                   "--end 2099-03-02T11:00:00+01:00 --for fablab");
+  EXPECT_EQ(clash.exit_code, 1);
+  EXPECT_NE(clash.output.find("SLOT_TAKEN"), std::string::npos) << clash.output;
+  auto backwards = Cli("booking create --resource fab-laser --start 2099-03-02T10:00:00Z "
+                       "--end 2099-03-02T09:00:00Z --for fablab");
+  EXPECT_NE(backwards.output.find("end_time"), std::string::npos) << backwards.output;
+
+  auto free = Cli("booking free fab-laser --from 2099-03-02T07:00:00Z --to 2099-03-02T13:00:00Z");
+  ASSERT_EQ(free.exit_code, 0) << free.output;
+  EXPECT_NE(free.output.find("2099-03-02T07:00:00Z"), std::string::npos) << free.output;
+  EXPECT_NE(free.output.find("2099-03-02T11:00:00Z"), std::string::npos) << free.output;
+
+  auto cancelled = Cli("booking cancel " + id + " --reason 'course moved'");
+  ASSERT_EQ(cancelled.exit_code, 0) << cancelled.output;
+  auto list = Cli("booking list --resource fab-laser --state cancelled");
+  EXPECT_NE(list.output.find(id), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("CANCELLED"), std::string::npos) << list.output;
+}
+
 TEST_F(CliTest, LoadsTheDemoCatalogueTwiceWithoutDuplicates) {
   auto first = Cli("catalog load " INFRASHARE_SOURCE_DIR "/config/demo/catalog.json");
   ASSERT_EQ(first.exit_code, 0) << first.output;

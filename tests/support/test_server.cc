@@ -3,8 +3,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "infrashare_client/client.h"
 #include "services/common/logging.h"
@@ -81,24 +79,8 @@ std::unique_ptr<scheduler::v1::SchedulerService::Stub> TestServer::Scheduler() c
   return scheduler::v1::SchedulerService::NewStub(channel_);
 }
 
-namespace {
-google::rpc::Status Details(const grpc::Status& status) {
-  google::rpc::Status details;
-  details.ParseFromString(status.error_details());
-  return details;
-}
-}  // namespace
-
 std::string BadField(const grpc::Status& status) { return client::ErrorField(status); }
 
-std::string Reason(const grpc::Status& status) {
-  const google::rpc::Status details = Details(status);
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.type_url() == "type.googleapis.com/google.rpc.ErrorInfo" && info.ParseFromString(any.value()))
-      return info.reason();
-  }
-  return "";
-}
+std::string Reason(const grpc::Status& status) { return client::ErrorReason(status); }
 
 }  // namespace infrashare::testing

@@ -29,10 +29,13 @@ struct App {
 
 void AddRegistryCommands(CLI::App& cli, App& app);
 void AddTokenCommands(CLI::App& cli, App& app);
+void AddBookingCommands(CLI::App& cli, App& app);
 
 // "lab" -> RESOURCE_KIND_LAB for an enum whose values share `prefix`; -1 when unknown.
 int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
               const std::string& text);
+// An RFC 3339 time; on failure reports it against `flag` and returns false.
+bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app, const std::string& flag);
 // JSON text, or the contents of a file when it starts with '@' ('@-' = standard input).
 std::string ReadJsonArgument(const std::string& argument);
 bool ParseJson(const std::string& json, google::protobuf::Message* message, App& app);

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cli.parse_complete_callback([&] { app.options.deadline = std::chrono::seconds(deadline_s); });
 
   infrashare::cli::AddRegistryCommands(cli, app);
+  infrashare::cli::AddBookingCommands(cli, app);
   infrashare::cli::AddTokenCommands(cli, app);
   CLI11_PARSE(cli, argc, argv);
   return app.exit_code;

@@ -1,4 +1,5 @@
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
 #include <cctype>
@@ -62,6 +63,12 @@ int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::str
   for (const std::string& name : {prefix + upper, upper})
     if (const auto* value = descriptor->FindValueByName(name)) return value->number();
   return -1;
+}
+
+bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app, const std::string& flag) {
+  if (google::protobuf::util::TimeUtil::FromString(text, out)) return true;
+  app.Fail(flag + ": '" + text + "' is not an RFC 3339 time such as 2026-03-29T08:00:00Z");
+  return false;
 }
 
 std::string ReadJsonArgument(const std::string& argument) {

@@ -30,12 +30,6 @@ google::protobuf::FieldMask MaskFromJson(const std::string& json, const google::
   return mask;
 }
 
-bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app, const std::string& flag) {
-  if (TimeUtil::FromString(text, out)) return true;
-  app.Fail(flag + ": '" + text + "' is not an RFC 3339 time such as 2026-03-29T08:00:00Z");
-  return false;
-}
-
 std::vector<std::string> Split(const std::string& text, char by) {
   std::vector<std::string> parts;
   std::stringstream in(text);

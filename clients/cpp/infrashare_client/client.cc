@@ -42,6 +42,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
   channel_ = grpc::CreateCustomChannel(options_.server, credentials, args);
   registry_ = registry::v1::RegistryService::NewStub(channel_);
   tokens_ = auth::v1::TokenService::NewStub(channel_);
+  scheduler_ = scheduler::v1::SchedulerService::NewStub(channel_);
 }
 
 std::unique_ptr<grpc::ClientContext> Client::Context() const {
@@ -79,9 +80,21 @@ std::string ErrorField(const grpc::Status& status) {
   return "";
 }
 
+std::string ErrorReason(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (!details.ParseFromString(status.error_details())) return "";
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.type_url() == "type.googleapis.com/google.rpc.ErrorInfo" && info.ParseFromString(any.value()))
+      return info.reason();
+  }
+  return "";
+}
+
 std::string DescribeError(const grpc::Status& status) {
-  std::string line = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) + ": " +
-                     status.error_message();
+  std::string line = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
+  if (std::string reason = ErrorReason(status); !reason.empty()) line += " (" + reason + ")";
+  line += ": " + status.error_message();
   return line + Hint(status.error_code());
 }
 

@@ -13,6 +13,7 @@
 
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
+#include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 
 namespace infrashare::client {
 
@@ -31,6 +32,7 @@ class Client {
 
   registry::v1::RegistryService::Stub& registry() { return *registry_; }
   auth::v1::TokenService::Stub& tokens() { return *tokens_; }
+  scheduler::v1::SchedulerService::Stub& scheduler() { return *scheduler_; }
   const ClientOptions& options() const { return options_; }
 
   // A context with the token and the deadline.
@@ -80,11 +82,14 @@ class Client {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<registry::v1::RegistryService::Stub> registry_;
   std::unique_ptr<auth::v1::TokenService::Stub> tokens_;
+  std::unique_ptr<scheduler::v1::SchedulerService::Stub> scheduler_;
 };
 
 // One line for a person: "NOT_FOUND: resource 'x' not found", with the bad field when there is one.
 std::string DescribeError(const grpc::Status& status);
 // The field named by the error's google.rpc.BadRequest, "" when none.
 std::string ErrorField(const grpc::Status& status);
+// The machine-readable reason of the error's google.rpc.ErrorInfo (e.g. "SLOT_TAKEN"), "" when none.
+std::string ErrorReason(const grpc::Status& status);
 
 }  // namespace infrashare::client

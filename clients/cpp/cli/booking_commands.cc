@@ -1,0 +1,186 @@
+// `infrashare booking ...`: every RPC of infrashare.scheduler.v1 a person needs.
+#include <iostream>
+
+#include "cli/app.h"
+
+namespace infrashare::cli {
+namespace {
+
+using namespace scheduler::v1;
+using Stub = SchedulerService::Stub;
+
+const std::vector<std::string> kBookingColumns = {"id", "state", "start_time", "end_time", "quantity",
+                                                  "organization_id", "title"};
+
+void PrintBooking(App& app, const Booking& booking) { PrintMessage(booking, app.output); }
+
+}  // namespace
+
+void AddBookingCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("booking", "book labs and equipment; approve, cancel, check in");
+  sub->require_subcommand(1);
+  struct Flags {
+    std::string id, resource, organization, start, end, title, notes, reason, cursor;
+    std::vector<std::string> states;
+    int quantity = 1;
+    int limit = 0;
+    bool hold = false;
+  };
+  auto f = std::make_shared<Flags>();
+
+  auto* create = sub->add_subcommand("create", "book a slot (or --hold it for a few minutes first)");
+  create->add_option("--resource", f->resource, "the resource id")->required();
+  create->add_option("--start", f->start, "RFC 3339 start, e.g. 2027-03-01T09:00:00+01:00")->required();
+  create->add_option("--end", f->end, "RFC 3339 end")->required();
+  create->add_option("--quantity", f->quantity, "seats or units (shared-capacity resources)")->capture_default_str();
+  create->add_flag("--hold", f->hold, "place a tentative hold; confirm it with `booking submit`");
+  create->add_option("--title", f->title, "what it is for");
+  create->add_option("--notes", f->notes, "anything the owner should know");
+  create->add_option("--for", f->organization, "platform admins: the organisation to book for");
+  create->callback([&app, f] {
+    CreateBookingRequest request;
+    request.set_resource_id(f->resource);
+    if (!ParseTime(f->start, request.mutable_start_time(), app, "--start") ||
+        !ParseTime(f->end, request.mutable_end_time(), app, "--end"))
+      return;
+    request.set_quantity(f->quantity);
+    request.set_hold(f->hold);
+    request.set_title(f->title);
+    request.set_notes(f->notes);
+    request.set_organization_id(f->organization);
+    Booking out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::CreateBooking, request, &out)))
+      PrintBooking(app, out);
+  });
+
+  auto* get = sub->add_subcommand("get", "show one booking");
+  get->add_option("id", f->id)->required();
+  get->callback([&app, f] {
+    GetBookingRequest request;
+    request.set_id(f->id);
+    Booking out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::GetBooking, request, &out)))
+      PrintBooking(app, out);
+  });
+
+  // The transitions: each takes the booking id; reject and cancel also a reason.
+  auto transition = [&](const char* name, const char* help, bool reason, auto call) {
+    auto* cmd = sub->add_subcommand(name, help);
+    cmd->add_option("id", f->id)->required();
+    if (reason) cmd->add_option("--reason", f->reason, "why (shown to the other side)")->required();
+    cmd->callback([&app, f, call] {
+      Booking out;
+      if (app.Check(call(app, *f, &out))) PrintBooking(app, out);
+    });
+  };
+  transition("submit", "turn a hold into a request (confirmed, or pending the owner's approval)", false,
+             [](App& app, const Flags& f, Booking* out) {
+               SubmitBookingRequest r;
+               r.set_id(f.id);
+               return app.client().Call(app.client().scheduler(), &Stub::SubmitBooking, r, out);
+             });
+  transition("approve", "approve a pending request on your resource", false,
+             [](App& app, const Flags& f, Booking* out) {
+               ApproveBookingRequest r;
+               r.set_id(f.id);
+               return app.client().Call(app.client().scheduler(), &Stub::ApproveBooking, r, out);
+             });
+  transition("reject", "reject a pending request on your resource", true,
+             [](App& app, const Flags& f, Booking* out) {
+               RejectBookingRequest r;
+               r.set_id(f.id);
+               r.set_reason(f.reason);
+               return app.client().Call(app.client().scheduler(), &Stub::RejectBooking, r, out);
+             });
+  transition("cancel", "cancel a hold, request or booking (the booker or the owner)", true,
+             [](App& app, const Flags& f, Booking* out) {
+               CancelBookingRequest r;
+               r.set_id(f.id);
+               r.set_reason(f.reason);
+               return app.client().Call(app.client().scheduler(), &Stub::CancelBooking, r, out);
+             });
+  transition("check-in", "record that the booker arrived", false,
+             [](App& app, const Flags& f, Booking* out) {
+               CheckInBookingRequest r;
+               r.set_id(f.id);
+               return app.client().Call(app.client().scheduler(), &Stub::CheckInBooking, r, out);
+             });
+
+  auto* list = sub->add_subcommand("list", "bookings of a resource or of your organisation, by start");
+  auto* by_resource = list->add_option("--resource", f->resource, "bookings of this resource");
+  list->add_option("--org", f->organization, "bookings of this organisation")->excludes(by_resource);
+  list->add_option("--from", f->start, "starting at or after (RFC 3339)");
+  list->add_option("--to", f->end, "starting before (RFC 3339)");
+  list->add_option("--state", f->states, "only these states: held, pending-approval, confirmed, ...");
+  list->callback([&app, f] {
+    ListBookingsRequest request;
+    request.set_resource_id(f->resource);
+    request.set_organization_id(f->organization);
+    if (!f->start.empty() && !ParseTime(f->start, request.mutable_start_time(), app, "--from")) return;
+    if (!f->end.empty() && !ParseTime(f->end, request.mutable_end_time(), app, "--to")) return;
+    for (const auto& state : f->states) {
+      int value = ParseEnum(BookingState_descriptor(), "BOOKING_STATE_", state);
+      if (value <= 0) return app.Fail("--state: unknown booking state '" + state + "'");
+      request.add_states(static_cast<BookingState>(value));
+    }
+    ListBookingsResponse all;
+    auto status = app.client().ForEachPage<Stub, ListBookingsRequest, ListBookingsResponse>(
+        app.client().scheduler(), &Stub::ListBookings, request,
+        [&](const ListBookingsResponse& page) { all.MergeFrom(page); });
+    if (!app.Check(status)) return;
+    all.clear_next_page_token();
+    if (app.output == "json") return PrintMessage(all, "json");
+    std::vector<const google::protobuf::Message*> rows;
+    for (const auto& b : all.bookings()) rows.push_back(&b);
+    PrintRows(rows, kBookingColumns, app.output);
+  });
+
+  auto* free = sub->add_subcommand("free", "when a resource is open and not fully booked");
+  free->add_option("resource", f->resource)->required();
+  free->add_option("--from", f->start, "RFC 3339")->required();
+  free->add_option("--to", f->end, "RFC 3339")->required();
+  free->callback([&app, f] {
+    CheckAvailabilityRequest request;
+    request.set_resource_id(f->resource);
+    if (!ParseTime(f->start, request.mutable_start_time(), app, "--from") ||
+        !ParseTime(f->end, request.mutable_end_time(), app, "--to"))
+      return;
+    CheckAvailabilityResponse out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CheckAvailability, request, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::vector<const google::protobuf::Message*> rows;
+    for (const auto& span : out.free()) rows.push_back(&span);
+    PrintRows(rows, {"start_time", "end_time", "remaining_capacity"}, app.output);
+  });
+
+  auto* watch = sub->add_subcommand("watch", "follow booking changes as they happen (Ctrl-C to stop)");
+  watch->add_option("--resource", f->resource, "only this resource");
+  watch->add_option("--cursor", f->cursor, "resume after this cursor (printed with every event)");
+  watch->add_option("--limit", f->limit, "stop after this many events");
+  watch->callback([&app, f] {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!app.options.token.empty()) context->AddMetadata("authorization", "Bearer " + app.options.token);
+    WatchBookingsRequest request;
+    request.set_resource_id(f->resource);
+    request.set_cursor(f->cursor);
+    auto reader = app.client().scheduler().WatchBookings(context.get(), request);
+    BookingEvent event;
+    int seen = 0;
+    while (reader->Read(&event)) {
+      if (app.output == "json") {
+        PrintMessage(event, "json");
+      } else {
+        std::cout << event.cursor() << " " << BookingEventType_Name(event.type()) << " "
+                  << event.booking().id() << " " << BookingState_Name(event.booking().state()) << std::endl;
+      }
+      if (f->limit > 0 && ++seen >= f->limit) {
+        context->TryCancel();
+        break;
+      }
+    }
+    auto status = reader->Finish();
+    if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
+  });
+}
+
+}  // namespace infrashare::cli
