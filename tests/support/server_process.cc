@@ -11,7 +11,6 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/support/redis_server.h"
-#include "tests/support/test_server.h"
 
 namespace infrashare::testing {
 
@@ -27,6 +26,10 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& redis
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
     for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
+    if (getenv("INFRASHARE_TEST_SERVER_OUTPUT") == nullptr) {
+      freopen("/dev/null", "w", stdout);
+      freopen("/dev/null", "w", stderr);
+    }
     execl(binary.c_str(), binary.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }

@@ -11,9 +11,13 @@
 
 namespace infrashare::testing {
 
+// The bootstrap platform-admin token of every server a test or benchmark starts.
+inline constexpr char kAdminToken[] = "test-bootstrap-admin-token";
+
 class ServerProcess {
  public:
   // Starts `binary` against `redis_url` with the test admin token; `env` adds INFRASHARE_* settings.
+  // Its output goes to /dev/null unless INFRASHARE_TEST_SERVER_OUTPUT is set.
   ServerProcess(const std::string& binary, const std::string& redis_url,
                 std::map<std::string, std::string> env = {});
   ~ServerProcess();

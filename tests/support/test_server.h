@@ -14,10 +14,9 @@
 #include "services/common/config.h"
 #include "services/server/server.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/server_process.h"
 
 namespace infrashare::testing {
-
-inline constexpr char kAdminToken[] = "test-bootstrap-admin-token";
 
 class TestServer {
  public:
