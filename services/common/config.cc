@@ -124,6 +124,7 @@ std::vector<Key> Keys(Config& c) {
       IntKey("scheduler.no_show_grace_s", &c.scheduler.no_show_grace_s, 0, 86400),
       IntKey("scheduler.checkin_opens_minutes", &c.scheduler.checkin_opens_minutes, 0, 24 * 60),
       IntKey("scheduler.max_query_range_days", &c.scheduler.max_query_range_days, 1, 3660),
+      IntKey("scheduler.max_occurrences", &c.scheduler.max_occurrences, 1, 10000),
       IntKey("scheduler.default_page_size", &c.scheduler.default_page_size, 1, 10000),
       IntKey("scheduler.max_page_size", &c.scheduler.max_page_size, 1, 10000),
       IntKey("scheduler.request_id_ttl_s", &c.scheduler.request_id_ttl_s, 60, 30 * 86400),

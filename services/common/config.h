@@ -50,7 +50,8 @@ struct SchedulerConfig {
   int hold_ttl_s = 600;            // a hold lapses unless submitted within this time
   int no_show_grace_s = 1800;      // a confirmed booking not checked in by then is released; 0 = off
   int checkin_opens_minutes = 60;  // check-in opens this long before the start
-  int max_query_range_days = 366;  // longest CheckAvailability / ListBookings range
+  int max_query_range_days = 366;  // longest CheckAvailability / ListBookings range; recurring horizon
+  int max_occurrences = 200;       // most occurrences one recurring booking may have
   int default_page_size = 50;
   int max_page_size = 500;
   int request_id_ttl_s = 86400;

@@ -91,6 +91,13 @@ std::string ErrorField(const absl::Status& status) {
   return bad.field_violations(0).field();
 }
 
+std::string ErrorReason(const absl::Status& status) {
+  auto payload = status.GetPayload(kErrorInfoUrl);
+  if (!payload) return "";
+  google::rpc::ErrorInfo info;
+  return info.ParseFromString(std::string(*payload)) ? info.reason() : "";
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   google::rpc::Status details;

@@ -37,6 +37,8 @@ absl::Status StoreUnavailable(absl::string_view message);
 
 // The first BadRequest field of a status, empty when none.
 std::string ErrorField(const absl::Status& status);
+// The google.rpc.ErrorInfo reason of a status, empty when none.
+std::string ErrorReason(const absl::Status& status);
 
 // Maps to grpc::Status; details travel as a serialized google.rpc.Status (grpc-status-details-bin).
 grpc::Status ToGrpcStatus(const absl::Status& status);

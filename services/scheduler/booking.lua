@@ -14,7 +14,8 @@
 --   <b>req:<org>:<id>     string  replayed response of a mutating call
 -- Booking fields: id, res, org, st (state), s, e (start, end ms), bs, be (blocked start/end ms,
 -- buffers included), q (quantity), hx (hold expiry ms), t (title), n (notes), rs (reason),
--- cr, up (created, updated ms), ap ('1' approval required), ns (no-show grace ms, 0 = off), v.
+-- cr, up (created, updated ms), ap ('1' approval required), ns (no-show grace ms, 0 = off),
+-- sr (series id of a recurring booking), v.
 -- Every timestamp is Redis' own clock (TIME), the one clock all replicas share.
 
 local function now_ms()
@@ -145,48 +146,84 @@ local function blocking_overlaps(base, maxlen, res, from, to, now)
   return used
 end
 
+-- Books one or more occurrences on a resource (one for a single booking, many for a recurring
+-- one), each checked against the resource's blocking bookings and the occurrences accepted before
+-- it in the same call. All or nothing: when one does not fit, nothing is written.
 -- KEYS[1] the resource's meta key.
--- ARGV: base, resource, booking id, organisation, start, end, blocked start, blocked end (ms),
---       quantity, capacity, hold ('1'/'0'), approval required ('1'/'0'), hold ttl ms,
---       no-show grace ms, title, notes, replay key, replay ttl, events maxlen.
+-- ARGV: base, resource, organisation, capacity, hold ('1'/'0'), approval required ('1'/'0'),
+--       hold ttl ms, no-show grace ms, title, notes, replay key, replay ttl, events maxlen,
+--       all or nothing ('1'/'0'), series id ('' = none), n, then n times:
+--       booking id, start, end, blocked start, blocked end (ms), quantity.
+-- Returns {'ok'|'replay', JSON array}: per occurrence {b = booking} or {err = reason, msg = text}.
 local function sch_book(keys, args)
-  local base, res, id, org = args[1], args[2], args[3], args[4]
-  local s, e, bs, be = tonumber(args[5]), tonumber(args[6]), tonumber(args[7]), tonumber(args[8])
-  local q, capacity = tonumber(args[9]), tonumber(args[10])
-  local maxlen = args[19]
-  local previous = replay_get(args[17])
+  local base, res, org, capacity = args[1], args[2], args[3], tonumber(args[4])
+  local maxlen, all_or_nothing, series = args[13], args[14] == '1', args[15]
+  local previous = replay_get(args[11])
   if previous then return {'replay', previous} end
   local now = now_ms()
-  local used = blocking_overlaps(base, maxlen, res, bs, be, now)
-  if peak_usage(used, bs, be) + q > capacity then
-    local version = redis.call('HGET', keys[1], 'seq') or '0'
-    if capacity == 1 then
-      return fail('FAILED_PRECONDITION', 'SLOT_TAKEN the slot is already booked (resource version ' ..
-                  version .. ')')
+  local accepted = {}  -- {bs, be, q} of occurrences accepted in this call
+  local results, refused = {}, false
+  local n = tonumber(args[16])
+  for i = 1, n do
+    local at = 16 + (i - 1) * 6
+    local bs, be, q = tonumber(args[at + 4]), tonumber(args[at + 5]), tonumber(args[at + 6])
+    local used = blocking_overlaps(base, maxlen, res, bs, be, now)
+    for _, u in ipairs(accepted) do
+      if u[1] < be and u[2] > bs then used[#used + 1] = u end
     end
-    return fail('FAILED_PRECONDITION', 'CAPACITY_EXCEEDED fewer than ' .. q ..
-                ' seats or units are free throughout the slot (resource version ' .. version .. ')')
+    if peak_usage(used, bs, be) + q > capacity then
+      local version = redis.call('HGET', keys[1], 'seq') or '0'
+      if capacity == 1 then
+        results[i] = {err = 'SLOT_TAKEN',
+                      msg = 'the slot is already booked (resource version ' .. version .. ')'}
+      else
+        results[i] = {err = 'CAPACITY_EXCEEDED',
+                      msg = 'fewer than ' .. q .. ' seats or units are free throughout the slot ' ..
+                            '(resource version ' .. version .. ')'}
+      end
+      refused = true
+    else
+      accepted[#accepted + 1] = {bs, be, q}
+      results[i] = {ok = at}
+    end
   end
-  local b = {id = id, res = res, org = org, s = args[5], e = args[6], bs = args[7], be = args[8],
-             q = args[9], t = args[15], n = args[16], rs = '', cr = tostring(now),
-             up = tostring(now), ap = args[12], ns = args[14], hx = ''}
-  if args[11] == '1' then
-    b.st = 'HELD'
-    b.hx = tostring(now + tonumber(args[13]))
-  elseif args[12] == '1' then
-    b.st = 'PENDING_APPROVAL'
-  else
-    b.st = 'CONFIRMED'
+  if refused and all_or_nothing then
+    for i = 1, n do
+      if results[i].ok then
+        results[i] = {err = 'NOT_BOOKED', msg = 'another occurrence of the series did not fit'}
+      end
+    end
+    return {'ok', cjson.encode(results)}
   end
-  redis.call('ZADD', base .. 'r:' .. res .. ':act', bs, id)
-  redis.call('ZADD', base .. 'r:' .. res .. ':all', s, id)
-  redis.call('ZADD', base .. 'o:' .. org, s, id)
   local span = tonumber(redis.call('HGET', keys[1], 'span') or '0')
-  if be - bs > span then redis.call('HSET', keys[1], 'span', be - bs) end
-  schedule(base, b)
-  emit(base, maxlen, b, 'CREATED')
-  local out = cjson.encode(b)
-  replay_put(args[17], args[18], out)
+  for i = 1, n do
+    local at = results[i].ok
+    if at then
+      local b = {id = args[at + 1], res = res, org = org, s = args[at + 2], e = args[at + 3],
+                 bs = args[at + 4], be = args[at + 5], q = args[at + 6], t = args[9], n = args[10],
+                 rs = '', cr = tostring(now), up = tostring(now), ap = args[6], ns = args[8],
+                 hx = '', sr = series}
+      if args[5] == '1' then
+        b.st = 'HELD'
+        b.hx = tostring(now + tonumber(args[7]))
+      elseif args[6] == '1' then
+        b.st = 'PENDING_APPROVAL'
+      else
+        b.st = 'CONFIRMED'
+      end
+      redis.call('ZADD', base .. 'r:' .. res .. ':act', b.bs, b.id)
+      redis.call('ZADD', base .. 'r:' .. res .. ':all', b.s, b.id)
+      redis.call('ZADD', base .. 'o:' .. org, b.s, b.id)
+      local length = tonumber(b.be) - tonumber(b.bs)
+      if length > span then span = length end
+      schedule(base, b)
+      emit(base, maxlen, b, 'CREATED')
+      results[i] = {b = b}
+    end
+  end
+  redis.call('HSET', keys[1], 'span', span)
+  local out = cjson.encode(results)
+  replay_put(args[11], args[12], out)
   return {'ok', out}
 end
 

@@ -110,6 +110,38 @@ absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
   return slot;
 }
 
+absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resource& resource,
+                                                     EpochMs start, EpochMs end, const std::string& rrule,
+                                                     EpochMs horizon, int max_occurrences) {
+  if (auto valid = CheckRrule(rrule); !valid.ok()) return InvalidField("rrule", valid.message());
+  if (start % kMinute != 0) return InvalidField("start_time", "a recurring booking starts on a whole minute");
+  if (end <= start) return InvalidField("end_time", "must be after start_time");
+  const date::time_zone* zone = FindTimeZone(resource.time_zone());
+  if (zone == nullptr) zone = FindTimeZone("Europe/Amsterdam");
+  const auto local_start = zone->to_local(SysSeconds(std::chrono::seconds(start / 1000)));
+  const auto local_end = zone->to_local(SysSeconds(std::chrono::seconds(end / 1000)));
+  const auto day = date::floor<date::days>(local_start);
+  LocalWindowRule rule{rrule,
+                       static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(local_start - day).count()),
+                       static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(local_end - local_start).count()),
+                       date::year_month_day(day), std::nullopt};
+  if (rule.duration_minutes <= 0) return InvalidField("end_time", "must be after start_time");
+  // Expand past the horizon by the length, so the last occurrence is not clipped.
+  const SysSeconds from{std::chrono::seconds(start / 1000)};
+  const SysSeconds to{std::chrono::seconds((horizon + (end - start)) / 1000 + 86400)};
+  std::vector<MsInterval> out;
+  for (const auto& w : ExpandWindows(rule, zone, from, to, max_occurrences + 2)) {
+    const EpochMs s = w.start.time_since_epoch().count() * 1000;
+    if (s < start || s >= horizon) continue;
+    out.push_back({s, w.end.time_since_epoch().count() * 1000});
+  }
+  if (static_cast<int>(out.size()) > max_occurrences)
+    return InvalidField("rrule", absl::StrCat("yields more than ", max_occurrences,
+                                              " occurrences within the booking horizon; add COUNT or UNTIL"));
+  if (out.empty()) return InvalidField("rrule", "yields no occurrence from start_time on");
+  return out;
+}
+
 absl::Status CheckAccess(const registry::v1::Resource& resource, const std::string& organization,
                          const OrganizationFacts& facts, const std::set<std::string>& networks) {
   if (organization == resource.owner_organization_id()) return absl::OkStatus();

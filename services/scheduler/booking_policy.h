@@ -57,6 +57,13 @@ int EffectiveCapacity(const registry::v1::Resource& resource);
 absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
                                  const BookableResource& bookable, EpochMs now);
 
+// The occurrences of a recurring booking: `rrule` from the first occurrence [start, end), each at
+// the same local wall-clock time and length in the resource's zone, starting before `horizon`.
+// INVALID_ARGUMENT naming `rrule` when it is malformed or yields more than `max_occurrences`.
+absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resource& resource,
+                                                     EpochMs start, EpochMs end, const std::string& rrule,
+                                                     EpochMs horizon, int max_occurrences);
+
 // Whether `organization` may book the resource at all: its access policy, network sharing, and
 // SME access. PERMISSION_DENIED says why not.
 absl::Status CheckAccess(const registry::v1::Resource& resource, const std::string& organization,

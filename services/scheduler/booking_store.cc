@@ -95,6 +95,7 @@ absl::StatusOr<v1::Booking> ParseStoredBooking(absl::string_view json) {
   if (EpochMs hx = Number(object, "hx"); hx > 0) *b.mutable_hold_expire_time() = FromEpochMs(hx);
   *b.mutable_create_time() = FromEpochMs(Number(object, "cr"));
   *b.mutable_update_time() = FromEpochMs(Number(object, "up"));
+  b.set_series_id(Text(object, "sr"));
   b.set_etag(Text(object, "v"));
   return b;
 }
@@ -116,19 +117,38 @@ std::string RedisBookingStore::ReplayKey(int shard, absl::string_view organizati
   return absl::StrCat(Base(shard), "req:", organization, ":", request_id);
 }
 
-absl::StatusOr<v1::Booking> RedisBookingStore::Book(const BookCommand& c) {
+absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book(const BookCommand& c) {
   const int shard = ShardOf(c.resource_id);
   const std::string base = Base(shard);
-  const Slot& s = c.slot;
-  return BookingFromReply(redis_->FCall(
-      "sch_book", {absl::StrCat(base, "r:", c.resource_id, ":m")},
-      {base, c.resource_id, c.booking_id, c.organization_id, std::to_string(s.start),
-       std::to_string(s.end), std::to_string(s.blocked_start), std::to_string(s.blocked_end),
-       std::to_string(s.quantity), std::to_string(s.capacity), c.hold ? "1" : "0",
-       c.approval_required ? "1" : "0", std::to_string(int64_t{config_.hold_ttl_s} * 1000),
-       std::to_string(int64_t{config_.no_show_grace_s} * 1000), c.title, c.notes,
-       ReplayKey(shard, c.organization_id, c.request_id), std::to_string(config_.request_id_ttl_s),
-       std::to_string(config_.events_max_length)}));
+  RedisArgs args = {base, c.resource_id, c.organization_id, std::to_string(c.capacity),
+                    c.hold ? "1" : "0", c.approval_required ? "1" : "0",
+                    std::to_string(int64_t{config_.hold_ttl_s} * 1000),
+                    std::to_string(int64_t{config_.no_show_grace_s} * 1000), c.title, c.notes,
+                    ReplayKey(shard, c.organization_id, c.request_id),
+                    std::to_string(config_.request_id_ttl_s), std::to_string(config_.events_max_length),
+                    c.all_or_nothing ? "1" : "0", c.series_id, std::to_string(c.occurrences.size())};
+  for (const auto& o : c.occurrences) {
+    args.push_back(o.booking_id);
+    for (EpochMs v : {o.slot.start, o.slot.end, o.slot.blocked_start, o.slot.blocked_end})
+      args.push_back(std::to_string(v));
+    args.push_back(std::to_string(o.slot.quantity));
+  }
+  auto reply = redis_->FCall("sch_book", {absl::StrCat(base, "r:", c.resource_id, ":m")}, args);
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.size() != 2) return absl::InternalError("unexpected booking reply");
+  const std::string& json = reply->elements[1].str;
+  auto results = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (!results.is_array() || results.size() != c.occurrences.size())
+    return absl::InternalError("unexpected booking reply");
+  std::vector<absl::StatusOr<v1::Booking>> out;
+  for (const auto& result : results) {
+    if (result.contains("b")) {
+      out.push_back(ParseStoredBooking(result["b"].dump()));
+    } else {
+      out.push_back(PreconditionError(Text(result, "err"), Text(result, "msg")));
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<v1::Booking> RedisBookingStore::Apply(const TransitionCommand& c) {

@@ -18,11 +18,18 @@
 
 namespace infrashare::scheduler {
 
+struct Occurrence {
+  std::string booking_id;
+  Slot slot;
+};
+
 struct BookCommand {
   std::string resource_id;
-  std::string booking_id;
   std::string organization_id;
-  Slot slot;
+  std::vector<Occurrence> occurrences;  // one for a single booking
+  bool all_or_nothing = true;
+  std::string series_id;                // recurring bookings only
+  int capacity = 1;
   bool hold = false;
   bool approval_required = false;
   std::string title;
@@ -65,9 +72,10 @@ struct BookingEventRecord {
 class BookingStore {
  public:
   virtual ~BookingStore() = default;
-  // Decides and records a booking: FAILED_PRECONDITION SLOT_TAKEN or CAPACITY_EXCEEDED when the
-  // slot does not fit next to what already blocks the resource.
-  virtual absl::StatusOr<v1::Booking> Book(const BookCommand& command) = 0;
+  // Decides and records bookings, one result per occurrence: the booking, or FAILED_PRECONDITION
+  // SLOT_TAKEN / CAPACITY_EXCEEDED when it does not fit next to what already blocks the resource
+  // (NOT_BOOKED for the others when all or nothing).
+  virtual absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(const BookCommand& command) = 0;
   virtual absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) = 0;
   virtual absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) = 0;
   // What blocks the resource within [from, to): holds that have lapsed are left out.
@@ -97,7 +105,7 @@ class RedisBookingStore final : public BookingStore {
  public:
   RedisBookingStore(RedisPool* redis, const SchedulerConfig& config);
 
-  absl::StatusOr<v1::Booking> Book(const BookCommand& command) override;
+  absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(const BookCommand& command) override;
   absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) override;
   absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) override;
   absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,

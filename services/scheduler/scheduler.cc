@@ -76,36 +76,123 @@ void Scheduler::RedactFor(const Caller& caller, v1::Booking* booking) const {
   booking->clear_reason();
 }
 
-absl::StatusOr<v1::Booking> Scheduler::CreateBooking(const Caller& caller,
-                                                     const v1::CreateBookingRequest& request) {
-  auto bookable = Bookable(request.resource_id(), "resource_id");
-  if (!bookable.ok()) return bookable.status();
-  const std::string organization =
-      request.organization_id().empty() ? caller.organization_id : request.organization_id();
+absl::StatusOr<std::string> Scheduler::Booker(const Caller& caller, const std::string& requested,
+                                              const BookableResource& bookable) const {
+  const std::string organization = requested.empty() ? caller.organization_id : requested;
   if (organization != caller.organization_id && !caller.IsPlatformAdmin())
     return Forbidden("a member books for its own organisation");
   if (organization == kPlatformOrganization)
     return InvalidField("organization_id", "platform tokens book on behalf of an organisation: name it");
   if (!caller.CanWriteFor(organization) || ReadOnly(caller))
     return Forbidden("this token may not book for its organisation");
-  auto slot = PlanBooking(request, *bookable, clock_());
-  if (!slot.ok()) return slot.status();
-  if (auto access = CheckAccess(*bookable->resource, organization, catalog_->Organization(organization),
+  if (auto access = CheckAccess(*bookable.resource, organization, catalog_->Organization(organization),
                                 catalog_->NetworksOf(organization));
       !access.ok())
     return access;
+  return organization;
+}
+
+BookCommand Scheduler::Command(const v1::CreateBookingRequest& request, const std::string& organization,
+                               const BookableResource& bookable) const {
+  const auto& resource = *bookable.resource;
   BookCommand command;
   command.resource_id = request.resource_id();
-  command.booking_id = NewBookingId(request.resource_id());
   command.organization_id = organization;
-  command.slot = *slot;
+  command.capacity = EffectiveCapacity(resource);
   command.hold = request.hold();
-  command.approval_required = bookable->resource->approval_required() &&
-                              organization != bookable->resource->owner_organization_id();
+  command.approval_required = resource.approval_required() && organization != resource.owner_organization_id();
   command.title = request.title();
   command.notes = request.notes();
   command.request_id = request.request_id();
-  return store_->Book(command);
+  return command;
+}
+
+absl::StatusOr<v1::Booking> Scheduler::CreateBooking(const Caller& caller,
+                                                     const v1::CreateBookingRequest& request) {
+  auto bookable = Bookable(request.resource_id(), "resource_id");
+  if (!bookable.ok()) return bookable.status();
+  auto organization = Booker(caller, request.organization_id(), *bookable);
+  if (!organization.ok()) return organization.status();
+  auto slot = PlanBooking(request, *bookable, clock_());
+  if (!slot.ok()) return slot.status();
+  BookCommand command = Command(request, *organization, *bookable);
+  command.occurrences.push_back({NewBookingId(request.resource_id()), *slot});
+  auto booked = store_->Book(command);
+  if (!booked.ok()) return booked.status();
+  return std::move(booked->front());
+}
+
+absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBooking(
+    const Caller& caller, const v1::CreateRecurringBookingRequest& request) {
+  auto bookable = Bookable(request.resource_id(), "resource_id");
+  if (!bookable.ok()) return bookable.status();
+  auto organization = Booker(caller, request.organization_id(), *bookable);
+  if (!organization.ok()) return organization.status();
+  if (!v1::RecurrenceMode_IsValid(request.mode())) return InvalidField("mode", "unknown recurrence mode");
+  v1::CreateBookingRequest single;
+  single.set_resource_id(request.resource_id());
+  *single.mutable_start_time() = request.start_time();
+  *single.mutable_end_time() = request.end_time();
+  single.set_quantity(request.quantity());
+  single.set_title(request.title());
+  single.set_notes(request.notes());
+  single.set_request_id(request.request_id());
+  const EpochMs now = clock_();
+  // Field errors are the request's, not an occurrence's: the first occurrence shows them.
+  if (auto first = PlanBooking(single, *bookable, now);
+      !first.ok() && first.status().code() == absl::StatusCode::kInvalidArgument)
+    return first.status();
+  auto series = ExpandSeries(*bookable->resource, ToEpochMs(request.start_time()),
+                             ToEpochMs(request.end_time()), request.rrule(),
+                             now + config_.max_query_range_days * kDayMs, config_.max_occurrences);
+  if (!series.ok()) return series.status();
+  const bool all_or_nothing = request.mode() != v1::RECURRENCE_MODE_SKIP_CONFLICTS;
+
+  v1::CreateRecurringBookingResponse response;
+  response.set_series_id(absl::StrCat(request.resource_id(), ".s", RandomBase32(11)));
+  BookCommand command = Command(single, *organization, *bookable);
+  command.all_or_nothing = all_or_nothing;
+  command.series_id = response.series_id();
+  std::vector<int> booked_at;  // which occurrence each command entry is
+  bool refused = false;
+  for (const auto& occurrence : *series) {
+    auto* result = response.add_occurrences();
+    *result->mutable_start_time() = FromEpochMs(occurrence.start);
+    *result->mutable_end_time() = FromEpochMs(occurrence.end);
+    *single.mutable_start_time() = result->start_time();
+    *single.mutable_end_time() = result->end_time();
+    auto slot = PlanBooking(single, *bookable, now);
+    if (!slot.ok()) {
+      result->set_reason(ErrorReason(slot.status()).empty() ? "INVALID_OCCURRENCE" : ErrorReason(slot.status()));
+      result->set_message(std::string(slot.status().message()));
+      refused = true;
+      continue;
+    }
+    command.occurrences.push_back({NewBookingId(request.resource_id()), *slot});
+    booked_at.push_back(response.occurrences_size() - 1);
+  }
+  if (!(refused && all_or_nothing) && !command.occurrences.empty()) {
+    auto booked = store_->Book(command);
+    if (!booked.ok()) return booked.status();
+    for (size_t i = 0; i < booked->size(); ++i) {
+      auto* result = response.mutable_occurrences(booked_at[i]);
+      if ((*booked)[i].ok()) {
+        *result->mutable_booking() = std::move(*(*booked)[i]);
+      } else {
+        result->set_reason(ErrorReason((*booked)[i].status()));
+        result->set_message(std::string((*booked)[i].status().message()));
+      }
+    }
+  }
+  for (auto& result : *response.mutable_occurrences()) {
+    if (result.has_booking()) {
+      response.set_booked(response.booked() + 1);
+    } else if (result.reason().empty()) {
+      result.set_reason("NOT_BOOKED");
+      result.set_message("another occurrence of the series did not fit");
+    }
+  }
+  return response;
 }
 
 absl::StatusOr<v1::Booking> Scheduler::GetBooking(const Caller& caller, const std::string& id) {

@@ -21,6 +21,8 @@ class Scheduler {
   Scheduler(BookingStore* store, Catalog* catalog, SchedulerConfig config, Clock clock);
 
   absl::StatusOr<v1::Booking> CreateBooking(const Caller& caller, const v1::CreateBookingRequest& request);
+  absl::StatusOr<v1::CreateRecurringBookingResponse> CreateRecurringBooking(
+      const Caller& caller, const v1::CreateRecurringBookingRequest& request);
   absl::StatusOr<v1::Booking> GetBooking(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::Booking> Transition(const Caller& caller, const TransitionCommand& command);
   absl::StatusOr<v1::ListBookingsResponse> ListBookings(const Caller& caller,
@@ -36,6 +38,11 @@ class Scheduler {
 
  private:
   absl::StatusOr<BookableResource> Bookable(const std::string& resource_id, absl::string_view field);
+  // The organisation a booking is for, if the caller may book for it on this resource.
+  absl::StatusOr<std::string> Booker(const Caller& caller, const std::string& requested,
+                                     const BookableResource& bookable) const;
+  BookCommand Command(const v1::CreateBookingRequest& request, const std::string& organization,
+                      const BookableResource& bookable) const;
   absl::StatusOr<std::pair<EpochMs, EpochMs>> QueryRange(const google::protobuf::Timestamp* start,
                                                          const google::protobuf::Timestamp* end,
                                                          bool required) const;

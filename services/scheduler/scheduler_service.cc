@@ -51,6 +51,8 @@ SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, BookingStore* s
 
 INFRASHARE_HANDLER(CreateBooking, CreateBookingRequest, Booking, request->request_id(),
                    scheduler_->CreateBooking(caller, *request))
+INFRASHARE_HANDLER(CreateRecurringBooking, CreateRecurringBookingRequest, CreateRecurringBookingResponse,
+                   request->request_id(), scheduler_->CreateRecurringBooking(caller, *request))
 INFRASHARE_HANDLER(GetBooking, GetBookingRequest, Booking, "", scheduler_->GetBooking(caller, request->id()))
 INFRASHARE_HANDLER(SubmitBooking, SubmitBookingRequest, Booking, request->request_id(),
                    scheduler_->Transition(caller, {request->id(), Transition::kSubmit, "", false,

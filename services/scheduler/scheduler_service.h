@@ -28,6 +28,7 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
                                    v1::Response* response) override;
   INFRASHARE_UNARY(CreateBooking, CreateBookingRequest, Booking)
+  INFRASHARE_UNARY(CreateRecurringBooking, CreateRecurringBookingRequest, CreateRecurringBookingResponse)
   INFRASHARE_UNARY(GetBooking, GetBookingRequest, Booking)
   INFRASHARE_UNARY(SubmitBooking, SubmitBookingRequest, Booking)
   INFRASHARE_UNARY(ApproveBooking, ApproveBookingRequest, Booking)

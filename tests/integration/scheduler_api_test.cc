@@ -6,6 +6,8 @@
 #include <set>
 #include <thread>
 
+#include <date/tz.h>
+
 #include "tests/support/test_server.h"
 
 namespace infrashare::testing {
@@ -473,6 +475,79 @@ TEST_F(SchedulerApiTest, NoShowIsReleasedAndCheckInCompletes) {
   request.mutable_end_time()->set_seconds(start + 5);
   EXPECT_TRUE(scheduler_->CreateBooking(As(acme_).get(), request, &b).ok());
   EXPECT_EQ(AwaitState(present.id(), BOOKING_STATE_COMPLETED).state(), BOOKING_STATE_COMPLETED);
+}
+
+// Monday 09:00 Amsterdam time in the week before the next spring DST change that is at least a
+// few days away, in UTC seconds; and the same for the autumn change.
+int64_t MondayBeforeDstChange(date::month month) {
+  using namespace std::chrono;
+  const auto zone = date::locate_zone("Europe/Amsterdam");
+  auto today = date::year_month_day(floor<date::days>(system_clock::now()));
+  for (int y = static_cast<int>(today.year());; ++y) {
+    const date::sys_days sunday{date::year_month_weekday_last(date::year(y), month, date::weekday_last(date::Sunday))};
+    if (sunday - date::days(6) < floor<date::days>(system_clock::now()) + date::days(3)) continue;
+    const auto local = date::local_days(date::year_month_day(sunday - date::days(6))) + hours(9);
+    return duration_cast<seconds>(zone->to_sys(local).time_since_epoch()).count();
+  }
+}
+
+TEST_F(SchedulerApiTest, RecurringBookingsKeepLocalTimeAcrossDstAndChooseAllOrNothing) {
+  reg::Resource r = Lab("Weekly Practical Lab");
+  r.set_time_zone("Europe/Amsterdam");
+  const std::string lab = Register(r);
+  for (date::month month : {date::March, date::October}) {
+    const int64_t first = MondayBeforeDstChange(month);
+    CreateRecurringBookingRequest request;
+    request.set_resource_id(lab);
+    request.mutable_start_time()->set_seconds(first);
+    request.mutable_end_time()->set_seconds(first + 2 * kHour);
+    request.set_rrule("FREQ=WEEKLY;COUNT=3");
+    request.set_quantity(1);
+    request.set_title("Welding practical");
+    CreateRecurringBookingResponse series;
+    auto status = scheduler_->CreateRecurringBooking(As(school_).get(), request, &series);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(series.occurrences_size(), 3);
+    EXPECT_EQ(series.booked(), 3);
+    // 09:00 local each week: the UTC hour moves by one after the change.
+    const int64_t shift = month == date::March ? -kHour : kHour;
+    EXPECT_EQ(series.occurrences(1).start_time().seconds(), first + 7 * 24 * kHour + shift);
+    EXPECT_EQ(series.occurrences(2).end_time().seconds(), first + 14 * 24 * kHour + shift + 2 * kHour);
+    EXPECT_EQ(series.occurrences(1).booking().series_id(), series.series_id());
+  }
+
+  // A conflict in the middle: all or nothing books nothing; skip-conflicts books the rest.
+  const int64_t first = MondayBeforeDstChange(date::March) + 4 * kHour;  // 13:00 local
+  Booking blocker;
+  CreateBookingRequest single;
+  single.set_resource_id(lab);
+  single.mutable_start_time()->set_seconds(first + 7 * 24 * kHour - kHour);
+  single.mutable_end_time()->set_seconds(first + 7 * 24 * kHour - kHour + 3600);
+  single.set_quantity(1);
+  ASSERT_TRUE(scheduler_->CreateBooking(As(acme_).get(), single, &blocker).ok());
+  CreateRecurringBookingRequest request;
+  request.set_resource_id(lab);
+  request.mutable_start_time()->set_seconds(first);
+  request.mutable_end_time()->set_seconds(first + kHour);
+  request.set_rrule("FREQ=WEEKLY;COUNT=3");
+  request.set_quantity(1);
+  CreateRecurringBookingResponse none;
+  ASSERT_TRUE(scheduler_->CreateRecurringBooking(As(school_).get(), request, &none).ok());
+  EXPECT_EQ(none.booked(), 0);
+  ASSERT_EQ(none.occurrences_size(), 3);
+  EXPECT_EQ(none.occurrences(1).reason(), "SLOT_TAKEN");
+  EXPECT_EQ(none.occurrences(0).reason(), "NOT_BOOKED");
+  request.set_mode(RECURRENCE_MODE_SKIP_CONFLICTS);
+  CreateRecurringBookingResponse some;
+  ASSERT_TRUE(scheduler_->CreateRecurringBooking(As(school_).get(), request, &some).ok());
+  EXPECT_EQ(some.booked(), 2);
+  EXPECT_TRUE(some.occurrences(0).has_booking());
+  EXPECT_EQ(some.occurrences(1).reason(), "SLOT_TAKEN");
+  EXPECT_TRUE(some.occurrences(2).has_booking());
+
+  request.set_rrule("FREQ=FORTNIGHTLY");
+  CreateRecurringBookingResponse bad;
+  EXPECT_EQ(BadField(scheduler_->CreateRecurringBooking(As(school_).get(), request, &bad)), "rrule");
 }
 
 TEST_F(SchedulerApiTest, EveryCallWithAForeignTokenIsRefusedOrRedacted) {

@@ -111,6 +111,40 @@ TEST(PlanBooking, RespectsWallClockAvailabilityAcrossDst) {
   EXPECT_TRUE(PlanBooking(Request(october25_0700z + 60 * kMin, october25_0700z + 9 * 60 * kMin), bookable, now).ok());
 }
 
+TEST(ExpandSeries, KeepsLocalWallClockTimeAcrossBothDstChanges) {
+  reg::Resource r;
+  r.set_time_zone("Europe/Amsterdam");
+  // Weekly on Thursdays 09:00-11:00 local from 2026-03-26 (CET) across 2026-03-29 into CEST.
+  const EpochMs march26_0800z = 1774512000000;
+  auto spring = ExpandSeries(r, march26_0800z, march26_0800z + 120 * kMin, "FREQ=WEEKLY;COUNT=3",
+                             march26_0800z + 400LL * 24 * 60 * kMin, 100);
+  ASSERT_TRUE(spring.ok()) << spring.status();
+  ASSERT_EQ(spring->size(), 3u);
+  EXPECT_EQ((*spring)[0].start, march26_0800z);
+  EXPECT_EQ((*spring)[1].start, march26_0800z + 7 * 24 * 60 * kMin - 60 * kMin);  // 07:00Z = 09:00 CEST
+  EXPECT_EQ((*spring)[1].end - (*spring)[1].start, 120 * kMin);
+  // Daily 09:00-11:00 from 2026-10-24 (CEST) across 2026-10-25 into CET.
+  const EpochMs october24_0700z = 1792825200000;
+  auto autumn = ExpandSeries(r, october24_0700z, october24_0700z + 120 * kMin, "FREQ=DAILY;COUNT=3",
+                             october24_0700z + 400LL * 24 * 60 * kMin, 100);
+  ASSERT_TRUE(autumn.ok()) << autumn.status();
+  ASSERT_EQ(autumn->size(), 3u);
+  EXPECT_EQ((*autumn)[1].start, october24_0700z + 24 * 60 * kMin + 60 * kMin);  // 08:00Z = 09:00 CET
+  EXPECT_EQ((*autumn)[2].start, october24_0700z + 2 * 24 * 60 * kMin + 60 * kMin);
+}
+
+TEST(ExpandSeries, RefusesMalformedOrUnboundedRules) {
+  reg::Resource r;
+  r.set_time_zone("Europe/Amsterdam");
+  const EpochMs start = 1774512000000;
+  EXPECT_EQ(ErrorField(ExpandSeries(r, start, start + kMin, "FREQ=SOMETIMES", start + 1000 * kMin, 10).status()),
+            "rrule");
+  EXPECT_EQ(ErrorField(ExpandSeries(r, start, start + kMin, "FREQ=DAILY", start + 400LL * 24 * 60 * kMin, 10).status()),
+            "rrule");
+  EXPECT_EQ(ErrorField(ExpandSeries(r, start + 1000, start + kMin, "FREQ=DAILY;COUNT=2", start + 1000 * kMin, 10).status()),
+            "start_time");
+}
+
 TEST(CheckAccess, FollowsThePolicyAndSmeAccess) {
   reg::Resource r;
   r.set_owner_organization_id("owner");

@@ -53,6 +53,38 @@ void AddBookingCommands(CLI::App& cli, App& app) {
       PrintBooking(app, out);
   });
 
+  auto* recur = sub->add_subcommand("recur", "book a recurring slot (RRULE in the resource's time zone)");
+  recur->add_option("--resource", f->resource, "the resource id")->required();
+  recur->add_option("--start", f->start, "RFC 3339 start of the first occurrence")->required();
+  recur->add_option("--end", f->end, "RFC 3339 end of the first occurrence")->required();
+  recur->add_option("--rrule", f->cursor, "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10")->required();
+  recur->add_flag("--skip-conflicts", f->hold, "book the occurrences that fit (default: all or nothing)");
+  recur->add_option("--quantity", f->quantity, "seats or units")->capture_default_str();
+  recur->add_option("--title", f->title, "what it is for");
+  recur->add_option("--for", f->organization, "platform admins: the organisation to book for");
+  recur->callback([&app, f] {
+    CreateRecurringBookingRequest request;
+    request.set_resource_id(f->resource);
+    if (!ParseTime(f->start, request.mutable_start_time(), app, "--start") ||
+        !ParseTime(f->end, request.mutable_end_time(), app, "--end"))
+      return;
+    request.set_rrule(f->cursor);
+    request.set_mode(f->hold ? RECURRENCE_MODE_SKIP_CONFLICTS : RECURRENCE_MODE_ALL_OR_NOTHING);
+    request.set_quantity(f->quantity);
+    request.set_title(f->title);
+    request.set_organization_id(f->organization);
+    CreateRecurringBookingResponse out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CreateRecurringBooking, request, &out)))
+      return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::vector<const google::protobuf::Message*> rows;
+    for (const auto& o : out.occurrences()) rows.push_back(&o);
+    PrintRows(rows, {"start_time", "end_time", "booking.id", "reason"}, app.output);
+    std::cout << out.booked() << " of " << out.occurrences_size() << " occurrences booked (series "
+              << out.series_id() << ")\n";
+    if (out.booked() == 0) app.exit_code = 1;
+  });
+
   auto* get = sub->add_subcommand("get", "show one booking");
   get->add_option("id", f->id)->required();
   get->callback([&app, f] {
