@@ -20,11 +20,12 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   auto* sub = cli.add_subcommand("booking", "book labs and equipment; approve, cancel, check in");
   sub->require_subcommand(1);
   struct Flags {
-    std::string id, resource, organization, start, end, title, notes, reason, cursor;
+    std::string id, resource, organization, start, end, title, notes, reason, cursor, rrule;
     std::vector<std::string> states;
     int quantity = 1;
     int limit = 0;
     bool hold = false;
+    bool skip_conflicts = false;
   };
   auto f = std::make_shared<Flags>();
 
@@ -57,8 +58,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   recur->add_option("--resource", f->resource, "the resource id")->required();
   recur->add_option("--start", f->start, "RFC 3339 start of the first occurrence")->required();
   recur->add_option("--end", f->end, "RFC 3339 end of the first occurrence")->required();
-  recur->add_option("--rrule", f->cursor, "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10")->required();
-  recur->add_flag("--skip-conflicts", f->hold, "book the occurrences that fit (default: all or nothing)");
+  recur->add_option("--rrule", f->rrule, "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10")->required();
+  recur->add_flag("--skip-conflicts", f->skip_conflicts, "book the occurrences that fit (default: all or nothing)");
   recur->add_option("--quantity", f->quantity, "seats or units")->capture_default_str();
   recur->add_option("--title", f->title, "what it is for");
   recur->add_option("--for", f->organization, "platform admins: the organisation to book for");
@@ -68,8 +69,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     if (!ParseTime(f->start, request.mutable_start_time(), app, "--start") ||
         !ParseTime(f->end, request.mutable_end_time(), app, "--end"))
       return;
-    request.set_rrule(f->cursor);
-    request.set_mode(f->hold ? RECURRENCE_MODE_SKIP_CONFLICTS : RECURRENCE_MODE_ALL_OR_NOTHING);
+    request.set_rrule(f->rrule);
+    request.set_mode(f->skip_conflicts ? RECURRENCE_MODE_SKIP_CONFLICTS : RECURRENCE_MODE_ALL_OR_NOTHING);
     request.set_quantity(f->quantity);
     request.set_title(f->title);
     request.set_organization_id(f->organization);
