@@ -75,12 +75,95 @@ local function schedule(base, b)
   end
 end
 
+-- The most seats or units in use at any moment of [from, to) by `used` ({bs, be, q} triples).
+local function peak_usage(used, from, to)
+  local points = {}
+  for _, u in ipairs(used) do
+    points[#points + 1] = {math.max(u[1], from), u[3]}
+    points[#points + 1] = {math.min(u[2], to), -u[3]}
+  end
+  table.sort(points, function(a, b)
+    if a[1] ~= b[1] then return a[1] < b[1] end
+    return a[2] < b[2]  -- ends before starts at the same instant
+  end)
+  local level, peak = 0, 0
+  for _, p in ipairs(points) do
+    level = level + p[2]
+    if level > peak then peak = level end
+  end
+  return peak
+end
+
+-- What blocks `res` within [from, to) as {bs, be, q}, lapsed holds left out, changing nothing.
+local function live_usage(base, res, from, to, now)
+  local span = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':m', 'span') or '0')
+  local ids = redis.call('ZRANGEBYSCORE', base .. 'r:' .. res .. ':act', from - span, '(' .. to)
+  local used = {}
+  for _, id in ipairs(ids) do
+    local b = load(base, id)
+    if b and BLOCKING[b.st] and not (b.st == 'HELD' and tonumber(b.hx) <= now) then
+      local bs, be = tonumber(b.bs), tonumber(b.be)
+      if bs < to and be > from then used[#used + 1] = {bs, be, tonumber(b.q)} end
+    end
+  end
+  return used
+end
+
+-- Records a new booking `b` (all fields set) in the resource's indexes, timers and log.
+local function insert_booking(base, maxlen, b, type)
+  local meta = base .. 'r:' .. b.res .. ':m'
+  redis.call('ZADD', base .. 'r:' .. b.res .. ':act', b.bs, b.id)
+  redis.call('ZADD', base .. 'r:' .. b.res .. ':all', b.s, b.id)
+  redis.call('ZADD', base .. 'o:' .. b.org, b.s, b.id)
+  local length = tonumber(b.be) - tonumber(b.bs)
+  if length > tonumber(redis.call('HGET', meta, 'span') or '0') then redis.call('HSET', meta, 'span', length) end
+  schedule(base, b)
+  emit(base, maxlen, b, type)
+end
+
+-- Waitlist entries: <b>w:<id> hash (id, res, org, s, e, bs, be, q, cap (the resource's capacity),
+-- ap, ns, ttl (hold ttl ms), t, st (WAITING|PROMOTED|LEFT|EXPIRED), bk (the booking), cr), and
+-- <b>r:<res>:wl, a zset of waiting entries in the order they joined.
+local function load_entry(base, id)
+  local flat = redis.call('HGETALL', base .. 'w:' .. id)
+  if #flat == 0 then return nil end
+  local w = {}
+  for i = 1, #flat, 2 do w[flat[i]] = flat[i + 1] end
+  return w
+end
+
+-- A slot of `res` freed up: every waiting entry that now fits, first come first served, gets a
+-- hold (id = the entry's id) and an event; entries whose start has passed expire.
+local function promote(base, maxlen, res, now)
+  local list = base .. 'r:' .. res .. ':wl'
+  for _, id in ipairs(redis.call('ZRANGE', list, 0, -1)) do
+    local w = load_entry(base, id)
+    if not w or w.st ~= 'WAITING' then
+      redis.call('ZREM', list, id)
+    elseif tonumber(w.s) <= now then
+      redis.call('HSET', base .. 'w:' .. id, 'st', 'EXPIRED')
+      redis.call('ZREM', list, id)
+    else
+      local bs, be, q = tonumber(w.bs), tonumber(w.be), tonumber(w.q)
+      if peak_usage(live_usage(base, res, bs, be, now), bs, be) + q <= tonumber(w.cap) then
+        insert_booking(base, maxlen, {id = id, res = res, org = w.org, s = w.s, e = w.e, bs = w.bs,
+                                      be = w.be, q = w.q, t = w.t, n = '', rs = '', cr = tostring(now),
+                                      up = tostring(now), ap = w.ap, ns = w.ns, sr = '', st = 'HELD',
+                                      hx = tostring(now + tonumber(w.ttl))}, 'PROMOTED')
+        redis.call('HSET', base .. 'w:' .. id, 'st', 'PROMOTED', 'bk', id)
+        redis.call('ZREM', list, id)
+      end
+    end
+  end
+end
+
 -- Moves a booking to a state that frees its slot.
 local function release(base, maxlen, b, state, reason, now)
   redis.call('ZREM', base .. 'r:' .. b.res .. ':act', b.id)
   b.st, b.rs, b.hx, b.up = state, reason, '', tostring(now)
   schedule(base, b)
   emit(base, maxlen, b, 'STATE_CHANGED')
+  promote(base, maxlen, b.res, now)
 end
 
 local function change(base, maxlen, b, state, now)
@@ -110,39 +193,22 @@ local function fail(code, message)
   return redis.error_reply(code .. ' ' .. message)
 end
 
--- The most seats or units in use at any moment of [from, to) by `used` ({bs, be, q} triples).
-local function peak_usage(used, from, to)
-  local points = {}
-  for _, u in ipairs(used) do
-    points[#points + 1] = {math.max(u[1], from), u[3]}
-    points[#points + 1] = {math.min(u[2], to), -u[3]}
-  end
-  table.sort(points, function(a, b)
-    if a[1] ~= b[1] then return a[1] < b[1] end
-    return a[2] < b[2]  -- ends before starts at the same instant
-  end)
-  local level, peak = 0, 0
-  for _, p in ipairs(points) do
-    level = level + p[2]
-    if level > peak then peak = level end
-  end
-  return peak
-end
-
 -- Blocking bookings of `res` that overlap [from, to) as {bs, be, q}, expiring lapsed holds on
--- the way so that they never block.
+-- the way so that they never block. An expiry may promote a waiting entry to a hold, so then
+-- the usage is read again.
 local function blocking_overlaps(base, maxlen, res, from, to, now)
   local span = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':m', 'span') or '0')
   local ids = redis.call('ZRANGEBYSCORE', base .. 'r:' .. res .. ':act', from - span, '(' .. to)
-  local used = {}
+  local used, changed = {}, false
   for _, id in ipairs(ids) do
     local b = load(base, id)
     if b then
-      advance(base, maxlen, b, now)
+      changed = advance(base, maxlen, b, now) or changed
       local bs, be = tonumber(b.bs), tonumber(b.be)
       if BLOCKING[b.st] and bs < to and be > from then used[#used + 1] = {bs, be, tonumber(b.q)} end
     end
   end
+  if changed then return live_usage(base, res, from, to, now) end
   return used
 end
 
@@ -195,7 +261,6 @@ local function sch_book(keys, args)
     end
     return {'ok', cjson.encode(results)}
   end
-  local span = tonumber(redis.call('HGET', keys[1], 'span') or '0')
   for i = 1, n do
     local at = results[i].ok
     if at then
@@ -211,17 +276,10 @@ local function sch_book(keys, args)
       else
         b.st = 'CONFIRMED'
       end
-      redis.call('ZADD', base .. 'r:' .. res .. ':act', b.bs, b.id)
-      redis.call('ZADD', base .. 'r:' .. res .. ':all', b.s, b.id)
-      redis.call('ZADD', base .. 'o:' .. org, b.s, b.id)
-      local length = tonumber(b.be) - tonumber(b.bs)
-      if length > span then span = length end
-      schedule(base, b)
-      emit(base, maxlen, b, 'CREATED')
+      insert_booking(base, maxlen, b, 'CREATED')
       results[i] = {b = b}
     end
   end
-  redis.call('HSET', keys[1], 'span', span)
   local out = cjson.encode(results)
   replay_put(args[11], args[12], out)
   return {'ok', out}
@@ -299,20 +357,11 @@ end
 -- Blocking bookings overlapping [from, to) as flat {bs, be, q} triples, lapsed holds left out.
 local function sch_busy(keys, args)
   local base, res, from, to = args[1], args[2], tonumber(args[3]), tonumber(args[4])
-  local span = tonumber(redis.call('HGET', keys[1], 'span') or '0')
-  local ids = redis.call('ZRANGEBYSCORE', base .. 'r:' .. res .. ':act', from - span, '(' .. to)
-  local now = now_ms()
   local out = {}
-  for _, id in ipairs(ids) do
-    local b = load(base, id)
-    if b and BLOCKING[b.st] and not (b.st == 'HELD' and tonumber(b.hx) <= now) then
-      local bs, be = tonumber(b.bs), tonumber(b.be)
-      if bs < to and be > from then
-        out[#out + 1] = b.bs
-        out[#out + 1] = b.be
-        out[#out + 1] = b.q
-      end
-    end
+  for _, u in ipairs(live_usage(base, res, from, to, now_ms())) do
+    out[#out + 1] = tostring(u[1])
+    out[#out + 1] = tostring(u[2])
+    out[#out + 1] = tostring(u[3])
   end
   return out
 end
@@ -354,6 +403,63 @@ local function sch_page(keys, args)
   return {more, out}
 end
 
+-- KEYS[1] the resource's meta key.
+-- ARGV: base, entry id, resource, organisation, start, end, blocked start, blocked end, quantity,
+--       capacity, approval required, no-show grace ms, hold ttl ms, title, replay key, replay ttl.
+-- Joins the waitlist for a slot that is taken now; SLOT_AVAILABLE when it is free.
+local function sch_wait(keys, args)
+  local base, id, res = args[1], args[2], args[3]
+  local previous = replay_get(args[15])
+  if previous then return {'replay', previous} end
+  local now = now_ms()
+  local bs, be, q = tonumber(args[7]), tonumber(args[8]), tonumber(args[9])
+  if peak_usage(live_usage(base, res, bs, be, now), bs, be) + q <= tonumber(args[10]) then
+    return fail('FAILED_PRECONDITION', 'SLOT_AVAILABLE the slot is free: book it instead')
+  end
+  local w = {id = id, res = res, org = args[4], s = args[5], e = args[6], bs = args[7], be = args[8],
+             q = args[9], cap = args[10], ap = args[11], ns = args[12], ttl = args[13], t = args[14],
+             st = 'WAITING', bk = '', cr = tostring(now)}
+  local flat = {}
+  for k, v in pairs(w) do
+    flat[#flat + 1] = k
+    flat[#flat + 1] = v
+  end
+  redis.call('HSET', base .. 'w:' .. id, unpack(flat))
+  redis.call('ZADD', base .. 'r:' .. res .. ':wl', now, id)
+  local out = cjson.encode(w)
+  replay_put(args[15], args[16], out)
+  return {'ok', out}
+end
+
+-- KEYS[1] the entry key. ARGV: base, entry id, caller organisation, caller is admin ('1'/'0').
+local function sch_unwait(keys, args)
+  local base, id = args[1], args[2]
+  local w = load_entry(base, id)
+  if not w then return fail('NOT_FOUND', 'waitlist_entry ' .. id) end
+  if w.org ~= args[3] and args[4] ~= '1' then
+    return fail('PERMISSION_DENIED', 'the waitlist entry belongs to another organisation')
+  end
+  if w.st == 'WAITING' then
+    w.st = 'LEFT'
+    redis.call('HSET', keys[1], 'st', 'LEFT')
+    redis.call('ZREM', base .. 'r:' .. w.res .. ':wl', id)
+  end
+  return {'ok', cjson.encode(w)}
+end
+
+-- KEYS[1] the resource's waitlist. ARGV: base. The waiting entries, first come first.
+local function sch_waiting(keys, args)
+  local out = {}
+  for _, id in ipairs(redis.call('ZRANGE', keys[1], 0, -1)) do
+    local w = load_entry(args[1], id)
+    if w and w.st == 'WAITING' then out[#out + 1] = cjson.encode(w) end
+  end
+  return out
+end
+
+redis.register_function('sch_wait', sch_wait)
+redis.register_function('sch_unwait', sch_unwait)
+redis.register_function{function_name = 'sch_waiting', callback = sch_waiting, flags = {'no-writes'}}
 redis.register_function('sch_book', sch_book)
 redis.register_function('sch_transition', sch_transition)
 redis.register_function('sch_sweep', sch_sweep)

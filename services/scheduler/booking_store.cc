@@ -100,6 +100,25 @@ absl::StatusOr<v1::Booking> ParseStoredBooking(absl::string_view json) {
   return b;
 }
 
+absl::StatusOr<v1::WaitlistEntry> ParseStoredEntry(absl::string_view json) {
+  auto object = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (object.is_discarded() || !object.is_object()) return absl::InternalError("corrupt waitlist record");
+  v1::WaitlistEntry w;
+  w.set_id(Text(object, "id"));
+  w.set_resource_id(Text(object, "res"));
+  w.set_organization_id(Text(object, "org"));
+  *w.mutable_start_time() = FromEpochMs(Number(object, "s"));
+  *w.mutable_end_time() = FromEpochMs(Number(object, "e"));
+  w.set_quantity(static_cast<int32_t>(Number(object, "q")));
+  v1::WaitlistState state = v1::WAITLIST_STATE_UNSPECIFIED;
+  v1::WaitlistState_Parse("WAITLIST_STATE_" + Text(object, "st"), &state);
+  w.set_state(state);
+  w.set_booking_id(Text(object, "bk"));
+  w.set_title(Text(object, "t"));
+  *w.mutable_create_time() = FromEpochMs(Number(object, "cr"));
+  return w;
+}
+
 RedisBookingStore::RedisBookingStore(RedisPool* redis, const SchedulerConfig& config)
     : redis_(redis), config_(config) {}
 
@@ -177,6 +196,49 @@ absl::StatusOr<std::optional<v1::Booking>> RedisBookingStore::Get(const std::str
   auto booking = ParseStoredBooking(object.dump());
   if (!booking.ok()) return booking.status();
   return std::optional<v1::Booking>(std::move(*booking));
+}
+
+absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::JoinWaitlist(const WaitCommand& c) {
+  const int shard = ShardOf(c.resource_id);
+  const std::string base = Base(shard);
+  const Slot& s = c.slot;
+  auto reply = redis_->FCall(
+      "sch_wait", {absl::StrCat(base, "r:", c.resource_id, ":m")},
+      {base, c.entry_id, c.resource_id, c.organization_id, std::to_string(s.start), std::to_string(s.end),
+       std::to_string(s.blocked_start), std::to_string(s.blocked_end), std::to_string(s.quantity),
+       std::to_string(s.capacity), c.approval_required ? "1" : "0",
+       std::to_string(int64_t{config_.no_show_grace_s} * 1000),
+       std::to_string(int64_t{config_.hold_ttl_s} * 1000), c.title,
+       ReplayKey(shard, c.organization_id, c.request_id), std::to_string(config_.request_id_ttl_s)});
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.size() != 2) return absl::InternalError("unexpected waitlist reply");
+  return ParseStoredEntry(reply->elements[1].str);
+}
+
+absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::LeaveWaitlist(const std::string& entry_id,
+                                                                   const std::string& caller_organization,
+                                                                   bool caller_is_admin) {
+  const std::string resource = ResourceOfBooking(entry_id);
+  if (resource.empty()) return NotFoundError("waitlist_entry", entry_id);
+  const std::string base = Base(ShardOf(resource));
+  auto reply = redis_->FCall("sch_unwait", {absl::StrCat(base, "w:", entry_id)},
+                             {base, entry_id, caller_organization, caller_is_admin ? "1" : "0"});
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.size() != 2) return absl::InternalError("unexpected waitlist reply");
+  return ParseStoredEntry(reply->elements[1].str);
+}
+
+absl::StatusOr<std::vector<v1::WaitlistEntry>> RedisBookingStore::Waiting(const std::string& resource_id) {
+  const std::string base = Base(ShardOf(resource_id));
+  auto reply = redis_->FCall("sch_waiting", {absl::StrCat(base, "r:", resource_id, ":wl")}, {base});
+  if (!reply.ok()) return reply.status();
+  std::vector<v1::WaitlistEntry> out;
+  for (const auto& json : reply->elements) {
+    auto entry = ParseStoredEntry(json.str);
+    if (!entry.ok()) return entry.status();
+    out.push_back(std::move(*entry));
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<Usage>> RedisBookingStore::Busy(const std::string& resource_id,
@@ -309,8 +371,10 @@ absl::StatusOr<std::vector<BookingEventRecord>> RedisBookingStore::ReadEvents(
       const auto& fields = entry.elements[1].elements;
       for (size_t i = 0; i + 1 < fields.size(); i += 2) {
         if (fields[i].str == "type") {
-          record.type = fields[i + 1].str == "CREATED" ? v1::BOOKING_EVENT_TYPE_CREATED
-                                                      : v1::BOOKING_EVENT_TYPE_STATE_CHANGED;
+          const std::string& type = fields[i + 1].str;
+          record.type = type == "CREATED"    ? v1::BOOKING_EVENT_TYPE_CREATED
+                        : type == "PROMOTED" ? v1::BOOKING_EVENT_TYPE_PROMOTED_FROM_WAITLIST
+                                             : v1::BOOKING_EVENT_TYPE_STATE_CHANGED;
         } else if (fields[i].str == "d") {
           auto booking = ParseStoredBooking(fields[i + 1].str);
           if (!booking.ok()) return booking.status();

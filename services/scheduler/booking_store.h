@@ -49,6 +49,16 @@ struct TransitionCommand {
   std::string request_id;
 };
 
+struct WaitCommand {
+  std::string entry_id;  // also the id of the hold it may become
+  std::string resource_id;
+  std::string organization_id;
+  Slot slot;
+  bool approval_required = false;
+  std::string title;
+  std::string request_id;
+};
+
 struct BookingPage {
   std::vector<v1::Booking> bookings;  // unredacted, in (start, id) order
   bool more = false;
@@ -78,6 +88,12 @@ class BookingStore {
   virtual absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(const BookCommand& command) = 0;
   virtual absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) = 0;
   virtual absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) = 0;
+  // Waits for a slot that is taken now (SLOT_AVAILABLE when it is free).
+  virtual absl::StatusOr<v1::WaitlistEntry> JoinWaitlist(const WaitCommand& command) = 0;
+  virtual absl::StatusOr<v1::WaitlistEntry> LeaveWaitlist(const std::string& entry_id,
+                                                          const std::string& caller_organization,
+                                                          bool caller_is_admin) = 0;
+  virtual absl::StatusOr<std::vector<v1::WaitlistEntry>> Waiting(const std::string& resource_id) = 0;
   // What blocks the resource within [from, to): holds that have lapsed are left out.
   virtual absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                                   EpochMs to) = 0;
@@ -108,6 +124,11 @@ class RedisBookingStore final : public BookingStore {
   absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(const BookCommand& command) override;
   absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) override;
   absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) override;
+  absl::StatusOr<v1::WaitlistEntry> JoinWaitlist(const WaitCommand& command) override;
+  absl::StatusOr<v1::WaitlistEntry> LeaveWaitlist(const std::string& entry_id,
+                                                  const std::string& caller_organization,
+                                                  bool caller_is_admin) override;
+  absl::StatusOr<std::vector<v1::WaitlistEntry>> Waiting(const std::string& resource_id) override;
   absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                           EpochMs to) override;
   absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
@@ -135,5 +156,6 @@ class RedisBookingStore final : public BookingStore {
 
 // A booking as booking.lua encodes it (JSON of its hash fields) to the API message.
 absl::StatusOr<v1::Booking> ParseStoredBooking(absl::string_view json);
+absl::StatusOr<v1::WaitlistEntry> ParseStoredEntry(absl::string_view json);
 
 }  // namespace infrashare::scheduler

@@ -65,15 +65,25 @@ absl::StatusOr<std::pair<EpochMs, EpochMs>> Scheduler::QueryRange(
   return std::make_pair(from, to);
 }
 
+bool Scheduler::SeesBooker(const Caller& caller, const std::string& resource_id,
+                           const std::string& organization) const {
+  if (caller.IsPlatformAdmin() || caller.organization_id == organization) return true;
+  auto bookable = catalog_->Cached(resource_id);
+  return bookable && caller.organization_id == bookable->resource->owner_organization_id();
+}
+
 void Scheduler::RedactFor(const Caller& caller, v1::Booking* booking) const {
-  if (caller.IsPlatformAdmin() || caller.organization_id == booking->organization_id()) return;
-  if (auto bookable = catalog_->Cached(booking->resource_id());
-      bookable && caller.organization_id == bookable->resource->owner_organization_id())
-    return;
+  if (SeesBooker(caller, booking->resource_id(), booking->organization_id())) return;
   booking->clear_organization_id();
   booking->clear_title();
   booking->clear_notes();
   booking->clear_reason();
+}
+
+void Scheduler::RedactFor(const Caller& caller, v1::WaitlistEntry* entry) const {
+  if (SeesBooker(caller, entry->resource_id(), entry->organization_id())) return;
+  entry->clear_organization_id();
+  entry->clear_title();
 }
 
 absl::StatusOr<std::string> Scheduler::Booker(const Caller& caller, const std::string& requested,
@@ -262,6 +272,51 @@ absl::StatusOr<v1::ListBookingsResponse> Scheduler::ListBookings(const Caller& c
   }
   if (page->more && response.bookings_size() > 0)
     response.set_next_page_token(PageToken(response.bookings(response.bookings_size() - 1)));
+  return response;
+}
+
+absl::StatusOr<v1::WaitlistEntry> Scheduler::JoinWaitlist(const Caller& caller,
+                                                          const v1::JoinWaitlistRequest& request) {
+  auto bookable = Bookable(request.resource_id(), "resource_id");
+  if (!bookable.ok()) return bookable.status();
+  auto organization = Booker(caller, request.organization_id(), *bookable);
+  if (!organization.ok()) return organization.status();
+  v1::CreateBookingRequest single;
+  single.set_resource_id(request.resource_id());
+  *single.mutable_start_time() = request.start_time();
+  *single.mutable_end_time() = request.end_time();
+  single.set_quantity(request.quantity());
+  single.set_title(request.title());
+  auto slot = PlanBooking(single, *bookable, clock_());
+  if (!slot.ok()) return slot.status();
+  WaitCommand command;
+  command.entry_id = NewBookingId(request.resource_id());
+  command.resource_id = request.resource_id();
+  command.organization_id = *organization;
+  command.slot = *slot;
+  command.approval_required = Command(single, *organization, *bookable).approval_required;
+  command.title = request.title();
+  command.request_id = request.request_id();
+  return store_->JoinWaitlist(command);
+}
+
+absl::StatusOr<v1::WaitlistEntry> Scheduler::LeaveWaitlist(const Caller& caller,
+                                                           const v1::LeaveWaitlistRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  if (ReadOnly(caller)) return Forbidden("this token may not change the waitlist");
+  return store_->LeaveWaitlist(request.id(), caller.organization_id, caller.IsPlatformAdmin());
+}
+
+absl::StatusOr<v1::ListWaitlistResponse> Scheduler::ListWaitlist(const Caller& caller,
+                                                                 const v1::ListWaitlistRequest& request) {
+  if (auto bookable = Bookable(request.resource_id(), "resource_id"); !bookable.ok()) return bookable.status();
+  auto entries = store_->Waiting(request.resource_id());
+  if (!entries.ok()) return entries.status();
+  v1::ListWaitlistResponse response;
+  for (auto& entry : *entries) {
+    RedactFor(caller, &entry);
+    *response.add_entries() = std::move(entry);
+  }
   return response;
 }
 

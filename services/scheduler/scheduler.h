@@ -27,16 +27,23 @@ class Scheduler {
   absl::StatusOr<v1::Booking> Transition(const Caller& caller, const TransitionCommand& command);
   absl::StatusOr<v1::ListBookingsResponse> ListBookings(const Caller& caller,
                                                         const v1::ListBookingsRequest& request);
+  absl::StatusOr<v1::WaitlistEntry> JoinWaitlist(const Caller& caller, const v1::JoinWaitlistRequest& request);
+  absl::StatusOr<v1::WaitlistEntry> LeaveWaitlist(const Caller& caller, const v1::LeaveWaitlistRequest& request);
+  absl::StatusOr<v1::ListWaitlistResponse> ListWaitlist(const Caller& caller,
+                                                        const v1::ListWaitlistRequest& request);
   absl::StatusOr<v1::CheckAvailabilityResponse> CheckAvailability(
       const Caller& caller, const v1::CheckAvailabilityRequest& request);
 
   // Who booked, and why, is for the booker, the resource's owner and platform admins; everyone
   // else sees that the slot is busy.
   void RedactFor(const Caller& caller, v1::Booking* booking) const;
+  void RedactFor(const Caller& caller, v1::WaitlistEntry* entry) const;
   // The catalogue has loaded on this replica.
   void SetReady(bool ready) { ready_ = ready; }
 
  private:
+  // Whether the caller sees who booked on `resource_id` when `organization` did.
+  bool SeesBooker(const Caller& caller, const std::string& resource_id, const std::string& organization) const;
   absl::StatusOr<BookableResource> Bookable(const std::string& resource_id, absl::string_view field);
   // The organisation a booking is for, if the caller may book for it on this resource.
   absl::StatusOr<std::string> Booker(const Caller& caller, const std::string& requested,

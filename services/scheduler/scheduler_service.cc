@@ -71,6 +71,12 @@ INFRASHARE_HANDLER(CheckInBooking, CheckInBookingRequest, Booking, request->requ
                                                    false, "", request->request_id()}))
 INFRASHARE_HANDLER(ListBookings, ListBookingsRequest, ListBookingsResponse, "",
                    scheduler_->ListBookings(caller, *request))
+INFRASHARE_HANDLER(JoinWaitlist, JoinWaitlistRequest, WaitlistEntry, request->request_id(),
+                   scheduler_->JoinWaitlist(caller, *request))
+INFRASHARE_HANDLER(LeaveWaitlist, LeaveWaitlistRequest, WaitlistEntry, request->request_id(),
+                   scheduler_->LeaveWaitlist(caller, *request))
+INFRASHARE_HANDLER(ListWaitlist, ListWaitlistRequest, ListWaitlistResponse, "",
+                   scheduler_->ListWaitlist(caller, *request))
 INFRASHARE_HANDLER(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse, "",
                    scheduler_->CheckAvailability(caller, *request))
 #undef INFRASHARE_HANDLER

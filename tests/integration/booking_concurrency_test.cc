@@ -1,6 +1,6 @@
 // The guarantee, as a property: many threads across two infrashare-server processes on one Redis
-// run random hold / book / submit / approve / cancel operations (holds also lapse and expire) on a
-// few contended resources. Afterwards an independent checker reads Redis directly and finds
+// run random hold / book / submit / approve / cancel / wait-list operations (holds also lapse and
+// expire, freed slots promote waiting partners) on a few contended resources. Afterwards an independent checker reads Redis directly and finds
 //   - no overlap on an exclusive resource and no instant over capacity on a shared one;
 //   - every acknowledged booking stored;
 //   - outcomes that match a sequential reference model: replaying each resource's transitions in
@@ -51,7 +51,7 @@ struct Refusal {
 
 struct StoredBooking {
   std::string id, resource, org, state;
-  int64_t bs = 0, be = 0, hx = 0, up = 0, v = 0;
+  int64_t bs = 0, be = 0, hx = 0, up = 0, v = 0;  // up: Redis' clock when the event happened
   int quantity = 0;
 };
 
@@ -158,7 +158,8 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
   std::mutex mutex;
   std::vector<Booking> acknowledged;            // every booking a create acknowledged
   std::vector<Refusal> refusals;
-  std::map<std::string, std::string> booked_by;  // booking id -> org
+  std::map<std::string, std::string> booked_by;  // booking or waitlist entry id -> org
+  std::vector<std::string> waitlisted;
   std::atomic<int> unexpected{0};
   std::string first_unexpected;
   const std::regex version_re("resource version ([0-9]+)");
@@ -172,7 +173,27 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
       const int kind = pick(100);
       Booking out;
       grpc::Status status;
-      if (kind < 55) {
+      if (kind >= 50 && kind < 58) {
+        // Wait for a random slot; when it frees, the hold it becomes must fit like any booking.
+        const auto& res = resources[pick(static_cast<int>(resources.size()))];
+        JoinWaitlistRequest request;
+        request.set_resource_id(res.id);
+        const int64_t start = day + pick(10) * kHourMs / 2;
+        request.mutable_start_time()->set_seconds(start / 1000);
+        request.mutable_end_time()->set_seconds((start + (1 + pick(4)) * kHourMs / 2) / 1000);
+        request.set_quantity(1 + pick(res.capacity));
+        WaitlistEntry entry;
+        status = stub.JoinWaitlist(TestServer::Context(token[org]).get(), request, &entry);
+        std::lock_guard lock(mutex);
+        if (status.ok()) {
+          booked_by[entry.id()] = org;
+          waitlisted.push_back(entry.id());
+        } else if (status.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
+          if (unexpected++ == 0) first_unexpected = status.error_message();
+        }
+        continue;
+      }
+      if (kind < 50) {
         const auto& res = resources[pick(static_cast<int>(resources.size()))];
         CreateBookingRequest request;
         request.set_resource_id(res.id);
@@ -205,8 +226,12 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
       {
         std::lock_guard lock(mutex);
         if (acknowledged.empty()) continue;
-        const Booking& target = acknowledged[pick(static_cast<int>(acknowledged.size()))];
-        id = target.id();
+        // Now and then a waitlist entry's id: the hold it may have become.
+        if (!waitlisted.empty() && pick(5) == 0) {
+          id = waitlisted[pick(static_cast<int>(waitlisted.size()))];
+        } else {
+          id = acknowledged[pick(static_cast<int>(acknowledged.size()))].id();
+        }
         owner_org = booked_by[id];
       }
       if (kind < 70) {
@@ -226,9 +251,10 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
         std::this_thread::sleep_for(std::chrono::milliseconds(pick(300)));
         continue;
       }
-      // Transitions may be refused for the booking's state (lapsed hold, already decided);
-      // anything else is a failure.
-      if (!status.ok() && status.error_code() != grpc::StatusCode::FAILED_PRECONDITION) {
+      // Transitions may be refused for the booking's state (lapsed hold, already decided) or
+      // because a waitlist entry has not become a booking; anything else is a failure.
+      if (!status.ok() && status.error_code() != grpc::StatusCode::FAILED_PRECONDITION &&
+          status.error_code() != grpc::StatusCode::NOT_FOUND) {
         std::lock_guard lock(mutex);
         if (unexpected++ == 0) first_unexpected = status.error_message();
       }
@@ -312,12 +338,14 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
     std::sort(pending.begin(), pending.end(), [](const auto& x, const auto& y) { return x.version < y.version; });
     size_t next_refusal = 0;
     std::map<std::string, StoredBooking> model;
-    auto blocking_now = [&] {
+    // What blocks at time `at`: a hold whose expiry has passed never blocks, expired or not yet.
+    auto blocking_at = [&](int64_t at) {
       std::vector<const StoredBooking*> out;
       for (const auto& [id, b] : model)
-        if (Blocking(b.state)) out.push_back(&b);
+        if (Blocking(b.state) && !(b.state == "HELD" && b.hx <= at)) out.push_back(&b);
       return out;
     };
+    auto blocking_now = [&] { return blocking_at(std::numeric_limits<int64_t>::min()); };
     auto check_refusals_up_to = [&](int64_t version) {
       for (; next_refusal < pending.size() && pending[next_refusal].version <= version; ++next_refusal) {
         const Refusal& r = pending[next_refusal];
@@ -330,8 +358,9 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
       check_refusals_up_to(e.v - 1);
       auto it = model.find(e.id);
       if (it == model.end()) {
-        // Created: it must have fitted next to everything that blocked at that moment.
-        EXPECT_LE(Peak(blocking_now(), e.bs, e.be) + e.quantity, capacity[resource])
+        // Created (booked, or promoted from the waitlist): it must have fitted next to everything
+        // that blocked at that moment.
+        EXPECT_LE(Peak(blocking_at(e.up), e.bs, e.be) + e.quantity, capacity[resource])
             << e.id << " was accepted without room at version " << e.v;
         model[e.id] = e;
       } else {
@@ -356,6 +385,9 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
     check_refusals_up_to(std::numeric_limits<int64_t>::max());
   }
   EXPECT_GT(transitions, 10);
+  int promoted = 0;
+  for (const auto& id : waitlisted) promoted += stored.count(id);
+  EXPECT_GT(promoted, 0) << "no waitlist entry ever became a hold: the run proves nothing about it";
 }
 
 }  // namespace

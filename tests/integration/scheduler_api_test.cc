@@ -130,7 +130,8 @@ class SchedulerApiTest : public ::testing::Test {
     GetBookingRequest request;
     request.set_id(id);
     Booking out;
-    EXPECT_TRUE(scheduler_->GetBooking(As(token).get(), request, &out).ok());
+    auto status = scheduler_->GetBooking(As(token).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
     return out;
   }
 
@@ -141,12 +142,14 @@ class SchedulerApiTest : public ::testing::Test {
     return scheduler_->CancelBooking(As(token).get(), request, out);
   }
 
-  // Polls until the booking reaches `state` (the sweeper runs every 100 ms here); up to 15 s.
+  // Polls until the booking exists and reaches `state` (the sweeper runs every 100 ms here); up
+  // to 15 s.
   static Booking AwaitState(const std::string& id, BookingState state) {
     Booking b;
     for (int i = 0; i < 300; ++i) {
-      b = Get(kAdminToken, id);
-      if (b.state() == state) break;
+      GetBookingRequest request;
+      request.set_id(id);
+      if (scheduler_->GetBooking(Admin().get(), request, &b).ok() && b.state() == state) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return b;
@@ -445,6 +448,61 @@ TEST_F(SchedulerApiTest, LapsedHoldsNeverBlockAndExpire) {
   Booking idle;
   ASSERT_TRUE(Book(school_, lab, 12, 13, &idle, 1, true).ok());
   EXPECT_EQ(AwaitState(idle.id(), BOOKING_STATE_EXPIRED).state(), BOOKING_STATE_EXPIRED);
+}
+
+TEST_F(SchedulerApiTest, WaitlistPromotesTheFirstWaitingPartnerWhenASlotFrees) {
+  const std::string lab = Register(Lab("Popular Lab"));
+  Booking taken, b;
+  ASSERT_TRUE(Book(school_, lab, 9, 10, &taken).ok());
+  auto join = [&](const std::string& token, double from_h, double to_h, WaitlistEntry* out) {
+    JoinWaitlistRequest request;
+    request.set_resource_id(lab);
+    *request.mutable_start_time() = At(from_h);
+    *request.mutable_end_time() = At(to_h);
+    request.set_quantity(1);
+    request.set_title("waiting");
+    return scheduler_->JoinWaitlist(As(token).get(), request, out);
+  };
+  WaitlistEntry first, second, third, free_slot;
+  EXPECT_EQ(Reason(join(bakery_, 12, 13, &free_slot)), "SLOT_AVAILABLE");
+  EXPECT_EQ(join(outsider_, 9, 10, &free_slot).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(join(bakery_, 9, 10, &first).ok());
+  EXPECT_EQ(first.state(), WAITLIST_STATE_WAITING);
+  ASSERT_TRUE(join(acme_, 9.5, 10, &second).ok());
+  ASSERT_TRUE(join(school_, 9, 9.5, &third).ok());
+  LeaveWaitlistRequest leave;
+  leave.set_id(third.id());
+  EXPECT_EQ(scheduler_->LeaveWaitlist(As(bakery_).get(), leave, &third).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(scheduler_->LeaveWaitlist(As(school_).get(), leave, &third).ok());
+  EXPECT_EQ(third.state(), WAITLIST_STATE_LEFT);
+
+  ListWaitlistRequest list;
+  list.set_resource_id(lab);
+  ListWaitlistResponse waiting;
+  ASSERT_TRUE(scheduler_->ListWaitlist(As(outsider_).get(), list, &waiting).ok());
+  ASSERT_EQ(waiting.entries_size(), 2);
+  EXPECT_EQ(waiting.entries(0).id(), first.id());
+  EXPECT_TRUE(waiting.entries(0).organization_id().empty());  // redacted for others
+
+  // The slot frees: the first in line gets a hold, the second keeps waiting (it overlaps).
+  ASSERT_TRUE(Cancel(school_, taken.id(), &b).ok());
+  Booking promoted = Get(bakery_, first.id());
+  EXPECT_EQ(promoted.state(), BOOKING_STATE_HELD);
+  EXPECT_EQ(promoted.organization_id(), "bakery");
+  ASSERT_TRUE(scheduler_->ListWaitlist(As(acme_).get(), list, &waiting).ok());
+  ASSERT_EQ(waiting.entries_size(), 1);
+  EXPECT_EQ(waiting.entries(0).id(), second.id());
+
+  // Nobody submits the hold: when it lapses, the next in line gets one.
+  Booking next = AwaitState(second.id(), BOOKING_STATE_HELD);
+  EXPECT_EQ(next.state(), BOOKING_STATE_HELD);
+  EXPECT_EQ(next.organization_id(), "acme");
+  EXPECT_EQ(Get(kAdminToken, first.id()).state(), BOOKING_STATE_EXPIRED);
+  SubmitBookingRequest submit;
+  submit.set_id(second.id());
+  ASSERT_TRUE(scheduler_->SubmitBooking(As(acme_).get(), submit, &b).ok());
+  EXPECT_EQ(b.state(), BOOKING_STATE_CONFIRMED);
 }
 
 TEST_F(SchedulerApiTest, NoShowIsReleasedAndCheckInCompletes) {

@@ -168,6 +168,50 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     PrintRows(rows, kBookingColumns, app.output);
   });
 
+  auto* wait = sub->add_subcommand("wait", "join the waitlist for a taken slot; you get a hold when it frees");
+  wait->add_option("--resource", f->resource, "the resource id")->required();
+  wait->add_option("--start", f->start, "RFC 3339 start")->required();
+  wait->add_option("--end", f->end, "RFC 3339 end")->required();
+  wait->add_option("--quantity", f->quantity, "seats or units")->capture_default_str();
+  wait->add_option("--title", f->title, "what it is for");
+  wait->add_option("--for", f->organization, "platform admins: the organisation to wait for");
+  wait->callback([&app, f] {
+    JoinWaitlistRequest request;
+    request.set_resource_id(f->resource);
+    if (!ParseTime(f->start, request.mutable_start_time(), app, "--start") ||
+        !ParseTime(f->end, request.mutable_end_time(), app, "--end"))
+      return;
+    request.set_quantity(f->quantity);
+    request.set_title(f->title);
+    request.set_organization_id(f->organization);
+    WaitlistEntry out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::JoinWaitlist, request, &out)))
+      PrintMessage(out, app.output);
+  });
+
+  auto* leave = sub->add_subcommand("leave-waitlist", "stop waiting (the entry id from `booking wait`)");
+  leave->add_option("id", f->id)->required();
+  leave->callback([&app, f] {
+    LeaveWaitlistRequest request;
+    request.set_id(f->id);
+    WaitlistEntry out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::LeaveWaitlist, request, &out)))
+      PrintMessage(out, app.output);
+  });
+
+  auto* waitlist = sub->add_subcommand("waitlist", "who is waiting for a resource, first come first");
+  waitlist->add_option("resource", f->resource)->required();
+  waitlist->callback([&app, f] {
+    ListWaitlistRequest request;
+    request.set_resource_id(f->resource);
+    ListWaitlistResponse out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListWaitlist, request, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::vector<const google::protobuf::Message*> rows;
+    for (const auto& e : out.entries()) rows.push_back(&e);
+    PrintRows(rows, {"id", "start_time", "end_time", "quantity", "organization_id"}, app.output);
+  });
+
   auto* free = sub->add_subcommand("free", "when a resource is open and not fully booked");
   free->add_option("resource", f->resource)->required();
   free->add_option("--from", f->start, "RFC 3339")->required();
