@@ -1,5 +1,6 @@
 // What happens when things fail: Redis dies and comes back, the server gets SIGTERM.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <thread>
@@ -81,11 +82,12 @@ TEST(Resilience, SigtermEndsStreamsCleanlyAndExits) {
   EXPECT_EQ(stub->GetOrganization(TestServer::Context(kAdminToken).get(), get, &org).error_code(),
             grpc::StatusCode::NOT_FOUND);
 
-  const int wstatus = server.Terminate();
+  kill(server.pid(), SIGTERM);
   ResourceChange change;
   while (reader->Read(&change)) {
   }
   EXPECT_TRUE(reader->Finish().ok());
+  const int wstatus = server.Terminate();
   EXPECT_TRUE(WIFEXITED(wstatus));
   EXPECT_EQ(WEXITSTATUS(wstatus), 0);
 }
