@@ -141,8 +141,9 @@ double StoreCeiling(const testing::RedisServer& redis, int clients) {
   char command[1024];
   std::snprintf(command, sizeof command,
                 "redis-benchmark -p %d -c %d -n 300000 -r 100000000000 -q FCALL sch_book 1 %sr:x:m %s "
-                "r__rand_int____rand_int__ bench-org 1 0 0 600000 0 t n '' 60 100000 1 '' 1 "
-                "b__rand_int__ 4102444800000 4102448400000 4102444800000 4102448400000 1 2>/dev/null",
+                "r__rand_int____rand_int__ bench-org 1 0 0 600000 0 t n '' 60 100000 1 '' 0 1 "
+                "b__rand_int__ 4102444800000 4102448400000 4102444800000 4102448400000 1 '' 0 '' -1 60 "
+                "2>/dev/null",
                 redis.port(), clients, base.c_str(), base.c_str());
   FILE* pipe = popen(command, "r");
   std::string out;

@@ -314,6 +314,10 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
   CheckMinutes(b.max_advance_days(), 3660, Path(bp, "max_advance_days"), errors);
   CheckMinutes(b.buffer_before_minutes(), 1440, Path(bp, "buffer_before_minutes"), errors);
   CheckMinutes(b.buffer_after_minutes(), 1440, Path(bp, "buffer_after_minutes"), errors);
+  CheckMinutes(b.quota_hours(), 8784, Path(bp, "quota_hours"), errors);
+  CheckEnum(b.quota_period(), v1::QuotaPeriod_IsValid, false, Path(bp, "quota_period"), errors);
+  CheckMinutes(b.sme_share_percent(), 100, Path(bp, "sme_share_percent"), errors);
+  CheckMinutes(b.sme_release_days(), 3660, Path(bp, "sme_release_days"), errors);
 }
 
 void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors) {

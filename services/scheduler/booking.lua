@@ -109,6 +109,45 @@ local function live_usage(base, res, from, to, now)
   return used
 end
 
+-- Quotas and the SME share count unit-minutes (minutes x quantity) in two hashes per resource:
+--   <b>r:<res>:quota   "<org>|<period>" -> unit-minutes booked by that organisation in that period
+--   <b>r:<res>:nonsme  "<iso week>"     -> unit-minutes booked by non-SME partners that week
+-- A booking remembers its keys (qk, sk) and unit-minutes (qm) to give them back when released.
+-- `a` = {qk, ql (quota limit), sk, sl (non-SME limit, -1 = no check now), m}; `pending` holds
+-- what earlier occurrences of the same call already took. Returns nil when allowed.
+local function allowance_refusal(base, res, a, pending)
+  if a.qk ~= '' then
+    local used = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':quota', a.qk) or '0') + (pending[a.qk] or 0)
+    if used + a.m > a.ql then
+      return {err = 'QUOTA_EXCEEDED', msg = 'this booking would exceed your organisation\'s quota of ' ..
+              math.floor(a.ql / 60) .. ' unit-hours on this resource for the period (' ..
+              math.floor(used / 60) .. ' booked)'}
+    end
+  end
+  if a.sk ~= '' and a.sl >= 0 then
+    local used = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':nonsme', a.sk) or '0') + (pending['sme|' .. a.sk] or 0)
+    if used + a.m > a.sl then
+      return {err = 'SME_RESERVED', msg = 'the rest of this week is reserved for SME partners until ' ..
+              'closer to the date'}
+    end
+  end
+  return nil
+end
+
+local function take_allowance(a, pending)
+  if a.qk ~= '' then pending[a.qk] = (pending[a.qk] or 0) + a.m end
+  if a.sk ~= '' then pending['sme|' .. a.sk] = (pending['sme|' .. a.sk] or 0) + a.m end
+end
+
+local function count_allowance(base, b, sign, quota_too)
+  local m = tonumber(b.qm or '0')
+  if m == 0 then return end
+  if quota_too and (b.qk or '') ~= '' then
+    redis.call('HINCRBY', base .. 'r:' .. b.res .. ':quota', b.qk, sign * m)
+  end
+  if (b.sk or '') ~= '' then redis.call('HINCRBY', base .. 'r:' .. b.res .. ':nonsme', b.sk, sign * m) end
+end
+
 -- Records a new booking `b` (all fields set) in the resource's indexes, timers and log.
 local function insert_booking(base, maxlen, b, type)
   local meta = base .. 'r:' .. b.res .. ':m'
@@ -117,12 +156,14 @@ local function insert_booking(base, maxlen, b, type)
   redis.call('ZADD', base .. 'o:' .. b.org, b.s, b.id)
   local length = tonumber(b.be) - tonumber(b.bs)
   if length > tonumber(redis.call('HGET', meta, 'span') or '0') then redis.call('HSET', meta, 'span', length) end
+  count_allowance(base, b, 1, true)
   schedule(base, b)
   emit(base, maxlen, b, type)
 end
 
 -- Waitlist entries: <b>w:<id> hash (id, res, org, s, e, bs, be, q, cap (the resource's capacity),
--- ap, ns, ttl (hold ttl ms), t, st (WAITING|PROMOTED|LEFT|EXPIRED), bk (the booking), cr), and
+-- ap, ns, ttl (hold ttl ms), t, st (WAITING|PROMOTED|LEFT|EXPIRED), bk (the booking), cr, and
+-- the quota and SME-share allowance qk, ql, sk, sl, qm), and
 -- <b>r:<res>:wl, a zset of waiting entries in the order they joined.
 local function load_entry(base, id)
   local flat = redis.call('HGETALL', base .. 'w:' .. id)
@@ -145,11 +186,14 @@ local function promote(base, maxlen, res, now)
       redis.call('ZREM', list, id)
     else
       local bs, be, q = tonumber(w.bs), tonumber(w.be), tonumber(w.q)
-      if peak_usage(live_usage(base, res, bs, be, now), bs, be) + q <= tonumber(w.cap) then
+      local a = {qk = w.qk, ql = tonumber(w.ql), sk = w.sk, sl = tonumber(w.sl), m = tonumber(w.qm)}
+      if peak_usage(live_usage(base, res, bs, be, now), bs, be) + q <= tonumber(w.cap) and
+         not allowance_refusal(base, res, a, {}) then
         insert_booking(base, maxlen, {id = id, res = res, org = w.org, s = w.s, e = w.e, bs = w.bs,
                                       be = w.be, q = w.q, t = w.t, n = '', rs = '', cr = tostring(now),
                                       up = tostring(now), ap = w.ap, ns = w.ns, sr = '', st = 'HELD',
-                                      hx = tostring(now + tonumber(w.ttl))}, 'PROMOTED')
+                                      hx = tostring(now + tonumber(w.ttl)), qk = w.qk, sk = w.sk,
+                                      qm = w.qm}, 'PROMOTED')
         redis.call('HSET', base .. 'w:' .. id, 'st', 'PROMOTED', 'bk', id)
         redis.call('ZREM', list, id)
       end
@@ -160,6 +204,8 @@ end
 -- Moves a booking to a state that frees its slot.
 local function release(base, maxlen, b, state, reason, now)
   redis.call('ZREM', base .. 'r:' .. b.res .. ':act', b.id)
+  -- A no-show keeps counting against its organisation's quota; the slot itself is free again.
+  count_allowance(base, b, -1, state ~= 'NO_SHOW')
   b.st, b.rs, b.hx, b.up = state, reason, '', tostring(now)
   schedule(base, b)
   emit(base, maxlen, b, 'STATE_CHANGED')
@@ -213,26 +259,34 @@ local function blocking_overlaps(base, maxlen, res, from, to, now)
 end
 
 -- Books one or more occurrences on a resource (one for a single booking, many for a recurring
--- one), each checked against the resource's blocking bookings and the occurrences accepted before
--- it in the same call. All or nothing: when one does not fit, nothing is written.
+-- one), each checked against the resource's blocking bookings, the organisation's quota, the SME
+-- share, and the occurrences accepted before it in the same call. All or nothing: when one does
+-- not fit, nothing is written.
 -- KEYS[1] the resource's meta key.
 -- ARGV: base, resource, organisation, capacity, hold ('1'/'0'), approval required ('1'/'0'),
 --       hold ttl ms, no-show grace ms, title, notes, replay key, replay ttl, events maxlen,
---       all or nothing ('1'/'0'), series id ('' = none), n, then n times:
---       booking id, start, end, blocked start, blocked end (ms), quantity.
+--       all or nothing ('1'/'0'), series id ('' = none), training required ('1'/'0'), n, then
+--       n times: booking id, start, end, blocked start, blocked end (ms), quantity, quota key,
+--       quota limit, SME-share key, SME-share limit (-1 = no check), unit-minutes.
 -- Returns {'ok'|'replay', JSON array}: per occurrence {b = booking} or {err = reason, msg = text}.
 local function sch_book(keys, args)
   local base, res, org, capacity = args[1], args[2], args[3], tonumber(args[4])
   local maxlen, all_or_nothing, series = args[13], args[14] == '1', args[15]
   local previous = replay_get(args[11])
   if previous then return {'replay', previous} end
+  if args[16] == '1' and redis.call('SISMEMBER', base .. 'r:' .. res .. ':trained', org) == 0 then
+    return fail('FAILED_PRECONDITION', 'TRAINING_REQUIRED the owner has not recorded training ' ..
+                'for your organisation on this resource')
+  end
   local now = now_ms()
-  local accepted = {}  -- {bs, be, q} of occurrences accepted in this call
+  local accepted, pending = {}, {}  -- {bs, be, q} and allowance taken by earlier occurrences
   local results, refused = {}, false
-  local n = tonumber(args[16])
+  local n = tonumber(args[17])
   for i = 1, n do
-    local at = 16 + (i - 1) * 6
+    local at = 17 + (i - 1) * 11
     local bs, be, q = tonumber(args[at + 4]), tonumber(args[at + 5]), tonumber(args[at + 6])
+    local a = {qk = args[at + 7], ql = tonumber(args[at + 8]), sk = args[at + 9],
+               sl = tonumber(args[at + 10]), m = tonumber(args[at + 11])}
     local used = blocking_overlaps(base, maxlen, res, bs, be, now)
     for _, u in ipairs(accepted) do
       if u[1] < be and u[2] > bs then used[#used + 1] = u end
@@ -249,8 +303,15 @@ local function sch_book(keys, args)
       end
       refused = true
     else
-      accepted[#accepted + 1] = {bs, be, q}
-      results[i] = {ok = at}
+      local refusal = allowance_refusal(base, res, a, pending)
+      if refusal then
+        results[i] = refusal
+        refused = true
+      else
+        take_allowance(a, pending)
+        accepted[#accepted + 1] = {bs, be, q}
+        results[i] = {ok = at}
+      end
     end
   end
   if refused and all_or_nothing then
@@ -267,7 +328,7 @@ local function sch_book(keys, args)
       local b = {id = args[at + 1], res = res, org = org, s = args[at + 2], e = args[at + 3],
                  bs = args[at + 4], be = args[at + 5], q = args[at + 6], t = args[9], n = args[10],
                  rs = '', cr = tostring(now), up = tostring(now), ap = args[6], ns = args[8],
-                 hx = '', sr = series}
+                 hx = '', sr = series, qk = args[at + 7], sk = args[at + 9], qm = args[at + 11]}
       if args[5] == '1' then
         b.st = 'HELD'
         b.hx = tostring(now + tonumber(args[7]))
@@ -405,20 +466,27 @@ end
 
 -- KEYS[1] the resource's meta key.
 -- ARGV: base, entry id, resource, organisation, start, end, blocked start, blocked end, quantity,
---       capacity, approval required, no-show grace ms, hold ttl ms, title, replay key, replay ttl.
+--       capacity, approval required, no-show grace ms, hold ttl ms, title, replay key, replay ttl,
+--       quota key, quota limit, SME-share key, SME-share limit, unit-minutes (as for sch_book),
+--       training required ('1'/'0').
 -- Joins the waitlist for a slot that is taken now; SLOT_AVAILABLE when it is free.
 local function sch_wait(keys, args)
   local base, id, res = args[1], args[2], args[3]
   local previous = replay_get(args[15])
   if previous then return {'replay', previous} end
   local now = now_ms()
+  if args[22] == '1' and redis.call('SISMEMBER', base .. 'r:' .. res .. ':trained', args[4]) == 0 then
+    return fail('FAILED_PRECONDITION', 'TRAINING_REQUIRED the owner has not recorded training ' ..
+                'for your organisation on this resource')
+  end
   local bs, be, q = tonumber(args[7]), tonumber(args[8]), tonumber(args[9])
   if peak_usage(live_usage(base, res, bs, be, now), bs, be) + q <= tonumber(args[10]) then
     return fail('FAILED_PRECONDITION', 'SLOT_AVAILABLE the slot is free: book it instead')
   end
   local w = {id = id, res = res, org = args[4], s = args[5], e = args[6], bs = args[7], be = args[8],
              q = args[9], cap = args[10], ap = args[11], ns = args[12], ttl = args[13], t = args[14],
-             st = 'WAITING', bk = '', cr = tostring(now)}
+             st = 'WAITING', bk = '', cr = tostring(now), qk = args[17], ql = args[18], sk = args[19],
+             sl = args[20], qm = args[21]}
   local flat = {}
   for k, v in pairs(w) do
     flat[#flat + 1] = k
@@ -457,6 +525,17 @@ local function sch_waiting(keys, args)
   return out
 end
 
+-- KEYS[1] the resource's trained set. ARGV: organisation, '1' to record, '0' to revoke.
+local function sch_train(keys, args)
+  if args[2] == '1' then
+    redis.call('SADD', keys[1], args[1])
+  else
+    redis.call('SREM', keys[1], args[1])
+  end
+  return redis.call('SMEMBERS', keys[1])
+end
+
+redis.register_function('sch_train', sch_train)
 redis.register_function('sch_wait', sch_wait)
 redis.register_function('sch_unwait', sch_unwait)
 redis.register_function{function_name = 'sch_waiting', callback = sch_waiting, flags = {'no-writes'}}

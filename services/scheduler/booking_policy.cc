@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include <date/iso_week.h>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
 #include "services/registry/availability.h"
@@ -140,6 +142,44 @@ absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resourc
                                               " occurrences within the booking horizon; add COUNT or UNTIL"));
   if (out.empty()) return InvalidField("rrule", "yields no occurrence from start_time on");
   return out;
+}
+
+Allowance AllowanceFor(const BookableResource& bookable, const Slot& slot, const std::string& organization,
+                       bool sme, EpochMs now) {
+  const auto& resource = *bookable.resource;
+  const auto& rules = resource.booking_rules();
+  Allowance a;
+  if (organization == resource.owner_organization_id()) return a;
+  a.unit_minutes = (slot.end - slot.start + kMinute - 1) / kMinute * slot.quantity;
+  const date::time_zone* zone = FindTimeZone(resource.time_zone());
+  if (zone == nullptr) zone = FindTimeZone("Europe/Amsterdam");
+  const auto local = zone->to_local(SysSeconds(std::chrono::seconds(slot.start / 1000)));
+  const auto local_day = date::floor<date::days>(local);
+  const iso_week::year_weeknum_weekday iso(local_day);
+  const std::string week = absl::StrCat(static_cast<int>(iso.year()), "-W",
+                                        absl::Dec(static_cast<unsigned>(iso.weeknum()), absl::kZeroPad2));
+  if (rules.quota_hours() > 0) {
+    const date::year_month_day ymd(local_day);
+    a.quota_key = absl::StrCat(organization, "|",
+                               rules.quota_period() == registry::v1::QUOTA_PERIOD_MONTH
+                                   ? absl::StrCat(static_cast<int>(ymd.year()), "-",
+                                                  absl::Dec(static_cast<unsigned>(ymd.month()), absl::kZeroPad2))
+                                   : week);
+    a.quota_limit = int64_t{rules.quota_hours()} * 60;
+  }
+  if (rules.sme_share_percent() > 0 && !sme) {
+    a.sme_key = week;
+    if (slot.start > now + rules.sme_release_days() * kDay) {
+      // The week's open unit-minutes, of which the non-SME part may be booked by anyone.
+      const auto monday = date::local_days(iso_week::year_weeknum_weekday(iso.year(), iso.weeknum(), iso_week::mon));
+      const EpochMs from = LocalToUtc(zone, date::local_seconds(monday.time_since_epoch())).time_since_epoch().count() * 1000;
+      const EpochMs to = LocalToUtc(zone, date::local_seconds((monday + date::days(7)).time_since_epoch())).time_since_epoch().count() * 1000;
+      int64_t open_minutes = 0;
+      for (const auto& w : OpenTime(bookable, from, to)) open_minutes += (w.end - w.start) / kMinute;
+      a.sme_limit = open_minutes * EffectiveCapacity(resource) * (100 - rules.sme_share_percent()) / 100;
+    }
+  }
+  return a;
 }
 
 absl::Status CheckAccess(const registry::v1::Resource& resource, const std::string& organization,

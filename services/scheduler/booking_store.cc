@@ -52,6 +52,14 @@ absl::StatusOr<v1::Booking> BookingFromReply(const absl::StatusOr<RedisValue>& r
   return ParseStoredBooking(reply->elements[1].str);
 }
 
+void AppendAllowance(const Allowance& a, RedisArgs* args) {
+  args->push_back(a.quota_key);
+  args->push_back(std::to_string(a.quota_limit));
+  args->push_back(a.sme_key);
+  args->push_back(std::to_string(a.sme_limit));
+  args->push_back(std::to_string(a.unit_minutes));
+}
+
 uint32_t Fnv1a(absl::string_view text) {
   uint32_t hash = 2166136261u;
   for (unsigned char c : text) {
@@ -145,12 +153,14 @@ absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book
                     std::to_string(int64_t{config_.no_show_grace_s} * 1000), c.title, c.notes,
                     ReplayKey(shard, c.organization_id, c.request_id),
                     std::to_string(config_.request_id_ttl_s), std::to_string(config_.events_max_length),
-                    c.all_or_nothing ? "1" : "0", c.series_id, std::to_string(c.occurrences.size())};
+                    c.all_or_nothing ? "1" : "0", c.series_id, c.training_required ? "1" : "0",
+                    std::to_string(c.occurrences.size())};
   for (const auto& o : c.occurrences) {
     args.push_back(o.booking_id);
     for (EpochMs v : {o.slot.start, o.slot.end, o.slot.blocked_start, o.slot.blocked_end})
       args.push_back(std::to_string(v));
     args.push_back(std::to_string(o.slot.quantity));
+    AppendAllowance(o.allowance, &args);
   }
   auto reply = redis_->FCall("sch_book", {absl::StrCat(base, "r:", c.resource_id, ":m")}, args);
   if (!reply.ok()) return reply.status();
@@ -202,14 +212,15 @@ absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::JoinWaitlist(const WaitComm
   const int shard = ShardOf(c.resource_id);
   const std::string base = Base(shard);
   const Slot& s = c.slot;
-  auto reply = redis_->FCall(
-      "sch_wait", {absl::StrCat(base, "r:", c.resource_id, ":m")},
-      {base, c.entry_id, c.resource_id, c.organization_id, std::to_string(s.start), std::to_string(s.end),
-       std::to_string(s.blocked_start), std::to_string(s.blocked_end), std::to_string(s.quantity),
-       std::to_string(s.capacity), c.approval_required ? "1" : "0",
-       std::to_string(int64_t{config_.no_show_grace_s} * 1000),
-       std::to_string(int64_t{config_.hold_ttl_s} * 1000), c.title,
-       ReplayKey(shard, c.organization_id, c.request_id), std::to_string(config_.request_id_ttl_s)});
+  RedisArgs args = {base, c.entry_id, c.resource_id, c.organization_id, std::to_string(s.start),
+                    std::to_string(s.end), std::to_string(s.blocked_start), std::to_string(s.blocked_end),
+                    std::to_string(s.quantity), std::to_string(s.capacity), c.approval_required ? "1" : "0",
+                    std::to_string(int64_t{config_.no_show_grace_s} * 1000),
+                    std::to_string(int64_t{config_.hold_ttl_s} * 1000), c.title,
+                    ReplayKey(shard, c.organization_id, c.request_id), std::to_string(config_.request_id_ttl_s)};
+  AppendAllowance(c.allowance, &args);
+  args.push_back(c.training_required ? "1" : "0");
+  auto reply = redis_->FCall("sch_wait", {absl::StrCat(base, "r:", c.resource_id, ":m")}, args);
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() != 2) return absl::InternalError("unexpected waitlist reply");
   return ParseStoredEntry(reply->elements[1].str);
@@ -238,6 +249,19 @@ absl::StatusOr<std::vector<v1::WaitlistEntry>> RedisBookingStore::Waiting(const 
     if (!entry.ok()) return entry.status();
     out.push_back(std::move(*entry));
   }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> RedisBookingStore::SetTrained(const std::string& resource_id,
+                                                                       const std::string& organization_id,
+                                                                       bool trained) {
+  const std::string base = Base(ShardOf(resource_id));
+  auto reply = redis_->FCall("sch_train", {absl::StrCat(base, "r:", resource_id, ":trained")},
+                             {organization_id, trained ? "1" : "0"});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> out;
+  for (const auto& e : reply->elements) out.push_back(e.str);
+  std::sort(out.begin(), out.end());
   return out;
 }
 

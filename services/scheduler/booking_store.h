@@ -21,6 +21,7 @@ namespace infrashare::scheduler {
 struct Occurrence {
   std::string booking_id;
   Slot slot;
+  Allowance allowance;
 };
 
 struct BookCommand {
@@ -32,6 +33,7 @@ struct BookCommand {
   int capacity = 1;
   bool hold = false;
   bool approval_required = false;
+  bool training_required = false;  // the organisation must be on the resource's trained list
   std::string title;
   std::string notes;
   std::string request_id;  // "" = not idempotent
@@ -54,7 +56,9 @@ struct WaitCommand {
   std::string resource_id;
   std::string organization_id;
   Slot slot;
+  Allowance allowance;
   bool approval_required = false;
+  bool training_required = false;
   std::string title;
   std::string request_id;
 };
@@ -94,6 +98,11 @@ class BookingStore {
                                                           const std::string& caller_organization,
                                                           bool caller_is_admin) = 0;
   virtual absl::StatusOr<std::vector<v1::WaitlistEntry>> Waiting(const std::string& resource_id) = 0;
+  // Records (or revokes) that an organisation's people are trained on a resource; returns the
+  // organisations now on the list.
+  virtual absl::StatusOr<std::vector<std::string>> SetTrained(const std::string& resource_id,
+                                                              const std::string& organization_id,
+                                                              bool trained) = 0;
   // What blocks the resource within [from, to): holds that have lapsed are left out.
   virtual absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                                   EpochMs to) = 0;
@@ -129,6 +138,9 @@ class RedisBookingStore final : public BookingStore {
                                                   const std::string& caller_organization,
                                                   bool caller_is_admin) override;
   absl::StatusOr<std::vector<v1::WaitlistEntry>> Waiting(const std::string& resource_id) override;
+  absl::StatusOr<std::vector<std::string>> SetTrained(const std::string& resource_id,
+                                                      const std::string& organization_id,
+                                                      bool trained) override;
   absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                           EpochMs to) override;
   absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,

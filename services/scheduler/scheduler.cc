@@ -111,6 +111,7 @@ BookCommand Scheduler::Command(const v1::CreateBookingRequest& request, const st
   command.capacity = EffectiveCapacity(resource);
   command.hold = request.hold();
   command.approval_required = resource.approval_required() && organization != resource.owner_organization_id();
+  command.training_required = resource.training_required() && organization != resource.owner_organization_id();
   command.title = request.title();
   command.notes = request.notes();
   command.request_id = request.request_id();
@@ -126,7 +127,10 @@ absl::StatusOr<v1::Booking> Scheduler::CreateBooking(const Caller& caller,
   auto slot = PlanBooking(request, *bookable, clock_());
   if (!slot.ok()) return slot.status();
   BookCommand command = Command(request, *organization, *bookable);
-  command.occurrences.push_back({NewBookingId(request.resource_id()), *slot});
+  const EpochMs now = clock_();
+  command.occurrences.push_back({NewBookingId(request.resource_id()), *slot,
+                                 AllowanceFor(*bookable, *slot, *organization,
+                                              catalog_->Organization(*organization).sme, now)});
   auto booked = store_->Book(command);
   if (!booked.ok()) return booked.status();
   return std::move(booked->front());
@@ -178,7 +182,9 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
       refused = true;
       continue;
     }
-    command.occurrences.push_back({NewBookingId(request.resource_id()), *slot});
+    command.occurrences.push_back({NewBookingId(request.resource_id()), *slot,
+                                   AllowanceFor(*bookable, *slot, *organization,
+                                                catalog_->Organization(*organization).sme, now)});
     booked_at.push_back(response.occurrences_size() - 1);
   }
   if (!(refused && all_or_nothing) && !command.occurrences.empty()) {
@@ -275,6 +281,21 @@ absl::StatusOr<v1::ListBookingsResponse> Scheduler::ListBookings(const Caller& c
   return response;
 }
 
+absl::StatusOr<v1::RecordTrainingResponse> Scheduler::RecordTraining(
+    const Caller& caller, const v1::RecordTrainingRequest& request) {
+  auto bookable = Bookable(request.resource_id(), "resource_id");
+  if (!bookable.ok()) return bookable.status();
+  if (!caller.CanWriteFor(bookable->resource->owner_organization_id()) || ReadOnly(caller))
+    return Forbidden("only the resource's owner records who is trained on it");
+  if (!IsValidId(request.organization_id())) return InvalidField("organization_id", "is not an organisation id");
+  auto trained = store_->SetTrained(request.resource_id(), request.organization_id(), !request.revoke());
+  if (!trained.ok()) return trained.status();
+  v1::RecordTrainingResponse response;
+  response.set_resource_id(request.resource_id());
+  for (auto& org : *trained) response.add_trained_organization_ids(std::move(org));
+  return response;
+}
+
 absl::StatusOr<v1::WaitlistEntry> Scheduler::JoinWaitlist(const Caller& caller,
                                                           const v1::JoinWaitlistRequest& request) {
   auto bookable = Bookable(request.resource_id(), "resource_id");
@@ -294,7 +315,11 @@ absl::StatusOr<v1::WaitlistEntry> Scheduler::JoinWaitlist(const Caller& caller,
   command.resource_id = request.resource_id();
   command.organization_id = *organization;
   command.slot = *slot;
-  command.approval_required = Command(single, *organization, *bookable).approval_required;
+  command.allowance = AllowanceFor(*bookable, *slot, *organization,
+                                   catalog_->Organization(*organization).sme, clock_());
+  const BookCommand as_booking = Command(single, *organization, *bookable);
+  command.approval_required = as_booking.approval_required;
+  command.training_required = as_booking.training_required;
   command.title = request.title();
   command.request_id = request.request_id();
   return store_->JoinWaitlist(command);

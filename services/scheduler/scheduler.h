@@ -27,6 +27,8 @@ class Scheduler {
   absl::StatusOr<v1::Booking> Transition(const Caller& caller, const TransitionCommand& command);
   absl::StatusOr<v1::ListBookingsResponse> ListBookings(const Caller& caller,
                                                         const v1::ListBookingsRequest& request);
+  absl::StatusOr<v1::RecordTrainingResponse> RecordTraining(const Caller& caller,
+                                                            const v1::RecordTrainingRequest& request);
   absl::StatusOr<v1::WaitlistEntry> JoinWaitlist(const Caller& caller, const v1::JoinWaitlistRequest& request);
   absl::StatusOr<v1::WaitlistEntry> LeaveWaitlist(const Caller& caller, const v1::LeaveWaitlistRequest& request);
   absl::StatusOr<v1::ListWaitlistResponse> ListWaitlist(const Caller& caller,

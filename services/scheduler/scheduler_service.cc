@@ -71,6 +71,8 @@ INFRASHARE_HANDLER(CheckInBooking, CheckInBookingRequest, Booking, request->requ
                                                    false, "", request->request_id()}))
 INFRASHARE_HANDLER(ListBookings, ListBookingsRequest, ListBookingsResponse, "",
                    scheduler_->ListBookings(caller, *request))
+INFRASHARE_HANDLER(RecordTraining, RecordTrainingRequest, RecordTrainingResponse, request->request_id(),
+                   scheduler_->RecordTraining(caller, *request))
 INFRASHARE_HANDLER(JoinWaitlist, JoinWaitlistRequest, WaitlistEntry, request->request_id(),
                    scheduler_->JoinWaitlist(caller, *request))
 INFRASHARE_HANDLER(LeaveWaitlist, LeaveWaitlistRequest, WaitlistEntry, request->request_id(),

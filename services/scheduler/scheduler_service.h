@@ -36,6 +36,7 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   INFRASHARE_UNARY(CancelBooking, CancelBookingRequest, Booking)
   INFRASHARE_UNARY(CheckInBooking, CheckInBookingRequest, Booking)
   INFRASHARE_UNARY(ListBookings, ListBookingsRequest, ListBookingsResponse)
+  INFRASHARE_UNARY(RecordTraining, RecordTrainingRequest, RecordTrainingResponse)
   INFRASHARE_UNARY(JoinWaitlist, JoinWaitlistRequest, WaitlistEntry)
   INFRASHARE_UNARY(LeaveWaitlist, LeaveWaitlistRequest, WaitlistEntry)
   INFRASHARE_UNARY(ListWaitlist, ListWaitlistRequest, ListWaitlistResponse)

@@ -505,6 +505,88 @@ TEST_F(SchedulerApiTest, WaitlistPromotesTheFirstWaitingPartnerWhenASlotFrees) {
   EXPECT_EQ(b.state(), BOOKING_STATE_CONFIRMED);
 }
 
+TEST_F(SchedulerApiTest, QuotaLimitsEachOrganisationPerPeriodButNotTheOwner) {
+  reg::Resource r = Lab("Quota Lab");
+  r.set_time_zone("UTC");
+  r.mutable_booking_rules()->set_quota_hours(3);
+  r.mutable_booking_rules()->set_quota_period(reg::QUOTA_PERIOD_WEEK);
+  const std::string lab = Register(r);
+  Booking two, one, b;
+  ASSERT_TRUE(Book(school_, lab, 9, 11, &two).ok());
+  ASSERT_TRUE(Book(school_, lab, 11, 12, &one).ok());
+  auto over = Book(school_, lab, 24 + 9, 24 + 10, &b);  // Tuesday, same ISO week
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(over), "QUOTA_EXCEEDED");
+  EXPECT_TRUE(Book(school_, lab, 7 * 24 + 9, 7 * 24 + 12, &b).ok());  // next week: a new quota
+  EXPECT_TRUE(Book(bakery_, lab, 24 + 9, 24 + 12, &b).ok());          // each organisation its own
+  EXPECT_TRUE(Book(acme_, lab, 2 * 24 + 8, 2 * 24 + 14, &b).ok());    // the owner is not limited
+  // A cancellation gives the hours back.
+  ASSERT_TRUE(Cancel(school_, one.id(), &b).ok());
+  EXPECT_TRUE(Book(school_, lab, 24 + 13, 24 + 14, &b).ok());
+  EXPECT_EQ(Reason(Book(school_, lab, 24 + 15, 24 + 16, &b)), "QUOTA_EXCEEDED");
+}
+
+TEST_F(SchedulerApiTest, SmeShareIsReservedUntilTheReleaseDate) {
+  // Open Mondays 09:00-13:00 (4 hours a week); half is kept for SME partners.
+  auto make = [&](const std::string& name, int release_days) {
+    reg::Resource r = Lab(name);
+    r.set_time_zone("UTC");
+    r.mutable_booking_rules()->set_sme_share_percent(50);
+    r.mutable_booking_rules()->set_sme_release_days(release_days);
+    const std::string id = Register(r);
+    reg::PublishAvailabilityRequest publish;
+    publish.set_resource_id(id);
+    auto* rule = publish.add_rules();
+    rule->set_rrule("FREQ=WEEKLY;BYDAY=MO");
+    rule->set_start_time("09:00");
+    rule->set_duration_minutes(240);
+    rule->set_valid_from("2026-01-01");
+    reg::Availability out;
+    EXPECT_TRUE(registry_->PublishAvailability(Admin().get(), publish, &out).ok());
+    return id;
+  };
+  const std::string reserved = make("SME Reserved Lab", 1);     // our slots are >= 14 days away
+  const std::string released = make("SME Released Lab", 365);   // ...and well within 365 days
+  Booking b;
+  grpc::Status status;
+  for (int i = 0; i < 100; ++i) {  // until the scheduler has the published hours
+    status = Book(school_, released, 7, 8, &b);
+    if (Reason(status) == "OUTSIDE_AVAILABILITY") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(Reason(status), "OUTSIDE_AVAILABILITY");
+  ASSERT_TRUE(Book(school_, reserved, 9, 11, &b).ok());  // 2 of the 4 hours: the non-SME half
+  auto refused = Book(school_, reserved, 11, 12, &b);
+  EXPECT_EQ(Reason(refused), "SME_RESERVED");
+  EXPECT_TRUE(Book(bakery_, reserved, 11, 13, &b).ok());  // an SME partner takes the reserved half
+  EXPECT_TRUE(Book(acme_, reserved, 7 * 24 + 9, 7 * 24 + 13, &b).ok());  // the owner is not limited
+  // Closer than the release date, anyone books all of it.
+  EXPECT_TRUE(Book(school_, released, 9, 11, &b).ok());
+  EXPECT_TRUE(Book(school_, released, 11, 13, &b).ok());
+}
+
+TEST_F(SchedulerApiTest, TrainingRequiredResourcesNeedARecordedTraining) {
+  reg::Resource r = Lab("Laser Lab");
+  r.set_training_required(true);
+  const std::string lab = Register(r);
+  Booking b;
+  EXPECT_EQ(Reason(Book(school_, lab, 9, 10, &b)), "TRAINING_REQUIRED");
+  RecordTrainingRequest record;
+  record.set_resource_id(lab);
+  record.set_organization_id("school");
+  RecordTrainingResponse trained;
+  EXPECT_EQ(scheduler_->RecordTraining(As(school_).get(), record, &trained).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);  // only the owner records it
+  ASSERT_TRUE(scheduler_->RecordTraining(As(acme_).get(), record, &trained).ok());
+  ASSERT_EQ(trained.trained_organization_ids_size(), 1);
+  EXPECT_TRUE(Book(school_, lab, 9, 10, &b).ok());
+  EXPECT_TRUE(Book(acme_, lab, 10, 11, &b).ok());  // the owner needs no record
+  record.set_revoke(true);
+  ASSERT_TRUE(scheduler_->RecordTraining(As(acme_).get(), record, &trained).ok());
+  EXPECT_EQ(trained.trained_organization_ids_size(), 0);
+  EXPECT_EQ(Reason(Book(school_, lab, 12, 13, &b)), "TRAINING_REQUIRED");
+}
+
 TEST_F(SchedulerApiTest, NoShowIsReleasedAndCheckInCompletes) {
   const std::string lab = Register(Lab("Walk-in Lab"));
   // Starts in two seconds: the test config's no-show grace is one second.

@@ -145,6 +145,36 @@ TEST(ExpandSeries, RefusesMalformedOrUnboundedRules) {
             "start_time");
 }
 
+TEST(AllowanceFor, CountsUnitMinutesAndReleasesTheSmeShareOnTheDay) {
+  reg::Resource r;
+  r.set_owner_organization_id("owner");
+  r.set_time_zone("Europe/Amsterdam");
+  r.set_booking_mode(reg::BOOKING_MODE_SHARED_CAPACITY);
+  r.set_capacity(4);
+  r.mutable_booking_rules()->set_quota_hours(10);
+  r.mutable_booking_rules()->set_quota_period(reg::QUOTA_PERIOD_MONTH);
+  r.mutable_booking_rules()->set_sme_share_percent(25);
+  r.mutable_booking_rules()->set_sme_release_days(7);
+  auto bookable = Resource(r);
+  // Sunday 2026-03-29 23:30 local (21:30Z, CEST): ISO week 13, March.
+  const EpochMs start = 1774819800000;
+  Slot slot{start, start + 90 * kMin, start, start + 90 * kMin, 2, 4};
+  const EpochMs week = 7LL * 24 * 60 * kMin;
+  Allowance a = AllowanceFor(bookable, slot, "school", false, start - week - 1);
+  EXPECT_EQ(a.unit_minutes, 180);
+  EXPECT_EQ(a.quota_key, "school|2026-03");
+  EXPECT_EQ(a.quota_limit, 600);
+  EXPECT_EQ(a.sme_key, "2026-W13");
+  EXPECT_EQ(a.sme_limit, 7 * 24 * 60 * 4 * 3 / 4 - 60 * 4 * 3 / 4);  // the week lost an hour to DST
+  // From exactly the release day on, the share is released: counted, not limited.
+  EXPECT_EQ(AllowanceFor(bookable, slot, "school", false, start - week).sme_limit, -1);
+  // SME partners are not counted; the owner is neither counted nor limited.
+  EXPECT_EQ(AllowanceFor(bookable, slot, "bakery", true, 0).sme_key, "");
+  Allowance owner = AllowanceFor(bookable, slot, "owner", false, 0);
+  EXPECT_EQ(owner.quota_key, "");
+  EXPECT_EQ(owner.sme_key, "");
+}
+
 TEST(CheckAccess, FollowsThePolicyAndSmeAccess) {
   reg::Resource r;
   r.set_owner_organization_id("owner");

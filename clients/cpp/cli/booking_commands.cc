@@ -26,6 +26,7 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     int limit = 0;
     bool hold = false;
     bool skip_conflicts = false;
+    bool revoke = false;
   };
   auto f = std::make_shared<Flags>();
 
@@ -210,6 +211,20 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& e : out.entries()) rows.push_back(&e);
     PrintRows(rows, {"id", "start_time", "end_time", "quantity", "organization_id"}, app.output);
+  });
+
+  auto* train = sub->add_subcommand("train", "record that an organisation is trained on your resource");
+  train->add_option("resource", f->resource)->required();
+  train->add_option("--org", f->organization, "the trained organisation")->required();
+  train->add_flag("--revoke", f->revoke, "take it off the list instead");
+  train->callback([&app, f] {
+    RecordTrainingRequest request;
+    request.set_resource_id(f->resource);
+    request.set_organization_id(f->organization);
+    request.set_revoke(f->revoke);
+    RecordTrainingResponse out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::RecordTraining, request, &out)))
+      PrintMessage(out, app.output);
   });
 
   auto* free = sub->add_subcommand("free", "when a resource is open and not fully booked");
