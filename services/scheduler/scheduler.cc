@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/scheduler/calendar.h"
 
 namespace infrashare::scheduler {
 namespace {
@@ -342,6 +343,33 @@ absl::StatusOr<v1::ListWaitlistResponse> Scheduler::ListWaitlist(const Caller& c
     RedactFor(caller, &entry);
     *response.add_entries() = std::move(entry);
   }
+  return response;
+}
+
+absl::StatusOr<v1::ExportCalendarResponse> Scheduler::ExportCalendar(const Caller& caller,
+                                                                     const v1::ExportCalendarRequest& request) {
+  constexpr int kMaxEvents = 5000;
+  v1::ListBookingsRequest list;
+  list.set_resource_id(request.resource_id());
+  list.set_organization_id(request.organization_id());
+  if (request.has_start_time()) *list.mutable_start_time() = request.start_time();
+  if (request.has_end_time()) *list.mutable_end_time() = request.end_time();
+  list.set_page_size(config_.max_page_size);
+  std::vector<v1::Booking> bookings;
+  do {
+    auto page = ListBookings(caller, list);
+    if (!page.ok()) return page.status();
+    for (auto& b : *page->mutable_bookings())
+      if (OnCalendar(b)) bookings.push_back(std::move(b));
+    if (static_cast<int>(bookings.size()) > kMaxEvents)
+      return InvalidField("end_time", absl::StrCat("more than ", kMaxEvents, " bookings: export a shorter range"));
+    list.set_page_token(page->next_page_token());
+  } while (!list.page_token().empty());
+  v1::ExportCalendarResponse response;
+  const std::string name = request.resource_id().empty() ? "infrashare: " + request.organization_id()
+                                                         : "infrashare: " + request.resource_id();
+  response.set_ical(BookingsToICalendar(bookings, name));
+  response.set_events(static_cast<int>(bookings.size()));
   return response;
 }
 

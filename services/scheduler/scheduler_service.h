@@ -41,6 +41,7 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   INFRASHARE_UNARY(LeaveWaitlist, LeaveWaitlistRequest, WaitlistEntry)
   INFRASHARE_UNARY(ListWaitlist, ListWaitlistRequest, ListWaitlistResponse)
   INFRASHARE_UNARY(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse)
+  INFRASHARE_UNARY(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse)
 #undef INFRASHARE_UNARY
 
   grpc::ServerWriteReactor<v1::BookingEvent>* WatchBookings(

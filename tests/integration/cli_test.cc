@@ -102,6 +102,16 @@ TEST_F(CliTest, BooksCancelsAndListsASlot) {
   EXPECT_NE(free.output.find("2099-03-02T07:00:00Z"), std::string::npos) << free.output;
   EXPECT_NE(free.output.find("2099-03-02T11:00:00Z"), std::string::npos) << free.output;
 
+  const std::string ics = "/tmp/infrashare-cli-test-" + std::to_string(getpid()) + ".ics";
+  auto calendar = Cli("booking calendar --resource fab-laser --file " + ics);
+  ASSERT_EQ(calendar.exit_code, 0) << calendar.output;
+  std::ifstream in(ics);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("BEGIN:VCALENDAR"), std::string::npos) << text;
+  EXPECT_NE(text.find("SUMMARY:Laser course"), std::string::npos) << text;
+  EXPECT_NE(text.find("DTSTART:20990302T080000Z"), std::string::npos) << text;
+  std::remove(ics.c_str());
+
   auto cancelled = Cli("booking cancel " + id + " --reason 'course moved'");
   ASSERT_EQ(cancelled.exit_code, 0) << cancelled.output;
   auto list = Cli("booking list --resource fab-laser --state cancelled");

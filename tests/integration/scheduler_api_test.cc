@@ -7,6 +7,10 @@
 #include <thread>
 
 #include <date/tz.h>
+#include <libical/ical.h>
+
+#include <map>
+#include <tuple>
 
 #include "tests/support/test_server.h"
 
@@ -585,6 +589,60 @@ TEST_F(SchedulerApiTest, TrainingRequiredResourcesNeedARecordedTraining) {
   ASSERT_TRUE(scheduler_->RecordTraining(As(acme_).get(), record, &trained).ok());
   EXPECT_EQ(trained.trained_organization_ids_size(), 0);
   EXPECT_EQ(Reason(Book(school_, lab, 12, 13, &b)), "TRAINING_REQUIRED");
+}
+
+TEST_F(SchedulerApiTest, CalendarFeedParsesBackIntoTheSameEvents) {
+  const std::string lab = Register(Lab("Calendar Lab"));
+  Booking confirmed, held, cancelled, b;
+  ASSERT_TRUE(Book(school_, lab, 9, 11, &confirmed).ok());
+  ASSERT_TRUE(Book(school_, lab, 12, 13.5, &held, 1, true).ok());
+  ASSERT_TRUE(Book(school_, lab, 14, 15, &cancelled).ok());
+  ASSERT_TRUE(Cancel(school_, cancelled.id(), &b).ok());
+  ExportCalendarRequest request;
+  request.set_resource_id(lab);
+  *request.mutable_start_time() = At(0);
+  *request.mutable_end_time() = At(24);
+  auto parse = [](const std::string& text) {
+    std::map<std::string, std::tuple<int64_t, int64_t, std::string, icalproperty_status>> events;
+    icalcomponent* calendar = icalparser_parse_string(text.c_str());
+    EXPECT_NE(calendar, nullptr);
+    if (calendar == nullptr) return events;
+    for (icalcomponent* e = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT); e != nullptr;
+         e = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT)) {
+      events[icalcomponent_get_uid(e)] = {icaltime_as_timet(icalcomponent_get_dtstart(e)),
+                                          icaltime_as_timet(icalcomponent_get_dtend(e)),
+                                          icalcomponent_get_summary(e), icalcomponent_get_status(e)};
+    }
+    icalcomponent_free(calendar);
+    return events;
+  };
+  ExportCalendarResponse feed;
+  ASSERT_TRUE(scheduler_->ExportCalendar(As(school_).get(), request, &feed).ok());
+  EXPECT_EQ(feed.events(), 2);
+  auto events = parse(feed.ical());
+  ASSERT_EQ(events.size(), 2u);
+  const auto& first = events.at(confirmed.id() + "@infrashare");
+  EXPECT_EQ(std::get<0>(first), At(9).seconds());
+  EXPECT_EQ(std::get<1>(first), At(11).seconds());
+  EXPECT_EQ(std::get<2>(first), "Practical");
+  EXPECT_EQ(std::get<3>(first), ICAL_STATUS_CONFIRMED);
+  const auto& second = events.at(held.id() + "@infrashare");
+  EXPECT_EQ(std::get<1>(second), At(13.5).seconds());
+  EXPECT_EQ(std::get<3>(second), ICAL_STATUS_TENTATIVE);
+  EXPECT_EQ(events.count(cancelled.id() + "@infrashare"), 0u);
+
+  // Someone else's feed of the same resource shows busy time, not whose.
+  ASSERT_TRUE(scheduler_->ExportCalendar(As(outsider_).get(), request, &feed).ok());
+  events = parse(feed.ical());
+  EXPECT_EQ(std::get<2>(events.at(confirmed.id() + "@infrashare")), "Busy");
+  EXPECT_EQ(feed.ical().find("school"), std::string::npos);
+
+  ExportCalendarRequest by_org;
+  by_org.set_organization_id("school");
+  ASSERT_TRUE(scheduler_->ExportCalendar(As(school_).get(), by_org, &feed).ok());
+  EXPECT_GE(feed.events(), 2);
+  EXPECT_EQ(scheduler_->ExportCalendar(As(bakery_).get(), by_org, &feed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(SchedulerApiTest, NoShowIsReleasedAndCheckInCompletes) {

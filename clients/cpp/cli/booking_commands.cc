@@ -1,4 +1,5 @@
 // `infrashare booking ...`: every RPC of infrashare.scheduler.v1 a person needs.
+#include <fstream>
 #include <iostream>
 
 #include "cli/app.h"
@@ -20,7 +21,7 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   auto* sub = cli.add_subcommand("booking", "book labs and equipment; approve, cancel, check in");
   sub->require_subcommand(1);
   struct Flags {
-    std::string id, resource, organization, start, end, title, notes, reason, cursor, rrule;
+    std::string id, resource, organization, start, end, title, notes, reason, cursor, rrule, file;
     std::vector<std::string> states;
     int quantity = 1;
     int limit = 0;
@@ -211,6 +212,30 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& e : out.entries()) rows.push_back(&e);
     PrintRows(rows, {"id", "start_time", "end_time", "quantity", "organization_id"}, app.output);
+  });
+
+  auto* calendar = sub->add_subcommand("calendar", "write an iCalendar (.ics) file of bookings");
+  auto* cal_resource = calendar->add_option("--resource", f->resource, "bookings of this resource");
+  calendar->add_option("--org", f->organization, "bookings of this organisation")->excludes(cal_resource);
+  calendar->add_option("--from", f->start, "bookings starting at or after (RFC 3339)");
+  calendar->add_option("--to", f->end, "bookings starting before (RFC 3339)");
+  calendar->add_option("--file", f->file, "where to write it (default: standard output)");
+  calendar->callback([&app, f] {
+    ExportCalendarRequest request;
+    request.set_resource_id(f->resource);
+    request.set_organization_id(f->organization);
+    if (!f->start.empty() && !ParseTime(f->start, request.mutable_start_time(), app, "--from")) return;
+    if (!f->end.empty() && !ParseTime(f->end, request.mutable_end_time(), app, "--to")) return;
+    ExportCalendarResponse out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ExportCalendar, request, &out))) return;
+    if (f->file.empty()) {
+      std::cout << out.ical();
+      return;
+    }
+    std::ofstream file(f->file, std::ios::binary);
+    file << out.ical();
+    if (!file) return app.Fail("--file: cannot write " + f->file);
+    std::cerr << out.events() << " bookings written to " << f->file << "\n";
   });
 
   auto* train = sub->add_subcommand("train", "record that an organisation is trained on your resource");

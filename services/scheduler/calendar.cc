@@ -1,0 +1,63 @@
+#include "services/scheduler/calendar.h"
+
+#include <libical/ical.h>
+
+#include <memory>
+
+namespace infrashare::scheduler {
+namespace {
+
+icaltimetype Utc(const google::protobuf::Timestamp& t) {
+  return icaltime_from_timet_with_zone(static_cast<time_t>(t.seconds()), 0, icaltimezone_get_utc_timezone());
+}
+
+}  // namespace
+
+bool OnCalendar(const v1::Booking& booking) {
+  switch (booking.state()) {
+    case v1::BOOKING_STATE_HELD:
+    case v1::BOOKING_STATE_PENDING_APPROVAL:
+    case v1::BOOKING_STATE_CONFIRMED:
+    case v1::BOOKING_STATE_CHECKED_IN:
+    case v1::BOOKING_STATE_COMPLETED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string BookingsToICalendar(const std::vector<v1::Booking>& bookings, const std::string& name) {
+  std::unique_ptr<icalcomponent, decltype(&icalcomponent_free)> calendar(
+      icalcomponent_new(ICAL_VCALENDAR_COMPONENT), icalcomponent_free);
+  icalcomponent_add_property(calendar.get(), icalproperty_new_version("2.0"));
+  icalcomponent_add_property(calendar.get(), icalproperty_new_prodid("-//infrashare//scheduler//EN"));
+  icalproperty* calname = icalproperty_new_x(name.c_str());
+  icalproperty_set_x_name(calname, "X-WR-CALNAME");
+  icalcomponent_add_property(calendar.get(), calname);
+  for (const auto& b : bookings) {
+    if (!OnCalendar(b)) continue;
+    icalcomponent* event = icalcomponent_new(ICAL_VEVENT_COMPONENT);
+    icalcomponent_add_property(event, icalproperty_new_uid((b.id() + "@infrashare").c_str()));
+    icalcomponent_add_property(event, icalproperty_new_dtstamp(Utc(b.update_time())));
+    icalcomponent_add_property(event, icalproperty_new_dtstart(Utc(b.start_time())));
+    icalcomponent_add_property(event, icalproperty_new_dtend(Utc(b.end_time())));
+    icalcomponent_add_property(
+        event, icalproperty_new_summary(b.title().empty() ? (b.organization_id().empty() ? "Busy" : "Booking")
+                                                           : b.title().c_str()));
+    const bool tentative = b.state() == v1::BOOKING_STATE_HELD || b.state() == v1::BOOKING_STATE_PENDING_APPROVAL;
+    icalcomponent_add_property(event, icalproperty_new_status(tentative ? ICAL_STATUS_TENTATIVE
+                                                                        : ICAL_STATUS_CONFIRMED));
+    std::string description = "Resource: " + b.resource_id();
+    if (!b.organization_id().empty()) description += "\nBooked by: " + b.organization_id();
+    if (b.quantity() > 1) description += "\nQuantity: " + std::to_string(b.quantity());
+    if (!b.notes().empty()) description += "\n" + b.notes();
+    icalcomponent_add_property(event, icalproperty_new_description(description.c_str()));
+    icalcomponent_add_component(calendar.get(), event);
+  }
+  char* text = icalcomponent_as_ical_string_r(calendar.get());
+  std::string out(text);
+  free(text);
+  return out;
+}
+
+}  // namespace infrashare::scheduler
