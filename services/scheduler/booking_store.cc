@@ -267,20 +267,36 @@ absl::StatusOr<std::vector<std::string>> RedisBookingStore::SetTrained(const std
 
 absl::StatusOr<std::vector<Usage>> RedisBookingStore::Busy(const std::string& resource_id,
                                                            EpochMs from, EpochMs to) {
-  const std::string base = Base(ShardOf(resource_id));
-  auto reply = redis_->FCall("sch_busy", {absl::StrCat(base, "r:", resource_id, ":m")},
-                             {base, resource_id, std::to_string(from), std::to_string(to)});
-  if (!reply.ok()) return reply.status();
-  std::vector<Usage> out;
-  const auto& e = reply->elements;
-  for (size_t i = 0; i + 2 < e.size(); i += 3) {
-    Usage u;
-    int quantity = 0;
-    if (!absl::SimpleAtoi(e[i].str, &u.blocked_start) || !absl::SimpleAtoi(e[i + 1].str, &u.blocked_end) ||
-        !absl::SimpleAtoi(e[i + 2].str, &quantity))
-      return absl::InternalError("corrupt booking record");
-    u.quantity = quantity;
-    out.push_back(u);
+  auto many = BusyMany({resource_id}, from, to);
+  if (!many.ok()) return many.status();
+  return std::move(many->front());
+}
+
+absl::StatusOr<std::vector<std::vector<Usage>>> RedisBookingStore::BusyMany(
+    const std::vector<std::string>& resource_ids, EpochMs from, EpochMs to) {
+  std::vector<RedisArgs> commands;
+  for (const auto& id : resource_ids) {
+    const std::string base = Base(ShardOf(id));
+    commands.push_back({"FCALL", "sch_busy", "1", absl::StrCat(base, "r:", id, ":m"), base, id,
+                        std::to_string(from), std::to_string(to)});
+  }
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  std::vector<std::vector<Usage>> out;
+  for (const auto& reply : *replies) {
+    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+    std::vector<Usage> usage;
+    const auto& e = reply.elements;
+    for (size_t i = 0; i + 2 < e.size(); i += 3) {
+      Usage u;
+      int quantity = 0;
+      if (!absl::SimpleAtoi(e[i].str, &u.blocked_start) || !absl::SimpleAtoi(e[i + 1].str, &u.blocked_end) ||
+          !absl::SimpleAtoi(e[i + 2].str, &quantity))
+        return absl::InternalError("corrupt booking record");
+      u.quantity = quantity;
+      usage.push_back(u);
+    }
+    out.push_back(std::move(usage));
   }
   return out;
 }

@@ -106,6 +106,9 @@ class BookingStore {
   // What blocks the resource within [from, to): holds that have lapsed are left out.
   virtual absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                                   EpochMs to) = 0;
+  // Busy() of many resources in one round trip.
+  virtual absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(const std::vector<std::string>& resource_ids,
+                                                                   EpochMs from, EpochMs to) = 0;
   virtual absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
                                                      const PageQuery& query) = 0;
   virtual absl::StatusOr<BookingPage> ListByOrganization(const std::string& organization_id,
@@ -143,6 +146,8 @@ class RedisBookingStore final : public BookingStore {
                                                       bool trained) override;
   absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                           EpochMs to) override;
+  absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(const std::vector<std::string>& resource_ids,
+                                                           EpochMs from, EpochMs to) override;
   absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
                                              const PageQuery& query) override;
   absl::StatusOr<BookingPage> ListByOrganization(const std::string& organization_id,

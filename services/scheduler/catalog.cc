@@ -47,6 +47,7 @@ void Catalog::Upsert(absl::string_view kind, const std::string& data) {
     auto resource = std::make_shared<reg::v1::Resource>();
     if (!resource->ParseFromString(data)) return;
     resource->clear_staff();  // personal data the scheduler has no use for
+    index_.Upsert(*resource);
     std::unique_lock lock(mutex_);
     resources_[resource->id()] = std::move(resource);
   } else if (kind == reg::kAvailabilityKind) {
@@ -69,6 +70,7 @@ void Catalog::Remove(absl::string_view kind, const std::string& id) {
   }
   std::unique_lock lock(mutex_);
   if (kind == reg::kResourceKind) {
+    index_.Remove(id);
     resources_.erase(id);
     availability_.erase(id);
   } else if (kind == reg::kAvailabilityKind) {

@@ -16,6 +16,7 @@
 #include "infrashare/registry/v1/registry.pb.h"
 #include "services/registry/follower.h"
 #include "services/registry/membership.h"
+#include "services/registry/search_index.h"
 #include "services/registry/store.h"
 
 namespace infrashare::scheduler {
@@ -47,6 +48,8 @@ class Catalog final : public reg::RegistryListener {
     return membership_.NetworksOf(organization_id);
   }
   size_t size() const;
+  // The catalogue's resources, searchable like the registry's (for FindSlots).
+  const reg::SearchIndex& search() const { return index_; }
 
   void Upsert(absl::string_view kind, const std::string& data) override;
   void Remove(absl::string_view kind, const std::string& id) override;
@@ -58,6 +61,7 @@ class Catalog final : public reg::RegistryListener {
   std::unordered_map<std::string, std::shared_ptr<const reg::v1::Availability>> availability_;
   std::unordered_map<std::string, OrganizationFacts> organizations_;
   reg::Membership membership_;
+  reg::SearchIndex index_;
 };
 
 }  // namespace infrashare::scheduler

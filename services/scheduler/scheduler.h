@@ -33,6 +33,7 @@ class Scheduler {
   absl::StatusOr<v1::WaitlistEntry> LeaveWaitlist(const Caller& caller, const v1::LeaveWaitlistRequest& request);
   absl::StatusOr<v1::ListWaitlistResponse> ListWaitlist(const Caller& caller,
                                                         const v1::ListWaitlistRequest& request);
+  absl::StatusOr<v1::FindSlotsResponse> FindSlots(const Caller& caller, const v1::FindSlotsRequest& request);
   absl::StatusOr<v1::ExportCalendarResponse> ExportCalendar(const Caller& caller,
                                                             const v1::ExportCalendarRequest& request);
   absl::StatusOr<v1::CheckAvailabilityResponse> CheckAvailability(

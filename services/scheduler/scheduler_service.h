@@ -42,6 +42,7 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   INFRASHARE_UNARY(ListWaitlist, ListWaitlistRequest, ListWaitlistResponse)
   INFRASHARE_UNARY(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse)
   INFRASHARE_UNARY(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse)
+  INFRASHARE_UNARY(FindSlots, FindSlotsRequest, FindSlotsResponse)
 #undef INFRASHARE_UNARY
 
   grpc::ServerWriteReactor<v1::BookingEvent>* WatchBookings(

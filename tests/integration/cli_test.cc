@@ -97,6 +97,11 @@ TEST_F(CliTest, BooksCancelsAndListsASlot) {
                        "--end 2099-03-02T09:00:00Z --for fablab");
   EXPECT_NE(backwards.output.find("end_time"), std::string::npos) << backwards.output;
 
+  auto find = Cli("booking find --text laser --duration 120 --from 2099-03-02T07:00:00Z --to 2099-03-02T13:00:00Z");
+  ASSERT_EQ(find.exit_code, 0) << find.output;
+  EXPECT_NE(find.output.find("fab-laser"), std::string::npos) << find.output;
+  EXPECT_NE(find.output.find("2099-03-02T11:00:00Z"), std::string::npos) << find.output;
+
   auto free = Cli("booking free fab-laser --from 2099-03-02T07:00:00Z --to 2099-03-02T13:00:00Z");
   ASSERT_EQ(free.exit_code, 0) << free.output;
   EXPECT_NE(free.output.find("2099-03-02T07:00:00Z"), std::string::npos) << free.output;

@@ -645,6 +645,59 @@ TEST_F(SchedulerApiTest, CalendarFeedParsesBackIntoTheSameEvents) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(SchedulerApiTest, FindSlotsReturnsTheEarliestFreeSlotsOfMatchingResources) {
+  auto lab = [&](const std::string& name, double lat, reg::Theme theme) {
+    reg::Resource r = Lab(name);
+    r.mutable_location()->mutable_point()->set_latitude(lat);
+    r.mutable_location()->mutable_point()->set_longitude(7.5);
+    r.add_themes(theme);
+    return r;
+  };
+  const std::string busy = Register(lab("Slot Finder Busy", 53.0, reg::THEME_MANUFACTURING));
+  const std::string free = Register(lab("Slot Finder Free", 53.1, reg::THEME_MANUFACTURING));
+  Register(lab("Slot Finder Far", 54.5, reg::THEME_MANUFACTURING));
+  Register(lab("Slot Finder Food", 53.0, reg::THEME_FOOD));
+  reg::Resource closed = lab("Slot Finder Closed", 53.0, reg::THEME_MANUFACTURING);
+  closed.set_access_policy(reg::ACCESS_POLICY_OWNER_ONLY);
+  Register(closed);
+  Booking b;
+  ASSERT_TRUE(Book(acme_, busy, 9, 13, &b).ok());
+  ASSERT_TRUE(Book(acme_, free, 8, 8.5, &b).ok());
+
+  FindSlotsRequest request;
+  request.mutable_search()->add_themes(reg::THEME_MANUFACTURING);
+  request.mutable_search()->mutable_within()->mutable_center()->set_latitude(53.05);
+  request.mutable_search()->mutable_within()->mutable_center()->set_longitude(7.5);
+  request.mutable_search()->mutable_within()->set_radius_km(30);
+  request.set_duration_minutes(4 * 60);
+  *request.mutable_start_time() = At(8);
+  *request.mutable_end_time() = At(20);
+  request.set_max_results(3);
+  FindSlotsResponse found;
+  ASSERT_TRUE(scheduler_->FindSlots(As(school_).get(), request, &found).ok());
+  EXPECT_EQ(found.resources_considered(), 2);  // far, food and owner-only are not candidates
+  // "Free" from 08:30 (back to back: 08:30, 12:30); "busy" only from 13:00 (08-09 is too short).
+  ASSERT_EQ(found.slots_size(), 3);
+  EXPECT_EQ(found.slots(0).resource_id(), free);
+  EXPECT_EQ(found.slots(0).start_time().seconds(), At(8.5).seconds());
+  EXPECT_EQ(found.slots(0).end_time().seconds(), At(12.5).seconds());
+  EXPECT_EQ(found.slots(1).resource_id(), free);
+  EXPECT_EQ(found.slots(1).start_time().seconds(), At(12.5).seconds());
+  EXPECT_EQ(found.slots(2).resource_id(), busy);
+  EXPECT_EQ(found.slots(2).start_time().seconds(), At(13).seconds());
+  EXPECT_GT(found.slots(0).distance_km(), 0);
+  // Each slot found can be booked.
+  CreateBookingRequest book;
+  book.set_resource_id(found.slots(2).resource_id());
+  *book.mutable_start_time() = found.slots(2).start_time();
+  *book.mutable_end_time() = found.slots(2).end_time();
+  book.set_quantity(1);
+  EXPECT_TRUE(scheduler_->CreateBooking(As(school_).get(), book, &b).ok());
+
+  request.set_duration_minutes(0);
+  EXPECT_EQ(BadField(scheduler_->FindSlots(As(school_).get(), request, &found)), "duration_minutes");
+}
+
 TEST_F(SchedulerApiTest, NoShowIsReleasedAndCheckInCompletes) {
   const std::string lab = Register(Lab("Walk-in Lab"));
   // Starts in two seconds: the test config's no-show grace is one second.

@@ -28,6 +28,15 @@ struct App {
 };
 
 void AddRegistryCommands(CLI::App& cli, App& app);
+
+// The facets, place and text of a registry search, as `search` and `booking find` take them.
+struct SearchFlags {
+  std::vector<std::string> kinds, themes, regions, networks, terms, states;
+  std::string text, near, sme, owner;
+  double radius = 25;
+};
+void AddSearchFlags(CLI::App* command, SearchFlags& flags);
+bool BuildSearch(const SearchFlags& flags, registry::v1::SearchResourcesRequest* request, App& app);
 void AddTokenCommands(CLI::App& cli, App& app);
 void AddBookingCommands(CLI::App& cli, App& app);
 

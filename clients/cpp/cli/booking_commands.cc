@@ -25,6 +25,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     std::vector<std::string> states;
     int quantity = 1;
     int limit = 0;
+    int max_results = 0;
+    int duration = 0;
     bool hold = false;
     bool skip_conflicts = false;
     bool revoke = false;
@@ -212,6 +214,33 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& e : out.entries()) rows.push_back(&e);
     PrintRows(rows, {"id", "start_time", "end_time", "quantity", "organization_id"}, app.output);
+  });
+
+  auto search = std::make_shared<SearchFlags>();
+  auto* find = sub->add_subcommand("find", "the earliest free slots of a duration across matching resources");
+  AddSearchFlags(find, *search);
+  find->add_option("--duration", f->duration, "minutes")->required();
+  find->add_option("--from", f->start, "RFC 3339 start of the window")->required();
+  find->add_option("--to", f->end, "RFC 3339 end of the window")->required();
+  find->add_option("--quantity", f->quantity, "seats or units")->capture_default_str();
+  find->add_option("--max", f->max_results, "how many slots (default 10)");
+  find->callback([&app, f, search] {
+    FindSlotsRequest request;
+    if (!BuildSearch(*search, request.mutable_search(), app)) return;
+    if (!ParseTime(f->start, request.mutable_start_time(), app, "--from") ||
+        !ParseTime(f->end, request.mutable_end_time(), app, "--to"))
+      return;
+    request.set_duration_minutes(f->duration);
+    request.set_quantity(f->quantity);
+    request.set_max_results(f->max_results);
+    FindSlotsResponse out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::FindSlots, request, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::vector<const google::protobuf::Message*> rows;
+    for (const auto& slot : out.slots()) rows.push_back(&slot);
+    std::vector<std::string> columns = {"start_time", "end_time", "resource_id", "display_name", "remaining_capacity"};
+    if (request.search().has_within()) columns.push_back("distance_km");
+    PrintRows(rows, columns, app.output);
   });
 
   auto* calendar = sub->add_subcommand("calendar", "write an iCalendar (.ics) file of bookings");

@@ -369,60 +369,74 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
   });
 }
 
+}  // namespace
+
+void AddSearchFlags(CLI::App* command, SearchFlags& f) {
+  command->add_option("--kind", f.kinds, "resource kind (repeatable)");
+  command->add_option("--theme", f.themes, "theme (repeatable)");
+  command->add_option("--region", f.regions, "CBS code PVxx, CRxx or GMxxxx (repeatable)");
+  command->add_option("--network", f.networks, "shared with this network (repeatable)");
+  command->add_option("--terms", f.terms, "free, in-kind, tariff (repeatable)");
+  command->add_option("--state", f.states, "planned, active, maintenance, retired (repeatable)");
+  command->add_option("--sme", f.sme, "yes: only SME-accessible; no: only not")->check(CLI::IsMember({"yes", "no"}));
+  command->add_option("--owner", f.owner, "owner organisation id");
+  command->add_option("--text", f.text, "word prefixes in name, description or tags");
+  command->add_option("--near", f.near, "LAT,LON: search within --radius km of this point");
+  command->add_option("--radius", f.radius, "km around --near")->capture_default_str();
+}
+
+bool BuildSearch(const SearchFlags& f, SearchResourcesRequest* request, App& app) {
+  auto add_enums = [&](const std::vector<std::string>& values, const google::protobuf::EnumDescriptor* d,
+                       const std::string& prefix, auto adder, const std::string& flag) {
+    for (const auto& v : values) {
+      int n = ParseEnum(d, prefix, v);
+      if (n < 0) {
+        app.Fail(flag + ": unknown value '" + v + "'");
+        return false;
+      }
+      adder(n);
+    }
+    return true;
+  };
+  if (!add_enums(f.kinds, ResourceKind_descriptor(), "RESOURCE_KIND_", [&](int n) { request->add_kinds(static_cast<ResourceKind>(n)); }, "--kind") ||
+      !add_enums(f.themes, Theme_descriptor(), "THEME_", [&](int n) { request->add_themes(static_cast<Theme>(n)); }, "--theme") ||
+      !add_enums(f.terms, TermsKind_descriptor(), "TERMS_KIND_", [&](int n) { request->add_terms_kinds(static_cast<TermsKind>(n)); }, "--terms") ||
+      !add_enums(f.states, LifecycleState_descriptor(), "LIFECYCLE_STATE_", [&](int n) { request->add_lifecycle_states(static_cast<LifecycleState>(n)); }, "--state"))
+    return false;
+  for (const auto& r : f.regions) request->add_region_codes(r);
+  for (const auto& n : f.networks) request->add_network_ids(n);
+  if (!f.sme.empty()) request->set_sme_accessible(f.sme == "yes");
+  request->set_owner_organization_id(f.owner);
+  request->set_text_prefix(f.text);
+  if (!f.near.empty()) {
+    auto parts = Split(f.near, ',');
+    if (parts.size() != 2) {
+      app.Fail("--near: expected LAT,LON");
+      return false;
+    }
+    request->mutable_within()->mutable_center()->set_latitude(std::atof(parts[0].c_str()));
+    request->mutable_within()->mutable_center()->set_longitude(std::atof(parts[1].c_str()));
+    request->mutable_within()->set_radius_km(f.radius);
+  }
+  return true;
+}
+
+namespace {
+
 void AddSearchCommand(CLI::App& cli, App& app) {
-  struct Flags {
-    std::vector<std::string> kinds, themes, regions, networks, terms, states;
-    std::string text, near, order, sme, owner, page_token;
-    double radius = 25;
+  struct Flags : SearchFlags {
+    std::string order, page_token;
     int page_size = 0;
   };
   auto f = std::make_shared<Flags>();
   auto* search = cli.add_subcommand("search", "find resources by facets, place and text");
-  search->add_option("--kind", f->kinds, "resource kind (repeatable)");
-  search->add_option("--theme", f->themes, "theme (repeatable)");
-  search->add_option("--region", f->regions, "CBS code PVxx, CRxx or GMxxxx (repeatable)");
-  search->add_option("--network", f->networks, "shared with this network (repeatable)");
-  search->add_option("--terms", f->terms, "free, in-kind, tariff (repeatable)");
-  search->add_option("--state", f->states, "planned, active, maintenance, retired (repeatable)");
-  search->add_option("--sme", f->sme, "yes: only SME-accessible; no: only not")->check(CLI::IsMember({"yes", "no"}));
-  search->add_option("--owner", f->owner, "owner organisation id");
-  search->add_option("--text", f->text, "word prefixes in name, description or tags");
-  search->add_option("--near", f->near, "LAT,LON: search within --radius km of this point");
-  search->add_option("--radius", f->radius, "km around --near")->capture_default_str();
+  AddSearchFlags(search, *f);
   search->add_option("--order", f->order, "name or distance")->check(CLI::IsMember({"name", "distance"}));
   search->add_option("--page-size", f->page_size);
   search->add_option("--page-token", f->page_token);
   search->callback([&app, f] {
     SearchResourcesRequest request;
-    auto add_enums = [&](const std::vector<std::string>& values, const google::protobuf::EnumDescriptor* d,
-                         const std::string& prefix, auto adder, const std::string& flag) {
-      for (const auto& v : values) {
-        int n = ParseEnum(d, prefix, v);
-        if (n < 0) {
-          app.Fail(flag + ": unknown value '" + v + "'");
-          return false;
-        }
-        adder(n);
-      }
-      return true;
-    };
-    if (!add_enums(f->kinds, ResourceKind_descriptor(), "RESOURCE_KIND_", [&](int n) { request.add_kinds(static_cast<ResourceKind>(n)); }, "--kind") ||
-        !add_enums(f->themes, Theme_descriptor(), "THEME_", [&](int n) { request.add_themes(static_cast<Theme>(n)); }, "--theme") ||
-        !add_enums(f->terms, TermsKind_descriptor(), "TERMS_KIND_", [&](int n) { request.add_terms_kinds(static_cast<TermsKind>(n)); }, "--terms") ||
-        !add_enums(f->states, LifecycleState_descriptor(), "LIFECYCLE_STATE_", [&](int n) { request.add_lifecycle_states(static_cast<LifecycleState>(n)); }, "--state"))
-      return;
-    for (const auto& r : f->regions) request.add_region_codes(r);
-    for (const auto& n : f->networks) request.add_network_ids(n);
-    if (!f->sme.empty()) request.set_sme_accessible(f->sme == "yes");
-    request.set_owner_organization_id(f->owner);
-    request.set_text_prefix(f->text);
-    if (!f->near.empty()) {
-      auto parts = Split(f->near, ',');
-      if (parts.size() != 2) return app.Fail("--near: expected LAT,LON");
-      request.mutable_within()->mutable_center()->set_latitude(std::atof(parts[0].c_str()));
-      request.mutable_within()->mutable_center()->set_longitude(std::atof(parts[1].c_str()));
-      request.mutable_within()->set_radius_km(f->radius);
-    }
+    if (!BuildSearch(*f, &request, app)) return;
     if (f->order == "distance") request.set_order_by(SEARCH_ORDER_DISTANCE);
     if (f->order == "name") request.set_order_by(SEARCH_ORDER_NAME);
     request.set_page_size(f->page_size);
