@@ -23,6 +23,40 @@ bool ValidTimestamp(const google::protobuf::Timestamp& t) {
 
 }  // namespace
 
+std::string BookerKind(const OrganizationFacts& facts) {
+  if (facts.sme) return "sme";
+  switch (facts.kind) {
+    case registry::v1::ORGANIZATION_KIND_SECONDARY_SCHOOL:
+    case registry::v1::ORGANIZATION_KIND_VOCATIONAL_SCHOOL:
+    case registry::v1::ORGANIZATION_KIND_UNIVERSITY_OF_APPLIED_SCIENCES:
+    case registry::v1::ORGANIZATION_KIND_UNIVERSITY:
+      return "school";
+    case registry::v1::ORGANIZATION_KIND_COMPANY:
+      return "company";
+    case registry::v1::ORGANIZATION_KIND_GOVERNMENT:
+      return "government";
+    default:
+      return "other";
+  }
+}
+
+int64_t TariffCents(const registry::v1::Terms& terms, EpochMs duration, int quantity) {
+  if (terms.kind() != registry::v1::TERMS_KIND_TARIFF) return 0;
+  const int64_t by_hour = terms.tariff_per_hour_cents() > 0
+                              ? terms.tariff_per_hour_cents() * duration / (60 * kMinute)
+                              : -1;
+  const int64_t by_day = terms.tariff_per_day_cents() > 0
+                             ? terms.tariff_per_day_cents() * ((duration + kDay - 1) / kDay)
+                             : -1;
+  int64_t per_unit = 0;
+  if (by_hour >= 0 && by_day >= 0) {
+    per_unit = std::min(by_hour, by_day);
+  } else {
+    per_unit = std::max<int64_t>({by_hour, by_day, 0});
+  }
+  return per_unit * quantity;
+}
+
 EpochMs ToEpochMs(const google::protobuf::Timestamp& t) {
   return t.seconds() * 1000 + t.nanos() / 1000000;
 }

@@ -94,6 +94,13 @@ std::vector<MsInterval> OpenTime(const BookableResource& bookable, EpochMs from,
 std::vector<FreeSpan> FreeSpans(const std::vector<MsInterval>& open, const std::vector<Usage>& busy,
                                 int capacity, EpochMs buffer_before, EpochMs buffer_after);
 
+// How a booking organisation is reported: school, company, sme, government, other.
+std::string BookerKind(const OrganizationFacts& facts);
+
+// The tariff a booking earns under the resource's terms: per hour, or per started day when that
+// is cheaper; nothing unless the terms are TARIFF.
+int64_t TariffCents(const registry::v1::Terms& terms, EpochMs duration, int quantity);
+
 EpochMs ToEpochMs(const google::protobuf::Timestamp& t);
 google::protobuf::Timestamp FromEpochMs(EpochMs ms);
 

@@ -1,5 +1,6 @@
 #include "services/scheduler/catalog.h"
 
+#include <algorithm>
 #include <mutex>
 
 
@@ -30,6 +31,20 @@ OrganizationFacts Catalog::Organization(const std::string& organization_id) cons
   std::shared_lock lock(mutex_);
   auto it = organizations_.find(organization_id);
   return it == organizations_.end() ? OrganizationFacts{} : it->second;
+}
+
+std::vector<BookableResource> Catalog::Select(
+    const std::function<bool(const reg::v1::Resource&)>& keep) const {
+  std::vector<BookableResource> out;
+  std::shared_lock lock(mutex_);
+  for (const auto& [id, resource] : resources_) {
+    if (!keep(*resource)) continue;
+    auto a = availability_.find(id);
+    out.push_back({resource, a == availability_.end() ? nullptr : a->second});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& x, const auto& y) { return x.resource->id() < y.resource->id(); });
+  return out;
 }
 
 size_t Catalog::size() const {

@@ -5,12 +5,14 @@
 
 #include "absl/strings/string_view.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "infrashare/registry/v1/registry.pb.h"
@@ -48,6 +50,8 @@ class Catalog final : public reg::RegistryListener {
     return membership_.NetworksOf(organization_id);
   }
   size_t size() const;
+  // Every resource `keep` accepts, in id order.
+  std::vector<BookableResource> Select(const std::function<bool(const reg::v1::Resource&)>& keep) const;
   // The catalogue's resources, searchable like the registry's (for FindSlots).
   const reg::SearchIndex& search() const { return index_; }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -440,6 +441,83 @@ absl::StatusOr<v1::FindSlotsResponse> Scheduler::FindSlots(const Caller& caller,
   });
   if (static_cast<int>(found.size()) > max_results) found.resize(max_results);
   for (auto& slot : found) *response.add_slots() = std::move(slot);
+  return response;
+}
+
+absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(const Caller& caller,
+                                                               const v1::UsageReportRequest& request) {
+  if (!ready_) return StoreUnavailable("the scheduler's resource catalogue is still loading");
+  if (request.organization_id().empty() == request.network_id().empty())
+    return InvalidField("organization_id", "give exactly one of organization_id and network_id");
+  auto range = QueryRange(request.has_start_time() ? &request.start_time() : nullptr,
+                          request.has_end_time() ? &request.end_time() : nullptr, true);
+  if (!range.ok()) return range.status();
+  const auto [from, to] = *range;
+  std::vector<BookableResource> scope;
+  if (!request.organization_id().empty()) {
+    if (request.organization_id() != caller.organization_id && !caller.IsPlatformAdmin())
+      return Forbidden("an organisation reports on its own resources");
+    scope = catalog_->Select([&](const registry::v1::Resource& r) {
+      return r.owner_organization_id() == request.organization_id();
+    });
+  } else {
+    const bool member = catalog_->NetworksOf(caller.organization_id).count(request.network_id()) > 0;
+    if (!member && !caller.Coordinates(request.network_id()))
+      return Forbidden("a network's members and coordinators report on it");
+    scope = catalog_->Select([&](const registry::v1::Resource& r) {
+      return std::find(r.shared_with_network_ids().begin(), r.shared_with_network_ids().end(),
+                       request.network_id()) != r.shared_with_network_ids().end();
+    });
+  }
+  constexpr double kHourMs = 3600000.0;
+  v1::UsageReportResponse response;
+  std::map<std::string, double> by_kind;
+  for (const auto& bookable : scope) {
+    const auto& resource = *bookable.resource;
+    auto* usage = response.add_resources();
+    usage->set_resource_id(resource.id());
+    usage->set_display_name(resource.display_name());
+    double open_ms = 0;
+    for (const auto& w : OpenTime(bookable, from, to)) open_ms += static_cast<double>(w.end - w.start);
+    usage->set_available_hours(open_ms * EffectiveCapacity(resource) / kHourMs);
+    PageQuery query;
+    query.from = from - kDayMs * config_.max_query_range_days;  // bookings that started before, end inside
+    query.to = to;
+    query.limit = config_.max_page_size;
+    query.states = {v1::BOOKING_STATE_CONFIRMED, v1::BOOKING_STATE_CHECKED_IN, v1::BOOKING_STATE_COMPLETED};
+    while (true) {
+      auto page = store_->ListByResource(resource.id(), query);
+      if (!page.ok()) return page.status();
+      for (const auto& b : page->bookings) {
+        const EpochMs start = std::max(ToEpochMs(b.start_time()), from);
+        const EpochMs end = std::min(ToEpochMs(b.end_time()), to);
+        if (end <= start) continue;
+        const double hours = static_cast<double>(end - start) * b.quantity() / kHourMs;
+        usage->set_booked_hours(usage->booked_hours() + hours);
+        by_kind[BookerKind(catalog_->Organization(b.organization_id()))] += hours;
+        if (b.organization_id() == resource.owner_organization_id()) continue;  // own use earns nothing
+        usage->set_tariff_revenue_cents(usage->tariff_revenue_cents() +
+                                        TariffCents(resource.terms(), end - start, b.quantity()));
+        if (resource.terms().kind() == registry::v1::TERMS_KIND_IN_KIND)
+          usage->set_in_kind_hours(usage->in_kind_hours() + hours);
+      }
+      if (!page->more || page->bookings.empty()) break;
+      const auto& last = page->bookings.back();
+      query.after = std::make_pair(ToEpochMs(last.start_time()), last.id());
+    }
+    if (usage->available_hours() > 0) usage->set_utilisation(usage->booked_hours() / usage->available_hours());
+    response.set_available_hours(response.available_hours() + usage->available_hours());
+    response.set_booked_hours(response.booked_hours() + usage->booked_hours());
+    response.set_tariff_revenue_cents(response.tariff_revenue_cents() + usage->tariff_revenue_cents());
+    response.set_in_kind_hours(response.in_kind_hours() + usage->in_kind_hours());
+  }
+  if (response.available_hours() > 0)
+    response.set_utilisation(response.booked_hours() / response.available_hours());
+  for (const char* kind : {"school", "company", "sme", "government", "other"}) {
+    auto* row = response.add_by_booker_kind();
+    row->set_booker_kind(kind);
+    row->set_hours(by_kind[kind]);
+  }
   return response;
 }
 

@@ -34,6 +34,7 @@ class Scheduler {
   absl::StatusOr<v1::ListWaitlistResponse> ListWaitlist(const Caller& caller,
                                                         const v1::ListWaitlistRequest& request);
   absl::StatusOr<v1::FindSlotsResponse> FindSlots(const Caller& caller, const v1::FindSlotsRequest& request);
+  absl::StatusOr<v1::UsageReportResponse> UsageReport(const Caller& caller, const v1::UsageReportRequest& request);
   absl::StatusOr<v1::ExportCalendarResponse> ExportCalendar(const Caller& caller,
                                                             const v1::ExportCalendarRequest& request);
   absl::StatusOr<v1::CheckAvailabilityResponse> CheckAvailability(

@@ -81,6 +81,8 @@ INFRASHARE_HANDLER(ListWaitlist, ListWaitlistRequest, ListWaitlistResponse, "",
                    scheduler_->ListWaitlist(caller, *request))
 INFRASHARE_HANDLER(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse, "",
                    scheduler_->CheckAvailability(caller, *request))
+INFRASHARE_HANDLER(UsageReport, UsageReportRequest, UsageReportResponse, "",
+                   scheduler_->UsageReport(caller, *request))
 INFRASHARE_HANDLER(FindSlots, FindSlotsRequest, FindSlotsResponse, "", scheduler_->FindSlots(caller, *request))
 INFRASHARE_HANDLER(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse, "",
                    scheduler_->ExportCalendar(caller, *request))

@@ -43,6 +43,7 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   INFRASHARE_UNARY(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse)
   INFRASHARE_UNARY(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse)
   INFRASHARE_UNARY(FindSlots, FindSlotsRequest, FindSlotsResponse)
+  INFRASHARE_UNARY(UsageReport, UsageReportRequest, UsageReportResponse)
 #undef INFRASHARE_UNARY
 
   grpc::ServerWriteReactor<v1::BookingEvent>* WatchBookings(

@@ -698,6 +698,69 @@ TEST_F(SchedulerApiTest, FindSlotsReturnsTheEarliestFreeSlotsOfMatchingResources
   EXPECT_EQ(BadField(scheduler_->FindSlots(As(school_).get(), request, &found)), "duration_minutes");
 }
 
+TEST_F(SchedulerApiTest, UsageReportCountsUtilisationBookerKindsRevenueAndInKindHours) {
+  CreateOrg("usage-owner", reg::ORGANIZATION_KIND_COMPANY, false);
+  const std::string owner = server_->Token("usage-owner", {auth::v1::ROLE_MEMBER});
+  auto lab = [&](const std::string& name) {
+    reg::Resource r = Lab(name);
+    r.set_owner_organization_id("usage-owner");
+    r.clear_shared_with_network_ids();
+    r.set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+    return r;
+  };
+  reg::Resource paid = lab("Usage Tariff Lab");
+  paid.mutable_terms()->set_kind(reg::TERMS_KIND_TARIFF);
+  paid.mutable_terms()->set_tariff_per_hour_cents(5000);
+  const std::string paid_id = Register(paid);
+  reg::Resource shared = lab("Usage In-kind Space");
+  shared.set_booking_mode(reg::BOOKING_MODE_SHARED_CAPACITY);
+  shared.set_capacity(2);
+  shared.mutable_terms()->set_kind(reg::TERMS_KIND_IN_KIND);
+  const std::string shared_id = Register(shared);
+  Booking b, cancelled;
+  ASSERT_TRUE(Book(school_, paid_id, 9, 11, &b).ok());
+  ASSERT_TRUE(Book(bakery_, paid_id, 12, 13, &b).ok());
+  ASSERT_TRUE(Book(owner, paid_id, 14, 15, &b).ok());
+  ASSERT_TRUE(Book(school_, paid_id, 16, 17, &cancelled).ok());
+  ASSERT_TRUE(Cancel(school_, cancelled.id(), &b).ok());
+  ASSERT_TRUE(Book(school_, shared_id, 9, 12, &b, 2).ok());
+  ASSERT_TRUE(Book(school_, paid_id, 48 + 9, 48 + 10, &b).ok());  // outside the period
+
+  UsageReportRequest request;
+  request.set_organization_id("usage-owner");
+  *request.mutable_start_time() = At(0);
+  *request.mutable_end_time() = At(24);
+  UsageReportResponse report;
+  ASSERT_TRUE(scheduler_->UsageReport(As(owner).get(), request, &report).ok());
+  ASSERT_EQ(report.resources_size(), 2);
+  std::map<std::string, ResourceUsage> by_id;
+  for (const auto& r : report.resources()) by_id[r.resource_id()] = r;
+  EXPECT_DOUBLE_EQ(by_id[paid_id].available_hours(), 24);
+  EXPECT_DOUBLE_EQ(by_id[paid_id].booked_hours(), 4);
+  EXPECT_DOUBLE_EQ(by_id[paid_id].utilisation(), 4.0 / 24);
+  EXPECT_EQ(by_id[paid_id].tariff_revenue_cents(), 15000);  // 3 hours by others; the owner's hour is free
+  EXPECT_DOUBLE_EQ(by_id[shared_id].available_hours(), 48);
+  EXPECT_DOUBLE_EQ(by_id[shared_id].booked_hours(), 6);
+  EXPECT_DOUBLE_EQ(by_id[shared_id].in_kind_hours(), 6);
+  EXPECT_EQ(report.tariff_revenue_cents(), 15000);
+  EXPECT_DOUBLE_EQ(report.booked_hours(), 10);
+  std::map<std::string, double> kinds;
+  for (const auto& k : report.by_booker_kind()) kinds[k.booker_kind()] = k.hours();
+  EXPECT_DOUBLE_EQ(kinds["school"], 8);
+  EXPECT_DOUBLE_EQ(kinds["sme"], 1);
+  EXPECT_DOUBLE_EQ(kinds["company"], 1);
+
+  EXPECT_EQ(scheduler_->UsageReport(As(bakery_).get(), request, &report).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  request.clear_organization_id();
+  request.set_network_id("tech");
+  EXPECT_TRUE(scheduler_->UsageReport(As(school_).get(), request, &report).ok());
+  EXPECT_EQ(scheduler_->UsageReport(As(outsider_).get(), request, &report).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  *request.mutable_end_time() = At(24 * 400);
+  EXPECT_EQ(BadField(scheduler_->UsageReport(As(school_).get(), request, &report)), "end_time");
+}
+
 TEST_F(SchedulerApiTest, NoShowIsReleasedAndCheckInCompletes) {
   const std::string lab = Register(Lab("Walk-in Lab"));
   // Starts in two seconds: the test config's no-show grace is one second.

@@ -175,6 +175,18 @@ TEST(AllowanceFor, CountsUnitMinutesAndReleasesTheSmeShareOnTheDay) {
   EXPECT_EQ(owner.sme_key, "");
 }
 
+TEST(TariffCents, ChargesPerHourOrPerStartedDayWhicheverIsLess) {
+  reg::Terms terms;
+  terms.set_kind(reg::TERMS_KIND_TARIFF);
+  terms.set_tariff_per_hour_cents(2000);
+  EXPECT_EQ(TariffCents(terms, 90 * kMin, 2), 6000);
+  terms.set_tariff_per_day_cents(10000);
+  EXPECT_EQ(TariffCents(terms, 8 * 60 * kMin, 1), 10000);  // 8 h would be 16,000
+  EXPECT_EQ(TariffCents(terms, 25 * 60 * kMin, 1), 20000);  // two started days
+  terms.set_kind(reg::TERMS_KIND_IN_KIND);
+  EXPECT_EQ(TariffCents(terms, 60 * kMin, 1), 0);
+}
+
 TEST(CheckAccess, FollowsThePolicyAndSmeAccess) {
   reg::Resource r;
   r.set_owner_organization_id("owner");

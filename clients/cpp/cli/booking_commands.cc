@@ -1,4 +1,5 @@
 // `infrashare booking ...`: every RPC of infrashare.scheduler.v1 a person needs.
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -241,6 +242,31 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     std::vector<std::string> columns = {"start_time", "end_time", "resource_id", "display_name", "remaining_capacity"};
     if (request.search().has_within()) columns.push_back("distance_km");
     PrintRows(rows, columns, app.output);
+  });
+
+  auto* usage = sub->add_subcommand("usage", "utilisation, booker kinds, revenue and in-kind hours for a period");
+  auto* usage_org = usage->add_option("--org", f->organization, "the resources this organisation owns");
+  usage->add_option("--network", f->id, "the resources shared with this network")->excludes(usage_org);
+  usage->add_option("--from", f->start, "RFC 3339")->required();
+  usage->add_option("--to", f->end, "RFC 3339")->required();
+  usage->callback([&app, f] {
+    UsageReportRequest request;
+    request.set_organization_id(f->organization);
+    request.set_network_id(f->id);
+    if (!ParseTime(f->start, request.mutable_start_time(), app, "--from") ||
+        !ParseTime(f->end, request.mutable_end_time(), app, "--to"))
+      return;
+    UsageReportResponse out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::UsageReport, request, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::vector<const google::protobuf::Message*> rows;
+    for (const auto& r : out.resources()) rows.push_back(&r);
+    PrintRows(rows, {"resource_id", "display_name", "available_hours", "booked_hours", "utilisation",
+                     "tariff_revenue_cents", "in_kind_hours"}, app.output);
+    std::printf("total: %.1f of %.1f unit-hours booked (%.0f%%), revenue EUR %.2f, in kind %.1f h\n",
+                out.booked_hours(), out.available_hours(), 100 * out.utilisation(),
+                static_cast<double>(out.tariff_revenue_cents()) / 100, out.in_kind_hours());
+    for (const auto& k : out.by_booker_kind()) std::printf("  %-10s %.1f h\n", k.booker_kind().c_str(), k.hours());
   });
 
   auto* calendar = sub->add_subcommand("calendar", "write an iCalendar (.ics) file of bookings");
