@@ -27,6 +27,7 @@ struct GrpcConfig {
   int keepalive_time_ms = 30000;
   int keepalive_timeout_ms = 10000;
   int drain_timeout_ms = 10000;
+  int handler_threads = 32;  // threads for handlers that wait on Redis (off gRPC's callback threads)
 };
 
 struct AuthConfig {

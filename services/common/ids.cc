@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <cstdlib>
+#include <vector>
 
 namespace infrashare {
 namespace {
@@ -20,8 +21,11 @@ void EnsureSodium() {
 std::string RandomBase32(size_t length) {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
   EnsureSodium();
+  // One call for all the bytes: each randombytes call may be a getrandom(2) system call.
   std::string out(length, 'a');
-  for (auto& c : out) c = kAlphabet[randombytes_uniform(32)];
+  std::vector<unsigned char> bytes(length);
+  randombytes_buf(bytes.data(), bytes.size());
+  for (size_t i = 0; i < length; ++i) out[i] = kAlphabet[bytes[i] & 31];  // 256 = 8 x 32: unbiased
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "services/common/redis.h"
 
+#include <future>
+
 #include "absl/strings/string_view.h"
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
@@ -222,24 +224,26 @@ absl::StatusOr<std::vector<RedisValue>> RedisPool::Pipeline(const std::vector<Re
   return RunOnPooled(commands);
 }
 
-absl::StatusOr<RedisValue> RedisPool::Command(const RedisArgs& args) {
-  auto replies = RunOnPooled({args});
-  if (!replies.ok()) return replies.status();
-  RedisValue& reply = replies->front();
-  if (reply.type == RedisValue::Type::kError) {
-    absl::Status status = StatusFromRedisError(reply.str);
+absl::StatusOr<RedisValue> RedisPool::CheckReply(absl::StatusOr<RedisValue> reply, absl::string_view command) {
+  if (!reply.ok()) return reply.status();
+  if (reply->type == RedisValue::Type::kError) {
+    absl::Status status = StatusFromRedisError(reply->str);
     if (status.code() == absl::StatusCode::kInternal) {
       errors_++;
-      logging::Error("redis command failed", {{"command", args.empty() ? "" : args[0]},
-                                              {"error", reply.str}});
+      logging::Error("redis command failed", {{"command", std::string(command)}, {"error", reply->str}});
     }
     return status;
   }
-  return std::move(reply);
+  return reply;
 }
 
-absl::StatusOr<RedisValue> RedisPool::FCall(absl::string_view function, const RedisArgs& keys,
-                                            const RedisArgs& args) {
+absl::StatusOr<RedisValue> RedisPool::Command(const RedisArgs& args) {
+  auto replies = RunOnPooled({args});
+  if (!replies.ok()) return replies.status();
+  return CheckReply(std::move(replies->front()), args.empty() ? "" : args[0]);
+}
+
+RedisArgs RedisPool::FCallCommand(absl::string_view function, const RedisArgs& keys, const RedisArgs& args) {
   RedisArgs command;
   command.reserve(3 + keys.size() + args.size());
   command.push_back("FCALL");
@@ -247,6 +251,12 @@ absl::StatusOr<RedisValue> RedisPool::FCall(absl::string_view function, const Re
   command.push_back(std::to_string(keys.size()));
   command.insert(command.end(), keys.begin(), keys.end());
   command.insert(command.end(), args.begin(), args.end());
+  return command;
+}
+
+absl::StatusOr<RedisValue> RedisPool::FCall(absl::string_view function, const RedisArgs& keys,
+                                            const RedisArgs& args) {
+  const RedisArgs command = FCallCommand(function, keys, args);
   if (auto loaded = EnsureFunctions(); !loaded.ok()) return loaded;
   auto result = Command(command);
   if (!result.ok() && absl::StrContains(result.status().message(), "Function not found")) {
@@ -254,6 +264,76 @@ absl::StatusOr<RedisValue> RedisPool::FCall(absl::string_view function, const Re
     result = Command(command);
   }
   return result;
+}
+
+absl::StatusOr<RedisValue> RedisPool::FCallBatched(absl::string_view function, const RedisArgs& keys,
+                                                   const RedisArgs& args) {
+  std::call_once(batcher_once_, [this] { batcher_ = std::make_unique<RedisBatcher>(*this); });
+  const RedisArgs command = FCallCommand(function, keys, args);
+  if (auto loaded = EnsureFunctions(); !loaded.ok()) return loaded;
+  auto result = CheckReply(batcher_->Run(command), "FCALL");
+  if (!result.ok() && absl::StrContains(result.status().message(), "Function not found")) {
+    if (auto loaded = LoadFunctions(); !loaded.ok()) return loaded;
+    result = CheckReply(batcher_->Run(command), "FCALL");
+  }
+  return result;
+}
+
+struct RedisBatcher::Waiter {
+  RedisArgs command;
+  std::promise<absl::StatusOr<RedisValue>> reply;
+};
+
+RedisBatcher::RedisBatcher(const RedisPool& pool) : connection_(pool.Dedicated()) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+RedisBatcher::~RedisBatcher() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  work_.notify_all();
+  thread_.join();
+}
+
+absl::StatusOr<RedisValue> RedisBatcher::Run(RedisArgs command) {
+  Waiter waiter{std::move(command), {}};
+  auto reply = waiter.reply.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(&waiter);
+  }
+  work_.notify_one();
+  return reply.get();
+}
+
+void RedisBatcher::Loop() {
+  constexpr size_t kMaxBatch = 256;
+  std::vector<Waiter*> batch;
+  std::vector<RedisArgs> commands;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      work_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nobody is waiting
+      const size_t n = std::min(queue_.size(), kMaxBatch);
+      batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    commands.clear();
+    for (auto* w : batch) commands.push_back(std::move(w->command));
+    absl::Status connected = connection_->connected() ? absl::OkStatus() : connection_->Connect();
+    auto replies = connected.ok() ? connection_->Run(commands)
+                                  : absl::StatusOr<std::vector<RedisValue>>(connected);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (replies.ok() && i < replies->size()) {
+        batch[i]->reply.set_value(std::move((*replies)[i]));
+      } else {
+        batch[i]->reply.set_value(replies.ok() ? StoreUnavailable("redis: short reply") : replies.status());
+      }
+    }
+  }
 }
 
 void RedisPool::AddFunctionLibrary(std::string source) {

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -58,6 +59,33 @@ class RedisConnection {
   redisContext* context_ = nullptr;
 };
 
+class RedisPool;
+
+// Sends the commands that threads hand it, pipelined, on one connection of its own: while one
+// batch is in flight the next gathers. Under load many calls share one write and one read, which
+// saves system calls here and in Redis; alone, a call goes out at once.
+class RedisBatcher {
+ public:
+  explicit RedisBatcher(const RedisPool& pool);
+  ~RedisBatcher();
+  RedisBatcher(const RedisBatcher&) = delete;
+  RedisBatcher& operator=(const RedisBatcher&) = delete;
+
+  // Blocks until the reply is there; error replies come back as kError values.
+  absl::StatusOr<RedisValue> Run(RedisArgs command);
+
+ private:
+  struct Waiter;
+  void Loop();
+
+  std::unique_ptr<RedisConnection> connection_;
+  std::mutex mutex_;
+  std::condition_variable work_;
+  std::vector<Waiter*> queue_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 struct RedisPoolStats {
   int size = 0;
   int in_use = 0;
@@ -76,6 +104,9 @@ class RedisPool {
   // FCALL name numkeys keys... args...; reloads the functions once if Redis lost them.
   absl::StatusOr<RedisValue> FCall(absl::string_view function, const RedisArgs& keys,
                                    const RedisArgs& args);
+  // The same through the pool's batcher: for hot paths that many threads call at once.
+  absl::StatusOr<RedisValue> FCallBatched(absl::string_view function, const RedisArgs& keys,
+                                          const RedisArgs& args);
 
   // Registers a Redis function library (its source starts with "#!lua name=...") to load now
   // and again whenever Redis comes back without it.
@@ -95,6 +126,8 @@ class RedisPool {
   RedisPool(const RedisConfig& config, RedisAddress address);
   struct Lease;
   absl::StatusOr<std::vector<RedisValue>> RunOnPooled(const std::vector<RedisArgs>& commands);
+  absl::StatusOr<RedisValue> CheckReply(absl::StatusOr<RedisValue> reply, absl::string_view command);
+  static RedisArgs FCallCommand(absl::string_view function, const RedisArgs& keys, const RedisArgs& args);
 
   RedisConfig config_;
   RedisAddress address_;
@@ -108,6 +141,8 @@ class RedisPool {
   std::atomic<long long> errors_{0};
   std::atomic<bool> needs_function_load_{true};
   std::vector<std::string> libraries_;
+  std::unique_ptr<RedisBatcher> batcher_;  // created on first use
+  std::once_flag batcher_once_;
 };
 
 // Maps an error reply to a status. Our Redis functions raise "<CODE> <detail>" where CODE is a

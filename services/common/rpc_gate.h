@@ -15,12 +15,14 @@
 #include "services/common/auth.h"
 #include "services/common/errors.h"
 #include "services/common/metrics.h"
+#include "services/common/worker_pool.h"
 
 namespace infrashare {
 
 class RpcGate {
  public:
-  RpcGate(TokenStore* tokens, Metrics* metrics) : tokens_(tokens), metrics_(metrics) {}
+  RpcGate(TokenStore* tokens, Metrics* metrics, int worker_threads)
+      : tokens_(tokens), metrics_(metrics), workers_(worker_threads) {}
 
   template <typename Handler>
   grpc::Status Run(grpc::ServerContextBase* context, absl::string_view method,
@@ -53,6 +55,18 @@ class RpcGate {
     return reactor;
   }
 
+  // The same on the gate's worker threads, so that calls waiting on Redis do not hold gRPC's few
+  // callback threads. The handler is copied: it must capture by value.
+  template <typename Handler>
+  grpc::ServerUnaryReactor* UnaryOnWorker(grpc::CallbackServerContext* context, absl::string_view method,
+                                          absl::string_view request_id, Handler handler) {
+    auto* reactor = context->DefaultReactor();
+    workers_.Post([this, reactor, context, method, request_id, handler = std::move(handler)]() mutable {
+      reactor->Finish(Run(context, method, request_id, handler));
+    });
+    return reactor;
+  }
+
  private:
   void Finish(grpc::ServerContextBase* context, absl::string_view method, absl::string_view request_id,
               const std::string& organization, const absl::Status& status,
@@ -60,6 +74,7 @@ class RpcGate {
 
   TokenStore* tokens_;
   Metrics* metrics_;
+  WorkerPool workers_;
 };
 
 }  // namespace infrashare

@@ -46,10 +46,13 @@ local BLOCKING = {HELD = true, PENDING_APPROVAL = true, CONFIRMED = true, CHECKE
                   COMPLETED = true}
 
 -- Records a change: bumps the resource's version (the booking's etag) and appends the event.
+-- Returns the booking as JSON.
 local function emit(base, maxlen, b, type)
   b.v = tostring(redis.call('HINCRBY', base .. 'r:' .. b.res .. ':m', 'seq', 1))
   save(base, b)
-  redis.call('XADD', base .. 'events', 'MAXLEN', '~', maxlen, '*', 'type', type, 'd', cjson.encode(b))
+  local json = cjson.encode(b)
+  redis.call('XADD', base .. 'events', 'MAXLEN', '~', maxlen, '*', 'type', type, 'd', json)
+  return json
 end
 
 -- When the booking's next time-based transition is due, nil when none.
@@ -158,7 +161,7 @@ local function insert_booking(base, maxlen, b, type)
   if length > tonumber(redis.call('HGET', meta, 'span') or '0') then redis.call('HSET', meta, 'span', length) end
   count_allowance(base, b, 1, true)
   schedule(base, b)
-  emit(base, maxlen, b, type)
+  return emit(base, maxlen, b, type)
 end
 
 -- Waitlist entries: <b>w:<id> hash (id, res, org, s, e, bs, be, q, cap (the resource's capacity),
@@ -337,11 +340,15 @@ local function sch_book(keys, args)
       else
         b.st = 'CONFIRMED'
       end
-      insert_booking(base, maxlen, b, 'CREATED')
-      results[i] = {b = b}
+      results[i] = {json = insert_booking(base, maxlen, b, 'CREATED')}
     end
   end
-  local out = cjson.encode(results)
+  -- The JSON array by hand: each booking is encoded once, for its event and for the reply.
+  local parts = {}
+  for i = 1, n do
+    parts[i] = results[i].json and ('{"b":' .. results[i].json .. '}') or cjson.encode(results[i])
+  end
+  local out = '[' .. table.concat(parts, ',') .. ']'
   replay_put(args[11], args[12], out)
   return {'ok', out}
 end

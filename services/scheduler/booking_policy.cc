@@ -184,6 +184,7 @@ Allowance AllowanceFor(const BookableResource& bookable, const Slot& slot, const
   const auto& rules = resource.booking_rules();
   Allowance a;
   if (organization == resource.owner_organization_id()) return a;
+  if (rules.quota_hours() == 0 && rules.sme_share_percent() == 0) return a;
   a.unit_minutes = (slot.end - slot.start + kMinute - 1) / kMinute * slot.quantity;
   const date::time_zone* zone = FindTimeZone(resource.time_zone());
   if (zone == nullptr) zone = FindTimeZone("Europe/Amsterdam");

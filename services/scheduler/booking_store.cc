@@ -162,7 +162,7 @@ absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book
     args.push_back(std::to_string(o.slot.quantity));
     AppendAllowance(o.allowance, &args);
   }
-  auto reply = redis_->FCall("sch_book", {absl::StrCat(base, "r:", c.resource_id, ":m")}, args);
+  auto reply = redis_->FCallBatched("sch_book", {absl::StrCat(base, "r:", c.resource_id, ":m")}, args);
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() != 2) return absl::InternalError("unexpected booking reply");
   const std::string& json = reply->elements[1].str;

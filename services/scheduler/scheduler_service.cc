@@ -41,12 +41,13 @@ SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, BookingStore* s
                                            const std::atomic<bool>* stopping)
     : scheduler_(scheduler), store_(store), gate_(gate), stopping_(stopping) {}
 
-#define INFRASHARE_HANDLER(Method, Request, Response, RequestId, Call)                           \
-  grpc::ServerUnaryReactor* SchedulerServiceImpl::Method(                                        \
-      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) { \
-    return gate_->Unary(context, "scheduler." #Method, RequestId, [&](const Caller& caller) {    \
-      return Respond(Call, response);                                                            \
-    });                                                                                          \
+#define INFRASHARE_HANDLER(Method, Request, Response, RequestId, Call)                            \
+  grpc::ServerUnaryReactor* SchedulerServiceImpl::Method(                                         \
+      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) {  \
+    return gate_->UnaryOnWorker(context, "scheduler." #Method, RequestId,                         \
+                                [this, request, response](const Caller& caller) {                  \
+                                  return Respond(Call, response);                                  \
+                                });                                                                \
   }
 
 INFRASHARE_HANDLER(CreateBooking, CreateBookingRequest, Booking, request->request_id(),

@@ -50,7 +50,7 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   s->redis_->AddFunctionLibrary(std::string(kAuthLua));
 
   s->tokens_ = std::make_unique<TokenStore>(s->redis_.get(), config.auth);
-  s->gate_ = std::make_unique<RpcGate>(s->tokens_.get(), &s->metrics_);
+  s->gate_ = std::make_unique<RpcGate>(s->tokens_.get(), &s->metrics_, config.grpc.handler_threads);
   s->token_service_ = std::make_unique<TokenServiceImpl>(s->tokens_.get(), s->gate_.get());
   if (services.count("registry")) {
     s->redis_->AddFunctionLibrary(std::string(kRegistryLua));

@@ -67,6 +67,39 @@ TEST(Resilience, RedisOutageAnswersUnavailableAndTheServerRecoversByItself) {
   EXPECT_TRUE(Eventually([&] { return Health(server.channel(), registry) == grpc::health::v1::HealthCheckResponse::SERVING; }));
 }
 
+TEST(Resilience, BookingsAnswerUnavailableDuringAnOutageAndWorkAfterIt) {
+  RedisServer redis;
+  TestServer server(redis.url());
+  server.WaitUntilServing();
+  ASSERT_TRUE(CreateOrg(server, "owner").ok());
+  CreateResourceRequest create;
+  create.set_resource_id("outage-lab");
+  auto* r = create.mutable_resource();
+  r->set_display_name("Outage Lab");
+  r->set_kind(RESOURCE_KIND_LAB);
+  r->set_owner_organization_id("owner");
+  r->mutable_location()->mutable_point()->set_latitude(52);
+  r->mutable_location()->mutable_point()->set_longitude(5);
+  Resource lab;
+  ASSERT_TRUE(server.Registry()->CreateResource(TestServer::Context(kAdminToken).get(), create, &lab).ok());
+  // The bootstrap admin's token needs no Redis: Redis comes back empty here, without tokens.
+  auto book = [&](int64_t hour) {
+    scheduler::v1::CreateBookingRequest request;
+    request.set_resource_id("outage-lab");
+    request.mutable_start_time()->set_seconds(4102444800 + hour * 3600);  // 2100-01-01
+    request.mutable_end_time()->set_seconds(4102444800 + hour * 3600 + 3600);
+    request.set_quantity(1);
+    request.set_organization_id("owner");
+    scheduler::v1::Booking out;
+    return server.Scheduler()->CreateBooking(TestServer::Context(kAdminToken).get(), request, &out);
+  };
+  ASSERT_TRUE(book(0).ok());
+  redis.Stop();
+  EXPECT_EQ(book(1).error_code(), grpc::StatusCode::UNAVAILABLE);
+  redis.Start();
+  EXPECT_TRUE(Eventually([&] { return book(2).ok(); }));
+}
+
 TEST(Resilience, SigtermEndsStreamsCleanlyAndExits) {
   RedisServer redis;
   ServerProcess server(INFRASHARE_SERVER_BIN, redis.url());
