@@ -924,6 +924,28 @@ TEST_F(SchedulerApiTest, EveryCallWithAForeignTokenIsRefusedOrRedacted) {
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(scheduler_->ListBookings(TestServer::Context("").get(), list, &page).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+  CreateRecurringBookingRequest series;
+  series.set_resource_id(lab);
+  *series.mutable_start_time() = At(16);
+  *series.mutable_end_time() = At(17);
+  series.set_rrule("FREQ=DAILY;COUNT=2");
+  series.set_quantity(1);
+  CreateRecurringBookingResponse none;
+  EXPECT_EQ(scheduler_->CreateRecurringBooking(As(outsider_).get(), series, &none).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(scheduler_->CreateRecurringBooking(As(reader_).get(), series, &none).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Slot finding only offers what the caller may book.
+  FindSlotsRequest find;
+  find.mutable_search()->set_text_prefix("private");
+  find.set_duration_minutes(60);
+  *find.mutable_start_time() = At(0);
+  *find.mutable_end_time() = At(24);
+  FindSlotsResponse found;
+  ASSERT_TRUE(scheduler_->FindSlots(As(outsider_).get(), find, &found).ok());
+  EXPECT_EQ(found.slots_size(), 0);
+  ASSERT_TRUE(scheduler_->FindSlots(As(school_).get(), find, &found).ok());
+  EXPECT_GT(found.slots_size(), 0);
   // The owner cancels on its resource.
   ASSERT_TRUE(Cancel(acme_, mine.id(), &b).ok());
   EXPECT_EQ(b.state(), BOOKING_STATE_CANCELLED);
