@@ -103,10 +103,10 @@ local function live_usage(base, res, from, to, now)
   local ids = redis.call('ZRANGEBYSCORE', base .. 'r:' .. res .. ':act', from - span, '(' .. to)
   local used = {}
   for _, id in ipairs(ids) do
-    local b = load(base, id)
-    if b and BLOCKING[b.st] and not (b.st == 'HELD' and tonumber(b.hx) <= now) then
-      local bs, be = tonumber(b.bs), tonumber(b.be)
-      if bs < to and be > from then used[#used + 1] = {bs, be, tonumber(b.q)} end
+    local f = redis.call('HMGET', base .. 'b:' .. id, 'st', 'bs', 'be', 'q', 'hx')
+    if f[1] and BLOCKING[f[1]] and not (f[1] == 'HELD' and tonumber(f[5]) <= now) then
+      local bs, be = tonumber(f[2]), tonumber(f[3])
+      if bs < to and be > from then used[#used + 1] = {bs, be, tonumber(f[4])} end
     end
   end
   return used
@@ -250,9 +250,15 @@ local function blocking_overlaps(base, maxlen, res, from, to, now)
   local ids = redis.call('ZRANGEBYSCORE', base .. 'r:' .. res .. ':act', from - span, '(' .. to)
   local used, changed = {}, false
   for _, id in ipairs(ids) do
-    local b = load(base, id)
-    if b then
-      changed = advance(base, maxlen, b, now) or changed
+    -- Only the fields the decision needs; the whole booking only when time has changed it.
+    local f = redis.call('HMGET', base .. 'b:' .. id, 'st', 'bs', 'be', 'q', 'hx', 's', 'e', 'ns')
+    if f[1] then
+      local b = {st = f[1], bs = f[2], be = f[3], q = f[4], hx = f[5], s = f[6], e = f[7], ns = f[8]}
+      local due = due_at(b)
+      if due and due <= now then
+        b = load(base, id)
+        changed = advance(base, maxlen, b, now) or changed
+      end
       local bs, be = tonumber(b.bs), tonumber(b.be)
       if BLOCKING[b.st] and bs < to and be > from then used[#used + 1] = {bs, be, tonumber(b.q)} end
     end
