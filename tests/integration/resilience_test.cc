@@ -44,6 +44,33 @@ grpc::Status CreateOrg(TestServer& server, const std::string& id) {
   return server.Registry()->CreateOrganization(TestServer::Context(kAdminToken).get(), request, &out);
 }
 
+// An organisation "owner" and an exclusive lab of it.
+grpc::Status CreateLab(TestServer& server, const std::string& id) {
+  if (auto org = CreateOrg(server, "owner"); !org.ok()) return org;
+  CreateResourceRequest create;
+  create.set_resource_id(id);
+  auto* r = create.mutable_resource();
+  r->set_display_name("Lab " + id);
+  r->set_kind(RESOURCE_KIND_LAB);
+  r->set_owner_organization_id("owner");
+  r->mutable_location()->mutable_point()->set_latitude(52);
+  r->mutable_location()->mutable_point()->set_longitude(5);
+  Resource lab;
+  return server.Registry()->CreateResource(TestServer::Context(kAdminToken).get(), create, &lab);
+}
+
+// Books hour `hour` after 2100-01-01 on `lab` for "owner", as the bootstrap admin (whose token
+// needs no Redis: a Redis that comes back empty has no tokens).
+grpc::Status BookHour(TestServer& server, const std::string& lab, int64_t hour, scheduler::v1::Booking* out) {
+  scheduler::v1::CreateBookingRequest request;
+  request.set_resource_id(lab);
+  request.mutable_start_time()->set_seconds(4102444800 + hour * 3600);
+  request.mutable_end_time()->set_seconds(4102444800 + hour * 3600 + 3600);
+  request.set_quantity(1);
+  request.set_organization_id("owner");
+  return server.Scheduler()->CreateBooking(TestServer::Context(kAdminToken).get(), request, out);
+}
+
 TEST(Resilience, RedisOutageAnswersUnavailableAndTheServerRecoversByItself) {
   RedisServer redis;
   TestServer server(redis.url());
@@ -71,33 +98,41 @@ TEST(Resilience, BookingsAnswerUnavailableDuringAnOutageAndWorkAfterIt) {
   RedisServer redis;
   TestServer server(redis.url());
   server.WaitUntilServing();
-  ASSERT_TRUE(CreateOrg(server, "owner").ok());
-  CreateResourceRequest create;
-  create.set_resource_id("outage-lab");
-  auto* r = create.mutable_resource();
-  r->set_display_name("Outage Lab");
-  r->set_kind(RESOURCE_KIND_LAB);
-  r->set_owner_organization_id("owner");
-  r->mutable_location()->mutable_point()->set_latitude(52);
-  r->mutable_location()->mutable_point()->set_longitude(5);
-  Resource lab;
-  ASSERT_TRUE(server.Registry()->CreateResource(TestServer::Context(kAdminToken).get(), create, &lab).ok());
-  // The bootstrap admin's token needs no Redis: Redis comes back empty here, without tokens.
-  auto book = [&](int64_t hour) {
-    scheduler::v1::CreateBookingRequest request;
-    request.set_resource_id("outage-lab");
-    request.mutable_start_time()->set_seconds(4102444800 + hour * 3600);  // 2100-01-01
-    request.mutable_end_time()->set_seconds(4102444800 + hour * 3600 + 3600);
-    request.set_quantity(1);
-    request.set_organization_id("owner");
-    scheduler::v1::Booking out;
-    return server.Scheduler()->CreateBooking(TestServer::Context(kAdminToken).get(), request, &out);
-  };
+  ASSERT_TRUE(CreateLab(server, "outage-lab").ok());
+  scheduler::v1::Booking out;
+  auto book = [&](int64_t hour) { return BookHour(server, "outage-lab", hour, &out); };
   ASSERT_TRUE(book(0).ok());
   redis.Stop();
   EXPECT_EQ(book(1).error_code(), grpc::StatusCode::UNAVAILABLE);
   redis.Start();
   EXPECT_TRUE(Eventually([&] { return book(2).ok(); }));
+}
+
+TEST(Resilience, AcknowledgedBookingsSurviveARedisCrash) {
+  RedisServer redis(false, /*append_only=*/true);  // as shipped: AOF on
+  TestServer server(redis.url());
+  server.WaitUntilServing();
+  ASSERT_TRUE(CreateLab(server, "durable-lab").ok());
+  std::vector<std::string> acknowledged;
+  for (int hour = 0; hour < 50; ++hour) {
+    scheduler::v1::Booking out;
+    ASSERT_TRUE(BookHour(server, "durable-lab", hour, &out).ok());
+    acknowledged.push_back(out.id());
+  }
+  redis.Stop();  // kill -9 right after the last acknowledgement
+  redis.Start();
+  for (const auto& id : acknowledged) {
+    scheduler::v1::GetBookingRequest get;
+    get.set_id(id);
+    scheduler::v1::Booking out;
+    grpc::Status status;
+    EXPECT_TRUE(Eventually([&] {
+      status = server.Scheduler()->GetBooking(TestServer::Context(kAdminToken).get(), get, &out);
+      return status.error_code() != grpc::StatusCode::UNAVAILABLE;
+    }));
+    EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
+    EXPECT_EQ(out.state(), scheduler::v1::BOOKING_STATE_CONFIRMED);
+  }
 }
 
 TEST(Resilience, SigtermEndsStreamsCleanlyAndExits) {
