@@ -228,19 +228,23 @@ int main(int argc, char** argv) {
   std::vector<std::atomic<long long>> next_slot(kResources);
   std::atomic<unsigned> counter{0};
   const long long base = 1893456000;  // 2030-01-01T00:00:00Z
+  // Starts CreateBooking of hour `slot` (from 2030 on) on `resource` as the n-th partner token.
+  auto send = [&](Call* call, grpc::CompletionQueue* cq, const std::string& resource, long long slot,
+                  unsigned n) {
+    CreateBookingRequest request;
+    request.set_resource_id(resource);
+    request.mutable_start_time()->set_seconds(base + slot * 3600);
+    request.mutable_end_time()->set_seconds(base + slot * 3600 + 3600);
+    request.set_quantity(1);
+    call->context.AddMetadata("authorization", tokens[n % tokens.size()]);
+    call->booking_reader = stub->AsyncCreateBooking(&call->context, request, cq);
+    call->booking_reader->Finish(&call->booking, &call->status, call);
+  };
   auto book_on = [&](int resource_count) {
     return [&, resource_count](Call* call, grpc::CompletionQueue* cq) {
       const unsigned n = counter++;
       const int resource = static_cast<int>((n * 2654435761u) % static_cast<unsigned>(resource_count));
-      const long long slot = next_slot[resource]++;
-      CreateBookingRequest request;
-      request.set_resource_id("bench-lab-" + std::to_string(resource));
-      request.mutable_start_time()->set_seconds(base + slot * 3600);
-      request.mutable_end_time()->set_seconds(base + slot * 3600 + 3600);
-      request.set_quantity(1);
-      call->context.AddMetadata("authorization", tokens[n % tokens.size()]);
-      call->booking_reader = stub->AsyncCreateBooking(&call->context, request, cq);
-      call->booking_reader->Finish(&call->booking, &call->status, call);
+      send(call, cq, "bench-lab-" + std::to_string(resource), next_slot[resource]++, n);
     };
   };
   // Contention: 64 clients on one resource, over 50 slots that fill, then are refused.
@@ -252,15 +256,7 @@ int main(int argc, char** argv) {
       std::lock_guard lock(rng_mutex);
       slot = static_cast<long long>(rng() % 50);
     }
-    const unsigned n = counter++;
-    CreateBookingRequest request;
-    request.set_resource_id("bench-lab-contended");
-    request.mutable_start_time()->set_seconds(base + slot * 3600);
-    request.mutable_end_time()->set_seconds(base + slot * 3600 + 3600);
-    request.set_quantity(1);
-    call->context.AddMetadata("authorization", tokens[n % tokens.size()]);
-    call->booking_reader = stub->AsyncCreateBooking(&call->context, request, cq);
-    call->booking_reader->Finish(&call->booking, &call->status, call);
+    send(call, cq, "bench-lab-contended", slot, counter++);
   };
   auto no_op = [&](Call* call, grpc::CompletionQueue* cq) {
     call->context.AddMetadata("authorization", tokens[counter++ % tokens.size()]);
