@@ -1,0 +1,473 @@
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from infrashare.registry.v1 import registry_pb2 as _registry_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+BOOKING_EVENT_TYPE_CREATED: BookingEventType
+BOOKING_EVENT_TYPE_PROMOTED_FROM_WAITLIST: BookingEventType
+BOOKING_EVENT_TYPE_STATE_CHANGED: BookingEventType
+BOOKING_EVENT_TYPE_UNSPECIFIED: BookingEventType
+BOOKING_STATE_CANCELLED: BookingState
+BOOKING_STATE_CHECKED_IN: BookingState
+BOOKING_STATE_COMPLETED: BookingState
+BOOKING_STATE_CONFIRMED: BookingState
+BOOKING_STATE_EXPIRED: BookingState
+BOOKING_STATE_HELD: BookingState
+BOOKING_STATE_NO_SHOW: BookingState
+BOOKING_STATE_PENDING_APPROVAL: BookingState
+BOOKING_STATE_REJECTED: BookingState
+BOOKING_STATE_UNSPECIFIED: BookingState
+DESCRIPTOR: _descriptor.FileDescriptor
+RECURRENCE_MODE_ALL_OR_NOTHING: RecurrenceMode
+RECURRENCE_MODE_SKIP_CONFLICTS: RecurrenceMode
+RECURRENCE_MODE_UNSPECIFIED: RecurrenceMode
+WAITLIST_STATE_EXPIRED: WaitlistState
+WAITLIST_STATE_LEFT: WaitlistState
+WAITLIST_STATE_PROMOTED: WaitlistState
+WAITLIST_STATE_UNSPECIFIED: WaitlistState
+WAITLIST_STATE_WAITING: WaitlistState
+
+class ApproveBookingRequest(_message.Message):
+    __slots__ = ["id", "request_id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class BookerKindHours(_message.Message):
+    __slots__ = ["booker_kind", "hours"]
+    BOOKER_KIND_FIELD_NUMBER: _ClassVar[int]
+    HOURS_FIELD_NUMBER: _ClassVar[int]
+    booker_kind: str
+    hours: float
+    def __init__(self, booker_kind: _Optional[str] = ..., hours: _Optional[float] = ...) -> None: ...
+
+class Booking(_message.Message):
+    __slots__ = ["blocked_end_time", "blocked_start_time", "create_time", "end_time", "etag", "hold_expire_time", "id", "notes", "organization_id", "quantity", "reason", "resource_id", "series_id", "start_time", "state", "title", "update_time"]
+    BLOCKED_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    BLOCKED_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    HOLD_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    SERIES_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    blocked_end_time: _timestamp_pb2.Timestamp
+    blocked_start_time: _timestamp_pb2.Timestamp
+    create_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    etag: str
+    hold_expire_time: _timestamp_pb2.Timestamp
+    id: str
+    notes: str
+    organization_id: str
+    quantity: int
+    reason: str
+    resource_id: str
+    series_id: str
+    start_time: _timestamp_pb2.Timestamp
+    state: BookingState
+    title: str
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., resource_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., state: _Optional[_Union[BookingState, str]] = ..., title: _Optional[str] = ..., notes: _Optional[str] = ..., hold_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., blocked_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., blocked_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., series_id: _Optional[str] = ...) -> None: ...
+
+class BookingEvent(_message.Message):
+    __slots__ = ["booking", "cursor", "type"]
+    BOOKING_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    booking: Booking
+    cursor: str
+    type: BookingEventType
+    def __init__(self, cursor: _Optional[str] = ..., type: _Optional[_Union[BookingEventType, str]] = ..., booking: _Optional[_Union[Booking, _Mapping]] = ...) -> None: ...
+
+class CancelBookingRequest(_message.Message):
+    __slots__ = ["id", "reason", "request_id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    reason: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CheckAvailabilityRequest(_message.Message):
+    __slots__ = ["end_time", "resource_id", "start_time"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    resource_id: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, resource_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CheckAvailabilityResponse(_message.Message):
+    __slots__ = ["capacity", "free", "resource_id"]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    FREE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    capacity: int
+    free: _containers.RepeatedCompositeFieldContainer[FreeInterval]
+    resource_id: str
+    def __init__(self, resource_id: _Optional[str] = ..., capacity: _Optional[int] = ..., free: _Optional[_Iterable[_Union[FreeInterval, _Mapping]]] = ...) -> None: ...
+
+class CheckInBookingRequest(_message.Message):
+    __slots__ = ["id", "request_id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateBookingRequest(_message.Message):
+    __slots__ = ["end_time", "hold", "notes", "organization_id", "quantity", "request_id", "resource_id", "start_time", "title"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    HOLD_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    hold: bool
+    notes: str
+    organization_id: str
+    quantity: int
+    request_id: str
+    resource_id: str
+    start_time: _timestamp_pb2.Timestamp
+    title: str
+    def __init__(self, resource_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., title: _Optional[str] = ..., notes: _Optional[str] = ..., hold: bool = ..., organization_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateRecurringBookingRequest(_message.Message):
+    __slots__ = ["end_time", "mode", "notes", "organization_id", "quantity", "request_id", "resource_id", "rrule", "start_time", "title"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    RRULE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    mode: RecurrenceMode
+    notes: str
+    organization_id: str
+    quantity: int
+    request_id: str
+    resource_id: str
+    rrule: str
+    start_time: _timestamp_pb2.Timestamp
+    title: str
+    def __init__(self, resource_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., rrule: _Optional[str] = ..., mode: _Optional[_Union[RecurrenceMode, str]] = ..., quantity: _Optional[int] = ..., title: _Optional[str] = ..., notes: _Optional[str] = ..., organization_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateRecurringBookingResponse(_message.Message):
+    __slots__ = ["booked", "occurrences", "series_id"]
+    BOOKED_FIELD_NUMBER: _ClassVar[int]
+    OCCURRENCES_FIELD_NUMBER: _ClassVar[int]
+    SERIES_ID_FIELD_NUMBER: _ClassVar[int]
+    booked: int
+    occurrences: _containers.RepeatedCompositeFieldContainer[OccurrenceResult]
+    series_id: str
+    def __init__(self, series_id: _Optional[str] = ..., occurrences: _Optional[_Iterable[_Union[OccurrenceResult, _Mapping]]] = ..., booked: _Optional[int] = ...) -> None: ...
+
+class ExportCalendarRequest(_message.Message):
+    __slots__ = ["end_time", "organization_id", "resource_id", "start_time"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    organization_id: str
+    resource_id: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, resource_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExportCalendarResponse(_message.Message):
+    __slots__ = ["events", "ical"]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    ICAL_FIELD_NUMBER: _ClassVar[int]
+    events: int
+    ical: str
+    def __init__(self, ical: _Optional[str] = ..., events: _Optional[int] = ...) -> None: ...
+
+class FindSlotsRequest(_message.Message):
+    __slots__ = ["duration_minutes", "end_time", "max_results", "quantity", "search", "start_time"]
+    DURATION_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    MAX_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    duration_minutes: int
+    end_time: _timestamp_pb2.Timestamp
+    max_results: int
+    quantity: int
+    search: _registry_pb2.SearchResourcesRequest
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, search: _Optional[_Union[_registry_pb2.SearchResourcesRequest, _Mapping]] = ..., duration_minutes: _Optional[int] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., max_results: _Optional[int] = ...) -> None: ...
+
+class FindSlotsResponse(_message.Message):
+    __slots__ = ["resources_considered", "slots"]
+    RESOURCES_CONSIDERED_FIELD_NUMBER: _ClassVar[int]
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    resources_considered: int
+    slots: _containers.RepeatedCompositeFieldContainer[FoundSlot]
+    def __init__(self, slots: _Optional[_Iterable[_Union[FoundSlot, _Mapping]]] = ..., resources_considered: _Optional[int] = ...) -> None: ...
+
+class FoundSlot(_message.Message):
+    __slots__ = ["display_name", "distance_km", "end_time", "remaining_capacity", "resource_id", "start_time"]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    DISTANCE_KM_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    display_name: str
+    distance_km: float
+    end_time: _timestamp_pb2.Timestamp
+    remaining_capacity: int
+    resource_id: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, resource_id: _Optional[str] = ..., display_name: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., remaining_capacity: _Optional[int] = ..., distance_km: _Optional[float] = ...) -> None: ...
+
+class FreeInterval(_message.Message):
+    __slots__ = ["end_time", "remaining_capacity", "start_time"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    remaining_capacity: int
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., remaining_capacity: _Optional[int] = ...) -> None: ...
+
+class GetBookingRequest(_message.Message):
+    __slots__ = ["id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class JoinWaitlistRequest(_message.Message):
+    __slots__ = ["end_time", "organization_id", "quantity", "request_id", "resource_id", "start_time", "title"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    organization_id: str
+    quantity: int
+    request_id: str
+    resource_id: str
+    start_time: _timestamp_pb2.Timestamp
+    title: str
+    def __init__(self, resource_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., title: _Optional[str] = ..., organization_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class LeaveWaitlistRequest(_message.Message):
+    __slots__ = ["id", "request_id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ListBookingsRequest(_message.Message):
+    __slots__ = ["end_time", "organization_id", "page_size", "page_token", "resource_id", "start_time", "states"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATES_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    organization_id: str
+    page_size: int
+    page_token: str
+    resource_id: str
+    start_time: _timestamp_pb2.Timestamp
+    states: _containers.RepeatedScalarFieldContainer[BookingState]
+    def __init__(self, resource_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., states: _Optional[_Iterable[_Union[BookingState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListBookingsResponse(_message.Message):
+    __slots__ = ["bookings", "next_page_token"]
+    BOOKINGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    bookings: _containers.RepeatedCompositeFieldContainer[Booking]
+    next_page_token: str
+    def __init__(self, bookings: _Optional[_Iterable[_Union[Booking, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListWaitlistRequest(_message.Message):
+    __slots__ = ["resource_id"]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    resource_id: str
+    def __init__(self, resource_id: _Optional[str] = ...) -> None: ...
+
+class ListWaitlistResponse(_message.Message):
+    __slots__ = ["entries"]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[WaitlistEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[WaitlistEntry, _Mapping]]] = ...) -> None: ...
+
+class OccurrenceResult(_message.Message):
+    __slots__ = ["booking", "end_time", "message", "reason", "start_time"]
+    BOOKING_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    booking: Booking
+    end_time: _timestamp_pb2.Timestamp
+    message: str
+    reason: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., booking: _Optional[_Union[Booking, _Mapping]] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class RecordTrainingRequest(_message.Message):
+    __slots__ = ["organization_id", "request_id", "resource_id", "revoke"]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    request_id: str
+    resource_id: str
+    revoke: bool
+    def __init__(self, resource_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., revoke: bool = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RecordTrainingResponse(_message.Message):
+    __slots__ = ["resource_id", "trained_organization_ids"]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    TRAINED_ORGANIZATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    resource_id: str
+    trained_organization_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, resource_id: _Optional[str] = ..., trained_organization_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RejectBookingRequest(_message.Message):
+    __slots__ = ["id", "reason", "request_id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    reason: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ResourceUsage(_message.Message):
+    __slots__ = ["available_hours", "booked_hours", "display_name", "in_kind_hours", "resource_id", "tariff_revenue_cents", "utilisation"]
+    AVAILABLE_HOURS_FIELD_NUMBER: _ClassVar[int]
+    BOOKED_HOURS_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    IN_KIND_HOURS_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    TARIFF_REVENUE_CENTS_FIELD_NUMBER: _ClassVar[int]
+    UTILISATION_FIELD_NUMBER: _ClassVar[int]
+    available_hours: float
+    booked_hours: float
+    display_name: str
+    in_kind_hours: float
+    resource_id: str
+    tariff_revenue_cents: int
+    utilisation: float
+    def __init__(self, resource_id: _Optional[str] = ..., display_name: _Optional[str] = ..., available_hours: _Optional[float] = ..., booked_hours: _Optional[float] = ..., utilisation: _Optional[float] = ..., tariff_revenue_cents: _Optional[int] = ..., in_kind_hours: _Optional[float] = ...) -> None: ...
+
+class SubmitBookingRequest(_message.Message):
+    __slots__ = ["id", "request_id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UsageReportRequest(_message.Message):
+    __slots__ = ["end_time", "network_id", "organization_id", "start_time"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    network_id: str
+    organization_id: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, organization_id: _Optional[str] = ..., network_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class UsageReportResponse(_message.Message):
+    __slots__ = ["available_hours", "booked_hours", "by_booker_kind", "in_kind_hours", "resources", "tariff_revenue_cents", "utilisation"]
+    AVAILABLE_HOURS_FIELD_NUMBER: _ClassVar[int]
+    BOOKED_HOURS_FIELD_NUMBER: _ClassVar[int]
+    BY_BOOKER_KIND_FIELD_NUMBER: _ClassVar[int]
+    IN_KIND_HOURS_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    TARIFF_REVENUE_CENTS_FIELD_NUMBER: _ClassVar[int]
+    UTILISATION_FIELD_NUMBER: _ClassVar[int]
+    available_hours: float
+    booked_hours: float
+    by_booker_kind: _containers.RepeatedCompositeFieldContainer[BookerKindHours]
+    in_kind_hours: float
+    resources: _containers.RepeatedCompositeFieldContainer[ResourceUsage]
+    tariff_revenue_cents: int
+    utilisation: float
+    def __init__(self, resources: _Optional[_Iterable[_Union[ResourceUsage, _Mapping]]] = ..., by_booker_kind: _Optional[_Iterable[_Union[BookerKindHours, _Mapping]]] = ..., available_hours: _Optional[float] = ..., booked_hours: _Optional[float] = ..., utilisation: _Optional[float] = ..., tariff_revenue_cents: _Optional[int] = ..., in_kind_hours: _Optional[float] = ...) -> None: ...
+
+class WaitlistEntry(_message.Message):
+    __slots__ = ["booking_id", "create_time", "end_time", "id", "organization_id", "quantity", "resource_id", "start_time", "state", "title"]
+    BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    booking_id: str
+    create_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    id: str
+    organization_id: str
+    quantity: int
+    resource_id: str
+    start_time: _timestamp_pb2.Timestamp
+    state: WaitlistState
+    title: str
+    def __init__(self, id: _Optional[str] = ..., resource_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., state: _Optional[_Union[WaitlistState, str]] = ..., booking_id: _Optional[str] = ..., title: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WatchBookingsRequest(_message.Message):
+    __slots__ = ["cursor", "resource_id"]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    cursor: str
+    resource_id: str
+    def __init__(self, resource_id: _Optional[str] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class BookingState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class RecurrenceMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class WaitlistState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class BookingEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []

@@ -1,0 +1,184 @@
+"""The Python client against a real server and Redis: a partner's whole day, and typed errors."""
+
+import datetime
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.environ["INFRASHARE_SOURCE_DIR"], "clients", "python"))
+
+import grpc  # noqa: E402
+
+from infrashare import Client, InfrashareError, from_datetime, to_datetime  # noqa: E402
+from infrashare.auth.v1 import auth_pb2  # noqa: E402
+from infrashare.registry.v1 import registry_pb2  # noqa: E402
+from infrashare.scheduler.v1 import scheduler_pb2  # noqa: E402
+
+ADMIN = "python-test-bootstrap-admin"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    data = tempfile.mkdtemp()
+    redis_port, port = free_port(), free_port()
+    redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
+                              "--save", "", "--appendonly", "no", "--dir", data],
+                             stdout=subprocess.DEVNULL)
+    env = dict(os.environ, INFRASHARE_REDIS_URL=f"redis://127.0.0.1:{redis_port}",
+               INFRASHARE_LISTEN=f"127.0.0.1:{port}", INFRASHARE_METRICS_LISTEN="",
+               INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN=ADMIN, INFRASHARE_LOG_LEVEL="warn")
+    process = subprocess.Popen([os.environ["INFRASHARE_SERVER_BIN"]], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    address = f"127.0.0.1:{port}"
+    channel = grpc.insecure_channel(address)
+    deadline = time.time() + 15
+    while time.time() < deadline:  # until the server answers and its catalogues are loaded
+        try:
+            with Client(address, ADMIN) as probe:
+                probe.call(probe.scheduler.CheckAvailability, scheduler_pb2.CheckAvailabilityRequest(
+                    resource_id="none", start_time=from_datetime(datetime.datetime.now(datetime.timezone.utc)),
+                    end_time=from_datetime(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1))))
+        except InfrashareError as error:
+            if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+                break
+        time.sleep(0.1)
+    channel.close()
+    yield address
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=15)
+    redis.kill()
+    redis.wait()
+
+
+def test_a_partner_registers_publishes_searches_books_and_cancels(server):
+    with Client(server, ADMIN) as admin:
+        admin.call(admin.registry.CreateOrganization, registry_pb2.CreateOrganizationRequest(
+            organization_id="py-fablab",
+            organization=registry_pb2.Organization(display_name="Fablab Deventer",
+                                                   kind=registry_pb2.ORGANIZATION_KIND_COMPANY, sme=True)))
+        lab = admin.call(admin.registry.CreateResource, registry_pb2.CreateResourceRequest(
+            resource_id="py-laser",
+            resource=registry_pb2.Resource(
+                display_name="Lasersnijder Deventer", kind=registry_pb2.RESOURCE_KIND_EQUIPMENT,
+                owner_organization_id="py-fablab", themes=[registry_pb2.THEME_MANUFACTURING],
+                location=registry_pb2.Location(point=registry_pb2.GeoPoint(latitude=52.25, longitude=6.16)),
+                time_zone="UTC")))
+        assert lab.id == "py-laser"
+        availability = admin.call(admin.registry.PublishAvailability, registry_pb2.PublishAvailabilityRequest(
+            resource_id="py-laser",
+            rules=[registry_pb2.AvailabilityRule(rrule="FREQ=DAILY", start_time="08:00",
+                                                 duration_minutes=600, valid_from="2026-01-01")]))
+        assert availability.etag
+
+        found = list(admin.pages(admin.registry.SearchResources,
+                                 registry_pb2.SearchResourcesRequest(text_prefix="lasersnij", page_size=1), "hits"))
+        assert [hit.resource.id for hit in found] == ["py-laser"]
+
+        day = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)).replace(
+            hour=9, minute=0, second=0, microsecond=0)
+        booking = None
+        for _ in range(50):  # the scheduler follows the registry: wait for the published hours
+            try:
+                booking = admin.call(admin.scheduler.CreateBooking, scheduler_pb2.CreateBookingRequest(
+                    resource_id="py-laser", organization_id="py-fablab", quantity=1, title="Lasercursus",
+                    start_time=from_datetime(day), end_time=from_datetime(day + datetime.timedelta(hours=2))))
+                break
+            except InfrashareError as error:
+                assert error.reason == "OUTSIDE_AVAILABILITY", error
+                time.sleep(0.1)
+        assert booking is not None
+        assert booking.state == scheduler_pb2.BOOKING_STATE_CONFIRMED
+        assert to_datetime(booking.start_time) == day
+
+        with pytest.raises(InfrashareError) as taken:
+            admin.call(admin.scheduler.CreateBooking, scheduler_pb2.CreateBookingRequest(
+                resource_id="py-laser", organization_id="py-fablab", quantity=1,
+                start_time=from_datetime(day + datetime.timedelta(hours=1)),
+                end_time=from_datetime(day + datetime.timedelta(hours=3))))
+        assert taken.value.code == grpc.StatusCode.FAILED_PRECONDITION
+        assert taken.value.reason == "SLOT_TAKEN"
+
+        cancelled = admin.call(admin.scheduler.CancelBooking, scheduler_pb2.CancelBookingRequest(
+            id=booking.id, reason="course moved"))
+        assert cancelled.state == scheduler_pb2.BOOKING_STATE_CANCELLED
+        listed = list(admin.pages(admin.scheduler.ListBookings,
+                                  scheduler_pb2.ListBookingsRequest(resource_id="py-laser"), "bookings"))
+        assert [b.id for b in listed] == [booking.id]
+
+
+def test_bad_input_raises_a_typed_error_naming_the_field(server):
+    with Client(server, ADMIN) as admin:
+        with pytest.raises(InfrashareError) as bad:
+            admin.call(admin.registry.CreateResource, registry_pb2.CreateResourceRequest(
+                resource=registry_pb2.Resource(
+                    display_name="Nowhere", kind=registry_pb2.RESOURCE_KIND_LAB, owner_organization_id="py-fablab",
+                    location=registry_pb2.Location(point=registry_pb2.GeoPoint(latitude=123, longitude=6)))))
+        assert bad.value.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert bad.value.field == "resource.location.point.latitude"
+        now = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)
+        with pytest.raises(InfrashareError) as backwards:
+            admin.call(admin.scheduler.CreateBooking, scheduler_pb2.CreateBookingRequest(
+                resource_id="py-laser", organization_id="py-fablab", quantity=1,
+                start_time=from_datetime(now), end_time=from_datetime(now - datetime.timedelta(hours=1))))
+        assert backwards.value.field == "end_time"
+    with Client(server, "not-a-token") as stranger:
+        with pytest.raises(InfrashareError) as refused:
+            stranger.call(stranger.tokens.WhoAmI, auth_pb2.WhoAmIRequest())
+        assert refused.value.code == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_the_sync_example_upserts_and_retires_equipment(server, tmp_path):
+    with Client(server, ADMIN) as admin:
+        admin.call(admin.registry.CreateOrganization, registry_pb2.CreateOrganizationRequest(
+            organization_id="py-sync", organization=registry_pb2.Organization(
+                display_name="Sync B.V.", kind=registry_pb2.ORGANIZATION_KIND_COMPANY)))
+    example = os.path.join(os.environ["INFRASHARE_SOURCE_DIR"], "clients", "python", "examples", "sync_equipment.py")
+    env = dict(os.environ, INFRASHARE_SERVER=server, INFRASHARE_TOKEN=ADMIN,
+               PYTHONPATH=os.path.join(os.environ["INFRASHARE_SOURCE_DIR"], "clients", "python"))
+
+    def sync(items):
+        path = tmp_path / "equipment.json"
+        path.write_text(json.dumps(items))
+        return subprocess.run([sys.executable, example, "--org", "py-sync", str(path)], env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    first = sync([{"id": "py-cobot", "name": "Cobot", "latitude": 52.2, "longitude": 6.1, "themes": ["manufacturing"]},
+                  {"id": "py-printer", "name": "3D printer", "latitude": 52.2, "longitude": 6.1}])
+    assert first.returncode == 0, first.stderr
+    assert "2 created, 0 updated, 0 failed, 0 retired" in first.stdout
+    second = sync([{"id": "py-cobot", "name": "Cobot UR10", "latitude": 52.2, "longitude": 6.1}])
+    assert second.returncode == 0, second.stderr
+    assert "0 created, 1 updated, 0 failed, 1 retired" in second.stdout
+    with Client(server, ADMIN) as admin:
+        printer = admin.call(admin.registry.GetResource, registry_pb2.GetResourceRequest(id="py-printer"))
+        assert printer.lifecycle.state == registry_pb2.LIFECYCLE_STATE_RETIRED
+        cobot = admin.call(admin.registry.GetResource, registry_pb2.GetResourceRequest(id="py-cobot"))
+        assert cobot.display_name == "Cobot UR10"
+
+
+def test_the_package_installs_with_pip_from_its_folder(tmp_path):
+    source = tmp_path / "src"
+    shutil.copytree(os.path.join(os.environ["INFRASHARE_SOURCE_DIR"], "clients", "python"), source,
+                    ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+    target = tmp_path / "site"
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+                                "--target", str(target), str(source)], capture_output=True, text=True, timeout=120)
+    assert installed.returncode == 0, installed.stderr
+    probe = subprocess.run([sys.executable, "-c", "import infrashare, infrashare.scheduler.v1.scheduler_pb2_grpc; "
+                            "print(infrashare.Client.__name__)"],
+                           env=dict(os.environ, PYTHONPATH=str(target)), capture_output=True, text=True, timeout=60)
+    assert probe.stdout.strip() == "Client", probe.stderr
