@@ -1,0 +1,120 @@
+// The TypeScript client against a real server and Redis (started here on free loopback ports).
+import * as assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, test } from "node:test";
+import * as grpc from "@grpc/grpc-js";
+
+import { Client, InfrashareError, registry, scheduler } from "../index";
+
+const ADMIN = "typescript-test-bootstrap-admin";
+let redis: ChildProcess;
+let server: ChildProcess;
+let address = "";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+before(async () => {
+  const [redisPort, port] = [await freePort(), await freePort()];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "infrashare-ts-"));
+  redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--dir", dir], {
+    stdio: "ignore",
+  });
+  server = spawn(process.env.INFRASHARE_SERVER_BIN as string, [], {
+    stdio: "ignore",
+    env: {
+      ...process.env,
+      INFRASHARE_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      INFRASHARE_LISTEN: `127.0.0.1:${port}`,
+      INFRASHARE_METRICS_LISTEN: "",
+      INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
+    },
+  });
+  address = `127.0.0.1:${port}`;
+  const probe = new Client(address, ADMIN);
+  for (let i = 0; i < 150; i++) {
+    try {
+      await probe.call(probe.scheduler, "listBookings", scheduler.ListBookingsRequest.fromPartial({ organizationId: "x" }));
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  probe.close();
+});
+
+after(() => {
+  server.kill("SIGTERM");
+  redis.kill("SIGKILL");
+});
+
+test("a partner registers, searches, books and cancels", async () => {
+  const c = new Client(address, ADMIN);
+  await c.call(c.registry, "createOrganization", registry.CreateOrganizationRequest.fromPartial({
+    organizationId: "ts-lab-owner",
+    organization: { displayName: "TS Lab Owner", kind: registry.OrganizationKind.ORGANIZATION_KIND_COMPANY },
+  }));
+  const lab = await c.call(c.registry, "createResource", registry.CreateResourceRequest.fromPartial({
+    resourceId: "ts-printer",
+    resource: {
+      displayName: "Metaalprinter Twente",
+      kind: registry.ResourceKind.RESOURCE_KIND_EQUIPMENT,
+      ownerOrganizationId: "ts-lab-owner",
+      location: { point: { latitude: 52.2, longitude: 6.9 } },
+    },
+  }));
+  assert.equal(lab.id, "ts-printer");
+  const found = await c.call(c.registry, "searchResources", registry.SearchResourcesRequest.fromPartial({ textPrefix: "metaalprint" }));
+  assert.deepEqual(found.hits.map((h) => h.resource?.id), ["ts-printer"]);
+
+  const start = new Date(Date.now() + 40 * 24 * 3600 * 1000);
+  start.setUTCHours(9, 0, 0, 0);
+  const end = new Date(start.getTime() + 2 * 3600 * 1000);
+  const booking = await c.call(c.scheduler, "createBooking", scheduler.CreateBookingRequest.fromPartial({
+    resourceId: "ts-printer", organizationId: "ts-lab-owner", quantity: 1, startTime: start, endTime: end, title: "Print run",
+  }));
+  assert.equal(booking.state, scheduler.BookingState.BOOKING_STATE_CONFIRMED);
+  assert.equal(booking.startTime?.getTime(), start.getTime());
+
+  await assert.rejects(
+    c.call(c.scheduler, "createBooking", scheduler.CreateBookingRequest.fromPartial({
+      resourceId: "ts-printer", organizationId: "ts-lab-owner", quantity: 1, startTime: start, endTime: end,
+    })),
+    (e: InfrashareError) => e.code === grpc.status.FAILED_PRECONDITION && e.reason === "SLOT_TAKEN",
+  );
+  const cancelled = await c.call(c.scheduler, "cancelBooking", scheduler.CancelBookingRequest.fromPartial({ id: booking.id, reason: "moved" }));
+  assert.equal(cancelled.state, scheduler.BookingState.BOOKING_STATE_CANCELLED);
+  c.close();
+});
+
+test("bad input is a typed error naming the field", async () => {
+  const c = new Client(address, ADMIN);
+  const start = new Date(Date.now() + 5 * 24 * 3600 * 1000);
+  await assert.rejects(
+    c.call(c.scheduler, "createBooking", scheduler.CreateBookingRequest.fromPartial({
+      resourceId: "ts-printer", organizationId: "ts-lab-owner", quantity: 1, startTime: start,
+      endTime: new Date(start.getTime() - 3600 * 1000),
+    })),
+    (e: InfrashareError) => e.code === grpc.status.INVALID_ARGUMENT && e.field === "end_time",
+  );
+  c.close();
+});
+
+test("the find-slots example runs", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const out = execFileSync(process.execPath, [path.join(__dirname, "..", "examples", "find-slots.js"), "manufacturing", "52.2", "6.9"], {
+    env: { ...process.env, INFRASHARE_SERVER: address, INFRASHARE_TOKEN: ADMIN },
+    encoding: "utf8",
+  });
+  assert.match(out, /slots in \d+ resources/);
+});
