@@ -74,15 +74,35 @@ test("a partner registers, searches, books and cancels", async () => {
     },
   }));
   assert.equal(lab.id, "ts-printer");
+  const published = await c.call(c.registry, "publishAvailability", registry.PublishAvailabilityRequest.fromPartial({
+    resourceId: "ts-printer",
+    rules: [{ rrule: "FREQ=DAILY", startTime: "07:00", durationMinutes: 720, validFrom: "2026-01-01" }],
+  }));
+  assert.equal(published.etag, "1");
   const found = await c.call(c.registry, "searchResources", registry.SearchResourcesRequest.fromPartial({ textPrefix: "metaalprint" }));
   assert.deepEqual(found.hits.map((h) => h.resource?.id), ["ts-printer"]);
 
   const start = new Date(Date.now() + 40 * 24 * 3600 * 1000);
   start.setUTCHours(9, 0, 0, 0);
   const end = new Date(start.getTime() + 2 * 3600 * 1000);
-  const booking = await c.call(c.scheduler, "createBooking", scheduler.CreateBookingRequest.fromPartial({
+  // The scheduler follows the registry's change log: retry until it knows the published hours.
+  const request = scheduler.CreateBookingRequest.fromPartial({
     resourceId: "ts-printer", organizationId: "ts-lab-owner", quantity: 1, startTime: start, endTime: end, title: "Print run",
-  }));
+  });
+  const early = scheduler.CreateBookingRequest.fromPartial({
+    ...request, startTime: new Date(start.getTime() - 4 * 3600 * 1000), endTime: new Date(start.getTime() - 3 * 3600 * 1000),
+  });
+  for (let i = 0; i < 50; i++) {
+    try {
+      const stray = await c.call(c.scheduler, "createBooking", early);  // 05:00: outside the hours
+      await c.call(c.scheduler, "cancelBooking", scheduler.CancelBookingRequest.fromPartial({ id: stray.id, reason: "probe" }));
+      await new Promise((r) => setTimeout(r, 100));
+    } catch (e) {
+      assert.equal((e as InfrashareError).reason, "OUTSIDE_AVAILABILITY");
+      break;
+    }
+  }
+  const booking = await c.call(c.scheduler, "createBooking", request);
   assert.equal(booking.state, scheduler.BookingState.BOOKING_STATE_CONFIRMED);
   assert.equal(booking.startTime?.getTime(), start.getTime());
 
