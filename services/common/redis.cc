@@ -266,23 +266,38 @@ absl::StatusOr<RedisValue> RedisPool::FCall(absl::string_view function, const Re
   return result;
 }
 
+RedisBatcher& RedisPool::batcher() {
+  std::call_once(batcher_once_, [this] { batcher_ = std::make_unique<RedisBatcher>(*this); });
+  return *batcher_;
+}
+
 absl::StatusOr<RedisValue> RedisPool::FCallBatched(absl::string_view function, const RedisArgs& keys,
                                                    const RedisArgs& args) {
-  std::call_once(batcher_once_, [this] { batcher_ = std::make_unique<RedisBatcher>(*this); });
   const RedisArgs command = FCallCommand(function, keys, args);
   if (auto loaded = EnsureFunctions(); !loaded.ok()) return loaded;
-  auto result = CheckReply(batcher_->Run(command), "FCALL");
+  auto result = CheckReply(batcher().Run(command), "FCALL");
   if (!result.ok() && absl::StrContains(result.status().message(), "Function not found")) {
     if (auto loaded = LoadFunctions(); !loaded.ok()) return loaded;
-    result = CheckReply(batcher_->Run(command), "FCALL");
+    result = CheckReply(batcher().Run(command), "FCALL");
   }
   return result;
 }
 
-struct RedisBatcher::Waiter {
-  RedisArgs command;
-  std::promise<absl::StatusOr<RedisValue>> reply;
-};
+void RedisPool::FCallAsync(absl::string_view function, const RedisArgs& keys, const RedisArgs& args,
+                           std::function<void(absl::StatusOr<RedisValue>)> done) {
+  RedisArgs command = FCallCommand(function, keys, args);
+  if (auto loaded = EnsureFunctions(); !loaded.ok()) return done(loaded);
+  batcher().Submit(command, [this, command, done = std::move(done)](absl::StatusOr<RedisValue> reply) {
+    auto result = CheckReply(std::move(reply), "FCALL");
+    if (!result.ok() && absl::StrContains(result.status().message(), "Function not found")) {
+      // Redis lost the functions (a restart without persistence): load them and retry once,
+      // synchronously on a pooled connection; rare, so the batcher may wait for it.
+      auto loaded = LoadFunctions();
+      result = loaded.ok() ? Command(command) : absl::StatusOr<RedisValue>(loaded);
+    }
+    done(std::move(result));
+  });
+}
 
 RedisBatcher::RedisBatcher(const RedisPool& pool) : connection_(pool.Dedicated()) {
   thread_ = std::thread([this] { Loop(); });
@@ -297,20 +312,24 @@ RedisBatcher::~RedisBatcher() {
   thread_.join();
 }
 
-absl::StatusOr<RedisValue> RedisBatcher::Run(RedisArgs command) {
-  Waiter waiter{std::move(command), {}};
-  auto reply = waiter.reply.get_future();
+void RedisBatcher::Submit(RedisArgs command, Callback done) {
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(&waiter);
+    queue_.push_back({std::move(command), std::move(done)});
   }
   work_.notify_one();
-  return reply.get();
+}
+
+absl::StatusOr<RedisValue> RedisBatcher::Run(RedisArgs command) {
+  std::promise<absl::StatusOr<RedisValue>> reply;
+  auto result = reply.get_future();
+  Submit(std::move(command), [&reply](absl::StatusOr<RedisValue> value) { reply.set_value(std::move(value)); });
+  return result.get();
 }
 
 void RedisBatcher::Loop() {
   constexpr size_t kMaxBatch = 256;
-  std::vector<Waiter*> batch;
+  std::vector<Waiter> batch;
   std::vector<RedisArgs> commands;
   while (true) {
     {
@@ -318,21 +337,23 @@ void RedisBatcher::Loop() {
       work_.wait(lock, [this] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and nobody is waiting
       const size_t n = std::min(queue_.size(), kMaxBatch);
-      batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      batch.assign(std::make_move_iterator(queue_.begin()),
+                   std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
     commands.clear();
-    for (auto* w : batch) commands.push_back(std::move(w->command));
+    for (auto& w : batch) commands.push_back(std::move(w.command));
     absl::Status connected = connection_->connected() ? absl::OkStatus() : connection_->Connect();
     auto replies = connected.ok() ? connection_->Run(commands)
                                   : absl::StatusOr<std::vector<RedisValue>>(connected);
     for (size_t i = 0; i < batch.size(); ++i) {
       if (replies.ok() && i < replies->size()) {
-        batch[i]->reply.set_value(std::move((*replies)[i]));
+        batch[i].done(std::move((*replies)[i]));
       } else {
-        batch[i]->reply.set_value(replies.ok() ? StoreUnavailable("redis: short reply") : replies.status());
+        batch[i].done(replies.ok() ? StoreUnavailable("redis: short reply") : replies.status());
       }
     }
+    batch.clear();
   }
 }
 

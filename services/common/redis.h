@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -71,17 +72,24 @@ class RedisBatcher {
   RedisBatcher(const RedisBatcher&) = delete;
   RedisBatcher& operator=(const RedisBatcher&) = delete;
 
-  // Blocks until the reply is there; error replies come back as kError values.
+  using Callback = std::function<void(absl::StatusOr<RedisValue>)>;
+  // Queues the command; `done` runs on the batcher's thread with the reply (error replies come
+  // back as kError values). It must be quick and must not call the batcher synchronously.
+  void Submit(RedisArgs command, Callback done);
+  // Blocks until the reply is there.
   absl::StatusOr<RedisValue> Run(RedisArgs command);
 
  private:
-  struct Waiter;
+  struct Waiter {
+    RedisArgs command;
+    Callback done;
+  };
   void Loop();
 
   std::unique_ptr<RedisConnection> connection_;
   std::mutex mutex_;
   std::condition_variable work_;
-  std::vector<Waiter*> queue_;
+  std::vector<Waiter> queue_;
   bool stop_ = false;
   std::thread thread_;
 };
@@ -107,6 +115,9 @@ class RedisPool {
   // The same through the pool's batcher: for hot paths that many threads call at once.
   absl::StatusOr<RedisValue> FCallBatched(absl::string_view function, const RedisArgs& keys,
                                           const RedisArgs& args);
+  // Asynchronously through the batcher: `done` runs on the batcher's thread.
+  void FCallAsync(absl::string_view function, const RedisArgs& keys, const RedisArgs& args,
+                  std::function<void(absl::StatusOr<RedisValue>)> done);
 
   // Registers a Redis function library (its source starts with "#!lua name=...") to load now
   // and again whenever Redis comes back without it.
@@ -127,6 +138,7 @@ class RedisPool {
   struct Lease;
   absl::StatusOr<std::vector<RedisValue>> RunOnPooled(const std::vector<RedisArgs>& commands);
   absl::StatusOr<RedisValue> CheckReply(absl::StatusOr<RedisValue> reply, absl::string_view command);
+  RedisBatcher& batcher();
   static RedisArgs FCallCommand(absl::string_view function, const RedisArgs& keys, const RedisArgs& args);
 
   RedisConfig config_;

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -64,6 +65,29 @@ class RpcGate {
     workers_.Post([this, reactor, context, method, request_id, handler = std::move(handler)]() mutable {
       reactor->Finish(Run(context, method, request_id, handler));
     });
+    return reactor;
+  }
+
+  // A unary call that finishes later: `handler(caller, done)` calls `done(status)` exactly once,
+  // from any thread (e.g. when its Redis reply arrives), so no thread waits for Redis.
+  using Done = std::function<void(const absl::Status&)>;
+  template <typename Handler>
+  grpc::ServerUnaryReactor* UnaryAsync(grpc::CallbackServerContext* context, absl::string_view method,
+                                       absl::string_view request_id, Handler&& handler) {
+    auto* reactor = context->DefaultReactor();
+    const auto start = std::chrono::steady_clock::now();
+    auto caller = tokens_->Authenticate(*context);
+    std::string organization = caller.ok() ? caller->organization_id : "";
+    Done done = [this, reactor, context, method, request_id, start,
+                 organization = std::move(organization)](const absl::Status& status) {
+      Finish(context, method, request_id, organization, status, start);
+      reactor->Finish(ToGrpcStatus(status));
+    };
+    if (!caller.ok()) {
+      done(caller.status());
+    } else {
+      handler(*caller, std::move(done));
+    }
     return reactor;
   }
 

@@ -60,6 +60,25 @@ void AppendAllowance(const Allowance& a, RedisArgs* args) {
   args->push_back(std::to_string(a.unit_minutes));
 }
 
+// One result per occurrence from sch_book's {'ok'|'replay', JSON array} reply.
+absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> BookResults(absl::StatusOr<RedisValue> reply,
+                                                                     size_t occurrences) {
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.size() != 2) return absl::InternalError("unexpected booking reply");
+  const std::string& json = reply->elements[1].str;
+  auto results = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (!results.is_array() || results.size() != occurrences) return absl::InternalError("unexpected booking reply");
+  std::vector<absl::StatusOr<v1::Booking>> out;
+  for (const auto& result : results) {
+    if (result.contains("b")) {
+      out.push_back(ParseStoredBooking(result["b"].dump()));
+    } else {
+      out.push_back(PreconditionError(Text(result, "err"), Text(result, "msg")));
+    }
+  }
+  return out;
+}
+
 uint32_t Fnv1a(absl::string_view text) {
   uint32_t hash = 2166136261u;
   for (unsigned char c : text) {
@@ -130,6 +149,10 @@ absl::StatusOr<v1::WaitlistEntry> ParseStoredEntry(absl::string_view json) {
 RedisBookingStore::RedisBookingStore(RedisPool* redis, const SchedulerConfig& config)
     : redis_(redis), config_(config) {}
 
+std::string RedisBookingStore::MetaKey(absl::string_view resource_id) const {
+  return absl::StrCat(Base(ShardOf(resource_id)), "r:", resource_id, ":m");
+}
+
 int RedisBookingStore::ShardOf(absl::string_view resource_id) const {
   return static_cast<int>(Fnv1a(resource_id) % static_cast<uint32_t>(config_.shards));
 }
@@ -144,10 +167,9 @@ std::string RedisBookingStore::ReplayKey(int shard, absl::string_view organizati
   return absl::StrCat(Base(shard), "req:", organization, ":", request_id);
 }
 
-absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book(const BookCommand& c) {
+RedisArgs RedisBookingStore::BookArgs(const BookCommand& c) const {
   const int shard = ShardOf(c.resource_id);
-  const std::string base = Base(shard);
-  RedisArgs args = {base, c.resource_id, c.organization_id, std::to_string(c.capacity),
+  RedisArgs args = {Base(shard), c.resource_id, c.organization_id, std::to_string(c.capacity),
                     c.hold ? "1" : "0", c.approval_required ? "1" : "0",
                     std::to_string(int64_t{config_.hold_ttl_s} * 1000),
                     std::to_string(int64_t{config_.no_show_grace_s} * 1000), c.title, c.notes,
@@ -162,22 +184,19 @@ absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book
     args.push_back(std::to_string(o.slot.quantity));
     AppendAllowance(o.allowance, &args);
   }
-  auto reply = redis_->FCallBatched("sch_book", {absl::StrCat(base, "r:", c.resource_id, ":m")}, args);
-  if (!reply.ok()) return reply.status();
-  if (reply->elements.size() != 2) return absl::InternalError("unexpected booking reply");
-  const std::string& json = reply->elements[1].str;
-  auto results = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
-  if (!results.is_array() || results.size() != c.occurrences.size())
-    return absl::InternalError("unexpected booking reply");
-  std::vector<absl::StatusOr<v1::Booking>> out;
-  for (const auto& result : results) {
-    if (result.contains("b")) {
-      out.push_back(ParseStoredBooking(result["b"].dump()));
-    } else {
-      out.push_back(PreconditionError(Text(result, "err"), Text(result, "msg")));
-    }
-  }
-  return out;
+  return args;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book(const BookCommand& c) {
+  return BookResults(redis_->FCallBatched("sch_book", {MetaKey(c.resource_id)}, BookArgs(c)),
+                     c.occurrences.size());
+}
+
+void RedisBookingStore::BookAsync(const BookCommand& c, BookDone done) {
+  redis_->FCallAsync("sch_book", {MetaKey(c.resource_id)}, BookArgs(c),
+                     [n = c.occurrences.size(), done = std::move(done)](absl::StatusOr<RedisValue> reply) {
+                       done(BookResults(std::move(reply), n));
+                     });
 }
 
 absl::StatusOr<v1::Booking> RedisBookingStore::Apply(const TransitionCommand& c) {

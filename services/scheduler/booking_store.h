@@ -5,6 +5,7 @@
 
 #include "absl/strings/string_view.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,6 +91,9 @@ class BookingStore {
   // SLOT_TAKEN / CAPACITY_EXCEEDED when it does not fit next to what already blocks the resource
   // (NOT_BOOKED for the others when all or nothing).
   virtual absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(const BookCommand& command) = 0;
+  using BookDone = std::function<void(absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>>)>;
+  // The same without waiting: `done` runs when the decision is made (on another thread).
+  virtual void BookAsync(const BookCommand& command, BookDone done) = 0;
   virtual absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) = 0;
   virtual absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) = 0;
   // Waits for a slot that is taken now (SLOT_AVAILABLE when it is free).
@@ -134,6 +138,7 @@ class RedisBookingStore final : public BookingStore {
   RedisBookingStore(RedisPool* redis, const SchedulerConfig& config);
 
   absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(const BookCommand& command) override;
+  void BookAsync(const BookCommand& command, BookDone done) override;
   absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) override;
   absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) override;
   absl::StatusOr<v1::WaitlistEntry> JoinWaitlist(const WaitCommand& command) override;
@@ -162,8 +167,11 @@ class RedisBookingStore final : public BookingStore {
   int ShardOf(absl::string_view resource_id) const;
   // "<prefix>{bk:<shard>}:": every key of the resources in a shard starts with it.
   std::string Base(int shard) const;
+  // The resource's meta key: what its functions name as KEYS[1].
+  std::string MetaKey(absl::string_view resource_id) const;
 
  private:
+  RedisArgs BookArgs(const BookCommand& command) const;
   RedisArgs PageArgs(int shard, const PageQuery& query) const;
   std::string ReplayKey(int shard, absl::string_view organization, absl::string_view request_id) const;
 

@@ -120,22 +120,39 @@ BookCommand Scheduler::Command(const v1::CreateBookingRequest& request, const st
   return command;
 }
 
-absl::StatusOr<v1::Booking> Scheduler::CreateBooking(const Caller& caller,
+absl::StatusOr<BookCommand> Scheduler::PrepareBooking(const Caller& caller,
                                                      const v1::CreateBookingRequest& request) {
   auto bookable = Bookable(request.resource_id(), "resource_id");
   if (!bookable.ok()) return bookable.status();
   auto organization = Booker(caller, request.organization_id(), *bookable);
   if (!organization.ok()) return organization.status();
-  auto slot = PlanBooking(request, *bookable, clock_());
+  const EpochMs now = clock_();
+  auto slot = PlanBooking(request, *bookable, now);
   if (!slot.ok()) return slot.status();
   BookCommand command = Command(request, *organization, *bookable);
-  const EpochMs now = clock_();
   command.occurrences.push_back({NewBookingId(request.resource_id()), *slot,
                                  AllowanceFor(*bookable, *slot, *organization,
                                               catalog_->Organization(*organization).sme, now)});
-  auto booked = store_->Book(command);
+  return command;
+}
+
+absl::StatusOr<v1::Booking> Scheduler::CreateBooking(const Caller& caller,
+                                                     const v1::CreateBookingRequest& request) {
+  auto command = PrepareBooking(caller, request);
+  if (!command.ok()) return command.status();
+  auto booked = store_->Book(*command);
   if (!booked.ok()) return booked.status();
   return std::move(booked->front());
+}
+
+void Scheduler::CreateBookingAsync(const Caller& caller, const v1::CreateBookingRequest& request,
+                                   std::function<void(absl::StatusOr<v1::Booking>)> done) {
+  auto command = PrepareBooking(caller, request);
+  if (!command.ok()) return done(command.status());
+  store_->BookAsync(*command, [done = std::move(done)](auto booked) {
+    if (!booked.ok()) return done(booked.status());
+    done(std::move(booked->front()));
+  });
 }
 
 absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBooking(

@@ -21,6 +21,9 @@ class Scheduler {
   Scheduler(BookingStore* store, Catalog* catalog, SchedulerConfig config, Clock clock);
 
   absl::StatusOr<v1::Booking> CreateBooking(const Caller& caller, const v1::CreateBookingRequest& request);
+  // The same; `done` runs once with the result, on another thread when the store is reached.
+  void CreateBookingAsync(const Caller& caller, const v1::CreateBookingRequest& request,
+                          std::function<void(absl::StatusOr<v1::Booking>)> done);
   absl::StatusOr<v1::CreateRecurringBookingResponse> CreateRecurringBooking(
       const Caller& caller, const v1::CreateRecurringBookingRequest& request);
   absl::StatusOr<v1::Booking> GetBooking(const Caller& caller, const std::string& id);
@@ -51,6 +54,8 @@ class Scheduler {
   // Whether the caller sees who booked on `resource_id` when `organization` did.
   bool SeesBooker(const Caller& caller, const std::string& resource_id, const std::string& organization) const;
   absl::StatusOr<BookableResource> Bookable(const std::string& resource_id, absl::string_view field);
+  // Everything a single booking needs decided before the store: the command, or why not.
+  absl::StatusOr<BookCommand> PrepareBooking(const Caller& caller, const v1::CreateBookingRequest& request);
   // The organisation a booking is for, if the caller may book for it on this resource.
   absl::StatusOr<std::string> Booker(const Caller& caller, const std::string& requested,
                                      const BookableResource& bookable) const;

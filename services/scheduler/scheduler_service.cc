@@ -50,8 +50,6 @@ SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, BookingStore* s
                                 });                                                                \
   }
 
-INFRASHARE_HANDLER(CreateBooking, CreateBookingRequest, Booking, request->request_id(),
-                   scheduler_->CreateBooking(caller, *request))
 INFRASHARE_HANDLER(CreateRecurringBooking, CreateRecurringBookingRequest, CreateRecurringBookingResponse,
                    request->request_id(), scheduler_->CreateRecurringBooking(caller, *request))
 INFRASHARE_HANDLER(GetBooking, GetBookingRequest, Booking, "", scheduler_->GetBooking(caller, request->id()))
@@ -88,6 +86,19 @@ INFRASHARE_HANDLER(FindSlots, FindSlotsRequest, FindSlotsResponse, "", scheduler
 INFRASHARE_HANDLER(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse, "",
                    scheduler_->ExportCalendar(caller, *request))
 #undef INFRASHARE_HANDLER
+
+// The hot path: no thread waits for Redis; the batcher's thread finishes the call.
+grpc::ServerUnaryReactor* SchedulerServiceImpl::CreateBooking(grpc::CallbackServerContext* context,
+                                                              const v1::CreateBookingRequest* request,
+                                                              v1::Booking* response) {
+  return gate_->UnaryAsync(context, "scheduler.CreateBooking", request->request_id(),
+                           [this, request, response](const Caller& caller, RpcGate::Done done) {
+                             scheduler_->CreateBookingAsync(
+                                 caller, *request, [response, done = std::move(done)](auto booking) {
+                                   done(Respond(std::move(booking), response));
+                                 });
+                           });
+}
 
 grpc::ServerWriteReactor<v1::BookingEvent>* SchedulerServiceImpl::WatchBookings(
     grpc::CallbackServerContext* context, const v1::WatchBookingsRequest* request) {
