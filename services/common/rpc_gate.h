@@ -85,8 +85,13 @@ class RpcGate {
     };
     if (!caller.ok()) {
       done(caller.status());
-    } else {
-      handler(*caller, std::move(done));
+      return reactor;
+    }
+    // A handler throws, if at all, before it hands `done` on; then the call ends here.
+    try {
+      handler(*caller, done);
+    } catch (const std::exception& e) {
+      done(absl::InternalError(std::string("unexpected: ") + e.what()));
     }
     return reactor;
   }
