@@ -131,6 +131,21 @@ std::vector<Key> Keys(Config& c) {
       IntKey("scheduler.request_id_ttl_s", &c.scheduler.request_id_ttl_s, 60, 30 * 86400),
       IntKey("scheduler.events_max_length", &c.scheduler.events_max_length, 100, 100000000),
       IntKey("scheduler.sweep_interval_ms", &c.scheduler.sweep_interval_ms, 10, 600000),
+      IntKey("desk.pool_size", &c.desk.pool_size, 1, 10),
+      IntKey("desk.max_attempts", &c.desk.max_attempts, 1, 100),
+      IntKey("desk.accept_s_high", &c.desk.accept_s_high, 1, 30 * 86400),
+      IntKey("desk.accept_s_normal", &c.desk.accept_s_normal, 1, 30 * 86400),
+      IntKey("desk.accept_s_low", &c.desk.accept_s_low, 1, 30 * 86400),
+      IntKey("desk.queue_wait_s", &c.desk.queue_wait_s, 1, 30 * 86400),
+      IntKey("desk.escalation_s", &c.desk.escalation_s, 1, 30 * 86400),
+      IntKey("desk.contact_retention_days", &c.desk.contact_retention_days, 1, 3660),
+      IntKey("desk.max_text_bytes", &c.desk.max_text_bytes, 100, 1000000),
+      IntKey("desk.claim_idle_ms", &c.desk.claim_idle_ms, 100, 3600000),
+      IntKey("desk.timer_interval_ms", &c.desk.timer_interval_ms, 10, 60000),
+      IntKey("desk.default_page_size", &c.desk.default_page_size, 1, 10000),
+      IntKey("desk.max_page_size", &c.desk.max_page_size, 1, 10000),
+      IntKey("desk.request_id_ttl_s", &c.desk.request_id_ttl_s, 60, 30 * 86400),
+      IntKey("desk.events_max_length", &c.desk.events_max_length, 100, 100000000),
   };
 }
 
@@ -235,6 +250,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (config.scheduler.default_page_size > config.scheduler.max_page_size)
     return absl::InvalidArgumentError(
         "config key 'scheduler.default_page_size' must not exceed scheduler.max_page_size");
+  if (config.desk.default_page_size > config.desk.max_page_size)
+    return absl::InvalidArgumentError("config key 'desk.default_page_size' must not exceed desk.max_page_size");
   if (config.registry.default_page_size > config.registry.max_page_size)
     return absl::InvalidArgumentError(
         "config key 'registry.default_page_size' must not exceed registry.max_page_size");

@@ -60,6 +60,24 @@ struct SchedulerConfig {
   int sweep_interval_ms = 1000;    // how often a replica applies due expiries and no-shows
 };
 
+struct DeskConfig {
+  int pool_size = 1;             // responders an inquiry is offered to at once; the first to accept wins
+  int max_attempts = 3;          // offers before an inquiry escalates to the network's coordinators
+  int accept_s_high = 3600;      // acceptance deadline by urgency, in the responder's working seconds
+  int accept_s_normal = 14400;
+  int accept_s_low = 57600;
+  int queue_wait_s = 14400;      // a queued inquiry escalates after waiting this long (wall clock)
+  int escalation_s = 14400;      // coordinators have this long before it goes to platform admins
+  int contact_retention_days = 365;  // the asker's personal data is deleted after this
+  int max_text_bytes = 8000;
+  int claim_idle_ms = 5000;      // dispatch work a replica left unacknowledged this long is taken over
+  int timer_interval_ms = 100;   // how often a replica applies due deadlines
+  int default_page_size = 50;
+  int max_page_size = 500;
+  int request_id_ttl_s = 86400;
+  int events_max_length = 100000;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
@@ -69,6 +87,7 @@ struct Config {
   AuthConfig auth;
   RegistryConfig registry;
   SchedulerConfig scheduler;
+  DeskConfig desk;
 };
 
 // Reads `path` (empty = defaults only), applies environment overrides, validates. The error message

@@ -8,5 +8,6 @@ namespace infrashare {
 extern const std::string_view kAuthLua;
 extern const std::string_view kRegistryLua;
 extern const std::string_view kSchedulerLua;
+extern const std::string_view kDeskLua;
 
 }  // namespace infrashare

@@ -320,28 +320,29 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
   CheckMinutes(b.sme_release_days(), 3660, Path(bp, "sme_release_days"), errors);
 }
 
-void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors) {
-  if (request.rules_size() > 50) errors->Add("rules", "at most 50 rules");
-  for (int i = 0; i < request.rules_size(); ++i) {
-    const auto& rule = request.rules(i);
-    std::string p = absl::StrCat("rules[", i, "]");
-    if (auto rrule = CheckRrule(rule.rrule()); !rrule.ok())
-      errors->Add(Path(p, "rrule"), std::string(rrule.message()));
-    if (!ParseMinuteOfDay(rule.start_time()))
-      errors->Add(Path(p, "start_time"), "must be a local time HH:MM");
-    if (rule.duration_minutes() < 1 || rule.duration_minutes() > 10080)
-      errors->Add(Path(p, "duration_minutes"), "must be between 1 and 10080 (a week)");
-    auto from = ParseDate(rule.valid_from());
-    if (!from) errors->Add(Path(p, "valid_from"), "must be a date YYYY-MM-DD");
-    if (!rule.valid_until().empty()) {
-      auto until = ParseDate(rule.valid_until());
-      if (!until) {
-        errors->Add(Path(p, "valid_until"), "must be a date YYYY-MM-DD");
-      } else if (from && *until < *from) {
-        errors->Add(Path(p, "valid_until"), "must not be before valid_from");
-      }
+void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_view p, FieldErrors* errors) {
+  if (auto rrule = CheckRrule(rule.rrule()); !rrule.ok())
+    errors->Add(Path(p, "rrule"), std::string(rrule.message()));
+  if (!ParseMinuteOfDay(rule.start_time()))
+    errors->Add(Path(p, "start_time"), "must be a local time HH:MM");
+  if (rule.duration_minutes() < 1 || rule.duration_minutes() > 10080)
+    errors->Add(Path(p, "duration_minutes"), "must be between 1 and 10080 (a week)");
+  auto from = ParseDate(rule.valid_from());
+  if (!from) errors->Add(Path(p, "valid_from"), "must be a date YYYY-MM-DD");
+  if (!rule.valid_until().empty()) {
+    auto until = ParseDate(rule.valid_until());
+    if (!until) {
+      errors->Add(Path(p, "valid_until"), "must be a date YYYY-MM-DD");
+    } else if (from && *until < *from) {
+      errors->Add(Path(p, "valid_until"), "must not be before valid_from");
     }
   }
+}
+
+void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors) {
+  if (request.rules_size() > 50) errors->Add("rules", "at most 50 rules");
+  for (int i = 0; i < request.rules_size(); ++i)
+    ValidateAvailabilityRule(request.rules(i), absl::StrCat("rules[", i, "]"), errors);
   if (request.closures_size() > 1000) errors->Add("closures", "at most 1000 closures");
   for (int i = 0; i < request.closures_size(); ++i) {
     const auto& c = request.closures(i);

@@ -24,6 +24,8 @@ void Validate(const v1::Organization& organization, absl::string_view prefix, Fi
 void Validate(const v1::Network& network, absl::string_view prefix, FieldErrors* errors);
 void Validate(const v1::Resource& resource, absl::string_view prefix, FieldErrors* errors);
 void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors);
+// One recurring local-time window; `prefix` is its field path, e.g. "rules[0]".
+void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_view prefix, FieldErrors* errors);
 
 // Checks an update mask against the message type; refuses server-owned and immutable paths.
 // An empty mask means "every mutable field".

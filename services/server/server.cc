@@ -10,6 +10,7 @@
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
 #include "services/registry/registry_service.h"
+#include "services/desk/desk_service.h"
 #include "services/scheduler/scheduler_service.h"
 
 namespace infrashare {
@@ -20,7 +21,7 @@ constexpr char kTokenServiceName[] = "infrashare.auth.v1.TokenService";
 }  // namespace
 
 const std::set<std::string>& KnownServices() {
-  static const std::set<std::string> kServices = {"registry", "scheduler"};
+  static const std::set<std::string> kServices = {"registry", "scheduler", "desk"};
   return kServices;
 }
 
@@ -61,6 +62,10 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
     s->redis_->AddFunctionLibrary(std::string(kSchedulerLua));
     s->modules_.push_back(
         std::make_unique<scheduler::SchedulerModule>(s->redis_.get(), s->gate_.get(), config));
+  }
+  if (services.count("desk")) {
+    s->redis_->AddFunctionLibrary(std::string(kDeskLua));
+    s->modules_.push_back(std::make_unique<desk::DeskModule>(s->redis_.get(), s->gate_.get(), config));
   }
 
   RedisPool* pool = s->redis_.get();

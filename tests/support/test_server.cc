@@ -57,6 +57,12 @@ std::unique_ptr<grpc::ClientContext> TestServer::Context(const std::string& toke
 
 std::string TestServer::Token(const std::string& organization_id, std::vector<auth::v1::Role> roles,
                               std::vector<std::string> network_ids) {
+  return TokenWithInfo(organization_id, std::move(roles), std::move(network_ids)).token();
+}
+
+auth::v1::CreateTokenResponse TestServer::TokenWithInfo(const std::string& organization_id,
+                                                        std::vector<auth::v1::Role> roles,
+                                                        std::vector<std::string> network_ids) {
   auth::v1::CreateTokenRequest request;
   request.set_organization_id(organization_id);
   for (auto r : roles) request.add_roles(r);
@@ -64,7 +70,7 @@ std::string TestServer::Token(const std::string& organization_id, std::vector<au
   auth::v1::CreateTokenResponse response;
   auto status = Tokens()->CreateToken(Context(kAdminToken).get(), request, &response);
   if (!status.ok()) throw std::runtime_error("CreateToken: " + status.error_message());
-  return response.token();
+  return response;
 }
 
 std::unique_ptr<registry::v1::RegistryService::Stub> TestServer::Registry() const {
@@ -77,6 +83,10 @@ std::unique_ptr<auth::v1::TokenService::Stub> TestServer::Tokens() const {
 
 std::unique_ptr<scheduler::v1::SchedulerService::Stub> TestServer::Scheduler() const {
   return scheduler::v1::SchedulerService::NewStub(channel_);
+}
+
+std::unique_ptr<desk::v1::DeskService::Stub> TestServer::Desk() const {
+  return desk::v1::DeskService::NewStub(channel_);
 }
 
 std::string BadField(const grpc::Status& status) { return client::ErrorField(status); }

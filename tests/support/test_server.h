@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "infrashare/auth/v1/auth.grpc.pb.h"
+#include "infrashare/desk/v1/desk.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "services/common/config.h"
@@ -37,10 +38,14 @@ class TestServer {
   // Creates a token (as the bootstrap admin) for an organisation with these roles.
   std::string Token(const std::string& organization_id, std::vector<auth::v1::Role> roles,
                     std::vector<std::string> network_ids = {});
+  // The same, with the token's id (what a desk responder is bound to).
+  auth::v1::CreateTokenResponse TokenWithInfo(const std::string& organization_id, std::vector<auth::v1::Role> roles,
+                                              std::vector<std::string> network_ids = {});
 
   std::unique_ptr<registry::v1::RegistryService::Stub> Registry() const;
   std::unique_ptr<auth::v1::TokenService::Stub> Tokens() const;
   std::unique_ptr<scheduler::v1::SchedulerService::Stub> Scheduler() const;
+  std::unique_ptr<desk::v1::DeskService::Stub> Desk() const;
 
  private:
   std::unique_ptr<InfrashareServer> server_;

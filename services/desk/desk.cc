@@ -1,0 +1,470 @@
+#include "services/desk/desk.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
+#include "services/common/ids.h"
+#include "services/registry/validation.h"
+
+namespace infrashare::desk {
+namespace {
+
+namespace reg = infrashare::registry;
+
+std::string Actor(const Caller& caller) { return caller.token_id.empty() ? "bootstrap" : caller.token_id; }
+
+absl::StatusOr<int> Offset(absl::string_view token) {
+  if (token.empty()) return 0;
+  int offset = 0;
+  if (!absl::ConsumePrefix(&token, "o") || !absl::SimpleAtoi(token, &offset) || offset < 0)
+    return InvalidField("page_token", "is not a token this server issued");
+  return offset;
+}
+
+}  // namespace
+
+void Directory::Upsert(absl::string_view kind, const std::string& data) {
+  if (kind == reg::kNetworkKind) {
+    reg::v1::Network network;
+    if (!network.ParseFromString(data)) return;
+    std::unique_lock lock(mutex_);
+    networks_[network.id()] = {network.member_organization_ids().begin(), network.member_organization_ids().end()};
+  } else if (kind == reg::kOrganizationKind) {
+    reg::v1::Organization organization;
+    if (!organization.ParseFromString(data)) return;
+    std::unique_lock lock(mutex_);
+    organizations_.insert(organization.id());
+  }
+}
+
+void Directory::Remove(absl::string_view kind, const std::string& id) {
+  std::unique_lock lock(mutex_);
+  if (kind == reg::kNetworkKind) networks_.erase(id);
+  if (kind == reg::kOrganizationKind) organizations_.erase(id);
+}
+
+absl::StatusOr<bool> Directory::OrganizationExists(const std::string& id) {
+  {
+    std::shared_lock lock(mutex_);
+    if (organizations_.count(id)) return true;
+  }
+  auto stored = registry_->Get(reg::kOrganizationKind, id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return false;
+  Upsert(reg::kOrganizationKind, **stored);
+  return true;
+}
+
+absl::StatusOr<std::optional<std::set<std::string>>> Directory::Members(const std::string& network_id) {
+  {
+    std::shared_lock lock(mutex_);
+    if (auto it = networks_.find(network_id); it != networks_.end())
+      return std::optional<std::set<std::string>>(it->second);
+  }
+  auto stored = registry_->Get(reg::kNetworkKind, network_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::optional<std::set<std::string>>();
+  Upsert(reg::kNetworkKind, **stored);
+  std::shared_lock lock(mutex_);
+  auto it = networks_.find(network_id);
+  if (it == networks_.end()) return std::optional<std::set<std::string>>();
+  return std::optional<std::set<std::string>>(it->second);
+}
+
+std::vector<std::string> Directory::NetworksOf(const std::string& organization_id) const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [id, members] : networks_)
+    if (members.count(organization_id)) out.push_back(id);
+  return out;
+}
+
+Desk::Desk(DeskStore* store, Directory* directory, DeskConfig config)
+    : store_(store), directory_(directory), config_(config) {}
+
+std::string Desk::Replay(const Caller& caller, const std::string& request_id) const {
+  return store_->ReplayKey(caller.organization_id, request_id);
+}
+
+bool Desk::ActsAs(const Caller& caller, const v1::Responder& responder) {
+  return (!responder.token_id().empty() && caller.token_id == responder.token_id()) ||
+         caller.IsAdminOf(responder.organization_id());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responders
+
+absl::StatusOr<v1::Responder> Desk::CreateResponder(const Caller& caller, const v1::CreateResponderRequest& request) {
+  v1::Responder responder = request.responder();
+  if (responder.organization_id().empty()) responder.set_organization_id(caller.organization_id);
+  ApplyDefaults(&responder);
+  FieldErrors errors;
+  Validate(responder, "responder", &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  if (!caller.IsAdminOf(responder.organization_id()))
+    return Forbidden("only an admin of the organisation registers its responders");
+  auto exists = directory_->OrganizationExists(responder.organization_id());
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return InvalidField("responder.organization_id", "is not a registered organisation");
+  responder.set_id(NewId("rsp"));
+  return store_->PutResponder(std::move(responder), "", request.responder().online(),
+                              Replay(caller, request.request_id()));
+}
+
+absl::StatusOr<v1::Responder> Desk::GetResponder(const Caller& caller, const std::string& id) {
+  auto responder = store_->GetResponder(id);
+  if (!responder.ok()) return responder.status();
+  if (!responder->has_value()) return NotFoundError("responder", id);
+  // Responders are visible to their organisation, to the coordinators of its networks and to
+  // platform admins.
+  const auto& r = **responder;
+  bool visible = caller.organization_id == r.organization_id() || caller.IsPlatformAdmin();
+  for (const auto& network : directory_->NetworksOf(r.organization_id()))
+    visible = visible || caller.Coordinates(network);
+  if (!visible) return NotFoundError("responder", id);
+  return r;
+}
+
+absl::StatusOr<v1::Responder> Desk::UpdateResponder(const Caller& caller, const v1::UpdateResponderRequest& request) {
+  v1::Responder responder = request.responder();
+  if (responder.id().empty()) return InvalidField("responder.id", "is required");
+  if (responder.etag().empty()) return InvalidField("responder.etag", "is required");
+  auto current = store_->GetResponder(responder.id());
+  if (!current.ok()) return current.status();
+  if (!current->has_value() || !caller.IsAdminOf((*current)->organization_id()))
+    return NotFoundError("responder", responder.id());
+  responder.set_organization_id((*current)->organization_id());
+  ApplyDefaults(&responder);
+  FieldErrors errors;
+  Validate(responder, "responder", &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  const std::string etag = responder.etag();
+  return store_->PutResponder(std::move(responder), etag, std::nullopt, Replay(caller, request.request_id()));
+}
+
+absl::StatusOr<v1::Responder> Desk::SetResponderOnline(const Caller& caller,
+                                                       const v1::SetResponderOnlineRequest& request) {
+  auto responder = ActingResponder(caller, request.id());
+  if (!responder.ok()) return responder.status();
+  return store_->SetOnline(request.id(), request.online());
+}
+
+absl::StatusOr<v1::DeleteResponderResponse> Desk::DeleteResponder(const Caller& caller,
+                                                                  const v1::DeleteResponderRequest& request) {
+  auto current = store_->GetResponder(request.id());
+  if (!current.ok()) return current.status();
+  if (!current->has_value() || !caller.IsAdminOf((*current)->organization_id()))
+    return NotFoundError("responder", request.id());
+  if (auto status = store_->DeleteResponder(request.id()); !status.ok()) return status;
+  return v1::DeleteResponderResponse();
+}
+
+absl::StatusOr<v1::ListRespondersResponse> Desk::ListResponders(const Caller& caller,
+                                                                const v1::ListRespondersRequest& request) {
+  const std::string org = request.organization_id().empty() ? caller.organization_id : request.organization_id();
+  bool allowed = caller.organization_id == org || caller.IsPlatformAdmin();
+  for (const auto& network : directory_->NetworksOf(org)) allowed = allowed || caller.Coordinates(network);
+  if (!allowed) return Forbidden("responders are listed for your own organisation or a network you coordinate");
+  auto size = reg::PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
+  if (!size.ok()) return size.status();
+  auto offset = Offset(request.page_token());
+  if (!offset.ok()) return offset.status();
+  auto ids = store_->ResponderIds(org);
+  if (!ids.ok()) return ids.status();
+  std::vector<std::string> page(ids->begin() + std::min<size_t>(*offset, ids->size()),
+                                ids->begin() + std::min<size_t>(*offset + *size, ids->size()));
+  auto responders = store_->GetResponders(page);
+  if (!responders.ok()) return responders.status();
+  v1::ListRespondersResponse response;
+  for (auto& r : *responders) *response.add_responders() = std::move(r);
+  if (*offset + *size < static_cast<int>(ids->size())) response.set_next_page_token(absl::StrCat("o", *offset + *size));
+  return response;
+}
+
+absl::StatusOr<v1::Responder> Desk::ActingResponder(const Caller& caller, const std::string& responder_id) {
+  if (responder_id.empty()) return InvalidField("responder_id", "is required");
+  auto responder = store_->GetResponder(responder_id);
+  if (!responder.ok()) return responder.status();
+  if (!responder->has_value()) return NotFoundError("responder", responder_id);
+  if (!ActsAs(caller, **responder))
+    return Forbidden("only the responder's own token or an admin of its organisation acts for it");
+  return **responder;
+}
+
+absl::Status Desk::CheckActsAs(const Caller& caller, const std::string& responder_id) {
+  return ActingResponder(caller, responder_id).status();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inquiries
+
+absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller, const v1::SubmitInquiryRequest& request) {
+  FieldErrors errors;
+  Validate(request, InquiryLimits{config_.max_text_bytes}, &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  const std::string entry =
+      request.entry_organization_id().empty() ? caller.organization_id : request.entry_organization_id();
+  if (!caller.CanWriteFor(entry) &&
+      !(caller.organization_id == entry && caller.Has(auth::v1::ROLE_DESK_RESPONDER)))
+    return Forbidden("inquiries are submitted through your own organisation's entry point");
+  std::string network = request.network_id();
+  if (network.empty()) {
+    auto networks = directory_->NetworksOf(entry);
+    if (networks.size() != 1)
+      return InvalidField("network_id", networks.empty()
+                                            ? "is required: the entry organisation belongs to no network this "
+                                              "desk knows"
+                                            : "is required: the entry organisation belongs to several networks");
+    network = networks.front();
+  }
+  auto members = directory_->Members(network);
+  if (!members.ok()) return members.status();
+  if (!members->has_value()) return InvalidField("network_id", "is not a registered network");
+  if (!(*members)->count(entry))
+    return InvalidField("entry_organization_id", "is not a member of the network");
+  v1::Inquiry inquiry;
+  inquiry.set_id(NewId("inq"));
+  inquiry.set_network_id(network);
+  inquiry.set_entry_organization_id(entry);
+  inquiry.set_need_type(request.need_type());
+  *inquiry.mutable_themes() = request.themes();
+  inquiry.set_region(request.region());
+  inquiry.set_text(request.text());
+  inquiry.set_urgency(request.urgency() == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_NORMAL : request.urgency());
+  inquiry.set_language(request.language().empty() ? "nl" : request.language());
+  inquiry.set_asker_is_sme(request.asker_is_sme());
+  auto stored = store_->Submit(inquiry, request.contact(), Actor(caller), Replay(caller, request.request_id()));
+  if (!stored.ok()) return stored.status();
+  *stored->mutable_contact() = request.contact();
+  return stored;
+}
+
+absl::StatusOr<Desk::View> Desk::ViewOf(const Caller& caller, const v1::Inquiry& inquiry) {
+  if (caller.IsPlatformAdmin() || caller.Coordinates(inquiry.network_id()) ||
+      caller.organization_id == inquiry.entry_organization_id())
+    return View::kFull;
+  std::vector<std::string> ids(inquiry.offered_to().begin(), inquiry.offered_to().end());
+  if (!inquiry.assignee_id().empty()) ids.push_back(inquiry.assignee_id());
+  if (ids.empty()) return View::kNone;
+  auto responders = store_->GetResponders(ids);
+  if (!responders.ok()) return responders.status();
+  View view = View::kNone;
+  for (const auto& r : *responders) {
+    if (!ActsAs(caller, r)) continue;
+    if (r.id() == inquiry.assignee_id()) return View::kFull;
+    view = View::kOffer;
+  }
+  return view;
+}
+
+absl::StatusOr<v1::Inquiry> Desk::Load(const Caller& caller, const std::string& id, View needed) {
+  if (id.empty()) return InvalidField("id", "is required");
+  auto stored = store_->GetInquiry(id, false);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return NotFoundError("inquiry", id);
+  auto view = ViewOf(caller, (*stored)->inquiry);
+  if (!view.ok()) return view.status();
+  if (*view == View::kNone) return NotFoundError("inquiry", id);
+  if (*view < needed) return Forbidden("you may not do this with this inquiry");
+  return std::move((*stored)->inquiry);
+}
+
+absl::StatusOr<v1::Inquiry> Desk::GetInquiry(const Caller& caller, const std::string& id) {
+  if (id.empty()) return InvalidField("id", "is required");
+  auto stored = store_->GetInquiry(id, true);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return NotFoundError("inquiry", id);
+  auto view = ViewOf(caller, (*stored)->inquiry);
+  if (!view.ok()) return view.status();
+  if (*view == View::kNone) return NotFoundError("inquiry", id);
+  if (*view == View::kOffer) (*stored)->inquiry.clear_contact();
+  return std::move((*stored)->inquiry);
+}
+
+absl::StatusOr<std::optional<v1::Inquiry>> Desk::Visible(const Caller& caller, const std::string& id) {
+  auto stored = store_->GetInquiry(id, false);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::optional<v1::Inquiry>();
+  auto view = ViewOf(caller, (*stored)->inquiry);
+  if (!view.ok()) return view.status();
+  if (*view == View::kNone) return std::optional<v1::Inquiry>();
+  if (*view == View::kOffer) (*stored)->inquiry.clear_contact();
+  return std::optional<v1::Inquiry>(std::move((*stored)->inquiry));
+}
+
+absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(const Caller& caller,
+                                                              const v1::ListInquiriesRequest& request) {
+  const int chosen = !request.network_id().empty() + !request.entry_organization_id().empty() +
+                     !request.responder_id().empty();
+  if (chosen != 1)
+    return InvalidField("network_id", "give exactly one of network_id, entry_organization_id, responder_id");
+  InquiryIndex index = InquiryIndex::kNetwork;
+  std::string key;
+  bool offers_only = false;
+  if (!request.network_id().empty()) {
+    if (!caller.Coordinates(request.network_id()))
+      return Forbidden("a network's inquiries are listed for its coordinators");
+    key = request.network_id();
+  } else if (!request.entry_organization_id().empty()) {
+    if (caller.organization_id != request.entry_organization_id() && !caller.IsPlatformAdmin())
+      return Forbidden("an entry partner lists the inquiries it took in");
+    index = InquiryIndex::kEntryOrganization;
+    key = request.entry_organization_id();
+  } else {
+    auto responder = ActingResponder(caller, request.responder_id());
+    if (!responder.ok()) return responder.status();
+    index = InquiryIndex::kResponder;
+    key = request.responder_id();
+    offers_only = true;
+  }
+  auto size = reg::PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
+  if (!size.ok()) return size.status();
+  auto offset = Offset(request.page_token());
+  if (!offset.ok()) return offset.status();
+  auto page = store_->InquiryIds(index, key, *offset, *size);
+  if (!page.ok()) return page.status();
+  auto inquiries = store_->GetInquiries(page->first);
+  if (!inquiries.ok()) return inquiries.status();
+  v1::ListInquiriesResponse response;
+  for (auto& inquiry : *inquiries) {
+    if (!request.states().empty() &&
+        std::find(request.states().begin(), request.states().end(), inquiry.state()) == request.states().end())
+      continue;
+    // A responder sees the asker's contact once it has accepted.
+    if (offers_only && inquiry.assignee_id() != request.responder_id()) inquiry.clear_contact();
+    *response.add_inquiries() = std::move(inquiry);
+  }
+  if (page->second) response.set_next_page_token(absl::StrCat("o", *offset + *size));
+  return response;
+}
+
+absl::StatusOr<v1::ListAssignmentsResponse> Desk::ListAssignments(const Caller& caller,
+                                                                  const v1::ListAssignmentsRequest& request) {
+  auto responder = ActingResponder(caller, request.responder_id());
+  if (!responder.ok()) return responder.status();
+  auto page = store_->InquiryIds(InquiryIndex::kResponder, request.responder_id(), 0, 1000);
+  if (!page.ok()) return page.status();
+  auto inquiries = store_->GetInquiries(page->first);
+  if (!inquiries.ok()) return inquiries.status();
+  v1::ListAssignmentsResponse response;
+  for (auto& inquiry : *inquiries) {
+    if (inquiry.state() == v1::INQUIRY_STATE_ASSIGNED && inquiry.assignee_id() == request.responder_id()) {
+      *response.add_assigned() = std::move(inquiry);
+    } else if (inquiry.state() == v1::INQUIRY_STATE_OFFERED &&
+               std::find(inquiry.offered_to().begin(), inquiry.offered_to().end(), request.responder_id()) !=
+                   inquiry.offered_to().end()) {
+      inquiry.clear_contact();
+      *response.add_offered() = std::move(inquiry);
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Inquiry> Desk::Accept(const Caller& caller, const v1::AcceptInquiryRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  auto responder = ActingResponder(caller, request.responder_id());
+  if (!responder.ok()) return responder.status();
+  auto accepted = store_->Accept(request.id(), request.responder_id(), Actor(caller),
+                                 Replay(caller, request.request_id()));
+  if (!accepted.ok()) return accepted.status();
+  return GetInquiry(caller, request.id());
+}
+
+absl::StatusOr<v1::Inquiry> Desk::Decline(const Caller& caller, const v1::DeclineInquiryRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  if (request.reason().empty()) return InvalidField("reason", "is required: say why, so the desk learns");
+  if (request.reason().size() > 2000) return InvalidField("reason", "must be at most 2000 characters");
+  auto responder = ActingResponder(caller, request.responder_id());
+  if (!responder.ok()) return responder.status();
+  auto declined = store_->Decline(request.id(), request.responder_id(), Actor(caller), request.reason(),
+                                  Replay(caller, request.request_id()));
+  if (!declined.ok()) return declined.status();
+  declined->clear_contact();
+  return declined;
+}
+
+absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller, const v1::ReferInquiryRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  if (request.target_organization_id().empty() == request.target_responder_id().empty())
+    return InvalidField("target_organization_id", "give exactly one of target_organization_id, target_responder_id");
+  if (request.note().empty()) return InvalidField("note", "is required: tell the next partner what is asked");
+  if (request.note().size() > 4000) return InvalidField("note", "must be at most 4000 characters");
+  ReferCommand command{request.id(), Actor(caller), request.responder_id(), "", request.target_organization_id(),
+                       request.target_responder_id(), request.note()};
+  auto inquiry = Load(caller, request.id(), View::kFull);
+  if (!inquiry.ok()) return inquiry.status();
+  if (!request.responder_id().empty()) {
+    auto responder = ActingResponder(caller, request.responder_id());
+    if (!responder.ok()) return responder.status();
+    command.holder_organization_id = responder->organization_id();
+  } else if (!caller.Coordinates(inquiry->network_id())) {
+    return Forbidden("the assignee refers an inquiry (give responder_id); coordinators refer escalated ones");
+  }
+  auto members = directory_->Members(inquiry->network_id());
+  if (!members.ok()) return members.status();
+  std::string target_org = request.target_organization_id();
+  if (!request.target_responder_id().empty()) {
+    auto target = store_->GetResponder(request.target_responder_id());
+    if (!target.ok()) return target.status();
+    if (!target->has_value()) return InvalidField("target_responder_id", "is not a registered responder");
+    target_org = (*target)->organization_id();
+  }
+  if (!members->has_value() || !(*members)->count(target_org))
+    return InvalidField(request.target_responder_id().empty() ? "target_organization_id" : "target_responder_id",
+                        "is not in the inquiry's network; resolve with OUTCOME_REFERRED_OUTSIDE to refer outside");
+  // The referrer may no longer see the inquiry once it moved on: it gets it back as it left it,
+  // without the asker's contact.
+  return store_->Refer(command, Replay(caller, request.request_id()));
+}
+
+absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller, const v1::ResolveInquiryRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  FieldErrors errors;
+  Validate(request, &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  auto inquiry = Load(caller, request.id(), View::kFull);
+  if (!inquiry.ok()) return inquiry.status();
+  if (!request.responder_id().empty()) {
+    auto responder = ActingResponder(caller, request.responder_id());
+    if (!responder.ok()) return responder.status();
+  } else if (!caller.Coordinates(inquiry->network_id())) {
+    // The entry partner may withdraw the question it took in; resolving is the assignee's.
+    if (!(caller.CanWriteFor(inquiry->entry_organization_id()) && request.outcome() == v1::OUTCOME_WITHDRAWN))
+      return Forbidden("the assignee resolves an inquiry (give responder_id); the entry partner may withdraw it");
+  }
+  auto resolved = store_->Resolve(request.id(), Actor(caller), request.responder_id(), request,
+                                  Replay(caller, request.request_id()));
+  if (!resolved.ok()) return resolved.status();
+  return GetInquiry(caller, request.id());
+}
+
+absl::StatusOr<v1::Inquiry> Desk::RecordFeedback(const Caller& caller, const v1::RecordFeedbackRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  FieldErrors errors;
+  Validate(request.feedback(), "feedback", &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  auto inquiry = Load(caller, request.id(), View::kFull);
+  if (!inquiry.ok()) return inquiry.status();
+  if (!caller.CanWriteFor(inquiry->entry_organization_id()))
+    return Forbidden("the entry partner records the asker's feedback");
+  auto recorded = store_->RecordFeedback(request.id(), Actor(caller), request.feedback(),
+                                         Replay(caller, request.request_id()));
+  if (!recorded.ok()) return recorded.status();
+  return GetInquiry(caller, request.id());
+}
+
+absl::StatusOr<v1::Inquiry> Desk::EraseAsker(const Caller& caller, const v1::EraseAskerRequest& request) {
+  auto inquiry = Load(caller, request.id(), View::kFull);
+  if (!inquiry.ok()) return inquiry.status();
+  if (!caller.IsPlatformAdmin() && !caller.CanWriteFor(inquiry->entry_organization_id()))
+    return Forbidden("a platform admin or the entry partner erases the asker's personal data");
+  auto erased = store_->EraseAsker(request.id(), Actor(caller), Replay(caller, request.request_id()));
+  if (!erased.ok()) return erased.status();
+  return GetInquiry(caller, request.id());
+}
+
+}  // namespace infrashare::desk

@@ -1,0 +1,96 @@
+// The desk's logic: who may do what with responders and inquiries, what is valid, and what each
+// caller may see. Plain C++ over DeskStore and the registry facts; the gRPC shell is desk_service.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "infrashare/desk/v1/desk.pb.h"
+#include "services/common/auth.h"
+#include "services/common/config.h"
+#include "services/desk/desk_store.h"
+#include "services/desk/validation.h"
+#include "services/registry/follower.h"
+#include "services/registry/store.h"
+
+namespace infrashare::desk {
+
+// The registry facts the desk needs (organisations, network members), kept current by the
+// registry follower and read through to the registry on a miss, so a network created a moment ago
+// on another replica is already known.
+class Directory final : public registry::RegistryListener {
+ public:
+  explicit Directory(registry::RegistryStore* registry) : registry_(registry) {}
+  void Upsert(absl::string_view kind, const std::string& data) override;
+  void Remove(absl::string_view kind, const std::string& id) override;
+  void Loaded() override { loaded_ = true; }
+  bool loaded() const { return loaded_; }
+
+  absl::StatusOr<bool> OrganizationExists(const std::string& id);
+  // The members of a network; nullopt when there is no such network.
+  absl::StatusOr<std::optional<std::set<std::string>>> Members(const std::string& network_id);
+  // Networks that have `organization_id` as a member (as far as this replica knows).
+  std::vector<std::string> NetworksOf(const std::string& organization_id) const;
+
+ private:
+  registry::RegistryStore* registry_;
+  mutable std::shared_mutex mutex_;
+  std::set<std::string> organizations_;
+  std::map<std::string, std::set<std::string>> networks_;
+  std::atomic<bool> loaded_{false};
+};
+
+class Desk {
+ public:
+  Desk(DeskStore* store, Directory* directory, DeskConfig config);
+
+  absl::StatusOr<v1::Responder> CreateResponder(const Caller& caller, const v1::CreateResponderRequest& request);
+  absl::StatusOr<v1::Responder> GetResponder(const Caller& caller, const std::string& id);
+  absl::StatusOr<v1::Responder> UpdateResponder(const Caller& caller, const v1::UpdateResponderRequest& request);
+  absl::StatusOr<v1::Responder> SetResponderOnline(const Caller& caller, const v1::SetResponderOnlineRequest& request);
+  absl::StatusOr<v1::DeleteResponderResponse> DeleteResponder(const Caller& caller,
+                                                              const v1::DeleteResponderRequest& request);
+  absl::StatusOr<v1::ListRespondersResponse> ListResponders(const Caller& caller,
+                                                            const v1::ListRespondersRequest& request);
+
+  absl::StatusOr<v1::Inquiry> SubmitInquiry(const Caller& caller, const v1::SubmitInquiryRequest& request);
+  absl::StatusOr<v1::Inquiry> GetInquiry(const Caller& caller, const std::string& id);
+  absl::StatusOr<v1::ListInquiriesResponse> ListInquiries(const Caller& caller, const v1::ListInquiriesRequest& request);
+  absl::StatusOr<v1::ListAssignmentsResponse> ListAssignments(const Caller& caller,
+                                                              const v1::ListAssignmentsRequest& request);
+  absl::StatusOr<v1::Inquiry> Accept(const Caller& caller, const v1::AcceptInquiryRequest& request);
+  absl::StatusOr<v1::Inquiry> Decline(const Caller& caller, const v1::DeclineInquiryRequest& request);
+  absl::StatusOr<v1::Inquiry> Refer(const Caller& caller, const v1::ReferInquiryRequest& request);
+  absl::StatusOr<v1::Inquiry> Resolve(const Caller& caller, const v1::ResolveInquiryRequest& request);
+  absl::StatusOr<v1::Inquiry> RecordFeedback(const Caller& caller, const v1::RecordFeedbackRequest& request);
+  absl::StatusOr<v1::Inquiry> EraseAsker(const Caller& caller, const v1::EraseAskerRequest& request);
+
+  // For the watch streams: the responder the caller acts as (PERMISSION_DENIED otherwise), and
+  // the inquiry as the caller may see it (nullopt when it may not).
+  absl::Status CheckActsAs(const Caller& caller, const std::string& responder_id);
+  absl::StatusOr<std::optional<v1::Inquiry>> Visible(const Caller& caller, const std::string& id);
+
+ private:
+  enum class View { kNone, kOffer, kFull };
+  // How much of `inquiry` the caller may see: everything (platform admin, the network's
+  // coordinators, the entry partner, the assignee), the question without the asker's contact (a
+  // responder it is offered to), or nothing.
+  absl::StatusOr<View> ViewOf(const Caller& caller, const v1::Inquiry& inquiry);
+  absl::StatusOr<v1::Responder> ActingResponder(const Caller& caller, const std::string& responder_id);
+  absl::StatusOr<v1::Inquiry> Load(const Caller& caller, const std::string& id, View needed);
+  static bool ActsAs(const Caller& caller, const v1::Responder& responder);
+  std::string Replay(const Caller& caller, const std::string& request_id) const;
+
+  DeskStore* store_;
+  Directory* directory_;
+  DeskConfig config_;
+};
+
+}  // namespace infrashare::desk

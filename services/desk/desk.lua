@@ -1,0 +1,522 @@
+-- The desk. Every change of an inquiry or of a responder's load is one call of a function below,
+-- so replicas never double-offer, never lose an offer's deadline and never leak capacity. All desk
+-- keys share the hash tag {dk} (docs/DECISIONS.md "Desk state in one hash tag"):
+--   <d> = <prefix>{dk}:
+--   <d>m                 string  version of the responder profiles (bumped on every profile change)
+--   <d>r:<id>            hash    responder: p (profile, protobuf bytes), org, tok, cap, on ('1'/'0'),
+--                                ld (offered + assigned now), lo (last offer ms), v
+--   <d>rs                set     every responder id
+--   <d>ro:<org>          set     responders of an organisation
+--   <d>ra:<id>           zset    inquiries offered to or assigned to a responder, by time
+--   <d>i:<id>            hash    inquiry (fields below)
+--   <d>h:<id>            list    inquiry history, JSON entries {t, k, a, r, o, n, l}
+--   <d>x:<id>            set     responders who declined or let an offer time out
+--   <d>c:<id>            hash    the asker's contact (personal data), expires with the retention
+--   <d>in:<network>      zset    inquiries of a network, by creation (ms)
+--   <d>ie:<org>          zset    inquiries an entry partner took in, by creation (ms)
+--   <d>q                 zset    queued inquiries, by creation (ms): first come, first served
+--   <d>tm                zset    inquiry -> when its deadline falls (offer, queue wait, escalation)
+--   <d>dq                stream  dispatch work: i = inquiry id, or '*' = drain the queue
+--   <d>dqf               string  set while a drain is pending, so frees do not pile up drains
+--   <d>ev                stream  events: type, i (inquiry), r (responder)
+--   <d>req:<org>:<id>    string  replayed response of a mutating call
+-- Inquiry fields: id, net, eo (entry org), nt (need type), th (themes, comma-separated numbers),
+-- rg, tx, ur, lg, sme, st (state), ot (offered to, comma-separated), od (offer deadline ms), as
+-- (assignee), at (attempts), el (escalation level), tor, trs (referral target org / responder), ch
+-- (referral chain "o:<org>,r:<responder>,..."), rf (referrals), ec (escalations), oc (outcome), bk,
+-- rn (resolution note), fs, fr, fw, fc, ft (feedback), er ('1' contact erased), cr, fa (first
+-- accept ms), ai ('1' first accept within its deadline), rv (resolved ms), up, v.
+-- Every timestamp is Redis' own clock (TIME), the one clock all replicas share.
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function hash(key)
+  local flat = redis.call('HGETALL', key)
+  if #flat == 0 then return nil end
+  local h = {}
+  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+  return h
+end
+
+local function split(list)
+  local out = {}
+  if list == nil or list == '' then return out end
+  for item in string.gmatch(list, '[^,]+') do out[#out + 1] = item end
+  return out
+end
+
+local function contains(list, item)
+  return string.find(',' .. (list or '') .. ',', ',' .. item .. ',', 1, true) ~= nil
+end
+
+local function fail(code, detail) return redis.error_reply(code .. ' ' .. detail) end
+
+-- The context every inquiry function shares: base key, clock, event stream length.
+local function ctx(args)
+  return {base = args[1], now = now_ms(), maxlen = args[2]}
+end
+
+local function load(c, id)
+  local i = hash(c.base .. 'i:' .. id)
+  if not i then return nil end
+  return i
+end
+
+local function save(c, i)
+  i.up = tostring(c.now)
+  i.v = tostring(tonumber(i.v or '0') + 1)
+  local flat = {}
+  for k, v in pairs(i) do
+    flat[#flat + 1] = k
+    flat[#flat + 1] = v
+  end
+  redis.call('HSET', c.base .. 'i:' .. i.id, unpack(flat))
+end
+
+local function history(c, i, kind, actor, responder, org, note, level)
+  redis.call('RPUSH', c.base .. 'h:' .. i.id, cjson.encode({t = c.now, k = kind, a = actor or '',
+             r = responder or '', o = org or '', n = note or '', l = level or 0}))
+end
+
+local function event(c, type, i, responder)
+  redis.call('XADD', c.base .. 'ev', 'MAXLEN', '~', c.maxlen, '*', 'type', type, 'i', i.id,
+             'r', responder or '')
+end
+
+local function dispatch(c, id)
+  redis.call('XADD', c.base .. 'dq', 'MAXLEN', '~', 100000, '*', 'i', id)
+end
+
+-- Capacity freed somewhere: have a dispatcher look at the queue (once, however many frees).
+local function drain(c)
+  if redis.call('ZCARD', c.base .. 'q') == 0 then return end
+  if redis.call('SET', c.base .. 'dqf', '1', 'NX', 'PX', 5000) then dispatch(c, '*') end
+end
+
+local function add_load(c, responder, delta, inquiry_id)
+  local key = c.base .. 'r:' .. responder
+  if redis.call('EXISTS', key) == 0 then return end
+  local ld = redis.call('HINCRBY', key, 'ld', delta)
+  if ld < 0 then redis.call('HSET', key, 'ld', 0) end
+  if delta > 0 then
+    redis.call('ZADD', c.base .. 'ra:' .. responder, c.now, inquiry_id)
+  else
+    redis.call('ZREM', c.base .. 'ra:' .. responder, inquiry_id)
+  end
+end
+
+-- Takes the inquiry back from everyone it is offered to.
+local function release_offers(c, i, kind, actor, note, decline)
+  for _, r in ipairs(split(i.ot)) do
+    add_load(c, r, -1, i.id)
+    if decline then redis.call('SADD', c.base .. 'x:' .. i.id, r) end
+    history(c, i, kind, actor, r, '', note, 0)
+    event(c, kind, i, r)
+  end
+  i.ot = ''
+  i.od = '0'
+end
+
+local function set_timer(c, i, due)
+  if due then
+    redis.call('ZADD', c.base .. 'tm', due, i.id)
+  else
+    redis.call('ZREM', c.base .. 'tm', i.id)
+  end
+end
+
+local function to_routing(c, i)
+  i.st = 'ROUTING'
+  set_timer(c, i, nil)
+  dispatch(c, i.id)
+end
+
+local function escalate(c, i, level, cause, escalation_ms)
+  redis.call('ZREM', c.base .. 'q', i.id)
+  i.st = 'ESCALATED'
+  i.el = tostring(level)
+  i.ec = tostring(tonumber(i.ec or '0') + 1)
+  -- Level 1 (coordinators) has a deadline; level 2 (platform admins) is the last.
+  if level == 1 then set_timer(c, i, c.now + escalation_ms) else set_timer(c, i, nil) end
+  history(c, i, 'ESCALATED', 'desk', '', '', cause, level)
+  event(c, 'ESCALATED', i, '')
+end
+
+local function reply(c, i, replay_key, ttl)
+  local json = cjson.encode(i)
+  replay_put(replay_key, ttl, json)
+  return json
+end
+
+-- ARGV: base, maxlen, replay_key, ttl, actor, then the inquiry as field/value pairs, then '--',
+-- then the contact as field/value pairs, then its retention (s).
+local function dk_submit(_, args)
+  local c = ctx(args)
+  local replayed = replay_get(args[3])
+  if replayed then return replayed end
+  local i = {}
+  local n = 6
+  while args[n] ~= '--' do
+    i[args[n]] = args[n + 1]
+    n = n + 2
+  end
+  n = n + 1
+  local contact = {}
+  while n + 1 < #args do
+    contact[#contact + 1] = args[n]
+    contact[#contact + 1] = args[n + 1]
+    n = n + 2
+  end
+  local retention_s = tonumber(args[#args])
+  if redis.call('EXISTS', c.base .. 'i:' .. i.id) == 1 then return fail('ALREADY_EXISTS', 'inquiry ' .. i.id) end
+  i.st = 'ROUTING'
+  i.at, i.el, i.rf, i.ec, i.ot, i.od, i.cr = '0', '0', '0', '0', '', '0', tostring(c.now)
+  if #contact > 0 then
+    redis.call('HSET', c.base .. 'c:' .. i.id, unpack(contact))
+    redis.call('EXPIRE', c.base .. 'c:' .. i.id, retention_s)
+  end
+  save(c, i)
+  redis.call('ZADD', c.base .. 'in:' .. i.net, c.now, i.id)
+  redis.call('ZADD', c.base .. 'ie:' .. i.eo, c.now, i.id)
+  history(c, i, 'SUBMITTED', args[5], '', i.eo, '', 0)
+  event(c, 'SUBMITTED', i, '')
+  dispatch(c, i.id)
+  return reply(c, i, args[3], args[4])
+end
+
+-- The dispatcher's decision. ARGV: base, maxlen, id, version seen, action, ...
+--   offer  deadline_ms escalation_ms responder...  (each must be online with spare capacity)
+--   queue  wait_ms
+--   escalate cause escalation_ms
+-- Returns 'STALE' when the inquiry or a responder changed since the dispatcher looked: it looks
+-- again. Returns the inquiry as JSON otherwise.
+local function dk_route(_, args)
+  local c = ctx(args)
+  local i = load(c, args[3])
+  if not i then return 'GONE' end
+  if i.v ~= args[4] or (i.st ~= 'ROUTING' and i.st ~= 'QUEUED') then return 'STALE' end
+  local action = args[5]
+  if action == 'offer' then
+    local deadline = tonumber(args[6])
+    local responders = {}
+    for n = 8, #args do
+      local r = args[n]
+      local f = redis.call('HMGET', c.base .. 'r:' .. r, 'on', 'ld', 'cap')
+      if f[1] ~= '1' or tonumber(f[2]) >= tonumber(f[3]) or
+         redis.call('SISMEMBER', c.base .. 'x:' .. i.id, r) == 1 then
+        return 'STALE'
+      end
+      responders[#responders + 1] = r
+    end
+    redis.call('ZREM', c.base .. 'q', i.id)
+    i.st = 'OFFERED'
+    i.ot = table.concat(responders, ',')
+    i.od = tostring(deadline)
+    i.at = tostring(tonumber(i.at) + 1)
+    for _, r in ipairs(responders) do
+      add_load(c, r, 1, i.id)
+      redis.call('HSET', c.base .. 'r:' .. r, 'lo', c.now)
+      history(c, i, 'OFFERED', 'desk', r, '', '', 0)
+      event(c, 'OFFERED', i, r)
+    end
+    set_timer(c, i, deadline)
+  elseif action == 'queue' then
+    if i.st ~= 'QUEUED' then
+      i.st = 'QUEUED'
+      redis.call('ZADD', c.base .. 'q', tonumber(i.cr), i.id)
+      set_timer(c, i, c.now + tonumber(args[6]))
+      history(c, i, 'QUEUED', 'desk', '', '', '', 0)
+      event(c, 'QUEUED', i, '')
+    else
+      return 'UNCHANGED'
+    end
+  elseif action == 'escalate' then
+    escalate(c, i, 1, args[6], tonumber(args[7]))
+  end
+  save(c, i)
+  return cjson.encode(i)
+end
+
+local function offered_to(i, responder)
+  return i.st == 'OFFERED' and contains(i.ot, responder)
+end
+
+-- ARGV: base, maxlen, replay_key, ttl, id, responder, actor
+local function dk_accept(_, args)
+  local c = ctx(args)
+  local replayed = replay_get(args[3])
+  if replayed then return replayed end
+  local i = load(c, args[5])
+  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local r = args[6]
+  if i.st == 'ASSIGNED' and i.as == r then return reply(c, i, args[3], args[4]) end
+  if not offered_to(i, r) then
+    return fail('FAILED_PRECONDITION', 'NOT_OFFERED the inquiry is not offered to this responder')
+  end
+  if tonumber(i.od) < c.now then
+    return fail('FAILED_PRECONDITION', 'OFFER_EXPIRED the offer passed its deadline')
+  end
+  local deadline = tonumber(i.od)
+  local others = {}
+  for _, o in ipairs(split(i.ot)) do if o ~= r then others[#others + 1] = o end end
+  i.ot = table.concat(others, ',')
+  release_offers(c, i, 'WITHDRAWN', 'desk', 'another responder accepted', false)
+  redis.call('ZADD', c.base .. 'ra:' .. r, c.now, i.id)
+  i.st = 'ASSIGNED'
+  i.as = r
+  if (i.fa or '') == '' then
+    i.fa = tostring(c.now)
+    i.ai = (c.now <= deadline) and '1' or '0'
+  end
+  set_timer(c, i, nil)
+  history(c, i, 'ACCEPTED', args[7], r, '', '', 0)
+  event(c, 'ACCEPTED', i, r)
+  save(c, i)
+  drain(c)
+  return reply(c, i, args[3], args[4])
+end
+
+-- ARGV: base, maxlen, replay_key, ttl, id, responder, actor, reason
+local function dk_decline(_, args)
+  local c = ctx(args)
+  local replayed = replay_get(args[3])
+  if replayed then return replayed end
+  local i = load(c, args[5])
+  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local r = args[6]
+  if not offered_to(i, r) then
+    return fail('FAILED_PRECONDITION', 'NOT_OFFERED the inquiry is not offered to this responder')
+  end
+  local rest = {}
+  for _, o in ipairs(split(i.ot)) do if o ~= r then rest[#rest + 1] = o end end
+  add_load(c, r, -1, i.id)
+  redis.call('SADD', c.base .. 'x:' .. i.id, r)
+  history(c, i, 'DECLINED', args[7], r, '', args[8], 0)
+  event(c, 'DECLINED', i, r)
+  i.ot = table.concat(rest, ',')
+  if #rest == 0 then
+    i.od = '0'
+    to_routing(c, i)
+  end
+  save(c, i)
+  drain(c)
+  return reply(c, i, args[3], args[4])
+end
+
+-- ARGV: base, maxlen, replay_key, ttl, id, actor, acting responder ('' = coordinator or admin),
+-- holder org (the acting responder's organisation, '' otherwise), target org, target responder,
+-- note
+local function dk_refer(_, args)
+  local c = ctx(args)
+  local replayed = replay_get(args[3])
+  if replayed then return replayed end
+  local i = load(c, args[5])
+  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local actor, by, holder_org, to_org, to_resp = args[6], args[7], args[8], args[9], args[10]
+  if by ~= '' then
+    if i.st ~= 'ASSIGNED' or i.as ~= by then
+      return fail('FAILED_PRECONDITION', 'NOT_ASSIGNED only the assignee refers an inquiry')
+    end
+  elseif i.st == 'RESOLVED' then
+    return fail('FAILED_PRECONDITION', 'RESOLVED the inquiry is resolved')
+  end
+  local chain = i.ch or ''
+  if by ~= '' and chain == '' then chain = 'o:' .. holder_org .. ',r:' .. by
+  elseif by ~= '' then
+    if not contains(chain, 'r:' .. by) then chain = chain .. ',r:' .. by end
+    if not contains(chain, 'o:' .. holder_org) then chain = chain .. ',o:' .. holder_org end
+  end
+  if to_org ~= '' and contains(chain, 'o:' .. to_org) then
+    return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already referred from or to organisation ' .. to_org)
+  end
+  if to_resp ~= '' and contains(chain, 'r:' .. to_resp) then
+    return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already referred from or to responder ' .. to_resp)
+  end
+  if to_org ~= '' then chain = (chain == '' and '' or chain .. ',') .. 'o:' .. to_org end
+  if to_resp ~= '' then chain = (chain == '' and '' or chain .. ',') .. 'r:' .. to_resp end
+  if i.st == 'ASSIGNED' then
+    add_load(c, i.as, -1, i.id)
+  elseif i.st == 'OFFERED' then
+    release_offers(c, i, 'WITHDRAWN', actor, 'referred', false)
+  end
+  redis.call('ZREM', c.base .. 'q', i.id)
+  i.ch = chain
+  i.tor, i.trs, i.as = to_org, to_resp, ''
+  i.at, i.el = '0', '0'
+  i.rf = tostring(tonumber(i.rf or '0') + 1)
+  history(c, i, 'REFERRED', actor, to_resp, to_org, args[11], 0)
+  event(c, 'REFERRED', i, by)
+  to_routing(c, i)
+  save(c, i)
+  drain(c)
+  return reply(c, i, args[3], args[4])
+end
+
+-- ARGV: base, maxlen, replay_key, ttl, id, actor, acting responder ('' = coordinator, admin or
+-- the entry partner withdrawing), outcome, booking, note
+local function dk_resolve(_, args)
+  local c = ctx(args)
+  local replayed = replay_get(args[3])
+  if replayed then return replayed end
+  local i = load(c, args[5])
+  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local by = args[7]
+  if i.st == 'RESOLVED' then return fail('FAILED_PRECONDITION', 'RESOLVED the inquiry is resolved already') end
+  if by ~= '' and (i.st ~= 'ASSIGNED' or i.as ~= by) then
+    return fail('FAILED_PRECONDITION', 'NOT_ASSIGNED only the assignee resolves an inquiry')
+  end
+  if i.st == 'ASSIGNED' then
+    add_load(c, i.as, -1, i.id)
+  elseif i.st == 'OFFERED' then
+    release_offers(c, i, 'WITHDRAWN', args[6], 'resolved', false)
+  end
+  redis.call('ZREM', c.base .. 'q', i.id)
+  set_timer(c, i, nil)
+  i.st = 'RESOLVED'
+  i.oc, i.bk, i.rn, i.rv = args[8], args[9], args[10], tostring(c.now)
+  history(c, i, 'RESOLVED', args[6], by, '', args[10], 0)
+  event(c, 'RESOLVED', i, i.as or '')
+  save(c, i)
+  drain(c)
+  return reply(c, i, args[3], args[4])
+end
+
+-- ARGV: base, maxlen, replay_key, ttl, id, actor, score, recommend, again, comment
+local function dk_feedback(_, args)
+  local c = ctx(args)
+  local replayed = replay_get(args[3])
+  if replayed then return replayed end
+  local i = load(c, args[5])
+  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  if i.st ~= 'RESOLVED' then
+    return fail('FAILED_PRECONDITION', 'NOT_RESOLVED feedback is recorded once the inquiry is resolved')
+  end
+  if (i.fs or '') ~= '' then
+    return fail('FAILED_PRECONDITION', 'FEEDBACK_RECORDED feedback was recorded already')
+  end
+  i.fs, i.fr, i.fw, i.fc, i.ft = args[7], args[8], args[9], args[10], tostring(c.now)
+  history(c, i, 'FEEDBACK', args[6], '', '', '', 0)
+  event(c, 'FEEDBACK', i, '')
+  save(c, i)
+  return reply(c, i, args[3], args[4])
+end
+
+-- ARGV: base, maxlen, replay_key, ttl, id, actor
+local function dk_erase(_, args)
+  local c = ctx(args)
+  local replayed = replay_get(args[3])
+  if replayed then return replayed end
+  local i = load(c, args[5])
+  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  redis.call('DEL', c.base .. 'c:' .. i.id)
+  if i.er ~= '1' then
+    i.er = '1'
+    history(c, i, 'ERASED', args[6], '', '', '', 0)
+    save(c, i)
+  end
+  return reply(c, i, args[3], args[4])
+end
+
+-- Applies due deadlines. ARGV: base, maxlen, limit, escalation_ms. An offer not accepted in time
+-- goes back to routing (never to the responder who let it pass), a queue wait that ran out
+-- escalates to the coordinators, a level-1 escalation nobody picked up goes to platform admins.
+-- Returns how many it applied.
+local function dk_due(_, args)
+  local c = ctx(args)
+  local escalation_ms = tonumber(args[4])
+  local ids = redis.call('ZRANGEBYSCORE', c.base .. 'tm', '-inf', c.now, 'LIMIT', 0, tonumber(args[3]))
+  for _, id in ipairs(ids) do
+    redis.call('ZREM', c.base .. 'tm', id)
+    local i = load(c, id)
+    if i then
+      if i.st == 'OFFERED' then
+        release_offers(c, i, 'TIMED_OUT', 'desk', '', true)
+        to_routing(c, i)
+        save(c, i)
+        drain(c)
+      elseif i.st == 'QUEUED' then
+        escalate(c, i, 1, 'no responder had capacity in time', escalation_ms)
+        save(c, i)
+      elseif i.st == 'ESCALATED' and i.el == '1' then
+        escalate(c, i, 2, 'the coordinators did not act in time', escalation_ms)
+        save(c, i)
+      end
+    end
+  end
+  return #ids
+end
+
+-- Responders. ARGV: base, id, profile, org, token, capacity, etag ('' = create), online
+-- ('1'/'0'/'' = keep), replay_key, ttl. Returns {v, ld, on}.
+local function dk_responder_put(_, args)
+  local base, id = args[1], args[2]
+  local replayed = replay_get(args[9])
+  if replayed then return cjson.decode(replayed) end
+  local key = base .. 'r:' .. id
+  local exists = redis.call('EXISTS', key) == 1
+  if args[7] == '' and exists then return fail('ALREADY_EXISTS', 'responder ' .. id) end
+  if args[7] ~= '' then
+    if not exists then return fail('NOT_FOUND', 'responder ' .. id) end
+    if redis.call('HGET', key, 'v') ~= args[7] then return fail('ABORTED', 'responder ' .. id) end
+    local old_org = redis.call('HGET', key, 'org')
+    redis.call('SREM', base .. 'ro:' .. old_org, id)
+  end
+  local v = redis.call('HINCRBY', key, 'v', 1)
+  redis.call('HSET', key, 'p', args[3], 'org', args[4], 'tok', args[5], 'cap', args[6])
+  if args[8] ~= '' then redis.call('HSET', key, 'on', args[8]) end
+  redis.call('HSETNX', key, 'on', '0')
+  redis.call('HSETNX', key, 'ld', 0)
+  redis.call('HSETNX', key, 'lo', 0)
+  redis.call('SADD', base .. 'rs', id)
+  redis.call('SADD', base .. 'ro:' .. args[4], id)
+  redis.call('INCR', base .. 'm')
+  local c = {base = base, now = now_ms(), maxlen = 1000}
+  drain(c)
+  local result = {v, tonumber(redis.call('HGET', key, 'ld')), redis.call('HGET', key, 'on')}
+  replay_put(args[9], args[10], cjson.encode(result))
+  return result
+end
+
+-- ARGV: base, id, online ('1'/'0'). Returns {v, ld, on}.
+local function dk_responder_online(_, args)
+  local base, id = args[1], args[2]
+  local key = base .. 'r:' .. id
+  if redis.call('EXISTS', key) == 0 then return fail('NOT_FOUND', 'responder ' .. id) end
+  redis.call('HSET', key, 'on', args[3])
+  local v = redis.call('HINCRBY', key, 'v', 1)
+  redis.call('INCR', base .. 'm')
+  if args[3] == '1' then drain({base = base, now = now_ms(), maxlen = 1000}) end
+  return {v, tonumber(redis.call('HGET', key, 'ld')), args[3]}
+end
+
+-- ARGV: base, id. Refused while the responder has inquiries offered or assigned.
+local function dk_responder_delete(_, args)
+  local base, id = args[1], args[2]
+  local key = base .. 'r:' .. id
+  local f = redis.call('HMGET', key, 'org', 'ld')
+  if not f[1] then return fail('NOT_FOUND', 'responder ' .. id) end
+  if tonumber(f[2]) > 0 then
+    return fail('FAILED_PRECONDITION', 'RESPONDER_BUSY the responder has open inquiries; resolve or refer them first, or set it offline')
+  end
+  redis.call('DEL', key, base .. 'ra:' .. id)
+  redis.call('SREM', base .. 'rs', id)
+  redis.call('SREM', base .. 'ro:' .. f[1], id)
+  redis.call('INCR', base .. 'm')
+  return 1
+end
+
+redis.register_function('dk_submit', dk_submit)
+redis.register_function('dk_route', dk_route)
+redis.register_function('dk_accept', dk_accept)
+redis.register_function('dk_decline', dk_decline)
+redis.register_function('dk_refer', dk_refer)
+redis.register_function('dk_resolve', dk_resolve)
+redis.register_function('dk_feedback', dk_feedback)
+redis.register_function('dk_erase', dk_erase)
+redis.register_function('dk_due', dk_due)
+redis.register_function('dk_responder_put', dk_responder_put)
+redis.register_function('dk_responder_online', dk_responder_online)
+redis.register_function('dk_responder_delete', dk_responder_delete)

@@ -1,0 +1,84 @@
+// infrashare.desk.v1.DeskService: the gRPC shell around Desk, and the module that wires the desk's
+// store, registry follower and dispatcher into the server.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "infrashare/desk/v1/desk.grpc.pb.h"
+#include "services/common/rpc_gate.h"
+#include "services/common/service_module.h"
+#include "services/desk/desk.h"
+#include "services/desk/dispatcher.h"
+#include "services/registry/follower.h"
+#include "services/registry/store.h"
+
+namespace infrashare::desk {
+
+class DeskServiceImpl final : public v1::DeskService::CallbackService {
+ public:
+  DeskServiceImpl(Desk* desk, DeskStore* store, RpcGate* gate, const std::atomic<bool>* stopping)
+      : desk_(desk), store_(store), gate_(gate), stopping_(stopping) {}
+
+#define INFRASHARE_UNARY(Method, Request, Response)                                                  \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
+                                   v1::Response* response) override;
+  INFRASHARE_UNARY(CreateResponder, CreateResponderRequest, Responder)
+  INFRASHARE_UNARY(GetResponder, GetResponderRequest, Responder)
+  INFRASHARE_UNARY(UpdateResponder, UpdateResponderRequest, Responder)
+  INFRASHARE_UNARY(SetResponderOnline, SetResponderOnlineRequest, Responder)
+  INFRASHARE_UNARY(DeleteResponder, DeleteResponderRequest, DeleteResponderResponse)
+  INFRASHARE_UNARY(ListResponders, ListRespondersRequest, ListRespondersResponse)
+  INFRASHARE_UNARY(SubmitInquiry, SubmitInquiryRequest, Inquiry)
+  INFRASHARE_UNARY(GetInquiry, GetInquiryRequest, Inquiry)
+  INFRASHARE_UNARY(ListInquiries, ListInquiriesRequest, ListInquiriesResponse)
+  INFRASHARE_UNARY(ListAssignments, ListAssignmentsRequest, ListAssignmentsResponse)
+  INFRASHARE_UNARY(AcceptInquiry, AcceptInquiryRequest, Inquiry)
+  INFRASHARE_UNARY(DeclineInquiry, DeclineInquiryRequest, Inquiry)
+  INFRASHARE_UNARY(ReferInquiry, ReferInquiryRequest, Inquiry)
+  INFRASHARE_UNARY(ResolveInquiry, ResolveInquiryRequest, Inquiry)
+  INFRASHARE_UNARY(RecordFeedback, RecordFeedbackRequest, Inquiry)
+  INFRASHARE_UNARY(EraseAsker, EraseAskerRequest, Inquiry)
+#undef INFRASHARE_UNARY
+
+  grpc::ServerWriteReactor<v1::InquiryEvent>* StreamAssignments(
+      grpc::CallbackServerContext* context, const v1::StreamAssignmentsRequest* request) override;
+  grpc::ServerWriteReactor<v1::InquiryEvent>* WatchInquiry(grpc::CallbackServerContext* context,
+                                                           const v1::WatchInquiryRequest* request) override;
+
+ private:
+  // Follows the desk's event stream from `cursor`, writing the events `wanted` picks with the
+  // inquiry as the caller may see it.
+  absl::Status Follow(const Caller& caller, const std::string& cursor,
+                      const std::function<bool(const InquiryEventRecord&)>& wanted,
+                      const std::function<bool(const v1::InquiryEvent&)>& write,
+                      const std::function<bool()>& stopped);
+  Desk* desk_;
+  DeskStore* store_;
+  RpcGate* gate_;
+  const std::atomic<bool>* stopping_;
+};
+
+class DeskModule final : public ServiceModule {
+ public:
+  DeskModule(RedisPool* redis, RpcGate* gate, const Config& config);
+  ~DeskModule() override;
+  std::string name() const override { return "infrashare.desk.v1.DeskService"; }
+  grpc::Service* service() override { return &service_; }
+  void Start() override;
+  void Stop() override;
+  bool ready() const override { return follower_.ready(); }
+
+ private:
+  std::atomic<bool> stopping_{false};
+  registry::RedisRegistryStore registry_store_;
+  DeskStore store_;
+  Directory directory_;
+  Desk desk_;
+  DeskServiceImpl service_;
+  registry::RegistryFollower follower_;
+  Dispatcher dispatcher_;
+};
+
+}  // namespace infrashare::desk

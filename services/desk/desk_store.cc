@@ -1,0 +1,509 @@
+#include "services/desk/desk_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/common/errors.h"
+#include "services/common/stream_ids.h"
+
+namespace infrashare::desk {
+namespace {
+
+using FieldMap = absl::flat_hash_map<std::string, std::string>;
+using google::protobuf::util::TimeUtil;
+
+int64_t Number(const FieldMap& f, const char* name) {
+  auto it = f.find(name);
+  int64_t value = 0;
+  if (it != f.end() && absl::SimpleAtoi(it->second, &value)) return value;
+  return 0;
+}
+
+const std::string& Text(const FieldMap& f, const char* name) {
+  static const std::string kEmpty;
+  auto it = f.find(name);
+  return it == f.end() ? kEmpty : it->second;
+}
+
+void SetTime(int64_t ms, google::protobuf::Timestamp* t) {
+  if (ms > 0) *t = TimeUtil::MillisecondsToTimestamp(ms);
+}
+
+v1::InquiryState StateOf(const std::string& name) {
+  v1::InquiryState state = v1::INQUIRY_STATE_UNSPECIFIED;
+  v1::InquiryState_Parse("INQUIRY_STATE_" + name, &state);
+  return state;
+}
+
+v1::Inquiry InquiryFromFields(const FieldMap& f) {
+  v1::Inquiry i;
+  i.set_id(Text(f, "id"));
+  i.set_network_id(Text(f, "net"));
+  i.set_entry_organization_id(Text(f, "eo"));
+  i.set_need_type(static_cast<v1::NeedType>(Number(f, "nt")));
+  for (absl::string_view theme : absl::StrSplit(Text(f, "th"), ',', absl::SkipEmpty())) {
+    int value = 0;
+    if (absl::SimpleAtoi(theme, &value)) i.add_themes(static_cast<registry::v1::Theme>(value));
+  }
+  i.set_region(Text(f, "rg"));
+  i.set_text(Text(f, "tx"));
+  i.set_urgency(static_cast<v1::Urgency>(Number(f, "ur")));
+  i.set_language(Text(f, "lg"));
+  i.set_asker_is_sme(Text(f, "sme") == "1");
+  i.set_state(StateOf(Text(f, "st")));
+  for (absl::string_view r : absl::StrSplit(Text(f, "ot"), ',', absl::SkipEmpty())) i.add_offered_to(std::string(r));
+  SetTime(Number(f, "od"), i.mutable_offer_deadline());
+  i.set_assignee_id(Text(f, "as"));
+  i.set_attempts(static_cast<int>(Number(f, "at")));
+  i.set_escalation_level(static_cast<int>(Number(f, "el")));
+  i.set_target_organization_id(Text(f, "tor"));
+  i.set_target_responder_id(Text(f, "trs"));
+  i.set_outcome(static_cast<v1::Outcome>(Number(f, "oc")));
+  i.set_booking_id(Text(f, "bk"));
+  i.set_resolution_note(Text(f, "rn"));
+  if (!Text(f, "fs").empty()) {
+    auto* fb = i.mutable_feedback();
+    fb->set_score(static_cast<int>(Number(f, "fs")));
+    fb->set_would_recommend(Text(f, "fr") == "1");
+    fb->set_would_work_again(Text(f, "fw") == "1");
+    fb->set_comment(Text(f, "fc"));
+    SetTime(Number(f, "ft"), fb->mutable_time());
+  }
+  i.set_contact_erased(Text(f, "er") == "1");
+  SetTime(Number(f, "cr"), i.mutable_create_time());
+  SetTime(Number(f, "fa"), i.mutable_first_accept_time());
+  SetTime(Number(f, "rv"), i.mutable_resolve_time());
+  i.set_etag(Text(f, "v"));
+  return i;
+}
+
+FieldMap FieldsOf(const RedisValue& flat) {
+  FieldMap f;
+  for (size_t n = 0; n + 1 < flat.elements.size(); n += 2) f[flat.elements[n].str] = flat.elements[n + 1].str;
+  return f;
+}
+
+absl::StatusOr<v1::Inquiry> InquiryFromJson(absl::string_view json) {
+  auto object = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (!object.is_object()) return absl::InternalError("the desk store returned a malformed inquiry");
+  FieldMap f;
+  for (auto it = object.begin(); it != object.end(); ++it)
+    f[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+  return InquiryFromFields(f);
+}
+
+v1::HistoryEntry HistoryFromJson(absl::string_view json) {
+  v1::HistoryEntry entry;
+  auto o = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (!o.is_object()) return entry;
+  SetTime(o.value("t", int64_t{0}), entry.mutable_time());
+  v1::HistoryKind kind = v1::HISTORY_KIND_UNSPECIFIED;
+  v1::HistoryKind_Parse("HISTORY_KIND_" + o.value("k", std::string()), &kind);
+  entry.set_kind(kind);
+  entry.set_actor(o.value("a", std::string()));
+  entry.set_responder_id(o.value("r", std::string()));
+  entry.set_organization_id(o.value("o", std::string()));
+  entry.set_note(o.value("n", std::string()));
+  entry.set_level(o.value("l", 0));
+  return entry;
+}
+
+v1::Responder ResponderFrom(const std::string& id, const RedisValue& reply) {
+  // HMGET p ld on v
+  v1::Responder r;
+  r.ParseFromString(reply.elements[0].str);
+  r.set_id(id);
+  int open = 0;
+  absl::SimpleAtoi(reply.elements[1].str, &open);
+  r.set_open_inquiries(open);
+  r.set_online(reply.elements[2].str == "1");
+  r.set_etag(reply.elements[3].str);
+  return r;
+}
+
+std::string Bool(bool b) { return b ? "1" : "0"; }
+
+absl::Status CheckReplies(const std::vector<RedisValue>& replies) {
+  for (const auto& reply : replies)
+    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+DeskStore::DeskStore(RedisPool* redis, DeskConfig config)
+    : redis_(redis), config_(config), base_(absl::StrCat(redis->prefix(), "{dk}:")) {}
+
+std::string DeskStore::ReplayKey(absl::string_view organization_id, absl::string_view request_id) const {
+  if (request_id.empty()) return "";
+  return absl::StrCat(base_, "req:", organization_id, ":", request_id);
+}
+
+absl::StatusOr<v1::Responder> DeskStore::PutResponder(v1::Responder responder, absl::string_view etag,
+                                                      std::optional<bool> online, absl::string_view replay_key) {
+  const std::string id = responder.id();
+  v1::Responder profile = responder;
+  profile.clear_online();
+  profile.clear_open_inquiries();
+  profile.clear_etag();
+  auto reply = redis_->FCall(
+      "dk_responder_put", {Key("m")},
+      {base_, id, profile.SerializeAsString(), responder.organization_id(), responder.token_id(),
+       std::to_string(responder.capacity()), std::string(etag), online ? Bool(*online) : "",
+       std::string(replay_key), std::to_string(config_.request_id_ttl_s)});
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.size() < 3) return absl::InternalError("dk_responder_put: malformed reply");
+  responder.set_etag(reply->elements[0].type == RedisValue::Type::kInteger ? std::to_string(reply->elements[0].integer)
+                                                                             : reply->elements[0].str);
+  responder.set_open_inquiries(static_cast<int>(reply->elements[1].integer));
+  responder.set_online(reply->elements[2].str == "1");
+  return responder;
+}
+
+absl::StatusOr<v1::Responder> DeskStore::SetOnline(absl::string_view id, bool online) {
+  auto reply = redis_->FCall("dk_responder_online", {Key("m")}, {base_, std::string(id), Bool(online)});
+  if (!reply.ok()) return reply.status();
+  auto responder = GetResponder(id);
+  if (!responder.ok()) return responder.status();
+  if (!responder->has_value()) return NotFoundError("responder", id);
+  return **responder;
+}
+
+absl::Status DeskStore::DeleteResponder(absl::string_view id) {
+  return redis_->FCall("dk_responder_delete", {Key("m")}, {base_, std::string(id)}).status();
+}
+
+absl::StatusOr<std::optional<v1::Responder>> DeskStore::GetResponder(absl::string_view id) {
+  auto many = GetResponders({std::string(id)});
+  if (!many.ok()) return many.status();
+  if (many->empty()) return std::optional<v1::Responder>();
+  return std::optional<v1::Responder>(std::move(many->front()));
+}
+
+absl::StatusOr<std::vector<v1::Responder>> DeskStore::GetResponders(const std::vector<std::string>& ids) {
+  std::vector<RedisArgs> commands;
+  for (const auto& id : ids) commands.push_back({"HMGET", Key("r:" + id), "p", "ld", "on", "v"});
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  if (auto status = CheckReplies(*replies); !status.ok()) return status;
+  std::vector<v1::Responder> out;
+  for (size_t n = 0; n < ids.size(); ++n)
+    if (!(*replies)[n].elements.empty() && !(*replies)[n].elements[0].is_nil())
+      out.push_back(ResponderFrom(ids[n], (*replies)[n]));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> DeskStore::ResponderIds(absl::string_view organization_id) {
+  auto reply = redis_->Command(
+      {"SMEMBERS", organization_id.empty() ? Key("rs") : Key(absl::StrCat("ro:", organization_id))});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> ids;
+  for (const auto& e : reply->elements) ids.push_back(e.str);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+absl::StatusOr<std::string> DeskStore::ProfilesVersion() {
+  auto reply = redis_->Command({"GET", Key("m")});
+  if (!reply.ok()) return reply.status();
+  return reply->is_nil() ? std::string("0") : reply->str;
+}
+
+absl::StatusOr<std::vector<ResponderLoad>> DeskStore::Loads(const std::vector<std::string>& ids) {
+  std::vector<RedisArgs> commands;
+  for (const auto& id : ids) commands.push_back({"HMGET", Key("r:" + id), "on", "ld", "cap", "lo"});
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  if (auto status = CheckReplies(*replies); !status.ok()) return status;
+  std::vector<ResponderLoad> loads;
+  for (const auto& reply : *replies) {
+    ResponderLoad load;
+    load.online = reply.elements.size() == 4 && reply.elements[0].str == "1";
+    if (reply.elements.size() == 4) {
+      absl::SimpleAtoi(reply.elements[1].str, &load.open);
+      absl::SimpleAtoi(reply.elements[2].str, &load.capacity);
+      absl::SimpleAtoi(reply.elements[3].str, &load.last_offer_ms);
+    }
+    loads.push_back(load);
+  }
+  return loads;
+}
+
+absl::StatusOr<v1::Inquiry> DeskStore::Call(absl::string_view function, RedisArgs args) {
+  args.insert(args.begin(), {base_, std::to_string(config_.events_max_length)});
+  auto reply = redis_->FCall(function, {Key("m")}, args);
+  if (!reply.ok()) return reply.status();
+  return InquiryFromJson(reply->str);
+}
+
+absl::StatusOr<v1::Inquiry> DeskStore::Submit(const v1::Inquiry& i, const v1::AskerContact& contact,
+                                              absl::string_view actor, absl::string_view replay_key) {
+  std::vector<std::string> themes;
+  for (int t : i.themes()) themes.push_back(std::to_string(t));
+  RedisArgs args = {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(actor),
+                    "id", i.id(), "net", i.network_id(), "eo", i.entry_organization_id(),
+                    "nt", std::to_string(i.need_type()), "th", absl::StrJoin(themes, ","),
+                    "rg", i.region(), "tx", i.text(), "ur", std::to_string(i.urgency()),
+                    "lg", i.language(), "sme", Bool(i.asker_is_sme()), "--"};
+  for (const auto& [field, value] : {std::pair{"name", &contact.name()}, {"email", &contact.email()},
+                                     {"phone", &contact.phone()}, {"org", &contact.organization_name()}})
+    if (!value->empty()) {
+      args.push_back(field);
+      args.push_back(*value);
+    }
+  args.push_back(std::to_string(int64_t{config_.contact_retention_days} * 86400));
+  return Call("dk_submit", std::move(args));
+}
+
+absl::StatusOr<std::optional<StoredInquiry>> DeskStore::GetInquiry(absl::string_view id, bool with_history) {
+  std::vector<RedisArgs> commands = {{"HGETALL", Key(absl::StrCat("i:", id))},
+                                     {"HGETALL", Key(absl::StrCat("c:", id))}};
+  if (with_history) commands.push_back({"LRANGE", Key(absl::StrCat("h:", id)), "0", "-1"});
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  if (auto status = CheckReplies(*replies); !status.ok()) return status;
+  if ((*replies)[0].elements.empty()) return std::optional<StoredInquiry>();
+  StoredInquiry stored;
+  FieldMap fields = FieldsOf((*replies)[0]);
+  stored.inquiry = InquiryFromFields(fields);
+  stored.version = Text(fields, "v");
+  FieldMap contact = FieldsOf((*replies)[1]);
+  if (!contact.empty()) {
+    auto* c = stored.inquiry.mutable_contact();
+    c->set_name(Text(contact, "name"));
+    c->set_email(Text(contact, "email"));
+    c->set_phone(Text(contact, "phone"));
+    c->set_organization_name(Text(contact, "org"));
+  }
+  if (with_history)
+    for (const auto& entry : (*replies)[2].elements) *stored.inquiry.add_history() = HistoryFromJson(entry.str);
+  return std::optional<StoredInquiry>(std::move(stored));
+}
+
+absl::StatusOr<std::vector<v1::Inquiry>> DeskStore::GetInquiries(const std::vector<std::string>& ids) {
+  std::vector<RedisArgs> commands;
+  for (const auto& id : ids) {
+    commands.push_back({"HGETALL", Key("i:" + id)});
+    commands.push_back({"HGETALL", Key("c:" + id)});
+  }
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  if (auto status = CheckReplies(*replies); !status.ok()) return status;
+  std::vector<v1::Inquiry> out;
+  for (size_t n = 0; n < ids.size(); ++n) {
+    if ((*replies)[2 * n].elements.empty()) continue;
+    out.push_back(InquiryFromFields(FieldsOf((*replies)[2 * n])));
+    FieldMap contact = FieldsOf((*replies)[2 * n + 1]);
+    if (!contact.empty()) {
+      auto* c = out.back().mutable_contact();
+      c->set_name(Text(contact, "name"));
+      c->set_email(Text(contact, "email"));
+      c->set_phone(Text(contact, "phone"));
+      c->set_organization_name(Text(contact, "org"));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> DeskStore::Declined(absl::string_view id) {
+  auto reply = redis_->Command({"SMEMBERS", Key(absl::StrCat("x:", id))});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> ids;
+  for (const auto& e : reply->elements) ids.push_back(e.str);
+  return ids;
+}
+
+absl::StatusOr<std::pair<std::vector<std::string>, bool>> DeskStore::InquiryIds(InquiryIndex index,
+                                                                                absl::string_view key,
+                                                                                int offset, int count) {
+  const char* prefix = index == InquiryIndex::kNetwork ? "in:" : index == InquiryIndex::kEntryOrganization ? "ie:" : "ra:";
+  auto reply = redis_->Command({"ZREVRANGE", Key(absl::StrCat(prefix, key)), std::to_string(offset),
+                                std::to_string(offset + count)});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> ids;
+  for (const auto& e : reply->elements) ids.push_back(e.str);
+  bool more = static_cast<int>(ids.size()) > count;
+  if (more) ids.pop_back();
+  return std::make_pair(std::move(ids), more);
+}
+
+absl::StatusOr<std::optional<v1::Inquiry>> DeskStore::Route(absl::string_view id, absl::string_view version,
+                                                            const RouteDecision& decision, int64_t deadline_ms) {
+  RedisArgs args = {base_, std::to_string(config_.events_max_length), std::string(id), std::string(version)};
+  switch (decision.kind) {
+    case RouteDecision::Kind::kOffer:
+      args.insert(args.end(), {"offer", std::to_string(deadline_ms), ""});
+      args.insert(args.end(), decision.responder_ids.begin(), decision.responder_ids.end());
+      break;
+    case RouteDecision::Kind::kQueue:
+      args.insert(args.end(), {"queue", std::to_string(int64_t{config_.queue_wait_s} * 1000)});
+      break;
+    case RouteDecision::Kind::kEscalate:
+      args.insert(args.end(), {"escalate", decision.cause, std::to_string(int64_t{config_.escalation_s} * 1000)});
+      break;
+  }
+  auto reply = redis_->FCall("dk_route", {Key("m")}, args);
+  if (!reply.ok()) return reply.status();
+  if (reply->str == "STALE" || reply->str == "GONE" || reply->str == "UNCHANGED")
+    return std::optional<v1::Inquiry>();
+  auto inquiry = InquiryFromJson(reply->str);
+  if (!inquiry.ok()) return inquiry.status();
+  return std::optional<v1::Inquiry>(std::move(*inquiry));
+}
+
+absl::StatusOr<v1::Inquiry> DeskStore::Accept(absl::string_view id, absl::string_view responder_id,
+                                              absl::string_view actor, absl::string_view replay_key) {
+  return Call("dk_accept", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
+                            std::string(responder_id), std::string(actor)});
+}
+
+absl::StatusOr<v1::Inquiry> DeskStore::Decline(absl::string_view id, absl::string_view responder_id,
+                                               absl::string_view actor, absl::string_view reason,
+                                               absl::string_view replay_key) {
+  return Call("dk_decline", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
+                             std::string(responder_id), std::string(actor), std::string(reason)});
+}
+
+absl::StatusOr<v1::Inquiry> DeskStore::Refer(const ReferCommand& c, absl::string_view replay_key) {
+  return Call("dk_refer", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), c.id, c.actor,
+                           c.responder_id, c.holder_organization_id, c.target_organization_id,
+                           c.target_responder_id, c.note});
+}
+
+absl::StatusOr<v1::Inquiry> DeskStore::Resolve(absl::string_view id, absl::string_view actor,
+                                               absl::string_view responder_id,
+                                               const v1::ResolveInquiryRequest& request,
+                                               absl::string_view replay_key) {
+  return Call("dk_resolve", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
+                             std::string(actor), std::string(responder_id), std::to_string(request.outcome()),
+                             request.booking_id(), request.note()});
+}
+
+absl::StatusOr<v1::Inquiry> DeskStore::RecordFeedback(absl::string_view id, absl::string_view actor,
+                                                      const v1::Feedback& feedback, absl::string_view replay_key) {
+  return Call("dk_feedback", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
+                              std::string(actor), std::to_string(feedback.score()), Bool(feedback.would_recommend()),
+                              Bool(feedback.would_work_again()), feedback.comment()});
+}
+
+absl::StatusOr<v1::Inquiry> DeskStore::EraseAsker(absl::string_view id, absl::string_view actor,
+                                                  absl::string_view replay_key) {
+  return Call("dk_erase", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
+                           std::string(actor)});
+}
+
+absl::StatusOr<int> DeskStore::ApplyDue(int limit) {
+  auto reply = redis_->FCall("dk_due", {Key("m")},
+                             {base_, std::to_string(config_.events_max_length), std::to_string(limit),
+                              std::to_string(int64_t{config_.escalation_s} * 1000)});
+  if (!reply.ok()) return reply.status();
+  return static_cast<int>(reply->integer);
+}
+
+absl::Status DeskStore::EnsureDispatchGroup() {
+  auto reply = redis_->Command({"XGROUP", "CREATE", Key("dq"), "dispatchers", "0", "MKSTREAM"});
+  if (!reply.ok() && !absl::StrContains(reply.status().message(), "BUSYGROUP")) return reply.status();
+  return absl::OkStatus();
+}
+
+namespace {
+std::vector<DispatchItem> ItemsOf(const RedisValue& entries) {
+  std::vector<DispatchItem> items;
+  for (const auto& entry : entries.elements) {
+    if (entry.elements.size() < 2) continue;
+    DispatchItem item;
+    item.stream_id = entry.elements[0].str;
+    const auto& fields = entry.elements[1].elements;
+    for (size_t n = 0; n + 1 < fields.size(); n += 2)
+      if (fields[n].str == "i") item.inquiry_id = fields[n + 1].str;
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+}  // namespace
+
+absl::StatusOr<std::vector<DispatchItem>> DeskStore::ReadDispatch(RedisConnection* connection,
+                                                                  absl::string_view consumer, int count,
+                                                                  int block_ms) {
+  connection->SetReadTimeout(std::chrono::milliseconds(block_ms + 2000));
+  auto replies = connection->Run({{"XREADGROUP", "GROUP", "dispatchers", std::string(consumer), "COUNT",
+                                   std::to_string(count), "BLOCK", std::to_string(block_ms), "STREAMS",
+                                   Key("dq"), ">"}});
+  if (!replies.ok()) return replies.status();
+  const RedisValue& reply = replies->front();
+  if (reply.type == RedisValue::Type::kError) {
+    // The group went missing (e.g. Redis lost its data): create it and read again next time.
+    if (absl::StrContains(reply.str, "NOGROUP")) {
+      if (auto status = EnsureDispatchGroup(); !status.ok()) return status;
+      return std::vector<DispatchItem>();
+    }
+    return StatusFromRedisError(reply.str);
+  }
+  if (reply.is_nil() || reply.elements.empty()) return std::vector<DispatchItem>();
+  return ItemsOf(reply.elements[0].elements[1]);
+}
+
+absl::StatusOr<std::vector<DispatchItem>> DeskStore::ClaimStale(absl::string_view consumer, int min_idle_ms,
+                                                                int count) {
+  auto reply = redis_->Command({"XAUTOCLAIM", Key("dq"), "dispatchers", std::string(consumer),
+                                std::to_string(min_idle_ms), "0-0", "COUNT", std::to_string(count)});
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.size() < 2) return std::vector<DispatchItem>();
+  return ItemsOf(reply->elements[1]);
+}
+
+absl::Status DeskStore::Acknowledge(const std::vector<std::string>& stream_ids) {
+  if (stream_ids.empty()) return absl::OkStatus();
+  RedisArgs args = {"XACK", Key("dq"), "dispatchers"};
+  args.insert(args.end(), stream_ids.begin(), stream_ids.end());
+  RedisArgs del = {"XDEL", Key("dq")};
+  del.insert(del.end(), stream_ids.begin(), stream_ids.end());
+  auto replies = redis_->Pipeline({args, del});
+  if (!replies.ok()) return replies.status();
+  return CheckReplies(*replies);
+}
+
+absl::StatusOr<std::vector<std::string>> DeskStore::Queued(int limit) {
+  auto reply = redis_->Command({"ZRANGE", Key("q"), "0", std::to_string(limit - 1)});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> ids;
+  for (const auto& e : reply->elements) ids.push_back(e.str);
+  return ids;
+}
+
+absl::Status DeskStore::ClearDrainFlag() { return redis_->Command({"DEL", Key("dqf")}).status(); }
+
+absl::StatusOr<std::string> DeskStore::LatestEventId() { return LatestStreamId(*redis_, Key("ev")); }
+
+absl::StatusOr<bool> DeskStore::EventsTrimmedAfter(absl::string_view id) {
+  return StreamTrimmedAfter(*redis_, Key("ev"), id);
+}
+
+absl::StatusOr<std::vector<InquiryEventRecord>> DeskStore::ReadEvents(absl::string_view after, int count) {
+  auto reply = redis_->Command({"XREAD", "COUNT", std::to_string(count), "STREAMS", Key("ev"), std::string(after)});
+  if (!reply.ok()) return reply.status();
+  std::vector<InquiryEventRecord> out;
+  if (reply->is_nil() || reply->elements.empty()) return out;
+  for (const auto& entry : reply->elements[0].elements[1].elements) {
+    InquiryEventRecord record;
+    record.stream_id = entry.elements[0].str;
+    const auto& fields = entry.elements[1].elements;
+    for (size_t n = 0; n + 1 < fields.size(); n += 2) {
+      const std::string& name = fields[n].str;
+      const std::string& value = fields[n + 1].str;
+      if (name == "type") v1::InquiryEventType_Parse("INQUIRY_EVENT_TYPE_" + value, &record.type);
+      else if (name == "i") record.inquiry_id = value;
+      else if (name == "r") record.responder_id = value;
+    }
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+}  // namespace infrashare::desk

@@ -1,0 +1,203 @@
+#include "services/desk/dispatcher.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/ids.h"
+#include "services/common/logging.h"
+
+namespace infrashare::desk {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string ConsumerName() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(host, "-", getpid(), "-", RandomBase32(4));
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(RedisPool* redis, DeskStore* store, Directory* directory, DeskConfig config)
+    : redis_(redis), store_(store), directory_(directory), config_(config), consumer_(ConsumerName()) {}
+
+void Dispatcher::Start() {
+  threads_.emplace_back([this] { Consume(); });
+  threads_.emplace_back([this] { ApplyDeadlines(); });
+}
+
+void Dispatcher::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_)
+    if (thread.joinable()) thread.join();
+  threads_.clear();
+}
+
+bool Dispatcher::Sleep(int ms) {
+  std::unique_lock lock(mutex_);
+  return !wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stop_; });
+}
+
+void Dispatcher::Consume() {
+  auto connection = redis_->Dedicated();
+  bool group_ready = false;
+  auto last_claim = std::chrono::steady_clock::time_point{};
+  const auto claim_every = std::chrono::milliseconds(std::max(50, config_.claim_idle_ms / 2));
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stop_) return;
+    }
+    if (!group_ready) {
+      group_ready = store_->EnsureDispatchGroup().ok();
+      if (!group_ready && !Sleep(500)) return;
+      continue;
+    }
+    if (std::chrono::steady_clock::now() - last_claim >= claim_every) {
+      last_claim = std::chrono::steady_clock::now();
+      auto claimed = store_->ClaimStale(consumer_, config_.claim_idle_ms, 100);
+      if (claimed.ok() && !claimed->empty()) {
+        logging::Info("desk: took over dispatch work another replica left",
+                      {{"entries", std::to_string(claimed->size())}});
+        (void)Process(*claimed);
+      }
+    }
+    auto items = store_->ReadDispatch(connection.get(), consumer_, 100, 200);
+    if (!items.ok()) {
+      if (!Sleep(500)) return;
+      continue;
+    }
+    (void)Process(*items);
+  }
+}
+
+absl::Status Dispatcher::Process(const std::vector<DispatchItem>& items) {
+  std::vector<std::string> done;
+  absl::Status first_error;
+  bool drained = false;
+  for (const auto& item : items) {
+    absl::Status status;
+    if (item.inquiry_id == "*") {
+      // Several drains in one batch are one drain.
+      if (!drained) status = DrainQueue();
+      drained = drained || status.ok();
+    } else {
+      status = Route(item.inquiry_id);
+    }
+    // Work that failed stays pending and is claimed again after `claim_idle_ms`.
+    if (status.ok()) {
+      done.push_back(item.stream_id);
+    } else if (first_error.ok()) {
+      first_error = status;
+      logging::Warn("desk: dispatch failed; will retry", {{"error", std::string(status.message())}});
+    }
+  }
+  if (auto status = store_->Acknowledge(done); !status.ok()) return status;
+  return first_error;
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<v1::Responder>>> Dispatcher::Profiles() {
+  auto version = store_->ProfilesVersion();
+  if (!version.ok()) return version.status();
+  {
+    std::lock_guard lock(profiles_mutex_);
+    if (profiles_ && profiles_version_ == *version) return profiles_;
+  }
+  auto ids = store_->ResponderIds("");
+  if (!ids.ok()) return ids.status();
+  auto responders = store_->GetResponders(*ids);
+  if (!responders.ok()) return responders.status();
+  auto loaded = std::make_shared<const std::vector<v1::Responder>>(std::move(*responders));
+  std::lock_guard lock(profiles_mutex_);
+  profiles_version_ = *version;
+  profiles_ = loaded;
+  return loaded;
+}
+
+absl::Status Dispatcher::Route(const std::string& inquiry_id) {
+  constexpr int kTries = 5;
+  for (int attempt = 0; attempt < kTries; ++attempt) {
+    auto stored = store_->GetInquiry(inquiry_id, false);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return absl::OkStatus();
+    const v1::Inquiry& inquiry = (*stored)->inquiry;
+    if (inquiry.state() != v1::INQUIRY_STATE_ROUTING && inquiry.state() != v1::INQUIRY_STATE_QUEUED)
+      return absl::OkStatus();
+    auto declined = store_->Declined(inquiry_id);
+    if (!declined.ok()) return declined.status();
+    auto profiles = Profiles();
+    if (!profiles.ok()) return profiles.status();
+    std::set<std::string> members;
+    if (inquiry.target_organization_id().empty() && inquiry.target_responder_id().empty()) {
+      auto network = directory_->Members(inquiry.network_id());
+      if (!network.ok()) return network.status();
+      if (network->has_value()) members = std::move(**network);
+    }
+    std::vector<Candidate> candidates;
+    std::vector<std::string> ids;
+    for (const auto& r : **profiles) {
+      const bool in_reach = !inquiry.target_responder_id().empty()    ? r.id() == inquiry.target_responder_id()
+                            : !inquiry.target_organization_id().empty() ? r.organization_id() == inquiry.target_organization_id()
+                                                                        : members.count(r.organization_id()) > 0;
+      if (!in_reach || std::find(declined->begin(), declined->end(), r.id()) != declined->end()) continue;
+      candidates.push_back({&r, {}, !inquiry.target_responder_id().empty()});
+      ids.push_back(r.id());
+    }
+    auto loads = store_->Loads(ids);
+    if (!loads.ok()) return loads.status();
+    for (size_t n = 0; n < candidates.size(); ++n) candidates[n].load = (*loads)[n];
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    RouteDecision decision = Decide(inquiry, candidates, {config_.pool_size, config_.max_attempts}, now);
+    if (decision.kind == RouteDecision::Kind::kQueue && inquiry.state() == v1::INQUIRY_STATE_QUEUED)
+      return absl::OkStatus();
+    int64_t deadline_ms = 0;
+    if (decision.kind == RouteDecision::Kind::kOffer) {
+      const int seconds = inquiry.urgency() == v1::URGENCY_HIGH  ? config_.accept_s_high
+                          : inquiry.urgency() == v1::URGENCY_LOW ? config_.accept_s_low
+                                                                 : config_.accept_s_normal;
+      const auto& first = *std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) {
+                            return c.responder->id() == decision.responder_ids.front();
+                          })->responder;
+      // Counted from the current millisecond, so short test deadlines stay exact.
+      const int64_t start_ms = NowMs();
+      const auto deadline = AddWorkingTime(first, now, std::chrono::seconds(seconds));
+      deadline_ms = start_ms + (std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)).count();
+    }
+    auto committed = store_->Route(inquiry_id, (*stored)->version, decision, deadline_ms);
+    if (!committed.ok()) return committed.status();
+    if (committed->has_value()) return absl::OkStatus();
+  }
+  return absl::AbortedError("inquiry " + inquiry_id + " kept changing while it was routed");
+}
+
+absl::Status Dispatcher::DrainQueue() {
+  if (auto status = store_->ClearDrainFlag(); !status.ok()) return status;
+  auto queued = store_->Queued(200);
+  if (!queued.ok()) return queued.status();
+  for (const auto& id : *queued)
+    if (auto status = Route(id); !status.ok()) return status;
+  return absl::OkStatus();
+}
+
+void Dispatcher::ApplyDeadlines() {
+  constexpr int kBatch = 500;
+  while (Sleep(config_.timer_interval_ms)) {
+    for (int round = 0; round < 20; ++round) {
+      auto applied = store_->ApplyDue(kBatch);
+      if (!applied.ok() || *applied < kBatch) break;
+    }
+  }
+}
+
+}  // namespace infrashare::desk

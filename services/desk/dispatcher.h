@@ -1,0 +1,53 @@
+// Moves inquiries along without anyone asking: every replica runs a Dispatcher. It consumes the
+// desk's dispatch stream in one consumer group (each piece of work goes to one replica; work a dead
+// replica left unacknowledged is claimed by another with XAUTOCLAIM), decides with routing.h and
+// commits each decision with one Redis function call that re-checks what it read. A second thread
+// applies due deadlines (offer timeouts, queue waits, escalations) through another function, which
+// makes it safe for every replica to run one.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "services/common/config.h"
+#include "services/desk/desk.h"
+#include "services/desk/desk_store.h"
+
+namespace infrashare::desk {
+
+class Dispatcher {
+ public:
+  Dispatcher(RedisPool* redis, DeskStore* store, Directory* directory, DeskConfig config);
+  ~Dispatcher() { Stop(); }
+  void Start();
+  void Stop();
+
+ private:
+  void Consume();
+  void ApplyDeadlines();
+  absl::Status Process(const std::vector<DispatchItem>& items);
+  // Decides and commits one inquiry; retries when what it read changed before the commit.
+  absl::Status Route(const std::string& inquiry_id);
+  absl::Status DrainQueue();
+  absl::StatusOr<std::shared_ptr<const std::vector<v1::Responder>>> Profiles();
+  bool Sleep(int ms);
+
+  RedisPool* redis_;
+  DeskStore* store_;
+  Directory* directory_;
+  DeskConfig config_;
+  std::string consumer_;
+  std::mutex profiles_mutex_;
+  std::string profiles_version_;
+  std::shared_ptr<const std::vector<v1::Responder>> profiles_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace infrashare::desk

@@ -1,0 +1,139 @@
+#include "services/desk/routing.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "services/registry/availability.h"
+#include "services/registry/regions.h"
+#include "services/registry/validation.h"
+
+namespace infrashare::desk {
+namespace {
+
+namespace reg = infrashare::registry;
+
+SysSeconds ToSys(const google::protobuf::Timestamp& t) { return SysSeconds(std::chrono::seconds(t.seconds())); }
+
+int RegionScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
+  if (responder.regions().empty()) return 1;
+  if (inquiry.region().empty()) return 1;
+  const reg::RegionInfo* asked = reg::FindRegion(inquiry.region());
+  int best = 0;
+  for (const auto& served : responder.regions()) {
+    if (served == inquiry.region()) return 4;
+    if (asked && asked->province == served) best = 3;
+  }
+  return best;
+}
+
+const date::time_zone* ZoneOf(const v1::Responder& responder) {
+  const date::time_zone* zone = FindTimeZone(responder.time_zone());
+  return zone ? zone : FindTimeZone(reg::kDefaultTimeZone);
+}
+
+// Working windows within [from, to): working hours minus absences.
+std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds from, SysSeconds to) {
+  reg::v1::Availability hours;
+  *hours.mutable_rules() = responder.working_hours();
+  for (const auto& absence : responder.absences()) {
+    auto* closure = hours.add_closures();
+    *closure->mutable_start_time() = absence.start_time();
+    *closure->mutable_end_time() = absence.end_time();
+  }
+  return reg::OpenWindows(hours, ZoneOf(responder), from, to);
+}
+
+}  // namespace
+
+int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
+  if (std::find(responder.skills().begin(), responder.skills().end(), inquiry.need_type()) ==
+      responder.skills().end())
+    return -1;
+  if (!inquiry.language().empty() && !responder.languages().empty() &&
+      std::find(responder.languages().begin(), responder.languages().end(), inquiry.language()) ==
+          responder.languages().end())
+    return -1;
+  int shared = 0;
+  for (int theme : inquiry.themes())
+    if (std::find(responder.themes().begin(), responder.themes().end(), theme) != responder.themes().end())
+      ++shared;
+  return 2 * shared + RegionScore(inquiry, responder);
+}
+
+bool Absent(const v1::Responder& responder, SysSeconds now) {
+  for (const auto& a : responder.absences())
+    if (ToSys(a.start_time()) <= now && now < ToSys(a.end_time())) return true;
+  return false;
+}
+
+bool Working(const v1::Responder& responder, SysSeconds now) {
+  if (Absent(responder, now)) return false;
+  if (responder.working_hours().empty()) return true;
+  return !WorkingWindows(responder, now, now + std::chrono::seconds(1)).empty();
+}
+
+SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from, std::chrono::seconds amount) {
+  if (responder.working_hours().empty()) return from + amount;
+  constexpr auto kChunk = std::chrono::hours(24 * 14);
+  constexpr int kMaxChunks = 26;  // a year: working hours that never come back are a modelling error
+  std::chrono::seconds left = amount;
+  SysSeconds cursor = from;
+  for (int chunk = 0; chunk < kMaxChunks; ++chunk) {
+    for (const auto& window : WorkingWindows(responder, cursor, cursor + kChunk)) {
+      const SysSeconds start = std::max(window.start, cursor);
+      const auto length = window.end - start;
+      if (left <= length) return start + left;
+      left -= std::chrono::duration_cast<std::chrono::seconds>(length);
+    }
+    cursor += kChunk;
+  }
+  return from + amount;
+}
+
+RouteDecision Decide(const v1::Inquiry& inquiry, const std::vector<Candidate>& candidates,
+                     const RoutingPolicy& policy, SysSeconds now) {
+  RouteDecision decision;
+  if (inquiry.attempts() >= policy.max_attempts) {
+    decision.kind = RouteDecision::Kind::kEscalate;
+    decision.cause = "nobody accepted after " + std::to_string(inquiry.attempts()) + " offers";
+    return decision;
+  }
+  struct Ranked {
+    int fit;
+    bool working;
+    double load;
+    int64_t last_offer;
+    const std::string* id;
+  };
+  std::vector<Ranked> free;
+  bool any_fit = false;
+  for (const auto& c : candidates) {
+    const int fit = c.named ? std::max(0, FitScore(inquiry, *c.responder)) : FitScore(inquiry, *c.responder);
+    if (fit < 0) continue;
+    any_fit = true;
+    if (!c.load.online || c.load.open >= c.load.capacity || Absent(*c.responder, now)) continue;
+    free.push_back({fit, Working(*c.responder, now),
+                    static_cast<double>(c.load.open) / std::max(1, c.load.capacity), c.load.last_offer_ms,
+                    &c.responder->id()});
+  }
+  if (!any_fit) {
+    decision.kind = RouteDecision::Kind::kEscalate;
+    decision.cause = inquiry.attempts() == 0 ? "no responder fits this inquiry"
+                                             : "every responder who fits has declined it";
+    return decision;
+  }
+  if (free.empty()) {
+    decision.kind = RouteDecision::Kind::kQueue;
+    return decision;
+  }
+  std::sort(free.begin(), free.end(), [](const Ranked& a, const Ranked& b) {
+    return std::make_tuple(-a.fit, !a.working, a.load, a.last_offer, *a.id) <
+           std::make_tuple(-b.fit, !b.working, b.load, b.last_offer, *b.id);
+  });
+  decision.kind = RouteDecision::Kind::kOffer;
+  for (size_t i = 0; i < free.size() && static_cast<int>(i) < std::max(1, policy.pool_size); ++i)
+    decision.responder_ids.push_back(*free[i].id);
+  return decision;
+}
+
+}  // namespace infrashare::desk

@@ -1,0 +1,62 @@
+// How the desk decides who gets an inquiry, and by when they must accept it. Pure domain code: no
+// gRPC, no Redis; the dispatcher feeds it what it read and commits what it decides atomically.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "infrashare/desk/v1/desk.pb.h"
+#include "services/common/recurrence.h"
+
+namespace infrashare::desk {
+
+// What routing needs to know of a responder beyond its profile, read at decision time.
+struct ResponderLoad {
+  bool online = false;
+  int open = 0;  // offered + assigned
+  int capacity = 1;
+  int64_t last_offer_ms = 0;
+};
+
+struct Candidate {
+  const v1::Responder* responder = nullptr;
+  ResponderLoad load;
+  bool named = false;  // the inquiry was referred to this responder by name: it fits whatever its skills
+};
+
+// How well `responder` fits `inquiry`: -1 when it cannot take it at all (lacks the need type or the
+// language), otherwise higher is better: two points per shared theme, and for the region four when
+// it serves exactly that region, three when it serves the province a COROP area lies in, one when
+// it serves anywhere (no regions), none when it serves only elsewhere.
+int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder);
+
+// Inside working hours and not absent at `now`. No working hours = around the clock.
+bool Working(const v1::Responder& responder, SysSeconds now);
+bool Absent(const v1::Responder& responder, SysSeconds now);
+
+// `from` plus `amount` of the responder's working time (its working hours minus absences, in its
+// time zone, DST-correct). Around the clock when it has no working hours.
+SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from, std::chrono::seconds amount);
+
+struct RoutingPolicy {
+  int pool_size = 1;     // responders offered at once
+  int max_attempts = 3;  // offers before the inquiry escalates
+};
+
+struct RouteDecision {
+  enum class Kind { kOffer, kQueue, kEscalate };
+  Kind kind = Kind::kQueue;
+  std::vector<std::string> responder_ids;  // kOffer: best first
+  std::string cause;                       // kEscalate: why
+};
+
+// `candidates` are the responders in the inquiry's reach (its network, or its referral target) that
+// have not declined it. Offers to the best `pool_size` who are online, present and below capacity,
+// ranked by fit, then working now, then least loaded (open / capacity), then longest since their
+// last offer (round robin among equals), then id. Queues when some fit but none is free;
+// escalates when none fits or after `max_attempts` offers.
+RouteDecision Decide(const v1::Inquiry& inquiry, const std::vector<Candidate>& candidates,
+                     const RoutingPolicy& policy, SysSeconds now);
+
+}  // namespace infrashare::desk

@@ -1,0 +1,667 @@
+// The desk through its public gRPC API: a real Redis (cluster mode when
+// INFRASHARE_TEST_REDIS_CLUSTER=1), the real server with its dispatcher on loopback, real stubs.
+// Every test builds its own network, so routing in one never sees another's responders.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include "tests/support/test_server.h"
+
+namespace infrashare::testing {
+namespace {
+
+namespace reg = registry::v1;
+using namespace desk::v1;
+
+struct Person {
+  std::string id;     // responder id
+  std::string token;  // the responder's own token
+};
+
+class DeskApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new RedisServer(ClusterModeRequested());
+    Config config = TestServer::DefaultConfig();
+    config.desk.accept_s_high = 1;  // HIGH-urgency offers lapse after a second: the timeout tests use them
+    config.desk.accept_s_normal = 3600;
+    config.desk.escalation_s = 1;
+    config.desk.timer_interval_ms = 50;
+    config.desk.max_text_bytes = 500;
+    server_ = new TestServer(redis_->url(), config);
+    server_->WaitUntilServing();
+    registry_ = server_->Registry().release();
+    desk_ = server_->Desk().release();
+    CreateOrg("outsider");
+    outsider_ = server_->Token("outsider", {auth::v1::ROLE_ORGANIZATION_ADMIN, auth::v1::ROLE_DESK_RESPONDER});
+  }
+  static void TearDownTestSuite() {
+    delete desk_;
+    delete registry_;
+    delete server_;
+    delete redis_;
+  }
+
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return TestServer::Context(token); }
+  static std::unique_ptr<grpc::ClientContext> Admin() { return As(kAdminToken); }
+
+  static void CreateOrg(const std::string& id) {
+    reg::CreateOrganizationRequest request;
+    request.set_organization_id(id);
+    request.mutable_organization()->set_display_name(id);
+    request.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+    reg::Organization created;
+    auto status = registry_->CreateOrganization(Admin().get(), request, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  // A network of its own for the test: `orgs` (prefixed with the network's name) as members, an
+  // admin token per organisation and a coordinator token.
+  void MakeNetwork(const std::vector<std::string>& orgs) {
+    static std::atomic<int> counter{0};
+    net_ = "net" + std::to_string(++counter);
+    reg::CreateNetworkRequest request;
+    request.set_network_id(net_);
+    request.mutable_network()->set_display_name(net_);
+    for (const auto& org : orgs) {
+      CreateOrg(Org(org));
+      request.mutable_network()->add_member_organization_ids(Org(org));
+      admins_[org] = server_->Token(Org(org), {auth::v1::ROLE_ORGANIZATION_ADMIN});
+    }
+    reg::Network created;
+    auto status = registry_->CreateNetwork(Admin().get(), request, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    CreateOrg(Org("office"));  // the network's programme office, itself no member
+    coordinator_ = server_->Token(Org("office"), {auth::v1::ROLE_NETWORK_COORDINATOR}, {net_});
+  }
+  std::string Org(const std::string& name) const { return net_ + "-" + name; }
+
+  Person AddResponder(const std::string& org, std::function<void(Responder*)> shape = nullptr) {
+    auto token = server_->TokenWithInfo(Org(org), {auth::v1::ROLE_DESK_RESPONDER});
+    CreateResponderRequest request;
+    auto* r = request.mutable_responder();
+    r->set_organization_id(Org(org));
+    r->set_display_name(org + " desk");
+    r->set_token_id(token.info().id());
+    r->add_skills(NEED_TYPE_INNOVATION);
+    r->add_skills(NEED_TYPE_TRAINING);
+    r->set_capacity(5);
+    r->set_online(true);
+    if (shape) shape(r);
+    Responder created;
+    auto status = desk_->CreateResponder(As(admins_[org]).get(), request, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {created.id(), token.token()};
+  }
+
+  SubmitInquiryRequest Question(const std::string& text = "We need help with digitalisation") {
+    SubmitInquiryRequest request;
+    request.set_need_type(NEED_TYPE_INNOVATION);
+    request.set_text(text);
+    request.set_asker_is_sme(true);
+    request.mutable_contact()->set_name("Jan de Bakker");
+    request.mutable_contact()->set_email("jan@bakkerij.example");
+    return request;
+  }
+
+  Inquiry Submit(const std::string& entry, SubmitInquiryRequest request) {
+    Inquiry out;
+    auto status = desk_->SubmitInquiry(As(admins_[entry]).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  // Polls (as the platform admin) until `done` holds; up to 15 s.
+  static Inquiry Await(const std::string& id, const std::function<bool(const Inquiry&)>& done) {
+    Inquiry inquiry;
+    for (int i = 0; i < 300; ++i) {
+      GetInquiryRequest request;
+      request.set_id(id);
+      if (desk_->GetInquiry(Admin().get(), request, &inquiry).ok() && done(inquiry)) return inquiry;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "inquiry " << id << " never reached the expected state; it is " << inquiry.DebugString();
+    return inquiry;
+  }
+  static Inquiry AwaitState(const std::string& id, InquiryState state) {
+    return Await(id, [state](const Inquiry& i) { return i.state() == state; });
+  }
+  static Inquiry AwaitOffer(const std::string& id) { return AwaitState(id, INQUIRY_STATE_OFFERED); }
+
+  static grpc::Status Accept(const Person& p, const std::string& id, Inquiry* out) {
+    AcceptInquiryRequest request;
+    request.set_id(id);
+    request.set_responder_id(p.id);
+    return desk_->AcceptInquiry(As(p.token).get(), request, out);
+  }
+  static grpc::Status Decline(const Person& p, const std::string& id, Inquiry* out) {
+    DeclineInquiryRequest request;
+    request.set_id(id);
+    request.set_responder_id(p.id);
+    request.set_reason("not our field");
+    return desk_->DeclineInquiry(As(p.token).get(), request, out);
+  }
+  static grpc::Status Resolve(const Person& p, const std::string& id, Outcome outcome, Inquiry* out) {
+    ResolveInquiryRequest request;
+    request.set_id(id);
+    request.set_responder_id(p.id);
+    request.set_outcome(outcome);
+    request.set_note("answered by phone");
+    return desk_->ResolveInquiry(As(p.token).get(), request, out);
+  }
+
+  static std::vector<HistoryKind> Kinds(const Inquiry& inquiry) {
+    std::vector<HistoryKind> kinds;
+    for (const auto& h : inquiry.history()) kinds.push_back(h.kind());
+    return kinds;
+  }
+
+  static RedisServer* redis_;
+  static TestServer* server_;
+  static reg::RegistryService::Stub* registry_;
+  static DeskService::Stub* desk_;
+  static std::string outsider_;
+  std::string net_;
+  std::map<std::string, std::string> admins_;
+  std::string coordinator_;
+};
+
+RedisServer* DeskApiTest::redis_ = nullptr;
+TestServer* DeskApiTest::server_ = nullptr;
+reg::RegistryService::Stub* DeskApiTest::registry_ = nullptr;
+DeskService::Stub* DeskApiTest::desk_ = nullptr;
+std::string DeskApiTest::outsider_;
+
+TEST_F(DeskApiTest, RoutesToTheBestFittingPartnerAndFollowsItToFeedback) {
+  MakeNetwork({"bakery", "school", "lab"});
+  Person generalist = AddResponder("school");
+  Person expert = AddResponder("lab", [](Responder* r) {
+    r->add_themes(reg::THEME_DIGITALISATION);
+    r->add_regions("PV23");
+  });
+  auto request = Question();
+  request.add_themes(reg::THEME_DIGITALISATION);
+  request.set_region("CR10");  // in PV23
+  Inquiry submitted = Submit("bakery", request);
+  EXPECT_EQ(submitted.entry_organization_id(), Org("bakery"));
+  EXPECT_EQ(submitted.network_id(), net_);  // the entry partner's only network
+
+  Inquiry offered = AwaitOffer(submitted.id());
+  ASSERT_EQ(offered.offered_to_size(), 1);
+  EXPECT_EQ(offered.offered_to(0), expert.id);  // not the entry partner, not the generalist
+  EXPECT_TRUE(offered.has_offer_deadline());
+
+  // Offered, the responder sees the question but not the asker's contact.
+  GetInquiryRequest get;
+  get.set_id(submitted.id());
+  Inquiry seen;
+  ASSERT_TRUE(desk_->GetInquiry(As(expert.token).get(), get, &seen).ok());
+  EXPECT_FALSE(seen.has_contact());
+  EXPECT_EQ(desk_->GetInquiry(As(generalist.token).get(), get, &seen).error_code(), grpc::StatusCode::NOT_FOUND);
+  ListAssignmentsRequest poll;
+  poll.set_responder_id(expert.id);
+  ListAssignmentsResponse assignments;
+  ASSERT_TRUE(desk_->ListAssignments(As(expert.token).get(), poll, &assignments).ok());
+  ASSERT_EQ(assignments.offered_size(), 1);
+  EXPECT_EQ(assignments.offered(0).id(), submitted.id());
+
+  Inquiry accepted;
+  ASSERT_TRUE(Accept(expert, submitted.id(), &accepted).ok());
+  EXPECT_EQ(accepted.state(), INQUIRY_STATE_ASSIGNED);
+  EXPECT_EQ(accepted.assignee_id(), expert.id);
+  EXPECT_EQ(accepted.contact().email(), "jan@bakkerij.example");  // accepted: now it may reach the asker
+  EXPECT_TRUE(accepted.has_first_accept_time());
+
+  Inquiry resolved;
+  ASSERT_TRUE(Resolve(expert, submitted.id(), OUTCOME_ANSWERED, &resolved).ok());
+  EXPECT_EQ(resolved.state(), INQUIRY_STATE_RESOLVED);
+  EXPECT_EQ(resolved.outcome(), OUTCOME_ANSWERED);
+  Responder after;
+  GetResponderRequest get_responder;
+  get_responder.set_id(expert.id);
+  ASSERT_TRUE(desk_->GetResponder(As(admins_["lab"]).get(), get_responder, &after).ok());
+  EXPECT_EQ(after.open_inquiries(), 0);
+
+  RecordFeedbackRequest feedback;
+  feedback.set_id(submitted.id());
+  feedback.mutable_feedback()->set_score(5);
+  feedback.mutable_feedback()->set_would_recommend(true);
+  feedback.mutable_feedback()->set_would_work_again(true);
+  Inquiry with_feedback;
+  ASSERT_TRUE(desk_->RecordFeedback(As(admins_["bakery"]).get(), feedback, &with_feedback).ok());
+  EXPECT_EQ(with_feedback.feedback().score(), 5);
+  auto twice = desk_->RecordFeedback(As(admins_["bakery"]).get(), feedback, &with_feedback);
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(twice), "FEEDBACK_RECORDED");
+  EXPECT_EQ(Kinds(with_feedback),
+            (std::vector<HistoryKind>{HISTORY_KIND_SUBMITTED, HISTORY_KIND_OFFERED, HISTORY_KIND_ACCEPTED,
+                                      HISTORY_KIND_RESOLVED, HISTORY_KIND_FEEDBACK}));
+}
+
+TEST_F(DeskApiTest, ADeclineReroutesNeverBackAndEscalatesLevelByLevel) {
+  MakeNetwork({"bakery", "a", "b"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_DIGITALISATION); });
+  Person b = AddResponder("b");
+  auto request = Question();
+  request.add_themes(reg::THEME_DIGITALISATION);
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Decline(a, inquiry.id(), &out).ok());
+  Inquiry second = Await(inquiry.id(), [&](const Inquiry& i) {
+    return i.state() == INQUIRY_STATE_OFFERED && i.offered_to(0) == b.id;
+  });
+  EXPECT_EQ(second.attempts(), 2);
+  ASSERT_TRUE(Decline(b, inquiry.id(), &out).ok());
+  // Everyone who fits declined: the network's coordinators get it, then (after escalation_s = 1 s
+  // here) the platform admins; it never went back to a or b.
+  Inquiry escalated = Await(inquiry.id(), [](const Inquiry& i) { return i.escalation_level() == 2; });
+  EXPECT_EQ(escalated.state(), INQUIRY_STATE_ESCALATED);
+  std::vector<int> levels;
+  int offers = 0;
+  for (const auto& h : escalated.history()) {
+    if (h.kind() == HISTORY_KIND_ESCALATED) levels.push_back(h.level());
+    if (h.kind() == HISTORY_KIND_OFFERED) ++offers;
+  }
+  EXPECT_EQ(levels, (std::vector<int>{1, 2}));
+  EXPECT_EQ(offers, 2);
+
+  ListInquiriesRequest list;
+  list.set_network_id(net_);
+  list.add_states(INQUIRY_STATE_ESCALATED);
+  ListInquiriesResponse listed;
+  ASSERT_TRUE(desk_->ListInquiries(As(coordinator_).get(), list, &listed).ok());
+  ASSERT_EQ(listed.inquiries_size(), 1);
+  EXPECT_EQ(listed.inquiries(0).id(), inquiry.id());
+
+  // A coordinator closes it.
+  ResolveInquiryRequest resolve;
+  resolve.set_id(inquiry.id());
+  resolve.set_outcome(OUTCOME_NO_MATCH);
+  ASSERT_TRUE(desk_->ResolveInquiry(As(coordinator_).get(), resolve, &out).ok());
+  EXPECT_EQ(out.state(), INQUIRY_STATE_RESOLVED);
+}
+
+TEST_F(DeskApiTest, NobodyFitsEscalatesAtOnce) {
+  MakeNetwork({"bakery", "school"});
+  AddResponder("school");  // innovation and training only
+  auto request = Question();
+  request.set_need_type(NEED_TYPE_TALENT);
+  Inquiry inquiry = Submit("bakery", request);
+  Inquiry escalated = AwaitState(inquiry.id(), INQUIRY_STATE_ESCALATED);
+  EXPECT_EQ(escalated.attempts(), 0);
+  bool cause_named = false;
+  for (const auto& h : escalated.history())
+    cause_named = cause_named || h.note() == "no responder fits this inquiry";
+  EXPECT_TRUE(cause_named);
+}
+
+TEST_F(DeskApiTest, AnOfferNotAcceptedInTimeMovesToTheNextResponder) {
+  MakeNetwork({"bakery", "a", "b"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_ENERGY_TRANSITION); });
+  Person b = AddResponder("b");
+  auto request = Question();
+  request.add_themes(reg::THEME_ENERGY_TRANSITION);
+  request.set_urgency(URGENCY_HIGH);  // one second to accept here
+  Inquiry inquiry = Submit("bakery", request);
+  Inquiry moved = Await(inquiry.id(), [&](const Inquiry& i) {
+    return i.state() == INQUIRY_STATE_OFFERED && i.offered_to(0) == b.id;
+  });
+  bool timed_out = false;
+  for (const auto& h : moved.history())
+    timed_out = timed_out || (h.kind() == HISTORY_KIND_TIMED_OUT && h.responder_id() == a.id);
+  EXPECT_TRUE(timed_out);
+  // The late responder can no longer take it.
+  Inquiry out;
+  EXPECT_EQ(Accept(a, inquiry.id(), &out).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(DeskApiTest, LeastLoadedFirstAndQueuedInquiriesAreAssignedWhenCapacityFrees) {
+  MakeNetwork({"bakery", "a", "b"});
+  Person a = AddResponder("a", [](Responder* r) { r->set_capacity(1); });
+  Person b = AddResponder("b", [](Responder* r) { r->set_capacity(1); });
+  Inquiry first = Submit("bakery", Question("first"));
+  Inquiry offered_first = AwaitOffer(first.id());
+  Inquiry second = Submit("bakery", Question("second"));
+  Inquiry offered_second = AwaitOffer(second.id());
+  EXPECT_NE(offered_first.offered_to(0), offered_second.offered_to(0));  // both at capacity now
+  Inquiry third = Submit("bakery", Question("third"));
+  AwaitState(third.id(), INQUIRY_STATE_QUEUED);
+
+  const Person& holder = offered_first.offered_to(0) == a.id ? a : b;
+  Inquiry out;
+  ASSERT_TRUE(Accept(holder, first.id(), &out).ok());
+  ASSERT_TRUE(Resolve(holder, first.id(), OUTCOME_ANSWERED, &out).ok());
+  // The moment capacity frees, the queued inquiry goes to whoever freed it.
+  Inquiry assigned = AwaitOffer(third.id());
+  EXPECT_EQ(assigned.offered_to(0), holder.id);
+}
+
+TEST_F(DeskApiTest, EqualRespondersTakeTurns) {
+  MakeNetwork({"bakery", "a", "b", "c"});
+  std::vector<Person> people = {AddResponder("a"), AddResponder("b"), AddResponder("c")};
+  std::set<std::string> served;
+  for (int n = 0; n < 3; ++n) {
+    Inquiry inquiry = Submit("bakery", Question("question " + std::to_string(n)));
+    Inquiry offered = AwaitOffer(inquiry.id());
+    served.insert(offered.offered_to(0));
+    for (const auto& p : people)
+      if (p.id == offered.offered_to(0)) {
+        Inquiry out;
+        ASSERT_TRUE(Accept(p, inquiry.id(), &out).ok());
+        ASSERT_TRUE(Resolve(p, inquiry.id(), OUTCOME_ANSWERED, &out).ok());
+      }
+  }
+  EXPECT_EQ(served.size(), 3u);  // all at load 0 each time: round robin, not always the first
+}
+
+TEST_F(DeskApiTest, ReferralsKeepTheChainAndRefuseLoops) {
+  MakeNetwork({"bakery", "a", "b"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  Person b = AddResponder("b");
+  auto request = Question();
+  request.add_themes(reg::THEME_FOOD);
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+  ReferInquiryRequest refer;
+  refer.set_id(inquiry.id());
+  refer.set_responder_id(a.id);
+  refer.set_target_organization_id(Org("b"));
+  refer.set_note("they run the food lab");
+  ASSERT_TRUE(desk_->ReferInquiry(As(a.token).get(), refer, &out).ok());
+  Inquiry at_b = AwaitOffer(inquiry.id());
+  EXPECT_EQ(at_b.offered_to(0), b.id);
+  EXPECT_EQ(at_b.target_organization_id(), Org("b"));
+  ASSERT_TRUE(Accept(b, inquiry.id(), &out).ok());
+
+  // Back to a's organisation would be a loop.
+  ReferInquiryRequest back;
+  back.set_id(inquiry.id());
+  back.set_responder_id(b.id);
+  back.set_target_organization_id(Org("a"));
+  back.set_note("maybe them after all");
+  auto loop = desk_->ReferInquiry(As(b.token).get(), back, &out);
+  EXPECT_EQ(loop.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(loop), "REFERRAL_LOOP");
+  back.clear_target_organization_id();
+  back.set_target_responder_id(a.id);
+  EXPECT_EQ(Reason(desk_->ReferInquiry(As(b.token).get(), back, &out)), "REFERRAL_LOOP");
+  // Outside the network is an outcome, not a referral.
+  back.clear_target_responder_id();
+  back.set_target_organization_id("outsider");
+  auto outside = desk_->ReferInquiry(As(b.token).get(), back, &out);
+  EXPECT_EQ(outside.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(outside), "target_organization_id");
+
+  GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  Inquiry full;
+  ASSERT_TRUE(desk_->GetInquiry(As(b.token).get(), get, &full).ok());
+  int referrals = 0;
+  for (const auto& h : full.history())
+    if (h.kind() == HISTORY_KIND_REFERRED) {
+      ++referrals;
+      EXPECT_EQ(h.organization_id(), Org("b"));
+      EXPECT_EQ(h.note(), "they run the food lab");
+    }
+  EXPECT_EQ(referrals, 1);
+  EXPECT_EQ(full.assignee_id(), b.id);
+}
+
+TEST_F(DeskApiTest, EraseAskerRemovesPersonalDataAndKeepsTheInquiry) {
+  MakeNetwork({"bakery", "a"});
+  AddResponder("a");
+  Inquiry inquiry = Submit("bakery", Question());
+  AwaitOffer(inquiry.id());
+  EraseAskerRequest erase;
+  erase.set_id(inquiry.id());
+  Inquiry out;
+  ASSERT_TRUE(desk_->EraseAsker(As(admins_["bakery"]).get(), erase, &out).ok());
+  EXPECT_TRUE(out.contact_erased());
+  EXPECT_FALSE(out.has_contact());
+  EXPECT_EQ(out.state(), INQUIRY_STATE_OFFERED);  // routing goes on without the personal data
+  EXPECT_EQ(out.text(), "We need help with digitalisation");
+  EXPECT_EQ(Kinds(out).back(), HISTORY_KIND_ERASED);
+  // Only the entry partner or a platform admin erases.
+  EXPECT_EQ(desk_->EraseAsker(As(admins_["a"]).get(), erase, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(desk_->EraseAsker(As(coordinator_).get(), erase, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(DeskApiTest, BadInputNamesTheFieldAndWritesNothing) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a");
+  auto expect_field = [](const grpc::Status& status, const std::string& field) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field << ": " << status.error_message();
+    EXPECT_EQ(BadField(status), field);
+  };
+  Inquiry out;
+  auto bad = Question();
+  bad.set_need_type(static_cast<NeedType>(42));
+  expect_field(desk_->SubmitInquiry(As(admins_["bakery"]).get(), bad, &out), "need_type");
+  bad = Question("   ");
+  expect_field(desk_->SubmitInquiry(As(admins_["bakery"]).get(), bad, &out), "text");
+  bad = Question(std::string(501, 'x'));
+  expect_field(desk_->SubmitInquiry(As(admins_["bakery"]).get(), bad, &out), "text");
+  bad = Question();
+  bad.set_region("Overijssel");
+  expect_field(desk_->SubmitInquiry(As(admins_["bakery"]).get(), bad, &out), "region");
+  bad = Question();
+  bad.set_network_id("no-such-network");
+  expect_field(desk_->SubmitInquiry(As(admins_["bakery"]).get(), bad, &out), "network_id");
+  ListInquiriesRequest list;
+  list.set_entry_organization_id(Org("bakery"));
+  ListInquiriesResponse listed;
+  ASSERT_TRUE(desk_->ListInquiries(As(admins_["bakery"]).get(), list, &listed).ok());
+  EXPECT_EQ(listed.inquiries_size(), 0);  // nothing half-written
+
+  CreateResponderRequest responder;
+  responder.mutable_responder()->set_display_name("bad");
+  responder.mutable_responder()->add_skills(NEED_TYPE_OTHER);
+  responder.mutable_responder()->set_capacity(0);
+  Responder created;
+  expect_field(desk_->CreateResponder(As(admins_["a"]).get(), responder, &created), "responder.capacity");
+  responder.mutable_responder()->set_capacity(2);
+  responder.mutable_responder()->set_time_zone("Europe/Atlantis");
+  expect_field(desk_->CreateResponder(As(admins_["a"]).get(), responder, &created), "responder.time_zone");
+  responder.mutable_responder()->clear_time_zone();
+  auto* hours = responder.mutable_responder()->add_working_hours();
+  hours->set_rrule("FREQ=SOMETIMES");
+  hours->set_start_time("09:00");
+  hours->set_duration_minutes(480);
+  hours->set_valid_from("2026-01-01");
+  expect_field(desk_->CreateResponder(As(admins_["a"]).get(), responder, &created),
+               "responder.working_hours[0].rrule");
+  ListRespondersRequest list_responders;
+  ListRespondersResponse responders;
+  ASSERT_TRUE(desk_->ListResponders(As(admins_["a"]).get(), list_responders, &responders).ok());
+  EXPECT_EQ(responders.responders_size(), 1);
+
+  Inquiry inquiry = Submit("bakery", Question());
+  AwaitOffer(inquiry.id());
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+  ASSERT_TRUE(Resolve(a, inquiry.id(), OUTCOME_ANSWERED, &out).ok());
+  RecordFeedbackRequest feedback;
+  feedback.set_id(inquiry.id());
+  feedback.mutable_feedback()->set_score(6);
+  expect_field(desk_->RecordFeedback(As(admins_["bakery"]).get(), feedback, &out), "feedback.score");
+  ResolveInquiryRequest resolve;
+  resolve.set_id(inquiry.id());
+  resolve.set_responder_id(a.id);
+  resolve.set_outcome(OUTCOME_FACILITY_BOOKED);
+  expect_field(desk_->ResolveInquiry(As(a.token).get(), resolve, &out), "booking_id");
+  DeclineInquiryRequest decline;
+  decline.set_id(inquiry.id());
+  decline.set_responder_id(a.id);
+  expect_field(desk_->DeclineInquiry(As(a.token).get(), decline, &out), "reason");
+}
+
+TEST_F(DeskApiTest, ARetriedSubmitReturnsTheFirstInquiry) {
+  MakeNetwork({"bakery", "a"});
+  AddResponder("a");
+  auto request = Question();
+  request.set_request_id("form-4711");
+  Inquiry first = Submit("bakery", request);
+  Inquiry again = Submit("bakery", request);
+  EXPECT_EQ(first.id(), again.id());
+  ListInquiriesRequest list;
+  list.set_entry_organization_id(Org("bakery"));
+  ListInquiriesResponse listed;
+  ASSERT_TRUE(desk_->ListInquiries(As(admins_["bakery"]).get(), list, &listed).ok());
+  EXPECT_EQ(listed.inquiries_size(), 1);
+}
+
+TEST_F(DeskApiTest, StreamAssignmentsDeliversOffersAndResumesFromACursor) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a");
+  StreamAssignmentsRequest request;
+  request.set_responder_id(a.id);
+  auto context = As(a.token);
+  auto stream = desk_->StreamAssignments(context.get(), request);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the stream start from "now"
+  Inquiry first = Submit("bakery", Question("first"));
+  InquiryEvent event;
+  ASSERT_TRUE(stream->Read(&event));
+  EXPECT_EQ(event.type(), INQUIRY_EVENT_TYPE_OFFERED);
+  EXPECT_EQ(event.inquiry_id(), first.id());
+  EXPECT_EQ(event.inquiry().text(), "first");
+  EXPECT_FALSE(event.inquiry().has_contact());
+  const std::string cursor = event.cursor();
+  context->TryCancel();
+  stream->Finish();
+
+  Inquiry second = Submit("bakery", Question("second"));
+  AwaitOffer(second.id());
+  request.set_cursor(cursor);
+  auto resumed_context = As(a.token);
+  auto resumed = desk_->StreamAssignments(resumed_context.get(), request);
+  ASSERT_TRUE(resumed->Read(&event));
+  EXPECT_EQ(event.inquiry_id(), second.id());  // what happened while it was away
+  resumed_context->TryCancel();
+  resumed->Finish();
+
+  // Someone else's assignments are not for this token.
+  request.clear_cursor();
+  auto foreign_context = As(outsider_);
+  auto foreign = desk_->StreamAssignments(foreign_context.get(), request);
+  EXPECT_FALSE(foreign->Read(&event));
+  EXPECT_EQ(foreign->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(DeskApiTest, AForeignTokenGetsNothingFromAnyCall) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a");
+  Inquiry inquiry = Submit("bakery", Question());
+  AwaitOffer(inquiry.id());
+  auto foreign = [](const grpc::Status& status, const char* call) {
+    EXPECT_TRUE(status.error_code() == grpc::StatusCode::PERMISSION_DENIED ||
+                status.error_code() == grpc::StatusCode::NOT_FOUND)
+        << call << ": " << status.error_code() << " " << status.error_message();
+  };
+  Inquiry out;
+  Responder responder;
+  GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  foreign(desk_->GetInquiry(As(outsider_).get(), get, &out), "GetInquiry");
+  ListInquiriesRequest by_network;
+  by_network.set_network_id(net_);
+  ListInquiriesResponse listed;
+  foreign(desk_->ListInquiries(As(outsider_).get(), by_network, &listed), "ListInquiries(network)");
+  ListInquiriesRequest by_entry;
+  by_entry.set_entry_organization_id(Org("bakery"));
+  foreign(desk_->ListInquiries(As(outsider_).get(), by_entry, &listed), "ListInquiries(entry)");
+  ListInquiriesRequest by_responder;
+  by_responder.set_responder_id(a.id);
+  foreign(desk_->ListInquiries(As(outsider_).get(), by_responder, &listed), "ListInquiries(responder)");
+  ListAssignmentsRequest poll;
+  poll.set_responder_id(a.id);
+  ListAssignmentsResponse assignments;
+  foreign(desk_->ListAssignments(As(outsider_).get(), poll, &assignments), "ListAssignments");
+  AcceptInquiryRequest accept;
+  accept.set_id(inquiry.id());
+  accept.set_responder_id(a.id);
+  foreign(desk_->AcceptInquiry(As(outsider_).get(), accept, &out), "AcceptInquiry");
+  DeclineInquiryRequest decline;
+  decline.set_id(inquiry.id());
+  decline.set_responder_id(a.id);
+  decline.set_reason("not mine");
+  foreign(desk_->DeclineInquiry(As(outsider_).get(), decline, &out), "DeclineInquiry");
+  ReferInquiryRequest refer;
+  refer.set_id(inquiry.id());
+  refer.set_target_organization_id(Org("bakery"));
+  refer.set_note("take it");
+  foreign(desk_->ReferInquiry(As(outsider_).get(), refer, &out), "ReferInquiry");
+  ResolveInquiryRequest resolve;
+  resolve.set_id(inquiry.id());
+  resolve.set_outcome(OUTCOME_WITHDRAWN);
+  foreign(desk_->ResolveInquiry(As(outsider_).get(), resolve, &out), "ResolveInquiry");
+  RecordFeedbackRequest feedback;
+  feedback.set_id(inquiry.id());
+  feedback.mutable_feedback()->set_score(1);
+  foreign(desk_->RecordFeedback(As(outsider_).get(), feedback, &out), "RecordFeedback");
+  EraseAskerRequest erase;
+  erase.set_id(inquiry.id());
+  foreign(desk_->EraseAsker(As(outsider_).get(), erase, &out), "EraseAsker");
+  GetResponderRequest get_responder;
+  get_responder.set_id(a.id);
+  foreign(desk_->GetResponder(As(outsider_).get(), get_responder, &responder), "GetResponder");
+  UpdateResponderRequest update;
+  update.mutable_responder()->set_id(a.id);
+  update.mutable_responder()->set_etag("1");
+  foreign(desk_->UpdateResponder(As(outsider_).get(), update, &responder), "UpdateResponder");
+  SetResponderOnlineRequest online;
+  online.set_id(a.id);
+  foreign(desk_->SetResponderOnline(As(outsider_).get(), online, &responder), "SetResponderOnline");
+  DeleteResponderRequest remove;
+  remove.set_id(a.id);
+  DeleteResponderResponse removed;
+  foreign(desk_->DeleteResponder(As(outsider_).get(), remove, &removed), "DeleteResponder");
+  ListRespondersRequest list_responders;
+  list_responders.set_organization_id(Org("a"));
+  ListRespondersResponse responders;
+  foreign(desk_->ListResponders(As(outsider_).get(), list_responders, &responders), "ListResponders");
+  CreateResponderRequest create;
+  create.mutable_responder()->set_organization_id(Org("a"));
+  create.mutable_responder()->set_display_name("intruder");
+  create.mutable_responder()->add_skills(NEED_TYPE_OTHER);
+  create.mutable_responder()->set_capacity(1);
+  foreign(desk_->CreateResponder(As(outsider_).get(), create, &responder), "CreateResponder");
+  SubmitInquiryRequest submit = Question();
+  submit.set_entry_organization_id(Org("bakery"));
+  foreign(desk_->SubmitInquiry(As(outsider_).get(), submit, &out), "SubmitInquiry");
+  WatchInquiryRequest watch;
+  watch.set_id(inquiry.id());
+  auto context = As(outsider_);
+  auto stream = desk_->WatchInquiry(context.get(), watch);
+  InquiryEvent event;
+  EXPECT_FALSE(stream->Read(&event));
+  foreign(stream->Finish(), "WatchInquiry");
+  // And without a token, nothing at all.
+  grpc::ClientContext anonymous;
+  EXPECT_EQ(desk_->GetInquiry(&anonymous, get, &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // The inquiry is untouched.
+  EXPECT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+}
+
+TEST_F(DeskApiTest, AResponderWithOpenInquiriesIsNotDeleted) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a");
+  Inquiry inquiry = Submit("bakery", Question());
+  AwaitOffer(inquiry.id());
+  DeleteResponderRequest remove;
+  remove.set_id(a.id);
+  DeleteResponderResponse removed;
+  auto status = desk_->DeleteResponder(As(admins_["a"]).get(), remove, &removed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(status), "RESPONDER_BUSY");
+}
+
+}  // namespace
+}  // namespace infrashare::testing

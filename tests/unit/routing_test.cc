@@ -1,0 +1,248 @@
+// The desk's routing rules as pure functions: fit, ranking, ties, queueing, escalation, and
+// acceptance deadlines counted in working hours across weekends, absences and DST.
+#include <gtest/gtest.h>
+
+#include <date/date.h>
+
+#include <map>
+
+#include "services/desk/routing.h"
+#include "services/desk/validation.h"
+
+namespace infrashare::desk {
+namespace {
+
+namespace reg = infrashare::registry::v1;
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+SysSeconds Utc(int y, unsigned m, unsigned d, int h, int min = 0) {
+  return date::sys_days(date::year(y) / m / d) + hours(h) + minutes(min);
+}
+
+v1::Responder Responder(const std::string& id, std::vector<v1::NeedType> skills = {v1::NEED_TYPE_INNOVATION}) {
+  v1::Responder r;
+  r.set_id(id);
+  r.set_organization_id("org-" + id);
+  r.set_display_name(id);
+  for (auto s : skills) r.add_skills(s);
+  r.add_languages("nl");
+  r.set_capacity(3);
+  r.set_time_zone("Europe/Amsterdam");
+  return r;
+}
+
+void OfficeHours(v1::Responder* r, const std::string& rrule = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR") {
+  auto* rule = r->add_working_hours();
+  rule->set_rrule(rrule);
+  rule->set_start_time("09:00");
+  rule->set_duration_minutes(8 * 60);
+  rule->set_valid_from("2026-01-01");
+}
+
+v1::Inquiry Question(v1::NeedType need = v1::NEED_TYPE_INNOVATION) {
+  v1::Inquiry i;
+  i.set_id("q");
+  i.set_need_type(need);
+  i.set_language("nl");
+  return i;
+}
+
+ResponderLoad Free(int open = 0, int64_t last_offer = 0) { return {true, open, 3, last_offer}; }
+
+TEST(FitScore, RefusesAResponderWithoutTheNeedTypeOrTheLanguage) {
+  EXPECT_EQ(FitScore(Question(v1::NEED_TYPE_TALENT), Responder("a")), -1);
+  auto english = Question();
+  english.set_language("en");
+  EXPECT_EQ(FitScore(english, Responder("a")), -1);
+  EXPECT_GE(FitScore(Question(), Responder("a")), 0);
+}
+
+TEST(FitScore, RewardsSharedThemesAndTheClosestRegion) {
+  auto q = Question();
+  q.add_themes(reg::THEME_DIGITALISATION);
+  q.set_region("CR10");  // Noord-Overijssel, in PV23
+  auto anywhere = Responder("anywhere");
+  auto exact = Responder("exact");
+  exact.add_regions("CR10");
+  auto province = Responder("province");
+  province.add_regions("PV23");
+  auto elsewhere = Responder("elsewhere");
+  elsewhere.add_regions("PV31");
+  EXPECT_EQ(FitScore(q, exact), 4);
+  EXPECT_EQ(FitScore(q, province), 3);
+  EXPECT_EQ(FitScore(q, anywhere), 1);
+  EXPECT_EQ(FitScore(q, elsewhere), 0);
+  elsewhere.add_themes(reg::THEME_DIGITALISATION);
+  EXPECT_EQ(FitScore(q, elsewhere), 2);
+}
+
+TEST(Decide, OffersTheBestFitThenTheLeastLoaded) {
+  auto q = Question();
+  q.set_region("PV23");
+  auto near = Responder("near");
+  near.add_regions("PV23");
+  auto far = Responder("far");
+  far.add_regions("PV31");
+  const SysSeconds now = Utc(2026, 12, 2, 10);
+  auto decision = Decide(q, {{&far, Free()}, {&near, Free(2)}}, {}, now);
+  ASSERT_EQ(decision.kind, RouteDecision::Kind::kOffer);
+  EXPECT_EQ(decision.responder_ids, std::vector<std::string>{"near"});
+
+  auto busy = Responder("busy");
+  auto idle = Responder("idle");
+  decision = Decide(Question(), {{&busy, Free(2)}, {&idle, Free(1)}}, {}, now);
+  EXPECT_EQ(decision.responder_ids, std::vector<std::string>{"idle"});
+}
+
+TEST(Decide, BreaksTiesRoundRobinByLastOffer) {
+  auto a = Responder("a"), b = Responder("b"), c = Responder("c");
+  std::map<std::string, int64_t> last = {{"a", 0}, {"b", 0}, {"c", 0}};
+  std::vector<std::string> order;
+  for (int n = 1; n <= 6; ++n) {
+    auto decision = Decide(Question(), {{&a, Free(0, last["a"])}, {&b, Free(0, last["b"])}, {&c, Free(0, last["c"])}},
+                           {}, Utc(2026, 12, 2, 10));
+    ASSERT_EQ(decision.kind, RouteDecision::Kind::kOffer);
+    order.push_back(decision.responder_ids.front());
+    last[decision.responder_ids.front()] = n;
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "c", "a", "b", "c"}));
+}
+
+TEST(Decide, PrefersThoseAtWorkNow) {
+  auto office = Responder("a-office");
+  OfficeHours(&office);
+  auto always = Responder("b-always");
+  // Saturday: the office responder is off, the around-the-clock one is working.
+  auto decision = Decide(Question(), {{&office, Free()}, {&always, Free(1)}}, {}, Utc(2026, 12, 5, 12));
+  EXPECT_EQ(decision.responder_ids, std::vector<std::string>{"b-always"});
+  // Wednesday 10:00 local: both work; the less loaded one wins.
+  decision = Decide(Question(), {{&office, Free()}, {&always, Free(1)}}, {}, Utc(2026, 12, 2, 9));
+  EXPECT_EQ(decision.responder_ids, std::vector<std::string>{"a-office"});
+}
+
+TEST(Decide, OffersToAPoolBestFirst) {
+  auto a = Responder("a"), b = Responder("b"), c = Responder("c");
+  auto decision = Decide(Question(), {{&a, Free(2)}, {&b, Free(0)}, {&c, Free(1)}}, {2, 3}, Utc(2026, 12, 2, 10));
+  EXPECT_EQ(decision.responder_ids, (std::vector<std::string>{"b", "c"}));
+}
+
+TEST(Decide, QueuesWhenEveryoneWhoFitsIsFullOfflineOrAbsent) {
+  auto full = Responder("full"), offline = Responder("offline"), away = Responder("away");
+  auto* absence = away.add_absences();
+  absence->mutable_start_time()->set_seconds(std::chrono::duration_cast<seconds>(Utc(2026, 12, 1, 0).time_since_epoch()).count());
+  absence->mutable_end_time()->set_seconds(std::chrono::duration_cast<seconds>(Utc(2026, 12, 9, 0).time_since_epoch()).count());
+  auto decision = Decide(Question(), {{&full, Free(3)}, {&offline, {false, 0, 3, 0}}, {&away, Free()}}, {},
+                         Utc(2026, 12, 2, 10));
+  EXPECT_EQ(decision.kind, RouteDecision::Kind::kQueue);
+}
+
+TEST(Decide, EscalatesWhenNobodyFitsOrAfterTheLastAttempt) {
+  auto talent = Responder("talent", {v1::NEED_TYPE_TALENT});
+  auto decision = Decide(Question(), {{&talent, Free()}}, {}, Utc(2026, 12, 2, 10));
+  EXPECT_EQ(decision.kind, RouteDecision::Kind::kEscalate);
+  EXPECT_EQ(decision.cause, "no responder fits this inquiry");
+
+  auto q = Question();
+  q.set_attempts(3);
+  auto fits = Responder("fits");
+  decision = Decide(q, {{&fits, Free()}}, {1, 3}, Utc(2026, 12, 2, 10));
+  EXPECT_EQ(decision.kind, RouteDecision::Kind::kEscalate);
+}
+
+TEST(Decide, AResponderNamedByAReferralFitsWhateverItsSkills) {
+  auto named = Responder("named", {v1::NEED_TYPE_RESEARCH});
+  auto decision = Decide(Question(), {{&named, Free(), true}}, {}, Utc(2026, 12, 2, 10));
+  ASSERT_EQ(decision.kind, RouteDecision::Kind::kOffer);
+  EXPECT_EQ(decision.responder_ids.front(), "named");
+}
+
+TEST(AddWorkingTime, AroundTheClockWithoutWorkingHours) {
+  EXPECT_EQ(AddWorkingTime(Responder("a"), Utc(2026, 12, 5, 12), hours(4)), Utc(2026, 12, 5, 16));
+}
+
+TEST(AddWorkingTime, SkipsTheWeekend) {
+  auto r = Responder("a");
+  OfficeHours(&r);
+  // Friday 4 December 2026, 16:00 in Amsterdam (15:00 UTC), plus two working hours: one on Friday,
+  // one from Monday 09:00, so Monday 10:00 local = 09:00 UTC.
+  EXPECT_EQ(AddWorkingTime(r, Utc(2026, 12, 4, 15), hours(2)), Utc(2026, 12, 7, 9));
+  // Submitted on Saturday: the clock starts on Monday morning.
+  EXPECT_EQ(AddWorkingTime(r, Utc(2026, 12, 5, 12), hours(1)), Utc(2026, 12, 7, 9));
+}
+
+TEST(AddWorkingTime, CountsWallClockHoursAcrossTheDstChange) {
+  auto r = Responder("a");
+  OfficeHours(&r, "FREQ=DAILY");
+  // Saturday 28 March 2026, 16:00 CET (15:00 UTC) plus two hours: one on Saturday, one from Sunday
+  // 09:00 CEST (07:00 UTC, clocks went forward that night), so 10:00 CEST = 08:00 UTC.
+  EXPECT_EQ(AddWorkingTime(r, Utc(2026, 3, 28, 15), hours(2)), Utc(2026, 3, 29, 8));
+  // And back in October: Saturday 24 October 16:00 CEST (14:00 UTC) -> Sunday 10:00 CET (09:00 UTC).
+  EXPECT_EQ(AddWorkingTime(r, Utc(2026, 10, 24, 14), hours(2)), Utc(2026, 10, 25, 9));
+}
+
+TEST(AddWorkingTime, SkipsAbsences) {
+  auto r = Responder("a");
+  OfficeHours(&r);
+  auto* absence = r.add_absences();  // all of Monday 7 December
+  absence->mutable_start_time()->set_seconds(std::chrono::duration_cast<seconds>(Utc(2026, 12, 6, 23).time_since_epoch()).count());
+  absence->mutable_end_time()->set_seconds(std::chrono::duration_cast<seconds>(Utc(2026, 12, 7, 23).time_since_epoch()).count());
+  EXPECT_EQ(AddWorkingTime(r, Utc(2026, 12, 4, 15), hours(2)), Utc(2026, 12, 8, 9));
+  EXPECT_FALSE(Working(r, Utc(2026, 12, 7, 10)));
+  EXPECT_TRUE(Working(r, Utc(2026, 12, 8, 10)));
+}
+
+TEST(DeskValidation, NamesEveryBadResponderField) {
+  auto r = Responder("a");
+  r.set_capacity(0);
+  r.set_time_zone("Mars/Olympus");
+  r.add_regions("XX99");
+  OfficeHours(&r, "FREQ=HOURLY");
+  FieldErrors errors;
+  Validate(r, "responder", &errors);
+  auto status = errors.ToStatus();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  for (const char* field : {"responder.capacity", "responder.time_zone", "responder.regions[0]",
+                            "responder.working_hours[0].rrule"})
+    EXPECT_NE(std::string(status.ToString()).find(field), std::string::npos) << field << " in " << status;
+}
+
+TEST(DeskValidation, RefusesAnInquiryWithoutNeedOrTextOrWithTooMuchText) {
+  v1::SubmitInquiryRequest request;
+  request.set_text("  ");
+  FieldErrors errors;
+  Validate(request, {}, &errors);
+  std::string text(errors.ToStatus().ToString());
+  EXPECT_NE(text.find("need_type"), std::string::npos);
+  EXPECT_NE(text.find("text"), std::string::npos);
+
+  request.set_need_type(v1::NEED_TYPE_TRAINING);
+  request.set_text(std::string(101, 'x'));
+  FieldErrors long_text;
+  Validate(request, InquiryLimits{100}, &long_text);
+  EXPECT_EQ(long_text.ToStatus().code(), absl::StatusCode::kInvalidArgument);
+
+  request.set_text("Can our staff get PLC training?");
+  FieldErrors fine;
+  Validate(request, InquiryLimits{100}, &fine);
+  EXPECT_TRUE(fine.empty());
+}
+
+TEST(DeskValidation, FeedbackScoreIsOneToFive) {
+  for (int score : {0, 6}) {
+    v1::Feedback feedback;
+    feedback.set_score(score);
+    FieldErrors errors;
+    Validate(feedback, "feedback", &errors);
+    EXPECT_FALSE(errors.empty()) << score;
+  }
+  v1::Feedback ok;
+  ok.set_score(4);
+  FieldErrors errors;
+  Validate(ok, "feedback", &errors);
+  EXPECT_TRUE(errors.empty());
+}
+
+}  // namespace
+}  // namespace infrashare::desk
