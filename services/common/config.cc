@@ -146,6 +146,9 @@ std::vector<Key> Keys(Config& c) {
       IntKey("desk.max_page_size", &c.desk.max_page_size, 1, 10000),
       IntKey("desk.request_id_ttl_s", &c.desk.request_id_ttl_s, 60, 30 * 86400),
       IntKey("desk.events_max_length", &c.desk.events_max_length, 100, 100000000),
+      IntKey("desk.suggestion_slot_minutes", &c.desk.suggestion_slot_minutes, 15, 7 * 24 * 60),
+      IntKey("desk.suggestion_horizon_days", &c.desk.suggestion_horizon_days, 1, 366),
+      IntKey("desk.max_suggestions", &c.desk.max_suggestions, 0, 50),
   };
 }
 

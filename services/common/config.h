@@ -76,6 +76,9 @@ struct DeskConfig {
   int max_page_size = 500;
   int request_id_ttl_s = 86400;
   int events_max_length = 100000;
+  int suggestion_slot_minutes = 120;  // facility-access suggestions: the free slot looked for
+  int suggestion_horizon_days = 30;   // how far ahead
+  int max_suggestions = 5;
 };
 
 struct Config {

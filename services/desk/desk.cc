@@ -5,9 +5,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/util/time_util.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/logging.h"
+#include "services/desk/report.h"
 #include "services/registry/validation.h"
 
 namespace infrashare::desk {
@@ -83,8 +86,8 @@ std::vector<std::string> Directory::NetworksOf(const std::string& organization_i
   return out;
 }
 
-Desk::Desk(DeskStore* store, Directory* directory, DeskConfig config)
-    : store_(store), directory_(directory), config_(config) {}
+Desk::Desk(DeskStore* store, Directory* directory, DeskConfig config, Suggest suggest)
+    : store_(store), directory_(directory), config_(config), suggest_(std::move(suggest)) {}
 
 std::string Desk::Replay(const Caller& caller, const std::string& request_id) const {
   return store_->ReplayKey(caller.organization_id, request_id);
@@ -240,6 +243,15 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller, const v1::
   auto stored = store_->Submit(inquiry, request.contact(), Actor(caller), Replay(caller, request.request_id()));
   if (!stored.ok()) return stored.status();
   *stored->mutable_contact() = request.contact();
+  if (stored->need_type() == v1::NEED_TYPE_FACILITY_ACCESS && suggest_ && config_.max_suggestions > 0) {
+    // Suggestions help the responder; an inquiry is never refused for want of them.
+    auto suggestions = suggest_(*stored);
+    if (suggestions.ok() && !suggestions->empty() && store_->SaveSuggestions(stored->id(), *suggestions).ok())
+      for (auto& s : *suggestions) *stored->add_suggestions() = std::move(s);
+    else if (!suggestions.ok())
+      logging::Warn("desk: no suggestions for an inquiry", {{"inquiry", stored->id()},
+                                                            {"error", std::string(suggestions.status().message())}});
+  }
   return stored;
 }
 
@@ -465,6 +477,30 @@ absl::StatusOr<v1::Inquiry> Desk::EraseAsker(const Caller& caller, const v1::Era
   auto erased = store_->EraseAsker(request.id(), Actor(caller), Replay(caller, request.request_id()));
   if (!erased.ok()) return erased.status();
   return GetInquiry(caller, request.id());
+}
+
+absl::StatusOr<v1::DeskReport> Desk::Report(const Caller& caller, const v1::DeskReportRequest& request) {
+  using google::protobuf::util::TimeUtil;
+  if (request.network_id().empty()) return InvalidField("network_id", "is required");
+  if (!request.has_start_time()) return InvalidField("start_time", "is required");
+  if (!request.has_end_time()) return InvalidField("end_time", "is required");
+  const int64_t start = TimeUtil::TimestampToMilliseconds(request.start_time());
+  const int64_t end = TimeUtil::TimestampToMilliseconds(request.end_time());
+  if (end <= start) return InvalidField("end_time", "must be after start_time");
+  if (end - start > int64_t{366} * 86400 * 1000) return InvalidField("end_time", "a report covers at most 366 days");
+  if (!caller.Coordinates(request.network_id()))
+    return Forbidden("a network's desk report is for its coordinators");
+  auto ids = store_->NetworkInquiriesBetween(request.network_id(), start, end);
+  if (!ids.ok()) return ids.status();
+  std::vector<v1::Inquiry> inquiries;
+  constexpr size_t kChunk = 500;
+  for (size_t from = 0; from < ids->size(); from += kChunk) {
+    std::vector<std::string> chunk(ids->begin() + from, ids->begin() + std::min(ids->size(), from + kChunk));
+    auto loaded = store_->GetInquiries(chunk);
+    if (!loaded.ok()) return loaded.status();
+    for (auto& i : *loaded) inquiries.push_back(std::move(i));
+  }
+  return BuildReport(request, inquiries);
 }
 
 }  // namespace infrashare::desk

@@ -2,6 +2,7 @@
 // caller may see. Plain C++ over DeskStore and the registry facts; the gRPC shell is desk_service.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,7 +50,9 @@ class Directory final : public registry::RegistryListener {
 
 class Desk {
  public:
-  Desk(DeskStore* store, Directory* directory, DeskConfig config);
+  // Finds registry resources (with their earliest free slot) for a facility-access inquiry.
+  using Suggest = std::function<absl::StatusOr<std::vector<v1::Suggestion>>(const v1::Inquiry&)>;
+  Desk(DeskStore* store, Directory* directory, DeskConfig config, Suggest suggest = nullptr);
 
   absl::StatusOr<v1::Responder> CreateResponder(const Caller& caller, const v1::CreateResponderRequest& request);
   absl::StatusOr<v1::Responder> GetResponder(const Caller& caller, const std::string& id);
@@ -71,6 +74,7 @@ class Desk {
   absl::StatusOr<v1::Inquiry> Resolve(const Caller& caller, const v1::ResolveInquiryRequest& request);
   absl::StatusOr<v1::Inquiry> RecordFeedback(const Caller& caller, const v1::RecordFeedbackRequest& request);
   absl::StatusOr<v1::Inquiry> EraseAsker(const Caller& caller, const v1::EraseAskerRequest& request);
+  absl::StatusOr<v1::DeskReport> Report(const Caller& caller, const v1::DeskReportRequest& request);
 
   // For the watch streams: the responder the caller acts as (PERMISSION_DENIED otherwise), and
   // the inquiry as the caller may see it (nullopt when it may not).
@@ -91,6 +95,7 @@ class Desk {
   DeskStore* store_;
   Directory* directory_;
   DeskConfig config_;
+  Suggest suggest_;
 };
 
 }  // namespace infrashare::desk

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/util/time_util.h"
 #include "services/common/errors.h"
 #include "services/common/stream_ids.h"
 #include "services/common/watch_reactor.h"
@@ -71,6 +72,7 @@ INFRASHARE_HANDLER(RecordFeedback, RecordFeedbackRequest, Inquiry, request->requ
                    desk_->RecordFeedback(caller, *request))
 INFRASHARE_HANDLER(EraseAsker, EraseAskerRequest, Inquiry, request->request_id(),
                    desk_->EraseAsker(caller, *request))
+INFRASHARE_HANDLER(GetDeskReport, DeskReportRequest, DeskReport, "", desk_->Report(caller, *request))
 #undef INFRASHARE_HANDLER
 
 grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::StreamAssignments(
@@ -147,14 +149,62 @@ absl::Status DeskServiceImpl::Follow(const Caller& caller, const std::string& cu
   return absl::OkStatus();
 }
 
+namespace {
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config)
-    : registry_store_(redis, config.registry.request_id_ttl_s, config.registry.events_max_length),
+    : config_(config.desk),
+      registry_store_(redis, config.registry.request_id_ttl_s, config.registry.events_max_length),
       store_(redis, config.desk),
       directory_(&registry_store_),
-      desk_(&store_, &directory_, config.desk),
+      bookings_(redis, config.scheduler),
+      catalog_(&registry_store_),
+      slots_(&bookings_, &catalog_, config.scheduler, NowMs),
+      desk_(&store_, &directory_, config.desk, [this](const v1::Inquiry& i) { return Suggest(i); }),
       service_(&desk_, &store_, gate, &stopping_),
-      follower_(&registry_store_, redis, {registry::kOrganizationKind, registry::kNetworkKind}, &directory_),
+      facts_(&directory_, &catalog_, &slots_),
+      follower_(&registry_store_, redis,
+                {registry::kOrganizationKind, registry::kNetworkKind, registry::kResourceKind,
+                 registry::kAvailabilityKind},
+                &facts_),
       dispatcher_(redis, &store_, &directory_, config.desk) {}
+
+absl::StatusOr<std::vector<v1::Suggestion>> DeskModule::Suggest(const v1::Inquiry& inquiry) {
+  using google::protobuf::util::TimeUtil;
+  scheduler::v1::FindSlotsRequest request;
+  auto* search = request.mutable_search();
+  for (int theme : inquiry.themes()) search->add_themes(static_cast<registry::v1::Theme>(theme));
+  if (!inquiry.region().empty()) search->add_region_codes(inquiry.region());
+  search->add_network_ids(inquiry.network_id());
+  if (inquiry.asker_is_sme()) search->set_sme_accessible(true);
+  request.set_duration_minutes(config_.suggestion_slot_minutes);
+  const int64_t now = NowMs();
+  *request.mutable_start_time() = TimeUtil::MillisecondsToTimestamp(now);
+  *request.mutable_end_time() =
+      TimeUtil::MillisecondsToTimestamp(now + int64_t{config_.suggestion_horizon_days} * 86400 * 1000);
+  request.set_max_results(100);
+  // Searched as the entry partner, who books on the asker's behalf: only what it may book.
+  Caller entry{"desk", inquiry.entry_organization_id(), {auth::v1::ROLE_MEMBER}, {}};
+  auto found = slots_.FindSlots(entry, request);
+  if (!found.ok()) return found.status();
+  std::vector<v1::Suggestion> suggestions;
+  std::set<std::string> seen;
+  for (const auto& slot : found->slots()) {
+    if (!seen.insert(slot.resource_id()).second) continue;  // earliest slot per resource
+    v1::Suggestion s;
+    s.set_resource_id(slot.resource_id());
+    s.set_display_name(slot.display_name());
+    *s.mutable_earliest_start_time() = slot.start_time();
+    *s.mutable_earliest_end_time() = slot.end_time();
+    suggestions.push_back(std::move(s));
+    if (static_cast<int>(suggestions.size()) >= config_.max_suggestions) break;
+  }
+  return suggestions;
+}
 
 DeskModule::~DeskModule() { Stop(); }
 

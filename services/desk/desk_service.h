@@ -13,6 +13,9 @@
 #include "services/desk/dispatcher.h"
 #include "services/registry/follower.h"
 #include "services/registry/store.h"
+#include "services/scheduler/booking_store.h"
+#include "services/scheduler/catalog.h"
+#include "services/scheduler/scheduler.h"
 
 namespace infrashare::desk {
 
@@ -40,6 +43,7 @@ class DeskServiceImpl final : public v1::DeskService::CallbackService {
   INFRASHARE_UNARY(ResolveInquiry, ResolveInquiryRequest, Inquiry)
   INFRASHARE_UNARY(RecordFeedback, RecordFeedbackRequest, Inquiry)
   INFRASHARE_UNARY(EraseAsker, EraseAskerRequest, Inquiry)
+  INFRASHARE_UNARY(GetDeskReport, DeskReportRequest, DeskReport)
 #undef INFRASHARE_UNARY
 
   grpc::ServerWriteReactor<v1::InquiryEvent>* StreamAssignments(
@@ -60,6 +64,30 @@ class DeskServiceImpl final : public v1::DeskService::CallbackService {
   const std::atomic<bool>* stopping_;
 };
 
+// Feeds the registry facts to the desk's directory and to the catalogue its suggestions search.
+class DeskFacts final : public registry::RegistryListener {
+ public:
+  DeskFacts(Directory* directory, scheduler::Catalog* catalog, scheduler::Scheduler* slots)
+      : directory_(directory), catalog_(catalog), slots_(slots) {}
+  void Upsert(absl::string_view kind, const std::string& data) override {
+    directory_->Upsert(kind, data);
+    catalog_->Upsert(kind, data);
+  }
+  void Remove(absl::string_view kind, const std::string& id) override {
+    directory_->Remove(kind, id);
+    catalog_->Remove(kind, id);
+  }
+  void Loaded() override {
+    directory_->Loaded();
+    slots_->SetReady(true);
+  }
+
+ private:
+  Directory* directory_;
+  scheduler::Catalog* catalog_;
+  scheduler::Scheduler* slots_;
+};
+
 class DeskModule final : public ServiceModule {
  public:
   DeskModule(RedisPool* redis, RpcGate* gate, const Config& config);
@@ -71,12 +99,21 @@ class DeskModule final : public ServiceModule {
   bool ready() const override { return follower_.ready(); }
 
  private:
+  // Facility-access suggestions: matching resources with their earliest free slot, found with the
+  // scheduler's own search over the shared store, whichever services this process runs.
+  absl::StatusOr<std::vector<v1::Suggestion>> Suggest(const v1::Inquiry& inquiry);
+
   std::atomic<bool> stopping_{false};
+  DeskConfig config_;
   registry::RedisRegistryStore registry_store_;
   DeskStore store_;
   Directory directory_;
+  scheduler::RedisBookingStore bookings_;
+  scheduler::Catalog catalog_;
+  scheduler::Scheduler slots_;
   Desk desk_;
   DeskServiceImpl service_;
+  DeskFacts facts_;
   registry::RegistryFollower follower_;
   Dispatcher dispatcher_;
 };

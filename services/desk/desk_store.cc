@@ -31,8 +31,11 @@ const std::string& Text(const FieldMap& f, const char* name) {
   return it == f.end() ? kEmpty : it->second;
 }
 
-void SetTime(int64_t ms, google::protobuf::Timestamp* t) {
-  if (ms > 0) *t = TimeUtil::MillisecondsToTimestamp(ms);
+// Sets a timestamp field only when the stored time is there: `field` returns the mutable field,
+// called only then, so an absent time stays unset.
+template <typename Field>
+void SetTime(int64_t ms, Field field) {
+  if (ms > 0) *field() = TimeUtil::MillisecondsToTimestamp(ms);
 }
 
 v1::InquiryState StateOf(const std::string& name) {
@@ -58,7 +61,7 @@ v1::Inquiry InquiryFromFields(const FieldMap& f) {
   i.set_asker_is_sme(Text(f, "sme") == "1");
   i.set_state(StateOf(Text(f, "st")));
   for (absl::string_view r : absl::StrSplit(Text(f, "ot"), ',', absl::SkipEmpty())) i.add_offered_to(std::string(r));
-  SetTime(Number(f, "od"), i.mutable_offer_deadline());
+  SetTime(Number(f, "od"), [&] { return i.mutable_offer_deadline(); });
   i.set_assignee_id(Text(f, "as"));
   i.set_attempts(static_cast<int>(Number(f, "at")));
   i.set_escalation_level(static_cast<int>(Number(f, "el")));
@@ -73,13 +76,16 @@ v1::Inquiry InquiryFromFields(const FieldMap& f) {
     fb->set_would_recommend(Text(f, "fr") == "1");
     fb->set_would_work_again(Text(f, "fw") == "1");
     fb->set_comment(Text(f, "fc"));
-    SetTime(Number(f, "ft"), fb->mutable_time());
+    SetTime(Number(f, "ft"), [&] { return fb->mutable_time(); });
   }
   i.set_contact_erased(Text(f, "er") == "1");
-  SetTime(Number(f, "cr"), i.mutable_create_time());
-  SetTime(Number(f, "fa"), i.mutable_first_accept_time());
-  SetTime(Number(f, "rv"), i.mutable_resolve_time());
+  SetTime(Number(f, "cr"), [&] { return i.mutable_create_time(); });
+  SetTime(Number(f, "fa"), [&] { return i.mutable_first_accept_time(); });
+  SetTime(Number(f, "rv"), [&] { return i.mutable_resolve_time(); });
   i.set_etag(Text(f, "v"));
+  i.set_referrals(static_cast<int>(Number(f, "rf")));
+  i.set_escalations(static_cast<int>(Number(f, "ec")));
+  i.set_accepted_within_deadline(Text(f, "ai") == "1");
   return i;
 }
 
@@ -102,7 +108,7 @@ v1::HistoryEntry HistoryFromJson(absl::string_view json) {
   v1::HistoryEntry entry;
   auto o = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
   if (!o.is_object()) return entry;
-  SetTime(o.value("t", int64_t{0}), entry.mutable_time());
+  SetTime(o.value("t", int64_t{0}), [&] { return entry.mutable_time(); });
   v1::HistoryKind kind = v1::HISTORY_KIND_UNSPECIFIED;
   v1::HistoryKind_Parse("HISTORY_KIND_" + o.value("k", std::string()), &kind);
   entry.set_kind(kind);
@@ -261,10 +267,19 @@ absl::StatusOr<v1::Inquiry> DeskStore::Submit(const v1::Inquiry& i, const v1::As
   return Call("dk_submit", std::move(args));
 }
 
+absl::Status DeskStore::SaveSuggestions(absl::string_view id, const std::vector<v1::Suggestion>& suggestions) {
+  v1::Inquiry holder;  // only its suggestions are set
+  for (const auto& s : suggestions) *holder.add_suggestions() = s;
+  return redis_->Command({"SET", Key(absl::StrCat("s:", id)), holder.SerializeAsString()}).status();
+}
+
 absl::StatusOr<std::optional<StoredInquiry>> DeskStore::GetInquiry(absl::string_view id, bool with_history) {
   std::vector<RedisArgs> commands = {{"HGETALL", Key(absl::StrCat("i:", id))},
                                      {"HGETALL", Key(absl::StrCat("c:", id))}};
-  if (with_history) commands.push_back({"LRANGE", Key(absl::StrCat("h:", id)), "0", "-1"});
+  if (with_history) {
+    commands.push_back({"LRANGE", Key(absl::StrCat("h:", id)), "0", "-1"});
+    commands.push_back({"GET", Key(absl::StrCat("s:", id))});
+  }
   auto replies = redis_->Pipeline(commands);
   if (!replies.ok()) return replies.status();
   if (auto status = CheckReplies(*replies); !status.ok()) return status;
@@ -281,8 +296,12 @@ absl::StatusOr<std::optional<StoredInquiry>> DeskStore::GetInquiry(absl::string_
     c->set_phone(Text(contact, "phone"));
     c->set_organization_name(Text(contact, "org"));
   }
-  if (with_history)
+  if (with_history) {
     for (const auto& entry : (*replies)[2].elements) *stored.inquiry.add_history() = HistoryFromJson(entry.str);
+    v1::Inquiry holder;
+    if (!(*replies)[3].is_nil() && holder.ParseFromString((*replies)[3].str))
+      *stored.inquiry.mutable_suggestions() = std::move(*holder.mutable_suggestions());
+  }
   return std::optional<StoredInquiry>(std::move(stored));
 }
 
@@ -331,6 +350,16 @@ absl::StatusOr<std::pair<std::vector<std::string>, bool>> DeskStore::InquiryIds(
   bool more = static_cast<int>(ids.size()) > count;
   if (more) ids.pop_back();
   return std::make_pair(std::move(ids), more);
+}
+
+absl::StatusOr<std::vector<std::string>> DeskStore::NetworkInquiriesBetween(absl::string_view network_id,
+                                                                            int64_t start_ms, int64_t end_ms) {
+  auto reply = redis_->Command({"ZRANGEBYSCORE", Key(absl::StrCat("in:", network_id)), std::to_string(start_ms),
+                                absl::StrCat("(", end_ms)});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> ids;
+  for (const auto& e : reply->elements) ids.push_back(e.str);
+  return ids;
 }
 
 absl::StatusOr<std::optional<v1::Inquiry>> DeskStore::Route(absl::string_view id, absl::string_view version,

@@ -65,12 +65,17 @@ class DeskStore {
   // Inquiries.
   absl::StatusOr<v1::Inquiry> Submit(const v1::Inquiry& inquiry, const v1::AskerContact& contact,
                                      absl::string_view actor, absl::string_view replay_key);
+  // Suggestions found for an inquiry (advisory, written after it was submitted).
+  absl::Status SaveSuggestions(absl::string_view id, const std::vector<v1::Suggestion>& suggestions);
   absl::StatusOr<std::optional<StoredInquiry>> GetInquiry(absl::string_view id, bool with_history);
   absl::StatusOr<std::vector<v1::Inquiry>> GetInquiries(const std::vector<std::string>& ids);
   absl::StatusOr<std::vector<std::string>> Declined(absl::string_view id);
   // Newest first; `offset` into the index. Returns ids and whether more follow.
   absl::StatusOr<std::pair<std::vector<std::string>, bool>> InquiryIds(InquiryIndex index, absl::string_view key,
                                                                        int offset, int count);
+  // A network's inquiries created in [start_ms, end_ms), oldest first.
+  absl::StatusOr<std::vector<std::string>> NetworkInquiriesBetween(absl::string_view network_id, int64_t start_ms,
+                                                                   int64_t end_ms);
   // Commits a routing decision made on version `version`. nullopt when the inquiry or a chosen
   // responder changed meanwhile (decide again) or nothing was left to do.
   absl::StatusOr<std::optional<v1::Inquiry>> Route(absl::string_view id, absl::string_view version,

@@ -650,6 +650,107 @@ TEST_F(DeskApiTest, AForeignTokenGetsNothingFromAnyCall) {
   EXPECT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
 }
 
+TEST_F(DeskApiTest, AFacilityQuestionComesWithMatchingResourcesAndTheirEarliestSlot) {
+  MakeNetwork({"bakery", "lab"});
+  AddResponder("lab", [](Responder* r) { r->add_skills(NEED_TYPE_FACILITY_ACCESS); });
+  reg::CreateResourceRequest create;
+  auto* lab = create.mutable_resource();
+  lab->set_display_name("Food Lab");
+  lab->set_kind(reg::RESOURCE_KIND_LAB);
+  lab->set_owner_organization_id(Org("lab"));
+  lab->add_shared_with_network_ids(net_);
+  lab->add_themes(reg::THEME_FOOD);
+  lab->mutable_location()->mutable_point()->set_latitude(52.5);
+  lab->mutable_location()->mutable_point()->set_longitude(6.1);
+  lab->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+  lab->set_capacity(1);
+  lab->set_access_policy(reg::ACCESS_POLICY_NETWORK_MEMBERS);
+  lab->set_sme_accessible(true);
+  lab->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+  reg::Resource resource;
+  auto created = registry_->CreateResource(Admin().get(), create, &resource);
+  ASSERT_TRUE(created.ok()) << created.error_message();
+
+  auto request = Question("Can we use a lab to test a new bread recipe?");
+  request.set_need_type(NEED_TYPE_FACILITY_ACCESS);
+  request.add_themes(reg::THEME_FOOD);
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(inquiry.suggestions_size(), 1);
+  EXPECT_EQ(inquiry.suggestions(0).resource_id(), resource.id());
+  EXPECT_EQ(inquiry.suggestions(0).display_name(), "Food Lab");
+  EXPECT_TRUE(inquiry.suggestions(0).has_earliest_start_time());
+  EXPECT_GT(inquiry.suggestions(0).earliest_end_time().seconds(), inquiry.suggestions(0).earliest_start_time().seconds());
+  GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  Inquiry again;
+  ASSERT_TRUE(desk_->GetInquiry(As(admins_["bakery"]).get(), get, &again).ok());
+  EXPECT_EQ(again.suggestions_size(), 1);
+
+  // Other questions get no suggestions.
+  EXPECT_EQ(Submit("bakery", Question()).suggestions_size(), 0);
+}
+
+TEST_F(DeskApiTest, TheDeskReportCountsWhatCameInAndWhereItEnded) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  MakeNetwork({"bakery", "school", "a"});
+  Person a = AddResponder("a");
+  Inquiry answered = Submit("bakery", Question("answered"));
+  AwaitOffer(answered.id());
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, answered.id(), &out).ok());
+  ASSERT_TRUE(Resolve(a, answered.id(), OUTCOME_ANSWERED, &out).ok());
+  RecordFeedbackRequest feedback;
+  feedback.set_id(answered.id());
+  feedback.mutable_feedback()->set_score(4);
+  feedback.mutable_feedback()->set_would_recommend(true);
+  ASSERT_TRUE(desk_->RecordFeedback(As(admins_["bakery"]).get(), feedback, &out).ok());
+  auto talent = Question("interns?");
+  talent.set_need_type(NEED_TYPE_TALENT);
+  talent.set_asker_is_sme(false);
+  Inquiry escalated = Submit("school", talent);
+  AwaitState(escalated.id(), INQUIRY_STATE_ESCALATED);
+  Inquiry waiting = Submit("bakery", Question("waiting"));
+  AwaitOffer(waiting.id());
+
+  DeskReportRequest request;
+  request.set_network_id(net_);
+  request.mutable_start_time()->set_seconds(now - 3600);
+  request.mutable_end_time()->set_seconds(now + 3600);
+  DeskReport report;
+  auto status = desk_->GetDeskReport(As(coordinator_).get(), request, &report);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(report.inquiries(), 3);
+  std::map<std::string, int64_t> by_entry;
+  for (const auto& c : report.by_entry_partner()) by_entry[c.organization_id()] = c.inquiries();
+  EXPECT_EQ(by_entry, (std::map<std::string, int64_t>{{Org("bakery"), 2}, {Org("school"), 1}}));
+  std::map<int, int64_t> by_need;
+  for (const auto& c : report.by_need_type()) by_need[c.need_type()] = c.inquiries();
+  EXPECT_EQ(by_need, (std::map<int, int64_t>{{NEED_TYPE_INNOVATION, 2}, {NEED_TYPE_TALENT, 1}}));
+  EXPECT_EQ(report.accepted(), 1);
+  EXPECT_DOUBLE_EQ(report.accepted_within_deadline_share(), 1.0);
+  EXPECT_EQ(report.escalated_inquiries(), 1);
+  EXPECT_GE(report.escalations(), 1);
+  ASSERT_EQ(report.outcomes_size(), 1);
+  EXPECT_EQ(report.outcomes(0).outcome(), OUTCOME_ANSWERED);
+  EXPECT_EQ(report.open_inquiries(), 2);
+  EXPECT_EQ(report.feedback_responses(), 1);
+  EXPECT_DOUBLE_EQ(report.average_score(), 4.0);
+  EXPECT_DOUBLE_EQ(report.would_recommend_share(), 1.0);
+  EXPECT_DOUBLE_EQ(report.would_work_again_share(), 0.0);
+  EXPECT_NEAR(report.sme_share(), 2.0 / 3.0, 1e-9);
+
+  // Coordinators of other networks and partners see no report; a backwards range is refused.
+  EXPECT_EQ(desk_->GetDeskReport(As(outsider_).get(), request, &report).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(desk_->GetDeskReport(As(admins_["bakery"]).get(), request, &report).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  request.mutable_end_time()->set_seconds(now - 7200);
+  auto backwards = desk_->GetDeskReport(As(coordinator_).get(), request, &report);
+  EXPECT_EQ(backwards.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(backwards), "end_time");
+}
+
 TEST_F(DeskApiTest, AResponderWithOpenInquiriesIsNotDeleted) {
   MakeNetwork({"bakery", "a"});
   Person a = AddResponder("a");

@@ -1,3 +1,4 @@
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from infrashare.registry.v1 import registry_pb2 as _registry_pb2
 from google.protobuf.internal import containers as _containers
@@ -113,6 +114,60 @@ class DeleteResponderResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
+class DeskReport(_message.Message):
+    __slots__ = ["accepted", "accepted_within_deadline_share", "average_score", "by_entry_partner", "by_need_type", "end_time", "escalated_inquiries", "escalations", "feedback_responses", "first_accept_p50", "first_accept_p90", "inquiries", "network_id", "open_inquiries", "outcomes", "referrals_per_inquiry", "sme_share", "start_time", "would_recommend_share", "would_work_again_share"]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_WITHIN_DEADLINE_SHARE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_SCORE_FIELD_NUMBER: _ClassVar[int]
+    BY_ENTRY_PARTNER_FIELD_NUMBER: _ClassVar[int]
+    BY_NEED_TYPE_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ESCALATED_INQUIRIES_FIELD_NUMBER: _ClassVar[int]
+    ESCALATIONS_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_RESPONSES_FIELD_NUMBER: _ClassVar[int]
+    FIRST_ACCEPT_P50_FIELD_NUMBER: _ClassVar[int]
+    FIRST_ACCEPT_P90_FIELD_NUMBER: _ClassVar[int]
+    INQUIRIES_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    OPEN_INQUIRIES_FIELD_NUMBER: _ClassVar[int]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    REFERRALS_PER_INQUIRY_FIELD_NUMBER: _ClassVar[int]
+    SME_SHARE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    WOULD_RECOMMEND_SHARE_FIELD_NUMBER: _ClassVar[int]
+    WOULD_WORK_AGAIN_SHARE_FIELD_NUMBER: _ClassVar[int]
+    accepted: int
+    accepted_within_deadline_share: float
+    average_score: float
+    by_entry_partner: _containers.RepeatedCompositeFieldContainer[OrganizationCount]
+    by_need_type: _containers.RepeatedCompositeFieldContainer[NeedTypeCount]
+    end_time: _timestamp_pb2.Timestamp
+    escalated_inquiries: int
+    escalations: int
+    feedback_responses: int
+    first_accept_p50: _duration_pb2.Duration
+    first_accept_p90: _duration_pb2.Duration
+    inquiries: int
+    network_id: str
+    open_inquiries: int
+    outcomes: _containers.RepeatedCompositeFieldContainer[OutcomeCount]
+    referrals_per_inquiry: float
+    sme_share: float
+    start_time: _timestamp_pb2.Timestamp
+    would_recommend_share: float
+    would_work_again_share: float
+    def __init__(self, network_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[int] = ..., by_entry_partner: _Optional[_Iterable[_Union[OrganizationCount, _Mapping]]] = ..., by_need_type: _Optional[_Iterable[_Union[NeedTypeCount, _Mapping]]] = ..., accepted: _Optional[int] = ..., first_accept_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., first_accept_p90: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., accepted_within_deadline_share: _Optional[float] = ..., referrals_per_inquiry: _Optional[float] = ..., escalated_inquiries: _Optional[int] = ..., escalations: _Optional[int] = ..., outcomes: _Optional[_Iterable[_Union[OutcomeCount, _Mapping]]] = ..., open_inquiries: _Optional[int] = ..., feedback_responses: _Optional[int] = ..., average_score: _Optional[float] = ..., would_recommend_share: _Optional[float] = ..., would_work_again_share: _Optional[float] = ..., sme_share: _Optional[float] = ...) -> None: ...
+
+class DeskReportRequest(_message.Message):
+    __slots__ = ["end_time", "network_id", "start_time"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    network_id: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, network_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class EraseAskerRequest(_message.Message):
     __slots__ = ["id", "request_id"]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -166,7 +221,8 @@ class HistoryEntry(_message.Message):
     def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[HistoryKind, str]] = ..., actor: _Optional[str] = ..., responder_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., note: _Optional[str] = ..., level: _Optional[int] = ...) -> None: ...
 
 class Inquiry(_message.Message):
-    __slots__ = ["asker_is_sme", "assignee_id", "attempts", "booking_id", "contact", "contact_erased", "create_time", "entry_organization_id", "escalation_level", "etag", "feedback", "first_accept_time", "history", "id", "language", "need_type", "network_id", "offer_deadline", "offered_to", "outcome", "region", "resolution_note", "resolve_time", "state", "target_organization_id", "target_responder_id", "text", "themes", "urgency"]
+    __slots__ = ["accepted_within_deadline", "asker_is_sme", "assignee_id", "attempts", "booking_id", "contact", "contact_erased", "create_time", "entry_organization_id", "escalation_level", "escalations", "etag", "feedback", "first_accept_time", "history", "id", "language", "need_type", "network_id", "offer_deadline", "offered_to", "outcome", "referrals", "region", "resolution_note", "resolve_time", "state", "suggestions", "target_organization_id", "target_responder_id", "text", "themes", "urgency"]
+    ACCEPTED_WITHIN_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     ASKER_IS_SME_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
@@ -175,6 +231,7 @@ class Inquiry(_message.Message):
     CONTACT_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ESCALATIONS_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_LEVEL_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_FIELD_NUMBER: _ClassVar[int]
@@ -187,15 +244,18 @@ class Inquiry(_message.Message):
     OFFERED_TO_FIELD_NUMBER: _ClassVar[int]
     OFFER_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REFERRALS_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_NOTE_FIELD_NUMBER: _ClassVar[int]
     RESOLVE_TIME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
     TARGET_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_RESPONDER_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     THEMES_FIELD_NUMBER: _ClassVar[int]
     URGENCY_FIELD_NUMBER: _ClassVar[int]
+    accepted_within_deadline: bool
     asker_is_sme: bool
     assignee_id: str
     attempts: int
@@ -205,6 +265,7 @@ class Inquiry(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     entry_organization_id: str
     escalation_level: int
+    escalations: int
     etag: str
     feedback: Feedback
     first_accept_time: _timestamp_pb2.Timestamp
@@ -216,16 +277,18 @@ class Inquiry(_message.Message):
     offer_deadline: _timestamp_pb2.Timestamp
     offered_to: _containers.RepeatedScalarFieldContainer[str]
     outcome: Outcome
+    referrals: int
     region: str
     resolution_note: str
     resolve_time: _timestamp_pb2.Timestamp
     state: InquiryState
+    suggestions: _containers.RepeatedCompositeFieldContainer[Suggestion]
     target_organization_id: str
     target_responder_id: str
     text: str
     themes: _containers.RepeatedScalarFieldContainer[_registry_pb2.Theme]
     urgency: Urgency
-    def __init__(self, id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., state: _Optional[_Union[InquiryState, str]] = ..., offered_to: _Optional[_Iterable[str]] = ..., offer_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_id: _Optional[str] = ..., attempts: _Optional[int] = ..., escalation_level: _Optional[int] = ..., target_organization_id: _Optional[str] = ..., target_responder_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., booking_id: _Optional[str] = ..., resolution_note: _Optional[str] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., contact_erased: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., first_accept_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., etag: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., state: _Optional[_Union[InquiryState, str]] = ..., offered_to: _Optional[_Iterable[str]] = ..., offer_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_id: _Optional[str] = ..., attempts: _Optional[int] = ..., escalation_level: _Optional[int] = ..., target_organization_id: _Optional[str] = ..., target_responder_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., booking_id: _Optional[str] = ..., resolution_note: _Optional[str] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., contact_erased: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., first_accept_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., etag: _Optional[str] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., referrals: _Optional[int] = ..., escalations: _Optional[int] = ..., accepted_within_deadline: bool = ...) -> None: ...
 
 class InquiryEvent(_message.Message):
     __slots__ = ["cursor", "inquiry", "inquiry_id", "responder_id", "type"]
@@ -296,6 +359,30 @@ class ListRespondersResponse(_message.Message):
     next_page_token: str
     responders: _containers.RepeatedCompositeFieldContainer[Responder]
     def __init__(self, responders: _Optional[_Iterable[_Union[Responder, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class NeedTypeCount(_message.Message):
+    __slots__ = ["inquiries", "need_type"]
+    INQUIRIES_FIELD_NUMBER: _ClassVar[int]
+    NEED_TYPE_FIELD_NUMBER: _ClassVar[int]
+    inquiries: int
+    need_type: NeedType
+    def __init__(self, need_type: _Optional[_Union[NeedType, str]] = ..., inquiries: _Optional[int] = ...) -> None: ...
+
+class OrganizationCount(_message.Message):
+    __slots__ = ["inquiries", "organization_id"]
+    INQUIRIES_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    inquiries: int
+    organization_id: str
+    def __init__(self, organization_id: _Optional[str] = ..., inquiries: _Optional[int] = ...) -> None: ...
+
+class OutcomeCount(_message.Message):
+    __slots__ = ["inquiries", "outcome"]
+    INQUIRIES_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    inquiries: int
+    outcome: Outcome
+    def __init__(self, outcome: _Optional[_Union[Outcome, str]] = ..., inquiries: _Optional[int] = ...) -> None: ...
 
 class RecordFeedbackRequest(_message.Message):
     __slots__ = ["feedback", "id", "request_id"]
@@ -416,6 +503,18 @@ class SubmitInquiryRequest(_message.Message):
     themes: _containers.RepeatedScalarFieldContainer[_registry_pb2.Theme]
     urgency: Urgency
     def __init__(self, entry_organization_id: _Optional[str] = ..., network_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class Suggestion(_message.Message):
+    __slots__ = ["display_name", "earliest_end_time", "earliest_start_time", "resource_id"]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    EARLIEST_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    EARLIEST_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    display_name: str
+    earliest_end_time: _timestamp_pb2.Timestamp
+    earliest_start_time: _timestamp_pb2.Timestamp
+    resource_id: str
+    def __init__(self, resource_id: _Optional[str] = ..., display_name: _Optional[str] = ..., earliest_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., earliest_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class UpdateResponderRequest(_message.Message):
     __slots__ = ["request_id", "responder"]

@@ -94,6 +94,11 @@ class DeskServiceStub(object):
                 request_serializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.EraseAskerRequest.SerializeToString,
                 response_deserializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.Inquiry.FromString,
                 )
+        self.GetDeskReport = channel.unary_unary(
+                '/infrashare.desk.v1.DeskService/GetDeskReport',
+                request_serializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.DeskReportRequest.SerializeToString,
+                response_deserializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.DeskReport.FromString,
+                )
         self.StreamAssignments = channel.unary_stream(
                 '/infrashare.desk.v1.DeskService/StreamAssignments',
                 request_serializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.StreamAssignmentsRequest.SerializeToString,

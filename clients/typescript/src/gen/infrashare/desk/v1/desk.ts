@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Duration } from "../../../google/protobuf/duration";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { AvailabilityRule, Theme, themeFromJSON, themeToJSON, TimeInterval } from "../../registry/v1/registry";
 
@@ -593,6 +594,25 @@ export interface Inquiry {
   /** GetInquiry only */
   history: HistoryEntry[];
   etag: string;
+  /**
+   * Facility-access inquiries: registry resources that match (theme, region, the network, SME
+   * access) with their earliest free slot, found when the inquiry came in.
+   */
+  suggestions: Suggestion[];
+  /** times it was referred onward */
+  referrals: number;
+  /** escalation steps so far */
+  escalations: number;
+  /** the first acceptance came before its offer's deadline */
+  acceptedWithinDeadline: boolean;
+}
+
+export interface Suggestion {
+  resourceId: string;
+  displayName: string;
+  /** of a free slot of `desk.suggestion_slot_minutes` */
+  earliestStartTime: Date | undefined;
+  earliestEndTime: Date | undefined;
 }
 
 export interface CreateResponderRequest {
@@ -761,6 +781,63 @@ export interface InquiryEvent {
   responderId: string;
   /** as it is after the event, without history, redacted for the watcher */
   inquiry: Inquiry | undefined;
+}
+
+/**
+ * What the desk achieved for a network in a period (inquiries created in it). Coordinators of the
+ * network and platform admins.
+ */
+export interface DeskReportRequest {
+  networkId: string;
+  startTime: Date | undefined;
+  endTime: Date | undefined;
+}
+
+export interface OrganizationCount {
+  organizationId: string;
+  inquiries: number;
+}
+
+export interface NeedTypeCount {
+  needType: NeedType;
+  inquiries: number;
+}
+
+export interface OutcomeCount {
+  outcome: Outcome;
+  inquiries: number;
+}
+
+export interface DeskReport {
+  networkId: string;
+  startTime: Date | undefined;
+  endTime: Date | undefined;
+  inquiries: number;
+  byEntryPartner: OrganizationCount[];
+  byNeedType: NeedTypeCount[];
+  /** inquiries some responder accepted */
+  accepted: number;
+  /** submission to first acceptance */
+  firstAcceptP50: Duration | undefined;
+  firstAcceptP90:
+    | Duration
+    | undefined;
+  /** Of the inquiries that were accepted, the share accepted before the offer's deadline. */
+  acceptedWithinDeadlineShare: number;
+  referralsPerInquiry: number;
+  /** inquiries escalated at least once */
+  escalatedInquiries: number;
+  /** escalation steps, levels counted apart */
+  escalations: number;
+  /** resolved inquiries by outcome */
+  outcomes: OutcomeCount[];
+  openInquiries: number;
+  feedbackResponses: number;
+  averageScore: number;
+  wouldRecommendShare: number;
+  wouldWorkAgainShare: number;
+  /** of inquiries, the share whose asker is an SME */
+  smeShare: number;
 }
 
 function createBaseResponder(): Responder {
@@ -1596,6 +1673,10 @@ function createBaseInquiry(): Inquiry {
     resolveTime: undefined,
     history: [],
     etag: "",
+    suggestions: [],
+    referrals: 0,
+    escalations: 0,
+    acceptedWithinDeadline: false,
   };
 }
 
@@ -1691,6 +1772,18 @@ export const Inquiry: MessageFns<Inquiry> = {
     }
     if (message.etag !== "") {
       writer.uint32(234).string(message.etag);
+    }
+    for (const v of message.suggestions) {
+      Suggestion.encode(v!, writer.uint32(242).fork()).join();
+    }
+    if (message.referrals !== 0) {
+      writer.uint32(248).int32(message.referrals);
+    }
+    if (message.escalations !== 0) {
+      writer.uint32(256).int32(message.escalations);
+    }
+    if (message.acceptedWithinDeadline !== false) {
+      writer.uint32(264).bool(message.acceptedWithinDeadline);
     }
     return writer;
   },
@@ -1950,6 +2043,38 @@ export const Inquiry: MessageFns<Inquiry> = {
             message.etag = reader.string();
             continue;
           }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.suggestions.push(Suggestion.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 31: {
+            if (tag !== 248) {
+              break;
+            }
+
+            message.referrals = reader.int32();
+            continue;
+          }
+          case 32: {
+            if (tag !== 256) {
+              break;
+            }
+
+            message.escalations = reader.int32();
+            continue;
+          }
+          case 33: {
+            if (tag !== 264) {
+              break;
+            }
+
+            message.acceptedWithinDeadline = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2061,6 +2186,16 @@ export const Inquiry: MessageFns<Inquiry> = {
         ? object.history.map((e: any) => HistoryEntry.fromJSON(e))
         : [],
       etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+      suggestions: globalThis.Array.isArray(object?.suggestions)
+        ? object.suggestions.map((e: any) => Suggestion.fromJSON(e))
+        : [],
+      referrals: isSet(object.referrals) ? globalThis.Number(object.referrals) : 0,
+      escalations: isSet(object.escalations) ? globalThis.Number(object.escalations) : 0,
+      acceptedWithinDeadline: isSet(object.acceptedWithinDeadline)
+        ? globalThis.Boolean(object.acceptedWithinDeadline)
+        : isSet(object.accepted_within_deadline)
+        ? globalThis.Boolean(object.accepted_within_deadline)
+        : false,
     };
   },
 
@@ -2153,6 +2288,18 @@ export const Inquiry: MessageFns<Inquiry> = {
     if (message.etag !== "") {
       obj.etag = message.etag;
     }
+    if (message.suggestions?.length) {
+      obj.suggestions = message.suggestions.map((e) => Suggestion.toJSON(e));
+    }
+    if (message.referrals !== 0) {
+      obj.referrals = Math.round(message.referrals);
+    }
+    if (message.escalations !== 0) {
+      obj.escalations = Math.round(message.escalations);
+    }
+    if (message.acceptedWithinDeadline !== false) {
+      obj.acceptedWithinDeadline = message.acceptedWithinDeadline;
+    }
     return obj;
   },
 
@@ -2194,6 +2341,143 @@ export const Inquiry: MessageFns<Inquiry> = {
     message.resolveTime = object.resolveTime ?? undefined;
     message.history = object.history?.map((e) => HistoryEntry.fromPartial(e)) || [];
     message.etag = object.etag ?? "";
+    message.suggestions = object.suggestions?.map((e) => Suggestion.fromPartial(e)) || [];
+    message.referrals = object.referrals ?? 0;
+    message.escalations = object.escalations ?? 0;
+    message.acceptedWithinDeadline = object.acceptedWithinDeadline ?? false;
+    return message;
+  },
+};
+
+function createBaseSuggestion(): Suggestion {
+  return { resourceId: "", displayName: "", earliestStartTime: undefined, earliestEndTime: undefined };
+}
+
+export const Suggestion: MessageFns<Suggestion> = {
+  encode(message: Suggestion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceId !== "") {
+      writer.uint32(10).string(message.resourceId);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(18).string(message.displayName);
+    }
+    if (message.earliestStartTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.earliestStartTime), writer.uint32(26).fork()).join();
+    }
+    if (message.earliestEndTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.earliestEndTime), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Suggestion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSuggestion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.earliestStartTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.earliestEndTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Suggestion {
+    return {
+      resourceId: isSet(object.resourceId)
+        ? globalThis.String(object.resourceId)
+        : isSet(object.resource_id)
+        ? globalThis.String(object.resource_id)
+        : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      earliestStartTime: isSet(object.earliestStartTime)
+        ? fromJsonTimestamp(object.earliestStartTime)
+        : isSet(object.earliest_start_time)
+        ? fromJsonTimestamp(object.earliest_start_time)
+        : undefined,
+      earliestEndTime: isSet(object.earliestEndTime)
+        ? fromJsonTimestamp(object.earliestEndTime)
+        : isSet(object.earliest_end_time)
+        ? fromJsonTimestamp(object.earliest_end_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Suggestion): unknown {
+    const obj: any = {};
+    if (message.resourceId !== "") {
+      obj.resourceId = message.resourceId;
+    }
+    if (message.displayName !== "") {
+      obj.displayName = message.displayName;
+    }
+    if (message.earliestStartTime !== undefined) {
+      obj.earliestStartTime = message.earliestStartTime.toISOString();
+    }
+    if (message.earliestEndTime !== undefined) {
+      obj.earliestEndTime = message.earliestEndTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Suggestion>, I>>(base?: I): Suggestion {
+    return Suggestion.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Suggestion>, I>>(object: I): Suggestion {
+    const message = createBaseSuggestion();
+    message.resourceId = object.resourceId ?? "";
+    message.displayName = object.displayName ?? "";
+    message.earliestStartTime = object.earliestStartTime ?? undefined;
+    message.earliestEndTime = object.earliestEndTime ?? undefined;
     return message;
   },
 };
@@ -4746,6 +5030,846 @@ export const InquiryEvent: MessageFns<InquiryEvent> = {
   },
 };
 
+function createBaseDeskReportRequest(): DeskReportRequest {
+  return { networkId: "", startTime: undefined, endTime: undefined };
+}
+
+export const DeskReportRequest: MessageFns<DeskReportRequest> = {
+  encode(message: DeskReportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.networkId !== "") {
+      writer.uint32(10).string(message.networkId);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(18).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeskReportRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeskReportRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.networkId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeskReportRequest {
+    return {
+      networkId: isSet(object.networkId)
+        ? globalThis.String(object.networkId)
+        : isSet(object.network_id)
+        ? globalThis.String(object.network_id)
+        : "",
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DeskReportRequest): unknown {
+    const obj: any = {};
+    if (message.networkId !== "") {
+      obj.networkId = message.networkId;
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeskReportRequest>, I>>(base?: I): DeskReportRequest {
+    return DeskReportRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeskReportRequest>, I>>(object: I): DeskReportRequest {
+    const message = createBaseDeskReportRequest();
+    message.networkId = object.networkId ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseOrganizationCount(): OrganizationCount {
+  return { organizationId: "", inquiries: 0 };
+}
+
+export const OrganizationCount: MessageFns<OrganizationCount> = {
+  encode(message: OrganizationCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.organizationId !== "") {
+      writer.uint32(10).string(message.organizationId);
+    }
+    if (message.inquiries !== 0) {
+      writer.uint32(16).int64(message.inquiries);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrganizationCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrganizationCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.organizationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.inquiries = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OrganizationCount {
+    return {
+      organizationId: isSet(object.organizationId)
+        ? globalThis.String(object.organizationId)
+        : isSet(object.organization_id)
+        ? globalThis.String(object.organization_id)
+        : "",
+      inquiries: isSet(object.inquiries) ? globalThis.Number(object.inquiries) : 0,
+    };
+  },
+
+  toJSON(message: OrganizationCount): unknown {
+    const obj: any = {};
+    if (message.organizationId !== "") {
+      obj.organizationId = message.organizationId;
+    }
+    if (message.inquiries !== 0) {
+      obj.inquiries = Math.round(message.inquiries);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OrganizationCount>, I>>(base?: I): OrganizationCount {
+    return OrganizationCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OrganizationCount>, I>>(object: I): OrganizationCount {
+    const message = createBaseOrganizationCount();
+    message.organizationId = object.organizationId ?? "";
+    message.inquiries = object.inquiries ?? 0;
+    return message;
+  },
+};
+
+function createBaseNeedTypeCount(): NeedTypeCount {
+  return { needType: 0, inquiries: 0 };
+}
+
+export const NeedTypeCount: MessageFns<NeedTypeCount> = {
+  encode(message: NeedTypeCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.needType !== 0) {
+      writer.uint32(8).int32(message.needType);
+    }
+    if (message.inquiries !== 0) {
+      writer.uint32(16).int64(message.inquiries);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NeedTypeCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNeedTypeCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.needType = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.inquiries = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NeedTypeCount {
+    return {
+      needType: isSet(object.needType)
+        ? needTypeFromJSON(object.needType)
+        : isSet(object.need_type)
+        ? needTypeFromJSON(object.need_type)
+        : 0,
+      inquiries: isSet(object.inquiries) ? globalThis.Number(object.inquiries) : 0,
+    };
+  },
+
+  toJSON(message: NeedTypeCount): unknown {
+    const obj: any = {};
+    if (message.needType !== 0) {
+      obj.needType = needTypeToJSON(message.needType);
+    }
+    if (message.inquiries !== 0) {
+      obj.inquiries = Math.round(message.inquiries);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NeedTypeCount>, I>>(base?: I): NeedTypeCount {
+    return NeedTypeCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NeedTypeCount>, I>>(object: I): NeedTypeCount {
+    const message = createBaseNeedTypeCount();
+    message.needType = object.needType ?? 0;
+    message.inquiries = object.inquiries ?? 0;
+    return message;
+  },
+};
+
+function createBaseOutcomeCount(): OutcomeCount {
+  return { outcome: 0, inquiries: 0 };
+}
+
+export const OutcomeCount: MessageFns<OutcomeCount> = {
+  encode(message: OutcomeCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.outcome !== 0) {
+      writer.uint32(8).int32(message.outcome);
+    }
+    if (message.inquiries !== 0) {
+      writer.uint32(16).int64(message.inquiries);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OutcomeCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOutcomeCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.inquiries = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OutcomeCount {
+    return {
+      outcome: isSet(object.outcome) ? outcomeFromJSON(object.outcome) : 0,
+      inquiries: isSet(object.inquiries) ? globalThis.Number(object.inquiries) : 0,
+    };
+  },
+
+  toJSON(message: OutcomeCount): unknown {
+    const obj: any = {};
+    if (message.outcome !== 0) {
+      obj.outcome = outcomeToJSON(message.outcome);
+    }
+    if (message.inquiries !== 0) {
+      obj.inquiries = Math.round(message.inquiries);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OutcomeCount>, I>>(base?: I): OutcomeCount {
+    return OutcomeCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OutcomeCount>, I>>(object: I): OutcomeCount {
+    const message = createBaseOutcomeCount();
+    message.outcome = object.outcome ?? 0;
+    message.inquiries = object.inquiries ?? 0;
+    return message;
+  },
+};
+
+function createBaseDeskReport(): DeskReport {
+  return {
+    networkId: "",
+    startTime: undefined,
+    endTime: undefined,
+    inquiries: 0,
+    byEntryPartner: [],
+    byNeedType: [],
+    accepted: 0,
+    firstAcceptP50: undefined,
+    firstAcceptP90: undefined,
+    acceptedWithinDeadlineShare: 0,
+    referralsPerInquiry: 0,
+    escalatedInquiries: 0,
+    escalations: 0,
+    outcomes: [],
+    openInquiries: 0,
+    feedbackResponses: 0,
+    averageScore: 0,
+    wouldRecommendShare: 0,
+    wouldWorkAgainShare: 0,
+    smeShare: 0,
+  };
+}
+
+export const DeskReport: MessageFns<DeskReport> = {
+  encode(message: DeskReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.networkId !== "") {
+      writer.uint32(10).string(message.networkId);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(18).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(26).fork()).join();
+    }
+    if (message.inquiries !== 0) {
+      writer.uint32(32).int64(message.inquiries);
+    }
+    for (const v of message.byEntryPartner) {
+      OrganizationCount.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.byNeedType) {
+      NeedTypeCount.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.accepted !== 0) {
+      writer.uint32(56).int64(message.accepted);
+    }
+    if (message.firstAcceptP50 !== undefined) {
+      Duration.encode(message.firstAcceptP50, writer.uint32(66).fork()).join();
+    }
+    if (message.firstAcceptP90 !== undefined) {
+      Duration.encode(message.firstAcceptP90, writer.uint32(74).fork()).join();
+    }
+    if (message.acceptedWithinDeadlineShare !== 0) {
+      writer.uint32(81).double(message.acceptedWithinDeadlineShare);
+    }
+    if (message.referralsPerInquiry !== 0) {
+      writer.uint32(89).double(message.referralsPerInquiry);
+    }
+    if (message.escalatedInquiries !== 0) {
+      writer.uint32(96).int64(message.escalatedInquiries);
+    }
+    if (message.escalations !== 0) {
+      writer.uint32(104).int64(message.escalations);
+    }
+    for (const v of message.outcomes) {
+      OutcomeCount.encode(v!, writer.uint32(114).fork()).join();
+    }
+    if (message.openInquiries !== 0) {
+      writer.uint32(120).int64(message.openInquiries);
+    }
+    if (message.feedbackResponses !== 0) {
+      writer.uint32(128).int64(message.feedbackResponses);
+    }
+    if (message.averageScore !== 0) {
+      writer.uint32(137).double(message.averageScore);
+    }
+    if (message.wouldRecommendShare !== 0) {
+      writer.uint32(145).double(message.wouldRecommendShare);
+    }
+    if (message.wouldWorkAgainShare !== 0) {
+      writer.uint32(153).double(message.wouldWorkAgainShare);
+    }
+    if (message.smeShare !== 0) {
+      writer.uint32(161).double(message.smeShare);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeskReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeskReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.networkId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.inquiries = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.byEntryPartner.push(OrganizationCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.byNeedType.push(NeedTypeCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.accepted = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.firstAcceptP50 = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.firstAcceptP90 = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.acceptedWithinDeadlineShare = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.referralsPerInquiry = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.escalatedInquiries = longToNumber(reader.int64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.escalations = longToNumber(reader.int64());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.outcomes.push(OutcomeCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.openInquiries = longToNumber(reader.int64());
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.feedbackResponses = longToNumber(reader.int64());
+            continue;
+          }
+          case 17: {
+            if (tag !== 137) {
+              break;
+            }
+
+            message.averageScore = reader.double();
+            continue;
+          }
+          case 18: {
+            if (tag !== 145) {
+              break;
+            }
+
+            message.wouldRecommendShare = reader.double();
+            continue;
+          }
+          case 19: {
+            if (tag !== 153) {
+              break;
+            }
+
+            message.wouldWorkAgainShare = reader.double();
+            continue;
+          }
+          case 20: {
+            if (tag !== 161) {
+              break;
+            }
+
+            message.smeShare = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeskReport {
+    return {
+      networkId: isSet(object.networkId)
+        ? globalThis.String(object.networkId)
+        : isSet(object.network_id)
+        ? globalThis.String(object.network_id)
+        : "",
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      inquiries: isSet(object.inquiries) ? globalThis.Number(object.inquiries) : 0,
+      byEntryPartner: globalThis.Array.isArray(object?.byEntryPartner)
+        ? object.byEntryPartner.map((e: any) => OrganizationCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.by_entry_partner)
+        ? object.by_entry_partner.map((e: any) => OrganizationCount.fromJSON(e))
+        : [],
+      byNeedType: globalThis.Array.isArray(object?.byNeedType)
+        ? object.byNeedType.map((e: any) => NeedTypeCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.by_need_type)
+        ? object.by_need_type.map((e: any) => NeedTypeCount.fromJSON(e))
+        : [],
+      accepted: isSet(object.accepted) ? globalThis.Number(object.accepted) : 0,
+      firstAcceptP50: isSet(object.firstAcceptP50)
+        ? Duration.fromJSON(object.firstAcceptP50)
+        : isSet(object.first_accept_p50)
+        ? Duration.fromJSON(object.first_accept_p50)
+        : undefined,
+      firstAcceptP90: isSet(object.firstAcceptP90)
+        ? Duration.fromJSON(object.firstAcceptP90)
+        : isSet(object.first_accept_p90)
+        ? Duration.fromJSON(object.first_accept_p90)
+        : undefined,
+      acceptedWithinDeadlineShare: isSet(object.acceptedWithinDeadlineShare)
+        ? globalThis.Number(object.acceptedWithinDeadlineShare)
+        : isSet(object.accepted_within_deadline_share)
+        ? globalThis.Number(object.accepted_within_deadline_share)
+        : 0,
+      referralsPerInquiry: isSet(object.referralsPerInquiry)
+        ? globalThis.Number(object.referralsPerInquiry)
+        : isSet(object.referrals_per_inquiry)
+        ? globalThis.Number(object.referrals_per_inquiry)
+        : 0,
+      escalatedInquiries: isSet(object.escalatedInquiries)
+        ? globalThis.Number(object.escalatedInquiries)
+        : isSet(object.escalated_inquiries)
+        ? globalThis.Number(object.escalated_inquiries)
+        : 0,
+      escalations: isSet(object.escalations) ? globalThis.Number(object.escalations) : 0,
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => OutcomeCount.fromJSON(e))
+        : [],
+      openInquiries: isSet(object.openInquiries)
+        ? globalThis.Number(object.openInquiries)
+        : isSet(object.open_inquiries)
+        ? globalThis.Number(object.open_inquiries)
+        : 0,
+      feedbackResponses: isSet(object.feedbackResponses)
+        ? globalThis.Number(object.feedbackResponses)
+        : isSet(object.feedback_responses)
+        ? globalThis.Number(object.feedback_responses)
+        : 0,
+      averageScore: isSet(object.averageScore)
+        ? globalThis.Number(object.averageScore)
+        : isSet(object.average_score)
+        ? globalThis.Number(object.average_score)
+        : 0,
+      wouldRecommendShare: isSet(object.wouldRecommendShare)
+        ? globalThis.Number(object.wouldRecommendShare)
+        : isSet(object.would_recommend_share)
+        ? globalThis.Number(object.would_recommend_share)
+        : 0,
+      wouldWorkAgainShare: isSet(object.wouldWorkAgainShare)
+        ? globalThis.Number(object.wouldWorkAgainShare)
+        : isSet(object.would_work_again_share)
+        ? globalThis.Number(object.would_work_again_share)
+        : 0,
+      smeShare: isSet(object.smeShare)
+        ? globalThis.Number(object.smeShare)
+        : isSet(object.sme_share)
+        ? globalThis.Number(object.sme_share)
+        : 0,
+    };
+  },
+
+  toJSON(message: DeskReport): unknown {
+    const obj: any = {};
+    if (message.networkId !== "") {
+      obj.networkId = message.networkId;
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.inquiries !== 0) {
+      obj.inquiries = Math.round(message.inquiries);
+    }
+    if (message.byEntryPartner?.length) {
+      obj.byEntryPartner = message.byEntryPartner.map((e) => OrganizationCount.toJSON(e));
+    }
+    if (message.byNeedType?.length) {
+      obj.byNeedType = message.byNeedType.map((e) => NeedTypeCount.toJSON(e));
+    }
+    if (message.accepted !== 0) {
+      obj.accepted = Math.round(message.accepted);
+    }
+    if (message.firstAcceptP50 !== undefined) {
+      obj.firstAcceptP50 = Duration.toJSON(message.firstAcceptP50);
+    }
+    if (message.firstAcceptP90 !== undefined) {
+      obj.firstAcceptP90 = Duration.toJSON(message.firstAcceptP90);
+    }
+    if (message.acceptedWithinDeadlineShare !== 0) {
+      obj.acceptedWithinDeadlineShare = floatToJson(message.acceptedWithinDeadlineShare);
+    }
+    if (message.referralsPerInquiry !== 0) {
+      obj.referralsPerInquiry = floatToJson(message.referralsPerInquiry);
+    }
+    if (message.escalatedInquiries !== 0) {
+      obj.escalatedInquiries = Math.round(message.escalatedInquiries);
+    }
+    if (message.escalations !== 0) {
+      obj.escalations = Math.round(message.escalations);
+    }
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => OutcomeCount.toJSON(e));
+    }
+    if (message.openInquiries !== 0) {
+      obj.openInquiries = Math.round(message.openInquiries);
+    }
+    if (message.feedbackResponses !== 0) {
+      obj.feedbackResponses = Math.round(message.feedbackResponses);
+    }
+    if (message.averageScore !== 0) {
+      obj.averageScore = floatToJson(message.averageScore);
+    }
+    if (message.wouldRecommendShare !== 0) {
+      obj.wouldRecommendShare = floatToJson(message.wouldRecommendShare);
+    }
+    if (message.wouldWorkAgainShare !== 0) {
+      obj.wouldWorkAgainShare = floatToJson(message.wouldWorkAgainShare);
+    }
+    if (message.smeShare !== 0) {
+      obj.smeShare = floatToJson(message.smeShare);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeskReport>, I>>(base?: I): DeskReport {
+    return DeskReport.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeskReport>, I>>(object: I): DeskReport {
+    const message = createBaseDeskReport();
+    message.networkId = object.networkId ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.inquiries = object.inquiries ?? 0;
+    message.byEntryPartner = object.byEntryPartner?.map((e) => OrganizationCount.fromPartial(e)) || [];
+    message.byNeedType = object.byNeedType?.map((e) => NeedTypeCount.fromPartial(e)) || [];
+    message.accepted = object.accepted ?? 0;
+    message.firstAcceptP50 = (object.firstAcceptP50 !== undefined && object.firstAcceptP50 !== null)
+      ? Duration.fromPartial(object.firstAcceptP50)
+      : undefined;
+    message.firstAcceptP90 = (object.firstAcceptP90 !== undefined && object.firstAcceptP90 !== null)
+      ? Duration.fromPartial(object.firstAcceptP90)
+      : undefined;
+    message.acceptedWithinDeadlineShare = object.acceptedWithinDeadlineShare ?? 0;
+    message.referralsPerInquiry = object.referralsPerInquiry ?? 0;
+    message.escalatedInquiries = object.escalatedInquiries ?? 0;
+    message.escalations = object.escalations ?? 0;
+    message.outcomes = object.outcomes?.map((e) => OutcomeCount.fromPartial(e)) || [];
+    message.openInquiries = object.openInquiries ?? 0;
+    message.feedbackResponses = object.feedbackResponses ?? 0;
+    message.averageScore = object.averageScore ?? 0;
+    message.wouldRecommendShare = object.wouldRecommendShare ?? 0;
+    message.wouldWorkAgainShare = object.wouldWorkAgainShare ?? 0;
+    message.smeShare = object.smeShare ?? 0;
+    return message;
+  },
+};
+
 export type DeskServiceService = typeof DeskServiceService;
 export const DeskServiceService = {
   createResponder: {
@@ -4905,6 +6029,15 @@ export const DeskServiceService = {
     responseSerialize: (value: Inquiry): Buffer => Buffer.from(Inquiry.encode(value).finish()),
     responseDeserialize: (value: Buffer): Inquiry => Inquiry.decode(value),
   },
+  getDeskReport: {
+    path: "/infrashare.desk.v1.DeskService/GetDeskReport" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeskReportRequest): Buffer => Buffer.from(DeskReportRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeskReportRequest => DeskReportRequest.decode(value),
+    responseSerialize: (value: DeskReport): Buffer => Buffer.from(DeskReport.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeskReport => DeskReport.decode(value),
+  },
   /** Offers, withdrawals and assignments of one responder as they happen; resumable. */
   streamAssignments: {
     path: "/infrashare.desk.v1.DeskService/StreamAssignments" as const,
@@ -4945,6 +6078,7 @@ export interface DeskServiceServer extends UntypedServiceImplementation {
   resolveInquiry: handleUnaryCall<ResolveInquiryRequest, Inquiry>;
   recordFeedback: handleUnaryCall<RecordFeedbackRequest, Inquiry>;
   eraseAsker: handleUnaryCall<EraseAskerRequest, Inquiry>;
+  getDeskReport: handleUnaryCall<DeskReportRequest, DeskReport>;
   /** Offers, withdrawals and assignments of one responder as they happen; resumable. */
   streamAssignments: handleServerStreamingCall<StreamAssignmentsRequest, InquiryEvent>;
   /** Every change of one inquiry, for its entry partner. */
@@ -5192,6 +6326,21 @@ export interface DeskServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Inquiry) => void,
   ): ClientUnaryCall;
+  getDeskReport(
+    request: DeskReportRequest,
+    callback: (error: ServiceError | null, response: DeskReport) => void,
+  ): ClientUnaryCall;
+  getDeskReport(
+    request: DeskReportRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeskReport) => void,
+  ): ClientUnaryCall;
+  getDeskReport(
+    request: DeskReportRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeskReport) => void,
+  ): ClientUnaryCall;
   /** Offers, withdrawals and assignments of one responder as they happen; resumable. */
   streamAssignments(
     request: StreamAssignmentsRequest,
@@ -5219,6 +6368,10 @@ export const DeskServiceClient = makeGenericClientConstructor(
   service: typeof DeskServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -5252,6 +6405,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
