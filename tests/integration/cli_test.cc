@@ -5,6 +5,9 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <thread>
+
+#include <date/date.h>
 
 #include "tests/support/test_server.h"
 
@@ -22,8 +25,8 @@ class CliTest : public ::testing::Test {
     redis_ = std::make_unique<RedisServer>();
     server_ = std::make_unique<TestServer>(redis_->url());
   }
-  CliRun Cli(const std::string& args, const std::string& token = kAdminToken) {
-    std::string command = std::string("INFRASHARE_TOKEN='") + token + "' " + INFRASHARE_CLI_BIN +
+  CliRun Cli(const std::string& args, const std::string& token = kAdminToken, const std::string& wrapper = "") {
+    std::string command = std::string("INFRASHARE_TOKEN='") + token + "' " + wrapper + INFRASHARE_CLI_BIN +
                           " --server " + server_->address() + " " + args + " 2>&1";
     FILE* pipe = popen(command.c_str(), "r");
     std::string out;
@@ -142,6 +145,71 @@ TEST_F(CliTest, LoadsTheDemoCatalogueTwiceWithoutDuplicates) {
   EXPECT_EQ(windows.exit_code, 0) << windows.output;
   EXPECT_NE(windows.output.find("2026-03-30T06:30:00Z"), std::string::npos) << windows.output;  // CEST
   EXPECT_NE(windows.output.find("2026-03-27T07:30:00Z"), std::string::npos) << windows.output;  // CET
+}
+
+// The value of "field": "..." in JSON output, "" when absent.
+std::string JsonField(const std::string& json, const std::string& field) {
+  const std::string key = "\"" + field + "\": \"";
+  size_t at = json.find(key);
+  if (at == std::string::npos) return "";
+  at += key.size();
+  return json.substr(at, json.find('"', at) - at);
+}
+
+TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
+  server_->WaitUntilServing();
+  ASSERT_EQ(Cli("org create --id bakery --name 'Bakkerij Jansen' --kind company --sme").exit_code, 0);
+  ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
+  ASSERT_EQ(Cli("network create --id techoost --name TechOost --member bakery --member fablab").exit_code, 0);
+  auto token = Cli("-o json token create --org fablab --role desk-responder");
+  ASSERT_EQ(token.exit_code, 0) << token.output;
+  const std::string responder_token = JsonField(token.output, "token");
+  const std::string token_id = JsonField(token.output, "id");
+  ASSERT_FALSE(responder_token.empty()) << token.output;
+
+  auto added = Cli("-o json desk responder add --org fablab --name 'Fablab desk' --skill innovation "
+                   "--theme digitalisation --capacity 3 --hours 'FREQ=DAILY 00:00 1440' --token-id " + token_id);
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  const std::string responder = JsonField(added.output, "id");
+  ASSERT_FALSE(responder.empty()) << added.output;
+
+  // Responder mode, started before the question comes in: the offer arrives on the stream and is
+  // accepted on the spot (bounded: `timeout` ends it if no offer ever came).
+  CliRun followed{-1, ""};
+  std::thread follower([&] {
+    followed = Cli("desk follow " + responder + " --accept --limit 1", responder_token, "timeout 20 ");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  auto asked = Cli("-o json desk ask --need innovation --theme digitalisation --sme --text 'Help with a webshop' "
+                   "--entry bakery --name 'Jan Jansen' --email jan@example.org");
+  ASSERT_EQ(asked.exit_code, 0) << asked.output;
+  const std::string inquiry = JsonField(asked.output, "id");
+  follower.join();
+  ASSERT_EQ(followed.exit_code, 0) << followed.output;
+  EXPECT_NE(followed.output.find("OFFERED " + inquiry), std::string::npos) << followed.output;
+  EXPECT_NE(followed.output.find("accepted " + inquiry), std::string::npos) << followed.output;
+  auto shown = Cli("-o json desk get " + inquiry, responder_token);
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("\"INQUIRY_STATE_ASSIGNED\""), std::string::npos) << shown.output;
+  EXPECT_NE(shown.output.find("jan@example.org"), std::string::npos) << shown.output;
+  auto resolved = Cli("desk resolve " + inquiry + " --as " + responder + " --outcome answered --note 'called back'",
+                      responder_token);
+  ASSERT_EQ(resolved.exit_code, 0) << resolved.output;
+  ASSERT_EQ(Cli("desk feedback " + inquiry + " --score 5 --recommend --again").exit_code, 0);
+
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::string from = date::format("%FT%TZ", std::chrono::sys_seconds(today - std::chrono::days(1)));
+  const std::string to = date::format("%FT%TZ", std::chrono::sys_seconds(today + std::chrono::days(2)));
+  auto report = Cli("-o json desk report --network techoost --from " + from + " --to " + to);
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_NE(report.output.find("\"average_score\": 5"), std::string::npos) << report.output;
+
+  auto bad = Cli("desk ask --need astrology --text hi --entry bakery");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("--need"), std::string::npos) << bad.output;
+  auto empty = Cli("desk ask --need training --text ' ' --entry bakery");
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.output.find("[field: text]"), std::string::npos) << empty.output;
 }
 
 }  // namespace

@@ -39,6 +39,7 @@ void AddSearchFlags(CLI::App* command, SearchFlags& flags);
 bool BuildSearch(const SearchFlags& flags, registry::v1::SearchResourcesRequest* request, App& app);
 void AddTokenCommands(CLI::App& cli, App& app);
 void AddBookingCommands(CLI::App& cli, App& app);
+void AddDeskCommands(CLI::App& cli, App& app);
 
 // "lab" -> RESOURCE_KIND_LAB for an enum whose values share `prefix`; -1 when unknown.
 int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "infrashare/auth/v1/auth.grpc.pb.h"
+#include "infrashare/desk/v1/desk.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 
@@ -33,6 +34,7 @@ class Client {
   registry::v1::RegistryService::Stub& registry() { return *registry_; }
   auth::v1::TokenService::Stub& tokens() { return *tokens_; }
   scheduler::v1::SchedulerService::Stub& scheduler() { return *scheduler_; }
+  desk::v1::DeskService::Stub& desk() { return *desk_; }
   const ClientOptions& options() const { return options_; }
 
   // A context with the token and the deadline.
@@ -83,6 +85,7 @@ class Client {
   std::unique_ptr<registry::v1::RegistryService::Stub> registry_;
   std::unique_ptr<auth::v1::TokenService::Stub> tokens_;
   std::unique_ptr<scheduler::v1::SchedulerService::Stub> scheduler_;
+  std::unique_ptr<desk::v1::DeskService::Stub> desk_;
 };
 
 // One line for a person: "NOT_FOUND: resource 'x' not found", with the bad field when there is one.

@@ -1,0 +1,434 @@
+// `infrashare desk ...`: every RPC of infrashare.desk.v1 — responders, asking, answering,
+// referring, reporting — and a responder mode that follows the offers as they come.
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "cli/app.h"
+
+namespace infrashare::cli {
+namespace {
+
+using namespace desk::v1;
+using Stub = DeskService::Stub;
+
+const std::vector<std::string> kInquiryColumns = {"id", "state", "need_type", "entry_organization_id",
+                                                  "offered_to", "assignee_id", "text"};
+const std::vector<std::string> kResponderColumns = {"id", "organization_id", "display_name", "skills",
+                                                    "capacity", "open_inquiries", "online"};
+
+bool AddEnums(const std::vector<std::string>& texts, const google::protobuf::EnumDescriptor* descriptor,
+              const std::string& prefix, const std::string& flag, App& app,
+              google::protobuf::RepeatedField<int>* out) {
+  for (const auto& text : texts) {
+    int value = ParseEnum(descriptor, prefix, text);
+    if (value <= 0) {
+      app.Fail(flag + ": unknown value '" + text + "'");
+      return false;
+    }
+    out->Add(value);
+  }
+  return true;
+}
+
+struct Flags {
+  std::string id, responder, organization, network, name, token_id, time_zone, text, need, region, urgency,
+      language, email, phone, asker_org, entry, target_org, target_responder, note, outcome, booking, reason,
+      comment, cursor, from, to, file;
+  std::vector<std::string> skills, themes, regions, languages, hours, states;
+  int capacity = 1;
+  int score = 0;
+  int limit = 0;
+  bool sme = false, recommend = false, again = false, accept = false, offline = false;
+};
+
+// "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR 09:00 480": an RRULE, a local start time and minutes.
+bool ParseHours(const std::string& text, registry::v1::AvailabilityRule* rule, App& app) {
+  std::vector<std::string> parts = absl::StrSplit(text, ' ', absl::SkipEmpty());
+  int minutes = 0;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[2], &minutes)) {
+    app.Fail("--hours: '" + text + "' is not 'RRULE HH:MM MINUTES', e.g. 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR 09:00 480'");
+    return false;
+  }
+  rule->set_rrule(parts[0]);
+  rule->set_start_time(parts[1]);
+  rule->set_duration_minutes(minutes);
+  rule->set_valid_from("2020-01-01");
+  return true;
+}
+
+bool BuildResponder(const Flags& f, Responder* r, App& app) {
+  r->set_organization_id(f.organization);
+  r->set_display_name(f.name);
+  r->set_token_id(f.token_id);
+  r->set_capacity(f.capacity);
+  r->set_time_zone(f.time_zone);
+  r->set_online(!f.offline);
+  for (const auto& region : f.regions) r->add_regions(region);
+  for (const auto& language : f.languages) r->add_languages(language);
+  for (const auto& hours : f.hours)
+    if (!ParseHours(hours, r->add_working_hours(), app)) return false;
+  return AddEnums(f.skills, NeedType_descriptor(), "NEED_TYPE_", "--skill", app, r->mutable_skills()) &&
+         AddEnums(f.themes, registry::v1::Theme_descriptor(), "THEME_", "--theme", app,
+                                       r->mutable_themes());
+}
+
+void PrintInquiry(App& app, const Inquiry& inquiry) { PrintMessage(inquiry, app.output); }
+
+void PrintInquiries(App& app, const google::protobuf::RepeatedPtrField<Inquiry>& inquiries) {
+  std::vector<const google::protobuf::Message*> rows;
+  for (const auto& i : inquiries) rows.push_back(&i);
+  PrintRows(rows, kInquiryColumns, app.output);
+}
+
+// Follows a stream of inquiry events, printing each; stops after `limit` when it is set.
+template <typename Request>
+void Follow(App& app, const Request& request, int limit,
+            std::unique_ptr<grpc::ClientReader<InquiryEvent>> (Stub::*open)(grpc::ClientContext*, const Request&),
+            const std::function<void(const InquiryEvent&)>& on_event = nullptr) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!app.options.token.empty()) context->AddMetadata("authorization", "Bearer " + app.options.token);
+  auto reader = (app.client().desk().*open)(context.get(), request);
+  InquiryEvent event;
+  int seen = 0;
+  while (reader->Read(&event)) {
+    if (app.output == "json") {
+      PrintMessage(event, "json");
+    } else {
+      std::cout << event.cursor() << " " << InquiryEventType_Name(event.type()).substr(19) << " "
+                << event.inquiry_id() << " " << InquiryState_Name(event.inquiry().state()).substr(14) << " "
+                << event.inquiry().text().substr(0, 60) << std::endl;
+    }
+    if (on_event) on_event(event);
+    if (limit > 0 && ++seen >= limit) {
+      context->TryCancel();
+      break;
+    }
+  }
+  auto status = reader->Finish();
+  if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
+}
+
+}  // namespace
+
+void AddDeskCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("desk", "the network desk: ask, route, answer, refer, report");
+  sub->require_subcommand(1);
+  auto f = std::make_shared<Flags>();
+
+  // Responders.
+  auto* responder = sub->add_subcommand("responder", "desk staff and experts: register, list, go online");
+  responder->require_subcommand(1);
+  auto responder_flags = [f](CLI::App* cmd) {
+    cmd->add_option("--name", f->name, "display name")->required();
+    cmd->add_option("--skill", f->skills, "need type it answers (repeatable): innovation, training, "
+                                         "facility-access, talent, research, other")->required();
+    cmd->add_option("--theme", f->themes, "theme (repeatable), e.g. digitalisation, food");
+    cmd->add_option("--region", f->regions, "CBS region served (repeatable): PVxx, CRxx, GMxxxx");
+    cmd->add_option("--language", f->languages, "ISO 639-1 language (repeatable), default nl");
+    cmd->add_option("--capacity", f->capacity, "most open inquiries at once")->capture_default_str();
+    cmd->add_option("--time-zone", f->time_zone, "IANA zone of the working hours (default Europe/Amsterdam)");
+    cmd->add_option("--hours", f->hours, "working hours (repeatable): 'RRULE HH:MM MINUTES'");
+    cmd->add_option("--token-id", f->token_id, "id of the API token the responder acts with");
+  };
+  auto* add = responder->add_subcommand("add", "register a responder of your organisation");
+  responder_flags(add);
+  add->add_option("--org", f->organization, "its organisation (default: yours)");
+  add->add_flag("--offline", f->offline, "register it offline (default online)");
+  add->callback([&app, f] {
+    CreateResponderRequest request;
+    if (!BuildResponder(*f, request.mutable_responder(), app)) return;
+    Responder out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::CreateResponder, request, &out)))
+      PrintMessage(out, app.output);
+  });
+  auto* update = responder->add_subcommand("update", "replace a responder's profile");
+  update->add_option("id", f->id)->required();
+  responder_flags(update);
+  update->callback([&app, f] {
+    GetResponderRequest get;
+    get.set_id(f->id);
+    Responder current;
+    if (!app.Check(app.client().Call(app.client().desk(), &Stub::GetResponder, get, &current))) return;
+    UpdateResponderRequest request;
+    if (!BuildResponder(*f, request.mutable_responder(), app)) return;
+    request.mutable_responder()->set_id(f->id);
+    request.mutable_responder()->set_etag(current.etag());
+    Responder out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::UpdateResponder, request, &out)))
+      PrintMessage(out, app.output);
+  });
+  auto* get_responder = responder->add_subcommand("get", "show one responder");
+  get_responder->add_option("id", f->id)->required();
+  get_responder->callback([&app, f] {
+    GetResponderRequest request;
+    request.set_id(f->id);
+    Responder out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::GetResponder, request, &out)))
+      PrintMessage(out, app.output);
+  });
+  auto* list_responders = responder->add_subcommand("list", "responders of an organisation");
+  list_responders->add_option("--org", f->organization, "default: yours");
+  list_responders->callback([&app, f] {
+    ListRespondersRequest request;
+    request.set_organization_id(f->organization);
+    ListRespondersResponse all;
+    auto status = app.client().ForEachPage<Stub, ListRespondersRequest, ListRespondersResponse>(
+        app.client().desk(), &Stub::ListResponders, request,
+        [&](const ListRespondersResponse& page) { all.MergeFrom(page); });
+    if (!app.Check(status)) return;
+    all.clear_next_page_token();
+    if (app.output == "json") return PrintMessage(all, "json");
+    std::vector<const google::protobuf::Message*> rows;
+    for (const auto& r : all.responders()) rows.push_back(&r);
+    PrintRows(rows, kResponderColumns, app.output);
+  });
+  for (bool online : {true, false}) {
+    auto* cmd = responder->add_subcommand(online ? "online" : "offline",
+                                          online ? "ready to take inquiries" : "take no new inquiries");
+    cmd->add_option("id", f->id)->required();
+    cmd->callback([&app, f, online] {
+      SetResponderOnlineRequest request;
+      request.set_id(f->id);
+      request.set_online(online);
+      Responder out;
+      if (app.Check(app.client().Call(app.client().desk(), &Stub::SetResponderOnline, request, &out)))
+        PrintMessage(out, app.output);
+    });
+  }
+  auto* remove = responder->add_subcommand("delete", "remove a responder with no open inquiries");
+  remove->add_option("id", f->id)->required();
+  remove->callback([&app, f] {
+    DeleteResponderRequest request;
+    request.set_id(f->id);
+    DeleteResponderResponse out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::DeleteResponder, request, &out)))
+      std::cout << "deleted " << f->id << "\n";
+  });
+
+  // Asking.
+  auto* ask = sub->add_subcommand("ask", "submit an inquiry through your organisation's entry point");
+  ask->add_option("--need", f->need, "innovation, training, facility-access, talent, research, other")->required();
+  ask->add_option("--text", f->text, "the question")->required();
+  ask->add_option("--theme", f->themes, "theme (repeatable)");
+  ask->add_option("--region", f->region, "CBS region code of the asker");
+  ask->add_option("--urgency", f->urgency, "low, normal (default), high");
+  ask->add_option("--language", f->language, "ISO 639-1, default nl");
+  ask->add_flag("--sme", f->sme, "the asker is a small or medium-sized business");
+  ask->add_option("--name", f->name, "the asker's name (personal data)");
+  ask->add_option("--email", f->email, "the asker's e-mail (personal data)");
+  ask->add_option("--phone", f->phone, "the asker's phone (personal data)");
+  ask->add_option("--asker-org", f->asker_org, "the asker's organisation name");
+  ask->add_option("--entry", f->entry, "the entry partner (default: your organisation)");
+  ask->add_option("--network", f->network, "the network (default: the entry partner's only one)");
+  ask->callback([&app, f] {
+    SubmitInquiryRequest request;
+    int need = ParseEnum(NeedType_descriptor(), "NEED_TYPE_", f->need);
+    if (need <= 0) return app.Fail("--need: unknown need type '" + f->need + "'");
+    request.set_need_type(static_cast<NeedType>(need));
+    if (!AddEnums(f->themes, registry::v1::Theme_descriptor(), "THEME_", "--theme", app,
+                                       request.mutable_themes()))
+      return;
+    if (!f->urgency.empty()) {
+      int urgency = ParseEnum(Urgency_descriptor(), "URGENCY_", f->urgency);
+      if (urgency <= 0) return app.Fail("--urgency: unknown urgency '" + f->urgency + "'");
+      request.set_urgency(static_cast<Urgency>(urgency));
+    }
+    request.set_text(f->text);
+    request.set_region(f->region);
+    request.set_language(f->language);
+    request.set_asker_is_sme(f->sme);
+    request.mutable_contact()->set_name(f->name);
+    request.mutable_contact()->set_email(f->email);
+    request.mutable_contact()->set_phone(f->phone);
+    request.mutable_contact()->set_organization_name(f->asker_org);
+    request.set_entry_organization_id(f->entry);
+    request.set_network_id(f->network);
+    Inquiry out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::SubmitInquiry, request, &out)))
+      PrintInquiry(app, out);
+  });
+
+  auto* get = sub->add_subcommand("get", "show one inquiry with its history");
+  get->add_option("id", f->id)->required();
+  get->callback([&app, f] {
+    GetInquiryRequest request;
+    request.set_id(f->id);
+    Inquiry out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::GetInquiry, request, &out))) PrintInquiry(app, out);
+  });
+
+  auto* list = sub->add_subcommand("list", "inquiries of a network, an entry partner or a responder");
+  auto* by_network = list->add_option("--network", f->network, "a network you coordinate");
+  auto* by_entry = list->add_option("--entry", f->entry, "an entry partner (your organisation)")->excludes(by_network);
+  list->add_option("--responder", f->responder, "offered to or assigned to this responder")
+      ->excludes(by_network)
+      ->excludes(by_entry);
+  list->add_option("--state", f->states, "only these states: routing, offered, queued, escalated, assigned, resolved");
+  list->callback([&app, f] {
+    ListInquiriesRequest request;
+    request.set_network_id(f->network);
+    request.set_entry_organization_id(f->entry);
+    request.set_responder_id(f->responder);
+    if (!AddEnums(f->states, InquiryState_descriptor(), "INQUIRY_STATE_", "--state", app,
+                                request.mutable_states()))
+      return;
+    ListInquiriesResponse all;
+    auto status = app.client().ForEachPage<Stub, ListInquiriesRequest, ListInquiriesResponse>(
+        app.client().desk(), &Stub::ListInquiries, request,
+        [&](const ListInquiriesResponse& page) { all.MergeFrom(page); });
+    if (!app.Check(status)) return;
+    all.clear_next_page_token();
+    if (app.output == "json") return PrintMessage(all, "json");
+    PrintInquiries(app, all.inquiries());
+  });
+
+  auto* assignments = sub->add_subcommand("assignments", "what is offered to and assigned to a responder now");
+  assignments->add_option("responder", f->responder)->required();
+  assignments->callback([&app, f] {
+    ListAssignmentsRequest request;
+    request.set_responder_id(f->responder);
+    ListAssignmentsResponse out;
+    if (!app.Check(app.client().Call(app.client().desk(), &Stub::ListAssignments, request, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::cout << "offered:\n";
+    PrintInquiries(app, out.offered());
+    std::cout << "assigned:\n";
+    PrintInquiries(app, out.assigned());
+  });
+
+  auto* accept = sub->add_subcommand("accept", "accept an inquiry offered to you");
+  accept->add_option("id", f->id)->required();
+  accept->add_option("--as", f->responder, "the responder id")->required();
+  accept->callback([&app, f] {
+    AcceptInquiryRequest request;
+    request.set_id(f->id);
+    request.set_responder_id(f->responder);
+    Inquiry out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::AcceptInquiry, request, &out))) PrintInquiry(app, out);
+  });
+
+  auto* decline = sub->add_subcommand("decline", "decline an inquiry offered to you; it goes to the next partner");
+  decline->add_option("id", f->id)->required();
+  decline->add_option("--as", f->responder, "the responder id")->required();
+  decline->add_option("--reason", f->reason, "why")->required();
+  decline->callback([&app, f] {
+    DeclineInquiryRequest request;
+    request.set_id(f->id);
+    request.set_responder_id(f->responder);
+    request.set_reason(f->reason);
+    Inquiry out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::DeclineInquiry, request, &out))) PrintInquiry(app, out);
+  });
+
+  auto* refer = sub->add_subcommand("refer", "refer an inquiry to a partner or a responder, with a note");
+  refer->add_option("id", f->id)->required();
+  refer->add_option("--as", f->responder, "the assignee (omit when referring as a coordinator)");
+  auto* to_org = refer->add_option("--to-org", f->target_org, "the organisation to refer to");
+  refer->add_option("--to-responder", f->target_responder, "the responder to refer to")->excludes(to_org);
+  refer->add_option("--note", f->note, "what the next partner should know")->required();
+  refer->callback([&app, f] {
+    ReferInquiryRequest request;
+    request.set_id(f->id);
+    request.set_responder_id(f->responder);
+    request.set_target_organization_id(f->target_org);
+    request.set_target_responder_id(f->target_responder);
+    request.set_note(f->note);
+    Inquiry out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::ReferInquiry, request, &out))) PrintInquiry(app, out);
+  });
+
+  auto* resolve = sub->add_subcommand("resolve", "close an inquiry with its outcome");
+  resolve->add_option("id", f->id)->required();
+  resolve->add_option("--as", f->responder, "the assignee (omit as a coordinator or to withdraw)");
+  resolve->add_option("--outcome", f->outcome, "answered, referred-outside, facility-booked, training-enrolled, "
+                                               "internship-arranged, no-match, withdrawn")->required();
+  resolve->add_option("--booking", f->booking, "the booking id (facility-booked)");
+  resolve->add_option("--note", f->note, "what was done");
+  resolve->callback([&app, f] {
+    ResolveInquiryRequest request;
+    int outcome = ParseEnum(Outcome_descriptor(), "OUTCOME_", f->outcome);
+    if (outcome <= 0) return app.Fail("--outcome: unknown outcome '" + f->outcome + "'");
+    request.set_id(f->id);
+    request.set_responder_id(f->responder);
+    request.set_outcome(static_cast<Outcome>(outcome));
+    request.set_booking_id(f->booking);
+    request.set_note(f->note);
+    Inquiry out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::ResolveInquiry, request, &out))) PrintInquiry(app, out);
+  });
+
+  auto* feedback = sub->add_subcommand("feedback", "record the asker's feedback on a resolved inquiry");
+  feedback->add_option("id", f->id)->required();
+  feedback->add_option("--score", f->score, "1 to 5")->required();
+  feedback->add_flag("--recommend", f->recommend, "would recommend the network");
+  feedback->add_flag("--again", f->again, "would work with the network again");
+  feedback->add_option("--comment", f->comment, "in the asker's words");
+  feedback->callback([&app, f] {
+    RecordFeedbackRequest request;
+    request.set_id(f->id);
+    request.mutable_feedback()->set_score(f->score);
+    request.mutable_feedback()->set_would_recommend(f->recommend);
+    request.mutable_feedback()->set_would_work_again(f->again);
+    request.mutable_feedback()->set_comment(f->comment);
+    Inquiry out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::RecordFeedback, request, &out))) PrintInquiry(app, out);
+  });
+
+  auto* erase = sub->add_subcommand("erase", "erase the asker's personal data (statistics stay)");
+  erase->add_option("id", f->id)->required();
+  erase->callback([&app, f] {
+    EraseAskerRequest request;
+    request.set_id(f->id);
+    Inquiry out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::EraseAsker, request, &out))) PrintInquiry(app, out);
+  });
+
+  auto* report = sub->add_subcommand("report", "what the desk achieved for a network in a period");
+  report->add_option("--network", f->network, "a network you coordinate")->required();
+  report->add_option("--from", f->from, "RFC 3339")->required();
+  report->add_option("--to", f->to, "RFC 3339")->required();
+  report->callback([&app, f] {
+    DeskReportRequest request;
+    request.set_network_id(f->network);
+    if (!ParseTime(f->from, request.mutable_start_time(), app, "--from") ||
+        !ParseTime(f->to, request.mutable_end_time(), app, "--to"))
+      return;
+    DeskReport out;
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::GetDeskReport, request, &out)))
+      PrintMessage(out, app.output);
+  });
+
+  auto* watch = sub->add_subcommand("watch", "follow one inquiry's changes (Ctrl-C to stop)");
+  watch->add_option("id", f->id)->required();
+  watch->add_option("--cursor", f->cursor, "resume after this cursor");
+  watch->add_option("--limit", f->limit, "stop after this many events");
+  watch->callback([&app, f] {
+    WatchInquiryRequest request;
+    request.set_id(f->id);
+    request.set_cursor(f->cursor);
+    Follow(app, request, f->limit, &Stub::WatchInquiry);
+  });
+
+  auto* follow = sub->add_subcommand("follow", "responder mode: follow your offers and assignments as they come");
+  follow->add_option("responder", f->responder)->required();
+  follow->add_option("--cursor", f->cursor, "resume after this cursor");
+  follow->add_option("--limit", f->limit, "stop after this many events");
+  follow->add_flag("--accept", f->accept, "accept every offer as it arrives");
+  follow->callback([&app, f] {
+    StreamAssignmentsRequest request;
+    request.set_responder_id(f->responder);
+    request.set_cursor(f->cursor);
+    Follow(app, request, f->limit, &Stub::StreamAssignments, [&app, f](const InquiryEvent& event) {
+      if (!f->accept || event.type() != INQUIRY_EVENT_TYPE_OFFERED) return;
+      AcceptInquiryRequest accept;
+      accept.set_id(event.inquiry_id());
+      accept.set_responder_id(f->responder);
+      Inquiry out;
+      if (app.Check(app.client().Call(app.client().desk(), &Stub::AcceptInquiry, accept, &out)))
+        std::cout << "accepted " << out.id() << std::endl;
+    });
+  });
+}
+
+}  // namespace infrashare::cli
