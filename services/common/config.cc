@@ -140,6 +140,7 @@ std::vector<Key> Keys(Config& c) {
       IntKey("desk.escalation_s", &c.desk.escalation_s, 1, 30 * 86400),
       IntKey("desk.contact_retention_days", &c.desk.contact_retention_days, 1, 3660),
       IntKey("desk.max_text_bytes", &c.desk.max_text_bytes, 100, 1000000),
+      IntKey("desk.dispatch_threads", &c.desk.dispatch_threads, 1, 64),
       IntKey("desk.claim_idle_ms", &c.desk.claim_idle_ms, 100, 3600000),
       IntKey("desk.timer_interval_ms", &c.desk.timer_interval_ms, 10, 60000),
       IntKey("desk.default_page_size", &c.desk.default_page_size, 1, 10000),

@@ -70,6 +70,7 @@ struct DeskConfig {
   int escalation_s = 14400;      // coordinators have this long before it goes to platform admins
   int contact_retention_days = 365;  // the asker's personal data is deleted after this
   int max_text_bytes = 8000;
+  int dispatch_threads = 2;      // dispatch consumers per replica
   int claim_idle_ms = 5000;      // dispatch work a replica left unacknowledged this long is taken over
   int timer_interval_ms = 100;   // how often a replica applies due deadlines
   int default_page_size = 50;

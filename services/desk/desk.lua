@@ -3,8 +3,10 @@
 -- keys share the hash tag {dk} (docs/DECISIONS.md "Desk state in one hash tag"):
 --   <d> = <prefix>{dk}:
 --   <d>m                 string  version of the responder profiles (bumped on every profile change)
---   <d>r:<id>            hash    responder: p (profile, protobuf bytes), org, tok, cap, on ('1'/'0'),
---                                ld (offered + assigned now), lo (last offer ms), v
+--   <d>r:<id>            hash    responder: p (profile, protobuf bytes), org, tok, v
+--   <d>cap, <d>on        hash    responder -> capacity; -> '1' online / '0' offline
+--   <d>ld, <d>lo         hash    responder -> inquiries offered or assigned now; -> last offer (ms)
+--                                (one hash each, so routing reads every candidate's load in one go)
 --   <d>rs                set     every responder id
 --   <d>ro:<org>          set     responders of an organisation
 --   <d>ra:<id>           zset    inquiries offered to or assigned to a responder, by time
@@ -97,10 +99,9 @@ local function drain(c)
 end
 
 local function add_load(c, responder, delta, inquiry_id)
-  local key = c.base .. 'r:' .. responder
-  if redis.call('EXISTS', key) == 0 then return end
-  local ld = redis.call('HINCRBY', key, 'ld', delta)
-  if ld < 0 then redis.call('HSET', key, 'ld', 0) end
+  if redis.call('HEXISTS', c.base .. 'cap', responder) == 0 then return end
+  local ld = redis.call('HINCRBY', c.base .. 'ld', responder, delta)
+  if ld < 0 then redis.call('HSET', c.base .. 'ld', responder, 0) end
   if delta > 0 then
     redis.call('ZADD', c.base .. 'ra:' .. responder, c.now, inquiry_id)
   else
@@ -204,8 +205,10 @@ local function dk_route(_, args)
     local responders = {}
     for n = 8, #args do
       local r = args[n]
-      local f = redis.call('HMGET', c.base .. 'r:' .. r, 'on', 'ld', 'cap')
-      if f[1] ~= '1' or tonumber(f[2]) >= tonumber(f[3]) or
+      local on = redis.call('HGET', c.base .. 'on', r)
+      local ld = tonumber(redis.call('HGET', c.base .. 'ld', r) or '0')
+      local cap = tonumber(redis.call('HGET', c.base .. 'cap', r) or '0')
+      if on ~= '1' or ld >= cap or
          redis.call('SISMEMBER', c.base .. 'x:' .. i.id, r) == 1 then
         return 'STALE'
       end
@@ -218,7 +221,7 @@ local function dk_route(_, args)
     i.at = tostring(tonumber(i.at) + 1)
     for _, r in ipairs(responders) do
       add_load(c, r, 1, i.id)
-      redis.call('HSET', c.base .. 'r:' .. r, 'lo', c.now)
+      redis.call('HSET', c.base .. 'lo', r, c.now)
       history(c, i, 'OFFERED', 'desk', r, '', '', 0)
       event(c, 'OFFERED', i, r)
     end
@@ -465,17 +468,18 @@ local function dk_responder_put(_, args)
     redis.call('SREM', base .. 'ro:' .. old_org, id)
   end
   local v = redis.call('HINCRBY', key, 'v', 1)
-  redis.call('HSET', key, 'p', args[3], 'org', args[4], 'tok', args[5], 'cap', args[6])
-  if args[8] ~= '' then redis.call('HSET', key, 'on', args[8]) end
-  redis.call('HSETNX', key, 'on', '0')
-  redis.call('HSETNX', key, 'ld', 0)
-  redis.call('HSETNX', key, 'lo', 0)
+  redis.call('HSET', key, 'p', args[3], 'org', args[4], 'tok', args[5])
+  redis.call('HSET', base .. 'cap', id, args[6])
+  if args[8] ~= '' then redis.call('HSET', base .. 'on', id, args[8]) end
+  redis.call('HSETNX', base .. 'on', id, '0')
+  redis.call('HSETNX', base .. 'ld', id, 0)
+  redis.call('HSETNX', base .. 'lo', id, 0)
   redis.call('SADD', base .. 'rs', id)
   redis.call('SADD', base .. 'ro:' .. args[4], id)
   redis.call('INCR', base .. 'm')
   local c = {base = base, now = now_ms(), maxlen = 1000}
   drain(c)
-  local result = {v, tonumber(redis.call('HGET', key, 'ld')), redis.call('HGET', key, 'on')}
+  local result = {v, tonumber(redis.call('HGET', base .. 'ld', id)), redis.call('HGET', base .. 'on', id)}
   replay_put(args[9], args[10], cjson.encode(result))
   return result
 end
@@ -485,25 +489,25 @@ local function dk_responder_online(_, args)
   local base, id = args[1], args[2]
   local key = base .. 'r:' .. id
   if redis.call('EXISTS', key) == 0 then return fail('NOT_FOUND', 'responder ' .. id) end
-  redis.call('HSET', key, 'on', args[3])
+  redis.call('HSET', base .. 'on', id, args[3])
   local v = redis.call('HINCRBY', key, 'v', 1)
-  redis.call('INCR', base .. 'm')
   if args[3] == '1' then drain({base = base, now = now_ms(), maxlen = 1000}) end
-  return {v, tonumber(redis.call('HGET', key, 'ld')), args[3]}
+  return {v, tonumber(redis.call('HGET', base .. 'ld', id)), args[3]}
 end
 
 -- ARGV: base, id. Refused while the responder has inquiries offered or assigned.
 local function dk_responder_delete(_, args)
   local base, id = args[1], args[2]
   local key = base .. 'r:' .. id
-  local f = redis.call('HMGET', key, 'org', 'ld')
-  if not f[1] then return fail('NOT_FOUND', 'responder ' .. id) end
-  if tonumber(f[2]) > 0 then
+  local org = redis.call('HGET', key, 'org')
+  if not org then return fail('NOT_FOUND', 'responder ' .. id) end
+  if tonumber(redis.call('HGET', base .. 'ld', id) or '0') > 0 then
     return fail('FAILED_PRECONDITION', 'RESPONDER_BUSY the responder has open inquiries; resolve or refer them first, or set it offline')
   end
   redis.call('DEL', key, base .. 'ra:' .. id)
+  for _, h in ipairs({'cap', 'on', 'ld', 'lo'}) do redis.call('HDEL', base .. h, id) end
   redis.call('SREM', base .. 'rs', id)
-  redis.call('SREM', base .. 'ro:' .. f[1], id)
+  redis.call('SREM', base .. 'ro:' .. org, id)
   redis.call('INCR', base .. 'm')
   return 1
 end

@@ -120,19 +120,6 @@ v1::HistoryEntry HistoryFromJson(absl::string_view json) {
   return entry;
 }
 
-v1::Responder ResponderFrom(const std::string& id, const RedisValue& reply) {
-  // HMGET p ld on v
-  v1::Responder r;
-  r.ParseFromString(reply.elements[0].str);
-  r.set_id(id);
-  int open = 0;
-  absl::SimpleAtoi(reply.elements[1].str, &open);
-  r.set_open_inquiries(open);
-  r.set_online(reply.elements[2].str == "1");
-  r.set_etag(reply.elements[3].str);
-  return r;
-}
-
 std::string Bool(bool b) { return b ? "1" : "0"; }
 
 absl::Status CheckReplies(const std::vector<RedisValue>& replies) {
@@ -193,15 +180,33 @@ absl::StatusOr<std::optional<v1::Responder>> DeskStore::GetResponder(absl::strin
 }
 
 absl::StatusOr<std::vector<v1::Responder>> DeskStore::GetResponders(const std::vector<std::string>& ids) {
+  if (ids.empty()) return std::vector<v1::Responder>();
   std::vector<RedisArgs> commands;
-  for (const auto& id : ids) commands.push_back({"HMGET", Key("r:" + id), "p", "ld", "on", "v"});
+  for (const auto& id : ids) commands.push_back({"HMGET", Key("r:" + id), "p", "v"});
+  RedisArgs loads = {"HMGET", Key("ld")}, online = {"HMGET", Key("on")};
+  loads.insert(loads.end(), ids.begin(), ids.end());
+  online.insert(online.end(), ids.begin(), ids.end());
+  commands.push_back(std::move(loads));
+  commands.push_back(std::move(online));
   auto replies = redis_->Pipeline(commands);
   if (!replies.ok()) return replies.status();
   if (auto status = CheckReplies(*replies); !status.ok()) return status;
+  const RedisValue& load = (*replies)[ids.size()];
+  const RedisValue& on = (*replies)[ids.size() + 1];
   std::vector<v1::Responder> out;
-  for (size_t n = 0; n < ids.size(); ++n)
-    if (!(*replies)[n].elements.empty() && !(*replies)[n].elements[0].is_nil())
-      out.push_back(ResponderFrom(ids[n], (*replies)[n]));
+  for (size_t n = 0; n < ids.size(); ++n) {
+    const RedisValue& fields = (*replies)[n];
+    if (fields.elements.size() < 2 || fields.elements[0].is_nil()) continue;
+    v1::Responder r;
+    r.ParseFromString(fields.elements[0].str);
+    r.set_id(ids[n]);
+    r.set_etag(fields.elements[1].str);
+    int open = 0;
+    if (n < load.elements.size()) absl::SimpleAtoi(load.elements[n].str, &open);
+    r.set_open_inquiries(open);
+    r.set_online(n < on.elements.size() && on.elements[n].str == "1");
+    out.push_back(std::move(r));
+  }
   return out;
 }
 
@@ -222,21 +227,25 @@ absl::StatusOr<std::string> DeskStore::ProfilesVersion() {
 }
 
 absl::StatusOr<std::vector<ResponderLoad>> DeskStore::Loads(const std::vector<std::string>& ids) {
+  std::vector<ResponderLoad> loads(ids.size());
+  if (ids.empty()) return loads;
+  // One HMGET per field over all candidates: a few commands however many responders there are.
   std::vector<RedisArgs> commands;
-  for (const auto& id : ids) commands.push_back({"HMGET", Key("r:" + id), "on", "ld", "cap", "lo"});
+  for (const char* hash : {"on", "ld", "cap", "lo"}) {
+    RedisArgs command = {"HMGET", Key(hash)};
+    command.insert(command.end(), ids.begin(), ids.end());
+    commands.push_back(std::move(command));
+  }
   auto replies = redis_->Pipeline(commands);
   if (!replies.ok()) return replies.status();
   if (auto status = CheckReplies(*replies); !status.ok()) return status;
-  std::vector<ResponderLoad> loads;
-  for (const auto& reply : *replies) {
-    ResponderLoad load;
-    load.online = reply.elements.size() == 4 && reply.elements[0].str == "1";
-    if (reply.elements.size() == 4) {
-      absl::SimpleAtoi(reply.elements[1].str, &load.open);
-      absl::SimpleAtoi(reply.elements[2].str, &load.capacity);
-      absl::SimpleAtoi(reply.elements[3].str, &load.last_offer_ms);
-    }
-    loads.push_back(load);
+  for (size_t n = 0; n < ids.size(); ++n) {
+    auto value = [&](int field) -> const std::string& { return (*replies)[field].elements[n].str; };
+    if ((*replies)[0].elements.size() != ids.size()) break;
+    loads[n].online = value(0) == "1";
+    absl::SimpleAtoi(value(1), &loads[n].open);
+    if (!absl::SimpleAtoi(value(2), &loads[n].capacity)) loads[n].capacity = 0;
+    absl::SimpleAtoi(value(3), &loads[n].last_offer_ms);
   }
   return loads;
 }
@@ -436,8 +445,13 @@ absl::StatusOr<int> DeskStore::ApplyDue(int limit) {
 }
 
 absl::Status DeskStore::EnsureDispatchGroup() {
-  auto reply = redis_->Command({"XGROUP", "CREATE", Key("dq"), "dispatchers", "0", "MKSTREAM"});
-  if (!reply.ok() && !absl::StrContains(reply.status().message(), "BUSYGROUP")) return reply.status();
+  // Through Pipeline, which hands error replies back as values: BUSYGROUP (the group exists, as
+  // it does after the first replica) is the expected answer, not a failure to log.
+  auto replies = redis_->Pipeline({{"XGROUP", "CREATE", Key("dq"), "dispatchers", "0", "MKSTREAM"}});
+  if (!replies.ok()) return replies.status();
+  const RedisValue& reply = replies->front();
+  if (reply.type == RedisValue::Type::kError && !absl::StrContains(reply.str, "BUSYGROUP"))
+    return StatusFromRedisError(reply.str);
   return absl::OkStatus();
 }
 

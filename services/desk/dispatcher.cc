@@ -29,7 +29,8 @@ Dispatcher::Dispatcher(RedisPool* redis, DeskStore* store, Directory* directory,
     : redis_(redis), store_(store), directory_(directory), config_(config), consumer_(ConsumerName()) {}
 
 void Dispatcher::Start() {
-  threads_.emplace_back([this] { Consume(); });
+  for (int n = 0; n < config_.dispatch_threads; ++n)
+    threads_.emplace_back([this, n] { Consume(absl::StrCat(consumer_, "-", n)); });
   threads_.emplace_back([this] { ApplyDeadlines(); });
 }
 
@@ -49,7 +50,7 @@ bool Dispatcher::Sleep(int ms) {
   return !wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stop_; });
 }
 
-void Dispatcher::Consume() {
+void Dispatcher::Consume(const std::string& consumer) {
   auto connection = redis_->Dedicated();
   bool group_ready = false;
   auto last_claim = std::chrono::steady_clock::time_point{};
@@ -66,14 +67,14 @@ void Dispatcher::Consume() {
     }
     if (std::chrono::steady_clock::now() - last_claim >= claim_every) {
       last_claim = std::chrono::steady_clock::now();
-      auto claimed = store_->ClaimStale(consumer_, config_.claim_idle_ms, 100);
+      auto claimed = store_->ClaimStale(consumer, config_.claim_idle_ms, 100);
       if (claimed.ok() && !claimed->empty()) {
         logging::Info("desk: took over dispatch work another replica left",
                       {{"entries", std::to_string(claimed->size())}});
         (void)Process(*claimed);
       }
     }
-    auto items = store_->ReadDispatch(connection.get(), consumer_, 100, 200);
+    auto items = store_->ReadDispatch(connection.get(), consumer, 100, 200);
     if (!items.ok()) {
       if (!Sleep(500)) return;
       continue;

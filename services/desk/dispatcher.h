@@ -27,7 +27,7 @@ class Dispatcher {
   void Stop();
 
  private:
-  void Consume();
+  void Consume(const std::string& consumer);
   void ApplyDeadlines();
   absl::Status Process(const std::vector<DispatchItem>& items);
   // Decides and commits one inquiry; retries when what it read changed before the commit.
@@ -40,7 +40,7 @@ class Dispatcher {
   DeskStore* store_;
   Directory* directory_;
   DeskConfig config_;
-  std::string consumer_;
+  std::string consumer_;  // host-pid-random; each consumer thread adds its number
   std::mutex profiles_mutex_;
   std::string profiles_version_;
   std::shared_ptr<const std::vector<v1::Responder>> profiles_;

@@ -1,5 +1,6 @@
 #include "tests/support/server_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -8,6 +9,7 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/support/redis_server.h"
@@ -22,15 +24,33 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& redis
   env.emplace("INFRASHARE_METRICS_LISTEN", "127.0.0.1:0");
   env.emplace("INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN", kAdminToken);
   env.emplace("INFRASHARE_LOG_LEVEL", "warn");
+  // Everything the child needs is prepared before fork: this process has threads (gRPC, a
+  // server started earlier), and a forked child that allocates can deadlock on a lock one of
+  // them held (under AddressSanitizer it does). The child only makes system calls.
+  std::map<std::string, std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos) environment[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  for (const auto& [name, value] : env) environment[name] = value;
+  std::vector<std::string> entries;
+  for (const auto& [name, value] : environment) entries.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& entry : entries) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  std::string program = binary;
+  char* argv[] = {program.data(), nullptr};
+  const bool quiet = getenv("INFRASHARE_TEST_SERVER_OUTPUT") == nullptr;
   pid_ = fork();
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-    if (getenv("INFRASHARE_TEST_SERVER_OUTPUT") == nullptr) {
-      freopen("/dev/null", "w", stdout);
-      freopen("/dev/null", "w", stderr);
+    if (quiet) {
+      int null = open("/dev/null", O_WRONLY);
+      dup2(null, STDOUT_FILENO);
+      dup2(null, STDERR_FILENO);
     }
-    execl(binary.c_str(), binary.c_str(), static_cast<char*>(nullptr));
+    execve(program.c_str(), argv, envp.data());
     _exit(127);
   }
   channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
