@@ -126,6 +126,24 @@ absl::StatusOr<std::shared_ptr<const std::vector<v1::Responder>>> Dispatcher::Pr
   return loaded;
 }
 
+bool Dispatcher::WorkingNow(const v1::Responder& responder, SysSeconds now) {
+  if (responder.working_hours().empty()) return !Absent(responder, now);
+  // Expanding working hours (libical) for every candidate of every inquiry would dominate
+  // routing: each responder's windows are expanded a week ahead and reused until a day is left.
+  const std::string key = responder.id() + "@" + responder.etag();
+  std::lock_guard lock(calendar_mutex_);
+  auto it = calendars_.find(key);
+  if (it == calendars_.end() || now < it->second.from || now + std::chrono::hours(24) > it->second.to) {
+    if (calendars_.size() > 10000) calendars_.clear();
+    Calendar calendar{now, now + std::chrono::hours(24 * 7), {}};
+    calendar.windows = WorkingWindows(responder, calendar.from, calendar.to);
+    it = calendars_.insert_or_assign(key, std::move(calendar)).first;
+  }
+  for (const auto& w : it->second.windows)
+    if (w.start <= now && now < w.end) return true;
+  return false;
+}
+
 absl::Status Dispatcher::Route(const std::string& inquiry_id) {
   constexpr int kTries = 5;
   for (int attempt = 0; attempt < kTries; ++attempt) {
@@ -145,21 +163,52 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
       if (!network.ok()) return network.status();
       if (network->has_value()) members = std::move(**network);
     }
-    std::vector<Candidate> candidates;
-    std::vector<std::string> ids;
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    // Who could take it, best first by what does not change from moment to moment (fit, working
+    // hours); loads are read only as far down that list as needed, a group of equals at a time.
+    struct Ranked {
+      Candidate candidate;
+      int fit;
+    };
+    std::vector<Ranked> ranked;
+    const bool named = !inquiry.target_responder_id().empty();
     for (const auto& r : **profiles) {
-      const bool in_reach = !inquiry.target_responder_id().empty()    ? r.id() == inquiry.target_responder_id()
+      const bool in_reach = named ? r.id() == inquiry.target_responder_id()
                             : !inquiry.target_organization_id().empty() ? r.organization_id() == inquiry.target_organization_id()
                                                                         : members.count(r.organization_id()) > 0;
       if (!in_reach || std::find(declined->begin(), declined->end(), r.id()) != declined->end()) continue;
-      candidates.push_back({&r, {}, !inquiry.target_responder_id().empty()});
-      ids.push_back(r.id());
+      const int fit = named ? std::max(0, FitScore(inquiry, r)) : FitScore(inquiry, r);
+      if (fit < 0) continue;
+      ranked.push_back({{&r, {}, named, WorkingNow(r, now), Absent(r, now)}, fit});
     }
-    auto loads = store_->Loads(ids);
-    if (!loads.ok()) return loads.status();
-    for (size_t n = 0; n < candidates.size(); ++n) candidates[n].load = (*loads)[n];
-    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    RouteDecision decision = Decide(inquiry, candidates, {config_.pool_size, config_.max_attempts}, now);
+    std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+      return std::make_pair(-a.fit, !a.candidate.working) < std::make_pair(-b.fit, !b.candidate.working);
+    });
+    constexpr size_t kChunk = 32;
+    std::vector<Candidate> loaded;
+    RouteDecision decision = Decide(inquiry, {}, {config_.pool_size, config_.max_attempts});
+    for (size_t from = 0; from < ranked.size();) {
+      size_t to = std::min(ranked.size(), from + kChunk);
+      // Never split a group of equals: within it, load and round robin decide.
+      while (to < ranked.size() && ranked[to].fit == ranked[to - 1].fit &&
+             ranked[to].candidate.working == ranked[to - 1].candidate.working)
+        ++to;
+      std::vector<std::string> ids;
+      for (size_t n = from; n < to; ++n) ids.push_back(ranked[n].candidate.responder->id());
+      auto loads = store_->Loads(ids);
+      if (!loads.ok()) return loads.status();
+      for (size_t n = from; n < to; ++n) {
+        ranked[n].candidate.load = (*loads)[n - from];
+        loaded.push_back(ranked[n].candidate);
+      }
+      from = to;
+      decision = Decide(inquiry, loaded, {config_.pool_size, config_.max_attempts});
+      // Enough offered, or escalating regardless: stop. Nobody free yet, or the pool not full: read on.
+      if (decision.kind == RouteDecision::Kind::kEscalate ||
+          (decision.kind == RouteDecision::Kind::kOffer &&
+           static_cast<int>(decision.responder_ids.size()) >= config_.pool_size))
+        break;
+    }
     if (decision.kind == RouteDecision::Kind::kQueue && inquiry.state() == v1::INQUIRY_STATE_QUEUED)
       return absl::OkStatus();
     int64_t deadline_ms = 0;
@@ -167,7 +216,7 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
       const int seconds = inquiry.urgency() == v1::URGENCY_HIGH  ? config_.accept_s_high
                           : inquiry.urgency() == v1::URGENCY_LOW ? config_.accept_s_low
                                                                  : config_.accept_s_normal;
-      const auto& first = *std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) {
+      const auto& first = *std::find_if(loaded.begin(), loaded.end(), [&](const Candidate& c) {
                             return c.responder->id() == decision.responder_ids.front();
                           })->responder;
       // Counted from the current millisecond, so short test deadlines stay exact.

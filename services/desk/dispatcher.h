@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -34,6 +35,7 @@ class Dispatcher {
   absl::Status Route(const std::string& inquiry_id);
   absl::Status DrainQueue();
   absl::StatusOr<std::shared_ptr<const std::vector<v1::Responder>>> Profiles();
+  bool WorkingNow(const v1::Responder& responder, SysSeconds now);
   bool Sleep(int ms);
 
   RedisPool* redis_;
@@ -44,6 +46,12 @@ class Dispatcher {
   std::mutex profiles_mutex_;
   std::string profiles_version_;
   std::shared_ptr<const std::vector<v1::Responder>> profiles_;
+  struct Calendar {
+    SysSeconds from, to;
+    std::vector<Interval> windows;
+  };
+  std::mutex calendar_mutex_;
+  std::map<std::string, Calendar> calendars_;  // "<responder id>@<etag>" -> its working windows
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;

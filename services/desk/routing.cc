@@ -31,8 +31,14 @@ const date::time_zone* ZoneOf(const v1::Responder& responder) {
   return zone ? zone : FindTimeZone(reg::kDefaultTimeZone);
 }
 
-// Working windows within [from, to): working hours minus absences.
+}  // namespace
+
 std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds from, SysSeconds to) {
+  if (responder.working_hours().empty()) {
+    std::vector<Interval> absences;
+    for (const auto& a : responder.absences()) absences.push_back({ToSys(a.start_time()), ToSys(a.end_time())});
+    return SubtractIntervals({{from, to}}, std::move(absences));
+  }
   reg::v1::Availability hours;
   *hours.mutable_rules() = responder.working_hours();
   for (const auto& absence : responder.absences()) {
@@ -42,8 +48,6 @@ std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds 
   }
   return reg::OpenWindows(hours, ZoneOf(responder), from, to);
 }
-
-}  // namespace
 
 int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
   if (std::find(responder.skills().begin(), responder.skills().end(), inquiry.need_type()) ==
@@ -91,7 +95,7 @@ SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from, std::
 }
 
 RouteDecision Decide(const v1::Inquiry& inquiry, const std::vector<Candidate>& candidates,
-                     const RoutingPolicy& policy, SysSeconds now) {
+                     const RoutingPolicy& policy) {
   RouteDecision decision;
   if (inquiry.attempts() >= policy.max_attempts) {
     decision.kind = RouteDecision::Kind::kEscalate;
@@ -111,8 +115,8 @@ RouteDecision Decide(const v1::Inquiry& inquiry, const std::vector<Candidate>& c
     const int fit = c.named ? std::max(0, FitScore(inquiry, *c.responder)) : FitScore(inquiry, *c.responder);
     if (fit < 0) continue;
     any_fit = true;
-    if (!c.load.online || c.load.open >= c.load.capacity || Absent(*c.responder, now)) continue;
-    free.push_back({fit, Working(*c.responder, now),
+    if (!c.load.online || c.load.open >= c.load.capacity || c.absent) continue;
+    free.push_back({fit, c.working,
                     static_cast<double>(c.load.open) / std::max(1, c.load.capacity), c.load.last_offer_ms,
                     &c.responder->id()});
   }

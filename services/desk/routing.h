@@ -22,7 +22,9 @@ struct ResponderLoad {
 struct Candidate {
   const v1::Responder* responder = nullptr;
   ResponderLoad load;
-  bool named = false;  // the inquiry was referred to this responder by name: it fits whatever its skills
+  bool named = false;    // the inquiry was referred to this responder by name: it fits whatever its skills
+  bool working = true;   // inside its working hours now (see Working)
+  bool absent = false;   // on leave now (see Absent)
 };
 
 // How well `responder` fits `inquiry`: -1 when it cannot take it at all (lacks the need type or the
@@ -34,6 +36,8 @@ int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder);
 // Inside working hours and not absent at `now`. No working hours = around the clock.
 bool Working(const v1::Responder& responder, SysSeconds now);
 bool Absent(const v1::Responder& responder, SysSeconds now);
+// The responder's working time within [from, to): working hours minus absences, merged.
+std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds from, SysSeconds to);
 
 // `from` plus `amount` of the responder's working time (its working hours minus absences, in its
 // time zone, DST-correct). Around the clock when it has no working hours.
@@ -52,11 +56,12 @@ struct RouteDecision {
 };
 
 // `candidates` are the responders in the inquiry's reach (its network, or its referral target) that
-// have not declined it. Offers to the best `pool_size` who are online, present and below capacity,
+// have not declined it, with `working` and `absent` filled in for `now`. Offers to the best
+// `pool_size` who are online, present and below capacity,
 // ranked by fit, then working now, then least loaded (open / capacity), then longest since their
 // last offer (round robin among equals), then id. Queues when some fit but none is free;
 // escalates when none fits or after `max_attempts` offers.
 RouteDecision Decide(const v1::Inquiry& inquiry, const std::vector<Candidate>& candidates,
-                     const RoutingPolicy& policy, SysSeconds now);
+                     const RoutingPolicy& policy);
 
 }  // namespace infrashare::desk

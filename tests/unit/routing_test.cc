@@ -51,6 +51,13 @@ v1::Inquiry Question(v1::NeedType need = v1::NEED_TYPE_INNOVATION) {
 
 ResponderLoad Free(int open = 0, int64_t last_offer = 0) { return {true, open, 3, last_offer}; }
 
+constexpr auto kWednesday = date::sys_days(date::year(2026) / 12 / 2) + std::chrono::hours(10);
+
+// A candidate as the dispatcher builds it: its presence and working hours judged at `now`.
+Candidate At(const v1::Responder& r, ResponderLoad load, SysSeconds now = kWednesday, bool named = false) {
+  return {&r, load, named, Working(r, now), Absent(r, now)};
+}
+
 TEST(FitScore, RefusesAResponderWithoutTheNeedTypeOrTheLanguage) {
   EXPECT_EQ(FitScore(Question(v1::NEED_TYPE_TALENT), Responder("a")), -1);
   auto english = Question();
@@ -85,14 +92,13 @@ TEST(Decide, OffersTheBestFitThenTheLeastLoaded) {
   near.add_regions("PV23");
   auto far = Responder("far");
   far.add_regions("PV31");
-  const SysSeconds now = Utc(2026, 12, 2, 10);
-  auto decision = Decide(q, {{&far, Free()}, {&near, Free(2)}}, {}, now);
+  auto decision = Decide(q, {At(far, Free()), At(near, Free(2))}, {});
   ASSERT_EQ(decision.kind, RouteDecision::Kind::kOffer);
   EXPECT_EQ(decision.responder_ids, std::vector<std::string>{"near"});
 
   auto busy = Responder("busy");
   auto idle = Responder("idle");
-  decision = Decide(Question(), {{&busy, Free(2)}, {&idle, Free(1)}}, {}, now);
+  decision = Decide(Question(), {At(busy, Free(2)), At(idle, Free(1))}, {});
   EXPECT_EQ(decision.responder_ids, std::vector<std::string>{"idle"});
 }
 
@@ -101,8 +107,8 @@ TEST(Decide, BreaksTiesRoundRobinByLastOffer) {
   std::map<std::string, int64_t> last = {{"a", 0}, {"b", 0}, {"c", 0}};
   std::vector<std::string> order;
   for (int n = 1; n <= 6; ++n) {
-    auto decision = Decide(Question(), {{&a, Free(0, last["a"])}, {&b, Free(0, last["b"])}, {&c, Free(0, last["c"])}},
-                           {}, Utc(2026, 12, 2, 10));
+    auto decision = Decide(Question(), {At(a, Free(0, last["a"])), At(b, Free(0, last["b"])), At(c, Free(0, last["c"]))},
+                           {});
     ASSERT_EQ(decision.kind, RouteDecision::Kind::kOffer);
     order.push_back(decision.responder_ids.front());
     last[decision.responder_ids.front()] = n;
@@ -115,16 +121,18 @@ TEST(Decide, PrefersThoseAtWorkNow) {
   OfficeHours(&office);
   auto always = Responder("b-always");
   // Saturday: the office responder is off, the around-the-clock one is working.
-  auto decision = Decide(Question(), {{&office, Free()}, {&always, Free(1)}}, {}, Utc(2026, 12, 5, 12));
+  const SysSeconds saturday = Utc(2026, 12, 5, 12);
+  auto decision = Decide(Question(), {At(office, Free(), saturday), At(always, Free(1), saturday)}, {});
   EXPECT_EQ(decision.responder_ids, std::vector<std::string>{"b-always"});
   // Wednesday 10:00 local: both work; the less loaded one wins.
-  decision = Decide(Question(), {{&office, Free()}, {&always, Free(1)}}, {}, Utc(2026, 12, 2, 9));
+  const SysSeconds wednesday = Utc(2026, 12, 2, 9);
+  decision = Decide(Question(), {At(office, Free(), wednesday), At(always, Free(1), wednesday)}, {});
   EXPECT_EQ(decision.responder_ids, std::vector<std::string>{"a-office"});
 }
 
 TEST(Decide, OffersToAPoolBestFirst) {
   auto a = Responder("a"), b = Responder("b"), c = Responder("c");
-  auto decision = Decide(Question(), {{&a, Free(2)}, {&b, Free(0)}, {&c, Free(1)}}, {2, 3}, Utc(2026, 12, 2, 10));
+  auto decision = Decide(Question(), {At(a, Free(2)), At(b, Free(0)), At(c, Free(1))}, {2, 3});
   EXPECT_EQ(decision.responder_ids, (std::vector<std::string>{"b", "c"}));
 }
 
@@ -133,27 +141,26 @@ TEST(Decide, QueuesWhenEveryoneWhoFitsIsFullOfflineOrAbsent) {
   auto* absence = away.add_absences();
   absence->mutable_start_time()->set_seconds(std::chrono::duration_cast<seconds>(Utc(2026, 12, 1, 0).time_since_epoch()).count());
   absence->mutable_end_time()->set_seconds(std::chrono::duration_cast<seconds>(Utc(2026, 12, 9, 0).time_since_epoch()).count());
-  auto decision = Decide(Question(), {{&full, Free(3)}, {&offline, {false, 0, 3, 0}}, {&away, Free()}}, {},
-                         Utc(2026, 12, 2, 10));
+  auto decision = Decide(Question(), {At(full, Free(3)), At(offline, {false, 0, 3, 0}), At(away, Free())}, {});
   EXPECT_EQ(decision.kind, RouteDecision::Kind::kQueue);
 }
 
 TEST(Decide, EscalatesWhenNobodyFitsOrAfterTheLastAttempt) {
   auto talent = Responder("talent", {v1::NEED_TYPE_TALENT});
-  auto decision = Decide(Question(), {{&talent, Free()}}, {}, Utc(2026, 12, 2, 10));
+  auto decision = Decide(Question(), {At(talent, Free())}, {});
   EXPECT_EQ(decision.kind, RouteDecision::Kind::kEscalate);
   EXPECT_EQ(decision.cause, "no responder fits this inquiry");
 
   auto q = Question();
   q.set_attempts(3);
   auto fits = Responder("fits");
-  decision = Decide(q, {{&fits, Free()}}, {1, 3}, Utc(2026, 12, 2, 10));
+  decision = Decide(q, {At(fits, Free())}, {1, 3});
   EXPECT_EQ(decision.kind, RouteDecision::Kind::kEscalate);
 }
 
 TEST(Decide, AResponderNamedByAReferralFitsWhateverItsSkills) {
   auto named = Responder("named", {v1::NEED_TYPE_RESEARCH});
-  auto decision = Decide(Question(), {{&named, Free(), true}}, {}, Utc(2026, 12, 2, 10));
+  auto decision = Decide(Question(), {At(named, Free(), kWednesday, true)}, {});
   ASSERT_EQ(decision.kind, RouteDecision::Kind::kOffer);
   EXPECT_EQ(decision.responder_ids.front(), "named");
 }
