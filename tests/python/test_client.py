@@ -19,6 +19,7 @@ import grpc  # noqa: E402
 
 from infrashare import Client, InfrashareError, from_datetime, to_datetime  # noqa: E402
 from infrashare.auth.v1 import auth_pb2  # noqa: E402
+from infrashare.desk.v1 import desk_pb2  # noqa: E402
 from infrashare.registry.v1 import registry_pb2  # noqa: E402
 from infrashare.scheduler.v1 import scheduler_pb2  # noqa: E402
 
@@ -118,6 +119,43 @@ def test_a_partner_registers_publishes_searches_books_and_cancels(server):
         listed = list(admin.pages(admin.scheduler.ListBookings,
                                   scheduler_pb2.ListBookingsRequest(resource_id="py-laser"), "bookings"))
         assert [b.id for b in listed] == [booking.id]
+
+
+def test_a_question_is_routed_accepted_and_answered_through_the_desk(server):
+    with Client(server, ADMIN) as admin:
+        for org in ("py-bakery", "py-school"):
+            admin.call(admin.registry.CreateOrganization, registry_pb2.CreateOrganizationRequest(
+                organization_id=org, organization=registry_pb2.Organization(
+                    display_name=org, kind=registry_pb2.ORGANIZATION_KIND_COMPANY)))
+        admin.call(admin.registry.CreateNetwork, registry_pb2.CreateNetworkRequest(
+            network_id="py-net", network=registry_pb2.Network(
+                display_name="Py network", member_organization_ids=["py-bakery", "py-school"])))
+        responder = admin.call(admin.desk.CreateResponder, desk_pb2.CreateResponderRequest(
+            responder=desk_pb2.Responder(organization_id="py-school", display_name="School desk",
+                                         skills=[desk_pb2.NEED_TYPE_TALENT], capacity=3, online=True)))
+        asked = admin.call(admin.desk.SubmitInquiry, desk_pb2.SubmitInquiryRequest(
+            entry_organization_id="py-bakery", need_type=desk_pb2.NEED_TYPE_TALENT, text="We want interns",
+            asker_is_sme=True, contact=desk_pb2.AskerContact(name="Anna", email="anna@example.org")))
+        assert asked.network_id == "py-net"
+        inquiry = asked
+        for _ in range(100):
+            inquiry = admin.call(admin.desk.GetInquiry, desk_pb2.GetInquiryRequest(id=asked.id))
+            if inquiry.state == desk_pb2.INQUIRY_STATE_OFFERED:
+                break
+            time.sleep(0.05)
+        assert list(inquiry.offered_to) == [responder.id]
+        accepted = admin.call(admin.desk.AcceptInquiry, desk_pb2.AcceptInquiryRequest(
+            id=asked.id, responder_id=responder.id))
+        assert accepted.state == desk_pb2.INQUIRY_STATE_ASSIGNED
+        assert accepted.contact.email == "anna@example.org"
+        resolved = admin.call(admin.desk.ResolveInquiry, desk_pb2.ResolveInquiryRequest(
+            id=asked.id, responder_id=responder.id, outcome=desk_pb2.OUTCOME_INTERNSHIP_ARRANGED))
+        assert resolved.state == desk_pb2.INQUIRY_STATE_RESOLVED
+        with pytest.raises(InfrashareError) as twice:
+            admin.call(admin.desk.DeclineInquiry, desk_pb2.DeclineInquiryRequest(
+                id=asked.id, responder_id=responder.id, reason="late"))
+        assert twice.value.code == grpc.StatusCode.FAILED_PRECONDITION
+        assert twice.value.reason == "NOT_OFFERED"
 
 
 def test_bad_input_raises_a_typed_error_naming_the_field(server):

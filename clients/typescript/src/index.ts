@@ -6,10 +6,12 @@ import * as grpc from "@grpc/grpc-js";
 import { BadRequest, ErrorInfo } from "./gen/google/rpc/error_details";
 import { Status } from "./gen/google/rpc/status";
 import { TokenServiceClient } from "./gen/infrashare/auth/v1/auth";
+import { DeskServiceClient } from "./gen/infrashare/desk/v1/desk";
 import { RegistryServiceClient } from "./gen/infrashare/registry/v1/registry";
 import { SchedulerServiceClient } from "./gen/infrashare/scheduler/v1/scheduler";
 
 export * as auth from "./gen/infrashare/auth/v1/auth";
+export * as desk from "./gen/infrashare/desk/v1/desk";
 export * as registry from "./gen/infrashare/registry/v1/registry";
 export * as scheduler from "./gen/infrashare/scheduler/v1/scheduler";
 
@@ -56,6 +58,7 @@ type ResponseOf<F> = F extends UnaryMethod<infer _Req, infer Res> ? Res : never;
 export class Client {
   readonly registry: RegistryServiceClient;
   readonly scheduler: SchedulerServiceClient;
+  readonly desk: DeskServiceClient;
   readonly tokens: TokenServiceClient;
 
   constructor(
@@ -66,6 +69,7 @@ export class Client {
   ) {
     this.registry = new RegistryServiceClient(address, credentials);
     this.scheduler = new SchedulerServiceClient(address, credentials);
+    this.desk = new DeskServiceClient(address, credentials);
     this.tokens = new TokenServiceClient(address, credentials);
   }
 
@@ -84,6 +88,7 @@ export class Client {
   close(): void {
     this.registry.close();
     this.scheduler.close();
+    this.desk.close();
     this.tokens.close();
   }
 }

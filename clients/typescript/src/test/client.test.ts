@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 
-import { Client, InfrashareError, registry, scheduler } from "../index";
+import { Client, InfrashareError, desk, registry, scheduler } from "../index";
 
 const ADMIN = "typescript-test-bootstrap-admin";
 let redis: ChildProcess;
@@ -114,6 +114,42 @@ test("a partner registers, searches, books and cancels", async () => {
   );
   const cancelled = await c.call(c.scheduler, "cancelBooking", scheduler.CancelBookingRequest.fromPartial({ id: booking.id, reason: "moved" }));
   assert.equal(cancelled.state, scheduler.BookingState.BOOKING_STATE_CANCELLED);
+  c.close();
+});
+
+test("a partner's question is routed, accepted and answered through the desk", async () => {
+  const c = new Client(address, ADMIN);
+  for (const id of ["ts-bakery", "ts-fablab"])
+    await c.call(c.registry, "createOrganization", registry.CreateOrganizationRequest.fromPartial({
+      organizationId: id, organization: { displayName: id, kind: registry.OrganizationKind.ORGANIZATION_KIND_COMPANY },
+    }));
+  await c.call(c.registry, "createNetwork", registry.CreateNetworkRequest.fromPartial({
+    networkId: "ts-net", network: { displayName: "TS network", memberOrganizationIds: ["ts-bakery", "ts-fablab"] },
+  }));
+  const responder = await c.call(c.desk, "createResponder", desk.CreateResponderRequest.fromPartial({
+    responder: { organizationId: "ts-fablab", displayName: "Fablab desk", skills: [desk.NeedType.NEED_TYPE_TRAINING], capacity: 2, online: true },
+  }));
+  const asked = await c.call(c.desk, "submitInquiry", desk.SubmitInquiryRequest.fromPartial({
+    entryOrganizationId: "ts-bakery", needType: desk.NeedType.NEED_TYPE_TRAINING, text: "Can our bakers learn CNC?",
+    contact: { name: "Piet", email: "piet@example.org" },
+  }));
+  assert.equal(asked.networkId, "ts-net");
+  let inquiry = asked;
+  for (let i = 0; i < 100 && inquiry.state !== desk.InquiryState.INQUIRY_STATE_OFFERED; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    inquiry = await c.call(c.desk, "getInquiry", desk.GetInquiryRequest.fromPartial({ id: asked.id }));
+  }
+  assert.deepEqual(inquiry.offeredTo, [responder.id]);
+  const accepted = await c.call(c.desk, "acceptInquiry", desk.AcceptInquiryRequest.fromPartial({ id: asked.id, responderId: responder.id }));
+  assert.equal(accepted.state, desk.InquiryState.INQUIRY_STATE_ASSIGNED);
+  const resolved = await c.call(c.desk, "resolveInquiry", desk.ResolveInquiryRequest.fromPartial({
+    id: asked.id, responderId: responder.id, outcome: desk.Outcome.OUTCOME_TRAINING_ENROLLED,
+  }));
+  assert.equal(resolved.state, desk.InquiryState.INQUIRY_STATE_RESOLVED);
+  await assert.rejects(
+    c.call(c.desk, "recordFeedback", desk.RecordFeedbackRequest.fromPartial({ id: asked.id, feedback: { score: 9 } })),
+    (e: InfrashareError) => e.code === grpc.status.INVALID_ARGUMENT && e.field === "feedback.score",
+  );
   c.close();
 });
 
