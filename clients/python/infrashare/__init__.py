@@ -1,4 +1,4 @@
-"""infrashare: the Python client for the infrashare registry and scheduler.
+"""infrashare: the Python client for the infrashare registry, scheduler and desk.
 
 The generated messages and stubs live in ``infrashare.registry.v1``, ``infrashare.scheduler.v1``
 and ``infrashare.auth.v1`` (from ``proto/``, by ``scripts/generate-clients``); ``Client`` adds the
