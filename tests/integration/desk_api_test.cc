@@ -751,6 +751,75 @@ TEST_F(DeskApiTest, TheDeskReportCountsWhatCameInAndWhereItEnded) {
   EXPECT_EQ(BadField(backwards), "end_time");
 }
 
+// Offered to a pool of two at once (desk.pool_size = 2): the first to accept wins, the other's
+// offer is withdrawn and its capacity freed.
+TEST(DeskPool, TheFirstOfThePoolToAcceptWinsAndTheOtherOfferIsWithdrawn) {
+  RedisServer redis(ClusterModeRequested());
+  Config config = TestServer::DefaultConfig();
+  config.desk.pool_size = 2;
+  TestServer server(redis.url(), config);
+  server.WaitUntilServing();
+  auto registry = server.Registry();
+  auto desk = server.Desk();
+  auto admin = [] { return TestServer::Context(kAdminToken); };
+  for (const char* org : {"bakery", "a", "b"}) {
+    reg::CreateOrganizationRequest request;
+    request.set_organization_id(org);
+    request.mutable_organization()->set_display_name(org);
+    request.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+    reg::Organization out;
+    ASSERT_TRUE(registry->CreateOrganization(admin().get(), request, &out).ok());
+  }
+  reg::CreateNetworkRequest network;
+  network.set_network_id("pool");
+  network.mutable_network()->set_display_name("pool");
+  for (const char* org : {"bakery", "a", "b"}) network.mutable_network()->add_member_organization_ids(org);
+  reg::Network created;
+  ASSERT_TRUE(registry->CreateNetwork(admin().get(), network, &created).ok());
+  std::vector<std::string> responders;
+  for (const char* org : {"a", "b"}) {
+    CreateResponderRequest request;
+    request.mutable_responder()->set_organization_id(org);
+    request.mutable_responder()->set_display_name(org);
+    request.mutable_responder()->add_skills(NEED_TYPE_RESEARCH);
+    request.mutable_responder()->set_capacity(1);
+    request.mutable_responder()->set_online(true);
+    Responder out;
+    ASSERT_TRUE(desk->CreateResponder(admin().get(), request, &out).ok());
+    responders.push_back(out.id());
+  }
+  SubmitInquiryRequest submit;
+  submit.set_entry_organization_id("bakery");
+  submit.set_need_type(NEED_TYPE_RESEARCH);
+  submit.set_text("Can a lectoraat study our process?");
+  Inquiry inquiry;
+  ASSERT_TRUE(desk->SubmitInquiry(admin().get(), submit, &inquiry).ok());
+  GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  for (int i = 0; i < 200 && inquiry.offered_to_size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    ASSERT_TRUE(desk->GetInquiry(admin().get(), get, &inquiry).ok());
+  }
+  ASSERT_EQ(inquiry.offered_to_size(), 2);
+  AcceptInquiryRequest accept;
+  accept.set_id(inquiry.id());
+  accept.set_responder_id(responders[1]);
+  ASSERT_TRUE(desk->AcceptInquiry(admin().get(), accept, &inquiry).ok());
+  EXPECT_EQ(inquiry.assignee_id(), responders[1]);
+  EXPECT_EQ(inquiry.offered_to_size(), 0);
+  bool withdrawn = false;
+  for (const auto& h : inquiry.history())
+    withdrawn = withdrawn || (h.kind() == HISTORY_KIND_WITHDRAWN && h.responder_id() == responders[0]);
+  EXPECT_TRUE(withdrawn);
+  GetResponderRequest get_responder;
+  get_responder.set_id(responders[0]);
+  Responder other;
+  ASSERT_TRUE(desk->GetResponder(admin().get(), get_responder, &other).ok());
+  EXPECT_EQ(other.open_inquiries(), 0);  // its capacity is back
+  accept.set_responder_id(responders[0]);
+  EXPECT_EQ(desk->AcceptInquiry(admin().get(), accept, &inquiry).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
 TEST_F(DeskApiTest, AResponderWithOpenInquiriesIsNotDeleted) {
   MakeNetwork({"bakery", "a"});
   Person a = AddResponder("a");
