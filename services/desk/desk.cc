@@ -236,6 +236,7 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller, const v1::
   inquiry.set_need_type(request.need_type());
   *inquiry.mutable_themes() = request.themes();
   inquiry.set_region(request.region());
+  if (request.has_location()) *inquiry.mutable_location() = request.location();
   inquiry.set_text(request.text());
   inquiry.set_urgency(request.urgency() == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_NORMAL : request.urgency());
   inquiry.set_language(request.language().empty() ? "nl" : request.language());

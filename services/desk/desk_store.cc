@@ -55,6 +55,14 @@ v1::Inquiry InquiryFromFields(const FieldMap& f) {
     if (absl::SimpleAtoi(theme, &value)) i.add_themes(static_cast<registry::v1::Theme>(value));
   }
   i.set_region(Text(f, "rg"));
+  if (!Text(f, "gp").empty()) {
+    std::vector<std::string> point = absl::StrSplit(Text(f, "gp"), ',');
+    double lat = 0, lon = 0;
+    if (point.size() == 2 && absl::SimpleAtod(point[0], &lat) && absl::SimpleAtod(point[1], &lon)) {
+      i.mutable_location()->set_latitude(lat);
+      i.mutable_location()->set_longitude(lon);
+    }
+  }
   i.set_text(Text(f, "tx"));
   i.set_urgency(static_cast<v1::Urgency>(Number(f, "ur")));
   i.set_language(Text(f, "lg"));
@@ -264,7 +272,8 @@ absl::StatusOr<v1::Inquiry> DeskStore::Submit(const v1::Inquiry& i, const v1::As
   RedisArgs args = {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(actor),
                     "id", i.id(), "net", i.network_id(), "eo", i.entry_organization_id(),
                     "nt", std::to_string(i.need_type()), "th", absl::StrJoin(themes, ","),
-                    "rg", i.region(), "tx", i.text(), "ur", std::to_string(i.urgency()),
+                    "rg", i.region(), "tx", i.text(),
+                    "gp", i.has_location() ? absl::StrCat(i.location().latitude(), ",", i.location().longitude()) : "", "ur", std::to_string(i.urgency()),
                     "lg", i.language(), "sme", Bool(i.asker_is_sme()), "--"};
   for (const auto& [field, value] : {std::pair{"name", &contact.name()}, {"email", &contact.email()},
                                      {"phone", &contact.phone()}, {"org", &contact.organization_name()}})

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "services/registry/availability.h"
+#include "services/registry/geo.h"
 #include "services/registry/regions.h"
 #include "services/registry/validation.h"
 
@@ -15,7 +16,12 @@ namespace reg = infrashare::registry;
 SysSeconds ToSys(const google::protobuf::Timestamp& t) { return SysSeconds(std::chrono::seconds(t.seconds())); }
 
 int RegionScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
-  if (responder.regions().empty()) return 1;
+  const bool has_area = responder.has_base() && responder.radius_km() > 0;
+  if (has_area && inquiry.has_location() &&
+      reg::HaversineKm(inquiry.location().latitude(), inquiry.location().longitude(), responder.base().latitude(),
+                       responder.base().longitude()) <= responder.radius_km())
+    return 4;
+  if (responder.regions().empty()) return has_area && inquiry.has_location() ? 0 : 1;
   if (inquiry.region().empty()) return 1;
   const reg::RegionInfo* asked = reg::FindRegion(inquiry.region());
   int best = 0;

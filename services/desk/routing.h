@@ -28,9 +28,10 @@ struct Candidate {
 };
 
 // How well `responder` fits `inquiry`: -1 when it cannot take it at all (lacks the need type or the
-// language), otherwise higher is better: two points per shared theme, and for the region four when
-// it serves exactly that region, three when it serves the province a COROP area lies in, one when
-// it serves anywhere (no regions), none when it serves only elsewhere.
+// language), otherwise higher is better: two points per shared theme, and for the place four when
+// it serves exactly that region or the asker's location lies within its area (base + radius),
+// three when it serves the province a COROP area lies in, one when it serves anywhere (no regions,
+// no area), none when it serves only elsewhere.
 int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder);
 
 // Inside working hours and not absent at `now`. No working hours = around the clock.

@@ -32,6 +32,13 @@ void CheckNeedType(int need, const std::string& path, FieldErrors* errors) {
     errors->Add(path, "must be a known need type (innovation, training, facility access, talent, research, other)");
 }
 
+void CheckPoint(const reg::v1::GeoPoint& point, const std::string& path, FieldErrors* errors) {
+  if (!(point.latitude() >= -90 && point.latitude() <= 90))
+    errors->Add(path + ".latitude", "must be between -90 and 90");
+  if (!(point.longitude() >= -180 && point.longitude() <= 180))
+    errors->Add(path + ".longitude", "must be between -180 and 180");
+}
+
 }  // namespace
 
 void ApplyDefaults(v1::Responder* responder) {
@@ -47,6 +54,13 @@ void Validate(const v1::Responder& r, absl::string_view prefix, FieldErrors* err
     CheckNeedType(r.skills(i), absl::StrCat(Path(prefix, "skills"), "[", i, "]"), errors);
   CheckThemes(r.themes(), Path(prefix, "themes"), errors);
   if (r.regions_size() > 100) errors->Add(Path(prefix, "regions"), "at most 100 regions");
+  if (r.has_base()) {
+    CheckPoint(r.base(), Path(prefix, "base"), errors);
+    if (!(r.radius_km() > 0 && r.radius_km() <= 500))
+      errors->Add(Path(prefix, "radius_km"), "must be between 0 and 500 km with a base");
+  } else if (r.radius_km() != 0) {
+    errors->Add(Path(prefix, "base"), "is required with radius_km");
+  }
   for (int i = 0; i < r.regions_size(); ++i)
     if (!reg::IsRegionCode(r.regions(i)))
       errors->Add(absl::StrCat(Path(prefix, "regions"), "[", i, "]"),
@@ -74,6 +88,7 @@ void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limi
   CheckThemes(request.themes(), "themes", errors);
   if (!request.region().empty() && !reg::IsRegionCode(request.region()))
     errors->Add("region", "must be a CBS region code (PVxx, CRxx or GMxxxx)");
+  if (request.has_location()) CheckPoint(request.location(), "location", errors);
   if (absl::StripAsciiWhitespace(request.text()).empty()) errors->Add("text", "is required");
   if (static_cast<int>(request.text().size()) > limits.max_text_bytes)
     errors->Add("text", absl::StrCat("must be at most ", limits.max_text_bytes, " bytes"));

@@ -508,9 +508,13 @@ TEST_F(DeskApiTest, ARetriedSubmitReturnsTheFirstInquiry) {
   AddResponder("a");
   auto request = Question();
   request.set_request_id("form-4711");
+  request.mutable_location()->set_latitude(52.51);
+  request.mutable_location()->set_longitude(6.09);
   Inquiry first = Submit("bakery", request);
   Inquiry again = Submit("bakery", request);
   EXPECT_EQ(first.id(), again.id());
+  EXPECT_DOUBLE_EQ(again.location().latitude(), 52.51);
+  EXPECT_DOUBLE_EQ(again.location().longitude(), 6.09);
   ListInquiriesRequest list;
   list.set_entry_organization_id(Org("bakery"));
   ListInquiriesResponse listed;

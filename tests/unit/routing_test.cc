@@ -85,6 +85,21 @@ TEST(FitScore, RewardsSharedThemesAndTheClosestRegion) {
   EXPECT_EQ(FitScore(q, elsewhere), 2);
 }
 
+TEST(FitScore, MatchesTheAskersLocationAgainstAResponderArea) {
+  auto q = Question();
+  q.mutable_location()->set_latitude(52.51);  // Zwolle
+  q.mutable_location()->set_longitude(6.09);
+  auto near = Responder("near");
+  near.mutable_base()->set_latitude(52.22);  // Enschede is ~60 km away
+  near.mutable_base()->set_longitude(6.89);
+  near.set_radius_km(80);
+  auto small = near;
+  small.set_radius_km(30);
+  EXPECT_EQ(FitScore(q, near), 4);
+  EXPECT_EQ(FitScore(q, small), 0);  // it serves an area, and the asker is outside it
+  EXPECT_EQ(FitScore(q, Responder("anywhere")), 1);
+}
+
 TEST(Decide, OffersTheBestFitThenTheLeastLoaded) {
   auto q = Question();
   q.set_region("PV23");
@@ -205,13 +220,14 @@ TEST(DeskValidation, NamesEveryBadResponderField) {
   r.set_capacity(0);
   r.set_time_zone("Mars/Olympus");
   r.add_regions("XX99");
+  r.set_radius_km(10);  // without a base
   OfficeHours(&r, "FREQ=HOURLY");
   FieldErrors errors;
   Validate(r, "responder", &errors);
   auto status = errors.ToStatus();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   for (const char* field : {"responder.capacity", "responder.time_zone", "responder.regions[0]",
-                            "responder.working_hours[0].rrule"})
+                            "responder.working_hours[0].rrule", "responder.base"})
     EXPECT_NE(std::string(status.ToString()).find(field), std::string::npos) << field << " in " << status;
 }
 
@@ -225,6 +241,11 @@ TEST(DeskValidation, RefusesAnInquiryWithoutNeedOrTextOrWithTooMuchText) {
   EXPECT_NE(text.find("text"), std::string::npos);
 
   request.set_need_type(v1::NEED_TYPE_TRAINING);
+  request.mutable_location()->set_latitude(91);
+  FieldErrors bad_place;
+  Validate(request, {}, &bad_place);
+  EXPECT_NE(std::string(bad_place.ToStatus().ToString()).find("location.latitude"), std::string::npos);
+  request.clear_location();
   request.set_text(std::string(101, 'x'));
   FieldErrors long_text;
   Validate(request, InquiryLimits{100}, &long_text);

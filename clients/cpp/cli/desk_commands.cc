@@ -34,7 +34,8 @@ bool AddEnums(const std::vector<std::string>& texts, const google::protobuf::Enu
 struct Flags {
   std::string id, responder, organization, network, name, token_id, time_zone, text, need, region, urgency,
       language, email, phone, asker_org, entry, target_org, target_responder, note, outcome, booking, reason,
-      comment, cursor, from, to, file;
+      comment, cursor, from, to, file, near, base;
+  double radius = 0;
   std::vector<std::string> skills, themes, regions, languages, hours, states;
   int capacity = 1;
   int score = 0;
@@ -57,7 +58,22 @@ bool ParseHours(const std::string& text, registry::v1::AvailabilityRule* rule, A
   return true;
 }
 
+// "52.51,6.09" as a point; on failure reports it against `flag`.
+bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app, const std::string& flag) {
+  std::vector<std::string> parts = absl::StrSplit(text, ',');
+  double lat = 0, lon = 0;
+  if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &lat) || !absl::SimpleAtod(parts[1], &lon)) {
+    app.Fail(flag + ": '" + text + "' is not LAT,LON such as 52.51,6.09");
+    return false;
+  }
+  point->set_latitude(lat);
+  point->set_longitude(lon);
+  return true;
+}
+
 bool BuildResponder(const Flags& f, Responder* r, App& app) {
+  if (!f.base.empty() && !ParsePoint(f.base, r->mutable_base(), app, "--base")) return false;
+  r->set_radius_km(f.radius);
   r->set_organization_id(f.organization);
   r->set_display_name(f.name);
   r->set_token_id(f.token_id);
@@ -130,6 +146,8 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     cmd->add_option("--time-zone", f->time_zone, "IANA zone of the working hours (default Europe/Amsterdam)");
     cmd->add_option("--hours", f->hours, "working hours (repeatable): 'RRULE HH:MM MINUTES'");
     cmd->add_option("--token-id", f->token_id, "id of the API token the responder acts with");
+    cmd->add_option("--base", f->base, "LAT,LON of the area it serves (with --radius)");
+    cmd->add_option("--radius", f->radius, "km around --base");
   };
   auto* add = responder->add_subcommand("add", "register a responder of your organisation");
   responder_flags(add);
@@ -212,6 +230,7 @@ void AddDeskCommands(CLI::App& cli, App& app) {
   ask->add_option("--text", f->text, "the question")->required();
   ask->add_option("--theme", f->themes, "theme (repeatable)");
   ask->add_option("--region", f->region, "CBS region code of the asker");
+  ask->add_option("--near", f->near, "LAT,LON of the asker");
   ask->add_option("--urgency", f->urgency, "low, normal (default), high");
   ask->add_option("--language", f->language, "ISO 639-1, default nl");
   ask->add_flag("--sme", f->sme, "the asker is a small or medium-sized business");
@@ -236,6 +255,7 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     }
     request.set_text(f->text);
     request.set_region(f->region);
+    if (!f->near.empty() && !ParsePoint(f->near, request.mutable_location(), app, "--near")) return;
     request.set_language(f->language);
     request.set_asker_is_sme(f->sme);
     request.mutable_contact()->set_name(f->name);

@@ -221,7 +221,7 @@ class HistoryEntry(_message.Message):
     def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[HistoryKind, str]] = ..., actor: _Optional[str] = ..., responder_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., note: _Optional[str] = ..., level: _Optional[int] = ...) -> None: ...
 
 class Inquiry(_message.Message):
-    __slots__ = ["accepted_within_deadline", "asker_is_sme", "assignee_id", "attempts", "booking_id", "contact", "contact_erased", "create_time", "entry_organization_id", "escalation_level", "escalations", "etag", "feedback", "first_accept_time", "history", "id", "language", "need_type", "network_id", "offer_deadline", "offered_to", "outcome", "referrals", "region", "resolution_note", "resolve_time", "state", "suggestions", "target_organization_id", "target_responder_id", "text", "themes", "urgency"]
+    __slots__ = ["accepted_within_deadline", "asker_is_sme", "assignee_id", "attempts", "booking_id", "contact", "contact_erased", "create_time", "entry_organization_id", "escalation_level", "escalations", "etag", "feedback", "first_accept_time", "history", "id", "language", "location", "need_type", "network_id", "offer_deadline", "offered_to", "outcome", "referrals", "region", "resolution_note", "resolve_time", "state", "suggestions", "target_organization_id", "target_responder_id", "text", "themes", "urgency"]
     ACCEPTED_WITHIN_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     ASKER_IS_SME_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -239,6 +239,7 @@ class Inquiry(_message.Message):
     HISTORY_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
     NEED_TYPE_FIELD_NUMBER: _ClassVar[int]
     NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
     OFFERED_TO_FIELD_NUMBER: _ClassVar[int]
@@ -272,6 +273,7 @@ class Inquiry(_message.Message):
     history: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
     id: str
     language: str
+    location: _registry_pb2.GeoPoint
     need_type: NeedType
     network_id: str
     offer_deadline: _timestamp_pb2.Timestamp
@@ -288,7 +290,7 @@ class Inquiry(_message.Message):
     text: str
     themes: _containers.RepeatedScalarFieldContainer[_registry_pb2.Theme]
     urgency: Urgency
-    def __init__(self, id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., state: _Optional[_Union[InquiryState, str]] = ..., offered_to: _Optional[_Iterable[str]] = ..., offer_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_id: _Optional[str] = ..., attempts: _Optional[int] = ..., escalation_level: _Optional[int] = ..., target_organization_id: _Optional[str] = ..., target_responder_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., booking_id: _Optional[str] = ..., resolution_note: _Optional[str] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., contact_erased: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., first_accept_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., etag: _Optional[str] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., referrals: _Optional[int] = ..., escalations: _Optional[int] = ..., accepted_within_deadline: bool = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., state: _Optional[_Union[InquiryState, str]] = ..., offered_to: _Optional[_Iterable[str]] = ..., offer_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_id: _Optional[str] = ..., attempts: _Optional[int] = ..., escalation_level: _Optional[int] = ..., target_organization_id: _Optional[str] = ..., target_responder_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., booking_id: _Optional[str] = ..., resolution_note: _Optional[str] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., contact_erased: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., first_accept_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., etag: _Optional[str] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., referrals: _Optional[int] = ..., escalations: _Optional[int] = ..., accepted_within_deadline: bool = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
 
 class InquiryEvent(_message.Message):
     __slots__ = ["cursor", "inquiry", "inquiry_id", "responder_id", "type"]
@@ -427,8 +429,9 @@ class ResolveInquiryRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., responder_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., booking_id: _Optional[str] = ..., note: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class Responder(_message.Message):
-    __slots__ = ["absences", "capacity", "display_name", "etag", "id", "languages", "online", "open_inquiries", "organization_id", "regions", "skills", "themes", "time_zone", "token_id", "working_hours"]
+    __slots__ = ["absences", "base", "capacity", "display_name", "etag", "id", "languages", "online", "open_inquiries", "organization_id", "radius_km", "regions", "skills", "themes", "time_zone", "token_id", "working_hours"]
     ABSENCES_FIELD_NUMBER: _ClassVar[int]
+    BASE_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
@@ -437,6 +440,7 @@ class Responder(_message.Message):
     ONLINE_FIELD_NUMBER: _ClassVar[int]
     OPEN_INQUIRIES_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_KM_FIELD_NUMBER: _ClassVar[int]
     REGIONS_FIELD_NUMBER: _ClassVar[int]
     SKILLS_FIELD_NUMBER: _ClassVar[int]
     THEMES_FIELD_NUMBER: _ClassVar[int]
@@ -444,6 +448,7 @@ class Responder(_message.Message):
     TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
     WORKING_HOURS_FIELD_NUMBER: _ClassVar[int]
     absences: _containers.RepeatedCompositeFieldContainer[_registry_pb2.TimeInterval]
+    base: _registry_pb2.GeoPoint
     capacity: int
     display_name: str
     etag: str
@@ -452,13 +457,14 @@ class Responder(_message.Message):
     online: bool
     open_inquiries: int
     organization_id: str
+    radius_km: float
     regions: _containers.RepeatedScalarFieldContainer[str]
     skills: _containers.RepeatedScalarFieldContainer[NeedType]
     themes: _containers.RepeatedScalarFieldContainer[_registry_pb2.Theme]
     time_zone: str
     token_id: str
     working_hours: _containers.RepeatedCompositeFieldContainer[_registry_pb2.AvailabilityRule]
-    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., display_name: _Optional[str] = ..., token_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[NeedType, str]]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., regions: _Optional[_Iterable[str]] = ..., languages: _Optional[_Iterable[str]] = ..., capacity: _Optional[int] = ..., time_zone: _Optional[str] = ..., working_hours: _Optional[_Iterable[_Union[_registry_pb2.AvailabilityRule, _Mapping]]] = ..., absences: _Optional[_Iterable[_Union[_registry_pb2.TimeInterval, _Mapping]]] = ..., online: bool = ..., open_inquiries: _Optional[int] = ..., etag: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., display_name: _Optional[str] = ..., token_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[NeedType, str]]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., regions: _Optional[_Iterable[str]] = ..., languages: _Optional[_Iterable[str]] = ..., capacity: _Optional[int] = ..., time_zone: _Optional[str] = ..., working_hours: _Optional[_Iterable[_Union[_registry_pb2.AvailabilityRule, _Mapping]]] = ..., absences: _Optional[_Iterable[_Union[_registry_pb2.TimeInterval, _Mapping]]] = ..., online: bool = ..., open_inquiries: _Optional[int] = ..., etag: _Optional[str] = ..., base: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., radius_km: _Optional[float] = ...) -> None: ...
 
 class SetResponderOnlineRequest(_message.Message):
     __slots__ = ["id", "online", "request_id"]
@@ -479,11 +485,12 @@ class StreamAssignmentsRequest(_message.Message):
     def __init__(self, responder_id: _Optional[str] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class SubmitInquiryRequest(_message.Message):
-    __slots__ = ["asker_is_sme", "contact", "entry_organization_id", "language", "need_type", "network_id", "region", "request_id", "text", "themes", "urgency"]
+    __slots__ = ["asker_is_sme", "contact", "entry_organization_id", "language", "location", "need_type", "network_id", "region", "request_id", "text", "themes", "urgency"]
     ASKER_IS_SME_FIELD_NUMBER: _ClassVar[int]
     CONTACT_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
     NEED_TYPE_FIELD_NUMBER: _ClassVar[int]
     NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
@@ -495,6 +502,7 @@ class SubmitInquiryRequest(_message.Message):
     contact: AskerContact
     entry_organization_id: str
     language: str
+    location: _registry_pb2.GeoPoint
     need_type: NeedType
     network_id: str
     region: str
@@ -502,7 +510,7 @@ class SubmitInquiryRequest(_message.Message):
     text: str
     themes: _containers.RepeatedScalarFieldContainer[_registry_pb2.Theme]
     urgency: Urgency
-    def __init__(self, entry_organization_id: _Optional[str] = ..., network_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, entry_organization_id: _Optional[str] = ..., network_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., request_id: _Optional[str] = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
 
 class Suggestion(_message.Message):
     __slots__ = ["display_name", "earliest_end_time", "earliest_start_time", "resource_id"]

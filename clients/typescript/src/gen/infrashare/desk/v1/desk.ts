@@ -22,7 +22,14 @@ import {
 } from "@grpc/grpc-js";
 import { Duration } from "../../../google/protobuf/duration";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { AvailabilityRule, Theme, themeFromJSON, themeToJSON, TimeInterval } from "../../registry/v1/registry";
+import {
+  AvailabilityRule,
+  GeoPoint,
+  Theme,
+  themeFromJSON,
+  themeToJSON,
+  TimeInterval,
+} from "../../registry/v1/registry";
 
 export const protobufPackage = "infrashare.desk.v1";
 
@@ -513,6 +520,9 @@ export interface Responder {
   /** output only: offered or assigned now */
   openInquiries: number;
   etag: string;
+  /** Serves askers within `radius_km` of `base` (besides or instead of `regions`). */
+  base: GeoPoint | undefined;
+  radiusKm: number;
 }
 
 /**
@@ -605,6 +615,8 @@ export interface Inquiry {
   escalations: number;
   /** the first acceptance came before its offer's deadline */
   acceptedWithinDeadline: boolean;
+  /** where the asker is, when given */
+  location: GeoPoint | undefined;
 }
 
 export interface Suggestion {
@@ -673,6 +685,8 @@ export interface SubmitInquiryRequest {
   askerIsSme: boolean;
   contact: AskerContact | undefined;
   requestId: string;
+  /** Where the asker is (instead of or besides `region`): matched against responders' areas. */
+  location: GeoPoint | undefined;
 }
 
 export interface GetInquiryRequest {
@@ -857,6 +871,8 @@ function createBaseResponder(): Responder {
     online: false,
     openInquiries: 0,
     etag: "",
+    base: undefined,
+    radiusKm: 0,
   };
 }
 
@@ -914,6 +930,12 @@ export const Responder: MessageFns<Responder> = {
     }
     if (message.etag !== "") {
       writer.uint32(122).string(message.etag);
+    }
+    if (message.base !== undefined) {
+      GeoPoint.encode(message.base, writer.uint32(130).fork()).join();
+    }
+    if (message.radiusKm !== 0) {
+      writer.uint32(137).double(message.radiusKm);
     }
     return writer;
   },
@@ -1071,6 +1093,22 @@ export const Responder: MessageFns<Responder> = {
             message.etag = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.base = GeoPoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 137) {
+              break;
+            }
+
+            message.radiusKm = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1130,6 +1168,12 @@ export const Responder: MessageFns<Responder> = {
         ? globalThis.Number(object.open_inquiries)
         : 0,
       etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+      base: isSet(object.base) ? GeoPoint.fromJSON(object.base) : undefined,
+      radiusKm: isSet(object.radiusKm)
+        ? globalThis.Number(object.radiusKm)
+        : isSet(object.radius_km)
+        ? globalThis.Number(object.radius_km)
+        : 0,
     };
   },
 
@@ -1180,6 +1224,12 @@ export const Responder: MessageFns<Responder> = {
     if (message.etag !== "") {
       obj.etag = message.etag;
     }
+    if (message.base !== undefined) {
+      obj.base = GeoPoint.toJSON(message.base);
+    }
+    if (message.radiusKm !== 0) {
+      obj.radiusKm = floatToJson(message.radiusKm);
+    }
     return obj;
   },
 
@@ -1203,6 +1253,8 @@ export const Responder: MessageFns<Responder> = {
     message.online = object.online ?? false;
     message.openInquiries = object.openInquiries ?? 0;
     message.etag = object.etag ?? "";
+    message.base = (object.base !== undefined && object.base !== null) ? GeoPoint.fromPartial(object.base) : undefined;
+    message.radiusKm = object.radiusKm ?? 0;
     return message;
   },
 };
@@ -1677,6 +1729,7 @@ function createBaseInquiry(): Inquiry {
     referrals: 0,
     escalations: 0,
     acceptedWithinDeadline: false,
+    location: undefined,
   };
 }
 
@@ -1784,6 +1837,9 @@ export const Inquiry: MessageFns<Inquiry> = {
     }
     if (message.acceptedWithinDeadline !== false) {
       writer.uint32(264).bool(message.acceptedWithinDeadline);
+    }
+    if (message.location !== undefined) {
+      GeoPoint.encode(message.location, writer.uint32(274).fork()).join();
     }
     return writer;
   },
@@ -2075,6 +2131,14 @@ export const Inquiry: MessageFns<Inquiry> = {
             message.acceptedWithinDeadline = reader.bool();
             continue;
           }
+          case 34: {
+            if (tag !== 274) {
+              break;
+            }
+
+            message.location = GeoPoint.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2196,6 +2260,7 @@ export const Inquiry: MessageFns<Inquiry> = {
         : isSet(object.accepted_within_deadline)
         ? globalThis.Boolean(object.accepted_within_deadline)
         : false,
+      location: isSet(object.location) ? GeoPoint.fromJSON(object.location) : undefined,
     };
   },
 
@@ -2300,6 +2365,9 @@ export const Inquiry: MessageFns<Inquiry> = {
     if (message.acceptedWithinDeadline !== false) {
       obj.acceptedWithinDeadline = message.acceptedWithinDeadline;
     }
+    if (message.location !== undefined) {
+      obj.location = GeoPoint.toJSON(message.location);
+    }
     return obj;
   },
 
@@ -2345,6 +2413,9 @@ export const Inquiry: MessageFns<Inquiry> = {
     message.referrals = object.referrals ?? 0;
     message.escalations = object.escalations ?? 0;
     message.acceptedWithinDeadline = object.acceptedWithinDeadline ?? false;
+    message.location = (object.location !== undefined && object.location !== null)
+      ? GeoPoint.fromPartial(object.location)
+      : undefined;
     return message;
   },
 };
@@ -3194,6 +3265,7 @@ function createBaseSubmitInquiryRequest(): SubmitInquiryRequest {
     askerIsSme: false,
     contact: undefined,
     requestId: "",
+    location: undefined,
   };
 }
 
@@ -3235,6 +3307,9 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(90).string(message.requestId);
+    }
+    if (message.location !== undefined) {
+      GeoPoint.encode(message.location, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -3350,6 +3425,14 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.location = GeoPoint.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3395,6 +3478,7 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      location: isSet(object.location) ? GeoPoint.fromJSON(object.location) : undefined,
     };
   },
 
@@ -3433,6 +3517,9 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.location !== undefined) {
+      obj.location = GeoPoint.toJSON(message.location);
+    }
     return obj;
   },
 
@@ -3454,6 +3541,9 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
       ? AskerContact.fromPartial(object.contact)
       : undefined;
     message.requestId = object.requestId ?? "";
+    message.location = (object.location !== undefined && object.location !== null)
+      ? GeoPoint.fromPartial(object.location)
+      : undefined;
     return message;
   },
 };
