@@ -419,6 +419,10 @@ TEST_F(DeskApiTest, EraseAskerRemovesPersonalDataAndKeepsTheInquiry) {
   AddResponder("a");
   Inquiry inquiry = Submit("bakery", Question());
   AwaitOffer(inquiry.id());
+  // The contact is kept no longer than desk.contact_retention_days (365 by default).
+  const long ttl = std::stol(redis_->Cli("TTL 'is:{dk}:c:" + inquiry.id() + "'"));
+  EXPECT_GT(ttl, 364L * 86400);
+  EXPECT_LE(ttl, 365L * 86400);
   EraseAskerRequest erase;
   erase.set_id(inquiry.id());
   Inquiry out;
@@ -557,6 +561,35 @@ TEST_F(DeskApiTest, StreamAssignmentsDeliversOffersAndResumesFromACursor) {
   auto foreign = desk_->StreamAssignments(foreign_context.get(), request);
   EXPECT_FALSE(foreign->Read(&event));
   EXPECT_EQ(foreign->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(DeskApiTest, TheEntryPartnerWatchesItsInquiryFromOfferToAnswer) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a");
+  Inquiry inquiry = Submit("bakery", Question());
+  WatchInquiryRequest watch;
+  watch.set_id(inquiry.id());
+  watch.set_cursor("dk1:0-0");  // from the start of the event log
+  auto context = As(admins_["bakery"]);
+  auto stream = desk_->WatchInquiry(context.get(), watch);
+  std::vector<InquiryEventType> seen;
+  InquiryEvent event;
+  while (seen.size() < 2 && stream->Read(&event)) {
+    EXPECT_EQ(event.inquiry_id(), inquiry.id());
+    seen.push_back(event.type());
+    if (event.type() == INQUIRY_EVENT_TYPE_OFFERED) {
+      Inquiry out;
+      ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+    }
+  }
+  // Read until the acceptance arrives.
+  while (seen.back() != INQUIRY_EVENT_TYPE_ACCEPTED && stream->Read(&event)) seen.push_back(event.type());
+  EXPECT_EQ(seen.front(), INQUIRY_EVENT_TYPE_SUBMITTED);
+  EXPECT_EQ(seen.back(), INQUIRY_EVENT_TYPE_ACCEPTED);
+  EXPECT_EQ(event.inquiry().state(), INQUIRY_STATE_ASSIGNED);
+  EXPECT_EQ(event.inquiry().contact().email(), "jan@bakkerij.example");  // the entry partner sees its asker
+  context->TryCancel();
+  stream->Finish();
 }
 
 TEST_F(DeskApiTest, AForeignTokenGetsNothingFromAnyCall) {
