@@ -37,9 +37,13 @@ struct Placement {
   bool pinned = false;
 };
 
+// The order in which a partner's requests (and the swaps' candidates) are tried.
+enum class Ordering { kValue, kWindow, kSlack, kShortFirst };
+
 class Planner {
  public:
-  explicit Planner(const PlanInput& input) : in_(input), timelines_(input.units.size()) {
+  explicit Planner(const PlanInput& input, Ordering ordering = Ordering::kValue)
+      : in_(input), ordering_(ordering), timelines_(input.units.size()) {
     for (size_t u = 0; u < in_.units.size(); ++u) {
       unit_index_[in_.units[u].id] = static_cast<int>(u);
       for (const auto& b : in_.units[u].busy) {
@@ -283,6 +287,19 @@ class Planner {
     const Request& y = in_.requests[b];
     const Seconds slack_x = x.latest_end - x.earliest_start - Seconds{x.duration_days} * kDay;
     const Seconds slack_y = y.latest_end - y.earliest_start - Seconds{y.duration_days} * kDay;
+    switch (ordering_) {
+      case Ordering::kWindow:
+        return std::make_tuple(-x.priority, x.earliest_start, x.latest_end, x.id) <
+               std::make_tuple(-y.priority, y.earliest_start, y.latest_end, y.id);
+      case Ordering::kSlack:
+        return std::make_tuple(-x.priority, slack_x, -Weighted(a), x.id) <
+               std::make_tuple(-y.priority, slack_y, -Weighted(b), y.id);
+      case Ordering::kShortFirst:
+        return std::make_tuple(-x.priority, Weighted(a), slack_x, x.id) <
+               std::make_tuple(-y.priority, Weighted(b), slack_y, y.id);
+      case Ordering::kValue:
+        break;
+    }
     return std::make_tuple(-x.priority, -Weighted(a), slack_x, x.id) <
            std::make_tuple(-y.priority, -Weighted(b), slack_y, y.id);
   }
@@ -438,6 +455,7 @@ class Planner {
   }
 
   const PlanInput& in_;
+  Ordering ordering_;
   std::vector<std::vector<Item>> timelines_;
   std::map<std::string, int> unit_index_;
   std::map<std::string, int> request_index_;
@@ -458,7 +476,31 @@ Seconds TravelTime(const PoolPolicy& policy, Point from, Point to) {
   return minutes * 60;
 }
 
-Plan PlanRotation(const PlanInput& input) { return Planner(input).Run(); }
+Plan PlanRotation(const PlanInput& input) {
+  // Small pools are cheap to plan: try every ordering and keep the plan that serves the most
+  // (weighted) request-days; the first ordering wins ties, so the result stays deterministic.
+  constexpr size_t kSmall = 200;
+  Plan best = Planner(input, Ordering::kValue).Run();
+  if (input.requests.size() > kSmall) return best;
+  auto weighted = [&](const Plan& plan) {
+    std::set<std::string> served;
+    for (const auto& a : plan.assignments) served.insert(a.request_id);
+    double total = 0;
+    for (const auto& r : input.requests)
+      if (served.count(r.id)) total += r.duration_days * r.units * (r.sme ? input.sme_weight : 1.0);
+    return total;
+  };
+  double best_value = weighted(best);
+  for (Ordering ordering : {Ordering::kWindow, Ordering::kSlack, Ordering::kShortFirst}) {
+    Plan plan = Planner(input, ordering).Run();
+    const double value = weighted(plan);
+    if (value > best_value + 1e-9) {
+      best = std::move(plan);
+      best_value = value;
+    }
+  }
+  return best;
+}
 
 std::pair<double, double> FairnessRange(const PlanInput& input, const Plan& plan) {
   std::map<std::string, std::pair<int64_t, int64_t>> by_partner;  // served, asked
