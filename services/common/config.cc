@@ -131,6 +131,8 @@ std::vector<Key> Keys(Config& c) {
       IntKey("scheduler.request_id_ttl_s", &c.scheduler.request_id_ttl_s, 60, 30 * 86400),
       IntKey("scheduler.events_max_length", &c.scheduler.events_max_length, 100, 100000000),
       IntKey("scheduler.sweep_interval_ms", &c.scheduler.sweep_interval_ms, 10, 600000),
+      IntKey("scheduler.rotation_max_horizon_days", &c.scheduler.rotation_max_horizon_days, 1, 3660),
+      IntKey("scheduler.rotation_draft_ttl_s", &c.scheduler.rotation_draft_ttl_s, 60, 365 * 86400),
       IntKey("desk.pool_size", &c.desk.pool_size, 1, 10),
       IntKey("desk.max_attempts", &c.desk.max_attempts, 1, 100),
       IntKey("desk.accept_s_high", &c.desk.accept_s_high, 1, 30 * 86400),

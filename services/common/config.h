@@ -58,6 +58,8 @@ struct SchedulerConfig {
   int request_id_ttl_s = 86400;
   int events_max_length = 100000;  // entries kept per shard's event stream (approximate)
   int sweep_interval_ms = 1000;    // how often a replica applies due expiries and no-shows
+  int rotation_max_horizon_days = 366;  // longest PlanRotation horizon
+  int rotation_draft_ttl_s = 604800;    // how long a draft rotation plan is kept
 };
 
 struct DeskConfig {

@@ -89,9 +89,11 @@ absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
   } else if (!ValidTimestamp(request.end_time())) {
     errors.Add("end_time", "is not a valid timestamp");
   }
-  if (request.quantity() < 1) {
+  // Unset (0) means one seat or unit, as the API documents.
+  const int quantity = request.quantity() == 0 ? 1 : request.quantity();
+  if (quantity < 1) {
     errors.Add("quantity", "must be at least 1");
-  } else if (request.quantity() > capacity) {
+  } else if (quantity > capacity) {
     errors.Add("quantity", absl::StrCat("exceeds the resource's capacity of ", capacity));
   }
   if (request.title().size() > 200) errors.Add("title", "at most 200 characters");
@@ -103,7 +105,7 @@ absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
   slot.end = ToEpochMs(request.end_time());
   if (slot.end <= slot.start) return InvalidField("end_time", "must be after start_time");
   if (slot.start < now) return InvalidField("start_time", "is in the past");
-  slot.quantity = request.quantity();
+  slot.quantity = quantity;
   slot.capacity = capacity;
 
   switch (resource.lifecycle().state()) {

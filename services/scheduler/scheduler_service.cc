@@ -37,9 +37,9 @@ EpochMs NowMs() {
 
 }  // namespace
 
-SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, BookingStore* store, RpcGate* gate,
-                                           const std::atomic<bool>* stopping)
-    : scheduler_(scheduler), store_(store), gate_(gate), stopping_(stopping) {}
+SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, BookingStore* store,
+                                           RpcGate* gate, const std::atomic<bool>* stopping)
+    : scheduler_(scheduler), rotations_(rotations), store_(store), gate_(gate), stopping_(stopping) {}
 
 #define INFRASHARE_HANDLER(Method, Request, Response, RequestId, Call)                            \
   grpc::ServerUnaryReactor* SchedulerServiceImpl::Method(                                         \
@@ -85,6 +85,21 @@ INFRASHARE_HANDLER(UsageReport, UsageReportRequest, UsageReportResponse, "",
 INFRASHARE_HANDLER(FindSlots, FindSlotsRequest, FindSlotsResponse, "", scheduler_->FindSlots(caller, *request))
 INFRASHARE_HANDLER(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse, "",
                    scheduler_->ExportCalendar(caller, *request))
+INFRASHARE_HANDLER(CreateRotationPool, CreateRotationPoolRequest, RotationPool, request->request_id(),
+                   rotations_->CreatePool(caller, *request))
+INFRASHARE_HANDLER(GetRotationPool, GetRotationPoolRequest, RotationPool, "", rotations_->GetPool(caller, request->id()))
+INFRASHARE_HANDLER(ListRotationPools, ListRotationPoolsRequest, ListRotationPoolsResponse, "",
+                   rotations_->ListPools(caller, *request))
+INFRASHARE_HANDLER(CreateRotationRequest, CreateRotationRequestRequest, RotationRequest, request->request_id(),
+                   rotations_->CreateRequest(caller, *request))
+INFRASHARE_HANDLER(UpdateRotationRequest, UpdateRotationRequestRequest, RotationRequest, request->request_id(),
+                   rotations_->UpdateRequest(caller, *request))
+INFRASHARE_HANDLER(WithdrawRotationRequest, WithdrawRotationRequestRequest, RotationRequest, request->request_id(),
+                   rotations_->WithdrawRequest(caller, *request))
+INFRASHARE_HANDLER(ListRotationRequests, ListRotationRequestsRequest, ListRotationRequestsResponse, "",
+                   rotations_->ListRequests(caller, *request))
+INFRASHARE_HANDLER(PlanRotation, PlanRotationRequest, RotationPlan, "", rotations_->Plan(caller, *request))
+INFRASHARE_HANDLER(GetRotationPlan, GetRotationPlanRequest, RotationPlan, "", rotations_->GetPlan(caller, request->id()))
 #undef INFRASHARE_HANDLER
 
 // The hot path: no thread waits for Redis; the batcher's thread finishes the call.
@@ -192,7 +207,9 @@ SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& 
       store_(redis, config.scheduler),
       catalog_(&registry_store_),
       scheduler_(&store_, &catalog_, config.scheduler, NowMs),
-      service_(&scheduler_, &store_, gate, &stopping_),
+      rotation_store_(redis, config.scheduler.request_id_ttl_s, config.scheduler.rotation_draft_ttl_s),
+      rotations_(&rotation_store_, &store_, &catalog_, config.scheduler, NowMs),
+      service_(&scheduler_, &rotations_, &store_, gate, &stopping_),
       readiness_(&catalog_, &scheduler_),
       follower_(&registry_store_, redis,
                 {registry::kOrganizationKind, registry::kNetworkKind, registry::kResourceKind,

@@ -15,13 +15,15 @@
 #include "services/common/service_module.h"
 #include "services/registry/follower.h"
 #include "services/registry/store.h"
+#include "services/scheduler/rotation_store.h"
+#include "services/scheduler/rotations.h"
 #include "services/scheduler/scheduler.h"
 
 namespace infrashare::scheduler {
 
 class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService {
  public:
-  SchedulerServiceImpl(Scheduler* scheduler, BookingStore* store, RpcGate* gate,
+  SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, BookingStore* store, RpcGate* gate,
                        const std::atomic<bool>* stopping);
 
 #define INFRASHARE_UNARY(Method, Request, Response)                                          \
@@ -44,6 +46,15 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   INFRASHARE_UNARY(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse)
   INFRASHARE_UNARY(FindSlots, FindSlotsRequest, FindSlotsResponse)
   INFRASHARE_UNARY(UsageReport, UsageReportRequest, UsageReportResponse)
+  INFRASHARE_UNARY(CreateRotationPool, CreateRotationPoolRequest, RotationPool)
+  INFRASHARE_UNARY(GetRotationPool, GetRotationPoolRequest, RotationPool)
+  INFRASHARE_UNARY(ListRotationPools, ListRotationPoolsRequest, ListRotationPoolsResponse)
+  INFRASHARE_UNARY(CreateRotationRequest, CreateRotationRequestRequest, RotationRequest)
+  INFRASHARE_UNARY(UpdateRotationRequest, UpdateRotationRequestRequest, RotationRequest)
+  INFRASHARE_UNARY(WithdrawRotationRequest, WithdrawRotationRequestRequest, RotationRequest)
+  INFRASHARE_UNARY(ListRotationRequests, ListRotationRequestsRequest, ListRotationRequestsResponse)
+  INFRASHARE_UNARY(PlanRotation, PlanRotationRequest, RotationPlan)
+  INFRASHARE_UNARY(GetRotationPlan, GetRotationPlanRequest, RotationPlan)
 #undef INFRASHARE_UNARY
 
   grpc::ServerWriteReactor<v1::BookingEvent>* WatchBookings(
@@ -54,6 +65,7 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
                               const std::function<bool(const v1::BookingEvent&)>& write,
                               const std::function<bool()>& stopped);
   Scheduler* scheduler_;
+  Rotations* rotations_;
   BookingStore* store_;
   RpcGate* gate_;
   const std::atomic<bool>* stopping_;
@@ -107,6 +119,8 @@ class SchedulerModule final : public ServiceModule {
   RedisBookingStore store_;
   Catalog catalog_;
   Scheduler scheduler_;
+  RotationStore rotation_store_;
+  Rotations rotations_;
   SchedulerServiceImpl service_;
   CatalogReadiness readiness_;
   registry::RegistryFollower follower_;

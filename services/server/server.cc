@@ -60,6 +60,7 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   }
   if (services.count("scheduler")) {
     s->redis_->AddFunctionLibrary(std::string(kSchedulerLua));
+    s->redis_->AddFunctionLibrary(std::string(kRotationLua));
     s->modules_.push_back(
         std::make_unique<scheduler::SchedulerModule>(s->redis_.get(), s->gate_.get(), config));
   }

@@ -255,7 +255,10 @@ TEST_F(SchedulerApiTest, BadInputIsInvalidArgumentNamingTheField) {
   EXPECT_EQ(backwards.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(BadField(backwards), "end_time");
   EXPECT_EQ(BadField(Book(school_, lab, 10, 10, &b)), "end_time");
-  EXPECT_EQ(BadField(Book(school_, lab, 10, 12, &b, 0)), "quantity");
+  const std::string other = Register(Lab("Default Quantity Lab"));
+  auto unset = Book(school_, other, 20, 22, &b, 0);  // unset quantity: one, as documented
+  ASSERT_TRUE(unset.ok()) << unset.error_message();
+  EXPECT_EQ(b.quantity(), 1);
   EXPECT_EQ(BadField(Book(school_, lab, 10, 12, &b, -3)), "quantity");
   EXPECT_EQ(BadField(Book(school_, lab, 10, 12, &b, 2)), "quantity");  // exclusive: capacity 1
   EXPECT_EQ(BadField(Book(school_, "no-such-lab", 10, 12, &b)), "resource_id");

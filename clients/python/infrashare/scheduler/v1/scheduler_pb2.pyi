@@ -24,6 +24,15 @@ DESCRIPTOR: _descriptor.FileDescriptor
 RECURRENCE_MODE_ALL_OR_NOTHING: RecurrenceMode
 RECURRENCE_MODE_SKIP_CONFLICTS: RecurrenceMode
 RECURRENCE_MODE_UNSPECIFIED: RecurrenceMode
+ROTATION_LEG_KIND_ASSIGNMENT: RotationLegKind
+ROTATION_LEG_KIND_MAINTENANCE: RotationLegKind
+ROTATION_LEG_KIND_SETUP: RotationLegKind
+ROTATION_LEG_KIND_TEARDOWN: RotationLegKind
+ROTATION_LEG_KIND_TRANSPORT: RotationLegKind
+ROTATION_LEG_KIND_UNSPECIFIED: RotationLegKind
+ROTATION_REQUEST_STATE_OPEN: RotationRequestState
+ROTATION_REQUEST_STATE_UNSPECIFIED: RotationRequestState
+ROTATION_REQUEST_STATE_WITHDRAWN: RotationRequestState
 WAITLIST_STATE_EXPIRED: WaitlistState
 WAITLIST_STATE_LEFT: WaitlistState
 WAITLIST_STATE_PROMOTED: WaitlistState
@@ -188,6 +197,22 @@ class CreateRecurringBookingResponse(_message.Message):
     series_id: str
     def __init__(self, series_id: _Optional[str] = ..., occurrences: _Optional[_Iterable[_Union[OccurrenceResult, _Mapping]]] = ..., booked: _Optional[int] = ...) -> None: ...
 
+class CreateRotationPoolRequest(_message.Message):
+    __slots__ = ["pool", "request_id"]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    pool: RotationPool
+    request_id: str
+    def __init__(self, pool: _Optional[_Union[RotationPool, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateRotationRequestRequest(_message.Message):
+    __slots__ = ["request_id", "rotation_request"]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ROTATION_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    rotation_request: RotationRequest
+    def __init__(self, rotation_request: _Optional[_Union[RotationRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
 class ExportCalendarRequest(_message.Message):
     __slots__ = ["end_time", "organization_id", "resource_id", "start_time"]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -264,6 +289,18 @@ class GetBookingRequest(_message.Message):
     id: str
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
+class GetRotationPlanRequest(_message.Message):
+    __slots__ = ["id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetRotationPoolRequest(_message.Message):
+    __slots__ = ["id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
 class JoinWaitlistRequest(_message.Message):
     __slots__ = ["end_time", "organization_id", "quantity", "request_id", "resource_id", "start_time", "title"]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -316,6 +353,32 @@ class ListBookingsResponse(_message.Message):
     next_page_token: str
     def __init__(self, bookings: _Optional[_Iterable[_Union[Booking, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class ListRotationPoolsRequest(_message.Message):
+    __slots__ = ["organization_id"]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    def __init__(self, organization_id: _Optional[str] = ...) -> None: ...
+
+class ListRotationPoolsResponse(_message.Message):
+    __slots__ = ["pools"]
+    POOLS_FIELD_NUMBER: _ClassVar[int]
+    pools: _containers.RepeatedCompositeFieldContainer[RotationPool]
+    def __init__(self, pools: _Optional[_Iterable[_Union[RotationPool, _Mapping]]] = ...) -> None: ...
+
+class ListRotationRequestsRequest(_message.Message):
+    __slots__ = ["include_withdrawn", "pool_id"]
+    INCLUDE_WITHDRAWN_FIELD_NUMBER: _ClassVar[int]
+    POOL_ID_FIELD_NUMBER: _ClassVar[int]
+    include_withdrawn: bool
+    pool_id: str
+    def __init__(self, pool_id: _Optional[str] = ..., include_withdrawn: bool = ...) -> None: ...
+
+class ListRotationRequestsResponse(_message.Message):
+    __slots__ = ["requests"]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[RotationRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[RotationRequest, _Mapping]]] = ...) -> None: ...
+
 class ListWaitlistRequest(_message.Message):
     __slots__ = ["resource_id"]
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -341,6 +404,36 @@ class OccurrenceResult(_message.Message):
     reason: str
     start_time: _timestamp_pb2.Timestamp
     def __init__(self, start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., booking: _Optional[_Union[Booking, _Mapping]] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class PlanRotationRequest(_message.Message):
+    __slots__ = ["horizon_end_time", "horizon_start_time", "pins", "pool_id", "sme_weight"]
+    HORIZON_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    HORIZON_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    PINS_FIELD_NUMBER: _ClassVar[int]
+    POOL_ID_FIELD_NUMBER: _ClassVar[int]
+    SME_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    horizon_end_time: _timestamp_pb2.Timestamp
+    horizon_start_time: _timestamp_pb2.Timestamp
+    pins: _containers.RepeatedCompositeFieldContainer[PlannedAssignment]
+    pool_id: str
+    sme_weight: float
+    def __init__(self, pool_id: _Optional[str] = ..., horizon_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., sme_weight: _Optional[float] = ..., pins: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ...) -> None: ...
+
+class PlannedAssignment(_message.Message):
+    __slots__ = ["end_time", "organization_id", "pinned", "request_id", "start_time", "unit_resource_id"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PINNED_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    UNIT_RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    organization_id: str
+    pinned: bool
+    request_id: str
+    start_time: _timestamp_pb2.Timestamp
+    unit_resource_id: str
+    def __init__(self, request_id: _Optional[str] = ..., unit_resource_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., pinned: bool = ...) -> None: ...
 
 class RecordTrainingRequest(_message.Message):
     __slots__ = ["organization_id", "request_id", "resource_id", "revoke"]
@@ -390,6 +483,119 @@ class ResourceUsage(_message.Message):
     utilisation: float
     def __init__(self, resource_id: _Optional[str] = ..., display_name: _Optional[str] = ..., available_hours: _Optional[float] = ..., booked_hours: _Optional[float] = ..., utilisation: _Optional[float] = ..., tariff_revenue_cents: _Optional[int] = ..., in_kind_hours: _Optional[float] = ...) -> None: ...
 
+class RotationLeg(_message.Message):
+    __slots__ = ["end_time", "kind", "km", "request_id", "start_time", "to"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    KM_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    kind: RotationLegKind
+    km: float
+    request_id: str
+    start_time: _timestamp_pb2.Timestamp
+    to: _registry_pb2.GeoPoint
+    def __init__(self, kind: _Optional[_Union[RotationLegKind, str]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., to: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., km: _Optional[float] = ..., **kwargs) -> None: ...
+
+class RotationPlan(_message.Message):
+    __slots__ = ["assignments", "create_time", "fulfilled_days", "horizon_end_time", "horizon_start_time", "id", "max_partner_share", "min_partner_share", "pool_id", "requested_days", "unfulfilled", "units"]
+    ASSIGNMENTS_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    FULFILLED_DAYS_FIELD_NUMBER: _ClassVar[int]
+    HORIZON_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    HORIZON_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_PARTNER_SHARE_FIELD_NUMBER: _ClassVar[int]
+    MIN_PARTNER_SHARE_FIELD_NUMBER: _ClassVar[int]
+    POOL_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_DAYS_FIELD_NUMBER: _ClassVar[int]
+    UNFULFILLED_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    assignments: _containers.RepeatedCompositeFieldContainer[PlannedAssignment]
+    create_time: _timestamp_pb2.Timestamp
+    fulfilled_days: int
+    horizon_end_time: _timestamp_pb2.Timestamp
+    horizon_start_time: _timestamp_pb2.Timestamp
+    id: str
+    max_partner_share: float
+    min_partner_share: float
+    pool_id: str
+    requested_days: int
+    unfulfilled: _containers.RepeatedCompositeFieldContainer[UnfulfilledRequest]
+    units: _containers.RepeatedCompositeFieldContainer[UnitSchedule]
+    def __init__(self, id: _Optional[str] = ..., pool_id: _Optional[str] = ..., horizon_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ..., units: _Optional[_Iterable[_Union[UnitSchedule, _Mapping]]] = ..., unfulfilled: _Optional[_Iterable[_Union[UnfulfilledRequest, _Mapping]]] = ..., requested_days: _Optional[int] = ..., fulfilled_days: _Optional[int] = ..., min_partner_share: _Optional[float] = ..., max_partner_share: _Optional[float] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RotationPolicy(_message.Message):
+    __slots__ = ["handover_checklist", "maintenance_after_days", "maintenance_days", "maintenance_location", "road_factor", "setup_minutes", "speed_kmh", "teardown_minutes"]
+    HANDOVER_CHECKLIST_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_AFTER_DAYS_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_DAYS_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_LOCATION_FIELD_NUMBER: _ClassVar[int]
+    ROAD_FACTOR_FIELD_NUMBER: _ClassVar[int]
+    SETUP_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    SPEED_KMH_FIELD_NUMBER: _ClassVar[int]
+    TEARDOWN_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    handover_checklist: _containers.RepeatedScalarFieldContainer[str]
+    maintenance_after_days: int
+    maintenance_days: int
+    maintenance_location: _registry_pb2.GeoPoint
+    road_factor: float
+    setup_minutes: int
+    speed_kmh: float
+    teardown_minutes: int
+    def __init__(self, speed_kmh: _Optional[float] = ..., road_factor: _Optional[float] = ..., setup_minutes: _Optional[int] = ..., teardown_minutes: _Optional[int] = ..., maintenance_after_days: _Optional[int] = ..., maintenance_days: _Optional[int] = ..., maintenance_location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., handover_checklist: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class RotationPool(_message.Message):
+    __slots__ = ["display_name", "etag", "id", "owner_organization_id", "policy", "unit_resource_ids"]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    UNIT_RESOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    display_name: str
+    etag: str
+    id: str
+    owner_organization_id: str
+    policy: RotationPolicy
+    unit_resource_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., owner_organization_id: _Optional[str] = ..., display_name: _Optional[str] = ..., unit_resource_ids: _Optional[_Iterable[str]] = ..., policy: _Optional[_Union[RotationPolicy, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class RotationRequest(_message.Message):
+    __slots__ = ["duration_days", "earliest_start_time", "etag", "id", "latest_end_time", "location", "notes", "organization_id", "pool_id", "priority", "sme", "state", "unit_resource_id", "units"]
+    DURATION_DAYS_FIELD_NUMBER: _ClassVar[int]
+    EARLIEST_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LATEST_END_TIME_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    POOL_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    SME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    UNIT_RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    duration_days: int
+    earliest_start_time: _timestamp_pb2.Timestamp
+    etag: str
+    id: str
+    latest_end_time: _timestamp_pb2.Timestamp
+    location: _registry_pb2.GeoPoint
+    notes: str
+    organization_id: str
+    pool_id: str
+    priority: int
+    sme: bool
+    state: RotationRequestState
+    unit_resource_id: str
+    units: int
+    def __init__(self, id: _Optional[str] = ..., pool_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., earliest_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., latest_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., duration_days: _Optional[int] = ..., units: _Optional[int] = ..., unit_resource_id: _Optional[str] = ..., priority: _Optional[int] = ..., sme: bool = ..., notes: _Optional[str] = ..., state: _Optional[_Union[RotationRequestState, str]] = ..., etag: _Optional[str] = ...) -> None: ...
+
 class SubmitBookingRequest(_message.Message):
     __slots__ = ["id", "request_id"]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -397,6 +603,30 @@ class SubmitBookingRequest(_message.Message):
     id: str
     request_id: str
     def __init__(self, id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UnfulfilledRequest(_message.Message):
+    __slots__ = ["reason", "request_id"]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    request_id: str
+    def __init__(self, request_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class UnitSchedule(_message.Message):
+    __slots__ = ["legs", "unit_resource_id"]
+    LEGS_FIELD_NUMBER: _ClassVar[int]
+    UNIT_RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    legs: _containers.RepeatedCompositeFieldContainer[RotationLeg]
+    unit_resource_id: str
+    def __init__(self, unit_resource_id: _Optional[str] = ..., legs: _Optional[_Iterable[_Union[RotationLeg, _Mapping]]] = ...) -> None: ...
+
+class UpdateRotationRequestRequest(_message.Message):
+    __slots__ = ["request_id", "rotation_request"]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ROTATION_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    rotation_request: RotationRequest
+    def __init__(self, rotation_request: _Optional[_Union[RotationRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class UsageReportRequest(_message.Message):
     __slots__ = ["end_time", "network_id", "organization_id", "start_time"]
@@ -460,6 +690,14 @@ class WatchBookingsRequest(_message.Message):
     resource_id: str
     def __init__(self, resource_id: _Optional[str] = ..., cursor: _Optional[str] = ...) -> None: ...
 
+class WithdrawRotationRequestRequest(_message.Message):
+    __slots__ = ["id", "request_id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
 class BookingState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
@@ -470,4 +708,10 @@ class WaitlistState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class BookingEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class RotationRequestState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class RotationLegKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

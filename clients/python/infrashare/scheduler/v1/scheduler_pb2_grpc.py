@@ -104,3 +104,48 @@ class SchedulerServiceStub(object):
                 request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.WatchBookingsRequest.SerializeToString,
                 response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.BookingEvent.FromString,
                 )
+        self.CreateRotationPool = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/CreateRotationPool',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateRotationPoolRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationPool.FromString,
+                )
+        self.GetRotationPool = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/GetRotationPool',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.GetRotationPoolRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationPool.FromString,
+                )
+        self.ListRotationPools = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/ListRotationPools',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ListRotationPoolsRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ListRotationPoolsResponse.FromString,
+                )
+        self.CreateRotationRequest = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/CreateRotationRequest',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateRotationRequestRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationRequest.FromString,
+                )
+        self.UpdateRotationRequest = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/UpdateRotationRequest',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.UpdateRotationRequestRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationRequest.FromString,
+                )
+        self.WithdrawRotationRequest = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/WithdrawRotationRequest',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.WithdrawRotationRequestRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationRequest.FromString,
+                )
+        self.ListRotationRequests = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/ListRotationRequests',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ListRotationRequestsRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ListRotationRequestsResponse.FromString,
+                )
+        self.PlanRotation = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/PlanRotation',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.PlanRotationRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationPlan.FromString,
+                )
+        self.GetRotationPlan = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/GetRotationPlan',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.GetRotationPlanRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationPlan.FromString,
+                )

@@ -21,7 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { SearchResourcesRequest } from "../../registry/v1/registry";
+import { GeoPoint, SearchResourcesRequest } from "../../registry/v1/registry";
 
 export const protobufPackage = "infrashare.scheduler.v1";
 
@@ -260,6 +260,102 @@ export function bookingEventTypeToJSON(object: BookingEventType): string {
     case BookingEventType.BOOKING_EVENT_TYPE_PROMOTED_FROM_WAITLIST:
       return "BOOKING_EVENT_TYPE_PROMOTED_FROM_WAITLIST";
     case BookingEventType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum RotationRequestState {
+  ROTATION_REQUEST_STATE_UNSPECIFIED = 0,
+  ROTATION_REQUEST_STATE_OPEN = 1,
+  ROTATION_REQUEST_STATE_WITHDRAWN = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function rotationRequestStateFromJSON(object: any): RotationRequestState {
+  switch (object) {
+    case 0:
+    case "ROTATION_REQUEST_STATE_UNSPECIFIED":
+      return RotationRequestState.ROTATION_REQUEST_STATE_UNSPECIFIED;
+    case 1:
+    case "ROTATION_REQUEST_STATE_OPEN":
+      return RotationRequestState.ROTATION_REQUEST_STATE_OPEN;
+    case 2:
+    case "ROTATION_REQUEST_STATE_WITHDRAWN":
+      return RotationRequestState.ROTATION_REQUEST_STATE_WITHDRAWN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RotationRequestState.UNRECOGNIZED;
+  }
+}
+
+export function rotationRequestStateToJSON(object: RotationRequestState): string {
+  switch (object) {
+    case RotationRequestState.ROTATION_REQUEST_STATE_UNSPECIFIED:
+      return "ROTATION_REQUEST_STATE_UNSPECIFIED";
+    case RotationRequestState.ROTATION_REQUEST_STATE_OPEN:
+      return "ROTATION_REQUEST_STATE_OPEN";
+    case RotationRequestState.ROTATION_REQUEST_STATE_WITHDRAWN:
+      return "ROTATION_REQUEST_STATE_WITHDRAWN";
+    case RotationRequestState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum RotationLegKind {
+  ROTATION_LEG_KIND_UNSPECIFIED = 0,
+  ROTATION_LEG_KIND_TRANSPORT = 1,
+  ROTATION_LEG_KIND_SETUP = 2,
+  ROTATION_LEG_KIND_ASSIGNMENT = 3,
+  ROTATION_LEG_KIND_TEARDOWN = 4,
+  ROTATION_LEG_KIND_MAINTENANCE = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function rotationLegKindFromJSON(object: any): RotationLegKind {
+  switch (object) {
+    case 0:
+    case "ROTATION_LEG_KIND_UNSPECIFIED":
+      return RotationLegKind.ROTATION_LEG_KIND_UNSPECIFIED;
+    case 1:
+    case "ROTATION_LEG_KIND_TRANSPORT":
+      return RotationLegKind.ROTATION_LEG_KIND_TRANSPORT;
+    case 2:
+    case "ROTATION_LEG_KIND_SETUP":
+      return RotationLegKind.ROTATION_LEG_KIND_SETUP;
+    case 3:
+    case "ROTATION_LEG_KIND_ASSIGNMENT":
+      return RotationLegKind.ROTATION_LEG_KIND_ASSIGNMENT;
+    case 4:
+    case "ROTATION_LEG_KIND_TEARDOWN":
+      return RotationLegKind.ROTATION_LEG_KIND_TEARDOWN;
+    case 5:
+    case "ROTATION_LEG_KIND_MAINTENANCE":
+      return RotationLegKind.ROTATION_LEG_KIND_MAINTENANCE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RotationLegKind.UNRECOGNIZED;
+  }
+}
+
+export function rotationLegKindToJSON(object: RotationLegKind): string {
+  switch (object) {
+    case RotationLegKind.ROTATION_LEG_KIND_UNSPECIFIED:
+      return "ROTATION_LEG_KIND_UNSPECIFIED";
+    case RotationLegKind.ROTATION_LEG_KIND_TRANSPORT:
+      return "ROTATION_LEG_KIND_TRANSPORT";
+    case RotationLegKind.ROTATION_LEG_KIND_SETUP:
+      return "ROTATION_LEG_KIND_SETUP";
+    case RotationLegKind.ROTATION_LEG_KIND_ASSIGNMENT:
+      return "ROTATION_LEG_KIND_ASSIGNMENT";
+    case RotationLegKind.ROTATION_LEG_KIND_TEARDOWN:
+      return "ROTATION_LEG_KIND_TEARDOWN";
+    case RotationLegKind.ROTATION_LEG_KIND_MAINTENANCE:
+      return "ROTATION_LEG_KIND_MAINTENANCE";
+    case RotationLegKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -618,6 +714,180 @@ export interface BookingEvent {
   type: BookingEventType;
   /** as it is after the event, redacted for the watcher */
   booking: Booking | undefined;
+}
+
+export interface RotationPolicy {
+  /** default 60 */
+  speedKmh: number;
+  /** road km per straight-line km; default 1.3 */
+  roadFactor: number;
+  /** default 120 */
+  setupMinutes: number;
+  /** default 60 */
+  teardownMinutes: number;
+  /** days in use before a maintenance stop; 0 = no rule */
+  maintenanceAfterDays: number;
+  /** default 1 */
+  maintenanceDays: number;
+  /** Where maintenance happens; unset = each unit's home base. */
+  maintenanceLocation:
+    | GeoPoint
+    | undefined;
+  /** what both sides check at a hand-over */
+  handoverChecklist: string[];
+}
+
+export interface RotationPool {
+  /** server-assigned */
+  id: string;
+  /** default: the caller's organisation */
+  ownerOrganizationId: string;
+  displayName: string;
+  /** Mobile registry resources of the owner; each unit's home base is the resource's home base. */
+  unitResourceIds: string[];
+  policy: RotationPolicy | undefined;
+  etag: string;
+}
+
+/** A partner asks for units of a pool at its location, for some days inside a window. */
+export interface RotationRequest {
+  /** server-assigned */
+  id: string;
+  poolId: string;
+  /** default: the caller's organisation */
+  organizationId: string;
+  location: GeoPoint | undefined;
+  earliestStartTime: Date | undefined;
+  latestEndTime: Date | undefined;
+  durationDays: number;
+  /** default 1 */
+  units: number;
+  /** a specific unit instead */
+  unitResourceId: string;
+  /** higher first; pool owners set it, default 0 */
+  priority: number;
+  /** output: the requesting organisation is an SME */
+  sme: boolean;
+  notes: string;
+  state: RotationRequestState;
+  etag: string;
+}
+
+export interface PlannedAssignment {
+  requestId: string;
+  unitResourceId: string;
+  organizationId: string;
+  startTime: Date | undefined;
+  endTime: Date | undefined;
+  pinned: boolean;
+}
+
+export interface RotationLeg {
+  kind: RotationLegKind;
+  startTime: Date | undefined;
+  endTime: Date | undefined;
+  requestId: string;
+  /** transport */
+  from:
+    | GeoPoint
+    | undefined;
+  /** where it happens */
+  to:
+    | GeoPoint
+    | undefined;
+  /** transport: road distance */
+  km: number;
+}
+
+export interface UnitSchedule {
+  unitResourceId: string;
+  legs: RotationLeg[];
+}
+
+export interface UnfulfilledRequest {
+  requestId: string;
+  reason: string;
+}
+
+/** A draft plan: nothing is booked until it is committed. */
+export interface RotationPlan {
+  id: string;
+  poolId: string;
+  horizonStartTime: Date | undefined;
+  horizonEndTime: Date | undefined;
+  assignments: PlannedAssignment[];
+  units: UnitSchedule[];
+  unfulfilled: UnfulfilledRequest[];
+  /** request-days asked (duration x units) */
+  requestedDays: number;
+  fulfilledDays: number;
+  /** Request-days served / asked per partner: the lowest and the highest. */
+  minPartnerShare: number;
+  maxPartnerShare: number;
+  createTime: Date | undefined;
+}
+
+export interface CreateRotationPoolRequest {
+  pool: RotationPool | undefined;
+  requestId: string;
+}
+
+export interface GetRotationPoolRequest {
+  id: string;
+}
+
+export interface ListRotationPoolsRequest {
+  /** default: the caller's organisation */
+  organizationId: string;
+}
+
+export interface ListRotationPoolsResponse {
+  pools: RotationPool[];
+}
+
+export interface CreateRotationRequestRequest {
+  rotationRequest: RotationRequest | undefined;
+  requestId: string;
+}
+
+export interface UpdateRotationRequestRequest {
+  /** id and etag required; replaces location, window, days, units, notes */
+  rotationRequest: RotationRequest | undefined;
+  requestId: string;
+}
+
+export interface WithdrawRotationRequestRequest {
+  id: string;
+  requestId: string;
+}
+
+export interface ListRotationRequestsRequest {
+  poolId: string;
+  includeWithdrawn: boolean;
+}
+
+export interface ListRotationRequestsResponse {
+  requests: RotationRequest[];
+}
+
+export interface PlanRotationRequest {
+  poolId: string;
+  /** default: now */
+  horizonStartTime:
+    | Date
+    | undefined;
+  /** at most `scheduler.rotation_max_horizon_days` later */
+  horizonEndTime:
+    | Date
+    | undefined;
+  /** default 1.5 */
+  smeWeight: number;
+  /** request_id, unit_resource_id and start_time of each */
+  pins: PlannedAssignment[];
+}
+
+export interface GetRotationPlanRequest {
+  id: string;
 }
 
 function createBaseBooking(): Booking {
@@ -5268,6 +5538,2499 @@ export const BookingEvent: MessageFns<BookingEvent> = {
   },
 };
 
+function createBaseRotationPolicy(): RotationPolicy {
+  return {
+    speedKmh: 0,
+    roadFactor: 0,
+    setupMinutes: 0,
+    teardownMinutes: 0,
+    maintenanceAfterDays: 0,
+    maintenanceDays: 0,
+    maintenanceLocation: undefined,
+    handoverChecklist: [],
+  };
+}
+
+export const RotationPolicy: MessageFns<RotationPolicy> = {
+  encode(message: RotationPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.speedKmh !== 0) {
+      writer.uint32(9).double(message.speedKmh);
+    }
+    if (message.roadFactor !== 0) {
+      writer.uint32(17).double(message.roadFactor);
+    }
+    if (message.setupMinutes !== 0) {
+      writer.uint32(24).int32(message.setupMinutes);
+    }
+    if (message.teardownMinutes !== 0) {
+      writer.uint32(32).int32(message.teardownMinutes);
+    }
+    if (message.maintenanceAfterDays !== 0) {
+      writer.uint32(40).int32(message.maintenanceAfterDays);
+    }
+    if (message.maintenanceDays !== 0) {
+      writer.uint32(48).int32(message.maintenanceDays);
+    }
+    if (message.maintenanceLocation !== undefined) {
+      GeoPoint.encode(message.maintenanceLocation, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.handoverChecklist) {
+      writer.uint32(66).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.speedKmh = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.roadFactor = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.setupMinutes = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.teardownMinutes = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.maintenanceAfterDays = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.maintenanceDays = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.maintenanceLocation = GeoPoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.handoverChecklist.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationPolicy {
+    return {
+      speedKmh: isSet(object.speedKmh)
+        ? globalThis.Number(object.speedKmh)
+        : isSet(object.speed_kmh)
+        ? globalThis.Number(object.speed_kmh)
+        : 0,
+      roadFactor: isSet(object.roadFactor)
+        ? globalThis.Number(object.roadFactor)
+        : isSet(object.road_factor)
+        ? globalThis.Number(object.road_factor)
+        : 0,
+      setupMinutes: isSet(object.setupMinutes)
+        ? globalThis.Number(object.setupMinutes)
+        : isSet(object.setup_minutes)
+        ? globalThis.Number(object.setup_minutes)
+        : 0,
+      teardownMinutes: isSet(object.teardownMinutes)
+        ? globalThis.Number(object.teardownMinutes)
+        : isSet(object.teardown_minutes)
+        ? globalThis.Number(object.teardown_minutes)
+        : 0,
+      maintenanceAfterDays: isSet(object.maintenanceAfterDays)
+        ? globalThis.Number(object.maintenanceAfterDays)
+        : isSet(object.maintenance_after_days)
+        ? globalThis.Number(object.maintenance_after_days)
+        : 0,
+      maintenanceDays: isSet(object.maintenanceDays)
+        ? globalThis.Number(object.maintenanceDays)
+        : isSet(object.maintenance_days)
+        ? globalThis.Number(object.maintenance_days)
+        : 0,
+      maintenanceLocation: isSet(object.maintenanceLocation)
+        ? GeoPoint.fromJSON(object.maintenanceLocation)
+        : isSet(object.maintenance_location)
+        ? GeoPoint.fromJSON(object.maintenance_location)
+        : undefined,
+      handoverChecklist: globalThis.Array.isArray(object?.handoverChecklist)
+        ? object.handoverChecklist.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.handover_checklist)
+        ? object.handover_checklist.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RotationPolicy): unknown {
+    const obj: any = {};
+    if (message.speedKmh !== 0) {
+      obj.speedKmh = floatToJson(message.speedKmh);
+    }
+    if (message.roadFactor !== 0) {
+      obj.roadFactor = floatToJson(message.roadFactor);
+    }
+    if (message.setupMinutes !== 0) {
+      obj.setupMinutes = Math.round(message.setupMinutes);
+    }
+    if (message.teardownMinutes !== 0) {
+      obj.teardownMinutes = Math.round(message.teardownMinutes);
+    }
+    if (message.maintenanceAfterDays !== 0) {
+      obj.maintenanceAfterDays = Math.round(message.maintenanceAfterDays);
+    }
+    if (message.maintenanceDays !== 0) {
+      obj.maintenanceDays = Math.round(message.maintenanceDays);
+    }
+    if (message.maintenanceLocation !== undefined) {
+      obj.maintenanceLocation = GeoPoint.toJSON(message.maintenanceLocation);
+    }
+    if (message.handoverChecklist?.length) {
+      obj.handoverChecklist = message.handoverChecklist;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationPolicy>, I>>(base?: I): RotationPolicy {
+    return RotationPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationPolicy>, I>>(object: I): RotationPolicy {
+    const message = createBaseRotationPolicy();
+    message.speedKmh = object.speedKmh ?? 0;
+    message.roadFactor = object.roadFactor ?? 0;
+    message.setupMinutes = object.setupMinutes ?? 0;
+    message.teardownMinutes = object.teardownMinutes ?? 0;
+    message.maintenanceAfterDays = object.maintenanceAfterDays ?? 0;
+    message.maintenanceDays = object.maintenanceDays ?? 0;
+    message.maintenanceLocation = (object.maintenanceLocation !== undefined && object.maintenanceLocation !== null)
+      ? GeoPoint.fromPartial(object.maintenanceLocation)
+      : undefined;
+    message.handoverChecklist = object.handoverChecklist?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRotationPool(): RotationPool {
+  return { id: "", ownerOrganizationId: "", displayName: "", unitResourceIds: [], policy: undefined, etag: "" };
+}
+
+export const RotationPool: MessageFns<RotationPool> = {
+  encode(message: RotationPool, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.ownerOrganizationId !== "") {
+      writer.uint32(18).string(message.ownerOrganizationId);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(26).string(message.displayName);
+    }
+    for (const v of message.unitResourceIds) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.policy !== undefined) {
+      RotationPolicy.encode(message.policy, writer.uint32(42).fork()).join();
+    }
+    if (message.etag !== "") {
+      writer.uint32(50).string(message.etag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationPool {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationPool();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ownerOrganizationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.unitResourceIds.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.policy = RotationPolicy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationPool {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      ownerOrganizationId: isSet(object.ownerOrganizationId)
+        ? globalThis.String(object.ownerOrganizationId)
+        : isSet(object.owner_organization_id)
+        ? globalThis.String(object.owner_organization_id)
+        : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      unitResourceIds: globalThis.Array.isArray(object?.unitResourceIds)
+        ? object.unitResourceIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.unit_resource_ids)
+        ? object.unit_resource_ids.map((e: any) => globalThis.String(e))
+        : [],
+      policy: isSet(object.policy) ? RotationPolicy.fromJSON(object.policy) : undefined,
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+    };
+  },
+
+  toJSON(message: RotationPool): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.ownerOrganizationId !== "") {
+      obj.ownerOrganizationId = message.ownerOrganizationId;
+    }
+    if (message.displayName !== "") {
+      obj.displayName = message.displayName;
+    }
+    if (message.unitResourceIds?.length) {
+      obj.unitResourceIds = message.unitResourceIds;
+    }
+    if (message.policy !== undefined) {
+      obj.policy = RotationPolicy.toJSON(message.policy);
+    }
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationPool>, I>>(base?: I): RotationPool {
+    return RotationPool.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationPool>, I>>(object: I): RotationPool {
+    const message = createBaseRotationPool();
+    message.id = object.id ?? "";
+    message.ownerOrganizationId = object.ownerOrganizationId ?? "";
+    message.displayName = object.displayName ?? "";
+    message.unitResourceIds = object.unitResourceIds?.map((e) => e) || [];
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? RotationPolicy.fromPartial(object.policy)
+      : undefined;
+    message.etag = object.etag ?? "";
+    return message;
+  },
+};
+
+function createBaseRotationRequest(): RotationRequest {
+  return {
+    id: "",
+    poolId: "",
+    organizationId: "",
+    location: undefined,
+    earliestStartTime: undefined,
+    latestEndTime: undefined,
+    durationDays: 0,
+    units: 0,
+    unitResourceId: "",
+    priority: 0,
+    sme: false,
+    notes: "",
+    state: 0,
+    etag: "",
+  };
+}
+
+export const RotationRequest: MessageFns<RotationRequest> = {
+  encode(message: RotationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.poolId !== "") {
+      writer.uint32(18).string(message.poolId);
+    }
+    if (message.organizationId !== "") {
+      writer.uint32(26).string(message.organizationId);
+    }
+    if (message.location !== undefined) {
+      GeoPoint.encode(message.location, writer.uint32(34).fork()).join();
+    }
+    if (message.earliestStartTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.earliestStartTime), writer.uint32(42).fork()).join();
+    }
+    if (message.latestEndTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.latestEndTime), writer.uint32(50).fork()).join();
+    }
+    if (message.durationDays !== 0) {
+      writer.uint32(56).int32(message.durationDays);
+    }
+    if (message.units !== 0) {
+      writer.uint32(64).int32(message.units);
+    }
+    if (message.unitResourceId !== "") {
+      writer.uint32(74).string(message.unitResourceId);
+    }
+    if (message.priority !== 0) {
+      writer.uint32(80).int32(message.priority);
+    }
+    if (message.sme !== false) {
+      writer.uint32(88).bool(message.sme);
+    }
+    if (message.notes !== "") {
+      writer.uint32(98).string(message.notes);
+    }
+    if (message.state !== 0) {
+      writer.uint32(104).int32(message.state);
+    }
+    if (message.etag !== "") {
+      writer.uint32(114).string(message.etag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.poolId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.organizationId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.location = GeoPoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.earliestStartTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.latestEndTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.durationDays = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.units = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.unitResourceId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.priority = reader.int32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.sme = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      poolId: isSet(object.poolId)
+        ? globalThis.String(object.poolId)
+        : isSet(object.pool_id)
+        ? globalThis.String(object.pool_id)
+        : "",
+      organizationId: isSet(object.organizationId)
+        ? globalThis.String(object.organizationId)
+        : isSet(object.organization_id)
+        ? globalThis.String(object.organization_id)
+        : "",
+      location: isSet(object.location) ? GeoPoint.fromJSON(object.location) : undefined,
+      earliestStartTime: isSet(object.earliestStartTime)
+        ? fromJsonTimestamp(object.earliestStartTime)
+        : isSet(object.earliest_start_time)
+        ? fromJsonTimestamp(object.earliest_start_time)
+        : undefined,
+      latestEndTime: isSet(object.latestEndTime)
+        ? fromJsonTimestamp(object.latestEndTime)
+        : isSet(object.latest_end_time)
+        ? fromJsonTimestamp(object.latest_end_time)
+        : undefined,
+      durationDays: isSet(object.durationDays)
+        ? globalThis.Number(object.durationDays)
+        : isSet(object.duration_days)
+        ? globalThis.Number(object.duration_days)
+        : 0,
+      units: isSet(object.units) ? globalThis.Number(object.units) : 0,
+      unitResourceId: isSet(object.unitResourceId)
+        ? globalThis.String(object.unitResourceId)
+        : isSet(object.unit_resource_id)
+        ? globalThis.String(object.unit_resource_id)
+        : "",
+      priority: isSet(object.priority) ? globalThis.Number(object.priority) : 0,
+      sme: isSet(object.sme) ? globalThis.Boolean(object.sme) : false,
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      state: isSet(object.state) ? rotationRequestStateFromJSON(object.state) : 0,
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+    };
+  },
+
+  toJSON(message: RotationRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.poolId !== "") {
+      obj.poolId = message.poolId;
+    }
+    if (message.organizationId !== "") {
+      obj.organizationId = message.organizationId;
+    }
+    if (message.location !== undefined) {
+      obj.location = GeoPoint.toJSON(message.location);
+    }
+    if (message.earliestStartTime !== undefined) {
+      obj.earliestStartTime = message.earliestStartTime.toISOString();
+    }
+    if (message.latestEndTime !== undefined) {
+      obj.latestEndTime = message.latestEndTime.toISOString();
+    }
+    if (message.durationDays !== 0) {
+      obj.durationDays = Math.round(message.durationDays);
+    }
+    if (message.units !== 0) {
+      obj.units = Math.round(message.units);
+    }
+    if (message.unitResourceId !== "") {
+      obj.unitResourceId = message.unitResourceId;
+    }
+    if (message.priority !== 0) {
+      obj.priority = Math.round(message.priority);
+    }
+    if (message.sme !== false) {
+      obj.sme = message.sme;
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.state !== 0) {
+      obj.state = rotationRequestStateToJSON(message.state);
+    }
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationRequest>, I>>(base?: I): RotationRequest {
+    return RotationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationRequest>, I>>(object: I): RotationRequest {
+    const message = createBaseRotationRequest();
+    message.id = object.id ?? "";
+    message.poolId = object.poolId ?? "";
+    message.organizationId = object.organizationId ?? "";
+    message.location = (object.location !== undefined && object.location !== null)
+      ? GeoPoint.fromPartial(object.location)
+      : undefined;
+    message.earliestStartTime = object.earliestStartTime ?? undefined;
+    message.latestEndTime = object.latestEndTime ?? undefined;
+    message.durationDays = object.durationDays ?? 0;
+    message.units = object.units ?? 0;
+    message.unitResourceId = object.unitResourceId ?? "";
+    message.priority = object.priority ?? 0;
+    message.sme = object.sme ?? false;
+    message.notes = object.notes ?? "";
+    message.state = object.state ?? 0;
+    message.etag = object.etag ?? "";
+    return message;
+  },
+};
+
+function createBasePlannedAssignment(): PlannedAssignment {
+  return {
+    requestId: "",
+    unitResourceId: "",
+    organizationId: "",
+    startTime: undefined,
+    endTime: undefined,
+    pinned: false,
+  };
+}
+
+export const PlannedAssignment: MessageFns<PlannedAssignment> = {
+  encode(message: PlannedAssignment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.unitResourceId !== "") {
+      writer.uint32(18).string(message.unitResourceId);
+    }
+    if (message.organizationId !== "") {
+      writer.uint32(26).string(message.organizationId);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(34).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(42).fork()).join();
+    }
+    if (message.pinned !== false) {
+      writer.uint32(48).bool(message.pinned);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlannedAssignment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlannedAssignment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.unitResourceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.organizationId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.pinned = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlannedAssignment {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      unitResourceId: isSet(object.unitResourceId)
+        ? globalThis.String(object.unitResourceId)
+        : isSet(object.unit_resource_id)
+        ? globalThis.String(object.unit_resource_id)
+        : "",
+      organizationId: isSet(object.organizationId)
+        ? globalThis.String(object.organizationId)
+        : isSet(object.organization_id)
+        ? globalThis.String(object.organization_id)
+        : "",
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      pinned: isSet(object.pinned) ? globalThis.Boolean(object.pinned) : false,
+    };
+  },
+
+  toJSON(message: PlannedAssignment): unknown {
+    const obj: any = {};
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.unitResourceId !== "") {
+      obj.unitResourceId = message.unitResourceId;
+    }
+    if (message.organizationId !== "") {
+      obj.organizationId = message.organizationId;
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.pinned !== false) {
+      obj.pinned = message.pinned;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PlannedAssignment>, I>>(base?: I): PlannedAssignment {
+    return PlannedAssignment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PlannedAssignment>, I>>(object: I): PlannedAssignment {
+    const message = createBasePlannedAssignment();
+    message.requestId = object.requestId ?? "";
+    message.unitResourceId = object.unitResourceId ?? "";
+    message.organizationId = object.organizationId ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.pinned = object.pinned ?? false;
+    return message;
+  },
+};
+
+function createBaseRotationLeg(): RotationLeg {
+  return { kind: 0, startTime: undefined, endTime: undefined, requestId: "", from: undefined, to: undefined, km: 0 };
+}
+
+export const RotationLeg: MessageFns<RotationLeg> = {
+  encode(message: RotationLeg, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(18).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(26).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(34).string(message.requestId);
+    }
+    if (message.from !== undefined) {
+      GeoPoint.encode(message.from, writer.uint32(42).fork()).join();
+    }
+    if (message.to !== undefined) {
+      GeoPoint.encode(message.to, writer.uint32(50).fork()).join();
+    }
+    if (message.km !== 0) {
+      writer.uint32(57).double(message.km);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationLeg {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationLeg();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.from = GeoPoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.to = GeoPoint.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.km = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationLeg {
+    return {
+      kind: isSet(object.kind) ? rotationLegKindFromJSON(object.kind) : 0,
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      from: isSet(object.from) ? GeoPoint.fromJSON(object.from) : undefined,
+      to: isSet(object.to) ? GeoPoint.fromJSON(object.to) : undefined,
+      km: isSet(object.km) ? globalThis.Number(object.km) : 0,
+    };
+  },
+
+  toJSON(message: RotationLeg): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = rotationLegKindToJSON(message.kind);
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.from !== undefined) {
+      obj.from = GeoPoint.toJSON(message.from);
+    }
+    if (message.to !== undefined) {
+      obj.to = GeoPoint.toJSON(message.to);
+    }
+    if (message.km !== 0) {
+      obj.km = floatToJson(message.km);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationLeg>, I>>(base?: I): RotationLeg {
+    return RotationLeg.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationLeg>, I>>(object: I): RotationLeg {
+    const message = createBaseRotationLeg();
+    message.kind = object.kind ?? 0;
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.requestId = object.requestId ?? "";
+    message.from = (object.from !== undefined && object.from !== null) ? GeoPoint.fromPartial(object.from) : undefined;
+    message.to = (object.to !== undefined && object.to !== null) ? GeoPoint.fromPartial(object.to) : undefined;
+    message.km = object.km ?? 0;
+    return message;
+  },
+};
+
+function createBaseUnitSchedule(): UnitSchedule {
+  return { unitResourceId: "", legs: [] };
+}
+
+export const UnitSchedule: MessageFns<UnitSchedule> = {
+  encode(message: UnitSchedule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.unitResourceId !== "") {
+      writer.uint32(10).string(message.unitResourceId);
+    }
+    for (const v of message.legs) {
+      RotationLeg.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnitSchedule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnitSchedule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.unitResourceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.legs.push(RotationLeg.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnitSchedule {
+    return {
+      unitResourceId: isSet(object.unitResourceId)
+        ? globalThis.String(object.unitResourceId)
+        : isSet(object.unit_resource_id)
+        ? globalThis.String(object.unit_resource_id)
+        : "",
+      legs: globalThis.Array.isArray(object?.legs) ? object.legs.map((e: any) => RotationLeg.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: UnitSchedule): unknown {
+    const obj: any = {};
+    if (message.unitResourceId !== "") {
+      obj.unitResourceId = message.unitResourceId;
+    }
+    if (message.legs?.length) {
+      obj.legs = message.legs.map((e) => RotationLeg.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UnitSchedule>, I>>(base?: I): UnitSchedule {
+    return UnitSchedule.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnitSchedule>, I>>(object: I): UnitSchedule {
+    const message = createBaseUnitSchedule();
+    message.unitResourceId = object.unitResourceId ?? "";
+    message.legs = object.legs?.map((e) => RotationLeg.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUnfulfilledRequest(): UnfulfilledRequest {
+  return { requestId: "", reason: "" };
+}
+
+export const UnfulfilledRequest: MessageFns<UnfulfilledRequest> = {
+  encode(message: UnfulfilledRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnfulfilledRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnfulfilledRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnfulfilledRequest {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: UnfulfilledRequest): unknown {
+    const obj: any = {};
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UnfulfilledRequest>, I>>(base?: I): UnfulfilledRequest {
+    return UnfulfilledRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnfulfilledRequest>, I>>(object: I): UnfulfilledRequest {
+    const message = createBaseUnfulfilledRequest();
+    message.requestId = object.requestId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRotationPlan(): RotationPlan {
+  return {
+    id: "",
+    poolId: "",
+    horizonStartTime: undefined,
+    horizonEndTime: undefined,
+    assignments: [],
+    units: [],
+    unfulfilled: [],
+    requestedDays: 0,
+    fulfilledDays: 0,
+    minPartnerShare: 0,
+    maxPartnerShare: 0,
+    createTime: undefined,
+  };
+}
+
+export const RotationPlan: MessageFns<RotationPlan> = {
+  encode(message: RotationPlan, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.poolId !== "") {
+      writer.uint32(18).string(message.poolId);
+    }
+    if (message.horizonStartTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.horizonStartTime), writer.uint32(26).fork()).join();
+    }
+    if (message.horizonEndTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.horizonEndTime), writer.uint32(34).fork()).join();
+    }
+    for (const v of message.assignments) {
+      PlannedAssignment.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.units) {
+      UnitSchedule.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.unfulfilled) {
+      UnfulfilledRequest.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.requestedDays !== 0) {
+      writer.uint32(64).int64(message.requestedDays);
+    }
+    if (message.fulfilledDays !== 0) {
+      writer.uint32(72).int64(message.fulfilledDays);
+    }
+    if (message.minPartnerShare !== 0) {
+      writer.uint32(81).double(message.minPartnerShare);
+    }
+    if (message.maxPartnerShare !== 0) {
+      writer.uint32(89).double(message.maxPartnerShare);
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationPlan {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationPlan();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.poolId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.horizonStartTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.horizonEndTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.assignments.push(PlannedAssignment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.units.push(UnitSchedule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.unfulfilled.push(UnfulfilledRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.requestedDays = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.fulfilledDays = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.minPartnerShare = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.maxPartnerShare = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationPlan {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      poolId: isSet(object.poolId)
+        ? globalThis.String(object.poolId)
+        : isSet(object.pool_id)
+        ? globalThis.String(object.pool_id)
+        : "",
+      horizonStartTime: isSet(object.horizonStartTime)
+        ? fromJsonTimestamp(object.horizonStartTime)
+        : isSet(object.horizon_start_time)
+        ? fromJsonTimestamp(object.horizon_start_time)
+        : undefined,
+      horizonEndTime: isSet(object.horizonEndTime)
+        ? fromJsonTimestamp(object.horizonEndTime)
+        : isSet(object.horizon_end_time)
+        ? fromJsonTimestamp(object.horizon_end_time)
+        : undefined,
+      assignments: globalThis.Array.isArray(object?.assignments)
+        ? object.assignments.map((e: any) => PlannedAssignment.fromJSON(e))
+        : [],
+      units: globalThis.Array.isArray(object?.units) ? object.units.map((e: any) => UnitSchedule.fromJSON(e)) : [],
+      unfulfilled: globalThis.Array.isArray(object?.unfulfilled)
+        ? object.unfulfilled.map((e: any) => UnfulfilledRequest.fromJSON(e))
+        : [],
+      requestedDays: isSet(object.requestedDays)
+        ? globalThis.Number(object.requestedDays)
+        : isSet(object.requested_days)
+        ? globalThis.Number(object.requested_days)
+        : 0,
+      fulfilledDays: isSet(object.fulfilledDays)
+        ? globalThis.Number(object.fulfilledDays)
+        : isSet(object.fulfilled_days)
+        ? globalThis.Number(object.fulfilled_days)
+        : 0,
+      minPartnerShare: isSet(object.minPartnerShare)
+        ? globalThis.Number(object.minPartnerShare)
+        : isSet(object.min_partner_share)
+        ? globalThis.Number(object.min_partner_share)
+        : 0,
+      maxPartnerShare: isSet(object.maxPartnerShare)
+        ? globalThis.Number(object.maxPartnerShare)
+        : isSet(object.max_partner_share)
+        ? globalThis.Number(object.max_partner_share)
+        : 0,
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RotationPlan): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.poolId !== "") {
+      obj.poolId = message.poolId;
+    }
+    if (message.horizonStartTime !== undefined) {
+      obj.horizonStartTime = message.horizonStartTime.toISOString();
+    }
+    if (message.horizonEndTime !== undefined) {
+      obj.horizonEndTime = message.horizonEndTime.toISOString();
+    }
+    if (message.assignments?.length) {
+      obj.assignments = message.assignments.map((e) => PlannedAssignment.toJSON(e));
+    }
+    if (message.units?.length) {
+      obj.units = message.units.map((e) => UnitSchedule.toJSON(e));
+    }
+    if (message.unfulfilled?.length) {
+      obj.unfulfilled = message.unfulfilled.map((e) => UnfulfilledRequest.toJSON(e));
+    }
+    if (message.requestedDays !== 0) {
+      obj.requestedDays = Math.round(message.requestedDays);
+    }
+    if (message.fulfilledDays !== 0) {
+      obj.fulfilledDays = Math.round(message.fulfilledDays);
+    }
+    if (message.minPartnerShare !== 0) {
+      obj.minPartnerShare = floatToJson(message.minPartnerShare);
+    }
+    if (message.maxPartnerShare !== 0) {
+      obj.maxPartnerShare = floatToJson(message.maxPartnerShare);
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationPlan>, I>>(base?: I): RotationPlan {
+    return RotationPlan.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationPlan>, I>>(object: I): RotationPlan {
+    const message = createBaseRotationPlan();
+    message.id = object.id ?? "";
+    message.poolId = object.poolId ?? "";
+    message.horizonStartTime = object.horizonStartTime ?? undefined;
+    message.horizonEndTime = object.horizonEndTime ?? undefined;
+    message.assignments = object.assignments?.map((e) => PlannedAssignment.fromPartial(e)) || [];
+    message.units = object.units?.map((e) => UnitSchedule.fromPartial(e)) || [];
+    message.unfulfilled = object.unfulfilled?.map((e) => UnfulfilledRequest.fromPartial(e)) || [];
+    message.requestedDays = object.requestedDays ?? 0;
+    message.fulfilledDays = object.fulfilledDays ?? 0;
+    message.minPartnerShare = object.minPartnerShare ?? 0;
+    message.maxPartnerShare = object.maxPartnerShare ?? 0;
+    message.createTime = object.createTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateRotationPoolRequest(): CreateRotationPoolRequest {
+  return { pool: undefined, requestId: "" };
+}
+
+export const CreateRotationPoolRequest: MessageFns<CreateRotationPoolRequest> = {
+  encode(message: CreateRotationPoolRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pool !== undefined) {
+      RotationPool.encode(message.pool, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateRotationPoolRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateRotationPoolRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pool = RotationPool.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateRotationPoolRequest {
+    return {
+      pool: isSet(object.pool) ? RotationPool.fromJSON(object.pool) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateRotationPoolRequest): unknown {
+    const obj: any = {};
+    if (message.pool !== undefined) {
+      obj.pool = RotationPool.toJSON(message.pool);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateRotationPoolRequest>, I>>(base?: I): CreateRotationPoolRequest {
+    return CreateRotationPoolRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateRotationPoolRequest>, I>>(object: I): CreateRotationPoolRequest {
+    const message = createBaseCreateRotationPoolRequest();
+    message.pool = (object.pool !== undefined && object.pool !== null)
+      ? RotationPool.fromPartial(object.pool)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRotationPoolRequest(): GetRotationPoolRequest {
+  return { id: "" };
+}
+
+export const GetRotationPoolRequest: MessageFns<GetRotationPoolRequest> = {
+  encode(message: GetRotationPoolRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRotationPoolRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRotationPoolRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRotationPoolRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetRotationPoolRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRotationPoolRequest>, I>>(base?: I): GetRotationPoolRequest {
+    return GetRotationPoolRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRotationPoolRequest>, I>>(object: I): GetRotationPoolRequest {
+    const message = createBaseGetRotationPoolRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseListRotationPoolsRequest(): ListRotationPoolsRequest {
+  return { organizationId: "" };
+}
+
+export const ListRotationPoolsRequest: MessageFns<ListRotationPoolsRequest> = {
+  encode(message: ListRotationPoolsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.organizationId !== "") {
+      writer.uint32(10).string(message.organizationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRotationPoolsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRotationPoolsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.organizationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRotationPoolsRequest {
+    return {
+      organizationId: isSet(object.organizationId)
+        ? globalThis.String(object.organizationId)
+        : isSet(object.organization_id)
+        ? globalThis.String(object.organization_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRotationPoolsRequest): unknown {
+    const obj: any = {};
+    if (message.organizationId !== "") {
+      obj.organizationId = message.organizationId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRotationPoolsRequest>, I>>(base?: I): ListRotationPoolsRequest {
+    return ListRotationPoolsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRotationPoolsRequest>, I>>(object: I): ListRotationPoolsRequest {
+    const message = createBaseListRotationPoolsRequest();
+    message.organizationId = object.organizationId ?? "";
+    return message;
+  },
+};
+
+function createBaseListRotationPoolsResponse(): ListRotationPoolsResponse {
+  return { pools: [] };
+}
+
+export const ListRotationPoolsResponse: MessageFns<ListRotationPoolsResponse> = {
+  encode(message: ListRotationPoolsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.pools) {
+      RotationPool.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRotationPoolsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRotationPoolsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pools.push(RotationPool.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRotationPoolsResponse {
+    return {
+      pools: globalThis.Array.isArray(object?.pools) ? object.pools.map((e: any) => RotationPool.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListRotationPoolsResponse): unknown {
+    const obj: any = {};
+    if (message.pools?.length) {
+      obj.pools = message.pools.map((e) => RotationPool.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRotationPoolsResponse>, I>>(base?: I): ListRotationPoolsResponse {
+    return ListRotationPoolsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRotationPoolsResponse>, I>>(object: I): ListRotationPoolsResponse {
+    const message = createBaseListRotationPoolsResponse();
+    message.pools = object.pools?.map((e) => RotationPool.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateRotationRequestRequest(): CreateRotationRequestRequest {
+  return { rotationRequest: undefined, requestId: "" };
+}
+
+export const CreateRotationRequestRequest: MessageFns<CreateRotationRequestRequest> = {
+  encode(message: CreateRotationRequestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rotationRequest !== undefined) {
+      RotationRequest.encode(message.rotationRequest, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateRotationRequestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateRotationRequestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rotationRequest = RotationRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateRotationRequestRequest {
+    return {
+      rotationRequest: isSet(object.rotationRequest)
+        ? RotationRequest.fromJSON(object.rotationRequest)
+        : isSet(object.rotation_request)
+        ? RotationRequest.fromJSON(object.rotation_request)
+        : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateRotationRequestRequest): unknown {
+    const obj: any = {};
+    if (message.rotationRequest !== undefined) {
+      obj.rotationRequest = RotationRequest.toJSON(message.rotationRequest);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateRotationRequestRequest>, I>>(base?: I): CreateRotationRequestRequest {
+    return CreateRotationRequestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateRotationRequestRequest>, I>>(object: I): CreateRotationRequestRequest {
+    const message = createBaseCreateRotationRequestRequest();
+    message.rotationRequest = (object.rotationRequest !== undefined && object.rotationRequest !== null)
+      ? RotationRequest.fromPartial(object.rotationRequest)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateRotationRequestRequest(): UpdateRotationRequestRequest {
+  return { rotationRequest: undefined, requestId: "" };
+}
+
+export const UpdateRotationRequestRequest: MessageFns<UpdateRotationRequestRequest> = {
+  encode(message: UpdateRotationRequestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rotationRequest !== undefined) {
+      RotationRequest.encode(message.rotationRequest, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRotationRequestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRotationRequestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rotationRequest = RotationRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRotationRequestRequest {
+    return {
+      rotationRequest: isSet(object.rotationRequest)
+        ? RotationRequest.fromJSON(object.rotationRequest)
+        : isSet(object.rotation_request)
+        ? RotationRequest.fromJSON(object.rotation_request)
+        : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: UpdateRotationRequestRequest): unknown {
+    const obj: any = {};
+    if (message.rotationRequest !== undefined) {
+      obj.rotationRequest = RotationRequest.toJSON(message.rotationRequest);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRotationRequestRequest>, I>>(base?: I): UpdateRotationRequestRequest {
+    return UpdateRotationRequestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRotationRequestRequest>, I>>(object: I): UpdateRotationRequestRequest {
+    const message = createBaseUpdateRotationRequestRequest();
+    message.rotationRequest = (object.rotationRequest !== undefined && object.rotationRequest !== null)
+      ? RotationRequest.fromPartial(object.rotationRequest)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseWithdrawRotationRequestRequest(): WithdrawRotationRequestRequest {
+  return { id: "", requestId: "" };
+}
+
+export const WithdrawRotationRequestRequest: MessageFns<WithdrawRotationRequestRequest> = {
+  encode(message: WithdrawRotationRequestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WithdrawRotationRequestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWithdrawRotationRequestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WithdrawRotationRequestRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: WithdrawRotationRequestRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WithdrawRotationRequestRequest>, I>>(base?: I): WithdrawRotationRequestRequest {
+    return WithdrawRotationRequestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WithdrawRotationRequestRequest>, I>>(
+    object: I,
+  ): WithdrawRotationRequestRequest {
+    const message = createBaseWithdrawRotationRequestRequest();
+    message.id = object.id ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseListRotationRequestsRequest(): ListRotationRequestsRequest {
+  return { poolId: "", includeWithdrawn: false };
+}
+
+export const ListRotationRequestsRequest: MessageFns<ListRotationRequestsRequest> = {
+  encode(message: ListRotationRequestsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.poolId !== "") {
+      writer.uint32(10).string(message.poolId);
+    }
+    if (message.includeWithdrawn !== false) {
+      writer.uint32(16).bool(message.includeWithdrawn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRotationRequestsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRotationRequestsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.poolId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.includeWithdrawn = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRotationRequestsRequest {
+    return {
+      poolId: isSet(object.poolId)
+        ? globalThis.String(object.poolId)
+        : isSet(object.pool_id)
+        ? globalThis.String(object.pool_id)
+        : "",
+      includeWithdrawn: isSet(object.includeWithdrawn)
+        ? globalThis.Boolean(object.includeWithdrawn)
+        : isSet(object.include_withdrawn)
+        ? globalThis.Boolean(object.include_withdrawn)
+        : false,
+    };
+  },
+
+  toJSON(message: ListRotationRequestsRequest): unknown {
+    const obj: any = {};
+    if (message.poolId !== "") {
+      obj.poolId = message.poolId;
+    }
+    if (message.includeWithdrawn !== false) {
+      obj.includeWithdrawn = message.includeWithdrawn;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRotationRequestsRequest>, I>>(base?: I): ListRotationRequestsRequest {
+    return ListRotationRequestsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRotationRequestsRequest>, I>>(object: I): ListRotationRequestsRequest {
+    const message = createBaseListRotationRequestsRequest();
+    message.poolId = object.poolId ?? "";
+    message.includeWithdrawn = object.includeWithdrawn ?? false;
+    return message;
+  },
+};
+
+function createBaseListRotationRequestsResponse(): ListRotationRequestsResponse {
+  return { requests: [] };
+}
+
+export const ListRotationRequestsResponse: MessageFns<ListRotationRequestsResponse> = {
+  encode(message: ListRotationRequestsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      RotationRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRotationRequestsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRotationRequestsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requests.push(RotationRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRotationRequestsResponse {
+    return {
+      requests: globalThis.Array.isArray(object?.requests)
+        ? object.requests.map((e: any) => RotationRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListRotationRequestsResponse): unknown {
+    const obj: any = {};
+    if (message.requests?.length) {
+      obj.requests = message.requests.map((e) => RotationRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRotationRequestsResponse>, I>>(base?: I): ListRotationRequestsResponse {
+    return ListRotationRequestsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRotationRequestsResponse>, I>>(object: I): ListRotationRequestsResponse {
+    const message = createBaseListRotationRequestsResponse();
+    message.requests = object.requests?.map((e) => RotationRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePlanRotationRequest(): PlanRotationRequest {
+  return { poolId: "", horizonStartTime: undefined, horizonEndTime: undefined, smeWeight: 0, pins: [] };
+}
+
+export const PlanRotationRequest: MessageFns<PlanRotationRequest> = {
+  encode(message: PlanRotationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.poolId !== "") {
+      writer.uint32(10).string(message.poolId);
+    }
+    if (message.horizonStartTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.horizonStartTime), writer.uint32(18).fork()).join();
+    }
+    if (message.horizonEndTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.horizonEndTime), writer.uint32(26).fork()).join();
+    }
+    if (message.smeWeight !== 0) {
+      writer.uint32(33).double(message.smeWeight);
+    }
+    for (const v of message.pins) {
+      PlannedAssignment.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlanRotationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlanRotationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.poolId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.horizonStartTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.horizonEndTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.smeWeight = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pins.push(PlannedAssignment.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlanRotationRequest {
+    return {
+      poolId: isSet(object.poolId)
+        ? globalThis.String(object.poolId)
+        : isSet(object.pool_id)
+        ? globalThis.String(object.pool_id)
+        : "",
+      horizonStartTime: isSet(object.horizonStartTime)
+        ? fromJsonTimestamp(object.horizonStartTime)
+        : isSet(object.horizon_start_time)
+        ? fromJsonTimestamp(object.horizon_start_time)
+        : undefined,
+      horizonEndTime: isSet(object.horizonEndTime)
+        ? fromJsonTimestamp(object.horizonEndTime)
+        : isSet(object.horizon_end_time)
+        ? fromJsonTimestamp(object.horizon_end_time)
+        : undefined,
+      smeWeight: isSet(object.smeWeight)
+        ? globalThis.Number(object.smeWeight)
+        : isSet(object.sme_weight)
+        ? globalThis.Number(object.sme_weight)
+        : 0,
+      pins: globalThis.Array.isArray(object?.pins)
+        ? object.pins.map((e: any) => PlannedAssignment.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PlanRotationRequest): unknown {
+    const obj: any = {};
+    if (message.poolId !== "") {
+      obj.poolId = message.poolId;
+    }
+    if (message.horizonStartTime !== undefined) {
+      obj.horizonStartTime = message.horizonStartTime.toISOString();
+    }
+    if (message.horizonEndTime !== undefined) {
+      obj.horizonEndTime = message.horizonEndTime.toISOString();
+    }
+    if (message.smeWeight !== 0) {
+      obj.smeWeight = floatToJson(message.smeWeight);
+    }
+    if (message.pins?.length) {
+      obj.pins = message.pins.map((e) => PlannedAssignment.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PlanRotationRequest>, I>>(base?: I): PlanRotationRequest {
+    return PlanRotationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PlanRotationRequest>, I>>(object: I): PlanRotationRequest {
+    const message = createBasePlanRotationRequest();
+    message.poolId = object.poolId ?? "";
+    message.horizonStartTime = object.horizonStartTime ?? undefined;
+    message.horizonEndTime = object.horizonEndTime ?? undefined;
+    message.smeWeight = object.smeWeight ?? 0;
+    message.pins = object.pins?.map((e) => PlannedAssignment.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetRotationPlanRequest(): GetRotationPlanRequest {
+  return { id: "" };
+}
+
+export const GetRotationPlanRequest: MessageFns<GetRotationPlanRequest> = {
+  encode(message: GetRotationPlanRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRotationPlanRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRotationPlanRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRotationPlanRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetRotationPlanRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRotationPlanRequest>, I>>(base?: I): GetRotationPlanRequest {
+    return GetRotationPlanRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRotationPlanRequest>, I>>(object: I): GetRotationPlanRequest {
+    const message = createBaseGetRotationPlanRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
 export type SchedulerServiceService = typeof SchedulerServiceService;
 export const SchedulerServiceService = {
   createBooking: {
@@ -5445,6 +8208,98 @@ export const SchedulerServiceService = {
     responseSerialize: (value: BookingEvent): Buffer => Buffer.from(BookingEvent.encode(value).finish()),
     responseDeserialize: (value: Buffer): BookingEvent => BookingEvent.decode(value),
   },
+  createRotationPool: {
+    path: "/infrashare.scheduler.v1.SchedulerService/CreateRotationPool" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateRotationPoolRequest): Buffer =>
+      Buffer.from(CreateRotationPoolRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateRotationPoolRequest => CreateRotationPoolRequest.decode(value),
+    responseSerialize: (value: RotationPool): Buffer => Buffer.from(RotationPool.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationPool => RotationPool.decode(value),
+  },
+  getRotationPool: {
+    path: "/infrashare.scheduler.v1.SchedulerService/GetRotationPool" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRotationPoolRequest): Buffer =>
+      Buffer.from(GetRotationPoolRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRotationPoolRequest => GetRotationPoolRequest.decode(value),
+    responseSerialize: (value: RotationPool): Buffer => Buffer.from(RotationPool.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationPool => RotationPool.decode(value),
+  },
+  listRotationPools: {
+    path: "/infrashare.scheduler.v1.SchedulerService/ListRotationPools" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRotationPoolsRequest): Buffer =>
+      Buffer.from(ListRotationPoolsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRotationPoolsRequest => ListRotationPoolsRequest.decode(value),
+    responseSerialize: (value: ListRotationPoolsResponse): Buffer =>
+      Buffer.from(ListRotationPoolsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRotationPoolsResponse => ListRotationPoolsResponse.decode(value),
+  },
+  createRotationRequest: {
+    path: "/infrashare.scheduler.v1.SchedulerService/CreateRotationRequest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateRotationRequestRequest): Buffer =>
+      Buffer.from(CreateRotationRequestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateRotationRequestRequest => CreateRotationRequestRequest.decode(value),
+    responseSerialize: (value: RotationRequest): Buffer => Buffer.from(RotationRequest.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationRequest => RotationRequest.decode(value),
+  },
+  updateRotationRequest: {
+    path: "/infrashare.scheduler.v1.SchedulerService/UpdateRotationRequest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateRotationRequestRequest): Buffer =>
+      Buffer.from(UpdateRotationRequestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateRotationRequestRequest => UpdateRotationRequestRequest.decode(value),
+    responseSerialize: (value: RotationRequest): Buffer => Buffer.from(RotationRequest.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationRequest => RotationRequest.decode(value),
+  },
+  withdrawRotationRequest: {
+    path: "/infrashare.scheduler.v1.SchedulerService/WithdrawRotationRequest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: WithdrawRotationRequestRequest): Buffer =>
+      Buffer.from(WithdrawRotationRequestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WithdrawRotationRequestRequest => WithdrawRotationRequestRequest.decode(value),
+    responseSerialize: (value: RotationRequest): Buffer => Buffer.from(RotationRequest.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationRequest => RotationRequest.decode(value),
+  },
+  listRotationRequests: {
+    path: "/infrashare.scheduler.v1.SchedulerService/ListRotationRequests" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRotationRequestsRequest): Buffer =>
+      Buffer.from(ListRotationRequestsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRotationRequestsRequest => ListRotationRequestsRequest.decode(value),
+    responseSerialize: (value: ListRotationRequestsResponse): Buffer =>
+      Buffer.from(ListRotationRequestsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRotationRequestsResponse => ListRotationRequestsResponse.decode(value),
+  },
+  /** A draft plan for the pool's open requests over the horizon, around the units' bookings. */
+  planRotation: {
+    path: "/infrashare.scheduler.v1.SchedulerService/PlanRotation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PlanRotationRequest): Buffer => Buffer.from(PlanRotationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PlanRotationRequest => PlanRotationRequest.decode(value),
+    responseSerialize: (value: RotationPlan): Buffer => Buffer.from(RotationPlan.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationPlan => RotationPlan.decode(value),
+  },
+  getRotationPlan: {
+    path: "/infrashare.scheduler.v1.SchedulerService/GetRotationPlan" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRotationPlanRequest): Buffer =>
+      Buffer.from(GetRotationPlanRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRotationPlanRequest => GetRotationPlanRequest.decode(value),
+    responseSerialize: (value: RotationPlan): Buffer => Buffer.from(RotationPlan.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationPlan => RotationPlan.decode(value),
+  },
 } as const;
 
 export interface SchedulerServiceServer extends UntypedServiceImplementation {
@@ -5466,6 +8321,16 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
   findSlots: handleUnaryCall<FindSlotsRequest, FindSlotsResponse>;
   usageReport: handleUnaryCall<UsageReportRequest, UsageReportResponse>;
   watchBookings: handleServerStreamingCall<WatchBookingsRequest, BookingEvent>;
+  createRotationPool: handleUnaryCall<CreateRotationPoolRequest, RotationPool>;
+  getRotationPool: handleUnaryCall<GetRotationPoolRequest, RotationPool>;
+  listRotationPools: handleUnaryCall<ListRotationPoolsRequest, ListRotationPoolsResponse>;
+  createRotationRequest: handleUnaryCall<CreateRotationRequestRequest, RotationRequest>;
+  updateRotationRequest: handleUnaryCall<UpdateRotationRequestRequest, RotationRequest>;
+  withdrawRotationRequest: handleUnaryCall<WithdrawRotationRequestRequest, RotationRequest>;
+  listRotationRequests: handleUnaryCall<ListRotationRequestsRequest, ListRotationRequestsResponse>;
+  /** A draft plan for the pool's open requests over the horizon, around the units' bookings. */
+  planRotation: handleUnaryCall<PlanRotationRequest, RotationPlan>;
+  getRotationPlan: handleUnaryCall<GetRotationPlanRequest, RotationPlan>;
 }
 
 export interface SchedulerServiceClient extends Client {
@@ -5730,6 +8595,142 @@ export interface SchedulerServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<BookingEvent>;
+  createRotationPool(
+    request: CreateRotationPoolRequest,
+    callback: (error: ServiceError | null, response: RotationPool) => void,
+  ): ClientUnaryCall;
+  createRotationPool(
+    request: CreateRotationPoolRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotationPool) => void,
+  ): ClientUnaryCall;
+  createRotationPool(
+    request: CreateRotationPoolRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotationPool) => void,
+  ): ClientUnaryCall;
+  getRotationPool(
+    request: GetRotationPoolRequest,
+    callback: (error: ServiceError | null, response: RotationPool) => void,
+  ): ClientUnaryCall;
+  getRotationPool(
+    request: GetRotationPoolRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotationPool) => void,
+  ): ClientUnaryCall;
+  getRotationPool(
+    request: GetRotationPoolRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotationPool) => void,
+  ): ClientUnaryCall;
+  listRotationPools(
+    request: ListRotationPoolsRequest,
+    callback: (error: ServiceError | null, response: ListRotationPoolsResponse) => void,
+  ): ClientUnaryCall;
+  listRotationPools(
+    request: ListRotationPoolsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRotationPoolsResponse) => void,
+  ): ClientUnaryCall;
+  listRotationPools(
+    request: ListRotationPoolsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRotationPoolsResponse) => void,
+  ): ClientUnaryCall;
+  createRotationRequest(
+    request: CreateRotationRequestRequest,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  createRotationRequest(
+    request: CreateRotationRequestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  createRotationRequest(
+    request: CreateRotationRequestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  updateRotationRequest(
+    request: UpdateRotationRequestRequest,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  updateRotationRequest(
+    request: UpdateRotationRequestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  updateRotationRequest(
+    request: UpdateRotationRequestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  withdrawRotationRequest(
+    request: WithdrawRotationRequestRequest,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  withdrawRotationRequest(
+    request: WithdrawRotationRequestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  withdrawRotationRequest(
+    request: WithdrawRotationRequestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  listRotationRequests(
+    request: ListRotationRequestsRequest,
+    callback: (error: ServiceError | null, response: ListRotationRequestsResponse) => void,
+  ): ClientUnaryCall;
+  listRotationRequests(
+    request: ListRotationRequestsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRotationRequestsResponse) => void,
+  ): ClientUnaryCall;
+  listRotationRequests(
+    request: ListRotationRequestsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRotationRequestsResponse) => void,
+  ): ClientUnaryCall;
+  /** A draft plan for the pool's open requests over the horizon, around the units' bookings. */
+  planRotation(
+    request: PlanRotationRequest,
+    callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
+  planRotation(
+    request: PlanRotationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
+  planRotation(
+    request: PlanRotationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
+  getRotationPlan(
+    request: GetRotationPlanRequest,
+    callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
+  getRotationPlan(
+    request: GetRotationPlanRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
+  getRotationPlan(
+    request: GetRotationPlanRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
 }
 
 export const SchedulerServiceClient = makeGenericClientConstructor(

@@ -1,0 +1,47 @@
+// Where rotation pools, requests and draft plans live: Redis, under the hash tag {rot}, records as
+// protobuf bytes written with a version check (rotation.lua); drafts expire.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "infrashare/scheduler/v1/scheduler.pb.h"
+#include "services/common/redis.h"
+
+namespace infrashare::scheduler {
+
+class RotationStore {
+ public:
+  RotationStore(RedisPool* redis, int request_id_ttl_s, int draft_ttl_s);
+
+  // `etag` empty = create. Returns the record with its new etag.
+  absl::StatusOr<v1::RotationPool> PutPool(v1::RotationPool pool, absl::string_view etag, absl::string_view replay_key);
+  absl::StatusOr<std::optional<v1::RotationPool>> GetPool(absl::string_view id);
+  absl::StatusOr<std::vector<v1::RotationPool>> PoolsOf(absl::string_view organization_id);
+  absl::StatusOr<v1::RotationRequest> PutRequest(v1::RotationRequest request, absl::string_view etag,
+                                                 absl::string_view replay_key);
+  absl::StatusOr<std::optional<v1::RotationRequest>> GetRequest(absl::string_view id);
+  absl::StatusOr<std::vector<v1::RotationRequest>> RequestsOf(absl::string_view pool_id);
+  absl::Status SavePlan(const v1::RotationPlan& plan);
+  absl::StatusOr<std::optional<v1::RotationPlan>> GetPlan(absl::string_view id);
+  std::string ReplayKey(absl::string_view organization_id, absl::string_view request_id) const;
+
+ private:
+  template <typename Message>
+  absl::StatusOr<std::vector<Message>> Many(const std::string& index, const char* kind);
+  template <typename Message>
+  absl::StatusOr<std::optional<Message>> One(const char* kind, absl::string_view id);
+  template <typename Message>
+  absl::StatusOr<std::string> Put(const char* kind, const Message& record, absl::string_view etag,
+                                  const std::string& index, absl::string_view replay_key, const char* name);
+
+  RedisPool* redis_;
+  int request_id_ttl_s_;
+  int draft_ttl_s_;
+  std::string base_;
+};
+
+}  // namespace infrashare::scheduler

@@ -1,0 +1,356 @@
+#include "services/scheduler/rotations.h"
+
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
+#include "services/common/ids.h"
+#include "services/registry/availability.h"
+
+namespace infrashare::scheduler {
+namespace {
+
+namespace rot = rotation;
+
+bool ValidPoint(const reg::v1::GeoPoint& p) {
+  return p.latitude() >= -90 && p.latitude() <= 90 && p.longitude() >= -180 && p.longitude() <= 180;
+}
+
+rot::Point PointOf(const reg::v1::GeoPoint& p) { return {p.latitude(), p.longitude()}; }
+reg::v1::GeoPoint GeoOf(rot::Point p) {
+  reg::v1::GeoPoint g;
+  g.set_latitude(p.latitude);
+  g.set_longitude(p.longitude);
+  return g;
+}
+google::protobuf::Timestamp At(rot::Seconds s) { return FromEpochMs(s * 1000); }
+rot::Seconds SecondsOf(const google::protobuf::Timestamp& t) { return t.seconds(); }
+
+// Where a unit lives: its registry home base, else its location.
+std::optional<reg::v1::GeoPoint> HomeOf(const reg::v1::Resource& resource) {
+  if (resource.has_home_base() && resource.home_base().has_point()) return resource.home_base().point();
+  if (resource.has_location() && resource.location().has_point()) return resource.location().point();
+  return std::nullopt;
+}
+
+v1::RotationLegKind KindOf(rot::LegKind kind) {
+  switch (kind) {
+    case rot::LegKind::kTransport: return v1::ROTATION_LEG_KIND_TRANSPORT;
+    case rot::LegKind::kSetup: return v1::ROTATION_LEG_KIND_SETUP;
+    case rot::LegKind::kAssignment: return v1::ROTATION_LEG_KIND_ASSIGNMENT;
+    case rot::LegKind::kTeardown: return v1::ROTATION_LEG_KIND_TEARDOWN;
+    case rot::LegKind::kMaintenance: return v1::ROTATION_LEG_KIND_MAINTENANCE;
+  }
+  return v1::ROTATION_LEG_KIND_UNSPECIFIED;
+}
+
+}  // namespace
+
+Rotations::Rotations(RotationStore* store, BookingStore* bookings, Catalog* catalog, SchedulerConfig config,
+                     Clock clock)
+    : store_(store), bookings_(bookings), catalog_(catalog), config_(config), clock_(std::move(clock)) {}
+
+absl::StatusOr<v1::RotationPool> Rotations::Pool(const std::string& id, const char* field) {
+  if (id.empty()) return InvalidField(field, "is required");
+  auto pool = store_->GetPool(id);
+  if (!pool.ok()) return pool.status();
+  if (!pool->has_value()) return NotFoundError("rotation_pool", id);
+  return **pool;
+}
+
+absl::StatusOr<v1::RotationPool> Rotations::CreatePool(const Caller& caller,
+                                                       const v1::CreateRotationPoolRequest& request) {
+  v1::RotationPool pool = request.pool();
+  if (pool.owner_organization_id().empty()) pool.set_owner_organization_id(caller.organization_id);
+  if (!caller.CanWriteFor(pool.owner_organization_id()))
+    return Forbidden("pools are made by the organisation that owns the units");
+  FieldErrors errors;
+  if (pool.display_name().empty() || pool.display_name().size() > 200)
+    errors.Add("pool.display_name", "is required, at most 200 characters");
+  if (pool.unit_resource_ids().empty()) errors.Add("pool.unit_resource_ids", "at least one unit is required");
+  if (pool.unit_resource_ids_size() > 1000) errors.Add("pool.unit_resource_ids", "at most 1000 units");
+  std::set<std::string> seen;
+  for (int i = 0; i < pool.unit_resource_ids_size(); ++i) {
+    const std::string field = absl::StrCat("pool.unit_resource_ids[", i, "]");
+    const std::string& id = pool.unit_resource_ids(i);
+    if (!seen.insert(id).second) {
+      errors.Add(field, "is listed twice");
+      continue;
+    }
+    auto found = catalog_->Find(id);
+    if (!found.ok()) return found.status();
+    if (!found->has_value() || (*found)->resource->owner_organization_id() != pool.owner_organization_id()) {
+      errors.Add(field, "is not a resource of the pool's owner");
+    } else if ((*found)->resource->mobility() != reg::v1::MOBILITY_MOBILE) {
+      errors.Add(field, "is not a mobile resource");
+    } else if (!HomeOf(*(*found)->resource)) {
+      errors.Add(field, "has no home base to start from");
+    }
+  }
+  auto* policy = pool.mutable_policy();
+  if (policy->speed_kmh() == 0) policy->set_speed_kmh(60);
+  if (policy->road_factor() == 0) policy->set_road_factor(1.3);
+  if (policy->maintenance_after_days() > 0 && policy->maintenance_days() == 0) policy->set_maintenance_days(1);
+  if (!(policy->speed_kmh() >= 5 && policy->speed_kmh() <= 200))
+    errors.Add("pool.policy.speed_kmh", "must be between 5 and 200 km/h");
+  if (!(policy->road_factor() >= 1 && policy->road_factor() <= 3))
+    errors.Add("pool.policy.road_factor", "must be between 1 and 3");
+  if (policy->setup_minutes() < 0 || policy->setup_minutes() > 24 * 60)
+    errors.Add("pool.policy.setup_minutes", "must be between 0 and 1440");
+  if (policy->teardown_minutes() < 0 || policy->teardown_minutes() > 24 * 60)
+    errors.Add("pool.policy.teardown_minutes", "must be between 0 and 1440");
+  if (policy->maintenance_after_days() < 0 || policy->maintenance_after_days() > 366)
+    errors.Add("pool.policy.maintenance_after_days", "must be between 0 (no rule) and 366");
+  if (policy->maintenance_days() < 0 || policy->maintenance_days() > 90)
+    errors.Add("pool.policy.maintenance_days", "must be between 0 and 90");
+  if (policy->has_maintenance_location() && !ValidPoint(policy->maintenance_location()))
+    errors.Add("pool.policy.maintenance_location", "must be a WGS84 point");
+  if (!errors.empty()) return errors.ToStatus();
+  pool.set_id(NewId("pool"));
+  return store_->PutPool(std::move(pool), "", store_->ReplayKey(caller.organization_id, request.request_id()));
+}
+
+absl::StatusOr<v1::RotationPool> Rotations::GetPool(const Caller&, const std::string& id) { return Pool(id, "id"); }
+
+absl::StatusOr<v1::ListRotationPoolsResponse> Rotations::ListPools(const Caller& caller,
+                                                                   const v1::ListRotationPoolsRequest& request) {
+  auto pools = store_->PoolsOf(request.organization_id().empty() ? caller.organization_id : request.organization_id());
+  if (!pools.ok()) return pools.status();
+  v1::ListRotationPoolsResponse response;
+  for (auto& p : *pools) *response.add_pools() = std::move(p);
+  return response;
+}
+
+absl::Status Rotations::CheckRequest(const v1::RotationRequest& r, const v1::RotationPool& pool, bool owner) {
+  FieldErrors errors;
+  const std::string p = "rotation_request.";
+  if (!r.has_location()) {
+    errors.Add(p + "location", "is required");
+  } else if (!ValidPoint(r.location())) {
+    errors.Add(p + "location", "must be a WGS84 point (latitude -90..90, longitude -180..180)");
+  }
+  if (!r.has_earliest_start_time()) errors.Add(p + "earliest_start_time", "is required");
+  if (!r.has_latest_end_time()) errors.Add(p + "latest_end_time", "is required");
+  if (r.duration_days() < 1 || r.duration_days() > 366) errors.Add(p + "duration_days", "must be between 1 and 366");
+  if (r.has_earliest_start_time() && r.has_latest_end_time() && r.duration_days() >= 1 &&
+      SecondsOf(r.latest_end_time()) - SecondsOf(r.earliest_start_time()) < int64_t{r.duration_days()} * rot::kDay)
+    errors.Add(p + "latest_end_time", "the window is shorter than duration_days");
+  if (r.units() < 1 || r.units() > pool.unit_resource_ids_size())
+    errors.Add(p + "units", absl::StrCat("must be between 1 and the pool's ", pool.unit_resource_ids_size(), " units"));
+  if (!r.unit_resource_id().empty()) {
+    if (std::find(pool.unit_resource_ids().begin(), pool.unit_resource_ids().end(), r.unit_resource_id()) ==
+        pool.unit_resource_ids().end())
+      errors.Add(p + "unit_resource_id", "is not a unit of the pool");
+    if (r.units() > 1) errors.Add(p + "units", "must be 1 when a specific unit is asked for");
+  }
+  if (r.priority() != 0 && !owner) errors.Add(p + "priority", "only the pool's owner sets priorities");
+  if (r.notes().size() > 2000) errors.Add(p + "notes", "must be at most 2000 characters");
+  return errors.empty() ? absl::OkStatus() : errors.ToStatus();
+}
+
+absl::StatusOr<v1::RotationRequest> Rotations::CreateRequest(const Caller& caller,
+                                                             const v1::CreateRotationRequestRequest& request) {
+  v1::RotationRequest r = request.rotation_request();
+  if (r.units() == 0) r.set_units(1);
+  if (r.organization_id().empty()) r.set_organization_id(caller.organization_id);
+  auto pool = Pool(r.pool_id(), "rotation_request.pool_id");
+  if (!pool.ok()) return pool.status();
+  if (!caller.CanWriteFor(r.organization_id())) return Forbidden("partners ask for units for their own organisation");
+  if (auto status = CheckRequest(r, *pool, caller.CanWriteFor(pool->owner_organization_id())); !status.ok())
+    return status;
+  r.set_sme(catalog_->Organization(r.organization_id()).sme);
+  r.set_state(v1::ROTATION_REQUEST_STATE_OPEN);
+  r.set_id(NewId("rr"));
+  return store_->PutRequest(std::move(r), "", store_->ReplayKey(caller.organization_id, request.request_id()));
+}
+
+absl::StatusOr<v1::RotationRequest> Rotations::UpdateRequest(const Caller& caller,
+                                                             const v1::UpdateRotationRequestRequest& request) {
+  const v1::RotationRequest& patch = request.rotation_request();
+  if (patch.id().empty()) return InvalidField("rotation_request.id", "is required");
+  if (patch.etag().empty()) return InvalidField("rotation_request.etag", "is required");
+  auto current = store_->GetRequest(patch.id());
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return NotFoundError("rotation_request", patch.id());
+  v1::RotationRequest r = **current;
+  auto pool = Pool(r.pool_id(), "rotation_request.pool_id");
+  if (!pool.ok()) return pool.status();
+  const bool owner = caller.CanWriteFor(pool->owner_organization_id());
+  if (!owner && !caller.CanWriteFor(r.organization_id())) return NotFoundError("rotation_request", patch.id());
+  if (r.state() != v1::ROTATION_REQUEST_STATE_OPEN)
+    return PreconditionError("WITHDRAWN", "the request was withdrawn");
+  *r.mutable_location() = patch.location();
+  *r.mutable_earliest_start_time() = patch.earliest_start_time();
+  *r.mutable_latest_end_time() = patch.latest_end_time();
+  r.set_duration_days(patch.duration_days());
+  r.set_units(patch.units() == 0 ? 1 : patch.units());
+  r.set_unit_resource_id(patch.unit_resource_id());
+  r.set_notes(patch.notes());
+  if (owner) r.set_priority(patch.priority());
+  if (auto status = CheckRequest(r, *pool, owner); !status.ok()) return status;
+  return store_->PutRequest(std::move(r), patch.etag(), store_->ReplayKey(caller.organization_id, request.request_id()));
+}
+
+absl::StatusOr<v1::RotationRequest> Rotations::WithdrawRequest(const Caller& caller,
+                                                               const v1::WithdrawRotationRequestRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  auto current = store_->GetRequest(request.id());
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return NotFoundError("rotation_request", request.id());
+  v1::RotationRequest r = **current;
+  auto pool = Pool(r.pool_id(), "pool_id");
+  if (!pool.ok()) return pool.status();
+  if (!caller.CanWriteFor(r.organization_id()) && !caller.CanWriteFor(pool->owner_organization_id()))
+    return NotFoundError("rotation_request", request.id());
+  if (r.state() == v1::ROTATION_REQUEST_STATE_WITHDRAWN) return r;
+  r.set_state(v1::ROTATION_REQUEST_STATE_WITHDRAWN);
+  const std::string etag = r.etag();
+  return store_->PutRequest(std::move(r), etag, store_->ReplayKey(caller.organization_id, request.request_id()));
+}
+
+absl::StatusOr<v1::ListRotationRequestsResponse> Rotations::ListRequests(const Caller& caller,
+                                                                         const v1::ListRotationRequestsRequest& request) {
+  auto pool = Pool(request.pool_id(), "pool_id");
+  if (!pool.ok()) return pool.status();
+  auto requests = store_->RequestsOf(request.pool_id());
+  if (!requests.ok()) return requests.status();
+  const bool owner = caller.organization_id == pool->owner_organization_id() || caller.IsPlatformAdmin();
+  v1::ListRotationRequestsResponse response;
+  for (auto& r : *requests) {
+    if (!owner && r.organization_id() != caller.organization_id) continue;  // partners see their own
+    if (!request.include_withdrawn() && r.state() != v1::ROTATION_REQUEST_STATE_OPEN) continue;
+    *response.add_requests() = std::move(r);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1::PlanRotationRequest& request) {
+  auto pool = Pool(request.pool_id(), "pool_id");
+  if (!pool.ok()) return pool.status();
+  if (!caller.CanWriteFor(pool->owner_organization_id())) return Forbidden("the pool's owner plans its rotations");
+  const EpochMs now = clock_();
+  const rot::Seconds start = request.has_horizon_start_time() ? SecondsOf(request.horizon_start_time()) : now / 1000;
+  if (!request.has_horizon_end_time()) return InvalidField("horizon_end_time", "is required");
+  const rot::Seconds end = SecondsOf(request.horizon_end_time());
+  if (end <= start) return InvalidField("horizon_end_time", "must be after horizon_start_time");
+  if (end - start > int64_t{config_.rotation_max_horizon_days} * rot::kDay)
+    return InvalidField("horizon_end_time",
+                        absl::StrCat("the horizon may be at most ", config_.rotation_max_horizon_days, " days"));
+  if (request.sme_weight() < 0 || request.sme_weight() > 10) return InvalidField("sme_weight", "must be between 0 and 10");
+
+  rot::PlanInput in;
+  in.horizon_start = start;
+  in.horizon_end = end;
+  in.sme_weight = request.sme_weight() == 0 ? 1.5 : request.sme_weight();
+  const auto& policy = pool->policy();
+  in.policy.speed_kmh = policy.speed_kmh();
+  in.policy.road_factor = policy.road_factor();
+  in.policy.setup = int64_t{policy.setup_minutes()} * 60;
+  in.policy.teardown = int64_t{policy.teardown_minutes()} * 60;
+  in.policy.maintenance_after_days = policy.maintenance_after_days();
+  in.policy.maintenance_days = policy.maintenance_days();
+  if (policy.has_maintenance_location()) in.policy.maintenance_location = PointOf(policy.maintenance_location());
+
+  std::vector<std::string> unit_ids(pool->unit_resource_ids().begin(), pool->unit_resource_ids().end());
+  auto busy = bookings_->BusyMany(unit_ids, start * 1000, end * 1000);
+  if (!busy.ok()) return busy.status();
+  for (size_t u = 0; u < unit_ids.size(); ++u) {
+    auto found = catalog_->Find(unit_ids[u]);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) continue;  // a unit that left the registry is not planned
+    auto home = HomeOf(*(*found)->resource);
+    if (!home) continue;
+    rot::Unit unit{unit_ids[u], PointOf(*home), {}};
+    for (const auto& b : (*busy)[u]) unit.busy.push_back({b.blocked_start / 1000, (b.blocked_end + 999) / 1000});
+    if ((*found)->availability)
+      for (const auto& c : (*found)->availability->closures())
+        if (c.end_time().seconds() > start && c.start_time().seconds() < end)
+          unit.busy.push_back({c.start_time().seconds(), c.end_time().seconds()});
+    in.units.push_back(std::move(unit));
+  }
+  auto requests = store_->RequestsOf(pool->id());
+  if (!requests.ok()) return requests.status();
+  std::map<std::string, std::string> organization_of;
+  for (const auto& r : *requests) {
+    if (r.state() != v1::ROTATION_REQUEST_STATE_OPEN) continue;
+    rot::Request q;
+    q.id = r.id();
+    q.partner = r.organization_id();
+    q.location = PointOf(r.location());
+    q.earliest_start = SecondsOf(r.earliest_start_time());
+    q.latest_end = SecondsOf(r.latest_end_time());
+    q.duration_days = r.duration_days();
+    q.units = r.units();
+    q.unit_id = r.unit_resource_id();
+    q.priority = r.priority();
+    q.sme = r.sme();
+    organization_of[r.id()] = r.organization_id();
+    in.requests.push_back(std::move(q));
+  }
+  for (int i = 0; i < request.pins_size(); ++i) {
+    const auto& pin = request.pins(i);
+    if (!organization_of.count(pin.request_id()))
+      return InvalidField(absl::StrCat("pins[", i, "].request_id"), "is not an open request of the pool");
+    if (std::find(unit_ids.begin(), unit_ids.end(), pin.unit_resource_id()) == unit_ids.end())
+      return InvalidField(absl::StrCat("pins[", i, "].unit_resource_id"), "is not a unit of the pool");
+    in.pins.push_back({pin.request_id(), pin.unit_resource_id(), SecondsOf(pin.start_time())});
+  }
+
+  const rot::Plan planned = rot::PlanRotation(in);
+  v1::RotationPlan plan;
+  plan.set_id(NewId("plan"));
+  plan.set_pool_id(pool->id());
+  *plan.mutable_horizon_start_time() = At(start);
+  *plan.mutable_horizon_end_time() = At(end);
+  for (const auto& a : planned.assignments) {
+    auto* out = plan.add_assignments();
+    out->set_request_id(a.request_id);
+    out->set_unit_resource_id(a.unit_id);
+    out->set_organization_id(organization_of[a.request_id]);
+    *out->mutable_start_time() = At(a.start);
+    *out->mutable_end_time() = At(a.end);
+    out->set_pinned(a.pinned);
+  }
+  for (const auto& [unit, legs] : planned.legs) {
+    auto* schedule = plan.add_units();
+    schedule->set_unit_resource_id(unit);
+    for (const auto& leg : legs) {
+      auto* out = schedule->add_legs();
+      out->set_kind(KindOf(leg.kind));
+      *out->mutable_start_time() = At(leg.start);
+      *out->mutable_end_time() = At(leg.end);
+      out->set_request_id(leg.request_id);
+      if (leg.kind == rot::LegKind::kTransport) *out->mutable_from() = GeoOf(leg.from);
+      *out->mutable_to() = GeoOf(leg.to);
+      out->set_km(leg.km);
+    }
+  }
+  for (const auto& u : planned.unfulfilled) {
+    auto* out = plan.add_unfulfilled();
+    out->set_request_id(u.request_id);
+    out->set_reason(u.reason);
+  }
+  plan.set_requested_days(planned.requested_days);
+  plan.set_fulfilled_days(planned.fulfilled_days);
+  const auto [low, high] = rot::FairnessRange(in, planned);
+  plan.set_min_partner_share(low);
+  plan.set_max_partner_share(high);
+  *plan.mutable_create_time() = FromEpochMs(now);
+  if (auto status = store_->SavePlan(plan); !status.ok()) return status;
+  return plan;
+}
+
+absl::StatusOr<v1::RotationPlan> Rotations::GetPlan(const Caller& caller, const std::string& id) {
+  if (id.empty()) return InvalidField("id", "is required");
+  auto plan = store_->GetPlan(id);
+  if (!plan.ok()) return plan.status();
+  if (!plan->has_value()) return NotFoundError("rotation_plan", id);
+  auto pool = Pool((*plan)->pool_id(), "pool_id");
+  if (!pool.ok()) return pool.status();
+  if (!caller.CanWriteFor(pool->owner_organization_id()) && caller.organization_id != pool->owner_organization_id())
+    return NotFoundError("rotation_plan", id);
+  return **plan;
+}
+
+}  // namespace infrashare::scheduler

@@ -1,0 +1,48 @@
+// Rotation pools, partners' requests for their units, and draft plans: who may do what, what is
+// valid, and turning stored pools, requests and bookings into planner input and back.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "infrashare/scheduler/v1/scheduler.pb.h"
+#include "services/common/auth.h"
+#include "services/common/config.h"
+#include "services/scheduler/booking_store.h"
+#include "services/scheduler/catalog.h"
+#include "services/scheduler/rotation_planner.h"
+#include "services/scheduler/rotation_store.h"
+
+namespace infrashare::scheduler {
+
+class Rotations {
+ public:
+  using Clock = std::function<EpochMs()>;
+  Rotations(RotationStore* store, BookingStore* bookings, Catalog* catalog, SchedulerConfig config, Clock clock);
+
+  absl::StatusOr<v1::RotationPool> CreatePool(const Caller& caller, const v1::CreateRotationPoolRequest& request);
+  absl::StatusOr<v1::RotationPool> GetPool(const Caller& caller, const std::string& id);
+  absl::StatusOr<v1::ListRotationPoolsResponse> ListPools(const Caller& caller, const v1::ListRotationPoolsRequest& request);
+  absl::StatusOr<v1::RotationRequest> CreateRequest(const Caller& caller, const v1::CreateRotationRequestRequest& request);
+  absl::StatusOr<v1::RotationRequest> UpdateRequest(const Caller& caller, const v1::UpdateRotationRequestRequest& request);
+  absl::StatusOr<v1::RotationRequest> WithdrawRequest(const Caller& caller,
+                                                      const v1::WithdrawRotationRequestRequest& request);
+  absl::StatusOr<v1::ListRotationRequestsResponse> ListRequests(const Caller& caller,
+                                                                const v1::ListRotationRequestsRequest& request);
+  absl::StatusOr<v1::RotationPlan> Plan(const Caller& caller, const v1::PlanRotationRequest& request);
+  absl::StatusOr<v1::RotationPlan> GetPlan(const Caller& caller, const std::string& id);
+
+ private:
+  absl::StatusOr<v1::RotationPool> Pool(const std::string& id, const char* field);
+  // Checks a request's fields against its pool; `field` prefixes the field names.
+  absl::Status CheckRequest(const v1::RotationRequest& r, const v1::RotationPool& pool, bool owner);
+
+  RotationStore* store_;
+  BookingStore* bookings_;
+  Catalog* catalog_;
+  SchedulerConfig config_;
+  Clock clock_;
+};
+
+}  // namespace infrashare::scheduler

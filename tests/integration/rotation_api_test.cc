@@ -1,0 +1,302 @@
+// Rotation pools, requests and draft plans through the scheduler's gRPC API, on a real Redis (also
+// in cluster mode): plans respect the units' bookings, say why a request is not served, and bad
+// input names the field.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "tests/support/test_server.h"
+
+namespace infrashare::testing {
+namespace {
+
+namespace reg = registry::v1;
+using namespace scheduler::v1;
+using google::protobuf::Timestamp;
+
+constexpr int64_t kDay = 86400;
+
+Timestamp Day(int day) {
+  using namespace std::chrono;
+  static const int64_t base =
+      duration_cast<seconds>((floor<days>(system_clock::now()) + days(30)).time_since_epoch()).count();
+  Timestamp t;
+  t.set_seconds(base + day * kDay);
+  return t;
+}
+
+class RotationApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new RedisServer(ClusterModeRequested());
+    server_ = new TestServer(redis_->url());
+    server_->WaitUntilServing();
+    registry_ = server_->Registry().release();
+    scheduler_ = server_->Scheduler().release();
+    for (const char* org : {"fleet", "school", "bakery"}) {
+      reg::CreateOrganizationRequest request;
+      request.set_organization_id(org);
+      request.mutable_organization()->set_display_name(org);
+      request.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+      request.mutable_organization()->set_sme(std::string(org) == "bakery");
+      reg::Organization out;
+      ASSERT_TRUE(registry_->CreateOrganization(Admin().get(), request, &out).ok());
+    }
+    fleet_ = server_->Token("fleet", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+    school_ = server_->Token("school", {auth::v1::ROLE_MEMBER});
+    bakery_ = server_->Token("bakery", {auth::v1::ROLE_MEMBER});
+    van_ = Mobile("Mobiel Lab Zwolle", 52.51, 6.09);
+    truck_ = Mobile("Mobiel Lab Enschede", 52.22, 6.89);
+    fixed_ = Register(Resource("Vast lab", reg::MOBILITY_FIXED, 52.5, 6.1));
+  }
+  static void TearDownTestSuite() {
+    delete scheduler_;
+    delete registry_;
+    delete server_;
+    delete redis_;
+  }
+  static std::unique_ptr<grpc::ClientContext> Admin() { return TestServer::Context(kAdminToken); }
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return TestServer::Context(token); }
+
+  static reg::Resource Resource(const std::string& name, reg::Mobility mobility, double lat, double lon) {
+    reg::Resource r;
+    r.set_display_name(name);
+    r.set_kind(reg::RESOURCE_KIND_EQUIPMENT);
+    r.set_mobility(mobility);
+    r.set_owner_organization_id("fleet");
+    r.mutable_location()->mutable_point()->set_latitude(lat);
+    r.mutable_location()->mutable_point()->set_longitude(lon);
+    if (mobility == reg::MOBILITY_MOBILE) *r.mutable_home_base() = r.location();
+    r.set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+    r.set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+    r.mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+    return r;
+  }
+  static std::string Register(const reg::Resource& resource) {
+    reg::CreateResourceRequest request;
+    *request.mutable_resource() = resource;
+    reg::Resource out;
+    auto status = registry_->CreateResource(Admin().get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out.id();
+  }
+  static std::string Mobile(const std::string& name, double lat, double lon) {
+    return Register(Resource(name, reg::MOBILITY_MOBILE, lat, lon));
+  }
+
+  RotationPool Pool(const std::vector<std::string>& units, int maintenance_after_days = 0) {
+    CreateRotationPoolRequest request;
+    request.mutable_pool()->set_display_name("TechOost mobile labs");
+    for (const auto& u : units) request.mutable_pool()->add_unit_resource_ids(u);
+    request.mutable_pool()->mutable_policy()->set_maintenance_after_days(maintenance_after_days);
+    RotationPool pool;
+    auto status = scheduler_->CreateRotationPool(As(fleet_).get(), request, &pool);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return pool;
+  }
+
+  static CreateRotationRequestRequest Ask(const std::string& pool, double lat, double lon, int from, int to, int days) {
+    CreateRotationRequestRequest request;
+    auto* r = request.mutable_rotation_request();
+    r->set_pool_id(pool);
+    r->mutable_location()->set_latitude(lat);
+    r->mutable_location()->set_longitude(lon);
+    *r->mutable_earliest_start_time() = Day(from);
+    *r->mutable_latest_end_time() = Day(to);
+    r->set_duration_days(days);
+    return request;
+  }
+  RotationRequest Create(const std::string& token, const CreateRotationRequestRequest& request) {
+    RotationRequest out;
+    auto status = scheduler_->CreateRotationRequest(As(token).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+  RotationPlan Plan(const std::string& pool, int days) {
+    PlanRotationRequest request;
+    request.set_pool_id(pool);
+    *request.mutable_horizon_start_time() = Day(0);
+    *request.mutable_horizon_end_time() = Day(days);
+    RotationPlan plan;
+    auto status = scheduler_->PlanRotation(As(fleet_).get(), request, &plan);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return plan;
+  }
+
+  static RedisServer* redis_;
+  static TestServer* server_;
+  static reg::RegistryService::Stub* registry_;
+  static SchedulerService::Stub* scheduler_;
+  static std::string fleet_, school_, bakery_, van_, truck_, fixed_;
+};
+
+RedisServer* RotationApiTest::redis_ = nullptr;
+TestServer* RotationApiTest::server_ = nullptr;
+reg::RegistryService::Stub* RotationApiTest::registry_ = nullptr;
+SchedulerService::Stub* RotationApiTest::scheduler_ = nullptr;
+std::string RotationApiTest::fleet_, RotationApiTest::school_, RotationApiTest::bakery_, RotationApiTest::van_,
+    RotationApiTest::truck_, RotationApiTest::fixed_;
+
+TEST_F(RotationApiTest, PlansRequestsAroundBookingsAndSaysWhatItCouldNotServe) {
+  RotationPool pool = Pool({van_, truck_});
+  EXPECT_FALSE(pool.id().empty());
+  EXPECT_EQ(pool.policy().speed_kmh(), 60);  // defaults filled in
+
+  // The van is booked for days 0-10 by its owner.
+  CreateBookingRequest booking;
+  booking.set_resource_id(van_);
+  *booking.mutable_start_time() = Day(0);
+  *booking.mutable_end_time() = Day(10);
+  booking.set_title("maintenance at home");
+  Booking booked;
+  grpc::Status status;
+  for (int i = 0; i < 100; ++i) {  // the scheduler follows the registry: wait until it knows the van
+    status = scheduler_->CreateBooking(As(fleet_).get(), booking, &booked);
+    if (status.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  RotationRequest school = Create(school_, Ask(pool.id(), 52.35, 6.65, 0, 20, 5));   // Almelo
+  RotationRequest bakery = Create(bakery_, Ask(pool.id(), 52.52, 6.10, 0, 12, 10));  // Zwolle, days 0-12
+  EXPECT_TRUE(bakery.sme());
+  auto far = Ask(pool.id(), 50.85, 5.69, 2, 3, 1);  // Maastricht, one day, no time to get there
+  far.mutable_rotation_request()->set_unit_resource_id(van_);
+  RotationRequest late = Create(school_, far);
+
+  RotationPlan plan = Plan(pool.id(), 60);
+  EXPECT_FALSE(plan.id().empty());
+  std::map<std::string, PlannedAssignment> by_request;
+  for (const auto& a : plan.assignments()) by_request[a.request_id()] = a;
+  ASSERT_TRUE(by_request.count(school.id()));
+  ASSERT_TRUE(by_request.count(bakery.id()));
+  // The van is booked until day 10, so the 10-day bakery request (by day 12) goes to the truck.
+  EXPECT_EQ(by_request[bakery.id()].unit_resource_id(), truck_);
+  EXPECT_EQ(by_request[bakery.id()].organization_id(), "bakery");
+  for (const auto& a : plan.assignments()) {
+    if (a.unit_resource_id() == van_) {
+      EXPECT_GE(a.start_time().seconds(), Day(10).seconds());
+    }
+  }
+  ASSERT_EQ(plan.unfulfilled_size(), 1);
+  EXPECT_EQ(plan.unfulfilled(0).request_id(), late.id());
+  EXPECT_FALSE(plan.unfulfilled(0).reason().empty());
+  EXPECT_EQ(plan.fulfilled_days(), 15);
+  EXPECT_EQ(plan.requested_days(), 16);
+  bool transport = false, setup = false;
+  for (const auto& unit : plan.units())
+    for (const auto& leg : unit.legs()) {
+      transport = transport || (leg.kind() == ROTATION_LEG_KIND_TRANSPORT && leg.km() > 0);
+      setup = setup || leg.kind() == ROTATION_LEG_KIND_SETUP;
+    }
+  EXPECT_TRUE(transport);
+  EXPECT_TRUE(setup);
+
+  GetRotationPlanRequest get;
+  get.set_id(plan.id());
+  RotationPlan again;
+  ASSERT_TRUE(scheduler_->GetRotationPlan(As(fleet_).get(), get, &again).ok());
+  EXPECT_EQ(again.assignments_size(), plan.assignments_size());
+  EXPECT_EQ(scheduler_->GetRotationPlan(As(school_).get(), get, &again).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // Withdrawn requests are not planned; partners see only their own requests.
+  WithdrawRotationRequestRequest withdraw;
+  withdraw.set_id(late.id());
+  RotationRequest withdrawn;
+  ASSERT_TRUE(scheduler_->WithdrawRotationRequest(As(school_).get(), withdraw, &withdrawn).ok());
+  EXPECT_EQ(withdrawn.state(), ROTATION_REQUEST_STATE_WITHDRAWN);
+  EXPECT_EQ(Plan(pool.id(), 60).unfulfilled_size(), 0);
+  ListRotationRequestsRequest list;
+  list.set_pool_id(pool.id());
+  ListRotationRequestsResponse listed;
+  ASSERT_TRUE(scheduler_->ListRotationRequests(As(bakery_).get(), list, &listed).ok());
+  ASSERT_EQ(listed.requests_size(), 1);
+  EXPECT_EQ(listed.requests(0).id(), bakery.id());
+  ASSERT_TRUE(scheduler_->ListRotationRequests(As(fleet_).get(), list, &listed).ok());
+  EXPECT_EQ(listed.requests_size(), 2);
+}
+
+TEST_F(RotationApiTest, PinsAreKeptAndPlannedAround) {
+  RotationPool pool = Pool({truck_});
+  RotationRequest first = Create(school_, Ask(pool.id(), 52.22, 6.89, 0, 30, 5));
+  RotationRequest second = Create(bakery_, Ask(pool.id(), 52.22, 6.89, 0, 30, 5));
+  PlanRotationRequest request;
+  request.set_pool_id(pool.id());
+  *request.mutable_horizon_start_time() = Day(0);
+  *request.mutable_horizon_end_time() = Day(30);
+  auto* pin = request.add_pins();
+  pin->set_request_id(second.id());
+  pin->set_unit_resource_id(truck_);
+  *pin->mutable_start_time() = Day(20);
+  RotationPlan plan;
+  ASSERT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), request, &plan).ok());
+  ASSERT_EQ(plan.assignments_size(), 2);
+  for (const auto& a : plan.assignments()) {
+    if (a.request_id() == second.id()) {
+      EXPECT_TRUE(a.pinned());
+      EXPECT_EQ(a.start_time().seconds(), Day(20).seconds());
+    }
+  }
+  (void)first;
+}
+
+TEST_F(RotationApiTest, BadInputNamesTheField) {
+  RotationPool pool = Pool({van_});
+  auto expect_field = [](const grpc::Status& status, const std::string& field) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field << ": " << status.error_message();
+    EXPECT_EQ(BadField(status), field);
+  };
+  RotationRequest out;
+  expect_field(scheduler_->CreateRotationRequest(As(school_).get(), Ask(pool.id(), 52.5, 6.1, 0, 3, 5), &out),
+               "rotation_request.latest_end_time");
+  expect_field(scheduler_->CreateRotationRequest(As(school_).get(), Ask(pool.id(), 123, 6.1, 0, 10, 5), &out),
+               "rotation_request.location");
+  auto wrong_unit = Ask(pool.id(), 52.5, 6.1, 0, 10, 5);
+  wrong_unit.mutable_rotation_request()->set_unit_resource_id(truck_);
+  expect_field(scheduler_->CreateRotationRequest(As(school_).get(), wrong_unit, &out),
+               "rotation_request.unit_resource_id");
+  auto prioritised = Ask(pool.id(), 52.5, 6.1, 0, 10, 5);
+  prioritised.mutable_rotation_request()->set_priority(5);
+  expect_field(scheduler_->CreateRotationRequest(As(school_).get(), prioritised, &out), "rotation_request.priority");
+  EXPECT_EQ(scheduler_->CreateRotationRequest(As(school_).get(), Ask("no-such-pool", 52.5, 6.1, 0, 10, 5), &out)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  PlanRotationRequest plan;
+  plan.set_pool_id(pool.id());
+  *plan.mutable_horizon_start_time() = Day(0);
+  *plan.mutable_horizon_end_time() = Day(400);
+  RotationPlan planned;
+  expect_field(scheduler_->PlanRotation(As(fleet_).get(), plan, &planned), "horizon_end_time");
+  *plan.mutable_horizon_end_time() = Day(30);
+  EXPECT_EQ(scheduler_->PlanRotation(As(school_).get(), plan, &planned).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  plan.set_pool_id("no-such-pool");
+  EXPECT_EQ(scheduler_->PlanRotation(As(fleet_).get(), plan, &planned).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  CreateRotationPoolRequest bad_pool;
+  bad_pool.mutable_pool()->set_display_name("fixed");
+  bad_pool.mutable_pool()->add_unit_resource_ids(fixed_);
+  RotationPool created;
+  expect_field(scheduler_->CreateRotationPool(As(fleet_).get(), bad_pool, &created), "pool.unit_resource_ids[0]");
+  bad_pool.mutable_pool()->set_unit_resource_ids(0, van_);
+  bad_pool.mutable_pool()->mutable_policy()->set_speed_kmh(1000);
+  expect_field(scheduler_->CreateRotationPool(As(fleet_).get(), bad_pool, &created), "pool.policy.speed_kmh");
+
+  // A stale etag does not overwrite.
+  RotationRequest r = Create(school_, Ask(pool.id(), 52.5, 6.1, 0, 10, 5));
+  UpdateRotationRequestRequest update;
+  *update.mutable_rotation_request() = r;
+  update.mutable_rotation_request()->set_duration_days(4);
+  ASSERT_TRUE(scheduler_->UpdateRotationRequest(As(school_).get(), update, &out).ok());
+  EXPECT_EQ(out.duration_days(), 4);
+  EXPECT_EQ(scheduler_->UpdateRotationRequest(As(school_).get(), update, &out).error_code(),
+            grpc::StatusCode::ABORTED);
+  EXPECT_EQ(scheduler_->UpdateRotationRequest(As(bakery_).get(), update, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);  // someone else's request
+}
+
+}  // namespace
+}  // namespace infrashare::testing
