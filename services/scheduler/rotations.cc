@@ -165,6 +165,20 @@ absl::StatusOr<v1::RotationRequest> Rotations::CreateRequest(const Caller& calle
   return store_->PutRequest(std::move(r), "", store_->ReplayKey(caller.organization_id, request.request_id()));
 }
 
+absl::StatusOr<v1::RotationRequest> Rotations::GetRequest(const Caller& caller, const std::string& id) {
+  if (id.empty()) return InvalidField("id", "is required");
+  auto current = store_->GetRequest(id);
+  if (!current.ok()) return current.status();
+  if (!current->has_value()) return NotFoundError("rotation_request", id);
+  auto pool = Pool((*current)->pool_id(), "pool_id");
+  if (!pool.ok()) return pool.status();
+  // The requester and the pool's owner see a request; nobody else learns it exists.
+  if (caller.organization_id != (*current)->organization_id() &&
+      caller.organization_id != pool->owner_organization_id() && !caller.IsPlatformAdmin())
+    return NotFoundError("rotation_request", id);
+  return **current;
+}
+
 absl::StatusOr<v1::RotationRequest> Rotations::UpdateRequest(const Caller& caller,
                                                              const v1::UpdateRotationRequestRequest& request) {
   const v1::RotationRequest& patch = request.rotation_request();

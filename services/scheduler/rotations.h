@@ -25,6 +25,7 @@ class Rotations {
   absl::StatusOr<v1::RotationPool> GetPool(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::ListRotationPoolsResponse> ListPools(const Caller& caller, const v1::ListRotationPoolsRequest& request);
   absl::StatusOr<v1::RotationRequest> CreateRequest(const Caller& caller, const v1::CreateRotationRequestRequest& request);
+  absl::StatusOr<v1::RotationRequest> GetRequest(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::RotationRequest> UpdateRequest(const Caller& caller, const v1::UpdateRotationRequestRequest& request);
   absl::StatusOr<v1::RotationRequest> WithdrawRequest(const Caller& caller,
                                                       const v1::WithdrawRotationRequestRequest& request);

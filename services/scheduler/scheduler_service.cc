@@ -92,6 +92,8 @@ INFRASHARE_HANDLER(ListRotationPools, ListRotationPoolsRequest, ListRotationPool
                    rotations_->ListPools(caller, *request))
 INFRASHARE_HANDLER(CreateRotationRequest, CreateRotationRequestRequest, RotationRequest, request->request_id(),
                    rotations_->CreateRequest(caller, *request))
+INFRASHARE_HANDLER(GetRotationRequest, GetRotationRequestRequest, RotationRequest, "",
+                   rotations_->GetRequest(caller, request->id()))
 INFRASHARE_HANDLER(UpdateRotationRequest, UpdateRotationRequestRequest, RotationRequest, request->request_id(),
                    rotations_->UpdateRequest(caller, *request))
 INFRASHARE_HANDLER(WithdrawRotationRequest, WithdrawRotationRequestRequest, RotationRequest, request->request_id(),

@@ -50,6 +50,7 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   INFRASHARE_UNARY(GetRotationPool, GetRotationPoolRequest, RotationPool)
   INFRASHARE_UNARY(ListRotationPools, ListRotationPoolsRequest, ListRotationPoolsResponse)
   INFRASHARE_UNARY(CreateRotationRequest, CreateRotationRequestRequest, RotationRequest)
+  INFRASHARE_UNARY(GetRotationRequest, GetRotationRequestRequest, RotationRequest)
   INFRASHARE_UNARY(UpdateRotationRequest, UpdateRotationRequestRequest, RotationRequest)
   INFRASHARE_UNARY(WithdrawRotationRequest, WithdrawRotationRequestRequest, RotationRequest)
   INFRASHARE_UNARY(ListRotationRequests, ListRotationRequestsRequest, ListRotationRequestsResponse)

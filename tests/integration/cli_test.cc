@@ -212,5 +212,42 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   EXPECT_NE(empty.output.find("[field: text]"), std::string::npos) << empty.output;
 }
 
+TEST_F(CliTest, PlansARotationOfAMobileLab) {
+  server_->WaitUntilServing();
+  ASSERT_EQ(Cli("org create --id fleet --name 'Mobiele labs' --kind company").exit_code, 0);
+  ASSERT_EQ(Cli("org create --id school --name 'ROC' --kind vocational-school").exit_code, 0);
+  const std::string van = R"({"displayName":"Mobiel lab","kind":"RESOURCE_KIND_MOBILE_LAB",)"
+                          R"("mobility":"MOBILITY_MOBILE","ownerOrganizationId":"fleet",)"
+                          R"("location":{"point":{"latitude":52.51,"longitude":6.09}},)"
+                          R"("homeBase":{"point":{"latitude":52.51,"longitude":6.09}}})";
+  auto created = Cli("resource create --id fleet-van --json '" + van + "'");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  std::string pool;
+  CliRun made{-1, ""};
+  for (int i = 0; i < 100 && pool.empty(); ++i) {  // the scheduler follows the registry
+    made = Cli("-o json rotation pool create --name 'Vans' --unit fleet-van --owner fleet --maintenance-after 20");
+    if (made.exit_code == 0) pool = JsonField(made.output, "id");
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(pool.empty()) << made.output;
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  auto day = [&](int n) { return date::format("%FT%TZ", std::chrono::sys_seconds(today + std::chrono::days(n))); };
+  auto asked = Cli("-o json rotation request create --pool " + pool + " --org school --at 52.22,6.89 --from " +
+                   day(10) + " --to " + day(20) + " --days 3");
+  ASSERT_EQ(asked.exit_code, 0) << asked.output;
+  const std::string request = JsonField(asked.output, "id");
+  auto changed = Cli("rotation request update " + request + " --at 52.22,6.89 --from " + day(10) + " --to " + day(20) +
+                     " --days 4");
+  ASSERT_EQ(changed.exit_code, 0) << changed.output;
+  auto plan = Cli("rotation plan --pool " + pool + " --from " + day(5) + " --to " + day(60));
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find(request), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("4 of 4 request-days served"), std::string::npos) << plan.output;
+  auto bad = Cli("rotation request create --pool " + pool + " --at 52.22,6.89 --from " + day(10) + " --to " + day(11) +
+                 " --days 3 --org school");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("[field: rotation_request.latest_end_time]"), std::string::npos) << bad.output;
+}
+
 }  // namespace
 }  // namespace infrashare::testing

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   infrashare::cli::AddRegistryCommands(cli, app);
   infrashare::cli::AddBookingCommands(cli, app);
   infrashare::cli::AddDeskCommands(cli, app);
+  infrashare::cli::AddRotationCommands(cli, app);
   infrashare::cli::AddTokenCommands(cli, app);
   CLI11_PARSE(cli, argc, argv);
   return app.exit_code;

@@ -301,6 +301,12 @@ class GetRotationPoolRequest(_message.Message):
     id: str
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
+class GetRotationRequestRequest(_message.Message):
+    __slots__ = ["id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
 class JoinWaitlistRequest(_message.Message):
     __slots__ = ["end_time", "organization_id", "quantity", "request_id", "resource_id", "start_time", "title"]
     END_TIME_FIELD_NUMBER: _ClassVar[int]

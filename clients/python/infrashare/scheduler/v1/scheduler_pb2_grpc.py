@@ -124,6 +124,11 @@ class SchedulerServiceStub(object):
                 request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateRotationRequestRequest.SerializeToString,
                 response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationRequest.FromString,
                 )
+        self.GetRotationRequest = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/GetRotationRequest',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.GetRotationRequestRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationRequest.FromString,
+                )
         self.UpdateRotationRequest = channel.unary_unary(
                 '/infrashare.scheduler.v1.SchedulerService/UpdateRotationRequest',
                 request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.UpdateRotationRequestRequest.SerializeToString,

@@ -850,6 +850,10 @@ export interface CreateRotationRequestRequest {
   requestId: string;
 }
 
+export interface GetRotationRequestRequest {
+  id: string;
+}
+
 export interface UpdateRotationRequestRequest {
   /** id and etag required; replaces location, window, days, units, notes */
   rotationRequest: RotationRequest | undefined;
@@ -7463,6 +7467,73 @@ export const CreateRotationRequestRequest: MessageFns<CreateRotationRequestReque
   },
 };
 
+function createBaseGetRotationRequestRequest(): GetRotationRequestRequest {
+  return { id: "" };
+}
+
+export const GetRotationRequestRequest: MessageFns<GetRotationRequestRequest> = {
+  encode(message: GetRotationRequestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRotationRequestRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRotationRequestRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRotationRequestRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetRotationRequestRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRotationRequestRequest>, I>>(base?: I): GetRotationRequestRequest {
+    return GetRotationRequestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRotationRequestRequest>, I>>(object: I): GetRotationRequestRequest {
+    const message = createBaseGetRotationRequestRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
 function createBaseUpdateRotationRequestRequest(): UpdateRotationRequestRequest {
   return { rotationRequest: undefined, requestId: "" };
 }
@@ -8249,6 +8320,16 @@ export const SchedulerServiceService = {
     responseSerialize: (value: RotationRequest): Buffer => Buffer.from(RotationRequest.encode(value).finish()),
     responseDeserialize: (value: Buffer): RotationRequest => RotationRequest.decode(value),
   },
+  getRotationRequest: {
+    path: "/infrashare.scheduler.v1.SchedulerService/GetRotationRequest" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRotationRequestRequest): Buffer =>
+      Buffer.from(GetRotationRequestRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRotationRequestRequest => GetRotationRequestRequest.decode(value),
+    responseSerialize: (value: RotationRequest): Buffer => Buffer.from(RotationRequest.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationRequest => RotationRequest.decode(value),
+  },
   updateRotationRequest: {
     path: "/infrashare.scheduler.v1.SchedulerService/UpdateRotationRequest" as const,
     requestStream: false as const,
@@ -8325,6 +8406,7 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
   getRotationPool: handleUnaryCall<GetRotationPoolRequest, RotationPool>;
   listRotationPools: handleUnaryCall<ListRotationPoolsRequest, ListRotationPoolsResponse>;
   createRotationRequest: handleUnaryCall<CreateRotationRequestRequest, RotationRequest>;
+  getRotationRequest: handleUnaryCall<GetRotationRequestRequest, RotationRequest>;
   updateRotationRequest: handleUnaryCall<UpdateRotationRequestRequest, RotationRequest>;
   withdrawRotationRequest: handleUnaryCall<WithdrawRotationRequestRequest, RotationRequest>;
   listRotationRequests: handleUnaryCall<ListRotationRequestsRequest, ListRotationRequestsResponse>;
@@ -8651,6 +8733,21 @@ export interface SchedulerServiceClient extends Client {
   ): ClientUnaryCall;
   createRotationRequest(
     request: CreateRotationRequestRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  getRotationRequest(
+    request: GetRotationRequestRequest,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  getRotationRequest(
+    request: GetRotationRequestRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotationRequest) => void,
+  ): ClientUnaryCall;
+  getRotationRequest(
+    request: GetRotationRequestRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RotationRequest) => void,

@@ -1,0 +1,217 @@
+// `infrashare rotation ...`: pools of mobile units, partners' requests for them, and draft plans.
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "cli/app.h"
+
+namespace infrashare::cli {
+namespace {
+
+using namespace scheduler::v1;
+using Stub = SchedulerService::Stub;
+
+struct Flags {
+  std::string id, pool, organization, name, near, from, to, unit, notes;
+  std::vector<std::string> units, pins;
+  int days = 1, count = 1, priority = 0, maintenance_after = 0, maintenance_days = 0, setup = 0, teardown = 0;
+  double speed = 0, road_factor = 0, sme_weight = 0;
+  bool withdrawn = false;
+};
+
+bool ParseNear(const std::string& text, registry::v1::GeoPoint* point, App& app) {
+  std::vector<std::string> parts = absl::StrSplit(text, ',');
+  double lat = 0, lon = 0;
+  if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &lat) || !absl::SimpleAtod(parts[1], &lon)) {
+    app.Fail("--at: '" + text + "' is not LAT,LON such as 52.51,6.09");
+    return false;
+  }
+  point->set_latitude(lat);
+  point->set_longitude(lon);
+  return true;
+}
+
+bool FillRequest(const Flags& f, RotationRequest* r, App& app) {
+  r->set_pool_id(f.pool);
+  r->set_organization_id(f.organization);
+  if (!ParseNear(f.near, r->mutable_location(), app) ||
+      !ParseTime(f.from, r->mutable_earliest_start_time(), app, "--from") ||
+      !ParseTime(f.to, r->mutable_latest_end_time(), app, "--to"))
+    return false;
+  r->set_duration_days(f.days);
+  r->set_units(f.count);
+  r->set_unit_resource_id(f.unit);
+  r->set_priority(f.priority);
+  r->set_notes(f.notes);
+  return true;
+}
+
+void PrintPlan(App& app, const RotationPlan& plan) {
+  if (app.output == "json") return PrintMessage(plan, "json");
+  std::vector<const google::protobuf::Message*> rows;
+  for (const auto& a : plan.assignments()) rows.push_back(&a);
+  PrintRows(rows, {"unit_resource_id", "start_time", "end_time", "request_id", "organization_id", "pinned"}, app.output);
+  for (const auto& u : plan.unfulfilled()) std::cout << "not served: " << u.request_id() << ": " << u.reason() << "\n";
+  std::printf("plan %s: %lld of %lld request-days served; partner share min %.2f, max %.2f\n", plan.id().c_str(),
+              static_cast<long long>(plan.fulfilled_days()), static_cast<long long>(plan.requested_days()),
+              plan.min_partner_share(), plan.max_partner_share());
+}
+
+}  // namespace
+
+void AddRotationCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("rotation", "rotate mobile equipment between partners: pools, requests, plans");
+  sub->require_subcommand(1);
+  auto f = std::make_shared<Flags>();
+
+  auto* pool = sub->add_subcommand("pool", "pools of mobile units");
+  pool->require_subcommand(1);
+  auto* create = pool->add_subcommand("create", "make a pool of your mobile units");
+  create->add_option("--name", f->name, "display name")->required();
+  create->add_option("--unit", f->units, "a mobile resource id (repeatable)")->required();
+  create->add_option("--owner", f->organization, "the owning organisation (default: yours)");
+  create->add_option("--speed", f->speed, "km/h on the road (default 60)");
+  create->add_option("--road-factor", f->road_factor, "road km per straight-line km (default 1.3)");
+  create->add_option("--setup", f->setup, "set-up minutes");
+  create->add_option("--teardown", f->teardown, "tear-down minutes");
+  create->add_option("--maintenance-after", f->maintenance_after, "days in use before a maintenance stop (0: none)");
+  create->add_option("--maintenance-days", f->maintenance_days, "days a maintenance stop takes");
+  create->callback([&app, f] {
+    CreateRotationPoolRequest request;
+    auto* p = request.mutable_pool();
+    p->set_display_name(f->name);
+    p->set_owner_organization_id(f->organization);
+    for (const auto& u : f->units) p->add_unit_resource_ids(u);
+    p->mutable_policy()->set_speed_kmh(f->speed);
+    p->mutable_policy()->set_road_factor(f->road_factor);
+    p->mutable_policy()->set_setup_minutes(f->setup);
+    p->mutable_policy()->set_teardown_minutes(f->teardown);
+    p->mutable_policy()->set_maintenance_after_days(f->maintenance_after);
+    p->mutable_policy()->set_maintenance_days(f->maintenance_days);
+    RotationPool out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::CreateRotationPool, request, &out)))
+      PrintMessage(out, app.output);
+  });
+  auto* get_pool = pool->add_subcommand("get", "show a pool");
+  get_pool->add_option("id", f->id)->required();
+  get_pool->callback([&app, f] {
+    GetRotationPoolRequest request;
+    request.set_id(f->id);
+    RotationPool out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::GetRotationPool, request, &out)))
+      PrintMessage(out, app.output);
+  });
+  auto* list_pools = pool->add_subcommand("list", "an organisation's pools");
+  list_pools->add_option("--org", f->organization, "default: yours");
+  list_pools->callback([&app, f] {
+    ListRotationPoolsRequest request;
+    request.set_organization_id(f->organization);
+    ListRotationPoolsResponse out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListRotationPools, request, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::vector<const google::protobuf::Message*> rows;
+    for (const auto& p : out.pools()) rows.push_back(&p);
+    PrintRows(rows, {"id", "display_name", "owner_organization_id", "unit_resource_ids"}, app.output);
+  });
+
+  auto* request = sub->add_subcommand("request", "ask for units of a pool at your location");
+  request->require_subcommand(1);
+  auto request_flags = [f](CLI::App* cmd) {
+    cmd->add_option("--at", f->near, "LAT,LON where the units should come")->required();
+    cmd->add_option("--from", f->from, "earliest start, RFC 3339")->required();
+    cmd->add_option("--to", f->to, "latest end, RFC 3339")->required();
+    cmd->add_option("--days", f->days, "how many days")->required();
+    cmd->add_option("--units", f->count, "how many units (default 1)");
+    cmd->add_option("--unit", f->unit, "a specific unit instead");
+    cmd->add_option("--priority", f->priority, "pool owners: higher is planned first");
+    cmd->add_option("--notes", f->notes, "anything the owner should know");
+  };
+  auto* ask = request->add_subcommand("create", "a new request");
+  ask->add_option("--pool", f->pool, "the pool id")->required();
+  ask->add_option("--org", f->organization, "the requesting organisation (default: yours)");
+  request_flags(ask);
+  ask->callback([&app, f] {
+    CreateRotationRequestRequest r;
+    if (!FillRequest(*f, r.mutable_rotation_request(), app)) return;
+    RotationRequest out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::CreateRotationRequest, r, &out)))
+      PrintMessage(out, app.output);
+  });
+  auto* update = request->add_subcommand("update", "change a request (its window, days, units, notes)");
+  update->add_option("id", f->id)->required();
+  request_flags(update);
+  update->callback([&app, f] {
+    GetRotationRequestRequest get;
+    get.set_id(f->id);
+    RotationRequest current;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::GetRotationRequest, get, &current))) return;
+    UpdateRotationRequestRequest r;
+    auto* q = r.mutable_rotation_request();
+    f->pool = current.pool_id();
+    f->organization = current.organization_id();
+    if (!FillRequest(*f, q, app)) return;
+    q->set_id(f->id);
+    q->set_etag(current.etag());
+    RotationRequest out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::UpdateRotationRequest, r, &out)))
+      PrintMessage(out, app.output);
+  });
+  auto* withdraw = request->add_subcommand("withdraw", "withdraw a request");
+  withdraw->add_option("id", f->id)->required();
+  withdraw->callback([&app, f] {
+    WithdrawRotationRequestRequest r;
+    r.set_id(f->id);
+    RotationRequest out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::WithdrawRotationRequest, r, &out)))
+      PrintMessage(out, app.output);
+  });
+  auto* list = request->add_subcommand("list", "a pool's requests (partners: their own)");
+  list->add_option("--pool", f->pool, "the pool id")->required();
+  list->add_flag("--withdrawn", f->withdrawn, "include withdrawn requests");
+  list->callback([&app, f] {
+    ListRotationRequestsRequest r;
+    r.set_pool_id(f->pool);
+    r.set_include_withdrawn(f->withdrawn);
+    ListRotationRequestsResponse out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListRotationRequests, r, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::vector<const google::protobuf::Message*> rows;
+    for (const auto& q : out.requests()) rows.push_back(&q);
+    PrintRows(rows, {"id", "organization_id", "earliest_start_time", "latest_end_time", "duration_days", "units",
+                     "state"}, app.output);
+  });
+
+  auto* plan = sub->add_subcommand("plan", "a draft plan for a pool's open requests (nothing is booked)");
+  plan->add_option("--pool", f->pool, "the pool id")->required();
+  plan->add_option("--from", f->from, "horizon start, RFC 3339 (default: now)");
+  plan->add_option("--to", f->to, "horizon end, RFC 3339")->required();
+  plan->add_option("--sme-weight", f->sme_weight, "how much an SME's request-day counts (default 1.5)");
+  plan->add_option("--pin", f->pins, "REQUEST:UNIT:START keeps that assignment (repeatable)");
+  plan->callback([&app, f] {
+    PlanRotationRequest r;
+    r.set_pool_id(f->pool);
+    if (!f->from.empty() && !ParseTime(f->from, r.mutable_horizon_start_time(), app, "--from")) return;
+    if (!ParseTime(f->to, r.mutable_horizon_end_time(), app, "--to")) return;
+    r.set_sme_weight(f->sme_weight);
+    for (const auto& pin : f->pins) {
+      std::vector<std::string> parts = absl::StrSplit(pin, absl::MaxSplits(':', 2));
+      if (parts.size() != 3) return app.Fail("--pin: '" + pin + "' is not REQUEST:UNIT:START");
+      auto* p = r.add_pins();
+      p->set_request_id(parts[0]);
+      p->set_unit_resource_id(parts[1]);
+      if (!ParseTime(parts[2], p->mutable_start_time(), app, "--pin")) return;
+    }
+    RotationPlan out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::PlanRotation, r, &out))) PrintPlan(app, out);
+  });
+  auto* show = sub->add_subcommand("show", "show a draft plan");
+  show->add_option("id", f->id)->required();
+  show->callback([&app, f] {
+    GetRotationPlanRequest r;
+    r.set_id(f->id);
+    RotationPlan out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::GetRotationPlan, r, &out))) PrintPlan(app, out);
+  });
+}
+
+}  // namespace infrashare::cli
