@@ -26,7 +26,7 @@ bool OnCalendar(const v1::Booking& booking) {
   }
 }
 
-std::string BookingsToICalendar(const std::vector<v1::Booking>& bookings, const std::string& name) {
+std::string ToICalendar(const std::vector<CalendarEvent>& events, const std::string& name) {
   std::unique_ptr<icalcomponent, decltype(&icalcomponent_free)> calendar(
       icalcomponent_new(ICAL_VCALENDAR_COMPONENT), icalcomponent_free);
   icalcomponent_add_property(calendar.get(), icalproperty_new_version("2.0"));
@@ -34,30 +34,42 @@ std::string BookingsToICalendar(const std::vector<v1::Booking>& bookings, const 
   icalproperty* calname = icalproperty_new_x(name.c_str());
   icalproperty_set_x_name(calname, "X-WR-CALNAME");
   icalcomponent_add_property(calendar.get(), calname);
-  for (const auto& b : bookings) {
-    if (!OnCalendar(b)) continue;
+  for (const auto& e : events) {
     icalcomponent* event = icalcomponent_new(ICAL_VEVENT_COMPONENT);
-    icalcomponent_add_property(event, icalproperty_new_uid((b.id() + "@infrashare").c_str()));
-    icalcomponent_add_property(event, icalproperty_new_dtstamp(Utc(b.update_time())));
-    icalcomponent_add_property(event, icalproperty_new_dtstart(Utc(b.start_time())));
-    icalcomponent_add_property(event, icalproperty_new_dtend(Utc(b.end_time())));
-    icalcomponent_add_property(
-        event, icalproperty_new_summary(b.title().empty() ? (b.organization_id().empty() ? "Busy" : "Booking")
-                                                           : b.title().c_str()));
-    const bool tentative = b.state() == v1::BOOKING_STATE_HELD || b.state() == v1::BOOKING_STATE_PENDING_APPROVAL;
-    icalcomponent_add_property(event, icalproperty_new_status(tentative ? ICAL_STATUS_TENTATIVE
-                                                                        : ICAL_STATUS_CONFIRMED));
-    std::string description = "Resource: " + b.resource_id();
-    if (!b.organization_id().empty()) description += "\nBooked by: " + b.organization_id();
-    if (b.quantity() > 1) description += "\nQuantity: " + std::to_string(b.quantity());
-    if (!b.notes().empty()) description += "\n" + b.notes();
-    icalcomponent_add_property(event, icalproperty_new_description(description.c_str()));
+    icalcomponent_add_property(event, icalproperty_new_uid(e.uid.c_str()));
+    icalcomponent_add_property(event, icalproperty_new_dtstamp(Utc(e.stamp)));
+    icalcomponent_add_property(event, icalproperty_new_dtstart(Utc(e.start)));
+    icalcomponent_add_property(event, icalproperty_new_dtend(Utc(e.end)));
+    icalcomponent_add_property(event, icalproperty_new_summary(e.summary.c_str()));
+    icalcomponent_add_property(event, icalproperty_new_status(e.tentative ? ICAL_STATUS_TENTATIVE
+                                                                          : ICAL_STATUS_CONFIRMED));
+    icalcomponent_add_property(event, icalproperty_new_description(e.description.c_str()));
     icalcomponent_add_component(calendar.get(), event);
   }
   char* text = icalcomponent_as_ical_string_r(calendar.get());
   std::string out(text);
   free(text);
   return out;
+}
+
+std::string BookingsToICalendar(const std::vector<v1::Booking>& bookings, const std::string& name) {
+  std::vector<CalendarEvent> events;
+  for (const auto& b : bookings) {
+    if (!OnCalendar(b)) continue;
+    CalendarEvent e;
+    e.uid = b.id() + "@infrashare";
+    e.start = b.start_time();
+    e.end = b.end_time();
+    e.stamp = b.update_time();
+    e.summary = b.title().empty() ? (b.organization_id().empty() ? "Busy" : "Booking") : b.title();
+    e.tentative = b.state() == v1::BOOKING_STATE_HELD || b.state() == v1::BOOKING_STATE_PENDING_APPROVAL;
+    e.description = "Resource: " + b.resource_id();
+    if (!b.organization_id().empty()) e.description += "\nBooked by: " + b.organization_id();
+    if (b.quantity() > 1) e.description += "\nQuantity: " + std::to_string(b.quantity());
+    if (!b.notes().empty()) e.description += "\n" + b.notes();
+    events.push_back(std::move(e));
+  }
+  return ToICalendar(events, name);
 }
 
 }  // namespace infrashare::scheduler

@@ -7,6 +7,7 @@
 #include "services/common/errors.h"
 #include "services/common/ids.h"
 #include "services/registry/availability.h"
+#include "services/scheduler/rotation_export.h"
 
 namespace infrashare::scheduler {
 namespace {
@@ -365,6 +366,29 @@ absl::StatusOr<v1::RotationPlan> Rotations::GetPlan(const Caller& caller, const 
   if (!caller.CanWriteFor(pool->owner_organization_id()) && caller.organization_id != pool->owner_organization_id())
     return NotFoundError("rotation_plan", id);
   return **plan;
+}
+
+absl::StatusOr<v1::ExportRotationPlanResponse> Rotations::ExportPlan(const Caller& caller,
+                                                                    const v1::ExportRotationPlanRequest& request) {
+  auto plan = GetPlan(caller, request.id());
+  if (!plan.ok()) return plan.status();
+  v1::ExportRotationPlanResponse response;
+  switch (request.format()) {
+    case v1::ROTATION_EXPORT_FORMAT_CSV:
+      response.set_content(RotationPlanToCsv(*plan));
+      response.set_content_type("text/csv");
+      return response;
+    case v1::ROTATION_EXPORT_FORMAT_ICALENDAR: {
+      if (request.unit_resource_id().empty()) return InvalidField("unit_resource_id", "is required for iCalendar");
+      auto feed = RotationUnitToICalendar(*plan, request.unit_resource_id());
+      if (!feed.ok()) return feed.status();
+      response.set_content(std::move(*feed));
+      response.set_content_type("text/calendar");
+      return response;
+    }
+    default:
+      return InvalidField("format", "must be CSV or ICALENDAR");
+  }
 }
 
 }  // namespace infrashare::scheduler

@@ -243,6 +243,10 @@ TEST_F(CliTest, PlansARotationOfAMobileLab) {
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   EXPECT_NE(plan.output.find(request), std::string::npos) << plan.output;
   EXPECT_NE(plan.output.find("4 of 4 request-days served"), std::string::npos) << plan.output;
+  const std::string plan_id = plan.output.substr(plan.output.find("plan plan_") + 5, 21);
+  auto csv = Cli("rotation export " + plan_id + " --format csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  EXPECT_NE(csv.output.find("fleet-van,assignment,"), std::string::npos) << csv.output;
   auto bad = Cli("rotation request create --pool " + pool + " --at 52.22,6.89 --from " + day(10) + " --to " + day(11) +
                  " --days 3 --org school");
   EXPECT_EQ(bad.exit_code, 1);

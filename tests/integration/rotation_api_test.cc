@@ -201,6 +201,29 @@ TEST_F(RotationApiTest, PlansRequestsAroundBookingsAndSaysWhatItCouldNotServe) {
   EXPECT_EQ(again.assignments_size(), plan.assignments_size());
   EXPECT_EQ(scheduler_->GetRotationPlan(As(school_).get(), get, &again).error_code(), grpc::StatusCode::NOT_FOUND);
 
+  // Exports: every leg as a CSV row; one unit's legs as an iCalendar feed.
+  ExportRotationPlanRequest export_request;
+  export_request.set_id(plan.id());
+  export_request.set_format(ROTATION_EXPORT_FORMAT_CSV);
+  ExportRotationPlanResponse exported;
+  ASSERT_TRUE(scheduler_->ExportRotationPlan(As(fleet_).get(), export_request, &exported).ok());
+  EXPECT_EQ(exported.content_type(), "text/csv");
+  int legs = 0, rows = -1;  // the header is not a leg
+  for (const auto& unit : plan.units()) legs += unit.legs_size();
+  for (char c : exported.content()) rows += c == '\n';
+  EXPECT_EQ(rows, legs);
+  EXPECT_NE(exported.content().find(truck_ + ",assignment,"), std::string::npos) << exported.content();
+  export_request.set_format(ROTATION_EXPORT_FORMAT_ICALENDAR);
+  export_request.set_unit_resource_id(truck_);
+  ASSERT_TRUE(scheduler_->ExportRotationPlan(As(fleet_).get(), export_request, &exported).ok());
+  EXPECT_EQ(exported.content().rfind("BEGIN:VCALENDAR", 0), 0u);
+  EXPECT_NE(exported.content().find("STATUS:TENTATIVE"), std::string::npos);
+  export_request.set_unit_resource_id(fixed_);
+  auto not_in_plan = scheduler_->ExportRotationPlan(As(fleet_).get(), export_request, &exported);
+  EXPECT_EQ(BadField(not_in_plan), "unit_resource_id");
+  export_request.set_format(ROTATION_EXPORT_FORMAT_UNSPECIFIED);
+  EXPECT_EQ(BadField(scheduler_->ExportRotationPlan(As(fleet_).get(), export_request, &exported)), "format");
+
   // Withdrawn requests are not planned; partners see only their own requests.
   WithdrawRotationRequestRequest withdraw;
   withdraw.set_id(late.id());

@@ -1,4 +1,5 @@
 // `infrashare rotation ...`: pools of mobile units, partners' requests for them, and draft plans.
+#include <fstream>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -204,6 +205,33 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     RotationPlan out;
     if (app.Check(app.client().Call(app.client().scheduler(), &Stub::PlanRotation, r, &out))) PrintPlan(app, out);
   });
+  auto* exported = sub->add_subcommand("export", "a plan as CSV, or one unit's legs as iCalendar (.ics)");
+  exported->add_option("id", f->id)->required();
+  exported->add_option("--format", f->name, "csv or ical")->required();
+  exported->add_option("--unit", f->unit, "the unit (ical)");
+  exported->add_option("--file", f->notes, "where to write it (default: standard output)");
+  exported->callback([&app, f] {
+    ExportRotationPlanRequest r;
+    r.set_id(f->id);
+    if (f->name == "csv") {
+      r.set_format(ROTATION_EXPORT_FORMAT_CSV);
+    } else if (f->name == "ical") {
+      r.set_format(ROTATION_EXPORT_FORMAT_ICALENDAR);
+    } else {
+      return app.Fail("--format: '" + f->name + "' is not csv or ical");
+    }
+    r.set_unit_resource_id(f->unit);
+    ExportRotationPlanResponse out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ExportRotationPlan, r, &out))) return;
+    if (f->notes.empty()) {
+      std::cout << out.content();
+      return;
+    }
+    std::ofstream file(f->notes, std::ios::binary);
+    file << out.content();
+    if (!file) return app.Fail("--file: cannot write " + f->notes);
+  });
+
   auto* show = sub->add_subcommand("show", "show a draft plan");
   show->add_option("id", f->id)->required();
   show->callback([&app, f] {

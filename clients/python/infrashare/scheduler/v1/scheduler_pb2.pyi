@@ -24,6 +24,9 @@ DESCRIPTOR: _descriptor.FileDescriptor
 RECURRENCE_MODE_ALL_OR_NOTHING: RecurrenceMode
 RECURRENCE_MODE_SKIP_CONFLICTS: RecurrenceMode
 RECURRENCE_MODE_UNSPECIFIED: RecurrenceMode
+ROTATION_EXPORT_FORMAT_CSV: RotationExportFormat
+ROTATION_EXPORT_FORMAT_ICALENDAR: RotationExportFormat
+ROTATION_EXPORT_FORMAT_UNSPECIFIED: RotationExportFormat
 ROTATION_LEG_KIND_ASSIGNMENT: RotationLegKind
 ROTATION_LEG_KIND_MAINTENANCE: RotationLegKind
 ROTATION_LEG_KIND_SETUP: RotationLegKind
@@ -232,6 +235,24 @@ class ExportCalendarResponse(_message.Message):
     events: int
     ical: str
     def __init__(self, ical: _Optional[str] = ..., events: _Optional[int] = ...) -> None: ...
+
+class ExportRotationPlanRequest(_message.Message):
+    __slots__ = ["format", "id", "unit_resource_id"]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    format: RotationExportFormat
+    id: str
+    unit_resource_id: str
+    def __init__(self, id: _Optional[str] = ..., format: _Optional[_Union[RotationExportFormat, str]] = ..., unit_resource_id: _Optional[str] = ...) -> None: ...
+
+class ExportRotationPlanResponse(_message.Message):
+    __slots__ = ["content", "content_type"]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    content: str
+    content_type: str
+    def __init__(self, content: _Optional[str] = ..., content_type: _Optional[str] = ...) -> None: ...
 
 class FindSlotsRequest(_message.Message):
     __slots__ = ["duration_minutes", "end_time", "max_results", "quantity", "search", "start_time"]
@@ -720,4 +741,7 @@ class RotationRequestState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class RotationLegKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class RotationExportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -154,3 +154,8 @@ class SchedulerServiceStub(object):
                 request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.GetRotationPlanRequest.SerializeToString,
                 response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationPlan.FromString,
                 )
+        self.ExportRotationPlan = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/ExportRotationPlan',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ExportRotationPlanRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ExportRotationPlanResponse.FromString,
+                )

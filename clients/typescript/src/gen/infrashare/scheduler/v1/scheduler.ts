@@ -361,6 +361,47 @@ export function rotationLegKindToJSON(object: RotationLegKind): string {
   }
 }
 
+export enum RotationExportFormat {
+  ROTATION_EXPORT_FORMAT_UNSPECIFIED = 0,
+  /** ROTATION_EXPORT_FORMAT_CSV - every leg of every unit, one row each */
+  ROTATION_EXPORT_FORMAT_CSV = 1,
+  /** ROTATION_EXPORT_FORMAT_ICALENDAR - one unit's legs as an RFC 5545 feed */
+  ROTATION_EXPORT_FORMAT_ICALENDAR = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function rotationExportFormatFromJSON(object: any): RotationExportFormat {
+  switch (object) {
+    case 0:
+    case "ROTATION_EXPORT_FORMAT_UNSPECIFIED":
+      return RotationExportFormat.ROTATION_EXPORT_FORMAT_UNSPECIFIED;
+    case 1:
+    case "ROTATION_EXPORT_FORMAT_CSV":
+      return RotationExportFormat.ROTATION_EXPORT_FORMAT_CSV;
+    case 2:
+    case "ROTATION_EXPORT_FORMAT_ICALENDAR":
+      return RotationExportFormat.ROTATION_EXPORT_FORMAT_ICALENDAR;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RotationExportFormat.UNRECOGNIZED;
+  }
+}
+
+export function rotationExportFormatToJSON(object: RotationExportFormat): string {
+  switch (object) {
+    case RotationExportFormat.ROTATION_EXPORT_FORMAT_UNSPECIFIED:
+      return "ROTATION_EXPORT_FORMAT_UNSPECIFIED";
+    case RotationExportFormat.ROTATION_EXPORT_FORMAT_CSV:
+      return "ROTATION_EXPORT_FORMAT_CSV";
+    case RotationExportFormat.ROTATION_EXPORT_FORMAT_ICALENDAR:
+      return "ROTATION_EXPORT_FORMAT_ICALENDAR";
+    case RotationExportFormat.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Booking {
   /** "<resource id>.<random>": a booking is found from its id alone */
   id: string;
@@ -892,6 +933,19 @@ export interface PlanRotationRequest {
 
 export interface GetRotationPlanRequest {
   id: string;
+}
+
+export interface ExportRotationPlanRequest {
+  id: string;
+  format: RotationExportFormat;
+  /** iCalendar: the unit (required) */
+  unitResourceId: string;
+}
+
+export interface ExportRotationPlanResponse {
+  content: string;
+  /** text/csv or text/calendar */
+  contentType: string;
 }
 
 function createBaseBooking(): Booking {
@@ -8102,6 +8156,200 @@ export const GetRotationPlanRequest: MessageFns<GetRotationPlanRequest> = {
   },
 };
 
+function createBaseExportRotationPlanRequest(): ExportRotationPlanRequest {
+  return { id: "", format: 0, unitResourceId: "" };
+}
+
+export const ExportRotationPlanRequest: MessageFns<ExportRotationPlanRequest> = {
+  encode(message: ExportRotationPlanRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.format !== 0) {
+      writer.uint32(16).int32(message.format);
+    }
+    if (message.unitResourceId !== "") {
+      writer.uint32(26).string(message.unitResourceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportRotationPlanRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportRotationPlanRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.format = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.unitResourceId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportRotationPlanRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      format: isSet(object.format) ? rotationExportFormatFromJSON(object.format) : 0,
+      unitResourceId: isSet(object.unitResourceId)
+        ? globalThis.String(object.unitResourceId)
+        : isSet(object.unit_resource_id)
+        ? globalThis.String(object.unit_resource_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ExportRotationPlanRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.format !== 0) {
+      obj.format = rotationExportFormatToJSON(message.format);
+    }
+    if (message.unitResourceId !== "") {
+      obj.unitResourceId = message.unitResourceId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportRotationPlanRequest>, I>>(base?: I): ExportRotationPlanRequest {
+    return ExportRotationPlanRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportRotationPlanRequest>, I>>(object: I): ExportRotationPlanRequest {
+    const message = createBaseExportRotationPlanRequest();
+    message.id = object.id ?? "";
+    message.format = object.format ?? 0;
+    message.unitResourceId = object.unitResourceId ?? "";
+    return message;
+  },
+};
+
+function createBaseExportRotationPlanResponse(): ExportRotationPlanResponse {
+  return { content: "", contentType: "" };
+}
+
+export const ExportRotationPlanResponse: MessageFns<ExportRotationPlanResponse> = {
+  encode(message: ExportRotationPlanResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.content !== "") {
+      writer.uint32(10).string(message.content);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(18).string(message.contentType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportRotationPlanResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportRotationPlanResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.content = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportRotationPlanResponse {
+    return {
+      content: isSet(object.content) ? globalThis.String(object.content) : "",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+    };
+  },
+
+  toJSON(message: ExportRotationPlanResponse): unknown {
+    const obj: any = {};
+    if (message.content !== "") {
+      obj.content = message.content;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportRotationPlanResponse>, I>>(base?: I): ExportRotationPlanResponse {
+    return ExportRotationPlanResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportRotationPlanResponse>, I>>(object: I): ExportRotationPlanResponse {
+    const message = createBaseExportRotationPlanResponse();
+    message.content = object.content ?? "";
+    message.contentType = object.contentType ?? "";
+    return message;
+  },
+};
+
 export type SchedulerServiceService = typeof SchedulerServiceService;
 export const SchedulerServiceService = {
   createBooking: {
@@ -8381,6 +8629,17 @@ export const SchedulerServiceService = {
     responseSerialize: (value: RotationPlan): Buffer => Buffer.from(RotationPlan.encode(value).finish()),
     responseDeserialize: (value: Buffer): RotationPlan => RotationPlan.decode(value),
   },
+  exportRotationPlan: {
+    path: "/infrashare.scheduler.v1.SchedulerService/ExportRotationPlan" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExportRotationPlanRequest): Buffer =>
+      Buffer.from(ExportRotationPlanRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportRotationPlanRequest => ExportRotationPlanRequest.decode(value),
+    responseSerialize: (value: ExportRotationPlanResponse): Buffer =>
+      Buffer.from(ExportRotationPlanResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportRotationPlanResponse => ExportRotationPlanResponse.decode(value),
+  },
 } as const;
 
 export interface SchedulerServiceServer extends UntypedServiceImplementation {
@@ -8413,6 +8672,7 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
   /** A draft plan for the pool's open requests over the horizon, around the units' bookings. */
   planRotation: handleUnaryCall<PlanRotationRequest, RotationPlan>;
   getRotationPlan: handleUnaryCall<GetRotationPlanRequest, RotationPlan>;
+  exportRotationPlan: handleUnaryCall<ExportRotationPlanRequest, ExportRotationPlanResponse>;
 }
 
 export interface SchedulerServiceClient extends Client {
@@ -8827,6 +9087,21 @@ export interface SchedulerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
+  exportRotationPlan(
+    request: ExportRotationPlanRequest,
+    callback: (error: ServiceError | null, response: ExportRotationPlanResponse) => void,
+  ): ClientUnaryCall;
+  exportRotationPlan(
+    request: ExportRotationPlanRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExportRotationPlanResponse) => void,
+  ): ClientUnaryCall;
+  exportRotationPlan(
+    request: ExportRotationPlanRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExportRotationPlanResponse) => void,
   ): ClientUnaryCall;
 }
 
