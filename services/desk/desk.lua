@@ -146,6 +146,28 @@ local function escalate(c, i, level, cause, escalation_ms)
   event(c, 'ESCALATED', i, '')
 end
 
+-- The preamble of every call on one inquiry (ARGV: base, maxlen, replay_key, ttl, id, ...): the
+-- context and the inquiry, or a reply to return at once (the replayed first result, or NOT_FOUND).
+local function open(args)
+  local c = ctx(args)
+  local replayed = replay_get(args[3])
+  if replayed then return nil, nil, replayed end
+  local i = load(c, args[5])
+  if not i then return nil, nil, fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  return c, i, nil
+end
+
+-- Frees whoever holds the inquiry now: the assignee's capacity, or every open offer; takes it
+-- out of the queue.
+local function let_go(c, i, actor, note)
+  if i.st == 'ASSIGNED' then
+    add_load(c, i.as, -1, i.id)
+  elseif i.st == 'OFFERED' then
+    release_offers(c, i, 'WITHDRAWN', actor, note, false)
+  end
+  redis.call('ZREM', c.base .. 'q', i.id)
+end
+
 local function reply(c, i, replay_key, ttl)
   local json = cjson.encode(i)
   replay_put(replay_key, ttl, json)
@@ -249,11 +271,8 @@ end
 
 -- ARGV: base, maxlen, replay_key, ttl, id, responder, actor
 local function dk_accept(_, args)
-  local c = ctx(args)
-  local replayed = replay_get(args[3])
-  if replayed then return replayed end
-  local i = load(c, args[5])
-  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local c, i, early = open(args)
+  if early then return early end
   local r = args[6]
   if i.st == 'ASSIGNED' and i.as == r then return reply(c, i, args[3], args[4]) end
   if not offered_to(i, r) then
@@ -284,11 +303,8 @@ end
 
 -- ARGV: base, maxlen, replay_key, ttl, id, responder, actor, reason
 local function dk_decline(_, args)
-  local c = ctx(args)
-  local replayed = replay_get(args[3])
-  if replayed then return replayed end
-  local i = load(c, args[5])
-  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local c, i, early = open(args)
+  if early then return early end
   local r = args[6]
   if not offered_to(i, r) then
     return fail('FAILED_PRECONDITION', 'NOT_OFFERED the inquiry is not offered to this responder')
@@ -313,11 +329,8 @@ end
 -- holder org (the acting responder's organisation, '' otherwise), target org, target responder,
 -- note
 local function dk_refer(_, args)
-  local c = ctx(args)
-  local replayed = replay_get(args[3])
-  if replayed then return replayed end
-  local i = load(c, args[5])
-  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local c, i, early = open(args)
+  if early then return early end
   local actor, by, holder_org, to_org, to_resp = args[6], args[7], args[8], args[9], args[10]
   if by ~= '' then
     if i.st ~= 'ASSIGNED' or i.as ~= by then
@@ -340,12 +353,7 @@ local function dk_refer(_, args)
   end
   if to_org ~= '' then chain = (chain == '' and '' or chain .. ',') .. 'o:' .. to_org end
   if to_resp ~= '' then chain = (chain == '' and '' or chain .. ',') .. 'r:' .. to_resp end
-  if i.st == 'ASSIGNED' then
-    add_load(c, i.as, -1, i.id)
-  elseif i.st == 'OFFERED' then
-    release_offers(c, i, 'WITHDRAWN', actor, 'referred', false)
-  end
-  redis.call('ZREM', c.base .. 'q', i.id)
+  let_go(c, i, actor, 'referred')
   i.ch = chain
   i.tor, i.trs, i.as = to_org, to_resp, ''
   i.at, i.el = '0', '0'
@@ -361,22 +369,14 @@ end
 -- ARGV: base, maxlen, replay_key, ttl, id, actor, acting responder ('' = coordinator, admin or
 -- the entry partner withdrawing), outcome, booking, note
 local function dk_resolve(_, args)
-  local c = ctx(args)
-  local replayed = replay_get(args[3])
-  if replayed then return replayed end
-  local i = load(c, args[5])
-  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local c, i, early = open(args)
+  if early then return early end
   local by = args[7]
   if i.st == 'RESOLVED' then return fail('FAILED_PRECONDITION', 'RESOLVED the inquiry is resolved already') end
   if by ~= '' and (i.st ~= 'ASSIGNED' or i.as ~= by) then
     return fail('FAILED_PRECONDITION', 'NOT_ASSIGNED only the assignee resolves an inquiry')
   end
-  if i.st == 'ASSIGNED' then
-    add_load(c, i.as, -1, i.id)
-  elseif i.st == 'OFFERED' then
-    release_offers(c, i, 'WITHDRAWN', args[6], 'resolved', false)
-  end
-  redis.call('ZREM', c.base .. 'q', i.id)
+  let_go(c, i, args[6], 'resolved')
   set_timer(c, i, nil)
   i.st = 'RESOLVED'
   i.oc, i.bk, i.rn, i.rv = args[8], args[9], args[10], tostring(c.now)
@@ -389,11 +389,8 @@ end
 
 -- ARGV: base, maxlen, replay_key, ttl, id, actor, score, recommend, again, comment
 local function dk_feedback(_, args)
-  local c = ctx(args)
-  local replayed = replay_get(args[3])
-  if replayed then return replayed end
-  local i = load(c, args[5])
-  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local c, i, early = open(args)
+  if early then return early end
   if i.st ~= 'RESOLVED' then
     return fail('FAILED_PRECONDITION', 'NOT_RESOLVED feedback is recorded once the inquiry is resolved')
   end
@@ -409,11 +406,8 @@ end
 
 -- ARGV: base, maxlen, replay_key, ttl, id, actor
 local function dk_erase(_, args)
-  local c = ctx(args)
-  local replayed = replay_get(args[3])
-  if replayed then return replayed end
-  local i = load(c, args[5])
-  if not i then return fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local c, i, early = open(args)
+  if early then return early end
   redis.call('DEL', c.base .. 'c:' .. i.id)
   if i.er ~= '1' then
     i.er = '1'

@@ -128,6 +128,16 @@ v1::HistoryEntry HistoryFromJson(absl::string_view json) {
   return entry;
 }
 
+// The asker's contact from its hash (absent when erased or past its retention).
+void SetContact(const FieldMap& contact, v1::Inquiry* inquiry) {
+  if (contact.empty()) return;
+  auto* c = inquiry->mutable_contact();
+  c->set_name(Text(contact, "name"));
+  c->set_email(Text(contact, "email"));
+  c->set_phone(Text(contact, "phone"));
+  c->set_organization_name(Text(contact, "org"));
+}
+
 std::string Bool(bool b) { return b ? "1" : "0"; }
 
 absl::Status CheckReplies(const std::vector<RedisValue>& replies) {
@@ -306,14 +316,7 @@ absl::StatusOr<std::optional<StoredInquiry>> DeskStore::GetInquiry(absl::string_
   FieldMap fields = FieldsOf((*replies)[0]);
   stored.inquiry = InquiryFromFields(fields);
   stored.version = Text(fields, "v");
-  FieldMap contact = FieldsOf((*replies)[1]);
-  if (!contact.empty()) {
-    auto* c = stored.inquiry.mutable_contact();
-    c->set_name(Text(contact, "name"));
-    c->set_email(Text(contact, "email"));
-    c->set_phone(Text(contact, "phone"));
-    c->set_organization_name(Text(contact, "org"));
-  }
+  SetContact(FieldsOf((*replies)[1]), &stored.inquiry);
   if (with_history) {
     for (const auto& entry : (*replies)[2].elements) *stored.inquiry.add_history() = HistoryFromJson(entry.str);
     v1::Inquiry holder;
@@ -336,14 +339,7 @@ absl::StatusOr<std::vector<v1::Inquiry>> DeskStore::GetInquiries(const std::vect
   for (size_t n = 0; n < ids.size(); ++n) {
     if ((*replies)[2 * n].elements.empty()) continue;
     out.push_back(InquiryFromFields(FieldsOf((*replies)[2 * n])));
-    FieldMap contact = FieldsOf((*replies)[2 * n + 1]);
-    if (!contact.empty()) {
-      auto* c = out.back().mutable_contact();
-      c->set_name(Text(contact, "name"));
-      c->set_email(Text(contact, "email"));
-      c->set_phone(Text(contact, "phone"));
-      c->set_organization_name(Text(contact, "org"));
-    }
+    SetContact(FieldsOf((*replies)[2 * n + 1]), &out.back());
   }
   return out;
 }

@@ -58,19 +58,6 @@ bool ParseHours(const std::string& text, registry::v1::AvailabilityRule* rule, A
   return true;
 }
 
-// "52.51,6.09" as a point; on failure reports it against `flag`.
-bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app, const std::string& flag) {
-  std::vector<std::string> parts = absl::StrSplit(text, ',');
-  double lat = 0, lon = 0;
-  if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &lat) || !absl::SimpleAtod(parts[1], &lon)) {
-    app.Fail(flag + ": '" + text + "' is not LAT,LON such as 52.51,6.09");
-    return false;
-  }
-  point->set_latitude(lat);
-  point->set_longitude(lon);
-  return true;
-}
-
 bool BuildResponder(const Flags& f, Responder* r, App& app) {
   if (!f.base.empty() && !ParsePoint(f.base, r->mutable_base(), app, "--base")) return false;
   r->set_radius_km(f.radius);

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "cli/app.h"
 
 namespace infrashare::cli {
@@ -69,6 +71,18 @@ bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& a
   if (google::protobuf::util::TimeUtil::FromString(text, out)) return true;
   app.Fail(flag + ": '" + text + "' is not an RFC 3339 time such as 2026-03-29T08:00:00Z");
   return false;
+}
+
+bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app, const std::string& flag) {
+  std::vector<std::string> parts = absl::StrSplit(text, ',');
+  double lat = 0, lon = 0;
+  if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &lat) || !absl::SimpleAtod(parts[1], &lon)) {
+    app.Fail(flag + ": '" + text + "' is not LAT,LON such as 52.51,6.09");
+    return false;
+  }
+  point->set_latitude(lat);
+  point->set_longitude(lon);
+  return true;
 }
 
 std::string ReadJsonArgument(const std::string& argument) {

@@ -409,13 +409,7 @@ bool BuildSearch(const SearchFlags& f, SearchResourcesRequest* request, App& app
   request->set_owner_organization_id(f.owner);
   request->set_text_prefix(f.text);
   if (!f.near.empty()) {
-    auto parts = Split(f.near, ',');
-    if (parts.size() != 2) {
-      app.Fail("--near: expected LAT,LON");
-      return false;
-    }
-    request->mutable_within()->mutable_center()->set_latitude(std::atof(parts[0].c_str()));
-    request->mutable_within()->mutable_center()->set_longitude(std::atof(parts[1].c_str()));
+    if (!ParsePoint(f.near, request->mutable_within()->mutable_center(), app, "--near")) return false;
     request->mutable_within()->set_radius_km(f.radius);
   }
   return true;

@@ -20,22 +20,10 @@ struct Flags {
   bool withdrawn = false;
 };
 
-bool ParseNear(const std::string& text, registry::v1::GeoPoint* point, App& app) {
-  std::vector<std::string> parts = absl::StrSplit(text, ',');
-  double lat = 0, lon = 0;
-  if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &lat) || !absl::SimpleAtod(parts[1], &lon)) {
-    app.Fail("--at: '" + text + "' is not LAT,LON such as 52.51,6.09");
-    return false;
-  }
-  point->set_latitude(lat);
-  point->set_longitude(lon);
-  return true;
-}
-
 bool FillRequest(const Flags& f, RotationRequest* r, App& app) {
   r->set_pool_id(f.pool);
   r->set_organization_id(f.organization);
-  if (!ParseNear(f.near, r->mutable_location(), app) ||
+  if (!ParsePoint(f.near, r->mutable_location(), app, "--at") ||
       !ParseTime(f.from, r->mutable_earliest_start_time(), app, "--from") ||
       !ParseTime(f.to, r->mutable_latest_end_time(), app, "--to"))
     return false;
