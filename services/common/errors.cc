@@ -62,6 +62,10 @@ absl::Status StaleEtagError(absl::string_view kind, absl::string_view id) {
       "ETAG_MISMATCH", {{"kind", std::string(kind)}, {"id", std::string(id)}});
 }
 
+absl::Status ConflictError(absl::string_view reason, absl::string_view message) {
+  return WithReason(absl::AbortedError(message), reason);
+}
+
 absl::Status Forbidden(absl::string_view why) {
   return WithReason(absl::PermissionDeniedError(why), "PERMISSION_DENIED");
 }

@@ -28,6 +28,8 @@ class FieldErrors {
 absl::Status InvalidField(absl::string_view field, absl::string_view description);
 absl::Status NotFoundError(absl::string_view kind, absl::string_view id);
 absl::Status StaleEtagError(absl::string_view kind, absl::string_view id);
+// ABORTED with a machine-readable reason: what the caller read has changed; read again and retry.
+absl::Status ConflictError(absl::string_view reason, absl::string_view message);
 absl::Status Forbidden(absl::string_view why);
 absl::Status NotAuthenticated(absl::string_view why);
 // FAILED_PRECONDITION with a google.rpc.ErrorInfo reason such as "RESOURCE_RETIRED".

@@ -283,6 +283,11 @@ local function sch_book(keys, args)
   local maxlen, all_or_nothing, series = args[13], args[14] == '1', args[15]
   local previous = replay_get(args[11])
   if previous then return {'replay', previous} end
+  -- After the occurrences: the resource version the caller planned against ('' = any).
+  local expected = args[18 + tonumber(args[17]) * 11]
+  if expected and expected ~= '' and (redis.call('HGET', keys[1], 'seq') or '0') ~= expected then
+    return fail('ABORTED', 'resource ' .. res)
+  end
   if args[16] == '1' and redis.call('SISMEMBER', base .. 'r:' .. res .. ':trained', org) == 0 then
     return fail('FAILED_PRECONDITION', 'TRAINING_REQUIRED the owner has not recorded training ' ..
                 'for your organisation on this resource')

@@ -184,7 +184,21 @@ RedisArgs RedisBookingStore::BookArgs(const BookCommand& c) const {
     args.push_back(std::to_string(o.slot.quantity));
     AppendAllowance(o.allowance, &args);
   }
+  args.push_back(c.expected_version);
   return args;
+}
+
+absl::StatusOr<std::vector<std::string>> RedisBookingStore::Versions(const std::vector<std::string>& resource_ids) {
+  std::vector<RedisArgs> commands;
+  for (const auto& id : resource_ids) commands.push_back({"HGET", MetaKey(id), "seq"});
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  std::vector<std::string> versions;
+  for (const auto& reply : *replies) {
+    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+    versions.push_back(reply.is_nil() ? "0" : reply.str);
+  }
+  return versions;
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book(const BookCommand& c) {

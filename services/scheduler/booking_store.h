@@ -38,6 +38,7 @@ struct BookCommand {
   std::string title;
   std::string notes;
   std::string request_id;  // "" = not idempotent
+  std::string expected_version;  // "" = any; otherwise ABORTED unless the resource is at this version
 };
 
 enum class Transition { kSubmit, kApprove, kReject, kCancel, kCheckIn };
@@ -110,6 +111,8 @@ class BookingStore {
   // What blocks the resource within [from, to): holds that have lapsed are left out.
   virtual absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                                   EpochMs to) = 0;
+  // The resources' booking versions (every change of a resource's bookings bumps it).
+  virtual absl::StatusOr<std::vector<std::string>> Versions(const std::vector<std::string>& resource_ids) = 0;
   // Busy() of many resources in one round trip.
   virtual absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(const std::vector<std::string>& resource_ids,
                                                                    EpochMs from, EpochMs to) = 0;
@@ -151,6 +154,7 @@ class RedisBookingStore final : public BookingStore {
                                                       bool trained) override;
   absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                           EpochMs to) override;
+  absl::StatusOr<std::vector<std::string>> Versions(const std::vector<std::string>& resource_ids) override;
   absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(const std::vector<std::string>& resource_ids,
                                                            EpochMs from, EpochMs to) override;
   absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,

@@ -133,9 +133,11 @@ class Planner {
     if (s->free_from > item.start) return false;
     if (legs) {
       const std::string& id = in_.requests[item.request].id;
-      legs->push_back({LegKind::kSetup, item.start, item.work_start, id, item.where, item.where, 0});
+      if (item.start < item.work_start)
+        legs->push_back({LegKind::kSetup, item.start, item.work_start, id, item.where, item.where, 0});
       legs->push_back({LegKind::kAssignment, item.work_start, item.work_end, id, item.where, item.where, 0});
-      legs->push_back({LegKind::kTeardown, item.work_end, item.end, id, item.where, item.where, 0});
+      if (item.work_end < item.end)
+        legs->push_back({LegKind::kTeardown, item.work_end, item.end, id, item.where, item.where, 0});
     }
     s->free_from = item.end;
     s->used += item.days;

@@ -92,6 +92,8 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(const Caller& caller,
   auto* policy = pool.mutable_policy();
   if (policy->speed_kmh() == 0) policy->set_speed_kmh(60);
   if (policy->road_factor() == 0) policy->set_road_factor(1.3);
+  if (!policy->has_setup_minutes()) policy->set_setup_minutes(120);
+  if (!policy->has_teardown_minutes()) policy->set_teardown_minutes(60);
   if (policy->maintenance_after_days() > 0 && policy->maintenance_days() == 0) policy->set_maintenance_days(1);
   if (!(policy->speed_kmh() >= 5 && policy->speed_kmh() <= 200))
     errors.Add("pool.policy.speed_kmh", "must be between 5 and 200 km/h");
@@ -268,6 +270,9 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
   if (policy.has_maintenance_location()) in.policy.maintenance_location = PointOf(policy.maintenance_location());
 
   std::vector<std::string> unit_ids(pool->unit_resource_ids().begin(), pool->unit_resource_ids().end());
+  // Versions first: a booking made after this read makes the draft stale, never silently missed.
+  auto versions = bookings_->Versions(unit_ids);
+  if (!versions.ok()) return versions.status();
   auto busy = bookings_->BusyMany(unit_ids, start * 1000, end * 1000);
   if (!busy.ok()) return busy.status();
   for (size_t u = 0; u < unit_ids.size(); ++u) {
@@ -352,6 +357,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
   plan.set_min_partner_share(low);
   plan.set_max_partner_share(high);
   *plan.mutable_create_time() = FromEpochMs(now);
+  for (size_t u = 0; u < unit_ids.size(); ++u) (*plan.mutable_unit_etags())[unit_ids[u]] = (*versions)[u];
+  plan.set_state(v1::ROTATION_PLAN_STATE_DRAFT);
   if (auto status = store_->SavePlan(plan); !status.ok()) return status;
   return plan;
 }
@@ -389,6 +396,85 @@ absl::StatusOr<v1::ExportRotationPlanResponse> Rotations::ExportPlan(const Calle
     default:
       return InvalidField("format", "must be CSV or ICALENDAR");
   }
+}
+
+absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
+                                                        const v1::CommitRotationPlanRequest& request) {
+  auto plan = GetPlan(caller, request.id());
+  if (!plan.ok()) return plan.status();
+  auto pool = Pool(plan->pool_id(), "pool_id");
+  if (!pool.ok()) return pool.status();
+  if (!caller.CanWriteFor(pool->owner_organization_id())) return Forbidden("the pool's owner commits its plans");
+  if (plan->state() == v1::ROTATION_PLAN_STATE_COMMITTED) {
+    if (!request.request_id().empty()) return *plan;  // a retry of the commit that succeeded
+    return PreconditionError("ALREADY_COMMITTED", "this plan is booked already; plan again for changes");
+  }
+  std::map<std::string, std::string> organization_of;
+  for (const auto& a : plan->assignments()) organization_of[a.request_id()] = a.organization_id();
+
+  // One all-or-nothing booking call per unit, each checking the unit's version. Bookings live in
+  // the units' shards, so across units the commit is all-or-nothing by checking every version
+  // first and undoing the units already booked if one changed in between (docs/DECISIONS.md).
+  std::vector<std::string> units;
+  for (const auto& unit : plan->units())
+    if (unit.legs_size() > 0) units.push_back(unit.unit_resource_id());
+  auto versions = bookings_->Versions(units);
+  if (!versions.ok()) return versions.status();
+  for (size_t u = 0; u < units.size(); ++u)
+    if (plan->unit_etags().at(units[u]) != (*versions)[u])
+      return ConflictError("STALE_PLAN", absl::StrCat("the bookings of unit ", units[u],
+                                                      " changed since this plan was made; plan again"));
+  std::vector<std::string> booked;
+  auto undo = [&](const std::string& why) {
+    for (const auto& id : booked)
+      bookings_->Apply({id, Transition::kCancel, pool->owner_organization_id(), true, true,
+                        "rotation plan commit undone: " + why, ""})
+          .IgnoreError();
+  };
+  for (const auto& unit : plan->units()) {
+    if (unit.legs_size() == 0) continue;
+    BookCommand command;
+    command.resource_id = unit.unit_resource_id();
+    command.organization_id = pool->owner_organization_id();
+    command.capacity = 1;
+    command.all_or_nothing = true;
+    command.series_id = plan->id();
+    command.title = "Rotation " + pool->display_name();
+    command.expected_version = plan->unit_etags().at(unit.unit_resource_id());
+    for (const auto& leg : unit.legs()) {
+      Occurrence o;
+      o.booking_id = NewBookingId(unit.unit_resource_id());
+      o.slot.start = ToEpochMs(leg.start_time());
+      o.slot.end = ToEpochMs(leg.end_time());
+      if (o.slot.end <= o.slot.start) continue;
+      o.slot.blocked_start = o.slot.start;
+      o.slot.blocked_end = o.slot.end;
+      command.occurrences.push_back(std::move(o));
+    }
+    auto results = bookings_->Book(command);
+    std::string failure;
+    if (!results.ok()) {
+      failure = std::string(results.status().message());
+    } else {
+      for (const auto& r : *results)
+        if (!r.ok() && failure.empty()) failure = std::string(r.status().message());
+    }
+    if (!failure.empty() || (results.ok() && results->empty() && !command.occurrences.empty())) {
+      undo("unit " + unit.unit_resource_id() + " changed");
+      if (!results.ok() && results.status().code() != absl::StatusCode::kAborted) return results.status();
+      return ConflictError("STALE_PLAN", absl::StrCat("the bookings of unit ", unit.unit_resource_id(),
+                                                      " changed while the plan was committed; plan again"));
+    }
+    for (const auto& r : *results) booked.push_back(r->id());
+  }
+  plan->set_state(v1::ROTATION_PLAN_STATE_COMMITTED);
+  for (const auto& id : booked) plan->add_booking_ids(id);
+  *plan->mutable_commit_time() = FromEpochMs(clock_());
+  if (auto status = store_->SavePlan(*plan); !status.ok()) {
+    undo("the plan could not be saved");
+    return status;
+  }
+  return *plan;
 }
 
 }  // namespace infrashare::scheduler

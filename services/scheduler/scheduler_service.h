@@ -56,6 +56,7 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   INFRASHARE_UNARY(ListRotationRequests, ListRotationRequestsRequest, ListRotationRequestsResponse)
   INFRASHARE_UNARY(PlanRotation, PlanRotationRequest, RotationPlan)
   INFRASHARE_UNARY(GetRotationPlan, GetRotationPlanRequest, RotationPlan)
+  INFRASHARE_UNARY(CommitRotationPlan, CommitRotationPlanRequest, RotationPlan)
   INFRASHARE_UNARY(ExportRotationPlan, ExportRotationPlanRequest, ExportRotationPlanResponse)
 #undef INFRASHARE_UNARY
 

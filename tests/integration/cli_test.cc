@@ -247,6 +247,9 @@ TEST_F(CliTest, PlansARotationOfAMobileLab) {
   auto csv = Cli("rotation export " + plan_id + " --format csv");
   ASSERT_EQ(csv.exit_code, 0) << csv.output;
   EXPECT_NE(csv.output.find("fleet-van,assignment,"), std::string::npos) << csv.output;
+  auto committed = Cli("rotation commit " + plan_id);
+  ASSERT_EQ(committed.exit_code, 0) << committed.output;
+  EXPECT_NE(committed.output.find("committed " + plan_id), std::string::npos) << committed.output;
   auto bad = Cli("rotation request create --pool " + pool + " --at 52.22,6.89 --from " + day(10) + " --to " + day(11) +
                  " --days 3 --org school");
   EXPECT_EQ(bad.exit_code, 1);

@@ -265,6 +265,57 @@ TEST_F(RotationApiTest, PinsAreKeptAndPlannedAround) {
   (void)first;
 }
 
+TEST_F(RotationApiTest, ACommitBooksEveryLegAndAStaleDraftChangesNothing) {
+  const std::string unit = Mobile("Mobiel Lab Deventer", 52.25, 6.16);
+  RotationPool pool = Pool({unit});
+  Create(school_, Ask(pool.id(), 52.22, 6.89, 2, 20, 3));
+  Create(bakery_, Ask(pool.id(), 52.51, 6.09, 2, 20, 2));
+  // Wait until the scheduler knows the unit (it follows the registry), then plan twice.
+  CreateBookingRequest probe;
+  probe.set_resource_id(unit);
+  *probe.mutable_start_time() = Day(40);
+  *probe.mutable_end_time() = Day(41);
+  Booking probed;
+  grpc::Status status;
+  for (int i = 0; i < 100; ++i) {
+    status = scheduler_->CreateBooking(As(fleet_).get(), probe, &probed);
+    if (status.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  RotationPlan stale = Plan(pool.id(), 30);
+  RotationPlan fresh = Plan(pool.id(), 30);
+  ASSERT_EQ(fresh.assignments_size(), 2);
+
+  CommitRotationPlanRequest commit;
+  commit.set_id(fresh.id());
+  RotationPlan committed;
+  ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &committed).ok());
+  EXPECT_EQ(committed.state(), ROTATION_PLAN_STATE_COMMITTED);
+  int legs = 0;
+  for (const auto& u : fresh.units()) legs += u.legs_size();
+  EXPECT_EQ(committed.booking_ids_size(), legs);
+  ListBookingsRequest list;
+  list.set_resource_id(unit);
+  list.add_states(BOOKING_STATE_CONFIRMED);
+  ListBookingsResponse bookings;
+  ASSERT_TRUE(scheduler_->ListBookings(As(fleet_).get(), list, &bookings).ok());
+  EXPECT_EQ(bookings.bookings_size(), legs + 1);  // the legs and the probe
+  // Committing twice is refused; committing the older draft is refused and books nothing.
+  auto again = scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &committed);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(again), "ALREADY_COMMITTED");
+  commit.set_id(stale.id());
+  auto old = scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &committed);
+  EXPECT_EQ(old.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(Reason(old), "STALE_PLAN");
+  ASSERT_TRUE(scheduler_->ListBookings(As(fleet_).get(), list, &bookings).ok());
+  EXPECT_EQ(bookings.bookings_size(), legs + 1);
+  // Partners do not commit.
+  EXPECT_EQ(scheduler_->CommitRotationPlan(As(school_).get(), commit, &committed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(RotationApiTest, BadInputNamesTheField) {
   RotationPool pool = Pool({van_});
   auto expect_field = [](const grpc::Status& status, const std::string& field) {

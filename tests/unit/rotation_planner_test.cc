@@ -85,10 +85,11 @@ std::string Check(const PlanInput& in, const Plan& plan) {
       if (leg.kind == LegKind::kAssignment) {
         const Request& r = *requests.at(leg.request_id);
         if (!Same(at, r.location)) return unit_id + ": serves " + r.id + " elsewhere";
-        if (n == 0 || legs[n - 1].kind != LegKind::kSetup || legs[n - 1].end - legs[n - 1].start < in.policy.setup)
+        if (in.policy.setup > 0 && (n == 0 || legs[n - 1].kind != LegKind::kSetup ||
+                                    legs[n - 1].end - legs[n - 1].start < in.policy.setup))
           return unit_id + ": not set up before " + r.id;
-        if (n + 1 >= legs.size() || legs[n + 1].kind != LegKind::kTeardown ||
-            legs[n + 1].end - legs[n + 1].start < in.policy.teardown)
+        if (in.policy.teardown > 0 && (n + 1 >= legs.size() || legs[n + 1].kind != LegKind::kTeardown ||
+                                       legs[n + 1].end - legs[n + 1].start < in.policy.teardown))
           return unit_id + ": not torn down after " + r.id;
         const int days = static_cast<int>((leg.end - leg.start) / kDay);
         if (in.policy.maintenance_after_days > 0 && used > 0 && used + days > in.policy.maintenance_after_days)

@@ -220,6 +220,17 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     if (!file) return app.Fail("--file: cannot write " + f->notes);
   });
 
+  auto* commit = sub->add_subcommand("commit", "book a draft plan (refused when a unit's bookings changed since)");
+  commit->add_option("id", f->id)->required();
+  commit->callback([&app, f] {
+    CommitRotationPlanRequest r;
+    r.set_id(f->id);
+    RotationPlan out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CommitRotationPlan, r, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::cout << "committed " << out.id() << ": " << out.booking_ids_size() << " bookings\n";
+  });
+
   auto* show = sub->add_subcommand("show", "show a draft plan");
   show->add_option("id", f->id)->required();
   show->callback([&app, f] {

@@ -33,6 +33,9 @@ ROTATION_LEG_KIND_SETUP: RotationLegKind
 ROTATION_LEG_KIND_TEARDOWN: RotationLegKind
 ROTATION_LEG_KIND_TRANSPORT: RotationLegKind
 ROTATION_LEG_KIND_UNSPECIFIED: RotationLegKind
+ROTATION_PLAN_STATE_COMMITTED: RotationPlanState
+ROTATION_PLAN_STATE_DRAFT: RotationPlanState
+ROTATION_PLAN_STATE_UNSPECIFIED: RotationPlanState
 ROTATION_REQUEST_STATE_OPEN: RotationRequestState
 ROTATION_REQUEST_STATE_UNSPECIFIED: RotationRequestState
 ROTATION_REQUEST_STATE_WITHDRAWN: RotationRequestState
@@ -137,6 +140,14 @@ class CheckAvailabilityResponse(_message.Message):
     def __init__(self, resource_id: _Optional[str] = ..., capacity: _Optional[int] = ..., free: _Optional[_Iterable[_Union[FreeInterval, _Mapping]]] = ...) -> None: ...
 
 class CheckInBookingRequest(_message.Message):
+    __slots__ = ["id", "request_id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CommitRotationPlanRequest(_message.Message):
     __slots__ = ["id", "request_id"]
     ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
@@ -528,8 +539,17 @@ class RotationLeg(_message.Message):
     def __init__(self, kind: _Optional[_Union[RotationLegKind, str]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., to: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., km: _Optional[float] = ..., **kwargs) -> None: ...
 
 class RotationPlan(_message.Message):
-    __slots__ = ["assignments", "create_time", "fulfilled_days", "horizon_end_time", "horizon_start_time", "id", "max_partner_share", "min_partner_share", "pool_id", "requested_days", "unfulfilled", "units"]
+    __slots__ = ["assignments", "booking_ids", "commit_time", "create_time", "fulfilled_days", "horizon_end_time", "horizon_start_time", "id", "max_partner_share", "min_partner_share", "pool_id", "requested_days", "state", "unfulfilled", "unit_etags", "units"]
+    class UnitEtagsEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ASSIGNMENTS_FIELD_NUMBER: _ClassVar[int]
+    BOOKING_IDS_FIELD_NUMBER: _ClassVar[int]
+    COMMIT_TIME_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     FULFILLED_DAYS_FIELD_NUMBER: _ClassVar[int]
     HORIZON_END_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -539,9 +559,13 @@ class RotationPlan(_message.Message):
     MIN_PARTNER_SHARE_FIELD_NUMBER: _ClassVar[int]
     POOL_ID_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_DAYS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     UNFULFILLED_FIELD_NUMBER: _ClassVar[int]
     UNITS_FIELD_NUMBER: _ClassVar[int]
+    UNIT_ETAGS_FIELD_NUMBER: _ClassVar[int]
     assignments: _containers.RepeatedCompositeFieldContainer[PlannedAssignment]
+    booking_ids: _containers.RepeatedScalarFieldContainer[str]
+    commit_time: _timestamp_pb2.Timestamp
     create_time: _timestamp_pb2.Timestamp
     fulfilled_days: int
     horizon_end_time: _timestamp_pb2.Timestamp
@@ -551,9 +575,11 @@ class RotationPlan(_message.Message):
     min_partner_share: float
     pool_id: str
     requested_days: int
+    state: RotationPlanState
     unfulfilled: _containers.RepeatedCompositeFieldContainer[UnfulfilledRequest]
+    unit_etags: _containers.ScalarMap[str, str]
     units: _containers.RepeatedCompositeFieldContainer[UnitSchedule]
-    def __init__(self, id: _Optional[str] = ..., pool_id: _Optional[str] = ..., horizon_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ..., units: _Optional[_Iterable[_Union[UnitSchedule, _Mapping]]] = ..., unfulfilled: _Optional[_Iterable[_Union[UnfulfilledRequest, _Mapping]]] = ..., requested_days: _Optional[int] = ..., fulfilled_days: _Optional[int] = ..., min_partner_share: _Optional[float] = ..., max_partner_share: _Optional[float] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., pool_id: _Optional[str] = ..., horizon_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ..., units: _Optional[_Iterable[_Union[UnitSchedule, _Mapping]]] = ..., unfulfilled: _Optional[_Iterable[_Union[UnfulfilledRequest, _Mapping]]] = ..., requested_days: _Optional[int] = ..., fulfilled_days: _Optional[int] = ..., min_partner_share: _Optional[float] = ..., max_partner_share: _Optional[float] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., unit_etags: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[RotationPlanState, str]] = ..., booking_ids: _Optional[_Iterable[str]] = ..., commit_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RotationPolicy(_message.Message):
     __slots__ = ["handover_checklist", "maintenance_after_days", "maintenance_days", "maintenance_location", "road_factor", "setup_minutes", "speed_kmh", "teardown_minutes"]
@@ -741,6 +767,9 @@ class RotationRequestState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class RotationLegKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class RotationPlanState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class RotationExportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):

@@ -361,6 +361,47 @@ export function rotationLegKindToJSON(object: RotationLegKind): string {
   }
 }
 
+export enum RotationPlanState {
+  ROTATION_PLAN_STATE_UNSPECIFIED = 0,
+  /** ROTATION_PLAN_STATE_DRAFT - nothing booked */
+  ROTATION_PLAN_STATE_DRAFT = 1,
+  /** ROTATION_PLAN_STATE_COMMITTED - booked: `booking_ids` */
+  ROTATION_PLAN_STATE_COMMITTED = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function rotationPlanStateFromJSON(object: any): RotationPlanState {
+  switch (object) {
+    case 0:
+    case "ROTATION_PLAN_STATE_UNSPECIFIED":
+      return RotationPlanState.ROTATION_PLAN_STATE_UNSPECIFIED;
+    case 1:
+    case "ROTATION_PLAN_STATE_DRAFT":
+      return RotationPlanState.ROTATION_PLAN_STATE_DRAFT;
+    case 2:
+    case "ROTATION_PLAN_STATE_COMMITTED":
+      return RotationPlanState.ROTATION_PLAN_STATE_COMMITTED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RotationPlanState.UNRECOGNIZED;
+  }
+}
+
+export function rotationPlanStateToJSON(object: RotationPlanState): string {
+  switch (object) {
+    case RotationPlanState.ROTATION_PLAN_STATE_UNSPECIFIED:
+      return "ROTATION_PLAN_STATE_UNSPECIFIED";
+    case RotationPlanState.ROTATION_PLAN_STATE_DRAFT:
+      return "ROTATION_PLAN_STATE_DRAFT";
+    case RotationPlanState.ROTATION_PLAN_STATE_COMMITTED:
+      return "ROTATION_PLAN_STATE_COMMITTED";
+    case RotationPlanState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum RotationExportFormat {
   ROTATION_EXPORT_FORMAT_UNSPECIFIED = 0,
   /** ROTATION_EXPORT_FORMAT_CSV - every leg of every unit, one row each */
@@ -763,9 +804,13 @@ export interface RotationPolicy {
   /** road km per straight-line km; default 1.3 */
   roadFactor: number;
   /** default 120 */
-  setupMinutes: number;
+  setupMinutes?:
+    | number
+    | undefined;
   /** default 60 */
-  teardownMinutes: number;
+  teardownMinutes?:
+    | number
+    | undefined;
   /** days in use before a maintenance stop; 0 = no rule */
   maintenanceAfterDays: number;
   /** default 1 */
@@ -865,7 +910,23 @@ export interface RotationPlan {
   /** Request-days served / asked per partner: the lowest and the highest. */
   minPartnerShare: number;
   maxPartnerShare: number;
-  createTime: Date | undefined;
+  createTime:
+    | Date
+    | undefined;
+  /**
+   * Each unit's booking version when the plan was made: a commit fails, changing nothing, when a
+   * unit's bookings changed since.
+   */
+  unitEtags: { [key: string]: string };
+  state: RotationPlanState;
+  /** COMMITTED: the bookings it made */
+  bookingIds: string[];
+  commitTime: Date | undefined;
+}
+
+export interface RotationPlan_UnitEtagsEntry {
+  key: string;
+  value: string;
 }
 
 export interface CreateRotationPoolRequest {
@@ -933,6 +994,11 @@ export interface PlanRotationRequest {
 
 export interface GetRotationPlanRequest {
   id: string;
+}
+
+export interface CommitRotationPlanRequest {
+  id: string;
+  requestId: string;
 }
 
 export interface ExportRotationPlanRequest {
@@ -5600,8 +5666,8 @@ function createBaseRotationPolicy(): RotationPolicy {
   return {
     speedKmh: 0,
     roadFactor: 0,
-    setupMinutes: 0,
-    teardownMinutes: 0,
+    setupMinutes: undefined,
+    teardownMinutes: undefined,
     maintenanceAfterDays: 0,
     maintenanceDays: 0,
     maintenanceLocation: undefined,
@@ -5617,10 +5683,10 @@ export const RotationPolicy: MessageFns<RotationPolicy> = {
     if (message.roadFactor !== 0) {
       writer.uint32(17).double(message.roadFactor);
     }
-    if (message.setupMinutes !== 0) {
+    if (message.setupMinutes !== undefined) {
       writer.uint32(24).int32(message.setupMinutes);
     }
-    if (message.teardownMinutes !== 0) {
+    if (message.teardownMinutes !== undefined) {
       writer.uint32(32).int32(message.teardownMinutes);
     }
     if (message.maintenanceAfterDays !== 0) {
@@ -5743,12 +5809,12 @@ export const RotationPolicy: MessageFns<RotationPolicy> = {
         ? globalThis.Number(object.setupMinutes)
         : isSet(object.setup_minutes)
         ? globalThis.Number(object.setup_minutes)
-        : 0,
+        : undefined,
       teardownMinutes: isSet(object.teardownMinutes)
         ? globalThis.Number(object.teardownMinutes)
         : isSet(object.teardown_minutes)
         ? globalThis.Number(object.teardown_minutes)
-        : 0,
+        : undefined,
       maintenanceAfterDays: isSet(object.maintenanceAfterDays)
         ? globalThis.Number(object.maintenanceAfterDays)
         : isSet(object.maintenance_after_days)
@@ -5780,10 +5846,10 @@ export const RotationPolicy: MessageFns<RotationPolicy> = {
     if (message.roadFactor !== 0) {
       obj.roadFactor = floatToJson(message.roadFactor);
     }
-    if (message.setupMinutes !== 0) {
+    if (message.setupMinutes !== undefined) {
       obj.setupMinutes = Math.round(message.setupMinutes);
     }
-    if (message.teardownMinutes !== 0) {
+    if (message.teardownMinutes !== undefined) {
       obj.teardownMinutes = Math.round(message.teardownMinutes);
     }
     if (message.maintenanceAfterDays !== 0) {
@@ -5808,8 +5874,8 @@ export const RotationPolicy: MessageFns<RotationPolicy> = {
     const message = createBaseRotationPolicy();
     message.speedKmh = object.speedKmh ?? 0;
     message.roadFactor = object.roadFactor ?? 0;
-    message.setupMinutes = object.setupMinutes ?? 0;
-    message.teardownMinutes = object.teardownMinutes ?? 0;
+    message.setupMinutes = object.setupMinutes ?? undefined;
+    message.teardownMinutes = object.teardownMinutes ?? undefined;
     message.maintenanceAfterDays = object.maintenanceAfterDays ?? 0;
     message.maintenanceDays = object.maintenanceDays ?? 0;
     message.maintenanceLocation = (object.maintenanceLocation !== undefined && object.maintenanceLocation !== null)
@@ -6846,6 +6912,10 @@ function createBaseRotationPlan(): RotationPlan {
     minPartnerShare: 0,
     maxPartnerShare: 0,
     createTime: undefined,
+    unitEtags: {},
+    state: 0,
+    bookingIds: [],
+    commitTime: undefined,
   };
 }
 
@@ -6886,6 +6956,18 @@ export const RotationPlan: MessageFns<RotationPlan> = {
     }
     if (message.createTime !== undefined) {
       Timestamp.encode(toTimestamp(message.createTime), writer.uint32(98).fork()).join();
+    }
+    globalThis.Object.entries(message.unitEtags).forEach(([key, value]: [string, string]) => {
+      RotationPlan_UnitEtagsEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).join();
+    });
+    if (message.state !== 0) {
+      writer.uint32(112).int32(message.state);
+    }
+    for (const v of message.bookingIds) {
+      writer.uint32(122).string(v!);
+    }
+    if (message.commitTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.commitTime), writer.uint32(130).fork()).join();
     }
     return writer;
   },
@@ -6999,6 +7081,41 @@ export const RotationPlan: MessageFns<RotationPlan> = {
             message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            const entry13 = RotationPlan_UnitEtagsEntry.decode(reader, reader.uint32());
+            if (entry13.value !== undefined) {
+              message.unitEtags[entry13.key] = entry13.value;
+            }
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.bookingIds.push(reader.string());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.commitTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7061,6 +7178,44 @@ export const RotationPlan: MessageFns<RotationPlan> = {
         : isSet(object.create_time)
         ? fromJsonTimestamp(object.create_time)
         : undefined,
+      unitEtags: isObject(object.unitEtags)
+        ? (globalThis.Object.entries(object.unitEtags) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.unit_etags)
+        ? (globalThis.Object.entries(object.unit_etags) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      state: isSet(object.state) ? rotationPlanStateFromJSON(object.state) : 0,
+      bookingIds: globalThis.Array.isArray(object?.bookingIds)
+        ? object.bookingIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.booking_ids)
+        ? object.booking_ids.map((e: any) => globalThis.String(e))
+        : [],
+      commitTime: isSet(object.commitTime)
+        ? fromJsonTimestamp(object.commitTime)
+        : isSet(object.commit_time)
+        ? fromJsonTimestamp(object.commit_time)
+        : undefined,
     };
   },
 
@@ -7102,6 +7257,24 @@ export const RotationPlan: MessageFns<RotationPlan> = {
     if (message.createTime !== undefined) {
       obj.createTime = message.createTime.toISOString();
     }
+    if (message.unitEtags) {
+      const entries = globalThis.Object.entries(message.unitEtags) as [string, string][];
+      if (entries.length > 0) {
+        obj.unitEtags = {};
+        entries.forEach(([k, v]) => {
+          obj.unitEtags[k] = v;
+        });
+      }
+    }
+    if (message.state !== 0) {
+      obj.state = rotationPlanStateToJSON(message.state);
+    }
+    if (message.bookingIds?.length) {
+      obj.bookingIds = message.bookingIds;
+    }
+    if (message.commitTime !== undefined) {
+      obj.commitTime = message.commitTime.toISOString();
+    }
     return obj;
   },
 
@@ -7122,6 +7295,103 @@ export const RotationPlan: MessageFns<RotationPlan> = {
     message.minPartnerShare = object.minPartnerShare ?? 0;
     message.maxPartnerShare = object.maxPartnerShare ?? 0;
     message.createTime = object.createTime ?? undefined;
+    message.unitEtags = (globalThis.Object.entries(object.unitEtags ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.state = object.state ?? 0;
+    message.bookingIds = object.bookingIds?.map((e) => e) || [];
+    message.commitTime = object.commitTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRotationPlan_UnitEtagsEntry(): RotationPlan_UnitEtagsEntry {
+  return { key: "", value: "" };
+}
+
+export const RotationPlan_UnitEtagsEntry: MessageFns<RotationPlan_UnitEtagsEntry> = {
+  encode(message: RotationPlan_UnitEtagsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationPlan_UnitEtagsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationPlan_UnitEtagsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationPlan_UnitEtagsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: RotationPlan_UnitEtagsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationPlan_UnitEtagsEntry>, I>>(base?: I): RotationPlan_UnitEtagsEntry {
+    return RotationPlan_UnitEtagsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationPlan_UnitEtagsEntry>, I>>(object: I): RotationPlan_UnitEtagsEntry {
+    const message = createBaseRotationPlan_UnitEtagsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -8156,6 +8426,95 @@ export const GetRotationPlanRequest: MessageFns<GetRotationPlanRequest> = {
   },
 };
 
+function createBaseCommitRotationPlanRequest(): CommitRotationPlanRequest {
+  return { id: "", requestId: "" };
+}
+
+export const CommitRotationPlanRequest: MessageFns<CommitRotationPlanRequest> = {
+  encode(message: CommitRotationPlanRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommitRotationPlanRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommitRotationPlanRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommitRotationPlanRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CommitRotationPlanRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CommitRotationPlanRequest>, I>>(base?: I): CommitRotationPlanRequest {
+    return CommitRotationPlanRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommitRotationPlanRequest>, I>>(object: I): CommitRotationPlanRequest {
+    const message = createBaseCommitRotationPlanRequest();
+    message.id = object.id ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
 function createBaseExportRotationPlanRequest(): ExportRotationPlanRequest {
   return { id: "", format: 0, unitResourceId: "" };
 }
@@ -8640,6 +8999,21 @@ export const SchedulerServiceService = {
       Buffer.from(ExportRotationPlanResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExportRotationPlanResponse => ExportRotationPlanResponse.decode(value),
   },
+  /**
+   * Books a draft: every leg of every unit becomes a confirmed booking of the unit (by the pool's
+   * owner; assignments name the partner). ABORTED (STALE_PLAN) when a unit's bookings changed
+   * since the draft was made.
+   */
+  commitRotationPlan: {
+    path: "/infrashare.scheduler.v1.SchedulerService/CommitRotationPlan" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CommitRotationPlanRequest): Buffer =>
+      Buffer.from(CommitRotationPlanRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CommitRotationPlanRequest => CommitRotationPlanRequest.decode(value),
+    responseSerialize: (value: RotationPlan): Buffer => Buffer.from(RotationPlan.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationPlan => RotationPlan.decode(value),
+  },
 } as const;
 
 export interface SchedulerServiceServer extends UntypedServiceImplementation {
@@ -8673,6 +9047,12 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
   planRotation: handleUnaryCall<PlanRotationRequest, RotationPlan>;
   getRotationPlan: handleUnaryCall<GetRotationPlanRequest, RotationPlan>;
   exportRotationPlan: handleUnaryCall<ExportRotationPlanRequest, ExportRotationPlanResponse>;
+  /**
+   * Books a draft: every leg of every unit becomes a confirmed booking of the unit (by the pool's
+   * owner; assignments name the partner). ABORTED (STALE_PLAN) when a unit's bookings changed
+   * since the draft was made.
+   */
+  commitRotationPlan: handleUnaryCall<CommitRotationPlanRequest, RotationPlan>;
 }
 
 export interface SchedulerServiceClient extends Client {
@@ -9103,6 +9483,26 @@ export interface SchedulerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ExportRotationPlanResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Books a draft: every leg of every unit becomes a confirmed booking of the unit (by the pool's
+   * owner; assignments name the partner). ABORTED (STALE_PLAN) when a unit's bookings changed
+   * since the draft was made.
+   */
+  commitRotationPlan(
+    request: CommitRotationPlanRequest,
+    callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
+  commitRotationPlan(
+    request: CommitRotationPlanRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
+  commitRotationPlan(
+    request: CommitRotationPlanRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
 }
 
 export const SchedulerServiceClient = makeGenericClientConstructor(
@@ -9161,6 +9561,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {
