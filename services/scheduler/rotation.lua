@@ -25,4 +25,61 @@ local function rot_put(_, args)
   return v
 end
 
+-- Hand-overs: <r>ho:<id> hash id, plan, unit, from, to, t, dl (deadline ms), st
+-- (PENDING/CONFIRMED/OVERDUE), fc/tc (confirmed ms), fn/tn (condition notes), cl (checklist, one
+-- item per line); <r>hos:<plan> set; <r>ho:due zset (deadline); <r>events stream.
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function handover(key)
+  local flat = redis.call('HGETALL', key)
+  if #flat == 0 then return nil end
+  local h = {}
+  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+  return h
+end
+
+-- ARGV: base, id, organisation, notes. Returns the hand-over as JSON.
+local function rot_handover_confirm(keys, args)
+  local base, id, org, notes = args[1], args[2], args[3], args[4]
+  local h = handover(keys[1])
+  if not h then return redis.error_reply('NOT_FOUND handover ' .. id) end
+  local now = tostring(now_ms())
+  if org == h.from and (h.fc or '') == '' then
+    h.fc, h.fn = now, notes
+  elseif org == h.to and (h.tc or '') == '' then
+    h.tc, h.tn = now, notes
+  elseif org ~= h.from and org ~= h.to then
+    return redis.error_reply('NOT_FOUND handover ' .. id)
+  end
+  if (h.fc or '') ~= '' and (h.tc or '') ~= '' and h.st ~= 'CONFIRMED' then
+    h.st = 'CONFIRMED'
+    redis.call('ZREM', base .. 'ho:due', id)
+  end
+  redis.call('HSET', keys[1], 'fc', h.fc or '', 'fn', h.fn or '', 'tc', h.tc or '', 'tn', h.tn or '', 'st', h.st)
+  return cjson.encode(h)
+end
+
+-- Marks hand-overs past their deadline without both confirmations OVERDUE, with an event each.
+-- ARGV: base, limit, maxlen. Returns how many.
+local function rot_handover_due(keys, args)
+  local base = args[1]
+  local ids = redis.call('ZRANGEBYSCORE', keys[1], '-inf', now_ms(), 'LIMIT', 0, tonumber(args[2]))
+  for _, id in ipairs(ids) do
+    redis.call('ZREM', keys[1], id)
+    local key = base .. 'ho:' .. id
+    if redis.call('HGET', key, 'st') == 'PENDING' then
+      redis.call('HSET', key, 'st', 'OVERDUE')
+      redis.call('XADD', base .. 'events', 'MAXLEN', '~', tonumber(args[3]), '*', 'type', 'HANDOVER_OVERDUE',
+                 'id', id, 'plan', redis.call('HGET', key, 'plan'))
+    end
+  end
+  return #ids
+end
+
 redis.register_function('rot_put', rot_put)
+redis.register_function('rot_handover_confirm', rot_handover_confirm)
+redis.register_function('rot_handover_due', rot_handover_due)

@@ -1,9 +1,53 @@
 #include "services/scheduler/rotation_store.h"
 
+#include <nlohmann/json.hpp>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
 #include "services/common/errors.h"
 
 namespace infrashare::scheduler {
+namespace {
+
+using Fields = absl::flat_hash_map<std::string, std::string>;
+
+int64_t Ms(const Fields& f, const char* name) {
+  auto it = f.find(name);
+  int64_t v = 0;
+  return it != f.end() && absl::SimpleAtoi(it->second, &v) ? v : 0;
+}
+
+std::string Get(const Fields& f, const char* name) {
+  auto it = f.find(name);
+  return it == f.end() ? "" : it->second;
+}
+
+v1::Handover HandoverOf(const Fields& f) {
+  using google::protobuf::util::TimeUtil;
+  v1::Handover h;
+  h.set_id(Get(f, "id"));
+  h.set_plan_id(Get(f, "plan"));
+  h.set_unit_resource_id(Get(f, "unit"));
+  h.set_from_organization_id(Get(f, "from"));
+  h.set_to_organization_id(Get(f, "to"));
+  *h.mutable_time() = TimeUtil::MillisecondsToTimestamp(Ms(f, "t"));
+  *h.mutable_confirm_deadline() = TimeUtil::MillisecondsToTimestamp(Ms(f, "dl"));
+  for (absl::string_view item : absl::StrSplit(Get(f, "cl"), '\n', absl::SkipEmpty())) h.add_checklist(std::string(item));
+  if (Ms(f, "fc") > 0) *h.mutable_from_confirm_time() = TimeUtil::MillisecondsToTimestamp(Ms(f, "fc"));
+  if (Ms(f, "tc") > 0) *h.mutable_to_confirm_time() = TimeUtil::MillisecondsToTimestamp(Ms(f, "tc"));
+  h.set_from_condition_notes(Get(f, "fn"));
+  h.set_to_condition_notes(Get(f, "tn"));
+  v1::HandoverState state = v1::HANDOVER_STATE_UNSPECIFIED;
+  v1::HandoverState_Parse("HANDOVER_STATE_" + Get(f, "st"), &state);
+  h.set_state(state);
+  return h;
+}
+
+}  // namespace
 
 RotationStore::RotationStore(RedisPool* redis, int request_id_ttl_s, int draft_ttl_s)
     : redis_(redis),
@@ -109,6 +153,75 @@ absl::StatusOr<std::optional<v1::RotationPlan>> RotationStore::GetPlan(absl::str
   v1::RotationPlan plan;
   if (!plan.ParseFromString(reply->str)) return absl::InternalError("a stored rotation plan is corrupt");
   return std::optional<v1::RotationPlan>(std::move(plan));
+}
+
+absl::Status RotationStore::CreateHandovers(const std::string& plan_id, const std::vector<v1::Handover>& handovers) {
+  using google::protobuf::util::TimeUtil;
+  std::vector<RedisArgs> commands = {{"MULTI"}};
+  for (const auto& h : handovers) {
+    const int64_t deadline = TimeUtil::TimestampToMilliseconds(h.confirm_deadline());
+    commands.push_back({"HSET", absl::StrCat(base_, "ho:", h.id()), "id", h.id(), "plan", plan_id, "unit",
+                        h.unit_resource_id(), "from", h.from_organization_id(), "to", h.to_organization_id(), "t",
+                        std::to_string(TimeUtil::TimestampToMilliseconds(h.time())), "dl", std::to_string(deadline),
+                        "cl", absl::StrJoin(h.checklist(), "\n"), "st", "PENDING"});
+    commands.push_back({"SADD", absl::StrCat(base_, "hos:", plan_id), h.id()});
+    commands.push_back({"ZADD", absl::StrCat(base_, "ho:due"), std::to_string(deadline), h.id()});
+  }
+  commands.push_back({"EXEC"});
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  for (const auto& reply : *replies)
+    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Handover>> RotationStore::Handovers(absl::string_view plan_id) {
+  auto ids = redis_->Command({"SMEMBERS", absl::StrCat(base_, "hos:", plan_id)});
+  if (!ids.ok()) return ids.status();
+  std::vector<RedisArgs> commands;
+  for (const auto& id : ids->elements) commands.push_back({"HGETALL", absl::StrCat(base_, "ho:", id.str)});
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  std::vector<v1::Handover> out;
+  for (const auto& reply : *replies) {
+    Fields f;
+    for (size_t n = 0; n + 1 < reply.elements.size(); n += 2) f[reply.elements[n].str] = reply.elements[n + 1].str;
+    if (!f.empty()) out.push_back(HandoverOf(f));
+  }
+  std::sort(out.begin(), out.end(), [](const v1::Handover& a, const v1::Handover& b) {
+    return std::make_pair(a.time().seconds(), a.id()) < std::make_pair(b.time().seconds(), b.id());
+  });
+  return out;
+}
+
+absl::StatusOr<std::optional<v1::Handover>> RotationStore::GetHandover(absl::string_view id) {
+  auto reply = redis_->Command({"HGETALL", absl::StrCat(base_, "ho:", id)});
+  if (!reply.ok()) return reply.status();
+  Fields f;
+  for (size_t n = 0; n + 1 < reply->elements.size(); n += 2) f[reply->elements[n].str] = reply->elements[n + 1].str;
+  if (f.empty()) return std::optional<v1::Handover>();
+  return std::optional<v1::Handover>(HandoverOf(f));
+}
+
+absl::StatusOr<v1::Handover> RotationStore::ConfirmHandover(absl::string_view id, absl::string_view organization_id,
+                                                            absl::string_view notes) {
+  const std::string key = absl::StrCat(base_, "ho:", id);
+  auto reply = redis_->FCall("rot_handover_confirm", {key},
+                             {base_, std::string(id), std::string(organization_id), std::string(notes)});
+  if (!reply.ok()) return reply.status();
+  auto object = nlohmann::json::parse(reply->str, nullptr, false);
+  if (!object.is_object()) return absl::InternalError("rot_handover_confirm: malformed reply");
+  Fields f;
+  for (auto it = object.begin(); it != object.end(); ++it)
+    f[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+  return HandoverOf(f);
+}
+
+absl::StatusOr<int> RotationStore::SweepHandovers(int limit) {
+  auto reply = redis_->FCall("rot_handover_due", {absl::StrCat(base_, "ho:due")},
+                             {base_, std::to_string(limit), "100000"});
+  if (!reply.ok()) return reply.status();
+  return static_cast<int>(reply->integer);
 }
 
 }  // namespace infrashare::scheduler

@@ -27,6 +27,15 @@ class RotationStore {
   absl::StatusOr<std::vector<v1::RotationRequest>> RequestsOf(absl::string_view pool_id);
   absl::Status SavePlan(const v1::RotationPlan& plan);
   absl::StatusOr<std::optional<v1::RotationPlan>> GetPlan(absl::string_view id);
+  // Hand-overs of a committed plan, written together (MULTI/EXEC).
+  absl::Status CreateHandovers(const std::string& plan_id, const std::vector<v1::Handover>& handovers);
+  absl::StatusOr<std::vector<v1::Handover>> Handovers(absl::string_view plan_id);
+  absl::StatusOr<std::optional<v1::Handover>> GetHandover(absl::string_view id);
+  // Records the organisation's confirmation; CONFIRMED once both sides have.
+  absl::StatusOr<v1::Handover> ConfirmHandover(absl::string_view id, absl::string_view organization_id,
+                                               absl::string_view notes);
+  // Marks hand-overs past their deadline OVERDUE and raises an event each; returns how many it saw.
+  absl::StatusOr<int> SweepHandovers(int limit);
   std::string ReplayKey(absl::string_view organization_id, absl::string_view request_id) const;
 
  private:

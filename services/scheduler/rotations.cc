@@ -46,6 +46,45 @@ v1::RotationLegKind KindOf(rot::LegKind kind) {
   return v1::ROTATION_LEG_KIND_UNSPECIFIED;
 }
 
+// The hand-overs a committed plan implies, per unit in time order: to a partner when its
+// assignment starts, from one partner to the next, back to the owner before maintenance and after
+// the last assignment.
+std::vector<v1::Handover> HandoversOf(const v1::RotationPlan& plan, const v1::RotationPool& pool) {
+  std::map<std::string, std::string> organization_of;
+  for (const auto& a : plan.assignments()) organization_of[a.request_id()] = a.organization_id();
+  const std::string& owner = pool.owner_organization_id();
+  const int hours = pool.policy().handover_confirm_hours() > 0 ? pool.policy().handover_confirm_hours() : 24;
+  std::vector<v1::Handover> out;
+  for (const auto& unit : plan.units()) {
+    std::string holder = owner;
+    google::protobuf::Timestamp last_end;
+    auto pass = [&](const std::string& to, const google::protobuf::Timestamp& at) {
+      v1::Handover h;
+      h.set_id(NewId("ho"));
+      h.set_plan_id(plan.id());
+      h.set_unit_resource_id(unit.unit_resource_id());
+      h.set_from_organization_id(holder);
+      h.set_to_organization_id(to);
+      *h.mutable_time() = at;
+      *h.mutable_confirm_deadline() = FromEpochMs(ToEpochMs(at) + int64_t{hours} * 3600 * 1000);
+      *h.mutable_checklist() = pool.policy().handover_checklist();
+      out.push_back(std::move(h));
+      holder = to;
+    };
+    for (const auto& leg : unit.legs()) {
+      if (leg.kind() == v1::ROTATION_LEG_KIND_ASSIGNMENT) {
+        const std::string& to = organization_of[leg.request_id()];
+        if (to != holder) pass(to, leg.start_time());
+        last_end = leg.end_time();
+      } else if (leg.kind() == v1::ROTATION_LEG_KIND_MAINTENANCE && holder != owner) {
+        pass(owner, leg.start_time());
+      }
+    }
+    if (holder != owner) pass(owner, last_end);
+  }
+  return out;
+}
+
 }  // namespace
 
 Rotations::Rotations(RotationStore* store, BookingStore* bookings, Catalog* catalog, SchedulerConfig config,
@@ -107,6 +146,8 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(const Caller& caller,
     errors.Add("pool.policy.maintenance_after_days", "must be between 0 (no rule) and 366");
   if (policy->maintenance_days() < 0 || policy->maintenance_days() > 90)
     errors.Add("pool.policy.maintenance_days", "must be between 0 and 90");
+  if (policy->handover_confirm_hours() < 0 || policy->handover_confirm_hours() > 720)
+    errors.Add("pool.policy.handover_confirm_hours", "must be between 0 (default 24) and 720");
   if (policy->has_maintenance_location() && !ValidPoint(policy->maintenance_location()))
     errors.Add("pool.policy.maintenance_location", "must be a WGS84 point");
   if (!errors.empty()) return errors.ToStatus();
@@ -470,11 +511,48 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
   plan->set_state(v1::ROTATION_PLAN_STATE_COMMITTED);
   for (const auto& id : booked) plan->add_booking_ids(id);
   *plan->mutable_commit_time() = FromEpochMs(clock_());
+  auto handovers = HandoversOf(*plan, *pool);
+  if (auto status = store_->CreateHandovers(plan->id(), handovers); !status.ok()) {
+    undo("the hand-overs could not be saved");
+    return status;
+  }
   if (auto status = store_->SavePlan(*plan); !status.ok()) {
     undo("the plan could not be saved");
     return status;
   }
   return *plan;
+}
+
+absl::StatusOr<v1::ListHandoversResponse> Rotations::ListHandovers(const Caller& caller,
+                                                                  const v1::ListHandoversRequest& request) {
+  if (request.plan_id().empty()) return InvalidField("plan_id", "is required");
+  auto plan = store_->GetPlan(request.plan_id());
+  if (!plan.ok()) return plan.status();
+  if (!plan->has_value()) return NotFoundError("rotation_plan", request.plan_id());
+  auto pool = Pool((*plan)->pool_id(), "plan_id");
+  if (!pool.ok()) return pool.status();
+  const bool owner = caller.organization_id == pool->owner_organization_id() || caller.IsPlatformAdmin();
+  auto handovers = store_->Handovers(request.plan_id());
+  if (!handovers.ok()) return handovers.status();
+  v1::ListHandoversResponse response;
+  for (auto& h : *handovers)
+    if (owner || h.from_organization_id() == caller.organization_id || h.to_organization_id() == caller.organization_id)
+      *response.add_handovers() = std::move(h);
+  if (!owner && response.handovers().empty()) return NotFoundError("rotation_plan", request.plan_id());
+  return response;
+}
+
+absl::StatusOr<v1::Handover> Rotations::ConfirmHandover(const Caller& caller, const v1::ConfirmHandoverRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  if (request.condition_notes().size() > 4000) return InvalidField("condition_notes", "must be at most 4000 characters");
+  auto handover = store_->GetHandover(request.id());
+  if (!handover.ok()) return handover.status();
+  if (!handover->has_value()) return NotFoundError("handover", request.id());
+  const auto& h = **handover;
+  const bool side = h.from_organization_id() == caller.organization_id || h.to_organization_id() == caller.organization_id;
+  if (!side) return NotFoundError("handover", request.id());
+  if (!caller.CanWriteFor(caller.organization_id)) return Forbidden("a member or admin of either side confirms");
+  return store_->ConfirmHandover(request.id(), caller.organization_id, request.condition_notes());
 }
 
 }  // namespace infrashare::scheduler

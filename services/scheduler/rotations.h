@@ -34,6 +34,8 @@ class Rotations {
   absl::StatusOr<v1::RotationPlan> Plan(const Caller& caller, const v1::PlanRotationRequest& request);
   absl::StatusOr<v1::RotationPlan> GetPlan(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::RotationPlan> CommitPlan(const Caller& caller, const v1::CommitRotationPlanRequest& request);
+  absl::StatusOr<v1::ListHandoversResponse> ListHandovers(const Caller& caller, const v1::ListHandoversRequest& request);
+  absl::StatusOr<v1::Handover> ConfirmHandover(const Caller& caller, const v1::ConfirmHandoverRequest& request);
   absl::StatusOr<v1::ExportRotationPlanResponse> ExportPlan(const Caller& caller,
                                                            const v1::ExportRotationPlanRequest& request);
 

@@ -104,6 +104,10 @@ INFRASHARE_HANDLER(PlanRotation, PlanRotationRequest, RotationPlan, "", rotation
 INFRASHARE_HANDLER(GetRotationPlan, GetRotationPlanRequest, RotationPlan, "", rotations_->GetPlan(caller, request->id()))
 INFRASHARE_HANDLER(CommitRotationPlan, CommitRotationPlanRequest, RotationPlan, request->request_id(),
                    rotations_->CommitPlan(caller, *request))
+INFRASHARE_HANDLER(ListHandovers, ListHandoversRequest, ListHandoversResponse, "",
+                   rotations_->ListHandovers(caller, *request))
+INFRASHARE_HANDLER(ConfirmHandover, ConfirmHandoverRequest, Handover, request->request_id(),
+                   rotations_->ConfirmHandover(caller, *request))
 INFRASHARE_HANDLER(ExportRotationPlan, ExportRotationPlanRequest, ExportRotationPlanResponse, "",
                    rotations_->ExportPlan(caller, *request))
 #undef INFRASHARE_HANDLER
@@ -198,6 +202,10 @@ void Sweeper::Run() {
         if (!swept.ok() || *swept < kBatch) break;
       }
     }
+    for (int round = 0; round < 20; ++round) {
+      auto swept = rotations_->SweepHandovers(kBatch);
+      if (!swept.ok() || *swept < kBatch) break;
+    }
     lock.lock();
     wake_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stop_; });
   }
@@ -221,7 +229,7 @@ SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& 
                 {registry::kOrganizationKind, registry::kNetworkKind, registry::kResourceKind,
                  registry::kAvailabilityKind},
                 &readiness_),
-      sweeper_(&store_, config.scheduler.sweep_interval_ms) {}
+      sweeper_(&store_, &rotation_store_, config.scheduler.sweep_interval_ms) {}
 
 SchedulerModule::~SchedulerModule() { Stop(); }
 

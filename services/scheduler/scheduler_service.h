@@ -57,6 +57,8 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   INFRASHARE_UNARY(PlanRotation, PlanRotationRequest, RotationPlan)
   INFRASHARE_UNARY(GetRotationPlan, GetRotationPlanRequest, RotationPlan)
   INFRASHARE_UNARY(CommitRotationPlan, CommitRotationPlanRequest, RotationPlan)
+  INFRASHARE_UNARY(ListHandovers, ListHandoversRequest, ListHandoversResponse)
+  INFRASHARE_UNARY(ConfirmHandover, ConfirmHandoverRequest, Handover)
   INFRASHARE_UNARY(ExportRotationPlan, ExportRotationPlanRequest, ExportRotationPlanResponse)
 #undef INFRASHARE_UNARY
 
@@ -75,10 +77,11 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
 };
 
 // Applies due time-based transitions (lapsed holds, unapproved requests at their start, no-shows,
-// completions) on every shard. Every replica runs one; the Redis function makes that safe.
+// completions) on every shard, and marks hand-overs not confirmed by their deadline overdue. Every replica runs one; the Redis function makes that safe.
 class Sweeper {
  public:
-  Sweeper(BookingStore* store, int interval_ms) : store_(store), interval_ms_(interval_ms) {}
+  Sweeper(BookingStore* store, RotationStore* rotations, int interval_ms)
+      : store_(store), rotations_(rotations), interval_ms_(interval_ms) {}
   ~Sweeper() { Stop(); }
   void Start();
   void Stop();
@@ -86,6 +89,7 @@ class Sweeper {
  private:
   void Run();
   BookingStore* store_;
+  RotationStore* rotations_;
   int interval_ms_;
   std::mutex mutex_;
   std::condition_variable wake_;

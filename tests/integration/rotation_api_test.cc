@@ -314,6 +314,74 @@ TEST_F(RotationApiTest, ACommitBooksEveryLegAndAStaleDraftChangesNothing) {
   // Partners do not commit.
   EXPECT_EQ(scheduler_->CommitRotationPlan(As(school_).get(), commit, &committed).error_code(),
             grpc::StatusCode::NOT_FOUND);
+
+  // Hand-overs: owner -> first partner -> second partner -> owner; both sides confirm each.
+  ListHandoversRequest list_handovers;
+  list_handovers.set_plan_id(fresh.id());
+  ListHandoversResponse handovers;
+  ASSERT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list_handovers, &handovers).ok());
+  ASSERT_EQ(handovers.handovers_size(), 3);
+  EXPECT_EQ(handovers.handovers(0).from_organization_id(), "fleet");
+  EXPECT_EQ(handovers.handovers(2).to_organization_id(), "fleet");
+  EXPECT_EQ(handovers.handovers(0).to_organization_id(), handovers.handovers(1).from_organization_id());
+  const std::string first_partner = handovers.handovers(0).to_organization_id();
+  ListHandoversResponse mine;
+  ASSERT_TRUE(scheduler_->ListHandovers(As(first_partner == "school" ? school_ : bakery_).get(), list_handovers, &mine).ok());
+  EXPECT_EQ(mine.handovers_size(), 2);  // only those it takes part in
+  ConfirmHandoverRequest confirm;
+  confirm.set_id(handovers.handovers(0).id());
+  confirm.set_condition_notes("clean, all cables present");
+  Handover confirmed;
+  ASSERT_TRUE(scheduler_->ConfirmHandover(As(fleet_).get(), confirm, &confirmed).ok());
+  EXPECT_EQ(confirmed.state(), HANDOVER_STATE_PENDING);
+  ASSERT_TRUE(scheduler_->ConfirmHandover(As(first_partner == "school" ? school_ : bakery_).get(), confirm, &confirmed).ok());
+  EXPECT_EQ(confirmed.state(), HANDOVER_STATE_CONFIRMED);
+  EXPECT_EQ(confirmed.from_condition_notes(), "clean, all cables present");
+  confirm.set_id(handovers.handovers(2).id());
+  EXPECT_EQ(scheduler_->ConfirmHandover(As(first_partner == "school" ? school_ : bakery_).get(), confirm, &confirmed)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);  // not a side of that one
+}
+
+TEST_F(RotationApiTest, AHandoverNotConfirmedByItsDeadlineIsOverdue) {
+  const std::string unit = Mobile("Mobiel Lab Hengelo", 52.26, 6.79);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Past rotations");
+  create.mutable_pool()->add_unit_resource_ids(unit);
+  create.mutable_pool()->mutable_policy()->set_handover_confirm_hours(1);
+  RotationPool pool;
+  grpc::Status status;
+  for (int i = 0; i < 100; ++i) {  // the scheduler follows the registry
+    status = scheduler_->CreateRotationPool(As(fleet_).get(), create, &pool);
+    if (status.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  Create(school_, Ask(pool.id(), 52.26, 6.79, -38, -33, 2));  // weeks ago: its deadlines have passed
+  PlanRotationRequest request;
+  request.set_pool_id(pool.id());
+  *request.mutable_horizon_start_time() = Day(-40);
+  *request.mutable_horizon_end_time() = Day(-30);
+  RotationPlan plan;
+  ASSERT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), request, &plan).ok());
+  ASSERT_EQ(plan.assignments_size(), 1);
+  CommitRotationPlanRequest commit;
+  commit.set_id(plan.id());
+  ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &plan).ok());
+  ListHandoversRequest list;
+  list.set_plan_id(plan.id());
+  ListHandoversResponse handovers;
+  bool overdue = false;
+  for (int i = 0; i < 100 && !overdue; ++i) {  // the sweeper runs every second
+    ASSERT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list, &handovers).ok());
+    overdue = handovers.handovers_size() == 2 && handovers.handovers(0).state() == HANDOVER_STATE_OVERDUE &&
+              handovers.handovers(1).state() == HANDOVER_STATE_OVERDUE;
+    if (!overdue) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(overdue) << handovers.DebugString();
+  const std::string events = redis_->Cli("XRANGE 'is:{rot}:events' - +");
+  EXPECT_NE(events.find("HANDOVER_OVERDUE"), std::string::npos) << events;
+  EXPECT_NE(events.find(handovers.handovers(0).id()), std::string::npos) << events;
 }
 
 TEST_F(RotationApiTest, BadInputNamesTheField) {

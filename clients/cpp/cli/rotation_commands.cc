@@ -231,6 +231,31 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     std::cout << "committed " << out.id() << ": " << out.booking_ids_size() << " bookings\n";
   });
 
+  auto* handovers = sub->add_subcommand("handovers", "the hand-overs of a committed plan");
+  handovers->add_option("plan", f->id)->required();
+  handovers->callback([&app, f] {
+    ListHandoversRequest r;
+    r.set_plan_id(f->id);
+    ListHandoversResponse out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListHandovers, r, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::vector<const google::protobuf::Message*> rows;
+    for (const auto& h : out.handovers()) rows.push_back(&h);
+    PrintRows(rows, {"id", "unit_resource_id", "time", "from_organization_id", "to_organization_id", "state"},
+              app.output);
+  });
+  auto* confirm = sub->add_subcommand("confirm", "confirm a hand-over for your side, with the unit's condition");
+  confirm->add_option("id", f->id)->required();
+  confirm->add_option("--condition", f->notes, "the state the unit is in");
+  confirm->callback([&app, f] {
+    ConfirmHandoverRequest r;
+    r.set_id(f->id);
+    r.set_condition_notes(f->notes);
+    Handover out;
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::ConfirmHandover, r, &out)))
+      PrintMessage(out, app.output);
+  });
+
   auto* show = sub->add_subcommand("show", "show a draft plan");
   show->add_option("id", f->id)->required();
   show->callback([&app, f] {

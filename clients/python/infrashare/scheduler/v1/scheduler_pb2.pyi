@@ -21,6 +21,10 @@ BOOKING_STATE_PENDING_APPROVAL: BookingState
 BOOKING_STATE_REJECTED: BookingState
 BOOKING_STATE_UNSPECIFIED: BookingState
 DESCRIPTOR: _descriptor.FileDescriptor
+HANDOVER_STATE_CONFIRMED: HandoverState
+HANDOVER_STATE_OVERDUE: HandoverState
+HANDOVER_STATE_PENDING: HandoverState
+HANDOVER_STATE_UNSPECIFIED: HandoverState
 RECURRENCE_MODE_ALL_OR_NOTHING: RecurrenceMode
 RECURRENCE_MODE_SKIP_CONFLICTS: RecurrenceMode
 RECURRENCE_MODE_UNSPECIFIED: RecurrenceMode
@@ -154,6 +158,16 @@ class CommitRotationPlanRequest(_message.Message):
     id: str
     request_id: str
     def __init__(self, id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ConfirmHandoverRequest(_message.Message):
+    __slots__ = ["condition_notes", "id", "request_id"]
+    CONDITION_NOTES_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    condition_notes: str
+    id: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., condition_notes: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreateBookingRequest(_message.Message):
     __slots__ = ["end_time", "hold", "notes", "organization_id", "quantity", "request_id", "resource_id", "start_time", "title"]
@@ -339,6 +353,36 @@ class GetRotationRequestRequest(_message.Message):
     id: str
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
+class Handover(_message.Message):
+    __slots__ = ["checklist", "confirm_deadline", "from_condition_notes", "from_confirm_time", "from_organization_id", "id", "plan_id", "state", "time", "to_condition_notes", "to_confirm_time", "to_organization_id", "unit_resource_id"]
+    CHECKLIST_FIELD_NUMBER: _ClassVar[int]
+    CONFIRM_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    FROM_CONDITION_NOTES_FIELD_NUMBER: _ClassVar[int]
+    FROM_CONFIRM_TIME_FIELD_NUMBER: _ClassVar[int]
+    FROM_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    TO_CONDITION_NOTES_FIELD_NUMBER: _ClassVar[int]
+    TO_CONFIRM_TIME_FIELD_NUMBER: _ClassVar[int]
+    TO_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    checklist: _containers.RepeatedScalarFieldContainer[str]
+    confirm_deadline: _timestamp_pb2.Timestamp
+    from_condition_notes: str
+    from_confirm_time: _timestamp_pb2.Timestamp
+    from_organization_id: str
+    id: str
+    plan_id: str
+    state: HandoverState
+    time: _timestamp_pb2.Timestamp
+    to_condition_notes: str
+    to_confirm_time: _timestamp_pb2.Timestamp
+    to_organization_id: str
+    unit_resource_id: str
+    def __init__(self, id: _Optional[str] = ..., plan_id: _Optional[str] = ..., unit_resource_id: _Optional[str] = ..., from_organization_id: _Optional[str] = ..., to_organization_id: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., confirm_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., checklist: _Optional[_Iterable[str]] = ..., from_confirm_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., to_confirm_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., from_condition_notes: _Optional[str] = ..., to_condition_notes: _Optional[str] = ..., state: _Optional[_Union[HandoverState, str]] = ...) -> None: ...
+
 class JoinWaitlistRequest(_message.Message):
     __slots__ = ["end_time", "organization_id", "quantity", "request_id", "resource_id", "start_time", "title"]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -390,6 +434,18 @@ class ListBookingsResponse(_message.Message):
     bookings: _containers.RepeatedCompositeFieldContainer[Booking]
     next_page_token: str
     def __init__(self, bookings: _Optional[_Iterable[_Union[Booking, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListHandoversRequest(_message.Message):
+    __slots__ = ["plan_id"]
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    plan_id: str
+    def __init__(self, plan_id: _Optional[str] = ...) -> None: ...
+
+class ListHandoversResponse(_message.Message):
+    __slots__ = ["handovers"]
+    HANDOVERS_FIELD_NUMBER: _ClassVar[int]
+    handovers: _containers.RepeatedCompositeFieldContainer[Handover]
+    def __init__(self, handovers: _Optional[_Iterable[_Union[Handover, _Mapping]]] = ...) -> None: ...
 
 class ListRotationPoolsRequest(_message.Message):
     __slots__ = ["organization_id"]
@@ -582,8 +638,9 @@ class RotationPlan(_message.Message):
     def __init__(self, id: _Optional[str] = ..., pool_id: _Optional[str] = ..., horizon_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ..., units: _Optional[_Iterable[_Union[UnitSchedule, _Mapping]]] = ..., unfulfilled: _Optional[_Iterable[_Union[UnfulfilledRequest, _Mapping]]] = ..., requested_days: _Optional[int] = ..., fulfilled_days: _Optional[int] = ..., min_partner_share: _Optional[float] = ..., max_partner_share: _Optional[float] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., unit_etags: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[RotationPlanState, str]] = ..., booking_ids: _Optional[_Iterable[str]] = ..., commit_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RotationPolicy(_message.Message):
-    __slots__ = ["handover_checklist", "maintenance_after_days", "maintenance_days", "maintenance_location", "road_factor", "setup_minutes", "speed_kmh", "teardown_minutes"]
+    __slots__ = ["handover_checklist", "handover_confirm_hours", "maintenance_after_days", "maintenance_days", "maintenance_location", "road_factor", "setup_minutes", "speed_kmh", "teardown_minutes"]
     HANDOVER_CHECKLIST_FIELD_NUMBER: _ClassVar[int]
+    HANDOVER_CONFIRM_HOURS_FIELD_NUMBER: _ClassVar[int]
     MAINTENANCE_AFTER_DAYS_FIELD_NUMBER: _ClassVar[int]
     MAINTENANCE_DAYS_FIELD_NUMBER: _ClassVar[int]
     MAINTENANCE_LOCATION_FIELD_NUMBER: _ClassVar[int]
@@ -592,6 +649,7 @@ class RotationPolicy(_message.Message):
     SPEED_KMH_FIELD_NUMBER: _ClassVar[int]
     TEARDOWN_MINUTES_FIELD_NUMBER: _ClassVar[int]
     handover_checklist: _containers.RepeatedScalarFieldContainer[str]
+    handover_confirm_hours: int
     maintenance_after_days: int
     maintenance_days: int
     maintenance_location: _registry_pb2.GeoPoint
@@ -599,7 +657,7 @@ class RotationPolicy(_message.Message):
     setup_minutes: int
     speed_kmh: float
     teardown_minutes: int
-    def __init__(self, speed_kmh: _Optional[float] = ..., road_factor: _Optional[float] = ..., setup_minutes: _Optional[int] = ..., teardown_minutes: _Optional[int] = ..., maintenance_after_days: _Optional[int] = ..., maintenance_days: _Optional[int] = ..., maintenance_location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., handover_checklist: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, speed_kmh: _Optional[float] = ..., road_factor: _Optional[float] = ..., setup_minutes: _Optional[int] = ..., teardown_minutes: _Optional[int] = ..., maintenance_after_days: _Optional[int] = ..., maintenance_days: _Optional[int] = ..., maintenance_location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., handover_checklist: _Optional[_Iterable[str]] = ..., handover_confirm_hours: _Optional[int] = ...) -> None: ...
 
 class RotationPool(_message.Message):
     __slots__ = ["display_name", "etag", "id", "owner_organization_id", "policy", "unit_resource_ids"]
@@ -770,6 +828,9 @@ class RotationLegKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class RotationPlanState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class HandoverState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class RotationExportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):

@@ -164,3 +164,13 @@ class SchedulerServiceStub(object):
                 request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.CommitRotationPlanRequest.SerializeToString,
                 response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationPlan.FromString,
                 )
+        self.ListHandovers = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/ListHandovers',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ListHandoversRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ListHandoversResponse.FromString,
+                )
+        self.ConfirmHandover = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/ConfirmHandover',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ConfirmHandoverRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.Handover.FromString,
+                )

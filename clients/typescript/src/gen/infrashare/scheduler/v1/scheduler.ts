@@ -402,6 +402,54 @@ export function rotationPlanStateToJSON(object: RotationPlanState): string {
   }
 }
 
+export enum HandoverState {
+  HANDOVER_STATE_UNSPECIFIED = 0,
+  /** HANDOVER_STATE_PENDING - waiting for one or both sides */
+  HANDOVER_STATE_PENDING = 1,
+  /** HANDOVER_STATE_CONFIRMED - both sides confirmed */
+  HANDOVER_STATE_CONFIRMED = 2,
+  /** HANDOVER_STATE_OVERDUE - not confirmed by both by its deadline (an event was raised) */
+  HANDOVER_STATE_OVERDUE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function handoverStateFromJSON(object: any): HandoverState {
+  switch (object) {
+    case 0:
+    case "HANDOVER_STATE_UNSPECIFIED":
+      return HandoverState.HANDOVER_STATE_UNSPECIFIED;
+    case 1:
+    case "HANDOVER_STATE_PENDING":
+      return HandoverState.HANDOVER_STATE_PENDING;
+    case 2:
+    case "HANDOVER_STATE_CONFIRMED":
+      return HandoverState.HANDOVER_STATE_CONFIRMED;
+    case 3:
+    case "HANDOVER_STATE_OVERDUE":
+      return HandoverState.HANDOVER_STATE_OVERDUE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return HandoverState.UNRECOGNIZED;
+  }
+}
+
+export function handoverStateToJSON(object: HandoverState): string {
+  switch (object) {
+    case HandoverState.HANDOVER_STATE_UNSPECIFIED:
+      return "HANDOVER_STATE_UNSPECIFIED";
+    case HandoverState.HANDOVER_STATE_PENDING:
+      return "HANDOVER_STATE_PENDING";
+    case HandoverState.HANDOVER_STATE_CONFIRMED:
+      return "HANDOVER_STATE_CONFIRMED";
+    case HandoverState.HANDOVER_STATE_OVERDUE:
+      return "HANDOVER_STATE_OVERDUE";
+    case HandoverState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum RotationExportFormat {
   ROTATION_EXPORT_FORMAT_UNSPECIFIED = 0,
   /** ROTATION_EXPORT_FORMAT_CSV - every leg of every unit, one row each */
@@ -821,6 +869,8 @@ export interface RotationPolicy {
     | undefined;
   /** what both sides check at a hand-over */
   handoverChecklist: string[];
+  /** both sides confirm within this long; default 24 */
+  handoverConfirmHours: number;
 }
 
 export interface RotationPool {
@@ -994,6 +1044,42 @@ export interface PlanRotationRequest {
 
 export interface GetRotationPlanRequest {
   id: string;
+}
+
+/**
+ * A unit passing from one organisation to another, made when a plan is committed: from the owner
+ * to the first partner, between partners, and back to the owner (before maintenance, at the end).
+ */
+export interface Handover {
+  id: string;
+  planId: string;
+  unitResourceId: string;
+  fromOrganizationId: string;
+  toOrganizationId: string;
+  time: Date | undefined;
+  confirmDeadline: Date | undefined;
+  checklist: string[];
+  fromConfirmTime: Date | undefined;
+  toConfirmTime: Date | undefined;
+  fromConditionNotes: string;
+  toConditionNotes: string;
+  state: HandoverState;
+}
+
+export interface ListHandoversRequest {
+  /** the pool's owner sees every hand-over; a partner those it is part of */
+  planId: string;
+}
+
+export interface ListHandoversResponse {
+  handovers: Handover[];
+}
+
+export interface ConfirmHandoverRequest {
+  id: string;
+  /** the state the unit was in */
+  conditionNotes: string;
+  requestId: string;
 }
 
 export interface CommitRotationPlanRequest {
@@ -5672,6 +5758,7 @@ function createBaseRotationPolicy(): RotationPolicy {
     maintenanceDays: 0,
     maintenanceLocation: undefined,
     handoverChecklist: [],
+    handoverConfirmHours: 0,
   };
 }
 
@@ -5700,6 +5787,9 @@ export const RotationPolicy: MessageFns<RotationPolicy> = {
     }
     for (const v of message.handoverChecklist) {
       writer.uint32(66).string(v!);
+    }
+    if (message.handoverConfirmHours !== 0) {
+      writer.uint32(72).int32(message.handoverConfirmHours);
     }
     return writer;
   },
@@ -5781,6 +5871,14 @@ export const RotationPolicy: MessageFns<RotationPolicy> = {
             message.handoverChecklist.push(reader.string());
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.handoverConfirmHours = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5835,6 +5933,11 @@ export const RotationPolicy: MessageFns<RotationPolicy> = {
         : globalThis.Array.isArray(object?.handover_checklist)
         ? object.handover_checklist.map((e: any) => globalThis.String(e))
         : [],
+      handoverConfirmHours: isSet(object.handoverConfirmHours)
+        ? globalThis.Number(object.handoverConfirmHours)
+        : isSet(object.handover_confirm_hours)
+        ? globalThis.Number(object.handover_confirm_hours)
+        : 0,
     };
   },
 
@@ -5864,6 +5967,9 @@ export const RotationPolicy: MessageFns<RotationPolicy> = {
     if (message.handoverChecklist?.length) {
       obj.handoverChecklist = message.handoverChecklist;
     }
+    if (message.handoverConfirmHours !== 0) {
+      obj.handoverConfirmHours = Math.round(message.handoverConfirmHours);
+    }
     return obj;
   },
 
@@ -5882,6 +5988,7 @@ export const RotationPolicy: MessageFns<RotationPolicy> = {
       ? GeoPoint.fromPartial(object.maintenanceLocation)
       : undefined;
     message.handoverChecklist = object.handoverChecklist?.map((e) => e) || [];
+    message.handoverConfirmHours = object.handoverConfirmHours ?? 0;
     return message;
   },
 };
@@ -8426,6 +8533,572 @@ export const GetRotationPlanRequest: MessageFns<GetRotationPlanRequest> = {
   },
 };
 
+function createBaseHandover(): Handover {
+  return {
+    id: "",
+    planId: "",
+    unitResourceId: "",
+    fromOrganizationId: "",
+    toOrganizationId: "",
+    time: undefined,
+    confirmDeadline: undefined,
+    checklist: [],
+    fromConfirmTime: undefined,
+    toConfirmTime: undefined,
+    fromConditionNotes: "",
+    toConditionNotes: "",
+    state: 0,
+  };
+}
+
+export const Handover: MessageFns<Handover> = {
+  encode(message: Handover, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.planId !== "") {
+      writer.uint32(18).string(message.planId);
+    }
+    if (message.unitResourceId !== "") {
+      writer.uint32(26).string(message.unitResourceId);
+    }
+    if (message.fromOrganizationId !== "") {
+      writer.uint32(34).string(message.fromOrganizationId);
+    }
+    if (message.toOrganizationId !== "") {
+      writer.uint32(42).string(message.toOrganizationId);
+    }
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(50).fork()).join();
+    }
+    if (message.confirmDeadline !== undefined) {
+      Timestamp.encode(toTimestamp(message.confirmDeadline), writer.uint32(58).fork()).join();
+    }
+    for (const v of message.checklist) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.fromConfirmTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.fromConfirmTime), writer.uint32(74).fork()).join();
+    }
+    if (message.toConfirmTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.toConfirmTime), writer.uint32(82).fork()).join();
+    }
+    if (message.fromConditionNotes !== "") {
+      writer.uint32(90).string(message.fromConditionNotes);
+    }
+    if (message.toConditionNotes !== "") {
+      writer.uint32(98).string(message.toConditionNotes);
+    }
+    if (message.state !== 0) {
+      writer.uint32(104).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Handover {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHandover();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.unitResourceId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fromOrganizationId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.toOrganizationId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.confirmDeadline = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.checklist.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.fromConfirmTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.toConfirmTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.fromConditionNotes = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.toConditionNotes = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Handover {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      planId: isSet(object.planId)
+        ? globalThis.String(object.planId)
+        : isSet(object.plan_id)
+        ? globalThis.String(object.plan_id)
+        : "",
+      unitResourceId: isSet(object.unitResourceId)
+        ? globalThis.String(object.unitResourceId)
+        : isSet(object.unit_resource_id)
+        ? globalThis.String(object.unit_resource_id)
+        : "",
+      fromOrganizationId: isSet(object.fromOrganizationId)
+        ? globalThis.String(object.fromOrganizationId)
+        : isSet(object.from_organization_id)
+        ? globalThis.String(object.from_organization_id)
+        : "",
+      toOrganizationId: isSet(object.toOrganizationId)
+        ? globalThis.String(object.toOrganizationId)
+        : isSet(object.to_organization_id)
+        ? globalThis.String(object.to_organization_id)
+        : "",
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      confirmDeadline: isSet(object.confirmDeadline)
+        ? fromJsonTimestamp(object.confirmDeadline)
+        : isSet(object.confirm_deadline)
+        ? fromJsonTimestamp(object.confirm_deadline)
+        : undefined,
+      checklist: globalThis.Array.isArray(object?.checklist)
+        ? object.checklist.map((e: any) => globalThis.String(e))
+        : [],
+      fromConfirmTime: isSet(object.fromConfirmTime)
+        ? fromJsonTimestamp(object.fromConfirmTime)
+        : isSet(object.from_confirm_time)
+        ? fromJsonTimestamp(object.from_confirm_time)
+        : undefined,
+      toConfirmTime: isSet(object.toConfirmTime)
+        ? fromJsonTimestamp(object.toConfirmTime)
+        : isSet(object.to_confirm_time)
+        ? fromJsonTimestamp(object.to_confirm_time)
+        : undefined,
+      fromConditionNotes: isSet(object.fromConditionNotes)
+        ? globalThis.String(object.fromConditionNotes)
+        : isSet(object.from_condition_notes)
+        ? globalThis.String(object.from_condition_notes)
+        : "",
+      toConditionNotes: isSet(object.toConditionNotes)
+        ? globalThis.String(object.toConditionNotes)
+        : isSet(object.to_condition_notes)
+        ? globalThis.String(object.to_condition_notes)
+        : "",
+      state: isSet(object.state) ? handoverStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: Handover): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.planId !== "") {
+      obj.planId = message.planId;
+    }
+    if (message.unitResourceId !== "") {
+      obj.unitResourceId = message.unitResourceId;
+    }
+    if (message.fromOrganizationId !== "") {
+      obj.fromOrganizationId = message.fromOrganizationId;
+    }
+    if (message.toOrganizationId !== "") {
+      obj.toOrganizationId = message.toOrganizationId;
+    }
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    if (message.confirmDeadline !== undefined) {
+      obj.confirmDeadline = message.confirmDeadline.toISOString();
+    }
+    if (message.checklist?.length) {
+      obj.checklist = message.checklist;
+    }
+    if (message.fromConfirmTime !== undefined) {
+      obj.fromConfirmTime = message.fromConfirmTime.toISOString();
+    }
+    if (message.toConfirmTime !== undefined) {
+      obj.toConfirmTime = message.toConfirmTime.toISOString();
+    }
+    if (message.fromConditionNotes !== "") {
+      obj.fromConditionNotes = message.fromConditionNotes;
+    }
+    if (message.toConditionNotes !== "") {
+      obj.toConditionNotes = message.toConditionNotes;
+    }
+    if (message.state !== 0) {
+      obj.state = handoverStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Handover>, I>>(base?: I): Handover {
+    return Handover.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Handover>, I>>(object: I): Handover {
+    const message = createBaseHandover();
+    message.id = object.id ?? "";
+    message.planId = object.planId ?? "";
+    message.unitResourceId = object.unitResourceId ?? "";
+    message.fromOrganizationId = object.fromOrganizationId ?? "";
+    message.toOrganizationId = object.toOrganizationId ?? "";
+    message.time = object.time ?? undefined;
+    message.confirmDeadline = object.confirmDeadline ?? undefined;
+    message.checklist = object.checklist?.map((e) => e) || [];
+    message.fromConfirmTime = object.fromConfirmTime ?? undefined;
+    message.toConfirmTime = object.toConfirmTime ?? undefined;
+    message.fromConditionNotes = object.fromConditionNotes ?? "";
+    message.toConditionNotes = object.toConditionNotes ?? "";
+    message.state = object.state ?? 0;
+    return message;
+  },
+};
+
+function createBaseListHandoversRequest(): ListHandoversRequest {
+  return { planId: "" };
+}
+
+export const ListHandoversRequest: MessageFns<ListHandoversRequest> = {
+  encode(message: ListHandoversRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.planId !== "") {
+      writer.uint32(10).string(message.planId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListHandoversRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListHandoversRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListHandoversRequest {
+    return {
+      planId: isSet(object.planId)
+        ? globalThis.String(object.planId)
+        : isSet(object.plan_id)
+        ? globalThis.String(object.plan_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListHandoversRequest): unknown {
+    const obj: any = {};
+    if (message.planId !== "") {
+      obj.planId = message.planId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListHandoversRequest>, I>>(base?: I): ListHandoversRequest {
+    return ListHandoversRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListHandoversRequest>, I>>(object: I): ListHandoversRequest {
+    const message = createBaseListHandoversRequest();
+    message.planId = object.planId ?? "";
+    return message;
+  },
+};
+
+function createBaseListHandoversResponse(): ListHandoversResponse {
+  return { handovers: [] };
+}
+
+export const ListHandoversResponse: MessageFns<ListHandoversResponse> = {
+  encode(message: ListHandoversResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.handovers) {
+      Handover.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListHandoversResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListHandoversResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.handovers.push(Handover.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListHandoversResponse {
+    return {
+      handovers: globalThis.Array.isArray(object?.handovers)
+        ? object.handovers.map((e: any) => Handover.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListHandoversResponse): unknown {
+    const obj: any = {};
+    if (message.handovers?.length) {
+      obj.handovers = message.handovers.map((e) => Handover.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListHandoversResponse>, I>>(base?: I): ListHandoversResponse {
+    return ListHandoversResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListHandoversResponse>, I>>(object: I): ListHandoversResponse {
+    const message = createBaseListHandoversResponse();
+    message.handovers = object.handovers?.map((e) => Handover.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseConfirmHandoverRequest(): ConfirmHandoverRequest {
+  return { id: "", conditionNotes: "", requestId: "" };
+}
+
+export const ConfirmHandoverRequest: MessageFns<ConfirmHandoverRequest> = {
+  encode(message: ConfirmHandoverRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.conditionNotes !== "") {
+      writer.uint32(18).string(message.conditionNotes);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(26).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfirmHandoverRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfirmHandoverRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.conditionNotes = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfirmHandoverRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      conditionNotes: isSet(object.conditionNotes)
+        ? globalThis.String(object.conditionNotes)
+        : isSet(object.condition_notes)
+        ? globalThis.String(object.condition_notes)
+        : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ConfirmHandoverRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.conditionNotes !== "") {
+      obj.conditionNotes = message.conditionNotes;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConfirmHandoverRequest>, I>>(base?: I): ConfirmHandoverRequest {
+    return ConfirmHandoverRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConfirmHandoverRequest>, I>>(object: I): ConfirmHandoverRequest {
+    const message = createBaseConfirmHandoverRequest();
+    message.id = object.id ?? "";
+    message.conditionNotes = object.conditionNotes ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
 function createBaseCommitRotationPlanRequest(): CommitRotationPlanRequest {
   return { id: "", requestId: "" };
 }
@@ -9014,6 +9687,27 @@ export const SchedulerServiceService = {
     responseSerialize: (value: RotationPlan): Buffer => Buffer.from(RotationPlan.encode(value).finish()),
     responseDeserialize: (value: Buffer): RotationPlan => RotationPlan.decode(value),
   },
+  listHandovers: {
+    path: "/infrashare.scheduler.v1.SchedulerService/ListHandovers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListHandoversRequest): Buffer => Buffer.from(ListHandoversRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListHandoversRequest => ListHandoversRequest.decode(value),
+    responseSerialize: (value: ListHandoversResponse): Buffer =>
+      Buffer.from(ListHandoversResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListHandoversResponse => ListHandoversResponse.decode(value),
+  },
+  /** The caller's side (giving or receiving organisation) confirms, with the unit's condition. */
+  confirmHandover: {
+    path: "/infrashare.scheduler.v1.SchedulerService/ConfirmHandover" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ConfirmHandoverRequest): Buffer =>
+      Buffer.from(ConfirmHandoverRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ConfirmHandoverRequest => ConfirmHandoverRequest.decode(value),
+    responseSerialize: (value: Handover): Buffer => Buffer.from(Handover.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Handover => Handover.decode(value),
+  },
 } as const;
 
 export interface SchedulerServiceServer extends UntypedServiceImplementation {
@@ -9053,6 +9747,9 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
    * since the draft was made.
    */
   commitRotationPlan: handleUnaryCall<CommitRotationPlanRequest, RotationPlan>;
+  listHandovers: handleUnaryCall<ListHandoversRequest, ListHandoversResponse>;
+  /** The caller's side (giving or receiving organisation) confirms, with the unit's condition. */
+  confirmHandover: handleUnaryCall<ConfirmHandoverRequest, Handover>;
 }
 
 export interface SchedulerServiceClient extends Client {
@@ -9502,6 +10199,37 @@ export interface SchedulerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RotationPlan) => void,
+  ): ClientUnaryCall;
+  listHandovers(
+    request: ListHandoversRequest,
+    callback: (error: ServiceError | null, response: ListHandoversResponse) => void,
+  ): ClientUnaryCall;
+  listHandovers(
+    request: ListHandoversRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListHandoversResponse) => void,
+  ): ClientUnaryCall;
+  listHandovers(
+    request: ListHandoversRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListHandoversResponse) => void,
+  ): ClientUnaryCall;
+  /** The caller's side (giving or receiving organisation) confirms, with the unit's condition. */
+  confirmHandover(
+    request: ConfirmHandoverRequest,
+    callback: (error: ServiceError | null, response: Handover) => void,
+  ): ClientUnaryCall;
+  confirmHandover(
+    request: ConfirmHandoverRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Handover) => void,
+  ): ClientUnaryCall;
+  confirmHandover(
+    request: ConfirmHandoverRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Handover) => void,
   ): ClientUnaryCall;
 }
 
