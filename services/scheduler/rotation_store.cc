@@ -141,9 +141,22 @@ absl::StatusOr<std::vector<v1::RotationRequest>> RotationStore::RequestsOf(absl:
 }
 
 absl::Status RotationStore::SavePlan(const v1::RotationPlan& plan) {
-  return redis_->Command({"SET", absl::StrCat(base_, "plan:", plan.id()), plan.SerializeAsString(), "EX",
-                          std::to_string(draft_ttl_s_)})
-      .status();
+  RedisArgs command = {"SET", absl::StrCat(base_, "plan:", plan.id()), plan.SerializeAsString()};
+  if (plan.state() != v1::ROTATION_PLAN_STATE_COMMITTED) {
+    command.push_back("EX");
+    command.push_back(std::to_string(draft_ttl_s_));
+  }
+  return redis_->Command(command).status();
+}
+
+absl::Status RotationStore::SetCommitted(absl::string_view pool_id, absl::string_view plan_id) {
+  return redis_->Command({"SET", absl::StrCat(base_, "committed:", pool_id), std::string(plan_id)}).status();
+}
+
+absl::StatusOr<std::string> RotationStore::Committed(absl::string_view pool_id) {
+  auto reply = redis_->Command({"GET", absl::StrCat(base_, "committed:", pool_id)});
+  if (!reply.ok()) return reply.status();
+  return reply->is_nil() ? std::string() : reply->str;
 }
 
 absl::StatusOr<std::optional<v1::RotationPlan>> RotationStore::GetPlan(absl::string_view id) {

@@ -25,7 +25,10 @@ class RotationStore {
                                                  absl::string_view replay_key);
   absl::StatusOr<std::optional<v1::RotationRequest>> GetRequest(absl::string_view id);
   absl::StatusOr<std::vector<v1::RotationRequest>> RequestsOf(absl::string_view pool_id);
+  // Drafts expire; committed plans are kept (their bookings name them as their series).
   absl::Status SavePlan(const v1::RotationPlan& plan);
+  absl::Status SetCommitted(absl::string_view pool_id, absl::string_view plan_id);
+  absl::StatusOr<std::string> Committed(absl::string_view pool_id);  // "" = none yet
   absl::StatusOr<std::optional<v1::RotationPlan>> GetPlan(absl::string_view id);
   // Hand-overs of a committed plan, written together (MULTI/EXEC).
   absl::Status CreateHandovers(const std::string& plan_id, const std::vector<v1::Handover>& handovers);

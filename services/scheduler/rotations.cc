@@ -520,6 +520,7 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
     undo("the plan could not be saved");
     return status;
   }
+  if (auto status = store_->SetCommitted(pool->id(), plan->id()); !status.ok()) return status;
   return *plan;
 }
 
@@ -553,6 +554,51 @@ absl::StatusOr<v1::Handover> Rotations::ConfirmHandover(const Caller& caller, co
   if (!side) return NotFoundError("handover", request.id());
   if (!caller.CanWriteFor(caller.organization_id)) return Forbidden("a member or admin of either side confirms");
   return store_->ConfirmHandover(request.id(), caller.organization_id, request.condition_notes());
+}
+
+absl::StatusOr<v1::RotationPlanDiff> Rotations::PreviewPlan(const Caller& caller, const std::string& id) {
+  auto draft = GetPlan(caller, id);
+  if (!draft.ok()) return draft.status();
+  v1::RotationPlanDiff diff;
+  diff.set_plan_id(draft->id());
+  auto committed_id = store_->Committed(draft->pool_id());
+  if (!committed_id.ok()) return committed_id.status();
+  v1::RotationPlan committed;
+  if (*committed_id == draft->id()) {
+    committed = *draft;
+  } else if (!committed_id->empty()) {
+    auto stored = store_->GetPlan(*committed_id);
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) committed = **stored;
+  }
+  diff.set_committed_plan_id(*committed_id);
+  // A request is served the same way when the same units start it at the same time.
+  using Served = std::map<std::string, std::vector<const v1::PlannedAssignment*>>;
+  auto by_request = [](const v1::RotationPlan& plan) {
+    Served out;
+    for (const auto& a : plan.assignments()) out[a.request_id()].push_back(&a);
+    return out;
+  };
+  auto shape = [](const std::vector<const v1::PlannedAssignment*>& list) {
+    std::set<std::pair<std::string, int64_t>> s;
+    for (const auto* a : list) s.insert({a->unit_resource_id(), a->start_time().seconds()});
+    return s;
+  };
+  const Served now = by_request(*draft), before = by_request(committed);
+  for (const auto& [request, list] : now) {
+    auto it = before.find(request);
+    if (it == before.end()) {
+      for (const auto* a : list) *diff.add_added() = *a;
+    } else if (shape(list) != shape(it->second)) {
+      for (const auto* a : list) *diff.add_moved() = *a;
+    } else {
+      diff.set_unchanged(diff.unchanged() + 1);
+    }
+  }
+  for (const auto& [request, list] : before)
+    if (!now.count(request))
+      for (const auto* a : list) *diff.add_removed() = *a;
+  return diff;
 }
 
 }  // namespace infrashare::scheduler

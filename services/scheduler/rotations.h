@@ -33,6 +33,7 @@ class Rotations {
                                                                 const v1::ListRotationRequestsRequest& request);
   absl::StatusOr<v1::RotationPlan> Plan(const Caller& caller, const v1::PlanRotationRequest& request);
   absl::StatusOr<v1::RotationPlan> GetPlan(const Caller& caller, const std::string& id);
+  absl::StatusOr<v1::RotationPlanDiff> PreviewPlan(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::RotationPlan> CommitPlan(const Caller& caller, const v1::CommitRotationPlanRequest& request);
   absl::StatusOr<v1::ListHandoversResponse> ListHandovers(const Caller& caller, const v1::ListHandoversRequest& request);
   absl::StatusOr<v1::Handover> ConfirmHandover(const Caller& caller, const v1::ConfirmHandoverRequest& request);

@@ -102,6 +102,8 @@ INFRASHARE_HANDLER(ListRotationRequests, ListRotationRequestsRequest, ListRotati
                    rotations_->ListRequests(caller, *request))
 INFRASHARE_HANDLER(PlanRotation, PlanRotationRequest, RotationPlan, "", rotations_->Plan(caller, *request))
 INFRASHARE_HANDLER(GetRotationPlan, GetRotationPlanRequest, RotationPlan, "", rotations_->GetPlan(caller, request->id()))
+INFRASHARE_HANDLER(PreviewRotationPlan, PreviewRotationPlanRequest, RotationPlanDiff, "",
+                   rotations_->PreviewPlan(caller, request->id()))
 INFRASHARE_HANDLER(CommitRotationPlan, CommitRotationPlanRequest, RotationPlan, request->request_id(),
                    rotations_->CommitPlan(caller, *request))
 INFRASHARE_HANDLER(ListHandovers, ListHandoversRequest, ListHandoversResponse, "",

@@ -56,6 +56,7 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   INFRASHARE_UNARY(ListRotationRequests, ListRotationRequestsRequest, ListRotationRequestsResponse)
   INFRASHARE_UNARY(PlanRotation, PlanRotationRequest, RotationPlan)
   INFRASHARE_UNARY(GetRotationPlan, GetRotationPlanRequest, RotationPlan)
+  INFRASHARE_UNARY(PreviewRotationPlan, PreviewRotationPlanRequest, RotationPlanDiff)
   INFRASHARE_UNARY(CommitRotationPlan, CommitRotationPlanRequest, RotationPlan)
   INFRASHARE_UNARY(ListHandovers, ListHandoversRequest, ListHandoversResponse)
   INFRASHARE_UNARY(ConfirmHandover, ConfirmHandoverRequest, Handover)

@@ -287,10 +287,27 @@ TEST_F(RotationApiTest, ACommitBooksEveryLegAndAStaleDraftChangesNothing) {
   RotationPlan fresh = Plan(pool.id(), 30);
   ASSERT_EQ(fresh.assignments_size(), 2);
 
+  // Preview: against nothing committed, both requests are new.
+  PreviewRotationPlanRequest preview;
+  preview.set_id(fresh.id());
+  RotationPlanDiff diff;
+  ASSERT_TRUE(scheduler_->PreviewRotationPlan(As(fleet_).get(), preview, &diff).ok());
+  EXPECT_EQ(diff.committed_plan_id(), "");
+  EXPECT_EQ(diff.added_size(), 2);
+  EXPECT_EQ(diff.removed_size() + diff.moved_size() + diff.unchanged(), 0);
+
   CommitRotationPlanRequest commit;
   commit.set_id(fresh.id());
   RotationPlan committed;
   ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &committed).ok());
+  // Against itself once committed: nothing changes; the older draft differs only in being older.
+  ASSERT_TRUE(scheduler_->PreviewRotationPlan(As(fleet_).get(), preview, &diff).ok());
+  EXPECT_EQ(diff.committed_plan_id(), fresh.id());
+  EXPECT_EQ(diff.unchanged(), 2);
+  preview.set_id(stale.id());
+  ASSERT_TRUE(scheduler_->PreviewRotationPlan(As(fleet_).get(), preview, &diff).ok());
+  EXPECT_EQ(diff.unchanged(), 2);  // the same inputs gave the same plan
+  EXPECT_EQ(diff.added_size() + diff.removed_size() + diff.moved_size(), 0);
   EXPECT_EQ(committed.state(), ROTATION_PLAN_STATE_COMMITTED);
   int legs = 0;
   for (const auto& u : fresh.units()) legs += u.legs_size();

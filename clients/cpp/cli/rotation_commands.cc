@@ -2,6 +2,8 @@
 #include <fstream>
 #include <iostream>
 
+#include <google/protobuf/util/time_util.h>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "cli/app.h"
@@ -218,6 +220,22 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     std::ofstream file(f->notes, std::ios::binary);
     file << out.content();
     if (!file) return app.Fail("--file: cannot write " + f->notes);
+  });
+
+  auto* preview = sub->add_subcommand("preview", "what committing a draft would change against the committed plan");
+  preview->add_option("id", f->id)->required();
+  preview->callback([&app, f] {
+    PreviewRotationPlanRequest r;
+    r.set_id(f->id);
+    RotationPlanDiff out;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::PreviewRotationPlan, r, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    for (const auto& [label, list] : {std::pair{"added", &out.added()}, {"removed", &out.removed()}, {"moved", &out.moved()}})
+      for (const auto& a : *list)
+        std::cout << label << " " << a.request_id() << " " << a.unit_resource_id() << " "
+                  << google::protobuf::util::TimeUtil::ToString(a.start_time()) << "\n";
+    std::cout << out.unchanged() << " unchanged (against " << (out.committed_plan_id().empty() ? "nothing committed" : out.committed_plan_id())
+              << ")\n";
   });
 
   auto* commit = sub->add_subcommand("commit", "book a draft plan (refused when a unit's bookings changed since)");

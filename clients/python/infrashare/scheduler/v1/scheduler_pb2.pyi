@@ -529,6 +529,12 @@ class PlannedAssignment(_message.Message):
     unit_resource_id: str
     def __init__(self, request_id: _Optional[str] = ..., unit_resource_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., pinned: bool = ...) -> None: ...
 
+class PreviewRotationPlanRequest(_message.Message):
+    __slots__ = ["id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
 class RecordTrainingRequest(_message.Message):
     __slots__ = ["organization_id", "request_id", "resource_id", "revoke"]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -636,6 +642,22 @@ class RotationPlan(_message.Message):
     unit_etags: _containers.ScalarMap[str, str]
     units: _containers.RepeatedCompositeFieldContainer[UnitSchedule]
     def __init__(self, id: _Optional[str] = ..., pool_id: _Optional[str] = ..., horizon_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ..., units: _Optional[_Iterable[_Union[UnitSchedule, _Mapping]]] = ..., unfulfilled: _Optional[_Iterable[_Union[UnfulfilledRequest, _Mapping]]] = ..., requested_days: _Optional[int] = ..., fulfilled_days: _Optional[int] = ..., min_partner_share: _Optional[float] = ..., max_partner_share: _Optional[float] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., unit_etags: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[RotationPlanState, str]] = ..., booking_ids: _Optional[_Iterable[str]] = ..., commit_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RotationPlanDiff(_message.Message):
+    __slots__ = ["added", "committed_plan_id", "moved", "plan_id", "removed", "unchanged"]
+    ADDED_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    MOVED_FIELD_NUMBER: _ClassVar[int]
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    added: _containers.RepeatedCompositeFieldContainer[PlannedAssignment]
+    committed_plan_id: str
+    moved: _containers.RepeatedCompositeFieldContainer[PlannedAssignment]
+    plan_id: str
+    removed: _containers.RepeatedCompositeFieldContainer[PlannedAssignment]
+    unchanged: int
+    def __init__(self, plan_id: _Optional[str] = ..., committed_plan_id: _Optional[str] = ..., added: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ..., removed: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ..., moved: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ..., unchanged: _Optional[int] = ...) -> None: ...
 
 class RotationPolicy(_message.Message):
     __slots__ = ["handover_checklist", "handover_confirm_hours", "maintenance_after_days", "maintenance_days", "maintenance_location", "road_factor", "setup_minutes", "speed_kmh", "teardown_minutes"]

@@ -159,6 +159,11 @@ class SchedulerServiceStub(object):
                 request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ExportRotationPlanRequest.SerializeToString,
                 response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ExportRotationPlanResponse.FromString,
                 )
+        self.PreviewRotationPlan = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/PreviewRotationPlan',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.PreviewRotationPlanRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationPlanDiff.FromString,
+                )
         self.CommitRotationPlan = channel.unary_unary(
                 '/infrashare.scheduler.v1.SchedulerService/CommitRotationPlan',
                 request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.CommitRotationPlanRequest.SerializeToString,

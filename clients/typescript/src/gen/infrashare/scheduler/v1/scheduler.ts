@@ -1082,6 +1082,25 @@ export interface ConfirmHandoverRequest {
   requestId: string;
 }
 
+export interface PreviewRotationPlanRequest {
+  id: string;
+}
+
+/** What committing a draft would change against the pool's last committed plan, by request. */
+export interface RotationPlanDiff {
+  planId: string;
+  /** "" when the pool has no committed plan yet */
+  committedPlanId: string;
+  /** requests served by the draft only */
+  added: PlannedAssignment[];
+  /** requests served by the committed plan only */
+  removed: PlannedAssignment[];
+  /** served by both, on other units or at another time (as drafted) */
+  moved: PlannedAssignment[];
+  /** requests served the same way by both */
+  unchanged: number;
+}
+
 export interface CommitRotationPlanRequest {
   id: string;
   requestId: string;
@@ -9099,6 +9118,232 @@ export const ConfirmHandoverRequest: MessageFns<ConfirmHandoverRequest> = {
   },
 };
 
+function createBasePreviewRotationPlanRequest(): PreviewRotationPlanRequest {
+  return { id: "" };
+}
+
+export const PreviewRotationPlanRequest: MessageFns<PreviewRotationPlanRequest> = {
+  encode(message: PreviewRotationPlanRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreviewRotationPlanRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreviewRotationPlanRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PreviewRotationPlanRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: PreviewRotationPlanRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PreviewRotationPlanRequest>, I>>(base?: I): PreviewRotationPlanRequest {
+    return PreviewRotationPlanRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PreviewRotationPlanRequest>, I>>(object: I): PreviewRotationPlanRequest {
+    const message = createBasePreviewRotationPlanRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseRotationPlanDiff(): RotationPlanDiff {
+  return { planId: "", committedPlanId: "", added: [], removed: [], moved: [], unchanged: 0 };
+}
+
+export const RotationPlanDiff: MessageFns<RotationPlanDiff> = {
+  encode(message: RotationPlanDiff, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.planId !== "") {
+      writer.uint32(10).string(message.planId);
+    }
+    if (message.committedPlanId !== "") {
+      writer.uint32(18).string(message.committedPlanId);
+    }
+    for (const v of message.added) {
+      PlannedAssignment.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.removed) {
+      PlannedAssignment.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.moved) {
+      PlannedAssignment.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.unchanged !== 0) {
+      writer.uint32(48).int32(message.unchanged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationPlanDiff {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationPlanDiff();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.committedPlanId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.added.push(PlannedAssignment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.removed.push(PlannedAssignment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.moved.push(PlannedAssignment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.unchanged = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationPlanDiff {
+    return {
+      planId: isSet(object.planId)
+        ? globalThis.String(object.planId)
+        : isSet(object.plan_id)
+        ? globalThis.String(object.plan_id)
+        : "",
+      committedPlanId: isSet(object.committedPlanId)
+        ? globalThis.String(object.committedPlanId)
+        : isSet(object.committed_plan_id)
+        ? globalThis.String(object.committed_plan_id)
+        : "",
+      added: globalThis.Array.isArray(object?.added) ? object.added.map((e: any) => PlannedAssignment.fromJSON(e)) : [],
+      removed: globalThis.Array.isArray(object?.removed)
+        ? object.removed.map((e: any) => PlannedAssignment.fromJSON(e))
+        : [],
+      moved: globalThis.Array.isArray(object?.moved) ? object.moved.map((e: any) => PlannedAssignment.fromJSON(e)) : [],
+      unchanged: isSet(object.unchanged) ? globalThis.Number(object.unchanged) : 0,
+    };
+  },
+
+  toJSON(message: RotationPlanDiff): unknown {
+    const obj: any = {};
+    if (message.planId !== "") {
+      obj.planId = message.planId;
+    }
+    if (message.committedPlanId !== "") {
+      obj.committedPlanId = message.committedPlanId;
+    }
+    if (message.added?.length) {
+      obj.added = message.added.map((e) => PlannedAssignment.toJSON(e));
+    }
+    if (message.removed?.length) {
+      obj.removed = message.removed.map((e) => PlannedAssignment.toJSON(e));
+    }
+    if (message.moved?.length) {
+      obj.moved = message.moved.map((e) => PlannedAssignment.toJSON(e));
+    }
+    if (message.unchanged !== 0) {
+      obj.unchanged = Math.round(message.unchanged);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationPlanDiff>, I>>(base?: I): RotationPlanDiff {
+    return RotationPlanDiff.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationPlanDiff>, I>>(object: I): RotationPlanDiff {
+    const message = createBaseRotationPlanDiff();
+    message.planId = object.planId ?? "";
+    message.committedPlanId = object.committedPlanId ?? "";
+    message.added = object.added?.map((e) => PlannedAssignment.fromPartial(e)) || [];
+    message.removed = object.removed?.map((e) => PlannedAssignment.fromPartial(e)) || [];
+    message.moved = object.moved?.map((e) => PlannedAssignment.fromPartial(e)) || [];
+    message.unchanged = object.unchanged ?? 0;
+    return message;
+  },
+};
+
 function createBaseCommitRotationPlanRequest(): CommitRotationPlanRequest {
   return { id: "", requestId: "" };
 }
@@ -9677,6 +9922,16 @@ export const SchedulerServiceService = {
    * owner; assignments name the partner). ABORTED (STALE_PLAN) when a unit's bookings changed
    * since the draft was made.
    */
+  previewRotationPlan: {
+    path: "/infrashare.scheduler.v1.SchedulerService/PreviewRotationPlan" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PreviewRotationPlanRequest): Buffer =>
+      Buffer.from(PreviewRotationPlanRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PreviewRotationPlanRequest => PreviewRotationPlanRequest.decode(value),
+    responseSerialize: (value: RotationPlanDiff): Buffer => Buffer.from(RotationPlanDiff.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationPlanDiff => RotationPlanDiff.decode(value),
+  },
   commitRotationPlan: {
     path: "/infrashare.scheduler.v1.SchedulerService/CommitRotationPlan" as const,
     requestStream: false as const,
@@ -9746,6 +10001,7 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
    * owner; assignments name the partner). ABORTED (STALE_PLAN) when a unit's bookings changed
    * since the draft was made.
    */
+  previewRotationPlan: handleUnaryCall<PreviewRotationPlanRequest, RotationPlanDiff>;
   commitRotationPlan: handleUnaryCall<CommitRotationPlanRequest, RotationPlan>;
   listHandovers: handleUnaryCall<ListHandoversRequest, ListHandoversResponse>;
   /** The caller's side (giving or receiving organisation) confirms, with the unit's condition. */
@@ -10185,6 +10441,21 @@ export interface SchedulerServiceClient extends Client {
    * owner; assignments name the partner). ABORTED (STALE_PLAN) when a unit's bookings changed
    * since the draft was made.
    */
+  previewRotationPlan(
+    request: PreviewRotationPlanRequest,
+    callback: (error: ServiceError | null, response: RotationPlanDiff) => void,
+  ): ClientUnaryCall;
+  previewRotationPlan(
+    request: PreviewRotationPlanRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotationPlanDiff) => void,
+  ): ClientUnaryCall;
+  previewRotationPlan(
+    request: PreviewRotationPlanRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotationPlanDiff) => void,
+  ): ClientUnaryCall;
   commitRotationPlan(
     request: CommitRotationPlanRequest,
     callback: (error: ServiceError | null, response: RotationPlan) => void,
