@@ -30,19 +30,6 @@
 -- accept ms), ai ('1' first accept within its deadline), rv (resolved ms), up, v.
 -- Every timestamp is Redis' own clock (TIME), the one clock all replicas share.
 
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
-local function hash(key)
-  local flat = redis.call('HGETALL', key)
-  if #flat == 0 then return nil end
-  local h = {}
-  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
-  return h
-end
-
 local function split(list)
   local out = {}
   if list == nil or list == '' then return out end
@@ -62,7 +49,7 @@ local function ctx(args)
 end
 
 local function load(c, id)
-  local i = hash(c.base .. 'i:' .. id)
+  local i = read_hash(c.base .. 'i:' .. id)
   if not i then return nil end
   return i
 end

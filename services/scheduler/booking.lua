@@ -18,11 +18,6 @@
 -- sr (series id of a recurring booking), v.
 -- Every timestamp is Redis' own clock (TIME), the one clock all replicas share.
 
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
 local function load(base, id)
   local flat = redis.call('HGETALL', base .. 'b:' .. id)
   if #flat == 0 then return nil end

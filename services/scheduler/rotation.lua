@@ -29,23 +29,10 @@ end
 -- (PENDING/CONFIRMED/OVERDUE), fc/tc (confirmed ms), fn/tn (condition notes), cl (checklist, one
 -- item per line); <r>hos:<plan> set; <r>ho:due zset (deadline); <r>events stream.
 
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
-local function handover(key)
-  local flat = redis.call('HGETALL', key)
-  if #flat == 0 then return nil end
-  local h = {}
-  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
-  return h
-end
-
 -- ARGV: base, id, organisation, notes. Returns the hand-over as JSON.
 local function rot_handover_confirm(keys, args)
   local base, id, org, notes = args[1], args[2], args[3], args[4]
-  local h = handover(keys[1])
+  local h = read_hash(keys[1])
   if not h then return redis.error_reply('NOT_FOUND handover ' .. id) end
   local now = tostring(now_ms())
   if org == h.from and (h.fc or '') == '' then
