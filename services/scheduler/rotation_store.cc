@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/errors.h"
+#include "services/common/stream_ids.h"
 
 namespace infrashare::scheduler {
 namespace {
@@ -235,6 +236,30 @@ absl::StatusOr<int> RotationStore::SweepHandovers(int limit) {
                              {base_, std::to_string(limit), "100000"});
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);
+}
+
+absl::StatusOr<std::string> RotationStore::LatestEventId() { return LatestStreamId(*redis_, base_ + "events"); }
+
+absl::StatusOr<bool> RotationStore::EventsTrimmedAfter(absl::string_view id) {
+  return StreamTrimmedAfter(*redis_, base_ + "events", id);
+}
+
+absl::StatusOr<std::vector<RotationStore::Event>> RotationStore::ReadEvents(absl::string_view after, int count) {
+  auto reply = redis_->Command({"XREAD", "COUNT", std::to_string(count), "STREAMS", base_ + "events", std::string(after)});
+  if (!reply.ok()) return reply.status();
+  std::vector<Event> out;
+  if (reply->is_nil() || reply->elements.empty()) return out;
+  for (const auto& entry : reply->elements[0].elements[1].elements) {
+    Event e;
+    e.stream_id = entry.elements[0].str;
+    const auto& fields = entry.elements[1].elements;
+    for (size_t n = 0; n + 1 < fields.size(); n += 2) {
+      if (fields[n].str == "type") e.type = fields[n + 1].str;
+      if (fields[n].str == "id") e.handover_id = fields[n + 1].str;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace infrashare::scheduler

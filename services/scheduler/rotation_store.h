@@ -39,6 +39,14 @@ class RotationStore {
                                                absl::string_view notes);
   // Marks hand-overs past their deadline OVERDUE and raises an event each; returns how many it saw.
   absl::StatusOr<int> SweepHandovers(int limit);
+  struct Event {
+    std::string stream_id;
+    std::string type;
+    std::string handover_id;
+  };
+  absl::StatusOr<std::string> LatestEventId();
+  absl::StatusOr<bool> EventsTrimmedAfter(absl::string_view id);
+  absl::StatusOr<std::vector<Event>> ReadEvents(absl::string_view after, int count);
   std::string ReplayKey(absl::string_view organization_id, absl::string_view request_id) const;
 
  private:

@@ -543,6 +543,23 @@ absl::StatusOr<v1::ListHandoversResponse> Rotations::ListHandovers(const Caller&
   return response;
 }
 
+absl::StatusOr<std::optional<v1::Handover>> Rotations::VisibleHandover(const Caller& caller, const std::string& id) {
+  auto handover = store_->GetHandover(id);
+  if (!handover.ok()) return handover.status();
+  if (!handover->has_value()) return std::optional<v1::Handover>();
+  const auto& h = **handover;
+  if (caller.IsPlatformAdmin() || h.from_organization_id() == caller.organization_id ||
+      h.to_organization_id() == caller.organization_id)
+    return handover;
+  auto plan = store_->GetPlan(h.plan_id());
+  if (!plan.ok()) return plan.status();
+  if (!plan->has_value()) return std::optional<v1::Handover>();
+  auto pool = store_->GetPool((*plan)->pool_id());
+  if (!pool.ok()) return pool.status();
+  if (pool->has_value() && (*pool)->owner_organization_id() == caller.organization_id) return handover;
+  return std::optional<v1::Handover>();
+}
+
 absl::StatusOr<v1::Handover> Rotations::ConfirmHandover(const Caller& caller, const v1::ConfirmHandoverRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
   if (request.condition_notes().size() > 4000) return InvalidField("condition_notes", "must be at most 4000 characters");

@@ -36,6 +36,8 @@ class Rotations {
   absl::StatusOr<v1::RotationPlanDiff> PreviewPlan(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::RotationPlan> CommitPlan(const Caller& caller, const v1::CommitRotationPlanRequest& request);
   absl::StatusOr<v1::ListHandoversResponse> ListHandovers(const Caller& caller, const v1::ListHandoversRequest& request);
+  // The hand-over as the caller may see it (the pool's owner, either side), nullopt otherwise.
+  absl::StatusOr<std::optional<v1::Handover>> VisibleHandover(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::Handover> ConfirmHandover(const Caller& caller, const v1::ConfirmHandoverRequest& request);
   absl::StatusOr<v1::ExportRotationPlanResponse> ExportPlan(const Caller& caller,
                                                            const v1::ExportRotationPlanRequest& request);

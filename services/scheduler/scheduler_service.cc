@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 #include "services/common/stream_ids.h"
@@ -37,9 +38,14 @@ EpochMs NowMs() {
 
 }  // namespace
 
-SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, BookingStore* store,
-                                           RpcGate* gate, const std::atomic<bool>* stopping)
-    : scheduler_(scheduler), rotations_(rotations), store_(store), gate_(gate), stopping_(stopping) {}
+SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, RotationStore* rotation_store,
+                                           BookingStore* store, RpcGate* gate, const std::atomic<bool>* stopping)
+    : scheduler_(scheduler),
+      rotations_(rotations),
+      rotation_store_(rotation_store),
+      store_(store),
+      gate_(gate),
+      stopping_(stopping) {}
 
 #define INFRASHARE_HANDLER(Method, Request, Response, RequestId, Call)                            \
   grpc::ServerUnaryReactor* SchedulerServiceImpl::Method(                                         \
@@ -181,6 +187,58 @@ absl::Status SchedulerServiceImpl::FollowBookings(
   return absl::OkStatus();
 }
 
+grpc::ServerWriteReactor<v1::RotationEvent>* SchedulerServiceImpl::WatchRotationEvents(
+    grpc::CallbackServerContext* context, const v1::WatchRotationEventsRequest* request) {
+  return WatchReactor<v1::RotationEvent>::Start(
+      gate_, context, "scheduler.WatchRotationEvents", stopping_,
+      [this, cursor = request->cursor()](const Caller& caller, const WatchReactor<v1::RotationEvent>::Write& write,
+                                         const std::function<bool()>& stopped) {
+        return FollowRotationEvents(caller, cursor, write, stopped);
+      });
+}
+
+absl::Status SchedulerServiceImpl::FollowRotationEvents(const Caller& caller, const std::string& cursor,
+                                                        const std::function<bool(const v1::RotationEvent&)>& write,
+                                                        const std::function<bool()>& stopped) {
+  constexpr absl::string_view kPrefix = "rot1:";
+  std::string after;
+  if (cursor.empty()) {
+    auto latest = rotation_store_->LatestEventId();
+    if (!latest.ok()) return latest.status();
+    after = *latest;
+  } else {
+    absl::string_view id = cursor;
+    if (!absl::ConsumePrefix(&id, kPrefix) || !IsValidStreamId(id))
+      return InvalidField("cursor", "is not a cursor this server issued");
+    auto trimmed = rotation_store_->EventsTrimmedAfter(id);
+    if (!trimmed.ok()) return trimmed.status();
+    if (*trimmed) return PreconditionError("CURSOR_EXPIRED", "events after this cursor were trimmed; list and watch anew");
+    after = std::string(id);
+  }
+  while (!stopped()) {
+    auto events = rotation_store_->ReadEvents(after, 200);
+    if (!events.ok()) return events.status();
+    if (events->empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    for (const auto& event : *events) {
+      after = event.stream_id;
+      auto handover = rotations_->VisibleHandover(caller, event.handover_id);
+      if (!handover.ok()) return handover.status();
+      if (!handover->has_value()) continue;
+      v1::RotationEvent out;
+      out.set_cursor(absl::StrCat(kPrefix, event.stream_id));
+      v1::RotationEventType type = v1::ROTATION_EVENT_TYPE_UNSPECIFIED;
+      v1::RotationEventType_Parse("ROTATION_EVENT_TYPE_" + event.type, &type);
+      out.set_type(type);
+      *out.mutable_handover() = std::move(**handover);
+      if (!write(out)) return absl::CancelledError("the watcher went away");
+    }
+  }
+  return absl::OkStatus();
+}
+
 void Sweeper::Start() { thread_ = std::thread([this] { Run(); }); }
 
 void Sweeper::Stop() {
@@ -225,7 +283,7 @@ SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& 
       scheduler_(&store_, &catalog_, config.scheduler, NowMs),
       rotation_store_(redis, config.scheduler.request_id_ttl_s, config.scheduler.rotation_draft_ttl_s),
       rotations_(&rotation_store_, &store_, &catalog_, config.scheduler, NowMs),
-      service_(&scheduler_, &rotations_, &store_, gate, &stopping_),
+      service_(&scheduler_, &rotations_, &rotation_store_, &store_, gate, &stopping_),
       readiness_(&catalog_, &scheduler_),
       follower_(&registry_store_, redis,
                 {registry::kOrganizationKind, registry::kNetworkKind, registry::kResourceKind,

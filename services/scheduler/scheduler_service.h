@@ -23,8 +23,8 @@ namespace infrashare::scheduler {
 
 class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService {
  public:
-  SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, BookingStore* store, RpcGate* gate,
-                       const std::atomic<bool>* stopping);
+  SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, RotationStore* rotation_store, BookingStore* store,
+                       RpcGate* gate, const std::atomic<bool>* stopping);
 
 #define INFRASHARE_UNARY(Method, Request, Response)                                          \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
@@ -65,13 +65,19 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
 
   grpc::ServerWriteReactor<v1::BookingEvent>* WatchBookings(
       grpc::CallbackServerContext* context, const v1::WatchBookingsRequest* request) override;
+  grpc::ServerWriteReactor<v1::RotationEvent>* WatchRotationEvents(
+      grpc::CallbackServerContext* context, const v1::WatchRotationEventsRequest* request) override;
 
  private:
   absl::Status FollowBookings(const Caller& caller, const v1::WatchBookingsRequest& request,
                               const std::function<bool(const v1::BookingEvent&)>& write,
                               const std::function<bool()>& stopped);
+  absl::Status FollowRotationEvents(const Caller& caller, const std::string& cursor,
+                                    const std::function<bool(const v1::RotationEvent&)>& write,
+                                    const std::function<bool()>& stopped);
   Scheduler* scheduler_;
   Rotations* rotations_;
+  RotationStore* rotation_store_;
   BookingStore* store_;
   RpcGate* gate_;
   const std::atomic<bool>* stopping_;

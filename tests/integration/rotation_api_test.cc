@@ -396,9 +396,21 @@ TEST_F(RotationApiTest, AHandoverNotConfirmedByItsDeadlineIsOverdue) {
     if (!overdue) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(overdue) << handovers.DebugString();
-  const std::string events = redis_->Cli("XRANGE 'is:{rot}:events' - +");
-  EXPECT_NE(events.find("HANDOVER_OVERDUE"), std::string::npos) << events;
-  EXPECT_NE(events.find(handovers.handovers(0).id()), std::string::npos) << events;
+  // The owner and the partner follow the event; it carries the hand-over.
+  for (const std::string* token : {&fleet_, &school_}) {
+    WatchRotationEventsRequest watch;
+    watch.set_cursor("rot1:0-0");
+    auto context = As(*token);
+    auto stream = scheduler_->WatchRotationEvents(context.get(), watch);
+    RotationEvent event;
+    bool seen = false;
+    while (!seen && stream->Read(&event))
+      seen = event.type() == ROTATION_EVENT_TYPE_HANDOVER_OVERDUE && event.handover().plan_id() == plan.id();
+    EXPECT_TRUE(seen);
+    EXPECT_EQ(event.handover().state(), HANDOVER_STATE_OVERDUE);
+    context->TryCancel();
+    stream->Finish();
+  }
 }
 
 TEST_F(RotationApiTest, BadInputNamesTheField) {

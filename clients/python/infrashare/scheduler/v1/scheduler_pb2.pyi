@@ -28,6 +28,8 @@ HANDOVER_STATE_UNSPECIFIED: HandoverState
 RECURRENCE_MODE_ALL_OR_NOTHING: RecurrenceMode
 RECURRENCE_MODE_SKIP_CONFLICTS: RecurrenceMode
 RECURRENCE_MODE_UNSPECIFIED: RecurrenceMode
+ROTATION_EVENT_TYPE_HANDOVER_OVERDUE: RotationEventType
+ROTATION_EVENT_TYPE_UNSPECIFIED: RotationEventType
 ROTATION_EXPORT_FORMAT_CSV: RotationExportFormat
 ROTATION_EXPORT_FORMAT_ICALENDAR: RotationExportFormat
 ROTATION_EXPORT_FORMAT_UNSPECIFIED: RotationExportFormat
@@ -583,6 +585,16 @@ class ResourceUsage(_message.Message):
     utilisation: float
     def __init__(self, resource_id: _Optional[str] = ..., display_name: _Optional[str] = ..., available_hours: _Optional[float] = ..., booked_hours: _Optional[float] = ..., utilisation: _Optional[float] = ..., tariff_revenue_cents: _Optional[int] = ..., in_kind_hours: _Optional[float] = ...) -> None: ...
 
+class RotationEvent(_message.Message):
+    __slots__ = ["cursor", "handover", "type"]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    HANDOVER_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    cursor: str
+    handover: Handover
+    type: RotationEventType
+    def __init__(self, cursor: _Optional[str] = ..., type: _Optional[_Union[RotationEventType, str]] = ..., handover: _Optional[_Union[Handover, _Mapping]] = ...) -> None: ...
+
 class RotationLeg(_message.Message):
     __slots__ = ["end_time", "kind", "km", "request_id", "start_time", "to"]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -823,6 +835,12 @@ class WatchBookingsRequest(_message.Message):
     resource_id: str
     def __init__(self, resource_id: _Optional[str] = ..., cursor: _Optional[str] = ...) -> None: ...
 
+class WatchRotationEventsRequest(_message.Message):
+    __slots__ = ["cursor"]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    cursor: str
+    def __init__(self, cursor: _Optional[str] = ...) -> None: ...
+
 class WithdrawRotationRequestRequest(_message.Message):
     __slots__ = ["id", "request_id"]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -853,6 +871,9 @@ class RotationPlanState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class HandoverState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class RotationEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class RotationExportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):

@@ -179,3 +179,8 @@ class SchedulerServiceStub(object):
                 request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ConfirmHandoverRequest.SerializeToString,
                 response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.Handover.FromString,
                 )
+        self.WatchRotationEvents = channel.unary_stream(
+                '/infrashare.scheduler.v1.SchedulerService/WatchRotationEvents',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.WatchRotationEventsRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RotationEvent.FromString,
+                )

@@ -450,6 +450,40 @@ export function handoverStateToJSON(object: HandoverState): string {
   }
 }
 
+export enum RotationEventType {
+  ROTATION_EVENT_TYPE_UNSPECIFIED = 0,
+  /** ROTATION_EVENT_TYPE_HANDOVER_OVERDUE - not confirmed by both sides by its deadline */
+  ROTATION_EVENT_TYPE_HANDOVER_OVERDUE = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function rotationEventTypeFromJSON(object: any): RotationEventType {
+  switch (object) {
+    case 0:
+    case "ROTATION_EVENT_TYPE_UNSPECIFIED":
+      return RotationEventType.ROTATION_EVENT_TYPE_UNSPECIFIED;
+    case 1:
+    case "ROTATION_EVENT_TYPE_HANDOVER_OVERDUE":
+      return RotationEventType.ROTATION_EVENT_TYPE_HANDOVER_OVERDUE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RotationEventType.UNRECOGNIZED;
+  }
+}
+
+export function rotationEventTypeToJSON(object: RotationEventType): string {
+  switch (object) {
+    case RotationEventType.ROTATION_EVENT_TYPE_UNSPECIFIED:
+      return "ROTATION_EVENT_TYPE_UNSPECIFIED";
+    case RotationEventType.ROTATION_EVENT_TYPE_HANDOVER_OVERDUE:
+      return "ROTATION_EVENT_TYPE_HANDOVER_OVERDUE";
+    case RotationEventType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum RotationExportFormat {
   ROTATION_EXPORT_FORMAT_UNSPECIFIED = 0,
   /** ROTATION_EXPORT_FORMAT_CSV - every leg of every unit, one row each */
@@ -1099,6 +1133,18 @@ export interface RotationPlanDiff {
   moved: PlannedAssignment[];
   /** requests served the same way by both */
   unchanged: number;
+}
+
+export interface WatchRotationEventsRequest {
+  /** resume after this cursor; empty = from now */
+  cursor: string;
+}
+
+export interface RotationEvent {
+  cursor: string;
+  type: RotationEventType;
+  /** as it is now */
+  handover: Handover | undefined;
 }
 
 export interface CommitRotationPlanRequest {
@@ -9344,6 +9390,176 @@ export const RotationPlanDiff: MessageFns<RotationPlanDiff> = {
   },
 };
 
+function createBaseWatchRotationEventsRequest(): WatchRotationEventsRequest {
+  return { cursor: "" };
+}
+
+export const WatchRotationEventsRequest: MessageFns<WatchRotationEventsRequest> = {
+  encode(message: WatchRotationEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRotationEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRotationEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRotationEventsRequest {
+    return { cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "" };
+  },
+
+  toJSON(message: WatchRotationEventsRequest): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRotationEventsRequest>, I>>(base?: I): WatchRotationEventsRequest {
+    return WatchRotationEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRotationEventsRequest>, I>>(object: I): WatchRotationEventsRequest {
+    const message = createBaseWatchRotationEventsRequest();
+    message.cursor = object.cursor ?? "";
+    return message;
+  },
+};
+
+function createBaseRotationEvent(): RotationEvent {
+  return { cursor: "", type: 0, handover: undefined };
+}
+
+export const RotationEvent: MessageFns<RotationEvent> = {
+  encode(message: RotationEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    if (message.type !== 0) {
+      writer.uint32(16).int32(message.type);
+    }
+    if (message.handover !== undefined) {
+      Handover.encode(message.handover, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.handover = Handover.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationEvent {
+    return {
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      type: isSet(object.type) ? rotationEventTypeFromJSON(object.type) : 0,
+      handover: isSet(object.handover) ? Handover.fromJSON(object.handover) : undefined,
+    };
+  },
+
+  toJSON(message: RotationEvent): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.type !== 0) {
+      obj.type = rotationEventTypeToJSON(message.type);
+    }
+    if (message.handover !== undefined) {
+      obj.handover = Handover.toJSON(message.handover);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationEvent>, I>>(base?: I): RotationEvent {
+    return RotationEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationEvent>, I>>(object: I): RotationEvent {
+    const message = createBaseRotationEvent();
+    message.cursor = object.cursor ?? "";
+    message.type = object.type ?? 0;
+    message.handover = (object.handover !== undefined && object.handover !== null)
+      ? Handover.fromPartial(object.handover)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseCommitRotationPlanRequest(): CommitRotationPlanRequest {
   return { id: "", requestId: "" };
 }
@@ -9963,6 +10179,17 @@ export const SchedulerServiceService = {
     responseSerialize: (value: Handover): Buffer => Buffer.from(Handover.encode(value).finish()),
     responseDeserialize: (value: Buffer): Handover => Handover.decode(value),
   },
+  /** Overdue hand-overs as they happen, for the pool's owner and the two sides; resumable. */
+  watchRotationEvents: {
+    path: "/infrashare.scheduler.v1.SchedulerService/WatchRotationEvents" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchRotationEventsRequest): Buffer =>
+      Buffer.from(WatchRotationEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchRotationEventsRequest => WatchRotationEventsRequest.decode(value),
+    responseSerialize: (value: RotationEvent): Buffer => Buffer.from(RotationEvent.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotationEvent => RotationEvent.decode(value),
+  },
 } as const;
 
 export interface SchedulerServiceServer extends UntypedServiceImplementation {
@@ -10006,6 +10233,8 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
   listHandovers: handleUnaryCall<ListHandoversRequest, ListHandoversResponse>;
   /** The caller's side (giving or receiving organisation) confirms, with the unit's condition. */
   confirmHandover: handleUnaryCall<ConfirmHandoverRequest, Handover>;
+  /** Overdue hand-overs as they happen, for the pool's owner and the two sides; resumable. */
+  watchRotationEvents: handleServerStreamingCall<WatchRotationEventsRequest, RotationEvent>;
 }
 
 export interface SchedulerServiceClient extends Client {
@@ -10502,6 +10731,16 @@ export interface SchedulerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Handover) => void,
   ): ClientUnaryCall;
+  /** Overdue hand-overs as they happen, for the pool's owner and the two sides; resumable. */
+  watchRotationEvents(
+    request: WatchRotationEventsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<RotationEvent>;
+  watchRotationEvents(
+    request: WatchRotationEventsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<RotationEvent>;
 }
 
 export const SchedulerServiceClient = makeGenericClientConstructor(
