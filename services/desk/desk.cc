@@ -274,39 +274,41 @@ absl::StatusOr<Desk::View> Desk::ViewOf(const Caller& caller, const v1::Inquiry&
   return view;
 }
 
-absl::StatusOr<v1::Inquiry> Desk::Load(const Caller& caller, const std::string& id, View needed) {
-  if (id.empty()) return InvalidField("id", "is required");
-  auto stored = store_->GetInquiry(id, false);
+absl::StatusOr<std::optional<Desk::Seen>> Desk::Fetch(const Caller& caller, const std::string& id,
+                                                       bool with_history) {
+  auto stored = store_->GetInquiry(id, with_history);
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return NotFoundError("inquiry", id);
+  if (!stored->has_value()) return std::optional<Seen>();
   auto view = ViewOf(caller, (*stored)->inquiry);
   if (!view.ok()) return view.status();
-  if (*view == View::kNone) return NotFoundError("inquiry", id);
-  if (*view < needed) return Forbidden("you may not do this with this inquiry");
-  return std::move((*stored)->inquiry);
+  if (*view == View::kNone) return std::optional<Seen>();
+  // Offered, not yet accepted: the question without the asker's contact.
+  if (*view == View::kOffer) (*stored)->inquiry.clear_contact();
+  return std::optional<Seen>(Seen{std::move((*stored)->inquiry), *view});
+}
+
+absl::StatusOr<v1::Inquiry> Desk::Load(const Caller& caller, const std::string& id, View needed) {
+  if (id.empty()) return InvalidField("id", "is required");
+  auto seen = Fetch(caller, id, false);
+  if (!seen.ok()) return seen.status();
+  if (!seen->has_value()) return NotFoundError("inquiry", id);
+  if ((*seen)->view < needed) return Forbidden("you may not do this with this inquiry");
+  return std::move((*seen)->inquiry);
 }
 
 absl::StatusOr<v1::Inquiry> Desk::GetInquiry(const Caller& caller, const std::string& id) {
   if (id.empty()) return InvalidField("id", "is required");
-  auto stored = store_->GetInquiry(id, true);
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return NotFoundError("inquiry", id);
-  auto view = ViewOf(caller, (*stored)->inquiry);
-  if (!view.ok()) return view.status();
-  if (*view == View::kNone) return NotFoundError("inquiry", id);
-  if (*view == View::kOffer) (*stored)->inquiry.clear_contact();
-  return std::move((*stored)->inquiry);
+  auto seen = Fetch(caller, id, true);
+  if (!seen.ok()) return seen.status();
+  if (!seen->has_value()) return NotFoundError("inquiry", id);
+  return std::move((*seen)->inquiry);
 }
 
 absl::StatusOr<std::optional<v1::Inquiry>> Desk::Visible(const Caller& caller, const std::string& id) {
-  auto stored = store_->GetInquiry(id, false);
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return std::optional<v1::Inquiry>();
-  auto view = ViewOf(caller, (*stored)->inquiry);
-  if (!view.ok()) return view.status();
-  if (*view == View::kNone) return std::optional<v1::Inquiry>();
-  if (*view == View::kOffer) (*stored)->inquiry.clear_contact();
-  return std::optional<v1::Inquiry>(std::move((*stored)->inquiry));
+  auto seen = Fetch(caller, id, false);
+  if (!seen.ok()) return seen.status();
+  if (!seen->has_value()) return std::optional<v1::Inquiry>();
+  return std::optional<v1::Inquiry>(std::move((*seen)->inquiry));
 }
 
 absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(const Caller& caller,

@@ -87,6 +87,13 @@ class Desk {
   // coordinators, the entry partner, the assignee), the question without the asker's contact (a
   // responder it is offered to), or nothing.
   absl::StatusOr<View> ViewOf(const Caller& caller, const v1::Inquiry& inquiry);
+  // The inquiry as the caller may see it and how much that is; nullopt when it does not exist or
+  // the caller may not see it at all.
+  struct Seen {
+    v1::Inquiry inquiry;
+    View view;
+  };
+  absl::StatusOr<std::optional<Seen>> Fetch(const Caller& caller, const std::string& id, bool with_history);
   absl::StatusOr<v1::Responder> ActingResponder(const Caller& caller, const std::string& responder_id);
   absl::StatusOr<v1::Inquiry> Load(const Caller& caller, const std::string& id, View needed);
   static bool ActsAs(const Caller& caller, const v1::Responder& responder);

@@ -344,12 +344,17 @@ absl::StatusOr<std::vector<v1::Inquiry>> DeskStore::GetInquiries(const std::vect
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> DeskStore::Declined(absl::string_view id) {
-  auto reply = redis_->Command({"SMEMBERS", Key(absl::StrCat("x:", id))});
-  if (!reply.ok()) return reply.status();
-  std::vector<std::string> ids;
-  for (const auto& e : reply->elements) ids.push_back(e.str);
-  return ids;
+absl::StatusOr<std::optional<RoutingRead>> DeskStore::ForRouting(absl::string_view id) {
+  auto replies = redis_->Pipeline({{"HGETALL", Key(absl::StrCat("i:", id))}, {"SMEMBERS", Key(absl::StrCat("x:", id))}});
+  if (!replies.ok()) return replies.status();
+  if (auto status = CheckReplies(*replies); !status.ok()) return status;
+  if ((*replies)[0].elements.empty()) return std::optional<RoutingRead>();
+  RoutingRead read;
+  FieldMap fields = FieldsOf((*replies)[0]);
+  read.stored.inquiry = InquiryFromFields(fields);
+  read.stored.version = Text(fields, "v");
+  for (const auto& e : (*replies)[1].elements) read.declined.push_back(e.str);
+  return std::optional<RoutingRead>(std::move(read));
 }
 
 absl::StatusOr<std::pair<std::vector<std::string>, bool>> DeskStore::InquiryIds(InquiryIndex index,

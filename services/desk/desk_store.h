@@ -22,6 +22,11 @@ struct StoredInquiry {
   std::string version;
 };
 
+struct RoutingRead {
+  StoredInquiry stored;
+  std::vector<std::string> declined;
+};
+
 // One piece of dispatch work: route inquiry `inquiry_id`, or drain the queue when it is empty.
 struct DispatchItem {
   std::string stream_id;
@@ -69,7 +74,9 @@ class DeskStore {
   absl::Status SaveSuggestions(absl::string_view id, const std::vector<v1::Suggestion>& suggestions);
   absl::StatusOr<std::optional<StoredInquiry>> GetInquiry(absl::string_view id, bool with_history);
   absl::StatusOr<std::vector<v1::Inquiry>> GetInquiries(const std::vector<std::string>& ids);
-  absl::StatusOr<std::vector<std::string>> Declined(absl::string_view id);
+  // What the dispatcher needs in one round trip: the inquiry (without the asker's contact) and
+  // who declined it or let its offer lapse.
+  absl::StatusOr<std::optional<RoutingRead>> ForRouting(absl::string_view id);
   // Newest first; `offset` into the index. Returns ids and whether more follow.
   absl::StatusOr<std::pair<std::vector<std::string>, bool>> InquiryIds(InquiryIndex index, absl::string_view key,
                                                                        int offset, int count);

@@ -147,14 +147,14 @@ bool Dispatcher::WorkingNow(const v1::Responder& responder, SysSeconds now) {
 absl::Status Dispatcher::Route(const std::string& inquiry_id) {
   constexpr int kTries = 5;
   for (int attempt = 0; attempt < kTries; ++attempt) {
-    auto stored = store_->GetInquiry(inquiry_id, false);
-    if (!stored.ok()) return stored.status();
-    if (!stored->has_value()) return absl::OkStatus();
-    const v1::Inquiry& inquiry = (*stored)->inquiry;
+    auto read = store_->ForRouting(inquiry_id);
+    if (!read.ok()) return read.status();
+    if (!read->has_value()) return absl::OkStatus();
+    const StoredInquiry* stored = &(*read)->stored;
+    const std::vector<std::string>* declined = &(*read)->declined;
+    const v1::Inquiry& inquiry = stored->inquiry;
     if (inquiry.state() != v1::INQUIRY_STATE_ROUTING && inquiry.state() != v1::INQUIRY_STATE_QUEUED)
       return absl::OkStatus();
-    auto declined = store_->Declined(inquiry_id);
-    if (!declined.ok()) return declined.status();
     auto profiles = Profiles();
     if (!profiles.ok()) return profiles.status();
     std::set<std::string> members;
@@ -224,7 +224,7 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
       const auto deadline = AddWorkingTime(first, now, std::chrono::seconds(seconds));
       deadline_ms = start_ms + (std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)).count();
     }
-    auto committed = store_->Route(inquiry_id, (*stored)->version, decision, deadline_ms);
+    auto committed = store_->Route(inquiry_id, stored->version, decision, deadline_ms);
     if (!committed.ok()) return committed.status();
     if (committed->has_value()) return absl::OkStatus();
   }

@@ -27,6 +27,12 @@ std::string Get(const Fields& f, const char* name) {
   return it == f.end() ? "" : it->second;
 }
 
+Fields FieldsOf(const RedisValue& flat) {
+  Fields f;
+  for (size_t n = 0; n + 1 < flat.elements.size(); n += 2) f[flat.elements[n].str] = flat.elements[n + 1].str;
+  return f;
+}
+
 v1::Handover HandoverOf(const Fields& f) {
   using google::protobuf::util::TimeUtil;
   v1::Handover h;
@@ -198,8 +204,7 @@ absl::StatusOr<std::vector<v1::Handover>> RotationStore::Handovers(absl::string_
   if (!replies.ok()) return replies.status();
   std::vector<v1::Handover> out;
   for (const auto& reply : *replies) {
-    Fields f;
-    for (size_t n = 0; n + 1 < reply.elements.size(); n += 2) f[reply.elements[n].str] = reply.elements[n + 1].str;
+    Fields f = FieldsOf(reply);
     if (!f.empty()) out.push_back(HandoverOf(f));
   }
   std::sort(out.begin(), out.end(), [](const v1::Handover& a, const v1::Handover& b) {
@@ -211,8 +216,7 @@ absl::StatusOr<std::vector<v1::Handover>> RotationStore::Handovers(absl::string_
 absl::StatusOr<std::optional<v1::Handover>> RotationStore::GetHandover(absl::string_view id) {
   auto reply = redis_->Command({"HGETALL", absl::StrCat(base_, "ho:", id)});
   if (!reply.ok()) return reply.status();
-  Fields f;
-  for (size_t n = 0; n + 1 < reply->elements.size(); n += 2) f[reply->elements[n].str] = reply->elements[n + 1].str;
+  Fields f = FieldsOf(*reply);
   if (f.empty()) return std::optional<v1::Handover>();
   return std::optional<v1::Handover>(HandoverOf(f));
 }
