@@ -93,15 +93,16 @@ local function peak_usage(used, from, to)
 end
 
 -- What blocks `res` within [from, to) as {bs, be, q}, lapsed holds left out, changing nothing.
-local function live_usage(base, res, from, to, now)
+local function live_usage(base, res, from, to, now, skip)
   local span = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':m', 'span') or '0')
   local ids = redis.call('ZRANGEBYSCORE', base .. 'r:' .. res .. ':act', from - span, '(' .. to)
   local used = {}
   for _, id in ipairs(ids) do
     local f = redis.call('HMGET', base .. 'b:' .. id, 'st', 'bs', 'be', 'q', 'hx')
-    if f[1] and BLOCKING[f[1]] and not (f[1] == 'HELD' and tonumber(f[5]) <= now) then
+    if f[1] and BLOCKING[f[1]] and not (f[1] == 'HELD' and tonumber(f[5]) <= now) and
+       not (skip and skip[id]) then
       local bs, be = tonumber(f[2]), tonumber(f[3])
-      if bs < to and be > from then used[#used + 1] = {bs, be, tonumber(f[4])} end
+      if bs < to and be > from then used[#used + 1] = {bs, be, tonumber(f[4]), id} end
     end
   end
   return used
@@ -238,9 +239,9 @@ local function fail(code, message)
 end
 
 -- Blocking bookings of `res` that overlap [from, to) as {bs, be, q}, expiring lapsed holds on
--- the way so that they never block. An expiry may promote a waiting entry to a hold, so then
--- the usage is read again.
-local function blocking_overlaps(base, maxlen, res, from, to, now)
+-- the way so that they never block; bookings in `skip` (a set of ids) left out. An expiry may
+-- promote a waiting entry to a hold, so then the usage is read again.
+local function blocking_overlaps(base, maxlen, res, from, to, now, skip)
   local span = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':m', 'span') or '0')
   local ids = redis.call('ZRANGEBYSCORE', base .. 'r:' .. res .. ':act', from - span, '(' .. to)
   local used, changed = {}, false
@@ -255,10 +256,12 @@ local function blocking_overlaps(base, maxlen, res, from, to, now)
         changed = advance(base, maxlen, b, now) or changed
       end
       local bs, be = tonumber(b.bs), tonumber(b.be)
-      if BLOCKING[b.st] and bs < to and be > from then used[#used + 1] = {bs, be, tonumber(b.q)} end
+      if BLOCKING[b.st] and bs < to and be > from and not skip[id] then
+        used[#used + 1] = {bs, be, tonumber(b.q)}
+      end
     end
   end
-  if changed then return live_usage(base, res, from, to, now) end
+  if changed then return live_usage(base, res, from, to, now, skip) end
   return used
 end
 
@@ -271,17 +274,25 @@ end
 --       hold ttl ms, no-show grace ms, title, notes, replay key, replay ttl, events maxlen,
 --       all or nothing ('1'/'0'), series id ('' = none), training required ('1'/'0'), n, then
 --       n times: booking id, start, end, blocked start, blocked end (ms), quantity, quota key,
---       quota limit, SME-share key, SME-share limit (-1 = no check), unit-minutes.
+--       quota limit, SME-share key, SME-share limit (-1 = no check), unit-minutes; then,
+--       optional: the resource version the caller planned against ('' = any), and bookings of the
+--       resource this call replaces (space-separated ids): they do not count against the new
+--       occurrences and are cancelled, with the reason after them, when the new ones are booked.
 -- Returns {'ok'|'replay', JSON array}: per occurrence {b = booking} or {err = reason, msg = text}.
 local function sch_book(keys, args)
   local base, res, org, capacity = args[1], args[2], args[3], tonumber(args[4])
   local maxlen, all_or_nothing, series = args[13], args[14] == '1', args[15]
   local previous = replay_get(args[11])
   if previous then return {'replay', previous} end
-  -- After the occurrences: the resource version the caller planned against ('' = any).
-  local expected = args[18 + tonumber(args[17]) * 11]
+  local tail = 18 + tonumber(args[17]) * 11
+  local expected = args[tail]
   if expected and expected ~= '' and (redis.call('HGET', keys[1], 'seq') or '0') ~= expected then
     return fail('ABORTED', 'resource ' .. res)
+  end
+  local replaced, skip = {}, {}
+  for id in string.gmatch(args[tail + 1] or '', '%S+') do
+    replaced[#replaced + 1] = id
+    skip[id] = true
   end
   if args[16] == '1' and redis.call('SISMEMBER', base .. 'r:' .. res .. ':trained', org) == 0 then
     return fail('FAILED_PRECONDITION', 'TRAINING_REQUIRED the owner has not recorded training ' ..
@@ -296,7 +307,7 @@ local function sch_book(keys, args)
     local bs, be, q = tonumber(args[at + 4]), tonumber(args[at + 5]), tonumber(args[at + 6])
     local a = {qk = args[at + 7], ql = tonumber(args[at + 8]), sk = args[at + 9],
                sl = tonumber(args[at + 10]), m = tonumber(args[at + 11])}
-    local used = blocking_overlaps(base, maxlen, res, bs, be, now)
+    local used = blocking_overlaps(base, maxlen, res, bs, be, now, skip)
     for _, u in ipairs(accepted) do
       if u[1] < be and u[2] > bs then used[#used + 1] = u end
     end
@@ -347,6 +358,13 @@ local function sch_book(keys, args)
         b.st = 'CONFIRMED'
       end
       results[i] = {json = insert_booking(base, maxlen, b, 'CREATED')}
+    end
+  end
+  -- After the inserts, so that a waiting entry promoted into the freed time sees the new bookings.
+  for _, id in ipairs(replaced) do
+    local b = load(base, id)
+    if b and b.res == res and (b.st == 'HELD' or b.st == 'PENDING_APPROVAL' or b.st == 'CONFIRMED') then
+      release(base, maxlen, b, 'CANCELLED', args[tail + 2] or 'replaced', now)
     end
   end
   -- The JSON array by hand: each booking is encoded once, for its event and for the reply.
@@ -428,7 +446,8 @@ local function sch_sweep(keys, args)
 end
 
 -- KEYS[1] the resource's meta key. ARGV: base, resource, from, to (ms).
--- Blocking bookings overlapping [from, to) as flat {bs, be, q} triples, lapsed holds left out.
+-- Blocking bookings overlapping [from, to) as flat {bs, be, q, id} quadruples, lapsed holds left
+-- out.
 local function sch_busy(keys, args)
   local base, res, from, to = args[1], args[2], tonumber(args[3]), tonumber(args[4])
   local out = {}
@@ -436,6 +455,7 @@ local function sch_busy(keys, args)
     out[#out + 1] = tostring(u[1])
     out[#out + 1] = tostring(u[2])
     out[#out + 1] = tostring(u[3])
+    out[#out + 1] = u[4]
   end
   return out
 end

@@ -48,6 +48,7 @@ struct Usage {
   EpochMs blocked_start = 0;
   EpochMs blocked_end = 0;
   int quantity = 1;
+  std::string booking_id;  // "" when not known
 };
 
 struct FreeSpan {

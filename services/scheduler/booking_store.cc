@@ -185,6 +185,10 @@ RedisArgs RedisBookingStore::BookArgs(const BookCommand& c) const {
     AppendAllowance(o.allowance, &args);
   }
   args.push_back(c.expected_version);
+  if (!c.replace_booking_ids.empty()) {
+    args.push_back(absl::StrJoin(c.replace_booking_ids, " "));
+    args.push_back(c.replace_reason);
+  }
   return args;
 }
 
@@ -320,14 +324,15 @@ absl::StatusOr<std::vector<std::vector<Usage>>> RedisBookingStore::BusyMany(
     if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
     std::vector<Usage> usage;
     const auto& e = reply.elements;
-    for (size_t i = 0; i + 2 < e.size(); i += 3) {
+    for (size_t i = 0; i + 3 < e.size(); i += 4) {
       Usage u;
       int quantity = 0;
       if (!absl::SimpleAtoi(e[i].str, &u.blocked_start) || !absl::SimpleAtoi(e[i + 1].str, &u.blocked_end) ||
           !absl::SimpleAtoi(e[i + 2].str, &quantity))
         return absl::InternalError("corrupt booking record");
       u.quantity = quantity;
-      usage.push_back(u);
+      u.booking_id = e[i + 3].str;
+      usage.push_back(std::move(u));
     }
     out.push_back(std::move(usage));
   }

@@ -39,6 +39,10 @@ struct BookCommand {
   std::string notes;
   std::string request_id;  // "" = not idempotent
   std::string expected_version;  // "" = any; otherwise ABORTED unless the resource is at this version
+  // Bookings of the resource this call replaces: they do not count against the occurrences and
+  // are cancelled (with `replace_reason`) in the same step as the occurrences are booked.
+  std::vector<std::string> replace_booking_ids;
+  std::string replace_reason;
 };
 
 enum class Transition { kSubmit, kApprove, kReject, kCancel, kCheckIn };

@@ -3,7 +3,8 @@
 --   <r> = <prefix>{rot}:
 --   <r><kind>:<id>      hash   d (the record, protobuf bytes), v (version, the etag)
 --   <index>             set    ids of a pool's requests / an organisation's pools
---   <r>plan:<id>        string a draft plan (protobuf bytes), written with a TTL by the server
+--   <r>plan:<id>        string a plan (protobuf bytes); drafts with a TTL, committed ones kept
+--   <r>committed:<pool> string the id of the pool's committed plan
 --   <r>req:<org>:<id>   string replayed version of a mutating call
 
 -- ARGV: key, data, expected etag ('' = create), index key, id, replay key, ttl, kind (for errors).
@@ -67,6 +68,42 @@ local function rot_handover_due(keys, args)
   return #ids
 end
 
+-- Commits a plan: the pool's committed-plan pointer moves from `expected` to the plan, in the
+-- same step as the plan is stored (kept), the plan it replaces is stored as superseded, and the
+-- hand-overs change: those both plans share move to the new plan, the old plan's others go, the
+-- new plan's others are created.
+-- KEYS[1] <r>committed:<pool>.
+-- ARGV: base, expected committed plan id ('' = none), plan id, plan bytes, replaced plan id
+--       ('' = none), replaced plan bytes, kept hand-over ids, dropped hand-over ids (both
+--       space-separated), new hand-overs (JSON array of {id, unit, from, to, t, dl, cl}).
+local function rot_commit(keys, args)
+  local base, expected, id, old = args[1], args[2], args[3], args[5]
+  if (redis.call('GET', keys[1]) or '') ~= expected then
+    return redis.error_reply('ABORTED the pool\'s committed plan changed')
+  end
+  redis.call('SET', base .. 'plan:' .. id, args[4])
+  if old ~= '' then redis.call('SET', base .. 'plan:' .. old, args[6]) end
+  for h in string.gmatch(args[7], '%S+') do
+    redis.call('HSET', base .. 'ho:' .. h, 'plan', id)
+    redis.call('SREM', base .. 'hos:' .. old, h)
+    redis.call('SADD', base .. 'hos:' .. id, h)
+  end
+  for h in string.gmatch(args[8], '%S+') do
+    redis.call('DEL', base .. 'ho:' .. h)
+    redis.call('SREM', base .. 'hos:' .. old, h)
+    redis.call('ZREM', base .. 'ho:due', h)
+  end
+  for _, h in ipairs(cjson.decode(args[9])) do
+    redis.call('HSET', base .. 'ho:' .. h.id, 'id', h.id, 'plan', id, 'unit', h.unit, 'from', h.from,
+               'to', h.to, 't', h.t, 'dl', h.dl, 'cl', h.cl, 'st', 'PENDING')
+    redis.call('SADD', base .. 'hos:' .. id, h.id)
+    redis.call('ZADD', base .. 'ho:due', h.dl, h.id)
+  end
+  redis.call('SET', keys[1], id)
+  return 'OK'
+end
+
 redis.register_function('rot_put', rot_put)
+redis.register_function('rot_commit', rot_commit)
 redis.register_function('rot_handover_confirm', rot_handover_confirm)
 redis.register_function('rot_handover_due', rot_handover_due)

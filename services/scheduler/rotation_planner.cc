@@ -144,7 +144,11 @@ class Planner {
     return true;
   }
 
-  State Start(int u) const { return {in_.units[u].home, in_.horizon_start, 0}; }
+  State Start(int u) const {
+    auto it = in_.starts.find(in_.units[u].id);
+    if (it == in_.starts.end()) return {in_.units[u].home, in_.horizon_start, 0};
+    return {it->second.at, std::max(in_.horizon_start, it->second.from), it->second.used_days};
+  }
 
   Item MakeItem(int r, Seconds work_start) const {
     const Request& req = in_.requests[r];

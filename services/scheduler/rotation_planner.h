@@ -2,10 +2,10 @@
 // with transport legs, set-up, tear-down and maintenance stops, around the units' existing
 // bookings. Pure domain code: no gRPC, no Redis, deterministic for the same input.
 //
-// The model. Time is in seconds since the epoch. A unit starts the horizon at its home base. To
-// serve a request it travels there (haversine distance x road factor at the pool's speed), is set
-// up before the request's start, stays for the request's whole duration, and is torn down after its
-// end; then it travels on. An existing booking or closure of a unit keeps it at its home base for
+// The model. Time is in seconds since the epoch. A unit starts the horizon at its home base (or
+// where and when a committed plan's legs under way leave it). To serve a request it travels there
+// (haversine distance x road factor at the pool's speed), is set up before the request's start,
+// stays for the request's whole duration, and is torn down after its end; then it travels on. An existing booking or closure of a unit keeps it at its home base for
 // that interval. After `maintenance_after_days` days of requests served, a unit spends
 // `maintenance_days` at its maintenance location (default its home base) before it serves again.
 // A request wants `units` units (or one named unit) for its whole duration, all starting together,
@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,15 @@ struct Unit {
   std::vector<Interval> busy;  // existing bookings and closures: the unit is at home, unavailable
 };
 
+// Where a unit is when the plan may first use it, when a committed plan's legs already under way
+// are kept (by default a unit is at home at the horizon's start). Its busy intervals start after
+// `from` plus the way home.
+struct UnitStart {
+  Point at;
+  Seconds from = 0;
+  int used_days = 0;  // in-use days since its last maintenance, at `from`
+};
+
 struct Request {
   std::string id;
   std::string partner;  // organisation id
@@ -76,6 +86,7 @@ struct PlanInput {
   Seconds horizon_end = 0;
   double sme_weight = 1.5;  // an SME's request-day counts this much when choosing what to serve
   std::vector<Pin> pins;
+  std::map<std::string, UnitStart> starts;  // by unit id
 };
 
 enum class LegKind { kTransport, kSetup, kAssignment, kTeardown, kMaintenance };

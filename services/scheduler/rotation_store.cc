@@ -149,15 +149,11 @@ absl::StatusOr<std::vector<v1::RotationRequest>> RotationStore::RequestsOf(absl:
 
 absl::Status RotationStore::SavePlan(const v1::RotationPlan& plan) {
   RedisArgs command = {"SET", absl::StrCat(base_, "plan:", plan.id()), plan.SerializeAsString()};
-  if (plan.state() != v1::ROTATION_PLAN_STATE_COMMITTED) {
+  if (plan.state() == v1::ROTATION_PLAN_STATE_DRAFT) {
     command.push_back("EX");
     command.push_back(std::to_string(draft_ttl_s_));
   }
   return redis_->Command(command).status();
-}
-
-absl::Status RotationStore::SetCommitted(absl::string_view pool_id, absl::string_view plan_id) {
-  return redis_->Command({"SET", absl::StrCat(base_, "committed:", pool_id), std::string(plan_id)}).status();
 }
 
 absl::StatusOr<std::string> RotationStore::Committed(absl::string_view pool_id) {
@@ -175,24 +171,25 @@ absl::StatusOr<std::optional<v1::RotationPlan>> RotationStore::GetPlan(absl::str
   return std::optional<v1::RotationPlan>(std::move(plan));
 }
 
-absl::Status RotationStore::CreateHandovers(const std::string& plan_id, const std::vector<v1::Handover>& handovers) {
+absl::Status RotationStore::Commit(const v1::RotationPlan& plan, const v1::RotationPlan* replaced,
+                                   const std::vector<std::string>& kept, const std::vector<std::string>& dropped,
+                                   const std::vector<v1::Handover>& created) {
   using google::protobuf::util::TimeUtil;
-  std::vector<RedisArgs> commands = {{"MULTI"}};
-  for (const auto& h : handovers) {
-    const int64_t deadline = TimeUtil::TimestampToMilliseconds(h.confirm_deadline());
-    commands.push_back({"HSET", absl::StrCat(base_, "ho:", h.id()), "id", h.id(), "plan", plan_id, "unit",
-                        h.unit_resource_id(), "from", h.from_organization_id(), "to", h.to_organization_id(), "t",
-                        std::to_string(TimeUtil::TimestampToMilliseconds(h.time())), "dl", std::to_string(deadline),
-                        "cl", absl::StrJoin(h.checklist(), "\n"), "st", "PENDING"});
-    commands.push_back({"SADD", absl::StrCat(base_, "hos:", plan_id), h.id()});
-    commands.push_back({"ZADD", absl::StrCat(base_, "ho:due"), std::to_string(deadline), h.id()});
-  }
-  commands.push_back({"EXEC"});
-  auto replies = redis_->Pipeline(commands);
-  if (!replies.ok()) return replies.status();
-  for (const auto& reply : *replies)
-    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
-  return absl::OkStatus();
+  nlohmann::json handovers = nlohmann::json::array();
+  for (const auto& h : created)
+    handovers.push_back({{"id", h.id()},
+                         {"unit", h.unit_resource_id()},
+                         {"from", h.from_organization_id()},
+                         {"to", h.to_organization_id()},
+                         {"t", std::to_string(TimeUtil::TimestampToMilliseconds(h.time()))},
+                         {"dl", std::to_string(TimeUtil::TimestampToMilliseconds(h.confirm_deadline()))},
+                         {"cl", absl::StrJoin(h.checklist(), "\n")}});
+  return redis_
+      ->FCall("rot_commit", {absl::StrCat(base_, "committed:", plan.pool_id())},
+              {base_, replaced ? replaced->id() : "", plan.id(), plan.SerializeAsString(),
+               replaced ? replaced->id() : "", replaced ? replaced->SerializeAsString() : "",
+               absl::StrJoin(kept, " "), absl::StrJoin(dropped, " "), handovers.dump()})
+      .status();
 }
 
 absl::StatusOr<std::vector<v1::Handover>> RotationStore::Handovers(absl::string_view plan_id) {

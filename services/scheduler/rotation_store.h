@@ -25,13 +25,17 @@ class RotationStore {
                                                  absl::string_view replay_key);
   absl::StatusOr<std::optional<v1::RotationRequest>> GetRequest(absl::string_view id);
   absl::StatusOr<std::vector<v1::RotationRequest>> RequestsOf(absl::string_view pool_id);
-  // Drafts expire; committed plans are kept (their bookings name them as their series).
+  // Drafts expire; committed and superseded plans are kept (their bookings name them as their
+  // series).
   absl::Status SavePlan(const v1::RotationPlan& plan);
-  absl::Status SetCommitted(absl::string_view pool_id, absl::string_view plan_id);
   absl::StatusOr<std::string> Committed(absl::string_view pool_id);  // "" = none yet
   absl::StatusOr<std::optional<v1::RotationPlan>> GetPlan(absl::string_view id);
-  // Hand-overs of a committed plan, written together (MULTI/EXEC).
-  absl::Status CreateHandovers(const std::string& plan_id, const std::vector<v1::Handover>& handovers);
+  // One atomic step: the pool's committed plan becomes `plan` (ABORTED unless it still is
+  // `replaced`, or none when that is null), `replaced` is stored as it is now (superseded), the
+  // hand-overs `kept` move from it to `plan`, `dropped` are deleted, `created` are added.
+  absl::Status Commit(const v1::RotationPlan& plan, const v1::RotationPlan* replaced,
+                      const std::vector<std::string>& kept, const std::vector<std::string>& dropped,
+                      const std::vector<v1::Handover>& created);
   absl::StatusOr<std::vector<v1::Handover>> Handovers(absl::string_view plan_id);
   absl::StatusOr<std::optional<v1::Handover>> GetHandover(absl::string_view id);
   // Records the organisation's confirmation; CONFIRMED once both sides have.

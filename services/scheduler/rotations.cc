@@ -1,7 +1,10 @@
 #include "services/scheduler/rotations.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
@@ -83,6 +86,88 @@ std::vector<v1::Handover> HandoversOf(const v1::RotationPlan& plan, const v1::Ro
     if (holder != owner) pass(owner, last_end);
   }
   return out;
+}
+
+// What stays of a committed plan re-planned from `cutoff`: per unit, the legs begun by then and
+// the whole stop each belongs to or, for a drive still on the road, leads to (a request being
+// served is served to its end, a unit on its way gets there; a unit that has arrived and waits
+// may be sent elsewhere); a request kept on one of its units is kept on all.
+struct Kept {
+  std::map<std::string, int> legs;  // unit -> how many of its first legs stay
+  std::set<std::string> requests;
+};
+
+// The first `n` legs of `unit` and the rest of the stop the last of them belongs to or leads to.
+int ThroughStop(const v1::UnitSchedule& unit, int n, rot::Seconds cutoff) {
+  const auto& legs = unit.legs();
+  if (n == 0) return 0;
+  std::string request = legs[n - 1].request_id();
+  if (legs[n - 1].kind() == v1::ROTATION_LEG_KIND_TRANSPORT) {
+    if (SecondsOf(legs[n - 1].end_time()) <= cutoff) return n;  // arrived
+    if (n == legs.size() || legs[n].kind() == v1::ROTATION_LEG_KIND_TRANSPORT) return n;
+    request = legs[n].request_id();  // empty for maintenance
+    ++n;
+  }
+  while (!request.empty() && n < legs.size() && legs[n].request_id() == request) ++n;
+  return n;
+}
+
+Kept KeptOf(const v1::RotationPlan& plan, rot::Seconds cutoff) {
+  Kept kept;
+  for (const auto& unit : plan.units()) {
+    int n = 0;
+    while (n < unit.legs_size() && SecondsOf(unit.legs(n).start_time()) < cutoff) ++n;
+    kept.legs[unit.unit_resource_id()] = ThroughStop(unit, n, cutoff);
+  }
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& unit : plan.units())
+      for (int i = 0; i < kept.legs[unit.unit_resource_id()]; ++i)
+        if (!unit.legs(i).request_id().empty()) kept.requests.insert(unit.legs(i).request_id());
+    for (const auto& unit : plan.units()) {
+      int& n = kept.legs[unit.unit_resource_id()];
+      for (int i = unit.legs_size() - 1; i >= n; --i) {
+        if (!kept.requests.count(unit.legs(i).request_id())) continue;
+        n = ThroughStop(unit, i + 1, cutoff);
+        grew = true;
+        break;
+      }
+    }
+  }
+  return kept;
+}
+
+// Books `legs` of one unit as blocking bookings of the pool's owner (series: the plan) in one
+// all-or-nothing call that also cancels `replace`, and records each leg's booking id. ABORTED
+// when the unit is not at `expected_version` ("" = any) or a leg no longer fits.
+absl::Status BookLegs(BookingStore* bookings, const v1::RotationPool& pool, const std::string& plan_id,
+                      const std::string& unit, const std::vector<v1::RotationLeg*>& legs,
+                      std::vector<std::string> replace, const std::string& reason,
+                      const std::string& expected_version) {
+  BookCommand command;
+  command.resource_id = unit;
+  command.organization_id = pool.owner_organization_id();
+  command.capacity = 1;
+  command.all_or_nothing = true;
+  command.series_id = plan_id;
+  command.title = "Rotation " + pool.display_name();
+  command.expected_version = expected_version;
+  command.replace_booking_ids = std::move(replace);
+  command.replace_reason = reason;
+  for (const auto* leg : legs) {
+    Occurrence o;
+    o.booking_id = NewBookingId(unit);
+    o.slot.start = o.slot.blocked_start = ToEpochMs(leg->start_time());
+    o.slot.end = o.slot.blocked_end = ToEpochMs(leg->end_time());
+    command.occurrences.push_back(std::move(o));
+  }
+  auto results = bookings->Book(command);
+  if (!results.ok()) return results.status();
+  if (results->size() != legs.size()) return absl::InternalError("sch_book answered for other occurrences");
+  for (const auto& r : *results)
+    if (!r.ok()) return absl::AbortedError(r.status().message());
+  for (size_t i = 0; i < legs.size(); ++i) legs[i]->set_booking_id((*results)[i]->id());
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -310,6 +395,29 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
   in.policy.maintenance_days = policy.maintenance_days();
   if (policy.has_maintenance_location()) in.policy.maintenance_location = PointOf(policy.maintenance_location());
 
+  // The pool's committed plan is replaced from the cutoff on; what is under way then stays.
+  std::optional<v1::RotationPlan> committed;
+  auto committed_id = store_->Committed(pool->id());
+  if (!committed_id.ok()) return committed_id.status();
+  if (!committed_id->empty()) {
+    auto stored = store_->GetPlan(*committed_id);
+    if (!stored.ok()) return stored.status();
+    committed = std::move(*stored);
+  }
+  const rot::Seconds cutoff = std::max(start, now / 1000);
+  Kept kept;
+  std::map<std::string, const v1::UnitSchedule*> committed_units;
+  std::set<std::string> committed_bookings;
+  if (committed) {
+    kept = KeptOf(*committed, cutoff);
+    in.horizon_start = cutoff;  // what began before stays as it is
+    for (const auto& unit : committed->units()) {
+      committed_units[unit.unit_resource_id()] = &unit;
+      for (const auto& leg : unit.legs())
+        if (!leg.booking_id().empty()) committed_bookings.insert(leg.booking_id());
+    }
+  }
+
   std::vector<std::string> unit_ids(pool->unit_resource_ids().begin(), pool->unit_resource_ids().end());
   // Versions first: a booking made after this read makes the draft stale, never silently missed.
   auto versions = bookings_->Versions(unit_ids);
@@ -323,18 +431,37 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
     auto home = HomeOf(*(*found)->resource);
     if (!home) continue;
     rot::Unit unit{unit_ids[u], PointOf(*home), {}};
-    for (const auto& b : (*busy)[u]) unit.busy.push_back({b.blocked_start / 1000, (b.blocked_end + 999) / 1000});
+    // Other bookings and closures count once the unit is back home after its kept legs.
+    rot::Seconds home_from = 0;
+    if (const int n = kept.legs[unit.id]; n > 0) {
+      const auto& legs = committed_units.at(unit.id)->legs();
+      rot::UnitStart& from = in.starts[unit.id];
+      from.at = PointOf(legs[n - 1].to());
+      from.from = SecondsOf(legs[n - 1].end_time());
+      for (int i = 0; i < n; ++i) {
+        if (legs[i].kind() == v1::ROTATION_LEG_KIND_MAINTENANCE) from.used_days = 0;
+        if (legs[i].kind() == v1::ROTATION_LEG_KIND_ASSIGNMENT)
+          from.used_days += static_cast<int>((SecondsOf(legs[i].end_time()) - SecondsOf(legs[i].start_time())) / rot::kDay);
+      }
+      home_from = from.from + rot::TravelTime(in.policy, from.at, unit.home);
+    }
+    auto block = [&](rot::Seconds from, rot::Seconds to) {
+      from = std::max(from, home_from);
+      if (from < to) unit.busy.push_back({from, to});
+    };
+    for (const auto& b : (*busy)[u])
+      if (!committed_bookings.count(b.booking_id)) block(b.blocked_start / 1000, (b.blocked_end + 999) / 1000);
     if ((*found)->availability)
       for (const auto& c : (*found)->availability->closures())
         if (c.end_time().seconds() > start && c.start_time().seconds() < end)
-          unit.busy.push_back({c.start_time().seconds(), c.end_time().seconds()});
+          block(c.start_time().seconds(), c.end_time().seconds());
     in.units.push_back(std::move(unit));
   }
   auto requests = store_->RequestsOf(pool->id());
   if (!requests.ok()) return requests.status();
   std::map<std::string, std::string> organization_of;
   for (const auto& r : *requests) {
-    if (r.state() != v1::ROTATION_REQUEST_STATE_OPEN) continue;
+    if (r.state() != v1::ROTATION_REQUEST_STATE_OPEN || kept.requests.count(r.id())) continue;
     rot::Request q;
     q.id = r.id();
     q.partner = r.organization_id();
@@ -351,6 +478,7 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
   }
   for (int i = 0; i < request.pins_size(); ++i) {
     const auto& pin = request.pins(i);
+    if (kept.requests.count(pin.request_id())) continue;  // under way: kept as it is
     if (!organization_of.count(pin.request_id()))
       return InvalidField(absl::StrCat("pins[", i, "].request_id"), "is not an open request of the pool");
     if (std::find(unit_ids.begin(), unit_ids.end(), pin.unit_resource_id()) == unit_ids.end())
@@ -358,13 +486,36 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
     in.pins.push_back({pin.request_id(), pin.unit_resource_id(), SecondsOf(pin.start_time())});
   }
 
-  const rot::Plan planned = rot::PlanRotation(in);
+  rot::Plan planned = rot::PlanRotation(in);
   v1::RotationPlan plan;
   plan.set_id(NewId("plan"));
   plan.set_pool_id(pool->id());
   *plan.mutable_horizon_start_time() = At(start);
   *plan.mutable_horizon_end_time() = At(end);
+  if (committed) {
+    plan.set_replaces_plan_id(committed->id());
+    *plan.mutable_replan_from_time() = At(cutoff);
+    // What stays counts as served, in the totals and the fairness range.
+    for (const auto& a : committed->assignments()) {
+      if (!kept.requests.count(a.request_id())) continue;
+      auto* out = plan.add_assignments();
+      *out = a;
+      out->set_pinned(true);
+      planned.assignments.push_back({a.request_id(), a.unit_resource_id(), SecondsOf(a.start_time()),
+                                     SecondsOf(a.end_time()), true});
+    }
+    for (const auto& r : *requests) {
+      if (!kept.requests.count(r.id())) continue;
+      const int64_t days = int64_t{r.duration_days()} * r.units();
+      planned.requested_days += days;
+      planned.fulfilled_days += days;
+      in.requests.push_back({r.id(), r.organization_id(), PointOf(r.location()), SecondsOf(r.earliest_start_time()),
+                             SecondsOf(r.latest_end_time()), r.duration_days(), r.units(), r.unit_resource_id(),
+                             r.priority(), r.sme()});
+    }
+  }
   for (const auto& a : planned.assignments) {
+    if (a.pinned && kept.requests.count(a.request_id)) continue;  // copied above
     auto* out = plan.add_assignments();
     out->set_request_id(a.request_id);
     out->set_unit_resource_id(a.unit_id);
@@ -376,6 +527,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
   for (const auto& [unit, legs] : planned.legs) {
     auto* schedule = plan.add_units();
     schedule->set_unit_resource_id(unit);
+    if (const int n = kept.legs[unit]; n > 0)
+      for (int i = 0; i < n; ++i) *schedule->add_legs() = committed_units.at(unit)->legs(i);
     for (const auto& leg : legs) {
       auto* out = schedule->add_legs();
       out->set_kind(KindOf(leg.kind));
@@ -386,6 +539,16 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
       *out->mutable_to() = GeoOf(leg.to);
       out->set_km(leg.km);
     }
+  }
+  // A unit no longer planned (it left the pool or the registry) keeps what is under way.
+  for (const auto& [unit, schedule] : committed_units) {
+    const int n = kept.legs[unit];
+    if (n == 0 || std::any_of(plan.units().begin(), plan.units().end(),
+                              [&](const v1::UnitSchedule& s) { return s.unit_resource_id() == unit; }))
+      continue;
+    auto* out = plan.add_units();
+    out->set_unit_resource_id(unit);
+    for (int i = 0; i < n; ++i) *out->add_legs() = schedule->legs(i);
   }
   for (const auto& u : planned.unfulfilled) {
     auto* out = plan.add_unfulfilled();
@@ -446,81 +609,138 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
   auto pool = Pool(plan->pool_id(), "pool_id");
   if (!pool.ok()) return pool.status();
   if (!caller.CanWriteFor(pool->owner_organization_id())) return Forbidden("the pool's owner commits its plans");
-  if (plan->state() == v1::ROTATION_PLAN_STATE_COMMITTED) {
-    if (!request.request_id().empty()) return *plan;  // a retry of the commit that succeeded
+  if (plan->state() != v1::ROTATION_PLAN_STATE_DRAFT) {
+    if (plan->state() == v1::ROTATION_PLAN_STATE_COMMITTED && !request.request_id().empty())
+      return *plan;  // a retry of the commit that succeeded
     return PreconditionError("ALREADY_COMMITTED", "this plan is booked already; plan again for changes");
   }
-  std::map<std::string, std::string> organization_of;
-  for (const auto& a : plan->assignments()) organization_of[a.request_id()] = a.organization_id();
+  const auto stale = [](const std::string& why) { return ConflictError("STALE_PLAN", why + "; plan again"); };
+  auto current = store_->Committed(pool->id());
+  if (!current.ok()) return current.status();
+  if (*current != plan->replaces_plan_id())
+    return stale("the pool's committed plan changed since this draft was made");
+  std::optional<v1::RotationPlan> replaced;
+  if (!current->empty()) {
+    auto stored = store_->GetPlan(*current);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return absl::InternalError("the pool's committed plan is missing");
+    replaced = std::move(**stored);
+  }
 
-  // One all-or-nothing booking call per unit, each checking the unit's version. Bookings live in
-  // the units' shards, so across units the commit is all-or-nothing by checking every version
-  // first and undoing the units already booked if one changed in between (docs/DECISIONS.md).
+  // Per unit: the legs to book and the committed plan's bookings they replace (its legs that the
+  // draft does not keep).
+  struct Change {
+    std::string unit;
+    std::vector<v1::RotationLeg*> legs;
+    std::vector<v1::RotationLeg*> replaced_legs;
+  };
+  std::vector<Change> changes;
+  std::map<std::string, size_t> change_of;
+  auto change = [&](const std::string& unit) -> Change& {
+    auto [it, added] = change_of.try_emplace(unit, changes.size());
+    if (added) changes.push_back({unit, {}, {}});
+    return changes[it->second];
+  };
+  std::set<std::string> kept_bookings;
+  for (auto& unit : *plan->mutable_units())
+    for (auto& leg : *unit.mutable_legs()) {
+      if (!leg.booking_id().empty()) {
+        kept_bookings.insert(leg.booking_id());
+      } else if (ToEpochMs(leg.end_time()) > ToEpochMs(leg.start_time())) {
+        change(unit.unit_resource_id()).legs.push_back(&leg);
+      }
+    }
+  if (replaced)
+    for (auto& unit : *replaced->mutable_units())
+      for (auto& leg : *unit.mutable_legs())
+        if (!leg.booking_id().empty() && !kept_bookings.count(leg.booking_id()))
+          change(unit.unit_resource_id()).replaced_legs.push_back(&leg);
+
+  // Bookings live in the units' shards, so across units the commit is all-or-nothing by checking
+  // every version first, booking unit by unit with the version checked again in the same step, and
+  // undoing the units already done if one changed in between (docs/DECISIONS.md).
   std::vector<std::string> units;
-  for (const auto& unit : plan->units())
-    if (unit.legs_size() > 0) units.push_back(unit.unit_resource_id());
+  for (const auto& c : changes) units.push_back(c.unit);
   auto versions = bookings_->Versions(units);
   if (!versions.ok()) return versions.status();
-  for (size_t u = 0; u < units.size(); ++u)
-    if (plan->unit_etags().at(units[u]) != (*versions)[u])
-      return ConflictError("STALE_PLAN", absl::StrCat("the bookings of unit ", units[u],
-                                                      " changed since this plan was made; plan again"));
-  std::vector<std::string> booked;
-  auto undo = [&](const std::string& why) {
-    for (const auto& id : booked)
-      bookings_->Apply({id, Transition::kCancel, pool->owner_organization_id(), true, true,
-                        "rotation plan commit undone: " + why, ""})
-          .IgnoreError();
+  auto etag = [&](const std::string& unit) {
+    auto it = plan->unit_etags().find(unit);
+    return it == plan->unit_etags().end() ? std::string() : it->second;  // a unit that left the pool: any
   };
-  for (const auto& unit : plan->units()) {
-    if (unit.legs_size() == 0) continue;
-    BookCommand command;
-    command.resource_id = unit.unit_resource_id();
-    command.organization_id = pool->owner_organization_id();
-    command.capacity = 1;
-    command.all_or_nothing = true;
-    command.series_id = plan->id();
-    command.title = "Rotation " + pool->display_name();
-    command.expected_version = plan->unit_etags().at(unit.unit_resource_id());
-    for (const auto& leg : unit.legs()) {
-      Occurrence o;
-      o.booking_id = NewBookingId(unit.unit_resource_id());
-      o.slot.start = ToEpochMs(leg.start_time());
-      o.slot.end = ToEpochMs(leg.end_time());
-      if (o.slot.end <= o.slot.start) continue;
-      o.slot.blocked_start = o.slot.start;
-      o.slot.blocked_end = o.slot.end;
-      command.occurrences.push_back(std::move(o));
+  for (size_t u = 0; u < units.size(); ++u)
+    if (!etag(units[u]).empty() && etag(units[u]) != (*versions)[u])
+      return stale(absl::StrCat("the bookings of unit ", units[u], " changed since this plan was made"));
+  size_t done = 0;
+  auto undo = [&](const std::string& why) {
+    for (size_t i = 0; i < done; ++i) {
+      std::vector<std::string> ours;
+      for (const auto* leg : changes[i].legs) ours.push_back(leg->booking_id());
+      BookLegs(bookings_, *pool, replaced ? replaced->id() : plan->id(), changes[i].unit, changes[i].replaced_legs,
+               ours, "rotation plan commit undone: " + why, "")
+          .IgnoreError();
     }
-    auto results = bookings_->Book(command);
-    std::string failure;
-    if (!results.ok()) {
-      failure = std::string(results.status().message());
-    } else {
-      for (const auto& r : *results)
-        if (!r.ok() && failure.empty()) failure = std::string(r.status().message());
+    if (replaced && done > 0) store_->SavePlan(*replaced).IgnoreError();  // the re-made bookings' ids
+  };
+  std::vector<std::string> replaced_ids;
+  for (; done < changes.size(); ++done) {
+    const Change& c = changes[done];
+    std::vector<std::string> replace;
+    for (const auto* leg : c.replaced_legs) replace.push_back(leg->booking_id());
+    replaced_ids.insert(replaced_ids.end(), replace.begin(), replace.end());
+    auto status = BookLegs(bookings_, *pool, plan->id(), c.unit, c.legs, std::move(replace),
+                           "replaced by rotation plan " + plan->id(), etag(c.unit));
+    if (!status.ok()) {
+      undo("unit " + c.unit + " changed");
+      if (status.code() != absl::StatusCode::kAborted) return status;
+      return stale(absl::StrCat("the bookings of unit ", c.unit, " changed while the plan was committed"));
     }
-    if (!failure.empty() || (results.ok() && results->empty() && !command.occurrences.empty())) {
-      undo("unit " + unit.unit_resource_id() + " changed");
-      if (!results.ok() && results.status().code() != absl::StatusCode::kAborted) return results.status();
-      return ConflictError("STALE_PLAN", absl::StrCat("the bookings of unit ", unit.unit_resource_id(),
-                                                      " changed while the plan was committed; plan again"));
-    }
-    for (const auto& r : *results) booked.push_back(r->id());
   }
   plan->set_state(v1::ROTATION_PLAN_STATE_COMMITTED);
-  for (const auto& id : booked) plan->add_booking_ids(id);
+  for (const auto& unit : plan->units())
+    for (const auto& leg : unit.legs())
+      if (!leg.booking_id().empty()) plan->add_booking_ids(leg.booking_id());
   *plan->mutable_commit_time() = FromEpochMs(clock_());
-  auto handovers = HandoversOf(*plan, *pool);
-  if (auto status = store_->CreateHandovers(plan->id(), handovers); !status.ok()) {
-    undo("the hand-overs could not be saved");
+
+  // Hand-overs both plans share (same unit, sides and time) stay as they are, confirmations and
+  // all; the replaced plan's others go.
+  std::vector<v1::Handover> created = HandoversOf(*plan, *pool);
+  std::vector<std::string> kept_handovers, dropped_handovers;
+  std::optional<v1::RotationPlan> superseded;
+  if (replaced) {
+    auto before = store_->Handovers(replaced->id());
+    if (!before.ok()) {
+      undo("the hand-overs could not be read");
+      return before.status();
+    }
+    using Key = std::tuple<std::string, std::string, std::string, int64_t>;
+    auto key = [](const v1::Handover& h) {
+      return Key{h.unit_resource_id(), h.from_organization_id(), h.to_organization_id(), ToEpochMs(h.time())};
+    };
+    std::map<Key, std::vector<std::string>> old;
+    for (const auto& h : *before) old[key(h)].push_back(h.id());
+    std::vector<v1::Handover> fresh;
+    for (auto& h : created) {
+      auto it = old.find(key(h));
+      if (it != old.end() && !it->second.empty()) {
+        kept_handovers.push_back(it->second.back());
+        it->second.pop_back();
+      } else {
+        fresh.push_back(std::move(h));
+      }
+    }
+    created = std::move(fresh);
+    for (const auto& [k, ids] : old) dropped_handovers.insert(dropped_handovers.end(), ids.begin(), ids.end());
+    superseded = *replaced;
+    superseded->set_state(v1::ROTATION_PLAN_STATE_SUPERSEDED);
+  }
+  if (auto status = store_->Commit(*plan, superseded ? &*superseded : nullptr, kept_handovers, dropped_handovers,
+                                   created);
+      !status.ok()) {
+    undo("the plan could not be recorded");
+    if (status.code() == absl::StatusCode::kAborted)
+      return stale("the pool's committed plan changed while this one was committed");
     return status;
   }
-  if (auto status = store_->SavePlan(*plan); !status.ok()) {
-    undo("the plan could not be saved");
-    return status;
-  }
-  if (auto status = store_->SetCommitted(pool->id(), plan->id()); !status.ok()) return status;
   return *plan;
 }
 

@@ -250,6 +250,15 @@ TEST_F(CliTest, PlansARotationOfAMobileLab) {
   auto committed = Cli("rotation commit " + plan_id);
   ASSERT_EQ(committed.exit_code, 0) << committed.output;
   EXPECT_NE(committed.output.find("committed " + plan_id), std::string::npos) << committed.output;
+  // Planning again replaces the committed plan; committing that re-books the unit.
+  auto again = Cli("rotation plan --pool " + pool + " --from " + day(5) + " --to " + day(60));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("replaces committed plan " + plan_id), std::string::npos) << again.output;
+  const std::string again_id = again.output.substr(again.output.find("plan plan_") + 5, 21);
+  auto recommitted = Cli("rotation commit " + again_id);
+  ASSERT_EQ(recommitted.exit_code, 0) << recommitted.output;
+  auto shown = Cli("rotation show " + plan_id);
+  EXPECT_NE(shown.output.find("(SUPERSEDED)"), std::string::npos) << shown.output;
   auto bad = Cli("rotation request create --pool " + pool + " --at 52.22,6.89 --from " + day(10) + " --to " + day(11) +
                  " --days 3 --org school");
   EXPECT_EQ(bad.exit_code, 1);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -358,6 +359,137 @@ TEST_F(RotationApiTest, ACommitBooksEveryLegAndAStaleDraftChangesNothing) {
   EXPECT_EQ(scheduler_->ConfirmHandover(As(first_partner == "school" ? school_ : bakery_).get(), confirm, &confirmed)
                 .error_code(),
             grpc::StatusCode::NOT_FOUND);  // not a side of that one
+}
+
+// Planning again while a plan is committed replaces it from the new plan's start: what began by
+// then stays (here the first partner's stay and the drive on to the second), the rest is planned
+// anew, and the commit cancels the old bookings it replaces in the same step as it books the new
+// ones; shared hand-overs keep their confirmations.
+TEST_F(RotationApiTest, ReplanningACommittedPlanReplacesItFromItsStart) {
+  const std::string unit = Mobile("Mobiel Lab Almelo", 52.36, 6.66);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Replanned");
+  create.mutable_pool()->add_unit_resource_ids(unit);
+  RotationPool pool;
+  grpc::Status status;
+  for (int i = 0; i < 100; ++i) {  // the scheduler follows the registry
+    status = scheduler_->CreateRotationPool(As(fleet_).get(), create, &pool);
+    if (status.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const RotationRequest first = Create(school_, Ask(pool.id(), 52.22, 6.89, 1, 8, 3));
+  const RotationRequest second = Create(bakery_, Ask(pool.id(), 52.51, 6.09, 10, 20, 3));
+  RotationPlan old_plan = Plan(pool.id(), 30);
+  ASSERT_EQ(old_plan.assignments_size(), 2) << old_plan.DebugString();
+  CommitRotationPlanRequest commit;
+  commit.set_id(old_plan.id());
+  ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &old_plan).ok());
+  ListHandoversRequest list_handovers;
+  list_handovers.set_plan_id(old_plan.id());
+  ListHandoversResponse handovers;
+  ASSERT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list_handovers, &handovers).ok());
+  ASSERT_EQ(handovers.handovers_size(), 3);
+  const std::string first_handover = handovers.handovers(0).id();
+  ConfirmHandoverRequest confirm;
+  confirm.set_id(first_handover);
+  Handover confirmed;
+  ASSERT_TRUE(scheduler_->ConfirmHandover(As(fleet_).get(), confirm, &confirmed).ok());
+
+  PlanRotationRequest replan;
+  replan.set_pool_id(pool.id());
+  *replan.mutable_horizon_start_time() = Day(5);
+  *replan.mutable_horizon_end_time() = Day(30);
+  RotationPlan outdated;  // made from the committed plan before anything changed
+  ASSERT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), replan, &outdated).ok());
+  // The bakery withdraws and asks again, later and elsewhere.
+  WithdrawRotationRequestRequest withdraw;
+  withdraw.set_id(second.id());
+  RotationRequest withdrawn;
+  ASSERT_TRUE(scheduler_->WithdrawRotationRequest(As(bakery_).get(), withdraw, &withdrawn).ok());
+  const RotationRequest third = Create(bakery_, Ask(pool.id(), 52.30, 6.50, 12, 25, 4));
+  RotationPlan plan;
+  ASSERT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), replan, &plan).ok());
+  EXPECT_EQ(plan.replaces_plan_id(), old_plan.id());
+  EXPECT_EQ(plan.replan_from_time().seconds(), Day(5).seconds());
+  std::map<std::string, PlannedAssignment> served;
+  for (const auto& a : plan.assignments()) served[a.request_id()] = a;
+  ASSERT_EQ(served.size(), 2u) << plan.DebugString();
+  ASSERT_TRUE(served.count(first.id()) && served.count(third.id()));
+  EXPECT_TRUE(served[first.id()].pinned());  // under way: kept
+  EXPECT_EQ(served[first.id()].start_time().seconds(), old_plan.assignments(0).start_time().seconds());
+  EXPECT_GE(served[third.id()].start_time().seconds(), Day(12).seconds());
+  EXPECT_EQ(plan.fulfilled_days(), 7);
+  // The kept legs come first, with their bookings; the new ones follow on from where they end.
+  ASSERT_EQ(plan.units_size(), 1);
+  const auto& legs = plan.units(0).legs();
+  int kept = 0;
+  while (kept < legs.size() && !legs[kept].booking_id().empty()) ++kept;
+  ASSERT_GT(kept, 0);
+  ASSERT_LT(kept, legs.size());
+  for (int i = kept; i < legs.size(); ++i) {
+    EXPECT_EQ(legs[i].booking_id(), "");
+    EXPECT_GE(legs[i].start_time().seconds(), legs[i - 1].end_time().seconds());
+  }
+
+  PreviewRotationPlanRequest preview;
+  preview.set_id(plan.id());
+  RotationPlanDiff diff;
+  ASSERT_TRUE(scheduler_->PreviewRotationPlan(As(fleet_).get(), preview, &diff).ok());
+  EXPECT_EQ(diff.committed_plan_id(), old_plan.id());
+  EXPECT_EQ(diff.unchanged(), 1);
+  ASSERT_EQ(diff.added_size(), 1);
+  EXPECT_EQ(diff.added(0).request_id(), third.id());
+  ASSERT_EQ(diff.removed_size(), 1);
+  EXPECT_EQ(diff.removed(0).request_id(), second.id());
+
+  commit.set_id(plan.id());
+  RotationPlan committed;
+  status = scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &committed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(committed.state(), ROTATION_PLAN_STATE_COMMITTED);
+  GetRotationPlanRequest get;
+  get.set_id(old_plan.id());
+  RotationPlan superseded;
+  ASSERT_TRUE(scheduler_->GetRotationPlan(As(fleet_).get(), get, &superseded).ok());
+  EXPECT_EQ(superseded.state(), ROTATION_PLAN_STATE_SUPERSEDED);
+
+  // The unit's live bookings are exactly the new plan's; the old plan's others are cancelled.
+  ListBookingsRequest list;
+  list.set_resource_id(unit);
+  list.set_page_size(200);
+  ListBookingsResponse bookings;
+  ASSERT_TRUE(scheduler_->ListBookings(As(fleet_).get(), list, &bookings).ok());
+  std::set<std::string> live, cancelled;
+  for (const auto& b : bookings.bookings()) {
+    if (b.state() == BOOKING_STATE_CONFIRMED) live.insert(b.id());
+    if (b.state() == BOOKING_STATE_CANCELLED) cancelled.insert(b.id());
+  }
+  EXPECT_EQ(live, std::set<std::string>(committed.booking_ids().begin(), committed.booking_ids().end()));
+  EXPECT_EQ(cancelled.size(), static_cast<size_t>(old_plan.booking_ids_size() - kept));
+  for (int i = 0; i < kept; ++i) EXPECT_TRUE(live.count(old_plan.units(0).legs(i).booking_id()));
+
+  // Hand-overs: the first is the same record, confirmation and all; the old plan has none left.
+  list_handovers.set_plan_id(plan.id());
+  ASSERT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list_handovers, &handovers).ok());
+  ASSERT_EQ(handovers.handovers_size(), 3);
+  EXPECT_EQ(handovers.handovers(0).id(), first_handover);
+  EXPECT_TRUE(handovers.handovers(0).has_from_confirm_time());
+  EXPECT_EQ(handovers.handovers(1).from_organization_id(), "school");
+  EXPECT_EQ(handovers.handovers(1).to_organization_id(), "bakery");
+  EXPECT_EQ(handovers.handovers(1).time().seconds(), served[third.id()].start_time().seconds());
+  list_handovers.set_plan_id(old_plan.id());
+  ASSERT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list_handovers, &handovers).ok());
+  EXPECT_EQ(handovers.handovers_size(), 0);
+
+  // The draft made from the replaced plan cannot be committed, and changes nothing trying.
+  commit.set_id(outdated.id());
+  auto stale = scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &committed);
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(Reason(stale), "STALE_PLAN");
+  ListBookingsResponse after;
+  ASSERT_TRUE(scheduler_->ListBookings(As(fleet_).get(), list, &after).ok());
+  EXPECT_EQ(after.DebugString(), bookings.DebugString());
 }
 
 TEST_F(RotationApiTest, AHandoverNotConfirmedByItsDeadlineIsOverdue) {

@@ -33,7 +33,7 @@ TEST(FreeSpans, MatchABruteForceModelOnRandomBookings) {
     for (int i = static_cast<int>(rng() % 6); i > 0; --i) {
       EpochMs start = static_cast<EpochMs>(rng() % 600) * kMin;
       busy.push_back({start, start + static_cast<EpochMs>(10 + rng() % 120) * kMin,
-                      1 + static_cast<int>(rng() % capacity)});
+                      1 + static_cast<int>(rng() % capacity), ""});
     }
     auto spans = FreeSpans(open, busy, capacity, before, after);
     for (EpochMs t = 0; t < 700 * kMin; t += kMin) {

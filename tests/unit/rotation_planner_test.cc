@@ -63,6 +63,11 @@ std::string Check(const PlanInput& in, const Plan& plan) {
     Point at = unit.home;
     Seconds free = in.horizon_start;
     int used = 0;
+    if (auto start = in.starts.find(unit_id); start != in.starts.end()) {
+      at = start->second.at;
+      free = std::max(free, start->second.from);
+      used = start->second.used_days;
+    }
     for (size_t n = 0; n < legs.size(); ++n) {
       const Leg& leg = legs[n];
       if (leg.start < free) return unit_id + ": two things at once at " + std::to_string(leg.start);
@@ -296,6 +301,34 @@ TEST(RotationPlanner, KeepsPinsAndPlansAroundThem) {
   EXPECT_TRUE(plan.assignments.front().pinned);
   ASSERT_EQ(plan.unfulfilled.size(), 1u);
   EXPECT_EQ(plan.unfulfilled.front().reason, "every unit that could serve it is taken in its window");
+}
+
+// A unit still out on a committed plan's legs starts where and when those leave it, with the days
+// it has been in use since its last maintenance.
+TEST(RotationPlanner, AUnitStillOutStartsWhereItIs) {
+  PlanInput in;
+  in.horizon_start = kStart;
+  in.horizon_end = kStart + 30 * kDay;
+  in.policy.maintenance_after_days = 4;
+  in.policy.maintenance_days = 1;
+  const Point home{52.22, 6.89}, maastricht{50.85, 5.69};
+  in.units = {{"u1", home, {}}};
+  in.starts["u1"] = {maastricht, kStart + 5 * kDay, 2};
+  in.requests = {Ask("early", "p1", home, kStart, kStart + 5 * kDay, 2),
+                 Ask("later", "p2", home, kStart + 5 * kDay, kStart + 20 * kDay, 3)};
+  Plan plan = PlanRotation(in);
+  EXPECT_EQ(Check(in, plan), "");
+  ASSERT_EQ(plan.assignments.size(), 1u);
+  EXPECT_EQ(plan.assignments.front().request_id, "later");
+  const auto& legs = plan.legs.front().second;
+  ASSERT_FALSE(legs.empty());
+  EXPECT_EQ(legs.front().kind, LegKind::kTransport);
+  EXPECT_TRUE(Same(legs.front().from, maastricht));
+  EXPECT_EQ(legs.front().start, kStart + 5 * kDay);
+  // 2 days in use + 3 more is past the 4-day rule: maintenance first.
+  EXPECT_TRUE(std::any_of(legs.begin(), legs.end(), [](const Leg& l) { return l.kind == LegKind::kMaintenance; }));
+  ASSERT_EQ(plan.unfulfilled.size(), 1u);
+  EXPECT_EQ(plan.unfulfilled.front().request_id, "early");
 }
 
 TEST(RotationPlanner, SaysWhyARequestIsNotServed) {

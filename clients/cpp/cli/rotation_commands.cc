@@ -43,9 +43,13 @@ void PrintPlan(App& app, const RotationPlan& plan) {
   for (const auto& a : plan.assignments()) rows.push_back(&a);
   PrintRows(rows, {"unit_resource_id", "start_time", "end_time", "request_id", "organization_id", "pinned"}, app.output);
   for (const auto& u : plan.unfulfilled()) std::cout << "not served: " << u.request_id() << ": " << u.reason() << "\n";
-  std::printf("plan %s: %lld of %lld request-days served; partner share min %.2f, max %.2f\n", plan.id().c_str(),
+  std::printf("plan %s (%s): %lld of %lld request-days served; partner share min %.2f, max %.2f\n",
+              plan.id().c_str(), RotationPlanState_Name(plan.state()).substr(20).c_str(),
               static_cast<long long>(plan.fulfilled_days()), static_cast<long long>(plan.requested_days()),
               plan.min_partner_share(), plan.max_partner_share());
+  if (!plan.replaces_plan_id().empty())
+    std::printf("replaces committed plan %s from %s on (pinned: under way, kept)\n", plan.replaces_plan_id().c_str(),
+                google::protobuf::util::TimeUtil::ToString(plan.replan_from_time()).c_str());
 }
 
 }  // namespace
@@ -172,7 +176,7 @@ void AddRotationCommands(CLI::App& cli, App& app) {
                      "state"}, app.output);
   });
 
-  auto* plan = sub->add_subcommand("plan", "a draft plan for a pool's open requests (nothing is booked)");
+  auto* plan = sub->add_subcommand("plan", "a draft plan for a pool's open requests (nothing is booked); with a committed plan, a replacement for it from --from on");
   plan->add_option("--pool", f->pool, "the pool id")->required();
   plan->add_option("--from", f->from, "horizon start, RFC 3339 (default: now)");
   plan->add_option("--to", f->to, "horizon end, RFC 3339")->required();
@@ -238,7 +242,7 @@ void AddRotationCommands(CLI::App& cli, App& app) {
               << ")\n";
   });
 
-  auto* commit = sub->add_subcommand("commit", "book a draft plan (refused when a unit's bookings changed since)");
+  auto* commit = sub->add_subcommand("commit", "book a draft plan, replacing the committed one from the draft's start (refused when a unit's bookings or the committed plan changed since)");
   commit->add_option("id", f->id)->required();
   commit->callback([&app, f] {
     CommitRotationPlanRequest r;
@@ -302,7 +306,7 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
   });
 
-  auto* show = sub->add_subcommand("show", "show a draft plan");
+  auto* show = sub->add_subcommand("show", "show a plan: draft, committed or superseded");
   show->add_option("id", f->id)->required();
   show->callback([&app, f] {
     GetRotationPlanRequest r;

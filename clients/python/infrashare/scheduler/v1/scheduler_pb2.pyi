@@ -41,6 +41,7 @@ ROTATION_LEG_KIND_TRANSPORT: RotationLegKind
 ROTATION_LEG_KIND_UNSPECIFIED: RotationLegKind
 ROTATION_PLAN_STATE_COMMITTED: RotationPlanState
 ROTATION_PLAN_STATE_DRAFT: RotationPlanState
+ROTATION_PLAN_STATE_SUPERSEDED: RotationPlanState
 ROTATION_PLAN_STATE_UNSPECIFIED: RotationPlanState
 ROTATION_REQUEST_STATE_OPEN: RotationRequestState
 ROTATION_REQUEST_STATE_UNSPECIFIED: RotationRequestState
@@ -596,7 +597,8 @@ class RotationEvent(_message.Message):
     def __init__(self, cursor: _Optional[str] = ..., type: _Optional[_Union[RotationEventType, str]] = ..., handover: _Optional[_Union[Handover, _Mapping]] = ...) -> None: ...
 
 class RotationLeg(_message.Message):
-    __slots__ = ["end_time", "kind", "km", "request_id", "start_time", "to"]
+    __slots__ = ["booking_id", "end_time", "kind", "km", "request_id", "start_time", "to"]
+    BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     FROM_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -604,16 +606,17 @@ class RotationLeg(_message.Message):
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     TO_FIELD_NUMBER: _ClassVar[int]
+    booking_id: str
     end_time: _timestamp_pb2.Timestamp
     kind: RotationLegKind
     km: float
     request_id: str
     start_time: _timestamp_pb2.Timestamp
     to: _registry_pb2.GeoPoint
-    def __init__(self, kind: _Optional[_Union[RotationLegKind, str]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., to: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., km: _Optional[float] = ..., **kwargs) -> None: ...
+    def __init__(self, kind: _Optional[_Union[RotationLegKind, str]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., to: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., km: _Optional[float] = ..., booking_id: _Optional[str] = ..., **kwargs) -> None: ...
 
 class RotationPlan(_message.Message):
-    __slots__ = ["assignments", "booking_ids", "commit_time", "create_time", "fulfilled_days", "horizon_end_time", "horizon_start_time", "id", "max_partner_share", "min_partner_share", "pool_id", "requested_days", "state", "unfulfilled", "unit_etags", "units"]
+    __slots__ = ["assignments", "booking_ids", "commit_time", "create_time", "fulfilled_days", "horizon_end_time", "horizon_start_time", "id", "max_partner_share", "min_partner_share", "pool_id", "replaces_plan_id", "replan_from_time", "requested_days", "state", "unfulfilled", "unit_etags", "units"]
     class UnitEtagsEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -632,6 +635,8 @@ class RotationPlan(_message.Message):
     MAX_PARTNER_SHARE_FIELD_NUMBER: _ClassVar[int]
     MIN_PARTNER_SHARE_FIELD_NUMBER: _ClassVar[int]
     POOL_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLACES_PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLAN_FROM_TIME_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_DAYS_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     UNFULFILLED_FIELD_NUMBER: _ClassVar[int]
@@ -648,12 +653,14 @@ class RotationPlan(_message.Message):
     max_partner_share: float
     min_partner_share: float
     pool_id: str
+    replaces_plan_id: str
+    replan_from_time: _timestamp_pb2.Timestamp
     requested_days: int
     state: RotationPlanState
     unfulfilled: _containers.RepeatedCompositeFieldContainer[UnfulfilledRequest]
     unit_etags: _containers.ScalarMap[str, str]
     units: _containers.RepeatedCompositeFieldContainer[UnitSchedule]
-    def __init__(self, id: _Optional[str] = ..., pool_id: _Optional[str] = ..., horizon_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ..., units: _Optional[_Iterable[_Union[UnitSchedule, _Mapping]]] = ..., unfulfilled: _Optional[_Iterable[_Union[UnfulfilledRequest, _Mapping]]] = ..., requested_days: _Optional[int] = ..., fulfilled_days: _Optional[int] = ..., min_partner_share: _Optional[float] = ..., max_partner_share: _Optional[float] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., unit_etags: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[RotationPlanState, str]] = ..., booking_ids: _Optional[_Iterable[str]] = ..., commit_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., pool_id: _Optional[str] = ..., horizon_start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., horizon_end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignments: _Optional[_Iterable[_Union[PlannedAssignment, _Mapping]]] = ..., units: _Optional[_Iterable[_Union[UnitSchedule, _Mapping]]] = ..., unfulfilled: _Optional[_Iterable[_Union[UnfulfilledRequest, _Mapping]]] = ..., requested_days: _Optional[int] = ..., fulfilled_days: _Optional[int] = ..., min_partner_share: _Optional[float] = ..., max_partner_share: _Optional[float] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., unit_etags: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[RotationPlanState, str]] = ..., booking_ids: _Optional[_Iterable[str]] = ..., commit_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., replaces_plan_id: _Optional[str] = ..., replan_from_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RotationPlanDiff(_message.Message):
     __slots__ = ["added", "committed_plan_id", "moved", "plan_id", "removed", "unchanged"]

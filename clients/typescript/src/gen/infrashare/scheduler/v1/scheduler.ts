@@ -367,6 +367,8 @@ export enum RotationPlanState {
   ROTATION_PLAN_STATE_DRAFT = 1,
   /** ROTATION_PLAN_STATE_COMMITTED - booked: `booking_ids` */
   ROTATION_PLAN_STATE_COMMITTED = 2,
+  /** ROTATION_PLAN_STATE_SUPERSEDED - was committed; a later plan replaced it from its replan time */
+  ROTATION_PLAN_STATE_SUPERSEDED = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -381,6 +383,9 @@ export function rotationPlanStateFromJSON(object: any): RotationPlanState {
     case 2:
     case "ROTATION_PLAN_STATE_COMMITTED":
       return RotationPlanState.ROTATION_PLAN_STATE_COMMITTED;
+    case 3:
+    case "ROTATION_PLAN_STATE_SUPERSEDED":
+      return RotationPlanState.ROTATION_PLAN_STATE_SUPERSEDED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -396,6 +401,8 @@ export function rotationPlanStateToJSON(object: RotationPlanState): string {
       return "ROTATION_PLAN_STATE_DRAFT";
     case RotationPlanState.ROTATION_PLAN_STATE_COMMITTED:
       return "ROTATION_PLAN_STATE_COMMITTED";
+    case RotationPlanState.ROTATION_PLAN_STATE_SUPERSEDED:
+      return "ROTATION_PLAN_STATE_SUPERSEDED";
     case RotationPlanState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -948,7 +955,13 @@ export interface PlannedAssignment {
   unitResourceId: string;
   organizationId: string;
   startTime: Date | undefined;
-  endTime: Date | undefined;
+  endTime:
+    | Date
+    | undefined;
+  /**
+   * Kept as it is when planning: pinned by the reviewer, or already under way in the pool's
+   * committed plan.
+   */
   pinned: boolean;
 }
 
@@ -967,6 +980,8 @@ export interface RotationLeg {
     | undefined;
   /** transport: road distance */
   km: number;
+  /** the booking that blocks the unit for it, once committed */
+  bookingId: string;
 }
 
 export interface UnitSchedule {
@@ -1005,7 +1020,16 @@ export interface RotationPlan {
   state: RotationPlanState;
   /** COMMITTED: the bookings it made */
   bookingIds: string[];
-  commitTime: Date | undefined;
+  commitTime:
+    | Date
+    | undefined;
+  /**
+   * When the pool had a committed plan: that plan. This draft keeps its legs already under way at
+   * `replan_from_time` (and the stops they lead to), plans the rest anew, and committing it
+   * cancels the committed plan's other bookings in the same step as it books its own.
+   */
+  replacesPlanId: string;
+  replanFromTime: Date | undefined;
 }
 
 export interface RotationPlan_UnitEtagsEntry {
@@ -6716,7 +6740,16 @@ export const PlannedAssignment: MessageFns<PlannedAssignment> = {
 };
 
 function createBaseRotationLeg(): RotationLeg {
-  return { kind: 0, startTime: undefined, endTime: undefined, requestId: "", from: undefined, to: undefined, km: 0 };
+  return {
+    kind: 0,
+    startTime: undefined,
+    endTime: undefined,
+    requestId: "",
+    from: undefined,
+    to: undefined,
+    km: 0,
+    bookingId: "",
+  };
 }
 
 export const RotationLeg: MessageFns<RotationLeg> = {
@@ -6741,6 +6774,9 @@ export const RotationLeg: MessageFns<RotationLeg> = {
     }
     if (message.km !== 0) {
       writer.uint32(57).double(message.km);
+    }
+    if (message.bookingId !== "") {
+      writer.uint32(66).string(message.bookingId);
     }
     return writer;
   },
@@ -6814,6 +6850,14 @@ export const RotationLeg: MessageFns<RotationLeg> = {
             message.km = reader.double();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.bookingId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6847,6 +6891,11 @@ export const RotationLeg: MessageFns<RotationLeg> = {
       from: isSet(object.from) ? GeoPoint.fromJSON(object.from) : undefined,
       to: isSet(object.to) ? GeoPoint.fromJSON(object.to) : undefined,
       km: isSet(object.km) ? globalThis.Number(object.km) : 0,
+      bookingId: isSet(object.bookingId)
+        ? globalThis.String(object.bookingId)
+        : isSet(object.booking_id)
+        ? globalThis.String(object.booking_id)
+        : "",
     };
   },
 
@@ -6873,6 +6922,9 @@ export const RotationLeg: MessageFns<RotationLeg> = {
     if (message.km !== 0) {
       obj.km = floatToJson(message.km);
     }
+    if (message.bookingId !== "") {
+      obj.bookingId = message.bookingId;
+    }
     return obj;
   },
 
@@ -6888,6 +6940,7 @@ export const RotationLeg: MessageFns<RotationLeg> = {
     message.from = (object.from !== undefined && object.from !== null) ? GeoPoint.fromPartial(object.from) : undefined;
     message.to = (object.to !== undefined && object.to !== null) ? GeoPoint.fromPartial(object.to) : undefined;
     message.km = object.km ?? 0;
+    message.bookingId = object.bookingId ?? "";
     return message;
   },
 };
@@ -7088,6 +7141,8 @@ function createBaseRotationPlan(): RotationPlan {
     state: 0,
     bookingIds: [],
     commitTime: undefined,
+    replacesPlanId: "",
+    replanFromTime: undefined,
   };
 }
 
@@ -7140,6 +7195,12 @@ export const RotationPlan: MessageFns<RotationPlan> = {
     }
     if (message.commitTime !== undefined) {
       Timestamp.encode(toTimestamp(message.commitTime), writer.uint32(130).fork()).join();
+    }
+    if (message.replacesPlanId !== "") {
+      writer.uint32(138).string(message.replacesPlanId);
+    }
+    if (message.replanFromTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.replanFromTime), writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -7288,6 +7349,22 @@ export const RotationPlan: MessageFns<RotationPlan> = {
             message.commitTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.replacesPlanId = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.replanFromTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7388,6 +7465,16 @@ export const RotationPlan: MessageFns<RotationPlan> = {
         : isSet(object.commit_time)
         ? fromJsonTimestamp(object.commit_time)
         : undefined,
+      replacesPlanId: isSet(object.replacesPlanId)
+        ? globalThis.String(object.replacesPlanId)
+        : isSet(object.replaces_plan_id)
+        ? globalThis.String(object.replaces_plan_id)
+        : "",
+      replanFromTime: isSet(object.replanFromTime)
+        ? fromJsonTimestamp(object.replanFromTime)
+        : isSet(object.replan_from_time)
+        ? fromJsonTimestamp(object.replan_from_time)
+        : undefined,
     };
   },
 
@@ -7447,6 +7534,12 @@ export const RotationPlan: MessageFns<RotationPlan> = {
     if (message.commitTime !== undefined) {
       obj.commitTime = message.commitTime.toISOString();
     }
+    if (message.replacesPlanId !== "") {
+      obj.replacesPlanId = message.replacesPlanId;
+    }
+    if (message.replanFromTime !== undefined) {
+      obj.replanFromTime = message.replanFromTime.toISOString();
+    }
     return obj;
   },
 
@@ -7479,6 +7572,8 @@ export const RotationPlan: MessageFns<RotationPlan> = {
     message.state = object.state ?? 0;
     message.bookingIds = object.bookingIds?.map((e) => e) || [];
     message.commitTime = object.commitTime ?? undefined;
+    message.replacesPlanId = object.replacesPlanId ?? "";
+    message.replanFromTime = object.replanFromTime ?? undefined;
     return message;
   },
 };
