@@ -46,6 +46,11 @@ class Planner {
       : in_(input), ordering_(ordering), timelines_(input.units.size()) {
     for (size_t u = 0; u < in_.units.size(); ++u) {
       unit_index_[in_.units[u].id] = static_cast<int>(u);
+      auto start = in_.starts.find(in_.units[u].id);
+      starts_.push_back(start == in_.starts.end()
+                            ? State{in_.units[u].home, in_.horizon_start, 0}
+                            : State{start->second.at, std::max(in_.horizon_start, start->second.from),
+                                    start->second.used_days});
       for (const auto& b : in_.units[u].busy) {
         Item item;
         item.start = b.start;
@@ -107,29 +112,31 @@ class Planner {
   // writes what the unit does.
   bool Step(int u, State* s, const Item& item, std::vector<Leg>* legs) const {
     const Point home = in_.units[u].home;
-    auto travel = [&](Point to) {
+    // Leaves as late as still arrives by `arrive_by` (a unit waits where it is, not at its next
+    // stop), at once when that is 0.
+    auto travel = [&](Point to, Seconds arrive_by) {
       const Seconds t = Travel(s->where, to);
+      const Seconds leave = std::max(s->free_from, arrive_by - t);
       if (legs && t > 0)
-        legs->push_back({LegKind::kTransport, s->free_from, s->free_from + t, "", s->where, to,
-                         RoadKm(in_.policy, s->where, to)});
-      s->free_from += t;
+        legs->push_back({LegKind::kTransport, leave, leave + t, "", s->where, to, RoadKm(in_.policy, s->where, to)});
+      s->free_from = leave + t;
       s->where = to;
     };
     if (item.request < 0) {
-      travel(home);
+      travel(home, item.start);
       if (s->free_from > item.start) return false;
       s->free_from = std::max(s->free_from, item.end);
       return true;
     }
     const int rule = in_.policy.maintenance_after_days;
     if (rule > 0 && s->used > 0 && s->used + item.days > rule) {
-      travel(MaintenancePlace(u));
+      travel(MaintenancePlace(u), 0);
       const Seconds end = s->free_from + Seconds{in_.policy.maintenance_days} * kDay;
       if (legs) legs->push_back({LegKind::kMaintenance, s->free_from, end, "", s->where, s->where, 0});
       s->free_from = end;
       s->used = 0;
     }
-    travel(item.where);
+    travel(item.where, item.start);
     if (s->free_from > item.start) return false;
     if (legs) {
       const std::string& id = in_.requests[item.request].id;
@@ -144,11 +151,7 @@ class Planner {
     return true;
   }
 
-  State Start(int u) const {
-    auto it = in_.starts.find(in_.units[u].id);
-    if (it == in_.starts.end()) return {in_.units[u].home, in_.horizon_start, 0};
-    return {it->second.at, std::max(in_.horizon_start, it->second.from), it->second.used_days};
-  }
+  State Start(int u) const { return starts_[u]; }
 
   Item MakeItem(int r, Seconds work_start) const {
     const Request& req = in_.requests[r];
@@ -332,11 +335,14 @@ class Planner {
       std::vector<std::string> order;
       for (const auto& [partner, list] : by_partner)
         if (next[partner] < list.size()) order.push_back(partner);
+      // The owner's priorities come first; among equal priorities, the partner served least.
       std::sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+        const int priority_a = in_.requests[by_partner[a][next[a]]].priority;
+        const int priority_b = in_.requests[by_partner[b][next[b]]].priority;
         const double share_a = static_cast<double>(served_days_[a]) / std::max<int64_t>(1, asked[a]);
         const double share_b = static_cast<double>(served_days_[b]) / std::max<int64_t>(1, asked[b]);
-        return std::make_tuple(served_count_[a], share_a, !sme[a], a) <
-               std::make_tuple(served_count_[b], share_b, !sme[b], b);
+        return std::make_tuple(-priority_a, served_count_[a], share_a, !sme[a], a) <
+               std::make_tuple(-priority_b, served_count_[b], share_b, !sme[b], b);
       });
       for (const auto& partner : order) {
         auto& list = by_partner[partner];
@@ -351,9 +357,9 @@ class Planner {
     }
   }
 
-  // Swaps: an unserved request in for a shorter served one (never a partner's last), the served
-  // one re-placed elsewhere if it still fits; kept when the weighted days grow. A fixed budget of
-  // attempts keeps it bounded and deterministic.
+  // Swaps: an unserved request in for a served one, the served one re-placed elsewhere if it
+  // still fits (often just later); kept when the weighted days grow and no partner loses its last
+  // request. A fixed budget of attempts keeps it bounded and deterministic.
   void Improve() {
     constexpr int kBudget = 20000;
     int attempts = 0;
@@ -367,7 +373,7 @@ class Planner {
       const Request& want = in_.requests[u];
       std::vector<int> victims;
       for (const auto& [r, p] : placed_) {
-        if (p.pinned || Weighted(r) >= Weighted(u) || served_count_[in_.requests[r].partner] <= 1) continue;
+        if (p.pinned) continue;
         const Request& have = in_.requests[r];
         if (!want.unit_id.empty() &&
             std::find(p.units.begin(), p.units.end(), unit_index_.at(want.unit_id)) == p.units.end())
@@ -384,9 +390,9 @@ class Planner {
         const Placement saved = placed_.at(v);
         Remove(v);
         if (TryPlace(u)) {
-          TryPlace(v);  // back in, somewhere, if it still fits
-          const double gain = Weighted(u) - (placed_.count(v) ? 0 : Weighted(v));
-          if (gain > 0) break;
+          const bool back = TryPlace(v);  // back in, somewhere, if it still fits
+          const double gain = Weighted(u) - (back ? 0 : Weighted(v));
+          if (gain > 0 && (back || served_count_[in_.requests[v].partner] > 0)) break;
           Remove(u);
           Remove(v);
         }
@@ -463,6 +469,7 @@ class Planner {
   const PlanInput& in_;
   Ordering ordering_;
   std::vector<std::vector<Item>> timelines_;
+  std::vector<State> starts_;  // where and when each unit is first free
   std::map<std::string, int> unit_index_;
   std::map<std::string, int> request_index_;
   std::map<int, Placement> placed_;

@@ -331,6 +331,55 @@ TEST(RotationPlanner, AUnitStillOutStartsWhereItIs) {
   EXPECT_EQ(plan.unfulfilled.front().request_id, "early");
 }
 
+// Placed first at its earliest start, the long request blocks the short one; moving it later
+// serves both.
+TEST(RotationPlanner, MovesAServedRequestLaterToFitAnother) {
+  PlanInput in;
+  in.horizon_start = kStart;
+  in.horizon_end = kStart + 40 * kDay;
+  const Point home{52.22, 6.89};
+  in.units = {{"u1", home, {}}};
+  in.requests = {Ask("long", "p1", home, kStart + 2 * kDay, kStart + 40 * kDay, 7),
+                 Ask("short", "p2", home, kStart, kStart + 5 * kDay, 3)};
+  Plan plan = PlanRotation(in);
+  EXPECT_EQ(Check(in, plan), "");
+  EXPECT_EQ(plan.fulfilled_days, 10);
+  EXPECT_TRUE(plan.unfulfilled.empty());
+}
+
+// A unit waits where it is and leaves in time for its next stop, not as soon as it is free.
+TEST(RotationPlanner, LeavesJustInTime) {
+  PlanInput in;
+  in.horizon_start = kStart;
+  in.horizon_end = kStart + 30 * kDay;
+  in.units = {{"u1", {52.22, 6.89}, {}}};
+  in.requests = {Ask("zwolle", "p1", {52.51, 6.09}, kStart + 10 * kDay, kStart + 20 * kDay, 2)};
+  Plan plan = PlanRotation(in);
+  EXPECT_EQ(Check(in, plan), "");
+  const auto& legs = plan.legs.front().second;
+  ASSERT_GE(legs.size(), 2u);
+  EXPECT_EQ(legs[0].kind, LegKind::kTransport);
+  EXPECT_EQ(legs[1].kind, LegKind::kSetup);
+  EXPECT_EQ(legs[0].end, legs[1].start);
+  EXPECT_EQ(legs[1].start, kStart + 10 * kDay - in.policy.setup);
+}
+
+// The pool owner's priority outranks the fairness order between partners.
+TEST(RotationPlanner, ServesTheOwnersPriorityFirst) {
+  PlanInput in;
+  in.horizon_start = kStart;
+  in.horizon_end = kStart + 10 * kDay;
+  const Point home{52.22, 6.89};
+  in.units = {{"u1", home, {}}};
+  in.requests = {Ask("a", "p1", home, kStart, kStart + 10 * kDay, 6),
+                 Ask("b", "p2", home, kStart, kStart + 10 * kDay, 5)};
+  in.requests[1].priority = 1;
+  Plan plan = PlanRotation(in);
+  EXPECT_EQ(Check(in, plan), "");
+  ASSERT_EQ(plan.assignments.size(), 1u);
+  EXPECT_EQ(plan.assignments.front().request_id, "b");
+}
+
 TEST(RotationPlanner, SaysWhyARequestIsNotServed) {
   PlanInput in;
   in.horizon_start = kStart;

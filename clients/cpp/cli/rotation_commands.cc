@@ -67,11 +67,11 @@ void AddRotationCommands(CLI::App& cli, App& app) {
   create->add_option("--owner", f->organization, "the owning organisation (default: yours)");
   create->add_option("--speed", f->speed, "km/h on the road (default 60)");
   create->add_option("--road-factor", f->road_factor, "road km per straight-line km (default 1.3)");
-  create->add_option("--setup", f->setup, "set-up minutes");
-  create->add_option("--teardown", f->teardown, "tear-down minutes");
+  auto* setup = create->add_option("--setup", f->setup, "set-up minutes (default 120)");
+  auto* teardown = create->add_option("--teardown", f->teardown, "tear-down minutes (default 60)");
   create->add_option("--maintenance-after", f->maintenance_after, "days in use before a maintenance stop (0: none)");
   create->add_option("--maintenance-days", f->maintenance_days, "days a maintenance stop takes");
-  create->callback([&app, f] {
+  create->callback([&app, f, setup, teardown] {
     CreateRotationPoolRequest request;
     auto* p = request.mutable_pool();
     p->set_display_name(f->name);
@@ -79,8 +79,8 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     for (const auto& u : f->units) p->add_unit_resource_ids(u);
     p->mutable_policy()->set_speed_kmh(f->speed);
     p->mutable_policy()->set_road_factor(f->road_factor);
-    p->mutable_policy()->set_setup_minutes(f->setup);
-    p->mutable_policy()->set_teardown_minutes(f->teardown);
+    if (setup->count() > 0) p->mutable_policy()->set_setup_minutes(f->setup);  // else the server's default
+    if (teardown->count() > 0) p->mutable_policy()->set_teardown_minutes(f->teardown);
     p->mutable_policy()->set_maintenance_after_days(f->maintenance_after);
     p->mutable_policy()->set_maintenance_days(f->maintenance_days);
     RotationPool out;
