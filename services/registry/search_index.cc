@@ -26,16 +26,26 @@ namespace {
 
 constexpr double kCellDegrees = 0.1;
 constexpr size_t kMaxWordsPerDoc = 200;
+// From this many matches on, facets are counted by popcount over each value's slots (about 50
+// bitmaps) rather than match by match.
+constexpr size_t kCountByBitmaps = 2048;
 constexpr double kKmPerDegreeLat = 111.2;
 
-void InsertSorted(std::vector<uint32_t>& v, uint32_t slot) {
-  auto it = std::lower_bound(v.begin(), v.end(), slot);
-  if (it == v.end() || *it != slot) v.insert(it, slot);
+uint32_t SlotOf(uint32_t slot) { return slot; }
+uint32_t SlotOf(const PlacedSlot& placed) { return placed.slot; }
+
+// Slot lists kept sorted by slot: the words' lists of slots and the grid cells' placed slots.
+template <typename T>
+void InsertSorted(std::vector<T>& v, T item) {
+  auto it = std::lower_bound(v.begin(), v.end(), SlotOf(item),
+                             [](const T& a, uint32_t slot) { return SlotOf(a) < slot; });
+  if (it == v.end() || SlotOf(*it) != SlotOf(item)) v.insert(it, item);
 }
 
-void EraseSorted(std::vector<uint32_t>& v, uint32_t slot) {
-  auto it = std::lower_bound(v.begin(), v.end(), slot);
-  if (it != v.end() && *it == slot) v.erase(it);
+template <typename T>
+void EraseSorted(std::vector<T>& v, uint32_t slot) {
+  auto it = std::lower_bound(v.begin(), v.end(), slot, [](const T& a, uint32_t s) { return SlotOf(a) < s; });
+  if (it != v.end() && SlotOf(*it) == slot) v.erase(it);
 }
 
 const v1::GeoPoint* PointOf(const v1::Resource& r) {
@@ -166,6 +176,13 @@ const SearchIndex::Bitmap* SearchIndex::Facet(const std::string& key) const {
 void SearchIndex::Unlink(uint32_t slot) {
   Doc& d = docs_[slot];
   ClearBit(live_, slot);
+  const Compact& c = compact_[slot];
+  ClearBit(values_.kind[c.kind % 64], slot);
+  ClearBit(values_.mobility[c.mobility % 64], slot);
+  for (uint32_t bits = c.themes; bits != 0; bits &= bits - 1) ClearBit(values_.theme[std::countr_zero(bits)], slot);
+  ClearBit(values_.terms[c.terms % 64], slot);
+  ClearBit(values_.lifecycle[c.lifecycle % 64], slot);
+  if (c.province < values_.province.size()) ClearBit(values_.province[c.province], slot);
   for (const auto& f : d.facets) ClearBit(facets_[f], slot);
   for (const auto& w : d.words) {
     auto it = words_.find(w);
@@ -179,9 +196,17 @@ void SearchIndex::Unlink(uint32_t slot) {
 void SearchIndex::Link(uint32_t slot) {
   Doc& d = docs_[slot];
   SetBit(live_, slot);
+  const Compact& c = compact_[slot];
+  SetBit(values_.kind[c.kind % 64], slot);
+  SetBit(values_.mobility[c.mobility % 64], slot);
+  for (uint32_t bits = c.themes; bits != 0; bits &= bits - 1) SetBit(values_.theme[std::countr_zero(bits)], slot);
+  SetBit(values_.terms[c.terms % 64], slot);
+  SetBit(values_.lifecycle[c.lifecycle % 64], slot);
+  if (values_.province.size() <= c.province) values_.province.resize(c.province + 1);
+  SetBit(values_.province[c.province], slot);
   for (const auto& f : d.facets) SetBit(facets_[f], slot);
   for (const auto& w : d.words) InsertSorted(words_[w], slot);
-  if (d.has_point) InsertSorted(grid_[d.cell], slot);
+  if (d.has_point) InsertSorted(grid_[d.cell], PlacedSlot{slot, d.lat, d.lon});
 }
 
 void SearchIndex::Upsert(const v1::Resource& resource) {
@@ -280,11 +305,10 @@ void SearchIndex::ForEachNearbyPair(
       for (int dc = -cols; dc <= cols; ++dc) {
         auto cell = grid_.find(da.cell + dr * 10000 + dc);
         if (cell == grid_.end()) continue;
-        for (uint32_t b : cell->second) {
-          if (b <= a) continue;
-          const Doc& db = docs_[b];
-          double d = HaversineKm(da.lat, da.lon, db.lat, db.lon);
-          if (d <= km) visit(*da.resource, *db.resource, d);
+        for (const PlacedSlot& b : cell->second) {
+          if (b.slot <= a) continue;
+          double d = HaversineKm(da.lat, da.lon, b.lat, b.lon);
+          if (d <= km) visit(*da.resource, *docs_[b.slot].resource, d);
         }
       }
   }
@@ -381,12 +405,53 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
     return slot / 64 < candidates.size() && (candidates[slot / 64] >> (slot % 64) & 1);
   };
 
-  // A match is a slot and its distance; names and ids are compared in place, never copied.
+  // A match is a slot, its distance and the first bytes of its name; full names and ids are
+  // compared in place, never copied, and only when those tie.
   struct Match {
     double distance;
+    uint64_t name_prefix;
     uint32_t slot;
   };
-  std::vector<Match> matches;
+  auto less = [&](const Match& a, const Match& b) {
+    if (by_distance && a.distance != b.distance) return a.distance < b.distance;
+    if (a.name_prefix != b.name_prefix) return a.name_prefix < b.name_prefix;
+    const Doc& x = docs_[a.slot];
+    const Doc& y = docs_[b.slot];
+    if (x.name_key != y.name_key) return x.name_key < y.name_key;
+    return x.resource->id() < y.resource->id();
+  };
+  uint64_t after_prefix = 0;
+  if (after)
+    for (size_t i = 0; i < 8; ++i)
+      after_prefix = after_prefix << 8 | (i < after->name.size() ? static_cast<unsigned char>(after->name[i]) : 0);
+  auto past_cursor = [&](const Match& m) {
+    if (!after) return true;
+    if (by_distance && m.distance != after->distance) return m.distance > after->distance;
+    if (m.name_prefix != after_prefix) return m.name_prefix > after_prefix;
+    const Doc& d = docs_[m.slot];
+    if (d.name_key != after->name) return d.name_key > after->name;
+    return d.resource->id() > after->id;
+  };
+  // The page: the best `page_size` matches past the cursor, kept as a max-heap (the worst on
+  // top) while the matches stream by, so a large match set is never stored or sorted.
+  const size_t page = static_cast<size_t>(*page_size);
+  std::vector<Match> top;
+  top.reserve(page);
+  size_t total = 0, past = 0;
+  auto offer = [&](uint32_t slot, double distance) {
+    ++total;
+    const Match m{distance, compact_[slot].name_prefix, slot};
+    if (!past_cursor(m)) return;
+    ++past;
+    if (top.size() < page) {
+      top.push_back(m);
+      std::push_heap(top.begin(), top.end(), less);
+    } else if (page > 0 && less(m, top.front())) {
+      std::pop_heap(top.begin(), top.end(), less);
+      top.back() = m;
+      std::push_heap(top.begin(), top.end(), less);
+    }
+  };
   // Enum values are small: count them in arrays, not maps (this loop runs once per match).
   constexpr int kEnumSlots = 64;
   std::array<int, kEnumSlots> by_kind{}, by_mobility{}, by_theme{}, by_terms{}, by_lifecycle{};
@@ -401,7 +466,7 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
     by_terms[c.terms]++;
     by_lifecycle[c.lifecycle]++;
     by_province[c.province]++;
-    matches.push_back({distance, slot});
+    offer(slot, distance);
   };
 
   if (circle || request.has_box()) {
@@ -421,14 +486,13 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
       lon_lo = request.box().south_west().longitude();
       lon_hi = request.box().north_east().longitude();
     }
-    auto in_area = [&](const Doc& d, double* distance) {
-      if (!d.has_point) return false;
+    auto in_area = [&](double lat, double lon, double* distance) {
       if (circle) {
         const auto& c = request.within().center();
-        *distance = HaversineKm(c.latitude(), c.longitude(), d.lat, d.lon);
+        *distance = HaversineKm(c.latitude(), c.longitude(), lat, lon);
         return *distance <= request.within().radius_km();
       }
-      return d.lat >= lat_lo && d.lat <= lat_hi && d.lon >= lon_lo && d.lon <= lon_hi;
+      return lat >= lat_lo && lat <= lat_hi && lon >= lon_lo && lon <= lon_hi;
     };
     const int64_t rows = static_cast<int64_t>(std::floor(lat_hi / kCellDegrees) - std::floor(lat_lo / kCellDegrees)) + 1;
     const int64_t cols = static_cast<int64_t>(std::floor(lon_hi / kCellDegrees) - std::floor(lon_lo / kCellDegrees)) + 1;
@@ -438,9 +502,9 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
         for (int64_t c = 0; c < cols; ++c) {
           auto cell = grid_.find(first + r * 10000 + c);
           if (cell == grid_.end()) continue;
-          for (uint32_t slot : cell->second) {
+          for (const PlacedSlot& p : cell->second) {
             double distance = 0;
-            if (has(slot) && in_area(docs_[slot], &distance)) consider(slot, distance);
+            if (has(p.slot) && in_area(p.lat, p.lon, &distance)) consider(p.slot, distance);
           }
         }
     } else {
@@ -448,46 +512,53 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
         for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1) {
           uint32_t slot = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
           double distance = 0;
-          if (in_area(docs_[slot], &distance)) consider(slot, distance);
+          const Doc& d = docs_[slot];
+          if (d.has_point && in_area(d.lat, d.lon, &distance)) consider(slot, distance);
         }
     }
   } else {
-    for (size_t w = 0; w < candidates.size(); ++w)
-      for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1)
-        consider(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)), 0);
+    size_t count = 0;
+    for (uint64_t word : candidates) count += std::popcount(word);
+    if (count >= kCountByBitmaps && !by_owner) {
+      // Many matches: facet counts by popcount over each value's slots.
+      auto in_candidates = [&](const Bitmap& bits) {
+        int n = 0;
+        for (size_t w = 0, end = std::min(bits.size(), candidates.size()); w < end; ++w)
+          n += std::popcount(candidates[w] & bits[w]);
+        return n;
+      };
+      for (int v = 0; v < kEnumSlots; ++v) {
+        by_kind[v] = in_candidates(values_.kind[v]);
+        by_mobility[v] = in_candidates(values_.mobility[v]);
+        by_theme[v] = in_candidates(values_.theme[v]);
+        by_terms[v] = in_candidates(values_.terms[v]);
+        by_lifecycle[v] = in_candidates(values_.lifecycle[v]);
+      }
+      for (size_t p = 0; p < by_province.size() && p < values_.province.size(); ++p)
+        by_province[p] = in_candidates(values_.province[p]);
+      for (size_t w = 0; w < candidates.size(); ++w)
+        for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1)
+          offer(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)), 0);
+    } else {
+      for (size_t w = 0; w < candidates.size(); ++w)
+        for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1)
+          consider(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)), 0);
+    }
   }
 
   v1::SearchResourcesResponse response;
-  response.set_total_size(static_cast<int>(matches.size()));
-  auto less = [&](const Match& a, const Match& b) {
-    if (by_distance && a.distance != b.distance) return a.distance < b.distance;
-    if (compact_[a.slot].name_prefix != compact_[b.slot].name_prefix)
-      return compact_[a.slot].name_prefix < compact_[b.slot].name_prefix;
-    const Doc& x = docs_[a.slot];
-    const Doc& y = docs_[b.slot];
-    if (x.name_key != y.name_key) return x.name_key < y.name_key;
-    return x.resource->id() < y.resource->id();
-  };
-  auto key_of = [&](const Match& m) {
-    return HitKey{m.distance, docs_[m.slot].name_key, docs_[m.slot].resource->id()};
-  };
-  if (after) {
-    std::erase_if(matches, [&](const Match& m) {
-      if (by_distance && m.distance != after->distance) return m.distance < after->distance;
-      const Doc& d = docs_[m.slot];
-      if (d.name_key != after->name) return d.name_key < after->name;
-      return d.resource->id() <= after->id;
-    });
-  }
-  const size_t take = std::min(matches.size(), static_cast<size_t>(*page_size));
-  std::partial_sort(matches.begin(), matches.begin() + take, matches.end(), less);
-  for (size_t i = 0; i < take; ++i) {
+  response.set_total_size(static_cast<int>(total));
+  std::sort_heap(top.begin(), top.end(), less);
+  for (const Match& m : top) {
     auto* hit = response.add_hits();
-    *hit->mutable_resource() = *docs_[matches[i].slot].resource;
-    if (circle) hit->set_distance_km(matches[i].distance);
+    *hit->mutable_resource() = *docs_[m.slot].resource;
+    if (circle) hit->set_distance_km(m.distance);
   }
-  if (matches.size() > take && take > 0)
-    response.set_next_page_token(EncodeToken(key_of(matches[take - 1]), by_distance));
+  if (past > top.size() && !top.empty()) {
+    const Match& last = top.back();
+    response.set_next_page_token(
+        EncodeToken(HitKey{last.distance, docs_[last.slot].name_key, docs_[last.slot].resource->id()}, by_distance));
+  }
 
   AddFacet(&response, "kind", by_kind, [](int v) { return v1::ResourceKind_Name(v); });
   AddFacet(&response, "mobility", by_mobility, [](int v) { return v1::Mobility_Name(v); });

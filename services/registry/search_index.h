@@ -5,6 +5,7 @@
 #pragma once
 
 #include "absl/strings/string_view.h"
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -23,6 +24,12 @@ namespace infrashare::registry {
 struct SearchLimits {
   int default_page_size = 50;
   int max_page_size = 500;
+};
+
+// A slot in a grid cell with its point, so a radius or box query reads only the cell's list.
+struct PlacedSlot {
+  uint32_t slot = 0;
+  double lat = 0, lon = 0;
 };
 
 class SearchIndex {
@@ -84,8 +91,15 @@ class SearchIndex {
   std::unordered_map<std::string, uint32_t> slot_of_;
   Bitmap live_;
   std::unordered_map<std::string, Bitmap> facets_;
+  // Per facet value, the slots that have it (as compact_ says): a large match set's facets are
+  // counted by popcount over these instead of match by match.
+  struct ValueBitmaps {
+    std::array<Bitmap, 64> kind, mobility, theme, terms, lifecycle;
+    std::vector<Bitmap> province;  // by index into provinces_
+  };
+  ValueBitmaps values_;
   std::map<std::string, std::vector<uint32_t>, std::less<>> words_;  // word -> sorted slots
-  std::unordered_map<int64_t, std::vector<uint32_t>> grid_;           // cell -> sorted slots
+  std::unordered_map<int64_t, std::vector<PlacedSlot>> grid_;         // cell -> slots by slot
 };
 
 // Version number of an etag ("7" -> 7); 0 when absent.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 #include <set>
 
@@ -226,6 +227,95 @@ TEST(SearchIndex, MatchesABruteForceReferenceOnRandomQueries) {
       request.set_page_token(response->next_page_token());
     }
     EXPECT_EQ(got, expected) << request.ShortDebugString();
+  }
+}
+
+// Property: on thousands of resources (so that large match sets take the popcount path for their
+// facet counts) with updates and removals, the total, every facet count and the first pages in
+// order equal a brute-force scan.
+TEST(SearchIndex, CountsFacetsAndOrdersPagesLikeABruteForceOnLargeMatchSets) {
+  std::mt19937 rng(20261128);
+  const std::vector<std::string> provinces = {"PV20", "PV23", "PV26", "PV27", "PV28", "PV30"};
+  const std::vector<std::string> words = {"smart", "factory", "lab", "robot", "food", "water", "twin", "hub"};
+  std::map<std::string, v1::Resource> all;
+  SearchIndex index;
+  auto random_resource = [&](const std::string& id, int version) {
+    std::string name = words[rng() % words.size()] + " " + words[rng() % words.size()];
+    std::vector<v1::Theme> themes = {static_cast<v1::Theme>(1 + rng() % 16)};
+    if (rng() % 2) themes.push_back(static_cast<v1::Theme>(1 + rng() % 16));
+    if (themes.size() == 2 && themes[0] == themes[1]) themes.pop_back();
+    auto r = Make(id, name, static_cast<v1::ResourceKind>(1 + rng() % 10), themes, 52, 5,
+                  provinces[rng() % provinces.size()]);
+    r.set_etag(std::to_string(version));
+    return r;
+  };
+  for (int i = 0; i < 6000; ++i) {
+    auto r = random_resource("r" + std::to_string(i), 1);
+    all[r.id()] = r;
+    index.Upsert(r);
+  }
+  for (int i = 0; i < 6000; i += 7) {  // updates move facets and names
+    auto r = random_resource("r" + std::to_string(i), 2);
+    all[r.id()] = r;
+    index.Upsert(r);
+  }
+  for (int i = 3; i < 6000; i += 11) {
+    all.erase("r" + std::to_string(i));
+    index.Remove("r" + std::to_string(i));
+  }
+  using Counts = std::map<std::string, std::map<std::string, int>>;
+  auto counts_of = [](const v1::SearchResourcesResponse& response) {
+    Counts out;
+    for (const auto& f : response.facets())
+      for (const auto& v : f.values()) out[f.field()][v.value()] = v.count();
+    return out;
+  };
+  for (int q = 0; q < 40; ++q) {
+    v1::SearchResourcesRequest request;
+    if (q % 4 == 1) request.add_kinds(static_cast<v1::ResourceKind>(1 + rng() % 10));
+    if (q % 4 == 2) request.add_themes(static_cast<v1::Theme>(1 + rng() % 16));
+    if (q % 4 == 3) request.set_text_prefix(words[rng() % words.size()].substr(0, 1 + rng() % 2));
+    std::vector<const v1::Resource*> expected;
+    Counts counts;
+    for (const auto& [id, r] : all) {
+      if (!request.kinds().empty() && r.kind() != request.kinds(0)) continue;
+      if (!request.themes().empty() &&
+          std::find(r.themes().begin(), r.themes().end(), request.themes(0)) == r.themes().end())
+        continue;
+      if (!request.text_prefix().empty()) {
+        bool found = false;
+        for (const auto& w : SearchIndex::Words(r.display_name()))
+          found = found || absl::StartsWith(w, request.text_prefix());
+        if (!found) continue;
+      }
+      expected.push_back(&r);
+      counts["kind"][v1::ResourceKind_Name(r.kind())]++;
+      counts["mobility"][v1::Mobility_Name(r.mobility())]++;
+      for (int t : r.themes()) counts["theme"][v1::Theme_Name(t)]++;
+      counts["province"][r.location().region().province()]++;
+      counts["terms_kind"][v1::TermsKind_Name(r.terms().kind())]++;
+      counts["lifecycle_state"][v1::LifecycleState_Name(r.lifecycle().state())]++;
+    }
+    std::sort(expected.begin(), expected.end(), [](const v1::Resource* a, const v1::Resource* b) {
+      return std::make_pair(absl::AsciiStrToLower(a->display_name()), a->id()) <
+             std::make_pair(absl::AsciiStrToLower(b->display_name()), b->id());
+    });
+    request.set_page_size(40);
+    std::vector<std::string> got;
+    for (int page = 0; page < 3; ++page) {
+      auto response = index.Search(request, {50, 500});
+      ASSERT_TRUE(response.ok()) << response.status();
+      EXPECT_EQ(response->total_size(), static_cast<int>(expected.size())) << request.ShortDebugString();
+      if (page == 0) {
+        EXPECT_EQ(counts_of(*response), counts) << request.ShortDebugString();
+      }
+      for (const auto& h : response->hits()) got.push_back(h.resource().id());
+      if (response->next_page_token().empty()) break;
+      request.set_page_token(response->next_page_token());
+    }
+    std::vector<std::string> want;
+    for (size_t i = 0; i < expected.size() && i < 120; ++i) want.push_back(expected[i]->id());
+    EXPECT_EQ(got, want) << request.ShortDebugString();
   }
 }
 
