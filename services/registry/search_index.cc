@@ -30,6 +30,8 @@ constexpr size_t kMaxWordsPerDoc = 200;
 // bitmaps) rather than match by match.
 constexpr size_t kCountByBitmaps = 2048;
 constexpr double kKmPerDegreeLat = 111.2;
+// A word in this many documents is also kept as a bitmap (see WordSlots).
+constexpr size_t kDenseWord = 512;
 
 uint32_t SlotOf(uint32_t slot) { return slot; }
 uint32_t SlotOf(const PlacedSlot& placed) { return placed.slot; }
@@ -187,8 +189,9 @@ void SearchIndex::Unlink(uint32_t slot) {
   for (const auto& w : d.words) {
     auto it = words_.find(w);
     if (it == words_.end()) continue;
-    EraseSorted(it->second, slot);
-    if (it->second.empty()) words_.erase(it);
+    EraseSorted(it->second.slots, slot);
+    ClearBit(it->second.bits, slot);
+    if (it->second.slots.empty()) words_.erase(it);
   }
   if (d.has_point) EraseSorted(grid_[d.cell], slot);
 }
@@ -205,7 +208,15 @@ void SearchIndex::Link(uint32_t slot) {
   if (values_.province.size() <= c.province) values_.province.resize(c.province + 1);
   SetBit(values_.province[c.province], slot);
   for (const auto& f : d.facets) SetBit(facets_[f], slot);
-  for (const auto& w : d.words) InsertSorted(words_[w], slot);
+  for (const auto& w : d.words) {
+    WordSlots& word = words_[w];
+    InsertSorted(word.slots, slot);
+    if (!word.bits.empty()) {
+      SetBit(word.bits, slot);
+    } else if (word.slots.size() >= kDenseWord) {
+      for (uint32_t s : word.slots) SetBit(word.bits, s);
+    }
+  }
   if (d.has_point) InsertSorted(grid_[d.cell], PlacedSlot{slot, d.lat, d.lon});
 }
 
@@ -315,9 +326,15 @@ void SearchIndex::ForEachNearbyPair(
 }
 
 SearchIndex::Bitmap SearchIndex::WordsWithPrefix(absl::string_view prefix) const {
-  Bitmap out;
-  for (auto it = words_.lower_bound(prefix); it != words_.end() && absl::StartsWith(it->first, prefix); ++it)
-    for (uint32_t slot : it->second) SetBit(out, slot);
+  Bitmap out(docs_.size() / 64 + 1, 0);  // every slot fits: no bounds checks in the loop
+  for (auto it = words_.lower_bound(prefix); it != words_.end() && absl::StartsWith(it->first, prefix); ++it) {
+    const WordSlots& word = it->second;
+    if (!word.bits.empty()) {
+      for (size_t w = 0; w < word.bits.size() && w < out.size(); ++w) out[w] |= word.bits[w];
+    } else {
+      for (uint32_t slot : word.slots) out[slot / 64] |= uint64_t{1} << (slot % 64);
+    }
+  }
   return out;
 }
 
@@ -378,6 +395,11 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
   Bitmap candidates = live_;
   auto restrict_to = [&](const std::vector<std::string>& keys) {
     if (keys.empty()) return;
+    if (keys.size() == 1) {  // the common case: AND with the one value's bitmap
+      const Bitmap* f = Facet(keys.front());
+      for (size_t w = 0; w < candidates.size(); ++w) candidates[w] &= f && w < f->size() ? (*f)[w] : 0;
+      return;
+    }
     Bitmap any(candidates.size(), 0);
     for (const auto& k : keys)
       if (const Bitmap* f = Facet(k))

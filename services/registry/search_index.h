@@ -98,7 +98,13 @@ class SearchIndex {
     std::vector<Bitmap> province;  // by index into provinces_
   };
   ValueBitmaps values_;
-  std::map<std::string, std::vector<uint32_t>, std::less<>> words_;  // word -> sorted slots
+  // A word's slots, sorted; a common word (kDenseWord slots or more) also as a bitmap, so a
+  // prefix query ORs words instead of setting their bits one by one.
+  struct WordSlots {
+    std::vector<uint32_t> slots;
+    Bitmap bits;  // empty until the word is common
+  };
+  std::map<std::string, WordSlots, std::less<>> words_;
   std::unordered_map<int64_t, std::vector<PlacedSlot>> grid_;         // cell -> slots by slot
 };
 
