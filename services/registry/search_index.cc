@@ -26,9 +26,6 @@ namespace {
 
 constexpr double kCellDegrees = 0.1;
 constexpr size_t kMaxWordsPerDoc = 200;
-// From this many matches on, facets are counted by popcount over each value's slots (about 50
-// bitmaps) rather than match by match.
-constexpr size_t kCountByBitmaps = 2048;
 constexpr double kKmPerDegreeLat = 111.2;
 // A word in this many documents is also kept as a bitmap (see WordSlots).
 constexpr size_t kDenseWord = 512;
@@ -186,6 +183,7 @@ void SearchIndex::Unlink(uint32_t slot) {
   ClearBit(values_.lifecycle[c.lifecycle % 64], slot);
   if (c.province < values_.province.size()) ClearBit(values_.province[c.province], slot);
   for (const auto& f : d.facets) ClearBit(facets_[f], slot);
+  by_name_.erase(Named{c.name_prefix, d.name_key, d.resource->id(), slot});
   for (const auto& w : d.words) {
     auto it = words_.find(w);
     if (it == words_.end()) continue;
@@ -208,6 +206,7 @@ void SearchIndex::Link(uint32_t slot) {
   if (values_.province.size() <= c.province) values_.province.resize(c.province + 1);
   SetBit(values_.province[c.province], slot);
   for (const auto& f : d.facets) SetBit(facets_[f], slot);
+  by_name_.insert(Named{c.name_prefix, d.name_key, d.resource->id(), slot});
   for (const auto& w : d.words) {
     WordSlots& word = words_[w];
     InsertSorted(word.slots, slot);
@@ -541,7 +540,7 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
   } else {
     size_t count = 0;
     for (uint64_t word : candidates) count += std::popcount(word);
-    if (count >= kCountByBitmaps && !by_owner) {
+    if (count >= tuning_.count_by_bitmaps && !by_owner) {
       // Many matches: facet counts by popcount over each value's slots.
       auto in_candidates = [&](const Bitmap& bits) {
         int n = 0;
@@ -558,9 +557,21 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
       }
       for (size_t p = 0; p < by_province.size() && p < values_.province.size(); ++p)
         by_province[p] = in_candidates(values_.province[p]);
-      for (size_t w = 0; w < candidates.size(); ++w)
-        for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1)
-          offer(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)), 0);
+      if (count * tuning_.walk_share >= slot_of_.size()) {
+        // A large share of all documents: walk the result order from the cursor; the page is the
+        // first candidates met (one more tells whether a next page exists).
+        auto it = after ? by_name_.upper_bound(Named{after_prefix, after->name, after->id, 0}) : by_name_.begin();
+        for (; it != by_name_.end() && top.size() <= page; ++it)
+          if (has(it->slot)) top.push_back({0, it->prefix, it->slot});
+        past = top.size();
+        if (top.size() > page) top.pop_back();
+        std::make_heap(top.begin(), top.end(), less);  // as the other paths leave it
+      } else {
+        for (size_t w = 0; w < candidates.size(); ++w)
+          for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1)
+            offer(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)), 0);
+      }
+      total = count;
     } else {
       for (size_t w = 0; w < candidates.size(); ++w)
         for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1)

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -32,8 +33,21 @@ struct PlacedSlot {
   double lat = 0, lon = 0;
 };
 
+// When Search switches strategy; the defaults are measured (bench/search_index_bench). Tests set
+// them to drive every path on small data.
+struct SearchTuning {
+  // From this many matches on, facets are counted by popcount over each value's slots (about 50
+  // bitmaps) rather than match by match.
+  size_t count_by_bitmaps = 2048;
+  // A query matching at least 1/walk_share of all documents takes its page by walking the result
+  // order: about page size x walk_share steps at most.
+  size_t walk_share = 16;
+};
+
 class SearchIndex {
  public:
+  explicit SearchIndex(SearchTuning tuning = {}) : tuning_(tuning) {}
+
   // Adds or replaces a resource. A change older than what the index holds (by etag) is ignored:
   // a replica applies its own writes at once and the same change again, later, from the change
   // log. Because the log is applied in order, the index converges to Redis' state.
@@ -83,6 +97,7 @@ class SearchIndex {
   const Bitmap* Facet(const std::string& key) const;
   Bitmap WordsWithPrefix(absl::string_view prefix) const;
 
+  const SearchTuning tuning_;
   mutable std::shared_mutex mutex_;
   std::vector<Doc> docs_;           // by slot; a free slot has no resource
   std::vector<Compact> compact_;    // by slot
@@ -105,6 +120,19 @@ class SearchIndex {
     Bitmap bits;  // empty until the word is common
   };
   std::map<std::string, WordSlots, std::less<>> words_;
+  // Every live slot in result order (name, then id): a query matching a large share of the
+  // documents takes its page by walking this from the cursor instead of ranking every match.
+  struct Named {
+    uint64_t prefix;  // Compact::name_prefix, compared first
+    std::string name, id;
+    uint32_t slot;
+    bool operator<(const Named& o) const {
+      if (prefix != o.prefix) return prefix < o.prefix;
+      if (name != o.name) return name < o.name;
+      return id < o.id;
+    }
+  };
+  std::set<Named> by_name_;
   std::unordered_map<int64_t, std::vector<PlacedSlot>> grid_;         // cell -> slots by slot
 };
 

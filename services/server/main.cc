@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "absl/synchronization/mutex.h"
 #include "services/common/config.h"
 #include "services/common/logging.h"
 #include "services/server/server.h"
@@ -17,6 +18,10 @@ void OnSignal(int signal) { stop_signal = signal; }
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built with assertions, which turns on absl::Mutex deadlock detection: a
+  // global graph updated on every lock of every mutex (gRPC's included). Our lock order is fixed
+  // by design; the detection costs a few percent of every call (docs/BENCHMARKS.md).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"infrashare-server: registry, scheduler and desk over gRPC"};
   std::string config_path;
   std::string services_list = "all";
