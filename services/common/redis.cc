@@ -267,8 +267,11 @@ absl::StatusOr<RedisValue> RedisPool::FCall(absl::string_view function, const Re
 }
 
 RedisBatcher& RedisPool::batcher() {
-  std::call_once(batcher_once_, [this] { batcher_ = std::make_unique<RedisBatcher>(*this); });
-  return *batcher_;
+  constexpr int kBatchers = 2;
+  std::call_once(batcher_once_, [this] {
+    for (int i = 0; i < kBatchers; ++i) batchers_.push_back(std::make_unique<RedisBatcher>(*this));
+  });
+  return *batchers_[next_batcher_.fetch_add(1, std::memory_order_relaxed) % batchers_.size()];
 }
 
 absl::StatusOr<RedisValue> RedisPool::FCallBatched(absl::string_view function, const RedisArgs& keys,

@@ -64,7 +64,8 @@ class RedisPool;
 
 // Sends the commands that threads hand it, pipelined, on one connection of its own: while one
 // batch is in flight the next gathers. Under load many calls share one write and one read, which
-// saves system calls here and in Redis; alone, a call goes out at once.
+// saves system calls here and in Redis; alone, a call goes out at once. A pool keeps two and
+// alternates between them (docs/DECISIONS.md).
 class RedisBatcher {
  public:
   explicit RedisBatcher(const RedisPool& pool);
@@ -153,7 +154,10 @@ class RedisPool {
   std::atomic<long long> errors_{0};
   std::atomic<bool> needs_function_load_{true};
   std::vector<std::string> libraries_;
-  std::unique_ptr<RedisBatcher> batcher_;  // created on first use
+  // Created on first use; calls go to them in turn, so one batcher's batch runs in Redis while
+  // another's replies are handled.
+  std::vector<std::unique_ptr<RedisBatcher>> batchers_;
+  std::atomic<unsigned> next_batcher_{0};
   std::once_flag batcher_once_;
 };
 
