@@ -35,6 +35,16 @@ Key IntKey(std::string path, int* target, int min, int max) {
              }};
 }
 
+Key DoubleKey(std::string path, double* target, double min, double max) {
+  return Key{path,
+             [target](const std::string& text) { return absl::SimpleAtod(text, target); },
+             nullptr,
+             [target, min, max]() -> std::string {
+               if (!(*target >= min && *target <= max)) return absl::StrCat("must be between ", min, " and ", max);
+               return "";
+             }};
+}
+
 Key StringKey(std::string path, std::string* target,
               std::function<std::string(const std::string&)> check = nullptr) {
   return Key{path,
@@ -133,6 +143,8 @@ std::vector<Key> Keys(Config& c) {
       IntKey("scheduler.sweep_interval_ms", &c.scheduler.sweep_interval_ms, 10, 600000),
       IntKey("scheduler.rotation_max_horizon_days", &c.scheduler.rotation_max_horizon_days, 1, 3660),
       IntKey("scheduler.rotation_draft_ttl_s", &c.scheduler.rotation_draft_ttl_s, 60, 365 * 86400),
+      DoubleKey("scheduler.rotation_speed_kmh", &c.scheduler.rotation_speed_kmh, 5, 200),
+      DoubleKey("scheduler.rotation_road_factor", &c.scheduler.rotation_road_factor, 1, 3),
       IntKey("desk.pool_size", &c.desk.pool_size, 1, 10),
       IntKey("desk.max_attempts", &c.desk.max_attempts, 1, 100),
       IntKey("desk.accept_s_high", &c.desk.accept_s_high, 1, 30 * 86400),

@@ -60,6 +60,9 @@ struct SchedulerConfig {
   int sweep_interval_ms = 1000;    // how often a replica applies due expiries and no-shows
   int rotation_max_horizon_days = 366;  // longest PlanRotation horizon
   int rotation_draft_ttl_s = 604800;    // how long a draft rotation plan is kept
+  // Transport for pools that do not set their own: road speed and road km per straight-line km.
+  double rotation_speed_kmh = 60;
+  double rotation_road_factor = 1.3;
 };
 
 struct DeskConfig {

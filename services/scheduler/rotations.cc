@@ -214,8 +214,8 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(const Caller& caller,
     }
   }
   auto* policy = pool.mutable_policy();
-  if (policy->speed_kmh() == 0) policy->set_speed_kmh(60);
-  if (policy->road_factor() == 0) policy->set_road_factor(1.3);
+  if (policy->speed_kmh() == 0) policy->set_speed_kmh(config_.rotation_speed_kmh);
+  if (policy->road_factor() == 0) policy->set_road_factor(config_.rotation_road_factor);
   if (!policy->has_setup_minutes()) policy->set_setup_minutes(120);
   if (!policy->has_teardown_minutes()) policy->set_teardown_minutes(60);
   if (policy->maintenance_after_days() > 0 && policy->maintenance_days() == 0) policy->set_maintenance_days(1);

@@ -52,6 +52,21 @@ TEST(Config, RefusesBadValuesNamingTheKey) {
   EXPECT_NE(config.status().message().find("log.format"), std::string::npos);
 }
 
+TEST(Config, ReadsDecimalKeysWithinTheirRange) {
+  setenv("INFRASHARE_SCHEDULER_ROTATION_SPEED_KMH", "45.5", 1);
+  auto config = LoadConfig(WriteConfig("scheduler:\n  rotation_road_factor: 1.4\n"));
+  unsetenv("INFRASHARE_SCHEDULER_ROTATION_SPEED_KMH");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_DOUBLE_EQ(config->scheduler.rotation_speed_kmh, 45.5);
+  EXPECT_DOUBLE_EQ(config->scheduler.rotation_road_factor, 1.4);
+  config = LoadConfig(WriteConfig("scheduler:\n  rotation_road_factor: 0.5\n"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("scheduler.rotation_road_factor"), std::string::npos);
+  config = LoadConfig(WriteConfig("scheduler:\n  rotation_speed_kmh: fast\n"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("scheduler.rotation_speed_kmh"), std::string::npos);
+}
+
 TEST(Config, ParsesRedisUrls) {
   auto a = ParseRedisUrl("redis://:secret@db.local:6380/2");
   ASSERT_TRUE(a.ok());

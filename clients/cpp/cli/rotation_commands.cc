@@ -65,8 +65,8 @@ void AddRotationCommands(CLI::App& cli, App& app) {
   create->add_option("--name", f->name, "display name")->required();
   create->add_option("--unit", f->units, "a mobile resource id (repeatable)")->required();
   create->add_option("--owner", f->organization, "the owning organisation (default: yours)");
-  create->add_option("--speed", f->speed, "km/h on the road (default 60)");
-  create->add_option("--road-factor", f->road_factor, "road km per straight-line km (default 1.3)");
+  create->add_option("--speed", f->speed, "km/h on the road (default: the server's scheduler.rotation_speed_kmh, 60)");
+  create->add_option("--road-factor", f->road_factor, "road km per straight-line km (default: scheduler.rotation_road_factor, 1.3)");
   auto* setup = create->add_option("--setup", f->setup, "set-up minutes (default 120)");
   auto* teardown = create->add_option("--teardown", f->teardown, "tear-down minutes (default 60)");
   create->add_option("--maintenance-after", f->maintenance_after, "days in use before a maintenance stop (0: none)");

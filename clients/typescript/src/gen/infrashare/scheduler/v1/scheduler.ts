@@ -888,9 +888,9 @@ export interface BookingEvent {
 }
 
 export interface RotationPolicy {
-  /** default 60 */
+  /** default: scheduler.rotation_speed_kmh (60) */
   speedKmh: number;
-  /** road km per straight-line km; default 1.3 */
+  /** road km per straight-line km; default: scheduler.rotation_road_factor (1.3) */
   roadFactor: number;
   /** default 120 */
   setupMinutes?:
