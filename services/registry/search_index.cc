@@ -172,16 +172,20 @@ const SearchIndex::Bitmap* SearchIndex::Facet(const std::string& key) const {
   return it == facets_.end() ? nullptr : &it->second;
 }
 
+std::vector<SearchIndex::Bitmap*> SearchIndex::ValueBitmapsOf(const Compact& c) {
+  std::vector<Bitmap*> out = {&values_.kind[c.kind % 64], &values_.mobility[c.mobility % 64],
+                              &values_.terms[c.terms % 64], &values_.lifecycle[c.lifecycle % 64]};
+  for (uint32_t bits = c.themes; bits != 0; bits &= bits - 1) out.push_back(&values_.theme[std::countr_zero(bits)]);
+  if (values_.province.size() <= c.province) values_.province.resize(c.province + 1);
+  out.push_back(&values_.province[c.province]);
+  return out;
+}
+
 void SearchIndex::Unlink(uint32_t slot) {
   Doc& d = docs_[slot];
   ClearBit(live_, slot);
   const Compact& c = compact_[slot];
-  ClearBit(values_.kind[c.kind % 64], slot);
-  ClearBit(values_.mobility[c.mobility % 64], slot);
-  for (uint32_t bits = c.themes; bits != 0; bits &= bits - 1) ClearBit(values_.theme[std::countr_zero(bits)], slot);
-  ClearBit(values_.terms[c.terms % 64], slot);
-  ClearBit(values_.lifecycle[c.lifecycle % 64], slot);
-  if (c.province < values_.province.size()) ClearBit(values_.province[c.province], slot);
+  for (Bitmap* values : ValueBitmapsOf(c)) ClearBit(*values, slot);
   for (const auto& f : d.facets) ClearBit(facets_[f], slot);
   by_name_.erase(Named{c.name_prefix, d.name_key, d.resource->id(), slot});
   for (const auto& w : d.words) {
@@ -198,13 +202,7 @@ void SearchIndex::Link(uint32_t slot) {
   Doc& d = docs_[slot];
   SetBit(live_, slot);
   const Compact& c = compact_[slot];
-  SetBit(values_.kind[c.kind % 64], slot);
-  SetBit(values_.mobility[c.mobility % 64], slot);
-  for (uint32_t bits = c.themes; bits != 0; bits &= bits - 1) SetBit(values_.theme[std::countr_zero(bits)], slot);
-  SetBit(values_.terms[c.terms % 64], slot);
-  SetBit(values_.lifecycle[c.lifecycle % 64], slot);
-  if (values_.province.size() <= c.province) values_.province.resize(c.province + 1);
-  SetBit(values_.province[c.province], slot);
+  for (Bitmap* values : ValueBitmapsOf(c)) SetBit(*values, slot);
   for (const auto& f : d.facets) SetBit(facets_[f], slot);
   by_name_.insert(Named{c.name_prefix, d.name_key, d.resource->id(), slot});
   for (const auto& w : d.words) {

@@ -113,6 +113,8 @@ class SearchIndex {
     std::vector<Bitmap> province;  // by index into provinces_
   };
   ValueBitmaps values_;
+  // The value bitmaps a document with these values is in (growing the province list as needed).
+  std::vector<Bitmap*> ValueBitmapsOf(const Compact& c);
   // A word's slots, sorted; a common word (kDenseWord slots or more) also as a bitmap, so a
   // prefix query ORs words instead of setting their bits one by one.
   struct WordSlots {

@@ -98,6 +98,19 @@ class RotationApiTest : public ::testing::Test {
     return pool;
   }
 
+  // Creates the pool once the scheduler knows its new units (it follows the registry).
+  RotationPool PoolOnceKnown(const CreateRotationPoolRequest& create) {
+    RotationPool pool;
+    grpc::Status status;
+    for (int i = 0; i < 100; ++i) {
+      status = scheduler_->CreateRotationPool(As(fleet_).get(), create, &pool);
+      if (status.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return pool;
+  }
+
   static CreateRotationRequestRequest Ask(const std::string& pool, double lat, double lon, int from, int to, int days) {
     CreateRotationRequestRequest request;
     auto* r = request.mutable_rotation_request();
@@ -370,14 +383,9 @@ TEST_F(RotationApiTest, ReplanningACommittedPlanReplacesItFromItsStart) {
   CreateRotationPoolRequest create;
   create.mutable_pool()->set_display_name("Replanned");
   create.mutable_pool()->add_unit_resource_ids(unit);
-  RotationPool pool;
+  const RotationPool pool = PoolOnceKnown(create);
+  ASSERT_FALSE(pool.id().empty());
   grpc::Status status;
-  for (int i = 0; i < 100; ++i) {  // the scheduler follows the registry
-    status = scheduler_->CreateRotationPool(As(fleet_).get(), create, &pool);
-    if (status.ok()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(status.ok()) << status.error_message();
   const RotationRequest first = Create(school_, Ask(pool.id(), 52.22, 6.89, 1, 8, 3));
   const RotationRequest second = Create(bakery_, Ask(pool.id(), 52.51, 6.09, 10, 20, 3));
   RotationPlan old_plan = Plan(pool.id(), 30);
@@ -498,14 +506,8 @@ TEST_F(RotationApiTest, AHandoverNotConfirmedByItsDeadlineIsOverdue) {
   create.mutable_pool()->set_display_name("Past rotations");
   create.mutable_pool()->add_unit_resource_ids(unit);
   create.mutable_pool()->mutable_policy()->set_handover_confirm_hours(1);
-  RotationPool pool;
-  grpc::Status status;
-  for (int i = 0; i < 100; ++i) {  // the scheduler follows the registry
-    status = scheduler_->CreateRotationPool(As(fleet_).get(), create, &pool);
-    if (status.ok()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  const RotationPool pool = PoolOnceKnown(create);
+  ASSERT_FALSE(pool.id().empty());
   Create(school_, Ask(pool.id(), 52.26, 6.79, -38, -33, 2));  // weeks ago: its deadlines have passed
   PlanRotationRequest request;
   request.set_pool_id(pool.id());
