@@ -47,6 +47,15 @@ void EraseSorted(std::vector<T>& v, uint32_t slot) {
   if (it != v.end() && SlotOf(*it) == slot) v.erase(it);
 }
 
+// The first 8 bytes of a name key, big-endian and zero-padded: orders like the string itself
+// wherever two prefixes differ.
+uint64_t NamePrefix(absl::string_view name_key) {
+  uint64_t prefix = 0;
+  for (size_t i = 0; i < 8; ++i)
+    prefix = prefix << 8 | (i < name_key.size() ? static_cast<unsigned char>(name_key[i]) : 0);
+  return prefix;
+}
+
 const v1::GeoPoint* PointOf(const v1::Resource& r) {
   if (r.location().has_point()) return &r.location().point();
   if (r.home_base().has_point()) return &r.home_base().point();
@@ -230,9 +239,7 @@ void SearchIndex::Upsert(const v1::Resource& resource) {
   }
   doc.facets = FacetKeys(resource);
   Compact compact;
-  for (size_t i = 0; i < 8; ++i)
-    compact.name_prefix = compact.name_prefix << 8 |
-                          (i < doc.name_key.size() ? static_cast<unsigned char>(doc.name_key[i]) : 0);
+  compact.name_prefix = NamePrefix(doc.name_key);
   for (int t : resource.themes())
     if (t >= 0 && t < 32) compact.themes |= uint32_t{1} << t;
   compact.kind = static_cast<uint8_t>(resource.kind());
@@ -439,10 +446,7 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
     if (x.name_key != y.name_key) return x.name_key < y.name_key;
     return x.resource->id() < y.resource->id();
   };
-  uint64_t after_prefix = 0;
-  if (after)
-    for (size_t i = 0; i < 8; ++i)
-      after_prefix = after_prefix << 8 | (i < after->name.size() ? static_cast<unsigned char>(after->name[i]) : 0);
+  const uint64_t after_prefix = after ? NamePrefix(after->name) : 0;
   auto past_cursor = [&](const Match& m) {
     if (!after) return true;
     if (by_distance && m.distance != after->distance) return m.distance > after->distance;

@@ -38,6 +38,22 @@ std::optional<reg::v1::GeoPoint> HomeOf(const reg::v1::Resource& resource) {
   return std::nullopt;
 }
 
+// A stored rotation request as the planner takes it.
+rot::Request PlannerRequest(const v1::RotationRequest& r) {
+  rot::Request q;
+  q.id = r.id();
+  q.partner = r.organization_id();
+  q.location = PointOf(r.location());
+  q.earliest_start = SecondsOf(r.earliest_start_time());
+  q.latest_end = SecondsOf(r.latest_end_time());
+  q.duration_days = r.duration_days();
+  q.units = r.units();
+  q.unit_id = r.unit_resource_id();
+  q.priority = r.priority();
+  q.sme = r.sme();
+  return q;
+}
+
 v1::RotationLegKind KindOf(rot::LegKind kind) {
   switch (kind) {
     case rot::LegKind::kTransport: return v1::ROTATION_LEG_KIND_TRANSPORT;
@@ -462,19 +478,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
   std::map<std::string, std::string> organization_of;
   for (const auto& r : *requests) {
     if (r.state() != v1::ROTATION_REQUEST_STATE_OPEN || kept.requests.count(r.id())) continue;
-    rot::Request q;
-    q.id = r.id();
-    q.partner = r.organization_id();
-    q.location = PointOf(r.location());
-    q.earliest_start = SecondsOf(r.earliest_start_time());
-    q.latest_end = SecondsOf(r.latest_end_time());
-    q.duration_days = r.duration_days();
-    q.units = r.units();
-    q.unit_id = r.unit_resource_id();
-    q.priority = r.priority();
-    q.sme = r.sme();
     organization_of[r.id()] = r.organization_id();
-    in.requests.push_back(std::move(q));
+    in.requests.push_back(PlannerRequest(r));
   }
   for (int i = 0; i < request.pins_size(); ++i) {
     const auto& pin = request.pins(i);
@@ -509,9 +514,7 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
       const int64_t days = int64_t{r.duration_days()} * r.units();
       planned.requested_days += days;
       planned.fulfilled_days += days;
-      in.requests.push_back({r.id(), r.organization_id(), PointOf(r.location()), SecondsOf(r.earliest_start_time()),
-                             SecondsOf(r.latest_end_time()), r.duration_days(), r.units(), r.unit_resource_id(),
-                             r.priority(), r.sme()});
+      in.requests.push_back(PlannerRequest(r));
     }
   }
   for (const auto& a : planned.assignments) {
