@@ -217,4 +217,12 @@ absl::Status TokenStore::Revoke(const Caller& caller, const auth::v1::RevokeToke
   return absl::OkStatus();
 }
 
+absl::Status TokenStore::RevokeOrganization(absl::string_view organization_id) {
+  auto reply = redis_->FCall("auth_revoke_org", {Key(absl::StrCat("org:", organization_id))}, {Key("")});
+  if (!reply.ok()) return reply.status();
+  std::lock_guard lock(cache_mutex_);
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.caller.organization_id == organization_id; });
+  return absl::OkStatus();
+}
+
 }  // namespace infrashare

@@ -53,6 +53,9 @@ class TokenStore {
   absl::StatusOr<auth::v1::ListTokensResponse> List(const Caller& caller,
                                                     const auth::v1::ListTokensRequest& request);
   absl::Status Revoke(const Caller& caller, const auth::v1::RevokeTokenRequest& request);
+  // Every token of the organisation (it was deleted); other replicas stop trusting their cached
+  // copies within auth.cache_ttl_ms.
+  absl::Status RevokeOrganization(absl::string_view organization_id);
 
  private:
   std::string Key(absl::string_view suffix) const;

@@ -29,5 +29,20 @@ local function auth_revoke(keys, args)
   return 1
 end
 
+-- KEYS[1] "<p>{auth}:org:<org>". ARGV: base. Revokes every token of the organisation; returns how many.
+local function auth_revoke_org(keys, args)
+  local base = args[1]
+  local ids = redis.call('ZRANGE', keys[1], 0, -1)
+  for _, id in ipairs(ids) do
+    local hash = redis.call('GET', base .. 'tokid:' .. id)
+    if hash then redis.call('DEL', base .. 'tok:' .. hash) end
+    redis.call('DEL', base .. 'tokid:' .. id)
+    redis.call('ZREM', base .. 'tokens', id)
+  end
+  redis.call('DEL', keys[1])
+  return #ids
+end
+
 redis.register_function('auth_create', auth_create)
+redis.register_function('auth_revoke_org', auth_revoke_org)
 redis.register_function('auth_revoke', auth_revoke)

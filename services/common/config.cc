@@ -145,6 +145,8 @@ std::vector<Key> Keys(Config& c) {
       IntKey("scheduler.rotation_draft_ttl_s", &c.scheduler.rotation_draft_ttl_s, 60, 365 * 86400),
       DoubleKey("scheduler.rotation_speed_kmh", &c.scheduler.rotation_speed_kmh, 5, 200),
       DoubleKey("scheduler.rotation_road_factor", &c.scheduler.rotation_road_factor, 1, 3),
+      IntKey("limits.earliest_year", &c.limits.earliest_year, 1970, 2100),
+      IntKey("limits.latest_year", &c.limits.latest_year, 2030, 9999),
       IntKey("desk.pool_size", &c.desk.pool_size, 1, 10),
       IntKey("desk.max_attempts", &c.desk.max_attempts, 1, 100),
       IntKey("desk.accept_s_high", &c.desk.accept_s_high, 1, 30 * 86400),

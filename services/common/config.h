@@ -87,6 +87,12 @@ struct DeskConfig {
   int max_suggestions = 5;
 };
 
+// Every time in a request lies in [1 January of earliest_year, 1 January of latest_year + 1).
+struct LimitsConfig {
+  int earliest_year = 2000;
+  int latest_year = 2199;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
@@ -97,6 +103,7 @@ struct Config {
   RegistryConfig registry;
   SchedulerConfig scheduler;
   DeskConfig desk;
+  LimitsConfig limits;
 };
 
 // Reads `path` (empty = defaults only), applies environment overrides, validates. The error message

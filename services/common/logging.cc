@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace infrashare::logging {
@@ -21,24 +22,52 @@ void Emit(spdlog::level::level_enum level, std::string_view name, std::string_vi
 
 }  // namespace
 
+std::string Bounded(std::string_view value) {
+  if (value.size() <= kMaxValueBytes) return std::string(value);
+  size_t cut = kMaxValueBytes;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // whole characters
+  return std::string(value.substr(0, cut)) + "...(" + std::to_string(value.size()) + " bytes)";
+}
+
 std::string Render(std::string_view level, std::string_view message, const Fields& fields,
                    bool json) {
   if (json) {
     nlohmann::json line;
     line["level"] = level;
     line["msg"] = message;
-    for (const auto& [key, value] : fields) line[std::string(key)] = value;
+    for (const auto& [key, value] : fields) line[std::string(key)] = Bounded(value);
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   std::string out(message);
-  for (const auto& [key, value] : fields) {
+  for (const auto& [key, raw] : fields) {
+    const std::string value = Bounded(raw);
     out += ' ';
     out += key;
     out += '=';
-    bool quote = value.empty() || value.find(' ') != std::string::npos;
-    if (quote) out += '"';
-    out += value;
-    if (quote) out += '"';
+    // Quoted and escaped when it could be read as more than one value or line: a value never
+    // forges a field or a log line of its own.
+    bool quote = value.empty();
+    for (unsigned char c : value) quote = quote || c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f;
+    if (!quote) {
+      out += value;
+      continue;
+    }
+    out += '"';
+    for (unsigned char c : value) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c < ' ' || c == 0x7f) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", c);
+        out += hex;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    out += '"';
   }
   return out;
 }

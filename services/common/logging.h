@@ -20,7 +20,12 @@ void Info(std::string_view message, const Fields& fields = {});
 void Warn(std::string_view message, const Fields& fields = {});
 void Error(std::string_view message, const Fields& fields = {});
 
-// Renders one line as the configured format would; exposed for tests.
+// Longest value a log line carries; a longer one is cut and says how long it was.
+inline constexpr size_t kMaxValueBytes = 256;
+// `value` cut to kMaxValueBytes (at a character boundary).
+std::string Bounded(std::string_view value);
+// Renders one line as the configured format would; exposed for tests. Values are bounded, and in
+// text format quoted and escaped whenever they hold spaces, quotes, '=', '\' or control characters.
 std::string Render(std::string_view level, std::string_view message, const Fields& fields,
                    bool json);
 

@@ -19,6 +19,12 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- An integer (times in ms, counters) as the text C++ reads back: tostring() would write numbers
+-- of 15 digits or more in exponent form ("1.3e+14").
+local function int_text(n)
+  return string.format('%d', n)
+end
+
 -- A hash as a Lua table of its fields, nil when the key does not exist.
 local function read_hash(key)
   local flat = redis.call('HGETALL', key)

@@ -5,8 +5,16 @@
 
 namespace infrashare {
 
+absl::StatusOr<Caller> RpcGate::Admit(const grpc::ServerContextBase& context,
+                                      const google::protobuf::Message& request) {
+  auto caller = tokens_->Authenticate(context);
+  if (!caller.ok()) return caller.status();
+  if (auto bounded = CheckRequest(request, limits_); !bounded.ok()) return bounded;
+  return caller;
+}
+
 void RpcGate::Finish(grpc::ServerContextBase* context, absl::string_view method,
-                     absl::string_view request_id, const std::string& organization,
+                     const google::protobuf::Message& request, const std::string& organization,
                      const absl::Status& status, std::chrono::steady_clock::time_point start) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -16,7 +24,7 @@ void RpcGate::Finish(grpc::ServerContextBase* context, absl::string_view method,
   logging::Fields fields = {{"method", std::string(method)},
                             {"status", code},
                             {"ms", absl::StrCat(seconds * 1000.0)},
-                            {"request_id", std::string(request_id)},
+                            {"request_id", RequestIdOf(request)},
                             {"org", organization}};
   if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
     fields.push_back({"error", std::string(status.message())});

@@ -1,9 +1,11 @@
-// The gate every RPC passes: authenticate, run the handler, map its absl::Status to a gRPC status,
-// count and time it, and write one log line (method, status, duration, request id, caller org).
+// The gate every RPC passes: authenticate, check the request against the API's limits, run the
+// handler, map its absl::Status to a gRPC status, count and time it, and write one log line
+// (method, status, duration, request id, caller org).
 #pragma once
 
 #include "absl/strings/string_view.h"
 #include <grpcpp/server_context.h>
+#include <google/protobuf/message.h>
 #include <grpcpp/support/server_callback.h>
 
 #include <chrono>
@@ -16,23 +18,24 @@
 #include "services/common/auth.h"
 #include "services/common/errors.h"
 #include "services/common/metrics.h"
+#include "services/common/request_limits.h"
 #include "services/common/worker_pool.h"
 
 namespace infrashare {
 
 class RpcGate {
  public:
-  RpcGate(TokenStore* tokens, Metrics* metrics, int worker_threads)
-      : tokens_(tokens), metrics_(metrics), workers_(worker_threads) {}
+  RpcGate(TokenStore* tokens, Metrics* metrics, int worker_threads, RequestLimits limits = {})
+      : tokens_(tokens), metrics_(metrics), limits_(limits), workers_(worker_threads) {}
 
   template <typename Handler>
   grpc::Status Run(grpc::ServerContextBase* context, absl::string_view method,
-                   absl::string_view request_id, Handler&& handler) {
+                   const google::protobuf::Message& request, Handler&& handler) {
     const auto start = std::chrono::steady_clock::now();
     std::string organization;
     absl::Status status;
     try {
-      auto caller = tokens_->Authenticate(*context);
+      auto caller = Admit(*context, request);
       if (!caller.ok()) {
         status = caller.status();
       } else {
@@ -42,7 +45,7 @@ class RpcGate {
     } catch (const std::exception& e) {
       status = absl::InternalError(std::string("unexpected: ") + e.what());
     }
-    Finish(context, method, request_id, organization, status, start);
+    Finish(context, method, request, organization, status, start);
     return ToGrpcStatus(status);
   }
 
@@ -50,9 +53,9 @@ class RpcGate {
   // timeout, and fail fast while Redis is down) and finishes the call.
   template <typename Handler>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, absl::string_view method,
-                                  absl::string_view request_id, Handler&& handler) {
+                                  const google::protobuf::Message& request, Handler&& handler) {
     auto* reactor = context->DefaultReactor();
-    reactor->Finish(Run(context, method, request_id, std::forward<Handler>(handler)));
+    reactor->Finish(Run(context, method, request, std::forward<Handler>(handler)));
     return reactor;
   }
 
@@ -60,10 +63,10 @@ class RpcGate {
   // callback threads. The handler is copied: it must capture by value.
   template <typename Handler>
   grpc::ServerUnaryReactor* UnaryOnWorker(grpc::CallbackServerContext* context, absl::string_view method,
-                                          absl::string_view request_id, Handler handler) {
+                                          const google::protobuf::Message& request, Handler handler) {
     auto* reactor = context->DefaultReactor();
-    workers_.Post([this, reactor, context, method, request_id, handler = std::move(handler)]() mutable {
-      reactor->Finish(Run(context, method, request_id, handler));
+    workers_.Post([this, reactor, context, method, &request, handler = std::move(handler)]() mutable {
+      reactor->Finish(Run(context, method, request, handler));
     });
     return reactor;
   }
@@ -73,14 +76,14 @@ class RpcGate {
   using Done = std::function<void(const absl::Status&)>;
   template <typename Handler>
   grpc::ServerUnaryReactor* UnaryAsync(grpc::CallbackServerContext* context, absl::string_view method,
-                                       absl::string_view request_id, Handler&& handler) {
+                                       const google::protobuf::Message& request, Handler&& handler) {
     auto* reactor = context->DefaultReactor();
     const auto start = std::chrono::steady_clock::now();
-    auto caller = tokens_->Authenticate(*context);
+    auto caller = Admit(*context, request);
     std::string organization = caller.ok() ? caller->organization_id : "";
-    Done done = [this, reactor, context, method, request_id, start,
+    Done done = [this, reactor, context, method, &request, start,
                  organization = std::move(organization)](const absl::Status& status) {
-      Finish(context, method, request_id, organization, status, start);
+      Finish(context, method, request, organization, status, start);
       reactor->Finish(ToGrpcStatus(status));
     };
     if (!caller.ok()) {
@@ -96,13 +99,23 @@ class RpcGate {
     return reactor;
   }
 
+  // Whether the caller of a running call (a stream) still holds a valid token (a token store that
+  // cannot be reached is no reason to end a stream).
+  bool StillAdmitted(const grpc::ServerContextBase& context) {
+    auto caller = tokens_->Authenticate(context);
+    return caller.ok() || caller.status().code() != absl::StatusCode::kUnauthenticated;
+  }
+
  private:
-  void Finish(grpc::ServerContextBase* context, absl::string_view method, absl::string_view request_id,
-              const std::string& organization, const absl::Status& status,
-              std::chrono::steady_clock::time_point start);
+  // The caller, once authenticated and its request within the API's limits.
+  absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context, const google::protobuf::Message& request);
+  void Finish(grpc::ServerContextBase* context, absl::string_view method,
+              const google::protobuf::Message& request, const std::string& organization,
+              const absl::Status& status, std::chrono::steady_clock::time_point start);
 
   TokenStore* tokens_;
   Metrics* metrics_;
+  RequestLimits limits_;
   WorkerPool workers_;
 };
 

@@ -5,7 +5,7 @@ namespace infrashare {
 grpc::ServerUnaryReactor* TokenServiceImpl::CreateToken(grpc::CallbackServerContext* context,
                                            const auth::v1::CreateTokenRequest* request,
                                            auth::v1::CreateTokenResponse* response) {
-  return gate_->Unary(context, "auth.CreateToken", request->request_id(), [&](const Caller& caller) {
+  return gate_->Unary(context, "auth.CreateToken", *request, [&](const Caller& caller) {
     auto created = tokens_->Create(caller, *request);
     if (!created.ok()) return created.status();
     *response = std::move(*created);
@@ -16,7 +16,7 @@ grpc::ServerUnaryReactor* TokenServiceImpl::CreateToken(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* TokenServiceImpl::ListTokens(grpc::CallbackServerContext* context,
                                           const auth::v1::ListTokensRequest* request,
                                           auth::v1::ListTokensResponse* response) {
-  return gate_->Unary(context, "auth.ListTokens", "", [&](const Caller& caller) {
+  return gate_->Unary(context, "auth.ListTokens", *request, [&](const Caller& caller) {
     auto listed = tokens_->List(caller, *request);
     if (!listed.ok()) return listed.status();
     *response = std::move(*listed);
@@ -27,13 +27,13 @@ grpc::ServerUnaryReactor* TokenServiceImpl::ListTokens(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* TokenServiceImpl::RevokeToken(grpc::CallbackServerContext* context,
                                            const auth::v1::RevokeTokenRequest* request,
                                            auth::v1::RevokeTokenResponse*) {
-  return gate_->Unary(context, "auth.RevokeToken", request->request_id(),
+  return gate_->Unary(context, "auth.RevokeToken", *request,
                     [&](const Caller& caller) { return tokens_->Revoke(caller, *request); });
 }
 
-grpc::ServerUnaryReactor* TokenServiceImpl::WhoAmI(grpc::CallbackServerContext* context, const auth::v1::WhoAmIRequest*,
+grpc::ServerUnaryReactor* TokenServiceImpl::WhoAmI(grpc::CallbackServerContext* context, const auth::v1::WhoAmIRequest* request,
                                       auth::v1::TokenInfo* response) {
-  return gate_->Unary(context, "auth.WhoAmI", "", [&](const Caller& caller) {
+  return gate_->Unary(context, "auth.WhoAmI", *request, [&](const Caller& caller) {
     response->set_id(caller.token_id);
     response->set_organization_id(caller.organization_id);
     for (Role role : caller.roles) response->add_roles(role);

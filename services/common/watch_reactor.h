@@ -6,6 +6,7 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -25,9 +26,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
   using Body = std::function<absl::Status(const Caller&, const Write& write,
                                           const std::function<bool()>& stopped)>;
 
-  static WatchReactor* Start(RpcGate* gate, grpc::CallbackServerContext* context,
-                             std::string method, const std::atomic<bool>* stopping, Body body) {
-    return new WatchReactor(gate, context, std::move(method), stopping, std::move(body));
+  static WatchReactor* Start(RpcGate* gate, grpc::CallbackServerContext* context, std::string method,
+                             const google::protobuf::Message& request, const std::atomic<bool>* stopping,
+                             Body body) {
+    return new WatchReactor(gate, context, std::move(method), request, stopping, std::move(body));
   }
 
   void OnWriteDone(bool ok) override {
@@ -48,8 +50,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
 
  private:
   WatchReactor(RpcGate* gate, grpc::CallbackServerContext* context, std::string method,
-               const std::atomic<bool>* stopping, Body body)
-      : gate_(gate), context_(context), method_(std::move(method)), stopping_(stopping),
+               const google::protobuf::Message& request, const std::atomic<bool>* stopping, Body body)
+      : gate_(gate), context_(context), method_(std::move(method)), request_(request), stopping_(stopping),
         body_(std::move(body)) {
     thread_ = std::thread([this] { Run(); });
   }
@@ -68,14 +70,32 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
   }
 
   bool Stopped() {
-    std::lock_guard lock(mutex_);
-    return failed_ || stopping_->load();
+    {
+      std::lock_guard lock(mutex_);
+      if (failed_ || stopping_->load()) return true;
+    }
+    return !StillAdmitted();
+  }
+
+  // A stream lives as long as its caller may: the token is checked again every second (a revoked
+  // or expired token loses its streams within that and the token cache's lifetime).
+  bool StillAdmitted() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_check_) return true;
+    next_check_ = now + std::chrono::seconds(1);
+    revoked_ = revoked_ || !gate_->StillAdmitted(*context_);
+    return !revoked_;
   }
 
   void Run() {
-    grpc::Status status = gate_->Run(context_, method_, "", [&](const Caller& caller) {
-      return body_(caller, [this](const Message& m) { return WriteOne(m); },
-                   [this] { return Stopped(); });
+    grpc::Status status = gate_->Run(context_, method_, request_, [&](const Caller& caller) {
+      next_check_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      absl::Status ended = body_(caller, [this](const Message& m) { return WriteOne(m); },
+                                 [this] { return Stopped(); });
+      if (revoked_) return NotAuthenticated("the token was revoked or has expired");
+      // A client reconnects on UNAVAILABLE and resumes from its last cursor on another replica.
+      if (stopping_->load()) return StoreUnavailable("the server is shutting down; resume from the last cursor");
+      return ended;
     });
     this->Finish(status);
   }
@@ -83,12 +103,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
   RpcGate* gate_;
   grpc::CallbackServerContext* context_;
   std::string method_;
+  const google::protobuf::Message& request_;  // gRPC keeps it until the call is done
   const std::atomic<bool>* stopping_;
   Body body_;
   std::mutex mutex_;
   std::condition_variable changed_;
   bool writing_ = false;
   bool failed_ = false;
+  bool revoked_ = false;                              // only the stream's own thread touches these
+  std::chrono::steady_clock::time_point next_check_;
   Message message_;
   std::thread thread_;
 };

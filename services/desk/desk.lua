@@ -226,7 +226,7 @@ local function dk_route(_, args)
     redis.call('ZREM', c.base .. 'q', i.id)
     i.st = 'OFFERED'
     i.ot = table.concat(responders, ',')
-    i.od = tostring(deadline)
+    i.od = int_text(deadline)
     i.at = tostring(tonumber(i.at) + 1)
     for _, r in ipairs(responders) do
       add_load(c, r, 1, i.id)

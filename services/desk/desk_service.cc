@@ -34,51 +34,51 @@ bool ConcernsResponder(const InquiryEventRecord& event, const std::string& respo
 
 }  // namespace
 
-#define INFRASHARE_HANDLER(Method, Request, Response, RequestId, Call)                                \
+#define INFRASHARE_HANDLER(Method, Request, Response, Call)                                \
   grpc::ServerUnaryReactor* DeskServiceImpl::Method(grpc::CallbackServerContext* context,             \
                                                     const v1::Request* request, v1::Response* response) { \
-    return gate_->UnaryOnWorker(context, "desk." #Method, RequestId,                                  \
+    return gate_->UnaryOnWorker(context, "desk." #Method, *request,                                  \
                                 [this, request, response](const Caller& caller) {                      \
                                   return Respond(Call, response);                                      \
                                 });                                                                    \
   }
 
-INFRASHARE_HANDLER(CreateResponder, CreateResponderRequest, Responder, request->request_id(),
+INFRASHARE_HANDLER(CreateResponder, CreateResponderRequest, Responder,
                    desk_->CreateResponder(caller, *request))
-INFRASHARE_HANDLER(GetResponder, GetResponderRequest, Responder, "", desk_->GetResponder(caller, request->id()))
-INFRASHARE_HANDLER(UpdateResponder, UpdateResponderRequest, Responder, request->request_id(),
+INFRASHARE_HANDLER(GetResponder, GetResponderRequest, Responder, desk_->GetResponder(caller, request->id()))
+INFRASHARE_HANDLER(UpdateResponder, UpdateResponderRequest, Responder,
                    desk_->UpdateResponder(caller, *request))
-INFRASHARE_HANDLER(SetResponderOnline, SetResponderOnlineRequest, Responder, request->request_id(),
+INFRASHARE_HANDLER(SetResponderOnline, SetResponderOnlineRequest, Responder,
                    desk_->SetResponderOnline(caller, *request))
-INFRASHARE_HANDLER(DeleteResponder, DeleteResponderRequest, DeleteResponderResponse, request->request_id(),
+INFRASHARE_HANDLER(DeleteResponder, DeleteResponderRequest, DeleteResponderResponse,
                    desk_->DeleteResponder(caller, *request))
-INFRASHARE_HANDLER(ListResponders, ListRespondersRequest, ListRespondersResponse, "",
+INFRASHARE_HANDLER(ListResponders, ListRespondersRequest, ListRespondersResponse,
                    desk_->ListResponders(caller, *request))
-INFRASHARE_HANDLER(SubmitInquiry, SubmitInquiryRequest, Inquiry, request->request_id(),
+INFRASHARE_HANDLER(SubmitInquiry, SubmitInquiryRequest, Inquiry,
                    desk_->SubmitInquiry(caller, *request))
-INFRASHARE_HANDLER(GetInquiry, GetInquiryRequest, Inquiry, "", desk_->GetInquiry(caller, request->id()))
-INFRASHARE_HANDLER(ListInquiries, ListInquiriesRequest, ListInquiriesResponse, "",
+INFRASHARE_HANDLER(GetInquiry, GetInquiryRequest, Inquiry, desk_->GetInquiry(caller, request->id()))
+INFRASHARE_HANDLER(ListInquiries, ListInquiriesRequest, ListInquiriesResponse,
                    desk_->ListInquiries(caller, *request))
-INFRASHARE_HANDLER(ListAssignments, ListAssignmentsRequest, ListAssignmentsResponse, "",
+INFRASHARE_HANDLER(ListAssignments, ListAssignmentsRequest, ListAssignmentsResponse,
                    desk_->ListAssignments(caller, *request))
-INFRASHARE_HANDLER(AcceptInquiry, AcceptInquiryRequest, Inquiry, request->request_id(),
+INFRASHARE_HANDLER(AcceptInquiry, AcceptInquiryRequest, Inquiry,
                    desk_->Accept(caller, *request))
-INFRASHARE_HANDLER(DeclineInquiry, DeclineInquiryRequest, Inquiry, request->request_id(),
+INFRASHARE_HANDLER(DeclineInquiry, DeclineInquiryRequest, Inquiry,
                    desk_->Decline(caller, *request))
-INFRASHARE_HANDLER(ReferInquiry, ReferInquiryRequest, Inquiry, request->request_id(), desk_->Refer(caller, *request))
-INFRASHARE_HANDLER(ResolveInquiry, ResolveInquiryRequest, Inquiry, request->request_id(),
+INFRASHARE_HANDLER(ReferInquiry, ReferInquiryRequest, Inquiry, desk_->Refer(caller, *request))
+INFRASHARE_HANDLER(ResolveInquiry, ResolveInquiryRequest, Inquiry,
                    desk_->Resolve(caller, *request))
-INFRASHARE_HANDLER(RecordFeedback, RecordFeedbackRequest, Inquiry, request->request_id(),
+INFRASHARE_HANDLER(RecordFeedback, RecordFeedbackRequest, Inquiry,
                    desk_->RecordFeedback(caller, *request))
-INFRASHARE_HANDLER(EraseAsker, EraseAskerRequest, Inquiry, request->request_id(),
+INFRASHARE_HANDLER(EraseAsker, EraseAskerRequest, Inquiry,
                    desk_->EraseAsker(caller, *request))
-INFRASHARE_HANDLER(GetDeskReport, DeskReportRequest, DeskReport, "", desk_->Report(caller, *request))
+INFRASHARE_HANDLER(GetDeskReport, DeskReportRequest, DeskReport, desk_->Report(caller, *request))
 #undef INFRASHARE_HANDLER
 
 grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::StreamAssignments(
     grpc::CallbackServerContext* context, const v1::StreamAssignmentsRequest* request) {
   return WatchReactor<v1::InquiryEvent>::Start(
-      gate_, context, "desk.StreamAssignments", stopping_,
+      gate_, context, "desk.StreamAssignments", *request, stopping_,
       [this, request = *request](const Caller& caller, const WatchReactor<v1::InquiryEvent>::Write& write,
                                  const std::function<bool()>& stopped) {
         if (auto status = desk_->CheckActsAs(caller, request.responder_id()); !status.ok()) return status;
@@ -92,7 +92,7 @@ grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::StreamAssignments(
 grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::WatchInquiry(grpc::CallbackServerContext* context,
                                                                          const v1::WatchInquiryRequest* request) {
   return WatchReactor<v1::InquiryEvent>::Start(
-      gate_, context, "desk.WatchInquiry", stopping_,
+      gate_, context, "desk.WatchInquiry", *request, stopping_,
       [this, request = *request](const Caller& caller, const WatchReactor<v1::InquiryEvent>::Write& write,
                                  const std::function<bool()>& stopped) {
         if (request.id().empty()) return InvalidField("id", "is required");

@@ -19,7 +19,7 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-constexpr int kMaxOverlapCandidates = 5000;
+constexpr size_t kMaxOverlapCandidates = 5000;
 
 std::string NextVersion(const std::string& etag) { return std::to_string(EtagVersion(etag) + 1); }
 
@@ -85,8 +85,12 @@ absl::StatusOr<T> Written(absl::StatusOr<WriteResult> result, const T& object) {
 }  // namespace
 
 Registry::Registry(RegistryStore* store, SearchIndex* index, Membership* membership,
-                   RegistryConfig config)
-    : store_(store), index_(index), membership_(membership), config_(std::move(config)) {}
+                   RegistryConfig config, Dependents dependents)
+    : store_(store),
+      index_(index),
+      membership_(membership),
+      config_(std::move(config)),
+      dependents_(std::move(dependents)) {}
 
 template <typename T>
 absl::StatusOr<std::optional<T>> Registry::Load(absl::string_view kind, const std::string& id) {
@@ -162,7 +166,11 @@ absl::Status Registry::DeleteOrganization(const Caller& caller,
                       store_->ReplayKey(caller.organization_id, request.request_id()),
                       {absl::StrCat("owner:", request.id()), absl::StrCat("member:", request.id())},
                       {}};
-  return store_->Delete(record).status();
+  if (auto deleted = store_->Delete(record); !deleted.ok()) return deleted.status();
+  // After the record is gone (its id can never come back): a retry of this call replays the
+  // deletion and revokes again, so a failure here is mended by retrying.
+  if (dependents_.revoke_tokens) return dependents_.revoke_tokens(request.id());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ListOrganizationsResponse> Registry::ListOrganizations(
@@ -330,6 +338,19 @@ absl::Status Registry::CheckSharing(const v1::Resource& resource,
           absl::StrCat("owner ", resource.owner_organization_id(), " is not a member of network ",
                        network->id(), " (shared_with_network_ids[", i, "])"));
   }
+  return CheckParent(resource);
+}
+
+// A resource is part only of its own owner's resources: another organisation's child would block
+// the parent's removal and claim a place in its owner's site.
+absl::Status Registry::CheckParent(const v1::Resource& resource) {
+  const std::string& parent_id = resource.parent_resource_id();
+  if (parent_id.empty()) return absl::OkStatus();
+  if (parent_id == resource.id()) return InvalidField("resource.parent_resource_id", "cannot be the resource itself");
+  auto parent = Load<v1::Resource>(kResourceKind, parent_id);
+  if (!parent.ok()) return parent.status();
+  if (!parent->has_value() || (*parent)->owner_organization_id() != resource.owner_organization_id())
+    return InvalidField("resource.parent_resource_id", "must be a resource of the same owner organisation");
   return absl::OkStatus();
 }
 
@@ -431,6 +452,14 @@ absl::Status Registry::DeleteResource(const Caller& caller, const v1::DeleteReso
   if (!current->has_value()) return NotFoundError("resource", request.id());
   if (!caller.CanWriteFor((*current)->owner_organization_id()) || ReadOnly(caller))
     return Forbidden("only the owner organisation's admins and members remove its resources");
+  if (dependents_.has_live_bookings) {
+    auto live = dependents_.has_live_bookings(request.id());
+    if (!live.ok()) return live.status();
+    if (*live)
+      return PreconditionError("IN_USE", absl::StrCat("resource ", request.id(),
+                                                      " has bookings held, pending or confirmed from now on: cancel "
+                                                      "them (or retire the resource) first"));
+  }
   DeleteRecord record{kResourceKind, request.id(), request.etag(),
                       store_->ReplayKey(caller.organization_id, request.request_id()),
                       {absl::StrCat("parent:", request.id())},
@@ -608,28 +637,43 @@ absl::StatusOr<v1::OverlapReportResponse> Registry::OverlapReport(
     return r.lifecycle().state() == v1::LIFECYCLE_STATE_ACTIVE ||
            r.lifecycle().state() == v1::LIFECYCLE_STATE_PLANNED;
   };
-  std::vector<v1::OverlapCandidate> candidates;
+  // The nearest pairs in a bounded heap (its top is the worst kept): a dense town has millions of
+  // nearby pairs, and only kMaxOverlapCandidates are answered.
+  struct Pair {
+    double distance;
+    std::string key;  // id a + id b: the order among equal distances
+    v1::OverlapCandidate candidate;
+  };
+  auto worse = [](const Pair& x, const Pair& y) {
+    return x.distance != y.distance ? x.distance < y.distance : x.key < y.key;
+  };
+  std::vector<Pair> heap;
   index_->ForEachNearbyPair(km, [&](const v1::Resource& a, const v1::Resource& b, double distance) {
     if (a.kind() != b.kind() || a.owner_organization_id() == b.owner_organization_id()) return;
     if (!investment(a) || !investment(b)) return;
+    if (heap.size() == kMaxOverlapCandidates && distance > heap.front().distance) return;
     for (int t : a.themes()) {
       if (std::find(b.themes().begin(), b.themes().end(), t) == b.themes().end()) continue;
-      v1::OverlapCandidate c;
-      bool a_first = a.id() < b.id();
-      c.set_resource_id_a(a_first ? a.id() : b.id());
-      c.set_resource_id_b(a_first ? b.id() : a.id());
-      c.set_kind(a.kind());
-      c.set_theme(static_cast<v1::Theme>(t));
-      c.set_distance_km(distance);
-      candidates.push_back(std::move(c));
+      const bool a_first = a.id() < b.id();
+      Pair p{distance, a_first ? a.id() + b.id() : b.id() + a.id(), {}};
+      if (heap.size() == kMaxOverlapCandidates && !worse(p, heap.front())) return;
+      p.candidate.set_resource_id_a(a_first ? a.id() : b.id());
+      p.candidate.set_resource_id_b(a_first ? b.id() : a.id());
+      p.candidate.set_kind(a.kind());
+      p.candidate.set_theme(static_cast<v1::Theme>(t));
+      p.candidate.set_distance_km(distance);
+      heap.push_back(std::move(p));
+      std::push_heap(heap.begin(), heap.end(), worse);
+      if (heap.size() > kMaxOverlapCandidates) {
+        std::pop_heap(heap.begin(), heap.end(), worse);
+        heap.pop_back();
+      }
       return;
     }
   });
-  std::sort(candidates.begin(), candidates.end(), [](const auto& x, const auto& y) {
-    if (x.distance_km() != y.distance_km()) return x.distance_km() < y.distance_km();
-    return x.resource_id_a() + x.resource_id_b() < y.resource_id_a() + y.resource_id_b();
-  });
-  if (candidates.size() > kMaxOverlapCandidates) candidates.resize(kMaxOverlapCandidates);
+  std::sort_heap(heap.begin(), heap.end(), worse);
+  std::vector<v1::OverlapCandidate> candidates;
+  for (auto& p : heap) candidates.push_back(std::move(p.candidate));
   v1::OverlapReportResponse response;
   for (auto& c : candidates) *response.add_candidates() = std::move(c);
   return response;

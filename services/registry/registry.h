@@ -3,6 +3,7 @@
 #pragma once
 
 #include "absl/strings/string_view.h"
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,9 +18,20 @@
 
 namespace infrashare::registry {
 
+// What other parts of the platform hold about registry objects: settled before a removal, so that
+// nothing of a removed object lives on (a removed id is never created again, docs/redis-keys.md).
+// An unset function means the part is not there (a registry without a scheduler has no bookings).
+struct Dependents {
+  // Whether a resource has bookings held, pending or confirmed from now on.
+  std::function<absl::StatusOr<bool>(const std::string& resource_id)> has_live_bookings;
+  // Revokes every token of an organisation.
+  std::function<absl::Status(const std::string& organization_id)> revoke_tokens;
+};
+
 class Registry {
  public:
-  Registry(RegistryStore* store, SearchIndex* index, Membership* membership, RegistryConfig config);
+  Registry(RegistryStore* store, SearchIndex* index, Membership* membership, RegistryConfig config,
+           Dependents dependents = {});
 
   absl::StatusOr<v1::Organization> CreateOrganization(const Caller& caller,
                                                       const v1::CreateOrganizationRequest& request);
@@ -71,6 +83,7 @@ class Registry {
   absl::StatusOr<std::optional<T>> Load(absl::string_view kind, const std::string& id);
   absl::Status CheckSharing(const v1::Resource& resource,
                             std::map<std::string, std::optional<v1::Network>>* networks);
+  absl::Status CheckParent(const v1::Resource& resource);
   absl::StatusOr<PutRecord> PrepareResourceCreate(const Caller& caller, v1::Resource resource,
                                                   const std::string& id, absl::string_view field,
                                                   std::string replay_key);
@@ -81,6 +94,7 @@ class Registry {
   SearchIndex* index_;
   Membership* membership_;
   RegistryConfig config_;
+  Dependents dependents_;
   std::atomic<bool> search_ready_{false};
 };
 

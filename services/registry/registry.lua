@@ -4,6 +4,8 @@
 --   <p>{reg}:ids:<kind>    zset    all ids of a kind (score 0, lexicographic pages)
 --   <p>{reg}:ix:<name>     zset    secondary indexes, e.g. ix:owner:<org>, ix:net:<network>
 --   <p>{reg}:events        stream  one entry per change: kind, id, op, v, d
+--   <p>{reg}:gone:<kind>   set     ids of deleted entities: never created again, so a new
+--                                  object can inherit nothing (bookings, tokens) of an old one
 --   <p>{reg}:req:<org>:<request id>  string  replayed response of a mutating call
 
 local function split_ix(text)
@@ -23,6 +25,10 @@ local function reg_put(keys, args)
   if previous then return {'replay', previous} end
   local current = redis.call('HGET', keys[1], 'v')
   if expected == '' and current then return redis.error_reply('ALREADY_EXISTS ' .. kind .. ' ' .. id) end
+  if expected == '' and redis.call('SISMEMBER', base .. 'gone:' .. kind, id) == 1 then
+    return redis.error_reply('FAILED_PRECONDITION ID_RETIRED ' .. kind .. ' ' .. id ..
+                             ' was deleted; a deleted id is never used again')
+  end
   if expected ~= '' and not current then return redis.error_reply('NOT_FOUND ' .. kind .. ' ' .. id) end
   if expected ~= '' and current ~= expected then return redis.error_reply('ABORTED ' .. kind .. ' ' .. id) end
   local n_refs = tonumber(args[10])
@@ -74,6 +80,7 @@ local function reg_delete(keys, args)
   for i = 1, tonumber(args[at]) do redis.call('DEL', base .. args[at + i]) end
   redis.call('DEL', keys[1])
   redis.call('ZREM', base .. 'ids:' .. kind, id)
+  redis.call('SADD', base .. 'gone:' .. kind, id)
   redis.call('XADD', base .. 'events', 'MAXLEN', '~', args[7], '*',
              'kind', kind, 'id', id, 'op', 'deleted', 'v', current, 'd', '')
   replay_put(args[5], args[6], 'deleted')

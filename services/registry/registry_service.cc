@@ -12,76 +12,76 @@ RegistryServiceImpl::RegistryServiceImpl(Registry* registry, RedisRegistryStore*
                                          const std::atomic<bool>* stopping)
     : registry_(registry), store_(store), redis_(redis), gate_(gate), stopping_(stopping) {}
 
-#define INFRASHARE_HANDLER(Method, Request, Response, RequestId, Call)                           \
+#define INFRASHARE_HANDLER(Method, Request, Response, Call)                           \
   grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                                         \
       grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) { \
-    return gate_->Unary(context, "registry." #Method, RequestId, [&](const Caller& caller) {     \
+    return gate_->Unary(context, "registry." #Method, *request, [&](const Caller& caller) {     \
       return Respond(Call, response);                                                            \
     });                                                                                          \
   }
 
-INFRASHARE_HANDLER(CreateOrganization, CreateOrganizationRequest, Organization, request->request_id(),
+INFRASHARE_HANDLER(CreateOrganization, CreateOrganizationRequest, Organization,
                    registry_->CreateOrganization(caller, *request))
-INFRASHARE_HANDLER(GetOrganization, GetOrganizationRequest, Organization, "",
+INFRASHARE_HANDLER(GetOrganization, GetOrganizationRequest, Organization,
                    registry_->GetOrganization(caller, request->id()))
-INFRASHARE_HANDLER(UpdateOrganization, UpdateOrganizationRequest, Organization, request->request_id(),
+INFRASHARE_HANDLER(UpdateOrganization, UpdateOrganizationRequest, Organization,
                    registry_->UpdateOrganization(caller, *request))
-INFRASHARE_HANDLER(ListOrganizations, ListOrganizationsRequest, ListOrganizationsResponse, "",
+INFRASHARE_HANDLER(ListOrganizations, ListOrganizationsRequest, ListOrganizationsResponse,
                    registry_->ListOrganizations(caller, *request))
-INFRASHARE_HANDLER(CreateNetwork, CreateNetworkRequest, Network, request->request_id(),
+INFRASHARE_HANDLER(CreateNetwork, CreateNetworkRequest, Network,
                    registry_->CreateNetwork(caller, *request))
-INFRASHARE_HANDLER(GetNetwork, GetNetworkRequest, Network, "", registry_->GetNetwork(caller, request->id()))
-INFRASHARE_HANDLER(UpdateNetwork, UpdateNetworkRequest, Network, request->request_id(),
+INFRASHARE_HANDLER(GetNetwork, GetNetworkRequest, Network, registry_->GetNetwork(caller, request->id()))
+INFRASHARE_HANDLER(UpdateNetwork, UpdateNetworkRequest, Network,
                    registry_->UpdateNetwork(caller, *request))
-INFRASHARE_HANDLER(ListNetworks, ListNetworksRequest, ListNetworksResponse, "",
+INFRASHARE_HANDLER(ListNetworks, ListNetworksRequest, ListNetworksResponse,
                    registry_->ListNetworks(caller, *request))
-INFRASHARE_HANDLER(CreateResource, CreateResourceRequest, Resource, request->request_id(),
+INFRASHARE_HANDLER(CreateResource, CreateResourceRequest, Resource,
                    registry_->CreateResource(caller, *request))
-INFRASHARE_HANDLER(GetResource, GetResourceRequest, Resource, "",
+INFRASHARE_HANDLER(GetResource, GetResourceRequest, Resource,
                    registry_->GetResource(caller, request->id()))
-INFRASHARE_HANDLER(UpdateResource, UpdateResourceRequest, Resource, request->request_id(),
+INFRASHARE_HANDLER(UpdateResource, UpdateResourceRequest, Resource,
                    registry_->UpdateResource(caller, *request))
-INFRASHARE_HANDLER(ListResources, ListResourcesRequest, ListResourcesResponse, "",
+INFRASHARE_HANDLER(ListResources, ListResourcesRequest, ListResourcesResponse,
                    registry_->ListResources(caller, *request))
-INFRASHARE_HANDLER(PublishAvailability, PublishAvailabilityRequest, Availability, request->request_id(),
+INFRASHARE_HANDLER(PublishAvailability, PublishAvailabilityRequest, Availability,
                    registry_->PublishAvailability(caller, *request))
-INFRASHARE_HANDLER(GetAvailability, GetAvailabilityRequest, GetAvailabilityResponse, "",
+INFRASHARE_HANDLER(GetAvailability, GetAvailabilityRequest, GetAvailabilityResponse,
                    registry_->GetAvailability(caller, *request))
-INFRASHARE_HANDLER(SearchResources, SearchResourcesRequest, SearchResourcesResponse, "",
+INFRASHARE_HANDLER(SearchResources, SearchResourcesRequest, SearchResourcesResponse,
                    registry_->SearchResources(caller, *request))
-INFRASHARE_HANDLER(CoverageReport, CoverageReportRequest, CoverageReportResponse, "",
+INFRASHARE_HANDLER(CoverageReport, CoverageReportRequest, CoverageReportResponse,
                    registry_->CoverageReport(caller, *request))
-INFRASHARE_HANDLER(OverlapReport, OverlapReportRequest, OverlapReportResponse, "",
+INFRASHARE_HANDLER(OverlapReport, OverlapReportRequest, OverlapReportResponse,
                    registry_->OverlapReport(caller, *request))
-INFRASHARE_HANDLER(ImportResources, ImportResourcesRequest, ImportResourcesResponse, request->request_id(),
+INFRASHARE_HANDLER(ImportResources, ImportResourcesRequest, ImportResourcesResponse,
                    registry_->ImportResources(caller, *request))
 #undef INFRASHARE_HANDLER
 
 grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteOrganization(grpc::CallbackServerContext* context,
                                                      const v1::DeleteOrganizationRequest* request,
                                                      v1::DeleteResponse*) {
-  return gate_->Unary(context, "registry.DeleteOrganization", request->request_id(),
+  return gate_->Unary(context, "registry.DeleteOrganization", *request,
                     [&](const Caller& caller) { return registry_->DeleteOrganization(caller, *request); });
 }
 
 grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteNetwork(grpc::CallbackServerContext* context,
                                                 const v1::DeleteNetworkRequest* request,
                                                 v1::DeleteResponse*) {
-  return gate_->Unary(context, "registry.DeleteNetwork", request->request_id(),
+  return gate_->Unary(context, "registry.DeleteNetwork", *request,
                     [&](const Caller& caller) { return registry_->DeleteNetwork(caller, *request); });
 }
 
 grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteResource(grpc::CallbackServerContext* context,
                                                  const v1::DeleteResourceRequest* request,
                                                  v1::DeleteResponse*) {
-  return gate_->Unary(context, "registry.DeleteResource", request->request_id(),
+  return gate_->Unary(context, "registry.DeleteResource", *request,
                     [&](const Caller& caller) { return registry_->DeleteResource(caller, *request); });
 }
 
 grpc::ServerWriteReactor<v1::ResourceChange>* RegistryServiceImpl::WatchResources(
     grpc::CallbackServerContext* context, const v1::WatchResourcesRequest* request) {
   return WatchReactor<v1::ResourceChange>::Start(
-      gate_, context, "registry.WatchResources", stopping_,
+      gate_, context, "registry.WatchResources", *request, stopping_,
       [this, cursor = request->cursor()](const Caller& caller,
                                          const WatchReactor<v1::ResourceChange>::Write& write,
                                          const std::function<bool()>& stopped) {
@@ -151,9 +151,10 @@ void RegistryReadModels::Loaded() {
   logging::Info("search index loaded", {{"resources", std::to_string(index_->size())}});
 }
 
-RegistryModule::RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config)
+RegistryModule::RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config,
+                               Dependents dependents)
     : store_(redis, config.request_id_ttl_s, config.events_max_length),
-      registry_(&store_, &index_, &membership_, config),
+      registry_(&store_, &index_, &membership_, config, std::move(dependents)),
       service_(&registry_, &store_, redis, gate, &stopping_),
       read_models_(&index_, &membership_, &registry_),
       follower_(&store_, redis, {kNetworkKind, kResourceKind}, &read_models_) {}

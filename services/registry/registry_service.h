@@ -77,7 +77,7 @@ class RegistryReadModels final : public RegistryListener {
 
 class RegistryModule final : public ServiceModule {
  public:
-  RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config);
+  RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config, Dependents dependents);
   ~RegistryModule() override;
   std::string name() const override { return "infrashare.registry.v1.RegistryService"; }
   grpc::Service* service() override { return &service_; }

@@ -154,7 +154,7 @@ local function insert_booking(base, maxlen, b, type)
   redis.call('ZADD', base .. 'r:' .. b.res .. ':all', b.s, b.id)
   redis.call('ZADD', base .. 'o:' .. b.org, b.s, b.id)
   local length = tonumber(b.be) - tonumber(b.bs)
-  if length > tonumber(redis.call('HGET', meta, 'span') or '0') then redis.call('HSET', meta, 'span', length) end
+  if length > tonumber(redis.call('HGET', meta, 'span') or '0') then redis.call('HSET', meta, 'span', int_text(length)) end
   count_allowance(base, b, 1, true)
   schedule(base, b)
   return emit(base, maxlen, b, type)
@@ -191,7 +191,7 @@ local function promote(base, maxlen, res, now)
         insert_booking(base, maxlen, {id = id, res = res, org = w.org, s = w.s, e = w.e, bs = w.bs,
                                       be = w.be, q = w.q, t = w.t, n = '', rs = '', cr = tostring(now),
                                       up = tostring(now), ap = w.ap, ns = w.ns, sr = '', st = 'HELD',
-                                      hx = tostring(now + tonumber(w.ttl)), qk = w.qk, sk = w.sk,
+                                      hx = int_text(now + tonumber(w.ttl)), qk = w.qk, sk = w.sk,
                                       qm = w.qm}, 'PROMOTED')
         redis.call('HSET', base .. 'w:' .. id, 'st', 'PROMOTED', 'bk', id)
         redis.call('ZREM', list, id)
@@ -351,7 +351,7 @@ local function sch_book(keys, args)
                  hx = '', sr = series, qk = args[at + 7], sk = args[at + 9], qm = args[at + 11]}
       if args[5] == '1' then
         b.st = 'HELD'
-        b.hx = tostring(now + tonumber(args[7]))
+        b.hx = int_text(now + tonumber(args[7]))
       elseif args[6] == '1' then
         b.st = 'PENDING_APPROVAL'
       else
@@ -452,9 +452,9 @@ local function sch_busy(keys, args)
   local base, res, from, to = args[1], args[2], tonumber(args[3]), tonumber(args[4])
   local out = {}
   for _, u in ipairs(live_usage(base, res, from, to, now_ms())) do
-    out[#out + 1] = tostring(u[1])
-    out[#out + 1] = tostring(u[2])
-    out[#out + 1] = tostring(u[3])
+    out[#out + 1] = int_text(u[1])
+    out[#out + 1] = int_text(u[2])
+    out[#out + 1] = int_text(u[3])
     out[#out + 1] = u[4]
   end
   return out

@@ -39,6 +39,9 @@ struct BookCommand {
   std::string notes;
   std::string request_id;  // "" = not idempotent
   std::string expected_version;  // "" = any; otherwise ABORTED unless the resource is at this version
+  // A booking somebody must check in to is released as a no-show after the configured grace; one
+  // the system makes (a rotation leg: the unit stands at a partner's site) never is.
+  bool release_as_no_show = true;
   // Bookings of the resource this call replaces: they do not count against the occurrences and
   // are cancelled (with `replace_reason`) in the same step as the occurrences are booked.
   std::vector<std::string> replace_booking_ids;

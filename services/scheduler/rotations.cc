@@ -170,6 +170,7 @@ absl::Status BookLegs(BookingStore* bookings, const v1::RotationPool& pool, cons
   command.expected_version = expected_version;
   command.replace_booking_ids = std::move(replace);
   command.replace_reason = reason;
+  command.release_as_no_show = false;
   for (const auto* leg : legs) {
     Occurrence o;
     o.booking_id = NewBookingId(unit);

@@ -47,76 +47,75 @@ SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, Rotations* rota
       gate_(gate),
       stopping_(stopping) {}
 
-#define INFRASHARE_HANDLER(Method, Request, Response, RequestId, Call)                            \
+#define INFRASHARE_HANDLER(Method, Request, Response, Call)                            \
   grpc::ServerUnaryReactor* SchedulerServiceImpl::Method(                                         \
       grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) {  \
-    return gate_->UnaryOnWorker(context, "scheduler." #Method, RequestId,                         \
+    return gate_->UnaryOnWorker(context, "scheduler." #Method, *request,                         \
                                 [this, request, response](const Caller& caller) {                  \
                                   return Respond(Call, response);                                  \
                                 });                                                                \
   }
 
-INFRASHARE_HANDLER(CreateRecurringBooking, CreateRecurringBookingRequest, CreateRecurringBookingResponse,
-                   request->request_id(), scheduler_->CreateRecurringBooking(caller, *request))
-INFRASHARE_HANDLER(GetBooking, GetBookingRequest, Booking, "", scheduler_->GetBooking(caller, request->id()))
-INFRASHARE_HANDLER(SubmitBooking, SubmitBookingRequest, Booking, request->request_id(),
+INFRASHARE_HANDLER(CreateRecurringBooking, CreateRecurringBookingRequest, CreateRecurringBookingResponse, scheduler_->CreateRecurringBooking(caller, *request))
+INFRASHARE_HANDLER(GetBooking, GetBookingRequest, Booking, scheduler_->GetBooking(caller, request->id()))
+INFRASHARE_HANDLER(SubmitBooking, SubmitBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kSubmit, "", false,
                                                    false, "", request->request_id()}))
-INFRASHARE_HANDLER(ApproveBooking, ApproveBookingRequest, Booking, request->request_id(),
+INFRASHARE_HANDLER(ApproveBooking, ApproveBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kApprove, "", false,
                                                    false, "", request->request_id()}))
-INFRASHARE_HANDLER(RejectBooking, RejectBookingRequest, Booking, request->request_id(),
+INFRASHARE_HANDLER(RejectBooking, RejectBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kReject, "", false,
                                                    false, request->reason(), request->request_id()}))
-INFRASHARE_HANDLER(CancelBooking, CancelBookingRequest, Booking, request->request_id(),
+INFRASHARE_HANDLER(CancelBooking, CancelBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kCancel, "", false,
                                                    false, request->reason(), request->request_id()}))
-INFRASHARE_HANDLER(CheckInBooking, CheckInBookingRequest, Booking, request->request_id(),
+INFRASHARE_HANDLER(CheckInBooking, CheckInBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kCheckIn, "", false,
                                                    false, "", request->request_id()}))
-INFRASHARE_HANDLER(ListBookings, ListBookingsRequest, ListBookingsResponse, "",
+INFRASHARE_HANDLER(ListBookings, ListBookingsRequest, ListBookingsResponse,
                    scheduler_->ListBookings(caller, *request))
-INFRASHARE_HANDLER(RecordTraining, RecordTrainingRequest, RecordTrainingResponse, request->request_id(),
+INFRASHARE_HANDLER(RecordTraining, RecordTrainingRequest, RecordTrainingResponse,
                    scheduler_->RecordTraining(caller, *request))
-INFRASHARE_HANDLER(JoinWaitlist, JoinWaitlistRequest, WaitlistEntry, request->request_id(),
+INFRASHARE_HANDLER(JoinWaitlist, JoinWaitlistRequest, WaitlistEntry,
                    scheduler_->JoinWaitlist(caller, *request))
-INFRASHARE_HANDLER(LeaveWaitlist, LeaveWaitlistRequest, WaitlistEntry, request->request_id(),
+INFRASHARE_HANDLER(LeaveWaitlist, LeaveWaitlistRequest, WaitlistEntry,
                    scheduler_->LeaveWaitlist(caller, *request))
-INFRASHARE_HANDLER(ListWaitlist, ListWaitlistRequest, ListWaitlistResponse, "",
+INFRASHARE_HANDLER(ListWaitlist, ListWaitlistRequest, ListWaitlistResponse,
                    scheduler_->ListWaitlist(caller, *request))
-INFRASHARE_HANDLER(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse, "",
+INFRASHARE_HANDLER(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse,
                    scheduler_->CheckAvailability(caller, *request))
-INFRASHARE_HANDLER(UsageReport, UsageReportRequest, UsageReportResponse, "",
+INFRASHARE_HANDLER(UsageReport, UsageReportRequest, UsageReportResponse,
                    scheduler_->UsageReport(caller, *request))
-INFRASHARE_HANDLER(FindSlots, FindSlotsRequest, FindSlotsResponse, "", scheduler_->FindSlots(caller, *request))
-INFRASHARE_HANDLER(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse, "",
+INFRASHARE_HANDLER(FindSlots, FindSlotsRequest, FindSlotsResponse, scheduler_->FindSlots(caller, *request))
+INFRASHARE_HANDLER(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse,
                    scheduler_->ExportCalendar(caller, *request))
-INFRASHARE_HANDLER(CreateRotationPool, CreateRotationPoolRequest, RotationPool, request->request_id(),
+INFRASHARE_HANDLER(CreateRotationPool, CreateRotationPoolRequest, RotationPool,
                    rotations_->CreatePool(caller, *request))
-INFRASHARE_HANDLER(GetRotationPool, GetRotationPoolRequest, RotationPool, "", rotations_->GetPool(caller, request->id()))
-INFRASHARE_HANDLER(ListRotationPools, ListRotationPoolsRequest, ListRotationPoolsResponse, "",
+INFRASHARE_HANDLER(GetRotationPool, GetRotationPoolRequest, RotationPool, rotations_->GetPool(caller, request->id()))
+INFRASHARE_HANDLER(ListRotationPools, ListRotationPoolsRequest, ListRotationPoolsResponse,
                    rotations_->ListPools(caller, *request))
-INFRASHARE_HANDLER(CreateRotationRequest, CreateRotationRequestRequest, RotationRequest, request->request_id(),
+INFRASHARE_HANDLER(CreateRotationRequest, CreateRotationRequestRequest, RotationRequest,
                    rotations_->CreateRequest(caller, *request))
-INFRASHARE_HANDLER(GetRotationRequest, GetRotationRequestRequest, RotationRequest, "",
+INFRASHARE_HANDLER(GetRotationRequest, GetRotationRequestRequest, RotationRequest,
                    rotations_->GetRequest(caller, request->id()))
-INFRASHARE_HANDLER(UpdateRotationRequest, UpdateRotationRequestRequest, RotationRequest, request->request_id(),
+INFRASHARE_HANDLER(UpdateRotationRequest, UpdateRotationRequestRequest, RotationRequest,
                    rotations_->UpdateRequest(caller, *request))
-INFRASHARE_HANDLER(WithdrawRotationRequest, WithdrawRotationRequestRequest, RotationRequest, request->request_id(),
+INFRASHARE_HANDLER(WithdrawRotationRequest, WithdrawRotationRequestRequest, RotationRequest,
                    rotations_->WithdrawRequest(caller, *request))
-INFRASHARE_HANDLER(ListRotationRequests, ListRotationRequestsRequest, ListRotationRequestsResponse, "",
+INFRASHARE_HANDLER(ListRotationRequests, ListRotationRequestsRequest, ListRotationRequestsResponse,
                    rotations_->ListRequests(caller, *request))
-INFRASHARE_HANDLER(PlanRotation, PlanRotationRequest, RotationPlan, "", rotations_->Plan(caller, *request))
-INFRASHARE_HANDLER(GetRotationPlan, GetRotationPlanRequest, RotationPlan, "", rotations_->GetPlan(caller, request->id()))
-INFRASHARE_HANDLER(PreviewRotationPlan, PreviewRotationPlanRequest, RotationPlanDiff, "",
+INFRASHARE_HANDLER(PlanRotation, PlanRotationRequest, RotationPlan, rotations_->Plan(caller, *request))
+INFRASHARE_HANDLER(GetRotationPlan, GetRotationPlanRequest, RotationPlan, rotations_->GetPlan(caller, request->id()))
+INFRASHARE_HANDLER(PreviewRotationPlan, PreviewRotationPlanRequest, RotationPlanDiff,
                    rotations_->PreviewPlan(caller, request->id()))
-INFRASHARE_HANDLER(CommitRotationPlan, CommitRotationPlanRequest, RotationPlan, request->request_id(),
+INFRASHARE_HANDLER(CommitRotationPlan, CommitRotationPlanRequest, RotationPlan,
                    rotations_->CommitPlan(caller, *request))
-INFRASHARE_HANDLER(ListHandovers, ListHandoversRequest, ListHandoversResponse, "",
+INFRASHARE_HANDLER(ListHandovers, ListHandoversRequest, ListHandoversResponse,
                    rotations_->ListHandovers(caller, *request))
-INFRASHARE_HANDLER(ConfirmHandover, ConfirmHandoverRequest, Handover, request->request_id(),
+INFRASHARE_HANDLER(ConfirmHandover, ConfirmHandoverRequest, Handover,
                    rotations_->ConfirmHandover(caller, *request))
-INFRASHARE_HANDLER(ExportRotationPlan, ExportRotationPlanRequest, ExportRotationPlanResponse, "",
+INFRASHARE_HANDLER(ExportRotationPlan, ExportRotationPlanRequest, ExportRotationPlanResponse,
                    rotations_->ExportPlan(caller, *request))
 #undef INFRASHARE_HANDLER
 
@@ -124,7 +123,7 @@ INFRASHARE_HANDLER(ExportRotationPlan, ExportRotationPlanRequest, ExportRotation
 grpc::ServerUnaryReactor* SchedulerServiceImpl::CreateBooking(grpc::CallbackServerContext* context,
                                                               const v1::CreateBookingRequest* request,
                                                               v1::Booking* response) {
-  return gate_->UnaryAsync(context, "scheduler.CreateBooking", request->request_id(),
+  return gate_->UnaryAsync(context, "scheduler.CreateBooking", *request,
                            [this, request, response](const Caller& caller, RpcGate::Done done) {
                              scheduler_->CreateBookingAsync(
                                  caller, *request, [response, done = std::move(done)](auto booking) {
@@ -136,7 +135,7 @@ grpc::ServerUnaryReactor* SchedulerServiceImpl::CreateBooking(grpc::CallbackServ
 grpc::ServerWriteReactor<v1::BookingEvent>* SchedulerServiceImpl::WatchBookings(
     grpc::CallbackServerContext* context, const v1::WatchBookingsRequest* request) {
   return WatchReactor<v1::BookingEvent>::Start(
-      gate_, context, "scheduler.WatchBookings", stopping_,
+      gate_, context, "scheduler.WatchBookings", *request, stopping_,
       [this, request = *request](const Caller& caller, const WatchReactor<v1::BookingEvent>::Write& write,
                                  const std::function<bool()>& stopped) {
         return FollowBookings(caller, request, write, stopped);
@@ -190,7 +189,7 @@ absl::Status SchedulerServiceImpl::FollowBookings(
 grpc::ServerWriteReactor<v1::RotationEvent>* SchedulerServiceImpl::WatchRotationEvents(
     grpc::CallbackServerContext* context, const v1::WatchRotationEventsRequest* request) {
   return WatchReactor<v1::RotationEvent>::Start(
-      gate_, context, "scheduler.WatchRotationEvents", stopping_,
+      gate_, context, "scheduler.WatchRotationEvents", *request, stopping_,
       [this, cursor = request->cursor()](const Caller& caller, const WatchReactor<v1::RotationEvent>::Write& write,
                                          const std::function<bool()>& stopped) {
         return FollowRotationEvents(caller, cursor, write, stopped);

@@ -1,4 +1,4 @@
-// infrashare-server --config FILE [--services=registry,...]
+// infrashare-server --config FILE [--services=registry,...] | --print-limits
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -6,8 +6,13 @@
 #include <CLI/CLI.hpp>
 
 #include "absl/synchronization/mutex.h"
+#include "infrashare/auth/v1/auth.grpc.pb.h"
+#include "infrashare/desk/v1/desk.grpc.pb.h"
+#include "infrashare/registry/v1/registry.grpc.pb.h"
+#include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "services/common/config.h"
 #include "services/common/logging.h"
+#include "services/common/request_limits.h"
 #include "services/server/server.h"
 
 namespace {
@@ -28,7 +33,19 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path, "YAML configuration file (see config/infrashare.yaml)");
   app.add_option("--services", services_list, "comma-separated services to run, or 'all'")
       ->capture_default_str();
+  bool print_limits = false;
+  app.add_flag("--print-limits", print_limits, "print docs/limits.md (every request field's bound) and exit");
   CLI11_PARSE(app, argc, argv);
+  if (print_limits) {
+    std::vector<const google::protobuf::ServiceDescriptor*> services;
+    for (const char* name : {infrashare::auth::v1::TokenService::service_full_name(),
+                             infrashare::registry::v1::RegistryService::service_full_name(),
+                             infrashare::scheduler::v1::SchedulerService::service_full_name(),
+                             infrashare::desk::v1::DeskService::service_full_name()})
+      services.push_back(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
+    std::cout << infrashare::LimitsMarkdown(services, infrashare::RequestLimitsFor(infrashare::Config{}));
+    return 0;
+  }
 
   auto config = infrashare::LoadConfig(config_path);
   if (!config.ok()) {

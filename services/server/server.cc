@@ -11,6 +11,7 @@
 #include "services/common/logging.h"
 #include "services/registry/registry_service.h"
 #include "services/desk/desk_service.h"
+#include "services/scheduler/booking_store.h"
 #include "services/scheduler/scheduler_service.h"
 
 namespace infrashare {
@@ -51,15 +52,33 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   s->redis_->AddFunctionLibrary(std::string(kAuthLua));
 
   s->tokens_ = std::make_unique<TokenStore>(s->redis_.get(), config.auth);
-  s->gate_ = std::make_unique<RpcGate>(s->tokens_.get(), &s->metrics_, config.grpc.handler_threads);
+  s->gate_ = std::make_unique<RpcGate>(s->tokens_.get(), &s->metrics_, config.grpc.handler_threads,
+                                       RequestLimitsFor(config));
   s->token_service_ = std::make_unique<TokenServiceImpl>(s->tokens_.get(), s->gate_.get());
+  // The registry asks the booking ledger before it removes a resource, so it loads its functions.
+  if (services.count("registry") || services.count("scheduler"))
+    s->redis_->AddFunctionLibrary(std::string(kSchedulerLua));
   if (services.count("registry")) {
     s->redis_->AddFunctionLibrary(std::string(kRegistryLua));
-    s->modules_.push_back(
-        std::make_unique<registry::RegistryModule>(s->redis_.get(), s->gate_.get(), config.registry));
+    s->booking_ledger_ = std::make_unique<scheduler::RedisBookingStore>(s->redis_.get(), config.scheduler);
+    registry::Dependents dependents;
+    const int64_t latest_ms = RequestLimitsFor(config).latest_time_s * 1000;
+    dependents.has_live_bookings = [ledger = s->booking_ledger_.get(),
+                                    latest_ms](const std::string& resource_id) -> absl::StatusOr<bool> {
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+      auto busy = ledger->Busy(resource_id, now_ms, latest_ms);
+      if (!busy.ok()) return busy.status();
+      return !busy->empty();
+    };
+    dependents.revoke_tokens = [tokens = s->tokens_.get()](const std::string& organization_id) {
+      return tokens->RevokeOrganization(organization_id);
+    };
+    s->modules_.push_back(std::make_unique<registry::RegistryModule>(s->redis_.get(), s->gate_.get(),
+                                                                     config.registry, std::move(dependents)));
   }
   if (services.count("scheduler")) {
-    s->redis_->AddFunctionLibrary(std::string(kSchedulerLua));
     s->redis_->AddFunctionLibrary(std::string(kRotationLua));
     s->modules_.push_back(
         std::make_unique<scheduler::SchedulerModule>(s->redis_.get(), s->gate_.get(), config));

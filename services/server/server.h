@@ -20,6 +20,7 @@
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
 #include "services/common/token_service.h"
+#include "services/scheduler/booking_store.h"
 
 namespace infrashare {
 
@@ -48,6 +49,7 @@ class InfrashareServer {
   Metrics metrics_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<scheduler::RedisBookingStore> booking_ledger_;  // read by the registry
   std::unique_ptr<RpcGate> gate_;
   std::unique_ptr<TokenServiceImpl> token_service_;
   std::vector<std::unique_ptr<ServiceModule>> modules_;

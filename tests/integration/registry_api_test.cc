@@ -407,6 +407,29 @@ TEST_F(RegistryApiTest, WatchStreamsChangesAndResumesFromACursor) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(RegistryApiTest, ARevokedTokenLosesItsOpenStream) {
+  auto tokens = server_->Tokens();
+  auth::v1::CreateTokenRequest create;
+  create.set_organization_id("school");
+  create.add_roles(auth::v1::ROLE_MEMBER);
+  auth::v1::CreateTokenResponse created;
+  ASSERT_TRUE(tokens->CreateToken(Admin().get(), create, &created).ok());
+  auto context = As(created.token());
+  WatchResourcesRequest request;  // from now on: nothing arrives unless something changes
+  auto reader = registry_->WatchResources(context.get(), request);
+  auth::v1::TokenInfo me;
+  ASSERT_TRUE(tokens->WhoAmI(As(created.token()).get(), {}, &me).ok());
+  auth::v1::RevokeTokenRequest revoke;
+  revoke.set_id(me.id());
+  auth::v1::RevokeTokenResponse revoked;
+  ASSERT_TRUE(tokens->RevokeToken(Admin().get(), revoke, &revoked).ok());
+  ResourceChange change;
+  while (reader->Read(&change)) {
+  }
+  // Ends well before the call's own 10 s deadline, and says why.
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
 TEST_F(RegistryApiTest, ImportReportsEveryRowAndARetryChangesNothing) {
   ImportResourcesRequest request;
   request.set_request_id("import-1");
@@ -523,6 +546,62 @@ TEST_F(RegistryApiTest, TokensAreCreatedListedAndRevoked) {
   ASSERT_TRUE(tokens->RevokeToken(As(acme_admin_).get(), revoke, &revoked).ok());
   EXPECT_EQ(tokens->WhoAmI(As(created.token()).get(), {}, &me).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(RegistryApiTest, DeletingAnOrganisationRevokesItsTokensAndItsIdIsNeverReused) {
+  CreateOrg("opgeheven-bv", ORGANIZATION_KIND_COMPANY, true);
+  const std::string token = server_->Token("opgeheven-bv", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+  auto tokens = server_->Tokens();
+  auth::v1::TokenInfo me;
+  ASSERT_TRUE(tokens->WhoAmI(As(token).get(), {}, &me).ok());
+  DeleteOrganizationRequest remove;
+  remove.set_id("opgeheven-bv");
+  DeleteResponse deleted;
+  ASSERT_TRUE(registry_->DeleteOrganization(Admin().get(), remove, &deleted).ok());
+  EXPECT_EQ(tokens->WhoAmI(As(token).get(), {}, &me).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  CreateOrganizationRequest again;
+  again.set_organization_id("opgeheven-bv");
+  again.mutable_organization()->set_display_name("Opgeheven B.V. (nieuw)");
+  again.mutable_organization()->set_kind(ORGANIZATION_KIND_COMPANY);
+  Organization created;
+  const auto status = registry_->CreateOrganization(Admin().get(), again, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  EXPECT_EQ(Reason(status), "ID_RETIRED");
+  EXPECT_EQ(tokens->WhoAmI(As(token).get(), {}, &me).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(RegistryApiTest, AParentResourceMustBelongToTheSameOwner) {
+  Resource parent;
+  ASSERT_TRUE(Create(acme_, Lab("Campus Zwolle"), &parent).ok());
+  Resource child = Lab("Kantoor van een ander");
+  child.set_owner_organization_id("outsider");
+  child.clear_shared_with_network_ids();
+  child.set_parent_resource_id(parent.id());
+  Resource out;
+  const auto foreign = Create(outsider_, child, &out);
+  EXPECT_EQ(foreign.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << foreign.error_message();
+  EXPECT_EQ(BadField(foreign), "resource.parent_resource_id");
+  Resource own = Lab("Werkplaats op de campus");
+  own.set_parent_resource_id(parent.id());
+  EXPECT_TRUE(Create(acme_, own, &out).ok());
+}
+
+TEST_F(RegistryApiTest, OversizedInputIsRefusedNamingTheFieldBeforeAnyHandlerRuns) {
+  GetResourceRequest get;
+  get.set_id(std::string(10 * 1024, 'x'));
+  Resource out;
+  const auto long_id = registry_->GetResource(As(acme_).get(), get, &out);
+  EXPECT_EQ(long_id.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << long_id.error_message();
+  EXPECT_EQ(BadField(long_id), "id");
+  EXPECT_LT(long_id.error_message().size(), 200u);
+  Resource lab = Lab("Lab met een lange postcode");
+  lab.mutable_location()->mutable_address()->set_postal_code(std::string(1 << 20, '1'));
+  const auto postal = Create(acme_, lab, &out, "lange-postcode");
+  EXPECT_EQ(postal.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(postal), "resource.location.address.postal_code");
+  // Without a valid token the caller learns nothing about its input.
+  EXPECT_EQ(registry_->GetResource(As("garbage").get(), get, &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(RegistryApiTest, HealthReportsEachService) {

@@ -547,6 +547,56 @@ TEST_F(RotationApiTest, AHandoverNotConfirmedByItsDeadlineIsOverdue) {
   }
 }
 
+TEST_F(RotationApiTest, ACommittedLegUnderWayIsNeverReleasedAsANoShow) {
+  // A leg that began days ago: long past the configured no-show grace (30 minutes).
+  const std::string unit = Mobile("Mobiel Lab Deventer", 52.25, 6.16);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Under way");
+  create.mutable_pool()->add_unit_resource_ids(unit);
+  const RotationPool pool = PoolOnceKnown(create);
+  ASSERT_FALSE(pool.id().empty());
+  Create(school_, Ask(pool.id(), 52.25, 6.16, -33, -27, 5));  // today is day -30: under way, whenever it starts
+  PlanRotationRequest request;
+  request.set_pool_id(pool.id());
+  *request.mutable_horizon_start_time() = Day(-33);
+  *request.mutable_horizon_end_time() = Day(-20);
+  RotationPlan plan;
+  ASSERT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), request, &plan).ok());
+  ASSERT_EQ(plan.assignments_size(), 1) << plan.DebugString();
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  ASSERT_LT(plan.assignments(0).start_time().seconds(), now - 3600);
+  ASSERT_GT(plan.assignments(0).end_time().seconds(), now + 3 * 3600);
+  CommitRotationPlanRequest commit;
+  commit.set_id(plan.id());
+  ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &plan).ok());
+
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // three rounds of every replica's sweeper
+  ListBookingsRequest list;
+  list.set_resource_id(unit);
+  ListBookingsResponse bookings;
+  ASSERT_TRUE(scheduler_->ListBookings(As(fleet_).get(), list, &bookings).ok());
+  int under_way = 0;
+  for (const auto& b : bookings.bookings()) {
+    EXPECT_NE(b.state(), BOOKING_STATE_NO_SHOW) << b.DebugString();
+    if (b.start_time().seconds() < now && b.end_time().seconds() > now) {
+      ++under_way;
+      EXPECT_EQ(b.state(), BOOKING_STATE_CONFIRMED) << b.DebugString();
+    }
+  }
+  EXPECT_EQ(under_way, 1);
+
+  // Nobody can book the unit while it stands at the school.
+  CreateBookingRequest booking;
+  booking.set_resource_id(unit);
+  booking.mutable_start_time()->set_seconds(now + 3600);
+  booking.mutable_end_time()->set_seconds(now + 2 * 3600);
+  Booking booked;
+  const auto taken = scheduler_->CreateBooking(As(school_).get(), booking, &booked);
+  EXPECT_EQ(taken.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << taken.error_message();
+  EXPECT_EQ(Reason(taken), "SLOT_TAKEN");
+}
+
 TEST_F(RotationApiTest, BadInputNamesTheField) {
   RotationPool pool = Pool({van_});
   auto expect_field = [](const grpc::Status& status, const std::string& field) {

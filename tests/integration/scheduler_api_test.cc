@@ -189,6 +189,64 @@ TEST_F(SchedulerApiTest, RejectsOverlapOnExclusiveResource) {
   EXPECT_TRUE(Book(acme_, lab, 8, 9, &second).ok());
 }
 
+TEST_F(SchedulerApiTest, AFarFutureBookingIsRefusedAndTheResourceStaysReadable) {
+  const std::string lab = Register(Lab("Lab voor de lange termijn"));
+  CreateBookingRequest request;
+  request.set_resource_id(lab);
+  *request.mutable_start_time() = At(9);
+  request.mutable_end_time()->set_seconds(127174492800);  // year 6000
+  Booking booked;
+  const auto far = scheduler_->CreateBooking(As(school_).get(), request, &booked);
+  EXPECT_EQ(far.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << far.error_message();
+  EXPECT_EQ(BadField(far), "end_time");
+  // The longest booking the limits allow (to the last second of the configured years) is stored
+  // and read back: availability of the resource keeps answering.
+  request.mutable_end_time()->set_seconds(7258118399);  // 2199-12-31T23:59:59Z
+  const auto longest = scheduler_->CreateBooking(As(school_).get(), request, &booked);
+  ASSERT_TRUE(longest.ok()) << longest.error_message();
+  CheckAvailabilityRequest check;
+  check.set_resource_id(lab);
+  *check.mutable_start_time() = At(0);
+  *check.mutable_end_time() = At(48);
+  CheckAvailabilityResponse availability;
+  const auto status = scheduler_->CheckAvailability(As(school_).get(), check, &availability);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(SchedulerApiTest, AResourceWithLiveBookingsIsNotDeletedAndItsIdIsNeverHandedOn) {
+  reg::Resource kiosk = Lab("Kiosk met agenda");
+  reg::CreateResourceRequest create;
+  create.set_resource_id("acme-kiosk");
+  *create.mutable_resource() = kiosk;
+  reg::Resource created;
+  ASSERT_TRUE(registry_->CreateResource(Admin().get(), create, &created).ok());
+  Booking booked;
+  ASSERT_TRUE(Book(school_, "acme-kiosk", 9, 11, &booked).ok());
+
+  reg::DeleteResourceRequest remove;
+  remove.set_id("acme-kiosk");
+  reg::DeleteResponse deleted;
+  const auto in_use = registry_->DeleteResource(Admin().get(), remove, &deleted);
+  EXPECT_EQ(in_use.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << in_use.error_message();
+  EXPECT_EQ(Reason(in_use), "IN_USE");
+  Booking cancelled;
+  ASSERT_TRUE(Cancel(acme_, booked.id(), &cancelled).ok());
+  ASSERT_TRUE(registry_->DeleteResource(Admin().get(), remove, &deleted).ok());
+
+  // Another organisation cannot take the id over, so it can read or cancel nothing of the old one.
+  kiosk.set_owner_organization_id("outsider");
+  kiosk.clear_shared_with_network_ids();
+  *create.mutable_resource() = kiosk;
+  const auto retaken = registry_->CreateResource(As(outsider_).get(), create, &created);
+  EXPECT_EQ(retaken.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << retaken.error_message();
+  EXPECT_EQ(Reason(retaken), "ID_RETIRED");
+  GetBookingRequest get;
+  get.set_id(booked.id());
+  Booking seen;
+  const auto foreign = scheduler_->GetBooking(As(outsider_).get(), get, &seen);
+  EXPECT_FALSE(foreign.ok() && seen.title() == "Practical");
+}
+
 TEST_F(SchedulerApiTest, SharedCapacityCountsSeatsAtEveryMoment) {
   reg::Resource r = Lab("Shared Makerspace");
   r.set_booking_mode(reg::BOOKING_MODE_SHARED_CAPACITY);

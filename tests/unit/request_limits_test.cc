@@ -1,0 +1,135 @@
+// The API's one table of bounds, checked on requests as users and attackers send them.
+#include "services/common/request_limits.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "infrashare/auth/v1/auth.pb.h"
+#include "infrashare/registry/v1/registry.pb.h"
+#include "infrashare/scheduler/v1/scheduler.pb.h"
+#include "services/common/errors.h"
+#include "services/common/logging.h"
+
+namespace infrashare {
+namespace {
+
+const RequestLimits kLimits = RequestLimitsFor(Config{});
+constexpr int64_t kYear2027 = 1798761600;  // 2027-01-01T00:00:00Z
+
+std::string FieldOf(const google::protobuf::Message& request) {
+  auto status = CheckRequest(request, kLimits);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  return ErrorField(status);
+}
+
+registry::v1::CreateResourceRequest Resource() {
+  registry::v1::CreateResourceRequest request;
+  request.mutable_resource()->set_display_name("Één loket Café — COÖP");
+  request.mutable_resource()->set_description("Regel één\nRegel twee\tmet tab");
+  request.mutable_resource()->mutable_location()->mutable_address()->set_postal_code("7511 JE");
+  request.set_request_id("import-2027-03:row.17");
+  return request;
+}
+
+TEST(RequestLimits, OrdinaryDutchRequestsPass) {
+  EXPECT_TRUE(CheckRequest(Resource(), kLimits).ok()) << CheckRequest(Resource(), kLimits);
+  scheduler::v1::CreateBookingRequest booking;
+  booking.mutable_start_time()->set_seconds(kYear2027);
+  booking.mutable_end_time()->set_seconds(kYear2027 + 3600);
+  EXPECT_TRUE(CheckRequest(booking, kLimits).ok());
+}
+
+TEST(RequestLimits, AMebibyteStringIsRefusedNamingTheFieldWithoutEchoingIt) {
+  auto request = Resource();
+  request.mutable_resource()->mutable_location()->mutable_address()->set_postal_code(std::string(1 << 20, '9'));
+  auto status = CheckRequest(request, kLimits);
+  EXPECT_EQ(ErrorField(status), "resource.location.address.postal_code");
+  EXPECT_LT(status.message().size(), 200u);
+}
+
+TEST(RequestLimits, EachElementOfAListIsBoundedAndSoIsTheList) {
+  scheduler::v1::CreateRotationPoolRequest pool;
+  pool.mutable_pool()->mutable_policy()->add_handover_checklist("Accu geladen");
+  pool.mutable_pool()->mutable_policy()->add_handover_checklist(std::string(1 << 20, 'x'));
+  EXPECT_EQ(FieldOf(pool), "pool.policy.handover_checklist[1]");
+  pool.mutable_pool()->mutable_policy()->clear_handover_checklist();
+  for (int i = 0; i < 51; ++i) pool.mutable_pool()->mutable_policy()->add_handover_checklist("item");
+  EXPECT_EQ(FieldOf(pool), "pool.policy.handover_checklist");
+}
+
+TEST(RequestLimits, NumbersMustBeFiniteAndInRange) {
+  scheduler::v1::PlanRotationRequest plan;
+  plan.set_sme_weight(std::numeric_limits<double>::quiet_NaN());
+  EXPECT_EQ(FieldOf(plan), "sme_weight");
+  plan.set_sme_weight(std::numeric_limits<double>::infinity());
+  EXPECT_EQ(FieldOf(plan), "sme_weight");
+  auth::v1::ListTokensRequest tokens;
+  tokens.set_page_size(-1);
+  EXPECT_EQ(FieldOf(tokens), "page_size");
+  registry::v1::SearchResourcesRequest search;
+  search.mutable_within()->mutable_center()->set_latitude(std::nan(""));
+  EXPECT_EQ(FieldOf(search), "within.center.latitude");
+}
+
+TEST(RequestLimits, TimesOutsideTheConfiguredYearsAreRefused) {
+  scheduler::v1::PlanRotationRequest plan;
+  plan.mutable_horizon_start_time()->set_seconds(-62135596800);  // year 1
+  plan.mutable_horizon_end_time()->set_seconds(253402300799);    // 9999-12-31
+  auto status = CheckRequest(plan, kLimits);
+  EXPECT_EQ(ErrorField(status), "horizon_start_time");
+  scheduler::v1::CreateBookingRequest booking;
+  booking.mutable_start_time()->set_seconds(127174492800);  // year 6000
+  booking.mutable_end_time()->set_seconds(127174492800 + 3600);
+  EXPECT_EQ(FieldOf(booking), "start_time");
+  booking.mutable_start_time()->set_seconds(kYear2027);
+  booking.mutable_end_time()->set_seconds(kYear2027);
+  booking.mutable_end_time()->set_nanos(-1);
+  EXPECT_EQ(FieldOf(booking), "end_time");
+}
+
+TEST(RequestLimits, IdsAndRequestIdsArePrintableAndShort) {
+  registry::v1::GetResourceRequest get;
+  get.set_id(std::string(10 * 1024, 'a'));
+  EXPECT_EQ(FieldOf(get), "id");
+  auto request = Resource();
+  request.set_request_id("abc\ninfo rpc method=auth.CreateToken status=OK");
+  EXPECT_EQ(FieldOf(request), "request_id");
+  request.set_request_id(std::string(129, 'r'));
+  EXPECT_EQ(FieldOf(request), "request_id");
+}
+
+TEST(RequestLimits, UnknownEnumValuesAndControlCharactersInNamesAreRefused) {
+  auto request = Resource();
+  request.mutable_resource()->set_kind(static_cast<registry::v1::ResourceKind>(999));
+  EXPECT_EQ(FieldOf(request), "resource.kind");
+  request = Resource();
+  request.mutable_resource()->set_display_name("Lab\r\nSet-Cookie: x");
+  EXPECT_EQ(FieldOf(request), "resource.display_name");
+}
+
+TEST(RequestLimits, EveryRequestFieldOfEveryServiceIsDocumented) {
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  const auto* registry = pool->FindServiceByName("infrashare.registry.v1.RegistryService");
+  ASSERT_NE(registry, nullptr);
+  const std::string doc = LimitsMarkdown({registry}, kLimits);
+  EXPECT_NE(doc.find("### infrashare.registry.v1.Address"), std::string::npos);
+  EXPECT_NE(doc.find("| `postal_code` | string | at most 32 bytes"), std::string::npos);
+}
+
+TEST(LogLines, AValueCannotForgeALineOrAFieldAndIsBounded) {
+  const std::string line =
+      logging::Render("info", "rpc", {{"request_id", "x\ninfo rpc status=OK \"org\"=admin"}}, false);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_EQ(line, "rpc request_id=\"x\\ninfo rpc status=OK \\\"org\\\"=admin\"");
+  const std::string long_line = logging::Render("info", "rpc", {{"request_id", std::string(1 << 20, 'a')}}, false);
+  EXPECT_LT(long_line.size(), 400u);
+  EXPECT_NE(long_line.find("(1048576 bytes)"), std::string::npos);
+  const std::string json = logging::Render("info", "rpc", {{"request_id", std::string(1 << 20, 'a')}}, true);
+  EXPECT_LT(json.size(), 400u);
+}
+
+}  // namespace
+}  // namespace infrashare
