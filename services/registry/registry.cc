@@ -141,13 +141,24 @@ absl::StatusOr<v1::Organization> Registry::UpdateOrganization(
   auto current = Load<v1::Organization>(kOrganizationKind, id);
   if (!current.ok()) return current.status();
   if (!current->has_value()) return NotFoundError("organization", id);
-  if (!caller.IsAdminOf(id)) return Forbidden("only the organisation's admins change it");
   v1::Organization org = std::move(**current);
   if (auto etag = CheckEtag(request.organization().etag(), org.etag(), "organization", id); !etag.ok())
     return etag;
   const std::string expected = org.etag();
+  const v1::Organization before = org;
   ApplyUpdate(request.organization(), request.update_mask(), &org);
   ApplyDefaults(&org);
+  // The SME flag decides the SME share of bookings: the network vouches for it, not the company.
+  bool coordinator = caller.IsPlatformAdmin();
+  for (const auto& network : membership_->NetworksOf(id)) coordinator = coordinator || caller.Coordinates(network);
+  v1::Organization without_sme = org;
+  without_sme.set_sme(before.sme());
+  const bool other_changes = without_sme.SerializeAsString() != before.SerializeAsString();
+  if (org.sme() != before.sme() && !coordinator)
+    return Forbidden("only platform admins and coordinators of the organisation's networks set its SME flag");
+  if (other_changes && !caller.IsAdminOf(id)) return Forbidden("only the organisation's admins change it");
+  if (!other_changes && !coordinator && !caller.IsAdminOf(id))
+    return Forbidden("only the organisation's admins change it");
   FieldErrors errors;
   Validate(org, "organization", &errors);
   if (!errors.empty()) return errors.ToStatus();

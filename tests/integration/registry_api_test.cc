@@ -571,6 +571,36 @@ TEST_F(RegistryApiTest, DeletingAnOrganisationRevokesItsTokensAndItsIdIsNeverReu
   EXPECT_EQ(tokens->WhoAmI(As(token).get(), {}, &me).error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
+TEST_F(RegistryApiTest, OnlyPlatformAdminsAndNetworkCoordinatorsSetTheSmeFlag) {
+  GetOrganizationRequest get;
+  get.set_id("acme");
+  Organization acme;
+  ASSERT_TRUE(registry_->GetOrganization(As(acme_admin_).get(), get, &acme).ok());
+  UpdateOrganizationRequest update;
+  update.mutable_organization()->set_id("acme");
+  update.mutable_organization()->set_sme(!acme.sme());
+  update.mutable_update_mask()->add_paths("sme");
+  Organization out;
+  EXPECT_EQ(registry_->UpdateOrganization(As(acme_admin_).get(), update, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The coordinator of a network acme belongs to may, and the flag changes.
+  auto status = registry_->UpdateOrganization(As(coordinator_).get(), update, &out);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_NE(out.sme(), acme.sme());
+  update.mutable_organization()->set_sme(acme.sme());
+  ASSERT_TRUE(registry_->UpdateOrganization(Admin().get(), update, &out).ok());
+  EXPECT_EQ(out.sme(), acme.sme());
+  // The organisation's own admin still changes everything else.
+  UpdateOrganizationRequest rename;
+  rename.mutable_organization()->set_id("acme");
+  rename.mutable_organization()->set_display_name("Acme Techniek B.V.");
+  rename.mutable_update_mask()->add_paths("display_name");
+  EXPECT_TRUE(registry_->UpdateOrganization(As(acme_admin_).get(), rename, &out).ok());
+  rename.mutable_organization()->set_display_name("Acme door de coördinator");
+  EXPECT_EQ(registry_->UpdateOrganization(As(coordinator_).get(), rename, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(RegistryApiTest, AParentResourceMustBelongToTheSameOwner) {
   Resource parent;
   ASSERT_TRUE(Create(acme_, Lab("Campus Zwolle"), &parent).ok());
