@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "services/common/errors.h"
 #include "services/registry/geo.h"
@@ -82,8 +83,9 @@ struct HitKey {
 };
 
 std::string EncodeToken(const HitKey& key, bool by_distance) {
-  std::string raw = absl::StrCat(by_distance ? "d" : "n", "\x1f", key.distance, "\x1f", key.name,
-                                 "\x1f", key.id);
+  // %.17g: the distance must read back exactly, or the next page starts before or after the last hit.
+  std::string raw = absl::StrCat(by_distance ? "d" : "n", "\x1f", absl::StrFormat("%.17g", key.distance),
+                                 "\x1f", key.name, "\x1f", key.id);
   return absl::WebSafeBase64Escape(raw);
 }
 

@@ -143,6 +143,31 @@ TEST(SearchIndex, PagesWithTokensVisitEveryHitOnce) {
   EXPECT_EQ(pages, 6);
 }
 
+TEST(SearchIndex, PagesByDistanceResumeExactlyWhereDistancesAgreeToSixDigits) {
+  // Points a few metres apart 12 km out: their distances share the first six significant digits.
+  SearchIndex index;
+  for (int i = 0; i < 40; ++i)
+    index.Upsert(Make("p" + std::to_string(i), "Lab " + std::to_string(i % 3), v1::RESOURCE_KIND_LAB, {},
+                      52.1 + 0.0000013 * i, 5.1, "PV26"));
+  v1::SearchResourcesRequest request;
+  request.mutable_within()->mutable_center()->set_latitude(52.0);
+  request.mutable_within()->mutable_center()->set_longitude(5.1);
+  request.mutable_within()->set_radius_km(50);
+  request.set_order_by(v1::SEARCH_ORDER_DISTANCE);
+  request.set_page_size(3);
+  std::vector<std::string> order;
+  for (int pages = 0; pages < 30; ++pages) {
+    auto response = index.Search(request, {});
+    ASSERT_TRUE(response.ok());
+    for (const auto& h : response->hits()) order.push_back(h.resource().id());
+    if (response->next_page_token().empty()) break;
+    request.set_page_token(response->next_page_token());
+  }
+  std::vector<std::string> expected;
+  for (int i = 0; i < 40; ++i) expected.push_back("p" + std::to_string(i));
+  EXPECT_EQ(order, expected);
+}
+
 TEST(SearchIndex, RefusesBadQueriesNamingTheField) {
   SearchIndex index;
   v1::SearchResourcesRequest request;
