@@ -444,6 +444,8 @@ class Planner {
     const Request& req = in_.requests[r];
     if (!req.unit_id.empty() && !unit_index_.count(req.unit_id)) return "the requested unit is not in the pool";
     if (req.units > static_cast<int>(in_.units.size())) return "it asks for more units than the pool has";
+    if (req.earliest_start >= in_.horizon_end || req.latest_end <= in_.horizon_start)
+      return "outside the planning horizon: plan a horizon that includes its window";
     if (!free.Find(r)) return "no unit can reach it in time: its window is too short for the travel, set-up and duration";
     if (!booked.Find(r)) return "the units are booked or closed throughout its window";
     if (!full.Find(r)) return "blocked by maintenance";

@@ -393,6 +393,7 @@ TEST(RotationPlanner, SaysWhyARequestIsNotServed) {
       Ask("booked", "p2", {52.22, 6.89}, kStart + 21 * kDay, kStart + 29 * kDay, 2),
       Ask("first", "p3", {52.22, 6.89}, kStart + kDay, kStart + 4 * kDay, 3),
       Ask("after", "p4", {52.22, 6.89}, kStart + 4 * kDay, kStart + 8 * kDay, 3),
+      Ask("next-year", "p5", {52.22, 6.89}, kStart + 60 * kDay, kStart + 70 * kDay, 3),
   };
   in.policy.setup = 3 * 3600;
   Plan plan = PlanRotation(in);
@@ -402,6 +403,7 @@ TEST(RotationPlanner, SaysWhyARequestIsNotServed) {
   EXPECT_EQ(why["far"], "no unit can reach it in time: its window is too short for the travel, set-up and duration");
   EXPECT_EQ(why["booked"], "the units are booked or closed throughout its window");
   EXPECT_EQ(why["after"], "every unit that could serve it is taken in its window");  // maintenance after "first"
+  EXPECT_EQ(why["next-year"], "outside the planning horizon: plan a horizon that includes its window");
 }
 
 TEST(RotationPlanner, GivesEveryPartnerATurnBeforeAnyoneGetsASecond) {
