@@ -74,8 +74,9 @@ absl::Status NotAuthenticated(absl::string_view why) {
   return WithReason(absl::UnauthenticatedError(why), "UNAUTHENTICATED");
 }
 
-absl::Status PreconditionError(absl::string_view reason, absl::string_view message) {
-  return WithReason(absl::FailedPreconditionError(message), reason);
+absl::Status PreconditionError(absl::string_view reason, absl::string_view message,
+                               std::initializer_list<std::pair<std::string, std::string>> metadata) {
+  return WithReason(absl::FailedPreconditionError(message), reason, metadata);
 }
 
 absl::Status AlreadyExistsError(absl::string_view kind, absl::string_view id) {

@@ -33,7 +33,8 @@ absl::Status ConflictError(absl::string_view reason, absl::string_view message);
 absl::Status Forbidden(absl::string_view why);
 absl::Status NotAuthenticated(absl::string_view why);
 // FAILED_PRECONDITION with a google.rpc.ErrorInfo reason such as "RESOURCE_RETIRED".
-absl::Status PreconditionError(absl::string_view reason, absl::string_view message);
+absl::Status PreconditionError(absl::string_view reason, absl::string_view message,
+                               std::initializer_list<std::pair<std::string, std::string>> metadata = {});
 absl::Status AlreadyExistsError(absl::string_view kind, absl::string_view id);
 absl::Status StoreUnavailable(absl::string_view message);
 

@@ -313,13 +313,14 @@ local function sch_book(keys, args)
     end
     if peak_usage(used, bs, be) + q > capacity then
       local version = redis.call('HGET', keys[1], 'seq') or '0'
+      local hint = ' (a hold lapses unless its booker confirms it in time); JoinWaitlist offers it ' ..
+                   'to you when it frees'
       if capacity == 1 then
-        results[i] = {err = 'SLOT_TAKEN',
-                      msg = 'the slot is already booked (resource version ' .. version .. ')'}
+        results[i] = {err = 'SLOT_TAKEN', ver = version,
+                      msg = 'the slot is taken by a booking or a hold' .. hint}
       else
-        results[i] = {err = 'CAPACITY_EXCEEDED',
-                      msg = 'fewer than ' .. q .. ' seats or units are free throughout the slot ' ..
-                            '(resource version ' .. version .. ')'}
+        results[i] = {err = 'CAPACITY_EXCEEDED', ver = version,
+                      msg = 'fewer than ' .. q .. ' seats or units are free throughout the slot' .. hint}
       end
       refused = true
     else

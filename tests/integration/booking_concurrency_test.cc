@@ -5,7 +5,7 @@
 //   - every acknowledged booking stored;
 //   - outcomes that match a sequential reference model: replaying each resource's transitions in
 //     their recorded order, every accepted booking fitted and every refusal was justified at the
-//     resource version the refusal names.
+//     resource version the refusal names (google.rpc.ErrorInfo metadata).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -13,7 +13,7 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <regex>
+#include "clients/cpp/infrashare_client/client.h"
 #include <set>
 #include <thread>
 
@@ -162,7 +162,6 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
   std::vector<std::string> waitlisted;
   std::atomic<int> unexpected{0};
   std::string first_unexpected;
-  const std::regex version_re("resource version ([0-9]+)");
 
   auto worker = [&](int seed) {
     std::mt19937 rng(seed);
@@ -209,11 +208,10 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
           acknowledged.push_back(out);
           booked_by[out.id()] = org;
         } else if (Reason(status) == "SLOT_TAKEN" || Reason(status) == "CAPACITY_EXCEEDED") {
-          std::smatch m;
-          const std::string message = status.error_message();
-          if (std::regex_search(message, m, version_re)) {
+          const std::string version = client::ErrorMetadata(status, "resource_version");
+          if (!version.empty()) {
             const int64_t buffer = res.buffer_minutes * 60000LL;
-            refusals.push_back({res.id, start - buffer, end + buffer, request.quantity(), std::stoll(m[1])});
+            refusals.push_back({res.id, start - buffer, end + buffer, request.quantity(), std::stoll(version)});
           } else {
             unexpected++;
           }

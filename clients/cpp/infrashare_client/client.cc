@@ -1,6 +1,7 @@
 #include "infrashare_client/client.h"
 
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -81,15 +82,31 @@ std::string ErrorField(const grpc::Status& status) {
   return "";
 }
 
-std::string ErrorReason(const grpc::Status& status) {
+namespace {
+
+std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const grpc::Status& status) {
   google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return "";
+  if (!details.ParseFromString(status.error_details())) return std::nullopt;
   for (const auto& any : details.details()) {
     google::rpc::ErrorInfo info;
     if (any.type_url() == "type.googleapis.com/google.rpc.ErrorInfo" && info.ParseFromString(any.value()))
-      return info.reason();
+      return info;
   }
-  return "";
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string ErrorReason(const grpc::Status& status) {
+  auto info = ErrorInfoOf(status);
+  return info ? info->reason() : "";
+}
+
+std::string ErrorMetadata(const grpc::Status& status, const std::string& key) {
+  auto info = ErrorInfoOf(status);
+  if (!info) return "";
+  auto it = info->metadata().find(key);
+  return it == info->metadata().end() ? "" : it->second;
 }
 
 std::string DescribeError(const grpc::Status& status) {

@@ -94,5 +94,7 @@ std::string DescribeError(const grpc::Status& status);
 std::string ErrorField(const grpc::Status& status);
 // The machine-readable reason of the error's google.rpc.ErrorInfo (e.g. "SLOT_TAKEN"), "" when none.
 std::string ErrorReason(const grpc::Status& status);
+// A value of the error's google.rpc.ErrorInfo metadata (e.g. "resource_version"), "" when none.
+std::string ErrorMetadata(const grpc::Status& status, const std::string& key);
 
 }  // namespace infrashare::client
