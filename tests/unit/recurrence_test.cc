@@ -52,14 +52,6 @@ TEST(Recurrence, WholeDayWindowIs23HoursInSpringAnd25InAutumn) {
   EXPECT_EQ(autumn[0].end - autumn[0].start, std::chrono::hours(25));
 }
 
-TEST(Recurrence, StartInTheSpringGapMovesToTheTransition) {
-  auto windows = ExpandWindows(Daily(2 * 60 + 30, 60, date::year(2026) / 3 / 29), Amsterdam(),
-                               Utc(2026, 3, 28, 0), Utc(2026, 3, 29, 12));
-  ASSERT_EQ(windows.size(), 1u);
-  EXPECT_EQ(windows[0].start, Utc(2026, 3, 29, 1));  // 03:00 CEST, the moment 02:30 would have been
-  EXPECT_EQ(windows[0].end, Utc(2026, 3, 29, 1, 30));  // 03:30 CEST
-}
-
 TEST(Recurrence, AmbiguousAutumnTimeTakesTheEarlierInstant) {
   auto windows = ExpandWindows(Daily(2 * 60 + 30, 15, date::year(2026) / 10 / 25), Amsterdam(),
                                Utc(2026, 10, 24, 0), Utc(2026, 10, 25, 12));
@@ -83,7 +75,7 @@ TEST(Recurrence, CountRuleStopsAfterCount) {
 
 TEST(Recurrence, FarRangeDoesNotWalkFromDtstart) {
   LocalWindowRule rule{"FREQ=DAILY", 9 * 60, 60, date::year(1990) / 1 / 1, std::nullopt};
-  auto windows = ExpandWindows(rule, Amsterdam(), Utc(2026, 6, 1, 0), Utc(2026, 6, 3, 0), 1000);
+  auto windows = ExpandWindows(rule, Amsterdam(), Utc(2026, 6, 1, 0), Utc(2026, 6, 3, 0));
   EXPECT_EQ(windows.size(), 2u);
 }
 
