@@ -176,6 +176,19 @@ TEST(ExpandSeries, BiweeklySeriesBooksTheFirstOccurrenceAndRunsInTheRightWeeks) 
                                           UtcMs(2027, 4, 18, 7), UtcMs(2027, 4, 21, 7)}));
 }
 
+TEST(ExpandSeries, RefusesAStartInTheSecondPassOfTheRepeatedHour) {
+  reg::Resource r;
+  r.set_time_zone("Europe/Amsterdam");
+  // 2027-10-31 02:30 happens twice: 00:30Z (CEST), then 01:30Z (CET). Occurrences take the first.
+  const EpochMs second = UtcMs(2027, 10, 31, 1, 30);
+  EXPECT_EQ(ErrorField(ExpandSeries(r, second, second + 60 * kMin, "FREQ=DAILY;COUNT=2",
+                                    second + 400LL * 24 * 60 * kMin, 10).status()),
+            "start_time");
+  const EpochMs first = UtcMs(2027, 10, 31, 0, 30);
+  EXPECT_TRUE(ExpandSeries(r, first, first + 60 * kMin, "FREQ=DAILY;COUNT=2",
+                           first + 400LL * 24 * 60 * kMin, 10).ok());
+}
+
 TEST(ExpandSeries, RefusesMalformedOrUnboundedRules) {
   reg::Resource r;
   r.set_time_zone("Europe/Amsterdam");
