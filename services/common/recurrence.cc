@@ -1,42 +1,126 @@
 #include "services/common/recurrence.h"
 
-#include "absl/strings/string_view.h"
-#include <libical/ical.h>
-
 #include <algorithm>
-#include <cstdio>
+#include <list>
 #include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <variant>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/rrule.h"
 
 namespace infrashare {
 namespace {
 
-void InitLibical() {
-  static std::once_flag once;
-  std::call_once(once, [] { icalerror_set_errors_are_fatal(0); });
+using date::days;
+using date::local_days;
+
+// A COUNT rule's last date: found by walking from DTSTART once, then remembered, so that a COUNT
+// rule skips ahead to the range asked for like any other rule. A walk covers at most
+// [DTSTART, kLastRuleDay] (about 84,000 days, a few milliseconds); the cache keeps a long-lived
+// COUNT rule from paying it on every call. Keyed by the rule's text and DTSTART's date: the walk
+// is in local dates, so neither the time of day nor the zone changes it.
+class LastCountDateCache {
+ public:
+  local_days Get(const Rrule& rule, absl::string_view text, local_days dtstart) {
+    std::string key = absl::StrCat(text, "@", dtstart.time_since_epoch().count());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = entries_.find(key); it != entries_.end()) {
+        order_.splice(order_.begin(), order_, it->second.second);
+        return it->second.first;
+      }
+    }
+    const local_days last = Walk(rule, dtstart);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (entries_.count(key) == 0) {
+      if (entries_.size() == kCapacity) {
+        entries_.erase(order_.back());
+        order_.pop_back();
+      }
+      order_.push_front(key);
+      entries_.emplace(std::move(key), std::make_pair(last, order_.begin()));
+    }
+    return last;
+  }
+
+ private:
+  static constexpr size_t kCapacity = 1024;
+
+  static local_days Walk(const Rrule& rule, local_days dtstart) {
+    RruleDates dates(rule, dtstart);
+    local_days last = local_days(kLastRuleDay);
+    for (int n = 0; n < *rule.count; ++n) {
+      std::optional<local_days> day = dates.Next(local_days(kLastRuleDay));
+      if (!day) break;
+      last = *day;
+    }
+    return last;
+  }
+
+  std::mutex mu_;
+  std::list<std::string> order_;  // most recently used first
+  std::unordered_map<std::string, std::pair<local_days, std::list<std::string>::iterator>> entries_;
+};
+
+LastCountDateCache& CountCache() {
+  static auto* cache = new LastCountDateCache();
+  return *cache;
 }
 
-icaltimetype ToIcal(date::local_seconds local) {
-  auto day = date::floor<date::days>(local);
-  date::year_month_day ymd(day);
-  date::hh_mm_ss<std::chrono::seconds> hms(local - day);
-  icaltimetype t = icaltime_null_time();
-  t.year = static_cast<int>(ymd.year());
-  t.month = static_cast<int>(static_cast<unsigned>(ymd.month()));
-  t.day = static_cast<int>(static_cast<unsigned>(ymd.day()));
-  t.hour = static_cast<int>(hms.hours().count());
-  t.minute = static_cast<int>(hms.minutes().count());
-  t.second = static_cast<int>(hms.seconds().count());
-  t.is_date = 0;
-  return t;
+// The local starts of the occurrences of `rule` (DTSTART `dtstart`) on the local dates [first,
+// last], within the rule's reach: COUNT, UNTIL, `valid_until` and kLastRuleDay.
+std::vector<date::local_seconds> LocalStarts(const Rrule& rule, absl::string_view text,
+                                             date::local_seconds dtstart,
+                                             std::optional<date::year_month_day> valid_until,
+                                             const date::time_zone* zone, local_days first,
+                                             local_days last) {
+  const local_days start_day = date::floor<days>(dtstart);
+  const auto time_of_day = dtstart - start_day;
+  last = std::min(last, local_days(kLastRuleDay));
+  if (valid_until) last = std::min(last, local_days(*valid_until));
+  if (rule.count) last = std::min(last, CountCache().Get(rule, text, start_day));
+  std::optional<SysSeconds> until_instant;
+  if (rule.until) {
+    if (const auto* day = std::get_if<local_days>(&*rule.until)) {
+      last = std::min(last, *day);
+    } else if (const auto* local = std::get_if<date::local_seconds>(&*rule.until)) {
+      last = std::min(last, date::floor<days>(*local - time_of_day));
+    } else {
+      until_instant = std::get<SysSeconds>(*rule.until);
+      // No zone is more than a day ahead of UTC; the exact test is per occurrence below.
+      last = std::min(last,
+                      local_days(date::floor<days>(*until_instant).time_since_epoch()) + days(1));
+    }
+  }
+  std::vector<date::local_seconds> starts;
+  RruleDates dates(rule, start_day);
+  dates.SkipTo(first);
+  while (std::optional<local_days> day = dates.Next(last)) {
+    if (*day < first) continue;
+    const date::local_seconds start = *day + time_of_day;
+    if (until_instant && LocalToUtc(zone, start) > *until_instant) break;
+    starts.push_back(start);
+  }
+  return starts;
 }
 
-date::local_seconds FromIcal(const icaltimetype& t) {
-  return date::local_days(date::year(t.year) / t.month / t.day) + std::chrono::hours(t.hour) +
-         std::chrono::minutes(t.minute) + std::chrono::seconds(t.second);
+// The one place where a window's wall-clock interval becomes UTC (see recurrence.h).
+Interval WallClockWindow(const date::time_zone* zone, date::local_seconds start,
+                         std::chrono::minutes duration) {
+  date::local_seconds end = start + duration;
+  const date::local_info info = zone->get_info(start);
+  if (info.result == date::local_info::nonexistent) {
+    const auto gap = info.second.offset - info.first.offset;
+    start += gap;
+    end += gap;
+  }
+  return {LocalToUtc(zone, start), LocalToUtc(zone, end)};
 }
+
+local_days LocalDayOf(SysSeconds t) { return local_days(date::floor<days>(t).time_since_epoch()); }
 
 }  // namespace
 
@@ -49,68 +133,51 @@ const date::time_zone* FindTimeZone(absl::string_view name) {
   }
 }
 
-absl::Status CheckRrule(absl::string_view rrule) {
-  InitLibical();
-  if (rrule.empty()) return absl::InvalidArgumentError("is required");
-  if (rrule.size() > 512) return absl::InvalidArgumentError("at most 512 characters");
-  std::string text(rrule);
-  icalerror_clear_errno();
-  icalrecurrencetype recur = icalrecurrencetype_from_string(text.c_str());
-  if (recur.freq == ICAL_NO_RECURRENCE || icalerrno != ICAL_NO_ERROR) {
-    icalerror_clear_errno();
-    return absl::InvalidArgumentError(absl::StrCat("not a valid RFC 5545 RRULE: '", text, "'"));
-  }
-  if (recur.freq == ICAL_SECONDLY_RECURRENCE || recur.freq == ICAL_MINUTELY_RECURRENCE ||
-      recur.freq == ICAL_HOURLY_RECURRENCE)
-    return absl::InvalidArgumentError("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY");
-  return absl::OkStatus();
-}
+absl::Status CheckRrule(absl::string_view rrule) { return ParseRrule(rrule).status(); }
 
 SysSeconds LocalToUtc(const date::time_zone* zone, date::local_seconds local) {
-  auto info = zone->get_info(local);
-  switch (info.result) {
-    case date::local_info::unique:
-      return SysSeconds(local.time_since_epoch() - info.first.offset);
-    case date::local_info::ambiguous:
-      return SysSeconds(local.time_since_epoch() - info.first.offset);
-    case date::local_info::nonexistent:
-    default:
-      return info.second.begin;  // the instant the clocks jumped
-  }
+  // `first` is the offset in force before any transition at `local`: the only one for a unique
+  // time, the first instance of an ambiguous one, and for a time in the gap the offset before it,
+  // which moves it forward by the gap (as Python's zoneinfo does with fold=0).
+  return SysSeconds(local.time_since_epoch() - zone->get_info(local).first.offset);
 }
 
 std::vector<Interval> ExpandWindows(const LocalWindowRule& rule, const date::time_zone* zone,
-                                    SysSeconds from, SysSeconds to, size_t max_occurrences) {
-  InitLibical();
+                                    SysSeconds from, SysSeconds to) {
   std::vector<Interval> out;
   if (to <= from || rule.duration_minutes <= 0) return out;
-  icalrecurrencetype recur = icalrecurrencetype_from_string(rule.rrule.c_str());
-  if (recur.freq == ICAL_NO_RECURRENCE) return out;
-
+  auto parsed = ParseRrule(rule.rrule);
+  if (!parsed.ok()) return out;
+  const std::chrono::minutes duration(rule.duration_minutes);
   const date::local_seconds dtstart =
-      date::local_days(rule.valid_from) + std::chrono::minutes(rule.start_minute);
-  const auto duration = std::chrono::minutes(rule.duration_minutes);
-  icalrecur_iterator* it = icalrecur_iterator_new(recur, ToIcal(dtstart));
-  if (it == nullptr) return out;
-  // Jump close to the range instead of walking from DTSTART (not allowed for COUNT rules).
-  const date::local_seconds local_from = date::local_seconds(from.time_since_epoch()) -
-                                         duration - date::days(2);
-  if (recur.count == 0 && local_from > dtstart) icalrecur_iterator_set_start(it, ToIcal(local_from));
-
-  std::optional<date::local_seconds> last_day;
-  if (rule.valid_until) last_day = date::local_days(*rule.valid_until) + date::days(1);
-  for (size_t n = 0; n < max_occurrences; ++n) {
-    icaltimetype next = icalrecur_iterator_next(it);
-    if (icaltime_is_null_time(next)) break;
-    const date::local_seconds local_start = FromIcal(next);
-    if (last_day && local_start >= *last_day) break;
-    const SysSeconds start = LocalToUtc(zone, local_start);
-    const SysSeconds end = LocalToUtc(zone, local_start + duration);
-    if (start >= to) break;
-    if (end <= from || end <= start) continue;
-    out.push_back({std::max(start, from), std::min(end, to)});
+      local_days(rule.valid_from) + std::chrono::minutes(rule.start_minute);
+  // A window overlapping [from, to) starts at most its duration, a zone offset and a gap before it.
+  const local_days first = LocalDayOf(from - duration) - days(2);
+  const local_days last = LocalDayOf(to) + days(2);
+  for (const date::local_seconds start :
+       LocalStarts(*parsed, rule.rrule, dtstart, rule.valid_until, zone, first, last)) {
+    const Interval window = WallClockWindow(zone, start, duration);
+    if (window.start >= to) break;
+    if (window.end <= from) continue;
+    out.push_back({std::max(window.start, from), std::min(window.end, to)});
   }
-  icalrecur_iterator_free(it);
+  return out;
+}
+
+absl::StatusOr<std::vector<SysSeconds>> ExpandSeriesStarts(absl::string_view rrule,
+                                                           const date::time_zone* zone,
+                                                           date::local_seconds dtstart,
+                                                           SysSeconds from, SysSeconds to) {
+  auto parsed = ParseRrule(rrule);
+  if (!parsed.ok()) return parsed.status();
+  std::vector<SysSeconds> out;
+  for (const date::local_seconds local :
+       LocalStarts(*parsed, rrule, dtstart, std::nullopt, zone, LocalDayOf(from) - days(2),
+                   LocalDayOf(to) + days(2))) {
+    const SysSeconds start = LocalToUtc(zone, local);
+    if (start >= to) break;
+    if (start >= from) out.push_back(start);
+  }
   return out;
 }
 
@@ -129,7 +196,8 @@ std::vector<Interval> MergeIntervals(std::vector<Interval> intervals) {
   return merged;
 }
 
-std::vector<Interval> SubtractIntervals(const std::vector<Interval>& base, std::vector<Interval> cut) {
+std::vector<Interval> SubtractIntervals(const std::vector<Interval>& base,
+                                        std::vector<Interval> cut) {
   cut = MergeIntervals(std::move(cut));
   std::vector<Interval> out;
   size_t c = 0;
@@ -154,7 +222,7 @@ std::optional<date::year_month_day> ParseDate(absl::string_view text) {
     return std::nullopt;
   date::year_month_day ymd{date::year(y), date::month(static_cast<unsigned>(m)),
                            date::day(static_cast<unsigned>(d))};
-  if (!ymd.ok() || y < 1970 || y > 2200) return std::nullopt;
+  if (!ymd.ok() || ymd < kFirstRuleDay || ymd > kLastRuleDay) return std::nullopt;
   return ymd;
 }
 

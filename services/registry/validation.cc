@@ -320,6 +320,9 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
   CheckMinutes(b.sme_release_days(), 3660, Path(bp, "sme_release_days"), errors);
 }
 
+// The dates a rule may name (services/common/rrule.h).
+constexpr char kRuleDate[] = "must be a date YYYY-MM-DD from 1970-01-01 to 2200-12-31";
+
 void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_view p, FieldErrors* errors) {
   if (auto rrule = CheckRrule(rule.rrule()); !rrule.ok())
     errors->Add(Path(p, "rrule"), std::string(rrule.message()));
@@ -328,11 +331,11 @@ void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_vie
   if (rule.duration_minutes() < 1 || rule.duration_minutes() > 10080)
     errors->Add(Path(p, "duration_minutes"), "must be between 1 and 10080 (a week)");
   auto from = ParseDate(rule.valid_from());
-  if (!from) errors->Add(Path(p, "valid_from"), "must be a date YYYY-MM-DD");
+  if (!from) errors->Add(Path(p, "valid_from"), kRuleDate);
   if (!rule.valid_until().empty()) {
     auto until = ParseDate(rule.valid_until());
     if (!until) {
-      errors->Add(Path(p, "valid_until"), "must be a date YYYY-MM-DD");
+      errors->Add(Path(p, "valid_until"), kRuleDate);
     } else if (from && *until < *from) {
       errors->Add(Path(p, "valid_until"), "must not be before valid_from");
     }

@@ -156,27 +156,26 @@ absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resourc
   if (end <= start) return InvalidField("end_time", "must be after start_time");
   const date::time_zone* zone = FindTimeZone(resource.time_zone());
   if (zone == nullptr) zone = FindTimeZone("Europe/Amsterdam");
-  const auto local_start = zone->to_local(SysSeconds(std::chrono::seconds(start / 1000)));
-  const auto local_end = zone->to_local(SysSeconds(std::chrono::seconds(end / 1000)));
-  const auto day = date::floor<date::days>(local_start);
-  LocalWindowRule rule{rrule,
-                       static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(local_start - day).count()),
-                       static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(local_end - local_start).count()),
-                       date::year_month_day(day), std::nullopt};
-  if (rule.duration_minutes <= 0) return InvalidField("end_time", "must be after start_time");
-  // Expand past the horizon by the length, so the last occurrence is not clipped.
-  const SysSeconds from{std::chrono::seconds(start / 1000)};
-  const SysSeconds to{std::chrono::seconds((horizon + (end - start)) / 1000 + 86400)};
-  std::vector<MsInterval> out;
-  for (const auto& w : ExpandWindows(rule, zone, from, to, max_occurrences + 2)) {
-    const EpochMs s = w.start.time_since_epoch().count() * 1000;
-    if (s < start || s >= horizon) continue;
-    out.push_back({s, w.end.time_since_epoch().count() * 1000});
-  }
-  if (static_cast<int>(out.size()) > max_occurrences)
+  const SysSeconds first{std::chrono::seconds(start / 1000)};
+  const date::local_seconds dtstart = zone->to_local(first);
+  // Occurrences resolve an ambiguous local time to its first instance; so must DTSTART, or the
+  // series would not begin where it was asked to.
+  if (LocalToUtc(zone, dtstart) != first)
+    return InvalidField("start_time", "is the second instance of a local time the clocks repeat; "
+                                      "a series starts at the first");
+  auto starts = ExpandSeriesStarts(rrule, zone, dtstart, first,
+                                   SysSeconds(std::chrono::seconds((horizon + 999) / 1000)));
+  if (!starts.ok()) return InvalidField("rrule", starts.status().message());
+  if (static_cast<int>(starts->size()) > max_occurrences)
     return InvalidField("rrule", absl::StrCat("yields more than ", max_occurrences,
                                               " occurrences within the booking horizon; add COUNT or UNTIL"));
-  if (out.empty()) return InvalidField("rrule", "yields no occurrence from start_time on");
+  if (starts->empty()) return InvalidField("rrule", "yields no occurrence from start_time on");
+  // Every occurrence lasts as long as the first in elapsed time (RFC 5545's DURATION).
+  std::vector<MsInterval> out;
+  for (const SysSeconds s : *starts) {
+    const EpochMs ms = s.time_since_epoch().count() * 1000;
+    out.push_back({ms, ms + (end - start)});
+  }
   return out;
 }
 

@@ -68,9 +68,11 @@ int EffectiveCapacity(const registry::v1::Resource& resource);
 absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
                                  const BookableResource& bookable, EpochMs now);
 
-// The occurrences of a recurring booking: `rrule` from the first occurrence [start, end), each at
-// the same local wall-clock time and length in the resource's zone, starting before `horizon`.
-// INVALID_ARGUMENT naming `rrule` when it is malformed or yields more than `max_occurrences`.
+// The occurrences of a recurring booking, starting before `horizon`: `rrule` with DTSTART `start`
+// in the resource's zone, each at DTSTART's local wall-clock time (a time in the spring gap moves
+// forward by the gap, an ambiguous one is its first instance) and as long as [start, end) in
+// elapsed time. `start` itself is an occurrence only when it matches the rule. INVALID_ARGUMENT
+// naming `rrule` when it is malformed or yields none or more than `max_occurrences`.
 absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resource& resource,
                                                      EpochMs start, EpochMs end, const std::string& rrule,
                                                      EpochMs horizon, int max_occurrences);

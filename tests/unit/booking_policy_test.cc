@@ -2,6 +2,8 @@
 // access policy, booking ids.
 #include <gtest/gtest.h>
 
+#include <date/date.h>
+
 #include <random>
 
 #include "services/common/errors.h"
@@ -131,6 +133,60 @@ TEST(ExpandSeries, KeepsLocalWallClockTimeAcrossBothDstChanges) {
   ASSERT_EQ(autumn->size(), 3u);
   EXPECT_EQ((*autumn)[1].start, october24_0700z + 24 * 60 * kMin + 60 * kMin);  // 08:00Z = 09:00 CET
   EXPECT_EQ((*autumn)[2].start, october24_0700z + 2 * 24 * 60 * kMin + 60 * kMin);
+}
+
+EpochMs UtcMs(int y, unsigned m, unsigned d, int h, int min = 0) {
+  const auto t = date::sys_days(date::year(y) / m / d) + std::chrono::hours(h) + std::chrono::minutes(min);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+TEST(ExpandSeries, EveryOccurrenceLastsAsLongAsTheFirstAcrossTheSpringChange) {
+  reg::Resource r;
+  r.set_time_zone("Europe/Amsterdam");
+  // Daily 01:30-04:30 CET from 2027-03-27; on 03-28 the clocks skip 02:00-03:00.
+  const EpochMs first = UtcMs(2027, 3, 27, 0, 30);
+  auto series = ExpandSeries(r, first, first + 180 * kMin, "FREQ=DAILY;COUNT=3", first + 400LL * 24 * 60 * kMin, 100);
+  ASSERT_TRUE(series.ok()) << series.status();
+  ASSERT_EQ(series->size(), 3u);
+  EXPECT_EQ((*series)[1], (MsInterval{UtcMs(2027, 3, 28, 0, 30), UtcMs(2027, 3, 28, 3, 30)}));  // 01:30 CET-05:30 CEST
+  EXPECT_EQ((*series)[2], (MsInterval{UtcMs(2027, 3, 28, 23, 30), UtcMs(2027, 3, 29, 2, 30)}));  // 01:30-04:30 CEST
+}
+
+TEST(ExpandSeries, AStartInTheSpringGapMovesForwardByTheGap) {
+  reg::Resource r;
+  r.set_time_zone("Europe/Amsterdam");
+  // Daily 02:30-03:30 CET from 2027-03-27: on 03-28 02:30 does not exist; 03:30-04:30 CEST.
+  const EpochMs first = UtcMs(2027, 3, 27, 1, 30);
+  auto series = ExpandSeries(r, first, first + 60 * kMin, "FREQ=DAILY;COUNT=2", first + 400LL * 24 * 60 * kMin, 100);
+  ASSERT_TRUE(series.ok()) << series.status();
+  ASSERT_EQ(series->size(), 2u);
+  EXPECT_EQ((*series)[1], (MsInterval{UtcMs(2027, 3, 28, 1, 30), UtcMs(2027, 3, 28, 2, 30)}));
+}
+
+TEST(ExpandSeries, BiweeklySeriesBooksTheFirstOccurrenceAndRunsInTheRightWeeks) {
+  reg::Resource r;
+  r.set_time_zone("Europe/Amsterdam");
+  const EpochMs first = UtcMs(2027, 3, 25, 8);  // Thursday 09:00 CET
+  auto series = ExpandSeries(r, first, first + 60 * kMin, "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE,TH,SU;WKST=SA;COUNT=6",
+                             first + 400LL * 24 * 60 * kMin, 100);
+  ASSERT_TRUE(series.ok()) << series.status();
+  std::vector<EpochMs> starts;
+  for (const auto& o : *series) starts.push_back(o.start);
+  EXPECT_EQ(starts, (std::vector<EpochMs>{first, UtcMs(2027, 4, 4, 7), UtcMs(2027, 4, 7, 7), UtcMs(2027, 4, 8, 7),
+                                          UtcMs(2027, 4, 18, 7), UtcMs(2027, 4, 21, 7)}));
+}
+
+TEST(ExpandSeries, RefusesAStartInTheSecondPassOfTheRepeatedHour) {
+  reg::Resource r;
+  r.set_time_zone("Europe/Amsterdam");
+  // 2027-10-31 02:30 happens twice: 00:30Z (CEST), then 01:30Z (CET). Occurrences take the first.
+  const EpochMs second = UtcMs(2027, 10, 31, 1, 30);
+  EXPECT_EQ(ErrorField(ExpandSeries(r, second, second + 60 * kMin, "FREQ=DAILY;COUNT=2",
+                                    second + 400LL * 24 * 60 * kMin, 10).status()),
+            "start_time");
+  const EpochMs first = UtcMs(2027, 10, 31, 0, 30);
+  EXPECT_TRUE(ExpandSeries(r, first, first + 60 * kMin, "FREQ=DAILY;COUNT=2",
+                           first + 400LL * 24 * 60 * kMin, 10).ok());
 }
 
 TEST(ExpandSeries, RefusesMalformedOrUnboundedRules) {

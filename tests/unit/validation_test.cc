@@ -159,6 +159,30 @@ TEST(AvailabilityValidation, NamesRuleAndClosureFields) {
   EXPECT_EQ(ErrorField(bad_closure.ToStatus()), "closures[0].end_time");
 }
 
+TEST(AvailabilityValidation, BoundsHowFarARuleReaches) {
+  v1::PublishAvailabilityRequest request;
+  auto* rule = request.add_rules();
+  rule->set_rrule("FREQ=DAILY;COUNT=10001");
+  rule->set_start_time("08:30");
+  rule->set_duration_minutes(480);
+  rule->set_valid_from("2026-01-01");
+  FieldErrors count;
+  ValidateAvailability(request, &count);
+  EXPECT_EQ(ErrorField(count.ToStatus()), "rules[0].rrule");
+
+  rule->set_rrule("FREQ=DAILY;COUNT=10000");
+  rule->set_valid_from("1969-12-31");
+  FieldErrors from;
+  ValidateAvailability(request, &from);
+  EXPECT_EQ(ErrorField(from.ToStatus()), "rules[0].valid_from");
+
+  rule->set_valid_from("2026-01-01");
+  rule->set_valid_until("2201-01-01");
+  FieldErrors until;
+  ValidateAvailability(request, &until);
+  EXPECT_EQ(ErrorField(until.ToStatus()), "rules[0].valid_until");
+}
+
 TEST(PageSizes, DefaultMaximumAndNegative) {
   EXPECT_EQ(*PageSize(0, 50, 500), 50);
   EXPECT_EQ(*PageSize(10, 50, 500), 10);

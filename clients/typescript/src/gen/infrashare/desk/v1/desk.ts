@@ -513,7 +513,14 @@ export interface Responder {
   capacity: number;
   /** IANA; default Europe/Amsterdam */
   timeZone: string;
-  /** Working hours in `time_zone`; empty = around the clock. Acceptance deadlines count only these. */
+  /**
+   * Working hours in `time_zone`; empty = around the clock. Acceptance deadlines count only these.
+   * Each rule is expanded as an availability window (registry.v1.AvailabilityRule): wall-clock
+   * time, so "09:00 for 8 hours" is 09:00-17:00 on the days clocks change too; a start in the
+   * spring gap moves the whole window forward by the gap, an end in it moves forward by the gap,
+   * an ambiguous autumn time is its first instance. Same rule parts and limits (no HOURLY,
+   * MINUTELY, SECONDLY, BYHOUR, BYMINUTE or BYSECOND; COUNT at most 10000).
+   */
   workingHours: AvailabilityRule[];
   absences: TimeInterval[];
   online: boolean;

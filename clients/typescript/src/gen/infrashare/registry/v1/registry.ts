@@ -1024,16 +1024,39 @@ export interface Resource {
   audit: AuditInfo | undefined;
 }
 
-/** A recurring opening window in the resource's own time zone, e.g. weekdays 08:30 for 8 hours. */
+/**
+ * A recurring opening window in the resource's own time zone, e.g. weekdays 08:30 for 8 hours.
+ *
+ * A window is wall-clock time: [start_time, start_time + duration_minutes] in local time on each
+ * day the rule selects, so "08:30 for 8 hours" is 08:30-16:30 on every day, and a 24-hour window
+ * from 00:00 lasts 23 hours on the day clocks go forward and 25 on the day they go back. A local
+ * time that does not exist (the spring gap) moves forward by the length of the gap; one that
+ * exists twice (autumn) is its first instance. When the start does not exist the whole window
+ * moves forward by the gap: 02:30 for 60 minutes on the day clocks jump from 02:00 to 03:00 is
+ * 03:30-04:30, and 02:00-02:30 is 03:00-03:30; a window is never dropped or shortened for it.
+ *
+ * The rule is RFC 5545 with DTSTART = valid_from at start_time: DTSTART is a window only when the
+ * rule selects it (python-dateutil's reading). Accepted: FREQ=DAILY, WEEKLY, MONTHLY or YEARLY,
+ * INTERVAL (1-1000), COUNT (1-10000) or UNTIL, WKST, BYMONTH, BYWEEKNO and BYYEARDAY (YEARLY
+ * only), BYMONTHDAY (not WEEKLY), BYDAY (with a position such as 1MO or -1FR only for MONTHLY and
+ * YEARLY), BYSETPOS. UNTIL is an instant when it ends in Z ("20270610T083000Z"), a local time in
+ * the resource's zone without Z, and includes that whole local day when it is a date
+ * ("20270610"). Refused with INVALID_ARGUMENT: FREQ=HOURLY, MINUTELY and SECONDLY, and BYHOUR,
+ * BYMINUTE and BYSECOND, because a window has one start time a day, given by start_time (an
+ * hourly window is a modelling mistake and would expand without bound); COUNT with UNTIL; RFC 7529
+ * (RSCALE, SKIP). Every date a rule names (valid_from, valid_until, UNTIL) lies from 1970-01-01
+ * to 2200-12-31, and no window starts after 2200-12-31.
+ */
 export interface AvailabilityRule {
   /** RFC 5545 RRULE value, e.g. "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR" */
   rrule: string;
   /** local wall-clock "HH:MM" */
   startTime: string;
+  /** 1 to 10080 (a week) */
   durationMinutes: number;
-  /** "YYYY-MM-DD", first day the rule applies (its DTSTART) */
+  /** "YYYY-MM-DD", first day the rule applies (its DTSTART's date) */
   validFrom: string;
-  /** "YYYY-MM-DD", optional last day */
+  /** "YYYY-MM-DD", optional last day a window may start */
   validUntil: string;
 }
 

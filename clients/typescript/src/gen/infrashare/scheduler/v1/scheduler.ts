@@ -600,16 +600,33 @@ export interface GetBookingRequest {
 
 /**
  * A weekly practical, a monthly machine slot: occurrences of an RRULE in the resource's time
- * zone, each at the same local wall-clock time and length as the first (DST-correct).
+ * zone, as RFC 5545 expands it. DTSTART is start_time's local wall-clock time; every occurrence
+ * starts at that local time on the days the rule selects and lasts end_time - start_time of
+ * elapsed time, as the first. A local start that does not exist (the spring gap) moves forward
+ * by the length of the gap (02:30 becomes 03:30 when clocks jump from 02:00 to 03:00); one that
+ * exists twice (autumn) is its first instance, and start_time must not be the second (it is
+ * refused with INVALID_ARGUMENT). start_time is an occurrence only when the rule selects it
+ * (python-dateutil's reading): FREQ=WEEKLY;BYDAY=TU from a Monday starts on the Tuesday.
+ *
+ * The rule's parts and limits are those of registry.v1.AvailabilityRule: FREQ=DAILY, WEEKLY,
+ * MONTHLY or YEARLY; FREQ=HOURLY, MINUTELY and SECONDLY and BYHOUR, BYMINUTE and BYSECOND are
+ * refused, because the start time of every occurrence is start_time's; COUNT is at most 10000,
+ * INTERVAL at most 1000; UNTIL with Z is an instant, without Z a local time in the resource's
+ * zone, a date includes that whole local day. Occurrences from start_time up to the booking
+ * horizon (scheduler.max_query_range_days ahead) count; more than scheduler.max_occurrences of
+ * them is refused.
  */
 export interface CreateRecurringBookingRequest {
   resourceId: string;
-  /** the first occurrence (whole minutes) */
-  startTime: Date | undefined;
+  /** DTSTART (whole minutes) */
+  startTime:
+    | Date
+    | undefined;
+  /** start_time plus every occurrence's length */
   endTime:
     | Date
     | undefined;
-  /** RFC 5545, e.g. "FREQ=WEEKLY;BYDAY=TU;COUNT=10"; DTSTART is start_time */
+  /** RFC 5545, e.g. "FREQ=WEEKLY;BYDAY=TU;COUNT=10" */
   rrule: string;
   mode: RecurrenceMode;
   quantity: number;
