@@ -52,7 +52,7 @@ export enum BookingState {
   BOOKING_STATE_REJECTED = 7,
   /** BOOKING_STATE_EXPIRED - a hold not submitted in time, or a request not approved by its start */
   BOOKING_STATE_EXPIRED = 8,
-  /** BOOKING_STATE_NO_SHOW - not checked in within the grace period: released */
+  /** BOOKING_STATE_NO_SHOW - not checked in within the grace period: released (never a rotation leg) */
   BOOKING_STATE_NO_SHOW = 9,
   UNRECOGNIZED = -1,
 }
