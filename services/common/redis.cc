@@ -1,5 +1,8 @@
 #include "services/common/redis.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <future>
 
 #include "absl/strings/string_view.h"
@@ -116,7 +119,16 @@ void RedisConnection::SetReadTimeout(std::chrono::milliseconds timeout) {
   if (context_ != nullptr) redisSetTimeout(context_, ToTimeval(timeout));
 }
 
+bool RedisConnection::PeerClosed() const {
+  char byte;
+  const ssize_t n = recv(context_->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(const std::vector<RedisArgs>& commands) {
+  // A connection Redis closed while it was idle (a restart, its idle timeout) is dialled again
+  // before anything is sent on it: nothing was sent, so nothing can have happened twice.
+  if (context_ != nullptr && PeerClosed()) Close();
   if (context_ == nullptr) {
     if (auto status = Connect(); !status.ok()) return status;
   }
@@ -172,6 +184,7 @@ absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
     const std::vector<RedisArgs>& commands) {
   const auto wait_limit = std::chrono::milliseconds(config_.command_timeout_ms);
   std::unique_ptr<RedisConnection> conn;
+  bool probe = false;
   {
     std::unique_lock lock(mutex_);
     if (!available_.wait_for(lock, wait_limit, [&] {
@@ -186,14 +199,18 @@ absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
     }
     ++in_use_;
     if (conn == nullptr || !conn->connected()) {
-      // While Redis is down, fail fast instead of dialling on every call.
+      // While Redis is down one call at a time dials (the probe) and the others fail fast: the
+      // first call after Redis is back succeeds, and a down Redis is not dialled by every call.
       auto now = std::chrono::steady_clock::now();
       if (now < next_dial_) {
-        --in_use_;
-        if (conn) idle_.push_back(std::move(conn));
-        available_.notify_one();
-        errors_++;
-        return StoreUnavailable("redis unreachable (reconnecting)");
+        if (probing_) {
+          --in_use_;
+          if (conn) idle_.push_back(std::move(conn));
+          available_.notify_one();
+          errors_++;
+          return StoreUnavailable("redis unreachable (reconnecting)");
+        }
+        probing_ = probe = true;
       }
     }
   }
@@ -203,6 +220,7 @@ absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
   {
     std::lock_guard lock(mutex_);
     --in_use_;
+    if (probe) probing_ = false;
     if (!result.ok() && !conn->connected()) {
       errors_++;
       needs_function_load_ = true;

@@ -47,6 +47,8 @@ class RedisConnection {
 
   absl::Status Connect();
   bool connected() const { return context_ != nullptr; }
+  // Redis closed the connection (its end read as end-of-file); nothing is sent to find out.
+  bool PeerClosed() const;
   // Runs the commands pipelined; a transport failure closes the connection.
   absl::StatusOr<std::vector<RedisValue>> Run(const std::vector<RedisArgs>& commands);
   // For blocking reads (XREAD BLOCK): a per-call read timeout.
@@ -150,6 +152,7 @@ class RedisPool {
   std::vector<std::unique_ptr<RedisConnection>> idle_;
   int in_use_ = 0;
   std::chrono::steady_clock::time_point next_dial_{};
+  bool probing_ = false;  // a call is dialling while Redis is thought down
   std::chrono::milliseconds backoff_{0};
   std::atomic<long long> errors_{0};
   std::atomic<bool> needs_function_load_{true};
