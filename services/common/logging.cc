@@ -47,14 +47,23 @@ std::string Render(std::string_view level, std::string_view message, const Field
     // Quoted and escaped when it could be read as more than one value or line: a value never
     // forges a field or a log line of its own.
     bool quote = value.empty();
-    for (unsigned char c : value) quote = quote || c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f;
+    for (unsigned char c : value) quote = quote || c <= ' ' || c == '"' || c == '=' || c == '\\' || c >= 0x7f;
     if (!quote) {
       out += value;
       continue;
     }
     out += '"';
-    for (unsigned char c : value) {
-      if (c == '"' || c == '\\') {
+    for (size_t i = 0; i < value.size(); ++i) {
+      const unsigned char c = value[i];
+      // U+0085 (NEL) and U+2028/U+2029 end lines for many log readers: written as escapes too.
+      const bool nel = c == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0x85;
+      const bool separator = c == 0xE2 && i + 2 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0x80 &&
+                             (static_cast<unsigned char>(value[i + 2]) == 0xA8 ||
+                              static_cast<unsigned char>(value[i + 2]) == 0xA9);
+      if (nel || separator) {
+        out += nel ? "\\u0085" : (static_cast<unsigned char>(value[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029");
+        i += nel ? 1 : 2;
+      } else if (c == '"' || c == '\\') {
         out += '\\';
         out += static_cast<char>(c);
       } else if (c == '\n') {

@@ -56,7 +56,8 @@ FieldBound TextBound(const std::string& name, const RequestLimits& limits) {
   } else if (name == "rrule") {
     b.max_bytes = 512;
   } else if (name == "reason") {
-    b.max_bytes = 500;
+    b.max_bytes = 2000;
+    b.single_line = false;
   } else if (IsOneOf(name, {"url", "website"})) {
     b.max_bytes = 500;
   } else if (name == "email") {
@@ -69,7 +70,8 @@ FieldBound TextBound(const std::string& name, const RequestLimits& limits) {
   } else if (IsOneOf(name, {"checklist", "handover_checklist"})) {
     b.max_bytes = 200;
   } else {
-    b.max_bytes = 300;  // names, titles, places, tags, dates and times of day as text
+    // Names, titles, places, tags: 200 characters of accented Dutch text fit (up to 4 bytes each).
+    b.max_bytes = 1000;
   }
   return b;
 }

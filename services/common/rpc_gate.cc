@@ -6,9 +6,10 @@
 namespace infrashare {
 
 absl::StatusOr<Caller> RpcGate::Admit(const grpc::ServerContextBase& context,
-                                      const google::protobuf::Message& request) {
+                                      const google::protobuf::Message& request, std::string* organization) {
   auto caller = tokens_->Authenticate(context);
   if (!caller.ok()) return caller.status();
+  *organization = caller->organization_id;  // the log names who sent a refused request too
   if (auto bounded = CheckRequest(request, limits_); !bounded.ok()) return bounded;
   return caller;
 }

@@ -35,13 +35,8 @@ class RpcGate {
     std::string organization;
     absl::Status status;
     try {
-      auto caller = Admit(*context, request);
-      if (!caller.ok()) {
-        status = caller.status();
-      } else {
-        organization = caller->organization_id;
-        status = handler(*caller);
-      }
+      auto caller = Admit(*context, request, &organization);
+      status = caller.ok() ? handler(*caller) : caller.status();
     } catch (const std::exception& e) {
       status = absl::InternalError(std::string("unexpected: ") + e.what());
     }
@@ -79,8 +74,8 @@ class RpcGate {
                                        const google::protobuf::Message& request, Handler&& handler) {
     auto* reactor = context->DefaultReactor();
     const auto start = std::chrono::steady_clock::now();
-    auto caller = Admit(*context, request);
-    std::string organization = caller.ok() ? caller->organization_id : "";
+    std::string organization;
+    auto caller = Admit(*context, request, &organization);
     Done done = [this, reactor, context, method, &request, start,
                  organization = std::move(organization)](const absl::Status& status) {
       Finish(context, method, request, organization, status, start);
@@ -108,7 +103,8 @@ class RpcGate {
 
  private:
   // The caller, once authenticated and its request within the API's limits.
-  absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context, const google::protobuf::Message& request);
+  absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context, const google::protobuf::Message& request,
+                               std::string* organization);
   void Finish(grpc::ServerContextBase* context, absl::string_view method,
               const google::protobuf::Message& request, const std::string& organization,
               const absl::Status& status, std::chrono::steady_clock::time_point start);

@@ -67,10 +67,13 @@ local function reg_delete(keys, args)
   if not current then return redis.error_reply('NOT_FOUND ' .. kind .. ' ' .. id) end
   if expected ~= '' and current ~= expected then return redis.error_reply('ABORTED ' .. kind .. ' ' .. id) end
   local n_dep = tonumber(args[8])
+  local why = {owner = 'still owns resources', member = 'is still a member of a network',
+               parent = 'still has resources that are part of it'}
   for i = 1, n_dep do
     if redis.call('ZCARD', base .. args[8 + i]) > 0 then
-      return redis.error_reply('FAILED_PRECONDITION IN_USE ' .. kind .. ' ' .. id ..
-                               ' is still referenced (' .. args[8 + i] .. ')')
+      local index = string.match(args[8 + i], '^ix:(%w+):') or string.match(args[8 + i], '^(%w+):')
+      return redis.error_reply('FAILED_PRECONDITION IN_USE ' .. kind .. ' ' .. id .. ' ' ..
+                               (why[index] or 'is still referenced'))
     end
   end
   for _, old in ipairs(split_ix(redis.call('HGET', keys[1], 'ix'))) do

@@ -630,6 +630,13 @@ TEST_F(RegistryApiTest, OversizedInputIsRefusedNamingTheFieldBeforeAnyHandlerRun
   const auto postal = Create(acme_, lab, &out, "lange-postcode");
   EXPECT_EQ(postal.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(BadField(postal), "resource.location.address.postal_code");
+  // 200 characters of Dutch (400 bytes) is a name; 201 is not, and the message counts characters.
+  std::string name;
+  for (int i = 0; i < 200; ++i) name += "é";
+  EXPECT_TRUE(Create(acme_, Lab(name), &out).ok());
+  const auto too_long = Create(acme_, Lab(name + "e"), &out);
+  EXPECT_EQ(BadField(too_long), "resource.display_name");
+  EXPECT_NE(too_long.error_message().find("200 characters"), std::string::npos);
   // Without a valid token the caller learns nothing about its input.
   EXPECT_EQ(registry_->GetResource(As("garbage").get(), get, &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }

@@ -124,6 +124,8 @@ TEST(LogLines, AValueCannotForgeALineOrAFieldAndIsBounded) {
       logging::Render("info", "rpc", {{"request_id", "x\ninfo rpc status=OK \"org\"=admin"}}, false);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_EQ(line, "rpc request_id=\"x\\ninfo rpc status=OK \\\"org\\\"=admin\"");
+  const std::string separators = logging::Render("info", "rpc", {{"request_id", "Z\u2028\u0085é"}}, false);
+  EXPECT_EQ(separators, "rpc request_id=\"Z\\u2028\\u0085é\"");
   const std::string long_line = logging::Render("info", "rpc", {{"request_id", std::string(1 << 20, 'a')}}, false);
   EXPECT_LT(long_line.size(), 400u);
   EXPECT_NE(long_line.find("(1048576 bytes)"), std::string::npos);
