@@ -169,7 +169,9 @@ absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resourc
   if (static_cast<int>(starts->size()) > max_occurrences)
     return InvalidField("rrule", absl::StrCat("yields more than ", max_occurrences,
                                               " occurrences within the booking horizon; add COUNT or UNTIL"));
-  if (starts->empty()) return InvalidField("rrule", "yields no occurrence from start_time on");
+  if (starts->empty())
+    return InvalidField("rrule", "yields no occurrence from start_time within the booking horizon "
+                                 "(scheduler.max_query_range_days from now)");
   // Every occurrence lasts as long as the first in elapsed time (RFC 5545's DURATION).
   std::vector<MsInterval> out;
   for (const SysSeconds s : *starts) {
