@@ -12,12 +12,15 @@ RegistryServiceImpl::RegistryServiceImpl(Registry* registry, RedisRegistryStore*
                                          const std::atomic<bool>* stopping)
     : registry_(registry), store_(store), redis_(redis), gate_(gate), stopping_(stopping) {}
 
-#define INFRASHARE_HANDLER(Method, Request, Response, Call)                           \
-  grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                                         \
-      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) { \
-    return gate_->Unary(context, "registry." #Method, *request, [&](const Caller& caller) {     \
-      return Respond(Call, response);                                                            \
-    });                                                                                          \
+// On the gate's worker threads: these wait on Redis or compute (availability, reports, imports),
+// and must not hold gRPC's few callback threads that every other call needs.
+#define INFRASHARE_HANDLER(Method, Request, Response, Call)                                        \
+  grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                                          \
+      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) {  \
+    return gate_->UnaryOnWorker(context, "registry." #Method, *request,                           \
+                                [this, request, response](const Caller& caller) {                 \
+                                  return Respond(Call, response);                                 \
+                                });                                                               \
   }
 
 INFRASHARE_HANDLER(CreateOrganization, CreateOrganizationRequest, Organization,
@@ -47,8 +50,6 @@ INFRASHARE_HANDLER(PublishAvailability, PublishAvailabilityRequest, Availability
                    registry_->PublishAvailability(caller, *request))
 INFRASHARE_HANDLER(GetAvailability, GetAvailabilityRequest, GetAvailabilityResponse,
                    registry_->GetAvailability(caller, *request))
-INFRASHARE_HANDLER(SearchResources, SearchResourcesRequest, SearchResourcesResponse,
-                   registry_->SearchResources(caller, *request))
 INFRASHARE_HANDLER(CoverageReport, CoverageReportRequest, CoverageReportResponse,
                    registry_->CoverageReport(caller, *request))
 INFRASHARE_HANDLER(OverlapReport, OverlapReportRequest, OverlapReportResponse,
@@ -57,25 +58,34 @@ INFRASHARE_HANDLER(ImportResources, ImportResourcesRequest, ImportResourcesRespo
                    registry_->ImportResources(caller, *request))
 #undef INFRASHARE_HANDLER
 
+// Inline: a search reads only the in-memory index and is bounded (docs/BENCHMARKS.md).
+grpc::ServerUnaryReactor* RegistryServiceImpl::SearchResources(grpc::CallbackServerContext* context,
+                                                               const v1::SearchResourcesRequest* request,
+                                                               v1::SearchResourcesResponse* response) {
+  return gate_->Unary(context, "registry.SearchResources", *request, [&](const Caller& caller) {
+    return Respond(registry_->SearchResources(caller, *request), response);
+  });
+}
+
 grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteOrganization(grpc::CallbackServerContext* context,
                                                      const v1::DeleteOrganizationRequest* request,
                                                      v1::DeleteResponse*) {
-  return gate_->Unary(context, "registry.DeleteOrganization", *request,
-                    [&](const Caller& caller) { return registry_->DeleteOrganization(caller, *request); });
+  return gate_->UnaryOnWorker(context, "registry.DeleteOrganization", *request,
+                              [this, request](const Caller& caller) { return registry_->DeleteOrganization(caller, *request); });
 }
 
 grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteNetwork(grpc::CallbackServerContext* context,
                                                 const v1::DeleteNetworkRequest* request,
                                                 v1::DeleteResponse*) {
-  return gate_->Unary(context, "registry.DeleteNetwork", *request,
-                    [&](const Caller& caller) { return registry_->DeleteNetwork(caller, *request); });
+  return gate_->UnaryOnWorker(context, "registry.DeleteNetwork", *request,
+                              [this, request](const Caller& caller) { return registry_->DeleteNetwork(caller, *request); });
 }
 
 grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteResource(grpc::CallbackServerContext* context,
                                                  const v1::DeleteResourceRequest* request,
                                                  v1::DeleteResponse*) {
-  return gate_->Unary(context, "registry.DeleteResource", *request,
-                    [&](const Caller& caller) { return registry_->DeleteResource(caller, *request); });
+  return gate_->UnaryOnWorker(context, "registry.DeleteResource", *request,
+                              [this, request](const Caller& caller) { return registry_->DeleteResource(caller, *request); });
 }
 
 grpc::ServerWriteReactor<v1::ResourceChange>* RegistryServiceImpl::WatchResources(
