@@ -257,15 +257,18 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller, const v1::
 }
 
 absl::StatusOr<Desk::View> Desk::ViewOf(const Caller& caller, const v1::Inquiry& inquiry) {
-  if (caller.IsPlatformAdmin() || caller.Coordinates(inquiry.network_id()) ||
-      caller.organization_id == inquiry.entry_organization_id())
-    return View::kFull;
+  // The entry partner's staff took the question in and may reach the asker; its integrations
+  // (read-only tokens) and its responders (unless assigned) see the question only (docs/privacy.md).
+  const bool entry = caller.organization_id == inquiry.entry_organization_id();
+  const bool entry_staff =
+      entry && (caller.Has(auth::v1::ROLE_ORGANIZATION_ADMIN) || caller.Has(auth::v1::ROLE_MEMBER));
+  if (caller.IsPlatformAdmin() || caller.Coordinates(inquiry.network_id()) || entry_staff) return View::kFull;
   std::vector<std::string> ids(inquiry.offered_to().begin(), inquiry.offered_to().end());
   if (!inquiry.assignee_id().empty()) ids.push_back(inquiry.assignee_id());
-  if (ids.empty()) return View::kNone;
+  if (ids.empty()) return entry ? View::kOffer : View::kNone;
   auto responders = store_->GetResponders(ids);
   if (!responders.ok()) return responders.status();
-  View view = View::kNone;
+  View view = entry ? View::kOffer : View::kNone;
   for (const auto& r : *responders) {
     if (!ActsAs(caller, r)) continue;
     if (r.id() == inquiry.assignee_id()) return View::kFull;

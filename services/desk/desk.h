@@ -84,8 +84,8 @@ class Desk {
  private:
   enum class View { kNone, kOffer, kFull };
   // How much of `inquiry` the caller may see: everything (platform admin, the network's
-  // coordinators, the entry partner, the assignee), the question without the asker's contact (a
-  // responder it is offered to), or nothing.
+  // coordinators, the entry partner's admins and members, the assignee), the question without the
+  // asker's contact (a responder it is offered to, the entry partner's other tokens), or nothing.
   absl::StatusOr<View> ViewOf(const Caller& caller, const v1::Inquiry& inquiry);
   // The inquiry as the caller may see it and how much that is; nullopt when it does not exist or
   // the caller may not see it at all.

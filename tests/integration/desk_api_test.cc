@@ -202,6 +202,12 @@ TEST_F(DeskApiTest, RoutesToTheBestFittingPartnerAndFollowsItToFeedback) {
   ASSERT_TRUE(desk_->GetInquiry(As(expert.token).get(), get, &seen).ok());
   EXPECT_FALSE(seen.has_contact());
   EXPECT_EQ(desk_->GetInquiry(As(generalist.token).get(), get, &seen).error_code(), grpc::StatusCode::NOT_FOUND);
+  // The entry partner's integration (a read-only token) follows the question, not the asker.
+  const std::string integration = server_->Token(Org("bakery"), {auth::v1::ROLE_READ_ONLY_INTEGRATOR});
+  ASSERT_TRUE(desk_->GetInquiry(As(integration).get(), get, &seen).ok());
+  EXPECT_FALSE(seen.has_contact());
+  ASSERT_TRUE(desk_->GetInquiry(As(admins_["bakery"]).get(), get, &seen).ok());
+  EXPECT_EQ(seen.contact().email(), "jan@bakkerij.example");
   ListAssignmentsRequest poll;
   poll.set_responder_id(expert.id);
   ListAssignmentsResponse assignments;
