@@ -1048,8 +1048,9 @@ export interface Resource {
  * to 2200-12-31, and no window starts after 2200-12-31. A COUNT rule's last date must be found
  * from valid_from within 20,000 steps (a step is a day the rule's BY parts are tested on; a
  * period with no such day costs one): enough for COUNT=10000 of a rule that selects at least
- * every second day it tests, such as FREQ=DAILY or FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR; a sparser one is refused with INVALID_ARGUMENT on rrule ("COUNT rule too sparse to expand ...;
- * use UNTIL"), and one stored before this bound yields no windows.
+ * every second day it tests, such as FREQ=DAILY or FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR; a sparser
+ * one is refused with INVALID_ARGUMENT on rrule ("COUNT rule too sparse to expand ...; use
+ * UNTIL"), and one stored before this bound yields no windows.
  */
 export interface AvailabilityRule {
   /** RFC 5545 RRULE value, e.g. "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR" */
