@@ -339,7 +339,6 @@ local_days RruleDates::PeriodEnd() const {
 void RruleDates::SelectPeriod() {
   candidates_.clear();
   AddCandidates(period_, PeriodEnd());
-  steps_ += std::max<std::int64_t>(1, static_cast<std::int64_t>(candidates_.size()));
   std::sort(candidates_.begin(), candidates_.end());
   candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
   selected_.clear();
@@ -444,6 +443,7 @@ void RruleDates::AddCandidates(local_days first, local_days end) {
       AddWeekdays(ranges);
       break;
   }
+  steps_ += std::max<std::int64_t>(1, static_cast<std::int64_t>(candidates_.size()));
   if (step > 1)
     candidates_.erase(
         std::remove_if(candidates_.begin(), candidates_.end(),

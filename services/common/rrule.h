@@ -98,8 +98,9 @@ class RruleDates {
   // later call with a later `last` continues from the same place.
   std::optional<date::local_days> Next(date::local_days last);
 
-  // The work done so far, deterministic: one step per candidate day tested against the BY parts,
-  // and at least one per period visited.
+  // The work done so far, deterministic: one step per candidate day a period yields (at least
+  // one per period visited). Besides that, a period costs at most a pass over the BY lists, which
+  // the rule's 512 characters bound.
   std::int64_t steps() const { return steps_; }
   bool OutOfSteps() const { return out_of_steps_; }
 
@@ -155,7 +156,7 @@ class RruleDates {
 
 // How much work a COUNT rule's walk from DTSTART to its last date may take, in
 // RruleDates::steps(): twice kMaxRruleCount, so a rule at the COUNT ceiling that selects at least
-// every second day it tests fits (DAILY;COUNT=10000 takes 10,000 steps, as does
+// every second candidate day fits (DAILY;COUNT=10000 takes 10,000 steps, as does
 // WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=10000); a sparser one must use UNTIL. The most a walk costs
 // is then about 25 ms in the Debug+ASan build and 0.4 ms in Release (docs/BENCHMARKS.md).
 inline constexpr std::int64_t kMaxCountWalkSteps = 20000;

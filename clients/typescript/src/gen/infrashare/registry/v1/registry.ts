@@ -1046,9 +1046,9 @@ export interface Resource {
  * hourly window is a modelling mistake and would expand without bound); COUNT with UNTIL; RFC 7529
  * (RSCALE, SKIP). Every date a rule names (valid_from, valid_until, UNTIL) lies from 1970-01-01
  * to 2200-12-31, and no window starts after 2200-12-31. A COUNT rule's last date must be found
- * from valid_from within 20,000 steps (a step is a day the rule's BY parts are tested on; a
- * period with no such day costs one): enough for COUNT=10000 of a rule that selects at least
- * every second day it tests, such as FREQ=DAILY or FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR; a sparser
+ * from valid_from within 20,000 steps (a step is a candidate day the rule looks at; a period
+ * with none costs one): enough for COUNT=10000 of a rule that selects at least every second
+ * candidate day, such as FREQ=DAILY or FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR; a sparser
  * one is refused with INVALID_ARGUMENT on rrule ("COUNT rule too sparse to expand ...; use
  * UNTIL"), and one stored before this bound yields no windows.
  */
