@@ -17,14 +17,14 @@ namespace {
 using date::days;
 using date::local_days;
 
-// A COUNT rule's last date: found by walking from DTSTART once, then remembered, so that a COUNT
-// rule skips ahead to the range asked for like any other rule. A walk covers at most
-// [DTSTART, kLastRuleDay] (about 84,000 days, a few milliseconds); the cache keeps a long-lived
-// COUNT rule from paying it on every call. Keyed by the rule's text and DTSTART's date: the walk
-// is in local dates, so neither the time of day nor the zone changes it.
+// A COUNT rule's last date (LastCountDate): found by walking from DTSTART once, then remembered,
+// so that a COUNT rule skips ahead to the range asked for like any other rule. The walk is bounded
+// by kMaxCountWalkSteps; a rule that needs more is remembered as nullopt and yields nothing. Keyed
+// by the rule's text and DTSTART's date: the walk is in local dates, so neither the time of day
+// nor the zone changes it.
 class LastCountDateCache {
  public:
-  local_days Get(const Rrule& rule, absl::string_view text, local_days dtstart) {
+  std::optional<local_days> Get(const Rrule& rule, absl::string_view text, local_days dtstart) {
     std::string key = absl::StrCat(text, "@", dtstart.time_since_epoch().count());
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -33,7 +33,7 @@ class LastCountDateCache {
         return it->second.first;
       }
     }
-    const local_days last = Walk(rule, dtstart);
+    const std::optional<local_days> last = LastCountDate(rule, dtstart);
     std::lock_guard<std::mutex> lock(mu_);
     if (entries_.count(key) == 0) {
       if (entries_.size() == kCapacity) {
@@ -49,20 +49,11 @@ class LastCountDateCache {
  private:
   static constexpr size_t kCapacity = 1024;
 
-  static local_days Walk(const Rrule& rule, local_days dtstart) {
-    RruleDates dates(rule, dtstart);
-    local_days last = local_days(kLastRuleDay);
-    for (int n = 0; n < *rule.count; ++n) {
-      std::optional<local_days> day = dates.Next(local_days(kLastRuleDay));
-      if (!day) break;
-      last = *day;
-    }
-    return last;
-  }
-
   std::mutex mu_;
   std::list<std::string> order_;  // most recently used first
-  std::unordered_map<std::string, std::pair<local_days, std::list<std::string>::iterator>> entries_;
+  std::unordered_map<std::string,
+                     std::pair<std::optional<local_days>, std::list<std::string>::iterator>>
+      entries_;
 };
 
 LastCountDateCache& CountCache() {
@@ -70,18 +61,28 @@ LastCountDateCache& CountCache() {
   return *cache;
 }
 
+absl::Status TooSparse() {
+  return absl::InvalidArgumentError(
+      absl::StrCat("COUNT rule too sparse to expand (its last date is not found within ",
+                   kMaxCountWalkSteps, " steps); use UNTIL"));
+}
+
 // The local starts of the occurrences of `rule` (DTSTART `dtstart`) on the local dates [first,
-// last], within the rule's reach: COUNT, UNTIL, `valid_until` and kLastRuleDay.
-std::vector<date::local_seconds> LocalStarts(const Rrule& rule, absl::string_view text,
-                                             date::local_seconds dtstart,
-                                             std::optional<date::year_month_day> valid_until,
-                                             const date::time_zone* zone, local_days first,
-                                             local_days last) {
+// last], within the rule's reach: COUNT, UNTIL, `valid_until` and kLastRuleDay. INVALID_ARGUMENT
+// when the rule has COUNT and is too sparse to find its last date (TooSparse).
+absl::StatusOr<std::vector<date::local_seconds>> LocalStarts(
+    const Rrule& rule, absl::string_view text, date::local_seconds dtstart,
+    std::optional<date::year_month_day> valid_until, const date::time_zone* zone, local_days first,
+    local_days last) {
   const local_days start_day = date::floor<days>(dtstart);
   const auto time_of_day = dtstart - start_day;
   last = std::min(last, local_days(kLastRuleDay));
   if (valid_until) last = std::min(last, local_days(*valid_until));
-  if (rule.count) last = std::min(last, CountCache().Get(rule, text, start_day));
+  if (rule.count) {
+    const std::optional<local_days> last_count_date = CountCache().Get(rule, text, start_day);
+    if (!last_count_date) return TooSparse();
+    last = std::min(last, *last_count_date);
+  }
   std::optional<SysSeconds> until_instant;
   if (rule.until) {
     if (const auto* day = std::get_if<local_days>(&*rule.until)) {
@@ -135,6 +136,13 @@ const date::time_zone* FindTimeZone(absl::string_view name) {
 
 absl::Status CheckRrule(absl::string_view rrule) { return ParseRrule(rrule).status(); }
 
+absl::Status CheckRrule(absl::string_view rrule, date::year_month_day dtstart) {
+  auto parsed = ParseRrule(rrule);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->count && !CountCache().Get(*parsed, rrule, local_days(dtstart))) return TooSparse();
+  return absl::OkStatus();
+}
+
 SysSeconds LocalToUtc(const date::time_zone* zone, date::local_seconds local) {
   // `first` is the offset in force before any transition at `local`: the only one for a unique
   // time, the first instance of an ambiguous one, and for a time in the gap the offset before it,
@@ -154,8 +162,9 @@ std::vector<Interval> ExpandWindows(const LocalWindowRule& rule, const date::tim
   // A window overlapping [from, to) starts at most its duration, a zone offset and a gap before it.
   const local_days first = LocalDayOf(from - duration) - days(2);
   const local_days last = LocalDayOf(to) + days(2);
-  for (const date::local_seconds start :
-       LocalStarts(*parsed, rule.rrule, dtstart, rule.valid_until, zone, first, last)) {
+  auto starts = LocalStarts(*parsed, rule.rrule, dtstart, rule.valid_until, zone, first, last);
+  if (!starts.ok()) return out;
+  for (const date::local_seconds start : *starts) {
     const Interval window = WallClockWindow(zone, start, duration);
     if (window.start >= to) break;
     if (window.end <= from) continue;
@@ -170,10 +179,11 @@ absl::StatusOr<std::vector<SysSeconds>> ExpandSeriesStarts(absl::string_view rru
                                                            SysSeconds from, SysSeconds to) {
   auto parsed = ParseRrule(rrule);
   if (!parsed.ok()) return parsed.status();
+  auto locals = LocalStarts(*parsed, rrule, dtstart, std::nullopt, zone, LocalDayOf(from) - days(2),
+                            LocalDayOf(to) + days(2));
+  if (!locals.ok()) return locals.status();
   std::vector<SysSeconds> out;
-  for (const date::local_seconds local :
-       LocalStarts(*parsed, rrule, dtstart, std::nullopt, zone, LocalDayOf(from) - days(2),
-                   LocalDayOf(to) + days(2))) {
+  for (const date::local_seconds local : *locals) {
     const SysSeconds start = LocalToUtc(zone, local);
     if (start >= to) break;
     if (start >= from) out.push_back(start);

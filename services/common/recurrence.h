@@ -40,6 +40,10 @@ const date::time_zone* FindTimeZone(absl::string_view name);
 
 // Checks an RRULE value ("FREQ=WEEKLY;BYDAY=MO"): what ParseRrule (rrule.h) accepts.
 absl::Status CheckRrule(absl::string_view rrule);
+// The same, and with DTSTART on `dtstart` a COUNT rule must find its last date within
+// kMaxCountWalkSteps (rrule.h): "COUNT rule too sparse to expand ...; use UNTIL" otherwise, the
+// rule that would expand to nothing once stored.
+absl::Status CheckRrule(absl::string_view rrule, date::year_month_day dtstart);
 
 struct LocalWindowRule {
   std::string rrule;
@@ -50,13 +54,14 @@ struct LocalWindowRule {
 };
 
 // The windows of `rule` in `zone` that overlap [from, to), clipped to it, in time order. The cost
-// is in proportion to the range, wherever it lies from valid_from, COUNT rules included. Empty
-// when the rule does not parse.
+// is in proportion to the range, wherever it lies from valid_from, COUNT rules included (a COUNT
+// rule's first expansion walks it once, at most kMaxCountWalkSteps). Empty when the rule does not
+// pass CheckRrule with valid_from.
 std::vector<Interval> ExpandWindows(const LocalWindowRule& rule, const date::time_zone* zone,
                                     SysSeconds from, SysSeconds to);
 
 // The starts in [from, to) of the series `rrule` with DTSTART `dtstart` (local, in `zone`), in
-// time order. INVALID_ARGUMENT when the rule does not parse.
+// time order. INVALID_ARGUMENT when the rule does not pass CheckRrule with DTSTART's date.
 absl::StatusOr<std::vector<SysSeconds>> ExpandSeriesStarts(absl::string_view rrule,
                                                            const date::time_zone* zone,
                                                            date::local_seconds dtstart,

@@ -222,8 +222,8 @@ absl::StatusOr<Rrule> ParseRrule(absl::string_view text) {
   return rule;
 }
 
-RruleDates::RruleDates(const Rrule& rule, local_days dtstart)
-    : rule_(rule), dtstart_(dtstart), period_(dtstart) {
+RruleDates::RruleDates(const Rrule& rule, local_days dtstart, std::int64_t max_steps)
+    : rule_(rule), dtstart_(dtstart), max_steps_(max_steps), period_(dtstart) {
   const date::year_month_day start(dtstart);
   // RFC 5545 leaves these to DTSTART; dateutil (and so we) fill them in the same way.
   if (rule_.week_numbers.empty() && rule_.year_days.empty() && rule_.month_days.empty() &&
@@ -243,6 +243,23 @@ RruleDates::RruleDates(const Rrule& rule, local_days dtstart)
         break;
     }
   }
+  for (unsigned m : rule_.months) months_.set(m);
+  for (date::weekday w : rule_.weekdays) weekdays_.set(w.c_encoding());
+  for (int d : rule_.year_days) year_days_.Add(d);
+  for (int d : rule_.month_days) month_days_.Add(d);
+  for (int w : rule_.week_numbers) week_numbers_.Add(w);
+  for (const NthWeekday& nth : rule_.nth_weekdays)
+    nth_weekdays_[nth.weekday.c_encoding()].Add(nth.n);
+  // A BYSETPOS beyond the most days a period can select selects nothing, however long one walks.
+  const int most_days = rule_.frequency == Frequency::kDaily ? 1
+                        : rule_.frequency == Frequency::kWeekly
+                            ? static_cast<int>(weekdays_.count())
+                        : rule_.frequency == Frequency::kMonthly ? 31
+                                                                 : 366;
+  selects_nothing_ =
+      !rule_.set_positions.empty() &&
+      std::all_of(rule_.set_positions.begin(), rule_.set_positions.end(),
+                  [most_days](int position) { return std::abs(position) > most_days; });
   if (rule_.frequency == Frequency::kMonthly)
     period_ = local_days(start.year() / start.month() / 1);
   if (rule_.frequency == Frequency::kYearly) period_ = local_days(start.year() / 1 / 1);
@@ -292,7 +309,11 @@ void RruleDates::SkipTo(local_days day) {
 
 std::optional<local_days> RruleDates::Next(local_days last) {
   while (next_ == selected_.size()) {
-    if (period_ > last) return std::nullopt;
+    if (period_ > last || selects_nothing_) return std::nullopt;
+    if (steps_ >= max_steps_) {
+      out_of_steps_ = true;
+      return std::nullopt;
+    }
     SelectPeriod();
     AdvancePeriod();
   }
@@ -300,29 +321,34 @@ std::optional<local_days> RruleDates::Next(local_days last) {
   return selected_[next_++];
 }
 
-void RruleDates::SelectPeriod() {
-  local_days first = period_;
-  local_days end = period_ + days(1);
+local_days RruleDates::PeriodEnd() const {
   const date::year_month_day ymd(period_);
   switch (rule_.frequency) {
-    case Frequency::kDaily:
-      break;
+    case Frequency::kDaily:  // the rest of the month: see SelectPeriod
+      return local_days((date::year_month(ymd.year(), ymd.month()) + date::months(1)) / 1);
     case Frequency::kWeekly:
-      end = WeekStart(period_) + days(7);
-      break;
+      return WeekStart(period_) + days(7);
     case Frequency::kMonthly:
-      end = local_days((date::year_month(ymd.year(), ymd.month()) + date::months(1)) / 1);
-      break;
+      return local_days((date::year_month(ymd.year(), ymd.month()) + date::months(1)) / 1);
     case Frequency::kYearly:
-      end = local_days((ymd.year() + date::years(1)) / 1 / 1);
-      break;
+      return local_days((ymd.year() + date::years(1)) / 1 / 1);
   }
-  FindNthWeekdays(first, end);
+  return period_ + days(1);
+}
+
+void RruleDates::SelectPeriod() {
+  candidates_.clear();
+  AddCandidates(period_, PeriodEnd());
+  std::sort(candidates_.begin(), candidates_.end());
+  candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
   selected_.clear();
   next_ = 0;
-  for (local_days day = first; day < end; day += days(1))
+  for (local_days day : candidates_)
     if (Selected(day)) selected_.push_back(day);
-  if (!rule_.set_positions.empty()) {
+  // A DAILY rule takes the rest of a month at once (PeriodEnd), its days on the INTERVAL grid
+  // (AddCandidates): its periods are single days, so a BYSETPOS of 1 or -1 keeps every selected
+  // day, and one without selects nothing (selects_nothing_).
+  if (!rule_.set_positions.empty() && rule_.frequency != Frequency::kDaily) {
     std::vector<local_days> chosen;
     const auto size = static_cast<int>(selected_.size());
     for (int position : rule_.set_positions) {
@@ -340,9 +366,11 @@ void RruleDates::SelectPeriod() {
 void RruleDates::AdvancePeriod() {
   const date::year_month_day ymd(period_);
   switch (rule_.frequency) {
-    case Frequency::kDaily:
-      period_ += days(rule_.interval);
+    case Frequency::kDaily: {
+      const auto behind = (PeriodEnd() - dtstart_).count();
+      period_ = dtstart_ + days((behind + rule_.interval - 1) / rule_.interval * rule_.interval);
       break;
+    }
     case Frequency::kWeekly:
       period_ = WeekStart(period_) + days(7 * rule_.interval);
       break;
@@ -356,59 +384,170 @@ void RruleDates::AdvancePeriod() {
   }
 }
 
-// The days a positioned BYDAY names in [first, end): counted in each month for MONTHLY, in each
-// BYMONTH month or else the whole year for YEARLY.
-void RruleDates::FindNthWeekdays(local_days first, local_days end) {
-  nth_days_.clear();
-  if (rule_.nth_weekdays.empty()) return;
-  std::vector<std::pair<local_days, local_days>> ranges;  // [first, last]
+// Where in [first, end) a day may lie: all of it, or its parts in BYMONTH's months. A YEARLY
+// rule's positioned weekdays count within each of these.
+std::vector<RruleDates::DayRange> RruleDates::MonthRanges(local_days first, local_days end) const {
+  if (rule_.months.empty()) return {{first, end}};
+  std::vector<DayRange> ranges;
   const date::year_month_day ymd(first);
-  if (rule_.frequency == Frequency::kYearly && !rule_.months.empty()) {
-    for (unsigned m : rule_.months) {
-      const date::year_month month(ymd.year(), date::month(m));
-      ranges.emplace_back(local_days(month / 1), local_days(month / date::last));
-    }
-  } else {
-    ranges.emplace_back(first, end - days(1));
+  for (date::year_month month(ymd.year(), ymd.month()); local_days(month / 1) < end;
+       month += date::months(1)) {
+    if (!months_.test(static_cast<unsigned>(month.month()))) continue;
+    ranges.emplace_back(std::max(first, local_days(month / 1)),
+                        std::min(end, local_days((month + date::months(1)) / 1)));
   }
-  for (const auto& [range_first, range_last] : ranges) {
+  return ranges;
+}
+
+// Adds a superset of the period's selection to candidates_, from the BY part that names the
+// fewest days; Selected then applies every part.
+void RruleDates::AddCandidates(local_days first, local_days end) {
+  const std::vector<DayRange> ranges = MonthRanges(first, end);
+  std::size_t range_days = 0;
+  for (const auto& [range_first, range_end] : ranges)
+    range_days += static_cast<std::size_t>((range_end - range_first).count());
+  // Only DAILY steps by INTERVAL inside a period; its ranges start on the grid.
+  const int step = rule_.frequency == Frequency::kDaily ? rule_.interval : 1;
+  const std::size_t months =
+      rule_.frequency == Frequency::kYearly && rule_.months.empty() ? 12 : ranges.size();
+  enum class Source { kEveryDay, kYearDays, kMonthDays, kWeekNumbers, kWeekdays };
+  Source source = Source::kEveryDay;
+  std::size_t fewest = range_days / static_cast<std::size_t>(step) + 1;
+  const auto consider = [&](bool given, Source candidate, std::size_t estimate) {
+    if (given && estimate < fewest) {
+      source = candidate;
+      fewest = estimate;
+    }
+  };
+  consider(!rule_.year_days.empty(), Source::kYearDays, rule_.year_days.size());
+  consider(!rule_.month_days.empty(), Source::kMonthDays, rule_.month_days.size() * months);
+  consider(!rule_.week_numbers.empty(), Source::kWeekNumbers, 7 * rule_.week_numbers.size());
+  consider(!rule_.weekdays.empty() || !rule_.nth_weekdays.empty(), Source::kWeekdays,
+           weekdays_.count() * (range_days / 7 + 1) + rule_.nth_weekdays.size() * ranges.size());
+  switch (source) {
+    case Source::kEveryDay:
+      for (const auto& [range_first, range_end] : ranges)
+        for (local_days day = range_first; day < range_end; day += days(step))
+          candidates_.push_back(day);
+      break;
+    case Source::kYearDays:
+      AddYearDays(first, end);
+      break;
+    case Source::kMonthDays:
+      AddMonthDays(ranges);
+      break;
+    case Source::kWeekNumbers:
+      AddWeekNumbers(first, end);
+      break;
+    case Source::kWeekdays:
+      AddWeekdays(ranges);
+      break;
+  }
+  steps_ += std::max<std::int64_t>(1, static_cast<std::int64_t>(candidates_.size()));
+  if (step > 1)
+    candidates_.erase(
+        std::remove_if(candidates_.begin(), candidates_.end(),
+                       [&](local_days day) { return (day - dtstart_).count() % step; }),
+        candidates_.end());
+}
+
+void RruleDates::AddYearDays(local_days first, local_days end) {
+  const date::year year = date::year_month_day(first).year();
+  const local_days january1(year / 1 / 1);
+  const local_days next_january1((year + date::years(1)) / 1 / 1);
+  for (int d : rule_.year_days) {
+    const local_days day = d > 0 ? january1 + days(d - 1) : next_january1 + days(d);
+    if (day >= first && day < end) candidates_.push_back(day);
+  }
+}
+
+void RruleDates::AddMonthDays(const std::vector<DayRange>& ranges) {
+  for (const auto& [range_first, range_end] : ranges) {
+    const date::year_month_day ymd(range_first);
+    for (date::year_month month(ymd.year(), ymd.month()); local_days(month / 1) < range_end;
+         month += date::months(1)) {
+      const local_days month_first(month / 1);
+      const local_days month_last(month / date::last);
+      for (int d : rule_.month_days) {
+        const local_days day = d > 0 ? month_first + days(d - 1) : month_last + days(d + 1);
+        if (day >= month_first && day <= month_last && day >= range_first && day < range_end)
+          candidates_.push_back(day);
+      }
+    }
+  }
+}
+
+// The days of [first, end) in the listed weeks: of its year, of the year before (whose last week
+// may hold 1-3 January) and of the next (whose week 1 may hold 29-31 December).
+void RruleDates::AddWeekNumbers(local_days first, local_days end) {
+  const date::year year = date::year_month_day(first).year();
+  for (const date::year owner : {year - date::years(1), year, year + date::years(1)}) {
+    const local_days week1 = WeekStart(local_days(owner / 1 / 4));
+    const int weeks_in_year = static_cast<int>(
+        (WeekStart(local_days((owner + date::years(1)) / 1 / 4)) - week1).count() / 7);
+    for (int n : rule_.week_numbers) {
+      const int number = n > 0 ? n : weeks_in_year + n + 1;
+      if (number < 1 || number > weeks_in_year) continue;
+      const local_days week = week1 + days(7 * (number - 1));
+      for (local_days day = std::max(week, first); day < std::min(week + days(7), end);
+           day += days(1))
+        candidates_.push_back(day);
+    }
+  }
+}
+
+void RruleDates::AddWeekdays(const std::vector<DayRange>& ranges) {
+  for (const auto& [range_first, range_end] : ranges) {
+    for (unsigned w = 0; w < 7; ++w) {
+      if (!weekdays_.test(w)) continue;
+      for (local_days day = range_first + (date::weekday(w) - date::weekday(range_first));
+           day < range_end; day += days(7))
+        candidates_.push_back(day);
+    }
+    const local_days range_last = range_end - days(1);
     for (const NthWeekday& nth : rule_.nth_weekdays) {
       const local_days day =
           nth.n > 0
               ? range_first + (nth.weekday - date::weekday(range_first)) + days(7 * (nth.n - 1))
               : range_last - (date::weekday(range_last) - nth.weekday) - days(7 * (-nth.n - 1));
-      if (day >= range_first && day <= range_last) nth_days_.push_back(day);
+      if (day >= range_first && day <= range_last) candidates_.push_back(day);
     }
   }
 }
 
 bool RruleDates::Selected(local_days day) const {
   const date::year_month_day ymd(day);
-  const auto contains = [](const auto& list, const auto& value) {
-    return std::find(list.begin(), list.end(), value) != list.end();
-  };
-  if (!rule_.months.empty() && !contains(rule_.months, static_cast<unsigned>(ymd.month())))
-    return false;
+  if (!rule_.months.empty() && !months_.test(static_cast<unsigned>(ymd.month()))) return false;
   if (!rule_.week_numbers.empty() && !InWeekNumbers(day)) return false;
   if ((!rule_.weekdays.empty() || !rule_.nth_weekdays.empty()) &&
-      !contains(rule_.weekdays, date::weekday(day)) && !contains(nth_days_, day))
+      !weekdays_.test(date::weekday(day).c_encoding()) && !IsNthWeekday(day, ymd))
     return false;
   if (!rule_.month_days.empty()) {
     const int month_day = static_cast<int>(static_cast<unsigned>(ymd.day()));
     const int month_length = static_cast<int>(static_cast<unsigned>(
         date::year_month_day_last(ymd.year(), date::month_day_last(ymd.month())).day()));
-    if (!contains(rule_.month_days, month_day) &&
-        !contains(rule_.month_days, month_day - month_length - 1))
-      return false;
+    if (!month_days_.Has(month_day, month_length - month_day + 1)) return false;
   }
   if (!rule_.year_days.empty()) {
     const int year_day = static_cast<int>((day - local_days(ymd.year() / 1 / 1)).count()) + 1;
     const int year_length = ymd.year().is_leap() ? 366 : 365;
-    if (!contains(rule_.year_days, year_day) &&
-        !contains(rule_.year_days, year_day - year_length - 1))
-      return false;
+    if (!year_days_.Has(year_day, year_length - year_day + 1)) return false;
   }
   return true;
+}
+
+// Whether a positioned BYDAY names `day`: counted in its month for MONTHLY and for YEARLY with
+// BYMONTH, else in its year.
+bool RruleDates::IsNthWeekday(local_days day, const date::year_month_day& ymd) const {
+  const auto& positions = nth_weekdays_[date::weekday(day).c_encoding()];
+  if (positions.from_start.none() && positions.from_end.none()) return false;
+  const bool in_month = rule_.frequency == Frequency::kMonthly || !rule_.months.empty();
+  const local_days first =
+      in_month ? local_days(ymd.year() / ymd.month() / 1) : local_days(ymd.year() / 1 / 1);
+  const local_days last = in_month ? local_days(ymd.year() / ymd.month() / date::last)
+                                   : local_days(ymd.year() / 12 / 31);
+  return positions.Has(static_cast<int>((day - first).count() / 7) + 1,
+                       static_cast<int>((last - day).count() / 7) + 1);
 }
 
 // RFC 5545 week numbers under WKST: week 1 is the first week with at least four days of the year,
@@ -420,10 +559,18 @@ bool RruleDates::InWeekNumbers(local_days day) const {
   const local_days next_week1 = WeekStart(local_days((year + date::years(1)) / 1 / 4));
   const int number = static_cast<int>((week - week1).count() / 7) + 1;
   const int weeks_in_year = static_cast<int>((next_week1 - week1).count() / 7);
-  return std::find(rule_.week_numbers.begin(), rule_.week_numbers.end(), number) !=
-             rule_.week_numbers.end() ||
-         std::find(rule_.week_numbers.begin(), rule_.week_numbers.end(),
-                   number - weeks_in_year - 1) != rule_.week_numbers.end();
+  return week_numbers_.Has(number, weeks_in_year - number + 1);
+}
+
+std::optional<local_days> LastCountDate(const Rrule& rule, local_days dtstart) {
+  RruleDates dates(rule, dtstart, kMaxCountWalkSteps);
+  local_days last(kLastRuleDay);
+  for (int n = 0; n < *rule.count; ++n) {
+    std::optional<local_days> day = dates.Next(local_days(kLastRuleDay));
+    if (!day) return dates.OutOfSteps() ? std::nullopt : std::optional<local_days>(last);
+    last = *day;
+  }
+  return last;
 }
 
 }  // namespace infrashare

@@ -9,9 +9,14 @@
 
 #include <date/date.h>
 
+#include <array>
+#include <bitset>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <optional>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -73,32 +78,91 @@ absl::StatusOr<Rrule> ParseRrule(absl::string_view text);
 // day and (without BYMONTH) month. Two deliberate departures from dateutil 2.8.2, both RFC 5545:
 // BYWEEKNO numbers weeks as the RFC does (dateutil misnumbers weeks 52, 53, -52 and -53 around
 // New Year), and BYDAY with and without positions selects the union (dateutil the intersection).
+//
+// A period's candidates come from the BY part that names the fewest days (BYYEARDAY, BYMONTHDAY,
+// BYWEEKNO, BYDAY, or else every day of BYMONTH's months or of the period), so a sparse rule
+// costs its few days per period rather than the period's length. A DAILY rule takes the rest of
+// a month at a time (its days on the INTERVAL grid), so that a month BYMONTH leaves out costs one
+// step rather than 31; a BYSETPOS beyond what a period can hold selects nothing without a walk.
 class RruleDates {
  public:
-  RruleDates(const Rrule& rule, date::local_days dtstart);
+  // `max_steps` bounds the work of Next (steps()); past it Next returns nullopt and OutOfSteps().
+  RruleDates(const Rrule& rule, date::local_days dtstart,
+             std::int64_t max_steps = std::numeric_limits<std::int64_t>::max());
 
   // Continues at the last period that starts on or before `day`, so that a walk to a far range
   // costs nothing for the periods before it. Never moves back.
   void SkipTo(date::local_days day);
 
-  // The next selected date, or nullopt when there is none up to `last`; a later call with a later
-  // `last` continues from the same place.
+  // The next selected date, or nullopt when there is none up to `last` (or the steps ran out); a
+  // later call with a later `last` continues from the same place.
   std::optional<date::local_days> Next(date::local_days last);
 
+  // The work done so far, deterministic: one step per candidate day a period yields (at least
+  // one per period visited). Besides that, a period costs at most a pass over the BY lists, which
+  // the rule's 512 characters bound.
+  std::int64_t steps() const { return steps_; }
+  bool OutOfSteps() const { return out_of_steps_; }
+
  private:
+  // A BY part's values as bits, so that a test costs the same however long the list is: value v
+  // is bit v of `from_start` (v > 0) or bit -v of `from_end` (v < 0).
+  template <std::size_t N>
+  struct SignedValues {
+    std::bitset<N> from_start;
+    std::bitset<N> from_end;
+    void Add(int v) {
+      (v > 0 ? from_start : from_end).set(static_cast<std::size_t>(v > 0 ? v : -v));
+    }
+    // `index` counted from the start and from the end (both from 1).
+    bool Has(int index, int index_from_end) const {
+      return from_start.test(static_cast<std::size_t>(index)) ||
+             from_end.test(static_cast<std::size_t>(index_from_end));
+    }
+  };
+  using DayRange = std::pair<date::local_days, date::local_days>;  // [first, end)
+
+  date::local_days PeriodEnd() const;
   void SelectPeriod();
   void AdvancePeriod();
+  std::vector<DayRange> MonthRanges(date::local_days first, date::local_days end) const;
+  void AddCandidates(date::local_days first, date::local_days end);
+  void AddYearDays(date::local_days first, date::local_days end);
+  void AddMonthDays(const std::vector<DayRange>& ranges);
+  void AddWeekNumbers(date::local_days first, date::local_days end);
+  void AddWeekdays(const std::vector<DayRange>& ranges);
   bool Selected(date::local_days day) const;
   bool InWeekNumbers(date::local_days day) const;
+  bool IsNthWeekday(date::local_days day, const date::year_month_day& ymd) const;
   date::local_days WeekStart(date::local_days day) const;
-  void FindNthWeekdays(date::local_days first, date::local_days last);
 
   Rrule rule_;
   date::local_days dtstart_;
-  date::local_days period_;                 // first candidate day of the next period to select from
-  std::vector<date::local_days> nth_days_;  // this period's days named by a positioned BYDAY
-  std::vector<date::local_days> selected_;  // this period's selection
-  std::size_t next_ = 0;                    // in selected_
+  std::int64_t max_steps_;
+  std::int64_t steps_ = 0;
+  bool out_of_steps_ = false;
+  bool selects_nothing_ = false;
+  std::bitset<13> months_;
+  std::bitset<7> weekdays_;  // by c_encoding()
+  SignedValues<367> year_days_;
+  SignedValues<32> month_days_;
+  SignedValues<54> week_numbers_;
+  std::array<SignedValues<54>, 7> nth_weekdays_;  // by c_encoding()
+  date::local_days period_;  // first candidate day of the next period to select from
+  std::vector<date::local_days> candidates_;  // this period's, a superset of its selection
+  std::vector<date::local_days> selected_;    // this period's selection
+  std::size_t next_ = 0;                      // in selected_
 };
+
+// How much work a COUNT rule's walk from DTSTART to its last date may take, in
+// RruleDates::steps(): twice kMaxRruleCount, so a rule at the COUNT ceiling that selects at least
+// every second candidate day fits (DAILY;COUNT=10000 takes 10,000 steps, as does
+// WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=10000); a sparser one must use UNTIL. The most a walk costs
+// is then about 25 ms in the Debug+ASan build and 0.4 ms in Release (docs/BENCHMARKS.md).
+inline constexpr std::int64_t kMaxCountWalkSteps = 20000;
+
+// A COUNT rule's last date from DTSTART `dtstart`: its COUNT-th date, or its last one up to
+// kLastRuleDay when it has fewer. nullopt when finding it takes more than kMaxCountWalkSteps.
+std::optional<date::local_days> LastCountDate(const Rrule& rule, date::local_days dtstart);
 
 }  // namespace infrashare

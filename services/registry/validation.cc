@@ -332,13 +332,15 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
 constexpr char kRuleDate[] = "must be a date YYYY-MM-DD from 1970-01-01 to 2200-12-31";
 
 void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_view p, FieldErrors* errors) {
-  if (auto rrule = CheckRrule(rule.rrule()); !rrule.ok())
+  auto from = ParseDate(rule.valid_from());
+  // valid_from is DTSTART: with it, a COUNT rule too sparse to expand is refused here rather
+  // than stored to expand to nothing.
+  if (auto rrule = from ? CheckRrule(rule.rrule(), *from) : CheckRrule(rule.rrule()); !rrule.ok())
     errors->Add(Path(p, "rrule"), std::string(rrule.message()));
   if (!ParseMinuteOfDay(rule.start_time()))
     errors->Add(Path(p, "start_time"), "must be a local time HH:MM");
   if (rule.duration_minutes() < 1 || rule.duration_minutes() > 10080)
     errors->Add(Path(p, "duration_minutes"), "must be between 1 and 10080 (a week)");
-  auto from = ParseDate(rule.valid_from());
   if (!from) errors->Add(Path(p, "valid_from"), kRuleDate);
   if (!rule.valid_until().empty()) {
     auto until = ParseDate(rule.valid_until());

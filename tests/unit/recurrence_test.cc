@@ -181,6 +181,36 @@ TEST(Recurrence, RefusesRulesThatReachTooFar) {
   EXPECT_FALSE(CheckRrule("FREQ=YEARLY;BYWEEKNO=54").ok());
 }
 
+TEST(Recurrence, RefusesCountRulesTooSparseToExpandFromTheirStart) {
+  const char* sparse = "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=10000";
+  EXPECT_TRUE(CheckRrule(sparse).ok());  // without DTSTART there is nothing to walk
+  const absl::Status refused = CheckRrule(sparse, date::year(1970) / 1 / 1);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("too sparse to expand"), absl::string_view::npos);
+  EXPECT_NE(refused.message().find("UNTIL"), absl::string_view::npos);
+  EXPECT_TRUE(CheckRrule("FREQ=DAILY;COUNT=10000", date::year(1970) / 1 / 1).ok());
+  EXPECT_TRUE(
+      CheckRrule("FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH;COUNT=10000", date::year(1971) / 3 / 11).ok());
+
+  // Stored before the check (or with another DTSTART), it expands to nothing.
+  const LocalWindowRule stored{sparse, 9 * 60, 60, date::year(1970) / 1 / 1, std::nullopt};
+  EXPECT_TRUE(ExpandWindows(stored, Amsterdam(), Utc(1970, 1, 1, 0), Utc(1970, 3, 1, 0)).empty());
+  auto series =
+      ExpandSeriesStarts(sparse, Amsterdam(), date::local_days(date::year(1970) / 1 / 1) + 9h,
+                         Utc(1970, 1, 1, 0), Utc(1970, 3, 1, 0));
+  EXPECT_EQ(series.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Recurrence, SparseCountRuleExpandsARangeIn2199) {
+  // Thursdays of ISO week 53 from 1971: 2199 has no week 53; 2195's Thursday is 31 December.
+  LocalWindowRule rule{"FREQ=YEARLY;BYWEEKNO=53;BYDAY=TH;COUNT=10000", 9 * 60, 60,
+                       date::year(1971) / 3 / 11, std::nullopt};
+  EXPECT_TRUE(ExpandWindows(rule, Amsterdam(), Utc(2199, 6, 7, 0), Utc(2200, 1, 1, 0)).empty());
+  auto windows = ExpandWindows(rule, Amsterdam(), Utc(2195, 12, 1, 0), Utc(2196, 1, 1, 0));
+  ASSERT_EQ(windows.size(), 1u);
+  EXPECT_EQ(windows[0].start, Utc(2195, 12, 31, 8));
+}
+
 TEST(Recurrence, ChecksRruleSyntaxAndRefusesSubDailyFrequencies) {
   EXPECT_TRUE(CheckRrule("FREQ=WEEKLY;BYDAY=MO,TU").ok());
   EXPECT_FALSE(CheckRrule("").ok());

@@ -181,6 +181,14 @@ TEST(AvailabilityValidation, BoundsHowFarARuleReaches) {
   FieldErrors until;
   ValidateAvailability(request, &until);
   EXPECT_EQ(ErrorField(until.ToStatus()), "rules[0].valid_until");
+
+  // A COUNT rule whose last date takes more than kMaxCountWalkSteps to find from valid_from.
+  rule->set_rrule("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=10000");
+  rule->set_valid_from("1970-01-01");
+  rule->clear_valid_until();
+  FieldErrors sparse;
+  ValidateAvailability(request, &sparse);
+  EXPECT_EQ(ErrorField(sparse.ToStatus()), "rules[0].rrule");
 }
 
 TEST(PageSizes, DefaultMaximumAndNegative) {

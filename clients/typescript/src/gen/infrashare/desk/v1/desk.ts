@@ -519,7 +519,8 @@ export interface Responder {
    * time, so "09:00 for 8 hours" is 09:00-17:00 on the days clocks change too; a start in the
    * spring gap moves the whole window forward by the gap, an end in it moves forward by the gap,
    * an ambiguous autumn time is its first instance. Same rule parts and limits (no HOURLY,
-   * MINUTELY, SECONDLY, BYHOUR, BYMINUTE or BYSECOND; COUNT at most 10000).
+   * MINUTELY, SECONDLY, BYHOUR, BYMINUTE or BYSECOND; COUNT at most 10000 and, from valid_from,
+   * not too sparse to expand).
    */
   workingHours: AvailabilityRule[];
   absences: TimeInterval[];

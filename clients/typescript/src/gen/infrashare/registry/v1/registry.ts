@@ -1045,7 +1045,12 @@ export interface Resource {
  * BYMINUTE and BYSECOND, because a window has one start time a day, given by start_time (an
  * hourly window is a modelling mistake and would expand without bound); COUNT with UNTIL; RFC 7529
  * (RSCALE, SKIP). Every date a rule names (valid_from, valid_until, UNTIL) lies from 1970-01-01
- * to 2200-12-31, and no window starts after 2200-12-31.
+ * to 2200-12-31, and no window starts after 2200-12-31. A COUNT rule's last date must be found
+ * from valid_from within 20,000 steps (a step is a candidate day the rule looks at; a period
+ * with none costs one): enough for COUNT=10000 of a rule that selects at least every second
+ * candidate day, such as FREQ=DAILY or FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR; a sparser
+ * one is refused with INVALID_ARGUMENT on rrule ("COUNT rule too sparse to expand ...; use
+ * UNTIL"), and one stored before this bound yields no windows.
  */
 export interface AvailabilityRule {
   /** RFC 5545 RRULE value, e.g. "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR" */

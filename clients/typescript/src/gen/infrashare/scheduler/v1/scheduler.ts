@@ -610,8 +610,9 @@ export interface GetBookingRequest {
  *
  * The rule's parts and limits are those of registry.v1.AvailabilityRule: FREQ=DAILY, WEEKLY,
  * MONTHLY or YEARLY; FREQ=HOURLY, MINUTELY and SECONDLY and BYHOUR, BYMINUTE and BYSECOND are
- * refused, because the start time of every occurrence is start_time's; COUNT is at most 10000,
- * INTERVAL at most 1000; UNTIL with Z is an instant, without Z a local time in the resource's
+ * refused, because the start time of every occurrence is start_time's; COUNT is at most 10000
+ * and a COUNT rule's last date must be found within 20,000 steps ("COUNT rule too sparse to
+ * expand ...; use UNTIL" otherwise), INTERVAL at most 1000; UNTIL with Z is an instant, without Z a local time in the resource's
  * zone, a date includes that whole local day. Occurrences from start_time up to the booking
  * horizon (scheduler.max_query_range_days ahead) count; more than scheduler.max_occurrences of
  * them is refused.
