@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/stream_ids.h"
 #include "services/common/watch_reactor.h"
@@ -149,12 +150,6 @@ absl::Status DeskServiceImpl::Follow(const Caller& caller, const std::string& cu
   return absl::OkStatus();
 }
 
-namespace {
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config)
     : config_(config.desk),

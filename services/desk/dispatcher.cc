@@ -6,16 +6,12 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/logging.h"
 
 namespace infrashare::desk {
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string ConsumerName() {
   char host[256] = {0};

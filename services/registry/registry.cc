@@ -156,8 +156,7 @@ absl::StatusOr<v1::Organization> Registry::UpdateOrganization(
   const bool other_changes = without_sme.SerializeAsString() != before.SerializeAsString();
   if (org.sme() != before.sme() && !coordinator)
     return Forbidden("only platform admins and coordinators of the organisation's networks set its SME flag");
-  if (other_changes && !caller.IsAdminOf(id)) return Forbidden("only the organisation's admins change it");
-  if (!other_changes && !coordinator && !caller.IsAdminOf(id))
+  if (!caller.IsAdminOf(id) && (other_changes || !coordinator))
     return Forbidden("only the organisation's admins change it");
   FieldErrors errors;
   Validate(org, "organization", &errors);
@@ -320,8 +319,9 @@ void Registry::RedactFor(const Caller& caller, const std::set<std::string>& memb
   resource->clear_staff();
 }
 
-// A resource is shared only with networks its owner belongs to.
-absl::Status Registry::CheckSharing(const v1::Resource& resource,
+// A resource is shared only with networks its owner belongs to, and is part only of its owner's
+// resources.
+absl::Status Registry::CheckReferences(const v1::Resource& resource,
                                     std::map<std::string, std::optional<v1::Network>>* networks) {
   std::vector<std::string> missing;
   for (const auto& n : resource.shared_with_network_ids())
@@ -409,7 +409,7 @@ absl::StatusOr<v1::Resource> Registry::CreateResource(const Caller& caller,
   v1::Resource resource;
   resource.ParseFromString(record->data);
   std::map<std::string, std::optional<v1::Network>> networks;
-  if (auto sharing = CheckSharing(resource, &networks); !sharing.ok()) return sharing;
+  if (auto sharing = CheckReferences(resource, &networks); !sharing.ok()) return sharing;
   auto written = Written(store_->Put(*record), resource);
   if (written.ok()) index_->Upsert(*written);
   return written;
@@ -446,7 +446,7 @@ absl::StatusOr<v1::Resource> Registry::UpdateResource(const Caller& caller,
   Validate(resource, "resource", &errors);
   if (!errors.empty()) return errors.ToStatus();
   std::map<std::string, std::optional<v1::Network>> networks;
-  if (auto sharing = CheckSharing(resource, &networks); !sharing.ok()) return sharing;
+  if (auto sharing = CheckReferences(resource, &networks); !sharing.ok()) return sharing;
   resource.set_etag(NextVersion(expected));
   Stamp(caller, false, &resource);
   auto written = Written(
@@ -784,7 +784,7 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
       }
       resource.ParseFromString(record->data);
     }
-    if (auto sharing = CheckSharing(resource, &networks); !sharing.ok()) {
+    if (auto sharing = CheckReferences(resource, &networks); !sharing.ok()) {
       fail(i, ids[i], sharing);
       continue;
     }

@@ -81,7 +81,7 @@ class Registry {
  private:
   template <typename T>
   absl::StatusOr<std::optional<T>> Load(absl::string_view kind, const std::string& id);
-  absl::Status CheckSharing(const v1::Resource& resource,
+  absl::Status CheckReferences(const v1::Resource& resource,
                             std::map<std::string, std::optional<v1::Network>>* networks);
   absl::Status CheckParent(const v1::Resource& resource);
   absl::StatusOr<PutRecord> PrepareResourceCreate(const Caller& caller, v1::Resource resource,

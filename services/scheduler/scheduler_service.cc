@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 #include "services/common/stream_ids.h"
@@ -28,12 +29,6 @@ std::optional<std::vector<std::string>> DecodeCursor(absl::string_view cursor, i
   for (const auto& id : ids)
     if (!IsValidStreamId(id)) return std::nullopt;
   return ids;
-}
-
-EpochMs NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace

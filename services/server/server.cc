@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/common/clock.h"
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
 #include "services/registry/registry_service.h"
@@ -65,10 +66,7 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
     const int64_t latest_ms = RequestLimitsFor(config).latest_time_s * 1000;
     dependents.has_live_bookings = [ledger = s->booking_ledger_.get(),
                                     latest_ms](const std::string& resource_id) -> absl::StatusOr<bool> {
-      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-      auto busy = ledger->Busy(resource_id, now_ms, latest_ms);
+      auto busy = ledger->Busy(resource_id, NowMs(), latest_ms);
       if (!busy.ok()) return busy.status();
       return !busy->empty();
     };
