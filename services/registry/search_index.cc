@@ -10,7 +10,6 @@
 #include <optional>
 #include <set>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -18,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "services/common/errors.h"
+#include "services/common/text_fold.h"
 #include "services/registry/geo.h"
 #include "services/registry/regions.h"
 #include "services/registry/validation.h"
@@ -132,19 +132,7 @@ long long EtagVersion(absl::string_view etag) {
 }
 
 std::vector<std::string> SearchIndex::Words(absl::string_view text) {
-  std::vector<std::string> words;
-  std::string current;
-  for (char c : text) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (absl::ascii_isalnum(c) || u >= 0x80) {
-      current += absl::ascii_tolower(c);
-    } else if (!current.empty()) {
-      words.push_back(std::move(current));
-      current.clear();
-    }
-  }
-  if (!current.empty()) words.push_back(std::move(current));
-  return words;
+  return FoldedWords(std::string_view(text.data(), text.size()));
 }
 
 std::vector<std::string> SearchIndex::FacetKeys(const v1::Resource& r) {
@@ -232,7 +220,7 @@ void SearchIndex::Upsert(const v1::Resource& resource) {
   Doc doc;
   doc.version = EtagVersion(resource.etag());
   doc.resource = std::make_shared<const v1::Resource>(resource);
-  doc.name_key = absl::AsciiStrToLower(resource.display_name());
+  doc.name_key = FoldText(resource.display_name());
   if (const v1::GeoPoint* p = PointOf(resource)) {
     doc.has_point = true;
     doc.lat = p->latitude();

@@ -1,4 +1,5 @@
 #include "services/registry/search_index.h"
+#include "services/common/text_fold.h"
 
 #include <gtest/gtest.h>
 
@@ -100,6 +101,38 @@ TEST(SearchIndex, TextPrefixMatchesWordsInNameDescriptionAndTags) {
   v1::SearchResourcesRequest miss;
   miss.set_text_prefix("igital");
   EXPECT_EQ(index.Search(miss, {})->total_size(), 0);
+}
+
+TEST(SearchIndex, DutchTextIsFoundWhateverItsCaseAndAccents) {
+  SearchIndex index;
+  auto r = Make("loket", "Één loket Café", v1::RESOURCE_KIND_HUB, {}, 52, 5, "PV26");
+  r.set_description("Coöperatie van ĲSSELSTEIN en Zeeuwse bedrijven");
+  r.add_tags("Ökologie");
+  index.Upsert(r);
+  index.Upsert(Make("other", "Ander loket", v1::RESOURCE_KIND_HUB, {}, 52, 5, "PV26"));
+  for (std::string q : {"één", "ÉÉN", "een", "EEN", "café", "CAFÉ", "cafe", "Caf", "COÖP", "coop", "coöperatie",
+                        "ijssel", "ĳssel", "IJSSELSTEIN", "okologie", "ÖKO"}) {
+    v1::SearchResourcesRequest request;
+    request.set_text_prefix(q);
+    auto response = index.Search(request, {});
+    ASSERT_TRUE(response.ok()) << q;
+    ASSERT_EQ(response->total_size(), 1) << q;
+    EXPECT_EQ(response->hits(0).resource().id(), "loket") << q;
+  }
+  v1::SearchResourcesRequest both;
+  both.set_text_prefix("LOKET");
+  EXPECT_EQ(index.Search(both, {})->total_size(), 2);
+}
+
+TEST(TextFold, FoldsCaseCompatibilityFormsAndDiacritics) {
+  EXPECT_EQ(FoldText("Één loket Café"), "een loket cafe");
+  EXPECT_EQ(FoldText("COÖP"), "coop");
+  EXPECT_EQ(FoldText("ĲSSEL"), "ijssel");
+  EXPECT_EQ(FoldText("Straße"), "strasse");
+  EXPECT_EQ(FoldText("ASCII Only 42"), "ascii only 42");
+  EXPECT_EQ(FoldedWords("’s-Hertogenbosch, Noord-Brabant: Café’s!"),
+            (std::vector<std::string>{"s", "hertogenbosch", "noord", "brabant", "cafe", "s"}));
+  EXPECT_TRUE(FoldedWords("  -- ;; ").empty());
 }
 
 TEST(SearchIndex, UpdateMovesFacetsAndDeleteRemoves) {

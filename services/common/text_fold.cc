@@ -1,0 +1,85 @@
+#include "text_fold.h"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+
+namespace infrashare {
+namespace {
+
+bool IsAscii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+bool IsWordAscii(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// NFKC_Casefold, then NFD with the non-spacing marks left out. Both normalizers are process-wide
+// ICU singletons and safe to share between threads.
+icu::UnicodeString Fold(std::string_view text) {
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* casefold = icu::Normalizer2::getNFKCCasefoldInstance(error);
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
+  icu::UnicodeString source = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  if (U_FAILURE(error)) return source;
+  icu::UnicodeString folded = casefold->normalize(source, error);
+  icu::UnicodeString decomposed = nfd->normalize(folded, error);
+  if (U_FAILURE(error)) return source;
+  icu::UnicodeString out;
+  for (int32_t i = 0; i < decomposed.length(); i = decomposed.moveIndex32(i, 1)) {
+    UChar32 c = decomposed.char32At(i);
+    if (u_charType(c) != U_NON_SPACING_MARK) out.append(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FoldText(std::string_view text) {
+  std::string out;
+  if (IsAscii(text)) {
+    out.assign(text);
+    for (char& c : out)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+  }
+  Fold(text).toUTF8String(out);
+  return out;
+}
+
+std::vector<std::string> FoldedWords(std::string_view text) {
+  std::vector<std::string> words;
+  if (IsAscii(text)) {
+    std::string folded = FoldText(text), current;
+    for (char c : folded) {
+      if (IsWordAscii(c)) {
+        current += c;
+      } else if (!current.empty()) {
+        words.push_back(std::move(current));
+        current.clear();
+      }
+    }
+    if (!current.empty()) words.push_back(std::move(current));
+    return words;
+  }
+  icu::UnicodeString folded = Fold(text), current;
+  auto flush = [&] {
+    if (current.isEmpty()) return;
+    words.emplace_back();
+    current.toUTF8String(words.back());
+    current.remove();
+  };
+  for (int32_t i = 0; i < folded.length(); i = folded.moveIndex32(i, 1)) {
+    UChar32 c = folded.char32At(i);
+    if (u_isalnum(c) || u_charType(c) == U_COMBINING_SPACING_MARK) {
+      current.append(c);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return words;
+}
+
+}  // namespace infrashare

@@ -1,0 +1,18 @@
+// Text folded the way people search it, with ICU's Unicode data: case folded, compatibility forms
+// spelled out (ĳ → ij, ﬁ → fi) and diacritics removed (Één → een, COÖP → coop, Café → cafe).
+// Indexing and queries fold alike, so either side may carry the accents.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace infrashare {
+
+// `text` folded (NFKC case fold, then canonical decomposition without non-spacing marks).
+std::string FoldText(std::string_view text);
+
+// The folded words of `text`: maximal runs of Unicode letters and digits.
+std::vector<std::string> FoldedWords(std::string_view text);
+
+}  // namespace infrashare
