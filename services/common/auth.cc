@@ -155,7 +155,7 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
 
   std::string replay;
   if (!request.request_id().empty())
-    replay = Key(absl::StrCat("req:", caller.organization_id, ":", request.request_id()));
+    replay = Key(absl::StrCat("req:", caller.organization_id, ":", IdempotencyKey(request)));
   auto reply = redis_->FCall(
       "auth_create", {Key(absl::StrCat("tok:", hash))},
       {Key(""), id, hash, info.SerializeAsString(), request.organization_id(), replay,

@@ -1,6 +1,11 @@
 #include "services/common/ids.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/message.h>
 #include <sodium.h>
+
+#include <memory>
 
 #include <cstdlib>
 #include <vector>
@@ -54,6 +59,24 @@ bool IsValidId(absl::string_view id) {
     if (!alnum && (i == 0 || (c != '_' && c != '-'))) return false;
   }
   return true;
+}
+
+std::string IdempotencyKey(const google::protobuf::Message& request) {
+  const google::protobuf::FieldDescriptor* field = request.GetDescriptor()->FindFieldByName("request_id");
+  if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_STRING) return "";
+  const std::string request_id = request.GetReflection()->GetString(request, field);
+  if (request_id.empty()) return "";
+  std::unique_ptr<google::protobuf::Message> rest(request.New());
+  rest->CopyFrom(request);
+  rest->GetReflection()->ClearField(rest.get(), field);
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    rest->SerializeToCodedStream(&coded);
+  }
+  return request_id + "#" + SecretHash(bytes).substr(0, 32);
 }
 
 }  // namespace infrashare

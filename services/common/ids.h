@@ -4,6 +4,10 @@
 #include <string>
 #include "absl/strings/string_view.h"
 
+namespace google::protobuf {
+class Message;
+}
+
 namespace infrashare {
 
 // Random lowercase base32 text of `length` characters.
@@ -14,5 +18,10 @@ std::string NewId(absl::string_view prefix);
 std::string SecretHash(absl::string_view text);
 // Client-chosen ids: 1..64 of [a-z0-9_-], starting with a letter or digit.
 bool IsValidId(absl::string_view id);
+// What a mutating call's replay is stored under: "<request_id>#<fingerprint>", the fingerprint a
+// hash of the rest of the request (deterministically serialized), so a retry of the same request
+// finds its first response and the same request_id with other parameters is refused (prelude.lua).
+// Empty when the request has no request_id.
+std::string IdempotencyKey(const google::protobuf::Message& request);
 
 }  // namespace infrashare

@@ -60,6 +60,9 @@ RedisValue Convert(const redisReply* reply) {
 }  // namespace
 
 absl::Status StatusFromRedisError(absl::string_view error) {
+  // An error raised inside a Redis function (error{err = ...}) comes back with " script: <name>,
+  // on @user_function:<line>." appended: the caller's message is what comes before.
+  if (size_t script = error.rfind(" script: "); script != absl::string_view::npos) error = error.substr(0, script);
   std::vector<absl::string_view> parts = absl::StrSplit(error, absl::MaxSplits(' ', 2));
   auto part = [&](size_t i) { return i < parts.size() ? parts[i] : absl::string_view(); };
   absl::string_view code = part(0);

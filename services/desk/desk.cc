@@ -115,7 +115,7 @@ absl::StatusOr<v1::Responder> Desk::CreateResponder(const Caller& caller, const 
   if (!*exists) return InvalidField("responder.organization_id", "is not a registered organisation");
   responder.set_id(NewId("rsp"));
   return store_->PutResponder(std::move(responder), "", request.responder().online(),
-                              Replay(caller, request.request_id()));
+                              Replay(caller, IdempotencyKey(request)));
 }
 
 absl::StatusOr<v1::Responder> Desk::GetResponder(const Caller& caller, const std::string& id) {
@@ -146,7 +146,7 @@ absl::StatusOr<v1::Responder> Desk::UpdateResponder(const Caller& caller, const 
   Validate(responder, "responder", &errors);
   if (!errors.empty()) return errors.ToStatus();
   const std::string etag = responder.etag();
-  return store_->PutResponder(std::move(responder), etag, std::nullopt, Replay(caller, request.request_id()));
+  return store_->PutResponder(std::move(responder), etag, std::nullopt, Replay(caller, IdempotencyKey(request)));
 }
 
 absl::StatusOr<v1::Responder> Desk::SetResponderOnline(const Caller& caller,
@@ -241,7 +241,7 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller, const v1::
   inquiry.set_urgency(request.urgency() == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_NORMAL : request.urgency());
   inquiry.set_language(request.language().empty() ? "nl" : request.language());
   inquiry.set_asker_is_sme(request.asker_is_sme());
-  auto stored = store_->Submit(inquiry, request.contact(), Actor(caller), Replay(caller, request.request_id()));
+  auto stored = store_->Submit(inquiry, request.contact(), Actor(caller), Replay(caller, IdempotencyKey(request)));
   if (!stored.ok()) return stored.status();
   *stored->mutable_contact() = request.contact();
   if (stored->need_type() == v1::NEED_TYPE_FACILITY_ACCESS && suggest_ && config_.max_suggestions > 0) {
@@ -387,7 +387,7 @@ absl::StatusOr<v1::Inquiry> Desk::Accept(const Caller& caller, const v1::AcceptI
   auto responder = ActingResponder(caller, request.responder_id());
   if (!responder.ok()) return responder.status();
   auto accepted = store_->Accept(request.id(), request.responder_id(), Actor(caller),
-                                 Replay(caller, request.request_id()));
+                                 Replay(caller, IdempotencyKey(request)));
   if (!accepted.ok()) return accepted.status();
   return GetInquiry(caller, request.id());
 }
@@ -399,7 +399,7 @@ absl::StatusOr<v1::Inquiry> Desk::Decline(const Caller& caller, const v1::Declin
   auto responder = ActingResponder(caller, request.responder_id());
   if (!responder.ok()) return responder.status();
   auto declined = store_->Decline(request.id(), request.responder_id(), Actor(caller), request.reason(),
-                                  Replay(caller, request.request_id()));
+                                  Replay(caller, IdempotencyKey(request)));
   if (!declined.ok()) return declined.status();
   declined->clear_contact();
   return declined;
@@ -436,7 +436,7 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller, const v1::ReferInq
                         "is not in the inquiry's network; resolve with OUTCOME_REFERRED_OUTSIDE to refer outside");
   // The referrer may no longer see the inquiry once it moved on: it gets it back as it left it,
   // without the asker's contact.
-  return store_->Refer(command, Replay(caller, request.request_id()));
+  return store_->Refer(command, Replay(caller, IdempotencyKey(request)));
 }
 
 absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller, const v1::ResolveInquiryRequest& request) {
@@ -455,7 +455,7 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller, const v1::Resolv
       return Forbidden("the assignee resolves an inquiry (give responder_id); the entry partner may withdraw it");
   }
   auto resolved = store_->Resolve(request.id(), Actor(caller), request.responder_id(), request,
-                                  Replay(caller, request.request_id()));
+                                  Replay(caller, IdempotencyKey(request)));
   if (!resolved.ok()) return resolved.status();
   return GetInquiry(caller, request.id());
 }
@@ -470,7 +470,7 @@ absl::StatusOr<v1::Inquiry> Desk::RecordFeedback(const Caller& caller, const v1:
   if (!caller.CanWriteFor(inquiry->entry_organization_id()))
     return Forbidden("the entry partner records the asker's feedback");
   auto recorded = store_->RecordFeedback(request.id(), Actor(caller), request.feedback(),
-                                         Replay(caller, request.request_id()));
+                                         Replay(caller, IdempotencyKey(request)));
   if (!recorded.ok()) return recorded.status();
   return GetInquiry(caller, request.id());
 }
@@ -480,7 +480,7 @@ absl::StatusOr<v1::Inquiry> Desk::EraseAsker(const Caller& caller, const v1::Era
   if (!inquiry.ok()) return inquiry.status();
   if (!caller.IsPlatformAdmin() && !caller.CanWriteFor(inquiry->entry_organization_id()))
     return Forbidden("a platform admin or the entry partner erases the asker's personal data");
-  auto erased = store_->EraseAsker(request.id(), Actor(caller), Replay(caller, request.request_id()));
+  auto erased = store_->EraseAsker(request.id(), Actor(caller), Replay(caller, IdempotencyKey(request)));
   if (!erased.ok()) return erased.status();
   return GetInquiry(caller, request.id());
 }

@@ -120,7 +120,7 @@ absl::StatusOr<v1::Organization> Registry::CreateOrganization(
   org.set_etag("1");
   Stamp(caller, true, &org);
   PutRecord record{kOrganizationKind, *id, "", "1", org.SerializeAsString(),
-                   store_->ReplayKey(caller.organization_id, request.request_id()), {}, {}};
+                   store_->ReplayKey(caller.organization_id, IdempotencyKey(request)), {}, {}};
   return Written(store_->Put(record), org);
 }
 
@@ -164,7 +164,7 @@ absl::StatusOr<v1::Organization> Registry::UpdateOrganization(
   org.set_etag(NextVersion(expected));
   Stamp(caller, false, &org);
   PutRecord record{kOrganizationKind, id, expected, org.etag(), org.SerializeAsString(),
-                   store_->ReplayKey(caller.organization_id, request.request_id()), {}, {}};
+                   store_->ReplayKey(caller.organization_id, IdempotencyKey(request)), {}, {}};
   return Written(store_->Put(record), org);
 }
 
@@ -173,7 +173,7 @@ absl::Status Registry::DeleteOrganization(const Caller& caller,
   if (!caller.IsPlatformAdmin()) return Forbidden("only platform admins remove organisations");
   if (!IsValidId(request.id())) return InvalidField("id", "is not a valid id");
   DeleteRecord record{kOrganizationKind, request.id(), request.etag(),
-                      store_->ReplayKey(caller.organization_id, request.request_id()),
+                      store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
                       {absl::StrCat("owner:", request.id()), absl::StrCat("member:", request.id())},
                       {}};
   if (auto deleted = store_->Delete(record); !deleted.ok()) return deleted.status();
@@ -231,7 +231,7 @@ absl::StatusOr<v1::Network> Registry::CreateNetwork(const Caller& caller,
   network.set_etag("1");
   Stamp(caller, true, &network);
   auto written = Written(
-      store_->Put(NetworkRecord(network, "", store_->ReplayKey(caller.organization_id, request.request_id()))),
+      store_->Put(NetworkRecord(network, "", store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
       network);
   if (written.ok()) membership_->Apply(*written);
   return written;
@@ -265,7 +265,7 @@ absl::StatusOr<v1::Network> Registry::UpdateNetwork(const Caller& caller,
   network.set_etag(NextVersion(expected));
   Stamp(caller, false, &network);
   auto written = Written(
-      store_->Put(NetworkRecord(network, expected, store_->ReplayKey(caller.organization_id, request.request_id()))),
+      store_->Put(NetworkRecord(network, expected, store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
       network);
   if (written.ok()) membership_->Apply(*written);
   return written;
@@ -275,7 +275,7 @@ absl::Status Registry::DeleteNetwork(const Caller& caller, const v1::DeleteNetwo
   if (!caller.IsPlatformAdmin()) return Forbidden("only platform admins remove networks");
   if (!IsValidId(request.id())) return InvalidField("id", "is not a valid id");
   DeleteRecord record{kNetworkKind, request.id(), request.etag(),
-                      store_->ReplayKey(caller.organization_id, request.request_id()),
+                      store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
                       {absl::StrCat("net:", request.id())}, {}};
   auto deleted = store_->Delete(record);
   if (!deleted.ok()) return deleted.status();
@@ -404,7 +404,7 @@ absl::StatusOr<v1::Resource> Registry::CreateResource(const Caller& caller,
   auto id = ChooseId(request.resource_id(), "res", "resource_id");
   if (!id.ok()) return id.status();
   auto record = PrepareResourceCreate(caller, request.resource(), *id, "resource",
-                                      store_->ReplayKey(caller.organization_id, request.request_id()));
+                                      store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
   if (!record.ok()) return record.status();
   v1::Resource resource;
   resource.ParseFromString(record->data);
@@ -451,7 +451,7 @@ absl::StatusOr<v1::Resource> Registry::UpdateResource(const Caller& caller,
   Stamp(caller, false, &resource);
   auto written = Written(
       store_->Put(ResourceRecord(resource, expected,
-                                 store_->ReplayKey(caller.organization_id, request.request_id()))),
+                                 store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
       resource);
   if (written.ok()) index_->Upsert(*written);
   return written;
@@ -472,7 +472,7 @@ absl::Status Registry::DeleteResource(const Caller& caller, const v1::DeleteReso
                                                       "them (or retire the resource) first"));
   }
   DeleteRecord record{kResourceKind, request.id(), request.etag(),
-                      store_->ReplayKey(caller.organization_id, request.request_id()),
+                      store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
                       {absl::StrCat("parent:", request.id())},
                       {absl::StrCat(kAvailabilityKind, ":", request.id())}};
   auto deleted = store_->Delete(record);
@@ -534,7 +534,7 @@ absl::StatusOr<v1::Availability> Registry::PublishAvailability(
                    expected,
                    availability.etag(),
                    availability.SerializeAsString(),
-                   store_->ReplayKey(caller.organization_id, request.request_id()),
+                   store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
                    {absl::StrCat(kResourceKind, ":", request.resource_id())},
                    {}};
   return Written(store_->Put(record), availability);
@@ -697,7 +697,7 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
   if (request.resources_size() == 0) return InvalidField("resources", "at least one row is required");
   if (request.resources_size() > config_.max_import_rows)
     return InvalidField("resources", absl::StrCat("at most ", config_.max_import_rows, " rows per call"));
-  const std::string replay = store_->ReplayKey(caller.organization_id, request.request_id());
+  const std::string replay = store_->ReplayKey(caller.organization_id, IdempotencyKey(request));
   if (!replay.empty()) {
     auto previous = store_->GetReplay(replay);
     if (!previous.ok()) return previous.status();

@@ -106,6 +106,13 @@ local function reg_page(keys, args)
   return {next_after, out}
 end
 
+-- The replay of an import, the one response the registry stores apart from its write.
+-- ARGV: replay key ("<key>#<fingerprint>", see the prelude), then for reg_replay_put: ttl, response.
+redis.register_function('reg_replay_get', function(_, args) return replay_get(args[1]) or false end)
+redis.register_function('reg_replay_put', function(_, args)
+  replay_put(args[1], args[2], args[3])
+  return 1
+end)
 redis.register_function('reg_put', reg_put)
 redis.register_function('reg_delete', reg_delete)
 redis.register_function{function_name = 'reg_page', callback = reg_page, flags = {'no-writes'}}

@@ -115,15 +115,15 @@ absl::StatusOr<std::vector<std::string>> RedisRegistryStore::IndexMembers(absl::
 }
 
 absl::StatusOr<std::optional<std::string>> RedisRegistryStore::GetReplay(absl::string_view key) {
-  auto reply = redis_->Command({"GET", std::string(key)});
+  auto reply = redis_->FCall("reg_replay_get", {}, {std::string(key)});
   if (!reply.ok()) return reply.status();
   if (reply->is_nil()) return std::optional<std::string>();
   return std::optional<std::string>(std::move(reply->str));
 }
 
 absl::Status RedisRegistryStore::PutReplay(absl::string_view key, absl::string_view response) {
-  auto reply = redis_->Command(
-      {"SET", std::string(key), std::string(response), "EX", std::to_string(replay_ttl_s_)});
+  auto reply = redis_->FCall("reg_replay_put", {},
+                             {std::string(key), std::to_string(replay_ttl_s_), std::string(response)});
   return reply.ok() ? absl::OkStatus() : reply.status();
 }
 

@@ -254,7 +254,7 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(const Caller& caller,
     errors.Add("pool.policy.maintenance_location", "must be a WGS84 point");
   if (!errors.empty()) return errors.ToStatus();
   pool.set_id(NewId("pool"));
-  return store_->PutPool(std::move(pool), "", store_->ReplayKey(caller.organization_id, request.request_id()));
+  return store_->PutPool(std::move(pool), "", store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
 }
 
 absl::StatusOr<v1::RotationPool> Rotations::GetPool(const Caller&, const std::string& id) { return Pool(id, "id"); }
@@ -308,7 +308,7 @@ absl::StatusOr<v1::RotationRequest> Rotations::CreateRequest(const Caller& calle
   r.set_sme(catalog_->Organization(r.organization_id()).sme);
   r.set_state(v1::ROTATION_REQUEST_STATE_OPEN);
   r.set_id(NewId("rr"));
-  return store_->PutRequest(std::move(r), "", store_->ReplayKey(caller.organization_id, request.request_id()));
+  return store_->PutRequest(std::move(r), "", store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
 }
 
 absl::StatusOr<v1::RotationRequest> Rotations::GetRequest(const Caller& caller, const std::string& id) {
@@ -349,7 +349,7 @@ absl::StatusOr<v1::RotationRequest> Rotations::UpdateRequest(const Caller& calle
   r.set_notes(patch.notes());
   if (owner) r.set_priority(patch.priority());
   if (auto status = CheckRequest(r, *pool, owner); !status.ok()) return status;
-  return store_->PutRequest(std::move(r), patch.etag(), store_->ReplayKey(caller.organization_id, request.request_id()));
+  return store_->PutRequest(std::move(r), patch.etag(), store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
 }
 
 absl::StatusOr<v1::RotationRequest> Rotations::WithdrawRequest(const Caller& caller,
@@ -366,7 +366,7 @@ absl::StatusOr<v1::RotationRequest> Rotations::WithdrawRequest(const Caller& cal
   if (r.state() == v1::ROTATION_REQUEST_STATE_WITHDRAWN) return r;
   r.set_state(v1::ROTATION_REQUEST_STATE_WITHDRAWN);
   const std::string etag = r.etag();
-  return store_->PutRequest(std::move(r), etag, store_->ReplayKey(caller.organization_id, request.request_id()));
+  return store_->PutRequest(std::move(r), etag, store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
 }
 
 absl::StatusOr<v1::ListRotationRequestsResponse> Rotations::ListRequests(const Caller& caller,

@@ -116,7 +116,7 @@ BookCommand Scheduler::Command(const v1::CreateBookingRequest& request, const st
   command.training_required = resource.training_required() && organization != resource.owner_organization_id();
   command.title = request.title();
   command.notes = request.notes();
-  command.request_id = request.request_id();
+  command.request_id = IdempotencyKey(request);
   return command;
 }
 
@@ -184,6 +184,7 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
   v1::CreateRecurringBookingResponse response;
   response.set_series_id(absl::StrCat(request.resource_id(), ".s", RandomBase32(11)));
   BookCommand command = Command(single, *organization, *bookable);
+  command.request_id = IdempotencyKey(request);  // the series request, rule and all
   command.all_or_nothing = all_or_nothing;
   command.series_id = response.series_id();
   std::vector<int> booked_at;  // which occurrence each command entry is
@@ -340,7 +341,7 @@ absl::StatusOr<v1::WaitlistEntry> Scheduler::JoinWaitlist(const Caller& caller,
   command.approval_required = as_booking.approval_required;
   command.training_required = as_booking.training_required;
   command.title = request.title();
-  command.request_id = request.request_id();
+  command.request_id = IdempotencyKey(request);
   return store_->JoinWaitlist(command);
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
+#include "services/common/ids.h"
 #include "services/common/logging.h"
 #include "services/common/stream_ids.h"
 #include "services/common/watch_reactor.h"
@@ -55,19 +56,19 @@ INFRASHARE_HANDLER(CreateRecurringBooking, CreateRecurringBookingRequest, Create
 INFRASHARE_HANDLER(GetBooking, GetBookingRequest, Booking, scheduler_->GetBooking(caller, request->id()))
 INFRASHARE_HANDLER(SubmitBooking, SubmitBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kSubmit, "", false,
-                                                   false, "", request->request_id()}))
+                                                   false, "", IdempotencyKey(*request)}))
 INFRASHARE_HANDLER(ApproveBooking, ApproveBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kApprove, "", false,
-                                                   false, "", request->request_id()}))
+                                                   false, "", IdempotencyKey(*request)}))
 INFRASHARE_HANDLER(RejectBooking, RejectBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kReject, "", false,
-                                                   false, request->reason(), request->request_id()}))
+                                                   false, request->reason(), IdempotencyKey(*request)}))
 INFRASHARE_HANDLER(CancelBooking, CancelBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kCancel, "", false,
-                                                   false, request->reason(), request->request_id()}))
+                                                   false, request->reason(), IdempotencyKey(*request)}))
 INFRASHARE_HANDLER(CheckInBooking, CheckInBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kCheckIn, "", false,
-                                                   false, "", request->request_id()}))
+                                                   false, "", IdempotencyKey(*request)}))
 INFRASHARE_HANDLER(ListBookings, ListBookingsRequest, ListBookingsResponse,
                    scheduler_->ListBookings(caller, *request))
 INFRASHARE_HANDLER(RecordTraining, RecordTrainingRequest, RecordTrainingResponse,

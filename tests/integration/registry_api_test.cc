@@ -149,6 +149,30 @@ TEST_F(RegistryApiTest, RetryWithTheSameRequestIdReturnsTheFirstResult) {
   EXPECT_EQ(found.total_size(), 1);
 }
 
+TEST_F(RegistryApiTest, ARequestIdReusedForADifferentRequestIsRefused) {
+  Resource first, other;
+  ASSERT_TRUE(Create(acme_, Lab("Reused Key Lab"), &first, "req-reused-1").ok());
+  auto reused = Create(acme_, Lab("Another Lab Entirely"), &other, "req-reused-1");
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << reused.error_message();
+  EXPECT_EQ(BadField(reused), "request_id");
+  SearchResourcesRequest search;
+  search.set_text_prefix("entirely");
+  SearchResourcesResponse found;
+  ASSERT_TRUE(registry_->SearchResources(As(acme_).get(), search, &found).ok());
+  EXPECT_EQ(found.total_size(), 0);
+
+  // The import's replay is kept apart from its rows' writes: the same check holds there.
+  ImportResourcesRequest import;
+  import.set_request_id("req-reused-import");
+  *import.add_resources() = Lab("Reused Key Import Lab");
+  ImportResourcesResponse imported;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), import, &imported).ok());
+  import.mutable_resources(0)->set_description("changed");
+  auto changed = registry_->ImportResources(As(acme_).get(), import, &imported);
+  EXPECT_EQ(changed.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << changed.error_message();
+  EXPECT_EQ(BadField(changed), "request_id");
+}
+
 TEST_F(RegistryApiTest, BadInputNamesTheFieldAndWritesNothing) {
   Resource bad = Lab("Nowhere Lab", 91, 6);
   Resource out;

@@ -454,6 +454,50 @@ TEST_F(SchedulerApiTest, RetryWithTheSameRequestIdReturnsTheFirstResult) {
   EXPECT_EQ(page.bookings_size(), 1);
 }
 
+// AIP-155: a request_id names one request. Reused with other parameters it is refused, naming the
+// field, and nothing is written; the first request's retry still gets its first result.
+TEST_F(SchedulerApiTest, ARequestIdReusedForADifferentRequestIsRefused) {
+  const std::string lab = Register(Lab("Reused Key Lab"));
+  Booking first, other, retry;
+  ASSERT_TRUE(Book(school_, lab, 9, 10, &first, 1, false, "key-1").ok());
+  auto reused = Book(school_, lab, 11, 12, &other, 1, false, "key-1");
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << reused.error_message();
+  EXPECT_EQ(BadField(reused), "request_id");
+  EXPECT_NE(reused.error_message().find("different request"), std::string::npos) << reused.error_message();
+  EXPECT_EQ(reused.error_message().find("script"), std::string::npos) << reused.error_message();
+  ASSERT_TRUE(Book(school_, lab, 9, 10, &retry, 1, false, "key-1").ok());
+  EXPECT_EQ(retry.id(), first.id());
+
+  CancelBookingRequest cancel;
+  cancel.set_id(first.id());
+  cancel.set_reason("first reason");
+  cancel.set_request_id("key-cancel");
+  Booking cancelled;
+  ASSERT_TRUE(scheduler_->CancelBooking(As(school_).get(), cancel, &cancelled).ok());
+  cancel.set_reason("another reason");
+  auto changed = scheduler_->CancelBooking(As(school_).get(), cancel, &cancelled);
+  EXPECT_EQ(changed.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << changed.error_message();
+
+  ListBookingsRequest list;
+  list.set_resource_id(lab);
+  ListBookingsResponse page;
+  ASSERT_TRUE(scheduler_->ListBookings(As(school_).get(), list, &page).ok());
+  EXPECT_EQ(page.bookings_size(), 1);  // the refused 11:00 booking was never written
+
+  // A recurring series is one request, its rule included.
+  CreateRecurringBookingRequest series;
+  series.set_resource_id(lab);
+  *series.mutable_start_time() = At(24 + 9);
+  *series.mutable_end_time() = At(24 + 10);
+  series.set_rrule("FREQ=DAILY;COUNT=2");
+  series.set_request_id("key-series");
+  CreateRecurringBookingResponse made;
+  ASSERT_TRUE(scheduler_->CreateRecurringBooking(As(school_).get(), series, &made).ok());
+  series.set_rrule("FREQ=DAILY;COUNT=3");
+  auto longer = scheduler_->CreateRecurringBooking(As(school_).get(), series, &made);
+  EXPECT_EQ(longer.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << longer.error_message();
+}
+
 TEST_F(SchedulerApiTest, HoldSubmitApproveAndRejectFollowTheLifecycle) {
   reg::Resource r = Lab("Approval Lab");
   r.set_approval_required(true);
