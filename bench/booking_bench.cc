@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -166,8 +167,22 @@ int main(int argc, char** argv) {
   }
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 10;
   testing::RedisServer redis;
-  testing::ServerProcess server(argv[1], redis.url(), {{"INFRASHARE_LOG_FORMAT", "json"}});
-  if (!server.WaitUntilServing()) {
+  // Rate limits on, high enough that nothing is refused (what they cost is measured, not what they
+  // refuse); a second server on the same Redis has them off, for the comparison at the end.
+  const std::map<std::string, std::string> limited = {
+      {"INFRASHARE_LOG_FORMAT", "json"},
+      {"INFRASHARE_RATE_LIMITS_WRITE_PER_TOKEN_PER_S", "1000000"},
+      {"INFRASHARE_RATE_LIMITS_WRITE_TOKEN_BURST", "1000000"},
+      {"INFRASHARE_RATE_LIMITS_WRITE_PER_ORG_PER_S", "1000000"},
+      {"INFRASHARE_RATE_LIMITS_WRITE_ORG_BURST", "1000000"},
+      {"INFRASHARE_RATE_LIMITS_READ_PER_TOKEN_PER_S", "1000000"},
+      {"INFRASHARE_RATE_LIMITS_READ_TOKEN_BURST", "1000000"},
+      {"INFRASHARE_RATE_LIMITS_READ_PER_ORG_PER_S", "1000000"},
+      {"INFRASHARE_RATE_LIMITS_READ_ORG_BURST", "1000000"}};
+  testing::ServerProcess server(argv[1], redis.url(), limited);
+  testing::ServerProcess unlimited(argv[1], redis.url(),
+                                   {{"INFRASHARE_LOG_FORMAT", "json"}, {"INFRASHARE_RATE_LIMITS_ENABLED", "false"}});
+  if (!server.WaitUntilServing() || !unlimited.WaitUntilServing()) {
     std::cerr << "the server did not start\n";
     return 1;
   }
@@ -222,7 +237,10 @@ int main(int argc, char** argv) {
     tokens.push_back("Bearer " + token.token());
   }
 
-  auto stub = SchedulerService::NewStub(grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials()));
+  auto limited_stub = SchedulerService::NewStub(grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials()));
+  auto unlimited_stub = SchedulerService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(unlimited.port()), grpc::InsecureChannelCredentials()));
+  SchedulerService::Stub* stub = limited_stub.get();
   auto tokens_stub = auth::v1::TokenService::NewStub(grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials()));
   // Every booking lands in a slot of its own: per resource, hour after hour from 2030 on.
   std::vector<std::atomic<long long>> next_slot(kResources);
@@ -288,5 +306,22 @@ int main(int argc, char** argv) {
   const double peak = std::max(c16.per_second, c64.per_second);
   const Result half = Run(book_on(kResources), 0, seconds, peak / 2);
   Report("CreateBooking at half of peak (" + std::to_string(static_cast<int>(peak / 2)) + "/s)", half);
-  return (c16.failed + c64.failed + contended.failed + half.failed) == 0 ? 0 : 1;
+
+  // Rate limiting's cost: the 64-client phase alternately on the server without limits and on the
+  // one with them (twice each, so a drift of the machine shows in both).
+  double off = 0, on = 0;
+  long long compare_failed = 0;
+  for (int round = 0; round < 2; ++round) {
+    stub = unlimited_stub.get();
+    const Result a = Run(book_on(kResources), 64, seconds);
+    stub = limited_stub.get();
+    const Result b = Run(book_on(kResources), 64, seconds);
+    off += a.per_second / 2;
+    on += b.per_second / 2;
+    compare_failed += a.failed + b.failed;
+  }
+  std::printf("  %-44s %9.0f /s\n", "CreateBooking, 64 clients, rate limits off", off);
+  std::printf("  %-44s %9.0f /s  (cost %.1f %%)\n", "CreateBooking, 64 clients, rate limits on", on,
+              100.0 * (off - on) / off);
+  return (c16.failed + c64.failed + contended.failed + half.failed + compare_failed) == 0 ? 0 : 1;
 }

@@ -4,6 +4,9 @@
 --   <p>{auth}:tokens       zset    all token ids (lexicographic, score 0)
 --   <p>{auth}:org:<org>    zset    token ids of one organisation
 --   <p>{auth}:req:<...>    string  replay of a CreateToken response (short TTL: it holds the secret)
+-- Rate limits, one hash tag per organisation:
+--   <p>{rl:<org>}:t:<token id>:<group>  string  the token's GCRA arrival time (microseconds)
+--   <p>{rl:<org>}:o:<group>             string  the organisation's
 
 -- KEYS[1] token key. ARGV: base "<p>{auth}:", id, hash, info, org, replay key, replay ttl, response
 local function auth_create(keys, args)
@@ -46,3 +49,35 @@ end
 redis.register_function('auth_create', auth_create)
 redis.register_function('auth_revoke_org', auth_revoke_org)
 redis.register_function('auth_revoke', auth_revoke)
+
+-- Rate limits: GCRA (the generic cell rate algorithm), one key per caller holding its theoretical
+-- arrival time in microseconds of Redis' clock, so every replica shares the same allowance.
+-- A call is let through when both the token's and the organisation's allowance have room, and
+-- then counts against both; a refused call counts against neither.
+local function gcra(key, now, interval, tolerance)
+  local tat = tonumber(redis.call('GET', key) or '0') or 0
+  if tat < now then tat = now end
+  local next_tat = tat + interval
+  local wait = next_tat - tolerance - now
+  if wait > 0 then return nil, wait end
+  return next_tat, 0
+end
+
+-- KEYS: token key, organisation key (one hash tag). ARGV: per key, the interval between calls and
+-- the tolerance (interval x burst), in microseconds.
+-- Returns {0} when admitted, else {1, microseconds to wait, 'token' | 'organization'}.
+local function rate_take(keys, args)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local token_tat, token_wait = gcra(keys[1], now, tonumber(args[1]), tonumber(args[2]))
+  local org_tat, org_wait = gcra(keys[2], now, tonumber(args[3]), tonumber(args[4]))
+  if token_tat and org_tat then
+    redis.call('SET', keys[1], int_text(token_tat), 'PX', int_text(math.ceil((token_tat - now) / 1000) + 1))
+    redis.call('SET', keys[2], int_text(org_tat), 'PX', int_text(math.ceil((org_tat - now) / 1000) + 1))
+    return {0}
+  end
+  if token_wait >= org_wait then return {1, int_text(math.ceil(token_wait)), 'token'} end
+  return {1, int_text(math.ceil(org_wait)), 'organization'}
+end
+
+redis.register_function('rate_take', rate_take)

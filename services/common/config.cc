@@ -65,6 +65,10 @@ Key OneOfKey(std::string path, std::string* target, std::set<std::string> allowe
   });
 }
 
+Key BoolKey(std::string path, bool* target) {
+  return Key{path, [target](const std::string& text) { return absl::SimpleAtob(text, target); }, nullptr, nullptr};
+}
+
 Key ListKey(std::string path, std::vector<std::string>* target) {
   return Key{path,
              [target](const std::string& text) {
@@ -147,6 +151,20 @@ std::vector<Key> Keys(Config& c) {
       DoubleKey("scheduler.rotation_road_factor", &c.scheduler.rotation_road_factor, 1, 3),
       IntKey("limits.earliest_year", &c.limits.earliest_year, 1970, 2100),
       IntKey("limits.latest_year", &c.limits.latest_year, 2030, 9999),
+      BoolKey("rate_limits.enabled", &c.rate_limits.enabled),
+      DoubleKey("rate_limits.read.per_token_per_s", &c.rate_limits.read.per_token_per_s, 0.01, 1e6),
+      IntKey("rate_limits.read.token_burst", &c.rate_limits.read.token_burst, 1, 1000000),
+      DoubleKey("rate_limits.read.per_org_per_s", &c.rate_limits.read.per_org_per_s, 0.01, 1e6),
+      IntKey("rate_limits.read.org_burst", &c.rate_limits.read.org_burst, 1, 1000000),
+      DoubleKey("rate_limits.write.per_token_per_s", &c.rate_limits.write.per_token_per_s, 0.01, 1e6),
+      IntKey("rate_limits.write.token_burst", &c.rate_limits.write.token_burst, 1, 1000000),
+      DoubleKey("rate_limits.write.per_org_per_s", &c.rate_limits.write.per_org_per_s, 0.01, 1e6),
+      IntKey("rate_limits.write.org_burst", &c.rate_limits.write.org_burst, 1, 1000000),
+      DoubleKey("rate_limits.heavy.per_token_per_s", &c.rate_limits.heavy.per_token_per_s, 0.01, 1e6),
+      IntKey("rate_limits.heavy.token_burst", &c.rate_limits.heavy.token_burst, 1, 1000000),
+      DoubleKey("rate_limits.heavy.per_org_per_s", &c.rate_limits.heavy.per_org_per_s, 0.01, 1e6),
+      IntKey("rate_limits.heavy.org_burst", &c.rate_limits.heavy.org_burst, 1, 1000000),
+      IntKey("rate_limits.max_streams_per_token", &c.rate_limits.max_streams_per_token, 1, 100000),
       IntKey("desk.pool_size", &c.desk.pool_size, 1, 10),
       IntKey("desk.max_attempts", &c.desk.max_attempts, 1, 100),
       IntKey("desk.accept_s_high", &c.desk.accept_s_high, 1, 30 * 86400),

@@ -93,6 +93,24 @@ struct LimitsConfig {
   int latest_year = 2199;
 };
 
+// One group of RPCs' limits (GCRA: a sustained rate and how many calls may come at once).
+struct RateLimit {
+  double per_token_per_s;
+  int token_burst;
+  double per_org_per_s;
+  int org_burst;
+};
+
+// Calls per token and per organisation, shared by every replica (services/common/rate_limit.h).
+// The bootstrap admin token is not limited.
+struct RateLimitConfig {
+  bool enabled = true;
+  RateLimit read{200, 400, 1000, 2000};    // Get*, List*, Search*, Export*, CheckAvailability, WhoAmI, stream opens
+  RateLimit write{100, 200, 500, 1000};    // every other call that changes something
+  RateLimit heavy{10, 20, 20, 40};         // imports, reports, rotation planning, slot search
+  int max_streams_per_token = 20;          // open Watch*/Stream* calls per token on one replica
+};
+
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
@@ -104,6 +122,7 @@ struct Config {
   SchedulerConfig scheduler;
   DeskConfig desk;
   LimitsConfig limits;
+  RateLimitConfig rate_limits;
 };
 
 // Reads `path` (empty = defaults only), applies environment overrides, validates. The error message

@@ -11,6 +11,8 @@ namespace {
 constexpr char kDomain[] = "infrashare";
 constexpr char kErrorInfoUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
 constexpr char kBadRequestUrl[] = "type.googleapis.com/google.rpc.BadRequest";
+constexpr char kRetryInfoUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
+constexpr char kQuotaFailureUrl[] = "type.googleapis.com/google.rpc.QuotaFailure";
 
 absl::Status WithReason(absl::Status status, absl::string_view reason,
                         std::initializer_list<std::pair<std::string, std::string>> metadata = {}) {
@@ -86,6 +88,22 @@ absl::Status AlreadyExistsError(absl::string_view kind, absl::string_view id) {
 
 absl::Status StoreUnavailable(absl::string_view message) {
   return WithReason(absl::UnavailableError(message), "STORE_UNAVAILABLE");
+}
+
+absl::Status RateLimited(absl::string_view subject, absl::string_view description, int64_t retry_after_ms) {
+  absl::Status status = WithReason(
+      absl::ResourceExhaustedError(absl::StrCat(description, "; retry in ", retry_after_ms, " ms")),
+      "RATE_LIMITED", {{"retry_after_ms", absl::StrCat(retry_after_ms)}});
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(retry_after_ms / 1000);
+  retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(retry_after_ms % 1000 * 1000000));
+  status.SetPayload(kRetryInfoUrl, absl::Cord(retry.SerializeAsString()));
+  google::rpc::QuotaFailure quota;
+  auto* violation = quota.add_violations();
+  violation->set_subject(std::string(subject));
+  violation->set_description(std::string(description));
+  status.SetPayload(kQuotaFailureUrl, absl::Cord(quota.SerializeAsString()));
+  return status;
 }
 
 std::string ErrorField(const absl::Status& status) {

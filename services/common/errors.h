@@ -4,6 +4,7 @@
 #include "absl/strings/string_view.h"
 #include <grpcpp/support/status.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,9 @@ absl::Status PreconditionError(absl::string_view reason, absl::string_view messa
                                std::initializer_list<std::pair<std::string, std::string>> metadata = {});
 absl::Status AlreadyExistsError(absl::string_view kind, absl::string_view id);
 absl::Status StoreUnavailable(absl::string_view message);
+// RESOURCE_EXHAUSTED with google.rpc.RetryInfo (retry after this long) and google.rpc.QuotaFailure
+// naming the limit (`subject`, e.g. "token:tok_x:write").
+absl::Status RateLimited(absl::string_view subject, absl::string_view description, int64_t retry_after_ms);
 
 // The first BadRequest field of a status, empty when none.
 std::string ErrorField(const absl::Status& status);

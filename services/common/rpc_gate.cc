@@ -5,11 +5,15 @@
 
 namespace infrashare {
 
-absl::StatusOr<Caller> RpcGate::Admit(const grpc::ServerContextBase& context,
+absl::StatusOr<Caller> RpcGate::Admit(const grpc::ServerContextBase& context, absl::string_view method,
                                       const google::protobuf::Message& request, std::string* organization) {
   auto caller = tokens_->Authenticate(context);
   if (!caller.ok()) return caller.status();
   *organization = caller->organization_id;  // the log names who sent a refused request too
+  // Every authenticated call counts, also one the bounds below refuse.
+  if (limiter_ != nullptr) {
+    if (auto allowed = limiter_->Take(*caller, method); !allowed.ok()) return allowed;
+  }
   if (auto bounded = CheckRequest(request, limits_); !bounded.ok()) return bounded;
   return caller;
 }

@@ -1,4 +1,4 @@
-// The gate every RPC passes: authenticate, check the request against the API's limits, run the
+// The gate every RPC passes: authenticate, apply the caller's rate limits, check the request against the API's limits, run the
 // handler, map its absl::Status to a gRPC status, count and time it, and write one log line
 // (method, status, duration, request id, caller org).
 #pragma once
@@ -18,6 +18,7 @@
 #include "services/common/auth.h"
 #include "services/common/errors.h"
 #include "services/common/metrics.h"
+#include "services/common/rate_limit.h"
 #include "services/common/request_limits.h"
 #include "services/common/worker_pool.h"
 
@@ -25,8 +26,10 @@ namespace infrashare {
 
 class RpcGate {
  public:
-  RpcGate(TokenStore* tokens, Metrics* metrics, int worker_threads, RequestLimits limits = {})
-      : tokens_(tokens), metrics_(metrics), limits_(limits), workers_(worker_threads) {}
+  // `limiter` may be null: then no rate limits apply.
+  RpcGate(TokenStore* tokens, Metrics* metrics, int worker_threads, RequestLimits limits = {},
+          RateLimiter* limiter = nullptr)
+      : tokens_(tokens), metrics_(metrics), limits_(limits), limiter_(limiter), workers_(worker_threads) {}
 
   template <typename Handler>
   grpc::Status Run(grpc::ServerContextBase* context, absl::string_view method,
@@ -35,7 +38,7 @@ class RpcGate {
     std::string organization;
     absl::Status status;
     try {
-      auto caller = Admit(*context, request, &organization);
+      auto caller = Admit(*context, method, request, &organization);
       status = caller.ok() ? handler(*caller) : caller.status();
     } catch (const std::exception& e) {
       status = absl::InternalError(std::string("unexpected: ") + e.what());
@@ -75,7 +78,7 @@ class RpcGate {
     auto* reactor = context->DefaultReactor();
     const auto start = std::chrono::steady_clock::now();
     std::string organization;
-    auto caller = Admit(*context, request, &organization);
+    auto caller = Admit(*context, method, request, &organization);
     Done done = [this, reactor, context, method, &request, start,
                  organization = std::move(organization)](const absl::Status& status) {
       Finish(context, method, request, organization, status, start);
@@ -101,10 +104,17 @@ class RpcGate {
     return caller.ok() || caller.status().code() != absl::StatusCode::kUnauthenticated;
   }
 
+  // One of the caller's places for an open stream (held until the stream ends), or
+  // RESOURCE_EXHAUSTED when it holds as many as it may.
+  absl::StatusOr<std::unique_ptr<RateLimiter::StreamPlace>> OpenStream(const Caller& caller) {
+    if (limiter_ == nullptr) return std::unique_ptr<RateLimiter::StreamPlace>();
+    return limiter_->OpenStream(caller);
+  }
+
  private:
-  // The caller, once authenticated and its request within the API's limits.
-  absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context, const google::protobuf::Message& request,
-                               std::string* organization);
+  // The caller, once authenticated, within its rate limits and its request within the API's limits.
+  absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context, absl::string_view method,
+                               const google::protobuf::Message& request, std::string* organization);
   void Finish(grpc::ServerContextBase* context, absl::string_view method,
               const google::protobuf::Message& request, const std::string& organization,
               const absl::Status& status, std::chrono::steady_clock::time_point start);
@@ -112,6 +122,7 @@ class RpcGate {
   TokenStore* tokens_;
   Metrics* metrics_;
   RequestLimits limits_;
+  RateLimiter* limiter_;
   WorkerPool workers_;
 };
 

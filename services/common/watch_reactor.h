@@ -89,6 +89,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
 
   void Run() {
     grpc::Status status = gate_->Run(context_, method_, request_, [&](const Caller& caller) {
+      auto place = gate_->OpenStream(caller);  // held until the stream ends
+      if (!place.ok()) return place.status();
       next_check_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
       absl::Status ended = body_(caller, [this](const Message& m) { return WriteOne(m); },
                                  [this] { return Stopped(); });

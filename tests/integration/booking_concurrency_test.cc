@@ -96,8 +96,11 @@ int Peak(const std::vector<const StoredBooking*>& bookings, int64_t from, int64_
 
 TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
   RedisServer redis;
+  // The racing clients call far faster than a partner would: rate limits (tested in
+  // security_test.cc) are switched off so every call reaches the booking ledger.
   const std::map<std::string, std::string> env = {{"INFRASHARE_SCHEDULER_HOLD_TTL_S", "1"},
-                                                  {"INFRASHARE_SCHEDULER_SWEEP_INTERVAL_MS", "50"}};
+                                                  {"INFRASHARE_SCHEDULER_SWEEP_INTERVAL_MS", "50"},
+                                                  {"INFRASHARE_RATE_LIMITS_ENABLED", "false"}};
   ServerProcess a(INFRASHARE_SERVER_BIN, redis.url(), env);
   ServerProcess b(INFRASHARE_SERVER_BIN, redis.url(), env);
   ASSERT_TRUE(a.WaitUntilServing());

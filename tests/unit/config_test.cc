@@ -1,4 +1,5 @@
 #include "services/common/config.h"
+#include "services/common/rate_limit.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -30,6 +31,42 @@ TEST(Config, ReadsYamlAndEnvironmentOverridesIt) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->redis.url, "redis://127.0.0.1:7000");
   EXPECT_EQ(config->redis.pool_size, 9);
+}
+
+TEST(Config, TheShippedConfigFileIsTheDefaults) {
+  auto shipped = LoadConfig(INFRASHARE_SOURCE_DIR "/config/infrashare.yaml");
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  const Config defaults;
+  EXPECT_EQ(shipped->rate_limits.enabled, defaults.rate_limits.enabled);
+  EXPECT_EQ(shipped->rate_limits.write.per_token_per_s, defaults.rate_limits.write.per_token_per_s);
+  EXPECT_EQ(shipped->rate_limits.heavy.org_burst, defaults.rate_limits.heavy.org_burst);
+  EXPECT_EQ(shipped->rate_limits.max_streams_per_token, defaults.rate_limits.max_streams_per_token);
+}
+
+TEST(Config, RateLimitsCanBeSwitchedOffAndMustBePositive) {
+  setenv("INFRASHARE_RATE_LIMITS_ENABLED", "false", 1);
+  auto off = LoadConfig("");
+  unsetenv("INFRASHARE_RATE_LIMITS_ENABLED");
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_FALSE(off->rate_limits.enabled);
+  auto zero = LoadConfig(WriteConfig("rate_limits:\n  read:\n    per_token_per_s: 0\n"));
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.status().message().find("rate_limits.read.per_token_per_s"), std::string::npos);
+  auto word = LoadConfig(WriteConfig("rate_limits:\n  enabled: maybe\n"));
+  EXPECT_FALSE(word.ok());
+}
+
+TEST(RateLimits, EveryMethodBelongsToTheGroupItsNameSays) {
+  EXPECT_STREQ(RateGroupOf("registry.GetResource"), "read");
+  EXPECT_STREQ(RateGroupOf("registry.WatchResources"), "read");
+  EXPECT_STREQ(RateGroupOf("auth.WhoAmI"), "read");
+  EXPECT_STREQ(RateGroupOf("scheduler.CheckAvailability"), "read");
+  EXPECT_STREQ(RateGroupOf("scheduler.CreateBooking"), "write");
+  EXPECT_STREQ(RateGroupOf("scheduler.CheckInBooking"), "write");
+  EXPECT_STREQ(RateGroupOf("registry.ImportResources"), "heavy");
+  EXPECT_STREQ(RateGroupOf("registry.OverlapReport"), "heavy");
+  EXPECT_STREQ(RateGroupOf("scheduler.PlanRotation"), "heavy");
+  EXPECT_STREQ(RateGroupOf("scheduler.FindSlots"), "heavy");
 }
 
 TEST(Config, RefusesUnknownKeysNamingThem) {

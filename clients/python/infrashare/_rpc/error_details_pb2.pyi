@@ -1,3 +1,4 @@
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -34,3 +35,22 @@ class ErrorInfo(_message.Message):
     metadata: _containers.ScalarMap[str, str]
     reason: str
     def __init__(self, reason: _Optional[str] = ..., domain: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class QuotaFailure(_message.Message):
+    __slots__ = ["violations"]
+    class Violation(_message.Message):
+        __slots__ = ["description", "subject"]
+        DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+        SUBJECT_FIELD_NUMBER: _ClassVar[int]
+        description: str
+        subject: str
+        def __init__(self, subject: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
+    violations: _containers.RepeatedCompositeFieldContainer[QuotaFailure.Violation]
+    def __init__(self, violations: _Optional[_Iterable[_Union[QuotaFailure.Violation, _Mapping]]] = ...) -> None: ...
+
+class RetryInfo(_message.Message):
+    __slots__ = ["retry_delay"]
+    RETRY_DELAY_FIELD_NUMBER: _ClassVar[int]
+    retry_delay: _duration_pb2.Duration
+    def __init__(self, retry_delay: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
