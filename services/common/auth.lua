@@ -4,6 +4,9 @@
 --   <p>{auth}:tokens       zset    all token ids (lexicographic, score 0)
 --   <p>{auth}:org:<org>    zset    token ids of one organisation
 --   <p>{auth}:req:<...>    string  replay of a CreateToken response (short TTL: it holds the secret)
+-- The audit trail, one hash tag:
+--   <p>{audit}:events       stream  every audited call: e = AuditEvent (protobuf)
+--   <p>{audit}:org:<org>    stream  the same entries (same ids) of one organisation's callers
 -- Rate limits, one hash tag per organisation:
 --   <p>{rl:<org>}:t:<token id>:<group>  string  the token's GCRA arrival time (microseconds)
 --   <p>{rl:<org>}:o:<group>             string  the organisation's
@@ -81,3 +84,15 @@ local function rate_take(keys, args)
 end
 
 redis.register_function('rate_take', rate_take)
+
+-- KEYS: the platform's trail, the organisation's. ARGV: retention ms, the event.
+-- The organisation's entry gets the platform entry's id: ids only grow, so it is always newer.
+local function audit_append(keys, args)
+  local oldest = int_text(math.max(0, now_ms() - tonumber(args[1])))
+  local id = redis.call('XADD', keys[1], 'MINID', '~', oldest, '*', 'e', args[2])
+  redis.call('XADD', keys[2], 'MINID', '~', oldest, id, 'e', args[2])
+  return id
+end
+
+redis.register_function('audit_append', audit_append)
+

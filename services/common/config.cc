@@ -151,6 +151,8 @@ std::vector<Key> Keys(Config& c) {
       DoubleKey("scheduler.rotation_road_factor", &c.scheduler.rotation_road_factor, 1, 3),
       IntKey("limits.earliest_year", &c.limits.earliest_year, 1970, 2100),
       IntKey("limits.latest_year", &c.limits.latest_year, 2030, 9999),
+      BoolKey("audit.enabled", &c.audit.enabled),
+      IntKey("audit.retention_days", &c.audit.retention_days, 1, 3660),
       BoolKey("rate_limits.enabled", &c.rate_limits.enabled),
       DoubleKey("rate_limits.read.per_token_per_s", &c.rate_limits.read.per_token_per_s, 0.01, 1e6),
       IntKey("rate_limits.read.token_burst", &c.rate_limits.read.token_burst, 1, 1000000),

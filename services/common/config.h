@@ -111,6 +111,11 @@ struct RateLimitConfig {
   int max_streams_per_token = 20;          // open Watch*/Stream* calls per token on one replica
 };
 
+struct AuditConfig {
+  bool enabled = true;
+  int retention_days = 365;  // events older than this are trimmed from the trail
+};
+
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
@@ -123,6 +128,7 @@ struct Config {
   DeskConfig desk;
   LimitsConfig limits;
   RateLimitConfig rate_limits;
+  AuditConfig audit;
 };
 
 // Reads `path` (empty = defaults only), applies environment overrides, validates. The error message

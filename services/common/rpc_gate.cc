@@ -6,10 +6,10 @@
 namespace infrashare {
 
 absl::StatusOr<Caller> RpcGate::Admit(const grpc::ServerContextBase& context, absl::string_view method,
-                                      const google::protobuf::Message& request, std::string* organization) {
+                                      const google::protobuf::Message& request, std::optional<Caller>* who) {
   auto caller = tokens_->Authenticate(context);
   if (!caller.ok()) return caller.status();
-  *organization = caller->organization_id;  // the log names who sent a refused request too
+  *who = *caller;  // the log and the audit trail name who sent a refused request too
   // Every authenticated call counts, also one the bounds below refuse.
   if (limiter_ != nullptr) {
     if (auto allowed = limiter_->Take(*caller, method); !allowed.ok()) return allowed;
@@ -19,7 +19,8 @@ absl::StatusOr<Caller> RpcGate::Admit(const grpc::ServerContextBase& context, ab
 }
 
 void RpcGate::Finish(grpc::ServerContextBase* context, absl::string_view method,
-                     const google::protobuf::Message& request, const std::string& organization,
+                     const google::protobuf::Message& request, const google::protobuf::Message* response,
+                     const std::optional<Caller>& who,
                      const absl::Status& status, std::chrono::steady_clock::time_point start) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -30,13 +31,15 @@ void RpcGate::Finish(grpc::ServerContextBase* context, absl::string_view method,
                             {"status", code},
                             {"ms", absl::StrCat(seconds * 1000.0)},
                             {"request_id", RequestIdOf(request)},
-                            {"org", organization}};
+                            {"org", who ? who->organization_id : std::string()}};
   if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
     fields.push_back({"error", std::string(status.message())});
     logging::Error("rpc", fields);
   } else {
     logging::Info("rpc", fields);
   }
+  if (audit_ != nullptr && who && Mutates(method))
+    audit_->Record(*who, method, request, status.ok() ? response : nullptr, context->peer(), code);
 }
 
 }  // namespace infrashare

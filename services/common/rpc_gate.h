@@ -11,10 +11,12 @@
 #include <chrono>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "services/common/audit.h"
 #include "services/common/auth.h"
 #include "services/common/errors.h"
 #include "services/common/metrics.h"
@@ -26,24 +28,27 @@ namespace infrashare {
 
 class RpcGate {
  public:
-  // `limiter` may be null: then no rate limits apply.
+  // `limiter` and `audit` may be null: then no rate limits apply, and no audit trail is kept.
   RpcGate(TokenStore* tokens, Metrics* metrics, int worker_threads, RequestLimits limits = {},
-          RateLimiter* limiter = nullptr)
-      : tokens_(tokens), metrics_(metrics), limits_(limits), limiter_(limiter), workers_(worker_threads) {}
+          RateLimiter* limiter = nullptr, AuditLog* audit = nullptr)
+      : tokens_(tokens), metrics_(metrics), limits_(limits), limiter_(limiter), audit_(audit),
+        workers_(worker_threads) {}
 
+  // `response` (optional) is read after the handler, for the audit trail: the id a call created.
   template <typename Handler>
   grpc::Status Run(grpc::ServerContextBase* context, absl::string_view method,
-                   const google::protobuf::Message& request, Handler&& handler) {
+                   const google::protobuf::Message& request, Handler&& handler,
+                   const google::protobuf::Message* response = nullptr) {
     const auto start = std::chrono::steady_clock::now();
-    std::string organization;
+    std::optional<Caller> who;
     absl::Status status;
     try {
-      auto caller = Admit(*context, method, request, &organization);
+      auto caller = Admit(*context, method, request, &who);
       status = caller.ok() ? handler(*caller) : caller.status();
     } catch (const std::exception& e) {
       status = absl::InternalError(std::string("unexpected: ") + e.what());
     }
-    Finish(context, method, request, organization, status, start);
+    Finish(context, method, request, response, who, status, start);
     return ToGrpcStatus(status);
   }
 
@@ -51,9 +56,10 @@ class RpcGate {
   // timeout, and fail fast while Redis is down) and finishes the call.
   template <typename Handler>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, absl::string_view method,
-                                  const google::protobuf::Message& request, Handler&& handler) {
+                                  const google::protobuf::Message& request, Handler&& handler,
+                                  const google::protobuf::Message* response = nullptr) {
     auto* reactor = context->DefaultReactor();
-    reactor->Finish(Run(context, method, request, std::forward<Handler>(handler)));
+    reactor->Finish(Run(context, method, request, std::forward<Handler>(handler), response));
     return reactor;
   }
 
@@ -61,10 +67,11 @@ class RpcGate {
   // callback threads. The handler is copied: it must capture by value.
   template <typename Handler>
   grpc::ServerUnaryReactor* UnaryOnWorker(grpc::CallbackServerContext* context, absl::string_view method,
-                                          const google::protobuf::Message& request, Handler handler) {
+                                          const google::protobuf::Message& request, Handler handler,
+                                          const google::protobuf::Message* response = nullptr) {
     auto* reactor = context->DefaultReactor();
-    workers_.Post([this, reactor, context, method, &request, handler = std::move(handler)]() mutable {
-      reactor->Finish(Run(context, method, request, handler));
+    workers_.Post([this, reactor, context, method, &request, response, handler = std::move(handler)]() mutable {
+      reactor->Finish(Run(context, method, request, handler, response));
     });
     return reactor;
   }
@@ -74,14 +81,15 @@ class RpcGate {
   using Done = std::function<void(const absl::Status&)>;
   template <typename Handler>
   grpc::ServerUnaryReactor* UnaryAsync(grpc::CallbackServerContext* context, absl::string_view method,
-                                       const google::protobuf::Message& request, Handler&& handler) {
+                                       const google::protobuf::Message& request, Handler&& handler,
+                                       const google::protobuf::Message* response = nullptr) {
     auto* reactor = context->DefaultReactor();
     const auto start = std::chrono::steady_clock::now();
-    std::string organization;
-    auto caller = Admit(*context, method, request, &organization);
-    Done done = [this, reactor, context, method, &request, start,
-                 organization = std::move(organization)](const absl::Status& status) {
-      Finish(context, method, request, organization, status, start);
+    std::optional<Caller> who;
+    auto caller = Admit(*context, method, request, &who);
+    Done done = [this, reactor, context, method, &request, response, start,
+                 who = std::move(who)](const absl::Status& status) {
+      Finish(context, method, request, response, who, status, start);
       reactor->Finish(ToGrpcStatus(status));
     };
     if (!caller.ok()) {
@@ -113,16 +121,19 @@ class RpcGate {
 
  private:
   // The caller, once authenticated, within its rate limits and its request within the API's limits.
+  // `who` is set once the token is known, also when the call is then refused.
   absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context, absl::string_view method,
-                               const google::protobuf::Message& request, std::string* organization);
-  void Finish(grpc::ServerContextBase* context, absl::string_view method,
-              const google::protobuf::Message& request, const std::string& organization,
+                               const google::protobuf::Message& request, std::optional<Caller>* who);
+  // Counts, logs and, for a call that changes something, audits the call.
+  void Finish(grpc::ServerContextBase* context, absl::string_view method, const google::protobuf::Message& request,
+              const google::protobuf::Message* response, const std::optional<Caller>& who,
               const absl::Status& status, std::chrono::steady_clock::time_point start);
 
   TokenStore* tokens_;
   Metrics* metrics_;
   RequestLimits limits_;
   RateLimiter* limiter_;
+  AuditLog* audit_;
   WorkerPool workers_;
 };
 

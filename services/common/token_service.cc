@@ -42,4 +42,12 @@ grpc::ServerUnaryReactor* TokenServiceImpl::WhoAmI(grpc::CallbackServerContext* 
   });
 }
 
+grpc::ServerUnaryReactor* TokenServiceImpl::ListAuditEvents(grpc::CallbackServerContext* context,
+                                                             const auth::v1::ListAuditEventsRequest* request,
+                                                             auth::v1::ListAuditEventsResponse* response) {
+  return gate_->UnaryOnWorker(context, "auth.ListAuditEvents", *request, [this, request, response](const Caller& caller) {
+    return Respond(audit_->List(caller, *request), response);
+  });
+}
+
 }  // namespace infrashare

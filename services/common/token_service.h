@@ -9,7 +9,7 @@ namespace infrashare {
 
 class TokenServiceImpl final : public auth::v1::TokenService::CallbackService {
  public:
-  TokenServiceImpl(TokenStore* tokens, RpcGate* gate) : tokens_(tokens), gate_(gate) {}
+  TokenServiceImpl(TokenStore* tokens, AuditLog* audit, RpcGate* gate) : tokens_(tokens), audit_(audit), gate_(gate) {}
 
   grpc::ServerUnaryReactor* CreateToken(grpc::CallbackServerContext* context, const auth::v1::CreateTokenRequest* request,
                            auth::v1::CreateTokenResponse* response) override;
@@ -19,9 +19,13 @@ class TokenServiceImpl final : public auth::v1::TokenService::CallbackService {
                            auth::v1::RevokeTokenResponse* response) override;
   grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context, const auth::v1::WhoAmIRequest* request,
                       auth::v1::TokenInfo* response) override;
+  grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* context,
+                                            const auth::v1::ListAuditEventsRequest* request,
+                                            auth::v1::ListAuditEventsResponse* response) override;
 
  private:
   TokenStore* tokens_;
+  AuditLog* audit_;
   RpcGate* gate_;
 };
 

@@ -41,7 +41,7 @@ bool ConcernsResponder(const InquiryEventRecord& event, const std::string& respo
     return gate_->UnaryOnWorker(context, "desk." #Method, *request,                                  \
                                 [this, request, response](const Caller& caller) {                      \
                                   return Respond(Call, response);                                      \
-                                });                                                                    \
+                                }, response);                                                          \
   }
 
 INFRASHARE_HANDLER(CreateResponder, CreateResponderRequest, Responder,

@@ -20,7 +20,7 @@ RegistryServiceImpl::RegistryServiceImpl(Registry* registry, RedisRegistryStore*
     return gate_->UnaryOnWorker(context, "registry." #Method, *request,                           \
                                 [this, request, response](const Caller& caller) {                 \
                                   return Respond(Call, response);                                 \
-                                });                                                               \
+                                }, response);                                                     \
   }
 
 INFRASHARE_HANDLER(CreateOrganization, CreateOrganizationRequest, Organization,

@@ -49,7 +49,7 @@ SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, Rotations* rota
     return gate_->UnaryOnWorker(context, "scheduler." #Method, *request,                         \
                                 [this, request, response](const Caller& caller) {                  \
                                   return Respond(Call, response);                                  \
-                                });                                                                \
+                                }, response);                                                      \
   }
 
 INFRASHARE_HANDLER(CreateRecurringBooking, CreateRecurringBookingRequest, CreateRecurringBookingResponse, scheduler_->CreateRecurringBooking(caller, *request))

@@ -54,9 +54,10 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
 
   s->tokens_ = std::make_unique<TokenStore>(s->redis_.get(), config.auth);
   s->rate_limiter_ = std::make_unique<RateLimiter>(s->redis_.get(), config.rate_limits);
+  s->audit_ = std::make_unique<AuditLog>(s->redis_.get(), config.audit);
   s->gate_ = std::make_unique<RpcGate>(s->tokens_.get(), &s->metrics_, config.grpc.handler_threads,
-                                       RequestLimitsFor(config), s->rate_limiter_.get());
-  s->token_service_ = std::make_unique<TokenServiceImpl>(s->tokens_.get(), s->gate_.get());
+                                       RequestLimitsFor(config), s->rate_limiter_.get(), s->audit_.get());
+  s->token_service_ = std::make_unique<TokenServiceImpl>(s->tokens_.get(), s->audit_.get(), s->gate_.get());
   // The registry asks the booking ledger before it removes a resource, so it loads its functions.
   if (services.count("registry") || services.count("scheduler"))
     s->redis_->AddFunctionLibrary(std::string(kSchedulerLua));

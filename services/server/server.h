@@ -50,6 +50,7 @@ class InfrashareServer {
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<RateLimiter> rate_limiter_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<scheduler::RedisBookingStore> booking_ledger_;  // read by the registry
   std::unique_ptr<RpcGate> gate_;
   std::unique_ptr<TokenServiceImpl> token_service_;

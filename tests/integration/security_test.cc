@@ -9,7 +9,17 @@
 #include <thread>
 #include <vector>
 
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include <future>
+#include <map>
+#include <set>
+
 #include "google/rpc/error_details.pb.h"
+#include "infrashare/desk/v1/desk.grpc.pb.h"
+#include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
+#include "services/common/audit.h"
 #include "google/rpc/status.pb.h"
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
@@ -198,6 +208,199 @@ TEST(RateLimits, CapTheStreamsOneTokenHoldsOpen) {
   streams[1].reader->Finish();
   done = true;
   changes.join();
+}
+
+// ---- the audit trail -----------------------------------------------------------------------------
+
+class AuditTrail : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new RedisServer();
+    server_ = new TestServer(redis_->url());
+    registry_ = server_->Registry().release();
+    tokens_ = server_->Tokens().release();
+    CreateOrganization(registry_, "acme");
+    CreateOrganization(registry_, "other");
+    member_ = server_->TokenWithInfo("acme", {auth::v1::ROLE_MEMBER});
+    admin_ = server_->Token("acme", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+    other_admin_ = server_->Token("other", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    delete tokens_;
+    delete server_;
+    delete redis_;
+  }
+
+  // Every event of `organization` the token may read, newest first, read in pages of `page_size`.
+  static std::vector<auth::v1::AuditEvent> Events(const std::string& token, const std::string& organization,
+                                                  int page_size = 1000) {
+    std::vector<auth::v1::AuditEvent> out;
+    auth::v1::ListAuditEventsRequest request;
+    request.set_organization_id(organization);
+    request.set_page_size(page_size);
+    for (int page = 0; page < 1000; ++page) {
+      auth::v1::ListAuditEventsResponse response;
+      auto status = tokens_->ListAuditEvents(TestServer::Context(token).get(), request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      out.insert(out.end(), response.events().begin(), response.events().end());
+      if (!status.ok() || response.next_page_token().empty()) break;
+      request.set_page_token(response.next_page_token());
+    }
+    return out;
+  }
+
+  // Events are appended without holding up the call: waits (up to 10 s) until `count` are there.
+  static std::vector<auth::v1::AuditEvent> AwaitEvents(const std::string& token, const std::string& organization,
+                                                       size_t count) {
+    std::vector<auth::v1::AuditEvent> events;
+    for (int i = 0; i < 100; ++i) {
+      events = Events(token, organization);
+      if (events.size() >= count) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return events;
+  }
+
+  static RedisServer* redis_;
+  static TestServer* server_;
+  static reg::RegistryService::Stub* registry_;
+  static auth::v1::TokenService::Stub* tokens_;
+  static auth::v1::CreateTokenResponse member_;
+  static std::string admin_, other_admin_;
+};
+RedisServer* AuditTrail::redis_ = nullptr;
+TestServer* AuditTrail::server_ = nullptr;
+reg::RegistryService::Stub* AuditTrail::registry_ = nullptr;
+auth::v1::TokenService::Stub* AuditTrail::tokens_ = nullptr;
+auth::v1::CreateTokenResponse AuditTrail::member_;
+std::string AuditTrail::admin_, AuditTrail::other_admin_;
+
+// Generated from the services' descriptors, so a new RPC is covered without touching this test:
+// every unary method that changes something, called once (with an empty request: whether it
+// succeeds does not matter, it is audited either way), leaves exactly one event naming it.
+TEST_F(AuditTrail, EveryMutatingCallLeavesOneEventAndReadsLeaveNone) {
+  const auto before = Events(admin_, "acme").size();
+  grpc::GenericStub generic(server_->channel());
+  std::multiset<std::string> called;
+  for (const char* name : {"infrashare.auth.v1.TokenService", "infrashare.registry.v1.RegistryService",
+                           "infrashare.scheduler.v1.SchedulerService", "infrashare.desk.v1.DeskService"}) {
+    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    ASSERT_NE(service, nullptr) << name;
+    const std::string prefix = std::string(name).substr(11, std::string(name).find(".v1.") - 11);  // "registry"
+    for (int m = 0; m < service->method_count(); ++m) {
+      const auto* method = service->method(m);
+      if (method->client_streaming() || method->server_streaming()) continue;
+      const std::string audited_name = prefix + "." + method->name();
+      grpc::Slice nothing("");  // zero bytes: the request's defaults
+      grpc::ByteBuffer request(&nothing, 1), response;
+      auto context = TestServer::Context(member_.token());
+      std::promise<grpc::Status> done;
+      generic.UnaryCall(context.get(), "/" + std::string(name) + "/" + method->name(), grpc::StubOptions(), &request,
+                        &response, [&done](grpc::Status status) { done.set_value(status); });
+      const grpc::Status status = done.get_future().get();
+      EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << audited_name;
+      EXPECT_NE(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << audited_name;
+      if (Mutates(audited_name)) called.insert(audited_name);
+    }
+  }
+  ASSERT_GT(called.size(), 30u);  // the API's writes, not a handful
+  const auto events = AwaitEvents(admin_, "acme", before + called.size());
+  std::multiset<std::string> audited;
+  for (size_t i = 0; i + before < events.size(); ++i) {
+    const auto& e = events[i];
+    audited.insert(e.method());
+    EXPECT_EQ(e.token_id(), member_.info().id()) << e.method();
+    EXPECT_EQ(e.organization_id(), "acme") << e.method();
+    ASSERT_EQ(e.roles_size(), 1) << e.method();
+    EXPECT_EQ(e.roles(0), auth::v1::ROLE_MEMBER);
+    EXPECT_NE(e.peer().find("127.0.0.1"), std::string::npos) << e.peer();
+    EXPECT_FALSE(e.status().empty()) << e.method();
+    EXPECT_TRUE(e.has_time()) << e.method();
+  }
+  EXPECT_EQ(audited, called);  // each write once; no read (Get*, List*, Search*, ...) at all
+}
+
+TEST_F(AuditTrail, SaysWhoChangedWhatAndIsReadOnlyByAdmins) {
+  const auto before = Events(admin_, "acme").size();
+  reg::CreateResourceRequest create;
+  create.set_request_id("audit-create-1");
+  create.mutable_resource()->set_display_name("Praktijklokaal Zorg");
+  create.mutable_resource()->set_kind(reg::RESOURCE_KIND_LAB);
+  create.mutable_resource()->set_owner_organization_id("acme");
+  create.mutable_resource()->mutable_location()->mutable_point()->set_latitude(52.37);
+  create.mutable_resource()->mutable_location()->mutable_point()->set_longitude(4.89);
+  reg::Resource lab;
+  auto created = registry_->CreateResource(TestServer::Context(admin_).get(), create, &lab);
+  ASSERT_TRUE(created.ok()) << created.error_message();
+  reg::UpdateResourceRequest update;
+  update.mutable_resource()->set_id(lab.id());
+  update.mutable_resource()->set_etag(lab.etag());
+  update.mutable_resource()->set_description("Nu met tillift");
+  update.mutable_update_mask()->add_paths("description");
+  ASSERT_TRUE(registry_->UpdateResource(TestServer::Context(admin_).get(), update, &lab).ok());
+  reg::Resource refused;
+  update.mutable_resource()->set_etag("stale");
+  EXPECT_FALSE(registry_->UpdateResource(TestServer::Context(admin_).get(), update, &refused).ok());
+
+  const auto events = AwaitEvents(admin_, "acme", before + 3);
+  std::vector<auth::v1::AuditEvent> about_lab;
+  for (const auto& e : events)
+    if (e.object_id() == lab.id()) about_lab.push_back(e);
+  ASSERT_EQ(about_lab.size(), 3u);
+  EXPECT_EQ(about_lab[2].method(), "registry.CreateResource");  // newest first
+  EXPECT_EQ(about_lab[2].request_id(), "audit-create-1");
+  EXPECT_EQ(about_lab[1].method(), "registry.UpdateResource");
+  EXPECT_EQ(about_lab[1].status(), "OK");
+  EXPECT_EQ(std::vector<std::string>(about_lab[1].changed_fields().begin(), about_lab[1].changed_fields().end()),
+            std::vector<std::string>{"description"});
+  EXPECT_EQ(about_lab[0].status(), "ABORTED");  // the refused update is there too
+
+  // Who may read it: organisation admins their own, platform admins everyone's.
+  auth::v1::ListAuditEventsRequest request;
+  auth::v1::ListAuditEventsResponse response;
+  EXPECT_EQ(tokens_->ListAuditEvents(TestServer::Context(member_.token()).get(), request, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  request.set_organization_id("acme");
+  EXPECT_EQ(tokens_->ListAuditEvents(TestServer::Context(other_admin_).get(), request, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(Events(other_admin_, "").empty() || Events(other_admin_, "")[0].organization_id() == "other");
+  const auto everything = Events(kAdminToken, "");
+  std::set<std::string> organizations;
+  for (const auto& e : everything) organizations.insert(e.organization_id());
+  EXPECT_TRUE(organizations.count("acme"));
+  EXPECT_TRUE(organizations.count("platform"));  // the bootstrap admin's own writes
+
+  // Paging in small pages gives the same events, none twice, in the same order.
+  const auto whole = Events(admin_, "acme");
+  const auto paged = Events(admin_, "acme", 3);
+  ASSERT_EQ(paged.size(), whole.size());
+  for (size_t i = 0; i < whole.size(); ++i) EXPECT_EQ(paged[i].id(), whole[i].id());
+  request.set_page_token("not-a-cursor");
+  EXPECT_EQ(tokens_->ListAuditEvents(TestServer::Context(admin_).get(), request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST(AuditFields, ObjectAndChangedFieldsComeFromTheRequest) {
+  reg::UpdateResourceRequest update;
+  update.mutable_resource()->set_id("res_1");
+  update.mutable_resource()->set_display_name("x");
+  update.mutable_resource()->set_etag("3");
+  EXPECT_EQ(ObjectOf(update), "res_1");
+  EXPECT_EQ(ChangedFields(update), std::vector<std::string>{"display_name"});
+  update.mutable_update_mask()->add_paths("location");
+  EXPECT_EQ(ChangedFields(update), std::vector<std::string>{"location"});
+  scheduler::v1::CreateBookingRequest book;
+  book.set_resource_id("res_2");
+  book.set_request_id("r-1");
+  EXPECT_EQ(ObjectOf(book), "res_2");
+  reg::CreateOrganizationRequest org;
+  org.set_organization_id("roc-twente");
+  EXPECT_EQ(ObjectOf(org), "roc-twente");
+  EXPECT_TRUE(Mutates("scheduler.CancelBooking"));
+  EXPECT_TRUE(Mutates("registry.ImportResources"));
+  EXPECT_FALSE(Mutates("registry.SearchResources"));
+  EXPECT_FALSE(Mutates("desk.GetDeskReport"));
 }
 
 }  // namespace

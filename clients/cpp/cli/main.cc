@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   infrashare::cli::AddDeskCommands(cli, app);
   infrashare::cli::AddRotationCommands(cli, app);
   infrashare::cli::AddTokenCommands(cli, app);
+  infrashare::cli::AddAuditCommands(cli, app);
   CLI11_PARSE(cli, argc, argv);
   return app.exit_code;
 }

@@ -14,6 +14,32 @@ ROLE_PLATFORM_ADMIN: Role
 ROLE_READ_ONLY_INTEGRATOR: Role
 ROLE_UNSPECIFIED: Role
 
+class AuditEvent(_message.Message):
+    __slots__ = ["changed_fields", "id", "method", "object_id", "organization_id", "peer", "request_id", "roles", "status", "time", "token_id"]
+    CHANGED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PEER_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    changed_fields: _containers.RepeatedScalarFieldContainer[str]
+    id: str
+    method: str
+    object_id: str
+    organization_id: str
+    peer: str
+    request_id: str
+    roles: _containers.RepeatedScalarFieldContainer[Role]
+    status: str
+    time: _timestamp_pb2.Timestamp
+    token_id: str
+    def __init__(self, id: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., token_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[Role, str]]] = ..., method: _Optional[str] = ..., object_id: _Optional[str] = ..., peer: _Optional[str] = ..., status: _Optional[str] = ..., changed_fields: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
 class CreateTokenRequest(_message.Message):
     __slots__ = ["description", "expire_time", "network_ids", "organization_id", "request_id", "roles"]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +63,28 @@ class CreateTokenResponse(_message.Message):
     info: TokenInfo
     token: str
     def __init__(self, token: _Optional[str] = ..., info: _Optional[_Union[TokenInfo, _Mapping]] = ...) -> None: ...
+
+class ListAuditEventsRequest(_message.Message):
+    __slots__ = ["end_time", "organization_id", "page_size", "page_token", "start_time"]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    end_time: _timestamp_pb2.Timestamp
+    organization_id: str
+    page_size: int
+    page_token: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, organization_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListAuditEventsResponse(_message.Message):
+    __slots__ = ["events", "next_page_token"]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[AuditEvent]
+    next_page_token: str
+    def __init__(self, events: _Optional[_Iterable[_Union[AuditEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListTokensRequest(_message.Message):
     __slots__ = ["organization_id", "page_size", "page_token"]

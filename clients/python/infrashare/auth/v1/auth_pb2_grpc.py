@@ -34,3 +34,8 @@ class TokenServiceStub(object):
                 request_serializer=infrashare_dot_auth_dot_v1_dot_auth__pb2.WhoAmIRequest.SerializeToString,
                 response_deserializer=infrashare_dot_auth_dot_v1_dot_auth__pb2.TokenInfo.FromString,
                 )
+        self.ListAuditEvents = channel.unary_unary(
+                '/infrashare.auth.v1.TokenService/ListAuditEvents',
+                request_serializer=infrashare_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=infrashare_dot_auth_dot_v1_dot_auth__pb2.ListAuditEventsResponse.FromString,
+                )
