@@ -3,6 +3,7 @@
 // input names the field.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -130,6 +131,44 @@ class RotationApiTest : public ::testing::Test {
     EXPECT_TRUE(status.ok()) << status.error_message();
     return out;
   }
+  // The plan's hand-overs once the sweeper (every second) has marked all of them OVERDUE.
+  ListHandoversResponse HandoversOnceOverdue(const std::string& plan_id) {
+    ListHandoversRequest list;
+    list.set_plan_id(plan_id);
+    ListHandoversResponse handovers;
+    for (int i = 0; i < 100; ++i) {
+      EXPECT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list, &handovers).ok());
+      if (!handovers.handovers().empty() &&
+          std::all_of(handovers.handovers().begin(), handovers.handovers().end(),
+                      [](const Handover& h) { return h.state() == HANDOVER_STATE_OVERDUE; }))
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return handovers;
+  }
+  // A committed plan of one unit at home serving the school for two days weeks ago, hand-overs to
+  // confirm within an hour: their deadlines have passed.
+  RotationPlan CommittedPastPlan(const std::string& unit_name) {
+    const std::string unit = Mobile(unit_name, 52.26, 6.79);
+    CreateRotationPoolRequest create;
+    create.mutable_pool()->set_display_name("Past rotations");
+    create.mutable_pool()->add_unit_resource_ids(unit);
+    create.mutable_pool()->mutable_policy()->set_handover_confirm_hours(1);
+    const RotationPool pool = PoolOnceKnown(create);
+    Create(school_, Ask(pool.id(), 52.26, 6.79, -38, -33, 2));
+    PlanRotationRequest request;
+    request.set_pool_id(pool.id());
+    *request.mutable_horizon_start_time() = Day(-40);
+    *request.mutable_horizon_end_time() = Day(-30);
+    RotationPlan plan;
+    EXPECT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), request, &plan).ok());
+    EXPECT_EQ(plan.assignments_size(), 1);
+    CommitRotationPlanRequest commit;
+    commit.set_id(plan.id());
+    EXPECT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &plan).ok());
+    return plan;
+  }
+
   RotationPlan Plan(const std::string& pool, int days) {
     PlanRotationRequest request;
     request.set_pool_id(pool);
@@ -504,35 +543,11 @@ TEST_F(RotationApiTest, ReplanningACommittedPlanReplacesItFromItsStart) {
 }
 
 TEST_F(RotationApiTest, AHandoverNotConfirmedByItsDeadlineIsOverdue) {
-  const std::string unit = Mobile("Mobiel Lab Hengelo", 52.26, 6.79);
-  CreateRotationPoolRequest create;
-  create.mutable_pool()->set_display_name("Past rotations");
-  create.mutable_pool()->add_unit_resource_ids(unit);
-  create.mutable_pool()->mutable_policy()->set_handover_confirm_hours(1);
-  const RotationPool pool = PoolOnceKnown(create);
-  ASSERT_FALSE(pool.id().empty());
-  Create(school_, Ask(pool.id(), 52.26, 6.79, -38, -33, 2));  // weeks ago: its deadlines have passed
-  PlanRotationRequest request;
-  request.set_pool_id(pool.id());
-  *request.mutable_horizon_start_time() = Day(-40);
-  *request.mutable_horizon_end_time() = Day(-30);
-  RotationPlan plan;
-  ASSERT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), request, &plan).ok());
-  ASSERT_EQ(plan.assignments_size(), 1);
-  CommitRotationPlanRequest commit;
-  commit.set_id(plan.id());
-  ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &plan).ok());
-  ListHandoversRequest list;
-  list.set_plan_id(plan.id());
-  ListHandoversResponse handovers;
-  bool overdue = false;
-  for (int i = 0; i < 100 && !overdue; ++i) {  // the sweeper runs every second
-    ASSERT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list, &handovers).ok());
-    overdue = handovers.handovers_size() == 2 && handovers.handovers(0).state() == HANDOVER_STATE_OVERDUE &&
-              handovers.handovers(1).state() == HANDOVER_STATE_OVERDUE;
-    if (!overdue) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_TRUE(overdue) << handovers.DebugString();
+  const RotationPlan plan = CommittedPastPlan("Mobiel Lab Hengelo");
+  const ListHandoversResponse handovers = HandoversOnceOverdue(plan.id());
+  ASSERT_EQ(handovers.handovers_size(), 2);
+  EXPECT_EQ(handovers.handovers(0).state(), HANDOVER_STATE_OVERDUE) << handovers.DebugString();
+  EXPECT_EQ(handovers.handovers(1).state(), HANDOVER_STATE_OVERDUE) << handovers.DebugString();
   // The owner and the partner follow the event; it carries the hand-over.
   for (const std::string* token : {&fleet_, &school_}) {
     WatchRotationEventsRequest watch;
@@ -548,6 +563,35 @@ TEST_F(RotationApiTest, AHandoverNotConfirmedByItsDeadlineIsOverdue) {
     context->TryCancel();
     stream->Finish();
   }
+}
+
+// Both sides confirming an overdue hand-over does not make it look on time.
+TEST_F(RotationApiTest, AnOverdueHandoverConfirmedByBothSidesIsConfirmedLate) {
+  const RotationPlan plan = CommittedPastPlan("Mobiel Lab Oldenzaal");
+  const ListHandoversResponse handovers = HandoversOnceOverdue(plan.id());
+  ASSERT_EQ(handovers.handovers_size(), 2);
+  const Handover& to_school = handovers.handovers(0);
+  ASSERT_EQ(to_school.state(), HANDOVER_STATE_OVERDUE) << handovers.DebugString();
+  ASSERT_EQ(to_school.to_organization_id(), "school");
+  ConfirmHandoverRequest confirm;
+  confirm.set_id(to_school.id());
+  confirm.set_condition_notes("complete, a week late");
+  Handover confirmed;
+  ASSERT_TRUE(scheduler_->ConfirmHandover(As(fleet_).get(), confirm, &confirmed).ok());
+  EXPECT_EQ(confirmed.state(), HANDOVER_STATE_OVERDUE);  // one side is not enough
+  ASSERT_TRUE(scheduler_->ConfirmHandover(As(school_).get(), confirm, &confirmed).ok());
+  EXPECT_EQ(confirmed.state(), HANDOVER_STATE_CONFIRMED_LATE);
+  EXPECT_TRUE(confirmed.has_from_confirm_time());
+  EXPECT_TRUE(confirmed.has_to_confirm_time());
+  ASSERT_TRUE(scheduler_->ConfirmHandover(As(school_).get(), confirm, &confirmed).ok());  // again: no change
+  EXPECT_EQ(confirmed.state(), HANDOVER_STATE_CONFIRMED_LATE);
+  ListHandoversRequest list;
+  list.set_plan_id(plan.id());
+  ListHandoversResponse after;
+  ASSERT_TRUE(scheduler_->ListHandovers(As(school_).get(), list, &after).ok());
+  ASSERT_EQ(after.handovers_size(), 2);
+  EXPECT_EQ(after.handovers(0).state(), HANDOVER_STATE_CONFIRMED_LATE);
+  EXPECT_EQ(after.handovers(1).state(), HANDOVER_STATE_OVERDUE);
 }
 
 // A unit that goes home for its owner's booking between two partners is handed back to the owner

@@ -423,10 +423,15 @@ export enum HandoverState {
   HANDOVER_STATE_UNSPECIFIED = 0,
   /** HANDOVER_STATE_PENDING - waiting for one or both sides */
   HANDOVER_STATE_PENDING = 1,
-  /** HANDOVER_STATE_CONFIRMED - both sides confirmed */
+  /** HANDOVER_STATE_CONFIRMED - both sides confirmed by the deadline */
   HANDOVER_STATE_CONFIRMED = 2,
   /** HANDOVER_STATE_OVERDUE - not confirmed by both by its deadline (an event was raised) */
   HANDOVER_STATE_OVERDUE = 3,
+  /**
+   * HANDOVER_STATE_CONFIRMED_LATE - Both sides confirmed, the second after the deadline: it was OVERDUE, or would have been had
+   * the sweeper come first.
+   */
+  HANDOVER_STATE_CONFIRMED_LATE = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -444,6 +449,9 @@ export function handoverStateFromJSON(object: any): HandoverState {
     case 3:
     case "HANDOVER_STATE_OVERDUE":
       return HandoverState.HANDOVER_STATE_OVERDUE;
+    case 4:
+    case "HANDOVER_STATE_CONFIRMED_LATE":
+      return HandoverState.HANDOVER_STATE_CONFIRMED_LATE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -461,6 +469,8 @@ export function handoverStateToJSON(object: HandoverState): string {
       return "HANDOVER_STATE_CONFIRMED";
     case HandoverState.HANDOVER_STATE_OVERDUE:
       return "HANDOVER_STATE_OVERDUE";
+    case HandoverState.HANDOVER_STATE_CONFIRMED_LATE:
+      return "HANDOVER_STATE_CONFIRMED_LATE";
     case HandoverState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
