@@ -27,15 +27,18 @@ local function rot_put(_, args)
 end
 
 -- Hand-overs: <r>ho:<id> hash id, plan, unit, from, to, t, dl (deadline ms), st
--- (PENDING/CONFIRMED/OVERDUE), fc/tc (confirmed ms), fn/tn (condition notes), cl (checklist, one
--- item per line); <r>hos:<plan> set; <r>ho:due zset (deadline); <r>events stream.
+-- (PENDING/CONFIRMED/OVERDUE/CONFIRMED_LATE), fc/tc (confirmed ms), fn/tn (condition notes), cl
+-- (checklist, one item per line); <r>hos:<plan> set; <r>ho:due zset (deadline); <r>events stream.
 
--- ARGV: base, id, organisation, notes. Returns the hand-over as JSON.
+-- ARGV: base, id, organisation, notes. Returns the hand-over as JSON. The second confirmation
+-- makes it CONFIRMED, or CONFIRMED_LATE when it is OVERDUE or its deadline has passed (the same
+-- test as the sweeper's, so the state does not depend on which ran first).
 local function rot_handover_confirm(keys, args)
   local base, id, org, notes = args[1], args[2], args[3], args[4]
   local h = read_hash(keys[1])
   if not h then return redis.error_reply('NOT_FOUND handover ' .. id) end
-  local now = tostring(now_ms())
+  local now_number = now_ms()
+  local now = int_text(now_number)
   if org == h.from and (h.fc or '') == '' then
     h.fc, h.fn = now, notes
   elseif org == h.to and (h.tc or '') == '' then
@@ -43,8 +46,9 @@ local function rot_handover_confirm(keys, args)
   elseif org ~= h.from and org ~= h.to then
     return redis.error_reply('NOT_FOUND handover ' .. id)
   end
-  if (h.fc or '') ~= '' and (h.tc or '') ~= '' and h.st ~= 'CONFIRMED' then
-    h.st = 'CONFIRMED'
+  if (h.fc or '') ~= '' and (h.tc or '') ~= '' and (h.st == 'PENDING' or h.st == 'OVERDUE') then
+    local late = h.st == 'OVERDUE' or now_number >= tonumber(h.dl)
+    h.st = late and 'CONFIRMED_LATE' or 'CONFIRMED'
     redis.call('ZREM', base .. 'ho:due', id)
   end
   redis.call('HSET', keys[1], 'fc', h.fc or '', 'fn', h.fn or '', 'tc', h.tc or '', 'tn', h.tn or '', 'st', h.st)

@@ -30,6 +30,7 @@ std::string KindName(v1::RotationLegKind kind) {
     case v1::ROTATION_LEG_KIND_ASSIGNMENT: return "assignment";
     case v1::ROTATION_LEG_KIND_TEARDOWN: return "teardown";
     case v1::ROTATION_LEG_KIND_MAINTENANCE: return "maintenance";
+    case v1::ROTATION_LEG_KIND_AT_HOME: return "at_home";
     default: return "unknown";
   }
 }
@@ -84,6 +85,7 @@ absl::StatusOr<std::string> RotationUnitToICalendar(const v1::RotationPlan& plan
         case v1::ROTATION_LEG_KIND_ASSIGNMENT: e.summary = "At " + who; break;
         case v1::ROTATION_LEG_KIND_TEARDOWN: e.summary = "Tear-down at " + who; break;
         case v1::ROTATION_LEG_KIND_MAINTENANCE: e.summary = "Maintenance"; break;
+        case v1::ROTATION_LEG_KIND_AT_HOME: e.summary = "At home (booked or closed)"; break;
         default: e.summary = "Rotation"; break;
       }
       e.description = absl::StrFormat("Unit: %s\nRequest: %s\nAt: %.5f, %.5f", unit_resource_id, leg.request_id(),

@@ -51,17 +51,24 @@ class Planner {
                             ? State{in_.units[u].home, in_.horizon_start, 0}
                             : State{start->second.at, std::max(in_.horizon_start, start->second.from),
                                     start->second.used_days});
-      for (const auto& b : in_.units[u].busy) {
+      // Bookings and closures may overlap one another or have begun before the unit is free: it
+      // is at home from the first of a run of them to the last, from when it is free.
+      std::vector<Interval> busy = in_.units[u].busy;
+      std::sort(busy.begin(), busy.end(), [](const Interval& a, const Interval& b) { return a.start < b.start; });
+      auto& items = timelines_[u];
+      for (const auto& b : busy) {
+        const Seconds start = std::max(b.start, starts_[u].free_from);
+        if (start >= b.end) continue;
+        if (!items.empty() && start <= items.back().end) {
+          items.back().end = items.back().work_end = std::max(items.back().end, b.end);
+          continue;
+        }
         Item item;
-        item.start = b.start;
-        item.end = b.end;
-        item.work_start = b.start;
-        item.work_end = b.end;
+        item.start = item.work_start = start;
+        item.end = item.work_end = b.end;
         item.where = in_.units[u].home;
-        timelines_[u].push_back(item);
+        items.push_back(item);
       }
-      std::sort(timelines_[u].begin(), timelines_[u].end(),
-                [](const Item& a, const Item& b) { return a.start < b.start; });
     }
   }
 
@@ -125,6 +132,7 @@ class Planner {
     if (item.request < 0) {
       travel(home, item.start);
       if (s->free_from > item.start) return false;
+      if (legs) legs->push_back({LegKind::kAtHome, item.start, item.end, "", home, home, 0});
       s->free_from = std::max(s->free_from, item.end);
       return true;
     }
@@ -172,8 +180,8 @@ class Planner {
     const Request& req = in_.requests[r];
     if (!req.unit_id.empty() && req.unit_id != in_.units[u].id) return std::nullopt;
     const Seconds duration = Seconds{req.duration_days} * kDay;
-    const Seconds latest_start = std::min(req.latest_end, in_.horizon_end) - duration;
-    const Seconds lower = std::max({not_before, req.earliest_start, in_.horizon_start});
+    const Seconds latest_start = std::min(req.latest_end - in_.policy.teardown, in_.horizon_end) - duration;
+    const Seconds lower = std::max({not_before, req.earliest_start + in_.policy.setup, in_.horizon_start});
     if (lower > latest_start) return std::nullopt;
     const auto& items = timelines_[u];
     State s = Start(u);
@@ -214,10 +222,10 @@ class Planner {
   bool FitsAt(int r, int u, Seconds start) const {
     const Request& req = in_.requests[r];
     if (!req.unit_id.empty() && req.unit_id != in_.units[u].id) return false;
-    if (start < std::max(req.earliest_start, in_.horizon_start) ||
-        start + Seconds{req.duration_days} * kDay > std::min(req.latest_end, in_.horizon_end))
-      return false;
     const Item item = MakeItem(r, start);
+    if (item.start < req.earliest_start || item.end > req.latest_end || item.work_start < in_.horizon_start ||
+        item.work_end > in_.horizon_end)
+      return false;
     const auto& items = timelines_[u];
     State s = Start(u);
     size_t gap = 0;
@@ -446,7 +454,8 @@ class Planner {
     if (req.units > static_cast<int>(in_.units.size())) return "it asks for more units than the pool has";
     if (req.earliest_start >= in_.horizon_end || req.latest_end <= in_.horizon_start)
       return "outside the planning horizon: plan a horizon that includes its window";
-    if (!free.Find(r)) return "no unit can reach it in time: its window is too short for the travel, set-up and duration";
+    if (!free.Find(r))
+      return "no unit can reach it in time: its window is too short for the travel, set-up, duration and tear-down";
     if (!booked.Find(r)) return "the units are booked or closed throughout its window";
     if (!full.Find(r)) return "blocked by maintenance";
     return "every unit that could serve it is taken in its window";
@@ -463,6 +472,11 @@ class Planner {
           plan.assignments.push_back({in_.requests[item.request].id, in_.units[u].id, item.work_start, item.work_end,
                                       placed_.at(item.request).pinned});
       }
+      // Home after the last stop, at once.
+      const Point home = in_.units[u].home;
+      if (const Seconds t = Travel(s.where, home); t > 0)
+        legs.push_back({LegKind::kTransport, s.free_from, s.free_from + t, "", s.where, home,
+                        RoadKm(in_.policy, s.where, home)});
       plan.legs.push_back({in_.units[u].id, std::move(legs)});
     }
     return plan;

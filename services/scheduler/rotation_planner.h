@@ -4,10 +4,12 @@
 //
 // The model. Time is in seconds since the epoch. A unit starts the horizon at its home base (or
 // where and when a committed plan's legs under way leave it). To serve a request it travels there
-// (haversine distance x road factor at the pool's speed), is set up before the request's start,
-// stays for the request's whole duration, and is torn down after its end; then it travels on. An existing booking or closure of a unit keeps it at its home base for
-// that interval. After `maintenance_after_days` days of requests served, a unit spends
+// (haversine distance x road factor at the pool's speed), is set up, stays for the request's whole
+// duration, and is torn down; set-up and tear-down happen inside the request's window, which is the
+// partner's. Then it travels on. An existing booking or closure of a unit keeps it at its home base
+// for that interval. After `maintenance_after_days` days of requests served, a unit spends
 // `maintenance_days` at its maintenance location (default its home base) before it serves again.
+// After its last stop a unit drives home (that drive may end after the horizon).
 // A request wants `units` units (or one named unit) for its whole duration, all starting together,
 // inside its window; it is served entirely or not at all.
 #pragma once
@@ -62,8 +64,8 @@ struct Request {
   std::string id;
   std::string partner;  // organisation id
   Point location;
-  Seconds earliest_start = 0;
-  Seconds latest_end = 0;
+  Seconds earliest_start = 0;  // the partner's window: set-up starts at or after this
+  Seconds latest_end = 0;      // and tear-down ends by this
   int duration_days = 1;
   int units = 1;
   std::string unit_id;  // a specific unit, or "" for any
@@ -89,7 +91,8 @@ struct PlanInput {
   std::map<std::string, UnitStart> starts;  // by unit id
 };
 
-enum class LegKind { kTransport, kSetup, kAssignment, kTeardown, kMaintenance };
+// kAtHome: at its home base for an existing booking or closure (the owner holds it).
+enum class LegKind { kTransport, kSetup, kAssignment, kTeardown, kMaintenance, kAtHome };
 
 struct Leg {
   LegKind kind = LegKind::kTransport;

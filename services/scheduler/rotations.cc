@@ -61,13 +61,15 @@ v1::RotationLegKind KindOf(rot::LegKind kind) {
     case rot::LegKind::kAssignment: return v1::ROTATION_LEG_KIND_ASSIGNMENT;
     case rot::LegKind::kTeardown: return v1::ROTATION_LEG_KIND_TEARDOWN;
     case rot::LegKind::kMaintenance: return v1::ROTATION_LEG_KIND_MAINTENANCE;
+    case rot::LegKind::kAtHome: return v1::ROTATION_LEG_KIND_AT_HOME;
   }
   return v1::ROTATION_LEG_KIND_UNSPECIFIED;
 }
 
-// The hand-overs a committed plan implies, per unit in time order: to a partner when its
-// assignment starts, from one partner to the next, back to the owner before maintenance and after
-// the last assignment.
+// The hand-overs a committed plan implies, per unit in time order: one on every change of holder,
+// when the unit arrives where the new holder takes it (docs/DECISIONS.md). A partner holds the unit
+// from its set-up to its tear-down; the owner at home, at maintenance and after the plan; on the
+// road the unit stays with the side it left.
 std::vector<v1::Handover> HandoversOf(const v1::RotationPlan& plan, const v1::RotationPool& pool) {
   std::map<std::string, std::string> organization_of;
   for (const auto& a : plan.assignments()) organization_of[a.request_id()] = a.organization_id();
@@ -91,15 +93,12 @@ std::vector<v1::Handover> HandoversOf(const v1::RotationPlan& plan, const v1::Ro
       holder = to;
     };
     for (const auto& leg : unit.legs()) {
-      if (leg.kind() == v1::ROTATION_LEG_KIND_ASSIGNMENT) {
-        const std::string& to = organization_of[leg.request_id()];
-        if (to != holder) pass(to, leg.start_time());
-        last_end = leg.end_time();
-      } else if (leg.kind() == v1::ROTATION_LEG_KIND_MAINTENANCE && holder != owner) {
-        pass(owner, leg.start_time());
-      }
+      last_end = leg.end_time();
+      if (leg.kind() == v1::ROTATION_LEG_KIND_TRANSPORT) continue;
+      const std::string& to = leg.request_id().empty() ? owner : organization_of[leg.request_id()];
+      if (to != holder) pass(to, leg.start_time());
     }
-    if (holder != owner) pass(owner, last_end);
+    if (holder != owner) pass(owner, last_end);  // the end of the drive home
   }
   return out;
 }
@@ -650,7 +649,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
     for (auto& leg : *unit.mutable_legs()) {
       if (!leg.booking_id().empty()) {
         kept_bookings.insert(leg.booking_id());
-      } else if (ToEpochMs(leg.end_time()) > ToEpochMs(leg.start_time())) {
+      } else if (leg.kind() != v1::ROTATION_LEG_KIND_AT_HOME &&  // booked or closed already
+                 ToEpochMs(leg.end_time()) > ToEpochMs(leg.start_time())) {
         change(unit.unit_resource_id()).legs.push_back(&leg);
       }
     }

@@ -3,10 +3,13 @@
 // input names the field.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "tests/support/test_server.h"
 
@@ -128,6 +131,44 @@ class RotationApiTest : public ::testing::Test {
     EXPECT_TRUE(status.ok()) << status.error_message();
     return out;
   }
+  // The plan's hand-overs once the sweeper (every second) has marked all of them OVERDUE.
+  ListHandoversResponse HandoversOnceOverdue(const std::string& plan_id) {
+    ListHandoversRequest list;
+    list.set_plan_id(plan_id);
+    ListHandoversResponse handovers;
+    for (int i = 0; i < 100; ++i) {
+      EXPECT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list, &handovers).ok());
+      if (!handovers.handovers().empty() &&
+          std::all_of(handovers.handovers().begin(), handovers.handovers().end(),
+                      [](const Handover& h) { return h.state() == HANDOVER_STATE_OVERDUE; }))
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return handovers;
+  }
+  // A committed plan of one unit at home serving the school for two days weeks ago, hand-overs to
+  // confirm within an hour: their deadlines have passed.
+  RotationPlan CommittedPastPlan(const std::string& unit_name) {
+    const std::string unit = Mobile(unit_name, 52.26, 6.79);
+    CreateRotationPoolRequest create;
+    create.mutable_pool()->set_display_name("Past rotations");
+    create.mutable_pool()->add_unit_resource_ids(unit);
+    create.mutable_pool()->mutable_policy()->set_handover_confirm_hours(1);
+    const RotationPool pool = PoolOnceKnown(create);
+    Create(school_, Ask(pool.id(), 52.26, 6.79, -38, -33, 2));
+    PlanRotationRequest request;
+    request.set_pool_id(pool.id());
+    *request.mutable_horizon_start_time() = Day(-40);
+    *request.mutable_horizon_end_time() = Day(-30);
+    RotationPlan plan;
+    EXPECT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), request, &plan).ok());
+    EXPECT_EQ(plan.assignments_size(), 1);
+    CommitRotationPlanRequest commit;
+    commit.set_id(plan.id());
+    EXPECT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &plan).ok());
+    return plan;
+  }
+
   RotationPlan Plan(const std::string& pool, int days) {
     PlanRotationRequest request;
     request.set_pool_id(pool);
@@ -485,7 +526,8 @@ TEST_F(RotationApiTest, ReplanningACommittedPlanReplacesItFromItsStart) {
   EXPECT_TRUE(handovers.handovers(0).has_from_confirm_time());
   EXPECT_EQ(handovers.handovers(1).from_organization_id(), "school");
   EXPECT_EQ(handovers.handovers(1).to_organization_id(), "bakery");
-  EXPECT_EQ(handovers.handovers(1).time().seconds(), served[third.id()].start_time().seconds());
+  // When the unit arrives for the bakery's set-up (120 minutes, the default).
+  EXPECT_EQ(handovers.handovers(1).time().seconds(), served[third.id()].start_time().seconds() - 120 * 60);
   list_handovers.set_plan_id(old_plan.id());
   ASSERT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list_handovers, &handovers).ok());
   EXPECT_EQ(handovers.handovers_size(), 0);
@@ -501,35 +543,11 @@ TEST_F(RotationApiTest, ReplanningACommittedPlanReplacesItFromItsStart) {
 }
 
 TEST_F(RotationApiTest, AHandoverNotConfirmedByItsDeadlineIsOverdue) {
-  const std::string unit = Mobile("Mobiel Lab Hengelo", 52.26, 6.79);
-  CreateRotationPoolRequest create;
-  create.mutable_pool()->set_display_name("Past rotations");
-  create.mutable_pool()->add_unit_resource_ids(unit);
-  create.mutable_pool()->mutable_policy()->set_handover_confirm_hours(1);
-  const RotationPool pool = PoolOnceKnown(create);
-  ASSERT_FALSE(pool.id().empty());
-  Create(school_, Ask(pool.id(), 52.26, 6.79, -38, -33, 2));  // weeks ago: its deadlines have passed
-  PlanRotationRequest request;
-  request.set_pool_id(pool.id());
-  *request.mutable_horizon_start_time() = Day(-40);
-  *request.mutable_horizon_end_time() = Day(-30);
-  RotationPlan plan;
-  ASSERT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), request, &plan).ok());
-  ASSERT_EQ(plan.assignments_size(), 1);
-  CommitRotationPlanRequest commit;
-  commit.set_id(plan.id());
-  ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &plan).ok());
-  ListHandoversRequest list;
-  list.set_plan_id(plan.id());
-  ListHandoversResponse handovers;
-  bool overdue = false;
-  for (int i = 0; i < 100 && !overdue; ++i) {  // the sweeper runs every second
-    ASSERT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list, &handovers).ok());
-    overdue = handovers.handovers_size() == 2 && handovers.handovers(0).state() == HANDOVER_STATE_OVERDUE &&
-              handovers.handovers(1).state() == HANDOVER_STATE_OVERDUE;
-    if (!overdue) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_TRUE(overdue) << handovers.DebugString();
+  const RotationPlan plan = CommittedPastPlan("Mobiel Lab Hengelo");
+  const ListHandoversResponse handovers = HandoversOnceOverdue(plan.id());
+  ASSERT_EQ(handovers.handovers_size(), 2);
+  EXPECT_EQ(handovers.handovers(0).state(), HANDOVER_STATE_OVERDUE) << handovers.DebugString();
+  EXPECT_EQ(handovers.handovers(1).state(), HANDOVER_STATE_OVERDUE) << handovers.DebugString();
   // The owner and the partner follow the event; it carries the hand-over.
   for (const std::string* token : {&fleet_, &school_}) {
     WatchRotationEventsRequest watch;
@@ -545,6 +563,105 @@ TEST_F(RotationApiTest, AHandoverNotConfirmedByItsDeadlineIsOverdue) {
     context->TryCancel();
     stream->Finish();
   }
+}
+
+// Both sides confirming an overdue hand-over does not make it look on time.
+TEST_F(RotationApiTest, AnOverdueHandoverConfirmedByBothSidesIsConfirmedLate) {
+  const RotationPlan plan = CommittedPastPlan("Mobiel Lab Oldenzaal");
+  const ListHandoversResponse handovers = HandoversOnceOverdue(plan.id());
+  ASSERT_EQ(handovers.handovers_size(), 2);
+  const Handover& to_school = handovers.handovers(0);
+  ASSERT_EQ(to_school.state(), HANDOVER_STATE_OVERDUE) << handovers.DebugString();
+  ASSERT_EQ(to_school.to_organization_id(), "school");
+  ConfirmHandoverRequest confirm;
+  confirm.set_id(to_school.id());
+  confirm.set_condition_notes("complete, a week late");
+  Handover confirmed;
+  ASSERT_TRUE(scheduler_->ConfirmHandover(As(fleet_).get(), confirm, &confirmed).ok());
+  EXPECT_EQ(confirmed.state(), HANDOVER_STATE_OVERDUE);  // one side is not enough
+  ASSERT_TRUE(scheduler_->ConfirmHandover(As(school_).get(), confirm, &confirmed).ok());
+  EXPECT_EQ(confirmed.state(), HANDOVER_STATE_CONFIRMED_LATE);
+  EXPECT_TRUE(confirmed.has_from_confirm_time());
+  EXPECT_TRUE(confirmed.has_to_confirm_time());
+  ASSERT_TRUE(scheduler_->ConfirmHandover(As(school_).get(), confirm, &confirmed).ok());  // again: no change
+  EXPECT_EQ(confirmed.state(), HANDOVER_STATE_CONFIRMED_LATE);
+  ListHandoversRequest list;
+  list.set_plan_id(plan.id());
+  ListHandoversResponse after;
+  ASSERT_TRUE(scheduler_->ListHandovers(As(school_).get(), list, &after).ok());
+  ASSERT_EQ(after.handovers_size(), 2);
+  EXPECT_EQ(after.handovers(0).state(), HANDOVER_STATE_CONFIRMED_LATE);
+  EXPECT_EQ(after.handovers(1).state(), HANDOVER_STATE_OVERDUE);
+}
+
+// A unit that goes home for its owner's booking between two partners is handed back to the owner
+// and out again; after the last partner it drives home and is handed back. Every change of holder
+// has exactly one hand-over, at the unit's arrival.
+TEST_F(RotationApiTest, EveryChangeOfHolderHasOneHandoverAndTheUnitEndsAtHome) {
+  const double home_lat = 52.21, home_lon = 5.97;
+  const std::string unit = Mobile("Mobiel Lab Apeldoorn", home_lat, home_lon);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Home between partners");
+  create.mutable_pool()->add_unit_resource_ids(unit);
+  const RotationPool pool = PoolOnceKnown(create);
+  ASSERT_FALSE(pool.id().empty());
+  CreateBookingRequest booking;
+  booking.set_resource_id(unit);
+  *booking.mutable_start_time() = Day(8);
+  *booking.mutable_end_time() = Day(10);
+  booking.set_title("open day at home");
+  Booking booked;
+  auto status = scheduler_->CreateBooking(As(fleet_).get(), booking, &booked);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  Create(school_, Ask(pool.id(), 52.22, 6.89, 1, 7, 3));    // Enschede, before the booking
+  Create(bakery_, Ask(pool.id(), 52.51, 6.09, 10, 20, 3));  // Zwolle, after it
+  RotationPlan plan = Plan(pool.id(), 30);
+  ASSERT_EQ(plan.assignments_size(), 2) << plan.DebugString();
+  ASSERT_EQ(plan.units_size(), 1);
+  const auto& legs = plan.units(0).legs();
+  std::vector<const RotationLeg*> setups, at_home;
+  for (const auto& leg : legs) {
+    if (leg.kind() == ROTATION_LEG_KIND_SETUP) setups.push_back(&leg);
+    if (leg.kind() == ROTATION_LEG_KIND_AT_HOME) at_home.push_back(&leg);
+  }
+  ASSERT_EQ(setups.size(), 2u) << plan.DebugString();
+  ASSERT_EQ(at_home.size(), 1u) << plan.DebugString();
+  EXPECT_EQ(at_home[0]->start_time().seconds(), Day(8).seconds());
+  EXPECT_EQ(at_home[0]->end_time().seconds(), Day(10).seconds());
+  const RotationLeg& last = legs[legs.size() - 1];
+  EXPECT_EQ(last.kind(), ROTATION_LEG_KIND_TRANSPORT);
+  EXPECT_DOUBLE_EQ(last.to().latitude(), home_lat);
+  EXPECT_DOUBLE_EQ(last.to().longitude(), home_lon);
+
+  CommitRotationPlanRequest commit;
+  commit.set_id(plan.id());
+  RotationPlan committed;
+  status = scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &committed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(committed.booking_ids_size(), legs.size() - 1);  // the owner's booking is there already
+  ListHandoversRequest list;
+  list.set_plan_id(plan.id());
+  ListHandoversResponse handovers;
+  ASSERT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list, &handovers).ok());
+  std::vector<std::tuple<std::string, std::string, int64_t>> got;
+  for (const auto& h : handovers.handovers())
+    got.emplace_back(h.from_organization_id(), h.to_organization_id(), h.time().seconds());
+  const std::vector<std::tuple<std::string, std::string, int64_t>> want = {
+      {"fleet", "school", setups[0]->start_time().seconds()},
+      {"school", "fleet", Day(8).seconds()},
+      {"fleet", "bakery", setups[1]->start_time().seconds()},
+      {"bakery", "fleet", last.end_time().seconds()}};
+  EXPECT_EQ(got, want) << handovers.DebugString();
+}
+
+// A request whose window lies wholly after the horizon says so.
+TEST_F(RotationApiTest, ARequestAfterTheHorizonIsOutsideIt) {
+  RotationPool pool = Pool({truck_});
+  const RotationRequest later = Create(school_, Ask(pool.id(), 52.22, 6.89, 40, 50, 3));
+  const RotationPlan plan = Plan(pool.id(), 30);
+  ASSERT_EQ(plan.unfulfilled_size(), 1);
+  EXPECT_EQ(plan.unfulfilled(0).request_id(), later.id());
+  EXPECT_EQ(plan.unfulfilled(0).reason(), "outside the planning horizon: plan a horizon that includes its window");
 }
 
 TEST_F(RotationApiTest, ACommittedLegUnderWayIsNeverReleasedAsANoShow) {

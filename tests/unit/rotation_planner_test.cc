@@ -38,8 +38,17 @@ Request Ask(std::string id, std::string partner, Point where, Seconds earliest, 
 
 bool Same(Point a, Point b) { return a.latitude == b.latitude && a.longitude == b.longitude; }
 
+// Whether [start, end) lies inside the union of `intervals`.
+bool Covered(std::vector<Interval> intervals, Seconds start, Seconds end) {
+  std::sort(intervals.begin(), intervals.end(), [](const Interval& a, const Interval& b) { return a.start < b.start; });
+  for (const auto& i : intervals)
+    if (i.start <= start && i.end > start) start = i.end;
+  return start >= end;
+}
+
 // The independent checker: walks each unit's legs and the plan's assignments and returns what is
-// wrong ("" when nothing is).
+// wrong ("" when nothing is). Set-up and tear-down happen inside the partner's window; a unit is
+// at home for every booking (an at-home leg) and back home after its last leg.
 std::string Check(const PlanInput& in, const Plan& plan) {
   std::map<std::string, const Request*> requests;
   for (const auto& r : in.requests) requests[r.id] = &r;
@@ -52,7 +61,8 @@ std::string Check(const PlanInput& in, const Plan& plan) {
     if (static_cast<int>(list.size()) != r.units) return id + ": served by the wrong number of units";
     for (const auto* a : list) {
       if (a->start != list.front()->start) return id + ": its units do not start together";
-      if (a->start < r.earliest_start || a->end > r.latest_end) return id + ": outside its window";
+      if (a->start - in.policy.setup < r.earliest_start || a->end + in.policy.teardown > r.latest_end)
+        return id + ": set-up or tear-down outside its window";
       if (a->start < in.horizon_start || a->end > in.horizon_end) return id + ": outside the horizon";
       if (a->end - a->start != r.duration_days * kDay) return id + ": wrong duration";
       if (!r.unit_id.empty() && a->unit_id != r.unit_id) return id + ": not on the unit it asked for";
@@ -79,8 +89,13 @@ std::string Check(const PlanInput& in, const Plan& plan) {
       } else {
         if (!Same(leg.to, at)) return unit_id + ": works where it is not";
       }
-      for (const auto& b : unit.busy)
-        if (leg.start < b.end && b.start < leg.end) return unit_id + ": clashes with an existing booking";
+      if (leg.kind == LegKind::kAtHome) {
+        if (!Same(at, unit.home)) return unit_id + ": at home away from home";
+        if (!Covered(unit.busy, leg.start, leg.end)) return unit_id + ": at home for no booking";
+      } else {
+        for (const auto& b : unit.busy)
+          if (leg.start < b.end && b.start < leg.end) return unit_id + ": clashes with an existing booking";
+      }
       if (leg.kind == LegKind::kMaintenance) {
         const Point place = in.policy.maintenance_location ? *in.policy.maintenance_location : unit.home;
         if (!Same(at, place)) return unit_id + ": maintained away from its maintenance place";
@@ -96,6 +111,9 @@ std::string Check(const PlanInput& in, const Plan& plan) {
         if (in.policy.teardown > 0 && (n + 1 >= legs.size() || legs[n + 1].kind != LegKind::kTeardown ||
                                        legs[n + 1].end - legs[n + 1].start < in.policy.teardown))
           return unit_id + ": not torn down after " + r.id;
+        const Seconds arrived = in.policy.setup > 0 ? legs[n - 1].start : leg.start;
+        const Seconds gone = in.policy.teardown > 0 ? legs[n + 1].end : leg.end;
+        if (arrived < r.earliest_start || gone > r.latest_end) return unit_id + ": outside the window of " + r.id;
         const int days = static_cast<int>((leg.end - leg.start) / kDay);
         if (in.policy.maintenance_after_days > 0 && used > 0 && used + days > in.policy.maintenance_after_days)
           return unit_id + ": in use too long without maintenance before " + r.id;
@@ -103,12 +121,18 @@ std::string Check(const PlanInput& in, const Plan& plan) {
       }
       free = leg.end;
     }
-    // At home for every booking: the last place before it is home.
+    if (!Same(at, unit.home)) return unit_id + ": not back home after its last leg";
+    // At home for every booking: the last place before it is home, and at-home legs cover it from
+    // the horizon's start on.
+    std::vector<Interval> at_home;
+    for (const auto& leg : legs)
+      if (leg.kind == LegKind::kAtHome) at_home.push_back({leg.start, leg.end});
     for (const auto& b : unit.busy) {
       Point where = unit.home;
       for (const auto& leg : legs)
         if (leg.end <= b.start) where = leg.to;
       if (!Same(where, unit.home)) return unit_id + ": not at home for its booking";
+      if (!Covered(at_home, std::max(b.start, in.horizon_start), b.end)) return unit_id + ": no at-home leg for its booking";
     }
   }
   return "";
@@ -132,9 +156,10 @@ bool UnitCanServe(const PlanInput& in, const Unit& unit, std::vector<int> set) {
         at = unit.home;
         used = 0;
       }
-      const Seconds start = std::max(req.earliest_start, t + Travel(in.policy, at, req.location) + in.policy.setup);
+      const Seconds start =
+          std::max(req.earliest_start, t + Travel(in.policy, at, req.location)) + in.policy.setup;
       const Seconds end = start + req.duration_days * kDay;
-      if (end > std::min(req.latest_end, in.horizon_end)) {
+      if (end > in.horizon_end || end + in.policy.teardown > req.latest_end) {
         ok = false;
         break;
       }
@@ -361,7 +386,7 @@ TEST(RotationPlanner, LeavesJustInTime) {
   EXPECT_EQ(legs[0].kind, LegKind::kTransport);
   EXPECT_EQ(legs[1].kind, LegKind::kSetup);
   EXPECT_EQ(legs[0].end, legs[1].start);
-  EXPECT_EQ(legs[1].start, kStart + 10 * kDay - in.policy.setup);
+  EXPECT_EQ(legs[1].start, kStart + 10 * kDay);  // set-up starts with the partner's window
 }
 
 // The pool owner's priority outranks the fairness order between partners.
@@ -391,7 +416,7 @@ TEST(RotationPlanner, SaysWhyARequestIsNotServed) {
       // Maastricht is ~230 road km away; a day's window with the set-up cannot be reached at once.
       Ask("far", "p1", {50.85, 5.69}, kStart, kStart + kDay + 3600, 1),
       Ask("booked", "p2", {52.22, 6.89}, kStart + 21 * kDay, kStart + 29 * kDay, 2),
-      Ask("first", "p3", {52.22, 6.89}, kStart + kDay, kStart + 4 * kDay, 3),
+      Ask("first", "p3", {52.22, 6.89}, kStart + kDay - 3 * 3600, kStart + 4 * kDay + 3600, 3),
       Ask("after", "p4", {52.22, 6.89}, kStart + 4 * kDay, kStart + 8 * kDay, 3),
       Ask("next-year", "p5", {52.22, 6.89}, kStart + 60 * kDay, kStart + 70 * kDay, 3),
   };
@@ -400,7 +425,8 @@ TEST(RotationPlanner, SaysWhyARequestIsNotServed) {
   EXPECT_EQ(Check(in, plan), "");
   std::map<std::string, std::string> why;
   for (const auto& u : plan.unfulfilled) why[u.request_id] = u.reason;
-  EXPECT_EQ(why["far"], "no unit can reach it in time: its window is too short for the travel, set-up and duration");
+  EXPECT_EQ(why["far"],
+            "no unit can reach it in time: its window is too short for the travel, set-up, duration and tear-down");
   EXPECT_EQ(why["booked"], "the units are booked or closed throughout its window");
   EXPECT_EQ(why["after"], "every unit that could serve it is taken in its window");  // maintenance after "first"
   EXPECT_EQ(why["next-year"], "outside the planning horizon: plan a horizon that includes its window");
@@ -426,6 +452,124 @@ TEST(RotationPlanner, GivesEveryPartnerATurnBeforeAnyoneGetsASecond) {
   const auto [low, high] = FairnessRange(in, plan);
   EXPECT_GT(low, 0);
   EXPECT_LE(high, 1);
+}
+
+// The partner's window holds everything the unit does at its site: set-up starts when the window
+// opens at the earliest, tear-down ends when it closes at the latest.
+TEST(RotationPlanner, SetsUpAndTearsDownInsideThePartnersWindow) {
+  PlanInput in;
+  in.horizon_start = kStart;
+  in.horizon_end = kStart + 30 * kDay;
+  in.units = {{"u1", {52.22, 6.89}, {}}, {"u2", {52.22, 6.89}, {}}};
+  const Point zwolle{52.51, 6.09};
+  in.requests = {Ask("roomy", "p1", zwolle, kStart + 10 * kDay, kStart + 12 * kDay + 3 * 3600, 2),
+                 Ask("exact", "p2", zwolle, kStart + 10 * kDay, kStart + 12 * kDay, 2)};
+  Plan plan = PlanRotation(in);
+  EXPECT_EQ(Check(in, plan), "");
+  ASSERT_EQ(plan.assignments.size(), 1u);
+  EXPECT_EQ(plan.assignments.front().request_id, "roomy");
+  EXPECT_EQ(plan.assignments.front().start, kStart + 10 * kDay + in.policy.setup);
+  for (const auto& [unit, legs] : plan.legs)
+    for (const auto& leg : legs) {
+      if (leg.kind == LegKind::kSetup) {
+        EXPECT_GE(leg.start, kStart + 10 * kDay);
+      }
+      if (leg.kind == LegKind::kTeardown) {
+        EXPECT_LE(leg.end, kStart + 12 * kDay + 3 * 3600);
+      }
+    }
+  // Two days of use in a window of two days leave no room for set-up and tear-down.
+  ASSERT_EQ(plan.unfulfilled.size(), 1u);
+  EXPECT_EQ(plan.unfulfilled.front().request_id, "exact");
+  EXPECT_EQ(plan.unfulfilled.front().reason,
+            "no unit can reach it in time: its window is too short for the travel, set-up, duration and tear-down");
+}
+
+// The same over larger generated plans: 4 units, 40 requests of 12 partners over three months,
+// some windows with no slack at all, a few bookings; every served request's set-up and tear-down
+// lie inside its window.
+TEST(RotationPlanner, EveryServedRequestOfALargerPlanIsSetUpAndTornDownInsideItsWindow) {
+  std::mt19937 rng(20261130);
+  std::uniform_real_distribution<double> lat(51.5, 53.2), lon(4.5, 7.0);
+  std::uniform_int_distribution<int> days(1, 6), offset(0, 80), slack(0, 3), hours(0, 12), partner(0, 11);
+  int served = 0;
+  for (int instance = 0; instance < 5; ++instance) {
+    PlanInput in;
+    in.horizon_start = kStart;
+    in.horizon_end = kStart + 90 * kDay;
+    in.policy.maintenance_after_days = 20;
+    in.policy.maintenance_days = 1;
+    in.units = {{"u1", {52.22, 6.89}, {{kStart + 30 * kDay, kStart + 33 * kDay}}},
+                {"u2", {52.51, 6.09}, {}},
+                {"u3", {52.09, 5.12}, {{kStart + 50 * kDay, kStart + 51 * kDay}}},
+                {"u4", {51.44, 5.48}, {}}};
+    for (int r = 0; r < 40; ++r) {
+      const int d = days(rng);
+      const Seconds earliest = kStart + offset(rng) * kDay + hours(rng) * 3600;
+      in.requests.push_back(Ask("r" + std::to_string(r), "p" + std::to_string(partner(rng)), {lat(rng), lon(rng)},
+                                earliest, earliest + (d + slack(rng)) * kDay + hours(rng) * 3600, d));
+    }
+    Plan plan = PlanRotation(in);
+    ASSERT_EQ(Check(in, plan), "") << "instance " << instance;
+    std::map<std::string, const Request*> requests;
+    for (const auto& r : in.requests) requests[r.id] = &r;
+    for (const auto& [unit, legs] : plan.legs)
+      for (const auto& leg : legs) {
+        if (leg.kind != LegKind::kSetup && leg.kind != LegKind::kTeardown) continue;
+        const Request& r = *requests.at(leg.request_id);
+        EXPECT_GE(leg.start, r.earliest_start) << "instance " << instance << " " << r.id;
+        EXPECT_LE(leg.end, r.latest_end) << "instance " << instance << " " << r.id;
+      }
+    served += static_cast<int>(plan.assignments.size());
+  }
+  EXPECT_GE(served, 5 * 20);
+}
+
+// A unit that goes home for its owner's booking between two partners stays there for it (an
+// at-home leg, the owner's), and every unit drives home after its last stop.
+TEST(RotationPlanner, StaysHomeForABookingBetweenPartnersAndDrivesHomeAtTheEnd) {
+  PlanInput in;
+  in.horizon_start = kStart;
+  in.horizon_end = kStart + 30 * kDay;
+  const Point home{52.22, 6.89}, zwolle{52.51, 6.09}, groningen{53.22, 6.57};
+  in.units = {{"u1", home, {{kStart + 8 * kDay, kStart + 10 * kDay}}}};
+  in.requests = {Ask("before", "p1", zwolle, kStart + kDay, kStart + 7 * kDay, 3),
+                 Ask("after", "p2", groningen, kStart + 10 * kDay, kStart + 20 * kDay, 3)};
+  Plan plan = PlanRotation(in);
+  EXPECT_EQ(Check(in, plan), "");
+  ASSERT_EQ(plan.assignments.size(), 2u);
+  std::vector<LegKind> kinds;
+  for (const auto& leg : plan.legs.front().second) kinds.push_back(leg.kind);
+  using K = LegKind;
+  EXPECT_EQ(kinds, (std::vector<K>{K::kTransport, K::kSetup, K::kAssignment, K::kTeardown, K::kTransport, K::kAtHome,
+                                   K::kTransport, K::kSetup, K::kAssignment, K::kTeardown, K::kTransport}));
+  const Leg& last = plan.legs.front().second.back();
+  EXPECT_TRUE(Same(last.from, groningen));
+  EXPECT_TRUE(Same(last.to, home));
+  EXPECT_EQ(last.end - last.start, Travel(in.policy, groningen, home));
+}
+
+// A booking under way when the horizon starts, or bookings and closures that overlap, keep the
+// unit at home while they last, not for the whole plan.
+TEST(RotationPlanner, UsesAUnitAfterABookingUnderWayOrOverlappingClosures) {
+  PlanInput in;
+  in.horizon_start = kStart;
+  in.horizon_end = kStart + 30 * kDay;
+  const Point home{52.22, 6.89};
+  in.units = {{"u1", home, {{kStart - kDay, kStart + kDay}}}};
+  in.requests = {Ask("a", "p1", home, kStart + 5 * kDay, kStart + 10 * kDay, 2)};
+  Plan plan = PlanRotation(in);
+  EXPECT_EQ(Check(in, plan), "");
+  EXPECT_EQ(plan.assignments.size(), 1u);
+  in.units = {{"u1", home, {{kStart + kDay, kStart + 3 * kDay}, {kStart + 2 * kDay, kStart + 4 * kDay}}}};
+  plan = PlanRotation(in);
+  EXPECT_EQ(Check(in, plan), "");
+  EXPECT_EQ(plan.assignments.size(), 1u);
+  ASSERT_FALSE(plan.legs.front().second.empty());
+  const Leg& at_home = plan.legs.front().second.front();
+  EXPECT_EQ(at_home.kind, LegKind::kAtHome);
+  EXPECT_EQ(at_home.start, kStart + kDay);
+  EXPECT_EQ(at_home.end, kStart + 4 * kDay);
 }
 
 TEST(RotationPlanner, IsDeterministic) {

@@ -311,6 +311,11 @@ export enum RotationLegKind {
   ROTATION_LEG_KIND_ASSIGNMENT = 3,
   ROTATION_LEG_KIND_TEARDOWN = 4,
   ROTATION_LEG_KIND_MAINTENANCE = 5,
+  /**
+   * ROTATION_LEG_KIND_AT_HOME - At its home base with the pool's owner for an existing booking or closure of the unit. Not
+   * booked by the plan (the booking or closure is already there).
+   */
+  ROTATION_LEG_KIND_AT_HOME = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -334,6 +339,9 @@ export function rotationLegKindFromJSON(object: any): RotationLegKind {
     case 5:
     case "ROTATION_LEG_KIND_MAINTENANCE":
       return RotationLegKind.ROTATION_LEG_KIND_MAINTENANCE;
+    case 6:
+    case "ROTATION_LEG_KIND_AT_HOME":
+      return RotationLegKind.ROTATION_LEG_KIND_AT_HOME;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -355,6 +363,8 @@ export function rotationLegKindToJSON(object: RotationLegKind): string {
       return "ROTATION_LEG_KIND_TEARDOWN";
     case RotationLegKind.ROTATION_LEG_KIND_MAINTENANCE:
       return "ROTATION_LEG_KIND_MAINTENANCE";
+    case RotationLegKind.ROTATION_LEG_KIND_AT_HOME:
+      return "ROTATION_LEG_KIND_AT_HOME";
     case RotationLegKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -413,10 +423,15 @@ export enum HandoverState {
   HANDOVER_STATE_UNSPECIFIED = 0,
   /** HANDOVER_STATE_PENDING - waiting for one or both sides */
   HANDOVER_STATE_PENDING = 1,
-  /** HANDOVER_STATE_CONFIRMED - both sides confirmed */
+  /** HANDOVER_STATE_CONFIRMED - both sides confirmed by the deadline */
   HANDOVER_STATE_CONFIRMED = 2,
   /** HANDOVER_STATE_OVERDUE - not confirmed by both by its deadline (an event was raised) */
   HANDOVER_STATE_OVERDUE = 3,
+  /**
+   * HANDOVER_STATE_CONFIRMED_LATE - Both sides confirmed, the second after the deadline: it was OVERDUE, or would have been had
+   * the sweeper come first.
+   */
+  HANDOVER_STATE_CONFIRMED_LATE = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -434,6 +449,9 @@ export function handoverStateFromJSON(object: any): HandoverState {
     case 3:
     case "HANDOVER_STATE_OVERDUE":
       return HandoverState.HANDOVER_STATE_OVERDUE;
+    case 4:
+    case "HANDOVER_STATE_CONFIRMED_LATE":
+      return HandoverState.HANDOVER_STATE_CONFIRMED_LATE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -451,6 +469,8 @@ export function handoverStateToJSON(object: HandoverState): string {
       return "HANDOVER_STATE_CONFIRMED";
     case HandoverState.HANDOVER_STATE_OVERDUE:
       return "HANDOVER_STATE_OVERDUE";
+    case HandoverState.HANDOVER_STATE_CONFIRMED_LATE:
+      return "HANDOVER_STATE_CONFIRMED_LATE";
     case HandoverState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -951,7 +971,14 @@ export interface RotationRequest {
   poolId: string;
   /** default: the caller's organisation */
   organizationId: string;
-  location: GeoPoint | undefined;
+  location:
+    | GeoPoint
+    | undefined;
+  /**
+   * The partner's window: everything the unit does at the partner's site fits inside it, set-up
+   * (from the unit's arrival) and tear-down included. The `duration_days` of use need a window of
+   * at least duration + the pool's set-up + tear-down minutes to be served.
+   */
   earliestStartTime: Date | undefined;
   latestEndTime: Date | undefined;
   durationDays: number;
@@ -1004,6 +1031,10 @@ export interface RotationLeg {
 
 export interface UnitSchedule {
   unitResourceId: string;
+  /**
+   * In time order. A unit away from home after its last stop drives home at once (the last leg,
+   * which may end after the horizon).
+   */
   legs: RotationLeg[];
 }
 
@@ -1123,8 +1154,11 @@ export interface GetRotationPlanRequest {
 }
 
 /**
- * A unit passing from one organisation to another, made when a plan is committed: from the owner
- * to the first partner, between partners, and back to the owner (before maintenance, at the end).
+ * A unit passing from one organisation to another, made when a plan is committed: exactly one on
+ * every change of holder. A partner holds the unit from its set-up to its tear-down; the pool's
+ * owner while it is at home for a booking or closure (an AT_HOME leg), at maintenance, and after
+ * the plan (a unit away from home at the end drives home, its last leg); on the road the unit
+ * stays with the side it left.
  */
 export interface Handover {
   id: string;
@@ -1132,6 +1166,11 @@ export interface Handover {
   unitResourceId: string;
   fromOrganizationId: string;
   toOrganizationId: string;
+  /**
+   * Recorded at arrival: when the unit reaches the new holder, i.e. the start of the new holder's
+   * first leg (set-up, maintenance, at home) or, for the return after the plan, the end of the
+   * drive home (the end of the last tear-down when the partner is at the home base itself).
+   */
   time: Date | undefined;
   confirmDeadline: Date | undefined;
   checklist: string[];
