@@ -6,9 +6,11 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
 
@@ -25,8 +27,15 @@ Caller FromInfo(const auth::v1::TokenInfo& info) {
   caller.organization_id = info.organization_id();
   for (int role : info.roles()) caller.roles.push_back(static_cast<Role>(role));
   caller.network_ids.assign(info.network_ids().begin(), info.network_ids().end());
+  caller.services.assign(info.services().begin(), info.services().end());
   return caller;
 }
+
+// Now, to the millisecond (Debian's protobuf 3.21 Now() has whole seconds,
+// which kept an expired token valid until the end of its second).
+google::protobuf::Timestamp Now() { return TimeUtil::MillisecondsToTimestamp(NowMs()); }
+
+constexpr std::array<absl::string_view, 4> kServices = {"auth", "registry", "scheduler", "desk"};
 
 bool SameHash(const std::string& a, const std::string& b) {
   return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -42,6 +51,12 @@ bool Caller::CanWriteFor(absl::string_view org) const {
   if (IsPlatformAdmin()) return true;
   return organization_id == org &&
          (Has(auth::v1::ROLE_ORGANIZATION_ADMIN) || Has(auth::v1::ROLE_MEMBER));
+}
+
+bool Caller::MayCall(absl::string_view method) const {
+  if (services.empty() || method == "auth.WhoAmI") return true;
+  const absl::string_view service = method.substr(0, method.find('.'));
+  return std::find(services.begin(), services.end(), service) != services.end();
 }
 
 bool Caller::IsAdminOf(absl::string_view org) const {
@@ -79,7 +94,7 @@ absl::StatusOr<Caller> TokenStore::Resolve(absl::string_view token) {
   if (token.empty() || token.size() > 256) return NotAuthenticated("invalid token");
   std::string hash = SecretHash(token);
   if (!bootstrap_hash_.empty() && SameHash(hash, bootstrap_hash_)) {
-    return Caller{"bootstrap", std::string(kPlatformOrganization), {auth::v1::ROLE_PLATFORM_ADMIN}, {}};
+    return Caller{"bootstrap", std::string(kPlatformOrganization), {auth::v1::ROLE_PLATFORM_ADMIN}, {}, {}};
   }
   auto now = std::chrono::steady_clock::now();
   {
@@ -92,7 +107,7 @@ absl::StatusOr<Caller> TokenStore::Resolve(absl::string_view token) {
   if (reply->is_nil()) return NotAuthenticated("unknown or revoked token");
   auth::v1::TokenInfo info;
   if (!info.ParseFromString(reply->str)) return absl::InternalError("corrupt token record");
-  if (info.has_expire_time() && info.expire_time() < TimeUtil::GetCurrentTime())
+  if (info.has_expire_time() && info.expire_time() <= Now())
     return NotAuthenticated("token expired");
   Caller caller = FromInfo(info);
   if (config_.cache_ttl_ms > 0) {
@@ -113,9 +128,18 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
       errors.Add("roles", absl::StrCat("unknown role ", role));
   if (request.description().size() > 200) errors.Add("description", "at most 200 characters");
   if (request.request_id().size() > 128) errors.Add("request_id", "at most 128 characters");
-  if (request.has_expire_time() && request.expire_time() <= TimeUtil::GetCurrentTime())
+  if (request.has_expire_time() && request.expire_time() <= Now())
     errors.Add("expire_time", "must be in the future");
+  for (int i = 0; i < request.services_size(); ++i)
+    if (std::find(kServices.begin(), kServices.end(), request.services(i)) == kServices.end())
+      errors.Add(absl::StrCat("services[", i, "]"), "is not one of auth, registry, scheduler, desk");
   if (!errors.empty()) return errors.ToStatus();
+  if (!caller.services.empty()) {  // a scoped token hands out no more than its own scope
+    bool within = !request.services().empty();
+    for (const auto& service : request.services())
+      within = within && std::find(caller.services.begin(), caller.services.end(), service) != caller.services.end();
+    if (!within) return Forbidden("a token scoped to some services creates tokens scoped within them");
+  }
 
   bool privileged = false;
   for (int role : request.roles())
@@ -137,28 +161,33 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
     if (exists->integer == 0) return NotFoundError("organization", request.organization_id());
   }
 
-  std::string id = NewId("tok");
-  std::string secret = absl::StrCat("ist_", id.substr(4), "_", RandomBase32(32));
-  std::string hash = SecretHash(secret);
   auth::v1::TokenInfo info;
-  info.set_id(id);
   info.set_organization_id(request.organization_id());
   *info.mutable_roles() = request.roles();
   *info.mutable_network_ids() = request.network_ids();
+  *info.mutable_services() = request.services();
   info.set_description(request.description());
-  *info.mutable_create_time() = TimeUtil::GetCurrentTime();
   if (request.has_expire_time()) *info.mutable_expire_time() = request.expire_time();
+  std::string replay;
+  if (!request.request_id().empty())
+    replay = Key(absl::StrCat("req:", caller.organization_id, ":", IdempotencyKey(request)));
+  return Mint(caller, std::move(info), replay);
+}
+
+absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Mint(const Caller& caller, auth::v1::TokenInfo info,
+                                                               const std::string& replay) {
+  std::string id = NewId("tok");
+  std::string secret = absl::StrCat("ist_", id.substr(4), "_", RandomBase32(32));
+  std::string hash = SecretHash(secret);
+  info.set_id(id);
+  *info.mutable_create_time() = Now();
   info.set_created_by(caller.token_id);
   auth::v1::CreateTokenResponse response;
   response.set_token(secret);
   *response.mutable_info() = info;
-
-  std::string replay;
-  if (!request.request_id().empty())
-    replay = Key(absl::StrCat("req:", caller.organization_id, ":", IdempotencyKey(request)));
   auto reply = redis_->FCall(
       "auth_create", {Key(absl::StrCat("tok:", hash))},
-      {Key(""), id, hash, info.SerializeAsString(), request.organization_id(), replay,
+      {Key(""), id, hash, info.SerializeAsString(), info.organization_id(), replay,
        std::to_string(config_.create_replay_ttl_s), response.SerializeAsString()});
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() == 2 && reply->elements[0].str == "replay") {
@@ -167,6 +196,40 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
     return previous;
   }
   return response;
+}
+
+absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Rotate(const Caller& caller,
+                                                                 const auth::v1::RotateTokenRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  if (request.overlap_seconds() < 0 || request.overlap_seconds() > 604800)
+    return InvalidField("overlap_seconds", "must be between 0 and 604800 (a week)");
+  auto old = InfoById(request.id());
+  if (!old.ok()) return old.status();
+  if (!caller.IsAdminOf(old->organization_id()) && caller.token_id != request.id())
+    return Forbidden("only admins of the token's organisation, or the token itself, rotate it");
+  const auto now = Now();
+  if (old->has_expire_time() && old->expire_time() <= now) return NotAuthenticated("the token has expired");
+  std::string replay;
+  if (!request.request_id().empty())
+    replay = Key(absl::StrCat("req:", caller.organization_id, ":", IdempotencyKey(request)));
+  auth::v1::TokenInfo info = *old;
+  info.clear_create_time();
+  auto minted = Mint(caller, std::move(info), replay);
+  if (!minted.ok()) return minted;
+  // The old token ends after the overlap: its record is rewritten only while it still exists, so
+  // a revocation in between is never undone.
+  auto ends = now + TimeUtil::SecondsToDuration(request.overlap_seconds());
+  if (!old->has_expire_time() || ends < old->expire_time()) *old->mutable_expire_time() = ends;
+  auto hash = redis_->Command({"GET", Key(absl::StrCat("tokid:", request.id()))});
+  if (!hash.ok()) return hash.status();
+  if (!hash->is_nil()) {
+    auto set = redis_->Command(
+        {"SET", Key(absl::StrCat("tok:", hash->str)), old->SerializeAsString(), "XX", "KEEPTTL"});
+    if (!set.ok()) return set.status();
+    std::lock_guard lock(cache_mutex_);
+    std::erase_if(cache_, [&](const auto& entry) { return entry.second.caller.token_id == request.id(); });
+  }
+  return minted;
 }
 
 absl::StatusOr<auth::v1::TokenInfo> TokenStore::InfoById(absl::string_view id) {

@@ -31,8 +31,11 @@ struct Caller {
   std::string organization_id;
   std::vector<Role> roles;
   std::vector<std::string> network_ids;
+  std::vector<std::string> services;  // the services the token may call; empty = all
 
   bool Has(Role role) const;
+  // Whether the token's scope allows calling `method` ("service.Method").
+  bool MayCall(absl::string_view method) const;
   bool IsPlatformAdmin() const { return Has(auth::v1::ROLE_PLATFORM_ADMIN); }
   // May change data of `organization_id`: a platform admin, or an admin or member of it.
   bool CanWriteFor(absl::string_view organization_id) const;
@@ -53,6 +56,9 @@ class TokenStore {
   absl::StatusOr<auth::v1::ListTokensResponse> List(const Caller& caller,
                                                     const auth::v1::ListTokensRequest& request);
   absl::Status Revoke(const Caller& caller, const auth::v1::RevokeTokenRequest& request);
+  // A new secret for the same access; the old one ends after the overlap (RotateTokenRequest).
+  absl::StatusOr<auth::v1::CreateTokenResponse> Rotate(const Caller& caller,
+                                                       const auth::v1::RotateTokenRequest& request);
   // Every token of the organisation (it was deleted); other replicas stop trusting their cached
   // copies within auth.cache_ttl_ms.
   absl::Status RevokeOrganization(absl::string_view organization_id);
@@ -60,6 +66,10 @@ class TokenStore {
  private:
   std::string Key(absl::string_view suffix) const;
   absl::StatusOr<auth::v1::TokenInfo> InfoById(absl::string_view id);
+  // Stores a new token with `info` (its id, secret and creation time are made here); a retry with
+  // `replay` (empty = none) returns the first response.
+  absl::StatusOr<auth::v1::CreateTokenResponse> Mint(const Caller& caller, auth::v1::TokenInfo info,
+                                                     const std::string& replay);
 
   RedisPool* redis_;
   AuthConfig config_;

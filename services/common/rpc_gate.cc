@@ -10,6 +10,8 @@ absl::StatusOr<Caller> RpcGate::Admit(const grpc::ServerContextBase& context, ab
   auto caller = tokens_->Authenticate(context);
   if (!caller.ok()) return caller.status();
   *who = *caller;  // the log and the audit trail name who sent a refused request too
+  if (!caller->MayCall(method))
+    return Forbidden(absl::StrCat("this token is scoped to other services; it may not call ", method));
   // Every authenticated call counts, also one the bounds below refuse.
   if (limiter_ != nullptr) {
     if (auto allowed = limiter_->Take(*caller, method); !allowed.ok()) return allowed;

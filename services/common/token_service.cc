@@ -42,6 +42,15 @@ grpc::ServerUnaryReactor* TokenServiceImpl::WhoAmI(grpc::CallbackServerContext* 
   });
 }
 
+grpc::ServerUnaryReactor* TokenServiceImpl::RotateToken(grpc::CallbackServerContext* context,
+                                                         const auth::v1::RotateTokenRequest* request,
+                                                         auth::v1::CreateTokenResponse* response) {
+  return gate_->UnaryOnWorker(
+      context, "auth.RotateToken", *request,
+      [this, request, response](const Caller& caller) { return Respond(tokens_->Rotate(caller, *request), response); },
+      response);
+}
+
 grpc::ServerUnaryReactor* TokenServiceImpl::ListAuditEvents(grpc::CallbackServerContext* context,
                                                              const auth::v1::ListAuditEventsRequest* request,
                                                              auth::v1::ListAuditEventsResponse* response) {

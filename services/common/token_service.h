@@ -19,6 +19,9 @@ class TokenServiceImpl final : public auth::v1::TokenService::CallbackService {
                            auth::v1::RevokeTokenResponse* response) override;
   grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context, const auth::v1::WhoAmIRequest* request,
                       auth::v1::TokenInfo* response) override;
+  grpc::ServerUnaryReactor* RotateToken(grpc::CallbackServerContext* context,
+                                        const auth::v1::RotateTokenRequest* request,
+                                        auth::v1::CreateTokenResponse* response) override;
   grpc::ServerUnaryReactor* ListAuditEvents(grpc::CallbackServerContext* context,
                                             const auth::v1::ListAuditEventsRequest* request,
                                             auth::v1::ListAuditEventsResponse* response) override;

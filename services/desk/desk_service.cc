@@ -183,7 +183,7 @@ absl::StatusOr<std::vector<v1::Suggestion>> DeskModule::Suggest(const v1::Inquir
       TimeUtil::MillisecondsToTimestamp(now + int64_t{config_.suggestion_horizon_days} * 86400 * 1000);
   request.set_max_results(100);
   // Searched as the entry partner, who books on the asker's behalf: only what it may book.
-  Caller entry{"desk", inquiry.entry_organization_id(), {auth::v1::ROLE_MEMBER}, {}};
+  Caller entry{"desk", inquiry.entry_organization_id(), {auth::v1::ROLE_MEMBER}, {}, {}};
   auto found = slots_.FindSlots(entry, request);
   if (!found.ok()) return found.status();
   std::vector<v1::Suggestion> suggestions;

@@ -78,7 +78,8 @@ void AddTokenCommands(CLI::App& cli, App& app) {
   sub->require_subcommand(1);
   struct Flags {
     std::string org, description, id;
-    std::vector<std::string> roles, networks;
+    std::vector<std::string> roles, networks, services;
+    int overlap = 3600;
   };
   auto f = std::make_shared<Flags>();
 
@@ -89,6 +90,7 @@ void AddTokenCommands(CLI::App& cli, App& app) {
       ->required();
   create->add_option("--network", f->networks, "network a coordinator coordinates (repeatable)");
   create->add_option("--description", f->description, "what the token is for");
+  create->add_option("--service", f->services, "auth, registry, scheduler or desk: the token may call only these (repeatable; default all)");
   create->callback([&app, f] {
     CreateTokenRequest request;
     request.set_organization_id(f->org);
@@ -99,6 +101,7 @@ void AddTokenCommands(CLI::App& cli, App& app) {
       request.add_roles(static_cast<Role>(role));
     }
     for (const auto& n : f->networks) request.add_network_ids(n);
+    for (const auto& service : f->services) request.add_services(service);
     CreateTokenResponse out;
     if (!app.Check(app.client().Call(app.client().tokens(), &Stub::CreateToken, request, &out))) return;
     if (app.output == "json") return PrintMessage(out, "json");
@@ -129,6 +132,23 @@ void AddTokenCommands(CLI::App& cli, App& app) {
     RevokeTokenResponse out;
     if (app.Check(app.client().Call(app.client().tokens(), &Stub::RevokeToken, request, &out)))
       std::cout << "revoked " << f->id << "\n";
+  });
+
+  auto* rotate = sub->add_subcommand("rotate", "a new secret for a token; the old one ends after --overlap seconds");
+  rotate->add_option("id", f->id)->required();
+  rotate->add_option("--overlap", f->overlap, "seconds the old secret stays valid (0 = ends now)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 604800));
+  rotate->callback([&app, f] {
+    RotateTokenRequest request;
+    request.set_id(f->id);
+    request.set_overlap_seconds(f->overlap);
+    CreateTokenResponse out;
+    if (!app.Check(app.client().Call(app.client().tokens(), &Stub::RotateToken, request, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::cout << out.token() << "\n";
+    std::cerr << "token " << out.info().id() << " replaces " << f->id << " (which ends in " << f->overlap
+              << " s); store the secret now\n";
   });
 
   auto* whoami = sub->add_subcommand("whoami", "the organisation and roles of the current token");

@@ -41,20 +41,22 @@ class AuditEvent(_message.Message):
     def __init__(self, id: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., token_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[Role, str]]] = ..., method: _Optional[str] = ..., object_id: _Optional[str] = ..., peer: _Optional[str] = ..., status: _Optional[str] = ..., changed_fields: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreateTokenRequest(_message.Message):
-    __slots__ = ["description", "expire_time", "network_ids", "organization_id", "request_id", "roles"]
+    __slots__ = ["description", "expire_time", "network_ids", "organization_id", "request_id", "roles", "services"]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     NETWORK_IDS_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
+    SERVICES_FIELD_NUMBER: _ClassVar[int]
     description: str
     expire_time: _timestamp_pb2.Timestamp
     network_ids: _containers.RepeatedScalarFieldContainer[str]
     organization_id: str
     request_id: str
     roles: _containers.RepeatedScalarFieldContainer[Role]
-    def __init__(self, organization_id: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[Role, str]]] = ..., network_ids: _Optional[_Iterable[str]] = ..., description: _Optional[str] = ..., expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    services: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, organization_id: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[Role, str]]] = ..., network_ids: _Optional[_Iterable[str]] = ..., description: _Optional[str] = ..., expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., services: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreateTokenResponse(_message.Message):
     __slots__ = ["info", "token"]
@@ -116,8 +118,18 @@ class RevokeTokenResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
+class RotateTokenRequest(_message.Message):
+    __slots__ = ["id", "overlap_seconds", "request_id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OVERLAP_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    overlap_seconds: int
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., overlap_seconds: _Optional[int] = ..., request_id: _Optional[str] = ...) -> None: ...
+
 class TokenInfo(_message.Message):
-    __slots__ = ["create_time", "created_by", "description", "expire_time", "id", "network_ids", "organization_id", "roles"]
+    __slots__ = ["create_time", "created_by", "description", "expire_time", "id", "network_ids", "organization_id", "roles", "services"]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -126,6 +138,7 @@ class TokenInfo(_message.Message):
     NETWORK_IDS_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
+    SERVICES_FIELD_NUMBER: _ClassVar[int]
     create_time: _timestamp_pb2.Timestamp
     created_by: str
     description: str
@@ -134,7 +147,8 @@ class TokenInfo(_message.Message):
     network_ids: _containers.RepeatedScalarFieldContainer[str]
     organization_id: str
     roles: _containers.RepeatedScalarFieldContainer[Role]
-    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[Role, str]]] = ..., network_ids: _Optional[_Iterable[str]] = ..., description: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ...) -> None: ...
+    services: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., roles: _Optional[_Iterable[_Union[Role, str]]] = ..., network_ids: _Optional[_Iterable[str]] = ..., description: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., services: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class WhoAmIRequest(_message.Message):
     __slots__ = []

@@ -29,6 +29,11 @@ class TokenServiceStub(object):
                 request_serializer=infrashare_dot_auth_dot_v1_dot_auth__pb2.RevokeTokenRequest.SerializeToString,
                 response_deserializer=infrashare_dot_auth_dot_v1_dot_auth__pb2.RevokeTokenResponse.FromString,
                 )
+        self.RotateToken = channel.unary_unary(
+                '/infrashare.auth.v1.TokenService/RotateToken',
+                request_serializer=infrashare_dot_auth_dot_v1_dot_auth__pb2.RotateTokenRequest.SerializeToString,
+                response_deserializer=infrashare_dot_auth_dot_v1_dot_auth__pb2.CreateTokenResponse.FromString,
+                )
         self.WhoAmI = channel.unary_unary(
                 '/infrashare.auth.v1.TokenService/WhoAmI',
                 request_serializer=infrashare_dot_auth_dot_v1_dot_auth__pb2.WhoAmIRequest.SerializeToString,

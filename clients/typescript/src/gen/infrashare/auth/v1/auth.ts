@@ -105,6 +105,11 @@ export interface TokenInfo {
     | undefined;
   /** token id of the creator */
   createdBy: string;
+  /**
+   * The services this token may call: "auth", "registry", "scheduler", "desk"; empty = all.
+   * Roles still decide what it may do there. WhoAmI always answers.
+   */
+  services: string[];
 }
 
 export interface CreateTokenRequest {
@@ -114,6 +119,8 @@ export interface CreateTokenRequest {
   description: string;
   expireTime: Date | undefined;
   requestId: string;
+  /** see TokenInfo.services; a scoped caller gives at most its own */
+  services: string[];
 }
 
 export interface CreateTokenResponse {
@@ -140,6 +147,19 @@ export interface RevokeTokenRequest {
 }
 
 export interface RevokeTokenResponse {
+}
+
+/**
+ * A new secret for the same access: the new token has the old one's organisation, roles, networks,
+ * services, description and expiry; the old one stays valid for `overlap_seconds` more (or until
+ * its own expiry, when that is sooner), so deployments can change over without a gap.
+ * Organisation admins, platform admins, and the token itself may rotate it.
+ */
+export interface RotateTokenRequest {
+  id: string;
+  /** how long the old one stays valid, at most 604800 (a week); 0 = it ends now */
+  overlapSeconds: number;
+  requestId: string;
 }
 
 export interface WhoAmIRequest {
@@ -210,6 +230,7 @@ function createBaseTokenInfo(): TokenInfo {
     createTime: undefined,
     expireTime: undefined,
     createdBy: "",
+    services: [],
   };
 }
 
@@ -242,6 +263,9 @@ export const TokenInfo: MessageFns<TokenInfo> = {
     }
     if (message.createdBy !== "") {
       writer.uint32(66).string(message.createdBy);
+    }
+    for (const v of message.services) {
+      writer.uint32(74).string(v!);
     }
     return writer;
   },
@@ -333,6 +357,14 @@ export const TokenInfo: MessageFns<TokenInfo> = {
             message.createdBy = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.services.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -375,6 +407,9 @@ export const TokenInfo: MessageFns<TokenInfo> = {
         : isSet(object.created_by)
         ? globalThis.String(object.created_by)
         : "",
+      services: globalThis.Array.isArray(object?.services)
+        ? object.services.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -404,6 +439,9 @@ export const TokenInfo: MessageFns<TokenInfo> = {
     if (message.createdBy !== "") {
       obj.createdBy = message.createdBy;
     }
+    if (message.services?.length) {
+      obj.services = message.services;
+    }
     return obj;
   },
 
@@ -420,12 +458,21 @@ export const TokenInfo: MessageFns<TokenInfo> = {
     message.createTime = object.createTime ?? undefined;
     message.expireTime = object.expireTime ?? undefined;
     message.createdBy = object.createdBy ?? "";
+    message.services = object.services?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseCreateTokenRequest(): CreateTokenRequest {
-  return { organizationId: "", roles: [], networkIds: [], description: "", expireTime: undefined, requestId: "" };
+  return {
+    organizationId: "",
+    roles: [],
+    networkIds: [],
+    description: "",
+    expireTime: undefined,
+    requestId: "",
+    services: [],
+  };
 }
 
 export const CreateTokenRequest: MessageFns<CreateTokenRequest> = {
@@ -451,6 +498,9 @@ export const CreateTokenRequest: MessageFns<CreateTokenRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(50).string(message.requestId);
+    }
+    for (const v of message.services) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -526,6 +576,14 @@ export const CreateTokenRequest: MessageFns<CreateTokenRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.services.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -562,6 +620,9 @@ export const CreateTokenRequest: MessageFns<CreateTokenRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      services: globalThis.Array.isArray(object?.services)
+        ? object.services.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -585,6 +646,9 @@ export const CreateTokenRequest: MessageFns<CreateTokenRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.services?.length) {
+      obj.services = message.services;
+    }
     return obj;
   },
 
@@ -599,6 +663,7 @@ export const CreateTokenRequest: MessageFns<CreateTokenRequest> = {
     message.description = object.description ?? "";
     message.expireTime = object.expireTime ?? undefined;
     message.requestId = object.requestId ?? "";
+    message.services = object.services?.map((e) => e) || [];
     return message;
   },
 };
@@ -1027,6 +1092,115 @@ export const RevokeTokenResponse: MessageFns<RevokeTokenResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<RevokeTokenResponse>, I>>(_: I): RevokeTokenResponse {
     const message = createBaseRevokeTokenResponse();
+    return message;
+  },
+};
+
+function createBaseRotateTokenRequest(): RotateTokenRequest {
+  return { id: "", overlapSeconds: 0, requestId: "" };
+}
+
+export const RotateTokenRequest: MessageFns<RotateTokenRequest> = {
+  encode(message: RotateTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.overlapSeconds !== 0) {
+      writer.uint32(16).int32(message.overlapSeconds);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(26).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.overlapSeconds = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateTokenRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      overlapSeconds: isSet(object.overlapSeconds)
+        ? globalThis.Number(object.overlapSeconds)
+        : isSet(object.overlap_seconds)
+        ? globalThis.Number(object.overlap_seconds)
+        : 0,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RotateTokenRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.overlapSeconds !== 0) {
+      obj.overlapSeconds = Math.round(message.overlapSeconds);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateTokenRequest>, I>>(base?: I): RotateTokenRequest {
+    return RotateTokenRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateTokenRequest>, I>>(object: I): RotateTokenRequest {
+    const message = createBaseRotateTokenRequest();
+    message.id = object.id ?? "";
+    message.overlapSeconds = object.overlapSeconds ?? 0;
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
@@ -1629,6 +1803,15 @@ export const TokenServiceService = {
     responseSerialize: (value: RevokeTokenResponse): Buffer => Buffer.from(RevokeTokenResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RevokeTokenResponse => RevokeTokenResponse.decode(value),
   },
+  rotateToken: {
+    path: "/infrashare.auth.v1.TokenService/RotateToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateTokenRequest): Buffer => Buffer.from(RotateTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateTokenRequest => RotateTokenRequest.decode(value),
+    responseSerialize: (value: CreateTokenResponse): Buffer => Buffer.from(CreateTokenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateTokenResponse => CreateTokenResponse.decode(value),
+  },
   whoAmI: {
     path: "/infrashare.auth.v1.TokenService/WhoAmI" as const,
     requestStream: false as const,
@@ -1656,6 +1839,7 @@ export interface TokenServiceServer extends UntypedServiceImplementation {
   createToken: handleUnaryCall<CreateTokenRequest, CreateTokenResponse>;
   listTokens: handleUnaryCall<ListTokensRequest, ListTokensResponse>;
   revokeToken: handleUnaryCall<RevokeTokenRequest, RevokeTokenResponse>;
+  rotateToken: handleUnaryCall<RotateTokenRequest, CreateTokenResponse>;
   whoAmI: handleUnaryCall<WhoAmIRequest, TokenInfo>;
   /** The audit trail (platform admins; organisation admins for their own organisation). */
   listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
@@ -1706,6 +1890,21 @@ export interface TokenServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RevokeTokenResponse) => void,
+  ): ClientUnaryCall;
+  rotateToken(
+    request: RotateTokenRequest,
+    callback: (error: ServiceError | null, response: CreateTokenResponse) => void,
+  ): ClientUnaryCall;
+  rotateToken(
+    request: RotateTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateTokenResponse) => void,
+  ): ClientUnaryCall;
+  rotateToken(
+    request: RotateTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateTokenResponse) => void,
   ): ClientUnaryCall;
   whoAmI(request: WhoAmIRequest, callback: (error: ServiceError | null, response: TokenInfo) => void): ClientUnaryCall;
   whoAmI(
