@@ -106,12 +106,31 @@ absl::Status RateLimited(absl::string_view subject, absl::string_view descriptio
   return status;
 }
 
+absl::Status WithField(absl::Status status, absl::string_view field) {
+  if (status.ok()) return status;
+  google::rpc::BadRequest bad;
+  auto* v = bad.add_field_violations();
+  v->set_field(std::string(field));
+  v->set_description(std::string(status.message()));
+  status.SetPayload(kBadRequestUrl, absl::Cord(bad.SerializeAsString()));
+  return status;
+}
+
 std::string ErrorField(const absl::Status& status) {
   auto payload = status.GetPayload(kBadRequestUrl);
   if (!payload) return "";
   google::rpc::BadRequest bad;
   if (!bad.ParseFromString(std::string(*payload)) || bad.field_violations().empty()) return "";
   return bad.field_violations(0).field();
+}
+
+std::string ErrorMetadata(const absl::Status& status, absl::string_view key) {
+  auto payload = status.GetPayload(kErrorInfoUrl);
+  if (!payload) return "";
+  google::rpc::ErrorInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return "";
+  auto it = info.metadata().find(std::string(key));
+  return it == info.metadata().end() ? "" : it->second;
 }
 
 std::string ErrorReason(const absl::Status& status) {

@@ -42,8 +42,12 @@ absl::Status StoreUnavailable(absl::string_view message);
 // naming the limit (`subject`, e.g. "token:tok_x:write").
 absl::Status RateLimited(absl::string_view subject, absl::string_view description, int64_t retry_after_ms);
 
+// `status` naming `field` as the one it is about (a google.rpc.BadRequest), whatever its code.
+absl::Status WithField(absl::Status status, absl::string_view field);
 // The first BadRequest field of a status, empty when none.
 std::string ErrorField(const absl::Status& status);
+// A google.rpc.ErrorInfo metadata value of a status (e.g. "kind" of a NOT_FOUND), empty when none.
+std::string ErrorMetadata(const absl::Status& status, absl::string_view key);
 // The google.rpc.ErrorInfo reason of a status, empty when none.
 std::string ErrorReason(const absl::Status& status);
 

@@ -1,14 +1,18 @@
 #include "services/registry/registry.h"
 
 #include "absl/strings/string_view.h"
+#include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/text_fold.h"
 #include "services/common/recurrence.h"
 #include "services/registry/availability.h"
 #include "services/registry/regions.h"
@@ -321,8 +325,8 @@ void Registry::RedactFor(const Caller& caller, const std::set<std::string>& memb
 
 // A resource is shared only with networks its owner belongs to, and is part only of its owner's
 // resources.
-absl::Status Registry::CheckReferences(const v1::Resource& resource,
-                                    std::map<std::string, std::optional<v1::Network>>* networks) {
+absl::Status Registry::CheckReferences(const v1::Resource& resource, absl::string_view prefix,
+                                       std::map<std::string, std::optional<v1::Network>>* networks) {
   std::vector<std::string> missing;
   for (const auto& n : resource.shared_with_network_ids())
     if (!networks->count(n)) missing.push_back(n);
@@ -340,28 +344,31 @@ absl::Status Registry::CheckReferences(const v1::Resource& resource,
     }
   }
   for (int i = 0; i < resource.shared_with_network_ids_size(); ++i) {
+    const std::string field = absl::StrCat(prefix, ".shared_with_network_ids[", i, "]");
     const auto& network = (*networks)[resource.shared_with_network_ids(i)];
-    if (!network) return NotFoundError("network", resource.shared_with_network_ids(i));
+    if (!network) return WithField(NotFoundError("network", resource.shared_with_network_ids(i)), field);
     const auto& members = network->member_organization_ids();
     if (std::find(members.begin(), members.end(), resource.owner_organization_id()) == members.end())
-      return PreconditionError(
-          "NOT_A_NETWORK_MEMBER",
-          absl::StrCat("owner ", resource.owner_organization_id(), " is not a member of network ",
-                       network->id(), " (shared_with_network_ids[", i, "])"));
+      return WithField(PreconditionError("NOT_A_NETWORK_MEMBER",
+                                         absl::StrCat("owner ", resource.owner_organization_id(),
+                                                      " is not a member of network ", network->id(),
+                                                      " (shared_with_network_ids[", i, "])")),
+                       field);
   }
-  return CheckParent(resource);
+  return CheckParent(resource, prefix);
 }
 
 // A resource is part only of its own owner's resources: another organisation's child would block
 // the parent's removal and claim a place in its owner's site.
-absl::Status Registry::CheckParent(const v1::Resource& resource) {
+absl::Status Registry::CheckParent(const v1::Resource& resource, absl::string_view prefix) {
   const std::string& parent_id = resource.parent_resource_id();
   if (parent_id.empty()) return absl::OkStatus();
-  if (parent_id == resource.id()) return InvalidField("resource.parent_resource_id", "cannot be the resource itself");
+  const std::string field = absl::StrCat(prefix, ".parent_resource_id");
+  if (parent_id == resource.id()) return InvalidField(field, "cannot be the resource itself");
   auto parent = Load<v1::Resource>(kResourceKind, parent_id);
   if (!parent.ok()) return parent.status();
   if (!parent->has_value() || (*parent)->owner_organization_id() != resource.owner_organization_id())
-    return InvalidField("resource.parent_resource_id", "must be a resource of the same owner organisation");
+    return InvalidField(field, "must be a resource of the same owner organisation");
   return absl::OkStatus();
 }
 
@@ -409,7 +416,7 @@ absl::StatusOr<v1::Resource> Registry::CreateResource(const Caller& caller,
   v1::Resource resource;
   resource.ParseFromString(record->data);
   std::map<std::string, std::optional<v1::Network>> networks;
-  if (auto sharing = CheckReferences(resource, &networks); !sharing.ok()) return sharing;
+  if (auto sharing = CheckReferences(resource, "resource", &networks); !sharing.ok()) return sharing;
   auto written = Written(store_->Put(*record), resource);
   if (written.ok()) index_->Upsert(*written);
   return written;
@@ -446,7 +453,7 @@ absl::StatusOr<v1::Resource> Registry::UpdateResource(const Caller& caller,
   Validate(resource, "resource", &errors);
   if (!errors.empty()) return errors.ToStatus();
   std::map<std::string, std::optional<v1::Network>> networks;
-  if (auto sharing = CheckReferences(resource, &networks); !sharing.ok()) return sharing;
+  if (auto sharing = CheckReferences(resource, "resource", &networks); !sharing.ok()) return sharing;
   resource.set_etag(NextVersion(expected));
   Stamp(caller, false, &resource);
   auto written = Written(
@@ -692,6 +699,45 @@ absl::StatusOr<v1::OverlapReportResponse> Registry::OverlapReport(
 
 // ---- import ------------------------------------------------------------------------------------
 
+namespace {
+
+// The id of an import row without one, from its natural key: the owner organisation and the
+// display name, trimmed, inner white space as one space, case and diacritics folded. Importing the
+// same file again finds the resources the first import made (docs/DECISIONS.md, "An imported row
+// without id is known by its owner and name").
+std::string NaturalKeyId(const Caller& caller, const v1::Resource& row) {
+  const std::string& owner =
+      row.owner_organization_id().empty() ? caller.organization_id : row.owner_organization_id();
+  const std::string name =
+      absl::StrJoin(absl::StrSplit(row.display_name(), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty()), " ");
+  return absl::StrCat("res_", SecretHash(absl::StrCat(owner, "/", FoldText(name))).substr(0, 16));
+}
+
+// Whether storing `next` would change nothing of `stored` but its version and update stamp.
+bool SameContent(v1::Resource stored, v1::Resource next) {
+  for (auto* r : {&stored, &next}) {
+    r->clear_etag();
+    r->mutable_audit()->clear_update_time();
+    r->mutable_audit()->clear_updated_by();
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(stored, next);
+}
+
+// The field of an import row (`row`, e.g. "resources[3]") that a refusal by the store is about: a
+// missing reference, or else the row's identity (its id, or the name that stands for it).
+std::string StoreRefusalField(const absl::Status& status, const std::string& row, const std::string& id,
+                              bool natural_key) {
+  if (status.code() == absl::StatusCode::kNotFound && ErrorMetadata(status, "id") != id) {
+    const std::string kind = ErrorMetadata(status, "kind");
+    if (kind == kOrganizationKind) return row + ".owner_organization_id";
+    if (kind == kNetworkKind) return row + ".shared_with_network_ids";
+    if (kind == kResourceKind) return row + ".parent_resource_id";
+  }
+  return row + (natural_key ? ".display_name" : ".id");
+}
+
+}  // namespace
+
 absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
     const Caller& caller, const v1::ImportResourcesRequest& request) {
   if (request.resources_size() == 0) return InvalidField("resources", "at least one row is required");
@@ -704,31 +750,28 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
     if (previous->has_value()) return Parse<v1::ImportResourcesResponse>(**previous);
   }
   v1::ImportResourcesResponse response;
-  auto fail = [&](int row, const std::string& id, const absl::Status& status) {
+  // Every refused row names a field: the status's own, or `field` when it has none.
+  auto fail = [&](int row, const std::string& id, const absl::Status& status, const std::string& field) {
     auto* r = response.add_rows();
     r->set_row(row);
     r->set_resource_id(id);
     r->set_ok(false);
-    r->set_field(ErrorField(status));
+    const std::string named = ErrorField(status);
+    r->set_field(named.empty() ? field : named);
     r->set_error(std::string(status.message()));
     response.set_failed(response.failed() + 1);
   };
+  auto succeed = [&](int row, const std::string& id, bool created) {
+    auto* r = response.add_rows();
+    r->set_row(row);
+    r->set_resource_id(id);
+    r->set_ok(true);
+    r->set_created(created);
+  };
 
-  // Rows without an id get one derived from the request id, so a retried import updates the rows
-  // it already wrote instead of adding them twice.
   std::vector<std::string> ids;
-  for (int i = 0; i < request.resources_size(); ++i) {
-    const std::string& given = request.resources(i).id();
-    if (!given.empty()) {
-      ids.push_back(given);
-    } else if (!request.request_id().empty()) {
-      ids.push_back(absl::StrCat(
-          "res_", SecretHash(absl::StrCat(caller.organization_id, "/", request.request_id(), "/", i))
-                      .substr(0, 16)));
-    } else {
-      ids.push_back(NewId("res"));
-    }
-  }
+  for (const auto& row : request.resources())
+    ids.push_back(row.id().empty() ? NaturalKeyId(caller, row) : row.id());
   std::vector<std::string> valid_ids;
   for (const auto& id : ids)
     if (IsValidId(id)) valid_ids.push_back(id);
@@ -743,73 +786,98 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
     }
 
   std::map<std::string, std::optional<v1::Network>> networks;
+  std::map<std::string, int> claimed;  // id -> the first row with it
   std::vector<PutRecord> records;
   std::vector<int> record_rows;
   std::vector<v1::Resource> written;
   for (int i = 0; i < request.resources_size(); ++i) {
     const std::string field = absl::StrCat("resources[", i, "]");
+    const bool natural_key = request.resources(i).id().empty();
     if (!IsValidId(ids[i])) {
-      fail(i, ids[i], InvalidField(field + ".id", "is not a valid id"));
+      fail(i, ids[i], InvalidField(field + ".id", "is not a valid id"), "");
+      continue;
+    }
+    if (auto [first, fresh] = claimed.emplace(ids[i], i); !fresh) {
+      fail(i, ids[i],
+           natural_key ? InvalidField(field + ".display_name",
+                                      absl::StrCat("has the same owner and display name as resources[",
+                                                   first->second, "] (a row without id is known by its owner "
+                                                   "and display name, case and accents aside)"))
+                       : InvalidField(field + ".id", absl::StrCat("is also the id of resources[", first->second, "]")),
+           "");
       continue;
     }
     v1::Resource resource;
     std::string expected;
     if (auto it = existing.find(ids[i]); it != existing.end()) {
-      resource = it->second;
-      if (!caller.CanWriteFor(resource.owner_organization_id()) || ReadOnly(caller)) {
-        fail(i, ids[i], Forbidden("only the owner organisation changes its resources"));
+      const v1::Resource& stored = it->second;
+      if (!caller.CanWriteFor(stored.owner_organization_id()) || ReadOnly(caller)) {
+        fail(i, ids[i], Forbidden("only the owner organisation changes its resources"),
+             field + ".owner_organization_id");
         continue;
       }
       if (!request.resources(i).owner_organization_id().empty() &&
-          request.resources(i).owner_organization_id() != resource.owner_organization_id()) {
-        fail(i, ids[i], InvalidField(field + ".owner_organization_id", "cannot be changed by an import"));
+          request.resources(i).owner_organization_id() != stored.owner_organization_id()) {
+        fail(i, ids[i], InvalidField(field + ".owner_organization_id", "cannot be changed by an import"), "");
         continue;
       }
-      expected = resource.etag();
+      resource = stored;
       ApplyUpdate(request.resources(i), {}, &resource);
       ApplyDefaults(&resource);
       FieldErrors errors;
       Validate(resource, field, &errors);
       if (!errors.empty()) {
-        fail(i, ids[i], errors.ToStatus());
+        fail(i, ids[i], errors.ToStatus(), "");
         continue;
       }
+      if (SameContent(stored, resource)) {
+        succeed(i, ids[i], false);
+        response.set_unchanged(response.unchanged() + 1);
+        continue;
+      }
+      expected = stored.etag();
       resource.set_etag(NextVersion(expected));
       Stamp(caller, false, &resource);
     } else {
       auto record = PrepareResourceCreate(caller, request.resources(i), ids[i], field, "");
       if (!record.ok()) {
-        fail(i, ids[i], record.status());
+        fail(i, ids[i], record.status(), field + ".owner_organization_id");  // validation or ownership
         continue;
       }
       resource.ParseFromString(record->data);
     }
-    if (auto sharing = CheckReferences(resource, &networks); !sharing.ok()) {
-      fail(i, ids[i], sharing);
+    if (auto references = CheckReferences(resource, field, &networks); !references.ok()) {
+      if (ErrorField(references).empty()) return references;  // the store failed, not the row
+      fail(i, ids[i], references, "");
       continue;
     }
     records.push_back(ResourceRecord(resource, expected, ""));
     record_rows.push_back(i);
     written.push_back(std::move(resource));
   }
-  auto results = store_->PutMany(records);
-  if (!results.ok()) return results.status();
-  for (size_t k = 0; k < records.size(); ++k) {
-    const int row = record_rows[k];
-    if (!(*results)[k].ok()) {
-      fail(row, records[k].id, (*results)[k].status());
-      continue;
-    }
-    index_->Upsert(written[k]);
-    auto* r = response.add_rows();
-    r->set_row(row);
-    r->set_resource_id(records[k].id);
-    r->set_ok(true);
-    r->set_created((*results)[k]->created);
-    if ((*results)[k]->created) {
-      response.set_created(response.created() + 1);
-    } else {
-      response.set_updated(response.updated() + 1);
+  if (!records.empty()) {
+    auto results = store_->PutMany(records);
+    if (!results.ok()) return results.status();
+    for (size_t k = 0; k < records.size(); ++k) {
+      const int row = record_rows[k];
+      const std::string field = absl::StrCat("resources[", row, "]");
+      const bool natural_key = request.resources(row).id().empty();
+      absl::Status refused = (*results)[k].status();
+      if (!refused.ok()) {
+        if (natural_key && ErrorReason(refused) == "ID_RETIRED")
+          refused = PreconditionError("ID_RETIRED",
+                                      "a resource with this owner and display name was deleted, and a deleted "
+                                      "resource never comes back: give the row another name, or an id");
+        fail(row, records[k].id, refused, StoreRefusalField(refused, field, records[k].id, natural_key));
+        continue;
+      }
+      index_->Upsert(written[k]);
+      succeed(row, records[k].id, (*results)[k]->created);
+      if ((*results)[k]->created) {
+        response.set_created(response.created() + 1);
+      } else {
+        response.set_updated(response.updated() + 1);
+      }
     }
   }
   std::sort(response.mutable_rows()->begin(), response.mutable_rows()->end(),

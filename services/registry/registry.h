@@ -81,9 +81,11 @@ class Registry {
  private:
   template <typename T>
   absl::StatusOr<std::optional<T>> Load(absl::string_view kind, const std::string& id);
-  absl::Status CheckReferences(const v1::Resource& resource,
-                            std::map<std::string, std::optional<v1::Network>>* networks);
-  absl::Status CheckParent(const v1::Resource& resource);
+  // The networks a resource is shared with exist and have its owner as a member; its parent has
+  // the same owner. A refusal names its field under `prefix` ("resource", "resources[3]").
+  absl::Status CheckReferences(const v1::Resource& resource, absl::string_view prefix,
+                               std::map<std::string, std::optional<v1::Network>>* networks);
+  absl::Status CheckParent(const v1::Resource& resource, absl::string_view prefix);
   absl::StatusOr<PutRecord> PrepareResourceCreate(const Caller& caller, v1::Resource resource,
                                                   const std::string& id, absl::string_view field,
                                                   std::string replay_key);

@@ -5,9 +5,11 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <date/date.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/test_server.h"
 
@@ -35,8 +37,27 @@ class CliTest : public ::testing::Test {
     int status = pclose(pipe);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
   }
+  // Writes `text` to a file of this test run, byte for byte; returns its path.
+  std::string File(const std::string& name, const std::string& text) {
+    std::string path = "/tmp/infrashare-cli-test-" + std::to_string(getpid()) + "-" + name;
+    std::ofstream(path, std::ios::binary) << text;
+    files_.push_back(path);
+    return path;
+  }
+  void TearDown() override {
+    for (const auto& f : files_) std::remove(f.c_str());
+  }
+  // The owner's resources by display name, as `resource list -o json` prints them.
+  std::map<std::string, nlohmann::json> Resources(const std::string& owner) {
+    auto listed = Cli("-o json resource list --owner " + owner);
+    EXPECT_EQ(listed.exit_code, 0) << listed.output;
+    std::map<std::string, nlohmann::json> out;
+    for (auto& r : nlohmann::json::parse(listed.output)) out[r["display_name"].get<std::string>()] = r;
+    return out;
+  }
   std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<TestServer> server_;
+  std::vector<std::string> files_;
 };
 
 TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
@@ -61,7 +82,8 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
                      << "fab-bad,Broken Lab,lab,fablab,123,6.1,manufacturing\n";
   auto import = Cli("import --quiet " + csv);
   EXPECT_EQ(import.exit_code, 1) << import.output;
-  EXPECT_NE(import.output.find("created 1, updated 0, failed 1"), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("created 1, updated 0, unchanged 0, failed 1"), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("line 3: "), std::string::npos) << import.output;
   EXPECT_NE(import.output.find("resources[1].location.point.latitude"), std::string::npos) << import.output;
   std::remove(csv.c_str());
 
@@ -76,6 +98,133 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
   auto anonymous = Cli("org list", "");
   EXPECT_EQ(anonymous.exit_code, 1);
   EXPECT_NE(anonymous.output.find("UNAUTHENTICATED"), std::string::npos) << anonymous.output;
+}
+
+// A file as Dutch Excel saves it: a byte order mark, ';' between cells, decimal commas, CRLF,
+// a quoted cell with the delimiter, quotes and a line break in it, and one row of nonsense.
+TEST_F(CliTest, ImportsADutchExcelFileRowByRow) {
+  ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code, 0);
+  std::string csv = File("excel.csv",
+      "\xEF\xBB\xBF" "display_name;kind;owner_organization_id;latitude;longitude;themes;description;capacity;"
+      "booking_mode\r\n"
+      "Één loket Café;hub;gemeente;52,0907;5,1214;digitalisation;Loket voor vragen;4;shared-capacity\r\n"
+      "’s-Hertogenbosch Fieldlab;lab;gemeente;51,6978;5,3037;\"manufacturing;digitalisation\";"
+      "\"Hal 3; ingang \"\"Noord\"\"\r\nachterom\";12;shared-capacity\r\n"
+      "Ruimteschip;spaceship;gemeente;52,1;5,1;;;;\r\n"
+      "Zorglab;living-lab;gemeente;52.37;4.89;health-care;;1;exclusive\r\n");
+  auto import = Cli("import --quiet " + csv);
+  EXPECT_EQ(import.exit_code, 1) << import.output;
+  EXPECT_NE(import.output.find("line 5: kind: \"spaceship\""), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("living-lab"), std::string::npos) << import.output;  // the accepted kinds
+  EXPECT_NE(import.output.find("created 3, updated 0, unchanged 0, failed 1"), std::string::npos)
+      << import.output;
+
+  auto resources = Resources("gemeente");
+  ASSERT_EQ(resources.size(), 3u);
+  const auto& loket = resources["Één loket Café"];
+  EXPECT_DOUBLE_EQ(loket["location"]["point"]["latitude"].get<double>(), 52.0907);
+  EXPECT_DOUBLE_EQ(loket["location"]["point"]["longitude"].get<double>(), 5.1214);
+  EXPECT_EQ(loket["capacity"], 4);
+  const auto& fieldlab = resources["’s-Hertogenbosch Fieldlab"];
+  EXPECT_EQ(fieldlab["description"], "Hal 3; ingang \"Noord\"\nachterom");
+  EXPECT_EQ(fieldlab["themes"], nlohmann::json({"THEME_MANUFACTURING", "THEME_DIGITALISATION"}));
+  EXPECT_DOUBLE_EQ(fieldlab["location"]["point"]["latitude"].get<double>(), 51.6978);
+  EXPECT_EQ(resources["Zorglab"]["kind"], "RESOURCE_KIND_LIVING_LAB");
+  EXPECT_DOUBLE_EQ(resources["Zorglab"]["location"]["point"]["latitude"].get<double>(), 52.37);
+}
+
+TEST_F(CliTest, RefusesAmbiguousNumbersAndUnknownColumnsNamingTheLine) {
+  ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code, 0);
+  std::string commas = File("commas.csv",
+      "display_name,kind,owner_organization_id,latitude,longitude,capacity\n"
+      "Lab Een,lab,gemeente,52.1,5.1,1\n"
+      "Lab Twee,lab,gemeente,\"52,1\",5.1,1\n"
+      "Lab Drie,lab,gemeente,52.1.5,5.1,1\n"
+      "Lab Vier,lab,gemeente,52.1,5.1,2.5\n"
+      "Lab Vijf,lab,gemeente,52.1abc,5.1,1\n");
+  auto import = Cli("import --quiet " + commas);
+  EXPECT_EQ(import.exit_code, 1) << import.output;
+  EXPECT_NE(import.output.find("line 3: latitude: \"52,1\" has a comma in a comma-separated file; write 52.1"),
+            std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("line 4: latitude: \"52.1.5\""), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("line 5: capacity: \"2.5\""), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("line 6: latitude: \"52.1abc\""), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("created 1, updated 0, unchanged 0, failed 4"), std::string::npos)
+      << import.output;
+
+  std::string both = File("both.csv",
+      "display_name;kind;owner_organization_id;latitude;longitude\n"
+      "Lab Zes;lab;gemeente;\"1.052,1\";5,1\n");
+  auto grouped = Cli("import --quiet " + both);
+  EXPECT_EQ(grouped.exit_code, 1) << grouped.output;
+  EXPECT_NE(grouped.output.find("line 2: latitude: \"1.052,1\""), std::string::npos) << grouped.output;
+
+  std::string typo = File("typo.csv",
+      "display_name,kind,owner_organization_id,latitude,longitude,themas\n"
+      "Lab Zeven,lab,gemeente,52.1,5.1,food\n");
+  auto refused = Cli("import --quiet " + typo);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("unknown column \"themas\""), std::string::npos) << refused.output;
+  EXPECT_EQ(refused.output.find("created"), std::string::npos) << refused.output;  // nothing sent
+
+  // --delimiter overrides what the header suggests.
+  std::string semicolons = File("semicolons.csv",
+      "display_name;kind;owner_organization_id;latitude;longitude\n"
+      "Lab Acht;lab;gemeente;52,1;5,1\n");
+  auto forced = Cli("import --quiet --delimiter , " + semicolons);
+  EXPECT_EQ(forced.exit_code, 1) << forced.output;
+  EXPECT_NE(forced.output.find("unknown column \"display_name;kind"), std::string::npos) << forced.output;
+  EXPECT_EQ(Resources("gemeente").size(), 1u);
+
+  // JSON items are named by their index, and one bad item does not stop the others either.
+  std::string json = File("items.json",
+      R"([{"display_name": "Lab Negen", "kind": "RESOURCE_KIND_LAB", "owner_organization_id": "gemeente",
+           "location": {"point": {"latitude": 52.1, "longitude": 5.1}}},
+          {"display_name": "Lab Tien", "kind": "spaceship", "owner_organization_id": "gemeente"}])");
+  auto items = Cli("import --quiet " + json);
+  EXPECT_EQ(items.exit_code, 1) << items.output;
+  EXPECT_NE(items.output.find("item 1: "), std::string::npos) << items.output;
+  EXPECT_NE(items.output.find("created 1, updated 0, unchanged 0, failed 1"), std::string::npos) << items.output;
+  EXPECT_EQ(Resources("gemeente").size(), 2u);
+}
+
+TEST_F(CliTest, ReimportingAFileWithoutIdsFindsTheSameResources) {
+  ASSERT_EQ(Cli("org create --id fablab --name 'Fablab Zwolle' --kind company --sme").exit_code, 0);
+  auto write = [&](const std::string& changed_description) {
+    std::string text = "display_name,kind,owner_organization_id,latitude,longitude,description,themes\n";
+    for (int i = 1; i <= 10; ++i)
+      text += "Werkplaats " + std::to_string(i) + ",lab,fablab,52.5" + std::to_string(i) + ",6.09," +
+              (i == 4 && !changed_description.empty() ? changed_description : "Gedeelde werkplaats") +
+              ",manufacturing\n";
+    return File("ten.csv", text);
+  };
+  auto first = Cli("import --quiet " + write(""));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("created 10, updated 0, unchanged 0, failed 0"), std::string::npos) << first.output;
+  auto before = Resources("fablab");
+  ASSERT_EQ(before.size(), 10u);
+
+  auto second = Cli("import --quiet " + write(""));
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("created 0, updated 0, unchanged 10, failed 0"), std::string::npos)
+      << second.output;
+  auto after = Resources("fablab");
+  ASSERT_EQ(after.size(), 10u);
+  for (const auto& [name, r] : before) EXPECT_EQ(after[name]["etag"], r["etag"]) << name;
+
+  auto third = Cli("import --quiet " + write("Nu met lasrobot"));
+  ASSERT_EQ(third.exit_code, 0) << third.output;
+  EXPECT_NE(third.output.find("created 0, updated 1, unchanged 9, failed 0"), std::string::npos) << third.output;
+  auto last = Resources("fablab");
+  ASSERT_EQ(last.size(), 10u);
+  for (const auto& [name, r] : before) {
+    if (name == "Werkplaats 4") {
+      EXPECT_NE(last[name]["etag"], r["etag"]);
+      EXPECT_EQ(last[name]["description"], "Nu met lasrobot");
+    } else {
+      EXPECT_EQ(last[name]["etag"], r["etag"]) << name;
+    }
+  }
 }
 
 TEST_F(CliTest, BooksCancelsAndListsASlot) {

@@ -483,6 +483,145 @@ TEST_F(RegistryApiTest, ImportReportsEveryRowAndARetryChangesNothing) {
   EXPECT_EQ(upserted.created(), 0);
 }
 
+TEST_F(RegistryApiTest, ImportFindsARowWithoutIdByItsOwnerAndFoldedName) {
+  auto import = [](std::vector<Resource> rows) {
+    ImportResourcesRequest request;
+    for (auto& r : rows) *request.add_resources() = std::move(r);
+    ImportResourcesResponse response;
+    EXPECT_TRUE(registry_->ImportResources(As(acme_).get(), request, &response).ok());
+    return response;
+  };
+  ImportResourcesResponse first = import({Lab("Één loket Café"), Lab("’s-Hertogenbosch Fieldlab")});
+  ASSERT_EQ(first.created(), 2);
+  ASSERT_EQ(first.rows_size(), 2);
+
+  // Case, accents and spacing aside, the same owner and name is the same resource.
+  ImportResourcesResponse again = import({Lab("  EEN loket  cafe "), Lab("’s-Hertogenbosch Fieldlab")});
+  EXPECT_EQ(again.created(), 0);
+  EXPECT_EQ(again.updated(), 1);  // the name is spelled differently now
+  EXPECT_EQ(again.unchanged(), 1);
+  ASSERT_EQ(again.rows_size(), 2);
+  EXPECT_EQ(again.rows(0).resource_id(), first.rows(0).resource_id());
+  EXPECT_EQ(again.rows(1).resource_id(), first.rows(1).resource_id());
+  ListResourcesRequest list;
+  list.set_owner_organization_id("acme");
+  list.set_page_size(500);
+  ListResourcesResponse listed;
+  ASSERT_TRUE(registry_->ListResources(As(acme_).get(), list, &listed).ok());
+  int loketten = 0;
+  for (const auto& r : listed.resources()) loketten += r.id() == first.rows(0).resource_id();
+  EXPECT_EQ(loketten, 1);
+
+  // Two rows of one import with the same natural key: the later one is refused, naming the first.
+  ImportResourcesResponse twice = import({Lab("Dubbel Lab"), Lab("Tweede Lab"), Lab("DUBBEL LAB")});
+  EXPECT_EQ(twice.created(), 2);
+  EXPECT_EQ(twice.failed(), 1);
+  ASSERT_EQ(twice.rows_size(), 3);
+  EXPECT_FALSE(twice.rows(2).ok());
+  EXPECT_EQ(twice.rows(2).field(), "resources[2].display_name");
+  EXPECT_NE(twice.rows(2).error().find("resources[0]"), std::string::npos) << twice.rows(2).error();
+
+  // A renamed row without id is another resource.
+  ImportResourcesResponse renamed = import({Lab("Één loket Café Zwolle")});
+  EXPECT_EQ(renamed.created(), 1);
+  EXPECT_NE(renamed.rows(0).resource_id(), first.rows(0).resource_id());
+}
+
+TEST_F(RegistryApiTest, ReimportingUnchangedRowsWritesNothingAndEmitsNoChange) {
+  std::vector<Resource> rows = {Lab("Stable Lab 1"), Lab("Stable Lab 2"), Lab("Stable Lab 3")};
+  ImportResourcesRequest request;
+  for (const auto& r : rows) *request.add_resources() = r;
+  ImportResourcesResponse first;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), request, &first).ok());
+  ASSERT_EQ(first.created(), 3);
+  std::set<std::string> ids;
+  for (const auto& row : first.rows()) ids.insert(row.resource_id());
+
+  // The cursor just past the three creations.
+  std::string cursor;
+  {
+    auto context = As(school_);
+    WatchResourcesRequest watch;
+    watch.set_cursor("0-0");
+    auto reader = registry_->WatchResources(context.get(), watch);
+    std::set<std::string> seen;
+    ResourceChange change;
+    while (seen.size() < ids.size() && reader->Read(&change))
+      if (ids.count(change.resource_id()) && change.type() == CHANGE_TYPE_CREATED) {
+        seen.insert(change.resource_id());
+        cursor = change.cursor();
+      }
+    context->TryCancel();
+    ASSERT_EQ(seen.size(), ids.size());
+  }
+
+  ImportResourcesResponse again;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), request, &again).ok());
+  EXPECT_EQ(again.created(), 0);
+  EXPECT_EQ(again.updated(), 0);
+  EXPECT_EQ(again.unchanged(), 3);
+  EXPECT_EQ(again.failed(), 0);
+  for (const auto& row : again.rows()) {
+    EXPECT_TRUE(row.ok());
+    EXPECT_FALSE(row.created());
+  }
+  for (const auto& id : ids) {
+    GetResourceRequest get;
+    get.set_id(id);
+    Resource stored;
+    ASSERT_TRUE(registry_->GetResource(As(acme_).get(), get, &stored).ok());
+    EXPECT_EQ(stored.etag(), "1") << id;
+  }
+
+  // One changed row: only that one is written. Its change event also marks the end of what to read.
+  request.mutable_resources(1)->set_description("Now with a second milling machine");
+  ImportResourcesResponse changed;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), request, &changed).ok());
+  EXPECT_EQ(changed.updated(), 1);
+  EXPECT_EQ(changed.unchanged(), 2);
+  const std::string changed_id = changed.rows(1).resource_id();
+  auto context = As(school_);
+  WatchResourcesRequest watch;
+  watch.set_cursor(cursor);
+  auto reader = registry_->WatchResources(context.get(), watch);
+  std::vector<std::string> events;  // of the three, up to and including the update
+  ResourceChange change;
+  while (reader->Read(&change)) {
+    if (!ids.count(change.resource_id())) continue;
+    events.push_back(change.resource_id() + " " + ChangeType_Name(change.type()));
+    if (change.resource_id() == changed_id) break;
+  }
+  context->TryCancel();
+  EXPECT_EQ(events, std::vector<std::string>{changed_id + " CHANGE_TYPE_UPDATED"});
+}
+
+TEST_F(RegistryApiTest, EveryRefusedImportRowNamesItsField) {
+  Resource acme_lab;
+  ASSERT_TRUE(Create(acme_, Lab("Someone Else's Lab"), &acme_lab).ok());
+  Resource unshared = Lab("Outsider Lab");
+  unshared.set_owner_organization_id("outsider");  // shared with tech, which outsider is not in
+  Resource no_network = Lab("Outsider Lab 2");
+  no_network.set_owner_organization_id("outsider");
+  no_network.set_shared_with_network_ids(0, "no-such-network");
+  Resource foreign_parent = Lab("Outsider Lab 3");
+  foreign_parent.set_owner_organization_id("outsider");
+  foreign_parent.clear_shared_with_network_ids();
+  foreign_parent.set_parent_resource_id(acme_lab.id());
+  ImportResourcesRequest request;
+  *request.add_resources() = unshared;
+  *request.add_resources() = no_network;
+  *request.add_resources() = foreign_parent;
+  *request.add_resources() = acme_lab;  // not theirs
+  ImportResourcesResponse response;
+  ASSERT_TRUE(registry_->ImportResources(As(outsider_).get(), request, &response).ok());
+  ASSERT_EQ(response.rows_size(), 4);
+  EXPECT_EQ(response.failed(), 4);
+  EXPECT_EQ(response.rows(0).field(), "resources[0].shared_with_network_ids[0]") << response.rows(0).error();
+  EXPECT_EQ(response.rows(1).field(), "resources[1].shared_with_network_ids[0]") << response.rows(1).error();
+  EXPECT_EQ(response.rows(2).field(), "resources[2].parent_resource_id") << response.rows(2).error();
+  EXPECT_EQ(response.rows(3).field(), "resources[3].owner_organization_id") << response.rows(3).error();
+}
+
 TEST_F(RegistryApiTest, CoverageShowsWhiteSpotsAndOverlapFindsNearbyDuplicates) {
   CreateOrg("rival", ORGANIZATION_KIND_VOCATIONAL_SCHOOL, false);
   std::string rival = server_->Token("rival", {auth::v1::ROLE_MEMBER});

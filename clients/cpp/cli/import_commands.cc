@@ -1,13 +1,17 @@
-// `infrashare import FILE` (resources from JSON or CSV, in batches, with a progress bar) and
+// `infrashare import FILE` (resources from JSON or CSV, in batches, with a progress bar and a
+// report of every refused row by its line or item) and
 // `infrashare catalog load FILE` (organisations, networks, resources and availability at once,
 // e.g. the demo data; loading it twice changes nothing).
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli/app.h"
+#include "cli/resource_csv.h"
 
 namespace infrashare::cli {
 namespace {
@@ -23,109 +27,10 @@ void Progress(size_t done, size_t total) {
   if (done == total) std::cerr << "\n";
 }
 
-std::vector<std::string> SplitCsvLine(const std::string& line) {
-  std::vector<std::string> cells;
-  std::string cell;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cell += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      cells.push_back(cell);
-      cell.clear();
-    } else if (c != '\r') {
-      cell += c;
-    }
-  }
-  cells.push_back(cell);
-  return cells;
-}
-
-// CSV columns (header row, any order): id, display_name, description, kind, owner_organization_id,
-// latitude, longitude, province, corop, municipality, themes (;-separated), tags (;-separated),
-// shared_with_network_ids (;-separated), booking_mode, capacity, access_policy, sme_accessible,
-// time_zone, url. Each row becomes the JSON of a Resource, so the server validates every field.
-bool ReadCsv(const std::string& text, std::vector<Resource>* rows, App& app) {
-  std::stringstream in(text);
-  std::string line;
-  if (!std::getline(in, line)) return true;
-  std::vector<std::string> header = SplitCsvLine(line);
-  int number = 1;
-  auto list = [](const std::string& cell) {
-    nlohmann::json array = nlohmann::json::array();
-    std::stringstream parts(cell);
-    for (std::string p; std::getline(parts, p, ';');)
-      if (!p.empty()) array.push_back(p);
-    return array;
-  };
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty()) continue;
-    auto cells = SplitCsvLine(line);
-    nlohmann::json r = nlohmann::json::object();
-    for (size_t i = 0; i < header.size() && i < cells.size(); ++i) {
-      const std::string& column = header[i];
-      const std::string& cell = cells[i];
-      if (cell.empty()) continue;
-      if (column == "latitude" || column == "longitude") {
-        r["location"]["point"][column] = std::atof(cell.c_str());
-      } else if (column == "province" || column == "corop" || column == "municipality") {
-        r["location"]["region"][column] = cell;
-      } else if (column == "themes") {
-        nlohmann::json themes = nlohmann::json::array();
-        for (const auto& t : list(cell)) {
-          int n = ParseEnum(Theme_descriptor(), "THEME_", t.get<std::string>());
-          themes.push_back(n < 0 ? t.get<std::string>() : Theme_Name(n));
-        }
-        r["themes"] = themes;
-      } else if (column == "tags" || column == "shared_with_network_ids") {
-        r[column] = list(cell);
-      } else if (column == "kind") {
-        int n = ParseEnum(ResourceKind_descriptor(), "RESOURCE_KIND_", cell);
-        r[column] = n < 0 ? cell : ResourceKind_Name(n);
-      } else if (column == "booking_mode") {
-        int n = ParseEnum(BookingMode_descriptor(), "BOOKING_MODE_", cell);
-        r[column] = n < 0 ? cell : BookingMode_Name(n);
-      } else if (column == "access_policy") {
-        int n = ParseEnum(AccessPolicy_descriptor(), "ACCESS_POLICY_", cell);
-        r[column] = n < 0 ? cell : AccessPolicy_Name(n);
-      } else if (column == "capacity") {
-        r[column] = std::atoi(cell.c_str());
-      } else if (column == "sme_accessible") {
-        r[column] = cell == "true" || cell == "yes" || cell == "1";
-      } else {
-        r[column] = cell;
-      }
-    }
-    Resource resource;
-    if (!ParseJson(r.dump(), &resource, app)) {
-      app.Fail("CSV line " + std::to_string(number) + " could not be read");
-      return false;
-    }
-    rows->push_back(std::move(resource));
-  }
-  return true;
-}
-
-bool ReadResources(const std::string& path, const std::string& format, std::vector<Resource>* rows, App& app) {
-  std::ifstream in(path);
-  if (!in) {
-    app.Fail("cannot read " + path);
-    return false;
-  }
-  std::string text(std::istreambuf_iterator<char>(in), {});
-  bool csv = format == "csv" || (format.empty() && path.size() > 4 && path.substr(path.size() - 4) == ".csv");
-  if (csv) return ReadCsv(text, rows, app);
+// A JSON file: an array of resources, or {"resources": [...]}. An item that is no Resource is
+// reported by its index and skipped.
+bool ReadJson(const std::string& path, const std::string& text, std::vector<ImportRow>* rows, int* refused,
+              App& app) {
   auto json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded()) {
     app.Fail(path + " is not JSON");
@@ -136,35 +41,91 @@ bool ReadResources(const std::string& path, const std::string& format, std::vect
     app.Fail(path + ": expected an array of resources or {\"resources\": [...]}");
     return false;
   }
-  for (const auto& item : json) {
-    Resource r;
-    if (!ParseJson(item.dump(), &r, app)) return false;
-    rows->push_back(std::move(r));
+  for (size_t i = 0; i < json.size(); ++i) {
+    ImportRow row{{}, "item " + std::to_string(i)};
+    auto status = google::protobuf::util::JsonStringToMessage(json[i].dump(), &row.resource);
+    if (!status.ok()) {
+      std::cerr << row.origin << ": not a Resource: " << status.message() << "\n";
+      ++*refused;
+      continue;
+    }
+    rows->push_back(std::move(row));
   }
   return true;
 }
 
-// Sends rows in batches; returns the number of failed rows (-1 when a call failed).
-int ImportInBatches(App& app, const std::vector<Resource>& rows, size_t batch, bool quiet) {
-  int failed = 0, created = 0, updated = 0;
+// The rows of a file; rows refused on reading are reported and counted in *refused. False when the
+// file as a whole cannot be read.
+bool ReadResources(const std::string& path, const std::string& format, char delimiter, std::vector<ImportRow>* rows,
+                   int* refused, App& app) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    app.Fail("cannot read " + path);
+    return false;
+  }
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  bool csv = format == "csv" || (format.empty() && path.size() > 4 && path.substr(path.size() - 4) == ".csv");
+  if (!csv) return ReadJson(path, text, rows, refused, app);
+  ResourceCsv read = ReadResourceCsv(text, delimiter);
+  if (!read.refusal.empty()) {
+    app.Fail(path + ": " + read.refusal);
+    return false;
+  }
+  for (const auto& error : read.errors) std::cerr << error << "\n";
+  *refused = read.refused_rows;
+  *rows = std::move(read.rows);
+  return true;
+}
+
+// The server names rows by their index in the call ("resources[3]"); the person reading knows them
+// by where they are in the file. Every "resources[n]" of another row gets that row's origin added.
+std::string WithOrigins(const std::string& message, const std::vector<ImportRow>& rows, size_t start,
+                        int row) {
+  static const std::string kOpen = "resources[";
+  std::string out;
+  size_t at = 0;
+  for (size_t found; (found = message.find(kOpen, at)) != std::string::npos;) {
+    const size_t close = message.find(']', found);
+    if (close == std::string::npos) break;
+    out += message.substr(at, close + 1 - at);
+    at = close + 1;
+    const std::string digits = message.substr(found + kOpen.size(), close - found - kOpen.size());
+    if (digits.empty() || digits.size() > 6 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    const int n = std::stoi(digits);
+    if (n != row && start + n < rows.size()) out += " (" + rows[start + n].origin + ")";
+  }
+  return out + message.substr(at);
+}
+
+// Sends rows in batches; returns the number of failed rows (-1 when a call failed). `refused` rows
+// were refused before sending and count as failed.
+int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, bool quiet, int refused = 0) {
+  int failed = refused, created = 0, updated = 0, unchanged = 0;
   for (size_t start = 0; start < rows.size(); start += batch) {
     ImportResourcesRequest request;
-    for (size_t i = start; i < std::min(rows.size(), start + batch); ++i) *request.add_resources() = rows[i];
+    for (size_t i = start; i < std::min(rows.size(), start + batch); ++i)
+      *request.add_resources() = rows[i].resource;
     ImportResourcesResponse response;
     if (!app.Check(app.client().Call(app.client().registry(), &Stub::ImportResources, request, &response)))
       return -1;
     created += response.created();
     updated += response.updated();
+    unchanged += response.unchanged();
     failed += response.failed();
     for (const auto& row : response.rows())
       if (!row.ok()) {
-        std::cerr << (quiet ? "" : "\n") << "row " << (start + row.row()) << ": " << row.error();
+        const size_t at = start + static_cast<size_t>(row.row());
+        std::cerr << (quiet ? "" : "\n") << (at < rows.size() ? rows[at].origin : "row " + std::to_string(at)) << ": "
+                  << WithOrigins(row.error(), rows, start, row.row());
         if (!row.field().empty()) std::cerr << " [field: " << row.field() << "]";
         std::cerr << "\n";
       }
     if (!quiet) Progress(std::min(rows.size(), start + batch), rows.size());
   }
-  std::cout << "created " << created << ", updated " << updated << ", failed " << failed << "\n";
+  std::cout << "created " << created << ", updated " << updated << ", unchanged " << unchanged << ", failed "
+            << failed << "\n";
   return failed;
 }
 
@@ -172,7 +133,7 @@ int ImportInBatches(App& app, const std::vector<Resource>& rows, size_t batch, b
 
 void AddImportCommands(CLI::App& cli, App& app) {
   struct Flags {
-    std::string path, format;
+    std::string path, format, delimiter;
     int batch = 500;
     bool quiet = false;
   };
@@ -181,12 +142,17 @@ void AddImportCommands(CLI::App& cli, App& app) {
   import->add_option("file", f->path, "a .json array of resources, or a .csv with a header row")->required();
   import->add_option("--format", f->format, "json or csv (default: from the file name)")
       ->check(CLI::IsMember({"json", "csv"}));
+  import->add_option("--delimiter", f->delimiter, "';' or ',' between CSV cells (default: from the header line)")
+      ->check(CLI::IsMember({";", ","}));
   import->add_option("--batch", f->batch, "rows per call")->capture_default_str()->check(CLI::Range(1, 100000));
   import->add_flag("--quiet", f->quiet, "no progress bar");
+  import->footer(kCsvColumnsHelp);
   import->callback([&app, f] {
-    std::vector<Resource> rows;
-    if (!ReadResources(f->path, f->format, &rows, app)) return;
-    int failed = ImportInBatches(app, rows, static_cast<size_t>(f->batch), f->quiet);
+    std::vector<ImportRow> rows;
+    int refused = 0;
+    const char delimiter = f->delimiter.empty() ? 0 : f->delimiter[0];
+    if (!ReadResources(f->path, f->format, delimiter, &rows, &refused, app)) return;
+    int failed = ImportInBatches(app, rows, static_cast<size_t>(f->batch), f->quiet, refused);
     if (failed != 0) app.exit_code = 1;
   });
 
@@ -219,7 +185,9 @@ void AddImportCommands(CLI::App& cli, App& app) {
       else if (status.error_code() != grpc::StatusCode::ALREADY_EXISTS && !app.Check(status)) return;
     }
     std::cout << "organisations and networks: " << created << " created\n";
-    std::vector<Resource> resources(catalog.resources().begin(), catalog.resources().end());
+    std::vector<ImportRow> resources;
+    for (int i = 0; i < catalog.resources_size(); ++i)
+      resources.push_back({catalog.resources(i), "resources item " + std::to_string(i)});
     if (ImportInBatches(app, resources, 500, true) != 0) {
       app.exit_code = 1;
       return;

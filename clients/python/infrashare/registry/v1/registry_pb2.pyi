@@ -381,16 +381,18 @@ class ImportResourcesRequest(_message.Message):
     def __init__(self, resources: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class ImportResourcesResponse(_message.Message):
-    __slots__ = ["created", "failed", "rows", "updated"]
+    __slots__ = ["created", "failed", "rows", "unchanged", "updated"]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     FAILED_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
     UPDATED_FIELD_NUMBER: _ClassVar[int]
     created: int
     failed: int
     rows: _containers.RepeatedCompositeFieldContainer[ImportRowResult]
+    unchanged: int
     updated: int
-    def __init__(self, rows: _Optional[_Iterable[_Union[ImportRowResult, _Mapping]]] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+    def __init__(self, rows: _Optional[_Iterable[_Union[ImportRowResult, _Mapping]]] = ..., created: _Optional[int] = ..., updated: _Optional[int] = ..., failed: _Optional[int] = ..., unchanged: _Optional[int] = ...) -> None: ...
 
 class ImportRowResult(_message.Message):
     __slots__ = ["created", "error", "field", "ok", "resource_id", "row"]

@@ -1333,8 +1333,18 @@ export interface OverlapReportResponse {
   candidates: OverlapCandidate[];
 }
 
+/**
+ * Upserts resources. A row with an id updates that resource or creates it with that id. A row
+ * without an id is identified by its natural key: its owner organisation (owner_organization_id,
+ * or the caller's organisation when empty) and its display name, compared trimmed, with inner runs
+ * of white space as one space, and with case and diacritics folded ("Één loket Café" is "een
+ * loket cafe"). Importing the same file again therefore finds the resources the first import made
+ * instead of adding them twice; a row whose name changed is a new resource (the old one stays).
+ * Two rows of one request with the same id or natural key: the later one fails. A row that would
+ * leave its resource as it is (same content after defaults) is not written: its etag stays, no
+ * change event is emitted, and it counts as unchanged.
+ */
 export interface ImportResourcesRequest {
-  /** upsert by id; rows without id are created */
   resources: Resource[];
   requestId: string;
 }
@@ -1344,8 +1354,9 @@ export interface ImportRowResult {
   row: number;
   resourceId: string;
   ok: boolean;
+  /** false for an updated or unchanged row */
   created: boolean;
-  /** the offending field when !ok */
+  /** the offending field when !ok, e.g. "resources[3].location.point.latitude" */
   field: string;
   error: string;
 }
@@ -1355,6 +1366,8 @@ export interface ImportResourcesResponse {
   created: number;
   updated: number;
   failed: number;
+  /** rows whose resource was already exactly so: not written */
+  unchanged: number;
 }
 
 export interface DeleteResponse {
@@ -8641,7 +8654,7 @@ export const ImportRowResult: MessageFns<ImportRowResult> = {
 };
 
 function createBaseImportResourcesResponse(): ImportResourcesResponse {
-  return { rows: [], created: 0, updated: 0, failed: 0 };
+  return { rows: [], created: 0, updated: 0, failed: 0, unchanged: 0 };
 }
 
 export const ImportResourcesResponse: MessageFns<ImportResourcesResponse> = {
@@ -8657,6 +8670,9 @@ export const ImportResourcesResponse: MessageFns<ImportResourcesResponse> = {
     }
     if (message.failed !== 0) {
       writer.uint32(32).int32(message.failed);
+    }
+    if (message.unchanged !== 0) {
+      writer.uint32(40).int32(message.unchanged);
     }
     return writer;
   },
@@ -8706,6 +8722,14 @@ export const ImportResourcesResponse: MessageFns<ImportResourcesResponse> = {
             message.failed = reader.int32();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.unchanged = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8724,6 +8748,7 @@ export const ImportResourcesResponse: MessageFns<ImportResourcesResponse> = {
       created: isSet(object.created) ? globalThis.Number(object.created) : 0,
       updated: isSet(object.updated) ? globalThis.Number(object.updated) : 0,
       failed: isSet(object.failed) ? globalThis.Number(object.failed) : 0,
+      unchanged: isSet(object.unchanged) ? globalThis.Number(object.unchanged) : 0,
     };
   },
 
@@ -8741,6 +8766,9 @@ export const ImportResourcesResponse: MessageFns<ImportResourcesResponse> = {
     if (message.failed !== 0) {
       obj.failed = Math.round(message.failed);
     }
+    if (message.unchanged !== 0) {
+      obj.unchanged = Math.round(message.unchanged);
+    }
     return obj;
   },
 
@@ -8753,6 +8781,7 @@ export const ImportResourcesResponse: MessageFns<ImportResourcesResponse> = {
     message.created = object.created ?? 0;
     message.updated = object.updated ?? 0;
     message.failed = object.failed ?? 0;
+    message.unchanged = object.unchanged ?? 0;
     return message;
   },
 };

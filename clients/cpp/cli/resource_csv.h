@@ -1,0 +1,35 @@
+// Resources from a CSV file as people bring them: written by Excel (Dutch or English), LibreOffice
+// or a script. The CSV grammar is libcsv's; this file decides what the cells mean.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "infrashare/registry/v1/registry.pb.h"
+
+namespace infrashare::cli {
+
+// One resource of an import file and where it is in the file ("line 7", "item 3"), for reports.
+struct ImportRow {
+  registry::v1::Resource resource;
+  std::string origin;
+};
+
+struct ResourceCsv {
+  std::vector<ImportRow> rows;
+  // Rows refused here, each "line 7: latitude: ..."; a row may have several.
+  std::vector<std::string> errors;
+  int refused_rows = 0;
+  // Why the whole file was refused (an unknown column, broken quotes); empty when it was read.
+  std::string refusal;
+};
+
+// The columns, in any order: see kCsvColumnsHelp. `delimiter` is ';' or ',', or 0 to take
+// whichever of the two the header line has outside quotes.
+ResourceCsv ReadResourceCsv(std::string_view text, char delimiter);
+
+// For --help: the columns and how cells are read.
+extern const char kCsvColumnsHelp[];
+
+}  // namespace infrashare::cli
