@@ -22,6 +22,7 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& redis
   env["INFRASHARE_REDIS_URL"] = redis_url;
   env["INFRASHARE_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
   env.emplace("INFRASHARE_METRICS_LISTEN", "127.0.0.1:0");
+  env.emplace("INFRASHARE_HEALTH_LISTEN", "127.0.0.1:0");
   env.emplace("INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN", kAdminToken);
   env.emplace("INFRASHARE_LOG_LEVEL", "warn");
   // Everything the child needs is prepared before fork: this process has threads (gRPC, a
