@@ -1,6 +1,5 @@
 #include "services/common/config.h"
 
-#include "absl/strings/string_view.h"
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -14,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 
 namespace infrashare {
 namespace {
@@ -48,8 +48,8 @@ Key DoubleKey(std::string path, double* target, double min, double max) {
 }
 
 Key BoolKey(std::string path, bool* target) {
-  return Key{path, [target](const std::string& text) { return absl::SimpleAtob(text, target); }, nullptr,
-             nullptr};
+  return Key{path, [target](const std::string& text) { return absl::SimpleAtob(text, target); },
+             nullptr, nullptr};
 }
 
 Key StringKey(std::string path, std::string* target,
@@ -156,7 +156,8 @@ std::vector<Key> Keys(Config& c) {
       IntKey("scheduler.request_id_ttl_s", &c.scheduler.request_id_ttl_s, 60, 30 * 86400),
       IntKey("scheduler.events_max_length", &c.scheduler.events_max_length, 100, 100000000),
       IntKey("scheduler.sweep_interval_ms", &c.scheduler.sweep_interval_ms, 10, 600000),
-      IntKey("scheduler.rotation_max_horizon_days", &c.scheduler.rotation_max_horizon_days, 1, 3660),
+      IntKey("scheduler.rotation_max_horizon_days", &c.scheduler.rotation_max_horizon_days, 1,
+             3660),
       IntKey("scheduler.rotation_draft_ttl_s", &c.scheduler.rotation_draft_ttl_s, 60, 365 * 86400),
       DoubleKey("scheduler.rotation_speed_kmh", &c.scheduler.rotation_speed_kmh, 5, 200),
       DoubleKey("scheduler.rotation_road_factor", &c.scheduler.rotation_road_factor, 1, 3),
@@ -211,7 +212,8 @@ absl::Status CheckTls(const Config& c) {
     return bad(tls.cert_file.empty() ? "tls.cert_file" : "tls.key_file",
                "must be set together with tls.cert_file and tls.key_file");
   if (tls.client_certs != "none" && tls.client_ca_file.empty())
-    return bad("tls.client_ca_file", absl::StrCat("must be set when tls.client_certs is ", tls.client_certs));
+    return bad("tls.client_ca_file",
+               absl::StrCat("must be set when tls.client_certs is ", tls.client_certs));
   if (tls.client_certs == "none" && !tls.client_ca_file.empty())
     return bad("tls.client_ca_file", "is set but tls.client_certs is none");
   if (!tls.client_ca_file.empty() && tls.cert_file.empty())
@@ -219,13 +221,16 @@ absl::Status CheckTls(const Config& c) {
   if (tls.plaintext && !tls.cert_file.empty())
     return bad("tls.plaintext", "must not be true when tls.cert_file is set");
   if (tls.cert_file.empty() && !tls.plaintext && !IsLoopbackListen(c.listen))
-    return bad("tls.cert_file", absl::StrCat("is needed to listen on ", c.listen,
-                                             " (not a loopback address); set tls.plaintext: true to "
-                                             "serve without TLS"));
-  for (const auto& [key, path] : {std::pair<const char*, const std::string&>{"tls.cert_file", tls.cert_file},
-                                  {"tls.key_file", tls.key_file},
-                                  {"tls.client_ca_file", tls.client_ca_file}}) {
-    if (!path.empty() && !std::ifstream(path).good()) return bad(key, absl::StrCat("cannot read ", path));
+    return bad("tls.cert_file",
+               absl::StrCat("is needed to listen on ", c.listen,
+                            " (not a loopback address); set tls.plaintext: true to "
+                            "serve without TLS"));
+  for (const auto& [key, path] :
+       {std::pair<const char*, const std::string&>{"tls.cert_file", tls.cert_file},
+        {"tls.key_file", tls.key_file},
+        {"tls.client_ca_file", tls.client_ca_file}}) {
+    if (!path.empty() && !std::ifstream(path).good())
+      return bad(key, absl::StrCat("cannot read ", path));
   }
   return absl::OkStatus();
 }
@@ -244,7 +249,8 @@ YAML::Node Lookup(const YAML::Node& root, const std::string& path) {
 
 bool IsLoopbackListen(const std::string& host_port) {
   std::string host = host_port.substr(0, host_port.rfind(':'));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
 

@@ -90,12 +90,12 @@ struct DeskConfig {
 // TLS on the gRPC listener (docs/security.md). Without a certificate the server listens in
 // plaintext only on a loopback address, or anywhere when `plaintext` says so explicitly.
 struct TlsConfig {
-  std::string cert_file;       // server certificate chain (PEM); empty = no TLS
-  std::string key_file;        // its private key (PEM)
-  std::string client_ca_file;  // roots a client certificate must chain to (PEM)
+  std::string cert_file;              // server certificate chain (PEM); empty = no TLS
+  std::string key_file;               // its private key (PEM)
+  std::string client_ca_file;         // roots a client certificate must chain to (PEM)
   std::string client_certs = "none";  // none | optional | required
   int refresh_interval_s = 60;        // how often the files are read again for new certificates
-  bool plaintext = false;             // true = serve without TLS on any address (behind a TLS proxy)
+  bool plaintext = false;             // true = no TLS on any address (e.g. behind a TLS proxy)
 };
 
 // Every time in a request lies in [1 January of earliest_year, 1 January of latest_year + 1).
@@ -107,7 +107,7 @@ struct LimitsConfig {
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
-  std::string health_listen = "127.0.0.1:50052";  // plaintext grpc.health.v1 only; empty disables it
+  std::string health_listen = "127.0.0.1:50052";  // plaintext, grpc.health.v1 only; empty = off
   TlsConfig tls;
   LogConfig log;
   RedisConfig redis;

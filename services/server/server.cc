@@ -12,8 +12,8 @@
 #include "services/common/clock.h"
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
-#include "services/registry/registry_service.h"
 #include "services/desk/desk_service.h"
+#include "services/registry/registry_service.h"
 #include "services/scheduler/booking_store.h"
 #include "services/scheduler/scheduler_service.h"
 
@@ -27,7 +27,8 @@ constexpr char kTokenServiceName[] = "infrashare.auth.v1.TokenService";
 std::shared_ptr<grpc::ServerCredentials> ListenerCredentials(const TlsConfig& tls) {
   if (tls.cert_file.empty()) return grpc::InsecureServerCredentials();
   auto files = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-      tls.key_file, tls.cert_file, tls.client_ca_file, static_cast<unsigned>(tls.refresh_interval_s));
+      tls.key_file, tls.cert_file, tls.client_ca_file,
+      static_cast<unsigned>(tls.refresh_interval_s));
   grpc::experimental::TlsServerCredentialsOptions options(files);
   options.watch_identity_key_cert_pairs();
   if (!tls.client_ca_file.empty()) options.watch_root_certs();
@@ -152,13 +153,16 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   s->SetServingStatus("", false);
   s->health_thread_ = std::thread([raw = s.get()] { raw->WatchHealth(); });
   if (config.tls.cert_file.empty())
-    logging::Warn("serving gRPC without TLS", {{"listen", WithPort(config.listen, s->port_)},
-                                               {"why", config.tls.plaintext ? "tls.plaintext" : "loopback"}});
-  logging::Info("infrashare-server started",
-                {{"listen", WithPort(config.listen, s->port_)},
-                 {"tls", config.tls.cert_file.empty() ? "off" : "client certificates " + config.tls.client_certs},
-                 {"health_port", std::to_string(s->health_port())},
-                 {"metrics_port", std::to_string(s->metrics_port())}});
+    logging::Warn("serving gRPC without TLS",
+                  {{"listen", WithPort(config.listen, s->port_)},
+                   {"why", config.tls.plaintext ? "tls.plaintext" : "loopback"}});
+  logging::Info(
+      "infrashare-server started",
+      {{"listen", WithPort(config.listen, s->port_)},
+       {"tls",
+        config.tls.cert_file.empty() ? "off" : "client certificates " + config.tls.client_certs},
+       {"health_port", std::to_string(s->health_port())},
+       {"metrics_port", std::to_string(s->metrics_port())}});
   return s;
 }
 

@@ -1,6 +1,7 @@
 // infrashare-server as a library: the chosen services on one gRPC server, with health (a status
 // per service, NOT_SERVING while Redis is unreachable), reflection, metrics, keepalive, TLS and a
-// draining shutdown; the same health statuses also on a plaintext health-only port. main.cc and the integration tests both start it through this class.
+// draining shutdown; the same health statuses also on a plaintext health-only port. main.cc and the
+// integration tests both start it through this class.
 #pragma once
 
 #include <grpcpp/server.h>
@@ -36,7 +37,9 @@ class InfrashareServer {
   ~InfrashareServer();
 
   int port() const { return port_; }
-  int health_port() const { return health_port_ ? health_port_->port() : 0; }  // 0: health.listen is empty
+  int health_port() const {
+    return health_port_ ? health_port_->port() : 0;
+  }  // 0: health.listen is empty
   int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   // Stops taking calls, lets in-flight calls finish for up to `drain`, then cancels the rest.
   void Shutdown(std::chrono::milliseconds drain);

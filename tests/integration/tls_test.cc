@@ -1,12 +1,15 @@
 // TLS and mutual TLS on the real server (in process, on 127.0.0.1, against a real Redis), with
 // certificates made by scripts/make-certs (Debian's openssl): which clients the handshake admits,
 // a renewed server certificate served without a restart, and the plaintext health-only port.
-#include <gtest/gtest.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -47,7 +50,8 @@ class Certificates {
 
  private:
   void Run(const std::string& flags) const {
-    const std::string command = std::string(INFRASHARE_SOURCE_DIR) + "/scripts/make-certs " + flags + dir_;
+    const std::string command =
+        std::string(INFRASHARE_SOURCE_DIR) + "/scripts/make-certs " + flags + dir_;
     if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
   }
   std::string dir_;
@@ -64,7 +68,8 @@ Config TlsConfig(const Certificates& certs, const std::string& client_certs) {
 }
 
 // A client of the C++ client library, one attempt per call; `ca` empty = plaintext.
-client::Client ClientOf(int port, const std::string& ca, const std::string& cert = "", const std::string& key = "") {
+client::Client ClientOf(int port, const std::string& ca, const std::string& cert = "",
+                        const std::string& key = "") {
   client::ClientOptions options;
   options.server = "127.0.0.1:" + std::to_string(port);
   options.token = kAdminToken;
@@ -108,12 +113,14 @@ TEST(MutualTls, RequiredRefusesClientsWithoutACertificateOrWithOneFromAnotherCa)
   Certificates certs;
   RedisServer redis;
   TestServer server(redis.url(), TlsConfig(certs, "required"));
-  auto with_cert = ClientOf(server.port(), certs["ca.pem"], certs["client.pem"], certs["client.key"]);
+  auto with_cert =
+      ClientOf(server.port(), certs["ca.pem"], certs["client.pem"], certs["client.key"]);
   grpc::Status status = WhoAmI(with_cert);
   EXPECT_TRUE(status.ok()) << client::DescribeError(status);
   auto without_cert = ClientOf(server.port(), certs["ca.pem"]);
   EXPECT_EQ(WhoAmI(without_cert).error_code(), grpc::StatusCode::UNAVAILABLE);
-  auto other_ca = ClientOf(server.port(), certs["ca.pem"], certs["other-client.pem"], certs["other-client.key"]);
+  auto other_ca = ClientOf(server.port(), certs["ca.pem"], certs["other-client.pem"],
+                           certs["other-client.key"]);
   EXPECT_EQ(WhoAmI(other_ca).error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
@@ -124,10 +131,12 @@ TEST(MutualTls, OptionalAdmitsClientsWithoutACertificateButVerifiesOnePresented)
   auto without_cert = ClientOf(server.port(), certs["ca.pem"]);
   grpc::Status status = WhoAmI(without_cert);
   EXPECT_TRUE(status.ok()) << client::DescribeError(status);
-  auto with_cert = ClientOf(server.port(), certs["ca.pem"], certs["client.pem"], certs["client.key"]);
+  auto with_cert =
+      ClientOf(server.port(), certs["ca.pem"], certs["client.pem"], certs["client.key"]);
   status = WhoAmI(with_cert);
   EXPECT_TRUE(status.ok()) << client::DescribeError(status);
-  auto other_ca = ClientOf(server.port(), certs["ca.pem"], certs["other-client.pem"], certs["other-client.key"]);
+  auto other_ca = ClientOf(server.port(), certs["ca.pem"], certs["other-client.pem"],
+                           certs["other-client.key"]);
   EXPECT_EQ(WhoAmI(other_ca).error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
@@ -148,11 +157,45 @@ TEST(Tls, ServesARenewedCertificateWithoutARestart) {
   // client, so a new handshake. Bounded at 10 s.
   for (int attempt = 0; attempt < 100 && presented != renewed; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto client = ClientOf(server.port(), certs["ca.pem"], certs["client.pem"], certs["client.key"]);
+    auto client =
+        ClientOf(server.port(), certs["ca.pem"], certs["client.pem"], certs["client.key"]);
     grpc::Status status = WhoAmI(client, &presented);
     ASSERT_TRUE(status.ok()) << client::DescribeError(status);
   }
   EXPECT_EQ(presented, renewed);
+}
+
+// Runs the CLI (`token whoami` as the bootstrap admin) with these environment settings and
+// arguments; returns its exit code and output.
+std::pair<int, std::string> CliWhoAmI(int port, const std::string& env, const std::string& args) {
+  const std::string command = env + " INFRASHARE_TOKEN=" + kAdminToken + " " + INFRASHARE_CLI_BIN +
+                              " --server 127.0.0.1:" + std::to_string(port) + " " + args +
+                              " token whoami 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buffer;
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST(MutualTls, TheCliConnectsWithCertificatesFromFlagsOrEnvironment) {
+  Certificates certs;
+  RedisServer redis;
+  TestServer server(redis.url(), TlsConfig(certs, "required"));
+  auto [code, out] = CliWhoAmI(server.port(), "",
+                               "--ca-file " + certs["ca.pem"] + " --cert-file " +
+                                   certs["client.pem"] + " --key-file " + certs["client.key"]);
+  EXPECT_EQ(code, 0) << out;
+  std::tie(code, out) = CliWhoAmI(server.port(),
+                                  "INFRASHARE_CA_FILE=" + certs["ca.pem"] +
+                                      " INFRASHARE_CERT_FILE=" + certs["client.pem"] +
+                                      " INFRASHARE_KEY_FILE=" + certs["client.key"],
+                                  "");
+  EXPECT_EQ(code, 0) << out;
+  std::tie(code, out) = CliWhoAmI(server.port(), "", "--deadline 5 --ca-file " + certs["ca.pem"]);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("UNAVAILABLE"), std::string::npos) << out;
 }
 
 HealthCheckResponse::ServingStatus Check(Health::Stub& health, const std::string& service) {
@@ -194,11 +237,12 @@ TEST(HealthPort, AnswersInPlaintextWithTheMainServersStatusesWhileTheMainPortReq
   RedisServer redis;
   TestServer server(redis.url(), TlsConfig(certs, "required"));
   ASSERT_NE(server.health_port(), 0);
-  auto health_channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(server.health_port()), grpc::InsecureChannelCredentials());
+  auto health_channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.health_port()),
+                                            grpc::InsecureChannelCredentials());
   auto health = Health::NewStub(health_channel);
   ASSERT_TRUE(WaitForStatus(*health, HealthCheckResponse::SERVING));
-  EXPECT_EQ(Check(*health, "infrashare.scheduler.v1.SchedulerService"), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Check(*health, "infrashare.scheduler.v1.SchedulerService"),
+            HealthCheckResponse::SERVING);
   EXPECT_EQ(Check(*health, "infrashare.auth.v1.TokenService"), HealthCheckResponse::SERVING);
   auto plaintext = ClientOf(server.port(), "");
   EXPECT_EQ(WhoAmI(plaintext).error_code(), grpc::StatusCode::UNAVAILABLE);
@@ -206,7 +250,8 @@ TEST(HealthPort, AnswersInPlaintextWithTheMainServersStatusesWhileTheMainPortReq
   // Redis gone: NOT_SERVING on the health port too; back: SERVING.
   redis.Stop();
   EXPECT_TRUE(WaitForStatus(*health, HealthCheckResponse::NOT_SERVING));
-  EXPECT_EQ(Check(*health, "infrashare.registry.v1.RegistryService"), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Check(*health, "infrashare.registry.v1.RegistryService"),
+            HealthCheckResponse::NOT_SERVING);
   redis.Start();
   EXPECT_TRUE(WaitForStatus(*health, HealthCheckResponse::SERVING));
 }
@@ -215,14 +260,15 @@ TEST(HealthPort, ServesNothingButHealth) {
   Certificates certs;
   RedisServer redis;
   TestServer server(redis.url(), TlsConfig(certs, "none"));
-  auto health_channel =
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(server.health_port()), grpc::InsecureChannelCredentials());
+  auto health_channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.health_port()),
+                                            grpc::InsecureChannelCredentials());
   auto health_only = ClientOf(server.health_port(), "");
   EXPECT_EQ(WhoAmI(health_only).error_code(), grpc::StatusCode::UNIMPLEMENTED);
   auto context = health_only.Context();
   registry::v1::ListOrganizationsResponse organizations;
   EXPECT_EQ(health_only.registry()
-                .ListOrganizations(context.get(), registry::v1::ListOrganizationsRequest(), &organizations)
+                .ListOrganizations(context.get(), registry::v1::ListOrganizationsRequest(),
+                                   &organizations)
                 .error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
   const std::string reflection = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
@@ -230,7 +276,8 @@ TEST(HealthPort, ServesNothingButHealth) {
   // The main port does serve reflection, so the call above would have told.
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = ReadFile(certs["ca.pem"]);
-  auto main_channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()), grpc::SslCredentials(ssl));
+  auto main_channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()), grpc::SslCredentials(ssl));
   EXPECT_NE(CallNamed(main_channel, reflection).error_code(), grpc::StatusCode::UNIMPLEMENTED);
 }
 

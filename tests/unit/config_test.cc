@@ -98,20 +98,27 @@ TEST(Config, TlsKeysAreCheckedTogetherNamingTheKey) {
   const std::string key = WriteConfig("key");
   const std::string ca = WriteConfig("ca");
   const std::string files = "tls:\n  cert_file: " + cert + "\n  key_file: " + key + "\n";
-  auto config = LoadConfig(WriteConfig("listen: 0.0.0.0:50051\n" + files + "  client_certs: required\n" +
-                                       "  client_ca_file: " + ca + "\n  refresh_interval_s: 5\n"));
+  auto config =
+      LoadConfig(WriteConfig("listen: 0.0.0.0:50051\n" + files + "  client_certs: required\n" +
+                             "  client_ca_file: " + ca + "\n  refresh_interval_s: 5\n"));
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->tls.cert_file, cert);
   EXPECT_EQ(config->tls.client_certs, "required");
   EXPECT_EQ(config->tls.refresh_interval_s, 5);
 
-  EXPECT_NE(ConfigError("tls:\n  cert_file: " + cert + "\n").find("'tls.key_file'"), std::string::npos);
-  EXPECT_NE(ConfigError("tls:\n  key_file: " + key + "\n").find("'tls.cert_file'"), std::string::npos);
-  EXPECT_NE(ConfigError(files + "  client_certs: optional\n").find("'tls.client_ca_file'"), std::string::npos);
-  EXPECT_NE(ConfigError(files + "  client_ca_file: " + ca + "\n").find("'tls.client_ca_file'"), std::string::npos);
-  EXPECT_NE(ConfigError(files + "  client_certs: sometimes\n").find("'tls.client_certs'"), std::string::npos);
+  EXPECT_NE(ConfigError("tls:\n  cert_file: " + cert + "\n").find("'tls.key_file'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError("tls:\n  key_file: " + key + "\n").find("'tls.cert_file'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError(files + "  client_certs: optional\n").find("'tls.client_ca_file'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError(files + "  client_ca_file: " + ca + "\n").find("'tls.client_ca_file'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError(files + "  client_certs: sometimes\n").find("'tls.client_certs'"),
+            std::string::npos);
   EXPECT_NE(ConfigError(files + "  plaintext: true\n").find("'tls.plaintext'"), std::string::npos);
-  EXPECT_NE(ConfigError(files + "  refresh_interval_s: 0\n").find("'tls.refresh_interval_s'"), std::string::npos);
+  EXPECT_NE(ConfigError(files + "  refresh_interval_s: 0\n").find("'tls.refresh_interval_s'"),
+            std::string::npos);
   EXPECT_NE(ConfigError("tls:\n  plaintext: maybe\n").find("'tls.plaintext'"), std::string::npos);
   EXPECT_NE(ConfigError("tls:\n  cert_file: /nonexistent/server.pem\n  key_file: " + key + "\n")
                 .find("'tls.cert_file' cannot read /nonexistent/server.pem"),
