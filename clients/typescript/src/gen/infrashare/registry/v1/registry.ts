@@ -1236,7 +1236,10 @@ export interface SearchResourcesRequest {
   box?:
     | GeoBox
     | undefined;
-  /** matches a word prefix in name, description or tags */
+  /**
+   * Matches a word prefix in name, description or tags. Case and diacritics do not matter (Unicode
+   * folding: "cafe" and "CAFÉ" find "Café", "ijssel" finds "ĲSSEL"); by-name order uses the same folding.
+   */
   textPrefix: string;
   orderBy: SearchOrder;
   pageSize: number;
