@@ -8,19 +8,27 @@
 // ceiling). Starts its own Redis and the infrashare-server binary on loopback; every phase is
 // bounded in time.
 //
-//   booking_bench SERVER_BINARY [seconds=10]
+// With --tls (or BENCH_TLS=1) it then starts a second server with TLS (certificates from
+// scripts/make-certs) on the same Redis under another key prefix, and runs the no-op and the two
+// uncontended booking phases against both servers in turn, twice: the cost of TLS.
+//
+//   booking_bench SERVER_BINARY [seconds=10] [--tls]
 #include <grpcpp/grpcpp.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -158,41 +166,21 @@ double StoreCeiling(const testing::RedisServer& redis, int clients) {
   return std::atof(out.substr(colon + 2, at - colon - 2).c_str());
 }
 
-}  // namespace
+// One server under load: one owner, 16 booking partners in one network, 1,000 exclusive resources
+// and one contended resource; the stubs and partner tokens the phases call with.
+struct World {
+  std::unique_ptr<SchedulerService::Stub> scheduler;
+  std::unique_ptr<auth::v1::TokenService::Stub> tokens;
+  std::vector<std::string> bearers;
+  std::vector<std::atomic<long long>> next_slot = std::vector<std::atomic<long long>>(kResources);
+  std::atomic<unsigned> counter{0};
+  std::mt19937 rng{1};
+  std::mutex rng_mutex;
+};
 
-int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: booking_bench SERVER_BINARY [seconds]\n";
-    return 2;
-  }
-  const int seconds = argc > 2 ? std::atoi(argv[2]) : 10;
-  testing::RedisServer redis;
-  // Rate limits on, high enough that nothing is refused (what they cost is measured, not what they
-  // refuse); a second server on the same Redis has them off, for the comparison at the end.
-  const std::map<std::string, std::string> limited = {
-      {"INFRASHARE_LOG_FORMAT", "json"},
-      {"INFRASHARE_RATE_LIMITS_WRITE_PER_TOKEN_PER_S", "1000000"},
-      {"INFRASHARE_RATE_LIMITS_WRITE_TOKEN_BURST", "1000000"},
-      {"INFRASHARE_RATE_LIMITS_WRITE_PER_ORG_PER_S", "1000000"},
-      {"INFRASHARE_RATE_LIMITS_WRITE_ORG_BURST", "1000000"},
-      {"INFRASHARE_RATE_LIMITS_READ_PER_TOKEN_PER_S", "1000000"},
-      {"INFRASHARE_RATE_LIMITS_READ_TOKEN_BURST", "1000000"},
-      {"INFRASHARE_RATE_LIMITS_READ_PER_ORG_PER_S", "1000000"},
-      {"INFRASHARE_RATE_LIMITS_READ_ORG_BURST", "1000000"}};
-  testing::ServerProcess server(argv[1], redis.url(), limited);
-  testing::ServerProcess unlimited(argv[1], redis.url(),
-                                   {{"INFRASHARE_LOG_FORMAT", "json"}, {"INFRASHARE_RATE_LIMITS_ENABLED", "false"}});
-  if (!server.WaitUntilServing() || !unlimited.WaitUntilServing()) {
-    std::cerr << "the server did not start\n";
-    return 1;
-  }
-  client::ClientOptions options;
-  options.server = "127.0.0.1:" + std::to_string(server.port());
-  options.token = testing::kAdminToken;
-  options.deadline = std::chrono::seconds(60);
+std::unique_ptr<World> Populate(const client::ClientOptions& options,
+                                std::shared_ptr<grpc::ChannelCredentials> credentials) {
   client::Client admin(options);
-
-  // The world: one owner, 16 booking partners in one network, 1,000 exclusive resources.
   reg::CreateNetworkRequest network;
   network.set_network_id("bench-net");
   network.mutable_network()->set_display_name("Bench network");
@@ -202,12 +190,14 @@ int main(int argc, char** argv) {
     org.mutable_organization()->set_display_name("Bench org " + std::to_string(i));
     org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_VOCATIONAL_SCHOOL);
     reg::Organization out;
-    if (!admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateOrganization, org, &out).ok()) return 1;
+    if (!admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateOrganization, org, &out)
+             .ok())
+      return nullptr;
     network.mutable_network()->add_member_organization_ids(org.organization_id());
   }
   reg::Network created_network;
   if (!admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateNetwork, network, &created_network).ok())
-    return 1;
+    return nullptr;
   reg::ImportResourcesRequest import;
   for (int i = 0; i < kResources; ++i) {
     auto* r = import.add_resources();
@@ -225,103 +215,215 @@ int main(int argc, char** argv) {
   auto status = admin.Call(admin.registry(), &reg::RegistryService::Stub::ImportResources, import, &imported);
   if (!status.ok()) {
     std::cerr << "import: " << client::DescribeError(status) << "\n";
-    return 1;
+    return nullptr;
   }
-  std::vector<std::string> tokens;
+  reg::CreateResourceRequest contended;
+  *contended.mutable_resource() = import.resources(0);
+  contended.mutable_resource()->clear_id();
+  contended.set_resource_id("bench-lab-contended");
+  reg::Resource out;
+  if (!admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateResource, contended, &out)
+           .ok())
+    return nullptr;
+  auto world = std::make_unique<World>();
   for (int i = 1; i <= kBookers; ++i) {
     auth::v1::CreateTokenRequest request;
     request.set_organization_id("bench-org-" + std::to_string(i));
     request.add_roles(auth::v1::ROLE_MEMBER);
     auth::v1::CreateTokenResponse token;
-    if (!admin.Call(admin.tokens(), &auth::v1::TokenService::Stub::CreateToken, request, &token).ok()) return 1;
-    tokens.push_back("Bearer " + token.token());
+    if (!admin.Call(admin.tokens(), &auth::v1::TokenService::Stub::CreateToken, request, &token)
+             .ok())
+      return nullptr;
+    world->bearers.push_back("Bearer " + token.token());
   }
+  world->scheduler = SchedulerService::NewStub(grpc::CreateChannel(options.server, credentials));
+  world->tokens = auth::v1::TokenService::NewStub(grpc::CreateChannel(options.server, credentials));
+  return world;
+}
 
-  auto limited_stub = SchedulerService::NewStub(grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials()));
-  auto unlimited_stub = SchedulerService::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(unlimited.port()), grpc::InsecureChannelCredentials()));
-  SchedulerService::Stub* stub = limited_stub.get();
-  auto tokens_stub = auth::v1::TokenService::NewStub(grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials()));
-  // Every booking lands in a slot of its own: per resource, hour after hour from 2030 on.
-  std::vector<std::atomic<long long>> next_slot(kResources);
-  std::atomic<unsigned> counter{0};
+// Starts CreateBooking of hour `slot` (from 2030 on) on `resource` as the n-th partner token.
+void Send(World& w, Call* call, grpc::CompletionQueue* cq, const std::string& resource,
+          long long slot, unsigned n) {
   const long long base = 1893456000;  // 2030-01-01T00:00:00Z
-  // Starts CreateBooking of hour `slot` (from 2030 on) on `resource` as the n-th partner token.
-  auto send = [&](Call* call, grpc::CompletionQueue* cq, const std::string& resource, long long slot,
-                  unsigned n) {
-    CreateBookingRequest request;
-    request.set_resource_id(resource);
-    request.mutable_start_time()->set_seconds(base + slot * 3600);
-    request.mutable_end_time()->set_seconds(base + slot * 3600 + 3600);
-    request.set_quantity(1);
-    call->context.AddMetadata("authorization", tokens[n % tokens.size()]);
-    call->booking_reader = stub->AsyncCreateBooking(&call->context, request, cq);
-    call->booking_reader->Finish(&call->booking, &call->status, call);
+  CreateBookingRequest request;
+  request.set_resource_id(resource);
+  request.mutable_start_time()->set_seconds(base + slot * 3600);
+  request.mutable_end_time()->set_seconds(base + slot * 3600 + 3600);
+  request.set_quantity(1);
+  call->context.AddMetadata("authorization", w.bearers[n % w.bearers.size()]);
+  call->booking_reader = w.scheduler->AsyncCreateBooking(&call->context, request, cq);
+  call->booking_reader->Finish(&call->booking, &call->status, call);
+}
+
+// Every booking lands in a slot of its own: per resource, hour after hour.
+Starter BookOn(World& w, int resource_count) {
+  return [&w, resource_count](Call* call, grpc::CompletionQueue* cq) {
+    const unsigned n = w.counter++;
+    const int resource =
+        static_cast<int>((n * 2654435761u) % static_cast<unsigned>(resource_count));
+    Send(w, call, cq, "bench-lab-" + std::to_string(resource), w.next_slot[resource]++, n);
   };
-  auto book_on = [&](int resource_count) {
-    return [&, resource_count](Call* call, grpc::CompletionQueue* cq) {
-      const unsigned n = counter++;
-      const int resource = static_cast<int>((n * 2654435761u) % static_cast<unsigned>(resource_count));
-      send(call, cq, "bench-lab-" + std::to_string(resource), next_slot[resource]++, n);
-    };
-  };
-  // Contention: 64 clients on one resource, over 50 slots that fill, then are refused.
-  std::mt19937 rng(1);
-  std::mutex rng_mutex;
-  auto contend = [&](Call* call, grpc::CompletionQueue* cq) {
+}
+
+// Contention: all clients on one resource, over 50 slots that fill, then are refused.
+Starter Contend(World& w) {
+  return [&w](Call* call, grpc::CompletionQueue* cq) {
     long long slot;
     {
-      std::lock_guard lock(rng_mutex);
-      slot = static_cast<long long>(rng() % 50);
+      std::lock_guard lock(w.rng_mutex);
+      slot = static_cast<long long>(w.rng() % 50);
     }
-    send(call, cq, "bench-lab-contended", slot, counter++);
+    Send(w, call, cq, "bench-lab-contended", slot, w.counter++);
   };
-  auto no_op = [&](Call* call, grpc::CompletionQueue* cq) {
-    call->context.AddMetadata("authorization", tokens[counter++ % tokens.size()]);
-    call->who_reader = tokens_stub->AsyncWhoAmI(&call->context, auth::v1::WhoAmIRequest(), cq);
+}
+
+Starter NoOp(World& w) {
+  return [&w](Call* call, grpc::CompletionQueue* cq) {
+    call->context.AddMetadata("authorization", w.bearers[w.counter++ % w.bearers.size()]);
+    call->who_reader = w.tokens->AsyncWhoAmI(&call->context, auth::v1::WhoAmIRequest(), cq);
     call->who_reader->Finish(&call->who, &call->status, call);
   };
-  {
-    reg::CreateResourceRequest request;
-    *request.mutable_resource() = import.resources(0);
-    request.mutable_resource()->clear_id();
-    request.set_resource_id("bench-lab-contended");
-    reg::Resource out;
-    if (!admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateResource, request, &out).ok()) return 1;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The same phases against the plaintext server and the TLS server in turn, twice; returns the
+// number of failed calls.
+long long CompareTls(World& plain, World& tls, int seconds) {
+  std::printf(
+      "\nTLS (server certificate EC P-256, no client certificates) against plaintext, "
+      "phases alternating, %d s each:\n",
+      seconds);
+  long long failed = 0;
+  struct Phase {
+    std::string name;
+    std::function<Starter(World&)> starter;
+    int clients;
+  };
+  const std::vector<Phase> phases = {
+      {"WhoAmI (no-op), 64 clients", [](World& w) { return NoOp(w); }, 64},
+      {"CreateBooking, 16 clients", [](World& w) { return BookOn(w, kResources); }, 16},
+      {"CreateBooking, 64 clients", [](World& w) { return BookOn(w, kResources); }, 64},
+  };
+  for (const auto& phase : phases) {
+    double sum_plain = 0, sum_tls = 0;
+    for (int round = 0; round < 2; ++round) {
+      const Result p = Run(phase.starter(plain), phase.clients, seconds);
+      Report("plaintext " + phase.name, p);
+      const Result t = Run(phase.starter(tls), phase.clients, seconds);
+      Report("TLS       " + phase.name, t);
+      sum_plain += p.per_second;
+      sum_tls += t.per_second;
+      failed += p.failed + t.failed;
+    }
+    std::printf("  %-44s cost of TLS (mean of two): %.1f %%\n", phase.name.c_str(),
+                100.0 * (1 - sum_tls / sum_plain));
   }
+  return failed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args;
+  bool tls = getenv("BENCH_TLS") != nullptr && std::strcmp(getenv("BENCH_TLS"), "1") == 0;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--tls") == 0) {
+      tls = true;
+    } else {
+      args.push_back(argv[i]);
+    }
+  }
+  if (args.empty()) {
+    std::cerr << "usage: booking_bench SERVER_BINARY [seconds] [--tls]\n";
+    return 2;
+  }
+  const int seconds = args.size() > 1 ? std::atoi(args[1].c_str()) : 10;
+  testing::RedisServer redis;
+  // Rate limits on, high enough that nothing is refused (what they cost is measured, not what they
+  // refuse); a second server on the same Redis has them off, for the comparison below.
+  std::map<std::string, std::string> limited = {{"INFRASHARE_LOG_FORMAT", "json"}};
+  for (const char* group : {"READ", "WRITE"})
+    for (const char* key : {"PER_TOKEN_PER_S", "TOKEN_BURST", "PER_ORG_PER_S", "ORG_BURST"})
+      limited[std::string("INFRASHARE_RATE_LIMITS_") + group + "_" + key] = "1000000";
+  testing::ServerProcess server(args[0], redis.url(), limited);
+  testing::ServerProcess unlimited(args[0], redis.url(),
+                                   {{"INFRASHARE_LOG_FORMAT", "json"}, {"INFRASHARE_RATE_LIMITS_ENABLED", "false"}});
+  if (!server.WaitUntilServing() || !unlimited.WaitUntilServing()) {
+    std::cerr << "the server did not start\n";
+    return 1;
+  }
+  client::ClientOptions options;
+  options.server = "127.0.0.1:" + std::to_string(server.port());
+  options.token = testing::kAdminToken;
+  options.deadline = std::chrono::seconds(60);
+  auto world = Populate(options, grpc::InsecureChannelCredentials());
+  if (!world) return 1;
 
   std::printf("booking benchmark: %d resources, %d s per phase\n", kResources, seconds);
-  Run(book_on(kResources), 16, 2);  // warm-up: connections, token caches, the catalogue
-  const Result noop = Run(no_op, 64, seconds);
+  Run(BookOn(*world, kResources), 16, 2);  // warm-up: connections, token caches, the catalogue
+  const Result noop = Run(NoOp(*world), 64, seconds);
   const double store = StoreCeiling(redis, 64);
   const double lower = std::min(noop.per_second, store);
   Report("ceiling: no-op RPC (WhoAmI), 64 clients", noop);
   std::printf("  %-44s %9.0f /s\n", "ceiling: redis-benchmark FCALL sch_book, 64", store);
-  const Result c16 = Run(book_on(kResources), 16, seconds);
+  const Result c16 = Run(BookOn(*world, kResources), 16, seconds);
   Report("CreateBooking, 1,000 resources, 16 clients", c16, lower);
-  const Result c64 = Run(book_on(kResources), 64, seconds);
+  const Result c64 = Run(BookOn(*world, kResources), 64, seconds);
   Report("CreateBooking, 1,000 resources, 64 clients", c64, lower);
-  const Result contended = Run(contend, 64, seconds);
+  const Result contended = Run(Contend(*world), 64, seconds);
   Report("CreateBooking, 1 resource, 64 clients", contended, lower);
   const double peak = std::max(c16.per_second, c64.per_second);
-  const Result half = Run(book_on(kResources), 0, seconds, peak / 2);
+  const Result half = Run(BookOn(*world, kResources), 0, seconds, peak / 2);
   Report("CreateBooking at half of peak (" + std::to_string(static_cast<int>(peak / 2)) + "/s)", half);
+  long long failed = c16.failed + c64.failed + contended.failed + half.failed;
 
   // Rate limiting's cost: the 64-client phase alternately on the server without limits and on the
-  // one with them (twice each, so a drift of the machine shows in both).
+  // one with them, twice each, on the same data (the stub is swapped, the slots go on).
+  std::unique_ptr<SchedulerService::Stub> other =
+      SchedulerService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(unlimited.port()),
+                                                    grpc::InsecureChannelCredentials()));
   double off = 0, on = 0;
-  long long compare_failed = 0;
-  for (int round = 0; round < 2; ++round) {
-    stub = unlimited_stub.get();
-    const Result a = Run(book_on(kResources), 64, seconds);
-    stub = limited_stub.get();
-    const Result b = Run(book_on(kResources), 64, seconds);
-    off += a.per_second / 2;
-    on += b.per_second / 2;
-    compare_failed += a.failed + b.failed;
+  for (int round = 0; round < 4; ++round) {
+    std::swap(world->scheduler, other);  // rounds 0 and 2 run without limits
+    const Result r = Run(BookOn(*world, kResources), 64, seconds);
+    (round % 2 == 0 ? off : on) += r.per_second / 2;
+    failed += r.failed;
   }
   std::printf("  %-44s %9.0f /s\n", "CreateBooking, 64 clients, rate limits off", off);
   std::printf("  %-44s %9.0f /s  (cost %.1f %%)\n", "CreateBooking, 64 clients, rate limits on", on,
               100.0 * (off - on) / off);
-  return (c16.failed + c64.failed + contended.failed + half.failed + compare_failed) == 0 ? 0 : 1;
+  if (!tls) return failed == 0 ? 0 : 1;
+
+  char dir[] = "/tmp/infrashare-bench-tls-XXXXXX";
+  const std::string certs = mkdtemp(dir);
+  if (std::system((std::string(INFRASHARE_SOURCE_DIR) + "/scripts/make-certs " + certs).c_str()) !=
+      0)
+    return 1;
+  std::map<std::string, std::string> tls_env = limited;  // the same limits as the plaintext server
+  tls_env["INFRASHARE_REDIS_KEY_PREFIX"] = "tls:";
+  tls_env["INFRASHARE_TLS_CERT_FILE"] = certs + "/server.pem";
+  tls_env["INFRASHARE_TLS_KEY_FILE"] = certs + "/server.key";
+  testing::ServerProcess tls_server(args[0], redis.url(), tls_env);
+  if (!tls_server.WaitUntilServing()) {
+    std::cerr << "the TLS server did not start\n";
+    return 1;
+  }
+  client::ClientOptions tls_options = options;
+  tls_options.server = "127.0.0.1:" + std::to_string(tls_server.port());
+  tls_options.tls = true;
+  tls_options.ca_file = certs + "/ca.pem";
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadFile(tls_options.ca_file);
+  auto tls_world = Populate(tls_options, grpc::SslCredentials(ssl));
+  if (!tls_world) return 1;
+  Run(BookOn(*tls_world, kResources), 16, 2);  // warm-up
+  failed += CompareTls(*world, *tls_world, seconds);
+  std::system(("rm -rf " + certs).c_str());
+  return failed == 0 ? 0 : 1;
 }

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     setenv("INFRASHARE_REDIS_URL", redis.url().c_str(), 1);
     setenv("INFRASHARE_LISTEN", ("127.0.0.1:" + std::to_string(port)).c_str(), 1);
     setenv("INFRASHARE_METRICS_LISTEN", "", 1);
+    setenv("INFRASHARE_HEALTH_LISTEN", "", 1);
     setenv("INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN", kToken, 1);
     setenv("INFRASHARE_LOG_FORMAT", "json", 1);
     freopen("/dev/null", "w", stderr);

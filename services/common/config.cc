@@ -1,17 +1,19 @@
 #include "services/common/config.h"
 
-#include "absl/strings/string_view.h"
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 
 namespace infrashare {
 namespace {
@@ -43,6 +45,11 @@ Key DoubleKey(std::string path, double* target, double min, double max) {
                if (!(*target >= min && *target <= max)) return absl::StrCat("must be between ", min, " and ", max);
                return "";
              }};
+}
+
+Key BoolKey(std::string path, bool* target) {
+  return Key{path, [target](const std::string& text) { return absl::SimpleAtob(text, target); },
+             nullptr, nullptr};
 }
 
 Key StringKey(std::string path, std::string* target,
@@ -98,6 +105,14 @@ std::vector<Key> Keys(Config& c) {
       StringKey("listen", &c.listen, CheckListen),
       StringKey("metrics.listen", &c.metrics_listen,
                 [](const std::string& v) { return v.empty() ? "" : CheckListen(v); }),
+      StringKey("health.listen", &c.health_listen,
+                [](const std::string& v) { return v.empty() ? "" : CheckListen(v); }),
+      StringKey("tls.cert_file", &c.tls.cert_file),
+      StringKey("tls.key_file", &c.tls.key_file),
+      StringKey("tls.client_ca_file", &c.tls.client_ca_file),
+      OneOfKey("tls.client_certs", &c.tls.client_certs, {"none", "optional", "required"}),
+      IntKey("tls.refresh_interval_s", &c.tls.refresh_interval_s, 1, 86400),
+      BoolKey("tls.plaintext", &c.tls.plaintext),
       OneOfKey("log.format", &c.log.format, {"text", "json"}),
       OneOfKey("log.level", &c.log.level, {"trace", "debug", "info", "warn", "error"}),
       StringKey("redis.url", &c.redis.url,
@@ -145,7 +160,8 @@ std::vector<Key> Keys(Config& c) {
       IntKey("scheduler.request_id_ttl_s", &c.scheduler.request_id_ttl_s, 60, 30 * 86400),
       IntKey("scheduler.events_max_length", &c.scheduler.events_max_length, 100, 100000000),
       IntKey("scheduler.sweep_interval_ms", &c.scheduler.sweep_interval_ms, 10, 600000),
-      IntKey("scheduler.rotation_max_horizon_days", &c.scheduler.rotation_max_horizon_days, 1, 3660),
+      IntKey("scheduler.rotation_max_horizon_days", &c.scheduler.rotation_max_horizon_days, 1,
+             3660),
       IntKey("scheduler.rotation_draft_ttl_s", &c.scheduler.rotation_draft_ttl_s, 60, 365 * 86400),
       DoubleKey("scheduler.rotation_speed_kmh", &c.scheduler.rotation_speed_kmh, 5, 200),
       DoubleKey("scheduler.rotation_road_factor", &c.scheduler.rotation_road_factor, 1, 3),
@@ -205,6 +221,40 @@ void CollectPaths(const YAML::Node& node, const std::string& prefix, std::vector
   }
 }
 
+// The TLS keys together: a certificate with its key, a client CA exactly when client certificates
+// are asked for, readable files, and no plaintext listener off loopback unless asked for.
+absl::Status CheckTls(const Config& c) {
+  auto bad = [](const std::string& key, const std::string& why) {
+    return absl::InvalidArgumentError(absl::StrCat("config key '", key, "' ", why));
+  };
+  const TlsConfig& tls = c.tls;
+  if (tls.cert_file.empty() != tls.key_file.empty())
+    return bad(tls.cert_file.empty() ? "tls.cert_file" : "tls.key_file",
+               "must be set together with tls.cert_file and tls.key_file");
+  if (tls.client_certs != "none" && tls.client_ca_file.empty())
+    return bad("tls.client_ca_file",
+               absl::StrCat("must be set when tls.client_certs is ", tls.client_certs));
+  if (tls.client_certs == "none" && !tls.client_ca_file.empty())
+    return bad("tls.client_ca_file", "is set but tls.client_certs is none");
+  if (!tls.client_ca_file.empty() && tls.cert_file.empty())
+    return bad("tls.cert_file", "must be set to ask for client certificates");
+  if (tls.plaintext && !tls.cert_file.empty())
+    return bad("tls.plaintext", "must not be true when tls.cert_file is set");
+  if (tls.cert_file.empty() && !tls.plaintext && !IsLoopbackListen(c.listen))
+    return bad("tls.cert_file",
+               absl::StrCat("is needed to listen on ", c.listen,
+                            " (not a loopback address); set tls.plaintext: true to "
+                            "serve without TLS"));
+  for (const auto& [key, path] :
+       {std::pair<const char*, const std::string&>{"tls.cert_file", tls.cert_file},
+        {"tls.key_file", tls.key_file},
+        {"tls.client_ca_file", tls.client_ca_file}}) {
+    if (!path.empty() && !std::ifstream(path).good())
+      return bad(key, absl::StrCat("cannot read ", path));
+  }
+  return absl::OkStatus();
+}
+
 YAML::Node Lookup(const YAML::Node& root, const std::string& path) {
   YAML::Node node = YAML::Clone(root);
   for (auto part : absl::StrSplit(path, '.')) {
@@ -216,6 +266,13 @@ YAML::Node Lookup(const YAML::Node& root, const std::string& path) {
 }
 
 }  // namespace
+
+bool IsLoopbackListen(const std::string& host_port) {
+  std::string host = host_port.substr(0, host_port.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
 
 absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url) {
   constexpr absl::string_view kScheme = "redis://";
@@ -295,6 +352,7 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (config.registry.default_page_size > config.registry.max_page_size)
     return absl::InvalidArgumentError(
         "config key 'registry.default_page_size' must not exceed registry.max_page_size");
+  if (absl::Status tls = CheckTls(config); !tls.ok()) return tls;
   return config;
 }
 

@@ -87,6 +87,17 @@ struct DeskConfig {
   int max_suggestions = 5;
 };
 
+// TLS on the gRPC listener (docs/security.md). Without a certificate the server listens in
+// plaintext only on a loopback address, or anywhere when `plaintext` says so explicitly.
+struct TlsConfig {
+  std::string cert_file;              // server certificate chain (PEM); empty = no TLS
+  std::string key_file;               // its private key (PEM)
+  std::string client_ca_file;         // roots a client certificate must chain to (PEM)
+  std::string client_certs = "none";  // none | optional | required
+  int refresh_interval_s = 60;        // how often the files are read again for new certificates
+  bool plaintext = false;             // true = no TLS on any address (e.g. behind a TLS proxy)
+};
+
 // Every time in a request lies in [1 January of earliest_year, 1 January of latest_year + 1).
 struct LimitsConfig {
   int earliest_year = 2000;
@@ -119,6 +130,8 @@ struct AuditConfig {
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
+  std::string health_listen = "127.0.0.1:50052";  // plaintext, grpc.health.v1 only; empty = off
+  TlsConfig tls;
   LogConfig log;
   RedisConfig redis;
   GrpcConfig grpc;
@@ -134,6 +147,9 @@ struct Config {
 // Reads `path` (empty = defaults only), applies environment overrides, validates. The error message
 // names the offending key.
 absl::StatusOr<Config> LoadConfig(const std::string& path);
+
+// True for 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach.
+bool IsLoopbackListen(const std::string& host_port);
 
 struct RedisAddress {
   std::string host;

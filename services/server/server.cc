@@ -3,6 +3,8 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
@@ -10,8 +12,8 @@
 #include "services/common/clock.h"
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
-#include "services/registry/registry_service.h"
 #include "services/desk/desk_service.h"
+#include "services/registry/registry_service.h"
 #include "services/scheduler/booking_store.h"
 #include "services/scheduler/scheduler_service.h"
 
@@ -19,6 +21,30 @@ namespace infrashare {
 namespace {
 
 constexpr char kTokenServiceName[] = "infrashare.auth.v1.TokenService";
+
+// The main listener's credentials: TLS from files that gRPC reads again every refresh interval, so
+// a renewed certificate is served without a restart; or plaintext (config.cc decides when allowed).
+std::shared_ptr<grpc::ServerCredentials> ListenerCredentials(const TlsConfig& tls) {
+  if (tls.cert_file.empty()) return grpc::InsecureServerCredentials();
+  auto files = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls.key_file, tls.cert_file, tls.client_ca_file,
+      static_cast<unsigned>(tls.refresh_interval_s));
+  grpc::experimental::TlsServerCredentialsOptions options(files);
+  options.watch_identity_key_cert_pairs();
+  if (!tls.client_ca_file.empty()) options.watch_root_certs();
+  if (tls.client_certs == "required") {
+    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  } else if (tls.client_certs == "optional") {
+    options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  } else {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  }
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
+std::string WithPort(const std::string& listen, int port) {
+  return absl::StrCat(listen.substr(0, listen.rfind(':')), ":", port);
+}
 
 }  // namespace
 
@@ -105,7 +131,7 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(config.listen, ListenerCredentials(config.tls), &s->port_);
   builder.SetMaxReceiveMessageSize(config.grpc.max_message_bytes);
   builder.SetMaxSendMessageSize(config.grpc.max_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, config.grpc.keepalive_time_ms);
@@ -118,18 +144,36 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   if (!s->server_ || s->port_ == 0)
     return absl::UnavailableError(absl::StrCat("listen: cannot listen on ", config.listen));
 
+  // Kubernetes' gRPC probes cannot speak TLS: the same health statuses on a plaintext port.
+  if (!config.health_listen.empty()) {
+    auto health_port = HealthPort::Start(config.health_listen);
+    if (!health_port.ok()) return health_port.status();
+    s->health_port_ = std::move(*health_port);
+  }
+
   for (auto& m : s->modules_) m->Start();
-  auto* health = s->server_->GetHealthCheckService();
-  health->SetServingStatus(false);
+  s->SetServingStatus("", false);
   s->health_thread_ = std::thread([raw = s.get()] { raw->WatchHealth(); });
-  logging::Info("infrashare-server started",
-                {{"listen", absl::StrCat(config.listen.substr(0, config.listen.rfind(':')), ":", s->port_)},
-                 {"metrics_port", std::to_string(s->metrics_port())}});
+  if (config.tls.cert_file.empty())
+    logging::Warn("serving gRPC without TLS",
+                  {{"listen", WithPort(config.listen, s->port_)},
+                   {"why", config.tls.plaintext ? "tls.plaintext" : "loopback"}});
+  logging::Info(
+      "infrashare-server started",
+      {{"listen", WithPort(config.listen, s->port_)},
+       {"tls",
+        config.tls.cert_file.empty() ? "off" : "client certificates " + config.tls.client_certs},
+       {"health_port", std::to_string(s->health_port())},
+       {"metrics_port", std::to_string(s->metrics_port())}});
   return s;
 }
 
+void InfrashareServer::SetServingStatus(const std::string& service, bool serving) {
+  server_->GetHealthCheckService()->SetServingStatus(service, serving);
+  if (health_port_) health_port_->health()->SetServingStatus(service, serving);
+}
+
 void InfrashareServer::WatchHealth() {
-  auto* health = server_->GetHealthCheckService();
   bool last = false;
   bool first = true;
   while (!stopping_) {
@@ -142,13 +186,13 @@ void InfrashareServer::WatchHealth() {
       }
     }
     bool all = redis_ok;
-    health->SetServingStatus(kTokenServiceName, redis_ok);
+    SetServingStatus(kTokenServiceName, redis_ok);
     for (auto& m : modules_) {
       bool serving = redis_ok && m->ready();
       all = all && serving;
-      health->SetServingStatus(m->name(), serving);
+      SetServingStatus(m->name(), serving);
     }
-    health->SetServingStatus("", all);
+    SetServingStatus("", all);
     last = redis_ok;
     first = false;
     for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -159,9 +203,13 @@ void InfrashareServer::Shutdown(std::chrono::milliseconds drain) {
   if (shut_down_.exchange(true)) return;
   stopping_ = true;
   if (health_thread_.joinable()) health_thread_.join();
-  server_->GetHealthCheckService()->Shutdown();
+  // A start that failed half-way has no server yet.
+  if (server_) server_->GetHealthCheckService()->Shutdown();
+  // The health port stays up while calls drain, so probes see NOT_SERVING rather than a refusal.
+  if (health_port_) health_port_->health()->Shutdown();
   for (auto& m : modules_) m->Stop();
-  server_->Shutdown(std::chrono::system_clock::now() + drain);
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + drain);
+  if (health_port_) health_port_->Shutdown();
   logging::Info("infrashare-server stopped");
 }
 

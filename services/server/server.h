@@ -1,6 +1,7 @@
 // infrashare-server as a library: the chosen services on one gRPC server, with health (a status
-// per service, NOT_SERVING while Redis is unreachable), reflection, metrics, keepalive and a
-// draining shutdown. main.cc and the integration tests both start it through this class.
+// per service, NOT_SERVING while Redis is unreachable), reflection, metrics, keepalive, TLS and a
+// draining shutdown; the same health statuses also on a plaintext health-only port. main.cc and the
+// integration tests both start it through this class.
 #pragma once
 
 #include <grpcpp/server.h>
@@ -21,6 +22,7 @@
 #include "services/common/service_module.h"
 #include "services/common/token_service.h"
 #include "services/scheduler/booking_store.h"
+#include "services/server/health_port.h"
 
 namespace infrashare {
 
@@ -35,6 +37,9 @@ class InfrashareServer {
   ~InfrashareServer();
 
   int port() const { return port_; }
+  int health_port() const {
+    return health_port_ ? health_port_->port() : 0;
+  }  // 0: health.listen is empty
   int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
   // Stops taking calls, lets in-flight calls finish for up to `drain`, then cancels the rest.
   void Shutdown(std::chrono::milliseconds drain);
@@ -43,6 +48,7 @@ class InfrashareServer {
  private:
   InfrashareServer() = default;
   void WatchHealth();
+  void SetServingStatus(const std::string& service, bool serving);
 
   Config config_;
   std::unique_ptr<RedisPool> redis_;
@@ -56,6 +62,7 @@ class InfrashareServer {
   std::unique_ptr<TokenServiceImpl> token_service_;
   std::vector<std::unique_ptr<ServiceModule>> modules_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HealthPort> health_port_;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> shut_down_{false};

@@ -41,6 +41,7 @@ def server():
                              stdout=subprocess.DEVNULL)
     env = dict(os.environ, INFRASHARE_REDIS_URL=f"redis://127.0.0.1:{redis_port}",
                INFRASHARE_LISTEN=f"127.0.0.1:{port}", INFRASHARE_METRICS_LISTEN="",
+               INFRASHARE_HEALTH_LISTEN="",
                INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN=ADMIN, INFRASHARE_LOG_LEVEL="warn")
     process = subprocess.Popen([os.environ["INFRASHARE_SERVER_BIN"]], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

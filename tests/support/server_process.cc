@@ -18,10 +18,12 @@ namespace infrashare::testing {
 
 ServerProcess::ServerProcess(const std::string& binary, const std::string& redis_url,
                              std::map<std::string, std::string> env)
-    : port_(FreePort()) {
+    : port_(FreePort()), health_port_(FreePort()) {
+  while (health_port_ == port_) health_port_ = FreePort();
   env["INFRASHARE_REDIS_URL"] = redis_url;
   env["INFRASHARE_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
   env.emplace("INFRASHARE_METRICS_LISTEN", "127.0.0.1:0");
+  env["INFRASHARE_HEALTH_LISTEN"] = "127.0.0.1:" + std::to_string(health_port_);
   env.emplace("INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN", kAdminToken);
   env.emplace("INFRASHARE_LOG_LEVEL", "warn");
   // Everything the child needs is prepared before fork: this process has threads (gRPC, a
@@ -64,7 +66,8 @@ ServerProcess::~ServerProcess() {
 }
 
 bool ServerProcess::WaitUntilServing() const {
-  auto health = grpc::health::v1::Health::NewStub(channel_);
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(health_port_), grpc::InsecureChannelCredentials()));
   for (int attempt = 0; attempt < 150; ++attempt) {
     grpc::ClientContext context;
     grpc::health::v1::HealthCheckRequest request;

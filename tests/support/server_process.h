@@ -24,17 +24,20 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  // Waits up to 15 s for every service to be SERVING; false when it never was.
+  // Waits up to 15 s for every service to be SERVING (asked on the plaintext health port, so it
+  // works for a TLS server too); false when it never was.
   bool WaitUntilServing() const;
   // SIGTERM, then waits; returns the exit status as waitpid reports it.
   int Terminate();
   pid_t pid() const { return pid_; }
   int port() const { return port_; }
-  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  int health_port() const { return health_port_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }  // plaintext
 
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  int health_port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

@@ -13,6 +13,7 @@ Config TestServer::DefaultConfig() {
   Config config;
   config.listen = "127.0.0.1:0";
   config.metrics_listen = "127.0.0.1:0";
+  config.health_listen = "127.0.0.1:0";
   config.auth.bootstrap_admin_token = kAdminToken;
   config.auth.cache_ttl_ms = 0;
   config.log.level = "warn";

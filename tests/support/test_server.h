@@ -26,6 +26,7 @@ class TestServer {
 
   static Config DefaultConfig();
   int port() const { return server_->port(); }
+  int health_port() const { return server_->health_port(); }
   std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   InfrashareServer& server() { return *server_; }

@@ -104,6 +104,66 @@ TEST(Config, ReadsDecimalKeysWithinTheirRange) {
   EXPECT_NE(config.status().message().find("scheduler.rotation_speed_kmh"), std::string::npos);
 }
 
+// The message of LoadConfig's error, "" when the config is valid.
+std::string ConfigError(const std::string& yaml) {
+  auto config = LoadConfig(WriteConfig(yaml));
+  return config.ok() ? "" : std::string(config.status().message());
+}
+
+TEST(Config, ListensInPlaintextOnLoopbackOnlyUnlessToldTo) {
+  auto config = LoadConfig("");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->tls.cert_file.empty());
+  EXPECT_FALSE(config->tls.plaintext);
+  EXPECT_EQ(config->health_listen, "127.0.0.1:50052");
+  EXPECT_EQ(ConfigError("listen: localhost:50051\n"), "");
+  EXPECT_EQ(ConfigError("listen: \"[::1]:50051\"\n"), "");
+  EXPECT_NE(ConfigError("listen: 0.0.0.0:50051\n").find("'tls.cert_file'"), std::string::npos);
+  EXPECT_NE(ConfigError("listen: 10.1.2.3:50051\n").find("tls.plaintext"), std::string::npos);
+  EXPECT_EQ(ConfigError("listen: 0.0.0.0:50051\ntls:\n  plaintext: true\n"), "");
+  setenv("INFRASHARE_LISTEN", "0.0.0.0:50051", 1);
+  setenv("INFRASHARE_TLS_PLAINTEXT", "true", 1);
+  config = LoadConfig("");
+  unsetenv("INFRASHARE_TLS_PLAINTEXT");
+  unsetenv("INFRASHARE_LISTEN");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->tls.plaintext);
+}
+
+TEST(Config, TlsKeysAreCheckedTogetherNamingTheKey) {
+  const std::string cert = WriteConfig("certificate");
+  const std::string key = WriteConfig("key");
+  const std::string ca = WriteConfig("ca");
+  const std::string files = "tls:\n  cert_file: " + cert + "\n  key_file: " + key + "\n";
+  auto config =
+      LoadConfig(WriteConfig("listen: 0.0.0.0:50051\n" + files + "  client_certs: required\n" +
+                             "  client_ca_file: " + ca + "\n  refresh_interval_s: 5\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->tls.cert_file, cert);
+  EXPECT_EQ(config->tls.client_certs, "required");
+  EXPECT_EQ(config->tls.refresh_interval_s, 5);
+
+  EXPECT_NE(ConfigError("tls:\n  cert_file: " + cert + "\n").find("'tls.key_file'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError("tls:\n  key_file: " + key + "\n").find("'tls.cert_file'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError(files + "  client_certs: optional\n").find("'tls.client_ca_file'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError(files + "  client_ca_file: " + ca + "\n").find("'tls.client_ca_file'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError(files + "  client_certs: sometimes\n").find("'tls.client_certs'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError(files + "  plaintext: true\n").find("'tls.plaintext'"), std::string::npos);
+  EXPECT_NE(ConfigError(files + "  refresh_interval_s: 0\n").find("'tls.refresh_interval_s'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError("tls:\n  plaintext: maybe\n").find("'tls.plaintext'"), std::string::npos);
+  EXPECT_NE(ConfigError("tls:\n  cert_file: /nonexistent/server.pem\n  key_file: " + key + "\n")
+                .find("'tls.cert_file' cannot read /nonexistent/server.pem"),
+            std::string::npos);
+  EXPECT_NE(ConfigError("health:\n  listen: nowhere\n").find("'health.listen'"), std::string::npos);
+  EXPECT_EQ(ConfigError("health:\n  listen: \"\"\n"), "");
+}
+
 TEST(Config, ParsesRedisUrls) {
   auto a = ParseRedisUrl("redis://:secret@db.local:6380/2");
   ASSERT_TRUE(a.ok());

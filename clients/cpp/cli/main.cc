@@ -14,14 +14,35 @@ int main(int argc, char** argv) {
   cli.add_option("--server", app.options.server, "server address host:port (env INFRASHARE_SERVER)")
       ->capture_default_str();
   cli.add_option("--token", app.options.token, "API token (env INFRASHARE_TOKEN)");
-  cli.add_flag("--tls", app.options.tls, "connect with TLS");
-  cli.add_option("--ca-file", app.options.ca_file, "TLS: trust these root certificates");
+  for (auto [name, target] :
+       {std::pair<const char*, std::string*>{"INFRASHARE_CA_FILE", &app.options.ca_file},
+        {"INFRASHARE_CERT_FILE", &app.options.cert_file},
+        {"INFRASHARE_KEY_FILE", &app.options.key_file}})
+    if (const char* value = std::getenv(name)) *target = value;
+  if (const char* tls = std::getenv("INFRASHARE_TLS")) app.options.tls = std::string(tls) == "1";
+  cli.add_flag("--tls", app.options.tls,
+               "connect with TLS (env INFRASHARE_TLS=1; implied by the files below)");
+  cli.add_option("--ca-file", app.options.ca_file,
+                 "TLS: trust these root certificates (env INFRASHARE_CA_FILE)")
+      ->check(CLI::ExistingFile);
+  auto* cert = cli.add_option("--cert-file", app.options.cert_file,
+                              "mutual TLS: this client certificate (env INFRASHARE_CERT_FILE)")
+                   ->check(CLI::ExistingFile);
+  auto* key = cli.add_option("--key-file", app.options.key_file,
+                             "mutual TLS: its private key (env INFRASHARE_KEY_FILE)")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
   cli.add_option("--output,-o", app.output, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   int deadline_s = 30;
   cli.add_option("--deadline", deadline_s, "seconds per call")->capture_default_str();
-  cli.parse_complete_callback([&] { app.options.deadline = std::chrono::seconds(deadline_s); });
+  cli.parse_complete_callback([&] {
+    app.options.deadline = std::chrono::seconds(deadline_s);
+    app.options.tls =
+        app.options.tls || !app.options.ca_file.empty() || !app.options.cert_file.empty();
+  });
 
   infrashare::cli::AddRegistryCommands(cli, app);
   infrashare::cli::AddBookingCommands(cli, app);

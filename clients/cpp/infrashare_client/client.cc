@@ -21,18 +21,22 @@ const char* Hint(grpc::StatusCode code) {
   }
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 }  // namespace
 
 Client::Client(ClientOptions options) : options_(std::move(options)) {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (options_.tls) {
     grpc::SslCredentialsOptions ssl;
-    if (!options_.ca_file.empty()) {
-      std::ifstream in(options_.ca_file);
-      std::stringstream pem;
-      pem << in.rdbuf();
-      ssl.pem_root_certs = pem.str();
-    }
+    if (!options_.ca_file.empty()) ssl.pem_root_certs = ReadFile(options_.ca_file);
+    if (!options_.cert_file.empty()) ssl.pem_cert_chain = ReadFile(options_.cert_file);
+    if (!options_.key_file.empty()) ssl.pem_private_key = ReadFile(options_.key_file);
     credentials = grpc::SslCredentials(ssl);
   } else {
     credentials = grpc::InsecureChannelCredentials();

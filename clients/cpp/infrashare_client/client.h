@@ -22,7 +22,9 @@ struct ClientOptions {
   std::string server = "127.0.0.1:50051";
   std::string token;
   bool tls = false;
-  std::string ca_file;  // TLS: trust these roots instead of the system's
+  std::string ca_file;    // TLS: trust these roots instead of the system's
+  std::string cert_file;  // TLS: present this client certificate chain (mutual TLS) ...
+  std::string key_file;   // ... with this private key
   std::chrono::milliseconds deadline{10000};
   int max_attempts = 4;  // retries on UNAVAILABLE with exponential backoff
 };

@@ -59,9 +59,12 @@ class Client:
     """
 
     def __init__(self, server="127.0.0.1:50051", token="", tls=False, root_certificates=None,
-                 deadline_s=10.0, max_attempts=4):
+                 deadline_s=10.0, max_attempts=4, private_key=None, certificate_chain=None):
+        # root_certificates, private_key and certificate_chain are PEM bytes; the last two make a
+        # mutual-TLS client (a server with tls.client_certs: required).
         if tls:
-            channel = grpc.secure_channel(server, grpc.ssl_channel_credentials(root_certificates))
+            channel = grpc.secure_channel(server, grpc.ssl_channel_credentials(
+                root_certificates, private_key, certificate_chain))
         else:
             channel = grpc.insecure_channel(server)
         self.channel = channel

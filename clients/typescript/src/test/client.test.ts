@@ -37,6 +37,7 @@ before(async () => {
       INFRASHARE_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       INFRASHARE_LISTEN: `127.0.0.1:${port}`,
       INFRASHARE_METRICS_LISTEN: "",
+      INFRASHARE_HEALTH_LISTEN: "",
       INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
     },
   });
