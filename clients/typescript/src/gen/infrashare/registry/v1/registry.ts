@@ -1252,6 +1252,12 @@ export interface FacetValue {
   count: number;
 }
 
+/**
+ * Facet counts are "within the current filters": every filter of the request applies, the
+ * field's own included (searching kinds=[LAB] gives a kind facet with LAB only). To show what
+ * another value of a filtered field would give, search again without that filter (one more call;
+ * the counts are exact, from the same read model). Values with a count of 0 are left out.
+ */
 export interface Facet {
   /** kind, mobility, theme, province, terms_kind, lifecycle_state */
   field: string;
@@ -1316,8 +1322,14 @@ export interface CoverageReportResponse {
   whiteSpots: WhiteSpot[];
 }
 
+/**
+ * Pairs of resources that may duplicate an investment: the same kind, at least one shared theme,
+ * at most `within_km` apart, owned by two different organisations (one owner's own pairs are its
+ * own planning), both ACTIVE or PLANNED (resources in maintenance or retired are left
+ * out). One candidate per shared theme; the 5,000 nearest pairs are answered, nearest first.
+ */
 export interface OverlapReportRequest {
-  /** default 25 */
+  /** default 25, above 0 and at most 200 */
   withinKm: number;
 }
 
