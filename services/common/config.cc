@@ -72,10 +72,6 @@ Key OneOfKey(std::string path, std::string* target, std::set<std::string> allowe
   });
 }
 
-Key BoolKey(std::string path, bool* target) {
-  return Key{path, [target](const std::string& text) { return absl::SimpleAtob(text, target); }, nullptr, nullptr};
-}
-
 Key ListKey(std::string path, std::vector<std::string>* target) {
   return Key{path,
              [target](const std::string& text) {
