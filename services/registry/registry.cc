@@ -45,11 +45,19 @@ absl::Status CheckEtag(const std::string& given, const std::string& current, abs
   return absl::OkStatus();
 }
 
+// Ids the server makes (random ones, and imports' natural-key ones) start with "<prefix>_", so a
+// caller can never take one before its rightful owner does.
+bool IsServerMadeId(absl::string_view id, absl::string_view prefix) {
+  return id.size() > prefix.size() && id.substr(0, prefix.size()) == prefix && id[prefix.size()] == '_';
+}
+
 // Picks a server id, or checks a client-chosen one.
 absl::StatusOr<std::string> ChooseId(const std::string& requested, absl::string_view prefix,
                                      absl::string_view field) {
   if (requested.empty()) return NewId(prefix);
   if (!IsValidId(requested)) return InvalidField(field, "is not a valid id ([a-z0-9][a-z0-9_-]{0,63})");
+  if (IsServerMadeId(requested, prefix))
+    return InvalidField(field, absl::StrCat("ids starting with ", prefix, "_ are made by the server; choose another"));
   return requested;
 }
 
@@ -822,7 +830,9 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
         continue;
       }
       resource = stored;
-      ApplyUpdate(request.resources(i), {}, &resource);
+      // Only what the row sets: a CSV without staff, terms or rules columns keeps them.
+      if (const auto present = PresentFields(request.resources(i)); present.paths_size() > 0)
+        ApplyUpdate(request.resources(i), present, &resource);
       ApplyDefaults(&resource);
       FieldErrors errors;
       Validate(resource, field, &errors);
@@ -839,6 +849,11 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
       resource.set_etag(NextVersion(expected));
       Stamp(caller, false, &resource);
     } else {
+      if (!request.resources(i).id().empty() && IsServerMadeId(ids[i], "res")) {
+        fail(i, ids[i], InvalidField(field + ".id", "ids starting with res_ are made by the server; choose another"),
+             "");
+        continue;
+      }
       auto record = PrepareResourceCreate(caller, request.resources(i), ids[i], field, "");
       if (!record.ok()) {
         fail(i, ids[i], record.status(), field + ".owner_organization_id");  // validation or ownership

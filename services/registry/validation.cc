@@ -403,6 +403,32 @@ void ApplyUpdate(const google::protobuf::Message& patch, const FieldMask& mask,
   FieldMaskUtil::MergeMessageTo(patch, effective, options, target);
 }
 
+namespace {
+
+void AddPresentPaths(const google::protobuf::Message& m, const std::string& prefix, bool top, FieldMask* mask) {
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  m.GetReflection()->ListFields(m, &fields);
+  for (const auto* f : fields) {
+    if (top && (f->name() == "id" || f->name() == "etag" || f->name() == "audit" ||
+                f->name() == "owner_organization_id"))
+      continue;
+    const std::string path = prefix.empty() ? f->name() : prefix + "." + f->name();
+    const bool nested = f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated() &&
+                        f->message_type()->file()->package() != "google.protobuf";
+    const int before = mask->paths_size();
+    if (nested) AddPresentPaths(m.GetReflection()->GetMessage(m, f), path, false, mask);
+    if (mask->paths_size() == before) mask->add_paths(path);  // a leaf, a list, or an empty message
+  }
+}
+
+}  // namespace
+
+FieldMask PresentFields(const google::protobuf::Message& patch) {
+  FieldMask mask;
+  AddPresentPaths(patch, "", true, &mask);
+  return mask;
+}
+
 absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
   if (requested < 0) return InvalidField("page_size", "must not be negative");
   if (requested > max_size) return InvalidField("page_size", absl::StrCat("at most ", max_size));

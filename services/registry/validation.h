@@ -33,6 +33,9 @@ absl::Status CheckUpdateMask(const google::protobuf::FieldMask& mask,
                              const google::protobuf::Descriptor* descriptor,
                              absl::string_view object_field);
 // Copies the masked fields (or all mutable fields) of `patch` onto `target`.
+// The paths of every field `patch` sets, down to leaves of nested messages (lists and well-known
+// types whole), without id, etag, audit and owner: what an imported row changes.
+google::protobuf::FieldMask PresentFields(const google::protobuf::Message& patch);
 void ApplyUpdate(const google::protobuf::Message& patch, const google::protobuf::FieldMask& mask,
                  google::protobuf::Message* target);
 

@@ -102,6 +102,34 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
 
 // A file as Dutch Excel saves it: a byte order mark, ';' between cells, decimal commas, CRLF,
 // a quoted cell with the delimiter, quotes and a line break in it, and one row of nonsense.
+// A cell over the API's bounds makes the server refuse the whole call; the CLI names that row's
+// line and imports the others, and a CSV re-import keeps what the file has no column for.
+TEST_F(CliTest, AnOversizedCellFailsOnlyItsRowAndAReimportKeepsWhatTheFileLacks) {
+  ASSERT_EQ(Cli("org create --id provincie --name 'Provincie Drenthe' --kind government").exit_code, 0);
+  std::string csv = File("big.csv", "display_name,kind,owner_organization_id,latitude,longitude,description\n"
+                                    "Drents Lab,lab,provincie,52.99,6.56,Eerste\n"
+                                    "Te Groot,lab,provincie,52.99,6.56," + std::string(20000, 'x') + "\n"
+                                    "Assen Hub,hub,provincie,52.99,6.56,Derde\n");
+  auto import = Cli("import --quiet " + csv);
+  EXPECT_EQ(import.exit_code, 1) << import.output;
+  EXPECT_NE(import.output.find("line 3:"), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("description"), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("created 2, updated 0, unchanged 0, failed 1"), std::string::npos) << import.output;
+  ASSERT_EQ(Resources("provincie").size(), 2u);
+
+  // Staff set through the API survive a re-import of a file without a staff column.
+  const std::string id = Resources("provincie")["Drents Lab"]["id"];
+  ASSERT_EQ(Cli("resource update " + id + " --json '{\"staff\":[{\"name\":\"Anne Bos\",\"role\":\"STAFF_ROLE_FACILITY_MANAGER\"}]}'").exit_code, 0);
+  std::string changed = File("changed.csv", "display_name,kind,owner_organization_id,latitude,longitude,description\n"
+                                            "Drents Lab,lab,provincie,52.99,6.56,Nieuw\n");
+  auto again = Cli("import --quiet " + changed);
+  EXPECT_NE(again.output.find("updated 1"), std::string::npos) << again.output;
+  auto lab = Resources("provincie")["Drents Lab"];
+  EXPECT_EQ(lab["description"], "Nieuw");
+  ASSERT_TRUE(lab.contains("staff")) << lab.dump();
+  EXPECT_EQ(lab["staff"][0]["name"], "Anne Bos");
+}
+
 TEST_F(CliTest, ImportsADutchExcelFileRowByRow) {
   ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code, 0);
   std::string csv = File("excel.csv",

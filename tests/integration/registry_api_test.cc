@@ -173,6 +173,54 @@ TEST_F(RegistryApiTest, ARequestIdReusedForADifferentRequestIsRefused) {
   EXPECT_EQ(BadField(changed), "request_id");
 }
 
+// Import ids made from a natural key are computable by anyone: ids of that shape are the server's
+// to make, so nobody can take another organisation's name before it imports it.
+TEST_F(RegistryApiTest, ServerMadeIdsCannotBeChosenByCallers) {
+  Resource r = Lab("Squatted Lab");
+  CreateResourceRequest request;
+  *request.mutable_resource() = r;
+  request.set_resource_id("res_d47e5b1833483791");
+  Resource out;
+  auto status = registry_->CreateResource(As(acme_).get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_EQ(BadField(status), "resource_id");
+  ImportResourcesRequest import;
+  r.set_id("res_0123456789abcdef");
+  *import.add_resources() = r;
+  ImportResourcesResponse imported;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), import, &imported).ok());
+  ASSERT_EQ(imported.rows_size(), 1);
+  EXPECT_FALSE(imported.rows(0).ok());
+  EXPECT_EQ(imported.rows(0).field(), "resources[0].id");
+}
+
+// An imported row changes what it sets and keeps the rest (staff, terms, sharing).
+TEST_F(RegistryApiTest, AnImportedRowKeepsTheFieldsItDoesNotSet) {
+  Resource lab;
+  ASSERT_TRUE(Create(acme_, Lab("Kept Fields Lab"), &lab).ok());
+  ImportResourcesRequest import;
+  Resource row;
+  row.set_id(lab.id());
+  row.set_description("only this changes");
+  row.mutable_location()->mutable_point()->set_latitude(52.6);
+  *import.add_resources() = row;
+  ImportResourcesResponse imported;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), import, &imported).ok());
+  ASSERT_EQ(imported.updated(), 1) << imported.DebugString();
+  GetResourceRequest get;
+  get.set_id(lab.id());
+  Resource after;
+  ASSERT_TRUE(registry_->GetResource(As(acme_).get(), get, &after).ok());
+  EXPECT_EQ(after.description(), "only this changes");
+  EXPECT_EQ(after.display_name(), "Kept Fields Lab");
+  EXPECT_EQ(after.staff_size(), 1);
+  EXPECT_EQ(after.shared_with_network_ids_size(), 1);
+  EXPECT_EQ(after.themes_size(), 1);
+  EXPECT_DOUBLE_EQ(after.location().point().latitude(), 52.6);
+  EXPECT_DOUBLE_EQ(after.location().point().longitude(), 6.0944);  // a sibling leaf is kept
+  EXPECT_EQ(after.location().region().province(), "PV23");
+}
+
 TEST_F(RegistryApiTest, BadInputNamesTheFieldAndWritesNothing) {
   Resource bad = Lab("Nowhere Lab", 91, 6);
   Resource out;

@@ -5,6 +5,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -79,8 +80,8 @@ bool ReadResources(const std::string& path, const std::string& format, char deli
 
 // The server names rows by their index in the call ("resources[3]"); the person reading knows them
 // by where they are in the file. Every "resources[n]" of another row gets that row's origin added.
-std::string WithOrigins(const std::string& message, const std::vector<ImportRow>& rows, size_t start,
-                        int row) {
+std::string WithOrigins(const std::string& message, const std::vector<ImportRow>& rows,
+                        const std::vector<size_t>& sent, int row) {
   static const std::string kOpen = "resources[";
   std::string out;
   size_t at = 0;
@@ -94,34 +95,55 @@ std::string WithOrigins(const std::string& message, const std::vector<ImportRow>
         !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
       continue;
     const int n = std::stoi(digits);
-    if (n != row && start + n < rows.size()) out += " (" + rows[start + n].origin + ")";
+    if (n != row && static_cast<size_t>(n) < sent.size()) out += " (" + rows[sent[n]].origin + ")";
   }
   return out + message.substr(at);
 }
 
+// The row a whole-call refusal names ("resources[3].description: ..."), or -1.
+int RefusedRow(const grpc::Status& status) {
+  const std::string field = client::ErrorField(status);
+  if (status.error_code() != grpc::StatusCode::INVALID_ARGUMENT || field.rfind("resources[", 0) != 0) return -1;
+  int n = -1;
+  return std::sscanf(field.c_str(), "resources[%d]", &n) == 1 ? n : -1;
+}
+
 // Sends rows in batches; returns the number of failed rows (-1 when a call failed). `refused` rows
-// were refused before sending and count as failed.
+// were refused before sending and count as failed. A call the server refuses whole because of one
+// row (a cell over the API's bounds) reports that row with its line and sends the rest again.
 int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, bool quiet, int refused = 0) {
   int failed = refused, created = 0, updated = 0, unchanged = 0;
+  auto report = [&](size_t at, const std::string& message, const std::string& field) {
+    std::cerr << (quiet ? "" : "\n") << rows[at].origin << ": " << message;
+    if (!field.empty()) std::cerr << " [field: " << field << "]";
+    std::cerr << "\n";
+  };
   for (size_t start = 0; start < rows.size(); start += batch) {
-    ImportResourcesRequest request;
-    for (size_t i = start; i < std::min(rows.size(), start + batch); ++i)
-      *request.add_resources() = rows[i].resource;
+    std::vector<size_t> sent;
+    for (size_t i = start; i < std::min(rows.size(), start + batch); ++i) sent.push_back(i);
     ImportResourcesResponse response;
-    if (!app.Check(app.client().Call(app.client().registry(), &Stub::ImportResources, request, &response)))
-      return -1;
+    while (!sent.empty()) {
+      ImportResourcesRequest request;
+      for (size_t i : sent) *request.add_resources() = rows[i].resource;
+      const grpc::Status status = app.client().Call(app.client().registry(), &Stub::ImportResources, request, &response);
+      if (status.ok()) break;
+      const int n = RefusedRow(status);
+      if (n < 0 || static_cast<size_t>(n) >= sent.size()) {
+        app.Check(status);
+        return -1;
+      }
+      report(sent[n], WithOrigins(status.error_message(), rows, sent, n), client::ErrorField(status));
+      ++failed;
+      sent.erase(sent.begin() + n);
+      response.Clear();
+    }
     created += response.created();
     updated += response.updated();
     unchanged += response.unchanged();
     failed += response.failed();
     for (const auto& row : response.rows())
-      if (!row.ok()) {
-        const size_t at = start + static_cast<size_t>(row.row());
-        std::cerr << (quiet ? "" : "\n") << (at < rows.size() ? rows[at].origin : "row " + std::to_string(at)) << ": "
-                  << WithOrigins(row.error(), rows, start, row.row());
-        if (!row.field().empty()) std::cerr << " [field: " << row.field() << "]";
-        std::cerr << "\n";
-      }
+      if (!row.ok() && static_cast<size_t>(row.row()) < sent.size())
+        report(sent[row.row()], WithOrigins(row.error(), rows, sent, row.row()), row.field());
     if (!quiet) Progress(std::min(rows.size(), start + batch), rows.size());
   }
   std::cout << "created " << created << ", updated " << updated << ", unchanged " << unchanged << ", failed "
@@ -144,7 +166,9 @@ void AddImportCommands(CLI::App& cli, App& app) {
       ->check(CLI::IsMember({"json", "csv"}));
   import->add_option("--delimiter", f->delimiter, "';' or ',' between CSV cells (default: from the header line)")
       ->check(CLI::IsMember({";", ","}));
-  import->add_option("--batch", f->batch, "rows per call")->capture_default_str()->check(CLI::Range(1, 100000));
+  import->add_option("--batch", f->batch, "rows per call (the server takes at most registry.max_import_rows, 1,000 by default)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   import->add_flag("--quiet", f->quiet, "no progress bar");
   import->footer(kCsvColumnsHelp);
   import->callback([&app, f] {

@@ -1346,7 +1346,9 @@ export interface OverlapReportResponse {
 }
 
 /**
- * Upserts resources. A row with an id updates that resource or creates it with that id. A row
+ * Upserts resources. A row with an id updates that resource or creates it with that id; an update
+ * changes only the fields the row sets (an empty CSV cell, a field left out of a JSON row, keeps
+ * the stored value; to clear a field use UpdateResource with an update mask). A row
  * without an id is identified by its natural key: its owner organisation (owner_organization_id,
  * or the caller's organisation when empty) and its display name, compared trimmed, with inner runs
  * of white space as one space, and with case and diacritics folded ("Één loket Café" is "een
