@@ -57,23 +57,25 @@ redis.register_function('auth_revoke', auth_revoke)
 -- arrival time in microseconds of Redis' clock, so every replica shares the same allowance.
 -- A call is let through when both the token's and the organisation's allowance have room, and
 -- then counts against both; a refused call counts against neither.
-local function gcra(key, now, interval, tolerance)
+local function gcra(key, now, interval, tolerance, count)
   local tat = tonumber(redis.call('GET', key) or '0') or 0
   if tat < now then tat = now end
-  local next_tat = tat + interval
+  local next_tat = tat + interval * count
   local wait = next_tat - tolerance - now
   if wait > 0 then return nil, wait end
   return next_tat, 0
 end
 
 -- KEYS: token key, organisation key (one hash tag). ARGV: per key, the interval between calls and
--- the tolerance (interval x burst), in microseconds.
+-- the tolerance (interval x burst), in microseconds; then how many calls to take at once (a
+-- replica's lease, see rate_limit.h).
 -- Returns {0} when admitted, else {1, microseconds to wait, 'token' | 'organization'}.
 local function rate_take(keys, args)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local token_tat, token_wait = gcra(keys[1], now, tonumber(args[1]), tonumber(args[2]))
-  local org_tat, org_wait = gcra(keys[2], now, tonumber(args[3]), tonumber(args[4]))
+  local count = tonumber(args[5] or '1')
+  local token_tat, token_wait = gcra(keys[1], now, tonumber(args[1]), tonumber(args[2]), count)
+  local org_tat, org_wait = gcra(keys[2], now, tonumber(args[3]), tonumber(args[4]), count)
   if token_tat and org_tat then
     redis.call('SET', keys[1], int_text(token_tat), 'PX', int_text(math.ceil((token_tat - now) / 1000) + 1))
     redis.call('SET', keys[2], int_text(org_tat), 'PX', int_text(math.ceil((org_tat - now) / 1000) + 1))

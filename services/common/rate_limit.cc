@@ -41,11 +41,40 @@ absl::Status RateLimiter::Take(const Caller& caller, absl::string_view method) {
   if (Exempt(caller)) return absl::OkStatus();
   const std::string group = RateGroupOf(method);
   const RateLimit& limit = group == "read" ? config_.read : group == "write" ? config_.write : config_.heavy;
+  const std::string key = absl::StrCat(caller.token_id, "/", group);
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(leases_mutex_);
+    auto it = leases_.find(key);
+    if (it != leases_.end() && it->second.remaining > 0 && now < it->second.expires) {
+      --it->second.remaining;
+      return absl::OkStatus();
+    }
+  }
+  const double rate = std::min(limit.per_token_per_s, limit.per_org_per_s);
+  const int burst = std::min(limit.token_burst, limit.org_burst);
+  const int lease = std::clamp(std::min(static_cast<int>(rate / 20), burst / 8), 1, 64);
+  absl::Status taken = TakeShared(caller, group, limit, lease);
+  int granted = lease;
+  if (!taken.ok() && lease > 1) {  // near the limit: the lease does not fit, one call may
+    taken = TakeShared(caller, group, limit, 1);
+    granted = 1;
+  }
+  if (!taken.ok()) return taken;
+  std::lock_guard lock(leases_mutex_);
+  if (leases_.size() > 100000) std::erase_if(leases_, [&](const auto& e) { return e.second.expires <= now; });
+  leases_[key] = Lease{granted - 1, now + std::chrono::milliseconds(100)};
+  return absl::OkStatus();
+}
+
+absl::Status RateLimiter::TakeShared(const Caller& caller, const std::string& group, const RateLimit& limit,
+                                     int count) {
   const std::string tag = absl::StrCat(redis_->prefix(), "{rl:", caller.organization_id, "}:");
   auto reply = redis_->FCall(
       "rate_take", {absl::StrCat(tag, "t:", caller.token_id, ":", group), absl::StrCat(tag, "o:", group)},
       {Micros(limit.per_token_per_s), absl::StrCat(std::llround(1e6 / limit.per_token_per_s * limit.token_burst)),
-       Micros(limit.per_org_per_s), absl::StrCat(std::llround(1e6 / limit.per_org_per_s * limit.org_burst))});
+       Micros(limit.per_org_per_s), absl::StrCat(std::llround(1e6 / limit.per_org_per_s * limit.org_burst)),
+       absl::StrCat(count)});
   // A limiter that cannot reach Redis lets calls through: the call itself will say Redis is down.
   if (!reply.ok()) return absl::OkStatus();
   if (reply->elements.empty() || reply->elements[0].integer == 0) return absl::OkStatus();
