@@ -168,7 +168,8 @@ absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resourc
   if (!starts.ok()) return InvalidField("rrule", starts.status().message());
   if (static_cast<int>(starts->size()) > max_occurrences)
     return InvalidField("rrule", absl::StrCat("yields more than ", max_occurrences,
-                                              " occurrences within the booking horizon; add COUNT or UNTIL"));
+                                              " occurrences within the booking horizon; lower COUNT or set an "
+                                              "earlier UNTIL, or book the series in parts"));
   if (starts->empty())
     return InvalidField("rrule", "yields no occurrence from start_time within the booking horizon "
                                  "(scheduler.max_query_range_days from now)");
