@@ -13,6 +13,7 @@
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 #include "services/common/rate_limit.h"
+#include "services/common/request_limits.h"
 #include "services/common/stream_ids.h"
 
 namespace infrashare {
@@ -46,9 +47,8 @@ std::string StringField(const Message& m, absl::string_view name) {
 }  // namespace
 
 bool Mutates(absl::string_view method) {
-  const size_t dot = method.rfind('.');
-  const absl::string_view name = dot == absl::string_view::npos ? method : method.substr(dot + 1);
-  return std::string(RateGroupOf(method)) == "write" || name == "ImportResources" || name == "PlanRotation";
+  const absl::string_view name = MethodName(method);
+  return absl::string_view(RateGroupOf(method)) == "write" || name == "ImportResources" || name == "PlanRotation";
 }
 
 std::string ObjectOf(const Message& request) {
@@ -106,7 +106,7 @@ void AuditLog::Record(const Caller& caller, absl::string_view method, const Mess
   event.set_peer(std::string(peer));
   event.set_status(std::string(status));
   for (auto& f : ChangedFields(request)) event.add_changed_fields(std::move(f));
-  event.set_request_id(StringField(request, "request_id"));
+  event.set_request_id(RequestIdOf(request));
   const std::string retention_ms = absl::StrCat(int64_t{config_.retention_days} * 86400 * 1000);
   redis_->FCallAsync("audit_append", {Key(""), Key(caller.organization_id)}, {retention_ms, event.SerializeAsString()},
                      [event](absl::StatusOr<RedisValue> reply) {

@@ -168,10 +168,7 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
   *info.mutable_services() = request.services();
   info.set_description(request.description());
   if (request.has_expire_time()) *info.mutable_expire_time() = request.expire_time();
-  std::string replay;
-  if (!request.request_id().empty())
-    replay = Key(absl::StrCat("req:", caller.organization_id, ":", IdempotencyKey(request)));
-  return Mint(caller, std::move(info), replay);
+  return Mint(caller, std::move(info), ReplayKey(caller, request));
 }
 
 absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Mint(const Caller& caller, auth::v1::TokenInfo info,
@@ -203,36 +200,34 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Rotate(const Caller& c
   if (request.id().empty()) return InvalidField("id", "is required");
   if (request.overlap_seconds() < 0 || request.overlap_seconds() > 604800)
     return InvalidField("overlap_seconds", "must be between 0 and 604800 (a week)");
-  auto old = InfoById(request.id());
+  std::string old_hash;
+  auto old = InfoById(request.id(), &old_hash);
   if (!old.ok()) return old.status();
   if (!caller.IsAdminOf(old->organization_id()) && caller.token_id != request.id())
     return Forbidden("only admins of the token's organisation, or the token itself, rotate it");
   const auto now = Now();
   if (old->has_expire_time() && old->expire_time() <= now) return NotAuthenticated("the token has expired");
-  std::string replay;
-  if (!request.request_id().empty())
-    replay = Key(absl::StrCat("req:", caller.organization_id, ":", IdempotencyKey(request)));
   auth::v1::TokenInfo info = *old;
   info.clear_create_time();
-  auto minted = Mint(caller, std::move(info), replay);
+  auto minted = Mint(caller, std::move(info), ReplayKey(caller, request));
   if (!minted.ok()) return minted;
   // The old token ends after the overlap: its record is rewritten only while it still exists, so
   // a revocation in between is never undone.
   auto ends = now + TimeUtil::SecondsToDuration(request.overlap_seconds());
   if (!old->has_expire_time() || ends < old->expire_time()) *old->mutable_expire_time() = ends;
-  auto hash = redis_->Command({"GET", Key(absl::StrCat("tokid:", request.id()))});
-  if (!hash.ok()) return hash.status();
-  if (!hash->is_nil()) {
-    auto set = redis_->Command(
-        {"SET", Key(absl::StrCat("tok:", hash->str)), old->SerializeAsString(), "XX", "KEEPTTL"});
-    if (!set.ok()) return set.status();
-    std::lock_guard lock(cache_mutex_);
-    std::erase_if(cache_, [&](const auto& entry) { return entry.second.caller.token_id == request.id(); });
-  }
+  auto set = redis_->Command({"SET", Key(absl::StrCat("tok:", old_hash)), old->SerializeAsString(), "XX", "KEEPTTL"});
+  if (!set.ok()) return set.status();
+  std::lock_guard lock(cache_mutex_);
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.caller.token_id == request.id(); });
   return minted;
 }
 
-absl::StatusOr<auth::v1::TokenInfo> TokenStore::InfoById(absl::string_view id) {
+std::string TokenStore::ReplayKey(const Caller& caller, const google::protobuf::Message& request) const {
+  const std::string key = IdempotencyKey(request);
+  return key.empty() ? "" : Key(absl::StrCat("req:", caller.organization_id, ":", key));
+}
+
+absl::StatusOr<auth::v1::TokenInfo> TokenStore::InfoById(absl::string_view id, std::string* hash_out) {
   auto hash = redis_->Command({"GET", Key(absl::StrCat("tokid:", id))});
   if (!hash.ok()) return hash.status();
   if (hash->is_nil()) return NotFoundError("token", id);
@@ -240,6 +235,7 @@ absl::StatusOr<auth::v1::TokenInfo> TokenStore::InfoById(absl::string_view id) {
   if (!data.ok()) return data.status();
   auth::v1::TokenInfo info;
   if (data->is_nil() || !info.ParseFromString(data->str)) return NotFoundError("token", id);
+  if (hash_out != nullptr) *hash_out = hash->str;
   return info;
 }
 

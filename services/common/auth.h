@@ -65,7 +65,10 @@ class TokenStore {
 
  private:
   std::string Key(absl::string_view suffix) const;
-  absl::StatusOr<auth::v1::TokenInfo> InfoById(absl::string_view id);
+  // `hash`, when given, receives the token's hash (the key of its record).
+  absl::StatusOr<auth::v1::TokenInfo> InfoById(absl::string_view id, std::string* hash = nullptr);
+  // Where a CreateToken/RotateToken response is kept for its retries; empty without a request_id.
+  std::string ReplayKey(const Caller& caller, const google::protobuf::Message& request) const;
   // Stores a new token with `info` (its id, secret and creation time are made here); a retry with
   // `replay` (empty = none) returns the first response.
   absl::StatusOr<auth::v1::CreateTokenResponse> Mint(const Caller& caller, auth::v1::TokenInfo info,

@@ -5,10 +5,11 @@
 #include <google/protobuf/message.h>
 #include <sodium.h>
 
-#include <memory>
-
 #include <cstdlib>
+#include <memory>
 #include <vector>
+
+#include "services/common/request_limits.h"
 
 namespace infrashare {
 namespace {
@@ -62,13 +63,11 @@ bool IsValidId(absl::string_view id) {
 }
 
 std::string IdempotencyKey(const google::protobuf::Message& request) {
-  const google::protobuf::FieldDescriptor* field = request.GetDescriptor()->FindFieldByName("request_id");
-  if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_STRING) return "";
-  const std::string request_id = request.GetReflection()->GetString(request, field);
+  const std::string request_id = RequestIdOf(request);
   if (request_id.empty()) return "";
   std::unique_ptr<google::protobuf::Message> rest(request.New());
   rest->CopyFrom(request);
-  rest->GetReflection()->ClearField(rest.get(), field);
+  rest->GetReflection()->ClearField(rest.get(), rest->GetDescriptor()->FindFieldByName("request_id"));
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream out(&bytes);

@@ -19,9 +19,13 @@ std::string Micros(double per_second) { return absl::StrCat(std::llround(1e6 / p
 
 }  // namespace
 
-const char* RateGroupOf(absl::string_view method) {
+absl::string_view MethodName(absl::string_view method) {
   const size_t dot = method.rfind('.');
-  const absl::string_view name = dot == absl::string_view::npos ? method : method.substr(dot + 1);
+  return dot == absl::string_view::npos ? method : method.substr(dot + 1);
+}
+
+const char* RateGroupOf(absl::string_view method) {
+  const absl::string_view name = MethodName(method);
   if (name == "ImportResources" || name == "PlanRotation" || name == "PreviewRotationPlan" || name == "FindSlots" ||
       absl::EndsWith(name, "Report"))
     return "heavy";

@@ -23,6 +23,8 @@
 
 namespace infrashare {
 
+// "CreateBooking" of "scheduler.CreateBooking".
+absl::string_view MethodName(absl::string_view method);
 // Which limits a method counts against: "read", "write" or "heavy" (method as "service.Method").
 const char* RateGroupOf(absl::string_view method);
 

@@ -28,7 +28,8 @@ absl::StatusOr<std::unique_ptr<HealthPort>> HealthPort::Start(const std::string&
   builder.SetOption(std::make_unique<WithoutPlugins>());
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &h->port_);
   // The default health service runs on a queue of its own that nothing polls; gRPC wants one
-  // polled queue, which also answers every other method with UNIMPLEMENTED.
+  // polled queue. By design this port serves grpc.health.v1 only: on it, every other method is
+  // one the server does not have (tested: HealthPort.ServesNothingButHealth).
   h->unknown_methods_ = builder.AddCompletionQueue(/*is_frequently_polled=*/true);
   h->server_ = builder.BuildAndStart();
   if (!h->server_ || h->port_ == 0) {

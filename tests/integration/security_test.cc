@@ -211,6 +211,61 @@ TEST(RateLimits, CapTheStreamsOneTokenHoldsOpen) {
   changes.join();
 }
 
+// Every method of the public services, from their descriptors (a new RPC is covered by itself).
+std::vector<const google::protobuf::MethodDescriptor*> EveryMethod() {
+  std::vector<const google::protobuf::MethodDescriptor*> out;
+  for (const char* name : {"infrashare.auth.v1.TokenService", "infrashare.registry.v1.RegistryService",
+                           "infrashare.scheduler.v1.SchedulerService", "infrashare.desk.v1.DeskService"}) {
+    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    EXPECT_NE(service, nullptr) << name;
+    for (int m = 0; service != nullptr && m < service->method_count(); ++m) out.push_back(service->method(m));
+  }
+  return out;
+}
+
+// How the gate names a method: "registry.CreateResource" for infrashare.registry.v1.RegistryService.
+std::string GateName(const google::protobuf::MethodDescriptor* method) {
+  const std::string& package = method->service()->file()->package();  // "infrashare.registry.v1"
+  const size_t from = package.find('.') + 1;
+  return package.substr(from, package.rfind('.') - from) + "." + method->name();
+}
+
+// Calls `method` with an empty request (every field at its default) and `authorization` (none
+// when empty), streaming or not; its status.
+grpc::Status CallEmpty(grpc::GenericStub& generic, const google::protobuf::MethodDescriptor* method,
+                       const std::string& authorization) {
+  const std::string path = "/" + method->service()->full_name() + "/" + method->name();
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!authorization.empty()) context.AddMetadata("authorization", authorization);
+  grpc::Slice nothing("");  // zero bytes: the request's defaults
+  grpc::ByteBuffer request(&nothing, 1);
+  grpc::Status status;
+  if (method->server_streaming()) {
+    grpc::CompletionQueue cq;
+    auto call = generic.PrepareCall(&context, path, &cq);
+    void* tag = nullptr;
+    bool ok = false;
+    call->StartCall(reinterpret_cast<void*>(1));
+    cq.Next(&tag, &ok);
+    call->Write(request, reinterpret_cast<void*>(2));
+    cq.Next(&tag, &ok);
+    call->WritesDone(reinterpret_cast<void*>(3));
+    cq.Next(&tag, &ok);
+    call->Finish(&status, reinterpret_cast<void*>(4));
+    cq.Next(&tag, &ok);
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+    return status;
+  }
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&context, path, grpc::StubOptions(), &request, &response,
+                    [&done](grpc::Status s) { done.set_value(s); });
+  return done.get_future().get();
+}
+
 // ---- the audit trail -----------------------------------------------------------------------------
 
 class AuditTrail : public ::testing::Test {
@@ -284,26 +339,12 @@ TEST_F(AuditTrail, EveryMutatingCallLeavesOneEventAndReadsLeaveNone) {
   const auto before = Events(admin_, "acme").size();
   grpc::GenericStub generic(server_->channel());
   std::multiset<std::string> called;
-  for (const char* name : {"infrashare.auth.v1.TokenService", "infrashare.registry.v1.RegistryService",
-                           "infrashare.scheduler.v1.SchedulerService", "infrashare.desk.v1.DeskService"}) {
-    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
-    ASSERT_NE(service, nullptr) << name;
-    const std::string prefix = std::string(name).substr(11, std::string(name).find(".v1.") - 11);  // "registry"
-    for (int m = 0; m < service->method_count(); ++m) {
-      const auto* method = service->method(m);
-      if (method->client_streaming() || method->server_streaming()) continue;
-      const std::string audited_name = prefix + "." + method->name();
-      grpc::Slice nothing("");  // zero bytes: the request's defaults
-      grpc::ByteBuffer request(&nothing, 1), response;
-      auto context = TestServer::Context(member_.token());
-      std::promise<grpc::Status> done;
-      generic.UnaryCall(context.get(), "/" + std::string(name) + "/" + method->name(), grpc::StubOptions(), &request,
-                        &response, [&done](grpc::Status status) { done.set_value(status); });
-      const grpc::Status status = done.get_future().get();
-      EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << audited_name;
-      EXPECT_NE(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << audited_name;
-      if (Mutates(audited_name)) called.insert(audited_name);
-    }
+  for (const auto* method : EveryMethod()) {
+    if (method->client_streaming() || method->server_streaming()) continue;
+    const grpc::Status status = CallEmpty(generic, method, "Bearer " + member_.token());
+    EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << GateName(method);
+    EXPECT_NE(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << GateName(method);
+    if (Mutates(GateName(method))) called.insert(GateName(method));
   }
   ASSERT_GT(called.size(), 30u);  // the API's writes, not a handful
   const auto events = AwaitEvents(admin_, "acme", before + called.size());
@@ -410,45 +451,11 @@ TEST_F(AuditTrail, EveryRpcRefusesMissingGarbageExpiredAndRevokedTokens) {
       {"revoked", "Bearer " + revoked.token()}};
   grpc::GenericStub generic(server_->channel());
   int checked = 0;
-  for (const char* name : {"infrashare.auth.v1.TokenService", "infrashare.registry.v1.RegistryService",
-                           "infrashare.scheduler.v1.SchedulerService", "infrashare.desk.v1.DeskService"}) {
-    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
-    ASSERT_NE(service, nullptr);
-    for (int m = 0; m < service->method_count(); ++m) {
-      const std::string path = "/" + std::string(name) + "/" + service->method(m)->name();
-      for (const auto& [label, header] : callers) {
-        grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        if (!header.empty()) context.AddMetadata("authorization", header);
-        grpc::Slice nothing("");
-        grpc::ByteBuffer request(&nothing, 1);
-        grpc::Status status;
-        if (service->method(m)->server_streaming()) {
-          grpc::CompletionQueue cq;
-          auto call = generic.PrepareCall(&context, path, &cq);
-          void* tag = nullptr;
-          bool ok = false;
-          call->StartCall(reinterpret_cast<void*>(1));
-          cq.Next(&tag, &ok);
-          call->Write(request, reinterpret_cast<void*>(2));
-          cq.Next(&tag, &ok);
-          call->WritesDone(reinterpret_cast<void*>(3));
-          cq.Next(&tag, &ok);
-          call->Finish(&status, reinterpret_cast<void*>(4));
-          cq.Next(&tag, &ok);
-          cq.Shutdown();
-          while (cq.Next(&tag, &ok)) {
-          }
-        } else {
-          grpc::ByteBuffer response;
-          std::promise<grpc::Status> done;
-          generic.UnaryCall(&context, path, grpc::StubOptions(), &request, &response,
-                            [&done](grpc::Status s) { done.set_value(s); });
-          status = done.get_future().get();
-        }
-        EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << path << " with " << label;
-        ++checked;
-      }
+  for (const auto* method : EveryMethod()) {
+    for (const auto& [label, header] : callers) {
+      EXPECT_EQ(CallEmpty(generic, method, header).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+          << GateName(method) << " with " << label;
+      ++checked;
     }
   }
   EXPECT_GT(checked, 5 * 70);

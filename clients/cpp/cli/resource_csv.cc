@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "cli/app.h"
 
 namespace infrashare::cli {
@@ -42,14 +43,7 @@ using registry::v1::Resource;
 constexpr size_t kMaxQuoted = 40;  // bytes of a cell repeated in an error message
 
 std::string Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return "";
-  return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
-}
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
+  return std::string(absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size())));
 }
 
 // A cell as an error message repeats it: quoted, and cut short (on a character boundary).
@@ -201,7 +195,7 @@ std::string ReadNumber(const std::string& cell, char delimiter, bool whole, doub
 std::string ReadBool(const std::string& cell, bool* out) {
   static const std::set<std::string> kTrue = {"true", "yes", "ja", "1", "waar"};
   static const std::set<std::string> kFalse = {"false", "no", "nee", "0", "onwaar"};
-  const std::string word = Lower(Trim(cell));
+  const std::string word = absl::AsciiStrToLower(Trim(cell));
   if (kTrue.count(word) || kFalse.count(word)) {
     *out = kTrue.count(word) > 0;
     return "";
@@ -217,7 +211,7 @@ std::string ReadEnum(const google::protobuf::EnumDescriptor* values, const std::
   std::string accepted;
   for (int i = 0; i < values->value_count(); ++i) {
     if (values->value(i)->number() == 0) continue;
-    std::string name = Lower(values->value(i)->name().substr(prefix.size()));
+    std::string name = absl::AsciiStrToLower(values->value(i)->name().substr(prefix.size()));
     std::replace(name.begin(), name.end(), '_', '-');
     accepted += (accepted.empty() ? "" : ", ") + name;
   }
@@ -342,7 +336,7 @@ ResourceCsv ReadResourceCsv(std::string_view text, char delimiter) {
   std::vector<std::string> names;
   std::set<std::string> seen;
   for (const auto& cell : records.front().cells) {
-    const std::string name = Lower(Trim(cell));
+    const std::string name = absl::AsciiStrToLower(Trim(cell));
     if (!name.empty() && !seen.insert(name).second) {
       out.refusal = "line 1: the column " + Quote(name) + " appears twice";
       return out;
