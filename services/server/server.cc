@@ -114,6 +114,7 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
     s->modules_.push_back(std::make_unique<desk::DeskModule>(s->redis_.get(), s->gate_.get(), config));
   }
 
+  s->unparsable_ = std::make_unique<UnparsableRequests>(&s->metrics_);
   RedisPool* pool = s->redis_.get();
   s->metrics_.AddSampled("infrashare_redis_pool_size", "gauge", "Redis connections the pool may hold.",
                          [pool] { return pool->Stats().size; });
@@ -138,6 +139,9 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, config.grpc.keepalive_timeout_ms);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(s->unparsable_->InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(s->token_service_.get());
   for (auto& m : s->modules_) builder.RegisterService(m->service());
   s->server_ = builder.BuildAndStart();

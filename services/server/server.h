@@ -17,6 +17,7 @@
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/metrics.h"
+#include "services/common/unparsable.h"
 #include "services/common/redis.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
@@ -41,6 +42,7 @@ class InfrashareServer {
     return health_port_ ? health_port_->port() : 0;
   }  // 0: health.listen is empty
   int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+  const Metrics& metrics() const { return metrics_; }
   // Stops taking calls, lets in-flight calls finish for up to `drain`, then cancels the rest.
   void Shutdown(std::chrono::milliseconds drain);
   void Wait();
@@ -53,6 +55,7 @@ class InfrashareServer {
   Config config_;
   std::unique_ptr<RedisPool> redis_;
   Metrics metrics_;
+  std::unique_ptr<UnparsableRequests> unparsable_;  // before server_: its interceptors point here
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<RateLimiter> rate_limiter_;

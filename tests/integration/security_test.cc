@@ -230,16 +230,16 @@ std::string GateName(const google::protobuf::MethodDescriptor* method) {
   return package.substr(from, package.rfind('.') - from) + "." + method->name();
 }
 
-// Calls `method` with an empty request (every field at its default) and `authorization` (none
-// when empty), streaming or not; its status.
-grpc::Status CallEmpty(grpc::GenericStub& generic, const google::protobuf::MethodDescriptor* method,
-                       const std::string& authorization) {
+// Calls `method` with `bytes` as its request and `authorization` (none when empty), streaming or
+// not; its status.
+grpc::Status CallWithBytes(grpc::GenericStub& generic, const google::protobuf::MethodDescriptor* method,
+                           const std::string& authorization, const std::string& bytes) {
   const std::string path = "/" + method->service()->full_name() + "/" + method->name();
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (!authorization.empty()) context.AddMetadata("authorization", authorization);
-  grpc::Slice nothing("");  // zero bytes: the request's defaults
-  grpc::ByteBuffer request(&nothing, 1);
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
   grpc::Status status;
   if (method->server_streaming()) {
     grpc::CompletionQueue cq;
@@ -264,6 +264,12 @@ grpc::Status CallEmpty(grpc::GenericStub& generic, const google::protobuf::Metho
   generic.UnaryCall(&context, path, grpc::StubOptions(), &request, &response,
                     [&done](grpc::Status s) { done.set_value(s); });
   return done.get_future().get();
+}
+
+// The same with an empty request (zero bytes: every field at its default).
+grpc::Status CallEmpty(grpc::GenericStub& generic, const google::protobuf::MethodDescriptor* method,
+                       const std::string& authorization) {
+  return CallWithBytes(generic, method, authorization, "");
 }
 
 // ---- the audit trail -----------------------------------------------------------------------------
@@ -542,4 +548,47 @@ TEST(AuditFields, ObjectAndChangedFieldsComeFromTheRequest) {
 }
 
 }  // namespace
+// ---- requests that cannot be parsed ----------------------------------------------------------------
+
+// Bytes that are no protocol buffer (an invalid wire type), and a valid message whose string field
+// is not UTF-8: INVALID_ARGUMENT naming the expected message, on every RPC, counted per method. gRPC
+// alone answers UNIMPLEMENTED with no message.
+TEST_F(AuditTrail, ARequestThatCannotBeParsedIsInvalidArgumentAndCounted) {
+  // The value of one series in the server's metrics, 0 when absent.
+  const auto MetricValue = [](const std::string& series) {
+    const std::string text = server_->server().metrics().Render();
+    const size_t at = text.find("\n" + series + " ");
+    return at == std::string::npos ? 0.0 : std::stod(text.substr(at + series.size() + 2));
+  };
+  const std::string get_invalid = "infrashare_rpc_total{method=\"registry.GetResource\",code=\"INVALID_ARGUMENT\"}";
+  const double get_invalid_before = MetricValue(get_invalid);
+  const double unparsable_before = MetricValue("infrashare_unparsable_requests_total");
+  grpc::GenericStub generic(server_->channel());
+  const std::string not_protobuf("\xff\xff\xff\xff\x0f", 5);
+  int checked = 0;
+  for (const auto* method : EveryMethod()) {
+    for (const std::string& authorization : {std::string(), "Bearer " + member_.token()}) {
+      const grpc::Status status = CallWithBytes(generic, method, authorization, not_protobuf);
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << GateName(method);
+      EXPECT_NE(status.error_message().find(method->input_type()->full_name()), std::string::npos)
+          << GateName(method) << ": " << status.error_message();
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 2 * 70);
+
+  // GetResourceRequest.id (field 1) holding the two bytes C3 28: not UTF-8.
+  const auto* get = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+      "infrashare.registry.v1.RegistryService.GetResource");
+  ASSERT_NE(get, nullptr);
+  ASSERT_EQ(get->input_type()->field(0)->name(), "id");
+  const grpc::Status bad_utf8 =
+      CallWithBytes(generic, get, "Bearer " + member_.token(), std::string("\x0a\x02\xc3\x28", 4));
+  EXPECT_EQ(bad_utf8.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad_utf8.error_message().find("UTF-8"), std::string::npos) << bad_utf8.error_message();
+
+  EXPECT_EQ(MetricValue(get_invalid) - get_invalid_before, 3);
+  EXPECT_EQ(MetricValue("infrashare_unparsable_requests_total") - unparsable_before, checked + 1);
+}
+
 }  // namespace infrashare::testing
