@@ -51,6 +51,8 @@ bool Mutates(absl::string_view method) {
   return absl::string_view(RateGroupOf(method)) == "write" || name == "ImportResources" || name == "PlanRotation";
 }
 
+bool Audited(absl::string_view method) { return Mutates(method) || MethodName(method) == "ExportPersonalData"; }
+
 std::string ObjectOf(const Message& request) {
   if (const Message* object = ObjectMessage(request)) {
     if (std::string id = StringField(*object, "id"); !id.empty()) return id;

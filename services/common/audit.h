@@ -17,8 +17,11 @@
 
 namespace infrashare {
 
-// Whether a method ("service.Method") changes something, and so is audited.
+// Whether a method ("service.Method") changes something.
 bool Mutates(absl::string_view method);
+// Whether a call is recorded in the audit trail: every call that changes something, and every
+// export of a person's data.
+bool Audited(absl::string_view method);
 // What a request acts on: the id of the object it carries, its `id`, or the first other id it names.
 std::string ObjectOf(const google::protobuf::Message& request);
 // The fields a request changes: its update mask, else the fields its object sets (id and etag aside).

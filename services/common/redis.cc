@@ -383,6 +383,7 @@ void RedisBatcher::Loop() {
 
 void RedisPool::AddFunctionLibrary(std::string source) {
   std::lock_guard lock(mutex_);
+  if (std::find(libraries_.begin(), libraries_.end(), source) != libraries_.end()) return;  // added already
   libraries_.push_back(std::move(source));
   needs_function_load_ = true;
 }

@@ -124,7 +124,7 @@ class RedisPool {
 
   // Registers a Redis function library (its source starts with "#!lua name=...") to load now
   // and again whenever Redis comes back without it.
-  void AddFunctionLibrary(std::string source);
+  void AddFunctionLibrary(std::string source);  // once: a library added again is ignored
   absl::Status LoadFunctions();
   // Loads the function libraries if Redis may have lost them (start-up, after an outage).
   absl::Status EnsureFunctions();

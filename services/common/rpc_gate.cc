@@ -40,7 +40,7 @@ void RpcGate::Finish(grpc::ServerContextBase* context, absl::string_view method,
   } else {
     logging::Info("rpc", fields);
   }
-  if (audit_ != nullptr && who && Mutates(method))
+  if (audit_ != nullptr && who && Audited(method))
     audit_->Record(*who, method, request, status.ok() ? response : nullptr, context->peer(), code);
 }
 

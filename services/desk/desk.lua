@@ -14,6 +14,9 @@
 --   <d>h:<id>            list    inquiry history, JSON entries {t, k, a, r, o, n, l}
 --   <d>x:<id>            set     responders who declined or let an offer time out
 --   <d>c:<id>            hash    the asker's contact (personal data), expires with the retention
+--   <d>ae:<sha1>         set     inquiries whose asker has this e-mail address (SHA-1 of it trimmed
+--                                and in lower case, so no key names an address); expires with the
+--                                retention, members whose contact is gone are dropped when read
 --   <d>in:<network>      zset    inquiries of a network, by creation (ms)
 --   <d>ie:<org>          zset    inquiries an entry partner took in, by creation (ms)
 --   <d>q                 zset    queued inquiries, by creation (ms): first come, first served
@@ -42,6 +45,15 @@ local function contains(list, item)
 end
 
 local function fail(code, detail) return redis.error_reply(code .. ' ' .. detail) end
+
+-- An e-mail address as it is matched: trimmed, ASCII lower case.
+local function email_norm(email)
+  return string.lower(string.match(email or '', '^%s*(.-)%s*$'))
+end
+
+local function asker_key(base, email)
+  return base .. 'ae:' .. redis.sha1hex(email_norm(email))
+end
 
 -- The context every inquiry function shares: base key, clock, event stream length.
 local function ctx(args)
@@ -162,7 +174,8 @@ local function reply(c, i, replay_key, ttl)
 end
 
 -- ARGV: base, maxlen, replay_key, ttl, actor, then the inquiry as field/value pairs, then '--',
--- then the contact as field/value pairs, then its retention (s).
+-- then the contact as field/value pairs, then its retention (s). The contact's e-mail address
+-- indexes the inquiry for the export and erasure of the asker's personal data.
 local function dk_submit(_, args)
   local c = ctx(args)
   local replayed = replay_get(args[3])
@@ -187,6 +200,13 @@ local function dk_submit(_, args)
   if #contact > 0 then
     redis.call('HSET', c.base .. 'c:' .. i.id, unpack(contact))
     redis.call('EXPIRE', c.base .. 'c:' .. i.id, retention_s)
+    for k = 1, #contact, 2 do
+      if contact[k] == 'email' and email_norm(contact[k + 1]) ~= '' then
+        local by_email = asker_key(c.base, contact[k + 1])
+        redis.call('SADD', by_email, i.id)
+        redis.call('EXPIRE', by_email, retention_s)
+      end
+    end
   end
   save(c, i)
   redis.call('ZADD', c.base .. 'in:' .. i.net, c.now, i.id)
@@ -392,16 +412,39 @@ local function dk_feedback(_, args)
 end
 
 -- ARGV: base, maxlen, replay_key, ttl, id, actor
+-- ARGV: base, maxlen, replay_key, ttl, id, actor[, '1' to blank the inquiry text and feedback
+-- comment too]. Returns the inquiry as JSON.
 local function dk_erase(_, args)
   local c, i, early = open(args)
   if early then return early end
+  local email = redis.call('HGET', c.base .. 'c:' .. i.id, 'email')
+  if email then redis.call('SREM', asker_key(c.base, email), i.id) end
   redis.call('DEL', c.base .. 'c:' .. i.id)
-  if i.er ~= '1' then
+  local texts = args[7] == '1' and ((i.tx or '') ~= '' or (i.fc or '') ~= '')
+  if i.er ~= '1' or texts then
     i.er = '1'
-    history(c, i, 'ERASED', args[6], '', '', '', 0)
+    if texts then i.tx, i.fc = '', '' end
+    history(c, i, 'ERASED', args[6], '', '', texts and 'texts' or '', 0)
     save(c, i)
   end
   return reply(c, i, args[3], args[4])
+end
+
+-- The inquiries whose asker has this e-mail address and whose contact is still held. ARGV: base,
+-- e-mail address. Drops members whose contact has expired or was erased.
+local function dk_asker_inquiries(_, args)
+  local by_email = asker_key(args[1], args[2])
+  local found = {}
+  for _, id in ipairs(redis.call('SMEMBERS', by_email)) do
+    local email = redis.call('HGET', args[1] .. 'c:' .. id, 'email')
+    if email and email_norm(email) == email_norm(args[2]) then
+      found[#found + 1] = id
+    else
+      redis.call('SREM', by_email, id)
+    end
+  end
+  table.sort(found)
+  return found
 end
 
 -- Applies due deadlines. ARGV: base, maxlen, limit, escalation_ms. An offer not accepted in time
@@ -501,6 +544,7 @@ redis.register_function('dk_refer', dk_refer)
 redis.register_function('dk_resolve', dk_resolve)
 redis.register_function('dk_feedback', dk_feedback)
 redis.register_function('dk_erase', dk_erase)
+redis.register_function('dk_asker_inquiries', dk_asker_inquiries)
 redis.register_function('dk_due', dk_due)
 redis.register_function('dk_responder_put', dk_responder_put)
 redis.register_function('dk_responder_online', dk_responder_online)

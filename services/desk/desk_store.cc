@@ -441,9 +441,17 @@ absl::StatusOr<v1::Inquiry> DeskStore::RecordFeedback(absl::string_view id, absl
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::EraseAsker(absl::string_view id, absl::string_view actor,
-                                                  absl::string_view replay_key) {
+                                                  absl::string_view replay_key, bool texts) {
   return Call("dk_erase", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
-                           std::string(actor)});
+                           std::string(actor), texts ? "1" : "0"});
+}
+
+absl::StatusOr<std::vector<std::string>> DeskStore::AskerInquiries(absl::string_view email) {
+  auto reply = redis_->FCall("dk_asker_inquiries", {Key("m")}, {base_, std::string(email)});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> ids;
+  for (const auto& e : reply->elements) ids.push_back(e.str);
+  return ids;
 }
 
 absl::StatusOr<int> DeskStore::ApplyDue(int limit) {

@@ -98,8 +98,11 @@ class DeskStore {
                                       absl::string_view replay_key);
   absl::StatusOr<v1::Inquiry> RecordFeedback(absl::string_view id, absl::string_view actor,
                                              const v1::Feedback& feedback, absl::string_view replay_key);
+  // Deletes the asker's contact; with `texts` also blanks the inquiry text and feedback comment.
   absl::StatusOr<v1::Inquiry> EraseAsker(absl::string_view id, absl::string_view actor,
-                                         absl::string_view replay_key);
+                                         absl::string_view replay_key, bool texts = false);
+  // Inquiries whose asker has this e-mail address (any case) and whose contact is still held.
+  absl::StatusOr<std::vector<std::string>> AskerInquiries(absl::string_view email);
   // Applies due deadlines (offer timeouts, queue waits, escalations); returns how many.
   absl::StatusOr<int> ApplyDue(int limit);
 

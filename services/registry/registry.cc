@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -901,6 +902,151 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
     if (auto stored = store_->PutReplay(replay, response.SerializeAsString()); !stored.ok()) return stored;
   }
   return response;
+}
+
+// ---- personal data ------------------------------------------------------------------------------
+
+namespace {
+
+bool SameEmail(absl::string_view stored, const std::string& email) {
+  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(stored)) == email;
+}
+
+// Removes the entries with this e-mail address from a list of contacts; how many it removed.
+template <typename Contacts>
+int RemoveNamed(const std::string& email, Contacts* contacts) {
+  const int before = contacts->size();
+  contacts->erase(std::remove_if(contacts->begin(), contacts->end(),
+                                 [&](const auto& c) { return SameEmail(c.email(), email); }),
+                  contacts->end());
+  return before - contacts->size();
+}
+
+// Runs an update again when another writer changed the object between its read and its write.
+absl::Status RetriedOnStaleEtag(const std::function<absl::Status()>& attempt) {
+  absl::Status status;
+  for (int i = 0; i < 5; ++i) {
+    status = attempt();
+    if (status.code() != absl::StatusCode::kAborted) return status;
+  }
+  return status;
+}
+
+google::protobuf::FieldMask MaskOf(const char* path) {
+  google::protobuf::FieldMask mask;
+  mask.add_paths(path);
+  return mask;
+}
+
+}  // namespace
+
+template <typename T>
+absl::Status Registry::ForEachRecord(absl::string_view kind, const std::function<void(const T&)>& visit) {
+  std::string after;
+  do {
+    auto page = store_->List(kind, "", after, 500);
+    if (!page.ok()) return page.status();
+    for (const auto& data : page->records) {
+      auto record = Parse<T>(data);
+      if (!record.ok()) return record.status();
+      visit(*record);
+    }
+    after = page->next_after;
+  } while (!after.empty());
+  return absl::OkStatus();
+}
+
+absl::Status Registry::CollectPersonalData(const std::string& email, privacy::v1::PersonalData* out) {
+  if (!search_ready_) return StoreUnavailable("the search index is still loading");
+  index_->ForEach([&](const v1::Resource& r) {
+    for (const auto& staff : r.staff()) {
+      if (!SameEmail(staff.email(), email)) continue;
+      auto* record = out->add_staff();
+      record->set_resource_id(r.id());
+      record->set_resource_name(r.display_name());
+      record->set_owner_organization_id(r.owner_organization_id());
+      *record->mutable_contact() = staff;
+    }
+  });
+  std::sort(out->mutable_staff()->begin(), out->mutable_staff()->end(),
+            [](const auto& a, const auto& b) { return a.resource_id() < b.resource_id(); });
+  auto organizations = ForEachRecord<v1::Organization>(kOrganizationKind, [&](const v1::Organization& org) {
+    for (const auto& contact : org.contacts()) {
+      if (!SameEmail(contact.email(), email)) continue;
+      auto* record = out->add_organization_contacts();
+      record->set_object_id(org.id());
+      record->set_object_name(org.display_name());
+      *record->mutable_contact() = contact;
+    }
+  });
+  if (!organizations.ok()) return organizations;
+  return ForEachRecord<v1::Network>(kNetworkKind, [&](const v1::Network& network) {
+    for (const auto& contact : network.coordinators()) {
+      if (!SameEmail(contact.email(), email)) continue;
+      auto* record = out->add_network_coordinators();
+      record->set_object_id(network.id());
+      record->set_object_name(network.display_name());
+      *record->mutable_contact() = contact;
+    }
+  });
+}
+
+absl::Status Registry::ErasePersonalData(const Caller& caller, const std::string& email,
+                                         privacy::v1::ErasePersonalDataResponse* erased) {
+  privacy::v1::PersonalData found;
+  if (auto collected = CollectPersonalData(email, &found); !collected.ok()) return collected;
+  std::set<std::string> resources, organizations, networks;
+  for (const auto& r : found.staff()) resources.insert(r.resource_id());
+  for (const auto& r : found.organization_contacts()) organizations.insert(r.object_id());
+  for (const auto& r : found.network_coordinators()) networks.insert(r.object_id());
+  // Each object is read again and written with the etag read, so an entry added meanwhile is
+  // erased too and nothing else another writer changed is lost.
+  for (const auto& id : resources) {
+    auto status = RetriedOnStaleEtag([&]() -> absl::Status {
+      auto current = Load<v1::Resource>(kResourceKind, id);
+      if (!current.ok() || !current->has_value()) return current.status();  // removed meanwhile: nothing held
+      v1::UpdateResourceRequest update;
+      *update.mutable_resource() = **current;
+      const int removed = RemoveNamed(email, update.mutable_resource()->mutable_staff());
+      if (removed == 0) return absl::OkStatus();
+      *update.mutable_update_mask() = MaskOf("staff");
+      auto written = UpdateResource(caller, update);
+      if (written.ok()) erased->set_staff_contacts(erased->staff_contacts() + removed);
+      return written.status();
+    });
+    if (!status.ok()) return status;
+  }
+  for (const auto& id : organizations) {
+    auto status = RetriedOnStaleEtag([&]() -> absl::Status {
+      auto current = Load<v1::Organization>(kOrganizationKind, id);
+      if (!current.ok() || !current->has_value()) return current.status();
+      v1::UpdateOrganizationRequest update;
+      *update.mutable_organization() = **current;
+      const int removed = RemoveNamed(email, update.mutable_organization()->mutable_contacts());
+      if (removed == 0) return absl::OkStatus();
+      *update.mutable_update_mask() = MaskOf("contacts");
+      auto written = UpdateOrganization(caller, update);
+      if (written.ok()) erased->set_organization_contacts(erased->organization_contacts() + removed);
+      return written.status();
+    });
+    if (!status.ok()) return status;
+  }
+  for (const auto& id : networks) {
+    auto status = RetriedOnStaleEtag([&]() -> absl::Status {
+      auto current = Load<v1::Network>(kNetworkKind, id);
+      if (!current.ok() || !current->has_value()) return current.status();
+      v1::UpdateNetworkRequest update;
+      *update.mutable_network() = **current;
+      const int removed = RemoveNamed(email, update.mutable_network()->mutable_coordinators());
+      if (removed == 0) return absl::OkStatus();
+      *update.mutable_update_mask() = MaskOf("coordinators");
+      auto written = UpdateNetwork(caller, update);
+      if (written.ok()) erased->set_network_coordinators(erased->network_coordinators() + removed);
+      return written.status();
+    });
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace infrashare::registry

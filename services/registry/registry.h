@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "infrashare/privacy/v1/privacy.pb.h"
 #include "infrashare/registry/v1/registry.pb.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
@@ -70,6 +71,14 @@ class Registry {
   absl::StatusOr<v1::ImportResourcesResponse> ImportResources(const Caller& caller,
                                                               const v1::ImportResourcesRequest& request);
 
+  // Personal data (docs/privacy.md): the staff entries of resources, organisation contacts and
+  // network coordinators with this e-mail address (already trimmed and in lower case), and their
+  // removal, each a normal update by `caller` (a platform admin). Resources as this replica's
+  // search index holds them.
+  absl::Status CollectPersonalData(const std::string& email, privacy::v1::PersonalData* out);
+  absl::Status ErasePersonalData(const Caller& caller, const std::string& email,
+                                 privacy::v1::ErasePersonalDataResponse* erased);
+
   // Staff contacts are for the owner and members of a network the resource is shared with.
   // `member_of` is the set of networks the caller's organisation belongs to.
   static void RedactFor(const Caller& caller, const std::set<std::string>& member_of,
@@ -81,6 +90,9 @@ class Registry {
  private:
   template <typename T>
   absl::StatusOr<std::optional<T>> Load(absl::string_view kind, const std::string& id);
+  // Every stored record of a kind, in id order.
+  template <typename T>
+  absl::Status ForEachRecord(absl::string_view kind, const std::function<void(const T&)>& visit);
   // The networks a resource is shared with exist and have its owner as a member; its parent has
   // the same owner. A refusal names its field under `prefix` ("resource", "resources[3]").
   absl::Status CheckReferences(const v1::Resource& resource, absl::string_view prefix,

@@ -84,6 +84,7 @@ class RegistryModule final : public ServiceModule {
   void Start() override;
   void Stop() override;
   bool ready() const override { return follower_.ready(); }
+  Registry* registry() { return &registry_; }
 
  private:
   std::atomic<bool> stopping_{false};

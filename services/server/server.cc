@@ -13,6 +13,7 @@
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
 #include "services/desk/desk_service.h"
+#include "services/privacy/privacy_service.h"
 #include "services/registry/registry_service.h"
 #include "services/scheduler/booking_store.h"
 #include "services/scheduler/scheduler_service.h"
@@ -101,8 +102,14 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
     dependents.revoke_tokens = [tokens = s->tokens_.get()](const std::string& organization_id) {
       return tokens->RevokeOrganization(organization_id);
     };
-    s->modules_.push_back(std::make_unique<registry::RegistryModule>(s->redis_.get(), s->gate_.get(),
-                                                                     config.registry, std::move(dependents)));
+    auto registry = std::make_unique<registry::RegistryModule>(s->redis_.get(), s->gate_.get(), config.registry,
+                                                               std::move(dependents));
+    // Personal data of one person, across the registry and the desk: beside the registry, whose
+    // search index it reads.
+    s->redis_->AddFunctionLibrary(std::string(kDeskLua));
+    s->modules_.push_back(std::make_unique<privacy::PrivacyModule>(s->redis_.get(), s->gate_.get(),
+                                                                   registry.get(), config.desk));
+    s->modules_.push_back(std::move(registry));
   }
   if (services.count("scheduler")) {
     s->redis_->AddFunctionLibrary(std::string(kRotationLua));

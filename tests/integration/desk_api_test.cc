@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/ascii.h"
+#include "infrashare/privacy/v1/privacy.grpc.pb.h"
 #include "tests/support/test_server.h"
 
 namespace infrashare::testing {
@@ -874,6 +876,148 @@ TEST_F(DeskApiTest, AResponderWithOpenInquiriesIsNotDeleted) {
   auto status = desk_->DeleteResponder(As(admins_["a"]).get(), remove, &removed);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Reason(status), "RESPONDER_BUSY");
+}
+
+// Everything held about one person, found by e-mail address in any case (AVG art. 15): the
+// inquiries they asked, the resources naming them as staff, the organisations naming them as a
+// contact, the networks naming them as coordinator; and nobody else's. Then its erasure (art. 17):
+// only the entries naming them go, and a second erasure finds nothing.
+TEST_F(DeskApiTest, ExportsAndErasesEverythingHeldAboutOnePerson) {
+  MakeNetwork({"bakery", "a"});
+  AddResponder("a");
+  auto privacy = privacy::v1::PrivacyService::NewStub(server_->channel());
+  const std::string email = "els.de.vries+" + net_ + "@bakkerij.example";
+  const std::string other = "piet+" + net_ + "@bakkerij.example";
+
+  auto asked = [&](const std::string& address, const std::string& text) {
+    auto request = Question(text);
+    request.mutable_contact()->set_name("Els de Vries");
+    request.mutable_contact()->set_email(address);
+    return Submit("bakery", request);
+  };
+  const Inquiry first = asked(email, "Wie helpt ons met een nieuwe oven?");
+  const Inquiry second = asked(absl::AsciiStrToUpper(email), "Tweede vraag: zonnepanelen op het dak");
+  const Inquiry others = asked(other, "Piet's vraag");
+
+  reg::CreateResourceRequest create;
+  auto* lab = create.mutable_resource();
+  lab->set_display_name("Bakkerslab");
+  lab->set_kind(reg::RESOURCE_KIND_LAB);
+  lab->set_owner_organization_id(Org("a"));
+  lab->mutable_location()->mutable_point()->set_latitude(52.5);
+  lab->mutable_location()->mutable_point()->set_longitude(6.1);
+  lab->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+  lab->set_capacity(1);
+  lab->set_access_policy(reg::ACCESS_POLICY_NETWORK_MEMBERS);
+  lab->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+  auto* staff = lab->add_staff();
+  staff->set_name("Els de Vries");
+  staff->set_role(reg::STAFF_ROLE_FACILITY_MANAGER);
+  staff->set_email("Els.De.Vries+" + net_ + "@Bakkerij.example");
+  lab->add_staff()->set_name("Piet");
+  lab->mutable_staff(1)->set_email(other);
+  lab->mutable_staff(1)->set_role(reg::STAFF_ROLE_COMMUNITY_MANAGER);
+  reg::Resource resource;
+  auto status = registry_->CreateResource(Admin().get(), create, &resource);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  reg::UpdateOrganizationRequest org;
+  org.mutable_organization()->set_id(Org("bakery"));
+  for (const auto& address : {email, other}) {
+    auto* contact = org.mutable_organization()->add_contacts();
+    contact->set_name("Contact");
+    contact->set_email(address);
+  }
+  org.mutable_update_mask()->add_paths("contacts");
+  reg::Organization bakery;
+  status = registry_->UpdateOrganization(Admin().get(), org, &bakery);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  reg::UpdateNetworkRequest network;
+  network.mutable_network()->set_id(net_);
+  network.mutable_network()->add_coordinators()->set_name("Els de Vries");
+  network.mutable_network()->mutable_coordinators(0)->set_email(email);
+  network.mutable_update_mask()->add_paths("coordinators");
+  reg::Network updated;
+  status = registry_->UpdateNetwork(Admin().get(), network, &updated);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  privacy::v1::ExportPersonalDataRequest ask;
+  ask.set_email("  " + absl::AsciiStrToUpper(email) + " ");
+  privacy::v1::PersonalData data;
+  status = privacy->ExportPersonalData(Admin().get(), ask, &data);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(data.email(), email);
+  ASSERT_EQ(data.inquiries_size(), 2);
+  std::set<std::string> ids = {data.inquiries(0).inquiry_id(), data.inquiries(1).inquiry_id()};
+  EXPECT_EQ(ids, (std::set<std::string>{first.id(), second.id()}));
+  for (const auto& i : data.inquiries()) {
+    EXPECT_EQ(i.contact().name(), "Els de Vries");
+    EXPECT_EQ(i.network_id(), net_);
+    EXPECT_FALSE(i.text().empty());
+  }
+  ASSERT_EQ(data.staff_size(), 1);
+  EXPECT_EQ(data.staff(0).resource_id(), resource.id());
+  EXPECT_EQ(data.staff(0).resource_name(), "Bakkerslab");
+  EXPECT_EQ(data.staff(0).contact().role(), reg::STAFF_ROLE_FACILITY_MANAGER);
+  ASSERT_EQ(data.organization_contacts_size(), 1);
+  EXPECT_EQ(data.organization_contacts(0).object_id(), Org("bakery"));
+  ASSERT_EQ(data.network_coordinators_size(), 1);
+  EXPECT_EQ(data.network_coordinators(0).object_id(), net_);
+  EXPECT_EQ(data.DebugString().find("piet"), std::string::npos) << "another person's data in the export";
+
+  // Only platform admins; a malformed address names its field.
+  EXPECT_EQ(privacy->ExportPersonalData(As(admins_["bakery"]).get(), ask, &data).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  privacy::v1::ExportPersonalDataRequest malformed;
+  malformed.set_email("not an address");
+  EXPECT_EQ(BadField(privacy->ExportPersonalData(Admin().get(), malformed, &data)), "email");
+
+  privacy::v1::ErasePersonalDataRequest erase;
+  erase.set_email(email);
+  erase.set_erase_texts(true);
+  privacy::v1::ErasePersonalDataResponse erased;
+  EXPECT_EQ(privacy->ErasePersonalData(As(admins_["bakery"]).get(), erase, &erased).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  status = privacy->ErasePersonalData(Admin().get(), erase, &erased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(erased.inquiries(), 2);
+  EXPECT_EQ(erased.staff_contacts(), 1);
+  EXPECT_EQ(erased.organization_contacts(), 1);
+  EXPECT_EQ(erased.network_coordinators(), 1);
+
+  for (const auto& id : {first.id(), second.id()}) {
+    const Inquiry after = Await(id, [](const Inquiry& i) { return i.contact_erased(); });
+    EXPECT_FALSE(after.has_contact());
+    EXPECT_TRUE(after.text().empty());  // erase_texts
+    EXPECT_EQ(Kinds(after).back(), HISTORY_KIND_ERASED);
+  }
+  const Inquiry kept = Await(others.id(), [](const Inquiry& i) { return i.has_contact(); });
+  EXPECT_EQ(kept.contact().email(), other);
+  EXPECT_EQ(kept.text(), "Piet's vraag");
+  reg::GetResourceRequest get;
+  get.set_id(resource.id());
+  status = registry_->GetResource(Admin().get(), get, &resource);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(resource.staff_size(), 1);
+  EXPECT_EQ(resource.staff(0).email(), other);
+  reg::GetOrganizationRequest get_org;
+  get_org.set_id(Org("bakery"));
+  ASSERT_TRUE(registry_->GetOrganization(Admin().get(), get_org, &bakery).ok());
+  ASSERT_EQ(bakery.contacts_size(), 1);
+  EXPECT_EQ(bakery.contacts(0).email(), other);
+
+  status = privacy->ExportPersonalData(Admin().get(), ask, &data);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(data.inquiries_size() + data.staff_size() + data.organization_contacts_size() +
+                data.network_coordinators_size(),
+            0)
+      << data.DebugString();
+  status = privacy->ErasePersonalData(Admin().get(), erase, &erased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(erased.inquiries() + erased.staff_contacts() + erased.organization_contacts() +
+                erased.network_coordinators(),
+            0);
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+// infrashare.privacy.v1.PrivacyService: everything held about one person, found by e-mail
+// address, and its erasure — the asker's contacts at the desk and the staff, organisation contacts
+// and network coordinators in the registry (docs/privacy.md). It reads the registry's search index,
+// so it runs beside the registry.
+#pragma once
+
+#include <string>
+
+#include "infrashare/privacy/v1/privacy.grpc.pb.h"
+#include "services/common/rpc_gate.h"
+#include "services/common/service_module.h"
+#include "services/desk/desk_store.h"
+#include "services/registry/registry_service.h"
+
+namespace infrashare::privacy {
+
+class PrivacyServiceImpl final : public v1::PrivacyService::CallbackService {
+ public:
+  PrivacyServiceImpl(registry::Registry* registry, desk::DeskStore* desk, RpcGate* gate)
+      : registry_(registry), desk_(desk), gate_(gate) {}
+
+  grpc::ServerUnaryReactor* ExportPersonalData(grpc::CallbackServerContext* context,
+                                               const v1::ExportPersonalDataRequest* request,
+                                               v1::PersonalData* response) override;
+  grpc::ServerUnaryReactor* ErasePersonalData(grpc::CallbackServerContext* context,
+                                              const v1::ErasePersonalDataRequest* request,
+                                              v1::ErasePersonalDataResponse* response) override;
+
+  absl::StatusOr<v1::PersonalData> Export(const Caller& caller, const v1::ExportPersonalDataRequest& request);
+  absl::StatusOr<v1::ErasePersonalDataResponse> Erase(const Caller& caller,
+                                                      const v1::ErasePersonalDataRequest& request);
+
+ private:
+  registry::Registry* registry_;
+  desk::DeskStore* desk_;
+  RpcGate* gate_;
+};
+
+class PrivacyModule final : public ServiceModule {
+ public:
+  // `registry` serves beside it: ready when the registry's search index is loaded.
+  PrivacyModule(RedisPool* redis, RpcGate* gate, registry::RegistryModule* registry, const DeskConfig& desk)
+      : registry_(registry), desk_(redis, desk), service_(registry->registry(), &desk_, gate) {}
+  std::string name() const override { return "infrashare.privacy.v1.PrivacyService"; }
+  grpc::Service* service() override { return &service_; }
+  bool ready() const override { return registry_->ready(); }
+
+ private:
+  const registry::RegistryModule* registry_;
+  desk::DeskStore desk_;
+  PrivacyServiceImpl service_;
+};
+
+}  // namespace infrashare::privacy
