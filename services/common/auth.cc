@@ -35,7 +35,7 @@ Caller FromInfo(const auth::v1::TokenInfo& info) {
 // which kept an expired token valid until the end of its second).
 google::protobuf::Timestamp Now() { return TimeUtil::MillisecondsToTimestamp(NowMs()); }
 
-constexpr std::array<absl::string_view, 4> kServices = {"auth", "registry", "scheduler", "desk"};
+constexpr std::array<absl::string_view, 5> kServices = {"auth", "registry", "scheduler", "desk", "privacy"};
 
 bool SameHash(const std::string& a, const std::string& b) {
   return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -132,7 +132,7 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
     errors.Add("expire_time", "must be in the future");
   for (int i = 0; i < request.services_size(); ++i)
     if (std::find(kServices.begin(), kServices.end(), request.services(i)) == kServices.end())
-      errors.Add(absl::StrCat("services[", i, "]"), "is not one of auth, registry, scheduler, desk");
+      errors.Add(absl::StrCat("services[", i, "]"), "is not one of auth, registry, scheduler, desk, privacy");
   if (!errors.empty()) return errors.ToStatus();
   if (!caller.services.empty()) {  // a scoped token hands out no more than its own scope
     bool within = !request.services().empty();

@@ -39,6 +39,7 @@ void AddSearchFlags(CLI::App* command, SearchFlags& flags);
 bool BuildSearch(const SearchFlags& flags, registry::v1::SearchResourcesRequest* request, App& app);
 void AddTokenCommands(CLI::App& cli, App& app);
 void AddAuditCommands(CLI::App& cli, App& app);
+void AddPrivacyCommands(CLI::App& cli, App& app);
 void AddBookingCommands(CLI::App& cli, App& app);
 void AddDeskCommands(CLI::App& cli, App& app);
 void AddRotationCommands(CLI::App& cli, App& app);

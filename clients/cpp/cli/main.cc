@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   infrashare::cli::AddRotationCommands(cli, app);
   infrashare::cli::AddTokenCommands(cli, app);
   infrashare::cli::AddAuditCommands(cli, app);
+  infrashare::cli::AddPrivacyCommands(cli, app);
   CLI11_PARSE(cli, argc, argv);
   return app.exit_code;
 }

@@ -1,5 +1,5 @@
-// `infrashare token create|list|revoke|whoami` and `infrashare audit export`:
-// infrashare.auth.v1.TokenService.
+// `infrashare token create|list|revoke|rotate|whoami` and `infrashare audit export`:
+// infrashare.auth.v1.TokenService; `infrashare privacy export|erase`: infrashare.privacy.v1.
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
@@ -71,6 +71,41 @@ void AddAuditCommands(CLI::App& cli, App& app) {
   });
 }
 
+void AddPrivacyCommands(CLI::App& cli, App& app) {
+  using namespace privacy::v1;
+  using Stub = PrivacyService::Stub;
+  auto* sub = cli.add_subcommand("privacy", "personal data of one person, by e-mail address (platform admins)");
+  sub->require_subcommand(1);
+  struct Flags {
+    std::string email;
+    bool texts = false;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* exporter = sub->add_subcommand("export", "everything held about the person, as JSON");
+  exporter->add_option("email", f->email)->required();
+  exporter->callback([&app, f] {
+    ExportPersonalDataRequest request;
+    request.set_email(f->email);
+    PersonalData out;
+    if (app.Check(app.client().Call(app.client().privacy(), &Stub::ExportPersonalData, request, &out)))
+      PrintMessage(out, "json");
+  });
+  auto* erase = sub->add_subcommand("erase", "remove the person from every place the export lists");
+  erase->add_option("email", f->email)->required();
+  erase->add_flag("--texts", f->texts, "also blank the person's inquiry texts and feedback comments");
+  erase->callback([&app, f] {
+    ErasePersonalDataRequest request;
+    request.set_email(f->email);
+    request.set_erase_texts(f->texts);
+    ErasePersonalDataResponse out;
+    if (!app.Check(app.client().Call(app.client().privacy(), &Stub::ErasePersonalData, request, &out))) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::cout << "erased: " << out.inquiries() << " inquiry contacts, " << out.staff_contacts()
+              << " staff entries, " << out.organization_contacts() << " organisation contacts, "
+              << out.network_coordinators() << " network coordinator entries\n";
+  });
+}
+
 void AddTokenCommands(CLI::App& cli, App& app) {
   using namespace auth::v1;
   using Stub = TokenService::Stub;
@@ -90,7 +125,7 @@ void AddTokenCommands(CLI::App& cli, App& app) {
       ->required();
   create->add_option("--network", f->networks, "network a coordinator coordinates (repeatable)");
   create->add_option("--description", f->description, "what the token is for");
-  create->add_option("--service", f->services, "auth, registry, scheduler or desk: the token may call only these (repeatable; default all)");
+  create->add_option("--service", f->services, "auth, registry, scheduler, desk or privacy: the token may call only these (repeatable; default all)");
   create->callback([&app, f] {
     CreateTokenRequest request;
     request.set_organization_id(f->org);

@@ -49,6 +49,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
   tokens_ = auth::v1::TokenService::NewStub(channel_);
   scheduler_ = scheduler::v1::SchedulerService::NewStub(channel_);
   desk_ = desk::v1::DeskService::NewStub(channel_);
+  privacy_ = privacy::v1::PrivacyService::NewStub(channel_);
 }
 
 std::unique_ptr<grpc::ClientContext> Client::Context() const {

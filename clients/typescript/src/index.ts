@@ -7,11 +7,13 @@ import { BadRequest, ErrorInfo } from "./gen/google/rpc/error_details";
 import { Status } from "./gen/google/rpc/status";
 import { TokenServiceClient } from "./gen/infrashare/auth/v1/auth";
 import { DeskServiceClient } from "./gen/infrashare/desk/v1/desk";
+import { PrivacyServiceClient } from "./gen/infrashare/privacy/v1/privacy";
 import { RegistryServiceClient } from "./gen/infrashare/registry/v1/registry";
 import { SchedulerServiceClient } from "./gen/infrashare/scheduler/v1/scheduler";
 
 export * as auth from "./gen/infrashare/auth/v1/auth";
 export * as desk from "./gen/infrashare/desk/v1/desk";
+export * as privacy from "./gen/infrashare/privacy/v1/privacy";
 export * as registry from "./gen/infrashare/registry/v1/registry";
 export * as scheduler from "./gen/infrashare/scheduler/v1/scheduler";
 
@@ -59,6 +61,7 @@ export class Client {
   readonly registry: RegistryServiceClient;
   readonly scheduler: SchedulerServiceClient;
   readonly desk: DeskServiceClient;
+  readonly privacy: PrivacyServiceClient;
   readonly tokens: TokenServiceClient;
 
   constructor(
@@ -70,6 +73,7 @@ export class Client {
     this.registry = new RegistryServiceClient(address, credentials);
     this.scheduler = new SchedulerServiceClient(address, credentials);
     this.desk = new DeskServiceClient(address, credentials);
+    this.privacy = new PrivacyServiceClient(address, credentials);
     this.tokens = new TokenServiceClient(address, credentials);
   }
 
@@ -89,6 +93,7 @@ export class Client {
     this.registry.close();
     this.scheduler.close();
     this.desk.close();
+    this.privacy.close();
     this.tokens.close();
   }
 }

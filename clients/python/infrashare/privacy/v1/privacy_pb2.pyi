@@ -1,0 +1,93 @@
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from infrashare.desk.v1 import desk_pb2 as _desk_pb2
+from infrashare.registry.v1 import registry_pb2 as _registry_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AskerRecord(_message.Message):
+    __slots__ = ["contact", "create_time", "entry_organization_id", "feedback_comment", "inquiry_id", "network_id", "state", "text"]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_COMMENT_FIELD_NUMBER: _ClassVar[int]
+    INQUIRY_ID_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    contact: _desk_pb2.AskerContact
+    create_time: _timestamp_pb2.Timestamp
+    entry_organization_id: str
+    feedback_comment: str
+    inquiry_id: str
+    network_id: str
+    state: _desk_pb2.InquiryState
+    text: str
+    def __init__(self, inquiry_id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., contact: _Optional[_Union[_desk_pb2.AskerContact, _Mapping]] = ..., text: _Optional[str] = ..., feedback_comment: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[_desk_pb2.InquiryState, str]] = ...) -> None: ...
+
+class ContactRecord(_message.Message):
+    __slots__ = ["contact", "object_id", "object_name"]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_NAME_FIELD_NUMBER: _ClassVar[int]
+    contact: _registry_pb2.Contact
+    object_id: str
+    object_name: str
+    def __init__(self, object_id: _Optional[str] = ..., object_name: _Optional[str] = ..., contact: _Optional[_Union[_registry_pb2.Contact, _Mapping]] = ...) -> None: ...
+
+class ErasePersonalDataRequest(_message.Message):
+    __slots__ = ["email", "erase_texts"]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    ERASE_TEXTS_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    erase_texts: bool
+    def __init__(self, email: _Optional[str] = ..., erase_texts: bool = ...) -> None: ...
+
+class ErasePersonalDataResponse(_message.Message):
+    __slots__ = ["inquiries", "network_coordinators", "organization_contacts", "staff_contacts"]
+    INQUIRIES_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_COORDINATORS_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    STAFF_CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    inquiries: int
+    network_coordinators: int
+    organization_contacts: int
+    staff_contacts: int
+    def __init__(self, inquiries: _Optional[int] = ..., staff_contacts: _Optional[int] = ..., organization_contacts: _Optional[int] = ..., network_coordinators: _Optional[int] = ...) -> None: ...
+
+class ExportPersonalDataRequest(_message.Message):
+    __slots__ = ["email"]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    def __init__(self, email: _Optional[str] = ...) -> None: ...
+
+class PersonalData(_message.Message):
+    __slots__ = ["email", "export_time", "inquiries", "network_coordinators", "organization_contacts", "staff"]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    EXPORT_TIME_FIELD_NUMBER: _ClassVar[int]
+    INQUIRIES_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_COORDINATORS_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    STAFF_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    export_time: _timestamp_pb2.Timestamp
+    inquiries: _containers.RepeatedCompositeFieldContainer[AskerRecord]
+    network_coordinators: _containers.RepeatedCompositeFieldContainer[ContactRecord]
+    organization_contacts: _containers.RepeatedCompositeFieldContainer[ContactRecord]
+    staff: _containers.RepeatedCompositeFieldContainer[StaffRecord]
+    def __init__(self, email: _Optional[str] = ..., export_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[_Iterable[_Union[AskerRecord, _Mapping]]] = ..., staff: _Optional[_Iterable[_Union[StaffRecord, _Mapping]]] = ..., organization_contacts: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., network_coordinators: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ...) -> None: ...
+
+class StaffRecord(_message.Message):
+    __slots__ = ["contact", "owner_organization_id", "resource_id", "resource_name"]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_NAME_FIELD_NUMBER: _ClassVar[int]
+    contact: _registry_pb2.StaffContact
+    owner_organization_id: str
+    resource_id: str
+    resource_name: str
+    def __init__(self, resource_id: _Optional[str] = ..., resource_name: _Optional[str] = ..., owner_organization_id: _Optional[str] = ..., contact: _Optional[_Union[_registry_pb2.StaffContact, _Mapping]] = ...) -> None: ...
