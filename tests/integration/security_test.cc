@@ -9,11 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/generic/generic_stub.h>
 
-#include <future>
 #include <map>
 #include <set>
 
@@ -24,6 +22,7 @@
 #include "google/rpc/status.pb.h"
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
+#include "tests/support/generic_call.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_server.h"
@@ -211,61 +210,6 @@ TEST(RateLimits, CapTheStreamsOneTokenHoldsOpen) {
   changes.join();
 }
 
-// Every method of the public services, from their descriptors (a new RPC is covered by itself).
-std::vector<const google::protobuf::MethodDescriptor*> EveryMethod() {
-  std::vector<const google::protobuf::MethodDescriptor*> out;
-  for (const char* name : {"infrashare.auth.v1.TokenService", "infrashare.registry.v1.RegistryService",
-                           "infrashare.scheduler.v1.SchedulerService", "infrashare.desk.v1.DeskService"}) {
-    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
-    EXPECT_NE(service, nullptr) << name;
-    for (int m = 0; service != nullptr && m < service->method_count(); ++m) out.push_back(service->method(m));
-  }
-  return out;
-}
-
-// How the gate names a method: "registry.CreateResource" for infrashare.registry.v1.RegistryService.
-std::string GateName(const google::protobuf::MethodDescriptor* method) {
-  const std::string& package = method->service()->file()->package();  // "infrashare.registry.v1"
-  const size_t from = package.find('.') + 1;
-  return package.substr(from, package.rfind('.') - from) + "." + method->name();
-}
-
-// Calls `method` with an empty request (every field at its default) and `authorization` (none
-// when empty), streaming or not; its status.
-grpc::Status CallEmpty(grpc::GenericStub& generic, const google::protobuf::MethodDescriptor* method,
-                       const std::string& authorization) {
-  const std::string path = "/" + method->service()->full_name() + "/" + method->name();
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  if (!authorization.empty()) context.AddMetadata("authorization", authorization);
-  grpc::Slice nothing("");  // zero bytes: the request's defaults
-  grpc::ByteBuffer request(&nothing, 1);
-  grpc::Status status;
-  if (method->server_streaming()) {
-    grpc::CompletionQueue cq;
-    auto call = generic.PrepareCall(&context, path, &cq);
-    void* tag = nullptr;
-    bool ok = false;
-    call->StartCall(reinterpret_cast<void*>(1));
-    cq.Next(&tag, &ok);
-    call->Write(request, reinterpret_cast<void*>(2));
-    cq.Next(&tag, &ok);
-    call->WritesDone(reinterpret_cast<void*>(3));
-    cq.Next(&tag, &ok);
-    call->Finish(&status, reinterpret_cast<void*>(4));
-    cq.Next(&tag, &ok);
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    return status;
-  }
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  generic.UnaryCall(&context, path, grpc::StubOptions(), &request, &response,
-                    [&done](grpc::Status s) { done.set_value(s); });
-  return done.get_future().get();
-}
-
 // ---- the audit trail -----------------------------------------------------------------------------
 
 class AuditTrail : public ::testing::Test {
@@ -341,7 +285,7 @@ TEST_F(AuditTrail, EveryMutatingCallLeavesOneEventAndReadsLeaveNone) {
   std::multiset<std::string> called;
   for (const auto* method : EveryMethod()) {
     if (method->client_streaming() || method->server_streaming()) continue;
-    const grpc::Status status = CallEmpty(generic, method, "Bearer " + member_.token());
+    const grpc::Status status = CallRaw(generic, method, "Bearer " + member_.token(), "").status;
     EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << GateName(method);
     EXPECT_NE(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << GateName(method);
     if (Mutates(GateName(method))) called.insert(GateName(method));
@@ -453,7 +397,7 @@ TEST_F(AuditTrail, EveryRpcRefusesMissingGarbageExpiredAndRevokedTokens) {
   int checked = 0;
   for (const auto* method : EveryMethod()) {
     for (const auto& [label, header] : callers) {
-      EXPECT_EQ(CallEmpty(generic, method, header).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      EXPECT_EQ(CallRaw(generic, method, header, "").status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
           << GateName(method) << " with " << label;
       ++checked;
     }
