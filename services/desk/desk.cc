@@ -352,8 +352,12 @@ absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(const Caller& call
     if (!request.states().empty() &&
         std::find(request.states().begin(), request.states().end(), inquiry.state()) == request.states().end())
       continue;
-    // A responder sees the asker's contact once it has accepted.
+    // A responder sees the asker's contact once it has accepted; anyone else as GetInquiry shows
+    // it (an entry partner's integrations and unassigned responders see the question only).
     if (offers_only && inquiry.assignee_id() != request.responder_id()) inquiry.clear_contact();
+    auto view = ViewOf(caller, inquiry);
+    if (!view.ok()) return view.status();
+    if (*view != View::kFull) inquiry.clear_contact();
     *response.add_inquiries() = std::move(inquiry);
   }
   if (page->second) response.set_next_page_token(absl::StrCat("o", *offset + *size));

@@ -9,11 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/generic/generic_stub.h>
 
-#include <future>
 #include <map>
 #include <set>
 
@@ -24,6 +22,7 @@
 #include "google/rpc/status.pb.h"
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
+#include "tests/support/generic_call.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_server.h"
@@ -211,68 +210,6 @@ TEST(RateLimits, CapTheStreamsOneTokenHoldsOpen) {
   changes.join();
 }
 
-// Every method of the public services, from their descriptors (a new RPC is covered by itself).
-std::vector<const google::protobuf::MethodDescriptor*> EveryMethod() {
-  std::vector<const google::protobuf::MethodDescriptor*> out;
-  for (const char* name : {"infrashare.auth.v1.TokenService", "infrashare.registry.v1.RegistryService",
-                           "infrashare.scheduler.v1.SchedulerService", "infrashare.desk.v1.DeskService",
-                           "infrashare.privacy.v1.PrivacyService"}) {
-    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
-    EXPECT_NE(service, nullptr) << name;
-    for (int m = 0; service != nullptr && m < service->method_count(); ++m) out.push_back(service->method(m));
-  }
-  return out;
-}
-
-// How the gate names a method: "registry.CreateResource" for infrashare.registry.v1.RegistryService.
-std::string GateName(const google::protobuf::MethodDescriptor* method) {
-  const std::string& package = method->service()->file()->package();  // "infrashare.registry.v1"
-  const size_t from = package.find('.') + 1;
-  return package.substr(from, package.rfind('.') - from) + "." + method->name();
-}
-
-// Calls `method` with `bytes` as its request and `authorization` (none when empty), streaming or
-// not; its status.
-grpc::Status CallWithBytes(grpc::GenericStub& generic, const google::protobuf::MethodDescriptor* method,
-                           const std::string& authorization, const std::string& bytes) {
-  const std::string path = "/" + method->service()->full_name() + "/" + method->name();
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  if (!authorization.empty()) context.AddMetadata("authorization", authorization);
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::Status status;
-  if (method->server_streaming()) {
-    grpc::CompletionQueue cq;
-    auto call = generic.PrepareCall(&context, path, &cq);
-    void* tag = nullptr;
-    bool ok = false;
-    call->StartCall(reinterpret_cast<void*>(1));
-    cq.Next(&tag, &ok);
-    call->Write(request, reinterpret_cast<void*>(2));
-    cq.Next(&tag, &ok);
-    call->WritesDone(reinterpret_cast<void*>(3));
-    cq.Next(&tag, &ok);
-    call->Finish(&status, reinterpret_cast<void*>(4));
-    cq.Next(&tag, &ok);
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    return status;
-  }
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  generic.UnaryCall(&context, path, grpc::StubOptions(), &request, &response,
-                    [&done](grpc::Status s) { done.set_value(s); });
-  return done.get_future().get();
-}
-
-// The same with an empty request (zero bytes: every field at its default).
-grpc::Status CallEmpty(grpc::GenericStub& generic, const google::protobuf::MethodDescriptor* method,
-                       const std::string& authorization) {
-  return CallWithBytes(generic, method, authorization, "");
-}
-
 // ---- the audit trail -----------------------------------------------------------------------------
 
 class AuditTrail : public ::testing::Test {
@@ -348,7 +285,7 @@ TEST_F(AuditTrail, EveryMutatingCallLeavesOneEventAndReadsLeaveNone) {
   std::multiset<std::string> called;
   for (const auto* method : EveryMethod()) {
     if (method->client_streaming() || method->server_streaming()) continue;
-    const grpc::Status status = CallEmpty(generic, method, "Bearer " + member_.token());
+    const grpc::Status status = CallRaw(generic, method, "Bearer " + member_.token(), "").status;
     EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << GateName(method);
     EXPECT_NE(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << GateName(method);
     if (Audited(GateName(method))) called.insert(GateName(method));
@@ -460,7 +397,7 @@ TEST_F(AuditTrail, EveryRpcRefusesMissingGarbageExpiredAndRevokedTokens) {
   int checked = 0;
   for (const auto* method : EveryMethod()) {
     for (const auto& [label, header] : callers) {
-      EXPECT_EQ(CallEmpty(generic, method, header).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      EXPECT_EQ(CallRaw(generic, method, header, "").status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
           << GateName(method) << " with " << label;
       ++checked;
     }
@@ -571,7 +508,7 @@ TEST_F(AuditTrail, ARequestThatCannotBeParsedIsInvalidArgumentAndCounted) {
   int checked = 0;
   for (const auto* method : EveryMethod()) {
     for (const std::string& authorization : {std::string(), "Bearer " + member_.token()}) {
-      const grpc::Status status = CallWithBytes(generic, method, authorization, not_protobuf);
+      const grpc::Status status = CallRaw(generic, method, authorization, not_protobuf).status;
       EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << GateName(method);
       EXPECT_NE(status.error_message().find(method->input_type()->full_name()), std::string::npos)
           << GateName(method) << ": " << status.error_message();
@@ -586,7 +523,7 @@ TEST_F(AuditTrail, ARequestThatCannotBeParsedIsInvalidArgumentAndCounted) {
   ASSERT_NE(get, nullptr);
   ASSERT_EQ(get->input_type()->field(0)->name(), "id");
   const grpc::Status bad_utf8 =
-      CallWithBytes(generic, get, "Bearer " + member_.token(), std::string("\x0a\x02\xc3\x28", 4));
+      CallRaw(generic, get, "Bearer " + member_.token(), std::string("\x0a\x02\xc3\x28", 4)).status;
   EXPECT_EQ(bad_utf8.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(bad_utf8.error_message().find("UTF-8"), std::string::npos) << bad_utf8.error_message();
 
