@@ -1,5 +1,6 @@
 #include "services/common/logging.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -81,8 +82,19 @@ std::string Render(std::string_view level, std::string_view message, const Field
   return out;
 }
 
+// Protobuf's own messages (e.g. a client's string field that is not UTF-8) as our log lines,
+// escaped like every other value, instead of raw lines on stderr.
+static void ProtobufLog(google::protobuf::LogLevel level, const char* /*file*/, int /*line*/, const std::string& message) {
+  if (level >= google::protobuf::LOGLEVEL_ERROR) {
+    Warn("protobuf", {{"message", message}});
+  } else {
+    Debug("protobuf", {{"message", message}});
+  }
+}
+
 void Init(const LogConfig& config) {
   json_format = config.format == "json";
+  google::protobuf::SetLogHandler(&ProtobufLog);
   spdlog::drop("infrashare");  // Init may run again (tests start several servers)
   auto logger = spdlog::stderr_logger_mt("infrashare");
   spdlog::set_default_logger(logger);
