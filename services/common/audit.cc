@@ -3,6 +3,8 @@
 #include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <sodium.h>
+
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -15,6 +17,7 @@
 #include "services/common/rate_limit.h"
 #include "services/common/request_limits.h"
 #include "services/common/stream_ids.h"
+#include "services/common/text_fold.h"
 
 namespace infrashare {
 namespace {
@@ -54,6 +57,16 @@ bool Mutates(absl::string_view method) {
 bool Audited(absl::string_view method) { return Mutates(method) || MethodName(method) == "ExportPersonalData"; }
 
 std::string ObjectOf(const Message& request) {
+  // A person, named by an e-mail address (PrivacyService): the trail says whose data without
+  // holding the address; an auditor who knows it computes the same digest.
+  if (std::string email = StringField(request, "email"); !email.empty()) {
+    const std::string folded = FoldEmail(email);
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(folded.data()), folded.size());
+    char hex[crypto_hash_sha256_BYTES * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    return absl::StrCat("email-sha256:", hex);
+  }
   if (const Message* object = ObjectMessage(request)) {
     if (std::string id = StringField(*object, "id"); !id.empty()) return id;
   }

@@ -37,6 +37,16 @@ google::protobuf::Timestamp Now() { return TimeUtil::MillisecondsToTimestamp(Now
 
 constexpr std::array<absl::string_view, 5> kServices = {"auth", "registry", "scheduler", "desk", "privacy"};
 
+// Whether a token scoped to `services` (empty = all) is within the caller's scope: a scoped token
+// hands out, and rotates, no more than its own scope.
+bool WithinScope(const Caller& caller, const google::protobuf::RepeatedPtrField<std::string>& services) {
+  if (caller.services.empty()) return true;
+  bool within = !services.empty();
+  for (const auto& service : services)
+    within = within && std::find(caller.services.begin(), caller.services.end(), service) != caller.services.end();
+  return within;
+}
+
 bool SameHash(const std::string& a, const std::string& b) {
   return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -99,8 +109,12 @@ absl::StatusOr<Caller> TokenStore::Resolve(absl::string_view token) {
   auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(cache_mutex_);
-    if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires > now)
+    if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires > now) {
+      // A cached token still expires on time, not when its cache entry does.
+      if (it->second.token_expires_ms != 0 && NowMs() >= it->second.token_expires_ms)
+        return NotAuthenticated("token expired");
       return it->second.caller;
+    }
   }
   auto reply = redis_->Command({"GET", Key(absl::StrCat("tok:", hash))});
   if (!reply.ok()) return reply.status();
@@ -113,7 +127,8 @@ absl::StatusOr<Caller> TokenStore::Resolve(absl::string_view token) {
   if (config_.cache_ttl_ms > 0) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() >= kCacheLimit) cache_.clear();
-    cache_[hash] = Cached{caller, now + std::chrono::milliseconds(config_.cache_ttl_ms)};
+    cache_[hash] = Cached{caller, now + std::chrono::milliseconds(config_.cache_ttl_ms),
+                          info.has_expire_time() ? TimeUtil::TimestampToMilliseconds(info.expire_time()) : 0};
   }
   return caller;
 }
@@ -134,11 +149,8 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
     if (std::find(kServices.begin(), kServices.end(), request.services(i)) == kServices.end())
       errors.Add(absl::StrCat("services[", i, "]"), "is not one of auth, registry, scheduler, desk, privacy");
   if (!errors.empty()) return errors.ToStatus();
-  if (!caller.services.empty()) {  // a scoped token hands out no more than its own scope
-    bool within = !request.services().empty();
-    for (const auto& service : request.services())
-      within = within && std::find(caller.services.begin(), caller.services.end(), service) != caller.services.end();
-    if (!within) return Forbidden("a token scoped to some services creates tokens scoped within them");
+  if (!WithinScope(caller, request.services())) {
+    return Forbidden("a token scoped to some services creates tokens scoped within them");
   }
 
   bool privileged = false;
@@ -205,6 +217,8 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Rotate(const Caller& c
   if (!old.ok()) return old.status();
   if (!caller.IsAdminOf(old->organization_id()) && caller.token_id != request.id())
     return Forbidden("only admins of the token's organisation, or the token itself, rotate it");
+  if (!WithinScope(caller, old->services()))
+    return Forbidden("a token scoped to some services rotates only tokens scoped within them");
   const auto now = Now();
   if (old->has_expire_time() && old->expire_time() <= now) return NotAuthenticated("the token has expired");
   auth::v1::TokenInfo info = *old;

@@ -79,7 +79,8 @@ class TokenStore {
   std::string bootstrap_hash_;
   struct Cached {
     Caller caller;
-    std::chrono::steady_clock::time_point expires;
+    std::chrono::steady_clock::time_point expires;  // of the cache entry
+    int64_t token_expires_ms = 0;                   // of the token itself (wall clock), 0 = never
   };
   std::mutex cache_mutex_;
   std::unordered_map<std::string, Cached> cache_;

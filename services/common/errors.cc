@@ -32,8 +32,12 @@ void FieldErrors::Add(std::string field, std::string description) {
 
 absl::Status FieldErrors::ToStatus() const {
   if (violations_.empty()) return absl::OkStatus();
+  // The first few only: 1000 bad list entries would make trailers larger than clients accept
+  // (gRPC's default limit is 8 KiB); the message counts the rest.
+  constexpr size_t kMaxViolations = 20;
   google::rpc::BadRequest bad;
   for (const auto& [field, description] : violations_) {
+    if (static_cast<size_t>(bad.field_violations_size()) == kMaxViolations) break;
     auto* v = bad.add_field_violations();
     v->set_field(field);
     v->set_description(description);

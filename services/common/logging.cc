@@ -82,11 +82,13 @@ std::string Render(std::string_view level, std::string_view message, const Field
   return out;
 }
 
-// Protobuf's own messages (e.g. a client's string field that is not UTF-8) as our log lines,
-// escaped like every other value, instead of raw lines on stderr.
-static void ProtobufLog(google::protobuf::LogLevel level, const char* /*file*/, int /*line*/, const std::string& message) {
-  if (level >= google::protobuf::LOGLEVEL_ERROR) {
-    Warn("protobuf", {{"message", message}});
+// Protobuf's own messages as our log lines, escaped like every other value, instead of raw lines
+// on stderr. At debug level: the ones a server sees come from clients' bytes (a string field that
+// is not UTF-8), and the refused call has its own log line already.
+static void ProtobufLog(google::protobuf::LogLevel level, const char* /*file*/, int /*line*/,
+                        const std::string& message) {
+  if (level == google::protobuf::LOGLEVEL_FATAL) {
+    Error("protobuf", {{"message", message}});
   } else {
     Debug("protobuf", {{"message", message}});
   }

@@ -48,6 +48,20 @@ std::string FoldText(std::string_view text) {
   return out;
 }
 
+std::string FoldEmail(std::string_view text) {
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* casefold = icu::Normalizer2::getNFKCCasefoldInstance(error);
+  icu::UnicodeString source = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  icu::UnicodeString folded = U_SUCCESS(error) ? casefold->normalize(source, error) : source;
+  if (U_FAILURE(error)) folded = source;
+  int32_t begin = 0, end = folded.length();
+  while (begin < end && u_isUWhiteSpace(folded.char32At(begin))) begin = folded.moveIndex32(begin, 1);
+  while (end > begin && u_isUWhiteSpace(folded.char32At(folded.moveIndex32(end, -1)))) end = folded.moveIndex32(end, -1);
+  std::string out;
+  folded.tempSubStringBetween(begin, end).toUTF8String(out);
+  return out;
+}
+
 std::vector<std::string> FoldedWords(std::string_view text) {
   std::vector<std::string> words;
   if (IsAscii(text)) {

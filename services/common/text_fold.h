@@ -12,6 +12,11 @@ namespace infrashare {
 // `text` folded (NFKC case fold, then canonical decomposition without non-spacing marks).
 std::string FoldText(std::string_view text);
 
+// An e-mail address as it is matched (personal data of one person is found by it): NFKC case
+// folded, which also drops invisible characters such as U+200B, then trimmed of Unicode white
+// space (U+00A0, U+3000 ...). Diacritics stay: müller@ and muller@ are different addresses.
+std::string FoldEmail(std::string_view text);
+
 // The folded words of `text`: maximal runs of Unicode letters and digits.
 std::vector<std::string> FoldedWords(std::string_view text);
 

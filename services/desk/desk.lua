@@ -14,9 +14,9 @@
 --   <d>h:<id>            list    inquiry history, JSON entries {t, k, a, r, o, n, l}
 --   <d>x:<id>            set     responders who declined or let an offer time out
 --   <d>c:<id>            hash    the asker's contact (personal data), expires with the retention
---   <d>ae:<sha1>         set     inquiries whose asker has this e-mail address (SHA-1 of it trimmed
---                                and in lower case, so no key names an address); expires with the
---                                retention, members whose contact is gone are dropped when read
+--   <d>ae:<sha1>         set     inquiries whose asker has this e-mail address (SHA-1 of it as
+--                                text_fold.h's FoldEmail folds it, so no key names an address),
+--                                while their contact or texts are held; expires with the retention
 --   <d>in:<network>      zset    inquiries of a network, by creation (ms)
 --   <d>ie:<org>          zset    inquiries an entry partner took in, by creation (ms)
 --   <d>q                 zset    queued inquiries, by creation (ms): first come, first served
@@ -45,15 +45,6 @@ local function contains(list, item)
 end
 
 local function fail(code, detail) return redis.error_reply(code .. ' ' .. detail) end
-
--- An e-mail address as it is matched: trimmed, ASCII lower case.
-local function email_norm(email)
-  return string.lower(string.match(email or '', '^%s*(.-)%s*$'))
-end
-
-local function asker_key(base, email)
-  return base .. 'ae:' .. redis.sha1hex(email_norm(email))
-end
 
 -- The context every inquiry function shares: base key, clock, event stream length.
 local function ctx(args)
@@ -174,8 +165,9 @@ local function reply(c, i, replay_key, ttl)
 end
 
 -- ARGV: base, maxlen, replay_key, ttl, actor, then the inquiry as field/value pairs, then '--',
--- then the contact as field/value pairs, then its retention (s). The contact's e-mail address
--- indexes the inquiry for the export and erasure of the asker's personal data.
+-- then the contact as field/value pairs, then its retention (s). The inquiry field `ak`, when
+-- given, is the asker's folded e-mail address: stored as its SHA-1, it indexes the inquiry for the
+-- export and erasure of the asker's personal data.
 local function dk_submit(_, args)
   local c = ctx(args)
   local replayed = replay_get(args[3])
@@ -200,13 +192,11 @@ local function dk_submit(_, args)
   if #contact > 0 then
     redis.call('HSET', c.base .. 'c:' .. i.id, unpack(contact))
     redis.call('EXPIRE', c.base .. 'c:' .. i.id, retention_s)
-    for k = 1, #contact, 2 do
-      if contact[k] == 'email' and email_norm(contact[k + 1]) ~= '' then
-        local by_email = asker_key(c.base, contact[k + 1])
-        redis.call('SADD', by_email, i.id)
-        redis.call('EXPIRE', by_email, retention_s)
-      end
-    end
+  end
+  if (i.ak or '') ~= '' then
+    i.ak = redis.sha1hex(i.ak)
+    redis.call('SADD', c.base .. 'ae:' .. i.ak, i.id)
+    redis.call('EXPIRE', c.base .. 'ae:' .. i.ak, retention_s)
   end
   save(c, i)
   redis.call('ZADD', c.base .. 'in:' .. i.net, c.now, i.id)
@@ -417,9 +407,9 @@ end
 local function dk_erase(_, args)
   local c, i, early = open(args)
   if early then return early end
-  local email = redis.call('HGET', c.base .. 'c:' .. i.id, 'email')
-  if email then redis.call('SREM', asker_key(c.base, email), i.id) end
   redis.call('DEL', c.base .. 'c:' .. i.id)
+  -- The address index keeps the inquiry while its texts are held: they can be erased later.
+  if args[7] == '1' and (i.ak or '') ~= '' then redis.call('SREM', c.base .. 'ae:' .. i.ak, i.id) end
   local texts = args[7] == '1' and ((i.tx or '') ~= '' or (i.fc or '') ~= '')
   if i.er ~= '1' or texts then
     i.er = '1'
@@ -430,14 +420,15 @@ local function dk_erase(_, args)
   return reply(c, i, args[3], args[4])
 end
 
--- The inquiries whose asker has this e-mail address and whose contact is still held. ARGV: base,
--- e-mail address. Drops members whose contact has expired or was erased.
+-- The inquiries whose asker has this e-mail address and of which the asker's contact or texts are
+-- still held. ARGV: base, the folded e-mail address. Drops members with nothing of the asker left.
 local function dk_asker_inquiries(_, args)
-  local by_email = asker_key(args[1], args[2])
+  local by_email = args[1] .. 'ae:' .. redis.sha1hex(args[2])
   local found = {}
   for _, id in ipairs(redis.call('SMEMBERS', by_email)) do
-    local email = redis.call('HGET', args[1] .. 'c:' .. id, 'email')
-    if email and email_norm(email) == email_norm(args[2]) then
+    local texts = redis.call('HMGET', args[1] .. 'i:' .. id, 'tx', 'fc')
+    local held = redis.call('EXISTS', args[1] .. 'c:' .. id) == 1 or (texts[1] or '') ~= '' or (texts[2] or '') ~= ''
+    if held then
       found[#found + 1] = id
     else
       redis.call('SREM', by_email, id)

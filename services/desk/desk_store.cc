@@ -1,5 +1,7 @@
 #include "services/desk/desk_store.h"
 
+#include "services/common/text_fold.h"
+
 #include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_map.h"
@@ -284,7 +286,12 @@ absl::StatusOr<v1::Inquiry> DeskStore::Submit(const v1::Inquiry& i, const v1::As
                     "nt", std::to_string(i.need_type()), "th", absl::StrJoin(themes, ","),
                     "rg", i.region(), "tx", i.text(),
                     "gp", i.has_location() ? absl::StrCat(i.location().latitude(), ",", i.location().longitude()) : "", "ur", std::to_string(i.urgency()),
-                    "lg", i.language(), "sme", Bool(i.asker_is_sme()), "--"};
+                    "lg", i.language(), "sme", Bool(i.asker_is_sme())};
+  if (const std::string address = FoldEmail(contact.email()); !address.empty()) {
+    args.push_back("ak");  // the asker's address, for PrivacyService; desk.lua keeps only its SHA-1
+    args.push_back(address);
+  }
+  args.push_back("--");
   for (const auto& [field, value] : {std::pair{"name", &contact.name()}, {"email", &contact.email()},
                                      {"phone", &contact.phone()}, {"org", &contact.organization_name()}})
     if (!value->empty()) {
@@ -447,7 +454,7 @@ absl::StatusOr<v1::Inquiry> DeskStore::EraseAsker(absl::string_view id, absl::st
 }
 
 absl::StatusOr<std::vector<std::string>> DeskStore::AskerInquiries(absl::string_view email) {
-  auto reply = redis_->FCall("dk_asker_inquiries", {Key("m")}, {base_, std::string(email)});
+  auto reply = redis_->FCall("dk_asker_inquiries", {Key("m")}, {base_, FoldEmail(std::string(email))});
   if (!reply.ok()) return reply.status();
   std::vector<std::string> ids;
   for (const auto& e : reply->elements) ids.push_back(e.str);

@@ -101,7 +101,8 @@ class DeskStore {
   // Deletes the asker's contact; with `texts` also blanks the inquiry text and feedback comment.
   absl::StatusOr<v1::Inquiry> EraseAsker(absl::string_view id, absl::string_view actor,
                                          absl::string_view replay_key, bool texts = false);
-  // Inquiries whose asker has this e-mail address (any case) and whose contact is still held.
+  // Inquiries whose asker has this e-mail address (as FoldEmail folds it) and of which the
+  // asker's contact or texts are still held.
   absl::StatusOr<std::vector<std::string>> AskerInquiries(absl::string_view email);
   // Applies due deadlines (offer timeouts, queue waits, escalations); returns how many.
   absl::StatusOr<int> ApplyDue(int limit);

@@ -2,16 +2,16 @@
 
 #include <google/protobuf/util/time_util.h>
 
-#include "absl/strings/ascii.h"
+#include "services/common/text_fold.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 
 namespace infrashare::privacy {
 namespace {
 
-// The address as matched everywhere: trimmed, ASCII lower case (desk.lua's email_norm too).
+// The address as matched everywhere (text_fold.h).
 absl::StatusOr<std::string> NormalEmail(const std::string& given) {
-  std::string email = absl::AsciiStrToLower(absl::StripAsciiWhitespace(given));
+  std::string email = FoldEmail(given);
   if (email.empty()) return InvalidField("email", "is required");
   if (email.find('@') == std::string::npos) return InvalidField("email", "must be an e-mail address");
   return email;
@@ -37,13 +37,13 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(const Caller& caller
   for (const auto& id : *ids) {
     auto stored = desk_->GetInquiry(id, false);
     if (!stored.ok()) return stored.status();
-    if (!stored->has_value() || !(*stored)->inquiry.has_contact()) continue;  // gone since
+    if (!stored->has_value()) continue;  // gone since
     const auto& i = (*stored)->inquiry;
     auto* record = out.add_inquiries();
     record->set_inquiry_id(i.id());
     record->set_network_id(i.network_id());
     record->set_entry_organization_id(i.entry_organization_id());
-    *record->mutable_contact() = i.contact();
+    if (i.has_contact()) *record->mutable_contact() = i.contact();
     record->set_text(i.text());
     record->set_feedback_comment(i.feedback().comment());
     *record->mutable_create_time() = i.create_time();
@@ -63,9 +63,15 @@ absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(const Ca
   if (!ids.ok()) return ids.status();
   const std::string actor = caller.token_id.empty() ? "bootstrap" : caller.token_id;
   for (const auto& id : *ids) {
-    auto inquiry = desk_->EraseAsker(id, actor, "", request.erase_texts());
-    if (!inquiry.ok() && inquiry.status().code() != absl::StatusCode::kNotFound) return inquiry.status();
-    if (inquiry.ok()) erased.set_inquiries(erased.inquiries() + 1);
+    auto stored = desk_->GetInquiry(id, false);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) continue;
+    const auto& i = (*stored)->inquiry;
+    const bool texts = request.erase_texts() && (!i.text().empty() || !i.feedback().comment().empty());
+    if (!i.has_contact() && !texts) continue;  // nothing of the asker left to erase here
+    auto erased_one = desk_->EraseAsker(id, actor, "", request.erase_texts());
+    if (!erased_one.ok() && erased_one.status().code() != absl::StatusCode::kNotFound) return erased_one.status();
+    if (erased_one.ok()) erased.set_inquiries(erased.inquiries() + 1);
   }
   if (auto registry = registry_->ErasePersonalData(caller, *email, &erased); !registry.ok()) return registry;
   return erased;

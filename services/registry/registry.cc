@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <map>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -122,6 +121,10 @@ absl::StatusOr<v1::Organization> Registry::CreateOrganization(
     const Caller& caller, const v1::CreateOrganizationRequest& request) {
   if (!caller.IsPlatformAdmin() && !caller.Has(auth::v1::ROLE_NETWORK_COORDINATOR))
     return Forbidden("only platform admins and network coordinators add organisations");
+  // Platform admins' tokens act for this id: an organisation of that name could be deleted, and
+  // deleting an organisation revokes its tokens.
+  if (request.organization_id() == kPlatformOrganization)
+    return InvalidField("organization_id", "'platform' is reserved for the platform's own tokens");
   auto id = ChooseId(request.organization_id(), "org", "organization_id");
   if (!id.ok()) return id.status();
   v1::Organization org = request.organization();
@@ -185,6 +188,8 @@ absl::Status Registry::DeleteOrganization(const Caller& caller,
                                           const v1::DeleteOrganizationRequest& request) {
   if (!caller.IsPlatformAdmin()) return Forbidden("only platform admins remove organisations");
   if (!IsValidId(request.id())) return InvalidField("id", "is not a valid id");
+  if (request.id() == kPlatformOrganization)
+    return InvalidField("id", "'platform' is the platform's own organisation; its tokens are revoked one by one");
   DeleteRecord record{kOrganizationKind, request.id(), request.etag(),
                       store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
                       {absl::StrCat("owner:", request.id()), absl::StrCat("member:", request.id())},
@@ -908,9 +913,7 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
 
 namespace {
 
-bool SameEmail(absl::string_view stored, const std::string& email) {
-  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(stored)) == email;
-}
+bool SameEmail(const std::string& stored, const std::string& email) { return FoldEmail(stored) == email; }
 
 // Removes the entries with this e-mail address from a list of contacts; how many it removed.
 template <typename Contacts>
@@ -1046,7 +1049,12 @@ absl::Status Registry::ErasePersonalData(const Caller& caller, const std::string
     });
     if (!status.ok()) return status;
   }
-  return absl::OkStatus();
+  // The change log keeps older versions for WatchResources; they named the person.
+  std::vector<std::string> objects;
+  for (const auto& id : resources) objects.push_back(absl::StrCat(kResourceKind, ":", id));
+  for (const auto& id : organizations) objects.push_back(absl::StrCat(kOrganizationKind, ":", id));
+  for (const auto& id : networks) objects.push_back(absl::StrCat(kNetworkKind, ":", id));
+  return store_->ForgetOlderChanges(objects).status();
 }
 
 }  // namespace infrashare::registry

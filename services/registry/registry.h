@@ -72,7 +72,7 @@ class Registry {
                                                               const v1::ImportResourcesRequest& request);
 
   // Personal data (docs/privacy.md): the staff entries of resources, organisation contacts and
-  // network coordinators with this e-mail address (already trimmed and in lower case), and their
+  // network coordinators with this e-mail address (as FoldEmail folds it), and their
   // removal, each a normal update by `caller` (a platform admin). Resources as this replica's
   // search index holds them.
   absl::Status CollectPersonalData(const std::string& email, privacy::v1::PersonalData* out);

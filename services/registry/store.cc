@@ -1,5 +1,7 @@
 #include "services/registry/store.h"
 
+#include <set>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -157,6 +159,26 @@ absl::StatusOr<Page> RedisRegistryStore::List(absl::string_view kind, absl::stri
     for (auto& r : reply->elements[1].elements) page.records.push_back(std::move(r.str));
   }
   return page;
+}
+
+absl::StatusOr<int> RedisRegistryStore::ForgetOlderChanges(const std::vector<std::string>& objects) {
+  int removed = 0;
+  std::set<std::string> seen;
+  std::string from = "+";
+  while (!objects.empty() && !from.empty()) {
+    RedisArgs args = {from, "1000"};
+    for (const auto& object : objects)
+      if (!seen.count(object)) args.push_back(object);
+    args.push_back("--");
+    args.insert(args.end(), seen.begin(), seen.end());
+    auto reply = redis_->FCall("reg_forget", {EventsKey()}, args);
+    if (!reply.ok()) return reply.status();
+    if (reply->elements.size() < 2) return absl::InternalError("reg_forget: unexpected reply");
+    from = reply->elements[0].str;
+    removed += static_cast<int>(reply->elements[1].integer);
+    for (size_t i = 2; i < reply->elements.size(); ++i) seen.insert(reply->elements[i].str);
+  }
+  return removed;
 }
 
 absl::StatusOr<std::string> RedisRegistryStore::LatestCursor() {

@@ -38,10 +38,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (print_limits) {
     std::vector<const google::protobuf::ServiceDescriptor*> services;
-    for (const char* name : {infrashare::auth::v1::TokenService::service_full_name(),
-                             infrashare::registry::v1::RegistryService::service_full_name(),
-                             infrashare::scheduler::v1::SchedulerService::service_full_name(),
-                             infrashare::desk::v1::DeskService::service_full_name()})
+    for (const auto& name : infrashare::PublicServiceNames())
       services.push_back(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
     std::cout << infrashare::LimitsMarkdown(services, infrashare::RequestLimitsFor(infrashare::Config{}));
     return 0;

@@ -54,6 +54,14 @@ const std::set<std::string>& KnownServices() {
   return kServices;
 }
 
+const std::vector<std::string>& PublicServiceNames() {
+  static const std::vector<std::string> kNames = {
+      auth::v1::TokenService::service_full_name(), registry::v1::RegistryService::service_full_name(),
+      scheduler::v1::SchedulerService::service_full_name(), desk::v1::DeskService::service_full_name(),
+      privacy::v1::PrivacyService::service_full_name()};
+  return kNames;
+}
+
 absl::StatusOr<std::set<std::string>> ParseServices(const std::string& list) {
   std::set<std::string> services;
   for (auto part : absl::StrSplit(list, ',', absl::SkipWhitespace())) {

@@ -29,6 +29,8 @@ namespace infrashare {
 
 // Service names accepted by --services.
 const std::set<std::string>& KnownServices();
+// The full names of every gRPC service of the public API, whichever a process runs.
+const std::vector<std::string>& PublicServiceNames();
 absl::StatusOr<std::set<std::string>> ParseServices(const std::string& list);
 
 class InfrashareServer {

@@ -898,6 +898,9 @@ TEST_F(DeskApiTest, ExportsAndErasesEverythingHeldAboutOnePerson) {
   const Inquiry first = asked(email, "Wie helpt ons met een nieuwe oven?");
   const Inquiry second = asked(absl::AsciiStrToUpper(email), "Tweede vraag: zonnepanelen op het dak");
   const Inquiry others = asked(other, "Piet's vraag");
+  // Unicode case and an invisible trailing space: the same person.
+  const std::string umlaut = "müller+" + net_ + "@bakkerij.example";
+  const Inquiry third = asked("MÜLLER+" + net_ + "@BAKKERIJ.example\u00a0", "Vraag van Ëlise, bel 06-12345678");
 
   reg::CreateResourceRequest create;
   auto* lab = create.mutable_resource();
@@ -1018,6 +1021,44 @@ TEST_F(DeskApiTest, ExportsAndErasesEverythingHeldAboutOnePerson) {
   EXPECT_EQ(erased.inquiries() + erased.staff_contacts() + erased.organization_contacts() +
                 erased.network_coordinators(),
             0);
+
+  // The change log keeps no older version that named her, so no replay shows one: a cursor from
+  // before the erasure is refused as trimmed.
+  EXPECT_EQ(redis_->Cli("XRANGE 'is:{reg}:events' - +").find("Els.De.Vries"), std::string::npos);
+  {
+    grpc::ClientContext watch;
+    watch.AddMetadata("authorization", "Bearer " + std::string(kAdminToken));
+    watch.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    reg::WatchResourcesRequest from_start;
+    from_start.set_cursor("0-0");
+    auto reader = registry_->WatchResources(&watch, from_start);
+    reg::ResourceChange change;
+    while (reader->Read(&change))
+      EXPECT_EQ(absl::AsciiStrToLower(change.DebugString()).find("els.de.vries"), std::string::npos)
+          << change.DebugString();
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  }
+
+  // Only the contact first: the texts stay findable and are erased later.
+  ask.set_email(umlaut);
+  status = privacy->ExportPersonalData(Admin().get(), ask, &data);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(data.inquiries_size(), 1);
+  EXPECT_EQ(data.inquiries(0).inquiry_id(), third.id());
+  privacy::v1::ErasePersonalDataRequest contact_only;
+  contact_only.set_email(umlaut);
+  ASSERT_TRUE(privacy->ErasePersonalData(Admin().get(), contact_only, &erased).ok());
+  EXPECT_EQ(erased.inquiries(), 1);
+  ASSERT_TRUE(privacy->ExportPersonalData(Admin().get(), ask, &data).ok());
+  ASSERT_EQ(data.inquiries_size(), 1);
+  EXPECT_FALSE(data.inquiries(0).has_contact()) << data.DebugString();
+  EXPECT_EQ(data.inquiries(0).text(), "Vraag van Ëlise, bel 06-12345678");
+  contact_only.set_erase_texts(true);
+  ASSERT_TRUE(privacy->ErasePersonalData(Admin().get(), contact_only, &erased).ok());
+  EXPECT_EQ(erased.inquiries(), 1);
+  EXPECT_TRUE(Await(third.id(), [](const Inquiry& i) { return i.text().empty(); }).text().empty());
+  ASSERT_TRUE(privacy->ExportPersonalData(Admin().get(), ask, &data).ok());
+  EXPECT_EQ(data.inquiries_size(), 0);
 }
 
 }  // namespace

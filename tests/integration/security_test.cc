@@ -432,6 +432,55 @@ TEST_F(AuditTrail, AScopedTokenCallsOnlyItsServices) {
   auto bad = tokens_->CreateToken(Admin().get(), scoped, &refused);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(BadField(bad), "services[1]");
+
+  // A token scoped to `auth` rotates only tokens within its scope: rotating an unscoped one would
+  // hand it an unscoped secret.
+  auth::v1::CreateTokenRequest auth_only;
+  auth_only.set_organization_id("acme");
+  auth_only.add_roles(auth::v1::ROLE_ORGANIZATION_ADMIN);
+  auth_only.add_services("auth");
+  auth::v1::CreateTokenResponse auth_admin;
+  ASSERT_TRUE(tokens_->CreateToken(Admin().get(), auth_only, &auth_admin).ok());
+  auth::v1::RotateTokenRequest rotate;
+  rotate.set_id(member_.info().id());
+  auth::v1::CreateTokenResponse rotated;
+  EXPECT_EQ(tokens_->RotateToken(TestServer::Context(auth_admin.token()).get(), rotate, &rotated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A token used (and so cached) just before it expires stops working when it expires, not when its
+// cache entry does.
+TEST_F(AuditTrail, ACachedTokenStillExpiresOnTime) {
+  auth::v1::CreateTokenRequest expiring;
+  expiring.set_organization_id("acme");
+  expiring.add_roles(auth::v1::ROLE_MEMBER);
+  *expiring.mutable_expire_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() +
+      800);
+  auth::v1::CreateTokenResponse made;
+  ASSERT_TRUE(tokens_->CreateToken(Admin().get(), expiring, &made).ok());
+  ASSERT_TRUE(WhoAmI(tokens_, made.token()).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));  // past expiry, within the 2 s cache
+  EXPECT_EQ(WhoAmI(tokens_, made.token()).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// Platform admins' tokens act for the organisation "platform": nobody creates or deletes one of
+// that name (deleting an organisation revokes its tokens).
+TEST_F(AuditTrail, TheOrganisationIdPlatformIsReserved) {
+  reg::CreateOrganizationRequest create;
+  create.set_organization_id("platform");
+  create.mutable_organization()->set_display_name("Platform");
+  create.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_OTHER);
+  reg::Organization org;
+  const auto created = registry_->CreateOrganization(Admin().get(), create, &org);
+  EXPECT_EQ(created.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(created), "organization_id");
+  reg::DeleteOrganizationRequest remove;
+  remove.set_id("platform");
+  reg::DeleteResponse removed;
+  EXPECT_EQ(registry_->DeleteOrganization(Admin().get(), remove, &removed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(AuditTrail, RotationKeepsTheOldTokenForTheOverlapOnly) {

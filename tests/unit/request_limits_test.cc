@@ -10,6 +10,7 @@
 #include "infrashare/auth/v1/auth.pb.h"
 #include "infrashare/registry/v1/registry.pb.h"
 #include "infrashare/scheduler/v1/scheduler.pb.h"
+#include "google/rpc/error_details.pb.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 
@@ -117,6 +118,22 @@ TEST(RequestLimits, EveryRequestFieldOfEveryServiceIsDocumented) {
   const std::string doc = LimitsMarkdown({registry}, kLimits);
   EXPECT_NE(doc.find("### infrashare.registry.v1.Address"), std::string::npos);
   EXPECT_NE(doc.find("| `postal_code` | string | at most 32 bytes"), std::string::npos);
+}
+
+// 1000 bad list entries: the message counts them all, the BadRequest details name the first 20
+// (all of them would make trailers larger than gRPC clients accept by default, 8 KiB).
+TEST(FieldErrors, ManyViolationsKeepTheErrorSmall) {
+  FieldErrors errors;
+  for (int i = 0; i < 1000; ++i) errors.Add("rules[" + std::to_string(i) + "].rrule", "FREQ=MINUTELY is not supported");
+  const absl::Status status = errors.ToStatus();
+  EXPECT_NE(status.message().find("(and 999 more)"), std::string::npos) << status.message();
+  const auto payload = status.GetPayload("type.googleapis.com/google.rpc.BadRequest");
+  ASSERT_TRUE(payload.has_value());
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(bad.ParseFromString(std::string(*payload)));
+  EXPECT_EQ(bad.field_violations_size(), 20);
+  EXPECT_EQ(bad.field_violations(0).field(), "rules[0].rrule");
+  EXPECT_LT(bad.ByteSizeLong(), 4096u);
 }
 
 TEST(LogLines, AValueCannotForgeALineOrAFieldAndIsBounded) {

@@ -135,6 +135,17 @@ TEST(TextFold, FoldsCaseCompatibilityFormsAndDiacritics) {
   EXPECT_TRUE(FoldedWords("  -- ;; ").empty());
 }
 
+TEST(TextFold, EmailAddressesMatchWhateverTheirCaseAndInvisibleSpaces) {
+  EXPECT_EQ(FoldEmail("  Els.De.Vries@Bakkerij.example "), "els.de.vries@bakkerij.example");
+  EXPECT_EQ(FoldEmail("MÜLLER@EXAMPLE.ORG"), "müller@example.org");
+  EXPECT_EQ(FoldEmail("Müller@Example.org"), "müller@example.org");
+  EXPECT_NE(FoldEmail("muller@example.org"), FoldEmail("müller@example.org"));  // accents stay
+  EXPECT_EQ(FoldEmail("nbsp@example.org\u00a0"), "nbsp@example.org");
+  EXPECT_EQ(FoldEmail("zwsp@example.org\u200b"), "zwsp@example.org");
+  EXPECT_EQ(FoldEmail("\u3000ideo@example.org"), "ideo@example.org");
+  EXPECT_EQ(FoldEmail(""), "");
+}
+
 TEST(SearchIndex, UpdateMovesFacetsAndDeleteRemoves) {
   SearchIndex index;
   auto r = Make("a", "Alpha", v1::RESOURCE_KIND_LAB, {v1::THEME_FOOD}, 52, 5, "PV26");

@@ -34,11 +34,14 @@ export const protobufFileName = "infrashare/privacy/v1/privacy.proto";
  */
 
 export interface ExportPersonalDataRequest {
-  /** The person's e-mail address; matched without regard to case or surrounding spaces. */
+  /**
+   * The person's e-mail address; matched without regard to case (Unicode case folding, so
+   * MÜLLER@ is müller@), surrounding white space or invisible characters (U+200B).
+   */
   email: string;
 }
 
-/** An inquiry the person asked, with their contact and what they wrote. */
+/** An inquiry the person asked, with their contact (absent once erased) and what they wrote. */
 export interface AskerRecord {
   inquiryId: string;
   networkId: string;
@@ -70,9 +73,9 @@ export interface ContactRecord {
 }
 
 /**
- * Everything held about the person, as of `export_time`. Inquiries whose contact has passed its
- * retention (`desk.contact_retention_days`) or was erased are not held and not listed. Free text
- * (booking titles and notes, inquiry texts of other askers) is not searched for the address.
+ * Everything held about the person, as of `export_time`. Inquiries are listed while their contact
+ * or their texts are held, for `desk.contact_retention_days` after submission. Free text (booking
+ * titles and notes, inquiry texts of other askers) is not searched for the address.
  */
 export interface PersonalData {
   /** as matched: trimmed, lower case */
@@ -98,7 +101,7 @@ export interface ErasePersonalDataRequest {
  * nothing, and counts that.
  */
 export interface ErasePersonalDataResponse {
-  /** asker contacts removed (each inquiry records HISTORY_KIND_ERASED) */
+  /** inquiries of which a contact or texts were erased (each records HISTORY_KIND_ERASED) */
   inquiries: number;
   /** staff entries removed from resources */
   staffContacts: number;
@@ -1032,8 +1035,9 @@ export const PrivacyServiceService = {
   },
   /**
    * Removes the person from every place the export lists (AVG art. 17). Resources, organisations
-   * and networks stay; only the entries naming the person go, each a normal update (new etag,
-   * a change event, an audit event).
+   * and networks stay; only the entries naming the person go, each a normal update (new etag, a
+   * change event), and the change log keeps no older version of them. One audit event, whose
+   * object is "email-sha256:" and the SHA-256 of the folded address.
    */
   erasePersonalData: {
     path: "/infrashare.privacy.v1.PrivacyService/ErasePersonalData" as const,
@@ -1053,8 +1057,9 @@ export interface PrivacyServiceServer extends UntypedServiceImplementation {
   exportPersonalData: handleUnaryCall<ExportPersonalDataRequest, PersonalData>;
   /**
    * Removes the person from every place the export lists (AVG art. 17). Resources, organisations
-   * and networks stay; only the entries naming the person go, each a normal update (new etag,
-   * a change event, an audit event).
+   * and networks stay; only the entries naming the person go, each a normal update (new etag, a
+   * change event), and the change log keeps no older version of them. One audit event, whose
+   * object is "email-sha256:" and the SHA-256 of the folded address.
    */
   erasePersonalData: handleUnaryCall<ErasePersonalDataRequest, ErasePersonalDataResponse>;
 }
@@ -1078,8 +1083,9 @@ export interface PrivacyServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Removes the person from every place the export lists (AVG art. 17). Resources, organisations
-   * and networks stay; only the entries naming the person go, each a normal update (new etag,
-   * a change event, an audit event).
+   * and networks stay; only the entries naming the person go, each a normal update (new etag, a
+   * change event), and the change log keeps no older version of them. One audit event, whose
+   * object is "email-sha256:" and the SHA-256 of the folded address.
    */
   erasePersonalData(
     request: ErasePersonalDataRequest,
