@@ -57,9 +57,15 @@ uint64_t NamePrefix(absl::string_view name_key) {
   return prefix;
 }
 
+// A point off the globe (only a damaged record has one: validation refuses it) counts as none; its
+// grid cell would not be a number.
+const v1::GeoPoint* OnGlobe(const v1::GeoPoint& p) {
+  return p.latitude() >= -90 && p.latitude() <= 90 && p.longitude() >= -180 && p.longitude() <= 180 ? &p : nullptr;
+}
+
 const v1::GeoPoint* PointOf(const v1::Resource& r) {
-  if (r.location().has_point()) return &r.location().point();
-  if (r.home_base().has_point()) return &r.home_base().point();
+  if (r.location().has_point()) return OnGlobe(r.location().point());
+  if (r.home_base().has_point()) return OnGlobe(r.home_base().point());
   return nullptr;
 }
 

@@ -62,9 +62,12 @@ EpochMs ToEpochMs(const google::protobuf::Timestamp& t) {
 }
 
 google::protobuf::Timestamp FromEpochMs(EpochMs ms) {
+  // Rounded down, so that a time before 1970 (only a damaged record has one) keeps its nanos in
+  // [0, 1e9) as a Timestamp must.
+  const bool before = ms % 1000 < 0;
   google::protobuf::Timestamp t;
-  t.set_seconds(ms / 1000);
-  t.set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+  t.set_seconds(ms / 1000 - (before ? 1 : 0));
+  t.set_nanos(static_cast<int32_t>(ms % 1000 + (before ? 1000 : 0)) * 1000000);
   return t;
 }
 
