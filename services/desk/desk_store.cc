@@ -244,7 +244,7 @@ absl::StatusOr<std::vector<v1::Responder>> DeskStore::GetResponders(const std::v
     r.set_id(ids[n]);
     r.set_etag(fields.elements[1].str);
     int open = 0;
-    if (n < load.elements.size()) absl::SimpleAtoi(load.elements[n].str, &open);
+    if (n >= load.elements.size() || !absl::SimpleAtoi(load.elements[n].str, &open)) open = 0;
     r.set_open_inquiries(open);
     r.set_online(n < on.elements.size() && on.elements[n].str == "1");
     out.push_back(std::move(r));
@@ -285,9 +285,9 @@ absl::StatusOr<std::vector<ResponderLoad>> DeskStore::Loads(const std::vector<st
     auto value = [&](int field) -> const std::string& { return (*replies)[field].elements[n].str; };
     if ((*replies)[0].elements.size() != ids.size()) break;
     loads[n].online = value(0) == "1";
-    absl::SimpleAtoi(value(1), &loads[n].open);
+    if (!absl::SimpleAtoi(value(1), &loads[n].open)) loads[n].open = 0;
     if (!absl::SimpleAtoi(value(2), &loads[n].capacity)) loads[n].capacity = 0;
-    absl::SimpleAtoi(value(3), &loads[n].last_offer_ms);
+    if (!absl::SimpleAtoi(value(3), &loads[n].last_offer_ms)) loads[n].last_offer_ms = 0;
   }
   return loads;
 }
