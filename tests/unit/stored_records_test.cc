@@ -25,7 +25,8 @@ TEST(TimestampOfMs, RefusesWhatATimestampCannotHold) {
 }
 
 TEST(StoredBooking, TimeBefore1970KeepsItsNanosInRange) {
-  auto booking = scheduler::ParseStoredBooking(R"({"s": "-1", "e": "-1500", "cr": "-9223372036854775808"})");
+  auto booking =
+      scheduler::ParseStoredBooking(R"({"s": "-1", "e": "-1500", "cr": "-9223372036854775808"})");
   ASSERT_TRUE(booking.ok());
   EXPECT_EQ(booking->start_time().seconds(), -1);
   EXPECT_EQ(booking->start_time().nanos(), 999000000);
@@ -36,7 +37,8 @@ TEST(StoredBooking, TimeBefore1970KeepsItsNanosInRange) {
 }
 
 TEST(StoredInquiry, TimePastYear9999ReadsAsUnsetInsteadOfAborting) {
-  desk::FieldMap fields = {{"id", "inq-1"}, {"st", "OFFERED"}, {"od", "1791799049600000"}, {"cr", "1799049600000"}};
+  desk::FieldMap fields = {
+      {"id", "inq-1"}, {"st", "OFFERED"}, {"od", "1791799049600000"}, {"cr", "1799049600000"}};
   const desk::v1::Inquiry inquiry = desk::InquiryFromFields(fields);
   EXPECT_EQ(inquiry.state(), desk::v1::INQUIRY_STATE_OFFERED);
   EXPECT_FALSE(inquiry.has_offer_deadline());
@@ -44,7 +46,8 @@ TEST(StoredInquiry, TimePastYear9999ReadsAsUnsetInsteadOfAborting) {
 }
 
 TEST(StoredHistory, MistypedFieldsReadAsEmptyInsteadOfThrowing) {
-  const auto entry = desk::HistoryFromJson(R"({"t": "1799049600000", "k": 7, "a": ["x"], "l": "2", "n": "ok"})");
+  const auto entry =
+      desk::HistoryFromJson(R"({"t": "1799049600000", "k": 7, "a": ["x"], "l": "2", "n": "ok"})");
   EXPECT_FALSE(entry.has_time());
   EXPECT_EQ(entry.kind(), desk::v1::HISTORY_KIND_UNSPECIFIED);
   EXPECT_EQ(entry.actor(), "");
