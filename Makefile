@@ -2,6 +2,7 @@
 JOBS ?= 2
 RELEASE_DIR ?= build/release
 TEST_DIR ?= build/test
+FUZZ_DIR ?= build/fuzz
 
 .PHONY: all bootstrap build run test bench clean
 
@@ -21,6 +22,9 @@ test: bootstrap
 	@cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DINFRASHARE_SANITIZE=ON -DINFRASHARE_BENCH=OFF >/dev/null
 	@cmake --build $(TEST_DIR) -j$(JOBS)
 	@cd $(TEST_DIR) && ctest --output-on-failure --timeout 600 -j$(JOBS)
+	@cmake -S . -B $(FUZZ_DIR) -DINFRASHARE_FUZZ=ON -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+	@cmake --build $(FUZZ_DIR) -j$(JOBS)
+	@cd $(FUZZ_DIR) && ctest --output-on-failure --timeout 600 -j$(JOBS)
 
 bench: build
 	@bench/run $(RELEASE_DIR)

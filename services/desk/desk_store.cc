@@ -11,13 +11,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/stream_ids.h"
 
 namespace infrashare::desk {
 namespace {
 
-using FieldMap = absl::flat_hash_map<std::string, std::string>;
 using google::protobuf::util::TimeUtil;
 
 int64_t Number(const FieldMap& f, const char* name) {
@@ -33,11 +33,12 @@ const std::string& Text(const FieldMap& f, const char* name) {
   return it == f.end() ? kEmpty : it->second;
 }
 
-// Sets a timestamp field only when the stored time is there: `field` returns the mutable field,
-// called only then, so an absent time stays unset.
+// Sets a timestamp field only when the stored time is there (and a time a Timestamp holds):
+// `field` returns the mutable field, called only then, so an absent time stays unset.
 template <typename Field>
 void SetTime(int64_t ms, Field field) {
-  if (ms > 0) *field() = TimeUtil::MillisecondsToTimestamp(ms);
+  if (ms <= 0) return;
+  if (auto time = TimestampOfMs(ms)) *field() = *time;
 }
 
 v1::InquiryState StateOf(const std::string& name) {
@@ -45,6 +46,14 @@ v1::InquiryState StateOf(const std::string& name) {
   v1::InquiryState_Parse("INQUIRY_STATE_" + name, &state);
   return state;
 }
+
+FieldMap FieldsOf(const RedisValue& flat) {
+  FieldMap f;
+  for (size_t n = 0; n + 1 < flat.elements.size(); n += 2) f[flat.elements[n].str] = flat.elements[n + 1].str;
+  return f;
+}
+
+}  // namespace
 
 v1::Inquiry InquiryFromFields(const FieldMap& f) {
   v1::Inquiry i;
@@ -99,12 +108,6 @@ v1::Inquiry InquiryFromFields(const FieldMap& f) {
   return i;
 }
 
-FieldMap FieldsOf(const RedisValue& flat) {
-  FieldMap f;
-  for (size_t n = 0; n + 1 < flat.elements.size(); n += 2) f[flat.elements[n].str] = flat.elements[n + 1].str;
-  return f;
-}
-
 absl::StatusOr<v1::Inquiry> InquiryFromJson(absl::string_view json) {
   auto object = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
   if (!object.is_object()) return absl::InternalError("the desk store returned a malformed inquiry");
@@ -114,21 +117,42 @@ absl::StatusOr<v1::Inquiry> InquiryFromJson(absl::string_view json) {
   return InquiryFromFields(f);
 }
 
+namespace {
+
+// A history entry's fields as desk.lua's cjson writes them; a missing or mistyped one reads as 0
+// or "" (nlohmann's value() would throw, or convert a float beyond int64 undefinedly).
+int64_t JsonInteger(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number()) return 0;
+  if (!it->is_number_float()) return it->get<int64_t>();
+  const double value = it->get<double>();
+  return value >= -9e18 && value <= 9e18 ? static_cast<int64_t>(value) : 0;  // NaN fails both
+}
+
+std::string JsonText(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
 v1::HistoryEntry HistoryFromJson(absl::string_view json) {
   v1::HistoryEntry entry;
   auto o = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
   if (!o.is_object()) return entry;
-  SetTime(o.value("t", int64_t{0}), [&] { return entry.mutable_time(); });
+  SetTime(JsonInteger(o, "t"), [&] { return entry.mutable_time(); });
   v1::HistoryKind kind = v1::HISTORY_KIND_UNSPECIFIED;
-  v1::HistoryKind_Parse("HISTORY_KIND_" + o.value("k", std::string()), &kind);
+  v1::HistoryKind_Parse("HISTORY_KIND_" + JsonText(o, "k"), &kind);
   entry.set_kind(kind);
-  entry.set_actor(o.value("a", std::string()));
-  entry.set_responder_id(o.value("r", std::string()));
-  entry.set_organization_id(o.value("o", std::string()));
-  entry.set_note(o.value("n", std::string()));
-  entry.set_level(o.value("l", 0));
+  entry.set_actor(JsonText(o, "a"));
+  entry.set_responder_id(JsonText(o, "r"));
+  entry.set_organization_id(JsonText(o, "o"));
+  entry.set_note(JsonText(o, "n"));
+  entry.set_level(static_cast<int>(JsonInteger(o, "l")));
   return entry;
 }
+
+namespace {
 
 // The asker's contact from its hash (absent when erased or past its retention).
 void SetContact(const FieldMap& contact, v1::Inquiry* inquiry) {
@@ -222,7 +246,7 @@ absl::StatusOr<std::vector<v1::Responder>> DeskStore::GetResponders(const std::v
     r.set_id(ids[n]);
     r.set_etag(fields.elements[1].str);
     int open = 0;
-    if (n < load.elements.size()) absl::SimpleAtoi(load.elements[n].str, &open);
+    if (n >= load.elements.size() || !absl::SimpleAtoi(load.elements[n].str, &open)) open = 0;
     r.set_open_inquiries(open);
     r.set_online(n < on.elements.size() && on.elements[n].str == "1");
     out.push_back(std::move(r));
@@ -263,9 +287,9 @@ absl::StatusOr<std::vector<ResponderLoad>> DeskStore::Loads(const std::vector<st
     auto value = [&](int field) -> const std::string& { return (*replies)[field].elements[n].str; };
     if ((*replies)[0].elements.size() != ids.size()) break;
     loads[n].online = value(0) == "1";
-    absl::SimpleAtoi(value(1), &loads[n].open);
+    if (!absl::SimpleAtoi(value(1), &loads[n].open)) loads[n].open = 0;
     if (!absl::SimpleAtoi(value(2), &loads[n].capacity)) loads[n].capacity = 0;
-    absl::SimpleAtoi(value(3), &loads[n].last_offer_ms);
+    if (!absl::SimpleAtoi(value(3), &loads[n].last_offer_ms)) loads[n].last_offer_ms = 0;
   }
   return loads;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "infrashare/desk/v1/desk.pb.h"
@@ -51,6 +52,14 @@ struct ReferCommand {
   std::string target_responder_id;
   std::string note;
 };
+
+// An inquiry as desk.lua stores it (the fields of its hash, or the JSON object of them a function
+// returns) to the API message; a history entry from its JSON. A field that is missing or malformed
+// reads as unset.
+using FieldMap = absl::flat_hash_map<std::string, std::string>;
+v1::Inquiry InquiryFromFields(const FieldMap& fields);
+absl::StatusOr<v1::Inquiry> InquiryFromJson(absl::string_view json);
+v1::HistoryEntry HistoryFromJson(absl::string_view json);
 
 class DeskStore {
  public:

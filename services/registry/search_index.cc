@@ -57,11 +57,21 @@ uint64_t NamePrefix(absl::string_view name_key) {
   return prefix;
 }
 
+// A point off the globe (only a damaged record has one: validation refuses it) counts as none; its
+// grid cell would not be a number.
+const v1::GeoPoint* OnGlobe(const v1::GeoPoint& p) {
+  return p.latitude() >= -90 && p.latitude() <= 90 && p.longitude() >= -180 && p.longitude() <= 180 ? &p : nullptr;
+}
+
 const v1::GeoPoint* PointOf(const v1::Resource& r) {
-  if (r.location().has_point()) return &r.location().point();
-  if (r.home_base().has_point()) return &r.home_base().point();
+  if (r.location().has_point()) return OnGlobe(r.location().point());
+  if (r.home_base().has_point()) return OnGlobe(r.home_base().point());
   return nullptr;
 }
+
+// Enum values count in arrays of 64 (Search); one beyond, unknown to this version (a record a
+// newer one wrote, or damage), counts as unspecified rather than past the array's end.
+uint8_t EnumSlot(int value) { return value >= 0 && value < 64 ? static_cast<uint8_t>(value) : 0; }
 
 const v1::Region& RegionOf(const v1::Resource& r) {
   return r.location().has_region() || !r.has_home_base() ? r.location().region()
@@ -232,10 +242,10 @@ void SearchIndex::Upsert(const v1::Resource& resource) {
   compact.name_prefix = NamePrefix(doc.name_key);
   for (int t : resource.themes())
     if (t >= 0 && t < 32) compact.themes |= uint32_t{1} << t;
-  compact.kind = static_cast<uint8_t>(resource.kind());
-  compact.mobility = static_cast<uint8_t>(resource.mobility());
-  compact.terms = static_cast<uint8_t>(resource.terms().kind());
-  compact.lifecycle = static_cast<uint8_t>(resource.lifecycle().state());
+  compact.kind = EnumSlot(resource.kind());
+  compact.mobility = EnumSlot(resource.mobility());
+  compact.terms = EnumSlot(resource.terms().kind());
+  compact.lifecycle = EnumSlot(resource.lifecycle().state());
   const std::string province = ProvinceOf(RegionOf(resource));
   std::set<std::string> words;
   for (auto* text : {&resource.display_name(), &resource.description()})

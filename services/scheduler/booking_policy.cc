@@ -1,10 +1,12 @@
 #include "services/scheduler/booking_policy.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include <date/iso_week.h>
 
+#include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
 #include "services/registry/availability.h"
@@ -42,19 +44,24 @@ std::string BookerKind(const OrganizationFacts& facts) {
 
 int64_t TariffCents(const registry::v1::Terms& terms, EpochMs duration, int quantity) {
   if (terms.kind() != registry::v1::TERMS_KIND_TARIFF) return 0;
-  const int64_t by_hour = terms.tariff_per_hour_cents() > 0
-                              ? terms.tariff_per_hour_cents() * duration / (60 * kMinute)
-                              : -1;
-  const int64_t by_day = terms.tariff_per_day_cents() > 0
-                             ? terms.tariff_per_day_cents() * ((duration + kDay - 1) / kDay)
-                             : -1;
-  int64_t per_unit = 0;
+  // In 128 bits, capped at the int64 maximum: what the API admits (up to 1e12 cents an hour, a
+  // booking of two centuries, 100,000 units) overflows 64 bits.
+  using Wide = absl::int128;
+  const Wide by_hour = terms.tariff_per_hour_cents() > 0
+                           ? Wide(terms.tariff_per_hour_cents()) * duration / (60 * kMinute)
+                           : -1;
+  const Wide by_day = terms.tariff_per_day_cents() > 0
+                          ? Wide(terms.tariff_per_day_cents()) * ((Wide(duration) + kDay - 1) / kDay)
+                          : -1;
+  Wide per_unit = 0;
   if (by_hour >= 0 && by_day >= 0) {
-    per_unit = std::min(by_hour, by_day);
-  } else {
-    per_unit = std::max<int64_t>({by_hour, by_day, 0});
+    per_unit = by_hour < by_day ? by_hour : by_day;
+  } else if (by_hour > 0 || by_day > 0) {
+    per_unit = by_hour > by_day ? by_hour : by_day;
   }
-  return per_unit * quantity;
+  const Wide total = per_unit * quantity;
+  const Wide max = std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(total > max ? max : total);
 }
 
 EpochMs ToEpochMs(const google::protobuf::Timestamp& t) {
@@ -62,9 +69,12 @@ EpochMs ToEpochMs(const google::protobuf::Timestamp& t) {
 }
 
 google::protobuf::Timestamp FromEpochMs(EpochMs ms) {
+  // Rounded down, so that a time before 1970 (only a damaged record has one) keeps its nanos in
+  // [0, 1e9) as a Timestamp must.
+  const bool before = ms % 1000 < 0;
   google::protobuf::Timestamp t;
-  t.set_seconds(ms / 1000);
-  t.set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+  t.set_seconds(ms / 1000 - (before ? 1 : 0));
+  t.set_nanos(static_cast<int32_t>(ms % 1000 + (before ? 1000 : 0)) * 1000000);
   return t;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/stream_ids.h"
 
@@ -34,18 +35,17 @@ Fields FieldsOf(const RedisValue& flat) {
 }
 
 v1::Handover HandoverOf(const Fields& f) {
-  using google::protobuf::util::TimeUtil;
   v1::Handover h;
   h.set_id(Get(f, "id"));
   h.set_plan_id(Get(f, "plan"));
   h.set_unit_resource_id(Get(f, "unit"));
   h.set_from_organization_id(Get(f, "from"));
   h.set_to_organization_id(Get(f, "to"));
-  *h.mutable_time() = TimeUtil::MillisecondsToTimestamp(Ms(f, "t"));
-  *h.mutable_confirm_deadline() = TimeUtil::MillisecondsToTimestamp(Ms(f, "dl"));
+  if (auto time = TimestampOfMs(Ms(f, "t"))) *h.mutable_time() = *time;
+  if (auto deadline = TimestampOfMs(Ms(f, "dl"))) *h.mutable_confirm_deadline() = *deadline;
   for (absl::string_view item : absl::StrSplit(Get(f, "cl"), '\n', absl::SkipEmpty())) h.add_checklist(std::string(item));
-  if (Ms(f, "fc") > 0) *h.mutable_from_confirm_time() = TimeUtil::MillisecondsToTimestamp(Ms(f, "fc"));
-  if (Ms(f, "tc") > 0) *h.mutable_to_confirm_time() = TimeUtil::MillisecondsToTimestamp(Ms(f, "tc"));
+  if (auto time = TimestampOfMs(Ms(f, "fc")); Ms(f, "fc") > 0 && time) *h.mutable_from_confirm_time() = *time;
+  if (auto time = TimestampOfMs(Ms(f, "tc")); Ms(f, "tc") > 0 && time) *h.mutable_to_confirm_time() = *time;
   h.set_from_condition_notes(Get(f, "fn"));
   h.set_to_condition_notes(Get(f, "tn"));
   v1::HandoverState state = v1::HANDOVER_STATE_UNSPECIFIED;

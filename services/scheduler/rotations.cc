@@ -547,7 +547,7 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
   for (const auto& [unit, schedule] : committed_units) {
     const int n = kept.legs[unit];
     if (n == 0 || std::any_of(plan.units().begin(), plan.units().end(),
-                              [&](const v1::UnitSchedule& s) { return s.unit_resource_id() == unit; }))
+                              [&id = unit](const v1::UnitSchedule& s) { return s.unit_resource_id() == id; }))
       continue;
     auto* out = plan.add_units();
     out->set_unit_resource_id(unit);

@@ -42,10 +42,12 @@ class Rotations {
   absl::StatusOr<v1::ExportRotationPlanResponse> ExportPlan(const Caller& caller,
                                                            const v1::ExportRotationPlanRequest& request);
 
+  // Checks a rotation request's fields against its pool (no store involved: the fuzz target
+  // tests/fuzz/booking_validation_fuzzer.cc calls it directly).
+  static absl::Status CheckRequest(const v1::RotationRequest& r, const v1::RotationPool& pool, bool owner);
+
  private:
   absl::StatusOr<v1::RotationPool> Pool(const std::string& id, const char* field);
-  // Checks a request's fields against its pool; `field` prefixes the field names.
-  absl::Status CheckRequest(const v1::RotationRequest& r, const v1::RotationPool& pool, bool owner);
 
   RotationStore* store_;
   BookingStore* bookings_;

@@ -4,6 +4,7 @@
 
 #include <date/date.h>
 
+#include <limits>
 #include <random>
 
 #include "services/common/errors.h"
@@ -241,6 +242,21 @@ TEST(TariffCents, ChargesPerHourOrPerStartedDayWhicheverIsLess) {
   EXPECT_EQ(TariffCents(terms, 25 * 60 * kMin, 1), 20000);  // two started days
   terms.set_kind(reg::TERMS_KIND_IN_KIND);
   EXPECT_EQ(TariffCents(terms, 60 * kMin, 1), 0);
+}
+
+// A tariff and a booking the API admits (1e12 cents an hour, 173 years) overflowed 64 bits,
+// undefined behaviour (seen while writing the booking_validation fuzz target, which reports it on
+// tests/fuzz/corpus/booking_validation/regression-tariff-overflow): capped now.
+TEST(TariffCents, CapsWhatWouldOverflowInsteadOfWrapping) {
+  reg::Terms terms;
+  terms.set_kind(reg::TERMS_KIND_TARIFF);
+  terms.set_tariff_per_hour_cents(1000000000000);
+  const EpochMs centuries = 5459270399000;
+  EXPECT_EQ(TariffCents(terms, centuries, 1), 1516463999722222222);  // 1,516,463.9997 hours
+  EXPECT_EQ(TariffCents(terms, centuries, 100), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(TariffCents(terms, 60 * kMin, 100000), 100000000000000000);
+  terms.set_tariff_per_day_cents(1000000000000);
+  EXPECT_EQ(TariffCents(terms, centuries, 100000), std::numeric_limits<int64_t>::max());
 }
 
 TEST(CheckAccess, FollowsThePolicyAndSmeAccess) {
