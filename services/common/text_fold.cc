@@ -48,6 +48,21 @@ std::string FoldText(std::string_view text) {
   return out;
 }
 
+bool IsEmailAddress(std::string_view text) {
+  const size_t at = text.find('@');
+  if (text.size() > 254 || at == std::string_view::npos || at == 0 || text.find('@', at + 1) != std::string_view::npos)
+    return false;
+  const std::string_view domain = text.substr(at + 1);
+  const size_t dot = domain.find('.');
+  if (dot == std::string_view::npos || dot == 0 || domain.back() == '.') return false;
+  icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  for (int32_t i = 0; i < unicode.length(); i = unicode.moveIndex32(i, 1)) {
+    const UChar32 c = unicode.char32At(i);
+    if (u_isUWhiteSpace(c) || u_iscntrl(c) || u_charType(c) == U_FORMAT_CHAR) return false;
+  }
+  return true;
+}
+
 std::string FoldEmail(std::string_view text) {
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* casefold = icu::Normalizer2::getNFKCCasefoldInstance(error);

@@ -1,5 +1,7 @@
 #include "services/desk/validation.h"
 
+#include "services/common/text_fold.h"
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/recurrence.h"
@@ -100,8 +102,8 @@ void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limi
                                      {"contact.phone", &c.phone()},
                                      {"contact.organization_name", &c.organization_name()}})
     if (value->size() > 300) errors->Add(field, "must be at most 300 characters");
-  if (!c.email().empty() && c.email().find('@') == std::string::npos)
-    errors->Add("contact.email", "must be an e-mail address");
+  if (!c.email().empty() && !IsEmailAddress(c.email()))
+    errors->Add("contact.email", "must be an e-mail address (one '@', a dotted domain, no spaces)");
 }
 
 void Validate(const v1::ResolveInquiryRequest& request, FieldErrors* errors) {

@@ -210,9 +210,11 @@ absl::StatusOr<v1::ListOrganizationsResponse> Registry::ListOrganizations(
     return InvalidField("page_token", "is not a token this server issued");
   v1::ListOrganizationsResponse response;
   std::string after = request.page_token();
-  std::string next;
-  // A kind filter reads on until the page is full or the records run out.
-  for (bool full = false; !full;) {
+  // Reads on until one record past a full page matches (so a token means more follow, also with a
+  // kind filter) or the records run out.
+  std::string last_kept;
+  bool more = false;
+  while (!more) {
     auto page = store_->List(kOrganizationKind, "", after, *size);
     if (!page.ok()) return page.status();
     for (const auto& data : page->records) {
@@ -220,15 +222,16 @@ absl::StatusOr<v1::ListOrganizationsResponse> Registry::ListOrganizations(
       if (!org.ok()) return org.status();
       after = org->id();
       if (request.kind() != 0 && org->kind() != request.kind()) continue;
-      *response.add_organizations() = std::move(*org);
       if (response.organizations_size() == *size) {
-        full = true;
+        more = true;
         break;
       }
+      last_kept = org->id();
+      *response.add_organizations() = std::move(*org);
     }
-    if (full) next = after;
     if (page->next_after.empty()) break;
   }
+  const std::string next = more ? last_kept : std::string();
   response.set_next_page_token(next);
   return response;
 }

@@ -1,5 +1,7 @@
 #include "services/registry/validation.h"
 
+#include "services/common/text_fold.h"
+
 #include "absl/strings/string_view.h"
 #include <google/protobuf/util/field_mask_util.h>
 
@@ -50,12 +52,8 @@ void MaxLength(absl::string_view value, size_t max, const std::string& path, Fie
   if (Characters(value) > max) errors->Add(path, absl::StrCat("at most ", max, " characters"));
 }
 
-void CheckEmail(absl::string_view email, const std::string& path, FieldErrors* errors) {
-  if (email.empty()) return;
-  auto at = email.find('@');
-  if (email.size() > 254 || at == absl::string_view::npos || at == 0 ||
-      email.find('.', at) == absl::string_view::npos || absl::StrContains(email, " "))
-    errors->Add(path, "is not an e-mail address");
+void CheckEmail(const std::string& email, const std::string& path, FieldErrors* errors) {
+  if (!email.empty() && !IsEmailAddress(email)) errors->Add(path, "is not an e-mail address");
 }
 
 void CheckPhone(absl::string_view phone, const std::string& path, FieldErrors* errors) {

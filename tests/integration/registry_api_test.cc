@@ -104,6 +104,39 @@ RegistryService::Stub* RegistryApiTest::registry_ = nullptr;
 std::string RegistryApiTest::acme_, RegistryApiTest::acme_admin_, RegistryApiTest::school_,
     RegistryApiTest::outsider_, RegistryApiTest::reader_, RegistryApiTest::coordinator_;
 
+// Paging organisations to the end: every one once, and no empty last page when the count is a
+// multiple of the page size (unfiltered and filtered by kind).
+TEST_F(RegistryApiTest, ListingOrganisationsPagesToTheEndWithoutAnEmptyPage) {
+  auto all = [](OrganizationKind kind, int page_size, int* pages) {
+    std::vector<std::string> ids;
+    ListOrganizationsRequest request;
+    request.set_page_size(page_size);
+    request.set_kind(kind);
+    *pages = 0;
+    do {
+      ListOrganizationsResponse response;
+      auto status = registry_->ListOrganizations(Admin().get(), request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) break;
+      ++*pages;
+      EXPECT_GT(response.organizations_size(), 0) << "an empty page " << *pages;
+      for (const auto& o : response.organizations()) ids.push_back(o.id());
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return ids;
+  };
+  int pages = 0;
+  int n = static_cast<int>(all(ORGANIZATION_KIND_UNSPECIFIED, 500, &pages).size());
+  for (int i = 0; n % 7 != 0; ++i, ++n) CreateOrg("paging-" + std::to_string(i), ORGANIZATION_KIND_COMPANY, false);
+  const auto ids = all(ORGANIZATION_KIND_UNSPECIFIED, 7, &pages);
+  EXPECT_EQ(static_cast<int>(ids.size()), n);
+  EXPECT_EQ(pages, n / 7);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
+  const auto companies = all(ORGANIZATION_KIND_COMPANY, 500, &pages);
+  EXPECT_EQ(all(ORGANIZATION_KIND_COMPANY, 1, &pages), companies);
+  EXPECT_EQ(pages, static_cast<int>(companies.size()));
+}
+
 TEST_F(RegistryApiTest, ResourceLifecycleWithEtags) {
   Resource created;
   ASSERT_TRUE(Create(acme_, Lab("Lifecycle Lab"), &created).ok());

@@ -1,6 +1,8 @@
 // Controls against abuse by callers that hold a valid token: rate limits shared by every replica
 // (two real server processes on one Redis) and the cap on open streams per token.
 #include <gtest/gtest.h>
+#include "infrashare/privacy/v1/privacy.grpc.pb.h"
+#include <fstream>
 
 #include <atomic>
 #include <chrono>
@@ -537,6 +539,68 @@ TEST(AuditFields, ObjectAndChangedFieldsComeFromTheRequest) {
 }
 
 }  // namespace
+// ---- personal data stays out of the log ------------------------------------------------------------
+
+// The real binary at debug level, its output captured: an asker's and a staff member's contact go
+// through submission, reads, export, erasure and a refused request, and none of it reaches the log.
+TEST(LogRedaction, PersonalDataNeverReachesTheLog) {
+  RedisServer redis;
+  const std::string log_path = ::testing::TempDir() + "infrashare-redaction.log";
+  std::map<std::string, std::string> env = {{"INFRASHARE_LOG_LEVEL", "debug"}};
+  auto server = std::make_unique<ServerProcess>(INFRASHARE_SERVER_BIN, redis.url(), env, log_path);
+  ASSERT_TRUE(server->WaitUntilServing());
+  auto registry = reg::RegistryService::NewStub(server->channel());
+  auto desk = desk::v1::DeskService::NewStub(server->channel());
+  auto privacy = privacy::v1::PrivacyService::NewStub(server->channel());
+  auto admin = [] { return TestServer::Context(kAdminToken); };
+  CreateOrganization(registry.get(), "bakkerij");
+  reg::CreateNetworkRequest network;
+  network.set_network_id("regio");
+  network.mutable_network()->set_display_name("Regio");
+  network.mutable_network()->add_member_organization_ids("bakkerij");
+  reg::Network made;
+  ASSERT_TRUE(registry->CreateNetwork(admin().get(), network, &made).ok());
+
+  const std::vector<std::string> secrets = {"Ëlise van 't Hoff-Müller", "elise.hoff@bakkerij.example",
+                                            "+31 6 1234 5678", "Geheime Bakkerij B.V."};
+  desk::v1::SubmitInquiryRequest submit;
+  submit.set_network_id("regio");
+  submit.set_entry_organization_id("bakkerij");
+  submit.set_need_type(desk::v1::NEED_TYPE_INNOVATION);
+  submit.set_text("Wie helpt met een nieuwe oven?");
+  submit.mutable_contact()->set_name(secrets[0]);
+  submit.mutable_contact()->set_email(secrets[1]);
+  submit.mutable_contact()->set_phone(secrets[2]);
+  submit.mutable_contact()->set_organization_name(secrets[3]);
+  desk::v1::Inquiry inquiry;
+  auto status = desk->SubmitInquiry(admin().get(), submit, &inquiry);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  desk::v1::GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  ASSERT_TRUE(desk->GetInquiry(admin().get(), get, &inquiry).ok());
+  EXPECT_EQ(inquiry.contact().email(), secrets[1]);
+  submit.mutable_contact()->set_email(secrets[1] + " not an address");  // refused, naming the field
+  EXPECT_EQ(desk->SubmitInquiry(admin().get(), submit, &inquiry).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  privacy::v1::ExportPersonalDataRequest ask;
+  ask.set_email(secrets[1]);
+  privacy::v1::PersonalData data;
+  ASSERT_TRUE(privacy->ExportPersonalData(admin().get(), ask, &data).ok());
+  EXPECT_EQ(data.inquiries_size(), 1);
+  privacy::v1::ErasePersonalDataRequest erase;
+  erase.set_email(secrets[1]);
+  privacy::v1::ErasePersonalDataResponse erased;
+  ASSERT_TRUE(privacy->ErasePersonalData(admin().get(), erase, &erased).ok());
+  EXPECT_EQ(erased.inquiries(), 1);
+  EXPECT_EQ(server->Terminate(), 0);
+
+  std::ifstream file(log_path);
+  const std::string log((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  ASSERT_NE(log.find("privacy.ErasePersonalData"), std::string::npos) << "the log was not captured";
+  for (const auto& secret : secrets) EXPECT_EQ(log.find(secret), std::string::npos) << secret;
+  EXPECT_EQ(log.find("elise.hoff"), std::string::npos);
+}
+
 // ---- requests that cannot be parsed ----------------------------------------------------------------
 
 // Bytes that are no protocol buffer (an invalid wire type), and a valid message whose string field

@@ -17,7 +17,7 @@
 namespace infrashare::testing {
 
 ServerProcess::ServerProcess(const std::string& binary, const std::string& redis_url,
-                             std::map<std::string, std::string> env)
+                             std::map<std::string, std::string> env, const std::string& output_path)
     : port_(FreePort()), health_port_(FreePort()) {
   while (health_port_ == port_) health_port_ = FreePort();
   env["INFRASHARE_REDIS_URL"] = redis_url;
@@ -44,13 +44,14 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& redis
   std::string program = binary;
   char* argv[] = {program.data(), nullptr};
   const bool quiet = getenv("INFRASHARE_TEST_SERVER_OUTPUT") == nullptr;
+  const std::string output = output_path.empty() ? "/dev/null" : output_path;
   pid_ = fork();
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-    if (quiet) {
-      int null = open("/dev/null", O_WRONLY);
-      dup2(null, STDOUT_FILENO);
-      dup2(null, STDERR_FILENO);
+    if (quiet || !output_path.empty()) {
+      int sink = open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      dup2(sink, STDOUT_FILENO);
+      dup2(sink, STDERR_FILENO);
     }
     execve(program.c_str(), argv, envp.data());
     _exit(127);

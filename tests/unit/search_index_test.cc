@@ -164,6 +164,11 @@ TEST(TextFold, EmailAddressesMatchWhateverTheirCaseAndInvisibleSpaces) {
   EXPECT_EQ(FoldEmail("zwsp@example.org\u200b"), "zwsp@example.org");
   EXPECT_EQ(FoldEmail("\u3000ideo@example.org"), "ideo@example.org");
   EXPECT_EQ(FoldEmail(""), "");
+  EXPECT_TRUE(IsEmailAddress("els.de.vries+net1@bakkerij.example"));
+  EXPECT_TRUE(IsEmailAddress("Müller@Bäckerei.example"));
+  for (const char* bad : {"@example.org", "a@@example.org", "a b@example.org", "a@b", "a@example.",
+                          "nbsp@example.org\u00a0", "zwsp@example.org\u200b", "tab\t@example.org", "a@.org"})
+    EXPECT_FALSE(IsEmailAddress(bad)) << bad;
 }
 
 TEST(SearchIndex, UpdateMovesFacetsAndDeleteRemoves) {
