@@ -72,6 +72,10 @@ absl::Status ConflictError(absl::string_view reason, absl::string_view message) 
   return WithReason(absl::AbortedError(message), reason);
 }
 
+absl::Status UnparsableRequest(absl::string_view message) {
+  return WithReason(absl::InvalidArgumentError(message), "UNPARSABLE_REQUEST");
+}
+
 absl::Status Forbidden(absl::string_view why) {
   return WithReason(absl::PermissionDeniedError(why), "PERMISSION_DENIED");
 }

@@ -32,6 +32,8 @@ absl::Status StaleEtagError(absl::string_view kind, absl::string_view id);
 // ABORTED with a machine-readable reason: what the caller read has changed; read again and retry.
 absl::Status ConflictError(absl::string_view reason, absl::string_view message);
 absl::Status Forbidden(absl::string_view why);
+// INVALID_ARGUMENT with reason UNPARSABLE_REQUEST: the request's bytes are not its message.
+absl::Status UnparsableRequest(absl::string_view message);
 absl::Status NotAuthenticated(absl::string_view why);
 // FAILED_PRECONDITION with a google.rpc.ErrorInfo reason such as "RESOURCE_RETIRED".
 absl::Status PreconditionError(absl::string_view reason, absl::string_view message,

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
 #include "services/common/logging.h"
 
 namespace infrashare {
@@ -31,10 +32,9 @@ class Interceptor : public grpc::experimental::Interceptor {
     if (unparsed_ && batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
         batch->GetSendStatus().error_code() == grpc::StatusCode::UNIMPLEMENTED) {
       const std::string path = info_->method();
-      batch->ModifySendStatus(grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
+      batch->ModifySendStatus(ToGrpcStatus(UnparsableRequest(
           absl::StrCat("the request could not be parsed as ", RequestTypeOf(path),
-                       ": its bytes are not that protocol buffer message, or a string field is not valid UTF-8")));
+                       ": its bytes are not that protocol buffer message, or a string field is not valid UTF-8"))));
       owner_->Refused(path);
     }
     batch->Proceed();

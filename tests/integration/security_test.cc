@@ -623,6 +623,7 @@ TEST_F(AuditTrail, ARequestThatCannotBeParsedIsInvalidArgumentAndCounted) {
     for (const std::string& authorization : {std::string(), "Bearer " + member_.token()}) {
       const grpc::Status status = CallRaw(generic, method, authorization, not_protobuf).status;
       EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << GateName(method);
+      EXPECT_EQ(Reason(status), "UNPARSABLE_REQUEST") << GateName(method);
       EXPECT_NE(status.error_message().find(method->input_type()->full_name()), std::string::npos)
           << GateName(method) << ": " << status.error_message();
       ++checked;
