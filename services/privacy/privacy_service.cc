@@ -2,7 +2,14 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "services/common/text_fold.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 
@@ -17,6 +24,17 @@ absl::StatusOr<std::string> NormalEmail(const std::string& given) {
   return email;
 }
 
+// "pd1:<section>:<offset>", "" = the first page: {section, offset}.
+absl::StatusOr<std::pair<int, int>> ParsePageToken(const std::string& token) {
+  if (token.empty()) return std::pair{0, 0};
+  std::vector<std::string> parts = absl::StrSplit(token, ':');
+  int section = 0, offset = 0;
+  if (parts.size() != 3 || parts[0] != "pd1" || !absl::SimpleAtoi(parts[1], &section) ||
+      !absl::SimpleAtoi(parts[2], &offset) || section < 0 || section > 3 || offset < 0)
+    return InvalidField("page_token", "is not a token this server issued");
+  return std::pair{section, offset};
+}
+
 absl::Status OnlyPlatformAdmins(const Caller& caller) {
   if (!caller.IsPlatformAdmin()) return Forbidden("only platform admins export or erase personal data");
   return absl::OkStatus();
@@ -29,27 +47,55 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(const Caller& caller
   if (auto allowed = OnlyPlatformAdmins(caller); !allowed.ok()) return allowed;
   auto email = NormalEmail(request.email());
   if (!email.ok()) return email.status();
+  auto position = ParsePageToken(request.page_token());
+  if (!position.ok()) return position.status();
+  int size = request.page_size() == 0 ? 100 : request.page_size();
+  if (size < 1 || size > 500) return InvalidField("page_size", "must be between 1 and 500");
+
+  v1::PersonalData registry_records;  // small: found in memory, sliced below
+  if (auto found = registry_->CollectPersonalData(*email, &registry_records); !found.ok()) return found;
+  auto ids = desk_->AskerInquiries(*email);
+  if (!ids.ok()) return ids.status();
+
   v1::PersonalData out;
   out.set_email(*email);
   *out.mutable_export_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(NowMs());
-  auto ids = desk_->AskerInquiries(*email);
-  if (!ids.ok()) return ids.status();
-  for (const auto& id : *ids) {
-    auto stored = desk_->GetInquiry(id, false);
-    if (!stored.ok()) return stored.status();
-    if (!stored->has_value()) continue;  // gone since
-    const auto& i = (*stored)->inquiry;
-    auto* record = out.add_inquiries();
-    record->set_inquiry_id(i.id());
-    record->set_network_id(i.network_id());
-    record->set_entry_organization_id(i.entry_organization_id());
-    if (i.has_contact()) *record->mutable_contact() = i.contact();
-    record->set_text(i.text());
-    record->set_feedback_comment(i.feedback().comment());
-    *record->mutable_create_time() = i.create_time();
-    record->set_state(i.state());
+  // The sections in page order: how many records each holds, and how to add its i-th.
+  const std::vector<std::pair<int, std::function<absl::Status(int)>>> sections = {
+      {static_cast<int>(ids->size()),
+       [&](int i) -> absl::Status {
+         auto stored = desk_->GetInquiry((*ids)[i], false);
+         if (!stored.ok()) return stored.status();
+         if (!stored->has_value()) return absl::OkStatus();  // gone since
+         const auto& inquiry = (*stored)->inquiry;
+         auto* record = out.add_inquiries();
+         record->set_inquiry_id(inquiry.id());
+         record->set_network_id(inquiry.network_id());
+         record->set_entry_organization_id(inquiry.entry_organization_id());
+         if (inquiry.has_contact()) *record->mutable_contact() = inquiry.contact();
+         record->set_text(inquiry.text());
+         record->set_feedback_comment(inquiry.feedback().comment());
+         *record->mutable_create_time() = inquiry.create_time();
+         record->set_state(inquiry.state());
+         return absl::OkStatus();
+       }},
+      {registry_records.staff_size(), [&](int i) { *out.add_staff() = registry_records.staff(i); return absl::OkStatus(); }},
+      {registry_records.organization_contacts_size(),
+       [&](int i) { *out.add_organization_contacts() = registry_records.organization_contacts(i); return absl::OkStatus(); }},
+      {registry_records.network_coordinators_size(),
+       [&](int i) { *out.add_network_coordinators() = registry_records.network_coordinators(i); return absl::OkStatus(); }},
+  };
+  auto [section, offset] = *position;
+  for (; section < static_cast<int>(sections.size()); ++section, offset = 0) {
+    for (; offset < sections[section].first; ++offset) {
+      if (size == 0) {
+        out.set_next_page_token(absl::StrCat("pd1:", section, ":", offset));
+        return out;
+      }
+      if (auto added = sections[section].second(offset); !added.ok()) return added;
+      --size;
+    }
   }
-  if (auto registry = registry_->CollectPersonalData(*email, &out); !registry.ok()) return registry;
   return out;
 }
 

@@ -1052,12 +1052,25 @@ absl::Status Registry::ErasePersonalData(const Caller& caller, const std::string
     });
     if (!status.ok()) return status;
   }
-  // The change log keeps older versions for WatchResources; they named the person.
-  std::vector<std::string> objects;
-  for (const auto& id : resources) objects.push_back(absl::StrCat(kResourceKind, ":", id));
-  for (const auto& id : organizations) objects.push_back(absl::StrCat(kOrganizationKind, ":", id));
-  for (const auto& id : networks) objects.push_back(absl::StrCat(kNetworkKind, ":", id));
-  return store_->ForgetOlderChanges(objects).status();
+  // The change log keeps older versions for WatchResources, also of objects that no longer name
+  // the person (an entry removed earlier, a deleted resource): none may be replayed.
+  return store_->ForgetChanges([&email](const Change& change) {
+                  if (change.data.empty()) return false;
+                  if (change.kind == kResourceKind) {
+                    v1::Resource r;
+                    return r.ParseFromString(change.data) && RemoveNamed(email, r.mutable_staff()) > 0;
+                  }
+                  if (change.kind == kOrganizationKind) {
+                    v1::Organization o;
+                    return o.ParseFromString(change.data) && RemoveNamed(email, o.mutable_contacts()) > 0;
+                  }
+                  if (change.kind == kNetworkKind) {
+                    v1::Network n;
+                    return n.ParseFromString(change.data) && RemoveNamed(email, n.mutable_coordinators()) > 0;
+                  }
+                  return false;
+                })
+      .status();
 }
 
 }  // namespace infrashare::registry

@@ -113,43 +113,6 @@ redis.register_function('reg_replay_put', function(_, args)
   replay_put(args[1], args[2], args[3])
   return 1
 end)
--- Removes from the change log every entry of some objects but the newest: after personal data was
--- erased from them, no older version may be replayed (WatchResources) while the log keeps it.
--- Every reader still ends at the current version. Walks backwards from a cursor, one bounded slice
--- per call. KEYS[1] the change log. ARGV: from (newest first; '+' = the end, else exclusive),
--- count, then "<kind>:<id>" of each object not yet seen, then '--', then those already seen
--- (their newest entry is behind us). Returns {last id looked at or '' when done, removed,
--- the objects seen so far...}.
-local function reg_forget(keys, args)
-  local seen, wanted = {}, {}
-  local i = 3
-  while args[i] ~= '--' do wanted[args[i]] = true; i = i + 1 end
-  for j = i + 1, #args do seen[args[j]] = true; wanted[args[j]] = true end
-  local from = args[1] == '+' and '+' or '(' .. args[1]
-  local count = tonumber(args[2])
-  local entries = redis.call('XREVRANGE', keys[1], from, '-', 'COUNT', count)
-  local removed = 0
-  for _, entry in ipairs(entries) do
-    local f = entry[2]
-    local kind, id
-    for j = 1, #f, 2 do
-      if f[j] == 'kind' then kind = f[j + 1] elseif f[j] == 'id' then id = f[j + 1] end
-    end
-    local object = (kind or '') .. ':' .. (id or '')
-    if wanted[object] then
-      if seen[object] then
-        removed = removed + redis.call('XDEL', keys[1], entry[1])
-      else
-        seen[object] = true
-      end
-    end
-  end
-  local out = {#entries == count and entries[#entries][1] or '', removed}
-  for object in pairs(seen) do out[#out + 1] = object end
-  return out
-end
-
 redis.register_function('reg_put', reg_put)
-redis.register_function('reg_forget', reg_forget)
 redis.register_function('reg_delete', reg_delete)
 redis.register_function{function_name = 'reg_page', callback = reg_page, flags = {'no-writes'}}

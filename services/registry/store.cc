@@ -1,13 +1,33 @@
 #include "services/registry/store.h"
 
-#include <set>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/stream_ids.h"
 
 namespace infrashare::registry {
+namespace {
+
+// One entry of the change log: [id, [field, value, ...]].
+Change ChangeOf(const RedisValue& entry) {
+  Change change;
+  if (entry.elements.size() < 2) return change;
+  change.cursor = entry.elements[0].str;
+  const auto& fields = entry.elements[1].elements;
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    const std::string& name = fields[i].str;
+    const std::string& value = fields[i + 1].str;
+    if (name == "kind") change.kind = value;
+    else if (name == "id") change.id = value;
+    else if (name == "op") change.op = value;
+    else if (name == "v") change.version = value;
+    else if (name == "d") change.data = value;
+  }
+  return change;
+}
+
+}  // namespace
+
 namespace {
 
 WriteResult ToWriteResult(const RedisValue& reply) {
@@ -161,24 +181,25 @@ absl::StatusOr<Page> RedisRegistryStore::List(absl::string_view kind, absl::stri
   return page;
 }
 
-absl::StatusOr<int> RedisRegistryStore::ForgetOlderChanges(const std::vector<std::string>& objects) {
+absl::StatusOr<int> RedisRegistryStore::ForgetChanges(const std::function<bool(const Change&)>& forget) {
   int removed = 0;
-  std::set<std::string> seen;
-  std::string from = "+";
-  while (!objects.empty() && !from.empty()) {
-    RedisArgs args = {from, "1000"};
-    for (const auto& object : objects)
-      if (!seen.count(object)) args.push_back(object);
-    args.push_back("--");
-    args.insert(args.end(), seen.begin(), seen.end());
-    auto reply = redis_->FCall("reg_forget", {EventsKey()}, args);
+  std::string start = "-";
+  while (true) {
+    auto reply = redis_->Command({"XRANGE", EventsKey(), start, "+", "COUNT", "1000"});
     if (!reply.ok()) return reply.status();
-    if (reply->elements.size() < 2) return absl::InternalError("reg_forget: unexpected reply");
-    from = reply->elements[0].str;
-    removed += static_cast<int>(reply->elements[1].integer);
-    for (size_t i = 2; i < reply->elements.size(); ++i) seen.insert(reply->elements[i].str);
+    RedisArgs remove = {"XDEL", EventsKey()};
+    for (const auto& entry : reply->elements) {
+      const Change change = ChangeOf(entry);
+      if (forget(change)) remove.push_back(change.cursor);
+    }
+    if (remove.size() > 2) {
+      auto deleted = redis_->Command(remove);
+      if (!deleted.ok()) return deleted.status();
+      removed += static_cast<int>(deleted->integer);
+    }
+    if (reply->elements.size() < 1000) return removed;
+    start = "(" + reply->elements.back().elements[0].str;
   }
-  return removed;
 }
 
 absl::StatusOr<std::string> RedisRegistryStore::LatestCursor() {
@@ -203,21 +224,7 @@ absl::StatusOr<std::vector<Change>> ChangeFeed::Read(absl::string_view cursor, i
   if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
   std::vector<Change> changes;
   if (reply.is_nil() || reply.elements.empty()) return changes;
-  for (const auto& entry : reply.elements[0].elements[1].elements) {
-    Change change;
-    change.cursor = entry.elements[0].str;
-    const auto& fields = entry.elements[1].elements;
-    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-      const std::string& name = fields[i].str;
-      const std::string& value = fields[i + 1].str;
-      if (name == "kind") change.kind = value;
-      else if (name == "id") change.id = value;
-      else if (name == "op") change.op = value;
-      else if (name == "v") change.version = value;
-      else if (name == "d") change.data = value;
-    }
-    changes.push_back(std::move(change));
-  }
+  for (const auto& entry : reply.elements[0].elements[1].elements) changes.push_back(ChangeOf(entry));
   return changes;
 }
 

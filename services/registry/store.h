@@ -4,6 +4,7 @@
 
 #include "absl/strings/string_view.h"
 #include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,9 +84,9 @@ class RegistryStore {
   virtual absl::StatusOr<std::string> LatestCursor() = 0;
   // Whether changes after `cursor` may already have been trimmed from the change log.
   virtual absl::StatusOr<bool> CursorExpired(absl::string_view cursor) = 0;
-  // Removes every change-log entry of these objects ("<kind>:<id>") but the newest; how many. For
-  // erasures of personal data: older versions are not replayed.
-  virtual absl::StatusOr<int> ForgetOlderChanges(const std::vector<std::string>& objects) = 0;
+  // Removes the change-log entries `forget` picks (for erasures of personal data: no version that
+  // named the person is replayed); how many. Reads the whole log, in slices.
+  virtual absl::StatusOr<int> ForgetChanges(const std::function<bool(const Change&)>& forget) = 0;
   // A replay key for (caller organisation, request id), "" when the request carries none.
   virtual std::string ReplayKey(absl::string_view organization, absl::string_view request_id) const = 0;
 };
@@ -107,7 +108,7 @@ class RedisRegistryStore final : public RegistryStore {
   absl::StatusOr<Page> List(absl::string_view kind, absl::string_view index, absl::string_view after,
                             int limit) override;
   absl::StatusOr<std::string> LatestCursor() override;
-  absl::StatusOr<int> ForgetOlderChanges(const std::vector<std::string>& objects) override;
+  absl::StatusOr<int> ForgetChanges(const std::function<bool(const Change&)>& forget) override;
   absl::StatusOr<bool> CursorExpired(absl::string_view cursor) override;
   std::string ReplayKey(absl::string_view organization, absl::string_view request_id) const override;
 

@@ -924,6 +924,29 @@ TEST_F(DeskApiTest, ExportsAndErasesEverythingHeldAboutOnePerson) {
   auto status = registry_->CreateResource(Admin().get(), create, &resource);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
+  // Two resources that named her once: one no longer does, one is deleted. Only the change log
+  // still holds those versions.
+  for (const char* name : {"Oud lab", "Weg lab"}) {
+    reg::CreateResourceRequest former = create;
+    former.mutable_resource()->set_display_name(name);
+    reg::Resource made;
+    status = registry_->CreateResource(Admin().get(), former, &made);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    if (std::string(name) == "Oud lab") {
+      reg::UpdateResourceRequest drop;
+      *drop.mutable_resource() = made;
+      drop.mutable_resource()->clear_staff();
+      drop.mutable_update_mask()->add_paths("staff");
+      status = registry_->UpdateResource(Admin().get(), drop, &made);
+    } else {
+      reg::DeleteResourceRequest remove;
+      remove.set_id(made.id());
+      reg::DeleteResponse removed;
+      status = registry_->DeleteResource(Admin().get(), remove, &removed);
+    }
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
   reg::UpdateOrganizationRequest org;
   org.mutable_organization()->set_id(Org("bakery"));
   for (const auto& address : {email, other}) {
@@ -968,6 +991,30 @@ TEST_F(DeskApiTest, ExportsAndErasesEverythingHeldAboutOnePerson) {
   ASSERT_EQ(data.network_coordinators_size(), 1);
   EXPECT_EQ(data.network_coordinators(0).object_id(), net_);
   EXPECT_EQ(data.DebugString().find("piet"), std::string::npos) << "another person's data in the export";
+
+  // Page by page, one record at a time: the same records, in the same order.
+  {
+    privacy::v1::PersonalData paged;
+    privacy::v1::ExportPersonalDataRequest one = ask;
+    one.set_page_size(1);
+    int pages = 0;
+    do {
+      privacy::v1::PersonalData page;
+      status = privacy->ExportPersonalData(Admin().get(), one, &page);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      ++pages;
+      paged.MergeFrom(page);
+      one.set_page_token(page.next_page_token());
+    } while (!one.page_token().empty());
+    EXPECT_EQ(pages, 5);  // 2 inquiries, 1 staff entry, 1 organisation contact, 1 coordinator
+    paged.clear_next_page_token();
+    paged.clear_export_time();
+    privacy::v1::PersonalData whole = data;
+    whole.clear_export_time();
+    EXPECT_EQ(paged.SerializeAsString(), whole.SerializeAsString());
+    one.set_page_token("pd1:9:0");
+    EXPECT_EQ(BadField(privacy->ExportPersonalData(Admin().get(), one, &paged)), "page_token");
+  }
 
   // Only platform admins; a malformed address names its field.
   EXPECT_EQ(privacy->ExportPersonalData(As(admins_["bakery"]).get(), ask, &data).error_code(),

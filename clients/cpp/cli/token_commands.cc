@@ -81,14 +81,18 @@ void AddPrivacyCommands(CLI::App& cli, App& app) {
     bool texts = false;
   };
   auto f = std::make_shared<Flags>();
-  auto* exporter = sub->add_subcommand("export", "everything held about the person, as JSON");
+  auto* exporter = sub->add_subcommand("export", "everything held about the person, as one JSON object (all pages)");
   exporter->add_option("email", f->email)->required();
   exporter->callback([&app, f] {
     ExportPersonalDataRequest request;
     request.set_email(f->email);
-    PersonalData out;
-    if (app.Check(app.client().Call(app.client().privacy(), &Stub::ExportPersonalData, request, &out)))
-      PrintMessage(out, "json");
+    request.set_page_size(500);
+    PersonalData all;
+    auto status = app.client().ForEachPage<Stub, ExportPersonalDataRequest, PersonalData>(
+        app.client().privacy(), &Stub::ExportPersonalData, request, [&](const PersonalData& page) { all.MergeFrom(page); });
+    if (!app.Check(status)) return;
+    all.clear_next_page_token();
+    PrintMessage(all, "json");
   });
   auto* erase = sub->add_subcommand("erase", "remove the person from every place the export lists");
   erase->add_option("email", f->email)->required();

@@ -59,26 +59,32 @@ class ErasePersonalDataResponse(_message.Message):
     def __init__(self, inquiries: _Optional[int] = ..., staff_contacts: _Optional[int] = ..., organization_contacts: _Optional[int] = ..., network_coordinators: _Optional[int] = ...) -> None: ...
 
 class ExportPersonalDataRequest(_message.Message):
-    __slots__ = ["email"]
+    __slots__ = ["email", "page_size", "page_token"]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     email: str
-    def __init__(self, email: _Optional[str] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, email: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class PersonalData(_message.Message):
-    __slots__ = ["email", "export_time", "inquiries", "network_coordinators", "organization_contacts", "staff"]
+    __slots__ = ["email", "export_time", "inquiries", "network_coordinators", "next_page_token", "organization_contacts", "staff"]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     EXPORT_TIME_FIELD_NUMBER: _ClassVar[int]
     INQUIRIES_FIELD_NUMBER: _ClassVar[int]
     NETWORK_COORDINATORS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_CONTACTS_FIELD_NUMBER: _ClassVar[int]
     STAFF_FIELD_NUMBER: _ClassVar[int]
     email: str
     export_time: _timestamp_pb2.Timestamp
     inquiries: _containers.RepeatedCompositeFieldContainer[AskerRecord]
     network_coordinators: _containers.RepeatedCompositeFieldContainer[ContactRecord]
+    next_page_token: str
     organization_contacts: _containers.RepeatedCompositeFieldContainer[ContactRecord]
     staff: _containers.RepeatedCompositeFieldContainer[StaffRecord]
-    def __init__(self, email: _Optional[str] = ..., export_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[_Iterable[_Union[AskerRecord, _Mapping]]] = ..., staff: _Optional[_Iterable[_Union[StaffRecord, _Mapping]]] = ..., organization_contacts: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., network_coordinators: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ...) -> None: ...
+    def __init__(self, email: _Optional[str] = ..., export_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[_Iterable[_Union[AskerRecord, _Mapping]]] = ..., staff: _Optional[_Iterable[_Union[StaffRecord, _Mapping]]] = ..., organization_contacts: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., network_coordinators: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class StaffRecord(_message.Message):
     __slots__ = ["contact", "owner_organization_id", "resource_id", "resource_name"]

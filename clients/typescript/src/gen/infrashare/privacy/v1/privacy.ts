@@ -39,6 +39,13 @@ export interface ExportPersonalDataRequest {
    * MÜLLER@ is müller@), surrounding white space or invisible characters (U+200B).
    */
   email: string;
+  /**
+   * Records per page (inquiries first, then staff, organisation contacts, coordinators); default
+   * 100, at most 500, so no answer outgrows the message limit however much is held.
+   */
+  pageSize: number;
+  /** from the previous page's next_page_token */
+  pageToken: string;
 }
 
 /** An inquiry the person asked, with their contact (absent once erased) and what they wrote. */
@@ -85,6 +92,8 @@ export interface PersonalData {
   staff: StaffRecord[];
   organizationContacts: ContactRecord[];
   networkCoordinators: ContactRecord[];
+  /** empty on the last page */
+  nextPageToken: string;
 }
 
 export interface ErasePersonalDataRequest {
@@ -112,13 +121,19 @@ export interface ErasePersonalDataResponse {
 }
 
 function createBaseExportPersonalDataRequest(): ExportPersonalDataRequest {
-  return { email: "" };
+  return { email: "", pageSize: 0, pageToken: "" };
 }
 
 export const ExportPersonalDataRequest: MessageFns<ExportPersonalDataRequest> = {
   encode(message: ExportPersonalDataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.email !== "") {
       writer.uint32(10).string(message.email);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
     }
     return writer;
   },
@@ -144,6 +159,22 @@ export const ExportPersonalDataRequest: MessageFns<ExportPersonalDataRequest> = 
             message.email = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -157,13 +188,31 @@ export const ExportPersonalDataRequest: MessageFns<ExportPersonalDataRequest> = 
   },
 
   fromJSON(object: any): ExportPersonalDataRequest {
-    return { email: isSet(object.email) ? globalThis.String(object.email) : "" };
+    return {
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
   },
 
   toJSON(message: ExportPersonalDataRequest): unknown {
     const obj: any = {};
     if (message.email !== "") {
       obj.email = message.email;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
     }
     return obj;
   },
@@ -174,6 +223,8 @@ export const ExportPersonalDataRequest: MessageFns<ExportPersonalDataRequest> = 
   fromPartial<I extends Exact<DeepPartial<ExportPersonalDataRequest>, I>>(object: I): ExportPersonalDataRequest {
     const message = createBaseExportPersonalDataRequest();
     message.email = object.email ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
     return message;
   },
 };
@@ -640,6 +691,7 @@ function createBasePersonalData(): PersonalData {
     staff: [],
     organizationContacts: [],
     networkCoordinators: [],
+    nextPageToken: "",
   };
 }
 
@@ -662,6 +714,9 @@ export const PersonalData: MessageFns<PersonalData> = {
     }
     for (const v of message.networkCoordinators) {
       ContactRecord.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(58).string(message.nextPageToken);
     }
     return writer;
   },
@@ -727,6 +782,14 @@ export const PersonalData: MessageFns<PersonalData> = {
             message.networkCoordinators.push(ContactRecord.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -761,6 +824,11 @@ export const PersonalData: MessageFns<PersonalData> = {
         : globalThis.Array.isArray(object?.network_coordinators)
         ? object.network_coordinators.map((e: any) => ContactRecord.fromJSON(e))
         : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
     };
   },
 
@@ -784,6 +852,9 @@ export const PersonalData: MessageFns<PersonalData> = {
     if (message.networkCoordinators?.length) {
       obj.networkCoordinators = message.networkCoordinators.map((e) => ContactRecord.toJSON(e));
     }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
     return obj;
   },
 
@@ -798,6 +869,7 @@ export const PersonalData: MessageFns<PersonalData> = {
     message.staff = object.staff?.map((e) => StaffRecord.fromPartial(e)) || [];
     message.organizationContacts = object.organizationContacts?.map((e) => ContactRecord.fromPartial(e)) || [];
     message.networkCoordinators = object.networkCoordinators?.map((e) => ContactRecord.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
