@@ -209,6 +209,17 @@ def test_the_sync_example_upserts_and_retires_equipment(server, tmp_path):
         assert cobot.display_name == "Cobot UR10"
 
 
+def test_times_need_a_zone_and_tokens_are_trimmed():
+    from zoneinfo import ZoneInfo
+    with pytest.raises(ValueError, match="no time zone"):
+        from_datetime(datetime.datetime(2027, 3, 28, 9, 0))
+    local = datetime.datetime(2027, 3, 29, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert to_datetime(from_datetime(local)) == datetime.datetime(2027, 3, 29, 7, 0, tzinfo=datetime.timezone.utc)
+    client = Client("127.0.0.1:1", token="  ist_abc\n")
+    assert client.metadata() == (("authorization", "Bearer ist_abc"),)
+    client.close()
+
+
 def test_the_package_installs_with_pip_from_its_folder(tmp_path):
     source = tmp_path / "src"
     shutil.copytree(os.path.join(os.environ["INFRASHARE_SOURCE_DIR"], "clients", "python"), source,

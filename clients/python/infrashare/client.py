@@ -46,7 +46,14 @@ def to_datetime(timestamp):
 
 
 def from_datetime(moment):
-    """An aware datetime as a protobuf Timestamp."""
+    """An aware datetime as a protobuf Timestamp.
+
+    A naive datetime is refused: it has no zone, and taking it as UTC would put 09:00 in Zwolle an
+    hour or two late. Use ``datetime(..., tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))``.
+    """
+    if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
+        raise ValueError(f"{moment.isoformat()} has no time zone; give tzinfo "
+                         "(e.g. zoneinfo.ZoneInfo('Europe/Amsterdam'))")
     timestamp = timestamp_pb2.Timestamp()
     timestamp.FromDatetime(moment)
     return timestamp
@@ -69,7 +76,7 @@ class Client:
         else:
             channel = grpc.insecure_channel(server)
         self.channel = channel
-        self.token = token
+        self.token = token.strip()  # a token pasted with its line break still works
         self.deadline_s = deadline_s
         self.max_attempts = max_attempts
         self.registry = registry_pb2_grpc.RegistryServiceStub(channel)
