@@ -64,6 +64,12 @@ bool IsEmailAddress(std::string_view text) {
 }
 
 std::string FoldEmail(std::string_view text) {
+  if (IsAscii(text)) {  // the common case, without ICU: NFKC case folding of ASCII is lower case
+    std::string out = FoldText(text);
+    const size_t begin = out.find_first_not_of(" \t\n\v\f\r");
+    if (begin == std::string::npos) return "";
+    return out.substr(begin, out.find_last_not_of(" \t\n\v\f\r") + 1 - begin);
+  }
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* casefold = icu::Normalizer2::getNFKCCasefoldInstance(error);
   icu::UnicodeString source = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));

@@ -29,8 +29,8 @@ class Interceptor : public grpc::experimental::Interceptor {
     if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
         batch->GetRecvMessage() == nullptr)
       unparsed_ = true;
-    if (unparsed_ && batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
-        batch->GetSendStatus().error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    // No handler ran, so the status about to be sent is gRPC's own.
+    if (unparsed_ && batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const std::string path = info_->method();
       batch->ModifySendStatus(ToGrpcStatus(UnparsableRequest(
           absl::StrCat("the request could not be parsed as ", RequestTypeOf(path),

@@ -1,8 +1,8 @@
 // Requests whose bytes are not the method's request message (bad protobuf, a string field that is
-// not valid UTF-8). gRPC 1.51's callback API answers those UNIMPLEMENTED with no message and never
-// reaches a handler, so the gate cannot see them. This interceptor notices the failed parse
-// (POST_RECV_MESSAGE with no message) and, when gRPC then sends its UNIMPLEMENTED, sends
-// INVALID_ARGUMENT naming the expected message instead; each one is counted per method in
+// not valid UTF-8). gRPC 1.51's callback API never reaches a handler for those and ends the call
+// itself with a bare status (code 12, no message), so the gate cannot see them. This interceptor
+// notices the failed parse (POST_RECV_MESSAGE with no message) and replaces the status gRPC then
+// sends with INVALID_ARGUMENT naming the expected message; each one is counted per method in
 // `infrashare_rpc_total`, in `infrashare_unparsable_requests_total`, and logged.
 #pragma once
 

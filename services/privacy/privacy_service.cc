@@ -2,16 +2,16 @@
 
 #include <google/protobuf/util/time_util.h>
 
-#include <functional>
+#include <algorithm>
 #include <utility>
 #include <vector>
 
-#include "services/common/text_fold.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
+#include "services/common/text_fold.h"
 
 namespace infrashare::privacy {
 namespace {
@@ -49,52 +49,59 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(const Caller& caller
   if (!email.ok()) return email.status();
   auto position = ParsePageToken(request.page_token());
   if (!position.ok()) return position.status();
-  int size = request.page_size() == 0 ? 100 : request.page_size();
-  if (size < 1 || size > 500) return InvalidField("page_size", "must be between 1 and 500");
-
-  v1::PersonalData registry_records;  // small: found in memory, sliced below
-  if (auto found = registry_->CollectPersonalData(*email, &registry_records); !found.ok()) return found;
-  auto ids = desk_->AskerInquiries(*email);
-  if (!ids.ok()) return ids.status();
+  int room = request.page_size() == 0 ? 100 : request.page_size();
+  if (room < 1 || room > 500) return InvalidField("page_size", "must be between 1 and 500");
+  auto [section, offset] = *position;
 
   v1::PersonalData out;
   out.set_email(*email);
   *out.mutable_export_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(NowMs());
-  // The sections in page order: how many records each holds, and how to add its i-th.
-  const std::vector<std::pair<int, std::function<absl::Status(int)>>> sections = {
-      {static_cast<int>(ids->size()),
-       [&](int i) -> absl::Status {
-         auto stored = desk_->GetInquiry((*ids)[i], false);
-         if (!stored.ok()) return stored.status();
-         if (!stored->has_value()) return absl::OkStatus();  // gone since
-         const auto& inquiry = (*stored)->inquiry;
-         auto* record = out.add_inquiries();
-         record->set_inquiry_id(inquiry.id());
-         record->set_network_id(inquiry.network_id());
-         record->set_entry_organization_id(inquiry.entry_organization_id());
-         if (inquiry.has_contact()) *record->mutable_contact() = inquiry.contact();
-         record->set_text(inquiry.text());
-         record->set_feedback_comment(inquiry.feedback().comment());
-         *record->mutable_create_time() = inquiry.create_time();
-         record->set_state(inquiry.state());
-         return absl::OkStatus();
-       }},
-      {registry_records.staff_size(), [&](int i) { *out.add_staff() = registry_records.staff(i); return absl::OkStatus(); }},
-      {registry_records.organization_contacts_size(),
-       [&](int i) { *out.add_organization_contacts() = registry_records.organization_contacts(i); return absl::OkStatus(); }},
-      {registry_records.network_coordinators_size(),
-       [&](int i) { *out.add_network_coordinators() = registry_records.network_coordinators(i); return absl::OkStatus(); }},
+  auto page_ends_at = [&out](int section, int offset) {
+    out.set_next_page_token(absl::StrCat("pd1:", section, ":", offset));
+    return out;
   };
-  auto [section, offset] = *position;
-  for (; section < static_cast<int>(sections.size()); ++section, offset = 0) {
-    for (; offset < sections[section].first; ++offset) {
-      if (size == 0) {
-        out.set_next_page_token(absl::StrCat("pd1:", section, ":", offset));
-        return out;
-      }
-      if (auto added = sections[section].second(offset); !added.ok()) return added;
-      --size;
+  // Section 0: the inquiries, this page's slice read in one round trip.
+  if (section == 0) {
+    auto ids = desk_->AskerInquiries(*email);
+    if (!ids.ok()) return ids.status();
+    const size_t from = std::min<size_t>(offset, ids->size());
+    const size_t to = std::min<size_t>(from + room, ids->size());
+    auto inquiries = desk_->GetInquiries(std::vector<std::string>(ids->begin() + from, ids->begin() + to));
+    if (!inquiries.ok()) return inquiries.status();
+    for (const auto& inquiry : *inquiries) {  // one gone since is left out
+      auto* record = out.add_inquiries();
+      record->set_inquiry_id(inquiry.id());
+      record->set_network_id(inquiry.network_id());
+      record->set_entry_organization_id(inquiry.entry_organization_id());
+      if (inquiry.has_contact()) *record->mutable_contact() = inquiry.contact();
+      record->set_text(inquiry.text());
+      record->set_feedback_comment(inquiry.feedback().comment());
+      *record->mutable_create_time() = inquiry.create_time();
+      record->set_state(inquiry.state());
     }
+    room -= static_cast<int>(to - from);
+    if (to < ids->size()) return page_ends_at(0, static_cast<int>(to));
+    section = 1;
+    offset = 0;
+  }
+  // Sections 1-3: staff, organisation contacts, coordinators; found in memory, only when a page
+  // reaches them.
+  v1::PersonalData registry_records;
+  if (auto found = registry_->CollectPersonalData(*email, &registry_records); !found.ok()) return found;
+  auto take = [&](const auto& from, auto* into) {  // false when the page fills first
+    for (; offset < from.size(); ++offset) {
+      if (room == 0) return false;
+      *into->Add() = from[offset];
+      --room;
+    }
+    offset = 0;
+    return true;
+  };
+  for (; section <= 3; ++section) {
+    const bool whole = section == 1   ? take(registry_records.staff(), out.mutable_staff())
+                       : section == 2 ? take(registry_records.organization_contacts(), out.mutable_organization_contacts())
+                                      : take(registry_records.network_coordinators(), out.mutable_network_coordinators());
+    if (!whole) return page_ends_at(section, offset);
   }
   return out;
 }
@@ -107,15 +114,12 @@ absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(const Ca
   v1::ErasePersonalDataResponse erased;
   auto ids = desk_->AskerInquiries(*email);
   if (!ids.ok()) return ids.status();
-  const std::string actor = caller.token_id.empty() ? "bootstrap" : caller.token_id;
-  for (const auto& id : *ids) {
-    auto stored = desk_->GetInquiry(id, false);
-    if (!stored.ok()) return stored.status();
-    if (!stored->has_value()) continue;
-    const auto& i = (*stored)->inquiry;
+  auto inquiries = desk_->GetInquiries(*ids);
+  if (!inquiries.ok()) return inquiries.status();
+  for (const auto& i : *inquiries) {
     const bool texts = request.erase_texts() && (!i.text().empty() || !i.feedback().comment().empty());
     if (!i.has_contact() && !texts) continue;  // nothing of the asker left to erase here
-    auto erased_one = desk_->EraseAsker(id, actor, "", request.erase_texts());
+    auto erased_one = desk_->EraseAsker(i.id(), caller.token_id, "", request.erase_texts());
     if (!erased_one.ok() && erased_one.status().code() != absl::StatusCode::kNotFound) return erased_one.status();
     if (erased_one.ok()) erased.set_inquiries(erased.inquiries() + 1);
   }

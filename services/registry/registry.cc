@@ -944,6 +944,40 @@ google::protobuf::FieldMask MaskOf(const char* path) {
   return mask;
 }
 
+// The list of people each kind of record holds.
+auto* PeopleOf(v1::Resource* r) { return r->mutable_staff(); }
+auto* PeopleOf(v1::Organization* o) { return o->mutable_contacts(); }
+auto* PeopleOf(v1::Network* n) { return n->mutable_coordinators(); }
+
+// Whether a stored record names the person.
+template <typename T>
+bool RecordNames(const std::string& data, const std::string& email) {
+  T record;
+  return record.ParseFromString(data) && RemoveNamed(email, PeopleOf(&record)) > 0;
+}
+
+// Removes the entries naming the person from each object; adds how many to `count`. Each object is
+// read again (`load`) and written (`update`) with the etag read, retried when another writer came
+// between, so an entry added meanwhile is erased too and nothing else another writer changed is lost.
+template <typename T, typename Load, typename Update>
+absl::Status EraseNamed(const std::set<std::string>& ids, const std::string& email, Load load, Update update,
+                        int* count) {
+  for (const auto& id : ids) {
+    auto status = RetriedOnStaleEtag([&]() -> absl::Status {
+      absl::StatusOr<std::optional<T>> current = load(id);
+      if (!current.ok() || !current->has_value()) return current.status();  // removed meanwhile: nothing held
+      T record = std::move(**current);
+      const int removed = RemoveNamed(email, PeopleOf(&record));
+      if (removed == 0) return absl::OkStatus();
+      absl::Status written = update(record);
+      if (written.ok()) *count += removed;
+      return written;
+    });
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 template <typename T>
@@ -1005,69 +1039,47 @@ absl::Status Registry::ErasePersonalData(const Caller& caller, const std::string
   for (const auto& r : found.staff()) resources.insert(r.resource_id());
   for (const auto& r : found.organization_contacts()) organizations.insert(r.object_id());
   for (const auto& r : found.network_coordinators()) networks.insert(r.object_id());
-  // Each object is read again and written with the etag read, so an entry added meanwhile is
-  // erased too and nothing else another writer changed is lost.
-  for (const auto& id : resources) {
-    auto status = RetriedOnStaleEtag([&]() -> absl::Status {
-      auto current = Load<v1::Resource>(kResourceKind, id);
-      if (!current.ok() || !current->has_value()) return current.status();  // removed meanwhile: nothing held
-      v1::UpdateResourceRequest update;
-      *update.mutable_resource() = **current;
-      const int removed = RemoveNamed(email, update.mutable_resource()->mutable_staff());
-      if (removed == 0) return absl::OkStatus();
-      *update.mutable_update_mask() = MaskOf("staff");
-      auto written = UpdateResource(caller, update);
-      if (written.ok()) erased->set_staff_contacts(erased->staff_contacts() + removed);
-      return written.status();
-    });
-    if (!status.ok()) return status;
-  }
-  for (const auto& id : organizations) {
-    auto status = RetriedOnStaleEtag([&]() -> absl::Status {
-      auto current = Load<v1::Organization>(kOrganizationKind, id);
-      if (!current.ok() || !current->has_value()) return current.status();
-      v1::UpdateOrganizationRequest update;
-      *update.mutable_organization() = **current;
-      const int removed = RemoveNamed(email, update.mutable_organization()->mutable_contacts());
-      if (removed == 0) return absl::OkStatus();
-      *update.mutable_update_mask() = MaskOf("contacts");
-      auto written = UpdateOrganization(caller, update);
-      if (written.ok()) erased->set_organization_contacts(erased->organization_contacts() + removed);
-      return written.status();
-    });
-    if (!status.ok()) return status;
-  }
-  for (const auto& id : networks) {
-    auto status = RetriedOnStaleEtag([&]() -> absl::Status {
-      auto current = Load<v1::Network>(kNetworkKind, id);
-      if (!current.ok() || !current->has_value()) return current.status();
-      v1::UpdateNetworkRequest update;
-      *update.mutable_network() = **current;
-      const int removed = RemoveNamed(email, update.mutable_network()->mutable_coordinators());
-      if (removed == 0) return absl::OkStatus();
-      *update.mutable_update_mask() = MaskOf("coordinators");
-      auto written = UpdateNetwork(caller, update);
-      if (written.ok()) erased->set_network_coordinators(erased->network_coordinators() + removed);
-      return written.status();
-    });
-    if (!status.ok()) return status;
-  }
+  int staff = 0, contacts = 0, coordinators = 0;
+  absl::Status status = EraseNamed<v1::Resource>(
+      resources, email, [&](const std::string& id) { return Load<v1::Resource>(kResourceKind, id); },
+      [&](const v1::Resource& r) {
+        v1::UpdateResourceRequest update;
+        *update.mutable_resource() = r;
+        *update.mutable_update_mask() = MaskOf("staff");
+        return UpdateResource(caller, update).status();
+      },
+      &staff);
+  if (status.ok())
+    status = EraseNamed<v1::Organization>(
+        organizations, email, [&](const std::string& id) { return Load<v1::Organization>(kOrganizationKind, id); },
+        [&](const v1::Organization& o) {
+          v1::UpdateOrganizationRequest update;
+          *update.mutable_organization() = o;
+          *update.mutable_update_mask() = MaskOf("contacts");
+          return UpdateOrganization(caller, update).status();
+        },
+        &contacts);
+  if (status.ok())
+    status = EraseNamed<v1::Network>(
+        networks, email, [&](const std::string& id) { return Load<v1::Network>(kNetworkKind, id); },
+        [&](const v1::Network& n) {
+          v1::UpdateNetworkRequest update;
+          *update.mutable_network() = n;
+          *update.mutable_update_mask() = MaskOf("coordinators");
+          return UpdateNetwork(caller, update).status();
+        },
+        &coordinators);
+  erased->set_staff_contacts(erased->staff_contacts() + staff);
+  erased->set_organization_contacts(erased->organization_contacts() + contacts);
+  erased->set_network_coordinators(erased->network_coordinators() + coordinators);
+  if (!status.ok()) return status;
   // The change log keeps older versions for WatchResources, also of objects that no longer name
   // the person (an entry removed earlier, a deleted resource): none may be replayed.
   return store_->ForgetChanges([&email](const Change& change) {
                   if (change.data.empty()) return false;
-                  if (change.kind == kResourceKind) {
-                    v1::Resource r;
-                    return r.ParseFromString(change.data) && RemoveNamed(email, r.mutable_staff()) > 0;
-                  }
-                  if (change.kind == kOrganizationKind) {
-                    v1::Organization o;
-                    return o.ParseFromString(change.data) && RemoveNamed(email, o.mutable_contacts()) > 0;
-                  }
-                  if (change.kind == kNetworkKind) {
-                    v1::Network n;
-                    return n.ParseFromString(change.data) && RemoveNamed(email, n.mutable_coordinators()) > 0;
-                  }
+                  if (change.kind == kResourceKind) return RecordNames<v1::Resource>(change.data, email);
+                  if (change.kind == kOrganizationKind) return RecordNames<v1::Organization>(change.data, email);
+                  if (change.kind == kNetworkKind) return RecordNames<v1::Network>(change.data, email);
                   return false;
                 })
       .status();
