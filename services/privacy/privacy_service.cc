@@ -51,7 +51,7 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(const Caller& caller
   if (!position.ok()) return position.status();
   int room = request.page_size() == 0 ? 100 : request.page_size();
   if (room < 1 || room > 500) return InvalidField("page_size", "must be between 1 and 500");
-  auto [section, offset] = *position;
+  int section = position->first, offset = position->second;  // not a structured binding: lambdas capture them
 
   v1::PersonalData out;
   out.set_email(*email);
