@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
 #include "services/common/text_fold.h"
@@ -29,7 +30,7 @@ std::string NextVersion(const std::string& etag) { return std::to_string(EtagVer
 
 template <typename T>
 void Stamp(const Caller& caller, bool created, T* object) {
-  auto now = TimeUtil::GetCurrentTime();
+  auto now = TimeUtil::MillisecondsToTimestamp(NowMs());  // GetCurrentTime() has whole seconds
   auto* audit = object->mutable_audit();
   if (created) {
     *audit->mutable_create_time() = now;

@@ -378,10 +378,15 @@ TEST_F(AuditTrail, EveryRpcRefusesMissingGarbageExpiredAndRevokedTokens) {
   auth::v1::CreateTokenRequest expiring;
   expiring.set_organization_id("acme");
   expiring.add_roles(auth::v1::ROLE_ORGANIZATION_ADMIN);
-  *expiring.mutable_expire_time() = google::protobuf::util::TimeUtil::GetCurrentTime() +
-                                    google::protobuf::util::TimeUtil::MillisecondsToDuration(1000);
+  // Milliseconds: protobuf 3.21's GetCurrentTime() has whole seconds, so "now + 1 s" from it can
+  // be a moment from now and already past when the server reads it.
+  *expiring.mutable_expire_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() +
+      1000);
   auth::v1::CreateTokenResponse expired;
-  ASSERT_TRUE(tokens_->CreateToken(Admin().get(), expiring, &expired).ok());
+  const auto created = tokens_->CreateToken(Admin().get(), expiring, &expired);
+  ASSERT_TRUE(created.ok()) << created.error_code() << " " << created.error_message();
   const auto revoked = server_->TokenWithInfo("acme", {auth::v1::ROLE_ORGANIZATION_ADMIN});
   auth::v1::RevokeTokenRequest revoke;
   revoke.set_id(revoked.info().id());
