@@ -19,6 +19,7 @@ run: build
 	@scripts/run $(RELEASE_DIR)
 
 test: bootstrap
+	@scripts/check-format
 	@cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DINFRASHARE_SANITIZE=ON -DINFRASHARE_BENCH=OFF >/dev/null
 	@cmake --build $(TEST_DIR) -j$(JOBS)
 	@cd $(TEST_DIR) && ctest --output-on-failure --timeout 600 -j$(JOBS)

@@ -93,7 +93,8 @@ Result Run(const Starter& start, int clients, int seconds, double rate = 0) {
   std::thread pacer;
   if (rate > 0) {
     pacer = std::thread([&] {
-      const auto gap = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
+      const auto gap =
+          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
       for (auto next = begin; next < until; next += gap) {
         std::this_thread::sleep_until(next);
         if (in_flight < 1024) launch(next);
@@ -119,7 +120,8 @@ Result Run(const Starter& start, int clients, int seconds, double rate = 0) {
       result.refused++;
       latencies.push_back(std::chrono::duration<double, std::milli>(now - call->sent).count());
     } else {
-      if (result.failed++ == 0) std::cerr << "  call failed: " << client::DescribeError(call->status) << "\n";
+      if (result.failed++ == 0)
+        std::cerr << "  call failed: " << client::DescribeError(call->status) << "\n";
     }
     delete call;
     if (rate == 0 && now < until) launch(now);
@@ -136,7 +138,8 @@ Result Run(const Starter& start, int clients, int seconds, double rate = 0) {
 }
 
 void Report(const std::string& name, const Result& r, double ceiling = 0) {
-  std::printf("  %-44s %9.0f /s   p50 %6.2f ms   p99 %6.2f ms", name.c_str(), r.per_second, r.p50_ms, r.p99_ms);
+  std::printf("  %-44s %9.0f /s   p50 %6.2f ms   p99 %6.2f ms", name.c_str(), r.per_second,
+              r.p50_ms, r.p99_ms);
   if (r.refused > 0) std::printf("   (%lld confirmed, %lld refused)", r.ok, r.refused);
   if (ceiling > 0) std::printf("   %.0f%% of the lower ceiling", 100.0 * r.per_second / ceiling);
   if (r.failed > 0) std::printf("   %lld FAILED", r.failed);
@@ -148,12 +151,13 @@ void Report(const std::string& name, const Result& r, double ceiling = 0) {
 double StoreCeiling(const testing::RedisServer& redis, int clients) {
   const std::string base = "is:{bk:0}:";
   char command[1024];
-  std::snprintf(command, sizeof command,
-                "redis-benchmark -p %d -c %d -n 300000 -r 100000000000 -q FCALL sch_book 1 %sr:x:m %s "
-                "r__rand_int____rand_int__ bench-org 1 0 0 600000 0 t n '' 60 100000 1 '' 0 1 "
-                "b__rand_int__ 4102444800000 4102448400000 4102444800000 4102448400000 1 '' 0 '' -1 60 "
-                "2>/dev/null",
-                redis.port(), clients, base.c_str(), base.c_str());
+  std::snprintf(
+      command, sizeof command,
+      "redis-benchmark -p %d -c %d -n 300000 -r 100000000000 -q FCALL sch_book 1 %sr:x:m %s "
+      "r__rand_int____rand_int__ bench-org 1 0 0 600000 0 t n '' 60 100000 1 '' 0 1 "
+      "b__rand_int__ 4102444800000 4102448400000 4102444800000 4102448400000 1 '' 0 '' -1 60 "
+      "2>/dev/null",
+      redis.port(), clients, base.c_str(), base.c_str());
   FILE* pipe = popen(command, "r");
   std::string out;
   std::array<char, 4096> buffer;
@@ -196,7 +200,10 @@ std::unique_ptr<World> Populate(const client::ClientOptions& options,
     network.mutable_network()->add_member_organization_ids(org.organization_id());
   }
   reg::Network created_network;
-  if (!admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateNetwork, network, &created_network).ok())
+  if (!admin
+           .Call(admin.registry(), &reg::RegistryService::Stub::CreateNetwork, network,
+                 &created_network)
+           .ok())
     return nullptr;
   reg::ImportResourcesRequest import;
   for (int i = 0; i < kResources; ++i) {
@@ -212,7 +219,8 @@ std::unique_ptr<World> Populate(const client::ClientOptions& options,
     r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
   }
   reg::ImportResourcesResponse imported;
-  auto status = admin.Call(admin.registry(), &reg::RegistryService::Stub::ImportResources, import, &imported);
+  auto status =
+      admin.Call(admin.registry(), &reg::RegistryService::Stub::ImportResources, import, &imported);
   if (!status.ok()) {
     std::cerr << "import: " << client::DescribeError(status) << "\n";
     return nullptr;
@@ -352,8 +360,9 @@ int main(int argc, char** argv) {
     for (const char* key : {"PER_TOKEN_PER_S", "TOKEN_BURST", "PER_ORG_PER_S", "ORG_BURST"})
       limited[std::string("INFRASHARE_RATE_LIMITS_") + group + "_" + key] = "1000000";
   testing::ServerProcess server(args[0], redis.url(), limited);
-  testing::ServerProcess unlimited(args[0], redis.url(),
-                                   {{"INFRASHARE_LOG_FORMAT", "json"}, {"INFRASHARE_RATE_LIMITS_ENABLED", "false"}});
+  testing::ServerProcess unlimited(
+      args[0], redis.url(),
+      {{"INFRASHARE_LOG_FORMAT", "json"}, {"INFRASHARE_RATE_LIMITS_ENABLED", "false"}});
   if (!server.WaitUntilServing() || !unlimited.WaitUntilServing()) {
     std::cerr << "the server did not start\n";
     return 1;
@@ -380,14 +389,14 @@ int main(int argc, char** argv) {
   Report("CreateBooking, 1 resource, 64 clients", contended, lower);
   const double peak = std::max(c16.per_second, c64.per_second);
   const Result half = Run(BookOn(*world, kResources), 0, seconds, peak / 2);
-  Report("CreateBooking at half of peak (" + std::to_string(static_cast<int>(peak / 2)) + "/s)", half);
+  Report("CreateBooking at half of peak (" + std::to_string(static_cast<int>(peak / 2)) + "/s)",
+         half);
   long long failed = c16.failed + c64.failed + contended.failed + half.failed;
 
   // Rate limiting's cost: the 64-client phase alternately on the server without limits and on the
   // one with them, twice each, on the same data (the stub is swapped, the slots go on).
-  std::unique_ptr<SchedulerService::Stub> other =
-      SchedulerService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(unlimited.port()),
-                                                    grpc::InsecureChannelCredentials()));
+  std::unique_ptr<SchedulerService::Stub> other = SchedulerService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(unlimited.port()), grpc::InsecureChannelCredentials()));
   double off = 0, on = 0;
   for (int round = 0; round < 4; ++round) {
     std::swap(world->scheduler, other);  // rounds 0 and 2 run without limits

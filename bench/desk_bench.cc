@@ -55,19 +55,24 @@ class Bench {
     reg::CreateNetworkRequest network;
     network.set_network_id("bench-net");
     network.mutable_network()->set_display_name("Bench network");
-    const reg::Theme themes[] = {reg::THEME_DIGITALISATION, reg::THEME_FOOD, reg::THEME_ENERGY_TRANSITION,
-                                 reg::THEME_HEALTH_CARE, reg::THEME_MANUFACTURING};
+    const reg::Theme themes[] = {reg::THEME_DIGITALISATION, reg::THEME_FOOD,
+                                 reg::THEME_ENERGY_TRANSITION, reg::THEME_HEALTH_CARE,
+                                 reg::THEME_MANUFACTURING};
     for (int o = 0; o <= kOrganizations; ++o) {
       reg::CreateOrganizationRequest org;
       org.set_organization_id("bench-org-" + std::to_string(o));
       org.mutable_organization()->set_display_name(org.organization_id());
       org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
       reg::Organization out;
-      if (!admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateOrganization, org, &out).ok()) return false;
+      if (!admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateOrganization, org, &out)
+               .ok())
+        return false;
       network.mutable_network()->add_member_organization_ids(org.organization_id());
     }
     reg::Network created;
-    if (!admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateNetwork, network, &created).ok()) return false;
+    if (!admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateNetwork, network, &created)
+             .ok())
+      return false;
     // Organisation 0 is the entry partner; the others each have ten responders with a theme and a
     // province, so routing has real scoring to do.
     for (int o = 1; o <= kOrganizations; ++o)
@@ -105,7 +110,8 @@ class Bench {
     for (int t = 0; t < kThreads; ++t)
       threads.emplace_back([&, t] {
         client::Client c(options_);
-        const reg::Theme themes[] = {reg::THEME_DIGITALISATION, reg::THEME_FOOD, reg::THEME_MANUFACTURING};
+        const reg::Theme themes[] = {reg::THEME_DIGITALISATION, reg::THEME_FOOD,
+                                     reg::THEME_MANUFACTURING};
         for (long n = next++; n < total; n = next++) {
           std::this_thread::sleep_until(begin + std::chrono::duration_cast<Clock::duration>(
                                                     std::chrono::duration<double>(n / rate)));
@@ -120,7 +126,8 @@ class Bench {
           Inquiry out;
           auto status = c.Call(c.desk(), &DeskService::Stub::SubmitInquiry, request, &out);
           if (!status.ok()) {
-            if (failed++ == 0) std::cerr << "  submit failed: " << client::DescribeError(status) << "\n";
+            if (failed++ == 0)
+              std::cerr << "  submit failed: " << client::DescribeError(status) << "\n";
             continue;
           }
           std::lock_guard lock(mutex);
@@ -129,13 +136,15 @@ class Bench {
         (void)t;
       });
     for (auto& t : threads) t.join();
-    *achieved = static_cast<double>(ids.size()) / std::chrono::duration<double>(Clock::now() - begin).count();
+    *achieved = static_cast<double>(ids.size()) /
+                std::chrono::duration<double>(Clock::now() - begin).count();
     if (failed > 0) std::cerr << "  " << failed << " submits FAILED\n";
     return ids;
   }
 
   // The inquiries with their history, once `done` holds for all of them (or `limit` passed).
-  std::vector<Inquiry> Await(const std::vector<std::string>& ids, const std::function<bool(const Inquiry&)>& done,
+  std::vector<Inquiry> Await(const std::vector<std::string>& ids,
+                             const std::function<bool(const Inquiry&)>& done,
                              std::chrono::seconds limit) {
     const auto until = Clock::now() + limit;
     std::vector<Inquiry> result(ids.size());
@@ -179,7 +188,8 @@ struct Latency {
 Latency OfferLatency(const std::vector<Inquiry>& inquiries) {
   Latency l;
   for (const auto& i : inquiries) {
-    const int64_t submitted = FirstTime(i, HISTORY_KIND_SUBMITTED), offered = FirstTime(i, HISTORY_KIND_OFFERED);
+    const int64_t submitted = FirstTime(i, HISTORY_KIND_SUBMITTED),
+                  offered = FirstTime(i, HISTORY_KIND_OFFERED);
     if (submitted < 0 || offered < 0) {
       ++l.missing;
       continue;
@@ -200,35 +210,39 @@ int main(int argc, char** argv) {
   }
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 10;
   testing::RedisServer redis;
-  testing::ServerProcess server(argv[1], redis.url(),
-                                {{"INFRASHARE_LOG_FORMAT", "json"},
-                                 {"INFRASHARE_RATE_LIMITS_ENABLED", "false"},  // many calls per token
-                                 {"INFRASHARE_DESK_ACCEPT_S_HIGH", std::to_string(kAcceptSecondsHigh)},
-                                 {"INFRASHARE_DESK_MAX_ATTEMPTS", "1"},
-                                 {"INFRASHARE_DESK_ESCALATION_S", "86400"}});
+  testing::ServerProcess server(
+      argv[1], redis.url(),
+      {{"INFRASHARE_LOG_FORMAT", "json"},
+       {"INFRASHARE_RATE_LIMITS_ENABLED", "false"},  // many calls per token
+       {"INFRASHARE_DESK_ACCEPT_S_HIGH", std::to_string(kAcceptSecondsHigh)},
+       {"INFRASHARE_DESK_MAX_ATTEMPTS", "1"},
+       {"INFRASHARE_DESK_ESCALATION_S", "86400"}});
   if (!server.WaitUntilServing()) {
     std::cerr << "the server did not start\n";
     return 1;
   }
   Bench bench(server.port());
   if (!bench.SetUp()) return 1;
-  std::printf("  %d responders in %d organisations of one network\n", kOrganizations * kRespondersPerOrganization,
-              kOrganizations);
+  std::printf("  %d responders in %d organisations of one network\n",
+              kOrganizations * kRespondersPerOrganization, kOrganizations);
 
   double achieved = 0;
   auto light = bench.Submit(100, seconds, URGENCY_NORMAL, &achieved);
   auto l = OfferLatency(bench.Await(light, Offered, std::chrono::seconds(30)));
-  std::printf("  submit -> offer at %.0f/s: %zu inquiries, p50 %.0f ms, p99 %.0f ms, max %.0f ms%s\n", achieved,
-              l.ms.size(), Percentile(l.ms, 0.5), Percentile(l.ms, 0.99), Percentile(l.ms, 1.0),
-              l.missing ? "   SOME NEVER OFFERED" : "");
+  std::printf(
+      "  submit -> offer at %.0f/s: %zu inquiries, p50 %.0f ms, p99 %.0f ms, max %.0f ms%s\n",
+      achieved, l.ms.size(), Percentile(l.ms, 0.5), Percentile(l.ms, 0.99), Percentile(l.ms, 1.0),
+      l.missing ? "   SOME NEVER OFFERED" : "");
 
   auto sustained = bench.Submit(1000, seconds, URGENCY_NORMAL, &achieved);
   auto s = OfferLatency(bench.Await(sustained, Offered, std::chrono::seconds(60)));
-  const double routed = static_cast<double>(s.ms.size()) / (static_cast<double>(s.last_offer - s.first_submit) / 1000);
-  std::printf("  sustained: submitted %.0f/s, offered %.0f/s (%zu inquiries), submit -> offer p50 %.0f ms, "
-              "p99 %.0f ms, max %.0f ms%s\n",
-              achieved, routed, s.ms.size(), Percentile(s.ms, 0.5), Percentile(s.ms, 0.99), Percentile(s.ms, 1.0),
-              s.missing ? "   SOME NEVER OFFERED" : "");
+  const double routed = static_cast<double>(s.ms.size()) /
+                        (static_cast<double>(s.last_offer - s.first_submit) / 1000);
+  std::printf(
+      "  sustained: submitted %.0f/s, offered %.0f/s (%zu inquiries), submit -> offer p50 %.0f ms, "
+      "p99 %.0f ms, max %.0f ms%s\n",
+      achieved, routed, s.ms.size(), Percentile(s.ms, 0.5), Percentile(s.ms, 0.99),
+      Percentile(s.ms, 1.0), s.missing ? "   SOME NEVER OFFERED" : "");
 
   // 10,000 offers with a deadline kAcceptSecondsHigh after each was made; nobody accepts.
   auto timed = bench.Submit(1000, 10, URGENCY_HIGH, &achieved);
@@ -238,17 +252,21 @@ int main(int argc, char** argv) {
   std::vector<double> late;
   size_t never = 0;
   for (const auto& i : expired) {
-    const int64_t offered = FirstTime(i, HISTORY_KIND_OFFERED), fired = FirstTime(i, HISTORY_KIND_TIMED_OUT);
+    const int64_t offered = FirstTime(i, HISTORY_KIND_OFFERED),
+                  fired = FirstTime(i, HISTORY_KIND_TIMED_OUT);
     if (offered < 0 || fired < 0) {
       ++never;
       continue;
     }
     late.push_back(static_cast<double>(fired - (offered + kAcceptSecondsHigh * 1000)));
   }
-  const size_t within = static_cast<size_t>(std::count_if(late.begin(), late.end(), [](double ms) { return ms <= 1000; }));
-  std::printf("  deadlines: %zu pending at once, fired after their deadline by p50 %.0f ms, p99 %.0f ms, max %.0f ms; "
-              "%zu of %zu within 1 s%s\n",
-              timed.size(), Percentile(late, 0.5), Percentile(late, 0.99), Percentile(late, 1.0), within,
-              timed.size(), never ? "   SOME NEVER FIRED" : "");
+  const size_t within = static_cast<size_t>(
+      std::count_if(late.begin(), late.end(), [](double ms) { return ms <= 1000; }));
+  std::printf(
+      "  deadlines: %zu pending at once, fired after their deadline by p50 %.0f ms, p99 %.0f ms, "
+      "max %.0f ms; "
+      "%zu of %zu within 1 s%s\n",
+      timed.size(), Percentile(late, 0.5), Percentile(late, 0.99), Percentile(late, 1.0), within,
+      timed.size(), never ? "   SOME NEVER FIRED" : "");
   return 0;
 }

@@ -74,7 +74,11 @@ int main(int argc, char** argv) {
   client::Client admin(options);
   for (int i = 0; i < 100; ++i) {
     auth::v1::TokenInfo me;
-    if (admin.Call(admin.tokens(), &auth::v1::TokenService::Stub::WhoAmI, auth::v1::WhoAmIRequest(), &me).ok()) break;
+    if (admin
+            .Call(admin.tokens(), &auth::v1::TokenService::Stub::WhoAmI, auth::v1::WhoAmIRequest(),
+                  &me)
+            .ok())
+      break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   for (int i = 0; i < orgs; ++i) {
@@ -83,7 +87,8 @@ int main(int argc, char** argv) {
     request.mutable_organization()->set_display_name("Bench org " + std::to_string(i));
     request.mutable_organization()->set_kind(ORGANIZATION_KIND_COMPANY);
     Organization out;
-    auto status = admin.Call(admin.registry(), &RegistryService::Stub::CreateOrganization, request, &out);
+    auto status =
+        admin.Call(admin.registry(), &RegistryService::Stub::CreateOrganization, request, &out);
     if (!status.ok()) {
       std::cerr << "create org: " << client::DescribeError(status) << "\n";
       return 1;
@@ -95,7 +100,10 @@ int main(int argc, char** argv) {
   token_request.set_organization_id("bench-org-0");
   token_request.add_roles(auth::v1::ROLE_MEMBER);
   auth::v1::CreateTokenResponse member;
-  if (!admin.Call(admin.tokens(), &auth::v1::TokenService::Stub::CreateToken, token_request, &member).ok()) return 1;
+  if (!admin
+           .Call(admin.tokens(), &auth::v1::TokenService::Stub::CreateToken, token_request, &member)
+           .ok())
+    return 1;
   client::ClientOptions member_options = options;
   member_options.token = member.token();
   client::Client searcher(member_options);
@@ -107,9 +115,11 @@ int main(int argc, char** argv) {
   int failed = 0;
   for (int start = 0; start < resources; start += 1000) {
     ImportResourcesRequest request;
-    for (int i = start; i < std::min(resources, start + 1000); ++i) *request.add_resources() = RandomResource(rng, i, orgs);
+    for (int i = start; i < std::min(resources, start + 1000); ++i)
+      *request.add_resources() = RandomResource(rng, i, orgs);
     ImportResourcesResponse response;
-    auto status = admin.Call(admin.registry(), &RegistryService::Stub::ImportResources, request, &response);
+    auto status =
+        admin.Call(admin.registry(), &RegistryService::Stub::ImportResources, request, &response);
     if (!status.ok()) {
       std::cerr << "import: " << client::DescribeError(status) << "\n";
       return 1;
@@ -120,12 +130,16 @@ int main(int argc, char** argv) {
   const long long memory_after = UsedMemory(redis);
   std::printf("import: %d resources in %.2f s (%.0f rows/s), %d failed\n", resources, import_s,
               resources / import_s, failed);
-  std::printf("redis memory: %.0f bytes per resource (used_memory delta %.1f MiB, includes change log)\n",
-              double(memory_after - memory_before) / resources, (memory_after - memory_before) / 1048576.0);
+  std::printf(
+      "redis memory: %.0f bytes per resource (used_memory delta %.1f MiB, includes change log)\n",
+      double(memory_after - memory_before) / resources, (memory_after - memory_before) / 1048576.0);
 
   const char* names[] = {"two facets (theme + province)", "25 km radius + kind + theme",
-                         "text prefix + kind", "ceiling: no-op RPC (WhoAmI, cached token, no Redis)"};
-  std::printf("\n| query | 1 client p50 ms | 1 client p99 ms | mean hits | 16 clients searches/s | 16 clients p99 ms |\n");
+                         "text prefix + kind",
+                         "ceiling: no-op RPC (WhoAmI, cached token, no Redis)"};
+  std::printf(
+      "\n| query | 1 client p50 ms | 1 client p99 ms | mean hits | 16 clients searches/s | 16 "
+      "clients p99 ms |\n");
   std::printf("|---|---|---|---|---|---|\n");
   // One call of the measured kind; shape 3 is the transport ceiling of the same server.
   auto call = [](RegistryService::Stub& registry, auth::v1::TokenService::Stub& tokens, int shape,
@@ -163,7 +177,8 @@ int main(int argc, char** argv) {
       threads.emplace_back([&, t] {
         grpc::ChannelArguments args;
         args.SetInt("grpc.channel_id", t);  // a connection per client
-        auto channel = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
+        auto channel =
+            grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), args);
         auto stub = RegistryService::NewStub(channel);
         auto tokens = auth::v1::TokenService::NewStub(channel);
         std::mt19937 local(t);
@@ -173,7 +188,8 @@ int main(int argc, char** argv) {
           int found = 0;
           auto t0 = Clock::now();
           if (call(*stub, *tokens, shape, local, &context, &found).ok()) {
-            per_thread[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+            per_thread[t].push_back(
+                std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
             done++;
           }
         }
@@ -182,9 +198,9 @@ int main(int argc, char** argv) {
     for (auto& th : threads) th.join();
     std::vector<double> all;
     for (auto& v : per_thread) all.insert(all.end(), v.begin(), v.end());
-    std::printf("| %s | %.2f | %.2f | %.0f | %.0f | %.2f |\n", names[shape], Percentile(latencies, 0.5),
-                Percentile(latencies, 0.99), hits / latencies.size(), done.load() / double(seconds),
-                Percentile(all, 0.99));
+    std::printf("| %s | %.2f | %.2f | %.0f | %.0f | %.2f |\n", names[shape],
+                Percentile(latencies, 0.5), Percentile(latencies, 0.99), hits / latencies.size(),
+                done.load() / double(seconds), Percentile(all, 0.99));
   }
   kill(server, SIGTERM);
   waitpid(server, nullptr, 0);

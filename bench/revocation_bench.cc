@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
     auth::v1::CreateTokenResponse token;
     if (!tokens_a->CreateToken(As(testing::kAdminToken).get(), request, &token).ok()) return 1;
     auth::v1::TokenInfo who;
-    if (!tokens_b->WhoAmI(As(token.token()).get(), auth::v1::WhoAmIRequest(), &who).ok()) return 1;  // cached on B
+    if (!tokens_b->WhoAmI(As(token.token()).get(), auth::v1::WhoAmIRequest(), &who).ok())
+      return 1;  // cached on B
     auth::v1::RevokeTokenRequest revoke;
     revoke.set_id(token.info().id());
     auth::v1::RevokeTokenResponse revoked;
@@ -73,7 +74,9 @@ int main(int argc, char** argv) {
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   std::sort(ms.begin(), ms.end());
-  std::printf("revocation reaching another replica (auth.cache_ttl_ms default), %d rounds:\n", rounds);
-  std::printf("  min %.0f ms, median %.0f ms, max %.0f ms\n", ms.front(), ms[ms.size() / 2], ms.back());
+  std::printf("revocation reaching another replica (auth.cache_ttl_ms default), %d rounds:\n",
+              rounds);
+  std::printf("  min %.0f ms, median %.0f ms, max %.0f ms\n", ms.front(), ms[ms.size() / 2],
+              ms.back());
   return ms.back() < 30000 ? 0 : 1;
 }

@@ -19,16 +19,20 @@ inline const std::vector<std::pair<std::string, std::pair<double, double>>> kCit
     {"PV23", {52.5168, 6.0830}}, {"PV24", {52.5185, 5.4714}}, {"PV25", {51.9851, 5.8987}},
     {"PV26", {52.0907, 5.1214}}, {"PV27", {52.3676, 4.9041}}, {"PV28", {51.9244, 4.4777}},
     {"PV29", {51.4988, 3.6110}}, {"PV30", {51.4416, 5.4697}}, {"PV31", {50.8514, 5.6910}}};
-inline const std::vector<std::string> kWords = {"smart", "factory", "robot", "zorg", "water", "energie", "twin",
-                                         "praktijk", "lab", "campus", "digitaal", "food", "bouw", "circulair"};
+inline const std::vector<std::string> kWords = {
+    "smart",    "factory", "robot",  "zorg",     "water", "energie", "twin",
+    "praktijk", "lab",     "campus", "digitaal", "food",  "bouw",    "circulair"};
 
 inline Resource RandomResource(std::mt19937& rng, int i, int orgs) {
   Resource r;
   r.set_id("bench-" + std::to_string(i));
   const auto& [province, center] = kCities[rng() % kCities.size()];
-  r.set_display_name(kWords[rng() % kWords.size()] + " " + kWords[rng() % kWords.size()] + " " + std::to_string(i));
-  r.set_description("Gedeelde faciliteit voor " + kWords[rng() % kWords.size()] + " en " + kWords[rng() % kWords.size()]);
-  r.set_kind(rng() % 3 == 0 ? RESOURCE_KIND_EQUIPMENT : (rng() % 2 ? RESOURCE_KIND_LAB : RESOURCE_KIND_HUB));
+  r.set_display_name(kWords[rng() % kWords.size()] + " " + kWords[rng() % kWords.size()] + " " +
+                     std::to_string(i));
+  r.set_description("Gedeelde faciliteit voor " + kWords[rng() % kWords.size()] + " en " +
+                    kWords[rng() % kWords.size()]);
+  r.set_kind(rng() % 3 == 0 ? RESOURCE_KIND_EQUIPMENT
+                            : (rng() % 2 ? RESOURCE_KIND_LAB : RESOURCE_KIND_HUB));
   r.set_owner_organization_id("bench-org-" + std::to_string(rng() % orgs));
   r.add_themes(static_cast<Theme>(1 + rng() % 16));
   if (rng() % 2) r.add_themes(static_cast<Theme>(1 + (r.themes(0) % 16)));

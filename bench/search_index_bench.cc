@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
     r.set_etag("1");
     index.Upsert(r);
   }
-  const char* names[] = {"two facets (theme + province)", "25 km radius + kind + theme", "text prefix + kind"};
+  const char* names[] = {"two facets (theme + province)", "25 km radius + kind + theme",
+                         "text prefix + kind"};
   std::printf("%d resources, %d queries per shape, one thread\n", resources, queries);
   for (int shape = 0; shape < 3; ++shape) {
     if (only >= 0 && shape != only) continue;
@@ -40,8 +41,8 @@ int main(int argc, char** argv) {
     std::sort(us.begin(), us.end());
     double sum = 0;
     for (double u : us) sum += u;
-    std::printf("  %-32s mean %7.1f us  p50 %7.1f us  p99 %7.1f us  mean hits %lld\n", names[shape], sum / queries,
-                us[us.size() / 2], us[us.size() * 99 / 100], hits / queries);
+    std::printf("  %-32s mean %7.1f us  p50 %7.1f us  p99 %7.1f us  mean hits %lld\n", names[shape],
+                sum / queries, us[us.size() / 2], us[us.size() * 99 / 100], hits / queries);
   }
   return 0;
 }

@@ -36,9 +36,11 @@ grpc::Status Work(infrashare::RedisPool* redis, HealthCheckResponse* response) {
 class SyncService final : public Health::Service {
  public:
   explicit SyncService(infrashare::RedisPool* redis) : redis_(redis) {}
-  grpc::Status Check(grpc::ServerContext*, const HealthCheckRequest*, HealthCheckResponse* response) override {
+  grpc::Status Check(grpc::ServerContext*, const HealthCheckRequest*,
+                     HealthCheckResponse* response) override {
     return Work(redis_, response);
   }
+
  private:
   infrashare::RedisPool* redis_;
 };
@@ -52,6 +54,7 @@ class CallbackService final : public Health::CallbackService {
     reactor->Finish(Work(redis_, response));  // blocking work on the reactor thread
     return reactor;
   }
+
  private:
   infrashare::RedisPool* redis_;
 };
@@ -70,14 +73,15 @@ Result Load(int port, int seconds) {
     threads.emplace_back([&, t] {
       grpc::ChannelArguments args;
       args.SetInt("grpc.channel_id", t);
-      auto stub = Health::NewStub(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
-                                                            grpc::InsecureChannelCredentials(), args));
+      auto stub = Health::NewStub(grpc::CreateCustomChannel(
+          "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args));
       while (Clock::now() < end) {
         grpc::ClientContext context;
         HealthCheckResponse response;
         auto t0 = Clock::now();
         if (stub->Check(&context, HealthCheckRequest(), &response).ok())
-          latencies[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+          latencies[t].push_back(
+              std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
     });
   for (auto& th : threads) th.join();
@@ -97,7 +101,8 @@ int main(int argc, char** argv) {
   config.url = redis_server.url();
   auto redis = infrashare::RedisPool::Create(config);
   if (!redis.ok()) return 1;
-  std::printf("| server API | handler | calls/s (16 clients) | p50 ms | p99 ms |\n|---|---|---|---|---|\n");
+  std::printf(
+      "| server API | handler | calls/s (16 clients) | p50 ms | p99 ms |\n|---|---|---|---|---|\n");
   for (bool with_redis : {false, true}) {
     for (bool callback : {false, true}) {
       infrashare::RedisPool* pool = with_redis ? redis->get() : nullptr;

@@ -2,7 +2,6 @@
 
 #include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/util/time_util.h>
-
 #include <sodium.h>
 
 #include <algorithm>
@@ -51,10 +50,13 @@ std::string StringField(const Message& m, absl::string_view name) {
 
 bool Mutates(absl::string_view method) {
   const absl::string_view name = MethodName(method);
-  return absl::string_view(RateGroupOf(method)) == "write" || name == "ImportResources" || name == "PlanRotation";
+  return absl::string_view(RateGroupOf(method)) == "write" || name == "ImportResources" ||
+         name == "PlanRotation";
 }
 
-bool Audited(absl::string_view method) { return Mutates(method) || MethodName(method) == "ExportPersonalData"; }
+bool Audited(absl::string_view method) {
+  return Mutates(method) || MethodName(method) == "ExportPersonalData";
+}
 
 std::string ObjectOf(const Message& request) {
   // A person, named by an e-mail address (PrivacyService): the trail says whose data without
@@ -62,7 +64,8 @@ std::string ObjectOf(const Message& request) {
   if (std::string email = StringField(request, "email"); !email.empty()) {
     const std::string folded = FoldEmail(email);
     unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(folded.data()), folded.size());
+    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(folded.data()),
+                       folded.size());
     char hex[crypto_hash_sha256_BYTES * 2 + 1];
     sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
     return absl::StrCat("email-sha256:", hex);
@@ -74,8 +77,8 @@ std::string ObjectOf(const Message& request) {
   const auto* descriptor = request.GetDescriptor();
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const FieldDescriptor* f = descriptor->field(i);
-    if (f->is_repeated() || f->type() != FieldDescriptor::TYPE_STRING || f->name() == "request_id" ||
-        !absl::EndsWith(f->name(), "_id"))
+    if (f->is_repeated() || f->type() != FieldDescriptor::TYPE_STRING ||
+        f->name() == "request_id" || !absl::EndsWith(f->name(), "_id"))
       continue;
     if (std::string id = request.GetReflection()->GetString(request, f); !id.empty()) return id;
   }
@@ -87,8 +90,9 @@ std::vector<std::string> ChangedFields(const Message& request) {
   const FieldDescriptor* mask = request.GetDescriptor()->FindFieldByName("update_mask");
   if (mask != nullptr && mask->message_type() == google::protobuf::FieldMask::descriptor() &&
       request.GetReflection()->HasField(request, mask)) {
-    const auto& paths =
-        static_cast<const google::protobuf::FieldMask&>(request.GetReflection()->GetMessage(request, mask)).paths();
+    const auto& paths = static_cast<const google::protobuf::FieldMask&>(
+                            request.GetReflection()->GetMessage(request, mask))
+                            .paths();
     fields.assign(paths.begin(), paths.end());
     return fields;
   }
@@ -123,27 +127,29 @@ void AuditLog::Record(const Caller& caller, absl::string_view method, const Mess
   for (auto& f : ChangedFields(request)) event.add_changed_fields(std::move(f));
   event.set_request_id(RequestIdOf(request));
   const std::string retention_ms = absl::StrCat(int64_t{config_.retention_days} * 86400 * 1000);
-  redis_->FCallAsync("audit_append", {Key(""), Key(caller.organization_id)}, {retention_ms, event.SerializeAsString()},
-                     [event](absl::StatusOr<RedisValue> reply) {
-                       if (reply.ok()) return;
-                       logging::Error("audit event not stored",
-                                      {{"error", std::string(reply.status().message())},
-                                       {"method", event.method()},
-                                       {"org", event.organization_id()},
-                                       {"token", event.token_id()},
-                                       {"object", event.object_id()},
-                                       {"peer", event.peer()},
-                                       {"status", event.status()},
-                                       {"request_id", event.request_id()}});
-                     });
+  redis_->FCallAsync(
+      "audit_append", {Key(""), Key(caller.organization_id)},
+      {retention_ms, event.SerializeAsString()}, [event](absl::StatusOr<RedisValue> reply) {
+        if (reply.ok()) return;
+        logging::Error("audit event not stored", {{"error", std::string(reply.status().message())},
+                                                  {"method", event.method()},
+                                                  {"org", event.organization_id()},
+                                                  {"token", event.token_id()},
+                                                  {"object", event.object_id()},
+                                                  {"peer", event.peer()},
+                                                  {"status", event.status()},
+                                                  {"request_id", event.request_id()}});
+      });
 }
 
-absl::StatusOr<auth::v1::ListAuditEventsResponse> AuditLog::List(const Caller& caller,
-                                                                 const auth::v1::ListAuditEventsRequest& request) {
+absl::StatusOr<auth::v1::ListAuditEventsResponse> AuditLog::List(
+    const Caller& caller, const auth::v1::ListAuditEventsRequest& request) {
   std::string organization = request.organization_id();
   if (!caller.IsPlatformAdmin()) {
     if (!caller.IsAdminOf(caller.organization_id))
-      return Forbidden("the audit trail is for platform admins and, for their organisation, organisation admins");
+      return Forbidden(
+          "the audit trail is for platform admins and, for their organisation, organisation "
+          "admins");
     if (organization.empty()) organization = caller.organization_id;
     if (organization != caller.organization_id)
       return Forbidden("organisation admins read their own organisation's audit trail only");
@@ -155,13 +161,16 @@ absl::StatusOr<auth::v1::ListAuditEventsResponse> AuditLog::List(const Caller& c
   if (!request.page_token().empty()) {
     end = "(" + request.page_token();
   } else if (request.has_end_time()) {
-    const int64_t end_ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(request.end_time());
+    const int64_t end_ms =
+        google::protobuf::util::TimeUtil::TimestampToMilliseconds(request.end_time());
     if (end_ms <= 0) return auth::v1::ListAuditEventsResponse();
     end = absl::StrCat(end_ms - 1);
   }
   if (request.has_start_time())
-    start = absl::StrCat(std::max<int64_t>(0, google::protobuf::util::TimeUtil::TimestampToMilliseconds(request.start_time())));
-  auto reply = redis_->Command({"XREVRANGE", Key(organization), end, start, "COUNT", absl::StrCat(page_size + 1)});
+    start = absl::StrCat(std::max<int64_t>(
+        0, google::protobuf::util::TimeUtil::TimestampToMilliseconds(request.start_time())));
+  auto reply = redis_->Command(
+      {"XREVRANGE", Key(organization), end, start, "COUNT", absl::StrCat(page_size + 1)});
   if (!reply.ok()) return reply.status();
   auth::v1::ListAuditEventsResponse response;
   for (size_t i = 0; i < reply->elements.size() && static_cast<int>(i) < page_size; ++i) {
@@ -169,13 +178,15 @@ absl::StatusOr<auth::v1::ListAuditEventsResponse> AuditLog::List(const Caller& c
     if (entry.elements.size() < 2 || entry.elements[1].elements.size() < 2) continue;
     auth::v1::AuditEvent* event = response.add_events();
     if (!event->ParseFromString(entry.elements[1].elements[1].str))
-      return absl::InternalError(absl::StrCat("audit entry ", entry.elements[0].str, " is unreadable"));
+      return absl::InternalError(
+          absl::StrCat("audit entry ", entry.elements[0].str, " is unreadable"));
     event->set_id(entry.elements[0].str);
     int64_t ms = 0;
     if (absl::SimpleAtoi(entry.elements[0].str.substr(0, entry.elements[0].str.find('-')), &ms))
       *event->mutable_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(ms);
   }
-  if (static_cast<int>(reply->elements.size()) > page_size) response.set_next_page_token(response.events().rbegin()->id());
+  if (static_cast<int>(reply->elements.size()) > page_size)
+    response.set_next_page_token(response.events().rbegin()->id());
   return response;
 }
 

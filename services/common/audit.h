@@ -22,9 +22,11 @@ bool Mutates(absl::string_view method);
 // Whether a call is recorded in the audit trail: every call that changes something, and every
 // export of a person's data.
 bool Audited(absl::string_view method);
-// What a request acts on: the id of the object it carries, its `id`, or the first other id it names.
+// What a request acts on: the id of the object it carries, its `id`, or the first other id it
+// names.
 std::string ObjectOf(const google::protobuf::Message& request);
-// The fields a request changes: its update mask, else the fields its object sets (id and etag aside).
+// The fields a request changes: its update mask, else the fields its object sets (id and etag
+// aside).
 std::vector<std::string> ChangedFields(const google::protobuf::Message& request);
 
 class AuditLog {
@@ -33,11 +35,12 @@ class AuditLog {
 
   // Appends one event without waiting for Redis; an event that cannot be stored is logged whole.
   // `response` (may be null) names the object when the request does not (an id the server chose).
-  void Record(const Caller& caller, absl::string_view method, const google::protobuf::Message& request,
-              const google::protobuf::Message* response, absl::string_view peer, absl::string_view status);
+  void Record(const Caller& caller, absl::string_view method,
+              const google::protobuf::Message& request, const google::protobuf::Message* response,
+              absl::string_view peer, absl::string_view status);
 
-  absl::StatusOr<auth::v1::ListAuditEventsResponse> List(const Caller& caller,
-                                                         const auth::v1::ListAuditEventsRequest& request);
+  absl::StatusOr<auth::v1::ListAuditEventsResponse> List(
+      const Caller& caller, const auth::v1::ListAuditEventsRequest& request);
 
  private:
   std::string Key(absl::string_view organization_id) const;

@@ -1,6 +1,5 @@
 #include "services/common/auth.h"
 
-#include "absl/strings/string_view.h"
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/server_context.h>
 #include <sodium.h>
@@ -10,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
@@ -35,15 +35,18 @@ Caller FromInfo(const auth::v1::TokenInfo& info) {
 // which kept an expired token valid until the end of its second).
 google::protobuf::Timestamp Now() { return TimeUtil::MillisecondsToTimestamp(NowMs()); }
 
-constexpr std::array<absl::string_view, 5> kServices = {"auth", "registry", "scheduler", "desk", "privacy"};
+constexpr std::array<absl::string_view, 5> kServices = {"auth", "registry", "scheduler", "desk",
+                                                        "privacy"};
 
 // Whether a token scoped to `services` (empty = all) is within the caller's scope: a scoped token
 // hands out, and rotates, no more than its own scope.
-bool WithinScope(const Caller& caller, const google::protobuf::RepeatedPtrField<std::string>& services) {
+bool WithinScope(const Caller& caller,
+                 const google::protobuf::RepeatedPtrField<std::string>& services) {
   if (caller.services.empty()) return true;
   bool within = !services.empty();
   for (const auto& service : services)
-    within = within && std::find(caller.services.begin(), caller.services.end(), service) != caller.services.end();
+    within = within && std::find(caller.services.begin(), caller.services.end(), service) !=
+                           caller.services.end();
   return within;
 }
 
@@ -104,7 +107,8 @@ absl::StatusOr<Caller> TokenStore::Resolve(absl::string_view token) {
   if (token.empty() || token.size() > 256) return NotAuthenticated("invalid token");
   std::string hash = SecretHash(token);
   if (!bootstrap_hash_.empty() && SameHash(hash, bootstrap_hash_)) {
-    return Caller{"bootstrap", std::string(kPlatformOrganization), {auth::v1::ROLE_PLATFORM_ADMIN}, {}, {}};
+    return Caller{
+        "bootstrap", std::string(kPlatformOrganization), {auth::v1::ROLE_PLATFORM_ADMIN}, {}, {}};
   }
   auto now = std::chrono::steady_clock::now();
   {
@@ -127,8 +131,9 @@ absl::StatusOr<Caller> TokenStore::Resolve(absl::string_view token) {
   if (config_.cache_ttl_ms > 0) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() >= kCacheLimit) cache_.clear();
-    cache_[hash] = Cached{caller, now + std::chrono::milliseconds(config_.cache_ttl_ms),
-                          info.has_expire_time() ? TimeUtil::TimestampToMilliseconds(info.expire_time()) : 0};
+    cache_[hash] =
+        Cached{caller, now + std::chrono::milliseconds(config_.cache_ttl_ms),
+               info.has_expire_time() ? TimeUtil::TimestampToMilliseconds(info.expire_time()) : 0};
   }
   return caller;
 }
@@ -147,7 +152,8 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
     errors.Add("expire_time", "must be in the future");
   for (int i = 0; i < request.services_size(); ++i)
     if (std::find(kServices.begin(), kServices.end(), request.services(i)) == kServices.end())
-      errors.Add(absl::StrCat("services[", i, "]"), "is not one of auth, registry, scheduler, desk, privacy");
+      errors.Add(absl::StrCat("services[", i, "]"),
+                 "is not one of auth, registry, scheduler, desk, privacy");
   if (!errors.empty()) return errors.ToStatus();
   if (!WithinScope(caller, request.services())) {
     return Forbidden("a token scoped to some services creates tokens scoped within them");
@@ -183,7 +189,8 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
   return Mint(caller, std::move(info), ReplayKey(caller, request));
 }
 
-absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Mint(const Caller& caller, auth::v1::TokenInfo info,
+absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Mint(const Caller& caller,
+                                                               auth::v1::TokenInfo info,
                                                                const std::string& replay) {
   std::string id = NewId("tok");
   std::string secret = absl::StrCat("ist_", id.substr(4), "_", RandomBase32(32));
@@ -194,10 +201,10 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Mint(const Caller& cal
   auth::v1::CreateTokenResponse response;
   response.set_token(secret);
   *response.mutable_info() = info;
-  auto reply = redis_->FCall(
-      "auth_create", {Key(absl::StrCat("tok:", hash))},
-      {Key(""), id, hash, info.SerializeAsString(), info.organization_id(), replay,
-       std::to_string(config_.create_replay_ttl_s), response.SerializeAsString()});
+  auto reply =
+      redis_->FCall("auth_create", {Key(absl::StrCat("tok:", hash))},
+                    {Key(""), id, hash, info.SerializeAsString(), info.organization_id(), replay,
+                     std::to_string(config_.create_replay_ttl_s), response.SerializeAsString()});
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() == 2 && reply->elements[0].str == "replay") {
     auth::v1::CreateTokenResponse previous;
@@ -207,8 +214,8 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Mint(const Caller& cal
   return response;
 }
 
-absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Rotate(const Caller& caller,
-                                                                 const auth::v1::RotateTokenRequest& request) {
+absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Rotate(
+    const Caller& caller, const auth::v1::RotateTokenRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
   if (request.overlap_seconds() < 0 || request.overlap_seconds() > 604800)
     return InvalidField("overlap_seconds", "must be between 0 and 604800 (a week)");
@@ -220,7 +227,8 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Rotate(const Caller& c
   if (!WithinScope(caller, old->services()))
     return Forbidden("a token scoped to some services rotates only tokens scoped within them");
   const auto now = Now();
-  if (old->has_expire_time() && old->expire_time() <= now) return NotAuthenticated("the token has expired");
+  if (old->has_expire_time() && old->expire_time() <= now)
+    return NotAuthenticated("the token has expired");
   auth::v1::TokenInfo info = *old;
   info.clear_create_time();
   auto minted = Mint(caller, std::move(info), ReplayKey(caller, request));
@@ -229,19 +237,23 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Rotate(const Caller& c
   // a revocation in between is never undone.
   auto ends = now + TimeUtil::SecondsToDuration(request.overlap_seconds());
   if (!old->has_expire_time() || ends < old->expire_time()) *old->mutable_expire_time() = ends;
-  auto set = redis_->Command({"SET", Key(absl::StrCat("tok:", old_hash)), old->SerializeAsString(), "XX", "KEEPTTL"});
+  auto set = redis_->Command(
+      {"SET", Key(absl::StrCat("tok:", old_hash)), old->SerializeAsString(), "XX", "KEEPTTL"});
   if (!set.ok()) return set.status();
   std::lock_guard lock(cache_mutex_);
-  std::erase_if(cache_, [&](const auto& entry) { return entry.second.caller.token_id == request.id(); });
+  std::erase_if(cache_,
+                [&](const auto& entry) { return entry.second.caller.token_id == request.id(); });
   return minted;
 }
 
-std::string TokenStore::ReplayKey(const Caller& caller, const google::protobuf::Message& request) const {
+std::string TokenStore::ReplayKey(const Caller& caller,
+                                  const google::protobuf::Message& request) const {
   const std::string key = IdempotencyKey(request);
   return key.empty() ? "" : Key(absl::StrCat("req:", caller.organization_id, ":", key));
 }
 
-absl::StatusOr<auth::v1::TokenInfo> TokenStore::InfoById(absl::string_view id, std::string* hash_out) {
+absl::StatusOr<auth::v1::TokenInfo> TokenStore::InfoById(absl::string_view id,
+                                                         std::string* hash_out) {
   auto hash = redis_->Command({"GET", Key(absl::StrCat("tokid:", id))});
   if (!hash.ok()) return hash.status();
   if (hash->is_nil()) return NotFoundError("token", id);
@@ -286,15 +298,19 @@ absl::Status TokenStore::Revoke(const Caller& caller, const auth::v1::RevokeToke
                              {Key(""), request.id(), info->organization_id()});
   if (!reply.ok()) return reply.status();
   std::lock_guard lock(cache_mutex_);
-  std::erase_if(cache_, [&](const auto& entry) { return entry.second.caller.token_id == request.id(); });
+  std::erase_if(cache_,
+                [&](const auto& entry) { return entry.second.caller.token_id == request.id(); });
   return absl::OkStatus();
 }
 
 absl::Status TokenStore::RevokeOrganization(absl::string_view organization_id) {
-  auto reply = redis_->FCall("auth_revoke_org", {Key(absl::StrCat("org:", organization_id))}, {Key("")});
+  auto reply =
+      redis_->FCall("auth_revoke_org", {Key(absl::StrCat("org:", organization_id))}, {Key("")});
   if (!reply.ok()) return reply.status();
   std::lock_guard lock(cache_mutex_);
-  std::erase_if(cache_, [&](const auto& entry) { return entry.second.caller.organization_id == organization_id; });
+  std::erase_if(cache_, [&](const auto& entry) {
+    return entry.second.caller.organization_id == organization_id;
+  });
   return absl::OkStatus();
 }
 

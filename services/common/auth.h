@@ -1,7 +1,6 @@
 // Who is calling: bearer tokens, stored only as hashes, mapped to an organisation and roles.
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "infrashare/auth/v1/auth.pb.h"
 #include "services/common/config.h"
 #include "services/common/redis.h"

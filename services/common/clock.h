@@ -12,7 +12,8 @@
 namespace infrashare {
 
 inline int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -21,7 +22,8 @@ inline int64_t NowMs() {
 // stored time must not take the server down.
 inline std::optional<google::protobuf::Timestamp> TimestampOfMs(int64_t ms) {
   using google::protobuf::util::TimeUtil;
-  if (ms < TimeUtil::kTimestampMinSeconds * 1000 || ms > TimeUtil::kTimestampMaxSeconds * 1000 + 999)
+  if (ms < TimeUtil::kTimestampMinSeconds * 1000 ||
+      ms > TimeUtil::kTimestampMaxSeconds * 1000 + 999)
     return std::nullopt;
   return TimeUtil::MillisecondsToTimestamp(ms);
 }

@@ -21,14 +21,13 @@ namespace {
 // One configuration key: how to set it from text and how to check the result.
 struct Key {
   std::string path;
-  std::function<bool(const std::string&)> set_scalar;          // false = bad value
+  std::function<bool(const std::string&)> set_scalar;             // false = bad value
   std::function<bool(const std::vector<std::string>&)> set_list;  // lists only
   std::function<std::string()> check;                             // "" = fine, else why not
 };
 
 Key IntKey(std::string path, int* target, int min, int max) {
-  return Key{path,
-             [target](const std::string& text) { return absl::SimpleAtoi(text, target); },
+  return Key{path, [target](const std::string& text) { return absl::SimpleAtoi(text, target); },
              nullptr,
              [target, min, max]() -> std::string {
                if (*target < min || *target > max)
@@ -38,11 +37,11 @@ Key IntKey(std::string path, int* target, int min, int max) {
 }
 
 Key DoubleKey(std::string path, double* target, double min, double max) {
-  return Key{path,
-             [target](const std::string& text) { return absl::SimpleAtod(text, target); },
+  return Key{path, [target](const std::string& text) { return absl::SimpleAtod(text, target); },
              nullptr,
              [target, min, max]() -> std::string {
-               if (!(*target >= min && *target <= max)) return absl::StrCat("must be between ", min, " and ", max);
+               if (!(*target >= min && *target <= max))
+                 return absl::StrCat("must be between ", min, " and ", max);
                return "";
              }};
 }
@@ -59,8 +58,7 @@ Key StringKey(std::string path, std::string* target,
                *target = text;
                return true;
              },
-             nullptr,
-             [target, check]() { return check ? check(*target) : std::string(); }};
+             nullptr, [target, check]() { return check ? check(*target) : std::string(); }};
 }
 
 Key OneOfKey(std::string path, std::string* target, std::set<std::string> allowed) {
@@ -170,11 +168,13 @@ std::vector<Key> Keys(Config& c) {
       IntKey("rate_limits.read.token_burst", &c.rate_limits.read.token_burst, 1, 1000000),
       DoubleKey("rate_limits.read.per_org_per_s", &c.rate_limits.read.per_org_per_s, 0.01, 1e6),
       IntKey("rate_limits.read.org_burst", &c.rate_limits.read.org_burst, 1, 1000000),
-      DoubleKey("rate_limits.write.per_token_per_s", &c.rate_limits.write.per_token_per_s, 0.01, 1e6),
+      DoubleKey("rate_limits.write.per_token_per_s", &c.rate_limits.write.per_token_per_s, 0.01,
+                1e6),
       IntKey("rate_limits.write.token_burst", &c.rate_limits.write.token_burst, 1, 1000000),
       DoubleKey("rate_limits.write.per_org_per_s", &c.rate_limits.write.per_org_per_s, 0.01, 1e6),
       IntKey("rate_limits.write.org_burst", &c.rate_limits.write.org_burst, 1, 1000000),
-      DoubleKey("rate_limits.heavy.per_token_per_s", &c.rate_limits.heavy.per_token_per_s, 0.01, 1e6),
+      DoubleKey("rate_limits.heavy.per_token_per_s", &c.rate_limits.heavy.per_token_per_s, 0.01,
+                1e6),
       IntKey("rate_limits.heavy.token_burst", &c.rate_limits.heavy.token_burst, 1, 1000000),
       DoubleKey("rate_limits.heavy.per_org_per_s", &c.rate_limits.heavy.per_org_per_s, 0.01, 1e6),
       IntKey("rate_limits.heavy.org_burst", &c.rate_limits.heavy.org_burst, 1, 1000000),
@@ -206,7 +206,8 @@ std::string EnvName(const std::string& path) {
 }
 
 // Every leaf path in the YAML document, so unknown keys can be refused.
-void CollectPaths(const YAML::Node& node, const std::string& prefix, std::vector<std::string>* out) {
+void CollectPaths(const YAML::Node& node, const std::string& prefix,
+                  std::vector<std::string>* out) {
   if (!node.IsMap()) {
     out->push_back(prefix);
     return;
@@ -272,7 +273,8 @@ bool IsLoopbackListen(const std::string& host_port) {
 
 absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url) {
   constexpr absl::string_view kScheme = "redis://";
-  if (url.rfind(std::string(kScheme), 0) != 0) return absl::InvalidArgumentError("must start with redis://");
+  if (url.rfind(std::string(kScheme), 0) != 0)
+    return absl::InvalidArgumentError("must start with redis://");
   std::string rest = url.substr(kScheme.size());
   RedisAddress address;
   if (auto at = rest.rfind('@'); at != std::string::npos) {
@@ -288,9 +290,8 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url) {
   }
   auto colon = rest.rfind(':');
   address.host = rest.substr(0, colon);
-  if (colon != std::string::npos &&
-      (!absl::SimpleAtoi(rest.substr(colon + 1), &address.port) || address.port <= 0 ||
-       address.port > 65535))
+  if (colon != std::string::npos && (!absl::SimpleAtoi(rest.substr(colon + 1), &address.port) ||
+                                     address.port <= 0 || address.port > 65535))
     return absl::InvalidArgumentError("port must be 1..65535");
   if (address.host.empty()) return absl::InvalidArgumentError("host is missing");
   return address;
@@ -311,7 +312,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
     for (const auto& p : present) {
       bool known = false;
       for (const auto& k : keys) known = known || k.path == p;
-      if (!known) return absl::InvalidArgumentError(absl::StrCat("config key '", p, "' is unknown"));
+      if (!known)
+        return absl::InvalidArgumentError(absl::StrCat("config key '", p, "' is unknown"));
     }
   }
   for (const auto& key : keys) {
@@ -329,7 +331,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
       }
     }
     if (!ok)
-      return absl::InvalidArgumentError(absl::StrCat("config key '", key.path, "' has a bad value"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("config key '", key.path, "' has a bad value"));
     if (const char* env = std::getenv(EnvName(key.path).c_str()); env != nullptr) {
       if (!key.set_scalar(env))
         return absl::InvalidArgumentError(
@@ -344,7 +347,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
     return absl::InvalidArgumentError(
         "config key 'scheduler.default_page_size' must not exceed scheduler.max_page_size");
   if (config.desk.default_page_size > config.desk.max_page_size)
-    return absl::InvalidArgumentError("config key 'desk.default_page_size' must not exceed desk.max_page_size");
+    return absl::InvalidArgumentError(
+        "config key 'desk.default_page_size' must not exceed desk.max_page_size");
   if (config.registry.default_page_size > config.registry.max_page_size)
     return absl::InvalidArgumentError(
         "config key 'registry.default_page_size' must not exceed registry.max_page_size");

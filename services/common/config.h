@@ -27,7 +27,8 @@ struct GrpcConfig {
   int keepalive_time_ms = 30000;
   int keepalive_timeout_ms = 10000;
   int drain_timeout_ms = 10000;
-  int handler_threads = 32;  // threads for handlers that wait on Redis (off gRPC's callback threads)
+  int handler_threads =
+      32;  // threads for handlers that wait on Redis (off gRPC's callback threads)
 };
 
 struct AuthConfig {
@@ -47,17 +48,18 @@ struct RegistryConfig {
 };
 
 struct SchedulerConfig {
-  int shards = 16;                 // hash-tag shards of the booking keys; fixed once data exists
-  int hold_ttl_s = 600;            // a hold lapses unless submitted within this time
-  int no_show_grace_s = 1800;      // a confirmed booking not checked in by then is released; 0 = off
+  int shards = 16;             // hash-tag shards of the booking keys; fixed once data exists
+  int hold_ttl_s = 600;        // a hold lapses unless submitted within this time
+  int no_show_grace_s = 1800;  // a confirmed booking not checked in by then is released; 0 = off
   int checkin_opens_minutes = 60;  // check-in opens this long before the start
-  int max_query_range_days = 366;  // longest CheckAvailability / ListBookings range; recurring horizon
-  int max_occurrences = 200;       // most occurrences one recurring booking may have
+  int max_query_range_days =
+      366;                    // longest CheckAvailability / ListBookings range; recurring horizon
+  int max_occurrences = 200;  // most occurrences one recurring booking may have
   int default_page_size = 50;
   int max_page_size = 500;
   int request_id_ttl_s = 86400;
-  int events_max_length = 100000;  // entries kept per shard's event stream (approximate)
-  int sweep_interval_ms = 1000;    // how often a replica applies due expiries and no-shows
+  int events_max_length = 100000;       // entries kept per shard's event stream (approximate)
+  int sweep_interval_ms = 1000;         // how often a replica applies due expiries and no-shows
   int rotation_max_horizon_days = 366;  // longest PlanRotation horizon
   int rotation_draft_ttl_s = 604800;    // how long a draft rotation plan is kept
   // Transport for pools that do not set their own: road speed and road km per straight-line km.
@@ -66,18 +68,18 @@ struct SchedulerConfig {
 };
 
 struct DeskConfig {
-  int pool_size = 1;             // responders an inquiry is offered to at once; the first to accept wins
-  int max_attempts = 3;          // offers before an inquiry escalates to the network's coordinators
-  int accept_s_high = 3600;      // acceptance deadline by urgency, in the responder's working seconds
+  int pool_size = 1;     // responders an inquiry is offered to at once; the first to accept wins
+  int max_attempts = 3;  // offers before an inquiry escalates to the network's coordinators
+  int accept_s_high = 3600;  // acceptance deadline by urgency, in the responder's working seconds
   int accept_s_normal = 14400;
   int accept_s_low = 57600;
-  int queue_wait_s = 14400;      // a queued inquiry escalates after waiting this long (wall clock)
-  int escalation_s = 14400;      // coordinators have this long before it goes to platform admins
+  int queue_wait_s = 14400;  // a queued inquiry escalates after waiting this long (wall clock)
+  int escalation_s = 14400;  // coordinators have this long before it goes to platform admins
   int contact_retention_days = 365;  // the asker's personal data is deleted after this
   int max_text_bytes = 8000;
-  int dispatch_threads = 2;      // dispatch consumers per replica
-  int claim_idle_ms = 5000;      // dispatch work a replica left unacknowledged this long is taken over
-  int timer_interval_ms = 100;   // how often a replica applies due deadlines
+  int dispatch_threads = 2;  // dispatch consumers per replica
+  int claim_idle_ms = 5000;  // dispatch work a replica left unacknowledged this long is taken over
+  int timer_interval_ms = 100;  // how often a replica applies due deadlines
   int default_page_size = 50;
   int max_page_size = 500;
   int request_id_ttl_s = 86400;
@@ -116,10 +118,11 @@ struct RateLimit {
 // The bootstrap admin token is not limited.
 struct RateLimitConfig {
   bool enabled = true;
-  RateLimit read{200, 400, 1000, 2000};    // Get*, List*, Search*, Export*, CheckAvailability, WhoAmI, stream opens
-  RateLimit write{100, 200, 500, 1000};    // every other call that changes something
-  RateLimit heavy{10, 20, 20, 40};         // imports, reports, rotation planning, slot search
-  int max_streams_per_token = 20;          // open Watch*/Stream* calls per token on one replica
+  RateLimit read{200, 400, 1000,
+                 2000};  // Get*, List*, Search*, Export*, CheckAvailability, WhoAmI, stream opens
+  RateLimit write{100, 200, 500, 1000};  // every other call that changes something
+  RateLimit heavy{10, 20, 20, 40};       // imports, reports, rotation planning, slot search
+  int max_streams_per_token = 20;        // open Watch*/Stream* calls per token on one replica
 };
 
 struct AuditConfig {

@@ -45,8 +45,8 @@ absl::Status FieldErrors::ToStatus() const {
   const auto& [field, description] = violations_.front();
   std::string message = absl::StrCat(field, ": ", description);
   if (violations_.size() > 1) absl::StrAppend(&message, " (and ", violations_.size() - 1, " more)");
-  absl::Status status = WithReason(absl::InvalidArgumentError(message), "INVALID_FIELD",
-                                   {{"field", field}});
+  absl::Status status =
+      WithReason(absl::InvalidArgumentError(message), "INVALID_FIELD", {{"field", field}});
   status.SetPayload(kBadRequestUrl, absl::Cord(bad.SerializeAsString()));
   return status;
 }
@@ -84,8 +84,9 @@ absl::Status NotAuthenticated(absl::string_view why) {
   return WithReason(absl::UnauthenticatedError(why), "UNAUTHENTICATED");
 }
 
-absl::Status PreconditionError(absl::string_view reason, absl::string_view message,
-                               std::initializer_list<std::pair<std::string, std::string>> metadata) {
+absl::Status PreconditionError(
+    absl::string_view reason, absl::string_view message,
+    std::initializer_list<std::pair<std::string, std::string>> metadata) {
   return WithReason(absl::FailedPreconditionError(message), reason, metadata);
 }
 
@@ -98,7 +99,8 @@ absl::Status StoreUnavailable(absl::string_view message) {
   return WithReason(absl::UnavailableError(message), "STORE_UNAVAILABLE");
 }
 
-absl::Status RateLimited(absl::string_view subject, absl::string_view description, int64_t retry_after_ms) {
+absl::Status RateLimited(absl::string_view subject, absl::string_view description,
+                         int64_t retry_after_ms) {
   absl::Status status = WithReason(
       absl::ResourceExhaustedError(absl::StrCat(description, "; retry in ", retry_after_ms, " ms")),
       "RATE_LIMITED", {{"retry_after_ms", absl::StrCat(retry_after_ms)}});

@@ -1,7 +1,6 @@
 // Domain errors as absl::Status with machine-readable details, and their mapping to grpc::Status.
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <grpcpp/support/status.h>
 
 #include <cstdint>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace infrashare {
 
@@ -36,13 +36,15 @@ absl::Status Forbidden(absl::string_view why);
 absl::Status UnparsableRequest(absl::string_view message);
 absl::Status NotAuthenticated(absl::string_view why);
 // FAILED_PRECONDITION with a google.rpc.ErrorInfo reason such as "RESOURCE_RETIRED".
-absl::Status PreconditionError(absl::string_view reason, absl::string_view message,
-                               std::initializer_list<std::pair<std::string, std::string>> metadata = {});
+absl::Status PreconditionError(
+    absl::string_view reason, absl::string_view message,
+    std::initializer_list<std::pair<std::string, std::string>> metadata = {});
 absl::Status AlreadyExistsError(absl::string_view kind, absl::string_view id);
 absl::Status StoreUnavailable(absl::string_view message);
 // RESOURCE_EXHAUSTED with google.rpc.RetryInfo (retry after this long) and google.rpc.QuotaFailure
 // naming the limit (`subject`, e.g. "token:tok_x:write").
-absl::Status RateLimited(absl::string_view subject, absl::string_view description, int64_t retry_after_ms);
+absl::Status RateLimited(absl::string_view subject, absl::string_view description,
+                         int64_t retry_after_ms);
 
 // `status` naming `field` as the one it is about (a google.rpc.BadRequest), whatever its code.
 absl::Status WithField(absl::Status status, absl::string_view field);

@@ -67,7 +67,8 @@ std::string IdempotencyKey(const google::protobuf::Message& request) {
   if (request_id.empty()) return "";
   std::unique_ptr<google::protobuf::Message> rest(request.New());
   rest->CopyFrom(request);
-  rest->GetReflection()->ClearField(rest.get(), rest->GetDescriptor()->FindFieldByName("request_id"));
+  rest->GetReflection()->ClearField(rest.get(),
+                                    rest->GetDescriptor()->FindFieldByName("request_id"));
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream out(&bytes);

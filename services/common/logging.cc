@@ -26,7 +26,8 @@ void Emit(spdlog::level::level_enum level, std::string_view name, std::string_vi
 std::string Bounded(std::string_view value) {
   if (value.size() <= kMaxValueBytes) return std::string(value);
   size_t cut = kMaxValueBytes;
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // whole characters
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80)
+    --cut;  // whole characters
   return std::string(value.substr(0, cut)) + "...(" + std::to_string(value.size()) + " bytes)";
 }
 
@@ -48,7 +49,8 @@ std::string Render(std::string_view level, std::string_view message, const Field
     // Quoted and escaped when it could be read as more than one value or line: a value never
     // forges a field or a log line of its own.
     bool quote = value.empty();
-    for (unsigned char c : value) quote = quote || c <= ' ' || c == '"' || c == '=' || c == '\\' || c >= 0x7f;
+    for (unsigned char c : value)
+      quote = quote || c <= ' ' || c == '"' || c == '=' || c == '\\' || c >= 0x7f;
     if (!quote) {
       out += value;
       continue;
@@ -57,12 +59,15 @@ std::string Render(std::string_view level, std::string_view message, const Field
     for (size_t i = 0; i < value.size(); ++i) {
       const unsigned char c = value[i];
       // U+0085 (NEL) and U+2028/U+2029 end lines for many log readers: written as escapes too.
-      const bool nel = c == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0x85;
-      const bool separator = c == 0xE2 && i + 2 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0x80 &&
+      const bool nel =
+          c == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0x85;
+      const bool separator = c == 0xE2 && i + 2 < value.size() &&
+                             static_cast<unsigned char>(value[i + 1]) == 0x80 &&
                              (static_cast<unsigned char>(value[i + 2]) == 0xA8 ||
                               static_cast<unsigned char>(value[i + 2]) == 0xA9);
       if (nel || separator) {
-        out += nel ? "\\u0085" : (static_cast<unsigned char>(value[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029");
+        out += nel ? "\\u0085"
+                   : (static_cast<unsigned char>(value[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029");
         i += nel ? 1 : 2;
       } else if (c == '"' || c == '\\') {
         out += '\\';
@@ -101,8 +106,9 @@ void Init(const LogConfig& config) {
   auto logger = spdlog::stderr_logger_mt("infrashare");
   spdlog::set_default_logger(logger);
   // JSON lines carry their own fields; the time is prepended as the first member.
-  spdlog::set_pattern(json_format ? "{\"time\":\"%Y-%m-%dT%H:%M:%S.%fZ\",%v" : "%Y-%m-%d %H:%M:%S.%e %l %v",
-                      spdlog::pattern_time_type::utc);
+  spdlog::set_pattern(
+      json_format ? "{\"time\":\"%Y-%m-%dT%H:%M:%S.%fZ\",%v" : "%Y-%m-%d %H:%M:%S.%e %l %v",
+      spdlog::pattern_time_type::utc);
   spdlog::set_level(spdlog::level::from_str(config.level));
 }
 

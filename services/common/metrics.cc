@@ -1,10 +1,10 @@
 #include "services/common/metrics.h"
 
-#include "absl/strings/string_view.h"
 #include <httplib.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace infrashare {
 

@@ -3,7 +3,6 @@
 // plus gauges read from callbacks (Redis pool usage, Redis errors) at scrape time.
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <array>
 #include <functional>
 #include <map>
@@ -15,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 namespace httplib {
 class Server;
 }
@@ -23,9 +24,8 @@ namespace infrashare {
 
 class Metrics {
  public:
-  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                      0.025,  0.05,  0.1,    0.25,  0.5,
-                                                      1,      2.5,   5,      10};
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
   void ObserveRpc(absl::string_view method, absl::string_view code, double seconds);
   // A value sampled at scrape time, e.g. pool usage. `type` is "gauge" or "counter".

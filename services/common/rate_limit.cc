@@ -12,7 +12,8 @@ namespace infrashare {
 namespace {
 
 bool StartsWithAny(absl::string_view name, std::initializer_list<absl::string_view> prefixes) {
-  return std::any_of(prefixes.begin(), prefixes.end(), [&](absl::string_view p) { return absl::StartsWith(name, p); });
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](absl::string_view p) { return absl::StartsWith(name, p); });
 }
 
 std::string Micros(double per_second) { return absl::StrCat(std::llround(1e6 / per_second)); }
@@ -26,8 +27,8 @@ absl::string_view MethodName(absl::string_view method) {
 
 const char* RateGroupOf(absl::string_view method) {
   const absl::string_view name = MethodName(method);
-  if (name == "ImportResources" || name == "PlanRotation" || name == "PreviewRotationPlan" || name == "FindSlots" ||
-      absl::EndsWith(name, "Report"))
+  if (name == "ImportResources" || name == "PlanRotation" || name == "PreviewRotationPlan" ||
+      name == "FindSlots" || absl::EndsWith(name, "Report"))
     return "heavy";
   if (name == "WhoAmI" || name == "CheckAvailability" ||
       StartsWithAny(name, {"Get", "List", "Search", "Export", "Watch", "Stream"}))
@@ -35,7 +36,8 @@ const char* RateGroupOf(absl::string_view method) {
   return "write";
 }
 
-RateLimiter::RateLimiter(RedisPool* redis, RateLimitConfig config) : redis_(redis), config_(config) {}
+RateLimiter::RateLimiter(RedisPool* redis, RateLimitConfig config)
+    : redis_(redis), config_(config) {}
 
 bool RateLimiter::Exempt(const Caller& caller) const {
   return !config_.enabled || caller.token_id == "bootstrap";  // the operator's own token
@@ -44,7 +46,9 @@ bool RateLimiter::Exempt(const Caller& caller) const {
 absl::Status RateLimiter::Take(const Caller& caller, absl::string_view method) {
   if (Exempt(caller)) return absl::OkStatus();
   const std::string group = RateGroupOf(method);
-  const RateLimit& limit = group == "read" ? config_.read : group == "write" ? config_.write : config_.heavy;
+  const RateLimit& limit = group == "read"    ? config_.read
+                           : group == "write" ? config_.write
+                                              : config_.heavy;
   const std::string key = absl::StrCat(caller.token_id, "/", group);
   const auto now = std::chrono::steady_clock::now();
   {
@@ -66,31 +70,36 @@ absl::Status RateLimiter::Take(const Caller& caller, absl::string_view method) {
   }
   if (!taken.ok()) return taken;
   std::lock_guard lock(leases_mutex_);
-  if (leases_.size() > 100000) std::erase_if(leases_, [&](const auto& e) { return e.second.expires <= now; });
+  if (leases_.size() > 100000)
+    std::erase_if(leases_, [&](const auto& e) { return e.second.expires <= now; });
   leases_[key] = Lease{granted - 1, now + std::chrono::milliseconds(100)};
   return absl::OkStatus();
 }
 
-absl::Status RateLimiter::TakeShared(const Caller& caller, const std::string& group, const RateLimit& limit,
-                                     int count) {
+absl::Status RateLimiter::TakeShared(const Caller& caller, const std::string& group,
+                                     const RateLimit& limit, int count) {
   const std::string tag = absl::StrCat(redis_->prefix(), "{rl:", caller.organization_id, "}:");
   auto reply = redis_->FCall(
-      "rate_take", {absl::StrCat(tag, "t:", caller.token_id, ":", group), absl::StrCat(tag, "o:", group)},
-      {Micros(limit.per_token_per_s), absl::StrCat(std::llround(1e6 / limit.per_token_per_s * limit.token_burst)),
-       Micros(limit.per_org_per_s), absl::StrCat(std::llround(1e6 / limit.per_org_per_s * limit.org_burst)),
+      "rate_take",
+      {absl::StrCat(tag, "t:", caller.token_id, ":", group), absl::StrCat(tag, "o:", group)},
+      {Micros(limit.per_token_per_s),
+       absl::StrCat(std::llround(1e6 / limit.per_token_per_s * limit.token_burst)),
+       Micros(limit.per_org_per_s),
+       absl::StrCat(std::llround(1e6 / limit.per_org_per_s * limit.org_burst)),
        absl::StrCat(count)});
   // A limiter that cannot reach Redis lets calls through: the call itself will say Redis is down.
   if (!reply.ok()) return absl::OkStatus();
   if (reply->elements.empty() || reply->elements[0].integer == 0) return absl::OkStatus();
   int64_t wait_us = 0;
-  if (reply->elements.size() < 3 || !absl::SimpleAtoi(reply->elements[1].str, &wait_us)) return absl::OkStatus();
+  if (reply->elements.size() < 3 || !absl::SimpleAtoi(reply->elements[1].str, &wait_us))
+    return absl::OkStatus();
   const bool token = reply->elements[2].str == "token";
   const int64_t wait_ms = std::max<int64_t>(1, (wait_us + 999) / 1000);
   return RateLimited(
       token ? absl::StrCat("token:", caller.token_id, ":", group)
             : absl::StrCat("organization:", caller.organization_id, ":", group),
-      absl::StrCat("rate limit of ", token ? "this token" : "this organisation", " for ", group, " calls (",
-                   token ? limit.per_token_per_s : limit.per_org_per_s, " per second, ",
+      absl::StrCat("rate limit of ", token ? "this token" : "this organisation", " for ", group,
+                   " calls (", token ? limit.per_token_per_s : limit.per_org_per_s, " per second, ",
                    token ? limit.token_burst : limit.org_burst, " at once) reached"),
       wait_ms);
 }
@@ -100,14 +109,16 @@ RateLimiter::StreamPlace::~StreamPlace() {
   if (--limiter_->open_streams_[token_] <= 0) limiter_->open_streams_.erase(token_);
 }
 
-absl::StatusOr<std::unique_ptr<RateLimiter::StreamPlace>> RateLimiter::OpenStream(const Caller& caller) {
+absl::StatusOr<std::unique_ptr<RateLimiter::StreamPlace>> RateLimiter::OpenStream(
+    const Caller& caller) {
   std::lock_guard lock(streams_mutex_);
   int& open = open_streams_[caller.token_id];
   if (!Exempt(caller) && open >= config_.max_streams_per_token)
-    return RateLimited(absl::StrCat("token:", caller.token_id, ":streams"),
-                       absl::StrCat("this token already holds ", open, " open streams on this server (at most ",
-                                    config_.max_streams_per_token, "); close one first"),
-                       1000);
+    return RateLimited(
+        absl::StrCat("token:", caller.token_id, ":streams"),
+        absl::StrCat("this token already holds ", open, " open streams on this server (at most ",
+                     config_.max_streams_per_token, "); close one first"),
+        1000);
   ++open;
   return std::make_unique<StreamPlace>(this, caller.token_id);
 }

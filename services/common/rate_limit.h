@@ -9,10 +9,10 @@
 
 #include <chrono>
 #include <map>
-#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -38,7 +38,8 @@ class RateLimiter {
   // Holds one of the caller's stream places until destroyed.
   class StreamPlace {
    public:
-    StreamPlace(RateLimiter* limiter, std::string token) : limiter_(limiter), token_(std::move(token)) {}
+    StreamPlace(RateLimiter* limiter, std::string token)
+        : limiter_(limiter), token_(std::move(token)) {}
     ~StreamPlace();
     StreamPlace(const StreamPlace&) = delete;
     StreamPlace& operator=(const StreamPlace&) = delete;
@@ -53,7 +54,8 @@ class RateLimiter {
  private:
   bool Exempt(const Caller& caller) const;
   // Takes `count` calls for the caller from the shared allowance; empty status when they fit.
-  absl::Status TakeShared(const Caller& caller, const std::string& group, const RateLimit& limit, int count);
+  absl::Status TakeShared(const Caller& caller, const std::string& group, const RateLimit& limit,
+                          int count);
 
   struct Lease {
     int remaining = 0;

@@ -1,19 +1,17 @@
 #include "services/common/redis.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <future>
-
-#include "absl/strings/string_view.h"
 #include <hiredis/hiredis.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <future>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 
@@ -49,7 +47,8 @@ RedisValue Convert(const redisReply* reply) {
     case REDIS_REPLY_ARRAY:
       value.type = RedisValue::Type::kArray;
       value.elements.reserve(reply->elements);
-      for (size_t i = 0; i < reply->elements; ++i) value.elements.push_back(Convert(reply->element[i]));
+      for (size_t i = 0; i < reply->elements; ++i)
+        value.elements.push_back(Convert(reply->element[i]));
       break;
     default:
       value.type = RedisValue::Type::kNil;
@@ -62,7 +61,8 @@ RedisValue Convert(const redisReply* reply) {
 absl::Status StatusFromRedisError(absl::string_view error) {
   // An error raised inside a Redis function (error{err = ...}) comes back with " script: <name>,
   // on @user_function:<line>." appended: the caller's message is what comes before.
-  if (size_t script = error.rfind(" script: "); script != absl::string_view::npos) error = error.substr(0, script);
+  if (size_t script = error.rfind(" script: "); script != absl::string_view::npos)
+    error = error.substr(0, script);
   std::vector<absl::string_view> parts = absl::StrSplit(error, absl::MaxSplits(' ', 2));
   auto part = [&](size_t i) { return i < parts.size() ? parts[i] : absl::string_view(); };
   absl::string_view code = part(0);
@@ -98,8 +98,8 @@ absl::Status RedisConnection::Connect() {
   if (ctx == nullptr || ctx->err) {
     std::string why = ctx ? ctx->errstr : "out of memory";
     if (ctx) redisFree(ctx);
-    return StoreUnavailable(absl::StrCat("redis unreachable at ", address_.host, ":", address_.port,
-                                         ": ", why));
+    return StoreUnavailable(
+        absl::StrCat("redis unreachable at ", address_.host, ":", address_.port, ": ", why));
   }
   context_ = ctx;
   SetReadTimeout(command_timeout_);
@@ -128,7 +128,8 @@ bool RedisConnection::PeerClosed() const {
   return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
-absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(const std::vector<RedisArgs>& commands) {
+absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(
+    const std::vector<RedisArgs>& commands) {
   // A connection Redis closed while it was idle (a restart, its idle timeout) is dialled again
   // before anything is sent on it: nothing was sent, so nothing can have happened twice.
   if (context_ != nullptr && PeerClosed()) Close();
@@ -241,17 +242,20 @@ absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
   return result;
 }
 
-absl::StatusOr<std::vector<RedisValue>> RedisPool::Pipeline(const std::vector<RedisArgs>& commands) {
+absl::StatusOr<std::vector<RedisValue>> RedisPool::Pipeline(
+    const std::vector<RedisArgs>& commands) {
   return RunOnPooled(commands);
 }
 
-absl::StatusOr<RedisValue> RedisPool::CheckReply(absl::StatusOr<RedisValue> reply, absl::string_view command) {
+absl::StatusOr<RedisValue> RedisPool::CheckReply(absl::StatusOr<RedisValue> reply,
+                                                 absl::string_view command) {
   if (!reply.ok()) return reply.status();
   if (reply->type == RedisValue::Type::kError) {
     absl::Status status = StatusFromRedisError(reply->str);
     if (status.code() == absl::StatusCode::kInternal) {
       errors_++;
-      logging::Error("redis command failed", {{"command", std::string(command)}, {"error", reply->str}});
+      logging::Error("redis command failed",
+                     {{"command", std::string(command)}, {"error", reply->str}});
     }
     return status;
   }
@@ -264,7 +268,8 @@ absl::StatusOr<RedisValue> RedisPool::Command(const RedisArgs& args) {
   return CheckReply(std::move(replies->front()), args.empty() ? "" : args[0]);
 }
 
-RedisArgs RedisPool::FCallCommand(absl::string_view function, const RedisArgs& keys, const RedisArgs& args) {
+RedisArgs RedisPool::FCallCommand(absl::string_view function, const RedisArgs& keys,
+                                  const RedisArgs& args) {
   RedisArgs command;
   command.reserve(3 + keys.size() + args.size());
   command.push_back("FCALL");
@@ -295,8 +300,8 @@ RedisBatcher& RedisPool::batcher() {
   return *batchers_[next_batcher_.fetch_add(1, std::memory_order_relaxed) % batchers_.size()];
 }
 
-absl::StatusOr<RedisValue> RedisPool::FCallBatched(absl::string_view function, const RedisArgs& keys,
-                                                   const RedisArgs& args) {
+absl::StatusOr<RedisValue> RedisPool::FCallBatched(absl::string_view function,
+                                                   const RedisArgs& keys, const RedisArgs& args) {
   const RedisArgs command = FCallCommand(function, keys, args);
   if (auto loaded = EnsureFunctions(); !loaded.ok()) return loaded;
   auto result = CheckReply(batcher().Run(command), "FCALL");
@@ -311,16 +316,17 @@ void RedisPool::FCallAsync(absl::string_view function, const RedisArgs& keys, co
                            std::function<void(absl::StatusOr<RedisValue>)> done) {
   RedisArgs command = FCallCommand(function, keys, args);
   if (auto loaded = EnsureFunctions(); !loaded.ok()) return done(loaded);
-  batcher().Submit(command, [this, command, done = std::move(done)](absl::StatusOr<RedisValue> reply) {
-    auto result = CheckReply(std::move(reply), "FCALL");
-    if (!result.ok() && absl::StrContains(result.status().message(), "Function not found")) {
-      // Redis lost the functions (a restart without persistence): load them and retry once,
-      // synchronously on a pooled connection; rare, so the batcher may wait for it.
-      auto loaded = LoadFunctions();
-      result = loaded.ok() ? Command(command) : absl::StatusOr<RedisValue>(loaded);
-    }
-    done(std::move(result));
-  });
+  batcher().Submit(
+      command, [this, command, done = std::move(done)](absl::StatusOr<RedisValue> reply) {
+        auto result = CheckReply(std::move(reply), "FCALL");
+        if (!result.ok() && absl::StrContains(result.status().message(), "Function not found")) {
+          // Redis lost the functions (a restart without persistence): load them and retry once,
+          // synchronously on a pooled connection; rare, so the batcher may wait for it.
+          auto loaded = LoadFunctions();
+          result = loaded.ok() ? Command(command) : absl::StatusOr<RedisValue>(loaded);
+        }
+        done(std::move(result));
+      });
 }
 
 RedisBatcher::RedisBatcher(const RedisPool& pool) : connection_(pool.Dedicated()) {
@@ -347,7 +353,8 @@ void RedisBatcher::Submit(RedisArgs command, Callback done) {
 absl::StatusOr<RedisValue> RedisBatcher::Run(RedisArgs command) {
   std::promise<absl::StatusOr<RedisValue>> reply;
   auto result = reply.get_future();
-  Submit(std::move(command), [&reply](absl::StatusOr<RedisValue> value) { reply.set_value(std::move(value)); });
+  Submit(std::move(command),
+         [&reply](absl::StatusOr<RedisValue> value) { reply.set_value(std::move(value)); });
   return result.get();
 }
 
@@ -383,7 +390,8 @@ void RedisBatcher::Loop() {
 
 void RedisPool::AddFunctionLibrary(std::string source) {
   std::lock_guard lock(mutex_);
-  if (std::find(libraries_.begin(), libraries_.end(), source) != libraries_.end()) return;  // added already
+  if (std::find(libraries_.begin(), libraries_.end(), source) != libraries_.end())
+    return;  // added already
   libraries_.push_back(std::move(source));
   needs_function_load_ = true;
 }

@@ -3,7 +3,6 @@
 // Storage failures come back as one gRPC-meaningful status: UNAVAILABLE.
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/common/config.h"
 
 struct redisContext;
@@ -140,9 +140,11 @@ class RedisPool {
   RedisPool(const RedisConfig& config, RedisAddress address);
   struct Lease;
   absl::StatusOr<std::vector<RedisValue>> RunOnPooled(const std::vector<RedisArgs>& commands);
-  absl::StatusOr<RedisValue> CheckReply(absl::StatusOr<RedisValue> reply, absl::string_view command);
+  absl::StatusOr<RedisValue> CheckReply(absl::StatusOr<RedisValue> reply,
+                                        absl::string_view command);
   RedisBatcher& batcher();
-  static RedisArgs FCallCommand(absl::string_view function, const RedisArgs& keys, const RedisArgs& args);
+  static RedisArgs FCallCommand(absl::string_view function, const RedisArgs& keys,
+                                const RedisArgs& args);
 
   RedisConfig config_;
   RedisAddress address_;

@@ -131,10 +131,12 @@ class Checker {
           continue;
         }
         if (f->is_map()) {
-          for (int i = 0; i < n; ++i) CheckMessage(r->GetRepeatedMessage(message, f, i), path, depth + 1);
+          for (int i = 0; i < n; ++i)
+            CheckMessage(r->GetRepeatedMessage(message, f, i), path, depth + 1);
           continue;
         }
-        for (int i = 0; i < n; ++i) CheckValue(message, f, i, bound, absl::StrCat(path, "[", i, "]"), depth);
+        for (int i = 0; i < n; ++i)
+          CheckValue(message, f, i, bound, absl::StrCat(path, "[", i, "]"), depth);
       } else {
         CheckValue(message, f, -1, bound, path, depth);
       }
@@ -158,14 +160,16 @@ class Checker {
         CheckNumber(rep ? r->GetRepeatedInt32(m, f, index) : r->GetInt32(m, f), bound, path);
         break;
       case FieldDescriptor::CPPTYPE_INT64:
-        CheckNumber(static_cast<double>(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f)), bound, path);
+        CheckNumber(static_cast<double>(rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f)),
+                    bound, path);
         break;
       case FieldDescriptor::CPPTYPE_UINT32:
         CheckNumber(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f), bound, path);
         break;
       case FieldDescriptor::CPPTYPE_UINT64:
-        CheckNumber(static_cast<double>(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f)), bound,
-                    path);
+        CheckNumber(
+            static_cast<double>(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f)),
+            bound, path);
         break;
       case FieldDescriptor::CPPTYPE_DOUBLE:
         CheckNumber(rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f), bound, path);
@@ -175,7 +179,8 @@ class Checker {
         break;
       case FieldDescriptor::CPPTYPE_ENUM: {
         const int value = rep ? r->GetRepeatedEnumValue(m, f, index) : r->GetEnumValue(m, f);
-        if (f->enum_type()->FindValueByNumber(value) == nullptr) errors_->Add(path, "is not a known value");
+        if (f->enum_type()->FindValueByNumber(value) == nullptr)
+          errors_->Add(path, "is not a known value");
         break;
       }
       case FieldDescriptor::CPPTYPE_MESSAGE: {
@@ -229,8 +234,8 @@ class Checker {
     if (nanos < 0 || nanos > 999999999) {
       errors_->Add(path, "nanos must be between 0 and 999999999");
     } else if (seconds < limits_.earliest_time_s || seconds >= limits_.latest_time_s) {
-      errors_->Add(path, absl::StrCat("must be from ", FormatTime(limits_.earliest_time_s), " and before ",
-                                      FormatTime(limits_.latest_time_s)));
+      errors_->Add(path, absl::StrCat("must be from ", FormatTime(limits_.earliest_time_s),
+                                      " and before ", FormatTime(limits_.latest_time_s)));
     }
   }
 
@@ -238,7 +243,8 @@ class Checker {
     const Reflection* r = duration.GetReflection();
     const Descriptor* d = duration.GetDescriptor();
     const int64_t seconds = r->GetInt64(duration, d->FindFieldByName("seconds"));
-    if (seconds < 0 || seconds > 10LL * 366 * 86400) errors_->Add(path, "must be between 0 and 10 years");
+    if (seconds < 0 || seconds > 10LL * 366 * 86400)
+      errors_->Add(path, "must be between 0 and 10 years");
   }
 
   const RequestLimits& limits_;
@@ -274,7 +280,8 @@ std::string Describe(const FieldDescriptor& f, const RequestLimits& limits) {
     case FieldDescriptor::CPPTYPE_MESSAGE:
       if (IsTimestamp(f.message_type())) {
         parts.push_back(absl::StrCat("from ", FormatTime(limits.earliest_time_s), " to before ",
-                                     FormatTime(limits.latest_time_s), " (limits.earliest_year, limits.latest_year)"));
+                                     FormatTime(limits.latest_time_s),
+                                     " (limits.earliest_year, limits.latest_year)"));
       } else if (IsDuration(f.message_type())) {
         parts.push_back("0 to 10 years");
       }
@@ -286,22 +293,26 @@ std::string Describe(const FieldDescriptor& f, const RequestLimits& limits) {
       parts.push_back(absl::StrCat("finite, ", b.min, " to ", b.max));
       break;
     default:
-      parts.push_back(absl::StrCat(static_cast<int64_t>(b.min), " to ", static_cast<int64_t>(b.max)));
+      parts.push_back(
+          absl::StrCat(static_cast<int64_t>(b.min), " to ", static_cast<int64_t>(b.max)));
   }
   return absl::StrJoin(parts, "; ");
 }
 
-void Document(const Descriptor* d, const RequestLimits& limits, std::set<std::string>* seen, std::string* out) {
+void Document(const Descriptor* d, const RequestLimits& limits, std::set<std::string>* seen,
+              std::string* out) {
   if (!seen->insert(d->full_name()).second || IsTimestamp(d) || IsDuration(d)) return;
   absl::StrAppend(out, "\n### ", d->full_name(), "\n\n| field | type | bound |\n|---|---|---|\n");
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
-    absl::StrAppend(out, "| `", f->name(), "` | ", f->is_repeated() && !f->is_map() ? "repeated " : "",
-                    TypeName(*f), " | ", Describe(*f, limits), " |\n");
+    absl::StrAppend(out, "| `", f->name(), "` | ",
+                    f->is_repeated() && !f->is_map() ? "repeated " : "", TypeName(*f), " | ",
+                    Describe(*f, limits), " |\n");
   }
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
-    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !f->is_map()) Document(f->message_type(), limits, seen, out);
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !f->is_map())
+      Document(f->message_type(), limits, seen, out);
   }
 }
 
@@ -355,7 +366,8 @@ absl::Status CheckRequest(const Message& request, const RequestLimits& limits) {
 
 std::string RequestIdOf(const Message& request) {
   const FieldDescriptor* f = request.GetDescriptor()->FindFieldByName("request_id");
-  if (f == nullptr || f->cpp_type() != FieldDescriptor::CPPTYPE_STRING || f->is_repeated()) return "";
+  if (f == nullptr || f->cpp_type() != FieldDescriptor::CPPTYPE_STRING || f->is_repeated())
+    return "";
   return request.GetReflection()->GetString(request, f);
 }
 
@@ -363,11 +375,16 @@ std::string LimitsMarkdown(const std::vector<const google::protobuf::ServiceDesc
                            const RequestLimits& limits) {
   std::string out =
       "# Limits of the API\n\n"
-      "Generated from `services/common/request_limits.cc` (`infrashare-server --print-limits`); a test\n"
-      "fails when this file is out of date. Every request is checked against these bounds before any\n"
-      "handler runs: a value outside them gets `INVALID_ARGUMENT` with a `google.rpc.BadRequest` naming\n"
-      "the field (as a path, e.g. `resource.tags[3]`), and the message never repeats the value. Bounds of\n"
-      "a repeated field apply to each element. Services may be stricter for some fields (their own\n"
+      "Generated from `services/common/request_limits.cc` (`infrashare-server --print-limits`); a "
+      "test\n"
+      "fails when this file is out of date. Every request is checked against these bounds before "
+      "any\n"
+      "handler runs: a value outside them gets `INVALID_ARGUMENT` with a `google.rpc.BadRequest` "
+      "naming\n"
+      "the field (as a path, e.g. `resource.tags[3]`), and the message never repeats the value. "
+      "Bounds of\n"
+      "a repeated field apply to each element. Services may be stricter for some fields (their "
+      "own\n"
       "validation says so), never looser. Times are bounded by the server's configuration\n"
       "(`limits.earliest_year`, `limits.latest_year`); the values below are the defaults.\n";
   std::set<std::string> seen;

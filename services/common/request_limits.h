@@ -18,8 +18,8 @@
 namespace infrashare {
 
 struct RequestLimits {
-  int64_t earliest_time_s = 946684800;  // 2000-01-01T00:00:00Z
-  int64_t latest_time_s = 7258118400;   // 2200-01-01T00:00:00Z (exclusive)
+  int64_t earliest_time_s = 946684800;         // 2000-01-01T00:00:00Z
+  int64_t latest_time_s = 7258118400;          // 2200-01-01T00:00:00Z (exclusive)
   size_t max_content_bytes = 4 * 1024 * 1024;  // bulk payloads (imports): the message size
 };
 
@@ -28,11 +28,11 @@ RequestLimits RequestLimitsFor(const Config& config);
 
 // What one field may hold. For a repeated field the text and number bounds apply to each element.
 struct FieldBound {
-  size_t max_bytes = 0;   // strings and bytes
-  bool id_text = false;   // printable ASCII without spaces (ids, tokens, cursors)
+  size_t max_bytes = 0;      // strings and bytes
+  bool id_text = false;      // printable ASCII without spaces (ids, tokens, cursors)
   bool single_line = false;  // no control characters at all (names); free text may hold \n and \t
-  int max_items = 0;      // repeated fields and maps
-  double min = 0;         // numbers
+  int max_items = 0;         // repeated fields and maps
+  double min = 0;            // numbers
   double max = 0;
 };
 

@@ -5,13 +5,16 @@
 
 namespace infrashare {
 
-absl::StatusOr<Caller> RpcGate::Admit(const grpc::ServerContextBase& context, absl::string_view method,
-                                      const google::protobuf::Message& request, std::optional<Caller>* who) {
+absl::StatusOr<Caller> RpcGate::Admit(const grpc::ServerContextBase& context,
+                                      absl::string_view method,
+                                      const google::protobuf::Message& request,
+                                      std::optional<Caller>* who) {
   auto caller = tokens_->Authenticate(context);
   if (!caller.ok()) return caller.status();
   *who = *caller;  // the log and the audit trail name who sent a refused request too
   if (!caller->MayCall(method))
-    return Forbidden(absl::StrCat("this token is scoped to other services; it may not call ", method));
+    return Forbidden(
+        absl::StrCat("this token is scoped to other services; it may not call ", method));
   // Every authenticated call counts, also one the bounds below refuse.
   if (limiter_ != nullptr) {
     if (auto allowed = limiter_->Take(*caller, method); !allowed.ok()) return allowed;
@@ -21,8 +24,8 @@ absl::StatusOr<Caller> RpcGate::Admit(const grpc::ServerContextBase& context, ab
 }
 
 void RpcGate::Finish(grpc::ServerContextBase* context, absl::string_view method,
-                     const google::protobuf::Message& request, const google::protobuf::Message* response,
-                     const std::optional<Caller>& who,
+                     const google::protobuf::Message& request,
+                     const google::protobuf::Message* response, const std::optional<Caller>& who,
                      const absl::Status& status, std::chrono::steady_clock::time_point start) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,11 +1,10 @@
-// The gate every RPC passes: authenticate, apply the caller's rate limits, check the request against the API's limits, run the
-// handler, map its absl::Status to a gRPC status, count and time it, and write one log line
-// (method, status, duration, request id, caller org).
+// The gate every RPC passes: authenticate, apply the caller's rate limits, check the request
+// against the API's limits, run the handler, map its absl::Status to a gRPC status, count and time
+// it, and write one log line (method, status, duration, request id, caller org).
 #pragma once
 
-#include "absl/strings/string_view.h"
-#include <grpcpp/server_context.h>
 #include <google/protobuf/message.h>
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
 #include <chrono>
@@ -16,6 +15,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "services/common/audit.h"
 #include "services/common/auth.h"
 #include "services/common/errors.h"
@@ -31,7 +31,11 @@ class RpcGate {
   // `limiter` and `audit` may be null: then no rate limits apply, and no audit trail is kept.
   RpcGate(TokenStore* tokens, Metrics* metrics, int worker_threads, RequestLimits limits = {},
           RateLimiter* limiter = nullptr, AuditLog* audit = nullptr)
-      : tokens_(tokens), metrics_(metrics), limits_(limits), limiter_(limiter), audit_(audit),
+      : tokens_(tokens),
+        metrics_(metrics),
+        limits_(limits),
+        limiter_(limiter),
+        audit_(audit),
         workers_(worker_threads) {}
 
   // `response` (optional) is read after the handler, for the audit trail: the id a call created.
@@ -66,11 +70,13 @@ class RpcGate {
   // The same on the gate's worker threads, so that calls waiting on Redis do not hold gRPC's few
   // callback threads. The handler is copied: it must capture by value.
   template <typename Handler>
-  grpc::ServerUnaryReactor* UnaryOnWorker(grpc::CallbackServerContext* context, absl::string_view method,
+  grpc::ServerUnaryReactor* UnaryOnWorker(grpc::CallbackServerContext* context,
+                                          absl::string_view method,
                                           const google::protobuf::Message& request, Handler handler,
                                           const google::protobuf::Message* response = nullptr) {
     auto* reactor = context->DefaultReactor();
-    workers_.Post([this, reactor, context, method, &request, response, handler = std::move(handler)]() mutable {
+    workers_.Post([this, reactor, context, method, &request, response,
+                   handler = std::move(handler)]() mutable {
       reactor->Finish(Run(context, method, request, handler, response));
     });
     return reactor;
@@ -80,7 +86,8 @@ class RpcGate {
   // from any thread (e.g. when its Redis reply arrives), so no thread waits for Redis.
   using Done = std::function<void(const absl::Status&)>;
   template <typename Handler>
-  grpc::ServerUnaryReactor* UnaryAsync(grpc::CallbackServerContext* context, absl::string_view method,
+  grpc::ServerUnaryReactor* UnaryAsync(grpc::CallbackServerContext* context,
+                                       absl::string_view method,
                                        const google::protobuf::Message& request, Handler&& handler,
                                        const google::protobuf::Message* response = nullptr) {
     auto* reactor = context->DefaultReactor();
@@ -123,11 +130,13 @@ class RpcGate {
   // The caller, once authenticated, within its rate limits and its request within the API's limits.
   // `who` is set once the token is known, also when the call is then refused.
   absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context, absl::string_view method,
-                               const google::protobuf::Message& request, std::optional<Caller>* who);
+                               const google::protobuf::Message& request,
+                               std::optional<Caller>* who);
   // Counts, logs and, for a call that changes something, audits the call.
-  void Finish(grpc::ServerContextBase* context, absl::string_view method, const google::protobuf::Message& request,
-              const google::protobuf::Message* response, const std::optional<Caller>& who,
-              const absl::Status& status, std::chrono::steady_clock::time_point start);
+  void Finish(grpc::ServerContextBase* context, absl::string_view method,
+              const google::protobuf::Message& request, const google::protobuf::Message* response,
+              const std::optional<Caller>& who, const absl::Status& status,
+              std::chrono::steady_clock::time_point start);
 
   TokenStore* tokens_;
   Metrics* metrics_;

@@ -37,7 +37,8 @@ absl::StatusOr<std::string> LatestStreamId(RedisPool& redis, const std::string& 
   return reply->elements[0].elements[0].str;
 }
 
-absl::StatusOr<bool> StreamTrimmedAfter(RedisPool& redis, const std::string& key, absl::string_view id) {
+absl::StatusOr<bool> StreamTrimmedAfter(RedisPool& redis, const std::string& key,
+                                        absl::string_view id) {
   auto replies = redis.Pipeline({{"XINFO", "STREAM", key}});
   if (!replies.ok()) return replies.status();
   // An error reply means there is no stream yet: nothing was ever trimmed.

@@ -10,7 +10,8 @@ namespace infrashare {
 namespace {
 
 bool IsAscii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 bool IsWordAscii(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -21,7 +22,8 @@ icu::UnicodeString Fold(std::string_view text) {
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* casefold = icu::Normalizer2::getNFKCCasefoldInstance(error);
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
-  icu::UnicodeString source = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  icu::UnicodeString source = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
   if (U_FAILURE(error)) return source;
   icu::UnicodeString folded = casefold->normalize(source, error);
   icu::UnicodeString decomposed = nfd->normalize(folded, error);
@@ -50,12 +52,14 @@ std::string FoldText(std::string_view text) {
 
 bool IsEmailAddress(std::string_view text) {
   const size_t at = text.find('@');
-  if (text.size() > 254 || at == std::string_view::npos || at == 0 || text.find('@', at + 1) != std::string_view::npos)
+  if (text.size() > 254 || at == std::string_view::npos || at == 0 ||
+      text.find('@', at + 1) != std::string_view::npos)
     return false;
   const std::string_view domain = text.substr(at + 1);
   const size_t dot = domain.find('.');
   if (dot == std::string_view::npos || dot == 0 || domain.back() == '.') return false;
-  icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
   for (int32_t i = 0; i < unicode.length(); i = unicode.moveIndex32(i, 1)) {
     const UChar32 c = unicode.char32At(i);
     if (u_isUWhiteSpace(c) || u_iscntrl(c) || u_charType(c) == U_FORMAT_CHAR) return false;
@@ -72,12 +76,15 @@ std::string FoldEmail(std::string_view text) {
   }
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* casefold = icu::Normalizer2::getNFKCCasefoldInstance(error);
-  icu::UnicodeString source = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  icu::UnicodeString source = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
   icu::UnicodeString folded = U_SUCCESS(error) ? casefold->normalize(source, error) : source;
   if (U_FAILURE(error)) folded = source;
   int32_t begin = 0, end = folded.length();
-  while (begin < end && u_isUWhiteSpace(folded.char32At(begin))) begin = folded.moveIndex32(begin, 1);
-  while (end > begin && u_isUWhiteSpace(folded.char32At(folded.moveIndex32(end, -1)))) end = folded.moveIndex32(end, -1);
+  while (begin < end && u_isUWhiteSpace(folded.char32At(begin)))
+    begin = folded.moveIndex32(begin, 1);
+  while (end > begin && u_isUWhiteSpace(folded.char32At(folded.moveIndex32(end, -1))))
+    end = folded.moveIndex32(end, -1);
   std::string out;
   folded.tempSubStringBetween(begin, end).toUTF8String(out);
   return out;

@@ -3,8 +3,8 @@
 namespace infrashare {
 
 grpc::ServerUnaryReactor* TokenServiceImpl::CreateToken(grpc::CallbackServerContext* context,
-                                           const auth::v1::CreateTokenRequest* request,
-                                           auth::v1::CreateTokenResponse* response) {
+                                                        const auth::v1::CreateTokenRequest* request,
+                                                        auth::v1::CreateTokenResponse* response) {
   return gate_->Unary(context, "auth.CreateToken", *request, [&](const Caller& caller) {
     auto created = tokens_->Create(caller, *request);
     if (!created.ok()) return created.status();
@@ -14,8 +14,8 @@ grpc::ServerUnaryReactor* TokenServiceImpl::CreateToken(grpc::CallbackServerCont
 }
 
 grpc::ServerUnaryReactor* TokenServiceImpl::ListTokens(grpc::CallbackServerContext* context,
-                                          const auth::v1::ListTokensRequest* request,
-                                          auth::v1::ListTokensResponse* response) {
+                                                       const auth::v1::ListTokensRequest* request,
+                                                       auth::v1::ListTokensResponse* response) {
   return gate_->Unary(context, "auth.ListTokens", *request, [&](const Caller& caller) {
     auto listed = tokens_->List(caller, *request);
     if (!listed.ok()) return listed.status();
@@ -25,14 +25,15 @@ grpc::ServerUnaryReactor* TokenServiceImpl::ListTokens(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* TokenServiceImpl::RevokeToken(grpc::CallbackServerContext* context,
-                                           const auth::v1::RevokeTokenRequest* request,
-                                           auth::v1::RevokeTokenResponse*) {
+                                                        const auth::v1::RevokeTokenRequest* request,
+                                                        auth::v1::RevokeTokenResponse*) {
   return gate_->Unary(context, "auth.RevokeToken", *request,
-                    [&](const Caller& caller) { return tokens_->Revoke(caller, *request); });
+                      [&](const Caller& caller) { return tokens_->Revoke(caller, *request); });
 }
 
-grpc::ServerUnaryReactor* TokenServiceImpl::WhoAmI(grpc::CallbackServerContext* context, const auth::v1::WhoAmIRequest* request,
-                                      auth::v1::TokenInfo* response) {
+grpc::ServerUnaryReactor* TokenServiceImpl::WhoAmI(grpc::CallbackServerContext* context,
+                                                   const auth::v1::WhoAmIRequest* request,
+                                                   auth::v1::TokenInfo* response) {
   return gate_->Unary(context, "auth.WhoAmI", *request, [&](const Caller& caller) {
     response->set_id(caller.token_id);
     response->set_organization_id(caller.organization_id);
@@ -43,20 +44,23 @@ grpc::ServerUnaryReactor* TokenServiceImpl::WhoAmI(grpc::CallbackServerContext* 
 }
 
 grpc::ServerUnaryReactor* TokenServiceImpl::RotateToken(grpc::CallbackServerContext* context,
-                                                         const auth::v1::RotateTokenRequest* request,
-                                                         auth::v1::CreateTokenResponse* response) {
+                                                        const auth::v1::RotateTokenRequest* request,
+                                                        auth::v1::CreateTokenResponse* response) {
   return gate_->UnaryOnWorker(
       context, "auth.RotateToken", *request,
-      [this, request, response](const Caller& caller) { return Respond(tokens_->Rotate(caller, *request), response); },
+      [this, request, response](const Caller& caller) {
+        return Respond(tokens_->Rotate(caller, *request), response);
+      },
       response);
 }
 
-grpc::ServerUnaryReactor* TokenServiceImpl::ListAuditEvents(grpc::CallbackServerContext* context,
-                                                             const auth::v1::ListAuditEventsRequest* request,
-                                                             auth::v1::ListAuditEventsResponse* response) {
-  return gate_->UnaryOnWorker(context, "auth.ListAuditEvents", *request, [this, request, response](const Caller& caller) {
-    return Respond(audit_->List(caller, *request), response);
-  });
+grpc::ServerUnaryReactor* TokenServiceImpl::ListAuditEvents(
+    grpc::CallbackServerContext* context, const auth::v1::ListAuditEventsRequest* request,
+    auth::v1::ListAuditEventsResponse* response) {
+  return gate_->UnaryOnWorker(context, "auth.ListAuditEvents", *request,
+                              [this, request, response](const Caller& caller) {
+                                return Respond(audit_->List(caller, *request), response);
+                              });
 }
 
 }  // namespace infrashare

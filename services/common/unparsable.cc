@@ -23,7 +23,8 @@ std::string RequestTypeOf(const std::string& path) {
 
 class Interceptor : public grpc::experimental::Interceptor {
  public:
-  Interceptor(UnparsableRequests* owner, grpc::experimental::ServerRpcInfo* info) : owner_(owner), info_(info) {}
+  Interceptor(UnparsableRequests* owner, grpc::experimental::ServerRpcInfo* info)
+      : owner_(owner), info_(info) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* batch) override {
     if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
@@ -32,9 +33,10 @@ class Interceptor : public grpc::experimental::Interceptor {
     // No handler ran, so the status about to be sent is gRPC's own.
     if (unparsed_ && batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const std::string path = info_->method();
-      batch->ModifySendStatus(ToGrpcStatus(UnparsableRequest(
-          absl::StrCat("the request could not be parsed as ", RequestTypeOf(path),
-                       ": its bytes are not that protocol buffer message, or a string field is not valid UTF-8"))));
+      batch->ModifySendStatus(ToGrpcStatus(
+          UnparsableRequest(absl::StrCat("the request could not be parsed as ", RequestTypeOf(path),
+                                         ": its bytes are not that protocol buffer message, or a "
+                                         "string field is not valid UTF-8"))));
       owner_->Refused(path);
     }
     batch->Proceed();
@@ -52,23 +54,28 @@ std::string GateMethodName(const std::string& path) {
   // "/infrashare.<service>.v1.<Service>/<Method>"
   constexpr absl::string_view kPrefix = "/infrashare.";
   const size_t slash = path.rfind('/');
-  if (!absl::StartsWith(path, kPrefix) || slash == std::string::npos || slash < kPrefix.size()) return path;
+  if (!absl::StartsWith(path, kPrefix) || slash == std::string::npos || slash < kPrefix.size())
+    return path;
   const size_t dot = path.find('.', kPrefix.size());
   if (dot == std::string::npos || dot > slash) return path;
-  return absl::StrCat(path.substr(kPrefix.size(), dot - kPrefix.size()), ".", path.substr(slash + 1));
+  return absl::StrCat(path.substr(kPrefix.size(), dot - kPrefix.size()), ".",
+                      path.substr(slash + 1));
 }
 
 UnparsableRequests::UnparsableRequests(Metrics* metrics) : metrics_(metrics) {
-  metrics_->AddSampled("infrashare_unparsable_requests_total", "counter",
-                       "Requests refused because their bytes were not the method's request message.",
-                       [this] { return static_cast<double>(refused_.load()); });
+  metrics_->AddSampled(
+      "infrashare_unparsable_requests_total", "counter",
+      "Requests refused because their bytes were not the method's request message.",
+      [this] { return static_cast<double>(refused_.load()); });
 }
 
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> UnparsableRequests::InterceptorFactory() {
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+UnparsableRequests::InterceptorFactory() {
   class Factory : public grpc::experimental::ServerInterceptorFactoryInterface {
    public:
     explicit Factory(UnparsableRequests* owner) : owner_(owner) {}
-    grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
+    grpc::experimental::Interceptor* CreateServerInterceptor(
+        grpc::experimental::ServerRpcInfo* info) override {
       // Only calls that start with one request message; the API has no client streams.
       if (info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY &&
           info->type() != grpc::experimental::ServerRpcInfo::Type::SERVER_STREAMING)
@@ -86,7 +93,8 @@ void UnparsableRequests::Refused(const std::string& path) {
   ++refused_;
   const std::string method = GateMethodName(path);
   metrics_->ObserveRpc(method, "INVALID_ARGUMENT", 0);
-  logging::Warn("rpc", {{"method", method}, {"status", "INVALID_ARGUMENT"}, {"error", "unparsable request"}});
+  logging::Warn(
+      "rpc", {{"method", method}, {"status", "INVALID_ARGUMENT"}, {"error", "unparsable request"}});
 }
 
 }  // namespace infrashare

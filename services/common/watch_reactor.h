@@ -26,9 +26,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
   using Body = std::function<absl::Status(const Caller&, const Write& write,
                                           const std::function<bool()>& stopped)>;
 
-  static WatchReactor* Start(RpcGate* gate, grpc::CallbackServerContext* context, std::string method,
-                             const google::protobuf::Message& request, const std::atomic<bool>* stopping,
-                             Body body) {
+  static WatchReactor* Start(RpcGate* gate, grpc::CallbackServerContext* context,
+                             std::string method, const google::protobuf::Message& request,
+                             const std::atomic<bool>* stopping, Body body) {
     return new WatchReactor(gate, context, std::move(method), request, stopping, std::move(body));
   }
 
@@ -50,8 +50,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
 
  private:
   WatchReactor(RpcGate* gate, grpc::CallbackServerContext* context, std::string method,
-               const google::protobuf::Message& request, const std::atomic<bool>* stopping, Body body)
-      : gate_(gate), context_(context), method_(std::move(method)), request_(request), stopping_(stopping),
+               const google::protobuf::Message& request, const std::atomic<bool>* stopping,
+               Body body)
+      : gate_(gate),
+        context_(context),
+        method_(std::move(method)),
+        request_(request),
+        stopping_(stopping),
         body_(std::move(body)) {
     thread_ = std::thread([this] { Run(); });
   }
@@ -92,11 +97,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
       auto place = gate_->OpenStream(caller);  // held until the stream ends
       if (!place.ok()) return place.status();
       next_check_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-      absl::Status ended = body_(caller, [this](const Message& m) { return WriteOne(m); },
-                                 [this] { return Stopped(); });
+      absl::Status ended = body_(
+          caller, [this](const Message& m) { return WriteOne(m); }, [this] { return Stopped(); });
       if (revoked_) return NotAuthenticated("the token was revoked or has expired");
       // A client reconnects on UNAVAILABLE and resumes from its last cursor on another replica.
-      if (stopping_->load()) return StoreUnavailable("the server is shutting down; resume from the last cursor");
+      if (stopping_->load())
+        return StoreUnavailable("the server is shutting down; resume from the last cursor");
       return ended;
     });
     this->Finish(status);
@@ -112,7 +118,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<Message> {
   std::condition_variable changed_;
   bool writing_ = false;
   bool failed_ = false;
-  bool revoked_ = false;                              // only the stream's own thread touches these
+  bool revoked_ = false;  // only the stream's own thread touches these
   std::chrono::steady_clock::time_point next_check_;
   Message message_;
   std::thread thread_;

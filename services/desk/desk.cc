@@ -4,9 +4,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
-#include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
 #include "services/common/logging.h"
@@ -18,7 +18,9 @@ namespace {
 
 namespace reg = infrashare::registry;
 
-std::string Actor(const Caller& caller) { return caller.token_id.empty() ? "bootstrap" : caller.token_id; }
+std::string Actor(const Caller& caller) {
+  return caller.token_id.empty() ? "bootstrap" : caller.token_id;
+}
 
 absl::StatusOr<int> Offset(absl::string_view token) {
   if (token.empty()) return 0;
@@ -35,7 +37,8 @@ void Directory::Upsert(absl::string_view kind, const std::string& data) {
     reg::v1::Network network;
     if (!network.ParseFromString(data)) return;
     std::unique_lock lock(mutex_);
-    networks_[network.id()] = {network.member_organization_ids().begin(), network.member_organization_ids().end()};
+    networks_[network.id()] = {network.member_organization_ids().begin(),
+                               network.member_organization_ids().end()};
   } else if (kind == reg::kOrganizationKind) {
     reg::v1::Organization organization;
     if (!organization.ParseFromString(data)) return;
@@ -62,7 +65,8 @@ absl::StatusOr<bool> Directory::OrganizationExists(const std::string& id) {
   return true;
 }
 
-absl::StatusOr<std::optional<std::set<std::string>>> Directory::Members(const std::string& network_id) {
+absl::StatusOr<std::optional<std::set<std::string>>> Directory::Members(
+    const std::string& network_id) {
   {
     std::shared_lock lock(mutex_);
     if (auto it = networks_.find(network_id); it != networks_.end())
@@ -101,7 +105,8 @@ bool Desk::ActsAs(const Caller& caller, const v1::Responder& responder) {
 // ---------------------------------------------------------------------------------------------
 // Responders
 
-absl::StatusOr<v1::Responder> Desk::CreateResponder(const Caller& caller, const v1::CreateResponderRequest& request) {
+absl::StatusOr<v1::Responder> Desk::CreateResponder(const Caller& caller,
+                                                    const v1::CreateResponderRequest& request) {
   v1::Responder responder = request.responder();
   if (responder.organization_id().empty()) responder.set_organization_id(caller.organization_id);
   ApplyDefaults(&responder);
@@ -112,7 +117,8 @@ absl::StatusOr<v1::Responder> Desk::CreateResponder(const Caller& caller, const 
     return Forbidden("only an admin of the organisation registers its responders");
   auto exists = directory_->OrganizationExists(responder.organization_id());
   if (!exists.ok()) return exists.status();
-  if (!*exists) return InvalidField("responder.organization_id", "is not a registered organisation");
+  if (!*exists)
+    return InvalidField("responder.organization_id", "is not a registered organisation");
   responder.set_id(NewId("rsp"));
   return store_->PutResponder(std::move(responder), "", request.responder().online(),
                               Replay(caller, IdempotencyKey(request)));
@@ -132,7 +138,8 @@ absl::StatusOr<v1::Responder> Desk::GetResponder(const Caller& caller, const std
   return r;
 }
 
-absl::StatusOr<v1::Responder> Desk::UpdateResponder(const Caller& caller, const v1::UpdateResponderRequest& request) {
+absl::StatusOr<v1::Responder> Desk::UpdateResponder(const Caller& caller,
+                                                    const v1::UpdateResponderRequest& request) {
   v1::Responder responder = request.responder();
   if (responder.id().empty()) return InvalidField("responder.id", "is required");
   if (responder.etag().empty()) return InvalidField("responder.etag", "is required");
@@ -146,18 +153,19 @@ absl::StatusOr<v1::Responder> Desk::UpdateResponder(const Caller& caller, const 
   Validate(responder, "responder", &errors);
   if (!errors.empty()) return errors.ToStatus();
   const std::string etag = responder.etag();
-  return store_->PutResponder(std::move(responder), etag, std::nullopt, Replay(caller, IdempotencyKey(request)));
+  return store_->PutResponder(std::move(responder), etag, std::nullopt,
+                              Replay(caller, IdempotencyKey(request)));
 }
 
-absl::StatusOr<v1::Responder> Desk::SetResponderOnline(const Caller& caller,
-                                                       const v1::SetResponderOnlineRequest& request) {
+absl::StatusOr<v1::Responder> Desk::SetResponderOnline(
+    const Caller& caller, const v1::SetResponderOnlineRequest& request) {
   auto responder = ActingResponder(caller, request.id());
   if (!responder.ok()) return responder.status();
   return store_->SetOnline(request.id(), request.online());
 }
 
-absl::StatusOr<v1::DeleteResponderResponse> Desk::DeleteResponder(const Caller& caller,
-                                                                  const v1::DeleteResponderRequest& request) {
+absl::StatusOr<v1::DeleteResponderResponse> Desk::DeleteResponder(
+    const Caller& caller, const v1::DeleteResponderRequest& request) {
   auto current = store_->GetResponder(request.id());
   if (!current.ok()) return current.status();
   if (!current->has_value() || !caller.IsAdminOf((*current)->organization_id()))
@@ -166,12 +174,15 @@ absl::StatusOr<v1::DeleteResponderResponse> Desk::DeleteResponder(const Caller& 
   return v1::DeleteResponderResponse();
 }
 
-absl::StatusOr<v1::ListRespondersResponse> Desk::ListResponders(const Caller& caller,
-                                                                const v1::ListRespondersRequest& request) {
-  const std::string org = request.organization_id().empty() ? caller.organization_id : request.organization_id();
+absl::StatusOr<v1::ListRespondersResponse> Desk::ListResponders(
+    const Caller& caller, const v1::ListRespondersRequest& request) {
+  const std::string org =
+      request.organization_id().empty() ? caller.organization_id : request.organization_id();
   bool allowed = caller.organization_id == org || caller.IsPlatformAdmin();
-  for (const auto& network : directory_->NetworksOf(org)) allowed = allowed || caller.Coordinates(network);
-  if (!allowed) return Forbidden("responders are listed for your own organisation or a network you coordinate");
+  for (const auto& network : directory_->NetworksOf(org))
+    allowed = allowed || caller.Coordinates(network);
+  if (!allowed)
+    return Forbidden("responders are listed for your own organisation or a network you coordinate");
   auto size = reg::PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
   if (!size.ok()) return size.status();
   auto offset = Offset(request.page_token());
@@ -184,11 +195,13 @@ absl::StatusOr<v1::ListRespondersResponse> Desk::ListResponders(const Caller& ca
   if (!responders.ok()) return responders.status();
   v1::ListRespondersResponse response;
   for (auto& r : *responders) *response.add_responders() = std::move(r);
-  if (*offset + *size < static_cast<int>(ids->size())) response.set_next_page_token(absl::StrCat("o", *offset + *size));
+  if (*offset + *size < static_cast<int>(ids->size()))
+    response.set_next_page_token(absl::StrCat("o", *offset + *size));
   return response;
 }
 
-absl::StatusOr<v1::Responder> Desk::ActingResponder(const Caller& caller, const std::string& responder_id) {
+absl::StatusOr<v1::Responder> Desk::ActingResponder(const Caller& caller,
+                                                    const std::string& responder_id) {
   if (responder_id.empty()) return InvalidField("responder_id", "is required");
   auto responder = store_->GetResponder(responder_id);
   if (!responder.ok()) return responder.status();
@@ -205,12 +218,14 @@ absl::Status Desk::CheckActsAs(const Caller& caller, const std::string& responde
 // ---------------------------------------------------------------------------------------------
 // Inquiries
 
-absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller, const v1::SubmitInquiryRequest& request) {
+absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller,
+                                                const v1::SubmitInquiryRequest& request) {
   FieldErrors errors;
   Validate(request, InquiryLimits{config_.max_text_bytes}, &errors);
   if (!errors.empty()) return errors.ToStatus();
-  const std::string entry =
-      request.entry_organization_id().empty() ? caller.organization_id : request.entry_organization_id();
+  const std::string entry = request.entry_organization_id().empty()
+                                ? caller.organization_id
+                                : request.entry_organization_id();
   if (!caller.CanWriteFor(entry) &&
       !(caller.organization_id == entry && caller.Has(auth::v1::ROLE_DESK_RESPONDER)))
     return Forbidden("inquiries are submitted through your own organisation's entry point");
@@ -218,10 +233,11 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller, const v1::
   if (network.empty()) {
     auto networks = directory_->NetworksOf(entry);
     if (networks.size() != 1)
-      return InvalidField("network_id", networks.empty()
-                                            ? "is required: the entry organisation belongs to no network this "
-                                              "desk knows"
-                                            : "is required: the entry organisation belongs to several networks");
+      return InvalidField("network_id",
+                          networks.empty()
+                              ? "is required: the entry organisation belongs to no network this "
+                                "desk knows"
+                              : "is required: the entry organisation belongs to several networks");
     network = networks.front();
   }
   auto members = directory_->Members(network);
@@ -238,31 +254,38 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller, const v1::
   inquiry.set_region(request.region());
   if (request.has_location()) *inquiry.mutable_location() = request.location();
   inquiry.set_text(request.text());
-  inquiry.set_urgency(request.urgency() == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_NORMAL : request.urgency());
+  inquiry.set_urgency(request.urgency() == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_NORMAL
+                                                                   : request.urgency());
   inquiry.set_language(request.language().empty() ? "nl" : request.language());
   inquiry.set_asker_is_sme(request.asker_is_sme());
-  auto stored = store_->Submit(inquiry, request.contact(), Actor(caller), Replay(caller, IdempotencyKey(request)));
+  auto stored = store_->Submit(inquiry, request.contact(), Actor(caller),
+                               Replay(caller, IdempotencyKey(request)));
   if (!stored.ok()) return stored.status();
   *stored->mutable_contact() = request.contact();
-  if (stored->need_type() == v1::NEED_TYPE_FACILITY_ACCESS && suggest_ && config_.max_suggestions > 0) {
+  if (stored->need_type() == v1::NEED_TYPE_FACILITY_ACCESS && suggest_ &&
+      config_.max_suggestions > 0) {
     // Suggestions help the responder; an inquiry is never refused for want of them.
     auto suggestions = suggest_(*stored);
-    if (suggestions.ok() && !suggestions->empty() && store_->SaveSuggestions(stored->id(), *suggestions).ok())
+    if (suggestions.ok() && !suggestions->empty() &&
+        store_->SaveSuggestions(stored->id(), *suggestions).ok())
       for (auto& s : *suggestions) *stored->add_suggestions() = std::move(s);
     else if (!suggestions.ok())
-      logging::Warn("desk: no suggestions for an inquiry", {{"inquiry", stored->id()},
-                                                            {"error", std::string(suggestions.status().message())}});
+      logging::Warn(
+          "desk: no suggestions for an inquiry",
+          {{"inquiry", stored->id()}, {"error", std::string(suggestions.status().message())}});
   }
   return stored;
 }
 
 absl::StatusOr<Desk::View> Desk::ViewOf(const Caller& caller, const v1::Inquiry& inquiry) {
   // The entry partner's staff took the question in and may reach the asker; its integrations
-  // (read-only tokens) and its responders (unless assigned) see the question only (docs/privacy.md).
+  // (read-only tokens) and its responders (unless assigned) see the question only
+  // (docs/privacy.md).
   const bool entry = caller.organization_id == inquiry.entry_organization_id();
   const bool entry_staff =
       entry && (caller.Has(auth::v1::ROLE_ORGANIZATION_ADMIN) || caller.Has(auth::v1::ROLE_MEMBER));
-  if (caller.IsPlatformAdmin() || caller.Coordinates(inquiry.network_id()) || entry_staff) return View::kFull;
+  if (caller.IsPlatformAdmin() || caller.Coordinates(inquiry.network_id()) || entry_staff)
+    return View::kFull;
   std::vector<std::string> ids(inquiry.offered_to().begin(), inquiry.offered_to().end());
   if (!inquiry.assignee_id().empty()) ids.push_back(inquiry.assignee_id());
   if (ids.empty()) return entry ? View::kOffer : View::kNone;
@@ -278,7 +301,7 @@ absl::StatusOr<Desk::View> Desk::ViewOf(const Caller& caller, const v1::Inquiry&
 }
 
 absl::StatusOr<std::optional<Desk::Seen>> Desk::Fetch(const Caller& caller, const std::string& id,
-                                                       bool with_history) {
+                                                      bool with_history) {
   auto stored = store_->GetInquiry(id, with_history);
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return std::optional<Seen>();
@@ -307,19 +330,21 @@ absl::StatusOr<v1::Inquiry> Desk::GetInquiry(const Caller& caller, const std::st
   return std::move((*seen)->inquiry);
 }
 
-absl::StatusOr<std::optional<v1::Inquiry>> Desk::Visible(const Caller& caller, const std::string& id) {
+absl::StatusOr<std::optional<v1::Inquiry>> Desk::Visible(const Caller& caller,
+                                                         const std::string& id) {
   auto seen = Fetch(caller, id, false);
   if (!seen.ok()) return seen.status();
   if (!seen->has_value()) return std::optional<v1::Inquiry>();
   return std::optional<v1::Inquiry>(std::move((*seen)->inquiry));
 }
 
-absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(const Caller& caller,
-                                                              const v1::ListInquiriesRequest& request) {
+absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
+    const Caller& caller, const v1::ListInquiriesRequest& request) {
   const int chosen = !request.network_id().empty() + !request.entry_organization_id().empty() +
                      !request.responder_id().empty();
   if (chosen != 1)
-    return InvalidField("network_id", "give exactly one of network_id, entry_organization_id, responder_id");
+    return InvalidField("network_id",
+                        "give exactly one of network_id, entry_organization_id, responder_id");
   InquiryIndex index = InquiryIndex::kNetwork;
   std::string key;
   bool offers_only = false;
@@ -349,8 +374,8 @@ absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(const Caller& call
   if (!inquiries.ok()) return inquiries.status();
   v1::ListInquiriesResponse response;
   for (auto& inquiry : *inquiries) {
-    if (!request.states().empty() &&
-        std::find(request.states().begin(), request.states().end(), inquiry.state()) == request.states().end())
+    if (!request.states().empty() && std::find(request.states().begin(), request.states().end(),
+                                               inquiry.state()) == request.states().end())
       continue;
     // A responder sees the asker's contact once it has accepted; anyone else as GetInquiry shows
     // it (an entry partner's integrations and unassigned responders see the question only).
@@ -364,8 +389,8 @@ absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(const Caller& call
   return response;
 }
 
-absl::StatusOr<v1::ListAssignmentsResponse> Desk::ListAssignments(const Caller& caller,
-                                                                  const v1::ListAssignmentsRequest& request) {
+absl::StatusOr<v1::ListAssignmentsResponse> Desk::ListAssignments(
+    const Caller& caller, const v1::ListAssignmentsRequest& request) {
   auto responder = ActingResponder(caller, request.responder_id());
   if (!responder.ok()) return responder.status();
   auto page = store_->InquiryIds(InquiryIndex::kResponder, request.responder_id(), 0, 1000);
@@ -374,11 +399,12 @@ absl::StatusOr<v1::ListAssignmentsResponse> Desk::ListAssignments(const Caller& 
   if (!inquiries.ok()) return inquiries.status();
   v1::ListAssignmentsResponse response;
   for (auto& inquiry : *inquiries) {
-    if (inquiry.state() == v1::INQUIRY_STATE_ASSIGNED && inquiry.assignee_id() == request.responder_id()) {
+    if (inquiry.state() == v1::INQUIRY_STATE_ASSIGNED &&
+        inquiry.assignee_id() == request.responder_id()) {
       *response.add_assigned() = std::move(inquiry);
     } else if (inquiry.state() == v1::INQUIRY_STATE_OFFERED &&
-               std::find(inquiry.offered_to().begin(), inquiry.offered_to().end(), request.responder_id()) !=
-                   inquiry.offered_to().end()) {
+               std::find(inquiry.offered_to().begin(), inquiry.offered_to().end(),
+                         request.responder_id()) != inquiry.offered_to().end()) {
       inquiry.clear_contact();
       *response.add_offered() = std::move(inquiry);
     }
@@ -386,7 +412,8 @@ absl::StatusOr<v1::ListAssignmentsResponse> Desk::ListAssignments(const Caller& 
   return response;
 }
 
-absl::StatusOr<v1::Inquiry> Desk::Accept(const Caller& caller, const v1::AcceptInquiryRequest& request) {
+absl::StatusOr<v1::Inquiry> Desk::Accept(const Caller& caller,
+                                         const v1::AcceptInquiryRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
   auto responder = ActingResponder(caller, request.responder_id());
   if (!responder.ok()) return responder.status();
@@ -396,27 +423,38 @@ absl::StatusOr<v1::Inquiry> Desk::Accept(const Caller& caller, const v1::AcceptI
   return GetInquiry(caller, request.id());
 }
 
-absl::StatusOr<v1::Inquiry> Desk::Decline(const Caller& caller, const v1::DeclineInquiryRequest& request) {
+absl::StatusOr<v1::Inquiry> Desk::Decline(const Caller& caller,
+                                          const v1::DeclineInquiryRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
-  if (request.reason().empty()) return InvalidField("reason", "is required: say why, so the desk learns");
-  if (request.reason().size() > 2000) return InvalidField("reason", "must be at most 2000 characters");
+  if (request.reason().empty())
+    return InvalidField("reason", "is required: say why, so the desk learns");
+  if (request.reason().size() > 2000)
+    return InvalidField("reason", "must be at most 2000 characters");
   auto responder = ActingResponder(caller, request.responder_id());
   if (!responder.ok()) return responder.status();
-  auto declined = store_->Decline(request.id(), request.responder_id(), Actor(caller), request.reason(),
-                                  Replay(caller, IdempotencyKey(request)));
+  auto declined = store_->Decline(request.id(), request.responder_id(), Actor(caller),
+                                  request.reason(), Replay(caller, IdempotencyKey(request)));
   if (!declined.ok()) return declined.status();
   declined->clear_contact();
   return declined;
 }
 
-absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller, const v1::ReferInquiryRequest& request) {
+absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
+                                        const v1::ReferInquiryRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
   if (request.target_organization_id().empty() == request.target_responder_id().empty())
-    return InvalidField("target_organization_id", "give exactly one of target_organization_id, target_responder_id");
-  if (request.note().empty()) return InvalidField("note", "is required: tell the next partner what is asked");
+    return InvalidField("target_organization_id",
+                        "give exactly one of target_organization_id, target_responder_id");
+  if (request.note().empty())
+    return InvalidField("note", "is required: tell the next partner what is asked");
   if (request.note().size() > 4000) return InvalidField("note", "must be at most 4000 characters");
-  ReferCommand command{request.id(), Actor(caller), request.responder_id(), "", request.target_organization_id(),
-                       request.target_responder_id(), request.note()};
+  ReferCommand command{request.id(),
+                       Actor(caller),
+                       request.responder_id(),
+                       "",
+                       request.target_organization_id(),
+                       request.target_responder_id(),
+                       request.note()};
   auto inquiry = Load(caller, request.id(), View::kFull);
   if (!inquiry.ok()) return inquiry.status();
   if (!request.responder_id().empty()) {
@@ -424,7 +462,8 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller, const v1::ReferInq
     if (!responder.ok()) return responder.status();
     command.holder_organization_id = responder->organization_id();
   } else if (!caller.Coordinates(inquiry->network_id())) {
-    return Forbidden("the assignee refers an inquiry (give responder_id); coordinators refer escalated ones");
+    return Forbidden(
+        "the assignee refers an inquiry (give responder_id); coordinators refer escalated ones");
   }
   auto members = directory_->Members(inquiry->network_id());
   if (!members.ok()) return members.status();
@@ -432,18 +471,21 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller, const v1::ReferInq
   if (!request.target_responder_id().empty()) {
     auto target = store_->GetResponder(request.target_responder_id());
     if (!target.ok()) return target.status();
-    if (!target->has_value()) return InvalidField("target_responder_id", "is not a registered responder");
+    if (!target->has_value())
+      return InvalidField("target_responder_id", "is not a registered responder");
     target_org = (*target)->organization_id();
   }
   if (!members->has_value() || !(*members)->count(target_org))
-    return InvalidField(request.target_responder_id().empty() ? "target_organization_id" : "target_responder_id",
-                        "is not in the inquiry's network; resolve with OUTCOME_REFERRED_OUTSIDE to refer outside");
+    return InvalidField(
+        request.target_responder_id().empty() ? "target_organization_id" : "target_responder_id",
+        "is not in the inquiry's network; resolve with OUTCOME_REFERRED_OUTSIDE to refer outside");
   // The referrer may no longer see the inquiry once it moved on: it gets it back as it left it,
   // without the asker's contact.
   return store_->Refer(command, Replay(caller, IdempotencyKey(request)));
 }
 
-absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller, const v1::ResolveInquiryRequest& request) {
+absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
+                                          const v1::ResolveInquiryRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
   FieldErrors errors;
   Validate(request, &errors);
@@ -455,8 +497,11 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller, const v1::Resolv
     if (!responder.ok()) return responder.status();
   } else if (!caller.Coordinates(inquiry->network_id())) {
     // The entry partner may withdraw the question it took in; resolving is the assignee's.
-    if (!(caller.CanWriteFor(inquiry->entry_organization_id()) && request.outcome() == v1::OUTCOME_WITHDRAWN))
-      return Forbidden("the assignee resolves an inquiry (give responder_id); the entry partner may withdraw it");
+    if (!(caller.CanWriteFor(inquiry->entry_organization_id()) &&
+          request.outcome() == v1::OUTCOME_WITHDRAWN))
+      return Forbidden(
+          "the assignee resolves an inquiry (give responder_id); the entry partner may withdraw "
+          "it");
   }
   auto resolved = store_->Resolve(request.id(), Actor(caller), request.responder_id(), request,
                                   Replay(caller, IdempotencyKey(request)));
@@ -464,7 +509,8 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller, const v1::Resolv
   return GetInquiry(caller, request.id());
 }
 
-absl::StatusOr<v1::Inquiry> Desk::RecordFeedback(const Caller& caller, const v1::RecordFeedbackRequest& request) {
+absl::StatusOr<v1::Inquiry> Desk::RecordFeedback(const Caller& caller,
+                                                 const v1::RecordFeedbackRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
   FieldErrors errors;
   Validate(request.feedback(), "feedback", &errors);
@@ -479,17 +525,20 @@ absl::StatusOr<v1::Inquiry> Desk::RecordFeedback(const Caller& caller, const v1:
   return GetInquiry(caller, request.id());
 }
 
-absl::StatusOr<v1::Inquiry> Desk::EraseAsker(const Caller& caller, const v1::EraseAskerRequest& request) {
+absl::StatusOr<v1::Inquiry> Desk::EraseAsker(const Caller& caller,
+                                             const v1::EraseAskerRequest& request) {
   auto inquiry = Load(caller, request.id(), View::kFull);
   if (!inquiry.ok()) return inquiry.status();
   if (!caller.IsPlatformAdmin() && !caller.CanWriteFor(inquiry->entry_organization_id()))
     return Forbidden("a platform admin or the entry partner erases the asker's personal data");
-  auto erased = store_->EraseAsker(request.id(), Actor(caller), Replay(caller, IdempotencyKey(request)));
+  auto erased =
+      store_->EraseAsker(request.id(), Actor(caller), Replay(caller, IdempotencyKey(request)));
   if (!erased.ok()) return erased.status();
   return GetInquiry(caller, request.id());
 }
 
-absl::StatusOr<v1::DeskReport> Desk::Report(const Caller& caller, const v1::DeskReportRequest& request) {
+absl::StatusOr<v1::DeskReport> Desk::Report(const Caller& caller,
+                                            const v1::DeskReportRequest& request) {
   using google::protobuf::util::TimeUtil;
   if (request.network_id().empty()) return InvalidField("network_id", "is required");
   if (!request.has_start_time()) return InvalidField("start_time", "is required");
@@ -497,7 +546,8 @@ absl::StatusOr<v1::DeskReport> Desk::Report(const Caller& caller, const v1::Desk
   const int64_t start = TimeUtil::TimestampToMilliseconds(request.start_time());
   const int64_t end = TimeUtil::TimestampToMilliseconds(request.end_time());
   if (end <= start) return InvalidField("end_time", "must be after start_time");
-  if (end - start > int64_t{366} * 86400 * 1000) return InvalidField("end_time", "a report covers at most 366 days");
+  if (end - start > int64_t{366} * 86400 * 1000)
+    return InvalidField("end_time", "a report covers at most 366 days");
   if (!caller.Coordinates(request.network_id()))
     return Forbidden("a network's desk report is for its coordinators");
   auto ids = store_->NetworkInquiriesBetween(request.network_id(), start, end);
@@ -505,7 +555,8 @@ absl::StatusOr<v1::DeskReport> Desk::Report(const Caller& caller, const v1::Desk
   std::vector<v1::Inquiry> inquiries;
   constexpr size_t kChunk = 500;
   for (size_t from = 0; from < ids->size(); from += kChunk) {
-    std::vector<std::string> chunk(ids->begin() + from, ids->begin() + std::min(ids->size(), from + kChunk));
+    std::vector<std::string> chunk(ids->begin() + from,
+                                   ids->begin() + std::min(ids->size(), from + kChunk));
     auto loaded = store_->GetInquiries(chunk);
     if (!loaded.ok()) return loaded.status();
     for (auto& i : *loaded) inquiries.push_back(std::move(i));

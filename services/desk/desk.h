@@ -54,26 +54,35 @@ class Desk {
   using Suggest = std::function<absl::StatusOr<std::vector<v1::Suggestion>>(const v1::Inquiry&)>;
   Desk(DeskStore* store, Directory* directory, DeskConfig config, Suggest suggest = nullptr);
 
-  absl::StatusOr<v1::Responder> CreateResponder(const Caller& caller, const v1::CreateResponderRequest& request);
+  absl::StatusOr<v1::Responder> CreateResponder(const Caller& caller,
+                                                const v1::CreateResponderRequest& request);
   absl::StatusOr<v1::Responder> GetResponder(const Caller& caller, const std::string& id);
-  absl::StatusOr<v1::Responder> UpdateResponder(const Caller& caller, const v1::UpdateResponderRequest& request);
-  absl::StatusOr<v1::Responder> SetResponderOnline(const Caller& caller, const v1::SetResponderOnlineRequest& request);
-  absl::StatusOr<v1::DeleteResponderResponse> DeleteResponder(const Caller& caller,
-                                                              const v1::DeleteResponderRequest& request);
-  absl::StatusOr<v1::ListRespondersResponse> ListResponders(const Caller& caller,
-                                                            const v1::ListRespondersRequest& request);
+  absl::StatusOr<v1::Responder> UpdateResponder(const Caller& caller,
+                                                const v1::UpdateResponderRequest& request);
+  absl::StatusOr<v1::Responder> SetResponderOnline(const Caller& caller,
+                                                   const v1::SetResponderOnlineRequest& request);
+  absl::StatusOr<v1::DeleteResponderResponse> DeleteResponder(
+      const Caller& caller, const v1::DeleteResponderRequest& request);
+  absl::StatusOr<v1::ListRespondersResponse> ListResponders(
+      const Caller& caller, const v1::ListRespondersRequest& request);
 
-  absl::StatusOr<v1::Inquiry> SubmitInquiry(const Caller& caller, const v1::SubmitInquiryRequest& request);
+  absl::StatusOr<v1::Inquiry> SubmitInquiry(const Caller& caller,
+                                            const v1::SubmitInquiryRequest& request);
   absl::StatusOr<v1::Inquiry> GetInquiry(const Caller& caller, const std::string& id);
-  absl::StatusOr<v1::ListInquiriesResponse> ListInquiries(const Caller& caller, const v1::ListInquiriesRequest& request);
-  absl::StatusOr<v1::ListAssignmentsResponse> ListAssignments(const Caller& caller,
-                                                              const v1::ListAssignmentsRequest& request);
+  absl::StatusOr<v1::ListInquiriesResponse> ListInquiries(const Caller& caller,
+                                                          const v1::ListInquiriesRequest& request);
+  absl::StatusOr<v1::ListAssignmentsResponse> ListAssignments(
+      const Caller& caller, const v1::ListAssignmentsRequest& request);
   absl::StatusOr<v1::Inquiry> Accept(const Caller& caller, const v1::AcceptInquiryRequest& request);
-  absl::StatusOr<v1::Inquiry> Decline(const Caller& caller, const v1::DeclineInquiryRequest& request);
+  absl::StatusOr<v1::Inquiry> Decline(const Caller& caller,
+                                      const v1::DeclineInquiryRequest& request);
   absl::StatusOr<v1::Inquiry> Refer(const Caller& caller, const v1::ReferInquiryRequest& request);
-  absl::StatusOr<v1::Inquiry> Resolve(const Caller& caller, const v1::ResolveInquiryRequest& request);
-  absl::StatusOr<v1::Inquiry> RecordFeedback(const Caller& caller, const v1::RecordFeedbackRequest& request);
-  absl::StatusOr<v1::Inquiry> EraseAsker(const Caller& caller, const v1::EraseAskerRequest& request);
+  absl::StatusOr<v1::Inquiry> Resolve(const Caller& caller,
+                                      const v1::ResolveInquiryRequest& request);
+  absl::StatusOr<v1::Inquiry> RecordFeedback(const Caller& caller,
+                                             const v1::RecordFeedbackRequest& request);
+  absl::StatusOr<v1::Inquiry> EraseAsker(const Caller& caller,
+                                         const v1::EraseAskerRequest& request);
   absl::StatusOr<v1::DeskReport> Report(const Caller& caller, const v1::DeskReportRequest& request);
 
   // For the watch streams: the responder the caller acts as (PERMISSION_DENIED otherwise), and
@@ -93,8 +102,10 @@ class Desk {
     v1::Inquiry inquiry;
     View view;
   };
-  absl::StatusOr<std::optional<Seen>> Fetch(const Caller& caller, const std::string& id, bool with_history);
-  absl::StatusOr<v1::Responder> ActingResponder(const Caller& caller, const std::string& responder_id);
+  absl::StatusOr<std::optional<Seen>> Fetch(const Caller& caller, const std::string& id,
+                                            bool with_history);
+  absl::StatusOr<v1::Responder> ActingResponder(const Caller& caller,
+                                                const std::string& responder_id);
   absl::StatusOr<v1::Inquiry> Load(const Caller& caller, const std::string& id, View needed);
   static bool ActsAs(const Caller& caller, const v1::Responder& responder);
   std::string Replay(const Caller& caller, const std::string& request_id) const;

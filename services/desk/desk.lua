@@ -158,7 +158,7 @@ local function let_go(c, i, actor, note)
   redis.call('ZREM', c.base .. 'q', i.id)
 end
 
-local function reply(c, i, replay_key, ttl)
+local function reply(_, i, replay_key, ttl)  -- (c, ...) like its neighbours
   local json = cjson.encode(i)
   replay_put(replay_key, ttl, json)
   return json

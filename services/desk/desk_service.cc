@@ -35,18 +35,19 @@ bool ConcernsResponder(const InquiryEventRecord& event, const std::string& respo
 
 }  // namespace
 
-#define INFRASHARE_HANDLER(Method, Request, Response, Call)                                \
-  grpc::ServerUnaryReactor* DeskServiceImpl::Method(grpc::CallbackServerContext* context,             \
-                                                    const v1::Request* request, v1::Response* response) { \
-    return gate_->UnaryOnWorker(context, "desk." #Method, *request,                                  \
-                                [this, request, response](const Caller& caller) {                      \
-                                  return Respond(Call, response);                                      \
-                                }, response);                                                          \
+#define INFRASHARE_HANDLER(Method, Request, Response, Call)                                       \
+  grpc::ServerUnaryReactor* DeskServiceImpl::Method(                                              \
+      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) { \
+    return gate_->UnaryOnWorker(                                                                  \
+        context, "desk." #Method, *request,                                                       \
+        [this, request, response](const Caller& caller) { return Respond(Call, response); },      \
+        response);                                                                                \
   }
 
 INFRASHARE_HANDLER(CreateResponder, CreateResponderRequest, Responder,
                    desk_->CreateResponder(caller, *request))
-INFRASHARE_HANDLER(GetResponder, GetResponderRequest, Responder, desk_->GetResponder(caller, request->id()))
+INFRASHARE_HANDLER(GetResponder, GetResponderRequest, Responder,
+                   desk_->GetResponder(caller, request->id()))
 INFRASHARE_HANDLER(UpdateResponder, UpdateResponderRequest, Responder,
                    desk_->UpdateResponder(caller, *request))
 INFRASHARE_HANDLER(SetResponderOnline, SetResponderOnlineRequest, Responder,
@@ -62,17 +63,13 @@ INFRASHARE_HANDLER(ListInquiries, ListInquiriesRequest, ListInquiriesResponse,
                    desk_->ListInquiries(caller, *request))
 INFRASHARE_HANDLER(ListAssignments, ListAssignmentsRequest, ListAssignmentsResponse,
                    desk_->ListAssignments(caller, *request))
-INFRASHARE_HANDLER(AcceptInquiry, AcceptInquiryRequest, Inquiry,
-                   desk_->Accept(caller, *request))
-INFRASHARE_HANDLER(DeclineInquiry, DeclineInquiryRequest, Inquiry,
-                   desk_->Decline(caller, *request))
+INFRASHARE_HANDLER(AcceptInquiry, AcceptInquiryRequest, Inquiry, desk_->Accept(caller, *request))
+INFRASHARE_HANDLER(DeclineInquiry, DeclineInquiryRequest, Inquiry, desk_->Decline(caller, *request))
 INFRASHARE_HANDLER(ReferInquiry, ReferInquiryRequest, Inquiry, desk_->Refer(caller, *request))
-INFRASHARE_HANDLER(ResolveInquiry, ResolveInquiryRequest, Inquiry,
-                   desk_->Resolve(caller, *request))
+INFRASHARE_HANDLER(ResolveInquiry, ResolveInquiryRequest, Inquiry, desk_->Resolve(caller, *request))
 INFRASHARE_HANDLER(RecordFeedback, RecordFeedbackRequest, Inquiry,
                    desk_->RecordFeedback(caller, *request))
-INFRASHARE_HANDLER(EraseAsker, EraseAskerRequest, Inquiry,
-                   desk_->EraseAsker(caller, *request))
+INFRASHARE_HANDLER(EraseAsker, EraseAskerRequest, Inquiry, desk_->EraseAsker(caller, *request))
 INFRASHARE_HANDLER(GetDeskReport, DeskReportRequest, DeskReport, desk_->Report(caller, *request))
 #undef INFRASHARE_HANDLER
 
@@ -80,29 +77,35 @@ grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::StreamAssignments(
     grpc::CallbackServerContext* context, const v1::StreamAssignmentsRequest* request) {
   return WatchReactor<v1::InquiryEvent>::Start(
       gate_, context, "desk.StreamAssignments", *request, stopping_,
-      [this, request = *request](const Caller& caller, const WatchReactor<v1::InquiryEvent>::Write& write,
+      [this, request = *request](const Caller& caller,
+                                 const WatchReactor<v1::InquiryEvent>::Write& write,
                                  const std::function<bool()>& stopped) {
-        if (auto status = desk_->CheckActsAs(caller, request.responder_id()); !status.ok()) return status;
+        if (auto status = desk_->CheckActsAs(caller, request.responder_id()); !status.ok())
+          return status;
         return Follow(
             caller, request.cursor(),
-            [&](const InquiryEventRecord& e) { return ConcernsResponder(e, request.responder_id()); }, write,
-            stopped);
+            [&](const InquiryEventRecord& e) {
+              return ConcernsResponder(e, request.responder_id());
+            },
+            write, stopped);
       });
 }
 
-grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::WatchInquiry(grpc::CallbackServerContext* context,
-                                                                         const v1::WatchInquiryRequest* request) {
+grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::WatchInquiry(
+    grpc::CallbackServerContext* context, const v1::WatchInquiryRequest* request) {
   return WatchReactor<v1::InquiryEvent>::Start(
       gate_, context, "desk.WatchInquiry", *request, stopping_,
-      [this, request = *request](const Caller& caller, const WatchReactor<v1::InquiryEvent>::Write& write,
+      [this, request = *request](const Caller& caller,
+                                 const WatchReactor<v1::InquiryEvent>::Write& write,
                                  const std::function<bool()>& stopped) {
         if (request.id().empty()) return InvalidField("id", "is required");
         auto visible = desk_->Visible(caller, request.id());
         if (!visible.ok()) return visible.status();
         if (!visible->has_value()) return NotFoundError("inquiry", request.id());
         return Follow(
-            caller, request.cursor(), [&](const InquiryEventRecord& e) { return e.inquiry_id == request.id(); },
-            write, stopped);
+            caller, request.cursor(),
+            [&](const InquiryEventRecord& e) { return e.inquiry_id == request.id(); }, write,
+            stopped);
       });
 }
 
@@ -122,7 +125,8 @@ absl::Status DeskServiceImpl::Follow(const Caller& caller, const std::string& cu
     auto trimmed = store_->EventsTrimmedAfter(id);
     if (!trimmed.ok()) return trimmed.status();
     if (*trimmed)
-      return PreconditionError("CURSOR_EXPIRED", "events after this cursor were trimmed; list and watch anew");
+      return PreconditionError("CURSOR_EXPIRED",
+                               "events after this cursor were trimmed; list and watch anew");
     after = std::string(id);
   }
   while (!stopped()) {
@@ -149,7 +153,6 @@ absl::Status DeskServiceImpl::Follow(const Caller& caller, const std::string& cu
   }
   return absl::OkStatus();
 }
-
 
 DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config)
     : config_(config.desk),
@@ -179,8 +182,8 @@ absl::StatusOr<std::vector<v1::Suggestion>> DeskModule::Suggest(const v1::Inquir
   request.set_duration_minutes(config_.suggestion_slot_minutes);
   const int64_t now = NowMs();
   *request.mutable_start_time() = TimeUtil::MillisecondsToTimestamp(now);
-  *request.mutable_end_time() =
-      TimeUtil::MillisecondsToTimestamp(now + int64_t{config_.suggestion_horizon_days} * 86400 * 1000);
+  *request.mutable_end_time() = TimeUtil::MillisecondsToTimestamp(
+      now + int64_t{config_.suggestion_horizon_days} * 86400 * 1000);
   request.set_max_results(100);
   // Searched as the entry partner, who books on the asker's behalf: only what it may book.
   Caller entry{"desk", inquiry.entry_organization_id(), {auth::v1::ROLE_MEMBER}, {}, {}};

@@ -24,9 +24,9 @@ class DeskServiceImpl final : public v1::DeskService::CallbackService {
   DeskServiceImpl(Desk* desk, DeskStore* store, RpcGate* gate, const std::atomic<bool>* stopping)
       : desk_(desk), store_(store), gate_(gate), stopping_(stopping) {}
 
-#define INFRASHARE_UNARY(Method, Request, Response)                                                  \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
-                                   v1::Response* response) override;
+#define INFRASHARE_UNARY(Method, Request, Response)                      \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
+                                   const v1::Request* request, v1::Response* response) override;
   INFRASHARE_UNARY(CreateResponder, CreateResponderRequest, Responder)
   INFRASHARE_UNARY(GetResponder, GetResponderRequest, Responder)
   INFRASHARE_UNARY(UpdateResponder, UpdateResponderRequest, Responder)
@@ -48,8 +48,8 @@ class DeskServiceImpl final : public v1::DeskService::CallbackService {
 
   grpc::ServerWriteReactor<v1::InquiryEvent>* StreamAssignments(
       grpc::CallbackServerContext* context, const v1::StreamAssignmentsRequest* request) override;
-  grpc::ServerWriteReactor<v1::InquiryEvent>* WatchInquiry(grpc::CallbackServerContext* context,
-                                                           const v1::WatchInquiryRequest* request) override;
+  grpc::ServerWriteReactor<v1::InquiryEvent>* WatchInquiry(
+      grpc::CallbackServerContext* context, const v1::WatchInquiryRequest* request) override;
 
  private:
   // Follows the desk's event stream from `cursor`, writing the events `wanted` picks with the

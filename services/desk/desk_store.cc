@@ -1,7 +1,5 @@
 #include "services/desk/desk_store.h"
 
-#include "services/common/text_fold.h"
-
 #include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_map.h"
@@ -14,6 +12,7 @@
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/stream_ids.h"
+#include "services/common/text_fold.h"
 
 namespace infrashare::desk {
 namespace {
@@ -49,7 +48,8 @@ v1::InquiryState StateOf(const std::string& name) {
 
 FieldMap FieldsOf(const RedisValue& flat) {
   FieldMap f;
-  for (size_t n = 0; n + 1 < flat.elements.size(); n += 2) f[flat.elements[n].str] = flat.elements[n + 1].str;
+  for (size_t n = 0; n + 1 < flat.elements.size(); n += 2)
+    f[flat.elements[n].str] = flat.elements[n + 1].str;
   return f;
 }
 
@@ -79,7 +79,8 @@ v1::Inquiry InquiryFromFields(const FieldMap& f) {
   i.set_language(Text(f, "lg"));
   i.set_asker_is_sme(Text(f, "sme") == "1");
   i.set_state(StateOf(Text(f, "st")));
-  for (absl::string_view r : absl::StrSplit(Text(f, "ot"), ',', absl::SkipEmpty())) i.add_offered_to(std::string(r));
+  for (absl::string_view r : absl::StrSplit(Text(f, "ot"), ',', absl::SkipEmpty()))
+    i.add_offered_to(std::string(r));
   SetTime(Number(f, "od"), [&] { return i.mutable_offer_deadline(); });
   i.set_assignee_id(Text(f, "as"));
   i.set_attempts(static_cast<int>(Number(f, "at")));
@@ -110,7 +111,8 @@ v1::Inquiry InquiryFromFields(const FieldMap& f) {
 
 absl::StatusOr<v1::Inquiry> InquiryFromJson(absl::string_view json) {
   auto object = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
-  if (!object.is_object()) return absl::InternalError("the desk store returned a malformed inquiry");
+  if (!object.is_object())
+    return absl::InternalError("the desk store returned a malformed inquiry");
   FieldMap f;
   for (auto it = object.begin(); it != object.end(); ++it)
     f[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
@@ -177,13 +179,16 @@ absl::Status CheckReplies(const std::vector<RedisValue>& replies) {
 DeskStore::DeskStore(RedisPool* redis, DeskConfig config)
     : redis_(redis), config_(config), base_(absl::StrCat(redis->prefix(), "{dk}:")) {}
 
-std::string DeskStore::ReplayKey(absl::string_view organization_id, absl::string_view request_id) const {
+std::string DeskStore::ReplayKey(absl::string_view organization_id,
+                                 absl::string_view request_id) const {
   if (request_id.empty()) return "";
   return absl::StrCat(base_, "req:", organization_id, ":", request_id);
 }
 
-absl::StatusOr<v1::Responder> DeskStore::PutResponder(v1::Responder responder, absl::string_view etag,
-                                                      std::optional<bool> online, absl::string_view replay_key) {
+absl::StatusOr<v1::Responder> DeskStore::PutResponder(v1::Responder responder,
+                                                      absl::string_view etag,
+                                                      std::optional<bool> online,
+                                                      absl::string_view replay_key) {
   const std::string id = responder.id();
   v1::Responder profile = responder;
   profile.clear_online();
@@ -196,15 +201,17 @@ absl::StatusOr<v1::Responder> DeskStore::PutResponder(v1::Responder responder, a
        std::string(replay_key), std::to_string(config_.request_id_ttl_s)});
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() < 3) return absl::InternalError("dk_responder_put: malformed reply");
-  responder.set_etag(reply->elements[0].type == RedisValue::Type::kInteger ? std::to_string(reply->elements[0].integer)
-                                                                             : reply->elements[0].str);
+  responder.set_etag(reply->elements[0].type == RedisValue::Type::kInteger
+                         ? std::to_string(reply->elements[0].integer)
+                         : reply->elements[0].str);
   responder.set_open_inquiries(static_cast<int>(reply->elements[1].integer));
   responder.set_online(reply->elements[2].str == "1");
   return responder;
 }
 
 absl::StatusOr<v1::Responder> DeskStore::SetOnline(absl::string_view id, bool online) {
-  auto reply = redis_->FCall("dk_responder_online", {Key("m")}, {base_, std::string(id), Bool(online)});
+  auto reply =
+      redis_->FCall("dk_responder_online", {Key("m")}, {base_, std::string(id), Bool(online)});
   if (!reply.ok()) return reply.status();
   auto responder = GetResponder(id);
   if (!responder.ok()) return responder.status();
@@ -223,7 +230,8 @@ absl::StatusOr<std::optional<v1::Responder>> DeskStore::GetResponder(absl::strin
   return std::optional<v1::Responder>(std::move(many->front()));
 }
 
-absl::StatusOr<std::vector<v1::Responder>> DeskStore::GetResponders(const std::vector<std::string>& ids) {
+absl::StatusOr<std::vector<v1::Responder>> DeskStore::GetResponders(
+    const std::vector<std::string>& ids) {
   if (ids.empty()) return std::vector<v1::Responder>();
   std::vector<RedisArgs> commands;
   for (const auto& id : ids) commands.push_back({"HMGET", Key("r:" + id), "p", "v"});
@@ -254,9 +262,11 @@ absl::StatusOr<std::vector<v1::Responder>> DeskStore::GetResponders(const std::v
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> DeskStore::ResponderIds(absl::string_view organization_id) {
-  auto reply = redis_->Command(
-      {"SMEMBERS", organization_id.empty() ? Key("rs") : Key(absl::StrCat("ro:", organization_id))});
+absl::StatusOr<std::vector<std::string>> DeskStore::ResponderIds(
+    absl::string_view organization_id) {
+  auto reply = redis_->Command({"SMEMBERS", organization_id.empty()
+                                                ? Key("rs")
+                                                : Key(absl::StrCat("ro:", organization_id))});
   if (!reply.ok()) return reply.status();
   std::vector<std::string> ids;
   for (const auto& e : reply->elements) ids.push_back(e.str);
@@ -302,22 +312,45 @@ absl::StatusOr<v1::Inquiry> DeskStore::Call(absl::string_view function, RedisArg
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::Submit(const v1::Inquiry& i, const v1::AskerContact& contact,
-                                              absl::string_view actor, absl::string_view replay_key) {
+                                              absl::string_view actor,
+                                              absl::string_view replay_key) {
   std::vector<std::string> themes;
   for (int t : i.themes()) themes.push_back(std::to_string(t));
-  RedisArgs args = {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(actor),
-                    "id", i.id(), "net", i.network_id(), "eo", i.entry_organization_id(),
-                    "nt", std::to_string(i.need_type()), "th", absl::StrJoin(themes, ","),
-                    "rg", i.region(), "tx", i.text(),
-                    "gp", i.has_location() ? absl::StrCat(i.location().latitude(), ",", i.location().longitude()) : "", "ur", std::to_string(i.urgency()),
-                    "lg", i.language(), "sme", Bool(i.asker_is_sme())};
+  RedisArgs args = {
+      std::string(replay_key),
+      std::to_string(config_.request_id_ttl_s),
+      std::string(actor),
+      "id",
+      i.id(),
+      "net",
+      i.network_id(),
+      "eo",
+      i.entry_organization_id(),
+      "nt",
+      std::to_string(i.need_type()),
+      "th",
+      absl::StrJoin(themes, ","),
+      "rg",
+      i.region(),
+      "tx",
+      i.text(),
+      "gp",
+      i.has_location() ? absl::StrCat(i.location().latitude(), ",", i.location().longitude()) : "",
+      "ur",
+      std::to_string(i.urgency()),
+      "lg",
+      i.language(),
+      "sme",
+      Bool(i.asker_is_sme())};
   if (const std::string address = FoldEmail(contact.email()); !address.empty()) {
     args.push_back("ak");  // the asker's address, for PrivacyService; desk.lua keeps only its SHA-1
     args.push_back(address);
   }
   args.push_back("--");
-  for (const auto& [field, value] : {std::pair{"name", &contact.name()}, {"email", &contact.email()},
-                                     {"phone", &contact.phone()}, {"org", &contact.organization_name()}})
+  for (const auto& [field, value] : {std::pair{"name", &contact.name()},
+                                     {"email", &contact.email()},
+                                     {"phone", &contact.phone()},
+                                     {"org", &contact.organization_name()}})
     if (!value->empty()) {
       args.push_back(field);
       args.push_back(*value);
@@ -326,13 +359,15 @@ absl::StatusOr<v1::Inquiry> DeskStore::Submit(const v1::Inquiry& i, const v1::As
   return Call("dk_submit", std::move(args));
 }
 
-absl::Status DeskStore::SaveSuggestions(absl::string_view id, const std::vector<v1::Suggestion>& suggestions) {
+absl::Status DeskStore::SaveSuggestions(absl::string_view id,
+                                        const std::vector<v1::Suggestion>& suggestions) {
   v1::Inquiry holder;  // only its suggestions are set
   for (const auto& s : suggestions) *holder.add_suggestions() = s;
   return redis_->Command({"SET", Key(absl::StrCat("s:", id)), holder.SerializeAsString()}).status();
 }
 
-absl::StatusOr<std::optional<StoredInquiry>> DeskStore::GetInquiry(absl::string_view id, bool with_history) {
+absl::StatusOr<std::optional<StoredInquiry>> DeskStore::GetInquiry(absl::string_view id,
+                                                                   bool with_history) {
   std::vector<RedisArgs> commands = {{"HGETALL", Key(absl::StrCat("i:", id))},
                                      {"HGETALL", Key(absl::StrCat("c:", id))}};
   if (with_history) {
@@ -349,7 +384,8 @@ absl::StatusOr<std::optional<StoredInquiry>> DeskStore::GetInquiry(absl::string_
   stored.version = Text(fields, "v");
   SetContact(FieldsOf((*replies)[1]), &stored.inquiry);
   if (with_history) {
-    for (const auto& entry : (*replies)[2].elements) *stored.inquiry.add_history() = HistoryFromJson(entry.str);
+    for (const auto& entry : (*replies)[2].elements)
+      *stored.inquiry.add_history() = HistoryFromJson(entry.str);
     v1::Inquiry holder;
     if (!(*replies)[3].is_nil() && holder.ParseFromString((*replies)[3].str))
       *stored.inquiry.mutable_suggestions() = std::move(*holder.mutable_suggestions());
@@ -357,7 +393,8 @@ absl::StatusOr<std::optional<StoredInquiry>> DeskStore::GetInquiry(absl::string_
   return std::optional<StoredInquiry>(std::move(stored));
 }
 
-absl::StatusOr<std::vector<v1::Inquiry>> DeskStore::GetInquiries(const std::vector<std::string>& ids) {
+absl::StatusOr<std::vector<v1::Inquiry>> DeskStore::GetInquiries(
+    const std::vector<std::string>& ids) {
   std::vector<RedisArgs> commands;
   for (const auto& id : ids) {
     commands.push_back({"HGETALL", Key("i:" + id)});
@@ -376,7 +413,8 @@ absl::StatusOr<std::vector<v1::Inquiry>> DeskStore::GetInquiries(const std::vect
 }
 
 absl::StatusOr<std::optional<RoutingRead>> DeskStore::ForRouting(absl::string_view id) {
-  auto replies = redis_->Pipeline({{"HGETALL", Key(absl::StrCat("i:", id))}, {"SMEMBERS", Key(absl::StrCat("x:", id))}});
+  auto replies = redis_->Pipeline(
+      {{"HGETALL", Key(absl::StrCat("i:", id))}, {"SMEMBERS", Key(absl::StrCat("x:", id))}});
   if (!replies.ok()) return replies.status();
   if (auto status = CheckReplies(*replies); !status.ok()) return status;
   if ((*replies)[0].elements.empty()) return std::optional<RoutingRead>();
@@ -388,10 +426,11 @@ absl::StatusOr<std::optional<RoutingRead>> DeskStore::ForRouting(absl::string_vi
   return std::optional<RoutingRead>(std::move(read));
 }
 
-absl::StatusOr<std::pair<std::vector<std::string>, bool>> DeskStore::InquiryIds(InquiryIndex index,
-                                                                                absl::string_view key,
-                                                                                int offset, int count) {
-  const char* prefix = index == InquiryIndex::kNetwork ? "in:" : index == InquiryIndex::kEntryOrganization ? "ie:" : "ra:";
+absl::StatusOr<std::pair<std::vector<std::string>, bool>> DeskStore::InquiryIds(
+    InquiryIndex index, absl::string_view key, int offset, int count) {
+  const char* prefix = index == InquiryIndex::kNetwork             ? "in:"
+                       : index == InquiryIndex::kEntryOrganization ? "ie:"
+                                                                   : "ra:";
   auto reply = redis_->Command({"ZREVRANGE", Key(absl::StrCat(prefix, key)), std::to_string(offset),
                                 std::to_string(offset + count)});
   if (!reply.ok()) return reply.status();
@@ -402,19 +441,22 @@ absl::StatusOr<std::pair<std::vector<std::string>, bool>> DeskStore::InquiryIds(
   return std::make_pair(std::move(ids), more);
 }
 
-absl::StatusOr<std::vector<std::string>> DeskStore::NetworkInquiriesBetween(absl::string_view network_id,
-                                                                            int64_t start_ms, int64_t end_ms) {
-  auto reply = redis_->Command({"ZRANGEBYSCORE", Key(absl::StrCat("in:", network_id)), std::to_string(start_ms),
-                                absl::StrCat("(", end_ms)});
+absl::StatusOr<std::vector<std::string>> DeskStore::NetworkInquiriesBetween(
+    absl::string_view network_id, int64_t start_ms, int64_t end_ms) {
+  auto reply = redis_->Command({"ZRANGEBYSCORE", Key(absl::StrCat("in:", network_id)),
+                                std::to_string(start_ms), absl::StrCat("(", end_ms)});
   if (!reply.ok()) return reply.status();
   std::vector<std::string> ids;
   for (const auto& e : reply->elements) ids.push_back(e.str);
   return ids;
 }
 
-absl::StatusOr<std::optional<v1::Inquiry>> DeskStore::Route(absl::string_view id, absl::string_view version,
-                                                            const RouteDecision& decision, int64_t deadline_ms) {
-  RedisArgs args = {base_, std::to_string(config_.events_max_length), std::string(id), std::string(version)};
+absl::StatusOr<std::optional<v1::Inquiry>> DeskStore::Route(absl::string_view id,
+                                                            absl::string_view version,
+                                                            const RouteDecision& decision,
+                                                            int64_t deadline_ms) {
+  RedisArgs args = {base_, std::to_string(config_.events_max_length), std::string(id),
+                    std::string(version)};
   switch (decision.kind) {
     case RouteDecision::Kind::kOffer:
       args.insert(args.end(), {"offer", std::to_string(deadline_ms), ""});
@@ -424,7 +466,8 @@ absl::StatusOr<std::optional<v1::Inquiry>> DeskStore::Route(absl::string_view id
       args.insert(args.end(), {"queue", std::to_string(int64_t{config_.queue_wait_s} * 1000)});
       break;
     case RouteDecision::Kind::kEscalate:
-      args.insert(args.end(), {"escalate", decision.cause, std::to_string(int64_t{config_.escalation_s} * 1000)});
+      args.insert(args.end(), {"escalate", decision.cause,
+                               std::to_string(int64_t{config_.escalation_s} * 1000)});
       break;
   }
   auto reply = redis_->FCall("dk_route", {Key("m")}, args);
@@ -437,48 +480,54 @@ absl::StatusOr<std::optional<v1::Inquiry>> DeskStore::Route(absl::string_view id
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::Accept(absl::string_view id, absl::string_view responder_id,
-                                              absl::string_view actor, absl::string_view replay_key) {
-  return Call("dk_accept", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
-                            std::string(responder_id), std::string(actor)});
+                                              absl::string_view actor,
+                                              absl::string_view replay_key) {
+  return Call("dk_accept", {std::string(replay_key), std::to_string(config_.request_id_ttl_s),
+                            std::string(id), std::string(responder_id), std::string(actor)});
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::Decline(absl::string_view id, absl::string_view responder_id,
                                                absl::string_view actor, absl::string_view reason,
                                                absl::string_view replay_key) {
-  return Call("dk_decline", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
-                             std::string(responder_id), std::string(actor), std::string(reason)});
+  return Call("dk_decline",
+              {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
+               std::string(responder_id), std::string(actor), std::string(reason)});
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::Refer(const ReferCommand& c, absl::string_view replay_key) {
-  return Call("dk_refer", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), c.id, c.actor,
-                           c.responder_id, c.holder_organization_id, c.target_organization_id,
-                           c.target_responder_id, c.note});
+  return Call("dk_refer", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), c.id,
+                           c.actor, c.responder_id, c.holder_organization_id,
+                           c.target_organization_id, c.target_responder_id, c.note});
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::Resolve(absl::string_view id, absl::string_view actor,
                                                absl::string_view responder_id,
                                                const v1::ResolveInquiryRequest& request,
                                                absl::string_view replay_key) {
-  return Call("dk_resolve", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
-                             std::string(actor), std::string(responder_id), std::to_string(request.outcome()),
-                             request.booking_id(), request.note()});
+  return Call("dk_resolve",
+              {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
+               std::string(actor), std::string(responder_id), std::to_string(request.outcome()),
+               request.booking_id(), request.note()});
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::RecordFeedback(absl::string_view id, absl::string_view actor,
-                                                      const v1::Feedback& feedback, absl::string_view replay_key) {
-  return Call("dk_feedback", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
-                              std::string(actor), std::to_string(feedback.score()), Bool(feedback.would_recommend()),
-                              Bool(feedback.would_work_again()), feedback.comment()});
+                                                      const v1::Feedback& feedback,
+                                                      absl::string_view replay_key) {
+  return Call("dk_feedback", {std::string(replay_key), std::to_string(config_.request_id_ttl_s),
+                              std::string(id), std::string(actor), std::to_string(feedback.score()),
+                              Bool(feedback.would_recommend()), Bool(feedback.would_work_again()),
+                              feedback.comment()});
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::EraseAsker(absl::string_view id, absl::string_view actor,
                                                   absl::string_view replay_key, bool texts) {
-  return Call("dk_erase", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
-                           std::string(actor), texts ? "1" : "0"});
+  return Call("dk_erase", {std::string(replay_key), std::to_string(config_.request_id_ttl_s),
+                           std::string(id), std::string(actor), texts ? "1" : "0"});
 }
 
 absl::StatusOr<std::vector<std::string>> DeskStore::AskerInquiries(absl::string_view email) {
-  auto reply = redis_->FCall("dk_asker_inquiries", {Key("m")}, {base_, FoldEmail(std::string(email))});
+  auto reply =
+      redis_->FCall("dk_asker_inquiries", {Key("m")}, {base_, FoldEmail(std::string(email))});
   if (!reply.ok()) return reply.status();
   std::vector<std::string> ids;
   for (const auto& e : reply->elements) ids.push_back(e.str);
@@ -486,9 +535,10 @@ absl::StatusOr<std::vector<std::string>> DeskStore::AskerInquiries(absl::string_
 }
 
 absl::StatusOr<int> DeskStore::ApplyDue(int limit) {
-  auto reply = redis_->FCall("dk_due", {Key("m")},
-                             {base_, std::to_string(config_.events_max_length), std::to_string(limit),
-                              std::to_string(int64_t{config_.escalation_s} * 1000)});
+  auto reply =
+      redis_->FCall("dk_due", {Key("m")},
+                    {base_, std::to_string(config_.events_max_length), std::to_string(limit),
+                     std::to_string(int64_t{config_.escalation_s} * 1000)});
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);
 }
@@ -496,7 +546,8 @@ absl::StatusOr<int> DeskStore::ApplyDue(int limit) {
 absl::Status DeskStore::EnsureDispatchGroup() {
   // Through Pipeline, which hands error replies back as values: BUSYGROUP (the group exists, as
   // it does after the first replica) is the expected answer, not a failure to log.
-  auto replies = redis_->Pipeline({{"XGROUP", "CREATE", Key("dq"), "dispatchers", "0", "MKSTREAM"}});
+  auto replies =
+      redis_->Pipeline({{"XGROUP", "CREATE", Key("dq"), "dispatchers", "0", "MKSTREAM"}});
   if (!replies.ok()) return replies.status();
   const RedisValue& reply = replies->front();
   if (reply.type == RedisValue::Type::kError && !absl::StrContains(reply.str, "BUSYGROUP"))
@@ -521,12 +572,12 @@ std::vector<DispatchItem> ItemsOf(const RedisValue& entries) {
 }  // namespace
 
 absl::StatusOr<std::vector<DispatchItem>> DeskStore::ReadDispatch(RedisConnection* connection,
-                                                                  absl::string_view consumer, int count,
-                                                                  int block_ms) {
+                                                                  absl::string_view consumer,
+                                                                  int count, int block_ms) {
   connection->SetReadTimeout(std::chrono::milliseconds(block_ms + 2000));
-  auto replies = connection->Run({{"XREADGROUP", "GROUP", "dispatchers", std::string(consumer), "COUNT",
-                                   std::to_string(count), "BLOCK", std::to_string(block_ms), "STREAMS",
-                                   Key("dq"), ">"}});
+  auto replies = connection->Run(
+      {{"XREADGROUP", "GROUP", "dispatchers", std::string(consumer), "COUNT", std::to_string(count),
+        "BLOCK", std::to_string(block_ms), "STREAMS", Key("dq"), ">"}});
   if (!replies.ok()) return replies.status();
   const RedisValue& reply = replies->front();
   if (reply.type == RedisValue::Type::kError) {
@@ -541,10 +592,11 @@ absl::StatusOr<std::vector<DispatchItem>> DeskStore::ReadDispatch(RedisConnectio
   return ItemsOf(reply.elements[0].elements[1]);
 }
 
-absl::StatusOr<std::vector<DispatchItem>> DeskStore::ClaimStale(absl::string_view consumer, int min_idle_ms,
-                                                                int count) {
-  auto reply = redis_->Command({"XAUTOCLAIM", Key("dq"), "dispatchers", std::string(consumer),
-                                std::to_string(min_idle_ms), "0-0", "COUNT", std::to_string(count)});
+absl::StatusOr<std::vector<DispatchItem>> DeskStore::ClaimStale(absl::string_view consumer,
+                                                                int min_idle_ms, int count) {
+  auto reply =
+      redis_->Command({"XAUTOCLAIM", Key("dq"), "dispatchers", std::string(consumer),
+                       std::to_string(min_idle_ms), "0-0", "COUNT", std::to_string(count)});
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() < 2) return std::vector<DispatchItem>();
   return ItemsOf(reply->elements[1]);
@@ -571,14 +623,18 @@ absl::StatusOr<std::vector<std::string>> DeskStore::Queued(int limit) {
 
 absl::Status DeskStore::ClearDrainFlag() { return redis_->Command({"DEL", Key("dqf")}).status(); }
 
-absl::StatusOr<std::string> DeskStore::LatestEventId() { return LatestStreamId(*redis_, Key("ev")); }
+absl::StatusOr<std::string> DeskStore::LatestEventId() {
+  return LatestStreamId(*redis_, Key("ev"));
+}
 
 absl::StatusOr<bool> DeskStore::EventsTrimmedAfter(absl::string_view id) {
   return StreamTrimmedAfter(*redis_, Key("ev"), id);
 }
 
-absl::StatusOr<std::vector<InquiryEventRecord>> DeskStore::ReadEvents(absl::string_view after, int count) {
-  auto reply = redis_->Command({"XREAD", "COUNT", std::to_string(count), "STREAMS", Key("ev"), std::string(after)});
+absl::StatusOr<std::vector<InquiryEventRecord>> DeskStore::ReadEvents(absl::string_view after,
+                                                                      int count) {
+  auto reply = redis_->Command(
+      {"XREAD", "COUNT", std::to_string(count), "STREAMS", Key("ev"), std::string(after)});
   if (!reply.ok()) return reply.status();
   std::vector<InquiryEventRecord> out;
   if (reply->is_nil() || reply->elements.empty()) return out;
@@ -589,9 +645,12 @@ absl::StatusOr<std::vector<InquiryEventRecord>> DeskStore::ReadEvents(absl::stri
     for (size_t n = 0; n + 1 < fields.size(); n += 2) {
       const std::string& name = fields[n].str;
       const std::string& value = fields[n + 1].str;
-      if (name == "type") v1::InquiryEventType_Parse("INQUIRY_EVENT_TYPE_" + value, &record.type);
-      else if (name == "i") record.inquiry_id = value;
-      else if (name == "r") record.responder_id = value;
+      if (name == "type")
+        v1::InquiryEventType_Parse("INQUIRY_EVENT_TYPE_" + value, &record.type);
+      else if (name == "i")
+        record.inquiry_id = value;
+      else if (name == "r")
+        record.responder_id = value;
     }
     out.push_back(std::move(record));
   }

@@ -67,12 +67,14 @@ class DeskStore {
 
   // Responders. `etag` empty = create. `online` nullopt = keep as it is.
   absl::StatusOr<v1::Responder> PutResponder(v1::Responder responder, absl::string_view etag,
-                                             std::optional<bool> online, absl::string_view replay_key);
+                                             std::optional<bool> online,
+                                             absl::string_view replay_key);
   absl::StatusOr<v1::Responder> SetOnline(absl::string_view id, bool online);
   absl::Status DeleteResponder(absl::string_view id);
   absl::StatusOr<std::optional<v1::Responder>> GetResponder(absl::string_view id);
   absl::StatusOr<std::vector<v1::Responder>> GetResponders(const std::vector<std::string>& ids);
-  absl::StatusOr<std::vector<std::string>> ResponderIds(absl::string_view organization_id);  // "" = all
+  absl::StatusOr<std::vector<std::string>> ResponderIds(
+      absl::string_view organization_id);  // "" = all
   absl::StatusOr<std::string> ProfilesVersion();
   absl::StatusOr<std::vector<ResponderLoad>> Loads(const std::vector<std::string>& ids);
 
@@ -80,22 +82,26 @@ class DeskStore {
   absl::StatusOr<v1::Inquiry> Submit(const v1::Inquiry& inquiry, const v1::AskerContact& contact,
                                      absl::string_view actor, absl::string_view replay_key);
   // Suggestions found for an inquiry (advisory, written after it was submitted).
-  absl::Status SaveSuggestions(absl::string_view id, const std::vector<v1::Suggestion>& suggestions);
+  absl::Status SaveSuggestions(absl::string_view id,
+                               const std::vector<v1::Suggestion>& suggestions);
   absl::StatusOr<std::optional<StoredInquiry>> GetInquiry(absl::string_view id, bool with_history);
   absl::StatusOr<std::vector<v1::Inquiry>> GetInquiries(const std::vector<std::string>& ids);
   // What the dispatcher needs in one round trip: the inquiry (without the asker's contact) and
   // who declined it or let its offer lapse.
   absl::StatusOr<std::optional<RoutingRead>> ForRouting(absl::string_view id);
   // Newest first; `offset` into the index. Returns ids and whether more follow.
-  absl::StatusOr<std::pair<std::vector<std::string>, bool>> InquiryIds(InquiryIndex index, absl::string_view key,
+  absl::StatusOr<std::pair<std::vector<std::string>, bool>> InquiryIds(InquiryIndex index,
+                                                                       absl::string_view key,
                                                                        int offset, int count);
   // A network's inquiries created in [start_ms, end_ms), oldest first.
-  absl::StatusOr<std::vector<std::string>> NetworkInquiriesBetween(absl::string_view network_id, int64_t start_ms,
+  absl::StatusOr<std::vector<std::string>> NetworkInquiriesBetween(absl::string_view network_id,
+                                                                   int64_t start_ms,
                                                                    int64_t end_ms);
   // Commits a routing decision made on version `version`. nullopt when the inquiry or a chosen
   // responder changed meanwhile (decide again) or nothing was left to do.
   absl::StatusOr<std::optional<v1::Inquiry>> Route(absl::string_view id, absl::string_view version,
-                                                   const RouteDecision& decision, int64_t deadline_ms);
+                                                   const RouteDecision& decision,
+                                                   int64_t deadline_ms);
   absl::StatusOr<v1::Inquiry> Accept(absl::string_view id, absl::string_view responder_id,
                                      absl::string_view actor, absl::string_view replay_key);
   absl::StatusOr<v1::Inquiry> Decline(absl::string_view id, absl::string_view responder_id,
@@ -103,10 +109,12 @@ class DeskStore {
                                       absl::string_view replay_key);
   absl::StatusOr<v1::Inquiry> Refer(const ReferCommand& command, absl::string_view replay_key);
   absl::StatusOr<v1::Inquiry> Resolve(absl::string_view id, absl::string_view actor,
-                                      absl::string_view responder_id, const v1::ResolveInquiryRequest& request,
+                                      absl::string_view responder_id,
+                                      const v1::ResolveInquiryRequest& request,
                                       absl::string_view replay_key);
   absl::StatusOr<v1::Inquiry> RecordFeedback(absl::string_view id, absl::string_view actor,
-                                             const v1::Feedback& feedback, absl::string_view replay_key);
+                                             const v1::Feedback& feedback,
+                                             absl::string_view replay_key);
   // Deletes the asker's contact; with `texts` also blanks the inquiry text and feedback comment.
   absl::StatusOr<v1::Inquiry> EraseAsker(absl::string_view id, absl::string_view actor,
                                          absl::string_view replay_key, bool texts = false);
@@ -118,10 +126,12 @@ class DeskStore {
 
   // Dispatch work, consumed by every replica in one consumer group.
   absl::Status EnsureDispatchGroup();
-  absl::StatusOr<std::vector<DispatchItem>> ReadDispatch(RedisConnection* connection, absl::string_view consumer,
-                                                         int count, int block_ms);
+  absl::StatusOr<std::vector<DispatchItem>> ReadDispatch(RedisConnection* connection,
+                                                         absl::string_view consumer, int count,
+                                                         int block_ms);
   // Work other consumers left unacknowledged for `min_idle_ms`, now this consumer's.
-  absl::StatusOr<std::vector<DispatchItem>> ClaimStale(absl::string_view consumer, int min_idle_ms, int count);
+  absl::StatusOr<std::vector<DispatchItem>> ClaimStale(absl::string_view consumer, int min_idle_ms,
+                                                       int count);
   absl::Status Acknowledge(const std::vector<std::string>& stream_ids);
   absl::StatusOr<std::vector<std::string>> Queued(int limit);
   absl::Status ClearDrainFlag();

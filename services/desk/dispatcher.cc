@@ -22,7 +22,11 @@ std::string ConsumerName() {
 }  // namespace
 
 Dispatcher::Dispatcher(RedisPool* redis, DeskStore* store, Directory* directory, DeskConfig config)
-    : redis_(redis), store_(store), directory_(directory), config_(config), consumer_(ConsumerName()) {}
+    : redis_(redis),
+      store_(store),
+      directory_(directory),
+      config_(config),
+      consumer_(ConsumerName()) {}
 
 void Dispatcher::Start() {
   for (int n = 0; n < config_.dispatch_threads; ++n)
@@ -97,7 +101,8 @@ absl::Status Dispatcher::Process(const std::vector<DispatchItem>& items) {
       done.push_back(item.stream_id);
     } else if (first_error.ok()) {
       first_error = status;
-      logging::Warn("desk: dispatch failed; will retry", {{"error", std::string(status.message())}});
+      logging::Warn("desk: dispatch failed; will retry",
+                    {{"error", std::string(status.message())}});
     }
   }
   if (auto status = store_->Acknowledge(done); !status.ok()) return status;
@@ -129,7 +134,8 @@ bool Dispatcher::WorkingNow(const v1::Responder& responder, SysSeconds now) {
   const std::string key = responder.id() + "@" + responder.etag();
   std::lock_guard lock(calendar_mutex_);
   auto it = calendars_.find(key);
-  if (it == calendars_.end() || now < it->second.from || now + std::chrono::hours(24) > it->second.to) {
+  if (it == calendars_.end() || now < it->second.from ||
+      now + std::chrono::hours(24) > it->second.to) {
     if (calendars_.size() > 10000) calendars_.clear();
     Calendar calendar{now, now + std::chrono::hours(24 * 7), {}};
     calendar.windows = WorkingWindows(responder, calendar.from, calendar.to);
@@ -170,15 +176,18 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
     const bool named = !inquiry.target_responder_id().empty();
     for (const auto& r : **profiles) {
       const bool in_reach = named ? r.id() == inquiry.target_responder_id()
-                            : !inquiry.target_organization_id().empty() ? r.organization_id() == inquiry.target_organization_id()
-                                                                        : members.count(r.organization_id()) > 0;
-      if (!in_reach || std::find(declined->begin(), declined->end(), r.id()) != declined->end()) continue;
+                            : !inquiry.target_organization_id().empty()
+                                ? r.organization_id() == inquiry.target_organization_id()
+                                : members.count(r.organization_id()) > 0;
+      if (!in_reach || std::find(declined->begin(), declined->end(), r.id()) != declined->end())
+        continue;
       const int fit = named ? std::max(0, FitScore(inquiry, r)) : FitScore(inquiry, r);
       if (fit < 0) continue;
       ranked.push_back({{&r, {}, named, WorkingNow(r, now), Absent(r, now)}, fit});
     }
     std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
-      return std::make_pair(-a.fit, !a.candidate.working) < std::make_pair(-b.fit, !b.candidate.working);
+      return std::make_pair(-a.fit, !a.candidate.working) <
+             std::make_pair(-b.fit, !b.candidate.working);
     });
     constexpr size_t kChunk = 32;
     std::vector<Candidate> loaded;
@@ -199,7 +208,8 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
       }
       from = to;
       decision = Decide(inquiry, loaded, {config_.pool_size, config_.max_attempts});
-      // Enough offered, or escalating regardless: stop. Nobody free yet, or the pool not full: read on.
+      // Enough offered, or escalating regardless: stop. Nobody free yet, or the pool not full: read
+      // on.
       if (decision.kind == RouteDecision::Kind::kEscalate ||
           (decision.kind == RouteDecision::Kind::kOffer &&
            static_cast<int>(decision.responder_ids.size()) >= config_.pool_size))
@@ -213,12 +223,13 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
                           : inquiry.urgency() == v1::URGENCY_LOW ? config_.accept_s_low
                                                                  : config_.accept_s_normal;
       const auto& first = *std::find_if(loaded.begin(), loaded.end(), [&](const Candidate& c) {
-                            return c.responder->id() == decision.responder_ids.front();
-                          })->responder;
+                             return c.responder->id() == decision.responder_ids.front();
+                           })->responder;
       // Counted from the current millisecond, so short test deadlines stay exact.
       const int64_t start_ms = NowMs();
       const auto deadline = AddWorkingTime(first, now, std::chrono::seconds(seconds));
-      deadline_ms = start_ms + (std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)).count();
+      deadline_ms = start_ms +
+                    (std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)).count();
     }
     auto committed = store_->Route(inquiry_id, stored->version, decision, deadline_ms);
     if (!committed.ok()) return committed.status();

@@ -18,11 +18,14 @@ int64_t Percentile(const std::vector<int64_t>& sorted, double p) {
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
-double Share(int64_t part, int64_t whole) { return whole == 0 ? 0.0 : static_cast<double>(part) / whole; }
+double Share(int64_t part, int64_t whole) {
+  return whole == 0 ? 0.0 : static_cast<double>(part) / whole;
+}
 
 }  // namespace
 
-v1::DeskReport BuildReport(const v1::DeskReportRequest& request, const std::vector<v1::Inquiry>& inquiries) {
+v1::DeskReport BuildReport(const v1::DeskReportRequest& request,
+                           const std::vector<v1::Inquiry>& inquiries) {
   v1::DeskReport report;
   report.set_network_id(request.network_id());
   *report.mutable_start_time() = request.start_time();
@@ -75,8 +78,10 @@ v1::DeskReport BuildReport(const v1::DeskReportRequest& request, const std::vect
   }
   std::sort(first_accept_ms.begin(), first_accept_ms.end());
   report.set_accepted(static_cast<int64_t>(first_accept_ms.size()));
-  *report.mutable_first_accept_p50() = TimeUtil::MillisecondsToDuration(Percentile(first_accept_ms, 0.5));
-  *report.mutable_first_accept_p90() = TimeUtil::MillisecondsToDuration(Percentile(first_accept_ms, 0.9));
+  *report.mutable_first_accept_p50() =
+      TimeUtil::MillisecondsToDuration(Percentile(first_accept_ms, 0.5));
+  *report.mutable_first_accept_p90() =
+      TimeUtil::MillisecondsToDuration(Percentile(first_accept_ms, 0.9));
   report.set_accepted_within_deadline_share(Share(within_deadline, report.accepted()));
   report.set_referrals_per_inquiry(Share(referrals, total));
   report.set_escalated_inquiries(escalated);

@@ -9,6 +9,7 @@
 namespace infrashare::desk {
 
 // `inquiries` are the network's inquiries created in the period; the request's fields are echoed.
-v1::DeskReport BuildReport(const v1::DeskReportRequest& request, const std::vector<v1::Inquiry>& inquiries);
+v1::DeskReport BuildReport(const v1::DeskReportRequest& request,
+                           const std::vector<v1::Inquiry>& inquiries);
 
 }  // namespace infrashare::desk

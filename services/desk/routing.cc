@@ -13,12 +13,15 @@ namespace {
 
 namespace reg = infrashare::registry;
 
-SysSeconds ToSys(const google::protobuf::Timestamp& t) { return SysSeconds(std::chrono::seconds(t.seconds())); }
+SysSeconds ToSys(const google::protobuf::Timestamp& t) {
+  return SysSeconds(std::chrono::seconds(t.seconds()));
+}
 
 int RegionScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
   const bool has_area = responder.has_base() && responder.radius_km() > 0;
   if (has_area && inquiry.has_location() &&
-      reg::HaversineKm(inquiry.location().latitude(), inquiry.location().longitude(), responder.base().latitude(),
+      reg::HaversineKm(inquiry.location().latitude(), inquiry.location().longitude(),
+                       responder.base().latitude(),
                        responder.base().longitude()) <= responder.radius_km())
     return 4;
   if (responder.regions().empty()) return has_area && inquiry.has_location() ? 0 : 1;
@@ -39,10 +42,12 @@ const date::time_zone* ZoneOf(const v1::Responder& responder) {
 
 }  // namespace
 
-std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds from, SysSeconds to) {
+std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds from,
+                                     SysSeconds to) {
   if (responder.working_hours().empty()) {
     std::vector<Interval> absences;
-    for (const auto& a : responder.absences()) absences.push_back({ToSys(a.start_time()), ToSys(a.end_time())});
+    for (const auto& a : responder.absences())
+      absences.push_back({ToSys(a.start_time()), ToSys(a.end_time())});
     return SubtractIntervals({{from, to}}, std::move(absences));
   }
   reg::v1::Availability hours;
@@ -65,7 +70,8 @@ int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
     return -1;
   int shared = 0;
   for (int theme : inquiry.themes())
-    if (std::find(responder.themes().begin(), responder.themes().end(), theme) != responder.themes().end())
+    if (std::find(responder.themes().begin(), responder.themes().end(), theme) !=
+        responder.themes().end())
       ++shared;
   return 2 * shared + RegionScore(inquiry, responder);
 }
@@ -82,10 +88,12 @@ bool Working(const v1::Responder& responder, SysSeconds now) {
   return !WorkingWindows(responder, now, now + std::chrono::seconds(1)).empty();
 }
 
-SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from, std::chrono::seconds amount) {
+SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from,
+                          std::chrono::seconds amount) {
   if (responder.working_hours().empty()) return from + amount;
   constexpr auto kChunk = std::chrono::hours(24 * 14);
-  constexpr int kMaxChunks = 26;  // a year: working hours that never come back are a modelling error
+  constexpr int kMaxChunks =
+      26;  // a year: working hours that never come back are a modelling error
   std::chrono::seconds left = amount;
   SysSeconds cursor = from;
   for (int chunk = 0; chunk < kMaxChunks; ++chunk) {
@@ -118,13 +126,13 @@ RouteDecision Decide(const v1::Inquiry& inquiry, const std::vector<Candidate>& c
   std::vector<Ranked> free;
   bool any_fit = false;
   for (const auto& c : candidates) {
-    const int fit = c.named ? std::max(0, FitScore(inquiry, *c.responder)) : FitScore(inquiry, *c.responder);
+    const int fit =
+        c.named ? std::max(0, FitScore(inquiry, *c.responder)) : FitScore(inquiry, *c.responder);
     if (fit < 0) continue;
     any_fit = true;
     if (!c.load.online || c.load.open >= c.load.capacity || c.absent) continue;
-    free.push_back({fit, c.working,
-                    static_cast<double>(c.load.open) / std::max(1, c.load.capacity), c.load.last_offer_ms,
-                    &c.responder->id()});
+    free.push_back({fit, c.working, static_cast<double>(c.load.open) / std::max(1, c.load.capacity),
+                    c.load.last_offer_ms, &c.responder->id()});
   }
   if (!any_fit) {
     decision.kind = RouteDecision::Kind::kEscalate;

@@ -22,9 +22,10 @@ struct ResponderLoad {
 struct Candidate {
   const v1::Responder* responder = nullptr;
   ResponderLoad load;
-  bool named = false;    // the inquiry was referred to this responder by name: it fits whatever its skills
-  bool working = true;   // inside its working hours now (see Working)
-  bool absent = false;   // on leave now (see Absent)
+  bool named =
+      false;  // the inquiry was referred to this responder by name: it fits whatever its skills
+  bool working = true;  // inside its working hours now (see Working)
+  bool absent = false;  // on leave now (see Absent)
 };
 
 // How well `responder` fits `inquiry`: -1 when it cannot take it at all (lacks the need type or the
@@ -38,11 +39,13 @@ int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder);
 bool Working(const v1::Responder& responder, SysSeconds now);
 bool Absent(const v1::Responder& responder, SysSeconds now);
 // The responder's working time within [from, to): working hours minus absences, merged.
-std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds from, SysSeconds to);
+std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds from,
+                                     SysSeconds to);
 
 // `from` plus `amount` of the responder's working time (its working hours minus absences, in its
 // time zone, DST-correct). Around the clock when it has no working hours.
-SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from, std::chrono::seconds amount);
+SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from,
+                          std::chrono::seconds amount);
 
 struct RoutingPolicy {
   int pool_size = 1;     // responders offered at once

@@ -1,10 +1,9 @@
 #include "services/desk/validation.h"
 
-#include "services/common/text_fold.h"
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/recurrence.h"
+#include "services/common/text_fold.h"
 #include "services/registry/regions.h"
 #include "services/registry/validation.h"
 
@@ -31,7 +30,9 @@ void CheckThemes(const google::protobuf::RepeatedField<int>& themes, const std::
 
 void CheckNeedType(int need, const std::string& path, FieldErrors* errors) {
   if (need == v1::NEED_TYPE_UNSPECIFIED || !v1::NeedType_IsValid(need))
-    errors->Add(path, "must be a known need type (innovation, training, facility access, talent, research, other)");
+    errors->Add(path,
+                "must be a known need type (innovation, training, facility access, talent, "
+                "research, other)");
 }
 
 void CheckPoint(const reg::v1::GeoPoint& point, const std::string& path, FieldErrors* errors) {
@@ -69,23 +70,28 @@ void Validate(const v1::Responder& r, absl::string_view prefix, FieldErrors* err
                   "must be a CBS region code (PVxx, CRxx or GMxxxx)");
   for (int i = 0; i < r.languages_size(); ++i)
     if (!IsLanguage(r.languages(i)))
-      errors->Add(absl::StrCat(Path(prefix, "languages"), "[", i, "]"), "must be an ISO 639-1 code such as nl");
+      errors->Add(absl::StrCat(Path(prefix, "languages"), "[", i, "]"),
+                  "must be an ISO 639-1 code such as nl");
   if (r.capacity() <= 0 || r.capacity() > 1000)
     errors->Add(Path(prefix, "capacity"), "must be between 1 and 1000 open inquiries");
-  if (!FindTimeZone(r.time_zone())) errors->Add(Path(prefix, "time_zone"), "is not an IANA time zone");
+  if (!FindTimeZone(r.time_zone()))
+    errors->Add(Path(prefix, "time_zone"), "is not an IANA time zone");
   if (r.working_hours_size() > 50) errors->Add(Path(prefix, "working_hours"), "at most 50 rules");
   for (int i = 0; i < r.working_hours_size(); ++i)
-    reg::ValidateAvailabilityRule(r.working_hours(i), absl::StrCat(Path(prefix, "working_hours"), "[", i, "]"),
-                                  errors);
+    reg::ValidateAvailabilityRule(r.working_hours(i),
+                                  absl::StrCat(Path(prefix, "working_hours"), "[", i, "]"), errors);
   if (r.absences_size() > 200) errors->Add(Path(prefix, "absences"), "at most 200 absences");
   for (int i = 0; i < r.absences_size(); ++i) {
     const auto& a = r.absences(i);
-    if (!a.has_start_time() || !a.has_end_time() || a.end_time().seconds() <= a.start_time().seconds())
-      errors->Add(absl::StrCat(Path(prefix, "absences"), "[", i, "]"), "needs a start_time before its end_time");
+    if (!a.has_start_time() || !a.has_end_time() ||
+        a.end_time().seconds() <= a.start_time().seconds())
+      errors->Add(absl::StrCat(Path(prefix, "absences"), "[", i, "]"),
+                  "needs a start_time before its end_time");
   }
 }
 
-void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limits, FieldErrors* errors) {
+void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limits,
+              FieldErrors* errors) {
   CheckNeedType(request.need_type(), "need_type", errors);
   CheckThemes(request.themes(), "themes", errors);
   if (!request.region().empty() && !reg::IsRegionCode(request.region()))
@@ -98,7 +104,8 @@ void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limi
   if (!request.language().empty() && !IsLanguage(request.language()))
     errors->Add("language", "must be an ISO 639-1 code such as nl");
   const auto& c = request.contact();
-  for (const auto& [field, value] : {std::pair{"contact.name", &c.name()}, {"contact.email", &c.email()},
+  for (const auto& [field, value] : {std::pair{"contact.name", &c.name()},
+                                     {"contact.email", &c.email()},
                                      {"contact.phone", &c.phone()},
                                      {"contact.organization_name", &c.organization_name()}})
     if (value->size() > 300) errors->Add(field, "must be at most 300 characters");
@@ -115,8 +122,10 @@ void Validate(const v1::ResolveInquiryRequest& request, FieldErrors* errors) {
 }
 
 void Validate(const v1::Feedback& feedback, absl::string_view prefix, FieldErrors* errors) {
-  if (feedback.score() < 1 || feedback.score() > 5) errors->Add(Path(prefix, "score"), "must be between 1 and 5");
-  if (feedback.comment().size() > 4000) errors->Add(Path(prefix, "comment"), "must be at most 4000 characters");
+  if (feedback.score() < 1 || feedback.score() > 5)
+    errors->Add(Path(prefix, "score"), "must be between 1 and 5");
+  if (feedback.comment().size() > 4000)
+    errors->Add(Path(prefix, "comment"), "must be at most 4000 characters");
 }
 
 }  // namespace infrashare::desk

@@ -15,7 +15,8 @@ struct InquiryLimits {
 // Fills in defaults (languages ["nl"], time zone Europe/Amsterdam).
 void ApplyDefaults(v1::Responder* responder);
 void Validate(const v1::Responder& responder, absl::string_view prefix, FieldErrors* errors);
-void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limits, FieldErrors* errors);
+void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limits,
+              FieldErrors* errors);
 void Validate(const v1::ResolveInquiryRequest& request, FieldErrors* errors);
 void Validate(const v1::Feedback& feedback, absl::string_view prefix, FieldErrors* errors);
 

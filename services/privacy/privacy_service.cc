@@ -20,7 +20,8 @@ namespace {
 absl::StatusOr<std::string> NormalEmail(const std::string& given) {
   std::string email = FoldEmail(given);
   if (email.empty()) return InvalidField("email", "is required");
-  if (email.find('@') == std::string::npos) return InvalidField("email", "must be an e-mail address");
+  if (email.find('@') == std::string::npos)
+    return InvalidField("email", "must be an e-mail address");
   return email;
 }
 
@@ -36,14 +37,15 @@ absl::StatusOr<std::pair<int, int>> ParsePageToken(const std::string& token) {
 }
 
 absl::Status OnlyPlatformAdmins(const Caller& caller) {
-  if (!caller.IsPlatformAdmin()) return Forbidden("only platform admins export or erase personal data");
+  if (!caller.IsPlatformAdmin())
+    return Forbidden("only platform admins export or erase personal data");
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(const Caller& caller,
-                                                            const v1::ExportPersonalDataRequest& request) {
+absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(
+    const Caller& caller, const v1::ExportPersonalDataRequest& request) {
   if (auto allowed = OnlyPlatformAdmins(caller); !allowed.ok()) return allowed;
   auto email = NormalEmail(request.email());
   if (!email.ok()) return email.status();
@@ -51,7 +53,8 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(const Caller& caller
   if (!position.ok()) return position.status();
   int room = request.page_size() == 0 ? 100 : request.page_size();
   if (room < 1 || room > 500) return InvalidField("page_size", "must be between 1 and 500");
-  int section = position->first, offset = position->second;  // not a structured binding: lambdas capture them
+  int section = position->first,
+      offset = position->second;  // not a structured binding: lambdas capture them
 
   v1::PersonalData out;
   out.set_email(*email);
@@ -66,7 +69,8 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(const Caller& caller
     if (!ids.ok()) return ids.status();
     const size_t from = std::min<size_t>(offset, ids->size());
     const size_t to = std::min<size_t>(from + room, ids->size());
-    auto inquiries = desk_->GetInquiries(std::vector<std::string>(ids->begin() + from, ids->begin() + to));
+    auto inquiries =
+        desk_->GetInquiries(std::vector<std::string>(ids->begin() + from, ids->begin() + to));
     if (!inquiries.ok()) return inquiries.status();
     for (const auto& inquiry : *inquiries) {  // one gone since is left out
       auto* record = out.add_inquiries();
@@ -87,7 +91,8 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(const Caller& caller
   // Sections 1-3: staff, organisation contacts, coordinators; found in memory, only when a page
   // reaches them.
   v1::PersonalData registry_records;
-  if (auto found = registry_->CollectPersonalData(*email, &registry_records); !found.ok()) return found;
+  if (auto found = registry_->CollectPersonalData(*email, &registry_records); !found.ok())
+    return found;
   auto take = [&](const auto& from, auto* into) {  // false when the page fills first
     for (; offset < from.size(); ++offset) {
       if (room == 0) return false;
@@ -98,16 +103,18 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(const Caller& caller
     return true;
   };
   for (; section <= 3; ++section) {
-    const bool whole = section == 1   ? take(registry_records.staff(), out.mutable_staff())
-                       : section == 2 ? take(registry_records.organization_contacts(), out.mutable_organization_contacts())
-                                      : take(registry_records.network_coordinators(), out.mutable_network_coordinators());
+    const bool whole =
+        section == 1 ? take(registry_records.staff(), out.mutable_staff())
+        : section == 2
+            ? take(registry_records.organization_contacts(), out.mutable_organization_contacts())
+            : take(registry_records.network_coordinators(), out.mutable_network_coordinators());
     if (!whole) return page_ends_at(section, offset);
   }
   return out;
 }
 
-absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(const Caller& caller,
-                                                                        const v1::ErasePersonalDataRequest& request) {
+absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(
+    const Caller& caller, const v1::ErasePersonalDataRequest& request) {
   if (auto allowed = OnlyPlatformAdmins(caller); !allowed.ok()) return allowed;
   auto email = NormalEmail(request.email());
   if (!email.ok()) return email.status();
@@ -117,28 +124,31 @@ absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(const Ca
   auto inquiries = desk_->GetInquiries(*ids);
   if (!inquiries.ok()) return inquiries.status();
   for (const auto& i : *inquiries) {
-    const bool texts = request.erase_texts() && (!i.text().empty() || !i.feedback().comment().empty());
+    const bool texts =
+        request.erase_texts() && (!i.text().empty() || !i.feedback().comment().empty());
     if (!i.has_contact() && !texts) continue;  // nothing of the asker left to erase here
     auto erased_one = desk_->EraseAsker(i.id(), caller.token_id, "", request.erase_texts());
-    if (!erased_one.ok() && erased_one.status().code() != absl::StatusCode::kNotFound) return erased_one.status();
+    if (!erased_one.ok() && erased_one.status().code() != absl::StatusCode::kNotFound)
+      return erased_one.status();
     if (erased_one.ok()) erased.set_inquiries(erased.inquiries() + 1);
   }
-  if (auto registry = registry_->ErasePersonalData(caller, *email, &erased); !registry.ok()) return registry;
+  if (auto registry = registry_->ErasePersonalData(caller, *email, &erased); !registry.ok())
+    return registry;
   return erased;
 }
 
-grpc::ServerUnaryReactor* PrivacyServiceImpl::ExportPersonalData(grpc::CallbackServerContext* context,
-                                                                 const v1::ExportPersonalDataRequest* request,
-                                                                 v1::PersonalData* response) {
+grpc::ServerUnaryReactor* PrivacyServiceImpl::ExportPersonalData(
+    grpc::CallbackServerContext* context, const v1::ExportPersonalDataRequest* request,
+    v1::PersonalData* response) {
   return gate_->UnaryOnWorker(context, "privacy.ExportPersonalData", *request,
                               [this, request, response](const Caller& caller) {
                                 return Respond(Export(caller, *request), response);
                               });
 }
 
-grpc::ServerUnaryReactor* PrivacyServiceImpl::ErasePersonalData(grpc::CallbackServerContext* context,
-                                                                const v1::ErasePersonalDataRequest* request,
-                                                                v1::ErasePersonalDataResponse* response) {
+grpc::ServerUnaryReactor* PrivacyServiceImpl::ErasePersonalData(
+    grpc::CallbackServerContext* context, const v1::ErasePersonalDataRequest* request,
+    v1::ErasePersonalDataResponse* response) {
   return gate_->UnaryOnWorker(context, "privacy.ErasePersonalData", *request,
                               [this, request, response](const Caller& caller) {
                                 return Respond(Erase(caller, *request), response);

@@ -26,7 +26,8 @@ class PrivacyServiceImpl final : public v1::PrivacyService::CallbackService {
                                               const v1::ErasePersonalDataRequest* request,
                                               v1::ErasePersonalDataResponse* response) override;
 
-  absl::StatusOr<v1::PersonalData> Export(const Caller& caller, const v1::ExportPersonalDataRequest& request);
+  absl::StatusOr<v1::PersonalData> Export(const Caller& caller,
+                                          const v1::ExportPersonalDataRequest& request);
   absl::StatusOr<v1::ErasePersonalDataResponse> Erase(const Caller& caller,
                                                       const v1::ErasePersonalDataRequest& request);
 
@@ -39,7 +40,8 @@ class PrivacyServiceImpl final : public v1::PrivacyService::CallbackService {
 class PrivacyModule final : public ServiceModule {
  public:
   // `registry` serves beside it: ready when the registry's search index is loaded.
-  PrivacyModule(RedisPool* redis, RpcGate* gate, registry::RegistryModule* registry, const DeskConfig& desk)
+  PrivacyModule(RedisPool* redis, RpcGate* gate, registry::RegistryModule* registry,
+                const DeskConfig& desk)
       : registry_(registry), desk_(redis, desk), service_(registry->registry(), &desk_, gate) {}
   std::string name() const override { return "infrashare.privacy.v1.PrivacyService"; }
   grpc::Service* service() override { return &service_; }

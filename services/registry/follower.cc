@@ -11,7 +11,9 @@ RegistryFollower::RegistryFollower(RedisRegistryStore* store, const RedisPool* r
 
 RegistryFollower::~RegistryFollower() { Stop(); }
 
-void RegistryFollower::Start() { thread_ = std::thread([this] { Run(); }); }
+void RegistryFollower::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void RegistryFollower::Stop() {
   stop_ = true;

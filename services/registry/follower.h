@@ -3,8 +3,6 @@
 // registry's change log as it grows.
 #pragma once
 
-#include "absl/strings/string_view.h"
-
 #include <atomic>
 #include <functional>
 #include <string>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "services/registry/store.h"
 
 namespace infrashare::registry {

@@ -2,10 +2,11 @@
 // municipality codes (GMxxxx).
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace infrashare::registry {
 

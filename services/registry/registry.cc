@@ -1,6 +1,5 @@
 #include "services/registry/registry.h"
 
-#include "absl/strings/string_view.h"
 #include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/util/time_util.h>
 
@@ -10,11 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
-#include "services/common/text_fold.h"
 #include "services/common/recurrence.h"
+#include "services/common/text_fold.h"
 #include "services/registry/availability.h"
 #include "services/registry/regions.h"
 #include "services/registry/validation.h"
@@ -49,16 +49,19 @@ absl::Status CheckEtag(const std::string& given, const std::string& current, abs
 // Ids the server makes (random ones, and imports' natural-key ones) start with "<prefix>_", so a
 // caller can never take one before its rightful owner does.
 bool IsServerMadeId(absl::string_view id, absl::string_view prefix) {
-  return id.size() > prefix.size() && id.substr(0, prefix.size()) == prefix && id[prefix.size()] == '_';
+  return id.size() > prefix.size() && id.substr(0, prefix.size()) == prefix &&
+         id[prefix.size()] == '_';
 }
 
 // Picks a server id, or checks a client-chosen one.
 absl::StatusOr<std::string> ChooseId(const std::string& requested, absl::string_view prefix,
                                      absl::string_view field) {
   if (requested.empty()) return NewId(prefix);
-  if (!IsValidId(requested)) return InvalidField(field, "is not a valid id ([a-z0-9][a-z0-9_-]{0,63})");
+  if (!IsValidId(requested))
+    return InvalidField(field, "is not a valid id ([a-z0-9][a-z0-9_-]{0,63})");
   if (IsServerMadeId(requested, prefix))
-    return InvalidField(field, absl::StrCat("ids starting with ", prefix, "_ are made by the server; choose another"));
+    return InvalidField(field, absl::StrCat("ids starting with ", prefix,
+                                            "_ are made by the server; choose another"));
   return requested;
 }
 
@@ -76,13 +79,15 @@ bool ReadOnly(const Caller& caller) {
 std::vector<std::string> ResourceIndexes(const v1::Resource& r) {
   std::vector<std::string> ix = {absl::StrCat("owner:", r.owner_organization_id())};
   for (const auto& n : r.shared_with_network_ids()) ix.push_back(absl::StrCat("net:", n));
-  if (!r.parent_resource_id().empty()) ix.push_back(absl::StrCat("parent:", r.parent_resource_id()));
+  if (!r.parent_resource_id().empty())
+    ix.push_back(absl::StrCat("parent:", r.parent_resource_id()));
   return ix;
 }
 
 std::vector<std::string> ResourceRefs(const v1::Resource& r) {
   std::vector<std::string> refs = {absl::StrCat(kOrganizationKind, ":", r.owner_organization_id())};
-  for (const auto& n : r.shared_with_network_ids()) refs.push_back(absl::StrCat(kNetworkKind, ":", n));
+  for (const auto& n : r.shared_with_network_ids())
+    refs.push_back(absl::StrCat(kNetworkKind, ":", n));
   if (!r.parent_resource_id().empty())
     refs.push_back(absl::StrCat(kResourceKind, ":", r.parent_resource_id()));
   return refs;
@@ -136,8 +141,14 @@ absl::StatusOr<v1::Organization> Registry::CreateOrganization(
   org.set_id(*id);
   org.set_etag("1");
   Stamp(caller, true, &org);
-  PutRecord record{kOrganizationKind, *id, "", "1", org.SerializeAsString(),
-                   store_->ReplayKey(caller.organization_id, IdempotencyKey(request)), {}, {}};
+  PutRecord record{kOrganizationKind,
+                   *id,
+                   "",
+                   "1",
+                   org.SerializeAsString(),
+                   store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
+                   {},
+                   {}};
   return Written(store_->Put(record), org);
 }
 
@@ -152,14 +163,16 @@ absl::StatusOr<v1::Organization> Registry::UpdateOrganization(
     const Caller& caller, const v1::UpdateOrganizationRequest& request) {
   const std::string& id = request.organization().id();
   if (id.empty()) return InvalidField("organization.id", "is required");
-  if (auto mask = CheckUpdateMask(request.update_mask(), v1::Organization::descriptor(), "organization");
+  if (auto mask =
+          CheckUpdateMask(request.update_mask(), v1::Organization::descriptor(), "organization");
       !mask.ok())
     return mask;
   auto current = Load<v1::Organization>(kOrganizationKind, id);
   if (!current.ok()) return current.status();
   if (!current->has_value()) return NotFoundError("organization", id);
   v1::Organization org = std::move(**current);
-  if (auto etag = CheckEtag(request.organization().etag(), org.etag(), "organization", id); !etag.ok())
+  if (auto etag = CheckEtag(request.organization().etag(), org.etag(), "organization", id);
+      !etag.ok())
     return etag;
   const std::string expected = org.etag();
   const v1::Organization before = org;
@@ -167,12 +180,14 @@ absl::StatusOr<v1::Organization> Registry::UpdateOrganization(
   ApplyDefaults(&org);
   // The SME flag decides the SME share of bookings: the network vouches for it, not the company.
   bool coordinator = caller.IsPlatformAdmin();
-  for (const auto& network : membership_->NetworksOf(id)) coordinator = coordinator || caller.Coordinates(network);
+  for (const auto& network : membership_->NetworksOf(id))
+    coordinator = coordinator || caller.Coordinates(network);
   v1::Organization without_sme = org;
   without_sme.set_sme(before.sme());
   const bool other_changes = without_sme.SerializeAsString() != before.SerializeAsString();
   if (org.sme() != before.sme() && !coordinator)
-    return Forbidden("only platform admins and coordinators of the organisation's networks set its SME flag");
+    return Forbidden(
+        "only platform admins and coordinators of the organisation's networks set its SME flag");
   if (!caller.IsAdminOf(id) && (other_changes || !coordinator))
     return Forbidden("only the organisation's admins change it");
   FieldErrors errors;
@@ -180,8 +195,14 @@ absl::StatusOr<v1::Organization> Registry::UpdateOrganization(
   if (!errors.empty()) return errors.ToStatus();
   org.set_etag(NextVersion(expected));
   Stamp(caller, false, &org);
-  PutRecord record{kOrganizationKind, id, expected, org.etag(), org.SerializeAsString(),
-                   store_->ReplayKey(caller.organization_id, IdempotencyKey(request)), {}, {}};
+  PutRecord record{kOrganizationKind,
+                   id,
+                   expected,
+                   org.etag(),
+                   org.SerializeAsString(),
+                   store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
+                   {},
+                   {}};
   return Written(store_->Put(record), org);
 }
 
@@ -190,8 +211,11 @@ absl::Status Registry::DeleteOrganization(const Caller& caller,
   if (!caller.IsPlatformAdmin()) return Forbidden("only platform admins remove organisations");
   if (!IsValidId(request.id())) return InvalidField("id", "is not a valid id");
   if (request.id() == kPlatformOrganization)
-    return InvalidField("id", "'platform' is the platform's own organisation; its tokens are revoked one by one");
-  DeleteRecord record{kOrganizationKind, request.id(), request.etag(),
+    return InvalidField(
+        "id", "'platform' is the platform's own organisation; its tokens are revoked one by one");
+  DeleteRecord record{kOrganizationKind,
+                      request.id(),
+                      request.etag(),
                       store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
                       {absl::StrCat("owner:", request.id()), absl::StrCat("member:", request.id())},
                       {}};
@@ -206,7 +230,8 @@ absl::StatusOr<v1::ListOrganizationsResponse> Registry::ListOrganizations(
     const Caller&, const v1::ListOrganizationsRequest& request) {
   auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
   if (!size.ok()) return size.status();
-  if (!v1::OrganizationKind_IsValid(request.kind())) return InvalidField("kind", "unknown organisation kind");
+  if (!v1::OrganizationKind_IsValid(request.kind()))
+    return InvalidField("kind", "unknown organisation kind");
   if (!request.page_token().empty() && !IsValidId(request.page_token()))
     return InvalidField("page_token", "is not a token this server issued");
   v1::ListOrganizationsResponse response;
@@ -252,9 +277,10 @@ absl::StatusOr<v1::Network> Registry::CreateNetwork(const Caller& caller,
   network.set_id(*id);
   network.set_etag("1");
   Stamp(caller, true, &network);
-  auto written = Written(
-      store_->Put(NetworkRecord(network, "", store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
-      network);
+  auto written =
+      Written(store_->Put(NetworkRecord(
+                  network, "", store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
+              network);
   if (written.ok()) membership_->Apply(*written);
   return written;
 }
@@ -270,7 +296,8 @@ absl::StatusOr<v1::Network> Registry::UpdateNetwork(const Caller& caller,
                                                     const v1::UpdateNetworkRequest& request) {
   const std::string& id = request.network().id();
   if (id.empty()) return InvalidField("network.id", "is required");
-  if (auto mask = CheckUpdateMask(request.update_mask(), v1::Network::descriptor(), "network"); !mask.ok())
+  if (auto mask = CheckUpdateMask(request.update_mask(), v1::Network::descriptor(), "network");
+      !mask.ok())
     return mask;
   auto current = Load<v1::Network>(kNetworkKind, id);
   if (!current.ok()) return current.status();
@@ -287,26 +314,31 @@ absl::StatusOr<v1::Network> Registry::UpdateNetwork(const Caller& caller,
   network.set_etag(NextVersion(expected));
   Stamp(caller, false, &network);
   auto written = Written(
-      store_->Put(NetworkRecord(network, expected, store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
+      store_->Put(NetworkRecord(
+          network, expected, store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
       network);
   if (written.ok()) membership_->Apply(*written);
   return written;
 }
 
-absl::Status Registry::DeleteNetwork(const Caller& caller, const v1::DeleteNetworkRequest& request) {
+absl::Status Registry::DeleteNetwork(const Caller& caller,
+                                     const v1::DeleteNetworkRequest& request) {
   if (!caller.IsPlatformAdmin()) return Forbidden("only platform admins remove networks");
   if (!IsValidId(request.id())) return InvalidField("id", "is not a valid id");
-  DeleteRecord record{kNetworkKind, request.id(), request.etag(),
+  DeleteRecord record{kNetworkKind,
+                      request.id(),
+                      request.etag(),
                       store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
-                      {absl::StrCat("net:", request.id())}, {}};
+                      {absl::StrCat("net:", request.id())},
+                      {}};
   auto deleted = store_->Delete(record);
   if (!deleted.ok()) return deleted.status();
   membership_->Remove(request.id());
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::ListNetworksResponse> Registry::ListNetworks(const Caller&,
-                                                                const v1::ListNetworksRequest& request) {
+absl::StatusOr<v1::ListNetworksResponse> Registry::ListNetworks(
+    const Caller&, const v1::ListNetworksRequest& request) {
   auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
   if (!size.ok()) return size.status();
   if (!request.page_token().empty() && !IsValidId(request.page_token()))
@@ -335,7 +367,8 @@ absl::StatusOr<std::set<std::string>> Registry::NetworksOf(const Caller& caller)
 
 void Registry::RedactFor(const Caller& caller, const std::set<std::string>& member_of,
                          v1::Resource* resource) {
-  if (caller.IsPlatformAdmin() || caller.organization_id == resource->owner_organization_id()) return;
+  if (caller.IsPlatformAdmin() || caller.organization_id == resource->owner_organization_id())
+    return;
   for (const auto& n : resource->shared_with_network_ids())
     if (member_of.count(n)) return;
   resource->clear_staff();
@@ -343,8 +376,9 @@ void Registry::RedactFor(const Caller& caller, const std::set<std::string>& memb
 
 // A resource is shared only with networks its owner belongs to, and is part only of its owner's
 // resources.
-absl::Status Registry::CheckReferences(const v1::Resource& resource, absl::string_view prefix,
-                                       std::map<std::string, std::optional<v1::Network>>* networks) {
+absl::Status Registry::CheckReferences(
+    const v1::Resource& resource, absl::string_view prefix,
+    std::map<std::string, std::optional<v1::Network>>* networks) {
   std::vector<std::string> missing;
   for (const auto& n : resource.shared_with_network_ids())
     if (!networks->count(n)) missing.push_back(n);
@@ -364,9 +398,11 @@ absl::Status Registry::CheckReferences(const v1::Resource& resource, absl::strin
   for (int i = 0; i < resource.shared_with_network_ids_size(); ++i) {
     const std::string field = absl::StrCat(prefix, ".shared_with_network_ids[", i, "]");
     const auto& network = (*networks)[resource.shared_with_network_ids(i)];
-    if (!network) return WithField(NotFoundError("network", resource.shared_with_network_ids(i)), field);
+    if (!network)
+      return WithField(NotFoundError("network", resource.shared_with_network_ids(i)), field);
     const auto& members = network->member_organization_ids();
-    if (std::find(members.begin(), members.end(), resource.owner_organization_id()) == members.end())
+    if (std::find(members.begin(), members.end(), resource.owner_organization_id()) ==
+        members.end())
       return WithField(PreconditionError("NOT_A_NETWORK_MEMBER",
                                          absl::StrCat("owner ", resource.owner_organization_id(),
                                                       " is not a member of network ", network->id(),
@@ -385,7 +421,8 @@ absl::Status Registry::CheckParent(const v1::Resource& resource, absl::string_vi
   if (parent_id == resource.id()) return InvalidField(field, "cannot be the resource itself");
   auto parent = Load<v1::Resource>(kResourceKind, parent_id);
   if (!parent.ok()) return parent.status();
-  if (!parent->has_value() || (*parent)->owner_organization_id() != resource.owner_organization_id())
+  if (!parent->has_value() ||
+      (*parent)->owner_organization_id() != resource.owner_organization_id())
     return InvalidField(field, "must be a resource of the same owner organisation");
   return absl::OkStatus();
 }
@@ -393,8 +430,14 @@ absl::Status Registry::CheckParent(const v1::Resource& resource, absl::string_vi
 // A network's record: its members must exist, and each member's index lists the network.
 PutRecord Registry::NetworkRecord(const v1::Network& network, std::string expected,
                                   std::string replay_key) {
-  PutRecord record{kNetworkKind, network.id(), std::move(expected), network.etag(),
-                   network.SerializeAsString(), std::move(replay_key), {}, {}};
+  PutRecord record{kNetworkKind,
+                   network.id(),
+                   std::move(expected),
+                   network.etag(),
+                   network.SerializeAsString(),
+                   std::move(replay_key),
+                   {},
+                   {}};
   for (const auto& m : network.member_organization_ids()) {
     record.must_exist.push_back(absl::StrCat(kOrganizationKind, ":", m));
     record.indexes.push_back(absl::StrCat("member:", m));
@@ -404,13 +447,20 @@ PutRecord Registry::NetworkRecord(const v1::Network& network, std::string expect
 
 PutRecord Registry::ResourceRecord(const v1::Resource& resource, std::string expected,
                                    std::string replay_key) {
-  return PutRecord{kResourceKind,        resource.id(),          std::move(expected),
-                   resource.etag(),      resource.SerializeAsString(), std::move(replay_key),
-                   ResourceRefs(resource), ResourceIndexes(resource)};
+  return PutRecord{kResourceKind,
+                   resource.id(),
+                   std::move(expected),
+                   resource.etag(),
+                   resource.SerializeAsString(),
+                   std::move(replay_key),
+                   ResourceRefs(resource),
+                   ResourceIndexes(resource)};
 }
 
-absl::StatusOr<PutRecord> Registry::PrepareResourceCreate(const Caller& caller, v1::Resource resource,
-                                                          const std::string& id, absl::string_view field,
+absl::StatusOr<PutRecord> Registry::PrepareResourceCreate(const Caller& caller,
+                                                          v1::Resource resource,
+                                                          const std::string& id,
+                                                          absl::string_view field,
                                                           std::string replay_key) {
   ApplyDefaults(&resource);
   resource.set_id(id);
@@ -428,13 +478,15 @@ absl::StatusOr<v1::Resource> Registry::CreateResource(const Caller& caller,
                                                       const v1::CreateResourceRequest& request) {
   auto id = ChooseId(request.resource_id(), "res", "resource_id");
   if (!id.ok()) return id.status();
-  auto record = PrepareResourceCreate(caller, request.resource(), *id, "resource",
-                                      store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
+  auto record =
+      PrepareResourceCreate(caller, request.resource(), *id, "resource",
+                            store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
   if (!record.ok()) return record.status();
   v1::Resource resource;
   resource.ParseFromString(record->data);
   std::map<std::string, std::optional<v1::Network>> networks;
-  if (auto sharing = CheckReferences(resource, "resource", &networks); !sharing.ok()) return sharing;
+  if (auto sharing = CheckReferences(resource, "resource", &networks); !sharing.ok())
+    return sharing;
   auto written = Written(store_->Put(*record), resource);
   if (written.ok()) index_->Upsert(*written);
   return written;
@@ -454,7 +506,8 @@ absl::StatusOr<v1::Resource> Registry::UpdateResource(const Caller& caller,
                                                       const v1::UpdateResourceRequest& request) {
   const std::string& id = request.resource().id();
   if (id.empty()) return InvalidField("resource.id", "is required");
-  if (auto mask = CheckUpdateMask(request.update_mask(), v1::Resource::descriptor(), "resource"); !mask.ok())
+  if (auto mask = CheckUpdateMask(request.update_mask(), v1::Resource::descriptor(), "resource");
+      !mask.ok())
     return mask;
   auto current = Load<v1::Resource>(kResourceKind, id);
   if (!current.ok()) return current.status();
@@ -471,18 +524,20 @@ absl::StatusOr<v1::Resource> Registry::UpdateResource(const Caller& caller,
   Validate(resource, "resource", &errors);
   if (!errors.empty()) return errors.ToStatus();
   std::map<std::string, std::optional<v1::Network>> networks;
-  if (auto sharing = CheckReferences(resource, "resource", &networks); !sharing.ok()) return sharing;
+  if (auto sharing = CheckReferences(resource, "resource", &networks); !sharing.ok())
+    return sharing;
   resource.set_etag(NextVersion(expected));
   Stamp(caller, false, &resource);
   auto written = Written(
-      store_->Put(ResourceRecord(resource, expected,
-                                 store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
+      store_->Put(ResourceRecord(
+          resource, expected, store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
       resource);
   if (written.ok()) index_->Upsert(*written);
   return written;
 }
 
-absl::Status Registry::DeleteResource(const Caller& caller, const v1::DeleteResourceRequest& request) {
+absl::Status Registry::DeleteResource(const Caller& caller,
+                                      const v1::DeleteResourceRequest& request) {
   auto current = Load<v1::Resource>(kResourceKind, request.id());
   if (!current.ok()) return current.status();
   if (!current->has_value()) return NotFoundError("resource", request.id());
@@ -492,11 +547,14 @@ absl::Status Registry::DeleteResource(const Caller& caller, const v1::DeleteReso
     auto live = dependents_.has_live_bookings(request.id());
     if (!live.ok()) return live.status();
     if (*live)
-      return PreconditionError("IN_USE", absl::StrCat("resource ", request.id(),
-                                                      " has bookings held, pending or confirmed from now on: cancel "
-                                                      "them (or retire the resource) first"));
+      return PreconditionError(
+          "IN_USE", absl::StrCat("resource ", request.id(),
+                                 " has bookings held, pending or confirmed from now on: cancel "
+                                 "them (or retire the resource) first"));
   }
-  DeleteRecord record{kResourceKind, request.id(), request.etag(),
+  DeleteRecord record{kResourceKind,
+                      request.id(),
+                      request.etag(),
                       store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
                       {absl::StrCat("parent:", request.id())},
                       {absl::StrCat(kAvailabilityKind, ":", request.id())}};
@@ -613,7 +671,8 @@ absl::StatusOr<v1::SearchResourcesResponse> Registry::SearchResources(
 absl::StatusOr<v1::CoverageReportResponse> Registry::CoverageReport(
     const Caller&, const v1::CoverageReportRequest& request) {
   if (!search_ready_) return StoreUnavailable("the search index is still loading");
-  if (!v1::RegionLevel_IsValid(request.level())) return InvalidField("level", "unknown region level");
+  if (!v1::RegionLevel_IsValid(request.level()))
+    return InvalidField("level", "unknown region level");
   std::vector<int> themes(request.themes().begin(), request.themes().end());
   for (size_t i = 0; i < themes.size(); ++i)
     if (!v1::Theme_IsValid(themes[i]) || themes[i] == 0)
@@ -626,7 +685,8 @@ absl::StatusOr<v1::CoverageReportResponse> Registry::CoverageReport(
   index_->ForEach([&](const v1::Resource& r) {
     if (r.lifecycle().state() != v1::LIFECYCLE_STATE_ACTIVE) return;
     by_kind[r.kind()]++;
-    const v1::Region& region = r.location().has_region() ? r.location().region() : r.home_base().region();
+    const v1::Region& region =
+        r.location().has_region() ? r.location().region() : r.home_base().region();
     std::string code = corop ? region.corop() : region.province();
     if (!corop && code.empty() && !region.corop().empty())
       if (const RegionInfo* c = FindRegion(region.corop())) code = std::string(c->province);
@@ -726,8 +786,8 @@ namespace {
 std::string NaturalKeyId(const Caller& caller, const v1::Resource& row) {
   const std::string& owner =
       row.owner_organization_id().empty() ? caller.organization_id : row.owner_organization_id();
-  const std::string name =
-      absl::StrJoin(absl::StrSplit(row.display_name(), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty()), " ");
+  const std::string name = absl::StrJoin(
+      absl::StrSplit(row.display_name(), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty()), " ");
   return absl::StrCat("res_", SecretHash(absl::StrCat(owner, "/", FoldText(name))).substr(0, 16));
 }
 
@@ -743,8 +803,8 @@ bool SameContent(v1::Resource stored, v1::Resource next) {
 
 // The field of an import row (`row`, e.g. "resources[3]") that a refusal by the store is about: a
 // missing reference, or else the row's identity (its id, or the name that stands for it).
-std::string StoreRefusalField(const absl::Status& status, const std::string& row, const std::string& id,
-                              bool natural_key) {
+std::string StoreRefusalField(const absl::Status& status, const std::string& row,
+                              const std::string& id, bool natural_key) {
   if (status.code() == absl::StatusCode::kNotFound && ErrorMetadata(status, "id") != id) {
     const std::string kind = ErrorMetadata(status, "kind");
     if (kind == kOrganizationKind) return row + ".owner_organization_id";
@@ -758,9 +818,11 @@ std::string StoreRefusalField(const absl::Status& status, const std::string& row
 
 absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
     const Caller& caller, const v1::ImportResourcesRequest& request) {
-  if (request.resources_size() == 0) return InvalidField("resources", "at least one row is required");
+  if (request.resources_size() == 0)
+    return InvalidField("resources", "at least one row is required");
   if (request.resources_size() > config_.max_import_rows)
-    return InvalidField("resources", absl::StrCat("at most ", config_.max_import_rows, " rows per call"));
+    return InvalidField("resources",
+                        absl::StrCat("at most ", config_.max_import_rows, " rows per call"));
   const std::string replay = store_->ReplayKey(caller.organization_id, IdempotencyKey(request));
   if (!replay.empty()) {
     auto previous = store_->GetReplay(replay);
@@ -769,7 +831,8 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
   }
   v1::ImportResourcesResponse response;
   // Every refused row names a field: the status's own, or `field` when it has none.
-  auto fail = [&](int row, const std::string& id, const absl::Status& status, const std::string& field) {
+  auto fail = [&](int row, const std::string& id, const absl::Status& status,
+                  const std::string& field) {
     auto* r = response.add_rows();
     r->set_row(row);
     r->set_resource_id(id);
@@ -817,11 +880,14 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
     }
     if (auto [first, fresh] = claimed.emplace(ids[i], i); !fresh) {
       fail(i, ids[i],
-           natural_key ? InvalidField(field + ".display_name",
-                                      absl::StrCat("has the same owner and display name as resources[",
-                                                   first->second, "] (a row without id is known by its owner "
-                                                   "and display name, case and accents aside)"))
-                       : InvalidField(field + ".id", absl::StrCat("is also the id of resources[", first->second, "]")),
+           natural_key
+               ? InvalidField(field + ".display_name",
+                              absl::StrCat("has the same owner and display name as resources[",
+                                           first->second,
+                                           "] (a row without id is known by its owner "
+                                           "and display name, case and accents aside)"))
+               : InvalidField(field + ".id",
+                              absl::StrCat("is also the id of resources[", first->second, "]")),
            "");
       continue;
     }
@@ -836,7 +902,8 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
       }
       if (!request.resources(i).owner_organization_id().empty() &&
           request.resources(i).owner_organization_id() != stored.owner_organization_id()) {
-        fail(i, ids[i], InvalidField(field + ".owner_organization_id", "cannot be changed by an import"), "");
+        fail(i, ids[i],
+             InvalidField(field + ".owner_organization_id", "cannot be changed by an import"), "");
         continue;
       }
       resource = stored;
@@ -860,13 +927,16 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
       Stamp(caller, false, &resource);
     } else {
       if (!request.resources(i).id().empty() && IsServerMadeId(ids[i], "res")) {
-        fail(i, ids[i], InvalidField(field + ".id", "ids starting with res_ are made by the server; choose another"),
+        fail(i, ids[i],
+             InvalidField(field + ".id",
+                          "ids starting with res_ are made by the server; choose another"),
              "");
         continue;
       }
       auto record = PrepareResourceCreate(caller, request.resources(i), ids[i], field, "");
       if (!record.ok()) {
-        fail(i, ids[i], record.status(), field + ".owner_organization_id");  // validation or ownership
+        fail(i, ids[i], record.status(),
+             field + ".owner_organization_id");  // validation or ownership
         continue;
       }
       resource.ParseFromString(record->data);
@@ -890,10 +960,12 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
       absl::Status refused = (*results)[k].status();
       if (!refused.ok()) {
         if (natural_key && ErrorReason(refused) == "ID_RETIRED")
-          refused = PreconditionError("ID_RETIRED",
-                                      "a resource with this owner and display name was deleted, and a deleted "
-                                      "resource never comes back: give the row another name, or an id");
-        fail(row, records[k].id, refused, StoreRefusalField(refused, field, records[k].id, natural_key));
+          refused = PreconditionError(
+              "ID_RETIRED",
+              "a resource with this owner and display name was deleted, and a deleted "
+              "resource never comes back: give the row another name, or an id");
+        fail(row, records[k].id, refused,
+             StoreRefusalField(refused, field, records[k].id, natural_key));
         continue;
       }
       index_->Upsert(written[k]);
@@ -908,7 +980,8 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
   std::sort(response.mutable_rows()->begin(), response.mutable_rows()->end(),
             [](const auto& a, const auto& b) { return a.row() < b.row(); });
   if (!replay.empty()) {
-    if (auto stored = store_->PutReplay(replay, response.SerializeAsString()); !stored.ok()) return stored;
+    if (auto stored = store_->PutReplay(replay, response.SerializeAsString()); !stored.ok())
+      return stored;
   }
   return response;
 }
@@ -917,7 +990,9 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
 
 namespace {
 
-bool SameEmail(const std::string& stored, const std::string& email) { return FoldEmail(stored) == email; }
+bool SameEmail(const std::string& stored, const std::string& email) {
+  return FoldEmail(stored) == email;
+}
 
 // Removes the entries with this e-mail address from a list of contacts; how many it removed.
 template <typename Contacts>
@@ -959,14 +1034,16 @@ bool RecordNames(const std::string& data, const std::string& email) {
 
 // Removes the entries naming the person from each object; adds how many to `count`. Each object is
 // read again (`load`) and written (`update`) with the etag read, retried when another writer came
-// between, so an entry added meanwhile is erased too and nothing else another writer changed is lost.
+// between, so an entry added meanwhile is erased too and nothing else another writer changed is
+// lost.
 template <typename T, typename Load, typename Update>
-absl::Status EraseNamed(const std::set<std::string>& ids, const std::string& email, Load load, Update update,
-                        int* count) {
+absl::Status EraseNamed(const std::set<std::string>& ids, const std::string& email, Load load,
+                        Update update, int* count) {
   for (const auto& id : ids) {
     auto status = RetriedOnStaleEtag([&]() -> absl::Status {
       absl::StatusOr<std::optional<T>> current = load(id);
-      if (!current.ok() || !current->has_value()) return current.status();  // removed meanwhile: nothing held
+      if (!current.ok() || !current->has_value())
+        return current.status();  // removed meanwhile: nothing held
       T record = std::move(**current);
       const int removed = RemoveNamed(email, PeopleOf(&record));
       if (removed == 0) return absl::OkStatus();
@@ -982,7 +1059,8 @@ absl::Status EraseNamed(const std::set<std::string>& ids, const std::string& ema
 }  // namespace
 
 template <typename T>
-absl::Status Registry::ForEachRecord(absl::string_view kind, const std::function<void(const T&)>& visit) {
+absl::Status Registry::ForEachRecord(absl::string_view kind,
+                                     const std::function<void(const T&)>& visit) {
   std::string after;
   do {
     auto page = store_->List(kind, "", after, 500);
@@ -997,7 +1075,8 @@ absl::Status Registry::ForEachRecord(absl::string_view kind, const std::function
   return absl::OkStatus();
 }
 
-absl::Status Registry::CollectPersonalData(const std::string& email, privacy::v1::PersonalData* out) {
+absl::Status Registry::CollectPersonalData(const std::string& email,
+                                           privacy::v1::PersonalData* out) {
   if (!search_ready_) return StoreUnavailable("the search index is still loading");
   index_->ForEach([&](const v1::Resource& r) {
     for (const auto& staff : r.staff()) {
@@ -1011,15 +1090,16 @@ absl::Status Registry::CollectPersonalData(const std::string& email, privacy::v1
   });
   std::sort(out->mutable_staff()->begin(), out->mutable_staff()->end(),
             [](const auto& a, const auto& b) { return a.resource_id() < b.resource_id(); });
-  auto organizations = ForEachRecord<v1::Organization>(kOrganizationKind, [&](const v1::Organization& org) {
-    for (const auto& contact : org.contacts()) {
-      if (!SameEmail(contact.email(), email)) continue;
-      auto* record = out->add_organization_contacts();
-      record->set_object_id(org.id());
-      record->set_object_name(org.display_name());
-      *record->mutable_contact() = contact;
-    }
-  });
+  auto organizations =
+      ForEachRecord<v1::Organization>(kOrganizationKind, [&](const v1::Organization& org) {
+        for (const auto& contact : org.contacts()) {
+          if (!SameEmail(contact.email(), email)) continue;
+          auto* record = out->add_organization_contacts();
+          record->set_object_id(org.id());
+          record->set_object_name(org.display_name());
+          *record->mutable_contact() = contact;
+        }
+      });
   if (!organizations.ok()) return organizations;
   return ForEachRecord<v1::Network>(kNetworkKind, [&](const v1::Network& network) {
     for (const auto& contact : network.coordinators()) {
@@ -1042,7 +1122,8 @@ absl::Status Registry::ErasePersonalData(const Caller& caller, const std::string
   for (const auto& r : found.network_coordinators()) networks.insert(r.object_id());
   int staff = 0, contacts = 0, coordinators = 0;
   absl::Status status = EraseNamed<v1::Resource>(
-      resources, email, [&](const std::string& id) { return Load<v1::Resource>(kResourceKind, id); },
+      resources, email,
+      [&](const std::string& id) { return Load<v1::Resource>(kResourceKind, id); },
       [&](const v1::Resource& r) {
         v1::UpdateResourceRequest update;
         *update.mutable_resource() = r;
@@ -1052,7 +1133,8 @@ absl::Status Registry::ErasePersonalData(const Caller& caller, const std::string
       &staff);
   if (status.ok())
     status = EraseNamed<v1::Organization>(
-        organizations, email, [&](const std::string& id) { return Load<v1::Organization>(kOrganizationKind, id); },
+        organizations, email,
+        [&](const std::string& id) { return Load<v1::Organization>(kOrganizationKind, id); },
         [&](const v1::Organization& o) {
           v1::UpdateOrganizationRequest update;
           *update.mutable_organization() = o;
@@ -1076,13 +1158,15 @@ absl::Status Registry::ErasePersonalData(const Caller& caller, const std::string
   if (!status.ok()) return status;
   // The change log keeps older versions for WatchResources, also of objects that no longer name
   // the person (an entry removed earlier, a deleted resource): none may be replayed.
-  return store_->ForgetChanges([&email](const Change& change) {
-                  if (change.data.empty()) return false;
-                  if (change.kind == kResourceKind) return RecordNames<v1::Resource>(change.data, email);
-                  if (change.kind == kOrganizationKind) return RecordNames<v1::Organization>(change.data, email);
-                  if (change.kind == kNetworkKind) return RecordNames<v1::Network>(change.data, email);
-                  return false;
-                })
+  return store_
+      ->ForgetChanges([&email](const Change& change) {
+        if (change.data.empty()) return false;
+        if (change.kind == kResourceKind) return RecordNames<v1::Resource>(change.data, email);
+        if (change.kind == kOrganizationKind)
+          return RecordNames<v1::Organization>(change.data, email);
+        if (change.kind == kNetworkKind) return RecordNames<v1::Network>(change.data, email);
+        return false;
+      })
       .status();
 }
 

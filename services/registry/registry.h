@@ -2,13 +2,13 @@
 // search index. No gRPC in here; the handlers in registry_service.cc are a thin shell around it.
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <functional>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "infrashare/privacy/v1/privacy.pb.h"
 #include "infrashare/registry/v1/registry.pb.h"
 #include "services/common/auth.h"
@@ -39,37 +39,42 @@ class Registry {
   absl::StatusOr<v1::Organization> GetOrganization(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::Organization> UpdateOrganization(const Caller& caller,
                                                       const v1::UpdateOrganizationRequest& request);
-  absl::Status DeleteOrganization(const Caller& caller, const v1::DeleteOrganizationRequest& request);
+  absl::Status DeleteOrganization(const Caller& caller,
+                                  const v1::DeleteOrganizationRequest& request);
   absl::StatusOr<v1::ListOrganizationsResponse> ListOrganizations(
       const Caller& caller, const v1::ListOrganizationsRequest& request);
 
-  absl::StatusOr<v1::Network> CreateNetwork(const Caller& caller, const v1::CreateNetworkRequest& request);
+  absl::StatusOr<v1::Network> CreateNetwork(const Caller& caller,
+                                            const v1::CreateNetworkRequest& request);
   absl::StatusOr<v1::Network> GetNetwork(const Caller& caller, const std::string& id);
-  absl::StatusOr<v1::Network> UpdateNetwork(const Caller& caller, const v1::UpdateNetworkRequest& request);
+  absl::StatusOr<v1::Network> UpdateNetwork(const Caller& caller,
+                                            const v1::UpdateNetworkRequest& request);
   absl::Status DeleteNetwork(const Caller& caller, const v1::DeleteNetworkRequest& request);
   absl::StatusOr<v1::ListNetworksResponse> ListNetworks(const Caller& caller,
                                                         const v1::ListNetworksRequest& request);
 
-  absl::StatusOr<v1::Resource> CreateResource(const Caller& caller, const v1::CreateResourceRequest& request);
+  absl::StatusOr<v1::Resource> CreateResource(const Caller& caller,
+                                              const v1::CreateResourceRequest& request);
   absl::StatusOr<v1::Resource> GetResource(const Caller& caller, const std::string& id);
-  absl::StatusOr<v1::Resource> UpdateResource(const Caller& caller, const v1::UpdateResourceRequest& request);
+  absl::StatusOr<v1::Resource> UpdateResource(const Caller& caller,
+                                              const v1::UpdateResourceRequest& request);
   absl::Status DeleteResource(const Caller& caller, const v1::DeleteResourceRequest& request);
   absl::StatusOr<v1::ListResourcesResponse> ListResources(const Caller& caller,
                                                           const v1::ListResourcesRequest& request);
 
-  absl::StatusOr<v1::Availability> PublishAvailability(const Caller& caller,
-                                                       const v1::PublishAvailabilityRequest& request);
-  absl::StatusOr<v1::GetAvailabilityResponse> GetAvailability(const Caller& caller,
-                                                              const v1::GetAvailabilityRequest& request);
+  absl::StatusOr<v1::Availability> PublishAvailability(
+      const Caller& caller, const v1::PublishAvailabilityRequest& request);
+  absl::StatusOr<v1::GetAvailabilityResponse> GetAvailability(
+      const Caller& caller, const v1::GetAvailabilityRequest& request);
 
-  absl::StatusOr<v1::SearchResourcesResponse> SearchResources(const Caller& caller,
-                                                              const v1::SearchResourcesRequest& request);
-  absl::StatusOr<v1::CoverageReportResponse> CoverageReport(const Caller& caller,
-                                                            const v1::CoverageReportRequest& request);
+  absl::StatusOr<v1::SearchResourcesResponse> SearchResources(
+      const Caller& caller, const v1::SearchResourcesRequest& request);
+  absl::StatusOr<v1::CoverageReportResponse> CoverageReport(
+      const Caller& caller, const v1::CoverageReportRequest& request);
   absl::StatusOr<v1::OverlapReportResponse> OverlapReport(const Caller& caller,
                                                           const v1::OverlapReportRequest& request);
-  absl::StatusOr<v1::ImportResourcesResponse> ImportResources(const Caller& caller,
-                                                              const v1::ImportResourcesRequest& request);
+  absl::StatusOr<v1::ImportResourcesResponse> ImportResources(
+      const Caller& caller, const v1::ImportResourcesRequest& request);
 
   // Personal data (docs/privacy.md): the staff entries of resources, organisation contacts and
   // network coordinators with this e-mail address (as FoldEmail folds it), and their
@@ -101,8 +106,10 @@ class Registry {
   absl::StatusOr<PutRecord> PrepareResourceCreate(const Caller& caller, v1::Resource resource,
                                                   const std::string& id, absl::string_view field,
                                                   std::string replay_key);
-  static PutRecord NetworkRecord(const v1::Network& network, std::string expected, std::string replay_key);
-  PutRecord ResourceRecord(const v1::Resource& resource, std::string expected, std::string replay_key);
+  static PutRecord NetworkRecord(const v1::Network& network, std::string expected,
+                                 std::string replay_key);
+  PutRecord ResourceRecord(const v1::Resource& resource, std::string expected,
+                           std::string replay_key);
 
   RegistryStore* store_;
   SearchIndex* index_;

@@ -14,13 +14,13 @@ RegistryServiceImpl::RegistryServiceImpl(Registry* registry, RedisRegistryStore*
 
 // On the gate's worker threads: these wait on Redis or compute (availability, reports, imports),
 // and must not hold gRPC's few callback threads that every other call needs.
-#define INFRASHARE_HANDLER(Method, Request, Response, Call)                                        \
+#define INFRASHARE_HANDLER(Method, Request, Response, Call)                                       \
   grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                                          \
-      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) {  \
-    return gate_->UnaryOnWorker(context, "registry." #Method, *request,                           \
-                                [this, request, response](const Caller& caller) {                 \
-                                  return Respond(Call, response);                                 \
-                                }, response);                                                     \
+      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) { \
+    return gate_->UnaryOnWorker(                                                                  \
+        context, "registry." #Method, *request,                                                   \
+        [this, request, response](const Caller& caller) { return Respond(Call, response); },      \
+        response);                                                                                \
   }
 
 INFRASHARE_HANDLER(CreateOrganization, CreateOrganizationRequest, Organization,
@@ -33,7 +33,8 @@ INFRASHARE_HANDLER(ListOrganizations, ListOrganizationsRequest, ListOrganization
                    registry_->ListOrganizations(caller, *request))
 INFRASHARE_HANDLER(CreateNetwork, CreateNetworkRequest, Network,
                    registry_->CreateNetwork(caller, *request))
-INFRASHARE_HANDLER(GetNetwork, GetNetworkRequest, Network, registry_->GetNetwork(caller, request->id()))
+INFRASHARE_HANDLER(GetNetwork, GetNetworkRequest, Network,
+                   registry_->GetNetwork(caller, request->id()))
 INFRASHARE_HANDLER(UpdateNetwork, UpdateNetworkRequest, Network,
                    registry_->UpdateNetwork(caller, *request))
 INFRASHARE_HANDLER(ListNetworks, ListNetworksRequest, ListNetworksResponse,
@@ -59,33 +60,38 @@ INFRASHARE_HANDLER(ImportResources, ImportResourcesRequest, ImportResourcesRespo
 #undef INFRASHARE_HANDLER
 
 // Inline: a search reads only the in-memory index and is bounded (docs/BENCHMARKS.md).
-grpc::ServerUnaryReactor* RegistryServiceImpl::SearchResources(grpc::CallbackServerContext* context,
-                                                               const v1::SearchResourcesRequest* request,
-                                                               v1::SearchResourcesResponse* response) {
+grpc::ServerUnaryReactor* RegistryServiceImpl::SearchResources(
+    grpc::CallbackServerContext* context, const v1::SearchResourcesRequest* request,
+    v1::SearchResourcesResponse* response) {
   return gate_->Unary(context, "registry.SearchResources", *request, [&](const Caller& caller) {
     return Respond(registry_->SearchResources(caller, *request), response);
   });
 }
 
-grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteOrganization(grpc::CallbackServerContext* context,
-                                                     const v1::DeleteOrganizationRequest* request,
-                                                     v1::DeleteResponse*) {
+grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteOrganization(
+    grpc::CallbackServerContext* context, const v1::DeleteOrganizationRequest* request,
+    v1::DeleteResponse*) {
   return gate_->UnaryOnWorker(context, "registry.DeleteOrganization", *request,
-                              [this, request](const Caller& caller) { return registry_->DeleteOrganization(caller, *request); });
+                              [this, request](const Caller& caller) {
+                                return registry_->DeleteOrganization(caller, *request);
+                              });
 }
 
-grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteNetwork(grpc::CallbackServerContext* context,
-                                                const v1::DeleteNetworkRequest* request,
-                                                v1::DeleteResponse*) {
-  return gate_->UnaryOnWorker(context, "registry.DeleteNetwork", *request,
-                              [this, request](const Caller& caller) { return registry_->DeleteNetwork(caller, *request); });
+grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteNetwork(
+    grpc::CallbackServerContext* context, const v1::DeleteNetworkRequest* request,
+    v1::DeleteResponse*) {
+  return gate_->UnaryOnWorker(
+      context, "registry.DeleteNetwork", *request,
+      [this, request](const Caller& caller) { return registry_->DeleteNetwork(caller, *request); });
 }
 
-grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteResource(grpc::CallbackServerContext* context,
-                                                 const v1::DeleteResourceRequest* request,
-                                                 v1::DeleteResponse*) {
+grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteResource(
+    grpc::CallbackServerContext* context, const v1::DeleteResourceRequest* request,
+    v1::DeleteResponse*) {
   return gate_->UnaryOnWorker(context, "registry.DeleteResource", *request,
-                              [this, request](const Caller& caller) { return registry_->DeleteResource(caller, *request); });
+                              [this, request](const Caller& caller) {
+                                return registry_->DeleteResource(caller, *request);
+                              });
 }
 
 grpc::ServerWriteReactor<v1::ResourceChange>* RegistryServiceImpl::WatchResources(
@@ -108,12 +114,14 @@ absl::Status RegistryServiceImpl::FollowResources(
     if (!latest.ok()) return latest.status();
     cursor = *latest;
   } else {
-    if (!IsValidStreamId(cursor)) return InvalidField("cursor", "is not a cursor this server issued");
+    if (!IsValidStreamId(cursor))
+      return InvalidField("cursor", "is not a cursor this server issued");
     auto expired = store_->CursorExpired(cursor);
     if (!expired.ok()) return expired.status();
     if (*expired)
-      return PreconditionError("CURSOR_EXPIRED",
-                               "changes after this cursor were trimmed; list resources and watch anew");
+      return PreconditionError(
+          "CURSOR_EXPIRED",
+          "changes after this cursor were trimmed; list resources and watch anew");
   }
   auto member_of = registry_->NetworksOf(caller);
   if (!member_of.ok()) return member_of.status();

@@ -20,9 +20,9 @@ class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
   RegistryServiceImpl(Registry* registry, RedisRegistryStore* store, const RedisPool* redis,
                       RpcGate* gate, const std::atomic<bool>* stopping);
 
-#define INFRASHARE_UNARY(Method, Request, Response)                                    \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
-                      v1::Response* response) override;
+#define INFRASHARE_UNARY(Method, Request, Response)                      \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
+                                   const v1::Request* request, v1::Response* response) override;
   INFRASHARE_UNARY(CreateOrganization, CreateOrganizationRequest, Organization)
   INFRASHARE_UNARY(GetOrganization, GetOrganizationRequest, Organization)
   INFRASHARE_UNARY(UpdateOrganization, UpdateOrganizationRequest, Organization)
@@ -77,7 +77,8 @@ class RegistryReadModels final : public RegistryListener {
 
 class RegistryModule final : public ServiceModule {
  public:
-  RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config, Dependents dependents);
+  RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config,
+                 Dependents dependents);
   ~RegistryModule() override;
   std::string name() const override { return "infrashare.registry.v1.RegistryService"; }
   grpc::Service* service() override { return &service_; }

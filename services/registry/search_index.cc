@@ -1,14 +1,13 @@
 #include "services/registry/search_index.h"
 
-#include "absl/strings/string_view.h"
 #include <algorithm>
 #include <array>
-#include <string_view>
 #include <bit>
 #include <cmath>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -16,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "services/common/errors.h"
 #include "services/common/text_fold.h"
 #include "services/registry/geo.h"
@@ -44,7 +44,8 @@ void InsertSorted(std::vector<T>& v, T item) {
 
 template <typename T>
 void EraseSorted(std::vector<T>& v, uint32_t slot) {
-  auto it = std::lower_bound(v.begin(), v.end(), slot, [](const T& a, uint32_t s) { return SlotOf(a) < s; });
+  auto it = std::lower_bound(v.begin(), v.end(), slot,
+                             [](const T& a, uint32_t s) { return SlotOf(a) < s; });
   if (it != v.end() && SlotOf(*it) == slot) v.erase(it);
 }
 
@@ -60,7 +61,9 @@ uint64_t NamePrefix(absl::string_view name_key) {
 // A point off the globe (only a damaged record has one: validation refuses it) counts as none; its
 // grid cell would not be a number.
 const v1::GeoPoint* OnGlobe(const v1::GeoPoint& p) {
-  return p.latitude() >= -90 && p.latitude() <= 90 && p.longitude() >= -180 && p.longitude() <= 180 ? &p : nullptr;
+  return p.latitude() >= -90 && p.latitude() <= 90 && p.longitude() >= -180 && p.longitude() <= 180
+             ? &p
+             : nullptr;
 }
 
 const v1::GeoPoint* PointOf(const v1::Resource& r) {
@@ -93,15 +96,18 @@ struct HitKey {
 };
 
 std::string EncodeToken(const HitKey& key, bool by_distance) {
-  // %.17g: the distance must read back exactly, or the next page starts before or after the last hit.
-  std::string raw = absl::StrCat(by_distance ? "d" : "n", "\x1f", absl::StrFormat("%.17g", key.distance),
-                                 "\x1f", key.name, "\x1f", key.id);
+  // %.17g: the distance must read back exactly, or the next page starts before or after the last
+  // hit.
+  std::string raw =
+      absl::StrCat(by_distance ? "d" : "n", "\x1f", absl::StrFormat("%.17g", key.distance), "\x1f",
+                   key.name, "\x1f", key.id);
   return absl::WebSafeBase64Escape(raw);
 }
 
 absl::StatusOr<HitKey> DecodeToken(absl::string_view token, bool by_distance) {
   std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw)) return InvalidField("page_token", "is not a token this server issued");
+  if (!absl::WebSafeBase64Unescape(token, &raw))
+    return InvalidField("page_token", "is not a token this server issued");
   std::vector<std::string> parts = absl::StrSplit(raw, '\x1f');
   HitKey key;
   if (parts.size() != 4 || parts[0] != (by_distance ? "d" : "n") ||
@@ -184,7 +190,8 @@ const SearchIndex::Bitmap* SearchIndex::Facet(const std::string& key) const {
 std::vector<SearchIndex::Bitmap*> SearchIndex::ValueBitmapsOf(const Compact& c) {
   std::vector<Bitmap*> out = {&values_.kind[c.kind % 64], &values_.mobility[c.mobility % 64],
                               &values_.terms[c.terms % 64], &values_.lifecycle[c.lifecycle % 64]};
-  for (uint32_t bits = c.themes; bits != 0; bits &= bits - 1) out.push_back(&values_.theme[std::countr_zero(bits)]);
+  for (uint32_t bits = c.themes; bits != 0; bits &= bits - 1)
+    out.push_back(&values_.theme[std::countr_zero(bits)]);
   if (values_.province.size() <= c.province) values_.province.resize(c.province + 1);
   out.push_back(&values_.province[c.province]);
   return out;
@@ -308,7 +315,8 @@ void SearchIndex::ForEach(const std::function<void(const v1::Resource&)>& visit)
 }
 
 void SearchIndex::ForEachNearbyPair(
-    double km, const std::function<void(const v1::Resource&, const v1::Resource&, double)>& visit) const {
+    double km,
+    const std::function<void(const v1::Resource&, const v1::Resource&, double)>& visit) const {
   std::shared_lock lock(mutex_);
   const int rows = static_cast<int>(std::ceil(km / kKmPerDegreeLat / kCellDegrees));
   for (uint32_t a = 0; a < docs_.size(); ++a) {
@@ -331,7 +339,8 @@ void SearchIndex::ForEachNearbyPair(
 
 SearchIndex::Bitmap SearchIndex::WordsWithPrefix(absl::string_view prefix) const {
   Bitmap out(docs_.size() / 64 + 1, 0);  // every slot fits: no bounds checks in the loop
-  for (auto it = words_.lower_bound(prefix); it != words_.end() && absl::StartsWith(it->first, prefix); ++it) {
+  for (auto it = words_.lower_bound(prefix);
+       it != words_.end() && absl::StartsWith(it->first, prefix); ++it) {
     const WordSlots& word = it->second;
     if (!word.bits.empty()) {
       for (size_t w = 0; w < word.bits.size() && w < out.size(); ++w) out[w] |= word.bits[w];
@@ -361,21 +370,24 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
     if (!v1::TermsKind_IsValid(request.terms_kinds(i)) || request.terms_kinds(i) == 0)
       errors.Add(absl::StrCat("terms_kinds[", i, "]"), "unknown terms kind");
   for (int i = 0; i < request.lifecycle_states_size(); ++i)
-    if (!v1::LifecycleState_IsValid(request.lifecycle_states(i)) || request.lifecycle_states(i) == 0)
+    if (!v1::LifecycleState_IsValid(request.lifecycle_states(i)) ||
+        request.lifecycle_states(i) == 0)
       errors.Add(absl::StrCat("lifecycle_states[", i, "]"), "unknown lifecycle state");
   const bool circle = request.has_within();
   if (circle) {
     const auto& c = request.within().center();
-    if (!(c.latitude() >= -90 && c.latitude() <= 90)) errors.Add("within.center.latitude", "must be between -90 and 90");
-    if (!(c.longitude() >= -180 && c.longitude() <= 180)) errors.Add("within.center.longitude", "must be between -180 and 180");
+    if (!(c.latitude() >= -90 && c.latitude() <= 90))
+      errors.Add("within.center.latitude", "must be between -90 and 90");
+    if (!(c.longitude() >= -180 && c.longitude() <= 180))
+      errors.Add("within.center.longitude", "must be between -180 and 180");
     if (!(request.within().radius_km() > 0 && request.within().radius_km() <= 1000))
       errors.Add("within.radius_km", "must be above 0 and at most 1000");
   }
   if (request.has_box()) {
     const auto& sw = request.box().south_west();
     const auto& ne = request.box().north_east();
-    if (!(sw.latitude() >= -90 && sw.latitude() <= 90 && ne.latitude() >= -90 && ne.latitude() <= 90 &&
-          sw.latitude() <= ne.latitude()))
+    if (!(sw.latitude() >= -90 && sw.latitude() <= 90 && ne.latitude() >= -90 &&
+          ne.latitude() <= 90 && sw.latitude() <= ne.latitude()))
       errors.Add("box", "latitudes must lie in -90..90 with south_west below north_east");
     if (!(sw.longitude() >= -180 && sw.longitude() <= 180 && ne.longitude() >= -180 &&
           ne.longitude() <= 180 && sw.longitude() <= ne.longitude()))
@@ -384,7 +396,8 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
   if (request.text_prefix().size() > 100) errors.Add("text_prefix", "at most 100 characters");
   if (!v1::SearchOrder_IsValid(request.order_by())) errors.Add("order_by", "unknown order");
   const bool by_distance = request.order_by() == v1::SEARCH_ORDER_DISTANCE;
-  if (by_distance && !circle) errors.Add("order_by", "ordering by distance needs a `within` circle");
+  if (by_distance && !circle)
+    errors.Add("order_by", "ordering by distance needs a `within` circle");
   if (!errors.empty()) return errors.ToStatus();
   auto page_size = PageSize(request.page_size(), limits.default_page_size, limits.max_page_size);
   if (!page_size.ok()) return page_size.status();
@@ -401,7 +414,8 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
     if (keys.empty()) return;
     if (keys.size() == 1) {  // the common case: AND with the one value's bitmap
       const Bitmap* f = Facet(keys.front());
-      for (size_t w = 0; w < candidates.size(); ++w) candidates[w] &= f && w < f->size() ? (*f)[w] : 0;
+      for (size_t w = 0; w < candidates.size(); ++w)
+        candidates[w] &= f && w < f->size() ? (*f)[w] : 0;
       return;
     }
     Bitmap any(candidates.size(), 0);
@@ -425,7 +439,8 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
   if (request.has_sme_accessible()) restrict_to({request.sme_accessible() ? "sme:1" : "sme:0"});
   for (const auto& word : Words(request.text_prefix())) {
     Bitmap matches = WordsWithPrefix(word);
-    for (size_t w = 0; w < candidates.size(); ++w) candidates[w] &= w < matches.size() ? matches[w] : 0;
+    for (size_t w = 0; w < candidates.size(); ++w)
+      candidates[w] &= w < matches.size() ? matches[w] : 0;
   }
   auto has = [&](uint32_t slot) {
     return slot / 64 < candidates.size() && (candidates[slot / 64] >> (slot % 64) & 1);
@@ -481,7 +496,9 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
   std::vector<int> by_province(provinces_.size(), 0);
   const bool by_owner = !request.owner_organization_id().empty();
   auto consider = [&](uint32_t slot, double distance) {
-    if (by_owner && docs_[slot].resource->owner_organization_id() != request.owner_organization_id()) return;
+    if (by_owner &&
+        docs_[slot].resource->owner_organization_id() != request.owner_organization_id())
+      return;
     const Compact& c = compact_[slot];
     by_kind[c.kind]++;
     by_mobility[c.mobility]++;
@@ -517,8 +534,12 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
       }
       return lat >= lat_lo && lat <= lat_hi && lon >= lon_lo && lon <= lon_hi;
     };
-    const int64_t rows = static_cast<int64_t>(std::floor(lat_hi / kCellDegrees) - std::floor(lat_lo / kCellDegrees)) + 1;
-    const int64_t cols = static_cast<int64_t>(std::floor(lon_hi / kCellDegrees) - std::floor(lon_lo / kCellDegrees)) + 1;
+    const int64_t rows = static_cast<int64_t>(std::floor(lat_hi / kCellDegrees) -
+                                              std::floor(lat_lo / kCellDegrees)) +
+                         1;
+    const int64_t cols = static_cast<int64_t>(std::floor(lon_hi / kCellDegrees) -
+                                              std::floor(lon_lo / kCellDegrees)) +
+                         1;
     if (static_cast<size_t>(rows * cols) <= grid_.size() * 2) {
       const int64_t first = CellOf(lat_lo, lon_lo);
       for (int64_t r = 0; r < rows; ++r)
@@ -562,7 +583,8 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
       if (count * tuning_.walk_share >= slot_of_.size()) {
         // A large share of all documents: walk the result order from the cursor; the page is the
         // first candidates met (one more tells whether a next page exists).
-        auto it = after ? by_name_.upper_bound(Named{after_prefix, after->name, after->id, 0}) : by_name_.begin();
+        auto it = after ? by_name_.upper_bound(Named{after_prefix, after->name, after->id, 0})
+                        : by_name_.begin();
         for (; it != by_name_.end() && top.size() <= page; ++it)
           if (has(it->slot)) top.push_back({0, it->prefix, it->slot});
         past = top.size();
@@ -591,8 +613,9 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
   }
   if (past > top.size() && !top.empty()) {
     const Match& last = top.back();
-    response.set_next_page_token(
-        EncodeToken(HitKey{last.distance, docs_[last.slot].name_key, docs_[last.slot].resource->id()}, by_distance));
+    response.set_next_page_token(EncodeToken(
+        HitKey{last.distance, docs_[last.slot].name_key, docs_[last.slot].resource->id()},
+        by_distance));
   }
 
   AddFacet(&response, "kind", by_kind, [](int v) { return v1::ResourceKind_Name(v); });
@@ -603,7 +626,8 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
     if (by_province[i] > 0) provinces[provinces_[i]] = by_province[i];
   AddFacet(&response, "province", provinces, [](const std::string& v) { return v; });
   AddFacet(&response, "terms_kind", by_terms, [](int v) { return v1::TermsKind_Name(v); });
-  AddFacet(&response, "lifecycle_state", by_lifecycle, [](int v) { return v1::LifecycleState_Name(v); });
+  AddFacet(&response, "lifecycle_state", by_lifecycle,
+           [](int v) { return v1::LifecycleState_Name(v); });
   return response;
 }
 

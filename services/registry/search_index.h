@@ -4,7 +4,6 @@
 // map for prefix lookups, and points sit in a 0.1-degree grid for radius and box queries.
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "infrashare/registry/v1/registry.pb.h"
 
 namespace infrashare::registry {
@@ -59,8 +59,9 @@ class SearchIndex {
   // Visits every indexed resource under a shared lock.
   void ForEach(const std::function<void(const v1::Resource&)>& visit) const;
   // Pairs of resources within `km` of each other (each pair once), for the overlap report.
-  void ForEachNearbyPair(double km, const std::function<void(const v1::Resource&,
-                                                             const v1::Resource&, double)>& visit) const;
+  void ForEachNearbyPair(
+      double km,
+      const std::function<void(const v1::Resource&, const v1::Resource&, double)>& visit) const;
   size_t size() const;
 
   // Lower-case words of a text, as indexed and as matched.
@@ -99,8 +100,8 @@ class SearchIndex {
 
   const SearchTuning tuning_;
   mutable std::shared_mutex mutex_;
-  std::vector<Doc> docs_;           // by slot; a free slot has no resource
-  std::vector<Compact> compact_;    // by slot
+  std::vector<Doc> docs_;         // by slot; a free slot has no resource
+  std::vector<Compact> compact_;  // by slot
   std::vector<std::string> provinces_ = {""};
   std::vector<uint32_t> free_slots_;
   std::unordered_map<std::string, uint32_t> slot_of_;
@@ -135,7 +136,7 @@ class SearchIndex {
     }
   };
   std::set<Named> by_name_;
-  std::unordered_map<int64_t, std::vector<PlacedSlot>> grid_;         // cell -> slots by slot
+  std::unordered_map<int64_t, std::vector<PlacedSlot>> grid_;  // cell -> slots by slot
 };
 
 // Version number of an etag ("7" -> 7); 0 when absent.

@@ -17,11 +17,16 @@ Change ChangeOf(const RedisValue& entry) {
   for (size_t i = 0; i + 1 < fields.size(); i += 2) {
     const std::string& name = fields[i].str;
     const std::string& value = fields[i + 1].str;
-    if (name == "kind") change.kind = value;
-    else if (name == "id") change.id = value;
-    else if (name == "op") change.op = value;
-    else if (name == "v") change.version = value;
-    else if (name == "d") change.data = value;
+    if (name == "kind")
+      change.kind = value;
+    else if (name == "id")
+      change.id = value;
+    else if (name == "op")
+      change.op = value;
+    else if (name == "v")
+      change.version = value;
+    else if (name == "d")
+      change.data = value;
   }
   return change;
 }
@@ -86,7 +91,11 @@ absl::StatusOr<std::vector<std::optional<std::string>>> RedisRegistryStore::GetM
 }
 
 RedisArgs RedisRegistryStore::PutCommand(const PutRecord& record) const {
-  RedisArgs args = {"FCALL", "reg_put", "1", RecordKey(record.kind, record.id), Base(),
+  RedisArgs args = {"FCALL",
+                    "reg_put",
+                    "1",
+                    RecordKey(record.kind, record.id),
+                    Base(),
                     std::string(record.kind),
                     record.id,
                     record.expected_version,
@@ -104,7 +113,8 @@ RedisArgs RedisRegistryStore::PutCommand(const PutRecord& record) const {
 
 absl::StatusOr<WriteResult> RedisRegistryStore::Put(const PutRecord& record) {
   RedisArgs command = PutCommand(record);
-  auto reply = redis_->FCall("reg_put", {command[3]}, RedisArgs(command.begin() + 4, command.end()));
+  auto reply =
+      redis_->FCall("reg_put", {command[3]}, RedisArgs(command.begin() + 4, command.end()));
   if (!reply.ok()) return reply.status();
   return ToWriteResult(*reply);
 }
@@ -144,8 +154,9 @@ absl::StatusOr<std::optional<std::string>> RedisRegistryStore::GetReplay(absl::s
 }
 
 absl::Status RedisRegistryStore::PutReplay(absl::string_view key, absl::string_view response) {
-  auto reply = redis_->FCall("reg_replay_put", {},
-                             {std::string(key), std::to_string(replay_ttl_s_), std::string(response)});
+  auto reply =
+      redis_->FCall("reg_replay_put", {},
+                    {std::string(key), std::to_string(replay_ttl_s_), std::string(response)});
   return reply.ok() ? absl::OkStatus() : reply.status();
 }
 
@@ -170,8 +181,9 @@ absl::StatusOr<Page> RedisRegistryStore::List(absl::string_view kind, absl::stri
                                               absl::string_view after, int limit) {
   std::string index_key =
       index.empty() ? absl::StrCat(Base(), "ids:", kind) : absl::StrCat(Base(), "ix:", index);
-  auto reply = redis_->FCall("reg_page", {index_key},
-                             {Base(), std::string(kind), std::string(after), std::to_string(limit)});
+  auto reply =
+      redis_->FCall("reg_page", {index_key},
+                    {Base(), std::string(kind), std::string(after), std::to_string(limit)});
   if (!reply.ok()) return reply.status();
   Page page;
   if (reply->elements.size() == 2) {
@@ -181,7 +193,8 @@ absl::StatusOr<Page> RedisRegistryStore::List(absl::string_view kind, absl::stri
   return page;
 }
 
-absl::StatusOr<int> RedisRegistryStore::ForgetChanges(const std::function<bool(const Change&)>& forget) {
+absl::StatusOr<int> RedisRegistryStore::ForgetChanges(
+    const std::function<bool(const Change&)>& forget) {
   int removed = 0;
   std::string start = "-";
   while (true) {
@@ -216,15 +229,16 @@ ChangeFeed::ChangeFeed(const RedisPool& redis, std::string events_key)
 absl::StatusOr<std::vector<Change>> ChangeFeed::Read(absl::string_view cursor, int block_ms,
                                                      int count) {
   connection_->SetReadTimeout(std::chrono::milliseconds(block_ms + 2000));
-  auto replies = connection_->Run({{"XREAD", "COUNT", std::to_string(count), "BLOCK",
-                                    std::to_string(block_ms), "STREAMS", events_key_,
-                                    std::string(cursor)}});
+  auto replies =
+      connection_->Run({{"XREAD", "COUNT", std::to_string(count), "BLOCK", std::to_string(block_ms),
+                         "STREAMS", events_key_, std::string(cursor)}});
   if (!replies.ok()) return replies.status();
   const RedisValue& reply = replies->front();
   if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
   std::vector<Change> changes;
   if (reply.is_nil() || reply.elements.empty()) return changes;
-  for (const auto& entry : reply.elements[0].elements[1].elements) changes.push_back(ChangeOf(entry));
+  for (const auto& entry : reply.elements[0].elements[1].elements)
+    changes.push_back(ChangeOf(entry));
   return changes;
 }
 

@@ -2,15 +2,15 @@
 // them in Redis under the {reg} hash tag, with every write one atomic Redis function call.
 #pragma once
 
-#include "absl/strings/string_view.h"
-#include <memory>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/common/redis.h"
 
 namespace infrashare::registry {
@@ -26,8 +26,8 @@ struct PutRecord {
   std::string id;
   std::string expected_version;  // "" = must not exist yet
   std::string new_version;
-  std::string data;              // serialized protobuf
-  std::string replay_key;        // "" = not idempotent
+  std::string data;                     // serialized protobuf
+  std::string replay_key;               // "" = not idempotent
   std::vector<std::string> must_exist;  // "<kind>:<id>" of referenced records
   std::vector<std::string> indexes;     // index names this record belongs to, e.g. "owner:o1"
 };
@@ -64,7 +64,8 @@ struct Change {
 class RegistryStore {
  public:
   virtual ~RegistryStore() = default;
-  virtual absl::StatusOr<std::optional<std::string>> Get(absl::string_view kind, absl::string_view id) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> Get(absl::string_view kind,
+                                                         absl::string_view id) = 0;
   virtual absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
       absl::string_view kind, const std::vector<std::string>& ids) = 0;
   virtual absl::StatusOr<WriteResult> Put(const PutRecord& record) = 0;
@@ -88,14 +89,16 @@ class RegistryStore {
   // named the person is replayed); how many. Reads the whole log, in slices.
   virtual absl::StatusOr<int> ForgetChanges(const std::function<bool(const Change&)>& forget) = 0;
   // A replay key for (caller organisation, request id), "" when the request carries none.
-  virtual std::string ReplayKey(absl::string_view organization, absl::string_view request_id) const = 0;
+  virtual std::string ReplayKey(absl::string_view organization,
+                                absl::string_view request_id) const = 0;
 };
 
 class RedisRegistryStore final : public RegistryStore {
  public:
   RedisRegistryStore(RedisPool* redis, int replay_ttl_s, int events_max_length);
 
-  absl::StatusOr<std::optional<std::string>> Get(absl::string_view kind, absl::string_view id) override;
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view kind,
+                                                 absl::string_view id) override;
   absl::StatusOr<std::vector<std::optional<std::string>>> GetMany(
       absl::string_view kind, const std::vector<std::string>& ids) override;
   absl::StatusOr<WriteResult> Put(const PutRecord& record) override;
@@ -105,12 +108,13 @@ class RedisRegistryStore final : public RegistryStore {
   absl::StatusOr<std::optional<std::string>> GetReplay(absl::string_view replay_key) override;
   absl::Status PutReplay(absl::string_view replay_key, absl::string_view response) override;
   absl::StatusOr<WriteResult> Delete(const DeleteRecord& record) override;
-  absl::StatusOr<Page> List(absl::string_view kind, absl::string_view index, absl::string_view after,
-                            int limit) override;
+  absl::StatusOr<Page> List(absl::string_view kind, absl::string_view index,
+                            absl::string_view after, int limit) override;
   absl::StatusOr<std::string> LatestCursor() override;
   absl::StatusOr<int> ForgetChanges(const std::function<bool(const Change&)>& forget) override;
   absl::StatusOr<bool> CursorExpired(absl::string_view cursor) override;
-  std::string ReplayKey(absl::string_view organization, absl::string_view request_id) const override;
+  std::string ReplayKey(absl::string_view organization,
+                        absl::string_view request_id) const override;
 
   std::string Base() const;  // "<prefix>{reg}:"
   std::string EventsKey() const { return Base() + "events"; }

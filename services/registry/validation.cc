@@ -1,8 +1,5 @@
 #include "services/registry/validation.h"
 
-#include "services/common/text_fold.h"
-
-#include "absl/strings/string_view.h"
 #include <google/protobuf/util/field_mask_util.h>
 
 #include <cmath>
@@ -11,8 +8,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "services/common/ids.h"
 #include "services/common/recurrence.h"
+#include "services/common/text_fold.h"
 #include "services/registry/regions.h"
 
 namespace infrashare::registry {
@@ -59,13 +58,15 @@ void CheckEmail(const std::string& email, const std::string& path, FieldErrors* 
 void CheckPhone(absl::string_view phone, const std::string& path, FieldErrors* errors) {
   if (phone.empty()) return;
   bool ok = phone.size() <= 32;
-  for (char c : phone) ok = ok && (absl::ascii_isdigit(c) || c == '+' || c == ' ' || c == '-' || c == '(' || c == ')');
+  for (char c : phone)
+    ok = ok && (absl::ascii_isdigit(c) || c == '+' || c == ' ' || c == '-' || c == '(' || c == ')');
   if (!ok) errors->Add(path, "is not a phone number");
 }
 
 void CheckUrl(absl::string_view url, const std::string& path, FieldErrors* errors) {
   if (url.empty()) return;
-  if (url.size() > 500 || !(absl::StartsWith(url, "https://") || absl::StartsWith(url, "http://")) ||
+  if (url.size() > 500 ||
+      !(absl::StartsWith(url, "https://") || absl::StartsWith(url, "http://")) ||
       absl::StrContains(url, " "))
     errors->Add(path, "must be an http(s) URL of at most 500 characters");
 }
@@ -144,11 +145,12 @@ void CheckLocation(const v1::Location& l, const std::string& prefix, bool point_
     const std::string& pc = a.postal_code();
     bool ok = pc.size() == 7 && pc[4] == ' ' && absl::ascii_isdigit(pc[0]) && pc[0] != '0' &&
               absl::ascii_isdigit(pc[1]) && absl::ascii_isdigit(pc[2]) &&
-              absl::ascii_isdigit(pc[3]) && absl::ascii_isupper(pc[5]) && absl::ascii_isupper(pc[6]);
+              absl::ascii_isdigit(pc[3]) && absl::ascii_isupper(pc[5]) &&
+              absl::ascii_isupper(pc[6]);
     if (!ok) errors->Add(Path(prefix, "address.postal_code"), "must look like \"1234 AB\"");
   }
-  if (!a.country().empty() &&
-      (a.country().size() != 2 || !absl::ascii_isupper(a.country()[0]) || !absl::ascii_isupper(a.country()[1])))
+  if (!a.country().empty() && (a.country().size() != 2 || !absl::ascii_isupper(a.country()[0]) ||
+                               !absl::ascii_isupper(a.country()[1])))
     errors->Add(Path(prefix, "address.country"), "must be an ISO 3166-1 alpha-2 code");
 }
 
@@ -184,11 +186,13 @@ void ApplyDefaults(v1::Resource* r) {
     }
   }
   if (r->time_zone().empty()) r->set_time_zone(std::string(kDefaultTimeZone));
-  if (r->booking_mode() == v1::BOOKING_MODE_UNSPECIFIED) r->set_booking_mode(v1::BOOKING_MODE_EXCLUSIVE);
+  if (r->booking_mode() == v1::BOOKING_MODE_UNSPECIFIED)
+    r->set_booking_mode(v1::BOOKING_MODE_EXCLUSIVE);
   if (r->capacity() == 0) r->set_capacity(1);
   if (r->access_policy() == v1::ACCESS_POLICY_UNSPECIFIED)
     r->set_access_policy(v1::ACCESS_POLICY_NETWORK_MEMBERS);
-  if (r->terms().kind() == v1::TERMS_KIND_UNSPECIFIED) r->mutable_terms()->set_kind(v1::TERMS_KIND_FREE);
+  if (r->terms().kind() == v1::TERMS_KIND_UNSPECIFIED)
+    r->mutable_terms()->set_kind(v1::TERMS_KIND_FREE);
   if (r->lifecycle().state() == v1::LIFECYCLE_STATE_UNSPECIFIED)
     r->mutable_lifecycle()->set_state(v1::LIFECYCLE_STATE_ACTIVE);
   if (r->has_location()) DefaultCountry(r->mutable_location());
@@ -225,7 +229,8 @@ void Validate(const v1::Organization& o, absl::string_view prefix, FieldErrors* 
 void Validate(const v1::Network& n, absl::string_view prefix, FieldErrors* errors) {
   RequireName(n.display_name(), Path(prefix, "display_name"), errors);
   MaxLength(n.description(), kMaxDescription, Path(prefix, "description"), errors);
-  if (n.region_codes_size() > kMaxListItems) errors->Add(Path(prefix, "region_codes"), "at most 50 codes");
+  if (n.region_codes_size() > kMaxListItems)
+    errors->Add(Path(prefix, "region_codes"), "at most 50 codes");
   for (int i = 0; i < n.region_codes_size(); ++i)
     if (!IsRegionCode(n.region_codes(i)))
       errors->Add(Item(prefix, "region_codes", i), "must be a CBS code PVxx, CRxx or GMxxxx");
@@ -278,20 +283,27 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
     if (r.tags(i).empty() || r.tags(i).size() > 40)
       errors->Add(Item(prefix, "tags", i), "must be 1 to 40 characters");
   if (FindTimeZone(r.time_zone()) == nullptr)
-    errors->Add(Path(prefix, "time_zone"), absl::StrCat("unknown IANA time zone '", r.time_zone(), "'"));
+    errors->Add(Path(prefix, "time_zone"),
+                absl::StrCat("unknown IANA time zone '", r.time_zone(), "'"));
   CheckEnum(r.booking_mode(), v1::BookingMode_IsValid, true, Path(prefix, "booking_mode"), errors);
   if (r.booking_mode() == v1::BOOKING_MODE_EXCLUSIVE && r.capacity() != 1)
     errors->Add(Path(prefix, "capacity"), "an exclusive resource has capacity 1");
   if (r.capacity() < 1 || r.capacity() > 100000)
     errors->Add(Path(prefix, "capacity"), "must be between 1 and 100000");
-  CheckEnum(r.access_policy(), v1::AccessPolicy_IsValid, true, Path(prefix, "access_policy"), errors);
+  CheckEnum(r.access_policy(), v1::AccessPolicy_IsValid, true, Path(prefix, "access_policy"),
+            errors);
   const auto& t = r.terms();
   CheckEnum(t.kind(), v1::TermsKind_IsValid, true, Path(prefix, "terms.kind"), errors);
-  if (t.tariff_per_hour_cents() < 0) errors->Add(Path(prefix, "terms.tariff_per_hour_cents"), "must not be negative");
-  if (t.tariff_per_day_cents() < 0) errors->Add(Path(prefix, "terms.tariff_per_day_cents"), "must not be negative");
-  if (t.kind() == v1::TERMS_KIND_TARIFF && t.tariff_per_hour_cents() == 0 && t.tariff_per_day_cents() == 0)
-    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"), "a tariff needs an hourly or daily price");
-  if (t.kind() != v1::TERMS_KIND_TARIFF && (t.tariff_per_hour_cents() != 0 || t.tariff_per_day_cents() != 0))
+  if (t.tariff_per_hour_cents() < 0)
+    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"), "must not be negative");
+  if (t.tariff_per_day_cents() < 0)
+    errors->Add(Path(prefix, "terms.tariff_per_day_cents"), "must not be negative");
+  if (t.kind() == v1::TERMS_KIND_TARIFF && t.tariff_per_hour_cents() == 0 &&
+      t.tariff_per_day_cents() == 0)
+    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"),
+                "a tariff needs an hourly or daily price");
+  if (t.kind() != v1::TERMS_KIND_TARIFF &&
+      (t.tariff_per_hour_cents() != 0 || t.tariff_per_day_cents() != 0))
     errors->Add(Path(prefix, "terms.kind"), "prices are set only with TERMS_KIND_TARIFF");
   MaxLength(t.notes(), kMaxDescription, Path(prefix, "terms.notes"), errors);
   if (r.staff_size() > 20) errors->Add(Path(prefix, "staff"), "at most 20 staff contacts");
@@ -306,7 +318,8 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
   const auto& l = r.lifecycle();
   CheckEnum(l.state(), v1::LifecycleState_IsValid, true, Path(prefix, "lifecycle.state"), errors);
   if (l.state() == v1::LIFECYCLE_STATE_PLANNED && !ParseDate(l.expected_date()))
-    errors->Add(Path(prefix, "lifecycle.expected_date"), "a planned resource needs an expected date YYYY-MM-DD");
+    errors->Add(Path(prefix, "lifecycle.expected_date"),
+                "a planned resource needs an expected date YYYY-MM-DD");
   if (!l.expected_date().empty() && !ParseDate(l.expected_date()))
     errors->Add(Path(prefix, "lifecycle.expected_date"), "must be a date YYYY-MM-DD");
   MaxLength(l.funding_source(), kMaxName, Path(prefix, "lifecycle.funding_source"), errors);
@@ -329,7 +342,8 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
 // The dates a rule may name (services/common/rrule.h).
 constexpr char kRuleDate[] = "must be a date YYYY-MM-DD from 1970-01-01 to 2200-12-31";
 
-void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_view p, FieldErrors* errors) {
+void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_view p,
+                              FieldErrors* errors) {
   auto from = ParseDate(rule.valid_from());
   // valid_from is DTSTART: with it, a COUNT rule too sparse to expand is refused here rather
   // than stored to expand to nothing.
@@ -362,7 +376,8 @@ void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldEr
     if (!c.has_end_time()) errors->Add(Path(p, "end_time"), "is required");
     if (c.has_start_time() && c.has_end_time() &&
         (c.end_time().seconds() < c.start_time().seconds() ||
-         (c.end_time().seconds() == c.start_time().seconds() && c.end_time().nanos() <= c.start_time().nanos())))
+         (c.end_time().seconds() == c.start_time().seconds() &&
+          c.end_time().nanos() <= c.start_time().nanos())))
       errors->Add(Path(p, "end_time"), "must be after start_time");
     CheckEnum(c.kind(), v1::ClosureKind_IsValid, false, Path(p, "kind"), errors);
     MaxLength(c.reason(), kMaxName, Path(p, "reason"), errors);
@@ -403,7 +418,8 @@ void ApplyUpdate(const google::protobuf::Message& patch, const FieldMask& mask,
 
 namespace {
 
-void AddPresentPaths(const google::protobuf::Message& m, const std::string& prefix, bool top, FieldMask* mask) {
+void AddPresentPaths(const google::protobuf::Message& m, const std::string& prefix, bool top,
+                     FieldMask* mask) {
   std::vector<const google::protobuf::FieldDescriptor*> fields;
   m.GetReflection()->ListFields(m, &fields);
   for (const auto* f : fields) {
@@ -411,7 +427,8 @@ void AddPresentPaths(const google::protobuf::Message& m, const std::string& pref
                 f->name() == "owner_organization_id"))
       continue;
     const std::string path = prefix.empty() ? f->name() : prefix + "." + f->name();
-    const bool nested = f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated() &&
+    const bool nested = f->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE &&
+                        !f->is_repeated() &&
                         f->message_type()->file()->package() != "google.protobuf";
     const int before = mask->paths_size();
     if (nested) AddPresentPaths(m.GetReflection()->GetMessage(m, f), path, false, mask);

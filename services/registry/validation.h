@@ -2,11 +2,11 @@
 // organisation, network, resource or availability is; every handler and the importer use it.
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "infrashare/registry/v1/registry.pb.h"
 #include "services/common/errors.h"
 
@@ -14,7 +14,8 @@ namespace infrashare::registry {
 
 inline constexpr absl::string_view kDefaultTimeZone = "Europe/Amsterdam";
 
-// Fills in defaults for fields the caller left unset (mobility from kind, time zone, capacity, ...).
+// Fills in defaults for fields the caller left unset (mobility from kind, time zone, capacity,
+// ...).
 void ApplyDefaults(v1::Organization* organization);
 void ApplyDefaults(v1::Network* network);
 void ApplyDefaults(v1::Resource* resource);
@@ -25,7 +26,8 @@ void Validate(const v1::Network& network, absl::string_view prefix, FieldErrors*
 void Validate(const v1::Resource& resource, absl::string_view prefix, FieldErrors* errors);
 void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors);
 // One recurring local-time window; `prefix` is its field path, e.g. "rules[0]".
-void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_view prefix, FieldErrors* errors);
+void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_view prefix,
+                              FieldErrors* errors);
 
 // Checks an update mask against the message type; refuses server-owned and immutable paths.
 // An empty mask means "every mutable field".

@@ -1,10 +1,10 @@
 #include "services/scheduler/booking_policy.h"
 
+#include <date/iso_week.h>
+
 #include <algorithm>
 #include <limits>
 #include <map>
-
-#include <date/iso_week.h>
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
@@ -50,9 +50,9 @@ int64_t TariffCents(const registry::v1::Terms& terms, EpochMs duration, int quan
   const Wide by_hour = terms.tariff_per_hour_cents() > 0
                            ? Wide(terms.tariff_per_hour_cents()) * duration / (60 * kMinute)
                            : -1;
-  const Wide by_day = terms.tariff_per_day_cents() > 0
-                          ? Wide(terms.tariff_per_day_cents()) * ((Wide(duration) + kDay - 1) / kDay)
-                          : -1;
+  const Wide by_day = terms.tariff_per_day_cents() > 0 ? Wide(terms.tariff_per_day_cents()) *
+                                                             ((Wide(duration) + kDay - 1) / kDay)
+                                                       : -1;
   Wide per_unit = 0;
   if (by_hour >= 0 && by_day >= 0) {
     per_unit = by_hour < by_day ? by_hour : by_day;
@@ -132,37 +132,40 @@ absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
   const auto& rules = resource.booking_rules();
   const EpochMs duration = slot.end - slot.start;
   if (rules.min_duration_minutes() > 0 && duration < rules.min_duration_minutes() * kMinute)
-    return PreconditionError("DURATION_TOO_SHORT",
-                             absl::StrCat("bookings last at least ", rules.min_duration_minutes(),
-                                          " minutes"));
+    return PreconditionError(
+        "DURATION_TOO_SHORT",
+        absl::StrCat("bookings last at least ", rules.min_duration_minutes(), " minutes"));
   if (rules.max_duration_minutes() > 0 && duration > rules.max_duration_minutes() * kMinute)
-    return PreconditionError("DURATION_TOO_LONG",
-                             absl::StrCat("bookings last at most ", rules.max_duration_minutes(),
-                                          " minutes"));
+    return PreconditionError(
+        "DURATION_TOO_LONG",
+        absl::StrCat("bookings last at most ", rules.max_duration_minutes(), " minutes"));
   if (slot.start < now + rules.lead_time_minutes() * kMinute)
-    return PreconditionError("LEAD_TIME", absl::StrCat("bookings must be made at least ",
-                                                       rules.lead_time_minutes(),
-                                                       " minutes before the start"));
+    return PreconditionError(
+        "LEAD_TIME", absl::StrCat("bookings must be made at least ", rules.lead_time_minutes(),
+                                  " minutes before the start"));
   if (rules.max_advance_days() > 0 && slot.start > now + rules.max_advance_days() * kDay)
-    return PreconditionError("TOO_FAR_AHEAD", absl::StrCat("bookings open at most ",
-                                                           rules.max_advance_days(),
-                                                           " days ahead"));
+    return PreconditionError(
+        "TOO_FAR_AHEAD",
+        absl::StrCat("bookings open at most ", rules.max_advance_days(), " days ahead"));
   bool open = false;
   for (const auto& window : OpenTime(bookable, slot.start, slot.end))
     open = open || (window.start <= slot.start && window.end >= slot.end);
   if (!open)
-    return PreconditionError("OUTSIDE_AVAILABILITY",
-                             "the resource is not open throughout the slot (availability, closures)");
+    return PreconditionError(
+        "OUTSIDE_AVAILABILITY",
+        "the resource is not open throughout the slot (availability, closures)");
   slot.blocked_start = slot.start - rules.buffer_before_minutes() * kMinute;
   slot.blocked_end = slot.end + rules.buffer_after_minutes() * kMinute;
   return slot;
 }
 
 absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resource& resource,
-                                                     EpochMs start, EpochMs end, const std::string& rrule,
-                                                     EpochMs horizon, int max_occurrences) {
+                                                     EpochMs start, EpochMs end,
+                                                     const std::string& rrule, EpochMs horizon,
+                                                     int max_occurrences) {
   if (auto valid = CheckRrule(rrule); !valid.ok()) return InvalidField("rrule", valid.message());
-  if (start % kMinute != 0) return InvalidField("start_time", "a recurring booking starts on a whole minute");
+  if (start % kMinute != 0)
+    return InvalidField("start_time", "a recurring booking starts on a whole minute");
   if (end <= start) return InvalidField("end_time", "must be after start_time");
   const date::time_zone* zone = FindTimeZone(resource.time_zone());
   if (zone == nullptr) zone = FindTimeZone("Europe/Amsterdam");
@@ -171,18 +174,21 @@ absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resourc
   // Occurrences resolve an ambiguous local time to its first instance; so must DTSTART, or the
   // series would not begin where it was asked to.
   if (LocalToUtc(zone, dtstart) != first)
-    return InvalidField("start_time", "is the second instance of a local time the clocks repeat; "
-                                      "a series starts at the first");
+    return InvalidField("start_time",
+                        "is the second instance of a local time the clocks repeat; "
+                        "a series starts at the first");
   auto starts = ExpandSeriesStarts(rrule, zone, dtstart, first,
                                    SysSeconds(std::chrono::seconds((horizon + 999) / 1000)));
   if (!starts.ok()) return InvalidField("rrule", starts.status().message());
   if (static_cast<int>(starts->size()) > max_occurrences)
-    return InvalidField("rrule", absl::StrCat("yields more than ", max_occurrences,
-                                              " occurrences within the booking horizon; lower COUNT or set an "
-                                              "earlier UNTIL, or book the series in parts"));
+    return InvalidField(
+        "rrule", absl::StrCat("yields more than ", max_occurrences,
+                              " occurrences within the booking horizon; lower COUNT or set an "
+                              "earlier UNTIL, or book the series in parts"));
   if (starts->empty())
-    return InvalidField("rrule", "yields no occurrence from start_time within the booking horizon "
-                                 "(scheduler.max_query_range_days from now)");
+    return InvalidField("rrule",
+                        "yields no occurrence from start_time within the booking horizon "
+                        "(scheduler.max_query_range_days from now)");
   // Every occurrence lasts as long as the first in elapsed time (RFC 5545's DURATION).
   std::vector<MsInterval> out;
   for (const SysSeconds s : *starts) {
@@ -192,8 +198,8 @@ absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resourc
   return out;
 }
 
-Allowance AllowanceFor(const BookableResource& bookable, const Slot& slot, const std::string& organization,
-                       bool sme, EpochMs now) {
+Allowance AllowanceFor(const BookableResource& bookable, const Slot& slot,
+                       const std::string& organization, bool sme, EpochMs now) {
   const auto& resource = *bookable.resource;
   const auto& rules = resource.booking_rules();
   Allowance a;
@@ -205,27 +211,39 @@ Allowance AllowanceFor(const BookableResource& bookable, const Slot& slot, const
   const auto local = zone->to_local(SysSeconds(std::chrono::seconds(slot.start / 1000)));
   const auto local_day = date::floor<date::days>(local);
   const iso_week::year_weeknum_weekday iso(local_day);
-  const std::string week = absl::StrCat(static_cast<int>(iso.year()), "-W",
-                                        absl::Dec(static_cast<unsigned>(iso.weeknum()), absl::kZeroPad2));
+  const std::string week =
+      absl::StrCat(static_cast<int>(iso.year()), "-W",
+                   absl::Dec(static_cast<unsigned>(iso.weeknum()), absl::kZeroPad2));
   if (rules.quota_hours() > 0) {
     const date::year_month_day ymd(local_day);
-    a.quota_key = absl::StrCat(organization, "|",
-                               rules.quota_period() == registry::v1::QUOTA_PERIOD_MONTH
-                                   ? absl::StrCat(static_cast<int>(ymd.year()), "-",
-                                                  absl::Dec(static_cast<unsigned>(ymd.month()), absl::kZeroPad2))
-                                   : week);
+    a.quota_key = absl::StrCat(
+        organization, "|",
+        rules.quota_period() == registry::v1::QUOTA_PERIOD_MONTH
+            ? absl::StrCat(static_cast<int>(ymd.year()), "-",
+                           absl::Dec(static_cast<unsigned>(ymd.month()), absl::kZeroPad2))
+            : week);
     a.quota_limit = int64_t{rules.quota_hours()} * 60;
   }
   if (rules.sme_share_percent() > 0 && !sme) {
     a.sme_key = week;
     if (slot.start > now + rules.sme_release_days() * kDay) {
       // The week's open unit-minutes, of which the non-SME part may be booked by anyone.
-      const auto monday = date::local_days(iso_week::year_weeknum_weekday(iso.year(), iso.weeknum(), iso_week::mon));
-      const EpochMs from = LocalToUtc(zone, date::local_seconds(monday.time_since_epoch())).time_since_epoch().count() * 1000;
-      const EpochMs to = LocalToUtc(zone, date::local_seconds((monday + date::days(7)).time_since_epoch())).time_since_epoch().count() * 1000;
+      const auto monday = date::local_days(
+          iso_week::year_weeknum_weekday(iso.year(), iso.weeknum(), iso_week::mon));
+      const EpochMs from = LocalToUtc(zone, date::local_seconds(monday.time_since_epoch()))
+                               .time_since_epoch()
+                               .count() *
+                           1000;
+      const EpochMs to =
+          LocalToUtc(zone, date::local_seconds((monday + date::days(7)).time_since_epoch()))
+              .time_since_epoch()
+              .count() *
+          1000;
       int64_t open_minutes = 0;
-      for (const auto& w : OpenTime(bookable, from, to)) open_minutes += (w.end - w.start) / kMinute;
-      a.sme_limit = open_minutes * EffectiveCapacity(resource) * (100 - rules.sme_share_percent()) / 100;
+      for (const auto& w : OpenTime(bookable, from, to))
+        open_minutes += (w.end - w.start) / kMinute;
+      a.sme_limit =
+          open_minutes * EffectiveCapacity(resource) * (100 - rules.sme_share_percent()) / 100;
     }
   }
   return a;
@@ -240,7 +258,8 @@ absl::Status CheckAccess(const registry::v1::Resource& resource, const std::stri
     case registry::v1::ACCESS_POLICY_PUBLIC:
       break;
     case registry::v1::ACCESS_POLICY_REGISTERED_PARTNERS:
-      if (!facts.known) return Forbidden("only organisations registered in the registry book this resource");
+      if (!facts.known)
+        return Forbidden("only organisations registered in the registry book this resource");
       break;
     default: {  // network members, the default
       bool shared = false;

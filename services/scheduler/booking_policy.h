@@ -30,16 +30,16 @@ struct Slot {
   EpochMs blocked_start = 0;  // start minus the resource's buffer before
   EpochMs blocked_end = 0;    // end plus its buffer after
   int quantity = 1;
-  int capacity = 1;           // 1 on an exclusive resource
+  int capacity = 1;  // 1 on an exclusive resource
 };
 
 // What a booking counts against the resource's quota and SME share (unit-minutes: minutes x
 // quantity), and the limits that apply to it.
 struct Allowance {
-  std::string quota_key;     // "<org>|<period>", "" = no quota applies
-  int64_t quota_limit = 0;   // unit-minutes per period
-  std::string sme_key;       // ISO week of the start, "" = not counted (SME partner or owner)
-  int64_t sme_limit = -1;    // non-SME unit-minutes allowed that week; -1 = no check (released)
+  std::string quota_key;    // "<org>|<period>", "" = no quota applies
+  int64_t quota_limit = 0;  // unit-minutes per period
+  std::string sme_key;      // ISO week of the start, "" = not counted (SME partner or owner)
+  int64_t sme_limit = -1;   // non-SME unit-minutes allowed that week; -1 = no check (released)
   int64_t unit_minutes = 0;
 };
 
@@ -74,13 +74,14 @@ absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
 // elapsed time. `start` itself is an occurrence only when it matches the rule. INVALID_ARGUMENT
 // naming `rrule` when it is malformed or yields none or more than `max_occurrences`.
 absl::StatusOr<std::vector<MsInterval>> ExpandSeries(const registry::v1::Resource& resource,
-                                                     EpochMs start, EpochMs end, const std::string& rrule,
-                                                     EpochMs horizon, int max_occurrences);
+                                                     EpochMs start, EpochMs end,
+                                                     const std::string& rrule, EpochMs horizon,
+                                                     int max_occurrences);
 
 // The quota and SME-share accounting of `slot` booked by `organization` at `now`. The owner is
 // neither limited nor counted; SME partners are not counted against the SME share.
-Allowance AllowanceFor(const BookableResource& bookable, const Slot& slot, const std::string& organization,
-                       bool sme, EpochMs now);
+Allowance AllowanceFor(const BookableResource& bookable, const Slot& slot,
+                       const std::string& organization, bool sme, EpochMs now);
 
 // Whether `organization` may book the resource at all: its access policy, network sharing, and
 // SME access. PERMISSION_DENIED says why not.

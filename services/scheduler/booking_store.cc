@@ -1,9 +1,8 @@
 #include "services/scheduler/booking_store.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -36,11 +35,16 @@ std::string StateName(v1::BookingState state) {
 
 const char* TransitionName(Transition t) {
   switch (t) {
-    case Transition::kSubmit: return "submit";
-    case Transition::kApprove: return "approve";
-    case Transition::kReject: return "reject";
-    case Transition::kCancel: return "cancel";
-    case Transition::kCheckIn: return "checkin";
+    case Transition::kSubmit:
+      return "submit";
+    case Transition::kApprove:
+      return "approve";
+    case Transition::kReject:
+      return "reject";
+    case Transition::kCancel:
+      return "cancel";
+    case Transition::kCheckIn:
+      return "checkin";
   }
   return "";
 }
@@ -61,13 +65,14 @@ void AppendAllowance(const Allowance& a, RedisArgs* args) {
 }
 
 // One result per occurrence from sch_book's {'ok'|'replay', JSON array} reply.
-absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> BookResults(absl::StatusOr<RedisValue> reply,
-                                                                     size_t occurrences) {
+absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> BookResults(
+    absl::StatusOr<RedisValue> reply, size_t occurrences) {
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() != 2) return absl::InternalError("unexpected booking reply");
   const std::string& json = reply->elements[1].str;
   auto results = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
-  if (!results.is_array() || results.size() != occurrences) return absl::InternalError("unexpected booking reply");
+  if (!results.is_array() || results.size() != occurrences)
+    return absl::InternalError("unexpected booking reply");
   std::vector<absl::StatusOr<v1::Booking>> out;
   for (const auto& result : results) {
     if (result.contains("b")) {
@@ -108,7 +113,8 @@ std::string ResourceOfBooking(absl::string_view booking_id) {
 
 absl::StatusOr<v1::Booking> ParseStoredBooking(absl::string_view json) {
   auto object = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
-  if (object.is_discarded() || !object.is_object()) return absl::InternalError("corrupt booking record");
+  if (object.is_discarded() || !object.is_object())
+    return absl::InternalError("corrupt booking record");
   v1::Booking b;
   b.set_id(Text(object, "id"));
   b.set_resource_id(Text(object, "res"));
@@ -134,7 +140,8 @@ absl::StatusOr<v1::Booking> ParseStoredBooking(absl::string_view json) {
 
 absl::StatusOr<v1::WaitlistEntry> ParseStoredEntry(absl::string_view json) {
   auto object = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
-  if (object.is_discarded() || !object.is_object()) return absl::InternalError("corrupt waitlist record");
+  if (object.is_discarded() || !object.is_object())
+    return absl::InternalError("corrupt waitlist record");
   v1::WaitlistEntry w;
   w.set_id(Text(object, "id"));
   w.set_resource_id(Text(object, "res"));
@@ -174,15 +181,24 @@ std::string RedisBookingStore::ReplayKey(int shard, absl::string_view organizati
 
 RedisArgs RedisBookingStore::BookArgs(const BookCommand& c) const {
   const int shard = ShardOf(c.resource_id);
-  RedisArgs args = {Base(shard), c.resource_id, c.organization_id, std::to_string(c.capacity),
-                    c.hold ? "1" : "0", c.approval_required ? "1" : "0",
-                    std::to_string(int64_t{config_.hold_ttl_s} * 1000),
-                    std::to_string(c.release_as_no_show ? int64_t{config_.no_show_grace_s} * 1000 : 0),
-                    c.title, c.notes,
-                    ReplayKey(shard, c.organization_id, c.request_id),
-                    std::to_string(config_.request_id_ttl_s), std::to_string(config_.events_max_length),
-                    c.all_or_nothing ? "1" : "0", c.series_id, c.training_required ? "1" : "0",
-                    std::to_string(c.occurrences.size())};
+  RedisArgs args = {
+      Base(shard),
+      c.resource_id,
+      c.organization_id,
+      std::to_string(c.capacity),
+      c.hold ? "1" : "0",
+      c.approval_required ? "1" : "0",
+      std::to_string(int64_t{config_.hold_ttl_s} * 1000),
+      std::to_string(c.release_as_no_show ? int64_t{config_.no_show_grace_s} * 1000 : 0),
+      c.title,
+      c.notes,
+      ReplayKey(shard, c.organization_id, c.request_id),
+      std::to_string(config_.request_id_ttl_s),
+      std::to_string(config_.events_max_length),
+      c.all_or_nothing ? "1" : "0",
+      c.series_id,
+      c.training_required ? "1" : "0",
+      std::to_string(c.occurrences.size())};
   for (const auto& o : c.occurrences) {
     args.push_back(o.booking_id);
     for (EpochMs v : {o.slot.start, o.slot.end, o.slot.blocked_start, o.slot.blocked_end})
@@ -198,7 +214,8 @@ RedisArgs RedisBookingStore::BookArgs(const BookCommand& c) const {
   return args;
 }
 
-absl::StatusOr<std::vector<std::string>> RedisBookingStore::Versions(const std::vector<std::string>& resource_ids) {
+absl::StatusOr<std::vector<std::string>> RedisBookingStore::Versions(
+    const std::vector<std::string>& resource_ids) {
   std::vector<RedisArgs> commands;
   for (const auto& id : resource_ids) commands.push_back({"HGET", MetaKey(id), "seq"});
   auto replies = redis_->Pipeline(commands);
@@ -211,16 +228,18 @@ absl::StatusOr<std::vector<std::string>> RedisBookingStore::Versions(const std::
   return versions;
 }
 
-absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book(const BookCommand& c) {
+absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book(
+    const BookCommand& c) {
   return BookResults(redis_->FCallBatched("sch_book", {MetaKey(c.resource_id)}, BookArgs(c)),
                      c.occurrences.size());
 }
 
 void RedisBookingStore::BookAsync(const BookCommand& c, BookDone done) {
-  redis_->FCallAsync("sch_book", {MetaKey(c.resource_id)}, BookArgs(c),
-                     [n = c.occurrences.size(), done = std::move(done)](absl::StatusOr<RedisValue> reply) {
-                       done(BookResults(std::move(reply), n));
-                     });
+  redis_->FCallAsync(
+      "sch_book", {MetaKey(c.resource_id)}, BookArgs(c),
+      [n = c.occurrences.size(), done = std::move(done)](absl::StatusOr<RedisValue> reply) {
+        done(BookResults(std::move(reply), n));
+      });
 }
 
 absl::StatusOr<v1::Booking> RedisBookingStore::Apply(const TransitionCommand& c) {
@@ -240,7 +259,8 @@ absl::StatusOr<v1::Booking> RedisBookingStore::Apply(const TransitionCommand& c)
 absl::StatusOr<std::optional<v1::Booking>> RedisBookingStore::Get(const std::string& booking_id) {
   const std::string resource = ResourceOfBooking(booking_id);
   if (resource.empty()) return std::optional<v1::Booking>();
-  auto reply = redis_->Command({"HGETALL", absl::StrCat(Base(ShardOf(resource)), "b:", booking_id)});
+  auto reply =
+      redis_->Command({"HGETALL", absl::StrCat(Base(ShardOf(resource)), "b:", booking_id)});
   if (!reply.ok()) return reply.status();
   if (reply->elements.empty()) return std::optional<v1::Booking>();
   nlohmann::json object = nlohmann::json::object();
@@ -255,12 +275,22 @@ absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::JoinWaitlist(const WaitComm
   const int shard = ShardOf(c.resource_id);
   const std::string base = Base(shard);
   const Slot& s = c.slot;
-  RedisArgs args = {base, c.entry_id, c.resource_id, c.organization_id, std::to_string(s.start),
-                    std::to_string(s.end), std::to_string(s.blocked_start), std::to_string(s.blocked_end),
-                    std::to_string(s.quantity), std::to_string(s.capacity), c.approval_required ? "1" : "0",
+  RedisArgs args = {base,
+                    c.entry_id,
+                    c.resource_id,
+                    c.organization_id,
+                    std::to_string(s.start),
+                    std::to_string(s.end),
+                    std::to_string(s.blocked_start),
+                    std::to_string(s.blocked_end),
+                    std::to_string(s.quantity),
+                    std::to_string(s.capacity),
+                    c.approval_required ? "1" : "0",
                     std::to_string(int64_t{config_.no_show_grace_s} * 1000),
-                    std::to_string(int64_t{config_.hold_ttl_s} * 1000), c.title,
-                    ReplayKey(shard, c.organization_id, c.request_id), std::to_string(config_.request_id_ttl_s)};
+                    std::to_string(int64_t{config_.hold_ttl_s} * 1000),
+                    c.title,
+                    ReplayKey(shard, c.organization_id, c.request_id),
+                    std::to_string(config_.request_id_ttl_s)};
   AppendAllowance(c.allowance, &args);
   args.push_back(c.training_required ? "1" : "0");
   auto reply = redis_->FCall("sch_wait", {absl::StrCat(base, "r:", c.resource_id, ":m")}, args);
@@ -269,9 +299,8 @@ absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::JoinWaitlist(const WaitComm
   return ParseStoredEntry(reply->elements[1].str);
 }
 
-absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::LeaveWaitlist(const std::string& entry_id,
-                                                                   const std::string& caller_organization,
-                                                                   bool caller_is_admin) {
+absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::LeaveWaitlist(
+    const std::string& entry_id, const std::string& caller_organization, bool caller_is_admin) {
   const std::string resource = ResourceOfBooking(entry_id);
   if (resource.empty()) return NotFoundError("waitlist_entry", entry_id);
   const std::string base = Base(ShardOf(resource));
@@ -282,7 +311,8 @@ absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::LeaveWaitlist(const std::st
   return ParseStoredEntry(reply->elements[1].str);
 }
 
-absl::StatusOr<std::vector<v1::WaitlistEntry>> RedisBookingStore::Waiting(const std::string& resource_id) {
+absl::StatusOr<std::vector<v1::WaitlistEntry>> RedisBookingStore::Waiting(
+    const std::string& resource_id) {
   const std::string base = Base(ShardOf(resource_id));
   auto reply = redis_->FCall("sch_waiting", {absl::StrCat(base, "r:", resource_id, ":wl")}, {base});
   if (!reply.ok()) return reply.status();
@@ -295,9 +325,8 @@ absl::StatusOr<std::vector<v1::WaitlistEntry>> RedisBookingStore::Waiting(const 
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> RedisBookingStore::SetTrained(const std::string& resource_id,
-                                                                       const std::string& organization_id,
-                                                                       bool trained) {
+absl::StatusOr<std::vector<std::string>> RedisBookingStore::SetTrained(
+    const std::string& resource_id, const std::string& organization_id, bool trained) {
   const std::string base = Base(ShardOf(resource_id));
   auto reply = redis_->FCall("sch_train", {absl::StrCat(base, "r:", resource_id, ":trained")},
                              {organization_id, trained ? "1" : "0"});
@@ -333,7 +362,8 @@ absl::StatusOr<std::vector<std::vector<Usage>>> RedisBookingStore::BusyMany(
     for (size_t i = 0; i + 3 < e.size(); i += 4) {
       Usage u;
       int quantity = 0;
-      if (!absl::SimpleAtoi(e[i].str, &u.blocked_start) || !absl::SimpleAtoi(e[i + 1].str, &u.blocked_end) ||
+      if (!absl::SimpleAtoi(e[i].str, &u.blocked_start) ||
+          !absl::SimpleAtoi(e[i + 1].str, &u.blocked_end) ||
           !absl::SimpleAtoi(e[i + 2].str, &quantity))
         return absl::InternalError("corrupt booking record");
       u.quantity = quantity;
@@ -374,12 +404,13 @@ absl::StatusOr<BookingPage> RedisBookingStore::ListByResource(const std::string&
   return page;
 }
 
-absl::StatusOr<BookingPage> RedisBookingStore::ListByOrganization(const std::string& organization_id,
-                                                                  const PageQuery& query) {
+absl::StatusOr<BookingPage> RedisBookingStore::ListByOrganization(
+    const std::string& organization_id, const PageQuery& query) {
   // An organisation's bookings are spread over the shards: one page from each, merged.
   std::vector<RedisArgs> commands;
   for (int shard = 0; shard < config_.shards; ++shard) {
-    RedisArgs command = {"FCALL", "sch_page", "1", absl::StrCat(Base(shard), "o:", organization_id)};
+    RedisArgs command = {"FCALL", "sch_page", "1",
+                         absl::StrCat(Base(shard), "o:", organization_id)};
     for (auto& arg : PageArgs(shard, query)) command.push_back(std::move(arg));
     commands.push_back(std::move(command));
   }
@@ -408,8 +439,9 @@ absl::StatusOr<BookingPage> RedisBookingStore::ListByOrganization(const std::str
 
 absl::StatusOr<int> RedisBookingStore::Sweep(int shard, int limit) {
   const std::string base = Base(shard);
-  auto reply = redis_->FCall("sch_sweep", {base + "tm"},
-                             {base, std::to_string(limit), std::to_string(config_.events_max_length)});
+  auto reply =
+      redis_->FCall("sch_sweep", {base + "tm"},
+                    {base, std::to_string(limit), std::to_string(config_.events_max_length)});
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);
 }
@@ -439,8 +471,8 @@ absl::StatusOr<std::vector<BookingEventRecord>> RedisBookingStore::ReadEvents(
   // cluster slots.
   std::vector<RedisArgs> commands;
   for (int shard = 0; shard < config_.shards; ++shard)
-    commands.push_back({"XREAD", "COUNT", std::to_string(count), "STREAMS", Base(shard) + "events",
-                        ids[shard]});
+    commands.push_back(
+        {"XREAD", "COUNT", std::to_string(count), "STREAMS", Base(shard) + "events", ids[shard]});
   auto replies = redis_->Pipeline(commands);
   if (!replies.ok()) return replies.status();
   std::vector<BookingEventRecord> out;

@@ -3,8 +3,6 @@
 // shard, so concurrent calls from any number of replicas are serialised per resource.
 #pragma once
 
-#include "absl/strings/string_view.h"
-
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "infrashare/scheduler/v1/scheduler.pb.h"
 #include "services/common/config.h"
 #include "services/common/redis.h"
@@ -30,7 +29,7 @@ struct BookCommand {
   std::string organization_id;
   std::vector<Occurrence> occurrences;  // one for a single booking
   bool all_or_nothing = true;
-  std::string series_id;                // recurring bookings only
+  std::string series_id;  // recurring bookings only
   int capacity = 1;
   bool hold = false;
   bool approval_required = false;
@@ -38,7 +37,8 @@ struct BookCommand {
   std::string title;
   std::string notes;
   std::string request_id;  // "" = not idempotent
-  std::string expected_version;  // "" = any; otherwise ABORTED unless the resource is at this version
+  std::string
+      expected_version;  // "" = any; otherwise ABORTED unless the resource is at this version
   // A booking somebody must check in to is released as a no-show after the configured grace; one
   // the system makes (a rotation leg: the unit stands at a partner's site) never is.
   bool release_as_no_show = true;
@@ -78,8 +78,8 @@ struct BookingPage {
 };
 
 struct PageQuery {
-  EpochMs from = 0;                      // bookings starting at or after
-  EpochMs to = 0;                        // and before
+  EpochMs from = 0;                                      // bookings starting at or after
+  EpochMs to = 0;                                        // and before
   std::optional<std::pair<EpochMs, std::string>> after;  // the last (start, id) already returned
   int limit = 50;
   std::vector<v1::BookingState> states;  // empty = all
@@ -98,7 +98,8 @@ class BookingStore {
   // Decides and records bookings, one result per occurrence: the booking, or FAILED_PRECONDITION
   // SLOT_TAKEN / CAPACITY_EXCEEDED when it does not fit next to what already blocks the resource
   // (NOT_BOOKED for the others when all or nothing).
-  virtual absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(const BookCommand& command) = 0;
+  virtual absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(
+      const BookCommand& command) = 0;
   using BookDone = std::function<void(absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>>)>;
   // The same without waiting: `done` runs when the decision is made (on another thread).
   virtual void BookAsync(const BookCommand& command, BookDone done) = 0;
@@ -109,7 +110,8 @@ class BookingStore {
   virtual absl::StatusOr<v1::WaitlistEntry> LeaveWaitlist(const std::string& entry_id,
                                                           const std::string& caller_organization,
                                                           bool caller_is_admin) = 0;
-  virtual absl::StatusOr<std::vector<v1::WaitlistEntry>> Waiting(const std::string& resource_id) = 0;
+  virtual absl::StatusOr<std::vector<v1::WaitlistEntry>> Waiting(
+      const std::string& resource_id) = 0;
   // Records (or revokes) that an organisation's people are trained on a resource; returns the
   // organisations now on the list.
   virtual absl::StatusOr<std::vector<std::string>> SetTrained(const std::string& resource_id,
@@ -119,10 +121,11 @@ class BookingStore {
   virtual absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                                   EpochMs to) = 0;
   // The resources' booking versions (every change of a resource's bookings bumps it).
-  virtual absl::StatusOr<std::vector<std::string>> Versions(const std::vector<std::string>& resource_ids) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> Versions(
+      const std::vector<std::string>& resource_ids) = 0;
   // Busy() of many resources in one round trip.
-  virtual absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(const std::vector<std::string>& resource_ids,
-                                                                   EpochMs from, EpochMs to) = 0;
+  virtual absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(
+      const std::vector<std::string>& resource_ids, EpochMs from, EpochMs to) = 0;
   virtual absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
                                                      const PageQuery& query) = 0;
   virtual absl::StatusOr<BookingPage> ListByOrganization(const std::string& organization_id,
@@ -147,7 +150,8 @@ class RedisBookingStore final : public BookingStore {
  public:
   RedisBookingStore(RedisPool* redis, const SchedulerConfig& config);
 
-  absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(const BookCommand& command) override;
+  absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(
+      const BookCommand& command) override;
   void BookAsync(const BookCommand& command, BookDone done) override;
   absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) override;
   absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) override;
@@ -161,9 +165,10 @@ class RedisBookingStore final : public BookingStore {
                                                       bool trained) override;
   absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                           EpochMs to) override;
-  absl::StatusOr<std::vector<std::string>> Versions(const std::vector<std::string>& resource_ids) override;
-  absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(const std::vector<std::string>& resource_ids,
-                                                           EpochMs from, EpochMs to) override;
+  absl::StatusOr<std::vector<std::string>> Versions(
+      const std::vector<std::string>& resource_ids) override;
+  absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(
+      const std::vector<std::string>& resource_ids, EpochMs from, EpochMs to) override;
   absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
                                              const PageQuery& query) override;
   absl::StatusOr<BookingPage> ListByOrganization(const std::string& organization_id,
@@ -184,7 +189,8 @@ class RedisBookingStore final : public BookingStore {
  private:
   RedisArgs BookArgs(const BookCommand& command) const;
   RedisArgs PageArgs(int shard, const PageQuery& query) const;
-  std::string ReplayKey(int shard, absl::string_view organization, absl::string_view request_id) const;
+  std::string ReplayKey(int shard, absl::string_view organization,
+                        absl::string_view request_id) const;
 
   RedisPool* redis_;
   SchedulerConfig config_;

@@ -8,7 +8,8 @@ namespace infrashare::scheduler {
 namespace {
 
 icaltimetype Utc(const google::protobuf::Timestamp& t) {
-  return icaltime_from_timet_with_zone(static_cast<time_t>(t.seconds()), 0, icaltimezone_get_utc_timezone());
+  return icaltime_from_timet_with_zone(static_cast<time_t>(t.seconds()), 0,
+                                       icaltimezone_get_utc_timezone());
 }
 
 }  // namespace
@@ -30,7 +31,8 @@ std::string ToICalendar(const std::vector<CalendarEvent>& events, const std::str
   std::unique_ptr<icalcomponent, decltype(&icalcomponent_free)> calendar(
       icalcomponent_new(ICAL_VCALENDAR_COMPONENT), icalcomponent_free);
   icalcomponent_add_property(calendar.get(), icalproperty_new_version("2.0"));
-  icalcomponent_add_property(calendar.get(), icalproperty_new_prodid("-//infrashare//scheduler//EN"));
+  icalcomponent_add_property(calendar.get(),
+                             icalproperty_new_prodid("-//infrashare//scheduler//EN"));
   icalproperty* calname = icalproperty_new_x(name.c_str());
   icalproperty_set_x_name(calname, "X-WR-CALNAME");
   icalcomponent_add_property(calendar.get(), calname);
@@ -62,7 +64,8 @@ std::string BookingsToICalendar(const std::vector<v1::Booking>& bookings, const 
     e.end = b.end_time();
     e.stamp = b.update_time();
     e.summary = b.title().empty() ? (b.organization_id().empty() ? "Busy" : "Booking") : b.title();
-    e.tentative = b.state() == v1::BOOKING_STATE_HELD || b.state() == v1::BOOKING_STATE_PENDING_APPROVAL;
+    e.tentative =
+        b.state() == v1::BOOKING_STATE_HELD || b.state() == v1::BOOKING_STATE_PENDING_APPROVAL;
     e.description = "Resource: " + b.resource_id();
     if (!b.organization_id().empty()) e.description += "\nBooked by: " + b.organization_id();
     if (b.quantity() > 1) e.description += "\nQuantity: " + std::to_string(b.quantity());

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <mutex>
 
-
 namespace infrashare::scheduler {
 
 absl::StatusOr<std::optional<BookableResource>> Catalog::Find(const std::string& resource_id) {
@@ -23,7 +22,8 @@ std::optional<BookableResource> Catalog::Cached(const std::string& resource_id) 
   auto it = resources_.find(resource_id);
   if (it == resources_.end()) return std::nullopt;
   BookableResource out{it->second, nullptr};
-  if (auto a = availability_.find(resource_id); a != availability_.end()) out.availability = a->second;
+  if (auto a = availability_.find(resource_id); a != availability_.end())
+    out.availability = a->second;
   return out;
 }
 

@@ -3,8 +3,6 @@
 // membership. Fed by the registry's change log, so a booking costs no registry round trip.
 #pragma once
 
-#include "absl/strings/string_view.h"
-
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "infrashare/registry/v1/registry.pb.h"
 #include "services/registry/follower.h"
 #include "services/registry/membership.h"
@@ -51,7 +50,8 @@ class Catalog final : public reg::RegistryListener {
   }
   size_t size() const;
   // Every resource `keep` accepts, in id order.
-  std::vector<BookableResource> Select(const std::function<bool(const reg::v1::Resource&)>& keep) const;
+  std::vector<BookableResource> Select(
+      const std::function<bool(const reg::v1::Resource&)>& keep) const;
   // The catalogue's resources, searchable like the registry's (for FindSlots).
   const reg::SearchIndex& search() const { return index_; }
 

@@ -19,8 +19,8 @@ struct Item {
   Seconds work_start = 0;
   Seconds work_end = 0;
   Point where;
-  int days = 0;       // in-use days it adds (0 for busy)
-  int request = -1;   // index into the input's requests; -1 = busy
+  int days = 0;      // in-use days it adds (0 for busy)
+  int request = -1;  // index into the input's requests; -1 = busy
 };
 
 // Where a unit is, from when, and how many in-use days since its last maintenance.
@@ -49,12 +49,14 @@ class Planner {
       auto start = in_.starts.find(in_.units[u].id);
       starts_.push_back(start == in_.starts.end()
                             ? State{in_.units[u].home, in_.horizon_start, 0}
-                            : State{start->second.at, std::max(in_.horizon_start, start->second.from),
+                            : State{start->second.at,
+                                    std::max(in_.horizon_start, start->second.from),
                                     start->second.used_days});
       // Bookings and closures may overlap one another or have begun before the unit is free: it
       // is at home from the first of a run of them to the last, from when it is free.
       std::vector<Interval> busy = in_.units[u].busy;
-      std::sort(busy.begin(), busy.end(), [](const Interval& a, const Interval& b) { return a.start < b.start; });
+      std::sort(busy.begin(), busy.end(),
+                [](const Interval& a, const Interval& b) { return a.start < b.start; });
       auto& items = timelines_[u];
       for (const auto& b : busy) {
         const Seconds start = std::max(b.start, starts_[u].free_from);
@@ -73,7 +75,8 @@ class Planner {
   }
 
   Plan Run() {
-    for (size_t r = 0; r < in_.requests.size(); ++r) request_index_[in_.requests[r].id] = static_cast<int>(r);
+    for (size_t r = 0; r < in_.requests.size(); ++r)
+      request_index_[in_.requests[r].id] = static_cast<int>(r);
     std::vector<bool> pinned_fail(in_.requests.size(), false);
     for (const auto& pin : in_.pins) {
       auto r = request_index_.find(pin.request_id);
@@ -98,15 +101,18 @@ class Planner {
     for (size_t r = 0; r < in_.requests.size(); ++r) {
       plan.requested_days += Days(static_cast<int>(r));
       if (placed_.count(static_cast<int>(r))) continue;
-      plan.unfulfilled.push_back({in_.requests[r].id, pinned_fail[r] ? "the pinned assignment is no longer feasible"
-                                                                      : Reason(static_cast<int>(r), free, booked, full)});
+      plan.unfulfilled.push_back(
+          {in_.requests[r].id, pinned_fail[r] ? "the pinned assignment is no longer feasible"
+                                              : Reason(static_cast<int>(r), free, booked, full)});
     }
     for (const auto& [r, p] : placed_) plan.fulfilled_days += Days(r);
     return plan;
   }
 
  private:
-  int64_t Days(int r) const { return int64_t{in_.requests[r].duration_days} * in_.requests[r].units; }
+  int64_t Days(int r) const {
+    return int64_t{in_.requests[r].duration_days} * in_.requests[r].units;
+  }
   double Weighted(int r) const {
     return static_cast<double>(Days(r)) * (in_.requests[r].sme ? in_.sme_weight : 1.0);
   }
@@ -125,7 +131,8 @@ class Planner {
       const Seconds t = Travel(s->where, to);
       const Seconds leave = std::max(s->free_from, arrive_by - t);
       if (legs && t > 0)
-        legs->push_back({LegKind::kTransport, leave, leave + t, "", s->where, to, RoadKm(in_.policy, s->where, to)});
+        legs->push_back({LegKind::kTransport, leave, leave + t, "", s->where, to,
+                         RoadKm(in_.policy, s->where, to)});
       s->free_from = leave + t;
       s->where = to;
     };
@@ -140,7 +147,8 @@ class Planner {
     if (rule > 0 && s->used > 0 && s->used + item.days > rule) {
       travel(MaintenancePlace(u), 0);
       const Seconds end = s->free_from + Seconds{in_.policy.maintenance_days} * kDay;
-      if (legs) legs->push_back({LegKind::kMaintenance, s->free_from, end, "", s->where, s->where, 0});
+      if (legs)
+        legs->push_back({LegKind::kMaintenance, s->free_from, end, "", s->where, s->where, 0});
       s->free_from = end;
       s->used = 0;
     }
@@ -149,10 +157,13 @@ class Planner {
     if (legs) {
       const std::string& id = in_.requests[item.request].id;
       if (item.start < item.work_start)
-        legs->push_back({LegKind::kSetup, item.start, item.work_start, id, item.where, item.where, 0});
-      legs->push_back({LegKind::kAssignment, item.work_start, item.work_end, id, item.where, item.where, 0});
+        legs->push_back(
+            {LegKind::kSetup, item.start, item.work_start, id, item.where, item.where, 0});
+      legs->push_back(
+          {LegKind::kAssignment, item.work_start, item.work_end, id, item.where, item.where, 0});
       if (item.work_end < item.end)
-        legs->push_back({LegKind::kTeardown, item.work_end, item.end, id, item.where, item.where, 0});
+        legs->push_back(
+            {LegKind::kTeardown, item.work_end, item.end, id, item.where, item.where, 0});
     }
     s->free_from = item.end;
     s->used += item.days;
@@ -180,8 +191,10 @@ class Planner {
     const Request& req = in_.requests[r];
     if (!req.unit_id.empty() && req.unit_id != in_.units[u].id) return std::nullopt;
     const Seconds duration = Seconds{req.duration_days} * kDay;
-    const Seconds latest_start = std::min(req.latest_end - in_.policy.teardown, in_.horizon_end) - duration;
-    const Seconds lower = std::max({not_before, req.earliest_start + in_.policy.setup, in_.horizon_start});
+    const Seconds latest_start =
+        std::min(req.latest_end - in_.policy.teardown, in_.horizon_end) - duration;
+    const Seconds lower =
+        std::max({not_before, req.earliest_start + in_.policy.setup, in_.horizon_start});
     if (lower > latest_start) return std::nullopt;
     const auto& items = timelines_[u];
     State s = Start(u);
@@ -195,7 +208,8 @@ class Planner {
       // When the rule asks for maintenance first, the state after it.
       const int rule = in_.policy.maintenance_after_days;
       if (rule > 0 && before.used > 0 && before.used + req.duration_days > rule) {
-        before.free_from += Travel(before.where, MaintenancePlace(u)) + Seconds{in_.policy.maintenance_days} * kDay;
+        before.free_from +=
+            Travel(before.where, MaintenancePlace(u)) + Seconds{in_.policy.maintenance_days} * kDay;
         before.where = MaintenancePlace(u);
         before.used = 0;
       }
@@ -223,8 +237,8 @@ class Planner {
     const Request& req = in_.requests[r];
     if (!req.unit_id.empty() && req.unit_id != in_.units[u].id) return false;
     const Item item = MakeItem(r, start);
-    if (item.start < req.earliest_start || item.end > req.latest_end || item.work_start < in_.horizon_start ||
-        item.work_end > in_.horizon_end)
+    if (item.start < req.earliest_start || item.end > req.latest_end ||
+        item.work_start < in_.horizon_start || item.work_end > in_.horizon_end)
       return false;
     const auto& items = timelines_[u];
     State s = Start(u);
@@ -243,7 +257,8 @@ class Planner {
     const int want = std::max(1, req.units);
     std::vector<std::pair<Seconds, int>> earliest;
     for (size_t u = 0; u < in_.units.size(); ++u)
-      if (auto s = Earliest(r, static_cast<int>(u), 0)) earliest.push_back({*s, static_cast<int>(u)});
+      if (auto s = Earliest(r, static_cast<int>(u), 0))
+        earliest.push_back({*s, static_cast<int>(u)});
     if (static_cast<int>(earliest.size()) < want) return std::nullopt;
     std::sort(earliest.begin(), earliest.end());
     if (want == 1) return Placement{r, {earliest.front().second}, earliest.front().first, false};
@@ -282,8 +297,9 @@ class Planner {
     if (it == placed_.end()) return;
     for (int u : it->second.units) {
       auto& items = timelines_[u];
-      items.erase(std::remove_if(items.begin(), items.end(), [r](const Item& i) { return i.request == r; }),
-                  items.end());
+      items.erase(
+          std::remove_if(items.begin(), items.end(), [r](const Item& i) { return i.request == r; }),
+          items.end());
     }
     --served_count_[in_.requests[r].partner];
     served_days_[in_.requests[r].partner] -= Days(r);
@@ -332,7 +348,8 @@ class Planner {
       const Request& req = in_.requests[r];
       asked[req.partner] += Days(static_cast<int>(r));
       sme[req.partner] = sme[req.partner] || req.sme;
-      if (!placed_.count(static_cast<int>(r))) by_partner[req.partner].push_back(static_cast<int>(r));
+      if (!placed_.count(static_cast<int>(r)))
+        by_partner[req.partner].push_back(static_cast<int>(r));
     }
     for (auto& [partner, list] : by_partner)
       std::sort(list.begin(), list.end(), [this](int a, int b) { return Before(a, b); });
@@ -347,8 +364,10 @@ class Planner {
       std::sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
         const int priority_a = in_.requests[by_partner[a][next[a]]].priority;
         const int priority_b = in_.requests[by_partner[b][next[b]]].priority;
-        const double share_a = static_cast<double>(served_days_[a]) / std::max<int64_t>(1, asked[a]);
-        const double share_b = static_cast<double>(served_days_[b]) / std::max<int64_t>(1, asked[b]);
+        const double share_a =
+            static_cast<double>(served_days_[a]) / std::max<int64_t>(1, asked[a]);
+        const double share_b =
+            static_cast<double>(served_days_[b]) / std::max<int64_t>(1, asked[b]);
         return std::make_tuple(-priority_a, served_count_[a], share_a, !sme[a], a) <
                std::make_tuple(-priority_b, served_count_[b], share_b, !sme[b], b);
       });
@@ -383,15 +402,16 @@ class Planner {
       for (const auto& [r, p] : placed_) {
         if (p.pinned) continue;
         const Request& have = in_.requests[r];
-        if (!want.unit_id.empty() &&
-            std::find(p.units.begin(), p.units.end(), unit_index_.at(want.unit_id)) == p.units.end())
+        if (!want.unit_id.empty() && std::find(p.units.begin(), p.units.end(),
+                                               unit_index_.at(want.unit_id)) == p.units.end())
           continue;
         const Seconds end = p.start + Seconds{have.duration_days} * kDay;
         if (end < want.earliest_start - 7 * kDay || p.start > want.latest_end + 7 * kDay) continue;
         victims.push_back(r);
       }
       std::sort(victims.begin(), victims.end(), [this](int a, int b) {
-        return std::make_pair(Weighted(a), in_.requests[a].id) < std::make_pair(Weighted(b), in_.requests[b].id);
+        return std::make_pair(Weighted(a), in_.requests[a].id) <
+               std::make_pair(Weighted(b), in_.requests[b].id);
       });
       for (int v : victims) {
         if (++attempts > kBudget) return;
@@ -429,7 +449,8 @@ class Planner {
         for (const auto& [d, p] : placed_)
           if (!p.pinned && served_count_[in_.requests[d].partner] > 1) donors.push_back(d);
         std::sort(donors.begin(), donors.end(), [this](int a, int b) {
-          return std::make_pair(Weighted(a), in_.requests[a].id) < std::make_pair(Weighted(b), in_.requests[b].id);
+          return std::make_pair(Weighted(a), in_.requests[a].id) <
+                 std::make_pair(Weighted(b), in_.requests[b].id);
         });
         for (int d : donors) {
           if (served_count_[in_.requests[d].partner] <= 1) continue;
@@ -450,12 +471,15 @@ class Planner {
   // units' bookings or the maintenance rule, `booked` with the bookings, `full` with both.
   std::string Reason(int r, const Planner& free, const Planner& booked, const Planner& full) const {
     const Request& req = in_.requests[r];
-    if (!req.unit_id.empty() && !unit_index_.count(req.unit_id)) return "the requested unit is not in the pool";
-    if (req.units > static_cast<int>(in_.units.size())) return "it asks for more units than the pool has";
+    if (!req.unit_id.empty() && !unit_index_.count(req.unit_id))
+      return "the requested unit is not in the pool";
+    if (req.units > static_cast<int>(in_.units.size()))
+      return "it asks for more units than the pool has";
     if (req.earliest_start >= in_.horizon_end || req.latest_end <= in_.horizon_start)
       return "outside the planning horizon: plan a horizon that includes its window";
     if (!free.Find(r))
-      return "no unit can reach it in time: its window is too short for the travel, set-up, duration and tear-down";
+      return "no unit can reach it in time: its window is too short for the travel, set-up, "
+             "duration and tear-down";
     if (!booked.Find(r)) return "the units are booked or closed throughout its window";
     if (!full.Find(r)) return "blocked by maintenance";
     return "every unit that could serve it is taken in its window";
@@ -469,7 +493,8 @@ class Planner {
       for (const auto& item : timelines_[u]) {
         Step(static_cast<int>(u), &s, item, &legs);
         if (item.request >= 0)
-          plan.assignments.push_back({in_.requests[item.request].id, in_.units[u].id, item.work_start, item.work_end,
+          plan.assignments.push_back({in_.requests[item.request].id, in_.units[u].id,
+                                      item.work_start, item.work_end,
                                       placed_.at(item.request).pinned});
       }
       // Home after the last stop, at once.
@@ -496,7 +521,8 @@ class Planner {
 }  // namespace
 
 double RoadKm(const PoolPolicy& policy, Point from, Point to) {
-  return registry::HaversineKm(from.latitude, from.longitude, to.latitude, to.longitude) * policy.road_factor;
+  return registry::HaversineKm(from.latitude, from.longitude, to.latitude, to.longitude) *
+         policy.road_factor;
 }
 
 Seconds TravelTime(const PoolPolicy& policy, Point from, Point to) {

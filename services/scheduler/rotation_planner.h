@@ -101,7 +101,7 @@ struct Leg {
   std::string request_id;  // setup, assignment, teardown
   Point from;              // transport: from -> to; otherwise where it happens (to)
   Point to;
-  double km = 0;           // transport: road distance
+  double km = 0;  // transport: road distance
 };
 
 struct Assignment {
@@ -118,10 +118,10 @@ struct Unfulfilled {
 };
 
 struct Plan {
-  std::vector<Assignment> assignments;             // by unit, then time
+  std::vector<Assignment> assignments;                         // by unit, then time
   std::vector<std::pair<std::string, std::vector<Leg>>> legs;  // per unit, in time order
-  std::vector<Unfulfilled> unfulfilled;             // with the reason each could not be served
-  int64_t requested_days = 0;  // request-days asked (duration x units)
+  std::vector<Unfulfilled> unfulfilled;  // with the reason each could not be served
+  int64_t requested_days = 0;            // request-days asked (duration x units)
   int64_t fulfilled_days = 0;
 };
 

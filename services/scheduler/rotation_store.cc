@@ -30,7 +30,8 @@ std::string Get(const Fields& f, const char* name) {
 
 Fields FieldsOf(const RedisValue& flat) {
   Fields f;
-  for (size_t n = 0; n + 1 < flat.elements.size(); n += 2) f[flat.elements[n].str] = flat.elements[n + 1].str;
+  for (size_t n = 0; n + 1 < flat.elements.size(); n += 2)
+    f[flat.elements[n].str] = flat.elements[n + 1].str;
   return f;
 }
 
@@ -43,9 +44,12 @@ v1::Handover HandoverOf(const Fields& f) {
   h.set_to_organization_id(Get(f, "to"));
   if (auto time = TimestampOfMs(Ms(f, "t"))) *h.mutable_time() = *time;
   if (auto deadline = TimestampOfMs(Ms(f, "dl"))) *h.mutable_confirm_deadline() = *deadline;
-  for (absl::string_view item : absl::StrSplit(Get(f, "cl"), '\n', absl::SkipEmpty())) h.add_checklist(std::string(item));
-  if (auto time = TimestampOfMs(Ms(f, "fc")); Ms(f, "fc") > 0 && time) *h.mutable_from_confirm_time() = *time;
-  if (auto time = TimestampOfMs(Ms(f, "tc")); Ms(f, "tc") > 0 && time) *h.mutable_to_confirm_time() = *time;
+  for (absl::string_view item : absl::StrSplit(Get(f, "cl"), '\n', absl::SkipEmpty()))
+    h.add_checklist(std::string(item));
+  if (auto time = TimestampOfMs(Ms(f, "fc")); Ms(f, "fc") > 0 && time)
+    *h.mutable_from_confirm_time() = *time;
+  if (auto time = TimestampOfMs(Ms(f, "tc")); Ms(f, "tc") > 0 && time)
+    *h.mutable_to_confirm_time() = *time;
   h.set_from_condition_notes(Get(f, "fn"));
   h.set_to_condition_notes(Get(f, "tn"));
   v1::HandoverState state = v1::HANDOVER_STATE_UNSPECIFIED;
@@ -62,18 +66,20 @@ RotationStore::RotationStore(RedisPool* redis, int request_id_ttl_s, int draft_t
       draft_ttl_s_(draft_ttl_s),
       base_(absl::StrCat(redis->prefix(), "{rot}:")) {}
 
-std::string RotationStore::ReplayKey(absl::string_view organization_id, absl::string_view request_id) const {
+std::string RotationStore::ReplayKey(absl::string_view organization_id,
+                                     absl::string_view request_id) const {
   return request_id.empty() ? "" : absl::StrCat(base_, "req:", organization_id, ":", request_id);
 }
 
 template <typename Message>
-absl::StatusOr<std::string> RotationStore::Put(const char* kind, const Message& record, absl::string_view etag,
-                                               const std::string& index, absl::string_view replay_key,
-                                               const char* name) {
+absl::StatusOr<std::string> RotationStore::Put(const char* kind, const Message& record,
+                                               absl::string_view etag, const std::string& index,
+                                               absl::string_view replay_key, const char* name) {
   const std::string key = absl::StrCat(base_, kind, ":", record.id());
-  auto reply = redis_->FCall("rot_put", {key},
-                             {key, record.SerializeAsString(), std::string(etag), index, record.id(),
-                              std::string(replay_key), std::to_string(request_id_ttl_s_), name});
+  auto reply =
+      redis_->FCall("rot_put", {key},
+                    {key, record.SerializeAsString(), std::string(etag), index, record.id(),
+                     std::string(replay_key), std::to_string(request_id_ttl_s_), name});
   if (!reply.ok()) return reply.status();
   return std::to_string(reply->integer);
 }
@@ -84,20 +90,23 @@ absl::StatusOr<std::optional<Message>> RotationStore::One(const char* kind, absl
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() < 2 || reply->elements[0].is_nil()) return std::optional<Message>();
   Message m;
-  if (!m.ParseFromString(reply->elements[0].str)) return absl::InternalError("a stored rotation record is corrupt");
+  if (!m.ParseFromString(reply->elements[0].str))
+    return absl::InternalError("a stored rotation record is corrupt");
   m.set_etag(reply->elements[1].str);
   return std::optional<Message>(std::move(m));
 }
 
 template <typename Message>
-absl::StatusOr<std::vector<Message>> RotationStore::Many(const std::string& index, const char* kind) {
+absl::StatusOr<std::vector<Message>> RotationStore::Many(const std::string& index,
+                                                         const char* kind) {
   auto ids = redis_->Command({"SMEMBERS", index});
   if (!ids.ok()) return ids.status();
   std::vector<std::string> sorted;
   for (const auto& e : ids->elements) sorted.push_back(e.str);
   std::sort(sorted.begin(), sorted.end());
   std::vector<RedisArgs> commands;
-  for (const auto& id : sorted) commands.push_back({"HMGET", absl::StrCat(base_, kind, ":", id), "d", "v"});
+  for (const auto& id : sorted)
+    commands.push_back({"HMGET", absl::StrCat(base_, kind, ":", id), "d", "v"});
   auto replies = redis_->Pipeline(commands);
   if (!replies.ok()) return replies.status();
   std::vector<Message> out;
@@ -112,11 +121,12 @@ absl::StatusOr<std::vector<Message>> RotationStore::Many(const std::string& inde
   return out;
 }
 
-absl::StatusOr<v1::RotationPool> RotationStore::PutPool(v1::RotationPool pool, absl::string_view etag,
+absl::StatusOr<v1::RotationPool> RotationStore::PutPool(v1::RotationPool pool,
+                                                        absl::string_view etag,
                                                         absl::string_view replay_key) {
   pool.clear_etag();
-  auto v = Put("pool", pool, etag, absl::StrCat(base_, "pools:", pool.owner_organization_id()), replay_key,
-               "rotation_pool");
+  auto v = Put("pool", pool, etag, absl::StrCat(base_, "pools:", pool.owner_organization_id()),
+               replay_key, "rotation_pool");
   if (!v.ok()) return v.status();
   pool.set_etag(*v);
   return pool;
@@ -126,14 +136,17 @@ absl::StatusOr<std::optional<v1::RotationPool>> RotationStore::GetPool(absl::str
   return One<v1::RotationPool>("pool", id);
 }
 
-absl::StatusOr<std::vector<v1::RotationPool>> RotationStore::PoolsOf(absl::string_view organization_id) {
+absl::StatusOr<std::vector<v1::RotationPool>> RotationStore::PoolsOf(
+    absl::string_view organization_id) {
   return Many<v1::RotationPool>(absl::StrCat(base_, "pools:", organization_id), "pool");
 }
 
-absl::StatusOr<v1::RotationRequest> RotationStore::PutRequest(v1::RotationRequest request, absl::string_view etag,
+absl::StatusOr<v1::RotationRequest> RotationStore::PutRequest(v1::RotationRequest request,
+                                                              absl::string_view etag,
                                                               absl::string_view replay_key) {
   request.clear_etag();
-  auto v = Put("rr", request, etag, absl::StrCat(base_, "rrs:", request.pool_id()), replay_key, "rotation_request");
+  auto v = Put("rr", request, etag, absl::StrCat(base_, "rrs:", request.pool_id()), replay_key,
+               "rotation_request");
   if (!v.ok()) return v.status();
   request.set_etag(*v);
   return request;
@@ -143,7 +156,8 @@ absl::StatusOr<std::optional<v1::RotationRequest>> RotationStore::GetRequest(abs
   return One<v1::RotationRequest>("rr", id);
 }
 
-absl::StatusOr<std::vector<v1::RotationRequest>> RotationStore::RequestsOf(absl::string_view pool_id) {
+absl::StatusOr<std::vector<v1::RotationRequest>> RotationStore::RequestsOf(
+    absl::string_view pool_id) {
   return Many<v1::RotationRequest>(absl::StrCat(base_, "rrs:", pool_id), "rr");
 }
 
@@ -167,23 +181,26 @@ absl::StatusOr<std::optional<v1::RotationPlan>> RotationStore::GetPlan(absl::str
   if (!reply.ok()) return reply.status();
   if (reply->is_nil()) return std::optional<v1::RotationPlan>();
   v1::RotationPlan plan;
-  if (!plan.ParseFromString(reply->str)) return absl::InternalError("a stored rotation plan is corrupt");
+  if (!plan.ParseFromString(reply->str))
+    return absl::InternalError("a stored rotation plan is corrupt");
   return std::optional<v1::RotationPlan>(std::move(plan));
 }
 
 absl::Status RotationStore::Commit(const v1::RotationPlan& plan, const v1::RotationPlan* replaced,
-                                   const std::vector<std::string>& kept, const std::vector<std::string>& dropped,
+                                   const std::vector<std::string>& kept,
+                                   const std::vector<std::string>& dropped,
                                    const std::vector<v1::Handover>& created) {
   using google::protobuf::util::TimeUtil;
   nlohmann::json handovers = nlohmann::json::array();
   for (const auto& h : created)
-    handovers.push_back({{"id", h.id()},
-                         {"unit", h.unit_resource_id()},
-                         {"from", h.from_organization_id()},
-                         {"to", h.to_organization_id()},
-                         {"t", std::to_string(TimeUtil::TimestampToMilliseconds(h.time()))},
-                         {"dl", std::to_string(TimeUtil::TimestampToMilliseconds(h.confirm_deadline()))},
-                         {"cl", absl::StrJoin(h.checklist(), "\n")}});
+    handovers.push_back(
+        {{"id", h.id()},
+         {"unit", h.unit_resource_id()},
+         {"from", h.from_organization_id()},
+         {"to", h.to_organization_id()},
+         {"t", std::to_string(TimeUtil::TimestampToMilliseconds(h.time()))},
+         {"dl", std::to_string(TimeUtil::TimestampToMilliseconds(h.confirm_deadline()))},
+         {"cl", absl::StrJoin(h.checklist(), "\n")}});
   return redis_
       ->FCall("rot_commit", {absl::StrCat(base_, "committed:", plan.pool_id())},
               {base_, replaced ? replaced->id() : "", plan.id(), plan.SerializeAsString(),
@@ -196,7 +213,8 @@ absl::StatusOr<std::vector<v1::Handover>> RotationStore::Handovers(absl::string_
   auto ids = redis_->Command({"SMEMBERS", absl::StrCat(base_, "hos:", plan_id)});
   if (!ids.ok()) return ids.status();
   std::vector<RedisArgs> commands;
-  for (const auto& id : ids->elements) commands.push_back({"HGETALL", absl::StrCat(base_, "ho:", id.str)});
+  for (const auto& id : ids->elements)
+    commands.push_back({"HGETALL", absl::StrCat(base_, "ho:", id.str)});
   auto replies = redis_->Pipeline(commands);
   if (!replies.ok()) return replies.status();
   std::vector<v1::Handover> out;
@@ -218,11 +236,13 @@ absl::StatusOr<std::optional<v1::Handover>> RotationStore::GetHandover(absl::str
   return std::optional<v1::Handover>(HandoverOf(f));
 }
 
-absl::StatusOr<v1::Handover> RotationStore::ConfirmHandover(absl::string_view id, absl::string_view organization_id,
+absl::StatusOr<v1::Handover> RotationStore::ConfirmHandover(absl::string_view id,
+                                                            absl::string_view organization_id,
                                                             absl::string_view notes) {
   const std::string key = absl::StrCat(base_, "ho:", id);
-  auto reply = redis_->FCall("rot_handover_confirm", {key},
-                             {base_, std::string(id), std::string(organization_id), std::string(notes)});
+  auto reply =
+      redis_->FCall("rot_handover_confirm", {key},
+                    {base_, std::string(id), std::string(organization_id), std::string(notes)});
   if (!reply.ok()) return reply.status();
   auto object = nlohmann::json::parse(reply->str, nullptr, false);
   if (!object.is_object()) return absl::InternalError("rot_handover_confirm: malformed reply");
@@ -239,14 +259,18 @@ absl::StatusOr<int> RotationStore::SweepHandovers(int limit) {
   return static_cast<int>(reply->integer);
 }
 
-absl::StatusOr<std::string> RotationStore::LatestEventId() { return LatestStreamId(*redis_, base_ + "events"); }
+absl::StatusOr<std::string> RotationStore::LatestEventId() {
+  return LatestStreamId(*redis_, base_ + "events");
+}
 
 absl::StatusOr<bool> RotationStore::EventsTrimmedAfter(absl::string_view id) {
   return StreamTrimmedAfter(*redis_, base_ + "events", id);
 }
 
-absl::StatusOr<std::vector<RotationStore::Event>> RotationStore::ReadEvents(absl::string_view after, int count) {
-  auto reply = redis_->Command({"XREAD", "COUNT", std::to_string(count), "STREAMS", base_ + "events", std::string(after)});
+absl::StatusOr<std::vector<RotationStore::Event>> RotationStore::ReadEvents(absl::string_view after,
+                                                                            int count) {
+  auto reply = redis_->Command(
+      {"XREAD", "COUNT", std::to_string(count), "STREAMS", base_ + "events", std::string(after)});
   if (!reply.ok()) return reply.status();
   std::vector<Event> out;
   if (reply->is_nil() || reply->elements.empty()) return out;

@@ -18,10 +18,12 @@ class RotationStore {
   RotationStore(RedisPool* redis, int request_id_ttl_s, int draft_ttl_s);
 
   // `etag` empty = create. Returns the record with its new etag.
-  absl::StatusOr<v1::RotationPool> PutPool(v1::RotationPool pool, absl::string_view etag, absl::string_view replay_key);
+  absl::StatusOr<v1::RotationPool> PutPool(v1::RotationPool pool, absl::string_view etag,
+                                           absl::string_view replay_key);
   absl::StatusOr<std::optional<v1::RotationPool>> GetPool(absl::string_view id);
   absl::StatusOr<std::vector<v1::RotationPool>> PoolsOf(absl::string_view organization_id);
-  absl::StatusOr<v1::RotationRequest> PutRequest(v1::RotationRequest request, absl::string_view etag,
+  absl::StatusOr<v1::RotationRequest> PutRequest(v1::RotationRequest request,
+                                                 absl::string_view etag,
                                                  absl::string_view replay_key);
   absl::StatusOr<std::optional<v1::RotationRequest>> GetRequest(absl::string_view id);
   absl::StatusOr<std::vector<v1::RotationRequest>> RequestsOf(absl::string_view pool_id);
@@ -39,7 +41,8 @@ class RotationStore {
   absl::StatusOr<std::vector<v1::Handover>> Handovers(absl::string_view plan_id);
   absl::StatusOr<std::optional<v1::Handover>> GetHandover(absl::string_view id);
   // Records the organisation's confirmation; CONFIRMED once both sides have.
-  absl::StatusOr<v1::Handover> ConfirmHandover(absl::string_view id, absl::string_view organization_id,
+  absl::StatusOr<v1::Handover> ConfirmHandover(absl::string_view id,
+                                               absl::string_view organization_id,
                                                absl::string_view notes);
   // Marks hand-overs past their deadline OVERDUE and raises an event each; returns how many it saw.
   absl::StatusOr<int> SweepHandovers(int limit);
@@ -60,7 +63,8 @@ class RotationStore {
   absl::StatusOr<std::optional<Message>> One(const char* kind, absl::string_view id);
   template <typename Message>
   absl::StatusOr<std::string> Put(const char* kind, const Message& record, absl::string_view etag,
-                                  const std::string& index, absl::string_view replay_key, const char* name);
+                                  const std::string& index, absl::string_view replay_key,
+                                  const char* name);
 
   RedisPool* redis_;
   int request_id_ttl_s_;

@@ -33,8 +33,10 @@ rot::Seconds SecondsOf(const google::protobuf::Timestamp& t) { return t.seconds(
 
 // Where a unit lives: its registry home base, else its location.
 std::optional<reg::v1::GeoPoint> HomeOf(const reg::v1::Resource& resource) {
-  if (resource.has_home_base() && resource.home_base().has_point()) return resource.home_base().point();
-  if (resource.has_location() && resource.location().has_point()) return resource.location().point();
+  if (resource.has_home_base() && resource.home_base().has_point())
+    return resource.home_base().point();
+  if (resource.has_location() && resource.location().has_point())
+    return resource.location().point();
   return std::nullopt;
 }
 
@@ -56,12 +58,18 @@ rot::Request PlannerRequest(const v1::RotationRequest& r) {
 
 v1::RotationLegKind KindOf(rot::LegKind kind) {
   switch (kind) {
-    case rot::LegKind::kTransport: return v1::ROTATION_LEG_KIND_TRANSPORT;
-    case rot::LegKind::kSetup: return v1::ROTATION_LEG_KIND_SETUP;
-    case rot::LegKind::kAssignment: return v1::ROTATION_LEG_KIND_ASSIGNMENT;
-    case rot::LegKind::kTeardown: return v1::ROTATION_LEG_KIND_TEARDOWN;
-    case rot::LegKind::kMaintenance: return v1::ROTATION_LEG_KIND_MAINTENANCE;
-    case rot::LegKind::kAtHome: return v1::ROTATION_LEG_KIND_AT_HOME;
+    case rot::LegKind::kTransport:
+      return v1::ROTATION_LEG_KIND_TRANSPORT;
+    case rot::LegKind::kSetup:
+      return v1::ROTATION_LEG_KIND_SETUP;
+    case rot::LegKind::kAssignment:
+      return v1::ROTATION_LEG_KIND_ASSIGNMENT;
+    case rot::LegKind::kTeardown:
+      return v1::ROTATION_LEG_KIND_TEARDOWN;
+    case rot::LegKind::kMaintenance:
+      return v1::ROTATION_LEG_KIND_MAINTENANCE;
+    case rot::LegKind::kAtHome:
+      return v1::ROTATION_LEG_KIND_AT_HOME;
   }
   return v1::ROTATION_LEG_KIND_UNSPECIFIED;
 }
@@ -74,7 +82,8 @@ std::vector<v1::Handover> HandoversOf(const v1::RotationPlan& plan, const v1::Ro
   std::map<std::string, std::string> organization_of;
   for (const auto& a : plan.assignments()) organization_of[a.request_id()] = a.organization_id();
   const std::string& owner = pool.owner_organization_id();
-  const int hours = pool.policy().handover_confirm_hours() > 0 ? pool.policy().handover_confirm_hours() : 24;
+  const int hours =
+      pool.policy().handover_confirm_hours() > 0 ? pool.policy().handover_confirm_hours() : 24;
   std::vector<v1::Handover> out;
   for (const auto& unit : plan.units()) {
     std::string holder = owner;
@@ -155,10 +164,10 @@ Kept KeptOf(const v1::RotationPlan& plan, rot::Seconds cutoff) {
 // Books `legs` of one unit as blocking bookings of the pool's owner (series: the plan) in one
 // all-or-nothing call that also cancels `replace`, and records each leg's booking id. ABORTED
 // when the unit is not at `expected_version` ("" = any) or a leg no longer fits.
-absl::Status BookLegs(BookingStore* bookings, const v1::RotationPool& pool, const std::string& plan_id,
-                      const std::string& unit, const std::vector<v1::RotationLeg*>& legs,
-                      std::vector<std::string> replace, const std::string& reason,
-                      const std::string& expected_version) {
+absl::Status BookLegs(BookingStore* bookings, const v1::RotationPool& pool,
+                      const std::string& plan_id, const std::string& unit,
+                      const std::vector<v1::RotationLeg*>& legs, std::vector<std::string> replace,
+                      const std::string& reason, const std::string& expected_version) {
   BookCommand command;
   command.resource_id = unit;
   command.organization_id = pool.owner_organization_id();
@@ -179,7 +188,8 @@ absl::Status BookLegs(BookingStore* bookings, const v1::RotationPool& pool, cons
   }
   auto results = bookings->Book(command);
   if (!results.ok()) return results.status();
-  if (results->size() != legs.size()) return absl::InternalError("sch_book answered for other occurrences");
+  if (results->size() != legs.size())
+    return absl::InternalError("sch_book answered for other occurrences");
   for (const auto& r : *results)
     if (!r.ok()) return absl::AbortedError(r.status().message());
   for (size_t i = 0; i < legs.size(); ++i) legs[i]->set_booking_id((*results)[i]->id());
@@ -188,9 +198,13 @@ absl::Status BookLegs(BookingStore* bookings, const v1::RotationPool& pool, cons
 
 }  // namespace
 
-Rotations::Rotations(RotationStore* store, BookingStore* bookings, Catalog* catalog, SchedulerConfig config,
-                     Clock clock)
-    : store_(store), bookings_(bookings), catalog_(catalog), config_(config), clock_(std::move(clock)) {}
+Rotations::Rotations(RotationStore* store, BookingStore* bookings, Catalog* catalog,
+                     SchedulerConfig config, Clock clock)
+    : store_(store),
+      bookings_(bookings),
+      catalog_(catalog),
+      config_(config),
+      clock_(std::move(clock)) {}
 
 absl::StatusOr<v1::RotationPool> Rotations::Pool(const std::string& id, const char* field) {
   if (id.empty()) return InvalidField(field, "is required");
@@ -200,8 +214,8 @@ absl::StatusOr<v1::RotationPool> Rotations::Pool(const std::string& id, const ch
   return **pool;
 }
 
-absl::StatusOr<v1::RotationPool> Rotations::CreatePool(const Caller& caller,
-                                                       const v1::CreateRotationPoolRequest& request) {
+absl::StatusOr<v1::RotationPool> Rotations::CreatePool(
+    const Caller& caller, const v1::CreateRotationPoolRequest& request) {
   v1::RotationPool pool = request.pool();
   if (pool.owner_organization_id().empty()) pool.set_owner_organization_id(caller.organization_id);
   if (!caller.CanWriteFor(pool.owner_organization_id()))
@@ -209,8 +223,10 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(const Caller& caller,
   FieldErrors errors;
   if (pool.display_name().empty() || pool.display_name().size() > 200)
     errors.Add("pool.display_name", "is required, at most 200 characters");
-  if (pool.unit_resource_ids().empty()) errors.Add("pool.unit_resource_ids", "at least one unit is required");
-  if (pool.unit_resource_ids_size() > 1000) errors.Add("pool.unit_resource_ids", "at most 1000 units");
+  if (pool.unit_resource_ids().empty())
+    errors.Add("pool.unit_resource_ids", "at least one unit is required");
+  if (pool.unit_resource_ids_size() > 1000)
+    errors.Add("pool.unit_resource_ids", "at most 1000 units");
   std::set<std::string> seen;
   for (int i = 0; i < pool.unit_resource_ids_size(); ++i) {
     const std::string field = absl::StrCat("pool.unit_resource_ids[", i, "]");
@@ -221,7 +237,8 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(const Caller& caller,
     }
     auto found = catalog_->Find(id);
     if (!found.ok()) return found.status();
-    if (!found->has_value() || (*found)->resource->owner_organization_id() != pool.owner_organization_id()) {
+    if (!found->has_value() ||
+        (*found)->resource->owner_organization_id() != pool.owner_organization_id()) {
       errors.Add(field, "is not a resource of the pool's owner");
     } else if ((*found)->resource->mobility() != reg::v1::MOBILITY_MOBILE) {
       errors.Add(field, "is not a mobile resource");
@@ -234,7 +251,8 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(const Caller& caller,
   if (policy->road_factor() == 0) policy->set_road_factor(config_.rotation_road_factor);
   if (!policy->has_setup_minutes()) policy->set_setup_minutes(120);
   if (!policy->has_teardown_minutes()) policy->set_teardown_minutes(60);
-  if (policy->maintenance_after_days() > 0 && policy->maintenance_days() == 0) policy->set_maintenance_days(1);
+  if (policy->maintenance_after_days() > 0 && policy->maintenance_days() == 0)
+    policy->set_maintenance_days(1);
   if (!(policy->speed_kmh() >= 5 && policy->speed_kmh() <= 200))
     errors.Add("pool.policy.speed_kmh", "must be between 5 and 200 km/h");
   if (!(policy->road_factor() >= 1 && policy->road_factor() <= 3))
@@ -253,21 +271,26 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(const Caller& caller,
     errors.Add("pool.policy.maintenance_location", "must be a WGS84 point");
   if (!errors.empty()) return errors.ToStatus();
   pool.set_id(NewId("pool"));
-  return store_->PutPool(std::move(pool), "", store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
+  return store_->PutPool(std::move(pool), "",
+                         store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
 }
 
-absl::StatusOr<v1::RotationPool> Rotations::GetPool(const Caller&, const std::string& id) { return Pool(id, "id"); }
+absl::StatusOr<v1::RotationPool> Rotations::GetPool(const Caller&, const std::string& id) {
+  return Pool(id, "id");
+}
 
-absl::StatusOr<v1::ListRotationPoolsResponse> Rotations::ListPools(const Caller& caller,
-                                                                   const v1::ListRotationPoolsRequest& request) {
-  auto pools = store_->PoolsOf(request.organization_id().empty() ? caller.organization_id : request.organization_id());
+absl::StatusOr<v1::ListRotationPoolsResponse> Rotations::ListPools(
+    const Caller& caller, const v1::ListRotationPoolsRequest& request) {
+  auto pools = store_->PoolsOf(request.organization_id().empty() ? caller.organization_id
+                                                                 : request.organization_id());
   if (!pools.ok()) return pools.status();
   v1::ListRotationPoolsResponse response;
   for (auto& p : *pools) *response.add_pools() = std::move(p);
   return response;
 }
 
-absl::Status Rotations::CheckRequest(const v1::RotationRequest& r, const v1::RotationPool& pool, bool owner) {
+absl::Status Rotations::CheckRequest(const v1::RotationRequest& r, const v1::RotationPool& pool,
+                                     bool owner) {
   FieldErrors errors;
   const std::string p = "rotation_request.";
   if (!r.has_location()) {
@@ -277,40 +300,48 @@ absl::Status Rotations::CheckRequest(const v1::RotationRequest& r, const v1::Rot
   }
   if (!r.has_earliest_start_time()) errors.Add(p + "earliest_start_time", "is required");
   if (!r.has_latest_end_time()) errors.Add(p + "latest_end_time", "is required");
-  if (r.duration_days() < 1 || r.duration_days() > 366) errors.Add(p + "duration_days", "must be between 1 and 366");
+  if (r.duration_days() < 1 || r.duration_days() > 366)
+    errors.Add(p + "duration_days", "must be between 1 and 366");
   if (r.has_earliest_start_time() && r.has_latest_end_time() && r.duration_days() >= 1 &&
-      SecondsOf(r.latest_end_time()) - SecondsOf(r.earliest_start_time()) < int64_t{r.duration_days()} * rot::kDay)
+      SecondsOf(r.latest_end_time()) - SecondsOf(r.earliest_start_time()) <
+          int64_t{r.duration_days()} * rot::kDay)
     errors.Add(p + "latest_end_time", "the window is shorter than duration_days");
   if (r.units() < 1 || r.units() > pool.unit_resource_ids_size())
-    errors.Add(p + "units", absl::StrCat("must be between 1 and the pool's ", pool.unit_resource_ids_size(), " units"));
+    errors.Add(p + "units", absl::StrCat("must be between 1 and the pool's ",
+                                         pool.unit_resource_ids_size(), " units"));
   if (!r.unit_resource_id().empty()) {
-    if (std::find(pool.unit_resource_ids().begin(), pool.unit_resource_ids().end(), r.unit_resource_id()) ==
-        pool.unit_resource_ids().end())
+    if (std::find(pool.unit_resource_ids().begin(), pool.unit_resource_ids().end(),
+                  r.unit_resource_id()) == pool.unit_resource_ids().end())
       errors.Add(p + "unit_resource_id", "is not a unit of the pool");
     if (r.units() > 1) errors.Add(p + "units", "must be 1 when a specific unit is asked for");
   }
-  if (r.priority() != 0 && !owner) errors.Add(p + "priority", "only the pool's owner sets priorities");
+  if (r.priority() != 0 && !owner)
+    errors.Add(p + "priority", "only the pool's owner sets priorities");
   if (r.notes().size() > 2000) errors.Add(p + "notes", "must be at most 2000 characters");
   return errors.empty() ? absl::OkStatus() : errors.ToStatus();
 }
 
-absl::StatusOr<v1::RotationRequest> Rotations::CreateRequest(const Caller& caller,
-                                                             const v1::CreateRotationRequestRequest& request) {
+absl::StatusOr<v1::RotationRequest> Rotations::CreateRequest(
+    const Caller& caller, const v1::CreateRotationRequestRequest& request) {
   v1::RotationRequest r = request.rotation_request();
   if (r.units() == 0) r.set_units(1);
   if (r.organization_id().empty()) r.set_organization_id(caller.organization_id);
   auto pool = Pool(r.pool_id(), "rotation_request.pool_id");
   if (!pool.ok()) return pool.status();
-  if (!caller.CanWriteFor(r.organization_id())) return Forbidden("partners ask for units for their own organisation");
-  if (auto status = CheckRequest(r, *pool, caller.CanWriteFor(pool->owner_organization_id())); !status.ok())
+  if (!caller.CanWriteFor(r.organization_id()))
+    return Forbidden("partners ask for units for their own organisation");
+  if (auto status = CheckRequest(r, *pool, caller.CanWriteFor(pool->owner_organization_id()));
+      !status.ok())
     return status;
   r.set_sme(catalog_->Organization(r.organization_id()).sme);
   r.set_state(v1::ROTATION_REQUEST_STATE_OPEN);
   r.set_id(NewId("rr"));
-  return store_->PutRequest(std::move(r), "", store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
+  return store_->PutRequest(std::move(r), "",
+                            store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
 }
 
-absl::StatusOr<v1::RotationRequest> Rotations::GetRequest(const Caller& caller, const std::string& id) {
+absl::StatusOr<v1::RotationRequest> Rotations::GetRequest(const Caller& caller,
+                                                          const std::string& id) {
   if (id.empty()) return InvalidField("id", "is required");
   auto current = store_->GetRequest(id);
   if (!current.ok()) return current.status();
@@ -324,8 +355,8 @@ absl::StatusOr<v1::RotationRequest> Rotations::GetRequest(const Caller& caller, 
   return **current;
 }
 
-absl::StatusOr<v1::RotationRequest> Rotations::UpdateRequest(const Caller& caller,
-                                                             const v1::UpdateRotationRequestRequest& request) {
+absl::StatusOr<v1::RotationRequest> Rotations::UpdateRequest(
+    const Caller& caller, const v1::UpdateRotationRequestRequest& request) {
   const v1::RotationRequest& patch = request.rotation_request();
   if (patch.id().empty()) return InvalidField("rotation_request.id", "is required");
   if (patch.etag().empty()) return InvalidField("rotation_request.etag", "is required");
@@ -336,7 +367,8 @@ absl::StatusOr<v1::RotationRequest> Rotations::UpdateRequest(const Caller& calle
   auto pool = Pool(r.pool_id(), "rotation_request.pool_id");
   if (!pool.ok()) return pool.status();
   const bool owner = caller.CanWriteFor(pool->owner_organization_id());
-  if (!owner && !caller.CanWriteFor(r.organization_id())) return NotFoundError("rotation_request", patch.id());
+  if (!owner && !caller.CanWriteFor(r.organization_id()))
+    return NotFoundError("rotation_request", patch.id());
   if (r.state() != v1::ROTATION_REQUEST_STATE_OPEN)
     return PreconditionError("WITHDRAWN", "the request was withdrawn");
   *r.mutable_location() = patch.location();
@@ -348,11 +380,12 @@ absl::StatusOr<v1::RotationRequest> Rotations::UpdateRequest(const Caller& calle
   r.set_notes(patch.notes());
   if (owner) r.set_priority(patch.priority());
   if (auto status = CheckRequest(r, *pool, owner); !status.ok()) return status;
-  return store_->PutRequest(std::move(r), patch.etag(), store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
+  return store_->PutRequest(std::move(r), patch.etag(),
+                            store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
 }
 
-absl::StatusOr<v1::RotationRequest> Rotations::WithdrawRequest(const Caller& caller,
-                                                               const v1::WithdrawRotationRequestRequest& request) {
+absl::StatusOr<v1::RotationRequest> Rotations::WithdrawRequest(
+    const Caller& caller, const v1::WithdrawRotationRequestRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
   auto current = store_->GetRequest(request.id());
   if (!current.ok()) return current.status();
@@ -360,43 +393,52 @@ absl::StatusOr<v1::RotationRequest> Rotations::WithdrawRequest(const Caller& cal
   v1::RotationRequest r = **current;
   auto pool = Pool(r.pool_id(), "pool_id");
   if (!pool.ok()) return pool.status();
-  if (!caller.CanWriteFor(r.organization_id()) && !caller.CanWriteFor(pool->owner_organization_id()))
+  if (!caller.CanWriteFor(r.organization_id()) &&
+      !caller.CanWriteFor(pool->owner_organization_id()))
     return NotFoundError("rotation_request", request.id());
   if (r.state() == v1::ROTATION_REQUEST_STATE_WITHDRAWN) return r;
   r.set_state(v1::ROTATION_REQUEST_STATE_WITHDRAWN);
   const std::string etag = r.etag();
-  return store_->PutRequest(std::move(r), etag, store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
+  return store_->PutRequest(std::move(r), etag,
+                            store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
 }
 
-absl::StatusOr<v1::ListRotationRequestsResponse> Rotations::ListRequests(const Caller& caller,
-                                                                         const v1::ListRotationRequestsRequest& request) {
+absl::StatusOr<v1::ListRotationRequestsResponse> Rotations::ListRequests(
+    const Caller& caller, const v1::ListRotationRequestsRequest& request) {
   auto pool = Pool(request.pool_id(), "pool_id");
   if (!pool.ok()) return pool.status();
   auto requests = store_->RequestsOf(request.pool_id());
   if (!requests.ok()) return requests.status();
-  const bool owner = caller.organization_id == pool->owner_organization_id() || caller.IsPlatformAdmin();
+  const bool owner =
+      caller.organization_id == pool->owner_organization_id() || caller.IsPlatformAdmin();
   v1::ListRotationRequestsResponse response;
   for (auto& r : *requests) {
-    if (!owner && r.organization_id() != caller.organization_id) continue;  // partners see their own
+    if (!owner && r.organization_id() != caller.organization_id)
+      continue;  // partners see their own
     if (!request.include_withdrawn() && r.state() != v1::ROTATION_REQUEST_STATE_OPEN) continue;
     *response.add_requests() = std::move(r);
   }
   return response;
 }
 
-absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1::PlanRotationRequest& request) {
+absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller,
+                                                 const v1::PlanRotationRequest& request) {
   auto pool = Pool(request.pool_id(), "pool_id");
   if (!pool.ok()) return pool.status();
-  if (!caller.CanWriteFor(pool->owner_organization_id())) return Forbidden("the pool's owner plans its rotations");
+  if (!caller.CanWriteFor(pool->owner_organization_id()))
+    return Forbidden("the pool's owner plans its rotations");
   const EpochMs now = clock_();
-  const rot::Seconds start = request.has_horizon_start_time() ? SecondsOf(request.horizon_start_time()) : now / 1000;
+  const rot::Seconds start =
+      request.has_horizon_start_time() ? SecondsOf(request.horizon_start_time()) : now / 1000;
   if (!request.has_horizon_end_time()) return InvalidField("horizon_end_time", "is required");
   const rot::Seconds end = SecondsOf(request.horizon_end_time());
   if (end <= start) return InvalidField("horizon_end_time", "must be after horizon_start_time");
   if (end - start > int64_t{config_.rotation_max_horizon_days} * rot::kDay)
-    return InvalidField("horizon_end_time",
-                        absl::StrCat("the horizon may be at most ", config_.rotation_max_horizon_days, " days"));
-  if (request.sme_weight() < 0 || request.sme_weight() > 10) return InvalidField("sme_weight", "must be between 0 and 10");
+    return InvalidField(
+        "horizon_end_time",
+        absl::StrCat("the horizon may be at most ", config_.rotation_max_horizon_days, " days"));
+  if (request.sme_weight() < 0 || request.sme_weight() > 10)
+    return InvalidField("sme_weight", "must be between 0 and 10");
 
   rot::PlanInput in;
   in.horizon_start = start;
@@ -409,7 +451,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
   in.policy.teardown = int64_t{policy.teardown_minutes()} * 60;
   in.policy.maintenance_after_days = policy.maintenance_after_days();
   in.policy.maintenance_days = policy.maintenance_days();
-  if (policy.has_maintenance_location()) in.policy.maintenance_location = PointOf(policy.maintenance_location());
+  if (policy.has_maintenance_location())
+    in.policy.maintenance_location = PointOf(policy.maintenance_location());
 
   // The pool's committed plan is replaced from the cutoff on; what is under way then stays.
   std::optional<v1::RotationPlan> committed;
@@ -434,7 +477,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
     }
   }
 
-  std::vector<std::string> unit_ids(pool->unit_resource_ids().begin(), pool->unit_resource_ids().end());
+  std::vector<std::string> unit_ids(pool->unit_resource_ids().begin(),
+                                    pool->unit_resource_ids().end());
   // Versions first: a booking made after this read makes the draft stale, never silently missed.
   auto versions = bookings_->Versions(unit_ids);
   if (!versions.ok()) return versions.status();
@@ -457,7 +501,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
       for (int i = 0; i < n; ++i) {
         if (legs[i].kind() == v1::ROTATION_LEG_KIND_MAINTENANCE) from.used_days = 0;
         if (legs[i].kind() == v1::ROTATION_LEG_KIND_ASSIGNMENT)
-          from.used_days += static_cast<int>((SecondsOf(legs[i].end_time()) - SecondsOf(legs[i].start_time())) / rot::kDay);
+          from.used_days += static_cast<int>(
+              (SecondsOf(legs[i].end_time()) - SecondsOf(legs[i].start_time())) / rot::kDay);
       }
       home_from = from.from + rot::TravelTime(in.policy, from.at, unit.home);
     }
@@ -466,7 +511,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
       if (from < to) unit.busy.push_back({from, to});
     };
     for (const auto& b : (*busy)[u])
-      if (!committed_bookings.count(b.booking_id)) block(b.blocked_start / 1000, (b.blocked_end + 999) / 1000);
+      if (!committed_bookings.count(b.booking_id))
+        block(b.blocked_start / 1000, (b.blocked_end + 999) / 1000);
     if ((*found)->availability)
       for (const auto& c : (*found)->availability->closures())
         if (c.end_time().seconds() > start && c.start_time().seconds() < end)
@@ -485,9 +531,11 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
     const auto& pin = request.pins(i);
     if (kept.requests.count(pin.request_id())) continue;  // under way: kept as it is
     if (!organization_of.count(pin.request_id()))
-      return InvalidField(absl::StrCat("pins[", i, "].request_id"), "is not an open request of the pool");
+      return InvalidField(absl::StrCat("pins[", i, "].request_id"),
+                          "is not an open request of the pool");
     if (std::find(unit_ids.begin(), unit_ids.end(), pin.unit_resource_id()) == unit_ids.end())
-      return InvalidField(absl::StrCat("pins[", i, "].unit_resource_id"), "is not a unit of the pool");
+      return InvalidField(absl::StrCat("pins[", i, "].unit_resource_id"),
+                          "is not a unit of the pool");
     in.pins.push_back({pin.request_id(), pin.unit_resource_id(), SecondsOf(pin.start_time())});
   }
 
@@ -506,8 +554,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
       auto* out = plan.add_assignments();
       *out = a;
       out->set_pinned(true);
-      planned.assignments.push_back({a.request_id(), a.unit_resource_id(), SecondsOf(a.start_time()),
-                                     SecondsOf(a.end_time()), true});
+      planned.assignments.push_back({a.request_id(), a.unit_resource_id(),
+                                     SecondsOf(a.start_time()), SecondsOf(a.end_time()), true});
     }
     for (const auto& r : *requests) {
       if (!kept.requests.count(r.id())) continue;
@@ -546,8 +594,9 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
   // A unit no longer planned (it left the pool or the registry) keeps what is under way.
   for (const auto& [unit, schedule] : committed_units) {
     const int n = kept.legs[unit];
-    if (n == 0 || std::any_of(plan.units().begin(), plan.units().end(),
-                              [&id = unit](const v1::UnitSchedule& s) { return s.unit_resource_id() == id; }))
+    if (n == 0 ||
+        std::any_of(plan.units().begin(), plan.units().end(),
+                    [&id = unit](const v1::UnitSchedule& s) { return s.unit_resource_id() == id; }))
       continue;
     auto* out = plan.add_units();
     out->set_unit_resource_id(unit);
@@ -564,7 +613,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller, const v1:
   plan.set_min_partner_share(low);
   plan.set_max_partner_share(high);
   *plan.mutable_create_time() = FromEpochMs(now);
-  for (size_t u = 0; u < unit_ids.size(); ++u) (*plan.mutable_unit_etags())[unit_ids[u]] = (*versions)[u];
+  for (size_t u = 0; u < unit_ids.size(); ++u)
+    (*plan.mutable_unit_etags())[unit_ids[u]] = (*versions)[u];
   plan.set_state(v1::ROTATION_PLAN_STATE_DRAFT);
   if (auto status = store_->SavePlan(plan); !status.ok()) return status;
   return plan;
@@ -577,13 +627,14 @@ absl::StatusOr<v1::RotationPlan> Rotations::GetPlan(const Caller& caller, const 
   if (!plan->has_value()) return NotFoundError("rotation_plan", id);
   auto pool = Pool((*plan)->pool_id(), "pool_id");
   if (!pool.ok()) return pool.status();
-  if (!caller.CanWriteFor(pool->owner_organization_id()) && caller.organization_id != pool->owner_organization_id())
+  if (!caller.CanWriteFor(pool->owner_organization_id()) &&
+      caller.organization_id != pool->owner_organization_id())
     return NotFoundError("rotation_plan", id);
   return **plan;
 }
 
-absl::StatusOr<v1::ExportRotationPlanResponse> Rotations::ExportPlan(const Caller& caller,
-                                                                    const v1::ExportRotationPlanRequest& request) {
+absl::StatusOr<v1::ExportRotationPlanResponse> Rotations::ExportPlan(
+    const Caller& caller, const v1::ExportRotationPlanRequest& request) {
   auto plan = GetPlan(caller, request.id());
   if (!plan.ok()) return plan.status();
   v1::ExportRotationPlanResponse response;
@@ -593,7 +644,8 @@ absl::StatusOr<v1::ExportRotationPlanResponse> Rotations::ExportPlan(const Calle
       response.set_content_type("text/csv");
       return response;
     case v1::ROTATION_EXPORT_FORMAT_ICALENDAR: {
-      if (request.unit_resource_id().empty()) return InvalidField("unit_resource_id", "is required for iCalendar");
+      if (request.unit_resource_id().empty())
+        return InvalidField("unit_resource_id", "is required for iCalendar");
       auto feed = RotationUnitToICalendar(*plan, request.unit_resource_id());
       if (!feed.ok()) return feed.status();
       response.set_content(std::move(*feed));
@@ -605,19 +657,23 @@ absl::StatusOr<v1::ExportRotationPlanResponse> Rotations::ExportPlan(const Calle
   }
 }
 
-absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
-                                                        const v1::CommitRotationPlanRequest& request) {
+absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(
+    const Caller& caller, const v1::CommitRotationPlanRequest& request) {
   auto plan = GetPlan(caller, request.id());
   if (!plan.ok()) return plan.status();
   auto pool = Pool(plan->pool_id(), "pool_id");
   if (!pool.ok()) return pool.status();
-  if (!caller.CanWriteFor(pool->owner_organization_id())) return Forbidden("the pool's owner commits its plans");
+  if (!caller.CanWriteFor(pool->owner_organization_id()))
+    return Forbidden("the pool's owner commits its plans");
   if (plan->state() != v1::ROTATION_PLAN_STATE_DRAFT) {
     if (plan->state() == v1::ROTATION_PLAN_STATE_COMMITTED && !request.request_id().empty())
       return *plan;  // a retry of the commit that succeeded
-    return PreconditionError("ALREADY_COMMITTED", "this plan is booked already; plan again for changes");
+    return PreconditionError("ALREADY_COMMITTED",
+                             "this plan is booked already; plan again for changes");
   }
-  const auto stale = [](const std::string& why) { return ConflictError("STALE_PLAN", why + "; plan again"); };
+  const auto stale = [](const std::string& why) {
+    return ConflictError("STALE_PLAN", why + "; plan again");
+  };
   auto current = store_->Committed(pool->id());
   if (!current.ok()) return current.status();
   if (*current != plan->replaces_plan_id())
@@ -669,21 +725,24 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
   if (!versions.ok()) return versions.status();
   auto etag = [&](const std::string& unit) {
     auto it = plan->unit_etags().find(unit);
-    return it == plan->unit_etags().end() ? std::string() : it->second;  // a unit that left the pool: any
+    return it == plan->unit_etags().end() ? std::string()
+                                          : it->second;  // a unit that left the pool: any
   };
   for (size_t u = 0; u < units.size(); ++u)
     if (!etag(units[u]).empty() && etag(units[u]) != (*versions)[u])
-      return stale(absl::StrCat("the bookings of unit ", units[u], " changed since this plan was made"));
+      return stale(
+          absl::StrCat("the bookings of unit ", units[u], " changed since this plan was made"));
   size_t done = 0;
   auto undo = [&](const std::string& why) {
     for (size_t i = 0; i < done; ++i) {
       std::vector<std::string> ours;
       for (const auto* leg : changes[i].legs) ours.push_back(leg->booking_id());
-      BookLegs(bookings_, *pool, replaced ? replaced->id() : plan->id(), changes[i].unit, changes[i].replaced_legs,
-               ours, "rotation plan commit undone: " + why, "")
+      BookLegs(bookings_, *pool, replaced ? replaced->id() : plan->id(), changes[i].unit,
+               changes[i].replaced_legs, ours, "rotation plan commit undone: " + why, "")
           .IgnoreError();
     }
-    if (replaced && done > 0) store_->SavePlan(*replaced).IgnoreError();  // the re-made bookings' ids
+    if (replaced && done > 0)
+      store_->SavePlan(*replaced).IgnoreError();  // the re-made bookings' ids
   };
   std::vector<std::string> replaced_ids;
   for (; done < changes.size(); ++done) {
@@ -696,7 +755,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
     if (!status.ok()) {
       undo("unit " + c.unit + " changed");
       if (status.code() != absl::StatusCode::kAborted) return status;
-      return stale(absl::StrCat("the bookings of unit ", c.unit, " changed while the plan was committed"));
+      return stale(
+          absl::StrCat("the bookings of unit ", c.unit, " changed while the plan was committed"));
     }
   }
   plan->set_state(v1::ROTATION_PLAN_STATE_COMMITTED);
@@ -718,7 +778,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
     }
     using Key = std::tuple<std::string, std::string, std::string, int64_t>;
     auto key = [](const v1::Handover& h) {
-      return Key{h.unit_resource_id(), h.from_organization_id(), h.to_organization_id(), ToEpochMs(h.time())};
+      return Key{h.unit_resource_id(), h.from_organization_id(), h.to_organization_id(),
+                 ToEpochMs(h.time())};
     };
     std::map<Key, std::vector<std::string>> old;
     for (const auto& h : *before) old[key(h)].push_back(h.id());
@@ -733,12 +794,13 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
       }
     }
     created = std::move(fresh);
-    for (const auto& [k, ids] : old) dropped_handovers.insert(dropped_handovers.end(), ids.begin(), ids.end());
+    for (const auto& [k, ids] : old)
+      dropped_handovers.insert(dropped_handovers.end(), ids.begin(), ids.end());
     superseded = *replaced;
     superseded->set_state(v1::ROTATION_PLAN_STATE_SUPERSEDED);
   }
-  if (auto status = store_->Commit(*plan, superseded ? &*superseded : nullptr, kept_handovers, dropped_handovers,
-                                   created);
+  if (auto status = store_->Commit(*plan, superseded ? &*superseded : nullptr, kept_handovers,
+                                   dropped_handovers, created);
       !status.ok()) {
     undo("the plan could not be recorded");
     if (status.code() == absl::StatusCode::kAborted)
@@ -748,26 +810,30 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(const Caller& caller,
   return *plan;
 }
 
-absl::StatusOr<v1::ListHandoversResponse> Rotations::ListHandovers(const Caller& caller,
-                                                                  const v1::ListHandoversRequest& request) {
+absl::StatusOr<v1::ListHandoversResponse> Rotations::ListHandovers(
+    const Caller& caller, const v1::ListHandoversRequest& request) {
   if (request.plan_id().empty()) return InvalidField("plan_id", "is required");
   auto plan = store_->GetPlan(request.plan_id());
   if (!plan.ok()) return plan.status();
   if (!plan->has_value()) return NotFoundError("rotation_plan", request.plan_id());
   auto pool = Pool((*plan)->pool_id(), "plan_id");
   if (!pool.ok()) return pool.status();
-  const bool owner = caller.organization_id == pool->owner_organization_id() || caller.IsPlatformAdmin();
+  const bool owner =
+      caller.organization_id == pool->owner_organization_id() || caller.IsPlatformAdmin();
   auto handovers = store_->Handovers(request.plan_id());
   if (!handovers.ok()) return handovers.status();
   v1::ListHandoversResponse response;
   for (auto& h : *handovers)
-    if (owner || h.from_organization_id() == caller.organization_id || h.to_organization_id() == caller.organization_id)
+    if (owner || h.from_organization_id() == caller.organization_id ||
+        h.to_organization_id() == caller.organization_id)
       *response.add_handovers() = std::move(h);
-  if (!owner && response.handovers().empty()) return NotFoundError("rotation_plan", request.plan_id());
+  if (!owner && response.handovers().empty())
+    return NotFoundError("rotation_plan", request.plan_id());
   return response;
 }
 
-absl::StatusOr<std::optional<v1::Handover>> Rotations::VisibleHandover(const Caller& caller, const std::string& id) {
+absl::StatusOr<std::optional<v1::Handover>> Rotations::VisibleHandover(const Caller& caller,
+                                                                       const std::string& id) {
   auto handover = store_->GetHandover(id);
   if (!handover.ok()) return handover.status();
   if (!handover->has_value()) return std::optional<v1::Handover>();
@@ -780,24 +846,30 @@ absl::StatusOr<std::optional<v1::Handover>> Rotations::VisibleHandover(const Cal
   if (!plan->has_value()) return std::optional<v1::Handover>();
   auto pool = store_->GetPool((*plan)->pool_id());
   if (!pool.ok()) return pool.status();
-  if (pool->has_value() && (*pool)->owner_organization_id() == caller.organization_id) return handover;
+  if (pool->has_value() && (*pool)->owner_organization_id() == caller.organization_id)
+    return handover;
   return std::optional<v1::Handover>();
 }
 
-absl::StatusOr<v1::Handover> Rotations::ConfirmHandover(const Caller& caller, const v1::ConfirmHandoverRequest& request) {
+absl::StatusOr<v1::Handover> Rotations::ConfirmHandover(const Caller& caller,
+                                                        const v1::ConfirmHandoverRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
-  if (request.condition_notes().size() > 4000) return InvalidField("condition_notes", "must be at most 4000 characters");
+  if (request.condition_notes().size() > 4000)
+    return InvalidField("condition_notes", "must be at most 4000 characters");
   auto handover = store_->GetHandover(request.id());
   if (!handover.ok()) return handover.status();
   if (!handover->has_value()) return NotFoundError("handover", request.id());
   const auto& h = **handover;
-  const bool side = h.from_organization_id() == caller.organization_id || h.to_organization_id() == caller.organization_id;
+  const bool side = h.from_organization_id() == caller.organization_id ||
+                    h.to_organization_id() == caller.organization_id;
   if (!side) return NotFoundError("handover", request.id());
-  if (!caller.CanWriteFor(caller.organization_id)) return Forbidden("a member or admin of either side confirms");
+  if (!caller.CanWriteFor(caller.organization_id))
+    return Forbidden("a member or admin of either side confirms");
   return store_->ConfirmHandover(request.id(), caller.organization_id, request.condition_notes());
 }
 
-absl::StatusOr<v1::RotationPlanDiff> Rotations::PreviewPlan(const Caller& caller, const std::string& id) {
+absl::StatusOr<v1::RotationPlanDiff> Rotations::PreviewPlan(const Caller& caller,
+                                                            const std::string& id) {
   auto draft = GetPlan(caller, id);
   if (!draft.ok()) return draft.status();
   v1::RotationPlanDiff diff;

@@ -25,11 +25,13 @@ std::string PageToken(const v1::Booking& last) {
   return absl::StrCat(ToEpochMs(last.start_time()), "~", last.id());
 }
 
-absl::StatusOr<std::optional<std::pair<EpochMs, std::string>>> ParsePageToken(absl::string_view token) {
+absl::StatusOr<std::optional<std::pair<EpochMs, std::string>>> ParsePageToken(
+    absl::string_view token) {
   if (token.empty()) return std::optional<std::pair<EpochMs, std::string>>();
   std::vector<std::string> parts = absl::StrSplit(token, absl::MaxSplits('~', 1));
   EpochMs start = 0;
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &start) || ResourceOfBooking(parts[1]).empty())
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &start) ||
+      ResourceOfBooking(parts[1]).empty())
     return InvalidField("page_token", "is not a token this server issued");
   return std::optional<std::pair<EpochMs, std::string>>({start, parts[1]});
 }
@@ -47,7 +49,8 @@ absl::StatusOr<BookableResource> Scheduler::Bookable(const std::string& resource
   auto found = catalog_->Find(resource_id);
   if (!found.ok()) return found.status();
   const auto& bookable = *found;
-  if (!bookable) return InvalidField(field, absl::StrCat("no resource '", resource_id, "' in the registry"));
+  if (!bookable)
+    return InvalidField(field, absl::StrCat("no resource '", resource_id, "' in the registry"));
   return *bookable;
 }
 
@@ -94,17 +97,20 @@ absl::StatusOr<std::string> Scheduler::Booker(const Caller& caller, const std::s
   if (organization != caller.organization_id && !caller.IsPlatformAdmin())
     return Forbidden("a member books for its own organisation");
   if (organization == kPlatformOrganization)
-    return InvalidField("organization_id", "platform tokens book on behalf of an organisation: name it");
+    return InvalidField("organization_id",
+                        "platform tokens book on behalf of an organisation: name it");
   if (!caller.CanWriteFor(organization) || ReadOnly(caller))
     return Forbidden("this token may not book for its organisation");
-  if (auto access = CheckAccess(*bookable.resource, organization, catalog_->Organization(organization),
-                                catalog_->NetworksOf(organization));
+  if (auto access =
+          CheckAccess(*bookable.resource, organization, catalog_->Organization(organization),
+                      catalog_->NetworksOf(organization));
       !access.ok())
     return access;
   return organization;
 }
 
-BookCommand Scheduler::Command(const v1::CreateBookingRequest& request, const std::string& organization,
+BookCommand Scheduler::Command(const v1::CreateBookingRequest& request,
+                               const std::string& organization,
                                const BookableResource& bookable) const {
   const auto& resource = *bookable.resource;
   BookCommand command;
@@ -112,8 +118,10 @@ BookCommand Scheduler::Command(const v1::CreateBookingRequest& request, const st
   command.organization_id = organization;
   command.capacity = EffectiveCapacity(resource);
   command.hold = request.hold();
-  command.approval_required = resource.approval_required() && organization != resource.owner_organization_id();
-  command.training_required = resource.training_required() && organization != resource.owner_organization_id();
+  command.approval_required =
+      resource.approval_required() && organization != resource.owner_organization_id();
+  command.training_required =
+      resource.training_required() && organization != resource.owner_organization_id();
   command.title = request.title();
   command.notes = request.notes();
   command.request_id = IdempotencyKey(request);
@@ -121,7 +129,7 @@ BookCommand Scheduler::Command(const v1::CreateBookingRequest& request, const st
 }
 
 absl::StatusOr<BookCommand> Scheduler::PrepareBooking(const Caller& caller,
-                                                     const v1::CreateBookingRequest& request) {
+                                                      const v1::CreateBookingRequest& request) {
   auto bookable = Bookable(request.resource_id(), "resource_id");
   if (!bookable.ok()) return bookable.status();
   auto organization = Booker(caller, request.organization_id(), *bookable);
@@ -161,7 +169,8 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
   if (!bookable.ok()) return bookable.status();
   auto organization = Booker(caller, request.organization_id(), *bookable);
   if (!organization.ok()) return organization.status();
-  if (!v1::RecurrenceMode_IsValid(request.mode())) return InvalidField("mode", "unknown recurrence mode");
+  if (!v1::RecurrenceMode_IsValid(request.mode()))
+    return InvalidField("mode", "unknown recurrence mode");
   v1::CreateBookingRequest single;
   single.set_resource_id(request.resource_id());
   *single.mutable_start_time() = request.start_time();
@@ -197,7 +206,8 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
     *single.mutable_end_time() = result->end_time();
     auto slot = PlanBooking(single, *bookable, now);
     if (!slot.ok()) {
-      result->set_reason(ErrorReason(slot.status()).empty() ? "INVALID_OCCURRENCE" : ErrorReason(slot.status()));
+      result->set_reason(ErrorReason(slot.status()).empty() ? "INVALID_OCCURRENCE"
+                                                            : ErrorReason(slot.status()));
       result->set_message(std::string(slot.status().message()));
       refused = true;
       continue;
@@ -240,13 +250,14 @@ absl::StatusOr<v1::Booking> Scheduler::GetBooking(const Caller& caller, const st
   return std::move(**booking);
 }
 
-absl::StatusOr<v1::Booking> Scheduler::Transition(const Caller& caller, const TransitionCommand& request) {
+absl::StatusOr<v1::Booking> Scheduler::Transition(const Caller& caller,
+                                                  const TransitionCommand& request) {
   if (request.booking_id.empty()) return InvalidField("id", "is required");
   const std::string resource_id = ResourceOfBooking(request.booking_id);
   if (resource_id.empty()) return NotFoundError("booking", request.booking_id);
   if (ReadOnly(caller)) return Forbidden("this token may not change bookings");
-  const bool needs_reason = request.transition == Transition::kReject ||
-                            request.transition == Transition::kCancel;
+  const bool needs_reason =
+      request.transition == Transition::kReject || request.transition == Transition::kCancel;
   if (needs_reason && request.reason.empty()) return InvalidField("reason", "is required");
   if (request.reason.size() > 500) return InvalidField("reason", "at most 500 characters");
   TransitionCommand command = request;
@@ -255,12 +266,13 @@ absl::StatusOr<v1::Booking> Scheduler::Transition(const Caller& caller, const Tr
   auto bookable = catalog_->Find(resource_id);
   if (!bookable.ok()) return bookable.status();
   if (bookable->has_value())
-    command.caller_owns_resource = caller.CanWriteFor((*bookable)->resource->owner_organization_id());
+    command.caller_owns_resource =
+        caller.CanWriteFor((*bookable)->resource->owner_organization_id());
   return store_->Apply(command);
 }
 
-absl::StatusOr<v1::ListBookingsResponse> Scheduler::ListBookings(const Caller& caller,
-                                                                 const v1::ListBookingsRequest& request) {
+absl::StatusOr<v1::ListBookingsResponse> Scheduler::ListBookings(
+    const Caller& caller, const v1::ListBookingsRequest& request) {
   if (request.resource_id().empty() == request.organization_id().empty())
     return InvalidField("resource_id", "give exactly one of resource_id and organization_id");
   if (request.page_size() < 0) return InvalidField("page_size", "must not be negative");
@@ -307,8 +319,10 @@ absl::StatusOr<v1::RecordTrainingResponse> Scheduler::RecordTraining(
   if (!bookable.ok()) return bookable.status();
   if (!caller.CanWriteFor(bookable->resource->owner_organization_id()) || ReadOnly(caller))
     return Forbidden("only the resource's owner records who is trained on it");
-  if (!IsValidId(request.organization_id())) return InvalidField("organization_id", "is not an organisation id");
-  auto trained = store_->SetTrained(request.resource_id(), request.organization_id(), !request.revoke());
+  if (!IsValidId(request.organization_id()))
+    return InvalidField("organization_id", "is not an organisation id");
+  auto trained =
+      store_->SetTrained(request.resource_id(), request.organization_id(), !request.revoke());
   if (!trained.ok()) return trained.status();
   v1::RecordTrainingResponse response;
   response.set_resource_id(request.resource_id());
@@ -345,16 +359,17 @@ absl::StatusOr<v1::WaitlistEntry> Scheduler::JoinWaitlist(const Caller& caller,
   return store_->JoinWaitlist(command);
 }
 
-absl::StatusOr<v1::WaitlistEntry> Scheduler::LeaveWaitlist(const Caller& caller,
-                                                           const v1::LeaveWaitlistRequest& request) {
+absl::StatusOr<v1::WaitlistEntry> Scheduler::LeaveWaitlist(
+    const Caller& caller, const v1::LeaveWaitlistRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
   if (ReadOnly(caller)) return Forbidden("this token may not change the waitlist");
   return store_->LeaveWaitlist(request.id(), caller.organization_id, caller.IsPlatformAdmin());
 }
 
-absl::StatusOr<v1::ListWaitlistResponse> Scheduler::ListWaitlist(const Caller& caller,
-                                                                 const v1::ListWaitlistRequest& request) {
-  if (auto bookable = Bookable(request.resource_id(), "resource_id"); !bookable.ok()) return bookable.status();
+absl::StatusOr<v1::ListWaitlistResponse> Scheduler::ListWaitlist(
+    const Caller& caller, const v1::ListWaitlistRequest& request) {
+  if (auto bookable = Bookable(request.resource_id(), "resource_id"); !bookable.ok())
+    return bookable.status();
   auto entries = store_->Waiting(request.resource_id());
   if (!entries.ok()) return entries.status();
   v1::ListWaitlistResponse response;
@@ -374,7 +389,8 @@ absl::StatusOr<v1::FindSlotsResponse> Scheduler::FindSlots(const Caller& caller,
   if (request.duration_minutes() < 1 || request.duration_minutes() > 7 * 24 * 60)
     errors.Add("duration_minutes", "must be between 1 and 10080");
   if (request.quantity() < 0) errors.Add("quantity", "must not be negative");
-  if (request.max_results() < 0 || request.max_results() > 100) errors.Add("max_results", "must be between 0 and 100");
+  if (request.max_results() < 0 || request.max_results() > 100)
+    errors.Add("max_results", "must be between 0 and 100");
   if (!errors.empty()) return errors.ToStatus();
   auto range = QueryRange(request.has_start_time() ? &request.start_time() : nullptr,
                           request.has_end_time() ? &request.end_time() : nullptr, true);
@@ -396,7 +412,8 @@ absl::StatusOr<v1::FindSlotsResponse> Scheduler::FindSlots(const Caller& caller,
     const auto& resource = *bookable->resource;
     const auto& rules = resource.booking_rules();
     const auto state = resource.lifecycle().state();
-    if (state == registry::v1::LIFECYCLE_STATE_RETIRED || state == registry::v1::LIFECYCLE_STATE_PLANNED ||
+    if (state == registry::v1::LIFECYCLE_STATE_RETIRED ||
+        state == registry::v1::LIFECYCLE_STATE_PLANNED ||
         state == registry::v1::LIFECYCLE_STATE_MAINTENANCE)
       continue;
     if (quantity > EffectiveCapacity(resource)) continue;
@@ -422,10 +439,12 @@ absl::StatusOr<v1::FindSlotsResponse> Scheduler::FindSlots(const Caller& caller,
     const auto& rules = resource.booking_rules();
     EpochMs from = std::max(range->first, now + rules.lead_time_minutes() * kMinuteMs);
     EpochMs to = range->second;
-    if (rules.max_advance_days() > 0) to = std::min(to, now + rules.max_advance_days() * kDayMs + duration);
+    if (rules.max_advance_days() > 0)
+      to = std::min(to, now + rules.max_advance_days() * kDayMs + duration);
     if (to <= from) continue;
-    const auto spans = FreeSpans(OpenTime(bookable, from, to), (*busy)[i], EffectiveCapacity(resource),
-                                 rules.buffer_before_minutes() * kMinuteMs, rules.buffer_after_minutes() * kMinuteMs);
+    const auto spans = FreeSpans(
+        OpenTime(bookable, from, to), (*busy)[i], EffectiveCapacity(resource),
+        rules.buffer_before_minutes() * kMinuteMs, rules.buffer_after_minutes() * kMinuteMs);
     // Contiguous runs with room for the quantity.
     int per_resource = 0;
     for (size_t k = 0; k < spans.size() && per_resource < max_results;) {
@@ -435,7 +454,8 @@ absl::StatusOr<v1::FindSlotsResponse> Scheduler::FindSlots(const Caller& caller,
       }
       EpochMs run_start = spans[k].start, run_end = spans[k].end;
       int remaining = spans[k].remaining;
-      for (++k; k < spans.size() && spans[k].start == run_end && spans[k].remaining >= quantity; ++k) {
+      for (++k; k < spans.size() && spans[k].start == run_end && spans[k].remaining >= quantity;
+           ++k) {
         run_end = spans[k].end;
         remaining = std::min(remaining, spans[k].remaining);
       }
@@ -462,8 +482,8 @@ absl::StatusOr<v1::FindSlotsResponse> Scheduler::FindSlots(const Caller& caller,
   return response;
 }
 
-absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(const Caller& caller,
-                                                               const v1::UsageReportRequest& request) {
+absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(
+    const Caller& caller, const v1::UsageReportRequest& request) {
   if (!ready_) return StoreUnavailable("the scheduler's resource catalogue is still loading");
   if (request.organization_id().empty() == request.network_id().empty())
     return InvalidField("organization_id", "give exactly one of organization_id and network_id");
@@ -479,7 +499,8 @@ absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(const Caller& cal
       return r.owner_organization_id() == request.organization_id();
     });
   } else {
-    const bool member = catalog_->NetworksOf(caller.organization_id).count(request.network_id()) > 0;
+    const bool member =
+        catalog_->NetworksOf(caller.organization_id).count(request.network_id()) > 0;
     if (!member && !caller.Coordinates(request.network_id()))
       return Forbidden("a network's members and coordinators report on it");
     scope = catalog_->Select([&](const registry::v1::Resource& r) {
@@ -496,13 +517,16 @@ absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(const Caller& cal
     usage->set_resource_id(resource.id());
     usage->set_display_name(resource.display_name());
     double open_ms = 0;
-    for (const auto& w : OpenTime(bookable, from, to)) open_ms += static_cast<double>(w.end - w.start);
+    for (const auto& w : OpenTime(bookable, from, to))
+      open_ms += static_cast<double>(w.end - w.start);
     usage->set_available_hours(open_ms * EffectiveCapacity(resource) / kHourMs);
     PageQuery query;
-    query.from = from - kDayMs * config_.max_query_range_days;  // bookings that started before, end inside
+    query.from =
+        from - kDayMs * config_.max_query_range_days;  // bookings that started before, end inside
     query.to = to;
     query.limit = config_.max_page_size;
-    query.states = {v1::BOOKING_STATE_CONFIRMED, v1::BOOKING_STATE_CHECKED_IN, v1::BOOKING_STATE_COMPLETED};
+    query.states = {v1::BOOKING_STATE_CONFIRMED, v1::BOOKING_STATE_CHECKED_IN,
+                    v1::BOOKING_STATE_COMPLETED};
     while (true) {
       auto page = store_->ListByResource(resource.id(), query);
       if (!page.ok()) return page.status();
@@ -513,7 +537,8 @@ absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(const Caller& cal
         const double hours = static_cast<double>(end - start) * b.quantity() / kHourMs;
         usage->set_booked_hours(usage->booked_hours() + hours);
         by_kind[BookerKind(catalog_->Organization(b.organization_id()))] += hours;
-        if (b.organization_id() == resource.owner_organization_id()) continue;  // own use earns nothing
+        if (b.organization_id() == resource.owner_organization_id())
+          continue;  // own use earns nothing
         usage->set_tariff_revenue_cents(usage->tariff_revenue_cents() +
                                         TariffCents(resource.terms(), end - start, b.quantity()));
         if (resource.terms().kind() == registry::v1::TERMS_KIND_IN_KIND)
@@ -523,10 +548,12 @@ absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(const Caller& cal
       const auto& last = page->bookings.back();
       query.after = std::make_pair(ToEpochMs(last.start_time()), last.id());
     }
-    if (usage->available_hours() > 0) usage->set_utilisation(usage->booked_hours() / usage->available_hours());
+    if (usage->available_hours() > 0)
+      usage->set_utilisation(usage->booked_hours() / usage->available_hours());
     response.set_available_hours(response.available_hours() + usage->available_hours());
     response.set_booked_hours(response.booked_hours() + usage->booked_hours());
-    response.set_tariff_revenue_cents(response.tariff_revenue_cents() + usage->tariff_revenue_cents());
+    response.set_tariff_revenue_cents(response.tariff_revenue_cents() +
+                                      usage->tariff_revenue_cents());
     response.set_in_kind_hours(response.in_kind_hours() + usage->in_kind_hours());
   }
   if (response.available_hours() > 0)
@@ -539,8 +566,8 @@ absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(const Caller& cal
   return response;
 }
 
-absl::StatusOr<v1::ExportCalendarResponse> Scheduler::ExportCalendar(const Caller& caller,
-                                                                     const v1::ExportCalendarRequest& request) {
+absl::StatusOr<v1::ExportCalendarResponse> Scheduler::ExportCalendar(
+    const Caller& caller, const v1::ExportCalendarRequest& request) {
   constexpr int kMaxEvents = 5000;
   v1::ListBookingsRequest list;
   list.set_resource_id(request.resource_id());
@@ -555,12 +582,14 @@ absl::StatusOr<v1::ExportCalendarResponse> Scheduler::ExportCalendar(const Calle
     for (auto& b : *page->mutable_bookings())
       if (OnCalendar(b)) bookings.push_back(std::move(b));
     if (static_cast<int>(bookings.size()) > kMaxEvents)
-      return InvalidField("end_time", absl::StrCat("more than ", kMaxEvents, " bookings: export a shorter range"));
+      return InvalidField(
+          "end_time", absl::StrCat("more than ", kMaxEvents, " bookings: export a shorter range"));
     list.set_page_token(page->next_page_token());
   } while (!list.page_token().empty());
   v1::ExportCalendarResponse response;
-  const std::string name = request.resource_id().empty() ? "infrashare: " + request.organization_id()
-                                                         : "infrashare: " + request.resource_id();
+  const std::string name = request.resource_id().empty()
+                               ? "infrashare: " + request.organization_id()
+                               : "infrashare: " + request.resource_id();
   response.set_ical(BookingsToICalendar(bookings, name));
   response.set_events(static_cast<int>(bookings.size()));
   return response;

@@ -20,7 +20,8 @@ class Scheduler {
   using Clock = std::function<EpochMs()>;
   Scheduler(BookingStore* store, Catalog* catalog, SchedulerConfig config, Clock clock);
 
-  absl::StatusOr<v1::Booking> CreateBooking(const Caller& caller, const v1::CreateBookingRequest& request);
+  absl::StatusOr<v1::Booking> CreateBooking(const Caller& caller,
+                                            const v1::CreateBookingRequest& request);
   // The same; `done` runs once with the result, on another thread when the store is reached.
   void CreateBookingAsync(const Caller& caller, const v1::CreateBookingRequest& request,
                           std::function<void(absl::StatusOr<v1::Booking>)> done);
@@ -30,16 +31,20 @@ class Scheduler {
   absl::StatusOr<v1::Booking> Transition(const Caller& caller, const TransitionCommand& command);
   absl::StatusOr<v1::ListBookingsResponse> ListBookings(const Caller& caller,
                                                         const v1::ListBookingsRequest& request);
-  absl::StatusOr<v1::RecordTrainingResponse> RecordTraining(const Caller& caller,
-                                                            const v1::RecordTrainingRequest& request);
-  absl::StatusOr<v1::WaitlistEntry> JoinWaitlist(const Caller& caller, const v1::JoinWaitlistRequest& request);
-  absl::StatusOr<v1::WaitlistEntry> LeaveWaitlist(const Caller& caller, const v1::LeaveWaitlistRequest& request);
+  absl::StatusOr<v1::RecordTrainingResponse> RecordTraining(
+      const Caller& caller, const v1::RecordTrainingRequest& request);
+  absl::StatusOr<v1::WaitlistEntry> JoinWaitlist(const Caller& caller,
+                                                 const v1::JoinWaitlistRequest& request);
+  absl::StatusOr<v1::WaitlistEntry> LeaveWaitlist(const Caller& caller,
+                                                  const v1::LeaveWaitlistRequest& request);
   absl::StatusOr<v1::ListWaitlistResponse> ListWaitlist(const Caller& caller,
                                                         const v1::ListWaitlistRequest& request);
-  absl::StatusOr<v1::FindSlotsResponse> FindSlots(const Caller& caller, const v1::FindSlotsRequest& request);
-  absl::StatusOr<v1::UsageReportResponse> UsageReport(const Caller& caller, const v1::UsageReportRequest& request);
-  absl::StatusOr<v1::ExportCalendarResponse> ExportCalendar(const Caller& caller,
-                                                            const v1::ExportCalendarRequest& request);
+  absl::StatusOr<v1::FindSlotsResponse> FindSlots(const Caller& caller,
+                                                  const v1::FindSlotsRequest& request);
+  absl::StatusOr<v1::UsageReportResponse> UsageReport(const Caller& caller,
+                                                      const v1::UsageReportRequest& request);
+  absl::StatusOr<v1::ExportCalendarResponse> ExportCalendar(
+      const Caller& caller, const v1::ExportCalendarRequest& request);
   absl::StatusOr<v1::CheckAvailabilityResponse> CheckAvailability(
       const Caller& caller, const v1::CheckAvailabilityRequest& request);
 
@@ -52,10 +57,13 @@ class Scheduler {
 
  private:
   // Whether the caller sees who booked on `resource_id` when `organization` did.
-  bool SeesBooker(const Caller& caller, const std::string& resource_id, const std::string& organization) const;
-  absl::StatusOr<BookableResource> Bookable(const std::string& resource_id, absl::string_view field);
+  bool SeesBooker(const Caller& caller, const std::string& resource_id,
+                  const std::string& organization) const;
+  absl::StatusOr<BookableResource> Bookable(const std::string& resource_id,
+                                            absl::string_view field);
   // Everything a single booking needs decided before the store: the command, or why not.
-  absl::StatusOr<BookCommand> PrepareBooking(const Caller& caller, const v1::CreateBookingRequest& request);
+  absl::StatusOr<BookCommand> PrepareBooking(const Caller& caller,
+                                             const v1::CreateBookingRequest& request);
   // The organisation a booking is for, if the caller may book for it on this resource.
   absl::StatusOr<std::string> Booker(const Caller& caller, const std::string& requested,
                                      const BookableResource& bookable) const;

@@ -34,8 +34,9 @@ std::optional<std::vector<std::string>> DecodeCursor(absl::string_view cursor, i
 
 }  // namespace
 
-SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, RotationStore* rotation_store,
-                                           BookingStore* store, RpcGate* gate, const std::atomic<bool>* stopping)
+SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations,
+                                           RotationStore* rotation_store, BookingStore* store,
+                                           RpcGate* gate, const std::atomic<bool>* stopping)
     : scheduler_(scheduler),
       rotations_(rotations),
       rotation_store_(rotation_store),
@@ -43,17 +44,20 @@ SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, Rotations* rota
       gate_(gate),
       stopping_(stopping) {}
 
-#define INFRASHARE_HANDLER(Method, Request, Response, Call)                            \
+#define INFRASHARE_HANDLER(Method, Request, Response, Call)                                       \
   grpc::ServerUnaryReactor* SchedulerServiceImpl::Method(                                         \
-      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) {  \
-    return gate_->UnaryOnWorker(context, "scheduler." #Method, *request,                         \
-                                [this, request, response](const Caller& caller) {                  \
-                                  return Respond(Call, response);                                  \
-                                }, response);                                                      \
+      grpc::CallbackServerContext* context, const v1::Request* request, v1::Response* response) { \
+    return gate_->UnaryOnWorker(                                                                  \
+        context, "scheduler." #Method, *request,                                                  \
+        [this, request, response](const Caller& caller) { return Respond(Call, response); },      \
+        response);                                                                                \
   }
 
-INFRASHARE_HANDLER(CreateRecurringBooking, CreateRecurringBookingRequest, CreateRecurringBookingResponse, scheduler_->CreateRecurringBooking(caller, *request))
-INFRASHARE_HANDLER(GetBooking, GetBookingRequest, Booking, scheduler_->GetBooking(caller, request->id()))
+INFRASHARE_HANDLER(CreateRecurringBooking, CreateRecurringBookingRequest,
+                   CreateRecurringBookingResponse,
+                   scheduler_->CreateRecurringBooking(caller, *request))
+INFRASHARE_HANDLER(GetBooking, GetBookingRequest, Booking,
+                   scheduler_->GetBooking(caller, request->id()))
 INFRASHARE_HANDLER(SubmitBooking, SubmitBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kSubmit, "", false,
                                                    false, "", IdempotencyKey(*request)}))
@@ -61,11 +65,13 @@ INFRASHARE_HANDLER(ApproveBooking, ApproveBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kApprove, "", false,
                                                    false, "", IdempotencyKey(*request)}))
 INFRASHARE_HANDLER(RejectBooking, RejectBookingRequest, Booking,
-                   scheduler_->Transition(caller, {request->id(), Transition::kReject, "", false,
-                                                   false, request->reason(), IdempotencyKey(*request)}))
+                   scheduler_->Transition(caller,
+                                          {request->id(), Transition::kReject, "", false, false,
+                                           request->reason(), IdempotencyKey(*request)}))
 INFRASHARE_HANDLER(CancelBooking, CancelBookingRequest, Booking,
-                   scheduler_->Transition(caller, {request->id(), Transition::kCancel, "", false,
-                                                   false, request->reason(), IdempotencyKey(*request)}))
+                   scheduler_->Transition(caller,
+                                          {request->id(), Transition::kCancel, "", false, false,
+                                           request->reason(), IdempotencyKey(*request)}))
 INFRASHARE_HANDLER(CheckInBooking, CheckInBookingRequest, Booking,
                    scheduler_->Transition(caller, {request->id(), Transition::kCheckIn, "", false,
                                                    false, "", IdempotencyKey(*request)}))
@@ -83,12 +89,14 @@ INFRASHARE_HANDLER(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilit
                    scheduler_->CheckAvailability(caller, *request))
 INFRASHARE_HANDLER(UsageReport, UsageReportRequest, UsageReportResponse,
                    scheduler_->UsageReport(caller, *request))
-INFRASHARE_HANDLER(FindSlots, FindSlotsRequest, FindSlotsResponse, scheduler_->FindSlots(caller, *request))
+INFRASHARE_HANDLER(FindSlots, FindSlotsRequest, FindSlotsResponse,
+                   scheduler_->FindSlots(caller, *request))
 INFRASHARE_HANDLER(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse,
                    scheduler_->ExportCalendar(caller, *request))
 INFRASHARE_HANDLER(CreateRotationPool, CreateRotationPoolRequest, RotationPool,
                    rotations_->CreatePool(caller, *request))
-INFRASHARE_HANDLER(GetRotationPool, GetRotationPoolRequest, RotationPool, rotations_->GetPool(caller, request->id()))
+INFRASHARE_HANDLER(GetRotationPool, GetRotationPoolRequest, RotationPool,
+                   rotations_->GetPool(caller, request->id()))
 INFRASHARE_HANDLER(ListRotationPools, ListRotationPoolsRequest, ListRotationPoolsResponse,
                    rotations_->ListPools(caller, *request))
 INFRASHARE_HANDLER(CreateRotationRequest, CreateRotationRequestRequest, RotationRequest,
@@ -101,8 +109,10 @@ INFRASHARE_HANDLER(WithdrawRotationRequest, WithdrawRotationRequestRequest, Rota
                    rotations_->WithdrawRequest(caller, *request))
 INFRASHARE_HANDLER(ListRotationRequests, ListRotationRequestsRequest, ListRotationRequestsResponse,
                    rotations_->ListRequests(caller, *request))
-INFRASHARE_HANDLER(PlanRotation, PlanRotationRequest, RotationPlan, rotations_->Plan(caller, *request))
-INFRASHARE_HANDLER(GetRotationPlan, GetRotationPlanRequest, RotationPlan, rotations_->GetPlan(caller, request->id()))
+INFRASHARE_HANDLER(PlanRotation, PlanRotationRequest, RotationPlan,
+                   rotations_->Plan(caller, *request))
+INFRASHARE_HANDLER(GetRotationPlan, GetRotationPlanRequest, RotationPlan,
+                   rotations_->GetPlan(caller, request->id()))
 INFRASHARE_HANDLER(PreviewRotationPlan, PreviewRotationPlanRequest, RotationPlanDiff,
                    rotations_->PreviewPlan(caller, request->id()))
 INFRASHARE_HANDLER(CommitRotationPlan, CommitRotationPlanRequest, RotationPlan,
@@ -116,13 +126,14 @@ INFRASHARE_HANDLER(ExportRotationPlan, ExportRotationPlanRequest, ExportRotation
 #undef INFRASHARE_HANDLER
 
 // The hot path: no thread waits for Redis; the batcher's thread finishes the call.
-grpc::ServerUnaryReactor* SchedulerServiceImpl::CreateBooking(grpc::CallbackServerContext* context,
-                                                              const v1::CreateBookingRequest* request,
-                                                              v1::Booking* response) {
+grpc::ServerUnaryReactor* SchedulerServiceImpl::CreateBooking(
+    grpc::CallbackServerContext* context, const v1::CreateBookingRequest* request,
+    v1::Booking* response) {
   return gate_->UnaryAsync(context, "scheduler.CreateBooking", *request,
                            [this, request, response](const Caller& caller, RpcGate::Done done) {
                              scheduler_->CreateBookingAsync(
-                                 caller, *request, [response, done = std::move(done)](auto booking) {
+                                 caller, *request,
+                                 [response, done = std::move(done)](auto booking) {
                                    done(Respond(std::move(booking), response));
                                  });
                            });
@@ -132,7 +143,8 @@ grpc::ServerWriteReactor<v1::BookingEvent>* SchedulerServiceImpl::WatchBookings(
     grpc::CallbackServerContext* context, const v1::WatchBookingsRequest* request) {
   return WatchReactor<v1::BookingEvent>::Start(
       gate_, context, "scheduler.WatchBookings", *request, stopping_,
-      [this, request = *request](const Caller& caller, const WatchReactor<v1::BookingEvent>::Write& write,
+      [this, request = *request](const Caller& caller,
+                                 const WatchReactor<v1::BookingEvent>::Write& write,
                                  const std::function<bool()>& stopped) {
         return FollowBookings(caller, request, write, stopped);
       });
@@ -140,7 +152,8 @@ grpc::ServerWriteReactor<v1::BookingEvent>* SchedulerServiceImpl::WatchBookings(
 
 absl::Status SchedulerServiceImpl::FollowBookings(
     const Caller& caller, const v1::WatchBookingsRequest& request,
-    const std::function<bool(const v1::BookingEvent&)>& write, const std::function<bool()>& stopped) {
+    const std::function<bool(const v1::BookingEvent&)>& write,
+    const std::function<bool()>& stopped) {
   std::vector<std::string> ids;
   if (request.cursor().empty()) {
     auto latest = store_->LatestEventIds();
@@ -152,8 +165,8 @@ absl::Status SchedulerServiceImpl::FollowBookings(
     auto trimmed = store_->EventsTrimmedAfter(*decoded);
     if (!trimmed.ok()) return trimmed.status();
     if (*trimmed)
-      return PreconditionError("CURSOR_EXPIRED",
-                               "events after this cursor were trimmed; list bookings and watch anew");
+      return PreconditionError(
+          "CURSOR_EXPIRED", "events after this cursor were trimmed; list bookings and watch anew");
     ids = std::move(*decoded);
   }
   while (!stopped()) {
@@ -186,15 +199,17 @@ grpc::ServerWriteReactor<v1::RotationEvent>* SchedulerServiceImpl::WatchRotation
     grpc::CallbackServerContext* context, const v1::WatchRotationEventsRequest* request) {
   return WatchReactor<v1::RotationEvent>::Start(
       gate_, context, "scheduler.WatchRotationEvents", *request, stopping_,
-      [this, cursor = request->cursor()](const Caller& caller, const WatchReactor<v1::RotationEvent>::Write& write,
+      [this, cursor = request->cursor()](const Caller& caller,
+                                         const WatchReactor<v1::RotationEvent>::Write& write,
                                          const std::function<bool()>& stopped) {
         return FollowRotationEvents(caller, cursor, write, stopped);
       });
 }
 
-absl::Status SchedulerServiceImpl::FollowRotationEvents(const Caller& caller, const std::string& cursor,
-                                                        const std::function<bool(const v1::RotationEvent&)>& write,
-                                                        const std::function<bool()>& stopped) {
+absl::Status SchedulerServiceImpl::FollowRotationEvents(
+    const Caller& caller, const std::string& cursor,
+    const std::function<bool(const v1::RotationEvent&)>& write,
+    const std::function<bool()>& stopped) {
   constexpr absl::string_view kPrefix = "rot1:";
   std::string after;
   if (cursor.empty()) {
@@ -207,7 +222,9 @@ absl::Status SchedulerServiceImpl::FollowRotationEvents(const Caller& caller, co
       return InvalidField("cursor", "is not a cursor this server issued");
     auto trimmed = rotation_store_->EventsTrimmedAfter(id);
     if (!trimmed.ok()) return trimmed.status();
-    if (*trimmed) return PreconditionError("CURSOR_EXPIRED", "events after this cursor were trimmed; list and watch anew");
+    if (*trimmed)
+      return PreconditionError("CURSOR_EXPIRED",
+                               "events after this cursor were trimmed; list and watch anew");
     after = std::string(id);
   }
   while (!stopped()) {
@@ -234,7 +251,9 @@ absl::Status SchedulerServiceImpl::FollowRotationEvents(const Caller& caller, co
   return absl::OkStatus();
 }
 
-void Sweeper::Start() { thread_ = std::thread([this] { Run(); }); }
+void Sweeper::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void Sweeper::Stop() {
   {
@@ -276,7 +295,8 @@ SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& 
       store_(redis, config.scheduler),
       catalog_(&registry_store_),
       scheduler_(&store_, &catalog_, config.scheduler, NowMs),
-      rotation_store_(redis, config.scheduler.request_id_ttl_s, config.scheduler.rotation_draft_ttl_s),
+      rotation_store_(redis, config.scheduler.request_id_ttl_s,
+                      config.scheduler.rotation_draft_ttl_s),
       rotations_(&rotation_store_, &store_, &catalog_, config.scheduler, NowMs),
       service_(&scheduler_, &rotations_, &rotation_store_, &store_, gate, &stopping_),
       readiness_(&catalog_, &scheduler_),

@@ -23,14 +23,15 @@ namespace infrashare::scheduler {
 
 class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService {
  public:
-  SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, RotationStore* rotation_store, BookingStore* store,
-                       RpcGate* gate, const std::atomic<bool>* stopping);
+  SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, RotationStore* rotation_store,
+                       BookingStore* store, RpcGate* gate, const std::atomic<bool>* stopping);
 
-#define INFRASHARE_UNARY(Method, Request, Response)                                          \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const v1::Request* request, \
-                                   v1::Response* response) override;
+#define INFRASHARE_UNARY(Method, Request, Response)                      \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
+                                   const v1::Request* request, v1::Response* response) override;
   INFRASHARE_UNARY(CreateBooking, CreateBookingRequest, Booking)
-  INFRASHARE_UNARY(CreateRecurringBooking, CreateRecurringBookingRequest, CreateRecurringBookingResponse)
+  INFRASHARE_UNARY(CreateRecurringBooking, CreateRecurringBookingRequest,
+                   CreateRecurringBookingResponse)
   INFRASHARE_UNARY(GetBooking, GetBookingRequest, Booking)
   INFRASHARE_UNARY(SubmitBooking, SubmitBookingRequest, Booking)
   INFRASHARE_UNARY(ApproveBooking, ApproveBookingRequest, Booking)
@@ -84,7 +85,8 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
 };
 
 // Applies due time-based transitions (lapsed holds, unapproved requests at their start, no-shows,
-// completions) on every shard, and marks hand-overs not confirmed by their deadline overdue. Every replica runs one; the Redis function makes that safe.
+// completions) on every shard, and marks hand-overs not confirmed by their deadline overdue. Every
+// replica runs one; the Redis function makes that safe.
 class Sweeper {
  public:
   Sweeper(BookingStore* store, RotationStore* rotations, int interval_ms)
@@ -107,9 +109,14 @@ class Sweeper {
 // Marks the scheduler ready once the catalogue has loaded.
 class CatalogReadiness final : public registry::RegistryListener {
  public:
-  CatalogReadiness(Catalog* catalog, Scheduler* scheduler) : catalog_(catalog), scheduler_(scheduler) {}
-  void Upsert(absl::string_view kind, const std::string& data) override { catalog_->Upsert(kind, data); }
-  void Remove(absl::string_view kind, const std::string& id) override { catalog_->Remove(kind, id); }
+  CatalogReadiness(Catalog* catalog, Scheduler* scheduler)
+      : catalog_(catalog), scheduler_(scheduler) {}
+  void Upsert(absl::string_view kind, const std::string& data) override {
+    catalog_->Upsert(kind, data);
+  }
+  void Remove(absl::string_view kind, const std::string& id) override {
+    catalog_->Remove(kind, id);
+  }
   void Loaded() override;
 
  private:

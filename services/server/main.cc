@@ -1,9 +1,8 @@
 // infrashare-server --config FILE [--services=registry,...] | --print-limits
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "absl/synchronization/mutex.h"
 #include "infrashare/auth/v1/auth.grpc.pb.h"
@@ -34,13 +33,16 @@ int main(int argc, char** argv) {
   app.add_option("--services", services_list, "comma-separated services to run, or 'all'")
       ->capture_default_str();
   bool print_limits = false;
-  app.add_flag("--print-limits", print_limits, "print docs/limits.md (every request field's bound) and exit");
+  app.add_flag("--print-limits", print_limits,
+               "print docs/limits.md (every request field's bound) and exit");
   CLI11_PARSE(app, argc, argv);
   if (print_limits) {
     std::vector<const google::protobuf::ServiceDescriptor*> services;
     for (const auto& name : infrashare::PublicServiceNames())
-      services.push_back(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
-    std::cout << infrashare::LimitsMarkdown(services, infrashare::RequestLimitsFor(infrashare::Config{}));
+      services.push_back(
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
+    std::cout << infrashare::LimitsMarkdown(services,
+                                            infrashare::RequestLimitsFor(infrashare::Config{}));
     return 0;
   }
 

@@ -56,9 +56,10 @@ const std::set<std::string>& KnownServices() {
 
 const std::vector<std::string>& PublicServiceNames() {
   static const std::vector<std::string> kNames = {
-      auth::v1::TokenService::service_full_name(), registry::v1::RegistryService::service_full_name(),
-      scheduler::v1::SchedulerService::service_full_name(), desk::v1::DeskService::service_full_name(),
-      privacy::v1::PrivacyService::service_full_name()};
+      auth::v1::TokenService::service_full_name(),
+      registry::v1::RegistryService::service_full_name(),
+      scheduler::v1::SchedulerService::service_full_name(),
+      desk::v1::DeskService::service_full_name(), privacy::v1::PrivacyService::service_full_name()};
   return kNames;
 }
 
@@ -90,19 +91,22 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   s->tokens_ = std::make_unique<TokenStore>(s->redis_.get(), config.auth);
   s->rate_limiter_ = std::make_unique<RateLimiter>(s->redis_.get(), config.rate_limits);
   s->audit_ = std::make_unique<AuditLog>(s->redis_.get(), config.audit);
-  s->gate_ = std::make_unique<RpcGate>(s->tokens_.get(), &s->metrics_, config.grpc.handler_threads,
-                                       RequestLimitsFor(config), s->rate_limiter_.get(), s->audit_.get());
-  s->token_service_ = std::make_unique<TokenServiceImpl>(s->tokens_.get(), s->audit_.get(), s->gate_.get());
+  s->gate_ =
+      std::make_unique<RpcGate>(s->tokens_.get(), &s->metrics_, config.grpc.handler_threads,
+                                RequestLimitsFor(config), s->rate_limiter_.get(), s->audit_.get());
+  s->token_service_ =
+      std::make_unique<TokenServiceImpl>(s->tokens_.get(), s->audit_.get(), s->gate_.get());
   // The registry asks the booking ledger before it removes a resource, so it loads its functions.
   if (services.count("registry") || services.count("scheduler"))
     s->redis_->AddFunctionLibrary(std::string(kSchedulerLua));
   if (services.count("registry")) {
     s->redis_->AddFunctionLibrary(std::string(kRegistryLua));
-    s->booking_ledger_ = std::make_unique<scheduler::RedisBookingStore>(s->redis_.get(), config.scheduler);
+    s->booking_ledger_ =
+        std::make_unique<scheduler::RedisBookingStore>(s->redis_.get(), config.scheduler);
     registry::Dependents dependents;
     const int64_t latest_ms = RequestLimitsFor(config).latest_time_s * 1000;
-    dependents.has_live_bookings = [ledger = s->booking_ledger_.get(),
-                                    latest_ms](const std::string& resource_id) -> absl::StatusOr<bool> {
+    dependents.has_live_bookings = [ledger = s->booking_ledger_.get(), latest_ms](
+                                       const std::string& resource_id) -> absl::StatusOr<bool> {
       auto busy = ledger->Busy(resource_id, NowMs(), latest_ms);
       if (!busy.ok()) return busy.status();
       return !busy->empty();
@@ -110,8 +114,8 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
     dependents.revoke_tokens = [tokens = s->tokens_.get()](const std::string& organization_id) {
       return tokens->RevokeOrganization(organization_id);
     };
-    auto registry = std::make_unique<registry::RegistryModule>(s->redis_.get(), s->gate_.get(), config.registry,
-                                                               std::move(dependents));
+    auto registry = std::make_unique<registry::RegistryModule>(
+        s->redis_.get(), s->gate_.get(), config.registry, std::move(dependents));
     // Personal data of one person, across the registry and the desk: beside the registry, whose
     // search index it reads.
     s->redis_->AddFunctionLibrary(std::string(kDeskLua));
@@ -126,12 +130,14 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   }
   if (services.count("desk")) {
     s->redis_->AddFunctionLibrary(std::string(kDeskLua));
-    s->modules_.push_back(std::make_unique<desk::DeskModule>(s->redis_.get(), s->gate_.get(), config));
+    s->modules_.push_back(
+        std::make_unique<desk::DeskModule>(s->redis_.get(), s->gate_.get(), config));
   }
 
   s->unparsable_ = std::make_unique<UnparsableRequests>(&s->metrics_);
   RedisPool* pool = s->redis_.get();
-  s->metrics_.AddSampled("infrashare_redis_pool_size", "gauge", "Redis connections the pool may hold.",
+  s->metrics_.AddSampled("infrashare_redis_pool_size", "gauge",
+                         "Redis connections the pool may hold.",
                          [pool] { return pool->Stats().size; });
   s->metrics_.AddSampled("infrashare_redis_pool_in_use", "gauge", "Redis connections in use.",
                          [pool] { return pool->Stats().in_use; });
@@ -141,7 +147,8 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   if (!config.metrics_listen.empty()) {
     s->metrics_server_ = std::make_unique<MetricsServer>(&s->metrics_, config.metrics_listen);
     if (!s->metrics_server_->Start())
-      return absl::UnavailableError(absl::StrCat("metrics.listen: cannot listen on ", config.metrics_listen));
+      return absl::UnavailableError(
+          absl::StrCat("metrics.listen: cannot listen on ", config.metrics_listen));
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -214,7 +221,8 @@ void InfrashareServer::WatchHealth() {
     SetServingStatus("", all);
     last = redis_ok;
     first = false;
-    for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 10 && !stopping_; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 

@@ -17,11 +17,11 @@
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/common/metrics.h"
-#include "services/common/unparsable.h"
 #include "services/common/redis.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
 #include "services/common/token_service.h"
+#include "services/common/unparsable.h"
 #include "services/scheduler/booking_store.h"
 #include "services/server/health_port.h"
 
@@ -35,8 +35,8 @@ absl::StatusOr<std::set<std::string>> ParseServices(const std::string& list);
 
 class InfrashareServer {
  public:
-  static absl::StatusOr<std::unique_ptr<InfrashareServer>> Start(const Config& config,
-                                                                 const std::set<std::string>& services);
+  static absl::StatusOr<std::unique_ptr<InfrashareServer>> Start(
+      const Config& config, const std::set<std::string>& services);
   ~InfrashareServer();
 
   int port() const { return port_; }

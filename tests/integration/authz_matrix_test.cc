@@ -3,17 +3,16 @@
 // admin) and by the organisation's own tokens of a lower role than the call needs. A new RPC is
 // called by itself; the test fails until it is classified in kRules and its id fields are mapped
 // in kAim. Real server, real Redis, real gRPC (a generic stub with serialized requests).
-#include <gtest/gtest.h>
-
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/time_util.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -74,7 +73,8 @@ const std::map<std::string, Rule> kRules = {
 
     // Coordinators add organisations; the registry of organisations is public, so a taken id
     // reveals nothing.
-    {"registry.CreateOrganization", {Kind::kWrite, kNoOwnerRole, {}, grpc::StatusCode::ALREADY_EXISTS}},
+    {"registry.CreateOrganization",
+     {Kind::kWrite, kNoOwnerRole, {}, grpc::StatusCode::ALREADY_EXISTS}},
     {"registry.GetOrganization", {Kind::kRead, kAnyRole}},
     {"registry.UpdateOrganization", {Kind::kWrite, kAdmins}},
     {"registry.DeleteOrganization", {Kind::kWrite, kNoOwnerRole}},
@@ -140,11 +140,13 @@ const std::map<std::string, Rule> kRules = {
     {"desk.ListResponders", {Kind::kRead, kAnyRole}},
     {"desk.SubmitInquiry", {Kind::kWrite, kStaffOrResponder}},  // a responder takes questions in
     {"desk.GetInquiry", {Kind::kRead, kAnyRole}},
-    {"desk.ListInquiries", {Kind::kRead, kAnyRole, {"network_id", "entry_organization_id", "responder_id"}}},
+    {"desk.ListInquiries",
+     {Kind::kRead, kAnyRole, {"network_id", "entry_organization_id", "responder_id"}}},
     {"desk.ListAssignments", {Kind::kRead, kAnyRole}},
     {"desk.AcceptInquiry", {Kind::kWrite, kAdmins}},
     {"desk.DeclineInquiry", {Kind::kWrite, kAdmins}},
-    {"desk.ReferInquiry", {Kind::kWrite, kAdmins, {"target_organization_id", "target_responder_id"}}},
+    {"desk.ReferInquiry",
+     {Kind::kWrite, kAdmins, {"target_organization_id", "target_responder_id"}}},
     {"desk.ResolveInquiry", {Kind::kWrite, kAdmins}},
     {"desk.RecordFeedback", {Kind::kWrite, kStaff}},
     {"desk.EraseAsker", {Kind::kWrite, kStaff}},
@@ -170,25 +172,26 @@ constexpr const char* kRotationNotes = "SECRET-ROTATION-7f3a";
 constexpr const char* kAskerEmail = "asker-secret@example.nl";
 constexpr const char* kAskerPhone = "+31 6 5555 7193";
 constexpr const char* kTokenDescription = "SECRET-TOKEN-7f3a";
+// Asker contacts: the entry partner's staff, not its integrations.
 const std::vector<Sentinel> kSentinels = {
-    {kBookingTitle, kAnyRole},  {kBookingNotes, kAnyRole}, {kWaitlistTitle, kAnyRole},
-    {kStaffEmail, kAnyRole},    {kStaffPhone, kAnyRole},   {kRotationNotes, kAnyRole},
-    {kAskerEmail, kStaff},      {kAskerPhone, kStaff},  // the entry partner's staff, not its integrations
-    {kTokenDescription, kAdmins},
+    {kBookingTitle, kAnyRole}, {kBookingNotes, kAnyRole}, {kWaitlistTitle, kAnyRole},
+    {kStaffEmail, kAnyRole},   {kStaffPhone, kAnyRole},   {kRotationNotes, kAnyRole},
+    {kAskerEmail, kStaff},     {kAskerPhone, kStaff},     {kTokenDescription, kAdmins},
 };
 
 // The owner's world, made through the API; every id the matrix aims at.
 struct World {
   const std::string owner = "owner", foreign = "foreign", partner = "partner";
-  const std::string owner_net = "net-owner";    // the owner and the partner
-  const std::string shared_net = "net-shared";  // the owner and the foreign organisation: the desk's
+  const std::string owner_net = "net-owner";  // the owner and the partner
+  const std::string shared_net =
+      "net-shared";  // the owner and the foreign organisation: the desk's
   const std::string foreign_net = "net-foreign";
   std::string lab, unit, booking, waitlist_entry, pool, rotation_request, plan, handover;
-  std::string responder, inquiry, token;  // token: a member token of the owner, with a description
+  std::string responder, inquiry, token;   // token: a member token of the owner, with a description
   const std::string fresh = "matrix-new";  // a client-chosen id nothing has
   // Cursors from before the world was made: a watcher resuming from one replays it.
   std::string resource_cursor, booking_cursor, inquiry_cursor;
-  Timestamp from, to;                           // a window around the booking
+  Timestamp from, to;  // a window around the booking
   // Objects a request carries whole (Create*/Update*/Import*), by message type: the owner's own.
   std::vector<std::unique_ptr<Message>> templates;
 };
@@ -240,7 +243,8 @@ const Aim* AimOf(const std::string& gate, const std::string& field) {
   const std::string method = gate.substr(gate.find('.') + 1);
   for (const auto& aim : kAim) {
     if (aim.field != field) continue;
-    if (aim.scope.empty() || aim.scope == gate || (aim.scope.back() == '.' && absl::StartsWith(gate, aim.scope)) ||
+    if (aim.scope.empty() || aim.scope == gate ||
+        (aim.scope.back() == '.' && absl::StartsWith(gate, aim.scope)) ||
         (aim.scope[0] == '*' && absl::StrContains(method, aim.scope.substr(1))))
       return &aim;
   }
@@ -259,18 +263,21 @@ void AimRequest(const std::string& gate, const World& world, int serial, Message
     if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
       for (const auto& object : world.templates) {
         if (object->GetDescriptor() != f->message_type()) continue;
-        Message* slot =
-            f->is_repeated() ? reflection->AddMessage(request, f) : reflection->MutableMessage(request, f);
+        Message* slot = f->is_repeated() ? reflection->AddMessage(request, f)
+                                         : reflection->MutableMessage(request, f);
         slot->CopyFrom(*object);
-        if (absl::StartsWith(gate.substr(gate.find('.') + 1), "Create")) {  // a new object: the server's ids
+        if (absl::StartsWith(gate.substr(gate.find('.') + 1),
+                             "Create")) {  // a new object: the server's ids
           for (const char* server_made : {"id", "etag"})
             if (const auto* field = slot->GetDescriptor()->FindFieldByName(server_made))
               slot->GetReflection()->ClearField(slot, field);
         }
       }
       if (f->message_type() == Timestamp::descriptor() && !f->is_repeated()) {
-        if (absl::EndsWith(name, "start_time")) reflection->MutableMessage(request, f)->CopyFrom(world.from);
-        if (absl::EndsWith(name, "end_time")) reflection->MutableMessage(request, f)->CopyFrom(world.to);
+        if (absl::EndsWith(name, "start_time"))
+          reflection->MutableMessage(request, f)->CopyFrom(world.from);
+        if (absl::EndsWith(name, "end_time"))
+          reflection->MutableMessage(request, f)->CopyFrom(world.to);
       }
       continue;
     }
@@ -284,8 +291,8 @@ void AimRequest(const std::string& gate, const World& world, int serial, Message
         ADD_FAILURE() << "map the field " << name << " of " << gate << " in kAim";
       } else if (name == "rrule") {
         value = "FREQ=DAILY;COUNT=2";
-      } else if (name == "title" || name == "notes" || name == "reason" || name == "note" || name == "text" ||
-                 name == "condition_notes" || name == "description") {
+      } else if (name == "title" || name == "notes" || name == "reason" || name == "note" ||
+                 name == "text" || name == "condition_notes" || name == "description") {
         value = "matrix probe";
       }
       if (value.empty()) continue;
@@ -320,11 +327,13 @@ void AimRequest(const std::string& gate, const World& world, int serial, Message
 }
 
 // The requests one method is probed with: one, or one per alternative field.
-std::vector<std::pair<std::string, std::string>> Probes(const google::protobuf::MethodDescriptor* method,
-                                                        const Rule& rule, const World& world, int* serial) {
+std::vector<std::pair<std::string, std::string>> Probes(
+    const google::protobuf::MethodDescriptor* method, const Rule& rule, const World& world,
+    int* serial) {
   const std::string gate = GateName(method);
-  std::unique_ptr<Message> request(
-      google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type())->New());
+  std::unique_ptr<Message> request(google::protobuf::MessageFactory::generated_factory()
+                                       ->GetPrototype(method->input_type())
+                                       ->New());
   AimRequest(gate, world, ++*serial, request.get());
   std::vector<std::pair<std::string, std::string>> out;  // {label, serialized request}
   if (rule.alternatives.empty()) out.push_back({gate, request->SerializeAsString()});
@@ -334,7 +343,8 @@ std::vector<std::pair<std::string, std::string>> Probes(const google::protobuf::
     for (const auto& other : rule.alternatives) {
       const auto* field = method->input_type()->FindFieldByName(other);
       EXPECT_NE(field, nullptr) << gate << " has no field " << other;
-      if (field != nullptr && other != keep) variant->GetReflection()->ClearField(variant.get(), field);
+      if (field != nullptr && other != keep)
+        variant->GetReflection()->ClearField(variant.get(), field);
     }
     out.push_back({gate + "(" + keep + ")", variant->SerializeAsString()});
   }
@@ -363,7 +373,9 @@ class AuthzMatrix : public ::testing::Test {
   }
 
   static std::unique_ptr<grpc::ClientContext> Admin() { return TestServer::Context(kAdminToken); }
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return TestServer::Context(token); }
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
+    return TestServer::Context(token);
+  }
 
   // Retries a setup call while a service has not yet seen what another just made (the scheduler and
   // the desk follow the registry); up to 10 s.
@@ -401,7 +413,8 @@ class AuthzMatrix : public ::testing::Test {
   static reg::Resource Resource(const std::string& name, reg::Mobility mobility) {
     reg::Resource r;
     r.set_display_name(name);
-    r.set_kind(mobility == reg::MOBILITY_MOBILE ? reg::RESOURCE_KIND_EQUIPMENT : reg::RESOURCE_KIND_LAB);
+    r.set_kind(mobility == reg::MOBILITY_MOBILE ? reg::RESOURCE_KIND_EQUIPMENT
+                                                : reg::RESOURCE_KIND_LAB);
     r.set_mobility(mobility);
     r.set_owner_organization_id(world_.owner);
     r.add_shared_with_network_ids(world_.owner_net);  // not with the foreign organisation
@@ -470,7 +483,8 @@ std::string AuthzMatrix::owner_admin_;
 Timestamp DaysAhead(int days, int hour) {
   using namespace std::chrono;
   const auto midnight = floor<std::chrono::days>(system_clock::now()) + std::chrono::days(days);
-  return TimeUtil::SecondsToTimestamp(duration_cast<seconds>(midnight.time_since_epoch()).count() + hour * 3600);
+  return TimeUtil::SecondsToTimestamp(duration_cast<seconds>(midnight.time_since_epoch()).count() +
+                                      hour * 3600);
 }
 
 void AuthzMatrix::MakeWorld() {
@@ -490,7 +504,9 @@ void AuthzMatrix::MakeWorld() {
 
   // Cursors from before the world: a resource and a booking of a bystander open the streams.
   w.resource_cursor = CursorBefore<reg::ResourceChange>(
-      [&](grpc::ClientContext* c) { return registry->WatchResources(c, reg::WatchResourcesRequest()); },
+      [&](grpc::ClientContext* c) {
+        return registry->WatchResources(c, reg::WatchResourcesRequest());
+      },
       [&] {
         reg::CreateResourceRequest request;
         *request.mutable_resource() = Resource("Bystander lab", reg::MOBILITY_FIXED);
@@ -510,7 +526,9 @@ void AuthzMatrix::MakeWorld() {
   ASSERT_TRUE(registry->CreateResource(Admin().get(), bystander_lab, &workshop).ok());
   int hour = 0;
   w.booking_cursor = CursorBefore<sch::BookingEvent>(
-      [&](grpc::ClientContext* c) { return scheduler->WatchBookings(c, sch::WatchBookingsRequest()); },
+      [&](grpc::ClientContext* c) {
+        return scheduler->WatchBookings(c, sch::WatchBookingsRequest());
+      },
       [&] {
         sch::CreateBookingRequest request;
         request.set_resource_id(workshop.id());
@@ -518,7 +536,8 @@ void AuthzMatrix::MakeWorld() {
         *request.mutable_start_time() = DaysAhead(20, hour);
         *request.mutable_end_time() = DaysAhead(20, ++hour);
         sch::Booking booked;
-        scheduler->CreateBooking(Admin().get(), request, &booked);  // fails until the scheduler knows it
+        scheduler->CreateBooking(Admin().get(), request,
+                                 &booked);  // fails until the scheduler knows it
       });
 
   // The desk's: a bystander's inquiry resolved while watched. Resolving happens once per inquiry,
@@ -529,13 +548,15 @@ void AuthzMatrix::MakeWorld() {
   bystander_question.set_text("Een vraag van elders");
   for (int attempt = 0; attempt < 20 && w.inquiry_cursor.empty(); ++attempt) {
     dsk::Inquiry elsewhere;
-    Eventually("SubmitInquiry", [&] { return desk->SubmitInquiry(Admin().get(), bystander_question, &elsewhere); });
+    Eventually("SubmitInquiry",
+               [&] { return desk->SubmitInquiry(Admin().get(), bystander_question, &elsewhere); });
     auto context = Admin();
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
     dsk::WatchInquiryRequest watch;
     watch.set_id(elsewhere.id());
     auto stream = desk->WatchInquiry(context.get(), watch);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // gives the watcher time to subscribe
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(100));  // gives the watcher time to subscribe
     dsk::ResolveInquiryRequest resolve;
     resolve.set_id(elsewhere.id());
     resolve.set_outcome(dsk::OUTCOME_WITHDRAWN);
@@ -562,7 +583,8 @@ void AuthzMatrix::MakeWorld() {
   book.set_title(kBookingTitle);
   book.set_notes(kBookingNotes);
   sch::Booking booking;
-  Eventually("CreateBooking", [&] { return scheduler->CreateBooking(As(owner_admin_).get(), book, &booking); });
+  Eventually("CreateBooking",
+             [&] { return scheduler->CreateBooking(As(owner_admin_).get(), book, &booking); });
   w.booking = booking.id();
   sch::JoinWaitlistRequest wait;
   wait.set_resource_id(w.lab);
@@ -580,8 +602,9 @@ void AuthzMatrix::MakeWorld() {
   pool.mutable_pool()->set_display_name("Mobiele labs");
   pool.mutable_pool()->add_unit_resource_ids(w.unit);
   sch::RotationPool made_pool;
-  Eventually("CreateRotationPool",
-             [&] { return scheduler->CreateRotationPool(As(owner_admin_).get(), pool, &made_pool); });
+  Eventually("CreateRotationPool", [&] {
+    return scheduler->CreateRotationPool(As(owner_admin_).get(), pool, &made_pool);
+  });
   w.pool = made_pool.id();
   auto ask = [&](const std::string& token, int from_day, const std::string& notes) {
     sch::CreateRotationRequestRequest request;
@@ -633,8 +656,9 @@ void AuthzMatrix::MakeWorld() {
   r->set_capacity(5);
   r->set_online(true);
   dsk::Responder made_responder;
-  Eventually("CreateResponder",
-             [&] { return desk->CreateResponder(As(owner_admin_).get(), responder, &made_responder); });
+  Eventually("CreateResponder", [&] {
+    return desk->CreateResponder(As(owner_admin_).get(), responder, &made_responder);
+  });
   w.responder = made_responder.id();
   dsk::SubmitInquiryRequest question;
   question.set_entry_organization_id(w.owner);
@@ -646,7 +670,8 @@ void AuthzMatrix::MakeWorld() {
   question.mutable_contact()->set_email(kAskerEmail);
   question.mutable_contact()->set_phone(kAskerPhone);
   dsk::Inquiry inquiry;
-  Eventually("SubmitInquiry", [&] { return desk->SubmitInquiry(As(owner_admin_).get(), question, &inquiry); });
+  Eventually("SubmitInquiry",
+             [&] { return desk->SubmitInquiry(As(owner_admin_).get(), question, &inquiry); });
   w.inquiry = inquiry.id();
   for (int i = 0; i < 200; ++i) {  // the dispatcher offers it within moments
     dsk::GetInquiryRequest get;
@@ -703,17 +728,20 @@ std::map<std::string, std::string> AuthzMatrix::Snapshot() {
   std::map<std::string, std::string> out;
   grpc::GenericStub generic(server_->channel());
   // Each Get* (or List*) the platform admin reads, aimed like the matrix aims its probes.
-  for (const char* gate : {"registry.GetOrganization", "registry.GetNetwork", "registry.GetResource",
-                           "registry.GetAvailability", "scheduler.GetBooking", "scheduler.ListWaitlist",
-                           "scheduler.GetRotationPool", "scheduler.GetRotationRequest", "scheduler.GetRotationPlan",
-                           "scheduler.ListHandovers", "scheduler.ListRotationRequests", "desk.GetResponder",
-                           "desk.GetInquiry", "auth.ListTokens"}) {
+  for (const char* gate :
+       {"registry.GetOrganization", "registry.GetNetwork", "registry.GetResource",
+        "registry.GetAvailability", "scheduler.GetBooking", "scheduler.ListWaitlist",
+        "scheduler.GetRotationPool", "scheduler.GetRotationRequest", "scheduler.GetRotationPlan",
+        "scheduler.ListHandovers", "scheduler.ListRotationRequests", "desk.GetResponder",
+        "desk.GetInquiry", "auth.ListTokens"}) {
     for (const auto* method : EveryMethod()) {
       if (GateName(method) != gate) continue;
-      std::unique_ptr<Message> request(
-          google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type())->New());
+      std::unique_ptr<Message> request(google::protobuf::MessageFactory::generated_factory()
+                                           ->GetPrototype(method->input_type())
+                                           ->New());
       AimRequest(gate, w, 0, request.get());
-      auto reply = CallRaw(generic, method, std::string("Bearer ") + kAdminToken, request->SerializeAsString());
+      auto reply = CallRaw(generic, method, std::string("Bearer ") + kAdminToken,
+                           request->SerializeAsString());
       EXPECT_TRUE(reply.status.ok()) << gate << ": " << reply.status.error_message();
       out[gate] = reply.messages.empty() ? "" : reply.messages[0];
     }
@@ -724,7 +752,8 @@ std::map<std::string, std::string> AuthzMatrix::Snapshot() {
 
 // The sentinels `probe` may not read, found in what it got back (responses, and the status'
 // message and details unless the probe sent the sentinel itself).
-std::vector<std::string> Leaks(const Probe& probe, const RawReply& reply, const std::string& request) {
+std::vector<std::string> Leaks(const Probe& probe, const RawReply& reply,
+                               const std::string& request) {
   std::string received;
   for (const auto& m : reply.messages) received += m;
   std::vector<std::string> leaks;
@@ -741,7 +770,8 @@ std::vector<std::string> Leaks(const Probe& probe, const RawReply& reply, const 
 // Foreign: the foreign organisation's tokens, with every role it can hold short of platform admin
 // (also a coordinator of a network of its own). Lower role: the owner's tokens below what a call
 // needs. Every mutating call is refused (PERMISSION_DENIED or NOT_FOUND); a read is refused or
-// answers without a private field the caller may not read; afterwards the owner's world is as it was.
+// answers without a private field the caller may not read; afterwards the owner's world is as it
+// was.
 TEST_F(AuthzMatrix, ForeignAndLowerRoleTokensChangeNothingAndReadNothingPrivate) {
   MakeWorld();
   if (HasFatalFailure()) return;
@@ -750,14 +780,18 @@ TEST_F(AuthzMatrix, ForeignAndLowerRoleTokensChangeNothingAndReadNothingPrivate)
     return server_->Token(w.foreign, {role}, std::move(networks));
   };
   const std::vector<Probe> probes = {
-      {"foreign admin", foreign(auth::v1::ROLE_ORGANIZATION_ADMIN), true, auth::v1::ROLE_UNSPECIFIED},
+      {"foreign admin", foreign(auth::v1::ROLE_ORGANIZATION_ADMIN), true,
+       auth::v1::ROLE_UNSPECIFIED},
       {"foreign member", foreign(auth::v1::ROLE_MEMBER), true, auth::v1::ROLE_UNSPECIFIED},
-      {"foreign read-only", foreign(auth::v1::ROLE_READ_ONLY_INTEGRATOR), true, auth::v1::ROLE_UNSPECIFIED},
-      {"foreign responder", foreign(auth::v1::ROLE_DESK_RESPONDER), true, auth::v1::ROLE_UNSPECIFIED},
+      {"foreign read-only", foreign(auth::v1::ROLE_READ_ONLY_INTEGRATOR), true,
+       auth::v1::ROLE_UNSPECIFIED},
+      {"foreign responder", foreign(auth::v1::ROLE_DESK_RESPONDER), true,
+       auth::v1::ROLE_UNSPECIFIED},
       {"foreign coordinator", foreign(auth::v1::ROLE_NETWORK_COORDINATOR, {w.foreign_net}), true,
        auth::v1::ROLE_UNSPECIFIED},
       {"owner admin", owner_admin_, false, auth::v1::ROLE_ORGANIZATION_ADMIN},
-      {"owner member", server_->Token(w.owner, {auth::v1::ROLE_MEMBER}), false, auth::v1::ROLE_MEMBER},
+      {"owner member", server_->Token(w.owner, {auth::v1::ROLE_MEMBER}), false,
+       auth::v1::ROLE_MEMBER},
       {"owner read-only", server_->Token(w.owner, {auth::v1::ROLE_READ_ONLY_INTEGRATOR}), false,
        auth::v1::ROLE_READ_ONLY_INTEGRATOR},
       {"owner responder (unbound)", server_->Token(w.owner, {auth::v1::ROLE_DESK_RESPONDER}), false,
@@ -777,7 +811,8 @@ TEST_F(AuthzMatrix, ForeignAndLowerRoleTokensChangeNothingAndReadNothingPrivate)
     }
     EXPECT_EQ(rule->second.kind != Kind::kRead, Mutates(gate))
         << gate << ": the matrix and the gate's audit disagree on whether it changes something";
-    const auto deadline = method->server_streaming() ? std::chrono::seconds(2) : std::chrono::seconds(10);
+    const auto deadline =
+        method->server_streaming() ? std::chrono::seconds(2) : std::chrono::seconds(10);
     for (const auto& [label, request] : Probes(method, rule->second, w, &serial)) {
       for (const auto& probe : probes) {
         const Rule& r = rule->second;
@@ -788,12 +823,13 @@ TEST_F(AuthzMatrix, ForeignAndLowerRoleTokensChangeNothingAndReadNothingPrivate)
         ++calls;
         if (method->server_streaming()) streamed[gate] += reply.messages.size();
         const auto code = reply.status.error_code();
-        const bool refused = code == grpc::StatusCode::PERMISSION_DENIED || code == grpc::StatusCode::NOT_FOUND ||
-                             code == r.also_refused;
+        const bool refused = code == grpc::StatusCode::PERMISSION_DENIED ||
+                             code == grpc::StatusCode::NOT_FOUND || code == r.also_refused;
         refusals += refused;
         const std::string what = label + " by " + probe.label + ": " + std::to_string(code) + " " +
                                  reply.status.error_message();
-        for (const auto& leak : Leaks(probe, reply, request)) ADD_FAILURE() << "LEAK of " << leak << " in " << what;
+        for (const auto& leak : Leaks(probe, reply, request))
+          ADD_FAILURE() << "LEAK of " << leak << " in " << what;
         ASSERT_NE(code, grpc::StatusCode::UNAUTHENTICATED) << what;
         EXPECT_NE(code, grpc::StatusCode::INVALID_ARGUMENT)
             << what << " (the probe is malformed: authorization was never asked)";
@@ -801,21 +837,24 @@ TEST_F(AuthzMatrix, ForeignAndLowerRoleTokensChangeNothingAndReadNothingPrivate)
           reg::ImportResourcesResponse rows;
           ASSERT_TRUE(rows.ParseFromString(reply.messages.at(0))) << what;
           EXPECT_EQ(rows.failed(), rows.rows_size()) << what << ": a row went through";
-          for (const auto& row : rows.rows()) EXPECT_FALSE(row.ok()) << what << ": row " << row.row();
+          for (const auto& row : rows.rows())
+            EXPECT_FALSE(row.ok()) << what << ": row " << row.row();
           continue;
         }
         if (must_refuse) {
           EXPECT_TRUE(refused) << what << " (expected PERMISSION_DENIED or NOT_FOUND)";
         } else {
           // An allowed read: it answers, or a stream stays open until the deadline.
-          EXPECT_TRUE(refused || code == grpc::StatusCode::OK || code == grpc::StatusCode::DEADLINE_EXCEEDED)
+          EXPECT_TRUE(refused || code == grpc::StatusCode::OK ||
+                      code == grpc::StatusCode::DEADLINE_EXCEEDED)
               << what;
         }
       }
     }
   }
   EXPECT_GT(calls, 500);
-  for (const auto* method : EveryMethod()) {  // a watcher given a cursor must have had something to hide
+  for (const auto* method :
+       EveryMethod()) {  // a watcher given a cursor must have had something to hide
     if (method->server_streaming() && AimOf(GateName(method), "cursor") != nullptr) {
       EXPECT_GT(streamed[GateName(method)], 0u)
           << GateName(method) << " replayed nothing: its redaction went unchecked";
@@ -840,7 +879,9 @@ TEST_F(AuthzMatrix, ForeignAndLowerRoleTokensChangeNothingAndReadNothingPrivate)
   EXPECT_EQ(inquiry.contact().email(), kAskerEmail);
   for (const auto& probe : probes) {
     auth::v1::TokenInfo me;
-    EXPECT_TRUE(server_->Tokens()->WhoAmI(As(probe.token).get(), auth::v1::WhoAmIRequest(), &me).ok()) << probe.label;
+    EXPECT_TRUE(
+        server_->Tokens()->WhoAmI(As(probe.token).get(), auth::v1::WhoAmIRequest(), &me).ok())
+        << probe.label;
   }
 }
 

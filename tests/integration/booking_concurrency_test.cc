@@ -1,22 +1,23 @@
 // The guarantee, as a property: many threads across two infrashare-server processes on one Redis
 // run random hold / book / submit / approve / cancel / wait-list operations (holds also lapse and
-// expire, freed slots promote waiting partners) on a few contended resources. Afterwards an independent checker reads Redis directly and finds
+// expire, freed slots promote waiting partners) on a few contended resources. Afterwards an
+// independent checker reads Redis directly and finds
 //   - no overlap on an exclusive resource and no instant over capacity on a shared one;
 //   - every acknowledged booking stored;
 //   - outcomes that match a sequential reference model: replaying each resource's transitions in
 //     their recorded order, every accepted booking fitted and every refusal was justified at the
 //     resource version the refusal names (google.rpc.ErrorInfo metadata).
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
-#include "clients/cpp/infrashare_client/client.h"
 #include <set>
 #include <thread>
 
+#include "clients/cpp/infrashare_client/client.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "services/common/config.h"
@@ -57,7 +58,8 @@ struct StoredBooking {
 
 StoredBooking FromJson(const nlohmann::json& j) {
   auto num = [&](const char* f) -> int64_t {
-    return j.contains(f) && !j[f].get<std::string>().empty() ? std::stoll(j[f].get<std::string>()) : 0;
+    return j.contains(f) && !j[f].get<std::string>().empty() ? std::stoll(j[f].get<std::string>())
+                                                             : 0;
   };
   StoredBooking b;
   b.id = j["id"];
@@ -115,16 +117,22 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
     request.mutable_organization()->set_display_name(id);
     request.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_VOCATIONAL_SCHOOL);
     reg::Organization out;
-    ASSERT_TRUE(registry->CreateOrganization(TestServer::Context(kAdminToken).get(), request, &out).ok());
+    ASSERT_TRUE(
+        registry->CreateOrganization(TestServer::Context(kAdminToken).get(), request, &out).ok());
   }
   reg::CreateNetworkRequest network;
   network.set_network_id("net");
   network.mutable_network()->set_display_name("Net");
   for (const auto& id : orgs) network.mutable_network()->add_member_organization_ids(id);
   reg::Network created_network;
-  ASSERT_TRUE(registry->CreateNetwork(TestServer::Context(kAdminToken).get(), network, &created_network).ok());
-  std::vector<ResourceSpec> resources = {
-      {"", 1, false, 0}, {"", 1, true, 0}, {"", 1, false, 30}, {"", 3, false, 0}, {"", 4, true, 15}};
+  ASSERT_TRUE(
+      registry->CreateNetwork(TestServer::Context(kAdminToken).get(), network, &created_network)
+          .ok());
+  std::vector<ResourceSpec> resources = {{"", 1, false, 0},
+                                         {"", 1, true, 0},
+                                         {"", 1, false, 30},
+                                         {"", 3, false, 0},
+                                         {"", 4, true, 15}};
   for (size_t i = 0; i < resources.size(); ++i) {
     reg::CreateResourceRequest request;
     auto* r = request.mutable_resource();
@@ -142,7 +150,8 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
     r->mutable_booking_rules()->set_buffer_after_minutes(resources[i].buffer_minutes);
     r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
     reg::Resource out;
-    ASSERT_TRUE(registry->CreateResource(TestServer::Context(kAdminToken).get(), request, &out).ok());
+    ASSERT_TRUE(
+        registry->CreateResource(TestServer::Context(kAdminToken).get(), request, &out).ok());
     resources[i].id = out.id();
   }
   // A token per partner, created on one replica and used on both.
@@ -152,14 +161,17 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
   tokens_via.Shutdown();
 
   const int64_t day = (std::chrono::duration_cast<std::chrono::hours>(
-                           std::chrono::system_clock::now().time_since_epoch()).count() / 24 + 3) *
+                           std::chrono::system_clock::now().time_since_epoch())
+                               .count() /
+                           24 +
+                       3) *
                       24 * kHourMs;
   std::vector<std::unique_ptr<SchedulerService::Stub>> stubs;
   stubs.push_back(SchedulerService::NewStub(a.channel()));
   stubs.push_back(SchedulerService::NewStub(b.channel()));
 
   std::mutex mutex;
-  std::vector<Booking> acknowledged;            // every booking a create acknowledged
+  std::vector<Booking> acknowledged;  // every booking a create acknowledged
   std::vector<Refusal> refusals;
   std::map<std::string, std::string> booked_by;  // booking or waitlist entry id -> org
   std::vector<std::string> waitlisted;
@@ -214,7 +226,8 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
           const std::string version = client::ErrorMetadata(status, "resource_version");
           if (!version.empty()) {
             const int64_t buffer = res.buffer_minutes * 60000LL;
-            refusals.push_back({res.id, start - buffer, end + buffer, request.quantity(), std::stoll(version)});
+            refusals.push_back(
+                {res.id, start - buffer, end + buffer, request.quantity(), std::stoll(version)});
           } else {
             unexpected++;
           }
@@ -297,7 +310,8 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
     if (stored.count(event.id)) continue;
     // The booking hash, found through the shard its event came from.
     for (int shard = 0; shard < 16; ++shard) {
-      auto hash = (*pool)->Command({"HGETALL", "is:{bk:" + std::to_string(shard) + "}:b:" + event.id});
+      auto hash =
+          (*pool)->Command({"HGETALL", "is:{bk:" + std::to_string(shard) + "}:b:" + event.id});
       ASSERT_TRUE(hash.ok());
       if (hash->elements.empty()) continue;
       nlohmann::json j = nlohmann::json::object();
@@ -317,13 +331,16 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
   for (const auto& r : resources) capacity[r.id] = r.capacity;
   // No instant over capacity among what blocks now (a hold past its expiry no longer blocks).
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   for (const auto& r : resources) {
     std::vector<const StoredBooking*> live;
     for (const auto& [id, b] : stored)
-      if (b.resource == r.id && Blocking(b.state) && !(b.state == "HELD" && b.hx <= now)) live.push_back(&b);
+      if (b.resource == r.id && Blocking(b.state) && !(b.state == "HELD" && b.hx <= now))
+        live.push_back(&b);
     for (const auto* b : live)
-      EXPECT_LE(Peak(live, b->bs, b->be), r.capacity) << "over capacity on " << r.id << " around " << b->id;
+      EXPECT_LE(Peak(live, b->bs, b->be), r.capacity)
+          << "over capacity on " << r.id << " around " << b->id;
   }
 
   // The sequential model: per resource, transitions in version order.
@@ -334,9 +351,11 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
   int transitions = 0;
   for (auto& [resource, log] : by_resource) {
     std::sort(log.begin(), log.end(), [](const auto& x, const auto& y) { return x.v < y.v; });
-    for (size_t i = 1; i < log.size(); ++i) ASSERT_EQ(log[i].v, log[i - 1].v + 1) << "gap in " << resource;
+    for (size_t i = 1; i < log.size(); ++i)
+      ASSERT_EQ(log[i].v, log[i - 1].v + 1) << "gap in " << resource;
     auto& pending = refused[resource];
-    std::sort(pending.begin(), pending.end(), [](const auto& x, const auto& y) { return x.version < y.version; });
+    std::sort(pending.begin(), pending.end(),
+              [](const auto& x, const auto& y) { return x.version < y.version; });
     size_t next_refusal = 0;
     std::map<std::string, StoredBooking> model;
     // What blocks at time `at`: a hold whose expiry has passed never blocks, expired or not yet.
@@ -348,9 +367,11 @@ TEST(BookingConcurrency, TwoReplicasNeverDoubleBookAndMatchASequentialModel) {
     };
     auto blocking_now = [&] { return blocking_at(std::numeric_limits<int64_t>::min()); };
     auto check_refusals_up_to = [&](int64_t version) {
-      for (; next_refusal < pending.size() && pending[next_refusal].version <= version; ++next_refusal) {
+      for (; next_refusal < pending.size() && pending[next_refusal].version <= version;
+           ++next_refusal) {
         const Refusal& r = pending[next_refusal];
-        EXPECT_GT(Peak(blocking_now(), r.blocked_start, r.blocked_end) + r.quantity, capacity[resource])
+        EXPECT_GT(Peak(blocking_now(), r.blocked_start, r.blocked_end) + r.quantity,
+                  capacity[resource])
             << "a refusal at version " << r.version << " of " << resource << " had room";
       }
     };

@@ -1,4 +1,5 @@
 // The `infrashare` CLI as a person uses it, against a real server and Redis.
+#include <date/date.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -6,10 +7,8 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <thread>
-
-#include <date/date.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/support/test_server.h"
 
@@ -27,9 +26,11 @@ class CliTest : public ::testing::Test {
     redis_ = std::make_unique<RedisServer>();
     server_ = std::make_unique<TestServer>(redis_->url());
   }
-  CliRun Cli(const std::string& args, const std::string& token = kAdminToken, const std::string& wrapper = "") {
-    std::string command = std::string("INFRASHARE_TOKEN='") + token + "' " + wrapper + INFRASHARE_CLI_BIN +
-                          " --server " + server_->address() + " " + args + " 2>&1";
+  CliRun Cli(const std::string& args, const std::string& token = kAdminToken,
+             const std::string& wrapper = "") {
+    std::string command = std::string("INFRASHARE_TOKEN='") + token + "' " + wrapper +
+                          INFRASHARE_CLI_BIN + " --server " + server_->address() + " " + args +
+                          " 2>&1";
     FILE* pipe = popen(command.c_str(), "r");
     std::string out;
     std::array<char, 4096> buffer;
@@ -52,7 +53,8 @@ class CliTest : public ::testing::Test {
     auto listed = Cli("-o json resource list --owner " + owner);
     EXPECT_EQ(listed.exit_code, 0) << listed.output;
     std::map<std::string, nlohmann::json> out;
-    for (auto& r : nlohmann::json::parse(listed.output)) out[r["display_name"].get<std::string>()] = r;
+    for (auto& r : nlohmann::json::parse(listed.output))
+      out[r["display_name"].get<std::string>()] = r;
     return out;
   }
   std::unique_ptr<RedisServer> redis_;
@@ -61,12 +63,14 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
-  auto org = Cli("org create --id fablab --name 'Fablab Zwolle' --kind company --sme --province PV23");
+  auto org =
+      Cli("org create --id fablab --name 'Fablab Zwolle' --kind company --sme --province PV23");
   ASSERT_EQ(org.exit_code, 0) << org.output;
   EXPECT_NE(org.output.find("Fablab Zwolle"), std::string::npos);
 
-  auto lab = Cli("resource create --id fab-cnc --name 'CNC Werkplaats' --kind lab --owner fablab "
-                 "--theme manufacturing --lat 52.51 --lon 6.09 --province PV23");
+  auto lab =
+      Cli("resource create --id fab-cnc --name 'CNC Werkplaats' --kind lab --owner fablab "
+          "--theme manufacturing --lat 52.51 --lon 6.09 --province PV23");
   ASSERT_EQ(lab.exit_code, 0) << lab.output;
 
   auto found = Cli("-o json search --theme manufacturing --near 52.5,6.1 --radius 10");
@@ -82,9 +86,11 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
                      << "fab-bad,Broken Lab,lab,fablab,123,6.1,manufacturing\n";
   auto import = Cli("import --quiet " + csv);
   EXPECT_EQ(import.exit_code, 1) << import.output;
-  EXPECT_NE(import.output.find("created 1, updated 0, unchanged 0, failed 1"), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("created 1, updated 0, unchanged 0, failed 1"), std::string::npos)
+      << import.output;
   EXPECT_NE(import.output.find("line 3: "), std::string::npos) << import.output;
-  EXPECT_NE(import.output.find("resources[1].location.point.latitude"), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("resources[1].location.point.latitude"), std::string::npos)
+      << import.output;
   std::remove(csv.c_str());
 
   auto missing = Cli("resource get no-such-lab");
@@ -93,7 +99,8 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
 
   auto bad = Cli("resource create --name x --kind lab --owner fablab --lat 99 --lon 6");
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.output.find("[field: resource.location.point.latitude]"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("[field: resource.location.point.latitude]"), std::string::npos)
+      << bad.output;
 
   auto anonymous = Cli("org list", "");
   EXPECT_EQ(anonymous.exit_code, 1);
@@ -105,23 +112,34 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
 // A cell over the API's bounds makes the server refuse the whole call; the CLI names that row's
 // line and imports the others, and a CSV re-import keeps what the file has no column for.
 TEST_F(CliTest, AnOversizedCellFailsOnlyItsRowAndAReimportKeepsWhatTheFileLacks) {
-  ASSERT_EQ(Cli("org create --id provincie --name 'Provincie Drenthe' --kind government").exit_code, 0);
-  std::string csv = File("big.csv", "display_name,kind,owner_organization_id,latitude,longitude,description\n"
-                                    "Drents Lab,lab,provincie,52.99,6.56,Eerste\n"
-                                    "Te Groot,lab,provincie,52.99,6.56," + std::string(20000, 'x') + "\n"
-                                    "Assen Hub,hub,provincie,52.99,6.56,Derde\n");
+  ASSERT_EQ(Cli("org create --id provincie --name 'Provincie Drenthe' --kind government").exit_code,
+            0);
+  std::string csv = File("big.csv",
+                         "display_name,kind,owner_organization_id,latitude,longitude,description\n"
+                         "Drents Lab,lab,provincie,52.99,6.56,Eerste\n"
+                         "Te Groot,lab,provincie,52.99,6.56," +
+                             std::string(20000, 'x') +
+                             "\n"
+                             "Assen Hub,hub,provincie,52.99,6.56,Derde\n");
   auto import = Cli("import --quiet " + csv);
   EXPECT_EQ(import.exit_code, 1) << import.output;
   EXPECT_NE(import.output.find("line 3:"), std::string::npos) << import.output;
   EXPECT_NE(import.output.find("description"), std::string::npos) << import.output;
-  EXPECT_NE(import.output.find("created 2, updated 0, unchanged 0, failed 1"), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("created 2, updated 0, unchanged 0, failed 1"), std::string::npos)
+      << import.output;
   ASSERT_EQ(Resources("provincie").size(), 2u);
 
   // Staff set through the API survive a re-import of a file without a staff column.
   const std::string id = Resources("provincie")["Drents Lab"]["id"];
-  ASSERT_EQ(Cli("resource update " + id + " --json '{\"staff\":[{\"name\":\"Anne Bos\",\"role\":\"STAFF_ROLE_FACILITY_MANAGER\"}]}'").exit_code, 0);
-  std::string changed = File("changed.csv", "display_name,kind,owner_organization_id,latitude,longitude,description\n"
-                                            "Drents Lab,lab,provincie,52.99,6.56,Nieuw\n");
+  ASSERT_EQ(Cli("resource update " + id +
+                " --json '{\"staff\":[{\"name\":\"Anne "
+                "Bos\",\"role\":\"STAFF_ROLE_FACILITY_MANAGER\"}]}'")
+                .exit_code,
+            0);
+  std::string changed =
+      File("changed.csv",
+           "display_name,kind,owner_organization_id,latitude,longitude,description\n"
+           "Drents Lab,lab,provincie,52.99,6.56,Nieuw\n");
   auto again = Cli("import --quiet " + changed);
   EXPECT_NE(again.output.find("updated 1"), std::string::npos) << again.output;
   auto lab = Resources("provincie")["Drents Lab"];
@@ -131,19 +149,24 @@ TEST_F(CliTest, AnOversizedCellFailsOnlyItsRowAndAReimportKeepsWhatTheFileLacks)
 }
 
 TEST_F(CliTest, ImportsADutchExcelFileRowByRow) {
-  ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code, 0);
-  std::string csv = File("excel.csv",
-      "\xEF\xBB\xBF" "display_name;kind;owner_organization_id;latitude;longitude;themes;description;capacity;"
-      "booking_mode\r\n"
-      "Één loket Café;hub;gemeente;52,0907;5,1214;digitalisation;Loket voor vragen;4;shared-capacity\r\n"
-      "’s-Hertogenbosch Fieldlab;lab;gemeente;51,6978;5,3037;\"manufacturing;digitalisation\";"
-      "\"Hal 3; ingang \"\"Noord\"\"\r\nachterom\";12;shared-capacity\r\n"
-      "Ruimteschip;spaceship;gemeente;52,1;5,1;;;;\r\n"
-      "Zorglab;living-lab;gemeente;52.37;4.89;health-care;;1;exclusive\r\n");
+  ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code,
+            0);
+  std::string csv =
+      File("excel.csv",
+           "\xEF\xBB\xBF"
+           "display_name;kind;owner_organization_id;latitude;longitude;themes;description;capacity;"
+           "booking_mode\r\n"
+           "Één loket Café;hub;gemeente;52,0907;5,1214;digitalisation;Loket voor "
+           "vragen;4;shared-capacity\r\n"
+           "’s-Hertogenbosch Fieldlab;lab;gemeente;51,6978;5,3037;\"manufacturing;digitalisation\";"
+           "\"Hal 3; ingang \"\"Noord\"\"\r\nachterom\";12;shared-capacity\r\n"
+           "Ruimteschip;spaceship;gemeente;52,1;5,1;;;;\r\n"
+           "Zorglab;living-lab;gemeente;52.37;4.89;health-care;;1;exclusive\r\n");
   auto import = Cli("import --quiet " + csv);
   EXPECT_EQ(import.exit_code, 1) << import.output;
   EXPECT_NE(import.output.find("line 5: kind: \"spaceship\""), std::string::npos) << import.output;
-  EXPECT_NE(import.output.find("living-lab"), std::string::npos) << import.output;  // the accepted kinds
+  EXPECT_NE(import.output.find("living-lab"), std::string::npos)
+      << import.output;  // the accepted kinds
   EXPECT_NE(import.output.find("created 3, updated 0, unchanged 0, failed 1"), std::string::npos)
       << import.output;
 
@@ -162,34 +185,39 @@ TEST_F(CliTest, ImportsADutchExcelFileRowByRow) {
 }
 
 TEST_F(CliTest, RefusesAmbiguousNumbersAndUnknownColumnsNamingTheLine) {
-  ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code, 0);
+  ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code,
+            0);
   std::string commas = File("commas.csv",
-      "display_name,kind,owner_organization_id,latitude,longitude,capacity\n"
-      "Lab Een,lab,gemeente,52.1,5.1,1\n"
-      "Lab Twee,lab,gemeente,\"52,1\",5.1,1\n"
-      "Lab Drie,lab,gemeente,52.1.5,5.1,1\n"
-      "Lab Vier,lab,gemeente,52.1,5.1,2.5\n"
-      "Lab Vijf,lab,gemeente,52.1abc,5.1,1\n");
+                            "display_name,kind,owner_organization_id,latitude,longitude,capacity\n"
+                            "Lab Een,lab,gemeente,52.1,5.1,1\n"
+                            "Lab Twee,lab,gemeente,\"52,1\",5.1,1\n"
+                            "Lab Drie,lab,gemeente,52.1.5,5.1,1\n"
+                            "Lab Vier,lab,gemeente,52.1,5.1,2.5\n"
+                            "Lab Vijf,lab,gemeente,52.1abc,5.1,1\n");
   auto import = Cli("import --quiet " + commas);
   EXPECT_EQ(import.exit_code, 1) << import.output;
-  EXPECT_NE(import.output.find("line 3: latitude: \"52,1\" has a comma in a comma-separated file; write 52.1"),
-            std::string::npos) << import.output;
+  EXPECT_NE(import.output.find(
+                "line 3: latitude: \"52,1\" has a comma in a comma-separated file; write 52.1"),
+            std::string::npos)
+      << import.output;
   EXPECT_NE(import.output.find("line 4: latitude: \"52.1.5\""), std::string::npos) << import.output;
   EXPECT_NE(import.output.find("line 5: capacity: \"2.5\""), std::string::npos) << import.output;
-  EXPECT_NE(import.output.find("line 6: latitude: \"52.1abc\""), std::string::npos) << import.output;
+  EXPECT_NE(import.output.find("line 6: latitude: \"52.1abc\""), std::string::npos)
+      << import.output;
   EXPECT_NE(import.output.find("created 1, updated 0, unchanged 0, failed 4"), std::string::npos)
       << import.output;
 
   std::string both = File("both.csv",
-      "display_name;kind;owner_organization_id;latitude;longitude\n"
-      "Lab Zes;lab;gemeente;\"1.052,1\";5,1\n");
+                          "display_name;kind;owner_organization_id;latitude;longitude\n"
+                          "Lab Zes;lab;gemeente;\"1.052,1\";5,1\n");
   auto grouped = Cli("import --quiet " + both);
   EXPECT_EQ(grouped.exit_code, 1) << grouped.output;
-  EXPECT_NE(grouped.output.find("line 2: latitude: \"1.052,1\""), std::string::npos) << grouped.output;
+  EXPECT_NE(grouped.output.find("line 2: latitude: \"1.052,1\""), std::string::npos)
+      << grouped.output;
 
   std::string typo = File("typo.csv",
-      "display_name,kind,owner_organization_id,latitude,longitude,themas\n"
-      "Lab Zeven,lab,gemeente,52.1,5.1,food\n");
+                          "display_name,kind,owner_organization_id,latitude,longitude,themas\n"
+                          "Lab Zeven,lab,gemeente,52.1,5.1,food\n");
   auto refused = Cli("import --quiet " + typo);
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
   EXPECT_NE(refused.output.find("unknown column \"themas\""), std::string::npos) << refused.output;
@@ -197,38 +225,44 @@ TEST_F(CliTest, RefusesAmbiguousNumbersAndUnknownColumnsNamingTheLine) {
 
   // --delimiter overrides what the header suggests.
   std::string semicolons = File("semicolons.csv",
-      "display_name;kind;owner_organization_id;latitude;longitude\n"
-      "Lab Acht;lab;gemeente;52,1;5,1\n");
+                                "display_name;kind;owner_organization_id;latitude;longitude\n"
+                                "Lab Acht;lab;gemeente;52,1;5,1\n");
   auto forced = Cli("import --quiet --delimiter , " + semicolons);
   EXPECT_EQ(forced.exit_code, 1) << forced.output;
-  EXPECT_NE(forced.output.find("unknown column \"display_name;kind"), std::string::npos) << forced.output;
+  EXPECT_NE(forced.output.find("unknown column \"display_name;kind"), std::string::npos)
+      << forced.output;
   EXPECT_EQ(Resources("gemeente").size(), 1u);
 
   // JSON items are named by their index, and one bad item does not stop the others either.
-  std::string json = File("items.json",
+  std::string json = File(
+      "items.json",
       R"([{"display_name": "Lab Negen", "kind": "RESOURCE_KIND_LAB", "owner_organization_id": "gemeente",
            "location": {"point": {"latitude": 52.1, "longitude": 5.1}}},
           {"display_name": "Lab Tien", "kind": "spaceship", "owner_organization_id": "gemeente"}])");
   auto items = Cli("import --quiet " + json);
   EXPECT_EQ(items.exit_code, 1) << items.output;
   EXPECT_NE(items.output.find("item 1: "), std::string::npos) << items.output;
-  EXPECT_NE(items.output.find("created 1, updated 0, unchanged 0, failed 1"), std::string::npos) << items.output;
+  EXPECT_NE(items.output.find("created 1, updated 0, unchanged 0, failed 1"), std::string::npos)
+      << items.output;
   EXPECT_EQ(Resources("gemeente").size(), 2u);
 }
 
 TEST_F(CliTest, ReimportingAFileWithoutIdsFindsTheSameResources) {
   ASSERT_EQ(Cli("org create --id fablab --name 'Fablab Zwolle' --kind company --sme").exit_code, 0);
   auto write = [&](const std::string& changed_description) {
-    std::string text = "display_name,kind,owner_organization_id,latitude,longitude,description,themes\n";
+    std::string text =
+        "display_name,kind,owner_organization_id,latitude,longitude,description,themes\n";
     for (int i = 1; i <= 10; ++i)
-      text += "Werkplaats " + std::to_string(i) + ",lab,fablab,52.5" + std::to_string(i) + ",6.09," +
-              (i == 4 && !changed_description.empty() ? changed_description : "Gedeelde werkplaats") +
-              ",manufacturing\n";
+      text +=
+          "Werkplaats " + std::to_string(i) + ",lab,fablab,52.5" + std::to_string(i) + ",6.09," +
+          (i == 4 && !changed_description.empty() ? changed_description : "Gedeelde werkplaats") +
+          ",manufacturing\n";
     return File("ten.csv", text);
   };
   auto first = Cli("import --quiet " + write(""));
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("created 10, updated 0, unchanged 0, failed 0"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("created 10, updated 0, unchanged 0, failed 0"), std::string::npos)
+      << first.output;
   auto before = Resources("fablab");
   ASSERT_EQ(before.size(), 10u);
 
@@ -242,7 +276,8 @@ TEST_F(CliTest, ReimportingAFileWithoutIdsFindsTheSameResources) {
 
   auto third = Cli("import --quiet " + write("Nu met lasrobot"));
   ASSERT_EQ(third.exit_code, 0) << third.output;
-  EXPECT_NE(third.output.find("created 0, updated 1, unchanged 9, failed 0"), std::string::npos) << third.output;
+  EXPECT_NE(third.output.find("created 0, updated 1, unchanged 9, failed 0"), std::string::npos)
+      << third.output;
   auto last = Resources("fablab");
   ASSERT_EQ(last.size(), 10u);
   for (const auto& [name, r] : before) {
@@ -258,26 +293,32 @@ TEST_F(CliTest, ReimportingAFileWithoutIdsFindsTheSameResources) {
 TEST_F(CliTest, BooksCancelsAndListsASlot) {
   server_->WaitUntilServing();
   ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
-  auto lab = Cli("resource create --id fab-laser --name 'Laser Cutter' --kind equipment --owner fablab "
-                 "--lat 52.51 --lon 6.09");
+  auto lab =
+      Cli("resource create --id fab-laser --name 'Laser Cutter' --kind equipment --owner fablab "
+          "--lat 52.51 --lon 6.09");
   ASSERT_EQ(lab.exit_code, 0) << lab.output;
-  auto booked = Cli("-o json booking create --resource fab-laser --start 2099-03-02T09:00:00+01:00 "
-                    "--end 2099-03-02T12:00:00+01:00 --title 'Laser course' --for fablab");
+  auto booked =
+      Cli("-o json booking create --resource fab-laser --start 2099-03-02T09:00:00+01:00 "
+          "--end 2099-03-02T12:00:00+01:00 --title 'Laser course' --for fablab");
   ASSERT_EQ(booked.exit_code, 0) << booked.output;
   EXPECT_NE(booked.output.find("BOOKING_STATE_CONFIRMED"), std::string::npos) << booked.output;
   const size_t at = booked.output.find("fab-laser.");
   ASSERT_NE(at, std::string::npos);
   const std::string id = booked.output.substr(at, std::string("fab-laser.").size() + 12);
 
-  auto clash = Cli("booking create --resource fab-laser --start 2099-03-02T10:00:00+01:00 "
-                   "--end 2099-03-02T11:00:00+01:00 --for fablab");
+  auto clash =
+      Cli("booking create --resource fab-laser --start 2099-03-02T10:00:00+01:00 "
+          "--end 2099-03-02T11:00:00+01:00 --for fablab");
   EXPECT_EQ(clash.exit_code, 1);
   EXPECT_NE(clash.output.find("SLOT_TAKEN"), std::string::npos) << clash.output;
-  auto backwards = Cli("booking create --resource fab-laser --start 2099-03-02T10:00:00Z "
-                       "--end 2099-03-02T09:00:00Z --for fablab");
+  auto backwards =
+      Cli("booking create --resource fab-laser --start 2099-03-02T10:00:00Z "
+          "--end 2099-03-02T09:00:00Z --for fablab");
   EXPECT_NE(backwards.output.find("end_time"), std::string::npos) << backwards.output;
 
-  auto find = Cli("booking find --text laser --duration 120 --from 2099-03-02T07:00:00Z --to 2099-03-02T13:00:00Z");
+  auto find =
+      Cli("booking find --text laser --duration 120 --from 2099-03-02T07:00:00Z --to "
+          "2099-03-02T13:00:00Z");
   ASSERT_EQ(find.exit_code, 0) << find.output;
   EXPECT_NE(find.output.find("fab-laser"), std::string::npos) << find.output;
   EXPECT_NE(find.output.find("2099-03-02T11:00:00Z"), std::string::npos) << find.output;
@@ -313,15 +354,19 @@ TEST_F(CliTest, LoadsTheDemoCatalogueTwiceWithoutDuplicates) {
   EXPECT_NE(second.output.find("created 0,"), std::string::npos) << second.output;
 
   auto networks = Cli("-o json network list");
-  for (const char* name : {"Health Noord", "TechOost", "SCALE", "GeLUK", "New Waves", "Greenport Horti Campus",
-                           "GreenTech Campus MRA", "SNEL", "PEOPLE", "IT Verband Zuid-Holland",
-                           "Digital Industry Boost", "MRA Circulair en Digitaal", "Greenchain NH",
-                           "Groene Transitie in Water", "Chemie en Food"})
+  for (const char* name :
+       {"Health Noord", "TechOost", "SCALE", "GeLUK", "New Waves", "Greenport Horti Campus",
+        "GreenTech Campus MRA", "SNEL", "PEOPLE", "IT Verband Zuid-Holland",
+        "Digital Industry Boost", "MRA Circulair en Digitaal", "Greenchain NH",
+        "Groene Transitie in Water", "Chemie en Food"})
     EXPECT_NE(networks.output.find(name), std::string::npos) << name;
-  auto windows = Cli("availability get scale-lab --from 2026-03-27T00:00:00Z --to 2026-03-31T00:00:00Z");
+  auto windows =
+      Cli("availability get scale-lab --from 2026-03-27T00:00:00Z --to 2026-03-31T00:00:00Z");
   EXPECT_EQ(windows.exit_code, 0) << windows.output;
-  EXPECT_NE(windows.output.find("2026-03-30T06:30:00Z"), std::string::npos) << windows.output;  // CEST
-  EXPECT_NE(windows.output.find("2026-03-27T07:30:00Z"), std::string::npos) << windows.output;  // CET
+  EXPECT_NE(windows.output.find("2026-03-30T06:30:00Z"), std::string::npos)
+      << windows.output;  // CEST
+  EXPECT_NE(windows.output.find("2026-03-27T07:30:00Z"), std::string::npos)
+      << windows.output;  // CET
 }
 
 // The value of "field": "..." in JSON output, "" when absent.
@@ -335,17 +380,22 @@ std::string JsonField(const std::string& json, const std::string& field) {
 
 TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   server_->WaitUntilServing();
-  ASSERT_EQ(Cli("org create --id bakery --name 'Bakkerij Jansen' --kind company --sme").exit_code, 0);
+  ASSERT_EQ(Cli("org create --id bakery --name 'Bakkerij Jansen' --kind company --sme").exit_code,
+            0);
   ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
-  ASSERT_EQ(Cli("network create --id techoost --name TechOost --member bakery --member fablab").exit_code, 0);
+  ASSERT_EQ(
+      Cli("network create --id techoost --name TechOost --member bakery --member fablab").exit_code,
+      0);
   auto token = Cli("-o json token create --org fablab --role desk-responder");
   ASSERT_EQ(token.exit_code, 0) << token.output;
   const std::string responder_token = JsonField(token.output, "token");
   const std::string token_id = JsonField(token.output, "id");
   ASSERT_FALSE(responder_token.empty()) << token.output;
 
-  auto added = Cli("-o json desk responder add --org fablab --name 'Fablab desk' --skill innovation "
-                   "--theme digitalisation --capacity 3 --hours 'FREQ=DAILY 00:00 1440' --token-id " + token_id);
+  auto added =
+      Cli("-o json desk responder add --org fablab --name 'Fablab desk' --skill innovation "
+          "--theme digitalisation --capacity 3 --hours 'FREQ=DAILY 00:00 1440' --token-id " +
+          token_id);
   ASSERT_EQ(added.exit_code, 0) << added.output;
   const std::string responder = JsonField(added.output, "id");
   ASSERT_FALSE(responder.empty()) << added.output;
@@ -354,11 +404,14 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   // accepted on the spot (bounded: `timeout` ends it if no offer ever came).
   CliRun followed{-1, ""};
   std::thread follower([&] {
-    followed = Cli("desk follow " + responder + " --accept --limit 1", responder_token, "timeout 20 ");
+    followed =
+        Cli("desk follow " + responder + " --accept --limit 1", responder_token, "timeout 20 ");
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
-  auto asked = Cli("-o json desk ask --need innovation --theme digitalisation --sme --text 'Help with a webshop' "
-                   "--entry bakery --name 'Jan Jansen' --email jan@example.org");
+  auto asked =
+      Cli("-o json desk ask --need innovation --theme digitalisation --sme --text 'Help with a "
+          "webshop' "
+          "--entry bakery --name 'Jan Jansen' --email jan@example.org");
   ASSERT_EQ(asked.exit_code, 0) << asked.output;
   const std::string inquiry = JsonField(asked.output, "id");
   follower.join();
@@ -369,14 +422,17 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   EXPECT_NE(shown.output.find("\"INQUIRY_STATE_ASSIGNED\""), std::string::npos) << shown.output;
   EXPECT_NE(shown.output.find("jan@example.org"), std::string::npos) << shown.output;
-  auto resolved = Cli("desk resolve " + inquiry + " --as " + responder + " --outcome answered --note 'called back'",
-                      responder_token);
+  auto resolved = Cli(
+      "desk resolve " + inquiry + " --as " + responder + " --outcome answered --note 'called back'",
+      responder_token);
   ASSERT_EQ(resolved.exit_code, 0) << resolved.output;
   ASSERT_EQ(Cli("desk feedback " + inquiry + " --score 5 --recommend --again").exit_code, 0);
 
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  const std::string from = date::format("%FT%TZ", std::chrono::sys_seconds(today - std::chrono::days(1)));
-  const std::string to = date::format("%FT%TZ", std::chrono::sys_seconds(today + std::chrono::days(2)));
+  const std::string from =
+      date::format("%FT%TZ", std::chrono::sys_seconds(today - std::chrono::days(1)));
+  const std::string to =
+      date::format("%FT%TZ", std::chrono::sys_seconds(today + std::chrono::days(2)));
   auto report = Cli("-o json desk report --network techoost --from " + from + " --to " + to);
   ASSERT_EQ(report.exit_code, 0) << report.output;
   EXPECT_NE(report.output.find("\"average_score\": 5"), std::string::npos) << report.output;
@@ -402,19 +458,26 @@ TEST_F(CliTest, PlansARotationOfAMobileLab) {
   std::string pool;
   CliRun made{-1, ""};
   for (int i = 0; i < 100 && pool.empty(); ++i) {  // the scheduler follows the registry
-    made = Cli("-o json rotation pool create --name 'Vans' --unit fleet-van --owner fleet --maintenance-after 20");
-    if (made.exit_code == 0) pool = JsonField(made.output, "id");
-    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    made =
+        Cli("-o json rotation pool create --name 'Vans' --unit fleet-van --owner fleet "
+            "--maintenance-after 20");
+    if (made.exit_code == 0)
+      pool = JsonField(made.output, "id");
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_FALSE(pool.empty()) << made.output;
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  auto day = [&](int n) { return date::format("%FT%TZ", std::chrono::sys_seconds(today + std::chrono::days(n))); };
-  auto asked = Cli("-o json rotation request create --pool " + pool + " --org school --at 52.22,6.89 --from " +
-                   day(10) + " --to " + day(20) + " --days 3");
+  auto day = [&](int n) {
+    return date::format("%FT%TZ", std::chrono::sys_seconds(today + std::chrono::days(n)));
+  };
+  auto asked =
+      Cli("-o json rotation request create --pool " + pool +
+          " --org school --at 52.22,6.89 --from " + day(10) + " --to " + day(20) + " --days 3");
   ASSERT_EQ(asked.exit_code, 0) << asked.output;
   const std::string request = JsonField(asked.output, "id");
-  auto changed = Cli("rotation request update " + request + " --at 52.22,6.89 --from " + day(10) + " --to " + day(20) +
-                     " --days 4");
+  auto changed = Cli("rotation request update " + request + " --at 52.22,6.89 --from " + day(10) +
+                     " --to " + day(20) + " --days 4");
   ASSERT_EQ(changed.exit_code, 0) << changed.output;
   auto plan = Cli("rotation plan --pool " + pool + " --from " + day(5) + " --to " + day(60));
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
@@ -430,16 +493,18 @@ TEST_F(CliTest, PlansARotationOfAMobileLab) {
   // Planning again replaces the committed plan; committing that re-books the unit.
   auto again = Cli("rotation plan --pool " + pool + " --from " + day(5) + " --to " + day(60));
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("replaces committed plan " + plan_id), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("replaces committed plan " + plan_id), std::string::npos)
+      << again.output;
   const std::string again_id = again.output.substr(again.output.find("plan plan_") + 5, 21);
   auto recommitted = Cli("rotation commit " + again_id);
   ASSERT_EQ(recommitted.exit_code, 0) << recommitted.output;
   auto shown = Cli("rotation show " + plan_id);
   EXPECT_NE(shown.output.find("(SUPERSEDED)"), std::string::npos) << shown.output;
-  auto bad = Cli("rotation request create --pool " + pool + " --at 52.22,6.89 --from " + day(10) + " --to " + day(11) +
-                 " --days 3 --org school");
+  auto bad = Cli("rotation request create --pool " + pool + " --at 52.22,6.89 --from " + day(10) +
+                 " --to " + day(11) + " --days 3 --org school");
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.output.find("[field: rotation_request.latest_end_time]"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("[field: rotation_request.latest_end_time]"), std::string::npos)
+      << bad.output;
 }
 
 }  // namespace

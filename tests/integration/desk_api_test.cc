@@ -29,7 +29,8 @@ class DeskApiTest : public ::testing::Test {
   static void SetUpTestSuite() {
     redis_ = new RedisServer(ClusterModeRequested());
     Config config = TestServer::DefaultConfig();
-    config.desk.accept_s_high = 1;  // HIGH-urgency offers lapse after a second: the timeout tests use them
+    config.desk.accept_s_high =
+        1;  // HIGH-urgency offers lapse after a second: the timeout tests use them
     config.desk.accept_s_normal = 3600;
     config.desk.escalation_s = 1;
     config.desk.timer_interval_ms = 50;
@@ -39,7 +40,8 @@ class DeskApiTest : public ::testing::Test {
     registry_ = server_->Registry().release();
     desk_ = server_->Desk().release();
     CreateOrg("outsider");
-    outsider_ = server_->Token("outsider", {auth::v1::ROLE_ORGANIZATION_ADMIN, auth::v1::ROLE_DESK_RESPONDER});
+    outsider_ = server_->Token("outsider",
+                               {auth::v1::ROLE_ORGANIZATION_ADMIN, auth::v1::ROLE_DESK_RESPONDER});
   }
   static void TearDownTestSuite() {
     delete desk_;
@@ -48,7 +50,9 @@ class DeskApiTest : public ::testing::Test {
     delete redis_;
   }
 
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return TestServer::Context(token); }
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
+    return TestServer::Context(token);
+  }
   static std::unique_ptr<grpc::ClientContext> Admin() { return As(kAdminToken); }
 
   static void CreateOrg(const std::string& id) {
@@ -126,7 +130,8 @@ class DeskApiTest : public ::testing::Test {
       if (desk_->GetInquiry(Admin().get(), request, &inquiry).ok() && done(inquiry)) return inquiry;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    ADD_FAILURE() << "inquiry " << id << " never reached the expected state; it is " << inquiry.DebugString();
+    ADD_FAILURE() << "inquiry " << id << " never reached the expected state; it is "
+                  << inquiry.DebugString();
     return inquiry;
   }
   static Inquiry AwaitState(const std::string& id, InquiryState state) {
@@ -147,7 +152,8 @@ class DeskApiTest : public ::testing::Test {
     request.set_reason("not our field");
     return desk_->DeclineInquiry(As(p.token).get(), request, out);
   }
-  static grpc::Status Resolve(const Person& p, const std::string& id, Outcome outcome, Inquiry* out) {
+  static grpc::Status Resolve(const Person& p, const std::string& id, Outcome outcome,
+                              Inquiry* out) {
     ResolveInquiryRequest request;
     request.set_id(id);
     request.set_responder_id(p.id);
@@ -203,9 +209,11 @@ TEST_F(DeskApiTest, RoutesToTheBestFittingPartnerAndFollowsItToFeedback) {
   Inquiry seen;
   ASSERT_TRUE(desk_->GetInquiry(As(expert.token).get(), get, &seen).ok());
   EXPECT_FALSE(seen.has_contact());
-  EXPECT_EQ(desk_->GetInquiry(As(generalist.token).get(), get, &seen).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(desk_->GetInquiry(As(generalist.token).get(), get, &seen).error_code(),
+            grpc::StatusCode::NOT_FOUND);
   // The entry partner's integration (a read-only token) follows the question, not the asker.
-  const std::string integration = server_->Token(Org("bakery"), {auth::v1::ROLE_READ_ONLY_INTEGRATOR});
+  const std::string integration =
+      server_->Token(Org("bakery"), {auth::v1::ROLE_READ_ONLY_INTEGRATOR});
   ASSERT_TRUE(desk_->GetInquiry(As(integration).get(), get, &seen).ok());
   EXPECT_FALSE(seen.has_contact());
   ASSERT_TRUE(desk_->GetInquiry(As(admins_["bakery"]).get(), get, &seen).ok());
@@ -221,7 +229,8 @@ TEST_F(DeskApiTest, RoutesToTheBestFittingPartnerAndFollowsItToFeedback) {
   ASSERT_TRUE(Accept(expert, submitted.id(), &accepted).ok());
   EXPECT_EQ(accepted.state(), INQUIRY_STATE_ASSIGNED);
   EXPECT_EQ(accepted.assignee_id(), expert.id);
-  EXPECT_EQ(accepted.contact().email(), "jan@bakkerij.example");  // accepted: now it may reach the asker
+  EXPECT_EQ(accepted.contact().email(),
+            "jan@bakkerij.example");  // accepted: now it may reach the asker
   EXPECT_TRUE(accepted.has_first_accept_time());
 
   Inquiry resolved;
@@ -245,9 +254,10 @@ TEST_F(DeskApiTest, RoutesToTheBestFittingPartnerAndFollowsItToFeedback) {
   auto twice = desk_->RecordFeedback(As(admins_["bakery"]).get(), feedback, &with_feedback);
   EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Reason(twice), "FEEDBACK_RECORDED");
-  EXPECT_EQ(Kinds(with_feedback),
-            (std::vector<HistoryKind>{HISTORY_KIND_SUBMITTED, HISTORY_KIND_OFFERED, HISTORY_KIND_ACCEPTED,
-                                      HISTORY_KIND_RESOLVED, HISTORY_KIND_FEEDBACK}));
+  EXPECT_EQ(
+      Kinds(with_feedback),
+      (std::vector<HistoryKind>{HISTORY_KIND_SUBMITTED, HISTORY_KIND_OFFERED, HISTORY_KIND_ACCEPTED,
+                                HISTORY_KIND_RESOLVED, HISTORY_KIND_FEEDBACK}));
 }
 
 TEST_F(DeskApiTest, ADeclineReroutesNeverBackAndEscalatesLevelByLevel) {
@@ -267,7 +277,8 @@ TEST_F(DeskApiTest, ADeclineReroutesNeverBackAndEscalatesLevelByLevel) {
   ASSERT_TRUE(Decline(b, inquiry.id(), &out).ok());
   // Everyone who fits declined: the network's coordinators get it, then (after escalation_s = 1 s
   // here) the platform admins; it never went back to a or b.
-  Inquiry escalated = Await(inquiry.id(), [](const Inquiry& i) { return i.escalation_level() == 2; });
+  Inquiry escalated =
+      Await(inquiry.id(), [](const Inquiry& i) { return i.escalation_level() == 2; });
   EXPECT_EQ(escalated.state(), INQUIRY_STATE_ESCALATED);
   std::vector<int> levels;
   int offers = 0;
@@ -451,7 +462,8 @@ TEST_F(DeskApiTest, BadInputNamesTheFieldAndWritesNothing) {
   MakeNetwork({"bakery", "a"});
   Person a = AddResponder("a");
   auto expect_field = [](const grpc::Status& status, const std::string& field) {
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field << ": " << status.error_message();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << field << ": " << status.error_message();
     EXPECT_EQ(BadField(status), field);
   };
   Inquiry out;
@@ -479,10 +491,12 @@ TEST_F(DeskApiTest, BadInputNamesTheFieldAndWritesNothing) {
   responder.mutable_responder()->add_skills(NEED_TYPE_OTHER);
   responder.mutable_responder()->set_capacity(0);
   Responder created;
-  expect_field(desk_->CreateResponder(As(admins_["a"]).get(), responder, &created), "responder.capacity");
+  expect_field(desk_->CreateResponder(As(admins_["a"]).get(), responder, &created),
+               "responder.capacity");
   responder.mutable_responder()->set_capacity(2);
   responder.mutable_responder()->set_time_zone("Europe/Atlantis");
-  expect_field(desk_->CreateResponder(As(admins_["a"]).get(), responder, &created), "responder.time_zone");
+  expect_field(desk_->CreateResponder(As(admins_["a"]).get(), responder, &created),
+               "responder.time_zone");
   responder.mutable_responder()->clear_time_zone();
   auto* hours = responder.mutable_responder()->add_working_hours();
   hours->set_rrule("FREQ=SOMETIMES");
@@ -503,7 +517,8 @@ TEST_F(DeskApiTest, BadInputNamesTheFieldAndWritesNothing) {
   RecordFeedbackRequest feedback;
   feedback.set_id(inquiry.id());
   feedback.mutable_feedback()->set_score(6);
-  expect_field(desk_->RecordFeedback(As(admins_["bakery"]).get(), feedback, &out), "feedback.score");
+  expect_field(desk_->RecordFeedback(As(admins_["bakery"]).get(), feedback, &out),
+               "feedback.score");
   ResolveInquiryRequest resolve;
   resolve.set_id(inquiry.id());
   resolve.set_responder_id(a.id);
@@ -591,11 +606,13 @@ TEST_F(DeskApiTest, TheEntryPartnerWatchesItsInquiryFromOfferToAnswer) {
     }
   }
   // Read until the acceptance arrives.
-  while (seen.back() != INQUIRY_EVENT_TYPE_ACCEPTED && stream->Read(&event)) seen.push_back(event.type());
+  while (seen.back() != INQUIRY_EVENT_TYPE_ACCEPTED && stream->Read(&event))
+    seen.push_back(event.type());
   EXPECT_EQ(seen.front(), INQUIRY_EVENT_TYPE_SUBMITTED);
   EXPECT_EQ(seen.back(), INQUIRY_EVENT_TYPE_ACCEPTED);
   EXPECT_EQ(event.inquiry().state(), INQUIRY_STATE_ASSIGNED);
-  EXPECT_EQ(event.inquiry().contact().email(), "jan@bakkerij.example");  // the entry partner sees its asker
+  EXPECT_EQ(event.inquiry().contact().email(),
+            "jan@bakkerij.example");  // the entry partner sees its asker
   context->TryCancel();
   stream->Finish();
 }
@@ -624,7 +641,8 @@ TEST_F(DeskApiTest, AForeignTokenGetsNothingFromAnyCall) {
   foreign(desk_->ListInquiries(As(outsider_).get(), by_entry, &listed), "ListInquiries(entry)");
   ListInquiriesRequest by_responder;
   by_responder.set_responder_id(a.id);
-  foreign(desk_->ListInquiries(As(outsider_).get(), by_responder, &listed), "ListInquiries(responder)");
+  foreign(desk_->ListInquiries(As(outsider_).get(), by_responder, &listed),
+          "ListInquiries(responder)");
   ListAssignmentsRequest poll;
   poll.set_responder_id(a.id);
   ListAssignmentsResponse assignments;
@@ -671,7 +689,8 @@ TEST_F(DeskApiTest, AForeignTokenGetsNothingFromAnyCall) {
   ListRespondersRequest list_responders;
   list_responders.set_organization_id(Org("a"));
   ListRespondersResponse responders;
-  foreign(desk_->ListResponders(As(outsider_).get(), list_responders, &responders), "ListResponders");
+  foreign(desk_->ListResponders(As(outsider_).get(), list_responders, &responders),
+          "ListResponders");
   CreateResponderRequest create;
   create.mutable_responder()->set_organization_id(Org("a"));
   create.mutable_responder()->set_display_name("intruder");
@@ -690,7 +709,8 @@ TEST_F(DeskApiTest, AForeignTokenGetsNothingFromAnyCall) {
   foreign(stream->Finish(), "WatchInquiry");
   // And without a token, nothing at all.
   grpc::ClientContext anonymous;
-  EXPECT_EQ(desk_->GetInquiry(&anonymous, get, &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(desk_->GetInquiry(&anonymous, get, &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
   // The inquiry is untouched.
   EXPECT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
 }
@@ -724,7 +744,8 @@ TEST_F(DeskApiTest, AFacilityQuestionComesWithMatchingResourcesAndTheirEarliestS
   EXPECT_EQ(inquiry.suggestions(0).resource_id(), resource.id());
   EXPECT_EQ(inquiry.suggestions(0).display_name(), "Food Lab");
   EXPECT_TRUE(inquiry.suggestions(0).has_earliest_start_time());
-  EXPECT_GT(inquiry.suggestions(0).earliest_end_time().seconds(), inquiry.suggestions(0).earliest_start_time().seconds());
+  EXPECT_GT(inquiry.suggestions(0).earliest_end_time().seconds(),
+            inquiry.suggestions(0).earliest_start_time().seconds());
   GetInquiryRequest get;
   get.set_id(inquiry.id());
   Inquiry again;
@@ -737,7 +758,8 @@ TEST_F(DeskApiTest, AFacilityQuestionComesWithMatchingResourcesAndTheirEarliestS
 
 TEST_F(DeskApiTest, TheDeskReportCountsWhatCameInAndWhereItEnded) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   MakeNetwork({"bakery", "school", "a"});
   Person a = AddResponder("a");
   Inquiry answered = Submit("bakery", Question("answered"));
@@ -818,7 +840,8 @@ TEST(DeskPool, TheFirstOfThePoolToAcceptWinsAndTheOtherOfferIsWithdrawn) {
   reg::CreateNetworkRequest network;
   network.set_network_id("pool");
   network.mutable_network()->set_display_name("pool");
-  for (const char* org : {"bakery", "a", "b"}) network.mutable_network()->add_member_organization_ids(org);
+  for (const char* org : {"bakery", "a", "b"})
+    network.mutable_network()->add_member_organization_ids(org);
   reg::Network created;
   ASSERT_TRUE(registry->CreateNetwork(admin().get(), network, &created).ok());
   std::vector<std::string> responders;
@@ -854,7 +877,8 @@ TEST(DeskPool, TheFirstOfThePoolToAcceptWinsAndTheOtherOfferIsWithdrawn) {
   EXPECT_EQ(inquiry.offered_to_size(), 0);
   bool withdrawn = false;
   for (const auto& h : inquiry.history())
-    withdrawn = withdrawn || (h.kind() == HISTORY_KIND_WITHDRAWN && h.responder_id() == responders[0]);
+    withdrawn =
+        withdrawn || (h.kind() == HISTORY_KIND_WITHDRAWN && h.responder_id() == responders[0]);
   EXPECT_TRUE(withdrawn);
   GetResponderRequest get_responder;
   get_responder.set_id(responders[0]);
@@ -862,7 +886,8 @@ TEST(DeskPool, TheFirstOfThePoolToAcceptWinsAndTheOtherOfferIsWithdrawn) {
   ASSERT_TRUE(desk->GetResponder(admin().get(), get_responder, &other).ok());
   EXPECT_EQ(other.open_inquiries(), 0);  // its capacity is back
   accept.set_responder_id(responders[0]);
-  EXPECT_EQ(desk->AcceptInquiry(admin().get(), accept, &inquiry).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(desk->AcceptInquiry(admin().get(), accept, &inquiry).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(DeskApiTest, AResponderWithOpenInquiriesIsNotDeleted) {
@@ -896,11 +921,13 @@ TEST_F(DeskApiTest, ExportsAndErasesEverythingHeldAboutOnePerson) {
     return Submit("bakery", request);
   };
   const Inquiry first = asked(email, "Wie helpt ons met een nieuwe oven?");
-  const Inquiry second = asked(absl::AsciiStrToUpper(email), "Tweede vraag: zonnepanelen op het dak");
+  const Inquiry second =
+      asked(absl::AsciiStrToUpper(email), "Tweede vraag: zonnepanelen op het dak");
   const Inquiry others = asked(other, "Piet's vraag");
   // Unicode case: the same person.
   const std::string umlaut = "müller+" + net_ + "@bakkerij.example";
-  const Inquiry third = asked("MÜLLER+" + net_ + "@BAKKERIJ.example", "Vraag van Ëlise, bel 06-12345678");
+  const Inquiry third =
+      asked("MÜLLER+" + net_ + "@BAKKERIJ.example", "Vraag van Ëlise, bel 06-12345678");
 
   reg::CreateResourceRequest create;
   auto* lab = create.mutable_resource();
@@ -990,7 +1017,8 @@ TEST_F(DeskApiTest, ExportsAndErasesEverythingHeldAboutOnePerson) {
   EXPECT_EQ(data.organization_contacts(0).object_id(), Org("bakery"));
   ASSERT_EQ(data.network_coordinators_size(), 1);
   EXPECT_EQ(data.network_coordinators(0).object_id(), net_);
-  EXPECT_EQ(data.DebugString().find("piet"), std::string::npos) << "another person's data in the export";
+  EXPECT_EQ(data.DebugString().find("piet"), std::string::npos)
+      << "another person's data in the export";
 
   // Page by page, one record at a time: the same records, in the same order.
   {

@@ -111,7 +111,8 @@ TEST(DeskFailover, AKilledReplicasDispatchWorkIsTakenOverAndNoInquiryIsLost) {
   }
   ASSERT_TRUE(holds_work) << "the frozen replica never held dispatch work";
   submit(URGENCY_HIGH);  // its offer lapses after a second, with only the survivor left to notice
-  kill(victim.pid(), SIGKILL);  // reaped by ServerProcess at the end; its pid stays reserved till then
+  kill(victim.pid(),
+       SIGKILL);  // reaped by ServerProcess at the end; its pid stays reserved till then
 
   // Every inquiry is offered, the ones the dead replica held included.
   for (const auto& id : ids) {
@@ -134,7 +135,8 @@ TEST(DeskFailover, AKilledReplicasDispatchWorkIsTakenOverAndNoInquiryIsLost) {
     GetInquiryRequest get;
     get.set_id(ids.back());
     ASSERT_TRUE(desk->GetInquiry(admin().get(), get, &high).ok());
-    for (const auto& h : high.history()) timed_out = timed_out || h.kind() == HISTORY_KIND_TIMED_OUT;
+    for (const auto& h : high.history())
+      timed_out = timed_out || h.kind() == HISTORY_KIND_TIMED_OUT;
     if (!timed_out) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_TRUE(timed_out);

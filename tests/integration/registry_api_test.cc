@@ -53,7 +53,9 @@ class RegistryApiTest : public ::testing::Test {
   }
 
   static std::unique_ptr<grpc::ClientContext> Admin() { return TestServer::Context(kAdminToken); }
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return TestServer::Context(token); }
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
+    return TestServer::Context(token);
+  }
 
   static void CreateOrg(const std::string& id, OrganizationKind kind, bool sme) {
     CreateOrganizationRequest request;
@@ -127,7 +129,8 @@ TEST_F(RegistryApiTest, ListingOrganisationsPagesToTheEndWithoutAnEmptyPage) {
   };
   int pages = 0;
   int n = static_cast<int>(all(ORGANIZATION_KIND_UNSPECIFIED, 500, &pages).size());
-  for (int i = 0; n % 7 != 0; ++i, ++n) CreateOrg("paging-" + std::to_string(i), ORGANIZATION_KIND_COMPANY, false);
+  for (int i = 0; n % 7 != 0; ++i, ++n)
+    CreateOrg("paging-" + std::to_string(i), ORGANIZATION_KIND_COMPANY, false);
   const auto ids = all(ORGANIZATION_KIND_UNSPECIFIED, 7, &pages);
   EXPECT_EQ(static_cast<int>(ids.size()), n);
   EXPECT_EQ(pages, n / 7);
@@ -167,7 +170,8 @@ TEST_F(RegistryApiTest, ResourceLifecycleWithEtags) {
   GetResourceRequest get;
   get.set_id(created.id());
   Resource gone;
-  EXPECT_EQ(registry_->GetResource(As(acme_).get(), get, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(registry_->GetResource(As(acme_).get(), get, &gone).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(RegistryApiTest, RetryWithTheSameRequestIdReturnsTheFirstResult) {
@@ -294,8 +298,10 @@ TEST_F(RegistryApiTest, EveryMutationWithAForeignTokenIsRefused) {
   Resource lab;
   ASSERT_TRUE(Create(acme_, Lab("Guarded Lab"), &lab).ok());
   Resource out;
-  EXPECT_EQ(Create(outsider_, Lab("Stolen Lab"), &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Create(reader_, Lab("Reader Lab"), &out).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Create(outsider_, Lab("Stolen Lab"), &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Create(reader_, Lab("Reader Lab"), &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Create("", Lab("Anonymous Lab"), &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Create("ist_forged_token", Lab("Forged Lab"), &out).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
@@ -315,8 +321,9 @@ TEST_F(RegistryApiTest, EveryMutationWithAForeignTokenIsRefused) {
   PublishAvailabilityRequest publish;
   publish.set_resource_id(lab.id());
   Availability availability;
-  EXPECT_EQ(registry_->PublishAvailability(As(outsider_).get(), publish, &availability).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      registry_->PublishAvailability(As(outsider_).get(), publish, &availability).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   ImportResourcesRequest import;
   *import.add_resources() = lab;
   ImportResourcesResponse imported;
@@ -577,7 +584,8 @@ TEST_F(RegistryApiTest, ImportFindsARowWithoutIdByItsOwnerAndFoldedName) {
   ASSERT_EQ(first.rows_size(), 2);
 
   // Case, accents and spacing aside, the same owner and name is the same resource.
-  ImportResourcesResponse again = import({Lab("  EEN loket  cafe "), Lab("’s-Hertogenbosch Fieldlab")});
+  ImportResourcesResponse again =
+      import({Lab("  EEN loket  cafe "), Lab("’s-Hertogenbosch Fieldlab")});
   EXPECT_EQ(again.created(), 0);
   EXPECT_EQ(again.updated(), 1);  // the name is spelled differently now
   EXPECT_EQ(again.unchanged(), 1);
@@ -697,10 +705,14 @@ TEST_F(RegistryApiTest, EveryRefusedImportRowNamesItsField) {
   ASSERT_TRUE(registry_->ImportResources(As(outsider_).get(), request, &response).ok());
   ASSERT_EQ(response.rows_size(), 4);
   EXPECT_EQ(response.failed(), 4);
-  EXPECT_EQ(response.rows(0).field(), "resources[0].shared_with_network_ids[0]") << response.rows(0).error();
-  EXPECT_EQ(response.rows(1).field(), "resources[1].shared_with_network_ids[0]") << response.rows(1).error();
-  EXPECT_EQ(response.rows(2).field(), "resources[2].parent_resource_id") << response.rows(2).error();
-  EXPECT_EQ(response.rows(3).field(), "resources[3].owner_organization_id") << response.rows(3).error();
+  EXPECT_EQ(response.rows(0).field(), "resources[0].shared_with_network_ids[0]")
+      << response.rows(0).error();
+  EXPECT_EQ(response.rows(1).field(), "resources[1].shared_with_network_ids[0]")
+      << response.rows(1).error();
+  EXPECT_EQ(response.rows(2).field(), "resources[2].parent_resource_id")
+      << response.rows(2).error();
+  EXPECT_EQ(response.rows(3).field(), "resources[3].owner_organization_id")
+      << response.rows(3).error();
 }
 
 TEST_F(RegistryApiTest, CoverageShowsWhiteSpotsAndOverlapFindsNearbyDuplicates) {
@@ -738,8 +750,10 @@ TEST_F(RegistryApiTest, CoverageShowsWhiteSpotsAndOverlapFindsNearbyDuplicates) 
   for (const auto& c : report.cells())
     water_in_zeeland = water_in_zeeland || (c.region_code() == "PV29" && c.theme() == THEME_WATER);
   for (const auto& w : report.white_spots()) {
-    maritime_spot_in_zeeland = maritime_spot_in_zeeland || (w.region_code() == "PV29" && w.theme() == THEME_MARITIME);
-    water_spot_in_zeeland = water_spot_in_zeeland || (w.region_code() == "PV29" && w.theme() == THEME_WATER);
+    maritime_spot_in_zeeland =
+        maritime_spot_in_zeeland || (w.region_code() == "PV29" && w.theme() == THEME_MARITIME);
+    water_spot_in_zeeland =
+        water_spot_in_zeeland || (w.region_code() == "PV29" && w.theme() == THEME_WATER);
   }
   EXPECT_TRUE(water_in_zeeland);
   EXPECT_TRUE(maritime_spot_in_zeeland);
@@ -779,7 +793,16 @@ TEST_F(RegistryApiTest, TokensAreCreatedListedAndRevoked) {
     found = found || t.id() == me.id();
   }
   EXPECT_TRUE(found);
-  EXPECT_EQ(tokens->ListTokens(As(outsider_).get(), [] { auth::v1::ListTokensRequest r; r.set_organization_id("acme"); return r; }(), &listed).error_code(),
+  EXPECT_EQ(tokens
+                ->ListTokens(
+                    As(outsider_).get(),
+                    [] {
+                      auth::v1::ListTokensRequest r;
+                      r.set_organization_id("acme");
+                      return r;
+                    }(),
+                    &listed)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
   auth::v1::RevokeTokenRequest revoke;
@@ -802,7 +825,8 @@ TEST_F(RegistryApiTest, DeletingAnOrganisationRevokesItsTokensAndItsIdIsNeverReu
   remove.set_id("opgeheven-bv");
   DeleteResponse deleted;
   ASSERT_TRUE(registry_->DeleteOrganization(Admin().get(), remove, &deleted).ok());
-  EXPECT_EQ(tokens->WhoAmI(As(token).get(), {}, &me).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(tokens->WhoAmI(As(token).get(), {}, &me).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 
   CreateOrganizationRequest again;
   again.set_organization_id("opgeheven-bv");
@@ -812,7 +836,8 @@ TEST_F(RegistryApiTest, DeletingAnOrganisationRevokesItsTokensAndItsIdIsNeverReu
   const auto status = registry_->CreateOrganization(Admin().get(), again, &created);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
   EXPECT_EQ(Reason(status), "ID_RETIRED");
-  EXPECT_EQ(tokens->WhoAmI(As(token).get(), {}, &me).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(tokens->WhoAmI(As(token).get(), {}, &me).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(RegistryApiTest, OnlyPlatformAdminsAndNetworkCoordinatorsSetTheSmeFlag) {
@@ -882,12 +907,14 @@ TEST_F(RegistryApiTest, OversizedInputIsRefusedNamingTheFieldBeforeAnyHandlerRun
   EXPECT_EQ(BadField(too_long), "resource.display_name");
   EXPECT_NE(too_long.error_message().find("200 characters"), std::string::npos);
   // Without a valid token the caller learns nothing about its input.
-  EXPECT_EQ(registry_->GetResource(As("garbage").get(), get, &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(registry_->GetResource(As("garbage").get(), get, &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(RegistryApiTest, HealthReportsEachService) {
   auto health = grpc::health::v1::Health::NewStub(server_->channel());
-  for (std::string name : {"", "infrashare.registry.v1.RegistryService", "infrashare.auth.v1.TokenService"}) {
+  for (std::string name :
+       {"", "infrashare.registry.v1.RegistryService", "infrashare.auth.v1.TokenService"}) {
     grpc::health::v1::HealthCheckRequest request;
     request.set_service(name);
     grpc::health::v1::HealthCheckResponse response;

@@ -24,14 +24,15 @@ bool Eventually(Probe probe) {
   return false;
 }
 
-grpc::health::v1::HealthCheckResponse::ServingStatus Health(const std::shared_ptr<grpc::Channel>& channel,
-                                                            const std::string& service) {
+grpc::health::v1::HealthCheckResponse::ServingStatus Health(
+    const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
-  if (!stub->Check(&context, request, &response).ok()) return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  if (!stub->Check(&context, request, &response).ok())
+    return grpc::health::v1::HealthCheckResponse::UNKNOWN;
   return response.status();
 }
 
@@ -41,7 +42,8 @@ grpc::Status CreateOrg(TestServer& server, const std::string& id) {
   request.mutable_organization()->set_display_name(id);
   request.mutable_organization()->set_kind(ORGANIZATION_KIND_COMPANY);
   Organization out;
-  return server.Registry()->CreateOrganization(TestServer::Context(kAdminToken).get(), request, &out);
+  return server.Registry()->CreateOrganization(TestServer::Context(kAdminToken).get(), request,
+                                               &out);
 }
 
 // An organisation "owner" and an exclusive lab of it.
@@ -61,7 +63,8 @@ grpc::Status CreateLab(TestServer& server, const std::string& id) {
 
 // Books hour `hour` after 2100-01-01 on `lab` for "owner", as the bootstrap admin (whose token
 // needs no Redis: a Redis that comes back empty has no tokens).
-grpc::Status BookHour(TestServer& server, const std::string& lab, int64_t hour, scheduler::v1::Booking* out) {
+grpc::Status BookHour(TestServer& server, const std::string& lab, int64_t hour,
+                      scheduler::v1::Booking* out) {
   scheduler::v1::CreateBookingRequest request;
   request.set_resource_id(lab);
   request.mutable_start_time()->set_seconds(4102444800 + hour * 3600);
@@ -76,24 +79,33 @@ TEST(Resilience, RedisOutageAnswersUnavailableAndTheServerRecoversByItself) {
   TestServer server(redis.url());
   ASSERT_TRUE(CreateOrg(server, "before").ok());
   const std::string registry = "infrashare.registry.v1.RegistryService";
-  ASSERT_TRUE(Eventually([&] { return Health(server.channel(), registry) == grpc::health::v1::HealthCheckResponse::SERVING; }));
+  ASSERT_TRUE(Eventually([&] {
+    return Health(server.channel(), registry) == grpc::health::v1::HealthCheckResponse::SERVING;
+  }));
 
   redis.Stop();
   GetOrganizationRequest get;
   get.set_id("before");
   Organization org;
-  auto status = server.Registry()->GetOrganization(TestServer::Context(kAdminToken).get(), get, &org);
+  auto status =
+      server.Registry()->GetOrganization(TestServer::Context(kAdminToken).get(), get, &org);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(CreateOrg(server, "during").error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_TRUE(Eventually([&] { return Health(server.channel(), registry) == grpc::health::v1::HealthCheckResponse::NOT_SERVING; }));
-  EXPECT_TRUE(Eventually([&] { return Health(server.channel(), "") == grpc::health::v1::HealthCheckResponse::NOT_SERVING; }));
+  EXPECT_TRUE(Eventually([&] {
+    return Health(server.channel(), registry) == grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  }));
+  EXPECT_TRUE(Eventually([&] {
+    return Health(server.channel(), "") == grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  }));
 
   // Redis comes back empty (no persistence here): the functions must be loaded again by the server.
   redis.Start();
   // The first call after Redis is back succeeds: no stale connection or back-off answers for it.
   const auto after = CreateOrg(server, "after");
   EXPECT_TRUE(after.ok()) << after.error_message();
-  EXPECT_TRUE(Eventually([&] { return Health(server.channel(), registry) == grpc::health::v1::HealthCheckResponse::SERVING; }));
+  EXPECT_TRUE(Eventually([&] {
+    return Health(server.channel(), registry) == grpc::health::v1::HealthCheckResponse::SERVING;
+  }));
 }
 
 TEST(Resilience, BookingsAnswerUnavailableDuringAnOutageAndWorkAfterIt) {

@@ -25,7 +25,8 @@ constexpr int64_t kDay = 86400;
 Timestamp Day(int day) {
   using namespace std::chrono;
   static const int64_t base =
-      duration_cast<seconds>((floor<days>(system_clock::now()) + days(30)).time_since_epoch()).count();
+      duration_cast<seconds>((floor<days>(system_clock::now()) + days(30)).time_since_epoch())
+          .count();
   Timestamp t;
   t.set_seconds(base + day * kDay);
   return t;
@@ -62,9 +63,12 @@ class RotationApiTest : public ::testing::Test {
     delete redis_;
   }
   static std::unique_ptr<grpc::ClientContext> Admin() { return TestServer::Context(kAdminToken); }
-  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) { return TestServer::Context(token); }
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
+    return TestServer::Context(token);
+  }
 
-  static reg::Resource Resource(const std::string& name, reg::Mobility mobility, double lat, double lon) {
+  static reg::Resource Resource(const std::string& name, reg::Mobility mobility, double lat,
+                                double lon) {
     reg::Resource r;
     r.set_display_name(name);
     r.set_kind(reg::RESOURCE_KIND_EQUIPMENT);
@@ -114,7 +118,8 @@ class RotationApiTest : public ::testing::Test {
     return pool;
   }
 
-  static CreateRotationRequestRequest Ask(const std::string& pool, double lat, double lon, int from, int to, int days) {
+  static CreateRotationRequestRequest Ask(const std::string& pool, double lat, double lon, int from,
+                                          int to, int days) {
     CreateRotationRequestRequest request;
     auto* r = request.mutable_rotation_request();
     r->set_pool_id(pool);
@@ -191,8 +196,8 @@ RedisServer* RotationApiTest::redis_ = nullptr;
 TestServer* RotationApiTest::server_ = nullptr;
 reg::RegistryService::Stub* RotationApiTest::registry_ = nullptr;
 SchedulerService::Stub* RotationApiTest::scheduler_ = nullptr;
-std::string RotationApiTest::fleet_, RotationApiTest::school_, RotationApiTest::bakery_, RotationApiTest::van_,
-    RotationApiTest::truck_, RotationApiTest::fixed_;
+std::string RotationApiTest::fleet_, RotationApiTest::school_, RotationApiTest::bakery_,
+    RotationApiTest::van_, RotationApiTest::truck_, RotationApiTest::fixed_;
 
 TEST_F(RotationApiTest, PlansRequestsAroundBookingsAndSaysWhatItCouldNotServe) {
   RotationPool pool = Pool({van_, truck_});
@@ -207,15 +212,17 @@ TEST_F(RotationApiTest, PlansRequestsAroundBookingsAndSaysWhatItCouldNotServe) {
   booking.set_title("maintenance at home");
   Booking booked;
   grpc::Status status;
-  for (int i = 0; i < 100; ++i) {  // the scheduler follows the registry: wait until it knows the van
+  for (int i = 0; i < 100;
+       ++i) {  // the scheduler follows the registry: wait until it knows the van
     status = scheduler_->CreateBooking(As(fleet_).get(), booking, &booked);
     if (status.ok()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_TRUE(status.ok()) << status.error_message();
 
-  RotationRequest school = Create(school_, Ask(pool.id(), 52.35, 6.65, 0, 20, 5));   // Almelo
-  RotationRequest bakery = Create(bakery_, Ask(pool.id(), 52.52, 6.10, 0, 12, 10));  // Zwolle, days 0-12
+  RotationRequest school = Create(school_, Ask(pool.id(), 52.35, 6.65, 0, 20, 5));  // Almelo
+  RotationRequest bakery =
+      Create(bakery_, Ask(pool.id(), 52.52, 6.10, 0, 12, 10));  // Zwolle, days 0-12
   EXPECT_TRUE(bakery.sme());
   auto far = Ask(pool.id(), 50.85, 5.69, 2, 3, 1);  // Maastricht, one day, no time to get there
   far.mutable_rotation_request()->set_unit_resource_id(van_);
@@ -254,7 +261,8 @@ TEST_F(RotationApiTest, PlansRequestsAroundBookingsAndSaysWhatItCouldNotServe) {
   RotationPlan again;
   ASSERT_TRUE(scheduler_->GetRotationPlan(As(fleet_).get(), get, &again).ok());
   EXPECT_EQ(again.assignments_size(), plan.assignments_size());
-  EXPECT_EQ(scheduler_->GetRotationPlan(As(school_).get(), get, &again).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(scheduler_->GetRotationPlan(As(school_).get(), get, &again).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   // Exports: every leg as a CSV row; one unit's legs as an iCalendar feed.
   ExportRotationPlanRequest export_request;
@@ -267,7 +275,8 @@ TEST_F(RotationApiTest, PlansRequestsAroundBookingsAndSaysWhatItCouldNotServe) {
   for (const auto& unit : plan.units()) legs += unit.legs_size();
   for (char c : exported.content()) rows += c == '\n';
   EXPECT_EQ(rows, legs);
-  EXPECT_NE(exported.content().find(truck_ + ",assignment,"), std::string::npos) << exported.content();
+  EXPECT_NE(exported.content().find(truck_ + ",assignment,"), std::string::npos)
+      << exported.content();
   export_request.set_format(ROTATION_EXPORT_FORMAT_ICALENDAR);
   export_request.set_unit_resource_id(truck_);
   ASSERT_TRUE(scheduler_->ExportRotationPlan(As(fleet_).get(), export_request, &exported).ok());
@@ -277,7 +286,8 @@ TEST_F(RotationApiTest, PlansRequestsAroundBookingsAndSaysWhatItCouldNotServe) {
   auto not_in_plan = scheduler_->ExportRotationPlan(As(fleet_).get(), export_request, &exported);
   EXPECT_EQ(BadField(not_in_plan), "unit_resource_id");
   export_request.set_format(ROTATION_EXPORT_FORMAT_UNSPECIFIED);
-  EXPECT_EQ(BadField(scheduler_->ExportRotationPlan(As(fleet_).get(), export_request, &exported)), "format");
+  EXPECT_EQ(BadField(scheduler_->ExportRotationPlan(As(fleet_).get(), export_request, &exported)),
+            "format");
 
   // Withdrawn requests are not planned; partners see only their own requests.
   WithdrawRotationRequestRequest withdraw;
@@ -395,10 +405,14 @@ TEST_F(RotationApiTest, ACommitBooksEveryLegAndAStaleDraftChangesNothing) {
   ASSERT_EQ(handovers.handovers_size(), 3);
   EXPECT_EQ(handovers.handovers(0).from_organization_id(), "fleet");
   EXPECT_EQ(handovers.handovers(2).to_organization_id(), "fleet");
-  EXPECT_EQ(handovers.handovers(0).to_organization_id(), handovers.handovers(1).from_organization_id());
+  EXPECT_EQ(handovers.handovers(0).to_organization_id(),
+            handovers.handovers(1).from_organization_id());
   const std::string first_partner = handovers.handovers(0).to_organization_id();
   ListHandoversResponse mine;
-  ASSERT_TRUE(scheduler_->ListHandovers(As(first_partner == "school" ? school_ : bakery_).get(), list_handovers, &mine).ok());
+  ASSERT_TRUE(scheduler_
+                  ->ListHandovers(As(first_partner == "school" ? school_ : bakery_).get(),
+                                  list_handovers, &mine)
+                  .ok());
   EXPECT_EQ(mine.handovers_size(), 2);  // only those it takes part in
   ConfirmHandoverRequest confirm;
   confirm.set_id(handovers.handovers(0).id());
@@ -406,11 +420,16 @@ TEST_F(RotationApiTest, ACommitBooksEveryLegAndAStaleDraftChangesNothing) {
   Handover confirmed;
   ASSERT_TRUE(scheduler_->ConfirmHandover(As(fleet_).get(), confirm, &confirmed).ok());
   EXPECT_EQ(confirmed.state(), HANDOVER_STATE_PENDING);
-  ASSERT_TRUE(scheduler_->ConfirmHandover(As(first_partner == "school" ? school_ : bakery_).get(), confirm, &confirmed).ok());
+  ASSERT_TRUE(scheduler_
+                  ->ConfirmHandover(As(first_partner == "school" ? school_ : bakery_).get(),
+                                    confirm, &confirmed)
+                  .ok());
   EXPECT_EQ(confirmed.state(), HANDOVER_STATE_CONFIRMED);
   EXPECT_EQ(confirmed.from_condition_notes(), "clean, all cables present");
   confirm.set_id(handovers.handovers(2).id());
-  EXPECT_EQ(scheduler_->ConfirmHandover(As(first_partner == "school" ? school_ : bakery_).get(), confirm, &confirmed)
+  EXPECT_EQ(scheduler_
+                ->ConfirmHandover(As(first_partner == "school" ? school_ : bakery_).get(), confirm,
+                                  &confirmed)
                 .error_code(),
             grpc::StatusCode::NOT_FOUND);  // not a side of that one
 }
@@ -466,7 +485,8 @@ TEST_F(RotationApiTest, ReplanningACommittedPlanReplacesItFromItsStart) {
   ASSERT_EQ(served.size(), 2u) << plan.DebugString();
   ASSERT_TRUE(served.count(first.id()) && served.count(third.id()));
   EXPECT_TRUE(served[first.id()].pinned());  // under way: kept
-  EXPECT_EQ(served[first.id()].start_time().seconds(), old_plan.assignments(0).start_time().seconds());
+  EXPECT_EQ(served[first.id()].start_time().seconds(),
+            old_plan.assignments(0).start_time().seconds());
   EXPECT_GE(served[third.id()].start_time().seconds(), Day(12).seconds());
   EXPECT_EQ(plan.fulfilled_days(), 7);
   // The kept legs come first, with their bookings; the new ones follow on from where they end.
@@ -514,7 +534,8 @@ TEST_F(RotationApiTest, ReplanningACommittedPlanReplacesItFromItsStart) {
     if (b.state() == BOOKING_STATE_CONFIRMED) live.insert(b.id());
     if (b.state() == BOOKING_STATE_CANCELLED) cancelled.insert(b.id());
   }
-  EXPECT_EQ(live, std::set<std::string>(committed.booking_ids().begin(), committed.booking_ids().end()));
+  EXPECT_EQ(live,
+            std::set<std::string>(committed.booking_ids().begin(), committed.booking_ids().end()));
   EXPECT_EQ(cancelled.size(), static_cast<size_t>(old_plan.booking_ids_size() - kept));
   for (int i = 0; i < kept; ++i) EXPECT_TRUE(live.count(old_plan.units(0).legs(i).booking_id()));
 
@@ -527,7 +548,8 @@ TEST_F(RotationApiTest, ReplanningACommittedPlanReplacesItFromItsStart) {
   EXPECT_EQ(handovers.handovers(1).from_organization_id(), "school");
   EXPECT_EQ(handovers.handovers(1).to_organization_id(), "bakery");
   // When the unit arrives for the bakery's set-up (120 minutes, the default).
-  EXPECT_EQ(handovers.handovers(1).time().seconds(), served[third.id()].start_time().seconds() - 120 * 60);
+  EXPECT_EQ(handovers.handovers(1).time().seconds(),
+            served[third.id()].start_time().seconds() - 120 * 60);
   list_handovers.set_plan_id(old_plan.id());
   ASSERT_TRUE(scheduler_->ListHandovers(As(fleet_).get(), list_handovers, &handovers).ok());
   EXPECT_EQ(handovers.handovers_size(), 0);
@@ -557,7 +579,8 @@ TEST_F(RotationApiTest, AHandoverNotConfirmedByItsDeadlineIsOverdue) {
     RotationEvent event;
     bool seen = false;
     while (!seen && stream->Read(&event))
-      seen = event.type() == ROTATION_EVENT_TYPE_HANDOVER_OVERDUE && event.handover().plan_id() == plan.id();
+      seen = event.type() == ROTATION_EVENT_TYPE_HANDOVER_OVERDUE &&
+             event.handover().plan_id() == plan.id();
     EXPECT_TRUE(seen);
     EXPECT_EQ(event.handover().state(), HANDOVER_STATE_OVERDUE);
     context->TryCancel();
@@ -583,7 +606,8 @@ TEST_F(RotationApiTest, AnOverdueHandoverConfirmedByBothSidesIsConfirmedLate) {
   EXPECT_EQ(confirmed.state(), HANDOVER_STATE_CONFIRMED_LATE);
   EXPECT_TRUE(confirmed.has_from_confirm_time());
   EXPECT_TRUE(confirmed.has_to_confirm_time());
-  ASSERT_TRUE(scheduler_->ConfirmHandover(As(school_).get(), confirm, &confirmed).ok());  // again: no change
+  ASSERT_TRUE(scheduler_->ConfirmHandover(As(school_).get(), confirm, &confirmed)
+                  .ok());  // again: no change
   EXPECT_EQ(confirmed.state(), HANDOVER_STATE_CONFIRMED_LATE);
   ListHandoversRequest list;
   list.set_plan_id(plan.id());
@@ -661,7 +685,8 @@ TEST_F(RotationApiTest, ARequestAfterTheHorizonIsOutsideIt) {
   const RotationPlan plan = Plan(pool.id(), 30);
   ASSERT_EQ(plan.unfulfilled_size(), 1);
   EXPECT_EQ(plan.unfulfilled(0).request_id(), later.id());
-  EXPECT_EQ(plan.unfulfilled(0).reason(), "outside the planning horizon: plan a horizon that includes its window");
+  EXPECT_EQ(plan.unfulfilled(0).reason(),
+            "outside the planning horizon: plan a horizon that includes its window");
 }
 
 TEST_F(RotationApiTest, ACommittedLegUnderWayIsNeverReleasedAsANoShow) {
@@ -672,7 +697,8 @@ TEST_F(RotationApiTest, ACommittedLegUnderWayIsNeverReleasedAsANoShow) {
   create.mutable_pool()->add_unit_resource_ids(unit);
   const RotationPool pool = PoolOnceKnown(create);
   ASSERT_FALSE(pool.id().empty());
-  Create(school_, Ask(pool.id(), 52.25, 6.16, -33, -27, 5));  // today is day -30: under way, whenever it starts
+  Create(school_, Ask(pool.id(), 52.25, 6.16, -33, -27,
+                      5));  // today is day -30: under way, whenever it starts
   PlanRotationRequest request;
   request.set_pool_id(pool.id());
   *request.mutable_horizon_start_time() = Day(-33);
@@ -681,7 +707,8 @@ TEST_F(RotationApiTest, ACommittedLegUnderWayIsNeverReleasedAsANoShow) {
   ASSERT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), request, &plan).ok());
   ASSERT_EQ(plan.assignments_size(), 1) << plan.DebugString();
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   ASSERT_LT(plan.assignments(0).start_time().seconds(), now - 3600);
   ASSERT_GT(plan.assignments(0).end_time().seconds(), now + 3 * 3600);
   CommitRotationPlanRequest commit;
@@ -717,13 +744,16 @@ TEST_F(RotationApiTest, ACommittedLegUnderWayIsNeverReleasedAsANoShow) {
 TEST_F(RotationApiTest, BadInputNamesTheField) {
   RotationPool pool = Pool({van_});
   auto expect_field = [](const grpc::Status& status, const std::string& field) {
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field << ": " << status.error_message();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << field << ": " << status.error_message();
     EXPECT_EQ(BadField(status), field);
   };
   RotationRequest out;
-  expect_field(scheduler_->CreateRotationRequest(As(school_).get(), Ask(pool.id(), 52.5, 6.1, 0, 3, 5), &out),
+  expect_field(scheduler_->CreateRotationRequest(As(school_).get(),
+                                                 Ask(pool.id(), 52.5, 6.1, 0, 3, 5), &out),
                "rotation_request.latest_end_time");
-  expect_field(scheduler_->CreateRotationRequest(As(school_).get(), Ask(pool.id(), 123, 6.1, 0, 10, 5), &out),
+  expect_field(scheduler_->CreateRotationRequest(As(school_).get(),
+                                                 Ask(pool.id(), 123, 6.1, 0, 10, 5), &out),
                "rotation_request.location");
   auto wrong_unit = Ask(pool.id(), 52.5, 6.1, 0, 10, 5);
   wrong_unit.mutable_rotation_request()->set_unit_resource_id(truck_);
@@ -731,10 +761,13 @@ TEST_F(RotationApiTest, BadInputNamesTheField) {
                "rotation_request.unit_resource_id");
   auto prioritised = Ask(pool.id(), 52.5, 6.1, 0, 10, 5);
   prioritised.mutable_rotation_request()->set_priority(5);
-  expect_field(scheduler_->CreateRotationRequest(As(school_).get(), prioritised, &out), "rotation_request.priority");
-  EXPECT_EQ(scheduler_->CreateRotationRequest(As(school_).get(), Ask("no-such-pool", 52.5, 6.1, 0, 10, 5), &out)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  expect_field(scheduler_->CreateRotationRequest(As(school_).get(), prioritised, &out),
+               "rotation_request.priority");
+  EXPECT_EQ(
+      scheduler_
+          ->CreateRotationRequest(As(school_).get(), Ask("no-such-pool", 52.5, 6.1, 0, 10, 5), &out)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
 
   PlanRotationRequest plan;
   plan.set_pool_id(pool.id());
@@ -746,16 +779,19 @@ TEST_F(RotationApiTest, BadInputNamesTheField) {
   EXPECT_EQ(scheduler_->PlanRotation(As(school_).get(), plan, &planned).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   plan.set_pool_id("no-such-pool");
-  EXPECT_EQ(scheduler_->PlanRotation(As(fleet_).get(), plan, &planned).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(scheduler_->PlanRotation(As(fleet_).get(), plan, &planned).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   CreateRotationPoolRequest bad_pool;
   bad_pool.mutable_pool()->set_display_name("fixed");
   bad_pool.mutable_pool()->add_unit_resource_ids(fixed_);
   RotationPool created;
-  expect_field(scheduler_->CreateRotationPool(As(fleet_).get(), bad_pool, &created), "pool.unit_resource_ids[0]");
+  expect_field(scheduler_->CreateRotationPool(As(fleet_).get(), bad_pool, &created),
+               "pool.unit_resource_ids[0]");
   bad_pool.mutable_pool()->set_unit_resource_ids(0, van_);
   bad_pool.mutable_pool()->mutable_policy()->set_speed_kmh(1000);
-  expect_field(scheduler_->CreateRotationPool(As(fleet_).get(), bad_pool, &created), "pool.policy.speed_kmh");
+  expect_field(scheduler_->CreateRotationPool(As(fleet_).get(), bad_pool, &created),
+               "pool.policy.speed_kmh");
 
   // A stale etag does not overwrite.
   RotationRequest r = Create(school_, Ask(pool.id(), 52.5, 6.1, 0, 10, 5));

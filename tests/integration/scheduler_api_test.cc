@@ -1,15 +1,13 @@
 // The scheduler through its public gRPC API: a real Redis (cluster mode when
 // INFRASHARE_TEST_REDIS_CLUSTER=1), the real server on loopback, real stubs.
-#include <gtest/gtest.h>
-
-#include <chrono>
-#include <set>
-#include <thread>
-
 #include <date/tz.h>
+#include <gtest/gtest.h>
 #include <libical/ical.h>
 
+#include <chrono>
 #include <map>
+#include <set>
+#include <thread>
 #include <tuple>
 
 #include "tests/support/test_server.h"
@@ -408,7 +406,8 @@ TEST_F(SchedulerApiTest, AvailabilityWindowsAndClosuresBoundBookings) {
   }
   EXPECT_EQ(Reason(status), "OUTSIDE_AVAILABILITY");
   EXPECT_EQ(Reason(Book(school_, lab, 16, 18, &b)), "OUTSIDE_AVAILABILITY");
-  EXPECT_EQ(Reason(Book(school_, lab, 24 * 5 + 9, 24 * 5 + 10, &b)), "OUTSIDE_AVAILABILITY");  // Saturday
+  EXPECT_EQ(Reason(Book(school_, lab, 24 * 5 + 9, 24 * 5 + 10, &b)),
+            "OUTSIDE_AVAILABILITY");                                                    // Saturday
   EXPECT_EQ(Reason(Book(school_, lab, 24 + 11, 24 + 13, &b)), "OUTSIDE_AVAILABILITY");  // closure
   EXPECT_TRUE(Book(school_, lab, 24 + 8, 24 + 12, &b).ok());
   EXPECT_TRUE(Book(school_, lab, 8, 17, &b).ok());
@@ -463,7 +462,8 @@ TEST_F(SchedulerApiTest, ARequestIdReusedForADifferentRequestIsRefused) {
   auto reused = Book(school_, lab, 11, 12, &other, 1, false, "key-1");
   EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << reused.error_message();
   EXPECT_EQ(BadField(reused), "request_id");
-  EXPECT_NE(reused.error_message().find("different request"), std::string::npos) << reused.error_message();
+  EXPECT_NE(reused.error_message().find("different request"), std::string::npos)
+      << reused.error_message();
   EXPECT_EQ(reused.error_message().find("script"), std::string::npos) << reused.error_message();
   ASSERT_TRUE(Book(school_, lab, 9, 10, &retry, 1, false, "key-1").ok());
   EXPECT_EQ(retry.id(), first.id());
@@ -654,8 +654,8 @@ TEST_F(SchedulerApiTest, SmeShareIsReservedUntilTheReleaseDate) {
     EXPECT_TRUE(registry_->PublishAvailability(Admin().get(), publish, &out).ok());
     return id;
   };
-  const std::string reserved = make("SME Reserved Lab", 1);     // our slots are >= 14 days away
-  const std::string released = make("SME Released Lab", 365);   // ...and well within 365 days
+  const std::string reserved = make("SME Reserved Lab", 1);    // our slots are >= 14 days away
+  const std::string released = make("SME Released Lab", 365);  // ...and well within 365 days
   Booking b;
   grpc::Status status;
   for (int i = 0; i < 100; ++i) {  // until the scheduler has the published hours
@@ -712,11 +712,12 @@ TEST_F(SchedulerApiTest, CalendarFeedParsesBackIntoTheSameEvents) {
     icalcomponent* calendar = icalparser_parse_string(text.c_str());
     EXPECT_NE(calendar, nullptr);
     if (calendar == nullptr) return events;
-    for (icalcomponent* e = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT); e != nullptr;
-         e = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT)) {
+    for (icalcomponent* e = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT);
+         e != nullptr; e = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT)) {
       events[icalcomponent_get_uid(e)] = {icaltime_as_timet(icalcomponent_get_dtstart(e)),
                                           icaltime_as_timet(icalcomponent_get_dtend(e)),
-                                          icalcomponent_get_summary(e), icalcomponent_get_status(e)};
+                                          icalcomponent_get_summary(e),
+                                          icalcomponent_get_status(e)};
     }
     icalcomponent_free(calendar);
     return events;
@@ -800,7 +801,8 @@ TEST_F(SchedulerApiTest, FindSlotsReturnsTheEarliestFreeSlotsOfMatchingResources
   EXPECT_TRUE(scheduler_->CreateBooking(As(school_).get(), book, &b).ok());
 
   request.set_duration_minutes(0);
-  EXPECT_EQ(BadField(scheduler_->FindSlots(As(school_).get(), request, &found)), "duration_minutes");
+  EXPECT_EQ(BadField(scheduler_->FindSlots(As(school_).get(), request, &found)),
+            "duration_minutes");
 }
 
 TEST_F(SchedulerApiTest, UsageReportCountsUtilisationBookerKindsRevenueAndInKindHours) {
@@ -843,7 +845,8 @@ TEST_F(SchedulerApiTest, UsageReportCountsUtilisationBookerKindsRevenueAndInKind
   EXPECT_DOUBLE_EQ(by_id[paid_id].available_hours(), 24);
   EXPECT_DOUBLE_EQ(by_id[paid_id].booked_hours(), 4);
   EXPECT_DOUBLE_EQ(by_id[paid_id].utilisation(), 4.0 / 24);
-  EXPECT_EQ(by_id[paid_id].tariff_revenue_cents(), 15000);  // 3 hours by others; the owner's hour is free
+  EXPECT_EQ(by_id[paid_id].tariff_revenue_cents(),
+            15000);  // 3 hours by others; the owner's hour is free
   EXPECT_DOUBLE_EQ(by_id[shared_id].available_hours(), 48);
   EXPECT_DOUBLE_EQ(by_id[shared_id].booked_hours(), 6);
   EXPECT_DOUBLE_EQ(by_id[shared_id].in_kind_hours(), 6);
@@ -873,7 +876,8 @@ TEST_F(SchedulerApiTest, NoShowIsReleasedAndCheckInCompletes) {
   request.set_resource_id(lab);
   request.set_quantity(1);
   const auto now = std::chrono::system_clock::now();
-  const int64_t start = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + 2;
+  const int64_t start =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() + 2;
   request.mutable_start_time()->set_seconds(start);
   request.mutable_end_time()->set_seconds(start + 6);
   Booking absent, present, b;
@@ -903,7 +907,8 @@ int64_t MondayBeforeDstChange(date::month month) {
   const auto zone = date::locate_zone("Europe/Amsterdam");
   auto today = date::year_month_day(floor<date::days>(system_clock::now()));
   for (int y = static_cast<int>(today.year());; ++y) {
-    const date::sys_days sunday{date::year_month_weekday_last(date::year(y), month, date::weekday_last(date::Sunday))};
+    const date::sys_days sunday{
+        date::year_month_weekday_last(date::year(y), month, date::weekday_last(date::Sunday))};
     if (sunday - date::days(6) < floor<date::days>(system_clock::now()) + date::days(3)) continue;
     const auto local = date::local_days(date::year_month_day(sunday - date::days(6))) + hours(9);
     return duration_cast<seconds>(zone->to_sys(local).time_since_epoch()).count();
@@ -931,7 +936,8 @@ TEST_F(SchedulerApiTest, RecurringBookingsKeepLocalTimeAcrossDstAndChooseAllOrNo
     // 09:00 local each week: the UTC hour moves by one after the change.
     const int64_t shift = month == date::March ? -kHour : kHour;
     EXPECT_EQ(series.occurrences(1).start_time().seconds(), first + 7 * 24 * kHour + shift);
-    EXPECT_EQ(series.occurrences(2).end_time().seconds(), first + 14 * 24 * kHour + shift + 2 * kHour);
+    EXPECT_EQ(series.occurrences(2).end_time().seconds(),
+              first + 14 * 24 * kHour + shift + 2 * kHour);
     EXPECT_EQ(series.occurrences(1).booking().series_id(), series.series_id());
   }
 
@@ -966,7 +972,8 @@ TEST_F(SchedulerApiTest, RecurringBookingsKeepLocalTimeAcrossDstAndChooseAllOrNo
 
   request.set_rrule("FREQ=FORTNIGHTLY");
   CreateRecurringBookingResponse bad;
-  EXPECT_EQ(BadField(scheduler_->CreateRecurringBooking(As(school_).get(), request, &bad)), "rrule");
+  EXPECT_EQ(BadField(scheduler_->CreateRecurringBooking(As(school_).get(), request, &bad)),
+            "rrule");
 }
 
 TEST_F(SchedulerApiTest, EveryCallWithAForeignTokenIsRefusedOrRedacted) {

@@ -1,29 +1,27 @@
 // Controls against abuse by callers that hold a valid token: rate limits shared by every replica
 // (two real server processes on one Redis) and the cap on open streams per token.
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
-#include "infrashare/privacy/v1/privacy.grpc.pb.h"
-#include <fstream>
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/generic/generic_stub.h>
-
-#include <map>
-#include <set>
-
 #include "google/rpc/error_details.pb.h"
-#include "infrashare/desk/v1/desk.grpc.pb.h"
-#include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
-#include "services/common/audit.h"
 #include "google/rpc/status.pb.h"
 #include "infrashare/auth/v1/auth.grpc.pb.h"
+#include "infrashare/desk/v1/desk.grpc.pb.h"
+#include "infrashare/privacy/v1/privacy.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
+#include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
+#include "services/common/audit.h"
 #include "tests/support/generic_call.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/server_process.h"
@@ -47,7 +45,8 @@ void CreateOrganization(reg::RegistryService::Stub* registry, const std::string&
 }
 
 // A member token of `organization`: {secret, token id}.
-std::pair<std::string, std::string> MemberToken(auth::v1::TokenService::Stub* tokens, const std::string& organization) {
+std::pair<std::string, std::string> MemberToken(auth::v1::TokenService::Stub* tokens,
+                                                const std::string& organization) {
   auth::v1::CreateTokenRequest request;
   request.set_organization_id(organization);
   request.add_roles(auth::v1::ROLE_MEMBER);
@@ -76,8 +75,10 @@ Exhausted DetailsOf(const grpc::Status& status) {
   for (const auto& any : details.details()) {
     google::rpc::RetryInfo retry;
     google::rpc::QuotaFailure quota;
-    if (any.UnpackTo(&retry)) out.retry_s = retry.retry_delay().seconds() + retry.retry_delay().nanos() / 1e9;
-    if (any.UnpackTo(&quota) && quota.violations_size() > 0) out.subject = quota.violations(0).subject();
+    if (any.UnpackTo(&retry))
+      out.retry_s = retry.retry_delay().seconds() + retry.retry_delay().nanos() / 1e9;
+    if (any.UnpackTo(&quota) && quota.violations_size() > 0)
+      out.subject = quota.violations(0).subject();
   }
   return out;
 }
@@ -113,7 +114,8 @@ TEST(RateLimits, AreSharedByEveryReplicaPerTokenAndPerOrganisation) {
   }
   for (auto* replica : {tokens_a.get(), tokens_b.get()}) {
     auto refused = WhoAmI(replica, first);
-    ASSERT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+    ASSERT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << refused.error_message();
     const Exhausted details = DetailsOf(refused);
     EXPECT_GT(details.retry_s, 0);
     EXPECT_LE(details.retry_s, 100.5);  // the next call's allowance comes within one interval
@@ -126,7 +128,8 @@ TEST(RateLimits, AreSharedByEveryReplicaPerTokenAndPerOrganisation) {
     ASSERT_TRUE(status.ok()) << i << ": " << status.error_message();
   }
   auto organisation = WhoAmI(tokens_b.get(), second);
-  ASSERT_EQ(organisation.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << organisation.error_message();
+  ASSERT_EQ(organisation.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << organisation.error_message();
   EXPECT_EQ(DetailsOf(organisation).subject, "organization:roc-noord:read");
 
   // Another organisation, and other groups of calls, keep their own allowance; the operator's
@@ -142,7 +145,8 @@ TEST(RateLimits, AreSharedByEveryReplicaPerTokenAndPerOrganisation) {
 
 TEST(RateLimits, CapTheStreamsOneTokenHoldsOpen) {
   RedisServer redis;
-  ServerProcess server(INFRASHARE_SERVER_BIN, redis.url(), {{"INFRASHARE_RATE_LIMITS_MAX_STREAMS_PER_TOKEN", "2"}});
+  ServerProcess server(INFRASHARE_SERVER_BIN, redis.url(),
+                       {{"INFRASHARE_RATE_LIMITS_MAX_STREAMS_PER_TOKEN", "2"}});
   ASSERT_TRUE(server.WaitUntilServing());
   auto tokens = auth::v1::TokenService::NewStub(server.channel());
   auto registry = reg::RegistryService::NewStub(server.channel());
@@ -212,7 +216,8 @@ TEST(RateLimits, CapTheStreamsOneTokenHoldsOpen) {
   changes.join();
 }
 
-// ---- the audit trail -----------------------------------------------------------------------------
+// ---- the audit trail
+// -----------------------------------------------------------------------------
 
 class AuditTrail : public ::testing::Test {
  protected:
@@ -235,7 +240,8 @@ class AuditTrail : public ::testing::Test {
   }
 
   // Every event of `organization` the token may read, newest first, read in pages of `page_size`.
-  static std::vector<auth::v1::AuditEvent> Events(const std::string& token, const std::string& organization,
+  static std::vector<auth::v1::AuditEvent> Events(const std::string& token,
+                                                  const std::string& organization,
                                                   int page_size = 1000) {
     std::vector<auth::v1::AuditEvent> out;
     auth::v1::ListAuditEventsRequest request;
@@ -253,7 +259,8 @@ class AuditTrail : public ::testing::Test {
   }
 
   // Events are appended without holding up the call: waits (up to 10 s) until `count` are there.
-  static std::vector<auth::v1::AuditEvent> AwaitEvents(const std::string& token, const std::string& organization,
+  static std::vector<auth::v1::AuditEvent> AwaitEvents(const std::string& token,
+                                                       const std::string& organization,
                                                        size_t count) {
     std::vector<auth::v1::AuditEvent> events;
     for (int i = 0; i < 100; ++i) {
@@ -340,19 +347,23 @@ TEST_F(AuditTrail, SaysWhoChangedWhatAndIsReadOnlyByAdmins) {
   EXPECT_EQ(about_lab[2].request_id(), "audit-create-1");
   EXPECT_EQ(about_lab[1].method(), "registry.UpdateResource");
   EXPECT_EQ(about_lab[1].status(), "OK");
-  EXPECT_EQ(std::vector<std::string>(about_lab[1].changed_fields().begin(), about_lab[1].changed_fields().end()),
+  EXPECT_EQ(std::vector<std::string>(about_lab[1].changed_fields().begin(),
+                                     about_lab[1].changed_fields().end()),
             std::vector<std::string>{"description"});
   EXPECT_EQ(about_lab[0].status(), "ABORTED");  // the refused update is there too
 
   // Who may read it: organisation admins their own, platform admins everyone's.
   auth::v1::ListAuditEventsRequest request;
   auth::v1::ListAuditEventsResponse response;
-  EXPECT_EQ(tokens_->ListAuditEvents(TestServer::Context(member_.token()).get(), request, &response).error_code(),
+  EXPECT_EQ(tokens_->ListAuditEvents(TestServer::Context(member_.token()).get(), request, &response)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   request.set_organization_id("acme");
-  EXPECT_EQ(tokens_->ListAuditEvents(TestServer::Context(other_admin_).get(), request, &response).error_code(),
+  EXPECT_EQ(tokens_->ListAuditEvents(TestServer::Context(other_admin_).get(), request, &response)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_TRUE(Events(other_admin_, "").empty() || Events(other_admin_, "")[0].organization_id() == "other");
+  EXPECT_TRUE(Events(other_admin_, "").empty() ||
+              Events(other_admin_, "")[0].organization_id() == "other");
   const auto everything = Events(kAdminToken, "");
   std::set<std::string> organizations;
   for (const auto& e : everything) organizations.insert(e.organization_id());
@@ -365,11 +376,13 @@ TEST_F(AuditTrail, SaysWhoChangedWhatAndIsReadOnlyByAdmins) {
   ASSERT_EQ(paged.size(), whole.size());
   for (size_t i = 0; i < whole.size(); ++i) EXPECT_EQ(paged[i].id(), whole[i].id());
   request.set_page_token("not-a-cursor");
-  EXPECT_EQ(tokens_->ListAuditEvents(TestServer::Context(admin_).get(), request, &response).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      tokens_->ListAuditEvents(TestServer::Context(admin_).get(), request, &response).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-// ---- tokens: the authorization matrix, scopes, rotation -------------------------------------------
+// ---- tokens: the authorization matrix, scopes, rotation
+// -------------------------------------------
 
 // Every RPC of every service (from the descriptors: a new RPC is covered without touching this
 // test), streams included, with no token, a malformed header, a garbage token, an expired token and
@@ -381,7 +394,8 @@ TEST_F(AuditTrail, EveryRpcRefusesMissingGarbageExpiredAndRevokedTokens) {
   // Milliseconds: protobuf 3.21's GetCurrentTime() has whole seconds, so "now + 1 s" from it can
   // be a moment from now and already past when the server reads it.
   *expiring.mutable_expire_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
           .count() +
       1000);
   auth::v1::CreateTokenResponse expired;
@@ -404,7 +418,8 @@ TEST_F(AuditTrail, EveryRpcRefusesMissingGarbageExpiredAndRevokedTokens) {
   int checked = 0;
   for (const auto* method : EveryMethod()) {
     for (const auto& [label, header] : callers) {
-      EXPECT_EQ(CallRaw(generic, method, header, "").status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      EXPECT_EQ(CallRaw(generic, method, header, "").status.error_code(),
+                grpc::StatusCode::UNAUTHENTICATED)
           << GateName(method) << " with " << label;
       ++checked;
     }
@@ -428,11 +443,13 @@ TEST_F(AuditTrail, AScopedTokenCallsOnlyItsServices) {
   auto scheduler = server_->Scheduler();
   scheduler::v1::ListBookingsRequest list;
   scheduler::v1::ListBookingsResponse bookings;
-  EXPECT_EQ(scheduler->ListBookings(TestServer::Context(made.token()).get(), list, &bookings).error_code(),
+  EXPECT_EQ(scheduler->ListBookings(TestServer::Context(made.token()).get(), list, &bookings)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   auth::v1::ListTokensRequest tokens_request;
   auth::v1::ListTokensResponse listed;
-  EXPECT_EQ(tokens_->ListTokens(TestServer::Context(made.token()).get(), tokens_request, &listed).error_code(),
+  EXPECT_EQ(tokens_->ListTokens(TestServer::Context(made.token()).get(), tokens_request, &listed)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   scoped.add_services("spaceship");
   auth::v1::CreateTokenResponse refused;
@@ -451,7 +468,8 @@ TEST_F(AuditTrail, AScopedTokenCallsOnlyItsServices) {
   auth::v1::RotateTokenRequest rotate;
   rotate.set_id(member_.info().id());
   auth::v1::CreateTokenResponse rotated;
-  EXPECT_EQ(tokens_->RotateToken(TestServer::Context(auth_admin.token()).get(), rotate, &rotated).error_code(),
+  EXPECT_EQ(tokens_->RotateToken(TestServer::Context(auth_admin.token()).get(), rotate, &rotated)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
@@ -462,7 +480,8 @@ TEST_F(AuditTrail, ACachedTokenStillExpiresOnTime) {
   expiring.set_organization_id("acme");
   expiring.add_roles(auth::v1::ROLE_MEMBER);
   *expiring.mutable_expire_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
           .count() +
       800);
   auth::v1::CreateTokenResponse made;
@@ -498,9 +517,11 @@ TEST_F(AuditTrail, RotationKeepsTheOldTokenForTheOverlapOnly) {
   auth::v1::CreateTokenResponse rotated;
   // The token itself may rotate itself; another member may not.
   const auto stranger = server_->Token("acme", {auth::v1::ROLE_MEMBER});
-  EXPECT_EQ(tokens_->RotateToken(TestServer::Context(stranger).get(), rotate, &rotated).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(tokens_->RotateToken(TestServer::Context(original.token()).get(), rotate, &rotated).ok());
+  EXPECT_EQ(
+      tokens_->RotateToken(TestServer::Context(stranger).get(), rotate, &rotated).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      tokens_->RotateToken(TestServer::Context(original.token()).get(), rotate, &rotated).ok());
   EXPECT_NE(rotated.token(), original.token());
   EXPECT_EQ(rotated.info().organization_id(), "acme");
   EXPECT_EQ(rotated.info().roles_size(), 1);
@@ -544,7 +565,8 @@ TEST(AuditFields, ObjectAndChangedFieldsComeFromTheRequest) {
 }
 
 }  // namespace
-// ---- personal data stays out of the log ------------------------------------------------------------
+// ---- personal data stays out of the log
+// ------------------------------------------------------------
 
 // The real binary at debug level, its output captured: an asker's and a staff member's contact go
 // through submission, reads, export, erasure and a refused request, and none of it reaches the log.
@@ -566,8 +588,9 @@ TEST(LogRedaction, PersonalDataNeverReachesTheLog) {
   reg::Network made;
   ASSERT_TRUE(registry->CreateNetwork(admin().get(), network, &made).ok());
 
-  const std::vector<std::string> secrets = {"Ëlise van 't Hoff-Müller", "elise.hoff@bakkerij.example",
-                                            "+31 6 1234 5678", "Geheime Bakkerij B.V."};
+  const std::vector<std::string> secrets = {"Ëlise van 't Hoff-Müller",
+                                            "elise.hoff@bakkerij.example", "+31 6 1234 5678",
+                                            "Geheime Bakkerij B.V."};
   desk::v1::SubmitInquiryRequest submit;
   submit.set_network_id("regio");
   submit.set_entry_organization_id("bakkerij");
@@ -585,7 +608,8 @@ TEST(LogRedaction, PersonalDataNeverReachesTheLog) {
   ASSERT_TRUE(desk->GetInquiry(admin().get(), get, &inquiry).ok());
   EXPECT_EQ(inquiry.contact().email(), secrets[1]);
   submit.mutable_contact()->set_email(secrets[1] + " not an address");  // refused, naming the field
-  EXPECT_EQ(desk->SubmitInquiry(admin().get(), submit, &inquiry).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(desk->SubmitInquiry(admin().get(), submit, &inquiry).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   privacy::v1::ExportPersonalDataRequest ask;
   ask.set_email(secrets[1]);
@@ -606,11 +630,12 @@ TEST(LogRedaction, PersonalDataNeverReachesTheLog) {
   EXPECT_EQ(log.find("elise.hoff"), std::string::npos);
 }
 
-// ---- requests that cannot be parsed ----------------------------------------------------------------
+// ---- requests that cannot be parsed
+// ----------------------------------------------------------------
 
 // Bytes that are no protocol buffer (an invalid wire type), and a valid message whose string field
-// is not UTF-8: INVALID_ARGUMENT naming the expected message, on every RPC, counted per method. gRPC
-// alone answers UNIMPLEMENTED with no message.
+// is not UTF-8: INVALID_ARGUMENT naming the expected message, on every RPC, counted per method.
+// gRPC alone answers UNIMPLEMENTED with no message.
 TEST_F(AuditTrail, ARequestThatCannotBeParsedIsInvalidArgumentAndCounted) {
   // The value of one series in the server's metrics, 0 when absent.
   const auto MetricValue = [](const std::string& series) {
@@ -618,7 +643,8 @@ TEST_F(AuditTrail, ARequestThatCannotBeParsedIsInvalidArgumentAndCounted) {
     const size_t at = text.find("\n" + series + " ");
     return at == std::string::npos ? 0.0 : std::stod(text.substr(at + series.size() + 2));
   };
-  const std::string get_invalid = "infrashare_rpc_total{method=\"registry.GetResource\",code=\"INVALID_ARGUMENT\"}";
+  const std::string get_invalid =
+      "infrashare_rpc_total{method=\"registry.GetResource\",code=\"INVALID_ARGUMENT\"}";
   const double get_invalid_before = MetricValue(get_invalid);
   const double unparsable_before = MetricValue("infrashare_unparsable_requests_total");
   grpc::GenericStub generic(server_->channel());

@@ -14,8 +14,13 @@ SCHEDULER = os.path.join("infrashare", "scheduler", "v1", "scheduler.proto")
 
 
 def check(proto_dir):
-    return subprocess.run([sys.executable, CHECK], env=dict(os.environ, API_COMPAT_PROTO_DIR=str(proto_dir)),
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, CHECK],
+        env=dict(os.environ, API_COMPAT_PROTO_DIR=str(proto_dir)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture()
@@ -39,19 +44,31 @@ def test_the_current_api_matches_the_snapshot():
 
 
 def test_adding_a_field_and_an_rpc_is_compatible(proto):
-    edit(proto, r"^  string series_id = 17;.*$", "  string series_id = 17;\n  string room_note = 18;")
-    edit(proto, r"^  rpc GetBooking\(GetBookingRequest\) returns \(Booking\);",
-         "  rpc GetBooking(GetBookingRequest) returns (Booking);\n  rpc PeekBooking(GetBookingRequest) returns (Booking);")
+    edit(
+        proto, r"^  string series_id = 17;.*$", "  string series_id = 17;\n  string room_note = 18;"
+    )
+    edit(
+        proto,
+        r"^  rpc GetBooking\(GetBookingRequest\) returns \(Booking\);",
+        "  rpc GetBooking(GetBookingRequest) returns (Booking);\n  rpc PeekBooking(GetBookingRequest) returns (Booking);",
+    )
     result = check(proto)
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("pattern,replacement,what", [
-    (r"^  string title = 8;.*$", "", "removed"),                                    # field removed
-    (r"^  string title = 8;", "  string title = 28;", "removed or renumbered"),     # renumbered
-    (r"^  int32 quantity = 6;.*$", "  int64 quantity = 6;", "changed"),             # type changed
-    (r"^  rpc CancelBooking\(CancelBookingRequest\) returns \(Booking\);$", "", "CancelBooking"),  # RPC removed
-])
+@pytest.mark.parametrize(
+    "pattern,replacement,what",
+    [
+        (r"^  string title = 8;.*$", "", "removed"),  # field removed
+        (r"^  string title = 8;", "  string title = 28;", "removed or renumbered"),  # renumbered
+        (r"^  int32 quantity = 6;.*$", "  int64 quantity = 6;", "changed"),  # type changed
+        (
+            r"^  rpc CancelBooking\(CancelBookingRequest\) returns \(Booking\);$",
+            "",
+            "CancelBooking",
+        ),  # RPC removed
+    ],
+)
 def test_wire_breaking_changes_fail(proto, pattern, replacement, what):
     edit(proto, pattern, replacement)
     result = check(proto)

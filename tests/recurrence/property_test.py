@@ -47,8 +47,22 @@ UTC = dt.timezone.utc
 ZONES = ["Europe/Amsterdam", "Europe/London", "America/New_York"]
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 # The three zones change clocks between 01:00 and 03:00 local; most starts are near that.
-START_TIMES = ["00:00", "00:30", "01:00", "01:30", "01:59", "02:00", "02:15", "02:30", "02:59",
-               "03:00", "03:30", "08:30", "12:00", "23:30"]
+START_TIMES = [
+    "00:00",
+    "00:30",
+    "01:00",
+    "01:30",
+    "01:59",
+    "02:00",
+    "02:15",
+    "02:30",
+    "02:59",
+    "03:00",
+    "03:30",
+    "08:30",
+    "12:00",
+    "23:30",
+]
 DURATIONS = [1, 15, 30, 45, 60, 90, 120, 150, 180, 480, 1440, 1500, 2880, 10080]
 FIRST_DAY = dt.date(2026, 6, 1)
 HORIZON = dt.datetime(2028, 7, 1, tzinfo=UTC)
@@ -69,8 +83,10 @@ def random_until(rng, zone, rule, dtstart):
     if occurrences and rng.random() < 0.6:
         local = rng.choice(occurrences)
     else:
-        local = dt.datetime.combine(FIRST_DAY + dt.timedelta(days=rng.randint(0, 700)),
-                                    dt.time(rng.randint(0, 23), rng.choice([0, 30, 59])))
+        local = dt.datetime.combine(
+            FIRST_DAY + dt.timedelta(days=rng.randint(0, 700)),
+            dt.time(rng.randint(0, 23), rng.choice([0, 30, 59])),
+        )
     form = rng.choice(["utc", "local", "date"])
     if form == "date":
         return local.strftime("%Y%m%d")
@@ -141,10 +157,11 @@ def occurrences(rule, zone, dtstart, bound):
     until = None
     for part in parts:
         if part.startswith("UNTIL="):
-            value = part[len("UNTIL="):]
+            value = part[len("UNTIL=") :]
             if len(value) == 8:  # the whole local day
-                until = dt.datetime.strptime(value, "%Y%m%d").replace(hour=23, minute=59, second=59,
-                                                                       tzinfo=zone)
+                until = dt.datetime.strptime(value, "%Y%m%d").replace(
+                    hour=23, minute=59, second=59, tzinfo=zone
+                )
             elif value.endswith("Z"):
                 until = dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
             else:  # the same tzinfo as DTSTART: compared as wall-clock time
@@ -190,8 +207,9 @@ def expected_series(rule, zone, day, start, minutes, horizon, cases):
         local = x.replace(tzinfo=None)
         cases["series starts in a gap"] += bool(gap_at(local, zone))
         cases["series starts at an ambiguous time"] += ambiguous(local, zone)
-        cases["series spans a change"] += (
-            (s + dt.timedelta(minutes=minutes)).astimezone(zone).utcoffset() != x.utcoffset())
+        cases["series spans a change"] += (s + dt.timedelta(minutes=minutes)).astimezone(
+            zone
+        ).utcoffset() != x.utcoffset()
     return out
 
 
@@ -215,8 +233,10 @@ def random_range(rng, kind, zone_name):
     if kind in ("spring", "autumn"):
         day = CHANGES[zone_name][0 if kind == "spring" else 1]
         change = dt.datetime.combine(day, dt.time(), tzinfo=UTC)
-        return (change - dt.timedelta(hours=rng.randint(0, 240)),
-                change + dt.timedelta(hours=rng.randint(1, 240)))
+        return (
+            change - dt.timedelta(hours=rng.randint(0, 240)),
+            change + dt.timedelta(hours=rng.randint(1, 240)),
+        )
     frm = dt.datetime(2026, 6, 1, tzinfo=UTC) + dt.timedelta(minutes=rng.randint(0, 700 * 1440))
     return frm, frm + dt.timedelta(minutes=rng.randint(1, 120 * 1440))
 
@@ -248,22 +268,47 @@ def main():
             valid_until = first_day + dt.timedelta(days=rng.randint(0, 500))
         for kind in ("spring", "autumn", "anywhere"):
             frm, to = random_range(rng, kind, zone_name)
-            requests.append("\t".join([
-                "window", zone_name, rule, first_day.isoformat(),
-                valid_until.isoformat() if valid_until else "-", start.strftime("%H:%M"),
-                str(minutes), str(unix(frm)), str(unix(to))]))
-            expected.append(expected_windows(rule, zone, first_day, valid_until, start, minutes,
-                                             frm, to, cases))
+            requests.append(
+                "\t".join(
+                    [
+                        "window",
+                        zone_name,
+                        rule,
+                        first_day.isoformat(),
+                        valid_until.isoformat() if valid_until else "-",
+                        start.strftime("%H:%M"),
+                        str(minutes),
+                        str(unix(frm)),
+                        str(unix(to)),
+                    ]
+                )
+            )
+            expected.append(
+                expected_windows(rule, zone, first_day, valid_until, start, minutes, frm, to, cases)
+            )
         # A series is asked for by its first start instant: a local start in the gap has none.
         if gap_at(dt.datetime.combine(first_day, start), zone) == dt.timedelta(0):
-            requests.append("\t".join([
-                "series", zone_name, rule, first_day.isoformat(), "-", start.strftime("%H:%M"),
-                str(minutes), "0", str(unix(HORIZON))]))
+            requests.append(
+                "\t".join(
+                    [
+                        "series",
+                        zone_name,
+                        rule,
+                        first_day.isoformat(),
+                        "-",
+                        start.strftime("%H:%M"),
+                        str(minutes),
+                        "0",
+                        str(unix(HORIZON)),
+                    ]
+                )
+            )
             expected.append(expected_series(rule, zone, first_day, start, minutes, HORIZON, cases))
 
-    run = subprocess.run([args.expand], input="\n".join(requests) + "\n", capture_output=True,
-                         text=True, check=True)
-    answers = run.stdout.split("\n")[:len(requests)]
+    run = subprocess.run(
+        [args.expand], input="\n".join(requests) + "\n", capture_output=True, text=True, check=True
+    )
+    answers = run.stdout.split("\n")[: len(requests)]
     differences, compared = [], 0
     for request, want, got in zip(requests, expected, answers):
         want_text = " ".join(f"{unix(s)}-{unix(e)}" for s, e in want)
@@ -271,9 +316,11 @@ def main():
         if want_text != got.strip():
             differences.append((request, want_text, got.strip()))
     kinds = [r.split("\t", 1)[0] for r in requests]
-    print(f"recurrence property: {args.rules} rules, {kinds.count('window')} window ranges and "
-          f"{kinds.count('series')} series, {compared} intervals compared, "
-          f"{len(differences)} differences (seed {args.seed})")
+    print(
+        f"recurrence property: {args.rules} rules, {kinds.count('window')} window ranges and "
+        f"{kinds.count('series')} series, {compared} intervals compared, "
+        f"{len(differences)} differences (seed {args.seed})"
+    )
     print("  of which " + ", ".join(f"{n} {case}" for case, n in sorted(cases.items())))
     for request, want, got in differences[:10]:
         print(f"\n  request:  {request!r}\n  dateutil: {want}\n  ours:     {got}")

@@ -9,7 +9,8 @@ namespace infrashare::testing {
 std::vector<const google::protobuf::MethodDescriptor*> EveryMethod() {
   std::vector<const google::protobuf::MethodDescriptor*> out;
   for (const auto& name : PublicServiceNames()) {
-    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     if (service == nullptr) continue;  // the callers' counts of methods fail loudly
     for (int m = 0; m < service->method_count(); ++m) out.push_back(service->method(m));
   }
@@ -28,7 +29,8 @@ std::string Bytes(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
   std::string out;
   if (!buffer.Dump(&slices).ok()) return out;
-  for (const auto& slice : slices) out.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  for (const auto& slice : slices)
+    out.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   return out;
 }
 

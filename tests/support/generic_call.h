@@ -2,8 +2,8 @@
 // test can walk every method (a new RPC is covered without touching the test).
 #pragma once
 
-#include <grpcpp/generic/generic_stub.h>
 #include <google/protobuf/descriptor.h>
+#include <grpcpp/generic/generic_stub.h>
 
 #include <chrono>
 #include <string>
@@ -14,12 +14,14 @@ namespace infrashare::testing {
 // Every method of the public services, from their descriptors.
 std::vector<const google::protobuf::MethodDescriptor*> EveryMethod();
 
-// How the gate names a method: "registry.CreateResource" for infrashare.registry.v1.RegistryService.
+// How the gate names a method: "registry.CreateResource" for
+// infrashare.registry.v1.RegistryService.
 std::string GateName(const google::protobuf::MethodDescriptor* method);
 
 struct RawReply {
   grpc::Status status;
-  std::vector<std::string> messages;  // serialized responses: one for a unary call, any for a stream
+  std::vector<std::string>
+      messages;  // serialized responses: one for a unary call, any for a stream
 };
 
 // Calls `method` with `request` (serialized; "" = every field at its default) and `authorization`

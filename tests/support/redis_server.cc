@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,7 +48,8 @@ RedisServer::RedisServer(bool cluster, bool append_only)
   if (cluster_) {
     std::string out = Cli("CLUSTER ADDSLOTSRANGE 0 16383");
     if (out.find("OK") == std::string::npos) throw std::runtime_error("cluster slots: " + out);
-    for (int i = 0; i < 100 && Cli("CLUSTER INFO").find("cluster_state:ok") == std::string::npos; ++i)
+    for (int i = 0; i < 100 && Cli("CLUSTER INFO").find("cluster_state:ok") == std::string::npos;
+         ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
@@ -60,13 +61,26 @@ RedisServer::~RedisServer() {
 }
 
 void RedisServer::Start() {
-  std::vector<std::string> args = {"redis-server", "--port", std::to_string(port_), "--bind",
-                                   "127.0.0.1", "--dir", dir_, "--save", "",
-                                   "--appendonly", append_only_ ? "yes" : "no", "--protected-mode",
-                                   "no", "--loglevel", "warning", "--logfile", dir_ + "/redis.log"};
+  std::vector<std::string> args = {"redis-server",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   dir_,
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   append_only_ ? "yes" : "no",
+                                   "--protected-mode",
+                                   "no",
+                                   "--loglevel",
+                                   "warning",
+                                   "--logfile",
+                                   dir_ + "/redis.log"};
   if (cluster_) {
-    args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file", dir_ + "/nodes.conf",
-                             "--cluster-port", std::to_string(FreePort())});
+    args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file",
+                             dir_ + "/nodes.conf", "--cluster-port", std::to_string(FreePort())});
   }
   pid_ = fork();
   if (pid_ == 0) {

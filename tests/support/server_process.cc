@@ -56,7 +56,8 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& redis
     execve(program.c_str(), argv, envp.data());
     _exit(127);
   }
-  channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
+  channel_ =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
 }
 
 ServerProcess::~ServerProcess() {

@@ -16,8 +16,8 @@ inline constexpr char kAdminToken[] = "test-bootstrap-admin-token";
 
 class ServerProcess {
  public:
-  // Starts `binary` against `redis_url` with the test admin token; `env` adds INFRASHARE_* settings.
-  // Its output goes to `output_path` when given, else to /dev/null unless
+  // Starts `binary` against `redis_url` with the test admin token; `env` adds INFRASHARE_*
+  // settings. Its output goes to `output_path` when given, else to /dev/null unless
   // INFRASHARE_TEST_SERVER_OUTPUT is set.
   ServerProcess(const std::string& binary, const std::string& redis_url,
                 std::map<std::string, std::string> env = {}, const std::string& output_path = "");

@@ -40,7 +40,8 @@ class TestServer {
   std::string Token(const std::string& organization_id, std::vector<auth::v1::Role> roles,
                     std::vector<std::string> network_ids = {});
   // The same, with the token's id (what a desk responder is bound to).
-  auth::v1::CreateTokenResponse TokenWithInfo(const std::string& organization_id, std::vector<auth::v1::Role> roles,
+  auth::v1::CreateTokenResponse TokenWithInfo(const std::string& organization_id,
+                                              std::vector<auth::v1::Role> roles,
                                               std::vector<std::string> network_ids = {});
 
   std::unique_ptr<registry::v1::RegistryService::Stub> Registry() const;

@@ -1,14 +1,14 @@
 // The scheduler's pure booking rules: free spans against a brute-force model, request checks,
 // access policy, booking ids.
-#include <gtest/gtest.h>
+#include "services/scheduler/booking_policy.h"
 
 #include <date/date.h>
+#include <gtest/gtest.h>
 
 #include <limits>
 #include <random>
 
 #include "services/common/errors.h"
-#include "services/scheduler/booking_policy.h"
 #include "services/scheduler/booking_store.h"
 
 namespace infrashare::scheduler {
@@ -18,7 +18,8 @@ namespace reg = registry::v1;
 constexpr EpochMs kMin = 60000;
 
 // Seats left at minute `t` for a one-minute booking, counted the slow way.
-int RemainingAt(EpochMs t, const std::vector<Usage>& busy, int capacity, EpochMs before, EpochMs after) {
+int RemainingAt(EpochMs t, const std::vector<Usage>& busy, int capacity, EpochMs before,
+                EpochMs after) {
   int used = 0;
   for (const auto& u : busy)
     if (t - before < u.blocked_end && t + kMin + after > u.blocked_start) used += u.quantity;
@@ -51,7 +52,8 @@ TEST(FreeSpans, MatchABruteForceModelOnRandomBookings) {
     }
     for (size_t i = 1; i < spans.size(); ++i) {
       EXPECT_LE(spans[i - 1].end, spans[i].start);
-      EXPECT_FALSE(spans[i - 1].end == spans[i].start && spans[i - 1].remaining == spans[i].remaining);
+      EXPECT_FALSE(spans[i - 1].end == spans[i].start &&
+                   spans[i - 1].remaining == spans[i].remaining);
     }
   }
 }
@@ -85,8 +87,10 @@ TEST(PlanBooking, AddsBuffersAndChecksRules) {
   EXPECT_EQ(slot->blocked_start, now + 105 * kMin);
   EXPECT_EQ(slot->blocked_end, now + 210 * kMin);
   EXPECT_EQ(slot->capacity, 5);
-  EXPECT_EQ(ErrorField(PlanBooking(Request(now + 120 * kMin, now + 180 * kMin, 6), Resource(r), now).status()),
-            "quantity");
+  EXPECT_EQ(
+      ErrorField(
+          PlanBooking(Request(now + 120 * kMin, now + 180 * kMin, 6), Resource(r), now).status()),
+      "quantity");
   auto soon = PlanBooking(Request(now + 30 * kMin, now + 90 * kMin), Resource(r), now);
   EXPECT_EQ(soon.status().code(), absl::StatusCode::kFailedPrecondition);
 }
@@ -107,11 +111,16 @@ TEST(PlanBooking, RespectsWallClockAvailabilityAcrossDst) {
   EXPECT_TRUE(PlanBooking(Request(march29_0700z, march29_0700z + 60 * kMin), bookable, now).ok());
   const EpochMs march28_0700z = march29_0700z - 24 * 60 * kMin;
   EXPECT_FALSE(PlanBooking(Request(march28_0700z, march28_0700z + 60 * kMin), bookable, now).ok());
-  EXPECT_TRUE(PlanBooking(Request(march28_0700z + 60 * kMin, march28_0700z + 120 * kMin), bookable, now).ok());
+  EXPECT_TRUE(
+      PlanBooking(Request(march28_0700z + 60 * kMin, march28_0700z + 120 * kMin), bookable, now)
+          .ok());
   // 2026-10-25, back to CET: 09:00 local is 08:00Z again.
   const EpochMs october25_0700z = 1792911600000;
-  EXPECT_FALSE(PlanBooking(Request(october25_0700z, october25_0700z + 60 * kMin), bookable, now).ok());
-  EXPECT_TRUE(PlanBooking(Request(october25_0700z + 60 * kMin, october25_0700z + 9 * 60 * kMin), bookable, now).ok());
+  EXPECT_FALSE(
+      PlanBooking(Request(october25_0700z, october25_0700z + 60 * kMin), bookable, now).ok());
+  EXPECT_TRUE(PlanBooking(Request(october25_0700z + 60 * kMin, october25_0700z + 9 * 60 * kMin),
+                          bookable, now)
+                  .ok());
 }
 
 TEST(ExpandSeries, KeepsLocalWallClockTimeAcrossBothDstChanges) {
@@ -124,7 +133,8 @@ TEST(ExpandSeries, KeepsLocalWallClockTimeAcrossBothDstChanges) {
   ASSERT_TRUE(spring.ok()) << spring.status();
   ASSERT_EQ(spring->size(), 3u);
   EXPECT_EQ((*spring)[0].start, march26_0800z);
-  EXPECT_EQ((*spring)[1].start, march26_0800z + 7 * 24 * 60 * kMin - 60 * kMin);  // 07:00Z = 09:00 CEST
+  EXPECT_EQ((*spring)[1].start,
+            march26_0800z + 7 * 24 * 60 * kMin - 60 * kMin);  // 07:00Z = 09:00 CEST
   EXPECT_EQ((*spring)[1].end - (*spring)[1].start, 120 * kMin);
   // Daily 09:00-11:00 from 2026-10-24 (CEST) across 2026-10-25 into CET.
   const EpochMs october24_0700z = 1792825200000;
@@ -132,12 +142,14 @@ TEST(ExpandSeries, KeepsLocalWallClockTimeAcrossBothDstChanges) {
                              october24_0700z + 400LL * 24 * 60 * kMin, 100);
   ASSERT_TRUE(autumn.ok()) << autumn.status();
   ASSERT_EQ(autumn->size(), 3u);
-  EXPECT_EQ((*autumn)[1].start, october24_0700z + 24 * 60 * kMin + 60 * kMin);  // 08:00Z = 09:00 CET
+  EXPECT_EQ((*autumn)[1].start,
+            october24_0700z + 24 * 60 * kMin + 60 * kMin);  // 08:00Z = 09:00 CET
   EXPECT_EQ((*autumn)[2].start, october24_0700z + 2 * 24 * 60 * kMin + 60 * kMin);
 }
 
 EpochMs UtcMs(int y, unsigned m, unsigned d, int h, int min = 0) {
-  const auto t = date::sys_days(date::year(y) / m / d) + std::chrono::hours(h) + std::chrono::minutes(min);
+  const auto t =
+      date::sys_days(date::year(y) / m / d) + std::chrono::hours(h) + std::chrono::minutes(min);
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
@@ -146,11 +158,14 @@ TEST(ExpandSeries, EveryOccurrenceLastsAsLongAsTheFirstAcrossTheSpringChange) {
   r.set_time_zone("Europe/Amsterdam");
   // Daily 01:30-04:30 CET from 2027-03-27; on 03-28 the clocks skip 02:00-03:00.
   const EpochMs first = UtcMs(2027, 3, 27, 0, 30);
-  auto series = ExpandSeries(r, first, first + 180 * kMin, "FREQ=DAILY;COUNT=3", first + 400LL * 24 * 60 * kMin, 100);
+  auto series = ExpandSeries(r, first, first + 180 * kMin, "FREQ=DAILY;COUNT=3",
+                             first + 400LL * 24 * 60 * kMin, 100);
   ASSERT_TRUE(series.ok()) << series.status();
   ASSERT_EQ(series->size(), 3u);
-  EXPECT_EQ((*series)[1], (MsInterval{UtcMs(2027, 3, 28, 0, 30), UtcMs(2027, 3, 28, 3, 30)}));  // 01:30 CET-05:30 CEST
-  EXPECT_EQ((*series)[2], (MsInterval{UtcMs(2027, 3, 28, 23, 30), UtcMs(2027, 3, 29, 2, 30)}));  // 01:30-04:30 CEST
+  EXPECT_EQ((*series)[1], (MsInterval{UtcMs(2027, 3, 28, 0, 30),
+                                      UtcMs(2027, 3, 28, 3, 30)}));  // 01:30 CET-05:30 CEST
+  EXPECT_EQ((*series)[2], (MsInterval{UtcMs(2027, 3, 28, 23, 30),
+                                      UtcMs(2027, 3, 29, 2, 30)}));  // 01:30-04:30 CEST
 }
 
 TEST(ExpandSeries, AStartInTheSpringGapMovesForwardByTheGap) {
@@ -158,7 +173,8 @@ TEST(ExpandSeries, AStartInTheSpringGapMovesForwardByTheGap) {
   r.set_time_zone("Europe/Amsterdam");
   // Daily 02:30-03:30 CET from 2027-03-27: on 03-28 02:30 does not exist; 03:30-04:30 CEST.
   const EpochMs first = UtcMs(2027, 3, 27, 1, 30);
-  auto series = ExpandSeries(r, first, first + 60 * kMin, "FREQ=DAILY;COUNT=2", first + 400LL * 24 * 60 * kMin, 100);
+  auto series = ExpandSeries(r, first, first + 60 * kMin, "FREQ=DAILY;COUNT=2",
+                             first + 400LL * 24 * 60 * kMin, 100);
   ASSERT_TRUE(series.ok()) << series.status();
   ASSERT_EQ(series->size(), 2u);
   EXPECT_EQ((*series)[1], (MsInterval{UtcMs(2027, 3, 28, 1, 30), UtcMs(2027, 3, 28, 2, 30)}));
@@ -168,13 +184,15 @@ TEST(ExpandSeries, BiweeklySeriesBooksTheFirstOccurrenceAndRunsInTheRightWeeks) 
   reg::Resource r;
   r.set_time_zone("Europe/Amsterdam");
   const EpochMs first = UtcMs(2027, 3, 25, 8);  // Thursday 09:00 CET
-  auto series = ExpandSeries(r, first, first + 60 * kMin, "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE,TH,SU;WKST=SA;COUNT=6",
+  auto series = ExpandSeries(r, first, first + 60 * kMin,
+                             "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE,TH,SU;WKST=SA;COUNT=6",
                              first + 400LL * 24 * 60 * kMin, 100);
   ASSERT_TRUE(series.ok()) << series.status();
   std::vector<EpochMs> starts;
   for (const auto& o : *series) starts.push_back(o.start);
-  EXPECT_EQ(starts, (std::vector<EpochMs>{first, UtcMs(2027, 4, 4, 7), UtcMs(2027, 4, 7, 7), UtcMs(2027, 4, 8, 7),
-                                          UtcMs(2027, 4, 18, 7), UtcMs(2027, 4, 21, 7)}));
+  EXPECT_EQ(starts, (std::vector<EpochMs>{first, UtcMs(2027, 4, 4, 7), UtcMs(2027, 4, 7, 7),
+                                          UtcMs(2027, 4, 8, 7), UtcMs(2027, 4, 18, 7),
+                                          UtcMs(2027, 4, 21, 7)}));
 }
 
 TEST(ExpandSeries, RefusesAStartInTheSecondPassOfTheRepeatedHour) {
@@ -183,22 +201,30 @@ TEST(ExpandSeries, RefusesAStartInTheSecondPassOfTheRepeatedHour) {
   // 2027-10-31 02:30 happens twice: 00:30Z (CEST), then 01:30Z (CET). Occurrences take the first.
   const EpochMs second = UtcMs(2027, 10, 31, 1, 30);
   EXPECT_EQ(ErrorField(ExpandSeries(r, second, second + 60 * kMin, "FREQ=DAILY;COUNT=2",
-                                    second + 400LL * 24 * 60 * kMin, 10).status()),
+                                    second + 400LL * 24 * 60 * kMin, 10)
+                           .status()),
             "start_time");
   const EpochMs first = UtcMs(2027, 10, 31, 0, 30);
   EXPECT_TRUE(ExpandSeries(r, first, first + 60 * kMin, "FREQ=DAILY;COUNT=2",
-                           first + 400LL * 24 * 60 * kMin, 10).ok());
+                           first + 400LL * 24 * 60 * kMin, 10)
+                  .ok());
 }
 
 TEST(ExpandSeries, RefusesMalformedOrUnboundedRules) {
   reg::Resource r;
   r.set_time_zone("Europe/Amsterdam");
   const EpochMs start = 1774512000000;
-  EXPECT_EQ(ErrorField(ExpandSeries(r, start, start + kMin, "FREQ=SOMETIMES", start + 1000 * kMin, 10).status()),
+  EXPECT_EQ(
+      ErrorField(
+          ExpandSeries(r, start, start + kMin, "FREQ=SOMETIMES", start + 1000 * kMin, 10).status()),
+      "rrule");
+  EXPECT_EQ(ErrorField(ExpandSeries(r, start, start + kMin, "FREQ=DAILY",
+                                    start + 400LL * 24 * 60 * kMin, 10)
+                           .status()),
             "rrule");
-  EXPECT_EQ(ErrorField(ExpandSeries(r, start, start + kMin, "FREQ=DAILY", start + 400LL * 24 * 60 * kMin, 10).status()),
-            "rrule");
-  EXPECT_EQ(ErrorField(ExpandSeries(r, start + 1000, start + kMin, "FREQ=DAILY;COUNT=2", start + 1000 * kMin, 10).status()),
+  EXPECT_EQ(ErrorField(ExpandSeries(r, start + 1000, start + kMin, "FREQ=DAILY;COUNT=2",
+                                    start + 1000 * kMin, 10)
+                           .status()),
             "start_time");
 }
 
@@ -238,7 +264,7 @@ TEST(TariffCents, ChargesPerHourOrPerStartedDayWhicheverIsLess) {
   terms.set_tariff_per_hour_cents(2000);
   EXPECT_EQ(TariffCents(terms, 90 * kMin, 2), 6000);
   terms.set_tariff_per_day_cents(10000);
-  EXPECT_EQ(TariffCents(terms, 8 * 60 * kMin, 1), 10000);  // 8 h would be 16,000
+  EXPECT_EQ(TariffCents(terms, 8 * 60 * kMin, 1), 10000);   // 8 h would be 16,000
   EXPECT_EQ(TariffCents(terms, 25 * 60 * kMin, 1), 20000);  // two started days
   terms.set_kind(reg::TERMS_KIND_IN_KIND);
   EXPECT_EQ(TariffCents(terms, 60 * kMin, 1), 0);
@@ -275,7 +301,8 @@ TEST(CheckAccess, FollowsThePolicyAndSmeAccess) {
   EXPECT_TRUE(CheckAccess(r, "bakery", sme, {"n1"}).ok());
   r.set_access_policy(reg::ACCESS_POLICY_REGISTERED_PARTNERS);
   EXPECT_TRUE(CheckAccess(r, "school", school, {}).ok());
-  EXPECT_EQ(CheckAccess(r, "stranger", OrganizationFacts{}, {}).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CheckAccess(r, "stranger", OrganizationFacts{}, {}).code(),
+            absl::StatusCode::kPermissionDenied);
   r.set_access_policy(reg::ACCESS_POLICY_OWNER_ONLY);
   EXPECT_EQ(CheckAccess(r, "school", school, {"n1"}).code(), absl::StatusCode::kPermissionDenied);
 }

@@ -1,10 +1,11 @@
 #include "services/common/config.h"
-#include "services/common/rate_limit.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <fstream>
+
+#include "services/common/rate_limit.h"
 
 namespace infrashare {
 namespace {

@@ -63,7 +63,7 @@ TEST(Recurrence, WeeklyRuleRespectsValidUntilAndClipsToTheRange) {
   LocalWindowRule rule{"FREQ=WEEKLY;BYDAY=MO,WE", 9 * 60, 120, date::year(2026) / 1 / 5,
                        date::year(2026) / 1 / 14};
   auto windows = ExpandWindows(rule, Amsterdam(), Utc(2026, 1, 5, 9), Utc(2026, 2, 1, 0));
-  ASSERT_EQ(windows.size(), 4u);  // Jan 5, 7, 12, 14
+  ASSERT_EQ(windows.size(), 4u);                    // Jan 5, 7, 12, 14
   EXPECT_EQ(windows[0].start, Utc(2026, 1, 5, 9));  // clipped: the window began at 08:00 UTC
   EXPECT_EQ(windows[3].start, Utc(2026, 1, 14, 8));
 }
@@ -111,8 +111,7 @@ TEST(Recurrence, LocalUntilIsWallClockTimeInTheRulesZone) {
 
 std::vector<date::year_month_day> LocalDays(const std::vector<Interval>& windows) {
   std::vector<date::year_month_day> out;
-  for (const auto& w : windows)
-    out.emplace_back(date::floor<days>(Amsterdam()->to_local(w.start)));
+  for (const auto& w : windows) out.emplace_back(date::floor<days>(Amsterdam()->to_local(w.start)));
   return out;
 }
 
@@ -120,9 +119,9 @@ TEST(Recurrence, BiweeklyRuleCountsWeeksFromTheFirstOccurrencesWeekUnderWkst) {
   using date::year;
   // Thursday 2027-03-25 is a rule day: it is the first occurrence; its week (from Saturday
   // 03-20, or Friday 03-19) is week 0, the next is skipped.
-  const std::vector<date::year_month_day> expected = {
-      year(2027) / 3 / 25, year(2027) / 4 / 4, year(2027) / 4 / 7,
-      year(2027) / 4 / 8,  year(2027) / 4 / 18, year(2027) / 4 / 21};
+  const std::vector<date::year_month_day> expected = {year(2027) / 3 / 25, year(2027) / 4 / 4,
+                                                      year(2027) / 4 / 7,  year(2027) / 4 / 8,
+                                                      year(2027) / 4 / 18, year(2027) / 4 / 21};
   for (const char* wkst : {"SA", "FR"}) {
     LocalWindowRule rule{std::string("FREQ=WEEKLY;INTERVAL=2;BYDAY=WE,TH,SU;COUNT=6;WKST=") + wkst,
                          9 * 60, 60, year(2027) / 3 / 25, std::nullopt};
@@ -131,8 +130,8 @@ TEST(Recurrence, BiweeklyRuleCountsWeeksFromTheFirstOccurrencesWeekUnderWkst) {
         << wkst;
   }
   // From Monday 2027-03-01 (WKST=MO): that week's Sunday, then every other Sunday.
-  LocalWindowRule sundays{"FREQ=WEEKLY;INTERVAL=2;BYDAY=SU;COUNT=4", 9 * 60, 60,
-                          year(2027) / 3 / 1, std::nullopt};
+  LocalWindowRule sundays{"FREQ=WEEKLY;INTERVAL=2;BYDAY=SU;COUNT=4", 9 * 60, 60, year(2027) / 3 / 1,
+                          std::nullopt};
   EXPECT_EQ(LocalDays(ExpandWindows(sundays, Amsterdam(), Utc(2027, 3, 1, 0), Utc(2027, 6, 1, 0))),
             (std::vector<date::year_month_day>{year(2027) / 3 / 7, year(2027) / 3 / 21,
                                                year(2027) / 4 / 4, year(2027) / 4 / 18}));
@@ -220,9 +219,9 @@ TEST(Recurrence, ChecksRruleSyntaxAndRefusesSubDailyFrequencies) {
 }
 
 TEST(Recurrence, MergeAndSubtract) {
-  std::vector<Interval> merged = MergeIntervals(
-      {{Utc(2026, 1, 1, 10), Utc(2026, 1, 1, 12)}, {Utc(2026, 1, 1, 8), Utc(2026, 1, 1, 10)},
-       {Utc(2026, 1, 1, 14), Utc(2026, 1, 1, 15)}});
+  std::vector<Interval> merged = MergeIntervals({{Utc(2026, 1, 1, 10), Utc(2026, 1, 1, 12)},
+                                                 {Utc(2026, 1, 1, 8), Utc(2026, 1, 1, 10)},
+                                                 {Utc(2026, 1, 1, 14), Utc(2026, 1, 1, 15)}});
   ASSERT_EQ(merged.size(), 2u);
   EXPECT_EQ(merged[0], (Interval{Utc(2026, 1, 1, 8), Utc(2026, 1, 1, 12)}));
   auto rest = SubtractIntervals(merged, {{Utc(2026, 1, 1, 9), Utc(2026, 1, 1, 10)},

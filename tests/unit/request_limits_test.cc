@@ -7,10 +7,10 @@
 #include <limits>
 #include <string>
 
+#include "google/rpc/error_details.pb.h"
 #include "infrashare/auth/v1/auth.pb.h"
 #include "infrashare/registry/v1/registry.pb.h"
 #include "infrashare/scheduler/v1/scheduler.pb.h"
-#include "google/rpc/error_details.pb.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 
@@ -45,7 +45,8 @@ TEST(RequestLimits, OrdinaryDutchRequestsPass) {
 
 TEST(RequestLimits, AMebibyteStringIsRefusedNamingTheFieldWithoutEchoingIt) {
   auto request = Resource();
-  request.mutable_resource()->mutable_location()->mutable_address()->set_postal_code(std::string(1 << 20, '9'));
+  request.mutable_resource()->mutable_location()->mutable_address()->set_postal_code(
+      std::string(1 << 20, '9'));
   auto status = CheckRequest(request, kLimits);
   EXPECT_EQ(ErrorField(status), "resource.location.address.postal_code");
   EXPECT_LT(status.message().size(), 200u);
@@ -57,7 +58,8 @@ TEST(RequestLimits, EachElementOfAListIsBoundedAndSoIsTheList) {
   pool.mutable_pool()->mutable_policy()->add_handover_checklist(std::string(1 << 20, 'x'));
   EXPECT_EQ(FieldOf(pool), "pool.policy.handover_checklist[1]");
   pool.mutable_pool()->mutable_policy()->clear_handover_checklist();
-  for (int i = 0; i < 51; ++i) pool.mutable_pool()->mutable_policy()->add_handover_checklist("item");
+  for (int i = 0; i < 51; ++i)
+    pool.mutable_pool()->mutable_policy()->add_handover_checklist("item");
   EXPECT_EQ(FieldOf(pool), "pool.policy.handover_checklist");
 }
 
@@ -124,7 +126,8 @@ TEST(RequestLimits, EveryRequestFieldOfEveryServiceIsDocumented) {
 // (all of them would make trailers larger than gRPC clients accept by default, 8 KiB).
 TEST(FieldErrors, ManyViolationsKeepTheErrorSmall) {
   FieldErrors errors;
-  for (int i = 0; i < 1000; ++i) errors.Add("rules[" + std::to_string(i) + "].rrule", "FREQ=MINUTELY is not supported");
+  for (int i = 0; i < 1000; ++i)
+    errors.Add("rules[" + std::to_string(i) + "].rrule", "FREQ=MINUTELY is not supported");
   const absl::Status status = errors.ToStatus();
   EXPECT_NE(status.message().find("(and 999 more)"), std::string::npos) << status.message();
   const auto payload = status.GetPayload("type.googleapis.com/google.rpc.BadRequest");
@@ -137,16 +140,19 @@ TEST(FieldErrors, ManyViolationsKeepTheErrorSmall) {
 }
 
 TEST(LogLines, AValueCannotForgeALineOrAFieldAndIsBounded) {
-  const std::string line =
-      logging::Render("info", "rpc", {{"request_id", "x\ninfo rpc status=OK \"org\"=admin"}}, false);
+  const std::string line = logging::Render(
+      "info", "rpc", {{"request_id", "x\ninfo rpc status=OK \"org\"=admin"}}, false);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_EQ(line, "rpc request_id=\"x\\ninfo rpc status=OK \\\"org\\\"=admin\"");
-  const std::string separators = logging::Render("info", "rpc", {{"request_id", "Z\u2028\u0085é"}}, false);
+  const std::string separators =
+      logging::Render("info", "rpc", {{"request_id", "Z\u2028\u0085é"}}, false);
   EXPECT_EQ(separators, "rpc request_id=\"Z\\u2028\\u0085é\"");
-  const std::string long_line = logging::Render("info", "rpc", {{"request_id", std::string(1 << 20, 'a')}}, false);
+  const std::string long_line =
+      logging::Render("info", "rpc", {{"request_id", std::string(1 << 20, 'a')}}, false);
   EXPECT_LT(long_line.size(), 400u);
   EXPECT_NE(long_line.find("(1048576 bytes)"), std::string::npos);
-  const std::string json = logging::Render("info", "rpc", {{"request_id", std::string(1 << 20, 'a')}}, true);
+  const std::string json =
+      logging::Render("info", "rpc", {{"request_id", std::string(1 << 20, 'a')}}, true);
   EXPECT_LT(json.size(), 400u);
 }
 

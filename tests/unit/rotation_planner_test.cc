@@ -2,6 +2,8 @@
 // random small instances the plan serves (nearly) as many request-days as the exact optimum found
 // by exhaustive search here; no partner that could be served is starved while another gets more
 // than one; pins, reasons and determinism.
+#include "services/scheduler/rotation_planner.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <set>
 
 #include "services/registry/geo.h"
-#include "services/scheduler/rotation_planner.h"
 
 namespace infrashare::scheduler::rotation {
 namespace {
@@ -21,11 +22,13 @@ constexpr Seconds kStart = 1798761600;  // 2027-01-01T00:00:00Z
 
 // Travel time computed here, not by the planner: road km / speed, rounded up to the minute.
 Seconds Travel(const PoolPolicy& policy, Point a, Point b) {
-  const double km = registry::HaversineKm(a.latitude, a.longitude, b.latitude, b.longitude) * policy.road_factor;
+  const double km =
+      registry::HaversineKm(a.latitude, a.longitude, b.latitude, b.longitude) * policy.road_factor;
   return static_cast<Seconds>(std::ceil(km / policy.speed_kmh * 60 - 1e-9)) * 60;
 }
 
-Request Ask(std::string id, std::string partner, Point where, Seconds earliest, Seconds latest_end, int days) {
+Request Ask(std::string id, std::string partner, Point where, Seconds earliest, Seconds latest_end,
+            int days) {
   Request r;
   r.id = std::move(id);
   r.partner = std::move(partner);
@@ -40,7 +43,8 @@ bool Same(Point a, Point b) { return a.latitude == b.latitude && a.longitude == 
 
 // Whether [start, end) lies inside the union of `intervals`.
 bool Covered(std::vector<Interval> intervals, Seconds start, Seconds end) {
-  std::sort(intervals.begin(), intervals.end(), [](const Interval& a, const Interval& b) { return a.start < b.start; });
+  std::sort(intervals.begin(), intervals.end(),
+            [](const Interval& a, const Interval& b) { return a.start < b.start; });
   for (const auto& i : intervals)
     if (i.start <= start && i.end > start) start = i.end;
   return start >= end;
@@ -58,14 +62,18 @@ std::string Check(const PlanInput& in, const Plan& plan) {
   for (const auto& a : plan.assignments) served[a.request_id].push_back(&a);
   for (const auto& [id, list] : served) {
     const Request& r = *requests.at(id);
-    if (static_cast<int>(list.size()) != r.units) return id + ": served by the wrong number of units";
+    if (static_cast<int>(list.size()) != r.units)
+      return id + ": served by the wrong number of units";
     for (const auto* a : list) {
       if (a->start != list.front()->start) return id + ": its units do not start together";
-      if (a->start - in.policy.setup < r.earliest_start || a->end + in.policy.teardown > r.latest_end)
+      if (a->start - in.policy.setup < r.earliest_start ||
+          a->end + in.policy.teardown > r.latest_end)
         return id + ": set-up or tear-down outside its window";
-      if (a->start < in.horizon_start || a->end > in.horizon_end) return id + ": outside the horizon";
+      if (a->start < in.horizon_start || a->end > in.horizon_end)
+        return id + ": outside the horizon";
       if (a->end - a->start != r.duration_days * kDay) return id + ": wrong duration";
-      if (!r.unit_id.empty() && a->unit_id != r.unit_id) return id + ": not on the unit it asked for";
+      if (!r.unit_id.empty() && a->unit_id != r.unit_id)
+        return id + ": not on the unit it asked for";
     }
   }
   for (const auto& [unit_id, legs] : plan.legs) {
@@ -84,7 +92,8 @@ std::string Check(const PlanInput& in, const Plan& plan) {
       if (leg.end < leg.start) return unit_id + ": a leg ends before it starts";
       if (leg.kind == LegKind::kTransport) {
         if (!Same(leg.from, at)) return unit_id + ": leaves from where it is not";
-        if (leg.end - leg.start < Travel(in.policy, leg.from, leg.to)) return unit_id + ": travels too fast";
+        if (leg.end - leg.start < Travel(in.policy, leg.from, leg.to))
+          return unit_id + ": travels too fast";
         at = leg.to;
       } else {
         if (!Same(leg.to, at)) return unit_id + ": works where it is not";
@@ -94,12 +103,15 @@ std::string Check(const PlanInput& in, const Plan& plan) {
         if (!Covered(unit.busy, leg.start, leg.end)) return unit_id + ": at home for no booking";
       } else {
         for (const auto& b : unit.busy)
-          if (leg.start < b.end && b.start < leg.end) return unit_id + ": clashes with an existing booking";
+          if (leg.start < b.end && b.start < leg.end)
+            return unit_id + ": clashes with an existing booking";
       }
       if (leg.kind == LegKind::kMaintenance) {
-        const Point place = in.policy.maintenance_location ? *in.policy.maintenance_location : unit.home;
+        const Point place =
+            in.policy.maintenance_location ? *in.policy.maintenance_location : unit.home;
         if (!Same(at, place)) return unit_id + ": maintained away from its maintenance place";
-        if (leg.end - leg.start < in.policy.maintenance_days * kDay) return unit_id + ": maintenance too short";
+        if (leg.end - leg.start < in.policy.maintenance_days * kDay)
+          return unit_id + ": maintenance too short";
         used = 0;
       }
       if (leg.kind == LegKind::kAssignment) {
@@ -108,14 +120,17 @@ std::string Check(const PlanInput& in, const Plan& plan) {
         if (in.policy.setup > 0 && (n == 0 || legs[n - 1].kind != LegKind::kSetup ||
                                     legs[n - 1].end - legs[n - 1].start < in.policy.setup))
           return unit_id + ": not set up before " + r.id;
-        if (in.policy.teardown > 0 && (n + 1 >= legs.size() || legs[n + 1].kind != LegKind::kTeardown ||
-                                       legs[n + 1].end - legs[n + 1].start < in.policy.teardown))
+        if (in.policy.teardown > 0 &&
+            (n + 1 >= legs.size() || legs[n + 1].kind != LegKind::kTeardown ||
+             legs[n + 1].end - legs[n + 1].start < in.policy.teardown))
           return unit_id + ": not torn down after " + r.id;
         const Seconds arrived = in.policy.setup > 0 ? legs[n - 1].start : leg.start;
         const Seconds gone = in.policy.teardown > 0 ? legs[n + 1].end : leg.end;
-        if (arrived < r.earliest_start || gone > r.latest_end) return unit_id + ": outside the window of " + r.id;
+        if (arrived < r.earliest_start || gone > r.latest_end)
+          return unit_id + ": outside the window of " + r.id;
         const int days = static_cast<int>((leg.end - leg.start) / kDay);
-        if (in.policy.maintenance_after_days > 0 && used > 0 && used + days > in.policy.maintenance_after_days)
+        if (in.policy.maintenance_after_days > 0 && used > 0 &&
+            used + days > in.policy.maintenance_after_days)
           return unit_id + ": in use too long without maintenance before " + r.id;
         used += days;
       }
@@ -132,7 +147,8 @@ std::string Check(const PlanInput& in, const Plan& plan) {
       for (const auto& leg : legs)
         if (leg.end <= b.start) where = leg.to;
       if (!Same(where, unit.home)) return unit_id + ": not at home for its booking";
-      if (!Covered(at_home, std::max(b.start, in.horizon_start), b.end)) return unit_id + ": no at-home leg for its booking";
+      if (!Covered(at_home, std::max(b.start, in.horizon_start), b.end))
+        return unit_id + ": no at-home leg for its booking";
     }
   }
   return "";
@@ -151,7 +167,8 @@ bool UnitCanServe(const PlanInput& in, const Unit& unit, std::vector<int> set) {
     for (int r : set) {
       const Request& req = in.requests[r];
       if (!req.unit_id.empty() && req.unit_id != unit.id) return false;
-      if (in.policy.maintenance_after_days > 0 && used > 0 && used + req.duration_days > in.policy.maintenance_after_days) {
+      if (in.policy.maintenance_after_days > 0 && used > 0 &&
+          used + req.duration_days > in.policy.maintenance_after_days) {
         t += Travel(in.policy, at, unit.home) + in.policy.maintenance_days * kDay;
         at = unit.home;
         used = 0;
@@ -202,7 +219,8 @@ int64_t Optimum(const PlanInput& in) {
 // from 4 partners over a month, windows a little longer than the duration.
 PlanInput RandomInstance(std::mt19937& rng, bool maintenance) {
   std::uniform_real_distribution<double> lat(51.8, 52.8), lon(5.8, 7.0);
-  std::uniform_int_distribution<int> days(1, 5), offset(0, 24), slack(0, 4), count(4, 8), partner(0, 3);
+  std::uniform_int_distribution<int> days(1, 5), offset(0, 24), slack(0, 4), count(4, 8),
+      partner(0, 3);
   PlanInput in;
   in.horizon_start = kStart;
   in.horizon_end = kStart + 35 * kDay;
@@ -232,7 +250,8 @@ std::string FairnessViolation(const PlanInput& in, const Plan& plan) {
   std::set<std::string> served;
   for (const auto& a : plan.assignments) served.insert(a.request_id);
   for (const auto& r : in.requests) count[r.partner] += served.count(r.id) ? 1 : 0;
-  const bool someone_has_more = std::any_of(count.begin(), count.end(), [](const auto& c) { return c.second > 1; });
+  const bool someone_has_more =
+      std::any_of(count.begin(), count.end(), [](const auto& c) { return c.second > 1; });
   if (!someone_has_more) return "";
   for (const auto& [partner, n] : count) {
     if (n > 0) continue;
@@ -240,7 +259,8 @@ std::string FairnessViolation(const PlanInput& in, const Plan& plan) {
       if (r.partner != partner) continue;
       PlanInput alone = in;
       alone.requests = {r};
-      if (!PlanRotation(alone).assignments.empty()) return partner + " could be served but got nothing";
+      if (!PlanRotation(alone).assignments.empty())
+        return partner + " could be served but got nothing";
     }
   }
   return "";
@@ -263,8 +283,10 @@ TEST(RotationPlanner, ServesNearlyTheOptimumOnSmallInstancesFairlyAndFeasibly) {
   }
   const double share = static_cast<double>(planned) / optimum;
   EXPECT_GE(share, 0.95) << "served " << planned << " of an optimum " << optimum << " request-days";
-  std::printf("[          ] %.1f %% of the optimum's request-days over 150 instances (worst instance %.0f %%)\n",
-              100 * share, 100 * worst);
+  std::printf(
+      "[          ] %.1f %% of the optimum's request-days over 150 instances (worst instance %.0f "
+      "%%)\n",
+      100 * share, 100 * worst);
 }
 
 TEST(RotationPlanner, TravelsSetsUpAndMaintainsAroundExistingBookings) {
@@ -294,7 +316,9 @@ TEST(RotationPlanner, ServesMultiUnitRequestsWithAllUnitsTogether) {
   PlanInput in;
   in.horizon_start = kStart;
   in.horizon_end = kStart + 30 * kDay;
-  in.units = {{"u1", {52.22, 6.89}, {}}, {"u2", {52.51, 6.09}, {{kStart, kStart + 3 * kDay}}}, {"u3", {52.0, 5.0}, {}}};
+  in.units = {{"u1", {52.22, 6.89}, {}},
+              {"u2", {52.51, 6.09}, {{kStart, kStart + 3 * kDay}}},
+              {"u3", {52.0, 5.0}, {}}};
   Request both = Ask("two", "p1", {52.4, 6.5}, kStart, kStart + 20 * kDay, 5);
   both.units = 2;
   Request named = Ask("named", "p2", {52.4, 6.5}, kStart, kStart + 20 * kDay, 5);
@@ -325,7 +349,8 @@ TEST(RotationPlanner, KeepsPinsAndPlansAroundThem) {
   EXPECT_EQ(plan.assignments.front().start, kStart + 12 * kDay);
   EXPECT_TRUE(plan.assignments.front().pinned);
   ASSERT_EQ(plan.unfulfilled.size(), 1u);
-  EXPECT_EQ(plan.unfulfilled.front().reason, "every unit that could serve it is taken in its window");
+  EXPECT_EQ(plan.unfulfilled.front().reason,
+            "every unit that could serve it is taken in its window");
 }
 
 // A unit still out on a committed plan's legs starts where and when those leave it, with the days
@@ -351,7 +376,8 @@ TEST(RotationPlanner, AUnitStillOutStartsWhereItIs) {
   EXPECT_TRUE(Same(legs.front().from, maastricht));
   EXPECT_EQ(legs.front().start, kStart + 5 * kDay);
   // 2 days in use + 3 more is past the 4-day rule: maintenance first.
-  EXPECT_TRUE(std::any_of(legs.begin(), legs.end(), [](const Leg& l) { return l.kind == LegKind::kMaintenance; }));
+  EXPECT_TRUE(std::any_of(legs.begin(), legs.end(),
+                          [](const Leg& l) { return l.kind == LegKind::kMaintenance; }));
   ASSERT_EQ(plan.unfulfilled.size(), 1u);
   EXPECT_EQ(plan.unfulfilled.front().request_id, "early");
 }
@@ -426,10 +452,13 @@ TEST(RotationPlanner, SaysWhyARequestIsNotServed) {
   std::map<std::string, std::string> why;
   for (const auto& u : plan.unfulfilled) why[u.request_id] = u.reason;
   EXPECT_EQ(why["far"],
-            "no unit can reach it in time: its window is too short for the travel, set-up, duration and tear-down");
+            "no unit can reach it in time: its window is too short for the travel, set-up, "
+            "duration and tear-down");
   EXPECT_EQ(why["booked"], "the units are booked or closed throughout its window");
-  EXPECT_EQ(why["after"], "every unit that could serve it is taken in its window");  // maintenance after "first"
-  EXPECT_EQ(why["next-year"], "outside the planning horizon: plan a horizon that includes its window");
+  EXPECT_EQ(why["after"],
+            "every unit that could serve it is taken in its window");  // maintenance after "first"
+  EXPECT_EQ(why["next-year"],
+            "outside the planning horizon: plan a horizon that includes its window");
 }
 
 TEST(RotationPlanner, GivesEveryPartnerATurnBeforeAnyoneGetsASecond) {
@@ -482,7 +511,8 @@ TEST(RotationPlanner, SetsUpAndTearsDownInsideThePartnersWindow) {
   ASSERT_EQ(plan.unfulfilled.size(), 1u);
   EXPECT_EQ(plan.unfulfilled.front().request_id, "exact");
   EXPECT_EQ(plan.unfulfilled.front().reason,
-            "no unit can reach it in time: its window is too short for the travel, set-up, duration and tear-down");
+            "no unit can reach it in time: its window is too short for the travel, set-up, "
+            "duration and tear-down");
 }
 
 // The same over larger generated plans: 4 units, 40 requests of 12 partners over three months,
@@ -491,7 +521,8 @@ TEST(RotationPlanner, SetsUpAndTearsDownInsideThePartnersWindow) {
 TEST(RotationPlanner, EveryServedRequestOfALargerPlanIsSetUpAndTornDownInsideItsWindow) {
   std::mt19937 rng(20261130);
   std::uniform_real_distribution<double> lat(51.5, 53.2), lon(4.5, 7.0);
-  std::uniform_int_distribution<int> days(1, 6), offset(0, 80), slack(0, 3), hours(0, 12), partner(0, 11);
+  std::uniform_int_distribution<int> days(1, 6), offset(0, 80), slack(0, 3), hours(0, 12),
+      partner(0, 11);
   int served = 0;
   for (int instance = 0; instance < 5; ++instance) {
     PlanInput in;
@@ -506,8 +537,9 @@ TEST(RotationPlanner, EveryServedRequestOfALargerPlanIsSetUpAndTornDownInsideIts
     for (int r = 0; r < 40; ++r) {
       const int d = days(rng);
       const Seconds earliest = kStart + offset(rng) * kDay + hours(rng) * 3600;
-      in.requests.push_back(Ask("r" + std::to_string(r), "p" + std::to_string(partner(rng)), {lat(rng), lon(rng)},
-                                earliest, earliest + (d + slack(rng)) * kDay + hours(rng) * 3600, d));
+      in.requests.push_back(Ask("r" + std::to_string(r), "p" + std::to_string(partner(rng)),
+                                {lat(rng), lon(rng)}, earliest,
+                                earliest + (d + slack(rng)) * kDay + hours(rng) * 3600, d));
     }
     Plan plan = PlanRotation(in);
     ASSERT_EQ(Check(in, plan), "") << "instance " << instance;
@@ -541,8 +573,9 @@ TEST(RotationPlanner, StaysHomeForABookingBetweenPartnersAndDrivesHomeAtTheEnd) 
   std::vector<LegKind> kinds;
   for (const auto& leg : plan.legs.front().second) kinds.push_back(leg.kind);
   using K = LegKind;
-  EXPECT_EQ(kinds, (std::vector<K>{K::kTransport, K::kSetup, K::kAssignment, K::kTeardown, K::kTransport, K::kAtHome,
-                                   K::kTransport, K::kSetup, K::kAssignment, K::kTeardown, K::kTransport}));
+  EXPECT_EQ(kinds, (std::vector<K>{K::kTransport, K::kSetup, K::kAssignment, K::kTeardown,
+                                   K::kTransport, K::kAtHome, K::kTransport, K::kSetup,
+                                   K::kAssignment, K::kTeardown, K::kTransport}));
   const Leg& last = plan.legs.front().second.back();
   EXPECT_TRUE(Same(last.from, groningen));
   EXPECT_TRUE(Same(last.to, home));
@@ -561,7 +594,8 @@ TEST(RotationPlanner, UsesAUnitAfterABookingUnderWayOrOverlappingClosures) {
   Plan plan = PlanRotation(in);
   EXPECT_EQ(Check(in, plan), "");
   EXPECT_EQ(plan.assignments.size(), 1u);
-  in.units = {{"u1", home, {{kStart + kDay, kStart + 3 * kDay}, {kStart + 2 * kDay, kStart + 4 * kDay}}}};
+  in.units = {
+      {"u1", home, {{kStart + kDay, kStart + 3 * kDay}, {kStart + 2 * kDay, kStart + 4 * kDay}}}};
   plan = PlanRotation(in);
   EXPECT_EQ(Check(in, plan), "");
   EXPECT_EQ(plan.assignments.size(), 1u);

@@ -1,12 +1,12 @@
 // The desk's routing rules as pure functions: fit, ranking, ties, queueing, escalation, and
 // acceptance deadlines counted in working hours across weekends, absences and DST.
-#include <gtest/gtest.h>
+#include "services/desk/routing.h"
 
 #include <date/date.h>
+#include <gtest/gtest.h>
 
 #include <map>
 
-#include "services/desk/routing.h"
 #include "services/desk/validation.h"
 
 namespace infrashare::desk {
@@ -21,7 +21,8 @@ SysSeconds Utc(int y, unsigned m, unsigned d, int h, int min = 0) {
   return date::sys_days(date::year(y) / m / d) + hours(h) + minutes(min);
 }
 
-v1::Responder Responder(const std::string& id, std::vector<v1::NeedType> skills = {v1::NEED_TYPE_INNOVATION}) {
+v1::Responder Responder(const std::string& id,
+                        std::vector<v1::NeedType> skills = {v1::NEED_TYPE_INNOVATION}) {
   v1::Responder r;
   r.set_id(id);
   r.set_organization_id("org-" + id);
@@ -54,7 +55,8 @@ ResponderLoad Free(int open = 0, int64_t last_offer = 0) { return {true, open, 3
 constexpr auto kWednesday = date::sys_days(date::year(2026) / 12 / 2) + std::chrono::hours(10);
 
 // A candidate as the dispatcher builds it: its presence and working hours judged at `now`.
-Candidate At(const v1::Responder& r, ResponderLoad load, SysSeconds now = kWednesday, bool named = false) {
+Candidate At(const v1::Responder& r, ResponderLoad load, SysSeconds now = kWednesday,
+             bool named = false) {
   return {&r, load, named, Working(r, now), Absent(r, now)};
 }
 
@@ -122,8 +124,9 @@ TEST(Decide, BreaksTiesRoundRobinByLastOffer) {
   std::map<std::string, int64_t> last = {{"a", 0}, {"b", 0}, {"c", 0}};
   std::vector<std::string> order;
   for (int n = 1; n <= 6; ++n) {
-    auto decision = Decide(Question(), {At(a, Free(0, last["a"])), At(b, Free(0, last["b"])), At(c, Free(0, last["c"]))},
-                           {});
+    auto decision = Decide(
+        Question(),
+        {At(a, Free(0, last["a"])), At(b, Free(0, last["b"])), At(c, Free(0, last["c"]))}, {});
     ASSERT_EQ(decision.kind, RouteDecision::Kind::kOffer);
     order.push_back(decision.responder_ids.front());
     last[decision.responder_ids.front()] = n;
@@ -137,11 +140,13 @@ TEST(Decide, PrefersThoseAtWorkNow) {
   auto always = Responder("b-always");
   // Saturday: the office responder is off, the around-the-clock one is working.
   const SysSeconds saturday = Utc(2026, 12, 5, 12);
-  auto decision = Decide(Question(), {At(office, Free(), saturday), At(always, Free(1), saturday)}, {});
+  auto decision =
+      Decide(Question(), {At(office, Free(), saturday), At(always, Free(1), saturday)}, {});
   EXPECT_EQ(decision.responder_ids, std::vector<std::string>{"b-always"});
   // Wednesday 10:00 local: both work; the less loaded one wins.
   const SysSeconds wednesday = Utc(2026, 12, 2, 9);
-  decision = Decide(Question(), {At(office, Free(), wednesday), At(always, Free(1), wednesday)}, {});
+  decision =
+      Decide(Question(), {At(office, Free(), wednesday), At(always, Free(1), wednesday)}, {});
   EXPECT_EQ(decision.responder_ids, std::vector<std::string>{"a-office"});
 }
 
@@ -154,9 +159,12 @@ TEST(Decide, OffersToAPoolBestFirst) {
 TEST(Decide, QueuesWhenEveryoneWhoFitsIsFullOfflineOrAbsent) {
   auto full = Responder("full"), offline = Responder("offline"), away = Responder("away");
   auto* absence = away.add_absences();
-  absence->mutable_start_time()->set_seconds(std::chrono::duration_cast<seconds>(Utc(2026, 12, 1, 0).time_since_epoch()).count());
-  absence->mutable_end_time()->set_seconds(std::chrono::duration_cast<seconds>(Utc(2026, 12, 9, 0).time_since_epoch()).count());
-  auto decision = Decide(Question(), {At(full, Free(3)), At(offline, {false, 0, 3, 0}), At(away, Free())}, {});
+  absence->mutable_start_time()->set_seconds(
+      std::chrono::duration_cast<seconds>(Utc(2026, 12, 1, 0).time_since_epoch()).count());
+  absence->mutable_end_time()->set_seconds(
+      std::chrono::duration_cast<seconds>(Utc(2026, 12, 9, 0).time_since_epoch()).count());
+  auto decision =
+      Decide(Question(), {At(full, Free(3)), At(offline, {false, 0, 3, 0}), At(away, Free())}, {});
   EXPECT_EQ(decision.kind, RouteDecision::Kind::kQueue);
 }
 
@@ -200,7 +208,8 @@ TEST(AddWorkingTime, CountsWallClockHoursAcrossTheDstChange) {
   // Saturday 28 March 2026, 16:00 CET (15:00 UTC) plus two hours: one on Saturday, one from Sunday
   // 09:00 CEST (07:00 UTC, clocks went forward that night), so 10:00 CEST = 08:00 UTC.
   EXPECT_EQ(AddWorkingTime(r, Utc(2026, 3, 28, 15), hours(2)), Utc(2026, 3, 29, 8));
-  // And back in October: Saturday 24 October 16:00 CEST (14:00 UTC) -> Sunday 10:00 CET (09:00 UTC).
+  // And back in October: Saturday 24 October 16:00 CEST (14:00 UTC) -> Sunday 10:00 CET (09:00
+  // UTC).
   EXPECT_EQ(AddWorkingTime(r, Utc(2026, 10, 24, 14), hours(2)), Utc(2026, 10, 25, 9));
 }
 
@@ -208,8 +217,10 @@ TEST(AddWorkingTime, SkipsAbsences) {
   auto r = Responder("a");
   OfficeHours(&r);
   auto* absence = r.add_absences();  // all of Monday 7 December
-  absence->mutable_start_time()->set_seconds(std::chrono::duration_cast<seconds>(Utc(2026, 12, 6, 23).time_since_epoch()).count());
-  absence->mutable_end_time()->set_seconds(std::chrono::duration_cast<seconds>(Utc(2026, 12, 7, 23).time_since_epoch()).count());
+  absence->mutable_start_time()->set_seconds(
+      std::chrono::duration_cast<seconds>(Utc(2026, 12, 6, 23).time_since_epoch()).count());
+  absence->mutable_end_time()->set_seconds(
+      std::chrono::duration_cast<seconds>(Utc(2026, 12, 7, 23).time_since_epoch()).count());
   EXPECT_EQ(AddWorkingTime(r, Utc(2026, 12, 4, 15), hours(2)), Utc(2026, 12, 8, 9));
   EXPECT_FALSE(Working(r, Utc(2026, 12, 7, 10)));
   EXPECT_TRUE(Working(r, Utc(2026, 12, 8, 10)));
@@ -228,7 +239,8 @@ TEST(DeskValidation, NamesEveryBadResponderField) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   for (const char* field : {"responder.capacity", "responder.time_zone", "responder.regions[0]",
                             "responder.working_hours[0].rrule", "responder.base"})
-    EXPECT_NE(std::string(status.ToString()).find(field), std::string::npos) << field << " in " << status;
+    EXPECT_NE(std::string(status.ToString()).find(field), std::string::npos)
+        << field << " in " << status;
 }
 
 TEST(DeskValidation, RefusesAnInquiryWithoutNeedOrTextOrWithTooMuchText) {
@@ -244,7 +256,8 @@ TEST(DeskValidation, RefusesAnInquiryWithoutNeedOrTextOrWithTooMuchText) {
   request.mutable_location()->set_latitude(91);
   FieldErrors bad_place;
   Validate(request, {}, &bad_place);
-  EXPECT_NE(std::string(bad_place.ToStatus().ToString()).find("location.latitude"), std::string::npos);
+  EXPECT_NE(std::string(bad_place.ToStatus().ToString()).find("location.latitude"),
+            std::string::npos);
   request.clear_location();
   request.set_text(std::string(101, 'x'));
   FieldErrors long_text;

@@ -1,5 +1,4 @@
 #include "services/registry/search_index.h"
-#include "services/common/text_fold.h"
 
 #include <gtest/gtest.h>
 
@@ -10,13 +9,15 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "services/common/errors.h"
+#include "services/common/text_fold.h"
 #include "services/registry/geo.h"
 
 namespace infrashare::registry {
 namespace {
 
 v1::Resource Make(const std::string& id, const std::string& name, v1::ResourceKind kind,
-                  std::vector<v1::Theme> themes, double lat, double lon, const std::string& province) {
+                  std::vector<v1::Theme> themes, double lat, double lon,
+                  const std::string& province) {
   v1::Resource r;
   r.set_id(id);
   r.set_display_name(name);
@@ -41,8 +42,10 @@ std::set<std::string> Ids(const v1::SearchResourcesResponse& response) {
 
 TEST(SearchIndex, FiltersByFacetsAndCountsThem) {
   SearchIndex index;
-  index.Upsert(Make("a", "Alpha Lab", v1::RESOURCE_KIND_LAB, {v1::THEME_MANUFACTURING}, 52.5, 6.1, "PV23"));
-  index.Upsert(Make("b", "Beta Hub", v1::RESOURCE_KIND_HUB, {v1::THEME_MANUFACTURING}, 52.1, 5.1, "PV26"));
+  index.Upsert(
+      Make("a", "Alpha Lab", v1::RESOURCE_KIND_LAB, {v1::THEME_MANUFACTURING}, 52.5, 6.1, "PV23"));
+  index.Upsert(
+      Make("b", "Beta Hub", v1::RESOURCE_KIND_HUB, {v1::THEME_MANUFACTURING}, 52.1, 5.1, "PV26"));
   index.Upsert(Make("c", "Gamma Lab", v1::RESOURCE_KIND_LAB, {v1::THEME_FOOD}, 51.9, 4.5, "PV28"));
   v1::SearchResourcesRequest request;
   request.add_kinds(v1::RESOURCE_KIND_LAB);
@@ -130,8 +133,8 @@ TEST(SearchIndex, DutchTextIsFoundWhateverItsCaseAndAccents) {
   r.add_tags("Ökologie");
   index.Upsert(r);
   index.Upsert(Make("other", "Ander loket", v1::RESOURCE_KIND_HUB, {}, 52, 5, "PV26"));
-  for (std::string q : {"één", "ÉÉN", "een", "EEN", "café", "CAFÉ", "cafe", "Caf", "COÖP", "coop", "coöperatie",
-                        "ijssel", "ĳssel", "IJSSELSTEIN", "okologie", "ÖKO"}) {
+  for (std::string q : {"één", "ÉÉN", "een", "EEN", "café", "CAFÉ", "cafe", "Caf", "COÖP", "coop",
+                        "coöperatie", "ijssel", "ĳssel", "IJSSELSTEIN", "okologie", "ÖKO"}) {
     v1::SearchResourcesRequest request;
     request.set_text_prefix(q);
     auto response = index.Search(request, {});
@@ -166,8 +169,9 @@ TEST(TextFold, EmailAddressesMatchWhateverTheirCaseAndInvisibleSpaces) {
   EXPECT_EQ(FoldEmail(""), "");
   EXPECT_TRUE(IsEmailAddress("els.de.vries+net1@bakkerij.example"));
   EXPECT_TRUE(IsEmailAddress("Müller@Bäckerei.example"));
-  for (const char* bad : {"@example.org", "a@@example.org", "a b@example.org", "a@b", "a@example.",
-                          "nbsp@example.org\u00a0", "zwsp@example.org\u200b", "tab\t@example.org", "a@.org"})
+  for (const char* bad :
+       {"@example.org", "a@@example.org", "a b@example.org", "a@b", "a@example.",
+        "nbsp@example.org\u00a0", "zwsp@example.org\u200b", "tab\t@example.org", "a@.org"})
     EXPECT_FALSE(IsEmailAddress(bad)) << bad;
 }
 
@@ -195,8 +199,8 @@ TEST(SearchIndex, UpdateMovesFacetsAndDeleteRemoves) {
 TEST(SearchIndex, PagesWithTokensVisitEveryHitOnce) {
   SearchIndex index;
   for (int i = 0; i < 57; ++i)
-    index.Upsert(Make("r" + std::to_string(i), "Lab " + std::to_string(i % 7), v1::RESOURCE_KIND_LAB,
-                      {}, 52, 5, "PV26"));
+    index.Upsert(Make("r" + std::to_string(i), "Lab " + std::to_string(i % 7),
+                      v1::RESOURCE_KIND_LAB, {}, 52, 5, "PV26"));
   std::set<std::string> seen;
   v1::SearchResourcesRequest request;
   request.set_page_size(10);
@@ -216,8 +220,8 @@ TEST(SearchIndex, PagesByDistanceResumeExactlyWhereDistancesAgreeToSixDigits) {
   // Points a few metres apart 12 km out: their distances share the first six significant digits.
   SearchIndex index;
   for (int i = 0; i < 40; ++i)
-    index.Upsert(Make("p" + std::to_string(i), "Lab " + std::to_string(i % 3), v1::RESOURCE_KIND_LAB, {},
-                      52.1 + 0.0000013 * i, 5.1, "PV26"));
+    index.Upsert(Make("p" + std::to_string(i), "Lab " + std::to_string(i % 3),
+                      v1::RESOURCE_KIND_LAB, {}, 52.1 + 0.0000013 * i, 5.1, "PV26"));
   v1::SearchResourcesRequest request;
   request.mutable_within()->mutable_center()->set_latitude(52.0);
   request.mutable_within()->mutable_center()->set_longitude(5.1);
@@ -258,7 +262,8 @@ TEST(SearchIndex, RefusesBadQueriesNamingTheField) {
 TEST(SearchIndex, MatchesABruteForceReferenceOnRandomQueries) {
   std::mt19937 rng(20261127);
   const std::vector<std::string> provinces = {"PV20", "PV23", "PV26", "PV27", "PV28", "PV30"};
-  const std::vector<std::string> words = {"smart", "factory", "lab", "robot", "food", "water", "twin", "hub"};
+  const std::vector<std::string> words = {"smart", "factory", "lab",  "robot",
+                                          "food",  "water",   "twin", "hub"};
   std::vector<v1::Resource> all;
   SearchIndex index;
   for (int i = 0; i < 600; ++i) {
@@ -284,15 +289,20 @@ TEST(SearchIndex, MatchesABruteForceReferenceOnRandomQueries) {
       request.mutable_within()->mutable_center()->set_longitude(3.4 + (rng() % 3700) / 1000.0);
       request.mutable_within()->set_radius_km(5 + rng() % 60);
     }
-    if (rng() % 3 == 0) request.set_text_prefix(words[rng() % words.size()].substr(0, 1 + rng() % 3));
+    if (rng() % 3 == 0)
+      request.set_text_prefix(words[rng() % words.size()].substr(0, 1 + rng() % 3));
     std::set<std::string> expected;
     for (const auto& r : all) {
-      auto in = [](const auto& list, int v) { return list.empty() || std::find(list.begin(), list.end(), v) != list.end(); };
+      auto in = [](const auto& list, int v) {
+        return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+      };
       if (!in(request.kinds(), r.kind())) continue;
       if (!request.themes().empty() &&
           std::find(r.themes().begin(), r.themes().end(), request.themes(0)) == r.themes().end())
         continue;
-      if (!request.region_codes().empty() && r.location().region().province() != request.region_codes(0)) continue;
+      if (!request.region_codes().empty() &&
+          r.location().region().province() != request.region_codes(0))
+        continue;
       if (request.has_sme_accessible() && r.sme_accessible() != request.sme_accessible()) continue;
       if (request.has_within()) {
         const auto& c = request.within().center();
@@ -314,7 +324,8 @@ TEST(SearchIndex, MatchesABruteForceReferenceOnRandomQueries) {
       auto response = index.Search(request, {50, 500});
       ASSERT_TRUE(response.ok()) << response.status();
       if (page == 0) {
-        EXPECT_EQ(response->total_size(), static_cast<int>(expected.size())) << request.ShortDebugString();
+        EXPECT_EQ(response->total_size(), static_cast<int>(expected.size()))
+            << request.ShortDebugString();
       }
       for (const auto& id : Ids(*response)) EXPECT_TRUE(got.insert(id).second) << id;
       if (response->next_page_token().empty()) break;
@@ -332,7 +343,8 @@ class SearchPaths : public ::testing::TestWithParam<SearchTuning> {};
 TEST_P(SearchPaths, CountFacetsAndOrderPagesLikeABruteForce) {
   std::mt19937 rng(20261128);
   const std::vector<std::string> provinces = {"PV20", "PV23", "PV26", "PV27", "PV28", "PV30"};
-  const std::vector<std::string> words = {"smart", "factory", "lab", "robot", "food", "water", "twin", "hub"};
+  const std::vector<std::string> words = {"smart", "factory", "lab",  "robot",
+                                          "food",  "water",   "twin", "hub"};
   std::map<std::string, v1::Resource> all;
   SearchIndex index(GetParam());
   auto random_resource = [&](const std::string& id, int version) {
@@ -401,7 +413,8 @@ TEST_P(SearchPaths, CountFacetsAndOrderPagesLikeABruteForce) {
     for (int page = 0; page < 3; ++page) {
       auto response = index.Search(request, {50, 500});
       ASSERT_TRUE(response.ok()) << response.status();
-      EXPECT_EQ(response->total_size(), static_cast<int>(expected.size())) << request.ShortDebugString();
+      EXPECT_EQ(response->total_size(), static_cast<int>(expected.size()))
+          << request.ShortDebugString();
       if (page == 0) {
         EXPECT_EQ(counts_of(*response), counts) << request.ShortDebugString();
       }
@@ -416,9 +429,9 @@ TEST_P(SearchPaths, CountFacetsAndOrderPagesLikeABruteForce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryPath, SearchPaths,
-                         ::testing::Values(SearchTuning{},                     // as in production
-                                           SearchTuning{0, size_t{1} << 40},   // popcount, then walk
-                                           SearchTuning{0, 1},                 // popcount, then rank
+                         ::testing::Values(SearchTuning{},                    // as in production
+                                           SearchTuning{0, size_t{1} << 40},  // popcount, then walk
+                                           SearchTuning{0, 1},                // popcount, then rank
                                            SearchTuning{size_t{1} << 40, 1}),  // match by match
                          [](const auto& info) { return "Tuning" + std::to_string(info.index); });
 

@@ -64,7 +64,8 @@ TEST(ResourceValidation, NamesTheBadField) {
   };
   std::vector<Case> cases = {
       {[](v1::Resource* r) { r->set_display_name(""); }, "resource.display_name"},
-      {[](v1::Resource* r) { r->set_display_name(std::string(201, 'x')); }, "resource.display_name"},
+      {[](v1::Resource* r) { r->set_display_name(std::string(201, 'x')); },
+       "resource.display_name"},
       {[](v1::Resource* r) { r->set_kind(static_cast<v1::ResourceKind>(99)); }, "resource.kind"},
       {[](v1::Resource* r) { r->mutable_location()->mutable_point()->set_latitude(91); },
        "resource.location.point.latitude"},
@@ -78,20 +79,29 @@ TEST(ResourceValidation, NamesTheBadField) {
        "resource.location.region.corop"},  // Utrecht's COROP area is not in Overijssel
       {[](v1::Resource* r) { r->set_time_zone("Europe/Atlantis"); }, "resource.time_zone"},
       {[](v1::Resource* r) { r->set_capacity(5); }, "resource.capacity"},
-      {[](v1::Resource* r) { r->set_owner_organization_id("Not An Id"); }, "resource.owner_organization_id"},
+      {[](v1::Resource* r) { r->set_owner_organization_id("Not An Id"); },
+       "resource.owner_organization_id"},
       {[](v1::Resource* r) { r->add_themes(v1::THEME_MANUFACTURING); }, "resource.themes[1]"},
       {[](v1::Resource* r) { r->mutable_terms()->set_kind(v1::TERMS_KIND_TARIFF); },
        "resource.terms.tariff_per_hour_cents"},
-      {[](v1::Resource* r) { r->mutable_booking_rules()->set_min_duration_minutes(120);
-                             r->mutable_booking_rules()->set_max_duration_minutes(60); },
+      {[](v1::Resource* r) {
+         r->mutable_booking_rules()->set_min_duration_minutes(120);
+         r->mutable_booking_rules()->set_max_duration_minutes(60);
+       },
        "resource.booking_rules.max_duration_minutes"},
       {[](v1::Resource* r) { r->mutable_lifecycle()->set_state(v1::LIFECYCLE_STATE_PLANNED); },
        "resource.lifecycle.expected_date"},
-      {[](v1::Resource* r) { auto* s = r->add_staff(); s->set_name("An"); s->set_role(v1::STAFF_ROLE_FACILITY_MANAGER);
-                             s->set_email("not-an-address"); },
+      {[](v1::Resource* r) {
+         auto* s = r->add_staff();
+         s->set_name("An");
+         s->set_role(v1::STAFF_ROLE_FACILITY_MANAGER);
+         s->set_email("not-an-address");
+       },
        "resource.staff[0].email"},
-      {[](v1::Resource* r) { r->mutable_location()->mutable_address()->set_postal_code("12345");
-                             r->mutable_location()->mutable_address()->set_country("NL"); },
+      {[](v1::Resource* r) {
+         r->mutable_location()->mutable_address()->set_postal_code("12345");
+         r->mutable_location()->mutable_address()->set_country("NL");
+       },
        "resource.location.address.postal_code"},
   };
   for (const auto& c : cases) {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,9 +47,11 @@ void AddRotationCommands(CLI::App& cli, App& app);
 int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
               const std::string& text);
 // An RFC 3339 time; on failure reports it against `flag` and returns false.
-bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app, const std::string& flag);
+bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app,
+               const std::string& flag);
 // "52.51,6.09" as a point; on failure reports it against `flag` and returns false.
-bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app, const std::string& flag);
+bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app,
+                const std::string& flag);
 // JSON text, or the contents of a file when it starts with '@' ('@-' = standard input).
 std::string ReadJsonArgument(const std::string& argument);
 bool ParseJson(const std::string& json, google::protobuf::Message* message, App& app);

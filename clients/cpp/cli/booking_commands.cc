@@ -11,8 +11,8 @@ namespace {
 using namespace scheduler::v1;
 using Stub = SchedulerService::Stub;
 
-const std::vector<std::string> kBookingColumns = {"id", "state", "start_time", "end_time", "quantity",
-                                                  "organization_id", "title"};
+const std::vector<std::string> kBookingColumns = {
+    "id", "state", "start_time", "end_time", "quantity", "organization_id", "title"};
 
 void PrintBooking(App& app, const Booking& booking) { PrintMessage(booking, app.output); }
 
@@ -34,11 +34,14 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   };
   auto f = std::make_shared<Flags>();
 
-  auto* create = sub->add_subcommand("create", "book a slot (or --hold it for a few minutes first)");
+  auto* create =
+      sub->add_subcommand("create", "book a slot (or --hold it for a few minutes first)");
   create->add_option("--resource", f->resource, "the resource id")->required();
-  create->add_option("--start", f->start, "RFC 3339 start, e.g. 2027-03-01T09:00:00+01:00")->required();
+  create->add_option("--start", f->start, "RFC 3339 start, e.g. 2027-03-01T09:00:00+01:00")
+      ->required();
   create->add_option("--end", f->end, "RFC 3339 end")->required();
-  create->add_option("--quantity", f->quantity, "seats or units (shared-capacity resources)")->capture_default_str();
+  create->add_option("--quantity", f->quantity, "seats or units (shared-capacity resources)")
+      ->capture_default_str();
   create->add_flag("--hold", f->hold, "place a tentative hold; confirm it with `booking submit`");
   create->add_option("--title", f->title, "what it is for");
   create->add_option("--notes", f->notes, "anything the owner should know");
@@ -59,12 +62,14 @@ void AddBookingCommands(CLI::App& cli, App& app) {
       PrintBooking(app, out);
   });
 
-  auto* recur = sub->add_subcommand("recur", "book a recurring slot (RRULE in the resource's time zone)");
+  auto* recur =
+      sub->add_subcommand("recur", "book a recurring slot (RRULE in the resource's time zone)");
   recur->add_option("--resource", f->resource, "the resource id")->required();
   recur->add_option("--start", f->start, "RFC 3339 start of the first occurrence")->required();
   recur->add_option("--end", f->end, "RFC 3339 end of the first occurrence")->required();
   recur->add_option("--rrule", f->rrule, "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10")->required();
-  recur->add_flag("--skip-conflicts", f->skip_conflicts, "book the occurrences that fit (default: all or nothing)");
+  recur->add_flag("--skip-conflicts", f->skip_conflicts,
+                  "book the occurrences that fit (default: all or nothing)");
   recur->add_option("--quantity", f->quantity, "seats or units")->capture_default_str();
   recur->add_option("--title", f->title, "what it is for");
   recur->add_option("--for", f->organization, "platform admins: the organisation to book for");
@@ -75,12 +80,14 @@ void AddBookingCommands(CLI::App& cli, App& app) {
         !ParseTime(f->end, request.mutable_end_time(), app, "--end"))
       return;
     request.set_rrule(f->rrule);
-    request.set_mode(f->skip_conflicts ? RECURRENCE_MODE_SKIP_CONFLICTS : RECURRENCE_MODE_ALL_OR_NOTHING);
+    request.set_mode(f->skip_conflicts ? RECURRENCE_MODE_SKIP_CONFLICTS
+                                       : RECURRENCE_MODE_ALL_OR_NOTHING);
     request.set_quantity(f->quantity);
     request.set_title(f->title);
     request.set_organization_id(f->organization);
     CreateRecurringBookingResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CreateRecurringBooking, request, &out)))
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CreateRecurringBooking,
+                                     request, &out)))
       return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::vector<const google::protobuf::Message*> rows;
@@ -111,8 +118,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
       if (app.Check(call(app, *f, &out))) PrintBooking(app, out);
     });
   };
-  transition("submit", "turn a hold into a request (confirmed, or pending the owner's approval)", false,
-             [](App& app, const Flags& f, Booking* out) {
+  transition("submit", "turn a hold into a request (confirmed, or pending the owner's approval)",
+             false, [](App& app, const Flags& f, Booking* out) {
                SubmitBookingRequest r;
                r.set_id(f.id);
                return app.client().Call(app.client().scheduler(), &Stub::SubmitBooking, r, out);
@@ -144,17 +151,21 @@ void AddBookingCommands(CLI::App& cli, App& app) {
                return app.client().Call(app.client().scheduler(), &Stub::CheckInBooking, r, out);
              });
 
-  auto* list = sub->add_subcommand("list", "bookings of a resource or of your organisation, by start");
+  auto* list =
+      sub->add_subcommand("list", "bookings of a resource or of your organisation, by start");
   auto* by_resource = list->add_option("--resource", f->resource, "bookings of this resource");
-  list->add_option("--org", f->organization, "bookings of this organisation")->excludes(by_resource);
+  list->add_option("--org", f->organization, "bookings of this organisation")
+      ->excludes(by_resource);
   list->add_option("--from", f->start, "starting at or after (RFC 3339)");
   list->add_option("--to", f->end, "starting before (RFC 3339)");
-  list->add_option("--state", f->states, "only these states: held, pending-approval, confirmed, ...");
+  list->add_option("--state", f->states,
+                   "only these states: held, pending-approval, confirmed, ...");
   list->callback([&app, f] {
     ListBookingsRequest request;
     request.set_resource_id(f->resource);
     request.set_organization_id(f->organization);
-    if (!f->start.empty() && !ParseTime(f->start, request.mutable_start_time(), app, "--from")) return;
+    if (!f->start.empty() && !ParseTime(f->start, request.mutable_start_time(), app, "--from"))
+      return;
     if (!f->end.empty() && !ParseTime(f->end, request.mutable_end_time(), app, "--to")) return;
     for (const auto& state : f->states) {
       int value = ParseEnum(BookingState_descriptor(), "BOOKING_STATE_", state);
@@ -173,7 +184,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     PrintRows(rows, kBookingColumns, app.output);
   });
 
-  auto* wait = sub->add_subcommand("wait", "join the waitlist for a taken slot; you get a hold when it frees");
+  auto* wait = sub->add_subcommand(
+      "wait", "join the waitlist for a taken slot; you get a hold when it frees");
   wait->add_option("--resource", f->resource, "the resource id")->required();
   wait->add_option("--start", f->start, "RFC 3339 start")->required();
   wait->add_option("--end", f->end, "RFC 3339 end")->required();
@@ -194,7 +206,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
       PrintMessage(out, app.output);
   });
 
-  auto* leave = sub->add_subcommand("leave-waitlist", "stop waiting (the entry id from `booking wait`)");
+  auto* leave =
+      sub->add_subcommand("leave-waitlist", "stop waiting (the entry id from `booking wait`)");
   leave->add_option("id", f->id)->required();
   leave->callback([&app, f] {
     LeaveWaitlistRequest request;
@@ -204,13 +217,15 @@ void AddBookingCommands(CLI::App& cli, App& app) {
       PrintMessage(out, app.output);
   });
 
-  auto* waitlist = sub->add_subcommand("waitlist", "who is waiting for a resource, first come first");
+  auto* waitlist =
+      sub->add_subcommand("waitlist", "who is waiting for a resource, first come first");
   waitlist->add_option("resource", f->resource)->required();
   waitlist->callback([&app, f] {
     ListWaitlistRequest request;
     request.set_resource_id(f->resource);
     ListWaitlistResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListWaitlist, request, &out))) return;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListWaitlist, request, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& e : out.entries()) rows.push_back(&e);
@@ -218,7 +233,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   });
 
   auto search = std::make_shared<SearchFlags>();
-  auto* find = sub->add_subcommand("find", "the earliest free slots of a duration across matching resources");
+  auto* find = sub->add_subcommand(
+      "find", "the earliest free slots of a duration across matching resources");
   AddSearchFlags(find, *search);
   find->add_option("--duration", f->duration, "minutes")->required();
   find->add_option("--from", f->start, "RFC 3339 start of the window")->required();
@@ -235,18 +251,23 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     request.set_quantity(f->quantity);
     request.set_max_results(f->max_results);
     FindSlotsResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::FindSlots, request, &out))) return;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::FindSlots, request, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& slot : out.slots()) rows.push_back(&slot);
-    std::vector<std::string> columns = {"start_time", "end_time", "resource_id", "display_name", "remaining_capacity"};
+    std::vector<std::string> columns = {"start_time", "end_time", "resource_id", "display_name",
+                                        "remaining_capacity"};
     if (request.search().has_within()) columns.push_back("distance_km");
     PrintRows(rows, columns, app.output);
   });
 
-  auto* usage = sub->add_subcommand("usage", "utilisation, booker kinds, revenue and in-kind hours for a period");
-  auto* usage_org = usage->add_option("--org", f->organization, "the resources this organisation owns");
-  usage->add_option("--network", f->id, "the resources shared with this network")->excludes(usage_org);
+  auto* usage = sub->add_subcommand(
+      "usage", "utilisation, booker kinds, revenue and in-kind hours for a period");
+  auto* usage_org =
+      usage->add_option("--org", f->organization, "the resources this organisation owns");
+  usage->add_option("--network", f->id, "the resources shared with this network")
+      ->excludes(usage_org);
   usage->add_option("--from", f->start, "RFC 3339")->required();
   usage->add_option("--to", f->end, "RFC 3339")->required();
   usage->callback([&app, f] {
@@ -257,21 +278,27 @@ void AddBookingCommands(CLI::App& cli, App& app) {
         !ParseTime(f->end, request.mutable_end_time(), app, "--to"))
       return;
     UsageReportResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::UsageReport, request, &out))) return;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::UsageReport, request, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& r : out.resources()) rows.push_back(&r);
-    PrintRows(rows, {"resource_id", "display_name", "available_hours", "booked_hours", "utilisation",
-                     "tariff_revenue_cents", "in_kind_hours"}, app.output);
-    std::printf("total: %.1f of %.1f unit-hours booked (%.0f%%), revenue EUR %.2f, in kind %.1f h\n",
-                out.booked_hours(), out.available_hours(), 100 * out.utilisation(),
-                static_cast<double>(out.tariff_revenue_cents()) / 100, out.in_kind_hours());
-    for (const auto& k : out.by_booker_kind()) std::printf("  %-10s %.1f h\n", k.booker_kind().c_str(), k.hours());
+    PrintRows(rows,
+              {"resource_id", "display_name", "available_hours", "booked_hours", "utilisation",
+               "tariff_revenue_cents", "in_kind_hours"},
+              app.output);
+    std::printf(
+        "total: %.1f of %.1f unit-hours booked (%.0f%%), revenue EUR %.2f, in kind %.1f h\n",
+        out.booked_hours(), out.available_hours(), 100 * out.utilisation(),
+        static_cast<double>(out.tariff_revenue_cents()) / 100, out.in_kind_hours());
+    for (const auto& k : out.by_booker_kind())
+      std::printf("  %-10s %.1f h\n", k.booker_kind().c_str(), k.hours());
   });
 
   auto* calendar = sub->add_subcommand("calendar", "write an iCalendar (.ics) file of bookings");
   auto* cal_resource = calendar->add_option("--resource", f->resource, "bookings of this resource");
-  calendar->add_option("--org", f->organization, "bookings of this organisation")->excludes(cal_resource);
+  calendar->add_option("--org", f->organization, "bookings of this organisation")
+      ->excludes(cal_resource);
   calendar->add_option("--from", f->start, "bookings starting at or after (RFC 3339)");
   calendar->add_option("--to", f->end, "bookings starting before (RFC 3339)");
   calendar->add_option("--file", f->file, "where to write it (default: standard output)");
@@ -279,10 +306,13 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     ExportCalendarRequest request;
     request.set_resource_id(f->resource);
     request.set_organization_id(f->organization);
-    if (!f->start.empty() && !ParseTime(f->start, request.mutable_start_time(), app, "--from")) return;
+    if (!f->start.empty() && !ParseTime(f->start, request.mutable_start_time(), app, "--from"))
+      return;
     if (!f->end.empty() && !ParseTime(f->end, request.mutable_end_time(), app, "--to")) return;
     ExportCalendarResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ExportCalendar, request, &out))) return;
+    if (!app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::ExportCalendar, request, &out)))
+      return;
     if (f->file.empty()) {
       std::cout << out.ical();
       return;
@@ -293,7 +323,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     std::cerr << out.events() << " bookings written to " << f->file << "\n";
   });
 
-  auto* train = sub->add_subcommand("train", "record that an organisation is trained on your resource");
+  auto* train =
+      sub->add_subcommand("train", "record that an organisation is trained on your resource");
   train->add_option("resource", f->resource)->required();
   train->add_option("--org", f->organization, "the trained organisation")->required();
   train->add_flag("--revoke", f->revoke, "take it off the list instead");
@@ -303,7 +334,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     request.set_organization_id(f->organization);
     request.set_revoke(f->revoke);
     RecordTrainingResponse out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::RecordTraining, request, &out)))
+    if (app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::RecordTraining, request, &out)))
       PrintMessage(out, app.output);
   });
 
@@ -318,20 +350,24 @@ void AddBookingCommands(CLI::App& cli, App& app) {
         !ParseTime(f->end, request.mutable_end_time(), app, "--to"))
       return;
     CheckAvailabilityResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CheckAvailability, request, &out))) return;
+    if (!app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::CheckAvailability, request, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& span : out.free()) rows.push_back(&span);
     PrintRows(rows, {"start_time", "end_time", "remaining_capacity"}, app.output);
   });
 
-  auto* watch = sub->add_subcommand("watch", "follow booking changes as they happen (Ctrl-C to stop)");
+  auto* watch =
+      sub->add_subcommand("watch", "follow booking changes as they happen (Ctrl-C to stop)");
   watch->add_option("--resource", f->resource, "only this resource");
   watch->add_option("--cursor", f->cursor, "resume after this cursor (printed with every event)");
   watch->add_option("--limit", f->limit, "stop after this many events");
   watch->callback([&app, f] {
     auto context = std::make_unique<grpc::ClientContext>();
-    if (!app.options.token.empty()) context->AddMetadata("authorization", "Bearer " + app.options.token);
+    if (!app.options.token.empty())
+      context->AddMetadata("authorization", "Bearer " + app.options.token);
     WatchBookingsRequest request;
     request.set_resource_id(f->resource);
     request.set_cursor(f->cursor);
@@ -343,7 +379,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
         PrintMessage(event, "json");
       } else {
         std::cout << event.cursor() << " " << BookingEventType_Name(event.type()) << " "
-                  << event.booking().id() << " " << BookingState_Name(event.booking().state()) << std::endl;
+                  << event.booking().id() << " " << BookingState_Name(event.booking().state())
+                  << std::endl;
       }
       if (f->limit > 0 && ++seen >= f->limit) {
         context->TryCancel();

@@ -12,14 +12,14 @@ namespace {
 using namespace desk::v1;
 using Stub = DeskService::Stub;
 
-const std::vector<std::string> kInquiryColumns = {"id", "state", "need_type", "entry_organization_id",
-                                                  "offered_to", "assignee_id", "text"};
-const std::vector<std::string> kResponderColumns = {"id", "organization_id", "display_name", "skills",
-                                                    "capacity", "open_inquiries", "online"};
+const std::vector<std::string> kInquiryColumns = {
+    "id", "state", "need_type", "entry_organization_id", "offered_to", "assignee_id", "text"};
+const std::vector<std::string> kResponderColumns = {
+    "id", "organization_id", "display_name", "skills", "capacity", "open_inquiries", "online"};
 
-bool AddEnums(const std::vector<std::string>& texts, const google::protobuf::EnumDescriptor* descriptor,
-              const std::string& prefix, const std::string& flag, App& app,
-              google::protobuf::RepeatedField<int>* out) {
+bool AddEnums(const std::vector<std::string>& texts,
+              const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
+              const std::string& flag, App& app, google::protobuf::RepeatedField<int>* out) {
   for (const auto& text : texts) {
     int value = ParseEnum(descriptor, prefix, text);
     if (value <= 0) {
@@ -32,9 +32,9 @@ bool AddEnums(const std::vector<std::string>& texts, const google::protobuf::Enu
 }
 
 struct Flags {
-  std::string id, responder, organization, network, name, token_id, time_zone, text, need, region, urgency,
-      language, email, phone, asker_org, entry, target_org, target_responder, note, outcome, booking, reason,
-      comment, cursor, from, to, file, near, base;
+  std::string id, responder, organization, network, name, token_id, time_zone, text, need, region,
+      urgency, language, email, phone, asker_org, entry, target_org, target_responder, note,
+      outcome, booking, reason, comment, cursor, from, to, file, near, base;
   double radius = 0;
   std::vector<std::string> skills, themes, regions, languages, hours, states;
   int capacity = 1;
@@ -48,7 +48,8 @@ bool ParseHours(const std::string& text, registry::v1::AvailabilityRule* rule, A
   std::vector<std::string> parts = absl::StrSplit(text, ' ', absl::SkipEmpty());
   int minutes = 0;
   if (parts.size() != 3 || !absl::SimpleAtoi(parts[2], &minutes)) {
-    app.Fail("--hours: '" + text + "' is not 'RRULE HH:MM MINUTES', e.g. 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR 09:00 480'");
+    app.Fail("--hours: '" + text +
+             "' is not 'RRULE HH:MM MINUTES', e.g. 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR 09:00 480'");
     return false;
   }
   rule->set_rrule(parts[0]);
@@ -71,9 +72,10 @@ bool BuildResponder(const Flags& f, Responder* r, App& app) {
   for (const auto& language : f.languages) r->add_languages(language);
   for (const auto& hours : f.hours)
     if (!ParseHours(hours, r->add_working_hours(), app)) return false;
-  return AddEnums(f.skills, NeedType_descriptor(), "NEED_TYPE_", "--skill", app, r->mutable_skills()) &&
+  return AddEnums(f.skills, NeedType_descriptor(), "NEED_TYPE_", "--skill", app,
+                  r->mutable_skills()) &&
          AddEnums(f.themes, registry::v1::Theme_descriptor(), "THEME_", "--theme", app,
-                                       r->mutable_themes());
+                  r->mutable_themes());
 }
 
 void PrintInquiry(App& app, const Inquiry& inquiry) { PrintMessage(inquiry, app.output); }
@@ -87,10 +89,12 @@ void PrintInquiries(App& app, const google::protobuf::RepeatedPtrField<Inquiry>&
 // Follows a stream of inquiry events, printing each; stops after `limit` when it is set.
 template <typename Request>
 void Follow(App& app, const Request& request, int limit,
-            std::unique_ptr<grpc::ClientReader<InquiryEvent>> (Stub::*open)(grpc::ClientContext*, const Request&),
+            std::unique_ptr<grpc::ClientReader<InquiryEvent>> (Stub::*open)(grpc::ClientContext*,
+                                                                            const Request&),
             const std::function<void(const InquiryEvent&)>& on_event = nullptr) {
   auto context = std::make_unique<grpc::ClientContext>();
-  if (!app.options.token.empty()) context->AddMetadata("authorization", "Bearer " + app.options.token);
+  if (!app.options.token.empty())
+    context->AddMetadata("authorization", "Bearer " + app.options.token);
   auto reader = (app.client().desk().*open)(context.get(), request);
   InquiryEvent event;
   int seen = 0;
@@ -99,7 +103,8 @@ void Follow(App& app, const Request& request, int limit,
       PrintMessage(event, "json");
     } else {
       std::cout << event.cursor() << " " << InquiryEventType_Name(event.type()).substr(19) << " "
-                << event.inquiry_id() << " " << InquiryState_Name(event.inquiry().state()).substr(14) << " "
+                << event.inquiry_id() << " "
+                << InquiryState_Name(event.inquiry().state()).substr(14) << " "
                 << event.inquiry().text().substr(0, 60) << std::endl;
     }
     if (on_event) on_event(event);
@@ -120,17 +125,22 @@ void AddDeskCommands(CLI::App& cli, App& app) {
   auto f = std::make_shared<Flags>();
 
   // Responders.
-  auto* responder = sub->add_subcommand("responder", "desk staff and experts: register, list, go online");
+  auto* responder =
+      sub->add_subcommand("responder", "desk staff and experts: register, list, go online");
   responder->require_subcommand(1);
   auto responder_flags = [f](CLI::App* cmd) {
     cmd->add_option("--name", f->name, "display name")->required();
-    cmd->add_option("--skill", f->skills, "need type it answers (repeatable): innovation, training, "
-                                         "facility-access, talent, research, other")->required();
+    cmd->add_option("--skill", f->skills,
+                    "need type it answers (repeatable): innovation, training, "
+                    "facility-access, talent, research, other")
+        ->required();
     cmd->add_option("--theme", f->themes, "theme (repeatable), e.g. digitalisation, food");
     cmd->add_option("--region", f->regions, "CBS region served (repeatable): PVxx, CRxx, GMxxxx");
     cmd->add_option("--language", f->languages, "ISO 639-1 language (repeatable), default nl");
-    cmd->add_option("--capacity", f->capacity, "most open inquiries at once")->capture_default_str();
-    cmd->add_option("--time-zone", f->time_zone, "IANA zone of the working hours (default Europe/Amsterdam)");
+    cmd->add_option("--capacity", f->capacity, "most open inquiries at once")
+        ->capture_default_str();
+    cmd->add_option("--time-zone", f->time_zone,
+                    "IANA zone of the working hours (default Europe/Amsterdam)");
     cmd->add_option("--hours", f->hours, "working hours (repeatable): 'RRULE HH:MM MINUTES'");
     cmd->add_option("--token-id", f->token_id, "id of the API token the responder acts with");
     cmd->add_option("--base", f->base, "LAT,LON of the area it serves (with --radius)");
@@ -154,7 +164,8 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     GetResponderRequest get;
     get.set_id(f->id);
     Responder current;
-    if (!app.Check(app.client().Call(app.client().desk(), &Stub::GetResponder, get, &current))) return;
+    if (!app.Check(app.client().Call(app.client().desk(), &Stub::GetResponder, get, &current)))
+      return;
     UpdateResponderRequest request;
     if (!BuildResponder(*f, request.mutable_responder(), app)) return;
     request.mutable_responder()->set_id(f->id);
@@ -189,15 +200,17 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     PrintRows(rows, kResponderColumns, app.output);
   });
   for (bool online : {true, false}) {
-    auto* cmd = responder->add_subcommand(online ? "online" : "offline",
-                                          online ? "ready to take inquiries" : "take no new inquiries");
+    auto* cmd =
+        responder->add_subcommand(online ? "online" : "offline",
+                                  online ? "ready to take inquiries" : "take no new inquiries");
     cmd->add_option("id", f->id)->required();
     cmd->callback([&app, f, online] {
       SetResponderOnlineRequest request;
       request.set_id(f->id);
       request.set_online(online);
       Responder out;
-      if (app.Check(app.client().Call(app.client().desk(), &Stub::SetResponderOnline, request, &out)))
+      if (app.Check(
+              app.client().Call(app.client().desk(), &Stub::SetResponderOnline, request, &out)))
         PrintMessage(out, app.output);
     });
   }
@@ -212,8 +225,11 @@ void AddDeskCommands(CLI::App& cli, App& app) {
   });
 
   // Asking.
-  auto* ask = sub->add_subcommand("ask", "submit an inquiry through your organisation's entry point");
-  ask->add_option("--need", f->need, "innovation, training, facility-access, talent, research, other")->required();
+  auto* ask =
+      sub->add_subcommand("ask", "submit an inquiry through your organisation's entry point");
+  ask->add_option("--need", f->need,
+                  "innovation, training, facility-access, talent, research, other")
+      ->required();
   ask->add_option("--text", f->text, "the question")->required();
   ask->add_option("--theme", f->themes, "theme (repeatable)");
   ask->add_option("--region", f->region, "CBS region code of the asker");
@@ -233,7 +249,7 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     if (need <= 0) return app.Fail("--need: unknown need type '" + f->need + "'");
     request.set_need_type(static_cast<NeedType>(need));
     if (!AddEnums(f->themes, registry::v1::Theme_descriptor(), "THEME_", "--theme", app,
-                                       request.mutable_themes()))
+                  request.mutable_themes()))
       return;
     if (!f->urgency.empty()) {
       int urgency = ParseEnum(Urgency_descriptor(), "URGENCY_", f->urgency);
@@ -262,23 +278,27 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     GetInquiryRequest request;
     request.set_id(f->id);
     Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::GetInquiry, request, &out))) PrintInquiry(app, out);
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::GetInquiry, request, &out)))
+      PrintInquiry(app, out);
   });
 
-  auto* list = sub->add_subcommand("list", "inquiries of a network, an entry partner or a responder");
+  auto* list =
+      sub->add_subcommand("list", "inquiries of a network, an entry partner or a responder");
   auto* by_network = list->add_option("--network", f->network, "a network you coordinate");
-  auto* by_entry = list->add_option("--entry", f->entry, "an entry partner (your organisation)")->excludes(by_network);
+  auto* by_entry = list->add_option("--entry", f->entry, "an entry partner (your organisation)")
+                       ->excludes(by_network);
   list->add_option("--responder", f->responder, "offered to or assigned to this responder")
       ->excludes(by_network)
       ->excludes(by_entry);
-  list->add_option("--state", f->states, "only these states: routing, offered, queued, escalated, assigned, resolved");
+  list->add_option("--state", f->states,
+                   "only these states: routing, offered, queued, escalated, assigned, resolved");
   list->callback([&app, f] {
     ListInquiriesRequest request;
     request.set_network_id(f->network);
     request.set_entry_organization_id(f->entry);
     request.set_responder_id(f->responder);
     if (!AddEnums(f->states, InquiryState_descriptor(), "INQUIRY_STATE_", "--state", app,
-                                request.mutable_states()))
+                  request.mutable_states()))
       return;
     ListInquiriesResponse all;
     auto status = app.client().ForEachPage<Stub, ListInquiriesRequest, ListInquiriesResponse>(
@@ -290,13 +310,15 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     PrintInquiries(app, all.inquiries());
   });
 
-  auto* assignments = sub->add_subcommand("assignments", "what is offered to and assigned to a responder now");
+  auto* assignments =
+      sub->add_subcommand("assignments", "what is offered to and assigned to a responder now");
   assignments->add_option("responder", f->responder)->required();
   assignments->callback([&app, f] {
     ListAssignmentsRequest request;
     request.set_responder_id(f->responder);
     ListAssignmentsResponse out;
-    if (!app.Check(app.client().Call(app.client().desk(), &Stub::ListAssignments, request, &out))) return;
+    if (!app.Check(app.client().Call(app.client().desk(), &Stub::ListAssignments, request, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::cout << "offered:\n";
     PrintInquiries(app, out.offered());
@@ -312,10 +334,12 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     request.set_id(f->id);
     request.set_responder_id(f->responder);
     Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::AcceptInquiry, request, &out))) PrintInquiry(app, out);
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::AcceptInquiry, request, &out)))
+      PrintInquiry(app, out);
   });
 
-  auto* decline = sub->add_subcommand("decline", "decline an inquiry offered to you; it goes to the next partner");
+  auto* decline = sub->add_subcommand(
+      "decline", "decline an inquiry offered to you; it goes to the next partner");
   decline->add_option("id", f->id)->required();
   decline->add_option("--as", f->responder, "the responder id")->required();
   decline->add_option("--reason", f->reason, "why")->required();
@@ -325,14 +349,17 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     request.set_responder_id(f->responder);
     request.set_reason(f->reason);
     Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::DeclineInquiry, request, &out))) PrintInquiry(app, out);
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::DeclineInquiry, request, &out)))
+      PrintInquiry(app, out);
   });
 
-  auto* refer = sub->add_subcommand("refer", "refer an inquiry to a partner or a responder, with a note");
+  auto* refer =
+      sub->add_subcommand("refer", "refer an inquiry to a partner or a responder, with a note");
   refer->add_option("id", f->id)->required();
   refer->add_option("--as", f->responder, "the assignee (omit when referring as a coordinator)");
   auto* to_org = refer->add_option("--to-org", f->target_org, "the organisation to refer to");
-  refer->add_option("--to-responder", f->target_responder, "the responder to refer to")->excludes(to_org);
+  refer->add_option("--to-responder", f->target_responder, "the responder to refer to")
+      ->excludes(to_org);
   refer->add_option("--note", f->note, "what the next partner should know")->required();
   refer->callback([&app, f] {
     ReferInquiryRequest request;
@@ -342,14 +369,18 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     request.set_target_responder_id(f->target_responder);
     request.set_note(f->note);
     Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::ReferInquiry, request, &out))) PrintInquiry(app, out);
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::ReferInquiry, request, &out)))
+      PrintInquiry(app, out);
   });
 
   auto* resolve = sub->add_subcommand("resolve", "close an inquiry with its outcome");
   resolve->add_option("id", f->id)->required();
   resolve->add_option("--as", f->responder, "the assignee (omit as a coordinator or to withdraw)");
-  resolve->add_option("--outcome", f->outcome, "answered, referred-outside, facility-booked, training-enrolled, "
-                                               "internship-arranged, no-match, withdrawn")->required();
+  resolve
+      ->add_option("--outcome", f->outcome,
+                   "answered, referred-outside, facility-booked, training-enrolled, "
+                   "internship-arranged, no-match, withdrawn")
+      ->required();
   resolve->add_option("--booking", f->booking, "the booking id (facility-booked)");
   resolve->add_option("--note", f->note, "what was done");
   resolve->callback([&app, f] {
@@ -362,10 +393,12 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     request.set_booking_id(f->booking);
     request.set_note(f->note);
     Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::ResolveInquiry, request, &out))) PrintInquiry(app, out);
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::ResolveInquiry, request, &out)))
+      PrintInquiry(app, out);
   });
 
-  auto* feedback = sub->add_subcommand("feedback", "record the asker's feedback on a resolved inquiry");
+  auto* feedback =
+      sub->add_subcommand("feedback", "record the asker's feedback on a resolved inquiry");
   feedback->add_option("id", f->id)->required();
   feedback->add_option("--score", f->score, "1 to 5")->required();
   feedback->add_flag("--recommend", f->recommend, "would recommend the network");
@@ -379,7 +412,8 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     request.mutable_feedback()->set_would_work_again(f->again);
     request.mutable_feedback()->set_comment(f->comment);
     Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::RecordFeedback, request, &out))) PrintInquiry(app, out);
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::RecordFeedback, request, &out)))
+      PrintInquiry(app, out);
   });
 
   auto* erase = sub->add_subcommand("erase", "erase the asker's personal data (statistics stay)");
@@ -388,7 +422,8 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     EraseAskerRequest request;
     request.set_id(f->id);
     Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::EraseAsker, request, &out))) PrintInquiry(app, out);
+    if (app.Check(app.client().Call(app.client().desk(), &Stub::EraseAsker, request, &out)))
+      PrintInquiry(app, out);
   });
 
   auto* report = sub->add_subcommand("report", "what the desk achieved for a network in a period");
@@ -417,7 +452,8 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     Follow(app, request, f->limit, &Stub::WatchInquiry);
   });
 
-  auto* follow = sub->add_subcommand("follow", "responder mode: follow your offers and assignments as they come");
+  auto* follow = sub->add_subcommand(
+      "follow", "responder mode: follow your offers and assignments as they come");
   follow->add_option("responder", f->responder)->required();
   follow->add_option("--cursor", f->cursor, "resume after this cursor");
   follow->add_option("--limit", f->limit, "stop after this many events");

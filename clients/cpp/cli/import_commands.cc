@@ -23,15 +23,15 @@ using Stub = RegistryService::Stub;
 void Progress(size_t done, size_t total) {
   constexpr int kWidth = 30;
   int filled = total == 0 ? kWidth : static_cast<int>(kWidth * done / total);
-  std::cerr << "\r[" << std::string(filled, '#') << std::string(kWidth - filled, ' ') << "] " << done << "/"
-            << total << std::flush;
+  std::cerr << "\r[" << std::string(filled, '#') << std::string(kWidth - filled, ' ') << "] "
+            << done << "/" << total << std::flush;
   if (done == total) std::cerr << "\n";
 }
 
 // A JSON file: an array of resources, or {"resources": [...]}. An item that is no Resource is
 // reported by its index and skipped.
-bool ReadJson(const std::string& path, const std::string& text, std::vector<ImportRow>* rows, int* refused,
-              App& app) {
+bool ReadJson(const std::string& path, const std::string& text, std::vector<ImportRow>* rows,
+              int* refused, App& app) {
   auto json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded()) {
     app.Fail(path + " is not JSON");
@@ -57,15 +57,16 @@ bool ReadJson(const std::string& path, const std::string& text, std::vector<Impo
 
 // The rows of a file; rows refused on reading are reported and counted in *refused. False when the
 // file as a whole cannot be read.
-bool ReadResources(const std::string& path, const std::string& format, char delimiter, std::vector<ImportRow>* rows,
-                   int* refused, App& app) {
+bool ReadResources(const std::string& path, const std::string& format, char delimiter,
+                   std::vector<ImportRow>* rows, int* refused, App& app) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     app.Fail("cannot read " + path);
     return false;
   }
   std::string text(std::istreambuf_iterator<char>(in), {});
-  bool csv = format == "csv" || (format.empty() && path.size() > 4 && path.substr(path.size() - 4) == ".csv");
+  bool csv = format == "csv" ||
+             (format.empty() && path.size() > 4 && path.substr(path.size() - 4) == ".csv");
   if (!csv) return ReadJson(path, text, rows, refused, app);
   ResourceCsv read = ReadResourceCsv(text, delimiter);
   if (!read.refusal.empty()) {
@@ -103,7 +104,9 @@ std::string WithOrigins(const std::string& message, const std::vector<ImportRow>
 // The row a whole-call refusal names ("resources[3].description: ..."), or -1.
 int RefusedRow(const grpc::Status& status) {
   const std::string field = client::ErrorField(status);
-  if (status.error_code() != grpc::StatusCode::INVALID_ARGUMENT || field.rfind("resources[", 0) != 0) return -1;
+  if (status.error_code() != grpc::StatusCode::INVALID_ARGUMENT ||
+      field.rfind("resources[", 0) != 0)
+    return -1;
   int n = -1;
   return std::sscanf(field.c_str(), "resources[%d]", &n) == 1 ? n : -1;
 }
@@ -111,7 +114,8 @@ int RefusedRow(const grpc::Status& status) {
 // Sends rows in batches; returns the number of failed rows (-1 when a call failed). `refused` rows
 // were refused before sending and count as failed. A call the server refuses whole because of one
 // row (a cell over the API's bounds) reports that row with its line and sends the rest again.
-int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, bool quiet, int refused = 0) {
+int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, bool quiet,
+                    int refused = 0) {
   int failed = refused, created = 0, updated = 0, unchanged = 0;
   auto report = [&](size_t at, const std::string& message, const std::string& field) {
     std::cerr << (quiet ? "" : "\n") << rows[at].origin << ": " << message;
@@ -125,14 +129,16 @@ int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, 
     while (!sent.empty()) {
       ImportResourcesRequest request;
       for (size_t i : sent) *request.add_resources() = rows[i].resource;
-      const grpc::Status status = app.client().Call(app.client().registry(), &Stub::ImportResources, request, &response);
+      const grpc::Status status =
+          app.client().Call(app.client().registry(), &Stub::ImportResources, request, &response);
       if (status.ok()) break;
       const int n = RefusedRow(status);
       if (n < 0 || static_cast<size_t>(n) >= sent.size()) {
         app.Check(status);
         return -1;
       }
-      report(sent[n], WithOrigins(status.error_message(), rows, sent, n), client::ErrorField(status));
+      report(sent[n], WithOrigins(status.error_message(), rows, sent, n),
+             client::ErrorField(status));
       ++failed;
       sent.erase(sent.begin() + n);
       response.Clear();
@@ -146,8 +152,8 @@ int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, 
         report(sent[row.row()], WithOrigins(row.error(), rows, sent, row.row()), row.field());
     if (!quiet) Progress(std::min(rows.size(), start + batch), rows.size());
   }
-  std::cout << "created " << created << ", updated " << updated << ", unchanged " << unchanged << ", failed "
-            << failed << "\n";
+  std::cout << "created " << created << ", updated " << updated << ", unchanged " << unchanged
+            << ", failed " << failed << "\n";
   return failed;
 }
 
@@ -161,71 +167,86 @@ void AddImportCommands(CLI::App& cli, App& app) {
   };
   auto f = std::make_shared<Flags>();
   auto* import = cli.add_subcommand("import", "bulk upsert resources from a JSON or CSV file");
-  import->add_option("file", f->path, "a .json array of resources, or a .csv with a header row")->required();
+  import->add_option("file", f->path, "a .json array of resources, or a .csv with a header row")
+      ->required();
   import->add_option("--format", f->format, "json or csv (default: from the file name)")
       ->check(CLI::IsMember({"json", "csv"}));
-  import->add_option("--delimiter", f->delimiter, "';' or ',' between CSV cells (default: from the header line)")
+  import
+      ->add_option("--delimiter", f->delimiter,
+                   "';' or ',' between CSV cells (default: from the header line)")
       ->check(CLI::IsMember({";", ","}));
-  import->add_option("--batch", f->batch, "rows per call (the server takes at most registry.max_import_rows, 1,000 by default)")
+  import
+      ->add_option(
+          "--batch", f->batch,
+          "rows per call (the server takes at most registry.max_import_rows, 1,000 by default)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   import->add_flag("--quiet", f->quiet, "no progress bar");
   import->footer(kCsvColumnsHelp);
   import->callback([&app, f] {
     std::vector<ImportRow> rows;
-    int refused = 0;
-    const char delimiter = f->delimiter.empty() ? 0 : f->delimiter[0];
-    if (!ReadResources(f->path, f->format, delimiter, &rows, &refused, app)) return;
-    int failed = ImportInBatches(app, rows, static_cast<size_t>(f->batch), f->quiet, refused);
-    if (failed != 0) app.exit_code = 1;
-  });
+  int refused = 0;
+  const char delimiter = f->delimiter.empty() ? 0 : f->delimiter[0];
+  if (!ReadResources(f->path, f->format, delimiter, &rows, &refused, app)) return;
+  int failed = ImportInBatches(app, rows, static_cast<size_t>(f->batch), f->quiet, refused);
+  if (failed != 0) app.exit_code = 1;
+});
 
-  auto* catalog = cli.add_subcommand("catalog", "load a whole catalogue (organisations, networks, resources)");
-  catalog->require_subcommand(1);
-  auto* load = catalog->add_subcommand("load", "create what is missing from a catalogue file; existing objects are kept");
-  load->add_option("file", f->path, "Catalog JSON (see config/demo/catalog.json)")->required();
-  load->callback([&app, f] {
-    std::ifstream in(f->path);
-    if (!in) return app.Fail("cannot read " + f->path);
-    Catalog catalog;
-    if (!ParseJson(std::string(std::istreambuf_iterator<char>(in), {}), &catalog, app)) return;
-    int created = 0;
-    for (const auto& org : catalog.organizations()) {
-      CreateOrganizationRequest request;
-      *request.mutable_organization() = org;
-      request.set_organization_id(org.id());
-      Organization out;
-      auto status = app.client().Call(app.client().registry(), &Stub::CreateOrganization, request, &out);
-      if (status.ok()) ++created;
-      else if (status.error_code() != grpc::StatusCode::ALREADY_EXISTS && !app.Check(status)) return;
-    }
-    for (const auto& network : catalog.networks()) {
-      CreateNetworkRequest request;
-      *request.mutable_network() = network;
-      request.set_network_id(network.id());
-      Network out;
-      auto status = app.client().Call(app.client().registry(), &Stub::CreateNetwork, request, &out);
-      if (status.ok()) ++created;
-      else if (status.error_code() != grpc::StatusCode::ALREADY_EXISTS && !app.Check(status)) return;
-    }
-    std::cout << "organisations and networks: " << created << " created\n";
-    std::vector<ImportRow> resources;
-    for (int i = 0; i < catalog.resources_size(); ++i)
-      resources.push_back({catalog.resources(i), "resources item " + std::to_string(i)});
-    if (ImportInBatches(app, resources, 500, true) != 0) {
-      app.exit_code = 1;
+auto* catalog =
+    cli.add_subcommand("catalog", "load a whole catalogue (organisations, networks, resources)");
+catalog->require_subcommand(1);
+auto* load = catalog->add_subcommand(
+    "load", "create what is missing from a catalogue file; existing objects are kept");
+load->add_option("file", f->path, "Catalog JSON (see config/demo/catalog.json)")->required();
+load->callback([&app, f] {
+  std::ifstream in(f->path);
+  if (!in) return app.Fail("cannot read " + f->path);
+  Catalog catalog;
+  if (!ParseJson(std::string(std::istreambuf_iterator<char>(in), {}), &catalog, app)) return;
+  int created = 0;
+  for (const auto& org : catalog.organizations()) {
+    CreateOrganizationRequest request;
+    *request.mutable_organization() = org;
+    request.set_organization_id(org.id());
+    Organization out;
+    auto status =
+        app.client().Call(app.client().registry(), &Stub::CreateOrganization, request, &out);
+    if (status.ok())
+      ++created;
+    else if (status.error_code() != grpc::StatusCode::ALREADY_EXISTS && !app.Check(status))
       return;
-    }
-    for (const auto& availability : catalog.availability()) {
-      PublishAvailabilityRequest request;
-      request.set_resource_id(availability.resource_id());
-      *request.mutable_rules() = availability.rules();
-      *request.mutable_closures() = availability.closures();
-      Availability out;
-      if (!app.Check(app.client().Call(app.client().registry(), &Stub::PublishAvailability, request, &out))) return;
-    }
-    std::cout << "availability published for " << catalog.availability_size() << " resources\n";
-  });
-}
+  }
+  for (const auto& network : catalog.networks()) {
+    CreateNetworkRequest request;
+    *request.mutable_network() = network;
+    request.set_network_id(network.id());
+    Network out;
+    auto status = app.client().Call(app.client().registry(), &Stub::CreateNetwork, request, &out);
+    if (status.ok())
+      ++created;
+    else if (status.error_code() != grpc::StatusCode::ALREADY_EXISTS && !app.Check(status))
+      return;
+  }
+  std::cout << "organisations and networks: " << created << " created\n";
+  std::vector<ImportRow> resources;
+  for (int i = 0; i < catalog.resources_size(); ++i)
+    resources.push_back({catalog.resources(i), "resources item " + std::to_string(i)});
+  if (ImportInBatches(app, resources, 500, true) != 0) {
+    app.exit_code = 1;
+    return;
+  }
+  for (const auto& availability : catalog.availability()) {
+    PublishAvailabilityRequest request;
+    request.set_resource_id(availability.resource_id());
+    *request.mutable_rules() = availability.rules();
+    *request.mutable_closures() = availability.closures();
+    Availability out;
+    if (!app.Check(
+            app.client().Call(app.client().registry(), &Stub::PublishAvailability, request, &out)))
+      return;
+  }
+  std::cout << "availability published for " << catalog.availability_size() << " resources\n";
+});
+}  // namespace infrashare::cli
 
 }  // namespace infrashare::cli

@@ -7,7 +7,8 @@
 
 int main(int argc, char** argv) {
   infrashare::cli::App app;
-  CLI::App cli{"infrashare: the command-line client for the infrashare registry, scheduler and desk"};
+  CLI::App cli{
+      "infrashare: the command-line client for the infrashare registry, scheduler and desk"};
   cli.require_subcommand(1);
   if (const char* token = std::getenv("INFRASHARE_TOKEN")) app.options.token = token;
   if (const char* server = std::getenv("INFRASHARE_SERVER")) app.options.server = server;

@@ -48,7 +48,8 @@ std::string Cell(const nlohmann::json& row, const std::string& path) {
 bool App::Check(const grpc::Status& status) {
   if (status.ok()) return true;
   std::string line = client::DescribeError(status);
-  if (std::string field = client::ErrorField(status); !field.empty()) line += " [field: " + field + "]";
+  if (std::string field = client::ErrorField(status); !field.empty())
+    line += " [field: " + field + "]";
   Fail(line);
   return false;
 }
@@ -61,19 +62,22 @@ void App::Fail(const std::string& message) {
 int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
               const std::string& text) {
   std::string upper;
-  for (char c : text) upper += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : text)
+    upper += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   for (const std::string& name : {prefix + upper, upper})
     if (const auto* value = descriptor->FindValueByName(name)) return value->number();
   return -1;
 }
 
-bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app, const std::string& flag) {
+bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app,
+               const std::string& flag) {
   if (google::protobuf::util::TimeUtil::FromString(text, out)) return true;
   app.Fail(flag + ": '" + text + "' is not an RFC 3339 time such as 2026-03-29T08:00:00Z");
   return false;
 }
 
-bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app, const std::string& flag) {
+bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app,
+                const std::string& flag) {
   std::vector<std::string> parts = absl::StrSplit(text, ',');
   double lat = 0, lon = 0;
   if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &lat) || !absl::SimpleAtod(parts[1], &lon)) {
@@ -97,7 +101,8 @@ bool ParseJson(const std::string& json, google::protobuf::Message* message, App&
   google::protobuf::util::JsonParseOptions options;
   auto status = google::protobuf::util::JsonStringToMessage(json, message, options);
   if (!status.ok()) {
-    app.Fail("bad JSON for " + message->GetDescriptor()->name() + ": " + std::string(status.message()));
+    app.Fail("bad JSON for " + message->GetDescriptor()->name() + ": " +
+             std::string(status.message()));
     return false;
   }
   return true;
@@ -139,7 +144,8 @@ void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
   }
   auto print = [&](const std::vector<std::string>& line) {
     for (size_t i = 0; i < line.size(); ++i)
-      std::cout << line[i] << std::string(widths[i] - line[i].size() + (i + 1 < line.size() ? 2 : 0), ' ');
+      std::cout << line[i]
+                << std::string(widths[i] - line[i].size() + (i + 1 < line.size() ? 2 : 0), ' ');
     std::cout << "\n";
   };
   std::vector<std::string> header;

@@ -17,7 +17,8 @@ using google::protobuf::util::TimeUtil;
 using Stub = RegistryService::Stub;
 
 // The update mask of a JSON patch: its top-level keys, as proto field names.
-google::protobuf::FieldMask MaskFromJson(const std::string& json, const google::protobuf::Descriptor* d) {
+google::protobuf::FieldMask MaskFromJson(const std::string& json,
+                                         const google::protobuf::Descriptor* d) {
   google::protobuf::FieldMask mask;
   auto parsed = nlohmann::json::parse(json, nullptr, false);
   if (!parsed.is_object()) return mask;
@@ -25,7 +26,8 @@ google::protobuf::FieldMask MaskFromJson(const std::string& json, const google::
     const google::protobuf::FieldDescriptor* field = d->FindFieldByName(key);
     for (int i = 0; field == nullptr && i < d->field_count(); ++i)
       if (d->field(i)->json_name() == key) field = d->field(i);
-    if (field != nullptr && field->name() != "id" && field->name() != "etag") mask.add_paths(field->name());
+    if (field != nullptr && field->name() != "id" && field->name() != "etag")
+      mask.add_paths(field->name());
   }
   return mask;
 }
@@ -58,16 +60,21 @@ void AddOrganizationCommands(CLI::App& cli, App& app) {
   };
   auto f = std::make_shared<Flags>();
 
-  auto* create = sub->add_subcommand("create", "add an organisation (platform admins, network coordinators)");
+  auto* create =
+      sub->add_subcommand("create", "add an organisation (platform admins, network coordinators)");
   create->add_option("--id", f->id, "choose the id (default: server-assigned)");
   create->add_option("--json", f->json, "the Organization as JSON, or @file");
   create->add_option("--name", f->name, "display name");
-  create->add_option("--kind", f->kind, "secondary-school, vocational-school, university-of-applied-sciences, university, company, government, other");
+  create->add_option("--kind", f->kind,
+                     "secondary-school, vocational-school, university-of-applied-sciences, "
+                     "university, company, government, other");
   create->add_flag("--sme", f->sme, "a small or medium-sized company");
   create->add_option("--province", f->province, "CBS province code, e.g. PV23");
   create->callback([&app, f] {
     CreateOrganizationRequest request;
-    if (!f->json.empty() && !ParseJson(ReadJsonArgument(f->json), request.mutable_organization(), app)) return;
+    if (!f->json.empty() &&
+        !ParseJson(ReadJsonArgument(f->json), request.mutable_organization(), app))
+      return;
     auto* org = request.mutable_organization();
     if (!f->name.empty()) org->set_display_name(f->name);
     if (!f->kind.empty()) {
@@ -79,7 +86,9 @@ void AddOrganizationCommands(CLI::App& cli, App& app) {
     if (!f->province.empty()) org->mutable_location()->mutable_region()->set_province(f->province);
     request.set_organization_id(f->id);
     Organization out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::CreateOrganization, request, &out))) Print(app, out);
+    if (app.Check(
+            app.client().Call(app.client().registry(), &Stub::CreateOrganization, request, &out)))
+      Print(app, out);
   });
 
   auto* get = sub->add_subcommand("get", "show one organisation");
@@ -88,13 +97,19 @@ void AddOrganizationCommands(CLI::App& cli, App& app) {
     GetOrganizationRequest request;
     request.set_id(f->id);
     Organization out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::GetOrganization, request, &out))) Print(app, out);
+    if (app.Check(
+            app.client().Call(app.client().registry(), &Stub::GetOrganization, request, &out)))
+      Print(app, out);
   });
 
   auto* update = sub->add_subcommand("update", "change fields of an organisation (its admins)");
   update->add_option("id", f->id)->required();
-  update->add_option("--json", f->json, "the fields to set, as JSON or @file; its keys are the update mask")->required();
-  update->add_option("--etag", f->etag, "fail with ABORTED unless the organisation still has this etag");
+  update
+      ->add_option("--json", f->json,
+                   "the fields to set, as JSON or @file; its keys are the update mask")
+      ->required();
+  update->add_option("--etag", f->etag,
+                     "fail with ABORTED unless the organisation still has this etag");
   update->callback([&app, f] {
     UpdateOrganizationRequest request;
     std::string json = ReadJsonArgument(f->json);
@@ -103,7 +118,9 @@ void AddOrganizationCommands(CLI::App& cli, App& app) {
     request.mutable_organization()->set_etag(f->etag);
     *request.mutable_update_mask() = MaskFromJson(json, Organization::descriptor());
     Organization out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::UpdateOrganization, request, &out))) Print(app, out);
+    if (app.Check(
+            app.client().Call(app.client().registry(), &Stub::UpdateOrganization, request, &out)))
+      Print(app, out);
   });
 
   auto* del = sub->add_subcommand("delete", "remove an organisation (platform admins)");
@@ -114,7 +131,8 @@ void AddOrganizationCommands(CLI::App& cli, App& app) {
     request.set_id(f->id);
     request.set_etag(f->etag);
     DeleteResponse out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::DeleteOrganization, request, &out)))
+    if (app.Check(
+            app.client().Call(app.client().registry(), &Stub::DeleteOrganization, request, &out)))
       std::cout << "deleted " << f->id << "\n";
   });
 
@@ -128,10 +146,14 @@ void AddOrganizationCommands(CLI::App& cli, App& app) {
       request.set_kind(static_cast<OrganizationKind>(kind));
     }
     ListOrganizationsResponse all;
-    auto status = app.client().ForEachPage<Stub, ListOrganizationsRequest, ListOrganizationsResponse>(
-        app.client().registry(), &Stub::ListOrganizations, request,
-        [&](const ListOrganizationsResponse& page) { all.MergeFrom(page); });
-    if (app.Check(status)) PrintList<ListOrganizationsResponse>(app, all.organizations(), {"id", "display_name", "kind", "sme", "location.region.province"});
+    auto status =
+        app.client().ForEachPage<Stub, ListOrganizationsRequest, ListOrganizationsResponse>(
+            app.client().registry(), &Stub::ListOrganizations, request,
+            [&](const ListOrganizationsResponse& page) { all.MergeFrom(page); });
+    if (app.Check(status))
+      PrintList<ListOrganizationsResponse>(
+          app, all.organizations(),
+          {"id", "display_name", "kind", "sme", "location.region.province"});
   });
 }
 
@@ -151,12 +173,14 @@ void AddNetworkCommands(CLI::App& cli, App& app) {
   create->add_option("--member", f->members, "member organisation id (repeatable)");
   create->callback([&app, f] {
     CreateNetworkRequest request;
-    if (!f->json.empty() && !ParseJson(ReadJsonArgument(f->json), request.mutable_network(), app)) return;
+    if (!f->json.empty() && !ParseJson(ReadJsonArgument(f->json), request.mutable_network(), app))
+      return;
     if (!f->name.empty()) request.mutable_network()->set_display_name(f->name);
     for (const auto& m : f->members) request.mutable_network()->add_member_organization_ids(m);
     request.set_network_id(f->id);
     Network out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::CreateNetwork, request, &out))) Print(app, out);
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::CreateNetwork, request, &out)))
+      Print(app, out);
   });
 
   auto* get = sub->add_subcommand("get", "show one network");
@@ -165,12 +189,16 @@ void AddNetworkCommands(CLI::App& cli, App& app) {
     GetNetworkRequest request;
     request.set_id(f->id);
     Network out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::GetNetwork, request, &out))) Print(app, out);
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::GetNetwork, request, &out)))
+      Print(app, out);
   });
 
   auto* update = sub->add_subcommand("update", "change fields of a network (its coordinators)");
   update->add_option("id", f->id)->required();
-  update->add_option("--json", f->json, "the fields to set, as JSON or @file; its keys are the update mask")->required();
+  update
+      ->add_option("--json", f->json,
+                   "the fields to set, as JSON or @file; its keys are the update mask")
+      ->required();
   update->add_option("--etag", f->etag);
   update->callback([&app, f] {
     UpdateNetworkRequest request;
@@ -180,7 +208,8 @@ void AddNetworkCommands(CLI::App& cli, App& app) {
     request.mutable_network()->set_etag(f->etag);
     *request.mutable_update_mask() = MaskFromJson(json, Network::descriptor());
     Network out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::UpdateNetwork, request, &out))) Print(app, out);
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::UpdateNetwork, request, &out)))
+      Print(app, out);
   });
 
   auto* del = sub->add_subcommand("delete", "remove a network (platform admins)");
@@ -201,15 +230,19 @@ void AddNetworkCommands(CLI::App& cli, App& app) {
     auto status = app.client().ForEachPage<Stub, ListNetworksRequest, ListNetworksResponse>(
         app.client().registry(), &Stub::ListNetworks, {},
         [&](const ListNetworksResponse& page) { all.MergeFrom(page); });
-    if (app.Check(status)) PrintList<ListNetworksResponse>(app, all.networks(), {"id", "display_name", "themes", "member_organization_ids"});
+    if (app.Check(status))
+      PrintList<ListNetworksResponse>(app, all.networks(),
+                                      {"id", "display_name", "themes", "member_organization_ids"});
   });
 }
 
-const std::vector<std::string> kResourceColumns = {"id", "display_name", "kind", "owner_organization_id",
-                                                   "location.region.province", "themes", "lifecycle.state"};
+const std::vector<std::string> kResourceColumns = {
+    "id",     "display_name",   "kind", "owner_organization_id", "location.region.province",
+    "themes", "lifecycle.state"};
 
 void AddResourceCommands(CLI::App& cli, App& app) {
-  auto* sub = cli.add_subcommand("resource", "labs, campuses, hubs, mobile labs, equipment, digital facilities");
+  auto* sub = cli.add_subcommand(
+      "resource", "labs, campuses, hubs, mobile labs, equipment, digital facilities");
   sub->require_subcommand(1);
   struct Flags {
     std::string id, json, name, kind, owner, province, etag;
@@ -222,9 +255,12 @@ void AddResourceCommands(CLI::App& cli, App& app) {
   create->add_option("--id", f->id, "choose the id (default: server-assigned)");
   create->add_option("--json", f->json, "the Resource as JSON, or @file");
   create->add_option("--name", f->name, "display name");
-  create->add_option("--kind", f->kind, "campus, lab, hub, living-lab, mobile-lab, equipment, reversed-campus, simulation, digital-twin, remote-lab");
+  create->add_option("--kind", f->kind,
+                     "campus, lab, hub, living-lab, mobile-lab, equipment, reversed-campus, "
+                     "simulation, digital-twin, remote-lab");
   create->add_option("--owner", f->owner, "owner organisation id");
-  create->add_option("--theme", f->themes, "theme (repeatable), e.g. manufacturing, digitalisation");
+  create->add_option("--theme", f->themes,
+                     "theme (repeatable), e.g. manufacturing, digitalisation");
   create->add_option("--network", f->networks, "share with this network (repeatable)");
   create->add_option("--lat", f->lat, "latitude");
   create->add_option("--lon", f->lon, "longitude");
@@ -253,7 +289,8 @@ void AddResourceCommands(CLI::App& cli, App& app) {
     if (!f->province.empty()) r->mutable_location()->mutable_region()->set_province(f->province);
     request.set_resource_id(f->id);
     Resource out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::CreateResource, request, &out))) Print(app, out);
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::CreateResource, request, &out)))
+      Print(app, out);
   });
 
   auto* get = sub->add_subcommand("get", "show one resource");
@@ -262,12 +299,16 @@ void AddResourceCommands(CLI::App& cli, App& app) {
     GetResourceRequest request;
     request.set_id(f->id);
     Resource out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::GetResource, request, &out))) Print(app, out);
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::GetResource, request, &out)))
+      Print(app, out);
   });
 
   auto* update = sub->add_subcommand("update", "change fields of a resource (the owner)");
   update->add_option("id", f->id)->required();
-  update->add_option("--json", f->json, "the fields to set, as JSON or @file; its keys are the update mask")->required();
+  update
+      ->add_option("--json", f->json,
+                   "the fields to set, as JSON or @file; its keys are the update mask")
+      ->required();
   update->add_option("--etag", f->etag);
   update->callback([&app, f] {
     UpdateResourceRequest request;
@@ -277,7 +318,8 @@ void AddResourceCommands(CLI::App& cli, App& app) {
     request.mutable_resource()->set_etag(f->etag);
     *request.mutable_update_mask() = MaskFromJson(json, Resource::descriptor());
     Resource out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::UpdateResource, request, &out))) Print(app, out);
+    if (app.Check(app.client().Call(app.client().registry(), &Stub::UpdateResource, request, &out)))
+      Print(app, out);
   });
 
   auto* del = sub->add_subcommand("delete", "remove a resource (the owner)");
@@ -318,8 +360,11 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
   auto* publish = sub->add_subcommand("publish", "replace a resource's availability (the owner)");
   publish->add_option("resource", f->resource)->required();
   publish->add_option("--rule", f->rules,
-                      "RRULE|HH:MM|MINUTES|FROM[|UNTIL], e.g. 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR|08:30|480|2026-01-01' (repeatable)");
-  publish->add_option("--closure", f->closures, "START|END|REASON in RFC 3339, e.g. '2026-12-24T00:00:00Z|2026-12-27T00:00:00Z|Christmas' (repeatable)");
+                      "RRULE|HH:MM|MINUTES|FROM[|UNTIL], e.g. "
+                      "'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR|08:30|480|2026-01-01' (repeatable)");
+  publish->add_option("--closure", f->closures,
+                      "START|END|REASON in RFC 3339, e.g. "
+                      "'2026-12-24T00:00:00Z|2026-12-27T00:00:00Z|Christmas' (repeatable)");
   publish->add_option("--json", f->json, "the whole PublishAvailabilityRequest as JSON, or @file");
   publish->add_option("--etag", f->etag, "etag of the availability being replaced");
   publish->callback([&app, f] {
@@ -329,7 +374,8 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
     if (!f->etag.empty()) request.set_etag(f->etag);
     for (const auto& text : f->rules) {
       auto parts = Split(text, '|');
-      if (parts.size() < 4) return app.Fail("--rule: expected RRULE|HH:MM|MINUTES|FROM[|UNTIL], got '" + text + "'");
+      if (parts.size() < 4)
+        return app.Fail("--rule: expected RRULE|HH:MM|MINUTES|FROM[|UNTIL], got '" + text + "'");
       auto* rule = request.add_rules();
       rule->set_rrule(parts[0]);
       rule->set_start_time(parts[1]);
@@ -339,7 +385,8 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
     }
     for (const auto& text : f->closures) {
       auto parts = Split(text, '|');
-      if (parts.size() < 2) return app.Fail("--closure: expected START|END[|REASON], got '" + text + "'");
+      if (parts.size() < 2)
+        return app.Fail("--closure: expected START|END[|REASON], got '" + text + "'");
       auto* closure = request.add_closures();
       if (!ParseTime(parts[0], closure->mutable_start_time(), app, "--closure") ||
           !ParseTime(parts[1], closure->mutable_end_time(), app, "--closure"))
@@ -348,7 +395,9 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
       if (parts.size() > 2) closure->set_reason(parts[2]);
     }
     Availability out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::PublishAvailability, request, &out))) Print(app, out);
+    if (app.Check(
+            app.client().Call(app.client().registry(), &Stub::PublishAvailability, request, &out)))
+      Print(app, out);
   });
 
   auto* get = sub->add_subcommand("get", "open windows of a resource in a time range");
@@ -362,7 +411,9 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
         !ParseTime(f->to, request.mutable_end_time(), app, "--to"))
       return;
     GetAvailabilityResponse out;
-    if (!app.Check(app.client().Call(app.client().registry(), &Stub::GetAvailability, request, &out))) return;
+    if (!app.Check(
+            app.client().Call(app.client().registry(), &Stub::GetAvailability, request, &out)))
+      return;
     if (app.output == "json") return Print(app, out);
     std::cout << "time zone " << out.time_zone() << "\n";
     PrintList<GetAvailabilityResponse>(app, out.windows(), {"start_time", "end_time"});
@@ -378,7 +429,8 @@ void AddSearchFlags(CLI::App* command, SearchFlags& f) {
   command->add_option("--network", f.networks, "shared with this network (repeatable)");
   command->add_option("--terms", f.terms, "free, in-kind, tariff (repeatable)");
   command->add_option("--state", f.states, "planned, active, maintenance, retired (repeatable)");
-  command->add_option("--sme", f.sme, "yes: only SME-accessible; no: only not")->check(CLI::IsMember({"yes", "no"}));
+  command->add_option("--sme", f.sme, "yes: only SME-accessible; no: only not")
+      ->check(CLI::IsMember({"yes", "no"}));
   command->add_option("--owner", f.owner, "owner organisation id");
   command->add_option("--text", f.text, "word prefixes in name, description or tags");
   command->add_option("--near", f.near, "LAT,LON: search within --radius km of this point");
@@ -386,8 +438,9 @@ void AddSearchFlags(CLI::App* command, SearchFlags& f) {
 }
 
 bool BuildSearch(const SearchFlags& f, SearchResourcesRequest* request, App& app) {
-  auto add_enums = [&](const std::vector<std::string>& values, const google::protobuf::EnumDescriptor* d,
-                       const std::string& prefix, auto adder, const std::string& flag) {
+  auto add_enums = [&](const std::vector<std::string>& values,
+                       const google::protobuf::EnumDescriptor* d, const std::string& prefix,
+                       auto adder, const std::string& flag) {
     for (const auto& v : values) {
       int n = ParseEnum(d, prefix, v);
       if (n < 0) {
@@ -398,10 +451,18 @@ bool BuildSearch(const SearchFlags& f, SearchResourcesRequest* request, App& app
     }
     return true;
   };
-  if (!add_enums(f.kinds, ResourceKind_descriptor(), "RESOURCE_KIND_", [&](int n) { request->add_kinds(static_cast<ResourceKind>(n)); }, "--kind") ||
-      !add_enums(f.themes, Theme_descriptor(), "THEME_", [&](int n) { request->add_themes(static_cast<Theme>(n)); }, "--theme") ||
-      !add_enums(f.terms, TermsKind_descriptor(), "TERMS_KIND_", [&](int n) { request->add_terms_kinds(static_cast<TermsKind>(n)); }, "--terms") ||
-      !add_enums(f.states, LifecycleState_descriptor(), "LIFECYCLE_STATE_", [&](int n) { request->add_lifecycle_states(static_cast<LifecycleState>(n)); }, "--state"))
+  if (!add_enums(
+          f.kinds, ResourceKind_descriptor(), "RESOURCE_KIND_",
+          [&](int n) { request->add_kinds(static_cast<ResourceKind>(n)); }, "--kind") ||
+      !add_enums(
+          f.themes, Theme_descriptor(), "THEME_",
+          [&](int n) { request->add_themes(static_cast<Theme>(n)); }, "--theme") ||
+      !add_enums(
+          f.terms, TermsKind_descriptor(), "TERMS_KIND_",
+          [&](int n) { request->add_terms_kinds(static_cast<TermsKind>(n)); }, "--terms") ||
+      !add_enums(
+          f.states, LifecycleState_descriptor(), "LIFECYCLE_STATE_",
+          [&](int n) { request->add_lifecycle_states(static_cast<LifecycleState>(n)); }, "--state"))
     return false;
   for (const auto& r : f.regions) request->add_region_codes(r);
   for (const auto& n : f.networks) request->add_network_ids(n);
@@ -409,7 +470,8 @@ bool BuildSearch(const SearchFlags& f, SearchResourcesRequest* request, App& app
   request->set_owner_organization_id(f.owner);
   request->set_text_prefix(f.text);
   if (!f.near.empty()) {
-    if (!ParsePoint(f.near, request->mutable_within()->mutable_center(), app, "--near")) return false;
+    if (!ParsePoint(f.near, request->mutable_within()->mutable_center(), app, "--near"))
+      return false;
     request->mutable_within()->set_radius_km(f.radius);
   }
   return true;
@@ -425,7 +487,8 @@ void AddSearchCommand(CLI::App& cli, App& app) {
   auto f = std::make_shared<Flags>();
   auto* search = cli.add_subcommand("search", "find resources by facets, place and text");
   AddSearchFlags(search, *f);
-  search->add_option("--order", f->order, "name or distance")->check(CLI::IsMember({"name", "distance"}));
+  search->add_option("--order", f->order, "name or distance")
+      ->check(CLI::IsMember({"name", "distance"}));
   search->add_option("--page-size", f->page_size);
   search->add_option("--page-token", f->page_token);
   search->callback([&app, f] {
@@ -436,7 +499,9 @@ void AddSearchCommand(CLI::App& cli, App& app) {
     request.set_page_size(f->page_size);
     request.set_page_token(f->page_token);
     SearchResourcesResponse out;
-    if (!app.Check(app.client().Call(app.client().registry(), &Stub::SearchResources, request, &out))) return;
+    if (!app.Check(
+            app.client().Call(app.client().registry(), &Stub::SearchResources, request, &out)))
+      return;
     if (app.output == "json") return Print(app, out);
     std::vector<std::string> columns = {"resource.id", "resource.display_name", "resource.kind",
                                         "resource.location.region.province", "resource.themes"};
@@ -445,10 +510,12 @@ void AddSearchCommand(CLI::App& cli, App& app) {
     std::cout << out.total_size() << " found";
     for (const auto& facet : out.facets()) {
       std::cout << "\n  " << facet.field() << ":";
-      for (const auto& v : facet.values()) std::cout << " " << v.value() << " (" << v.count() << ")";
+      for (const auto& v : facet.values())
+        std::cout << " " << v.value() << " (" << v.count() << ")";
     }
     std::cout << "\n";
-    if (!out.next_page_token().empty()) std::cout << "more: --page-token " << out.next_page_token() << "\n";
+    if (!out.next_page_token().empty())
+      std::cout << "more: --page-token " << out.next_page_token() << "\n";
   });
 }
 
@@ -458,12 +525,14 @@ void AddWatchCommand(CLI::App& cli, App& app) {
     int limit = 0;
   };
   auto f = std::make_shared<Flags>();
-  auto* watch = cli.add_subcommand("watch", "follow resource changes as they happen (Ctrl-C to stop)");
+  auto* watch =
+      cli.add_subcommand("watch", "follow resource changes as they happen (Ctrl-C to stop)");
   watch->add_option("--cursor", f->cursor, "resume after this cursor (printed with every change)");
   watch->add_option("--limit", f->limit, "stop after this many changes");
   watch->callback([&app, f] {
     auto context = std::make_unique<grpc::ClientContext>();
-    if (!app.options.token.empty()) context->AddMetadata("authorization", "Bearer " + app.options.token);
+    if (!app.options.token.empty())
+      context->AddMetadata("authorization", "Bearer " + app.options.token);
     WatchResourcesRequest request;
     request.set_cursor(f->cursor);
     auto reader = app.client().registry().WatchResources(context.get(), request);
@@ -473,8 +542,8 @@ void AddWatchCommand(CLI::App& cli, App& app) {
       if (app.output == "json") {
         PrintMessage(change, "json");
       } else {
-        std::cout << change.cursor() << " " << ChangeType_Name(change.type()) << " " << change.resource_id()
-                  << " " << change.resource().display_name() << std::endl;
+        std::cout << change.cursor() << " " << ChangeType_Name(change.type()) << " "
+                  << change.resource_id() << " " << change.resource().display_name() << std::endl;
       }
       if (f->limit > 0 && ++seen >= f->limit) {
         context->TryCancel();
@@ -493,8 +562,10 @@ void AddReportCommands(CLI::App& cli, App& app) {
     double within_km = 25;
   };
   auto f = std::make_shared<Flags>();
-  auto* coverage = cli.add_subcommand("coverage", "active resources by region and theme, and the white spots");
-  coverage->add_option("--level", f->level, "province or corop")->check(CLI::IsMember({"province", "corop"}));
+  auto* coverage =
+      cli.add_subcommand("coverage", "active resources by region and theme, and the white spots");
+  coverage->add_option("--level", f->level, "province or corop")
+      ->check(CLI::IsMember({"province", "corop"}));
   coverage->add_option("--theme", f->themes, "only these themes (repeatable)");
   coverage->callback([&app, f] {
     CoverageReportRequest request;
@@ -505,21 +576,28 @@ void AddReportCommands(CLI::App& cli, App& app) {
       request.add_themes(static_cast<Theme>(theme));
     }
     CoverageReportResponse out;
-    if (!app.Check(app.client().Call(app.client().registry(), &Stub::CoverageReport, request, &out))) return;
+    if (!app.Check(
+            app.client().Call(app.client().registry(), &Stub::CoverageReport, request, &out)))
+      return;
     if (app.output == "json") return Print(app, out);
-    PrintList<CoverageReportResponse>(app, out.cells(), {"region_code", "theme", "active_resources"});
+    PrintList<CoverageReportResponse>(app, out.cells(),
+                                      {"region_code", "theme", "active_resources"});
     std::cout << "\nwhite spots (" << out.white_spots_size() << "):\n";
-    PrintList<CoverageReportResponse>(app, out.white_spots(), {"region_code", "region_name", "theme"});
+    PrintList<CoverageReportResponse>(app, out.white_spots(),
+                                      {"region_code", "region_name", "theme"});
   });
 
-  auto* overlap = cli.add_subcommand("overlap", "candidate duplicate investments: same kind and theme nearby, different owners");
+  auto* overlap = cli.add_subcommand(
+      "overlap", "candidate duplicate investments: same kind and theme nearby, different owners");
   overlap->add_option("--within-km", f->within_km)->capture_default_str();
   overlap->callback([&app, f] {
     OverlapReportRequest request;
     request.set_within_km(f->within_km);
     OverlapReportResponse out;
     if (app.Check(app.client().Call(app.client().registry(), &Stub::OverlapReport, request, &out)))
-      PrintList<OverlapReportResponse>(app, out.candidates(), {"resource_id_a", "resource_id_b", "kind", "theme", "distance_km"});
+      PrintList<OverlapReportResponse>(
+          app, out.candidates(),
+          {"resource_id_a", "resource_id_b", "kind", "theme", "distance_km"});
   });
 }
 

@@ -1,8 +1,8 @@
 // `infrashare rotation ...`: pools of mobile units, partners' requests for them, and draft plans.
+#include <google/protobuf/util/time_util.h>
+
 #include <fstream>
 #include <iostream>
-
-#include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -17,7 +17,8 @@ using Stub = SchedulerService::Stub;
 struct Flags {
   std::string id, pool, organization, name, near, from, to, unit, notes;
   std::vector<std::string> units, pins;
-  int days = 1, count = 1, priority = 0, maintenance_after = 0, maintenance_days = 0, setup = 0, teardown = 0;
+  int days = 1, count = 1, priority = 0, maintenance_after = 0, maintenance_days = 0, setup = 0,
+      teardown = 0;
   double speed = 0, road_factor = 0, sme_weight = 0;
   bool withdrawn = false;
 };
@@ -41,21 +42,28 @@ void PrintPlan(App& app, const RotationPlan& plan) {
   if (app.output == "json") return PrintMessage(plan, "json");
   std::vector<const google::protobuf::Message*> rows;
   for (const auto& a : plan.assignments()) rows.push_back(&a);
-  PrintRows(rows, {"unit_resource_id", "start_time", "end_time", "request_id", "organization_id", "pinned"}, app.output);
-  for (const auto& u : plan.unfulfilled()) std::cout << "not served: " << u.request_id() << ": " << u.reason() << "\n";
+  PrintRows(
+      rows,
+      {"unit_resource_id", "start_time", "end_time", "request_id", "organization_id", "pinned"},
+      app.output);
+  for (const auto& u : plan.unfulfilled())
+    std::cout << "not served: " << u.request_id() << ": " << u.reason() << "\n";
   std::printf("plan %s (%s): %lld of %lld request-days served; partner share min %.2f, max %.2f\n",
               plan.id().c_str(), RotationPlanState_Name(plan.state()).substr(20).c_str(),
-              static_cast<long long>(plan.fulfilled_days()), static_cast<long long>(plan.requested_days()),
-              plan.min_partner_share(), plan.max_partner_share());
+              static_cast<long long>(plan.fulfilled_days()),
+              static_cast<long long>(plan.requested_days()), plan.min_partner_share(),
+              plan.max_partner_share());
   if (!plan.replaces_plan_id().empty())
-    std::printf("replaces committed plan %s from %s on (pinned: under way, kept)\n", plan.replaces_plan_id().c_str(),
+    std::printf("replaces committed plan %s from %s on (pinned: under way, kept)\n",
+                plan.replaces_plan_id().c_str(),
                 google::protobuf::util::TimeUtil::ToString(plan.replan_from_time()).c_str());
 }
 
 }  // namespace
 
 void AddRotationCommands(CLI::App& cli, App& app) {
-  auto* sub = cli.add_subcommand("rotation", "rotate mobile equipment between partners: pools, requests, plans");
+  auto* sub = cli.add_subcommand(
+      "rotation", "rotate mobile equipment between partners: pools, requests, plans");
   sub->require_subcommand(1);
   auto f = std::make_shared<Flags>();
 
@@ -65,11 +73,14 @@ void AddRotationCommands(CLI::App& cli, App& app) {
   create->add_option("--name", f->name, "display name")->required();
   create->add_option("--unit", f->units, "a mobile resource id (repeatable)")->required();
   create->add_option("--owner", f->organization, "the owning organisation (default: yours)");
-  create->add_option("--speed", f->speed, "km/h on the road (default: the server's scheduler.rotation_speed_kmh, 60)");
-  create->add_option("--road-factor", f->road_factor, "road km per straight-line km (default: scheduler.rotation_road_factor, 1.3)");
+  create->add_option("--speed", f->speed,
+                     "km/h on the road (default: the server's scheduler.rotation_speed_kmh, 60)");
+  create->add_option("--road-factor", f->road_factor,
+                     "road km per straight-line km (default: scheduler.rotation_road_factor, 1.3)");
   auto* setup = create->add_option("--setup", f->setup, "set-up minutes (default 120)");
   auto* teardown = create->add_option("--teardown", f->teardown, "tear-down minutes (default 60)");
-  create->add_option("--maintenance-after", f->maintenance_after, "days in use before a maintenance stop (0: none)");
+  create->add_option("--maintenance-after", f->maintenance_after,
+                     "days in use before a maintenance stop (0: none)");
   create->add_option("--maintenance-days", f->maintenance_days, "days a maintenance stop takes");
   create->callback([&app, f, setup, teardown] {
     CreateRotationPoolRequest request;
@@ -79,12 +90,14 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     for (const auto& u : f->units) p->add_unit_resource_ids(u);
     p->mutable_policy()->set_speed_kmh(f->speed);
     p->mutable_policy()->set_road_factor(f->road_factor);
-    if (setup->count() > 0) p->mutable_policy()->set_setup_minutes(f->setup);  // else the server's default
+    if (setup->count() > 0)
+      p->mutable_policy()->set_setup_minutes(f->setup);  // else the server's default
     if (teardown->count() > 0) p->mutable_policy()->set_teardown_minutes(f->teardown);
     p->mutable_policy()->set_maintenance_after_days(f->maintenance_after);
     p->mutable_policy()->set_maintenance_days(f->maintenance_days);
     RotationPool out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::CreateRotationPool, request, &out)))
+    if (app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::CreateRotationPool, request, &out)))
       PrintMessage(out, app.output);
   });
   auto* get_pool = pool->add_subcommand("get", "show a pool");
@@ -93,7 +106,8 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     GetRotationPoolRequest request;
     request.set_id(f->id);
     RotationPool out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::GetRotationPool, request, &out)))
+    if (app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::GetRotationPool, request, &out)))
       PrintMessage(out, app.output);
   });
   auto* list_pools = pool->add_subcommand("list", "an organisation's pools");
@@ -102,11 +116,14 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     ListRotationPoolsRequest request;
     request.set_organization_id(f->organization);
     ListRotationPoolsResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListRotationPools, request, &out))) return;
+    if (!app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::ListRotationPools, request, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& p : out.pools()) rows.push_back(&p);
-    PrintRows(rows, {"id", "display_name", "owner_organization_id", "unit_resource_ids"}, app.output);
+    PrintRows(rows, {"id", "display_name", "owner_organization_id", "unit_resource_ids"},
+              app.output);
   });
 
   auto* request = sub->add_subcommand("request", "ask for units of a pool at your location");
@@ -129,17 +146,21 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     CreateRotationRequestRequest r;
     if (!FillRequest(*f, r.mutable_rotation_request(), app)) return;
     RotationRequest out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::CreateRotationRequest, r, &out)))
+    if (app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::CreateRotationRequest, r, &out)))
       PrintMessage(out, app.output);
   });
-  auto* update = request->add_subcommand("update", "change a request (its window, days, units, notes)");
+  auto* update =
+      request->add_subcommand("update", "change a request (its window, days, units, notes)");
   update->add_option("id", f->id)->required();
   request_flags(update);
   update->callback([&app, f] {
     GetRotationRequestRequest get;
     get.set_id(f->id);
     RotationRequest current;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::GetRotationRequest, get, &current))) return;
+    if (!app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::GetRotationRequest, get, &current)))
+      return;
     UpdateRotationRequestRequest r;
     auto* q = r.mutable_rotation_request();
     f->pool = current.pool_id();
@@ -148,7 +169,8 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     q->set_id(f->id);
     q->set_etag(current.etag());
     RotationRequest out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::UpdateRotationRequest, r, &out)))
+    if (app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::UpdateRotationRequest, r, &out)))
       PrintMessage(out, app.output);
   });
   auto* withdraw = request->add_subcommand("withdraw", "withdraw a request");
@@ -157,7 +179,8 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     WithdrawRotationRequestRequest r;
     r.set_id(f->id);
     RotationRequest out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::WithdrawRotationRequest, r, &out)))
+    if (app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::WithdrawRotationRequest, r, &out)))
       PrintMessage(out, app.output);
   });
   auto* list = request->add_subcommand("list", "a pool's requests (partners: their own)");
@@ -168,24 +191,32 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     r.set_pool_id(f->pool);
     r.set_include_withdrawn(f->withdrawn);
     ListRotationRequestsResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListRotationRequests, r, &out))) return;
+    if (!app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::ListRotationRequests, r, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& q : out.requests()) rows.push_back(&q);
-    PrintRows(rows, {"id", "organization_id", "earliest_start_time", "latest_end_time", "duration_days", "units",
-                     "state"}, app.output);
+    PrintRows(rows,
+              {"id", "organization_id", "earliest_start_time", "latest_end_time", "duration_days",
+               "units", "state"},
+              app.output);
   });
 
-  auto* plan = sub->add_subcommand("plan", "a draft plan for a pool's open requests (nothing is booked); with a committed plan, a replacement for it from --from on");
+  auto* plan = sub->add_subcommand("plan",
+                                   "a draft plan for a pool's open requests (nothing is booked); "
+                                   "with a committed plan, a replacement for it from --from on");
   plan->add_option("--pool", f->pool, "the pool id")->required();
   plan->add_option("--from", f->from, "horizon start, RFC 3339 (default: now)");
   plan->add_option("--to", f->to, "horizon end, RFC 3339")->required();
-  plan->add_option("--sme-weight", f->sme_weight, "how much an SME's request-day counts (default 1.5)");
+  plan->add_option("--sme-weight", f->sme_weight,
+                   "how much an SME's request-day counts (default 1.5)");
   plan->add_option("--pin", f->pins, "REQUEST:UNIT:START keeps that assignment (repeatable)");
   plan->callback([&app, f] {
     PlanRotationRequest r;
     r.set_pool_id(f->pool);
-    if (!f->from.empty() && !ParseTime(f->from, r.mutable_horizon_start_time(), app, "--from")) return;
+    if (!f->from.empty() && !ParseTime(f->from, r.mutable_horizon_start_time(), app, "--from"))
+      return;
     if (!ParseTime(f->to, r.mutable_horizon_end_time(), app, "--to")) return;
     r.set_sme_weight(f->sme_weight);
     for (const auto& pin : f->pins) {
@@ -197,9 +228,11 @@ void AddRotationCommands(CLI::App& cli, App& app) {
       if (!ParseTime(parts[2], p->mutable_start_time(), app, "--pin")) return;
     }
     RotationPlan out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::PlanRotation, r, &out))) PrintPlan(app, out);
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::PlanRotation, r, &out)))
+      PrintPlan(app, out);
   });
-  auto* exported = sub->add_subcommand("export", "a plan as CSV, or one unit's legs as iCalendar (.ics)");
+  auto* exported =
+      sub->add_subcommand("export", "a plan as CSV, or one unit's legs as iCalendar (.ics)");
   exported->add_option("id", f->id)->required();
   exported->add_option("--format", f->name, "csv or ical")->required();
   exported->add_option("--unit", f->unit, "the unit (ical)");
@@ -216,7 +249,8 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     }
     r.set_unit_resource_id(f->unit);
     ExportRotationPlanResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ExportRotationPlan, r, &out))) return;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ExportRotationPlan, r, &out)))
+      return;
     if (f->notes.empty()) {
       std::cout << out.content();
       return;
@@ -226,29 +260,38 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     if (!file) return app.Fail("--file: cannot write " + f->notes);
   });
 
-  auto* preview = sub->add_subcommand("preview", "what committing a draft would change against the committed plan");
+  auto* preview = sub->add_subcommand(
+      "preview", "what committing a draft would change against the committed plan");
   preview->add_option("id", f->id)->required();
   preview->callback([&app, f] {
     PreviewRotationPlanRequest r;
     r.set_id(f->id);
     RotationPlanDiff out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::PreviewRotationPlan, r, &out))) return;
+    if (!app.Check(
+            app.client().Call(app.client().scheduler(), &Stub::PreviewRotationPlan, r, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
-    for (const auto& [label, list] : {std::pair{"added", &out.added()}, {"removed", &out.removed()}, {"moved", &out.moved()}})
+    for (const auto& [label, list] :
+         {std::pair{"added", &out.added()}, {"removed", &out.removed()}, {"moved", &out.moved()}})
       for (const auto& a : *list)
         std::cout << label << " " << a.request_id() << " " << a.unit_resource_id() << " "
                   << google::protobuf::util::TimeUtil::ToString(a.start_time()) << "\n";
-    std::cout << out.unchanged() << " unchanged (against " << (out.committed_plan_id().empty() ? "nothing committed" : out.committed_plan_id())
+    std::cout << out.unchanged() << " unchanged (against "
+              << (out.committed_plan_id().empty() ? "nothing committed" : out.committed_plan_id())
               << ")\n";
   });
 
-  auto* commit = sub->add_subcommand("commit", "book a draft plan, replacing the committed one from the draft's start (refused when a unit's bookings or the committed plan changed since)");
+  auto* commit =
+      sub->add_subcommand("commit",
+                          "book a draft plan, replacing the committed one from the draft's start "
+                          "(refused when a unit's bookings or the committed plan changed since)");
   commit->add_option("id", f->id)->required();
   commit->callback([&app, f] {
     CommitRotationPlanRequest r;
     r.set_id(f->id);
     RotationPlan out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CommitRotationPlan, r, &out))) return;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CommitRotationPlan, r, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::cout << "committed " << out.id() << ": " << out.booking_ids_size() << " bookings\n";
   });
@@ -259,14 +302,18 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     ListHandoversRequest r;
     r.set_plan_id(f->id);
     ListHandoversResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListHandovers, r, &out))) return;
+    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListHandovers, r, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& h : out.handovers()) rows.push_back(&h);
-    PrintRows(rows, {"id", "unit_resource_id", "time", "from_organization_id", "to_organization_id", "state"},
-              app.output);
+    PrintRows(
+        rows,
+        {"id", "unit_resource_id", "time", "from_organization_id", "to_organization_id", "state"},
+        app.output);
   });
-  auto* confirm = sub->add_subcommand("confirm", "confirm a hand-over for your side, with the unit's condition");
+  auto* confirm = sub->add_subcommand(
+      "confirm", "confirm a hand-over for your side, with the unit's condition");
   confirm->add_option("id", f->id)->required();
   confirm->add_option("--condition", f->notes, "the state the unit is in");
   confirm->callback([&app, f] {
@@ -278,12 +325,14 @@ void AddRotationCommands(CLI::App& cli, App& app) {
       PrintMessage(out, app.output);
   });
 
-  auto* events = sub->add_subcommand("events", "follow overdue hand-overs as they happen (Ctrl-C to stop)");
+  auto* events =
+      sub->add_subcommand("events", "follow overdue hand-overs as they happen (Ctrl-C to stop)");
   events->add_option("--cursor", f->id, "resume after this cursor");
   events->add_option("--limit", f->count, "stop after this many events")->default_val(0);
   events->callback([&app, f] {
     auto context = std::make_unique<grpc::ClientContext>();
-    if (!app.options.token.empty()) context->AddMetadata("authorization", "Bearer " + app.options.token);
+    if (!app.options.token.empty())
+      context->AddMetadata("authorization", "Bearer " + app.options.token);
     WatchRotationEventsRequest r;
     r.set_cursor(f->id);
     auto reader = app.client().scheduler().WatchRotationEvents(context.get(), r);
@@ -293,9 +342,10 @@ void AddRotationCommands(CLI::App& cli, App& app) {
       if (app.output == "json") {
         PrintMessage(event, "json");
       } else {
-        std::cout << event.cursor() << " " << RotationEventType_Name(event.type()) << " " << event.handover().id()
-                  << " " << event.handover().unit_resource_id() << " " << event.handover().from_organization_id()
-                  << " -> " << event.handover().to_organization_id() << std::endl;
+        std::cout << event.cursor() << " " << RotationEventType_Name(event.type()) << " "
+                  << event.handover().id() << " " << event.handover().unit_resource_id() << " "
+                  << event.handover().from_organization_id() << " -> "
+                  << event.handover().to_organization_id() << std::endl;
       }
       if (f->count > 0 && ++seen >= f->count) {
         context->TryCancel();
@@ -312,7 +362,8 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     GetRotationPlanRequest r;
     r.set_id(f->id);
     RotationPlan out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::GetRotationPlan, r, &out))) PrintPlan(app, out);
+    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::GetRotationPlan, r, &out)))
+      PrintPlan(app, out);
   });
 }
 

@@ -6,7 +6,6 @@
 #include <iostream>
 
 #include "absl/strings/str_join.h"
-
 #include "cli/app.h"
 
 namespace infrashare::cli {
@@ -31,11 +30,13 @@ void PrintAuditEvent(const auth::v1::AuditEvent& e, const std::string& format) {
   }
   std::vector<std::string> roles;
   for (int r : e.roles()) roles.push_back(auth::v1::Role_Name(r));
-  std::cout << absl::StrJoin({CsvCell(google::protobuf::util::TimeUtil::ToString(e.time())), CsvCell(e.token_id()),
-                              CsvCell(e.organization_id()), CsvCell(absl::StrJoin(roles, " ")), CsvCell(e.method()),
-                              CsvCell(e.object_id()), CsvCell(e.peer()), CsvCell(e.status()),
-                              CsvCell(absl::StrJoin(e.changed_fields(), " ")), CsvCell(e.request_id())},
-                             ",")
+  std::cout << absl::StrJoin(
+                   {CsvCell(google::protobuf::util::TimeUtil::ToString(e.time())),
+                    CsvCell(e.token_id()), CsvCell(e.organization_id()),
+                    CsvCell(absl::StrJoin(roles, " ")), CsvCell(e.method()), CsvCell(e.object_id()),
+                    CsvCell(e.peer()), CsvCell(e.status()),
+                    CsvCell(absl::StrJoin(e.changed_fields(), " ")), CsvCell(e.request_id())},
+                   ",")
             << "\n";
 }
 
@@ -51,20 +52,27 @@ void AddAuditCommands(CLI::App& cli, App& app) {
   };
   auto f = std::make_shared<Flags>();
   auto* exporter = sub->add_subcommand("export", "every event, newest first, as JSON lines or CSV");
-  exporter->add_option("--org", f->org, "one organisation (organisation admins: their own, the default)");
+  exporter->add_option("--org", f->org,
+                       "one organisation (organisation admins: their own, the default)");
   exporter->add_option("--since", f->since, "RFC 3339 time: events from then on");
   exporter->add_option("--until", f->until, "RFC 3339 time: events before then");
-  exporter->add_option("--format", f->format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
+  exporter->add_option("--format", f->format, "jsonl or csv")
+      ->check(CLI::IsMember({"jsonl", "csv"}))
+      ->capture_default_str();
   exporter->callback([&app, f] {
     ListAuditEventsRequest request;
     request.set_organization_id(f->org);
     request.set_page_size(1000);
-    if (!f->since.empty() && !ParseTime(f->since, request.mutable_start_time(), app, "--since")) return;
-    if (!f->until.empty() && !ParseTime(f->until, request.mutable_end_time(), app, "--until")) return;
+    if (!f->since.empty() && !ParseTime(f->since, request.mutable_start_time(), app, "--since"))
+      return;
+    if (!f->until.empty() && !ParseTime(f->until, request.mutable_end_time(), app, "--until"))
+      return;
     if (f->format == "csv")
-      std::cout << "time,token_id,organization_id,roles,method,object_id,peer,status,changed_fields,request_id\n";
+      std::cout << "time,token_id,organization_id,roles,method,object_id,peer,status,changed_"
+                   "fields,request_id\n";
     auto status = app.client().ForEachPage<Stub, ListAuditEventsRequest, ListAuditEventsResponse>(
-        app.client().tokens(), &Stub::ListAuditEvents, request, [&](const ListAuditEventsResponse& page) {
+        app.client().tokens(), &Stub::ListAuditEvents, request,
+        [&](const ListAuditEventsResponse& page) {
           for (const auto& e : page.events()) PrintAuditEvent(e, f->format);
         });
     app.Check(status);
@@ -74,14 +82,16 @@ void AddAuditCommands(CLI::App& cli, App& app) {
 void AddPrivacyCommands(CLI::App& cli, App& app) {
   using namespace privacy::v1;
   using Stub = PrivacyService::Stub;
-  auto* sub = cli.add_subcommand("privacy", "personal data of one person, by e-mail address (platform admins)");
+  auto* sub = cli.add_subcommand(
+      "privacy", "personal data of one person, by e-mail address (platform admins)");
   sub->require_subcommand(1);
   struct Flags {
     std::string email;
     bool texts = false;
   };
   auto f = std::make_shared<Flags>();
-  auto* exporter = sub->add_subcommand("export", "everything held about the person, as one JSON object (all pages)");
+  auto* exporter = sub->add_subcommand(
+      "export", "everything held about the person, as one JSON object (all pages)");
   exporter->add_option("email", f->email)->required();
   exporter->callback([&app, f] {
     ExportPersonalDataRequest request;
@@ -89,20 +99,24 @@ void AddPrivacyCommands(CLI::App& cli, App& app) {
     request.set_page_size(500);
     PersonalData all;
     auto status = app.client().ForEachPage<Stub, ExportPersonalDataRequest, PersonalData>(
-        app.client().privacy(), &Stub::ExportPersonalData, request, [&](const PersonalData& page) { all.MergeFrom(page); });
+        app.client().privacy(), &Stub::ExportPersonalData, request,
+        [&](const PersonalData& page) { all.MergeFrom(page); });
     if (!app.Check(status)) return;
     all.clear_next_page_token();
     PrintMessage(all, "json");
   });
   auto* erase = sub->add_subcommand("erase", "remove the person from every place the export lists");
   erase->add_option("email", f->email)->required();
-  erase->add_flag("--texts", f->texts, "also blank the person's inquiry texts and feedback comments");
+  erase->add_flag("--texts", f->texts,
+                  "also blank the person's inquiry texts and feedback comments");
   erase->callback([&app, f] {
     ErasePersonalDataRequest request;
     request.set_email(f->email);
     request.set_erase_texts(f->texts);
     ErasePersonalDataResponse out;
-    if (!app.Check(app.client().Call(app.client().privacy(), &Stub::ErasePersonalData, request, &out))) return;
+    if (!app.Check(
+            app.client().Call(app.client().privacy(), &Stub::ErasePersonalData, request, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::cout << "erased: " << out.inquiries() << " inquiry contacts, " << out.staff_contacts()
               << " staff entries, " << out.organization_contacts() << " organisation contacts, "
@@ -124,12 +138,16 @@ void AddTokenCommands(CLI::App& cli, App& app) {
 
   auto* create = sub->add_subcommand("create", "make a token; the secret is printed once");
   create->add_option("--org", f->org, "organisation the token acts for")->required();
-  create->add_option("--role", f->roles,
-                     "platform-admin, network-coordinator, organization-admin, member, desk-responder, read-only-integrator (repeatable)")
+  create
+      ->add_option("--role", f->roles,
+                   "platform-admin, network-coordinator, organization-admin, member, "
+                   "desk-responder, read-only-integrator (repeatable)")
       ->required();
   create->add_option("--network", f->networks, "network a coordinator coordinates (repeatable)");
   create->add_option("--description", f->description, "what the token is for");
-  create->add_option("--service", f->services, "auth, registry, scheduler, desk or privacy: the token may call only these (repeatable; default all)");
+  create->add_option("--service", f->services,
+                     "auth, registry, scheduler, desk or privacy: the token may call only these "
+                     "(repeatable; default all)");
   create->callback([&app, f] {
     CreateTokenRequest request;
     request.set_organization_id(f->org);
@@ -142,7 +160,8 @@ void AddTokenCommands(CLI::App& cli, App& app) {
     for (const auto& n : f->networks) request.add_network_ids(n);
     for (const auto& service : f->services) request.add_services(service);
     CreateTokenResponse out;
-    if (!app.Check(app.client().Call(app.client().tokens(), &Stub::CreateToken, request, &out))) return;
+    if (!app.Check(app.client().Call(app.client().tokens(), &Stub::CreateToken, request, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::cout << out.token() << "\n";
     std::cerr << "token " << out.info().id() << " for " << out.info().organization_id()
@@ -156,11 +175,13 @@ void AddTokenCommands(CLI::App& cli, App& app) {
     request.set_organization_id(f->org);
     ListTokensResponse all;
     auto status = app.client().ForEachPage<Stub, ListTokensRequest, ListTokensResponse>(
-        app.client().tokens(), &Stub::ListTokens, request, [&](const ListTokensResponse& page) { all.MergeFrom(page); });
+        app.client().tokens(), &Stub::ListTokens, request,
+        [&](const ListTokensResponse& page) { all.MergeFrom(page); });
     if (!app.Check(status)) return;
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& t : all.tokens()) rows.push_back(&t);
-    PrintRows(rows, {"id", "organization_id", "roles", "network_ids", "description", "create_time"}, app.output);
+    PrintRows(rows, {"id", "organization_id", "roles", "network_ids", "description", "create_time"},
+              app.output);
   });
 
   auto* revoke = sub->add_subcommand("revoke", "revoke a token by id");
@@ -173,7 +194,8 @@ void AddTokenCommands(CLI::App& cli, App& app) {
       std::cout << "revoked " << f->id << "\n";
   });
 
-  auto* rotate = sub->add_subcommand("rotate", "a new secret for a token; the old one ends after --overlap seconds");
+  auto* rotate = sub->add_subcommand(
+      "rotate", "a new secret for a token; the old one ends after --overlap seconds");
   rotate->add_option("id", f->id)->required();
   rotate->add_option("--overlap", f->overlap, "seconds the old secret stays valid (0 = ends now)")
       ->capture_default_str()
@@ -183,11 +205,12 @@ void AddTokenCommands(CLI::App& cli, App& app) {
     request.set_id(f->id);
     request.set_overlap_seconds(f->overlap);
     CreateTokenResponse out;
-    if (!app.Check(app.client().Call(app.client().tokens(), &Stub::RotateToken, request, &out))) return;
+    if (!app.Check(app.client().Call(app.client().tokens(), &Stub::RotateToken, request, &out)))
+      return;
     if (app.output == "json") return PrintMessage(out, "json");
     std::cout << out.token() << "\n";
-    std::cerr << "token " << out.info().id() << " replaces " << f->id << " (which ends in " << f->overlap
-              << " s); store the secret now\n";
+    std::cerr << "token " << out.info().id() << " replaces " << f->id << " (which ends in "
+              << f->overlap << " s); store the secret now\n";
   });
 
   auto* whoami = sub->add_subcommand("whoami", "the organisation and roles of the current token");

@@ -14,10 +14,14 @@ namespace {
 
 const char* Hint(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::UNAUTHENTICATED: return " (pass --token or set INFRASHARE_TOKEN)";
-    case grpc::StatusCode::UNAVAILABLE: return " (is the server running at --server?)";
-    case grpc::StatusCode::ABORTED: return " (read it again and retry with the new etag)";
-    default: return "";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return " (pass --token or set INFRASHARE_TOKEN)";
+    case grpc::StatusCode::UNAVAILABLE:
+      return " (is the server running at --server?)";
+    case grpc::StatusCode::ABORTED:
+      return " (read it again and retry with the new etag)";
+    default:
+      return "";
   }
 }
 
@@ -80,8 +84,8 @@ std::string ErrorField(const grpc::Status& status) {
   if (!details.ParseFromString(status.error_details())) return "";
   for (const auto& any : details.details()) {
     google::rpc::BadRequest bad;
-    if (any.type_url() == "type.googleapis.com/google.rpc.BadRequest" && bad.ParseFromString(any.value()) &&
-        bad.field_violations_size() > 0)
+    if (any.type_url() == "type.googleapis.com/google.rpc.BadRequest" &&
+        bad.ParseFromString(any.value()) && bad.field_violations_size() > 0)
       return bad.field_violations(0).field();
   }
   return "";
@@ -94,7 +98,8 @@ std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const grpc::Status& status) {
   if (!details.ParseFromString(status.error_details())) return std::nullopt;
   for (const auto& any : details.details()) {
     google::rpc::ErrorInfo info;
-    if (any.type_url() == "type.googleapis.com/google.rpc.ErrorInfo" && info.ParseFromString(any.value()))
+    if (any.type_url() == "type.googleapis.com/google.rpc.ErrorInfo" &&
+        info.ParseFromString(any.value()))
       return info;
   }
   return std::nullopt;

@@ -66,9 +66,9 @@ class Client {
   // Walks every page of a List/Search call: `visit` sees each response; stops at the last page
   // or at the first error.
   template <typename Stub, typename Request, typename Response>
-  grpc::Status ForEachPage(Stub& stub,
-                           grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                           Request request, const std::function<void(const Response&)>& visit) const {
+  grpc::Status ForEachPage(
+      Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+      Request request, const std::function<void(const Response&)>& visit) const {
     while (true) {
       Response response;
       grpc::Status status = Call(stub, method, request, &response);
@@ -97,7 +97,8 @@ class Client {
 std::string DescribeError(const grpc::Status& status);
 // The field named by the error's google.rpc.BadRequest, "" when none.
 std::string ErrorField(const grpc::Status& status);
-// The machine-readable reason of the error's google.rpc.ErrorInfo (e.g. "SLOT_TAKEN"), "" when none.
+// The machine-readable reason of the error's google.rpc.ErrorInfo (e.g. "SLOT_TAKEN"), "" when
+// none.
 std::string ErrorReason(const grpc::Status& status);
 // A value of the error's google.rpc.ErrorInfo metadata (e.g. "resource_version"), "" when none.
 std::string ErrorMetadata(const grpc::Status& status, const std::string& key);

@@ -26,8 +26,9 @@ def to_resource(item, organization):
         kind=registry_pb2.RESOURCE_KIND_EQUIPMENT,
         owner_organization_id=organization,
         themes=[registry_pb2.Theme.Value("THEME_" + t.upper()) for t in item.get("themes", [])],
-        location=registry_pb2.Location(point=registry_pb2.GeoPoint(latitude=item["latitude"],
-                                                                   longitude=item["longitude"])),
+        location=registry_pb2.Location(
+            point=registry_pb2.GeoPoint(latitude=item["latitude"], longitude=item["longitude"])
+        ),
         lifecycle=registry_pb2.Lifecycle(state=registry_pb2.LIFECYCLE_STATE_ACTIVE),
     )
 
@@ -40,24 +41,43 @@ def main():
     with open(args.file, encoding="utf-8") as f:
         items = json.load(f)
 
-    with Client(os.environ.get("INFRASHARE_SERVER", "127.0.0.1:50051"), os.environ["INFRASHARE_TOKEN"]) as client:
-        result = client.call(client.registry.ImportResources, registry_pb2.ImportResourcesRequest(
-            resources=[to_resource(item, args.org) for item in items]))
+    with Client(
+        os.environ.get("INFRASHARE_SERVER", "127.0.0.1:50051"), os.environ["INFRASHARE_TOKEN"]
+    ) as client:
+        result = client.call(
+            client.registry.ImportResources,
+            registry_pb2.ImportResourcesRequest(
+                resources=[to_resource(item, args.org) for item in items]
+            ),
+        )
         for row in result.rows:
             if not row.ok:
-                print(f"row {row.row} ({items[row.row].get('id')}): {row.field}: {row.error}", file=sys.stderr)
+                print(
+                    f"row {row.row} ({items[row.row].get('id')}): {row.field}: {row.error}",
+                    file=sys.stderr,
+                )
 
         # Equipment the list no longer has is retired, not deleted: its bookings stay readable.
         wanted = {item["id"] for item in items}
         retired = 0
-        for resource in client.pages(client.registry.ListResources,
-                                     registry_pb2.ListResourcesRequest(owner_organization_id=args.org), "resources"):
-            if (resource.kind != registry_pb2.RESOURCE_KIND_EQUIPMENT or resource.id in wanted
-                    or resource.lifecycle.state == registry_pb2.LIFECYCLE_STATE_RETIRED):
+        for resource in client.pages(
+            client.registry.ListResources,
+            registry_pb2.ListResourcesRequest(owner_organization_id=args.org),
+            "resources",
+        ):
+            if (
+                resource.kind != registry_pb2.RESOURCE_KIND_EQUIPMENT
+                or resource.id in wanted
+                or resource.lifecycle.state == registry_pb2.LIFECYCLE_STATE_RETIRED
+            ):
                 continue
             update = registry_pb2.UpdateResourceRequest(
-                resource=registry_pb2.Resource(id=resource.id, etag=resource.etag,
-                                               lifecycle=registry_pb2.Lifecycle(state=registry_pb2.LIFECYCLE_STATE_RETIRED)))
+                resource=registry_pb2.Resource(
+                    id=resource.id,
+                    etag=resource.etag,
+                    lifecycle=registry_pb2.Lifecycle(state=registry_pb2.LIFECYCLE_STATE_RETIRED),
+                )
+            )
             update.update_mask.paths.append("lifecycle")
             try:
                 client.call(client.registry.UpdateResource, update)
@@ -65,7 +85,9 @@ def main():
             except InfrashareError as error:
                 print(f"{resource.id}: {error}", file=sys.stderr)
 
-    print(f"{result.created} created, {result.updated} updated, {result.failed} failed, {retired} retired")
+    print(
+        f"{result.created} created, {result.updated} updated, {result.failed} failed, {retired} retired"
+    )
     return 1 if result.failed else 0
 
 

@@ -52,8 +52,10 @@ def from_datetime(moment):
     hour or two late. Use ``datetime(..., tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))``.
     """
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
-        raise ValueError(f"{moment.isoformat()} has no time zone; give tzinfo "
-                         "(e.g. zoneinfo.ZoneInfo('Europe/Amsterdam'))")
+        raise ValueError(
+            f"{moment.isoformat()} has no time zone; give tzinfo "
+            "(e.g. zoneinfo.ZoneInfo('Europe/Amsterdam'))"
+        )
     timestamp = timestamp_pb2.Timestamp()
     timestamp.FromDatetime(moment)
     return timestamp
@@ -66,13 +68,24 @@ class Client:
     retries while the server is UNAVAILABLE, and raises ``InfrashareError``.
     """
 
-    def __init__(self, server="127.0.0.1:50051", token="", tls=False, root_certificates=None,
-                 deadline_s=10.0, max_attempts=4, private_key=None, certificate_chain=None):
+    def __init__(
+        self,
+        server="127.0.0.1:50051",
+        token="",
+        tls=False,
+        root_certificates=None,
+        deadline_s=10.0,
+        max_attempts=4,
+        private_key=None,
+        certificate_chain=None,
+    ):
         # root_certificates, private_key and certificate_chain are PEM bytes; the last two make a
         # mutual-TLS client (a server with tls.client_certs: required).
         if tls:
-            channel = grpc.secure_channel(server, grpc.ssl_channel_credentials(
-                root_certificates, private_key, certificate_chain))
+            channel = grpc.secure_channel(
+                server,
+                grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain),
+            )
         else:
             channel = grpc.insecure_channel(server)
         self.channel = channel
