@@ -365,7 +365,6 @@ class AuthzMatrix : public ::testing::Test {
     Config config = TestServer::DefaultConfig();
     config.rate_limits.enabled = false;  // ~1000 calls in seconds: the limits are tested elsewhere
     server_ = new TestServer(redis_->url(), config);
-    server_->WaitUntilServing();
   }
   static void TearDownTestSuite() {
     delete server_;

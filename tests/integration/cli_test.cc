@@ -291,7 +291,6 @@ TEST_F(CliTest, ReimportingAFileWithoutIdsFindsTheSameResources) {
 }
 
 TEST_F(CliTest, BooksCancelsAndListsASlot) {
-  server_->WaitUntilServing();
   ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
   auto lab =
       Cli("resource create --id fab-laser --name 'Laser Cutter' --kind equipment --owner fablab "
@@ -379,7 +378,6 @@ std::string JsonField(const std::string& json, const std::string& field) {
 }
 
 TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
-  server_->WaitUntilServing();
   ASSERT_EQ(Cli("org create --id bakery --name 'Bakkerij Jansen' --kind company --sme").exit_code,
             0);
   ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
@@ -446,7 +444,6 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
 }
 
 TEST_F(CliTest, PlansARotationOfAMobileLab) {
-  server_->WaitUntilServing();
   ASSERT_EQ(Cli("org create --id fleet --name 'Mobiele labs' --kind company").exit_code, 0);
   ASSERT_EQ(Cli("org create --id school --name 'ROC' --kind vocational-school").exit_code, 0);
   const std::string van = R"({"displayName":"Mobiel lab","kind":"RESOURCE_KIND_MOBILE_LAB",)"

@@ -37,7 +37,6 @@ class RotationApiTest : public ::testing::Test {
   static void SetUpTestSuite() {
     redis_ = new RedisServer(ClusterModeRequested());
     server_ = new TestServer(redis_->url());
-    server_->WaitUntilServing();
     registry_ = server_->Registry().release();
     scheduler_ = server_->Scheduler().release();
     for (const char* org : {"fleet", "school", "bakery"}) {

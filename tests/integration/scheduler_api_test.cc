@@ -45,7 +45,6 @@ class SchedulerApiTest : public ::testing::Test {
     config.scheduler.no_show_grace_s = 1;
     config.scheduler.sweep_interval_ms = 100;
     server_ = new TestServer(redis_->url(), config);
-    server_->WaitUntilServing();
     registry_ = server_->Registry().release();
     scheduler_ = server_->Scheduler().release();
     CreateOrg("acme", reg::ORGANIZATION_KIND_COMPANY, false);

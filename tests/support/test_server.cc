@@ -27,6 +27,9 @@ TestServer::TestServer(const std::string& redis_url, Config config) {
   if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));
   server_ = std::move(*server);
   channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+  // Read models (the search index, the catalogue) load after the listener opens: a test that
+  // searched before they had loaded got UNAVAILABLE on a busy machine.
+  WaitUntilServing();
 }
 
 TestServer::~TestServer() { Shutdown(); }
