@@ -10,8 +10,8 @@
 #include "services/common/errors.h"
 #include "services/common/ids.h"
 #include "services/common/logging.h"
+#include "services/common/paging.h"
 #include "services/desk/report.h"
-#include "services/registry/validation.h"
 
 namespace infrashare::desk {
 namespace {
@@ -183,7 +183,7 @@ absl::StatusOr<v1::ListRespondersResponse> Desk::ListResponders(
     allowed = allowed || caller.Coordinates(network);
   if (!allowed)
     return Forbidden("responders are listed for your own organisation or a network you coordinate");
-  auto size = reg::PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
+  auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
   if (!size.ok()) return size.status();
   auto offset = Offset(request.page_token());
   if (!offset.ok()) return offset.status();
@@ -364,7 +364,7 @@ absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
     key = request.responder_id();
     offers_only = true;
   }
-  auto size = reg::PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
+  auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
   if (!size.ok()) return size.status();
   auto offset = Offset(request.page_token());
   if (!offset.ok()) return offset.status();

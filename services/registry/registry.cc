@@ -10,13 +10,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "services/common/availability.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/paging.h"
 #include "services/common/recurrence.h"
+#include "services/common/regions.h"
 #include "services/common/text_fold.h"
-#include "services/registry/availability.h"
-#include "services/registry/regions.h"
 #include "services/registry/validation.h"
 
 namespace infrashare::registry {

@@ -17,9 +17,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "services/common/errors.h"
+#include "services/common/geo.h"
+#include "services/common/paging.h"
+#include "services/common/regions.h"
 #include "services/common/text_fold.h"
-#include "services/registry/geo.h"
-#include "services/registry/regions.h"
 #include "services/registry/validation.h"
 
 namespace infrashare::registry {

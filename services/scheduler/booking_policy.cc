@@ -8,8 +8,8 @@
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/availability.h"
 #include "services/common/errors.h"
-#include "services/registry/availability.h"
 
 namespace infrashare::scheduler {
 namespace {
@@ -283,7 +283,7 @@ std::vector<MsInterval> OpenTime(const BookableResource& bookable, EpochMs from,
   const SysSeconds from_s{std::chrono::seconds(from / 1000)};
   const SysSeconds to_s{std::chrono::seconds((to + 999) / 1000)};
   std::vector<MsInterval> out;
-  for (const auto& w : registry::OpenWindows(*bookable.availability, zone, from_s, to_s)) {
+  for (const auto& w : OpenWindows(*bookable.availability, zone, from_s, to_s)) {
     MsInterval i{std::max<EpochMs>(w.start.time_since_epoch().count() * 1000, from),
                  std::min<EpochMs>(w.end.time_since_epoch().count() * 1000, to)};
     if (i.start < i.end) out.push_back(i);
