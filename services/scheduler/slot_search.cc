@@ -12,7 +12,8 @@ absl::StatusOr<v1::FindSlotsResponse> SlotSearch::FindSlots(const Caller& caller
                                                             const v1::FindSlotsRequest& request) {
   constexpr int kCandidates = 200;  // resources looked at, nearest or first by name
   constexpr EpochMs kMinuteMs = 60000;
-  if (!catalog_->ready()) return StoreUnavailable("the scheduler's resource catalogue is still loading");
+  if (!catalog_->ready())
+    return StoreUnavailable("the scheduler's resource catalogue is still loading");
   FieldErrors errors;
   if (request.duration_minutes() < 1 || request.duration_minutes() > 7 * 24 * 60)
     errors.Add("duration_minutes", "must be between 1 and 10080");

@@ -17,8 +17,7 @@ namespace infrashare::scheduler {
 class SlotSearch final : public SlotFinder {
  public:
   using Clock = std::function<EpochMs()>;
-  SlotSearch(BookingCalendar* calendar, const Catalog* catalog, SchedulerConfig config,
-             Clock clock)
+  SlotSearch(BookingCalendar* calendar, const Catalog* catalog, SchedulerConfig config, Clock clock)
       : calendar_(calendar), catalog_(catalog), config_(config), clock_(std::move(clock)) {}
 
   absl::StatusOr<v1::FindSlotsResponse> FindSlots(const Caller& caller,

@@ -143,8 +143,7 @@ TEST_F(CompositionTest, ADeskAloneSuggestsFreeSlotsAroundBookingsMadeElsewhere) 
       org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
       reg::Organization created;
       ASSERT_TRUE(
-          registry->CreateOrganization(TestServer::Context(kAdminToken).get(), org, &created)
-              .ok());
+          registry->CreateOrganization(TestServer::Context(kAdminToken).get(), org, &created).ok());
     }
     reg::CreateNetworkRequest network;
     network.set_network_id("alone-net");
@@ -171,14 +170,15 @@ TEST_F(CompositionTest, ADeskAloneSuggestsFreeSlotsAroundBookingsMadeElsewhere) 
     lab->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
     reg::Resource resource;
     auto made = registry->CreateResource(TestServer::Context(kAdminToken).get(), create, &resource);
-  ASSERT_TRUE(made.ok()) << made.error_message();
+    ASSERT_TRUE(made.ok()) << made.error_message();
     resource_id = resource.id();
     bakery_admin = writer.Token("alone-bakery", {auth::v1::ROLE_ORGANIZATION_ADMIN});
     // The lab's owner books it for the next two days, starting on a whole minute from now.
     const std::string lab_admin = writer.Token("alone-lab", {auth::v1::ROLE_ORGANIZATION_ADMIN});
     scheduler::v1::CreateBookingRequest book;
     book.set_resource_id(resource_id);
-    const int64_t start = (google::protobuf::util::TimeUtil::GetCurrentTime().seconds() / 60 + 2) * 60;
+    const int64_t start =
+        (google::protobuf::util::TimeUtil::GetCurrentTime().seconds() / 60 + 2) * 60;
     book.mutable_start_time()->set_seconds(start);
     book.mutable_end_time()->set_seconds(start + 2 * 86400);
     book.set_title("Two days of baking");
@@ -212,10 +212,10 @@ TEST_F(CompositionTest, ADeskAloneSuggestsFreeSlotsAroundBookingsMadeElsewhere) 
   scheduler::v1::CreateBookingRequest book;
   book.set_resource_id(resource_id);
   scheduler::v1::Booking booking;
-  EXPECT_EQ(
-      desk.Scheduler()->CreateBooking(TestServer::Context(bakery_admin).get(), book, &booking)
-          .error_code(),
-      grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(desk.Scheduler()
+                ->CreateBooking(TestServer::Context(bakery_admin).get(), book, &booking)
+                .error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
 }
 
 }  // namespace
