@@ -9,7 +9,6 @@
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
-#include "services/common/logging.h"
 #include "services/common/stream_ids.h"
 #include "services/common/watch_reactor.h"
 
