@@ -1,5 +1,6 @@
 // Registry benchmark: import 100,000 resources, Redis memory per resource, and SearchResources
-// latency (1 client) and throughput (16 clients) for three query shapes. Starts its own Redis and
+// latency (1 client) and throughput (16 clients) for three query shapes, and the server's resident
+// memory with the catalogue loaded. Starts its own Redis and
 // the real infrashare-server binary on loopback; every loop is bounded in count and time.
 //
 //   registry_bench SERVER_BINARY [resources=100000] [seconds=10]
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -37,6 +39,15 @@ long long UsedMemory(const testing::RedisServer& redis) {
   std::string info = redis.Cli("INFO memory");
   auto at = info.find("used_memory:");
   return at == std::string::npos ? 0 : std::stoll(info.substr(at + 12));
+}
+
+// The server's resident memory (VmRSS), in MiB; -1 when unreadable.
+double ResidentMiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return -1;
 }
 
 }  // namespace
@@ -133,6 +144,9 @@ int main(int argc, char** argv) {
   std::printf(
       "redis memory: %.0f bytes per resource (used_memory delta %.1f MiB, includes change log)\n",
       double(memory_after - memory_before) / resources, (memory_after - memory_before) / 1048576.0);
+  // The server's read models have the import once its follower has replayed the change log.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  std::printf("server resident memory after the import: %.0f MiB\n", ResidentMiB(server));
 
   const char* names[] = {"two facets (theme + province)", "25 km radius + kind + theme",
                          "text prefix + kind",
@@ -202,6 +216,7 @@ int main(int argc, char** argv) {
                 Percentile(latencies, 0.5), Percentile(latencies, 0.99), hits / latencies.size(),
                 done.load() / double(seconds), Percentile(all, 0.99));
   }
+  std::printf("\nserver resident memory after the searches: %.0f MiB\n", ResidentMiB(server));
   kill(server, SIGTERM);
   waitpid(server, nullptr, 0);
   return 0;

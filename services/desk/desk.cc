@@ -7,11 +7,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
 #include "services/common/logging.h"
+#include "services/common/paging.h"
 #include "services/desk/report.h"
-#include "services/registry/validation.h"
 
 namespace infrashare::desk {
 namespace {
@@ -32,66 +33,8 @@ absl::StatusOr<int> Offset(absl::string_view token) {
 
 }  // namespace
 
-void Directory::Upsert(absl::string_view kind, const std::string& data) {
-  if (kind == reg::kNetworkKind) {
-    reg::v1::Network network;
-    if (!network.ParseFromString(data)) return;
-    std::unique_lock lock(mutex_);
-    networks_[network.id()] = {network.member_organization_ids().begin(),
-                               network.member_organization_ids().end()};
-  } else if (kind == reg::kOrganizationKind) {
-    reg::v1::Organization organization;
-    if (!organization.ParseFromString(data)) return;
-    std::unique_lock lock(mutex_);
-    organizations_.insert(organization.id());
-  }
-}
-
-void Directory::Remove(absl::string_view kind, const std::string& id) {
-  std::unique_lock lock(mutex_);
-  if (kind == reg::kNetworkKind) networks_.erase(id);
-  if (kind == reg::kOrganizationKind) organizations_.erase(id);
-}
-
-absl::StatusOr<bool> Directory::OrganizationExists(const std::string& id) {
-  {
-    std::shared_lock lock(mutex_);
-    if (organizations_.count(id)) return true;
-  }
-  auto stored = registry_->Get(reg::kOrganizationKind, id);
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return false;
-  Upsert(reg::kOrganizationKind, **stored);
-  return true;
-}
-
-absl::StatusOr<std::optional<std::set<std::string>>> Directory::Members(
-    const std::string& network_id) {
-  {
-    std::shared_lock lock(mutex_);
-    if (auto it = networks_.find(network_id); it != networks_.end())
-      return std::optional<std::set<std::string>>(it->second);
-  }
-  auto stored = registry_->Get(reg::kNetworkKind, network_id);
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return std::optional<std::set<std::string>>();
-  Upsert(reg::kNetworkKind, **stored);
-  std::shared_lock lock(mutex_);
-  auto it = networks_.find(network_id);
-  if (it == networks_.end()) return std::optional<std::set<std::string>>();
-  return std::optional<std::set<std::string>>(it->second);
-}
-
-std::vector<std::string> Directory::NetworksOf(const std::string& organization_id) const {
-  std::shared_lock lock(mutex_);
-  std::vector<std::string> out;
-  for (const auto& [id, members] : networks_)
-    if (members.count(organization_id)) out.push_back(id);
-  return out;
-}
-
-Desk::Desk(DeskStore* store, Directory* directory, DeskConfig config, Suggest suggest)
-    : store_(store), directory_(directory), config_(config), suggest_(std::move(suggest)) {}
+Desk::Desk(DeskStore* store, Directory* directory, DeskConfig config, SlotFinder* slots)
+    : store_(store), directory_(directory), config_(config), slots_(slots) {}
 
 std::string Desk::Replay(const Caller& caller, const std::string& request_id) const {
   return store_->ReplayKey(caller.organization_id, request_id);
@@ -183,7 +126,7 @@ absl::StatusOr<v1::ListRespondersResponse> Desk::ListResponders(
     allowed = allowed || caller.Coordinates(network);
   if (!allowed)
     return Forbidden("responders are listed for your own organisation or a network you coordinate");
-  auto size = reg::PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
+  auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
   if (!size.ok()) return size.status();
   auto offset = Offset(request.page_token());
   if (!offset.ok()) return offset.status();
@@ -238,7 +181,7 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller,
                               ? "is required: the entry organisation belongs to no network this "
                                 "desk knows"
                               : "is required: the entry organisation belongs to several networks");
-    network = networks.front();
+    network = *networks.begin();
   }
   auto members = directory_->Members(network);
   if (!members.ok()) return members.status();
@@ -262,10 +205,10 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller,
                                Replay(caller, IdempotencyKey(request)));
   if (!stored.ok()) return stored.status();
   *stored->mutable_contact() = request.contact();
-  if (stored->need_type() == v1::NEED_TYPE_FACILITY_ACCESS && suggest_ &&
+  if (stored->need_type() == v1::NEED_TYPE_FACILITY_ACCESS && slots_ &&
       config_.max_suggestions > 0) {
     // Suggestions help the responder; an inquiry is never refused for want of them.
-    auto suggestions = suggest_(*stored);
+    auto suggestions = Suggestions(*stored);
     if (suggestions.ok() && !suggestions->empty() &&
         store_->SaveSuggestions(stored->id(), *suggestions).ok())
       for (auto& s : *suggestions) *stored->add_suggestions() = std::move(s);
@@ -275,6 +218,39 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller,
           {{"inquiry", stored->id()}, {"error", std::string(suggestions.status().message())}});
   }
   return stored;
+}
+
+absl::StatusOr<std::vector<v1::Suggestion>> Desk::Suggestions(const v1::Inquiry& inquiry) {
+  using google::protobuf::util::TimeUtil;
+  scheduler::v1::FindSlotsRequest request;
+  auto* search = request.mutable_search();
+  for (int theme : inquiry.themes()) search->add_themes(static_cast<reg::v1::Theme>(theme));
+  if (!inquiry.region().empty()) search->add_region_codes(inquiry.region());
+  search->add_network_ids(inquiry.network_id());
+  if (inquiry.asker_is_sme()) search->set_sme_accessible(true);
+  request.set_duration_minutes(config_.suggestion_slot_minutes);
+  const int64_t now = NowMs();
+  *request.mutable_start_time() = TimeUtil::MillisecondsToTimestamp(now);
+  *request.mutable_end_time() = TimeUtil::MillisecondsToTimestamp(
+      now + int64_t{config_.suggestion_horizon_days} * 86400 * 1000);
+  request.set_max_results(100);
+  // Searched as the entry partner, who books on the asker's behalf: only what it may book.
+  Caller entry{"desk", inquiry.entry_organization_id(), {auth::v1::ROLE_MEMBER}, {}, {}};
+  auto found = slots_->FindSlots(entry, request);
+  if (!found.ok()) return found.status();
+  std::vector<v1::Suggestion> suggestions;
+  std::set<std::string> seen;
+  for (const auto& slot : found->slots()) {
+    if (!seen.insert(slot.resource_id()).second) continue;  // earliest slot per resource
+    v1::Suggestion s;
+    s.set_resource_id(slot.resource_id());
+    s.set_display_name(slot.display_name());
+    *s.mutable_earliest_start_time() = slot.start_time();
+    *s.mutable_earliest_end_time() = slot.end_time();
+    suggestions.push_back(std::move(s));
+    if (static_cast<int>(suggestions.size()) >= config_.max_suggestions) break;
+  }
+  return suggestions;
 }
 
 absl::StatusOr<Desk::View> Desk::ViewOf(const Caller& caller, const v1::Inquiry& inquiry) {
@@ -364,7 +340,7 @@ absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
     key = request.responder_id();
     offers_only = true;
   }
-  auto size = reg::PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
+  auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
   if (!size.ok()) return size.status();
   auto offset = Offset(request.page_token());
   if (!offset.ok()) return offset.status();

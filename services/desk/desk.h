@@ -3,12 +3,9 @@
 #pragma once
 
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -16,43 +13,23 @@
 #include "infrashare/desk/v1/desk.pb.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
+#include "services/common/slot_finder.h"
 #include "services/desk/desk_store.h"
 #include "services/desk/validation.h"
-#include "services/registry/follower.h"
-#include "services/registry/store.h"
+#include "services/registry/read_model.h"
 
 namespace infrashare::desk {
 
-// The registry facts the desk needs (organisations, network members), kept current by the
-// registry follower and read through to the registry on a miss, so a network created a moment ago
-// on another replica is already known.
-class Directory final : public registry::RegistryListener {
- public:
-  explicit Directory(registry::RegistryStore* registry) : registry_(registry) {}
-  void Upsert(absl::string_view kind, const std::string& data) override;
-  void Remove(absl::string_view kind, const std::string& id) override;
-  void Loaded() override { loaded_ = true; }
-  bool loaded() const { return loaded_; }
-
-  absl::StatusOr<bool> OrganizationExists(const std::string& id);
-  // The members of a network; nullopt when there is no such network.
-  absl::StatusOr<std::optional<std::set<std::string>>> Members(const std::string& network_id);
-  // Networks that have `organization_id` as a member (as far as this replica knows).
-  std::vector<std::string> NetworksOf(const std::string& organization_id) const;
-
- private:
-  registry::RegistryStore* registry_;
-  mutable std::shared_mutex mutex_;
-  std::set<std::string> organizations_;
-  std::map<std::string, std::set<std::string>> networks_;
-  std::atomic<bool> loaded_{false};
-};
+// The registry facts the desk needs (organisations, network members) are the process's registry
+// read model, read through to the registry on a miss, so a network created a moment ago on another
+// replica is already known.
+using Directory = registry::RegistryReadModel;
 
 class Desk {
  public:
-  // Finds registry resources (with their earliest free slot) for a facility-access inquiry.
-  using Suggest = std::function<absl::StatusOr<std::vector<v1::Suggestion>>(const v1::Inquiry&)>;
-  Desk(DeskStore* store, Directory* directory, DeskConfig config, Suggest suggest = nullptr);
+  // `slots` finds resources with their earliest free slot for a facility-access inquiry (the
+  // scheduler's; nullptr: no suggestions).
+  Desk(DeskStore* store, Directory* directory, DeskConfig config, SlotFinder* slots = nullptr);
 
   absl::StatusOr<v1::Responder> CreateResponder(const Caller& caller,
                                                 const v1::CreateResponderRequest& request);
@@ -109,11 +86,13 @@ class Desk {
   absl::StatusOr<v1::Inquiry> Load(const Caller& caller, const std::string& id, View needed);
   static bool ActsAs(const Caller& caller, const v1::Responder& responder);
   std::string Replay(const Caller& caller, const std::string& request_id) const;
+  // Matching resources, each with its earliest free slot, that the entry partner may book.
+  absl::StatusOr<std::vector<v1::Suggestion>> Suggestions(const v1::Inquiry& inquiry);
 
   DeskStore* store_;
   Directory* directory_;
   DeskConfig config_;
-  Suggest suggest_;
+  SlotFinder* slots_;
 };
 
 }  // namespace infrashare::desk

@@ -154,67 +154,21 @@ absl::Status DeskServiceImpl::Follow(const Caller& caller, const std::string& cu
   return absl::OkStatus();
 }
 
-DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config)
-    : config_(config.desk),
-      registry_store_(redis, config.registry.request_id_ttl_s, config.registry.events_max_length),
+DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Directory* directory,
+                       SlotFinder* slots)
+    : directory_(directory),
       store_(redis, config.desk),
-      directory_(&registry_store_),
-      bookings_(redis, config.scheduler),
-      catalog_(&registry_store_),
-      slots_(&bookings_, &catalog_, config.scheduler, NowMs),
-      desk_(&store_, &directory_, config.desk, [this](const v1::Inquiry& i) { return Suggest(i); }),
+      desk_(&store_, directory, config.desk, slots),
       service_(&desk_, &store_, gate, &stopping_),
-      facts_(&directory_, &catalog_, &slots_),
-      follower_(&registry_store_, redis,
-                {registry::kOrganizationKind, registry::kNetworkKind, registry::kResourceKind,
-                 registry::kAvailabilityKind},
-                &facts_),
-      dispatcher_(redis, &store_, &directory_, config.desk) {}
-
-absl::StatusOr<std::vector<v1::Suggestion>> DeskModule::Suggest(const v1::Inquiry& inquiry) {
-  using google::protobuf::util::TimeUtil;
-  scheduler::v1::FindSlotsRequest request;
-  auto* search = request.mutable_search();
-  for (int theme : inquiry.themes()) search->add_themes(static_cast<registry::v1::Theme>(theme));
-  if (!inquiry.region().empty()) search->add_region_codes(inquiry.region());
-  search->add_network_ids(inquiry.network_id());
-  if (inquiry.asker_is_sme()) search->set_sme_accessible(true);
-  request.set_duration_minutes(config_.suggestion_slot_minutes);
-  const int64_t now = NowMs();
-  *request.mutable_start_time() = TimeUtil::MillisecondsToTimestamp(now);
-  *request.mutable_end_time() = TimeUtil::MillisecondsToTimestamp(
-      now + int64_t{config_.suggestion_horizon_days} * 86400 * 1000);
-  request.set_max_results(100);
-  // Searched as the entry partner, who books on the asker's behalf: only what it may book.
-  Caller entry{"desk", inquiry.entry_organization_id(), {auth::v1::ROLE_MEMBER}, {}, {}};
-  auto found = slots_.FindSlots(entry, request);
-  if (!found.ok()) return found.status();
-  std::vector<v1::Suggestion> suggestions;
-  std::set<std::string> seen;
-  for (const auto& slot : found->slots()) {
-    if (!seen.insert(slot.resource_id()).second) continue;  // earliest slot per resource
-    v1::Suggestion s;
-    s.set_resource_id(slot.resource_id());
-    s.set_display_name(slot.display_name());
-    *s.mutable_earliest_start_time() = slot.start_time();
-    *s.mutable_earliest_end_time() = slot.end_time();
-    suggestions.push_back(std::move(s));
-    if (static_cast<int>(suggestions.size()) >= config_.max_suggestions) break;
-  }
-  return suggestions;
-}
+      dispatcher_(redis, &store_, directory, config.desk) {}
 
 DeskModule::~DeskModule() { Stop(); }
 
-void DeskModule::Start() {
-  follower_.Start();
-  dispatcher_.Start();
-}
+void DeskModule::Start() { dispatcher_.Start(); }
 
 void DeskModule::Stop() {
   stopping_ = true;
   dispatcher_.Stop();
-  follower_.Stop();
 }
 
 }  // namespace infrashare::desk

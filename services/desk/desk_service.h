@@ -1,5 +1,5 @@
 // infrashare.desk.v1.DeskService: the gRPC shell around Desk, and the module that wires the desk's
-// store, registry follower and dispatcher into the server.
+// store and dispatcher into the server, over the process's registry read model.
 #pragma once
 
 #include <atomic>
@@ -11,11 +11,6 @@
 #include "services/common/service_module.h"
 #include "services/desk/desk.h"
 #include "services/desk/dispatcher.h"
-#include "services/registry/follower.h"
-#include "services/registry/store.h"
-#include "services/scheduler/booking_store.h"
-#include "services/scheduler/catalog.h"
-#include "services/scheduler/scheduler.h"
 
 namespace infrashare::desk {
 
@@ -64,57 +59,25 @@ class DeskServiceImpl final : public v1::DeskService::CallbackService {
   const std::atomic<bool>* stopping_;
 };
 
-// Feeds the registry facts to the desk's directory and to the catalogue its suggestions search.
-class DeskFacts final : public registry::RegistryListener {
- public:
-  DeskFacts(Directory* directory, scheduler::Catalog* catalog, scheduler::Scheduler* slots)
-      : directory_(directory), catalog_(catalog), slots_(slots) {}
-  void Upsert(absl::string_view kind, const std::string& data) override {
-    directory_->Upsert(kind, data);
-    catalog_->Upsert(kind, data);
-  }
-  void Remove(absl::string_view kind, const std::string& id) override {
-    directory_->Remove(kind, id);
-    catalog_->Remove(kind, id);
-  }
-  void Loaded() override {
-    directory_->Loaded();
-    slots_->SetReady(true);
-  }
-
- private:
-  Directory* directory_;
-  scheduler::Catalog* catalog_;
-  scheduler::Scheduler* slots_;
-};
-
 class DeskModule final : public ServiceModule {
  public:
-  DeskModule(RedisPool* redis, RpcGate* gate, const Config& config);
+  // `directory` is the process's registry read model (the server builds it and runs its
+  // follower); `slots` finds free slots for suggestions (the scheduler's, or a read-only one).
+  DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Directory* directory,
+             SlotFinder* slots);
   ~DeskModule() override;
   std::string name() const override { return "infrashare.desk.v1.DeskService"; }
   grpc::Service* service() override { return &service_; }
   void Start() override;
   void Stop() override;
-  bool ready() const override { return follower_.ready(); }
+  bool ready() const override { return directory_->ready(); }
 
  private:
-  // Facility-access suggestions: matching resources with their earliest free slot, found with the
-  // scheduler's own search over the shared store, whichever services this process runs.
-  absl::StatusOr<std::vector<v1::Suggestion>> Suggest(const v1::Inquiry& inquiry);
-
   std::atomic<bool> stopping_{false};
-  DeskConfig config_;
-  registry::RedisRegistryStore registry_store_;
+  const Directory* directory_;
   DeskStore store_;
-  Directory directory_;
-  scheduler::RedisBookingStore bookings_;
-  scheduler::Catalog catalog_;
-  scheduler::Scheduler slots_;
   Desk desk_;
   DeskServiceImpl service_;
-  DeskFacts facts_;
-  registry::RegistryFollower follower_;
   Dispatcher dispatcher_;
 };
 

@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <tuple>
 
-#include "services/registry/availability.h"
-#include "services/registry/geo.h"
-#include "services/registry/regions.h"
-#include "services/registry/validation.h"
+#include "services/common/availability.h"
+#include "services/common/geo.h"
+#include "services/common/regions.h"
 
 namespace infrashare::desk {
 namespace {
@@ -20,13 +19,13 @@ SysSeconds ToSys(const google::protobuf::Timestamp& t) {
 int RegionScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
   const bool has_area = responder.has_base() && responder.radius_km() > 0;
   if (has_area && inquiry.has_location() &&
-      reg::HaversineKm(inquiry.location().latitude(), inquiry.location().longitude(),
-                       responder.base().latitude(),
-                       responder.base().longitude()) <= responder.radius_km())
+      HaversineKm(inquiry.location().latitude(), inquiry.location().longitude(),
+                  responder.base().latitude(),
+                  responder.base().longitude()) <= responder.radius_km())
     return 4;
   if (responder.regions().empty()) return has_area && inquiry.has_location() ? 0 : 1;
   if (inquiry.region().empty()) return 1;
-  const reg::RegionInfo* asked = reg::FindRegion(inquiry.region());
+  const RegionInfo* asked = FindRegion(inquiry.region());
   int best = 0;
   for (const auto& served : responder.regions()) {
     if (served == inquiry.region()) return 4;
@@ -37,7 +36,7 @@ int RegionScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
 
 const date::time_zone* ZoneOf(const v1::Responder& responder) {
   const date::time_zone* zone = FindTimeZone(responder.time_zone());
-  return zone ? zone : FindTimeZone(reg::kDefaultTimeZone);
+  return zone ? zone : FindTimeZone(kDefaultTimeZone);
 }
 
 }  // namespace
@@ -57,7 +56,7 @@ std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds 
     *closure->mutable_start_time() = absence.start_time();
     *closure->mutable_end_time() = absence.end_time();
   }
-  return reg::OpenWindows(hours, ZoneOf(responder), from, to);
+  return OpenWindows(hours, ZoneOf(responder), from, to);
 }
 
 int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {

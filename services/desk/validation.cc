@@ -2,10 +2,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/availability.h"
 #include "services/common/recurrence.h"
+#include "services/common/regions.h"
 #include "services/common/text_fold.h"
-#include "services/registry/regions.h"
-#include "services/registry/validation.h"
 
 namespace infrashare::desk {
 namespace {
@@ -46,7 +46,7 @@ void CheckPoint(const reg::v1::GeoPoint& point, const std::string& path, FieldEr
 
 void ApplyDefaults(v1::Responder* responder) {
   if (responder->languages().empty()) responder->add_languages("nl");
-  if (responder->time_zone().empty()) responder->set_time_zone(std::string(reg::kDefaultTimeZone));
+  if (responder->time_zone().empty()) responder->set_time_zone(std::string(kDefaultTimeZone));
 }
 
 void Validate(const v1::Responder& r, absl::string_view prefix, FieldErrors* errors) {
@@ -65,7 +65,7 @@ void Validate(const v1::Responder& r, absl::string_view prefix, FieldErrors* err
     errors->Add(Path(prefix, "base"), "is required with radius_km");
   }
   for (int i = 0; i < r.regions_size(); ++i)
-    if (!reg::IsRegionCode(r.regions(i)))
+    if (!IsRegionCode(r.regions(i)))
       errors->Add(absl::StrCat(Path(prefix, "regions"), "[", i, "]"),
                   "must be a CBS region code (PVxx, CRxx or GMxxxx)");
   for (int i = 0; i < r.languages_size(); ++i)
@@ -78,8 +78,8 @@ void Validate(const v1::Responder& r, absl::string_view prefix, FieldErrors* err
     errors->Add(Path(prefix, "time_zone"), "is not an IANA time zone");
   if (r.working_hours_size() > 50) errors->Add(Path(prefix, "working_hours"), "at most 50 rules");
   for (int i = 0; i < r.working_hours_size(); ++i)
-    reg::ValidateAvailabilityRule(r.working_hours(i),
-                                  absl::StrCat(Path(prefix, "working_hours"), "[", i, "]"), errors);
+    ValidateAvailabilityRule(r.working_hours(i),
+                             absl::StrCat(Path(prefix, "working_hours"), "[", i, "]"), errors);
   if (r.absences_size() > 200) errors->Add(Path(prefix, "absences"), "at most 200 absences");
   for (int i = 0; i < r.absences_size(); ++i) {
     const auto& a = r.absences(i);
@@ -94,7 +94,7 @@ void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limi
               FieldErrors* errors) {
   CheckNeedType(request.need_type(), "need_type", errors);
   CheckThemes(request.themes(), "themes", errors);
-  if (!request.region().empty() && !reg::IsRegionCode(request.region()))
+  if (!request.region().empty() && !IsRegionCode(request.region()))
     errors->Add("region", "must be a CBS region code (PVxx, CRxx or GMxxxx)");
   if (request.has_location()) CheckPoint(request.location(), "location", errors);
   if (absl::StripAsciiWhitespace(request.text()).empty()) errors->Add("text", "is required");

@@ -5,6 +5,12 @@
 
 namespace infrashare::registry {
 
+namespace {
+std::atomic<int> running{0};
+}  // namespace
+
+int RegistryFollower::Running() { return running; }
+
 RegistryFollower::RegistryFollower(RedisRegistryStore* store, const RedisPool* redis,
                                    std::vector<absl::string_view> kinds, RegistryListener* listener)
     : store_(store), redis_(redis), kinds_(std::move(kinds)), listener_(listener) {}
@@ -12,12 +18,15 @@ RegistryFollower::RegistryFollower(RedisRegistryStore* store, const RedisPool* r
 RegistryFollower::~RegistryFollower() { Stop(); }
 
 void RegistryFollower::Start() {
+  ++running;
   thread_ = std::thread([this] { Run(); });
 }
 
 void RegistryFollower::Stop() {
   stop_ = true;
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  thread_.join();
+  --running;
 }
 
 bool RegistryFollower::Wanted(absl::string_view kind) const {

@@ -1,6 +1,6 @@
-// Keeps a replica's read models of registry data (the search index, network membership, the
-// scheduler's catalogue) current: loads every record of the kinds a model needs, then applies the
-// registry's change log as it grows.
+// Keeps a replica's read model of registry data (services/registry/read_model.h) current: loads
+// every record of the kinds it holds, then applies the registry's change log as it grows. A server
+// runs one, whichever services it serves.
 #pragma once
 
 #include <atomic>
@@ -33,6 +33,8 @@ class RegistryFollower {
   void Start();
   void Stop();
   bool ready() const { return ready_; }
+  // Followers running in this process (started, not yet stopped).
+  static int Running();
 
  private:
   void Run();

@@ -1,10 +1,12 @@
-// Which networks each organisation belongs to, kept in memory on every replica next to the search
-// index and fed by the same change log, so deciding who may see staff contacts costs no Redis
-// round trip on reads.
+// Which networks each organisation belongs to, and who the members of each network are, kept in
+// memory on every replica in the registry read model and fed by the change log, so deciding who
+// may see staff contacts, book a shared resource or answer a network's inquiries costs no Redis
+// round trip.
 #pragma once
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -18,14 +20,22 @@ class Membership {
   void Apply(const v1::Network& network) {
     std::unique_lock lock(mutex_);
     RemoveLocked(network.id());
+    auto& members = members_of_[network.id()];  // a network without members is known too
     for (const auto& org : network.member_organization_ids()) {
       networks_of_[org].insert(network.id());
-      members_of_[network.id()].insert(org);
+      members.insert(org);
     }
   }
   void Remove(const std::string& network_id) {
     std::unique_lock lock(mutex_);
     RemoveLocked(network_id);
+  }
+  // The members of a network; nullopt when this replica knows no such network.
+  std::optional<std::set<std::string>> Members(const std::string& network_id) const {
+    std::shared_lock lock(mutex_);
+    auto it = members_of_.find(network_id);
+    if (it == members_of_.end()) return std::nullopt;
+    return it->second;
   }
   std::set<std::string> NetworksOf(const std::string& organization_id) const {
     std::shared_lock lock(mutex_);

@@ -10,13 +10,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "services/common/availability.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/paging.h"
 #include "services/common/recurrence.h"
+#include "services/common/regions.h"
 #include "services/common/text_fold.h"
-#include "services/registry/availability.h"
-#include "services/registry/regions.h"
 #include "services/registry/validation.h"
 
 namespace infrashare::registry {
@@ -102,11 +103,12 @@ absl::StatusOr<T> Written(absl::StatusOr<WriteResult> result, const T& object) {
 
 }  // namespace
 
-Registry::Registry(RegistryStore* store, SearchIndex* index, Membership* membership,
-                   RegistryConfig config, Dependents dependents)
+Registry::Registry(RegistryStore* store, RegistryReadModel* model, RegistryConfig config,
+                   Dependents dependents)
     : store_(store),
-      index_(index),
-      membership_(membership),
+      model_(model),
+      index_(&model->index()),
+      membership_(&model->membership()),
       config_(std::move(config)),
       dependents_(std::move(dependents)) {}
 
@@ -359,7 +361,7 @@ absl::StatusOr<v1::ListNetworksResponse> Registry::ListNetworks(
 
 absl::StatusOr<std::set<std::string>> Registry::NetworksOf(const Caller& caller) {
   if (caller.organization_id == kPlatformOrganization) return std::set<std::string>();
-  if (search_ready_) return membership_->NetworksOf(caller.organization_id);
+  if (model_->ready()) return membership_->NetworksOf(caller.organization_id);
   auto ids = store_->IndexMembers(absl::StrCat("member:", caller.organization_id));
   if (!ids.ok()) return ids.status();
   return std::set<std::string>(ids->begin(), ids->end());
@@ -659,7 +661,7 @@ absl::StatusOr<v1::GetAvailabilityResponse> Registry::GetAvailability(
 
 absl::StatusOr<v1::SearchResourcesResponse> Registry::SearchResources(
     const Caller& caller, const v1::SearchResourcesRequest& request) {
-  if (!search_ready_) return StoreUnavailable("the search index is still loading");
+  if (!model_->ready()) return StoreUnavailable("the search index is still loading");
   auto response = index_->Search(request, {config_.default_page_size, config_.max_page_size});
   if (!response.ok()) return response.status();
   auto member_of = NetworksOf(caller);
@@ -670,7 +672,7 @@ absl::StatusOr<v1::SearchResourcesResponse> Registry::SearchResources(
 
 absl::StatusOr<v1::CoverageReportResponse> Registry::CoverageReport(
     const Caller&, const v1::CoverageReportRequest& request) {
-  if (!search_ready_) return StoreUnavailable("the search index is still loading");
+  if (!model_->ready()) return StoreUnavailable("the search index is still loading");
   if (!v1::RegionLevel_IsValid(request.level()))
     return InvalidField("level", "unknown region level");
   std::vector<int> themes(request.themes().begin(), request.themes().end());
@@ -726,7 +728,7 @@ absl::StatusOr<v1::CoverageReportResponse> Registry::CoverageReport(
 
 absl::StatusOr<v1::OverlapReportResponse> Registry::OverlapReport(
     const Caller&, const v1::OverlapReportRequest& request) {
-  if (!search_ready_) return StoreUnavailable("the search index is still loading");
+  if (!model_->ready()) return StoreUnavailable("the search index is still loading");
   double km = request.within_km() == 0 ? 25 : request.within_km();
   if (!(km > 0 && km <= 200)) return InvalidField("within_km", "must be above 0 and at most 200");
   auto investment = [](const v1::Resource& r) {
@@ -1077,7 +1079,7 @@ absl::Status Registry::ForEachRecord(absl::string_view kind,
 
 absl::Status Registry::CollectPersonalData(const std::string& email,
                                            privacy::v1::PersonalData* out) {
-  if (!search_ready_) return StoreUnavailable("the search index is still loading");
+  if (!model_->ready()) return StoreUnavailable("the search index is still loading");
   index_->ForEach([&](const v1::Resource& r) {
     for (const auto& staff : r.staff()) {
       if (!SameEmail(staff.email(), email)) continue;

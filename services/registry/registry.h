@@ -1,5 +1,5 @@
 // The registry's service logic: who may do what, and what each call does to the store and the
-// search index. No gRPC in here; the handlers in registry_service.cc are a thin shell around it.
+// read model. No gRPC in here; the handlers in registry_service.cc are a thin shell around it.
 #pragma once
 
 #include <functional>
@@ -13,8 +13,7 @@
 #include "infrashare/registry/v1/registry.pb.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
-#include "services/registry/membership.h"
-#include "services/registry/search_index.h"
+#include "services/registry/read_model.h"
 #include "services/registry/store.h"
 
 namespace infrashare::registry {
@@ -31,7 +30,8 @@ struct Dependents {
 
 class Registry {
  public:
-  Registry(RegistryStore* store, SearchIndex* index, Membership* membership, RegistryConfig config,
+  // The registry reads `model` and applies its own writes to it at once.
+  Registry(RegistryStore* store, RegistryReadModel* model, RegistryConfig config,
            Dependents dependents = {});
 
   absl::StatusOr<v1::Organization> CreateOrganization(const Caller& caller,
@@ -89,8 +89,6 @@ class Registry {
   static void RedactFor(const Caller& caller, const std::set<std::string>& member_of,
                         v1::Resource* resource);
   absl::StatusOr<std::set<std::string>> NetworksOf(const Caller& caller);
-  // The search index and membership are loaded from Redis on this replica.
-  void SetSearchReady(bool ready) { search_ready_ = ready; }
 
  private:
   template <typename T>
@@ -112,11 +110,11 @@ class Registry {
                            std::string replay_key);
 
   RegistryStore* store_;
+  RegistryReadModel* model_;
   SearchIndex* index_;
   Membership* membership_;
   RegistryConfig config_;
   Dependents dependents_;
-  std::atomic<bool> search_ready_{false};
 };
 
 }  // namespace infrashare::registry

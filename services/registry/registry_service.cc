@@ -1,7 +1,6 @@
 #include "services/registry/registry_service.h"
 
 #include "services/common/errors.h"
-#include "services/common/logging.h"
 #include "services/common/stream_ids.h"
 #include "services/common/watch_reactor.h"
 
@@ -149,41 +148,13 @@ absl::Status RegistryServiceImpl::FollowResources(
   return absl::OkStatus();
 }
 
-void RegistryReadModels::Upsert(absl::string_view kind, const std::string& data) {
-  if (kind == kNetworkKind) {
-    v1::Network network;
-    if (network.ParseFromString(data)) membership_->Apply(network);
-  } else if (kind == kResourceKind) {
-    v1::Resource resource;
-    if (resource.ParseFromString(data)) index_->Upsert(resource);
-  }
-}
-
-void RegistryReadModels::Remove(absl::string_view kind, const std::string& id) {
-  if (kind == kNetworkKind) membership_->Remove(id);
-  if (kind == kResourceKind) index_->Remove(id);
-}
-
-void RegistryReadModels::Loaded() {
-  registry_->SetSearchReady(true);
-  logging::Info("search index loaded", {{"resources", std::to_string(index_->size())}});
-}
-
 RegistryModule::RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config,
-                               Dependents dependents)
-    : store_(redis, config.request_id_ttl_s, config.events_max_length),
-      registry_(&store_, &index_, &membership_, config, std::move(dependents)),
-      service_(&registry_, &store_, redis, gate, &stopping_),
-      read_models_(&index_, &membership_, &registry_),
-      follower_(&store_, redis, {kNetworkKind, kResourceKind}, &read_models_) {}
+                               Dependents dependents, RegistryReadModel* model)
+    : model_(model),
+      store_(redis, config.request_id_ttl_s, config.events_max_length),
+      registry_(&store_, model, config, std::move(dependents)),
+      service_(&registry_, &store_, redis, gate, &stopping_) {}
 
 RegistryModule::~RegistryModule() { Stop(); }
-
-void RegistryModule::Start() { follower_.Start(); }
-
-void RegistryModule::Stop() {
-  stopping_ = true;
-  follower_.Stop();
-}
 
 }  // namespace infrashare::registry

@@ -1,5 +1,5 @@
-// infrashare.registry.v1.RegistryService: the gRPC shell around Registry, plus the follower that
-// keeps this replica's search index current, wired together as one service module.
+// infrashare.registry.v1.RegistryService: the gRPC shell around Registry, wired as one service
+// module over the process's registry read model.
 #pragma once
 
 #include <atomic>
@@ -10,7 +10,6 @@
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
-#include "services/registry/follower.h"
 #include "services/registry/registry.h"
 
 namespace infrashare::registry {
@@ -60,42 +59,24 @@ class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
   const std::atomic<bool>* stopping_;
 };
 
-// Applies registry changes to this replica's search index and membership.
-class RegistryReadModels final : public RegistryListener {
- public:
-  RegistryReadModels(SearchIndex* index, Membership* membership, Registry* registry)
-      : index_(index), membership_(membership), registry_(registry) {}
-  void Upsert(absl::string_view kind, const std::string& data) override;
-  void Remove(absl::string_view kind, const std::string& id) override;
-  void Loaded() override;
-
- private:
-  SearchIndex* index_;
-  Membership* membership_;
-  Registry* registry_;
-};
-
 class RegistryModule final : public ServiceModule {
  public:
+  // `model` is the process's registry read model (the server builds it and runs its follower).
   RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config,
-                 Dependents dependents);
+                 Dependents dependents, RegistryReadModel* model);
   ~RegistryModule() override;
   std::string name() const override { return "infrashare.registry.v1.RegistryService"; }
   grpc::Service* service() override { return &service_; }
-  void Start() override;
-  void Stop() override;
-  bool ready() const override { return follower_.ready(); }
+  void Stop() override { stopping_ = true; }
+  bool ready() const override { return model_->ready(); }
   Registry* registry() { return &registry_; }
 
  private:
   std::atomic<bool> stopping_{false};
+  const RegistryReadModel* model_;
   RedisRegistryStore store_;
-  SearchIndex index_;
-  Membership membership_;
   Registry registry_;
   RegistryServiceImpl service_;
-  RegistryReadModels read_models_;
-  RegistryFollower follower_;
 };
 
 }  // namespace infrashare::registry

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <mutex>
@@ -17,9 +18,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "services/common/errors.h"
+#include "services/common/geo.h"
+#include "services/common/paging.h"
+#include "services/common/regions.h"
 #include "services/common/text_fold.h"
-#include "services/registry/geo.h"
-#include "services/registry/regions.h"
 #include "services/registry/validation.h"
 
 namespace infrashare::registry {
@@ -301,6 +303,22 @@ void SearchIndex::Remove(absl::string_view id) {
   docs_[slot] = Doc();
   free_slots_.push_back(slot);
   slot_of_.erase(it);
+}
+
+namespace {
+std::atomic<int> search_indexes{0};
+}  // namespace
+
+SearchIndex::SearchIndex(SearchTuning tuning) : tuning_(tuning) { ++search_indexes; }
+
+SearchIndex::~SearchIndex() { --search_indexes; }
+
+int SearchIndex::Instances() { return search_indexes; }
+
+std::shared_ptr<const v1::Resource> SearchIndex::Get(absl::string_view id) const {
+  std::shared_lock lock(mutex_);
+  auto it = slot_of_.find(std::string(id));
+  return it == slot_of_.end() ? nullptr : docs_[it->second].resource;
 }
 
 size_t SearchIndex::size() const {

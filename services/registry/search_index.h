@@ -46,13 +46,21 @@ struct SearchTuning {
 
 class SearchIndex {
  public:
-  explicit SearchIndex(SearchTuning tuning = {}) : tuning_(tuning) {}
+  explicit SearchIndex(SearchTuning tuning = {});
+  ~SearchIndex();
+  SearchIndex(const SearchIndex&) = delete;
+  SearchIndex& operator=(const SearchIndex&) = delete;
+  // Indexes alive in this process (a server holds one: docs/DECISIONS.md "One registry read model
+  // per process").
+  static int Instances();
 
   // Adds or replaces a resource. A change older than what the index holds (by etag) is ignored:
   // a replica applies its own writes at once and the same change again, later, from the change
   // log. Because the log is applied in order, the index converges to Redis' state.
   void Upsert(const v1::Resource& resource);
   void Remove(absl::string_view id);
+  // The indexed resource with this id; nullptr when none.
+  std::shared_ptr<const v1::Resource> Get(absl::string_view id) const;
 
   absl::StatusOr<v1::SearchResourcesResponse> Search(const v1::SearchResourcesRequest& request,
                                                      const SearchLimits& limits) const;

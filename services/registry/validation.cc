@@ -9,10 +9,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "services/common/availability.h"
 #include "services/common/ids.h"
 #include "services/common/recurrence.h"
+#include "services/common/regions.h"
 #include "services/common/text_fold.h"
-#include "services/registry/regions.h"
 
 namespace infrashare::registry {
 namespace {
@@ -339,31 +340,6 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
   CheckMinutes(b.sme_release_days(), 3660, Path(bp, "sme_release_days"), errors);
 }
 
-// The dates a rule may name (services/common/rrule.h).
-constexpr char kRuleDate[] = "must be a date YYYY-MM-DD from 1970-01-01 to 2200-12-31";
-
-void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_view p,
-                              FieldErrors* errors) {
-  auto from = ParseDate(rule.valid_from());
-  // valid_from is DTSTART: with it, a COUNT rule too sparse to expand is refused here rather
-  // than stored to expand to nothing.
-  if (auto rrule = from ? CheckRrule(rule.rrule(), *from) : CheckRrule(rule.rrule()); !rrule.ok())
-    errors->Add(Path(p, "rrule"), std::string(rrule.message()));
-  if (!ParseMinuteOfDay(rule.start_time()))
-    errors->Add(Path(p, "start_time"), "must be a local time HH:MM");
-  if (rule.duration_minutes() < 1 || rule.duration_minutes() > 10080)
-    errors->Add(Path(p, "duration_minutes"), "must be between 1 and 10080 (a week)");
-  if (!from) errors->Add(Path(p, "valid_from"), kRuleDate);
-  if (!rule.valid_until().empty()) {
-    auto until = ParseDate(rule.valid_until());
-    if (!until) {
-      errors->Add(Path(p, "valid_until"), kRuleDate);
-    } else if (from && *until < *from) {
-      errors->Add(Path(p, "valid_until"), "must not be before valid_from");
-    }
-  }
-}
-
 void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors) {
   if (request.rules_size() > 50) errors->Add("rules", "at most 50 rules");
   for (int i = 0; i < request.rules_size(); ++i)
@@ -442,12 +418,6 @@ FieldMask PresentFields(const google::protobuf::Message& patch) {
   FieldMask mask;
   AddPresentPaths(patch, "", true, &mask);
   return mask;
-}
-
-absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
-  if (requested < 0) return InvalidField("page_size", "must not be negative");
-  if (requested > max_size) return InvalidField("page_size", absl::StrCat("at most ", max_size));
-  return requested == 0 ? default_size : requested;
 }
 
 }  // namespace infrashare::registry

@@ -12,8 +12,6 @@
 
 namespace infrashare::registry {
 
-inline constexpr absl::string_view kDefaultTimeZone = "Europe/Amsterdam";
-
 // Fills in defaults for fields the caller left unset (mobility from kind, time zone, capacity,
 // ...).
 void ApplyDefaults(v1::Organization* organization);
@@ -25,9 +23,6 @@ void Validate(const v1::Organization& organization, absl::string_view prefix, Fi
 void Validate(const v1::Network& network, absl::string_view prefix, FieldErrors* errors);
 void Validate(const v1::Resource& resource, absl::string_view prefix, FieldErrors* errors);
 void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors);
-// One recurring local-time window; `prefix` is its field path, e.g. "rules[0]".
-void ValidateAvailabilityRule(const v1::AvailabilityRule& rule, absl::string_view prefix,
-                              FieldErrors* errors);
 
 // Checks an update mask against the message type; refuses server-owned and immutable paths.
 // An empty mask means "every mutable field".
@@ -40,8 +35,5 @@ absl::Status CheckUpdateMask(const google::protobuf::FieldMask& mask,
 google::protobuf::FieldMask PresentFields(const google::protobuf::Message& patch);
 void ApplyUpdate(const google::protobuf::Message& patch, const google::protobuf::FieldMask& mask,
                  google::protobuf::Message* target);
-
-// Page size: 0 = default; negative or above max is refused.
-absl::StatusOr<int> PageSize(int requested, int default_size, int max_size);
 
 }  // namespace infrashare::registry

@@ -8,8 +8,8 @@
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/availability.h"
 #include "services/common/errors.h"
-#include "services/registry/availability.h"
 
 namespace infrashare::scheduler {
 namespace {
@@ -274,6 +274,46 @@ absl::Status CheckAccess(const registry::v1::Resource& resource, const std::stri
   return absl::OkStatus();
 }
 
+bool ReadOnly(const Caller& caller) {
+  return !caller.IsPlatformAdmin() && !caller.Has(auth::v1::ROLE_ORGANIZATION_ADMIN) &&
+         !caller.Has(auth::v1::ROLE_MEMBER);
+}
+
+absl::StatusOr<std::string> BookerFor(const Catalog& catalog, const Caller& caller,
+                                      const std::string& requested,
+                                      const BookableResource& bookable) {
+  const std::string organization = requested.empty() ? caller.organization_id : requested;
+  if (organization != caller.organization_id && !caller.IsPlatformAdmin())
+    return Forbidden("a member books for its own organisation");
+  if (organization == kPlatformOrganization)
+    return InvalidField("organization_id",
+                        "platform tokens book on behalf of an organisation: name it");
+  if (!caller.CanWriteFor(organization) || ReadOnly(caller))
+    return Forbidden("this token may not book for its organisation");
+  if (auto access =
+          CheckAccess(*bookable.resource, organization, catalog.Organization(organization),
+                      catalog.NetworksOf(organization));
+      !access.ok())
+    return access;
+  return organization;
+}
+
+absl::StatusOr<std::pair<EpochMs, EpochMs>> QueryRange(const google::protobuf::Timestamp* start,
+                                                       const google::protobuf::Timestamp* end,
+                                                       bool required, int max_range_days) {
+  FieldErrors errors;
+  if (required && start == nullptr) errors.Add("start_time", "is required");
+  if (required && end == nullptr) errors.Add("end_time", "is required");
+  if (!errors.empty()) return errors.ToStatus();
+  EpochMs from = start ? ToEpochMs(*start) : 0;
+  EpochMs to = end ? ToEpochMs(*end) : std::numeric_limits<EpochMs>::max() / 2;
+  if (to <= from) return InvalidField("end_time", "must be after start_time");
+  if (start && end && to - from > max_range_days * kDayMs)
+    return InvalidField("end_time",
+                        absl::StrCat("the range may span at most ", max_range_days, " days"));
+  return std::make_pair(from, to);
+}
+
 std::vector<MsInterval> OpenTime(const BookableResource& bookable, EpochMs from, EpochMs to) {
   if (to <= from) return {};
   if (bookable.availability == nullptr) return {{from, to}};
@@ -283,7 +323,7 @@ std::vector<MsInterval> OpenTime(const BookableResource& bookable, EpochMs from,
   const SysSeconds from_s{std::chrono::seconds(from / 1000)};
   const SysSeconds to_s{std::chrono::seconds((to + 999) / 1000)};
   std::vector<MsInterval> out;
-  for (const auto& w : registry::OpenWindows(*bookable.availability, zone, from_s, to_s)) {
+  for (const auto& w : OpenWindows(*bookable.availability, zone, from_s, to_s)) {
     MsInterval i{std::max<EpochMs>(w.start.time_since_epoch().count() * 1000, from),
                  std::min<EpochMs>(w.end.time_since_epoch().count() * 1000, to)};
     if (i.start < i.end) out.push_back(i);

@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "infrashare/scheduler/v1/scheduler.pb.h"
+#include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/scheduler/catalog.h"
 
@@ -16,6 +18,7 @@ namespace infrashare::scheduler {
 
 // Milliseconds since the Unix epoch: the unit of every instant the booking store keeps.
 using EpochMs = int64_t;
+inline constexpr EpochMs kDayMs = 24LL * 60 * 60 * 1000;
 
 struct MsInterval {
   EpochMs start = 0;
@@ -87,6 +90,21 @@ Allowance AllowanceFor(const BookableResource& bookable, const Slot& slot,
 // SME access. PERMISSION_DENIED says why not.
 absl::Status CheckAccess(const registry::v1::Resource& resource, const std::string& organization,
                          const OrganizationFacts& facts, const std::set<std::string>& networks);
+
+// Whether the caller's token may not change bookings (no admin or member role).
+bool ReadOnly(const Caller& caller);
+
+// The organisation a booking is for (`requested`, or the caller's own when empty), if the caller
+// may book for it on this resource; PERMISSION_DENIED or INVALID_ARGUMENT says why not.
+absl::StatusOr<std::string> BookerFor(const Catalog& catalog, const Caller& caller,
+                                      const std::string& requested,
+                                      const BookableResource& bookable);
+
+// The [from, to) a query asks about: both bounds `required`, or open-ended; at most
+// `max_range_days` long when both are given. INVALID_ARGUMENT names the field.
+absl::StatusOr<std::pair<EpochMs, EpochMs>> QueryRange(const google::protobuf::Timestamp* start,
+                                                       const google::protobuf::Timestamp* end,
+                                                       bool required, int max_range_days);
 
 // When the resource is open within [from, to): its published windows minus closures, or all of it
 // when no availability is published.

@@ -92,9 +92,21 @@ struct BookingEventRecord {
   v1::Booking booking;
 };
 
-class BookingStore {
+// What already blocks resources: all that finding free slots, or checking that a resource has no
+// bookings left, reads of the booking store. It cannot book.
+class BookingCalendar {
  public:
-  virtual ~BookingStore() = default;
+  virtual ~BookingCalendar() = default;
+  // What blocks the resource within [from, to): holds that have lapsed are left out.
+  virtual absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
+                                                  EpochMs to) = 0;
+  // Busy() of many resources in one round trip.
+  virtual absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(
+      const std::vector<std::string>& resource_ids, EpochMs from, EpochMs to) = 0;
+};
+
+class BookingStore : public BookingCalendar {
+ public:
   // Decides and records bookings, one result per occurrence: the booking, or FAILED_PRECONDITION
   // SLOT_TAKEN / CAPACITY_EXCEEDED when it does not fit next to what already blocks the resource
   // (NOT_BOOKED for the others when all or nothing).
@@ -117,15 +129,9 @@ class BookingStore {
   virtual absl::StatusOr<std::vector<std::string>> SetTrained(const std::string& resource_id,
                                                               const std::string& organization_id,
                                                               bool trained) = 0;
-  // What blocks the resource within [from, to): holds that have lapsed are left out.
-  virtual absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
-                                                  EpochMs to) = 0;
   // The resources' booking versions (every change of a resource's bookings bumps it).
   virtual absl::StatusOr<std::vector<std::string>> Versions(
       const std::vector<std::string>& resource_ids) = 0;
-  // Busy() of many resources in one round trip.
-  virtual absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(
-      const std::vector<std::string>& resource_ids, EpochMs from, EpochMs to) = 0;
   virtual absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
                                                      const PageQuery& query) = 0;
   virtual absl::StatusOr<BookingPage> ListByOrganization(const std::string& organization_id,

@@ -6,7 +6,7 @@
 #include <set>
 #include <tuple>
 
-#include "services/registry/geo.h"
+#include "services/common/geo.h"
 
 namespace infrashare::scheduler::rotation {
 namespace {
@@ -521,8 +521,7 @@ class Planner {
 }  // namespace
 
 double RoadKm(const PoolPolicy& policy, Point from, Point to) {
-  return registry::HaversineKm(from.latitude, from.longitude, to.latitude, to.longitude) *
-         policy.road_factor;
+  return HaversineKm(from.latitude, from.longitude, to.latitude, to.longitude) * policy.road_factor;
 }
 
 Seconds TravelTime(const PoolPolicy& policy, Point from, Point to) {

@@ -7,9 +7,9 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/availability.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
-#include "services/registry/availability.h"
 #include "services/scheduler/rotation_export.h"
 
 namespace infrashare::scheduler {

@@ -14,13 +14,6 @@
 namespace infrashare::scheduler {
 namespace {
 
-constexpr EpochMs kDayMs = 24LL * 60 * 60 * 1000;
-
-bool ReadOnly(const Caller& caller) {
-  return !caller.IsPlatformAdmin() && !caller.Has(auth::v1::ROLE_ORGANIZATION_ADMIN) &&
-         !caller.Has(auth::v1::ROLE_MEMBER);
-}
-
 std::string PageToken(const v1::Booking& last) {
   return absl::StrCat(ToEpochMs(last.start_time()), "~", last.id());
 }
@@ -39,11 +32,16 @@ absl::StatusOr<std::optional<std::pair<EpochMs, std::string>>> ParsePageToken(
 }  // namespace
 
 Scheduler::Scheduler(BookingStore* store, Catalog* catalog, SchedulerConfig config, Clock clock)
-    : store_(store), catalog_(catalog), config_(config), clock_(std::move(clock)) {}
+    : store_(store),
+      catalog_(catalog),
+      config_(config),
+      clock_(std::move(clock)),
+      slots_(store, catalog, config, clock_) {}
 
 absl::StatusOr<BookableResource> Scheduler::Bookable(const std::string& resource_id,
                                                      absl::string_view field) {
-  if (!ready_) return StoreUnavailable("the scheduler's resource catalogue is still loading");
+  if (!catalog_->ready())
+    return StoreUnavailable("the scheduler's resource catalogue is still loading");
   if (resource_id.empty()) return InvalidField(field, "is required");
   if (!IsValidId(resource_id)) return InvalidField(field, "is not a resource id");
   auto found = catalog_->Find(resource_id);
@@ -52,22 +50,6 @@ absl::StatusOr<BookableResource> Scheduler::Bookable(const std::string& resource
   if (!bookable)
     return InvalidField(field, absl::StrCat("no resource '", resource_id, "' in the registry"));
   return *bookable;
-}
-
-absl::StatusOr<std::pair<EpochMs, EpochMs>> Scheduler::QueryRange(
-    const google::protobuf::Timestamp* start, const google::protobuf::Timestamp* end,
-    bool required) const {
-  FieldErrors errors;
-  if (required && start == nullptr) errors.Add("start_time", "is required");
-  if (required && end == nullptr) errors.Add("end_time", "is required");
-  if (!errors.empty()) return errors.ToStatus();
-  EpochMs from = start ? ToEpochMs(*start) : 0;
-  EpochMs to = end ? ToEpochMs(*end) : std::numeric_limits<EpochMs>::max() / 2;
-  if (to <= from) return InvalidField("end_time", "must be after start_time");
-  if (start && end && to - from > config_.max_query_range_days * kDayMs)
-    return InvalidField("end_time", absl::StrCat("the range may span at most ",
-                                                 config_.max_query_range_days, " days"));
-  return std::make_pair(from, to);
 }
 
 bool Scheduler::SeesBooker(const Caller& caller, const std::string& resource_id,
@@ -89,24 +71,6 @@ void Scheduler::RedactFor(const Caller& caller, v1::WaitlistEntry* entry) const 
   if (SeesBooker(caller, entry->resource_id(), entry->organization_id())) return;
   entry->clear_organization_id();
   entry->clear_title();
-}
-
-absl::StatusOr<std::string> Scheduler::Booker(const Caller& caller, const std::string& requested,
-                                              const BookableResource& bookable) const {
-  const std::string organization = requested.empty() ? caller.organization_id : requested;
-  if (organization != caller.organization_id && !caller.IsPlatformAdmin())
-    return Forbidden("a member books for its own organisation");
-  if (organization == kPlatformOrganization)
-    return InvalidField("organization_id",
-                        "platform tokens book on behalf of an organisation: name it");
-  if (!caller.CanWriteFor(organization) || ReadOnly(caller))
-    return Forbidden("this token may not book for its organisation");
-  if (auto access =
-          CheckAccess(*bookable.resource, organization, catalog_->Organization(organization),
-                      catalog_->NetworksOf(organization));
-      !access.ok())
-    return access;
-  return organization;
 }
 
 BookCommand Scheduler::Command(const v1::CreateBookingRequest& request,
@@ -132,7 +96,7 @@ absl::StatusOr<BookCommand> Scheduler::PrepareBooking(const Caller& caller,
                                                       const v1::CreateBookingRequest& request) {
   auto bookable = Bookable(request.resource_id(), "resource_id");
   if (!bookable.ok()) return bookable.status();
-  auto organization = Booker(caller, request.organization_id(), *bookable);
+  auto organization = BookerFor(*catalog_, caller, request.organization_id(), *bookable);
   if (!organization.ok()) return organization.status();
   const EpochMs now = clock_();
   auto slot = PlanBooking(request, *bookable, now);
@@ -167,7 +131,7 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
     const Caller& caller, const v1::CreateRecurringBookingRequest& request) {
   auto bookable = Bookable(request.resource_id(), "resource_id");
   if (!bookable.ok()) return bookable.status();
-  auto organization = Booker(caller, request.organization_id(), *bookable);
+  auto organization = BookerFor(*catalog_, caller, request.organization_id(), *bookable);
   if (!organization.ok()) return organization.status();
   if (!v1::RecurrenceMode_IsValid(request.mode()))
     return InvalidField("mode", "unknown recurrence mode");
@@ -277,7 +241,8 @@ absl::StatusOr<v1::ListBookingsResponse> Scheduler::ListBookings(
     return InvalidField("resource_id", "give exactly one of resource_id and organization_id");
   if (request.page_size() < 0) return InvalidField("page_size", "must not be negative");
   auto range = QueryRange(request.has_start_time() ? &request.start_time() : nullptr,
-                          request.has_end_time() ? &request.end_time() : nullptr, false);
+                          request.has_end_time() ? &request.end_time() : nullptr, false,
+                          config_.max_query_range_days);
   if (!range.ok()) return range.status();
   auto after = ParsePageToken(request.page_token());
   if (!after.ok()) return after.status();
@@ -334,7 +299,7 @@ absl::StatusOr<v1::WaitlistEntry> Scheduler::JoinWaitlist(const Caller& caller,
                                                           const v1::JoinWaitlistRequest& request) {
   auto bookable = Bookable(request.resource_id(), "resource_id");
   if (!bookable.ok()) return bookable.status();
-  auto organization = Booker(caller, request.organization_id(), *bookable);
+  auto organization = BookerFor(*catalog_, caller, request.organization_id(), *bookable);
   if (!organization.ok()) return organization.status();
   v1::CreateBookingRequest single;
   single.set_resource_id(request.resource_id());
@@ -382,113 +347,18 @@ absl::StatusOr<v1::ListWaitlistResponse> Scheduler::ListWaitlist(
 
 absl::StatusOr<v1::FindSlotsResponse> Scheduler::FindSlots(const Caller& caller,
                                                            const v1::FindSlotsRequest& request) {
-  constexpr int kCandidates = 200;  // resources looked at, nearest or first by name
-  constexpr EpochMs kMinuteMs = 60000;
-  if (!ready_) return StoreUnavailable("the scheduler's resource catalogue is still loading");
-  FieldErrors errors;
-  if (request.duration_minutes() < 1 || request.duration_minutes() > 7 * 24 * 60)
-    errors.Add("duration_minutes", "must be between 1 and 10080");
-  if (request.quantity() < 0) errors.Add("quantity", "must not be negative");
-  if (request.max_results() < 0 || request.max_results() > 100)
-    errors.Add("max_results", "must be between 0 and 100");
-  if (!errors.empty()) return errors.ToStatus();
-  auto range = QueryRange(request.has_start_time() ? &request.start_time() : nullptr,
-                          request.has_end_time() ? &request.end_time() : nullptr, true);
-  if (!range.ok()) return range.status();
-  const EpochMs now = clock_();
-  const EpochMs duration = request.duration_minutes() * kMinuteMs;
-  const int quantity = std::max(1, request.quantity());
-  const int max_results = request.max_results() == 0 ? 10 : request.max_results();
-
-  registry::v1::SearchResourcesRequest search = request.search();
-  search.set_page_size(kCandidates);
-  search.clear_page_token();
-  auto hits = catalog_->search().Search(search, {kCandidates, kCandidates});
-  if (!hits.ok()) return hits.status();
-  std::vector<std::pair<BookableResource, double>> candidates;
-  for (const auto& hit : hits->hits()) {
-    auto bookable = catalog_->Cached(hit.resource().id());
-    if (!bookable) continue;
-    const auto& resource = *bookable->resource;
-    const auto& rules = resource.booking_rules();
-    const auto state = resource.lifecycle().state();
-    if (state == registry::v1::LIFECYCLE_STATE_RETIRED ||
-        state == registry::v1::LIFECYCLE_STATE_PLANNED ||
-        state == registry::v1::LIFECYCLE_STATE_MAINTENANCE)
-      continue;
-    if (quantity > EffectiveCapacity(resource)) continue;
-    if (duration < rules.min_duration_minutes() * kMinuteMs ||
-        (rules.max_duration_minutes() > 0 && duration > rules.max_duration_minutes() * kMinuteMs))
-      continue;
-    // Platform admins book on behalf of others: every resource is a candidate for them.
-    if (!caller.IsPlatformAdmin() && !Booker(caller, "", *bookable).ok()) continue;
-    candidates.emplace_back(*bookable, hit.distance_km());
-  }
-  std::vector<std::string> ids;
-  for (const auto& [bookable, distance] : candidates) ids.push_back(bookable.resource->id());
-  // Buffers reach at most a day either side.
-  auto busy = store_->BusyMany(ids, range->first - kDayMs, range->second + kDayMs);
-  if (!busy.ok()) return busy.status();
-
-  v1::FindSlotsResponse response;
-  response.set_resources_considered(static_cast<int>(candidates.size()));
-  std::vector<v1::FoundSlot> found;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    const auto& [bookable, distance] = candidates[i];
-    const auto& resource = *bookable.resource;
-    const auto& rules = resource.booking_rules();
-    EpochMs from = std::max(range->first, now + rules.lead_time_minutes() * kMinuteMs);
-    EpochMs to = range->second;
-    if (rules.max_advance_days() > 0)
-      to = std::min(to, now + rules.max_advance_days() * kDayMs + duration);
-    if (to <= from) continue;
-    const auto spans = FreeSpans(
-        OpenTime(bookable, from, to), (*busy)[i], EffectiveCapacity(resource),
-        rules.buffer_before_minutes() * kMinuteMs, rules.buffer_after_minutes() * kMinuteMs);
-    // Contiguous runs with room for the quantity.
-    int per_resource = 0;
-    for (size_t k = 0; k < spans.size() && per_resource < max_results;) {
-      if (spans[k].remaining < quantity) {
-        ++k;
-        continue;
-      }
-      EpochMs run_start = spans[k].start, run_end = spans[k].end;
-      int remaining = spans[k].remaining;
-      for (++k; k < spans.size() && spans[k].start == run_end && spans[k].remaining >= quantity;
-           ++k) {
-        run_end = spans[k].end;
-        remaining = std::min(remaining, spans[k].remaining);
-      }
-      // Back-to-back slots from the run's start (on the minute), as many as fit.
-      for (EpochMs at = (run_start + kMinuteMs - 1) / kMinuteMs * kMinuteMs;
-           at + duration <= run_end && per_resource < max_results; at += duration, ++per_resource) {
-        v1::FoundSlot slot;
-        slot.set_resource_id(resource.id());
-        slot.set_display_name(resource.display_name());
-        *slot.mutable_start_time() = FromEpochMs(at);
-        *slot.mutable_end_time() = FromEpochMs(at + duration);
-        slot.set_remaining_capacity(remaining);
-        slot.set_distance_km(distance);
-        found.push_back(std::move(slot));
-      }
-    }
-  }
-  std::sort(found.begin(), found.end(), [](const v1::FoundSlot& a, const v1::FoundSlot& b) {
-    const EpochMs x = ToEpochMs(a.start_time()), y = ToEpochMs(b.start_time());
-    return x != y ? x < y : a.resource_id() < b.resource_id();
-  });
-  if (static_cast<int>(found.size()) > max_results) found.resize(max_results);
-  for (auto& slot : found) *response.add_slots() = std::move(slot);
-  return response;
+  return slots_.FindSlots(caller, request);
 }
 
 absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(
     const Caller& caller, const v1::UsageReportRequest& request) {
-  if (!ready_) return StoreUnavailable("the scheduler's resource catalogue is still loading");
+  if (!catalog_->ready())
+    return StoreUnavailable("the scheduler's resource catalogue is still loading");
   if (request.organization_id().empty() == request.network_id().empty())
     return InvalidField("organization_id", "give exactly one of organization_id and network_id");
   auto range = QueryRange(request.has_start_time() ? &request.start_time() : nullptr,
-                          request.has_end_time() ? &request.end_time() : nullptr, true);
+                          request.has_end_time() ? &request.end_time() : nullptr, true,
+                          config_.max_query_range_days);
   if (!range.ok()) return range.status();
   const auto [from, to] = *range;
   std::vector<BookableResource> scope;
@@ -598,7 +468,8 @@ absl::StatusOr<v1::ExportCalendarResponse> Scheduler::ExportCalendar(
 absl::StatusOr<v1::CheckAvailabilityResponse> Scheduler::CheckAvailability(
     const Caller&, const v1::CheckAvailabilityRequest& request) {
   auto range = QueryRange(request.has_start_time() ? &request.start_time() : nullptr,
-                          request.has_end_time() ? &request.end_time() : nullptr, true);
+                          request.has_end_time() ? &request.end_time() : nullptr, true,
+                          config_.max_query_range_days);
   if (!range.ok()) return range.status();
   auto bookable = Bookable(request.resource_id(), "resource_id");
   if (!bookable.ok()) return bookable.status();

@@ -12,6 +12,7 @@
 #include "services/common/config.h"
 #include "services/scheduler/booking_store.h"
 #include "services/scheduler/catalog.h"
+#include "services/scheduler/slot_search.h"
 
 namespace infrashare::scheduler {
 
@@ -52,8 +53,8 @@ class Scheduler {
   // else sees that the slot is busy.
   void RedactFor(const Caller& caller, v1::Booking* booking) const;
   void RedactFor(const Caller& caller, v1::WaitlistEntry* entry) const;
-  // The catalogue has loaded on this replica.
-  void SetReady(bool ready) { ready_ = ready; }
+  // Free slots as this scheduler finds them (read-only), for the desk's suggestions.
+  SlotFinder* slot_finder() { return &slots_; }
 
  private:
   // Whether the caller sees who booked on `resource_id` when `organization` did.
@@ -64,20 +65,14 @@ class Scheduler {
   // Everything a single booking needs decided before the store: the command, or why not.
   absl::StatusOr<BookCommand> PrepareBooking(const Caller& caller,
                                              const v1::CreateBookingRequest& request);
-  // The organisation a booking is for, if the caller may book for it on this resource.
-  absl::StatusOr<std::string> Booker(const Caller& caller, const std::string& requested,
-                                     const BookableResource& bookable) const;
   BookCommand Command(const v1::CreateBookingRequest& request, const std::string& organization,
                       const BookableResource& bookable) const;
-  absl::StatusOr<std::pair<EpochMs, EpochMs>> QueryRange(const google::protobuf::Timestamp* start,
-                                                         const google::protobuf::Timestamp* end,
-                                                         bool required) const;
 
   BookingStore* store_;
   Catalog* catalog_;
   SchedulerConfig config_;
   Clock clock_;
-  std::atomic<bool> ready_{false};
+  SlotSearch slots_;
 };
 
 }  // namespace infrashare::scheduler

@@ -9,7 +9,6 @@
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
-#include "services/common/logging.h"
 #include "services/common/stream_ids.h"
 #include "services/common/watch_reactor.h"
 
@@ -285,38 +284,24 @@ void Sweeper::Run() {
   }
 }
 
-void CatalogReadiness::Loaded() {
-  scheduler_->SetReady(true);
-  logging::Info("scheduler catalogue loaded", {{"resources", std::to_string(catalog_->size())}});
-}
-
-SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config)
-    : registry_store_(redis, config.registry.request_id_ttl_s, config.registry.events_max_length),
+SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config,
+                                 Catalog* catalog)
+    : catalog_(catalog),
       store_(redis, config.scheduler),
-      catalog_(&registry_store_),
-      scheduler_(&store_, &catalog_, config.scheduler, NowMs),
+      scheduler_(&store_, catalog, config.scheduler, NowMs),
       rotation_store_(redis, config.scheduler.request_id_ttl_s,
                       config.scheduler.rotation_draft_ttl_s),
-      rotations_(&rotation_store_, &store_, &catalog_, config.scheduler, NowMs),
+      rotations_(&rotation_store_, &store_, catalog, config.scheduler, NowMs),
       service_(&scheduler_, &rotations_, &rotation_store_, &store_, gate, &stopping_),
-      readiness_(&catalog_, &scheduler_),
-      follower_(&registry_store_, redis,
-                {registry::kOrganizationKind, registry::kNetworkKind, registry::kResourceKind,
-                 registry::kAvailabilityKind},
-                &readiness_),
       sweeper_(&store_, &rotation_store_, config.scheduler.sweep_interval_ms) {}
 
 SchedulerModule::~SchedulerModule() { Stop(); }
 
-void SchedulerModule::Start() {
-  follower_.Start();
-  sweeper_.Start();
-}
+void SchedulerModule::Start() { sweeper_.Start(); }
 
 void SchedulerModule::Stop() {
   stopping_ = true;
   sweeper_.Stop();
-  follower_.Stop();
 }
 
 }  // namespace infrashare::scheduler

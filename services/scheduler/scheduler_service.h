@@ -1,6 +1,6 @@
-// infrashare.scheduler.v1.SchedulerService: the gRPC shell around Scheduler, the follower that
-// keeps this replica's catalogue of registry facts current, and the sweeper that applies expiries,
-// no-shows and completions when they fall due, wired together as one service module.
+// infrashare.scheduler.v1.SchedulerService: the gRPC shell around Scheduler and the sweeper that
+// applies expiries, no-shows and completions when they fall due, wired together as one service
+// module over the process's registry read model.
 #pragma once
 
 #include <atomic>
@@ -13,8 +13,6 @@
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
-#include "services/registry/follower.h"
-#include "services/registry/store.h"
 #include "services/scheduler/rotation_store.h"
 #include "services/scheduler/rotations.h"
 #include "services/scheduler/scheduler.h"
@@ -106,45 +104,27 @@ class Sweeper {
   std::thread thread_;
 };
 
-// Marks the scheduler ready once the catalogue has loaded.
-class CatalogReadiness final : public registry::RegistryListener {
- public:
-  CatalogReadiness(Catalog* catalog, Scheduler* scheduler)
-      : catalog_(catalog), scheduler_(scheduler) {}
-  void Upsert(absl::string_view kind, const std::string& data) override {
-    catalog_->Upsert(kind, data);
-  }
-  void Remove(absl::string_view kind, const std::string& id) override {
-    catalog_->Remove(kind, id);
-  }
-  void Loaded() override;
-
- private:
-  Catalog* catalog_;
-  Scheduler* scheduler_;
-};
-
 class SchedulerModule final : public ServiceModule {
  public:
-  SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config);
+  // `catalog` is the process's registry read model (the server builds it and runs its follower).
+  SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config, Catalog* catalog);
   ~SchedulerModule() override;
   std::string name() const override { return "infrashare.scheduler.v1.SchedulerService"; }
   grpc::Service* service() override { return &service_; }
   void Start() override;
   void Stop() override;
-  bool ready() const override { return follower_.ready(); }
+  bool ready() const override { return catalog_->ready(); }
+  // The scheduler's free-slot search, for a desk in the same process.
+  SlotFinder* slot_finder() { return scheduler_.slot_finder(); }
 
  private:
   std::atomic<bool> stopping_{false};
-  registry::RedisRegistryStore registry_store_;
+  const Catalog* catalog_;
   RedisBookingStore store_;
-  Catalog catalog_;
   Scheduler scheduler_;
   RotationStore rotation_store_;
   Rotations rotations_;
   SchedulerServiceImpl service_;
-  CatalogReadiness readiness_;
-  registry::RegistryFollower follower_;
   Sweeper sweeper_;
 };
 

@@ -15,7 +15,6 @@
 #include "services/desk/desk_service.h"
 #include "services/privacy/privacy_service.h"
 #include "services/registry/registry_service.h"
-#include "services/scheduler/booking_store.h"
 #include "services/scheduler/scheduler_service.h"
 
 namespace infrashare {
@@ -96,43 +95,8 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
                                 RequestLimitsFor(config), s->rate_limiter_.get(), s->audit_.get());
   s->token_service_ =
       std::make_unique<TokenServiceImpl>(s->tokens_.get(), s->audit_.get(), s->gate_.get());
-  // The registry asks the booking ledger before it removes a resource, so it loads its functions.
-  if (services.count("registry") || services.count("scheduler"))
-    s->redis_->AddFunctionLibrary(std::string(kSchedulerLua));
-  if (services.count("registry")) {
-    s->redis_->AddFunctionLibrary(std::string(kRegistryLua));
-    s->booking_ledger_ =
-        std::make_unique<scheduler::RedisBookingStore>(s->redis_.get(), config.scheduler);
-    registry::Dependents dependents;
-    const int64_t latest_ms = RequestLimitsFor(config).latest_time_s * 1000;
-    dependents.has_live_bookings = [ledger = s->booking_ledger_.get(), latest_ms](
-                                       const std::string& resource_id) -> absl::StatusOr<bool> {
-      auto busy = ledger->Busy(resource_id, NowMs(), latest_ms);
-      if (!busy.ok()) return busy.status();
-      return !busy->empty();
-    };
-    dependents.revoke_tokens = [tokens = s->tokens_.get()](const std::string& organization_id) {
-      return tokens->RevokeOrganization(organization_id);
-    };
-    auto registry = std::make_unique<registry::RegistryModule>(
-        s->redis_.get(), s->gate_.get(), config.registry, std::move(dependents));
-    // Personal data of one person, across the registry and the desk: beside the registry, whose
-    // search index it reads.
-    s->redis_->AddFunctionLibrary(std::string(kDeskLua));
-    s->modules_.push_back(std::make_unique<privacy::PrivacyModule>(s->redis_.get(), s->gate_.get(),
-                                                                   registry.get(), config.desk));
-    s->modules_.push_back(std::move(registry));
-  }
-  if (services.count("scheduler")) {
-    s->redis_->AddFunctionLibrary(std::string(kRotationLua));
-    s->modules_.push_back(
-        std::make_unique<scheduler::SchedulerModule>(s->redis_.get(), s->gate_.get(), config));
-  }
-  if (services.count("desk")) {
-    s->redis_->AddFunctionLibrary(std::string(kDeskLua));
-    s->modules_.push_back(
-        std::make_unique<desk::DeskModule>(s->redis_.get(), s->gate_.get(), config));
-  }
+  s->ComposeModules(services);
+  s->AddModuleMetrics();
 
   s->unparsable_ = std::make_unique<UnparsableRequests>(&s->metrics_);
   RedisPool* pool = s->redis_.get();
@@ -177,6 +141,7 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
     s->health_port_ = std::move(*health_port);
   }
 
+  s->registry_follower_->Start();
   for (auto& m : s->modules_) m->Start();
   s->SetServingStatus("", false);
   s->health_thread_ = std::thread([raw = s.get()] { raw->WatchHealth(); });
@@ -192,6 +157,78 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
        {"health_port", std::to_string(s->health_port())},
        {"metrics_port", std::to_string(s->metrics_port())}});
   return s;
+}
+
+void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
+  // Every module reads the registry: one read model, fed by one follower, built before them.
+  registry_store_ = std::make_unique<registry::RedisRegistryStore>(
+      redis_.get(), config_.registry.request_id_ttl_s, config_.registry.events_max_length);
+  read_model_ = std::make_unique<registry::RegistryReadModel>(registry_store_.get());
+  registry_follower_ = std::make_unique<registry::RegistryFollower>(
+      registry_store_.get(), redis_.get(), registry::RegistryReadModel::Kinds(), read_model_.get());
+  const bool with_registry = services.count("registry") > 0;
+  const bool with_scheduler = services.count("scheduler") > 0;
+  const bool with_desk = services.count("desk") > 0;
+  // The registry asks the booking ledger before it removes a resource, and a desk without the
+  // scheduler reads it for free slots, so they load its functions too.
+  if (with_registry || with_scheduler || with_desk)
+    redis_->AddFunctionLibrary(std::string(kSchedulerLua));
+  if (with_registry || (with_desk && !with_scheduler))
+    booking_ledger_ =
+        std::make_unique<scheduler::RedisBookingStore>(redis_.get(), config_.scheduler);
+
+  if (with_registry) {
+    redis_->AddFunctionLibrary(std::string(kRegistryLua));
+    registry::Dependents dependents;
+    const int64_t latest_ms = RequestLimitsFor(config_).latest_time_s * 1000;
+    dependents.has_live_bookings = [ledger = booking_ledger_.get(), latest_ms](
+                                       const std::string& resource_id) -> absl::StatusOr<bool> {
+      auto busy = ledger->Busy(resource_id, NowMs(), latest_ms);
+      if (!busy.ok()) return busy.status();
+      return !busy->empty();
+    };
+    dependents.revoke_tokens = [tokens = tokens_.get()](const std::string& organization_id) {
+      return tokens->RevokeOrganization(organization_id);
+    };
+    auto registry = std::make_unique<registry::RegistryModule>(
+        redis_.get(), gate_.get(), config_.registry, std::move(dependents), read_model_.get());
+    // Personal data of one person, across the registry and the desk: beside the registry, whose
+    // writes it makes.
+    redis_->AddFunctionLibrary(std::string(kDeskLua));
+    modules_.push_back(std::make_unique<privacy::PrivacyModule>(redis_.get(), gate_.get(),
+                                                                registry.get(), config_.desk));
+    modules_.push_back(std::move(registry));
+  }
+  SlotFinder* slots = nullptr;
+  if (with_scheduler) {
+    redis_->AddFunctionLibrary(std::string(kRotationLua));
+    auto scheduler = std::make_unique<scheduler::SchedulerModule>(redis_.get(), gate_.get(),
+                                                                  config_, read_model_.get());
+    slots = scheduler->slot_finder();
+    modules_.push_back(std::move(scheduler));
+  }
+  if (with_desk) {
+    redis_->AddFunctionLibrary(std::string(kDeskLua));
+    if (slots == nullptr) {
+      desk_slots_ = std::make_unique<scheduler::SlotSearch>(
+          booking_ledger_.get(), read_model_.get(), config_.scheduler, NowMs);
+      slots = desk_slots_.get();
+    }
+    modules_.push_back(std::make_unique<desk::DeskModule>(redis_.get(), gate_.get(), config_,
+                                                          read_model_.get(), slots));
+  }
+}
+
+void InfrashareServer::AddModuleMetrics() {
+  metrics_.AddSampled("infrashare_registry_followers", "gauge",
+                      "Followers of the registry change log running in this process.",
+                      [] { return registry::RegistryFollower::Running(); });
+  metrics_.AddSampled("infrashare_registry_search_indexes", "gauge",
+                      "In-memory registry search indexes held by this process.",
+                      [] { return registry::SearchIndex::Instances(); });
+  metrics_.AddSampled("infrashare_registry_read_model_resources", "gauge",
+                      "Resources in this process's registry read model.",
+                      [model = read_model_.get()] { return static_cast<double>(model->size()); });
 }
 
 void InfrashareServer::SetServingStatus(const std::string& service, bool serving) {
@@ -235,6 +272,7 @@ void InfrashareServer::Shutdown(std::chrono::milliseconds drain) {
   // The health port stays up while calls drain, so probes see NOT_SERVING rather than a refusal.
   if (health_port_) health_port_->health()->Shutdown();
   for (auto& m : modules_) m->Stop();
+  if (registry_follower_) registry_follower_->Stop();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + drain);
   if (health_port_) health_port_->Shutdown();
   logging::Info("infrashare-server stopped");

@@ -22,7 +22,11 @@
 #include "services/common/service_module.h"
 #include "services/common/token_service.h"
 #include "services/common/unparsable.h"
+#include "services/registry/follower.h"
+#include "services/registry/read_model.h"
+#include "services/registry/store.h"
 #include "services/scheduler/booking_store.h"
+#include "services/scheduler/slot_search.h"
 #include "services/server/health_port.h"
 
 namespace infrashare {
@@ -51,6 +55,9 @@ class InfrashareServer {
 
  private:
   InfrashareServer() = default;
+  // Builds the registry read model and its follower once, then the chosen modules over them.
+  void ComposeModules(const std::set<std::string>& services);
+  void AddModuleMetrics();
   void WatchHealth();
   void SetServingStatus(const std::string& service, bool serving);
 
@@ -62,7 +69,14 @@ class InfrashareServer {
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<RateLimiter> rate_limiter_;
   std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<scheduler::RedisBookingStore> booking_ledger_;  // read by the registry
+  // One registry read model for every module, fed by one follower (docs/DECISIONS.md).
+  std::unique_ptr<registry::RedisRegistryStore> registry_store_;
+  std::unique_ptr<registry::RegistryReadModel> read_model_;
+  std::unique_ptr<registry::RegistryFollower> registry_follower_;
+  // What blocks resources: read by the registry before a removal, and by the desk's slot search
+  // when no scheduler runs here.
+  std::unique_ptr<scheduler::RedisBookingStore> booking_ledger_;
+  std::unique_ptr<scheduler::SlotSearch> desk_slots_;  // when the desk runs without the scheduler
   std::unique_ptr<RpcGate> gate_;
   std::unique_ptr<TokenServiceImpl> token_service_;
   std::vector<std::unique_ptr<ServiceModule>> modules_;

@@ -10,9 +10,10 @@
 #include <string>
 
 #include "infrashare/registry/v1/registry.pb.h"
+#include "services/common/availability.h"
 #include "services/common/errors.h"
+#include "services/common/paging.h"
 #include "services/common/recurrence.h"
-#include "services/registry/availability.h"
 #include "services/registry/search_index.h"
 #include "services/registry/validation.h"
 #include "tests/fuzz/invariant.h"
@@ -145,7 +146,7 @@ void PublishAvailability(const v1::PublishAvailabilityRequest& request, uint8_t 
   const infrashare::SysSeconds from =
       date::sys_days(date::year(2026) / 1 / 1) + date::days(int{day} * 7);
   const infrashare::SysSeconds to = from + date::days(8);
-  const auto windows = reg::OpenWindows(availability, zone, from, to);
+  const auto windows = infrashare::OpenWindows(availability, zone, from, to);
   // A rule opens at most one window a day; merged windows are fewer.
   Require(windows.size() <= static_cast<size_t>(request.rules_size()) * 9,
           "windows are bounded by the rules");
@@ -238,7 +239,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 9: {
       v1::ListResourcesRequest r;
       if (Parse(data, size, &r)) {
-        auto size_or = reg::PageSize(r.page_size(), 50, 500);
+        auto size_or = infrashare::PageSize(r.page_size(), 50, 500);
         if (size_or.ok())
           Require(*size_or >= 1 && *size_or <= 500, "an admitted page size is in range");
       }

@@ -20,10 +20,11 @@ Config TestServer::DefaultConfig() {
   return config;
 }
 
-TestServer::TestServer(const std::string& redis_url, Config config) {
+TestServer::TestServer(const std::string& redis_url, Config config,
+                       const std::set<std::string>& services) {
   config.redis.url = redis_url;
   logging::Init(config.log);
-  auto server = InfrashareServer::Start(config, KnownServices());
+  auto server = InfrashareServer::Start(config, services);
   if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));
   server_ = std::move(*server);
   channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());

@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,9 @@ namespace infrashare::testing {
 
 class TestServer {
  public:
-  explicit TestServer(const std::string& redis_url, Config config = DefaultConfig());
+  // The chosen services (--services), all by default.
+  explicit TestServer(const std::string& redis_url, Config config = DefaultConfig(),
+                      const std::set<std::string>& services = KnownServices());
   ~TestServer();
 
   static Config DefaultConfig();

@@ -13,7 +13,7 @@
 #include <random>
 #include <set>
 
-#include "services/registry/geo.h"
+#include "services/common/geo.h"
 
 namespace infrashare::scheduler::rotation {
 namespace {
@@ -23,7 +23,7 @@ constexpr Seconds kStart = 1798761600;  // 2027-01-01T00:00:00Z
 // Travel time computed here, not by the planner: road km / speed, rounded up to the minute.
 Seconds Travel(const PoolPolicy& policy, Point a, Point b) {
   const double km =
-      registry::HaversineKm(a.latitude, a.longitude, b.latitude, b.longitude) * policy.road_factor;
+      HaversineKm(a.latitude, a.longitude, b.latitude, b.longitude) * policy.road_factor;
   return static_cast<Seconds>(std::ceil(km / policy.speed_kmh * 60 - 1e-9)) * 60;
 }
 

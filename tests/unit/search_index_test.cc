@@ -9,8 +9,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "services/common/errors.h"
+#include "services/common/geo.h"
 #include "services/common/text_fold.h"
-#include "services/registry/geo.h"
 
 namespace infrashare::registry {
 namespace {

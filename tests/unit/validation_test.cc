@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "services/common/paging.h"
+
 namespace infrashare::registry {
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace infrashare::registry {
+namespace infrashare {
 
 struct RegionInfo {
   absl::string_view code;
@@ -26,4 +26,4 @@ bool IsCoropCode(absl::string_view code);         // a known CRxx
 bool IsMunicipalityCode(absl::string_view code);  // GM followed by four digits
 bool IsRegionCode(absl::string_view code);        // any of the three
 
-}  // namespace infrashare::registry
+}  // namespace infrashare

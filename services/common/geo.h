@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-namespace infrashare::registry {
+namespace infrashare {
 
 inline double HaversineKm(double lat1, double lon1, double lat2, double lon2) {
   constexpr double kEarthRadiusKm = 6371.0088;
@@ -16,4 +16,4 @@ inline double HaversineKm(double lat1, double lon1, double lat2, double lon2) {
   return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
-}  // namespace infrashare::registry
+}  // namespace infrashare

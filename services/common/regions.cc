@@ -1,8 +1,8 @@
-#include "services/registry/regions.h"
+#include "services/common/regions.h"
 
 #include "absl/strings/ascii.h"
 
-namespace infrashare::registry {
+namespace infrashare {
 
 const std::vector<RegionInfo>& Provinces() {
   static const std::vector<RegionInfo> kProvinces = {
@@ -88,4 +88,4 @@ bool IsRegionCode(absl::string_view code) {
   return IsProvinceCode(code) || IsCoropCode(code) || IsMunicipalityCode(code);
 }
 
-}  // namespace infrashare::registry
+}  // namespace infrashare

@@ -1,0 +1,119 @@
+#include "services/registry/read_model.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "services/common/logging.h"
+
+namespace infrashare::registry {
+
+std::vector<absl::string_view> RegistryReadModel::Kinds() {
+  return {kOrganizationKind, kNetworkKind, kResourceKind, kAvailabilityKind};
+}
+
+absl::StatusOr<std::optional<ResourceFacts>> RegistryReadModel::Find(
+    const std::string& resource_id) {
+  if (auto cached = Cached(resource_id)) return cached;
+  if (registry_ == nullptr) return std::optional<ResourceFacts>();
+  auto resource = registry_->Get(kResourceKind, resource_id);
+  if (!resource.ok()) return resource.status();
+  if (!resource->has_value()) return std::optional<ResourceFacts>();
+  auto availability = registry_->Get(kAvailabilityKind, resource_id);
+  if (!availability.ok()) return availability.status();
+  Upsert(kResourceKind, **resource);
+  if (availability->has_value()) Upsert(kAvailabilityKind, **availability);
+  return Cached(resource_id);
+}
+
+std::optional<ResourceFacts> RegistryReadModel::Cached(const std::string& resource_id) const {
+  auto resource = index_.Get(resource_id);
+  if (!resource) return std::nullopt;
+  ResourceFacts out{std::move(resource), nullptr};
+  std::shared_lock lock(mutex_);
+  if (auto a = availability_.find(resource_id); a != availability_.end())
+    out.availability = a->second;
+  return out;
+}
+
+std::vector<ResourceFacts> RegistryReadModel::Select(
+    const std::function<bool(const v1::Resource&)>& keep) const {
+  std::vector<std::string> ids;
+  index_.ForEach([&](const v1::Resource& r) {
+    if (keep(r)) ids.push_back(r.id());
+  });
+  std::sort(ids.begin(), ids.end());
+  std::vector<ResourceFacts> out;
+  for (const auto& id : ids)
+    if (auto facts = Cached(id)) out.push_back(std::move(*facts));  // unless removed meanwhile
+  return out;
+}
+
+OrganizationFacts RegistryReadModel::Organization(const std::string& organization_id) const {
+  std::shared_lock lock(mutex_);
+  auto it = organizations_.find(organization_id);
+  return it == organizations_.end() ? OrganizationFacts{} : it->second;
+}
+
+absl::StatusOr<bool> RegistryReadModel::OrganizationExists(const std::string& organization_id) {
+  if (Organization(organization_id).known) return true;
+  if (registry_ == nullptr) return false;
+  auto stored = registry_->Get(kOrganizationKind, organization_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return false;
+  Upsert(kOrganizationKind, **stored);
+  return true;
+}
+
+absl::StatusOr<std::optional<std::set<std::string>>> RegistryReadModel::Members(
+    const std::string& network_id) {
+  if (auto members = membership_.Members(network_id)) return members;
+  if (registry_ == nullptr) return std::optional<std::set<std::string>>();
+  auto stored = registry_->Get(kNetworkKind, network_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::optional<std::set<std::string>>();
+  Upsert(kNetworkKind, **stored);
+  return membership_.Members(network_id);
+}
+
+void RegistryReadModel::Upsert(absl::string_view kind, const std::string& data) {
+  if (kind == kNetworkKind) {
+    v1::Network network;
+    if (network.ParseFromString(data)) membership_.Apply(network);
+  } else if (kind == kResourceKind) {
+    v1::Resource resource;
+    if (resource.ParseFromString(data)) index_.Upsert(resource);
+  } else if (kind == kAvailabilityKind) {
+    auto availability = std::make_shared<v1::Availability>();
+    if (!availability->ParseFromString(data)) return;
+    std::unique_lock lock(mutex_);
+    availability_[availability->resource_id()] = std::move(availability);
+  } else if (kind == kOrganizationKind) {
+    v1::Organization org;
+    if (!org.ParseFromString(data)) return;
+    std::unique_lock lock(mutex_);
+    organizations_[org.id()] = {true, org.sme(), org.kind()};
+  }
+}
+
+void RegistryReadModel::Remove(absl::string_view kind, const std::string& id) {
+  if (kind == kNetworkKind) {
+    membership_.Remove(id);
+  } else if (kind == kResourceKind) {
+    index_.Remove(id);
+    std::unique_lock lock(mutex_);
+    availability_.erase(id);
+  } else if (kind == kAvailabilityKind) {
+    std::unique_lock lock(mutex_);
+    availability_.erase(id);
+  } else if (kind == kOrganizationKind) {
+    std::unique_lock lock(mutex_);
+    organizations_.erase(id);
+  }
+}
+
+void RegistryReadModel::Loaded() {
+  ready_ = true;
+  logging::Info("registry read model loaded", {{"resources", std::to_string(index_.size())}});
+}
+
+}  // namespace infrashare::registry
