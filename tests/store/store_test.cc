@@ -3,6 +3,8 @@
 // (conflicts, stale etags, wrong states, permissions) and replays (the same request id answers
 // the same). Run twice by ctest: plain Redis (store) and cluster mode (store_cluster), where a
 // function touching a key outside its declared slot fails.
+#include "services/registry/store.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -21,7 +23,6 @@
 #include "services/common/redis.h"
 #include "services/common/redis_function.h"
 #include "services/desk/desk_store.h"
-#include "services/registry/store.h"
 #include "services/scheduler/booking_store.h"
 #include "services/scheduler/rotation_store.h"
 #include "tests/support/redis_server.h"
@@ -34,9 +35,9 @@ namespace v1d = ::infrashare::desk::v1;
 using scheduler::BookCommand;
 using scheduler::EpochMs;
 using scheduler::FromEpochMs;
-using scheduler::ToEpochMs;
 using scheduler::Occurrence;
 using scheduler::RedisBookingStore;
+using scheduler::ToEpochMs;
 using scheduler::Transition;
 using scheduler::TransitionCommand;
 using scheduler::WaitCommand;
@@ -89,7 +90,8 @@ TEST_F(StoreTest, LibrariesAndFunctionsCarryTheConventionVersion) {
     const std::string first_line(library.substr(0, library.find('\n')));
     EXPECT_TRUE(absl::EndsWith(first_line, kRedisFunctionVersion)) << first_line;
   }
-  const std::string listed = redis_server_->Cli("FUNCTION LIST LIBRARYNAME infrashare_scheduler_v2");
+  const std::string listed =
+      redis_server_->Cli("FUNCTION LIST LIBRARYNAME infrashare_scheduler_v2");
   EXPECT_TRUE(absl::StrContains(listed, "sch_book_v2")) << listed;
   EXPECT_FALSE(absl::StrContains(listed, "\nsch_book\n")) << listed;
 }
@@ -99,8 +101,7 @@ TEST_F(StoreTest, APositionalCallIsRefusedWithAClearError) {
   auto reply = redis_->FCall("sch_train_v2", {"is:{bk:0}:r:x:trained"}, {"org", "1"});
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kInternal);
-  EXPECT_TRUE(absl::StrContains(reply.status().message(), "named arguments"))
-      << reply.status();
+  EXPECT_TRUE(absl::StrContains(reply.status().message(), "named arguments")) << reply.status();
 }
 
 TEST_F(StoreTest, AMissingArgumentIsAnErrorNotANil) {
@@ -152,7 +153,7 @@ class BookingStoreTest : public StoreTest {
   }
 
   absl::StatusOr<sv1::Booking> Apply(const std::string& id, Transition t, const std::string& org,
-                                    bool owner = false, const std::string& request_id = "") {
+                                     bool owner = false, const std::string& request_id = "") {
     TransitionCommand c;
     c.booking_id = id;
     c.transition = t;
@@ -194,8 +195,7 @@ TEST_F(BookingStoreTest, CapacityCountsSeats) {
   more.capacity = 4;
   auto refused = BookOne(more);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(ErrorReason(refused.status()), "CAPACITY_EXCEEDED")
-      << refused.status();
+  EXPECT_EQ(ErrorReason(refused.status()), "CAPACITY_EXCEEDED") << refused.status();
   more.occurrences = {Hour("room", 0, 1)};
   EXPECT_TRUE(BookOne(more).ok());
 }
@@ -541,9 +541,10 @@ TEST_F(RotationStoreTest, CommitReplacesPlansAndHandoversAndConfirmsThem) {
   sv1::RotationPlan first;
   first.set_id("plan1");
   first.set_pool_id("pool1");
-  ASSERT_TRUE(store_->Commit(first, nullptr, {}, {},
-                             {NewHandover("h1", kT0), NewHandover("h2", kT0 + kHour)})
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->Commit(first, nullptr, {}, {}, {NewHandover("h1", kT0), NewHandover("h2", kT0 + kHour)})
+          .ok());
   auto committed = store_->Committed("pool1");
   ASSERT_TRUE(committed.ok());
   EXPECT_EQ(*committed, "plan1");
