@@ -160,7 +160,7 @@ double StoreCeiling(const testing::RedisServer& redis, int clients) {
       "replace_reason '' occurrences '[{\"id\":\"b__rand_int__\",\"s\":\"4102444800000\","
       "\"e\":\"4102448400000\",\"bs\":\"4102444800000\",\"be\":\"4102448400000\","
       "\"q\":\"1\",\"qk\":\"\",\"ql\":\"0\",\"sk\":\"\",\"sl\":\"-1\",\"m\":\"60\"}]' "
-      "2>/dev/null",
+      "2>&1",
       redis.port(), clients, base.c_str(), base.c_str());
   FILE* pipe = popen(command, "r");
   std::string out;
@@ -169,7 +169,10 @@ double StoreCeiling(const testing::RedisServer& redis, int clients) {
   pclose(pipe);
   // "FCALL sch_book_v2 ...: 41152.26 requests per second, p50=..."
   const auto at = out.rfind("requests per second");
-  if (at == std::string::npos) return 0;
+  if (at == std::string::npos) {
+    std::fprintf(stderr, "redis-benchmark: %s\n", out.c_str());
+    return 0;
+  }
   const auto colon = out.rfind(": ", at);
   return std::atof(out.substr(colon + 2, at - colon - 2).c_str());
 }
