@@ -52,11 +52,13 @@ end
 -- Named arguments (services/common/redis_function.h): ARGV is name/value pairs whose first pair,
 -- "keys", names the KEYS in order. Returns the keys and the arguments as tables by name; reading
 -- a name the call did not pass is an error, so a caller and a function that disagree fail loudly.
-local function strict(kind, t)
-  return setmetatable(t, {__index = function(_, name)
+-- (The metatables are made once: a booking is a few microseconds of Lua, and every one counts.)
+local function missing(kind)
+  return {__index = function(_, name)
     error({err = 'INTERNAL ' .. kind .. ' ' .. tostring(name) .. ' missing from the function call'})
-  end})
+  end}
 end
+local MISSING_KEY, MISSING_ARGUMENT = missing('key'), missing('argument')
 
 local function named(keys, args)
   if args[1] ~= 'keys' or #args % 2 ~= 0 then
@@ -73,7 +75,7 @@ local function named(keys, args)
   end
   local a = {}
   for i = 3, #args, 2 do a[args[i]] = args[i + 1] end
-  return strict('key', k), strict('argument', a)
+  return setmetatable(k, MISSING_KEY), setmetatable(a, MISSING_ARGUMENT)
 end
 
 -- Registers a function under its name with the calling convention's version (redis_function.h),
