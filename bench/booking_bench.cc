@@ -153,19 +153,26 @@ double StoreCeiling(const testing::RedisServer& redis, int clients) {
   char command[1024];
   std::snprintf(
       command, sizeof command,
-      "redis-benchmark -p %d -c %d -n 300000 -r 100000000000 -q FCALL sch_book 1 %sr:x:m %s "
-      "r__rand_int____rand_int__ bench-org 1 0 0 600000 0 t n '' 60 100000 1 '' 0 1 "
-      "b__rand_int__ 4102444800000 4102448400000 4102444800000 4102448400000 1 '' 0 '' -1 60 "
-      "2>/dev/null",
+      "redis-benchmark -p %d -c %d -n 300000 -r 100000000000 -q FCALL sch_book_v2 2 %s %sr:x:m "
+      "keys 'base meta' res r__rand_int____rand_int__ org bench-org capacity 1 hold 0 "
+      "approval 0 training 0 all_or_nothing 1 hold_ttl 600000 no_show 0 title t notes n "
+      "series '' fingerprint '' replay_ttl 60 maxlen 100000 expected '' replaces '' "
+      "replace_reason '' occurrences '[{\"id\":\"b__rand_int__\",\"s\":\"4102444800000\","
+      "\"e\":\"4102448400000\",\"bs\":\"4102444800000\",\"be\":\"4102448400000\","
+      "\"q\":\"1\",\"qk\":\"\",\"ql\":\"0\",\"sk\":\"\",\"sl\":\"-1\",\"m\":\"60\"}]' "
+      "2>&1",
       redis.port(), clients, base.c_str(), base.c_str());
   FILE* pipe = popen(command, "r");
   std::string out;
   std::array<char, 4096> buffer;
   while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
   pclose(pipe);
-  // "FCALL sch_book ...: 41152.26 requests per second, p50=..."
+  // "FCALL sch_book_v2 ...: 41152.26 requests per second, p50=..."
   const auto at = out.rfind("requests per second");
-  if (at == std::string::npos) return 0;
+  if (at == std::string::npos) {
+    std::fprintf(stderr, "redis-benchmark: %s\n", out.c_str());
+    return 0;
+  }
   const auto colon = out.rfind(": ", at);
   return std::atof(out.substr(colon + 2, at - colon - 2).c_str());
 }

@@ -14,6 +14,7 @@
 #include "services/common/errors.h"
 #include "services/common/logging.h"
 #include "services/common/rate_limit.h"
+#include "services/common/redis_function.h"
 #include "services/common/request_limits.h"
 #include "services/common/stream_ids.h"
 #include "services/common/text_fold.h"
@@ -126,10 +127,13 @@ void AuditLog::Record(const Caller& caller, absl::string_view method, const Mess
   event.set_status(std::string(status));
   for (auto& f : ChangedFields(request)) event.add_changed_fields(std::move(f));
   event.set_request_id(RequestIdOf(request));
-  const std::string retention_ms = absl::StrCat(int64_t{config_.retention_days} * 86400 * 1000);
+  RedisFunctionCall call("audit_append");
+  call.Key("platform", Key(""))
+      .Key("org", Key(caller.organization_id))
+      .Int("retention", int64_t{config_.retention_days} * 86400 * 1000)
+      .Arg("event", event.SerializeAsString());
   redis_->FCallAsync(
-      "audit_append", {Key(""), Key(caller.organization_id)},
-      {retention_ms, event.SerializeAsString()}, [event](absl::StatusOr<RedisValue> reply) {
+      call.function(), call.keys(), call.args(), [event](absl::StatusOr<RedisValue> reply) {
         if (reply.ok()) return;
         logging::Error("audit event not stored", {{"error", std::string(reply.status().message())},
                                                   {"method", event.method()},

@@ -13,6 +13,7 @@
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/redis_function.h"
 
 namespace infrashare {
 namespace {
@@ -201,10 +202,17 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Mint(const Caller& cal
   auth::v1::CreateTokenResponse response;
   response.set_token(secret);
   *response.mutable_info() = info;
-  auto reply =
-      redis_->FCall("auth_create", {Key(absl::StrCat("tok:", hash))},
-                    {Key(""), id, hash, info.SerializeAsString(), info.organization_id(), replay,
-                     std::to_string(config_.create_replay_ttl_s), response.SerializeAsString()});
+  RedisFunctionCall call("auth_create");
+  call.Key("token", Key(absl::StrCat("tok:", hash)))
+      .Key("tokid", Key(absl::StrCat("tokid:", id)))
+      .Key("tokens", Key("tokens"))
+      .Key("org", Key(absl::StrCat("org:", info.organization_id())))
+      .Replay(replay, config_.create_replay_ttl_s)
+      .Arg("id", id)
+      .Arg("hash", hash)
+      .Arg("info", info.SerializeAsString())
+      .Arg("response", response.SerializeAsString());
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() == 2 && reply->elements[0].str == "replay") {
     auth::v1::CreateTokenResponse previous;
@@ -294,8 +302,13 @@ absl::Status TokenStore::Revoke(const Caller& caller, const auth::v1::RevokeToke
   if (!info.ok()) return info.status();
   if (!caller.IsAdminOf(info->organization_id()))
     return Forbidden("only admins of the token's organisation revoke it");
-  auto reply = redis_->FCall("auth_revoke", {Key(absl::StrCat("tokid:", request.id()))},
-                             {Key(""), request.id(), info->organization_id()});
+  RedisFunctionCall call("auth_revoke");
+  call.Key("base", Key(""))
+      .Key("tokid", Key(absl::StrCat("tokid:", request.id())))
+      .Key("tokens", Key("tokens"))
+      .Key("org", Key(absl::StrCat("org:", info->organization_id())))
+      .Arg("id", request.id());
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   std::lock_guard lock(cache_mutex_);
   std::erase_if(cache_,
@@ -304,8 +317,11 @@ absl::Status TokenStore::Revoke(const Caller& caller, const auth::v1::RevokeToke
 }
 
 absl::Status TokenStore::RevokeOrganization(absl::string_view organization_id) {
-  auto reply =
-      redis_->FCall("auth_revoke_org", {Key(absl::StrCat("org:", organization_id))}, {Key("")});
+  RedisFunctionCall call("auth_revoke_org");
+  call.Key("base", Key(""))
+      .Key("tokens", Key("tokens"))
+      .Key("org", Key(absl::StrCat("org:", organization_id)));
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   std::lock_guard lock(cache_mutex_);
   std::erase_if(cache_, [&](const auto& entry) {

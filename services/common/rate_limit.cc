@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
+#include "services/common/redis_function.h"
 
 namespace infrashare {
 namespace {
@@ -79,14 +80,15 @@ absl::Status RateLimiter::Take(const Caller& caller, absl::string_view method) {
 absl::Status RateLimiter::TakeShared(const Caller& caller, const std::string& group,
                                      const RateLimit& limit, int count) {
   const std::string tag = absl::StrCat(redis_->prefix(), "{rl:", caller.organization_id, "}:");
-  auto reply = redis_->FCall(
-      "rate_take",
-      {absl::StrCat(tag, "t:", caller.token_id, ":", group), absl::StrCat(tag, "o:", group)},
-      {Micros(limit.per_token_per_s),
-       absl::StrCat(std::llround(1e6 / limit.per_token_per_s * limit.token_burst)),
-       Micros(limit.per_org_per_s),
-       absl::StrCat(std::llround(1e6 / limit.per_org_per_s * limit.org_burst)),
-       absl::StrCat(count)});
+  RedisFunctionCall call("rate_take");
+  call.Key("token", absl::StrCat(tag, "t:", caller.token_id, ":", group))
+      .Key("org", absl::StrCat(tag, "o:", group))
+      .Arg("token_interval", Micros(limit.per_token_per_s))
+      .Int("token_tolerance", std::llround(1e6 / limit.per_token_per_s * limit.token_burst))
+      .Arg("org_interval", Micros(limit.per_org_per_s))
+      .Int("org_tolerance", std::llround(1e6 / limit.per_org_per_s * limit.org_burst))
+      .Int("count", count);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   // A limiter that cannot reach Redis lets calls through: the call itself will say Redis is down.
   if (!reply.ok()) return absl::OkStatus();
   if (reply->elements.empty() || reply->elements[0].integer == 0) return absl::OkStatus();

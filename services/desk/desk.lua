@@ -26,11 +26,12 @@
 --   <d>ev                stream  events: type, i (inquiry), r (responder)
 --   <d>req:<org>:<id>    string  replayed response of a mutating call
 -- Inquiry fields: id, net, eo (entry org), nt (need type), th (themes, comma-separated numbers),
--- rg, gp (location "lat,lon"), tx, ur, lg, sme, st (state), ot (offered to, comma-separated), od (offer deadline ms), as
--- (assignee), at (attempts), el (escalation level), tor, trs (referral target org / responder), ch
--- (referral chain "o:<org>,r:<responder>,..."), rf (referrals), ec (escalations), oc (outcome), bk,
--- rn (resolution note), fs, fr, fw, fc, ft (feedback), er ('1' contact erased), cr, fa (first
--- accept ms), ai ('1' first accept within its deadline), rv (resolved ms), up, v.
+-- rg, gp (location "lat,lon"), tx, ur, lg, sme, st (state), ot (offered to, comma-separated),
+-- od (offer deadline ms), as (assignee), at (attempts), el (escalation level), tor, trs (referral
+-- target org / responder), ch (referral chain "o:<org>,r:<responder>,..."), rf (referrals), ec
+-- (escalations), oc (outcome), bk, rn (resolution note), fs, fr, fw, fc, ft (feedback), er ('1'
+-- contact erased), cr, fa (first accept ms), ai ('1' first accept within its deadline), rv
+-- (resolved ms), up, v.
 -- Every timestamp is Redis' own clock (TIME), the one clock all replicas share.
 
 local function split(list)
@@ -46,9 +47,11 @@ end
 
 local function fail(code, detail) return redis.error_reply(code .. ' ' .. detail) end
 
--- The context every inquiry function shares: base key, clock, event stream length.
-local function ctx(args)
-  return {base = args[1], now = now_ms(), maxlen = args[2]}
+-- The context every inquiry function shares: base key, clock, event stream length. Every desk
+-- function takes KEYS base (<d>; the desk's keys are built from it, all in its hash tag) and
+-- maxlen, and those on one inquiry KEYS inquiry (<d>i:<id>) and ARGV id too.
+local function ctx(k, a)
+  return {base = k.base, now = now_ms(), maxlen = a.maxlen}
 end
 
 local function load(c, id)
@@ -136,14 +139,15 @@ local function escalate(c, i, level, cause, escalation_ms)
   event(c, 'ESCALATED', i, '')
 end
 
--- The preamble of every call on one inquiry (ARGV: base, maxlen, replay_key, ttl, id, ...): the
--- context and the inquiry, or a reply to return at once (the replayed first result, or NOT_FOUND).
-local function open(args)
-  local c = ctx(args)
-  local replayed = replay_get(args[3])
+-- The preamble of every mutating call on one inquiry (KEYS: base, inquiry, replay; ARGV: maxlen,
+-- id, fingerprint, replay_ttl, ...): the context and the inquiry, or a reply to return at once
+-- (the replayed first result, or NOT_FOUND).
+local function open(k, a)
+  local c = ctx(k, a)
+  local replayed = replay_get(k, a)
   if replayed then return nil, nil, replayed end
-  local i = load(c, args[5])
-  if not i then return nil, nil, fail('NOT_FOUND', 'inquiry ' .. args[5]) end
+  local i = read_hash(k.inquiry)
+  if not i then return nil, nil, fail('NOT_FOUND', 'inquiry ' .. a.id) end
   return c, i, nil
 end
 
@@ -158,35 +162,30 @@ local function let_go(c, i, actor, note)
   redis.call('ZREM', c.base .. 'q', i.id)
 end
 
-local function reply(_, i, replay_key, ttl)  -- (c, ...) like its neighbours
+local function reply(_, i, k, a)  -- (c, ...) like its neighbours
   local json = cjson.encode(i)
-  replay_put(replay_key, ttl, json)
+  replay_put(k, a, json)
   return json
 end
 
--- ARGV: base, maxlen, replay_key, ttl, actor, then the inquiry as field/value pairs, then '--',
--- then the contact as field/value pairs, then its retention (s). The inquiry field `ak`, when
--- given, is the asker's folded e-mail address: stored as its SHA-1, it indexes the inquiry for the
--- export and erasure of the asker's personal data.
-local function dk_submit(_, args)
-  local c = ctx(args)
-  local replayed = replay_get(args[3])
+-- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, inquiry (JSON
+-- object of its fields), contact (JSON object of the asker's contact fields), retention (of the
+-- contact, s). The inquiry field `ak`, when given, is the asker's folded e-mail address: stored as
+-- its SHA-1, it indexes the inquiry for the export and erasure of the asker's personal data.
+local function dk_submit(keys, args)
+  local k, a = named(keys, args)
+  local c = ctx(k, a)
+  local replayed = replay_get(k, a)
   if replayed then return replayed end
-  local i = {}
-  local n = 6
-  while args[n] ~= '--' do
-    i[args[n]] = args[n + 1]
-    n = n + 2
-  end
-  n = n + 1
+  local i = cjson.decode(a.inquiry)
+  i.id = a.id
   local contact = {}
-  while n + 1 < #args do
-    contact[#contact + 1] = args[n]
-    contact[#contact + 1] = args[n + 1]
-    n = n + 2
+  for field, value in pairs(cjson.decode(a.contact)) do
+    contact[#contact + 1] = field
+    contact[#contact + 1] = value
   end
-  local retention_s = tonumber(args[#args])
-  if redis.call('EXISTS', c.base .. 'i:' .. i.id) == 1 then return fail('ALREADY_EXISTS', 'inquiry ' .. i.id) end
+  local retention_s = tonumber(a.retention)
+  if redis.call('EXISTS', k.inquiry) == 1 then return fail('ALREADY_EXISTS', 'inquiry ' .. i.id) end
   i.st = 'ROUTING'
   i.at, i.el, i.rf, i.ec, i.ot, i.od, i.cr = '0', '0', '0', '0', '', '0', tostring(c.now)
   if #contact > 0 then
@@ -201,29 +200,30 @@ local function dk_submit(_, args)
   save(c, i)
   redis.call('ZADD', c.base .. 'in:' .. i.net, c.now, i.id)
   redis.call('ZADD', c.base .. 'ie:' .. i.eo, c.now, i.id)
-  history(c, i, 'SUBMITTED', args[5], '', i.eo, '', 0)
+  history(c, i, 'SUBMITTED', a.actor, '', i.eo, '', 0)
   event(c, 'SUBMITTED', i, '')
   dispatch(c, i.id)
-  return reply(c, i, args[3], args[4])
+  return reply(c, i, k, a)
 end
 
--- The dispatcher's decision. ARGV: base, maxlen, id, version seen, action, ...
---   offer  deadline_ms escalation_ms responder...  (each must be online with spare capacity)
---   queue  wait_ms
---   escalate cause escalation_ms
+-- The dispatcher's decision. KEYS: base, inquiry. ARGV: maxlen, id, version (seen), action, and
+--   for offer:    deadline (ms), responders (space-separated; each must be online with spare
+--                 capacity)
+--   for queue:    wait (ms)
+--   for escalate: cause, escalation (ms)
 -- Returns 'STALE' when the inquiry or a responder changed since the dispatcher looked: it looks
 -- again. Returns the inquiry as JSON otherwise.
-local function dk_route(_, args)
-  local c = ctx(args)
-  local i = load(c, args[3])
+local function dk_route(keys, args)
+  local k, a = named(keys, args)
+  local c = ctx(k, a)
+  local i = read_hash(k.inquiry)
   if not i then return 'GONE' end
-  if i.v ~= args[4] or (i.st ~= 'ROUTING' and i.st ~= 'QUEUED') then return 'STALE' end
-  local action = args[5]
+  if i.v ~= a.version or (i.st ~= 'ROUTING' and i.st ~= 'QUEUED') then return 'STALE' end
+  local action = a.action
   if action == 'offer' then
-    local deadline = tonumber(args[6])
+    local deadline = tonumber(a.deadline)
     local responders = {}
-    for n = 8, #args do
-      local r = args[n]
+    for r in string.gmatch(a.responders, '%S+') do
       local on = redis.call('HGET', c.base .. 'on', r)
       local ld = tonumber(redis.call('HGET', c.base .. 'ld', r) or '0')
       local cap = tonumber(redis.call('HGET', c.base .. 'cap', r) or '0')
@@ -249,14 +249,14 @@ local function dk_route(_, args)
     if i.st ~= 'QUEUED' then
       i.st = 'QUEUED'
       redis.call('ZADD', c.base .. 'q', tonumber(i.cr), i.id)
-      set_timer(c, i, c.now + tonumber(args[6]))
+      set_timer(c, i, c.now + tonumber(a.wait))
       history(c, i, 'QUEUED', 'desk', '', '', '', 0)
       event(c, 'QUEUED', i, '')
     else
       return 'UNCHANGED'
     end
   elseif action == 'escalate' then
-    escalate(c, i, 1, args[6], tonumber(args[7]))
+    escalate(c, i, 1, a.cause, tonumber(a.escalation))
   end
   save(c, i)
   return cjson.encode(i)
@@ -266,12 +266,13 @@ local function offered_to(i, responder)
   return i.st == 'OFFERED' and contains(i.ot, responder)
 end
 
--- ARGV: base, maxlen, replay_key, ttl, id, responder, actor
-local function dk_accept(_, args)
-  local c, i, early = open(args)
+-- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, responder, actor.
+local function dk_accept(keys, args)
+  local k, a = named(keys, args)
+  local c, i, early = open(k, a)
   if early then return early end
-  local r = args[6]
-  if i.st == 'ASSIGNED' and i.as == r then return reply(c, i, args[3], args[4]) end
+  local r = a.responder
+  if i.st == 'ASSIGNED' and i.as == r then return reply(c, i, k, a) end
   if not offered_to(i, r) then
     return fail('FAILED_PRECONDITION', 'NOT_OFFERED the inquiry is not offered to this responder')
   end
@@ -291,18 +292,20 @@ local function dk_accept(_, args)
     i.ai = (c.now <= deadline) and '1' or '0'
   end
   set_timer(c, i, nil)
-  history(c, i, 'ACCEPTED', args[7], r, '', '', 0)
+  history(c, i, 'ACCEPTED', a.actor, r, '', '', 0)
   event(c, 'ACCEPTED', i, r)
   save(c, i)
   drain(c)
-  return reply(c, i, args[3], args[4])
+  return reply(c, i, k, a)
 end
 
--- ARGV: base, maxlen, replay_key, ttl, id, responder, actor, reason
-local function dk_decline(_, args)
-  local c, i, early = open(args)
+-- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, responder, actor,
+-- reason.
+local function dk_decline(keys, args)
+  local k, a = named(keys, args)
+  local c, i, early = open(k, a)
   if early then return early end
-  local r = args[6]
+  local r = a.responder
   if not offered_to(i, r) then
     return fail('FAILED_PRECONDITION', 'NOT_OFFERED the inquiry is not offered to this responder')
   end
@@ -310,7 +313,7 @@ local function dk_decline(_, args)
   for _, o in ipairs(split(i.ot)) do if o ~= r then rest[#rest + 1] = o end end
   add_load(c, r, -1, i.id)
   redis.call('SADD', c.base .. 'x:' .. i.id, r)
-  history(c, i, 'DECLINED', args[7], r, '', args[8], 0)
+  history(c, i, 'DECLINED', a.actor, r, '', a.reason, 0)
   event(c, 'DECLINED', i, r)
   i.ot = table.concat(rest, ',')
   if #rest == 0 then
@@ -319,16 +322,18 @@ local function dk_decline(_, args)
   end
   save(c, i)
   drain(c)
-  return reply(c, i, args[3], args[4])
+  return reply(c, i, k, a)
 end
 
--- ARGV: base, maxlen, replay_key, ttl, id, actor, acting responder ('' = coordinator or admin),
--- holder org (the acting responder's organisation, '' otherwise), target org, target responder,
--- note
-local function dk_refer(_, args)
-  local c, i, early = open(args)
+-- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, by (the acting
+-- responder, '' = coordinator or admin), holder_org (the acting responder's organisation, ''
+-- otherwise), to_org, to_responder (the target), note.
+local function dk_refer(keys, args)
+  local k, a = named(keys, args)
+  local c, i, early = open(k, a)
   if early then return early end
-  local actor, by, holder_org, to_org, to_resp = args[6], args[7], args[8], args[9], args[10]
+  local actor, by, holder_org, to_org, to_resp = a.actor, a.by, a.holder_org, a.to_org,
+                                                 a.to_responder
   if by ~= '' then
     if i.st ~= 'ASSIGNED' or i.as ~= by then
       return fail('FAILED_PRECONDITION', 'NOT_ASSIGNED only the assignee refers an inquiry')
@@ -343,10 +348,12 @@ local function dk_refer(_, args)
     if not contains(chain, 'o:' .. holder_org) then chain = chain .. ',o:' .. holder_org end
   end
   if to_org ~= '' and contains(chain, 'o:' .. to_org) then
-    return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already referred from or to organisation ' .. to_org)
+    return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already referred from or ' ..
+                'to organisation ' .. to_org)
   end
   if to_resp ~= '' and contains(chain, 'r:' .. to_resp) then
-    return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already referred from or to responder ' .. to_resp)
+    return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already referred from or ' ..
+                'to responder ' .. to_resp)
   end
   if to_org ~= '' then chain = (chain == '' and '' or chain .. ',') .. 'o:' .. to_org end
   if to_resp ~= '' then chain = (chain == '' and '' or chain .. ',') .. 'r:' .. to_resp end
@@ -355,79 +362,89 @@ local function dk_refer(_, args)
   i.tor, i.trs, i.as = to_org, to_resp, ''
   i.at, i.el = '0', '0'
   i.rf = tostring(tonumber(i.rf or '0') + 1)
-  history(c, i, 'REFERRED', actor, to_resp, to_org, args[11], 0)
+  history(c, i, 'REFERRED', actor, to_resp, to_org, a.note, 0)
   event(c, 'REFERRED', i, by)
   to_routing(c, i)
   save(c, i)
   drain(c)
-  return reply(c, i, args[3], args[4])
+  return reply(c, i, k, a)
 end
 
--- ARGV: base, maxlen, replay_key, ttl, id, actor, acting responder ('' = coordinator, admin or
--- the entry partner withdrawing), outcome, booking, note
-local function dk_resolve(_, args)
-  local c, i, early = open(args)
+-- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, by (the acting
+-- responder, '' = coordinator, admin or the entry partner withdrawing), outcome, booking, note.
+local function dk_resolve(keys, args)
+  local k, a = named(keys, args)
+  local c, i, early = open(k, a)
   if early then return early end
-  local by = args[7]
-  if i.st == 'RESOLVED' then return fail('FAILED_PRECONDITION', 'RESOLVED the inquiry is resolved already') end
+  local by = a.by
+  if i.st == 'RESOLVED' then
+    return fail('FAILED_PRECONDITION', 'RESOLVED the inquiry is resolved already')
+  end
   if by ~= '' and (i.st ~= 'ASSIGNED' or i.as ~= by) then
     return fail('FAILED_PRECONDITION', 'NOT_ASSIGNED only the assignee resolves an inquiry')
   end
-  let_go(c, i, args[6], 'resolved')
+  let_go(c, i, a.actor, 'resolved')
   set_timer(c, i, nil)
   i.st = 'RESOLVED'
-  i.oc, i.bk, i.rn, i.rv = args[8], args[9], args[10], tostring(c.now)
-  history(c, i, 'RESOLVED', args[6], by, '', args[10], 0)
+  i.oc, i.bk, i.rn, i.rv = a.outcome, a.booking, a.note, tostring(c.now)
+  history(c, i, 'RESOLVED', a.actor, by, '', a.note, 0)
   event(c, 'RESOLVED', i, i.as or '')
   save(c, i)
   drain(c)
-  return reply(c, i, args[3], args[4])
+  return reply(c, i, k, a)
 end
 
--- ARGV: base, maxlen, replay_key, ttl, id, actor, score, recommend, again, comment
-local function dk_feedback(_, args)
-  local c, i, early = open(args)
+-- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, score,
+-- recommend, again ('1'/'0' both), comment.
+local function dk_feedback(keys, args)
+  local k, a = named(keys, args)
+  local c, i, early = open(k, a)
   if early then return early end
   if i.st ~= 'RESOLVED' then
-    return fail('FAILED_PRECONDITION', 'NOT_RESOLVED feedback is recorded once the inquiry is resolved')
+    return fail('FAILED_PRECONDITION',
+                'NOT_RESOLVED feedback is recorded once the inquiry is resolved')
   end
   if (i.fs or '') ~= '' then
     return fail('FAILED_PRECONDITION', 'FEEDBACK_RECORDED feedback was recorded already')
   end
-  i.fs, i.fr, i.fw, i.fc, i.ft = args[7], args[8], args[9], args[10], tostring(c.now)
-  history(c, i, 'FEEDBACK', args[6], '', '', '', 0)
+  i.fs, i.fr, i.fw, i.fc, i.ft = a.score, a.recommend, a.again, a.comment, tostring(c.now)
+  history(c, i, 'FEEDBACK', a.actor, '', '', '', 0)
   event(c, 'FEEDBACK', i, '')
   save(c, i)
-  return reply(c, i, args[3], args[4])
+  return reply(c, i, k, a)
 end
 
--- ARGV: base, maxlen, replay_key, ttl, id, actor
--- ARGV: base, maxlen, replay_key, ttl, id, actor[, '1' to blank the inquiry text and feedback
--- comment too]. Returns the inquiry as JSON.
-local function dk_erase(_, args)
-  local c, i, early = open(args)
+-- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, texts ('1' to
+-- blank the inquiry text and feedback comment too). Returns the inquiry as JSON.
+local function dk_erase(keys, args)
+  local k, a = named(keys, args)
+  local c, i, early = open(k, a)
   if early then return early end
   redis.call('DEL', c.base .. 'c:' .. i.id)
   -- The address index keeps the inquiry while its texts are held: they can be erased later.
-  if args[7] == '1' and (i.ak or '') ~= '' then redis.call('SREM', c.base .. 'ae:' .. i.ak, i.id) end
-  local texts = args[7] == '1' and ((i.tx or '') ~= '' or (i.fc or '') ~= '')
+  if a.texts == '1' and (i.ak or '') ~= '' then
+    redis.call('SREM', c.base .. 'ae:' .. i.ak, i.id)
+  end
+  local texts = a.texts == '1' and ((i.tx or '') ~= '' or (i.fc or '') ~= '')
   if i.er ~= '1' or texts then
     i.er = '1'
     if texts then i.tx, i.fc = '', '' end
-    history(c, i, 'ERASED', args[6], '', '', texts and 'texts' or '', 0)
+    history(c, i, 'ERASED', a.actor, '', '', texts and 'texts' or '', 0)
     save(c, i)
   end
-  return reply(c, i, args[3], args[4])
+  return reply(c, i, k, a)
 end
 
 -- The inquiries whose asker has this e-mail address and of which the asker's contact or texts are
--- still held. ARGV: base, the folded e-mail address. Drops members with nothing of the asker left.
-local function dk_asker_inquiries(_, args)
-  local by_email = args[1] .. 'ae:' .. redis.sha1hex(args[2])
+-- still held. KEYS: base. ARGV: email (folded). Drops members with nothing of the asker left.
+local function dk_asker_inquiries(keys, args)
+  local k, a = named(keys, args)
+  local by_email = k.base .. 'ae:' .. redis.sha1hex(a.email)
   local found = {}
   for _, id in ipairs(redis.call('SMEMBERS', by_email)) do
-    local texts = redis.call('HMGET', args[1] .. 'i:' .. id, 'tx', 'fc')
-    local held = redis.call('EXISTS', args[1] .. 'c:' .. id) == 1 or (texts[1] or '') ~= '' or (texts[2] or '') ~= ''
+    local texts = redis.call('HMGET', k.base .. 'i:' .. id, 'tx', 'fc')
+    local held = redis.call('EXISTS', k.base .. 'c:' .. id) == 1 or (texts[1] or '') ~= '' or
+                 (texts[2] or '') ~= ''
     if held then
       found[#found + 1] = id
     else
@@ -438,14 +455,16 @@ local function dk_asker_inquiries(_, args)
   return found
 end
 
--- Applies due deadlines. ARGV: base, maxlen, limit, escalation_ms. An offer not accepted in time
--- goes back to routing (never to the responder who let it pass), a queue wait that ran out
--- escalates to the coordinators, a level-1 escalation nobody picked up goes to platform admins.
--- Returns how many it applied.
-local function dk_due(_, args)
-  local c = ctx(args)
-  local escalation_ms = tonumber(args[4])
-  local ids = redis.call('ZRANGEBYSCORE', c.base .. 'tm', '-inf', c.now, 'LIMIT', 0, tonumber(args[3]))
+-- Applies due deadlines. KEYS: base. ARGV: maxlen, limit, escalation (ms). An offer not accepted
+-- in time goes back to routing (never to the responder who let it pass), a queue wait that ran
+-- out escalates to the coordinators, a level-1 escalation nobody picked up goes to platform
+-- admins. Returns how many it applied.
+local function dk_due(keys, args)
+  local k, a = named(keys, args)
+  local c = ctx(k, a)
+  local escalation_ms = tonumber(a.escalation)
+  local ids = redis.call('ZRANGEBYSCORE', c.base .. 'tm', '-inf', c.now,
+                         'LIMIT', 0, tonumber(a.limit))
   for _, id in ipairs(ids) do
     redis.call('ZREM', c.base .. 'tm', id)
     local i = load(c, id)
@@ -467,57 +486,60 @@ local function dk_due(_, args)
   return #ids
 end
 
--- Responders. ARGV: base, id, profile, org, token, capacity, etag ('' = create), online
--- ('1'/'0'/'' = keep), replay_key, ttl. Returns {v, ld, on}.
-local function dk_responder_put(_, args)
-  local base, id = args[1], args[2]
-  local replayed = replay_get(args[9])
+-- Responders. KEYS: base, responder (<d>r:<id>), and for dk_responder_put replay.
+-- ARGV: id, profile, org, token, capacity, etag ('' = create), online ('1'/'0'/'' = keep),
+-- fingerprint, replay_ttl. Returns {v, ld, on}.
+local function dk_responder_put(keys, args)
+  local k, a = named(keys, args)
+  local base, id, key = k.base, a.id, k.responder
+  local replayed = replay_get(k, a)
   if replayed then return cjson.decode(replayed) end
-  local key = base .. 'r:' .. id
   local exists = redis.call('EXISTS', key) == 1
-  if args[7] == '' and exists then return fail('ALREADY_EXISTS', 'responder ' .. id) end
-  if args[7] ~= '' then
+  if a.etag == '' and exists then return fail('ALREADY_EXISTS', 'responder ' .. id) end
+  if a.etag ~= '' then
     if not exists then return fail('NOT_FOUND', 'responder ' .. id) end
-    if redis.call('HGET', key, 'v') ~= args[7] then return fail('ABORTED', 'responder ' .. id) end
+    if redis.call('HGET', key, 'v') ~= a.etag then return fail('ABORTED', 'responder ' .. id) end
     local old_org = redis.call('HGET', key, 'org')
     redis.call('SREM', base .. 'ro:' .. old_org, id)
   end
   local v = redis.call('HINCRBY', key, 'v', 1)
-  redis.call('HSET', key, 'p', args[3], 'org', args[4], 'tok', args[5])
-  redis.call('HSET', base .. 'cap', id, args[6])
-  if args[8] ~= '' then redis.call('HSET', base .. 'on', id, args[8]) end
+  redis.call('HSET', key, 'p', a.profile, 'org', a.org, 'tok', a.token)
+  redis.call('HSET', base .. 'cap', id, a.capacity)
+  if a.online ~= '' then redis.call('HSET', base .. 'on', id, a.online) end
   redis.call('HSETNX', base .. 'on', id, '0')
   redis.call('HSETNX', base .. 'ld', id, 0)
   redis.call('HSETNX', base .. 'lo', id, 0)
   redis.call('SADD', base .. 'rs', id)
-  redis.call('SADD', base .. 'ro:' .. args[4], id)
+  redis.call('SADD', base .. 'ro:' .. a.org, id)
   redis.call('INCR', base .. 'm')
   local c = {base = base, now = now_ms(), maxlen = 1000}
   drain(c)
-  local result = {v, tonumber(redis.call('HGET', base .. 'ld', id)), redis.call('HGET', base .. 'on', id)}
-  replay_put(args[9], args[10], cjson.encode(result))
+  local result = {v, tonumber(redis.call('HGET', base .. 'ld', id)),
+                  redis.call('HGET', base .. 'on', id)}
+  replay_put(k, a, cjson.encode(result))
   return result
 end
 
--- ARGV: base, id, online ('1'/'0'). Returns {v, ld, on}.
-local function dk_responder_online(_, args)
-  local base, id = args[1], args[2]
-  local key = base .. 'r:' .. id
+-- KEYS: base, responder. ARGV: id, online ('1'/'0'). Returns {v, ld, on}.
+local function dk_responder_online(keys, args)
+  local k, a = named(keys, args)
+  local base, id, key = k.base, a.id, k.responder
   if redis.call('EXISTS', key) == 0 then return fail('NOT_FOUND', 'responder ' .. id) end
-  redis.call('HSET', base .. 'on', id, args[3])
+  redis.call('HSET', base .. 'on', id, a.online)
   local v = redis.call('HINCRBY', key, 'v', 1)
-  if args[3] == '1' then drain({base = base, now = now_ms(), maxlen = 1000}) end
-  return {v, tonumber(redis.call('HGET', base .. 'ld', id)), args[3]}
+  if a.online == '1' then drain({base = base, now = now_ms(), maxlen = 1000}) end
+  return {v, tonumber(redis.call('HGET', base .. 'ld', id)), a.online}
 end
 
--- ARGV: base, id. Refused while the responder has inquiries offered or assigned.
-local function dk_responder_delete(_, args)
-  local base, id = args[1], args[2]
-  local key = base .. 'r:' .. id
+-- KEYS: base, responder. ARGV: id. Refused while the responder has inquiries offered or assigned.
+local function dk_responder_delete(keys, args)
+  local k, a = named(keys, args)
+  local base, id, key = k.base, a.id, k.responder
   local org = redis.call('HGET', key, 'org')
   if not org then return fail('NOT_FOUND', 'responder ' .. id) end
   if tonumber(redis.call('HGET', base .. 'ld', id) or '0') > 0 then
-    return fail('FAILED_PRECONDITION', 'RESPONDER_BUSY the responder has open inquiries; resolve or refer them first, or set it offline')
+    return fail('FAILED_PRECONDITION', 'RESPONDER_BUSY the responder has open inquiries; ' ..
+                'resolve or refer them first, or set it offline')
   end
   redis.call('DEL', key, base .. 'ra:' .. id)
   for _, h in ipairs({'cap', 'on', 'ld', 'lo'}) do redis.call('HDEL', base .. h, id) end
@@ -527,16 +549,16 @@ local function dk_responder_delete(_, args)
   return 1
 end
 
-redis.register_function('dk_submit', dk_submit)
-redis.register_function('dk_route', dk_route)
-redis.register_function('dk_accept', dk_accept)
-redis.register_function('dk_decline', dk_decline)
-redis.register_function('dk_refer', dk_refer)
-redis.register_function('dk_resolve', dk_resolve)
-redis.register_function('dk_feedback', dk_feedback)
-redis.register_function('dk_erase', dk_erase)
-redis.register_function('dk_asker_inquiries', dk_asker_inquiries)
-redis.register_function('dk_due', dk_due)
-redis.register_function('dk_responder_put', dk_responder_put)
-redis.register_function('dk_responder_online', dk_responder_online)
-redis.register_function('dk_responder_delete', dk_responder_delete)
+register('dk_submit', dk_submit)
+register('dk_route', dk_route)
+register('dk_accept', dk_accept)
+register('dk_decline', dk_decline)
+register('dk_refer', dk_refer)
+register('dk_resolve', dk_resolve)
+register('dk_feedback', dk_feedback)
+register('dk_erase', dk_erase)
+register('dk_asker_inquiries', dk_asker_inquiries)
+register('dk_due', dk_due)
+register('dk_responder_put', dk_responder_put)
+register('dk_responder_online', dk_responder_online)
+register('dk_responder_delete', dk_responder_delete)

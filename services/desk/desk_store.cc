@@ -194,11 +194,18 @@ absl::StatusOr<v1::Responder> DeskStore::PutResponder(v1::Responder responder,
   profile.clear_online();
   profile.clear_open_inquiries();
   profile.clear_etag();
-  auto reply = redis_->FCall(
-      "dk_responder_put", {Key("m")},
-      {base_, id, profile.SerializeAsString(), responder.organization_id(), responder.token_id(),
-       std::to_string(responder.capacity()), std::string(etag), online ? Bool(*online) : "",
-       std::string(replay_key), std::to_string(config_.request_id_ttl_s)});
+  RedisFunctionCall call("dk_responder_put");
+  call.Key("base", base_)
+      .Key("responder", Key("r:" + id))
+      .Replay(replay_key, config_.request_id_ttl_s)
+      .Arg("id", id)
+      .Arg("profile", profile.SerializeAsString())
+      .Arg("org", responder.organization_id())
+      .Arg("token", responder.token_id())
+      .Int("capacity", responder.capacity())
+      .Arg("etag", std::string(etag))
+      .Arg("online", online ? Bool(*online) : "");
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() < 3) return absl::InternalError("dk_responder_put: malformed reply");
   responder.set_etag(reply->elements[0].type == RedisValue::Type::kInteger
@@ -210,8 +217,12 @@ absl::StatusOr<v1::Responder> DeskStore::PutResponder(v1::Responder responder,
 }
 
 absl::StatusOr<v1::Responder> DeskStore::SetOnline(absl::string_view id, bool online) {
-  auto reply =
-      redis_->FCall("dk_responder_online", {Key("m")}, {base_, std::string(id), Bool(online)});
+  RedisFunctionCall call("dk_responder_online");
+  call.Key("base", base_)
+      .Key("responder", Key(absl::StrCat("r:", id)))
+      .Arg("id", std::string(id))
+      .Flag("online", online);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   auto responder = GetResponder(id);
   if (!responder.ok()) return responder.status();
@@ -220,7 +231,9 @@ absl::StatusOr<v1::Responder> DeskStore::SetOnline(absl::string_view id, bool on
 }
 
 absl::Status DeskStore::DeleteResponder(absl::string_view id) {
-  return redis_->FCall("dk_responder_delete", {Key("m")}, {base_, std::string(id)}).status();
+  RedisFunctionCall call("dk_responder_delete");
+  call.Key("base", base_).Key("responder", Key(absl::StrCat("r:", id))).Arg("id", std::string(id));
+  return redis_->FCall(call.function(), call.keys(), call.args()).status();
 }
 
 absl::StatusOr<std::optional<v1::Responder>> DeskStore::GetResponder(absl::string_view id) {
@@ -304,9 +317,19 @@ absl::StatusOr<std::vector<ResponderLoad>> DeskStore::Loads(const std::vector<st
   return loads;
 }
 
-absl::StatusOr<v1::Inquiry> DeskStore::Call(absl::string_view function, RedisArgs args) {
-  args.insert(args.begin(), {base_, std::to_string(config_.events_max_length)});
-  auto reply = redis_->FCall(function, {Key("m")}, args);
+RedisFunctionCall DeskStore::InquiryCall(absl::string_view function, absl::string_view id,
+                                         absl::string_view replay_key) const {
+  RedisFunctionCall call(function);
+  call.Key("base", base_)
+      .Key("inquiry", Key(absl::StrCat("i:", id)))
+      .Replay(replay_key, config_.request_id_ttl_s)
+      .Int("maxlen", config_.events_max_length)
+      .Arg("id", std::string(id));
+  return call;
+}
+
+absl::StatusOr<v1::Inquiry> DeskStore::Call(const RedisFunctionCall& call) {
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return InquiryFromJson(reply->str);
 }
@@ -316,47 +339,35 @@ absl::StatusOr<v1::Inquiry> DeskStore::Submit(const v1::Inquiry& i, const v1::As
                                               absl::string_view replay_key) {
   std::vector<std::string> themes;
   for (int t : i.themes()) themes.push_back(std::to_string(t));
-  RedisArgs args = {
-      std::string(replay_key),
-      std::to_string(config_.request_id_ttl_s),
-      std::string(actor),
-      "id",
-      i.id(),
-      "net",
-      i.network_id(),
-      "eo",
-      i.entry_organization_id(),
-      "nt",
-      std::to_string(i.need_type()),
-      "th",
-      absl::StrJoin(themes, ","),
-      "rg",
-      i.region(),
-      "tx",
-      i.text(),
-      "gp",
-      i.has_location() ? absl::StrCat(i.location().latitude(), ",", i.location().longitude()) : "",
-      "ur",
-      std::to_string(i.urgency()),
-      "lg",
-      i.language(),
-      "sme",
-      Bool(i.asker_is_sme())};
-  if (const std::string address = FoldEmail(contact.email()); !address.empty()) {
-    args.push_back("ak");  // the asker's address, for PrivacyService; desk.lua keeps only its SHA-1
-    args.push_back(address);
-  }
-  args.push_back("--");
+  // Every value a string, as the function stores them; proto3 strings are valid UTF-8.
+  nlohmann::json inquiry = {
+      {"net", i.network_id()},
+      {"eo", i.entry_organization_id()},
+      {"nt", std::to_string(i.need_type())},
+      {"th", absl::StrJoin(themes, ",")},
+      {"rg", i.region()},
+      {"tx", i.text()},
+      {"gp", i.has_location() ? absl::StrCat(i.location().latitude(), ",", i.location().longitude())
+                              : ""},
+      {"ur", std::to_string(i.urgency())},
+      {"lg", i.language()},
+      {"sme", Bool(i.asker_is_sme())}};
+  // The asker's address, for PrivacyService; desk.lua keeps only its SHA-1.
+  if (const std::string address = FoldEmail(contact.email()); !address.empty())
+    inquiry["ak"] = address;
+  nlohmann::json fields = nlohmann::json::object();
   for (const auto& [field, value] : {std::pair{"name", &contact.name()},
                                      {"email", &contact.email()},
                                      {"phone", &contact.phone()},
                                      {"org", &contact.organization_name()}})
-    if (!value->empty()) {
-      args.push_back(field);
-      args.push_back(*value);
-    }
-  args.push_back(std::to_string(int64_t{config_.contact_retention_days} * 86400));
-  return Call("dk_submit", std::move(args));
+    if (!value->empty()) fields[field] = *value;
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  RedisFunctionCall call = InquiryCall("dk_submit", i.id(), replay_key);
+  call.Arg("actor", std::string(actor))
+      .Arg("inquiry", inquiry.dump(-1, ' ', false, kReplace))
+      .Arg("contact", fields.dump(-1, ' ', false, kReplace))
+      .Int("retention", int64_t{config_.contact_retention_days} * 86400);
+  return Call(call);
 }
 
 absl::Status DeskStore::SaveSuggestions(absl::string_view id,
@@ -455,22 +466,28 @@ absl::StatusOr<std::optional<v1::Inquiry>> DeskStore::Route(absl::string_view id
                                                             absl::string_view version,
                                                             const RouteDecision& decision,
                                                             int64_t deadline_ms) {
-  RedisArgs args = {base_, std::to_string(config_.events_max_length), std::string(id),
-                    std::string(version)};
+  RedisFunctionCall call("dk_route");
+  call.Key("base", base_)
+      .Key("inquiry", Key(absl::StrCat("i:", id)))
+      .Int("maxlen", config_.events_max_length)
+      .Arg("id", std::string(id))
+      .Arg("version", std::string(version));
   switch (decision.kind) {
     case RouteDecision::Kind::kOffer:
-      args.insert(args.end(), {"offer", std::to_string(deadline_ms), ""});
-      args.insert(args.end(), decision.responder_ids.begin(), decision.responder_ids.end());
+      call.Arg("action", "offer")
+          .Int("deadline", deadline_ms)
+          .Arg("responders", absl::StrJoin(decision.responder_ids, " "));
       break;
     case RouteDecision::Kind::kQueue:
-      args.insert(args.end(), {"queue", std::to_string(int64_t{config_.queue_wait_s} * 1000)});
+      call.Arg("action", "queue").Int("wait", int64_t{config_.queue_wait_s} * 1000);
       break;
     case RouteDecision::Kind::kEscalate:
-      args.insert(args.end(), {"escalate", decision.cause,
-                               std::to_string(int64_t{config_.escalation_s} * 1000)});
+      call.Arg("action", "escalate")
+          .Arg("cause", decision.cause)
+          .Int("escalation", int64_t{config_.escalation_s} * 1000);
       break;
   }
-  auto reply = redis_->FCall("dk_route", {Key("m")}, args);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   if (reply->str == "STALE" || reply->str == "GONE" || reply->str == "UNCHANGED")
     return std::optional<v1::Inquiry>();
@@ -482,52 +499,68 @@ absl::StatusOr<std::optional<v1::Inquiry>> DeskStore::Route(absl::string_view id
 absl::StatusOr<v1::Inquiry> DeskStore::Accept(absl::string_view id, absl::string_view responder_id,
                                               absl::string_view actor,
                                               absl::string_view replay_key) {
-  return Call("dk_accept", {std::string(replay_key), std::to_string(config_.request_id_ttl_s),
-                            std::string(id), std::string(responder_id), std::string(actor)});
+  RedisFunctionCall call = InquiryCall("dk_accept", id, replay_key);
+  call.Arg("responder", std::string(responder_id)).Arg("actor", std::string(actor));
+  return Call(call);
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::Decline(absl::string_view id, absl::string_view responder_id,
                                                absl::string_view actor, absl::string_view reason,
                                                absl::string_view replay_key) {
-  return Call("dk_decline",
-              {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
-               std::string(responder_id), std::string(actor), std::string(reason)});
+  RedisFunctionCall call = InquiryCall("dk_decline", id, replay_key);
+  call.Arg("responder", std::string(responder_id))
+      .Arg("actor", std::string(actor))
+      .Arg("reason", std::string(reason));
+  return Call(call);
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::Refer(const ReferCommand& c, absl::string_view replay_key) {
-  return Call("dk_refer", {std::string(replay_key), std::to_string(config_.request_id_ttl_s), c.id,
-                           c.actor, c.responder_id, c.holder_organization_id,
-                           c.target_organization_id, c.target_responder_id, c.note});
+  RedisFunctionCall call = InquiryCall("dk_refer", c.id, replay_key);
+  call.Arg("actor", c.actor)
+      .Arg("by", c.responder_id)
+      .Arg("holder_org", c.holder_organization_id)
+      .Arg("to_org", c.target_organization_id)
+      .Arg("to_responder", c.target_responder_id)
+      .Arg("note", c.note);
+  return Call(call);
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::Resolve(absl::string_view id, absl::string_view actor,
                                                absl::string_view responder_id,
                                                const v1::ResolveInquiryRequest& request,
                                                absl::string_view replay_key) {
-  return Call("dk_resolve",
-              {std::string(replay_key), std::to_string(config_.request_id_ttl_s), std::string(id),
-               std::string(actor), std::string(responder_id), std::to_string(request.outcome()),
-               request.booking_id(), request.note()});
+  RedisFunctionCall call = InquiryCall("dk_resolve", id, replay_key);
+  call.Arg("actor", std::string(actor))
+      .Arg("by", std::string(responder_id))
+      .Int("outcome", request.outcome())
+      .Arg("booking", request.booking_id())
+      .Arg("note", request.note());
+  return Call(call);
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::RecordFeedback(absl::string_view id, absl::string_view actor,
                                                       const v1::Feedback& feedback,
                                                       absl::string_view replay_key) {
-  return Call("dk_feedback", {std::string(replay_key), std::to_string(config_.request_id_ttl_s),
-                              std::string(id), std::string(actor), std::to_string(feedback.score()),
-                              Bool(feedback.would_recommend()), Bool(feedback.would_work_again()),
-                              feedback.comment()});
+  RedisFunctionCall call = InquiryCall("dk_feedback", id, replay_key);
+  call.Arg("actor", std::string(actor))
+      .Int("score", feedback.score())
+      .Flag("recommend", feedback.would_recommend())
+      .Flag("again", feedback.would_work_again())
+      .Arg("comment", feedback.comment());
+  return Call(call);
 }
 
 absl::StatusOr<v1::Inquiry> DeskStore::EraseAsker(absl::string_view id, absl::string_view actor,
                                                   absl::string_view replay_key, bool texts) {
-  return Call("dk_erase", {std::string(replay_key), std::to_string(config_.request_id_ttl_s),
-                           std::string(id), std::string(actor), texts ? "1" : "0"});
+  RedisFunctionCall call = InquiryCall("dk_erase", id, replay_key);
+  call.Arg("actor", std::string(actor)).Flag("texts", texts);
+  return Call(call);
 }
 
 absl::StatusOr<std::vector<std::string>> DeskStore::AskerInquiries(absl::string_view email) {
-  auto reply =
-      redis_->FCall("dk_asker_inquiries", {Key("m")}, {base_, FoldEmail(std::string(email))});
+  RedisFunctionCall call("dk_asker_inquiries");
+  call.Key("base", base_).Arg("email", FoldEmail(std::string(email)));
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   std::vector<std::string> ids;
   for (const auto& e : reply->elements) ids.push_back(e.str);
@@ -535,10 +568,12 @@ absl::StatusOr<std::vector<std::string>> DeskStore::AskerInquiries(absl::string_
 }
 
 absl::StatusOr<int> DeskStore::ApplyDue(int limit) {
-  auto reply =
-      redis_->FCall("dk_due", {Key("m")},
-                    {base_, std::to_string(config_.events_max_length), std::to_string(limit),
-                     std::to_string(int64_t{config_.escalation_s} * 1000)});
+  RedisFunctionCall call("dk_due");
+  call.Key("base", base_)
+      .Int("maxlen", config_.events_max_length)
+      .Int("limit", limit)
+      .Int("escalation", int64_t{config_.escalation_s} * 1000);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);
 }

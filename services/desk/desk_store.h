@@ -13,6 +13,7 @@
 #include "infrashare/desk/v1/desk.pb.h"
 #include "services/common/config.h"
 #include "services/common/redis.h"
+#include "services/common/redis_function.h"
 #include "services/desk/routing.h"
 
 namespace infrashare::desk {
@@ -145,7 +146,10 @@ class DeskStore {
 
  private:
   std::string Key(absl::string_view suffix) const { return base_ + std::string(suffix); }
-  absl::StatusOr<v1::Inquiry> Call(absl::string_view function, RedisArgs args);
+  // A call on one inquiry: KEYS base, inquiry and replay, ARGV maxlen, id and the replay's.
+  RedisFunctionCall InquiryCall(absl::string_view function, absl::string_view id,
+                                absl::string_view replay_key) const;
+  absl::StatusOr<v1::Inquiry> Call(const RedisFunctionCall& call);
 
   RedisPool* redis_;
   DeskConfig config_;

@@ -1,5 +1,7 @@
 #include "services/registry/store.h"
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -90,31 +92,27 @@ absl::StatusOr<std::vector<std::optional<std::string>>> RedisRegistryStore::GetM
   return out;
 }
 
-RedisArgs RedisRegistryStore::PutCommand(const PutRecord& record) const {
-  RedisArgs args = {"FCALL",
-                    "reg_put",
-                    "1",
-                    RecordKey(record.kind, record.id),
-                    Base(),
-                    std::string(record.kind),
-                    record.id,
-                    record.expected_version,
-                    record.new_version,
-                    record.data,
-                    record.replay_key,
-                    std::to_string(replay_ttl_s_),
-                    std::to_string(events_max_length_),
-                    std::to_string(record.must_exist.size())};
-  args.insert(args.end(), record.must_exist.begin(), record.must_exist.end());
-  args.push_back(std::to_string(record.indexes.size()));
-  for (const auto& ix : record.indexes) args.push_back("ix:" + ix);
-  return args;
+RedisFunctionCall RedisRegistryStore::PutCall(const PutRecord& record) const {
+  nlohmann::json indexes = nlohmann::json::array();
+  for (const auto& ix : record.indexes) indexes.push_back("ix:" + ix);
+  RedisFunctionCall call("reg_put");
+  call.Key("base", Base())
+      .Key("record", RecordKey(record.kind, record.id))
+      .Arg("kind", std::string(record.kind))
+      .Arg("id", record.id)
+      .Arg("expected", record.expected_version)
+      .Arg("version", record.new_version)
+      .Arg("data", record.data)
+      .Replay(record.replay_key, replay_ttl_s_)
+      .Int("maxlen", events_max_length_)
+      .Arg("refs", nlohmann::json(record.must_exist).dump())
+      .Arg("indexes", indexes.dump());
+  return call;
 }
 
 absl::StatusOr<WriteResult> RedisRegistryStore::Put(const PutRecord& record) {
-  RedisArgs command = PutCommand(record);
-  auto reply =
-      redis_->FCall("reg_put", {command[3]}, RedisArgs(command.begin() + 4, command.end()));
+  const RedisFunctionCall call = PutCall(record);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return ToWriteResult(*reply);
 }
@@ -123,7 +121,7 @@ absl::StatusOr<std::vector<absl::StatusOr<WriteResult>>> RedisRegistryStore::Put
     const std::vector<PutRecord>& records) {
   std::vector<RedisArgs> commands;
   commands.reserve(records.size());
-  for (const auto& r : records) commands.push_back(PutCommand(r));
+  for (const auto& r : records) commands.push_back(PutCall(r).Command());
   if (auto loaded = redis_->EnsureFunctions(); !loaded.ok()) return loaded;
   auto replies = redis_->Pipeline(commands);
   if (!replies.ok()) return replies.status();
@@ -147,32 +145,35 @@ absl::StatusOr<std::vector<std::string>> RedisRegistryStore::IndexMembers(absl::
 }
 
 absl::StatusOr<std::optional<std::string>> RedisRegistryStore::GetReplay(absl::string_view key) {
-  auto reply = redis_->FCall("reg_replay_get", {}, {std::string(key)});
+  RedisFunctionCall call("reg_replay_get");
+  call.Replay(key, replay_ttl_s_);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   if (reply->is_nil()) return std::optional<std::string>();
   return std::optional<std::string>(std::move(reply->str));
 }
 
 absl::Status RedisRegistryStore::PutReplay(absl::string_view key, absl::string_view response) {
-  auto reply =
-      redis_->FCall("reg_replay_put", {},
-                    {std::string(key), std::to_string(replay_ttl_s_), std::string(response)});
+  RedisFunctionCall call("reg_replay_put");
+  call.Replay(key, replay_ttl_s_).Arg("response", std::string(response));
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   return reply.ok() ? absl::OkStatus() : reply.status();
 }
 
 absl::StatusOr<WriteResult> RedisRegistryStore::Delete(const DeleteRecord& record) {
-  RedisArgs args = {Base(),
-                    std::string(record.kind),
-                    record.id,
-                    record.expected_version,
-                    record.replay_key,
-                    std::to_string(replay_ttl_s_),
-                    std::to_string(events_max_length_),
-                    std::to_string(record.must_be_empty.size())};
-  for (const auto& ix : record.must_be_empty) args.push_back("ix:" + ix);
-  args.push_back(std::to_string(record.also_delete.size()));
-  args.insert(args.end(), record.also_delete.begin(), record.also_delete.end());
-  auto reply = redis_->FCall("reg_delete", {RecordKey(record.kind, record.id)}, args);
+  nlohmann::json dependents = nlohmann::json::array();
+  for (const auto& ix : record.must_be_empty) dependents.push_back("ix:" + ix);
+  RedisFunctionCall call("reg_delete");
+  call.Key("base", Base())
+      .Key("record", RecordKey(record.kind, record.id))
+      .Arg("kind", std::string(record.kind))
+      .Arg("id", record.id)
+      .Arg("expected", record.expected_version)
+      .Replay(record.replay_key, replay_ttl_s_)
+      .Int("maxlen", events_max_length_)
+      .Arg("dependents", dependents.dump())
+      .Arg("also_delete", nlohmann::json(record.also_delete).dump());
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return ToWriteResult(*reply);
 }
@@ -181,9 +182,13 @@ absl::StatusOr<Page> RedisRegistryStore::List(absl::string_view kind, absl::stri
                                               absl::string_view after, int limit) {
   std::string index_key =
       index.empty() ? absl::StrCat(Base(), "ids:", kind) : absl::StrCat(Base(), "ix:", index);
-  auto reply =
-      redis_->FCall("reg_page", {index_key},
-                    {Base(), std::string(kind), std::string(after), std::to_string(limit)});
+  RedisFunctionCall call("reg_page");
+  call.Key("base", Base())
+      .Key("index", std::move(index_key))
+      .Arg("kind", std::string(kind))
+      .Arg("after", std::string(after))
+      .Int("limit", limit);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   Page page;
   if (reply->elements.size() == 2) {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/common/redis.h"
+#include "services/common/redis_function.h"
 
 namespace infrashare::registry {
 
@@ -121,7 +122,7 @@ class RedisRegistryStore final : public RegistryStore {
 
  private:
   std::string RecordKey(absl::string_view kind, absl::string_view id) const;
-  RedisArgs PutCommand(const PutRecord& record) const;
+  RedisFunctionCall PutCall(const PutRecord& record) const;
   RedisPool* redis_;
   int replay_ttl_s_;
   int events_max_length_;

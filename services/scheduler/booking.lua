@@ -116,17 +116,21 @@ end
 -- what earlier occurrences of the same call already took. Returns nil when allowed.
 local function allowance_refusal(base, res, a, pending)
   if a.qk ~= '' then
-    local used = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':quota', a.qk) or '0') + (pending[a.qk] or 0)
+    local used = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':quota', a.qk) or '0') +
+                 (pending[a.qk] or 0)
     if used + a.m > a.ql then
-      return {err = 'QUOTA_EXCEEDED', msg = 'this booking would exceed your organisation\'s quota of ' ..
+      return {err = 'QUOTA_EXCEEDED',
+              msg = 'this booking would exceed your organisation\'s quota of ' ..
               math.floor(a.ql / 60) .. ' unit-hours on this resource for the period (' ..
               math.floor(used / 60) .. ' booked)'}
     end
   end
   if a.sk ~= '' and a.sl >= 0 then
-    local used = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':nonsme', a.sk) or '0') + (pending['sme|' .. a.sk] or 0)
+    local used = tonumber(redis.call('HGET', base .. 'r:' .. res .. ':nonsme', a.sk) or '0') +
+                 (pending['sme|' .. a.sk] or 0)
     if used + a.m > a.sl then
-      return {err = 'SME_RESERVED', msg = 'the rest of this week is reserved for SME partners until ' ..
+      return {err = 'SME_RESERVED',
+              msg = 'the rest of this week is reserved for SME partners until ' ..
               'closer to the date'}
     end
   end
@@ -144,7 +148,9 @@ local function count_allowance(base, b, sign, quota_too)
   if quota_too and (b.qk or '') ~= '' then
     redis.call('HINCRBY', base .. 'r:' .. b.res .. ':quota', b.qk, sign * m)
   end
-  if (b.sk or '') ~= '' then redis.call('HINCRBY', base .. 'r:' .. b.res .. ':nonsme', b.sk, sign * m) end
+  if (b.sk or '') ~= '' then
+    redis.call('HINCRBY', base .. 'r:' .. b.res .. ':nonsme', b.sk, sign * m)
+  end
 end
 
 -- Records a new booking `b` (all fields set) in the resource's indexes, timers and log.
@@ -154,7 +160,9 @@ local function insert_booking(base, maxlen, b, type)
   redis.call('ZADD', base .. 'r:' .. b.res .. ':all', b.s, b.id)
   redis.call('ZADD', base .. 'o:' .. b.org, b.s, b.id)
   local length = tonumber(b.be) - tonumber(b.bs)
-  if length > tonumber(redis.call('HGET', meta, 'span') or '0') then redis.call('HSET', meta, 'span', int_text(length)) end
+  if length > tonumber(redis.call('HGET', meta, 'span') or '0') then
+    redis.call('HSET', meta, 'span', int_text(length))
+  end
   count_allowance(base, b, 1, true)
   schedule(base, b)
   return emit(base, maxlen, b, type)
@@ -188,9 +196,10 @@ local function promote(base, maxlen, res, now)
       local a = {qk = w.qk, ql = tonumber(w.ql), sk = w.sk, sl = tonumber(w.sl), m = tonumber(w.qm)}
       if peak_usage(live_usage(base, res, bs, be, now), bs, be) + q <= tonumber(w.cap) and
          not allowance_refusal(base, res, a, {}) then
-        insert_booking(base, maxlen, {id = id, res = res, org = w.org, s = w.s, e = w.e, bs = w.bs,
-                                      be = w.be, q = w.q, t = w.t, n = '', rs = '', cr = tostring(now),
-                                      up = tostring(now), ap = w.ap, ns = w.ns, sr = '', st = 'HELD',
+        insert_booking(base, maxlen, {id = id, res = res, org = w.org, s = w.s, e = w.e,
+                                      bs = w.bs, be = w.be, q = w.q, t = w.t, n = '', rs = '',
+                                      cr = tostring(now), up = tostring(now), ap = w.ap,
+                                      ns = w.ns, sr = '', st = 'HELD',
                                       hx = int_text(now + tonumber(w.ttl)), qk = w.qk, sk = w.sk,
                                       qm = w.qm}, 'PROMOTED')
         redis.call('HSET', base .. 'w:' .. id, 'st', 'PROMOTED', 'bk', id)
@@ -225,9 +234,11 @@ local function advance(base, maxlen, b, now)
   if b.st == 'HELD' then
     release(base, maxlen, b, 'EXPIRED', 'the hold was not submitted before it expired', now)
   elseif b.st == 'PENDING_APPROVAL' then
-    release(base, maxlen, b, 'EXPIRED', 'the owner did not approve the request before its start', now)
+    release(base, maxlen, b, 'EXPIRED', 'the owner did not approve the request before its start',
+            now)
   elseif b.st == 'CONFIRMED' and tonumber(b.ns) > 0 then
-    release(base, maxlen, b, 'NO_SHOW', 'not checked in within the grace period after the start', now)
+    release(base, maxlen, b, 'NO_SHOW', 'not checked in within the grace period after the start',
+            now)
   else
     change(base, maxlen, b, 'COMPLETED', now)
   end
@@ -249,7 +260,8 @@ local function blocking_overlaps(base, maxlen, res, from, to, now, skip)
     -- Only the fields the decision needs; the whole booking only when time has changed it.
     local f = redis.call('HMGET', base .. 'b:' .. id, 'st', 'bs', 'be', 'q', 'hx', 's', 'e', 'ns')
     if f[1] then
-      local b = {st = f[1], bs = f[2], be = f[3], q = f[4], hx = f[5], s = f[6], e = f[7], ns = f[8]}
+      local b = {st = f[1], bs = f[2], be = f[3], q = f[4], hx = f[5], s = f[6], e = f[7],
+                 ns = f[8]}
       local due = due_at(b)
       if due and due <= now then
         b = load(base, id)
@@ -269,69 +281,74 @@ end
 -- one), each checked against the resource's blocking bookings, the organisation's quota, the SME
 -- share, and the occurrences accepted before it in the same call. All or nothing: when one does
 -- not fit, nothing is written.
--- KEYS[1] the resource's meta key.
--- ARGV: base, resource, organisation, capacity, hold ('1'/'0'), approval required ('1'/'0'),
---       hold ttl ms, no-show grace ms, title, notes, replay key, replay ttl, events maxlen,
---       all or nothing ('1'/'0'), series id ('' = none), training required ('1'/'0'), n, then
---       n times: booking id, start, end, blocked start, blocked end (ms), quantity, quota key,
---       quota limit, SME-share key, SME-share limit (-1 = no check), unit-minutes; then,
---       optional: the resource version the caller planned against ('' = any), and bookings of the
---       resource this call replaces (space-separated ids): they do not count against the new
---       occurrences and are cancelled, with the reason after them, when the new ones are booked.
+-- KEYS: base (the shard's prefix <b>: the keys of bookings found in the resource's indexes are
+--       built from it, in its hash tag), meta (the resource's r:<res>:m), replay (none without a
+--       request id; see the prelude).
+-- ARGV: res, org, capacity, hold, approval (approval required), training (training required),
+--       all_or_nothing ('1'/'0' each), hold_ttl, no_show (grace ms, 0 = off), title, notes,
+--       series ('' = none), fingerprint, replay_ttl, maxlen (of the event stream), expected (the
+--       resource version the caller planned against, '' = any), replaces (bookings of the
+--       resource this call replaces, space-separated: they do not count against the new
+--       occurrences and are cancelled, with replace_reason, when the new ones are booked),
+--       replace_reason, occurrences: a JSON array of {id, s, e, bs, be (ms), q, qk (quota key),
+--       ql (quota limit), sk (SME-share key), sl (SME-share limit, -1 = no check), m
+--       (unit-minutes)}, every value a string.
 -- Returns {'ok'|'replay', JSON array}: per occurrence {b = booking} or {err = reason, msg = text}.
 local function sch_book(keys, args)
-  local base, res, org, capacity = args[1], args[2], args[3], tonumber(args[4])
-  local maxlen, all_or_nothing, series = args[13], args[14] == '1', args[15]
-  local previous = replay_get(args[11])
+  local k, a = named(keys, args)
+  local base, res, org, capacity = k.base, a.res, a.org, tonumber(a.capacity)
+  local maxlen, all_or_nothing, series = a.maxlen, a.all_or_nothing == '1', a.series
+  local previous = replay_get(k, a)
   if previous then return {'replay', previous} end
-  local tail = 18 + tonumber(args[17]) * 11
-  local expected = args[tail]
-  if expected and expected ~= '' and (redis.call('HGET', keys[1], 'seq') or '0') ~= expected then
+  local expected = a.expected
+  if expected ~= '' and (redis.call('HGET', k.meta, 'seq') or '0') ~= expected then
     return fail('ABORTED', 'resource ' .. res)
   end
   local replaced, skip = {}, {}
-  for id in string.gmatch(args[tail + 1] or '', '%S+') do
+  for id in string.gmatch(a.replaces, '%S+') do
     replaced[#replaced + 1] = id
     skip[id] = true
   end
-  if args[16] == '1' and redis.call('SISMEMBER', base .. 'r:' .. res .. ':trained', org) == 0 then
+  if a.training == '1' and redis.call('SISMEMBER', base .. 'r:' .. res .. ':trained', org) == 0 then
     return fail('FAILED_PRECONDITION', 'TRAINING_REQUIRED the owner has not recorded training ' ..
                 'for your organisation on this resource')
   end
   local now = now_ms()
   local accepted, pending = {}, {}  -- {bs, be, q} and allowance taken by earlier occurrences
   local results, refused = {}, false
-  local n = tonumber(args[17])
+  local occurrences = cjson.decode(a.occurrences)
+  local n = #occurrences
   for i = 1, n do
-    local at = 17 + (i - 1) * 11
-    local bs, be, q = tonumber(args[at + 4]), tonumber(args[at + 5]), tonumber(args[at + 6])
-    local a = {qk = args[at + 7], ql = tonumber(args[at + 8]), sk = args[at + 9],
-               sl = tonumber(args[at + 10]), m = tonumber(args[at + 11])}
+    local o = occurrences[i]
+    local bs, be, q = tonumber(o.bs), tonumber(o.be), tonumber(o.q)
+    local allowance = {qk = o.qk, ql = tonumber(o.ql), sk = o.sk, sl = tonumber(o.sl),
+                       m = tonumber(o.m)}
     local used = blocking_overlaps(base, maxlen, res, bs, be, now, skip)
     for _, u in ipairs(accepted) do
       if u[1] < be and u[2] > bs then used[#used + 1] = u end
     end
     if peak_usage(used, bs, be) + q > capacity then
-      local version = redis.call('HGET', keys[1], 'seq') or '0'
-      local hint = ' (a hold lapses unless its booker confirms it in time); JoinWaitlist offers it ' ..
-                   'to you when it frees'
+      local version = redis.call('HGET', k.meta, 'seq') or '0'
+      local hint = ' (a hold lapses unless its booker confirms it in time); JoinWaitlist offers ' ..
+                   'it to you when it frees'
       if capacity == 1 then
         results[i] = {err = 'SLOT_TAKEN', ver = version,
                       msg = 'the slot is taken by a booking or a hold' .. hint}
       else
         results[i] = {err = 'CAPACITY_EXCEEDED', ver = version,
-                      msg = 'fewer than ' .. q .. ' seats or units are free throughout the slot' .. hint}
+                      msg = 'fewer than ' .. q .. ' seats or units are free throughout the slot' ..
+                            hint}
       end
       refused = true
     else
-      local refusal = allowance_refusal(base, res, a, pending)
+      local refusal = allowance_refusal(base, res, allowance, pending)
       if refusal then
         results[i] = refusal
         refused = true
       else
-        take_allowance(a, pending)
+        take_allowance(allowance, pending)
         accepted[#accepted + 1] = {bs, be, q}
-        results[i] = {ok = at}
+        results[i] = {ok = o}
       end
     end
   end
@@ -344,16 +361,16 @@ local function sch_book(keys, args)
     return {'ok', cjson.encode(results)}
   end
   for i = 1, n do
-    local at = results[i].ok
-    if at then
-      local b = {id = args[at + 1], res = res, org = org, s = args[at + 2], e = args[at + 3],
-                 bs = args[at + 4], be = args[at + 5], q = args[at + 6], t = args[9], n = args[10],
-                 rs = '', cr = tostring(now), up = tostring(now), ap = args[6], ns = args[8],
-                 hx = '', sr = series, qk = args[at + 7], sk = args[at + 9], qm = args[at + 11]}
-      if args[5] == '1' then
+    local o = results[i].ok
+    if o then
+      local b = {id = o.id, res = res, org = org, s = o.s, e = o.e, bs = o.bs, be = o.be, q = o.q,
+                 t = a.title, n = a.notes, rs = '', cr = tostring(now), up = tostring(now),
+                 ap = a.approval, ns = a.no_show, hx = '', sr = series, qk = o.qk, sk = o.sk,
+                 qm = o.m}
+      if a.hold == '1' then
         b.st = 'HELD'
-        b.hx = int_text(now + tonumber(args[7]))
-      elseif args[6] == '1' then
+        b.hx = int_text(now + tonumber(a.hold_ttl))
+      elseif a.approval == '1' then
         b.st = 'PENDING_APPROVAL'
       else
         b.st = 'CONFIRMED'
@@ -364,8 +381,9 @@ local function sch_book(keys, args)
   -- After the inserts, so that a waiting entry promoted into the freed time sees the new bookings.
   for _, id in ipairs(replaced) do
     local b = load(base, id)
-    if b and b.res == res and (b.st == 'HELD' or b.st == 'PENDING_APPROVAL' or b.st == 'CONFIRMED') then
-      release(base, maxlen, b, 'CANCELLED', args[tail + 2] or 'replaced', now)
+    if b and b.res == res and
+       (b.st == 'HELD' or b.st == 'PENDING_APPROVAL' or b.st == 'CONFIRMED') then
+      release(base, maxlen, b, 'CANCELLED', a.replace_reason, now)
     end
   end
   -- The JSON array by hand: each booking is encoded once, for its event and for the reply.
@@ -374,20 +392,21 @@ local function sch_book(keys, args)
     parts[i] = results[i].json and ('{"b":' .. results[i].json .. '}') or cjson.encode(results[i])
   end
   local out = '[' .. table.concat(parts, ',') .. ']'
-  replay_put(args[11], args[12], out)
+  replay_put(k, a, out)
   return {'ok', out}
 end
 
--- KEYS[1] the booking key.
--- ARGV: base, booking id, operation (submit|approve|reject|cancel|checkin), caller organisation,
---       caller owns the resource ('1'/'0'), caller is a platform admin ('1'/'0'), reason,
---       replay key, replay ttl, events maxlen, how early check-in opens (ms before the start).
+-- KEYS: base (the shard's prefix), booking (its b:<id>), replay (as for sch_book).
+-- ARGV: id, op (submit|approve|reject|cancel|checkin), caller (organisation), owner (the caller
+--       owns the resource), admin (the caller is a platform admin) ('1'/'0' both), reason,
+--       fingerprint, replay_ttl, maxlen, checkin_opens (ms before the start).
 local function sch_transition(keys, args)
-  local base, id, op, caller = args[1], args[2], args[3], args[4]
-  local owner, admin, reason, maxlen = args[5] == '1', args[6] == '1', args[7], args[10]
-  local previous = replay_get(args[8])
+  local k, a = named(keys, args)
+  local base, id, op, caller = k.base, a.id, a.op, a.caller
+  local owner, admin, reason, maxlen = a.owner == '1', a.admin == '1', a.reason, a.maxlen
+  local previous = replay_get(k, a)
   if previous then return {'replay', previous} end
-  local b = load(base, id)
+  local b = read_hash(k.booking)
   if not b then return fail('NOT_FOUND', 'booking ' .. id) end
   local booker = b.org == caller
   if not (booker or owner or admin) then
@@ -399,8 +418,12 @@ local function sch_transition(keys, args)
     return fail('FAILED_PRECONDITION', 'INVALID_STATE ' .. what .. '; the booking is ' .. b.st)
   end
   if op == 'submit' then
-    if not (booker or admin) then return fail('PERMISSION_DENIED', 'only the booker submits a hold') end
-    if b.st == 'EXPIRED' then return fail('FAILED_PRECONDITION', 'HOLD_EXPIRED the hold has expired') end
+    if not (booker or admin) then
+      return fail('PERMISSION_DENIED', 'only the booker submits a hold')
+    end
+    if b.st == 'EXPIRED' then
+      return fail('FAILED_PRECONDITION', 'HOLD_EXPIRED the hold has expired')
+    end
     if b.st ~= 'HELD' then return wrong_state('only a hold can be submitted') end
     b.hx = ''
     change(base, maxlen, b, b.ap == '1' and 'PENDING_APPROVAL' or 'CONFIRMED', now)
@@ -408,7 +431,9 @@ local function sch_transition(keys, args)
     if not (owner or admin) then
       return fail('PERMISSION_DENIED', 'only the resource owner approves or rejects a booking')
     end
-    if b.st ~= 'PENDING_APPROVAL' then return wrong_state('only a pending request can be decided') end
+    if b.st ~= 'PENDING_APPROVAL' then
+      return wrong_state('only a pending request can be decided')
+    end
     if op == 'approve' then
       change(base, maxlen, b, 'CONFIRMED', now)
     else
@@ -421,7 +446,7 @@ local function sch_transition(keys, args)
     release(base, maxlen, b, 'CANCELLED', reason, now)
   elseif op == 'checkin' then
     if b.st ~= 'CONFIRMED' then return wrong_state('only a confirmed booking can be checked in') end
-    if now < tonumber(b.s) - tonumber(args[11]) then
+    if now < tonumber(b.s) - tonumber(a.checkin_opens) then
       return fail('FAILED_PRECONDITION', 'TOO_EARLY check-in opens shortly before the start')
     end
     change(base, maxlen, b, 'CHECKED_IN', now)
@@ -429,30 +454,31 @@ local function sch_transition(keys, args)
     return fail('INVALID_ARGUMENT', 'operation unknown')
   end
   local out = cjson.encode(b)
-  replay_put(args[8], args[9], out)
+  replay_put(k, a, out)
   return {'ok', out}
 end
 
--- KEYS[1] the shard's timer set. ARGV: base, limit, events maxlen.
+-- KEYS: base (the shard's prefix), timers (its tm). ARGV: limit, maxlen.
 -- Applies due time-based transitions; returns how many timers it looked at.
 local function sch_sweep(keys, args)
-  local base, limit, maxlen = args[1], tonumber(args[2]), args[3]
+  local k, a = named(keys, args)
+  local base, limit, maxlen = k.base, tonumber(a.limit), a.maxlen
   local now = now_ms()
-  local ids = redis.call('ZRANGEBYSCORE', keys[1], '-inf', now, 'LIMIT', 0, limit)
+  local ids = redis.call('ZRANGEBYSCORE', k.timers, '-inf', now, 'LIMIT', 0, limit)
   for _, id in ipairs(ids) do
     local b = load(base, id)
-    if not b or not advance(base, maxlen, b, now) then redis.call('ZREM', keys[1], id) end
+    if not b or not advance(base, maxlen, b, now) then redis.call('ZREM', k.timers, id) end
   end
   return #ids
 end
 
--- KEYS[1] the resource's meta key. ARGV: base, resource, from, to (ms).
+-- KEYS: base (the shard's prefix). ARGV: res, from, to (ms).
 -- Blocking bookings overlapping [from, to) as flat {bs, be, q, id} quadruples, lapsed holds left
 -- out.
 local function sch_busy(keys, args)
-  local base, res, from, to = args[1], args[2], tonumber(args[3]), tonumber(args[4])
+  local k, a = named(keys, args)
   local out = {}
-  for _, u in ipairs(live_usage(base, res, from, to, now_ms())) do
+  for _, u in ipairs(live_usage(k.base, a.res, tonumber(a.from), tonumber(a.to), now_ms())) do
     out[#out + 1] = int_text(u[1])
     out[#out + 1] = int_text(u[2])
     out[#out + 1] = int_text(u[3])
@@ -461,22 +487,23 @@ local function sch_busy(keys, args)
   return out
 end
 
--- KEYS[1] a booking index (r:<res>:all or o:<org>).
--- ARGV: base, from (ms, inclusive), to (ms, exclusive), after score, after id ('' = first page),
---       limit, states (space-separated, '' = all).
+-- KEYS: base (the shard's prefix), index (a booking index: r:<res>:all or o:<org>).
+-- ARGV: from (ms, inclusive), to (ms, exclusive), after_score, after_id ('' = first page), limit,
+--       states (space-separated, '' = all).
 -- Up to `limit` bookings as JSON in (start, id) order, and whether more follow.
 local function sch_page(keys, args)
-  local base, from, to = args[1], args[2], '(' .. args[3]
-  local after_score, after_id, limit = args[4], args[5], tonumber(args[6])
+  local k, a = named(keys, args)
+  local base, from, to = k.base, a.from, '(' .. a.to
+  local after_score, after_id, limit = a.after_score, a.after_id, tonumber(a.limit)
   local wanted = nil
-  if args[7] ~= '' then
+  if a.states ~= '' then
     wanted = {}
-    for state in string.gmatch(args[7], '%S+') do wanted[state] = true end
+    for state in string.gmatch(a.states, '%S+') do wanted[state] = true end
   end
   if after_id ~= '' then from = after_score end
   local out, more, offset = {}, 0, 0
   while true do
-    local chunk = redis.call('ZRANGEBYSCORE', keys[1], from, to, 'WITHSCORES', 'LIMIT', offset, 200)
+    local chunk = redis.call('ZRANGEBYSCORE', k.index, from, to, 'WITHSCORES', 'LIMIT', offset, 200)
     if #chunk == 0 then break end
     for i = 1, #chunk, 2 do
       local id, score = chunk[i], chunk[i + 1]
@@ -498,83 +525,88 @@ local function sch_page(keys, args)
   return {more, out}
 end
 
--- KEYS[1] the resource's meta key.
--- ARGV: base, entry id, resource, organisation, start, end, blocked start, blocked end, quantity,
---       capacity, approval required, no-show grace ms, hold ttl ms, title, replay key, replay ttl,
---       quota key, quota limit, SME-share key, SME-share limit, unit-minutes (as for sch_book),
---       training required ('1'/'0').
+-- KEYS: base (the shard's prefix), meta (the resource's r:<res>:m), entry (the entry's w:<id>),
+--       replay (as for sch_book).
+-- ARGV: id, res, org, s, e, bs, be (ms), q, capacity, approval, no_show, hold_ttl, title,
+--       fingerprint, replay_ttl, training (as for sch_book), and the allowance qk, ql, sk, sl, m.
 -- Joins the waitlist for a slot that is taken now; SLOT_AVAILABLE when it is free.
 local function sch_wait(keys, args)
-  local base, id, res = args[1], args[2], args[3]
-  local previous = replay_get(args[15])
+  local k, a = named(keys, args)
+  local base, id, res = k.base, a.id, a.res
+  local previous = replay_get(k, a)
   if previous then return {'replay', previous} end
   local now = now_ms()
-  if args[22] == '1' and redis.call('SISMEMBER', base .. 'r:' .. res .. ':trained', args[4]) == 0 then
+  if a.training == '1' and
+     redis.call('SISMEMBER', base .. 'r:' .. res .. ':trained', a.org) == 0 then
     return fail('FAILED_PRECONDITION', 'TRAINING_REQUIRED the owner has not recorded training ' ..
                 'for your organisation on this resource')
   end
-  local bs, be, q = tonumber(args[7]), tonumber(args[8]), tonumber(args[9])
-  if peak_usage(live_usage(base, res, bs, be, now), bs, be) + q <= tonumber(args[10]) then
+  local bs, be, q = tonumber(a.bs), tonumber(a.be), tonumber(a.q)
+  if peak_usage(live_usage(base, res, bs, be, now), bs, be) + q <= tonumber(a.capacity) then
     return fail('FAILED_PRECONDITION', 'SLOT_AVAILABLE the slot is free: book it instead')
   end
-  local w = {id = id, res = res, org = args[4], s = args[5], e = args[6], bs = args[7], be = args[8],
-             q = args[9], cap = args[10], ap = args[11], ns = args[12], ttl = args[13], t = args[14],
-             st = 'WAITING', bk = '', cr = tostring(now), qk = args[17], ql = args[18], sk = args[19],
-             sl = args[20], qm = args[21]}
+  local w = {id = id, res = res, org = a.org, s = a.s, e = a.e, bs = a.bs, be = a.be, q = a.q,
+             cap = a.capacity, ap = a.approval, ns = a.no_show, ttl = a.hold_ttl, t = a.title,
+             st = 'WAITING', bk = '', cr = tostring(now), qk = a.qk, ql = a.ql, sk = a.sk,
+             sl = a.sl, qm = a.m}
   local flat = {}
-  for k, v in pairs(w) do
-    flat[#flat + 1] = k
+  for field, v in pairs(w) do
+    flat[#flat + 1] = field
     flat[#flat + 1] = v
   end
-  redis.call('HSET', base .. 'w:' .. id, unpack(flat))
+  redis.call('HSET', k.entry, unpack(flat))
   redis.call('ZADD', base .. 'r:' .. res .. ':wl', now, id)
   local out = cjson.encode(w)
-  replay_put(args[15], args[16], out)
+  replay_put(k, a, out)
   return {'ok', out}
 end
 
--- KEYS[1] the entry key. ARGV: base, entry id, caller organisation, caller is admin ('1'/'0').
+-- KEYS: base (the shard's prefix), entry (the entry's w:<id>).
+-- ARGV: id, caller (organisation), admin (the caller is admin, '1'/'0').
 local function sch_unwait(keys, args)
-  local base, id = args[1], args[2]
-  local w = load_entry(base, id)
-  if not w then return fail('NOT_FOUND', 'waitlist_entry ' .. id) end
-  if w.org ~= args[3] and args[4] ~= '1' then
+  local k, a = named(keys, args)
+  local w = read_hash(k.entry)
+  if not w then return fail('NOT_FOUND', 'waitlist_entry ' .. a.id) end
+  if w.org ~= a.caller and a.admin ~= '1' then
     return fail('PERMISSION_DENIED', 'the waitlist entry belongs to another organisation')
   end
   if w.st == 'WAITING' then
     w.st = 'LEFT'
-    redis.call('HSET', keys[1], 'st', 'LEFT')
-    redis.call('ZREM', base .. 'r:' .. w.res .. ':wl', id)
+    redis.call('HSET', k.entry, 'st', 'LEFT')
+    redis.call('ZREM', k.base .. 'r:' .. w.res .. ':wl', a.id)
   end
   return {'ok', cjson.encode(w)}
 end
 
--- KEYS[1] the resource's waitlist. ARGV: base. The waiting entries, first come first.
+-- KEYS: base (the shard's prefix), waitlist (the resource's r:<res>:wl).
+-- The waiting entries, first come first.
 local function sch_waiting(keys, args)
+  local k = named(keys, args)
   local out = {}
-  for _, id in ipairs(redis.call('ZRANGE', keys[1], 0, -1)) do
-    local w = load_entry(args[1], id)
+  for _, id in ipairs(redis.call('ZRANGE', k.waitlist, 0, -1)) do
+    local w = load_entry(k.base, id)
     if w and w.st == 'WAITING' then out[#out + 1] = cjson.encode(w) end
   end
   return out
 end
 
--- KEYS[1] the resource's trained set. ARGV: organisation, '1' to record, '0' to revoke.
+-- KEYS: trained (the resource's trained set). ARGV: org, trained ('1' to record, '0' to revoke).
 local function sch_train(keys, args)
-  if args[2] == '1' then
-    redis.call('SADD', keys[1], args[1])
+  local k, a = named(keys, args)
+  if a.trained == '1' then
+    redis.call('SADD', k.trained, a.org)
   else
-    redis.call('SREM', keys[1], args[1])
+    redis.call('SREM', k.trained, a.org)
   end
-  return redis.call('SMEMBERS', keys[1])
+  return redis.call('SMEMBERS', k.trained)
 end
 
-redis.register_function('sch_train', sch_train)
-redis.register_function('sch_wait', sch_wait)
-redis.register_function('sch_unwait', sch_unwait)
-redis.register_function{function_name = 'sch_waiting', callback = sch_waiting, flags = {'no-writes'}}
-redis.register_function('sch_book', sch_book)
-redis.register_function('sch_transition', sch_transition)
-redis.register_function('sch_sweep', sch_sweep)
-redis.register_function{function_name = 'sch_busy', callback = sch_busy, flags = {'no-writes'}}
-redis.register_function{function_name = 'sch_page', callback = sch_page, flags = {'no-writes'}}
+register('sch_train', sch_train)
+register('sch_wait', sch_wait)
+register('sch_unwait', sch_unwait)
+register('sch_waiting', sch_waiting, {'no-writes'})
+register('sch_book', sch_book)
+register('sch_transition', sch_transition)
+register('sch_sweep', sch_sweep)
+register('sch_busy', sch_busy, {'no-writes'})
+register('sch_page', sch_page, {'no-writes'})

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/redis_function.h"
 #include "services/common/stream_ids.h"
 
 namespace infrashare::scheduler {
@@ -56,12 +57,12 @@ absl::StatusOr<v1::Booking> BookingFromReply(const absl::StatusOr<RedisValue>& r
   return ParseStoredBooking(reply->elements[1].str);
 }
 
-void AppendAllowance(const Allowance& a, RedisArgs* args) {
-  args->push_back(a.quota_key);
-  args->push_back(std::to_string(a.quota_limit));
-  args->push_back(a.sme_key);
-  args->push_back(std::to_string(a.sme_limit));
-  args->push_back(std::to_string(a.unit_minutes));
+void AddAllowance(const Allowance& a, RedisFunctionCall* call) {
+  call->Arg("qk", a.quota_key)
+      .Int("ql", a.quota_limit)
+      .Arg("sk", a.sme_key)
+      .Int("sl", a.sme_limit)
+      .Int("m", a.unit_minutes);
 }
 
 // One result per occurrence from sch_book's {'ok'|'replay', JSON array} reply.
@@ -88,6 +89,9 @@ absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> BookResults(
   }
   return out;
 }
+
+// `text` as a JSON string.
+std::string JsonString(const std::string& text) { return nlohmann::json(text).dump(); }
 
 uint32_t Fnv1a(absl::string_view text) {
   uint32_t hash = 2166136261u;
@@ -179,39 +183,45 @@ std::string RedisBookingStore::ReplayKey(int shard, absl::string_view organizati
   return absl::StrCat(Base(shard), "req:", organization, ":", request_id);
 }
 
-RedisArgs RedisBookingStore::BookArgs(const BookCommand& c) const {
+RedisFunctionCall RedisBookingStore::BookCall(const BookCommand& c) const {
   const int shard = ShardOf(c.resource_id);
-  RedisArgs args = {
-      Base(shard),
-      c.resource_id,
-      c.organization_id,
-      std::to_string(c.capacity),
-      c.hold ? "1" : "0",
-      c.approval_required ? "1" : "0",
-      std::to_string(int64_t{config_.hold_ttl_s} * 1000),
-      std::to_string(c.release_as_no_show ? int64_t{config_.no_show_grace_s} * 1000 : 0),
-      c.title,
-      c.notes,
-      ReplayKey(shard, c.organization_id, c.request_id),
-      std::to_string(config_.request_id_ttl_s),
-      std::to_string(config_.events_max_length),
-      c.all_or_nothing ? "1" : "0",
-      c.series_id,
-      c.training_required ? "1" : "0",
-      std::to_string(c.occurrences.size())};
+  // A JSON array of objects, every value a string (as the function stores them), written
+  // directly: a booking is on the hot path, and nlohmann's objects cost more than the call's
+  // other arguments together.
+  std::string occurrences = "[";
   for (const auto& o : c.occurrences) {
-    args.push_back(o.booking_id);
-    for (EpochMs v : {o.slot.start, o.slot.end, o.slot.blocked_start, o.slot.blocked_end})
-      args.push_back(std::to_string(v));
-    args.push_back(std::to_string(o.slot.quantity));
-    AppendAllowance(o.allowance, &args);
+    const Allowance& a = o.allowance;
+    if (occurrences.size() > 1) occurrences += ',';
+    absl::StrAppend(&occurrences, "{\"id\":", JsonString(o.booking_id), ",\"s\":\"", o.slot.start,
+                    "\",\"e\":\"", o.slot.end, "\",\"bs\":\"", o.slot.blocked_start, "\",\"be\":\"",
+                    o.slot.blocked_end, "\",\"q\":\"", o.slot.quantity,
+                    "\",\"qk\":", JsonString(a.quota_key), ",\"ql\":\"", a.quota_limit,
+                    "\",\"sk\":", JsonString(a.sme_key), ",\"sl\":\"", a.sme_limit, "\",\"m\":\"",
+                    a.unit_minutes, "\"}");
   }
-  args.push_back(c.expected_version);
-  if (!c.replace_booking_ids.empty()) {
-    args.push_back(absl::StrJoin(c.replace_booking_ids, " "));
-    args.push_back(c.replace_reason);
-  }
-  return args;
+  occurrences += ']';
+  RedisFunctionCall call("sch_book");
+  call.Key("base", Base(shard))
+      .Key("meta", MetaKey(c.resource_id))
+      .Arg("res", c.resource_id)
+      .Arg("org", c.organization_id)
+      .Int("capacity", c.capacity)
+      .Flag("hold", c.hold)
+      .Flag("approval", c.approval_required)
+      .Flag("training", c.training_required)
+      .Flag("all_or_nothing", c.all_or_nothing)
+      .Int("hold_ttl", int64_t{config_.hold_ttl_s} * 1000)
+      .Int("no_show", c.release_as_no_show ? int64_t{config_.no_show_grace_s} * 1000 : 0)
+      .Arg("title", c.title)
+      .Arg("notes", c.notes)
+      .Arg("series", c.series_id)
+      .Replay(ReplayKey(shard, c.organization_id, c.request_id), config_.request_id_ttl_s)
+      .Int("maxlen", config_.events_max_length)
+      .Arg("expected", c.expected_version)
+      .Arg("replaces", absl::StrJoin(c.replace_booking_ids, " "))
+      .Arg("replace_reason", c.replace_reason)
+      .Arg("occurrences", std::move(occurrences));
+  return call;
 }
 
 absl::StatusOr<std::vector<std::string>> RedisBookingStore::Versions(
@@ -230,13 +240,15 @@ absl::StatusOr<std::vector<std::string>> RedisBookingStore::Versions(
 
 absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book(
     const BookCommand& c) {
-  return BookResults(redis_->FCallBatched("sch_book", {MetaKey(c.resource_id)}, BookArgs(c)),
+  const RedisFunctionCall call = BookCall(c);
+  return BookResults(redis_->FCallBatched(call.function(), call.keys(), call.args()),
                      c.occurrences.size());
 }
 
 void RedisBookingStore::BookAsync(const BookCommand& c, BookDone done) {
+  const RedisFunctionCall call = BookCall(c);
   redis_->FCallAsync(
-      "sch_book", {MetaKey(c.resource_id)}, BookArgs(c),
+      call.function(), call.keys(), call.args(),
       [n = c.occurrences.size(), done = std::move(done)](absl::StatusOr<RedisValue> reply) {
         done(BookResults(std::move(reply), n));
       });
@@ -247,13 +259,19 @@ absl::StatusOr<v1::Booking> RedisBookingStore::Apply(const TransitionCommand& c)
   if (resource.empty()) return NotFoundError("booking", c.booking_id);
   const int shard = ShardOf(resource);
   const std::string base = Base(shard);
-  return BookingFromReply(redis_->FCall(
-      "sch_transition", {absl::StrCat(base, "b:", c.booking_id)},
-      {base, c.booking_id, TransitionName(c.transition), c.caller_organization,
-       c.caller_owns_resource ? "1" : "0", c.caller_is_admin ? "1" : "0", c.reason,
-       ReplayKey(shard, c.caller_organization, c.request_id),
-       std::to_string(config_.request_id_ttl_s), std::to_string(config_.events_max_length),
-       std::to_string(config_.checkin_opens_minutes * kMinute)}));
+  RedisFunctionCall call("sch_transition");
+  call.Key("base", base)
+      .Key("booking", absl::StrCat(base, "b:", c.booking_id))
+      .Arg("id", c.booking_id)
+      .Arg("op", TransitionName(c.transition))
+      .Arg("caller", c.caller_organization)
+      .Flag("owner", c.caller_owns_resource)
+      .Flag("admin", c.caller_is_admin)
+      .Arg("reason", c.reason)
+      .Replay(ReplayKey(shard, c.caller_organization, c.request_id), config_.request_id_ttl_s)
+      .Int("maxlen", config_.events_max_length)
+      .Int("checkin_opens", config_.checkin_opens_minutes * kMinute);
+  return BookingFromReply(redis_->FCall(call.function(), call.keys(), call.args()));
 }
 
 absl::StatusOr<std::optional<v1::Booking>> RedisBookingStore::Get(const std::string& booking_id) {
@@ -275,25 +293,27 @@ absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::JoinWaitlist(const WaitComm
   const int shard = ShardOf(c.resource_id);
   const std::string base = Base(shard);
   const Slot& s = c.slot;
-  RedisArgs args = {base,
-                    c.entry_id,
-                    c.resource_id,
-                    c.organization_id,
-                    std::to_string(s.start),
-                    std::to_string(s.end),
-                    std::to_string(s.blocked_start),
-                    std::to_string(s.blocked_end),
-                    std::to_string(s.quantity),
-                    std::to_string(s.capacity),
-                    c.approval_required ? "1" : "0",
-                    std::to_string(int64_t{config_.no_show_grace_s} * 1000),
-                    std::to_string(int64_t{config_.hold_ttl_s} * 1000),
-                    c.title,
-                    ReplayKey(shard, c.organization_id, c.request_id),
-                    std::to_string(config_.request_id_ttl_s)};
-  AppendAllowance(c.allowance, &args);
-  args.push_back(c.training_required ? "1" : "0");
-  auto reply = redis_->FCall("sch_wait", {absl::StrCat(base, "r:", c.resource_id, ":m")}, args);
+  RedisFunctionCall call("sch_wait");
+  call.Key("base", base)
+      .Key("meta", absl::StrCat(base, "r:", c.resource_id, ":m"))
+      .Key("entry", absl::StrCat(base, "w:", c.entry_id))
+      .Arg("id", c.entry_id)
+      .Arg("res", c.resource_id)
+      .Arg("org", c.organization_id)
+      .Int("s", s.start)
+      .Int("e", s.end)
+      .Int("bs", s.blocked_start)
+      .Int("be", s.blocked_end)
+      .Int("q", s.quantity)
+      .Int("capacity", s.capacity)
+      .Flag("approval", c.approval_required)
+      .Int("no_show", int64_t{config_.no_show_grace_s} * 1000)
+      .Int("hold_ttl", int64_t{config_.hold_ttl_s} * 1000)
+      .Arg("title", c.title)
+      .Replay(ReplayKey(shard, c.organization_id, c.request_id), config_.request_id_ttl_s)
+      .Flag("training", c.training_required);
+  AddAllowance(c.allowance, &call);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() != 2) return absl::InternalError("unexpected waitlist reply");
   return ParseStoredEntry(reply->elements[1].str);
@@ -304,8 +324,13 @@ absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::LeaveWaitlist(
   const std::string resource = ResourceOfBooking(entry_id);
   if (resource.empty()) return NotFoundError("waitlist_entry", entry_id);
   const std::string base = Base(ShardOf(resource));
-  auto reply = redis_->FCall("sch_unwait", {absl::StrCat(base, "w:", entry_id)},
-                             {base, entry_id, caller_organization, caller_is_admin ? "1" : "0"});
+  RedisFunctionCall call("sch_unwait");
+  call.Key("base", base)
+      .Key("entry", absl::StrCat(base, "w:", entry_id))
+      .Arg("id", entry_id)
+      .Arg("caller", caller_organization)
+      .Flag("admin", caller_is_admin);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() != 2) return absl::InternalError("unexpected waitlist reply");
   return ParseStoredEntry(reply->elements[1].str);
@@ -314,7 +339,9 @@ absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::LeaveWaitlist(
 absl::StatusOr<std::vector<v1::WaitlistEntry>> RedisBookingStore::Waiting(
     const std::string& resource_id) {
   const std::string base = Base(ShardOf(resource_id));
-  auto reply = redis_->FCall("sch_waiting", {absl::StrCat(base, "r:", resource_id, ":wl")}, {base});
+  RedisFunctionCall call("sch_waiting");
+  call.Key("base", base).Key("waitlist", absl::StrCat(base, "r:", resource_id, ":wl"));
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   std::vector<v1::WaitlistEntry> out;
   for (const auto& json : reply->elements) {
@@ -328,8 +355,11 @@ absl::StatusOr<std::vector<v1::WaitlistEntry>> RedisBookingStore::Waiting(
 absl::StatusOr<std::vector<std::string>> RedisBookingStore::SetTrained(
     const std::string& resource_id, const std::string& organization_id, bool trained) {
   const std::string base = Base(ShardOf(resource_id));
-  auto reply = redis_->FCall("sch_train", {absl::StrCat(base, "r:", resource_id, ":trained")},
-                             {organization_id, trained ? "1" : "0"});
+  RedisFunctionCall call("sch_train");
+  call.Key("trained", absl::StrCat(base, "r:", resource_id, ":trained"))
+      .Arg("org", organization_id)
+      .Flag("trained", trained);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   std::vector<std::string> out;
   for (const auto& e : reply->elements) out.push_back(e.str);
@@ -348,9 +378,9 @@ absl::StatusOr<std::vector<std::vector<Usage>>> RedisBookingStore::BusyMany(
     const std::vector<std::string>& resource_ids, EpochMs from, EpochMs to) {
   std::vector<RedisArgs> commands;
   for (const auto& id : resource_ids) {
-    const std::string base = Base(ShardOf(id));
-    commands.push_back({"FCALL", "sch_busy", "1", absl::StrCat(base, "r:", id, ":m"), base, id,
-                        std::to_string(from), std::to_string(to)});
+    RedisFunctionCall call("sch_busy");
+    call.Key("base", Base(ShardOf(id))).Arg("res", id).Int("from", from).Int("to", to);
+    commands.push_back(call.Command());
   }
   auto replies = redis_->Pipeline(commands);
   if (!replies.ok()) return replies.status();
@@ -375,23 +405,28 @@ absl::StatusOr<std::vector<std::vector<Usage>>> RedisBookingStore::BusyMany(
   return out;
 }
 
-RedisArgs RedisBookingStore::PageArgs(int shard, const PageQuery& query) const {
+RedisFunctionCall RedisBookingStore::PageCall(int shard, std::string index,
+                                              const PageQuery& query) const {
   std::vector<std::string> states;
   for (auto state : query.states) states.push_back(StateName(state));
-  return {Base(shard),
-          std::to_string(query.from),
-          std::to_string(query.to),
-          query.after ? std::to_string(query.after->first) : "",
-          query.after ? query.after->second : "",
-          std::to_string(query.limit),
-          absl::StrJoin(states, " ")};
+  RedisFunctionCall call("sch_page");
+  call.Key("base", Base(shard))
+      .Key("index", std::move(index))
+      .Int("from", query.from)
+      .Int("to", query.to)
+      .Arg("after_score", query.after ? std::to_string(query.after->first) : "")
+      .Arg("after_id", query.after ? query.after->second : "")
+      .Int("limit", query.limit)
+      .Arg("states", absl::StrJoin(states, " "));
+  return call;
 }
 
 absl::StatusOr<BookingPage> RedisBookingStore::ListByResource(const std::string& resource_id,
                                                               const PageQuery& query) {
   const int shard = ShardOf(resource_id);
-  auto reply = redis_->FCall("sch_page", {absl::StrCat(Base(shard), "r:", resource_id, ":all")},
-                             PageArgs(shard, query));
+  const RedisFunctionCall call =
+      PageCall(shard, absl::StrCat(Base(shard), "r:", resource_id, ":all"), query);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   BookingPage page;
   if (reply->elements.size() != 2) return absl::InternalError("unexpected page reply");
@@ -409,10 +444,8 @@ absl::StatusOr<BookingPage> RedisBookingStore::ListByOrganization(
   // An organisation's bookings are spread over the shards: one page from each, merged.
   std::vector<RedisArgs> commands;
   for (int shard = 0; shard < config_.shards; ++shard) {
-    RedisArgs command = {"FCALL", "sch_page", "1",
-                         absl::StrCat(Base(shard), "o:", organization_id)};
-    for (auto& arg : PageArgs(shard, query)) command.push_back(std::move(arg));
-    commands.push_back(std::move(command));
+    commands.push_back(
+        PageCall(shard, absl::StrCat(Base(shard), "o:", organization_id), query).Command());
   }
   auto replies = redis_->Pipeline(commands);
   if (!replies.ok()) return replies.status();
@@ -439,9 +472,12 @@ absl::StatusOr<BookingPage> RedisBookingStore::ListByOrganization(
 
 absl::StatusOr<int> RedisBookingStore::Sweep(int shard, int limit) {
   const std::string base = Base(shard);
-  auto reply =
-      redis_->FCall("sch_sweep", {base + "tm"},
-                    {base, std::to_string(limit), std::to_string(config_.events_max_length)});
+  RedisFunctionCall call("sch_sweep");
+  call.Key("base", base)
+      .Key("timers", base + "tm")
+      .Int("limit", limit)
+      .Int("maxlen", config_.events_max_length);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);
 }

@@ -14,6 +14,7 @@
 #include "infrashare/scheduler/v1/scheduler.pb.h"
 #include "services/common/config.h"
 #include "services/common/redis.h"
+#include "services/common/redis_function.h"
 #include "services/scheduler/booking_policy.h"
 
 namespace infrashare::scheduler {
@@ -193,8 +194,8 @@ class RedisBookingStore final : public BookingStore {
   std::string MetaKey(absl::string_view resource_id) const;
 
  private:
-  RedisArgs BookArgs(const BookCommand& command) const;
-  RedisArgs PageArgs(int shard, const PageQuery& query) const;
+  RedisFunctionCall BookCall(const BookCommand& command) const;
+  RedisFunctionCall PageCall(int shard, std::string index, const PageQuery& query) const;
   std::string ReplayKey(int shard, absl::string_view organization,
                         absl::string_view request_id) const;
 

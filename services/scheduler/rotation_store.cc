@@ -10,6 +10,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
+#include "services/common/redis_function.h"
 #include "services/common/stream_ids.h"
 
 namespace infrashare::scheduler {
@@ -76,10 +77,15 @@ absl::StatusOr<std::string> RotationStore::Put(const char* kind, const Message& 
                                                absl::string_view etag, const std::string& index,
                                                absl::string_view replay_key, const char* name) {
   const std::string key = absl::StrCat(base_, kind, ":", record.id());
-  auto reply =
-      redis_->FCall("rot_put", {key},
-                    {key, record.SerializeAsString(), std::string(etag), index, record.id(),
-                     std::string(replay_key), std::to_string(request_id_ttl_s_), name});
+  RedisFunctionCall call("rot_put");
+  call.Key("record", key)
+      .Key("index", index)
+      .Arg("data", record.SerializeAsString())
+      .Arg("etag", std::string(etag))
+      .Arg("id", record.id())
+      .Replay(std::string(replay_key), request_id_ttl_s_)
+      .Arg("kind", name);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return std::to_string(reply->integer);
 }
@@ -201,12 +207,21 @@ absl::Status RotationStore::Commit(const v1::RotationPlan& plan, const v1::Rotat
          {"t", std::to_string(TimeUtil::TimestampToMilliseconds(h.time()))},
          {"dl", std::to_string(TimeUtil::TimestampToMilliseconds(h.confirm_deadline()))},
          {"cl", absl::StrJoin(h.checklist(), "\n")}});
-  return redis_
-      ->FCall("rot_commit", {absl::StrCat(base_, "committed:", plan.pool_id())},
-              {base_, replaced ? replaced->id() : "", plan.id(), plan.SerializeAsString(),
-               replaced ? replaced->id() : "", replaced ? replaced->SerializeAsString() : "",
-               absl::StrJoin(kept, " "), absl::StrJoin(dropped, " "), handovers.dump()})
-      .status();
+  const std::string plan_key = absl::StrCat(base_, "plan:", plan.id());
+  RedisFunctionCall call("rot_commit");
+  call.Key("base", base_)
+      .Key("committed", absl::StrCat(base_, "committed:", plan.pool_id()))
+      .Key("plan", plan_key)
+      .Key("replaced_plan", replaced ? absl::StrCat(base_, "plan:", replaced->id()) : plan_key)
+      .Key("due", base_ + "ho:due")
+      .Arg("id", plan.id())
+      .Arg("plan", plan.SerializeAsString())
+      .Arg("replaced", replaced ? replaced->id() : "")
+      .Arg("replaced_plan", replaced ? replaced->SerializeAsString() : "")
+      .Arg("kept", absl::StrJoin(kept, " "))
+      .Arg("dropped", absl::StrJoin(dropped, " "))
+      .Arg("handovers", handovers.dump());
+  return redis_->FCall(call.function(), call.keys(), call.args()).status();
 }
 
 absl::StatusOr<std::vector<v1::Handover>> RotationStore::Handovers(absl::string_view plan_id) {
@@ -239,10 +254,13 @@ absl::StatusOr<std::optional<v1::Handover>> RotationStore::GetHandover(absl::str
 absl::StatusOr<v1::Handover> RotationStore::ConfirmHandover(absl::string_view id,
                                                             absl::string_view organization_id,
                                                             absl::string_view notes) {
-  const std::string key = absl::StrCat(base_, "ho:", id);
-  auto reply =
-      redis_->FCall("rot_handover_confirm", {key},
-                    {base_, std::string(id), std::string(organization_id), std::string(notes)});
+  RedisFunctionCall call("rot_handover_confirm");
+  call.Key("due", base_ + "ho:due")
+      .Key("handover", absl::StrCat(base_, "ho:", id))
+      .Arg("id", std::string(id))
+      .Arg("org", std::string(organization_id))
+      .Arg("notes", std::string(notes));
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   auto object = nlohmann::json::parse(reply->str, nullptr, false);
   if (!object.is_object()) return absl::InternalError("rot_handover_confirm: malformed reply");
@@ -253,8 +271,13 @@ absl::StatusOr<v1::Handover> RotationStore::ConfirmHandover(absl::string_view id
 }
 
 absl::StatusOr<int> RotationStore::SweepHandovers(int limit) {
-  auto reply = redis_->FCall("rot_handover_due", {absl::StrCat(base_, "ho:due")},
-                             {base_, std::to_string(limit), "100000"});
+  RedisFunctionCall call("rot_handover_due");
+  call.Key("base", base_)
+      .Key("due", base_ + "ho:due")
+      .Key("events", base_ + "events")
+      .Int("limit", limit)
+      .Int("maxlen", 100000);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);
 }

@@ -1,0 +1,1009 @@
+// The Redis functions at the store boundary (issue #13): every function driven through the C++
+// store that calls it, against a real redis-server, without gRPC. State transitions, refusals
+// (conflicts, stale etags, wrong states, permissions) and replays (the same request id answers
+// the same). Run twice by ctest: plain Redis (store) and cluster mode (store_cluster), where a
+// function touching a key outside its declared slot fails.
+#include "services/registry/store.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/audit.h"
+#include "services/common/auth.h"
+#include "services/common/clock.h"
+#include "services/common/embedded_lua.h"
+#include "services/common/errors.h"
+#include "services/common/rate_limit.h"
+#include "services/common/redis.h"
+#include "services/common/redis_function.h"
+#include "services/desk/desk_store.h"
+#include "services/scheduler/booking_store.h"
+#include "services/scheduler/rotation_store.h"
+#include "tests/support/redis_server.h"
+
+namespace infrashare {
+namespace {
+
+namespace sv1 = ::infrashare::scheduler::v1;
+namespace v1d = ::infrashare::desk::v1;
+using scheduler::BookCommand;
+using scheduler::EpochMs;
+using scheduler::FromEpochMs;
+using scheduler::Occurrence;
+using scheduler::RedisBookingStore;
+using scheduler::ToEpochMs;
+using scheduler::Transition;
+using scheduler::TransitionCommand;
+using scheduler::WaitCommand;
+
+// A far-future hour: no booking in the tests is in the past.
+constexpr EpochMs kHour = 3600 * 1000;
+constexpr EpochMs kT0 = 4102444800000;  // 2100-01-01
+
+scheduler::PageQuery Range(EpochMs from, EpochMs to) {
+  scheduler::PageQuery query;
+  query.from = from;
+  query.to = to;
+  return query;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_server_ = new testing::RedisServer(testing::ClusterModeRequested());
+  }
+  static void TearDownTestSuite() {
+    delete redis_server_;
+    redis_server_ = nullptr;
+  }
+
+  void SetUp() override {
+    redis_server_->Cli("FLUSHALL");
+    RedisConfig config;
+    config.url = redis_server_->url();
+    config.pool_size = 4;
+    auto pool = RedisPool::Create(config);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    redis_ = std::move(*pool);
+    for (auto library : {kAuthLua, kRegistryLua, kSchedulerLua, kDeskLua, kRotationLua})
+      redis_->AddFunctionLibrary(std::string(library));
+    ASSERT_TRUE(redis_->LoadFunctions().ok());
+  }
+
+  static testing::RedisServer* redis_server_;
+  std::unique_ptr<RedisPool> redis_;
+};
+
+testing::RedisServer* StoreTest::redis_server_ = nullptr;
+
+// ---------------------------------------------------------------------------------------------
+// The calling convention itself.
+
+TEST_F(StoreTest, LibrariesAndFunctionsCarryTheConventionVersion) {
+  for (auto library : {kAuthLua, kRegistryLua, kSchedulerLua, kDeskLua, kRotationLua}) {
+    const std::string first_line(library.substr(0, library.find('\n')));
+    EXPECT_TRUE(absl::EndsWith(first_line, kRedisFunctionVersion)) << first_line;
+  }
+  const std::string listed =
+      redis_server_->Cli("FUNCTION LIST LIBRARYNAME infrashare_scheduler_v2");
+  EXPECT_TRUE(absl::StrContains(listed, "sch_book_v2")) << listed;
+  EXPECT_FALSE(absl::StrContains(listed, "\nsch_book\n")) << listed;
+}
+
+TEST_F(StoreTest, APositionalCallIsRefusedWithAClearError) {
+  // What a replica of the old convention would send, were the names the same.
+  auto reply = redis_->FCall("sch_train_v2", {"is:{bk:0}:r:x:trained"}, {"org", "1"});
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kInternal);
+  EXPECT_TRUE(absl::StrContains(reply.status().message(), "named arguments")) << reply.status();
+}
+
+TEST_F(StoreTest, AMissingArgumentIsAnErrorNotANil) {
+  RedisFunctionCall call("sch_train");
+  call.Key("trained", "is:{bk:0}:r:x:trained").Arg("org", "o1");  // no "trained" flag
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
+  ASSERT_FALSE(reply.ok());
+  EXPECT_TRUE(absl::StrContains(reply.status().message(), "argument trained missing"))
+      << reply.status();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bookings (booking.lua through RedisBookingStore).
+
+class BookingStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    SchedulerConfig config;
+    config.shards = 4;
+    store_ = std::make_unique<RedisBookingStore>(redis_.get(), config);
+  }
+
+  static Occurrence Hour(const std::string& resource, int hour, int quantity = 1) {
+    Occurrence o;
+    o.booking_id = scheduler::NewBookingId(resource);
+    o.slot.start = o.slot.blocked_start = kT0 + hour * kHour;
+    o.slot.end = o.slot.blocked_end = kT0 + (hour + 1) * kHour;
+    o.slot.quantity = quantity;
+    o.allowance.unit_minutes = 60 * quantity;
+    return o;
+  }
+
+  static BookCommand Command(const std::string& resource, const std::string& org,
+                             std::vector<Occurrence> occurrences) {
+    BookCommand c;
+    c.resource_id = resource;
+    c.organization_id = org;
+    c.occurrences = std::move(occurrences);
+    return c;
+  }
+
+  // The single result of a one-occurrence booking.
+  absl::StatusOr<sv1::Booking> BookOne(const BookCommand& c) {
+    auto results = store_->Book(c);
+    if (!results.ok()) return results.status();
+    EXPECT_EQ(results->size(), 1u);
+    return results->front();
+  }
+
+  absl::StatusOr<sv1::Booking> Apply(const std::string& id, Transition t, const std::string& org,
+                                     bool owner = false, const std::string& request_id = "") {
+    TransitionCommand c;
+    c.booking_id = id;
+    c.transition = t;
+    c.caller_organization = org;
+    c.caller_owns_resource = owner;
+    c.reason = "test";
+    c.request_id = request_id;
+    return store_->Apply(c);
+  }
+
+  std::unique_ptr<RedisBookingStore> store_;
+};
+
+TEST_F(BookingStoreTest, BookConfirmsAndRefusesWhatOverlaps) {
+  auto first = BookOne(Command("lab1", "o1", {Hour("lab1", 0)}));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->state(), sv1::BOOKING_STATE_CONFIRMED);
+  EXPECT_EQ(first->organization_id(), "o1");
+  EXPECT_EQ(ToEpochMs(first->start_time()), kT0);
+
+  auto clash = BookOne(Command("lab1", "o2", {Hour("lab1", 0)}));
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(clash.status()), "SLOT_TAKEN") << clash.status();
+
+  auto next = BookOne(Command("lab1", "o2", {Hour("lab1", 1)}));
+  ASSERT_TRUE(next.ok()) << next.status();
+
+  auto stored = store_->Get(first->id());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->etag(), first->etag());
+}
+
+TEST_F(BookingStoreTest, CapacityCountsSeats) {
+  BookCommand c = Command("room", "o1", {Hour("room", 0, 3)});
+  c.capacity = 4;
+  ASSERT_TRUE(BookOne(c).ok());
+  BookCommand more = Command("room", "o2", {Hour("room", 0, 2)});
+  more.capacity = 4;
+  auto refused = BookOne(more);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(ErrorReason(refused.status()), "CAPACITY_EXCEEDED") << refused.status();
+  more.occurrences = {Hour("room", 0, 1)};
+  EXPECT_TRUE(BookOne(more).ok());
+}
+
+TEST_F(BookingStoreTest, ARetryReplaysAndADifferentRequestWithTheSameIdIsRefused) {
+  BookCommand c = Command("lab1", "o1", {Hour("lab1", 0)});
+  c.request_id = "req1#aa11";
+  auto first = BookOne(c);
+  ASSERT_TRUE(first.ok()) << first.status();
+  BookCommand retry = c;
+  retry.occurrences[0].booking_id = scheduler::NewBookingId("lab1");  // a retry makes a new id
+  auto again = BookOne(retry);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->id(), first->id());
+  auto page = store_->ListByResource("lab1", Range(kT0, kT0 + 24 * kHour));
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->bookings.size(), 1u);
+
+  BookCommand other = Command("lab1", "o1", {Hour("lab1", 5)});
+  other.request_id = "req1#bb22";
+  auto refused = BookOne(other);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << refused.status();
+}
+
+TEST_F(BookingStoreTest, AStaleResourceVersionIsRefused) {
+  ASSERT_TRUE(BookOne(Command("lab1", "o1", {Hour("lab1", 0)})).ok());
+  auto versions = store_->Versions({"lab1"});
+  ASSERT_TRUE(versions.ok());
+  EXPECT_EQ(versions->front(), "1");
+  BookCommand c = Command("lab1", "o1", {Hour("lab1", 2)});
+  c.expected_version = "0";
+  auto stale = store_->Book(c);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  c.expected_version = "1";
+  EXPECT_TRUE(BookOne(c).ok());
+}
+
+TEST_F(BookingStoreTest, HoldSubmitApproveCheckInAndTheStatesThatRefuse) {
+  BookCommand c = Command("lab1", "o1", {Hour("lab1", 0)});
+  c.hold = true;
+  c.approval_required = true;
+  auto hold = BookOne(c);
+  ASSERT_TRUE(hold.ok()) << hold.status();
+  EXPECT_EQ(hold->state(), sv1::BOOKING_STATE_HELD);
+  EXPECT_TRUE(hold->has_hold_expire_time());
+
+  // Only the booker submits; the owner approves; nobody else touches it.
+  auto by_owner = Apply(hold->id(), Transition::kSubmit, "owner", true);
+  EXPECT_EQ(by_owner.status().code(), absl::StatusCode::kPermissionDenied);
+  auto stranger = Apply(hold->id(), Transition::kCancel, "o9");
+  EXPECT_EQ(stranger.status().code(), absl::StatusCode::kPermissionDenied);
+  auto early_approve = Apply(hold->id(), Transition::kApprove, "owner", true);
+  EXPECT_EQ(early_approve.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  auto pending = Apply(hold->id(), Transition::kSubmit, "o1");
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_EQ(pending->state(), sv1::BOOKING_STATE_PENDING_APPROVAL);
+  auto self_approve = Apply(hold->id(), Transition::kApprove, "o1");
+  EXPECT_EQ(self_approve.status().code(), absl::StatusCode::kPermissionDenied);
+  auto confirmed = Apply(hold->id(), Transition::kApprove, "owner", true);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status();
+  EXPECT_EQ(confirmed->state(), sv1::BOOKING_STATE_CONFIRMED);
+
+  // Check-in opens an hour before the start; this one starts in 2100.
+  auto too_early = Apply(hold->id(), Transition::kCheckIn, "o1");
+  ASSERT_FALSE(too_early.ok());
+  EXPECT_EQ(ErrorReason(too_early.status()), "TOO_EARLY");
+  auto resubmit = Apply(hold->id(), Transition::kSubmit, "o1");
+  ASSERT_FALSE(resubmit.ok());
+  EXPECT_EQ(ErrorReason(resubmit.status()), "INVALID_STATE");
+
+  auto cancelled = Apply(hold->id(), Transition::kCancel, "o1", false, "cancel1#cc");
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_EQ(cancelled->state(), sv1::BOOKING_STATE_CANCELLED);
+  auto replayed = Apply(hold->id(), Transition::kCancel, "o1", false, "cancel1#cc");
+  ASSERT_TRUE(replayed.ok()) << replayed.status();  // the first answer, not INVALID_STATE
+  EXPECT_EQ(replayed->etag(), cancelled->etag());
+  auto twice = Apply(hold->id(), Transition::kCancel, "o1");
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  // The slot is free again.
+  EXPECT_TRUE(BookOne(Command("lab1", "o2", {Hour("lab1", 0)})).ok());
+  EXPECT_EQ(Apply("lab1.AAAAAAAAAAAA", Transition::kCancel, "o1").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(BookingStoreTest, RejectFreesTheSlot) {
+  BookCommand c = Command("lab1", "o1", {Hour("lab1", 0)});
+  c.approval_required = true;
+  auto pending = BookOne(c);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->state(), sv1::BOOKING_STATE_PENDING_APPROVAL);
+  auto rejected = Apply(pending->id(), Transition::kReject, "owner", true);
+  ASSERT_TRUE(rejected.ok()) << rejected.status();
+  EXPECT_EQ(rejected->state(), sv1::BOOKING_STATE_REJECTED);
+  EXPECT_TRUE(BookOne(Command("lab1", "o2", {Hour("lab1", 0)})).ok());
+}
+
+TEST_F(BookingStoreTest, AnExpiredHoldIsSweptAndFreesItsSlot) {
+  SchedulerConfig config;
+  config.shards = 4;
+  config.hold_ttl_s = 0;  // a hold lapses at once
+  RedisBookingStore store(redis_.get(), config);
+  BookCommand c = Command("lab1", "o1", {Hour("lab1", 0)});
+  c.hold = true;
+  auto hold = store.Book(c);
+  ASSERT_TRUE(hold.ok() && hold->front().ok());
+  int looked = 0;
+  for (int shard = 0; shard < store.shards(); ++shard) {
+    auto n = store.Sweep(shard, 100);
+    ASSERT_TRUE(n.ok()) << n.status();
+    looked += *n;
+  }
+  EXPECT_EQ(looked, 1);
+  auto expired = store.Get(hold->front()->id());
+  ASSERT_TRUE(expired.ok() && expired->has_value());
+  EXPECT_EQ((*expired)->state(), sv1::BOOKING_STATE_EXPIRED);
+  TransitionCommand submit_command;
+  submit_command.booking_id = hold->front()->id();
+  submit_command.caller_organization = "o1";
+  auto submit = store.Apply(submit_command);
+  ASSERT_FALSE(submit.ok());
+  EXPECT_EQ(ErrorReason(submit.status()), "HOLD_EXPIRED");
+}
+
+TEST_F(BookingStoreTest, TrainingQuotaAndSeriesRefusals) {
+  BookCommand trained = Command("laser", "o1", {Hour("laser", 0)});
+  trained.training_required = true;
+  auto untrained = BookOne(trained);
+  ASSERT_FALSE(untrained.ok());
+  EXPECT_EQ(ErrorReason(untrained.status()), "TRAINING_REQUIRED");
+  auto list = store_->SetTrained("laser", "o1", true);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(*list, std::vector<std::string>{"o1"});
+  EXPECT_TRUE(BookOne(trained).ok());
+  list = store_->SetTrained("laser", "o1", false);
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->empty());
+
+  // A quota of 90 unit-minutes: the first hour fits, the second does not.
+  auto with_quota = [&](int hour) {
+    Occurrence o = Hour("lab2", hour);
+    o.allowance.quota_key = "o1|2100-01";
+    o.allowance.quota_limit = 90;
+    return o;
+  };
+  ASSERT_TRUE(BookOne(Command("lab2", "o1", {with_quota(0)})).ok());
+  auto over = BookOne(Command("lab2", "o1", {with_quota(2)}));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(ErrorReason(over.status()), "QUOTA_EXCEEDED");
+
+  // The SME share: non-SME minutes that week are capped.
+  Occurrence sme = Hour("lab3", 0);
+  sme.allowance.sme_key = "2100-W01";
+  sme.allowance.sme_limit = 30;
+  auto reserved = BookOne(Command("lab3", "o1", {sme}));
+  ASSERT_FALSE(reserved.ok());
+  EXPECT_EQ(ErrorReason(reserved.status()), "SME_RESERVED");
+
+  // All or nothing: one occurrence clashes, so none is booked.
+  ASSERT_TRUE(BookOne(Command("lab4", "o2", {Hour("lab4", 3)})).ok());
+  BookCommand series = Command("lab4", "o1", {Hour("lab4", 1), Hour("lab4", 3), Hour("lab4", 5)});
+  series.series_id = "s1";
+  auto results = store_->Book(series);
+  ASSERT_TRUE(results.ok());
+  ASSERT_EQ(results->size(), 3u);
+  EXPECT_EQ(ErrorReason((*results)[0].status()), "NOT_BOOKED");
+  EXPECT_EQ(ErrorReason((*results)[1].status()), "SLOT_TAKEN");
+  series.all_or_nothing = false;
+  results = store_->Book(series);
+  ASSERT_TRUE(results.ok());
+  EXPECT_TRUE((*results)[0].ok());
+  EXPECT_FALSE((*results)[1].ok());
+  EXPECT_TRUE((*results)[2].ok());
+  EXPECT_EQ((*results)[2]->series_id(), "s1");
+}
+
+TEST_F(BookingStoreTest, ABookingReplacesOthersInOneStep) {
+  auto old = BookOne(Command("unit", "o1", {Hour("unit", 0)}));
+  ASSERT_TRUE(old.ok());
+  BookCommand c = Command("unit", "o1", {Hour("unit", 0)});
+  c.replace_booking_ids = {old->id()};
+  c.replace_reason = "replanned";
+  auto replacement = BookOne(c);
+  ASSERT_TRUE(replacement.ok()) << replacement.status();
+  auto gone = store_->Get(old->id());
+  ASSERT_TRUE(gone.ok() && gone->has_value());
+  EXPECT_EQ((*gone)->state(), sv1::BOOKING_STATE_CANCELLED);
+  EXPECT_EQ((*gone)->reason(), "replanned");
+}
+
+TEST_F(BookingStoreTest, WaitlistJoinPromoteAndLeave) {
+  auto taken = BookOne(Command("lab1", "o1", {Hour("lab1", 0)}));
+  ASSERT_TRUE(taken.ok());
+  auto wait = [&](const std::string& org, int hour, const std::string& request_id = "") {
+    WaitCommand w;
+    w.entry_id = scheduler::NewBookingId("lab1");
+    w.resource_id = "lab1";
+    w.organization_id = org;
+    w.slot = Hour("lab1", hour).slot;
+    w.allowance.unit_minutes = 60;
+    w.title = "waiting";
+    w.request_id = request_id;
+    return store_->JoinWaitlist(w);
+  };
+  auto free = wait("o2", 4);
+  ASSERT_FALSE(free.ok());
+  EXPECT_EQ(ErrorReason(free.status()), "SLOT_AVAILABLE");
+
+  auto entry = wait("o2", 0, "w1#ab");
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->state(), sv1::WAITLIST_STATE_WAITING);
+  auto replayed = wait("o2", 0, "w1#ab");
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(replayed->id(), entry->id());
+  auto second = wait("o3", 0);
+  ASSERT_TRUE(second.ok());
+  auto waiting = store_->Waiting("lab1");
+  ASSERT_TRUE(waiting.ok());
+  ASSERT_EQ(waiting->size(), 2u);
+  EXPECT_EQ((*waiting)[0].id(), entry->id());  // first come, first served
+
+  auto not_yours = store_->LeaveWaitlist(second->id(), "o2", false);
+  EXPECT_EQ(not_yours.status().code(), absl::StatusCode::kPermissionDenied);
+  auto left = store_->LeaveWaitlist(second->id(), "o3", false);
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(left->state(), sv1::WAITLIST_STATE_LEFT);
+  EXPECT_EQ(store_->LeaveWaitlist("lab1.AAAAAAAAAAAA", "o3", false).status().code(),
+            absl::StatusCode::kNotFound);
+
+  // The booking goes: the first waiting entry becomes a hold with the entry's id.
+  ASSERT_TRUE(Apply(taken->id(), Transition::kCancel, "o1").ok());
+  auto promoted = store_->Get(entry->id());
+  ASSERT_TRUE(promoted.ok() && promoted->has_value());
+  EXPECT_EQ((*promoted)->state(), sv1::BOOKING_STATE_HELD);
+  EXPECT_EQ((*promoted)->organization_id(), "o2");
+  waiting = store_->Waiting("lab1");
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_TRUE(waiting->empty());
+}
+
+TEST_F(BookingStoreTest, BusyAndPagesByResourceAndOrganization) {
+  for (int hour : {0, 2, 4}) ASSERT_TRUE(BookOne(Command("lab1", "o1", {Hour("lab1", hour)})).ok());
+  ASSERT_TRUE(BookOne(Command("lab2", "o1", {Hour("lab2", 1)})).ok());
+  BookCommand held = Command("lab2", "o1", {Hour("lab2", 3)});
+  held.hold = true;
+  ASSERT_TRUE(BookOne(held).ok());
+
+  auto busy = store_->BusyMany({"lab1", "lab2"}, kT0, kT0 + 3 * kHour);
+  ASSERT_TRUE(busy.ok()) << busy.status();
+  ASSERT_EQ(busy->size(), 2u);
+  EXPECT_EQ((*busy)[0].size(), 2u);  // hours 0 and 2
+  EXPECT_EQ((*busy)[1].size(), 1u);
+  EXPECT_EQ((*busy)[0][0].blocked_start, kT0);
+
+  scheduler::PageQuery query = Range(kT0, kT0 + 24 * kHour);
+  query.limit = 2;
+  auto first = store_->ListByResource("lab1", query);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->bookings.size(), 2u);
+  EXPECT_TRUE(first->more);
+  query.after = {{ToEpochMs(first->bookings[1].start_time()), first->bookings[1].id()}};
+  auto second = store_->ListByResource("lab1", query);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->bookings.size(), 1u);
+  EXPECT_FALSE(second->more);
+  EXPECT_EQ(ToEpochMs(second->bookings[0].start_time()), kT0 + 4 * kHour);
+
+  scheduler::PageQuery org_query = Range(kT0, kT0 + 24 * kHour);
+  auto all = store_->ListByOrganization("o1", org_query);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->bookings.size(), 5u);
+  org_query.states = {sv1::BOOKING_STATE_HELD};
+  auto holds = store_->ListByOrganization("o1", org_query);
+  ASSERT_TRUE(holds.ok());
+  ASSERT_EQ(holds->bookings.size(), 1u);
+  EXPECT_EQ(holds->bookings[0].resource_id(), "lab2");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rotations (rotation.lua through RotationStore).
+
+class RotationStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    store_ = std::make_unique<scheduler::RotationStore>(redis_.get(), 600, 600);
+  }
+
+  static sv1::Handover NewHandover(const std::string& id, EpochMs deadline) {
+    sv1::Handover h;
+    h.set_id(id);
+    h.set_unit_resource_id("unit1");
+    h.set_from_organization_id("o1");
+    h.set_to_organization_id("o2");
+    *h.mutable_time() = FromEpochMs(kT0);
+    *h.mutable_confirm_deadline() = FromEpochMs(deadline);
+    h.add_checklist("cables");
+    h.add_checklist("manual");
+    return h;
+  }
+
+  std::unique_ptr<scheduler::RotationStore> store_;
+};
+
+TEST_F(RotationStoreTest, PutCreatesUpdatesWithEtagsAndReplays) {
+  sv1::RotationPool pool;
+  pool.set_id("pool1");
+  pool.set_owner_organization_id("o1");
+  pool.set_display_name("trucks");
+  const std::string replay = store_->ReplayKey("o1", "p1") + "#ab";
+  auto created = store_->PutPool(pool, "", replay);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->etag(), "1");
+  auto replayed = store_->PutPool(pool, "", replay);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(replayed->etag(), "1");
+  EXPECT_EQ(store_->PutPool(pool, "", "").status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->PutPool(pool, "7", "").status().code(), absl::StatusCode::kAborted);
+  pool.set_display_name("vans");
+  auto updated = store_->PutPool(pool, "1", "");
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->etag(), "2");
+  auto pools = store_->PoolsOf("o1");
+  ASSERT_TRUE(pools.ok());
+  ASSERT_EQ(pools->size(), 1u);
+  EXPECT_EQ((*pools)[0].display_name(), "vans");
+
+  sv1::RotationRequest request;
+  request.set_id("rq1");
+  request.set_pool_id("pool1");
+  request.set_organization_id("o2");
+  EXPECT_EQ(store_->PutRequest(request, "1", "").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_->PutRequest(request, "", "").ok());
+  auto requests = store_->RequestsOf("pool1");
+  ASSERT_TRUE(requests.ok());
+  EXPECT_EQ(requests->size(), 1u);
+}
+
+TEST_F(RotationStoreTest, CommitReplacesPlansAndHandoversAndConfirmsThem) {
+  sv1::RotationPlan first;
+  first.set_id("plan1");
+  first.set_pool_id("pool1");
+  ASSERT_TRUE(
+      store_
+          ->Commit(first, nullptr, {}, {}, {NewHandover("h1", kT0), NewHandover("h2", kT0 + kHour)})
+          .ok());
+  auto committed = store_->Committed("pool1");
+  ASSERT_TRUE(committed.ok());
+  EXPECT_EQ(*committed, "plan1");
+  // A commit against a stale committed plan is refused.
+  sv1::RotationPlan stale;
+  stale.set_id("plan9");
+  stale.set_pool_id("pool1");
+  EXPECT_EQ(store_->Commit(stale, nullptr, {}, {}, {}).code(), absl::StatusCode::kAborted);
+
+  sv1::RotationPlan second;
+  second.set_id("plan2");
+  second.set_pool_id("pool1");
+  ASSERT_TRUE(store_->Commit(second, &first, {"h1"}, {"h2"}, {NewHandover("h3", kT0)}).ok());
+  committed = store_->Committed("pool1");
+  ASSERT_TRUE(committed.ok());
+  EXPECT_EQ(*committed, "plan2");
+  auto kept = store_->GetPlan("plan1");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  auto handovers = store_->Handovers("plan2");
+  ASSERT_TRUE(handovers.ok());
+  ASSERT_EQ(handovers->size(), 2u);
+  auto dropped = store_->GetHandover("h2");
+  ASSERT_TRUE(dropped.ok());
+  EXPECT_FALSE(dropped->has_value());
+
+  // Both sides confirm; a third party cannot.
+  EXPECT_EQ(store_->ConfirmHandover("h3", "o9", "").status().code(), absl::StatusCode::kNotFound);
+  auto half = store_->ConfirmHandover("h3", "o1", "fine");
+  ASSERT_TRUE(half.ok()) << half.status();
+  EXPECT_EQ(half->state(), sv1::HANDOVER_STATE_PENDING);
+  EXPECT_EQ(half->checklist_size(), 2);
+  auto both = store_->ConfirmHandover("h3", "o2", "received");
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->state(), sv1::HANDOVER_STATE_CONFIRMED);
+}
+
+TEST_F(RotationStoreTest, AHandoverPastItsDeadlineTurnsOverdue) {
+  sv1::RotationPlan plan;
+  plan.set_id("plan1");
+  plan.set_pool_id("pool1");
+  ASSERT_TRUE(store_->Commit(plan, nullptr, {}, {}, {NewHandover("h1", 1000)}).ok());  // 1970
+  auto swept = store_->SweepHandovers(10);
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(*swept, 1);
+  auto overdue = store_->GetHandover("h1");
+  ASSERT_TRUE(overdue.ok() && overdue->has_value());
+  EXPECT_EQ((*overdue)->state(), sv1::HANDOVER_STATE_OVERDUE);
+  ASSERT_TRUE(store_->ConfirmHandover("h1", "o1", "").ok());
+  auto late = store_->ConfirmHandover("h1", "o2", "");
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->state(), sv1::HANDOVER_STATE_CONFIRMED_LATE);
+  auto events = store_->ReadEvents("0", 10);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->size(), 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry records (registry.lua through RedisRegistryStore).
+
+class RegistryStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    store_ = std::make_unique<registry::RedisRegistryStore>(redis_.get(), 600, 1000);
+  }
+
+  static registry::PutRecord Record(const std::string& id, const std::string& expected,
+                                    const std::string& version) {
+    registry::PutRecord r;
+    r.kind = registry::kResourceKind;
+    r.id = id;
+    r.expected_version = expected;
+    r.new_version = version;
+    r.data = std::string("\x08\x01\x12\x00\xff", 5);  // bytes, as a protobuf is
+    r.indexes = {"owner:o1"};
+    return r;
+  }
+
+  std::unique_ptr<registry::RedisRegistryStore> store_;
+};
+
+TEST_F(RegistryStoreTest, PutChecksVersionsReferencesAndReplays) {
+  registry::PutRecord org;
+  org.kind = registry::kOrganizationKind;
+  org.id = "o1";
+  org.new_version = "v1";
+  org.data = "org";
+  ASSERT_TRUE(store_->Put(org).ok());
+
+  registry::PutRecord r = Record("r1", "", "v1");
+  r.must_exist = {"org:o1"};
+  r.replay_key = "is:{reg}:req:o1:x#ab";
+  auto created = store_->Put(r);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(created->created);
+  auto replayed = store_->Put(r);
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_TRUE(replayed->replayed);
+  EXPECT_EQ(replayed->data, r.data);
+  auto stored = store_->Get(registry::kResourceKind, "r1");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ(**stored, r.data);  // binary data passes unchanged
+
+  r.replay_key = "";
+  EXPECT_EQ(store_->Put(r).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->Put(Record("r1", "v9", "v2")).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_->Put(Record("r2", "v1", "v2")).status().code(), absl::StatusCode::kNotFound);
+  registry::PutRecord dangling = Record("r3", "", "v1");
+  dangling.must_exist = {"org:nobody"};
+  EXPECT_EQ(store_->Put(dangling).status().code(), absl::StatusCode::kNotFound);
+
+  registry::PutRecord moved = Record("r1", "v1", "v2");
+  moved.indexes = {"owner:o2"};
+  auto updated = store_->Put(moved);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_FALSE(updated->created);
+  auto o1 = store_->IndexMembers("owner:o1");
+  ASSERT_TRUE(o1.ok());
+  EXPECT_TRUE(o1->empty());
+  auto page = store_->List(registry::kResourceKind, "owner:o2", "", 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->records.size(), 1u);
+
+  auto many = store_->PutMany({Record("r4", "", "v1"), Record("r1", "", "v1")});
+  ASSERT_TRUE(many.ok());
+  EXPECT_TRUE((*many)[0].ok());
+  EXPECT_EQ((*many)[1].status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(RegistryStoreTest, DeleteRefusesWhileReferencedAndRetiresTheId) {
+  registry::PutRecord org;
+  org.kind = registry::kOrganizationKind;
+  org.id = "o1";
+  org.new_version = "v1";
+  org.data = "org";
+  ASSERT_TRUE(store_->Put(org).ok());
+  ASSERT_TRUE(store_->Put(Record("r1", "", "v1")).ok());
+
+  registry::DeleteRecord del;
+  del.kind = registry::kOrganizationKind;
+  del.id = "o1";
+  del.must_be_empty = {"owner:o1"};
+  auto in_use = store_->Delete(del);
+  ASSERT_FALSE(in_use.ok());
+  EXPECT_EQ(ErrorReason(in_use.status()), "IN_USE") << in_use.status();
+
+  registry::DeleteRecord del_res;
+  del_res.kind = registry::kResourceKind;
+  del_res.id = "r1";
+  del_res.expected_version = "v9";
+  EXPECT_EQ(store_->Delete(del_res).status().code(), absl::StatusCode::kAborted);
+  del_res.expected_version = "v1";
+  del_res.replay_key = "is:{reg}:req:o1:d#cd";
+  ASSERT_TRUE(store_->Delete(del_res).ok());
+  auto again = store_->Delete(del_res);  // replayed
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed);
+  del_res.replay_key = "";
+  EXPECT_EQ(store_->Delete(del_res).status().code(), absl::StatusCode::kNotFound);
+  auto retired = store_->Put(Record("r1", "", "v1"));
+  ASSERT_FALSE(retired.ok());
+  EXPECT_EQ(ErrorReason(retired.status()), "ID_RETIRED");
+
+  ASSERT_TRUE(store_->Delete(del).ok());  // nothing owned now
+
+  // The import's replay record.
+  auto none = store_->GetReplay("is:{reg}:req:o1:imp#ee");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(store_->PutReplay("is:{reg}:req:o1:imp#ee", "response").ok());
+  auto found = store_->GetReplay("is:{reg}:req:o1:imp#ee");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ(**found, "response");
+  EXPECT_EQ(store_->GetReplay("is:{reg}:req:o1:imp#ff").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens, rate limits, the audit trail (auth.lua).
+
+Caller PlatformAdmin() {
+  Caller c;
+  c.token_id = "tok_admin";
+  c.organization_id = "platform";
+  c.roles = {auth::v1::ROLE_PLATFORM_ADMIN};
+  return c;
+}
+
+TEST_F(StoreTest, TokensAreCreatedReplayedAndRevoked) {
+  TokenStore tokens(redis_.get(), AuthConfig{});
+  redis_server_->Cli("HSET is:{reg}:org:o1 v 1");  // the organisation exists in the registry
+  auth::v1::CreateTokenRequest request;
+  request.set_organization_id("o1");
+  request.add_roles(auth::v1::ROLE_ORGANIZATION_ADMIN);
+  request.set_request_id("mint1");
+  auto created = tokens.Create(PlatformAdmin(), request);
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto replayed = tokens.Create(PlatformAdmin(), request);
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(replayed->token(), created->token());
+  auto caller = tokens.Resolve(created->token());
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_EQ(caller->organization_id, "o1");
+
+  request.set_request_id("mint2");
+  auto second = tokens.Create(PlatformAdmin(), request);
+  ASSERT_TRUE(second.ok());
+  auth::v1::RevokeTokenRequest revoke;
+  revoke.set_id(created->info().id());
+  ASSERT_TRUE(tokens.Revoke(PlatformAdmin(), revoke).ok());
+  EXPECT_EQ(tokens.Revoke(PlatformAdmin(), revoke).code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(tokens.RevokeOrganization("o1").ok());
+  auth::v1::ListTokensRequest list;
+  list.set_organization_id("o1");
+  auto left = tokens.List(PlatformAdmin(), list);
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->tokens_size(), 0);
+}
+
+TEST_F(StoreTest, TheRateLimitRefusesOnceTheBurstIsSpent) {
+  RateLimitConfig config;
+  config.write = {0.001, 1, 0.001, 1};  // one call, then one per 1,000 s
+  RateLimiter limiter(redis_.get(), config);
+  Caller caller;
+  caller.token_id = "tok_1";
+  caller.organization_id = "o1";
+  caller.roles = {auth::v1::ROLE_MEMBER};
+  int admitted = 0;
+  absl::Status refused;
+  for (int i = 0; i < 10 && refused.ok(); ++i) {
+    refused = limiter.Take(caller, "scheduler.CreateBooking");
+    if (refused.ok()) ++admitted;
+  }
+  EXPECT_EQ(admitted, 1);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+}
+
+TEST_F(StoreTest, TheAuditTrailKeepsAnEntryPerCall) {
+  AuditLog audit(redis_.get(), AuditConfig{});
+  auth::v1::RevokeTokenRequest request;
+  request.set_id("tok_x");
+  audit.Record(PlatformAdmin(), "auth.RevokeToken", request, nullptr, "peer", "OK");
+  // Recorded asynchronously: read until it is there (bounded).
+  std::string trail;
+  for (int i = 0; i < 200 && !absl::StrContains(trail, "auth.RevokeToken"); ++i)
+    trail = redis_server_->Cli("XRANGE is:{audit}:events - +");
+  EXPECT_TRUE(absl::StrContains(trail, "auth.RevokeToken")) << trail;
+  EXPECT_TRUE(absl::StrContains(redis_server_->Cli("XLEN is:{audit}:org:platform"), "1"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The desk (desk.lua through DeskStore).
+
+class DeskStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    store_ = std::make_unique<desk::DeskStore>(redis_.get(), DeskConfig{});
+  }
+
+  absl::StatusOr<v1d::Responder> Responder(const std::string& id, int capacity = 1) {
+    v1d::Responder r;
+    r.set_id(id);
+    r.set_organization_id("o2");
+    r.set_display_name(id);
+    r.set_capacity(capacity);
+    return store_->PutResponder(r, "", true, "");
+  }
+
+  absl::StatusOr<v1d::Inquiry> Submit(const std::string& id, const std::string& replay = "") {
+    v1d::Inquiry i;
+    i.set_id(id);
+    i.set_network_id("net1");
+    i.set_entry_organization_id("o1");
+    i.set_text("Wie helpt met een 3D-printer? \xE2\x82\xAC 50");
+    i.set_language("nl");
+    v1d::AskerContact contact;
+    contact.set_name("Asker");
+    contact.set_email("Asker@Example.org");
+    return store_->Submit(i, contact, "tok_entry", replay);
+  }
+
+  // Offers the inquiry to `responders` through the dispatcher's call.
+  absl::StatusOr<std::optional<v1d::Inquiry>> Offer(const v1d::Inquiry& i,
+                                                    std::vector<std::string> responders) {
+    desk::RouteDecision decision;
+    decision.kind = desk::RouteDecision::Kind::kOffer;
+    decision.responder_ids = std::move(responders);
+    return store_->Route(i.id(), i.etag(), decision, NowMs() + 3600 * 1000);
+  }
+
+  std::unique_ptr<desk::DeskStore> store_;
+};
+
+TEST_F(DeskStoreTest, ResponderPutEtagsOnlineAndDelete) {
+  auto created = Responder("r1");
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->etag(), "1");
+  EXPECT_TRUE(created->online());
+  EXPECT_EQ(Responder("r1").status().code(), absl::StatusCode::kAlreadyExists);
+  v1d::Responder r = *created;
+  r.set_capacity(3);
+  EXPECT_EQ(store_->PutResponder(r, "9", std::nullopt, "").status().code(),
+            absl::StatusCode::kAborted);
+  auto updated = store_->PutResponder(r, "1", std::nullopt, "");
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(updated->etag(), "2");
+  EXPECT_TRUE(updated->online());  // kept
+  auto offline = store_->SetOnline("r1", false);
+  ASSERT_TRUE(offline.ok());
+  EXPECT_FALSE(offline->online());
+  EXPECT_EQ(store_->SetOnline("nobody", true).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_->DeleteResponder("r1").ok());
+  EXPECT_EQ(store_->DeleteResponder("r1").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(DeskStoreTest, AnInquiryIsOfferedDeclinedAcceptedResolvedAndRated) {
+  ASSERT_TRUE(Responder("r1").ok());
+  ASSERT_TRUE(Responder("r2").ok());
+  auto submitted = Submit("inq1", store_->ReplayKey("o1", "s1") + "#ab");
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  EXPECT_EQ(submitted->state(), v1d::INQUIRY_STATE_ROUTING);
+  auto replayed = Submit("inq1", store_->ReplayKey("o1", "s1") + "#ab");
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(replayed->etag(), submitted->etag());
+  EXPECT_EQ(Submit("inq1").status().code(), absl::StatusCode::kAlreadyExists);
+
+  // A decision on a stale version is not applied.
+  v1d::Inquiry stale = *submitted;
+  stale.set_etag("99");
+  auto not_applied = Offer(stale, {"r1"});
+  ASSERT_TRUE(not_applied.ok());
+  EXPECT_FALSE(not_applied->has_value());
+
+  auto offered = Offer(*submitted, {"r1"});
+  ASSERT_TRUE(offered.ok() && offered->has_value()) << offered.status();
+  EXPECT_EQ((**offered).state(), v1d::INQUIRY_STATE_OFFERED);
+  EXPECT_EQ(store_->Accept("inq1", "r2", "tok_r2", "").status().code(),
+            absl::StatusCode::kFailedPrecondition);  // NOT_OFFERED
+  auto declined = store_->Decline("inq1", "r1", "tok_r1", "busy", "");
+  ASSERT_TRUE(declined.ok()) << declined.status();
+  EXPECT_EQ(declined->state(), v1d::INQUIRY_STATE_ROUTING);
+
+  auto again = Offer(*declined, {"r2"});
+  ASSERT_TRUE(again.ok() && again->has_value());
+  auto accepted = store_->Accept("inq1", "r2", "tok_r2", "");
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->state(), v1d::INQUIRY_STATE_ASSIGNED);
+  EXPECT_EQ(accepted->assignee_id(), "r2");
+  auto loads = store_->Loads({"r2"});
+  ASSERT_TRUE(loads.ok());
+  EXPECT_EQ(loads->front().open, 1);
+  EXPECT_EQ(store_->DeleteResponder("r2").code(), absl::StatusCode::kFailedPrecondition);
+
+  EXPECT_EQ(store_->RecordFeedback("inq1", "tok_entry", v1d::Feedback(), "").status().code(),
+            absl::StatusCode::kFailedPrecondition);  // NOT_RESOLVED
+  v1d::ResolveInquiryRequest resolve;
+  resolve.set_outcome(v1d::OUTCOME_ANSWERED);
+  resolve.set_note("printed");
+  EXPECT_EQ(store_->Resolve("inq1", "tok_r1", "r1", resolve, "").status().code(),
+            absl::StatusCode::kFailedPrecondition);  // NOT_ASSIGNED
+  auto resolved = store_->Resolve("inq1", "tok_r2", "r2", resolve, "");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->state(), v1d::INQUIRY_STATE_RESOLVED);
+  EXPECT_EQ(resolved->resolution_note(), "printed");
+  loads = store_->Loads({"r2"});
+  ASSERT_TRUE(loads.ok());
+  EXPECT_EQ(loads->front().open, 0);
+
+  v1d::Feedback feedback;
+  feedback.set_score(5);
+  feedback.set_would_recommend(true);
+  feedback.set_comment("top");
+  auto rated = store_->RecordFeedback("inq1", "tok_entry", feedback, "");
+  ASSERT_TRUE(rated.ok()) << rated.status();
+  EXPECT_EQ(rated->feedback().score(), 5);
+  EXPECT_EQ(store_->RecordFeedback("inq1", "tok_entry", feedback, "").status().code(),
+            absl::StatusCode::kFailedPrecondition);  // FEEDBACK_RECORDED
+
+  auto stored = store_->GetInquiry("inq1", true);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->inquiry.text(), "Wie helpt met een 3D-printer? \xE2\x82\xAC 50");
+  EXPECT_GE((*stored)->inquiry.history_size(), 6);
+}
+
+TEST_F(DeskStoreTest, ReferralLoopsAreRefusedAndEscalationAndQueueWork) {
+  ASSERT_TRUE(Responder("r1").ok());
+  auto i = Submit("inq1");
+  ASSERT_TRUE(i.ok());
+  auto offered = Offer(*i, {"r1"});
+  ASSERT_TRUE(offered.ok() && offered->has_value());
+  ASSERT_TRUE(store_->Accept("inq1", "r1", "tok_r1", "").ok());
+  desk::ReferCommand refer{"inq1", "tok_r1", "r1", "o2", "o3", "", "to a partner"};
+  auto referred = store_->Refer(refer, "");
+  ASSERT_TRUE(referred.ok()) << referred.status();
+  EXPECT_EQ(referred->target_organization_id(), "o3");
+  EXPECT_EQ(referred->state(), v1d::INQUIRY_STATE_ROUTING);
+  desk::ReferCommand back{"inq1", "tok_coord", "", "", "o2", "", "back again"};
+  auto loop = store_->Refer(back, "");
+  ASSERT_FALSE(loop.ok());
+  EXPECT_EQ(ErrorReason(loop.status()), "REFERRAL_LOOP");
+
+  // Queue, then escalate through the dispatcher's decisions.
+  desk::RouteDecision queue;
+  queue.kind = desk::RouteDecision::Kind::kQueue;
+  auto queued = store_->Route("inq1", referred->etag(), queue, 0);
+  ASSERT_TRUE(queued.ok() && queued->has_value()) << queued.status();
+  EXPECT_EQ((**queued).state(), v1d::INQUIRY_STATE_QUEUED);
+  auto queued_list = store_->Queued(10);
+  ASSERT_TRUE(queued_list.ok());
+  EXPECT_EQ(*queued_list, std::vector<std::string>{"inq1"});
+  desk::RouteDecision escalate;
+  escalate.kind = desk::RouteDecision::Kind::kEscalate;
+  escalate.cause = "nobody fits";
+  auto escalated = store_->Route("inq1", (**queued).etag(), escalate, 0);
+  ASSERT_TRUE(escalated.ok() && escalated->has_value());
+  EXPECT_EQ((**escalated).state(), v1d::INQUIRY_STATE_ESCALATED);
+  EXPECT_EQ((**escalated).escalation_level(), 1);
+  // Nothing is due yet: the escalation waits hours.
+  auto due = store_->ApplyDue(10);
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(*due, 0);
+}
+
+TEST_F(DeskStoreTest, AnOfferPastItsDeadlineGoesBackToRouting) {
+  ASSERT_TRUE(Responder("r1").ok());
+  auto i = Submit("inq1");
+  ASSERT_TRUE(i.ok());
+  desk::RouteDecision decision;
+  decision.kind = desk::RouteDecision::Kind::kOffer;
+  decision.responder_ids = {"r1"};
+  auto offered = store_->Route("inq1", i->etag(), decision, 1000);  // a deadline in 1970
+  ASSERT_TRUE(offered.ok() && offered->has_value());
+  auto due = store_->ApplyDue(10);
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(*due, 1);
+  auto stored = store_->GetInquiry("inq1", false);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->inquiry.state(), v1d::INQUIRY_STATE_ROUTING);
+  auto late = store_->Accept("inq1", "r1", "tok_r1", "");
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(DeskStoreTest, TheAskersDataIsFoundAndErased) {
+  ASSERT_TRUE(Submit("inq1").ok());
+  ASSERT_TRUE(Submit("inq2").ok());
+  auto found = store_->AskerInquiries("asker@example.org");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, (std::vector<std::string>{"inq1", "inq2"}));
+  auto erased = store_->EraseAsker("inq1", "tok_privacy", "", true);
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_TRUE(erased->contact_erased());
+  EXPECT_EQ(erased->text(), "");
+  found = store_->AskerInquiries("asker@example.org");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(*found, std::vector<std::string>{"inq2"});
+  EXPECT_EQ(store_->EraseAsker("nothing", "tok_privacy", "").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace infrashare
