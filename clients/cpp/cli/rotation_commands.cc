@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/app.h"
 
@@ -57,6 +58,25 @@ void PrintPlan(App& app, const RotationPlan& plan) {
     std::printf("replaces committed plan %s from %s on (pinned: under way, kept)\n",
                 plan.replaces_plan_id().c_str(),
                 google::protobuf::util::TimeUtil::ToString(plan.replan_from_time()).c_str());
+}
+
+// What a failed commit could not undo, for an operator to clean up: JSON on standard output, or
+// a line per unit on standard error after the error line.
+void PrintUndoReport(const grpc::Status& status, App& app) {
+  auto report = client::UndoReport(status);
+  if (!report) return;
+  if (app.output == "json") return PrintMessage(*report, "json");
+  std::cerr << "infrashare: the commit of " << report->plan_id()
+            << " could not be undone completely; clean up by hand:\n";
+  for (const auto& f : report->failures()) {
+    std::cerr << "  " << (f.unit_resource_id().empty() ? "plan record" : f.unit_resource_id())
+              << ": " << f.reason() << "\n";
+    if (!f.booking_ids().empty())
+      std::cerr << "    still booked: " << absl::StrJoin(f.booking_ids(), " ") << "\n";
+    if (!f.cancelled_booking_ids().empty())
+      std::cerr << "    still cancelled: " << absl::StrJoin(f.cancelled_booking_ids(), " ") << "\n";
+  }
+  if (report->truncated()) std::cerr << "  (cut short; the server's log names every booking)\n";
 }
 
 }  // namespace
@@ -290,8 +310,9 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     CommitRotationPlanRequest r;
     r.set_id(f->id);
     RotationPlan out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CommitRotationPlan, r, &out)))
-      return;
+    const grpc::Status status =
+        app.client().Call(app.client().scheduler(), &Stub::CommitRotationPlan, r, &out);
+    if (!app.Check(status)) return PrintUndoReport(status, app);
     if (app.output == "json") return PrintMessage(out, "json");
     std::cout << "committed " << out.id() << ": " << out.booking_ids_size() << " bookings\n";
   });
