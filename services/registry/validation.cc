@@ -444,6 +444,58 @@ FieldMask PresentFields(const google::protobuf::Message& patch) {
   return mask;
 }
 
+namespace {
+
+// Every value of a list of enum values known and specified.
+template <typename Values>
+void CheckEnums(const Values& values, bool (*valid)(int), absl::string_view field,
+                absl::string_view what, FieldErrors* errors) {
+  for (int i = 0; i < values.size(); ++i)
+    if (!valid(values[i]) || values[i] == 0) errors->Add(Item("", field, i), std::string(what));
+}
+
+void ValidateSearchArea(const v1::SearchResourcesRequest& request, FieldErrors* errors) {
+  if (request.has_within()) {
+    const auto& c = request.within().center();
+    if (!(c.latitude() >= -90 && c.latitude() <= 90))
+      errors->Add("within.center.latitude", "must be between -90 and 90");
+    if (!(c.longitude() >= -180 && c.longitude() <= 180))
+      errors->Add("within.center.longitude", "must be between -180 and 180");
+    if (!(request.within().radius_km() > 0 && request.within().radius_km() <= 1000))
+      errors->Add("within.radius_km", "must be above 0 and at most 1000");
+  }
+  if (request.has_box()) {
+    const auto& sw = request.box().south_west();
+    const auto& ne = request.box().north_east();
+    if (!(sw.latitude() >= -90 && sw.latitude() <= 90 && ne.latitude() >= -90 &&
+          ne.latitude() <= 90 && sw.latitude() <= ne.latitude()))
+      errors->Add("box", "latitudes must lie in -90..90 with south_west below north_east");
+    if (!(sw.longitude() >= -180 && sw.longitude() <= 180 && ne.longitude() >= -180 &&
+          ne.longitude() <= 180 && sw.longitude() <= ne.longitude()))
+      errors->Add("box", "longitudes must lie in -180..180 with south_west west of north_east");
+  }
+}
+
+}  // namespace
+
+void ValidateSearch(const v1::SearchResourcesRequest& request, FieldErrors* errors) {
+  CheckEnums(request.kinds(), v1::ResourceKind_IsValid, "kinds", "unknown resource kind", errors);
+  CheckEnums(request.mobilities(), v1::Mobility_IsValid, "mobilities", "unknown mobility", errors);
+  CheckEnums(request.themes(), v1::Theme_IsValid, "themes", "unknown theme", errors);
+  for (int i = 0; i < request.region_codes_size(); ++i)
+    if (!IsRegionCode(request.region_codes(i)))
+      errors->Add(Item("", "region_codes", i), "must be a CBS code PVxx, CRxx or GMxxxx");
+  CheckEnums(request.terms_kinds(), v1::TermsKind_IsValid, "terms_kinds", "unknown terms kind",
+             errors);
+  CheckEnums(request.lifecycle_states(), v1::LifecycleState_IsValid, "lifecycle_states",
+             "unknown lifecycle state", errors);
+  ValidateSearchArea(request, errors);
+  if (request.text_prefix().size() > 100) errors->Add("text_prefix", "at most 100 characters");
+  if (!v1::SearchOrder_IsValid(request.order_by())) errors->Add("order_by", "unknown order");
+  if (request.order_by() == v1::SEARCH_ORDER_DISTANCE && !request.has_within())
+    errors->Add("order_by", "ordering by distance needs a `within` circle");
+}
+
 absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
   if (requested < 0) return InvalidField("page_size", "must not be negative");
   if (requested > max_size) return InvalidField("page_size", absl::StrCat("at most ", max_size));
