@@ -241,11 +241,11 @@ void Validate(const v1::Network& n, absl::string_view prefix, FieldErrors* error
     CheckContact(n.coordinators(i), Item(prefix, "coordinators", i), errors);
 }
 
-void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* errors) {
-  RequireName(r.display_name(), Path(prefix, "display_name"), errors);
-  MaxLength(r.description(), kMaxDescription, Path(prefix, "description"), errors);
-  CheckEnum(r.kind(), v1::ResourceKind_IsValid, true, Path(prefix, "kind"), errors);
-  CheckEnum(r.mobility(), v1::Mobility_IsValid, true, Path(prefix, "mobility"), errors);
+namespace {
+
+// Where a resource is: a fixed one at its location, a mobile one at its home base (and maybe
+// elsewhere now), a virtual one at its URL.
+void CheckPlace(const v1::Resource& r, absl::string_view prefix, FieldErrors* errors) {
   switch (r.mobility()) {
     case v1::MOBILITY_FIXED:
       CheckLocation(r.location(), Path(prefix, "location"), true, errors);
@@ -265,6 +265,70 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
     default:
       break;
   }
+}
+
+void CheckTerms(const v1::Terms& t, absl::string_view prefix, FieldErrors* errors) {
+  CheckEnum(t.kind(), v1::TermsKind_IsValid, true, Path(prefix, "terms.kind"), errors);
+  if (t.tariff_per_hour_cents() < 0)
+    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"), "must not be negative");
+  if (t.tariff_per_day_cents() < 0)
+    errors->Add(Path(prefix, "terms.tariff_per_day_cents"), "must not be negative");
+  if (t.kind() == v1::TERMS_KIND_TARIFF && t.tariff_per_hour_cents() == 0 &&
+      t.tariff_per_day_cents() == 0)
+    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"),
+                "a tariff needs an hourly or daily price");
+  if (t.kind() != v1::TERMS_KIND_TARIFF &&
+      (t.tariff_per_hour_cents() != 0 || t.tariff_per_day_cents() != 0))
+    errors->Add(Path(prefix, "terms.kind"), "prices are set only with TERMS_KIND_TARIFF");
+  MaxLength(t.notes(), kMaxDescription, Path(prefix, "terms.notes"), errors);
+}
+
+void CheckStaff(const v1::Resource& r, absl::string_view prefix, FieldErrors* errors) {
+  if (r.staff_size() > 20) errors->Add(Path(prefix, "staff"), "at most 20 staff contacts");
+  for (int i = 0; i < r.staff_size(); ++i) {
+    const auto& s = r.staff(i);
+    std::string p = Item(prefix, "staff", i);
+    RequireName(s.name(), Path(p, "name"), errors);
+    CheckEnum(s.role(), v1::StaffRole_IsValid, true, Path(p, "role"), errors);
+    CheckEmail(s.email(), Path(p, "email"), errors);
+    CheckPhone(s.phone(), Path(p, "phone"), errors);
+  }
+}
+
+void CheckLifecycle(const v1::Lifecycle& l, absl::string_view prefix, FieldErrors* errors) {
+  CheckEnum(l.state(), v1::LifecycleState_IsValid, true, Path(prefix, "lifecycle.state"), errors);
+  if (l.state() == v1::LIFECYCLE_STATE_PLANNED && !ParseDate(l.expected_date()))
+    errors->Add(Path(prefix, "lifecycle.expected_date"),
+                "a planned resource needs an expected date YYYY-MM-DD");
+  if (!l.expected_date().empty() && !ParseDate(l.expected_date()))
+    errors->Add(Path(prefix, "lifecycle.expected_date"), "must be a date YYYY-MM-DD");
+  MaxLength(l.funding_source(), kMaxName, Path(prefix, "lifecycle.funding_source"), errors);
+}
+
+void CheckBookingRules(const v1::BookingRules& b, absl::string_view prefix, FieldErrors* errors) {
+  std::string bp = Path(prefix, "booking_rules");
+  CheckMinutes(b.min_duration_minutes(), 525600, Path(bp, "min_duration_minutes"), errors);
+  CheckMinutes(b.max_duration_minutes(), 525600, Path(bp, "max_duration_minutes"), errors);
+  if (b.max_duration_minutes() > 0 && b.max_duration_minutes() < b.min_duration_minutes())
+    errors->Add(Path(bp, "max_duration_minutes"), "must not be below min_duration_minutes");
+  CheckMinutes(b.lead_time_minutes(), 525600, Path(bp, "lead_time_minutes"), errors);
+  CheckMinutes(b.max_advance_days(), 3660, Path(bp, "max_advance_days"), errors);
+  CheckMinutes(b.buffer_before_minutes(), 1440, Path(bp, "buffer_before_minutes"), errors);
+  CheckMinutes(b.buffer_after_minutes(), 1440, Path(bp, "buffer_after_minutes"), errors);
+  CheckMinutes(b.quota_hours(), 8784, Path(bp, "quota_hours"), errors);
+  CheckEnum(b.quota_period(), v1::QuotaPeriod_IsValid, false, Path(bp, "quota_period"), errors);
+  CheckMinutes(b.sme_share_percent(), 100, Path(bp, "sme_share_percent"), errors);
+  CheckMinutes(b.sme_release_days(), 3660, Path(bp, "sme_release_days"), errors);
+}
+
+}  // namespace
+
+void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* errors) {
+  RequireName(r.display_name(), Path(prefix, "display_name"), errors);
+  MaxLength(r.description(), kMaxDescription, Path(prefix, "description"), errors);
+  CheckEnum(r.kind(), v1::ResourceKind_IsValid, true, Path(prefix, "kind"), errors);
+  CheckEnum(r.mobility(), v1::Mobility_IsValid, true, Path(prefix, "mobility"), errors);
+  CheckPlace(r, prefix, errors);
   CheckUrl(r.url(), Path(prefix, "url"), errors);
   if (r.owner_organization_id().empty()) {
     errors->Add(Path(prefix, "owner_organization_id"), "is required");
@@ -292,51 +356,10 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
     errors->Add(Path(prefix, "capacity"), "must be between 1 and 100000");
   CheckEnum(r.access_policy(), v1::AccessPolicy_IsValid, true, Path(prefix, "access_policy"),
             errors);
-  const auto& t = r.terms();
-  CheckEnum(t.kind(), v1::TermsKind_IsValid, true, Path(prefix, "terms.kind"), errors);
-  if (t.tariff_per_hour_cents() < 0)
-    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"), "must not be negative");
-  if (t.tariff_per_day_cents() < 0)
-    errors->Add(Path(prefix, "terms.tariff_per_day_cents"), "must not be negative");
-  if (t.kind() == v1::TERMS_KIND_TARIFF && t.tariff_per_hour_cents() == 0 &&
-      t.tariff_per_day_cents() == 0)
-    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"),
-                "a tariff needs an hourly or daily price");
-  if (t.kind() != v1::TERMS_KIND_TARIFF &&
-      (t.tariff_per_hour_cents() != 0 || t.tariff_per_day_cents() != 0))
-    errors->Add(Path(prefix, "terms.kind"), "prices are set only with TERMS_KIND_TARIFF");
-  MaxLength(t.notes(), kMaxDescription, Path(prefix, "terms.notes"), errors);
-  if (r.staff_size() > 20) errors->Add(Path(prefix, "staff"), "at most 20 staff contacts");
-  for (int i = 0; i < r.staff_size(); ++i) {
-    const auto& s = r.staff(i);
-    std::string p = Item(prefix, "staff", i);
-    RequireName(s.name(), Path(p, "name"), errors);
-    CheckEnum(s.role(), v1::StaffRole_IsValid, true, Path(p, "role"), errors);
-    CheckEmail(s.email(), Path(p, "email"), errors);
-    CheckPhone(s.phone(), Path(p, "phone"), errors);
-  }
-  const auto& l = r.lifecycle();
-  CheckEnum(l.state(), v1::LifecycleState_IsValid, true, Path(prefix, "lifecycle.state"), errors);
-  if (l.state() == v1::LIFECYCLE_STATE_PLANNED && !ParseDate(l.expected_date()))
-    errors->Add(Path(prefix, "lifecycle.expected_date"),
-                "a planned resource needs an expected date YYYY-MM-DD");
-  if (!l.expected_date().empty() && !ParseDate(l.expected_date()))
-    errors->Add(Path(prefix, "lifecycle.expected_date"), "must be a date YYYY-MM-DD");
-  MaxLength(l.funding_source(), kMaxName, Path(prefix, "lifecycle.funding_source"), errors);
-  const auto& b = r.booking_rules();
-  std::string bp = Path(prefix, "booking_rules");
-  CheckMinutes(b.min_duration_minutes(), 525600, Path(bp, "min_duration_minutes"), errors);
-  CheckMinutes(b.max_duration_minutes(), 525600, Path(bp, "max_duration_minutes"), errors);
-  if (b.max_duration_minutes() > 0 && b.max_duration_minutes() < b.min_duration_minutes())
-    errors->Add(Path(bp, "max_duration_minutes"), "must not be below min_duration_minutes");
-  CheckMinutes(b.lead_time_minutes(), 525600, Path(bp, "lead_time_minutes"), errors);
-  CheckMinutes(b.max_advance_days(), 3660, Path(bp, "max_advance_days"), errors);
-  CheckMinutes(b.buffer_before_minutes(), 1440, Path(bp, "buffer_before_minutes"), errors);
-  CheckMinutes(b.buffer_after_minutes(), 1440, Path(bp, "buffer_after_minutes"), errors);
-  CheckMinutes(b.quota_hours(), 8784, Path(bp, "quota_hours"), errors);
-  CheckEnum(b.quota_period(), v1::QuotaPeriod_IsValid, false, Path(bp, "quota_period"), errors);
-  CheckMinutes(b.sme_share_percent(), 100, Path(bp, "sme_share_percent"), errors);
-  CheckMinutes(b.sme_release_days(), 3660, Path(bp, "sme_release_days"), errors);
+  CheckTerms(r.terms(), prefix, errors);
+  CheckStaff(r, prefix, errors);
+  CheckLifecycle(r.lifecycle(), prefix, errors);
+  CheckBookingRules(r.booking_rules(), prefix, errors);
 }
 
 // The dates a rule may name (services/common/rrule.h).
