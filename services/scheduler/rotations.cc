@@ -198,6 +198,36 @@ absl::Status BookLegs(BookingStore* bookings, const v1::RotationPool& pool,
   return absl::OkStatus();
 }
 
+// A pool's policy with the defaults filled in: the server's speed and road factor, two hours'
+// set-up, one hour's tear-down, a day's maintenance when there is a maintenance rule.
+void ApplyPolicyDefaults(const SchedulerConfig& config, v1::RotationPolicy* policy) {
+  if (policy->speed_kmh() == 0) policy->set_speed_kmh(config.rotation_speed_kmh);
+  if (policy->road_factor() == 0) policy->set_road_factor(config.rotation_road_factor);
+  if (!policy->has_setup_minutes()) policy->set_setup_minutes(120);
+  if (!policy->has_teardown_minutes()) policy->set_teardown_minutes(60);
+  if (policy->maintenance_after_days() > 0 && policy->maintenance_days() == 0)
+    policy->set_maintenance_days(1);
+}
+
+void CheckPolicy(const v1::RotationPolicy& policy, FieldErrors* errors) {
+  if (!(policy.speed_kmh() >= 5 && policy.speed_kmh() <= 200))
+    errors->Add("pool.policy.speed_kmh", "must be between 5 and 200 km/h");
+  if (!(policy.road_factor() >= 1 && policy.road_factor() <= 3))
+    errors->Add("pool.policy.road_factor", "must be between 1 and 3");
+  if (policy.setup_minutes() < 0 || policy.setup_minutes() > 24 * 60)
+    errors->Add("pool.policy.setup_minutes", "must be between 0 and 1440");
+  if (policy.teardown_minutes() < 0 || policy.teardown_minutes() > 24 * 60)
+    errors->Add("pool.policy.teardown_minutes", "must be between 0 and 1440");
+  if (policy.maintenance_after_days() < 0 || policy.maintenance_after_days() > 366)
+    errors->Add("pool.policy.maintenance_after_days", "must be between 0 (no rule) and 366");
+  if (policy.maintenance_days() < 0 || policy.maintenance_days() > 90)
+    errors->Add("pool.policy.maintenance_days", "must be between 0 and 90");
+  if (policy.handover_confirm_hours() < 0 || policy.handover_confirm_hours() > 720)
+    errors->Add("pool.policy.handover_confirm_hours", "must be between 0 (default 24) and 720");
+  if (policy.has_maintenance_location() && !ValidPoint(policy.maintenance_location()))
+    errors->Add("pool.policy.maintenance_location", "must be a WGS84 point");
+}
+
 // ---- Planning a draft -------------------------------------------------------------------------
 
 // The horizon a plan request asks for, in seconds.
@@ -750,29 +780,8 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(
       errors.Add(field, "has no home base to start from");
     }
   }
-  auto* policy = pool.mutable_policy();
-  if (policy->speed_kmh() == 0) policy->set_speed_kmh(config_.rotation_speed_kmh);
-  if (policy->road_factor() == 0) policy->set_road_factor(config_.rotation_road_factor);
-  if (!policy->has_setup_minutes()) policy->set_setup_minutes(120);
-  if (!policy->has_teardown_minutes()) policy->set_teardown_minutes(60);
-  if (policy->maintenance_after_days() > 0 && policy->maintenance_days() == 0)
-    policy->set_maintenance_days(1);
-  if (!(policy->speed_kmh() >= 5 && policy->speed_kmh() <= 200))
-    errors.Add("pool.policy.speed_kmh", "must be between 5 and 200 km/h");
-  if (!(policy->road_factor() >= 1 && policy->road_factor() <= 3))
-    errors.Add("pool.policy.road_factor", "must be between 1 and 3");
-  if (policy->setup_minutes() < 0 || policy->setup_minutes() > 24 * 60)
-    errors.Add("pool.policy.setup_minutes", "must be between 0 and 1440");
-  if (policy->teardown_minutes() < 0 || policy->teardown_minutes() > 24 * 60)
-    errors.Add("pool.policy.teardown_minutes", "must be between 0 and 1440");
-  if (policy->maintenance_after_days() < 0 || policy->maintenance_after_days() > 366)
-    errors.Add("pool.policy.maintenance_after_days", "must be between 0 (no rule) and 366");
-  if (policy->maintenance_days() < 0 || policy->maintenance_days() > 90)
-    errors.Add("pool.policy.maintenance_days", "must be between 0 and 90");
-  if (policy->handover_confirm_hours() < 0 || policy->handover_confirm_hours() > 720)
-    errors.Add("pool.policy.handover_confirm_hours", "must be between 0 (default 24) and 720");
-  if (policy->has_maintenance_location() && !ValidPoint(policy->maintenance_location()))
-    errors.Add("pool.policy.maintenance_location", "must be a WGS84 point");
+  ApplyPolicyDefaults(config_, pool.mutable_policy());
+  CheckPolicy(pool.policy(), &errors);
   if (!errors.empty()) return errors.ToStatus();
   pool.set_id(NewId("pool"));
   return store_->PutPool(std::move(pool), "",
