@@ -38,6 +38,9 @@ class RpcGate {
         audit_(audit),
         workers_(worker_threads) {}
 
+  // Where modules register their own metrics.
+  Metrics* metrics() const { return metrics_; }
+
   // `response` (optional) is read after the handler, for the audit trail: the id a call created.
   template <typename Handler>
   grpc::Status Run(grpc::ServerContextBase* context, absl::string_view method,

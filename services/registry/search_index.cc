@@ -369,64 +369,267 @@ SearchIndex::Bitmap SearchIndex::WordsWithPrefix(absl::string_view prefix) const
   return out;
 }
 
-absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
-    const v1::SearchResourcesRequest& request, const SearchLimits& limits) const {
-  FieldErrors errors;
-  for (int i = 0; i < request.kinds_size(); ++i)
-    if (!v1::ResourceKind_IsValid(request.kinds(i)) || request.kinds(i) == 0)
-      errors.Add(absl::StrCat("kinds[", i, "]"), "unknown resource kind");
-  for (int i = 0; i < request.mobilities_size(); ++i)
-    if (!v1::Mobility_IsValid(request.mobilities(i)) || request.mobilities(i) == 0)
-      errors.Add(absl::StrCat("mobilities[", i, "]"), "unknown mobility");
-  for (int i = 0; i < request.themes_size(); ++i)
-    if (!v1::Theme_IsValid(request.themes(i)) || request.themes(i) == 0)
-      errors.Add(absl::StrCat("themes[", i, "]"), "unknown theme");
-  for (int i = 0; i < request.region_codes_size(); ++i)
-    if (!IsRegionCode(request.region_codes(i)))
-      errors.Add(absl::StrCat("region_codes[", i, "]"), "must be a CBS code PVxx, CRxx or GMxxxx");
-  for (int i = 0; i < request.terms_kinds_size(); ++i)
-    if (!v1::TermsKind_IsValid(request.terms_kinds(i)) || request.terms_kinds(i) == 0)
-      errors.Add(absl::StrCat("terms_kinds[", i, "]"), "unknown terms kind");
-  for (int i = 0; i < request.lifecycle_states_size(); ++i)
-    if (!v1::LifecycleState_IsValid(request.lifecycle_states(i)) ||
-        request.lifecycle_states(i) == 0)
-      errors.Add(absl::StrCat("lifecycle_states[", i, "]"), "unknown lifecycle state");
-  const bool circle = request.has_within();
-  if (circle) {
-    const auto& c = request.within().center();
-    if (!(c.latitude() >= -90 && c.latitude() <= 90))
-      errors.Add("within.center.latitude", "must be between -90 and 90");
-    if (!(c.longitude() >= -180 && c.longitude() <= 180))
-      errors.Add("within.center.longitude", "must be between -180 and 180");
-    if (!(request.within().radius_km() > 0 && request.within().radius_km() <= 1000))
-      errors.Add("within.radius_km", "must be above 0 and at most 1000");
-  }
-  if (request.has_box()) {
-    const auto& sw = request.box().south_west();
-    const auto& ne = request.box().north_east();
-    if (!(sw.latitude() >= -90 && sw.latitude() <= 90 && ne.latitude() >= -90 &&
-          ne.latitude() <= 90 && sw.latitude() <= ne.latitude()))
-      errors.Add("box", "latitudes must lie in -90..90 with south_west below north_east");
-    if (!(sw.longitude() >= -180 && sw.longitude() <= 180 && ne.longitude() >= -180 &&
-          ne.longitude() <= 180 && sw.longitude() <= ne.longitude()))
-      errors.Add("box", "longitudes must lie in -180..180 with south_west west of north_east");
-  }
-  if (request.text_prefix().size() > 100) errors.Add("text_prefix", "at most 100 characters");
-  if (!v1::SearchOrder_IsValid(request.order_by())) errors.Add("order_by", "unknown order");
-  const bool by_distance = request.order_by() == v1::SEARCH_ORDER_DISTANCE;
-  if (by_distance && !circle)
-    errors.Add("order_by", "ordering by distance needs a `within` circle");
-  if (!errors.empty()) return errors.ToStatus();
-  auto page_size = PageSize(request.page_size(), limits.default_page_size, limits.max_page_size);
-  if (!page_size.ok()) return page_size.status();
-  std::optional<HitKey> after;
-  if (!request.page_token().empty()) {
-    auto key = DecodeToken(request.page_token(), by_distance);
-    if (!key.ok()) return key.status();
-    after = *key;
+namespace {
+
+// The latitude and longitude bounds of a search's circle or box.
+struct Area {
+  double lat_lo = 0, lat_hi = 0, lon_lo = 0, lon_hi = 0;
+};
+
+Area AreaOf(const v1::SearchResourcesRequest& request) {
+  if (!request.has_within())
+    return {request.box().south_west().latitude(), request.box().north_east().latitude(),
+            request.box().south_west().longitude(), request.box().north_east().longitude()};
+  const auto& c = request.within().center();
+  const double dlat = request.within().radius_km() / kKmPerDegreeLat;
+  const double dlon = request.within().radius_km() /
+                      (kKmPerDegreeLat * std::max(0.01, std::cos(c.latitude() * M_PI / 180)));
+  return {c.latitude() - dlat, c.latitude() + dlat, c.longitude() - dlon, c.longitude() + dlon};
+}
+
+std::vector<std::string> KeysOf(absl::string_view name, const auto& values) {
+  std::vector<std::string> keys;
+  for (const auto& v : values) keys.push_back(absl::StrCat(name, ":", v));
+  return keys;
+}
+
+}  // namespace
+
+// One search under the index's shared lock. Matches stream through it: it counts their facets and
+// keeps the best page past the cursor as a max-heap (the worst on top), so a large match set is
+// never stored or sorted.
+class SearchIndex::Run {
+ public:
+  // A match is a slot, its distance and the first bytes of its name; full names and ids are
+  // compared in place, never copied, and only when those tie.
+  struct Match {
+    double distance;
+    uint64_t name_prefix;
+    uint32_t slot;
+  };
+  // Result order: by distance when asked, then name, then id.
+  struct Order {
+    const Run* run;
+    bool operator()(const Match& a, const Match& b) const {
+      if (run->by_distance_ && a.distance != b.distance) return a.distance < b.distance;
+      if (a.name_prefix != b.name_prefix) return a.name_prefix < b.name_prefix;
+      const Doc& x = run->index_.docs_[a.slot];
+      const Doc& y = run->index_.docs_[b.slot];
+      if (x.name_key != y.name_key) return x.name_key < y.name_key;
+      return x.resource->id() < y.resource->id();
+    }
+  };
+
+  Run(const SearchIndex& index, const v1::SearchResourcesRequest& request, size_t page,
+      std::optional<HitKey> after, Bitmap candidates)
+      : index_(index),
+        request_(request),
+        circle_(request.has_within()),
+        by_distance_(request.order_by() == v1::SEARCH_ORDER_DISTANCE),
+        by_owner_(!request.owner_organization_id().empty()),
+        page_(page),
+        after_(std::move(after)),
+        after_prefix_(after_ ? NamePrefix(after_->name) : 0),
+        candidates_(std::move(candidates)),
+        by_province_(index.provinces_.size(), 0) {
+    top_.reserve(page_);
   }
 
-  std::shared_lock lock(mutex_);
+  // Finds the matches the cheapest way for the query's shape.
+  void Collect() {
+    if (circle_ || request_.has_box()) return CollectInArea();
+    size_t count = 0;
+    for (uint64_t word : candidates_) count += std::popcount(word);
+    if (count < index_.tuning_.count_by_bitmaps || by_owner_) return ConsiderAll();
+    CountFacetsByBitmaps();
+    if (count * index_.tuning_.walk_share >= index_.slot_of_.size()) {
+      WalkByName();
+    } else {
+      for (size_t w = 0; w < candidates_.size(); ++w)
+        for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1)
+          Offer(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)), 0);
+    }
+    total_ = count;
+  }
+
+  v1::SearchResourcesResponse Response() {
+    v1::SearchResourcesResponse response;
+    response.set_total_size(static_cast<int>(total_));
+    std::sort_heap(top_.begin(), top_.end(), Less());
+    for (const Match& m : top_) {
+      auto* hit = response.add_hits();
+      *hit->mutable_resource() = *index_.docs_[m.slot].resource;
+      if (circle_) hit->set_distance_km(m.distance);
+    }
+    if (past_ > top_.size() && !top_.empty()) {
+      const Doc& last = index_.docs_[top_.back().slot];
+      response.set_next_page_token(EncodeToken(
+          HitKey{top_.back().distance, last.name_key, last.resource->id()}, by_distance_));
+    }
+    AddFacets(&response);
+    return response;
+  }
+
+ private:
+  Order Less() const { return Order{this}; }
+
+  bool PastCursor(const Match& m) const {
+    if (!after_) return true;
+    if (by_distance_ && m.distance != after_->distance) return m.distance > after_->distance;
+    if (m.name_prefix != after_prefix_) return m.name_prefix > after_prefix_;
+    const Doc& d = index_.docs_[m.slot];
+    if (d.name_key != after_->name) return d.name_key > after_->name;
+    return d.resource->id() > after_->id;
+  }
+
+  bool Has(uint32_t slot) const {
+    return slot / 64 < candidates_.size() && (candidates_[slot / 64] >> (slot % 64) & 1);
+  }
+
+  // Counts a match and keeps it when it belongs on the page.
+  void Offer(uint32_t slot, double distance) {
+    ++total_;
+    const Match m{distance, index_.compact_[slot].name_prefix, slot};
+    if (!PastCursor(m)) return;
+    ++past_;
+    const auto less = Less();
+    if (top_.size() < page_) {
+      top_.push_back(m);
+      std::push_heap(top_.begin(), top_.end(), less);
+    } else if (page_ > 0 && less(m, top_.front())) {
+      std::pop_heap(top_.begin(), top_.end(), less);
+      top_.back() = m;
+      std::push_heap(top_.begin(), top_.end(), less);
+    }
+  }
+
+  // A candidate that passes the owner filter: its facets counted, then offered.
+  void Consider(uint32_t slot, double distance) {
+    if (by_owner_ &&
+        index_.docs_[slot].resource->owner_organization_id() != request_.owner_organization_id())
+      return;
+    const Compact& c = index_.compact_[slot];
+    by_kind_[c.kind]++;
+    by_mobility_[c.mobility]++;
+    for (uint32_t bits = c.themes; bits != 0; bits &= bits - 1) by_theme_[std::countr_zero(bits)]++;
+    by_terms_[c.terms]++;
+    by_lifecycle_[c.lifecycle]++;
+    by_province_[c.province]++;
+    Offer(slot, distance);
+  }
+
+  void ConsiderAll() {
+    for (size_t w = 0; w < candidates_.size(); ++w)
+      for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1)
+        Consider(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)), 0);
+  }
+
+  bool InArea(const Area& area, double lat, double lon, double* distance) const {
+    if (circle_) {
+      const auto& c = request_.within().center();
+      *distance = HaversineKm(c.latitude(), c.longitude(), lat, lon);
+      return *distance <= request_.within().radius_km();
+    }
+    return lat >= area.lat_lo && lat <= area.lat_hi && lon >= area.lon_lo && lon <= area.lon_hi;
+  }
+
+  // A circle or a box: through the grid cells it covers, or through the candidates when those
+  // cells outnumber the occupied ones.
+  void CollectInArea() {
+    const Area area = AreaOf(request_);
+    const int64_t rows = static_cast<int64_t>(std::floor(area.lat_hi / kCellDegrees) -
+                                              std::floor(area.lat_lo / kCellDegrees)) +
+                         1;
+    const int64_t cols = static_cast<int64_t>(std::floor(area.lon_hi / kCellDegrees) -
+                                              std::floor(area.lon_lo / kCellDegrees)) +
+                         1;
+    if (static_cast<size_t>(rows * cols) <= index_.grid_.size() * 2) {
+      const int64_t first = CellOf(area.lat_lo, area.lon_lo);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) {
+          auto cell = index_.grid_.find(first + r * 10000 + c);
+          if (cell == index_.grid_.end()) continue;
+          for (const PlacedSlot& p : cell->second) {
+            double distance = 0;
+            if (Has(p.slot) && InArea(area, p.lat, p.lon, &distance)) Consider(p.slot, distance);
+          }
+        }
+      return;
+    }
+    for (size_t w = 0; w < candidates_.size(); ++w)
+      for (uint64_t bits = candidates_[w]; bits != 0; bits &= bits - 1) {
+        const uint32_t slot = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
+        const Doc& d = index_.docs_[slot];
+        double distance = 0;
+        if (d.has_point && InArea(area, d.lat, d.lon, &distance)) Consider(slot, distance);
+      }
+  }
+
+  // Many matches: facet counts by popcount over each value's slots.
+  void CountFacetsByBitmaps() {
+    auto in_candidates = [&](const Bitmap& bits) {
+      int n = 0;
+      for (size_t w = 0, end = std::min(bits.size(), candidates_.size()); w < end; ++w)
+        n += std::popcount(candidates_[w] & bits[w]);
+      return n;
+    };
+    const ValueBitmaps& values = index_.values_;
+    for (int v = 0; v < kEnumSlots; ++v) {
+      by_kind_[v] = in_candidates(values.kind[v]);
+      by_mobility_[v] = in_candidates(values.mobility[v]);
+      by_theme_[v] = in_candidates(values.theme[v]);
+      by_terms_[v] = in_candidates(values.terms[v]);
+      by_lifecycle_[v] = in_candidates(values.lifecycle[v]);
+    }
+    for (size_t p = 0; p < by_province_.size() && p < values.province.size(); ++p)
+      by_province_[p] = in_candidates(values.province[p]);
+  }
+
+  // A large share of all documents: walk the result order from the cursor; the page is the first
+  // candidates met (one more tells whether a next page exists).
+  void WalkByName() {
+    auto it = after_
+                  ? index_.by_name_.upper_bound(Named{after_prefix_, after_->name, after_->id, 0})
+                  : index_.by_name_.begin();
+    for (; it != index_.by_name_.end() && top_.size() <= page_; ++it)
+      if (Has(it->slot)) top_.push_back({0, it->prefix, it->slot});
+    past_ = top_.size();
+    if (top_.size() > page_) top_.pop_back();
+    std::make_heap(top_.begin(), top_.end(), Less());  // as the other paths leave it
+  }
+
+  void AddFacets(v1::SearchResourcesResponse* response) const {
+    AddFacet(response, "kind", by_kind_, [](int v) { return v1::ResourceKind_Name(v); });
+    AddFacet(response, "mobility", by_mobility_, [](int v) { return v1::Mobility_Name(v); });
+    AddFacet(response, "theme", by_theme_, [](int v) { return v1::Theme_Name(v); });
+    std::map<std::string, int> provinces;
+    for (size_t i = 1; i < by_province_.size(); ++i)
+      if (by_province_[i] > 0) provinces[index_.provinces_[i]] = by_province_[i];
+    AddFacet(response, "province", provinces, [](const std::string& v) { return v; });
+    AddFacet(response, "terms_kind", by_terms_, [](int v) { return v1::TermsKind_Name(v); });
+    AddFacet(response, "lifecycle_state", by_lifecycle_,
+             [](int v) { return v1::LifecycleState_Name(v); });
+  }
+
+  // Enum values are small: counted in arrays, not maps (Consider runs once per match).
+  static constexpr int kEnumSlots = 64;
+
+  const SearchIndex& index_;
+  const v1::SearchResourcesRequest& request_;
+  const bool circle_, by_distance_, by_owner_;
+  const size_t page_;
+  const std::optional<HitKey> after_;
+  const uint64_t after_prefix_;
+  const Bitmap candidates_;
+  std::vector<Match> top_;
+  size_t total_ = 0, past_ = 0;  // matches, and those past the cursor
+  std::array<int, kEnumSlots> by_kind_{}, by_mobility_{}, by_theme_{}, by_terms_{}, by_lifecycle_{};
+  std::vector<int> by_province_;
+};
+
+// The live slots that have one of the asked values of every facet, and a word starting with each
+// word of the text.
+SearchIndex::Bitmap SearchIndex::Candidates(const v1::SearchResourcesRequest& request) const {
   Bitmap candidates = live_;
   auto restrict_to = [&](const std::vector<std::string>& keys) {
     if (keys.empty()) return;
@@ -442,211 +645,39 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
         for (size_t w = 0; w < any.size() && w < f->size(); ++w) any[w] |= (*f)[w];
     for (size_t w = 0; w < candidates.size(); ++w) candidates[w] &= any[w];
   };
-  auto keys_of = [](absl::string_view name, const auto& values) {
-    std::vector<std::string> keys;
-    for (const auto& v : values) keys.push_back(absl::StrCat(name, ":", v));
-    return keys;
-  };
-  restrict_to(keys_of("kind", request.kinds()));
-  restrict_to(keys_of("mob", request.mobilities()));
-  restrict_to(keys_of("theme", request.themes()));
-  restrict_to(keys_of("region", request.region_codes()));
-  restrict_to(keys_of("net", request.network_ids()));
-  restrict_to(keys_of("terms", request.terms_kinds()));
-  restrict_to(keys_of("life", request.lifecycle_states()));
+  restrict_to(KeysOf("kind", request.kinds()));
+  restrict_to(KeysOf("mob", request.mobilities()));
+  restrict_to(KeysOf("theme", request.themes()));
+  restrict_to(KeysOf("region", request.region_codes()));
+  restrict_to(KeysOf("net", request.network_ids()));
+  restrict_to(KeysOf("terms", request.terms_kinds()));
+  restrict_to(KeysOf("life", request.lifecycle_states()));
   if (request.has_sme_accessible()) restrict_to({request.sme_accessible() ? "sme:1" : "sme:0"});
   for (const auto& word : Words(request.text_prefix())) {
     Bitmap matches = WordsWithPrefix(word);
     for (size_t w = 0; w < candidates.size(); ++w)
       candidates[w] &= w < matches.size() ? matches[w] : 0;
   }
-  auto has = [&](uint32_t slot) {
-    return slot / 64 < candidates.size() && (candidates[slot / 64] >> (slot % 64) & 1);
-  };
+  return candidates;
+}
 
-  // A match is a slot, its distance and the first bytes of its name; full names and ids are
-  // compared in place, never copied, and only when those tie.
-  struct Match {
-    double distance;
-    uint64_t name_prefix;
-    uint32_t slot;
-  };
-  auto less = [&](const Match& a, const Match& b) {
-    if (by_distance && a.distance != b.distance) return a.distance < b.distance;
-    if (a.name_prefix != b.name_prefix) return a.name_prefix < b.name_prefix;
-    const Doc& x = docs_[a.slot];
-    const Doc& y = docs_[b.slot];
-    if (x.name_key != y.name_key) return x.name_key < y.name_key;
-    return x.resource->id() < y.resource->id();
-  };
-  const uint64_t after_prefix = after ? NamePrefix(after->name) : 0;
-  auto past_cursor = [&](const Match& m) {
-    if (!after) return true;
-    if (by_distance && m.distance != after->distance) return m.distance > after->distance;
-    if (m.name_prefix != after_prefix) return m.name_prefix > after_prefix;
-    const Doc& d = docs_[m.slot];
-    if (d.name_key != after->name) return d.name_key > after->name;
-    return d.resource->id() > after->id;
-  };
-  // The page: the best `page_size` matches past the cursor, kept as a max-heap (the worst on
-  // top) while the matches stream by, so a large match set is never stored or sorted.
-  const size_t page = static_cast<size_t>(*page_size);
-  std::vector<Match> top;
-  top.reserve(page);
-  size_t total = 0, past = 0;
-  auto offer = [&](uint32_t slot, double distance) {
-    ++total;
-    const Match m{distance, compact_[slot].name_prefix, slot};
-    if (!past_cursor(m)) return;
-    ++past;
-    if (top.size() < page) {
-      top.push_back(m);
-      std::push_heap(top.begin(), top.end(), less);
-    } else if (page > 0 && less(m, top.front())) {
-      std::pop_heap(top.begin(), top.end(), less);
-      top.back() = m;
-      std::push_heap(top.begin(), top.end(), less);
-    }
-  };
-  // Enum values are small: count them in arrays, not maps (this loop runs once per match).
-  constexpr int kEnumSlots = 64;
-  std::array<int, kEnumSlots> by_kind{}, by_mobility{}, by_theme{}, by_terms{}, by_lifecycle{};
-  std::vector<int> by_province(provinces_.size(), 0);
-  const bool by_owner = !request.owner_organization_id().empty();
-  auto consider = [&](uint32_t slot, double distance) {
-    if (by_owner &&
-        docs_[slot].resource->owner_organization_id() != request.owner_organization_id())
-      return;
-    const Compact& c = compact_[slot];
-    by_kind[c.kind]++;
-    by_mobility[c.mobility]++;
-    for (uint32_t bits = c.themes; bits != 0; bits &= bits - 1) by_theme[std::countr_zero(bits)]++;
-    by_terms[c.terms]++;
-    by_lifecycle[c.lifecycle]++;
-    by_province[c.province]++;
-    offer(slot, distance);
-  };
-
-  if (circle || request.has_box()) {
-    double lat_lo, lat_hi, lon_lo, lon_hi;
-    if (circle) {
-      const auto& c = request.within().center();
-      double dlat = request.within().radius_km() / kKmPerDegreeLat;
-      double dlon = request.within().radius_km() /
-                    (kKmPerDegreeLat * std::max(0.01, std::cos(c.latitude() * M_PI / 180)));
-      lat_lo = c.latitude() - dlat;
-      lat_hi = c.latitude() + dlat;
-      lon_lo = c.longitude() - dlon;
-      lon_hi = c.longitude() + dlon;
-    } else {
-      lat_lo = request.box().south_west().latitude();
-      lat_hi = request.box().north_east().latitude();
-      lon_lo = request.box().south_west().longitude();
-      lon_hi = request.box().north_east().longitude();
-    }
-    auto in_area = [&](double lat, double lon, double* distance) {
-      if (circle) {
-        const auto& c = request.within().center();
-        *distance = HaversineKm(c.latitude(), c.longitude(), lat, lon);
-        return *distance <= request.within().radius_km();
-      }
-      return lat >= lat_lo && lat <= lat_hi && lon >= lon_lo && lon <= lon_hi;
-    };
-    const int64_t rows = static_cast<int64_t>(std::floor(lat_hi / kCellDegrees) -
-                                              std::floor(lat_lo / kCellDegrees)) +
-                         1;
-    const int64_t cols = static_cast<int64_t>(std::floor(lon_hi / kCellDegrees) -
-                                              std::floor(lon_lo / kCellDegrees)) +
-                         1;
-    if (static_cast<size_t>(rows * cols) <= grid_.size() * 2) {
-      const int64_t first = CellOf(lat_lo, lon_lo);
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < cols; ++c) {
-          auto cell = grid_.find(first + r * 10000 + c);
-          if (cell == grid_.end()) continue;
-          for (const PlacedSlot& p : cell->second) {
-            double distance = 0;
-            if (has(p.slot) && in_area(p.lat, p.lon, &distance)) consider(p.slot, distance);
-          }
-        }
-    } else {
-      for (size_t w = 0; w < candidates.size(); ++w)
-        for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1) {
-          uint32_t slot = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
-          double distance = 0;
-          const Doc& d = docs_[slot];
-          if (d.has_point && in_area(d.lat, d.lon, &distance)) consider(slot, distance);
-        }
-    }
-  } else {
-    size_t count = 0;
-    for (uint64_t word : candidates) count += std::popcount(word);
-    if (count >= tuning_.count_by_bitmaps && !by_owner) {
-      // Many matches: facet counts by popcount over each value's slots.
-      auto in_candidates = [&](const Bitmap& bits) {
-        int n = 0;
-        for (size_t w = 0, end = std::min(bits.size(), candidates.size()); w < end; ++w)
-          n += std::popcount(candidates[w] & bits[w]);
-        return n;
-      };
-      for (int v = 0; v < kEnumSlots; ++v) {
-        by_kind[v] = in_candidates(values_.kind[v]);
-        by_mobility[v] = in_candidates(values_.mobility[v]);
-        by_theme[v] = in_candidates(values_.theme[v]);
-        by_terms[v] = in_candidates(values_.terms[v]);
-        by_lifecycle[v] = in_candidates(values_.lifecycle[v]);
-      }
-      for (size_t p = 0; p < by_province.size() && p < values_.province.size(); ++p)
-        by_province[p] = in_candidates(values_.province[p]);
-      if (count * tuning_.walk_share >= slot_of_.size()) {
-        // A large share of all documents: walk the result order from the cursor; the page is the
-        // first candidates met (one more tells whether a next page exists).
-        auto it = after ? by_name_.upper_bound(Named{after_prefix, after->name, after->id, 0})
-                        : by_name_.begin();
-        for (; it != by_name_.end() && top.size() <= page; ++it)
-          if (has(it->slot)) top.push_back({0, it->prefix, it->slot});
-        past = top.size();
-        if (top.size() > page) top.pop_back();
-        std::make_heap(top.begin(), top.end(), less);  // as the other paths leave it
-      } else {
-        for (size_t w = 0; w < candidates.size(); ++w)
-          for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1)
-            offer(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)), 0);
-      }
-      total = count;
-    } else {
-      for (size_t w = 0; w < candidates.size(); ++w)
-        for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1)
-          consider(static_cast<uint32_t>(w * 64 + std::countr_zero(bits)), 0);
-    }
+absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
+    const v1::SearchResourcesRequest& request, const SearchLimits& limits) const {
+  FieldErrors errors;
+  ValidateSearch(request, &errors);
+  if (!errors.empty()) return errors.ToStatus();
+  auto page_size = PageSize(request.page_size(), limits.default_page_size, limits.max_page_size);
+  if (!page_size.ok()) return page_size.status();
+  std::optional<HitKey> after;
+  if (!request.page_token().empty()) {
+    auto key = DecodeToken(request.page_token(), request.order_by() == v1::SEARCH_ORDER_DISTANCE);
+    if (!key.ok()) return key.status();
+    after = *key;
   }
-
-  v1::SearchResourcesResponse response;
-  response.set_total_size(static_cast<int>(total));
-  std::sort_heap(top.begin(), top.end(), less);
-  for (const Match& m : top) {
-    auto* hit = response.add_hits();
-    *hit->mutable_resource() = *docs_[m.slot].resource;
-    if (circle) hit->set_distance_km(m.distance);
-  }
-  if (past > top.size() && !top.empty()) {
-    const Match& last = top.back();
-    response.set_next_page_token(EncodeToken(
-        HitKey{last.distance, docs_[last.slot].name_key, docs_[last.slot].resource->id()},
-        by_distance));
-  }
-
-  AddFacet(&response, "kind", by_kind, [](int v) { return v1::ResourceKind_Name(v); });
-  AddFacet(&response, "mobility", by_mobility, [](int v) { return v1::Mobility_Name(v); });
-  AddFacet(&response, "theme", by_theme, [](int v) { return v1::Theme_Name(v); });
-  std::map<std::string, int> provinces;
-  for (size_t i = 1; i < by_province.size(); ++i)
-    if (by_province[i] > 0) provinces[provinces_[i]] = by_province[i];
-  AddFacet(&response, "province", provinces, [](const std::string& v) { return v; });
-  AddFacet(&response, "terms_kind", by_terms, [](int v) { return v1::TermsKind_Name(v); });
-  AddFacet(&response, "lifecycle_state", by_lifecycle,
-           [](int v) { return v1::LifecycleState_Name(v); });
-  return response;
+  std::shared_lock lock(mutex_);
+  Run run(*this, request, static_cast<size_t>(*page_size), std::move(after), Candidates(request));
+  run.Collect();
+  return run.Response();
 }
 
 }  // namespace infrashare::registry

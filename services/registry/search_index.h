@@ -105,6 +105,8 @@ class SearchIndex {
   static void ClearBit(Bitmap& b, uint32_t slot);
   const Bitmap* Facet(const std::string& key) const;
   Bitmap WordsWithPrefix(absl::string_view prefix) const;
+  Bitmap Candidates(const v1::SearchResourcesRequest& request) const;
+  class Run;  // one search: matching, ranking, paging and facet counts (search_index.cc)
 
   const SearchTuning tuning_;
   mutable std::shared_mutex mutex_;

@@ -242,11 +242,11 @@ void Validate(const v1::Network& n, absl::string_view prefix, FieldErrors* error
     CheckContact(n.coordinators(i), Item(prefix, "coordinators", i), errors);
 }
 
-void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* errors) {
-  RequireName(r.display_name(), Path(prefix, "display_name"), errors);
-  MaxLength(r.description(), kMaxDescription, Path(prefix, "description"), errors);
-  CheckEnum(r.kind(), v1::ResourceKind_IsValid, true, Path(prefix, "kind"), errors);
-  CheckEnum(r.mobility(), v1::Mobility_IsValid, true, Path(prefix, "mobility"), errors);
+namespace {
+
+// Where a resource is: a fixed one at its location, a mobile one at its home base (and maybe
+// elsewhere now), a virtual one at its URL.
+void CheckPlace(const v1::Resource& r, absl::string_view prefix, FieldErrors* errors) {
   switch (r.mobility()) {
     case v1::MOBILITY_FIXED:
       CheckLocation(r.location(), Path(prefix, "location"), true, errors);
@@ -266,6 +266,70 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
     default:
       break;
   }
+}
+
+void CheckTerms(const v1::Terms& t, absl::string_view prefix, FieldErrors* errors) {
+  CheckEnum(t.kind(), v1::TermsKind_IsValid, true, Path(prefix, "terms.kind"), errors);
+  if (t.tariff_per_hour_cents() < 0)
+    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"), "must not be negative");
+  if (t.tariff_per_day_cents() < 0)
+    errors->Add(Path(prefix, "terms.tariff_per_day_cents"), "must not be negative");
+  if (t.kind() == v1::TERMS_KIND_TARIFF && t.tariff_per_hour_cents() == 0 &&
+      t.tariff_per_day_cents() == 0)
+    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"),
+                "a tariff needs an hourly or daily price");
+  if (t.kind() != v1::TERMS_KIND_TARIFF &&
+      (t.tariff_per_hour_cents() != 0 || t.tariff_per_day_cents() != 0))
+    errors->Add(Path(prefix, "terms.kind"), "prices are set only with TERMS_KIND_TARIFF");
+  MaxLength(t.notes(), kMaxDescription, Path(prefix, "terms.notes"), errors);
+}
+
+void CheckStaff(const v1::Resource& r, absl::string_view prefix, FieldErrors* errors) {
+  if (r.staff_size() > 20) errors->Add(Path(prefix, "staff"), "at most 20 staff contacts");
+  for (int i = 0; i < r.staff_size(); ++i) {
+    const auto& s = r.staff(i);
+    std::string p = Item(prefix, "staff", i);
+    RequireName(s.name(), Path(p, "name"), errors);
+    CheckEnum(s.role(), v1::StaffRole_IsValid, true, Path(p, "role"), errors);
+    CheckEmail(s.email(), Path(p, "email"), errors);
+    CheckPhone(s.phone(), Path(p, "phone"), errors);
+  }
+}
+
+void CheckLifecycle(const v1::Lifecycle& l, absl::string_view prefix, FieldErrors* errors) {
+  CheckEnum(l.state(), v1::LifecycleState_IsValid, true, Path(prefix, "lifecycle.state"), errors);
+  if (l.state() == v1::LIFECYCLE_STATE_PLANNED && !ParseDate(l.expected_date()))
+    errors->Add(Path(prefix, "lifecycle.expected_date"),
+                "a planned resource needs an expected date YYYY-MM-DD");
+  if (!l.expected_date().empty() && !ParseDate(l.expected_date()))
+    errors->Add(Path(prefix, "lifecycle.expected_date"), "must be a date YYYY-MM-DD");
+  MaxLength(l.funding_source(), kMaxName, Path(prefix, "lifecycle.funding_source"), errors);
+}
+
+void CheckBookingRules(const v1::BookingRules& b, absl::string_view prefix, FieldErrors* errors) {
+  std::string bp = Path(prefix, "booking_rules");
+  CheckMinutes(b.min_duration_minutes(), 525600, Path(bp, "min_duration_minutes"), errors);
+  CheckMinutes(b.max_duration_minutes(), 525600, Path(bp, "max_duration_minutes"), errors);
+  if (b.max_duration_minutes() > 0 && b.max_duration_minutes() < b.min_duration_minutes())
+    errors->Add(Path(bp, "max_duration_minutes"), "must not be below min_duration_minutes");
+  CheckMinutes(b.lead_time_minutes(), 525600, Path(bp, "lead_time_minutes"), errors);
+  CheckMinutes(b.max_advance_days(), 3660, Path(bp, "max_advance_days"), errors);
+  CheckMinutes(b.buffer_before_minutes(), 1440, Path(bp, "buffer_before_minutes"), errors);
+  CheckMinutes(b.buffer_after_minutes(), 1440, Path(bp, "buffer_after_minutes"), errors);
+  CheckMinutes(b.quota_hours(), 8784, Path(bp, "quota_hours"), errors);
+  CheckEnum(b.quota_period(), v1::QuotaPeriod_IsValid, false, Path(bp, "quota_period"), errors);
+  CheckMinutes(b.sme_share_percent(), 100, Path(bp, "sme_share_percent"), errors);
+  CheckMinutes(b.sme_release_days(), 3660, Path(bp, "sme_release_days"), errors);
+}
+
+}  // namespace
+
+void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* errors) {
+  RequireName(r.display_name(), Path(prefix, "display_name"), errors);
+  MaxLength(r.description(), kMaxDescription, Path(prefix, "description"), errors);
+  CheckEnum(r.kind(), v1::ResourceKind_IsValid, true, Path(prefix, "kind"), errors);
+  CheckEnum(r.mobility(), v1::Mobility_IsValid, true, Path(prefix, "mobility"), errors);
+  CheckPlace(r, prefix, errors);
   CheckUrl(r.url(), Path(prefix, "url"), errors);
   if (r.owner_organization_id().empty()) {
     errors->Add(Path(prefix, "owner_organization_id"), "is required");
@@ -293,51 +357,10 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
     errors->Add(Path(prefix, "capacity"), "must be between 1 and 100000");
   CheckEnum(r.access_policy(), v1::AccessPolicy_IsValid, true, Path(prefix, "access_policy"),
             errors);
-  const auto& t = r.terms();
-  CheckEnum(t.kind(), v1::TermsKind_IsValid, true, Path(prefix, "terms.kind"), errors);
-  if (t.tariff_per_hour_cents() < 0)
-    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"), "must not be negative");
-  if (t.tariff_per_day_cents() < 0)
-    errors->Add(Path(prefix, "terms.tariff_per_day_cents"), "must not be negative");
-  if (t.kind() == v1::TERMS_KIND_TARIFF && t.tariff_per_hour_cents() == 0 &&
-      t.tariff_per_day_cents() == 0)
-    errors->Add(Path(prefix, "terms.tariff_per_hour_cents"),
-                "a tariff needs an hourly or daily price");
-  if (t.kind() != v1::TERMS_KIND_TARIFF &&
-      (t.tariff_per_hour_cents() != 0 || t.tariff_per_day_cents() != 0))
-    errors->Add(Path(prefix, "terms.kind"), "prices are set only with TERMS_KIND_TARIFF");
-  MaxLength(t.notes(), kMaxDescription, Path(prefix, "terms.notes"), errors);
-  if (r.staff_size() > 20) errors->Add(Path(prefix, "staff"), "at most 20 staff contacts");
-  for (int i = 0; i < r.staff_size(); ++i) {
-    const auto& s = r.staff(i);
-    std::string p = Item(prefix, "staff", i);
-    RequireName(s.name(), Path(p, "name"), errors);
-    CheckEnum(s.role(), v1::StaffRole_IsValid, true, Path(p, "role"), errors);
-    CheckEmail(s.email(), Path(p, "email"), errors);
-    CheckPhone(s.phone(), Path(p, "phone"), errors);
-  }
-  const auto& l = r.lifecycle();
-  CheckEnum(l.state(), v1::LifecycleState_IsValid, true, Path(prefix, "lifecycle.state"), errors);
-  if (l.state() == v1::LIFECYCLE_STATE_PLANNED && !ParseDate(l.expected_date()))
-    errors->Add(Path(prefix, "lifecycle.expected_date"),
-                "a planned resource needs an expected date YYYY-MM-DD");
-  if (!l.expected_date().empty() && !ParseDate(l.expected_date()))
-    errors->Add(Path(prefix, "lifecycle.expected_date"), "must be a date YYYY-MM-DD");
-  MaxLength(l.funding_source(), kMaxName, Path(prefix, "lifecycle.funding_source"), errors);
-  const auto& b = r.booking_rules();
-  std::string bp = Path(prefix, "booking_rules");
-  CheckMinutes(b.min_duration_minutes(), 525600, Path(bp, "min_duration_minutes"), errors);
-  CheckMinutes(b.max_duration_minutes(), 525600, Path(bp, "max_duration_minutes"), errors);
-  if (b.max_duration_minutes() > 0 && b.max_duration_minutes() < b.min_duration_minutes())
-    errors->Add(Path(bp, "max_duration_minutes"), "must not be below min_duration_minutes");
-  CheckMinutes(b.lead_time_minutes(), 525600, Path(bp, "lead_time_minutes"), errors);
-  CheckMinutes(b.max_advance_days(), 3660, Path(bp, "max_advance_days"), errors);
-  CheckMinutes(b.buffer_before_minutes(), 1440, Path(bp, "buffer_before_minutes"), errors);
-  CheckMinutes(b.buffer_after_minutes(), 1440, Path(bp, "buffer_after_minutes"), errors);
-  CheckMinutes(b.quota_hours(), 8784, Path(bp, "quota_hours"), errors);
-  CheckEnum(b.quota_period(), v1::QuotaPeriod_IsValid, false, Path(bp, "quota_period"), errors);
-  CheckMinutes(b.sme_share_percent(), 100, Path(bp, "sme_share_percent"), errors);
-  CheckMinutes(b.sme_release_days(), 3660, Path(bp, "sme_release_days"), errors);
+  CheckTerms(r.terms(), prefix, errors);
+  CheckStaff(r, prefix, errors);
+  CheckLifecycle(r.lifecycle(), prefix, errors);
+  CheckBookingRules(r.booking_rules(), prefix, errors);
 }
 
 void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors) {
@@ -419,5 +442,58 @@ FieldMask PresentFields(const google::protobuf::Message& patch) {
   AddPresentPaths(patch, "", true, &mask);
   return mask;
 }
+
+namespace {
+
+// Every value of a list of enum values known and specified.
+template <typename Values>
+void CheckEnums(const Values& values, bool (*valid)(int), absl::string_view field,
+                absl::string_view what, FieldErrors* errors) {
+  for (int i = 0; i < values.size(); ++i)
+    if (!valid(values[i]) || values[i] == 0) errors->Add(Item("", field, i), std::string(what));
+}
+
+void ValidateSearchArea(const v1::SearchResourcesRequest& request, FieldErrors* errors) {
+  if (request.has_within()) {
+    const auto& c = request.within().center();
+    if (!(c.latitude() >= -90 && c.latitude() <= 90))
+      errors->Add("within.center.latitude", "must be between -90 and 90");
+    if (!(c.longitude() >= -180 && c.longitude() <= 180))
+      errors->Add("within.center.longitude", "must be between -180 and 180");
+    if (!(request.within().radius_km() > 0 && request.within().radius_km() <= 1000))
+      errors->Add("within.radius_km", "must be above 0 and at most 1000");
+  }
+  if (request.has_box()) {
+    const auto& sw = request.box().south_west();
+    const auto& ne = request.box().north_east();
+    if (!(sw.latitude() >= -90 && sw.latitude() <= 90 && ne.latitude() >= -90 &&
+          ne.latitude() <= 90 && sw.latitude() <= ne.latitude()))
+      errors->Add("box", "latitudes must lie in -90..90 with south_west below north_east");
+    if (!(sw.longitude() >= -180 && sw.longitude() <= 180 && ne.longitude() >= -180 &&
+          ne.longitude() <= 180 && sw.longitude() <= ne.longitude()))
+      errors->Add("box", "longitudes must lie in -180..180 with south_west west of north_east");
+  }
+}
+
+}  // namespace
+
+void ValidateSearch(const v1::SearchResourcesRequest& request, FieldErrors* errors) {
+  CheckEnums(request.kinds(), v1::ResourceKind_IsValid, "kinds", "unknown resource kind", errors);
+  CheckEnums(request.mobilities(), v1::Mobility_IsValid, "mobilities", "unknown mobility", errors);
+  CheckEnums(request.themes(), v1::Theme_IsValid, "themes", "unknown theme", errors);
+  for (int i = 0; i < request.region_codes_size(); ++i)
+    if (!IsRegionCode(request.region_codes(i)))
+      errors->Add(Item("", "region_codes", i), "must be a CBS code PVxx, CRxx or GMxxxx");
+  CheckEnums(request.terms_kinds(), v1::TermsKind_IsValid, "terms_kinds", "unknown terms kind",
+             errors);
+  CheckEnums(request.lifecycle_states(), v1::LifecycleState_IsValid, "lifecycle_states",
+             "unknown lifecycle state", errors);
+  ValidateSearchArea(request, errors);
+  if (request.text_prefix().size() > 100) errors->Add("text_prefix", "at most 100 characters");
+  if (!v1::SearchOrder_IsValid(request.order_by())) errors->Add("order_by", "unknown order");
+  if (request.order_by() == v1::SEARCH_ORDER_DISTANCE && !request.has_within())
+    errors->Add("order_by", "ordering by distance needs a `within` circle");
+}
+
 
 }  // namespace infrashare::registry

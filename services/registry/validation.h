@@ -36,4 +36,8 @@ google::protobuf::FieldMask PresentFields(const google::protobuf::Message& patch
 void ApplyUpdate(const google::protobuf::Message& patch, const google::protobuf::FieldMask& mask,
                  google::protobuf::Message* target);
 
+// A search's facet values, area, text and order (its page size and token are checked by the
+// search index, which issues the tokens).
+void ValidateSearch(const v1::SearchResourcesRequest& request, FieldErrors* errors);
+
 }  // namespace infrashare::registry

@@ -6,10 +6,12 @@
 #include <set>
 #include <tuple>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/availability.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/logging.h"
 #include "services/scheduler/rotation_export.h"
 
 namespace infrashare::scheduler {
@@ -196,15 +198,547 @@ absl::Status BookLegs(BookingStore* bookings, const v1::RotationPool& pool,
   return absl::OkStatus();
 }
 
+// A pool's policy with the defaults filled in: the server's speed and road factor, two hours'
+// set-up, one hour's tear-down, a day's maintenance when there is a maintenance rule.
+void ApplyPolicyDefaults(const SchedulerConfig& config, v1::RotationPolicy* policy) {
+  if (policy->speed_kmh() == 0) policy->set_speed_kmh(config.rotation_speed_kmh);
+  if (policy->road_factor() == 0) policy->set_road_factor(config.rotation_road_factor);
+  if (!policy->has_setup_minutes()) policy->set_setup_minutes(120);
+  if (!policy->has_teardown_minutes()) policy->set_teardown_minutes(60);
+  if (policy->maintenance_after_days() > 0 && policy->maintenance_days() == 0)
+    policy->set_maintenance_days(1);
+}
+
+void CheckPolicy(const v1::RotationPolicy& policy, FieldErrors* errors) {
+  if (!(policy.speed_kmh() >= 5 && policy.speed_kmh() <= 200))
+    errors->Add("pool.policy.speed_kmh", "must be between 5 and 200 km/h");
+  if (!(policy.road_factor() >= 1 && policy.road_factor() <= 3))
+    errors->Add("pool.policy.road_factor", "must be between 1 and 3");
+  if (policy.setup_minutes() < 0 || policy.setup_minutes() > 24 * 60)
+    errors->Add("pool.policy.setup_minutes", "must be between 0 and 1440");
+  if (policy.teardown_minutes() < 0 || policy.teardown_minutes() > 24 * 60)
+    errors->Add("pool.policy.teardown_minutes", "must be between 0 and 1440");
+  if (policy.maintenance_after_days() < 0 || policy.maintenance_after_days() > 366)
+    errors->Add("pool.policy.maintenance_after_days", "must be between 0 (no rule) and 366");
+  if (policy.maintenance_days() < 0 || policy.maintenance_days() > 90)
+    errors->Add("pool.policy.maintenance_days", "must be between 0 and 90");
+  if (policy.handover_confirm_hours() < 0 || policy.handover_confirm_hours() > 720)
+    errors->Add("pool.policy.handover_confirm_hours", "must be between 0 (default 24) and 720");
+  if (policy.has_maintenance_location() && !ValidPoint(policy.maintenance_location()))
+    errors->Add("pool.policy.maintenance_location", "must be a WGS84 point");
+}
+
+// ---- Planning a draft -------------------------------------------------------------------------
+
+// The horizon a plan request asks for, in seconds.
+struct Horizon {
+  rot::Seconds start = 0;
+  rot::Seconds end = 0;
+};
+
+// Checks a plan request's horizon and weight (its pins are checked against the pool later).
+absl::StatusOr<Horizon> CheckPlanRequest(const v1::PlanRotationRequest& request, EpochMs now,
+                                         int max_horizon_days) {
+  Horizon h;
+  h.start = request.has_horizon_start_time() ? SecondsOf(request.horizon_start_time()) : now / 1000;
+  if (!request.has_horizon_end_time()) return InvalidField("horizon_end_time", "is required");
+  h.end = SecondsOf(request.horizon_end_time());
+  if (h.end <= h.start) return InvalidField("horizon_end_time", "must be after horizon_start_time");
+  if (h.end - h.start > int64_t{max_horizon_days} * rot::kDay)
+    return InvalidField("horizon_end_time",
+                        absl::StrCat("the horizon may be at most ", max_horizon_days, " days"));
+  if (request.sme_weight() < 0 || request.sme_weight() > 10)
+    return InvalidField("sme_weight", "must be between 0 and 10");
+  return h;
+}
+
+rot::PoolPolicy PlannerPolicy(const v1::RotationPolicy& policy) {
+  rot::PoolPolicy out;
+  out.speed_kmh = policy.speed_kmh();
+  out.road_factor = policy.road_factor();
+  out.setup = int64_t{policy.setup_minutes()} * 60;
+  out.teardown = int64_t{policy.teardown_minutes()} * 60;
+  out.maintenance_after_days = policy.maintenance_after_days();
+  out.maintenance_days = policy.maintenance_days();
+  if (policy.has_maintenance_location())
+    out.maintenance_location = PointOf(policy.maintenance_location());
+  return out;
+}
+
+int KeptLegs(const Kept& kept, const std::string& unit) {
+  auto it = kept.legs.find(unit);
+  return it == kept.legs.end() ? 0 : it->second;
+}
+
+// The pool's committed plan, which a new draft replaces from `cutoff` on: what of it stays, its
+// units' schedules and the bookings it holds. Filled in place (`units` points into `plan`).
+struct Replacing {
+  std::optional<v1::RotationPlan> plan;  // none committed yet
+  rot::Seconds cutoff = 0;
+  Kept kept;
+  std::map<std::string, const v1::UnitSchedule*> units;
+  std::set<std::string> bookings;
+};
+
+absl::Status LoadReplacing(RotationStore* store, const std::string& pool_id, rot::Seconds cutoff,
+                           Replacing* out) {
+  out->cutoff = cutoff;
+  auto committed_id = store->Committed(pool_id);
+  if (!committed_id.ok()) return committed_id.status();
+  if (committed_id->empty()) return absl::OkStatus();
+  auto stored = store->GetPlan(*committed_id);
+  if (!stored.ok()) return stored.status();
+  out->plan = std::move(*stored);
+  if (!out->plan) return absl::OkStatus();
+  out->kept = KeptOf(*out->plan, cutoff);
+  for (const auto& unit : out->plan->units()) {
+    out->units[unit.unit_resource_id()] = &unit;
+    for (const auto& leg : unit.legs())
+      if (!leg.booking_id().empty()) out->bookings.insert(leg.booking_id());
+  }
+  return absl::OkStatus();
+}
+
+// Where a unit starts once its kept legs are done, and its days in use since its last maintenance
+// then (into `in`); returns when it is home again, from which its other bookings count (0 when it
+// keeps no legs).
+rot::Seconds StartAfterKept(const Replacing& replacing, const rot::Unit& unit, rot::PlanInput* in) {
+  const int n = KeptLegs(replacing.kept, unit.id);
+  if (n == 0) return 0;
+  const auto& legs = replacing.units.at(unit.id)->legs();
+  rot::UnitStart& from = in->starts[unit.id];
+  from.at = PointOf(legs[n - 1].to());
+  from.from = SecondsOf(legs[n - 1].end_time());
+  for (int i = 0; i < n; ++i) {
+    if (legs[i].kind() == v1::ROTATION_LEG_KIND_MAINTENANCE) from.used_days = 0;
+    if (legs[i].kind() == v1::ROTATION_LEG_KIND_ASSIGNMENT)
+      from.used_days += static_cast<int>(
+          (SecondsOf(legs[i].end_time()) - SecondsOf(legs[i].start_time())) / rot::kDay);
+  }
+  return from.from + rot::TravelTime(in->policy, from.at, unit.home);
+}
+
+// One unit of the pool as the planner takes it: where it lives and what keeps it at home (other
+// bookings and closures); nullopt when it left the registry or has no home.
+absl::StatusOr<std::optional<rot::Unit>> PlannerUnit(Catalog* catalog, const std::string& id,
+                                                     const std::vector<Usage>& busy,
+                                                     const Replacing& replacing, Horizon horizon,
+                                                     rot::PlanInput* in) {
+  auto found = catalog->Find(id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return std::optional<rot::Unit>();
+  auto home = HomeOf(*(*found)->resource);
+  if (!home) return std::optional<rot::Unit>();
+  rot::Unit unit{id, PointOf(*home), {}};
+  const rot::Seconds home_from = StartAfterKept(replacing, unit, in);
+  auto block = [&](rot::Seconds from, rot::Seconds to) {
+    from = std::max(from, home_from);
+    if (from < to) unit.busy.push_back({from, to});
+  };
+  for (const auto& b : busy)
+    if (!replacing.bookings.count(b.booking_id))
+      block(b.blocked_start / 1000, (b.blocked_end + 999) / 1000);
+  if ((*found)->availability)
+    for (const auto& c : (*found)->availability->closures())
+      if (c.end_time().seconds() > horizon.start && c.start_time().seconds() < horizon.end)
+        block(c.start_time().seconds(), c.end_time().seconds());
+  return std::optional<rot::Unit>(std::move(unit));
+}
+
+// The pool's units into the planner input. Returns their booking versions, read first: a booking
+// made after this read makes the draft stale, never silently missed.
+absl::StatusOr<std::vector<std::string>> AddUnits(BookingStore* bookings, Catalog* catalog,
+                                                  const std::vector<std::string>& unit_ids,
+                                                  const Replacing& replacing, Horizon horizon,
+                                                  rot::PlanInput* in) {
+  auto versions = bookings->Versions(unit_ids);
+  if (!versions.ok()) return versions.status();
+  auto busy = bookings->BusyMany(unit_ids, horizon.start * 1000, horizon.end * 1000);
+  if (!busy.ok()) return busy.status();
+  for (size_t u = 0; u < unit_ids.size(); ++u) {
+    auto unit = PlannerUnit(catalog, unit_ids[u], (*busy)[u], replacing, horizon, in);
+    if (!unit.ok()) return unit.status();
+    if (*unit) in->units.push_back(std::move(**unit));
+  }
+  return versions;
+}
+
+// The pool's open requests that are not kept as they are, into the planner input; returns the
+// organisation that asked each.
+std::map<std::string, std::string> AddRequests(const std::vector<v1::RotationRequest>& requests,
+                                               const Kept& kept, rot::PlanInput* in) {
+  std::map<std::string, std::string> organization_of;
+  for (const auto& r : requests) {
+    if (r.state() != v1::ROTATION_REQUEST_STATE_OPEN || kept.requests.count(r.id())) continue;
+    organization_of[r.id()] = r.organization_id();
+    in->requests.push_back(PlannerRequest(r));
+  }
+  return organization_of;
+}
+
+// The reviewer's pins into the planner input, each naming an open request and a unit of the pool.
+absl::Status AddPins(const v1::PlanRotationRequest& request, const Kept& kept,
+                     const std::map<std::string, std::string>& organization_of,
+                     const std::vector<std::string>& unit_ids, rot::PlanInput* in) {
+  for (int i = 0; i < request.pins_size(); ++i) {
+    const auto& pin = request.pins(i);
+    if (kept.requests.count(pin.request_id())) continue;  // under way: kept as it is
+    if (!organization_of.count(pin.request_id()))
+      return InvalidField(absl::StrCat("pins[", i, "].request_id"),
+                          "is not an open request of the pool");
+    if (std::find(unit_ids.begin(), unit_ids.end(), pin.unit_resource_id()) == unit_ids.end())
+      return InvalidField(absl::StrCat("pins[", i, "].unit_resource_id"),
+                          "is not a unit of the pool");
+    in->pins.push_back({pin.request_id(), pin.unit_resource_id(), SecondsOf(pin.start_time())});
+  }
+  return absl::OkStatus();
+}
+
+// What stays of the replaced plan goes into the draft as it is, and counts as served in the totals
+// and the fairness range (hence into `planned` and `in` too).
+void CarryKept(const Replacing& replacing, const std::vector<v1::RotationRequest>& requests,
+               v1::RotationPlan* plan, rot::Plan* planned, rot::PlanInput* in) {
+  plan->set_replaces_plan_id(replacing.plan->id());
+  *plan->mutable_replan_from_time() = At(replacing.cutoff);
+  for (const auto& a : replacing.plan->assignments()) {
+    if (!replacing.kept.requests.count(a.request_id())) continue;
+    auto* out = plan->add_assignments();
+    *out = a;
+    out->set_pinned(true);
+    planned->assignments.push_back({a.request_id(), a.unit_resource_id(), SecondsOf(a.start_time()),
+                                    SecondsOf(a.end_time()), true});
+  }
+  for (const auto& r : requests) {
+    if (!replacing.kept.requests.count(r.id())) continue;
+    const int64_t days = int64_t{r.duration_days()} * r.units();
+    planned->requested_days += days;
+    planned->fulfilled_days += days;
+    in->requests.push_back(PlannerRequest(r));
+  }
+}
+
+void AddAssignments(const rot::Plan& planned, const Kept& kept,
+                    const std::map<std::string, std::string>& organization_of,
+                    v1::RotationPlan* plan) {
+  for (const auto& a : planned.assignments) {
+    if (a.pinned && kept.requests.count(a.request_id)) continue;  // carried over as it was
+    auto* out = plan->add_assignments();
+    out->set_request_id(a.request_id);
+    out->set_unit_resource_id(a.unit_id);
+    auto organization = organization_of.find(a.request_id);
+    if (organization != organization_of.end()) out->set_organization_id(organization->second);
+    *out->mutable_start_time() = At(a.start);
+    *out->mutable_end_time() = At(a.end);
+    out->set_pinned(a.pinned);
+  }
+}
+
+void SetLeg(const rot::Leg& leg, v1::RotationLeg* out) {
+  out->set_kind(KindOf(leg.kind));
+  *out->mutable_start_time() = At(leg.start);
+  *out->mutable_end_time() = At(leg.end);
+  out->set_request_id(leg.request_id);
+  if (leg.kind == rot::LegKind::kTransport) *out->mutable_from() = GeoOf(leg.from);
+  *out->mutable_to() = GeoOf(leg.to);
+  out->set_km(leg.km);
+}
+
+// Each unit's legs: those kept of the replaced plan, then the planned ones. A unit no longer
+// planned (it left the pool or the registry) keeps what is under way.
+void AddSchedules(const rot::Plan& planned, const Replacing& replacing, v1::RotationPlan* plan) {
+  std::set<std::string> scheduled;
+  for (const auto& [unit, legs] : planned.legs) {
+    auto* schedule = plan->add_units();
+    schedule->set_unit_resource_id(unit);
+    scheduled.insert(unit);
+    for (int i = 0, n = KeptLegs(replacing.kept, unit); i < n; ++i)
+      *schedule->add_legs() = replacing.units.at(unit)->legs(i);
+    for (const auto& leg : legs) SetLeg(leg, schedule->add_legs());
+  }
+  for (const auto& [unit, schedule] : replacing.units) {
+    const int n = KeptLegs(replacing.kept, unit);
+    if (n == 0 || scheduled.count(unit)) continue;
+    auto* out = plan->add_units();
+    out->set_unit_resource_id(unit);
+    for (int i = 0; i < n; ++i) *out->add_legs() = schedule->legs(i);
+  }
+}
+
+// What the planner could not serve, the totals and fairness range, and the units' versions a
+// commit checks.
+void AddOutcome(const rot::PlanInput& in, const rot::Plan& planned,
+                const std::vector<std::string>& unit_ids, const std::vector<std::string>& versions,
+                v1::RotationPlan* plan) {
+  for (const auto& u : planned.unfulfilled) {
+    auto* out = plan->add_unfulfilled();
+    out->set_request_id(u.request_id);
+    out->set_reason(u.reason);
+  }
+  plan->set_requested_days(planned.requested_days);
+  plan->set_fulfilled_days(planned.fulfilled_days);
+  const auto [low, high] = rot::FairnessRange(in, planned);
+  plan->set_min_partner_share(low);
+  plan->set_max_partner_share(high);
+  for (size_t u = 0; u < unit_ids.size(); ++u)
+    (*plan->mutable_unit_etags())[unit_ids[u]] = versions[u];
+}
+
+// ---- Committing a draft -----------------------------------------------------------------------
+
+absl::Status StalePlan(const std::string& why) {
+  return ConflictError("STALE_PLAN", why + "; plan again");
+}
+
+std::vector<std::string> BookingIdsOf(const std::vector<v1::RotationLeg*>& legs) {
+  std::vector<std::string> ids;
+  for (const auto* leg : legs) ids.push_back(leg->booking_id());
+  return ids;
+}
+
+// A unit's booking version when the draft was made; "" (any) for a unit that left the pool.
+std::string EtagOf(const v1::RotationPlan& plan, const std::string& unit) {
+  auto it = plan.unit_etags().find(unit);
+  return it == plan.unit_etags().end() ? std::string() : it->second;
+}
+
+// Per unit: the legs a draft books, and the committed plan's legs whose bookings they replace (its
+// legs that the draft does not keep).
+struct UnitChange {
+  std::string unit;
+  std::vector<v1::RotationLeg*> legs;
+  std::vector<v1::RotationLeg*> replaced_legs;
+};
+
+std::vector<UnitChange> ChangesOf(v1::RotationPlan* plan, v1::RotationPlan* replaced) {
+  std::vector<UnitChange> changes;
+  std::map<std::string, size_t> change_of;
+  auto change = [&](const std::string& unit) -> UnitChange& {
+    auto [it, added] = change_of.try_emplace(unit, changes.size());
+    if (added) changes.push_back({unit, {}, {}});
+    return changes[it->second];
+  };
+  std::set<std::string> kept_bookings;
+  for (auto& unit : *plan->mutable_units())
+    for (auto& leg : *unit.mutable_legs()) {
+      if (!leg.booking_id().empty()) {
+        kept_bookings.insert(leg.booking_id());
+      } else if (leg.kind() != v1::ROTATION_LEG_KIND_AT_HOME &&  // booked or closed already
+                 ToEpochMs(leg.end_time()) > ToEpochMs(leg.start_time())) {
+        change(unit.unit_resource_id()).legs.push_back(&leg);
+      }
+    }
+  if (replaced)
+    for (auto& unit : *replaced->mutable_units())
+      for (auto& leg : *unit.mutable_legs())
+        if (!leg.booking_id().empty() && !kept_bookings.count(leg.booking_id()))
+          change(unit.unit_resource_id()).replaced_legs.push_back(&leg);
+  return changes;
+}
+
+// The hand-overs of a commit: those the replaced plan shares with the new one (same unit, sides
+// and time) stay as they are, confirmations and all (`kept`); its others go (`dropped`).
+struct HandoverChange {
+  std::vector<v1::Handover> created;
+  std::vector<std::string> kept, dropped;
+};
+
+HandoverChange DiffHandovers(std::vector<v1::Handover> wanted,
+                             const std::vector<v1::Handover>& before) {
+  using Key = std::tuple<std::string, std::string, std::string, int64_t>;
+  auto key = [](const v1::Handover& h) {
+    return Key{h.unit_resource_id(), h.from_organization_id(), h.to_organization_id(),
+               ToEpochMs(h.time())};
+  };
+  std::map<Key, std::vector<std::string>> old;
+  for (const auto& h : before) old[key(h)].push_back(h.id());
+  HandoverChange change;
+  for (auto& h : wanted) {
+    auto it = old.find(key(h));
+    if (it != old.end() && !it->second.empty()) {
+      change.kept.push_back(it->second.back());
+      it->second.pop_back();
+    } else {
+      change.created.push_back(std::move(h));
+    }
+  }
+  for (const auto& [k, ids] : old)
+    change.dropped.insert(change.dropped.end(), ids.begin(), ids.end());
+  return change;
+}
+
+// One commit of a draft. Bookings live in the units' shards, so across units the commit is
+// all-or-nothing by checking every version first, booking unit by unit with the version checked
+// again in the same step, and undoing the units already done when a later step fails
+// (docs/DECISIONS.md). An undo step that fails is reported (undo_report()), never dropped.
+class PlanCommit {
+ public:
+  PlanCommit(BookingStore* bookings, RotationStore* store, const v1::RotationPool& pool,
+             v1::RotationPlan* plan, std::optional<v1::RotationPlan> replaced)
+      : bookings_(bookings),
+        store_(store),
+        pool_(pool),
+        plan_(plan),
+        replaced_(std::move(replaced)),
+        changes_(ChangesOf(plan_, replaced_ ? &*replaced_ : nullptr)) {
+    report_.set_plan_id(plan_->id());
+    if (replaced_) report_.set_replaced_plan_id(replaced_->id());
+  }
+  PlanCommit(const PlanCommit&) = delete;
+  PlanCommit& operator=(const PlanCommit&) = delete;
+
+  absl::Status Run(EpochMs now) {
+    if (auto status = CheckVersions(); !status.ok()) return status;
+    if (auto status = BookUnits(); !status.ok()) return status;
+    MarkCommitted(now);
+    return Record();
+  }
+  const v1::RotationCommitUndoReport& undo_report() const { return report_; }
+
+ private:
+  absl::Status CheckVersions() {
+    std::vector<std::string> units;
+    for (const auto& c : changes_) units.push_back(c.unit);
+    auto versions = bookings_->Versions(units);
+    if (!versions.ok()) return versions.status();
+    for (size_t u = 0; u < units.size(); ++u) {
+      const std::string etag = EtagOf(*plan_, units[u]);
+      if (!etag.empty() && etag != (*versions)[u])
+        return StalePlan(
+            absl::StrCat("the bookings of unit ", units[u], " changed since this plan was made"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status BookUnits() {
+    for (; done_ < changes_.size(); ++done_) {
+      const UnitChange& c = changes_[done_];
+      auto status =
+          BookLegs(bookings_, pool_, plan_->id(), c.unit, c.legs, BookingIdsOf(c.replaced_legs),
+                   "replaced by rotation plan " + plan_->id(), EtagOf(*plan_, c.unit));
+      if (status.ok()) continue;
+      Undo("unit " + c.unit + " changed");
+      if (status.code() != absl::StatusCode::kAborted) return status;
+      return StalePlan(
+          absl::StrCat("the bookings of unit ", c.unit, " changed while the plan was committed"));
+    }
+    return absl::OkStatus();
+  }
+
+  void MarkCommitted(EpochMs now) {
+    plan_->set_state(v1::ROTATION_PLAN_STATE_COMMITTED);
+    for (const auto& unit : plan_->units())
+      for (const auto& leg : unit.legs())
+        if (!leg.booking_id().empty()) plan_->add_booking_ids(leg.booking_id());
+    *plan_->mutable_commit_time() = FromEpochMs(now);
+  }
+
+  // The pool's committed plan becomes this one, with its hand-overs, in one step.
+  absl::Status Record() {
+    HandoverChange handovers;
+    handovers.created = HandoversOf(*plan_, pool_);
+    std::optional<v1::RotationPlan> superseded;
+    if (replaced_) {
+      auto before = store_->Handovers(replaced_->id());
+      if (!before.ok()) {
+        Undo("the hand-overs could not be read");
+        return before.status();
+      }
+      handovers = DiffHandovers(std::move(handovers.created), *before);
+      superseded = *replaced_;
+      superseded->set_state(v1::ROTATION_PLAN_STATE_SUPERSEDED);
+    }
+    auto status = store_->Commit(*plan_, superseded ? &*superseded : nullptr, handovers.kept,
+                                 handovers.dropped, handovers.created);
+    if (status.ok()) return status;
+    Undo("the plan could not be recorded");
+    if (status.code() == absl::StatusCode::kAborted)
+      return StalePlan("the pool's committed plan changed while this one was committed");
+    return status;
+  }
+
+  // Puts back the units booked so far, one step per unit: its new bookings cancelled and the
+  // replaced plan's legs booked again; then stores the replaced plan with the re-made bookings'
+  // ids. Every step that fails goes into the report.
+  void Undo(const std::string& why) {
+    std::vector<std::string> remade;
+    for (size_t i = 0; i < done_; ++i) {
+      const UnitChange& c = changes_[i];
+      const std::vector<std::string> ours = BookingIdsOf(c.legs);
+      const std::vector<std::string> cancelled = BookingIdsOf(c.replaced_legs);
+      auto status = BookLegs(bookings_, pool_, replaced_ ? replaced_->id() : plan_->id(), c.unit,
+                             c.replaced_legs, ours, "rotation plan commit undone: " + why, "");
+      if (status.ok()) {
+        for (const auto* leg : c.replaced_legs) remade.push_back(leg->booking_id());
+        continue;
+      }
+      auto* failure = report_.add_failures();
+      failure->set_unit_resource_id(c.unit);
+      for (const auto& id : ours) failure->add_booking_ids(id);
+      for (const auto& id : cancelled) failure->add_cancelled_booking_ids(id);
+      failure->set_reason(
+          absl::StrCat("undoing the commit (", why, ") failed: ", status.ToString()));
+    }
+    if (!replaced_ || remade.empty()) return;
+    if (auto status = store_->SavePlan(*replaced_); !status.ok()) {
+      auto* failure = report_.add_failures();
+      for (const auto& id : remade) failure->add_booking_ids(id);
+      failure->set_reason(absl::StrCat(
+          "the replaced plan's record could not be updated with the ids of its re-made bookings: ",
+          status.ToString()));
+    }
+  }
+
+  BookingStore* bookings_;
+  RotationStore* store_;
+  const v1::RotationPool& pool_;
+  v1::RotationPlan* plan_;
+  std::optional<v1::RotationPlan> replaced_;
+  std::vector<UnitChange> changes_;
+  size_t done_ = 0;  // the units booked so far (changes_[0, done_))
+  v1::RotationCommitUndoReport report_;
+};
+
+// The report as the commit's error carries it: at most about 4 KiB, since gRPC clients refuse
+// trailers over 8 KiB by default (the log names every booking).
+v1::RotationCommitUndoReport BoundedReport(const v1::RotationCommitUndoReport& full) {
+  constexpr size_t kMaxBytes = 4096;
+  if (full.ByteSizeLong() <= kMaxBytes) return full;
+  v1::RotationCommitUndoReport out;
+  out.set_plan_id(full.plan_id());
+  out.set_replaced_plan_id(full.replaced_plan_id());
+  out.set_truncated(true);
+  auto fits = [&](const std::string& more) {
+    return out.ByteSizeLong() + more.size() + 8 <= kMaxBytes;
+  };
+  for (const auto& f : full.failures()) {
+    if (!fits(f.unit_resource_id() + f.reason())) break;
+    auto* g = out.add_failures();
+    g->set_unit_resource_id(f.unit_resource_id());
+    g->set_reason(f.reason());
+    for (const auto& id : f.booking_ids())
+      if (fits(id)) g->add_booking_ids(id);
+    for (const auto& id : f.cancelled_booking_ids())
+      if (fits(id)) g->add_cancelled_booking_ids(id);
+  }
+  return out;
+}
+
 }  // namespace
 
 Rotations::Rotations(RotationStore* store, BookingStore* bookings, Catalog* catalog,
-                     SchedulerConfig config, Clock clock)
+                     SchedulerConfig config, Clock clock, Metrics* metrics)
     : store_(store),
       bookings_(bookings),
       catalog_(catalog),
       config_(config),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      undo_failures_(std::make_shared<std::atomic<int64_t>>(0)) {
+  if (metrics)
+    metrics->AddSampled("infrashare_rotation_undo_failures_total", "counter",
+                        "Undo steps of failed rotation plan commits that failed too, leaving "
+                        "bookings for an operator to clean up (see the log and the error).",
+                        [count = undo_failures_] { return static_cast<double>(count->load()); });
+}
 
 absl::StatusOr<v1::RotationPool> Rotations::Pool(const std::string& id, const char* field) {
   if (id.empty()) return InvalidField(field, "is required");
@@ -246,29 +780,8 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(
       errors.Add(field, "has no home base to start from");
     }
   }
-  auto* policy = pool.mutable_policy();
-  if (policy->speed_kmh() == 0) policy->set_speed_kmh(config_.rotation_speed_kmh);
-  if (policy->road_factor() == 0) policy->set_road_factor(config_.rotation_road_factor);
-  if (!policy->has_setup_minutes()) policy->set_setup_minutes(120);
-  if (!policy->has_teardown_minutes()) policy->set_teardown_minutes(60);
-  if (policy->maintenance_after_days() > 0 && policy->maintenance_days() == 0)
-    policy->set_maintenance_days(1);
-  if (!(policy->speed_kmh() >= 5 && policy->speed_kmh() <= 200))
-    errors.Add("pool.policy.speed_kmh", "must be between 5 and 200 km/h");
-  if (!(policy->road_factor() >= 1 && policy->road_factor() <= 3))
-    errors.Add("pool.policy.road_factor", "must be between 1 and 3");
-  if (policy->setup_minutes() < 0 || policy->setup_minutes() > 24 * 60)
-    errors.Add("pool.policy.setup_minutes", "must be between 0 and 1440");
-  if (policy->teardown_minutes() < 0 || policy->teardown_minutes() > 24 * 60)
-    errors.Add("pool.policy.teardown_minutes", "must be between 0 and 1440");
-  if (policy->maintenance_after_days() < 0 || policy->maintenance_after_days() > 366)
-    errors.Add("pool.policy.maintenance_after_days", "must be between 0 (no rule) and 366");
-  if (policy->maintenance_days() < 0 || policy->maintenance_days() > 90)
-    errors.Add("pool.policy.maintenance_days", "must be between 0 and 90");
-  if (policy->handover_confirm_hours() < 0 || policy->handover_confirm_hours() > 720)
-    errors.Add("pool.policy.handover_confirm_hours", "must be between 0 (default 24) and 720");
-  if (policy->has_maintenance_location() && !ValidPoint(policy->maintenance_location()))
-    errors.Add("pool.policy.maintenance_location", "must be a WGS84 point");
+  ApplyPolicyDefaults(config_, pool.mutable_policy());
+  CheckPolicy(pool.policy(), &errors);
   if (!errors.empty()) return errors.ToStatus();
   pool.set_id(NewId("pool"));
   return store_->PutPool(std::move(pool), "",
@@ -428,193 +941,42 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller,
   if (!caller.CanWriteFor(pool->owner_organization_id()))
     return Forbidden("the pool's owner plans its rotations");
   const EpochMs now = clock_();
-  const rot::Seconds start =
-      request.has_horizon_start_time() ? SecondsOf(request.horizon_start_time()) : now / 1000;
-  if (!request.has_horizon_end_time()) return InvalidField("horizon_end_time", "is required");
-  const rot::Seconds end = SecondsOf(request.horizon_end_time());
-  if (end <= start) return InvalidField("horizon_end_time", "must be after horizon_start_time");
-  if (end - start > int64_t{config_.rotation_max_horizon_days} * rot::kDay)
-    return InvalidField(
-        "horizon_end_time",
-        absl::StrCat("the horizon may be at most ", config_.rotation_max_horizon_days, " days"));
-  if (request.sme_weight() < 0 || request.sme_weight() > 10)
-    return InvalidField("sme_weight", "must be between 0 and 10");
-
+  auto horizon = CheckPlanRequest(request, now, config_.rotation_max_horizon_days);
+  if (!horizon.ok()) return horizon.status();
   rot::PlanInput in;
-  in.horizon_start = start;
-  in.horizon_end = end;
+  in.horizon_start = horizon->start;
+  in.horizon_end = horizon->end;
   in.sme_weight = request.sme_weight() == 0 ? 1.5 : request.sme_weight();
-  const auto& policy = pool->policy();
-  in.policy.speed_kmh = policy.speed_kmh();
-  in.policy.road_factor = policy.road_factor();
-  in.policy.setup = int64_t{policy.setup_minutes()} * 60;
-  in.policy.teardown = int64_t{policy.teardown_minutes()} * 60;
-  in.policy.maintenance_after_days = policy.maintenance_after_days();
-  in.policy.maintenance_days = policy.maintenance_days();
-  if (policy.has_maintenance_location())
-    in.policy.maintenance_location = PointOf(policy.maintenance_location());
+  in.policy = PlannerPolicy(pool->policy());
 
   // The pool's committed plan is replaced from the cutoff on; what is under way then stays.
-  std::optional<v1::RotationPlan> committed;
-  auto committed_id = store_->Committed(pool->id());
-  if (!committed_id.ok()) return committed_id.status();
-  if (!committed_id->empty()) {
-    auto stored = store_->GetPlan(*committed_id);
-    if (!stored.ok()) return stored.status();
-    committed = std::move(*stored);
-  }
-  const rot::Seconds cutoff = std::max(start, now / 1000);
-  Kept kept;
-  std::map<std::string, const v1::UnitSchedule*> committed_units;
-  std::set<std::string> committed_bookings;
-  if (committed) {
-    kept = KeptOf(*committed, cutoff);
-    in.horizon_start = cutoff;  // what began before stays as it is
-    for (const auto& unit : committed->units()) {
-      committed_units[unit.unit_resource_id()] = &unit;
-      for (const auto& leg : unit.legs())
-        if (!leg.booking_id().empty()) committed_bookings.insert(leg.booking_id());
-    }
-  }
-
-  std::vector<std::string> unit_ids(pool->unit_resource_ids().begin(),
-                                    pool->unit_resource_ids().end());
-  // Versions first: a booking made after this read makes the draft stale, never silently missed.
-  auto versions = bookings_->Versions(unit_ids);
+  Replacing replacing;
+  if (auto status =
+          LoadReplacing(store_, pool->id(), std::max(horizon->start, now / 1000), &replacing);
+      !status.ok())
+    return status;
+  if (replacing.plan) in.horizon_start = replacing.cutoff;  // what began before stays as it is
+  const std::vector<std::string> unit_ids(pool->unit_resource_ids().begin(),
+                                          pool->unit_resource_ids().end());
+  auto versions = AddUnits(bookings_, catalog_, unit_ids, replacing, *horizon, &in);
   if (!versions.ok()) return versions.status();
-  auto busy = bookings_->BusyMany(unit_ids, start * 1000, end * 1000);
-  if (!busy.ok()) return busy.status();
-  for (size_t u = 0; u < unit_ids.size(); ++u) {
-    auto found = catalog_->Find(unit_ids[u]);
-    if (!found.ok()) return found.status();
-    if (!found->has_value()) continue;  // a unit that left the registry is not planned
-    auto home = HomeOf(*(*found)->resource);
-    if (!home) continue;
-    rot::Unit unit{unit_ids[u], PointOf(*home), {}};
-    // Other bookings and closures count once the unit is back home after its kept legs.
-    rot::Seconds home_from = 0;
-    if (const int n = kept.legs[unit.id]; n > 0) {
-      const auto& legs = committed_units.at(unit.id)->legs();
-      rot::UnitStart& from = in.starts[unit.id];
-      from.at = PointOf(legs[n - 1].to());
-      from.from = SecondsOf(legs[n - 1].end_time());
-      for (int i = 0; i < n; ++i) {
-        if (legs[i].kind() == v1::ROTATION_LEG_KIND_MAINTENANCE) from.used_days = 0;
-        if (legs[i].kind() == v1::ROTATION_LEG_KIND_ASSIGNMENT)
-          from.used_days += static_cast<int>(
-              (SecondsOf(legs[i].end_time()) - SecondsOf(legs[i].start_time())) / rot::kDay);
-      }
-      home_from = from.from + rot::TravelTime(in.policy, from.at, unit.home);
-    }
-    auto block = [&](rot::Seconds from, rot::Seconds to) {
-      from = std::max(from, home_from);
-      if (from < to) unit.busy.push_back({from, to});
-    };
-    for (const auto& b : (*busy)[u])
-      if (!committed_bookings.count(b.booking_id))
-        block(b.blocked_start / 1000, (b.blocked_end + 999) / 1000);
-    if ((*found)->availability)
-      for (const auto& c : (*found)->availability->closures())
-        if (c.end_time().seconds() > start && c.start_time().seconds() < end)
-          block(c.start_time().seconds(), c.end_time().seconds());
-    in.units.push_back(std::move(unit));
-  }
   auto requests = store_->RequestsOf(pool->id());
   if (!requests.ok()) return requests.status();
-  std::map<std::string, std::string> organization_of;
-  for (const auto& r : *requests) {
-    if (r.state() != v1::ROTATION_REQUEST_STATE_OPEN || kept.requests.count(r.id())) continue;
-    organization_of[r.id()] = r.organization_id();
-    in.requests.push_back(PlannerRequest(r));
-  }
-  for (int i = 0; i < request.pins_size(); ++i) {
-    const auto& pin = request.pins(i);
-    if (kept.requests.count(pin.request_id())) continue;  // under way: kept as it is
-    if (!organization_of.count(pin.request_id()))
-      return InvalidField(absl::StrCat("pins[", i, "].request_id"),
-                          "is not an open request of the pool");
-    if (std::find(unit_ids.begin(), unit_ids.end(), pin.unit_resource_id()) == unit_ids.end())
-      return InvalidField(absl::StrCat("pins[", i, "].unit_resource_id"),
-                          "is not a unit of the pool");
-    in.pins.push_back({pin.request_id(), pin.unit_resource_id(), SecondsOf(pin.start_time())});
-  }
+  const auto organization_of = AddRequests(*requests, replacing.kept, &in);
+  if (auto status = AddPins(request, replacing.kept, organization_of, unit_ids, &in); !status.ok())
+    return status;
 
   rot::Plan planned = rot::PlanRotation(in);
   v1::RotationPlan plan;
   plan.set_id(NewId("plan"));
   plan.set_pool_id(pool->id());
-  *plan.mutable_horizon_start_time() = At(start);
-  *plan.mutable_horizon_end_time() = At(end);
-  if (committed) {
-    plan.set_replaces_plan_id(committed->id());
-    *plan.mutable_replan_from_time() = At(cutoff);
-    // What stays counts as served, in the totals and the fairness range.
-    for (const auto& a : committed->assignments()) {
-      if (!kept.requests.count(a.request_id())) continue;
-      auto* out = plan.add_assignments();
-      *out = a;
-      out->set_pinned(true);
-      planned.assignments.push_back({a.request_id(), a.unit_resource_id(),
-                                     SecondsOf(a.start_time()), SecondsOf(a.end_time()), true});
-    }
-    for (const auto& r : *requests) {
-      if (!kept.requests.count(r.id())) continue;
-      const int64_t days = int64_t{r.duration_days()} * r.units();
-      planned.requested_days += days;
-      planned.fulfilled_days += days;
-      in.requests.push_back(PlannerRequest(r));
-    }
-  }
-  for (const auto& a : planned.assignments) {
-    if (a.pinned && kept.requests.count(a.request_id)) continue;  // copied above
-    auto* out = plan.add_assignments();
-    out->set_request_id(a.request_id);
-    out->set_unit_resource_id(a.unit_id);
-    out->set_organization_id(organization_of[a.request_id]);
-    *out->mutable_start_time() = At(a.start);
-    *out->mutable_end_time() = At(a.end);
-    out->set_pinned(a.pinned);
-  }
-  for (const auto& [unit, legs] : planned.legs) {
-    auto* schedule = plan.add_units();
-    schedule->set_unit_resource_id(unit);
-    if (const int n = kept.legs[unit]; n > 0)
-      for (int i = 0; i < n; ++i) *schedule->add_legs() = committed_units.at(unit)->legs(i);
-    for (const auto& leg : legs) {
-      auto* out = schedule->add_legs();
-      out->set_kind(KindOf(leg.kind));
-      *out->mutable_start_time() = At(leg.start);
-      *out->mutable_end_time() = At(leg.end);
-      out->set_request_id(leg.request_id);
-      if (leg.kind == rot::LegKind::kTransport) *out->mutable_from() = GeoOf(leg.from);
-      *out->mutable_to() = GeoOf(leg.to);
-      out->set_km(leg.km);
-    }
-  }
-  // A unit no longer planned (it left the pool or the registry) keeps what is under way.
-  for (const auto& [unit, schedule] : committed_units) {
-    const int n = kept.legs[unit];
-    if (n == 0 ||
-        std::any_of(plan.units().begin(), plan.units().end(),
-                    [&id = unit](const v1::UnitSchedule& s) { return s.unit_resource_id() == id; }))
-      continue;
-    auto* out = plan.add_units();
-    out->set_unit_resource_id(unit);
-    for (int i = 0; i < n; ++i) *out->add_legs() = schedule->legs(i);
-  }
-  for (const auto& u : planned.unfulfilled) {
-    auto* out = plan.add_unfulfilled();
-    out->set_request_id(u.request_id);
-    out->set_reason(u.reason);
-  }
-  plan.set_requested_days(planned.requested_days);
-  plan.set_fulfilled_days(planned.fulfilled_days);
-  const auto [low, high] = rot::FairnessRange(in, planned);
-  plan.set_min_partner_share(low);
-  plan.set_max_partner_share(high);
+  *plan.mutable_horizon_start_time() = At(horizon->start);
+  *plan.mutable_horizon_end_time() = At(horizon->end);
+  if (replacing.plan) CarryKept(replacing, *requests, &plan, &planned, &in);
+  AddAssignments(planned, replacing.kept, organization_of, &plan);
+  AddSchedules(planned, replacing, &plan);
+  AddOutcome(in, planned, unit_ids, *versions, &plan);
   *plan.mutable_create_time() = FromEpochMs(now);
-  for (size_t u = 0; u < unit_ids.size(); ++u)
-    (*plan.mutable_unit_etags())[unit_ids[u]] = (*versions)[u];
   plan.set_state(v1::ROTATION_PLAN_STATE_DRAFT);
   if (auto status = store_->SavePlan(plan); !status.ok()) return status;
   return plan;
@@ -671,143 +1033,50 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(
     return PreconditionError("ALREADY_COMMITTED",
                              "this plan is booked already; plan again for changes");
   }
-  const auto stale = [](const std::string& why) {
-    return ConflictError("STALE_PLAN", why + "; plan again");
-  };
-  auto current = store_->Committed(pool->id());
-  if (!current.ok()) return current.status();
-  if (*current != plan->replaces_plan_id())
-    return stale("the pool's committed plan changed since this draft was made");
-  std::optional<v1::RotationPlan> replaced;
-  if (!current->empty()) {
-    auto stored = store_->GetPlan(*current);
-    if (!stored.ok()) return stored.status();
-    if (!stored->has_value()) return absl::InternalError("the pool's committed plan is missing");
-    replaced = std::move(**stored);
-  }
-
-  // Per unit: the legs to book and the committed plan's bookings they replace (its legs that the
-  // draft does not keep).
-  struct Change {
-    std::string unit;
-    std::vector<v1::RotationLeg*> legs;
-    std::vector<v1::RotationLeg*> replaced_legs;
-  };
-  std::vector<Change> changes;
-  std::map<std::string, size_t> change_of;
-  auto change = [&](const std::string& unit) -> Change& {
-    auto [it, added] = change_of.try_emplace(unit, changes.size());
-    if (added) changes.push_back({unit, {}, {}});
-    return changes[it->second];
-  };
-  std::set<std::string> kept_bookings;
-  for (auto& unit : *plan->mutable_units())
-    for (auto& leg : *unit.mutable_legs()) {
-      if (!leg.booking_id().empty()) {
-        kept_bookings.insert(leg.booking_id());
-      } else if (leg.kind() != v1::ROTATION_LEG_KIND_AT_HOME &&  // booked or closed already
-                 ToEpochMs(leg.end_time()) > ToEpochMs(leg.start_time())) {
-        change(unit.unit_resource_id()).legs.push_back(&leg);
-      }
-    }
-  if (replaced)
-    for (auto& unit : *replaced->mutable_units())
-      for (auto& leg : *unit.mutable_legs())
-        if (!leg.booking_id().empty() && !kept_bookings.count(leg.booking_id()))
-          change(unit.unit_resource_id()).replaced_legs.push_back(&leg);
-
-  // Bookings live in the units' shards, so across units the commit is all-or-nothing by checking
-  // every version first, booking unit by unit with the version checked again in the same step, and
-  // undoing the units already done if one changed in between (docs/DECISIONS.md).
-  std::vector<std::string> units;
-  for (const auto& c : changes) units.push_back(c.unit);
-  auto versions = bookings_->Versions(units);
-  if (!versions.ok()) return versions.status();
-  auto etag = [&](const std::string& unit) {
-    auto it = plan->unit_etags().find(unit);
-    return it == plan->unit_etags().end() ? std::string()
-                                          : it->second;  // a unit that left the pool: any
-  };
-  for (size_t u = 0; u < units.size(); ++u)
-    if (!etag(units[u]).empty() && etag(units[u]) != (*versions)[u])
-      return stale(
-          absl::StrCat("the bookings of unit ", units[u], " changed since this plan was made"));
-  size_t done = 0;
-  auto undo = [&](const std::string& why) {
-    for (size_t i = 0; i < done; ++i) {
-      std::vector<std::string> ours;
-      for (const auto* leg : changes[i].legs) ours.push_back(leg->booking_id());
-      BookLegs(bookings_, *pool, replaced ? replaced->id() : plan->id(), changes[i].unit,
-               changes[i].replaced_legs, ours, "rotation plan commit undone: " + why, "")
-          .IgnoreError();
-    }
-    if (replaced && done > 0)
-      store_->SavePlan(*replaced).IgnoreError();  // the re-made bookings' ids
-  };
-  std::vector<std::string> replaced_ids;
-  for (; done < changes.size(); ++done) {
-    const Change& c = changes[done];
-    std::vector<std::string> replace;
-    for (const auto* leg : c.replaced_legs) replace.push_back(leg->booking_id());
-    replaced_ids.insert(replaced_ids.end(), replace.begin(), replace.end());
-    auto status = BookLegs(bookings_, *pool, plan->id(), c.unit, c.legs, std::move(replace),
-                           "replaced by rotation plan " + plan->id(), etag(c.unit));
-    if (!status.ok()) {
-      undo("unit " + c.unit + " changed");
-      if (status.code() != absl::StatusCode::kAborted) return status;
-      return stale(
-          absl::StrCat("the bookings of unit ", c.unit, " changed while the plan was committed"));
-    }
-  }
-  plan->set_state(v1::ROTATION_PLAN_STATE_COMMITTED);
-  for (const auto& unit : plan->units())
-    for (const auto& leg : unit.legs())
-      if (!leg.booking_id().empty()) plan->add_booking_ids(leg.booking_id());
-  *plan->mutable_commit_time() = FromEpochMs(clock_());
-
-  // Hand-overs both plans share (same unit, sides and time) stay as they are, confirmations and
-  // all; the replaced plan's others go.
-  std::vector<v1::Handover> created = HandoversOf(*plan, *pool);
-  std::vector<std::string> kept_handovers, dropped_handovers;
-  std::optional<v1::RotationPlan> superseded;
-  if (replaced) {
-    auto before = store_->Handovers(replaced->id());
-    if (!before.ok()) {
-      undo("the hand-overs could not be read");
-      return before.status();
-    }
-    using Key = std::tuple<std::string, std::string, std::string, int64_t>;
-    auto key = [](const v1::Handover& h) {
-      return Key{h.unit_resource_id(), h.from_organization_id(), h.to_organization_id(),
-                 ToEpochMs(h.time())};
-    };
-    std::map<Key, std::vector<std::string>> old;
-    for (const auto& h : *before) old[key(h)].push_back(h.id());
-    std::vector<v1::Handover> fresh;
-    for (auto& h : created) {
-      auto it = old.find(key(h));
-      if (it != old.end() && !it->second.empty()) {
-        kept_handovers.push_back(it->second.back());
-        it->second.pop_back();
-      } else {
-        fresh.push_back(std::move(h));
-      }
-    }
-    created = std::move(fresh);
-    for (const auto& [k, ids] : old)
-      dropped_handovers.insert(dropped_handovers.end(), ids.begin(), ids.end());
-    superseded = *replaced;
-    superseded->set_state(v1::ROTATION_PLAN_STATE_SUPERSEDED);
-  }
-  if (auto status = store_->Commit(*plan, superseded ? &*superseded : nullptr, kept_handovers,
-                                   dropped_handovers, created);
-      !status.ok()) {
-    undo("the plan could not be recorded");
-    if (status.code() == absl::StatusCode::kAborted)
-      return stale("the pool's committed plan changed while this one was committed");
-    return status;
-  }
+  auto replaced = ReplacedBy(*plan);
+  if (!replaced.ok()) return replaced.status();
+  PlanCommit commit(bookings_, store_, *pool, &*plan, std::move(*replaced));
+  if (auto status = commit.Run(clock_()); !status.ok())
+    return WithUndoReport(std::move(status), commit.undo_report());
   return *plan;
+}
+
+absl::StatusOr<std::optional<v1::RotationPlan>> Rotations::ReplacedBy(
+    const v1::RotationPlan& draft) {
+  auto current = store_->Committed(draft.pool_id());
+  if (!current.ok()) return current.status();
+  if (*current != draft.replaces_plan_id())
+    return StalePlan("the pool's committed plan changed since this draft was made");
+  if (current->empty()) return std::optional<v1::RotationPlan>();
+  auto stored = store_->GetPlan(*current);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return absl::InternalError("the pool's committed plan is missing");
+  return stored;
+}
+
+absl::Status Rotations::WithUndoReport(absl::Status error,
+                                       const v1::RotationCommitUndoReport& report) {
+  if (report.failures().empty()) return error;
+  undo_failures_->fetch_add(report.failures_size());
+  for (const auto& failure : report.failures()) {
+    // One line per booking left as it should not be, so that no list is cut.
+    const auto log = [&](const char* left, const std::string& booking_id) {
+      logging::Fields fields = {{"plan_id", report.plan_id()},
+                                {"replaced_plan_id", report.replaced_plan_id()},
+                                {"unit_resource_id", failure.unit_resource_id()},
+                                {"reason", failure.reason()}};
+      if (!booking_id.empty()) {
+        fields.emplace_back("booking_id", booking_id);
+        fields.emplace_back("left", left);
+      }
+      logging::Error("a failed rotation plan commit could not be undone", fields);
+    };
+    for (const auto& id : failure.booking_ids()) log("booked", id);
+    for (const auto& id : failure.cancelled_booking_ids()) log("cancelled", id);
+    if (failure.booking_ids().empty() && failure.cancelled_booking_ids().empty()) log("", "");
+  }
+  error.SetPayload(kUndoReportUrl, absl::Cord(BoundedReport(report).SerializeAsString()));
+  return error;
 }
 
 absl::StatusOr<v1::ListHandoversResponse> Rotations::ListHandovers(

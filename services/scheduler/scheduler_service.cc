@@ -291,7 +291,7 @@ SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& 
       scheduler_(&store_, catalog, config.scheduler, NowMs),
       rotation_store_(redis, config.scheduler.request_id_ttl_s,
                       config.scheduler.rotation_draft_ttl_s),
-      rotations_(&rotation_store_, &store_, catalog, config.scheduler, NowMs),
+      rotations_(&rotation_store_, &store_, catalog, config.scheduler, NowMs, gate->metrics()),
       service_(&scheduler_, &rotations_, &rotation_store_, &store_, gate, &stopping_),
       sweeper_(&store_, &rotation_store_, config.scheduler.sweep_interval_ms) {}
 

@@ -11,6 +11,15 @@
 #include <tuple>
 #include <vector>
 
+#include "google/rpc/status.pb.h"
+#include "services/common/errors.h"
+#include "services/registry/store.h"
+#include "services/scheduler/booking_store.h"
+#include "services/scheduler/catalog.h"
+#include "services/scheduler/rotation_store.h"
+#include "services/scheduler/rotations.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 #include "tests/support/test_server.h"
 
 namespace infrashare::testing {
@@ -803,6 +812,255 @@ TEST_F(RotationApiTest, BadInputNamesTheField) {
             grpc::StatusCode::ABORTED);
   EXPECT_EQ(scheduler_->UpdateRotationRequest(As(bakery_).get(), update, &out).error_code(),
             grpc::StatusCode::NOT_FOUND);  // someone else's request
+}
+
+// The real Redis booking store with one twist, so a commit's undo fails deterministically: right
+// after the commit's first unit is booked, another booking takes a slot that step freed on that
+// unit (one of the replaced plan's legs); right before the second unit is booked, another booking
+// changes that unit. So the commit fails on the second unit and cannot put the first one back.
+class InterleavingBookingStore final : public scheduler::BookingStore {
+ public:
+  explicit InterleavingBookingStore(scheduler::BookingStore* real) : real_(real) {}
+  using Results = absl::StatusOr<std::vector<absl::StatusOr<Booking>>>;
+
+  Results Book(const scheduler::BookCommand& command) override {
+    ++books_;
+    if (books_ == 2) Intrude(command.resource_id, Day(60).seconds() * 1000);
+    Results results = real_->Book(command);
+    if (books_ == 1 && results.ok() && !command.replace_booking_ids.empty()) {
+      auto freed = real_->Get(command.replace_booking_ids.front());
+      if (freed.ok() && freed->has_value())
+        Intrude(command.resource_id, scheduler::ToEpochMs((*freed)->start_time()));
+    }
+    return results;
+  }
+  // The other booking, an hour from `start`, and its outcome.
+  void Intrude(const std::string& unit, scheduler::EpochMs start) {
+    scheduler::BookCommand other;
+    other.resource_id = unit;
+    other.organization_id = "school";
+    other.title = "in between";
+    scheduler::Occurrence o;
+    o.booking_id = scheduler::NewBookingId(unit);
+    o.slot.start = o.slot.blocked_start = start;
+    o.slot.end = o.slot.blocked_end = start + 3600 * 1000;
+    other.occurrences.push_back(o);
+    auto result = real_->Book(other);
+    intruded_ += result.ok() && result->size() == 1 && (*result)[0].ok();
+  }
+  int intruded() const { return intruded_; }
+
+  void BookAsync(const scheduler::BookCommand& command, BookDone done) override {
+    real_->BookAsync(command, std::move(done));
+  }
+  absl::StatusOr<Booking> Apply(const scheduler::TransitionCommand& command) override {
+    return real_->Apply(command);
+  }
+  absl::StatusOr<std::optional<Booking>> Get(const std::string& id) override {
+    return real_->Get(id);
+  }
+  absl::StatusOr<WaitlistEntry> JoinWaitlist(const scheduler::WaitCommand& command) override {
+    return real_->JoinWaitlist(command);
+  }
+  absl::StatusOr<WaitlistEntry> LeaveWaitlist(const std::string& entry_id,
+                                              const std::string& organization,
+                                              bool admin) override {
+    return real_->LeaveWaitlist(entry_id, organization, admin);
+  }
+  absl::StatusOr<std::vector<WaitlistEntry>> Waiting(const std::string& resource_id) override {
+    return real_->Waiting(resource_id);
+  }
+  absl::StatusOr<std::vector<std::string>> SetTrained(const std::string& resource_id,
+                                                      const std::string& organization,
+                                                      bool trained) override {
+    return real_->SetTrained(resource_id, organization, trained);
+  }
+  absl::StatusOr<std::vector<scheduler::Usage>> Busy(const std::string& resource_id,
+                                                     scheduler::EpochMs from,
+                                                     scheduler::EpochMs to) override {
+    return real_->Busy(resource_id, from, to);
+  }
+  absl::StatusOr<std::vector<std::string>> Versions(const std::vector<std::string>& ids) override {
+    return real_->Versions(ids);
+  }
+  absl::StatusOr<std::vector<std::vector<scheduler::Usage>>> BusyMany(
+      const std::vector<std::string>& ids, scheduler::EpochMs from,
+      scheduler::EpochMs to) override {
+    return real_->BusyMany(ids, from, to);
+  }
+  absl::StatusOr<scheduler::BookingPage> ListByResource(
+      const std::string& id, const scheduler::PageQuery& query) override {
+    return real_->ListByResource(id, query);
+  }
+  absl::StatusOr<scheduler::BookingPage> ListByOrganization(
+      const std::string& id, const scheduler::PageQuery& query) override {
+    return real_->ListByOrganization(id, query);
+  }
+  absl::StatusOr<int> Sweep(int shard, int limit) override { return real_->Sweep(shard, limit); }
+  int shards() const override { return real_->shards(); }
+  absl::StatusOr<std::vector<std::string>> LatestEventIds() override {
+    return real_->LatestEventIds();
+  }
+  absl::StatusOr<bool> EventsTrimmedAfter(const std::vector<std::string>& ids) override {
+    return real_->EventsTrimmedAfter(ids);
+  }
+  absl::StatusOr<std::vector<scheduler::BookingEventRecord>> ReadEvents(
+      const std::vector<std::string>& ids, int count) override {
+    return real_->ReadEvents(ids, count);
+  }
+
+ private:
+  scheduler::BookingStore* real_;
+  int books_ = 0;
+  int intruded_ = 0;
+};
+
+// Two units each serve a request in the first week; a draft moves both to the third week. Its
+// commit books the first unit, fails on the second (changed in between), and cannot put the first
+// back (its old slot was taken in between): the error says what was left, the log and a counter
+// too.
+TEST_F(RotationApiTest, ACommitThatCannotUndoReportsWhatItLeftLogsAndCountsIt) {
+  const std::string unit_a = Mobile("Mobiel Lab Hengelo", 52.27, 6.79);
+  const std::string unit_b = Mobile("Mobiel Lab Oldenzaal", 52.31, 6.93);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Undone");
+  create.mutable_pool()->add_unit_resource_ids(unit_a);
+  create.mutable_pool()->add_unit_resource_ids(unit_b);
+  const RotationPool pool = PoolOnceKnown(create);
+  ASSERT_FALSE(pool.id().empty());
+  auto ask = [&](const std::string& token, const std::string& unit, int from, int to) {
+    auto request = Ask(pool.id(), 52.29, 6.85, from, to, 3);
+    request.mutable_rotation_request()->set_unit_resource_id(unit);
+    return Create(token, request);
+  };
+  const RotationRequest first_a = ask(school_, unit_a, 1, 8);
+  const RotationRequest first_b = ask(bakery_, unit_b, 1, 8);
+  RotationPlan old_plan = Plan(pool.id(), 30);
+  ASSERT_EQ(old_plan.assignments_size(), 2) << old_plan.DebugString();
+  CommitRotationPlanRequest commit;
+  commit.set_id(old_plan.id());
+  ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &old_plan).ok());
+  for (const auto& r : {first_a, first_b}) {
+    WithdrawRotationRequestRequest withdraw;
+    withdraw.set_id(r.id());
+    RotationRequest withdrawn;
+    ASSERT_TRUE(scheduler_->WithdrawRotationRequest(As(fleet_).get(), withdraw, &withdrawn).ok());
+  }
+  ask(school_, unit_a, 15, 25);
+  ask(bakery_, unit_b, 15, 25);
+  const RotationPlan draft = Plan(pool.id(), 30);
+  ASSERT_EQ(draft.replaces_plan_id(), old_plan.id());
+  ASSERT_EQ(draft.assignments_size(), 2) << draft.DebugString();
+
+  // The commit, in-process against the same Redis, with the interleaving store.
+  Config config = TestServer::DefaultConfig();
+  config.redis.url = redis_->url();
+  auto redis = RedisPool::Create(config.redis);
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  registry::RedisRegistryStore registry_store(redis->get(), config.registry.request_id_ttl_s,
+                                              config.registry.events_max_length);
+  scheduler::Catalog catalog(&registry_store);
+  scheduler::RedisBookingStore real(redis->get(), config.scheduler);
+  InterleavingBookingStore bookings(&real);
+  scheduler::RotationStore rotation_store(redis->get(), config.scheduler.request_id_ttl_s,
+                                          config.scheduler.rotation_draft_ttl_s);
+  Metrics metrics;
+  scheduler::Rotations rotations(
+      &rotation_store, &bookings, &catalog, config.scheduler,
+      [] { return Day(0).seconds() * 1000; }, &metrics);
+  Caller fleet{"tok_fleet", "fleet", {auth::v1::ROLE_ORGANIZATION_ADMIN}, {}, {}};
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  spdlog::default_logger()->sinks().push_back(sink);
+  CommitRotationPlanRequest request;
+  request.set_id(draft.id());
+  auto result = rotations.CommitPlan(fleet, request);
+  spdlog::default_logger()->sinks().pop_back();
+  ASSERT_EQ(bookings.intruded(), 2);
+
+  // Refused as stale, as any commit that meets a change of a unit ...
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted) << result.status();
+  EXPECT_EQ(ErrorReason(result.status()), "STALE_PLAN");
+  // ... with the report in the error as clients receive it (a google.rpc.Status detail).
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(ToGrpcStatus(result.status()).error_details()));
+  RotationCommitUndoReport report;
+  for (const auto& any : details.details())
+    if (any.type_url() == scheduler::kUndoReportUrl) {
+      ASSERT_TRUE(report.ParseFromString(any.value()));
+    }
+  EXPECT_EQ(report.plan_id(), draft.id());
+  EXPECT_EQ(report.replaced_plan_id(), old_plan.id());
+  EXPECT_FALSE(report.truncated());
+  ASSERT_EQ(report.failures_size(), 1) << report.DebugString();
+  const auto& failure = report.failures(0);
+  const std::string first_unit = failure.unit_resource_id();
+  EXPECT_TRUE(first_unit == unit_a || first_unit == unit_b) << first_unit;
+  EXPECT_NE(failure.reason(), "");
+  // It names exactly what is wrong: the draft's bookings still in place, the old ones cancelled.
+  std::set<std::string> old_of_unit, new_of_unit;
+  for (const auto& u : old_plan.units())
+    if (u.unit_resource_id() == first_unit)
+      for (const auto& leg : u.legs())
+        if (!leg.booking_id().empty()) old_of_unit.insert(leg.booking_id());
+  EXPECT_EQ(std::set<std::string>(failure.cancelled_booking_ids().begin(),
+                                  failure.cancelled_booking_ids().end()),
+            old_of_unit);
+  ASSERT_FALSE(failure.booking_ids().empty());
+  for (const auto& id : failure.booking_ids()) {
+    auto booking = real.Get(id);
+    ASSERT_TRUE(booking.ok() && booking->has_value()) << id;
+    EXPECT_EQ((*booking)->state(), BOOKING_STATE_CONFIRMED) << id;
+    EXPECT_EQ((*booking)->series_id(), draft.id());
+  }
+  for (const auto& id : failure.cancelled_booking_ids()) {
+    auto booking = real.Get(id);
+    ASSERT_TRUE(booking.ok() && booking->has_value()) << id;
+    EXPECT_EQ((*booking)->state(), BOOKING_STATE_CANCELLED) << id;
+  }
+  // Logged, one line per booking left behind, and counted.
+  for (const auto& id : failure.booking_ids()) EXPECT_NE(log.str().find(id), std::string::npos);
+  for (const auto& id : failure.cancelled_booking_ids())
+    EXPECT_NE(log.str().find(id), std::string::npos);
+  EXPECT_NE(log.str().find("could not be undone"), std::string::npos);
+  EXPECT_NE(metrics.Render().find("infrashare_rotation_undo_failures_total 1\n"), std::string::npos)
+      << metrics.Render();
+  // The draft stays a draft; the old plan stays committed.
+  GetRotationPlanRequest get;
+  get.set_id(draft.id());
+  RotationPlan still;
+  ASSERT_TRUE(scheduler_->GetRotationPlan(As(fleet_).get(), get, &still).ok());
+  EXPECT_EQ(still.state(), ROTATION_PLAN_STATE_DRAFT);
+}
+
+// A commit that succeeds, and one refused before it booked anything, report nothing: no detail,
+// nothing counted.
+TEST_F(RotationApiTest, ACommitThatSucceedsOrIsRefusedReportsNoUndoFailure) {
+  const std::string unit = Mobile("Mobiel Lab Borne", 52.30, 6.75);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Clean commits");
+  create.mutable_pool()->add_unit_resource_ids(unit);
+  const RotationPool pool = PoolOnceKnown(create);
+  ASSERT_FALSE(pool.id().empty());
+  Create(school_, Ask(pool.id(), 52.22, 6.89, 2, 20, 3));
+  const RotationPlan stale = Plan(pool.id(), 30);
+  const RotationPlan fresh = Plan(pool.id(), 30);
+  CommitRotationPlanRequest commit;
+  commit.set_id(fresh.id());
+  RotationPlan committed;
+  auto context = As(fleet_);
+  ASSERT_TRUE(scheduler_->CommitRotationPlan(context.get(), commit, &committed).ok());
+  EXPECT_EQ(context->GetServerTrailingMetadata().count("grpc-status-details-bin"), 0u);
+  commit.set_id(stale.id());
+  auto refused = scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &committed);
+  EXPECT_EQ(Reason(refused), "STALE_PLAN");
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(refused.error_details()));
+  for (const auto& any : details.details()) EXPECT_NE(any.type_url(), scheduler::kUndoReportUrl);
+  const std::string metrics = server_->server().metrics().Render();
+  EXPECT_NE(metrics.find("infrashare_rotation_undo_failures_total 0\n"), std::string::npos)
+      << metrics;
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(os.environ["INFRASHARE_SOURCE_DIR"], "clients", 
 import grpc  # noqa: E402
 
 from infrashare import Client, InfrashareError, from_datetime, to_datetime  # noqa: E402
+from infrashare._rpc import error_details_pb2, status_pb2  # noqa: E402
 from infrashare.auth.v1 import auth_pb2  # noqa: E402
 from infrashare.desk.v1 import desk_pb2  # noqa: E402
 from infrashare.registry.v1 import registry_pb2  # noqa: E402
@@ -389,6 +390,43 @@ def test_times_need_a_zone_and_tokens_are_trimmed():
     client = Client("127.0.0.1:1", token="  ist_abc\n")
     assert client.metadata() == (("authorization", "Bearer ist_abc"),)
     client.close()
+
+
+class _Refused(grpc.RpcError):
+    """A refused call as grpc raises it: a code, a message and the rich-error trailer."""
+
+    def __init__(self, code, status):
+        self._code = code
+        self._status = status
+
+    def code(self):
+        return self._code
+
+    def details(self):
+        return self._status.message
+
+    def trailing_metadata(self):
+        return (("grpc-status-details-bin", self._status.SerializeToString()),)
+
+
+def test_a_failed_commit_names_what_it_could_not_undo():
+    report = scheduler_pb2.RotationCommitUndoReport(plan_id="plan_a", replaced_plan_id="plan_b")
+    report.failures.add(
+        unit_resource_id="res_1",
+        booking_ids=["res_1.new"],
+        cancelled_booking_ids=["res_1.old"],
+        reason="the slot is taken",
+    )
+    status = status_pb2.Status(code=grpc.StatusCode.ABORTED.value[0], message="stale; plan again")
+    status.details.add().Pack(error_details_pb2.ErrorInfo(reason="STALE_PLAN"))
+    status.details.add().Pack(report)
+    error = InfrashareError(_Refused(grpc.StatusCode.ABORTED, status))
+    assert error.code == grpc.StatusCode.ABORTED
+    assert error.reason == "STALE_PLAN"
+    assert error.undo_report == report
+    # Any other error carries none.
+    del status.details[1]
+    assert InfrashareError(_Refused(grpc.StatusCode.ABORTED, status)).undo_report is None
 
 
 def test_the_package_installs_with_pip_from_its_folder(tmp_path):

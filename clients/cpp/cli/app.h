@@ -61,4 +61,31 @@ void PrintMessage(const google::protobuf::Message& message, const std::string& f
 void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
                const std::vector<std::string>& columns, const std::string& format);
 
+// Calls `method` and returns whether it answered; the error is printed (App::Check) when not.
+template <typename Stub, typename Request, typename Response>
+bool Call(App& app, Stub& stub,
+          grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+          const Request& request, Response* response) {
+  return app.Check(app.client().Call(stub, method, request, response));
+}
+
+// Calls `method` and prints its answer as one object (the common command).
+template <typename Stub, typename Request, typename Response>
+void CallAndPrint(App& app, Stub& stub,
+                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                  const Request& request) {
+  Response out;
+  if (Call(app, stub, method, request, &out)) PrintMessage(out, app.output);
+}
+
+// A list answer: the whole message as JSON, or one row per item with these columns.
+template <typename Items>
+void PrintList(App& app, const google::protobuf::Message& answer, const Items& items,
+               const std::vector<std::string>& columns) {
+  if (app.output == "json") return PrintMessage(answer, "json");
+  std::vector<const google::protobuf::Message*> rows;
+  for (const auto& item : items) rows.push_back(&item);
+  PrintRows(rows, columns, app.output);
+}
+
 }  // namespace infrashare::cli

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "cli/app.h"
 
@@ -10,30 +11,37 @@ namespace {
 
 using namespace scheduler::v1;
 using Stub = SchedulerService::Stub;
+using google::protobuf::Timestamp;
 
 const std::vector<std::string> kBookingColumns = {
     "id", "state", "start_time", "end_time", "quantity", "organization_id", "title"};
 
-void PrintBooking(App& app, const Booking& booking) { PrintMessage(booking, app.output); }
+struct Flags {
+  std::string id, resource, organization, start, end, title, notes, reason, cursor, rrule, file;
+  std::vector<std::string> states;
+  int quantity = 1;
+  int limit = 0;
+  int max_results = 0;
+  int duration = 0;
+  bool hold = false;
+  bool skip_conflicts = false;
+  bool revoke = false;
+};
+using FlagsPtr = std::shared_ptr<Flags>;
 
-}  // namespace
+// The window --start/--end (or --from/--to) name, into the request's start_time and end_time; an
+// empty end is left unset when `optional`. False (reported) when one is not RFC 3339.
+template <typename Request>
+bool ParseWindow(const Flags& f, Request* request, App& app, const std::string& start_flag,
+                 const std::string& end_flag, bool optional = false) {
+  if (!(optional && f.start.empty()) &&
+      !ParseTime(f.start, request->mutable_start_time(), app, start_flag))
+    return false;
+  return (optional && f.end.empty()) ||
+         ParseTime(f.end, request->mutable_end_time(), app, end_flag);
+}
 
-void AddBookingCommands(CLI::App& cli, App& app) {
-  auto* sub = cli.add_subcommand("booking", "book labs and equipment; approve, cancel, check in");
-  sub->require_subcommand(1);
-  struct Flags {
-    std::string id, resource, organization, start, end, title, notes, reason, cursor, rrule, file;
-    std::vector<std::string> states;
-    int quantity = 1;
-    int limit = 0;
-    int max_results = 0;
-    int duration = 0;
-    bool hold = false;
-    bool skip_conflicts = false;
-    bool revoke = false;
-  };
-  auto f = std::make_shared<Flags>();
-
+void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* create =
       sub->add_subcommand("create", "book a slot (or --hold it for a few minutes first)");
   create->add_option("--resource", f->resource, "the resource id")->required();
@@ -49,19 +57,17 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   create->callback([&app, f] {
     CreateBookingRequest request;
     request.set_resource_id(f->resource);
-    if (!ParseTime(f->start, request.mutable_start_time(), app, "--start") ||
-        !ParseTime(f->end, request.mutable_end_time(), app, "--end"))
-      return;
+    if (!ParseWindow(*f, &request, app, "--start", "--end")) return;
     request.set_quantity(f->quantity);
     request.set_hold(f->hold);
     request.set_title(f->title);
     request.set_notes(f->notes);
     request.set_organization_id(f->organization);
-    Booking out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::CreateBooking, request, &out)))
-      PrintBooking(app, out);
+    CallAndPrint(app, app.client().scheduler(), &Stub::CreateBooking, request);
   });
+}
 
+void AddRecur(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* recur =
       sub->add_subcommand("recur", "book a recurring slot (RRULE in the resource's time zone)");
   recur->add_option("--resource", f->resource, "the resource id")->required();
@@ -76,9 +82,7 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   recur->callback([&app, f] {
     CreateRecurringBookingRequest request;
     request.set_resource_id(f->resource);
-    if (!ParseTime(f->start, request.mutable_start_time(), app, "--start") ||
-        !ParseTime(f->end, request.mutable_end_time(), app, "--end"))
-      return;
+    if (!ParseWindow(*f, &request, app, "--start", "--end")) return;
     request.set_rrule(f->rrule);
     request.set_mode(f->skip_conflicts ? RECURRENCE_MODE_SKIP_CONFLICTS
                                        : RECURRENCE_MODE_ALL_OR_NOTHING);
@@ -86,71 +90,62 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     request.set_title(f->title);
     request.set_organization_id(f->organization);
     CreateRecurringBookingResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CreateRecurringBooking,
-                                     request, &out)))
-      return;
-    if (app.output == "json") return PrintMessage(out, "json");
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& o : out.occurrences()) rows.push_back(&o);
-    PrintRows(rows, {"start_time", "end_time", "booking.id", "reason"}, app.output);
+    if (!Call(app, app.client().scheduler(), &Stub::CreateRecurringBooking, request, &out)) return;
+    PrintList(app, out, out.occurrences(), {"start_time", "end_time", "booking.id", "reason"});
+    if (app.output == "json") return;
     std::cout << out.booked() << " of " << out.occurrences_size() << " occurrences booked (series "
               << out.series_id() << ")\n";
     if (out.booked() == 0) app.exit_code = 1;
   });
+}
 
-  auto* get = sub->add_subcommand("get", "show one booking");
-  get->add_option("id", f->id)->required();
-  get->callback([&app, f] {
-    GetBookingRequest request;
-    request.set_id(f->id);
-    Booking out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::GetBooking, request, &out)))
-      PrintBooking(app, out);
+// One transition: the booking id (and, with `reason`, why) to `method`, the booking printed.
+template <typename Request>
+void AddTransition(CLI::App* sub, App& app, const FlagsPtr& f, const char* name, const char* help,
+                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Booking*),
+                   bool reason = false) {
+  auto* cmd = sub->add_subcommand(name, help);
+  cmd->add_option("id", f->id)->required();
+  if (reason) cmd->add_option("--reason", f->reason, "why (shown to the other side)")->required();
+  cmd->callback([&app, f, method] {
+    Request r;
+    r.set_id(f->id);
+    if constexpr (requires { r.set_reason(f->reason); }) r.set_reason(f->reason);
+    CallAndPrint(app, app.client().scheduler(), method, r);
   });
+}
 
-  // The transitions: each takes the booking id; reject and cancel also a reason.
-  auto transition = [&](const char* name, const char* help, bool reason, auto call) {
-    auto* cmd = sub->add_subcommand(name, help);
-    cmd->add_option("id", f->id)->required();
-    if (reason) cmd->add_option("--reason", f->reason, "why (shown to the other side)")->required();
-    cmd->callback([&app, f, call] {
-      Booking out;
-      if (app.Check(call(app, *f, &out))) PrintBooking(app, out);
-    });
-  };
-  transition("submit", "turn a hold into a request (confirmed, or pending the owner's approval)",
-             false, [](App& app, const Flags& f, Booking* out) {
-               SubmitBookingRequest r;
-               r.set_id(f.id);
-               return app.client().Call(app.client().scheduler(), &Stub::SubmitBooking, r, out);
-             });
-  transition("approve", "approve a pending request on your resource", false,
-             [](App& app, const Flags& f, Booking* out) {
-               ApproveBookingRequest r;
-               r.set_id(f.id);
-               return app.client().Call(app.client().scheduler(), &Stub::ApproveBooking, r, out);
-             });
-  transition("reject", "reject a pending request on your resource", true,
-             [](App& app, const Flags& f, Booking* out) {
-               RejectBookingRequest r;
-               r.set_id(f.id);
-               r.set_reason(f.reason);
-               return app.client().Call(app.client().scheduler(), &Stub::RejectBooking, r, out);
-             });
-  transition("cancel", "cancel a hold, request or booking (the booker or the owner)", true,
-             [](App& app, const Flags& f, Booking* out) {
-               CancelBookingRequest r;
-               r.set_id(f.id);
-               r.set_reason(f.reason);
-               return app.client().Call(app.client().scheduler(), &Stub::CancelBooking, r, out);
-             });
-  transition("check-in", "record that the booker arrived", false,
-             [](App& app, const Flags& f, Booking* out) {
-               CheckInBookingRequest r;
-               r.set_id(f.id);
-               return app.client().Call(app.client().scheduler(), &Stub::CheckInBooking, r, out);
-             });
+void AddTransitions(CLI::App* sub, App& app, const FlagsPtr& f) {
+  AddTransition(sub, app, f, "submit",
+                "turn a hold into a request (confirmed, or pending the owner's approval)",
+                &Stub::SubmitBooking);
+  AddTransition(sub, app, f, "approve", "approve a pending request on your resource",
+                &Stub::ApproveBooking);
+  AddTransition(sub, app, f, "reject", "reject a pending request on your resource",
+                &Stub::RejectBooking, true);
+  AddTransition(sub, app, f, "cancel",
+                "cancel a hold, request or booking (the booker or the owner)", &Stub::CancelBooking,
+                true);
+  AddTransition(sub, app, f, "check-in", "record that the booker arrived", &Stub::CheckInBooking);
+}
 
+// The list request the `list` flags describe; false (reported) when one is malformed.
+bool BuildList(const Flags& f, ListBookingsRequest* request, App& app) {
+  request->set_resource_id(f.resource);
+  request->set_organization_id(f.organization);
+  if (!ParseWindow(f, request, app, "--from", "--to", true)) return false;
+  for (const auto& state : f.states) {
+    int value = ParseEnum(BookingState_descriptor(), "BOOKING_STATE_", state);
+    if (value <= 0) {
+      app.Fail("--state: unknown booking state '" + state + "'");
+      return false;
+    }
+    request->add_states(static_cast<BookingState>(value));
+  }
+  return true;
+}
+
+void AddList(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* list =
       sub->add_subcommand("list", "bookings of a resource or of your organisation, by start");
   auto* by_resource = list->add_option("--resource", f->resource, "bookings of this resource");
@@ -162,28 +157,18 @@ void AddBookingCommands(CLI::App& cli, App& app) {
                    "only these states: held, pending-approval, confirmed, ...");
   list->callback([&app, f] {
     ListBookingsRequest request;
-    request.set_resource_id(f->resource);
-    request.set_organization_id(f->organization);
-    if (!f->start.empty() && !ParseTime(f->start, request.mutable_start_time(), app, "--from"))
-      return;
-    if (!f->end.empty() && !ParseTime(f->end, request.mutable_end_time(), app, "--to")) return;
-    for (const auto& state : f->states) {
-      int value = ParseEnum(BookingState_descriptor(), "BOOKING_STATE_", state);
-      if (value <= 0) return app.Fail("--state: unknown booking state '" + state + "'");
-      request.add_states(static_cast<BookingState>(value));
-    }
+    if (!BuildList(*f, &request, app)) return;
     ListBookingsResponse all;
     auto status = app.client().ForEachPage<Stub, ListBookingsRequest, ListBookingsResponse>(
         app.client().scheduler(), &Stub::ListBookings, request,
         [&](const ListBookingsResponse& page) { all.MergeFrom(page); });
     if (!app.Check(status)) return;
     all.clear_next_page_token();
-    if (app.output == "json") return PrintMessage(all, "json");
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& b : all.bookings()) rows.push_back(&b);
-    PrintRows(rows, kBookingColumns, app.output);
+    PrintList(app, all, all.bookings(), kBookingColumns);
   });
+}
 
+void AddWaitlistCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* wait = sub->add_subcommand(
       "wait", "join the waitlist for a taken slot; you get a hold when it frees");
   wait->add_option("--resource", f->resource, "the resource id")->required();
@@ -195,28 +180,20 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   wait->callback([&app, f] {
     JoinWaitlistRequest request;
     request.set_resource_id(f->resource);
-    if (!ParseTime(f->start, request.mutable_start_time(), app, "--start") ||
-        !ParseTime(f->end, request.mutable_end_time(), app, "--end"))
-      return;
+    if (!ParseWindow(*f, &request, app, "--start", "--end")) return;
     request.set_quantity(f->quantity);
     request.set_title(f->title);
     request.set_organization_id(f->organization);
-    WaitlistEntry out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::JoinWaitlist, request, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().scheduler(), &Stub::JoinWaitlist, request);
   });
-
   auto* leave =
       sub->add_subcommand("leave-waitlist", "stop waiting (the entry id from `booking wait`)");
   leave->add_option("id", f->id)->required();
   leave->callback([&app, f] {
     LeaveWaitlistRequest request;
     request.set_id(f->id);
-    WaitlistEntry out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::LeaveWaitlist, request, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().scheduler(), &Stub::LeaveWaitlist, request);
   });
-
   auto* waitlist =
       sub->add_subcommand("waitlist", "who is waiting for a resource, first come first");
   waitlist->add_option("resource", f->resource)->required();
@@ -224,14 +201,13 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     ListWaitlistRequest request;
     request.set_resource_id(f->resource);
     ListWaitlistResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListWaitlist, request, &out)))
-      return;
-    if (app.output == "json") return PrintMessage(out, "json");
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& e : out.entries()) rows.push_back(&e);
-    PrintRows(rows, {"id", "start_time", "end_time", "quantity", "organization_id"}, app.output);
+    if (Call(app, app.client().scheduler(), &Stub::ListWaitlist, request, &out))
+      PrintList(app, out, out.entries(),
+                {"id", "start_time", "end_time", "quantity", "organization_id"});
   });
+}
 
+void AddFind(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto search = std::make_shared<SearchFlags>();
   auto* find = sub->add_subcommand(
       "find", "the earliest free slots of a duration across matching resources");
@@ -244,24 +220,32 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   find->callback([&app, f, search] {
     FindSlotsRequest request;
     if (!BuildSearch(*search, request.mutable_search(), app)) return;
-    if (!ParseTime(f->start, request.mutable_start_time(), app, "--from") ||
-        !ParseTime(f->end, request.mutable_end_time(), app, "--to"))
-      return;
+    if (!ParseWindow(*f, &request, app, "--from", "--to")) return;
     request.set_duration_minutes(f->duration);
     request.set_quantity(f->quantity);
     request.set_max_results(f->max_results);
     FindSlotsResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::FindSlots, request, &out)))
-      return;
-    if (app.output == "json") return PrintMessage(out, "json");
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& slot : out.slots()) rows.push_back(&slot);
+    if (!Call(app, app.client().scheduler(), &Stub::FindSlots, request, &out)) return;
     std::vector<std::string> columns = {"start_time", "end_time", "resource_id", "display_name",
                                         "remaining_capacity"};
     if (request.search().has_within()) columns.push_back("distance_km");
-    PrintRows(rows, columns, app.output);
+    PrintList(app, out, out.slots(), columns);
   });
+}
 
+void PrintUsage(App& app, const UsageReportResponse& out) {
+  PrintList(app, out, out.resources(),
+            {"resource_id", "display_name", "available_hours", "booked_hours", "utilisation",
+             "tariff_revenue_cents", "in_kind_hours"});
+  if (app.output == "json") return;
+  std::printf("total: %.1f of %.1f unit-hours booked (%.0f%%), revenue EUR %.2f, in kind %.1f h\n",
+              out.booked_hours(), out.available_hours(), 100 * out.utilisation(),
+              static_cast<double>(out.tariff_revenue_cents()) / 100, out.in_kind_hours());
+  for (const auto& k : out.by_booker_kind())
+    std::printf("  %-10s %.1f h\n", k.booker_kind().c_str(), k.hours());
+}
+
+void AddUsage(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* usage = sub->add_subcommand(
       "usage", "utilisation, booker kinds, revenue and in-kind hours for a period");
   auto* usage_org =
@@ -274,27 +258,14 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     UsageReportRequest request;
     request.set_organization_id(f->organization);
     request.set_network_id(f->id);
-    if (!ParseTime(f->start, request.mutable_start_time(), app, "--from") ||
-        !ParseTime(f->end, request.mutable_end_time(), app, "--to"))
-      return;
+    if (!ParseWindow(*f, &request, app, "--from", "--to")) return;
     UsageReportResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::UsageReport, request, &out)))
-      return;
-    if (app.output == "json") return PrintMessage(out, "json");
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& r : out.resources()) rows.push_back(&r);
-    PrintRows(rows,
-              {"resource_id", "display_name", "available_hours", "booked_hours", "utilisation",
-               "tariff_revenue_cents", "in_kind_hours"},
-              app.output);
-    std::printf(
-        "total: %.1f of %.1f unit-hours booked (%.0f%%), revenue EUR %.2f, in kind %.1f h\n",
-        out.booked_hours(), out.available_hours(), 100 * out.utilisation(),
-        static_cast<double>(out.tariff_revenue_cents()) / 100, out.in_kind_hours());
-    for (const auto& k : out.by_booker_kind())
-      std::printf("  %-10s %.1f h\n", k.booker_kind().c_str(), k.hours());
+    if (Call(app, app.client().scheduler(), &Stub::UsageReport, request, &out))
+      PrintUsage(app, out);
   });
+}
 
+void AddCalendar(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* calendar = sub->add_subcommand("calendar", "write an iCalendar (.ics) file of bookings");
   auto* cal_resource = calendar->add_option("--resource", f->resource, "bookings of this resource");
   calendar->add_option("--org", f->organization, "bookings of this organisation")
@@ -306,13 +277,9 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     ExportCalendarRequest request;
     request.set_resource_id(f->resource);
     request.set_organization_id(f->organization);
-    if (!f->start.empty() && !ParseTime(f->start, request.mutable_start_time(), app, "--from"))
-      return;
-    if (!f->end.empty() && !ParseTime(f->end, request.mutable_end_time(), app, "--to")) return;
+    if (!ParseWindow(*f, &request, app, "--from", "--to", true)) return;
     ExportCalendarResponse out;
-    if (!app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::ExportCalendar, request, &out)))
-      return;
+    if (!Call(app, app.client().scheduler(), &Stub::ExportCalendar, request, &out)) return;
     if (f->file.empty()) {
       std::cout << out.ical();
       return;
@@ -322,7 +289,9 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     if (!file) return app.Fail("--file: cannot write " + f->file);
     std::cerr << out.events() << " bookings written to " << f->file << "\n";
   });
+}
 
+void AddTrainingAndFree(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* train =
       sub->add_subcommand("train", "record that an organisation is trained on your resource");
   train->add_option("resource", f->resource)->required();
@@ -333,12 +302,8 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     request.set_resource_id(f->resource);
     request.set_organization_id(f->organization);
     request.set_revoke(f->revoke);
-    RecordTrainingResponse out;
-    if (app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::RecordTraining, request, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().scheduler(), &Stub::RecordTraining, request);
   });
-
   auto* free = sub->add_subcommand("free", "when a resource is open and not fully booked");
   free->add_option("resource", f->resource)->required();
   free->add_option("--from", f->start, "RFC 3339")->required();
@@ -346,19 +311,14 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   free->callback([&app, f] {
     CheckAvailabilityRequest request;
     request.set_resource_id(f->resource);
-    if (!ParseTime(f->start, request.mutable_start_time(), app, "--from") ||
-        !ParseTime(f->end, request.mutable_end_time(), app, "--to"))
-      return;
+    if (!ParseWindow(*f, &request, app, "--from", "--to")) return;
     CheckAvailabilityResponse out;
-    if (!app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::CheckAvailability, request, &out)))
-      return;
-    if (app.output == "json") return PrintMessage(out, "json");
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& span : out.free()) rows.push_back(&span);
-    PrintRows(rows, {"start_time", "end_time", "remaining_capacity"}, app.output);
+    if (Call(app, app.client().scheduler(), &Stub::CheckAvailability, request, &out))
+      PrintList(app, out, out.free(), {"start_time", "end_time", "remaining_capacity"});
   });
+}
 
+void AddWatch(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* watch =
       sub->add_subcommand("watch", "follow booking changes as they happen (Ctrl-C to stop)");
   watch->add_option("--resource", f->resource, "only this resource");
@@ -390,6 +350,31 @@ void AddBookingCommands(CLI::App& cli, App& app) {
     auto status = reader->Finish();
     if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
   });
+}
+
+}  // namespace
+
+void AddBookingCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("booking", "book labs and equipment; approve, cancel, check in");
+  sub->require_subcommand(1);
+  auto f = std::make_shared<Flags>();
+  AddCreate(sub, app, f);
+  AddRecur(sub, app, f);
+  auto* get = sub->add_subcommand("get", "show one booking");
+  get->add_option("id", f->id)->required();
+  get->callback([&app, f] {
+    GetBookingRequest request;
+    request.set_id(f->id);
+    CallAndPrint(app, app.client().scheduler(), &Stub::GetBooking, request);
+  });
+  AddTransitions(sub, app, f);
+  AddList(sub, app, f);
+  AddWaitlistCommands(sub, app, f);
+  AddFind(sub, app, f);
+  AddUsage(sub, app, f);
+  AddCalendar(sub, app, f);
+  AddTrainingAndFree(sub, app, f);
+  AddWatch(sub, app, f);
 }
 
 }  // namespace infrashare::cli

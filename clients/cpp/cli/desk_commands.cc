@@ -1,6 +1,7 @@
 // `infrashare desk ...`: every RPC of infrashare.desk.v1 — responders, asking, answering,
 // referring, reporting — and a responder mode that follows the offers as they come.
 #include <iostream>
+#include <memory>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -42,6 +43,7 @@ struct Flags {
   int limit = 0;
   bool sme = false, recommend = false, again = false, accept = false, offline = false;
 };
+using FlagsPtr = std::shared_ptr<Flags>;
 
 // "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR 09:00 480": an RRULE, a local start time and minutes.
 bool ParseHours(const std::string& text, registry::v1::AvailabilityRule* rule, App& app) {
@@ -77,8 +79,6 @@ bool BuildResponder(const Flags& f, Responder* r, App& app) {
          AddEnums(f.themes, registry::v1::Theme_descriptor(), "THEME_", "--theme", app,
                   r->mutable_themes());
 }
-
-void PrintInquiry(App& app, const Inquiry& inquiry) { PrintMessage(inquiry, app.output); }
 
 void PrintInquiries(App& app, const google::protobuf::RepeatedPtrField<Inquiry>& inquiries) {
   std::vector<const google::protobuf::Message*> rows;
@@ -117,49 +117,39 @@ void Follow(App& app, const Request& request, int limit,
   if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
 }
 
-}  // namespace
+// A responder's profile, as `responder add` and `responder update` take it.
+void AddResponderFlags(CLI::App* cmd, const FlagsPtr& f) {
+  cmd->add_option("--name", f->name, "display name")->required();
+  cmd->add_option("--skill", f->skills,
+                  "need type it answers (repeatable): innovation, training, "
+                  "facility-access, talent, research, other")
+      ->required();
+  cmd->add_option("--theme", f->themes, "theme (repeatable), e.g. digitalisation, food");
+  cmd->add_option("--region", f->regions, "CBS region served (repeatable): PVxx, CRxx, GMxxxx");
+  cmd->add_option("--language", f->languages, "ISO 639-1 language (repeatable), default nl");
+  cmd->add_option("--capacity", f->capacity, "most open inquiries at once")->capture_default_str();
+  cmd->add_option("--time-zone", f->time_zone,
+                  "IANA zone of the working hours (default Europe/Amsterdam)");
+  cmd->add_option("--hours", f->hours, "working hours (repeatable): 'RRULE HH:MM MINUTES'");
+  cmd->add_option("--token-id", f->token_id, "id of the API token the responder acts with");
+  cmd->add_option("--base", f->base, "LAT,LON of the area it serves (with --radius)");
+  cmd->add_option("--radius", f->radius, "km around --base");
+}
 
-void AddDeskCommands(CLI::App& cli, App& app) {
-  auto* sub = cli.add_subcommand("desk", "the network desk: ask, route, answer, refer, report");
-  sub->require_subcommand(1);
-  auto f = std::make_shared<Flags>();
-
-  // Responders.
-  auto* responder =
-      sub->add_subcommand("responder", "desk staff and experts: register, list, go online");
-  responder->require_subcommand(1);
-  auto responder_flags = [f](CLI::App* cmd) {
-    cmd->add_option("--name", f->name, "display name")->required();
-    cmd->add_option("--skill", f->skills,
-                    "need type it answers (repeatable): innovation, training, "
-                    "facility-access, talent, research, other")
-        ->required();
-    cmd->add_option("--theme", f->themes, "theme (repeatable), e.g. digitalisation, food");
-    cmd->add_option("--region", f->regions, "CBS region served (repeatable): PVxx, CRxx, GMxxxx");
-    cmd->add_option("--language", f->languages, "ISO 639-1 language (repeatable), default nl");
-    cmd->add_option("--capacity", f->capacity, "most open inquiries at once")
-        ->capture_default_str();
-    cmd->add_option("--time-zone", f->time_zone,
-                    "IANA zone of the working hours (default Europe/Amsterdam)");
-    cmd->add_option("--hours", f->hours, "working hours (repeatable): 'RRULE HH:MM MINUTES'");
-    cmd->add_option("--token-id", f->token_id, "id of the API token the responder acts with");
-    cmd->add_option("--base", f->base, "LAT,LON of the area it serves (with --radius)");
-    cmd->add_option("--radius", f->radius, "km around --base");
-  };
+// Registering a responder and replacing its profile.
+void AddResponderEdits(CLI::App* responder, App& app, const FlagsPtr& f) {
   auto* add = responder->add_subcommand("add", "register a responder of your organisation");
-  responder_flags(add);
+  AddResponderFlags(add, f);
   add->add_option("--org", f->organization, "its organisation (default: yours)");
   add->add_flag("--offline", f->offline, "register it offline (default online)");
   add->callback([&app, f] {
     CreateResponderRequest request;
     if (!BuildResponder(*f, request.mutable_responder(), app)) return;
-    Responder out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::CreateResponder, request, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().desk(), &Stub::CreateResponder, request);
   });
   auto* update = responder->add_subcommand("update", "replace a responder's profile");
   update->add_option("id", f->id)->required();
-  responder_flags(update);
+  AddResponderFlags(update, f);
   update->callback([&app, f] {
     GetResponderRequest get;
     get.set_id(f->id);
@@ -170,18 +160,56 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     if (!BuildResponder(*f, request.mutable_responder(), app)) return;
     request.mutable_responder()->set_id(f->id);
     request.mutable_responder()->set_etag(current.etag());
-    Responder out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::UpdateResponder, request, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().desk(), &Stub::UpdateResponder, request);
   });
+}
+
+// The inquiry the `ask` flags describe; false (reported) when one is malformed.
+bool BuildInquiry(const Flags& f, SubmitInquiryRequest* request, App& app) {
+  int need = ParseEnum(NeedType_descriptor(), "NEED_TYPE_", f.need);
+  if (need <= 0) {
+    app.Fail("--need: unknown need type '" + f.need + "'");
+    return false;
+  }
+  request->set_need_type(static_cast<NeedType>(need));
+  if (!AddEnums(f.themes, registry::v1::Theme_descriptor(), "THEME_", "--theme", app,
+                request->mutable_themes()))
+    return false;
+  if (!f.urgency.empty()) {
+    int urgency = ParseEnum(Urgency_descriptor(), "URGENCY_", f.urgency);
+    if (urgency <= 0) {
+      app.Fail("--urgency: unknown urgency '" + f.urgency + "'");
+      return false;
+    }
+    request->set_urgency(static_cast<Urgency>(urgency));
+  }
+  request->set_text(f.text);
+  request->set_region(f.region);
+  if (!f.near.empty() && !ParsePoint(f.near, request->mutable_location(), app, "--near"))
+    return false;
+  request->set_language(f.language);
+  request->set_asker_is_sme(f.sme);
+  request->mutable_contact()->set_name(f.name);
+  request->mutable_contact()->set_email(f.email);
+  request->mutable_contact()->set_phone(f.phone);
+  request->mutable_contact()->set_organization_name(f.asker_org);
+  request->set_entry_organization_id(f.entry);
+  request->set_network_id(f.network);
+  return true;
+}
+
+// Responders: desk staff and experts.
+void AddResponderCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
+  auto* responder =
+      sub->add_subcommand("responder", "desk staff and experts: register, list, go online");
+  responder->require_subcommand(1);
+  AddResponderEdits(responder, app, f);
   auto* get_responder = responder->add_subcommand("get", "show one responder");
   get_responder->add_option("id", f->id)->required();
   get_responder->callback([&app, f] {
     GetResponderRequest request;
     request.set_id(f->id);
-    Responder out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::GetResponder, request, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().desk(), &Stub::GetResponder, request);
   });
   auto* list_responders = responder->add_subcommand("list", "responders of an organisation");
   list_responders->add_option("--org", f->organization, "default: yours");
@@ -208,10 +236,7 @@ void AddDeskCommands(CLI::App& cli, App& app) {
       SetResponderOnlineRequest request;
       request.set_id(f->id);
       request.set_online(online);
-      Responder out;
-      if (app.Check(
-              app.client().Call(app.client().desk(), &Stub::SetResponderOnline, request, &out)))
-        PrintMessage(out, app.output);
+      CallAndPrint(app, app.client().desk(), &Stub::SetResponderOnline, request);
     });
   }
   auto* remove = responder->add_subcommand("delete", "remove a responder with no open inquiries");
@@ -223,8 +248,10 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     if (app.Check(app.client().Call(app.client().desk(), &Stub::DeleteResponder, request, &out)))
       std::cout << "deleted " << f->id << "\n";
   });
+}
 
-  // Asking.
+// Asking: an inquiry through an entry point.
+void AddAsk(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* ask =
       sub->add_subcommand("ask", "submit an inquiry through your organisation's entry point");
   ask->add_option("--need", f->need,
@@ -245,41 +272,19 @@ void AddDeskCommands(CLI::App& cli, App& app) {
   ask->add_option("--network", f->network, "the network (default: the entry partner's only one)");
   ask->callback([&app, f] {
     SubmitInquiryRequest request;
-    int need = ParseEnum(NeedType_descriptor(), "NEED_TYPE_", f->need);
-    if (need <= 0) return app.Fail("--need: unknown need type '" + f->need + "'");
-    request.set_need_type(static_cast<NeedType>(need));
-    if (!AddEnums(f->themes, registry::v1::Theme_descriptor(), "THEME_", "--theme", app,
-                  request.mutable_themes()))
-      return;
-    if (!f->urgency.empty()) {
-      int urgency = ParseEnum(Urgency_descriptor(), "URGENCY_", f->urgency);
-      if (urgency <= 0) return app.Fail("--urgency: unknown urgency '" + f->urgency + "'");
-      request.set_urgency(static_cast<Urgency>(urgency));
-    }
-    request.set_text(f->text);
-    request.set_region(f->region);
-    if (!f->near.empty() && !ParsePoint(f->near, request.mutable_location(), app, "--near")) return;
-    request.set_language(f->language);
-    request.set_asker_is_sme(f->sme);
-    request.mutable_contact()->set_name(f->name);
-    request.mutable_contact()->set_email(f->email);
-    request.mutable_contact()->set_phone(f->phone);
-    request.mutable_contact()->set_organization_name(f->asker_org);
-    request.set_entry_organization_id(f->entry);
-    request.set_network_id(f->network);
-    Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::SubmitInquiry, request, &out)))
-      PrintInquiry(app, out);
+    if (!BuildInquiry(*f, &request, app)) return;
+    CallAndPrint(app, app.client().desk(), &Stub::SubmitInquiry, request);
   });
+}
 
+// One inquiry, or a list of them.
+void AddInquiryQueries(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* get = sub->add_subcommand("get", "show one inquiry with its history");
   get->add_option("id", f->id)->required();
   get->callback([&app, f] {
     GetInquiryRequest request;
     request.set_id(f->id);
-    Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::GetInquiry, request, &out)))
-      PrintInquiry(app, out);
+    CallAndPrint(app, app.client().desk(), &Stub::GetInquiry, request);
   });
 
   auto* list =
@@ -309,7 +314,10 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     if (app.output == "json") return PrintMessage(all, "json");
     PrintInquiries(app, all.inquiries());
   });
+}
 
+// What a responder is offered: see it, accept it, decline it.
+void AddOfferCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* assignments =
       sub->add_subcommand("assignments", "what is offered to and assigned to a responder now");
   assignments->add_option("responder", f->responder)->required();
@@ -333,9 +341,7 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     AcceptInquiryRequest request;
     request.set_id(f->id);
     request.set_responder_id(f->responder);
-    Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::AcceptInquiry, request, &out)))
-      PrintInquiry(app, out);
+    CallAndPrint(app, app.client().desk(), &Stub::AcceptInquiry, request);
   });
 
   auto* decline = sub->add_subcommand(
@@ -348,11 +354,12 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     request.set_id(f->id);
     request.set_responder_id(f->responder);
     request.set_reason(f->reason);
-    Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::DeclineInquiry, request, &out)))
-      PrintInquiry(app, out);
+    CallAndPrint(app, app.client().desk(), &Stub::DeclineInquiry, request);
   });
+}
 
+// Passing an inquiry on, or closing it.
+void AddReferResolve(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* refer =
       sub->add_subcommand("refer", "refer an inquiry to a partner or a responder, with a note");
   refer->add_option("id", f->id)->required();
@@ -368,9 +375,7 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     request.set_target_organization_id(f->target_org);
     request.set_target_responder_id(f->target_responder);
     request.set_note(f->note);
-    Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::ReferInquiry, request, &out)))
-      PrintInquiry(app, out);
+    CallAndPrint(app, app.client().desk(), &Stub::ReferInquiry, request);
   });
 
   auto* resolve = sub->add_subcommand("resolve", "close an inquiry with its outcome");
@@ -392,11 +397,12 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     request.set_outcome(static_cast<Outcome>(outcome));
     request.set_booking_id(f->booking);
     request.set_note(f->note);
-    Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::ResolveInquiry, request, &out)))
-      PrintInquiry(app, out);
+    CallAndPrint(app, app.client().desk(), &Stub::ResolveInquiry, request);
   });
+}
 
+// After the answer: feedback, erasure, the report.
+void AddAftercare(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* feedback =
       sub->add_subcommand("feedback", "record the asker's feedback on a resolved inquiry");
   feedback->add_option("id", f->id)->required();
@@ -411,9 +417,7 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     request.mutable_feedback()->set_would_recommend(f->recommend);
     request.mutable_feedback()->set_would_work_again(f->again);
     request.mutable_feedback()->set_comment(f->comment);
-    Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::RecordFeedback, request, &out)))
-      PrintInquiry(app, out);
+    CallAndPrint(app, app.client().desk(), &Stub::RecordFeedback, request);
   });
 
   auto* erase = sub->add_subcommand("erase", "erase the asker's personal data (statistics stay)");
@@ -421,9 +425,7 @@ void AddDeskCommands(CLI::App& cli, App& app) {
   erase->callback([&app, f] {
     EraseAskerRequest request;
     request.set_id(f->id);
-    Inquiry out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::EraseAsker, request, &out)))
-      PrintInquiry(app, out);
+    CallAndPrint(app, app.client().desk(), &Stub::EraseAsker, request);
   });
 
   auto* report = sub->add_subcommand("report", "what the desk achieved for a network in a period");
@@ -436,11 +438,12 @@ void AddDeskCommands(CLI::App& cli, App& app) {
     if (!ParseTime(f->from, request.mutable_start_time(), app, "--from") ||
         !ParseTime(f->to, request.mutable_end_time(), app, "--to"))
       return;
-    DeskReport out;
-    if (app.Check(app.client().Call(app.client().desk(), &Stub::GetDeskReport, request, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().desk(), &Stub::GetDeskReport, request);
   });
+}
 
+// Following an inquiry, or a responder's offers, as they come.
+void AddFollowCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* watch = sub->add_subcommand("watch", "follow one inquiry's changes (Ctrl-C to stop)");
   watch->add_option("id", f->id)->required();
   watch->add_option("--cursor", f->cursor, "resume after this cursor");
@@ -472,6 +475,21 @@ void AddDeskCommands(CLI::App& cli, App& app) {
         std::cout << "accepted " << out.id() << std::endl;
     });
   });
+}
+
+}  // namespace
+
+void AddDeskCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("desk", "the network desk: ask, route, answer, refer, report");
+  sub->require_subcommand(1);
+  auto f = std::make_shared<Flags>();
+  AddResponderCommands(sub, app, f);
+  AddAsk(sub, app, f);
+  AddInquiryQueries(sub, app, f);
+  AddOfferCommands(sub, app, f);
+  AddReferResolve(sub, app, f);
+  AddAftercare(sub, app, f);
+  AddFollowCommands(sub, app, f);
 }
 
 }  // namespace infrashare::cli

@@ -157,15 +157,13 @@ int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, 
   return failed;
 }
 
-}  // namespace
+struct ImportFlags {
+  std::string path, format, delimiter;
+  int batch = 500;
+  bool quiet = false;
+};
 
-void AddImportCommands(CLI::App& cli, App& app) {
-  struct Flags {
-    std::string path, format, delimiter;
-    int batch = 500;
-    bool quiet = false;
-  };
-  auto f = std::make_shared<Flags>();
+void AddImport(CLI::App& cli, App& app, const std::shared_ptr<ImportFlags>& f) {
   auto* import = cli.add_subcommand("import", "bulk upsert resources from a JSON or CSV file");
   import->add_option("file", f->path, "a .json array of resources, or a .csv with a header row")
       ->required();
@@ -191,42 +189,46 @@ void AddImportCommands(CLI::App& cli, App& app) {
   int failed = ImportInBatches(app, rows, static_cast<size_t>(f->batch), f->quiet, refused);
   if (failed != 0) app.exit_code = 1;
 });
+}  // namespace
 
-auto* catalog =
-    cli.add_subcommand("catalog", "load a whole catalogue (organisations, networks, resources)");
-catalog->require_subcommand(1);
-auto* load = catalog->add_subcommand(
-    "load", "create what is missing from a catalogue file; existing objects are kept");
-load->add_option("file", f->path, "Catalog JSON (see config/demo/catalog.json)")->required();
-load->callback([&app, f] {
-  std::ifstream in(f->path);
-  if (!in) return app.Fail("cannot read " + f->path);
-  Catalog catalog;
-  if (!ParseJson(std::string(std::istreambuf_iterator<char>(in), {}), &catalog, app)) return;
+// Creates each object with `method`, counting those created; one that exists already is kept.
+// False (reported) when a call fails otherwise.
+template <typename Request, typename Object, typename Items, typename Fill>
+bool CreateMissing(App& app, const Items& items,
+                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Object*),
+                   Fill fill, int* created) {
+  for (const auto& item : items) {
+    Request request;
+    fill(item, &request);
+    Object out;
+    auto status = app.client().Call(app.client().registry(), method, request, &out);
+    if (status.ok())
+      ++*created;
+    else if (status.error_code() != grpc::StatusCode::ALREADY_EXISTS && !app.Check(status))
+      return false;
+  }
+  return true;
+}
+
+// `catalog load`: organisations and networks created when missing, resources upserted,
+// availability published.
+void LoadCatalog(App& app, const Catalog& catalog) {
   int created = 0;
-  for (const auto& org : catalog.organizations()) {
-    CreateOrganizationRequest request;
-    *request.mutable_organization() = org;
-    request.set_organization_id(org.id());
-    Organization out;
-    auto status =
-        app.client().Call(app.client().registry(), &Stub::CreateOrganization, request, &out);
-    if (status.ok())
-      ++created;
-    else if (status.error_code() != grpc::StatusCode::ALREADY_EXISTS && !app.Check(status))
-      return;
-  }
-  for (const auto& network : catalog.networks()) {
-    CreateNetworkRequest request;
-    *request.mutable_network() = network;
-    request.set_network_id(network.id());
-    Network out;
-    auto status = app.client().Call(app.client().registry(), &Stub::CreateNetwork, request, &out);
-    if (status.ok())
-      ++created;
-    else if (status.error_code() != grpc::StatusCode::ALREADY_EXISTS && !app.Check(status))
-      return;
-  }
+  if (!CreateMissing(
+          app, catalog.organizations(), &Stub::CreateOrganization,
+          [](const Organization& org, CreateOrganizationRequest* request) {
+            *request->mutable_organization() = org;
+            request->set_organization_id(org.id());
+          },
+          &created) ||
+      !CreateMissing(
+          app, catalog.networks(), &Stub::CreateNetwork,
+          [](const Network& network, CreateNetworkRequest* request) {
+            *request->mutable_network() = network;
+            request->set_network_id(network.id());
+          },
+          &created))
+    return;
   std::cout << "organisations and networks: " << created << " created\n";
   std::vector<ImportRow> resources;
   for (int i = 0; i < catalog.resources_size(); ++i)
@@ -241,12 +243,33 @@ load->callback([&app, f] {
     *request.mutable_rules() = availability.rules();
     *request.mutable_closures() = availability.closures();
     Availability out;
-    if (!app.Check(
-            app.client().Call(app.client().registry(), &Stub::PublishAvailability, request, &out)))
-      return;
+    if (!Call(app, app.client().registry(), &Stub::PublishAvailability, request, &out)) return;
   }
   std::cout << "availability published for " << catalog.availability_size() << " resources\n";
-});
+}
+
+void AddCatalog(CLI::App& cli, App& app, const std::shared_ptr<ImportFlags>& f) {
+  auto* catalog =
+      cli.add_subcommand("catalog", "load a whole catalogue (organisations, networks, resources)");
+  catalog->require_subcommand(1);
+  auto* load = catalog->add_subcommand(
+      "load", "create what is missing from a catalogue file; existing objects are kept");
+  load->add_option("file", f->path, "Catalog JSON (see config/demo/catalog.json)")->required();
+  load->callback([&app, f] {
+    std::ifstream in(f->path);
+    if (!in) return app.Fail("cannot read " + f->path);
+    Catalog catalog;
+    if (!ParseJson(std::string(std::istreambuf_iterator<char>(in), {}), &catalog, app)) return;
+    LoadCatalog(app, catalog);
+  });
+}
+
 }  // namespace infrashare::cli
+
+void AddImportCommands(CLI::App& cli, App& app) {
+  auto f = std::make_shared<ImportFlags>();
+  AddImport(cli, app, f);
+  AddCatalog(cli, app, f);
+}
 
 }  // namespace infrashare::cli

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -15,6 +16,8 @@ namespace {
 using namespace registry::v1;
 using google::protobuf::util::TimeUtil;
 using Stub = RegistryService::Stub;
+template <typename Request, typename Response>
+using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, Response*);
 
 // The update mask of a JSON patch: its top-level keys, as proto field names.
 google::protobuf::FieldMask MaskFromJson(const std::string& json,
@@ -42,24 +45,88 @@ std::vector<std::string> Split(const std::string& text, char by) {
 
 void Print(App& app, const google::protobuf::Message& m) { PrintMessage(m, app.output); }
 
-template <typename Resp, typename Item>
-void PrintList(App& app, const google::protobuf::RepeatedPtrField<Item>& items,
-               const std::vector<std::string>& columns) {
+template <typename Item>
+void PrintItems(App& app, const google::protobuf::RepeatedPtrField<Item>& items,
+                const std::vector<std::string>& columns) {
   std::vector<const google::protobuf::Message*> rows;
   for (const auto& i : items) rows.push_back(&i);
   PrintRows(rows, columns, app.output);
 }
 
-void AddOrganizationCommands(CLI::App& cli, App& app) {
-  auto* sub = cli.add_subcommand("org", "organisations: schools, companies, governments");
-  sub->require_subcommand(1);
-  struct Flags {
-    std::string id, json, name, kind, province, etag, mask;
-    bool sme = false;
-    int page_size = 0;
-  };
-  auto f = std::make_shared<Flags>();
+// An enum flag's value into `set`; false (reported) when the text names no value.
+template <typename Enum>
+bool SetEnum(const std::string& text, const google::protobuf::EnumDescriptor* descriptor,
+             const std::string& prefix, const std::string& what, const std::string& flag, App& app,
+             const std::function<void(Enum)>& set) {
+  int value = ParseEnum(descriptor, prefix, text);
+  if (value < 0) {
+    app.Fail(flag + ": unknown " + what + " '" + text + "'");
+    return false;
+  }
+  set(static_cast<Enum>(value));
+  return true;
+}
 
+// The commands every kind of registry object has in the same shape: get, update (a JSON patch
+// whose keys are the mask) and delete, by id.
+template <typename Request, typename Object, typename Flags>
+void AddGet(CLI::App* sub, App& app, const std::shared_ptr<Flags>& f, const char* help,
+            Method<Request, Object> method) {
+  auto* get = sub->add_subcommand("get", help);
+  get->add_option("id", f->id)->required();
+  get->callback([&app, f, method] {
+    Request request;
+    request.set_id(f->id);
+    CallAndPrint(app, app.client().registry(), method, request);
+  });
+}
+
+template <typename Request, typename Object, typename Flags>
+void AddUpdate(CLI::App* sub, App& app, const std::shared_ptr<Flags>& f, const char* help,
+               const char* etag_help, Method<Request, Object> method,
+               Object* (Request::*object)()) {
+  auto* update = sub->add_subcommand("update", help);
+  update->add_option("id", f->id)->required();
+  update
+      ->add_option("--json", f->json,
+                   "the fields to set, as JSON or @file; its keys are the update mask")
+      ->required();
+  update->add_option("--etag", f->etag, etag_help);
+  update->callback([&app, f, method, object] {
+    Request request;
+    std::string json = ReadJsonArgument(f->json);
+    Object* patch = (request.*object)();
+    if (!ParseJson(json, patch, app)) return;
+    patch->set_id(f->id);
+    patch->set_etag(f->etag);
+    *request.mutable_update_mask() = MaskFromJson(json, Object::descriptor());
+    CallAndPrint(app, app.client().registry(), method, request);
+  });
+}
+
+template <typename Request, typename Flags>
+void AddDelete(CLI::App* sub, App& app, const std::shared_ptr<Flags>& f, const char* help,
+               Method<Request, DeleteResponse> method) {
+  auto* del = sub->add_subcommand("delete", help);
+  del->add_option("id", f->id)->required();
+  del->add_option("--etag", f->etag);
+  del->callback([&app, f, method] {
+    Request request;
+    request.set_id(f->id);
+    request.set_etag(f->etag);
+    DeleteResponse out;
+    if (Call(app, app.client().registry(), method, request, &out))
+      std::cout << "deleted " << f->id << "\n";
+  });
+}
+
+struct OrganizationFlags {
+  std::string id, json, name, kind, province, etag, mask;
+  bool sme = false;
+  int page_size = 0;
+};
+
+void AddOrganizationCreate(CLI::App* sub, App& app, const std::shared_ptr<OrganizationFlags>& f) {
   auto* create =
       sub->add_subcommand("create", "add an organisation (platform admins, network coordinators)");
   create->add_option("--id", f->id, "choose the id (default: server-assigned)");
@@ -77,95 +144,61 @@ void AddOrganizationCommands(CLI::App& cli, App& app) {
       return;
     auto* org = request.mutable_organization();
     if (!f->name.empty()) org->set_display_name(f->name);
-    if (!f->kind.empty()) {
-      int kind = ParseEnum(OrganizationKind_descriptor(), "ORGANIZATION_KIND_", f->kind);
-      if (kind < 0) return app.Fail("--kind: unknown organisation kind '" + f->kind + "'");
-      org->set_kind(static_cast<OrganizationKind>(kind));
-    }
+    if (!f->kind.empty() &&
+        !SetEnum<OrganizationKind>(f->kind, OrganizationKind_descriptor(), "ORGANIZATION_KIND_",
+                                   "organisation kind", "--kind", app,
+                                   [&](OrganizationKind k) { org->set_kind(k); }))
+      return;
     if (f->sme) org->set_sme(true);
     if (!f->province.empty()) org->mutable_location()->mutable_region()->set_province(f->province);
     request.set_organization_id(f->id);
-    Organization out;
-    if (app.Check(
-            app.client().Call(app.client().registry(), &Stub::CreateOrganization, request, &out)))
-      Print(app, out);
+    CallAndPrint(app, app.client().registry(), &Stub::CreateOrganization, request);
   });
+}
 
-  auto* get = sub->add_subcommand("get", "show one organisation");
-  get->add_option("id", f->id)->required();
-  get->callback([&app, f] {
-    GetOrganizationRequest request;
-    request.set_id(f->id);
-    Organization out;
-    if (app.Check(
-            app.client().Call(app.client().registry(), &Stub::GetOrganization, request, &out)))
-      Print(app, out);
-  });
-
-  auto* update = sub->add_subcommand("update", "change fields of an organisation (its admins)");
-  update->add_option("id", f->id)->required();
-  update
-      ->add_option("--json", f->json,
-                   "the fields to set, as JSON or @file; its keys are the update mask")
-      ->required();
-  update->add_option("--etag", f->etag,
-                     "fail with ABORTED unless the organisation still has this etag");
-  update->callback([&app, f] {
-    UpdateOrganizationRequest request;
-    std::string json = ReadJsonArgument(f->json);
-    if (!ParseJson(json, request.mutable_organization(), app)) return;
-    request.mutable_organization()->set_id(f->id);
-    request.mutable_organization()->set_etag(f->etag);
-    *request.mutable_update_mask() = MaskFromJson(json, Organization::descriptor());
-    Organization out;
-    if (app.Check(
-            app.client().Call(app.client().registry(), &Stub::UpdateOrganization, request, &out)))
-      Print(app, out);
-  });
-
-  auto* del = sub->add_subcommand("delete", "remove an organisation (platform admins)");
-  del->add_option("id", f->id)->required();
-  del->add_option("--etag", f->etag);
-  del->callback([&app, f] {
-    DeleteOrganizationRequest request;
-    request.set_id(f->id);
-    request.set_etag(f->etag);
-    DeleteResponse out;
-    if (app.Check(
-            app.client().Call(app.client().registry(), &Stub::DeleteOrganization, request, &out)))
-      std::cout << "deleted " << f->id << "\n";
-  });
-
+void AddOrganizationList(CLI::App* sub, App& app, const std::shared_ptr<OrganizationFlags>& f) {
   auto* list = sub->add_subcommand("list", "list organisations (every page)");
   list->add_option("--kind", f->kind, "only this kind");
   list->callback([&app, f] {
     ListOrganizationsRequest request;
-    if (!f->kind.empty()) {
-      int kind = ParseEnum(OrganizationKind_descriptor(), "ORGANIZATION_KIND_", f->kind);
-      if (kind < 0) return app.Fail("--kind: unknown organisation kind '" + f->kind + "'");
-      request.set_kind(static_cast<OrganizationKind>(kind));
-    }
+    if (!f->kind.empty() &&
+        !SetEnum<OrganizationKind>(f->kind, OrganizationKind_descriptor(), "ORGANIZATION_KIND_",
+                                   "organisation kind", "--kind", app,
+                                   [&](OrganizationKind k) { request.set_kind(k); }))
+      return;
     ListOrganizationsResponse all;
     auto status =
         app.client().ForEachPage<Stub, ListOrganizationsRequest, ListOrganizationsResponse>(
             app.client().registry(), &Stub::ListOrganizations, request,
             [&](const ListOrganizationsResponse& page) { all.MergeFrom(page); });
     if (app.Check(status))
-      PrintList<ListOrganizationsResponse>(
-          app, all.organizations(),
-          {"id", "display_name", "kind", "sme", "location.region.province"});
+      PrintItems(app, all.organizations(),
+                 {"id", "display_name", "kind", "sme", "location.region.province"});
   });
 }
+
+void AddOrganizationCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("org", "organisations: schools, companies, governments");
+  sub->require_subcommand(1);
+  auto f = std::make_shared<OrganizationFlags>();
+  AddOrganizationCreate(sub, app, f);
+  AddGet(sub, app, f, "show one organisation", &Stub::GetOrganization);
+  AddUpdate(sub, app, f, "change fields of an organisation (its admins)",
+            "fail with ABORTED unless the organisation still has this etag",
+            &Stub::UpdateOrganization, &UpdateOrganizationRequest::mutable_organization);
+  AddDelete(sub, app, f, "remove an organisation (platform admins)", &Stub::DeleteOrganization);
+  AddOrganizationList(sub, app, f);
+}
+
+struct NetworkFlags {
+  std::string id, json, name, etag;
+  std::vector<std::string> members;
+};
 
 void AddNetworkCommands(CLI::App& cli, App& app) {
   auto* sub = cli.add_subcommand("network", "regional public-private networks (HIPs)");
   sub->require_subcommand(1);
-  struct Flags {
-    std::string id, json, name, etag;
-    std::vector<std::string> members;
-  };
-  auto f = std::make_shared<Flags>();
-
+  auto f = std::make_shared<NetworkFlags>();
   auto* create = sub->add_subcommand("create", "add a network (platform admins)");
   create->add_option("--id", f->id, "choose the id (default: server-assigned)");
   create->add_option("--json", f->json, "the Network as JSON, or @file");
@@ -178,52 +211,12 @@ void AddNetworkCommands(CLI::App& cli, App& app) {
     if (!f->name.empty()) request.mutable_network()->set_display_name(f->name);
     for (const auto& m : f->members) request.mutable_network()->add_member_organization_ids(m);
     request.set_network_id(f->id);
-    Network out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::CreateNetwork, request, &out)))
-      Print(app, out);
+    CallAndPrint(app, app.client().registry(), &Stub::CreateNetwork, request);
   });
-
-  auto* get = sub->add_subcommand("get", "show one network");
-  get->add_option("id", f->id)->required();
-  get->callback([&app, f] {
-    GetNetworkRequest request;
-    request.set_id(f->id);
-    Network out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::GetNetwork, request, &out)))
-      Print(app, out);
-  });
-
-  auto* update = sub->add_subcommand("update", "change fields of a network (its coordinators)");
-  update->add_option("id", f->id)->required();
-  update
-      ->add_option("--json", f->json,
-                   "the fields to set, as JSON or @file; its keys are the update mask")
-      ->required();
-  update->add_option("--etag", f->etag);
-  update->callback([&app, f] {
-    UpdateNetworkRequest request;
-    std::string json = ReadJsonArgument(f->json);
-    if (!ParseJson(json, request.mutable_network(), app)) return;
-    request.mutable_network()->set_id(f->id);
-    request.mutable_network()->set_etag(f->etag);
-    *request.mutable_update_mask() = MaskFromJson(json, Network::descriptor());
-    Network out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::UpdateNetwork, request, &out)))
-      Print(app, out);
-  });
-
-  auto* del = sub->add_subcommand("delete", "remove a network (platform admins)");
-  del->add_option("id", f->id)->required();
-  del->add_option("--etag", f->etag);
-  del->callback([&app, f] {
-    DeleteNetworkRequest request;
-    request.set_id(f->id);
-    request.set_etag(f->etag);
-    DeleteResponse out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::DeleteNetwork, request, &out)))
-      std::cout << "deleted " << f->id << "\n";
-  });
-
+  AddGet(sub, app, f, "show one network", &Stub::GetNetwork);
+  AddUpdate(sub, app, f, "change fields of a network (its coordinators)", "", &Stub::UpdateNetwork,
+            &UpdateNetworkRequest::mutable_network);
+  AddDelete(sub, app, f, "remove a network (platform admins)", &Stub::DeleteNetwork);
   auto* list = sub->add_subcommand("list", "list networks (every page)");
   list->callback([&app] {
     ListNetworksResponse all;
@@ -231,8 +224,7 @@ void AddNetworkCommands(CLI::App& cli, App& app) {
         app.client().registry(), &Stub::ListNetworks, {},
         [&](const ListNetworksResponse& page) { all.MergeFrom(page); });
     if (app.Check(status))
-      PrintList<ListNetworksResponse>(app, all.networks(),
-                                      {"id", "display_name", "themes", "member_organization_ids"});
+      PrintItems(app, all.networks(), {"id", "display_name", "themes", "member_organization_ids"});
   });
 }
 
@@ -240,17 +232,35 @@ const std::vector<std::string> kResourceColumns = {
     "id",     "display_name",   "kind", "owner_organization_id", "location.region.province",
     "themes", "lifecycle.state"};
 
-void AddResourceCommands(CLI::App& cli, App& app) {
-  auto* sub = cli.add_subcommand(
-      "resource", "labs, campuses, hubs, mobile labs, equipment, digital facilities");
-  sub->require_subcommand(1);
-  struct Flags {
-    std::string id, json, name, kind, owner, province, etag;
-    std::vector<std::string> themes, networks;
-    double lat = 0, lon = 0;
-  };
-  auto f = std::make_shared<Flags>();
+struct ResourceFlags {
+  std::string id, json, name, kind, owner, province, etag;
+  std::vector<std::string> themes, networks;
+  double lat = 0, lon = 0;
+};
 
+// The resource `resource create`'s flags describe (over --json); false (reported) when one is bad.
+bool BuildResource(const ResourceFlags& f, const CLI::App* create, Resource* r, App& app) {
+  if (!f.json.empty() && !ParseJson(ReadJsonArgument(f.json), r, app)) return false;
+  if (!f.name.empty()) r->set_display_name(f.name);
+  if (!f.owner.empty()) r->set_owner_organization_id(f.owner);
+  if (!f.kind.empty() &&
+      !SetEnum<ResourceKind>(f.kind, ResourceKind_descriptor(), "RESOURCE_KIND_", "resource kind",
+                             "--kind", app, [&](ResourceKind k) { r->set_kind(k); }))
+    return false;
+  for (const auto& t : f.themes)
+    if (!SetEnum<Theme>(t, Theme_descriptor(), "THEME_", "theme", "--theme", app,
+                        [&](Theme theme) { r->add_themes(theme); }))
+      return false;
+  for (const auto& n : f.networks) r->add_shared_with_network_ids(n);
+  if (create->count("--lat") || create->count("--lon")) {
+    r->mutable_location()->mutable_point()->set_latitude(f.lat);
+    r->mutable_location()->mutable_point()->set_longitude(f.lon);
+  }
+  if (!f.province.empty()) r->mutable_location()->mutable_region()->set_province(f.province);
+  return true;
+}
+
+void AddResourceCreate(CLI::App* sub, App& app, const std::shared_ptr<ResourceFlags>& f) {
   auto* create = sub->add_subcommand("create", "add a resource (the owner's admins and members)");
   create->add_option("--id", f->id, "choose the id (default: server-assigned)");
   create->add_option("--json", f->json, "the Resource as JSON, or @file");
@@ -267,73 +277,22 @@ void AddResourceCommands(CLI::App& cli, App& app) {
   create->add_option("--province", f->province, "CBS province code, e.g. PV23");
   create->callback([&app, f, create] {
     CreateResourceRequest request;
-    auto* r = request.mutable_resource();
-    if (!f->json.empty() && !ParseJson(ReadJsonArgument(f->json), r, app)) return;
-    if (!f->name.empty()) r->set_display_name(f->name);
-    if (!f->owner.empty()) r->set_owner_organization_id(f->owner);
-    if (!f->kind.empty()) {
-      int kind = ParseEnum(ResourceKind_descriptor(), "RESOURCE_KIND_", f->kind);
-      if (kind < 0) return app.Fail("--kind: unknown resource kind '" + f->kind + "'");
-      r->set_kind(static_cast<ResourceKind>(kind));
-    }
-    for (const auto& t : f->themes) {
-      int theme = ParseEnum(Theme_descriptor(), "THEME_", t);
-      if (theme < 0) return app.Fail("--theme: unknown theme '" + t + "'");
-      r->add_themes(static_cast<Theme>(theme));
-    }
-    for (const auto& n : f->networks) r->add_shared_with_network_ids(n);
-    if (create->count("--lat") || create->count("--lon")) {
-      r->mutable_location()->mutable_point()->set_latitude(f->lat);
-      r->mutable_location()->mutable_point()->set_longitude(f->lon);
-    }
-    if (!f->province.empty()) r->mutable_location()->mutable_region()->set_province(f->province);
+    if (!BuildResource(*f, create, request.mutable_resource(), app)) return;
     request.set_resource_id(f->id);
-    Resource out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::CreateResource, request, &out)))
-      Print(app, out);
+    CallAndPrint(app, app.client().registry(), &Stub::CreateResource, request);
   });
+}
 
-  auto* get = sub->add_subcommand("get", "show one resource");
-  get->add_option("id", f->id)->required();
-  get->callback([&app, f] {
-    GetResourceRequest request;
-    request.set_id(f->id);
-    Resource out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::GetResource, request, &out)))
-      Print(app, out);
-  });
-
-  auto* update = sub->add_subcommand("update", "change fields of a resource (the owner)");
-  update->add_option("id", f->id)->required();
-  update
-      ->add_option("--json", f->json,
-                   "the fields to set, as JSON or @file; its keys are the update mask")
-      ->required();
-  update->add_option("--etag", f->etag);
-  update->callback([&app, f] {
-    UpdateResourceRequest request;
-    std::string json = ReadJsonArgument(f->json);
-    if (!ParseJson(json, request.mutable_resource(), app)) return;
-    request.mutable_resource()->set_id(f->id);
-    request.mutable_resource()->set_etag(f->etag);
-    *request.mutable_update_mask() = MaskFromJson(json, Resource::descriptor());
-    Resource out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::UpdateResource, request, &out)))
-      Print(app, out);
-  });
-
-  auto* del = sub->add_subcommand("delete", "remove a resource (the owner)");
-  del->add_option("id", f->id)->required();
-  del->add_option("--etag", f->etag);
-  del->callback([&app, f] {
-    DeleteResourceRequest request;
-    request.set_id(f->id);
-    request.set_etag(f->etag);
-    DeleteResponse out;
-    if (app.Check(app.client().Call(app.client().registry(), &Stub::DeleteResource, request, &out)))
-      std::cout << "deleted " << f->id << "\n";
-  });
-
+void AddResourceCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand(
+      "resource", "labs, campuses, hubs, mobile labs, equipment, digital facilities");
+  sub->require_subcommand(1);
+  auto f = std::make_shared<ResourceFlags>();
+  AddResourceCreate(sub, app, f);
+  AddGet(sub, app, f, "show one resource", &Stub::GetResource);
+  AddUpdate(sub, app, f, "change fields of a resource (the owner)", "", &Stub::UpdateResource,
+            &UpdateResourceRequest::mutable_resource);
+  AddDelete(sub, app, f, "remove a resource (the owner)", &Stub::DeleteResource);
   auto* list = sub->add_subcommand("list", "list resources (every page)");
   list->add_option("--owner", f->owner, "only this owner's");
   list->callback([&app, f] {
@@ -344,19 +303,54 @@ void AddResourceCommands(CLI::App& cli, App& app) {
     auto status = app.client().ForEachPage<Stub, ListResourcesRequest, ListResourcesResponse>(
         app.client().registry(), &Stub::ListResources, request,
         [&](const ListResourcesResponse& page) { all.MergeFrom(page); });
-    if (app.Check(status)) PrintList<ListResourcesResponse>(app, all.resources(), kResourceColumns);
+    if (app.Check(status)) PrintItems(app, all.resources(), kResourceColumns);
   });
+}
+
+struct AvailabilityFlags {
+  std::string resource, etag, from, to, json;
+  std::vector<std::string> rules, closures;
+};
+
+// The availability `availability publish`'s flags describe (over --json); false (reported) when
+// one is malformed.
+bool BuildAvailability(const AvailabilityFlags& f, PublishAvailabilityRequest* request, App& app) {
+  if (!f.json.empty() && !ParseJson(ReadJsonArgument(f.json), request, app)) return false;
+  request->set_resource_id(f.resource);
+  if (!f.etag.empty()) request->set_etag(f.etag);
+  for (const auto& text : f.rules) {
+    auto parts = Split(text, '|');
+    if (parts.size() < 4) {
+      app.Fail("--rule: expected RRULE|HH:MM|MINUTES|FROM[|UNTIL], got '" + text + "'");
+      return false;
+    }
+    auto* rule = request->add_rules();
+    rule->set_rrule(parts[0]);
+    rule->set_start_time(parts[1]);
+    rule->set_duration_minutes(std::atoi(parts[2].c_str()));
+    rule->set_valid_from(parts[3]);
+    if (parts.size() > 4) rule->set_valid_until(parts[4]);
+  }
+  for (const auto& text : f.closures) {
+    auto parts = Split(text, '|');
+    if (parts.size() < 2) {
+      app.Fail("--closure: expected START|END[|REASON], got '" + text + "'");
+      return false;
+    }
+    auto* closure = request->add_closures();
+    if (!ParseTime(parts[0], closure->mutable_start_time(), app, "--closure") ||
+        !ParseTime(parts[1], closure->mutable_end_time(), app, "--closure"))
+      return false;
+    closure->set_kind(CLOSURE_KIND_CLOSED);
+    if (parts.size() > 2) closure->set_reason(parts[2]);
+  }
+  return true;
 }
 
 void AddAvailabilityCommands(CLI::App& cli, App& app) {
   auto* sub = cli.add_subcommand("availability", "opening windows and closures of a resource");
   sub->require_subcommand(1);
-  struct Flags {
-    std::string resource, etag, from, to, json;
-    std::vector<std::string> rules, closures;
-  };
-  auto f = std::make_shared<Flags>();
-
+  auto f = std::make_shared<AvailabilityFlags>();
   auto* publish = sub->add_subcommand("publish", "replace a resource's availability (the owner)");
   publish->add_option("resource", f->resource)->required();
   publish->add_option("--rule", f->rules,
@@ -369,37 +363,9 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
   publish->add_option("--etag", f->etag, "etag of the availability being replaced");
   publish->callback([&app, f] {
     PublishAvailabilityRequest request;
-    if (!f->json.empty() && !ParseJson(ReadJsonArgument(f->json), &request, app)) return;
-    request.set_resource_id(f->resource);
-    if (!f->etag.empty()) request.set_etag(f->etag);
-    for (const auto& text : f->rules) {
-      auto parts = Split(text, '|');
-      if (parts.size() < 4)
-        return app.Fail("--rule: expected RRULE|HH:MM|MINUTES|FROM[|UNTIL], got '" + text + "'");
-      auto* rule = request.add_rules();
-      rule->set_rrule(parts[0]);
-      rule->set_start_time(parts[1]);
-      rule->set_duration_minutes(std::atoi(parts[2].c_str()));
-      rule->set_valid_from(parts[3]);
-      if (parts.size() > 4) rule->set_valid_until(parts[4]);
-    }
-    for (const auto& text : f->closures) {
-      auto parts = Split(text, '|');
-      if (parts.size() < 2)
-        return app.Fail("--closure: expected START|END[|REASON], got '" + text + "'");
-      auto* closure = request.add_closures();
-      if (!ParseTime(parts[0], closure->mutable_start_time(), app, "--closure") ||
-          !ParseTime(parts[1], closure->mutable_end_time(), app, "--closure"))
-        return;
-      closure->set_kind(CLOSURE_KIND_CLOSED);
-      if (parts.size() > 2) closure->set_reason(parts[2]);
-    }
-    Availability out;
-    if (app.Check(
-            app.client().Call(app.client().registry(), &Stub::PublishAvailability, request, &out)))
-      Print(app, out);
+    if (BuildAvailability(*f, &request, app))
+      CallAndPrint(app, app.client().registry(), &Stub::PublishAvailability, request);
   });
-
   auto* get = sub->add_subcommand("get", "open windows of a resource in a time range");
   get->add_option("resource", f->resource)->required();
   get->add_option("--from", f->from, "RFC 3339 start")->required();
@@ -411,12 +377,10 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
         !ParseTime(f->to, request.mutable_end_time(), app, "--to"))
       return;
     GetAvailabilityResponse out;
-    if (!app.Check(
-            app.client().Call(app.client().registry(), &Stub::GetAvailability, request, &out)))
-      return;
+    if (!Call(app, app.client().registry(), &Stub::GetAvailability, request, &out)) return;
     if (app.output == "json") return Print(app, out);
     std::cout << "time zone " << out.time_zone() << "\n";
-    PrintList<GetAvailabilityResponse>(app, out.windows(), {"start_time", "end_time"});
+    PrintItems(app, out.windows(), {"start_time", "end_time"});
   });
 }
 
@@ -506,7 +470,7 @@ void AddSearchCommand(CLI::App& cli, App& app) {
     std::vector<std::string> columns = {"resource.id", "resource.display_name", "resource.kind",
                                         "resource.location.region.province", "resource.themes"};
     if (request.has_within()) columns.push_back("distance_km");
-    PrintList<SearchResourcesResponse>(app, out.hits(), columns);
+    PrintItems(app, out.hits(), columns);
     std::cout << out.total_size() << " found";
     for (const auto& facet : out.facets()) {
       std::cout << "\n  " << facet.field() << ":";
@@ -580,11 +544,9 @@ void AddReportCommands(CLI::App& cli, App& app) {
             app.client().Call(app.client().registry(), &Stub::CoverageReport, request, &out)))
       return;
     if (app.output == "json") return Print(app, out);
-    PrintList<CoverageReportResponse>(app, out.cells(),
-                                      {"region_code", "theme", "active_resources"});
+    PrintItems(app, out.cells(), {"region_code", "theme", "active_resources"});
     std::cout << "\nwhite spots (" << out.white_spots_size() << "):\n";
-    PrintList<CoverageReportResponse>(app, out.white_spots(),
-                                      {"region_code", "region_name", "theme"});
+    PrintItems(app, out.white_spots(), {"region_code", "region_name", "theme"});
   });
 
   auto* overlap = cli.add_subcommand(
@@ -595,9 +557,8 @@ void AddReportCommands(CLI::App& cli, App& app) {
     request.set_within_km(f->within_km);
     OverlapReportResponse out;
     if (app.Check(app.client().Call(app.client().registry(), &Stub::OverlapReport, request, &out)))
-      PrintList<OverlapReportResponse>(
-          app, out.candidates(),
-          {"resource_id_a", "resource_id_b", "kind", "theme", "distance_km"});
+      PrintItems(app, out.candidates(),
+                 {"resource_id_a", "resource_id_b", "kind", "theme", "distance_km"});
   });
 }
 

@@ -3,8 +3,10 @@
 
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/app.h"
 
@@ -59,16 +61,28 @@ void PrintPlan(App& app, const RotationPlan& plan) {
                 google::protobuf::util::TimeUtil::ToString(plan.replan_from_time()).c_str());
 }
 
-}  // namespace
+// What a failed commit could not undo, for an operator to clean up: JSON on standard output, or
+// a line per unit on standard error after the error line.
+void PrintUndoReport(const grpc::Status& status, App& app) {
+  auto report = client::UndoReport(status);
+  if (!report) return;
+  if (app.output == "json") return PrintMessage(*report, "json");
+  std::cerr << "infrashare: the commit of " << report->plan_id()
+            << " could not be undone completely; clean up by hand:\n";
+  for (const auto& f : report->failures()) {
+    std::cerr << "  " << (f.unit_resource_id().empty() ? "plan record" : f.unit_resource_id())
+              << ": " << f.reason() << "\n";
+    if (!f.booking_ids().empty())
+      std::cerr << "    still booked: " << absl::StrJoin(f.booking_ids(), " ") << "\n";
+    if (!f.cancelled_booking_ids().empty())
+      std::cerr << "    still cancelled: " << absl::StrJoin(f.cancelled_booking_ids(), " ") << "\n";
+  }
+  if (report->truncated()) std::cerr << "  (cut short; the server's log names every booking)\n";
+}
 
-void AddRotationCommands(CLI::App& cli, App& app) {
-  auto* sub = cli.add_subcommand(
-      "rotation", "rotate mobile equipment between partners: pools, requests, plans");
-  sub->require_subcommand(1);
-  auto f = std::make_shared<Flags>();
+using FlagsPtr = std::shared_ptr<Flags>;
 
-  auto* pool = sub->add_subcommand("pool", "pools of mobile units");
-  pool->require_subcommand(1);
+void AddPoolCreate(CLI::App* pool, App& app, const FlagsPtr& f) {
   auto* create = pool->add_subcommand("create", "make a pool of your mobile units");
   create->add_option("--name", f->name, "display name")->required();
   create->add_option("--unit", f->units, "a mobile resource id (repeatable)")->required();
@@ -95,20 +109,20 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     if (teardown->count() > 0) p->mutable_policy()->set_teardown_minutes(f->teardown);
     p->mutable_policy()->set_maintenance_after_days(f->maintenance_after);
     p->mutable_policy()->set_maintenance_days(f->maintenance_days);
-    RotationPool out;
-    if (app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::CreateRotationPool, request, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().scheduler(), &Stub::CreateRotationPool, request);
   });
+}
+
+void AddPoolCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
+  auto* pool = sub->add_subcommand("pool", "pools of mobile units");
+  pool->require_subcommand(1);
+  AddPoolCreate(pool, app, f);
   auto* get_pool = pool->add_subcommand("get", "show a pool");
   get_pool->add_option("id", f->id)->required();
   get_pool->callback([&app, f] {
     GetRotationPoolRequest request;
     request.set_id(f->id);
-    RotationPool out;
-    if (app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::GetRotationPool, request, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().scheduler(), &Stub::GetRotationPool, request);
   });
   auto* list_pools = pool->add_subcommand("list", "an organisation's pools");
   list_pools->add_option("--org", f->organization, "default: yours");
@@ -116,51 +130,34 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     ListRotationPoolsRequest request;
     request.set_organization_id(f->organization);
     ListRotationPoolsResponse out;
-    if (!app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::ListRotationPools, request, &out)))
-      return;
-    if (app.output == "json") return PrintMessage(out, "json");
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& p : out.pools()) rows.push_back(&p);
-    PrintRows(rows, {"id", "display_name", "owner_organization_id", "unit_resource_ids"},
-              app.output);
+    if (Call(app, app.client().scheduler(), &Stub::ListRotationPools, request, &out))
+      PrintList(app, out, out.pools(),
+                {"id", "display_name", "owner_organization_id", "unit_resource_ids"});
   });
+}
 
-  auto* request = sub->add_subcommand("request", "ask for units of a pool at your location");
-  request->require_subcommand(1);
-  auto request_flags = [f](CLI::App* cmd) {
-    cmd->add_option("--at", f->near, "LAT,LON where the units should come")->required();
-    cmd->add_option("--from", f->from, "earliest start, RFC 3339")->required();
-    cmd->add_option("--to", f->to, "latest end, RFC 3339")->required();
-    cmd->add_option("--days", f->days, "how many days")->required();
-    cmd->add_option("--units", f->count, "how many units (default 1)");
-    cmd->add_option("--unit", f->unit, "a specific unit instead");
-    cmd->add_option("--priority", f->priority, "pool owners: higher is planned first");
-    cmd->add_option("--notes", f->notes, "anything the owner should know");
-  };
-  auto* ask = request->add_subcommand("create", "a new request");
-  ask->add_option("--pool", f->pool, "the pool id")->required();
-  ask->add_option("--org", f->organization, "the requesting organisation (default: yours)");
-  request_flags(ask);
-  ask->callback([&app, f] {
-    CreateRotationRequestRequest r;
-    if (!FillRequest(*f, r.mutable_rotation_request(), app)) return;
-    RotationRequest out;
-    if (app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::CreateRotationRequest, r, &out)))
-      PrintMessage(out, app.output);
-  });
+// The options of a request's contents, as `request create` and `request update` take them.
+void AddRequestFlags(CLI::App* cmd, const FlagsPtr& f) {
+  cmd->add_option("--at", f->near, "LAT,LON where the units should come")->required();
+  cmd->add_option("--from", f->from, "earliest start, RFC 3339")->required();
+  cmd->add_option("--to", f->to, "latest end, RFC 3339")->required();
+  cmd->add_option("--days", f->days, "how many days")->required();
+  cmd->add_option("--units", f->count, "how many units (default 1)");
+  cmd->add_option("--unit", f->unit, "a specific unit instead");
+  cmd->add_option("--priority", f->priority, "pool owners: higher is planned first");
+  cmd->add_option("--notes", f->notes, "anything the owner should know");
+}
+
+void AddRequestUpdate(CLI::App* request, App& app, const FlagsPtr& f) {
   auto* update =
       request->add_subcommand("update", "change a request (its window, days, units, notes)");
   update->add_option("id", f->id)->required();
-  request_flags(update);
+  AddRequestFlags(update, f);
   update->callback([&app, f] {
     GetRotationRequestRequest get;
     get.set_id(f->id);
     RotationRequest current;
-    if (!app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::GetRotationRequest, get, &current)))
-      return;
+    if (!Call(app, app.client().scheduler(), &Stub::GetRotationRequest, get, &current)) return;
     UpdateRotationRequestRequest r;
     auto* q = r.mutable_rotation_request();
     f->pool = current.pool_id();
@@ -168,20 +165,29 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     if (!FillRequest(*f, q, app)) return;
     q->set_id(f->id);
     q->set_etag(current.etag());
-    RotationRequest out;
-    if (app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::UpdateRotationRequest, r, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().scheduler(), &Stub::UpdateRotationRequest, r);
   });
+}
+
+void AddRequestCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
+  auto* request = sub->add_subcommand("request", "ask for units of a pool at your location");
+  request->require_subcommand(1);
+  auto* ask = request->add_subcommand("create", "a new request");
+  ask->add_option("--pool", f->pool, "the pool id")->required();
+  ask->add_option("--org", f->organization, "the requesting organisation (default: yours)");
+  AddRequestFlags(ask, f);
+  ask->callback([&app, f] {
+    CreateRotationRequestRequest r;
+    if (!FillRequest(*f, r.mutable_rotation_request(), app)) return;
+    CallAndPrint(app, app.client().scheduler(), &Stub::CreateRotationRequest, r);
+  });
+  AddRequestUpdate(request, app, f);
   auto* withdraw = request->add_subcommand("withdraw", "withdraw a request");
   withdraw->add_option("id", f->id)->required();
   withdraw->callback([&app, f] {
     WithdrawRotationRequestRequest r;
     r.set_id(f->id);
-    RotationRequest out;
-    if (app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::WithdrawRotationRequest, r, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().scheduler(), &Stub::WithdrawRotationRequest, r);
   });
   auto* list = request->add_subcommand("list", "a pool's requests (partners: their own)");
   list->add_option("--pool", f->pool, "the pool id")->required();
@@ -191,18 +197,35 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     r.set_pool_id(f->pool);
     r.set_include_withdrawn(f->withdrawn);
     ListRotationRequestsResponse out;
-    if (!app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::ListRotationRequests, r, &out)))
-      return;
-    if (app.output == "json") return PrintMessage(out, "json");
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& q : out.requests()) rows.push_back(&q);
-    PrintRows(rows,
-              {"id", "organization_id", "earliest_start_time", "latest_end_time", "duration_days",
-               "units", "state"},
-              app.output);
+    if (Call(app, app.client().scheduler(), &Stub::ListRotationRequests, r, &out))
+      PrintList(app, out, out.requests(),
+                {"id", "organization_id", "earliest_start_time", "latest_end_time", "duration_days",
+                 "units", "state"});
   });
+}
 
+// The plan request the `plan` command's flags describe; false (reported) when one is malformed.
+bool BuildPlanRequest(const Flags& f, PlanRotationRequest* r, App& app) {
+  r->set_pool_id(f.pool);
+  if (!f.from.empty() && !ParseTime(f.from, r->mutable_horizon_start_time(), app, "--from"))
+    return false;
+  if (!ParseTime(f.to, r->mutable_horizon_end_time(), app, "--to")) return false;
+  r->set_sme_weight(f.sme_weight);
+  for (const auto& pin : f.pins) {
+    std::vector<std::string> parts = absl::StrSplit(pin, absl::MaxSplits(':', 2));
+    if (parts.size() != 3) {
+      app.Fail("--pin: '" + pin + "' is not REQUEST:UNIT:START");
+      return false;
+    }
+    auto* p = r->add_pins();
+    p->set_request_id(parts[0]);
+    p->set_unit_resource_id(parts[1]);
+    if (!ParseTime(parts[2], p->mutable_start_time(), app, "--pin")) return false;
+  }
+  return true;
+}
+
+void AddPlan(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* plan = sub->add_subcommand("plan",
                                    "a draft plan for a pool's open requests (nothing is booked); "
                                    "with a committed plan, a replacement for it from --from on");
@@ -214,23 +237,13 @@ void AddRotationCommands(CLI::App& cli, App& app) {
   plan->add_option("--pin", f->pins, "REQUEST:UNIT:START keeps that assignment (repeatable)");
   plan->callback([&app, f] {
     PlanRotationRequest r;
-    r.set_pool_id(f->pool);
-    if (!f->from.empty() && !ParseTime(f->from, r.mutable_horizon_start_time(), app, "--from"))
-      return;
-    if (!ParseTime(f->to, r.mutable_horizon_end_time(), app, "--to")) return;
-    r.set_sme_weight(f->sme_weight);
-    for (const auto& pin : f->pins) {
-      std::vector<std::string> parts = absl::StrSplit(pin, absl::MaxSplits(':', 2));
-      if (parts.size() != 3) return app.Fail("--pin: '" + pin + "' is not REQUEST:UNIT:START");
-      auto* p = r.add_pins();
-      p->set_request_id(parts[0]);
-      p->set_unit_resource_id(parts[1]);
-      if (!ParseTime(parts[2], p->mutable_start_time(), app, "--pin")) return;
-    }
+    if (!BuildPlanRequest(*f, &r, app)) return;
     RotationPlan out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::PlanRotation, r, &out)))
-      PrintPlan(app, out);
+    if (Call(app, app.client().scheduler(), &Stub::PlanRotation, r, &out)) PrintPlan(app, out);
   });
+}
+
+void AddExport(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* exported =
       sub->add_subcommand("export", "a plan as CSV, or one unit's legs as iCalendar (.ics)");
   exported->add_option("id", f->id)->required();
@@ -249,8 +262,7 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     }
     r.set_unit_resource_id(f->unit);
     ExportRotationPlanResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ExportRotationPlan, r, &out)))
-      return;
+    if (!Call(app, app.client().scheduler(), &Stub::ExportRotationPlan, r, &out)) return;
     if (f->notes.empty()) {
       std::cout << out.content();
       return;
@@ -259,7 +271,9 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     file << out.content();
     if (!file) return app.Fail("--file: cannot write " + f->notes);
   });
+}
 
+void AddPreview(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* preview = sub->add_subcommand(
       "preview", "what committing a draft would change against the committed plan");
   preview->add_option("id", f->id)->required();
@@ -267,9 +281,7 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     PreviewRotationPlanRequest r;
     r.set_id(f->id);
     RotationPlanDiff out;
-    if (!app.Check(
-            app.client().Call(app.client().scheduler(), &Stub::PreviewRotationPlan, r, &out)))
-      return;
+    if (!Call(app, app.client().scheduler(), &Stub::PreviewRotationPlan, r, &out)) return;
     if (app.output == "json") return PrintMessage(out, "json");
     for (const auto& [label, list] :
          {std::pair{"added", &out.added()}, {"removed", &out.removed()}, {"moved", &out.moved()}})
@@ -280,7 +292,9 @@ void AddRotationCommands(CLI::App& cli, App& app) {
               << (out.committed_plan_id().empty() ? "nothing committed" : out.committed_plan_id())
               << ")\n";
   });
+}
 
+void AddCommit(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* commit =
       sub->add_subcommand("commit",
                           "book a draft plan, replacing the committed one from the draft's start "
@@ -290,27 +304,25 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     CommitRotationPlanRequest r;
     r.set_id(f->id);
     RotationPlan out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::CommitRotationPlan, r, &out)))
-      return;
+    const grpc::Status status =
+        app.client().Call(app.client().scheduler(), &Stub::CommitRotationPlan, r, &out);
+    if (!app.Check(status)) return PrintUndoReport(status, app);
     if (app.output == "json") return PrintMessage(out, "json");
     std::cout << "committed " << out.id() << ": " << out.booking_ids_size() << " bookings\n";
   });
+}
 
+void AddHandoverCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* handovers = sub->add_subcommand("handovers", "the hand-overs of a committed plan");
   handovers->add_option("plan", f->id)->required();
   handovers->callback([&app, f] {
     ListHandoversRequest r;
     r.set_plan_id(f->id);
     ListHandoversResponse out;
-    if (!app.Check(app.client().Call(app.client().scheduler(), &Stub::ListHandovers, r, &out)))
-      return;
-    if (app.output == "json") return PrintMessage(out, "json");
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& h : out.handovers()) rows.push_back(&h);
-    PrintRows(
-        rows,
-        {"id", "unit_resource_id", "time", "from_organization_id", "to_organization_id", "state"},
-        app.output);
+    if (Call(app, app.client().scheduler(), &Stub::ListHandovers, r, &out))
+      PrintList(app, out, out.handovers(),
+                {"id", "unit_resource_id", "time", "from_organization_id", "to_organization_id",
+                 "state"});
   });
   auto* confirm = sub->add_subcommand(
       "confirm", "confirm a hand-over for your side, with the unit's condition");
@@ -320,11 +332,19 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     ConfirmHandoverRequest r;
     r.set_id(f->id);
     r.set_condition_notes(f->notes);
-    Handover out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::ConfirmHandover, r, &out)))
-      PrintMessage(out, app.output);
+    CallAndPrint(app, app.client().scheduler(), &Stub::ConfirmHandover, r);
   });
+}
 
+void PrintRotationEvent(App& app, const RotationEvent& event) {
+  if (app.output == "json") return PrintMessage(event, "json");
+  std::cout << event.cursor() << " " << RotationEventType_Name(event.type()) << " "
+            << event.handover().id() << " " << event.handover().unit_resource_id() << " "
+            << event.handover().from_organization_id() << " -> "
+            << event.handover().to_organization_id() << std::endl;
+}
+
+void AddEvents(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* events =
       sub->add_subcommand("events", "follow overdue hand-overs as they happen (Ctrl-C to stop)");
   events->add_option("--cursor", f->id, "resume after this cursor");
@@ -339,14 +359,7 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     RotationEvent event;
     int seen = 0;
     while (reader->Read(&event)) {
-      if (app.output == "json") {
-        PrintMessage(event, "json");
-      } else {
-        std::cout << event.cursor() << " " << RotationEventType_Name(event.type()) << " "
-                  << event.handover().id() << " " << event.handover().unit_resource_id() << " "
-                  << event.handover().from_organization_id() << " -> "
-                  << event.handover().to_organization_id() << std::endl;
-      }
+      PrintRotationEvent(app, event);
       if (f->count > 0 && ++seen >= f->count) {
         context->TryCancel();
         break;
@@ -355,16 +368,35 @@ void AddRotationCommands(CLI::App& cli, App& app) {
     auto status = reader->Finish();
     if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
   });
+}
 
+void AddShow(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* show = sub->add_subcommand("show", "show a plan: draft, committed or superseded");
   show->add_option("id", f->id)->required();
   show->callback([&app, f] {
     GetRotationPlanRequest r;
     r.set_id(f->id);
     RotationPlan out;
-    if (app.Check(app.client().Call(app.client().scheduler(), &Stub::GetRotationPlan, r, &out)))
-      PrintPlan(app, out);
+    if (Call(app, app.client().scheduler(), &Stub::GetRotationPlan, r, &out)) PrintPlan(app, out);
   });
+}
+
+}  // namespace
+
+void AddRotationCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand(
+      "rotation", "rotate mobile equipment between partners: pools, requests, plans");
+  sub->require_subcommand(1);
+  auto f = std::make_shared<Flags>();
+  AddPoolCommands(sub, app, f);
+  AddRequestCommands(sub, app, f);
+  AddPlan(sub, app, f);
+  AddExport(sub, app, f);
+  AddPreview(sub, app, f);
+  AddCommit(sub, app, f);
+  AddHandoverCommands(sub, app, f);
+  AddEvents(sub, app, f);
+  AddShow(sub, app, f);
 }
 
 }  // namespace infrashare::cli

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <iostream>
+#include <memory>
 
 #include "absl/strings/str_join.h"
 #include "cli/app.h"
@@ -124,18 +125,19 @@ void AddPrivacyCommands(CLI::App& cli, App& app) {
   });
 }
 
-void AddTokenCommands(CLI::App& cli, App& app) {
-  using namespace auth::v1;
-  using Stub = TokenService::Stub;
-  auto* sub = cli.add_subcommand("token", "API tokens");
-  sub->require_subcommand(1);
-  struct Flags {
-    std::string org, description, id;
-    std::vector<std::string> roles, networks, services;
-    int overlap = 3600;
-  };
-  auto f = std::make_shared<Flags>();
+namespace {
 
+using TokenStub = auth::v1::TokenService::Stub;
+
+struct TokenFlags {
+  std::string org, description, id;
+  std::vector<std::string> roles, networks, services;
+  int overlap = 3600;
+};
+
+void AddTokenCreate(CLI::App* sub, App& app, const std::shared_ptr<TokenFlags>& f) {
+  using namespace auth::v1;
+  using Stub = TokenStub;
   auto* create = sub->add_subcommand("create", "make a token; the secret is printed once");
   create->add_option("--org", f->org, "organisation the token acts for")->required();
   create
@@ -167,7 +169,40 @@ void AddTokenCommands(CLI::App& cli, App& app) {
     std::cerr << "token " << out.info().id() << " for " << out.info().organization_id()
               << " (store the secret now; it is not shown again)\n";
   });
+}
 
+void AddTokenRotate(CLI::App* sub, App& app, const std::shared_ptr<TokenFlags>& f) {
+  using namespace auth::v1;
+  using Stub = TokenStub;
+  auto* rotate = sub->add_subcommand(
+      "rotate", "a new secret for a token; the old one ends after --overlap seconds");
+  rotate->add_option("id", f->id)->required();
+  rotate->add_option("--overlap", f->overlap, "seconds the old secret stays valid (0 = ends now)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 604800));
+  rotate->callback([&app, f] {
+    RotateTokenRequest request;
+    request.set_id(f->id);
+    request.set_overlap_seconds(f->overlap);
+    CreateTokenResponse out;
+    if (!app.Check(app.client().Call(app.client().tokens(), &Stub::RotateToken, request, &out)))
+      return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::cout << out.token() << "\n";
+    std::cerr << "token " << out.info().id() << " replaces " << f->id << " (which ends in "
+              << f->overlap << " s); store the secret now\n";
+  });
+}
+
+}  // namespace
+
+void AddTokenCommands(CLI::App& cli, App& app) {
+  using namespace auth::v1;
+  using Stub = TokenStub;
+  auto* sub = cli.add_subcommand("token", "API tokens");
+  sub->require_subcommand(1);
+  auto f = std::make_shared<TokenFlags>();
+  AddTokenCreate(sub, app, f);
   auto* list = sub->add_subcommand("list", "tokens of an organisation (platform admins: all)");
   list->add_option("--org", f->org);
   list->callback([&app, f] {
@@ -194,31 +229,10 @@ void AddTokenCommands(CLI::App& cli, App& app) {
       std::cout << "revoked " << f->id << "\n";
   });
 
-  auto* rotate = sub->add_subcommand(
-      "rotate", "a new secret for a token; the old one ends after --overlap seconds");
-  rotate->add_option("id", f->id)->required();
-  rotate->add_option("--overlap", f->overlap, "seconds the old secret stays valid (0 = ends now)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 604800));
-  rotate->callback([&app, f] {
-    RotateTokenRequest request;
-    request.set_id(f->id);
-    request.set_overlap_seconds(f->overlap);
-    CreateTokenResponse out;
-    if (!app.Check(app.client().Call(app.client().tokens(), &Stub::RotateToken, request, &out)))
-      return;
-    if (app.output == "json") return PrintMessage(out, "json");
-    std::cout << out.token() << "\n";
-    std::cerr << "token " << out.info().id() << " replaces " << f->id << " (which ends in "
-              << f->overlap << " s); store the secret now\n";
-  });
-
+  AddTokenRotate(sub, app, f);
   auto* whoami = sub->add_subcommand("whoami", "the organisation and roles of the current token");
-  whoami->callback([&app] {
-    TokenInfo out;
-    if (app.Check(app.client().Call(app.client().tokens(), &Stub::WhoAmI, WhoAmIRequest(), &out)))
-      PrintMessage(out, app.output);
-  });
+  whoami->callback(
+      [&app] { CallAndPrint(app, app.client().tokens(), &Stub::WhoAmI, WhoAmIRequest()); });
 }
 
 }  // namespace infrashare::cli

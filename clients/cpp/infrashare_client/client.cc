@@ -119,6 +119,18 @@ std::string ErrorMetadata(const grpc::Status& status, const std::string& key) {
   return it == info->metadata().end() ? "" : it->second;
 }
 
+std::optional<scheduler::v1::RotationCommitUndoReport> UndoReport(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (!details.ParseFromString(status.error_details())) return std::nullopt;
+  for (const auto& any : details.details()) {
+    scheduler::v1::RotationCommitUndoReport report;
+    if (any.type_url() == "type.googleapis.com/infrashare.scheduler.v1.RotationCommitUndoReport" &&
+        report.ParseFromString(any.value()))
+      return report;
+  }
+  return std::nullopt;
+}
+
 std::string DescribeError(const grpc::Status& status) {
   std::string line = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
   if (std::string reason = ErrorReason(status); !reason.empty()) line += " (" + reason + ")";

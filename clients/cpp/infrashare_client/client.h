@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -102,5 +103,7 @@ std::string ErrorField(const grpc::Status& status);
 std::string ErrorReason(const grpc::Status& status);
 // A value of the error's google.rpc.ErrorInfo metadata (e.g. "resource_version"), "" when none.
 std::string ErrorMetadata(const grpc::Status& status, const std::string& key);
+// What a failed CommitRotationPlan could not undo, when the error carries that; nullopt otherwise.
+std::optional<scheduler::v1::RotationCommitUndoReport> UndoReport(const grpc::Status& status);
 
 }  // namespace infrashare::client

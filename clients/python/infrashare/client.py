@@ -12,17 +12,22 @@ from infrashare.auth.v1 import auth_pb2_grpc
 from infrashare.desk.v1 import desk_pb2_grpc
 from infrashare.privacy.v1 import privacy_pb2_grpc
 from infrashare.registry.v1 import registry_pb2_grpc
-from infrashare.scheduler.v1 import scheduler_pb2_grpc
+from infrashare.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 
 
 class InfrashareError(Exception):
-    """A failed call: the gRPC code, the message, and the bad field and reason when the server named them."""
+    """A failed call: the gRPC code, the message, and the bad field and reason when the server named them.
+
+    ``undo_report`` is a ``scheduler_pb2.RotationCommitUndoReport`` when a failed rotation plan
+    commit could not undo what it had booked (the bookings an operator must clean up), else None.
+    """
 
     def __init__(self, rpc_error):
         self.code = rpc_error.code()
         self.message = rpc_error.details()
         self.field = ""
         self.reason = ""
+        self.undo_report = None
         for key, value in rpc_error.trailing_metadata() or ():
             if key != "grpc-status-details-bin":
                 continue
@@ -37,6 +42,9 @@ class InfrashareError(Exception):
                     info = error_details_pb2.ErrorInfo()
                     detail.Unpack(info)
                     self.reason = info.reason
+                elif detail.Is(scheduler_pb2.RotationCommitUndoReport.DESCRIPTOR):
+                    self.undo_report = scheduler_pb2.RotationCommitUndoReport()
+                    detail.Unpack(self.undo_report)
         super().__init__(f"{self.code.name}: {self.message}")
 
 

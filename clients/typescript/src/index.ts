@@ -9,7 +9,10 @@ import { TokenServiceClient } from "./gen/infrashare/auth/v1/auth";
 import { DeskServiceClient } from "./gen/infrashare/desk/v1/desk";
 import { PrivacyServiceClient } from "./gen/infrashare/privacy/v1/privacy";
 import { RegistryServiceClient } from "./gen/infrashare/registry/v1/registry";
-import { SchedulerServiceClient } from "./gen/infrashare/scheduler/v1/scheduler";
+import {
+  RotationCommitUndoReport,
+  SchedulerServiceClient,
+} from "./gen/infrashare/scheduler/v1/scheduler";
 
 export * as auth from "./gen/infrashare/auth/v1/auth";
 export * as desk from "./gen/infrashare/desk/v1/desk";
@@ -23,6 +26,8 @@ export class InfrashareError extends Error {
     message: string,
     readonly field: string,
     readonly reason: string,
+    // A failed CommitRotationPlan that could not undo what it had booked: what it left behind.
+    readonly undoReport?: RotationCommitUndoReport,
   ) {
     super(message);
   }
@@ -31,6 +36,7 @@ export class InfrashareError extends Error {
 function toError(error: grpc.ServiceError): InfrashareError {
   let field = "";
   let reason = "";
+  let undoReport: RotationCommitUndoReport | undefined;
   const details = error.metadata?.get("grpc-status-details-bin")?.[0];
   if (details instanceof Buffer) {
     for (const any of Status.decode(details).details) {
@@ -38,10 +44,12 @@ function toError(error: grpc.ServiceError): InfrashareError {
         field = field || (BadRequest.decode(any.value).fieldViolations[0]?.field ?? "");
       } else if (any.typeUrl.endsWith("google.rpc.ErrorInfo")) {
         reason = ErrorInfo.decode(any.value).reason;
+      } else if (any.typeUrl.endsWith("infrashare.scheduler.v1.RotationCommitUndoReport")) {
+        undoReport = RotationCommitUndoReport.decode(any.value);
       }
     }
   }
-  return new InfrashareError(error.code, error.details, field, reason);
+  return new InfrashareError(error.code, error.details, field, reason, undoReport);
 }
 
 type UnaryMethod<Req, Res> = (

@@ -588,6 +588,29 @@ class ResourceUsage(_message.Message):
     utilisation: float
     def __init__(self, resource_id: _Optional[str] = ..., display_name: _Optional[str] = ..., available_hours: _Optional[float] = ..., booked_hours: _Optional[float] = ..., utilisation: _Optional[float] = ..., tariff_revenue_cents: _Optional[int] = ..., in_kind_hours: _Optional[float] = ...) -> None: ...
 
+class RotationCommitUndoReport(_message.Message):
+    __slots__ = ["failures", "plan_id", "replaced_plan_id", "truncated"]
+    class Failure(_message.Message):
+        __slots__ = ["booking_ids", "cancelled_booking_ids", "reason", "unit_resource_id"]
+        BOOKING_IDS_FIELD_NUMBER: _ClassVar[int]
+        CANCELLED_BOOKING_IDS_FIELD_NUMBER: _ClassVar[int]
+        REASON_FIELD_NUMBER: _ClassVar[int]
+        UNIT_RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+        booking_ids: _containers.RepeatedScalarFieldContainer[str]
+        cancelled_booking_ids: _containers.RepeatedScalarFieldContainer[str]
+        reason: str
+        unit_resource_id: str
+        def __init__(self, unit_resource_id: _Optional[str] = ..., booking_ids: _Optional[_Iterable[str]] = ..., cancelled_booking_ids: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_PLAN_ID_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    failures: _containers.RepeatedCompositeFieldContainer[RotationCommitUndoReport.Failure]
+    plan_id: str
+    replaced_plan_id: str
+    truncated: bool
+    def __init__(self, plan_id: _Optional[str] = ..., replaced_plan_id: _Optional[str] = ..., failures: _Optional[_Iterable[_Union[RotationCommitUndoReport.Failure, _Mapping]]] = ..., truncated: bool = ...) -> None: ...
+
 class RotationEvent(_message.Message):
     __slots__ = ["cursor", "handover", "type"]
     CURSOR_FIELD_NUMBER: _ClassVar[int]

@@ -1233,6 +1233,51 @@ export interface CommitRotationPlanRequest {
   requestId: string;
 }
 
+/**
+ * What a failed CommitRotationPlan could not put back. A commit books unit by unit (each unit's
+ * bookings live in its own shard) and, when a later step fails, undoes the units it booked already.
+ * When an undo step fails as well, the call's error (STALE_PLAN or whatever stopped the commit)
+ * carries this message as a google.rpc.Status detail, type URL
+ * "type.googleapis.com/infrashare.scheduler.v1.RotationCommitUndoReport", so an operator can clean
+ * up by hand. The server also logs each failure and counts it in the Prometheus counter
+ * infrashare_rotation_undo_failures_total. A commit that succeeds, or that was undone completely,
+ * carries none.
+ */
+export interface RotationCommitUndoReport {
+  /** the draft whose commit failed (still a DRAFT) */
+  planId: string;
+  /** the committed plan it was to replace; "" when none */
+  replacedPlanId: string;
+  failures: RotationCommitUndoReport_Failure[];
+  /**
+   * The lists were cut to keep the error small (gRPC clients refuse large trailers); the server's
+   * log names every booking.
+   */
+  truncated: boolean;
+}
+
+/** One undo step that failed. */
+export interface RotationCommitUndoReport_Failure {
+  /**
+   * The unit whose bookings were not put back; empty when the failure is about the replaced
+   * plan's stored record (see `booking_ids`).
+   */
+  unitResourceId: string;
+  /**
+   * The bookings this commit made on the unit that are still CONFIRMED: cancel them. When
+   * `unit_resource_id` is empty: the bookings that re-made the replaced plan's legs, which its
+   * stored record does not name.
+   */
+  bookingIds: string[];
+  /**
+   * The replaced plan's bookings on the unit that this commit cancelled and that stay cancelled:
+   * book their slots again (or plan again).
+   */
+  cancelledBookingIds: string[];
+  /** why the undo step failed */
+  reason: string;
+}
+
 export interface ExportRotationPlanRequest {
   id: string;
   format: RotationExportFormat;
@@ -9797,6 +9842,266 @@ export const CommitRotationPlanRequest: MessageFns<CommitRotationPlanRequest> = 
     const message = createBaseCommitRotationPlanRequest();
     message.id = object.id ?? "";
     message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseRotationCommitUndoReport(): RotationCommitUndoReport {
+  return { planId: "", replacedPlanId: "", failures: [], truncated: false };
+}
+
+export const RotationCommitUndoReport: MessageFns<RotationCommitUndoReport> = {
+  encode(message: RotationCommitUndoReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.planId !== "") {
+      writer.uint32(10).string(message.planId);
+    }
+    if (message.replacedPlanId !== "") {
+      writer.uint32(18).string(message.replacedPlanId);
+    }
+    for (const v of message.failures) {
+      RotationCommitUndoReport_Failure.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.truncated !== false) {
+      writer.uint32(32).bool(message.truncated);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationCommitUndoReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationCommitUndoReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.planId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.replacedPlanId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.failures.push(RotationCommitUndoReport_Failure.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.truncated = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationCommitUndoReport {
+    return {
+      planId: isSet(object.planId)
+        ? globalThis.String(object.planId)
+        : isSet(object.plan_id)
+        ? globalThis.String(object.plan_id)
+        : "",
+      replacedPlanId: isSet(object.replacedPlanId)
+        ? globalThis.String(object.replacedPlanId)
+        : isSet(object.replaced_plan_id)
+        ? globalThis.String(object.replaced_plan_id)
+        : "",
+      failures: globalThis.Array.isArray(object?.failures)
+        ? object.failures.map((e: any) => RotationCommitUndoReport_Failure.fromJSON(e))
+        : [],
+      truncated: isSet(object.truncated) ? globalThis.Boolean(object.truncated) : false,
+    };
+  },
+
+  toJSON(message: RotationCommitUndoReport): unknown {
+    const obj: any = {};
+    if (message.planId !== "") {
+      obj.planId = message.planId;
+    }
+    if (message.replacedPlanId !== "") {
+      obj.replacedPlanId = message.replacedPlanId;
+    }
+    if (message.failures?.length) {
+      obj.failures = message.failures.map((e) => RotationCommitUndoReport_Failure.toJSON(e));
+    }
+    if (message.truncated !== false) {
+      obj.truncated = message.truncated;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationCommitUndoReport>, I>>(base?: I): RotationCommitUndoReport {
+    return RotationCommitUndoReport.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationCommitUndoReport>, I>>(object: I): RotationCommitUndoReport {
+    const message = createBaseRotationCommitUndoReport();
+    message.planId = object.planId ?? "";
+    message.replacedPlanId = object.replacedPlanId ?? "";
+    message.failures = object.failures?.map((e) => RotationCommitUndoReport_Failure.fromPartial(e)) || [];
+    message.truncated = object.truncated ?? false;
+    return message;
+  },
+};
+
+function createBaseRotationCommitUndoReport_Failure(): RotationCommitUndoReport_Failure {
+  return { unitResourceId: "", bookingIds: [], cancelledBookingIds: [], reason: "" };
+}
+
+export const RotationCommitUndoReport_Failure: MessageFns<RotationCommitUndoReport_Failure> = {
+  encode(message: RotationCommitUndoReport_Failure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.unitResourceId !== "") {
+      writer.uint32(10).string(message.unitResourceId);
+    }
+    for (const v of message.bookingIds) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.cancelledBookingIds) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationCommitUndoReport_Failure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationCommitUndoReport_Failure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.unitResourceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bookingIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cancelledBookingIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationCommitUndoReport_Failure {
+    return {
+      unitResourceId: isSet(object.unitResourceId)
+        ? globalThis.String(object.unitResourceId)
+        : isSet(object.unit_resource_id)
+        ? globalThis.String(object.unit_resource_id)
+        : "",
+      bookingIds: globalThis.Array.isArray(object?.bookingIds)
+        ? object.bookingIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.booking_ids)
+        ? object.booking_ids.map((e: any) => globalThis.String(e))
+        : [],
+      cancelledBookingIds: globalThis.Array.isArray(object?.cancelledBookingIds)
+        ? object.cancelledBookingIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.cancelled_booking_ids)
+        ? object.cancelled_booking_ids.map((e: any) => globalThis.String(e))
+        : [],
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RotationCommitUndoReport_Failure): unknown {
+    const obj: any = {};
+    if (message.unitResourceId !== "") {
+      obj.unitResourceId = message.unitResourceId;
+    }
+    if (message.bookingIds?.length) {
+      obj.bookingIds = message.bookingIds;
+    }
+    if (message.cancelledBookingIds?.length) {
+      obj.cancelledBookingIds = message.cancelledBookingIds;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationCommitUndoReport_Failure>, I>>(
+    base?: I,
+  ): RotationCommitUndoReport_Failure {
+    return RotationCommitUndoReport_Failure.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationCommitUndoReport_Failure>, I>>(
+    object: I,
+  ): RotationCommitUndoReport_Failure {
+    const message = createBaseRotationCommitUndoReport_Failure();
+    message.unitResourceId = object.unitResourceId ?? "";
+    message.bookingIds = object.bookingIds?.map((e) => e) || [];
+    message.cancelledBookingIds = object.cancelledBookingIds?.map((e) => e) || [];
+    message.reason = object.reason ?? "";
     return message;
   },
 };
