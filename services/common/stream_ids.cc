@@ -4,7 +4,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
 namespace infrashare {
@@ -49,6 +52,46 @@ absl::StatusOr<bool> StreamTrimmedAfter(RedisPool& redis, const std::string& key
       return CompareStreamIds(id, fields[i + 1].str) < 0;
   }
   return false;
+}
+
+const std::string* StreamEntry::Field(absl::string_view name) const {
+  for (const auto& [field, value] : fields)
+    if (field == name) return &value;
+  return nullptr;
+}
+
+std::vector<StreamEntry> StreamEntriesOf(const RedisValue& entries) {
+  std::vector<StreamEntry> out;
+  out.reserve(entries.elements.size());
+  for (const auto& entry : entries.elements) {
+    if (entry.elements.size() < 2) continue;
+    StreamEntry e;
+    e.id = entry.elements[0].str;
+    const auto& fields = entry.elements[1].elements;
+    for (size_t i = 0; i + 1 < fields.size(); i += 2)
+      e.fields.emplace_back(fields[i].str, fields[i + 1].str);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string EncodeStreamCursor(absl::string_view family, const std::vector<std::string>& ids) {
+  return absl::StrCat(family, ":", absl::StrJoin(ids, ","));
+}
+
+std::optional<std::vector<std::string>> DecodeStreamCursor(absl::string_view family,
+                                                           absl::string_view cursor,
+                                                           size_t streams) {
+  std::vector<std::string> ids;
+  if (absl::StartsWith(cursor, absl::StrCat(family, ":"))) {
+    ids = absl::StrSplit(cursor.substr(family.size() + 1), ',');
+  } else if (streams == 1) {
+    ids.emplace_back(cursor);
+  }
+  if (ids.size() != streams) return std::nullopt;
+  for (const auto& id : ids)
+    if (!IsValidStreamId(id)) return std::nullopt;
+  return ids;
 }
 
 }  // namespace infrashare

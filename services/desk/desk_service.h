@@ -9,6 +9,7 @@
 #include "infrashare/desk/v1/desk.grpc.pb.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
+#include "services/common/stream_follower.h"
 #include "services/desk/desk.h"
 #include "services/desk/dispatcher.h"
 #include "services/registry/follower.h"
@@ -21,8 +22,8 @@ namespace infrashare::desk {
 
 class DeskServiceImpl final : public v1::DeskService::CallbackService {
  public:
-  DeskServiceImpl(Desk* desk, DeskStore* store, RpcGate* gate, const std::atomic<bool>* stopping)
-      : desk_(desk), store_(store), gate_(gate), stopping_(stopping) {}
+  DeskServiceImpl(Desk* desk, DeskStore* store, RpcGate* gate, StreamFollower* streams)
+      : desk_(desk), store_(store), gate_(gate), streams_(streams) {}
 
 #define INFRASHARE_UNARY(Method, Request, Response)                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
@@ -52,16 +53,17 @@ class DeskServiceImpl final : public v1::DeskService::CallbackService {
       grpc::CallbackServerContext* context, const v1::WatchInquiryRequest* request) override;
 
  private:
-  // Follows the desk's event stream from `cursor`, writing the events `wanted` picks with the
-  // inquiry as the caller may see it.
-  absl::Status Follow(const Caller& caller, const std::string& cursor,
-                      const std::function<bool(const InquiryEventRecord&)>& wanted,
-                      const std::function<bool(const v1::InquiryEvent&)>& write,
-                      const std::function<bool()>& stopped);
+  // Follows the desk's event stream from `cursor`, writing the events that `open` (once the caller
+  // may watch at all) says are wanted, with the inquiry as the caller may see it.
+  using Wanted = std::function<bool(const InquiryEventRecord&)>;
+  grpc::ServerWriteReactor<v1::InquiryEvent>* Watch(
+      grpc::CallbackServerContext* context, std::string method,
+      const google::protobuf::Message& request, std::string cursor,
+      std::function<absl::StatusOr<Wanted>(const Caller&)> open);
   Desk* desk_;
   DeskStore* store_;
   RpcGate* gate_;
-  const std::atomic<bool>* stopping_;
+  StreamFollower* streams_;
 };
 
 // Feeds the registry facts to the desk's directory and to the catalogue its suggestions search.
@@ -103,7 +105,6 @@ class DeskModule final : public ServiceModule {
   // scheduler's own search over the shared store, whichever services this process runs.
   absl::StatusOr<std::vector<v1::Suggestion>> Suggest(const v1::Inquiry& inquiry);
 
-  std::atomic<bool> stopping_{false};
   DeskConfig config_;
   registry::RedisRegistryStore registry_store_;
   DeskStore store_;
@@ -112,6 +113,7 @@ class DeskModule final : public ServiceModule {
   scheduler::Catalog catalog_;
   scheduler::Scheduler slots_;
   Desk desk_;
+  StreamFollower streams_;
   DeskServiceImpl service_;
   DeskFacts facts_;
   registry::RegistryFollower follower_;

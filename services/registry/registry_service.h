@@ -10,6 +10,7 @@
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
+#include "services/common/stream_follower.h"
 #include "services/registry/follower.h"
 #include "services/registry/registry.h"
 
@@ -17,8 +18,8 @@ namespace infrashare::registry {
 
 class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
  public:
-  RegistryServiceImpl(Registry* registry, RedisRegistryStore* store, const RedisPool* redis,
-                      RpcGate* gate, const std::atomic<bool>* stopping);
+  RegistryServiceImpl(Registry* registry, RedisRegistryStore* store, RpcGate* gate,
+                      StreamFollower* streams);
 
 #define INFRASHARE_UNARY(Method, Request, Response)                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
@@ -50,14 +51,10 @@ class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
       grpc::CallbackServerContext* context, const v1::WatchResourcesRequest* request) override;
 
  private:
-  absl::Status FollowResources(const Caller& caller, std::string cursor,
-                               const std::function<bool(const v1::ResourceChange&)>& write,
-                               const std::function<bool()>& stopped);
   Registry* registry_;
   RedisRegistryStore* store_;
-  const RedisPool* redis_;
   RpcGate* gate_;
-  const std::atomic<bool>* stopping_;
+  StreamFollower* streams_;
 };
 
 // Applies registry changes to this replica's search index and membership.
@@ -88,11 +85,11 @@ class RegistryModule final : public ServiceModule {
   Registry* registry() { return &registry_; }
 
  private:
-  std::atomic<bool> stopping_{false};
   RedisRegistryStore store_;
   SearchIndex index_;
   Membership membership_;
   Registry registry_;
+  StreamFollower streams_;
   RegistryServiceImpl service_;
   RegistryReadModels read_models_;
   RegistryFollower follower_;

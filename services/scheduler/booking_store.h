@@ -14,6 +14,7 @@
 #include "infrashare/scheduler/v1/scheduler.pb.h"
 #include "services/common/config.h"
 #include "services/common/redis.h"
+#include "services/common/stream_ids.h"
 #include "services/scheduler/booking_policy.h"
 
 namespace infrashare::scheduler {
@@ -86,11 +87,11 @@ struct PageQuery {
 };
 
 struct BookingEventRecord {
-  int shard = 0;
-  std::string stream_id;
   v1::BookingEventType type = v1::BOOKING_EVENT_TYPE_UNSPECIFIED;
   v1::Booking booking;
 };
+// An entry of a shard's event stream.
+absl::StatusOr<BookingEventRecord> BookingEventOf(const StreamEntry& entry);
 
 class BookingStore {
  public:
@@ -133,12 +134,8 @@ class BookingStore {
   // Applies the time-based transitions that are due in one shard; returns how many it looked at.
   virtual absl::StatusOr<int> Sweep(int shard, int limit) = 0;
   virtual int shards() const = 0;
-  // The newest event id of every shard, and whether events after `ids` were trimmed away.
-  virtual absl::StatusOr<std::vector<std::string>> LatestEventIds() = 0;
-  virtual absl::StatusOr<bool> EventsTrimmedAfter(const std::vector<std::string>& ids) = 0;
-  // Events after `ids` (one id per shard), up to `count` per shard.
-  virtual absl::StatusOr<std::vector<BookingEventRecord>> ReadEvents(
-      const std::vector<std::string>& ids, int count) = 0;
+  // The event stream of every shard (BookingEventOf reads their entries).
+  virtual std::vector<std::string> EventKeys() const = 0;
 };
 
 // "<resource id>.<random>": the id carries the resource, so a booking is found from it alone.
@@ -175,10 +172,7 @@ class RedisBookingStore final : public BookingStore {
                                                  const PageQuery& query) override;
   absl::StatusOr<int> Sweep(int shard, int limit) override;
   int shards() const override { return config_.shards; }
-  absl::StatusOr<std::vector<std::string>> LatestEventIds() override;
-  absl::StatusOr<bool> EventsTrimmedAfter(const std::vector<std::string>& ids) override;
-  absl::StatusOr<std::vector<BookingEventRecord>> ReadEvents(const std::vector<std::string>& ids,
-                                                             int count) override;
+  std::vector<std::string> EventKeys() const override;
 
   int ShardOf(absl::string_view resource_id) const;
   // "<prefix>{bk:<shard>}:": every key of the resources in a shard starts with it.

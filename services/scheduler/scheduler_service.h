@@ -13,6 +13,7 @@
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
+#include "services/common/stream_follower.h"
 #include "services/registry/follower.h"
 #include "services/registry/store.h"
 #include "services/scheduler/rotation_store.h"
@@ -24,7 +25,7 @@ namespace infrashare::scheduler {
 class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService {
  public:
   SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, RotationStore* rotation_store,
-                       BookingStore* store, RpcGate* gate, const std::atomic<bool>* stopping);
+                       BookingStore* store, RpcGate* gate, StreamFollower* streams);
 
 #define INFRASHARE_UNARY(Method, Request, Response)                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
@@ -70,18 +71,12 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
       grpc::CallbackServerContext* context, const v1::WatchRotationEventsRequest* request) override;
 
  private:
-  absl::Status FollowBookings(const Caller& caller, const v1::WatchBookingsRequest& request,
-                              const std::function<bool(const v1::BookingEvent&)>& write,
-                              const std::function<bool()>& stopped);
-  absl::Status FollowRotationEvents(const Caller& caller, const std::string& cursor,
-                                    const std::function<bool(const v1::RotationEvent&)>& write,
-                                    const std::function<bool()>& stopped);
   Scheduler* scheduler_;
   Rotations* rotations_;
   RotationStore* rotation_store_;
   BookingStore* store_;
   RpcGate* gate_;
-  const std::atomic<bool>* stopping_;
+  StreamFollower* streams_;
 };
 
 // Applies due time-based transitions (lapsed holds, unapproved requests at their start, no-shows,
@@ -135,13 +130,13 @@ class SchedulerModule final : public ServiceModule {
   bool ready() const override { return follower_.ready(); }
 
  private:
-  std::atomic<bool> stopping_{false};
   registry::RedisRegistryStore registry_store_;
   RedisBookingStore store_;
   Catalog catalog_;
   Scheduler scheduler_;
   RotationStore rotation_store_;
   Rotations rotations_;
+  StreamFollower streams_;
   SchedulerServiceImpl service_;
   CatalogReadiness readiness_;
   registry::RegistryFollower follower_;
