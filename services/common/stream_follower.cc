@@ -21,8 +21,8 @@ void FollowedCall::Begin() {
   // Admission may wait on Redis (the token, the rate limits): not on gRPC's callback thread.
   follower_->gate_->Post([self = self_] {
     RpcGate::Done done;
-    auto caller = self->follower_->gate_->AdmitStream(self->context_, self->method_,
-                                                      self->request_, &done);
+    auto caller =
+        self->follower_->gate_->AdmitStream(self->context_, self->method_, self->request_, &done);
     if (!caller.ok()) return self->End(caller.status());  // counted and logged already
     {
       std::lock_guard lock(self->mutex_);
@@ -117,8 +117,7 @@ void FollowedCall::Pump() {
   }
 }
 
-absl::Status FollowedCall::Deliver(size_t key, const std::vector<StreamEntry>& entries,
-                                   bool live) {
+absl::Status FollowedCall::Deliver(size_t key, const std::vector<StreamEntry>& entries, bool live) {
   for (const auto& entry : entries) {
     if (CompareStreamIds(entry.id, positions_[key]) <= 0) continue;  // caught up past it
     positions_[key] = entry.id;
@@ -142,8 +141,8 @@ absl::Status FollowedCall::CatchUp() {
   const int count = follower_->options_.catch_up_batch;
   std::vector<RedisArgs> reads;
   for (size_t k = 0; k < plan_.keys.size(); ++k)
-    reads.push_back({"XRANGE", plan_.keys[k], "(" + positions_[k], "+", "COUNT",
-                     std::to_string(count)});
+    reads.push_back(
+        {"XRANGE", plan_.keys[k], "(" + positions_[k], "+", "COUNT", std::to_string(count)});
   auto replies = follower_->redis_->Pipeline(reads);
   if (!replies.ok()) return replies.status();
   for (size_t k = 0; k < plan_.keys.size(); ++k) {
@@ -345,9 +344,9 @@ void StreamFollower::Read(Reader* reader) {
     if (!connection->connected()) failed = connection->Connect();
     if (failed.ok()) {
       connection->SetReadTimeout(std::chrono::milliseconds(options_.block_ms + 2000));
-      auto replies = connection->Run({{"XREAD", "COUNT", "1000", "BLOCK",
-                                       std::to_string(options_.block_ms), "STREAMS", reader->key,
-                                       after}});
+      auto replies =
+          connection->Run({{"XREAD", "COUNT", "1000", "BLOCK", std::to_string(options_.block_ms),
+                            "STREAMS", reader->key, after}});
       if (!replies.ok()) {
         failed = replies.status();
       } else if (replies->front().type == RedisValue::Type::kError) {
@@ -361,7 +360,8 @@ void StreamFollower::Read(Reader* reader) {
           std::lock_guard lock(mutex_);
           reader->tail = batch->back().id;
           targets.reserve(reader->live.size());
-          for (const auto& [call, k] : reader->live) targets.emplace_back(call->shared_from_this(), k);
+          for (const auto& [call, k] : reader->live)
+            targets.emplace_back(call->shared_from_this(), k);
         }
         for (auto& [call, k] : targets) call->Offer(k, batch);
       }
@@ -386,7 +386,8 @@ void StreamFollower::CheckTokens() {
     for (auto* call : calls_) calls.push_back(call->shared_from_this());
     lock.unlock();
     for (auto& call : calls)
-      if (!call->StillAdmitted()) call->End(NotAuthenticated("the token was revoked or has expired"));
+      if (!call->StillAdmitted())
+        call->End(NotAuthenticated("the token was revoked or has expired"));
     calls.clear();
     lock.lock();
   }

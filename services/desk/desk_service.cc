@@ -73,8 +73,8 @@ INFRASHARE_HANDLER(GetDeskReport, DeskReportRequest, DeskReport, desk_->Report(c
 grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::StreamAssignments(
     grpc::CallbackServerContext* context, const v1::StreamAssignmentsRequest* request) {
   return Watch(context, "desk.StreamAssignments", *request, request->cursor(),
-               [this, responder_id = request->responder_id()](
-                   const Caller& caller) -> absl::StatusOr<Wanted> {
+               [this, responder_id =
+                          request->responder_id()](const Caller& caller) -> absl::StatusOr<Wanted> {
                  if (auto status = desk_->CheckActsAs(caller, responder_id); !status.ok())
                    return status;
                  return [responder_id](const InquiryEventRecord& e) {
@@ -107,9 +107,10 @@ grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::Watch(
         if (!wanted.ok()) return wanted.status();
         Call::Opened opened;
         opened.plan = {"dk1", {store_->EventsKey()}};
-        opened.convert = [this, caller, wanted = std::move(*wanted)](size_t,
-                                                                     const StreamEntry& entry)
-            -> absl::StatusOr<std::optional<v1::InquiryEvent>> {
+        opened.convert =
+            [this, caller, wanted = std::move(*wanted)](
+                size_t,
+                const StreamEntry& entry) -> absl::StatusOr<std::optional<v1::InquiryEvent>> {
           const InquiryEventRecord event = DeskStore::EventOf(entry);
           if (!wanted(event)) return std::nullopt;
           auto inquiry = desk_->Visible(caller, event.inquiry_id);

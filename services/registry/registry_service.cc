@@ -95,33 +95,32 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteResource(
 grpc::ServerWriteReactor<v1::ResourceChange>* RegistryServiceImpl::WatchResources(
     grpc::CallbackServerContext* context, const v1::WatchResourcesRequest* request) {
   using Call = WatchCall<v1::ResourceChange>;
-  return Call::Start(
-      streams_, context, "registry.WatchResources", *request, request->cursor(),
-      [this](const Caller& caller) -> absl::StatusOr<Call::Opened> {
-        auto member_of = registry_->NetworksOf(caller);
-        if (!member_of.ok()) return member_of.status();
-        Call::Opened opened;
-        opened.plan = {"reg1", {store_->EventsKey()}};
-        opened.convert = [caller, member_of = std::move(*member_of)](
-                             size_t, const StreamEntry& entry)
-            -> absl::StatusOr<std::optional<v1::ResourceChange>> {
-          const Change change = ChangeOf(entry);
-          if (change.kind != kResourceKind) return std::nullopt;
-          v1::ResourceChange out;
-          out.set_resource_id(change.id);
-          if (change.op == "deleted") {
-            out.set_type(v1::CHANGE_TYPE_DELETED);
-          } else {
-            out.set_type(change.op == "created" ? v1::CHANGE_TYPE_CREATED
-                                                : v1::CHANGE_TYPE_UPDATED);
-            if (!out.mutable_resource()->ParseFromString(change.data))
-              return absl::InternalError("corrupt change record");
-            Registry::RedactFor(caller, member_of, out.mutable_resource());
-          }
-          return out;
-        };
-        return opened;
-      });
+  return Call::Start(streams_, context, "registry.WatchResources", *request, request->cursor(),
+                     [this](const Caller& caller) -> absl::StatusOr<Call::Opened> {
+                       auto member_of = registry_->NetworksOf(caller);
+                       if (!member_of.ok()) return member_of.status();
+                       Call::Opened opened;
+                       opened.plan = {"reg1", {store_->EventsKey()}};
+                       opened.convert = [caller, member_of = std::move(*member_of)](
+                                            size_t, const StreamEntry& entry)
+                           -> absl::StatusOr<std::optional<v1::ResourceChange>> {
+                         const Change change = ChangeOf(entry);
+                         if (change.kind != kResourceKind) return std::nullopt;
+                         v1::ResourceChange out;
+                         out.set_resource_id(change.id);
+                         if (change.op == "deleted") {
+                           out.set_type(v1::CHANGE_TYPE_DELETED);
+                         } else {
+                           out.set_type(change.op == "created" ? v1::CHANGE_TYPE_CREATED
+                                                               : v1::CHANGE_TYPE_UPDATED);
+                           if (!out.mutable_resource()->ParseFromString(change.data))
+                             return absl::InternalError("corrupt change record");
+                           Registry::RedactFor(caller, member_of, out.mutable_resource());
+                         }
+                         return out;
+                       };
+                       return opened;
+                     });
 }
 
 void RegistryReadModels::Upsert(absl::string_view kind, const std::string& data) {
