@@ -2,8 +2,8 @@
 // tokens, limits raised by configuration) over a few HTTP/2 connections with gRPC's callback client
 // API, then creates resources one by one and measures, per delivered change, the time from the
 // CreateResource call's start to the change's arrival (so it includes the write itself). Reports
-// the server's threads (/proc/<pid>/task), Redis connections (CLIENT LIST), and the server's RSS per
-// open stream. With EVENTS=0 it only opens the streams and counts (the "idle streams" figures).
+// the server's threads (/proc/<pid>/task), Redis connections (CLIENT LIST), and the server's RSS
+// per open stream. With EVENTS=0 it only opens the streams and counts (the "idle streams" figures).
 //
 //   watch_bench SERVER_BINARY [streams=10000] [events=100] [channels=8] [events_per_s=5]
 #include <grpcpp/grpcpp.h>
@@ -196,8 +196,8 @@ int main(int argc, char** argv) {
   const auto open_start = Clock::now();
   std::vector<std::unique_ptr<Watcher>> watchers;
   for (int i = 0; i < streams; ++i)
-    watchers.push_back(std::make_unique<Watcher>(stubs[i % channels].get(),
-                                                 members[i % kTokens], &record));
+    watchers.push_back(
+        std::make_unique<Watcher>(stubs[i % channels].get(), members[i % kTokens], &record));
   // Every stream is open once it has had an event: make them until all have (bounded).
   while (record.streams_with_an_event < streams && record.ended == 0 &&
          Clock::now() - open_start < std::chrono::seconds(120)) {
@@ -242,14 +242,17 @@ int main(int argc, char** argv) {
     ms = record.latency_ms;
   }
   std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) { return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, size_t(q * ms.size()))]; };
+  auto at = [&](double q) {
+    return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, size_t(q * ms.size()))];
+  };
   std::printf("watch streams: %d WatchResources streams over %d connections, %d tokens\n", streams,
               channels, kTokens);
   std::printf("  all open and live after %.1f s\n", open_s);
   std::printf("  server threads: %d idle, %d with the streams open, %d after the events\n",
               threads_idle, threads_open, threads_busy);
-  std::printf("  redis connections (CLIENT LIST, incl. the bench's own): %d idle, %d streams open\n",
-              clients_idle, clients_open);
+  std::printf(
+      "  redis connections (CLIENT LIST, incl. the bench's own): %d idle, %d streams open\n",
+      clients_idle, clients_open);
   std::printf("  server RSS: %ld MiB idle, %ld MiB open: %.1f KiB per stream\n", rss_idle / 1024,
               rss_open / 1024, static_cast<double>(rss_open - rss_idle) / streams);
   if (events > 0)

@@ -47,11 +47,26 @@ absl::StatusOr<bool> StreamTrimmedAfter(RedisPool& redis, const std::string& key
   // An error reply means there is no stream yet: nothing was ever trimmed.
   if (replies->front().type == RedisValue::Type::kError) return false;
   const auto& fields = replies->front().elements;
+  long long length = 0, added = 0;
+  std::string first, last;
   for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-    if (fields[i].str == "max-deleted-entry-id" && IsValidStreamId(fields[i + 1].str))
-      return CompareStreamIds(id, fields[i + 1].str) < 0;
+    const std::string& name = fields[i].str;
+    const RedisValue& value = fields[i + 1];
+    // XDEL records the newest id it removed; trimming (MAXLEN) does not in Redis 7.0.
+    if (name == "max-deleted-entry-id" && IsValidStreamId(value.str) &&
+        CompareStreamIds(id, value.str) < 0)
+      return true;
+    if (name == "length") length = value.integer;
+    if (name == "entries-added") added = value.integer;
+    if (name == "last-generated-id") last = value.str;
+    if (name == "first-entry" && !value.elements.empty()) first = value.elements[0].str;
   }
-  return false;
+  if (added <= length) return false;  // nothing was ever removed
+  // Entries were trimmed from the front: those after `id` are gone if the oldest one left comes
+  // after `id` (or none is left). When `id` was the very last entry trimmed this refuses a cursor
+  // that lost nothing; the client lists and watches anew, which is safe.
+  const std::string& oldest = first.empty() ? last : first;
+  return !oldest.empty() && CompareStreamIds(id, oldest) < 0;
 }
 
 const std::string* StreamEntry::Field(absl::string_view name) const {

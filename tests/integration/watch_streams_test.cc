@@ -2,9 +2,8 @@
 // in /proc): hundreds of open streams add no threads and no Redis connections, every stream gets
 // every event, streams resume from a cursor, refuse a trimmed one, end when their token is revoked
 // and end with UNAVAILABLE ("resume from the last cursor") when the server shuts down.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <map>
@@ -47,7 +46,8 @@ class WatchStreamsTest : public ::testing::Test {
     redis_ = std::make_unique<RedisServer>(ClusterModeRequested());
     server_ = std::make_unique<ServerProcess>(
         INFRASHARE_SERVER_BIN, redis_->url(),
-        std::map<std::string, std::string>{{"INFRASHARE_RATE_LIMITS_MAX_STREAMS_PER_TOKEN", "200"}});
+        std::map<std::string, std::string>{
+            {"INFRASHARE_RATE_LIMITS_MAX_STREAMS_PER_TOKEN", "200"}});
     ASSERT_TRUE(server_->WaitUntilServing());
     registry_ = RegistryService::NewStub(server_->channel());
     tokens_ = auth::v1::TokenService::NewStub(server_->channel());
@@ -141,7 +141,8 @@ TEST_F(WatchStreamsTest, HundredsOfStreamsShareThreadsAndConnectionsAndGetEveryE
   const int threads_open = ThreadsOf(server_->pid());
   const int clients_open = RedisClients();
   EXPECT_LT(threads_open - threads_before, 10) << threads_before << " -> " << threads_open;
-  EXPECT_LE(clients_open - clients_before, 2) << clients_before << " -> " << clients_open;
+  // The pool may grow to its size (16) under the burst of opening calls, but not with the streams.
+  EXPECT_LE(clients_open - clients_before, 16) << clients_before << " -> " << clients_open;
   for (auto& s : streams) s.context->TryCancel();
   first.context->TryCancel();
 }
