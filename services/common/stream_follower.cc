@@ -1,5 +1,8 @@
 #include "services/common/stream_follower.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/logging.h"
 
@@ -75,7 +78,7 @@ void FollowedCall::Offer(size_t key, Batch batch) {
     if (scheduled_) return;
     scheduled_ = true;
   }
-  follower_->gate_->Post([self = shared_from_this()] { self->Pump(); });
+  Pump();
 }
 
 void FollowedCall::Schedule() {
@@ -245,9 +248,7 @@ struct StreamFollower::Reader {
 };
 
 StreamFollower::StreamFollower(RedisPool* redis, RpcGate* gate, Options options)
-    : redis_(redis), gate_(gate), options_(options) {
-  timer_ = std::thread([this] { CheckTokens(); });
-}
+    : redis_(redis), gate_(gate), options_(options) {}
 
 StreamFollower::~StreamFollower() { Stop(); }
 
@@ -263,7 +264,7 @@ void StreamFollower::Stop() {
   // A client reconnects on UNAVAILABLE and resumes from its last cursor on another replica.
   for (auto& call : calls)
     call->End(StoreUnavailable("the server is shutting down; resume from the last cursor"));
-  timer_.join();
+  if (timer_.joinable()) timer_.join();
   for (auto& [key, reader] : readers_) reader->thread.join();
 }
 
@@ -305,6 +306,8 @@ absl::Status StreamFollower::Attach(const std::shared_ptr<FollowedCall>& call) {
     reader->thread = std::thread([this, r = reader.get()] { Read(r); });
   }
   calls_.insert(call.get());
+  // Threads only for a module whose streams are watched: the timer with the first call.
+  if (!timer_.joinable()) timer_ = std::thread([this] { CheckTokens(); });
   return absl::OkStatus();
 }
 
@@ -363,7 +366,16 @@ void StreamFollower::Read(Reader* reader) {
           for (const auto& [call, k] : reader->live)
             targets.emplace_back(call->shared_from_this(), k);
         }
-        for (auto& [call, k] : targets) call->Offer(k, batch);
+        // A few worker tasks per batch rather than one per call: a task wakes a thread.
+        const size_t chunk = static_cast<size_t>(std::max(1, options_.fan_out_chunk));
+        for (size_t from = 0; from < targets.size(); from += chunk) {
+          std::vector<std::pair<std::shared_ptr<FollowedCall>, size_t>> part(
+              std::make_move_iterator(targets.begin() + from),
+              std::make_move_iterator(targets.begin() + std::min(targets.size(), from + chunk)));
+          gate_->Post([part = std::move(part), batch] {
+            for (const auto& [call, k] : part) call->Offer(k, batch);
+          });
+        }
       }
     }
     if (!failed.ok()) {

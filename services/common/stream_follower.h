@@ -69,7 +69,8 @@ class FollowedCall : public std::enable_shared_from_this<FollowedCall> {
   using Batch = std::shared_ptr<const std::vector<StreamEntry>>;
 
   absl::Status Start(const Caller& caller);
-  // Hands newly read entries of keys[key] to a call that follows live.
+  // Hands newly read entries of keys[key] to a call that follows live, and delivers them on the
+  // calling thread unless a Pump of the call is already under way.
   void Offer(size_t key, Batch batch);
   // Runs on a worker, one at a time per call: converts what was offered, catches up.
   void Schedule();
@@ -115,6 +116,7 @@ class StreamFollower {
     int catch_up_batch = 200;  // entries read per key per XRANGE while catching up
     int queue_limit = 1000;    // messages waiting for a slow client before its call ends
     int block_ms = 1000;       // XREAD BLOCK; also how soon a reader sees Stop
+    int fan_out_chunk = 256;   // live calls one worker task delivers a batch to
   };
   StreamFollower(RedisPool* redis, RpcGate* gate, Options options);
   StreamFollower(RedisPool* redis, RpcGate* gate) : StreamFollower(redis, gate, Options()) {}
