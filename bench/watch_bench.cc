@@ -97,7 +97,8 @@ class Watcher final : public grpc::ClientReadReactor<registry::v1::ResourceChang
       record_->streams_with_an_event++;
     }
     const std::string& name = change_.resource().display_name();
-    const size_t n = std::strtoul(name.c_str() + std::min(name.size(), sizeof("Bench Lab")), nullptr, 10);
+    const size_t n =
+        std::strtoul(name.c_str() + std::min(name.size(), sizeof("Bench Lab")), nullptr, 10);
     if (n < record_->sent_ns.size()) {
       if (const int64_t sent = record_->sent_ns[n].load(); sent != 0) {
         latency_ms_.push_back(static_cast<double>(now - sent) / 1e6);

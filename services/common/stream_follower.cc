@@ -24,17 +24,23 @@ void FollowedCall::Begin() {
   // Admission may wait on Redis (the token, the rate limits): not on gRPC's callback thread.
   follower_->gate_->Post([self = self_] {
     RpcGate::Done done;
-    auto caller =
-        self->follower_->gate_->AdmitStream(self->context_, self->method_, self->request_, &done);
-    if (!caller.ok()) return self->End(caller.status());  // counted and logged already
+    absl::StatusOr<Caller> caller;
     {
-      std::lock_guard lock(self->mutex_);
-      if (self->ended_) {
-        done(self->final_);
-        return;
+      // A call cancelled while this task waited may be gone already, with its context.
+      std::lock_guard context_lock(self->context_mutex_);
+      if (self->context_gone_) return;
+      caller =
+          self->follower_->gate_->AdmitStream(self->context_, self->method_, self->request_, &done);
+      if (caller.ok()) {
+        std::lock_guard lock(self->mutex_);
+        if (self->ended_) {
+          done(self->final_);  // cancelled while being admitted
+          return;
+        }
+        self->done_ = std::move(done);
       }
-      self->done_ = std::move(done);
     }
+    if (!caller.ok()) return self->End(caller.status());  // counted and logged already
     if (auto status = self->Start(*caller); !status.ok()) self->End(status);
   });
 }
