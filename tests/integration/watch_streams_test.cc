@@ -1,7 +1,8 @@
 // Watch streams at scale on the real server binary (a child process, so its threads can be counted
 // in /proc): hundreds of open streams add no threads and no Redis connections, every stream gets
-// every event, streams resume from a cursor, refuse a trimmed one, end when their token is revoked
-// and end with UNAVAILABLE ("resume from the last cursor") when the server shuts down.
+// every event, streams resume from a cursor, refuse a trimmed one, end when their token is revoked,
+// count against max_streams_per_token and end with UNAVAILABLE ("resume from the last cursor")
+// when the server shuts down.
 #include <dirent.h>
 #include <gtest/gtest.h>
 
@@ -202,6 +203,24 @@ TEST_F(WatchStreamsTest, ARevokedTokenEndsItsStreams) {
   const std::string after = CreateLab("After Revocation").id();
   EXPECT_TRUE(ReadUntil(other, after, &change));
   other.context->TryCancel();
+}
+
+TEST_F(WatchStreamsTest, ATokenHoldsNoMoreStreamsThanItMay) {
+  const std::string token = Token();
+  const std::string lab = CreateLab("Replayed Lab").id();
+  std::vector<Stream> streams;
+  ResourceChange change;
+  for (int i = 0; i < 200; ++i) {  // INFRASHARE_RATE_LIMITS_MAX_STREAMS_PER_TOKEN
+    streams.push_back(Watch(token, "reg1:0-0"));
+    ASSERT_TRUE(ReadUntil(streams.back(), lab, &change));  // open, holding its place
+  }
+  Stream refused = Watch(token, "reg1:0-0");
+  EXPECT_FALSE(refused.reader->Read(&change));
+  EXPECT_EQ(refused.reader->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  Stream other = Watch(member_, "reg1:0-0");  // another token has places of its own
+  EXPECT_TRUE(ReadUntil(other, lab, &change));
+  other.context->TryCancel();
+  for (auto& s : streams) s.context->TryCancel();
 }
 
 TEST_F(WatchStreamsTest, ShutdownEndsStreamsWithUnavailableToResume) {
