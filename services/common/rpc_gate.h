@@ -115,6 +115,24 @@ class RpcGate {
     return reactor;
   }
 
+  // A server stream: the caller once admitted, or the refusal (then already counted and logged).
+  // When admitted, `*done` is to be called exactly once, when the stream ends: it counts the
+  // stream and writes its log line.
+  absl::StatusOr<Caller> AdmitStream(grpc::ServerContextBase* context, absl::string_view method,
+                                     const google::protobuf::Message& request, Done* done) {
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<Caller> who;
+    auto caller = Admit(*context, method, request, &who);
+    *done = [this, context, method, &request, start, who](const absl::Status& status) {
+      Finish(context, method, request, nullptr, who, status, start);
+    };
+    if (!caller.ok()) (*done)(caller.status());
+    return caller;
+  }
+
+  // Runs `task` on the gate's worker threads (blocking work that must not hold gRPC's threads).
+  void Post(std::function<void()> task) { workers_.Post(std::move(task)); }
+
   // Whether the caller of a running call (a stream) still holds a valid token (a token store that
   // cannot be reached is no reason to end a stream).
   bool StillAdmitted(const grpc::ServerContextBase& context) {

@@ -4,7 +4,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
 namespace infrashare {
@@ -44,11 +47,66 @@ absl::StatusOr<bool> StreamTrimmedAfter(RedisPool& redis, const std::string& key
   // An error reply means there is no stream yet: nothing was ever trimmed.
   if (replies->front().type == RedisValue::Type::kError) return false;
   const auto& fields = replies->front().elements;
+  long long length = 0, added = 0;
+  std::string first, last;
   for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-    if (fields[i].str == "max-deleted-entry-id" && IsValidStreamId(fields[i + 1].str))
-      return CompareStreamIds(id, fields[i + 1].str) < 0;
+    const std::string& name = fields[i].str;
+    const RedisValue& value = fields[i + 1];
+    // XDEL records the newest id it removed; trimming (MAXLEN) does not in Redis 7.0.
+    if (name == "max-deleted-entry-id" && IsValidStreamId(value.str) &&
+        CompareStreamIds(id, value.str) < 0)
+      return true;
+    if (name == "length") length = value.integer;
+    if (name == "entries-added") added = value.integer;
+    if (name == "last-generated-id") last = value.str;
+    if (name == "first-entry" && !value.elements.empty()) first = value.elements[0].str;
   }
-  return false;
+  if (added <= length) return false;  // nothing was ever removed
+  // Entries were trimmed from the front: those after `id` are gone if the oldest one left comes
+  // after `id` (or none is left). When `id` was the very last entry trimmed this refuses a cursor
+  // that lost nothing; the client lists and watches anew, which is safe.
+  const std::string& oldest = first.empty() ? last : first;
+  return !oldest.empty() && CompareStreamIds(id, oldest) < 0;
+}
+
+const std::string* StreamEntry::Field(absl::string_view name) const {
+  for (const auto& [field, value] : fields)
+    if (field == name) return &value;
+  return nullptr;
+}
+
+std::vector<StreamEntry> StreamEntriesOf(const RedisValue& entries) {
+  std::vector<StreamEntry> out;
+  out.reserve(entries.elements.size());
+  for (const auto& entry : entries.elements) {
+    if (entry.elements.size() < 2) continue;
+    StreamEntry e;
+    e.id = entry.elements[0].str;
+    const auto& fields = entry.elements[1].elements;
+    for (size_t i = 0; i + 1 < fields.size(); i += 2)
+      e.fields.emplace_back(fields[i].str, fields[i + 1].str);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string EncodeStreamCursor(absl::string_view family, const std::vector<std::string>& ids) {
+  return absl::StrCat(family, ":", absl::StrJoin(ids, ","));
+}
+
+std::optional<std::vector<std::string>> DecodeStreamCursor(absl::string_view family,
+                                                           absl::string_view cursor,
+                                                           size_t streams) {
+  std::vector<std::string> ids;
+  if (absl::StartsWith(cursor, absl::StrCat(family, ":"))) {
+    ids = absl::StrSplit(cursor.substr(family.size() + 1), ',');
+  } else if (streams == 1) {
+    ids.emplace_back(cursor);
+  }
+  if (ids.size() != streams) return std::nullopt;
+  for (const auto& id : ids)
+    if (!IsValidStreamId(id)) return std::nullopt;
+  return ids;
 }
 
 }  // namespace infrashare

@@ -1,13 +1,26 @@
-// Redis stream entry ids ("<ms>-<seq>") as the cursors of Watch* calls.
+// Redis stream entry ids ("<ms>-<seq>") and the one cursor format of every Watch*/Stream* call.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/common/redis.h"
 
 namespace infrashare {
+
+// One entry of a Redis stream.
+struct StreamEntry {
+  std::string id;
+  std::vector<std::pair<std::string, std::string>> fields;
+  // The value of field `name`, or null.
+  const std::string* Field(absl::string_view name) const;
+};
+// The entries of an XRANGE reply (or of one stream of an XREAD reply).
+std::vector<StreamEntry> StreamEntriesOf(const RedisValue& entries);
 
 bool IsValidStreamId(absl::string_view id);
 // <0, 0, >0 as a is before, equal to, after b.
@@ -17,5 +30,14 @@ absl::StatusOr<std::string> LatestStreamId(RedisPool& redis, const std::string& 
 // Whether entries after `id` may already have been trimmed from `key`.
 absl::StatusOr<bool> StreamTrimmedAfter(RedisPool& redis, const std::string& key,
                                         absl::string_view id);
+
+// A cursor: "<family>:<id>[,<id>...]", the position in each Redis stream a call follows (a family
+// names what is followed: "reg1", "bk1", "rot1", "dk1"). A bare id, the registry's cursor before
+// this format, is still read for a family of one stream.
+std::string EncodeStreamCursor(absl::string_view family, const std::vector<std::string>& ids);
+// The positions, or nullopt when `cursor` is not one of `family` over `streams` streams.
+std::optional<std::vector<std::string>> DecodeStreamCursor(absl::string_view family,
+                                                           absl::string_view cursor,
+                                                           size_t streams);
 
 }  // namespace infrashare

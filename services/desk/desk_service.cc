@@ -9,13 +9,10 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
-#include "services/common/stream_ids.h"
-#include "services/common/watch_reactor.h"
+#include "services/common/stream_follower.h"
 
 namespace infrashare::desk {
 namespace {
-
-constexpr absl::string_view kCursorPrefix = "dk1:";
 
 bool ConcernsResponder(const InquiryEventRecord& event, const std::string& responder_id) {
   if (event.responder_id != responder_id) return false;
@@ -75,100 +72,74 @@ INFRASHARE_HANDLER(GetDeskReport, DeskReportRequest, DeskReport, desk_->Report(c
 
 grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::StreamAssignments(
     grpc::CallbackServerContext* context, const v1::StreamAssignmentsRequest* request) {
-  return WatchReactor<v1::InquiryEvent>::Start(
-      gate_, context, "desk.StreamAssignments", *request, stopping_,
-      [this, request = *request](const Caller& caller,
-                                 const WatchReactor<v1::InquiryEvent>::Write& write,
-                                 const std::function<bool()>& stopped) {
-        if (auto status = desk_->CheckActsAs(caller, request.responder_id()); !status.ok())
-          return status;
-        return Follow(
-            caller, request.cursor(),
-            [&](const InquiryEventRecord& e) {
-              return ConcernsResponder(e, request.responder_id());
-            },
-            write, stopped);
-      });
+  return Watch(context, "desk.StreamAssignments", *request, request->cursor(),
+               [this, responder_id =
+                          request->responder_id()](const Caller& caller) -> absl::StatusOr<Wanted> {
+                 if (auto status = desk_->CheckActsAs(caller, responder_id); !status.ok())
+                   return status;
+                 return [responder_id](const InquiryEventRecord& e) {
+                   return ConcernsResponder(e, responder_id);
+                 };
+               });
 }
 
 grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::WatchInquiry(
     grpc::CallbackServerContext* context, const v1::WatchInquiryRequest* request) {
-  return WatchReactor<v1::InquiryEvent>::Start(
-      gate_, context, "desk.WatchInquiry", *request, stopping_,
-      [this, request = *request](const Caller& caller,
-                                 const WatchReactor<v1::InquiryEvent>::Write& write,
-                                 const std::function<bool()>& stopped) {
-        if (request.id().empty()) return InvalidField("id", "is required");
-        auto visible = desk_->Visible(caller, request.id());
-        if (!visible.ok()) return visible.status();
-        if (!visible->has_value()) return NotFoundError("inquiry", request.id());
-        return Follow(
-            caller, request.cursor(),
-            [&](const InquiryEventRecord& e) { return e.inquiry_id == request.id(); }, write,
-            stopped);
+  return Watch(context, "desk.WatchInquiry", *request, request->cursor(),
+               [this, id = request->id()](const Caller& caller) -> absl::StatusOr<Wanted> {
+                 if (id.empty()) return InvalidField("id", "is required");
+                 auto visible = desk_->Visible(caller, id);
+                 if (!visible.ok()) return visible.status();
+                 if (!visible->has_value()) return NotFoundError("inquiry", id);
+                 return [id](const InquiryEventRecord& e) { return e.inquiry_id == id; };
+               });
+}
+
+grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::Watch(
+    grpc::CallbackServerContext* context, std::string method,
+    const google::protobuf::Message& request, std::string cursor,
+    std::function<absl::StatusOr<Wanted>(const Caller&)> open) {
+  using Call = WatchCall<v1::InquiryEvent>;
+  return Call::Start(
+      streams_, context, std::move(method), request, std::move(cursor),
+      [this, open = std::move(open)](const Caller& caller) -> absl::StatusOr<Call::Opened> {
+        auto wanted = open(caller);
+        if (!wanted.ok()) return wanted.status();
+        Call::Opened opened;
+        opened.plan = {"dk1", {store_->EventsKey()}};
+        opened.convert =
+            [this, caller, wanted = std::move(*wanted)](
+                size_t,
+                const StreamEntry& entry) -> absl::StatusOr<std::optional<v1::InquiryEvent>> {
+          const InquiryEventRecord event = DeskStore::EventOf(entry);
+          if (!wanted(event)) return std::nullopt;
+          auto inquiry = desk_->Visible(caller, event.inquiry_id);
+          if (!inquiry.ok()) return inquiry.status();
+          v1::InquiryEvent out;
+          out.set_type(event.type);
+          out.set_inquiry_id(event.inquiry_id);
+          out.set_responder_id(event.responder_id);
+          // An offer taken back (declined, timed out, withdrawn) is no longer the responder's to
+          // see.
+          if (inquiry->has_value()) *out.mutable_inquiry() = std::move(**inquiry);
+          return out;
+        };
+        return opened;
       });
 }
 
-absl::Status DeskServiceImpl::Follow(const Caller& caller, const std::string& cursor,
-                                     const std::function<bool(const InquiryEventRecord&)>& wanted,
-                                     const std::function<bool(const v1::InquiryEvent&)>& write,
-                                     const std::function<bool()>& stopped) {
-  std::string after;
-  if (cursor.empty()) {
-    auto latest = store_->LatestEventId();
-    if (!latest.ok()) return latest.status();
-    after = *latest;
-  } else {
-    absl::string_view id = cursor;
-    if (!absl::ConsumePrefix(&id, kCursorPrefix) || !IsValidStreamId(id))
-      return InvalidField("cursor", "is not a cursor this server issued");
-    auto trimmed = store_->EventsTrimmedAfter(id);
-    if (!trimmed.ok()) return trimmed.status();
-    if (*trimmed)
-      return PreconditionError("CURSOR_EXPIRED",
-                               "events after this cursor were trimmed; list and watch anew");
-    after = std::string(id);
-  }
-  while (!stopped()) {
-    auto events = store_->ReadEvents(after, 200);
-    if (!events.ok()) return events.status();
-    if (events->empty()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      continue;
-    }
-    for (const auto& event : *events) {
-      after = event.stream_id;
-      if (!wanted(event)) continue;
-      auto inquiry = desk_->Visible(caller, event.inquiry_id);
-      if (!inquiry.ok()) return inquiry.status();
-      v1::InquiryEvent out;
-      out.set_cursor(absl::StrCat(kCursorPrefix, event.stream_id));
-      out.set_type(event.type);
-      out.set_inquiry_id(event.inquiry_id);
-      out.set_responder_id(event.responder_id);
-      // An offer taken back (declined, timed out, withdrawn) is no longer the responder's to see.
-      if (inquiry->has_value()) *out.mutable_inquiry() = std::move(**inquiry);
-      if (!write(out)) return absl::CancelledError("the watcher went away");
-    }
-  }
-  return absl::OkStatus();
-}
-
 DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Directory* directory,
-                       SlotFinder* slots)
+                       SlotFinder* slots, StreamFollower* streams)
     : directory_(directory),
       store_(redis, config.desk),
       desk_(&store_, directory, config.desk, slots),
-      service_(&desk_, &store_, gate, &stopping_),
+      service_(&desk_, &store_, gate, streams),
       dispatcher_(redis, &store_, directory, config.desk) {}
 
 DeskModule::~DeskModule() { Stop(); }
 
 void DeskModule::Start() { dispatcher_.Start(); }
 
-void DeskModule::Stop() {
-  stopping_ = true;
-  dispatcher_.Stop();
-}
+void DeskModule::Stop() { dispatcher_.Stop(); }
 
 }  // namespace infrashare::desk

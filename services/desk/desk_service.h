@@ -9,6 +9,7 @@
 #include "infrashare/desk/v1/desk.grpc.pb.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
+#include "services/common/stream_follower.h"
 #include "services/desk/desk.h"
 #include "services/desk/dispatcher.h"
 
@@ -16,8 +17,8 @@ namespace infrashare::desk {
 
 class DeskServiceImpl final : public v1::DeskService::CallbackService {
  public:
-  DeskServiceImpl(Desk* desk, DeskStore* store, RpcGate* gate, const std::atomic<bool>* stopping)
-      : desk_(desk), store_(store), gate_(gate), stopping_(stopping) {}
+  DeskServiceImpl(Desk* desk, DeskStore* store, RpcGate* gate, StreamFollower* streams)
+      : desk_(desk), store_(store), gate_(gate), streams_(streams) {}
 
 #define INFRASHARE_UNARY(Method, Request, Response)                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
@@ -47,16 +48,17 @@ class DeskServiceImpl final : public v1::DeskService::CallbackService {
       grpc::CallbackServerContext* context, const v1::WatchInquiryRequest* request) override;
 
  private:
-  // Follows the desk's event stream from `cursor`, writing the events `wanted` picks with the
-  // inquiry as the caller may see it.
-  absl::Status Follow(const Caller& caller, const std::string& cursor,
-                      const std::function<bool(const InquiryEventRecord&)>& wanted,
-                      const std::function<bool(const v1::InquiryEvent&)>& write,
-                      const std::function<bool()>& stopped);
+  // Follows the desk's event stream from `cursor`, writing the events that `open` (once the caller
+  // may watch at all) says are wanted, with the inquiry as the caller may see it.
+  using Wanted = std::function<bool(const InquiryEventRecord&)>;
+  grpc::ServerWriteReactor<v1::InquiryEvent>* Watch(
+      grpc::CallbackServerContext* context, std::string method,
+      const google::protobuf::Message& request, std::string cursor,
+      std::function<absl::StatusOr<Wanted>(const Caller&)> open);
   Desk* desk_;
   DeskStore* store_;
   RpcGate* gate_;
-  const std::atomic<bool>* stopping_;
+  StreamFollower* streams_;
 };
 
 class DeskModule final : public ServiceModule {
@@ -64,7 +66,7 @@ class DeskModule final : public ServiceModule {
   // `directory` is the process's registry read model (the server builds it and runs its
   // follower); `slots` finds free slots for suggestions (the scheduler's, or a read-only one).
   DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Directory* directory,
-             SlotFinder* slots);
+             SlotFinder* slots, StreamFollower* streams);
   ~DeskModule() override;
   std::string name() const override { return "infrashare.desk.v1.DeskService"; }
   grpc::Service* service() override { return &service_; }
@@ -73,7 +75,6 @@ class DeskModule final : public ServiceModule {
   bool ready() const override { return directory_->ready(); }
 
  private:
-  std::atomic<bool> stopping_{false};
   const Directory* directory_;
   DeskStore store_;
   Desk desk_;

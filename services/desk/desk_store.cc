@@ -658,38 +658,17 @@ absl::StatusOr<std::vector<std::string>> DeskStore::Queued(int limit) {
 
 absl::Status DeskStore::ClearDrainFlag() { return redis_->Command({"DEL", Key("dqf")}).status(); }
 
-absl::StatusOr<std::string> DeskStore::LatestEventId() {
-  return LatestStreamId(*redis_, Key("ev"));
-}
-
-absl::StatusOr<bool> DeskStore::EventsTrimmedAfter(absl::string_view id) {
-  return StreamTrimmedAfter(*redis_, Key("ev"), id);
-}
-
-absl::StatusOr<std::vector<InquiryEventRecord>> DeskStore::ReadEvents(absl::string_view after,
-                                                                      int count) {
-  auto reply = redis_->Command(
-      {"XREAD", "COUNT", std::to_string(count), "STREAMS", Key("ev"), std::string(after)});
-  if (!reply.ok()) return reply.status();
-  std::vector<InquiryEventRecord> out;
-  if (reply->is_nil() || reply->elements.empty()) return out;
-  for (const auto& entry : reply->elements[0].elements[1].elements) {
-    InquiryEventRecord record;
-    record.stream_id = entry.elements[0].str;
-    const auto& fields = entry.elements[1].elements;
-    for (size_t n = 0; n + 1 < fields.size(); n += 2) {
-      const std::string& name = fields[n].str;
-      const std::string& value = fields[n + 1].str;
-      if (name == "type")
-        v1::InquiryEventType_Parse("INQUIRY_EVENT_TYPE_" + value, &record.type);
-      else if (name == "i")
-        record.inquiry_id = value;
-      else if (name == "r")
-        record.responder_id = value;
-    }
-    out.push_back(std::move(record));
+InquiryEventRecord DeskStore::EventOf(const StreamEntry& entry) {
+  InquiryEventRecord record;
+  for (const auto& [name, value] : entry.fields) {
+    if (name == "type")
+      v1::InquiryEventType_Parse("INQUIRY_EVENT_TYPE_" + value, &record.type);
+    else if (name == "i")
+      record.inquiry_id = value;
+    else if (name == "r")
+      record.responder_id = value;
   }
-  return out;
+  return record;
 }
 
 }  // namespace infrashare::desk

@@ -14,6 +14,7 @@
 #include "services/common/config.h"
 #include "services/common/redis.h"
 #include "services/common/redis_function.h"
+#include "services/common/stream_ids.h"
 #include "services/desk/routing.h"
 
 namespace infrashare::desk {
@@ -36,7 +37,6 @@ struct DispatchItem {
 };
 
 struct InquiryEventRecord {
-  std::string stream_id;
   v1::InquiryEventType type = v1::INQUIRY_EVENT_TYPE_UNSPECIFIED;
   std::string inquiry_id;
   std::string responder_id;
@@ -138,9 +138,9 @@ class DeskStore {
   absl::Status ClearDrainFlag();
 
   // Events.
-  absl::StatusOr<std::string> LatestEventId();
-  absl::StatusOr<bool> EventsTrimmedAfter(absl::string_view id);
-  absl::StatusOr<std::vector<InquiryEventRecord>> ReadEvents(absl::string_view after, int count);
+  // The desk's event stream, and one of its entries.
+  std::string EventsKey() const { return Key("ev"); }
+  static InquiryEventRecord EventOf(const StreamEntry& entry);
 
   std::string ReplayKey(absl::string_view organization_id, absl::string_view request_id) const;
 

@@ -1,15 +1,15 @@
 #include "services/registry/registry_service.h"
 
 #include "services/common/errors.h"
+#include "services/common/logging.h"
+#include "services/common/stream_follower.h"
 #include "services/common/stream_ids.h"
-#include "services/common/watch_reactor.h"
 
 namespace infrashare::registry {
 
 RegistryServiceImpl::RegistryServiceImpl(Registry* registry, RedisRegistryStore* store,
-                                         const RedisPool* redis, RpcGate* gate,
-                                         const std::atomic<bool>* stopping)
-    : registry_(registry), store_(store), redis_(redis), gate_(gate), stopping_(stopping) {}
+                                         RpcGate* gate, StreamFollower* streams)
+    : registry_(registry), store_(store), gate_(gate), streams_(streams) {}
 
 // On the gate's worker threads: these wait on Redis or compute (availability, reports, imports),
 // and must not hold gRPC's few callback threads that every other call needs.
@@ -95,66 +95,43 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::DeleteResource(
 
 grpc::ServerWriteReactor<v1::ResourceChange>* RegistryServiceImpl::WatchResources(
     grpc::CallbackServerContext* context, const v1::WatchResourcesRequest* request) {
-  return WatchReactor<v1::ResourceChange>::Start(
-      gate_, context, "registry.WatchResources", *request, stopping_,
-      [this, cursor = request->cursor()](const Caller& caller,
-                                         const WatchReactor<v1::ResourceChange>::Write& write,
-                                         const std::function<bool()>& stopped) {
-        return FollowResources(caller, cursor, write, stopped);
-      });
-}
-
-absl::Status RegistryServiceImpl::FollowResources(
-    const Caller& caller, std::string cursor,
-    const std::function<bool(const v1::ResourceChange&)>& write,
-    const std::function<bool()>& stopped) {
-  if (cursor.empty()) {
-    auto latest = store_->LatestCursor();
-    if (!latest.ok()) return latest.status();
-    cursor = *latest;
-  } else {
-    if (!IsValidStreamId(cursor))
-      return InvalidField("cursor", "is not a cursor this server issued");
-    auto expired = store_->CursorExpired(cursor);
-    if (!expired.ok()) return expired.status();
-    if (*expired)
-      return PreconditionError(
-          "CURSOR_EXPIRED",
-          "changes after this cursor were trimmed; list resources and watch anew");
-  }
-  auto member_of = registry_->NetworksOf(caller);
-  if (!member_of.ok()) return member_of.status();
-  ChangeFeed feed(*redis_, store_->EventsKey());
-  while (!stopped()) {
-    auto changes = feed.Read(cursor, 1000, 100);
-    if (!changes.ok()) return changes.status();
-    for (const auto& change : *changes) {
-      cursor = change.cursor;
-      if (change.kind != kResourceKind) continue;
-      v1::ResourceChange out;
-      out.set_cursor(change.cursor);
-      out.set_resource_id(change.id);
-      if (change.op == "deleted") {
-        out.set_type(v1::CHANGE_TYPE_DELETED);
-      } else {
-        out.set_type(change.op == "created" ? v1::CHANGE_TYPE_CREATED : v1::CHANGE_TYPE_UPDATED);
-        if (!out.mutable_resource()->ParseFromString(change.data))
-          return absl::InternalError("corrupt change record");
-        Registry::RedactFor(caller, *member_of, out.mutable_resource());
-      }
-      if (!write(out)) return absl::CancelledError("the watcher went away");
-    }
-  }
-  return absl::OkStatus();
+  using Call = WatchCall<v1::ResourceChange>;
+  return Call::Start(streams_, context, "registry.WatchResources", *request, request->cursor(),
+                     [this](const Caller& caller) -> absl::StatusOr<Call::Opened> {
+                       auto member_of = registry_->NetworksOf(caller);
+                       if (!member_of.ok()) return member_of.status();
+                       Call::Opened opened;
+                       opened.plan = {"reg1", {store_->EventsKey()}};
+                       opened.convert = [caller, member_of = std::move(*member_of)](
+                                            size_t, const StreamEntry& entry)
+                           -> absl::StatusOr<std::optional<v1::ResourceChange>> {
+                         const Change change = ChangeOf(entry);
+                         if (change.kind != kResourceKind) return std::nullopt;
+                         v1::ResourceChange out;
+                         out.set_resource_id(change.id);
+                         if (change.op == "deleted") {
+                           out.set_type(v1::CHANGE_TYPE_DELETED);
+                         } else {
+                           out.set_type(change.op == "created" ? v1::CHANGE_TYPE_CREATED
+                                                               : v1::CHANGE_TYPE_UPDATED);
+                           if (!out.mutable_resource()->ParseFromString(change.data))
+                             return absl::InternalError("corrupt change record");
+                           Registry::RedactFor(caller, member_of, out.mutable_resource());
+                         }
+                         return out;
+                       };
+                       return opened;
+                     });
 }
 
 RegistryModule::RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config,
-                               Dependents dependents, RegistryReadModel* model)
+                               Dependents dependents, RegistryReadModel* model,
+                               StreamFollower* streams)
     : model_(model),
       store_(redis, config.request_id_ttl_s, config.events_max_length),
       registry_(&store_, model, config, std::move(dependents)),
-      service_(&registry_, &store_, redis, gate, &stopping_) {}
+      service_(&registry_, &store_, gate, streams) {}
 
-RegistryModule::~RegistryModule() { Stop(); }
+RegistryModule::~RegistryModule() = default;
 
 }  // namespace infrashare::registry

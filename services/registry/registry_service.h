@@ -10,14 +10,15 @@
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
+#include "services/common/stream_follower.h"
 #include "services/registry/registry.h"
 
 namespace infrashare::registry {
 
 class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
  public:
-  RegistryServiceImpl(Registry* registry, RedisRegistryStore* store, const RedisPool* redis,
-                      RpcGate* gate, const std::atomic<bool>* stopping);
+  RegistryServiceImpl(Registry* registry, RedisRegistryStore* store, RpcGate* gate,
+                      StreamFollower* streams);
 
 #define INFRASHARE_UNARY(Method, Request, Response)                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
@@ -49,30 +50,24 @@ class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
       grpc::CallbackServerContext* context, const v1::WatchResourcesRequest* request) override;
 
  private:
-  absl::Status FollowResources(const Caller& caller, std::string cursor,
-                               const std::function<bool(const v1::ResourceChange&)>& write,
-                               const std::function<bool()>& stopped);
   Registry* registry_;
   RedisRegistryStore* store_;
-  const RedisPool* redis_;
   RpcGate* gate_;
-  const std::atomic<bool>* stopping_;
+  StreamFollower* streams_;
 };
 
 class RegistryModule final : public ServiceModule {
  public:
   // `model` is the process's registry read model (the server builds it and runs its follower).
   RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryConfig& config,
-                 Dependents dependents, RegistryReadModel* model);
+                 Dependents dependents, RegistryReadModel* model, StreamFollower* streams);
   ~RegistryModule() override;
   std::string name() const override { return "infrashare.registry.v1.RegistryService"; }
   grpc::Service* service() override { return &service_; }
-  void Stop() override { stopping_ = true; }
   bool ready() const override { return model_->ready(); }
   Registry* registry() { return &registry_; }
 
  private:
-  std::atomic<bool> stopping_{false};
   const RegistryReadModel* model_;
   RedisRegistryStore store_;
   Registry registry_;

@@ -8,17 +8,11 @@
 #include "services/common/stream_ids.h"
 
 namespace infrashare::registry {
-namespace {
 
-// One entry of the change log: [id, [field, value, ...]].
-Change ChangeOf(const RedisValue& entry) {
+Change ChangeOf(const StreamEntry& entry) {
   Change change;
-  if (entry.elements.size() < 2) return change;
-  change.cursor = entry.elements[0].str;
-  const auto& fields = entry.elements[1].elements;
-  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-    const std::string& name = fields[i].str;
-    const std::string& value = fields[i + 1].str;
+  change.cursor = entry.id;
+  for (const auto& [name, value] : entry.fields) {
     if (name == "kind")
       change.kind = value;
     else if (name == "id")
@@ -32,8 +26,6 @@ Change ChangeOf(const RedisValue& entry) {
   }
   return change;
 }
-
-}  // namespace
 
 namespace {
 
@@ -206,7 +198,7 @@ absl::StatusOr<int> RedisRegistryStore::ForgetChanges(
     auto reply = redis_->Command({"XRANGE", EventsKey(), start, "+", "COUNT", "1000"});
     if (!reply.ok()) return reply.status();
     RedisArgs remove = {"XDEL", EventsKey()};
-    for (const auto& entry : reply->elements) {
+    for (const auto& entry : StreamEntriesOf(*reply)) {
       const Change change = ChangeOf(entry);
       if (forget(change)) remove.push_back(change.cursor);
     }
@@ -224,10 +216,6 @@ absl::StatusOr<std::string> RedisRegistryStore::LatestCursor() {
   return LatestStreamId(*redis_, EventsKey());
 }
 
-absl::StatusOr<bool> RedisRegistryStore::CursorExpired(absl::string_view cursor) {
-  return StreamTrimmedAfter(*redis_, EventsKey(), cursor);
-}
-
 ChangeFeed::ChangeFeed(const RedisPool& redis, std::string events_key)
     : connection_(redis.Dedicated()), events_key_(std::move(events_key)) {}
 
@@ -242,7 +230,7 @@ absl::StatusOr<std::vector<Change>> ChangeFeed::Read(absl::string_view cursor, i
   if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
   std::vector<Change> changes;
   if (reply.is_nil() || reply.elements.empty()) return changes;
-  for (const auto& entry : reply.elements[0].elements[1].elements)
+  for (const auto& entry : StreamEntriesOf(reply.elements[0].elements[1]))
     changes.push_back(ChangeOf(entry));
   return changes;
 }

@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "services/common/redis.h"
 #include "services/common/redis_function.h"
+#include "services/common/stream_ids.h"
 
 namespace infrashare::registry {
 
@@ -62,6 +63,9 @@ struct Change {
   std::string data;
 };
 
+// A change log entry.
+Change ChangeOf(const StreamEntry& entry);
+
 class RegistryStore {
  public:
   virtual ~RegistryStore() = default;
@@ -85,7 +89,6 @@ class RegistryStore {
   // The cursor of the newest change ("0-0" when none).
   virtual absl::StatusOr<std::string> LatestCursor() = 0;
   // Whether changes after `cursor` may already have been trimmed from the change log.
-  virtual absl::StatusOr<bool> CursorExpired(absl::string_view cursor) = 0;
   // Removes the change-log entries `forget` picks (for erasures of personal data: no version that
   // named the person is replayed); how many. Reads the whole log, in slices.
   virtual absl::StatusOr<int> ForgetChanges(const std::function<bool(const Change&)>& forget) = 0;
@@ -113,7 +116,6 @@ class RedisRegistryStore final : public RegistryStore {
                             absl::string_view after, int limit) override;
   absl::StatusOr<std::string> LatestCursor() override;
   absl::StatusOr<int> ForgetChanges(const std::function<bool(const Change&)>& forget) override;
-  absl::StatusOr<bool> CursorExpired(absl::string_view cursor) override;
   std::string ReplayKey(absl::string_view organization,
                         absl::string_view request_id) const override;
 

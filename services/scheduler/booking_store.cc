@@ -482,61 +482,24 @@ absl::StatusOr<int> RedisBookingStore::Sweep(int shard, int limit) {
   return static_cast<int>(reply->integer);
 }
 
-absl::StatusOr<std::vector<std::string>> RedisBookingStore::LatestEventIds() {
-  std::vector<std::string> ids;
-  for (int shard = 0; shard < config_.shards; ++shard) {
-    auto id = LatestStreamId(*redis_, Base(shard) + "events");
-    if (!id.ok()) return id.status();
-    ids.push_back(*id);
-  }
-  return ids;
+std::vector<std::string> RedisBookingStore::EventKeys() const {
+  std::vector<std::string> keys;
+  for (int shard = 0; shard < config_.shards; ++shard) keys.push_back(Base(shard) + "events");
+  return keys;
 }
 
-absl::StatusOr<bool> RedisBookingStore::EventsTrimmedAfter(const std::vector<std::string>& ids) {
-  for (int shard = 0; shard < config_.shards && shard < static_cast<int>(ids.size()); ++shard) {
-    auto trimmed = StreamTrimmedAfter(*redis_, Base(shard) + "events", ids[shard]);
-    if (!trimmed.ok()) return trimmed.status();
-    if (*trimmed) return true;
+absl::StatusOr<BookingEventRecord> BookingEventOf(const StreamEntry& entry) {
+  BookingEventRecord record;
+  if (const std::string* type = entry.Field("type"))
+    record.type = *type == "CREATED"    ? v1::BOOKING_EVENT_TYPE_CREATED
+                  : *type == "PROMOTED" ? v1::BOOKING_EVENT_TYPE_PROMOTED_FROM_WAITLIST
+                                        : v1::BOOKING_EVENT_TYPE_STATE_CHANGED;
+  if (const std::string* data = entry.Field("d")) {
+    auto booking = ParseStoredBooking(*data);
+    if (!booking.ok()) return booking.status();
+    record.booking = std::move(*booking);
   }
-  return false;
-}
-
-absl::StatusOr<std::vector<BookingEventRecord>> RedisBookingStore::ReadEvents(
-    const std::vector<std::string>& ids, int count) {
-  // One single-key XREAD per shard, pipelined: works unchanged when shards live on different
-  // cluster slots.
-  std::vector<RedisArgs> commands;
-  for (int shard = 0; shard < config_.shards; ++shard)
-    commands.push_back(
-        {"XREAD", "COUNT", std::to_string(count), "STREAMS", Base(shard) + "events", ids[shard]});
-  auto replies = redis_->Pipeline(commands);
-  if (!replies.ok()) return replies.status();
-  std::vector<BookingEventRecord> out;
-  for (int shard = 0; shard < config_.shards; ++shard) {
-    const RedisValue& reply = (*replies)[shard];
-    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
-    if (reply.is_nil() || reply.elements.empty()) continue;
-    for (const auto& entry : reply.elements[0].elements[1].elements) {
-      BookingEventRecord record;
-      record.shard = shard;
-      record.stream_id = entry.elements[0].str;
-      const auto& fields = entry.elements[1].elements;
-      for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-        if (fields[i].str == "type") {
-          const std::string& type = fields[i + 1].str;
-          record.type = type == "CREATED"    ? v1::BOOKING_EVENT_TYPE_CREATED
-                        : type == "PROMOTED" ? v1::BOOKING_EVENT_TYPE_PROMOTED_FROM_WAITLIST
-                                             : v1::BOOKING_EVENT_TYPE_STATE_CHANGED;
-        } else if (fields[i].str == "d") {
-          auto booking = ParseStoredBooking(fields[i + 1].str);
-          if (!booking.ok()) return booking.status();
-          record.booking = std::move(*booking);
-        }
-      }
-      out.push_back(std::move(record));
-    }
-  }
-  return out;
+  return record;
 }
 
 }  // namespace infrashare::scheduler

@@ -15,6 +15,7 @@
 #include "services/common/config.h"
 #include "services/common/redis.h"
 #include "services/common/redis_function.h"
+#include "services/common/stream_ids.h"
 #include "services/scheduler/booking_policy.h"
 
 namespace infrashare::scheduler {
@@ -87,11 +88,11 @@ struct PageQuery {
 };
 
 struct BookingEventRecord {
-  int shard = 0;
-  std::string stream_id;
   v1::BookingEventType type = v1::BOOKING_EVENT_TYPE_UNSPECIFIED;
   v1::Booking booking;
 };
+// An entry of a shard's event stream.
+absl::StatusOr<BookingEventRecord> BookingEventOf(const StreamEntry& entry);
 
 // What already blocks resources: all that finding free slots, or checking that a resource has no
 // bookings left, reads of the booking store. It cannot book.
@@ -140,12 +141,8 @@ class BookingStore : public BookingCalendar {
   // Applies the time-based transitions that are due in one shard; returns how many it looked at.
   virtual absl::StatusOr<int> Sweep(int shard, int limit) = 0;
   virtual int shards() const = 0;
-  // The newest event id of every shard, and whether events after `ids` were trimmed away.
-  virtual absl::StatusOr<std::vector<std::string>> LatestEventIds() = 0;
-  virtual absl::StatusOr<bool> EventsTrimmedAfter(const std::vector<std::string>& ids) = 0;
-  // Events after `ids` (one id per shard), up to `count` per shard.
-  virtual absl::StatusOr<std::vector<BookingEventRecord>> ReadEvents(
-      const std::vector<std::string>& ids, int count) = 0;
+  // The event stream of every shard (BookingEventOf reads their entries).
+  virtual std::vector<std::string> EventKeys() const = 0;
 };
 
 // "<resource id>.<random>": the id carries the resource, so a booking is found from it alone.
@@ -182,10 +179,7 @@ class RedisBookingStore final : public BookingStore {
                                                  const PageQuery& query) override;
   absl::StatusOr<int> Sweep(int shard, int limit) override;
   int shards() const override { return config_.shards; }
-  absl::StatusOr<std::vector<std::string>> LatestEventIds() override;
-  absl::StatusOr<bool> EventsTrimmedAfter(const std::vector<std::string>& ids) override;
-  absl::StatusOr<std::vector<BookingEventRecord>> ReadEvents(const std::vector<std::string>& ids,
-                                                             int count) override;
+  std::vector<std::string> EventKeys() const override;
 
   int ShardOf(absl::string_view resource_id) const;
   // "<prefix>{bk:<shard>}:": every key of the resources in a shard starts with it.

@@ -282,32 +282,11 @@ absl::StatusOr<int> RotationStore::SweepHandovers(int limit) {
   return static_cast<int>(reply->integer);
 }
 
-absl::StatusOr<std::string> RotationStore::LatestEventId() {
-  return LatestStreamId(*redis_, base_ + "events");
-}
-
-absl::StatusOr<bool> RotationStore::EventsTrimmedAfter(absl::string_view id) {
-  return StreamTrimmedAfter(*redis_, base_ + "events", id);
-}
-
-absl::StatusOr<std::vector<RotationStore::Event>> RotationStore::ReadEvents(absl::string_view after,
-                                                                            int count) {
-  auto reply = redis_->Command(
-      {"XREAD", "COUNT", std::to_string(count), "STREAMS", base_ + "events", std::string(after)});
-  if (!reply.ok()) return reply.status();
-  std::vector<Event> out;
-  if (reply->is_nil() || reply->elements.empty()) return out;
-  for (const auto& entry : reply->elements[0].elements[1].elements) {
-    Event e;
-    e.stream_id = entry.elements[0].str;
-    const auto& fields = entry.elements[1].elements;
-    for (size_t n = 0; n + 1 < fields.size(); n += 2) {
-      if (fields[n].str == "type") e.type = fields[n + 1].str;
-      if (fields[n].str == "id") e.handover_id = fields[n + 1].str;
-    }
-    out.push_back(std::move(e));
-  }
-  return out;
+RotationStore::Event RotationStore::EventOf(const StreamEntry& entry) {
+  Event event;
+  if (const std::string* type = entry.Field("type")) event.type = *type;
+  if (const std::string* id = entry.Field("id")) event.handover_id = *id;
+  return event;
 }
 
 }  // namespace infrashare::scheduler

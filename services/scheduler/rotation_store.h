@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "infrashare/scheduler/v1/scheduler.pb.h"
 #include "services/common/redis.h"
+#include "services/common/stream_ids.h"
 
 namespace infrashare::scheduler {
 
@@ -47,13 +48,12 @@ class RotationStore {
   // Marks hand-overs past their deadline OVERDUE and raises an event each; returns how many it saw.
   absl::StatusOr<int> SweepHandovers(int limit);
   struct Event {
-    std::string stream_id;
     std::string type;
     std::string handover_id;
   };
-  absl::StatusOr<std::string> LatestEventId();
-  absl::StatusOr<bool> EventsTrimmedAfter(absl::string_view id);
-  absl::StatusOr<std::vector<Event>> ReadEvents(absl::string_view after, int count);
+  // The rotation event stream, and one of its entries.
+  std::string EventsKey() const { return base_ + "events"; }
+  static Event EventOf(const StreamEntry& entry);
   std::string ReplayKey(absl::string_view organization_id, absl::string_view request_id) const;
 
  private:

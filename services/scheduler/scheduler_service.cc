@@ -9,39 +9,20 @@
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/logging.h"
+#include "services/common/stream_follower.h"
 #include "services/common/stream_ids.h"
-#include "services/common/watch_reactor.h"
 
 namespace infrashare::scheduler {
-namespace {
-
-// A WatchBookings cursor: the position in every shard's event stream.
-constexpr absl::string_view kCursorPrefix = "bk1:";
-
-std::string EncodeCursor(const std::vector<std::string>& ids) {
-  return absl::StrCat(kCursorPrefix, absl::StrJoin(ids, ","));
-}
-
-std::optional<std::vector<std::string>> DecodeCursor(absl::string_view cursor, int shards) {
-  if (!absl::ConsumePrefix(&cursor, kCursorPrefix)) return std::nullopt;
-  std::vector<std::string> ids = absl::StrSplit(cursor, ',');
-  if (static_cast<int>(ids.size()) != shards) return std::nullopt;
-  for (const auto& id : ids)
-    if (!IsValidStreamId(id)) return std::nullopt;
-  return ids;
-}
-
-}  // namespace
-
 SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations,
                                            RotationStore* rotation_store, BookingStore* store,
-                                           RpcGate* gate, const std::atomic<bool>* stopping)
+                                           RpcGate* gate, StreamFollower* streams)
     : scheduler_(scheduler),
       rotations_(rotations),
       rotation_store_(rotation_store),
       store_(store),
       gate_(gate),
-      stopping_(stopping) {}
+      streams_(streams) {}
 
 #define INFRASHARE_HANDLER(Method, Request, Response, Call)                                       \
   grpc::ServerUnaryReactor* SchedulerServiceImpl::Method(                                         \
@@ -140,114 +121,52 @@ grpc::ServerUnaryReactor* SchedulerServiceImpl::CreateBooking(
 
 grpc::ServerWriteReactor<v1::BookingEvent>* SchedulerServiceImpl::WatchBookings(
     grpc::CallbackServerContext* context, const v1::WatchBookingsRequest* request) {
-  return WatchReactor<v1::BookingEvent>::Start(
-      gate_, context, "scheduler.WatchBookings", *request, stopping_,
-      [this, request = *request](const Caller& caller,
-                                 const WatchReactor<v1::BookingEvent>::Write& write,
-                                 const std::function<bool()>& stopped) {
-        return FollowBookings(caller, request, write, stopped);
+  using Call = WatchCall<v1::BookingEvent>;
+  return Call::Start(
+      streams_, context, "scheduler.WatchBookings", *request, request->cursor(),
+      [this,
+       resource_id = request->resource_id()](const Caller& caller) -> absl::StatusOr<Call::Opened> {
+        Call::Opened opened;
+        opened.plan = {"bk1", store_->EventKeys()};
+        opened.convert = [this, caller, resource_id](size_t, const StreamEntry& entry)
+            -> absl::StatusOr<std::optional<v1::BookingEvent>> {
+          auto event = BookingEventOf(entry);
+          if (!event.ok()) return event.status();
+          if (!resource_id.empty() && event->booking.resource_id() != resource_id)
+            return std::nullopt;
+          v1::BookingEvent out;
+          out.set_type(event->type);
+          scheduler_->RedactFor(caller, &event->booking);
+          *out.mutable_booking() = std::move(event->booking);
+          return out;
+        };
+        return opened;
       });
-}
-
-absl::Status SchedulerServiceImpl::FollowBookings(
-    const Caller& caller, const v1::WatchBookingsRequest& request,
-    const std::function<bool(const v1::BookingEvent&)>& write,
-    const std::function<bool()>& stopped) {
-  std::vector<std::string> ids;
-  if (request.cursor().empty()) {
-    auto latest = store_->LatestEventIds();
-    if (!latest.ok()) return latest.status();
-    ids = std::move(*latest);
-  } else {
-    auto decoded = DecodeCursor(request.cursor(), store_->shards());
-    if (!decoded) return InvalidField("cursor", "is not a cursor this server issued");
-    auto trimmed = store_->EventsTrimmedAfter(*decoded);
-    if (!trimmed.ok()) return trimmed.status();
-    if (*trimmed)
-      return PreconditionError(
-          "CURSOR_EXPIRED", "events after this cursor were trimmed; list bookings and watch anew");
-    ids = std::move(*decoded);
-  }
-  while (!stopped()) {
-    auto events = store_->ReadEvents(ids, 200);
-    if (!events.ok()) return events.status();
-    if (events->empty()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      continue;
-    }
-    // Across shards, in the order Redis stamped them.
-    std::stable_sort(events->begin(), events->end(), [](const auto& a, const auto& b) {
-      return CompareStreamIds(a.stream_id, b.stream_id) < 0;
-    });
-    for (auto& event : *events) {
-      ids[event.shard] = event.stream_id;
-      if (!request.resource_id().empty() && event.booking.resource_id() != request.resource_id())
-        continue;
-      v1::BookingEvent out;
-      out.set_cursor(EncodeCursor(ids));
-      out.set_type(event.type);
-      scheduler_->RedactFor(caller, &event.booking);
-      *out.mutable_booking() = std::move(event.booking);
-      if (!write(out)) return absl::CancelledError("the watcher went away");
-    }
-  }
-  return absl::OkStatus();
 }
 
 grpc::ServerWriteReactor<v1::RotationEvent>* SchedulerServiceImpl::WatchRotationEvents(
     grpc::CallbackServerContext* context, const v1::WatchRotationEventsRequest* request) {
-  return WatchReactor<v1::RotationEvent>::Start(
-      gate_, context, "scheduler.WatchRotationEvents", *request, stopping_,
-      [this, cursor = request->cursor()](const Caller& caller,
-                                         const WatchReactor<v1::RotationEvent>::Write& write,
-                                         const std::function<bool()>& stopped) {
-        return FollowRotationEvents(caller, cursor, write, stopped);
-      });
-}
-
-absl::Status SchedulerServiceImpl::FollowRotationEvents(
-    const Caller& caller, const std::string& cursor,
-    const std::function<bool(const v1::RotationEvent&)>& write,
-    const std::function<bool()>& stopped) {
-  constexpr absl::string_view kPrefix = "rot1:";
-  std::string after;
-  if (cursor.empty()) {
-    auto latest = rotation_store_->LatestEventId();
-    if (!latest.ok()) return latest.status();
-    after = *latest;
-  } else {
-    absl::string_view id = cursor;
-    if (!absl::ConsumePrefix(&id, kPrefix) || !IsValidStreamId(id))
-      return InvalidField("cursor", "is not a cursor this server issued");
-    auto trimmed = rotation_store_->EventsTrimmedAfter(id);
-    if (!trimmed.ok()) return trimmed.status();
-    if (*trimmed)
-      return PreconditionError("CURSOR_EXPIRED",
-                               "events after this cursor were trimmed; list and watch anew");
-    after = std::string(id);
-  }
-  while (!stopped()) {
-    auto events = rotation_store_->ReadEvents(after, 200);
-    if (!events.ok()) return events.status();
-    if (events->empty()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      continue;
-    }
-    for (const auto& event : *events) {
-      after = event.stream_id;
-      auto handover = rotations_->VisibleHandover(caller, event.handover_id);
-      if (!handover.ok()) return handover.status();
-      if (!handover->has_value()) continue;
-      v1::RotationEvent out;
-      out.set_cursor(absl::StrCat(kPrefix, event.stream_id));
-      v1::RotationEventType type = v1::ROTATION_EVENT_TYPE_UNSPECIFIED;
-      v1::RotationEventType_Parse("ROTATION_EVENT_TYPE_" + event.type, &type);
-      out.set_type(type);
-      *out.mutable_handover() = std::move(**handover);
-      if (!write(out)) return absl::CancelledError("the watcher went away");
-    }
-  }
-  return absl::OkStatus();
+  using Call = WatchCall<v1::RotationEvent>;
+  return Call::Start(streams_, context, "scheduler.WatchRotationEvents", *request,
+                     request->cursor(),
+                     [this](const Caller& caller) -> absl::StatusOr<Call::Opened> {
+                       Call::Opened opened;
+                       opened.plan = {"rot1", {rotation_store_->EventsKey()}};
+                       opened.convert = [this, caller](size_t, const StreamEntry& entry)
+                           -> absl::StatusOr<std::optional<v1::RotationEvent>> {
+                         const RotationStore::Event event = RotationStore::EventOf(entry);
+                         auto handover = rotations_->VisibleHandover(caller, event.handover_id);
+                         if (!handover.ok()) return handover.status();
+                         if (!handover->has_value()) return std::nullopt;
+                         v1::RotationEvent out;
+                         v1::RotationEventType type = v1::ROTATION_EVENT_TYPE_UNSPECIFIED;
+                         v1::RotationEventType_Parse("ROTATION_EVENT_TYPE_" + event.type, &type);
+                         out.set_type(type);
+                         *out.mutable_handover() = std::move(**handover);
+                         return out;
+                       };
+                       return opened;
+                     });
 }
 
 void Sweeper::Start() {
@@ -285,23 +204,20 @@ void Sweeper::Run() {
 }
 
 SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config,
-                                 Catalog* catalog)
+                                 Catalog* catalog, StreamFollower* streams)
     : catalog_(catalog),
       store_(redis, config.scheduler),
       scheduler_(&store_, catalog, config.scheduler, NowMs),
       rotation_store_(redis, config.scheduler.request_id_ttl_s,
                       config.scheduler.rotation_draft_ttl_s),
       rotations_(&rotation_store_, &store_, catalog, config.scheduler, NowMs, gate->metrics()),
-      service_(&scheduler_, &rotations_, &rotation_store_, &store_, gate, &stopping_),
+      service_(&scheduler_, &rotations_, &rotation_store_, &store_, gate, streams),
       sweeper_(&store_, &rotation_store_, config.scheduler.sweep_interval_ms) {}
 
 SchedulerModule::~SchedulerModule() { Stop(); }
 
 void SchedulerModule::Start() { sweeper_.Start(); }
 
-void SchedulerModule::Stop() {
-  stopping_ = true;
-  sweeper_.Stop();
-}
+void SchedulerModule::Stop() { sweeper_.Stop(); }
 
 }  // namespace infrashare::scheduler

@@ -13,6 +13,7 @@
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
+#include "services/common/stream_follower.h"
 #include "services/scheduler/rotation_store.h"
 #include "services/scheduler/rotations.h"
 #include "services/scheduler/scheduler.h"
@@ -22,7 +23,7 @@ namespace infrashare::scheduler {
 class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService {
  public:
   SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, RotationStore* rotation_store,
-                       BookingStore* store, RpcGate* gate, const std::atomic<bool>* stopping);
+                       BookingStore* store, RpcGate* gate, StreamFollower* streams);
 
 #define INFRASHARE_UNARY(Method, Request, Response)                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
@@ -68,18 +69,12 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
       grpc::CallbackServerContext* context, const v1::WatchRotationEventsRequest* request) override;
 
  private:
-  absl::Status FollowBookings(const Caller& caller, const v1::WatchBookingsRequest& request,
-                              const std::function<bool(const v1::BookingEvent&)>& write,
-                              const std::function<bool()>& stopped);
-  absl::Status FollowRotationEvents(const Caller& caller, const std::string& cursor,
-                                    const std::function<bool(const v1::RotationEvent&)>& write,
-                                    const std::function<bool()>& stopped);
   Scheduler* scheduler_;
   Rotations* rotations_;
   RotationStore* rotation_store_;
   BookingStore* store_;
   RpcGate* gate_;
-  const std::atomic<bool>* stopping_;
+  StreamFollower* streams_;
 };
 
 // Applies due time-based transitions (lapsed holds, unapproved requests at their start, no-shows,
@@ -107,7 +102,8 @@ class Sweeper {
 class SchedulerModule final : public ServiceModule {
  public:
   // `catalog` is the process's registry read model (the server builds it and runs its follower).
-  SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config, Catalog* catalog);
+  SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config, Catalog* catalog,
+                  StreamFollower* streams);
   ~SchedulerModule() override;
   std::string name() const override { return "infrashare.scheduler.v1.SchedulerService"; }
   grpc::Service* service() override { return &service_; }
@@ -118,7 +114,6 @@ class SchedulerModule final : public ServiceModule {
   SlotFinder* slot_finder() { return scheduler_.slot_finder(); }
 
  private:
-  std::atomic<bool> stopping_{false};
   const Catalog* catalog_;
   RedisBookingStore store_;
   Scheduler scheduler_;

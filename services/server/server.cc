@@ -93,6 +93,7 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   s->gate_ =
       std::make_unique<RpcGate>(s->tokens_.get(), &s->metrics_, config.grpc.handler_threads,
                                 RequestLimitsFor(config), s->rate_limiter_.get(), s->audit_.get());
+  s->streams_ = std::make_unique<StreamFollower>(s->redis_.get(), s->gate_.get());
   s->token_service_ =
       std::make_unique<TokenServiceImpl>(s->tokens_.get(), s->audit_.get(), s->gate_.get());
   s->ComposeModules(services);
@@ -191,7 +192,8 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
       return tokens->RevokeOrganization(organization_id);
     };
     auto registry = std::make_unique<registry::RegistryModule>(
-        redis_.get(), gate_.get(), config_.registry, std::move(dependents), read_model_.get());
+        redis_.get(), gate_.get(), config_.registry, std::move(dependents), read_model_.get(),
+        streams_.get());
     // Personal data of one person, across the registry and the desk: beside the registry, whose
     // writes it makes.
     redis_->AddFunctionLibrary(std::string(kDeskLua));
@@ -202,8 +204,8 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
   SlotFinder* slots = nullptr;
   if (with_scheduler) {
     redis_->AddFunctionLibrary(std::string(kRotationLua));
-    auto scheduler = std::make_unique<scheduler::SchedulerModule>(redis_.get(), gate_.get(),
-                                                                  config_, read_model_.get());
+    auto scheduler = std::make_unique<scheduler::SchedulerModule>(
+        redis_.get(), gate_.get(), config_, read_model_.get(), streams_.get());
     slots = scheduler->slot_finder();
     modules_.push_back(std::move(scheduler));
   }
@@ -214,8 +216,8 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
           booking_ledger_.get(), read_model_.get(), config_.scheduler, NowMs);
       slots = desk_slots_.get();
     }
-    modules_.push_back(std::make_unique<desk::DeskModule>(redis_.get(), gate_.get(), config_,
-                                                          read_model_.get(), slots));
+    modules_.push_back(std::make_unique<desk::DeskModule>(
+        redis_.get(), gate_.get(), config_, read_model_.get(), slots, streams_.get()));
   }
 }
 
@@ -271,6 +273,7 @@ void InfrashareServer::Shutdown(std::chrono::milliseconds drain) {
   if (server_) server_->GetHealthCheckService()->Shutdown();
   // The health port stays up while calls drain, so probes see NOT_SERVING rather than a refusal.
   if (health_port_) health_port_->health()->Shutdown();
+  if (streams_) streams_->Stop();
   for (auto& m : modules_) m->Stop();
   if (registry_follower_) registry_follower_->Stop();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + drain);

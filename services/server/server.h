@@ -20,6 +20,7 @@
 #include "services/common/redis.h"
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
+#include "services/common/stream_follower.h"
 #include "services/common/token_service.h"
 #include "services/common/unparsable.h"
 #include "services/registry/follower.h"
@@ -78,6 +79,8 @@ class InfrashareServer {
   std::unique_ptr<scheduler::RedisBookingStore> booking_ledger_;
   std::unique_ptr<scheduler::SlotSearch> desk_slots_;  // when the desk runs without the scheduler
   std::unique_ptr<RpcGate> gate_;
+  // Every Watch*/Stream* call of every module, on a few shared readers (stream_follower.h).
+  std::unique_ptr<StreamFollower> streams_;
   std::unique_ptr<TokenServiceImpl> token_service_;
   std::vector<std::unique_ptr<ServiceModule>> modules_;
   std::unique_ptr<grpc::Server> server_;

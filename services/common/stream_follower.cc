@@ -1,0 +1,414 @@
+#include "services/common/stream_follower.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/logging.h"
+
+namespace infrashare {
+
+// ---- one call ----------------------------------------------------------------------------------
+
+FollowedCall::FollowedCall(StreamFollower* follower, grpc::CallbackServerContext* context,
+                           std::string method, const google::protobuf::Message& request,
+                           std::string cursor)
+    : follower_(follower),
+      context_(context),
+      method_(std::move(method)),
+      request_(request),
+      cursor_(std::move(cursor)) {}
+
+void FollowedCall::Begin() {
+  self_ = std::shared_ptr<FollowedCall>(this);
+  // Admission may wait on Redis (the token, the rate limits): not on gRPC's callback thread.
+  follower_->gate_->Post([self = self_] {
+    RpcGate::Done done;
+    absl::StatusOr<Caller> caller;
+    {
+      // A call cancelled while this task waited may be gone already, with its context.
+      std::lock_guard context_lock(self->context_mutex_);
+      if (self->context_gone_) return;
+      caller =
+          self->follower_->gate_->AdmitStream(self->context_, self->method_, self->request_, &done);
+      if (caller.ok()) {
+        std::lock_guard lock(self->mutex_);
+        if (self->ended_) {
+          done(self->final_);  // cancelled while being admitted
+          return;
+        }
+        self->done_ = std::move(done);
+      }
+    }
+    if (!caller.ok()) return self->End(caller.status());  // counted and logged already
+    if (auto status = self->Start(*caller); !status.ok()) self->End(status);
+  });
+}
+
+absl::Status FollowedCall::Start(const Caller& caller) {
+  auto place = follower_->gate_->OpenStream(caller);  // held until the call is gone
+  if (!place.ok()) return place.status();
+  place_ = std::move(*place);
+  auto plan = Open(caller);
+  if (!plan.ok()) return plan.status();
+  plan_ = std::move(*plan);
+  RedisPool& redis = *follower_->redis_;
+  if (cursor_.empty()) {
+    for (const auto& key : plan_.keys) {
+      auto latest = LatestStreamId(redis, key);
+      if (!latest.ok()) return latest.status();
+      positions_.push_back(std::move(*latest));
+    }
+  } else {
+    auto ids = DecodeStreamCursor(plan_.family, cursor_, plan_.keys.size());
+    if (!ids) return InvalidField("cursor", "is not a cursor this server issued");
+    for (size_t k = 0; k < plan_.keys.size(); ++k) {
+      auto trimmed = StreamTrimmedAfter(redis, plan_.keys[k], (*ids)[k]);
+      if (!trimmed.ok()) return trimmed.status();
+      if (*trimmed)
+        return PreconditionError("CURSOR_EXPIRED",
+                                 "events after this cursor were trimmed; list and watch anew");
+    }
+    positions_ = std::move(*ids);
+  }
+  if (auto attached = follower_->Attach(shared_from_this()); !attached.ok()) return attached;
+  Schedule();
+  return absl::OkStatus();
+}
+
+void FollowedCall::Offer(size_t key, Batch batch) {
+  {
+    std::lock_guard lock(mutex_);
+    if (ended_) return;
+    offered_.emplace_back(key, std::move(batch));
+    if (scheduled_) return;
+    scheduled_ = true;
+  }
+  Pump();
+}
+
+void FollowedCall::Schedule() {
+  {
+    std::lock_guard lock(mutex_);
+    if (scheduled_ || ended_) return;
+    scheduled_ = true;
+  }
+  follower_->gate_->Post([self = shared_from_this()] { self->Pump(); });
+}
+
+void FollowedCall::Pump() {
+  while (true) {
+    std::vector<std::pair<size_t, Batch>> offered;
+    {
+      std::lock_guard lock(mutex_);
+      offered.swap(offered_);
+      // Catching up reads the next batch only once the client took the last one: a slow client
+      // slows its own catch-up instead of filling memory.
+      const bool catch_up = !live_ && outbox_.empty() && !writing_;
+      if (ended_ || (offered.empty() && !catch_up)) {
+        scheduled_ = false;
+        return;
+      }
+    }
+    absl::Status status;
+    for (const auto& [key, batch] : offered) {
+      status = Deliver(key, *batch, true);
+      if (!status.ok()) break;
+    }
+    if (status.ok() && offered.empty()) status = CatchUp();
+    if (!status.ok()) {
+      End(status);
+      std::lock_guard lock(mutex_);
+      scheduled_ = false;
+      return;
+    }
+    WriteNext();
+  }
+}
+
+absl::Status FollowedCall::Deliver(size_t key, const std::vector<StreamEntry>& entries, bool live) {
+  for (const auto& entry : entries) {
+    if (CompareStreamIds(entry.id, positions_[key]) <= 0) continue;  // caught up past it
+    positions_[key] = entry.id;
+    auto message = Convert(key, entry);
+    if (!message.ok()) return message.status();
+    if (*message == nullptr) continue;
+    SetCursor(message->get(), EncodeStreamCursor(plan_.family, positions_));
+    std::lock_guard lock(mutex_);
+    if (ended_) return absl::OkStatus();
+    if (live && static_cast<int>(outbox_.size()) >= follower_->options_.queue_limit)
+      return absl::ResourceExhaustedError(
+          "the watcher did not keep up with the events; resume from the last cursor");
+    outbox_.push_back(std::move(*message));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FollowedCall::CatchUp() {
+  std::vector<std::string> tails;
+  if (follower_->TryGoLive(this, &tails)) return absl::OkStatus();
+  const int count = follower_->options_.catch_up_batch;
+  std::vector<RedisArgs> reads;
+  for (size_t k = 0; k < plan_.keys.size(); ++k)
+    reads.push_back(
+        {"XRANGE", plan_.keys[k], "(" + positions_[k], "+", "COUNT", std::to_string(count)});
+  auto replies = follower_->redis_->Pipeline(reads);
+  if (!replies.ok()) return replies.status();
+  for (size_t k = 0; k < plan_.keys.size(); ++k) {
+    const RedisValue& reply = (*replies)[k];
+    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+    auto entries = StreamEntriesOf(reply);
+    if (auto status = Deliver(k, entries, false); !status.ok()) return status;
+    // All there was up to the reader's position, read: entries deleted since (XDEL) are no gap.
+    if (static_cast<int>(entries.size()) < count && CompareStreamIds(positions_[k], tails[k]) < 0)
+      positions_[k] = tails[k];
+  }
+  return absl::OkStatus();
+}
+
+void FollowedCall::WriteNext() {
+  const google::protobuf::Message* message;
+  {
+    std::lock_guard lock(mutex_);
+    if (writing_ || ended_ || outbox_.empty()) return;
+    in_flight_ = std::move(outbox_.front());
+    outbox_.pop_front();
+    writing_ = true;
+    message = in_flight_.get();
+  }
+  Send(*message);  // outside the lock: gRPC may call OnWriteDone inline
+}
+
+void FollowedCall::OnWriteDoneImpl(bool ok) {
+  RpcGate::Done done;
+  absl::Status status;
+  bool catch_up = false, close_now = false;
+  {
+    std::lock_guard lock(mutex_);
+    writing_ = false;
+    in_flight_.reset();
+    if (!ok && !ended_) {
+      ended_ = true;
+      final_ = absl::CancelledError("the watcher went away");
+      outbox_.clear();
+      offered_.clear();
+    }
+    if (ended_) {
+      if (closed_) return;
+      closed_ = close_now = true;
+      done = std::move(done_);
+      status = final_;
+    } else {
+      catch_up = outbox_.empty() && !live_;
+    }
+  }
+  if (close_now) {
+    if (done) done(status);
+    Close(ToGrpcStatus(status));
+    return;
+  }
+  WriteNext();
+  if (catch_up) Schedule();
+}
+
+void FollowedCall::End(const absl::Status& status) {
+  RpcGate::Done done;
+  {
+    std::lock_guard lock(mutex_);
+    if (ended_) return;
+    ended_ = true;
+    final_ = status;
+    outbox_.clear();
+    offered_.clear();
+    if (writing_) return;  // closed when the write in flight is done
+    closed_ = true;
+    done = std::move(done_);
+  }
+  if (done) done(status);
+  Close(ToGrpcStatus(status));
+}
+
+void FollowedCall::OnCancelImpl() { End(absl::CancelledError("the watcher went away")); }
+
+void FollowedCall::OnDoneImpl() {
+  {
+    std::lock_guard lock(context_mutex_);
+    context_gone_ = true;
+  }
+  follower_->Detach(this);
+  std::shared_ptr<FollowedCall> last = std::move(self_);  // queued work may still hold it
+}
+
+bool FollowedCall::StillAdmitted() {
+  std::lock_guard lock(context_mutex_);
+  return context_gone_ || follower_->gate_->StillAdmitted(*context_);
+}
+
+// ---- the follower ------------------------------------------------------------------------------
+
+struct StreamFollower::Reader {
+  std::string key;
+  std::string tail;                      // the last entry handed out (under mutex_)
+  std::map<FollowedCall*, size_t> live;  // the calls it feeds, with the key's index in each
+  std::thread thread;
+};
+
+StreamFollower::StreamFollower(RedisPool* redis, RpcGate* gate, Options options)
+    : redis_(redis), gate_(gate), options_(options) {}
+
+StreamFollower::~StreamFollower() { Stop(); }
+
+void StreamFollower::Stop() {
+  std::vector<std::shared_ptr<FollowedCall>> calls;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    for (auto* call : calls_) calls.push_back(call->shared_from_this());
+  }
+  stopped_cv_.notify_all();
+  // A client reconnects on UNAVAILABLE and resumes from its last cursor on another replica.
+  for (auto& call : calls)
+    call->End(StoreUnavailable("the server is shutting down; resume from the last cursor"));
+  if (timer_.joinable()) timer_.join();
+  for (auto& [key, reader] : readers_) reader->thread.join();
+}
+
+int StreamFollower::open_calls() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(calls_.size());
+}
+
+int StreamFollower::readers() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(readers_.size());
+}
+
+absl::Status StreamFollower::Attach(const std::shared_ptr<FollowedCall>& call) {
+  // A new reader starts at the newest entry, read here rather than under the lock.
+  std::map<std::string, std::string> starts;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& key : call->plan_.keys)
+      if (!readers_.count(key)) starts[key];
+  }
+  for (auto& [key, start] : starts) {
+    auto latest = LatestStreamId(*redis_, key);
+    if (!latest.ok()) return latest.status();
+    start = std::move(*latest);
+  }
+  std::lock_guard lock(mutex_);
+  if (stopped_) return StoreUnavailable("the server is shutting down; resume from the last cursor");
+  {
+    std::lock_guard call_lock(call->mutex_);
+    if (call->ended_) return absl::OkStatus();  // gone before it started
+  }
+  for (const auto& key : call->plan_.keys) {
+    auto& reader = readers_[key];
+    if (reader) continue;
+    reader = std::make_unique<Reader>();
+    reader->key = key;
+    reader->tail = starts.count(key) ? starts[key] : "0-0";
+    reader->thread = std::thread([this, r = reader.get()] { Read(r); });
+  }
+  calls_.insert(call.get());
+  // Threads only for a module whose streams are watched: the timer with the first call.
+  if (!timer_.joinable()) timer_ = std::thread([this] { CheckTokens(); });
+  return absl::OkStatus();
+}
+
+void StreamFollower::Detach(FollowedCall* call) {
+  std::lock_guard lock(mutex_);
+  calls_.erase(call);
+  for (auto& [key, reader] : readers_) reader->live.erase(call);  // its plan may be half made
+}
+
+bool StreamFollower::TryGoLive(FollowedCall* call, std::vector<std::string>* tails) {
+  std::lock_guard lock(mutex_);
+  tails->clear();
+  bool caught_up = true;
+  for (size_t k = 0; k < call->plan_.keys.size(); ++k) {
+    const Reader& reader = *readers_.at(call->plan_.keys[k]);
+    tails->push_back(reader.tail);
+    if (CompareStreamIds(call->positions_[k], reader.tail) < 0) caught_up = false;
+  }
+  if (!caught_up || !calls_.count(call)) return false;
+  call->live_ = true;
+  for (size_t k = 0; k < call->plan_.keys.size(); ++k)
+    readers_.at(call->plan_.keys[k])->live[call] = k;
+  return true;
+}
+
+void StreamFollower::Read(Reader* reader) {
+  auto connection = redis_->Dedicated();
+  const auto pause = std::chrono::milliseconds(500);
+  while (true) {
+    std::string after;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) return;
+      after = reader->tail;
+    }
+    absl::Status failed;
+    if (!connection->connected()) failed = connection->Connect();
+    if (failed.ok()) {
+      connection->SetReadTimeout(std::chrono::milliseconds(options_.block_ms + 2000));
+      auto replies =
+          connection->Run({{"XREAD", "COUNT", "1000", "BLOCK", std::to_string(options_.block_ms),
+                            "STREAMS", reader->key, after}});
+      if (!replies.ok()) {
+        failed = replies.status();
+      } else if (replies->front().type == RedisValue::Type::kError) {
+        failed = StatusFromRedisError(replies->front().str);
+      } else if (!replies->front().is_nil() && !replies->front().elements.empty()) {
+        auto batch = std::make_shared<const std::vector<StreamEntry>>(
+            StreamEntriesOf(replies->front().elements[0].elements[1]));
+        if (batch->empty()) continue;
+        std::vector<std::pair<std::shared_ptr<FollowedCall>, size_t>> targets;
+        {
+          std::lock_guard lock(mutex_);
+          reader->tail = batch->back().id;
+          targets.reserve(reader->live.size());
+          for (const auto& [call, k] : reader->live)
+            targets.emplace_back(call->shared_from_this(), k);
+        }
+        // A few worker tasks per batch rather than one per call: a task wakes a thread.
+        const size_t chunk = static_cast<size_t>(std::max(1, options_.fan_out_chunk));
+        for (size_t from = 0; from < targets.size(); from += chunk) {
+          std::vector<std::pair<std::shared_ptr<FollowedCall>, size_t>> part(
+              std::make_move_iterator(targets.begin() + from),
+              std::make_move_iterator(targets.begin() + std::min(targets.size(), from + chunk)));
+          gate_->Post([part = std::move(part), batch] {
+            for (const auto& [call, k] : part) call->Offer(k, batch);
+          });
+        }
+      }
+    }
+    if (!failed.ok()) {
+      logging::Warn("stream reader: redis read failed", {{"error", std::string(failed.message())}});
+      std::unique_lock lock(mutex_);
+      stopped_cv_.wait_for(lock, pause, [this] { return stopped_; });
+    }
+  }
+}
+
+void StreamFollower::CheckTokens() {
+  std::unique_lock lock(mutex_);
+  while (!stopped_) {
+    // One timer for every open call: a revoked or expired token loses its streams within about a
+    // second (and the token cache's lifetime).
+    stopped_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopped_; });
+    if (stopped_) return;
+    std::vector<std::shared_ptr<FollowedCall>> calls;
+    calls.reserve(calls_.size());
+    for (auto* call : calls_) calls.push_back(call->shared_from_this());
+    lock.unlock();
+    for (auto& call : calls)
+      if (!call->StillAdmitted())
+        call->End(NotAuthenticated("the token was revoked or has expired"));
+    calls.clear();
+    lock.lock();
+  }
+}
+
+}  // namespace infrashare
