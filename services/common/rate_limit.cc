@@ -73,7 +73,13 @@ absl::Status RateLimiter::Take(const Caller& caller, absl::string_view method) {
   std::lock_guard lock(leases_mutex_);
   if (leases_.size() > 100000)
     std::erase_if(leases_, [&](const auto& e) { return e.second.expires <= now; });
-  leases_[key] = Lease{granted - 1, now + std::chrono::milliseconds(100)};
+  // Calls that missed the lease at the same moment each took one from Redis: what they took adds
+  // up (overwriting dropped the rest of a lease already paid for, and a burst of concurrent calls
+  // then ran out of allowance far below the limit).
+  Lease& held = leases_[key];
+  if (held.expires <= now) held.remaining = 0;
+  held.remaining += granted - 1;
+  held.expires = now + std::chrono::milliseconds(100);
   return absl::OkStatus();
 }
 

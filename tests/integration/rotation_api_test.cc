@@ -898,16 +898,7 @@ class InterleavingBookingStore final : public scheduler::BookingStore {
   }
   absl::StatusOr<int> Sweep(int shard, int limit) override { return real_->Sweep(shard, limit); }
   int shards() const override { return real_->shards(); }
-  absl::StatusOr<std::vector<std::string>> LatestEventIds() override {
-    return real_->LatestEventIds();
-  }
-  absl::StatusOr<bool> EventsTrimmedAfter(const std::vector<std::string>& ids) override {
-    return real_->EventsTrimmedAfter(ids);
-  }
-  absl::StatusOr<std::vector<scheduler::BookingEventRecord>> ReadEvents(
-      const std::vector<std::string>& ids, int count) override {
-    return real_->ReadEvents(ids, count);
-  }
+  std::vector<std::string> EventKeys() const override { return real_->EventKeys(); }
 
  private:
   scheduler::BookingStore* real_;

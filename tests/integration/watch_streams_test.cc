@@ -131,7 +131,14 @@ TEST_F(WatchStreamsTest, HundredsOfStreamsShareThreadsAndConnectionsAndGetEveryE
   const std::string lab = CreateLab("Watched Lab").id();
   int got = 0;
   ResourceChange change;
-  for (auto& s : streams) got += ReadUntil(s, lab, &change) && change.type() == CHANGE_TYPE_CREATED;
+  for (auto& s : streams) {
+    if (ReadUntil(s, lab, &change) && change.type() == CHANGE_TYPE_CREATED) {
+      ++got;
+    } else {
+      const grpc::Status ended = s.reader->Finish();
+      ADD_FAILURE() << "a stream ended: " << ended.error_code() << " " << ended.error_message();
+    }
+  }
   EXPECT_EQ(got, kStreams);
   // Now all are open, and live: one more event reaches each.
   const std::string second = CreateLab("Second Lab").id();
