@@ -158,9 +158,10 @@ DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Di
                        SlotFinder* slots)
     : directory_(directory),
       store_(redis, config.desk),
+      queue_(redis),
       desk_(&store_, directory, config.desk, slots),
       service_(&desk_, &store_, gate, &stopping_),
-      dispatcher_(redis, &store_, directory, config.desk) {}
+      dispatcher_(&queue_, &store_, directory, config.desk) {}
 
 DeskModule::~DeskModule() { Stop(); }
 

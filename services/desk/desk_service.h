@@ -75,7 +75,8 @@ class DeskModule final : public ServiceModule {
  private:
   std::atomic<bool> stopping_{false};
   const Directory* directory_;
-  DeskStore store_;
+  RedisDeskStore store_;
+  RedisDispatchQueue queue_;
   Desk desk_;
   DeskServiceImpl service_;
   Dispatcher dispatcher_;
