@@ -55,9 +55,9 @@ absl::StatusOr<std::vector<DispatchItem>> RedisDispatchQueue::Read(absl::string_
                                                                    int count, int block_ms) {
   RedisConnection* connection = ConnectionOf(consumer);
   connection->SetReadTimeout(std::chrono::milliseconds(block_ms + 2000));
-  auto replies = connection->Run({{"XREADGROUP", "GROUP", kGroup, std::string(consumer), "COUNT",
-                                   std::to_string(count), "BLOCK", std::to_string(block_ms),
-                                   "STREAMS", stream_, ">"}});
+  auto replies = connection->Run(
+      {{"XREADGROUP", "GROUP", kGroup, std::string(consumer), "COUNT", std::to_string(count),
+        "BLOCK", std::to_string(block_ms), "STREAMS", stream_, ">"}});
   if (!replies.ok()) return replies.status();
   const RedisValue& reply = replies->front();
   if (reply.type == RedisValue::Type::kError) {
@@ -75,8 +75,9 @@ absl::StatusOr<std::vector<DispatchItem>> RedisDispatchQueue::Read(absl::string_
 absl::StatusOr<std::vector<DispatchItem>> RedisDispatchQueue::ClaimStale(absl::string_view consumer,
                                                                          int min_idle_ms,
                                                                          int count) {
-  auto reply = redis_->Command({"XAUTOCLAIM", stream_, kGroup, std::string(consumer),
-                                std::to_string(min_idle_ms), "0-0", "COUNT", std::to_string(count)});
+  auto reply =
+      redis_->Command({"XAUTOCLAIM", stream_, kGroup, std::string(consumer),
+                       std::to_string(min_idle_ms), "0-0", "COUNT", std::to_string(count)});
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() < 2) return std::vector<DispatchItem>();
   return ItemsOf(reply->elements[1]);

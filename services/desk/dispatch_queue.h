@@ -47,8 +47,8 @@ class RedisDispatchQueue final : public DispatchQueue {
   // Blocks on a connection of the consumer's own, opened on its first read.
   absl::StatusOr<std::vector<DispatchItem>> Read(absl::string_view consumer, int count,
                                                  int block_ms) override;
-  absl::StatusOr<std::vector<DispatchItem>> ClaimStale(absl::string_view consumer,
-                                                       int min_idle_ms, int count) override;
+  absl::StatusOr<std::vector<DispatchItem>> ClaimStale(absl::string_view consumer, int min_idle_ms,
+                                                       int count) override;
   absl::Status Acknowledge(const std::vector<std::string>& stream_ids) override;
   absl::Status ClearDrainFlag() override;
 
