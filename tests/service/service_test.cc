@@ -38,7 +38,9 @@ Caller As(const std::string& organization, Role role) {
   return caller;
 }
 
-Caller PlatformAdmin() { return As(std::string(kPlatformOrganization), auth::v1::ROLE_PLATFORM_ADMIN); }
+Caller PlatformAdmin() {
+  return As(std::string(kPlatformOrganization), auth::v1::ROLE_PLATFORM_ADMIN);
+}
 
 // A far-future Monday 10:00 UTC, plus `hours`.
 google::protobuf::Timestamp At(int hours) {
@@ -49,7 +51,9 @@ google::protobuf::Timestamp At(int hours) {
 
 class ServiceTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { redis_server_ = new testing::RedisServer(testing::ClusterModeRequested()); }
+  static void SetUpTestSuite() {
+    redis_server_ = new testing::RedisServer(testing::ClusterModeRequested());
+  }
   static void TearDownTestSuite() {
     delete redis_server_;
     redis_server_ = nullptr;
@@ -71,8 +75,8 @@ class ServiceTest : public ::testing::Test {
         redis_.get(), config_.registry.request_id_ttl_s, config_.registry.events_max_length);
     model_ = std::make_unique<registry::RegistryReadModel>(registry_store_.get());
     model_->Loaded();
-    registry_ = std::make_unique<registry::Registry>(registry_store_.get(), model_.get(),
-                                                     config_.registry);
+    registry_ =
+        std::make_unique<registry::Registry>(registry_store_.get(), model_.get(), config_.registry);
     bookings_ = std::make_unique<scheduler::RedisBookingStore>(redis_.get(), config_.scheduler);
     scheduler_ = std::make_unique<scheduler::Scheduler>(bookings_.get(), model_.get(),
                                                         config_.scheduler, NowMs);
@@ -80,13 +84,18 @@ class ServiceTest : public ::testing::Test {
     desk_ = std::make_unique<desk::Desk>(desk_store_.get(), model_.get(), config_.desk);
     token_store_ = std::make_unique<RedisTokenStore>(redis_.get());
     tokens_ = std::make_unique<TokenAuthority>(token_store_.get(), config_.auth);
+    rotation_store_ = std::make_unique<scheduler::RedisRotationStore>(
+        redis_.get(), config_.scheduler.request_id_ttl_s, config_.scheduler.rotation_draft_ttl_s);
+    rotations_ = std::make_unique<scheduler::Rotations>(rotation_store_.get(), bookings_.get(),
+                                                        model_.get(), config_.scheduler, NowMs);
 
-    for (const char* org : {"acme", "school", "outsider"}) CreateOrganization(org);
+    for (const char* org : {"acme", "school", "fleet", "outsider"}) CreateOrganization(org);
     reg::CreateNetworkRequest network;
     network.set_network_id("tech");
     network.mutable_network()->set_display_name("TechOost");
     network.mutable_network()->add_member_organization_ids("acme");
     network.mutable_network()->add_member_organization_ids("school");
+    network.mutable_network()->add_member_organization_ids("fleet");
     ASSERT_TRUE(registry_->CreateNetwork(PlatformAdmin(), network).ok());
   }
 
@@ -134,6 +143,8 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<desk::Desk> desk_;
   std::unique_ptr<RedisTokenStore> token_store_;
   std::unique_ptr<TokenAuthority> tokens_;
+  std::unique_ptr<scheduler::RedisRotationStore> rotation_store_;
+  std::unique_ptr<scheduler::Rotations> rotations_;
 };
 
 testing::RedisServer* ServiceTest::redis_server_ = nullptr;
@@ -142,8 +153,8 @@ testing::RedisServer* ServiceTest::redis_server_ = nullptr;
 // Registry
 
 TEST_F(ServiceTest, RegistryRefusesAResourceOfAForeignOrganization) {
-  auto created = registry_->CreateResource(As("outsider", auth::v1::ROLE_ORGANIZATION_ADMIN),
-                                           LabRequest());
+  auto created =
+      registry_->CreateResource(As("outsider", auth::v1::ROLE_ORGANIZATION_ADMIN), LabRequest());
   EXPECT_EQ(created.status().code(), absl::StatusCode::kPermissionDenied) << created.status();
 }
 
@@ -153,7 +164,8 @@ TEST_F(ServiceTest, RegistryRefusesAnUpdateWithAStaleEtag) {
   reg::UpdateOrganizationRequest update;
   *update.mutable_organization() = *current;
   update.mutable_organization()->set_display_name("Acme BV");
-  auto updated = registry_->UpdateOrganization(As("acme", auth::v1::ROLE_ORGANIZATION_ADMIN), update);
+  auto updated =
+      registry_->UpdateOrganization(As("acme", auth::v1::ROLE_ORGANIZATION_ADMIN), update);
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_NE(updated->etag(), current->etag());
   update.mutable_organization()->set_display_name("Acme NV");  // still the first etag
@@ -266,8 +278,8 @@ TEST_F(ServiceTest, DeskInquiryIsRoutedThenResolvedAndHiddenFromOutsiders) {
   auto seen = desk_->GetInquiry(school, submitted->id());
   ASSERT_TRUE(seen.ok()) << seen.status();
   EXPECT_EQ(seen->contact().email(), "jan@bakkerij.example");
-  auto hidden = desk_->GetInquiry(As("outsider", auth::v1::ROLE_ORGANIZATION_ADMIN),
-                                  submitted->id());
+  auto hidden =
+      desk_->GetInquiry(As("outsider", auth::v1::ROLE_ORGANIZATION_ADMIN), submitted->id());
   EXPECT_FALSE(hidden.ok());
 
   // Nobody has accepted it: it cannot be resolved yet.
@@ -275,6 +287,61 @@ TEST_F(ServiceTest, DeskInquiryIsRoutedThenResolvedAndHiddenFromOutsiders) {
   resolve.set_id(submitted->id());
   resolve.set_note("done");
   EXPECT_FALSE(desk_->Resolve(As("outsider", auth::v1::ROLE_ORGANIZATION_ADMIN), resolve).ok());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rotations
+
+TEST_F(ServiceTest, RotationRequestIsOpenThenWithdrawnOnlyByItsOrganization) {
+  reg::CreateResourceRequest unit;
+  reg::Resource* r = unit.mutable_resource();
+  r->set_display_name("Mobiel Lab Zwolle");
+  r->set_kind(reg::RESOURCE_KIND_EQUIPMENT);
+  r->set_mobility(reg::MOBILITY_MOBILE);
+  r->set_owner_organization_id("fleet");
+  r->mutable_location()->mutable_point()->set_latitude(52.51);
+  r->mutable_location()->mutable_point()->set_longitude(6.09);
+  *r->mutable_home_base() = r->location();
+  r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+  r->set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+  r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+  const Caller fleet = As("fleet", auth::v1::ROLE_ORGANIZATION_ADMIN);
+  auto van = registry_->CreateResource(fleet, unit);
+  ASSERT_TRUE(van.ok()) << van.status();
+
+  sv1::CreateRotationPoolRequest create_pool;
+  create_pool.mutable_pool()->set_display_name("TechOost mobile labs");
+  create_pool.mutable_pool()->add_unit_resource_ids(van->id());
+  create_pool.mutable_pool()->set_owner_organization_id("fleet");
+  EXPECT_EQ(rotations_->CreatePool(As("outsider", auth::v1::ROLE_ORGANIZATION_ADMIN), create_pool)
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  auto pool = rotations_->CreatePool(fleet, create_pool);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+
+  sv1::CreateRotationRequestRequest ask;
+  auto* wanted = ask.mutable_rotation_request();
+  wanted->set_pool_id(pool->id());
+  wanted->mutable_location()->set_latitude(52.2);
+  wanted->mutable_location()->set_longitude(6.9);
+  *wanted->mutable_earliest_start_time() = At(0);
+  *wanted->mutable_latest_end_time() = At(24 * 14);
+  wanted->set_duration_days(3);
+  const Caller school = As("school", auth::v1::ROLE_MEMBER);
+  auto asked = rotations_->CreateRequest(school, ask);
+  ASSERT_TRUE(asked.ok()) << asked.status();
+  EXPECT_EQ(asked->state(), sv1::ROTATION_REQUEST_STATE_OPEN);
+
+  sv1::WithdrawRotationRequestRequest withdraw;
+  withdraw.set_id(asked->id());
+  auto foreign =
+      rotations_->WithdrawRequest(As("acme", auth::v1::ROLE_ORGANIZATION_ADMIN), withdraw);
+  // Someone else's request does not exist for a third organisation.
+  EXPECT_EQ(foreign.status().code(), absl::StatusCode::kNotFound) << foreign.status();
+  auto withdrawn = rotations_->WithdrawRequest(school, withdraw);
+  ASSERT_TRUE(withdrawn.ok()) << withdrawn.status();
+  EXPECT_EQ(withdrawn->state(), sv1::ROTATION_REQUEST_STATE_WITHDRAWN);
 }
 
 // ---------------------------------------------------------------------------------------------
