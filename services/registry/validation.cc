@@ -495,5 +495,4 @@ void ValidateSearch(const v1::SearchResourcesRequest& request, FieldErrors* erro
     errors->Add("order_by", "ordering by distance needs a `within` circle");
 }
 
-
 }  // namespace infrashare::registry
