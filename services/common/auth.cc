@@ -83,17 +83,112 @@ bool Caller::Coordinates(absl::string_view network_id) const {
          std::find(network_ids.begin(), network_ids.end(), network_id) != network_ids.end();
 }
 
-TokenStore::TokenStore(RedisPool* redis, AuthConfig config)
-    : redis_(redis), config_(std::move(config)) {
+std::string RedisTokenStore::Key(absl::string_view suffix) const {
+  return absl::StrCat(redis_->prefix(), "{auth}:", suffix);
+}
+
+absl::StatusOr<std::optional<auth::v1::TokenInfo>> RedisTokenStore::ByHash(absl::string_view hash) {
+  auto reply = redis_->Command({"GET", Key(absl::StrCat("tok:", hash))});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_nil()) return std::nullopt;
+  auth::v1::TokenInfo info;
+  if (!info.ParseFromString(reply->str)) return absl::InternalError("corrupt token record");
+  return info;
+}
+
+absl::StatusOr<std::optional<StoredToken>> RedisTokenStore::ById(absl::string_view id) {
+  auto hash = redis_->Command({"GET", Key(absl::StrCat("tokid:", id))});
+  if (!hash.ok()) return hash.status();
+  if (hash->is_nil()) return std::nullopt;
+  auto data = redis_->Command({"GET", Key(absl::StrCat("tok:", hash->str))});
+  if (!data.ok()) return data.status();
+  StoredToken token;
+  if (data->is_nil() || !token.info.ParseFromString(data->str)) return std::nullopt;
+  token.hash = hash->str;
+  return token;
+}
+
+absl::StatusOr<auth::v1::CreateTokenResponse> RedisTokenStore::Insert(
+    const StoredToken& token, const auth::v1::CreateTokenResponse& response,
+    absl::string_view replay_key, int replay_ttl_s) {
+  RedisFunctionCall call("auth_create");
+  call.Key("token", Key(absl::StrCat("tok:", token.hash)))
+      .Key("tokid", Key(absl::StrCat("tokid:", token.info.id())))
+      .Key("tokens", Key("tokens"))
+      .Key("org", Key(absl::StrCat("org:", token.info.organization_id())))
+      .Replay(replay_key, replay_ttl_s)
+      .Arg("id", token.info.id())
+      .Arg("hash", token.hash)
+      .Arg("info", token.info.SerializeAsString())
+      .Arg("response", response.SerializeAsString());
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
+  if (!reply.ok()) return reply.status();
+  if (reply->elements.size() == 2 && reply->elements[0].str == "replay") {
+    auth::v1::CreateTokenResponse previous;
+    previous.ParseFromString(reply->elements[1].str);
+    return previous;
+  }
+  return response;
+}
+
+absl::Status RedisTokenStore::Rewrite(const StoredToken& token) {
+  return redis_
+      ->Command({"SET", Key(absl::StrCat("tok:", token.hash)), token.info.SerializeAsString(), "XX",
+                 "KEEPTTL"})
+      .status();
+}
+
+absl::StatusOr<std::vector<std::string>> RedisTokenStore::Ids(absl::string_view organization_id,
+                                                              absl::string_view after, int limit) {
+  const std::string index =
+      organization_id.empty() ? Key("tokens") : Key(absl::StrCat("org:", organization_id));
+  const std::string from = after.empty() ? "-" : absl::StrCat("(", after);
+  auto reply =
+      redis_->Command({"ZRANGEBYLEX", index, from, "+", "LIMIT", "0", std::to_string(limit)});
+  if (!reply.ok()) return reply.status();
+  std::vector<std::string> ids;
+  for (const auto& element : reply->elements) ids.push_back(element.str);
+  return ids;
+}
+
+absl::Status RedisTokenStore::Revoke(absl::string_view id, absl::string_view organization_id) {
+  RedisFunctionCall call("auth_revoke");
+  call.Key("base", Key(""))
+      .Key("tokid", Key(absl::StrCat("tokid:", id)))
+      .Key("tokens", Key("tokens"))
+      .Key("org", Key(absl::StrCat("org:", organization_id)))
+      .Arg("id", std::string(id));
+  return redis_->FCall(call.function(), call.keys(), call.args()).status();
+}
+
+absl::Status RedisTokenStore::RevokeOrganization(absl::string_view organization_id) {
+  RedisFunctionCall call("auth_revoke_org");
+  call.Key("base", Key(""))
+      .Key("tokens", Key("tokens"))
+      .Key("org", Key(absl::StrCat("org:", organization_id)));
+  return redis_->FCall(call.function(), call.keys(), call.args()).status();
+}
+
+absl::StatusOr<bool> RedisTokenStore::OrganizationExists(absl::string_view organization_id) {
+  // The organisation lives in the registry's keys; reading another service's keys is allowed.
+  auto exists =
+      redis_->Command({"EXISTS", absl::StrCat(redis_->prefix(), "{reg}:org:", organization_id)});
+  if (!exists.ok()) return exists.status();
+  return exists->integer != 0;
+}
+
+std::string RedisTokenStore::ReplayKey(absl::string_view organization_id,
+                                       absl::string_view idempotency_key) const {
+  return Key(absl::StrCat("req:", organization_id, ":", idempotency_key));
+}
+
+TokenAuthority::TokenAuthority(TokenStore* store, AuthConfig config)
+    : store_(store), config_(std::move(config)) {
   if (!config_.bootstrap_admin_token.empty())
     bootstrap_hash_ = SecretHash(config_.bootstrap_admin_token);
 }
 
-std::string TokenStore::Key(absl::string_view suffix) const {
-  return absl::StrCat(redis_->prefix(), "{auth}:", suffix);
-}
-
-absl::StatusOr<Caller> TokenStore::Authenticate(const grpc::ServerContextBase& context) {
+absl::StatusOr<Caller> TokenAuthority::Authenticate(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return NotAuthenticated("missing 'authorization: Bearer <token>'");
@@ -104,7 +199,7 @@ absl::StatusOr<Caller> TokenStore::Authenticate(const grpc::ServerContextBase& c
   return Resolve(value.substr(kBearer.size()));
 }
 
-absl::StatusOr<Caller> TokenStore::Resolve(absl::string_view token) {
+absl::StatusOr<Caller> TokenAuthority::Resolve(absl::string_view token) {
   if (token.empty() || token.size() > 256) return NotAuthenticated("invalid token");
   std::string hash = SecretHash(token);
   if (!bootstrap_hash_.empty() && SameHash(hash, bootstrap_hash_)) {
@@ -121,25 +216,23 @@ absl::StatusOr<Caller> TokenStore::Resolve(absl::string_view token) {
       return it->second.caller;
     }
   }
-  auto reply = redis_->Command({"GET", Key(absl::StrCat("tok:", hash))});
-  if (!reply.ok()) return reply.status();
-  if (reply->is_nil()) return NotAuthenticated("unknown or revoked token");
-  auth::v1::TokenInfo info;
-  if (!info.ParseFromString(reply->str)) return absl::InternalError("corrupt token record");
-  if (info.has_expire_time() && info.expire_time() <= Now())
+  auto info = store_->ByHash(hash);
+  if (!info.ok()) return info.status();
+  if (!info->has_value()) return NotAuthenticated("unknown or revoked token");
+  if ((*info)->has_expire_time() && (*info)->expire_time() <= Now())
     return NotAuthenticated("token expired");
-  Caller caller = FromInfo(info);
+  Caller caller = FromInfo(**info);
   if (config_.cache_ttl_ms > 0) {
     std::lock_guard lock(cache_mutex_);
     if (cache_.size() >= kCacheLimit) cache_.clear();
-    cache_[hash] =
-        Cached{caller, now + std::chrono::milliseconds(config_.cache_ttl_ms),
-               info.has_expire_time() ? TimeUtil::TimestampToMilliseconds(info.expire_time()) : 0};
+    cache_[hash] = Cached{
+        caller, now + std::chrono::milliseconds(config_.cache_ttl_ms),
+        (*info)->has_expire_time() ? TimeUtil::TimestampToMilliseconds((*info)->expire_time()) : 0};
   }
   return caller;
 }
 
-absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
+absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Create(
     const Caller& caller, const auth::v1::CreateTokenRequest& request) {
   FieldErrors errors;
   if (request.organization_id().empty()) errors.Add("organization_id", "is required");
@@ -173,11 +266,9 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
       if (role != auth::v1::ROLE_PLATFORM_ADMIN)
         return InvalidField("organization_id", "'platform' holds only platform-admin tokens");
   } else {
-    // The organisation lives in the registry's keys; reading another service's keys is allowed.
-    auto exists = redis_->Command(
-        {"EXISTS", absl::StrCat(redis_->prefix(), "{reg}:org:", request.organization_id())});
+    auto exists = store_->OrganizationExists(request.organization_id());
     if (!exists.ok()) return exists.status();
-    if (exists->integer == 0) return NotFoundError("organization", request.organization_id());
+    if (!*exists) return NotFoundError("organization", request.organization_id());
   }
 
   auth::v1::TokenInfo info;
@@ -190,90 +281,63 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Create(
   return Mint(caller, std::move(info), ReplayKey(caller, request));
 }
 
-absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Mint(const Caller& caller,
-                                                               auth::v1::TokenInfo info,
-                                                               const std::string& replay) {
+absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Mint(const Caller& caller,
+                                                                   auth::v1::TokenInfo info,
+                                                                   const std::string& replay) {
   std::string id = NewId("tok");
   std::string secret = absl::StrCat("ist_", id.substr(4), "_", RandomBase32(32));
-  std::string hash = SecretHash(secret);
   info.set_id(id);
   *info.mutable_create_time() = Now();
   info.set_created_by(caller.token_id);
   auth::v1::CreateTokenResponse response;
   response.set_token(secret);
   *response.mutable_info() = info;
-  RedisFunctionCall call("auth_create");
-  call.Key("token", Key(absl::StrCat("tok:", hash)))
-      .Key("tokid", Key(absl::StrCat("tokid:", id)))
-      .Key("tokens", Key("tokens"))
-      .Key("org", Key(absl::StrCat("org:", info.organization_id())))
-      .Replay(replay, config_.create_replay_ttl_s)
-      .Arg("id", id)
-      .Arg("hash", hash)
-      .Arg("info", info.SerializeAsString())
-      .Arg("response", response.SerializeAsString());
-  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
-  if (!reply.ok()) return reply.status();
-  if (reply->elements.size() == 2 && reply->elements[0].str == "replay") {
-    auth::v1::CreateTokenResponse previous;
-    previous.ParseFromString(reply->elements[1].str);
-    return previous;
-  }
-  return response;
+  return store_->Insert({std::move(info), SecretHash(secret)}, response, replay,
+                        config_.create_replay_ttl_s);
 }
 
-absl::StatusOr<auth::v1::CreateTokenResponse> TokenStore::Rotate(
+absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Rotate(
     const Caller& caller, const auth::v1::RotateTokenRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
   if (request.overlap_seconds() < 0 || request.overlap_seconds() > 604800)
     return InvalidField("overlap_seconds", "must be between 0 and 604800 (a week)");
-  std::string old_hash;
-  auto old = InfoById(request.id(), &old_hash);
-  if (!old.ok()) return old.status();
-  if (!caller.IsAdminOf(old->organization_id()) && caller.token_id != request.id())
+  auto found = store_->ById(request.id());
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return NotFoundError("token", request.id());
+  StoredToken old = std::move(**found);
+  if (!caller.IsAdminOf(old.info.organization_id()) && caller.token_id != request.id())
     return Forbidden("only admins of the token's organisation, or the token itself, rotate it");
-  if (!WithinScope(caller, old->services()))
+  if (!WithinScope(caller, old.info.services()))
     return Forbidden("a token scoped to some services rotates only tokens scoped within them");
   const auto now = Now();
-  if (old->has_expire_time() && old->expire_time() <= now)
+  if (old.info.has_expire_time() && old.info.expire_time() <= now)
     return NotAuthenticated("the token has expired");
-  auth::v1::TokenInfo info = *old;
+  auth::v1::TokenInfo info = old.info;
   info.clear_create_time();
   auto minted = Mint(caller, std::move(info), ReplayKey(caller, request));
   if (!minted.ok()) return minted;
   // The old token ends after the overlap: its record is rewritten only while it still exists, so
   // a revocation in between is never undone.
   auto ends = now + TimeUtil::SecondsToDuration(request.overlap_seconds());
-  if (!old->has_expire_time() || ends < old->expire_time()) *old->mutable_expire_time() = ends;
-  auto set = redis_->Command(
-      {"SET", Key(absl::StrCat("tok:", old_hash)), old->SerializeAsString(), "XX", "KEEPTTL"});
-  if (!set.ok()) return set.status();
-  std::lock_guard lock(cache_mutex_);
-  std::erase_if(cache_,
-                [&](const auto& entry) { return entry.second.caller.token_id == request.id(); });
+  if (!old.info.has_expire_time() || ends < old.info.expire_time())
+    *old.info.mutable_expire_time() = ends;
+  if (auto status = store_->Rewrite(old); !status.ok()) return status;
+  Forget([&](const Caller& cached) { return cached.token_id == request.id(); });
   return minted;
 }
 
-std::string TokenStore::ReplayKey(const Caller& caller,
-                                  const google::protobuf::Message& request) const {
+std::string TokenAuthority::ReplayKey(const Caller& caller,
+                                      const google::protobuf::Message& request) const {
   const std::string key = IdempotencyKey(request);
-  return key.empty() ? "" : Key(absl::StrCat("req:", caller.organization_id, ":", key));
+  return key.empty() ? "" : store_->ReplayKey(caller.organization_id, key);
 }
 
-absl::StatusOr<auth::v1::TokenInfo> TokenStore::InfoById(absl::string_view id,
-                                                         std::string* hash_out) {
-  auto hash = redis_->Command({"GET", Key(absl::StrCat("tokid:", id))});
-  if (!hash.ok()) return hash.status();
-  if (hash->is_nil()) return NotFoundError("token", id);
-  auto data = redis_->Command({"GET", Key(absl::StrCat("tok:", hash->str))});
-  if (!data.ok()) return data.status();
-  auth::v1::TokenInfo info;
-  if (data->is_nil() || !info.ParseFromString(data->str)) return NotFoundError("token", id);
-  if (hash_out != nullptr) *hash_out = hash->str;
-  return info;
+void TokenAuthority::Forget(const std::function<bool(const Caller&)>& which) {
+  std::lock_guard lock(cache_mutex_);
+  std::erase_if(cache_, [&](const auto& entry) { return which(entry.second.caller); });
 }
 
-absl::StatusOr<auth::v1::ListTokensResponse> TokenStore::List(
+absl::StatusOr<auth::v1::ListTokensResponse> TokenAuthority::List(
     const Caller& caller, const auth::v1::ListTokensRequest& request) {
   std::string org = request.organization_id();
   if (!caller.IsPlatformAdmin()) {
@@ -281,52 +345,35 @@ absl::StatusOr<auth::v1::ListTokensResponse> TokenStore::List(
     if (!caller.IsAdminOf(org)) return Forbidden("only organisation admins list tokens");
   }
   int page_size = request.page_size() <= 0 ? 100 : std::min(request.page_size(), 1000);
-  std::string index = org.empty() ? Key("tokens") : Key(absl::StrCat("org:", org));
-  std::string from = request.page_token().empty() ? "-" : "(" + request.page_token();
-  auto ids = redis_->Command(
-      {"ZRANGEBYLEX", index, from, "+", "LIMIT", "0", std::to_string(page_size + 1)});
+  auto ids = store_->Ids(org, request.page_token(), page_size + 1);
   if (!ids.ok()) return ids.status();
   auth::v1::ListTokensResponse response;
-  for (size_t i = 0; i < ids->elements.size() && static_cast<int>(i) < page_size; ++i) {
-    auto info = InfoById(ids->elements[i].str);
-    if (info.ok()) *response.add_tokens() = *info;
+  for (size_t i = 0; i < ids->size() && static_cast<int>(i) < page_size; ++i) {
+    auto token = store_->ById((*ids)[i]);
+    if (token.ok() && token->has_value()) *response.add_tokens() = (*token)->info;
   }
-  if (static_cast<int>(ids->elements.size()) > page_size)
-    response.set_next_page_token(ids->elements[page_size - 1].str);
+  if (static_cast<int>(ids->size()) > page_size)
+    response.set_next_page_token((*ids)[page_size - 1]);
   return response;
 }
 
-absl::Status TokenStore::Revoke(const Caller& caller, const auth::v1::RevokeTokenRequest& request) {
+absl::Status TokenAuthority::Revoke(const Caller& caller,
+                                    const auth::v1::RevokeTokenRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
-  auto info = InfoById(request.id());
-  if (!info.ok()) return info.status();
-  if (!caller.IsAdminOf(info->organization_id()))
+  auto token = store_->ById(request.id());
+  if (!token.ok()) return token.status();
+  if (!token->has_value()) return NotFoundError("token", request.id());
+  if (!caller.IsAdminOf((*token)->info.organization_id()))
     return Forbidden("only admins of the token's organisation revoke it");
-  RedisFunctionCall call("auth_revoke");
-  call.Key("base", Key(""))
-      .Key("tokid", Key(absl::StrCat("tokid:", request.id())))
-      .Key("tokens", Key("tokens"))
-      .Key("org", Key(absl::StrCat("org:", info->organization_id())))
-      .Arg("id", request.id());
-  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
-  if (!reply.ok()) return reply.status();
-  std::lock_guard lock(cache_mutex_);
-  std::erase_if(cache_,
-                [&](const auto& entry) { return entry.second.caller.token_id == request.id(); });
+  if (auto status = store_->Revoke(request.id(), (*token)->info.organization_id()); !status.ok())
+    return status;
+  Forget([&](const Caller& cached) { return cached.token_id == request.id(); });
   return absl::OkStatus();
 }
 
-absl::Status TokenStore::RevokeOrganization(absl::string_view organization_id) {
-  RedisFunctionCall call("auth_revoke_org");
-  call.Key("base", Key(""))
-      .Key("tokens", Key("tokens"))
-      .Key("org", Key(absl::StrCat("org:", organization_id)));
-  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
-  if (!reply.ok()) return reply.status();
-  std::lock_guard lock(cache_mutex_);
-  std::erase_if(cache_, [&](const auto& entry) {
-    return entry.second.caller.organization_id == organization_id;
-  });
+absl::Status TokenAuthority::RevokeOrganization(absl::string_view organization_id) {
+  if (auto status = store_->RevokeOrganization(organization_id); !status.ok()) return status;
+  Forget([&](const Caller& cached) { return cached.organization_id == organization_id; });
   return absl::OkStatus();
 }
 

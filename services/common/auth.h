@@ -2,8 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -43,9 +45,68 @@ struct Caller {
   bool Coordinates(absl::string_view network_id) const;
 };
 
+// A token's record as stored, with the hash of its secret (the key it is found under).
+struct StoredToken {
+  auth::v1::TokenInfo info;
+  std::string hash;
+};
+
+// Where tokens live, by the hash of their secret (never the secret itself). TokenAuthority holds
+// this interface; RedisTokenStore keeps them in Redis under the {auth} hash tag (auth.lua).
 class TokenStore {
  public:
-  TokenStore(RedisPool* redis, AuthConfig config);
+  virtual ~TokenStore() = default;
+  // The token whose secret hashes to `hash`; nullopt when unknown or revoked.
+  virtual absl::StatusOr<std::optional<auth::v1::TokenInfo>> ByHash(absl::string_view hash) = 0;
+  virtual absl::StatusOr<std::optional<StoredToken>> ById(absl::string_view id) = 0;
+  // Stores a new token, answered with `response`; a retry with the same `replay_key` (empty =
+  // none) stores nothing and returns the first call's response.
+  virtual absl::StatusOr<auth::v1::CreateTokenResponse> Insert(
+      const StoredToken& token, const auth::v1::CreateTokenResponse& response,
+      absl::string_view replay_key, int replay_ttl_s) = 0;
+  // Rewrites a token's record only while it still exists, so a revocation is never undone.
+  virtual absl::Status Rewrite(const StoredToken& token) = 0;
+  // Token ids in id order after `after` ("" = from the start), of one organisation ("" = all).
+  virtual absl::StatusOr<std::vector<std::string>> Ids(absl::string_view organization_id,
+                                                       absl::string_view after, int limit) = 0;
+  virtual absl::Status Revoke(absl::string_view id, absl::string_view organization_id) = 0;
+  virtual absl::Status RevokeOrganization(absl::string_view organization_id) = 0;
+  // Whether the registry holds the organisation.
+  virtual absl::StatusOr<bool> OrganizationExists(absl::string_view organization_id) = 0;
+  // Where a response is kept for its retries: (caller organisation, idempotency key).
+  virtual std::string ReplayKey(absl::string_view organization_id,
+                                absl::string_view idempotency_key) const = 0;
+};
+
+class RedisTokenStore final : public TokenStore {
+ public:
+  explicit RedisTokenStore(RedisPool* redis) : redis_(redis) {}
+
+  absl::StatusOr<std::optional<auth::v1::TokenInfo>> ByHash(absl::string_view hash) override;
+  absl::StatusOr<std::optional<StoredToken>> ById(absl::string_view id) override;
+  absl::StatusOr<auth::v1::CreateTokenResponse> Insert(
+      const StoredToken& token, const auth::v1::CreateTokenResponse& response,
+      absl::string_view replay_key, int replay_ttl_s) override;
+  absl::Status Rewrite(const StoredToken& token) override;
+  absl::StatusOr<std::vector<std::string>> Ids(absl::string_view organization_id,
+                                               absl::string_view after, int limit) override;
+  absl::Status Revoke(absl::string_view id, absl::string_view organization_id) override;
+  absl::Status RevokeOrganization(absl::string_view organization_id) override;
+  absl::StatusOr<bool> OrganizationExists(absl::string_view organization_id) override;
+  std::string ReplayKey(absl::string_view organization_id,
+                        absl::string_view idempotency_key) const override;
+
+ private:
+  std::string Key(absl::string_view suffix) const;
+
+  RedisPool* redis_;
+};
+
+// Who may do what with tokens, and who is calling: the token service's rules over a TokenStore,
+// with a short cache of resolved tokens.
+class TokenAuthority {
+ public:
+  TokenAuthority(TokenStore* store, AuthConfig config);
 
   // Resolves `authorization: Bearer <token>`; UNAUTHENTICATED when missing, unknown or expired.
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context);
@@ -64,17 +125,15 @@ class TokenStore {
   absl::Status RevokeOrganization(absl::string_view organization_id);
 
  private:
-  std::string Key(absl::string_view suffix) const;
-  // `hash`, when given, receives the token's hash (the key of its record).
-  absl::StatusOr<auth::v1::TokenInfo> InfoById(absl::string_view id, std::string* hash = nullptr);
   // Where a CreateToken/RotateToken response is kept for its retries; empty without a request_id.
   std::string ReplayKey(const Caller& caller, const google::protobuf::Message& request) const;
   // Stores a new token with `info` (its id, secret and creation time are made here); a retry with
   // `replay` (empty = none) returns the first response.
   absl::StatusOr<auth::v1::CreateTokenResponse> Mint(const Caller& caller, auth::v1::TokenInfo info,
                                                      const std::string& replay);
+  void Forget(const std::function<bool(const Caller&)>& which);
 
-  RedisPool* redis_;
+  TokenStore* store_;
   AuthConfig config_;
   std::string bootstrap_hash_;
   struct Cached {

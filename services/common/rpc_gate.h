@@ -29,7 +29,7 @@ namespace infrashare {
 class RpcGate {
  public:
   // `limiter` and `audit` may be null: then no rate limits apply, and no audit trail is kept.
-  RpcGate(TokenStore* tokens, Metrics* metrics, int worker_threads, RequestLimits limits = {},
+  RpcGate(TokenAuthority* tokens, Metrics* metrics, int worker_threads, RequestLimits limits = {},
           RateLimiter* limiter = nullptr, AuditLog* audit = nullptr)
       : tokens_(tokens),
         metrics_(metrics),
@@ -159,7 +159,7 @@ class RpcGate {
               const std::optional<Caller>& who, const absl::Status& status,
               std::chrono::steady_clock::time_point start);
 
-  TokenStore* tokens_;
+  TokenAuthority* tokens_;
   Metrics* metrics_;
   RequestLimits limits_;
   RateLimiter* limiter_;

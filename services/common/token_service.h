@@ -9,7 +9,7 @@ namespace infrashare {
 
 class TokenServiceImpl final : public auth::v1::TokenService::CallbackService {
  public:
-  TokenServiceImpl(TokenStore* tokens, AuditLog* audit, RpcGate* gate)
+  TokenServiceImpl(TokenAuthority* tokens, AuditLog* audit, RpcGate* gate)
       : tokens_(tokens), audit_(audit), gate_(gate) {}
 
   grpc::ServerUnaryReactor* CreateToken(grpc::CallbackServerContext* context,
@@ -32,7 +32,7 @@ class TokenServiceImpl final : public auth::v1::TokenService::CallbackService {
                                             auth::v1::ListAuditEventsResponse* response) override;
 
  private:
-  TokenStore* tokens_;
+  TokenAuthority* tokens_;
   AuditLog* audit_;
   RpcGate* gate_;
 };

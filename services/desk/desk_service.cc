@@ -132,9 +132,10 @@ DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Di
                        SlotFinder* slots, StreamFollower* streams)
     : directory_(directory),
       store_(redis, config.desk),
+      queue_(redis),
       desk_(&store_, directory, config.desk, slots),
       service_(&desk_, &store_, gate, streams),
-      dispatcher_(redis, &store_, directory, config.desk) {}
+      dispatcher_(&queue_, &store_, directory, config.desk) {}
 
 DeskModule::~DeskModule() { Stop(); }
 

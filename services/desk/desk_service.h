@@ -76,7 +76,8 @@ class DeskModule final : public ServiceModule {
 
  private:
   const Directory* directory_;
-  DeskStore store_;
+  RedisDeskStore store_;
+  RedisDispatchQueue queue_;
   Desk desk_;
   DeskServiceImpl service_;
   Dispatcher dispatcher_;

@@ -176,19 +176,19 @@ absl::Status CheckReplies(const std::vector<RedisValue>& replies) {
 
 }  // namespace
 
-DeskStore::DeskStore(RedisPool* redis, DeskConfig config)
+RedisDeskStore::RedisDeskStore(RedisPool* redis, DeskConfig config)
     : redis_(redis), config_(config), base_(absl::StrCat(redis->prefix(), "{dk}:")) {}
 
-std::string DeskStore::ReplayKey(absl::string_view organization_id,
-                                 absl::string_view request_id) const {
+std::string RedisDeskStore::ReplayKey(absl::string_view organization_id,
+                                      absl::string_view request_id) const {
   if (request_id.empty()) return "";
   return absl::StrCat(base_, "req:", organization_id, ":", request_id);
 }
 
-absl::StatusOr<v1::Responder> DeskStore::PutResponder(v1::Responder responder,
-                                                      absl::string_view etag,
-                                                      std::optional<bool> online,
-                                                      absl::string_view replay_key) {
+absl::StatusOr<v1::Responder> RedisDeskStore::PutResponder(v1::Responder responder,
+                                                           absl::string_view etag,
+                                                           std::optional<bool> online,
+                                                           absl::string_view replay_key) {
   const std::string id = responder.id();
   v1::Responder profile = responder;
   profile.clear_online();
@@ -216,7 +216,7 @@ absl::StatusOr<v1::Responder> DeskStore::PutResponder(v1::Responder responder,
   return responder;
 }
 
-absl::StatusOr<v1::Responder> DeskStore::SetOnline(absl::string_view id, bool online) {
+absl::StatusOr<v1::Responder> RedisDeskStore::SetOnline(absl::string_view id, bool online) {
   RedisFunctionCall call("dk_responder_online");
   call.Key("base", base_)
       .Key("responder", Key(absl::StrCat("r:", id)))
@@ -230,20 +230,20 @@ absl::StatusOr<v1::Responder> DeskStore::SetOnline(absl::string_view id, bool on
   return **responder;
 }
 
-absl::Status DeskStore::DeleteResponder(absl::string_view id) {
+absl::Status RedisDeskStore::DeleteResponder(absl::string_view id) {
   RedisFunctionCall call("dk_responder_delete");
   call.Key("base", base_).Key("responder", Key(absl::StrCat("r:", id))).Arg("id", std::string(id));
   return redis_->FCall(call.function(), call.keys(), call.args()).status();
 }
 
-absl::StatusOr<std::optional<v1::Responder>> DeskStore::GetResponder(absl::string_view id) {
+absl::StatusOr<std::optional<v1::Responder>> RedisDeskStore::GetResponder(absl::string_view id) {
   auto many = GetResponders({std::string(id)});
   if (!many.ok()) return many.status();
   if (many->empty()) return std::optional<v1::Responder>();
   return std::optional<v1::Responder>(std::move(many->front()));
 }
 
-absl::StatusOr<std::vector<v1::Responder>> DeskStore::GetResponders(
+absl::StatusOr<std::vector<v1::Responder>> RedisDeskStore::GetResponders(
     const std::vector<std::string>& ids) {
   if (ids.empty()) return std::vector<v1::Responder>();
   std::vector<RedisArgs> commands;
@@ -275,7 +275,7 @@ absl::StatusOr<std::vector<v1::Responder>> DeskStore::GetResponders(
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> DeskStore::ResponderIds(
+absl::StatusOr<std::vector<std::string>> RedisDeskStore::ResponderIds(
     absl::string_view organization_id) {
   auto reply = redis_->Command({"SMEMBERS", organization_id.empty()
                                                 ? Key("rs")
@@ -287,13 +287,14 @@ absl::StatusOr<std::vector<std::string>> DeskStore::ResponderIds(
   return ids;
 }
 
-absl::StatusOr<std::string> DeskStore::ProfilesVersion() {
+absl::StatusOr<std::string> RedisDeskStore::ProfilesVersion() {
   auto reply = redis_->Command({"GET", Key("m")});
   if (!reply.ok()) return reply.status();
   return reply->is_nil() ? std::string("0") : reply->str;
 }
 
-absl::StatusOr<std::vector<ResponderLoad>> DeskStore::Loads(const std::vector<std::string>& ids) {
+absl::StatusOr<std::vector<ResponderLoad>> RedisDeskStore::Loads(
+    const std::vector<std::string>& ids) {
   std::vector<ResponderLoad> loads(ids.size());
   if (ids.empty()) return loads;
   // One HMGET per field over all candidates: a few commands however many responders there are.
@@ -317,8 +318,8 @@ absl::StatusOr<std::vector<ResponderLoad>> DeskStore::Loads(const std::vector<st
   return loads;
 }
 
-RedisFunctionCall DeskStore::InquiryCall(absl::string_view function, absl::string_view id,
-                                         absl::string_view replay_key) const {
+RedisFunctionCall RedisDeskStore::InquiryCall(absl::string_view function, absl::string_view id,
+                                              absl::string_view replay_key) const {
   RedisFunctionCall call(function);
   call.Key("base", base_)
       .Key("inquiry", Key(absl::StrCat("i:", id)))
@@ -328,15 +329,16 @@ RedisFunctionCall DeskStore::InquiryCall(absl::string_view function, absl::strin
   return call;
 }
 
-absl::StatusOr<v1::Inquiry> DeskStore::Call(const RedisFunctionCall& call) {
+absl::StatusOr<v1::Inquiry> RedisDeskStore::Call(const RedisFunctionCall& call) {
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return InquiryFromJson(reply->str);
 }
 
-absl::StatusOr<v1::Inquiry> DeskStore::Submit(const v1::Inquiry& i, const v1::AskerContact& contact,
-                                              absl::string_view actor,
-                                              absl::string_view replay_key) {
+absl::StatusOr<v1::Inquiry> RedisDeskStore::Submit(const v1::Inquiry& i,
+                                                   const v1::AskerContact& contact,
+                                                   absl::string_view actor,
+                                                   absl::string_view replay_key) {
   std::vector<std::string> themes;
   for (int t : i.themes()) themes.push_back(std::to_string(t));
   // Every value a string, as the function stores them; proto3 strings are valid UTF-8.
@@ -370,15 +372,15 @@ absl::StatusOr<v1::Inquiry> DeskStore::Submit(const v1::Inquiry& i, const v1::As
   return Call(call);
 }
 
-absl::Status DeskStore::SaveSuggestions(absl::string_view id,
-                                        const std::vector<v1::Suggestion>& suggestions) {
+absl::Status RedisDeskStore::SaveSuggestions(absl::string_view id,
+                                             const std::vector<v1::Suggestion>& suggestions) {
   v1::Inquiry holder;  // only its suggestions are set
   for (const auto& s : suggestions) *holder.add_suggestions() = s;
   return redis_->Command({"SET", Key(absl::StrCat("s:", id)), holder.SerializeAsString()}).status();
 }
 
-absl::StatusOr<std::optional<StoredInquiry>> DeskStore::GetInquiry(absl::string_view id,
-                                                                   bool with_history) {
+absl::StatusOr<std::optional<StoredInquiry>> RedisDeskStore::GetInquiry(absl::string_view id,
+                                                                        bool with_history) {
   std::vector<RedisArgs> commands = {{"HGETALL", Key(absl::StrCat("i:", id))},
                                      {"HGETALL", Key(absl::StrCat("c:", id))}};
   if (with_history) {
@@ -404,7 +406,7 @@ absl::StatusOr<std::optional<StoredInquiry>> DeskStore::GetInquiry(absl::string_
   return std::optional<StoredInquiry>(std::move(stored));
 }
 
-absl::StatusOr<std::vector<v1::Inquiry>> DeskStore::GetInquiries(
+absl::StatusOr<std::vector<v1::Inquiry>> RedisDeskStore::GetInquiries(
     const std::vector<std::string>& ids) {
   std::vector<RedisArgs> commands;
   for (const auto& id : ids) {
@@ -423,7 +425,7 @@ absl::StatusOr<std::vector<v1::Inquiry>> DeskStore::GetInquiries(
   return out;
 }
 
-absl::StatusOr<std::optional<RoutingRead>> DeskStore::ForRouting(absl::string_view id) {
+absl::StatusOr<std::optional<RoutingRead>> RedisDeskStore::ForRouting(absl::string_view id) {
   auto replies = redis_->Pipeline(
       {{"HGETALL", Key(absl::StrCat("i:", id))}, {"SMEMBERS", Key(absl::StrCat("x:", id))}});
   if (!replies.ok()) return replies.status();
@@ -437,7 +439,7 @@ absl::StatusOr<std::optional<RoutingRead>> DeskStore::ForRouting(absl::string_vi
   return std::optional<RoutingRead>(std::move(read));
 }
 
-absl::StatusOr<std::pair<std::vector<std::string>, bool>> DeskStore::InquiryIds(
+absl::StatusOr<std::pair<std::vector<std::string>, bool>> RedisDeskStore::InquiryIds(
     InquiryIndex index, absl::string_view key, int offset, int count) {
   const char* prefix = index == InquiryIndex::kNetwork             ? "in:"
                        : index == InquiryIndex::kEntryOrganization ? "ie:"
@@ -452,7 +454,7 @@ absl::StatusOr<std::pair<std::vector<std::string>, bool>> DeskStore::InquiryIds(
   return std::make_pair(std::move(ids), more);
 }
 
-absl::StatusOr<std::vector<std::string>> DeskStore::NetworkInquiriesBetween(
+absl::StatusOr<std::vector<std::string>> RedisDeskStore::NetworkInquiriesBetween(
     absl::string_view network_id, int64_t start_ms, int64_t end_ms) {
   auto reply = redis_->Command({"ZRANGEBYSCORE", Key(absl::StrCat("in:", network_id)),
                                 std::to_string(start_ms), absl::StrCat("(", end_ms)});
@@ -462,10 +464,10 @@ absl::StatusOr<std::vector<std::string>> DeskStore::NetworkInquiriesBetween(
   return ids;
 }
 
-absl::StatusOr<std::optional<v1::Inquiry>> DeskStore::Route(absl::string_view id,
-                                                            absl::string_view version,
-                                                            const RouteDecision& decision,
-                                                            int64_t deadline_ms) {
+absl::StatusOr<std::optional<v1::Inquiry>> RedisDeskStore::Route(absl::string_view id,
+                                                                 absl::string_view version,
+                                                                 const RouteDecision& decision,
+                                                                 int64_t deadline_ms) {
   RedisFunctionCall call("dk_route");
   call.Key("base", base_)
       .Key("inquiry", Key(absl::StrCat("i:", id)))
@@ -496,17 +498,20 @@ absl::StatusOr<std::optional<v1::Inquiry>> DeskStore::Route(absl::string_view id
   return std::optional<v1::Inquiry>(std::move(*inquiry));
 }
 
-absl::StatusOr<v1::Inquiry> DeskStore::Accept(absl::string_view id, absl::string_view responder_id,
-                                              absl::string_view actor,
-                                              absl::string_view replay_key) {
+absl::StatusOr<v1::Inquiry> RedisDeskStore::Accept(absl::string_view id,
+                                                   absl::string_view responder_id,
+                                                   absl::string_view actor,
+                                                   absl::string_view replay_key) {
   RedisFunctionCall call = InquiryCall("dk_accept", id, replay_key);
   call.Arg("responder", std::string(responder_id)).Arg("actor", std::string(actor));
   return Call(call);
 }
 
-absl::StatusOr<v1::Inquiry> DeskStore::Decline(absl::string_view id, absl::string_view responder_id,
-                                               absl::string_view actor, absl::string_view reason,
-                                               absl::string_view replay_key) {
+absl::StatusOr<v1::Inquiry> RedisDeskStore::Decline(absl::string_view id,
+                                                    absl::string_view responder_id,
+                                                    absl::string_view actor,
+                                                    absl::string_view reason,
+                                                    absl::string_view replay_key) {
   RedisFunctionCall call = InquiryCall("dk_decline", id, replay_key);
   call.Arg("responder", std::string(responder_id))
       .Arg("actor", std::string(actor))
@@ -514,7 +519,8 @@ absl::StatusOr<v1::Inquiry> DeskStore::Decline(absl::string_view id, absl::strin
   return Call(call);
 }
 
-absl::StatusOr<v1::Inquiry> DeskStore::Refer(const ReferCommand& c, absl::string_view replay_key) {
+absl::StatusOr<v1::Inquiry> RedisDeskStore::Refer(const ReferCommand& c,
+                                                  absl::string_view replay_key) {
   RedisFunctionCall call = InquiryCall("dk_refer", c.id, replay_key);
   call.Arg("actor", c.actor)
       .Arg("by", c.responder_id)
@@ -525,10 +531,10 @@ absl::StatusOr<v1::Inquiry> DeskStore::Refer(const ReferCommand& c, absl::string
   return Call(call);
 }
 
-absl::StatusOr<v1::Inquiry> DeskStore::Resolve(absl::string_view id, absl::string_view actor,
-                                               absl::string_view responder_id,
-                                               const v1::ResolveInquiryRequest& request,
-                                               absl::string_view replay_key) {
+absl::StatusOr<v1::Inquiry> RedisDeskStore::Resolve(absl::string_view id, absl::string_view actor,
+                                                    absl::string_view responder_id,
+                                                    const v1::ResolveInquiryRequest& request,
+                                                    absl::string_view replay_key) {
   RedisFunctionCall call = InquiryCall("dk_resolve", id, replay_key);
   call.Arg("actor", std::string(actor))
       .Arg("by", std::string(responder_id))
@@ -538,9 +544,10 @@ absl::StatusOr<v1::Inquiry> DeskStore::Resolve(absl::string_view id, absl::strin
   return Call(call);
 }
 
-absl::StatusOr<v1::Inquiry> DeskStore::RecordFeedback(absl::string_view id, absl::string_view actor,
-                                                      const v1::Feedback& feedback,
-                                                      absl::string_view replay_key) {
+absl::StatusOr<v1::Inquiry> RedisDeskStore::RecordFeedback(absl::string_view id,
+                                                           absl::string_view actor,
+                                                           const v1::Feedback& feedback,
+                                                           absl::string_view replay_key) {
   RedisFunctionCall call = InquiryCall("dk_feedback", id, replay_key);
   call.Arg("actor", std::string(actor))
       .Int("score", feedback.score())
@@ -550,14 +557,15 @@ absl::StatusOr<v1::Inquiry> DeskStore::RecordFeedback(absl::string_view id, absl
   return Call(call);
 }
 
-absl::StatusOr<v1::Inquiry> DeskStore::EraseAsker(absl::string_view id, absl::string_view actor,
-                                                  absl::string_view replay_key, bool texts) {
+absl::StatusOr<v1::Inquiry> RedisDeskStore::EraseAsker(absl::string_view id,
+                                                       absl::string_view actor,
+                                                       absl::string_view replay_key, bool texts) {
   RedisFunctionCall call = InquiryCall("dk_erase", id, replay_key);
   call.Arg("actor", std::string(actor)).Flag("texts", texts);
   return Call(call);
 }
 
-absl::StatusOr<std::vector<std::string>> DeskStore::AskerInquiries(absl::string_view email) {
+absl::StatusOr<std::vector<std::string>> RedisDeskStore::AskerInquiries(absl::string_view email) {
   RedisFunctionCall call("dk_asker_inquiries");
   call.Key("base", base_).Arg("email", FoldEmail(std::string(email)));
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
@@ -567,7 +575,7 @@ absl::StatusOr<std::vector<std::string>> DeskStore::AskerInquiries(absl::string_
   return ids;
 }
 
-absl::StatusOr<int> DeskStore::ApplyDue(int limit) {
+absl::StatusOr<int> RedisDeskStore::ApplyDue(int limit) {
   RedisFunctionCall call("dk_due");
   call.Key("base", base_)
       .Int("maxlen", config_.events_max_length)
@@ -578,85 +586,13 @@ absl::StatusOr<int> DeskStore::ApplyDue(int limit) {
   return static_cast<int>(reply->integer);
 }
 
-absl::Status DeskStore::EnsureDispatchGroup() {
-  // Through Pipeline, which hands error replies back as values: BUSYGROUP (the group exists, as
-  // it does after the first replica) is the expected answer, not a failure to log.
-  auto replies =
-      redis_->Pipeline({{"XGROUP", "CREATE", Key("dq"), "dispatchers", "0", "MKSTREAM"}});
-  if (!replies.ok()) return replies.status();
-  const RedisValue& reply = replies->front();
-  if (reply.type == RedisValue::Type::kError && !absl::StrContains(reply.str, "BUSYGROUP"))
-    return StatusFromRedisError(reply.str);
-  return absl::OkStatus();
-}
-
-namespace {
-std::vector<DispatchItem> ItemsOf(const RedisValue& entries) {
-  std::vector<DispatchItem> items;
-  for (const auto& entry : entries.elements) {
-    if (entry.elements.size() < 2) continue;
-    DispatchItem item;
-    item.stream_id = entry.elements[0].str;
-    const auto& fields = entry.elements[1].elements;
-    for (size_t n = 0; n + 1 < fields.size(); n += 2)
-      if (fields[n].str == "i") item.inquiry_id = fields[n + 1].str;
-    items.push_back(std::move(item));
-  }
-  return items;
-}
-}  // namespace
-
-absl::StatusOr<std::vector<DispatchItem>> DeskStore::ReadDispatch(RedisConnection* connection,
-                                                                  absl::string_view consumer,
-                                                                  int count, int block_ms) {
-  connection->SetReadTimeout(std::chrono::milliseconds(block_ms + 2000));
-  auto replies = connection->Run(
-      {{"XREADGROUP", "GROUP", "dispatchers", std::string(consumer), "COUNT", std::to_string(count),
-        "BLOCK", std::to_string(block_ms), "STREAMS", Key("dq"), ">"}});
-  if (!replies.ok()) return replies.status();
-  const RedisValue& reply = replies->front();
-  if (reply.type == RedisValue::Type::kError) {
-    // The group went missing (e.g. Redis lost its data): create it and read again next time.
-    if (absl::StrContains(reply.str, "NOGROUP")) {
-      if (auto status = EnsureDispatchGroup(); !status.ok()) return status;
-      return std::vector<DispatchItem>();
-    }
-    return StatusFromRedisError(reply.str);
-  }
-  if (reply.is_nil() || reply.elements.empty()) return std::vector<DispatchItem>();
-  return ItemsOf(reply.elements[0].elements[1]);
-}
-
-absl::StatusOr<std::vector<DispatchItem>> DeskStore::ClaimStale(absl::string_view consumer,
-                                                                int min_idle_ms, int count) {
-  auto reply =
-      redis_->Command({"XAUTOCLAIM", Key("dq"), "dispatchers", std::string(consumer),
-                       std::to_string(min_idle_ms), "0-0", "COUNT", std::to_string(count)});
-  if (!reply.ok()) return reply.status();
-  if (reply->elements.size() < 2) return std::vector<DispatchItem>();
-  return ItemsOf(reply->elements[1]);
-}
-
-absl::Status DeskStore::Acknowledge(const std::vector<std::string>& stream_ids) {
-  if (stream_ids.empty()) return absl::OkStatus();
-  RedisArgs args = {"XACK", Key("dq"), "dispatchers"};
-  args.insert(args.end(), stream_ids.begin(), stream_ids.end());
-  RedisArgs del = {"XDEL", Key("dq")};
-  del.insert(del.end(), stream_ids.begin(), stream_ids.end());
-  auto replies = redis_->Pipeline({args, del});
-  if (!replies.ok()) return replies.status();
-  return CheckReplies(*replies);
-}
-
-absl::StatusOr<std::vector<std::string>> DeskStore::Queued(int limit) {
+absl::StatusOr<std::vector<std::string>> RedisDeskStore::Queued(int limit) {
   auto reply = redis_->Command({"ZRANGE", Key("q"), "0", std::to_string(limit - 1)});
   if (!reply.ok()) return reply.status();
   std::vector<std::string> ids;
   for (const auto& e : reply->elements) ids.push_back(e.str);
   return ids;
 }
-
-absl::Status DeskStore::ClearDrainFlag() { return redis_->Command({"DEL", Key("dqf")}).status(); }
 
 InquiryEventRecord DeskStore::EventOf(const StreamEntry& entry) {
   InquiryEventRecord record;

@@ -1,5 +1,5 @@
-// Where the desk keeps its state: Redis, under one hash tag, where every change of an inquiry or of
-// a responder's load is one call of a function in desk.lua (keys in docs/redis-keys.md).
+// Where the desk keeps its state: the DeskStore interface, and RedisDeskStore, which keeps it in
+// Redis. The dispatch stream is dispatch_queue.h.
 #pragma once
 
 #include <memory>
@@ -30,12 +30,6 @@ struct RoutingRead {
   std::vector<std::string> declined;
 };
 
-// One piece of dispatch work: route inquiry `inquiry_id`, or drain the queue when it is empty.
-struct DispatchItem {
-  std::string stream_id;
-  std::string inquiry_id;
-};
-
 struct InquiryEventRecord {
   v1::InquiryEventType type = v1::INQUIRY_EVENT_TYPE_UNSPECIFIED;
   std::string inquiry_id;
@@ -62,87 +56,154 @@ v1::Inquiry InquiryFromFields(const FieldMap& fields);
 absl::StatusOr<v1::Inquiry> InquiryFromJson(absl::string_view json);
 v1::HistoryEntry HistoryFromJson(absl::string_view json);
 
+// What the desk reads and writes. The Desk, the dispatcher and the privacy service hold this
+// interface; RedisDeskStore keeps it in Redis (below).
 class DeskStore {
  public:
-  DeskStore(RedisPool* redis, DeskConfig config);
+  virtual ~DeskStore() = default;
 
   // Responders. `etag` empty = create. `online` nullopt = keep as it is.
-  absl::StatusOr<v1::Responder> PutResponder(v1::Responder responder, absl::string_view etag,
-                                             std::optional<bool> online,
-                                             absl::string_view replay_key);
-  absl::StatusOr<v1::Responder> SetOnline(absl::string_view id, bool online);
-  absl::Status DeleteResponder(absl::string_view id);
-  absl::StatusOr<std::optional<v1::Responder>> GetResponder(absl::string_view id);
-  absl::StatusOr<std::vector<v1::Responder>> GetResponders(const std::vector<std::string>& ids);
-  absl::StatusOr<std::vector<std::string>> ResponderIds(
-      absl::string_view organization_id);  // "" = all
-  absl::StatusOr<std::string> ProfilesVersion();
-  absl::StatusOr<std::vector<ResponderLoad>> Loads(const std::vector<std::string>& ids);
+  virtual absl::StatusOr<v1::Responder> PutResponder(v1::Responder responder,
+                                                     absl::string_view etag,
+                                                     std::optional<bool> online,
+                                                     absl::string_view replay_key) = 0;
+  virtual absl::StatusOr<v1::Responder> SetOnline(absl::string_view id, bool online) = 0;
+  virtual absl::Status DeleteResponder(absl::string_view id) = 0;
+  virtual absl::StatusOr<std::optional<v1::Responder>> GetResponder(absl::string_view id) = 0;
+  virtual absl::StatusOr<std::vector<v1::Responder>> GetResponders(
+      const std::vector<std::string>& ids) = 0;
+  // "" = all.
+  virtual absl::StatusOr<std::vector<std::string>> ResponderIds(
+      absl::string_view organization_id) = 0;
+  virtual absl::StatusOr<std::string> ProfilesVersion() = 0;
+  virtual absl::StatusOr<std::vector<ResponderLoad>> Loads(const std::vector<std::string>& ids) = 0;
 
   // Inquiries.
-  absl::StatusOr<v1::Inquiry> Submit(const v1::Inquiry& inquiry, const v1::AskerContact& contact,
-                                     absl::string_view actor, absl::string_view replay_key);
+  virtual absl::StatusOr<v1::Inquiry> Submit(const v1::Inquiry& inquiry,
+                                             const v1::AskerContact& contact,
+                                             absl::string_view actor,
+                                             absl::string_view replay_key) = 0;
   // Suggestions found for an inquiry (advisory, written after it was submitted).
-  absl::Status SaveSuggestions(absl::string_view id,
-                               const std::vector<v1::Suggestion>& suggestions);
-  absl::StatusOr<std::optional<StoredInquiry>> GetInquiry(absl::string_view id, bool with_history);
-  absl::StatusOr<std::vector<v1::Inquiry>> GetInquiries(const std::vector<std::string>& ids);
+  virtual absl::Status SaveSuggestions(absl::string_view id,
+                                       const std::vector<v1::Suggestion>& suggestions) = 0;
+  virtual absl::StatusOr<std::optional<StoredInquiry>> GetInquiry(absl::string_view id,
+                                                                  bool with_history) = 0;
+  virtual absl::StatusOr<std::vector<v1::Inquiry>> GetInquiries(
+      const std::vector<std::string>& ids) = 0;
   // What the dispatcher needs in one round trip: the inquiry (without the asker's contact) and
   // who declined it or let its offer lapse.
-  absl::StatusOr<std::optional<RoutingRead>> ForRouting(absl::string_view id);
+  virtual absl::StatusOr<std::optional<RoutingRead>> ForRouting(absl::string_view id) = 0;
   // Newest first; `offset` into the index. Returns ids and whether more follow.
-  absl::StatusOr<std::pair<std::vector<std::string>, bool>> InquiryIds(InquiryIndex index,
-                                                                       absl::string_view key,
-                                                                       int offset, int count);
+  virtual absl::StatusOr<std::pair<std::vector<std::string>, bool>> InquiryIds(
+      InquiryIndex index, absl::string_view key, int offset, int count) = 0;
   // A network's inquiries created in [start_ms, end_ms), oldest first.
-  absl::StatusOr<std::vector<std::string>> NetworkInquiriesBetween(absl::string_view network_id,
-                                                                   int64_t start_ms,
-                                                                   int64_t end_ms);
+  virtual absl::StatusOr<std::vector<std::string>> NetworkInquiriesBetween(
+      absl::string_view network_id, int64_t start_ms, int64_t end_ms) = 0;
   // Commits a routing decision made on version `version`. nullopt when the inquiry or a chosen
   // responder changed meanwhile (decide again) or nothing was left to do.
+  virtual absl::StatusOr<std::optional<v1::Inquiry>> Route(absl::string_view id,
+                                                           absl::string_view version,
+                                                           const RouteDecision& decision,
+                                                           int64_t deadline_ms) = 0;
+  virtual absl::StatusOr<v1::Inquiry> Accept(absl::string_view id, absl::string_view responder_id,
+                                             absl::string_view actor,
+                                             absl::string_view replay_key) = 0;
+  virtual absl::StatusOr<v1::Inquiry> Decline(absl::string_view id, absl::string_view responder_id,
+                                              absl::string_view actor, absl::string_view reason,
+                                              absl::string_view replay_key) = 0;
+  virtual absl::StatusOr<v1::Inquiry> Refer(const ReferCommand& command,
+                                            absl::string_view replay_key) = 0;
+  virtual absl::StatusOr<v1::Inquiry> Resolve(absl::string_view id, absl::string_view actor,
+                                              absl::string_view responder_id,
+                                              const v1::ResolveInquiryRequest& request,
+                                              absl::string_view replay_key) = 0;
+  virtual absl::StatusOr<v1::Inquiry> RecordFeedback(absl::string_view id, absl::string_view actor,
+                                                     const v1::Feedback& feedback,
+                                                     absl::string_view replay_key) = 0;
+  // Deletes the asker's contact; with `texts` also blanks the inquiry text and feedback comment.
+  virtual absl::StatusOr<v1::Inquiry> EraseAsker(absl::string_view id, absl::string_view actor,
+                                                 absl::string_view replay_key,
+                                                 bool texts = false) = 0;
+  // Inquiries whose asker has this e-mail address (as FoldEmail folds it) and of which the
+  // asker's contact or texts are still held.
+  virtual absl::StatusOr<std::vector<std::string>> AskerInquiries(absl::string_view email) = 0;
+  // Applies due deadlines (offer timeouts, queue waits, escalations); returns how many.
+  virtual absl::StatusOr<int> ApplyDue(int limit) = 0;
+  // The queued inquiries, longest waiting first.
+  virtual absl::StatusOr<std::vector<std::string>> Queued(int limit) = 0;
+
+  // The desk's event stream (followed by StreamAssignments and WatchInquiry), and one of its
+  // entries.
+  virtual std::string EventsKey() const = 0;
+  static InquiryEventRecord EventOf(const StreamEntry& entry);
+
+  virtual std::string ReplayKey(absl::string_view organization_id,
+                                absl::string_view request_id) const = 0;
+};
+
+// Under one hash tag, where every change of an inquiry or of a responder's load is one call of a
+// function in desk.lua (keys in docs/redis-keys.md).
+class RedisDeskStore final : public DeskStore {
+ public:
+  RedisDeskStore(RedisPool* redis, DeskConfig config);
+
+  absl::StatusOr<v1::Responder> PutResponder(v1::Responder responder, absl::string_view etag,
+                                             std::optional<bool> online,
+                                             absl::string_view replay_key) override;
+  absl::StatusOr<v1::Responder> SetOnline(absl::string_view id, bool online) override;
+  absl::Status DeleteResponder(absl::string_view id) override;
+  absl::StatusOr<std::optional<v1::Responder>> GetResponder(absl::string_view id) override;
+  absl::StatusOr<std::vector<v1::Responder>> GetResponders(
+      const std::vector<std::string>& ids) override;
+  absl::StatusOr<std::vector<std::string>> ResponderIds(absl::string_view organization_id) override;
+  absl::StatusOr<std::string> ProfilesVersion() override;
+  absl::StatusOr<std::vector<ResponderLoad>> Loads(const std::vector<std::string>& ids) override;
+
+  absl::StatusOr<v1::Inquiry> Submit(const v1::Inquiry& inquiry, const v1::AskerContact& contact,
+                                     absl::string_view actor,
+                                     absl::string_view replay_key) override;
+  absl::Status SaveSuggestions(absl::string_view id,
+                               const std::vector<v1::Suggestion>& suggestions) override;
+  absl::StatusOr<std::optional<StoredInquiry>> GetInquiry(absl::string_view id,
+                                                          bool with_history) override;
+  absl::StatusOr<std::vector<v1::Inquiry>> GetInquiries(
+      const std::vector<std::string>& ids) override;
+  absl::StatusOr<std::optional<RoutingRead>> ForRouting(absl::string_view id) override;
+  absl::StatusOr<std::pair<std::vector<std::string>, bool>> InquiryIds(InquiryIndex index,
+                                                                       absl::string_view key,
+                                                                       int offset,
+                                                                       int count) override;
+  absl::StatusOr<std::vector<std::string>> NetworkInquiriesBetween(absl::string_view network_id,
+                                                                   int64_t start_ms,
+                                                                   int64_t end_ms) override;
   absl::StatusOr<std::optional<v1::Inquiry>> Route(absl::string_view id, absl::string_view version,
                                                    const RouteDecision& decision,
-                                                   int64_t deadline_ms);
+                                                   int64_t deadline_ms) override;
   absl::StatusOr<v1::Inquiry> Accept(absl::string_view id, absl::string_view responder_id,
-                                     absl::string_view actor, absl::string_view replay_key);
+                                     absl::string_view actor,
+                                     absl::string_view replay_key) override;
   absl::StatusOr<v1::Inquiry> Decline(absl::string_view id, absl::string_view responder_id,
                                       absl::string_view actor, absl::string_view reason,
-                                      absl::string_view replay_key);
-  absl::StatusOr<v1::Inquiry> Refer(const ReferCommand& command, absl::string_view replay_key);
+                                      absl::string_view replay_key) override;
+  absl::StatusOr<v1::Inquiry> Refer(const ReferCommand& command,
+                                    absl::string_view replay_key) override;
   absl::StatusOr<v1::Inquiry> Resolve(absl::string_view id, absl::string_view actor,
                                       absl::string_view responder_id,
                                       const v1::ResolveInquiryRequest& request,
-                                      absl::string_view replay_key);
+                                      absl::string_view replay_key) override;
   absl::StatusOr<v1::Inquiry> RecordFeedback(absl::string_view id, absl::string_view actor,
                                              const v1::Feedback& feedback,
-                                             absl::string_view replay_key);
-  // Deletes the asker's contact; with `texts` also blanks the inquiry text and feedback comment.
+                                             absl::string_view replay_key) override;
   absl::StatusOr<v1::Inquiry> EraseAsker(absl::string_view id, absl::string_view actor,
-                                         absl::string_view replay_key, bool texts = false);
-  // Inquiries whose asker has this e-mail address (as FoldEmail folds it) and of which the
-  // asker's contact or texts are still held.
-  absl::StatusOr<std::vector<std::string>> AskerInquiries(absl::string_view email);
-  // Applies due deadlines (offer timeouts, queue waits, escalations); returns how many.
-  absl::StatusOr<int> ApplyDue(int limit);
+                                         absl::string_view replay_key, bool texts) override;
+  absl::StatusOr<std::vector<std::string>> AskerInquiries(absl::string_view email) override;
+  absl::StatusOr<int> ApplyDue(int limit) override;
+  absl::StatusOr<std::vector<std::string>> Queued(int limit) override;
 
-  // Dispatch work, consumed by every replica in one consumer group.
-  absl::Status EnsureDispatchGroup();
-  absl::StatusOr<std::vector<DispatchItem>> ReadDispatch(RedisConnection* connection,
-                                                         absl::string_view consumer, int count,
-                                                         int block_ms);
-  // Work other consumers left unacknowledged for `min_idle_ms`, now this consumer's.
-  absl::StatusOr<std::vector<DispatchItem>> ClaimStale(absl::string_view consumer, int min_idle_ms,
-                                                       int count);
-  absl::Status Acknowledge(const std::vector<std::string>& stream_ids);
-  absl::StatusOr<std::vector<std::string>> Queued(int limit);
-  absl::Status ClearDrainFlag();
+  std::string EventsKey() const override { return Key("ev"); }
 
-  // Events.
-  // The desk's event stream, and one of its entries.
-  std::string EventsKey() const { return Key("ev"); }
-  static InquiryEventRecord EventOf(const StreamEntry& entry);
-
-  std::string ReplayKey(absl::string_view organization_id, absl::string_view request_id) const;
+  std::string ReplayKey(absl::string_view organization_id,
+                        absl::string_view request_id) const override;
 
  private:
   std::string Key(absl::string_view suffix) const { return base_ + std::string(suffix); }

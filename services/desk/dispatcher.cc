@@ -21,8 +21,9 @@ std::string ConsumerName() {
 
 }  // namespace
 
-Dispatcher::Dispatcher(RedisPool* redis, DeskStore* store, Directory* directory, DeskConfig config)
-    : redis_(redis),
+Dispatcher::Dispatcher(DispatchQueue* queue, DeskStore* store, Directory* directory,
+                       DeskConfig config)
+    : queue_(queue),
       store_(store),
       directory_(directory),
       config_(config),
@@ -51,7 +52,6 @@ bool Dispatcher::Sleep(int ms) {
 }
 
 void Dispatcher::Consume(const std::string& consumer) {
-  auto connection = redis_->Dedicated();
   bool group_ready = false;
   auto last_claim = std::chrono::steady_clock::time_point{};
   const auto claim_every = std::chrono::milliseconds(std::max(50, config_.claim_idle_ms / 2));
@@ -61,20 +61,20 @@ void Dispatcher::Consume(const std::string& consumer) {
       if (stop_) return;
     }
     if (!group_ready) {
-      group_ready = store_->EnsureDispatchGroup().ok();
+      group_ready = queue_->EnsureGroup().ok();
       if (!group_ready && !Sleep(500)) return;
       continue;
     }
     if (std::chrono::steady_clock::now() - last_claim >= claim_every) {
       last_claim = std::chrono::steady_clock::now();
-      auto claimed = store_->ClaimStale(consumer, config_.claim_idle_ms, 100);
+      auto claimed = queue_->ClaimStale(consumer, config_.claim_idle_ms, 100);
       if (claimed.ok() && !claimed->empty()) {
         logging::Info("desk: took over dispatch work another replica left",
                       {{"entries", std::to_string(claimed->size())}});
         (void)Process(*claimed);
       }
     }
-    auto items = store_->ReadDispatch(connection.get(), consumer, 100, 200);
+    auto items = queue_->Read(consumer, 100, 200);
     if (!items.ok()) {
       if (!Sleep(500)) return;
       continue;
@@ -105,7 +105,7 @@ absl::Status Dispatcher::Process(const std::vector<DispatchItem>& items) {
                     {{"error", std::string(status.message())}});
     }
   }
-  if (auto status = store_->Acknowledge(done); !status.ok()) return status;
+  if (auto status = queue_->Acknowledge(done); !status.ok()) return status;
   return first_error;
 }
 
@@ -239,7 +239,7 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
 }
 
 absl::Status Dispatcher::DrainQueue() {
-  if (auto status = store_->ClearDrainFlag(); !status.ok()) return status;
+  if (auto status = queue_->ClearDrainFlag(); !status.ok()) return status;
   auto queued = store_->Queued(200);
   if (!queued.ok()) return queued.status();
   for (const auto& id : *queued)

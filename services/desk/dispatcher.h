@@ -17,12 +17,13 @@
 #include "services/common/config.h"
 #include "services/desk/desk.h"
 #include "services/desk/desk_store.h"
+#include "services/desk/dispatch_queue.h"
 
 namespace infrashare::desk {
 
 class Dispatcher {
  public:
-  Dispatcher(RedisPool* redis, DeskStore* store, Directory* directory, DeskConfig config);
+  Dispatcher(DispatchQueue* queue, DeskStore* store, Directory* directory, DeskConfig config);
   ~Dispatcher() { Stop(); }
   void Start();
   void Stop();
@@ -38,7 +39,7 @@ class Dispatcher {
   bool WorkingNow(const v1::Responder& responder, SysSeconds now);
   bool Sleep(int ms);
 
-  RedisPool* redis_;
+  DispatchQueue* queue_;
   DeskStore* store_;
   Directory* directory_;
   DeskConfig config_;

@@ -49,7 +49,7 @@ class PrivacyModule final : public ServiceModule {
 
  private:
   const registry::RegistryModule* registry_;
-  desk::DeskStore desk_;
+  desk::RedisDeskStore desk_;
   PrivacyServiceImpl service_;
 };
 

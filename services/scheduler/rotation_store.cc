@@ -61,21 +61,23 @@ v1::Handover HandoverOf(const Fields& f) {
 
 }  // namespace
 
-RotationStore::RotationStore(RedisPool* redis, int request_id_ttl_s, int draft_ttl_s)
+RedisRotationStore::RedisRotationStore(RedisPool* redis, int request_id_ttl_s, int draft_ttl_s)
     : redis_(redis),
       request_id_ttl_s_(request_id_ttl_s),
       draft_ttl_s_(draft_ttl_s),
       base_(absl::StrCat(redis->prefix(), "{rot}:")) {}
 
-std::string RotationStore::ReplayKey(absl::string_view organization_id,
-                                     absl::string_view request_id) const {
+std::string RedisRotationStore::ReplayKey(absl::string_view organization_id,
+                                          absl::string_view request_id) const {
   return request_id.empty() ? "" : absl::StrCat(base_, "req:", organization_id, ":", request_id);
 }
 
 template <typename Message>
-absl::StatusOr<std::string> RotationStore::Put(const char* kind, const Message& record,
-                                               absl::string_view etag, const std::string& index,
-                                               absl::string_view replay_key, const char* name) {
+absl::StatusOr<std::string> RedisRotationStore::Put(const char* kind, const Message& record,
+                                                    absl::string_view etag,
+                                                    const std::string& index,
+                                                    absl::string_view replay_key,
+                                                    const char* name) {
   const std::string key = absl::StrCat(base_, kind, ":", record.id());
   RedisFunctionCall call("rot_put");
   call.Key("record", key)
@@ -91,7 +93,8 @@ absl::StatusOr<std::string> RotationStore::Put(const char* kind, const Message& 
 }
 
 template <typename Message>
-absl::StatusOr<std::optional<Message>> RotationStore::One(const char* kind, absl::string_view id) {
+absl::StatusOr<std::optional<Message>> RedisRotationStore::One(const char* kind,
+                                                               absl::string_view id) {
   auto reply = redis_->Command({"HMGET", absl::StrCat(base_, kind, ":", id), "d", "v"});
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() < 2 || reply->elements[0].is_nil()) return std::optional<Message>();
@@ -103,8 +106,8 @@ absl::StatusOr<std::optional<Message>> RotationStore::One(const char* kind, absl
 }
 
 template <typename Message>
-absl::StatusOr<std::vector<Message>> RotationStore::Many(const std::string& index,
-                                                         const char* kind) {
+absl::StatusOr<std::vector<Message>> RedisRotationStore::Many(const std::string& index,
+                                                              const char* kind) {
   auto ids = redis_->Command({"SMEMBERS", index});
   if (!ids.ok()) return ids.status();
   std::vector<std::string> sorted;
@@ -127,9 +130,9 @@ absl::StatusOr<std::vector<Message>> RotationStore::Many(const std::string& inde
   return out;
 }
 
-absl::StatusOr<v1::RotationPool> RotationStore::PutPool(v1::RotationPool pool,
-                                                        absl::string_view etag,
-                                                        absl::string_view replay_key) {
+absl::StatusOr<v1::RotationPool> RedisRotationStore::PutPool(v1::RotationPool pool,
+                                                             absl::string_view etag,
+                                                             absl::string_view replay_key) {
   pool.clear_etag();
   auto v = Put("pool", pool, etag, absl::StrCat(base_, "pools:", pool.owner_organization_id()),
                replay_key, "rotation_pool");
@@ -138,18 +141,18 @@ absl::StatusOr<v1::RotationPool> RotationStore::PutPool(v1::RotationPool pool,
   return pool;
 }
 
-absl::StatusOr<std::optional<v1::RotationPool>> RotationStore::GetPool(absl::string_view id) {
+absl::StatusOr<std::optional<v1::RotationPool>> RedisRotationStore::GetPool(absl::string_view id) {
   return One<v1::RotationPool>("pool", id);
 }
 
-absl::StatusOr<std::vector<v1::RotationPool>> RotationStore::PoolsOf(
+absl::StatusOr<std::vector<v1::RotationPool>> RedisRotationStore::PoolsOf(
     absl::string_view organization_id) {
   return Many<v1::RotationPool>(absl::StrCat(base_, "pools:", organization_id), "pool");
 }
 
-absl::StatusOr<v1::RotationRequest> RotationStore::PutRequest(v1::RotationRequest request,
-                                                              absl::string_view etag,
-                                                              absl::string_view replay_key) {
+absl::StatusOr<v1::RotationRequest> RedisRotationStore::PutRequest(v1::RotationRequest request,
+                                                                   absl::string_view etag,
+                                                                   absl::string_view replay_key) {
   request.clear_etag();
   auto v = Put("rr", request, etag, absl::StrCat(base_, "rrs:", request.pool_id()), replay_key,
                "rotation_request");
@@ -158,16 +161,17 @@ absl::StatusOr<v1::RotationRequest> RotationStore::PutRequest(v1::RotationReques
   return request;
 }
 
-absl::StatusOr<std::optional<v1::RotationRequest>> RotationStore::GetRequest(absl::string_view id) {
+absl::StatusOr<std::optional<v1::RotationRequest>> RedisRotationStore::GetRequest(
+    absl::string_view id) {
   return One<v1::RotationRequest>("rr", id);
 }
 
-absl::StatusOr<std::vector<v1::RotationRequest>> RotationStore::RequestsOf(
+absl::StatusOr<std::vector<v1::RotationRequest>> RedisRotationStore::RequestsOf(
     absl::string_view pool_id) {
   return Many<v1::RotationRequest>(absl::StrCat(base_, "rrs:", pool_id), "rr");
 }
 
-absl::Status RotationStore::SavePlan(const v1::RotationPlan& plan) {
+absl::Status RedisRotationStore::SavePlan(const v1::RotationPlan& plan) {
   RedisArgs command = {"SET", absl::StrCat(base_, "plan:", plan.id()), plan.SerializeAsString()};
   if (plan.state() == v1::ROTATION_PLAN_STATE_DRAFT) {
     command.push_back("EX");
@@ -176,13 +180,13 @@ absl::Status RotationStore::SavePlan(const v1::RotationPlan& plan) {
   return redis_->Command(command).status();
 }
 
-absl::StatusOr<std::string> RotationStore::Committed(absl::string_view pool_id) {
+absl::StatusOr<std::string> RedisRotationStore::Committed(absl::string_view pool_id) {
   auto reply = redis_->Command({"GET", absl::StrCat(base_, "committed:", pool_id)});
   if (!reply.ok()) return reply.status();
   return reply->is_nil() ? std::string() : reply->str;
 }
 
-absl::StatusOr<std::optional<v1::RotationPlan>> RotationStore::GetPlan(absl::string_view id) {
+absl::StatusOr<std::optional<v1::RotationPlan>> RedisRotationStore::GetPlan(absl::string_view id) {
   auto reply = redis_->Command({"GET", absl::StrCat(base_, "plan:", id)});
   if (!reply.ok()) return reply.status();
   if (reply->is_nil()) return std::optional<v1::RotationPlan>();
@@ -192,10 +196,11 @@ absl::StatusOr<std::optional<v1::RotationPlan>> RotationStore::GetPlan(absl::str
   return std::optional<v1::RotationPlan>(std::move(plan));
 }
 
-absl::Status RotationStore::Commit(const v1::RotationPlan& plan, const v1::RotationPlan* replaced,
-                                   const std::vector<std::string>& kept,
-                                   const std::vector<std::string>& dropped,
-                                   const std::vector<v1::Handover>& created) {
+absl::Status RedisRotationStore::Commit(const v1::RotationPlan& plan,
+                                        const v1::RotationPlan* replaced,
+                                        const std::vector<std::string>& kept,
+                                        const std::vector<std::string>& dropped,
+                                        const std::vector<v1::Handover>& created) {
   using google::protobuf::util::TimeUtil;
   nlohmann::json handovers = nlohmann::json::array();
   for (const auto& h : created)
@@ -224,7 +229,7 @@ absl::Status RotationStore::Commit(const v1::RotationPlan& plan, const v1::Rotat
   return redis_->FCall(call.function(), call.keys(), call.args()).status();
 }
 
-absl::StatusOr<std::vector<v1::Handover>> RotationStore::Handovers(absl::string_view plan_id) {
+absl::StatusOr<std::vector<v1::Handover>> RedisRotationStore::Handovers(absl::string_view plan_id) {
   auto ids = redis_->Command({"SMEMBERS", absl::StrCat(base_, "hos:", plan_id)});
   if (!ids.ok()) return ids.status();
   std::vector<RedisArgs> commands;
@@ -243,7 +248,7 @@ absl::StatusOr<std::vector<v1::Handover>> RotationStore::Handovers(absl::string_
   return out;
 }
 
-absl::StatusOr<std::optional<v1::Handover>> RotationStore::GetHandover(absl::string_view id) {
+absl::StatusOr<std::optional<v1::Handover>> RedisRotationStore::GetHandover(absl::string_view id) {
   auto reply = redis_->Command({"HGETALL", absl::StrCat(base_, "ho:", id)});
   if (!reply.ok()) return reply.status();
   Fields f = FieldsOf(*reply);
@@ -251,9 +256,9 @@ absl::StatusOr<std::optional<v1::Handover>> RotationStore::GetHandover(absl::str
   return std::optional<v1::Handover>(HandoverOf(f));
 }
 
-absl::StatusOr<v1::Handover> RotationStore::ConfirmHandover(absl::string_view id,
-                                                            absl::string_view organization_id,
-                                                            absl::string_view notes) {
+absl::StatusOr<v1::Handover> RedisRotationStore::ConfirmHandover(absl::string_view id,
+                                                                 absl::string_view organization_id,
+                                                                 absl::string_view notes) {
   RedisFunctionCall call("rot_handover_confirm");
   call.Key("due", base_ + "ho:due")
       .Key("handover", absl::StrCat(base_, "ho:", id))
@@ -270,7 +275,7 @@ absl::StatusOr<v1::Handover> RotationStore::ConfirmHandover(absl::string_view id
   return HandoverOf(f);
 }
 
-absl::StatusOr<int> RotationStore::SweepHandovers(int limit) {
+absl::StatusOr<int> RedisRotationStore::SweepHandovers(int limit) {
   RedisFunctionCall call("rot_handover_due");
   call.Key("base", base_)
       .Key("due", base_ + "ho:due")

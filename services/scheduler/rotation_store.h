@@ -1,5 +1,5 @@
-// Where rotation pools, requests and draft plans live: Redis, under the hash tag {rot}, records as
-// protobuf bytes written with a version check (rotation.lua); drafts expire.
+// Where rotation pools, requests and plans live: the RotationStore interface, and
+// RedisRotationStore, which keeps them in Redis.
 #pragma once
 
 #include <optional>
@@ -14,47 +14,87 @@
 
 namespace infrashare::scheduler {
 
+// What rotations read and write. Rotations, the scheduler service and the sweeper hold this
+// interface; RedisRotationStore keeps it in Redis (below).
 class RotationStore {
  public:
-  RotationStore(RedisPool* redis, int request_id_ttl_s, int draft_ttl_s);
-
-  // `etag` empty = create. Returns the record with its new etag.
-  absl::StatusOr<v1::RotationPool> PutPool(v1::RotationPool pool, absl::string_view etag,
-                                           absl::string_view replay_key);
-  absl::StatusOr<std::optional<v1::RotationPool>> GetPool(absl::string_view id);
-  absl::StatusOr<std::vector<v1::RotationPool>> PoolsOf(absl::string_view organization_id);
-  absl::StatusOr<v1::RotationRequest> PutRequest(v1::RotationRequest request,
-                                                 absl::string_view etag,
-                                                 absl::string_view replay_key);
-  absl::StatusOr<std::optional<v1::RotationRequest>> GetRequest(absl::string_view id);
-  absl::StatusOr<std::vector<v1::RotationRequest>> RequestsOf(absl::string_view pool_id);
-  // Drafts expire; committed and superseded plans are kept (their bookings name them as their
-  // series).
-  absl::Status SavePlan(const v1::RotationPlan& plan);
-  absl::StatusOr<std::string> Committed(absl::string_view pool_id);  // "" = none yet
-  absl::StatusOr<std::optional<v1::RotationPlan>> GetPlan(absl::string_view id);
-  // One atomic step: the pool's committed plan becomes `plan` (ABORTED unless it still is
-  // `replaced`, or none when that is null), `replaced` is stored as it is now (superseded), the
-  // hand-overs `kept` move from it to `plan`, `dropped` are deleted, `created` are added.
-  absl::Status Commit(const v1::RotationPlan& plan, const v1::RotationPlan* replaced,
-                      const std::vector<std::string>& kept, const std::vector<std::string>& dropped,
-                      const std::vector<v1::Handover>& created);
-  absl::StatusOr<std::vector<v1::Handover>> Handovers(absl::string_view plan_id);
-  absl::StatusOr<std::optional<v1::Handover>> GetHandover(absl::string_view id);
-  // Records the organisation's confirmation; CONFIRMED once both sides have.
-  absl::StatusOr<v1::Handover> ConfirmHandover(absl::string_view id,
-                                               absl::string_view organization_id,
-                                               absl::string_view notes);
-  // Marks hand-overs past their deadline OVERDUE and raises an event each; returns how many it saw.
-  absl::StatusOr<int> SweepHandovers(int limit);
   struct Event {
     std::string type;
     std::string handover_id;
   };
-  // The rotation event stream, and one of its entries.
-  std::string EventsKey() const { return base_ + "events"; }
+
+  virtual ~RotationStore() = default;
+
+  // `etag` empty = create. Returns the record with its new etag.
+  virtual absl::StatusOr<v1::RotationPool> PutPool(v1::RotationPool pool, absl::string_view etag,
+                                                   absl::string_view replay_key) = 0;
+  virtual absl::StatusOr<std::optional<v1::RotationPool>> GetPool(absl::string_view id) = 0;
+  virtual absl::StatusOr<std::vector<v1::RotationPool>> PoolsOf(
+      absl::string_view organization_id) = 0;
+  virtual absl::StatusOr<v1::RotationRequest> PutRequest(v1::RotationRequest request,
+                                                         absl::string_view etag,
+                                                         absl::string_view replay_key) = 0;
+  virtual absl::StatusOr<std::optional<v1::RotationRequest>> GetRequest(absl::string_view id) = 0;
+  virtual absl::StatusOr<std::vector<v1::RotationRequest>> RequestsOf(
+      absl::string_view pool_id) = 0;
+  // Drafts expire; committed and superseded plans are kept (their bookings name them as their
+  // series).
+  virtual absl::Status SavePlan(const v1::RotationPlan& plan) = 0;
+  // The id of the pool's committed plan, "" = none yet.
+  virtual absl::StatusOr<std::string> Committed(absl::string_view pool_id) = 0;
+  virtual absl::StatusOr<std::optional<v1::RotationPlan>> GetPlan(absl::string_view id) = 0;
+  // One atomic step: the pool's committed plan becomes `plan` (ABORTED unless it still is
+  // `replaced`, or none when that is null), `replaced` is stored as it is now (superseded), the
+  // hand-overs `kept` move from it to `plan`, `dropped` are deleted, `created` are added.
+  virtual absl::Status Commit(const v1::RotationPlan& plan, const v1::RotationPlan* replaced,
+                              const std::vector<std::string>& kept,
+                              const std::vector<std::string>& dropped,
+                              const std::vector<v1::Handover>& created) = 0;
+  virtual absl::StatusOr<std::vector<v1::Handover>> Handovers(absl::string_view plan_id) = 0;
+  virtual absl::StatusOr<std::optional<v1::Handover>> GetHandover(absl::string_view id) = 0;
+  // Records the organisation's confirmation; CONFIRMED once both sides have.
+  virtual absl::StatusOr<v1::Handover> ConfirmHandover(absl::string_view id,
+                                                       absl::string_view organization_id,
+                                                       absl::string_view notes) = 0;
+  // Marks hand-overs past their deadline OVERDUE and raises an event each; returns how many it saw.
+  virtual absl::StatusOr<int> SweepHandovers(int limit) = 0;
+  // The stream of hand-over events (followed by WatchRotationEvents), and one of its entries.
+  virtual std::string EventsKey() const = 0;
   static Event EventOf(const StreamEntry& entry);
-  std::string ReplayKey(absl::string_view organization_id, absl::string_view request_id) const;
+  virtual std::string ReplayKey(absl::string_view organization_id,
+                                absl::string_view request_id) const = 0;
+};
+
+// Under the hash tag {rot}, records as protobuf bytes written with a version check
+// (rotation.lua); drafts expire.
+class RedisRotationStore final : public RotationStore {
+ public:
+  RedisRotationStore(RedisPool* redis, int request_id_ttl_s, int draft_ttl_s);
+
+  absl::StatusOr<v1::RotationPool> PutPool(v1::RotationPool pool, absl::string_view etag,
+                                           absl::string_view replay_key) override;
+  absl::StatusOr<std::optional<v1::RotationPool>> GetPool(absl::string_view id) override;
+  absl::StatusOr<std::vector<v1::RotationPool>> PoolsOf(absl::string_view organization_id) override;
+  absl::StatusOr<v1::RotationRequest> PutRequest(v1::RotationRequest request,
+                                                 absl::string_view etag,
+                                                 absl::string_view replay_key) override;
+  absl::StatusOr<std::optional<v1::RotationRequest>> GetRequest(absl::string_view id) override;
+  absl::StatusOr<std::vector<v1::RotationRequest>> RequestsOf(absl::string_view pool_id) override;
+  absl::Status SavePlan(const v1::RotationPlan& plan) override;
+  absl::StatusOr<std::string> Committed(absl::string_view pool_id) override;
+  absl::StatusOr<std::optional<v1::RotationPlan>> GetPlan(absl::string_view id) override;
+  absl::Status Commit(const v1::RotationPlan& plan, const v1::RotationPlan* replaced,
+                      const std::vector<std::string>& kept, const std::vector<std::string>& dropped,
+                      const std::vector<v1::Handover>& created) override;
+  absl::StatusOr<std::vector<v1::Handover>> Handovers(absl::string_view plan_id) override;
+  absl::StatusOr<std::optional<v1::Handover>> GetHandover(absl::string_view id) override;
+  absl::StatusOr<v1::Handover> ConfirmHandover(absl::string_view id,
+                                               absl::string_view organization_id,
+                                               absl::string_view notes) override;
+  absl::StatusOr<int> SweepHandovers(int limit) override;
+  std::string EventsKey() const override { return base_ + "events"; }
+  std::string ReplayKey(absl::string_view organization_id,
+                        absl::string_view request_id) const override;
 
  private:
   template <typename Message>

@@ -117,7 +117,7 @@ class SchedulerModule final : public ServiceModule {
   const Catalog* catalog_;
   RedisBookingStore store_;
   Scheduler scheduler_;
-  RotationStore rotation_store_;
+  RedisRotationStore rotation_store_;
   Rotations rotations_;
   SchedulerServiceImpl service_;
   Sweeper sweeper_;

@@ -87,7 +87,8 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   s->redis_ = std::move(*redis);
   s->redis_->AddFunctionLibrary(std::string(kAuthLua));
 
-  s->tokens_ = std::make_unique<TokenStore>(s->redis_.get(), config.auth);
+  s->token_store_ = std::make_unique<RedisTokenStore>(s->redis_.get());
+  s->tokens_ = std::make_unique<TokenAuthority>(s->token_store_.get(), config.auth);
   s->rate_limiter_ = std::make_unique<RateLimiter>(s->redis_.get(), config.rate_limits);
   s->audit_ = std::make_unique<AuditLog>(s->redis_.get(), config.audit);
   s->gate_ =

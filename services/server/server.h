@@ -67,7 +67,8 @@ class InfrashareServer {
   Metrics metrics_;
   std::unique_ptr<UnparsableRequests> unparsable_;  // before server_: its interceptors point here
   std::unique_ptr<MetricsServer> metrics_server_;
-  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<RedisTokenStore> token_store_;
+  std::unique_ptr<TokenAuthority> tokens_;
   std::unique_ptr<RateLimiter> rate_limiter_;
   std::unique_ptr<AuditLog> audit_;
   // One registry read model for every module, fed by one follower (docs/DECISIONS.md).

@@ -953,8 +953,8 @@ TEST_F(RotationApiTest, ACommitThatCannotUndoReportsWhatItLeftLogsAndCountsIt) {
   scheduler::Catalog catalog(&registry_store);
   scheduler::RedisBookingStore real(redis->get(), config.scheduler);
   InterleavingBookingStore bookings(&real);
-  scheduler::RotationStore rotation_store(redis->get(), config.scheduler.request_id_ttl_s,
-                                          config.scheduler.rotation_draft_ttl_s);
+  scheduler::RedisRotationStore rotation_store(redis->get(), config.scheduler.request_id_ttl_s,
+                                               config.scheduler.rotation_draft_ttl_s);
   Metrics metrics;
   scheduler::Rotations rotations(
       &rotation_store, &bookings, &catalog, config.scheduler,

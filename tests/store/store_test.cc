@@ -484,7 +484,7 @@ class RotationStoreTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    store_ = std::make_unique<scheduler::RotationStore>(redis_.get(), 600, 600);
+    store_ = std::make_unique<scheduler::RedisRotationStore>(redis_.get(), 600, 600);
   }
 
   static sv1::Handover NewHandover(const std::string& id, EpochMs deadline) {
@@ -500,7 +500,7 @@ class RotationStoreTest : public StoreTest {
     return h;
   }
 
-  std::unique_ptr<scheduler::RotationStore> store_;
+  std::unique_ptr<scheduler::RedisRotationStore> store_;
 };
 
 TEST_F(RotationStoreTest, PutCreatesUpdatesWithEtagsAndReplays) {
@@ -734,7 +734,8 @@ Caller PlatformAdmin() {
 }
 
 TEST_F(StoreTest, TokensAreCreatedReplayedAndRevoked) {
-  TokenStore tokens(redis_.get(), AuthConfig{});
+  RedisTokenStore store(redis_.get());
+  TokenAuthority tokens(&store, AuthConfig{});
   redis_server_->Cli("HSET is:{reg}:org:o1 v 1");  // the organisation exists in the registry
   auth::v1::CreateTokenRequest request;
   request.set_organization_id("o1");
@@ -802,7 +803,7 @@ class DeskStoreTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    store_ = std::make_unique<desk::DeskStore>(redis_.get(), DeskConfig{});
+    store_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), DeskConfig{});
   }
 
   absl::StatusOr<v1d::Responder> Responder(const std::string& id, int capacity = 1) {
