@@ -11,9 +11,13 @@ std::atomic<int> running{0};
 
 int RegistryFollower::Running() { return running; }
 
-RegistryFollower::RegistryFollower(RedisRegistryStore* store, const RedisPool* redis,
+RegistryFollower::RegistryFollower(RegistryStore* store, ChangeLog* changes, const RedisPool* redis,
                                    std::vector<absl::string_view> kinds, RegistryListener* listener)
-    : store_(store), redis_(redis), kinds_(std::move(kinds)), listener_(listener) {}
+    : store_(store),
+      changes_(changes),
+      redis_(redis),
+      kinds_(std::move(kinds)),
+      listener_(listener) {}
 
 RegistryFollower::~RegistryFollower() { Stop(); }
 
@@ -34,7 +38,7 @@ bool RegistryFollower::Wanted(absl::string_view kind) const {
 }
 
 absl::Status RegistryFollower::Load(std::string* cursor) {
-  auto latest = store_->LatestCursor();
+  auto latest = changes_->LatestCursor();
   if (!latest.ok()) return latest.status();
   for (absl::string_view kind : kinds_) {
     std::string after;
@@ -59,7 +63,7 @@ void RegistryFollower::Run() {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   }
-  ChangeFeed feed(*redis_, store_->EventsKey());
+  ChangeFeed feed(*redis_, changes_->EventsKey());
   while (!stop_) {
     auto changes = feed.Read(cursor, 500, 1000);
     if (!changes.ok()) {

@@ -27,7 +27,7 @@ class RegistryListener {
 
 class RegistryFollower {
  public:
-  RegistryFollower(RedisRegistryStore* store, const RedisPool* redis,
+  RegistryFollower(RegistryStore* store, ChangeLog* changes, const RedisPool* redis,
                    std::vector<absl::string_view> kinds, RegistryListener* listener);
   ~RegistryFollower();
   void Start();
@@ -41,7 +41,8 @@ class RegistryFollower {
   absl::Status Load(std::string* cursor);
   bool Wanted(absl::string_view kind) const;
 
-  RedisRegistryStore* store_;
+  RegistryStore* store_;
+  ChangeLog* changes_;
   const RedisPool* redis_;
   std::vector<absl::string_view> kinds_;
   RegistryListener* listener_;

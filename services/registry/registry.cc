@@ -103,9 +103,10 @@ absl::StatusOr<T> Written(absl::StatusOr<WriteResult> result, const T& object) {
 
 }  // namespace
 
-Registry::Registry(RegistryStore* store, RegistryReadModel* model, RegistryConfig config,
-                   Dependents dependents)
+Registry::Registry(RegistryStore* store, ChangeLog* changes, RegistryReadModel* model,
+                   RegistryConfig config, Dependents dependents)
     : store_(store),
+      changes_(changes),
       model_(model),
       index_(&model->index()),
       membership_(&model->membership()),
@@ -1160,7 +1161,7 @@ absl::Status Registry::ErasePersonalData(const Caller& caller, const std::string
   if (!status.ok()) return status;
   // The change log keeps older versions for WatchResources, also of objects that no longer name
   // the person (an entry removed earlier, a deleted resource): none may be replayed.
-  return store_
+  return changes_
       ->ForgetChanges([&email](const Change& change) {
         if (change.data.empty()) return false;
         if (change.kind == kResourceKind) return RecordNames<v1::Resource>(change.data, email);

@@ -31,8 +31,8 @@ struct Dependents {
 class Registry {
  public:
   // The registry reads `model` and applies its own writes to it at once.
-  Registry(RegistryStore* store, RegistryReadModel* model, RegistryConfig config,
-           Dependents dependents = {});
+  Registry(RegistryStore* store, ChangeLog* changes, RegistryReadModel* model,
+           RegistryConfig config, Dependents dependents = {});
 
   absl::StatusOr<v1::Organization> CreateOrganization(const Caller& caller,
                                                       const v1::CreateOrganizationRequest& request);
@@ -110,6 +110,7 @@ class Registry {
                            std::string replay_key);
 
   RegistryStore* store_;
+  ChangeLog* changes_;
   RegistryReadModel* model_;
   SearchIndex* index_;
   Membership* membership_;

@@ -7,9 +7,9 @@
 
 namespace infrashare::registry {
 
-RegistryServiceImpl::RegistryServiceImpl(Registry* registry, RedisRegistryStore* store,
-                                         RpcGate* gate, StreamFollower* streams)
-    : registry_(registry), store_(store), gate_(gate), streams_(streams) {}
+RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeLog* changes, RpcGate* gate,
+                                         StreamFollower* streams)
+    : registry_(registry), changes_(changes), gate_(gate), streams_(streams) {}
 
 // On the gate's worker threads: these wait on Redis or compute (availability, reports, imports),
 // and must not hold gRPC's few callback threads that every other call needs.
@@ -101,7 +101,7 @@ grpc::ServerWriteReactor<v1::ResourceChange>* RegistryServiceImpl::WatchResource
                        auto member_of = registry_->NetworksOf(caller);
                        if (!member_of.ok()) return member_of.status();
                        Call::Opened opened;
-                       opened.plan = {"reg1", {store_->EventsKey()}};
+                       opened.plan = {"reg1", {changes_->EventsKey()}};
                        opened.convert = [caller, member_of = std::move(*member_of)](
                                             size_t, const StreamEntry& entry)
                            -> absl::StatusOr<std::optional<v1::ResourceChange>> {
@@ -129,7 +129,7 @@ RegistryModule::RegistryModule(RedisPool* redis, RpcGate* gate, const RegistryCo
                                StreamFollower* streams)
     : model_(model),
       store_(redis, config.request_id_ttl_s, config.events_max_length),
-      registry_(&store_, model, config, std::move(dependents)),
+      registry_(&store_, &store_, model, config, std::move(dependents)),
       service_(&registry_, &store_, gate, streams) {}
 
 RegistryModule::~RegistryModule() = default;

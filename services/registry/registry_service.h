@@ -17,7 +17,7 @@ namespace infrashare::registry {
 
 class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
  public:
-  RegistryServiceImpl(Registry* registry, RedisRegistryStore* store, RpcGate* gate,
+  RegistryServiceImpl(Registry* registry, ChangeLog* changes, RpcGate* gate,
                       StreamFollower* streams);
 
 #define INFRASHARE_UNARY(Method, Request, Response)                      \
@@ -51,7 +51,7 @@ class RegistryServiceImpl final : public v1::RegistryService::CallbackService {
 
  private:
   Registry* registry_;
-  RedisRegistryStore* store_;
+  ChangeLog* changes_;
   RpcGate* gate_;
   StreamFollower* streams_;
 };

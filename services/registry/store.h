@@ -86,18 +86,28 @@ class RegistryStore {
   // A stored response of an earlier call with the same replay key, and storing one.
   virtual absl::StatusOr<std::optional<std::string>> GetReplay(absl::string_view replay_key) = 0;
   virtual absl::Status PutReplay(absl::string_view replay_key, absl::string_view response) = 0;
-  // The cursor of the newest change ("0-0" when none).
-  virtual absl::StatusOr<std::string> LatestCursor() = 0;
-  // Whether changes after `cursor` may already have been trimmed from the change log.
-  // Removes the change-log entries `forget` picks (for erasures of personal data: no version that
-  // named the person is replayed); how many. Reads the whole log, in slices.
-  virtual absl::StatusOr<int> ForgetChanges(const std::function<bool(const Change&)>& forget) = 0;
   // A replay key for (caller organisation, request id), "" when the request carries none.
   virtual std::string ReplayKey(absl::string_view organization,
                                 absl::string_view request_id) const = 0;
 };
 
-class RedisRegistryStore final : public RegistryStore {
+// The registry's change log: every write appends one entry (registry.lua, in the same call);
+// the read model's follower and WatchResources (through the stream follower) read it.
+class ChangeLog {
+ public:
+  virtual ~ChangeLog() = default;
+  // The stream that holds the log.
+  virtual std::string EventsKey() const = 0;
+  // The cursor of the newest change ("0-0" when none).
+  virtual absl::StatusOr<std::string> LatestCursor() = 0;
+  // Removes the entries `forget` picks (for erasures of personal data: no version that named the
+  // person is replayed); how many. Reads the whole log, in slices.
+  virtual absl::StatusOr<int> ForgetChanges(const std::function<bool(const Change&)>& forget) = 0;
+};
+
+// Records and their change log under one hash tag, {reg}: a write and its log entry are one
+// function call.
+class RedisRegistryStore final : public RegistryStore, public ChangeLog {
  public:
   RedisRegistryStore(RedisPool* redis, int replay_ttl_s, int events_max_length);
 
@@ -120,7 +130,7 @@ class RedisRegistryStore final : public RegistryStore {
                         absl::string_view request_id) const override;
 
   std::string Base() const;  // "<prefix>{reg}:"
-  std::string EventsKey() const { return Base() + "events"; }
+  std::string EventsKey() const override { return Base() + "events"; }
 
  private:
   std::string RecordKey(absl::string_view kind, absl::string_view id) const;

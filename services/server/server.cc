@@ -167,7 +167,8 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
       redis_.get(), config_.registry.request_id_ttl_s, config_.registry.events_max_length);
   read_model_ = std::make_unique<registry::RegistryReadModel>(registry_store_.get());
   registry_follower_ = std::make_unique<registry::RegistryFollower>(
-      registry_store_.get(), redis_.get(), registry::RegistryReadModel::Kinds(), read_model_.get());
+      registry_store_.get(), registry_store_.get(), redis_.get(),
+      registry::RegistryReadModel::Kinds(), read_model_.get());
   const bool with_registry = services.count("registry") > 0;
   const bool with_scheduler = services.count("scheduler") > 0;
   const bool with_desk = services.count("desk") > 0;

@@ -75,8 +75,8 @@ class ServiceTest : public ::testing::Test {
         redis_.get(), config_.registry.request_id_ttl_s, config_.registry.events_max_length);
     model_ = std::make_unique<registry::RegistryReadModel>(registry_store_.get());
     model_->Loaded();
-    registry_ =
-        std::make_unique<registry::Registry>(registry_store_.get(), model_.get(), config_.registry);
+    registry_ = std::make_unique<registry::Registry>(registry_store_.get(), registry_store_.get(),
+                                                     model_.get(), config_.registry);
     bookings_ = std::make_unique<scheduler::RedisBookingStore>(redis_.get(), config_.scheduler);
     scheduler_ = std::make_unique<scheduler::Scheduler>(bookings_.get(), model_.get(),
                                                         config_.scheduler, NowMs);
