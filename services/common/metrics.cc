@@ -59,6 +59,9 @@ MetricsServer::~MetricsServer() {
 }
 
 bool MetricsServer::Start() {
+  // One scraper at a time is the norm: two workers, not httplib's default of eight threads that
+  // would sit idle beside the gRPC server's (issue #13 counts every thread of the process).
+  server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics_->Render(), "text/plain; version=0.0.4");
   });
