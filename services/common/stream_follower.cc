@@ -63,9 +63,12 @@ absl::Status FollowedCall::Start(const Caller& caller) {
     auto ids = DecodeStreamCursor(plan_.family, cursor_, plan_.keys.size());
     if (!ids) return InvalidField("cursor", "is not a cursor this server issued");
     for (size_t k = 0; k < plan_.keys.size(); ++k) {
-      auto trimmed = StreamTrimmedAfter(redis, plan_.keys[k], (*ids)[k]);
-      if (!trimmed.ok()) return trimmed.status();
-      if (*trimmed)
+      auto position = CheckStreamPosition(redis, plan_.keys[k], (*ids)[k]);
+      if (!position.ok()) return position.status();
+      // Past every id the stream issued: following it would skip every event until then.
+      if (*position == StreamPosition::kAhead)
+        return InvalidField("cursor", "is not a cursor this server issued (ahead of the stream)");
+      if (*position == StreamPosition::kTrimmed)
         return PreconditionError("CURSOR_EXPIRED",
                                  "events after this cursor were trimmed; list and watch anew");
     }

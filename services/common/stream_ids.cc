@@ -40,12 +40,13 @@ absl::StatusOr<std::string> LatestStreamId(RedisPool& redis, const std::string& 
   return reply->elements[0].elements[0].str;
 }
 
-absl::StatusOr<bool> StreamTrimmedAfter(RedisPool& redis, const std::string& key,
-                                        absl::string_view id) {
+absl::StatusOr<StreamPosition> CheckStreamPosition(RedisPool& redis, const std::string& key,
+                                                   absl::string_view id) {
   auto replies = redis.Pipeline({{"XINFO", "STREAM", key}});
   if (!replies.ok()) return replies.status();
-  // An error reply means there is no stream yet: nothing was ever trimmed.
-  if (replies->front().type == RedisValue::Type::kError) return false;
+  // An error reply means there is no stream yet: nothing was ever trimmed, nothing issued.
+  if (replies->front().type == RedisValue::Type::kError)
+    return CompareStreamIds(id, "0-0") > 0 ? StreamPosition::kAhead : StreamPosition::kFollowable;
   const auto& fields = replies->front().elements;
   long long length = 0, added = 0;
   std::string first, last;
@@ -55,18 +56,20 @@ absl::StatusOr<bool> StreamTrimmedAfter(RedisPool& redis, const std::string& key
     // XDEL records the newest id it removed; trimming (MAXLEN) does not in Redis 7.0.
     if (name == "max-deleted-entry-id" && IsValidStreamId(value.str) &&
         CompareStreamIds(id, value.str) < 0)
-      return true;
+      return StreamPosition::kTrimmed;
     if (name == "length") length = value.integer;
     if (name == "entries-added") added = value.integer;
     if (name == "last-generated-id") last = value.str;
     if (name == "first-entry" && !value.elements.empty()) first = value.elements[0].str;
   }
-  if (added <= length) return false;  // nothing was ever removed
+  if (IsValidStreamId(last) && CompareStreamIds(id, last) > 0) return StreamPosition::kAhead;
+  if (added <= length) return StreamPosition::kFollowable;  // nothing was ever removed
   // Entries were trimmed from the front: those after `id` are gone if the oldest one left comes
   // after `id` (or none is left). When `id` was the very last entry trimmed this refuses a cursor
   // that lost nothing; the client lists and watches anew, which is safe.
   const std::string& oldest = first.empty() ? last : first;
-  return !oldest.empty() && CompareStreamIds(id, oldest) < 0;
+  return !oldest.empty() && CompareStreamIds(id, oldest) < 0 ? StreamPosition::kTrimmed
+                                                             : StreamPosition::kFollowable;
 }
 
 const std::string* StreamEntry::Field(absl::string_view name) const {

@@ -27,9 +27,11 @@ bool IsValidStreamId(absl::string_view id);
 int CompareStreamIds(absl::string_view a, absl::string_view b);
 // The id of the newest entry of `key` ("0-0" when it is empty or missing).
 absl::StatusOr<std::string> LatestStreamId(RedisPool& redis, const std::string& key);
-// Whether entries after `id` may already have been trimmed from `key`.
-absl::StatusOr<bool> StreamTrimmedAfter(RedisPool& redis, const std::string& key,
-                                        absl::string_view id);
+// Where a cursor's position `id` stands in the stream `key`: followable, past entries already
+// trimmed (events after it are lost), or ahead of every id the stream ever issued (forged).
+enum class StreamPosition { kFollowable, kTrimmed, kAhead };
+absl::StatusOr<StreamPosition> CheckStreamPosition(RedisPool& redis, const std::string& key,
+                                                   absl::string_view id);
 
 // A cursor: "<family>:<id>[,<id>...]", the position in each Redis stream a call follows (a family
 // names what is followed: "reg1", "bk1", "rot1", "dk1"). A bare id, the registry's cursor before

@@ -55,6 +55,10 @@ class Scheduler {
   void RedactFor(const Caller& caller, v1::WaitlistEntry* entry) const;
   // Free slots as this scheduler finds them (read-only), for the desk's suggestions.
   SlotFinder* slot_finder() { return &slots_; }
+  // OK when `resource_id` names a resource in the registry; else the error a booking call gives.
+  absl::Status KnownResource(const std::string& resource_id, absl::string_view field) {
+    return Bookable(resource_id, field).status();
+  }
 
  private:
   // Whether the caller sees who booked on `resource_id` when `organization` did.

@@ -126,6 +126,10 @@ grpc::ServerWriteReactor<v1::BookingEvent>* SchedulerServiceImpl::WatchBookings(
       streams_, context, "scheduler.WatchBookings", *request, request->cursor(),
       [this,
        resource_id = request->resource_id()](const Caller& caller) -> absl::StatusOr<Call::Opened> {
+        // A filter naming no resource would wait silently forever (a typo, a deleted id).
+        if (!resource_id.empty())
+          if (auto known = scheduler_->KnownResource(resource_id, "resource_id"); !known.ok())
+            return known;
         Call::Opened opened;
         opened.plan = {"bk1", store_->EventKeys()};
         opened.convert = [this, caller, resource_id](size_t, const StreamEntry& entry)

@@ -1164,6 +1164,16 @@ TEST_F(SchedulerApiTest, WatchBookingsStreamsEveryTransitionAndResumes) {
   EXPECT_FALSE(bad->Read(&again));
   auto status = bad->Finish();
   EXPECT_EQ(BadField(status), "cursor");
+
+  // A filter naming no resource is refused, not followed silently forever.
+  auto unknown_context = As(acme_);
+  WatchBookingsRequest unknown;
+  unknown.set_resource_id("does-not-exist");
+  auto nothing = scheduler_->WatchBookings(unknown_context.get(), unknown);
+  EXPECT_FALSE(nothing->Read(&again));
+  auto refused = nothing->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+  EXPECT_EQ(BadField(refused), "resource_id");
 }
 
 }  // namespace

@@ -178,6 +178,10 @@ TEST_F(WatchStreamsTest, ResumesFromACursorAndRefusesATrimmedOne) {
   Stream bad = Watch(member_, "bk1:0-0");
   EXPECT_FALSE(bad.reader->Read(&next));
   EXPECT_EQ(bad.reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  // A well-formed cursor ahead of every id the stream issued would skip all events until then.
+  Stream ahead = Watch(member_, "reg1:99999999999999-0");
+  EXPECT_FALSE(ahead.reader->Read(&next));
+  EXPECT_EQ(ahead.reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 
   redis_->Cli("XTRIM is:{reg}:events MAXLEN 0");
   Stream trimmed = Watch(member_, at_a.cursor());
