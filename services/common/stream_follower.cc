@@ -54,21 +54,19 @@ absl::Status FollowedCall::Start(const Caller& caller) {
   plan_ = std::move(*plan);
   RedisPool& redis = *follower_->redis_;
   if (cursor_.empty()) {
-    for (const auto& key : plan_.keys) {
-      auto latest = LatestStreamId(redis, key);
-      if (!latest.ok()) return latest.status();
-      positions_.push_back(std::move(*latest));
-    }
+    auto latest = LatestStreamIds(redis, plan_.keys);
+    if (!latest.ok()) return latest.status();
+    positions_ = std::move(*latest);
   } else {
     auto ids = DecodeStreamCursor(plan_.family, cursor_, plan_.keys.size());
     if (!ids) return InvalidField("cursor", "is not a cursor this server issued");
-    for (size_t k = 0; k < plan_.keys.size(); ++k) {
-      auto position = CheckStreamPosition(redis, plan_.keys[k], (*ids)[k]);
-      if (!position.ok()) return position.status();
+    auto positions = CheckStreamPositions(redis, plan_.keys, *ids);
+    if (!positions.ok()) return positions.status();
+    for (StreamPosition position : *positions) {
       // Past every id the stream issued: following it would skip every event until then.
-      if (*position == StreamPosition::kAhead)
+      if (position == StreamPosition::kAhead)
         return InvalidField("cursor", "is not a cursor this server issued (ahead of the stream)");
-      if (*position == StreamPosition::kTrimmed)
+      if (position == StreamPosition::kTrimmed)
         return PreconditionError("CURSOR_EXPIRED",
                                  "events after this cursor were trimmed; list and watch anew");
     }
@@ -289,16 +287,17 @@ int StreamFollower::readers() const {
 
 absl::Status StreamFollower::Attach(const std::shared_ptr<FollowedCall>& call) {
   // A new reader starts at the newest entry, read here rather than under the lock.
-  std::map<std::string, std::string> starts;
+  std::vector<std::string> unread;
   {
     std::lock_guard lock(mutex_);
     for (const auto& key : call->plan_.keys)
-      if (!readers_.count(key)) starts[key];
+      if (!readers_.count(key)) unread.push_back(key);
   }
-  for (auto& [key, start] : starts) {
-    auto latest = LatestStreamId(*redis_, key);
+  std::map<std::string, std::string> starts;
+  if (!unread.empty()) {
+    auto latest = LatestStreamIds(*redis_, unread);
     if (!latest.ok()) return latest.status();
-    start = std::move(*latest);
+    for (size_t k = 0; k < unread.size(); ++k) starts[unread[k]] = std::move((*latest)[k]);
   }
   std::lock_guard lock(mutex_);
   if (stopped_) return StoreUnavailable("the server is shutting down; resume from the last cursor");

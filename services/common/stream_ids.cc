@@ -33,21 +33,34 @@ int CompareStreamIds(absl::string_view a, absl::string_view b) {
   return x < y ? -1 : (x == y ? 0 : 1);
 }
 
-absl::StatusOr<std::string> LatestStreamId(RedisPool& redis, const std::string& key) {
-  auto reply = redis.Command({"XREVRANGE", key, "+", "-", "COUNT", "1"});
-  if (!reply.ok()) return reply.status();
-  if (reply->elements.empty()) return std::string("0-0");
-  return reply->elements[0].elements[0].str;
+absl::StatusOr<std::vector<std::string>> LatestStreamIds(RedisPool& redis,
+                                                         const std::vector<std::string>& keys) {
+  std::vector<RedisArgs> reads;
+  for (const auto& key : keys) reads.push_back({"XREVRANGE", key, "+", "-", "COUNT", "1"});
+  auto replies = redis.Pipeline(reads);
+  if (!replies.ok()) return replies.status();
+  std::vector<std::string> ids;
+  for (const auto& reply : *replies) {
+    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+    ids.push_back(reply.elements.empty() ? "0-0" : reply.elements[0].elements[0].str);
+  }
+  return ids;
 }
 
-absl::StatusOr<StreamPosition> CheckStreamPosition(RedisPool& redis, const std::string& key,
-                                                   absl::string_view id) {
-  auto replies = redis.Pipeline({{"XINFO", "STREAM", key}});
-  if (!replies.ok()) return replies.status();
+absl::StatusOr<std::string> LatestStreamId(RedisPool& redis, const std::string& key) {
+  auto ids = LatestStreamIds(redis, {key});
+  if (!ids.ok()) return ids.status();
+  return std::move(ids->front());
+}
+
+namespace {
+
+// Where `id` stands in a stream, from its XINFO STREAM reply.
+StreamPosition PositionIn(const RedisValue& info, absl::string_view id) {
   // An error reply means there is no stream yet: nothing was ever trimmed, nothing issued.
-  if (replies->front().type == RedisValue::Type::kError)
+  if (info.type == RedisValue::Type::kError)
     return CompareStreamIds(id, "0-0") > 0 ? StreamPosition::kAhead : StreamPosition::kFollowable;
-  const auto& fields = replies->front().elements;
+  const auto& fields = info.elements;
   long long length = 0, added = 0;
   std::string first, last;
   for (size_t i = 0; i + 1 < fields.size(); i += 2) {
@@ -70,6 +83,19 @@ absl::StatusOr<StreamPosition> CheckStreamPosition(RedisPool& redis, const std::
   const std::string& oldest = first.empty() ? last : first;
   return !oldest.empty() && CompareStreamIds(id, oldest) < 0 ? StreamPosition::kTrimmed
                                                              : StreamPosition::kFollowable;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<StreamPosition>> CheckStreamPositions(
+    RedisPool& redis, const std::vector<std::string>& keys, const std::vector<std::string>& ids) {
+  std::vector<RedisArgs> reads;
+  for (const auto& key : keys) reads.push_back({"XINFO", "STREAM", key});
+  auto replies = redis.Pipeline(reads);
+  if (!replies.ok()) return replies.status();
+  std::vector<StreamPosition> positions;
+  for (size_t k = 0; k < keys.size(); ++k) positions.push_back(PositionIn((*replies)[k], ids[k]));
+  return positions;
 }
 
 const std::string* StreamEntry::Field(absl::string_view name) const {

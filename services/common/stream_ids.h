@@ -25,13 +25,17 @@ std::vector<StreamEntry> StreamEntriesOf(const RedisValue& entries);
 bool IsValidStreamId(absl::string_view id);
 // <0, 0, >0 as a is before, equal to, after b.
 int CompareStreamIds(absl::string_view a, absl::string_view b);
-// The id of the newest entry of `key` ("0-0" when it is empty or missing).
+// The id of the newest entry of `key` ("0-0" when it is empty or missing); of each of `keys`,
+// in one round trip.
 absl::StatusOr<std::string> LatestStreamId(RedisPool& redis, const std::string& key);
-// Where a cursor's position `id` stands in the stream `key`: followable, past entries already
-// trimmed (events after it are lost), or ahead of every id the stream ever issued (forged).
+absl::StatusOr<std::vector<std::string>> LatestStreamIds(RedisPool& redis,
+                                                         const std::vector<std::string>& keys);
+// Where a cursor's position ids[k] stands in the stream keys[k] (one round trip for all):
+// followable, past entries already trimmed (events after it are lost), or ahead of every id the
+// stream ever issued (forged).
 enum class StreamPosition { kFollowable, kTrimmed, kAhead };
-absl::StatusOr<StreamPosition> CheckStreamPosition(RedisPool& redis, const std::string& key,
-                                                   absl::string_view id);
+absl::StatusOr<std::vector<StreamPosition>> CheckStreamPositions(
+    RedisPool& redis, const std::vector<std::string>& keys, const std::vector<std::string>& ids);
 
 // A cursor: "<family>:<id>[,<id>...]", the position in each Redis stream a call follows (a family
 // names what is followed: "reg1", "bk1", "rot1", "dk1"). A bare id, the registry's cursor before

@@ -14,15 +14,21 @@ std::vector<absl::string_view> RegistryReadModel::Kinds() {
 absl::StatusOr<std::optional<ResourceFacts>> RegistryReadModel::Find(
     const std::string& resource_id) {
   if (auto cached = Cached(resource_id)) return cached;
-  if (registry_ == nullptr) return std::optional<ResourceFacts>();
-  auto resource = registry_->Get(kResourceKind, resource_id);
-  if (!resource.ok()) return resource.status();
-  if (!resource->has_value()) return std::optional<ResourceFacts>();
-  auto availability = registry_->Get(kAvailabilityKind, resource_id);
-  if (!availability.ok()) return availability.status();
-  Upsert(kResourceKind, **resource);
-  if (availability->has_value()) Upsert(kAvailabilityKind, **availability);
+  auto found = Fetch(kResourceKind, resource_id);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::optional<ResourceFacts>();
+  if (auto availability = Fetch(kAvailabilityKind, resource_id); !availability.ok())
+    return availability.status();
   return Cached(resource_id);
+}
+
+absl::StatusOr<bool> RegistryReadModel::Fetch(absl::string_view kind, const std::string& id) {
+  if (registry_ == nullptr) return false;
+  auto stored = registry_->Get(kind, id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return false;
+  Upsert(kind, **stored);
+  return true;
 }
 
 std::optional<ResourceFacts> RegistryReadModel::Cached(const std::string& resource_id) const {
@@ -56,22 +62,15 @@ OrganizationFacts RegistryReadModel::Organization(const std::string& organizatio
 
 absl::StatusOr<bool> RegistryReadModel::OrganizationExists(const std::string& organization_id) {
   if (Organization(organization_id).known) return true;
-  if (registry_ == nullptr) return false;
-  auto stored = registry_->Get(kOrganizationKind, organization_id);
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return false;
-  Upsert(kOrganizationKind, **stored);
-  return true;
+  return Fetch(kOrganizationKind, organization_id);
 }
 
 absl::StatusOr<std::optional<std::set<std::string>>> RegistryReadModel::Members(
     const std::string& network_id) {
   if (auto members = membership_.Members(network_id)) return members;
-  if (registry_ == nullptr) return std::optional<std::set<std::string>>();
-  auto stored = registry_->Get(kNetworkKind, network_id);
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return std::optional<std::set<std::string>>();
-  Upsert(kNetworkKind, **stored);
+  auto found = Fetch(kNetworkKind, network_id);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::optional<std::set<std::string>>();
   return membership_.Members(network_id);
 }
 

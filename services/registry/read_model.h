@@ -79,6 +79,10 @@ class RegistryReadModel final : public RegistryListener {
   void Loaded() override;
 
  private:
+  // Reads one record the follower has not brought yet (written a moment ago, maybe on another
+  // replica) from the store and applies it; false when the store has none.
+  absl::StatusOr<bool> Fetch(absl::string_view kind, const std::string& id);
+
   RegistryStore* registry_;
   SearchIndex index_;
   Membership membership_;
