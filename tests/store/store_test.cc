@@ -931,6 +931,36 @@ TEST_F(DeskStoreTest, AnInquiryIsOfferedDeclinedAcceptedResolvedAndRated) {
   EXPECT_GE((*stored)->inquiry.history_size(), 6);
 }
 
+// Named arguments carry the inquiry and the contact as JSON inside one value: what askers type —
+// Dutch diacritics, quotes, backslashes, line breaks, text that looks like JSON or like the
+// argument names, a megabyte of it — comes back byte for byte.
+TEST_F(DeskStoreTest, WhatAskersTypeSurvivesTheJsonArgumentsByteForByte) {
+  const std::string odd =
+      "Zo\xC3\xAB's \"3D-printer\"\\n \\\\ } {\"keys\":\"x\"} fingerprint replay\n\tcaf\xC3\xA9 "
+      "\xE2\x82\xAC 1.234,56; a;b;c";
+  const std::string text = odd + std::string(1 << 20, 'x') + odd;
+  v1d::Inquiry i;
+  i.set_id("inq-odd");
+  i.set_network_id("net1");
+  i.set_entry_organization_id("o1");
+  i.set_text(text);
+  i.set_language("nl");
+  v1d::AskerContact contact;
+  contact.set_name(
+      "Anouk van 't Hoff-\xC3\x87"
+      "elik");
+  contact.set_email("anouk@bakkerij-\xC3\xBC.example");
+  contact.set_phone("+31 6 1234 5678");
+  auto submitted = store_->Submit(i, contact, "tok_entry", "");
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  auto stored = store_->GetInquiry("inq-odd", true);
+  ASSERT_TRUE(stored.ok() && stored->has_value()) << stored.status();
+  EXPECT_TRUE((*stored)->inquiry.text() == text);  // (not EXPECT_EQ: 1 MiB in a failure message)
+  EXPECT_EQ((*stored)->inquiry.contact().name(), contact.name());
+  EXPECT_EQ((*stored)->inquiry.contact().email(), contact.email());
+  EXPECT_EQ((*stored)->inquiry.contact().phone(), contact.phone());
+}
+
 TEST_F(DeskStoreTest, ReferralLoopsAreRefusedAndEscalationAndQueueWork) {
   ASSERT_TRUE(Responder("r1").ok());
   auto i = Submit("inq1");
