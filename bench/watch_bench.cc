@@ -4,8 +4,14 @@
 // CreateResource call's start to the change's arrival (so it includes the write itself). Reports
 // the server's threads (/proc/<pid>/task), Redis connections (CLIENT LIST), and the server's RSS
 // per open stream. With EVENTS=0 it only opens the streams and counts (the "idle streams" figures).
+// With RECEIVERS below STREAMS, only RECEIVERS streams watch resources (every change goes to each
+// of them); the others are WatchBookings on one quiet resource: open, followed, and given no event
+// while the changes are timed. That separates the streams a replica holds open from the fan-out of
+// one change (the work a change costs is per delivery, on the server and in this bench's watchers,
+// which share the machine's cores).
 //
 //   watch_bench SERVER_BINARY [streams=10000] [events=100] [channels=8] [events_per_s=5]
+//               [receivers=streams]
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -22,10 +28,12 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
+#include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/server_process.h"
 
@@ -80,14 +88,24 @@ int64_t NowNs() {
       .count();
 }
 
-class Watcher final : public grpc::ClientReadReactor<registry::v1::ResourceChange> {
+// One watch stream: counts its first event (the stream is open and live) and, for resource
+// changes, keeps the latency of each timed one.
+template <typename Event>
+class Watcher final : public grpc::ClientReadReactor<Event> {
  public:
   Watcher(registry::v1::RegistryService::Stub* stub, const std::string& token, Record* record)
       : record_(record) {
     Authorize(&context_, token);
-    stub->async()->WatchResources(&context_, &request_, this);
-    StartRead(&change_);
-    StartCall();
+    stub->async()->WatchResources(&context_, &resources_, this);
+    Start();
+  }
+  Watcher(scheduler::v1::SchedulerService::Stub* stub, const std::string& token,
+          const std::string& resource_id, Record* record)
+      : record_(record) {
+    Authorize(&context_, token);
+    bookings_.set_resource_id(resource_id);
+    stub->async()->WatchBookings(&context_, &bookings_, this);
+    Start();
   }
   void OnReadDone(bool ok) override {
     if (!ok) return;
@@ -96,16 +114,8 @@ class Watcher final : public grpc::ClientReadReactor<registry::v1::ResourceChang
       seen_one_ = true;
       record_->streams_with_an_event++;
     }
-    const std::string& name = change_.resource().display_name();
-    const size_t n =
-        std::strtoul(name.c_str() + std::min(name.size(), sizeof("Bench Lab")), nullptr, 10);
-    if (n < record_->sent_ns.size()) {
-      if (const int64_t sent = record_->sent_ns[n].load(); sent != 0) {
-        latency_ms_.push_back(static_cast<double>(now - sent) / 1e6);
-        record_->delivered++;
-      }
-    }
-    StartRead(&change_);
+    if constexpr (std::is_same_v<Event, registry::v1::ResourceChange>) Time(now);
+    this->StartRead(&change_);
   }
   void OnDone(const grpc::Status& status) override {
     status_ = status;
@@ -116,10 +126,27 @@ class Watcher final : public grpc::ClientReadReactor<registry::v1::ResourceChang
   const std::vector<double>& latency_ms() const { return latency_ms_; }  // once done
 
  private:
+  void Start() {
+    this->StartRead(&change_);
+    this->StartCall();
+  }
+  void Time(int64_t now) {
+    const std::string& name = change_.resource().display_name();
+    const size_t n =
+        std::strtoul(name.c_str() + std::min(name.size(), sizeof("Bench Lab")), nullptr, 10);
+    if (n < record_->sent_ns.size()) {
+      if (const int64_t sent = record_->sent_ns[n].load(); sent != 0) {
+        latency_ms_.push_back(static_cast<double>(now - sent) / 1e6);
+        record_->delivered++;
+      }
+    }
+  }
+
   Record* record_;
   grpc::ClientContext context_;
-  registry::v1::WatchResourcesRequest request_;
-  registry::v1::ResourceChange change_;
+  registry::v1::WatchResourcesRequest resources_;
+  scheduler::v1::WatchBookingsRequest bookings_;
+  Event change_;
   bool seen_one_ = false;
   std::vector<double> latency_ms_;
   grpc::Status status_;
@@ -129,13 +156,15 @@ class Watcher final : public grpc::ClientReadReactor<registry::v1::ResourceChang
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: watch_bench SERVER_BINARY [streams] [events] [channels] [events_per_s]\n";
+    std::cerr << "usage: watch_bench SERVER_BINARY [streams] [events] [channels] [events_per_s] "
+                 "[receivers]\n";
     return 2;
   }
   const int streams = argc > 2 ? std::max(1, std::atoi(argv[2])) : 10000;
   const int events = argc > 3 ? std::max(0, std::atoi(argv[3])) : 100;
   const int channels = argc > 4 ? std::max(1, std::atoi(argv[4])) : 8;
   const double rate = argc > 5 ? std::max(0.1, std::atof(argv[5])) : 5;
+  const int receivers = argc > 6 ? std::clamp(std::atoi(argv[6]), 1, streams) : streams;
   rlimit files{};
   getrlimit(RLIMIT_NOFILE, &files);
   files.rlim_cur = files.rlim_max;  // the server inherits it
@@ -153,6 +182,7 @@ int main(int argc, char** argv) {
        {"INFRASHARE_RATE_LIMITS_READ_PER_ORG_PER_S", "100000"}});
   if (!server.WaitUntilServing()) return 1;
   auto admin_registry = registry::v1::RegistryService::NewStub(server.channel());
+  auto admin_scheduler = scheduler::v1::SchedulerService::NewStub(server.channel());
   auto tokens = auth::v1::TokenService::NewStub(server.channel());
   {
     grpc::ClientContext context;
@@ -163,6 +193,26 @@ int main(int argc, char** argv) {
     org.mutable_organization()->set_kind(registry::v1::ORGANIZATION_KIND_COMPANY);
     registry::v1::Organization created;
     if (!admin_registry->CreateOrganization(&context, org, &created).ok()) return 1;
+  }
+  const std::string quiet = "bench-quiet";  // booked only while the streams open
+  if (receivers < streams) {
+    grpc::ClientContext context;
+    Authorize(&context, testing::kAdminToken);
+    registry::v1::CreateResourceRequest request;
+    request.set_resource_id(quiet);
+    auto* r = request.mutable_resource();
+    r->set_display_name("Bench quiet lab");
+    r->set_kind(registry::v1::RESOURCE_KIND_LAB);
+    r->set_owner_organization_id("bench");
+    r->mutable_location()->mutable_point()->set_latitude(52.5);
+    r->mutable_location()->mutable_point()->set_longitude(6.1);
+    r->set_booking_mode(registry::v1::BOOKING_MODE_EXCLUSIVE);
+    r->mutable_lifecycle()->set_state(registry::v1::LIFECYCLE_STATE_ACTIVE);
+    registry::v1::Resource created;
+    if (auto status = admin_registry->CreateResource(&context, request, &created); !status.ok()) {
+      std::cerr << "CreateResource: " << status.error_message() << "\n";
+      return 1;
+    }
   }
   std::vector<std::string> members;
   for (int i = 0; i < kTokens; ++i) {
@@ -199,6 +249,21 @@ int main(int argc, char** argv) {
     }
     return true;
   };
+  long long booked = 0;
+  auto book_quiet = [&] {
+    grpc::ClientContext context;
+    Authorize(&context, members[0]);
+    scheduler::v1::CreateBookingRequest request;
+    request.set_resource_id(quiet);
+    const long long start = 1893456000 + 3600 * booked++;  // 2030-01-01, hour after hour
+    request.mutable_start_time()->set_seconds(start);
+    request.mutable_end_time()->set_seconds(start + 3600);
+    request.set_quantity(1);
+    scheduler::v1::Booking booking;
+    auto status = admin_scheduler->CreateBooking(&context, request, &booking);
+    if (!status.ok()) std::cerr << "CreateBooking: " << status.error_message() << "\n";
+    return status.ok();
+  };
 
   const int threads_idle = ThreadsOf(server.pid());
   const long rss_idle = RssKbOf(server.pid());
@@ -206,6 +271,7 @@ int main(int argc, char** argv) {
   const int clients_idle = std::count(idle_clients.begin(), idle_clients.end(), '\n');
   std::vector<std::shared_ptr<grpc::Channel>> pipes;
   std::vector<std::unique_ptr<registry::v1::RegistryService::Stub>> stubs;
+  std::vector<std::unique_ptr<scheduler::v1::SchedulerService::Stub>> booking_stubs;
   for (int i = 0; i < channels; ++i) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection of its own
@@ -213,22 +279,35 @@ int main(int argc, char** argv) {
     pipes.push_back(grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(server.port()),
                                               grpc::InsecureChannelCredentials(), args));
     stubs.push_back(registry::v1::RegistryService::NewStub(pipes.back()));
+    booking_stubs.push_back(scheduler::v1::SchedulerService::NewStub(pipes.back()));
   }
   const auto open_start = Clock::now();
-  std::vector<std::unique_ptr<Watcher>> watchers;
-  for (int i = 0; i < streams; ++i)
-    watchers.push_back(
-        std::make_unique<Watcher>(stubs[i % channels].get(), members[i % kTokens], &record));
+  std::vector<std::unique_ptr<Watcher<registry::v1::ResourceChange>>> watchers;
+  std::vector<std::unique_ptr<Watcher<scheduler::v1::BookingEvent>>> quiet_watchers;
+  for (int i = 0; i < streams; ++i) {
+    if (i < receivers)
+      watchers.push_back(std::make_unique<Watcher<registry::v1::ResourceChange>>(
+          stubs[i % channels].get(), members[i % kTokens], &record));
+    else
+      quiet_watchers.push_back(std::make_unique<Watcher<scheduler::v1::BookingEvent>>(
+          booking_stubs[i % channels].get(), members[i % kTokens], quiet, &record));
+  }
   // Every stream is open once it has had an event: make them until all have (bounded).
   while (record.streams_with_an_event < streams && record.ended == 0 &&
          Clock::now() - open_start < std::chrono::seconds(120)) {
     if (!create(false)) return 1;
+    if (!quiet_watchers.empty() && !book_quiet()) return 1;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   const double open_s = std::chrono::duration<double>(Clock::now() - open_start).count();
   if (record.streams_with_an_event < streams) {
     std::fprintf(stderr, "only %d of %d streams opened (%d ended)\n",
                  record.streams_with_an_event.load(), streams, record.ended.load());
+    for (auto& w : quiet_watchers)
+      if (!w->status().ok()) {
+        std::fprintf(stderr, "  e.g. %s\n", w->status().error_message().c_str());
+        break;
+      }
     for (auto& w : watchers)
       if (!w->status().ok()) {
         std::fprintf(stderr, "  e.g. %s\n", w->status().error_message().c_str());
@@ -242,20 +321,23 @@ int main(int argc, char** argv) {
   const int clients_open = std::count(clients.begin(), clients.end(), '\n');
 
   const double cpu_before = CpuSecondsOf(server.pid());
+  const double own_cpu_before = CpuSecondsOf(getpid());
   for (int i = 0; i < events; ++i) {
     const auto next = Clock::now() + std::chrono::microseconds(static_cast<long>(1e6 / rate));
     if (!create(true)) return 1;
     std::this_thread::sleep_until(next);
   }
   // Until every stream has had every timed event, or 30 s.
-  const size_t expected = static_cast<size_t>(streams) * events;
+  const size_t expected = static_cast<size_t>(receivers) * events;
   const auto drain_start = Clock::now();
   while (Clock::now() - drain_start < std::chrono::seconds(30) &&
          static_cast<size_t>(record.delivered) < expected)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const int threads_busy = ThreadsOf(server.pid());
   const double cpu_s = CpuSecondsOf(server.pid()) - cpu_before;
+  const double own_cpu_s = CpuSecondsOf(getpid()) - own_cpu_before;
   for (auto& w : watchers) w->Cancel();
+  for (auto& w : quiet_watchers) w->Cancel();
   const auto cancel_start = Clock::now();
   while (record.ended < streams && Clock::now() - cancel_start < std::chrono::seconds(30))
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -266,8 +348,10 @@ int main(int argc, char** argv) {
   auto at = [&](double q) {
     return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, size_t(q * ms.size()))];
   };
-  std::printf("watch streams: %d WatchResources streams over %d connections, %d tokens\n", streams,
-              channels, kTokens);
+  std::printf(
+      "watch streams: %d open over %d connections, %d tokens; %d WatchResources receive each "
+      "change, %d WatchBookings of a quiet resource\n",
+      streams, channels, kTokens, receivers, streams - receivers);
   std::printf("  all open and live after %.1f s\n", open_s);
   std::printf("  server threads: %d idle, %d with the streams open, %d after the events\n",
               threads_idle, threads_open, threads_busy);
@@ -282,7 +366,10 @@ int main(int argc, char** argv) {
         "received) p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
         events, rate, ms.size(), expected, at(0.5), at(0.99), ms.empty() ? 0.0 : ms.back());
   if (events > 0)
-    std::printf("  server CPU during the events: %.2f s, %.1f us per delivered change\n", cpu_s,
-                ms.empty() ? 0.0 : cpu_s * 1e6 / ms.size());
+    std::printf(
+        "  CPU during the events: server %.2f s, %.1f us per delivered change; the bench's "
+        "watchers (same cores) %.2f s, %.1f us per change\n",
+        cpu_s, ms.empty() ? 0.0 : cpu_s * 1e6 / ms.size(), own_cpu_s,
+        ms.empty() ? 0.0 : own_cpu_s * 1e6 / ms.size());
   return ms.size() >= expected ? 0 : 1;
 }

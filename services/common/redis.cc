@@ -136,22 +136,8 @@ absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(
   if (context_ == nullptr) {
     if (auto status = Connect(); !status.ok()) return status;
   }
-  for (const auto& args : commands) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    argv.reserve(args.size());
-    lens.reserve(args.size());
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    if (redisAppendCommandArgv(context_, static_cast<int>(args.size()), argv.data(), lens.data()) !=
-        REDIS_OK) {
-      std::string why = context_->errstr;
-      Close();
-      return StoreUnavailable(absl::StrCat("redis write failed: ", why));
-    }
-  }
+  for (const auto& args : commands)
+    if (auto appended = Append(args); !appended.ok()) return appended;
   std::vector<RedisValue> replies;
   replies.reserve(commands.size());
   for (size_t i = 0; i < commands.size(); ++i) {
@@ -166,6 +152,57 @@ absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(
   }
   return replies;
 }
+
+absl::Status RedisConnection::Append(const RedisArgs& command) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  argv.reserve(command.size());
+  lens.reserve(command.size());
+  for (const auto& a : command) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  if (redisAppendCommandArgv(context_, static_cast<int>(command.size()), argv.data(),
+                             lens.data()) != REDIS_OK) {
+    std::string why = context_->errstr;
+    Close();
+    return StoreUnavailable(absl::StrCat("redis write failed: ", why));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RedisConnection::Send(const RedisArgs& command) {
+  if (context_ != nullptr && PeerClosed()) Close();
+  if (context_ == nullptr) {
+    if (auto status = Connect(); !status.ok()) return status;
+  }
+  if (auto appended = Append(command); !appended.ok()) return appended;
+  int done = 0;
+  while (!done)
+    if (redisBufferWrite(context_, &done) != REDIS_OK) {
+      std::string why = context_->errstr;
+      Close();
+      return StoreUnavailable(absl::StrCat("redis write failed: ", why));
+    }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<RedisValue>> RedisConnection::ReadAvailable() {
+  if (context_ == nullptr) return StoreUnavailable("redis read failed: not connected");
+  void* raw = nullptr;
+  if (redisBufferRead(context_) != REDIS_OK ||
+      redisGetReplyFromReader(context_, &raw) != REDIS_OK) {
+    std::string why = context_->errstr;
+    Close();
+    return StoreUnavailable(absl::StrCat("redis read failed: ", why));
+  }
+  if (raw == nullptr) return std::nullopt;  // not whole yet
+  RedisValue value = Convert(static_cast<redisReply*>(raw));
+  freeReplyObject(raw);
+  return value;
+}
+
+int RedisConnection::fd() const { return context_ == nullptr ? -1 : context_->fd; }
 
 absl::StatusOr<std::unique_ptr<RedisPool>> RedisPool::Create(const RedisConfig& config) {
   auto address = ParseRedisUrl(config.url);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -54,8 +55,16 @@ class RedisConnection {
   // For blocking reads (XREAD BLOCK): a per-call read timeout.
   void SetReadTimeout(std::chrono::milliseconds timeout);
 
- private:
+  // For one thread that waits on many connections with poll(): sends a command without waiting
+  // for its reply (dialling first if needed), then, once fd() is readable, takes what arrived and
+  // returns the reply when it is whole. A transport failure closes the connection.
+  absl::Status Send(const RedisArgs& command);
+  absl::StatusOr<std::optional<RedisValue>> ReadAvailable();
+  int fd() const;
   void Close();
+
+ private:
+  absl::Status Append(const RedisArgs& command);
   RedisAddress address_;
   std::chrono::milliseconds connect_timeout_;
   std::chrono::milliseconds command_timeout_;

@@ -1,6 +1,11 @@
 #include "services/common/stream_follower.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
@@ -251,13 +256,26 @@ struct StreamFollower::Reader {
   std::string key;
   std::string tail;                      // the last entry handed out (under mutex_)
   std::map<FollowedCall*, size_t> live;  // the calls it feeds, with the key's index in each
-  std::thread thread;
+  // Only the reader thread touches these.
+  std::unique_ptr<RedisConnection> connection;
+  bool in_flight = false;  // an XREAD BLOCK was sent and its reply has not come
+  std::chrono::steady_clock::time_point deadline{};  // of the read in flight
+  std::chrono::steady_clock::time_point retry_at{};  // after a failure
 };
 
 StreamFollower::StreamFollower(RedisPool* redis, RpcGate* gate, Options options)
-    : redis_(redis), gate_(gate), options_(options) {}
+    : redis_(redis), gate_(gate), options_(options), wake_fd_(eventfd(0, EFD_CLOEXEC)) {}
 
-StreamFollower::~StreamFollower() { Stop(); }
+StreamFollower::~StreamFollower() {
+  Stop();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void StreamFollower::Wake() {
+  const uint64_t one = 1;
+  if (wake_fd_ >= 0 && write(wake_fd_, &one, sizeof one) < 0 && errno != EAGAIN)
+    logging::Warn("stream reader: could not be woken", {{"errno", std::to_string(errno)}});
+}
 
 void StreamFollower::Stop() {
   std::vector<std::shared_ptr<FollowedCall>> calls;
@@ -268,11 +286,12 @@ void StreamFollower::Stop() {
     for (auto* call : calls_) calls.push_back(call->shared_from_this());
   }
   stopped_cv_.notify_all();
+  Wake();
   // A client reconnects on UNAVAILABLE and resumes from its last cursor on another replica.
   for (auto& call : calls)
     call->End(StoreUnavailable("the server is shutting down; resume from the last cursor"));
   if (timer_.joinable()) timer_.join();
-  for (auto& [key, reader] : readers_) reader->thread.join();
+  if (reader_.joinable()) reader_.join();
 }
 
 int StreamFollower::open_calls() const {
@@ -280,7 +299,7 @@ int StreamFollower::open_calls() const {
   return static_cast<int>(calls_.size());
 }
 
-int StreamFollower::readers() const {
+int StreamFollower::followed_keys() const {
   std::lock_guard lock(mutex_);
   return static_cast<int>(readers_.size());
 }
@@ -305,17 +324,21 @@ absl::Status StreamFollower::Attach(const std::shared_ptr<FollowedCall>& call) {
     std::lock_guard call_lock(call->mutex_);
     if (call->ended_) return absl::OkStatus();  // gone before it started
   }
+  bool new_key = false;
   for (const auto& key : call->plan_.keys) {
     auto& reader = readers_[key];
     if (reader) continue;
     reader = std::make_unique<Reader>();
     reader->key = key;
     reader->tail = starts.count(key) ? starts[key] : "0-0";
-    reader->thread = std::thread([this, r = reader.get()] { Read(r); });
+    reader->connection = redis_->Dedicated();
+    new_key = true;
   }
   calls_.insert(call.get());
-  // Threads only for a module whose streams are watched: the timer with the first call.
+  // Threads only once streams are watched: the reader and the timer with the first call.
   if (!timer_.joinable()) timer_ = std::thread([this] { CheckTokens(); });
+  if (!reader_.joinable()) reader_ = std::thread([this] { ReadAll(); });
+  if (new_key) Wake();
   return absl::OkStatus();
 }
 
@@ -341,56 +364,113 @@ bool StreamFollower::TryGoLive(FollowedCall* call, std::vector<std::string>* tai
   return true;
 }
 
-void StreamFollower::Read(Reader* reader) {
-  auto connection = redis_->Dedicated();
-  const auto pause = std::chrono::milliseconds(500);
+void StreamFollower::ReadAll() {
+  using std::chrono::milliseconds;
+  const auto pause = milliseconds(500);                          // after a failed read
+  const auto patience = milliseconds(options_.block_ms + 2000);  // a read Redis never answers
+  std::vector<Reader*> readers;
+  std::vector<pollfd> waits;
+  std::vector<Reader*> waiting;  // waits[i + 1] is waiting[i]'s connection
   while (true) {
-    std::string after;
+    std::vector<std::string> tails;
     {
       std::lock_guard lock(mutex_);
       if (stopped_) return;
-      after = reader->tail;
-    }
-    absl::Status failed;
-    if (!connection->connected()) failed = connection->Connect();
-    if (failed.ok()) {
-      connection->SetReadTimeout(std::chrono::milliseconds(options_.block_ms + 2000));
-      auto replies =
-          connection->Run({{"XREAD", "COUNT", "1000", "BLOCK", std::to_string(options_.block_ms),
-                            "STREAMS", reader->key, after}});
-      if (!replies.ok()) {
-        failed = replies.status();
-      } else if (replies->front().type == RedisValue::Type::kError) {
-        failed = StatusFromRedisError(replies->front().str);
-      } else if (!replies->front().is_nil() && !replies->front().elements.empty()) {
-        auto batch = std::make_shared<const std::vector<StreamEntry>>(
-            StreamEntriesOf(replies->front().elements[0].elements[1]));
-        if (batch->empty()) continue;
-        std::vector<std::pair<std::shared_ptr<FollowedCall>, size_t>> targets;
-        {
-          std::lock_guard lock(mutex_);
-          reader->tail = batch->back().id;
-          targets.reserve(reader->live.size());
-          for (const auto& [call, k] : reader->live)
-            targets.emplace_back(call->shared_from_this(), k);
-        }
-        // A few worker tasks per batch rather than one per call: a task wakes a thread.
-        const size_t chunk = static_cast<size_t>(std::max(1, options_.fan_out_chunk));
-        for (size_t from = 0; from < targets.size(); from += chunk) {
-          std::vector<std::pair<std::shared_ptr<FollowedCall>, size_t>> part(
-              std::make_move_iterator(targets.begin() + from),
-              std::make_move_iterator(targets.begin() + std::min(targets.size(), from + chunk)));
-          gate_->Post([part = std::move(part), batch] {
-            for (const auto& [call, k] : part) call->Offer(k, batch);
-          });
-        }
+      readers.clear();
+      for (auto& [key, reader] : readers_) {
+        readers.push_back(reader.get());
+        tails.push_back(reader->tail);
       }
     }
-    if (!failed.ok()) {
-      logging::Warn("stream reader: redis read failed", {{"error", std::string(failed.message())}});
+    auto now = std::chrono::steady_clock::now();
+    auto next = now + milliseconds(options_.block_ms);  // when to look again at the latest
+    waits.assign(1, pollfd{wake_fd_, POLLIN, 0});
+    waiting.clear();
+    for (size_t i = 0; i < readers.size(); ++i) {
+      Reader* reader = readers[i];
+      if (!reader->in_flight && now >= reader->retry_at) {
+        auto sent = reader->connection->Send({"XREAD", "COUNT", "1000", "BLOCK",
+                                              std::to_string(options_.block_ms), "STREAMS",
+                                              reader->key, tails[i]});
+        if (sent.ok()) {
+          reader->in_flight = true;
+          reader->deadline = now + patience;
+        } else {
+          logging::Warn("stream reader: redis read failed",
+                        {{"key", reader->key}, {"error", std::string(sent.message())}});
+          reader->retry_at = now + pause;
+        }
+      }
+      if (reader->in_flight) {
+        waits.push_back(pollfd{reader->connection->fd(), POLLIN, 0});
+        waiting.push_back(reader);
+        next = std::min(next, reader->deadline);
+      } else {
+        next = std::min(next, reader->retry_at);
+      }
+    }
+    const auto wait_ms =
+        std::chrono::duration_cast<milliseconds>(next - now).count() + 1;  // round up
+    if (poll(waits.data(), waits.size(), static_cast<int>(std::max<int64_t>(0, wait_ms))) < 0 &&
+        errno != EINTR) {
+      logging::Warn("stream reader: poll failed", {{"errno", std::to_string(errno)}});
       std::unique_lock lock(mutex_);
       stopped_cv_.wait_for(lock, pause, [this] { return stopped_; });
+      continue;
     }
+    if (waits[0].revents != 0) {
+      uint64_t count;
+      if (read(wake_fd_, &count, sizeof count) < 0) count = 0;  // drained: it only wakes
+    }
+    now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < waiting.size(); ++i) {
+      Reader* reader = waiting[i];
+      if (waits[i + 1].revents == 0) {
+        if (now < reader->deadline) continue;
+        logging::Warn("stream reader: redis did not answer a blocking read in time",
+                      {{"key", reader->key}});
+        reader->connection->Close();
+        reader->in_flight = false;
+        continue;
+      }
+      auto reply = reader->connection->ReadAvailable();
+      if (reply.ok() && !reply->has_value()) continue;  // part of a reply: wait for the rest
+      reader->in_flight = false;
+      absl::Status failed = reply.status();
+      if (failed.ok() && (*reply)->type == RedisValue::Type::kError)
+        failed = StatusFromRedisError((*reply)->str);
+      if (failed.ok()) {
+        FanOut(reader, **reply);
+      } else {
+        logging::Warn("stream reader: redis read failed",
+                      {{"key", reader->key}, {"error", std::string(failed.message())}});
+        reader->retry_at = now + pause;
+      }
+    }
+  }
+}
+
+void StreamFollower::FanOut(Reader* reader, const RedisValue& reply) {
+  if (reply.is_nil() || reply.elements.empty()) return;  // the block ran out: nothing new
+  auto batch = std::make_shared<const std::vector<StreamEntry>>(
+      StreamEntriesOf(reply.elements[0].elements[1]));
+  if (batch->empty()) return;
+  std::vector<std::pair<std::shared_ptr<FollowedCall>, size_t>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    reader->tail = batch->back().id;
+    targets.reserve(reader->live.size());
+    for (const auto& [call, k] : reader->live) targets.emplace_back(call->shared_from_this(), k);
+  }
+  // A few worker tasks per batch rather than one per call: a task wakes a thread.
+  const size_t chunk = static_cast<size_t>(std::max(1, options_.fan_out_chunk));
+  for (size_t from = 0; from < targets.size(); from += chunk) {
+    std::vector<std::pair<std::shared_ptr<FollowedCall>, size_t>> part(
+        std::make_move_iterator(targets.begin() + from),
+        std::make_move_iterator(targets.begin() + std::min(targets.size(), from + chunk)));
+    gate_->Post([part = std::move(part), batch] {
+      for (const auto& [call, k] : part) call->Offer(k, batch);
+    });
   }
 }
 

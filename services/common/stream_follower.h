@@ -1,9 +1,10 @@
 // The one machinery behind every Watch*/Stream* call: Redis streams followed with blocking reads
-// (XREAD BLOCK), one reader thread per followed stream key shared by all the calls that follow it
+// (XREAD BLOCK), one connection per followed stream key, shared by all the calls that follow it
 // (fan-out), catch-up from an old cursor in bounded XRANGE batches on the gate's worker threads,
 // and writes through gRPC's callback reactor, one in flight per call. No call holds a thread of
-// its own: threads are the readers (one per stream key being followed), one timer that checks
-// every open call's token about once a second, and the gate's workers (docs/DECISIONS.md).
+// its own: threads are one reader (it waits on every key's connection at once with poll()), one
+// timer that checks every open call's token about once a second, and the gate's workers
+// (docs/DECISIONS.md).
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -127,7 +128,7 @@ class StreamFollower {
   // Ends every open call with UNAVAILABLE ("resume from the last cursor") and refuses new ones.
   void Stop();
   int open_calls() const;
-  int readers() const;
+  int followed_keys() const;
 
  private:
   friend class FollowedCall;
@@ -139,8 +140,11 @@ class StreamFollower {
   // Whether the call has reached every reader's position; then it is live from now on. If not,
   // `tails` gets the readers' positions.
   bool TryGoLive(FollowedCall* call, std::vector<std::string>* tails);
-  Reader& ReaderFor(const std::string& key);  // under mutex_
-  void Read(Reader* reader);
+  // The reader thread: one blocking XREAD in flight per followed key, all waited on with poll().
+  void ReadAll();
+  // Hands a batch read from `reader`'s key to the calls that follow it live.
+  void FanOut(Reader* reader, const RedisValue& reply);
+  void Wake();  // the reader thread: a key to follow, or Stop
   void CheckTokens();
 
   RedisPool* redis_;
@@ -150,7 +154,9 @@ class StreamFollower {
   std::condition_variable stopped_cv_;
   bool stopped_ = false;
   std::set<FollowedCall*> calls_;
-  std::map<std::string, std::unique_ptr<Reader>> readers_;
+  std::map<std::string, std::unique_ptr<Reader>> readers_;  // never removed while running
+  int wake_fd_ = -1;                                        // an eventfd
+  std::thread reader_;
   std::thread timer_;
 };
 

@@ -2,7 +2,8 @@
 // in /proc): hundreds of open streams add no threads and no Redis connections, every stream gets
 // every event, streams resume from a cursor, refuse a trimmed one, end when their token is revoked,
 // count against max_streams_per_token and end with UNAVAILABLE ("resume from the last cursor")
-// when the server shuts down.
+// when the server shuts down. Streams of bookings (16 shard keys) add no reader threads, and open
+// streams of every kind go on delivering after Redis is killed and comes back.
 #include <dirent.h>
 #include <gtest/gtest.h>
 
@@ -10,10 +11,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
+#include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/server_process.h"
 
@@ -44,13 +47,14 @@ std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
 class WatchStreamsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    redis_ = std::make_unique<RedisServer>(ClusterModeRequested());
+    redis_ = std::make_unique<RedisServer>(ClusterModeRequested(), /*append_only=*/true);
     server_ = std::make_unique<ServerProcess>(
         INFRASHARE_SERVER_BIN, redis_->url(),
         std::map<std::string, std::string>{
             {"INFRASHARE_RATE_LIMITS_MAX_STREAMS_PER_TOKEN", "200"}});
     ASSERT_TRUE(server_->WaitUntilServing());
     registry_ = RegistryService::NewStub(server_->channel());
+    scheduler_ = scheduler::v1::SchedulerService::NewStub(server_->channel());
     tokens_ = auth::v1::TokenService::NewStub(server_->channel());
     CreateOrganizationRequest org;
     org.set_organization_id("acme");
@@ -112,13 +116,14 @@ class WatchStreamsTest : public ::testing::Test {
   std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<RegistryService::Stub> registry_;
+  std::unique_ptr<scheduler::v1::SchedulerService::Stub> scheduler_;
   std::unique_ptr<auth::v1::TokenService::Stub> tokens_;
   std::string member_;
 };
 
 TEST_F(WatchStreamsTest, HundredsOfStreamsShareThreadsAndConnectionsAndGetEveryEvent) {
   // One stream first, so the reader of the registry's change log exists.
-  Stream first = Watch(member_);
+  Stream first = Watch(member_, "reg1:0-0");  // from the start: no race with the write
   ResourceChange mark;
   ASSERT_TRUE(ReadUntil(first, CreateLab("Warm-up Lab").id(), &mark));
   const int threads_before = ThreadsOf(server_->pid());
@@ -153,6 +158,94 @@ TEST_F(WatchStreamsTest, HundredsOfStreamsShareThreadsAndConnectionsAndGetEveryE
   EXPECT_LE(clients_open - clients_before, 16) << clients_before << " -> " << clients_open;
   for (auto& s : streams) s.context->TryCancel();
   first.context->TryCancel();
+}
+
+TEST_F(WatchStreamsTest, BookingStreamsAddNoReaderThreadsAndEveryKindOutlivesARedisRestart) {
+  CreateResourceRequest bookable;
+  bookable.set_resource_id("werkplaats-zwolle");
+  Resource* r = bookable.mutable_resource();
+  r->set_display_name("Werkplaats Zwolle");
+  r->set_kind(RESOURCE_KIND_LAB);
+  r->set_owner_organization_id("acme");
+  r->mutable_location()->mutable_point()->set_latitude(52.5125);
+  r->mutable_location()->mutable_point()->set_longitude(6.0944);
+  r->set_booking_mode(BOOKING_MODE_EXCLUSIVE);
+  r->mutable_lifecycle()->set_state(LIFECYCLE_STATE_ACTIVE);
+  Resource created;
+  ASSERT_TRUE(registry_->CreateResource(As(member_).get(), bookable, &created).ok());
+  int hour = 0;
+  // Books the next free hour (from 2030 on); retried while Redis comes back (bounded).
+  auto book = [&]() -> std::string {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      scheduler::v1::CreateBookingRequest request;
+      request.set_resource_id("werkplaats-zwolle");
+      request.mutable_start_time()->set_seconds(1893456000 + 3600 * hour);
+      request.mutable_end_time()->set_seconds(1893456000 + 3600 * hour + 3600);
+      request.set_request_id("watch-test-" + std::to_string(hour));
+      scheduler::v1::Booking booking;
+      auto status = scheduler_->CreateBooking(As(member_).get(), request, &booking);
+      if (status.ok()) {
+        ++hour;
+        return booking.id();
+      }
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return "";
+  };
+  auto read_booking = [](grpc::ClientReader<scheduler::v1::BookingEvent>* reader,
+                         const std::string& id) {
+    scheduler::v1::BookingEvent event;
+    while (reader->Read(&event))
+      if (event.booking().id() == id) return true;
+    return false;
+  };
+
+  // From the start of each stream: a stream opened "from now" may start after a write sent at once.
+  Stream resources = Watch(member_, "reg1:0-0");
+  ResourceChange change;
+  ASSERT_TRUE(ReadUntil(resources, CreateLab("Warm-up Lab").id(), &change));
+  const int threads_before = ThreadsOf(server_->pid());
+  // A booking stream follows 16 shard keys: one reader thread serves them with the registry's.
+  auto context = As(member_);
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  scheduler::v1::WatchBookingsRequest watch;
+  watch.set_resource_id("werkplaats-zwolle");
+  std::string cursor = "bk1:0-0";
+  for (int shard = 1; shard < 16; ++shard) cursor += ",0-0";
+  watch.set_cursor(cursor);
+  auto bookings = scheduler_->WatchBookings(context.get(), watch);
+  std::string booked = book();
+  ASSERT_FALSE(booked.empty());
+  ASSERT_TRUE(read_booking(bookings.get(), booked));
+  EXPECT_LT(ThreadsOf(server_->pid()) - threads_before, 8);
+
+  // Redis dies and comes back (with its data): the open streams read on.
+  redis_->Stop();
+  redis_->Start();
+  booked = book();
+  ASSERT_FALSE(booked.empty());
+  EXPECT_TRUE(read_booking(bookings.get(), booked));
+  std::string lab;
+  for (int attempt = 0; attempt < 50 && lab.empty(); ++attempt) {
+    CreateResourceRequest request;
+    request.set_request_id("after-restart");
+    Resource* after = request.mutable_resource();
+    after->set_display_name("After Restart Lab");
+    after->set_kind(RESOURCE_KIND_LAB);
+    after->set_owner_organization_id("acme");
+    after->mutable_location()->mutable_point()->set_latitude(52.5125);
+    after->mutable_location()->mutable_point()->set_longitude(6.0944);
+    Resource made;
+    if (registry_->CreateResource(As(member_).get(), request, &made).ok())
+      lab = made.id();
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_FALSE(lab.empty());
+  EXPECT_TRUE(ReadUntil(resources, lab, &change));
+  context->TryCancel();
+  resources.context->TryCancel();
 }
 
 TEST_F(WatchStreamsTest, ResumesFromACursorAndRefusesATrimmedOne) {
