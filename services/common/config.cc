@@ -198,6 +198,33 @@ std::vector<Key> Keys(Config& c) {
       IntKey("desk.suggestion_slot_minutes", &c.desk.suggestion_slot_minutes, 15, 7 * 24 * 60),
       IntKey("desk.suggestion_horizon_days", &c.desk.suggestion_horizon_days, 1, 366),
       IntKey("desk.max_suggestions", &c.desk.max_suggestions, 0, 50),
+      StringKey("http.listen", &c.http.listen,
+                [](const std::string& v) { return v.empty() ? "" : CheckListen(v); }),
+      IntKey("http.threads", &c.http.threads, 1, 256),
+      StringKey("http.static_dir", &c.http.static_dir),
+      DoubleKey("http.rate_per_s", &c.http.rate_per_s, 0.001, 1e6),
+      IntKey("http.burst", &c.http.burst, 1, 1000000),
+      IntKey("http.max_url_bytes", &c.http.max_url_bytes, 64, 8192),
+      IntKey("http.max_age_s", &c.http.max_age_s, 0, 86400),
+      StringKey("http.base_url", &c.http.base_url,
+                [](const std::string& v) -> std::string {
+                  if (v.empty() || absl::StartsWith(v, "http://") ||
+                      absl::StartsWith(v, "https://"))
+                    return absl::EndsWith(v, "/") ? "must not end with /" : "";
+                  return "must start with http:// or https://";
+                }),
+      StringKey("http.license", &c.http.license,
+                [](const std::string& v) -> std::string {
+                  return absl::StartsWith(v, "http://") || absl::StartsWith(v, "https://")
+                             ? ""
+                             : "must be the licence's URI";
+                }),
+      StringKey("http.publisher", &c.http.publisher,
+                [](const std::string& v) -> std::string {
+                  return v.empty() || v.size() > 200 ? "must be 1 to 200 characters" : "";
+                }),
+      StringKey("http.publisher_url", &c.http.publisher_url),
+      StringKey("http.contact_email", &c.http.contact_email),
   };
 }
 

@@ -130,6 +130,23 @@ struct AuditConfig {
   int retention_days = 365;  // events older than this are trimmed from the trail
 };
 
+// The public HTTP listener: open-data feeds without a token (services/http, README "Publishing
+// your network's map and open data").
+struct HttpConfig {
+  std::string listen;        // host:port; empty = no HTTP listener
+  int threads = 4;           // worker threads answering requests
+  std::string static_dir;    // files served under / (e.g. "web"); empty = none
+  double rate_per_s = 5;     // requests per client address per second, sustained
+  int burst = 60;            // requests a client address may make at once
+  int max_url_bytes = 2048;  // longer request targets get 414
+  int max_age_s = 300;       // Cache-Control max-age of the feeds
+  std::string base_url;      // absolute URL of the listener in the catalogue; empty = http://listen
+  std::string license = "http://creativecommons.org/publicdomain/zero/1.0/";  // of the feeds
+  std::string publisher = "infrashare";  // who publishes the open data (catalogue record)
+  std::string publisher_url;             // its web site, if any
+  std::string contact_email;             // where users of the data write to, if any
+};
+
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
@@ -145,6 +162,7 @@ struct Config {
   LimitsConfig limits;
   RateLimitConfig rate_limits;
   AuditConfig audit;
+  HttpConfig http;
 };
 
 // Reads `path` (empty = defaults only), applies environment overrides, validates. The error message

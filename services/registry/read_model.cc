@@ -90,7 +90,7 @@ void RegistryReadModel::Upsert(absl::string_view kind, const std::string& data) 
     v1::Organization org;
     if (!org.ParseFromString(data)) return;
     std::unique_lock lock(mutex_);
-    organizations_[org.id()] = {true, org.sme(), org.kind()};
+    organizations_[org.id()] = {true, org.sme(), org.kind(), org.display_name()};
   }
 }
 

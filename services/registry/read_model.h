@@ -35,6 +35,7 @@ struct OrganizationFacts {
   bool known = false;
   bool sme = false;
   v1::OrganizationKind kind = v1::ORGANIZATION_KIND_UNSPECIFIED;
+  std::string display_name;  // what the open-data feeds name a listed resource's owner by
 };
 
 class RegistryReadModel final : public RegistryListener {

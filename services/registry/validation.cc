@@ -322,6 +322,17 @@ void CheckBookingRules(const v1::BookingRules& b, absl::string_view prefix, Fiel
   CheckMinutes(b.sme_release_days(), 3660, Path(bp, "sme_release_days"), errors);
 }
 
+// The optional parts only make sense for a resource that is listed at all; refusing them otherwise
+// keeps an owner from believing a part is public when nothing is.
+void CheckPublication(const v1::ResourcePublication& p, absl::string_view prefix,
+                      FieldErrors* errors) {
+  if (p.listed()) return;
+  const std::string why = "is set only with publication.listed";
+  if (p.show_terms()) errors->Add(Path(prefix, "publication.show_terms"), why);
+  if (p.show_contact_roles()) errors->Add(Path(prefix, "publication.show_contact_roles"), why);
+  if (p.show_availability()) errors->Add(Path(prefix, "publication.show_availability"), why);
+}
+
 }  // namespace
 
 void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* errors) {
@@ -361,6 +372,7 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
   CheckStaff(r, prefix, errors);
   CheckLifecycle(r.lifecycle(), prefix, errors);
   CheckBookingRules(r.booking_rules(), prefix, errors);
+  CheckPublication(r.publication(), prefix, errors);
 }
 
 void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors) {

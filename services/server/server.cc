@@ -13,6 +13,7 @@
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
 #include "services/desk/desk_service.h"
+#include "services/http/routes.h"
 #include "services/privacy/privacy_service.h"
 #include "services/registry/registry_service.h"
 #include "services/scheduler/scheduler_service.h"
@@ -143,6 +144,14 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
     s->health_port_ = std::move(*health_port);
   }
 
+  if (!config.http.listen.empty()) {
+    s->public_site_ = std::make_unique<http::PublicSite>(config.http, &s->metrics_);
+    http::RegisterRoutes(s->read_model_.get(), config.http, s->public_site_.get());
+    if (!s->public_site_->Start())
+      return absl::UnavailableError(
+          absl::StrCat("http.listen: cannot listen on ", config.http.listen));
+  }
+
   s->registry_follower_->Start();
   for (auto& m : s->modules_) m->Start();
   s->SetServingStatus("", false);
@@ -157,7 +166,8 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
        {"tls",
         config.tls.cert_file.empty() ? "off" : "client certificates " + config.tls.client_certs},
        {"health_port", std::to_string(s->health_port())},
-       {"metrics_port", std::to_string(s->metrics_port())}});
+       {"metrics_port", std::to_string(s->metrics_port())},
+       {"http_port", std::to_string(s->http_port())}});
   return s;
 }
 
@@ -275,6 +285,7 @@ void InfrashareServer::Shutdown(std::chrono::milliseconds drain) {
   if (server_) server_->GetHealthCheckService()->Shutdown();
   // The health port stays up while calls drain, so probes see NOT_SERVING rather than a refusal.
   if (health_port_) health_port_->health()->Shutdown();
+  if (public_site_) public_site_->Stop();
   if (streams_) streams_->Stop();
   for (auto& m : modules_) m->Stop();
   if (registry_follower_) registry_follower_->Stop();

@@ -23,6 +23,7 @@
 #include "services/common/stream_follower.h"
 #include "services/common/token_service.h"
 #include "services/common/unparsable.h"
+#include "services/http/public_site.h"
 #include "services/registry/follower.h"
 #include "services/registry/read_model.h"
 #include "services/registry/store.h"
@@ -49,6 +50,7 @@ class InfrashareServer {
     return health_port_ ? health_port_->port() : 0;
   }  // 0: health.listen is empty
   int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+  int http_port() const { return public_site_ ? public_site_->port() : 0; }  // 0: http.listen off
   const Metrics& metrics() const { return metrics_; }
   // Stops taking calls, lets in-flight calls finish for up to `drain`, then cancels the rest.
   void Shutdown(std::chrono::milliseconds drain);
@@ -86,6 +88,8 @@ class InfrashareServer {
   std::vector<std::unique_ptr<ServiceModule>> modules_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthPort> health_port_;
+  // The open-data listener reads the read model: declared after it, so it stops first.
+  std::unique_ptr<http::PublicSite> public_site_;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> shut_down_{false};

@@ -1,0 +1,176 @@
+#include "services/http/public_site.h"
+
+#include <httplib.h>
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "services/common/logging.h"
+
+namespace infrashare::http {
+namespace {
+
+const char* StatusTitle(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 414: return "URI Too Long";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return "Error";
+  }
+}
+
+}  // namespace
+
+HttpReply Problem(int status, const std::string& detail, const std::string& parameter) {
+  nlohmann::ordered_json problem = {{"type", "about:blank"},
+                                    {"title", StatusTitle(status)},
+                                    {"status", status},
+                                    {"detail", detail}};
+  if (!parameter.empty())
+    problem["invalid-params"] = {{{"name", parameter}, {"reason", detail}}};
+  return {status, "application/problem+json",
+          problem.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+std::string EntityTag(const std::string& body) {
+  unsigned char hash[16];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(body.data()),
+                     body.size(), nullptr, 0);
+  char hex[2 * sizeof hash + 1];
+  sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+  return absl::StrCat("\"", hex, "\"");
+}
+
+bool MatchesAny(const std::string& if_none_match, const std::string& etag) {
+  for (absl::string_view candidate : absl::StrSplit(if_none_match, ',')) {
+    candidate = absl::StripAsciiWhitespace(candidate);
+    if (candidate == "*") return true;
+    absl::ConsumePrefix(&candidate, "W/");
+    if (candidate == etag) return true;
+  }
+  return false;
+}
+
+PublicSite::PublicSite(HttpConfig config, Metrics* metrics)
+    : config_(std::move(config)),
+      metrics_(metrics),
+      rate_(config_.rate_per_s, config_.burst),
+      server_(std::make_unique<httplib::Server>()) {}
+
+PublicSite::~PublicSite() { Stop(); }
+
+void PublicSite::Stop() {
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string PublicSite::BaseUrl() const {
+  if (!config_.base_url.empty()) return config_.base_url;
+  auto colon = config_.listen.rfind(':');
+  return absl::StrCat("http://", config_.listen.substr(0, colon), ":", port_);
+}
+
+void PublicSite::Route(const std::string& path, HttpRoute route) {
+  server_->Get(path, [this, route = std::move(route)](const httplib::Request& req,
+                                                      httplib::Response& res) {
+    Answer(route, req, res);
+  });
+}
+
+bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
+  ++requests_;
+  auto refuse = [&](const HttpReply& reply) {
+    res.status = reply.status;
+    res.set_content(reply.body, reply.content_type);
+    return false;
+  };
+  if (int retry_after = rate_.Take(req.remote_addr); retry_after > 0) {
+    ++rate_limited_;
+    res.set_header("Retry-After", std::to_string(retry_after));
+    return refuse(Problem(429, "too many requests from this address"));
+  }
+  if (req.target.size() > static_cast<size_t>(config_.max_url_bytes)) {
+    ++refused_;
+    return refuse(Problem(414, absl::StrCat("the request target is longer than ",
+                                            config_.max_url_bytes, " bytes")));
+  }
+  if (req.method != "GET" && req.method != "HEAD") {
+    ++refused_;
+    res.set_header("Allow", "GET, HEAD");
+    return refuse(Problem(405, "the open data is read-only: GET or HEAD"));
+  }
+  return true;
+}
+
+void PublicSite::Answer(const HttpRoute& route, const httplib::Request& req,
+                        httplib::Response& res) {
+  HttpQuery query(req.params.begin(), req.params.end());
+  HttpReply reply = route(query);
+  res.set_header("Access-Control-Allow-Origin", "*");
+  if (reply.status != 200) {
+    if (reply.status >= 400 && reply.status < 500) ++refused_;
+    if (reply.retry_after_s > 0) res.set_header("Retry-After", std::to_string(reply.retry_after_s));
+    res.set_header("Cache-Control", "no-store");
+    res.status = reply.status;
+    res.set_content(reply.body, reply.content_type);
+    return;
+  }
+  const std::string etag = EntityTag(reply.body);
+  res.set_header("ETag", etag);
+  res.set_header("Cache-Control", absl::StrCat("public, max-age=", config_.max_age_s));
+  res.set_header("Vary", "Accept-Encoding");
+  if (req.has_header("If-None-Match") && MatchesAny(req.get_header_value("If-None-Match"), etag)) {
+    ++not_modified_;
+    res.status = 304;
+    return;
+  }
+  res.status = 200;
+  res.set_content(std::move(reply.body), reply.content_type);
+}
+
+bool PublicSite::Start() {
+  server_->new_task_queue = [threads = config_.threads] {
+    return new httplib::ThreadPool(threads);
+  };
+  server_->set_payload_max_length(64 * 1024);  // GET only: a body is never needed
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                           : httplib::Server::HandlerResponse::Handled;
+  });
+  if (!config_.static_dir.empty() && !server_->set_mount_point("/", config_.static_dir)) {
+    logging::Error("http.static_dir is not a directory", {{"static_dir", config_.static_dir}});
+    return false;
+  }
+  auto colon = config_.listen.rfind(':');
+  const std::string host = config_.listen.substr(0, colon);
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(config_.listen.substr(colon + 1), &port))
+    return false;
+  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (port_ <= 0) return false;
+  if (metrics_ != nullptr) {
+    auto counter = [this](const char* name, const char* help, std::atomic<long long>* value) {
+      metrics_->AddSampled(name, "counter", help,
+                           [value] { return static_cast<double>(value->load()); });
+    };
+    counter("infrashare_http_requests_total", "Requests to the public HTTP listener.", &requests_);
+    counter("infrashare_http_not_modified_total",
+            "Open-data requests answered 304 Not Modified (If-None-Match).", &not_modified_);
+    counter("infrashare_http_rate_limited_total",
+            "Requests to the public HTTP listener refused with 429.", &rate_limited_);
+    counter("infrashare_http_refused_total",
+            "Requests to the public HTTP listener refused as bad (400, 405, 414).", &refused_);
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return true;
+}
+
+}  // namespace infrashare::http

@@ -1,0 +1,76 @@
+// The public HTTP listener (config http.listen): no token, GET and HEAD only. Every route's 200
+// reply gets a strong ETag from its bytes (If-None-Match answers 304), Cache-Control and CORS for
+// any origin; every request counts against its client address's rate (429 with Retry-After);
+// other methods get 405 and over-long targets 414. Static files (config http.static_dir) are
+// served under /. Routes are registered in one place, routes.cc.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "services/common/config.h"
+#include "services/common/metrics.h"
+#include "services/http/client_rate_limit.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace infrashare::http {
+
+using HttpQuery = std::multimap<std::string, std::string>;
+
+struct HttpReply {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  int retry_after_s = 0;  // 503: when to try again
+};
+using HttpRoute = std::function<HttpReply(const HttpQuery& query)>;
+
+// An error reply as an RFC 9457 problem document; `parameter` names the bad query parameter.
+HttpReply Problem(int status, const std::string& detail, const std::string& parameter = "");
+
+// The strong entity tag of a body: a quoted hash of its bytes.
+std::string EntityTag(const std::string& body);
+// True when an If-None-Match header value names `etag` (or is "*"); weak comparison (RFC 9110
+// 13.1.2).
+bool MatchesAny(const std::string& if_none_match, const std::string& etag);
+
+class PublicSite {
+ public:
+  PublicSite(HttpConfig config, Metrics* metrics);
+  ~PublicSite();
+  PublicSite(const PublicSite&) = delete;
+  PublicSite& operator=(const PublicSite&) = delete;
+
+  // Before Start: answer GET (and HEAD) of `path` with `route`.
+  void Route(const std::string& path, HttpRoute route);
+  // Binds http.listen and serves; false when it cannot bind (or the static directory is missing).
+  bool Start();
+  void Stop();
+  int port() const { return port_; }
+  // The listener's absolute URL for documents that link to themselves (http.base_url, else
+  // http://<listen>).
+  std::string BaseUrl() const;
+
+ private:
+  bool Admit(const httplib::Request& req, httplib::Response& res);
+  void Answer(const HttpRoute& route, const httplib::Request& req, httplib::Response& res);
+
+  HttpConfig config_;
+  Metrics* metrics_;
+  ClientRateLimit rate_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<long long> requests_{0}, not_modified_{0}, rate_limited_{0}, refused_{0};
+};
+
+}  // namespace infrashare::http
