@@ -491,7 +491,7 @@ class Location(_message.Message):
     def __init__(self, point: _Optional[_Union[GeoPoint, _Mapping]] = ..., address: _Optional[_Union[Address, _Mapping]] = ..., region: _Optional[_Union[Region, _Mapping]] = ...) -> None: ...
 
 class Network(_message.Message):
-    __slots__ = ["audit", "coordinators", "demo", "description", "display_name", "etag", "id", "member_organization_ids", "region_codes", "themes"]
+    __slots__ = ["audit", "coordinators", "demo", "description", "display_name", "etag", "id", "member_organization_ids", "public_impact", "region_codes", "themes"]
     AUDIT_FIELD_NUMBER: _ClassVar[int]
     COORDINATORS_FIELD_NUMBER: _ClassVar[int]
     DEMO_FIELD_NUMBER: _ClassVar[int]
@@ -500,6 +500,7 @@ class Network(_message.Message):
     ETAG_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     MEMBER_ORGANIZATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_IMPACT_FIELD_NUMBER: _ClassVar[int]
     REGION_CODES_FIELD_NUMBER: _ClassVar[int]
     THEMES_FIELD_NUMBER: _ClassVar[int]
     audit: AuditInfo
@@ -510,9 +511,10 @@ class Network(_message.Message):
     etag: str
     id: str
     member_organization_ids: _containers.RepeatedScalarFieldContainer[str]
+    public_impact: bool
     region_codes: _containers.RepeatedScalarFieldContainer[str]
     themes: _containers.RepeatedScalarFieldContainer[Theme]
-    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., region_codes: _Optional[_Iterable[str]] = ..., themes: _Optional[_Iterable[_Union[Theme, str]]] = ..., member_organization_ids: _Optional[_Iterable[str]] = ..., coordinators: _Optional[_Iterable[_Union[Contact, _Mapping]]] = ..., description: _Optional[str] = ..., demo: bool = ..., etag: _Optional[str] = ..., audit: _Optional[_Union[AuditInfo, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., region_codes: _Optional[_Iterable[str]] = ..., themes: _Optional[_Iterable[_Union[Theme, str]]] = ..., member_organization_ids: _Optional[_Iterable[str]] = ..., coordinators: _Optional[_Iterable[_Union[Contact, _Mapping]]] = ..., description: _Optional[str] = ..., public_impact: bool = ..., demo: bool = ..., etag: _Optional[str] = ..., audit: _Optional[_Union[AuditInfo, _Mapping]] = ...) -> None: ...
 
 class Organization(_message.Message):
     __slots__ = ["audit", "contacts", "demo", "display_name", "etag", "id", "kind", "location", "sbi_codes", "size_class", "sme", "website"]
@@ -593,7 +595,7 @@ class Region(_message.Message):
     def __init__(self, province: _Optional[str] = ..., corop: _Optional[str] = ..., municipality: _Optional[str] = ...) -> None: ...
 
 class Resource(_message.Message):
-    __slots__ = ["access_policy", "approval_required", "audit", "booking_mode", "booking_rules", "capacity", "demo", "description", "display_name", "etag", "home_base", "id", "kind", "lifecycle", "location", "mobility", "owner_organization_id", "parent_resource_id", "shared_with_network_ids", "sme_accessible", "staff", "tags", "terms", "themes", "time_zone", "training_required", "url"]
+    __slots__ = ["access_policy", "approval_required", "audit", "booking_mode", "booking_rules", "capacity", "demo", "description", "display_name", "etag", "home_base", "id", "kind", "lifecycle", "location", "mobility", "owner_organization_id", "parent_resource_id", "publication", "shared_with_network_ids", "sme_accessible", "staff", "tags", "terms", "themes", "time_zone", "training_required", "url"]
     ACCESS_POLICY_FIELD_NUMBER: _ClassVar[int]
     APPROVAL_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     AUDIT_FIELD_NUMBER: _ClassVar[int]
@@ -612,6 +614,7 @@ class Resource(_message.Message):
     MOBILITY_FIELD_NUMBER: _ClassVar[int]
     OWNER_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     PARENT_RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBLICATION_FIELD_NUMBER: _ClassVar[int]
     SHARED_WITH_NETWORK_IDS_FIELD_NUMBER: _ClassVar[int]
     SME_ACCESSIBLE_FIELD_NUMBER: _ClassVar[int]
     STAFF_FIELD_NUMBER: _ClassVar[int]
@@ -639,6 +642,7 @@ class Resource(_message.Message):
     mobility: Mobility
     owner_organization_id: str
     parent_resource_id: str
+    publication: ResourcePublication
     shared_with_network_ids: _containers.RepeatedScalarFieldContainer[str]
     sme_accessible: bool
     staff: _containers.RepeatedCompositeFieldContainer[StaffContact]
@@ -648,7 +652,7 @@ class Resource(_message.Message):
     time_zone: str
     training_required: bool
     url: str
-    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., kind: _Optional[_Union[ResourceKind, str]] = ..., mobility: _Optional[_Union[Mobility, str]] = ..., home_base: _Optional[_Union[Location, _Mapping]] = ..., url: _Optional[str] = ..., owner_organization_id: _Optional[str] = ..., shared_with_network_ids: _Optional[_Iterable[str]] = ..., parent_resource_id: _Optional[str] = ..., themes: _Optional[_Iterable[_Union[Theme, str]]] = ..., tags: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., time_zone: _Optional[str] = ..., booking_mode: _Optional[_Union[BookingMode, str]] = ..., capacity: _Optional[int] = ..., access_policy: _Optional[_Union[AccessPolicy, str]] = ..., sme_accessible: bool = ..., training_required: bool = ..., approval_required: bool = ..., terms: _Optional[_Union[Terms, _Mapping]] = ..., staff: _Optional[_Iterable[_Union[StaffContact, _Mapping]]] = ..., lifecycle: _Optional[_Union[Lifecycle, _Mapping]] = ..., booking_rules: _Optional[_Union[BookingRules, _Mapping]] = ..., demo: bool = ..., etag: _Optional[str] = ..., audit: _Optional[_Union[AuditInfo, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., kind: _Optional[_Union[ResourceKind, str]] = ..., mobility: _Optional[_Union[Mobility, str]] = ..., home_base: _Optional[_Union[Location, _Mapping]] = ..., url: _Optional[str] = ..., owner_organization_id: _Optional[str] = ..., shared_with_network_ids: _Optional[_Iterable[str]] = ..., parent_resource_id: _Optional[str] = ..., themes: _Optional[_Iterable[_Union[Theme, str]]] = ..., tags: _Optional[_Iterable[str]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., time_zone: _Optional[str] = ..., booking_mode: _Optional[_Union[BookingMode, str]] = ..., capacity: _Optional[int] = ..., access_policy: _Optional[_Union[AccessPolicy, str]] = ..., sme_accessible: bool = ..., training_required: bool = ..., approval_required: bool = ..., terms: _Optional[_Union[Terms, _Mapping]] = ..., staff: _Optional[_Iterable[_Union[StaffContact, _Mapping]]] = ..., lifecycle: _Optional[_Union[Lifecycle, _Mapping]] = ..., booking_rules: _Optional[_Union[BookingRules, _Mapping]] = ..., demo: bool = ..., publication: _Optional[_Union[ResourcePublication, _Mapping]] = ..., etag: _Optional[str] = ..., audit: _Optional[_Union[AuditInfo, _Mapping]] = ...) -> None: ...
 
 class ResourceChange(_message.Message):
     __slots__ = ["cursor", "resource", "resource_id", "type"]
@@ -661,6 +665,18 @@ class ResourceChange(_message.Message):
     resource_id: str
     type: ChangeType
     def __init__(self, cursor: _Optional[str] = ..., type: _Optional[_Union[ChangeType, str]] = ..., resource_id: _Optional[str] = ..., resource: _Optional[_Union[Resource, _Mapping]] = ...) -> None: ...
+
+class ResourcePublication(_message.Message):
+    __slots__ = ["listed", "show_availability", "show_contact_roles", "show_terms"]
+    LISTED_FIELD_NUMBER: _ClassVar[int]
+    SHOW_AVAILABILITY_FIELD_NUMBER: _ClassVar[int]
+    SHOW_CONTACT_ROLES_FIELD_NUMBER: _ClassVar[int]
+    SHOW_TERMS_FIELD_NUMBER: _ClassVar[int]
+    listed: bool
+    show_availability: bool
+    show_contact_roles: bool
+    show_terms: bool
+    def __init__(self, listed: bool = ..., show_terms: bool = ..., show_contact_roles: bool = ..., show_availability: bool = ...) -> None: ...
 
 class SearchHit(_message.Message):
     __slots__ = ["distance_km", "resource"]

@@ -928,6 +928,11 @@ export interface Network {
   /** the people who coordinate; tokens carry the authority */
   coordinators: Contact[];
   description: string;
+  /**
+   * The network's coordinators agree to a public impact summary (served without a token on the
+   * HTTP listener when http.listen is set). Off by default.
+   */
+  publicImpact: boolean;
   demo: boolean;
   etag: string;
   audit: AuditInfo | undefined;
@@ -1020,8 +1025,29 @@ export interface Resource {
   lifecycle: Lifecycle | undefined;
   bookingRules: BookingRules | undefined;
   demo: boolean;
+  /** What the open-data feeds (HTTP, no token) show of this resource: nothing unless `listed`. */
+  publication: ResourcePublication | undefined;
   etag: string;
   audit: AuditInfo | undefined;
+}
+
+/**
+ * The owner's choice of what the public open-data feeds show (README "Publishing your network's
+ * map and open data"). Off by default. A listed resource shows its name, description, kind,
+ * themes, tags, place (point, address, region), capacity, access policy, SME access, lifecycle
+ * state, the name and kind of its owner organisation and the ids of the networks it is shared
+ * with; each flag below adds one optional part. Personal names, e-mail addresses and phone
+ * numbers of staff are never published. The show_* flags require `listed`.
+ */
+export interface ResourcePublication {
+  /** the resource appears in the open-data feeds */
+  listed: boolean;
+  /** terms kind, tariffs and their notes */
+  showTerms: boolean;
+  /** the roles of its staff contacts (never names or addresses) */
+  showContactRoles: boolean;
+  /** its published recurring opening windows */
+  showAvailability: boolean;
 }
 
 /**
@@ -2342,6 +2368,7 @@ function createBaseNetwork(): Network {
     memberOrganizationIds: [],
     coordinators: [],
     description: "",
+    publicImpact: false,
     demo: false,
     etag: "",
     audit: undefined,
@@ -2374,6 +2401,9 @@ export const Network: MessageFns<Network> = {
     }
     if (message.description !== "") {
       writer.uint32(58).string(message.description);
+    }
+    if (message.publicImpact !== false) {
+      writer.uint32(64).bool(message.publicImpact);
     }
     if (message.demo !== false) {
       writer.uint32(80).bool(message.demo);
@@ -2466,6 +2496,14 @@ export const Network: MessageFns<Network> = {
             message.description = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.publicImpact = reader.bool();
+            continue;
+          }
           case 10: {
             if (tag !== 80) {
               break;
@@ -2525,6 +2563,11 @@ export const Network: MessageFns<Network> = {
         ? object.coordinators.map((e: any) => Contact.fromJSON(e))
         : [],
       description: isSet(object.description) ? globalThis.String(object.description) : "",
+      publicImpact: isSet(object.publicImpact)
+        ? globalThis.Boolean(object.publicImpact)
+        : isSet(object.public_impact)
+        ? globalThis.Boolean(object.public_impact)
+        : false,
       demo: isSet(object.demo) ? globalThis.Boolean(object.demo) : false,
       etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
       audit: isSet(object.audit) ? AuditInfo.fromJSON(object.audit) : undefined,
@@ -2554,6 +2597,9 @@ export const Network: MessageFns<Network> = {
     if (message.description !== "") {
       obj.description = message.description;
     }
+    if (message.publicImpact !== false) {
+      obj.publicImpact = message.publicImpact;
+    }
     if (message.demo !== false) {
       obj.demo = message.demo;
     }
@@ -2578,6 +2624,7 @@ export const Network: MessageFns<Network> = {
     message.memberOrganizationIds = object.memberOrganizationIds?.map((e) => e) || [];
     message.coordinators = object.coordinators?.map((e) => Contact.fromPartial(e)) || [];
     message.description = object.description ?? "";
+    message.publicImpact = object.publicImpact ?? false;
     message.demo = object.demo ?? false;
     message.etag = object.etag ?? "";
     message.audit = (object.audit !== undefined && object.audit !== null)
@@ -3229,6 +3276,7 @@ function createBaseResource(): Resource {
     lifecycle: undefined,
     bookingRules: undefined,
     demo: false,
+    publication: undefined,
     etag: "",
     audit: undefined,
   };
@@ -3314,6 +3362,9 @@ export const Resource: MessageFns<Resource> = {
     }
     if (message.demo !== false) {
       writer.uint32(200).bool(message.demo);
+    }
+    if (message.publication !== undefined) {
+      ResourcePublication.encode(message.publication, writer.uint32(210).fork()).join();
     }
     if (message.etag !== "") {
       writer.uint32(322).string(message.etag);
@@ -3547,6 +3598,14 @@ export const Resource: MessageFns<Resource> = {
             message.demo = reader.bool();
             continue;
           }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.publication = ResourcePublication.decode(reader, reader.uint32());
+            continue;
+          }
           case 40: {
             if (tag !== 322) {
               break;
@@ -3656,6 +3715,7 @@ export const Resource: MessageFns<Resource> = {
         ? BookingRules.fromJSON(object.booking_rules)
         : undefined,
       demo: isSet(object.demo) ? globalThis.Boolean(object.demo) : false,
+      publication: isSet(object.publication) ? ResourcePublication.fromJSON(object.publication) : undefined,
       etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
       audit: isSet(object.audit) ? AuditInfo.fromJSON(object.audit) : undefined,
     };
@@ -3738,6 +3798,9 @@ export const Resource: MessageFns<Resource> = {
     if (message.demo !== false) {
       obj.demo = message.demo;
     }
+    if (message.publication !== undefined) {
+      obj.publication = ResourcePublication.toJSON(message.publication);
+    }
     if (message.etag !== "") {
       obj.etag = message.etag;
     }
@@ -3785,10 +3848,142 @@ export const Resource: MessageFns<Resource> = {
       ? BookingRules.fromPartial(object.bookingRules)
       : undefined;
     message.demo = object.demo ?? false;
+    message.publication = (object.publication !== undefined && object.publication !== null)
+      ? ResourcePublication.fromPartial(object.publication)
+      : undefined;
     message.etag = object.etag ?? "";
     message.audit = (object.audit !== undefined && object.audit !== null)
       ? AuditInfo.fromPartial(object.audit)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseResourcePublication(): ResourcePublication {
+  return { listed: false, showTerms: false, showContactRoles: false, showAvailability: false };
+}
+
+export const ResourcePublication: MessageFns<ResourcePublication> = {
+  encode(message: ResourcePublication, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.listed !== false) {
+      writer.uint32(8).bool(message.listed);
+    }
+    if (message.showTerms !== false) {
+      writer.uint32(16).bool(message.showTerms);
+    }
+    if (message.showContactRoles !== false) {
+      writer.uint32(24).bool(message.showContactRoles);
+    }
+    if (message.showAvailability !== false) {
+      writer.uint32(32).bool(message.showAvailability);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourcePublication {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourcePublication();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.listed = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.showTerms = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.showContactRoles = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.showAvailability = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourcePublication {
+    return {
+      listed: isSet(object.listed) ? globalThis.Boolean(object.listed) : false,
+      showTerms: isSet(object.showTerms)
+        ? globalThis.Boolean(object.showTerms)
+        : isSet(object.show_terms)
+        ? globalThis.Boolean(object.show_terms)
+        : false,
+      showContactRoles: isSet(object.showContactRoles)
+        ? globalThis.Boolean(object.showContactRoles)
+        : isSet(object.show_contact_roles)
+        ? globalThis.Boolean(object.show_contact_roles)
+        : false,
+      showAvailability: isSet(object.showAvailability)
+        ? globalThis.Boolean(object.showAvailability)
+        : isSet(object.show_availability)
+        ? globalThis.Boolean(object.show_availability)
+        : false,
+    };
+  },
+
+  toJSON(message: ResourcePublication): unknown {
+    const obj: any = {};
+    if (message.listed !== false) {
+      obj.listed = message.listed;
+    }
+    if (message.showTerms !== false) {
+      obj.showTerms = message.showTerms;
+    }
+    if (message.showContactRoles !== false) {
+      obj.showContactRoles = message.showContactRoles;
+    }
+    if (message.showAvailability !== false) {
+      obj.showAvailability = message.showAvailability;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResourcePublication>, I>>(base?: I): ResourcePublication {
+    return ResourcePublication.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResourcePublication>, I>>(object: I): ResourcePublication {
+    const message = createBaseResourcePublication();
+    message.listed = object.listed ?? false;
+    message.showTerms = object.showTerms ?? false;
+    message.showContactRoles = object.showContactRoles ?? false;
+    message.showAvailability = object.showAvailability ?? false;
     return message;
   },
 };
