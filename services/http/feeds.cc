@@ -23,9 +23,7 @@ std::string Dump(const Json& json) {
   return json.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-std::string Euros(int64_t cents) {
-  return absl::StrFormat("%d.%02d", cents / 100, cents % 100);
-}
+std::string Euros(int64_t cents) { return absl::StrFormat("%d.%02d", cents / 100, cents % 100); }
 
 std::vector<std::string> Themes(const v1::Resource& r) {
   std::vector<std::string> out;
@@ -46,8 +44,8 @@ const v1::Location* WhereIs(const v1::Resource& r) {
 }
 
 std::string RuleText(const v1::AvailabilityRule& rule) {
-  std::string out = absl::StrCat(rule.rrule(), " ", rule.start_time(), " ",
-                                 rule.duration_minutes(), "min from ", rule.valid_from());
+  std::string out = absl::StrCat(rule.rrule(), " ", rule.start_time(), " ", rule.duration_minutes(),
+                                 "min from ", rule.valid_from());
   if (!rule.valid_until().empty()) absl::StrAppend(&out, " until ", rule.valid_until());
   return out;
 }
@@ -230,8 +228,8 @@ std::string CsvField(const std::string& value, CsvDialect dialect) {
 
 bool FeedFilter::Accepts(const v1::Resource& r) const {
   if (!network.empty() &&
-      std::find(r.shared_with_network_ids().begin(), r.shared_with_network_ids().end(),
-                network) == r.shared_with_network_ids().end())
+      std::find(r.shared_with_network_ids().begin(), r.shared_with_network_ids().end(), network) ==
+          r.shared_with_network_ids().end())
     return false;
   if (kind != 0 && r.kind() != kind) return false;
   if (theme != 0 && std::find(r.themes().begin(), r.themes().end(), theme) == r.themes().end())
@@ -285,13 +283,34 @@ std::string JsonLd(const std::vector<PublishedResource>& resources) {
 }
 
 const std::vector<std::string>& CsvColumns() {
-  static const std::vector<std::string> kColumns = {
-      "id",           "name",         "kind",          "description",        "latitude",
-      "longitude",    "street",       "postal_code",   "city",               "country",
-      "province",     "municipality", "themes",        "tags",               "capacity",
-      "access_policy", "sme_accessible", "lifecycle",  "owner_organization", "owner_kind",
-      "networks",     "url",          "terms_kind",    "tariff_per_hour_eur", "tariff_per_day_eur",
-      "terms_notes",  "contact_roles", "opening_rules"};
+  static const std::vector<std::string> kColumns = {"id",
+                                                    "name",
+                                                    "kind",
+                                                    "description",
+                                                    "latitude",
+                                                    "longitude",
+                                                    "street",
+                                                    "postal_code",
+                                                    "city",
+                                                    "country",
+                                                    "province",
+                                                    "municipality",
+                                                    "themes",
+                                                    "tags",
+                                                    "capacity",
+                                                    "access_policy",
+                                                    "sme_accessible",
+                                                    "lifecycle",
+                                                    "owner_organization",
+                                                    "owner_kind",
+                                                    "networks",
+                                                    "url",
+                                                    "terms_kind",
+                                                    "tariff_per_hour_eur",
+                                                    "tariff_per_day_eur",
+                                                    "terms_notes",
+                                                    "contact_roles",
+                                                    "opening_rules"};
   return kColumns;
 }
 
@@ -387,7 +406,8 @@ std::string Catalog(const CatalogInfo& info) {
          "share, as far as each owner marked them public."},
         {"dct:language",
          {{"@id", "http://publications.europa.eu/resource/authority/language/NLD"}}},
-        {"dcat:theme", {{"@id", "http://publications.europa.eu/resource/authority/data-theme/EDUC"}}},
+        {"dcat:theme",
+         {{"@id", "http://publications.europa.eu/resource/authority/data-theme/EDUC"}}},
         {"dct:publisher", publisher},
         {"dcat:contactPoint", contact},
         {"dct:license", {{"@id", info.license}}},
@@ -398,22 +418,22 @@ std::string Catalog(const CatalogInfo& info) {
       dataset["dct:modified"] = {{"@value", info.modified}, {"@type", "xsd:dateTime"}};
     datasets.push_back(dataset);
   }
-  Json catalog = {{"@context",
-                   {{"dcat", "http://www.w3.org/ns/dcat#"},
-                    {"dct", "http://purl.org/dc/terms/"},
-                    {"foaf", "http://xmlns.com/foaf/0.1/"},
-                    {"vcard", "http://www.w3.org/2006/vcard/ns#"},
-                    {"xsd", "http://www.w3.org/2001/XMLSchema#"}}},
-                  {"@id", info.base_url + "/open/catalog.jsonld"},
-                  {"@type", "dcat:Catalog"},
-                  {"dct:title", "infrashare open data"},
-                  {"dct:description",
-                   "Open data of the shared infrastructure of vocational-education networks."},
-                  {"dct:publisher", publisher},
-                  {"dct:license", {{"@id", info.license}}},
-                  {"dct:language",
-                   {{"@id", "http://publications.europa.eu/resource/authority/language/NLD"}}},
-                  {"dcat:dataset", datasets}};
+  Json catalog = {
+      {"@context",
+       {{"dcat", "http://www.w3.org/ns/dcat#"},
+        {"dct", "http://purl.org/dc/terms/"},
+        {"foaf", "http://xmlns.com/foaf/0.1/"},
+        {"vcard", "http://www.w3.org/2006/vcard/ns#"},
+        {"xsd", "http://www.w3.org/2001/XMLSchema#"}}},
+      {"@id", info.base_url + "/open/catalog.jsonld"},
+      {"@type", "dcat:Catalog"},
+      {"dct:title", "infrashare open data"},
+      {"dct:description",
+       "Open data of the shared infrastructure of vocational-education networks."},
+      {"dct:publisher", publisher},
+      {"dct:license", {{"@id", info.license}}},
+      {"dct:language", {{"@id", "http://publications.europa.eu/resource/authority/language/NLD"}}},
+      {"dcat:dataset", datasets}};
   return Dump(catalog);
 }
 

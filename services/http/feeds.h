@@ -40,7 +40,7 @@ struct CatalogInfo {
   std::string publisher;  // who publishes the data
   std::string publisher_url;
   std::string contact_email;
-  std::string license;  // licence URI, e.g. CC0 1.0's
+  std::string license;   // licence URI, e.g. CC0 1.0's
   std::string modified;  // xsd:dateTime of the newest published change; "" when none
 };
 // One dcat:Dataset per resource feed, each with its dcat:Distribution(s) and media types.

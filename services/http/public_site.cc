@@ -17,13 +17,20 @@ namespace {
 
 const char* StatusTitle(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 414: return "URI Too Long";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 414:
+      return "URI Too Long";
+    case 429:
+      return "Too Many Requests";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
 }
 
@@ -34,8 +41,7 @@ HttpReply Problem(int status, const std::string& detail, const std::string& para
                                     {"title", StatusTitle(status)},
                                     {"status", status},
                                     {"detail", detail}};
-  if (!parameter.empty())
-    problem["invalid-params"] = {{{"name", parameter}, {"reason", detail}}};
+  if (!parameter.empty()) problem["invalid-params"] = {{{"name", parameter}, {"reason", detail}}};
   return {status, "application/problem+json",
           problem.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
@@ -79,10 +85,10 @@ std::string PublicSite::BaseUrl() const {
 }
 
 void PublicSite::Route(const std::string& path, HttpRoute route) {
-  server_->Get(path, [this, route = std::move(route)](const httplib::Request& req,
-                                                      httplib::Response& res) {
-    Answer(route, req, res);
-  });
+  server_->Get(
+      path, [this, route = std::move(route)](const httplib::Request& req, httplib::Response& res) {
+        Answer(route, req, res);
+      });
 }
 
 bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
@@ -99,8 +105,8 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
   }
   if (req.target.size() > static_cast<size_t>(config_.max_url_bytes)) {
     ++refused_;
-    return refuse(Problem(414, absl::StrCat("the request target is longer than ",
-                                            config_.max_url_bytes, " bytes")));
+    return refuse(Problem(
+        414, absl::StrCat("the request target is longer than ", config_.max_url_bytes, " bytes")));
   }
   if (req.method != "GET" && req.method != "HEAD") {
     ++refused_;
@@ -154,7 +160,8 @@ bool PublicSite::Start() {
   int port = 0;
   if (colon == std::string::npos || !absl::SimpleAtoi(config_.listen.substr(colon + 1), &port))
     return false;
-  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  port_ =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (port_ <= 0) return false;
   if (metrics_ != nullptr) {
     auto counter = [this](const char* name, const char* help, std::atomic<long long>* value) {

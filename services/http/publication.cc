@@ -31,7 +31,9 @@ void CopyLocation(const v1::Location& from, v1::Location* to) {
 std::string KindName(v1::ResourceKind kind) {
   return ValueName(v1::ResourceKind_descriptor(), kind, "RESOURCE_KIND_");
 }
-std::string ThemeName(v1::Theme theme) { return ValueName(v1::Theme_descriptor(), theme, "THEME_"); }
+std::string ThemeName(v1::Theme theme) {
+  return ValueName(v1::Theme_descriptor(), theme, "THEME_");
+}
 std::string StaffRoleName(v1::StaffRole role) {
   return ValueName(v1::StaffRole_descriptor(), role, "STAFF_ROLE_");
 }
@@ -55,7 +57,8 @@ const v1::GeoPoint* MapPoint(const v1::Resource& r) {
 }
 
 std::optional<PublishedResource> Publish(const registry::ResourceFacts& facts,
-                                         const registry::OrganizationFacts& owner) {
+                                         const registry::OrganizationFacts& owner,
+                                         const std::string& owner_name) {
   const v1::Resource& r = *facts.resource;
   const v1::ResourcePublication& shown = r.publication();
   if (!shown.listed() || r.lifecycle().state() == v1::LIFECYCLE_STATE_RETIRED) return std::nullopt;
@@ -89,7 +92,7 @@ std::optional<PublishedResource> Publish(const registry::ResourceFacts& facts,
   if (shown.show_availability() && facts.availability)
     out.opening_rules.assign(facts.availability->rules().begin(),
                              facts.availability->rules().end());
-  out.owner_name = owner.display_name;
+  out.owner_name = owner_name;
   out.owner_kind = owner.kind;
   return out;
 }

@@ -22,7 +22,8 @@ struct PublishedResource {
 
 // The public copy of a resource, or nullopt when its owner has not listed it (or it is retired).
 std::optional<PublishedResource> Publish(const registry::ResourceFacts& facts,
-                                         const registry::OrganizationFacts& owner);
+                                         const registry::OrganizationFacts& owner,
+                                         const std::string& owner_name);
 
 // The point a map shows the resource at: its location, or a mobile resource's home base.
 const registry::v1::GeoPoint* MapPoint(const registry::v1::Resource& resource);

@@ -20,7 +20,8 @@ absl::StatusOr<std::vector<PublishedResource>> Listed(registry::RegistryReadMode
          return r.publication().listed() && filter->Accepts(r);
        }))
     if (auto published =
-            Publish(facts, model->Organization(facts.resource->owner_organization_id())))
+            Publish(facts, model->Organization(facts.resource->owner_organization_id()),
+                    model->OrganizationName(facts.resource->owner_organization_id())))
       out.push_back(std::move(*published));
   return out;
 }
@@ -36,10 +37,9 @@ HttpReply NotReady() {
 }
 
 // A feed of the listed resources, rendered by `render`.
-HttpRoute ResourceFeed(registry::RegistryReadModel* model, std::string content_type,
-                       std::function<std::string(const std::vector<PublishedResource>&,
-                                                 const HttpQuery&)>
-                           render) {
+HttpRoute ResourceFeed(
+    registry::RegistryReadModel* model, std::string content_type,
+    std::function<std::string(const std::vector<PublishedResource>&, const HttpQuery&)> render) {
   return [model, content_type = std::move(content_type),
           render = std::move(render)](const HttpQuery& query) -> HttpReply {
     if (!model->ready()) return NotReady();
@@ -63,16 +63,16 @@ void RegisterRoutes(registry::RegistryReadModel* model, const HttpConfig& config
               ResourceFeed(model, "text/csv; charset=utf-8; header=present",
                            [](const auto& listed, const HttpQuery& query) {
                              auto dialect = query.find("dialect");
-                             return Csv(listed, dialect != query.end() &&
-                                                        dialect->second == "excel"
+                             return Csv(listed, dialect != query.end() && dialect->second == "excel"
                                                     ? CsvDialect::kExcel
                                                     : CsvDialect::kRfc4180);
                            }));
   site->Route("/open/catalog.jsonld", [model, config, site](const HttpQuery& query) -> HttpReply {
-    if (!query.empty()) return Problem(400, "the catalogue takes no parameters", query.begin()->first);
+    if (!query.empty())
+      return Problem(400, "the catalogue takes no parameters", query.begin()->first);
     if (!model->ready()) return NotReady();
-    CatalogInfo info{site->BaseUrl(), config.publisher, config.publisher_url,
-                     config.contact_email, config.license, ""};
+    CatalogInfo info{site->BaseUrl(),      config.publisher, config.publisher_url,
+                     config.contact_email, config.license,   ""};
     auto listed = Listed(model, {});
     if (!listed.ok()) return Refused(listed.status());
     google::protobuf::Timestamp newest;

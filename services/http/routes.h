@@ -8,7 +8,6 @@
 namespace infrashare::http {
 
 // The open-data feeds (/open/...) over the process's one registry read model.
-void RegisterRoutes(registry::RegistryReadModel* model, const HttpConfig& config,
-                    PublicSite* site);
+void RegisterRoutes(registry::RegistryReadModel* model, const HttpConfig& config, PublicSite* site);
 
 }  // namespace infrashare::http

@@ -60,6 +60,12 @@ OrganizationFacts RegistryReadModel::Organization(const std::string& organizatio
   return it == organizations_.end() ? OrganizationFacts{} : it->second;
 }
 
+std::string RegistryReadModel::OrganizationName(const std::string& organization_id) const {
+  std::shared_lock lock(mutex_);
+  auto it = organization_names_.find(organization_id);
+  return it == organization_names_.end() ? "" : it->second;
+}
+
 absl::StatusOr<bool> RegistryReadModel::OrganizationExists(const std::string& organization_id) {
   if (Organization(organization_id).known) return true;
   return Fetch(kOrganizationKind, organization_id);
@@ -90,7 +96,8 @@ void RegistryReadModel::Upsert(absl::string_view kind, const std::string& data) 
     v1::Organization org;
     if (!org.ParseFromString(data)) return;
     std::unique_lock lock(mutex_);
-    organizations_[org.id()] = {true, org.sme(), org.kind(), org.display_name()};
+    organizations_[org.id()] = {true, org.sme(), org.kind()};
+    organization_names_[org.id()] = org.display_name();
   }
 }
 
@@ -107,6 +114,7 @@ void RegistryReadModel::Remove(absl::string_view kind, const std::string& id) {
   } else if (kind == kOrganizationKind) {
     std::unique_lock lock(mutex_);
     organizations_.erase(id);
+    organization_names_.erase(id);
   }
 }
 

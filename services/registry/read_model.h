@@ -35,7 +35,6 @@ struct OrganizationFacts {
   bool known = false;
   bool sme = false;
   v1::OrganizationKind kind = v1::ORGANIZATION_KIND_UNSPECIFIED;
-  std::string display_name;  // what the open-data feeds name a listed resource's owner by
 };
 
 class RegistryReadModel final : public RegistryListener {
@@ -65,6 +64,9 @@ class RegistryReadModel final : public RegistryListener {
   size_t size() const { return index_.size(); }
 
   OrganizationFacts Organization(const std::string& organization_id) const;
+  // Its display name, from memory ("" when unknown): what the open-data feeds name a listed
+  // resource's owner by.
+  std::string OrganizationName(const std::string& organization_id) const;
   // From memory, else read through.
   absl::StatusOr<bool> OrganizationExists(const std::string& organization_id);
   // The members of a network, from memory, else read through; nullopt when there is no such
@@ -87,9 +89,10 @@ class RegistryReadModel final : public RegistryListener {
   RegistryStore* registry_;
   SearchIndex index_;
   Membership membership_;
-  mutable std::shared_mutex mutex_;  // guards the two maps below
+  mutable std::shared_mutex mutex_;  // guards the three maps below
   std::unordered_map<std::string, std::shared_ptr<const v1::Availability>> availability_;
   std::unordered_map<std::string, OrganizationFacts> organizations_;
+  std::unordered_map<std::string, std::string> organization_names_;
   std::atomic<bool> ready_{false};
 };
 

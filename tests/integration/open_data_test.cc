@@ -1,9 +1,8 @@
 // The public open-data listener (http.listen) over a real Redis (cluster mode when
 // INFRASHARE_TEST_REDIS_CLUSTER=1), the real server and a real HTTP client: every feed parsed and
 // validated, nothing that is not marked public in any feed, ETag round trips, filters, refusals.
-#include <httplib.h>
-
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
@@ -339,10 +338,10 @@ TEST_F(OpenDataTest, CatalogueHasADatasetWithADistributionPerFeed) {
     EXPECT_FALSE(Get(path).empty()) << path;
     media_types.insert(distribution["dcat:mediaType"]["@id"]);
   }
-  EXPECT_EQ(media_types,
-            (std::set<std::string>{"https://www.iana.org/assignments/media-types/application/geo+json",
-                                   "https://www.iana.org/assignments/media-types/application/ld+json",
-                                   "https://www.iana.org/assignments/media-types/text/csv"}));
+  EXPECT_EQ(media_types, (std::set<std::string>{
+                             "https://www.iana.org/assignments/media-types/application/geo+json",
+                             "https://www.iana.org/assignments/media-types/application/ld+json",
+                             "https://www.iana.org/assignments/media-types/text/csv"}));
 }
 
 TEST_F(OpenDataTest, NothingNotMarkedPublicAppearsInAnyFeed) {
@@ -459,6 +458,22 @@ TEST_F(OpenDataTest, NetworkPublicImpactOptInIsKept) {
   Network network;
   ASSERT_TRUE(registry_->GetNetwork(Admin().get(), request, &network).ok());
   EXPECT_TRUE(network.public_impact());
+}
+
+// The listener needs only the read model: a desk-only process serves the same feeds, fed by its
+// follower from Redis.
+TEST_F(OpenDataTest, ADeskOnlyProcessServesTheSameFeeds) {
+  Config config = TestServer::DefaultConfig();
+  config.http.listen = "127.0.0.1:0";
+  TestServer desk_only(redis_->url(), config, {"desk"});
+  httplib::Client client("127.0.0.1", desk_only.server().http_port());
+  auto res = client.Get("/open/resources.geojson");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  auto ids = FeatureIds(Json::parse(res->body));
+  EXPECT_TRUE(ids.count(public_lab_));
+  EXPECT_TRUE(ids.count(listed_equipment_));
+  EXPECT_FALSE(ids.count("hidden-lab"));
 }
 
 // The limit per client address, on a site of its own with a small burst and a slow refill.
