@@ -4,9 +4,9 @@
 -- (docs/DECISIONS.md "Programme state in one hash tag"):
 --   <p> = <prefix>{pg}:
 --   <p>e:<event>      hash    pb (the Event as protobuf, counts left out), st
---                             (SCHEDULED|CANCELLED), s, e (start, end ms), cap, open ('1'/'0'), org (organiser), v
---                             (version: the etag), taken (places admitted), waiting (registrations
---                             waiting), seq (arrivals so far)
+--                             (SCHEDULED|CANCELLED), s, e (start, end ms), cap, open ('1'/'0'),
+--                             org (organiser), v (version: the etag), taken (places admitted),
+--                             waiting (registrations waiting), seq (arrivals so far)
 --   <p>r:<event>      hash    registration id -> the registration as JSON (fields below)
 --   <p>a:<event>      zset    every registration by arrival
 --   <p>w:<event>      zset    waiting registrations by arrival
