@@ -78,7 +78,8 @@ absl::Status NormalizeRegistration(v1::RegisterRequest* r) {
   if (r->places() == 0) r->set_places(1);
   if (r->places() < 1 || r->places() > kMaxPlacesPerRegistration)
     errors.Add("places", absl::StrCat("from 1 to ", kMaxPlacesPerRegistration));
-  r->set_person_email(absl::AsciiStrToLower(absl::StripAsciiWhitespace(r->person_email())));
+  // Folded as the privacy register matches addresses, so export and erasure find it.
+  r->set_person_email(FoldEmail(r->person_email()));
   const bool named = !Blank(r->person_name());
   if (named && r->person_email().empty()) {
     errors.Add("person_email", "required for a named person");

@@ -16,7 +16,7 @@ inline constexpr int kMaxPlacesPerRegistration = 100;
 // client sets: INVALID_ARGUMENT naming every bad one.
 absl::Status NormalizeEvent(v1::Event* event);
 
-// A registration: a named person needs a name and an e-mail address (lower-cased here), places
+// A registration: a named person needs a name and an e-mail address (folded here), places
 // from 1 (0 = 1) to kMaxPlacesPerRegistration.
 absl::Status NormalizeRegistration(v1::RegisterRequest* request);
 

@@ -204,6 +204,7 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     // Personal data of one person, across the registry and the desk: beside the registry, whose
     // writes it makes.
     redis_->AddFunctionLibrary(std::string(kDeskLua));
+    redis_->AddFunctionLibrary(std::string(kProgrammeLua));
     modules_.push_back(std::make_unique<privacy::PrivacyModule>(redis_.get(), gate_.get(),
                                                                 registry.get(), config_.desk));
     modules_.push_back(std::move(registry));

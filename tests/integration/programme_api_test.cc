@@ -17,6 +17,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "infrashare/privacy/v1/privacy.grpc.pb.h"
 #include "infrashare/programme/v1/programme.grpc.pb.h"
 #include "tests/support/test_server.h"
 
@@ -593,6 +594,52 @@ TEST_F(ProgrammeApiTest, UpdatesNeedTheEtagAndPagingReachesTheLastPage) {
   update.mutable_event()->set_etag(updated.etag());
   update.mutable_update_mask()->add_paths("start_time");
   EXPECT_EQ(BadField(programme_->UpdateEvent(As(owner_).get(), update, &updated)), "update_mask");
+}
+
+// Named registrants are personal data: the privacy register's export finds their registrations by
+// address (folded as everywhere), and erasure blanks name and address while the place stays taken.
+TEST_F(ProgrammeApiTest, ExportAndErasureFindNamedRegistrants) {
+  Event course;
+  course.set_network_id("techoost");
+  course.set_kind(EVENT_KIND_COURSE);
+  course.set_title("Cursus PLC-programmeren");
+  *course.mutable_start_time() = At(400);
+  *course.mutable_end_time() = At(404);
+  course.set_capacity(10);
+  course.set_registration_open(true);
+  Event made;
+  ASSERT_TRUE(Create(owner_, course, &made).ok());
+  Registration registered;
+  ASSERT_TRUE(
+      RegisterPerson(school_, made.id(), "Zoë Müller-Çelik", " Zoe.Muller@Example.NL ", &registered)
+          .ok());
+  EXPECT_EQ(registered.person_email(), "zoe.muller@example.nl");
+
+  auto privacy = privacy::v1::PrivacyService::NewStub(server_->channel());
+  privacy::v1::ExportPersonalDataRequest export_request;
+  export_request.set_email("ZOE.MULLER@example.nl");
+  privacy::v1::PersonalData data;
+  auto exported = privacy->ExportPersonalData(Admin().get(), export_request, &data);
+  ASSERT_TRUE(exported.ok()) << exported.error_message();
+  ASSERT_EQ(data.event_registrations_size(), 1);
+  EXPECT_EQ(data.event_registrations(0).event_id(), made.id());
+  EXPECT_EQ(data.event_registrations(0).person_name(), "Zoë Müller-Çelik");
+
+  privacy::v1::ErasePersonalDataRequest erase;
+  erase.set_email("zoe.muller@example.nl");
+  privacy::v1::ErasePersonalDataResponse erased;
+  ASSERT_TRUE(privacy->ErasePersonalData(Admin().get(), erase, &erased).ok());
+  EXPECT_EQ(erased.event_registrations(), 1);
+  ASSERT_TRUE(privacy->ExportPersonalData(Admin().get(), export_request, &data).ok());
+  EXPECT_EQ(data.event_registrations_size(), 0);
+  ListRegistrationsRequest list;
+  list.set_event_id(made.id());
+  ListRegistrationsResponse registrations;
+  ASSERT_TRUE(programme_->ListRegistrations(As(owner_).get(), list, &registrations).ok());
+  ASSERT_EQ(registrations.registrations_size(), 1);
+  EXPECT_TRUE(registrations.registrations(0).person_name().empty());
+  EXPECT_TRUE(registrations.registrations(0).person_email().empty());
+  EXPECT_EQ(registrations.registrations(0).state(), REGISTRATION_STATE_ADMITTED);
 }
 
 }  // namespace
