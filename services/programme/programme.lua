@@ -14,7 +14,7 @@
 --   <p>ix:all         zset    every event by start (ms)
 --   <p>ix:r:<res>     zset    a resource's events by start
 --   <p>ix:n:<net>     zset    a network's events by start
---   <p>p:<e-mail>     set     "<event> <registration>" of every registration naming the person
+--   <p>p:<hash>       set     "<event> <registration>" of every registration naming the person
 --   <p>req:<org>:<id> string  replayed response of a mutating call
 -- Registration fields: id, ev, org, name, mail, n (places), st (ADMITTED|WAITLISTED|CANCELLED),
 -- att ('1' attended), rec ('1' attendance recorded), seq (arrival), cr, up (ms), dk (its entry in
@@ -204,7 +204,7 @@ local function pg_attend(keys, args)
   return cjson.encode(r)
 end
 
--- KEYS: base (the prefix <p>), person (p:<e-mail>). ARGV: (none).
+-- KEYS: base (the prefix <p>), person (p:<hash of the e-mail address>). ARGV: (none).
 -- Erases a person's name and e-mail from every registration naming them; the registrations stay
 -- (as places taken), anonymous. Returns how many were erased.
 local function pg_erase(keys, args)

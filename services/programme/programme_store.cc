@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/errors.h"
+#include "services/common/ids.h"
 #include "services/common/redis_function.h"
 
 namespace infrashare::programme {
@@ -76,6 +77,11 @@ RedisProgrammeStore::RedisProgrammeStore(RedisPool* redis, int request_id_ttl_s)
 
 std::string RedisProgrammeStore::Key(absl::string_view suffix) const {
   return absl::StrCat(base_, suffix);
+}
+
+// The person's index holds no address: it is found by the address's hash, as the desk's askers are.
+std::string RedisProgrammeStore::PersonKey(absl::string_view email) const {
+  return Key(absl::StrCat("p:", SecretHash(email)));
 }
 
 std::string RedisProgrammeStore::ReplayKey(absl::string_view replay) const {
@@ -180,7 +186,7 @@ absl::StatusOr<v1::Registration> RedisProgrammeStore::Register(const RegisterCom
       .Key("arrivals", Key("a:" + ev))
       .Key("waiting", Key("w:" + ev))
       .Key("dedupe", Key("d:" + ev));
-  if (!command.person_email.empty()) call.Key("person", Key("p:" + command.person_email));
+  if (!command.person_email.empty()) call.Key("person", PersonKey(command.person_email));
   call.Replay(ReplayKey(command.replay_key), request_id_ttl_s_)
       .Arg("ev", ev)
       .Arg("id", command.registration_id)
@@ -251,7 +257,7 @@ absl::StatusOr<std::vector<v1::Registration>> RedisProgrammeStore::Registrations
 
 absl::StatusOr<std::vector<v1::Registration>> RedisProgrammeStore::PersonRegistrations(
     const std::string& email) {
-  auto members = redis_->Command({"SMEMBERS", Key("p:" + email)});
+  auto members = redis_->Command({"SMEMBERS", PersonKey(email)});
   if (!members.ok()) return members.status();
   std::vector<RedisArgs> reads;
   for (const auto& m : members->elements) {
@@ -274,7 +280,7 @@ absl::StatusOr<std::vector<v1::Registration>> RedisProgrammeStore::PersonRegistr
 
 absl::StatusOr<int> RedisProgrammeStore::ErasePerson(const std::string& email) {
   RedisFunctionCall call("pg_erase");
-  call.Key("base", base_).Key("person", Key("p:" + email));
+  call.Key("base", base_).Key("person", PersonKey(email));
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);

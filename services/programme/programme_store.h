@@ -103,6 +103,7 @@ class RedisProgrammeStore final : public ProgrammeStore {
 
   // "<prefix>{pg}:<suffix>".
   std::string Key(absl::string_view suffix) const;
+  std::string PersonKey(absl::string_view email) const;
   // What a mutating call's replay is stored under ("" without a request id).
   std::string ReplayKey(absl::string_view replay) const;
 
