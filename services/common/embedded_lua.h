@@ -9,6 +9,7 @@ extern const std::string_view kAuthLua;
 extern const std::string_view kRegistryLua;
 extern const std::string_view kSchedulerLua;
 extern const std::string_view kDeskLua;
+extern const std::string_view kProgrammeLua;
 extern const std::string_view kRotationLua;
 
 }  // namespace infrashare

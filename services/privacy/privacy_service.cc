@@ -31,7 +31,7 @@ absl::StatusOr<std::pair<int, int>> ParsePageToken(const std::string& token) {
   std::vector<std::string> parts = absl::StrSplit(token, ':');
   int section = 0, offset = 0;
   if (parts.size() != 3 || parts[0] != "pd1" || !absl::SimpleAtoi(parts[1], &section) ||
-      !absl::SimpleAtoi(parts[2], &offset) || section < 0 || section > 3 || offset < 0)
+      !absl::SimpleAtoi(parts[2], &offset) || section < 0 || section > 4 || offset < 0)
     return InvalidField("page_token", "is not a token this server issued");
   return std::pair{section, offset};
 }
@@ -110,6 +110,12 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(
             : take(registry_records.network_coordinators(), out.mutable_network_coordinators());
     if (!whole) return page_ends_at(section, offset);
   }
+  // Section 4: event registrations naming the person.
+  auto registrations = programme_->PersonRegistrations(*email);
+  if (!registrations.ok()) return registrations.status();
+  const google::protobuf::RepeatedPtrField<programme::v1::Registration> found(
+      registrations->begin(), registrations->end());
+  if (!take(found, out.mutable_event_registrations())) return page_ends_at(4, offset);
   return out;
 }
 
@@ -134,6 +140,9 @@ absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(
   }
   if (auto registry = registry_->ErasePersonalData(caller, *email, &erased); !registry.ok())
     return registry;
+  auto registrations = programme_->ErasePerson(*email);
+  if (!registrations.ok()) return registrations.status();
+  erased.set_event_registrations(*registrations);
   return erased;
 }
 

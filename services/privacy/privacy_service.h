@@ -10,14 +10,16 @@
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
 #include "services/desk/desk_store.h"
+#include "services/programme/programme_store.h"
 #include "services/registry/registry_service.h"
 
 namespace infrashare::privacy {
 
 class PrivacyServiceImpl final : public v1::PrivacyService::CallbackService {
  public:
-  PrivacyServiceImpl(registry::Registry* registry, desk::DeskStore* desk, RpcGate* gate)
-      : registry_(registry), desk_(desk), gate_(gate) {}
+  PrivacyServiceImpl(registry::Registry* registry, desk::DeskStore* desk,
+                     programme::ProgrammeStore* programme, RpcGate* gate)
+      : registry_(registry), desk_(desk), programme_(programme), gate_(gate) {}
 
   grpc::ServerUnaryReactor* ExportPersonalData(grpc::CallbackServerContext* context,
                                                const v1::ExportPersonalDataRequest* request,
@@ -34,6 +36,7 @@ class PrivacyServiceImpl final : public v1::PrivacyService::CallbackService {
  private:
   registry::Registry* registry_;
   desk::DeskStore* desk_;
+  programme::ProgrammeStore* programme_;
   RpcGate* gate_;
 };
 
@@ -42,7 +45,10 @@ class PrivacyModule final : public ServiceModule {
   // `registry` serves beside it: ready when the registry's search index is loaded.
   PrivacyModule(RedisPool* redis, RpcGate* gate, registry::RegistryModule* registry,
                 const DeskConfig& desk)
-      : registry_(registry), desk_(redis, desk), service_(registry->registry(), &desk_, gate) {}
+      : registry_(registry),
+        desk_(redis, desk),
+        programme_(redis, desk.request_id_ttl_s),
+        service_(registry->registry(), &desk_, &programme_, gate) {}
   std::string name() const override { return "infrashare.privacy.v1.PrivacyService"; }
   grpc::Service* service() override { return &service_; }
   bool ready() const override { return registry_->ready(); }
@@ -50,6 +56,7 @@ class PrivacyModule final : public ServiceModule {
  private:
   const registry::RegistryModule* registry_;
   desk::RedisDeskStore desk_;
+  programme::RedisProgrammeStore programme_;
   PrivacyServiceImpl service_;
 };
 

@@ -15,6 +15,7 @@
 #include "services/desk/desk_service.h"
 #include "services/http/routes.h"
 #include "services/privacy/privacy_service.h"
+#include "services/programme/programme_service.h"
 #include "services/registry/registry_service.h"
 #include "services/scheduler/scheduler_service.h"
 
@@ -50,7 +51,7 @@ std::string WithPort(const std::string& listen, int port) {
 }  // namespace
 
 const std::set<std::string>& KnownServices() {
-  static const std::set<std::string> kServices = {"registry", "scheduler", "desk"};
+  static const std::set<std::string> kServices = {"registry", "scheduler", "desk", "programme"};
   return kServices;
 }
 
@@ -59,7 +60,9 @@ const std::vector<std::string>& PublicServiceNames() {
       auth::v1::TokenService::service_full_name(),
       registry::v1::RegistryService::service_full_name(),
       scheduler::v1::SchedulerService::service_full_name(),
-      desk::v1::DeskService::service_full_name(), privacy::v1::PrivacyService::service_full_name()};
+      desk::v1::DeskService::service_full_name(),
+      privacy::v1::PrivacyService::service_full_name(),
+      programme::v1::ProgrammeService::service_full_name()};
   return kNames;
 }
 
@@ -182,9 +185,11 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
   const bool with_registry = services.count("registry") > 0;
   const bool with_scheduler = services.count("scheduler") > 0;
   const bool with_desk = services.count("desk") > 0;
+  const bool with_programme = services.count("programme") > 0;
   // The registry asks the booking ledger before it removes a resource, and a desk without the
   // scheduler reads it for free slots, so they load its functions too.
-  if (with_registry || with_scheduler || with_desk)
+  // The programme books its events' resources with the scheduler's functions.
+  if (with_registry || with_scheduler || with_desk || with_programme)
     redis_->AddFunctionLibrary(std::string(kSchedulerLua));
   if (with_registry || (with_desk && !with_scheduler))
     booking_ledger_ =
@@ -209,6 +214,7 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     // Personal data of one person, across the registry and the desk: beside the registry, whose
     // writes it makes.
     redis_->AddFunctionLibrary(std::string(kDeskLua));
+    redis_->AddFunctionLibrary(std::string(kProgrammeLua));
     modules_.push_back(std::make_unique<privacy::PrivacyModule>(redis_.get(), gate_.get(),
                                                                 registry.get(), config_.desk));
     modules_.push_back(std::move(registry));
@@ -230,6 +236,11 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     }
     modules_.push_back(std::make_unique<desk::DeskModule>(
         redis_.get(), gate_.get(), config_, read_model_.get(), slots, streams_.get()));
+  }
+  if (with_programme) {
+    redis_->AddFunctionLibrary(std::string(kProgrammeLua));
+    modules_.push_back(std::make_unique<programme::ProgrammeModule>(redis_.get(), gate_.get(),
+                                                                    config_, read_model_.get()));
   }
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "infrashare/programme/v1/programme.grpc.pb.h"
 #include "services/common/audit.h"
 #include "tests/support/generic_call.h"
 #include "tests/support/test_server.h"
@@ -28,6 +29,7 @@ namespace {
 namespace reg = registry::v1;
 namespace sch = scheduler::v1;
 namespace dsk = desk::v1;
+namespace prg = programme::v1;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Timestamp;
@@ -155,6 +157,19 @@ const std::map<std::string, Rule> kRules = {
     {"privacy.ErasePersonalData", {Kind::kWrite, kNoOwnerRole}},
     {"desk.StreamAssignments", {Kind::kRead, kAnyRole}},
     {"desk.WatchInquiry", {Kind::kRead, kAnyRole}},
+
+    // The owner's event at its lab, for its network's partners only: another network's tokens do
+    // not see it, let alone change it or register for it.
+    {"programme.CreateEvent", {Kind::kWrite, kStaff}},
+    {"programme.GetEvent", {Kind::kRead, kAnyRole}},
+    {"programme.UpdateEvent", {Kind::kWrite, kStaff}},
+    {"programme.CancelEvent", {Kind::kWrite, kStaff}},
+    {"programme.ListEvents", {Kind::kRead, kAnyRole}},
+    {"programme.Register", {Kind::kWrite, kStaff}},
+    {"programme.CancelRegistration", {Kind::kWrite, kStaff}},
+    {"programme.ListRegistrations", {Kind::kRead, kStaff}},  // registrants' names: the organiser
+    {"programme.RecordAttendance", {Kind::kWrite, kStaff}},
+    {"programme.ExportProgrammeCalendar", {Kind::kRead, kAnyRole, {"resource_id", "network_id"}}},
 };
 
 // Strings planted in the owner's private fields, and the owner's roles that may read each. A
@@ -172,11 +187,13 @@ constexpr const char* kRotationNotes = "SECRET-ROTATION-7f3a";
 constexpr const char* kAskerEmail = "asker-secret@example.nl";
 constexpr const char* kAskerPhone = "+31 6 5555 7193";
 constexpr const char* kTokenDescription = "SECRET-TOKEN-7f3a";
+constexpr const char* kRegistrantEmail = "registrant-secret@example.nl";
 // Asker contacts: the entry partner's staff, not its integrations.
 const std::vector<Sentinel> kSentinels = {
-    {kBookingTitle, kAnyRole}, {kBookingNotes, kAnyRole}, {kWaitlistTitle, kAnyRole},
-    {kStaffEmail, kAnyRole},   {kStaffPhone, kAnyRole},   {kRotationNotes, kAnyRole},
-    {kAskerEmail, kStaff},     {kAskerPhone, kStaff},     {kTokenDescription, kAdmins},
+    {kBookingTitle, kAnyRole},  {kBookingNotes, kAnyRole}, {kWaitlistTitle, kAnyRole},
+    {kStaffEmail, kAnyRole},    {kStaffPhone, kAnyRole},   {kRotationNotes, kAnyRole},
+    {kAskerEmail, kStaff},      {kAskerPhone, kStaff},     {kTokenDescription, kAdmins},
+    {kRegistrantEmail, kStaff},
 };
 
 // The owner's world, made through the API; every id the matrix aims at.
@@ -188,6 +205,7 @@ struct World {
   const std::string foreign_net = "net-foreign";
   std::string lab, unit, booking, waitlist_entry, pool, rotation_request, plan, handover;
   std::string responder, inquiry, token;   // token: a member token of the owner, with a description
+  std::string event, registration;         // the owner's event; a partner's named person registered
   const std::string fresh = "matrix-new";  // a client-chosen id nothing has
   // Cursors from before the world was made: a watcher resuming from one replays it.
   std::string resource_cursor, booking_cursor, inquiry_cursor;
@@ -220,6 +238,10 @@ const std::vector<Aim> kAim = {
     {"*Feedback", "id", &World::inquiry},
     {"*Asker", "id", &World::inquiry},
     {"registry.CreateResource", "resource_id", &World::fresh},
+    {"programme.GetEvent", "id", &World::event},
+    {"programme.CancelEvent", "id", &World::event},
+    {"", "event_id", &World::event},
+    {"", "registration_id", &World::registration},
     {"", "organization_id", nullptr},
     {"", "owner_organization_id", nullptr},
     {"", "entry_organization_id", nullptr},
@@ -690,8 +712,35 @@ void AuthzMatrix::MakeWorld() {
   ASSERT_TRUE(server_->Tokens()->CreateToken(As(owner_admin_).get(), described, &token).ok());
   w.token = token.info().id();
 
+  // The owner's event at its lab, for the owner's network; the partner registers a named person.
+  auto programme = prg::ProgrammeService::NewStub(server_->channel());
+  prg::CreateEventRequest event;
+  auto* e = event.mutable_event();
+  e->set_resource_id(w.lab);
+  e->set_kind(prg::EVENT_KIND_OPEN_DAY);
+  e->set_title("Open dag");
+  *e->mutable_start_time() = DaysAhead(16, 10);
+  *e->mutable_end_time() = DaysAhead(16, 12);
+  e->set_capacity(10);
+  e->set_registration_open(true);
+  e->set_visibility(prg::EVENT_VISIBILITY_NETWORK);
+  prg::Event made_event;
+  Eventually("CreateEvent",
+             [&] { return programme->CreateEvent(As(owner_admin_).get(), event, &made_event); });
+  w.event = made_event.id();
+  prg::RegisterRequest registration;
+  registration.set_event_id(w.event);
+  registration.set_person_name("Registrant");
+  registration.set_person_email(kRegistrantEmail);
+  prg::Registration registered;
+  auto registering = programme->Register(
+      As(server_->Token(w.partner, {auth::v1::ROLE_MEMBER})).get(), registration, &registered);
+  ASSERT_TRUE(registering.ok()) << registering.error_message();
+  w.registration = registered.id();
+
   // The owner's objects as requests carry them whole, read back by the owner.
   auto keep = [&](std::unique_ptr<Message> object) { w.templates.push_back(std::move(object)); };
+  keep(std::make_unique<prg::Event>(made_event));
   auto organization = std::make_unique<reg::Organization>();
   reg::GetOrganizationRequest get_org;
   get_org.set_id(w.owner);
@@ -732,7 +781,7 @@ std::map<std::string, std::string> AuthzMatrix::Snapshot() {
         "registry.GetAvailability", "scheduler.GetBooking", "scheduler.ListWaitlist",
         "scheduler.GetRotationPool", "scheduler.GetRotationRequest", "scheduler.GetRotationPlan",
         "scheduler.ListHandovers", "scheduler.ListRotationRequests", "desk.GetResponder",
-        "desk.GetInquiry", "auth.ListTokens"}) {
+        "desk.GetInquiry", "auth.ListTokens", "programme.GetEvent"}) {
     for (const auto* method : EveryMethod()) {
       if (GateName(method) != gate) continue;
       std::unique_ptr<Message> request(google::protobuf::MessageFactory::generated_factory()
@@ -745,7 +794,7 @@ std::map<std::string, std::string> AuthzMatrix::Snapshot() {
       out[gate] = reply.messages.empty() ? "" : reply.messages[0];
     }
   }
-  EXPECT_EQ(out.size(), 14u);
+  EXPECT_EQ(out.size(), 15u);
   return out;
 }
 

@@ -11,6 +11,7 @@ from infrashare._rpc import error_details_pb2, status_pb2
 from infrashare.auth.v1 import auth_pb2_grpc
 from infrashare.desk.v1 import desk_pb2_grpc
 from infrashare.privacy.v1 import privacy_pb2_grpc
+from infrashare.programme.v1 import programme_pb2_grpc
 from infrashare.registry.v1 import registry_pb2_grpc
 from infrashare.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 
@@ -104,6 +105,7 @@ class Client:
         self.scheduler = scheduler_pb2_grpc.SchedulerServiceStub(channel)
         self.desk = desk_pb2_grpc.DeskServiceStub(channel)
         self.privacy = privacy_pb2_grpc.PrivacyServiceStub(channel)
+        self.programme = programme_pb2_grpc.ProgrammeServiceStub(channel)
         self.tokens = auth_pb2_grpc.TokenServiceStub(channel)
 
     def metadata(self):

@@ -8,6 +8,7 @@ import { Status } from "./gen/google/rpc/status";
 import { TokenServiceClient } from "./gen/infrashare/auth/v1/auth";
 import { DeskServiceClient } from "./gen/infrashare/desk/v1/desk";
 import { PrivacyServiceClient } from "./gen/infrashare/privacy/v1/privacy";
+import { ProgrammeServiceClient } from "./gen/infrashare/programme/v1/programme";
 import { RegistryServiceClient } from "./gen/infrashare/registry/v1/registry";
 import {
   RotationCommitUndoReport,
@@ -17,6 +18,7 @@ import {
 export * as auth from "./gen/infrashare/auth/v1/auth";
 export * as desk from "./gen/infrashare/desk/v1/desk";
 export * as privacy from "./gen/infrashare/privacy/v1/privacy";
+export * as programme from "./gen/infrashare/programme/v1/programme";
 export * as registry from "./gen/infrashare/registry/v1/registry";
 export * as scheduler from "./gen/infrashare/scheduler/v1/scheduler";
 
@@ -70,6 +72,7 @@ export class Client {
   readonly scheduler: SchedulerServiceClient;
   readonly desk: DeskServiceClient;
   readonly privacy: PrivacyServiceClient;
+  readonly programme: ProgrammeServiceClient;
   readonly tokens: TokenServiceClient;
 
   constructor(
@@ -82,6 +85,7 @@ export class Client {
     this.scheduler = new SchedulerServiceClient(address, credentials);
     this.desk = new DeskServiceClient(address, credentials);
     this.privacy = new PrivacyServiceClient(address, credentials);
+    this.programme = new ProgrammeServiceClient(address, credentials);
     this.tokens = new TokenServiceClient(address, credentials);
   }
 
@@ -102,6 +106,7 @@ export class Client {
     this.scheduler.close();
     this.desk.close();
     this.privacy.close();
+    this.programme.close();
     this.tokens.close();
   }
 }

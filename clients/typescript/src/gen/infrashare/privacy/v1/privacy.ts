@@ -20,6 +20,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { AskerContact, InquiryState, inquiryStateFromJSON, inquiryStateToJSON } from "../../desk/v1/desk";
+import { Registration } from "../../programme/v1/programme";
 import { Contact, StaffContact } from "../../registry/v1/registry";
 
 export const protobufPackage = "infrashare.privacy.v1";
@@ -94,6 +95,8 @@ export interface PersonalData {
   networkCoordinators: ContactRecord[];
   /** empty on the last page */
   nextPageToken: string;
+  /** Registrations for programme events naming the person (after the sections above). */
+  eventRegistrations: Registration[];
 }
 
 export interface ErasePersonalDataRequest {
@@ -118,6 +121,8 @@ export interface ErasePersonalDataResponse {
   organizationContacts: number;
   /** coordinator entries removed from networks */
   networkCoordinators: number;
+  /** Event registrations whose name and address were blanked (the places stay taken, anonymous). */
+  eventRegistrations: number;
 }
 
 function createBaseExportPersonalDataRequest(): ExportPersonalDataRequest {
@@ -692,6 +697,7 @@ function createBasePersonalData(): PersonalData {
     organizationContacts: [],
     networkCoordinators: [],
     nextPageToken: "",
+    eventRegistrations: [],
   };
 }
 
@@ -717,6 +723,9 @@ export const PersonalData: MessageFns<PersonalData> = {
     }
     if (message.nextPageToken !== "") {
       writer.uint32(58).string(message.nextPageToken);
+    }
+    for (const v of message.eventRegistrations) {
+      Registration.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -790,6 +799,14 @@ export const PersonalData: MessageFns<PersonalData> = {
             message.nextPageToken = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.eventRegistrations.push(Registration.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -829,6 +846,11 @@ export const PersonalData: MessageFns<PersonalData> = {
         : isSet(object.next_page_token)
         ? globalThis.String(object.next_page_token)
         : "",
+      eventRegistrations: globalThis.Array.isArray(object?.eventRegistrations)
+        ? object.eventRegistrations.map((e: any) => Registration.fromJSON(e))
+        : globalThis.Array.isArray(object?.event_registrations)
+        ? object.event_registrations.map((e: any) => Registration.fromJSON(e))
+        : [],
     };
   },
 
@@ -855,6 +877,9 @@ export const PersonalData: MessageFns<PersonalData> = {
     if (message.nextPageToken !== "") {
       obj.nextPageToken = message.nextPageToken;
     }
+    if (message.eventRegistrations?.length) {
+      obj.eventRegistrations = message.eventRegistrations.map((e) => Registration.toJSON(e));
+    }
     return obj;
   },
 
@@ -870,6 +895,7 @@ export const PersonalData: MessageFns<PersonalData> = {
     message.organizationContacts = object.organizationContacts?.map((e) => ContactRecord.fromPartial(e)) || [];
     message.networkCoordinators = object.networkCoordinators?.map((e) => ContactRecord.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
+    message.eventRegistrations = object.eventRegistrations?.map((e) => Registration.fromPartial(e)) || [];
     return message;
   },
 };
@@ -964,7 +990,7 @@ export const ErasePersonalDataRequest: MessageFns<ErasePersonalDataRequest> = {
 };
 
 function createBaseErasePersonalDataResponse(): ErasePersonalDataResponse {
-  return { inquiries: 0, staffContacts: 0, organizationContacts: 0, networkCoordinators: 0 };
+  return { inquiries: 0, staffContacts: 0, organizationContacts: 0, networkCoordinators: 0, eventRegistrations: 0 };
 }
 
 export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = {
@@ -980,6 +1006,9 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     }
     if (message.networkCoordinators !== 0) {
       writer.uint32(32).int32(message.networkCoordinators);
+    }
+    if (message.eventRegistrations !== 0) {
+      writer.uint32(40).int32(message.eventRegistrations);
     }
     return writer;
   },
@@ -1029,6 +1058,14 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
             message.networkCoordinators = reader.int32();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.eventRegistrations = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1059,6 +1096,11 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
         : isSet(object.network_coordinators)
         ? globalThis.Number(object.network_coordinators)
         : 0,
+      eventRegistrations: isSet(object.eventRegistrations)
+        ? globalThis.Number(object.eventRegistrations)
+        : isSet(object.event_registrations)
+        ? globalThis.Number(object.event_registrations)
+        : 0,
     };
   },
 
@@ -1076,6 +1118,9 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     if (message.networkCoordinators !== 0) {
       obj.networkCoordinators = Math.round(message.networkCoordinators);
     }
+    if (message.eventRegistrations !== 0) {
+      obj.eventRegistrations = Math.round(message.eventRegistrations);
+    }
     return obj;
   },
 
@@ -1088,6 +1133,7 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     message.staffContacts = object.staffContacts ?? 0;
     message.organizationContacts = object.organizationContacts ?? 0;
     message.networkCoordinators = object.networkCoordinators ?? 0;
+    message.eventRegistrations = object.eventRegistrations ?? 0;
     return message;
   },
 };

@@ -1,0 +1,119 @@
+// Where events and registrations live. ProgrammeStore is what the programme needs;
+// RedisProgrammeStore keeps them under one hash tag, {pg}, where every change of an event's places
+// is one call of a Redis function (programme.lua), so concurrent registrations on any number of
+// replicas never admit more than the capacity.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "infrashare/programme/v1/programme.pb.h"
+#include "services/common/redis.h"
+
+namespace infrashare::programme {
+
+using EpochMs = int64_t;
+
+struct SaveCommand {
+  v1::Event event;                    // counts, state and etag are the store's
+  bool create = false;                // the event must not exist yet
+  std::string expected_etag;          // "" = any
+  std::vector<std::string> networks;  // a new event's network indexes
+  // "<organisation>:<request_id>#<fingerprint>" (IdempotencyKey), "" without a request id.
+  std::string replay_key;
+};
+
+struct RegisterCommand {
+  std::string event_id;
+  std::string registration_id;
+  std::string organization_id;
+  std::string person_name;
+  std::string person_email;  // lower case; "" for an organisation without names
+  int places = 1;
+  std::string replay_key;
+};
+
+struct EventPage {
+  std::vector<v1::Event> events;
+  int64_t next_offset = -1;  // -1: no more
+};
+
+// Which events an index holds: all, a resource's or a network's.
+struct EventIndex {
+  enum class Kind { kAll, kResource, kNetwork } kind = Kind::kAll;
+  std::string id;
+};
+
+class ProgrammeStore {
+ public:
+  virtual ~ProgrammeStore() = default;
+  virtual absl::StatusOr<v1::Event> Save(const SaveCommand& command) = 0;
+  virtual absl::StatusOr<std::optional<v1::Event>> Get(const std::string& event_id) = 0;
+  // Events of the index starting in [from, to), by start, from `offset`; up to `limit` of those
+  // `keep` accepts are returned, with the offset to continue from.
+  virtual absl::StatusOr<EventPage> List(const EventIndex& index, EpochMs from, EpochMs to,
+                                         int64_t offset, int limit,
+                                         const std::function<bool(const v1::Event&)>& keep) = 0;
+  virtual absl::StatusOr<v1::Registration> Register(const RegisterCommand& command) = 0;
+  // `organiser`: the caller acts for the organiser (may cancel anyone's registration).
+  virtual absl::StatusOr<v1::Registration> Unregister(const std::string& event_id,
+                                                      const std::string& registration_id,
+                                                      const std::string& caller_organization,
+                                                      bool organiser,
+                                                      const std::string& replay_key) = 0;
+  virtual absl::StatusOr<v1::Registration> RecordAttendance(const std::string& event_id,
+                                                            const std::string& registration_id,
+                                                            bool attended) = 0;
+  // Every registration of the event in order of arrival, waitlist positions filled in.
+  virtual absl::StatusOr<std::vector<v1::Registration>> Registrations(
+      const std::string& event_id) = 0;
+  // The registrations naming the person (e-mail in lower case), and their erasure.
+  virtual absl::StatusOr<std::vector<v1::Registration>> PersonRegistrations(
+      const std::string& email) = 0;
+  virtual absl::StatusOr<int> ErasePerson(const std::string& email) = 0;
+};
+
+class RedisProgrammeStore final : public ProgrammeStore {
+ public:
+  RedisProgrammeStore(RedisPool* redis, int request_id_ttl_s);
+
+  absl::StatusOr<v1::Event> Save(const SaveCommand& command) override;
+  absl::StatusOr<std::optional<v1::Event>> Get(const std::string& event_id) override;
+  absl::StatusOr<EventPage> List(const EventIndex& index, EpochMs from, EpochMs to, int64_t offset,
+                                 int limit,
+                                 const std::function<bool(const v1::Event&)>& keep) override;
+  absl::StatusOr<v1::Registration> Register(const RegisterCommand& command) override;
+  absl::StatusOr<v1::Registration> Unregister(const std::string& event_id,
+                                              const std::string& registration_id,
+                                              const std::string& caller_organization,
+                                              bool organiser,
+                                              const std::string& replay_key) override;
+  absl::StatusOr<v1::Registration> RecordAttendance(const std::string& event_id,
+                                                    const std::string& registration_id,
+                                                    bool attended) override;
+  absl::StatusOr<std::vector<v1::Registration>> Registrations(const std::string& event_id) override;
+  absl::StatusOr<std::vector<v1::Registration>> PersonRegistrations(
+      const std::string& email) override;
+  absl::StatusOr<int> ErasePerson(const std::string& email) override;
+
+  // "<prefix>{pg}:<suffix>".
+  std::string Key(absl::string_view suffix) const;
+  std::string PersonKey(absl::string_view email) const;
+  // What a mutating call's replay is stored under ("" without a request id).
+  std::string ReplayKey(absl::string_view replay) const;
+
+ private:
+  RedisPool* redis_;
+  int request_id_ttl_s_;
+  std::string base_;
+};
+
+// A registration as programme.lua encodes it (JSON) to the API message.
+absl::StatusOr<v1::Registration> ParseStoredRegistration(absl::string_view json);
+
+}  // namespace infrashare::programme
