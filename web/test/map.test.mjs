@@ -1,0 +1,156 @@
+// The map page in a real browser against a real server: the markers are the listed resources and
+// only those, a filter changes them, the list and a resource's card show what the feed says, the
+// page works by keyboard and in English, and nothing private reaches the page.
+import * as assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { maybeScreenshot, openBrowser, registry, startServer } from "./harness.mjs";
+
+const SECRET = "GEHEIM-7f3a";
+let site;
+let browser;
+
+const place = (lat, lon, city, province) => ({
+  point: { latitude: lat, longitude: lon },
+  address: { city, country: "NL" },
+  region: { province },
+});
+
+export const WORLD = [
+  {
+    resourceId: "perron038-twin",
+    resource: {
+      displayName: "Perron038 digital twin",
+      description: "Digitale tweeling van het spoorknooppunt Zwolle.",
+      kind: registry.ResourceKind.RESOURCE_KIND_DIGITAL_TWIN,
+      themes: [registry.Theme.THEME_DIGITALISATION],
+      location: place(52.5055, 6.0913, "Zwolle", "PV23"),
+      smeAccessible: true,
+      terms: { kind: registry.TermsKind.TERMS_KIND_TARIFF, tariffPerHourCents: 4550, notes: "mkb-korting" },
+      staff: [{ role: registry.StaffRole.STAFF_ROLE_FACILITY_MANAGER, name: `Jan ${SECRET}`, email: "jan@perron038.example" }],
+      publication: { listed: true, showTerms: true, showContactRoles: true },
+    },
+  },
+  {
+    resourceId: "dif-zoetermeer",
+    resource: {
+      displayName: "Dutch Innovation Factory",
+      kind: registry.ResourceKind.RESOURCE_KIND_HUB,
+      themes: [registry.Theme.THEME_MANUFACTURING],
+      location: place(52.0463, 4.4927, "Zoetermeer", "PV28"),
+      terms: { kind: registry.TermsKind.TERMS_KIND_FREE },
+      publication: { listed: true, showTerms: true },
+    },
+  },
+  {
+    resourceId: "world-horti-center",
+    resource: {
+      displayName: "World Horti Center — kas ‘s-Gravenzande",
+      kind: registry.ResourceKind.RESOURCE_KIND_LIVING_LAB,
+      themes: [registry.Theme.THEME_AGRI_HORTICULTURE],
+      location: place(51.9936, 4.2081, "Naaldwijk", "PV28"),
+      smeAccessible: true,
+      terms: { kind: registry.TermsKind.TERMS_KIND_TARIFF, tariffPerDayCents: 50000, notes: `tarief ${SECRET}` },
+      publication: { listed: true },
+    },
+  },
+  {
+    resourceId: "private-lab",
+    resource: {
+      displayName: `Besloten lab ${SECRET}`,
+      kind: registry.ResourceKind.RESOURCE_KIND_LAB,
+      themes: [registry.Theme.THEME_DIGITALISATION],
+      location: place(52.51, 6.09, "Zwolle", "PV23"),
+    },
+  },
+];
+
+export async function seed(c) {
+  await c.call(c.registry, "createOrganization", registry.CreateOrganizationRequest.fromPartial({
+    organizationId: "techoost-partner",
+    organization: { displayName: "TechOost Partner B.V.", kind: registry.OrganizationKind.ORGANIZATION_KIND_COMPANY, sme: true },
+  }));
+  for (const r of WORLD) {
+    await c.call(c.registry, "createResource", registry.CreateResourceRequest.fromPartial({
+      resourceId: r.resourceId,
+      resource: { ...r.resource, ownerOrganizationId: "techoost-partner" },
+    }));
+  }
+}
+
+before(async () => {
+  site = await startServer();
+  const c = site.admin();
+  await seed(c);
+  c.close();
+  browser = await openBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (site) site.stop();
+});
+
+async function openMap(query = "?lang=nl") {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1200, height: 1000 });
+  await page.goto(`${site.base}/map${query}`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
+  return page;
+}
+
+const listed = WORLD.filter((r) => r.resource.publication && r.resource.publication.listed);
+
+test("the map shows a marker and a list entry for each listed resource, nothing private", async () => {
+  const page = await openMap();
+  const markers = await page.$$eval(".leaflet-marker-icon", (icons) => icons.map((i) => i.getAttribute("title")).sort());
+  assert.deepEqual(markers, listed.map((r) => r.resource.displayName).sort());
+  const entries = await page.$$eval("#list li", (items) => items.map((i) => i.dataset.id).sort());
+  assert.deepEqual(entries, listed.map((r) => r.resourceId).sort());
+  assert.equal(await page.$eval("#count", (n) => n.textContent), `${listed.length} van ${listed.length} voorzieningen`);
+  const html = await page.content();
+  assert.ok(!html.includes(SECRET), "a private string reached the page");
+  // The same as the feed says.
+  const feed = await (await fetch(`${site.base}/open/resources.geojson`)).json();
+  assert.equal(feed.features.length, markers.length);
+  await maybeScreenshot(page, "map.png");
+  await page.close();
+});
+
+test("a filter changes the markers and the list", async () => {
+  const page = await openMap();
+  await page.select("select[name=province]", "PV28");
+  const inZuidHolland = listed.filter((r) => r.resource.location.region.province === "PV28");
+  let markers = await page.$$eval(".leaflet-marker-icon", (icons) => icons.length);
+  assert.equal(markers, inZuidHolland.length);
+  await page.click("input[name=sme]");
+  const smeInZuidHolland = inZuidHolland.filter((r) => r.resource.smeAccessible);
+  markers = await page.$$eval(".leaflet-marker-icon", (icons) => icons.length);
+  assert.equal(markers, smeInZuidHolland.length);
+  const entries = await page.$$eval("#list li", (items) => items.map((i) => i.dataset.id));
+  assert.deepEqual(entries, smeInZuidHolland.map((r) => r.resourceId));
+  await page.select("select[name=province]", "");
+  await page.click("input[name=sme]");
+  await page.select("select[name=terms]", "free");
+  assert.deepEqual(await page.$$eval("#list li", (items) => items.map((i) => i.dataset.id)), ["dif-zoetermeer"]);
+  await page.close();
+});
+
+test("a resource's card shows its terms and contact role, by keyboard, in English too", async () => {
+  const page = await openMap("?lang=en");
+  assert.equal(await page.$eval("h1", (n) => n.textContent), "Infrastructure map");
+  // Keyboard only: focus the first entry of the list and press Enter.
+  await page.focus("#list li[data-id='perron038-twin'] button");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#card:not([hidden])");
+  const card = await page.$eval("#card", (n) => n.innerText);
+  assert.match(card, /Perron038 digital twin/);
+  assert.match(card, /€45\.50 per hour/);
+  assert.match(card, /Facility manager/);
+  assert.ok(!card.includes("Jan"), "a staff member's name reached the card");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "card");
+  await maybeScreenshot(page, "map-card.png");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");  // the close button
+  assert.equal(await page.$eval("#card", (n) => n.hidden), true);
+  await page.close();
+});
