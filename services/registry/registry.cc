@@ -663,8 +663,35 @@ absl::StatusOr<v1::GetAvailabilityResponse> Registry::GetAvailability(
 absl::StatusOr<v1::SearchResourcesResponse> Registry::SearchResources(
     const Caller& caller, const v1::SearchResourcesRequest& request) {
   if (!model_->ready()) return StoreUnavailable("the search index is still loading");
-  auto response = index_->Search(request, {config_.default_page_size, config_.max_page_size});
+  const SearchLimits limits{config_.default_page_size, config_.max_page_size};
+  // Without a programme in the platform no resource has upcoming events.
+  std::set<std::string> upcoming;
+  if (dependents_.resources_with_upcoming_events) {
+    auto ids = dependents_.resources_with_upcoming_events();
+    if (!ids.ok()) return ids.status();
+    upcoming = std::move(*ids);
+  }
+  auto response =
+      index_->Search(request, limits, request.has_upcoming_events() ? &upcoming : nullptr);
   if (!response.ok()) return response.status();
+  int with_events = response->total_size();
+  if (!request.has_upcoming_events() && !upcoming.empty()) {
+    v1::SearchResourcesRequest count = request;
+    count.set_page_size(1);
+    count.clear_page_token();
+    auto counted = index_->Search(count, limits, &upcoming);
+    if (!counted.ok()) return counted.status();
+    with_events = counted->total_size();
+  } else if (!request.has_upcoming_events()) {
+    with_events = 0;
+  }
+  if (with_events > 0) {
+    auto* facet = response->add_facets();
+    facet->set_field("upcoming_events");
+    auto* value = facet->add_values();
+    value->set_value("true");
+    value->set_count(with_events);
+  }
   auto member_of = NetworksOf(caller);
   if (!member_of.ok()) return member_of.status();
   for (auto& hit : *response->mutable_hits()) RedactFor(caller, *member_of, hit.mutable_resource());

@@ -26,6 +26,8 @@ struct Dependents {
   std::function<absl::StatusOr<bool>(const std::string& resource_id)> has_live_bookings;
   // Revokes every token of an organisation.
   std::function<absl::Status(const std::string& organization_id)> revoke_tokens;
+  // The resources with upcoming public events in the programme, for search's filter and facet.
+  std::function<absl::StatusOr<std::set<std::string>>()> resources_with_upcoming_events;
 };
 
 class Registry {

@@ -629,8 +629,15 @@ class SearchIndex::Run {
 
 // The live slots that have one of the asked values of every facet, and a word starting with each
 // word of the text.
-SearchIndex::Bitmap SearchIndex::Candidates(const v1::SearchResourcesRequest& request) const {
+SearchIndex::Bitmap SearchIndex::Candidates(const v1::SearchResourcesRequest& request,
+                                            const std::set<std::string>* only) const {
   Bitmap candidates = live_;
+  if (only != nullptr) {
+    Bitmap listed(candidates.size(), 0);
+    for (const auto& id : *only)
+      if (auto it = slot_of_.find(id); it != slot_of_.end()) SetBit(listed, it->second);
+    for (size_t w = 0; w < candidates.size(); ++w) candidates[w] &= listed[w];
+  }
   auto restrict_to = [&](const std::vector<std::string>& keys) {
     if (keys.empty()) return;
     if (keys.size() == 1) {  // the common case: AND with the one value's bitmap
@@ -662,7 +669,8 @@ SearchIndex::Bitmap SearchIndex::Candidates(const v1::SearchResourcesRequest& re
 }
 
 absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
-    const v1::SearchResourcesRequest& request, const SearchLimits& limits) const {
+    const v1::SearchResourcesRequest& request, const SearchLimits& limits,
+    const std::set<std::string>* only) const {
   FieldErrors errors;
   ValidateSearch(request, &errors);
   if (!errors.empty()) return errors.ToStatus();
@@ -675,7 +683,8 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
     after = *key;
   }
   std::shared_lock lock(mutex_);
-  Run run(*this, request, static_cast<size_t>(*page_size), std::move(after), Candidates(request));
+  Run run(*this, request, static_cast<size_t>(*page_size), std::move(after),
+          Candidates(request, only));
   run.Collect();
   return run.Response();
 }

@@ -62,8 +62,10 @@ class SearchIndex {
   // The indexed resource with this id; nullptr when none.
   std::shared_ptr<const v1::Resource> Get(absl::string_view id) const;
 
-  absl::StatusOr<v1::SearchResourcesResponse> Search(const v1::SearchResourcesRequest& request,
-                                                     const SearchLimits& limits) const;
+  // `only`, when given, restricts the matches (and so the facets) to these resource ids.
+  absl::StatusOr<v1::SearchResourcesResponse> Search(
+      const v1::SearchResourcesRequest& request, const SearchLimits& limits,
+      const std::set<std::string>* only = nullptr) const;
   // Visits every indexed resource under a shared lock.
   void ForEach(const std::function<void(const v1::Resource&)>& visit) const;
   // Pairs of resources within `km` of each other (each pair once), for the overlap report.
@@ -105,7 +107,8 @@ class SearchIndex {
   static void ClearBit(Bitmap& b, uint32_t slot);
   const Bitmap* Facet(const std::string& key) const;
   Bitmap WordsWithPrefix(absl::string_view prefix) const;
-  Bitmap Candidates(const v1::SearchResourcesRequest& request) const;
+  Bitmap Candidates(const v1::SearchResourcesRequest& request,
+                    const std::set<std::string>* only) const;
   class Run;  // one search: matching, ranking, paging and facet counts (search_index.cc)
 
   const SearchTuning tuning_;

@@ -208,6 +208,15 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     dependents.revoke_tokens = [tokens = tokens_.get()](const std::string& organization_id) {
       return tokens->RevokeOrganization(organization_id);
     };
+    // Search filters by upcoming public events: a 2 s old answer is fresh enough for a map, and
+    // spares every search a scan of the programme's index.
+    programme_events_ = std::make_unique<programme::RedisProgrammeStore>(
+        redis_.get(), config_.scheduler.request_id_ttl_s);
+    upcoming_resources_ = std::make_unique<programme::UpcomingResources>(programme_events_.get(),
+                                                                         std::chrono::seconds(2));
+    dependents.resources_with_upcoming_events = [upcoming = upcoming_resources_.get()] {
+      return upcoming->Get(NowMs());
+    };
     auto registry = std::make_unique<registry::RegistryModule>(
         redis_.get(), gate_.get(), config_.registry, std::move(dependents), read_model_.get(),
         streams_.get());

@@ -24,6 +24,8 @@
 #include "services/common/token_service.h"
 #include "services/common/unparsable.h"
 #include "services/http/public_site.h"
+#include "services/programme/programme_store.h"
+#include "services/programme/upcoming_resources.h"
 #include "services/registry/follower.h"
 #include "services/registry/read_model.h"
 #include "services/registry/store.h"
@@ -81,6 +83,9 @@ class InfrashareServer {
   // when no scheduler runs here.
   std::unique_ptr<scheduler::RedisBookingStore> booking_ledger_;
   std::unique_ptr<scheduler::SlotSearch> desk_slots_;  // when the desk runs without the scheduler
+  // Which resources have upcoming public events, for the registry's search (read-only).
+  std::unique_ptr<programme::RedisProgrammeStore> programme_events_;
+  std::unique_ptr<programme::UpcomingResources> upcoming_resources_;
   std::unique_ptr<RpcGate> gate_;
   // Every Watch*/Stream* call of every module, on a few shared readers (stream_follower.h).
   std::unique_ptr<StreamFollower> streams_;

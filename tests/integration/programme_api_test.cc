@@ -642,5 +642,40 @@ TEST_F(ProgrammeApiTest, ExportAndErasureFindNamedRegistrants) {
   EXPECT_EQ(registrations.registrations(0).state(), REGISTRATION_STATE_ADMITTED);
 }
 
+// Search finds resources with upcoming public events (a filter and a facet); a network-only event
+// does not count. The registry reads the programme's index at most every 2 s: polled, up to 10 s.
+TEST_F(ProgrammeApiTest, SearchFiltersAndCountsResourcesWithUpcomingPublicEvents) {
+  const std::string open_lab = Lab("Zoeklab met open dag");
+  const std::string closed_lab = Lab("Zoeklab met besloten demo");
+  Event open_day, demo;
+  ASSERT_TRUE(Create(owner_, OpenDay(open_lab, 500, 503), &open_day).ok());
+  Event private_demo = OpenDay(closed_lab, 500, 503);
+  private_demo.set_kind(EVENT_KIND_DEMO);
+  private_demo.set_visibility(EVENT_VISIBILITY_NETWORK);
+  ASSERT_TRUE(Create(owner_, private_demo, &demo).ok());
+
+  reg::SearchResourcesRequest search;
+  search.set_text_prefix("zoeklab");
+  search.set_has_upcoming_events(true);
+  reg::SearchResourcesResponse found;
+  std::set<std::string> ids;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    ASSERT_TRUE(registry_->SearchResources(As(school_).get(), search, &found).ok());
+    ids.clear();
+    for (const auto& hit : found.hits()) ids.insert(hit.resource().id());
+    if (ids.count(open_lab)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(ids, std::set<std::string>{open_lab});
+  search.set_has_upcoming_events(false);
+  ASSERT_TRUE(registry_->SearchResources(As(school_).get(), search, &found).ok());
+  EXPECT_EQ(found.total_size(), 2);
+  int facet = 0;
+  for (const auto& f : found.facets())
+    if (f.field() == "upcoming_events")
+      for (const auto& v : f.values()) facet += v.value() == "true" ? v.count() : 0;
+  EXPECT_EQ(facet, 1);
+}
+
 }  // namespace
 }  // namespace infrashare::testing

@@ -687,8 +687,9 @@ class SearchHit(_message.Message):
     def __init__(self, resource: _Optional[_Union[Resource, _Mapping]] = ..., distance_km: _Optional[float] = ...) -> None: ...
 
 class SearchResourcesRequest(_message.Message):
-    __slots__ = ["box", "kinds", "lifecycle_states", "mobilities", "network_ids", "order_by", "owner_organization_id", "page_size", "page_token", "region_codes", "sme_accessible", "terms_kinds", "text_prefix", "themes", "within"]
+    __slots__ = ["box", "has_upcoming_events", "kinds", "lifecycle_states", "mobilities", "network_ids", "order_by", "owner_organization_id", "page_size", "page_token", "region_codes", "sme_accessible", "terms_kinds", "text_prefix", "themes", "within"]
     BOX_FIELD_NUMBER: _ClassVar[int]
+    HAS_UPCOMING_EVENTS_FIELD_NUMBER: _ClassVar[int]
     KINDS_FIELD_NUMBER: _ClassVar[int]
     LIFECYCLE_STATES_FIELD_NUMBER: _ClassVar[int]
     MOBILITIES_FIELD_NUMBER: _ClassVar[int]
@@ -704,6 +705,7 @@ class SearchResourcesRequest(_message.Message):
     THEMES_FIELD_NUMBER: _ClassVar[int]
     WITHIN_FIELD_NUMBER: _ClassVar[int]
     box: GeoBox
+    has_upcoming_events: bool
     kinds: _containers.RepeatedScalarFieldContainer[ResourceKind]
     lifecycle_states: _containers.RepeatedScalarFieldContainer[LifecycleState]
     mobilities: _containers.RepeatedScalarFieldContainer[Mobility]
@@ -718,7 +720,7 @@ class SearchResourcesRequest(_message.Message):
     text_prefix: str
     themes: _containers.RepeatedScalarFieldContainer[Theme]
     within: GeoCircle
-    def __init__(self, kinds: _Optional[_Iterable[_Union[ResourceKind, str]]] = ..., mobilities: _Optional[_Iterable[_Union[Mobility, str]]] = ..., themes: _Optional[_Iterable[_Union[Theme, str]]] = ..., region_codes: _Optional[_Iterable[str]] = ..., network_ids: _Optional[_Iterable[str]] = ..., sme_accessible: bool = ..., terms_kinds: _Optional[_Iterable[_Union[TermsKind, str]]] = ..., lifecycle_states: _Optional[_Iterable[_Union[LifecycleState, str]]] = ..., within: _Optional[_Union[GeoCircle, _Mapping]] = ..., box: _Optional[_Union[GeoBox, _Mapping]] = ..., text_prefix: _Optional[str] = ..., order_by: _Optional[_Union[SearchOrder, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., owner_organization_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, kinds: _Optional[_Iterable[_Union[ResourceKind, str]]] = ..., mobilities: _Optional[_Iterable[_Union[Mobility, str]]] = ..., themes: _Optional[_Iterable[_Union[Theme, str]]] = ..., region_codes: _Optional[_Iterable[str]] = ..., network_ids: _Optional[_Iterable[str]] = ..., sme_accessible: bool = ..., terms_kinds: _Optional[_Iterable[_Union[TermsKind, str]]] = ..., lifecycle_states: _Optional[_Iterable[_Union[LifecycleState, str]]] = ..., within: _Optional[_Union[GeoCircle, _Mapping]] = ..., box: _Optional[_Union[GeoBox, _Mapping]] = ..., text_prefix: _Optional[str] = ..., order_by: _Optional[_Union[SearchOrder, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., owner_organization_id: _Optional[str] = ..., has_upcoming_events: bool = ...) -> None: ...
 
 class SearchResourcesResponse(_message.Message):
     __slots__ = ["facets", "hits", "next_page_token", "total_size"]

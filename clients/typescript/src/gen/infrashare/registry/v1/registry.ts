@@ -1271,6 +1271,11 @@ export interface SearchResourcesRequest {
   pageSize: number;
   pageToken: string;
   ownerOrganizationId: string;
+  /**
+   * Only resources with upcoming public events in the programme (programme.v1). The response's
+   * "upcoming_events" facet counts them ("true") among the matches either way.
+   */
+  hasUpcomingEvents: boolean;
 }
 
 export interface FacetValue {
@@ -1285,7 +1290,7 @@ export interface FacetValue {
  * the counts are exact, from the same read model). Values with a count of 0 are left out.
  */
 export interface Facet {
-  /** kind, mobility, theme, province, terms_kind, lifecycle_state */
+  /** kind, mobility, theme, province, terms_kind, lifecycle_state, upcoming_events */
   field: string;
   values: FacetValue[];
 }
@@ -6832,6 +6837,7 @@ function createBaseSearchResourcesRequest(): SearchResourcesRequest {
     pageSize: 0,
     pageToken: "",
     ownerOrganizationId: "",
+    hasUpcomingEvents: false,
   };
 }
 
@@ -6901,6 +6907,9 @@ export const SearchResourcesRequest: MessageFns<SearchResourcesRequest> = {
     }
     if (message.ownerOrganizationId !== "") {
       writer.uint32(122).string(message.ownerOrganizationId);
+    }
+    if (message.hasUpcomingEvents !== false) {
+      writer.uint32(128).bool(message.hasUpcomingEvents);
     }
     return writer;
   },
@@ -7088,6 +7097,14 @@ export const SearchResourcesRequest: MessageFns<SearchResourcesRequest> = {
             message.ownerOrganizationId = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.hasUpcomingEvents = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7159,6 +7176,11 @@ export const SearchResourcesRequest: MessageFns<SearchResourcesRequest> = {
         : isSet(object.owner_organization_id)
         ? globalThis.String(object.owner_organization_id)
         : "",
+      hasUpcomingEvents: isSet(object.hasUpcomingEvents)
+        ? globalThis.Boolean(object.hasUpcomingEvents)
+        : isSet(object.has_upcoming_events)
+        ? globalThis.Boolean(object.has_upcoming_events)
+        : false,
     };
   },
 
@@ -7209,6 +7231,9 @@ export const SearchResourcesRequest: MessageFns<SearchResourcesRequest> = {
     if (message.ownerOrganizationId !== "") {
       obj.ownerOrganizationId = message.ownerOrganizationId;
     }
+    if (message.hasUpcomingEvents !== false) {
+      obj.hasUpcomingEvents = message.hasUpcomingEvents;
+    }
     return obj;
   },
 
@@ -7234,6 +7259,7 @@ export const SearchResourcesRequest: MessageFns<SearchResourcesRequest> = {
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
     message.ownerOrganizationId = object.ownerOrganizationId ?? "";
+    message.hasUpcomingEvents = object.hasUpcomingEvents ?? false;
     return message;
   },
 };
