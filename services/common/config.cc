@@ -202,6 +202,19 @@ std::vector<Key> Keys(Config& c) {
                 [](const std::string& v) { return v.empty() ? "" : CheckListen(v); }),
       IntKey("http.threads", &c.http.threads, 1, 256),
       StringKey("http.static_dir", &c.http.static_dir),
+      StringKey("http.vendor_dir", &c.http.vendor_dir),
+      StringKey("http.tile_url", &c.http.tile_url,
+                [](const std::string& v) -> std::string {
+                  if (v.empty()) return "";
+                  if (!absl::StartsWith(v, "https://") && !absl::StartsWith(v, "http://"))
+                    return "must start with https:// or http://";
+                  return absl::StrContains(v, "{z}") && absl::StrContains(v, "{x}") &&
+                                 absl::StrContains(v, "{y}")
+                             ? ""
+                             : "must contain {z}, {x} and {y}";
+                }),
+      StringKey("http.tile_attribution", &c.http.tile_attribution),
+      IntKey("http.events_per_resource", &c.http.events_per_resource, 0, 50),
       DoubleKey("http.rate_per_s", &c.http.rate_per_s, 0.001, 1e6),
       IntKey("http.burst", &c.http.burst, 1, 1000000),
       IntKey("http.max_url_bytes", &c.http.max_url_bytes, 64, 8192),

@@ -133,14 +133,21 @@ struct AuditConfig {
 // The public HTTP listener: open-data feeds without a token (services/http, README "Publishing
 // your network's map and open data").
 struct HttpConfig {
-  std::string listen;        // host:port; empty = no HTTP listener
-  int threads = 4;           // worker threads answering requests
-  std::string static_dir;    // files served under / (e.g. "web"); empty = none
-  double rate_per_s = 5;     // requests per client address per second, sustained
-  int burst = 60;            // requests a client address may make at once
-  int max_url_bytes = 2048;  // longer request targets get 414
-  int max_age_s = 300;       // Cache-Control max-age of the feeds
-  std::string base_url;      // absolute URL of the listener in the catalogue; empty = http://listen
+  std::string listen;      // host:port; empty = no HTTP listener
+  int threads = 4;         // worker threads answering requests
+  std::string static_dir;  // files served under / (e.g. "web"); empty = none
+  // The npm packages the pages load (Leaflet, Chart.js), served under /vendor/; empty = none.
+  std::string vendor_dir = "node_modules";
+  // The map page's background tiles ({z}/{x}/{y} URL template) and their attribution; empty =
+  // no background (the markers and the list still work).
+  std::string tile_url;
+  std::string tile_attribution;
+  int events_per_resource = 5;  // upcoming public events each resource shows in the feeds
+  double rate_per_s = 5;        // requests per client address per second, sustained
+  int burst = 60;               // requests a client address may make at once
+  int max_url_bytes = 2048;     // longer request targets get 414
+  int max_age_s = 300;          // Cache-Control max-age of the feeds
+  std::string base_url;  // absolute URL of the listener in the catalogue; empty = http://listen
   std::string license = "http://creativecommons.org/publicdomain/zero/1.0/";  // of the feeds
   std::string publisher = "infrashare";  // who publishes the open data (catalogue record)
   std::string publisher_url;             // its web site, if any

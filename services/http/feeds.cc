@@ -1,5 +1,7 @@
 #include "services/http/feeds.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -10,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/common/errors.h"
 
 namespace infrashare::http {
@@ -88,6 +91,67 @@ std::optional<Json> OpeningHours(const v1::AvailabilityRule& rule) {
   return spec;
 }
 
+// "EVENT_KIND_OPEN_DAY" -> "open_day": enum values as the feeds spell them.
+std::string ShortName(const std::string& full, absl::string_view prefix) {
+  return absl::AsciiStrToLower(absl::StripPrefix(full, prefix));
+}
+
+std::string Rfc3339(const google::protobuf::Timestamp& t) {
+  return google::protobuf::util::TimeUtil::ToString(t);
+}
+
+int PlacesLeft(const programme::v1::Event& e) { return std::max(0, e.capacity() - e.registered()); }
+
+Json EventProperties(const programme::v1::Event& e) {
+  Json audiences = Json::array();
+  for (int a : e.audiences())
+    audiences.push_back(ShortName(
+        programme::v1::Audience_Name(static_cast<programme::v1::Audience>(a)), "AUDIENCE_"));
+  return {{"id", e.id()},
+          {"title", e.title()},
+          {"description", e.description()},
+          {"kind", ShortName(programme::v1::EventKind_Name(e.kind()), "EVENT_KIND_")},
+          {"start", Rfc3339(e.start_time())},
+          {"end", Rfc3339(e.end_time())},
+          {"time_zone", e.time_zone()},
+          {"language", e.language()},
+          {"audiences", audiences},
+          {"price_eur", Euros(e.price_cents())},
+          {"registration_open", e.registration_open()},
+          {"capacity", e.capacity()},
+          {"places_left", PlacesLeft(e)}};
+}
+
+// schema.org Event (https://schema.org/Event), held at the place it is listed under.
+Json SchemaEvent(const programme::v1::Event& e) {
+  Json audiences = Json::array();
+  for (int a : e.audiences())
+    audiences.push_back({{"@type", "Audience"},
+                         {"audienceType", ShortName(programme::v1::Audience_Name(
+                                                        static_cast<programme::v1::Audience>(a)),
+                                                    "AUDIENCE_")}});
+  Json event = {{"@type", "Event"},
+                {"identifier", e.id()},
+                {"name", e.title()},
+                {"description", e.description()},
+                {"startDate", Rfc3339(e.start_time())},
+                {"endDate", Rfc3339(e.end_time())},
+                {"inLanguage", e.language()},
+                {"eventStatus", "https://schema.org/EventScheduled"},
+                {"eventAttendanceMode", "https://schema.org/OfflineEventAttendanceMode"},
+                {"maximumAttendeeCapacity", e.capacity()},
+                {"remainingAttendeeCapacity", PlacesLeft(e)},
+                {"offers",
+                 {{"@type", "Offer"},
+                  {"price", Euros(e.price_cents())},
+                  {"priceCurrency", "EUR"},
+                  {"availability", PlacesLeft(e) > 0 && e.registration_open()
+                                       ? "https://schema.org/InStock"
+                                       : "https://schema.org/SoldOut"}}}};
+  if (!audiences.empty()) event["audience"] = audiences;
+  return event;
+}
+
 Json Feature(const PublishedResource& p) {
   const v1::Resource& r = p.resource;
   Json properties = {{"id", r.id()},
@@ -136,6 +200,9 @@ Json Feature(const PublishedResource& p) {
   Json geometry = nullptr;  // RFC 7946 3.2: a virtual resource has no place
   if (const v1::GeoPoint* point = MapPoint(r))
     geometry = {{"type", "Point"}, {"coordinates", {point->longitude(), point->latitude()}}};
+  Json events = Json::array();
+  for (const auto& e : p.events) events.push_back(EventProperties(e));
+  properties["upcoming_events"] = events;
   return {{"type", "Feature"}, {"id", r.id()}, {"geometry", geometry}, {"properties", properties}};
 }
 
@@ -199,6 +266,11 @@ Json SchemaPlace(const PublishedResource& p) {
     if (!prices.empty()) offer["priceSpecification"] = prices;
   }
   place["makesOffer"] = Json::array({offer});
+  if (!p.events.empty()) {
+    Json events = Json::array();
+    for (const auto& e : p.events) events.push_back(SchemaEvent(e));
+    place["event"] = events;
+  }
   if (r.publication().show_availability()) {
     Json hours = Json::array();
     for (const auto& rule : p.opening_rules)

@@ -155,6 +155,14 @@ bool PublicSite::Start() {
     logging::Error("http.static_dir is not a directory", {{"static_dir", config_.static_dir}});
     return false;
   }
+  // The pages' libraries from the npm packages the lock file pins (scripts/bootstrap installs
+  // them): only their dist/ folders, nothing else of node_modules.
+  if (!config_.vendor_dir.empty())
+    for (const char* package : {"leaflet", "chart.js"})
+      if (!server_->set_mount_point(absl::StrCat("/vendor/", package),
+                                    absl::StrCat(config_.vendor_dir, "/", package, "/dist")))
+        logging::Warn("http.vendor_dir lacks a package the pages load (npm ci)",
+                      {{"vendor_dir", config_.vendor_dir}, {"package", package}});
   auto colon = config_.listen.rfind(':');
   const std::string host = config_.listen.substr(0, colon);
   int port = 0;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "infrashare/programme/v1/programme.pb.h"
 #include "infrashare/registry/v1/registry.pb.h"
 #include "services/registry/read_model.h"
 
@@ -18,6 +19,8 @@ struct PublishedResource {
   std::string owner_name;           // the owner organisation's display name
   registry::v1::OrganizationKind owner_kind = registry::v1::ORGANIZATION_KIND_UNSPECIFIED;
   std::vector<registry::v1::AvailabilityRule> opening_rules;  // only with show_availability
+  // Its upcoming public events (the programme's own visibility rule), soonest first.
+  std::vector<programme::v1::Event> events;
 };
 
 // The public copy of a resource, or nullopt when its owner has not listed it (or it is retired).

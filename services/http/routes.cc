@@ -2,16 +2,25 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/http/feeds.h"
+#include "services/programme/calendar.h"
 
 namespace infrashare::http {
 namespace {
 
 using google::protobuf::util::TimeUtil;
 
-// What every resource feed starts from: the listed resources the filter accepts, in id order.
+// What every resource feed starts from: the listed resources the filter accepts, in id order,
+// each with its next public events.
 absl::StatusOr<std::vector<PublishedResource>> Listed(registry::RegistryReadModel* model,
+                                                      const ProgrammeView& programme,
+                                                      int events_per_resource,
                                                       const HttpQuery& query) {
   auto filter = ParseFeedFilter(query);
   if (!filter.ok()) return filter.status();
@@ -23,10 +32,36 @@ absl::StatusOr<std::vector<PublishedResource>> Listed(registry::RegistryReadMode
             Publish(facts, model->Organization(facts.resource->owner_organization_id()),
                     model->OrganizationName(facts.resource->owner_organization_id())))
       out.push_back(std::move(*published));
+  if (programme.reader == nullptr || events_per_resource <= 0) return out;
+  const int64_t now = NowMs();
+  auto with_events = programme.resources_with_events(now);
+  if (!with_events.ok()) return with_events.status();
+  for (auto& p : out) {
+    if (!with_events->count(p.resource.id())) continue;
+    auto events =
+        programme.reader->UpcomingPublicEventsOfResource(p.resource.id(), now, events_per_resource);
+    if (!events.ok()) return events.status();
+    p.events = std::move(*events);
+  }
   return out;
 }
 
+// A page of web/ (config http.static_dir) under a path without its extension: /map, /impact.
+HttpRoute Page(const HttpConfig& config, const std::string& file) {
+  return [path = config.static_dir + "/" + file](const HttpQuery&) -> HttpReply {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Problem(404, "this listener serves no pages (http.static_dir)");
+    return {200, "text/html; charset=utf-8",
+            std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>())};
+  };
+}
+
 HttpReply Refused(const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kUnavailable) {
+    HttpReply reply = Problem(503, "the store is unreachable; try again");
+    reply.retry_after_s = 1;
+    return reply;
+  }
   return Problem(400, std::string(status.message()), ErrorField(status));
 }
 
@@ -38,29 +73,77 @@ HttpReply NotReady() {
 
 // A feed of the listed resources, rendered by `render`.
 HttpRoute ResourceFeed(
-    registry::RegistryReadModel* model, std::string content_type,
+    registry::RegistryReadModel* model, const ProgrammeView& programme, int events_per_resource,
+    std::string content_type,
     std::function<std::string(const std::vector<PublishedResource>&, const HttpQuery&)> render) {
-  return [model, content_type = std::move(content_type),
+  return [model, programme, events_per_resource, content_type = std::move(content_type),
           render = std::move(render)](const HttpQuery& query) -> HttpReply {
     if (!model->ready()) return NotReady();
-    auto listed = Listed(model, query);
+    auto listed = Listed(model, programme, events_per_resource, query);
     if (!listed.ok()) return Refused(listed.status());
     return {200, content_type, render(*listed, query)};
   };
 }
 
+// The public events of one resource (?resource=) or one network (?network=) as iCalendar.
+HttpRoute ProgrammeCalendar(registry::RegistryReadModel* model, const ProgrammeView& programme) {
+  return [model, programme](const HttpQuery& query) -> HttpReply {
+    if (programme.reader == nullptr)
+      return Problem(404, "this server does not run the programme (--services)");
+    auto resource = query.find("resource");
+    auto network = query.find("network");
+    if (query.size() != 1 || (resource == query.end() && network == query.end()))
+      return Problem(400, "give exactly one of resource= and network=",
+                     query.empty() ? "resource" : query.begin()->first);
+    constexpr int kMostEvents = 500;
+    absl::StatusOr<std::vector<programme::v1::Event>> events;
+    std::string name;
+    if (resource != query.end()) {
+      auto facts = model->Cached(resource->second);
+      // A resource its owner did not list has no public calendar either (not even its name).
+      if (!facts || !facts->resource->publication().listed())
+        return Problem(404, "no listed resource has this id", "resource");
+      name = facts->resource->display_name();
+      events =
+          programme.reader->UpcomingPublicEventsOfResource(resource->second, NowMs(), kMostEvents);
+    } else {
+      auto members = model->Members(network->second);
+      if (!members.ok()) return Refused(members.status());
+      if (!*members) return Problem(404, "no network has this id", "network");
+      name = network->second;
+      events =
+          programme.reader->UpcomingPublicEventsOfNetwork(network->second, NowMs(), kMostEvents);
+    }
+    if (!events.ok()) return Refused(events.status());
+    auto ical = programme::EventsToICalendar(*events, name);
+    if (!ical.ok()) return Refused(ical.status());
+    return {200, "text/calendar; charset=utf-8", *ical};
+  };
+}
+
 }  // namespace
 
-void RegisterRoutes(registry::RegistryReadModel* model, const HttpConfig& config,
-                    PublicSite* site) {
+void RegisterRoutes(registry::RegistryReadModel* model, const ProgrammeView& programme,
+                    const HttpConfig& config, PublicSite* site) {
+  const int per_resource = config.events_per_resource;
   site->Route("/open/resources.geojson",
-              ResourceFeed(model, "application/geo+json",
+              ResourceFeed(model, programme, per_resource, "application/geo+json",
                            [](const auto& listed, const HttpQuery&) { return GeoJson(listed); }));
   site->Route("/open/resources.jsonld",
-              ResourceFeed(model, "application/ld+json",
+              ResourceFeed(model, programme, per_resource, "application/ld+json",
                            [](const auto& listed, const HttpQuery&) { return JsonLd(listed); }));
+  site->Route("/open/programme.ics", ProgrammeCalendar(model, programme));
+  site->Route("/map", Page(config, "map.html"));
+  site->Route("/impact", Page(config, "impact.html"));
+  site->Route("/map/config.json", [config](const HttpQuery&) -> HttpReply {
+    nlohmann::ordered_json settings = {{"tile_url", config.tile_url},
+                                       {"attribution", config.tile_attribution},
+                                       {"center", {52.2, 5.3}},
+                                       {"zoom", 7}};
+    return {200, "application/json", settings.dump()};
+  });
   site->Route("/open/resources.csv",
-              ResourceFeed(model, "text/csv; charset=utf-8; header=present",
+              ResourceFeed(model, programme, 0, "text/csv; charset=utf-8; header=present",
                            [](const auto& listed, const HttpQuery& query) {
                              auto dialect = query.find("dialect");
                              return Csv(listed, dialect != query.end() && dialect->second == "excel"
@@ -73,7 +156,7 @@ void RegisterRoutes(registry::RegistryReadModel* model, const HttpConfig& config
     if (!model->ready()) return NotReady();
     CatalogInfo info{site->BaseUrl(),      config.publisher, config.publisher_url,
                      config.contact_email, config.license,   ""};
-    auto listed = Listed(model, {});
+    auto listed = Listed(model, {}, 0, {});
     if (!listed.ok()) return Refused(listed.status());
     google::protobuf::Timestamp newest;
     for (const auto& p : *listed)

@@ -1,13 +1,30 @@
 // Every route of the public HTTP listener, registered in one place.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
 #include "services/common/config.h"
 #include "services/http/public_site.h"
+#include "services/programme/programme_reader.h"
 #include "services/registry/read_model.h"
 
 namespace infrashare::http {
 
-// The open-data feeds (/open/...) over the process's one registry read model.
-void RegisterRoutes(registry::RegistryReadModel* model, const HttpConfig& config, PublicSite* site);
+// The programme as the feeds read it: unset when the process does not run the programme (the
+// feeds then carry no events and the calendar routes answer 404).
+struct ProgrammeView {
+  programme::ProgrammeReader* reader = nullptr;
+  // Resources with upcoming public events (so a feed asks for events only where there are some).
+  std::function<absl::StatusOr<std::set<std::string>>(int64_t now_ms)> resources_with_events;
+};
+
+// The open-data feeds (/open/...) over the process's one registry read model, the programme's
+// calendars, and the pages (/map, /impact) with what they load.
+void RegisterRoutes(registry::RegistryReadModel* model, const ProgrammeView& programme,
+                    const HttpConfig& config, PublicSite* site);
 
 }  // namespace infrashare::http

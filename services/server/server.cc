@@ -149,7 +149,8 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
 
   if (!config.http.listen.empty()) {
     s->public_site_ = std::make_unique<http::PublicSite>(config.http, &s->metrics_);
-    http::RegisterRoutes(s->read_model_.get(), config.http, s->public_site_.get());
+    http::RegisterRoutes(s->read_model_.get(), s->PublicProgramme(), config.http,
+                         s->public_site_.get());
     if (!s->public_site_->Start())
       return absl::UnavailableError(
           absl::StrCat("http.listen: cannot listen on ", config.http.listen));
@@ -248,9 +249,23 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
   }
   if (with_programme) {
     redis_->AddFunctionLibrary(std::string(kProgrammeLua));
-    modules_.push_back(std::make_unique<programme::ProgrammeModule>(redis_.get(), gate_.get(),
-                                                                    config_, read_model_.get()));
+    auto module = std::make_unique<programme::ProgrammeModule>(redis_.get(), gate_.get(), config_,
+                                                               read_model_.get());
+    programme_reader_ = module->reader();
+    modules_.push_back(std::move(module));
   }
+}
+
+http::ProgrammeView InfrashareServer::PublicProgramme() {
+  if (programme_reader_ == nullptr) return {};
+  if (!upcoming_resources_) {
+    programme_events_ = std::make_unique<programme::RedisProgrammeStore>(
+        redis_.get(), config_.scheduler.request_id_ttl_s);
+    upcoming_resources_ = std::make_unique<programme::UpcomingResources>(programme_events_.get(),
+                                                                         std::chrono::seconds(2));
+  }
+  return {programme_reader_,
+          [upcoming = upcoming_resources_.get()](int64_t now_ms) { return upcoming->Get(now_ms); }};
 }
 
 void InfrashareServer::AddModuleMetrics() {

@@ -24,6 +24,7 @@
 #include "services/common/token_service.h"
 #include "services/common/unparsable.h"
 #include "services/http/public_site.h"
+#include "services/http/routes.h"
 #include "services/programme/programme_store.h"
 #include "services/programme/upcoming_resources.h"
 #include "services/registry/follower.h"
@@ -62,6 +63,8 @@ class InfrashareServer {
   InfrashareServer() = default;
   // Builds the registry read model and its follower once, then the chosen modules over them.
   void ComposeModules(const std::set<std::string>& services);
+  // What the public feeds read of the programme: nothing unless this process runs it.
+  http::ProgrammeView PublicProgramme();
   void AddModuleMetrics();
   void WatchHealth();
   void SetServingStatus(const std::string& service, bool serving);
@@ -86,6 +89,7 @@ class InfrashareServer {
   // Which resources have upcoming public events, for the registry's search (read-only).
   std::unique_ptr<programme::RedisProgrammeStore> programme_events_;
   std::unique_ptr<programme::UpcomingResources> upcoming_resources_;
+  programme::ProgrammeReader* programme_reader_ = nullptr;  // the programme module's, if it runs
   std::unique_ptr<RpcGate> gate_;
   // Every Watch*/Stream* call of every module, on a few shared readers (stream_follower.h).
   std::unique_ptr<StreamFollower> streams_;

@@ -3,9 +3,10 @@
 // page works by keyboard and in English, and nothing private reaches the page.
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { maybeScreenshot, openBrowser, registry, startServer } from "./harness.mjs";
+import { maybeScreenshot, openBrowser, programme, registry, startServer } from "./harness.mjs";
 
 const SECRET = "GEHEIM-7f3a";
+const OPEN_DAY = "Open dag digitale tweeling — Zwolle";
 let site;
 let browser;
 
@@ -21,7 +22,7 @@ export const WORLD = [
     resource: {
       displayName: "Perron038 digital twin",
       description: "Digitale tweeling van het spoorknooppunt Zwolle.",
-      kind: registry.ResourceKind.RESOURCE_KIND_DIGITAL_TWIN,
+      kind: registry.ResourceKind.RESOURCE_KIND_CAMPUS,
       themes: [registry.Theme.THEME_DIGITALISATION],
       location: place(52.5055, 6.0913, "Zwolle", "PV23"),
       smeAccessible: true,
@@ -75,6 +76,28 @@ export async function seed(c) {
       resource: { ...r.resource, ownerOrganizationId: "techoost-partner" },
     }));
   }
+  // A public open day at the digital twin, and a partners-only event there that the map must not
+  // show; a public event at the private lab, which has no public card at all.
+  const next = new Date(Date.now() + 14 * 24 * 3600 * 1000);
+  next.setUTCHours(9, 0, 0, 0);
+  const end = new Date(next.getTime() + 3 * 3600 * 1000);
+  const event = (resourceId, title, visibility, offset) => c.call(c.programme, "createEvent", programme.CreateEventRequest.fromPartial({
+    requestId: `web-${resourceId}-${offset}-${visibility}`,
+    event: {
+      resourceId,
+      kind: programme.EventKind.EVENT_KIND_OPEN_DAY,
+      title,
+      startTime: new Date(next.getTime() + offset),
+      endTime: new Date(end.getTime() + offset),
+      capacity: 40,
+      registrationOpen: true,
+      visibility,
+      audiences: [programme.Audience.AUDIENCE_SMES],
+    },
+  }));
+  await event("perron038-twin", OPEN_DAY, programme.EventVisibility.EVENT_VISIBILITY_PUBLIC, 0);
+  await event("perron038-twin", `Partneroverleg ${SECRET}`, programme.EventVisibility.EVENT_VISIBILITY_NETWORK, 24 * 3600 * 1000);
+  await event("private-lab", `Open dag ${SECRET}`, programme.EventVisibility.EVENT_VISIBILITY_PUBLIC, 0);
 }
 
 before(async () => {
@@ -135,7 +158,7 @@ test("a filter changes the markers and the list", async () => {
   await page.close();
 });
 
-test("a resource's card shows its terms and contact role, by keyboard, in English too", async () => {
+test("a resource's card shows its terms, contact role and programme, by keyboard, in English too", async () => {
   const page = await openMap("?lang=en");
   assert.equal(await page.$eval("h1", (n) => n.textContent), "Infrastructure map");
   // Keyboard only: focus the first entry of the list and press Enter.
@@ -146,6 +169,8 @@ test("a resource's card shows its terms and contact role, by keyboard, in Englis
   assert.match(card, /Perron038 digital twin/);
   assert.match(card, /€45\.50 per hour/);
   assert.match(card, /Facility manager/);
+  assert.match(card, new RegExp(OPEN_DAY));
+  assert.ok(!card.includes(SECRET), "a partners-only event or private text reached the card");
   assert.ok(!card.includes("Jan"), "a staff member's name reached the card");
   assert.equal(await page.evaluate(() => document.activeElement.id), "card");
   await maybeScreenshot(page, "map-card.png");
@@ -153,4 +178,24 @@ test("a resource's card shows its terms and contact role, by keyboard, in Englis
   await page.keyboard.press("Enter");  // the close button
   assert.equal(await page.$eval("#card", (n) => n.hidden), true);
   await page.close();
+});
+
+test("the feeds carry the public programme: GeoJSON, JSON-LD Event and an iCalendar that opens", async () => {
+  const feed = await (await fetch(`${site.base}/open/resources.geojson`)).json();
+  const twin = feed.features.find((f) => f.id === "perron038-twin");
+  assert.deepEqual(twin.properties.upcoming_events.map((e) => e.title), [OPEN_DAY]);
+  const ld = await (await fetch(`${site.base}/open/resources.jsonld`)).json();
+  const place = ld["@graph"].find((p) => p.identifier === "perron038-twin");
+  assert.equal(place.event[0]["@type"], "Event");
+  assert.equal(place.event[0].name, OPEN_DAY);
+  const ics = await fetch(`${site.base}/open/programme.ics?resource=perron038-twin`);
+  assert.equal(ics.status, 200);
+  const text = await ics.text();
+  assert.match(text, /BEGIN:VCALENDAR/);
+  assert.ok(text.includes("SUMMARY:Open dag digitale tweeling"), text);
+  assert.ok(!text.includes(SECRET));
+  // A resource its owner did not list has no public calendar, not even a refusal naming it.
+  assert.equal((await fetch(`${site.base}/open/programme.ics?resource=private-lab`)).status, 404);
+  for (const path of ["/open/resources.geojson", "/open/resources.jsonld", "/open/resources.csv"])
+    assert.ok(!(await (await fetch(site.base + path)).text()).includes(SECRET), path);
 });
