@@ -12,8 +12,8 @@ namespace {
 using namespace programme::v1;
 using Stub = ProgrammeService::Stub;
 
-const std::vector<std::string> kEventColumns = {
-    "id", "kind", "start_time", "end_time", "title", "registered", "capacity", "state"};
+const std::vector<std::string> kEventColumns = {"id",    "kind",       "start_time", "end_time",
+                                                "title", "registered", "capacity",   "state"};
 
 struct Flags {
   std::string id, resource, network, kind, title, description, start, end, language, visibility,
@@ -37,10 +37,11 @@ bool SetKind(const std::string& text, Event* event, App& app) {
 }
 
 void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
-  auto* create = sub->add_subcommand(
-      "create", "plan an event at a resource (booking it) or for a network");
+  auto* create =
+      sub->add_subcommand("create", "plan an event at a resource (booking it) or for a network");
   create->add_option("--resource", f->resource, "where: books this resource");
-  create->add_option("--network", f->network, "the network it is for (required without --resource)");
+  create->add_option("--network", f->network,
+                     "the network it is for (required without --resource)");
   create->add_option("--kind", f->kind, "open-day, course, masterclass, demo, hackathon, meetup")
       ->required();
   create->add_option("--title", f->title, "the title")->required();
@@ -116,8 +117,8 @@ void AddList(CLI::App* sub, App& app, const FlagsPtr& f) {
 }
 
 void AddRegister(CLI::App* sub, App& app, const FlagsPtr& f) {
-  auto* reg = sub->add_subcommand(
-      "register", "register your organisation, or a named person, for an event");
+  auto* reg = sub->add_subcommand("register",
+                                  "register your organisation, or a named person, for an event");
   reg->add_option("event", f->id)->required();
   auto* name = reg->add_option("--name", f->name, "a person's name (personal data)");
   reg->add_option("--email", f->email, "their e-mail address")->needs(name);
@@ -145,7 +146,8 @@ void AddCancel(CLI::App* sub, App& app, const FlagsPtr& f) {
 }
 
 void AddCalendar(CLI::App* sub, App& app, const FlagsPtr& f) {
-  auto* ical = sub->add_subcommand("ical", "write the iCalendar (.ics) feed of a resource or network");
+  auto* ical =
+      sub->add_subcommand("ical", "write the iCalendar (.ics) feed of a resource or network");
   auto* resource = ical->add_option("--resource", f->resource, "events at this resource");
   ical->add_option("--network", f->network, "events of this network")->excludes(resource);
   ical->add_option("--from", f->start, "from (RFC 3339; default now)");
