@@ -1,10 +1,9 @@
 // The programme's rules of a valid event and registration (services/programme/validation.cc):
 // defaults filled, every bad field named, addresses folded as the privacy register matches them.
-#include "services/programme/validation.h"
-
 #include <gtest/gtest.h>
 
 #include "services/common/errors.h"
+#include "services/programme/validation.h"
 
 namespace infrashare::programme {
 namespace {
