@@ -344,6 +344,61 @@ TEST_F(CliTest, BooksCancelsAndListsASlot) {
   EXPECT_NE(list.output.find("CANCELLED"), std::string::npos) << list.output;
 }
 
+TEST_F(CliTest, PlansAnEventRegistersAPersonAndWritesItsCalendar) {
+  ASSERT_EQ(Cli("org create --id perron038 --name Perron038 --kind company").exit_code, 0);
+  auto lab =
+      Cli("resource create --id perron-lab --name 'Perron038 lab' --kind lab --owner perron038 "
+          "--lat 52.51 --lon 6.09");
+  ASSERT_EQ(lab.exit_code, 0) << lab.output;
+  auto created = Cli(
+      "-o json programme create --resource perron-lab --kind open-day --title 'Open dag Zwolle' "
+      "--start 2099-03-12T13:00:00+01:00 --end 2099-03-12T17:00:00+01:00 --capacity 2 "
+      "--audience students --audience smes --visibility public");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const auto event = nlohmann::json::parse(created.output);
+  const std::string id = event["id"].get<std::string>();
+  EXPECT_FALSE(event["booking_id"].get<std::string>().empty()) << created.output;
+
+  auto clash =
+      Cli("booking create --resource perron-lab --start 2099-03-12T14:00:00+01:00 "
+          "--end 2099-03-12T15:00:00+01:00 --for perron038");
+  EXPECT_EQ(clash.exit_code, 1);
+  EXPECT_NE(clash.output.find("SLOT_TAKEN"), std::string::npos) << clash.output;
+  auto bad_kind =
+      Cli("programme create --network x --kind party --title t --capacity 1 "
+          "--start 2099-03-12T13:00:00Z --end 2099-03-12T14:00:00Z");
+  EXPECT_EQ(bad_kind.exit_code, 1);
+  EXPECT_NE(bad_kind.output.find("--kind"), std::string::npos) << bad_kind.output;
+
+  auto registered =
+      Cli("programme register " + id + " --name 'Zoë de Vries' --email zoe@example.nl");
+  ASSERT_EQ(registered.exit_code, 0) << registered.output;
+  EXPECT_NE(registered.output.find("ADMITTED"), std::string::npos) << registered.output;
+  auto listed = Cli("programme list --resource perron-lab --from 2099-03-01T00:00:00Z");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_NE(listed.output.find("Open dag Zwolle"), std::string::npos) << listed.output;
+
+  const std::string ics = "/tmp/infrashare-cli-test-" + std::to_string(getpid()) + "-event.ics";
+  auto calendar =
+      Cli("programme ical --resource perron-lab --from 2099-03-01T00:00:00Z --to "
+          "2099-04-01T00:00:00Z --file " +
+          ics);
+  ASSERT_EQ(calendar.exit_code, 0) << calendar.output;
+  std::ifstream in(ics);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("DTSTART;TZID=Europe/Amsterdam:20990312T130000"), std::string::npos) << text;
+  EXPECT_NE(text.find("SUMMARY:Open dag Zwolle"), std::string::npos) << text;
+  std::remove(ics.c_str());
+
+  auto cancelled = Cli("programme cancel " + id + " --reason 'zaal onder water'");
+  ASSERT_EQ(cancelled.exit_code, 0) << cancelled.output;
+  EXPECT_NE(cancelled.output.find("CANCELLED"), std::string::npos) << cancelled.output;
+  auto rebooked =
+      Cli("booking create --resource perron-lab --start 2099-03-12T14:00:00+01:00 "
+          "--end 2099-03-12T15:00:00+01:00 --for perron038");
+  EXPECT_EQ(rebooked.exit_code, 0) << rebooked.output;
+}
+
 TEST_F(CliTest, LoadsTheDemoCatalogueTwiceWithoutDuplicates) {
   auto first = Cli("catalog load " INFRASHARE_SOURCE_DIR "/config/demo/catalog.json");
   ASSERT_EQ(first.exit_code, 0) << first.output;

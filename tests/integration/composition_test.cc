@@ -49,7 +49,8 @@ const std::map<std::string, std::string>& FullNames() {
   static const std::map<std::string, std::string> kNames = {
       {"registry", "infrashare.registry.v1.RegistryService"},
       {"scheduler", "infrashare.scheduler.v1.SchedulerService"},
-      {"desk", "infrashare.desk.v1.DeskService"}};
+      {"desk", "infrashare.desk.v1.DeskService"},
+      {"programme", "infrashare.programme.v1.ProgrammeService"}};
   return kNames;
 }
 
@@ -66,7 +67,7 @@ TEST_F(CompositionTest, EveryCombinationServesWhatItNamesOverOneReadModelAndOneF
   const std::vector<std::set<std::string>> combinations = {
       {"registry"},         {"scheduler"},         {"desk"},
       {"registry", "desk"}, {"scheduler", "desk"}, {"registry", "scheduler"},
-      KnownServices()};
+      {"programme"},        KnownServices()};
   for (const auto& services : combinations) {
     SCOPED_TRACE("--services=" + absl::StrJoin(services, ","));
     TestServer server(redis_->url(), TestServer::DefaultConfig(), services);

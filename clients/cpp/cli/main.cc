@@ -8,7 +8,8 @@
 int main(int argc, char** argv) {
   infrashare::cli::App app;
   CLI::App cli{
-      "infrashare: the command-line client for the infrashare registry, scheduler and desk"};
+      "infrashare: the command-line client for the infrashare registry, scheduler, desk and "
+      "programme"};
   cli.require_subcommand(1);
   if (const char* token = std::getenv("INFRASHARE_TOKEN")) app.options.token = token;
   if (const char* server = std::getenv("INFRASHARE_SERVER")) app.options.server = server;
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   infrashare::cli::AddBookingCommands(cli, app);
   infrashare::cli::AddDeskCommands(cli, app);
   infrashare::cli::AddRotationCommands(cli, app);
+  infrashare::cli::AddProgrammeCommands(cli, app);
   infrashare::cli::AddTokenCommands(cli, app);
   infrashare::cli::AddAuditCommands(cli, app);
   infrashare::cli::AddPrivacyCommands(cli, app);

@@ -1,0 +1,188 @@
+// `infrashare programme ...`: events of the programme (infrashare.programme.v1) as a person runs
+// them: create, list, register, cancel, and the iCalendar feed.
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/app.h"
+
+namespace infrashare::cli {
+namespace {
+
+using namespace programme::v1;
+using Stub = ProgrammeService::Stub;
+
+const std::vector<std::string> kEventColumns = {"id",    "kind",       "start_time", "end_time",
+                                                "title", "registered", "capacity",   "state"};
+
+struct Flags {
+  std::string id, resource, network, kind, title, description, start, end, language, visibility,
+      name, email, reason, file, audience;
+  std::vector<std::string> audiences;
+  int capacity = 0;
+  int places = 1;
+  long long price_cents = 0;
+  bool closed = false;
+};
+using FlagsPtr = std::shared_ptr<Flags>;
+
+bool SetKind(const std::string& text, Event* event, App& app) {
+  int kind = ParseEnum(EventKind_descriptor(), "EVENT_KIND_", text);
+  if (kind <= 0) {
+    app.Fail("--kind: one of open-day, course, masterclass, demo, hackathon, meetup");
+    return false;
+  }
+  event->set_kind(static_cast<EventKind>(kind));
+  return true;
+}
+
+void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
+  auto* create =
+      sub->add_subcommand("create", "plan an event at a resource (booking it) or for a network");
+  create->add_option("--resource", f->resource, "where: books this resource");
+  create->add_option("--network", f->network,
+                     "the network it is for (required without --resource)");
+  create->add_option("--kind", f->kind, "open-day, course, masterclass, demo, hackathon, meetup")
+      ->required();
+  create->add_option("--title", f->title, "the title")->required();
+  create->add_option("--description", f->description, "what happens");
+  create->add_option("--start", f->start, "RFC 3339 start, e.g. 2027-03-12T14:00:00+01:00")
+      ->required();
+  create->add_option("--end", f->end, "RFC 3339 end")->required();
+  create->add_option("--capacity", f->capacity, "places")->required();
+  create->add_option("--price-cents", f->price_cents, "price per place in euro cents (0 = free)");
+  create->add_option("--language", f->language, "e.g. nl, en (default nl)");
+  create->add_option("--audience", f->audiences, "students, teachers, smes, employees (repeat)");
+  create->add_option("--visibility", f->visibility, "public or network (default network)");
+  create->add_flag("--closed", f->closed, "registration closed for now");
+  create->callback([&app, f] {
+    CreateEventRequest request;
+    Event* e = request.mutable_event();
+    e->set_resource_id(f->resource);
+    e->set_network_id(f->network);
+    if (!SetKind(f->kind, e, app)) return;
+    e->set_title(f->title);
+    e->set_description(f->description);
+    if (!ParseTime(f->start, e->mutable_start_time(), app, "--start") ||
+        !ParseTime(f->end, e->mutable_end_time(), app, "--end"))
+      return;
+    e->set_capacity(f->capacity);
+    e->set_price_cents(f->price_cents);
+    e->set_language(f->language);
+    for (const auto& a : f->audiences) {
+      int audience = ParseEnum(Audience_descriptor(), "AUDIENCE_", a);
+      if (audience <= 0) return app.Fail("--audience: unknown audience '" + a + "'");
+      e->add_audiences(static_cast<Audience>(audience));
+    }
+    if (!f->visibility.empty()) {
+      int visibility = ParseEnum(EventVisibility_descriptor(), "EVENT_VISIBILITY_", f->visibility);
+      if (visibility <= 0) return app.Fail("--visibility: public or network");
+      e->set_visibility(static_cast<EventVisibility>(visibility));
+    }
+    e->set_registration_open(!f->closed);
+    CallAndPrint(app, app.client().programme(), &Stub::CreateEvent, request);
+  });
+}
+
+void AddList(CLI::App* sub, App& app, const FlagsPtr& f) {
+  auto* list = sub->add_subcommand("list", "events by start (those you may see)");
+  list->add_option("--resource", f->resource, "at this resource");
+  list->add_option("--network", f->network, "of this network");
+  list->add_option("--from", f->start, "ending after (RFC 3339)");
+  list->add_option("--to", f->end, "starting before (RFC 3339)");
+  list->add_option("--kind", f->kind, "only this kind");
+  list->add_option("--audience", f->audience, "only for this audience");
+  list->callback([&app, f] {
+    ListEventsRequest request;
+    request.set_resource_id(f->resource);
+    request.set_network_id(f->network);
+    if (!f->start.empty() && !ParseTime(f->start, request.mutable_from_time(), app, "--from"))
+      return;
+    if (!f->end.empty() && !ParseTime(f->end, request.mutable_to_time(), app, "--to")) return;
+    if (!f->kind.empty()) {
+      Event probe;
+      if (!SetKind(f->kind, &probe, app)) return;
+      request.set_kind(probe.kind());
+    }
+    if (!f->audience.empty()) {
+      int audience = ParseEnum(Audience_descriptor(), "AUDIENCE_", f->audience);
+      if (audience <= 0) return app.Fail("--audience: unknown audience '" + f->audience + "'");
+      request.set_audience(static_cast<Audience>(audience));
+    }
+    request.set_page_size(500);
+    ListEventsResponse out;
+    if (Call(app, app.client().programme(), &Stub::ListEvents, request, &out))
+      PrintList(app, out, out.events(), kEventColumns);
+  });
+}
+
+void AddRegister(CLI::App* sub, App& app, const FlagsPtr& f) {
+  auto* reg = sub->add_subcommand("register",
+                                  "register your organisation, or a named person, for an event");
+  reg->add_option("event", f->id)->required();
+  auto* name = reg->add_option("--name", f->name, "a person's name (personal data)");
+  reg->add_option("--email", f->email, "their e-mail address")->needs(name);
+  reg->add_option("--places", f->places, "places")->capture_default_str();
+  reg->callback([&app, f] {
+    RegisterRequest request;
+    request.set_event_id(f->id);
+    request.set_person_name(f->name);
+    request.set_person_email(f->email);
+    request.set_places(f->places);
+    CallAndPrint(app, app.client().programme(), &Stub::Register, request);
+  });
+}
+
+void AddCancel(CLI::App* sub, App& app, const FlagsPtr& f) {
+  auto* cancel = sub->add_subcommand("cancel", "cancel an event (frees its resource)");
+  cancel->add_option("event", f->id)->required();
+  cancel->add_option("--reason", f->reason, "why (registrants see it)")->required();
+  cancel->callback([&app, f] {
+    CancelEventRequest request;
+    request.set_id(f->id);
+    request.set_reason(f->reason);
+    CallAndPrint(app, app.client().programme(), &Stub::CancelEvent, request);
+  });
+}
+
+void AddCalendar(CLI::App* sub, App& app, const FlagsPtr& f) {
+  auto* ical =
+      sub->add_subcommand("ical", "write the iCalendar (.ics) feed of a resource or network");
+  auto* resource = ical->add_option("--resource", f->resource, "events at this resource");
+  ical->add_option("--network", f->network, "events of this network")->excludes(resource);
+  ical->add_option("--from", f->start, "from (RFC 3339; default now)");
+  ical->add_option("--to", f->end, "to (RFC 3339; default a year later)");
+  ical->add_option("--file", f->file, "where to write it (default: standard output)");
+  ical->callback([&app, f] {
+    ExportProgrammeCalendarRequest request;
+    request.set_resource_id(f->resource);
+    request.set_network_id(f->network);
+    if (!f->start.empty() && !ParseTime(f->start, request.mutable_from_time(), app, "--from"))
+      return;
+    if (!f->end.empty() && !ParseTime(f->end, request.mutable_to_time(), app, "--to")) return;
+    ExportProgrammeCalendarResponse out;
+    if (!Call(app, app.client().programme(), &Stub::ExportProgrammeCalendar, request, &out)) return;
+    if (f->file.empty()) {
+      std::cout << out.calendar();
+      return;
+    }
+    std::ofstream file(f->file, std::ios::binary);
+    file << out.calendar();
+    if (!file) return app.Fail("--file: cannot write " + f->file);
+  });
+}
+
+}  // namespace
+
+void AddProgrammeCommands(CLI::App& cli, App& app) {
+  auto* sub = cli.add_subcommand("programme", "events: open days, courses, masterclasses, ...");
+  sub->require_subcommand(1);
+  auto f = std::make_shared<Flags>();
+  AddCreate(sub, app, f);
+  AddList(sub, app, f);
+  AddRegister(sub, app, f);
+  AddCancel(sub, app, f);
+  AddCalendar(sub, app, f);
+}
+
+}  // namespace infrashare::cli
