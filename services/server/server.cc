@@ -13,6 +13,7 @@
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
 #include "services/desk/desk_service.h"
+#include "services/impact/impact_service.h"
 #include "services/privacy/privacy_service.h"
 #include "services/registry/registry_service.h"
 #include "services/scheduler/scheduler_service.h"
@@ -49,7 +50,7 @@ std::string WithPort(const std::string& listen, int port) {
 }  // namespace
 
 const std::set<std::string>& KnownServices() {
-  static const std::set<std::string> kServices = {"registry", "scheduler", "desk"};
+  static const std::set<std::string> kServices = {"registry", "scheduler", "desk", "impact"};
   return kServices;
 }
 
@@ -58,7 +59,9 @@ const std::vector<std::string>& PublicServiceNames() {
       auth::v1::TokenService::service_full_name(),
       registry::v1::RegistryService::service_full_name(),
       scheduler::v1::SchedulerService::service_full_name(),
-      desk::v1::DeskService::service_full_name(), privacy::v1::PrivacyService::service_full_name()};
+      desk::v1::DeskService::service_full_name(),
+      privacy::v1::PrivacyService::service_full_name(),
+      impact::v1::ImpactService::service_full_name()};
   return kNames;
 }
 
@@ -172,11 +175,13 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
   const bool with_registry = services.count("registry") > 0;
   const bool with_scheduler = services.count("scheduler") > 0;
   const bool with_desk = services.count("desk") > 0;
-  // The registry asks the booking ledger before it removes a resource, and a desk without the
-  // scheduler reads it for free slots, so they load its functions too.
-  if (with_registry || with_scheduler || with_desk)
+  const bool with_impact = services.count("impact") > 0;
+  // The registry asks the booking ledger before it removes a resource, a desk without the
+  // scheduler reads it for free slots, and the impact report reads bookings from it, so they load
+  // its functions too.
+  if (with_registry || with_scheduler || with_desk || with_impact)
     redis_->AddFunctionLibrary(std::string(kSchedulerLua));
-  if (with_registry || (with_desk && !with_scheduler))
+  if (with_registry || (with_desk && !with_scheduler) || with_impact)
     booking_ledger_ =
         std::make_unique<scheduler::RedisBookingStore>(redis_.get(), config_.scheduler);
 
@@ -220,6 +225,14 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     }
     modules_.push_back(std::make_unique<desk::DeskModule>(
         redis_.get(), gate_.get(), config_, read_model_.get(), slots, streams_.get()));
+  }
+  if (with_impact) {
+    // Reads only: the desk's records through its store interface, whether or not the desk runs
+    // in this process.
+    redis_->AddFunctionLibrary(std::string(kDeskLua));
+    desk_records_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config_.desk);
+    modules_.push_back(std::make_unique<impact::ImpactModule>(
+        gate_.get(), config_, read_model_.get(), booking_ledger_.get(), desk_records_.get()));
   }
 }
 

@@ -155,6 +155,8 @@ const std::map<std::string, Rule> kRules = {
     {"privacy.ErasePersonalData", {Kind::kWrite, kNoOwnerRole}},
     {"desk.StreamAssignments", {Kind::kRead, kAnyRole}},
     {"desk.WatchInquiry", {Kind::kRead, kAnyRole}},
+    {"impact.GetImpactReport", {Kind::kRead, kNoOwnerRole}},
+    {"impact.ExportImpactReport", {Kind::kRead, kNoOwnerRole}},
 };
 
 // Strings planted in the owner's private fields, and the owner's roles that may read each. A
@@ -311,6 +313,8 @@ void AimRequest(const std::string& gate, const World& world, int serial, Message
       auto it = kEnums.find(name);
       if (it == kEnums.end()) continue;
       const auto* value = f->enum_type()->FindValueByName(it->second);
+      if (value == nullptr && name == "format")  // the impact report's export formats
+        value = f->enum_type()->FindValueByName("EXPORT_FORMAT_CSV");
       ASSERT_NE(value, nullptr) << gate << "." << name;
       if (f->is_repeated()) {
         reflection->AddEnum(request, f, value);

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   infrashare::cli::AddBookingCommands(cli, app);
   infrashare::cli::AddDeskCommands(cli, app);
   infrashare::cli::AddRotationCommands(cli, app);
+  infrashare::cli::AddImpactCommands(cli, app);
   infrashare::cli::AddTokenCommands(cli, app);
   infrashare::cli::AddAuditCommands(cli, app);
   infrashare::cli::AddPrivacyCommands(cli, app);

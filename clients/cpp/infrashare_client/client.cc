@@ -54,6 +54,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
   scheduler_ = scheduler::v1::SchedulerService::NewStub(channel_);
   desk_ = desk::v1::DeskService::NewStub(channel_);
   privacy_ = privacy::v1::PrivacyService::NewStub(channel_);
+  impact_ = impact::v1::ImpactService::NewStub(channel_);
 }
 
 std::unique_ptr<grpc::ClientContext> Client::Context() const {
