@@ -78,8 +78,8 @@ bool Seed(const client::ClientOptions& options, int64_t day0) {
                                                  : reg::ORGANIZATION_KIND_COMPANY);
       org.mutable_organization()->set_sme(o >= 5);
       reg::Organization out;
-      if (!Report(admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateOrganization,
-                             org, &out),
+      if (!Report(admin.Call(admin.registry(), &reg::RegistryService::Stub::CreateOrganization, org,
+                             &out),
                   "organisation"))
         return false;
       network.mutable_network()->add_member_organization_ids(Org(n, o));
@@ -116,8 +116,9 @@ bool Seed(const client::ClientOptions& options, int64_t day0) {
           r->mutable_terms()->set_kind(reg::TERMS_KIND_IN_KIND);
         }
         reg::Resource out;
-        if (!Report(c.Call(c.registry(), &reg::RegistryService::Stub::CreateResource, request, &out),
-                    "resource"))
+        if (!Report(
+                c.Call(c.registry(), &reg::RegistryService::Stub::CreateResource, request, &out),
+                "resource"))
           return false;
         resources[i] = out.id();
         return true;

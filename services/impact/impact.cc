@@ -23,8 +23,7 @@ google::protobuf::Timestamp AtMs(int64_t ms) { return TimeUtil::MillisecondsToTi
 // Within 0001-01-01 and 9999-12-31, as google.protobuf.Timestamp defines it.
 bool ValidTime(const google::protobuf::Timestamp& t) {
   return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
-         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
-         t.nanos() < 1000000000;
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 && t.nanos() < 1000000000;
 }
 
 bool SharedWith(const registry::v1::Resource& r, const std::string& network_id) {
@@ -37,10 +36,8 @@ bool SharedWith(const registry::v1::Resource& r, const std::string& network_id) 
 absl::StatusOr<std::pair<int64_t, int64_t>> ReportPeriod(const v1::ImpactReportRequest& request) {
   if (!request.has_start_time()) return InvalidField("start_time", "is required");
   if (!request.has_end_time()) return InvalidField("end_time", "is required");
-  if (!ValidTime(request.start_time()))
-    return InvalidField("start_time", "is not a valid time");
-  if (!ValidTime(request.end_time()))
-    return InvalidField("end_time", "is not a valid time");
+  if (!ValidTime(request.start_time())) return InvalidField("start_time", "is not a valid time");
+  if (!ValidTime(request.end_time())) return InvalidField("end_time", "is not a valid time");
   const int64_t start = TimeUtil::TimestampToMilliseconds(request.start_time());
   const int64_t end = TimeUtil::TimestampToMilliseconds(request.end_time());
   if (end <= start) return InvalidField("end_time", "must be after start_time");
@@ -54,8 +51,14 @@ absl::StatusOr<std::pair<int64_t, int64_t>> ReportPeriod(const v1::ImpactReportR
 
 ImpactReporter::ImpactReporter(registry::RegistryReadModel* model,
                                scheduler::BookingCalendar* bookings, desk::DeskStore* desk,
-                               const Config& config, std::function<int64_t()> now_ms)
-    : model_(model), bookings_(bookings), desk_(desk), config_(config), now_ms_(std::move(now_ms)) {}
+                               scheduler::RotationStore* rotations, const Config& config,
+                               std::function<int64_t()> now_ms)
+    : model_(model),
+      bookings_(bookings),
+      desk_(desk),
+      rotations_(rotations),
+      config_(config),
+      now_ms_(std::move(now_ms)) {}
 
 absl::StatusOr<v1::ImpactReport> ImpactReporter::Report(const Caller& caller,
                                                         const v1::ImpactReportRequest& request) {
@@ -87,10 +90,12 @@ absl::StatusOr<v1::ImpactReport> ImpactReporter::Report(const Caller& caller,
   *report.mutable_resources()->mutable_coverage() =
       coverage.Finish(config_.registry.white_spot_regions);
 
-  auto current = Period(network_id, scope, start, end);
+  auto plans = CommittedPlans(network_id);
+  if (!plans.ok()) return plans.status();
+  auto current = Period(network_id, scope, *plans, start, end);
   if (!current.ok()) return current.status();
   *report.mutable_current() = std::move(*current);
-  auto previous = Period(network_id, scope, start - (end - start), start);
+  auto previous = Period(network_id, scope, *plans, start - (end - start), start);
   if (!previous.ok()) return previous.status();
   *report.mutable_previous() = std::move(*previous);
   return report;
@@ -103,8 +108,7 @@ absl::StatusOr<v1::ExportImpactReportResponse> ImpactReporter::Export(
   auto report = Report(caller, request.report());
   if (!report.ok()) {
     const std::string field = ErrorField(report.status());
-    return field.empty() ? report.status()
-                         : WithField(report.status(), "report." + field);
+    return field.empty() ? report.status() : WithField(report.status(), "report." + field);
   }
   v1::ExportImpactReportResponse response;
   if (request.format() == v1::EXPORT_FORMAT_CSV) {
@@ -119,13 +123,13 @@ absl::StatusOr<v1::ExportImpactReportResponse> ImpactReporter::Export(
 
 std::vector<registry::ResourceFacts> ImpactReporter::Scope(const std::string& network_id) const {
   return model_->Select([&](const registry::v1::Resource& r) {
-    return network_id.empty() || SharedWith(r, network_id);
+    return network_id.empty() ? r.shared_with_network_ids_size() > 0 : SharedWith(r, network_id);
   });
 }
 
 absl::StatusOr<v1::ImpactPeriod> ImpactReporter::Period(
     const std::string& network_id, const std::vector<registry::ResourceFacts>& scope,
-    int64_t start_ms, int64_t end_ms) {
+    const std::vector<scheduler::v1::RotationPlan>& plans, int64_t start_ms, int64_t end_ms) {
   v1::ImpactPeriod period;
   *period.mutable_start_time() = AtMs(start_ms);
   *period.mutable_end_time() = AtMs(end_ms);
@@ -161,13 +165,50 @@ absl::StatusOr<v1::ImpactPeriod> ImpactReporter::Period(
 
   auto inquiries = Inquiries(network_id, start_ms, end_ms);
   if (!inquiries.ok()) return inquiries.status();
-  for (const auto& i : *inquiries) reach->set_sme_inquiries(reach->sme_inquiries() + i.asker_is_sme());
+  for (const auto& i : *inquiries)
+    reach->set_sme_inquiries(reach->sme_inquiries() + i.asker_is_sme());
   desk::v1::DeskReportRequest desk_request;
   desk_request.set_network_id(network_id);
   *desk_request.mutable_start_time() = period.start_time();
   *desk_request.mutable_end_time() = period.end_time();
   *period.mutable_desk() = desk::BuildReport(desk_request, *inquiries);
+
+  auto* rotations = period.mutable_rotations();
+  rotations->set_pools(static_cast<int64_t>(plans.size()));
+  for (const auto& plan : plans)
+    for (const auto& a : plan.assignments()) {
+      const int64_t from = std::max(TimeUtil::TimestampToMilliseconds(a.start_time()), start_ms);
+      const int64_t to = std::min(TimeUtil::TimestampToMilliseconds(a.end_time()), end_ms);
+      if (to <= from) continue;
+      rotations->set_assignments(rotations->assignments() + 1);
+      rotations->set_unit_days(rotations->unit_days() + static_cast<double>(to - from) / kDayMs);
+    }
   return period;
+}
+
+absl::StatusOr<std::vector<scheduler::v1::RotationPlan>> ImpactReporter::CommittedPlans(
+    const std::string& network_id) {
+  std::set<std::string> owners;
+  for (const auto& id : network_id.empty() ? model_->membership().Networks()
+                                           : std::vector<std::string>{network_id}) {
+    auto members = model_->Members(id);
+    if (!members.ok()) return members.status();
+    if (members->has_value()) owners.insert((*members)->begin(), (*members)->end());
+  }
+  std::vector<scheduler::v1::RotationPlan> plans;
+  for (const auto& owner : owners) {
+    auto pools = rotations_->PoolsOf(owner);
+    if (!pools.ok()) return pools.status();
+    for (const auto& pool : *pools) {
+      auto committed = rotations_->Committed(pool.id());
+      if (!committed.ok()) return committed.status();
+      if (committed->empty()) continue;
+      auto plan = rotations_->GetPlan(*committed);
+      if (!plan.ok()) return plan.status();
+      if (plan->has_value()) plans.push_back(std::move(**plan));
+    }
+  }
+  return plans;
 }
 
 absl::StatusOr<std::vector<desk::v1::Inquiry>> ImpactReporter::Inquiries(

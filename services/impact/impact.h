@@ -15,6 +15,7 @@
 #include "services/desk/desk_store.h"
 #include "services/registry/read_model.h"
 #include "services/scheduler/booking_store.h"
+#include "services/scheduler/rotation_store.h"
 
 namespace infrashare::impact {
 
@@ -27,7 +28,8 @@ absl::StatusOr<std::pair<int64_t, int64_t>> ReportPeriod(const v1::ImpactReportR
 class ImpactReporter {
  public:
   ImpactReporter(registry::RegistryReadModel* model, scheduler::BookingCalendar* bookings,
-                 desk::DeskStore* desk, const Config& config, std::function<int64_t()> now_ms);
+                 desk::DeskStore* desk, scheduler::RotationStore* rotations, const Config& config,
+                 std::function<int64_t()> now_ms);
 
   absl::StatusOr<v1::ImpactReport> Report(const Caller& caller,
                                           const v1::ImpactReportRequest& request);
@@ -35,17 +37,22 @@ class ImpactReporter {
       const Caller& caller, const v1::ExportImpactReportRequest& request);
 
  private:
-  // The resources in scope: shared with the network, or every resource for all networks.
+  // The resources in scope: shared with the network, or with any network for all networks.
   std::vector<registry::ResourceFacts> Scope(const std::string& network_id) const;
   absl::StatusOr<v1::ImpactPeriod> Period(const std::string& network_id,
                                           const std::vector<registry::ResourceFacts>& scope,
+                                          const std::vector<scheduler::v1::RotationPlan>& plans,
                                           int64_t start_ms, int64_t end_ms);
+  // The committed plans of the pools of the network's members (of any network's, for all).
+  absl::StatusOr<std::vector<scheduler::v1::RotationPlan>> CommittedPlans(
+      const std::string& network_id);
   absl::StatusOr<std::vector<desk::v1::Inquiry>> Inquiries(const std::string& network_id,
                                                            int64_t start_ms, int64_t end_ms);
 
   registry::RegistryReadModel* model_;
   scheduler::BookingCalendar* bookings_;
   desk::DeskStore* desk_;
+  scheduler::RotationStore* rotations_;
   Config config_;
   std::function<int64_t()> now_ms_;
 };

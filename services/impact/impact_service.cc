@@ -27,7 +27,10 @@ grpc::ServerUnaryReactor* ImpactServiceImpl::ExportImpactReport(
 }
 
 ImpactModule::ImpactModule(RpcGate* gate, const Config& config, registry::RegistryReadModel* model,
-                           scheduler::BookingCalendar* bookings, desk::DeskStore* desk)
-    : model_(model), reporter_(model, bookings, desk, config, NowMs), service_(&reporter_, gate) {}
+                           scheduler::BookingCalendar* bookings, desk::DeskStore* desk,
+                           scheduler::RotationStore* rotations)
+    : model_(model),
+      reporter_(model, bookings, desk, rotations, config, NowMs),
+      service_(&reporter_, gate) {}
 
 }  // namespace infrashare::impact

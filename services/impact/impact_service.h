@@ -1,6 +1,7 @@
 // infrashare.impact.v1.ImpactService: the gRPC shell around ImpactReporter, and the module the
 // server registers as `impact`. It holds no store of its own: the server hands it the registry
-// read model and read-side stores of the bookings and the desk, so `--services=impact` runs alone.
+// read model and read-side stores of the bookings, the desk and the rotations, so
+// `--services=impact` runs alone.
 #pragma once
 
 #include <string>
@@ -31,7 +32,8 @@ class ImpactServiceImpl final : public v1::ImpactService::CallbackService {
 class ImpactModule final : public ServiceModule {
  public:
   ImpactModule(RpcGate* gate, const Config& config, registry::RegistryReadModel* model,
-               scheduler::BookingCalendar* bookings, desk::DeskStore* desk);
+               scheduler::BookingCalendar* bookings, desk::DeskStore* desk,
+               scheduler::RotationStore* rotations);
   std::string name() const override { return "infrashare.impact.v1.ImpactService"; }
   grpc::Service* service() override { return &service_; }
   bool ready() const override { return model_->ready(); }

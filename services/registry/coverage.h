@@ -15,7 +15,8 @@ namespace infrashare::registry {
 class CoverageCounter {
  public:
   // `themes`: the themes to count (valid, non-zero); `corop`: COROP areas instead of provinces.
-  CoverageCounter(bool corop, std::vector<int> themes) : corop_(corop), themes_(std::move(themes)) {}
+  CoverageCounter(bool corop, std::vector<int> themes)
+      : corop_(corop), themes_(std::move(themes)) {}
   // Counts `resource` if it is ACTIVE.
   void Add(const v1::Resource& resource);
   // `white_spot_regions`: the regions to look for white spots in; empty: every province and

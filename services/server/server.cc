@@ -227,12 +227,15 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
         redis_.get(), gate_.get(), config_, read_model_.get(), slots, streams_.get()));
   }
   if (with_impact) {
-    // Reads only: the desk's records through its store interface, whether or not the desk runs
-    // in this process.
+    // Reads only: the desk's and the rotations' records through their store interfaces, whether
+    // or not the desk and the scheduler run in this process.
     redis_->AddFunctionLibrary(std::string(kDeskLua));
     desk_records_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config_.desk);
+    rotation_records_ = std::make_unique<scheduler::RedisRotationStore>(
+        redis_.get(), config_.scheduler.request_id_ttl_s, config_.scheduler.rotation_draft_ttl_s);
     modules_.push_back(std::make_unique<impact::ImpactModule>(
-        gate_.get(), config_, read_model_.get(), booking_ledger_.get(), desk_records_.get()));
+        gate_.get(), config_, read_model_.get(), booking_ledger_.get(), desk_records_.get(),
+        rotation_records_.get()));
   }
 }
 

@@ -28,6 +28,7 @@
 #include "services/registry/read_model.h"
 #include "services/registry/store.h"
 #include "services/scheduler/booking_store.h"
+#include "services/scheduler/rotation_store.h"
 #include "services/scheduler/slot_search.h"
 #include "services/server/health_port.h"
 
@@ -80,8 +81,9 @@ class InfrashareServer {
   // when no scheduler runs here, and by the impact report.
   std::unique_ptr<scheduler::RedisBookingStore> booking_ledger_;
   std::unique_ptr<scheduler::SlotSearch> desk_slots_;  // when the desk runs without the scheduler
-  // The desk's records as the impact report reads them.
+  // The desk's and the rotations' records as the impact report reads them.
   std::unique_ptr<desk::RedisDeskStore> desk_records_;
+  std::unique_ptr<scheduler::RedisRotationStore> rotation_records_;
   std::unique_ptr<RpcGate> gate_;
   // Every Watch*/Stream* call of every module, on a few shared readers (stream_follower.h).
   std::unique_ptr<StreamFollower> streams_;

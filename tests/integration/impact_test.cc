@@ -75,6 +75,8 @@ struct Expected {
     int64_t inquiries = 0, sme_inquiries = 0, accepted = 0, open = 0, feedback = 0;
     double score_sum = 0, recommend = 0, again = 0;
     std::map<int, int64_t> outcomes;
+    int64_t pools = 0, rotation_assignments = 0;
+    double unit_days = 0;
   } current, previous;
 };
 
@@ -155,8 +157,8 @@ class ImpactTest : public ::testing::Test {
       office.mutable_organization()->set_display_name("Programmabureau " + net);
       office.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_OTHER);
       ASSERT_TRUE(registry_->CreateOrganization(As(kAdminToken).get(), office, &created_org).ok());
-      coordinators_[net] = server_->Token(net + "-office", {auth::v1::ROLE_NETWORK_COORDINATOR},
-                                          {net});
+      coordinators_[net] =
+          server_->Token(net + "-office", {auth::v1::ROLE_NETWORK_COORDINATOR}, {net});
 
       for (int i = 0; i < 6; ++i) {
         ResourceRecord rec;
@@ -210,8 +212,8 @@ class ImpactTest : public ::testing::Test {
           book.set_title("Practicum");
           const std::string booker = members[pick(static_cast<int>(members.size()))];
           sch::Booking booked;
-          auto made_booking = scheduler_->CreateBooking(As(orgs_[booker].token).get(), book,
-                                                        &booked);
+          auto made_booking =
+              scheduler_->CreateBooking(As(orgs_[booker].token).get(), book, &booked);
           ASSERT_TRUE(made_booking.ok()) << made_booking.error_message();
           if (pick(8) == 0) {
             sch::CancelBookingRequest cancel;
@@ -227,7 +229,65 @@ class ImpactTest : public ::testing::Test {
         }
       }
       MakeInquiries(net, members, rng);
+      MakeRotation(net, members);
     }
+  }
+
+  // A mobile unit of the network's first member (not shared with the network: its rotation legs
+  // are no shared use), asked for by the second for 2 days inside the current period; planned and
+  // committed.
+  static void MakeRotation(const std::string& net, const std::vector<std::string>& members) {
+    reg::Resource unit;
+    unit.set_display_name("Mobiel lab " + net);
+    unit.set_kind(reg::RESOURCE_KIND_EQUIPMENT);
+    unit.set_mobility(reg::MOBILITY_MOBILE);
+    unit.set_owner_organization_id(members[0]);
+    unit.mutable_location()->mutable_point()->set_latitude(52.51);
+    unit.mutable_location()->mutable_point()->set_longitude(6.09);
+    *unit.mutable_home_base() = unit.location();
+    unit.set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+    unit.set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+    unit.mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+    reg::CreateResourceRequest create_unit;
+    *create_unit.mutable_resource() = unit;
+    reg::Resource made;
+    ASSERT_TRUE(registry_->CreateResource(As(kAdminToken).get(), create_unit, &made).ok());
+    sch::CreateRotationPoolRequest create_pool;
+    create_pool.mutable_pool()->set_display_name("Mobiele labs " + net);
+    create_pool.mutable_pool()->add_unit_resource_ids(made.id());
+    sch::RotationPool pool;
+    grpc::Status status;
+    for (int i = 0; i < 100; ++i) {  // once the scheduler knows the new unit
+      status =
+          scheduler_->CreateRotationPool(As(orgs_[members[0]].token).get(), create_pool, &pool);
+      if (status.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    sch::CreateRotationRequestRequest ask;
+    auto* r = ask.mutable_rotation_request();
+    r->set_pool_id(pool.id());
+    r->mutable_location()->set_latitude(52.52);
+    r->mutable_location()->set_longitude(6.08);
+    r->mutable_earliest_start_time()->set_seconds(start_ + kDay);
+    r->mutable_latest_end_time()->set_seconds(start_ + 4 * kDay);
+    r->set_duration_days(2);
+    sch::RotationRequest asked;
+    status = scheduler_->CreateRotationRequest(As(orgs_[members[1]].token).get(), ask, &asked);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    sch::PlanRotationRequest plan_request;
+    plan_request.set_pool_id(pool.id());
+    plan_request.mutable_horizon_start_time()->set_seconds(start_);
+    plan_request.mutable_horizon_end_time()->set_seconds(start_ + length_);
+    sch::RotationPlan plan;
+    status = scheduler_->PlanRotation(As(orgs_[members[0]].token).get(), plan_request, &plan);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(plan.assignments_size(), 1);
+    sch::CommitRotationPlanRequest commit;
+    commit.set_id(plan.id());
+    status = scheduler_->CommitRotationPlan(As(orgs_[members[0]].token).get(), commit, &plan);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    rotation_days_[net] = 2;
   }
 
   static void MakeInquiries(const std::string& net, const std::vector<std::string>& members,
@@ -354,6 +414,13 @@ class ImpactTest : public ::testing::Test {
     };
     fill(e.current, start_, start_ + length_);
     fill(e.previous, start_ - length_, start_);
+    for (const auto& [net, days] : rotation_days_) {
+      if (!network.empty() && net != network) continue;
+      ++e.current.pools;
+      ++e.previous.pools;
+      ++e.current.rotation_assignments;
+      e.current.unit_days += days;
+    }
     // Every inquiry was made today: in the previous period.
     for (const auto& i : inquiries_) {
       if (!network.empty() && i.network != network) continue;
@@ -413,6 +480,9 @@ class ImpactTest : public ::testing::Test {
     EXPECT_NEAR(desk.sme_share(),
                 want.inquiries > 0 ? static_cast<double>(want.sme_inquiries) / want.inquiries : 0,
                 1e-9);
+    EXPECT_EQ(got.rotations().pools(), want.pools);
+    EXPECT_EQ(got.rotations().assignments(), want.rotation_assignments);
+    EXPECT_NEAR(got.rotations().unit_days(), want.unit_days, 1e-9);
     std::map<int, int64_t> outcomes;
     for (const auto& o : desk.outcomes()) outcomes[o.outcome()] = o.inquiries();
     EXPECT_EQ(outcomes, want.outcomes);
@@ -424,7 +494,8 @@ class ImpactTest : public ::testing::Test {
     EXPECT_EQ(got.network_id(), network);
     EXPECT_EQ(got.resources().active_resources(), want.active);
     std::map<int, int> by_kind;
-    for (const auto& k : got.resources().coverage().by_kind()) by_kind[k.kind()] = k.active_resources();
+    for (const auto& k : got.resources().coverage().by_kind())
+      by_kind[k.kind()] = k.active_resources();
     EXPECT_EQ(by_kind, want.by_kind);
     std::map<std::pair<std::string, int>, int> cells;
     for (const auto& c : got.resources().coverage().cells())
@@ -464,6 +535,7 @@ class ImpactTest : public ::testing::Test {
   static std::vector<ResourceRecord> resources_;
   static std::vector<BookingRecord> bookings_;
   static std::vector<InquiryRecord> inquiries_;
+  static std::map<std::string, int> rotation_days_;  // served inside the current period
 };
 
 RedisServer* ImpactTest::redis_ = nullptr;
@@ -479,6 +551,7 @@ std::map<std::string, std::string> ImpactTest::coordinators_;
 std::vector<ResourceRecord> ImpactTest::resources_;
 std::vector<BookingRecord> ImpactTest::bookings_;
 std::vector<InquiryRecord> ImpactTest::inquiries_;
+std::map<std::string, int> ImpactTest::rotation_days_;
 
 TEST_F(ImpactTest, ANetworksReportMatchesTheReferenceInBothPeriods) {
   for (const auto& [network, coordinator] : coordinators_) {
@@ -519,8 +592,8 @@ TEST_F(ImpactTest, CoordinatorsSeeTheirOwnNetworkOnlyAndMembersNone) {
                 .error_code(),
             grpc::StatusCode::NOT_FOUND);
   // A 1 MiB network id is refused by the request limits, naming the field.
-  auto huge = impact_->GetImpactReport(As(kAdminToken).get(), Request(std::string(1 << 20, 'n')),
-                                       &report);
+  auto huge =
+      impact_->GetImpactReport(As(kAdminToken).get(), Request(std::string(1 << 20, 'n')), &report);
   EXPECT_EQ(huge.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(BadField(huge), "network_id");
   auto context = std::make_unique<grpc::ClientContext>();
@@ -602,9 +675,10 @@ TEST_F(ImpactTest, ExportsTheSameReportAsJsonAndCsv) {
   EXPECT_EQ(csv.content_type(), "text/csv; charset=utf-8");
   const std::string& text = csv.content();
   EXPECT_EQ(text.rfind("section,measure,current,previous\r\n", 0), 0u);
-  EXPECT_NE(text.find("shared_use,bookings," + std::to_string(report.current().shared_use().bookings()) +
-                      "," + std::to_string(report.previous().shared_use().bookings()) + "\r\n"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("shared_use,bookings," + std::to_string(report.current().shared_use().bookings()) +
+                "," + std::to_string(report.previous().shared_use().bookings()) + "\r\n"),
+      std::string::npos);
   EXPECT_NE(text.find("desk,inquiries,0," + std::to_string(report.previous().desk().inquiries()) +
                       "\r\n"),
             std::string::npos);

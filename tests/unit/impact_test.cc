@@ -1,9 +1,10 @@
 // The impact report's pure parts: the period rules and the CSV export.
+#include "services/impact/impact.h"
+
 #include <gtest/gtest.h>
 
 #include "services/common/errors.h"
 #include "services/impact/export.h"
-#include "services/impact/impact.h"
 
 namespace infrashare::impact {
 namespace {
@@ -46,9 +47,9 @@ TEST(ImpactCsv, PutsCurrentAndPreviousSideBySideAndQuotesWhatNeedsIt) {
   sme->set_booker_kind("sme");
   sme->set_hours(3.5);
   const std::string csv = ToCsv(report);
-  EXPECT_EQ(csv.rfind("section,measure,current,previous\r\nreport,network_id,greenport-horti,\r\n",
-                      0),
-            0u)
+  EXPECT_EQ(
+      csv.rfind("section,measure,current,previous\r\nreport,network_id,greenport-horti,\r\n", 0),
+      0u)
       << csv;
   EXPECT_NE(csv.find("shared_use,bookings,12,7\r\n"), std::string::npos) << csv;
   // A row of the current period only keeps its line, the previous side empty.

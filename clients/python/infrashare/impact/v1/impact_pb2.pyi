@@ -29,18 +29,20 @@ class ExportImpactReportResponse(_message.Message):
     def __init__(self, content_type: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
 
 class ImpactPeriod(_message.Message):
-    __slots__ = ["desk", "end_time", "reach", "shared_use", "start_time"]
+    __slots__ = ["desk", "end_time", "reach", "rotations", "shared_use", "start_time"]
     DESK_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     REACH_FIELD_NUMBER: _ClassVar[int]
+    ROTATIONS_FIELD_NUMBER: _ClassVar[int]
     SHARED_USE_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     desk: _desk_pb2.DeskReport
     end_time: _timestamp_pb2.Timestamp
     reach: ReachImpact
+    rotations: RotationImpact
     shared_use: SharedUseImpact
     start_time: _timestamp_pb2.Timestamp
-    def __init__(self, start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., shared_use: _Optional[_Union[SharedUseImpact, _Mapping]] = ..., reach: _Optional[_Union[ReachImpact, _Mapping]] = ..., desk: _Optional[_Union[_desk_pb2.DeskReport, _Mapping]] = ...) -> None: ...
+    def __init__(self, start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., shared_use: _Optional[_Union[SharedUseImpact, _Mapping]] = ..., reach: _Optional[_Union[ReachImpact, _Mapping]] = ..., desk: _Optional[_Union[_desk_pb2.DeskReport, _Mapping]] = ..., rotations: _Optional[_Union[RotationImpact, _Mapping]] = ...) -> None: ...
 
 class ImpactReport(_message.Message):
     __slots__ = ["current", "generated_time", "network_id", "previous", "resources"]
@@ -85,6 +87,16 @@ class ResourceImpact(_message.Message):
     active_resources: int
     coverage: _registry_pb2.CoverageReportResponse
     def __init__(self, active_resources: _Optional[int] = ..., coverage: _Optional[_Union[_registry_pb2.CoverageReportResponse, _Mapping]] = ...) -> None: ...
+
+class RotationImpact(_message.Message):
+    __slots__ = ["assignments", "pools", "unit_days"]
+    ASSIGNMENTS_FIELD_NUMBER: _ClassVar[int]
+    POOLS_FIELD_NUMBER: _ClassVar[int]
+    UNIT_DAYS_FIELD_NUMBER: _ClassVar[int]
+    assignments: int
+    pools: int
+    unit_days: float
+    def __init__(self, pools: _Optional[int] = ..., assignments: _Optional[int] = ..., unit_days: _Optional[float] = ...) -> None: ...
 
 class SharedUseImpact(_message.Message):
     __slots__ = ["bookings", "sme_hours_share", "usage"]

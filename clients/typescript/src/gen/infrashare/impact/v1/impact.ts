@@ -87,7 +87,7 @@ export interface ImpactReportRequest {
 }
 
 /**
- * Resources shared with the network (or any resource, for all networks) as they are now: the
+ * Resources shared with the network (for all networks: with any network) as they are now: the
  * registry's coverage report over that scope. Not per period: the registry keeps no history.
  */
 export interface ResourceImpact {
@@ -125,6 +125,20 @@ export interface ReachImpact {
   smeInquiries: number;
 }
 
+/**
+ * Mobile units served through rotation: the assignments of the committed plans of pools owned by
+ * the network's members (for all networks: by members of any network), clipped to the period. A
+ * replanned pool counts its current committed plan only.
+ */
+export interface RotationImpact {
+  /** pools with a committed plan */
+  pools: number;
+  /** assignments overlapping the period */
+  assignments: number;
+  /** days a unit served a partner, clipped to the period */
+  unitDays: number;
+}
+
 export interface ImpactPeriod {
   startTime: Date | undefined;
   endTime: Date | undefined;
@@ -137,6 +151,7 @@ export interface ImpactPeriod {
    * report is for every network; then its network_id is empty).
    */
   desk: DeskReport | undefined;
+  rotations: RotationImpact | undefined;
 }
 
 export interface ImpactReport {
@@ -595,8 +610,120 @@ export const ReachImpact: MessageFns<ReachImpact> = {
   },
 };
 
+function createBaseRotationImpact(): RotationImpact {
+  return { pools: 0, assignments: 0, unitDays: 0 };
+}
+
+export const RotationImpact: MessageFns<RotationImpact> = {
+  encode(message: RotationImpact, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pools !== 0) {
+      writer.uint32(8).int64(message.pools);
+    }
+    if (message.assignments !== 0) {
+      writer.uint32(16).int64(message.assignments);
+    }
+    if (message.unitDays !== 0) {
+      writer.uint32(25).double(message.unitDays);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotationImpact {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotationImpact();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pools = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.assignments = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.unitDays = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotationImpact {
+    return {
+      pools: isSet(object.pools) ? globalThis.Number(object.pools) : 0,
+      assignments: isSet(object.assignments) ? globalThis.Number(object.assignments) : 0,
+      unitDays: isSet(object.unitDays)
+        ? globalThis.Number(object.unitDays)
+        : isSet(object.unit_days)
+        ? globalThis.Number(object.unit_days)
+        : 0,
+    };
+  },
+
+  toJSON(message: RotationImpact): unknown {
+    const obj: any = {};
+    if (message.pools !== 0) {
+      obj.pools = Math.round(message.pools);
+    }
+    if (message.assignments !== 0) {
+      obj.assignments = Math.round(message.assignments);
+    }
+    if (message.unitDays !== 0) {
+      obj.unitDays = floatToJson(message.unitDays);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotationImpact>, I>>(base?: I): RotationImpact {
+    return RotationImpact.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotationImpact>, I>>(object: I): RotationImpact {
+    const message = createBaseRotationImpact();
+    message.pools = object.pools ?? 0;
+    message.assignments = object.assignments ?? 0;
+    message.unitDays = object.unitDays ?? 0;
+    return message;
+  },
+};
+
 function createBaseImpactPeriod(): ImpactPeriod {
-  return { startTime: undefined, endTime: undefined, sharedUse: undefined, reach: undefined, desk: undefined };
+  return {
+    startTime: undefined,
+    endTime: undefined,
+    sharedUse: undefined,
+    reach: undefined,
+    desk: undefined,
+    rotations: undefined,
+  };
 }
 
 export const ImpactPeriod: MessageFns<ImpactPeriod> = {
@@ -615,6 +742,9 @@ export const ImpactPeriod: MessageFns<ImpactPeriod> = {
     }
     if (message.desk !== undefined) {
       DeskReport.encode(message.desk, writer.uint32(42).fork()).join();
+    }
+    if (message.rotations !== undefined) {
+      RotationImpact.encode(message.rotations, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -672,6 +802,14 @@ export const ImpactPeriod: MessageFns<ImpactPeriod> = {
             message.desk = DeskReport.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.rotations = RotationImpact.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -703,6 +841,7 @@ export const ImpactPeriod: MessageFns<ImpactPeriod> = {
         : undefined,
       reach: isSet(object.reach) ? ReachImpact.fromJSON(object.reach) : undefined,
       desk: isSet(object.desk) ? DeskReport.fromJSON(object.desk) : undefined,
+      rotations: isSet(object.rotations) ? RotationImpact.fromJSON(object.rotations) : undefined,
     };
   },
 
@@ -723,6 +862,9 @@ export const ImpactPeriod: MessageFns<ImpactPeriod> = {
     if (message.desk !== undefined) {
       obj.desk = DeskReport.toJSON(message.desk);
     }
+    if (message.rotations !== undefined) {
+      obj.rotations = RotationImpact.toJSON(message.rotations);
+    }
     return obj;
   },
 
@@ -741,6 +883,9 @@ export const ImpactPeriod: MessageFns<ImpactPeriod> = {
       : undefined;
     message.desk = (object.desk !== undefined && object.desk !== null)
       ? DeskReport.fromPartial(object.desk)
+      : undefined;
+    message.rotations = (object.rotations !== undefined && object.rotations !== null)
+      ? RotationImpact.fromPartial(object.rotations)
       : undefined;
     return message;
   },
