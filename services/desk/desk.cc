@@ -526,18 +526,9 @@ absl::StatusOr<v1::DeskReport> Desk::Report(const Caller& caller,
     return InvalidField("end_time", "a report covers at most 366 days");
   if (!caller.Coordinates(request.network_id()))
     return Forbidden("a network's desk report is for its coordinators");
-  auto ids = store_->NetworkInquiriesBetween(request.network_id(), start, end);
-  if (!ids.ok()) return ids.status();
-  std::vector<v1::Inquiry> inquiries;
-  constexpr size_t kChunk = 500;
-  for (size_t from = 0; from < ids->size(); from += kChunk) {
-    std::vector<std::string> chunk(ids->begin() + from,
-                                   ids->begin() + std::min(ids->size(), from + kChunk));
-    auto loaded = store_->GetInquiries(chunk);
-    if (!loaded.ok()) return loaded.status();
-    for (auto& i : *loaded) inquiries.push_back(std::move(i));
-  }
-  return BuildReport(request, inquiries);
+  auto inquiries = InquiriesCreatedBetween(*store_, request.network_id(), start, end);
+  if (!inquiries.ok()) return inquiries.status();
+  return BuildReport(request, *inquiries);
 }
 
 }  // namespace infrashare::desk

@@ -95,4 +95,21 @@ v1::DeskReport BuildReport(const v1::DeskReportRequest& request,
   return report;
 }
 
+absl::StatusOr<std::vector<v1::Inquiry>> InquiriesCreatedBetween(DeskStore& store,
+                                                                 const std::string& network_id,
+                                                                 int64_t start_ms, int64_t end_ms) {
+  auto ids = store.NetworkInquiriesBetween(network_id, start_ms, end_ms);
+  if (!ids.ok()) return ids.status();
+  std::vector<v1::Inquiry> inquiries;
+  constexpr size_t kChunk = 500;
+  for (size_t from = 0; from < ids->size(); from += kChunk) {
+    std::vector<std::string> chunk(ids->begin() + from,
+                                   ids->begin() + std::min(ids->size(), from + kChunk));
+    auto loaded = store.GetInquiries(chunk);
+    if (!loaded.ok()) return loaded.status();
+    for (auto& i : *loaded) inquiries.push_back(std::move(i));
+  }
+  return inquiries;
+}
+
 }  // namespace infrashare::desk

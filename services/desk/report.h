@@ -4,12 +4,19 @@
 
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "infrashare/desk/v1/desk.pb.h"
+#include "services/desk/desk_store.h"
 
 namespace infrashare::desk {
 
 // `inquiries` are the network's inquiries created in the period; the request's fields are echoed.
 v1::DeskReport BuildReport(const v1::DeskReportRequest& request,
                            const std::vector<v1::Inquiry>& inquiries);
+
+// The network's inquiries created in [start_ms, end_ms), read in chunks.
+absl::StatusOr<std::vector<v1::Inquiry>> InquiriesCreatedBetween(DeskStore& store,
+                                                                 const std::string& network_id,
+                                                                 int64_t start_ms, int64_t end_ms);
 
 }  // namespace infrashare::desk

@@ -10,6 +10,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include "infrashare/registry/v1/registry.pb.h"
 
@@ -36,6 +37,13 @@ class Membership {
     auto it = members_of_.find(network_id);
     if (it == members_of_.end()) return std::nullopt;
     return it->second;
+  }
+  // Every network known, in id order.
+  std::vector<std::string> Networks() const {
+    std::shared_lock lock(mutex_);
+    std::vector<std::string> ids;
+    for (const auto& [id, members] : members_of_) ids.push_back(id);
+    return ids;
   }
   std::set<std::string> NetworksOf(const std::string& organization_id) const {
     std::shared_lock lock(mutex_);

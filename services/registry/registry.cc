@@ -18,6 +18,7 @@
 #include "services/common/recurrence.h"
 #include "services/common/regions.h"
 #include "services/common/text_fold.h"
+#include "services/registry/coverage.h"
 #include "services/registry/validation.h"
 
 namespace infrashare::registry {
@@ -709,49 +710,9 @@ absl::StatusOr<v1::CoverageReportResponse> Registry::CoverageReport(
       return InvalidField(absl::StrCat("themes[", i, "]"), "unknown theme");
   if (themes.empty())
     for (int t = 1; t <= v1::Theme_MAX; ++t) themes.push_back(t);
-  const bool corop = request.level() == v1::REGION_LEVEL_COROP;
-  std::map<std::pair<std::string, int>, int> cells;
-  std::map<int, int> by_kind;
-  index_->ForEach([&](const v1::Resource& r) {
-    if (r.lifecycle().state() != v1::LIFECYCLE_STATE_ACTIVE) return;
-    by_kind[r.kind()]++;
-    const v1::Region& region =
-        r.location().has_region() ? r.location().region() : r.home_base().region();
-    std::string code = corop ? region.corop() : region.province();
-    if (!corop && code.empty() && !region.corop().empty())
-      if (const RegionInfo* c = FindRegion(region.corop())) code = std::string(c->province);
-    if (code.empty()) return;
-    for (int t : r.themes())
-      if (std::find(themes.begin(), themes.end(), t) != themes.end()) cells[{code, t}]++;
-  });
-  v1::CoverageReportResponse response;
-  for (const auto& [key, count] : cells) {
-    auto* cell = response.add_cells();
-    cell->set_region_code(key.first);
-    cell->set_theme(static_cast<v1::Theme>(key.second));
-    cell->set_active_resources(count);
-  }
-  for (const auto& [kind, count] : by_kind) {
-    auto* k = response.add_by_kind();
-    k->set_kind(static_cast<v1::ResourceKind>(kind));
-    k->set_active_resources(count);
-  }
-  std::vector<std::string> regions = config_.white_spot_regions;
-  if (regions.empty()) {
-    for (const auto& p : Provinces()) regions.emplace_back(p.code);
-    for (const auto& c : CoropAreas()) regions.emplace_back(c.code);
-  }
-  for (const auto& code : regions) {
-    if (corop ? !IsCoropCode(code) : !IsProvinceCode(code)) continue;
-    for (int t : themes) {
-      if (cells.count({code, t})) continue;
-      auto* spot = response.add_white_spots();
-      spot->set_region_code(code);
-      spot->set_region_name(std::string(FindRegion(code)->name));
-      spot->set_theme(static_cast<v1::Theme>(t));
-    }
-  }
-  return response;
+  CoverageCounter counter(request.level() == v1::REGION_LEVEL_COROP, std::move(themes));
+  index_->ForEach([&](const v1::Resource& r) { counter.Add(r); });
+  return counter.Finish(config_.white_spot_regions);
 }
 
 absl::StatusOr<v1::OverlapReportResponse> Registry::OverlapReport(

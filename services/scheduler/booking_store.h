@@ -105,6 +105,9 @@ class BookingCalendar {
   // Busy() of many resources in one round trip.
   virtual absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(
       const std::vector<std::string>& resource_ids, EpochMs from, EpochMs to) = 0;
+  // A resource's bookings, a page at a time (usage reports read it too).
+  virtual absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
+                                                     const PageQuery& query) = 0;
 };
 
 class BookingStore : public BookingCalendar {
@@ -134,8 +137,6 @@ class BookingStore : public BookingCalendar {
   // The resources' booking versions (every change of a resource's bookings bumps it).
   virtual absl::StatusOr<std::vector<std::string>> Versions(
       const std::vector<std::string>& resource_ids) = 0;
-  virtual absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
-                                                     const PageQuery& query) = 0;
   virtual absl::StatusOr<BookingPage> ListByOrganization(const std::string& organization_id,
                                                          const PageQuery& query) = 0;
   // Applies the time-based transitions that are due in one shard; returns how many it looked at.

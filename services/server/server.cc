@@ -14,6 +14,7 @@
 #include "services/common/logging.h"
 #include "services/desk/desk_service.h"
 #include "services/http/routes.h"
+#include "services/impact/impact_service.h"
 #include "services/privacy/privacy_service.h"
 #include "services/programme/programme_service.h"
 #include "services/registry/registry_service.h"
@@ -51,7 +52,8 @@ std::string WithPort(const std::string& listen, int port) {
 }  // namespace
 
 const std::set<std::string>& KnownServices() {
-  static const std::set<std::string> kServices = {"registry", "scheduler", "desk", "programme"};
+  static const std::set<std::string> kServices = {"registry", "scheduler", "desk", "programme",
+                                                  "impact"};
   return kServices;
 }
 
@@ -62,7 +64,8 @@ const std::vector<std::string>& PublicServiceNames() {
       scheduler::v1::SchedulerService::service_full_name(),
       desk::v1::DeskService::service_full_name(),
       privacy::v1::PrivacyService::service_full_name(),
-      programme::v1::ProgrammeService::service_full_name()};
+      programme::v1::ProgrammeService::service_full_name(),
+      impact::v1::ImpactService::service_full_name()};
   return kNames;
 }
 
@@ -187,12 +190,13 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
   const bool with_scheduler = services.count("scheduler") > 0;
   const bool with_desk = services.count("desk") > 0;
   const bool with_programme = services.count("programme") > 0;
-  // The registry asks the booking ledger before it removes a resource, and a desk without the
-  // scheduler reads it for free slots, so they load its functions too.
-  // The programme books its events' resources with the scheduler's functions.
-  if (with_registry || with_scheduler || with_desk || with_programme)
+  const bool with_impact = services.count("impact") > 0;
+  // The registry asks the booking ledger before it removes a resource, a desk without the
+  // scheduler reads it for free slots, the impact report reads bookings from it, and the programme
+  // books its events' resources with its functions, so they load its functions too.
+  if (with_registry || with_scheduler || with_desk || with_programme || with_impact)
     redis_->AddFunctionLibrary(std::string(kSchedulerLua));
-  if (with_registry || (with_desk && !with_scheduler))
+  if (with_registry || (with_desk && !with_scheduler) || with_impact)
     booking_ledger_ =
         std::make_unique<scheduler::RedisBookingStore>(redis_.get(), config_.scheduler);
 
@@ -253,6 +257,17 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
                                                                read_model_.get());
     programme_reader_ = module->reader();
     modules_.push_back(std::move(module));
+  }
+  if (with_impact) {
+    // Reads only: the desk's and the rotations' records through their store interfaces, whether
+    // or not the desk and the scheduler run in this process.
+    redis_->AddFunctionLibrary(std::string(kDeskLua));
+    desk_records_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config_.desk);
+    rotation_records_ = std::make_unique<scheduler::RedisRotationStore>(
+        redis_.get(), config_.scheduler.request_id_ttl_s, config_.scheduler.rotation_draft_ttl_s);
+    modules_.push_back(std::make_unique<impact::ImpactModule>(
+        gate_.get(), config_, read_model_.get(), booking_ledger_.get(), desk_records_.get(),
+        rotation_records_.get()));
   }
 }
 

@@ -23,6 +23,7 @@
 #include "services/common/stream_follower.h"
 #include "services/common/token_service.h"
 #include "services/common/unparsable.h"
+#include "services/desk/desk_store.h"
 #include "services/http/public_site.h"
 #include "services/http/routes.h"
 #include "services/programme/programme_store.h"
@@ -31,6 +32,7 @@
 #include "services/registry/read_model.h"
 #include "services/registry/store.h"
 #include "services/scheduler/booking_store.h"
+#include "services/scheduler/rotation_store.h"
 #include "services/scheduler/slot_search.h"
 #include "services/server/health_port.h"
 
@@ -82,14 +84,17 @@ class InfrashareServer {
   std::unique_ptr<registry::RedisRegistryStore> registry_store_;
   std::unique_ptr<registry::RegistryReadModel> read_model_;
   std::unique_ptr<registry::RegistryFollower> registry_follower_;
-  // What blocks resources: read by the registry before a removal, and by the desk's slot search
-  // when no scheduler runs here.
+  // What blocks resources: read by the registry before a removal, by the desk's slot search
+  // when no scheduler runs here, and by the impact report.
   std::unique_ptr<scheduler::RedisBookingStore> booking_ledger_;
   std::unique_ptr<scheduler::SlotSearch> desk_slots_;  // when the desk runs without the scheduler
   // Which resources have upcoming public events, for the registry's search (read-only).
   std::unique_ptr<programme::RedisProgrammeStore> programme_events_;
   std::unique_ptr<programme::UpcomingResources> upcoming_resources_;
   programme::ProgrammeReader* programme_reader_ = nullptr;  // the programme module's, if it runs
+  // The desk's and the rotations' records as the impact report reads them.
+  std::unique_ptr<desk::RedisDeskStore> desk_records_;
+  std::unique_ptr<scheduler::RedisRotationStore> rotation_records_;
   std::unique_ptr<RpcGate> gate_;
   // Every Watch*/Stream* call of every module, on a few shared readers (stream_follower.h).
   std::unique_ptr<StreamFollower> streams_;

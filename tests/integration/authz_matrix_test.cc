@@ -170,6 +170,8 @@ const std::map<std::string, Rule> kRules = {
     {"programme.ListRegistrations", {Kind::kRead, kStaff}},  // registrants' names: the organiser
     {"programme.RecordAttendance", {Kind::kWrite, kStaff}},
     {"programme.ExportProgrammeCalendar", {Kind::kRead, kAnyRole, {"resource_id", "network_id"}}},
+    {"impact.GetImpactReport", {Kind::kRead, kNoOwnerRole}},
+    {"impact.ExportImpactReport", {Kind::kRead, kNoOwnerRole}},
 };
 
 // Strings planted in the owner's private fields, and the owner's roles that may read each. A
@@ -333,6 +335,8 @@ void AimRequest(const std::string& gate, const World& world, int serial, Message
       auto it = kEnums.find(name);
       if (it == kEnums.end()) continue;
       const auto* value = f->enum_type()->FindValueByName(it->second);
+      if (value == nullptr && name == "format")  // the impact report's export formats
+        value = f->enum_type()->FindValueByName("EXPORT_FORMAT_CSV");
       ASSERT_NE(value, nullptr) << gate << "." << name;
       if (f->is_repeated()) {
         reflection->AddEnum(request, f, value);

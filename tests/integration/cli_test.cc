@@ -489,6 +489,15 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   auto report = Cli("-o json desk report --network techoost --from " + from + " --to " + to);
   ASSERT_EQ(report.exit_code, 0) << report.output;
   EXPECT_NE(report.output.find("\"average_score\": 5"), std::string::npos) << report.output;
+  // The impact report: its desk section over the same inquiries, as a CSV export; a backwards
+  // period names the field.
+  auto impact = Cli("impact --network techoost --from " + from + " --to " + to + " --format csv");
+  ASSERT_EQ(impact.exit_code, 0) << impact.output;
+  EXPECT_EQ(impact.output.rfind("section,measure,current,previous\r\n", 0), 0u) << impact.output;
+  EXPECT_NE(impact.output.find("desk,average_score,5,0\r\n"), std::string::npos) << impact.output;
+  auto backwards = Cli("impact --network techoost --from " + to + " --to " + from);
+  EXPECT_EQ(backwards.exit_code, 1);
+  EXPECT_NE(backwards.output.find("[field: end_time]"), std::string::npos) << backwards.output;
 
   auto bad = Cli("desk ask --need astrology --text hi --entry bakery");
   EXPECT_EQ(bad.exit_code, 1);

@@ -43,6 +43,7 @@ void AddBookingCommands(CLI::App& cli, App& app);
 void AddDeskCommands(CLI::App& cli, App& app);
 void AddRotationCommands(CLI::App& cli, App& app);
 void AddProgrammeCommands(CLI::App& cli, App& app);
+void AddImpactCommands(CLI::App& cli, App& app);
 
 // "lab" -> RESOURCE_KIND_LAB for an enum whose values share `prefix`; -1 when unknown.
 int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   infrashare::cli::AddDeskCommands(cli, app);
   infrashare::cli::AddRotationCommands(cli, app);
   infrashare::cli::AddProgrammeCommands(cli, app);
+  infrashare::cli::AddImpactCommands(cli, app);
   infrashare::cli::AddTokenCommands(cli, app);
   infrashare::cli::AddAuditCommands(cli, app);
   infrashare::cli::AddPrivacyCommands(cli, app);

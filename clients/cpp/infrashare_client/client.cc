@@ -55,6 +55,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
   desk_ = desk::v1::DeskService::NewStub(channel_);
   privacy_ = privacy::v1::PrivacyService::NewStub(channel_);
   programme_ = programme::v1::ProgrammeService::NewStub(channel_);
+  impact_ = impact::v1::ImpactService::NewStub(channel_);
 }
 
 std::unique_ptr<grpc::ClientContext> Client::Context() const {

@@ -14,6 +14,7 @@
 
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/desk/v1/desk.grpc.pb.h"
+#include "infrashare/impact/v1/impact.grpc.pb.h"
 #include "infrashare/privacy/v1/privacy.grpc.pb.h"
 #include "infrashare/programme/v1/programme.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
@@ -42,6 +43,7 @@ class Client {
   desk::v1::DeskService::Stub& desk() { return *desk_; }
   privacy::v1::PrivacyService::Stub& privacy() { return *privacy_; }
   programme::v1::ProgrammeService::Stub& programme() { return *programme_; }
+  impact::v1::ImpactService::Stub& impact() { return *impact_; }
   const ClientOptions& options() const { return options_; }
 
   // A context with the token and the deadline.
@@ -95,6 +97,7 @@ class Client {
   std::unique_ptr<desk::v1::DeskService::Stub> desk_;
   std::unique_ptr<privacy::v1::PrivacyService::Stub> privacy_;
   std::unique_ptr<programme::v1::ProgrammeService::Stub> programme_;
+  std::unique_ptr<impact::v1::ImpactService::Stub> impact_;
 };
 
 // One line for a person: "NOT_FOUND: resource 'x' not found", with the bad field when there is one.

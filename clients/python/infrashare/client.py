@@ -10,6 +10,7 @@ from google.protobuf import timestamp_pb2
 from infrashare._rpc import error_details_pb2, status_pb2
 from infrashare.auth.v1 import auth_pb2_grpc
 from infrashare.desk.v1 import desk_pb2_grpc
+from infrashare.impact.v1 import impact_pb2_grpc
 from infrashare.privacy.v1 import privacy_pb2_grpc
 from infrashare.programme.v1 import programme_pb2_grpc
 from infrashare.registry.v1 import registry_pb2_grpc
@@ -104,6 +105,7 @@ class Client:
         self.registry = registry_pb2_grpc.RegistryServiceStub(channel)
         self.scheduler = scheduler_pb2_grpc.SchedulerServiceStub(channel)
         self.desk = desk_pb2_grpc.DeskServiceStub(channel)
+        self.impact = impact_pb2_grpc.ImpactServiceStub(channel)
         self.privacy = privacy_pb2_grpc.PrivacyServiceStub(channel)
         self.programme = programme_pb2_grpc.ProgrammeServiceStub(channel)
         self.tokens = auth_pb2_grpc.TokenServiceStub(channel)

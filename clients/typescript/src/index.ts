@@ -7,6 +7,7 @@ import { BadRequest, ErrorInfo } from "./gen/google/rpc/error_details";
 import { Status } from "./gen/google/rpc/status";
 import { TokenServiceClient } from "./gen/infrashare/auth/v1/auth";
 import { DeskServiceClient } from "./gen/infrashare/desk/v1/desk";
+import { ImpactServiceClient } from "./gen/infrashare/impact/v1/impact";
 import { PrivacyServiceClient } from "./gen/infrashare/privacy/v1/privacy";
 import { ProgrammeServiceClient } from "./gen/infrashare/programme/v1/programme";
 import { RegistryServiceClient } from "./gen/infrashare/registry/v1/registry";
@@ -17,6 +18,7 @@ import {
 
 export * as auth from "./gen/infrashare/auth/v1/auth";
 export * as desk from "./gen/infrashare/desk/v1/desk";
+export * as impact from "./gen/infrashare/impact/v1/impact";
 export * as privacy from "./gen/infrashare/privacy/v1/privacy";
 export * as programme from "./gen/infrashare/programme/v1/programme";
 export * as registry from "./gen/infrashare/registry/v1/registry";
@@ -71,6 +73,7 @@ export class Client {
   readonly registry: RegistryServiceClient;
   readonly scheduler: SchedulerServiceClient;
   readonly desk: DeskServiceClient;
+  readonly impact: ImpactServiceClient;
   readonly privacy: PrivacyServiceClient;
   readonly programme: ProgrammeServiceClient;
   readonly tokens: TokenServiceClient;
@@ -84,6 +87,7 @@ export class Client {
     this.registry = new RegistryServiceClient(address, credentials);
     this.scheduler = new SchedulerServiceClient(address, credentials);
     this.desk = new DeskServiceClient(address, credentials);
+    this.impact = new ImpactServiceClient(address, credentials);
     this.privacy = new PrivacyServiceClient(address, credentials);
     this.programme = new ProgrammeServiceClient(address, credentials);
     this.tokens = new TokenServiceClient(address, credentials);
@@ -105,6 +109,7 @@ export class Client {
     this.registry.close();
     this.scheduler.close();
     this.desk.close();
+    this.impact.close();
     this.privacy.close();
     this.programme.close();
     this.tokens.close();

@@ -1,0 +1,60 @@
+// The impact report: what the shared infrastructure achieved for a network (or all networks) in a
+// period, beside the period before it. It measures with the other components' own report code
+// (the registry's CoverageCounter, the scheduler's MeasureUsage, the desk's BuildReport) over the
+// stores' read interfaces, so it needs none of those modules running in its process.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "infrashare/impact/v1/impact.pb.h"
+#include "services/common/auth.h"
+#include "services/common/config.h"
+#include "services/desk/desk_store.h"
+#include "services/registry/read_model.h"
+#include "services/scheduler/booking_store.h"
+#include "services/scheduler/rotation_store.h"
+
+namespace infrashare::impact {
+
+// A report period covers at most this many days (ten years and leap days).
+inline constexpr int64_t kMaxPeriodDays = 3653;
+
+// The period [start_ms, end_ms) of a request, or INVALID_ARGUMENT naming the field.
+absl::StatusOr<std::pair<int64_t, int64_t>> ReportPeriod(const v1::ImpactReportRequest& request);
+
+class ImpactReporter {
+ public:
+  ImpactReporter(registry::RegistryReadModel* model, scheduler::BookingCalendar* bookings,
+                 desk::DeskStore* desk, scheduler::RotationStore* rotations, const Config& config,
+                 std::function<int64_t()> now_ms);
+
+  absl::StatusOr<v1::ImpactReport> Report(const Caller& caller,
+                                          const v1::ImpactReportRequest& request);
+  absl::StatusOr<v1::ExportImpactReportResponse> Export(
+      const Caller& caller, const v1::ExportImpactReportRequest& request);
+
+ private:
+  // The resources in scope: shared with the network, or with any network for all networks.
+  std::vector<registry::ResourceFacts> Scope(const std::string& network_id) const;
+  absl::StatusOr<v1::ImpactPeriod> Period(const std::string& network_id,
+                                          const std::vector<registry::ResourceFacts>& scope,
+                                          const std::vector<scheduler::v1::RotationPlan>& plans,
+                                          int64_t start_ms, int64_t end_ms);
+  // The committed plans of the pools of the network's members (of any network's, for all).
+  absl::StatusOr<std::vector<scheduler::v1::RotationPlan>> CommittedPlans(
+      const std::string& network_id);
+  absl::StatusOr<std::vector<desk::v1::Inquiry>> Inquiries(const std::string& network_id,
+                                                           int64_t start_ms, int64_t end_ms);
+
+  registry::RegistryReadModel* model_;
+  scheduler::BookingCalendar* bookings_;
+  desk::DeskStore* desk_;
+  scheduler::RotationStore* rotations_;
+  Config config_;
+  std::function<int64_t()> now_ms_;
+};
+
+}  // namespace infrashare::impact
