@@ -33,6 +33,10 @@ struct HttpReply {
   int retry_after_s = 0;  // 503: when to try again
 };
 using HttpRoute = std::function<HttpReply(const HttpQuery& query)>;
+// A route whose answer depends on who asks: it gets the Authorization header as sent ("" when
+// none). Its replies are never stored by shared caches nor readable from other origins.
+using HttpCallerRoute =
+    std::function<HttpReply(const HttpQuery& query, const std::string& authorization)>;
 
 // An error reply as an RFC 9457 problem document; `parameter` names the bad query parameter.
 HttpReply Problem(int status, const std::string& detail, const std::string& parameter = "");
@@ -52,6 +56,7 @@ class PublicSite {
 
   // Before Start: answer GET (and HEAD) of `path` with `route`.
   void Route(const std::string& path, HttpRoute route);
+  void CallerRoute(const std::string& path, HttpCallerRoute route);
   // Binds http.listen and serves; false when it cannot bind (or the static directory is missing).
   bool Start();
   void Stop();

@@ -6,7 +6,11 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/time/time.h"
 #include "services/common/clock.h"
+#include "services/impact/export.h"
 #include "services/common/errors.h"
 #include "services/http/feeds.h"
 #include "services/programme/calendar.h"
@@ -121,10 +125,87 @@ HttpRoute ProgrammeCalendar(registry::RegistryReadModel* model, const ProgrammeV
   };
 }
 
+// An error of the impact report as the page's HTTP status.
+HttpReply ImpactRefusal(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      return Problem(400, std::string(status.message()), ErrorField(status));
+    case absl::StatusCode::kUnauthenticated:
+      return Problem(401, std::string(status.message()));
+    case absl::StatusCode::kPermissionDenied:
+      return Problem(403, std::string(status.message()));
+    case absl::StatusCode::kNotFound:
+      return Problem(404, std::string(status.message()), "network");
+    case absl::StatusCode::kUnavailable: {
+      HttpReply reply = Problem(503, "the store is unreachable; try again");
+      reply.retry_after_s = 1;
+      return reply;
+    }
+    default:
+      return Problem(500, "the report could not be made");
+  }
+}
+
+// ?from=YYYY-MM-DD as the start of that day in UTC.
+absl::StatusOr<google::protobuf::Timestamp> Day(const HttpQuery& query, const std::string& name) {
+  auto found = query.find(name);
+  absl::Time time;
+  std::string why;
+  if (found == query.end() ||
+      !absl::ParseTime("%Y-%m-%d", found->second, absl::UTCTimeZone(), &time, &why))
+    return InvalidField(name, "must be a date, YYYY-MM-DD");
+  google::protobuf::Timestamp out;
+  out.set_seconds(absl::ToUnixSeconds(time));
+  return out;
+}
+
+// GET /impact/report.json?network=&from=&to=: the ImpactReport as JSON, for a coordinator's or
+// platform admin's token (Authorization: Bearer), or without one for a network that opted in.
+HttpCallerRoute ImpactReportRoute(const ImpactView& impact) {
+  return [impact](const HttpQuery& query, const std::string& authorization) -> HttpReply {
+    if (impact.reporter == nullptr)
+      return Problem(404, "this server does not run the impact report (--services)");
+    for (const auto& [name, value] : query)
+      if (name != "network" && name != "from" && name != "to")
+        return Problem(400, "unknown parameter", name);
+    impact::v1::ImpactReportRequest request;
+    if (auto network = query.find("network"); network != query.end())
+      request.set_network_id(network->second);
+    auto from = Day(query, "from");
+    if (!from.ok()) return ImpactRefusal(from.status());
+    auto to = Day(query, "to");
+    if (!to.ok()) return ImpactRefusal(to.status());
+    *request.mutable_start_time() = *from;
+    *request.mutable_end_time() = *to;
+    absl::StatusOr<impact::v1::ImpactReport> report;
+    if (!authorization.empty()) {
+      if (!absl::StartsWith(authorization, "Bearer "))
+        return Problem(401, "give the token as Authorization: Bearer <token>");
+      auto caller = impact.tokens->Resolve(absl::StripAsciiWhitespace(authorization.substr(7)));
+      if (!caller.ok()) return ImpactRefusal(caller.status());
+      report = impact.reporter->Report(*caller, request);
+    } else {
+      if (request.network_id().empty())
+        return Problem(401, "the report of every network needs a platform admin's token");
+      auto stored = impact.registry->Get(registry::kNetworkKind, request.network_id());
+      if (!stored.ok()) return ImpactRefusal(stored.status());
+      registry::v1::Network network;
+      if (!stored->has_value() || !network.ParseFromString(**stored))
+        return Problem(404, "no network has this id", "network");
+      if (!network.public_impact())
+        return Problem(401, "this network publishes no impact summary: give a coordinator's token");
+      report = impact.reporter->PublicReport(request);
+    }
+    if (!report.ok()) return ImpactRefusal(report.status());
+    return {200, "application/json", impact::ToJson(*report)};
+  };
+}
+
 }  // namespace
 
 void RegisterRoutes(registry::RegistryReadModel* model, const ProgrammeView& programme,
-                    const HttpConfig& config, PublicSite* site) {
+                    const ImpactView& impact, const HttpConfig& config, PublicSite* site) {
+  site->CallerRoute("/impact/report.json", ImpactReportRoute(impact));
   const int per_resource = config.events_per_resource;
   site->Route("/open/resources.geojson",
               ResourceFeed(model, programme, per_resource, "application/geo+json",

@@ -7,10 +7,13 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/http/public_site.h"
+#include "services/impact/impact.h"
 #include "services/programme/programme_reader.h"
 #include "services/registry/read_model.h"
+#include "services/registry/store.h"
 
 namespace infrashare::http {
 
@@ -22,9 +25,17 @@ struct ProgrammeView {
   std::function<absl::StatusOr<std::set<std::string>>(int64_t now_ms)> resources_with_events;
 };
 
+// The impact report for the impact page: unset when the process does not run it.
+struct ImpactView {
+  impact::ImpactReporter* reporter = nullptr;
+  TokenAuthority* tokens = nullptr;          // who asks (a coordinator's or admin's token)
+  registry::RegistryStore* registry = nullptr;  // whether a network opted in to a public summary
+};
+
 // The open-data feeds (/open/...) over the process's one registry read model, the programme's
-// calendars, and the pages (/map, /impact) with what they load.
+// calendars, the impact report as JSON (/impact/report.json) and the pages (/map, /impact) with
+// what they load.
 void RegisterRoutes(registry::RegistryReadModel* model, const ProgrammeView& programme,
-                    const HttpConfig& config, PublicSite* site);
+                    const ImpactView& impact, const HttpConfig& config, PublicSite* site);
 
 }  // namespace infrashare::http

@@ -67,6 +67,22 @@ absl::StatusOr<v1::ImpactReport> ImpactReporter::Report(const Caller& caller,
     return Forbidden(network_id.empty()
                          ? "the impact report of every network is for platform admins"
                          : "a network's impact report is for its coordinators");
+  return Build(request);
+}
+
+absl::StatusOr<v1::ImpactReport> ImpactReporter::PublicReport(
+    const v1::ImpactReportRequest& request) {
+  if (request.network_id().empty())
+    return Forbidden("the impact report of every network is for platform admins");
+  auto report = Build(request);
+  if (!report.ok()) return report.status();
+  report->mutable_current()->mutable_desk()->clear_by_entry_partner();
+  report->mutable_previous()->mutable_desk()->clear_by_entry_partner();
+  return report;
+}
+
+absl::StatusOr<v1::ImpactReport> ImpactReporter::Build(const v1::ImpactReportRequest& request) {
+  const std::string& network_id = request.network_id();
   auto period = ReportPeriod(request);
   if (!period.ok()) return period.status();
   if (!model_->ready()) return StoreUnavailable("the registry read model is still loading");

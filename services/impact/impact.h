@@ -33,10 +33,14 @@ class ImpactReporter {
 
   absl::StatusOr<v1::ImpactReport> Report(const Caller& caller,
                                           const v1::ImpactReportRequest& request);
+  // What anyone may read of a network whose coordinators opted in (Network.public_impact, checked
+  // by the caller of this): the report without the names of the desk's entry partners.
+  absl::StatusOr<v1::ImpactReport> PublicReport(const v1::ImpactReportRequest& request);
   absl::StatusOr<v1::ExportImpactReportResponse> Export(
       const Caller& caller, const v1::ExportImpactReportRequest& request);
 
  private:
+  absl::StatusOr<v1::ImpactReport> Build(const v1::ImpactReportRequest& request);
   // The resources in scope: shared with the network, or with any network for all networks.
   std::vector<registry::ResourceFacts> Scope(const std::string& network_id) const;
   absl::StatusOr<v1::ImpactPeriod> Period(const std::string& network_id,

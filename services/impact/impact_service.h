@@ -37,6 +37,8 @@ class ImpactModule final : public ServiceModule {
   std::string name() const override { return "infrashare.impact.v1.ImpactService"; }
   grpc::Service* service() override { return &service_; }
   bool ready() const override { return model_->ready(); }
+  // For the impact page of the public HTTP listener.
+  ImpactReporter* reporter() { return &reporter_; }
 
  private:
   const registry::RegistryReadModel* model_;

@@ -152,8 +152,10 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
 
   if (!config.http.listen.empty()) {
     s->public_site_ = std::make_unique<http::PublicSite>(config.http, &s->metrics_);
-    http::RegisterRoutes(s->read_model_.get(), s->PublicProgramme(), config.http,
-                         s->public_site_.get());
+    http::RegisterRoutes(
+        s->read_model_.get(), s->PublicProgramme(),
+        {s->impact_reporter_, s->tokens_.get(), s->registry_store_.get()}, config.http,
+        s->public_site_.get());
     if (!s->public_site_->Start())
       return absl::UnavailableError(
           absl::StrCat("http.listen: cannot listen on ", config.http.listen));
@@ -265,9 +267,11 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     desk_records_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config_.desk);
     rotation_records_ = std::make_unique<scheduler::RedisRotationStore>(
         redis_.get(), config_.scheduler.request_id_ttl_s, config_.scheduler.rotation_draft_ttl_s);
-    modules_.push_back(std::make_unique<impact::ImpactModule>(
-        gate_.get(), config_, read_model_.get(), booking_ledger_.get(), desk_records_.get(),
-        rotation_records_.get()));
+    auto module = std::make_unique<impact::ImpactModule>(gate_.get(), config_, read_model_.get(),
+                                                         booking_ledger_.get(), desk_records_.get(),
+                                                         rotation_records_.get());
+    impact_reporter_ = module->reporter();
+    modules_.push_back(std::move(module));
   }
 }
 

@@ -92,6 +92,7 @@ class InfrashareServer {
   std::unique_ptr<programme::RedisProgrammeStore> programme_events_;
   std::unique_ptr<programme::UpcomingResources> upcoming_resources_;
   programme::ProgrammeReader* programme_reader_ = nullptr;  // the programme module's, if it runs
+  impact::ImpactReporter* impact_reporter_ = nullptr;       // the impact module's, if it runs
   // The desk's and the rotations' records as the impact report reads them.
   std::unique_ptr<desk::RedisDeskStore> desk_records_;
   std::unique_ptr<scheduler::RedisRotationStore> rotation_records_;

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import puppeteer from "puppeteer-core";
 import client from "@infrashare/client";
 
-export const { Client, registry, scheduler, programme, impact } = client;
+export const { Client, auth, registry, scheduler, programme, impact } = client;
 export const ADMIN = "web-test-bootstrap-admin";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 

@@ -1,0 +1,117 @@
+// The impact page in a real browser: a coordinator's token shows its network's report with the
+// same numbers the RPC gives, drawn as charts too; without a token only a network that opted in
+// shows a summary, and another network's coordinator is refused.
+import * as assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Client, auth, impact, maybeScreenshot, openBrowser, registry, scheduler, startServer } from "./harness.mjs";
+
+let site;
+let browser;
+let coordinator = "";
+let outsider = "";
+const FROM = "2030-01-01";
+const TO = "2030-02-01";
+
+before(async () => {
+  site = await startServer();
+  const c = site.admin();
+  for (const [id, sme] of [["zwolle-mbo", false], ["kaasmakerij-ijssel", true], ["metaal-deventer", true]])
+    await c.call(c.registry, "createOrganization", registry.CreateOrganizationRequest.fromPartial({
+      organizationId: id,
+      organization: { displayName: id, kind: sme ? registry.OrganizationKind.ORGANIZATION_KIND_COMPANY : registry.OrganizationKind.ORGANIZATION_KIND_VOCATIONAL_SCHOOL, sme },
+    }));
+  for (const [id, open] of [["techoost", false], ["greenport", true]])
+    await c.call(c.registry, "createNetwork", registry.CreateNetworkRequest.fromPartial({
+      networkId: id,
+      network: { displayName: id, memberOrganizationIds: ["zwolle-mbo", "kaasmakerij-ijssel", "metaal-deventer"], publicImpact: open },
+    }));
+  await c.call(c.registry, "createResource", registry.CreateResourceRequest.fromPartial({
+    resourceId: "cnc-lab-zwolle",
+    resource: {
+      displayName: "CNC-lab Zwolle",
+      kind: registry.ResourceKind.RESOURCE_KIND_LAB,
+      ownerOrganizationId: "zwolle-mbo",
+      sharedWithNetworkIds: ["techoost", "greenport"],
+      location: { point: { latitude: 52.5, longitude: 6.09 }, region: { province: "PV23" } },
+      bookingMode: registry.BookingMode.BOOKING_MODE_EXCLUSIVE,
+      lifecycle: { state: registry.LifecycleState.LIFECYCLE_STATE_ACTIVE },
+      terms: { kind: registry.TermsKind.TERMS_KIND_TARIFF, tariffPerHourCents: 2500 },
+    },
+  }));
+  const token = async (organizationId, roles, networkIds = []) =>
+    (await c.call(c.tokens, "createToken", auth.CreateTokenRequest.fromPartial({ organizationId, roles, networkIds }))).token;
+  coordinator = await token("zwolle-mbo", [auth.Role.ROLE_NETWORK_COORDINATOR], ["techoost"]);
+  outsider = await token("metaal-deventer", [auth.Role.ROLE_NETWORK_COORDINATOR], ["greenport"]);
+  // Bookings by two SMEs in January 2030 and one in December 2029 (the previous period).
+  for (const [org, day] of [["kaasmakerij-ijssel", "2030-01-07"], ["metaal-deventer", "2030-01-08"], ["kaasmakerij-ijssel", "2029-12-10"]]) {
+    const member = new Client(site.grpcAddress, await token(org, [auth.Role.ROLE_MEMBER]));
+    await member.call(member.scheduler, "createBooking", scheduler.CreateBookingRequest.fromPartial({
+      resourceId: "cnc-lab-zwolle",
+      startTime: new Date(`${day}T09:00:00Z`),
+      endTime: new Date(`${day}T13:00:00Z`),
+      requestId: `impact-page-${org}-${day}`,
+    }));
+    member.close();
+  }
+  c.close();
+  browser = await openBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (site) site.stop();
+});
+
+async function openImpact(query, token) {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1200, height: 1400 });
+  if (token) await page.evaluateOnNewDocument((t) => sessionStorage.setItem("infrashare-token", t), token);
+  await page.goto(`${site.base}/impact${query}`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
+  return page;
+}
+
+const cells = (page) => page.$$eval("#measures tbody tr", (rows) =>
+  Object.fromEntries(rows.map((r) => [r.dataset.measure, [...r.querySelectorAll("td")].map((td) => td.textContent)])));
+
+test("a coordinator sees the page's numbers equal to the RPC's, and the charts", async () => {
+  const c = new Client(site.grpcAddress, coordinator);
+  const report = await c.call(c.impact, "getImpactReport", impact.ImpactReportRequest.fromPartial({
+    networkId: "techoost", startTime: new Date(`${FROM}T00:00:00Z`), endTime: new Date(`${TO}T00:00:00Z`),
+  }));
+  c.close();
+  assert.equal(Number(report.current.sharedUse.bookings), 2);  // the world above, as a sanity check
+  const page = await openImpact(`?lang=en&network=techoost&from=${FROM}&to=${TO}`, coordinator);
+  const shown = await cells(page);
+  const n = (v) => new Intl.NumberFormat("en-GB", { maximumFractionDigits: 1 }).format(Number(v));
+  assert.deepEqual(shown.bookings, [n(report.current.sharedUse.bookings), n(report.previous.sharedUse.bookings)]);
+  assert.deepEqual(shown.booked_hours, [n(report.current.sharedUse.usage.bookedHours), n(report.previous.sharedUse.usage.bookedHours)]);
+  assert.deepEqual(shown.organizations, [n(report.current.reach.organizations), n(report.previous.reach.organizations)]);
+  assert.deepEqual(shown.smes, [n(report.current.reach.smes), n(report.previous.reach.smes)]);
+  const euros = new Intl.NumberFormat("en-GB", { style: "currency", currency: "EUR" });
+  assert.deepEqual(shown.tariff_revenue, [euros.format(Number(report.current.sharedUse.usage.tariffRevenueCents) / 100), euros.format(Number(report.previous.sharedUse.usage.tariffRevenueCents) / 100)]);
+  assert.equal(shown.active_resources[0], n(report.resources.activeResources));
+  // Both charts were drawn (Chart.js loaded from /vendor/ and gave each canvas a size).
+  assert.equal(await page.$$eval("canvas", (all) => all.filter((c) => c.width > 0 && c.getAttribute("aria-label")).length), 2);
+  await maybeScreenshot(page, "impact.png");
+  await page.close();
+});
+
+test("without a token only a network that opted in; another network's coordinator is refused", async () => {
+  let page = await openImpact(`?network=greenport&from=${FROM}&to=${TO}`);
+  assert.equal(await page.$eval("#report", (r) => r.hidden), false);
+  await page.close();
+  page = await openImpact(`?network=techoost&from=${FROM}&to=${TO}`);
+  assert.equal(await page.$eval("#report", (r) => r.hidden), true);
+  assert.match(await page.$eval("#status", (s) => s.textContent), /coördinator|coordinator/);
+  await page.close();
+  const refused = await fetch(`${site.base}/impact/report.json?network=techoost&from=${FROM}&to=${TO}`, {
+    headers: { Authorization: `Bearer ${outsider}` },
+  });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.headers.get("cache-control"), "private, no-store");
+  const bad = await fetch(`${site.base}/impact/report.json?network=techoost&from=2030-13-01&to=${TO}`, {
+    headers: { Authorization: `Bearer ${coordinator}` },
+  });
+  assert.equal(bad.status, 400);
+});
