@@ -34,6 +34,17 @@ const char* StatusTitle(int status) {
   }
 }
 
+// Debian's cpp-httplib is built with zlib and brotli and compresses text/* replies for a client
+// that accepts it (brotli first): the bytes sent differ, so the strong tag must differ too
+// (RFC 9110 8.8.3). The rule is cpp-httplib 0.11's own (encoding_type, can_compress_content_type).
+std::string ContentCoding(const httplib::Request& req, const std::string& content_type) {
+  if (content_type.rfind("text/", 0) != 0) return "";
+  const std::string accepted = req.get_header_value("Accept-Encoding");
+  if (accepted.find("br") != std::string::npos) return "br";
+  if (accepted.find("gzip") != std::string::npos) return "gzip";
+  return "";
+}
+
 }  // namespace
 
 HttpReply Problem(int status, const std::string& detail, const std::string& parameter) {
@@ -46,13 +57,13 @@ HttpReply Problem(int status, const std::string& detail, const std::string& para
           problem.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
-std::string EntityTag(const std::string& body) {
+std::string EntityTag(const std::string& body, const std::string& coding) {
   unsigned char hash[16];
   crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(body.data()),
                      body.size(), nullptr, 0);
   char hex[2 * sizeof hash + 1];
   sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
-  return absl::StrCat("\"", hex, "\"");
+  return absl::StrCat("\"", hex, coding.empty() ? "" : "-", coding, "\"");
 }
 
 bool MatchesAny(const std::string& if_none_match, const std::string& etag) {
@@ -129,7 +140,7 @@ void PublicSite::Answer(const HttpRoute& route, const httplib::Request& req,
     res.set_content(reply.body, reply.content_type);
     return;
   }
-  const std::string etag = EntityTag(reply.body);
+  const std::string etag = EntityTag(reply.body, ContentCoding(req, reply.content_type));
   res.set_header("ETag", etag);
   res.set_header("Cache-Control", absl::StrCat("public, max-age=", config_.max_age_s));
   res.set_header("Vary", "Accept-Encoding");

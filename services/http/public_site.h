@@ -37,8 +37,9 @@ using HttpRoute = std::function<HttpReply(const HttpQuery& query)>;
 // An error reply as an RFC 9457 problem document; `parameter` names the bad query parameter.
 HttpReply Problem(int status, const std::string& detail, const std::string& parameter = "");
 
-// The strong entity tag of a body: a quoted hash of its bytes.
-std::string EntityTag(const std::string& body);
+// The strong entity tag of a body: a quoted hash of its bytes, with the content coding it is sent
+// in ("gzip", "br"; "" for none).
+std::string EntityTag(const std::string& body, const std::string& coding = "");
 // True when an If-None-Match header value names `etag` (or is "*"); weak comparison (RFC 9110
 // 13.1.2).
 bool MatchesAny(const std::string& if_none_match, const std::string& etag);

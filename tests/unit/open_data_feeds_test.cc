@@ -32,13 +32,26 @@ void FillEverything(google::protobuf::Message* m, int depth = 0) {
       case FD::CPPTYPE_MESSAGE:
         if (depth < 3) FillEverything(r->MutableMessage(m, f), depth + 1);
         break;
-      case FD::CPPTYPE_STRING: r->SetString(m, f, "secret-" + f->name()); break;
-      case FD::CPPTYPE_BOOL: r->SetBool(m, f, true); break;
-      case FD::CPPTYPE_INT32: r->SetInt32(m, f, 7); break;
-      case FD::CPPTYPE_INT64: r->SetInt64(m, f, 7); break;
-      case FD::CPPTYPE_DOUBLE: r->SetDouble(m, f, 7); break;
-      case FD::CPPTYPE_ENUM: r->SetEnumValue(m, f, 1); break;
-      default: break;
+      case FD::CPPTYPE_STRING:
+        r->SetString(m, f, "secret-" + f->name());
+        break;
+      case FD::CPPTYPE_BOOL:
+        r->SetBool(m, f, true);
+        break;
+      case FD::CPPTYPE_INT32:
+        r->SetInt32(m, f, 7);
+        break;
+      case FD::CPPTYPE_INT64:
+        r->SetInt64(m, f, 7);
+        break;
+      case FD::CPPTYPE_DOUBLE:
+        r->SetDouble(m, f, 7);
+        break;
+      case FD::CPPTYPE_ENUM:
+        r->SetEnumValue(m, f, 1);
+        break;
+      default:
+        break;
     }
   }
 }
@@ -65,12 +78,30 @@ TEST(Publish, CopiesOnlyTheAllowedFieldsAndStaffRolesOnly) {
   r.mutable_lifecycle()->set_state(v1::LIFECYCLE_STATE_ACTIVE);
   auto published = Publish(Facts(r), {}, "Owner");
   ASSERT_TRUE(published.has_value());
-  const std::set<std::string> allowed = {
-      "id", "display_name", "description", "kind", "mobility", "home_base", "url",
-      "owner_organization_id", "shared_with_network_ids", "themes", "tags", "location",
-      "time_zone", "booking_mode", "capacity", "access_policy", "sme_accessible",
-      "training_required", "approval_required", "terms", "staff", "lifecycle", "publication",
-      "audit"};
+  const std::set<std::string> allowed = {"id",
+                                         "display_name",
+                                         "description",
+                                         "kind",
+                                         "mobility",
+                                         "home_base",
+                                         "url",
+                                         "owner_organization_id",
+                                         "shared_with_network_ids",
+                                         "themes",
+                                         "tags",
+                                         "location",
+                                         "time_zone",
+                                         "booking_mode",
+                                         "capacity",
+                                         "access_policy",
+                                         "sme_accessible",
+                                         "training_required",
+                                         "approval_required",
+                                         "terms",
+                                         "staff",
+                                         "lifecycle",
+                                         "publication",
+                                         "audit"};
   std::vector<const google::protobuf::FieldDescriptor*> present;
   published->resource.GetReflection()->ListFields(published->resource, &present);
   for (const auto* f : present) EXPECT_TRUE(allowed.count(f->name())) << f->name();
