@@ -71,7 +71,11 @@ class PublicSite {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
-  std::atomic<long long> requests_{0}, not_modified_{0}, rate_limited_{0}, refused_{0};
+  struct Counters {
+    std::atomic<long long> requests{0}, not_modified{0}, rate_limited{0}, refused{0};
+  };
+  // Shared with the metrics' readers, which may outlive the site.
+  std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
 };
 
 }  // namespace infrashare::http

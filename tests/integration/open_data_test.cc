@@ -483,6 +483,20 @@ TEST_F(OpenDataTest, NetworkPublicImpactOptInIsKept) {
   EXPECT_TRUE(network.public_impact());
 }
 
+TEST_F(OpenDataTest, CountsRequestsAndRefusalsInTheMetrics) {
+  auto client = Client();
+  ASSERT_TRUE(client.Get("/open/resources.geojson"));
+  ASSERT_TRUE(client.Post("/open/resources.geojson", "", "text/plain"));
+  const std::string metrics = server_->server().metrics().Render();
+  auto value = [&](const std::string& name) {
+    auto at = metrics.find("\n" + name + " ");
+    if (at == std::string::npos) return -1.0;
+    return std::stod(metrics.substr(at + name.size() + 2));
+  };
+  EXPECT_GE(value("infrashare_http_requests_total"), 2);
+  EXPECT_GE(value("infrashare_http_refused_total"), 1);
+}
+
 // The listener needs only the read model: a desk-only process serves the same feeds, fed by its
 // follower from Redis.
 TEST_F(OpenDataTest, ADeskOnlyProcessServesTheSameFeeds) {
