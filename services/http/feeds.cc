@@ -282,11 +282,10 @@ Json SchemaPlace(const PublishedResource& p) {
 
 std::string CsvField(const std::string& value, CsvDialect dialect) {
   const char separator = dialect == CsvDialect::kExcel ? ';' : ',';
-  std::string text = value;
   // A cell Excel would run as a formula (CSV injection): shown as text there instead.
-  if (dialect == CsvDialect::kExcel && !text.empty() &&
-      std::string("=+-@\t\r").find(text[0]) != std::string::npos)
-    text.insert(0, "'");
+  const bool formula = dialect == CsvDialect::kExcel && !value.empty() &&
+                       absl::string_view("=+-@\t\r").find(value[0]) != absl::string_view::npos;
+  const std::string text = formula ? absl::StrCat("'", value) : value;
   if (text.find_first_of(std::string("\"\r\n") + separator) == std::string::npos) return text;
   std::string out = "\"";
   for (char c : text) {

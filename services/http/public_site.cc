@@ -34,6 +34,17 @@ const char* StatusTitle(int status) {
   }
 }
 
+// Debian's cpp-httplib is built with zlib and brotli and compresses text/* replies for a client
+// that accepts it (brotli first): the bytes sent differ, so the strong tag must differ too
+// (RFC 9110 8.8.3). The rule is cpp-httplib 0.11's own (encoding_type, can_compress_content_type).
+std::string ContentCoding(const httplib::Request& req, const std::string& content_type) {
+  if (content_type.rfind("text/", 0) != 0) return "";
+  const std::string accepted = req.get_header_value("Accept-Encoding");
+  if (accepted.find("br") != std::string::npos) return "br";
+  if (accepted.find("gzip") != std::string::npos) return "gzip";
+  return "";
+}
+
 }  // namespace
 
 HttpReply Problem(int status, const std::string& detail, const std::string& parameter) {
@@ -46,13 +57,13 @@ HttpReply Problem(int status, const std::string& detail, const std::string& para
           problem.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
-std::string EntityTag(const std::string& body) {
+std::string EntityTag(const std::string& body, const std::string& coding) {
   unsigned char hash[16];
   crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(body.data()),
                      body.size(), nullptr, 0);
   char hex[2 * sizeof hash + 1];
   sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
-  return absl::StrCat("\"", hex, "\"");
+  return absl::StrCat("\"", hex, coding.empty() ? "" : "-", coding, "\"");
 }
 
 bool MatchesAny(const std::string& if_none_match, const std::string& etag) {
@@ -107,24 +118,24 @@ void PublicSite::CallerRoute(const std::string& path, HttpCallerRoute route) {
 }
 
 bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
-  ++requests_;
+  ++counters_->requests;
   auto refuse = [&](const HttpReply& reply) {
     res.status = reply.status;
     res.set_content(reply.body, reply.content_type);
     return false;
   };
   if (int retry_after = rate_.Take(req.remote_addr); retry_after > 0) {
-    ++rate_limited_;
+    ++counters_->rate_limited;
     res.set_header("Retry-After", std::to_string(retry_after));
     return refuse(Problem(429, "too many requests from this address"));
   }
   if (req.target.size() > static_cast<size_t>(config_.max_url_bytes)) {
-    ++refused_;
+    ++counters_->refused;
     return refuse(Problem(
         414, absl::StrCat("the request target is longer than ", config_.max_url_bytes, " bytes")));
   }
   if (req.method != "GET" && req.method != "HEAD") {
-    ++refused_;
+    ++counters_->refused;
     res.set_header("Allow", "GET, HEAD");
     return refuse(Problem(405, "the open data is read-only: GET or HEAD"));
   }
@@ -137,19 +148,19 @@ void PublicSite::Answer(const HttpRoute& route, const httplib::Request& req,
   HttpReply reply = route(query);
   res.set_header("Access-Control-Allow-Origin", "*");
   if (reply.status != 200) {
-    if (reply.status >= 400 && reply.status < 500) ++refused_;
+    if (reply.status >= 400 && reply.status < 500) ++counters_->refused;
     if (reply.retry_after_s > 0) res.set_header("Retry-After", std::to_string(reply.retry_after_s));
     res.set_header("Cache-Control", "no-store");
     res.status = reply.status;
     res.set_content(reply.body, reply.content_type);
     return;
   }
-  const std::string etag = EntityTag(reply.body);
+  const std::string etag = EntityTag(reply.body, ContentCoding(req, reply.content_type));
   res.set_header("ETag", etag);
   res.set_header("Cache-Control", absl::StrCat("public, max-age=", config_.max_age_s));
   res.set_header("Vary", "Accept-Encoding");
   if (req.has_header("If-None-Match") && MatchesAny(req.get_header_value("If-None-Match"), etag)) {
-    ++not_modified_;
+    ++counters_->not_modified;
     res.status = 304;
     return;
   }
@@ -187,17 +198,22 @@ bool PublicSite::Start() {
       port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (port_ <= 0) return false;
   if (metrics_ != nullptr) {
-    auto counter = [this](const char* name, const char* help, std::atomic<long long>* value) {
-      metrics_->AddSampled(name, "counter", help,
-                           [value] { return static_cast<double>(value->load()); });
+    auto counter = [this](const char* name, const char* help,
+                          std::atomic<long long> Counters::*value) {
+      metrics_->AddSampled(name, "counter", help, [counters = counters_, value] {
+        return static_cast<double>(((*counters).*value).load());
+      });
     };
-    counter("infrashare_http_requests_total", "Requests to the public HTTP listener.", &requests_);
+    counter("infrashare_http_requests_total", "Requests to the public HTTP listener.",
+            &Counters::requests);
     counter("infrashare_http_not_modified_total",
-            "Open-data requests answered 304 Not Modified (If-None-Match).", &not_modified_);
+            "Open-data requests answered 304 Not Modified (If-None-Match).",
+            &Counters::not_modified);
     counter("infrashare_http_rate_limited_total",
-            "Requests to the public HTTP listener refused with 429.", &rate_limited_);
+            "Requests to the public HTTP listener refused with 429.", &Counters::rate_limited);
     counter("infrashare_http_refused_total",
-            "Requests to the public HTTP listener refused as bad (400, 405, 414).", &refused_);
+            "Requests to the public HTTP listener refused as bad (400, 405, 414).",
+            &Counters::refused);
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return true;

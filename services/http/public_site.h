@@ -41,8 +41,9 @@ using HttpCallerRoute =
 // An error reply as an RFC 9457 problem document; `parameter` names the bad query parameter.
 HttpReply Problem(int status, const std::string& detail, const std::string& parameter = "");
 
-// The strong entity tag of a body: a quoted hash of its bytes.
-std::string EntityTag(const std::string& body);
+// The strong entity tag of a body: a quoted hash of its bytes, with the content coding it is sent
+// in ("gzip", "br"; "" for none).
+std::string EntityTag(const std::string& body, const std::string& coding = "");
 // True when an If-None-Match header value names `etag` (or is "*"); weak comparison (RFC 9110
 // 13.1.2).
 bool MatchesAny(const std::string& if_none_match, const std::string& etag);
@@ -75,7 +76,11 @@ class PublicSite {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
-  std::atomic<long long> requests_{0}, not_modified_{0}, rate_limited_{0}, refused_{0};
+  struct Counters {
+    std::atomic<long long> requests{0}, not_modified{0}, rate_limited{0}, refused{0};
+  };
+  // Shared with the metrics' readers, which may outlive the site.
+  std::shared_ptr<Counters> counters_ = std::make_shared<Counters>();
 };
 
 }  // namespace infrashare::http

@@ -391,6 +391,29 @@ TEST_F(OpenDataTest, EtagRoundTripAnswers304UntilTheDataChanges) {
   EXPECT_NE(changed->body.find("Nieuwe beschrijving"), std::string::npos);
 }
 
+// A compressed CSV is another representation: another strong tag, and its own 304.
+TEST_F(OpenDataTest, ACompressedFeedHasItsOwnEtag) {
+  auto client = Client();
+  auto plain = client.Get("/open/resources.csv", {{"Accept-Encoding", "identity"}});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->get_header_value("Content-Encoding"), "");
+  auto gzip = client.Get("/open/resources.csv", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(gzip);
+  ASSERT_EQ(gzip->status, 200);
+  EXPECT_EQ(gzip->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(gzip->body, plain->body);  // the client decompresses
+  const std::string tag = gzip->get_header_value("ETag");
+  EXPECT_NE(tag, plain->get_header_value("ETag"));
+  auto again =
+      client.Get("/open/resources.csv", {{"Accept-Encoding", "gzip"}, {"If-None-Match", tag}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 304);
+  auto identity =
+      client.Get("/open/resources.csv", {{"Accept-Encoding", "identity"}, {"If-None-Match", tag}});
+  ASSERT_TRUE(identity);
+  EXPECT_EQ(identity->status, 200);
+}
+
 TEST_F(OpenDataTest, AResourceMadePrivateDisappearsFromEveryFeed) {
   Resource r = Lab("Soon private Deventer", 52.25, 6.16);
   r.mutable_publication()->set_listed(true);
@@ -458,6 +481,20 @@ TEST_F(OpenDataTest, NetworkPublicImpactOptInIsKept) {
   Network network;
   ASSERT_TRUE(registry_->GetNetwork(Admin().get(), request, &network).ok());
   EXPECT_TRUE(network.public_impact());
+}
+
+TEST_F(OpenDataTest, CountsRequestsAndRefusalsInTheMetrics) {
+  auto client = Client();
+  ASSERT_TRUE(client.Get("/open/resources.geojson"));
+  ASSERT_TRUE(client.Post("/open/resources.geojson", "", "text/plain"));
+  const std::string metrics = server_->server().metrics().Render();
+  auto value = [&](const std::string& name) {
+    auto at = metrics.find("\n" + name + " ");
+    if (at == std::string::npos) return -1.0;
+    return std::stod(metrics.substr(at + name.size() + 2));
+  };
+  EXPECT_GE(value("infrashare_http_requests_total"), 2);
+  EXPECT_GE(value("infrashare_http_refused_total"), 1);
 }
 
 // The listener needs only the read model: a desk-only process serves the same feeds, fed by its
