@@ -74,11 +74,15 @@ function render(report, from, to) {
     row(key, t.m[key], format.format(read(report.current)), format.format(read(report.previous)));
   document.getElementById("report-title").textContent = t.reportFor(report.network_id, from, to);
 
-  // Provinces with no active facility in any theme (the coverage report lists non-zero cells).
-  const cells = (report.resources.coverage && report.resources.coverage.cells) || [];
-  const covered = new Set(cells.map((c) => c.region_code));
-  const empty = Object.keys(PROVINCES).filter((code) => !covered.has(code)).map((code) => PROVINCES[code]);
-  document.getElementById("white-spots").textContent = empty.length ? empty.join(", ") : t.none;
+  // The registry's white spots (a province and theme without an active facility), by province.
+  const spots = (report.resources.coverage && report.resources.coverage.white_spots) || [];
+  const themesMissing = {};
+  for (const s of spots.filter((s) => PROVINCES[s.region_code]))
+    themesMissing[s.region_code] = (themesMissing[s.region_code] || 0) + 1;
+  const listed = Object.entries(themesMissing)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([code, n]) => `${PROVINCES[code] || code} (${t.themesMissing(n)})`);
+  document.getElementById("white-spots").textContent = listed.length ? listed.join(", ") : t.none;
 
   for (const c of charts.splice(0)) c.destroy();
   const use = ["bookings", "booked_hours", "organizations", "smes", "inquiries"];

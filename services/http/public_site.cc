@@ -103,18 +103,19 @@ void PublicSite::Route(const std::string& path, HttpRoute route) {
 }
 
 void PublicSite::CallerRoute(const std::string& path, HttpCallerRoute route) {
-  server_->Get(path, [this, route = std::move(route)](const httplib::Request& req,
-                                                      httplib::Response& res) {
-    HttpQuery query(req.params.begin(), req.params.end());
-    HttpReply reply = route(query, req.get_header_value("Authorization"));
-    if (reply.status >= 400 && reply.status < 500) ++refused_;
-    res.set_header("Cache-Control", "private, no-store");
-    res.set_header("Vary", "Authorization");
-    if (reply.retry_after_s > 0) res.set_header("Retry-After", std::to_string(reply.retry_after_s));
-    if (reply.status == 401) res.set_header("WWW-Authenticate", "Bearer");
-    res.status = reply.status;
-    res.set_content(std::move(reply.body), reply.content_type);
-  });
+  server_->Get(
+      path, [this, route = std::move(route)](const httplib::Request& req, httplib::Response& res) {
+        HttpQuery query(req.params.begin(), req.params.end());
+        HttpReply reply = route(query, req.get_header_value("Authorization"));
+        if (reply.status >= 400 && reply.status < 500) ++counters_->refused;
+        res.set_header("Cache-Control", "private, no-store");
+        res.set_header("Vary", "Authorization");
+        if (reply.retry_after_s > 0)
+          res.set_header("Retry-After", std::to_string(reply.retry_after_s));
+        if (reply.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+        res.status = reply.status;
+        res.set_content(std::move(reply.body), reply.content_type);
+      });
 }
 
 bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {

@@ -10,9 +10,9 @@
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
 #include "services/common/clock.h"
-#include "services/impact/export.h"
 #include "services/common/errors.h"
 #include "services/http/feeds.h"
+#include "services/impact/export.h"
 #include "services/programme/calendar.h"
 
 namespace infrashare::http {

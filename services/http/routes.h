@@ -28,7 +28,7 @@ struct ProgrammeView {
 // The impact report for the impact page: unset when the process does not run it.
 struct ImpactView {
   impact::ImpactReporter* reporter = nullptr;
-  TokenAuthority* tokens = nullptr;          // who asks (a coordinator's or admin's token)
+  TokenAuthority* tokens = nullptr;             // who asks (a coordinator's or admin's token)
   registry::RegistryStore* registry = nullptr;  // whether a network opted in to a public summary
 };
 

@@ -36,6 +36,7 @@ before(async () => {
       bookingMode: registry.BookingMode.BOOKING_MODE_EXCLUSIVE,
       lifecycle: { state: registry.LifecycleState.LIFECYCLE_STATE_ACTIVE },
       terms: { kind: registry.TermsKind.TERMS_KIND_TARIFF, tariffPerHourCents: 2500 },
+      smeAccessible: true,
     },
   }));
   const token = async (organizationId, roles, networkIds = []) =>
