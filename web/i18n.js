@@ -2,6 +2,7 @@
 export const WORDS = {
   nl: {
     mapTitle: "Infrastructuurkaart",
+    skip: "Naar de lijst",
     mapIntro: "Labs, campussen, hubs, mobiele labs en apparatuur die partners met elkaar en met het mkb delen.",
     filters: "Filters",
     theme: "Thema",
@@ -70,6 +71,7 @@ export const WORDS = {
   },
   en: {
     mapTitle: "Infrastructure map",
+    skip: "To the list",
     mapIntro: "Labs, campuses, hubs, mobile labs and equipment that partners share with each other and with SMEs.",
     filters: "Filters",
     theme: "Theme",

@@ -44,6 +44,7 @@ async function main() {
   document.documentElement.lang = lang;
   document.title = `${t.mapTitle} · infrashare`;
   document.getElementById("title").textContent = t.mapTitle;
+  document.querySelector(".skip").textContent = t.skip;
   document.getElementById("intro").textContent = t.mapIntro;
   document.getElementById("filters-title").textContent = t.filters;
   document.getElementById("list-title").textContent = t.listTitle;
@@ -85,7 +86,19 @@ async function main() {
   options(form.terms, values((p) => [p.terms && p.terms.kind]), (v) => t[v] || v);
 
   const card = document.getElementById("card");
+  let shownId = "";
+  let returnTo = null;
+  function hide() {
+    card.hidden = true;
+    shownId = "";
+    if (returnTo && document.contains(returnTo)) returnTo.focus();
+  }
+  card.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") hide();
+  });
   function show(feature, from) {
+    shownId = feature.properties.id;
+    returnTo = from;
     const p = feature.properties;
     card.replaceChildren();
     card.append(text("h2", p.name));
@@ -110,10 +123,7 @@ async function main() {
     for (const event of events) list.append(text("li", `${when(event)} — ${event.title}`));
     if (events.length) card.append(list);
     const close = text("button", t.close, { type: "button" });
-    close.addEventListener("click", () => {
-      card.hidden = true;
-      if (from) from.focus();
-    });
+    close.addEventListener("click", hide);
     card.append(close);
     card.hidden = false;
     card.focus();
@@ -149,6 +159,11 @@ async function main() {
       list.append(item);
     }
     document.getElementById("count").textContent = t.showing(shown.length, features.length);
+    // A card of a resource the filters now leave out goes too.
+    if (shownId && !shown.some((f) => f.properties.id === shownId)) {
+      card.hidden = true;
+      shownId = "";
+    }
   }
   form.addEventListener("change", render);
   render();

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/common/errors.h"
+#include "services/common/regions.h"
 
 namespace infrashare::http {
 namespace v1 = registry::v1;
@@ -320,9 +321,13 @@ absl::StatusOr<FeedFilter> ParseFeedFilter(const std::multimap<std::string, std:
   };
   for (const auto& [name, value] : query) {
     if (value.size() > 64) return bad(name, "must be at most 64 characters");
+    // Each filter once: a second value would silently narrow to nothing.
+    if (query.count(name) > 1) return bad(name, "may be given once");
     if (name == "network") {
       filter.network = value;
     } else if (name == "province") {
+      if (!IsProvinceCode(absl::AsciiStrToUpper(value)))
+        return bad("province", "is not a province code (PV20 to PV31, e.g. PV23)");
       filter.province = value;
     } else if (name == "kind") {
       for (int k = 1; v1::ResourceKind_IsValid(k); ++k)
@@ -333,7 +338,10 @@ absl::StatusOr<FeedFilter> ParseFeedFilter(const std::multimap<std::string, std:
       for (int t = 1; v1::Theme_IsValid(t); ++t)
         if (ThemeName(static_cast<v1::Theme>(t)) == absl::AsciiStrToLower(value)) filter.theme = t;
       if (filter.theme == 0) return bad("theme", "is not a theme (e.g. digitalisation, water)");
-    } else if (name != "dialect") {
+    } else if (name == "dialect") {
+      if (value != "excel" && value != "rfc4180")
+        return bad("dialect", "is excel or rfc4180 (the default)");
+    } else {
       return bad(name.size() > 64 ? "query" : name,
                  "is not a filter (network, kind, theme, province)");
     }

@@ -19,6 +19,10 @@ const char* StatusTitle(int status) {
   switch (status) {
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -27,6 +31,8 @@ const char* StatusTitle(int status) {
       return "URI Too Long";
     case 429:
       return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
     case 503:
       return "Service Unavailable";
     default:
@@ -95,7 +101,17 @@ std::string PublicSite::BaseUrl() const {
   return absl::StrCat("http://", config_.listen.substr(0, colon), ":", port_);
 }
 
+bool PublicSite::Servable(const std::string& path) const {
+  if (paths_.count(path) || absl::StartsWith(path, "/vendor/")) return true;
+  if (config_.static_dir.empty()) return false;
+  if (path == "/") return true;
+  const bool top_level = path.size() > 1 && path.find('/', 1) == std::string::npos;
+  return top_level && (absl::EndsWith(path, ".html") || absl::EndsWith(path, ".js") ||
+                       absl::EndsWith(path, ".css"));
+}
+
 void PublicSite::Route(const std::string& path, HttpRoute route) {
+  paths_.insert(path);
   server_->Get(
       path, [this, route = std::move(route)](const httplib::Request& req, httplib::Response& res) {
         Answer(route, req, res);
@@ -103,6 +119,7 @@ void PublicSite::Route(const std::string& path, HttpRoute route) {
 }
 
 void PublicSite::CallerRoute(const std::string& path, HttpCallerRoute route) {
+  paths_.insert(path);
   server_->Get(
       path, [this, route = std::move(route)](const httplib::Request& req, httplib::Response& res) {
         HttpQuery query(req.params.begin(), req.params.end());
@@ -121,6 +138,7 @@ void PublicSite::CallerRoute(const std::string& path, HttpCallerRoute route) {
 bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
   ++counters_->requests;
   auto refuse = [&](const HttpReply& reply) {
+    res.set_header("Access-Control-Allow-Origin", "*");
     res.status = reply.status;
     res.set_content(reply.body, reply.content_type);
     return false;
@@ -139,6 +157,10 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
     ++counters_->refused;
     res.set_header("Allow", "GET, HEAD");
     return refuse(Problem(405, "the open data is read-only: GET or HEAD"));
+  }
+  if (!Servable(req.path)) {
+    ++counters_->refused;
+    return refuse(Problem(404, "nothing is published at this path"));
   }
   return true;
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -68,12 +69,16 @@ class PublicSite {
 
  private:
   bool Admit(const httplib::Request& req, httplib::Response& res);
+  // A registered route, a library under /vendor/, or a page file at the top of http.static_dir
+  // (.html, .js, .css): nothing else of that folder (its package.json, node_modules, tests).
+  bool Servable(const std::string& path) const;
   void Answer(const HttpRoute& route, const httplib::Request& req, httplib::Response& res);
 
   HttpConfig config_;
   Metrics* metrics_;
   ClientRateLimit rate_;
   std::unique_ptr<httplib::Server> server_;
+  std::set<std::string> paths_;  // of the registered routes
   std::thread thread_;
   int port_ = 0;
   struct Counters {

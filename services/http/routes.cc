@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -28,6 +29,11 @@ absl::StatusOr<std::vector<PublishedResource>> Listed(registry::RegistryReadMode
                                                       const HttpQuery& query) {
   auto filter = ParseFeedFilter(query);
   if (!filter.ok()) return filter.status();
+  if (!filter->network.empty()) {
+    auto members = model->Members(filter->network);
+    if (!members.ok()) return members.status();
+    if (!*members) return InvalidField("network", "is not a network's id");
+  }
   std::vector<PublishedResource> out;
   for (const auto& facts : model->Select([&](const registry::v1::Resource& r) {
          return r.publication().listed() && filter->Accepts(r);
@@ -48,6 +54,14 @@ absl::StatusOr<std::vector<PublishedResource>> Listed(registry::RegistryReadMode
     p.events = std::move(*events);
   }
   return out;
+}
+
+// Whether the feeds show this resource (listed by its owner, not retired): its events are public
+// only then.
+bool IsPublished(registry::RegistryReadModel* model, const std::string& resource_id) {
+  auto facts = model->Cached(resource_id);
+  return facts && facts->resource->publication().listed() &&
+         facts->resource->lifecycle().state() != registry::v1::LIFECYCLE_STATE_RETIRED;
 }
 
 // A page of web/ (config http.static_dir) under a path without its extension: /map, /impact.
@@ -103,10 +117,11 @@ HttpRoute ProgrammeCalendar(registry::RegistryReadModel* model, const ProgrammeV
     absl::StatusOr<std::vector<programme::v1::Event>> events;
     std::string name;
     if (resource != query.end()) {
-      auto facts = model->Cached(resource->second);
-      // A resource its owner did not list has no public calendar either (not even its name).
-      if (!facts || !facts->resource->publication().listed())
+      // A resource its owner did not list (or retired) has no public calendar either, not even
+      // its name.
+      if (!IsPublished(model, resource->second))
         return Problem(404, "no listed resource has this id", "resource");
+      auto facts = model->Cached(resource->second);
       name = facts->resource->display_name();
       events =
           programme.reader->UpcomingPublicEventsOfResource(resource->second, NowMs(), kMostEvents);
@@ -119,6 +134,13 @@ HttpRoute ProgrammeCalendar(registry::RegistryReadModel* model, const ProgrammeV
           programme.reader->UpcomingPublicEventsOfNetwork(network->second, NowMs(), kMostEvents);
     }
     if (!events.ok()) return Refused(events.status());
+    // A network's public events at a resource its owner did not list stay off the public feed.
+    events->erase(std::remove_if(events->begin(), events->end(),
+                                 [&](const programme::v1::Event& e) {
+                                   return !e.resource_id().empty() &&
+                                          !IsPublished(model, e.resource_id());
+                                 }),
+                  events->end());
     auto ical = programme::EventsToICalendar(*events, name);
     if (!ical.ok()) return Refused(ical.status());
     return {200, "text/calendar; charset=utf-8", *ical};
@@ -177,12 +199,21 @@ HttpCallerRoute ImpactReportRoute(const ImpactView& impact) {
     if (!to.ok()) return ImpactRefusal(to.status());
     *request.mutable_start_time() = *from;
     *request.mutable_end_time() = *to;
+    // The bounds the gRPC gate holds every request to (times, string sizes), then the report's own.
+    if (auto bounded = CheckRequest(request, impact.limits); !bounded.ok())
+      return ImpactRefusal(bounded);
+    if (auto period = impact::ReportPeriod(request); !period.ok())
+      return ImpactRefusal(period.status());
     absl::StatusOr<impact::v1::ImpactReport> report;
     if (!authorization.empty()) {
-      if (!absl::StartsWith(authorization, "Bearer "))
+      // The scheme's name is case-insensitive (RFC 9110 11.1).
+      if (!absl::StartsWithIgnoreCase(authorization, "Bearer "))
         return Problem(401, "give the token as Authorization: Bearer <token>");
       auto caller = impact.tokens->Resolve(absl::StripAsciiWhitespace(authorization.substr(7)));
       if (!caller.ok()) return ImpactRefusal(caller.status());
+      // A token scoped to other services may not read this over HTTP either.
+      if (!caller->MayCall("impact.GetImpactReport"))
+        return Problem(403, "this token is scoped to other services; it may not read the report");
       report = impact.reporter->Report(*caller, request);
     } else {
       if (request.network_id().empty())

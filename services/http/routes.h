@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
+#include "services/common/request_limits.h"
 #include "services/http/public_site.h"
 #include "services/impact/impact.h"
 #include "services/programme/programme_reader.h"
@@ -30,6 +31,7 @@ struct ImpactView {
   impact::ImpactReporter* reporter = nullptr;
   TokenAuthority* tokens = nullptr;             // who asks (a coordinator's or admin's token)
   registry::RegistryStore* registry = nullptr;  // whether a network opted in to a public summary
+  RequestLimits limits;  // the bounds every gRPC request is held to (times from 2000 to 2200)
 };
 
 // The open-data feeds (/open/...) over the process's one registry read model, the programme's

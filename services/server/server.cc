@@ -152,9 +152,10 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
 
   if (!config.http.listen.empty()) {
     s->public_site_ = std::make_unique<http::PublicSite>(config.http, &s->metrics_);
-    http::RegisterRoutes(s->read_model_.get(), s->PublicProgramme(),
-                         {s->impact_reporter_, s->tokens_.get(), s->registry_store_.get()},
-                         config.http, s->public_site_.get());
+    http::RegisterRoutes(
+        s->read_model_.get(), s->PublicProgramme(),
+        {s->impact_reporter_, s->tokens_.get(), s->registry_store_.get(), RequestLimitsFor(config)},
+        config.http, s->public_site_.get());
     if (!s->public_site_->Start())
       return absl::UnavailableError(
           absl::StrCat("http.listen: cannot listen on ", config.http.listen));

@@ -438,7 +438,9 @@ TEST_F(OpenDataTest, FiltersByKindThemeProvinceAndNetwork) {
   EXPECT_EQ(ids("theme=water"), std::set<std::string>{listed_equipment_});
   EXPECT_EQ(ids("province=PV26"), std::set<std::string>{listed_equipment_});
   EXPECT_TRUE(ids("network=zwolle").count(public_lab_));
-  EXPECT_TRUE(ids("network=elsewhere").empty());
+  // A network that does not exist is a mistake, not an empty map (the README: unknown values 400).
+  Json no_network = Json::parse(Get("/open/resources.geojson?network=elsewhere", 400));
+  EXPECT_EQ(no_network["invalid-params"][0]["name"], "network");
   Json problem = Json::parse(Get("/open/resources.geojson?kind=castle", 400));
   EXPECT_EQ(problem["status"], 400);
   EXPECT_EQ(problem["invalid-params"][0]["name"], "kind");

@@ -9,6 +9,7 @@ let site;
 let browser;
 let coordinator = "";
 let outsider = "";
+let deskOnly = "";
 const FROM = "2030-01-01";
 const TO = "2030-02-01";
 
@@ -39,10 +40,11 @@ before(async () => {
       smeAccessible: true,
     },
   }));
-  const token = async (organizationId, roles, networkIds = []) =>
-    (await c.call(c.tokens, "createToken", auth.CreateTokenRequest.fromPartial({ organizationId, roles, networkIds }))).token;
+  const token = async (organizationId, roles, networkIds = [], services = []) =>
+    (await c.call(c.tokens, "createToken", auth.CreateTokenRequest.fromPartial({ organizationId, roles, networkIds, services }))).token;
   coordinator = await token("zwolle-mbo", [auth.Role.ROLE_NETWORK_COORDINATOR], ["techoost"]);
   outsider = await token("metaal-deventer", [auth.Role.ROLE_NETWORK_COORDINATOR], ["greenport"]);
+  deskOnly = await token("zwolle-mbo", [auth.Role.ROLE_NETWORK_COORDINATOR], ["techoost"], ["desk"]);
   // Bookings by two SMEs in January 2030 and one in December 2029 (the previous period).
   for (const [org, day] of [["kaasmakerij-ijssel", "2030-01-07"], ["metaal-deventer", "2030-01-08"], ["kaasmakerij-ijssel", "2029-12-10"]]) {
     const member = new Client(site.grpcAddress, await token(org, [auth.Role.ROLE_MEMBER]));
@@ -111,8 +113,13 @@ test("without a token only a network that opted in; another network's coordinato
   });
   assert.equal(refused.status, 403);
   assert.equal(refused.headers.get("cache-control"), "private, no-store");
-  const bad = await fetch(`${site.base}/impact/report.json?network=techoost&from=2030-13-01&to=${TO}`, {
-    headers: { Authorization: `Bearer ${coordinator}` },
-  });
-  assert.equal(bad.status, 400);
+  const ask = (query, authorization) =>
+    fetch(`${site.base}/impact/report.json?${query}`, { headers: { Authorization: authorization } });
+  assert.equal((await ask(`network=techoost&from=2030-13-01&to=${TO}`, `Bearer ${coordinator}`)).status, 400);
+  // The bounds every gRPC request has (times from 2000), and no year-1 period reaching year 0.
+  assert.equal((await ask("network=techoost&from=1990-01-01&to=1991-01-01", `Bearer ${coordinator}`)).status, 400);
+  assert.equal((await ask("network=techoost&from=0001-01-01&to=0002-01-01", `Bearer ${coordinator}`)).status, 400);
+  // The scheme's name in any case; a token scoped to another service is refused here as over gRPC.
+  assert.equal((await ask(`network=techoost&from=${FROM}&to=${TO}`, `bearer ${coordinator}`)).status, 200);
+  assert.equal((await ask(`network=techoost&from=${FROM}&to=${TO}`, `Bearer ${deskOnly}`)).status, 403);
 });

@@ -70,10 +70,14 @@ export async function seed(c) {
     organizationId: "techoost-partner",
     organization: { displayName: "TechOost Partner B.V.", kind: registry.OrganizationKind.ORGANIZATION_KIND_COMPANY, sme: true },
   }));
+  await c.call(c.registry, "createNetwork", registry.CreateNetworkRequest.fromPartial({
+    networkId: "techoost",
+    network: { displayName: "TechOost", memberOrganizationIds: ["techoost-partner"] },
+  }));
   for (const r of WORLD) {
     await c.call(c.registry, "createResource", registry.CreateResourceRequest.fromPartial({
       resourceId: r.resourceId,
-      resource: { ...r.resource, ownerOrganizationId: "techoost-partner" },
+      resource: { ...r.resource, ownerOrganizationId: "techoost-partner", sharedWithNetworkIds: ["techoost"] },
     }));
   }
   // A public open day at the digital twin, and a partners-only event there that the map must not
@@ -196,6 +200,36 @@ test("the feeds carry the public programme: GeoJSON, JSON-LD Event and an iCalen
   assert.ok(!text.includes(SECRET));
   // A resource its owner did not list has no public calendar, not even a refusal naming it.
   assert.equal((await fetch(`${site.base}/open/programme.ics?resource=private-lab`)).status, 404);
-  for (const path of ["/open/resources.geojson", "/open/resources.jsonld", "/open/resources.csv"])
+  // The network's calendar has the open day, not the public event at the unlisted lab.
+  const network = await (await fetch(`${site.base}/open/programme.ics?network=techoost`)).text();
+  assert.ok(network.includes("SUMMARY:Open dag digitale tweeling"), network);
+  for (const path of ["/open/resources.geojson", "/open/resources.jsonld", "/open/resources.csv", "/open/programme.ics?network=techoost"])
     assert.ok(!(await (await fetch(site.base + path)).text()).includes(SECRET), path);
+});
+
+test("the listener serves the pages and feeds only, and refuses filters it does not know", async () => {
+  for (const path of ["/package.json", "/node_modules/puppeteer-core/package.json", "/test/map.test.mjs", "/nope"]) {
+    const answer = await fetch(site.base + path);
+    assert.equal(answer.status, 404, path);
+    assert.equal((await answer.json()).status, 404, path);
+  }
+  for (const query of ["province=XX", "kind=lab&kind=hub", "network=nope", "dialect=foo"]) {
+    const answer = await fetch(`${site.base}/open/resources.csv?${query}`);
+    assert.equal(answer.status, 400, query);
+  }
+  assert.equal((await fetch(`${site.base}/map.js`)).status, 200);
+  assert.equal((await fetch(`${site.base}/vendor/leaflet/leaflet.js`)).status, 200);
+});
+
+test("Escape closes the card, and a filter that leaves its resource out closes it too", async () => {
+  const page = await openMap("?lang=en");
+  assert.equal(await page.$eval(".skip", (n) => n.textContent), "To the list");
+  await page.click("#list li[data-id='dif-zoetermeer'] button");
+  await page.waitForSelector("#card:not([hidden])");
+  await page.keyboard.press("Escape");
+  assert.equal(await page.$eval("#card", (n) => n.hidden), true);
+  await page.click("#list li[data-id='dif-zoetermeer'] button");
+  await page.select("select[name=province]", "PV23");
+  assert.equal(await page.$eval("#card", (n) => n.hidden), true);
+  await page.close();
 });
