@@ -151,9 +151,8 @@ absl::StatusOr<EventPage> RedisProgrammeStore::List(
   EventPage page;
   int64_t position = offset;
   while (true) {
-    auto ids =
-        redis_->Command({"ZRANGEBYSCORE", key, std::to_string(from), "(" + std::to_string(to),
-                         "LIMIT", std::to_string(position), std::to_string(kChunk)});
+    auto ids = redis_->Command({"ZRANGEBYSCORE", key, std::to_string(from), absl::StrCat("(", to),
+                                "LIMIT", std::to_string(position), std::to_string(kChunk)});
     if (!ids.ok()) return ids.status();
     if (ids->elements.empty()) return page;
     std::vector<RedisArgs> reads;
