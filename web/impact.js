@@ -120,7 +120,10 @@ function main() {
   for (const node of document.querySelectorAll("[data-word]")) node.textContent = t[node.dataset.word];
   const other = document.getElementById("language");
   other.textContent = t.language;
-  other.href = `?lang=${lang === "nl" ? "en" : "nl"}`;
+  // The other language keeps the question asked.
+  const switched = new URLSearchParams(location.search);
+  switched.set("lang", lang === "nl" ? "en" : "nl");
+  other.href = `?${switched}`;
   const form = document.getElementById("ask");
   const params = new URLSearchParams(location.search);
   const today = new Date();

@@ -123,3 +123,12 @@ test("without a token only a network that opted in; another network's coordinato
   assert.equal((await ask(`network=techoost&from=${FROM}&to=${TO}`, `bearer ${coordinator}`)).status, 200);
   assert.equal((await ask(`network=techoost&from=${FROM}&to=${TO}`, `Bearer ${deskOnly}`)).status, 403);
 });
+
+test("the language link keeps the question, and the form never puts the token in a URL", async () => {
+  const page = await openImpact(`?lang=en&network=greenport&from=${FROM}&to=${TO}`);
+  const href = await page.$eval("#language", (a) => a.href);
+  const asked = new URL(href).searchParams;
+  assert.deepEqual([asked.get("lang"), asked.get("network"), asked.get("from"), asked.get("to")], ["nl", "greenport", FROM, TO]);
+  assert.equal(await page.$eval("#ask", (f) => f.method), "post");
+  await page.close();
+});
