@@ -103,11 +103,15 @@ std::string Rfc3339(const google::protobuf::Timestamp& t) {
 
 int PlacesLeft(const programme::v1::Event& e) { return std::max(0, e.capacity() - e.registered()); }
 
-Json EventProperties(const programme::v1::Event& e) {
-  Json audiences = Json::array();
+std::vector<std::string> Audiences(const programme::v1::Event& e) {
+  std::vector<std::string> out;
   for (int a : e.audiences())
-    audiences.push_back(ShortName(
-        programme::v1::Audience_Name(static_cast<programme::v1::Audience>(a)), "AUDIENCE_"));
+    out.push_back(ShortName(programme::v1::Audience_Name(static_cast<programme::v1::Audience>(a)),
+                            "AUDIENCE_"));
+  return out;
+}
+
+Json EventProperties(const programme::v1::Event& e) {
   return {{"id", e.id()},
           {"title", e.title()},
           {"description", e.description()},
@@ -116,7 +120,7 @@ Json EventProperties(const programme::v1::Event& e) {
           {"end", Rfc3339(e.end_time())},
           {"time_zone", e.time_zone()},
           {"language", e.language()},
-          {"audiences", audiences},
+          {"audiences", Audiences(e)},
           {"price_eur", Euros(e.price_cents())},
           {"registration_open", e.registration_open()},
           {"capacity", e.capacity()},
@@ -126,11 +130,8 @@ Json EventProperties(const programme::v1::Event& e) {
 // schema.org Event (https://schema.org/Event), held at the place it is listed under.
 Json SchemaEvent(const programme::v1::Event& e) {
   Json audiences = Json::array();
-  for (int a : e.audiences())
-    audiences.push_back({{"@type", "Audience"},
-                         {"audienceType", ShortName(programme::v1::Audience_Name(
-                                                        static_cast<programme::v1::Audience>(a)),
-                                                    "AUDIENCE_")}});
+  for (const auto& audience : Audiences(e))
+    audiences.push_back({{"@type", "Audience"}, {"audienceType", audience}});
   Json event = {{"@type", "Event"},
                 {"identifier", e.id()},
                 {"name", e.title()},

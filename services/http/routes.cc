@@ -121,8 +121,7 @@ HttpRoute ProgrammeCalendar(registry::RegistryReadModel* model, const ProgrammeV
       // its name.
       if (!IsPublished(model, resource->second))
         return Problem(404, "no listed resource has this id", "resource");
-      auto facts = model->Cached(resource->second);
-      name = facts->resource->display_name();
+      name = model->Cached(resource->second)->resource->display_name();
       events =
           programme.reader->UpcomingPublicEventsOfResource(resource->second, NowMs(), kMostEvents);
     } else {
@@ -199,11 +198,10 @@ HttpCallerRoute ImpactReportRoute(const ImpactView& impact) {
     if (!to.ok()) return ImpactRefusal(to.status());
     *request.mutable_start_time() = *from;
     *request.mutable_end_time() = *to;
-    // The bounds the gRPC gate holds every request to (times, string sizes), then the report's own.
+    // The bounds the gRPC gate holds every request to (times, string sizes); the report checks
+    // its period itself.
     if (auto bounded = CheckRequest(request, impact.limits); !bounded.ok())
       return ImpactRefusal(bounded);
-    if (auto period = impact::ReportPeriod(request); !period.ok())
-      return ImpactRefusal(period.status());
     absl::StatusOr<impact::v1::ImpactReport> report;
     if (!authorization.empty()) {
       // The scheme's name is case-insensitive (RFC 9110 11.1).
