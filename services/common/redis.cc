@@ -239,19 +239,28 @@ absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
       idle_.pop_back();
     }
     ++in_use_;
-    if (conn == nullptr || !conn->connected()) {
-      // While Redis is down one call at a time dials (the probe) and the others fail fast: the
-      // first call after Redis is back succeeds, and a down Redis is not dialled by every call.
-      auto now = std::chrono::steady_clock::now();
-      if (now < next_dial_) {
-        if (probing_) {
-          --in_use_;
-          if (conn) idle_.push_back(std::move(conn));
-          available_.notify_one();
-          errors_++;
-          return StoreUnavailable("redis unreachable (reconnecting)");
-        }
+    // While Redis is down one call at a time dials (the probe) and the others wait for its
+    // answer: a down Redis is not dialled by every call, and a call that arrives after Redis is
+    // back is never refused because of a probe that started before it did. A call fails fast only
+    // when a probe that started after it arrived found Redis still down.
+    const auto arrived = std::chrono::steady_clock::now();
+    auto refuse = [&]() -> absl::Status {
+      --in_use_;
+      if (conn) idle_.push_back(std::move(conn));
+      available_.notify_one();
+      errors_++;
+      return StoreUnavailable("redis unreachable (reconnecting)");
+    };
+    while ((conn == nullptr || !conn->connected()) &&
+           std::chrono::steady_clock::now() < next_dial_) {
+      if (!probing_) {
+        if (probe_started_ >= arrived) return refuse();
         probing_ = probe = true;
+        probe_started_ = std::chrono::steady_clock::now();
+        break;
+      }
+      if (!probe_done_.wait_until(lock, arrived + wait_limit, [&] { return !probing_; })) {
+        return refuse();
       }
     }
   }
@@ -261,7 +270,10 @@ absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
   {
     std::lock_guard lock(mutex_);
     --in_use_;
-    if (probe) probing_ = false;
+    if (probe) {
+      probing_ = false;
+      probe_done_.notify_all();
+    }
     if (!result.ok() && !conn->connected()) {
       errors_++;
       needs_function_load_ = true;
@@ -272,6 +284,7 @@ absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
       }
     } else {
       backoff_ = std::chrono::milliseconds(0);
+      next_dial_ = {};
       idle_.push_back(std::move(conn));
     }
   }

@@ -164,6 +164,8 @@ class RedisPool {
   int in_use_ = 0;
   std::chrono::steady_clock::time_point next_dial_{};
   bool probing_ = false;  // a call is dialling while Redis is thought down
+  std::chrono::steady_clock::time_point probe_started_{};
+  std::condition_variable probe_done_;
   std::chrono::milliseconds backoff_{0};
   std::atomic<long long> errors_{0};
   std::atomic<bool> needs_function_load_{true};
