@@ -1,6 +1,7 @@
 // Impact report benchmark (issue #14), through the real server: 15 networks of 10 organisations
 // (half of them SMEs) and 40 shared resources each, 100,000 confirmed bookings (seeded as daily
-// recurring bookings, 167 a call) and 10,000 desk inquiries; then GetImpactReport for one network
+// recurring bookings, 167 a call), 10,000 desk inquiries (half naming the asker's organisation)
+// and 300 events with 3,000 registrations; then GetImpactReport for one network
 // and for all networks, one call at a time, p50/p99/max of each. Starts its own Redis and the
 // infrashare-server binary on loopback.
 //
@@ -28,12 +29,15 @@ namespace reg = infrashare::registry::v1;
 namespace sch = infrashare::scheduler::v1;
 namespace dsk = infrashare::desk::v1;
 namespace imp = infrashare::impact::v1;
+namespace prg = infrashare::programme::v1;
 
 constexpr int kNetworks = 15;
 constexpr int kOrganizations = 10;  // per network
 constexpr int kResources = 40;      // per network
 constexpr int kBookingsPerResource = 167;
 constexpr int kInquiries = 10000;
+constexpr int kEventsPerNetwork = 20;
+constexpr int kRegistrationsPerEvent = 10;
 constexpr int64_t kDay = 86400;
 
 double Percentile(std::vector<double> v, double p) {
@@ -155,6 +159,8 @@ bool Seed(const client::ClientOptions& options, int64_t day0) {
         request.set_need_type(dsk::NEED_TYPE_INNOVATION);
         request.set_text("benchmark question " + std::to_string(i));
         request.set_asker_is_sme(i % 4 != 0);
+        if (i % 2 == 0)
+          request.set_asker_organization_id(Org((n + 1) % kNetworks, i % kOrganizations));
         dsk::Inquiry out;
         if (!Report(c.Call(c.desk(), &dsk::DeskService::Stub::SubmitInquiry, request, &out),
                     "inquiry"))
@@ -163,8 +169,47 @@ bool Seed(const client::ClientOptions& options, int64_t day0) {
         return true;
       }))
     return false;
-  std::printf("  seeded %d networks, %d resources, %ld bookings, %ld inquiries\n", kNetworks,
-              kNetworks * kResources, booked.load(), asked.load());
+  // Afternoon events (the bookings take the mornings) with named participants.
+  std::atomic<long> registered{0};
+  if (!Parallel(kNetworks * kEventsPerNetwork, 8, [&](int i) {
+        client::Client c(options);
+        const int n = i / kEventsPerNetwork, e = i % kEventsPerNetwork;
+        prg::CreateEventRequest request;
+        auto* event = request.mutable_event();
+        event->set_resource_id(resources[n * kResources + e]);
+        event->set_kind(prg::EVENT_KIND_COURSE);
+        event->set_title("Cursus " + std::to_string(i));
+        event->mutable_start_time()->set_seconds(day0 + (2 + e) * kDay + 14 * 3600);
+        event->mutable_end_time()->set_seconds(day0 + (2 + e) * kDay + 16 * 3600);
+        event->set_capacity(kRegistrationsPerEvent);
+        event->set_registration_open(true);
+        event->set_visibility(prg::EVENT_VISIBILITY_PUBLIC);
+        prg::Event made;
+        if (!Report(
+                c.Call(c.programme(), &prg::ProgrammeService::Stub::CreateEvent, request, &made),
+                "event"))
+          return false;
+        for (int r = 0; r < kRegistrationsPerEvent; ++r) {
+          prg::RegisterRequest registration;
+          registration.set_event_id(made.id());
+          registration.set_person_name("Deelnemer " + std::to_string(r));
+          registration.set_person_email("deelnemer-" + std::to_string(i) + "-" + std::to_string(r) +
+                                        "@bench.example");
+          prg::Registration out;
+          if (!Report(
+                  c.Call(c.programme(), &prg::ProgrammeService::Stub::Register, registration, &out),
+                  "registration"))
+            return false;
+          ++registered;
+        }
+        return true;
+      }))
+    return false;
+  std::printf(
+      "  seeded %d networks, %d resources, %ld bookings, %ld inquiries, %d events, %ld "
+      "registrations\n",
+      kNetworks, kNetworks * kResources, booked.load(), asked.load(), kNetworks * kEventsPerNetwork,
+      registered.load());
   return true;
 }
 
@@ -185,11 +230,13 @@ void Measure(const client::ClientOptions& options, const std::string& network, i
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
   }
   std::printf(
-      "  %s: %d reports (%ld bookings, %ld inquiries in the period): p50 %.0f ms, p99 %.0f ms, "
-      "max %.0f ms\n",
+      "  %s: %d reports (%ld bookings, %ld inquiries, %ld events, %ld organisations reached in "
+      "the period): p50 %.0f ms, p99 %.0f ms, max %.0f ms\n",
       network.empty() ? "all networks" : "one network", reports,
       static_cast<long>(report.current().shared_use().bookings()),
-      static_cast<long>(report.current().desk().inquiries()), Percentile(ms, 0.5),
+      static_cast<long>(report.current().desk().inquiries()),
+      static_cast<long>(report.current().programme().events()),
+      static_cast<long>(report.current().reach().organizations()), Percentile(ms, 0.5),
       Percentile(ms, 0.99), Percentile(ms, 1.0));
 }
 

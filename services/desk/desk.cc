@@ -188,6 +188,13 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller,
   if (!members->has_value()) return InvalidField("network_id", "is not a registered network");
   if (!(*members)->count(entry))
     return InvalidField("entry_organization_id", "is not a member of the network");
+  bool asker_is_sme = request.asker_is_sme();
+  if (!request.asker_organization_id().empty()) {
+    auto exists = directory_->OrganizationExists(request.asker_organization_id());
+    if (!exists.ok()) return exists.status();
+    if (!*exists) return InvalidField("asker_organization_id", "is not a registered organisation");
+    asker_is_sme = asker_is_sme || directory_->Organization(request.asker_organization_id()).sme;
+  }
   v1::Inquiry inquiry;
   inquiry.set_id(NewId("inq"));
   inquiry.set_network_id(network);
@@ -200,7 +207,8 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller,
   inquiry.set_urgency(request.urgency() == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_NORMAL
                                                                    : request.urgency());
   inquiry.set_language(request.language().empty() ? "nl" : request.language());
-  inquiry.set_asker_is_sme(request.asker_is_sme());
+  inquiry.set_asker_is_sme(asker_is_sme);
+  inquiry.set_asker_organization_id(request.asker_organization_id());
   auto stored = store_->Submit(inquiry, request.contact(), Actor(caller),
                                Replay(caller, IdempotencyKey(request)));
   if (!stored.ok()) return stored.status();

@@ -26,7 +26,8 @@
 --   <d>ev                stream  events: type, i (inquiry), r (responder)
 --   <d>req:<org>:<id>    string  replayed response of a mutating call
 -- Inquiry fields: id, net, eo (entry org), nt (need type), th (themes, comma-separated numbers),
--- rg, gp (location "lat,lon"), tx, ur, lg, sme, st (state), ot (offered to, comma-separated),
+-- rg, gp (location "lat,lon"), tx, ur, lg, sme, ao (asker's organisation), st (state), ot
+-- (offered to, comma-separated),
 -- od (offer deadline ms), as (assignee), at (attempts), el (escalation level), tor, trs (referral
 -- target org / responder), ch (referral chain "o:<org>,r:<responder>,..."), rf (referrals), ec
 -- (escalations), oc (outcome), bk, rn (resolution note), fs, fr, fw, fc, ft (feedback), er ('1'

@@ -78,6 +78,7 @@ v1::Inquiry InquiryFromFields(const FieldMap& f) {
   i.set_urgency(static_cast<v1::Urgency>(Number(f, "ur")));
   i.set_language(Text(f, "lg"));
   i.set_asker_is_sme(Text(f, "sme") == "1");
+  i.set_asker_organization_id(Text(f, "ao"));
   i.set_state(StateOf(Text(f, "st")));
   for (absl::string_view r : absl::StrSplit(Text(f, "ot"), ',', absl::SkipEmpty()))
     i.add_offered_to(std::string(r));
@@ -353,7 +354,8 @@ absl::StatusOr<v1::Inquiry> RedisDeskStore::Submit(const v1::Inquiry& i,
                               : ""},
       {"ur", std::to_string(i.urgency())},
       {"lg", i.language()},
-      {"sme", Bool(i.asker_is_sme())}};
+      {"sme", Bool(i.asker_is_sme())},
+      {"ao", i.asker_organization_id()}};
   // The asker's address, for PrivacyService; desk.lua keeps only its SHA-1.
   if (const std::string address = FoldEmail(contact.email()); !address.empty())
     inquiry["ak"] = address;

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/availability.h"
+#include "services/common/ids.h"
 #include "services/common/recurrence.h"
 #include "services/common/regions.h"
 #include "services/common/text_fold.h"
@@ -97,6 +98,8 @@ void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limi
   if (!request.region().empty() && !IsRegionCode(request.region()))
     errors->Add("region", "must be a CBS region code (PVxx, CRxx or GMxxxx)");
   if (request.has_location()) CheckPoint(request.location(), "location", errors);
+  if (!request.asker_organization_id().empty() && !IsValidId(request.asker_organization_id()))
+    errors->Add("asker_organization_id", "is not a valid id");
   if (absl::StripAsciiWhitespace(request.text()).empty()) errors->Add("text", "is required");
   if (static_cast<int>(request.text().size()) > limits.max_text_bytes)
     errors->Add("text", absl::StrCat("must be at most ", limits.max_text_bytes, " bytes"));

@@ -51,12 +51,14 @@ absl::StatusOr<std::pair<int64_t, int64_t>> ReportPeriod(const v1::ImpactReportR
 
 ImpactReporter::ImpactReporter(registry::RegistryReadModel* model,
                                scheduler::BookingCalendar* bookings, desk::DeskStore* desk,
-                               scheduler::RotationStore* rotations, const Config& config,
+                               scheduler::RotationStore* rotations,
+                               programme::ProgrammeReader* programme, const Config& config,
                                std::function<int64_t()> now_ms)
     : model_(model),
       bookings_(bookings),
       desk_(desk),
       rotations_(rotations),
+      programme_(programme),
       config_(config),
       now_ms_(std::move(now_ms)) {}
 
@@ -154,15 +156,14 @@ absl::StatusOr<v1::ImpactPeriod> ImpactReporter::Period(
   window.from = start_ms;
   window.to = end_ms;
   window.lookback_ms = kDayMs * config_.scheduler.max_query_range_days;
-  window.page_size = config_.scheduler.max_page_size;
   int64_t bookings = 0;
   std::set<std::string> reached;
   auto usage = scheduler::MeasureUsage(
       *bookings_, *model_, scope, window,
-      [&](const scheduler::v1::Booking& b, const registry::ResourceFacts& facts, double) {
+      [&](const scheduler::BookedSpan& b, const registry::ResourceFacts& facts, double) {
         ++bookings;
-        if (b.organization_id() != facts.resource->owner_organization_id())
-          reached.insert(b.organization_id());
+        if (b.organization_id != facts.resource->owner_organization_id())
+          reached.insert(b.organization_id);
       });
   if (!usage.ok()) return usage.status();
   usage->clear_resources();
@@ -173,21 +174,40 @@ absl::StatusOr<v1::ImpactPeriod> ImpactReporter::Period(
       shared->set_sme_hours_share(row.hours() / usage->booked_hours());
   *shared->mutable_usage() = std::move(*usage);
 
-  auto* reach = period.mutable_reach();
-  reach->set_organizations(static_cast<int64_t>(reached.size()));
-  for (const auto& org : reached) reach->set_smes(reach->smes() + model_->Organization(org).sme);
-  if (reach->organizations() > 0)
-    reach->set_sme_share(static_cast<double>(reach->smes()) / reach->organizations());
-
   auto inquiries = Inquiries(network_id, start_ms, end_ms);
   if (!inquiries.ok()) return inquiries.status();
-  for (const auto& i : *inquiries)
-    reach->set_sme_inquiries(reach->sme_inquiries() + i.asker_is_sme());
   desk::v1::DeskReportRequest desk_request;
   desk_request.set_network_id(network_id);
   *desk_request.mutable_start_time() = period.start_time();
   *desk_request.mutable_end_time() = period.end_time();
   *period.mutable_desk() = desk::BuildReport(desk_request, *inquiries);
+
+  auto counts = programme_->Counts(network_id, start_ms, end_ms);
+  if (!counts.ok()) return counts.status();
+  auto* programme = period.mutable_programme();
+  programme->set_events(counts->events);
+  programme->set_registrations(counts->registrations);
+  programme->set_attendance_recorded(counts->recorded);
+  programme->set_attended(counts->attended);
+  if (counts->recorded > 0)
+    programme->set_attendance_rate(static_cast<double>(counts->attended) / counts->recorded);
+
+  // Reached: each organisation once, through whichever of the three ways.
+  auto* reach = period.mutable_reach();
+  std::set<std::string> askers;
+  for (const auto& i : *inquiries) {
+    reach->set_sme_inquiries(reach->sme_inquiries() + i.asker_is_sme());
+    if (!i.asker_organization_id().empty()) askers.insert(i.asker_organization_id());
+  }
+  reach->set_through_bookings(static_cast<int64_t>(reached.size()));
+  reach->set_through_events(static_cast<int64_t>(counts->organizations.size()));
+  reach->set_through_desk(static_cast<int64_t>(askers.size()));
+  reached.insert(counts->organizations.begin(), counts->organizations.end());
+  reached.insert(askers.begin(), askers.end());
+  reach->set_organizations(static_cast<int64_t>(reached.size()));
+  for (const auto& org : reached) reach->set_smes(reach->smes() + model_->Organization(org).sme);
+  if (reach->organizations() > 0)
+    reach->set_sme_share(static_cast<double>(reach->smes()) / reach->organizations());
 
   auto* rotations = period.mutable_rotations();
   rotations->set_pools(static_cast<int64_t>(plans.size()));

@@ -1,7 +1,8 @@
 // The impact report: what the shared infrastructure achieved for a network (or all networks) in a
 // period, beside the period before it. It measures with the other components' own report code
-// (the registry's CoverageCounter, the scheduler's MeasureUsage, the desk's BuildReport) over the
-// stores' read interfaces, so it needs none of those modules running in its process.
+// (the registry's CoverageCounter, the scheduler's MeasureUsage, the desk's BuildReport, the
+// programme's counts) over the stores' read interfaces, so it needs none of those modules running
+// in its process.
 #pragma once
 
 #include <functional>
@@ -13,6 +14,7 @@
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/desk/desk_store.h"
+#include "services/programme/programme_reader.h"
 #include "services/registry/read_model.h"
 #include "services/scheduler/booking_store.h"
 #include "services/scheduler/rotation_store.h"
@@ -28,7 +30,8 @@ absl::StatusOr<std::pair<int64_t, int64_t>> ReportPeriod(const v1::ImpactReportR
 class ImpactReporter {
  public:
   ImpactReporter(registry::RegistryReadModel* model, scheduler::BookingCalendar* bookings,
-                 desk::DeskStore* desk, scheduler::RotationStore* rotations, const Config& config,
+                 desk::DeskStore* desk, scheduler::RotationStore* rotations,
+                 programme::ProgrammeReader* programme, const Config& config,
                  std::function<int64_t()> now_ms);
 
   absl::StatusOr<v1::ImpactReport> Report(const Caller& caller,
@@ -57,6 +60,7 @@ class ImpactReporter {
   scheduler::BookingCalendar* bookings_;
   desk::DeskStore* desk_;
   scheduler::RotationStore* rotations_;
+  programme::ProgrammeReader* programme_;
   Config config_;
   std::function<int64_t()> now_ms_;
 };

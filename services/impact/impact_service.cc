@@ -28,9 +28,10 @@ grpc::ServerUnaryReactor* ImpactServiceImpl::ExportImpactReport(
 
 ImpactModule::ImpactModule(RpcGate* gate, const Config& config, registry::RegistryReadModel* model,
                            scheduler::BookingCalendar* bookings, desk::DeskStore* desk,
-                           scheduler::RotationStore* rotations)
+                           scheduler::RotationStore* rotations,
+                           programme::ProgrammeReader* programme)
     : model_(model),
-      reporter_(model, bookings, desk, rotations, config, NowMs),
+      reporter_(model, bookings, desk, rotations, programme, config, NowMs),
       service_(&reporter_, gate) {}
 
 }  // namespace infrashare::impact

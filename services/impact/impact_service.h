@@ -33,7 +33,7 @@ class ImpactModule final : public ServiceModule {
  public:
   ImpactModule(RpcGate* gate, const Config& config, registry::RegistryReadModel* model,
                scheduler::BookingCalendar* bookings, desk::DeskStore* desk,
-               scheduler::RotationStore* rotations);
+               scheduler::RotationStore* rotations, programme::ProgrammeReader* programme);
   std::string name() const override { return "infrashare.impact.v1.ImpactService"; }
   grpc::Service* service() override { return &service_; }
   bool ready() const override { return model_->ready(); }

@@ -18,7 +18,7 @@
 
 namespace infrashare::programme {
 
-class Programme final : public ProgrammeReader {
+class Programme final {
  public:
   using Clock = std::function<EpochMs()>;
   // `scheduler` books the resources of events (the same rules and the same atomic booking
@@ -46,13 +46,6 @@ class Programme final : public ProgrammeReader {
   absl::StatusOr<v1::ExportProgrammeCalendarResponse> ExportCalendar(
       const Caller& caller, const v1::ExportProgrammeCalendarRequest& request);
 
-  absl::StatusOr<std::vector<v1::Event>> UpcomingPublicEventsOfResource(
-      const std::string& resource_id, int64_t from_ms, int limit) override;
-  absl::StatusOr<std::vector<v1::Event>> UpcomingPublicEventsOfNetwork(
-      const std::string& network_id, int64_t from_ms, int limit) override;
-  absl::StatusOr<ProgrammeCounts> Counts(const std::string& network_id, int64_t from_ms,
-                                         int64_t to_ms) override;
-
  private:
   // The networks whose partners an event is for: its own, else those its resource is shared with.
   std::set<std::string> NetworksOf(const v1::Event& event) const;
@@ -63,8 +56,6 @@ class Programme final : public ProgrammeReader {
   absl::StatusOr<v1::Event> Organised(const Caller& caller, const std::string& id);
   // Who organises a new event, or why the caller may not.
   absl::StatusOr<std::string> OrganiserOf(const Caller& caller, v1::Event* event);
-  absl::StatusOr<std::vector<v1::Event>> Upcoming(const EventIndex& index, int64_t from_ms,
-                                                  int limit);
 
   ProgrammeStore* store_;
   registry::RegistryReadModel* registry_;

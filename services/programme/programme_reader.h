@@ -14,7 +14,10 @@ namespace infrashare::programme {
 struct ProgrammeCounts {
   int64_t events = 0;         // scheduled (not cancelled) events starting in the period
   int64_t registrations = 0;  // places admitted at them
-  int64_t attended = 0;       // registrations recorded as attended
+  int64_t recorded = 0;       // admitted registrations whose attendance was recorded
+  int64_t attended = 0;       // of those, recorded as attended
+  // Organisations with an admitted registration at an event they do not organise, sorted.
+  std::vector<std::string> organizations;
 };
 
 class ProgrammeReader {
@@ -29,6 +32,24 @@ class ProgrammeReader {
   // Events starting in [from_ms, to_ms); `network_id` empty = every network.
   virtual absl::StatusOr<ProgrammeCounts> Counts(const std::string& network_id, int64_t from_ms,
                                                  int64_t to_ms) = 0;
+};
+
+class ProgrammeStore;
+
+// The reader over the programme's store alone: usable in a process that does not run the
+// programme service (the impact report, the public feeds).
+class ProgrammeRecords final : public ProgrammeReader {
+ public:
+  explicit ProgrammeRecords(ProgrammeStore* store) : store_(store) {}
+  absl::StatusOr<std::vector<v1::Event>> UpcomingPublicEventsOfResource(
+      const std::string& resource_id, int64_t from_ms, int limit) override;
+  absl::StatusOr<std::vector<v1::Event>> UpcomingPublicEventsOfNetwork(
+      const std::string& network_id, int64_t from_ms, int limit) override;
+  absl::StatusOr<ProgrammeCounts> Counts(const std::string& network_id, int64_t from_ms,
+                                         int64_t to_ms) override;
+
+ private:
+  ProgrammeStore* store_;
 };
 
 }  // namespace infrashare::programme

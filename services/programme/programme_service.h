@@ -51,8 +51,6 @@ class ProgrammeModule final : public ServiceModule {
   std::string name() const override { return "infrashare.programme.v1.ProgrammeService"; }
   grpc::Service* service() override { return &service_; }
   bool ready() const override { return registry_->ready(); }
-  // For the public feeds, the map and the impact report.
-  ProgrammeReader* reader() { return &programme_; }
 
  private:
   const registry::RegistryReadModel* registry_;

@@ -525,6 +525,46 @@ local function sch_page(keys, args)
   return {more, out}
 end
 
+-- KEYS: base (the shard's prefix), index (the resource's r:<res>:all).
+-- ARGV: from (ms, inclusive), to (ms, exclusive), after_score, after_id ('' = from the start),
+--       limit, states (space-separated).
+-- What a usage report counts of the bookings starting in [from, to) in those states, without the
+-- rest of the record: {more, {id, org, s, e, q, id, org, ...}} in (start, id) order, at most
+-- `limit` bookings a call.
+local function sch_spans(keys, args)
+  local k, a = named(keys, args)
+  local wanted = {}
+  for state in string.gmatch(a.states, '%S+') do wanted[state] = true end
+  local from, after_score, after_id, limit = a.from, a.after_score, a.after_id, tonumber(a.limit)
+  if after_id ~= '' then from = after_score end
+  local out, n, more, offset = {}, 0, 0, 0
+  while more == 0 do
+    local chunk = redis.call('ZRANGEBYSCORE', k.index, from, '(' .. a.to, 'WITHSCORES', 'LIMIT',
+                             offset, 500)
+    for i = 1, #chunk, 2 do
+      local id, score = chunk[i], chunk[i + 1]
+      if not (after_id ~= '' and tonumber(score) == tonumber(after_score) and id <= after_id) then
+        local f = redis.call('HMGET', k.base .. 'b:' .. id, 'st', 'org', 's', 'e', 'q')
+        if f[1] and wanted[f[1]] then
+          if n == limit then
+            more = 1
+            break
+          end
+          n = n + 1
+          out[#out + 1] = id
+          out[#out + 1] = f[2]
+          out[#out + 1] = f[3]
+          out[#out + 1] = f[4]
+          out[#out + 1] = f[5]
+        end
+      end
+    end
+    if #chunk < 1000 then break end
+    offset = offset + 500
+  end
+  return {more, out}
+end
+
 -- KEYS: base (the shard's prefix), meta (the resource's r:<res>:m), entry (the entry's w:<id>),
 --       replay (as for sch_book).
 -- ARGV: id, res, org, s, e, bs, be (ms), q, capacity, approval, no_show, hold_ttl, title,
@@ -610,3 +650,4 @@ register('sch_transition', sch_transition)
 register('sch_sweep', sch_sweep)
 register('sch_busy', sch_busy, {'no-writes'})
 register('sch_page', sch_page, {'no-writes'})
+register('sch_spans', sch_spans, {'no-writes'})

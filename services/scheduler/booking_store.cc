@@ -439,6 +439,69 @@ absl::StatusOr<BookingPage> RedisBookingStore::ListByResource(const std::string&
   return page;
 }
 
+absl::Status RedisBookingStore::VisitCountedSpans(const std::vector<std::string>& resource_ids,
+                                                  EpochMs from, EpochMs to,
+                                                  const SpanVisitor& visit) {
+  // Rounds of pipelines: every resource whose bookings are not all read yet asks for the next
+  // `kLimit` after the last one it had; at most `kBatch` resources a pipeline, so at most
+  // kBatch × kLimit bookings are held at once.
+  constexpr int kLimit = 1000;
+  constexpr size_t kBatch = 64;
+  const std::string states = absl::StrJoin(
+      {StateName(v1::BOOKING_STATE_CONFIRMED), StateName(v1::BOOKING_STATE_CHECKED_IN),
+       StateName(v1::BOOKING_STATE_COMPLETED)},
+      " ");
+  struct Cursor {
+    size_t resource;
+    std::string after_score, after_id;  // empty: from the start
+  };
+  std::vector<Cursor> pending;
+  for (size_t i = 0; i < resource_ids.size(); ++i) pending.push_back({i, "", ""});
+  while (!pending.empty()) {
+    std::vector<Cursor> again;
+    for (size_t first = 0; first < pending.size(); first += kBatch) {
+      const size_t last = std::min(pending.size(), first + kBatch);
+      std::vector<RedisArgs> commands;
+      for (size_t p = first; p < last; ++p) {
+        const std::string& id = resource_ids[pending[p].resource];
+        const int shard = ShardOf(id);
+        RedisFunctionCall call("sch_spans");
+        call.Key("base", Base(shard))
+            .Key("index", absl::StrCat(Base(shard), "r:", id, ":all"))
+            .Int("from", from)
+            .Int("to", to)
+            .Arg("after_score", pending[p].after_score)
+            .Arg("after_id", pending[p].after_id)
+            .Int("limit", kLimit)
+            .Arg("states", states);
+        commands.push_back(call.Command());
+      }
+      auto replies = redis_->Pipeline(commands);
+      if (!replies.ok()) return replies.status();
+      for (size_t p = first; p < last; ++p) {
+        const RedisValue& reply = (*replies)[p - first];
+        if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+        if (reply.elements.size() != 2) return absl::InternalError("unexpected spans reply");
+        const auto& e = reply.elements[1].elements;
+        BookedSpan span;
+        for (size_t i = 0; i + 4 < e.size(); i += 5) {
+          span.booking_id = e[i].str;
+          span.organization_id = e[i + 1].str;
+          if (!absl::SimpleAtoi(e[i + 2].str, &span.start) ||
+              !absl::SimpleAtoi(e[i + 3].str, &span.end) ||
+              !absl::SimpleAtoi(e[i + 4].str, &span.quantity))
+            return absl::InternalError("corrupt booking record");
+          visit(pending[p].resource, span);
+        }
+        if (reply.elements[0].integer != 0 && !e.empty())
+          again.push_back({pending[p].resource, std::to_string(span.start), span.booking_id});
+      }
+    }
+    pending = std::move(again);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<BookingPage> RedisBookingStore::ListByOrganization(
     const std::string& organization_id, const PageQuery& query) {
   // An organisation's bookings are spread over the shards: one page from each, merged.

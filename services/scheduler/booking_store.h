@@ -87,6 +87,15 @@ struct PageQuery {
   std::vector<v1::BookingState> states;  // empty = all
 };
 
+// What a usage report counts of a booking: who booked how many units of the resource, when.
+struct BookedSpan {
+  std::string booking_id;
+  std::string organization_id;
+  EpochMs start = 0;
+  EpochMs end = 0;
+  int quantity = 0;
+};
+
 struct BookingEventRecord {
   v1::BookingEventType type = v1::BOOKING_EVENT_TYPE_UNSPECIFIED;
   v1::Booking booking;
@@ -108,6 +117,12 @@ class BookingCalendar {
   // A resource's bookings, a page at a time (usage reports read it too).
   virtual absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
                                                      const PageQuery& query) = 0;
+  // For usage reports: calls `visit(i, span)` for each confirmed, checked-in and completed booking
+  // of `resource_ids[i]` that starts in [from, to), each resource's in (start, id) order — only
+  // what a report counts, for many resources in few round trips and bounded memory.
+  using SpanVisitor = std::function<void(size_t resource_index, const BookedSpan& span)>;
+  virtual absl::Status VisitCountedSpans(const std::vector<std::string>& resource_ids, EpochMs from,
+                                         EpochMs to, const SpanVisitor& visit) = 0;
 };
 
 class BookingStore : public BookingCalendar {
@@ -178,6 +193,8 @@ class RedisBookingStore final : public BookingStore {
                                              const PageQuery& query) override;
   absl::StatusOr<BookingPage> ListByOrganization(const std::string& organization_id,
                                                  const PageQuery& query) override;
+  absl::Status VisitCountedSpans(const std::vector<std::string>& resource_ids, EpochMs from,
+                                 EpochMs to, const SpanVisitor& visit) override;
   absl::StatusOr<int> Sweep(int shard, int limit) override;
   int shards() const override { return config_.shards; }
   std::vector<std::string> EventKeys() const override;

@@ -383,7 +383,6 @@ absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(
   window.from = from;
   window.to = to;
   window.lookback_ms = kDayMs * config_.max_query_range_days;
-  window.page_size = config_.max_page_size;
   return MeasureUsage(*store_, *catalog_, scope, window);
 }
 

@@ -17,12 +17,11 @@ struct UsageWindow {
   EpochMs from = 0;
   EpochMs to = 0;
   EpochMs lookback_ms = 0;  // bookings that start this long before `from` may reach into it
-  int page_size = 500;
 };
 
 // Called for each counted booking with its hours clipped to the window.
 using CountedBooking =
-    std::function<void(const v1::Booking&, const BookableResource&, double hours)>;
+    std::function<void(const BookedSpan&, const BookableResource&, double hours)>;
 
 // Counts confirmed, checked-in and completed bookings of `scope`, clipped to the window;
 // an organisation's bookings of its own resources earn nothing.

@@ -202,6 +202,17 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     booking_ledger_ =
         std::make_unique<scheduler::RedisBookingStore>(redis_.get(), config_.scheduler);
 
+  // What the registry's search, the public feeds and the impact report read of the programme,
+  // whether or not the programme service runs here. Search filters by upcoming public events: a
+  // 2 s old answer is fresh enough for a map, and spares every search a scan of the index.
+  if (with_registry || with_programme || with_impact) {
+    redis_->AddFunctionLibrary(std::string(kProgrammeLua));
+    programme_events_ = std::make_unique<programme::RedisProgrammeStore>(
+        redis_.get(), config_.scheduler.request_id_ttl_s);
+    programme_records_ = std::make_unique<programme::ProgrammeRecords>(programme_events_.get());
+    upcoming_resources_ = std::make_unique<programme::UpcomingResources>(programme_events_.get(),
+                                                                         std::chrono::seconds(2));
+  }
   if (with_registry) {
     redis_->AddFunctionLibrary(std::string(kRegistryLua));
     registry::Dependents dependents;
@@ -215,12 +226,6 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     dependents.revoke_tokens = [tokens = tokens_.get()](const std::string& organization_id) {
       return tokens->RevokeOrganization(organization_id);
     };
-    // Search filters by upcoming public events: a 2 s old answer is fresh enough for a map, and
-    // spares every search a scan of the programme's index.
-    programme_events_ = std::make_unique<programme::RedisProgrammeStore>(
-        redis_.get(), config_.scheduler.request_id_ttl_s);
-    upcoming_resources_ = std::make_unique<programme::UpcomingResources>(programme_events_.get(),
-                                                                         std::chrono::seconds(2));
     dependents.resources_with_upcoming_events = [upcoming = upcoming_resources_.get()] {
       return upcoming->Get(NowMs());
     };
@@ -230,7 +235,6 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     // Personal data of one person, across the registry and the desk: beside the registry, whose
     // writes it makes.
     redis_->AddFunctionLibrary(std::string(kDeskLua));
-    redis_->AddFunctionLibrary(std::string(kProgrammeLua));
     modules_.push_back(std::make_unique<privacy::PrivacyModule>(redis_.get(), gate_.get(),
                                                                 registry.get(), config_.desk));
     modules_.push_back(std::move(registry));
@@ -254,11 +258,9 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
         redis_.get(), gate_.get(), config_, read_model_.get(), slots, streams_.get()));
   }
   if (with_programme) {
-    redis_->AddFunctionLibrary(std::string(kProgrammeLua));
-    auto module = std::make_unique<programme::ProgrammeModule>(redis_.get(), gate_.get(), config_,
-                                                               read_model_.get());
-    programme_reader_ = module->reader();
-    modules_.push_back(std::move(module));
+    modules_.push_back(std::make_unique<programme::ProgrammeModule>(redis_.get(), gate_.get(),
+                                                                    config_, read_model_.get()));
+    programme_reader_ = programme_records_.get();
   }
   if (with_impact) {
     // Reads only: the desk's and the rotations' records through their store interfaces, whether
@@ -267,9 +269,9 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     desk_records_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config_.desk);
     rotation_records_ = std::make_unique<scheduler::RedisRotationStore>(
         redis_.get(), config_.scheduler.request_id_ttl_s, config_.scheduler.rotation_draft_ttl_s);
-    auto module = std::make_unique<impact::ImpactModule>(gate_.get(), config_, read_model_.get(),
-                                                         booking_ledger_.get(), desk_records_.get(),
-                                                         rotation_records_.get());
+    auto module = std::make_unique<impact::ImpactModule>(
+        gate_.get(), config_, read_model_.get(), booking_ledger_.get(), desk_records_.get(),
+        rotation_records_.get(), programme_records_.get());
     impact_reporter_ = module->reporter();
     modules_.push_back(std::move(module));
   }
@@ -277,12 +279,6 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
 
 http::ProgrammeView InfrashareServer::PublicProgramme() {
   if (programme_reader_ == nullptr) return {};
-  if (!upcoming_resources_) {
-    programme_events_ = std::make_unique<programme::RedisProgrammeStore>(
-        redis_.get(), config_.scheduler.request_id_ttl_s);
-    upcoming_resources_ = std::make_unique<programme::UpcomingResources>(programme_events_.get(),
-                                                                         std::chrono::seconds(2));
-  }
   return {programme_reader_,
           [upcoming = upcoming_resources_.get()](int64_t now_ms) { return upcoming->Get(now_ms); }};
 }

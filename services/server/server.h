@@ -26,6 +26,7 @@
 #include "services/desk/desk_store.h"
 #include "services/http/public_site.h"
 #include "services/http/routes.h"
+#include "services/programme/programme_reader.h"
 #include "services/programme/programme_store.h"
 #include "services/programme/upcoming_resources.h"
 #include "services/registry/follower.h"
@@ -91,7 +92,8 @@ class InfrashareServer {
   // Which resources have upcoming public events, for the registry's search (read-only).
   std::unique_ptr<programme::RedisProgrammeStore> programme_events_;
   std::unique_ptr<programme::UpcomingResources> upcoming_resources_;
-  programme::ProgrammeReader* programme_reader_ = nullptr;  // the programme module's, if it runs
+  std::unique_ptr<programme::ProgrammeRecords> programme_records_;
+  programme::ProgrammeReader* programme_reader_ = nullptr;  // the records, if the programme runs
   impact::ImpactReporter* impact_reporter_ = nullptr;       // the impact module's, if it runs
   // The desk's and the rotations' records as the impact report reads them.
   std::unique_ptr<desk::RedisDeskStore> desk_records_;

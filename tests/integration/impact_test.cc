@@ -1,7 +1,8 @@
 // The impact report through its public gRPC API against a reference computed independently from
 // the generator's own records: a world of two networks (organisations incl. SMEs, resources of
 // kinds and themes across provinces, bookings with tariffs and in-kind terms, desk inquiries with
-// outcomes and feedback) made through the real API, on a real Redis (cluster mode when
+// outcomes and feedback, some naming the asker's organisation, events with registrations, a
+// waitlist and attendance) made through the real API, on a real Redis (cluster mode when
 // INFRASHARE_TEST_REDIS_CLUSTER=1).
 #include <gtest/gtest.h>
 
@@ -14,6 +15,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "infrashare/impact/v1/impact.grpc.pb.h"
+#include "infrashare/programme/v1/programme.grpc.pb.h"
 #include "tests/support/test_server.h"
 
 namespace infrashare::testing {
@@ -22,6 +24,7 @@ namespace {
 namespace reg = registry::v1;
 namespace sch = scheduler::v1;
 namespace dsk = desk::v1;
+namespace prg = programme::v1;
 using namespace impact::v1;
 
 constexpr int64_t kHour = 3600;
@@ -51,12 +54,22 @@ struct BookingRecord {
 };
 struct InquiryRecord {
   std::string network;
+  std::string asker_organization;  // empty: not named
   bool sme = false;
   bool resolved = false;
   dsk::Outcome outcome = dsk::OUTCOME_UNSPECIFIED;
   bool feedback = false;
   int score = 0;
   bool recommend = false, again = false;
+};
+
+// A scheduled event, in the previous period (today): its places admitted, the organisations
+// admitted (the organiser left out) and its attendance.
+struct EventRecord {
+  std::string network;
+  int64_t places = 0;
+  std::set<std::string> organizations;
+  int64_t recorded = 0, attended = 0;
 };
 
 // What the report should say, from the records alone.
@@ -70,8 +83,10 @@ struct Expected {
     double available = 0, booked = 0, in_kind = 0;
     int64_t revenue = 0;
     std::map<std::string, double> by_kind;
-    std::set<std::string> reached;
+    std::set<std::string> reached;  // through bookings
+    std::set<std::string> through_events, through_desk, all_reached;
     int64_t smes = 0;
+    int64_t events = 0, places = 0, recorded = 0, attended = 0;
     int64_t inquiries = 0, sme_inquiries = 0, accepted = 0, open = 0, feedback = 0;
     double score_sum = 0, recommend = 0, again = 0;
     std::map<int, int64_t> outcomes;
@@ -92,6 +107,7 @@ class ImpactTest : public ::testing::Test {
     registry_ = server_->Registry().release();
     scheduler_ = server_->Scheduler().release();
     desk_ = server_->Desk().release();
+    programme_ = prg::ProgrammeService::NewStub(server_->channel()).release();
     impact_ = ImpactService::NewStub(server_->channel()).release();
     const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                             std::chrono::system_clock::now().time_since_epoch())
@@ -104,6 +120,7 @@ class ImpactTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete impact_;
+    delete programme_;
     delete desk_;
     delete scheduler_;
     delete registry_;
@@ -230,6 +247,120 @@ class ImpactTest : public ::testing::Test {
       }
       MakeInquiries(net, members, rng);
       MakeRotation(net, members);
+      MakeProgramme(net, members);
+    }
+    RecordAttendance();
+  }
+
+  static grpc::Status Register(const std::string& token, const std::string& event,
+                               prg::Registration* out, const std::string& person = "") {
+    prg::RegisterRequest request;
+    request.set_event_id(event);
+    if (!person.empty()) {
+      request.set_person_name(person);
+      request.set_person_email("sanne.devries@bakkerij.example");
+    }
+    return programme_->Register(As(token).get(), request, out);
+  }
+
+  // At the network's first two resources, organised by their owners: one event starting in a few
+  // seconds (attendance is recorded once it has begun), one later today with 2 places for 3
+  // organisations (one waits), and one cancelled. The events book their resources: the owners'
+  // own use, counted in shared use like any booking.
+  static void MakeProgramme(const std::string& net, const std::vector<std::string>& members) {
+    std::vector<const ResourceRecord*> places;
+    for (const auto& r : resources_)
+      if (r.network == net && places.size() < 2) places.push_back(&r);
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    auto make = [&](const ResourceRecord& at, int64_t from, int64_t to, int capacity,
+                    prg::Event* out) {
+      prg::CreateEventRequest request;
+      auto* e = request.mutable_event();
+      e->set_resource_id(at.id);
+      e->set_kind(prg::EVENT_KIND_MASTERCLASS);
+      e->set_title("Masterclass digitale tweeling — Café Ñ, 's-Hertogenbosch");
+      e->mutable_start_time()->set_seconds(from);
+      e->mutable_end_time()->set_seconds(to);
+      e->set_language("nl");
+      e->add_audiences(prg::AUDIENCE_SMES);
+      e->set_capacity(capacity);
+      e->set_registration_open(true);
+      e->set_visibility(prg::EVENT_VISIBILITY_PUBLIC);
+      auto status = programme_->CreateEvent(As(orgs_[at.owner].token).get(), request, out);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      bookings_.push_back({at.id, at.owner, from, to});
+    };
+    auto admitted = [&](EventRecord& rec, const std::string& organiser, const std::string& org,
+                        const prg::Registration& r) {
+      ASSERT_EQ(r.state(), prg::REGISTRATION_STATE_ADMITTED);
+      rec.places += r.places();
+      if (org != organiser) rec.organizations.insert(org);
+    };
+
+    prg::Event soon, later, cancelled;
+    EventRecord first, second;
+    first.network = second.network = net;
+    // Registration closes when the event begins: 6 s leave room for three registrations.
+    make(*places[0], now + 6, now + 6 + kHour, 20, &soon);
+    prg::Registration r1, r2, r3;
+    ASSERT_TRUE(Register(orgs_[members[1]].token, soon.id(), &r1).ok());
+    admitted(first, places[0]->owner, members[1], r1);
+    ASSERT_TRUE(Register(orgs_[members[2]].token, soon.id(), &r2, "Sanne de Vries").ok());
+    admitted(first, places[0]->owner, members[2], r2);
+    if (places[0]->owner != members[1]) {  // an organisation registers once
+      ASSERT_TRUE(Register(orgs_[places[0]->owner].token, soon.id(), &r3).ok());
+      admitted(first, places[0]->owner, places[0]->owner, r3);
+    }
+    // Attendance once the event has begun: r1 came, r2 did not.
+    attendance_.push_back({orgs_[places[0]->owner].token, soon.id(), r1.id(), true, now + 6});
+    attendance_.push_back({orgs_[places[0]->owner].token, soon.id(), r2.id(), false, now + 6});
+    first.recorded = 2;
+    first.attended = 1;
+
+    make(*places[1], now + 5 * kHour, now + 7 * kHour, 2, &later);
+    for (int m : {3, 4}) {
+      prg::Registration r;
+      ASSERT_TRUE(Register(orgs_[members[m]].token, later.id(), &r).ok());
+      admitted(second, places[1]->owner, members[m], r);
+    }
+    prg::Registration waiting;
+    ASSERT_TRUE(Register(orgs_[members[1]].token, later.id(), &waiting).ok());
+    ASSERT_EQ(waiting.state(), prg::REGISTRATION_STATE_WAITLISTED);
+
+    make(*places[0], now + 10 * kHour, now + 11 * kHour, 20, &cancelled);
+    bookings_.pop_back();  // cancelled with its event
+    prg::Registration gone;
+    ASSERT_TRUE(Register(orgs_[members[3]].token, cancelled.id(), &gone).ok());
+    prg::CancelEventRequest cancel;
+    cancel.set_id(cancelled.id());
+    cancel.set_reason("te weinig aanmeldingen");
+    prg::Event out;
+    ASSERT_TRUE(
+        programme_->CancelEvent(As(orgs_[places[0]->owner].token).get(), cancel, &out).ok());
+    events_.push_back(first);
+    events_.push_back(second);
+  }
+
+  struct Attendance {
+    std::string token, event, registration;
+    bool attended;
+    int64_t from_s;
+  };
+
+  static void RecordAttendance() {
+    for (const auto& a : attendance_) {
+      const auto begins = std::chrono::system_clock::time_point(std::chrono::seconds(a.from_s));
+      std::this_thread::sleep_until(begins + std::chrono::milliseconds(200));
+      prg::RecordAttendanceRequest request;
+      request.set_event_id(a.event);
+      request.set_registration_id(a.registration);
+      request.set_attended(a.attended);
+      prg::Registration out;
+      auto status = programme_->RecordAttendance(As(a.token).get(), request, &out);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      ASSERT_TRUE(out.attendance_recorded());
     }
   }
 
@@ -316,6 +447,11 @@ class ImpactTest : public ::testing::Test {
       submit.set_need_type(dsk::NEED_TYPE_INNOVATION);
       submit.set_text("Hulp bij digitalisering, Zwolle");
       submit.set_asker_is_sme(rec.sme);
+      if (i % 2 == 1) {  // named: an SME organisation makes the asker an SME
+        rec.asker_organization = members[3];
+        submit.set_asker_organization_id(rec.asker_organization);
+        rec.sme = rec.sme || orgs_[members[3]].sme;
+      }
       submit.mutable_contact()->set_name("Jan de Bakker");
       submit.mutable_contact()->set_email("jan@bakkerij.example");
       dsk::Inquiry inquiry;
@@ -407,10 +543,10 @@ class ImpactTest : public ::testing::Test {
         p.by_kind[KindOf(booker)] += hours;
         if (b.organization == it->second->owner) continue;
         p.reached.insert(b.organization);
+        p.all_reached.insert(b.organization);
         p.revenue += it->second->tariff_per_hour_cents * (t - s) / kHour;
         if (it->second->in_kind) p.in_kind += hours;
       }
-      for (const auto& org : p.reached) p.smes += orgs_.at(org).sme;
     };
     fill(e.current, start_, start_ + length_);
     fill(e.previous, start_ - length_, start_);
@@ -439,7 +575,24 @@ class ImpactTest : public ::testing::Test {
         p.recommend += i.recommend;
         p.again += i.again;
       }
+      if (!i.asker_organization.empty()) {
+        p.through_desk.insert(i.asker_organization);
+        p.all_reached.insert(i.asker_organization);
+      }
     }
+    // Every counted event is today: in the previous period.
+    for (const auto& ev : events_) {
+      if (!network.empty() && ev.network != network) continue;
+      auto& p = e.previous;
+      ++p.events;
+      p.places += ev.places;
+      p.recorded += ev.recorded;
+      p.attended += ev.attended;
+      p.through_events.insert(ev.organizations.begin(), ev.organizations.end());
+      p.all_reached.insert(ev.organizations.begin(), ev.organizations.end());
+    }
+    for (auto* p : {&e.current, &e.previous})
+      for (const auto& org : p->all_reached) p->smes += orgs_.at(org).sme;
     return e;
   }
 
@@ -462,11 +615,22 @@ class ImpactTest : public ::testing::Test {
     const double sme_hours = want.by_kind.count("sme") ? want.by_kind.at("sme") : 0.0;
     EXPECT_NEAR(got.shared_use().sme_hours_share(), want.booked > 0 ? sme_hours / want.booked : 0,
                 1e-9);
-    EXPECT_EQ(got.reach().organizations(), static_cast<int64_t>(want.reached.size()));
+    EXPECT_EQ(got.reach().organizations(), static_cast<int64_t>(want.all_reached.size()));
+    EXPECT_EQ(got.reach().through_bookings(), static_cast<int64_t>(want.reached.size()));
+    EXPECT_EQ(got.reach().through_events(), static_cast<int64_t>(want.through_events.size()));
+    EXPECT_EQ(got.reach().through_desk(), static_cast<int64_t>(want.through_desk.size()));
     EXPECT_EQ(got.reach().smes(), want.smes);
-    EXPECT_NEAR(got.reach().sme_share(),
-                want.reached.empty() ? 0 : static_cast<double>(want.smes) / want.reached.size(),
-                1e-9);
+    EXPECT_NEAR(
+        got.reach().sme_share(),
+        want.all_reached.empty() ? 0 : static_cast<double>(want.smes) / want.all_reached.size(),
+        1e-9);
+    const auto& programme = got.programme();
+    EXPECT_EQ(programme.events(), want.events);
+    EXPECT_EQ(programme.registrations(), want.places);
+    EXPECT_EQ(programme.attendance_recorded(), want.recorded);
+    EXPECT_EQ(programme.attended(), want.attended);
+    EXPECT_NEAR(programme.attendance_rate(),
+                want.recorded > 0 ? static_cast<double>(want.attended) / want.recorded : 0, 1e-9);
     EXPECT_EQ(got.reach().sme_inquiries(), want.sme_inquiries);
     const auto& desk = got.desk();
     EXPECT_EQ(desk.inquiries(), want.inquiries);
@@ -529,12 +693,15 @@ class ImpactTest : public ::testing::Test {
   static sch::SchedulerService::Stub* scheduler_;
   static dsk::DeskService::Stub* desk_;
   static ImpactService::Stub* impact_;
+  static prg::ProgrammeService::Stub* programme_;
   static int64_t start_, length_;
   static std::map<std::string, OrgRecord> orgs_;
   static std::map<std::string, std::string> coordinators_;
   static std::vector<ResourceRecord> resources_;
   static std::vector<BookingRecord> bookings_;
   static std::vector<InquiryRecord> inquiries_;
+  static std::vector<EventRecord> events_;
+  static std::vector<Attendance> attendance_;
   static std::map<std::string, int> rotation_days_;  // served inside the current period
 };
 
@@ -544,6 +711,7 @@ reg::RegistryService::Stub* ImpactTest::registry_ = nullptr;
 sch::SchedulerService::Stub* ImpactTest::scheduler_ = nullptr;
 dsk::DeskService::Stub* ImpactTest::desk_ = nullptr;
 ImpactService::Stub* ImpactTest::impact_ = nullptr;
+prg::ProgrammeService::Stub* ImpactTest::programme_ = nullptr;
 int64_t ImpactTest::start_ = 0;
 int64_t ImpactTest::length_ = 0;
 std::map<std::string, OrgRecord> ImpactTest::orgs_;
@@ -551,6 +719,8 @@ std::map<std::string, std::string> ImpactTest::coordinators_;
 std::vector<ResourceRecord> ImpactTest::resources_;
 std::vector<BookingRecord> ImpactTest::bookings_;
 std::vector<InquiryRecord> ImpactTest::inquiries_;
+std::vector<EventRecord> ImpactTest::events_;
+std::vector<ImpactTest::Attendance> ImpactTest::attendance_;
 std::map<std::string, int> ImpactTest::rotation_days_;
 
 TEST_F(ImpactTest, ANetworksReportMatchesTheReferenceInBothPeriods) {
@@ -563,6 +733,9 @@ TEST_F(ImpactTest, ANetworksReportMatchesTheReferenceInBothPeriods) {
     ASSERT_GT(want.previous.in_kind, 0);
     ASSERT_GT(want.previous.smes, 0);
     ASSERT_EQ(want.previous.inquiries, 4);
+    ASSERT_EQ(want.previous.events, 2);
+    ASSERT_FALSE(want.previous.through_events.empty());
+    ASSERT_EQ(want.previous.through_desk.size(), 1u);
     ImpactReport report;
     auto status = impact_->GetImpactReport(As(coordinator).get(), Request(network), &report);
     ASSERT_TRUE(status.ok()) << status.error_message();
@@ -575,6 +748,20 @@ TEST_F(ImpactTest, EveryNetworkTogetherMatchesTheReferenceForPlatformAdmins) {
   auto status = impact_->GetImpactReport(As(kAdminToken).get(), Request(""), &report);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ExpectReport("", report);
+}
+
+TEST_F(ImpactTest, AnInquiryNamesOnlyARegisteredAskerOrganisation) {
+  dsk::SubmitInquiryRequest submit;
+  submit.set_need_type(dsk::NEED_TYPE_INNOVATION);
+  submit.set_text("Vraag over de werkplaats");
+  submit.set_asker_organization_id("bakkerij-die-niet-bestaat");
+  dsk::Inquiry inquiry;
+  auto status = desk_->SubmitInquiry(As(orgs_["impact-noord-org1"].token).get(), submit, &inquiry);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "asker_organization_id");
+  submit.set_asker_organization_id("not an id; DROP");
+  status = desk_->SubmitInquiry(As(orgs_["impact-noord-org1"].token).get(), submit, &inquiry);
+  EXPECT_EQ(BadField(status), "asker_organization_id");
 }
 
 TEST_F(ImpactTest, CoordinatorsSeeTheirOwnNetworkOnlyAndMembersNone) {

@@ -896,6 +896,10 @@ class InterleavingBookingStore final : public scheduler::BookingStore {
       const std::string& id, const scheduler::PageQuery& query) override {
     return real_->ListByOrganization(id, query);
   }
+  absl::Status VisitCountedSpans(const std::vector<std::string>& ids, scheduler::EpochMs from,
+                                 scheduler::EpochMs to, const SpanVisitor& visit) override {
+    return real_->VisitCountedSpans(ids, from, to, visit);
+  }
   absl::StatusOr<int> Sweep(int shard, int limit) override { return real_->Sweep(shard, limit); }
   int shards() const override { return real_->shards(); }
   std::vector<std::string> EventKeys() const override { return real_->EventKeys(); }

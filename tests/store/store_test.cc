@@ -439,6 +439,52 @@ TEST_F(BookingStoreTest, WaitlistJoinPromoteAndLeave) {
   EXPECT_TRUE(waiting->empty());
 }
 
+// The usage reports' read: every counted booking of each resource once, in (start, id) order,
+// across the function's page limit (1,000 a call), holds and cancelled bookings left out, the
+// range's ends respected — checked against the bookings the test made.
+TEST_F(BookingStoreTest, CountedSpansVisitEveryCountedBookingOnceAcrossPages) {
+  std::vector<std::string> expected;  // lab1's counted bookings starting in [hour 100, hour 2400)
+  for (int first = 0; first < 2500; first += 500) {
+    std::vector<Occurrence> hours;
+    for (int hour = first; hour < first + 500; ++hour) hours.push_back(Hour("lab1", hour));
+    auto booked = store_->Book(Command("lab1", "o1", hours));
+    ASSERT_TRUE(booked.ok()) << booked.status();
+    for (size_t i = 0; i < booked->size(); ++i) {
+      ASSERT_TRUE((*booked)[i].ok()) << (*booked)[i].status();
+      const int hour = first + static_cast<int>(i);
+      if (hour >= 100 && hour < 2400) expected.push_back((*booked)[i]->id());
+    }
+  }
+  auto cancelled = BookOne(Command("lab2", "o2", {Hour("lab2", 200)}));
+  ASSERT_TRUE(cancelled.ok());
+  ASSERT_TRUE(Apply(cancelled->id(), Transition::kCancel, "o2").ok());
+  BookCommand held = Command("lab2", "o2", {Hour("lab2", 201)});
+  held.hold = true;
+  ASSERT_TRUE(BookOne(held).ok());
+  BookCommand three = Command("lab2", "o2", {Hour("lab2", 202, 3)});
+  three.capacity = 4;
+  auto counted = BookOne(three);
+  ASSERT_TRUE(counted.ok()) << counted.status();
+
+  std::vector<std::vector<scheduler::BookedSpan>> seen(3);
+  auto visited = store_->VisitCountedSpans(
+      {"lab1", "lab2", "lab3"}, kT0 + 100 * kHour, kT0 + 2400 * kHour,
+      [&](size_t r, const scheduler::BookedSpan& span) { seen.at(r).push_back(span); });
+  ASSERT_TRUE(visited.ok()) << visited;
+  ASSERT_EQ(seen[0].size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(seen[0][i].booking_id, expected[i]);
+    EXPECT_EQ(seen[0][i].organization_id, "o1");
+    EXPECT_EQ(seen[0][i].start, kT0 + static_cast<EpochMs>(100 + i) * kHour);
+    EXPECT_EQ(seen[0][i].end - seen[0][i].start, kHour);
+    EXPECT_EQ(seen[0][i].quantity, 1);
+  }
+  ASSERT_EQ(seen[1].size(), 1u);
+  EXPECT_EQ(seen[1][0].booking_id, counted->id());
+  EXPECT_EQ(seen[1][0].quantity, 3);
+  EXPECT_TRUE(seen[2].empty());
+}
+
 TEST_F(BookingStoreTest, BusyAndPagesByResourceAndOrganization) {
   for (int hour : {0, 2, 4}) ASSERT_TRUE(BookOne(Command("lab1", "o1", {Hour("lab1", hour)})).ok());
   ASSERT_TRUE(BookOne(Command("lab2", "o1", {Hour("lab2", 1)})).ok());

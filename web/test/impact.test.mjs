@@ -3,7 +3,7 @@
 // shows a summary, and another network's coordinator is refused.
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Client, auth, impact, maybeScreenshot, openBrowser, registry, scheduler, startServer } from "./harness.mjs";
+import { Client, auth, impact, maybeScreenshot, openBrowser, programme, registry, scheduler, startServer } from "./harness.mjs";
 
 let site;
 let browser;
@@ -56,6 +56,23 @@ before(async () => {
     }));
     member.close();
   }
+  // A masterclass in January 2030 with a place for an SME: the programme's figures and reach.
+  const event = await c.call(c.programme, "createEvent", programme.CreateEventRequest.fromPartial({
+    requestId: "impact-page-masterclass",
+    event: {
+      resourceId: "cnc-lab-zwolle",
+      kind: programme.EventKind.EVENT_KIND_MASTERCLASS,
+      title: "Masterclass CNC — Café Ñ",
+      startTime: new Date("2030-01-15T09:00:00Z"),
+      endTime: new Date("2030-01-15T12:00:00Z"),
+      capacity: 10,
+      registrationOpen: true,
+      visibility: programme.EventVisibility.EVENT_VISIBILITY_PUBLIC,
+    },
+  }));
+  const sme = new Client(site.grpcAddress, await token("kaasmakerij-ijssel", [auth.Role.ROLE_ORGANIZATION_ADMIN]));
+  await sme.call(sme.programme, "register", programme.RegisterRequest.fromPartial({ eventId: event.id, places: 2 }));
+  sme.close();
   c.close();
   browser = await openBrowser();
 });
@@ -83,7 +100,7 @@ test("a coordinator sees the page's numbers equal to the RPC's, and the charts",
     networkId: "techoost", startTime: new Date(`${FROM}T00:00:00Z`), endTime: new Date(`${TO}T00:00:00Z`),
   }));
   c.close();
-  assert.equal(Number(report.current.sharedUse.bookings), 2);  // the world above, as a sanity check
+  assert.equal(Number(report.current.sharedUse.bookings), 3);  // two SMEs and the masterclass
   const page = await openImpact(`?lang=en&network=techoost&from=${FROM}&to=${TO}`, coordinator);
   const shown = await cells(page);
   const n = (v) => new Intl.NumberFormat("en-GB", { maximumFractionDigits: 1 }).format(Number(v));
@@ -91,6 +108,11 @@ test("a coordinator sees the page's numbers equal to the RPC's, and the charts",
   assert.deepEqual(shown.booked_hours, [n(report.current.sharedUse.usage.bookedHours), n(report.previous.sharedUse.usage.bookedHours)]);
   assert.deepEqual(shown.organizations, [n(report.current.reach.organizations), n(report.previous.reach.organizations)]);
   assert.deepEqual(shown.smes, [n(report.current.reach.smes), n(report.previous.reach.smes)]);
+  assert.equal(Number(report.current.programme.events), 1);
+  assert.equal(Number(report.current.programme.registrations), 2);
+  assert.deepEqual(shown.events, [n(report.current.programme.events), n(report.previous.programme?.events ?? 0)]);
+  assert.deepEqual(shown.registrations, [n(report.current.programme.registrations), n(report.previous.programme?.registrations ?? 0)]);
+  assert.deepEqual(shown.through_events, [n(report.current.reach.throughEvents), n(report.previous.reach.throughEvents)]);
   const euros = new Intl.NumberFormat("en-GB", { style: "currency", currency: "EUR" });
   assert.deepEqual(shown.tariff_revenue, [euros.format(Number(report.current.sharedUse.usage.tariffRevenueCents) / 100), euros.format(Number(report.previous.sharedUse.usage.tariffRevenueCents) / 100)]);
   assert.equal(shown.active_resources[0], n(report.resources.activeResources));

@@ -221,9 +221,10 @@ class HistoryEntry(_message.Message):
     def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[HistoryKind, str]] = ..., actor: _Optional[str] = ..., responder_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., note: _Optional[str] = ..., level: _Optional[int] = ...) -> None: ...
 
 class Inquiry(_message.Message):
-    __slots__ = ["accepted_within_deadline", "asker_is_sme", "assignee_id", "attempts", "booking_id", "contact", "contact_erased", "create_time", "entry_organization_id", "escalation_level", "escalations", "etag", "feedback", "first_accept_time", "history", "id", "language", "location", "need_type", "network_id", "offer_deadline", "offered_to", "outcome", "referrals", "region", "resolution_note", "resolve_time", "state", "suggestions", "target_organization_id", "target_responder_id", "text", "themes", "urgency"]
+    __slots__ = ["accepted_within_deadline", "asker_is_sme", "asker_organization_id", "assignee_id", "attempts", "booking_id", "contact", "contact_erased", "create_time", "entry_organization_id", "escalation_level", "escalations", "etag", "feedback", "first_accept_time", "history", "id", "language", "location", "need_type", "network_id", "offer_deadline", "offered_to", "outcome", "referrals", "region", "resolution_note", "resolve_time", "state", "suggestions", "target_organization_id", "target_responder_id", "text", "themes", "urgency"]
     ACCEPTED_WITHIN_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     ASKER_IS_SME_FIELD_NUMBER: _ClassVar[int]
+    ASKER_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
@@ -258,6 +259,7 @@ class Inquiry(_message.Message):
     URGENCY_FIELD_NUMBER: _ClassVar[int]
     accepted_within_deadline: bool
     asker_is_sme: bool
+    asker_organization_id: str
     assignee_id: str
     attempts: int
     booking_id: str
@@ -290,7 +292,7 @@ class Inquiry(_message.Message):
     text: str
     themes: _containers.RepeatedScalarFieldContainer[_registry_pb2.Theme]
     urgency: Urgency
-    def __init__(self, id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., state: _Optional[_Union[InquiryState, str]] = ..., offered_to: _Optional[_Iterable[str]] = ..., offer_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_id: _Optional[str] = ..., attempts: _Optional[int] = ..., escalation_level: _Optional[int] = ..., target_organization_id: _Optional[str] = ..., target_responder_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., booking_id: _Optional[str] = ..., resolution_note: _Optional[str] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., contact_erased: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., first_accept_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., etag: _Optional[str] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., referrals: _Optional[int] = ..., escalations: _Optional[int] = ..., accepted_within_deadline: bool = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., state: _Optional[_Union[InquiryState, str]] = ..., offered_to: _Optional[_Iterable[str]] = ..., offer_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_id: _Optional[str] = ..., attempts: _Optional[int] = ..., escalation_level: _Optional[int] = ..., target_organization_id: _Optional[str] = ..., target_responder_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., booking_id: _Optional[str] = ..., resolution_note: _Optional[str] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., contact_erased: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., first_accept_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., etag: _Optional[str] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., referrals: _Optional[int] = ..., escalations: _Optional[int] = ..., accepted_within_deadline: bool = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., asker_organization_id: _Optional[str] = ...) -> None: ...
 
 class InquiryEvent(_message.Message):
     __slots__ = ["cursor", "inquiry", "inquiry_id", "responder_id", "type"]
@@ -485,8 +487,9 @@ class StreamAssignmentsRequest(_message.Message):
     def __init__(self, responder_id: _Optional[str] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class SubmitInquiryRequest(_message.Message):
-    __slots__ = ["asker_is_sme", "contact", "entry_organization_id", "language", "location", "need_type", "network_id", "region", "request_id", "text", "themes", "urgency"]
+    __slots__ = ["asker_is_sme", "asker_organization_id", "contact", "entry_organization_id", "language", "location", "need_type", "network_id", "region", "request_id", "text", "themes", "urgency"]
     ASKER_IS_SME_FIELD_NUMBER: _ClassVar[int]
+    ASKER_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     CONTACT_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
@@ -499,6 +502,7 @@ class SubmitInquiryRequest(_message.Message):
     THEMES_FIELD_NUMBER: _ClassVar[int]
     URGENCY_FIELD_NUMBER: _ClassVar[int]
     asker_is_sme: bool
+    asker_organization_id: str
     contact: AskerContact
     entry_organization_id: str
     language: str
@@ -510,7 +514,7 @@ class SubmitInquiryRequest(_message.Message):
     text: str
     themes: _containers.RepeatedScalarFieldContainer[_registry_pb2.Theme]
     urgency: Urgency
-    def __init__(self, entry_organization_id: _Optional[str] = ..., network_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., request_id: _Optional[str] = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ...) -> None: ...
+    def __init__(self, entry_organization_id: _Optional[str] = ..., network_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., request_id: _Optional[str] = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., asker_organization_id: _Optional[str] = ...) -> None: ...
 
 class Suggestion(_message.Message):
     __slots__ = ["display_name", "earliest_end_time", "earliest_start_time", "resource_id"]

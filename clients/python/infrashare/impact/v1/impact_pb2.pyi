@@ -29,20 +29,22 @@ class ExportImpactReportResponse(_message.Message):
     def __init__(self, content_type: _Optional[str] = ..., content: _Optional[bytes] = ...) -> None: ...
 
 class ImpactPeriod(_message.Message):
-    __slots__ = ["desk", "end_time", "reach", "rotations", "shared_use", "start_time"]
+    __slots__ = ["desk", "end_time", "programme", "reach", "rotations", "shared_use", "start_time"]
     DESK_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
+    PROGRAMME_FIELD_NUMBER: _ClassVar[int]
     REACH_FIELD_NUMBER: _ClassVar[int]
     ROTATIONS_FIELD_NUMBER: _ClassVar[int]
     SHARED_USE_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     desk: _desk_pb2.DeskReport
     end_time: _timestamp_pb2.Timestamp
+    programme: ProgrammeImpact
     reach: ReachImpact
     rotations: RotationImpact
     shared_use: SharedUseImpact
     start_time: _timestamp_pb2.Timestamp
-    def __init__(self, start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., shared_use: _Optional[_Union[SharedUseImpact, _Mapping]] = ..., reach: _Optional[_Union[ReachImpact, _Mapping]] = ..., desk: _Optional[_Union[_desk_pb2.DeskReport, _Mapping]] = ..., rotations: _Optional[_Union[RotationImpact, _Mapping]] = ...) -> None: ...
+    def __init__(self, start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., shared_use: _Optional[_Union[SharedUseImpact, _Mapping]] = ..., reach: _Optional[_Union[ReachImpact, _Mapping]] = ..., desk: _Optional[_Union[_desk_pb2.DeskReport, _Mapping]] = ..., rotations: _Optional[_Union[RotationImpact, _Mapping]] = ..., programme: _Optional[_Union[ProgrammeImpact, _Mapping]] = ...) -> None: ...
 
 class ImpactReport(_message.Message):
     __slots__ = ["current", "generated_time", "network_id", "previous", "resources"]
@@ -68,17 +70,37 @@ class ImpactReportRequest(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     def __init__(self, network_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class ProgrammeImpact(_message.Message):
+    __slots__ = ["attendance_rate", "attendance_recorded", "attended", "events", "registrations"]
+    ATTENDANCE_RATE_FIELD_NUMBER: _ClassVar[int]
+    ATTENDANCE_RECORDED_FIELD_NUMBER: _ClassVar[int]
+    ATTENDED_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    REGISTRATIONS_FIELD_NUMBER: _ClassVar[int]
+    attendance_rate: float
+    attendance_recorded: int
+    attended: int
+    events: int
+    registrations: int
+    def __init__(self, events: _Optional[int] = ..., registrations: _Optional[int] = ..., attendance_recorded: _Optional[int] = ..., attended: _Optional[int] = ..., attendance_rate: _Optional[float] = ...) -> None: ...
+
 class ReachImpact(_message.Message):
-    __slots__ = ["organizations", "sme_inquiries", "sme_share", "smes"]
+    __slots__ = ["organizations", "sme_inquiries", "sme_share", "smes", "through_bookings", "through_desk", "through_events"]
     ORGANIZATIONS_FIELD_NUMBER: _ClassVar[int]
     SMES_FIELD_NUMBER: _ClassVar[int]
     SME_INQUIRIES_FIELD_NUMBER: _ClassVar[int]
     SME_SHARE_FIELD_NUMBER: _ClassVar[int]
+    THROUGH_BOOKINGS_FIELD_NUMBER: _ClassVar[int]
+    THROUGH_DESK_FIELD_NUMBER: _ClassVar[int]
+    THROUGH_EVENTS_FIELD_NUMBER: _ClassVar[int]
     organizations: int
     sme_inquiries: int
     sme_share: float
     smes: int
-    def __init__(self, organizations: _Optional[int] = ..., smes: _Optional[int] = ..., sme_share: _Optional[float] = ..., sme_inquiries: _Optional[int] = ...) -> None: ...
+    through_bookings: int
+    through_desk: int
+    through_events: int
+    def __init__(self, organizations: _Optional[int] = ..., smes: _Optional[int] = ..., sme_share: _Optional[float] = ..., sme_inquiries: _Optional[int] = ..., through_bookings: _Optional[int] = ..., through_events: _Optional[int] = ..., through_desk: _Optional[int] = ...) -> None: ...
 
 class ResourceImpact(_message.Message):
     __slots__ = ["active_resources", "coverage"]

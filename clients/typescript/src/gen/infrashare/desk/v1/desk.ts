@@ -624,7 +624,11 @@ export interface Inquiry {
   /** the first acceptance came before its offer's deadline */
   acceptedWithinDeadline: boolean;
   /** where the asker is, when given */
-  location: GeoPoint | undefined;
+  location:
+    | GeoPoint
+    | undefined;
+  /** the asker's registered organisation, when given */
+  askerOrganizationId: string;
 }
 
 export interface Suggestion {
@@ -694,7 +698,14 @@ export interface SubmitInquiryRequest {
   contact: AskerContact | undefined;
   requestId: string;
   /** Where the asker is (instead of or besides `region`): matched against responders' areas. */
-  location: GeoPoint | undefined;
+  location:
+    | GeoPoint
+    | undefined;
+  /**
+   * The asker's organisation when it is registered (optional): the impact report counts it as
+   * reached; an SME organisation makes the asker an SME.
+   */
+  askerOrganizationId: string;
 }
 
 export interface GetInquiryRequest {
@@ -1738,6 +1749,7 @@ function createBaseInquiry(): Inquiry {
     escalations: 0,
     acceptedWithinDeadline: false,
     location: undefined,
+    askerOrganizationId: "",
   };
 }
 
@@ -1848,6 +1860,9 @@ export const Inquiry: MessageFns<Inquiry> = {
     }
     if (message.location !== undefined) {
       GeoPoint.encode(message.location, writer.uint32(274).fork()).join();
+    }
+    if (message.askerOrganizationId !== "") {
+      writer.uint32(282).string(message.askerOrganizationId);
     }
     return writer;
   },
@@ -2147,6 +2162,14 @@ export const Inquiry: MessageFns<Inquiry> = {
             message.location = GeoPoint.decode(reader, reader.uint32());
             continue;
           }
+          case 35: {
+            if (tag !== 282) {
+              break;
+            }
+
+            message.askerOrganizationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2269,6 +2292,11 @@ export const Inquiry: MessageFns<Inquiry> = {
         ? globalThis.Boolean(object.accepted_within_deadline)
         : false,
       location: isSet(object.location) ? GeoPoint.fromJSON(object.location) : undefined,
+      askerOrganizationId: isSet(object.askerOrganizationId)
+        ? globalThis.String(object.askerOrganizationId)
+        : isSet(object.asker_organization_id)
+        ? globalThis.String(object.asker_organization_id)
+        : "",
     };
   },
 
@@ -2376,6 +2404,9 @@ export const Inquiry: MessageFns<Inquiry> = {
     if (message.location !== undefined) {
       obj.location = GeoPoint.toJSON(message.location);
     }
+    if (message.askerOrganizationId !== "") {
+      obj.askerOrganizationId = message.askerOrganizationId;
+    }
     return obj;
   },
 
@@ -2424,6 +2455,7 @@ export const Inquiry: MessageFns<Inquiry> = {
     message.location = (object.location !== undefined && object.location !== null)
       ? GeoPoint.fromPartial(object.location)
       : undefined;
+    message.askerOrganizationId = object.askerOrganizationId ?? "";
     return message;
   },
 };
@@ -3274,6 +3306,7 @@ function createBaseSubmitInquiryRequest(): SubmitInquiryRequest {
     contact: undefined,
     requestId: "",
     location: undefined,
+    askerOrganizationId: "",
   };
 }
 
@@ -3318,6 +3351,9 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
     }
     if (message.location !== undefined) {
       GeoPoint.encode(message.location, writer.uint32(98).fork()).join();
+    }
+    if (message.askerOrganizationId !== "") {
+      writer.uint32(106).string(message.askerOrganizationId);
     }
     return writer;
   },
@@ -3441,6 +3477,14 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
             message.location = GeoPoint.decode(reader, reader.uint32());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.askerOrganizationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3487,6 +3531,11 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
         ? globalThis.String(object.request_id)
         : "",
       location: isSet(object.location) ? GeoPoint.fromJSON(object.location) : undefined,
+      askerOrganizationId: isSet(object.askerOrganizationId)
+        ? globalThis.String(object.askerOrganizationId)
+        : isSet(object.asker_organization_id)
+        ? globalThis.String(object.asker_organization_id)
+        : "",
     };
   },
 
@@ -3528,6 +3577,9 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
     if (message.location !== undefined) {
       obj.location = GeoPoint.toJSON(message.location);
     }
+    if (message.askerOrganizationId !== "") {
+      obj.askerOrganizationId = message.askerOrganizationId;
+    }
     return obj;
   },
 
@@ -3552,6 +3604,7 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
     message.location = (object.location !== undefined && object.location !== null)
       ? GeoPoint.fromPartial(object.location)
       : undefined;
+    message.askerOrganizationId = object.askerOrganizationId ?? "";
     return message;
   },
 };

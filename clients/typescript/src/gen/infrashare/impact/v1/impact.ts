@@ -112,17 +112,40 @@ export interface SharedUseImpact {
 }
 
 /**
- * Distinct organisations that booked the network's resources (owners' own use left out).
- * Inquiries record no asker organisation, only whether the asker is an SME: those are counted
- * apart, as inquiries.
+ * Distinct organisations reached in the period, each counted once however it was reached: it
+ * booked a shared resource of the network (owners' own use left out), it had places admitted at
+ * an event of the network's programme (the organiser left out), or it asked the network's desk
+ * (inquiries whose entry partner named the asker's registered organisation).
  */
 export interface ReachImpact {
   organizations: number;
   smes: number;
   /** smes / organizations */
   smeShare: number;
-  /** desk inquiries whose asker is an SME */
+  /** desk inquiries whose asker is an SME, named organisation or not */
   smeInquiries: number;
+  /** organisations that booked */
+  throughBookings: number;
+  /** organisations with places admitted at events */
+  throughEvents: number;
+  /** asker organisations of inquiries */
+  throughDesk: number;
+}
+
+/**
+ * The network's programme (for all networks: every event): events starting in the period that
+ * were not cancelled.
+ */
+export interface ProgrammeImpact {
+  events: number;
+  /** places admitted */
+  registrations: number;
+  /** admitted registrations whose attendance was recorded */
+  attendanceRecorded: number;
+  /** of those, attended */
+  attended: number;
+  /** attended / attendance_recorded */
+  attendanceRate: number;
 }
 
 /**
@@ -152,6 +175,7 @@ export interface ImpactPeriod {
    */
   desk: DeskReport | undefined;
   rotations: RotationImpact | undefined;
+  programme: ProgrammeImpact | undefined;
 }
 
 export interface ImpactReport {
@@ -486,7 +510,15 @@ export const SharedUseImpact: MessageFns<SharedUseImpact> = {
 };
 
 function createBaseReachImpact(): ReachImpact {
-  return { organizations: 0, smes: 0, smeShare: 0, smeInquiries: 0 };
+  return {
+    organizations: 0,
+    smes: 0,
+    smeShare: 0,
+    smeInquiries: 0,
+    throughBookings: 0,
+    throughEvents: 0,
+    throughDesk: 0,
+  };
 }
 
 export const ReachImpact: MessageFns<ReachImpact> = {
@@ -502,6 +534,15 @@ export const ReachImpact: MessageFns<ReachImpact> = {
     }
     if (message.smeInquiries !== 0) {
       writer.uint32(32).int64(message.smeInquiries);
+    }
+    if (message.throughBookings !== 0) {
+      writer.uint32(40).int64(message.throughBookings);
+    }
+    if (message.throughEvents !== 0) {
+      writer.uint32(48).int64(message.throughEvents);
+    }
+    if (message.throughDesk !== 0) {
+      writer.uint32(56).int64(message.throughDesk);
     }
     return writer;
   },
@@ -551,6 +592,30 @@ export const ReachImpact: MessageFns<ReachImpact> = {
             message.smeInquiries = longToNumber(reader.int64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.throughBookings = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.throughEvents = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.throughDesk = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -577,6 +642,21 @@ export const ReachImpact: MessageFns<ReachImpact> = {
         : isSet(object.sme_inquiries)
         ? globalThis.Number(object.sme_inquiries)
         : 0,
+      throughBookings: isSet(object.throughBookings)
+        ? globalThis.Number(object.throughBookings)
+        : isSet(object.through_bookings)
+        ? globalThis.Number(object.through_bookings)
+        : 0,
+      throughEvents: isSet(object.throughEvents)
+        ? globalThis.Number(object.throughEvents)
+        : isSet(object.through_events)
+        ? globalThis.Number(object.through_events)
+        : 0,
+      throughDesk: isSet(object.throughDesk)
+        ? globalThis.Number(object.throughDesk)
+        : isSet(object.through_desk)
+        ? globalThis.Number(object.through_desk)
+        : 0,
     };
   },
 
@@ -594,6 +674,15 @@ export const ReachImpact: MessageFns<ReachImpact> = {
     if (message.smeInquiries !== 0) {
       obj.smeInquiries = Math.round(message.smeInquiries);
     }
+    if (message.throughBookings !== 0) {
+      obj.throughBookings = Math.round(message.throughBookings);
+    }
+    if (message.throughEvents !== 0) {
+      obj.throughEvents = Math.round(message.throughEvents);
+    }
+    if (message.throughDesk !== 0) {
+      obj.throughDesk = Math.round(message.throughDesk);
+    }
     return obj;
   },
 
@@ -606,6 +695,150 @@ export const ReachImpact: MessageFns<ReachImpact> = {
     message.smes = object.smes ?? 0;
     message.smeShare = object.smeShare ?? 0;
     message.smeInquiries = object.smeInquiries ?? 0;
+    message.throughBookings = object.throughBookings ?? 0;
+    message.throughEvents = object.throughEvents ?? 0;
+    message.throughDesk = object.throughDesk ?? 0;
+    return message;
+  },
+};
+
+function createBaseProgrammeImpact(): ProgrammeImpact {
+  return { events: 0, registrations: 0, attendanceRecorded: 0, attended: 0, attendanceRate: 0 };
+}
+
+export const ProgrammeImpact: MessageFns<ProgrammeImpact> = {
+  encode(message: ProgrammeImpact, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.events !== 0) {
+      writer.uint32(8).int64(message.events);
+    }
+    if (message.registrations !== 0) {
+      writer.uint32(16).int64(message.registrations);
+    }
+    if (message.attendanceRecorded !== 0) {
+      writer.uint32(24).int64(message.attendanceRecorded);
+    }
+    if (message.attended !== 0) {
+      writer.uint32(32).int64(message.attended);
+    }
+    if (message.attendanceRate !== 0) {
+      writer.uint32(41).double(message.attendanceRate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProgrammeImpact {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProgrammeImpact();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.events = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.registrations = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.attendanceRecorded = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.attended = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.attendanceRate = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProgrammeImpact {
+    return {
+      events: isSet(object.events) ? globalThis.Number(object.events) : 0,
+      registrations: isSet(object.registrations) ? globalThis.Number(object.registrations) : 0,
+      attendanceRecorded: isSet(object.attendanceRecorded)
+        ? globalThis.Number(object.attendanceRecorded)
+        : isSet(object.attendance_recorded)
+        ? globalThis.Number(object.attendance_recorded)
+        : 0,
+      attended: isSet(object.attended) ? globalThis.Number(object.attended) : 0,
+      attendanceRate: isSet(object.attendanceRate)
+        ? globalThis.Number(object.attendanceRate)
+        : isSet(object.attendance_rate)
+        ? globalThis.Number(object.attendance_rate)
+        : 0,
+    };
+  },
+
+  toJSON(message: ProgrammeImpact): unknown {
+    const obj: any = {};
+    if (message.events !== 0) {
+      obj.events = Math.round(message.events);
+    }
+    if (message.registrations !== 0) {
+      obj.registrations = Math.round(message.registrations);
+    }
+    if (message.attendanceRecorded !== 0) {
+      obj.attendanceRecorded = Math.round(message.attendanceRecorded);
+    }
+    if (message.attended !== 0) {
+      obj.attended = Math.round(message.attended);
+    }
+    if (message.attendanceRate !== 0) {
+      obj.attendanceRate = floatToJson(message.attendanceRate);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProgrammeImpact>, I>>(base?: I): ProgrammeImpact {
+    return ProgrammeImpact.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProgrammeImpact>, I>>(object: I): ProgrammeImpact {
+    const message = createBaseProgrammeImpact();
+    message.events = object.events ?? 0;
+    message.registrations = object.registrations ?? 0;
+    message.attendanceRecorded = object.attendanceRecorded ?? 0;
+    message.attended = object.attended ?? 0;
+    message.attendanceRate = object.attendanceRate ?? 0;
     return message;
   },
 };
@@ -723,6 +956,7 @@ function createBaseImpactPeriod(): ImpactPeriod {
     reach: undefined,
     desk: undefined,
     rotations: undefined,
+    programme: undefined,
   };
 }
 
@@ -745,6 +979,9 @@ export const ImpactPeriod: MessageFns<ImpactPeriod> = {
     }
     if (message.rotations !== undefined) {
       RotationImpact.encode(message.rotations, writer.uint32(50).fork()).join();
+    }
+    if (message.programme !== undefined) {
+      ProgrammeImpact.encode(message.programme, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -810,6 +1047,14 @@ export const ImpactPeriod: MessageFns<ImpactPeriod> = {
             message.rotations = RotationImpact.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.programme = ProgrammeImpact.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -842,6 +1087,7 @@ export const ImpactPeriod: MessageFns<ImpactPeriod> = {
       reach: isSet(object.reach) ? ReachImpact.fromJSON(object.reach) : undefined,
       desk: isSet(object.desk) ? DeskReport.fromJSON(object.desk) : undefined,
       rotations: isSet(object.rotations) ? RotationImpact.fromJSON(object.rotations) : undefined,
+      programme: isSet(object.programme) ? ProgrammeImpact.fromJSON(object.programme) : undefined,
     };
   },
 
@@ -865,6 +1111,9 @@ export const ImpactPeriod: MessageFns<ImpactPeriod> = {
     if (message.rotations !== undefined) {
       obj.rotations = RotationImpact.toJSON(message.rotations);
     }
+    if (message.programme !== undefined) {
+      obj.programme = ProgrammeImpact.toJSON(message.programme);
+    }
     return obj;
   },
 
@@ -886,6 +1135,9 @@ export const ImpactPeriod: MessageFns<ImpactPeriod> = {
       : undefined;
     message.rotations = (object.rotations !== undefined && object.rotations !== null)
       ? RotationImpact.fromPartial(object.rotations)
+      : undefined;
+    message.programme = (object.programme !== undefined && object.programme !== null)
+      ? ProgrammeImpact.fromPartial(object.programme)
       : undefined;
     return message;
   },

@@ -1,0 +1,74 @@
+#include "services/programme/programme_reader.h"
+
+#include <algorithm>
+#include <set>
+
+#include "google/protobuf/util/time_util.h"
+#include "services/programme/programme_store.h"
+#include "services/programme/validation.h"
+
+namespace infrashare::programme {
+namespace {
+
+int64_t Ms(const google::protobuf::Timestamp& t) {
+  return google::protobuf::util::TimeUtil::TimestampToMilliseconds(t);
+}
+
+absl::StatusOr<std::vector<v1::Event>> Upcoming(ProgrammeStore& store, const EventIndex& index,
+                                                int64_t from_ms, int limit) {
+  // An event lasts at most kMaxEventMs: one that started that long ago may still be on.
+  auto page = store.List(index, std::max<int64_t>(0, from_ms - kMaxEventMs), INT64_MAX / 2, 0,
+                         limit, [from_ms](const v1::Event& e) {
+                           return e.state() == v1::EVENT_STATE_SCHEDULED &&
+                                  e.visibility() == v1::EVENT_VISIBILITY_PUBLIC &&
+                                  Ms(e.end_time()) > from_ms;
+                         });
+  if (!page.ok()) return page.status();
+  return std::move(page->events);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::Event>> ProgrammeRecords::UpcomingPublicEventsOfResource(
+    const std::string& resource_id, int64_t from_ms, int limit) {
+  return Upcoming(*store_, {EventIndex::Kind::kResource, resource_id}, from_ms, limit);
+}
+
+absl::StatusOr<std::vector<v1::Event>> ProgrammeRecords::UpcomingPublicEventsOfNetwork(
+    const std::string& network_id, int64_t from_ms, int limit) {
+  return Upcoming(*store_, {EventIndex::Kind::kNetwork, network_id}, from_ms, limit);
+}
+
+absl::StatusOr<ProgrammeCounts> ProgrammeRecords::Counts(const std::string& network_id,
+                                                         int64_t from_ms, int64_t to_ms) {
+  EventIndex index;
+  if (!network_id.empty()) index = {EventIndex::Kind::kNetwork, network_id};
+  ProgrammeCounts counts;
+  std::set<std::string> organizations;
+  int64_t offset = 0;
+  while (true) {
+    auto page = store_->List(index, from_ms, to_ms, offset, 500, [](const v1::Event& e) {
+      return e.state() == v1::EVENT_STATE_SCHEDULED;
+    });
+    if (!page.ok()) return page.status();
+    for (const auto& e : page->events) {
+      ++counts.events;
+      counts.registrations += e.registered();
+      auto registrations = store_->Registrations(e.id());
+      if (!registrations.ok()) return registrations.status();
+      for (const auto& r : *registrations) {
+        if (r.state() != v1::REGISTRATION_STATE_ADMITTED) continue;
+        counts.recorded += r.attendance_recorded();
+        counts.attended += r.attended();
+        if (r.organization_id() != e.organizer_organization_id())
+          organizations.insert(r.organization_id());
+      }
+    }
+    if (page->next_offset < 0) break;
+    offset = page->next_offset;
+  }
+  counts.organizations.assign(organizations.begin(), organizations.end());
+  return counts;
+}
+
+}  // namespace infrashare::programme
