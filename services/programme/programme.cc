@@ -171,7 +171,8 @@ absl::StatusOr<v1::Event> Programme::CreateEvent(const Caller& caller,
     booking.set_notes(absl::StrCat("programme event ", event.id()));
     booking.set_organization_id(*organiser);
     booking.set_request_id(request.request_id());
-    auto booked = scheduler_->CreateBooking(caller, booking);
+    // Nobody checks in to an event's booking, and only the programme cancels it (with the event).
+    auto booked = scheduler_->CreateBooking(caller, booking, scheduler::HeldFor{event.id()});
     if (!booked.ok()) return booked.status();
     event.set_booking_id(booked->id());
   } else {
@@ -190,7 +191,7 @@ absl::StatusOr<v1::Event> Programme::CreateEvent(const Caller& caller,
     // Without its event the booking would hold the resource for nobody: give it back.
     auto undo = scheduler_->Transition(
         OrganiserCaller(*organiser), {event.booking_id(), scheduler::Transition::kCancel, "", false,
-                                      false, "the event could not be saved", ""});
+                                      false, "the event could not be saved", "", event.id()});
     if (!undo.ok())
       logging::Error("programme: booking of an unsaved event not released",
                      {{"booking", event.booking_id()}, {"error", undo.status().ToString()}});
@@ -263,7 +264,8 @@ absl::StatusOr<v1::Event> Programme::CancelEvent(const Caller& caller,
     auto freed =
         scheduler_->Transition(OrganiserCaller(event->organizer_organization_id()),
                                {event->booking_id(), scheduler::Transition::kCancel, "", false,
-                                false, absl::StrCat("event cancelled: ", request.reason()), ""});
+                                false, absl::StrCat("event cancelled: ", request.reason()), "",
+                                event->id()});
     // A booking already released (completed, or cancelled by the owner) has nothing to free.
     if (!freed.ok() && freed.status().code() != absl::StatusCode::kFailedPrecondition)
       return freed.status();

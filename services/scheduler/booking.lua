@@ -15,7 +15,7 @@
 -- Booking fields: id, res, org, st (state), s, e (start, end ms), bs, be (blocked start/end ms,
 -- buffers included), q (quantity), hx (hold expiry ms), t (title), n (notes), rs (reason),
 -- cr, up (created, updated ms), ap ('1' approval required), ns (no-show grace ms, 0 = off),
--- sr (series id of a recurring booking), v.
+-- sr (series id of a recurring booking), hf (the programme event it holds the resource for), v.
 -- Every timestamp is Redis' own clock (TIME), the one clock all replicas share.
 
 local function load(base, id)
@@ -286,7 +286,9 @@ end
 --       request id; see the prelude).
 -- ARGV: res, org, capacity, hold, approval (approval required), training (training required),
 --       all_or_nothing ('1'/'0' each), hold_ttl, no_show (grace ms, 0 = off), title, notes,
---       series ('' = none), fingerprint, replay_ttl, maxlen (of the event stream), expected (the
+--       series ('' = none), held_for (another component's record the booking holds the resource
+--       for, '' = none: only a transition naming it cancels the booking), fingerprint,
+--       replay_ttl, maxlen (of the event stream), expected (the
 --       resource version the caller planned against, '' = any), replaces (bookings of the
 --       resource this call replaces, space-separated: they do not count against the new
 --       occurrences and are cancelled, with replace_reason, when the new ones are booked),
@@ -366,7 +368,7 @@ local function sch_book(keys, args)
       local b = {id = o.id, res = res, org = org, s = o.s, e = o.e, bs = o.bs, be = o.be, q = o.q,
                  t = a.title, n = a.notes, rs = '', cr = tostring(now), up = tostring(now),
                  ap = a.approval, ns = a.no_show, hx = '', sr = series, qk = o.qk, sk = o.sk,
-                 qm = o.m}
+                 qm = o.m, hf = a.held_for}
       if a.hold == '1' then
         b.st = 'HELD'
         b.hx = int_text(now + tonumber(a.hold_ttl))
@@ -399,7 +401,8 @@ end
 -- KEYS: base (the shard's prefix), booking (its b:<id>), replay (as for sch_book).
 -- ARGV: id, op (submit|approve|reject|cancel|checkin), caller (organisation), owner (the caller
 --       owns the resource), admin (the caller is a platform admin) ('1'/'0' both), reason,
---       fingerprint, replay_ttl, maxlen, checkin_opens (ms before the start).
+--       fingerprint, replay_ttl, maxlen, checkin_opens (ms before the start), held_for (the
+--       record a component holds the booking for: required to cancel such a booking).
 local function sch_transition(keys, args)
   local k, a = named(keys, args)
   local base, id, op, caller = k.base, a.id, a.op, a.caller
@@ -442,6 +445,10 @@ local function sch_transition(keys, args)
   elseif op == 'cancel' then
     if not (b.st == 'HELD' or b.st == 'PENDING_APPROVAL' or b.st == 'CONFIRMED') then
       return wrong_state('only a hold, a pending request or a confirmed booking can be cancelled')
+    end
+    if (b.hf or '') ~= '' and b.hf ~= a.held_for then
+      return fail('FAILED_PRECONDITION', 'HELD_FOR_EVENT the booking holds the resource for ' ..
+                  'programme event ' .. b.hf .. ': cancel the event instead')
     end
     release(base, maxlen, b, 'CANCELLED', reason, now)
   elseif op == 'checkin' then

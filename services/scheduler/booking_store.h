@@ -44,6 +44,9 @@ struct BookCommand {
   // A booking somebody must check in to is released as a no-show after the configured grace; one
   // the system makes (a rotation leg: the unit stands at a partner's site) never is.
   bool release_as_no_show = true;
+  // The record of another component the booking holds the resource for (a programme event's id):
+  // only a transition naming it (that component's) cancels the booking.
+  std::string held_for;
   // Bookings of the resource this call replaces: they do not count against the occurrences and
   // are cancelled (with `replace_reason`) in the same step as the occurrences are booked.
   std::vector<std::string> replace_booking_ids;
@@ -60,6 +63,7 @@ struct TransitionCommand {
   bool caller_is_admin = false;
   std::string reason;
   std::string request_id;
+  std::string held_for{};  // the component's record, to cancel a booking held for it
 };
 
 struct WaitCommand {

@@ -111,8 +111,18 @@ absl::StatusOr<BookCommand> Scheduler::PrepareBooking(const Caller& caller,
 
 absl::StatusOr<v1::Booking> Scheduler::CreateBooking(const Caller& caller,
                                                      const v1::CreateBookingRequest& request) {
+  return CreateBooking(caller, request, HeldFor{});
+}
+
+absl::StatusOr<v1::Booking> Scheduler::CreateBooking(const Caller& caller,
+                                                     const v1::CreateBookingRequest& request,
+                                                     const HeldFor& held_for) {
   auto command = PrepareBooking(caller, request);
   if (!command.ok()) return command.status();
+  if (!held_for.record.empty()) {
+    command->held_for = held_for.record;
+    command->release_as_no_show = false;
+  }
   auto booked = store_->Book(*command);
   if (!booked.ok()) return booked.status();
   return std::move(booked->front());

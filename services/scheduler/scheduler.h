@@ -16,6 +16,12 @@
 
 namespace infrashare::scheduler {
 
+// How a booking another component makes for its own record behaves (a programme event's): it is
+// never released as a no-show, and only that component cancels it.
+struct HeldFor {
+  std::string record;  // the record's id
+};
+
 class Scheduler {
  public:
   using Clock = std::function<EpochMs()>;
@@ -23,6 +29,9 @@ class Scheduler {
 
   absl::StatusOr<v1::Booking> CreateBooking(const Caller& caller,
                                             const v1::CreateBookingRequest& request);
+  absl::StatusOr<v1::Booking> CreateBooking(const Caller& caller,
+                                            const v1::CreateBookingRequest& request,
+                                            const HeldFor& held_for);
   // The same; `done` runs once with the result, on another thread when the store is reached.
   void CreateBookingAsync(const Caller& caller, const v1::CreateBookingRequest& request,
                           std::function<void(absl::StatusOr<v1::Booking>)> done);

@@ -52,6 +52,10 @@ class ProgrammeApiTest : public ::testing::Test {
     redis_ = new RedisServer(ClusterModeRequested());
     Config config = TestServer::DefaultConfig();
     config.rate_limits.enabled = false;  // the concurrency tests make hundreds of calls at once
+    // Bookings nobody checks in to are released a second after they begin (the other tests book
+    // weeks ahead): an event's booking must not be.
+    config.scheduler.no_show_grace_s = 1;
+    config.scheduler.sweep_interval_ms = 100;
     server_ = new TestServer(redis_->url(), config);
     registry_ = server_->Registry().release();
     scheduler_ = server_->Scheduler().release();
@@ -219,6 +223,57 @@ TEST_F(ProgrammeApiTest, AnEventBooksItsResourceAndCancellingItFreesTheSlot) {
   ListEventsResponse listed;
   ASSERT_TRUE(programme_->ListEvents(As(owner_).get(), list, &listed).ok());
   EXPECT_EQ(listed.events_size(), 0);  // the cancelled one is left out by default
+}
+
+// Two features meeting: the no-show sweeper releases a booking nobody checked in to, but an
+// event's booking holds the resource for the event (nobody checks in to it); and cancelling it
+// through the scheduler would leave a scheduled event without its resource — only cancelling the
+// event frees it.
+TEST_F(ProgrammeApiTest, AnEventsBookingIsNeitherReleasedAsANoShowNorCancelledApartFromIt) {
+  const std::string lab = Lab("Perron038 werkplaats, Zwolle");
+  const std::string other = Lab("Perron038 showroom, Zwolle");
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  Event soon = OpenDay(lab, 0, 1);
+  soon.mutable_start_time()->set_seconds(now + 2);
+  soon.mutable_end_time()->set_seconds(now + 2 + kHour);
+  Event event;
+  auto created = Create(owner_, soon, &event);
+  ASSERT_TRUE(created.ok()) << created.error_message();
+  sch::CreateBookingRequest request;  // the same time at another lab, by the same organisation
+  request.set_resource_id(other);
+  *request.mutable_start_time() = soon.start_time();
+  *request.mutable_end_time() = soon.end_time();
+  request.set_title("Practicum");
+  sch::Booking control;
+  ASSERT_TRUE(scheduler_->CreateBooking(As(owner_).get(), request, &control).ok());
+  sch::BookingState released = sch::BOOKING_STATE_CONFIRMED;
+  for (int i = 0; i < 200 && released == sch::BOOKING_STATE_CONFIRMED; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    released = GetBooking(control.id()).state();
+  }
+  ASSERT_EQ(released, sch::BOOKING_STATE_NO_SHOW);  // the sweeper has been past both
+  EXPECT_EQ(GetBooking(event.booking_id()).state(), sch::BOOKING_STATE_CONFIRMED);
+
+  sch::CancelBookingRequest cancel_booking;
+  cancel_booking.set_id(event.booking_id());
+  cancel_booking.set_reason("toch niet");
+  sch::Booking out;
+  auto by_organiser = scheduler_->CancelBooking(As(owner_).get(), cancel_booking, &out);
+  EXPECT_EQ(by_organiser.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(by_organiser), "HELD_FOR_EVENT");
+  EXPECT_TRUE(absl::StrContains(by_organiser.error_message(), event.id()));
+  auto by_admin = scheduler_->CancelBooking(Admin().get(), cancel_booking, &out);
+  EXPECT_EQ(Reason(by_admin), "HELD_FOR_EVENT");
+  EXPECT_EQ(GetBooking(event.booking_id()).state(), sch::BOOKING_STATE_CONFIRMED);
+
+  CancelEventRequest cancel;
+  cancel.set_id(event.id());
+  cancel.set_reason("de zaal lekt");
+  Event cancelled;
+  ASSERT_TRUE(programme_->CancelEvent(As(owner_).get(), cancel, &cancelled).ok());
+  EXPECT_EQ(GetBooking(event.booking_id()).state(), sch::BOOKING_STATE_CANCELLED);
 }
 
 TEST_F(ProgrammeApiTest, ANetworkEventBooksNothingAndIsSeenOnlyInItsNetwork) {
