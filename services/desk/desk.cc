@@ -241,15 +241,16 @@ absl::StatusOr<std::vector<v1::Suggestion>> Desk::Suggestions(const v1::Inquiry&
   *request.mutable_start_time() = TimeUtil::MillisecondsToTimestamp(now);
   *request.mutable_end_time() = TimeUtil::MillisecondsToTimestamp(
       now + int64_t{config_.suggestion_horizon_days} * 86400 * 1000);
+  // The earliest slot of each matching resource, ranked by time: a resource free only later is
+  // still suggested while fewer than max_suggestions were found.
+  request.set_earliest_per_resource(true);
   request.set_max_results(100);
   // Searched as the entry partner, who books on the asker's behalf: only what it may book.
   Caller entry{"desk", inquiry.entry_organization_id(), {auth::v1::ROLE_MEMBER}, {}, {}};
   auto found = slots_->FindSlots(entry, request);
   if (!found.ok()) return found.status();
   std::vector<v1::Suggestion> suggestions;
-  std::set<std::string> seen;
   for (const auto& slot : found->slots()) {
-    if (!seen.insert(slot.resource_id()).second) continue;  // earliest slot per resource
     v1::Suggestion s;
     s.set_resource_id(slot.resource_id());
     s.set_display_name(slot.display_name());
@@ -458,6 +459,7 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
     if (!target->has_value())
       return InvalidField("target_responder_id", "is not a registered responder");
     target_org = (*target)->organization_id();
+    command.target_responder_organization_id = target_org;
   }
   if (!members->has_value() || !(*members)->count(target_org))
     return InvalidField(
@@ -486,6 +488,18 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
       return Forbidden(
           "the assignee resolves an inquiry (give responder_id); the entry partner may withdraw "
           "it");
+  }
+  if (request.outcome() == v1::OUTCOME_FACILITY_BOOKED && slots_ != nullptr) {
+    // The booking is the asker's: made for their organisation, or by the entry partner on their
+    // behalf.
+    auto booker = slots_->BookerOf(request.booking_id());
+    if (!booker.ok()) return booker.status();
+    if (!booker->has_value()) return InvalidField("booking_id", "is not a booking");
+    if (**booker != inquiry->entry_organization_id() &&
+        (inquiry->asker_organization_id().empty() ||
+         **booker != inquiry->asker_organization_id()))
+      return InvalidField("booking_id",
+                          "was made neither for the asker's organisation nor by the entry partner");
   }
   auto resolved = store_->Resolve(request.id(), Actor(caller), request.responder_id(), request,
                                   Replay(caller, IdempotencyKey(request)));

@@ -328,7 +328,9 @@ end
 
 -- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, by (the acting
 -- responder, '' = coordinator or admin), holder_org (the acting responder's organisation, ''
--- otherwise), to_org, to_responder (the target), note.
+-- otherwise), to_org, to_responder (the target), to_responder_org (the target responder's
+-- organisation), note. A referral back to an organisation already in the chain is a loop,
+-- whichever of its responders it names.
 local function dk_refer(keys, args)
   local k, a = named(keys, args)
   local c, i, early = open(k, a)
@@ -348,16 +350,21 @@ local function dk_refer(keys, args)
     if not contains(chain, 'r:' .. by) then chain = chain .. ',r:' .. by end
     if not contains(chain, 'o:' .. holder_org) then chain = chain .. ',o:' .. holder_org end
   end
-  if to_org ~= '' and contains(chain, 'o:' .. to_org) then
-    return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already referred from or ' ..
-                'to organisation ' .. to_org)
+  for _, org in ipairs({to_org, a.to_responder_org}) do
+    if org ~= '' and contains(chain, 'o:' .. org) then
+      return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already referred from ' ..
+                  'or to organisation ' .. org)
+    end
   end
   if to_resp ~= '' and contains(chain, 'r:' .. to_resp) then
     return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already referred from or ' ..
                 'to responder ' .. to_resp)
   end
   if to_org ~= '' then chain = (chain == '' and '' or chain .. ',') .. 'o:' .. to_org end
-  if to_resp ~= '' then chain = (chain == '' and '' or chain .. ',') .. 'r:' .. to_resp end
+  if to_resp ~= '' then
+    chain = (chain == '' and '' or chain .. ',') .. 'r:' .. to_resp
+    if a.to_responder_org ~= '' then chain = chain .. ',o:' .. a.to_responder_org end
+  end
   let_go(c, i, actor, 'referred')
   i.ch = chain
   i.tor, i.trs, i.as = to_org, to_resp, ''

@@ -529,6 +529,7 @@ absl::StatusOr<v1::Inquiry> RedisDeskStore::Refer(const ReferCommand& c,
       .Arg("holder_org", c.holder_organization_id)
       .Arg("to_org", c.target_organization_id)
       .Arg("to_responder", c.target_responder_id)
+      .Arg("to_responder_org", c.target_responder_organization_id)
       .Arg("note", c.note);
   return Call(call);
 }

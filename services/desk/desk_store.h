@@ -46,6 +46,9 @@ struct ReferCommand {
   std::string target_organization_id;
   std::string target_responder_id;
   std::string note;
+  // The target responder's organisation: a loop is a return to an organisation, whichever of its
+  // responders is named.
+  std::string target_responder_organization_id{};
 };
 
 // An inquiry as desk.lua stores it (the fields of its hash, or the JSON object of them a function

@@ -115,6 +115,8 @@ class BookingCalendar {
   // What blocks the resource within [from, to): holds that have lapsed are left out.
   virtual absl::StatusOr<std::vector<Usage>> Busy(const std::string& resource_id, EpochMs from,
                                                   EpochMs to) = 0;
+  // The booking, unredacted; nullopt when there is none.
+  virtual absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) = 0;
   // Busy() of many resources in one round trip.
   virtual absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(
       const std::vector<std::string>& resource_ids, EpochMs from, EpochMs to) = 0;
@@ -140,7 +142,6 @@ class BookingStore : public BookingCalendar {
   // The same without waiting: `done` runs when the decision is made (on another thread).
   virtual void BookAsync(const BookCommand& command, BookDone done) = 0;
   virtual absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) = 0;
-  virtual absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) = 0;
   // Waits for a slot that is taken now (SLOT_AVAILABLE when it is free).
   virtual absl::StatusOr<v1::WaitlistEntry> JoinWaitlist(const WaitCommand& command) = 0;
   virtual absl::StatusOr<v1::WaitlistEntry> LeaveWaitlist(const std::string& entry_id,

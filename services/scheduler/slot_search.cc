@@ -29,6 +29,7 @@ absl::StatusOr<v1::FindSlotsResponse> SlotSearch::FindSlots(const Caller& caller
   const EpochMs duration = request.duration_minutes() * kMinuteMs;
   const int quantity = std::max(1, request.quantity());
   const int max_results = request.max_results() == 0 ? 10 : request.max_results();
+  const int per_resource_limit = request.earliest_per_resource() ? 1 : max_results;
 
   registry::v1::SearchResourcesRequest search = request.search();
   search.set_page_size(kCandidates);
@@ -77,7 +78,7 @@ absl::StatusOr<v1::FindSlotsResponse> SlotSearch::FindSlots(const Caller& caller
         rules.buffer_before_minutes() * kMinuteMs, rules.buffer_after_minutes() * kMinuteMs);
     // Contiguous runs with room for the quantity.
     int per_resource = 0;
-    for (size_t k = 0; k < spans.size() && per_resource < max_results;) {
+    for (size_t k = 0; k < spans.size() && per_resource < per_resource_limit;) {
       if (spans[k].remaining < quantity) {
         ++k;
         continue;
@@ -91,7 +92,8 @@ absl::StatusOr<v1::FindSlotsResponse> SlotSearch::FindSlots(const Caller& caller
       }
       // Back-to-back slots from the run's start (on the minute), as many as fit.
       for (EpochMs at = (run_start + kMinuteMs - 1) / kMinuteMs * kMinuteMs;
-           at + duration <= run_end && per_resource < max_results; at += duration, ++per_resource) {
+           at + duration <= run_end && per_resource < per_resource_limit;
+           at += duration, ++per_resource) {
         v1::FoundSlot slot;
         slot.set_resource_id(resource.id());
         slot.set_display_name(resource.display_name());

@@ -22,6 +22,12 @@ class SlotSearch final : public SlotFinder {
 
   absl::StatusOr<v1::FindSlotsResponse> FindSlots(const Caller& caller,
                                                   const v1::FindSlotsRequest& request) override;
+  absl::StatusOr<std::optional<std::string>> BookerOf(const std::string& booking_id) override {
+    auto booking = calendar_->Get(booking_id);
+    if (!booking.ok()) return booking.status();
+    if (!booking->has_value()) return std::optional<std::string>();
+    return (*booking)->organization_id();
+  }
 
  private:
   BookingCalendar* calendar_;

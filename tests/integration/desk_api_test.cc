@@ -17,6 +17,7 @@ namespace infrashare::testing {
 namespace {
 
 namespace reg = registry::v1;
+namespace sch = scheduler::v1;
 using namespace desk::v1;
 
 struct Person {
@@ -381,6 +382,7 @@ TEST_F(DeskApiTest, EqualRespondersTakeTurns) {
 TEST_F(DeskApiTest, ReferralsKeepTheChainAndRefuseLoops) {
   MakeNetwork({"bakery", "a", "b"});
   Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  Person a2 = AddResponder("a");  // a colleague of a: no theme, never offered first
   Person b = AddResponder("b");
   auto request = Question();
   request.add_themes(reg::THEME_FOOD);
@@ -411,6 +413,10 @@ TEST_F(DeskApiTest, ReferralsKeepTheChainAndRefuseLoops) {
   back.clear_target_organization_id();
   back.set_target_responder_id(a.id);
   EXPECT_EQ(Reason(desk_->ReferInquiry(As(b.token).get(), back, &out)), "REFERRAL_LOOP");
+  // So is naming another responder of a's organisation (the loop is the organisation's).
+  back.set_target_responder_id(a2.id);
+  auto colleague = desk_->ReferInquiry(As(b.token).get(), back, &out);
+  EXPECT_EQ(Reason(colleague), "REFERRAL_LOOP") << colleague.error_message();
   // Outside the network is an outcome, not a referral.
   back.clear_target_responder_id();
   back.set_target_organization_id("outsider");
@@ -715,15 +721,15 @@ TEST_F(DeskApiTest, AForeignTokenGetsNothingFromAnyCall) {
   EXPECT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
 }
 
-TEST_F(DeskApiTest, AFacilityQuestionComesWithMatchingResourcesAndTheirEarliestSlot) {
-  MakeNetwork({"bakery", "lab"});
-  AddResponder("lab", [](Responder* r) { r->add_skills(NEED_TYPE_FACILITY_ACCESS); });
+// A food lab of the network's "lab" organisation, shared with the network.
+reg::Resource FoodLab(reg::RegistryService::Stub* registry, const std::string& owner,
+                      const std::string& network) {
   reg::CreateResourceRequest create;
   auto* lab = create.mutable_resource();
   lab->set_display_name("Food Lab");
   lab->set_kind(reg::RESOURCE_KIND_LAB);
-  lab->set_owner_organization_id(Org("lab"));
-  lab->add_shared_with_network_ids(net_);
+  lab->set_owner_organization_id(owner);
+  lab->add_shared_with_network_ids(network);
   lab->add_themes(reg::THEME_FOOD);
   lab->mutable_location()->mutable_point()->set_latitude(52.5);
   lab->mutable_location()->mutable_point()->set_longitude(6.1);
@@ -733,8 +739,15 @@ TEST_F(DeskApiTest, AFacilityQuestionComesWithMatchingResourcesAndTheirEarliestS
   lab->set_sme_accessible(true);
   lab->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
   reg::Resource resource;
-  auto created = registry_->CreateResource(Admin().get(), create, &resource);
-  ASSERT_TRUE(created.ok()) << created.error_message();
+  auto created = registry->CreateResource(TestServer::Context(kAdminToken).get(), create, &resource);
+  EXPECT_TRUE(created.ok()) << created.error_message();
+  return resource;
+}
+
+TEST_F(DeskApiTest, AFacilityQuestionComesWithMatchingResourcesAndTheirEarliestSlot) {
+  MakeNetwork({"bakery", "lab"});
+  AddResponder("lab", [](Responder* r) { r->add_skills(NEED_TYPE_FACILITY_ACCESS); });
+  const reg::Resource resource = FoodLab(registry_, Org("lab"), net_);
 
   auto request = Question("Can we use a lab to test a new bread recipe?");
   request.set_need_type(NEED_TYPE_FACILITY_ACCESS);
@@ -754,6 +767,87 @@ TEST_F(DeskApiTest, AFacilityQuestionComesWithMatchingResourcesAndTheirEarliestS
 
   // Other questions get no suggestions.
   EXPECT_EQ(Submit("bakery", Question()).suggestions_size(), 0);
+}
+
+// A lab free now yields 100 back-to-back two-hour slots (8 days); a lab booked for the next 10
+// days must still be suggested beside it: each resource's earliest slot, then ranked.
+TEST_F(DeskApiTest, ALabFreeOnlyLaterIsStillSuggested) {
+  MakeNetwork({"bakery", "lab"});
+  AddResponder("lab", [](Responder* r) { r->add_skills(NEED_TYPE_FACILITY_ACCESS); });
+  const reg::Resource free_now = FoodLab(registry_, Org("lab"), net_);
+  const reg::Resource later = FoodLab(registry_, Org("lab"), net_);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  sch::CreateBookingRequest busy;
+  busy.set_resource_id(later.id());
+  busy.mutable_start_time()->set_seconds((now / 60 + 1) * 60);
+  busy.mutable_end_time()->set_seconds((now / 60 + 1) * 60 + 10 * 86400);
+  busy.set_title("Verbouwing");
+  sch::Booking booking;
+  auto status = server_->Scheduler()->CreateBooking(As(admins_["lab"]).get(), busy, &booking);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  auto request = Question("Een keuken voor een proefbakdag, Café Ñ");
+  request.set_need_type(NEED_TYPE_FACILITY_ACCESS);
+  request.add_themes(reg::THEME_FOOD);
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(inquiry.suggestions_size(), 2);
+  EXPECT_EQ(inquiry.suggestions(0).resource_id(), free_now.id());  // ranked by time
+  EXPECT_EQ(inquiry.suggestions(1).resource_id(), later.id());
+  EXPECT_GE(inquiry.suggestions(1).earliest_start_time().seconds(), booking.end_time().seconds());
+}
+
+// OUTCOME_FACILITY_BOOKED names a booking that exists and is the asker's: made for the asker's
+// organisation, or by the entry partner on the asker's behalf — not anyone's booking.
+TEST_F(DeskApiTest, AFacilityBookedOutcomeNamesABookingOfTheAsker) {
+  MakeNetwork({"bakery", "lab", "kaasmakerij"});
+  Person lab = AddResponder("lab", [](Responder* r) { r->add_skills(NEED_TYPE_FACILITY_ACCESS); });
+  const reg::Resource resource = FoodLab(registry_, Org("lab"), net_);
+  auto scheduler = server_->Scheduler();
+  const int64_t day = (std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count() /
+                       86400 + 3) * 86400;
+  auto book = [&](const std::string& org, int hour) {
+    sch::CreateBookingRequest request;
+    request.set_resource_id(resource.id());
+    request.mutable_start_time()->set_seconds(day + hour * 3600);
+    request.mutable_end_time()->set_seconds(day + (hour + 1) * 3600);
+    request.set_title("Proefbakken");
+    sch::Booking booking;
+    auto status = scheduler->CreateBooking(As(admins_[org]).get(), request, &booking);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return booking.id();
+  };
+  const std::string owners = book("lab", 9), askers = book("kaasmakerij", 11);
+  const std::string entry_partners = book("bakery", 13);
+
+  auto request = Question("Mogen wij de keuken gebruiken voor een proefbakdag?");
+  request.set_need_type(NEED_TYPE_FACILITY_ACCESS);
+  request.set_asker_organization_id(Org("kaasmakerij"));
+  auto resolve = [&](const std::string& booking_id, Inquiry* out) {
+    ResolveInquiryRequest r;
+    r.set_id(out->id());
+    r.set_responder_id(lab.id);
+    r.set_outcome(OUTCOME_FACILITY_BOOKED);
+    r.set_booking_id(booking_id);
+    return desk_->ResolveInquiry(As(lab.token).get(), r, out);
+  };
+  for (const std::string& good : {askers, entry_partners}) {
+    Inquiry inquiry = Submit("bakery", request);
+    AwaitOffer(inquiry.id());
+    ASSERT_TRUE(Accept(lab, inquiry.id(), &inquiry).ok());
+    for (const std::string& bad : {std::string("nobody.0000000000000"), owners}) {
+      auto refused = resolve(bad, &inquiry);
+      EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+      EXPECT_EQ(BadField(refused), "booking_id");
+    }
+    auto accepted = resolve(good, &inquiry);
+    ASSERT_TRUE(accepted.ok()) << accepted.error_message();
+    EXPECT_EQ(inquiry.booking_id(), good);
+    EXPECT_EQ(inquiry.outcome(), OUTCOME_FACILITY_BOOKED);
+  }
 }
 
 TEST_F(DeskApiTest, TheDeskReportCountsWhatCameInAndWhereItEnded) {

@@ -285,20 +285,22 @@ class ExportRotationPlanResponse(_message.Message):
     def __init__(self, content: _Optional[str] = ..., content_type: _Optional[str] = ...) -> None: ...
 
 class FindSlotsRequest(_message.Message):
-    __slots__ = ["duration_minutes", "end_time", "max_results", "quantity", "search", "start_time"]
+    __slots__ = ["duration_minutes", "earliest_per_resource", "end_time", "max_results", "quantity", "search", "start_time"]
     DURATION_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    EARLIEST_PER_RESOURCE_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     MAX_RESULTS_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     SEARCH_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     duration_minutes: int
+    earliest_per_resource: bool
     end_time: _timestamp_pb2.Timestamp
     max_results: int
     quantity: int
     search: _registry_pb2.SearchResourcesRequest
     start_time: _timestamp_pb2.Timestamp
-    def __init__(self, search: _Optional[_Union[_registry_pb2.SearchResourcesRequest, _Mapping]] = ..., duration_minutes: _Optional[int] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., max_results: _Optional[int] = ...) -> None: ...
+    def __init__(self, search: _Optional[_Union[_registry_pb2.SearchResourcesRequest, _Mapping]] = ..., duration_minutes: _Optional[int] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., max_results: _Optional[int] = ..., earliest_per_resource: bool = ...) -> None: ...
 
 class FindSlotsResponse(_message.Message):
     __slots__ = ["resources_considered", "slots"]

@@ -833,6 +833,11 @@ export interface FindSlotsRequest {
   quantity: number;
   /** default 10, at most 100 */
   maxResults: number;
+  /**
+   * Only each resource's earliest slot, so that a resource free only later is not crowded out by
+   * the back-to-back slots of resources free sooner (the desk's suggestions; comparing places).
+   */
+  earliestPerResource: boolean;
 }
 
 export interface FoundSlot {
@@ -4480,6 +4485,7 @@ function createBaseFindSlotsRequest(): FindSlotsRequest {
     endTime: undefined,
     quantity: 0,
     maxResults: 0,
+    earliestPerResource: false,
   };
 }
 
@@ -4502,6 +4508,9 @@ export const FindSlotsRequest: MessageFns<FindSlotsRequest> = {
     }
     if (message.maxResults !== 0) {
       writer.uint32(48).int32(message.maxResults);
+    }
+    if (message.earliestPerResource !== false) {
+      writer.uint32(56).bool(message.earliestPerResource);
     }
     return writer;
   },
@@ -4567,6 +4576,14 @@ export const FindSlotsRequest: MessageFns<FindSlotsRequest> = {
             message.maxResults = reader.int32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.earliestPerResource = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4603,6 +4620,11 @@ export const FindSlotsRequest: MessageFns<FindSlotsRequest> = {
         : isSet(object.max_results)
         ? globalThis.Number(object.max_results)
         : 0,
+      earliestPerResource: isSet(object.earliestPerResource)
+        ? globalThis.Boolean(object.earliestPerResource)
+        : isSet(object.earliest_per_resource)
+        ? globalThis.Boolean(object.earliest_per_resource)
+        : false,
     };
   },
 
@@ -4626,6 +4648,9 @@ export const FindSlotsRequest: MessageFns<FindSlotsRequest> = {
     if (message.maxResults !== 0) {
       obj.maxResults = Math.round(message.maxResults);
     }
+    if (message.earliestPerResource !== false) {
+      obj.earliestPerResource = message.earliestPerResource;
+    }
     return obj;
   },
 
@@ -4642,6 +4667,7 @@ export const FindSlotsRequest: MessageFns<FindSlotsRequest> = {
     message.endTime = object.endTime ?? undefined;
     message.quantity = object.quantity ?? 0;
     message.maxResults = object.maxResults ?? 0;
+    message.earliestPerResource = object.earliestPerResource ?? false;
     return message;
   },
 };
