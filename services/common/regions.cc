@@ -1,8 +1,13 @@
 #include "services/common/regions.h"
 
-#include "absl/strings/ascii.h"
+#include <cstdlib>
+#include <map>
+
+#include "absl/strings/str_split.h"
 
 namespace infrashare {
+
+extern const std::string_view kCbsMunicipalities;  // data/cbs-municipalities.csv
 
 const std::vector<RegionInfo>& Provinces() {
   static const std::vector<RegionInfo> kProvinces = {
@@ -62,11 +67,54 @@ const std::vector<RegionInfo>& CoropAreas() {
   return kCorop;
 }
 
+const std::vector<RegionInfo>& Municipalities() {
+  // "code;name;corop" lines after '#' comments and the header; the province is the COROP area's.
+  static const std::vector<RegionInfo> kMunicipalities = [] {
+    std::vector<RegionInfo> out;
+    const absl::string_view table(kCbsMunicipalities.data(), kCbsMunicipalities.size());
+    for (absl::string_view line : absl::StrSplit(table, '\n', absl::SkipEmpty())) {
+      if (line.front() == '#' || line == "code;name;corop") continue;
+      std::vector<absl::string_view> f = absl::StrSplit(line, ';');
+      const RegionInfo* corop = nullptr;
+      for (const auto& c : CoropAreas())
+        if (f.size() == 3 && c.code == f[2]) corop = &c;
+      if (corop == nullptr) std::abort();  // the shipped table is checked by a unit test
+      out.push_back({f[0], f[1], corop->province, corop->code});
+    }
+    return out;
+  }();
+  return kMunicipalities;
+}
+
 const RegionInfo* FindRegion(absl::string_view code) {
-  for (const auto* list : {&Provinces(), &CoropAreas()})
-    for (const auto& r : *list)
-      if (r.code == code) return &r;
-  return nullptr;
+  static const auto* const kByCode = [] {
+    auto* map = new std::map<absl::string_view, const RegionInfo*>();
+    for (const auto* list : {&Provinces(), &CoropAreas(), &Municipalities()})
+      for (const auto& r : *list) (*map)[r.code] = &r;
+    return map;
+  }();
+  auto it = kByCode->find(code);
+  return it == kByCode->end() ? nullptr : it->second;
+}
+
+bool RegionWithin(absl::string_view region, absl::string_view area) {
+  if (region == area) return true;
+  const RegionInfo* r = FindRegion(region);
+  return r != nullptr && !area.empty() && (r->province == area || r->corop == area);
+}
+
+absl::string_view ProvinceOf(absl::string_view province, absl::string_view corop,
+                             absl::string_view municipality) {
+  if (!province.empty()) return province;
+  for (absl::string_view code : {corop, municipality})
+    if (const RegionInfo* r = FindRegion(code)) return r->province;
+  return {};
+}
+
+absl::string_view CoropOf(absl::string_view corop, absl::string_view municipality) {
+  if (!corop.empty()) return corop;
+  const RegionInfo* r = FindRegion(municipality);
+  return r ? r->corop : absl::string_view();
 }
 
 bool IsProvinceCode(absl::string_view code) {
@@ -78,10 +126,7 @@ bool IsCoropCode(absl::string_view code) {
 }
 
 bool IsMunicipalityCode(absl::string_view code) {
-  if (code.size() != 6 || code.substr(0, 2) != "GM") return false;
-  for (char c : code.substr(2))
-    if (!absl::ascii_isdigit(c)) return false;
-  return true;
+  return code.size() == 6 && code.substr(0, 2) == "GM" && FindRegion(code) != nullptr;
 }
 
 bool IsRegionCode(absl::string_view code) {

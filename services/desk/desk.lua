@@ -31,7 +31,8 @@
 -- od (offer deadline ms), as (assignee), at (attempts), el (escalation level), tor, trs (referral
 -- target org / responder), ch (referral chain "o:<org>,r:<responder>,..."), rf (referrals), ec
 -- (escalations), oc (outcome), bk, rn (resolution note), fs, fr, fw, fc, ft (feedback), er ('1'
--- contact erased), cr, fa (first accept ms), ai ('1' first accept within its deadline), rv
+-- contact erased), cr, fd (the first offer's deadline ms), fa (first accept ms), ai ('1' first
+-- accept within the first offer's deadline), rv
 -- (resolved ms), up, v.
 -- Every timestamp is Redis' own clock (TIME), the one clock all replicas share.
 
@@ -238,6 +239,7 @@ local function dk_route(keys, args)
     i.st = 'OFFERED'
     i.ot = table.concat(responders, ',')
     i.od = int_text(deadline)
+    if (i.fd or '') == '' then i.fd = i.od end
     i.at = tostring(tonumber(i.at) + 1)
     for _, r in ipairs(responders) do
       add_load(c, r, 1, i.id)
@@ -290,7 +292,9 @@ local function dk_accept(keys, args)
   i.as = r
   if (i.fa or '') == '' then
     i.fa = tostring(c.now)
-    i.ai = (c.now <= deadline) and '1' or '0'
+    -- Against the first offer's deadline: an offer that lapsed before someone took it up counts
+    -- as late, however quickly a later offer was accepted.
+    i.ai = (c.now <= tonumber(i.fd or deadline)) and '1' or '0'
   end
   set_timer(c, i, nil)
   history(c, i, 'ACCEPTED', a.actor, r, '', '', 0)

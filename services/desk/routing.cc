@@ -25,11 +25,11 @@ int RegionScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
     return 4;
   if (responder.regions().empty()) return has_area && inquiry.has_location() ? 0 : 1;
   if (inquiry.region().empty()) return 1;
-  const RegionInfo* asked = FindRegion(inquiry.region());
   int best = 0;
   for (const auto& served : responder.regions()) {
     if (served == inquiry.region()) return 4;
-    if (asked && asked->province == served) best = 3;
+    // A municipality lies in its COROP area and province, a COROP area in its province.
+    if (RegionWithin(inquiry.region(), served)) best = 3;
   }
   return best;
 }

@@ -12,9 +12,8 @@ void CoverageCounter::Add(const v1::Resource& r) {
   by_kind_[r.kind()]++;
   const v1::Region& region =
       r.location().has_region() ? r.location().region() : r.home_base().region();
-  std::string code = corop_ ? region.corop() : region.province();
-  if (!corop_ && code.empty() && !region.corop().empty())
-    if (const RegionInfo* c = FindRegion(region.corop())) code = std::string(c->province);
+  const std::string code(corop_ ? CoropOf(region.corop(), region.municipality())
+                                : ProvinceOf(region.province(), region.corop(), region.municipality()));
   if (code.empty()) return;
   for (int t : r.themes())
     if (std::find(themes_.begin(), themes_.end(), t) != themes_.end()) cells_[{code, t}]++;

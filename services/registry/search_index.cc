@@ -84,10 +84,7 @@ const v1::Region& RegionOf(const v1::Resource& r) {
 }
 
 std::string ProvinceOf(const v1::Region& region) {
-  if (!region.province().empty()) return region.province();
-  if (const RegionInfo* corop = FindRegion(region.corop()); corop != nullptr)
-    return std::string(corop->province);
-  return "";
+  return std::string(infrashare::ProvinceOf(region.province(), region.corop(), region.municipality()));
 }
 
 // Sort key of a hit and the page token that resumes after it.
@@ -163,7 +160,8 @@ std::vector<std::string> SearchIndex::FacetKeys(const v1::Resource& r) {
   const v1::Region& region = RegionOf(r);
   std::set<std::string> codes;
   if (std::string p = ProvinceOf(region); !p.empty()) codes.insert(p);
-  if (!region.corop().empty()) codes.insert(region.corop());
+  if (auto corop = CoropOf(region.corop(), region.municipality()); !corop.empty())
+    codes.insert(std::string(corop));
   if (!region.municipality().empty()) codes.insert(region.municipality());
   for (const auto& c : codes) keys.push_back("region:" + c);
   return keys;

@@ -248,6 +248,7 @@ const std::vector<Aim> kAim = {
     {"", "owner_organization_id", nullptr},
     {"", "entry_organization_id", nullptr},
     {"", "target_organization_id", nullptr},
+    {"", "asker_organization_id", nullptr},
     {"desk.", "network_id", &World::shared_net},  // the inquiry's network
     {"", "network_id", &World::owner_net},
     {"", "network_ids", &World::owner_net},

@@ -1063,6 +1063,24 @@ TEST_F(DeskStoreTest, AnOfferPastItsDeadlineGoesBackToRouting) {
   EXPECT_EQ((*stored)->inquiry.state(), v1d::INQUIRY_STATE_ROUTING);
   auto late = store_->Accept("inq1", "r1", "tok_r1", "");
   EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  // Offered again and taken up at once: still late, against the first offer's deadline.
+  ASSERT_TRUE(Responder("r2").ok());
+  decision.responder_ids = {"r2"};
+  auto again = store_->Route("inq1", (*stored)->inquiry.etag(), decision, 4102444800000);
+  ASSERT_TRUE(again.ok() && again->has_value()) << again.status();
+  auto accepted = store_->Accept("inq1", "r2", "tok_r2", "");
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_FALSE(accepted->accepted_within_deadline());
+  // One offered once and taken up in time is within its deadline.
+  auto other = Submit("inq2");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(Responder("r3").ok());
+  decision.responder_ids = {"r3"};
+  ASSERT_TRUE(store_->Route("inq2", other->etag(), decision, 4102444800000).ok());
+  auto in_time = store_->Accept("inq2", "r3", "tok_r3", "");
+  ASSERT_TRUE(in_time.ok()) << in_time.status();
+  EXPECT_TRUE(in_time->accepted_within_deadline());
 }
 
 TEST_F(DeskStoreTest, TheAskersDataIsFoundAndErased) {

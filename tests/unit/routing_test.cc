@@ -87,6 +87,27 @@ TEST(FitScore, RewardsSharedThemesAndTheClosestRegion) {
   EXPECT_EQ(FitScore(q, elsewhere), 2);
 }
 
+// A municipality lies in its COROP area and province (CBS' table): responders serving Twente or
+// Overijssel beat one serving nowhere in particular for a question from Enschede.
+TEST(FitScore, PlacesAMunicipalityInItsCoropAreaAndProvince) {
+  auto q = Question();
+  q.set_region("GM0153");  // Enschede
+  auto anywhere = Responder("anywhere");
+  auto twente = Responder("twente");
+  twente.add_regions("CR12");
+  auto overijssel = Responder("overijssel");
+  overijssel.add_regions("PV23");
+  auto enschede = Responder("enschede");
+  enschede.add_regions("GM0153");
+  auto achterhoek = Responder("achterhoek");  // next door, in Gelderland
+  achterhoek.add_regions("CR14");
+  EXPECT_EQ(FitScore(q, enschede), 4);
+  EXPECT_EQ(FitScore(q, twente), 3);
+  EXPECT_EQ(FitScore(q, overijssel), 3);
+  EXPECT_EQ(FitScore(q, anywhere), 1);
+  EXPECT_EQ(FitScore(q, achterhoek), 0);
+}
+
 TEST(FitScore, MatchesTheAskersLocationAgainstAResponderArea) {
   auto q = Question();
   q.mutable_location()->set_latitude(52.51);  // Zwolle

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "services/common/errors.h"
 #include "services/common/geo.h"
+#include "services/common/regions.h"
 #include "services/common/text_fold.h"
 
 namespace infrashare::registry {
@@ -68,6 +69,54 @@ TEST(SearchIndex, FiltersByFacetsAndCountsThem) {
       EXPECT_EQ(f.values(0).count(), 1);
     }
   EXPECT_TRUE(saw_province);
+}
+
+// CBS' table, shipped in data/: every municipality of today nests in a known COROP area inside the
+// province that area lies in.
+TEST(Regions, EveryMunicipalityNestsInItsCoropAreaAndProvince) {
+  const auto& all = Municipalities();
+  EXPECT_EQ(all.size(), 342u);
+  std::set<absl::string_view> codes;
+  for (const auto& m : all) {
+    SCOPED_TRACE(std::string(m.code));
+    EXPECT_TRUE(codes.insert(m.code).second);
+    EXPECT_TRUE(IsMunicipalityCode(m.code));
+    ASSERT_TRUE(IsCoropCode(m.corop));
+    EXPECT_EQ(FindRegion(m.corop)->province, m.province);
+    EXPECT_TRUE(IsProvinceCode(m.province));
+    EXPECT_TRUE(RegionWithin(m.code, m.corop));
+    EXPECT_TRUE(RegionWithin(m.code, m.province));
+    EXPECT_FALSE(m.name.empty());
+  }
+  const RegionInfo* zwolle = FindRegion("GM0193");
+  ASSERT_NE(zwolle, nullptr);
+  EXPECT_EQ(zwolle->name, "Zwolle");
+  EXPECT_EQ(zwolle->corop, "CR10");
+  EXPECT_EQ(zwolle->province, "PV23");
+  EXPECT_EQ(FindRegion("GM1900")->name, "Súdwest-Fryslân");
+  EXPECT_EQ(FindRegion("GM1900")->province, "PV21");
+  EXPECT_EQ(FindRegion("GM0518")->name, "'s-Gravenhage");
+  EXPECT_FALSE(IsMunicipalityCode("GM9999"));
+  EXPECT_FALSE(RegionWithin("GM0193", "CR12"));
+  EXPECT_FALSE(RegionWithin("CR10", "GM0193"));
+  EXPECT_TRUE(RegionWithin("CR10", "PV23"));
+}
+
+TEST(SearchIndex, AResourceGivenByMunicipalityIsFoundByItsCoropAreaAndProvince) {
+  SearchIndex index;
+  v1::Resource r = Make("a", "Werkplaats Enschede", v1::RESOURCE_KIND_LAB, {}, 52.22, 6.89, "");
+  r.mutable_location()->mutable_region()->set_municipality("GM0153");
+  index.Upsert(r);
+  for (const char* code : {"GM0153", "CR12", "PV23"}) {
+    v1::SearchResourcesRequest request;
+    request.add_region_codes(code);
+    auto response = index.Search(request, {});
+    ASSERT_TRUE(response.ok()) << code;
+    EXPECT_EQ(Ids(*response), (std::set<std::string>{"a"})) << code;
+  }
+  v1::SearchResourcesRequest elsewhere;
+  elsewhere.add_region_codes("CR10");
+  EXPECT_TRUE(Ids(*index.Search(elsewhere, {})).empty());
 }
 
 // Records no server writes (an enum value a newer version added, a point off the globe, as Redis

@@ -77,6 +77,14 @@ TEST(ResourceValidation, NamesTheBadField) {
        "resource.location.region.province"},
       {[](v1::Resource* r) { r->mutable_location()->mutable_region()->set_municipality("GM12"); },
        "resource.location.region.municipality"},
+      {[](v1::Resource* r) {  // the format of a code, but no municipality of today
+         r->mutable_location()->mutable_region()->set_municipality("GM9999");
+       },
+       "resource.location.region.municipality"},
+      {[](v1::Resource* r) {  // Utrecht (the city) is not in Overijssel
+         r->mutable_location()->mutable_region()->set_municipality("GM0344");
+       },
+       "resource.location.region.municipality"},
       {[](v1::Resource* r) { r->mutable_location()->mutable_region()->set_corop("CR17"); },
        "resource.location.region.corop"},  // Utrecht's COROP area is not in Overijssel
       {[](v1::Resource* r) { r->set_time_zone("Europe/Atlantis"); }, "resource.time_zone"},

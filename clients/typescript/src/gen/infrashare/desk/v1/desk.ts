@@ -621,7 +621,10 @@ export interface Inquiry {
   referrals: number;
   /** escalation steps so far */
   escalations: number;
-  /** the first acceptance came before its offer's deadline */
+  /**
+   * The first acceptance came before the first offer's deadline (an offer that lapsed first makes
+   * it late, however quickly a later offer was taken up).
+   */
   acceptedWithinDeadline: boolean;
   /** where the asker is, when given */
   location:
