@@ -1,6 +1,7 @@
 // What the desk asks the scheduler for: free slots of resources a caller may book, as
-// SchedulerService.FindSlots finds them, and who made a booking. Declared here so that the desk needs no scheduler code;
-// implemented, read-only, by the scheduler library (services/scheduler/slot_search.h).
+// SchedulerService.FindSlots finds them, and who made a booking. Declared here so that the desk
+// needs no scheduler code; implemented, read-only, by the scheduler library
+// (services/scheduler/slot_search.h).
 #pragma once
 
 #include <optional>

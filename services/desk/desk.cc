@@ -496,8 +496,7 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
     if (!booker.ok()) return booker.status();
     if (!booker->has_value()) return InvalidField("booking_id", "is not a booking");
     if (**booker != inquiry->entry_organization_id() &&
-        (inquiry->asker_organization_id().empty() ||
-         **booker != inquiry->asker_organization_id()))
+        (inquiry->asker_organization_id().empty() || **booker != inquiry->asker_organization_id()))
       return InvalidField("booking_id",
                           "was made neither for the asker's organisation nor by the entry partner");
   }

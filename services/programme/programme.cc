@@ -261,11 +261,10 @@ absl::StatusOr<v1::Event> Programme::CancelEvent(const Caller& caller,
   if (!event.ok()) return event.status();
   if (event->state() == v1::EVENT_STATE_CANCELLED) return event;
   if (!event->booking_id().empty()) {
-    auto freed =
-        scheduler_->Transition(OrganiserCaller(event->organizer_organization_id()),
-                               {event->booking_id(), scheduler::Transition::kCancel, "", false,
-                                false, absl::StrCat("event cancelled: ", request.reason()), "",
-                                event->id()});
+    auto freed = scheduler_->Transition(
+        OrganiserCaller(event->organizer_organization_id()),
+        {event->booking_id(), scheduler::Transition::kCancel, "", false, false,
+         absl::StrCat("event cancelled: ", request.reason()), "", event->id()});
     // A booking already released (completed, or cancelled by the owner) has nothing to free.
     if (!freed.ok() && freed.status().code() != absl::StatusCode::kFailedPrecondition)
       return freed.status();

@@ -12,8 +12,9 @@ void CoverageCounter::Add(const v1::Resource& r) {
   by_kind_[r.kind()]++;
   const v1::Region& region =
       r.location().has_region() ? r.location().region() : r.home_base().region();
-  const std::string code(corop_ ? CoropOf(region.corop(), region.municipality())
-                                : ProvinceOf(region.province(), region.corop(), region.municipality()));
+  const std::string code(
+      corop_ ? CoropOf(region.corop(), region.municipality())
+             : ProvinceOf(region.province(), region.corop(), region.municipality()));
   if (code.empty()) return;
   for (int t : r.themes())
     if (std::find(themes_.begin(), themes_.end(), t) != themes_.end()) cells_[{code, t}]++;

@@ -84,7 +84,8 @@ const v1::Region& RegionOf(const v1::Resource& r) {
 }
 
 std::string ProvinceOf(const v1::Region& region) {
-  return std::string(infrashare::ProvinceOf(region.province(), region.corop(), region.municipality()));
+  return std::string(
+      infrashare::ProvinceOf(region.province(), region.corop(), region.municipality()));
 }
 
 // Sort key of a hit and the page token that resumes after it.

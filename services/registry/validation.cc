@@ -130,10 +130,11 @@ void CheckRegion(const v1::Region& r, const std::string& prefix, FieldErrors* er
   if (!r.corop().empty() && !r.province().empty() && IsCoropCode(r.corop()) &&
       FindRegion(r.corop())->province != r.province())
     errors->Add(Path(prefix, "corop"), absl::StrCat("lies outside province ", r.province()));
-  if (const RegionInfo* m = IsMunicipalityCode(r.municipality()) ? FindRegion(r.municipality())
-                                                                 : nullptr) {
+  if (const RegionInfo* m =
+          IsMunicipalityCode(r.municipality()) ? FindRegion(r.municipality()) : nullptr) {
     if (!r.corop().empty() && IsCoropCode(r.corop()) && m->corop != r.corop())
-      errors->Add(Path(prefix, "municipality"), absl::StrCat("lies outside COROP area ", r.corop()));
+      errors->Add(Path(prefix, "municipality"),
+                  absl::StrCat("lies outside COROP area ", r.corop()));
     else if (!r.province().empty() && IsProvinceCode(r.province()) && m->province != r.province())
       errors->Add(Path(prefix, "municipality"),
                   absl::StrCat("lies outside province ", r.province()));

@@ -739,7 +739,8 @@ reg::Resource FoodLab(reg::RegistryService::Stub* registry, const std::string& o
   lab->set_sme_accessible(true);
   lab->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
   reg::Resource resource;
-  auto created = registry->CreateResource(TestServer::Context(kAdminToken).get(), create, &resource);
+  auto created =
+      registry->CreateResource(TestServer::Context(kAdminToken).get(), create, &resource);
   EXPECT_TRUE(created.ok()) << created.error_message();
   return resource;
 }
@@ -807,8 +808,10 @@ TEST_F(DeskApiTest, AFacilityBookedOutcomeNamesABookingOfTheAsker) {
   auto scheduler = server_->Scheduler();
   const int64_t day = (std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
-                           .count() /
-                       86400 + 3) * 86400;
+                               .count() /
+                           86400 +
+                       3) *
+                      86400;
   auto book = [&](const std::string& org, int hour) {
     sch::CreateBookingRequest request;
     request.set_resource_id(resource.id());
