@@ -140,7 +140,13 @@ HttpRoute ProgrammeCalendar(registry::RegistryReadModel* model, const ProgrammeV
                                           !IsPublished(model, e.resource_id());
                                  }),
                   events->end());
-    auto ical = programme::EventsToICalendar(*events, name);
+    // Only listed resources' events are left, and a listed resource's address is public.
+    auto ical = programme::EventsToICalendar(
+        *events, name,
+        [model](const std::string& id) -> std::shared_ptr<const registry::v1::Resource> {
+          auto facts = model->Cached(id);
+          return facts ? facts->resource : nullptr;
+        });
     if (!ical.ok()) return Refused(ical.status());
     return {200, "text/calendar; charset=utf-8", *ical};
   };

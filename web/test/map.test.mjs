@@ -199,6 +199,12 @@ test("the feeds carry the public programme: GeoJSON, JSON-LD Event and an iCalen
   assert.match(text, /BEGIN:VCALENDAR/);
   assert.ok(text.includes("SUMMARY:Open dag digitale tweeling"), text);
   assert.ok(!text.includes(SECRET));
+  // Where it is: the resource's name and place (a comma escaped), not its id; and the zone's
+  // observances from the event on, not its history since 1835.
+  assert.ok(text.includes("LOCATION:Perron038 digital twin\\, Zwolle\r\n"), text);
+  assert.ok(text.includes("BEGIN:VTIMEZONE"), text);
+  const onsets = [...text.matchAll(/^(?:DTSTART|RDATE)[^:]*:(\d{4})/gm)].map((m) => Number(m[1]));
+  assert.ok(onsets.length > 0 && onsets.every((year) => year >= 2000), text);
   // A resource its owner did not list has no public calendar, not even a refusal naming it.
   assert.equal((await fetch(`${site.base}/open/programme.ics?resource=private-lab`)).status, 404);
   // The network's calendar has the open day, not the public event at the unlisted lab.
