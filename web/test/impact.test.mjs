@@ -3,7 +3,7 @@
 // shows a summary, and another network's coordinator is refused.
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Client, auth, impact, maybeScreenshot, openBrowser, programme, registry, scheduler, startServer } from "./harness.mjs";
+import { ADMIN, Client, auth, impact, maybeScreenshot, openBrowser, programme, registry, scheduler, startServer } from "./harness.mjs";
 
 let site;
 let browser;
@@ -172,6 +172,20 @@ test("without a token only a network that opted in; another network's coordinato
   // The bounds every gRPC request has (times from 2000), and no year-1 period reaching year 0.
   assert.equal((await ask("network=techoost&from=1990-01-01&to=1991-01-01", `Bearer ${coordinator}`)).status, 400);
   assert.equal((await ask("network=techoost&from=0001-01-01&to=0002-01-01", `Bearer ${coordinator}`)).status, 400);
+  // Anonymous callers learn nothing of which networks exist: an unknown network is refused as one
+  // that did not opt in, word for word; with a token an unknown network is 404.
+  const anonymous = async (network) => {
+    const answer = await fetch(`${site.base}/impact/report.json?network=${encodeURIComponent(network)}&from=${FROM}&to=${TO}`);
+    return [answer.status, await answer.text()];
+  };
+  const [closedStatus, closedBody] = await anonymous("techoost");
+  assert.equal(closedStatus, 401);
+  assert.deepEqual(await anonymous("no-such-network"), [401, closedBody]);
+  // An id no network could have is bad input, before any look-up.
+  const [badStatus, badBody] = await anonymous("Café Ñ ’s-Hertogenbosch");
+  assert.equal(badStatus, 400);
+  assert.equal(JSON.parse(badBody)["invalid-params"][0].name, "network_id");
+  assert.equal((await ask(`network=no-such-network&from=${FROM}&to=${TO}`, `Bearer ${ADMIN}`)).status, 404);
   // The scheme's name in any case; a token scoped to another service is refused here as over gRPC.
   assert.equal((await ask(`network=techoost&from=${FROM}&to=${TO}`, `bearer ${coordinator}`)).status, 200);
   assert.equal((await ask(`network=techoost&from=${FROM}&to=${TO}`, `Bearer ${deskOnly}`)).status, 403);
