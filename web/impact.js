@@ -101,12 +101,19 @@ function render(report, from, to) {
   document.getElementById("report").hidden = false;
 }
 
+// The form's "to" is the last day people want counted; the report's period is half-open.
+function dayAfter(day) {
+  const next = new Date(`${day}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return next.toISOString().slice(0, 10);
+}
+
 async function ask(form) {
   const status = document.getElementById("status");
   status.textContent = t.loading;
   const token = form.token.value.trim();
   if (token) sessionStorage.setItem("infrashare-token", token);
-  const query = new URLSearchParams({ network: form.network.value.trim(), from: form.from.value, to: form.to.value });
+  const query = new URLSearchParams({ network: form.network.value.trim(), from: form.from.value, to: dayAfter(form.to.value) });
   const answer = await fetch(`/impact/report.json?${query}`, {
     headers: token ? { Authorization: `Bearer ${token}` } : {},
   });

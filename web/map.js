@@ -86,18 +86,18 @@ async function main() {
   options(form.terms, values((p) => [p.terms && p.terms.kind]), (v) => t[v] || v);
 
   const card = document.getElementById("card");
-  let shownId = "";
+  let shownIds = [];
   let returnTo = null;
   function hide() {
     card.hidden = true;
-    shownId = "";
+    shownIds = [];
     if (returnTo && document.contains(returnTo)) returnTo.focus();
   }
   card.addEventListener("keydown", (e) => {
     if (e.key === "Escape") hide();
   });
   function show(feature, from) {
-    shownId = feature.properties.id;
+    shownIds = [feature.properties.id];
     returnTo = from;
     const p = feature.properties;
     card.replaceChildren();
@@ -129,6 +129,28 @@ async function main() {
     card.focus();
   }
 
+  // Resources at one place share one marker (one on top of another could not be reached); its
+  // card lists them, and each opens its own card, returning to the place's marker on close.
+  function showPlace(place, from) {
+    shownIds = place.map((f) => f.properties.id);
+    returnTo = from;
+    card.replaceChildren(text("h2", t.here(place.length, placeOf(place[0].properties))));
+    const list = text("ul", undefined, { class: "here" });
+    for (const feature of place) {
+      const p = feature.properties;
+      const item = text("li", undefined, { "data-id": p.id });
+      const button = text("button", p.name, { type: "button" });
+      button.addEventListener("click", () => show(feature, from));
+      item.append(button, text("span", ` ${nameOf(lang, p.kind)}${p.terms ? " · " + termsOf(p) : ""}`));
+      list.append(item);
+    }
+    const close = text("button", t.close, { type: "button" });
+    close.addEventListener("click", hide);
+    card.append(list, close);
+    card.hidden = false;
+    card.focus();
+  }
+
   function matches(p) {
     const f = form.elements;
     return (!f.theme.value || (p.themes || []).includes(f.theme.value)) &&
@@ -143,15 +165,27 @@ async function main() {
     markers.clearLayers();
     list.replaceChildren();
     const shown = features.filter((f) => matches(f.properties));
+    const places = new Map();
     for (const feature of shown) {
-      const p = feature.properties;
-      const [lon, lat] = feature.geometry.coordinates;
-      const marker = L.marker([lat, lon], { title: p.name, alt: p.name, keyboard: true });
-      marker.on("click", () => show(feature, marker.getElement()));
+      const key = feature.geometry.coordinates.join(",");
+      if (!places.has(key)) places.set(key, []);
+      places.get(key).push(feature);
+    }
+    for (const place of places.values()) {
+      const [lon, lat] = place[0].geometry.coordinates;
+      const title = place.length === 1 ? place[0].properties.name
+        : `${t.here(place.length, placeOf(place[0].properties))}: ${place.map((f) => f.properties.name).join("; ")}`;
+      const marker = L.marker([lat, lon], { title, alt: title, keyboard: true });
+      const open = () => place.length === 1 ? show(place[0], marker.getElement()) : showPlace(place, marker.getElement());
+      marker.on("click", open);
       marker.on("keypress", (e) => {
-        if (e.originalEvent.key === "Enter") show(feature, marker.getElement());
+        if (e.originalEvent.key === "Enter") open();
       });
       marker.addTo(markers);
+      if (place.length > 1) marker.getElement().dataset.count = String(place.length);
+    }
+    for (const feature of shown) {
+      const p = feature.properties;
       const item = text("li", undefined, { "data-id": p.id });
       const button = text("button", p.name, { type: "button" });
       button.addEventListener("click", () => show(feature, button));
@@ -160,9 +194,9 @@ async function main() {
     }
     document.getElementById("count").textContent = t.showing(shown.length, features.length);
     // A card of a resource the filters now leave out goes too.
-    if (shownId && !shown.some((f) => f.properties.id === shownId)) {
+    if (shownIds.some((id) => !shown.some((f) => f.properties.id === id))) {
       card.hidden = true;
-      shownId = "";
+      shownIds = [];
     }
   }
   form.addEventListener("change", render);

@@ -140,7 +140,13 @@ HttpRoute ProgrammeCalendar(registry::RegistryReadModel* model, const ProgrammeV
                                           !IsPublished(model, e.resource_id());
                                  }),
                   events->end());
-    auto ical = programme::EventsToICalendar(*events, name);
+    // Only listed resources' events are left, and a listed resource's address is public.
+    auto ical = programme::EventsToICalendar(
+        *events, name,
+        [model](const std::string& id) -> std::shared_ptr<const registry::v1::Resource> {
+          auto facts = model->Cached(id);
+          return facts ? facts->resource : nullptr;
+        });
     if (!ical.ok()) return Refused(ical.status());
     return {200, "text/calendar; charset=utf-8", *ical};
   };
@@ -218,10 +224,10 @@ HttpCallerRoute ImpactReportRoute(const ImpactView& impact) {
         return Problem(401, "the report of every network needs a platform admin's token");
       auto stored = impact.registry->Get(registry::kNetworkKind, request.network_id());
       if (!stored.ok()) return ImpactRefusal(stored.status());
+      // An unknown network gets the same answer as one that did not opt in: anonymous callers
+      // must not learn which networks exist (a token's holder still gets 404, from the report).
       registry::v1::Network network;
-      if (!stored->has_value() || !network.ParseFromString(**stored))
-        return Problem(404, "no network has this id", "network");
-      if (!network.public_impact())
+      if (!stored->has_value() || !network.ParseFromString(**stored) || !network.public_impact())
         return Problem(401, "this network publishes no impact summary: give a coordinator's token");
       report = impact.reporter->PublicReport(request);
     }

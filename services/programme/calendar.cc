@@ -2,10 +2,16 @@
 
 #include <libical/ical.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
-#include <set>
+#include <string>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 
 namespace infrashare::programme {
 namespace {
@@ -43,8 +49,20 @@ icalproperty* LocalTime(icalproperty* property, const google::protobuf::Timestam
 
 }  // namespace
 
+std::string LocationText(const registry::v1::Resource& resource) {
+  const auto& address = resource.location().address();
+  std::vector<std::string> parts;
+  for (const std::string& part : {resource.display_name(), address.street(),
+                                  absl::StrJoin({address.postal_code(), address.city()}, " ")}) {
+    const std::string trimmed(absl::StripAsciiWhitespace(part));
+    if (!trimmed.empty()) parts.push_back(trimmed);
+  }
+  return parts.empty() ? resource.id() : absl::StrJoin(parts, ", ");
+}
+
 absl::StatusOr<std::string> EventsToICalendar(const std::vector<v1::Event>& events,
-                                              const std::string& name) {
+                                              const std::string& name,
+                                              const ResourceLookup& resources) {
   std::unique_ptr<icalcomponent, decltype(&icalcomponent_free)> calendar(
       icalcomponent_new(ICAL_VCALENDAR_COMPONENT), icalcomponent_free);
   icalcomponent_add_property(calendar.get(), icalproperty_new_version("2.0"));
@@ -53,22 +71,38 @@ absl::StatusOr<std::string> EventsToICalendar(const std::vector<v1::Event>& even
   icalproperty* calname = icalproperty_new_x(name.c_str());
   icalproperty_set_x_name(calname, "X-WR-CALNAME");
   icalcomponent_add_property(calendar.get(), calname);
-  std::set<std::string> zones;
-  for (const auto& e : events) {
-    // libical's built-in zones come from the system's tzdata, the same the validation checked.
+  // libical's built-in zones come from the system's tzdata, the same the validation checked.
+  auto zone_of = [](const v1::Event& e) {
     icaltimezone* zone = icaltimezone_get_builtin_timezone(e.time_zone().c_str());
-    if (zone == nullptr) zone = icaltimezone_get_utc_timezone();
+    return zone == nullptr ? icaltimezone_get_utc_timezone() : zone;
+  };
+  // Each zone's first event: its VTIMEZONE needs no observance before it (the built-in one holds
+  // the zone's whole history, from 1835 for Europe/Amsterdam).
+  std::map<std::string, std::pair<icaltimezone*, int64_t>> zones;
+  for (const auto& e : events) {
+    icaltimezone* zone = zone_of(e);
+    if (zone == icaltimezone_get_utc_timezone()) continue;
+    auto [it, added] = zones.try_emplace(e.time_zone(), zone, e.start_time().seconds());
+    it->second.second = std::min(it->second.second, e.start_time().seconds());
+  }
+  for (const auto& [tzid, zone_and_first] : zones) {
+    icalcomponent* builtin = icaltimezone_get_component(zone_and_first.first);
+    if (builtin == nullptr) continue;
+    icalcomponent* vtimezone = icalcomponent_new_clone(builtin);
+    // libical names its zones "/freeassociation.sourceforge.net/<IANA name>"; calendar clients
+    // match the plain IANA name better, so the VTIMEZONE carries that.
+    icalproperty_set_tzid(icalcomponent_get_first_property(vtimezone, ICAL_TZID_PROPERTY),
+                          tzid.c_str());
+    icaltimezone_truncate_vtimezone(
+        vtimezone,
+        icaltime_from_timet_with_zone(static_cast<time_t>(zone_and_first.second), 0,
+                                      icaltimezone_get_utc_timezone()),
+        icaltime_null_time(), 0);
+    icalcomponent_add_component(calendar.get(), vtimezone);
+  }
+  for (const auto& e : events) {
+    icaltimezone* zone = zone_of(e);
     const std::string tzid = zone == icaltimezone_get_utc_timezone() ? "UTC" : e.time_zone();
-    if (tzid != "UTC" && zones.insert(tzid).second) {
-      // libical names its zones "/freeassociation.sourceforge.net/<IANA name>"; calendar clients
-      // match the plain IANA name better, so the VTIMEZONE carries that.
-      if (icalcomponent* builtin = icaltimezone_get_component(zone); builtin != nullptr) {
-        icalcomponent* vtimezone = icalcomponent_new_clone(builtin);
-        icalproperty_set_tzid(icalcomponent_get_first_property(vtimezone, ICAL_TZID_PROPERTY),
-                              tzid.c_str());
-        icalcomponent_add_component(calendar.get(), vtimezone);
-      }
-    }
     icalcomponent* vevent = icalcomponent_new(ICAL_VEVENT_COMPONENT);
     icalcomponent_add_property(vevent, icalproperty_new_uid((e.id() + "@infrashare").c_str()));
     icalcomponent_add_property(vevent, icalproperty_new_dtstamp(icaltime_from_timet_with_zone(
@@ -90,8 +124,11 @@ absl::StatusOr<std::string> EventsToICalendar(const std::vector<v1::Event>& even
                     "\nPlaces: ", e.capacity() - e.registered(), " of ", e.capacity(), " free",
                     e.registration_open() ? "" : "\nRegistration closed");
     icalcomponent_add_property(vevent, icalproperty_new_description(description.c_str()));
-    if (!e.resource_id().empty())
-      icalcomponent_add_property(vevent, icalproperty_new_location(e.resource_id().c_str()));
+    if (!e.resource_id().empty()) {
+      auto resource = resources ? resources(e.resource_id()) : nullptr;
+      const std::string location = resource ? LocationText(*resource) : e.resource_id();
+      icalcomponent_add_property(vevent, icalproperty_new_location(location.c_str()));
+    }
     icalcomponent_add_property(vevent, icalproperty_new_categories(KindName(e.kind())));
     icalcomponent_add_property(
         vevent,

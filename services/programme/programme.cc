@@ -398,7 +398,11 @@ absl::StatusOr<v1::ExportProgrammeCalendarResponse> Programme::ExportCalendar(
   const std::string name = request.resource_id().empty()
                                ? absl::StrCat("Programme of network ", request.network_id())
                                : absl::StrCat("Programme at resource ", request.resource_id());
-  auto calendar = EventsToICalendar(all, name);
+  auto calendar = EventsToICalendar(
+      all, name, [this](const std::string& id) -> std::shared_ptr<const registry::v1::Resource> {
+        auto facts = registry_->Find(id);  // unknown or unreadable: the calendar names the id
+        return facts.ok() && facts->has_value() ? (*facts)->resource : nullptr;
+      });
   if (!calendar.ok()) return calendar.status();
   v1::ExportProgrammeCalendarResponse response;
   response.set_content_type("text/calendar");

@@ -8,8 +8,11 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "tests/support/test_server.h"
 
 namespace infrashare::testing {
@@ -495,9 +498,32 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   ASSERT_EQ(impact.exit_code, 0) << impact.output;
   EXPECT_EQ(impact.output.rfind("section,measure,current,previous\r\n", 0), 0u) << impact.output;
   EXPECT_NE(impact.output.find("desk,average_score,5,0\r\n"), std::string::npos) << impact.output;
+  // By default a table, one measure a line beside the period before; -o json the report itself.
+  auto table = Cli("impact --network techoost --from " + from + " --to " + to);
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_EQ(table.output.find('{'), std::string::npos) << table.output;
+  std::map<std::string, std::vector<std::string>> rows;
+  std::istringstream lines(table.output);
+  std::string first;
+  std::getline(lines, first);
+  EXPECT_EQ(absl::StrJoin(absl::StrSplit(first, ' ', absl::SkipEmpty()), " "),
+            "MEASURE CURRENT PREVIOUS");
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    ASSERT_FALSE(cells.empty()) << table.output;
+    rows[cells[0]] = {cells.begin() + 1, cells.end()};
+  }
+  EXPECT_EQ(rows["desk.average_score"], (std::vector<std::string>{"5", "0"})) << table.output;
+  EXPECT_EQ(rows["desk.inquiries"], (std::vector<std::string>{"1", "0"})) << table.output;
+  EXPECT_EQ(rows["report.network_id"], (std::vector<std::string>{"techoost"})) << table.output;
+  auto json = Cli("-o json impact --network techoost --from " + from + " --to " + to);
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_EQ(nlohmann::json::parse(json.output)["current"]["desk"]["average_score"], 5)
+      << json.output;
   auto backwards = Cli("impact --network techoost --from " + to + " --to " + from);
   EXPECT_EQ(backwards.exit_code, 1);
-  EXPECT_NE(backwards.output.find("[field: end_time]"), std::string::npos) << backwards.output;
+  // (the table comes from the export, whose request holds the report's: report.end_time)
+  EXPECT_NE(backwards.output.find("end_time]"), std::string::npos) << backwards.output;
 
   auto bad = Cli("desk ask --need astrology --text hi --entry bakery");
   EXPECT_EQ(bad.exit_code, 1);

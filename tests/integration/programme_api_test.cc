@@ -96,10 +96,11 @@ class ProgrammeApiTest : public ::testing::Test {
   }
 
   // An exclusive lab of Perron038 in Zwolle, shared with TechOost, bookable at any time.
-  static std::string Lab(const std::string& name) {
+  static std::string Lab(const std::string& name, const reg::Address& address = {}) {
     reg::CreateResourceRequest request;
     reg::Resource* r = request.mutable_resource();
     r->set_display_name(name);
+    *r->mutable_location()->mutable_address() = address;
     r->set_kind(reg::RESOURCE_KIND_LAB);
     r->set_owner_organization_id("perron038");
     r->add_shared_with_network_ids("techoost");
@@ -475,7 +476,11 @@ Timestamp Utc(int year, int month, int day, int hour, int minute) {
 // the night the clocks go back keeps its local times (01:30 CEST to 03:30 CET: two hours on the
 // clock, three elapsed).
 TEST_F(ProgrammeApiTest, TheCalendarFeedParsesBackAcrossTheDstChange) {
-  const std::string lab = Lab("Feed lab, Zwolle");
+  reg::Address address;
+  address.set_street("Café Ñ-straat 1");
+  address.set_postal_code("5211 AB");
+  address.set_city("'s-Hertogenbosch");
+  const std::string lab = Lab("Feed lab, Zwolle", address);
   Event night = OpenDay(lab, 0, 1);
   night.set_kind(EVENT_KIND_HACKATHON);
   night.set_title("Hackathon 's-Hertogenbosch — nachtelijke sessie, Café Ñ");
@@ -510,7 +515,25 @@ TEST_F(ProgrammeApiTest, TheCalendarFeedParsesBackAcrossTheDstChange) {
 
   icalcomponent* calendar = icalparser_parse_string(feed.calendar().c_str());
   ASSERT_NE(calendar, nullptr);
+  // The zone's observances from the first event on, not its history since 1835: every onset
+  // (DTSTART, RDATE) of the VTIMEZONE in this century, and a handful of them (libical splits the
+  // rules at 2037, where tzdata stops listing transitions).
+  icalcomponent* vtimezone = icalcomponent_get_first_component(calendar, ICAL_VTIMEZONE_COMPONENT);
+  ASSERT_NE(vtimezone, nullptr);
+  EXPECT_EQ(icalcomponent_get_next_component(calendar, ICAL_VTIMEZONE_COMPONENT), nullptr);
+  int observances = 0;
+  for (icalcomponent* o = icalcomponent_get_first_component(vtimezone, ICAL_ANY_COMPONENT);
+       o != nullptr; o = icalcomponent_get_next_component(vtimezone, ICAL_ANY_COMPONENT)) {
+    ++observances;
+    EXPECT_GE(icalcomponent_get_dtstart(o).year, 2000) << icalcomponent_as_ical_string(o);
+    for (icalproperty* r = icalcomponent_get_first_property(o, ICAL_RDATE_PROPERTY); r != nullptr;
+         r = icalcomponent_get_next_property(o, ICAL_RDATE_PROPERTY))
+      EXPECT_GE(icalproperty_get_rdate(r).time.year, 2000) << icalcomponent_as_ical_string(o);
+  }
+  EXPECT_GE(observances, 2);                                             // summer and winter time
+  EXPECT_LE(observances, 8) << icalcomponent_as_ical_string(vtimezone);  // not hundreds
   std::map<std::string, std::tuple<int64_t, int64_t, std::string, icalproperty_status>> events;
+  std::set<std::string> locations;
   for (icalcomponent* e = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT);
        e != nullptr; e = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT)) {
     icaltimetype start = icalcomponent_get_dtstart(e), end = icalcomponent_get_dtend(e);
@@ -519,7 +542,11 @@ TEST_F(ProgrammeApiTest, TheCalendarFeedParsesBackAcrossTheDstChange) {
     events[icalcomponent_get_uid(e)] = {icaltime_as_timet_with_zone(start, start.zone),
                                         icaltime_as_timet_with_zone(end, end.zone),
                                         icalcomponent_get_summary(e), icalcomponent_get_status(e)};
+    locations.insert(icalcomponent_get_location(e));
   }
+  // LOCATION: the resource's name and address, not its id (commas escaped and read back).
+  EXPECT_EQ(locations,
+            std::set<std::string>{"Feed lab, Zwolle, Café Ñ-straat 1, 5211 AB 's-Hertogenbosch"});
   icalcomponent_free(calendar);
   ASSERT_EQ(events.size(), 3u) << feed.calendar();
   const auto& h = events.at(hackathon.id() + "@infrashare");

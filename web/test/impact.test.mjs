@@ -3,7 +3,7 @@
 // shows a summary, and another network's coordinator is refused.
 import * as assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Client, auth, impact, maybeScreenshot, openBrowser, programme, registry, scheduler, startServer } from "./harness.mjs";
+import { ADMIN, Client, auth, impact, maybeScreenshot, openBrowser, programme, registry, scheduler, startServer } from "./harness.mjs";
 
 let site;
 let browser;
@@ -11,7 +11,8 @@ let coordinator = "";
 let outsider = "";
 let deskOnly = "";
 const FROM = "2030-01-01";
-const TO = "2030-02-01";
+const TO = "2030-02-01";  // the end of the half-open period the RPC and report.json take
+const LAST_DAY = "2030-01-31";  // the page's "to": the last day counted
 
 before(async () => {
   site = await startServer();
@@ -45,8 +46,9 @@ before(async () => {
   coordinator = await token("zwolle-mbo", [auth.Role.ROLE_NETWORK_COORDINATOR], ["techoost"]);
   outsider = await token("metaal-deventer", [auth.Role.ROLE_NETWORK_COORDINATOR], ["greenport"]);
   deskOnly = await token("zwolle-mbo", [auth.Role.ROLE_NETWORK_COORDINATOR], ["techoost"], ["desk"]);
-  // Bookings by two SMEs in January 2030 and one in December 2029 (the previous period).
-  for (const [org, day] of [["kaasmakerij-ijssel", "2030-01-07"], ["metaal-deventer", "2030-01-08"], ["kaasmakerij-ijssel", "2029-12-10"]]) {
+  // Bookings by two SMEs in January 2030 (one on its last day) and one in December 2029 (the
+  // previous period).
+  for (const [org, day] of [["kaasmakerij-ijssel", "2030-01-07"], ["metaal-deventer", "2030-01-08"], ["metaal-deventer", "2030-01-31"], ["kaasmakerij-ijssel", "2029-12-10"]]) {
     const member = new Client(site.grpcAddress, await token(org, [auth.Role.ROLE_MEMBER]));
     await member.call(member.scheduler, "createBooking", scheduler.CreateBookingRequest.fromPartial({
       resourceId: "cnc-lab-zwolle",
@@ -82,8 +84,11 @@ after(async () => {
   if (site) site.stop();
 });
 
-async function openImpact(query, token) {
+async function openImpact(query, token, asked = []) {
   const page = await browser.newPage();
+  page.on("request", (r) => {
+    if (r.url().includes("/impact/report.json")) asked.push(new URL(r.url()).searchParams);
+  });
   await page.setViewport({ width: 1200, height: 1400 });
   if (token) await page.evaluateOnNewDocument((t) => sessionStorage.setItem("infrashare-token", t), token);
   await page.goto(`${site.base}/impact${query}`);
@@ -100,8 +105,10 @@ test("a coordinator sees the page's numbers equal to the RPC's, and the charts",
     networkId: "techoost", startTime: new Date(`${FROM}T00:00:00Z`), endTime: new Date(`${TO}T00:00:00Z`),
   }));
   c.close();
-  assert.equal(Number(report.current.sharedUse.bookings), 3);  // two SMEs and the masterclass
-  const page = await openImpact(`?lang=en&network=techoost&from=${FROM}&to=${TO}`, coordinator);
+  assert.equal(Number(report.current.sharedUse.bookings), 4);  // three by SMEs and the masterclass
+  // The page's "to" is inclusive: January up to and including the 31st is the RPC's [Jan 1, Feb 1).
+  const page = await openImpact(`?lang=en&network=techoost&from=${FROM}&to=${LAST_DAY}`, coordinator);
+  assert.equal(await page.$eval("#report-title", (h) => h.textContent), `techoost, from ${FROM} up to and including ${LAST_DAY}`);
   const shown = await cells(page);
   const n = (v) => new Intl.NumberFormat("en-GB", { maximumFractionDigits: 1 }).format(Number(v));
   assert.deepEqual(shown.bookings, [n(report.current.sharedUse.bookings), n(report.previous.sharedUse.bookings)]);
@@ -119,6 +126,30 @@ test("a coordinator sees the page's numbers equal to the RPC's, and the charts",
   // Both charts were drawn (Chart.js loaded from /vendor/ and gave each canvas a size).
   assert.equal(await page.$$eval("canvas", (all) => all.filter((c) => c.width > 0 && c.getAttribute("aria-label")).length), 2);
   await maybeScreenshot(page, "impact.png");
+  await page.close();
+});
+
+test("the form's to-date counts its day: the page asks for the day after, and says t/m", async () => {
+  let asked = [];
+  let page = await openImpact(`?lang=nl&network=greenport&from=${FROM}&to=${LAST_DAY}`, "", asked);
+  assert.deepEqual(asked.map((q) => [q.get("from"), q.get("to")]), [[FROM, TO]]);
+  assert.equal(await page.$eval("#report-title", (h) => h.textContent), `greenport, van ${FROM} t/m ${LAST_DAY}`);
+  await page.close();
+  // Across a month's and a year's end, and without dates: the default period ends with today.
+  asked = [];
+  page = await openImpact("?lang=en&network=greenport&from=2029-12-01&to=2029-12-31", "", asked);
+  assert.equal(asked[0].get("to"), "2030-01-01");
+  await page.close();
+  asked = [];
+  const today = () => new Date().toISOString().slice(0, 10);
+  const dayBefore = today();
+  page = await openImpact("?lang=en&network=greenport", "", asked);
+  const dayAfterOpening = today();
+  const [from, to] = await page.$eval("#ask", (f) => [f.from.value, f.to.value]);
+  const after = new Date(`${to}T00:00:00Z`);
+  after.setUTCDate(after.getUTCDate() + 1);
+  assert.deepEqual([asked[0].get("from"), asked[0].get("to")], [from, after.toISOString().slice(0, 10)]);
+  assert.ok(to === dayBefore || to === dayAfterOpening, `${to} is not today`);
   await page.close();
 });
 
@@ -141,6 +172,20 @@ test("without a token only a network that opted in; another network's coordinato
   // The bounds every gRPC request has (times from 2000), and no year-1 period reaching year 0.
   assert.equal((await ask("network=techoost&from=1990-01-01&to=1991-01-01", `Bearer ${coordinator}`)).status, 400);
   assert.equal((await ask("network=techoost&from=0001-01-01&to=0002-01-01", `Bearer ${coordinator}`)).status, 400);
+  // Anonymous callers learn nothing of which networks exist: an unknown network is refused as one
+  // that did not opt in, word for word; with a token an unknown network is 404.
+  const anonymous = async (network) => {
+    const answer = await fetch(`${site.base}/impact/report.json?network=${encodeURIComponent(network)}&from=${FROM}&to=${TO}`);
+    return [answer.status, await answer.text()];
+  };
+  const [closedStatus, closedBody] = await anonymous("techoost");
+  assert.equal(closedStatus, 401);
+  assert.deepEqual(await anonymous("no-such-network"), [401, closedBody]);
+  // An id no network could have is bad input, before any look-up.
+  const [badStatus, badBody] = await anonymous("Café Ñ ’s-Hertogenbosch");
+  assert.equal(badStatus, 400);
+  assert.equal(JSON.parse(badBody)["invalid-params"][0].name, "network_id");
+  assert.equal((await ask(`network=no-such-network&from=${FROM}&to=${TO}`, `Bearer ${ADMIN}`)).status, 404);
   // The scheme's name in any case; a token scoped to another service is refused here as over gRPC.
   assert.equal((await ask(`network=techoost&from=${FROM}&to=${TO}`, `bearer ${coordinator}`)).status, 200);
   assert.equal((await ask(`network=techoost&from=${FROM}&to=${TO}`, `Bearer ${deskOnly}`)).status, 403);

@@ -120,6 +120,7 @@ after(async () => {
 async function openMap(query = "?lang=nl") {
   const page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 1000 });
+  await page.setCacheEnabled(false);  // the feeds may be cached for a while; a test changes them
   await page.goto(`${site.base}/map${query}`);
   await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
   return page;
@@ -198,6 +199,12 @@ test("the feeds carry the public programme: GeoJSON, JSON-LD Event and an iCalen
   assert.match(text, /BEGIN:VCALENDAR/);
   assert.ok(text.includes("SUMMARY:Open dag digitale tweeling"), text);
   assert.ok(!text.includes(SECRET));
+  // Where it is: the resource's name and place (a comma escaped), not its id; and the zone's
+  // observances from the event on, not its history since 1835.
+  assert.ok(text.includes("LOCATION:Perron038 digital twin\\, Zwolle\r\n"), text);
+  assert.ok(text.includes("BEGIN:VTIMEZONE"), text);
+  const onsets = [...text.matchAll(/^(?:DTSTART|RDATE)[^:]*:(\d{4})/gm)].map((m) => Number(m[1]));
+  assert.ok(onsets.length > 0 && onsets.every((year) => year >= 2000), text);
   // A resource its owner did not list has no public calendar, not even a refusal naming it.
   assert.equal((await fetch(`${site.base}/open/programme.ics?resource=private-lab`)).status, 404);
   // The network's calendar has the open day, not the public event at the unlisted lab.
@@ -232,4 +239,61 @@ test("Escape closes the card, and a filter that leaves its resource out closes i
   await page.select("select[name=province]", "PV23");
   assert.equal(await page.$eval("#card", (n) => n.hidden), true);
   await page.close();
+});
+
+test("resources at one place share a marker whose card lists each of them, by keyboard", async () => {
+  // Two more at the World Horti Center's coordinates, as the demo data has several per campus.
+  const c = site.admin();
+  const here = WORLD.find((r) => r.resourceId === "world-horti-center").resource.location;
+  const together = [
+    ["kaslab-naaldwijk", "Kaslab Naaldwijk — Café Ñ", registry.ResourceKind.RESOURCE_KIND_LAB],
+    ["klimaatcel-naaldwijk", "Klimaatcel ’s-Hertogenbosch-opstelling", registry.ResourceKind.RESOURCE_KIND_EQUIPMENT],
+  ];
+  for (const [resourceId, displayName, kind] of together)
+    await c.call(c.registry, "createResource", registry.CreateResourceRequest.fromPartial({
+      resourceId,
+      resource: {
+        displayName, kind, themes: [registry.Theme.THEME_AGRI_HORTICULTURE], location: here,
+        ownerOrganizationId: "techoost-partner", sharedWithNetworkIds: ["techoost"],
+        publication: { listed: true },
+      },
+    }));
+  c.close();
+  // The feed's read model follows the registry's changes: wait (bounded) until it has them.
+  for (let i = 0; i < 100; i++) {
+    const ids = (await (await fetch(`${site.base}/open/resources.geojson`)).json()).features.map((f) => f.id);
+    if (together.every(([id]) => ids.includes(id))) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const page = await openMap("?lang=en");
+  const names = ["World Horti Center — kas ‘s-Gravenzande", ...together.map((r) => r[1])];
+  // One marker per place: the list has every resource, the map one marker for the three.
+  assert.equal(await page.$$eval("#list li", (items) => items.length), listed.length + together.length);
+  const titles = await page.$$eval(".leaflet-marker-icon", (icons) => icons.map((i) => i.getAttribute("title")));
+  assert.equal(titles.length, listed.length);
+  const shared = titles.filter((title) => names.every((n) => title.includes(n)));
+  assert.equal(shared.length, 1, titles.join(" | "));
+  assert.match(shared[0], /^3 facilities here \(Naaldwijk, Zuid-Holland\)/);
+  assert.equal(await page.$$eval(".leaflet-marker-icon[data-count='3']", (icons) => icons.length), 1);
+  // Keyboard: Enter on the marker lists the three; each opens its own card.
+  await page.focus(".leaflet-marker-icon[data-count='3']");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#card:not([hidden]) ul.here");
+  assert.deepEqual(await page.$$eval("#card ul.here li button", (b) => b.map((n) => n.textContent).sort()), [...names].sort());
+  assert.equal(await page.evaluate(() => document.activeElement.id), "card");
+  await page.focus("#card li[data-id='klimaatcel-naaldwijk'] button");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#card:not([hidden]) dl");
+  assert.equal(await page.$eval("#card h2", (h) => h.textContent), "Klimaatcel ’s-Hertogenbosch-opstelling");
+  // Escape returns to the place's marker.
+  await page.keyboard.press("Escape");
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.count), "3");
+  // In Dutch too; a filter leaving one of them out makes the marker that of the other two.
+  const nl = await openMap("?lang=nl");
+  await nl.select("select[name=kind]", "equipment");
+  assert.deepEqual(await nl.$$eval(".leaflet-marker-icon", (i) => i.map((n) => n.getAttribute("title"))), [together[1][1]]);
+  await nl.select("select[name=kind]", "");
+  assert.match(await nl.$eval(".leaflet-marker-icon[data-count='3']", (i) => i.getAttribute("title")), /^3 voorzieningen hier \(Naaldwijk, Zuid-Holland\): /);
+  await page.close();
+  await nl.close();
 });

@@ -62,6 +62,9 @@ bool ParseJson(const std::string& json, google::protobuf::Message* message, App&
 void PrintMessage(const google::protobuf::Message& message, const std::string& format);
 void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
                const std::vector<std::string>& columns, const std::string& format);
+// Columns aligned under an upper-cased header, as PrintRows prints them.
+void PrintTable(std::vector<std::string> header,
+                const std::vector<std::vector<std::string>>& cells);
 
 // Calls `method` and returns whether it answered; the error is printed (App::Check) when not.
 template <typename Stub, typename Request, typename Response>

@@ -3,10 +3,52 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/app.h"
 
 namespace infrashare::cli {
+namespace {
+
+// The export's CSV (RFC 4180, CRLF, quotes only where needed) as rows of cells.
+std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string cell;
+  bool quoted = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c != '"') {
+        cell += c;
+      } else if (i + 1 < text.size() && text[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      row.push_back(std::move(cell));
+      cell.clear();
+    } else if (c == '\n') {
+      row.push_back(std::move(cell));
+      cell.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+    } else if (c != '\r') {
+      cell += c;
+    }
+  }
+  if (!cell.empty() || !row.empty()) {
+    row.push_back(std::move(cell));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
 
 void AddImpactCommands(CLI::App& cli, App& app) {
   struct Flags {
@@ -27,15 +69,28 @@ void AddImpactCommands(CLI::App& cli, App& app) {
         !ParseTime(f->to, request.mutable_end_time(), app, "--to"))
       return;
     using Stub = impact::v1::ImpactService::Stub;
-    if (f->format.empty())
+    if (f->format.empty() && app.output == "json")
       return CallAndPrint(app, app.client().impact(), &Stub::GetImpactReport, request);
+    // The table is the CSV export's rows: the same measures, named as in the spreadsheet.
     impact::v1::ExportImpactReportRequest export_request;
     *export_request.mutable_report() = request;
-    export_request.set_format(f->format == "csv" ? impact::v1::EXPORT_FORMAT_CSV
-                                                 : impact::v1::EXPORT_FORMAT_JSON);
+    export_request.set_format(f->format == "json" ? impact::v1::EXPORT_FORMAT_JSON
+                                                  : impact::v1::EXPORT_FORMAT_CSV);
     impact::v1::ExportImpactReportResponse exported;
-    if (Call(app, app.client().impact(), &Stub::ExportImpactReport, export_request, &exported))
+    if (!Call(app, app.client().impact(), &Stub::ExportImpactReport, export_request, &exported))
+      return;
+    if (!f->format.empty()) {
       std::cout << exported.content();
+      return;
+    }
+    std::vector<std::vector<std::string>> cells;
+    for (auto& row : ParseCsv(exported.content())) {
+      if (row.size() != 4 || (cells.empty() && row[0] == "section")) continue;
+      // "period" holds the period's own fields (its start and end), named without a section.
+      std::string measure = row[0] == "period" ? row[1] : row[0] + "." + row[1];
+      cells.push_back({std::move(measure), std::move(row[2]), std::move(row[3])});
+    }
+    PrintTable({"measure", "current", "previous"}, cells);
   });
 }
 

@@ -129,32 +129,38 @@ void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
     return;
   }
   std::vector<std::vector<std::string>> cells;
-  std::vector<size_t> widths;
-  for (const auto& c : columns) widths.push_back(c.size());
   for (const auto* row : rows) {
     nlohmann::json json = ToJson(*row);
     std::vector<std::string> line;
     for (size_t i = 0; i < columns.size(); ++i) {
       std::string cell = Cell(json, columns[i]);
       if (cell.size() > 48) cell = cell.substr(0, 45) + "...";
-      widths[i] = std::max(widths[i], cell.size());
       line.push_back(cell);
     }
     cells.push_back(std::move(line));
   }
+  std::vector<std::string> header;
+  for (const auto& c : columns)
+    header.push_back(c.substr(c.rfind('.') == std::string::npos ? 0 : c.rfind('.') + 1));
+  PrintTable(header, cells);
+}
+
+void PrintTable(std::vector<std::string> header,
+                const std::vector<std::vector<std::string>>& cells) {
+  std::vector<size_t> widths;
+  for (auto& h : header) {
+    std::transform(h.begin(), h.end(), h.begin(), ::toupper);
+    widths.push_back(h.size());
+  }
+  for (const auto& line : cells)
+    for (size_t i = 0; i < line.size() && i < widths.size(); ++i)
+      widths[i] = std::max(widths[i], line[i].size());
   auto print = [&](const std::vector<std::string>& line) {
-    for (size_t i = 0; i < line.size(); ++i)
+    for (size_t i = 0; i < line.size() && i < widths.size(); ++i)
       std::cout << line[i]
                 << std::string(widths[i] - line[i].size() + (i + 1 < line.size() ? 2 : 0), ' ');
     std::cout << "\n";
   };
-  std::vector<std::string> header;
-  for (const auto& c : columns) {
-    std::string h = c.substr(c.rfind('.') == std::string::npos ? 0 : c.rfind('.') + 1);
-    std::transform(h.begin(), h.end(), h.begin(), ::toupper);
-    header.push_back(h);
-  }
-  for (size_t i = 0; i < header.size(); ++i) widths[i] = std::max(widths[i], header[i].size());
   print(header);
   for (const auto& line : cells) print(line);
 }
