@@ -326,14 +326,19 @@ absl::StatusOr<std::optional<v1::Inquiry>> Desk::Visible(const Caller& caller,
 absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
     const Caller& caller, const v1::ListInquiriesRequest& request) {
   const int chosen = !request.network_id().empty() + !request.entry_organization_id().empty() +
-                     !request.responder_id().empty();
+                     !request.responder_id().empty() + request.escalated();
   if (chosen != 1)
-    return InvalidField("network_id",
-                        "give exactly one of network_id, entry_organization_id, responder_id");
+    return InvalidField(
+        "network_id",
+        "give exactly one of network_id, entry_organization_id, responder_id, escalated");
   InquiryIndex index = InquiryIndex::kNetwork;
   std::string key;
   bool offers_only = false;
-  if (!request.network_id().empty()) {
+  if (request.escalated()) {
+    if (!caller.IsPlatformAdmin())
+      return Forbidden("escalated inquiries across networks are listed for platform admins");
+    index = InquiryIndex::kEscalated;
+  } else if (!request.network_id().empty()) {
     if (!caller.Coordinates(request.network_id()))
       return Forbidden("a network's inquiries are listed for its coordinators");
     key = request.network_id();

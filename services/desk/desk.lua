@@ -20,6 +20,7 @@
 --   <d>in:<network>      zset    inquiries of a network, by creation (ms)
 --   <d>ie:<org>          zset    inquiries an entry partner took in, by creation (ms)
 --   <d>q                 zset    queued inquiries, by creation (ms): first come, first served
+--   <d>esc               zset    inquiries escalated now, by creation (ms): across networks
 --   <d>tm                zset    inquiry -> when its deadline falls (offer, queue wait, escalation)
 --   <d>dq                stream  dispatch work: i = inquiry id, or '*' = drain the queue
 --   <d>dqf               string  set while a drain is pending, so frees do not pile up drains
@@ -71,6 +72,11 @@ local function save(c, i)
     flat[#flat + 1] = v
   end
   redis.call('HSET', c.base .. 'i:' .. i.id, unpack(flat))
+  if i.st == 'ESCALATED' then
+    redis.call('ZADD', c.base .. 'esc', tonumber(i.cr), i.id)
+  else
+    redis.call('ZREM', c.base .. 'esc', i.id)
+  end
 end
 
 local function history(c, i, kind, actor, responder, org, note, level)

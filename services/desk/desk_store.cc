@@ -445,6 +445,7 @@ absl::StatusOr<std::pair<std::vector<std::string>, bool>> RedisDeskStore::Inquir
     InquiryIndex index, absl::string_view key, int offset, int count) {
   const char* prefix = index == InquiryIndex::kNetwork             ? "in:"
                        : index == InquiryIndex::kEntryOrganization ? "ie:"
+                       : index == InquiryIndex::kEscalated         ? "esc"
                                                                    : "ra:";
   auto reply = redis_->Command({"ZREVRANGE", Key(absl::StrCat(prefix, key)), std::to_string(offset),
                                 std::to_string(offset + count)});

@@ -36,7 +36,7 @@ struct InquiryEventRecord {
   std::string responder_id;
 };
 
-enum class InquiryIndex { kNetwork, kEntryOrganization, kResponder };
+enum class InquiryIndex { kNetwork, kEntryOrganization, kResponder, kEscalated };
 
 struct ReferCommand {
   std::string id;

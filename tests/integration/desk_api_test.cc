@@ -853,6 +853,59 @@ TEST_F(DeskApiTest, AFacilityBookedOutcomeNamesABookingOfTheAsker) {
   }
 }
 
+// Platform admins see every inquiry escalated now, whichever network it is in; once it is handled
+// it leaves the list. Nobody else may list across networks.
+TEST_F(DeskApiTest, PlatformAdminsListEscalatedInquiriesAcrossNetworks) {
+  auto talent = Question("Stageplaatsen voor 12 studenten, regio Zwolle?");
+  talent.set_need_type(NEED_TYPE_TALENT);  // nobody's skill: escalates at once
+  MakeNetwork({"bakery", "a"});
+  AddResponder("a");
+  const std::string first_coordinator = coordinator_;
+  Inquiry first = Submit("bakery", talent);
+  MakeNetwork({"school", "b"});
+  AddResponder("b");
+  Inquiry second = Submit("school", talent);
+  AwaitState(first.id(), INQUIRY_STATE_ESCALATED);
+  AwaitState(second.id(), INQUIRY_STATE_ESCALATED);
+
+  auto listed = [&](const std::string& token, grpc::Status* status) {
+    ListInquiriesRequest request;
+    request.set_escalated(true);
+    request.set_page_size(100);
+    ListInquiriesResponse response;
+    *status = desk_->ListInquiries(As(token).get(), request, &response);
+    std::set<std::string> ids;
+    for (const auto& i : response.inquiries()) {
+      EXPECT_EQ(i.state(), INQUIRY_STATE_ESCALATED) << i.id();
+      ids.insert(i.id());
+    }
+    return ids;
+  };
+  grpc::Status status;
+  auto ids = listed(kAdminToken, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(ids.count(first.id()) && ids.count(second.id()));
+  listed(first_coordinator, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ListInquiriesRequest both;
+  both.set_escalated(true);
+  both.set_network_id(net_);
+  ListInquiriesResponse out;
+  EXPECT_EQ(BadField(desk_->ListInquiries(Admin().get(), both, &out)), "network_id");
+
+  // The coordinators close one: it leaves the list.
+  ResolveInquiryRequest resolve;
+  resolve.set_id(first.id());
+  resolve.set_outcome(OUTCOME_NO_MATCH);
+  resolve.set_note("geen partner met stageplaatsen; doorverwezen naar SBB");
+  Inquiry closed;
+  auto resolved = desk_->ResolveInquiry(As(first_coordinator).get(), resolve, &closed);
+  ASSERT_TRUE(resolved.ok()) << resolved.error_message();
+  ids = listed(kAdminToken, &status);
+  EXPECT_FALSE(ids.count(first.id()));
+  EXPECT_TRUE(ids.count(second.id()));
+}
+
 TEST_F(DeskApiTest, TheDeskReportCountsWhatCameInAndWhereItEnded) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())

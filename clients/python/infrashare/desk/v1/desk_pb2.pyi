@@ -323,20 +323,22 @@ class ListAssignmentsResponse(_message.Message):
     def __init__(self, offered: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ..., assigned: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ...) -> None: ...
 
 class ListInquiriesRequest(_message.Message):
-    __slots__ = ["entry_organization_id", "network_id", "page_size", "page_token", "responder_id", "states"]
+    __slots__ = ["entry_organization_id", "escalated", "network_id", "page_size", "page_token", "responder_id", "states"]
     ENTRY_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ESCALATED_FIELD_NUMBER: _ClassVar[int]
     NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     RESPONDER_ID_FIELD_NUMBER: _ClassVar[int]
     STATES_FIELD_NUMBER: _ClassVar[int]
     entry_organization_id: str
+    escalated: bool
     network_id: str
     page_size: int
     page_token: str
     responder_id: str
     states: _containers.RepeatedScalarFieldContainer[InquiryState]
-    def __init__(self, network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., responder_id: _Optional[str] = ..., states: _Optional[_Iterable[_Union[InquiryState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., responder_id: _Optional[str] = ..., states: _Optional[_Iterable[_Union[InquiryState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., escalated: bool = ...) -> None: ...
 
 class ListInquiriesResponse(_message.Message):
     __slots__ = ["inquiries", "next_page_token"]

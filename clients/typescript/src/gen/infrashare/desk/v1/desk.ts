@@ -718,7 +718,8 @@ export interface GetInquiryRequest {
 export interface ListInquiriesRequest {
   /**
    * What to list (exactly one): the inquiries a network handles (its coordinators), that an entry
-   * partner took in, or that are offered to or assigned to a responder.
+   * partner took in, that are offered to or assigned to a responder, or every inquiry escalated
+   * now across networks (platform admins), newest first.
    */
   networkId: string;
   entryOrganizationId: string;
@@ -727,6 +728,7 @@ export interface ListInquiriesRequest {
   states: InquiryState[];
   pageSize: number;
   pageToken: string;
+  escalated: boolean;
 }
 
 export interface ListInquiriesResponse {
@@ -3680,7 +3682,15 @@ export const GetInquiryRequest: MessageFns<GetInquiryRequest> = {
 };
 
 function createBaseListInquiriesRequest(): ListInquiriesRequest {
-  return { networkId: "", entryOrganizationId: "", responderId: "", states: [], pageSize: 0, pageToken: "" };
+  return {
+    networkId: "",
+    entryOrganizationId: "",
+    responderId: "",
+    states: [],
+    pageSize: 0,
+    pageToken: "",
+    escalated: false,
+  };
 }
 
 export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
@@ -3706,6 +3716,9 @@ export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(50).string(message.pageToken);
+    }
+    if (message.escalated !== false) {
+      writer.uint32(56).bool(message.escalated);
     }
     return writer;
   },
@@ -3781,6 +3794,14 @@ export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.escalated = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3821,6 +3842,7 @@ export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      escalated: isSet(object.escalated) ? globalThis.Boolean(object.escalated) : false,
     };
   },
 
@@ -3844,6 +3866,9 @@ export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.escalated !== false) {
+      obj.escalated = message.escalated;
+    }
     return obj;
   },
 
@@ -3858,6 +3883,7 @@ export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
     message.states = object.states?.map((e) => e) || [];
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.escalated = object.escalated ?? false;
     return message;
   },
 };
