@@ -42,6 +42,7 @@ struct Flags {
   int score = 0;
   int limit = 0;
   bool sme = false, recommend = false, again = false, accept = false, offline = false;
+  bool escalated = false;
 };
 using FlagsPtr = std::shared_ptr<Flags>;
 
@@ -287,14 +288,20 @@ void AddInquiryQueries(CLI::App* sub, App& app, const FlagsPtr& f) {
     CallAndPrint(app, app.client().desk(), &Stub::GetInquiry, request);
   });
 
-  auto* list =
-      sub->add_subcommand("list", "inquiries of a network, an entry partner or a responder");
+  auto* list = sub->add_subcommand(
+      "list", "inquiries of a network, an entry partner or a responder, or all escalated ones");
   auto* by_network = list->add_option("--network", f->network, "a network you coordinate");
   auto* by_entry = list->add_option("--entry", f->entry, "an entry partner (your organisation)")
                        ->excludes(by_network);
-  list->add_option("--responder", f->responder, "offered to or assigned to this responder")
+  auto* by_responder =
+      list->add_option("--responder", f->responder, "offered to or assigned to this responder")
+          ->excludes(by_network)
+          ->excludes(by_entry);
+  list->add_flag("--escalated", f->escalated,
+                 "every inquiry escalated now, across networks (platform admins)")
       ->excludes(by_network)
-      ->excludes(by_entry);
+      ->excludes(by_entry)
+      ->excludes(by_responder);
   list->add_option("--state", f->states,
                    "only these states: routing, offered, queued, escalated, assigned, resolved");
   list->callback([&app, f] {
@@ -302,6 +309,7 @@ void AddInquiryQueries(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.set_network_id(f->network);
     request.set_entry_organization_id(f->entry);
     request.set_responder_id(f->responder);
+    request.set_escalated(f->escalated);
     if (!AddEnums(f->states, InquiryState_descriptor(), "INQUIRY_STATE_", "--state", app,
                   request.mutable_states()))
       return;
