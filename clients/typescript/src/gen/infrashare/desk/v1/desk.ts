@@ -824,6 +824,8 @@ export interface InquiryEvent {
 /**
  * What the desk achieved for a network in a period (inquiries created in it). Coordinators of the
  * network and platform admins.
+ * The report counts the inquiries created in the half-open period [start_time, end_time), each
+ * as it stands now (its acceptance, outcome and feedback may have come after the period).
  */
 export interface DeskReportRequest {
   networkId: string;
@@ -855,12 +857,18 @@ export interface DeskReport {
   byNeedType: NeedTypeCount[];
   /** inquiries some responder accepted */
   accepted: number;
-  /** submission to first acceptance */
+  /**
+   * Submission to first acceptance, over the accepted inquiries: nearest-rank percentiles (the
+   * smallest time at least 50 % / 90 % of them were accepted within; no interpolation).
+   */
   firstAcceptP50: Duration | undefined;
   firstAcceptP90:
     | Duration
     | undefined;
-  /** Of the inquiries that were accepted, the share accepted before the offer's deadline. */
+  /**
+   * Of the inquiries that were accepted, the share first accepted before the first offer's
+   * deadline (an offer that lapsed before anyone took it up makes the inquiry late).
+   */
   acceptedWithinDeadlineShare: number;
   referralsPerInquiry: number;
   /** inquiries escalated at least once */
