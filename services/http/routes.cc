@@ -9,7 +9,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "services/common/availability.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/http/feeds.h"
@@ -173,17 +175,42 @@ HttpReply ImpactRefusal(const absl::Status& status) {
   }
 }
 
-// ?from=YYYY-MM-DD as the start of that day in UTC.
+// Report days are Dutch days: midnight in Europe/Amsterdam (UTC if the zone is missing).
+const absl::TimeZone& ReportZone() {
+  static const absl::TimeZone zone = [] {
+    absl::TimeZone z;
+    return absl::LoadTimeZone(std::string(kDefaultTimeZone), &z) ? z : absl::UTCTimeZone();
+  }();
+  return zone;
+}
+
+// ?from=YYYY-MM-DD as the start of that day in the Netherlands.
 absl::StatusOr<google::protobuf::Timestamp> Day(const HttpQuery& query, const std::string& name) {
   auto found = query.find(name);
   absl::Time time;
   std::string why;
-  if (found == query.end() ||
-      !absl::ParseTime("%Y-%m-%d", found->second, absl::UTCTimeZone(), &time, &why))
+  const auto strict = [](const std::string& v) {
+    if (v.size() != 10 || v[4] != '-' || v[7] != '-') return false;
+    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(v[i]))) return false;
+    return true;
+  };
+  if (found == query.end() || !strict(found->second) ||
+      !absl::ParseTime("%Y-%m-%d", found->second, ReportZone(), &time, &why))
     return InvalidField(name, "must be a date, YYYY-MM-DD");
   google::protobuf::Timestamp out;
   out.set_seconds(absl::ToUnixSeconds(time));
   return out;
+}
+
+// The start of the month `t` lies in, or of the next one when `up` and `t` is not a month's start:
+// a public summary covers whole months, so it cannot be narrowed to one booking's day.
+int64_t MonthEdge(int64_t seconds, bool up) {
+  const absl::Time t = absl::FromUnixSeconds(seconds);
+  const absl::CivilMonth month(absl::ToCivilSecond(t, ReportZone()));
+  absl::Time edge = absl::FromCivil(month, ReportZone());
+  if (up && edge < t) edge = absl::FromCivil(month + 1, ReportZone());
+  return absl::ToUnixSeconds(edge);
 }
 
 // GET /impact/report.json?network=&from=&to=: the ImpactReport as JSON, for a coordinator's or
@@ -229,6 +256,8 @@ HttpCallerRoute ImpactReportRoute(const ImpactView& impact) {
       registry::v1::Network network;
       if (!stored->has_value() || !network.ParseFromString(**stored) || !network.public_impact())
         return Problem(401, "this network publishes no impact summary: give a coordinator's token");
+      request.mutable_start_time()->set_seconds(MonthEdge(request.start_time().seconds(), false));
+      request.mutable_end_time()->set_seconds(MonthEdge(request.end_time().seconds(), true));
       report = impact.reporter->PublicReport(request);
     }
     if (!report.ok()) return ImpactRefusal(report.status());

@@ -78,8 +78,11 @@ absl::StatusOr<v1::ImpactReport> ImpactReporter::PublicReport(
     return Forbidden("the impact report of every network is for platform admins");
   auto report = Build(request);
   if (!report.ok()) return report.status();
-  report->mutable_current()->mutable_desk()->clear_by_entry_partner();
-  report->mutable_previous()->mutable_desk()->clear_by_entry_partner();
+  for (auto* period : {report->mutable_current(), report->mutable_previous()}) {
+    period->mutable_desk()->clear_by_entry_partner();
+    // A partner's tariff income is its own business, however the period is cut.
+    period->mutable_shared_use()->mutable_usage()->clear_tariff_revenue_cents();
+  }
   return report;
 }
 

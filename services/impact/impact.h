@@ -37,7 +37,8 @@ class ImpactReporter {
   absl::StatusOr<v1::ImpactReport> Report(const Caller& caller,
                                           const v1::ImpactReportRequest& request);
   // What anyone may read of a network whose coordinators opted in (Network.public_impact, checked
-  // by the caller of this): the report without the names of the desk's entry partners.
+  // by the caller of this): the report without the names of the desk's entry partners and
+  // without tariff revenue. Its HTTP route widens the period to whole months.
   absl::StatusOr<v1::ImpactReport> PublicReport(const v1::ImpactReportRequest& request);
   absl::StatusOr<v1::ExportImpactReportResponse> Export(
       const Caller& caller, const v1::ExportImpactReportRequest& request);

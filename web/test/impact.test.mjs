@@ -186,6 +186,19 @@ test("without a token only a network that opted in; another network's coordinato
   assert.equal(badStatus, 400);
   assert.equal(JSON.parse(badBody)["invalid-params"][0].name, "network_id");
   assert.equal((await ask(`network=no-such-network&from=${FROM}&to=${TO}`, `Bearer ${ADMIN}`)).status, 404);
+  // Days are Dutch days (midnight in Amsterdam), written as dates and nothing looser.
+  const dutch = await (await ask(`network=techoost&from=${FROM}&to=${TO}`, `Bearer ${coordinator}`)).json();
+  assert.equal(dutch.current.start_time, "2029-12-31T23:00:00Z");
+  assert.equal((await ask(`network=techoost&from=2030-1-1&to=${TO}`, `Bearer ${coordinator}`)).status, 400);
+  assert.equal((await ask(`network=techoost&from=+2030-01-01&to=${TO}`, `Bearer ${coordinator}`)).status, 400);
+  // The public summary covers whole months (it cannot be narrowed to one booking's day) and
+  // leaves out tariff revenue.
+  const summary = await (await fetch(`${site.base}/impact/report.json?network=greenport&from=2030-01-07&to=2030-01-08`)).json();
+  assert.equal(summary.current.start_time, "2029-12-31T23:00:00Z");
+  assert.equal(summary.current.end_time, "2030-01-31T23:00:00Z");
+  assert.ok(Number(dutch.current.shared_use.usage.tariff_revenue_cents) > 0);  // the same bookings
+  assert.equal(Number(summary.current.shared_use.usage.tariff_revenue_cents ?? 0), 0);
+  assert.ok(Number(summary.current.shared_use.bookings) > 0);
   // The scheme's name in any case; a token scoped to another service is refused here as over gRPC.
   assert.equal((await ask(`network=techoost&from=${FROM}&to=${TO}`, `bearer ${coordinator}`)).status, 200);
   assert.equal((await ask(`network=techoost&from=${FROM}&to=${TO}`, `Bearer ${deskOnly}`)).status, 403);

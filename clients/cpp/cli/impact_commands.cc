@@ -2,6 +2,7 @@
 // a period beside the period before it; as CSV or JSON for a spreadsheet or a dashboard.
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -84,12 +85,22 @@ void AddImpactCommands(CLI::App& cli, App& app) {
       return;
     }
     std::vector<std::vector<std::string>> cells;
+    // Every white spot is several rows of the export (hundreds for a country): the table counts
+    // them; --format csv or -o json lists them.
+    std::set<std::string> white_spots;
     for (auto& row : ParseCsv(exported.content())) {
       if (row.size() != 4 || (cells.empty() && row[0] == "section")) continue;
       // "period" holds the period's own fields (its start and end), named without a section.
       std::string measure = row[0] == "period" ? row[1] : row[0] + "." + row[1];
+      if (const size_t at = measure.find(".white_spots."); at != std::string::npos) {
+        const size_t name_end = measure.find('.', at + 13);
+        white_spots.insert(measure.substr(0, name_end));
+        continue;
+      }
       cells.push_back({std::move(measure), std::move(row[2]), std::move(row[3])});
     }
+    cells.push_back({"resources.coverage.white_spots (see --format csv)",
+                     std::to_string(white_spots.size()), ""});
     PrintTable({"measure", "current", "previous"}, cells);
   });
 }
