@@ -9,11 +9,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/time/civil_time.h"
-#include "absl/time/time.h"
 #include "services/common/availability.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
+#include "services/common/recurrence.h"
 #include "services/http/feeds.h"
 #include "services/impact/export.h"
 #include "services/programme/calendar.h"
@@ -175,42 +174,30 @@ HttpReply ImpactRefusal(const absl::Status& status) {
   }
 }
 
-// Report days are Dutch days: midnight in Europe/Amsterdam (UTC if the zone is missing).
-const absl::TimeZone& ReportZone() {
-  static const absl::TimeZone zone = [] {
-    absl::TimeZone z;
-    return absl::LoadTimeZone(std::string(kDefaultTimeZone), &z) ? z : absl::UTCTimeZone();
-  }();
-  return zone;
-}
-
-// ?from=YYYY-MM-DD as the start of that day in the Netherlands.
+// ?from=YYYY-MM-DD as the start of that day in the Netherlands (midnight in Europe/Amsterdam).
 absl::StatusOr<google::protobuf::Timestamp> Day(const HttpQuery& query, const std::string& name) {
   auto found = query.find(name);
-  absl::Time time;
-  std::string why;
-  const auto strict = [](const std::string& v) {
-    if (v.size() != 10 || v[4] != '-' || v[7] != '-') return false;
-    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-      if (!absl::ascii_isdigit(static_cast<unsigned char>(v[i]))) return false;
-    return true;
-  };
-  if (found == query.end() || !strict(found->second) ||
-      !absl::ParseTime("%Y-%m-%d", found->second, ReportZone(), &time, &why))
-    return InvalidField(name, "must be a date, YYYY-MM-DD");
+  const auto day = found == query.end() ? std::nullopt : ParseDate(found->second);
+  if (!day) return InvalidField(name, "must be a date, YYYY-MM-DD");
   google::protobuf::Timestamp out;
-  out.set_seconds(absl::ToUnixSeconds(time));
+  out.set_seconds(LocalToUtc(FindTimeZone(kDefaultTimeZone), date::local_days(*day))
+                      .time_since_epoch()
+                      .count());
   return out;
 }
 
-// The start of the month `t` lies in, or of the next one when `up` and `t` is not a month's start:
-// a public summary covers whole months, so it cannot be narrowed to one booking's day.
+// The start of the Dutch month `seconds` lies in, or of the next one when `up` and it is not a
+// month's start: a public summary covers whole months, so it cannot be narrowed to one booking's
+// day.
 int64_t MonthEdge(int64_t seconds, bool up) {
-  const absl::Time t = absl::FromUnixSeconds(seconds);
-  const absl::CivilMonth month(absl::ToCivilSecond(t, ReportZone()));
-  absl::Time edge = absl::FromCivil(month, ReportZone());
-  if (up && edge < t) edge = absl::FromCivil(month + 1, ReportZone());
-  return absl::ToUnixSeconds(edge);
+  const date::time_zone* zone = FindTimeZone(kDefaultTimeZone);
+  const date::year_month_day day(
+      date::floor<date::days>(zone->to_local(SysSeconds(std::chrono::seconds(seconds)))));
+  date::year_month month = day.year() / day.month();
+  SysSeconds edge = LocalToUtc(zone, date::local_days(month / 1));
+  if (up && edge.time_since_epoch().count() < seconds)
+    edge = LocalToUtc(zone, date::local_days((month + date::months(1)) / 1));
+  return edge.time_since_epoch().count();
 }
 
 // GET /impact/report.json?network=&from=&to=: the ImpactReport as JSON, for a coordinator's or

@@ -47,8 +47,8 @@ icalproperty* LocalTime(icalproperty* property, const google::protobuf::Timestam
   return property;
 }
 
-}  // namespace
-
+// "CNC-lab Zwolle, Stationsweg 1, 8011 AB Zwolle": the display name, then the address parts it
+// has.
 std::string LocationText(const registry::v1::Resource& resource) {
   const auto& address = resource.location().address();
   std::vector<std::string> parts;
@@ -59,6 +59,8 @@ std::string LocationText(const registry::v1::Resource& resource) {
   }
   return parts.empty() ? resource.id() : absl::StrJoin(parts, ", ");
 }
+
+}  // namespace
 
 absl::StatusOr<std::string> EventsToICalendar(const std::vector<v1::Event>& events,
                                               const std::string& name,

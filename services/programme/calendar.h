@@ -26,7 +26,4 @@ absl::StatusOr<std::string> EventsToICalendar(const std::vector<v1::Event>& even
                                               const std::string& name,
                                               const ResourceLookup& resources = nullptr);
 
-// "CNC-lab Zwolle, Stationsweg 1, 8011 AB Zwolle": the display name, then the address parts it has.
-std::string LocationText(const registry::v1::Resource& resource);
-
 }  // namespace infrashare::programme

@@ -3,16 +3,12 @@
 #include <algorithm>
 #include <set>
 
-#include "google/protobuf/util/time_util.h"
 #include "services/programme/programme_store.h"
 #include "services/programme/validation.h"
+#include "services/scheduler/booking_policy.h"
 
 namespace infrashare::programme {
 namespace {
-
-int64_t Ms(const google::protobuf::Timestamp& t) {
-  return google::protobuf::util::TimeUtil::TimestampToMilliseconds(t);
-}
 
 absl::StatusOr<std::vector<v1::Event>> Upcoming(ProgrammeStore& store, const EventIndex& index,
                                                 int64_t from_ms, int limit) {
@@ -21,7 +17,7 @@ absl::StatusOr<std::vector<v1::Event>> Upcoming(ProgrammeStore& store, const Eve
                          limit, [from_ms](const v1::Event& e) {
                            return e.state() == v1::EVENT_STATE_SCHEDULED &&
                                   e.visibility() == v1::EVENT_VISIBILITY_PUBLIC &&
-                                  Ms(e.end_time()) > from_ms;
+                                  scheduler::ToEpochMs(e.end_time()) > from_ms;
                          });
   if (!page.ok()) return page.status();
   return std::move(page->events);

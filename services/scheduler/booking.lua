@@ -494,42 +494,55 @@ local function sch_busy(keys, args)
   return out
 end
 
+-- One page of a booking index (zset by start): the bookings starting in [from, to) after
+-- (after_score, after_id) ('' = from the start), in (start, id) order. `take(id)` gives the entries
+-- to return for a booking, or nil to leave it out; at most `limit` bookings are taken. Returns
+-- {more, entries}.
+local function index_page(index, from, to, after_score, after_id, limit, take)
+  if after_id ~= '' then from = after_score end
+  local out, n, more, offset = {}, 0, 0, 0
+  while more == 0 do
+    local chunk = redis.call('ZRANGEBYSCORE', index, from, '(' .. to, 'WITHSCORES', 'LIMIT',
+                             offset, 500)
+    for i = 1, #chunk, 2 do
+      local id, score = chunk[i], chunk[i + 1]
+      if not (after_id ~= '' and tonumber(score) == tonumber(after_score) and id <= after_id) then
+        local entries = take(id)
+        if entries then
+          if n == limit then
+            more = 1
+            break
+          end
+          n = n + 1
+          for _, e in ipairs(entries) do out[#out + 1] = e end
+        end
+      end
+    end
+    if #chunk < 1000 then break end
+    offset = offset + 500
+  end
+  return {more, out}
+end
+
+local function wanted_states(list)
+  local wanted = {}
+  for state in string.gmatch(list, '%S+') do wanted[state] = true end
+  return wanted
+end
+
 -- KEYS: base (the shard's prefix), index (a booking index: r:<res>:all or o:<org>).
 -- ARGV: from (ms, inclusive), to (ms, exclusive), after_score, after_id ('' = first page), limit,
 --       states (space-separated, '' = all).
 -- Up to `limit` bookings as JSON in (start, id) order, and whether more follow.
 local function sch_page(keys, args)
   local k, a = named(keys, args)
-  local base, from, to = k.base, a.from, '(' .. a.to
-  local after_score, after_id, limit = a.after_score, a.after_id, tonumber(a.limit)
-  local wanted = nil
-  if a.states ~= '' then
-    wanted = {}
-    for state in string.gmatch(a.states, '%S+') do wanted[state] = true end
-  end
-  if after_id ~= '' then from = after_score end
-  local out, more, offset = {}, 0, 0
-  while true do
-    local chunk = redis.call('ZRANGEBYSCORE', k.index, from, to, 'WITHSCORES', 'LIMIT', offset, 200)
-    if #chunk == 0 then break end
-    for i = 1, #chunk, 2 do
-      local id, score = chunk[i], chunk[i + 1]
-      local skip = after_id ~= '' and tonumber(score) == tonumber(after_score) and id <= after_id
-      if not skip then
-        local b = load(base, id)
-        if b and (not wanted or wanted[b.st]) then
-          if #out == limit then
-            more = 1
-            break
-          end
-          out[#out + 1] = cjson.encode(b)
-        end
-      end
-    end
-    if more == 1 or #chunk < 400 then break end
-    offset = offset + 200
-  end
-  return {more, out}
+  local wanted = a.states ~= '' and wanted_states(a.states) or nil
+  return index_page(k.index, a.from, a.to, a.after_score, a.after_id, tonumber(a.limit),
+                    function(id)
+                      local b = load(k.base, id)
+                      if b and (not wanted or wanted[b.st]) then return {cjson.encode(b)} end
+                      return nil
+                    end)
 end
 
 -- KEYS: base (the shard's prefix), index (the resource's r:<res>:all).
@@ -540,36 +553,14 @@ end
 -- `limit` bookings a call.
 local function sch_spans(keys, args)
   local k, a = named(keys, args)
-  local wanted = {}
-  for state in string.gmatch(a.states, '%S+') do wanted[state] = true end
-  local from, after_score, after_id, limit = a.from, a.after_score, a.after_id, tonumber(a.limit)
-  if after_id ~= '' then from = after_score end
-  local out, n, more, offset = {}, 0, 0, 0
-  while more == 0 do
-    local chunk = redis.call('ZRANGEBYSCORE', k.index, from, '(' .. a.to, 'WITHSCORES', 'LIMIT',
-                             offset, 500)
-    for i = 1, #chunk, 2 do
-      local id, score = chunk[i], chunk[i + 1]
-      if not (after_id ~= '' and tonumber(score) == tonumber(after_score) and id <= after_id) then
-        local f = redis.call('HMGET', k.base .. 'b:' .. id, 'st', 'org', 's', 'e', 'q')
-        if f[1] and wanted[f[1]] then
-          if n == limit then
-            more = 1
-            break
-          end
-          n = n + 1
-          out[#out + 1] = id
-          out[#out + 1] = f[2]
-          out[#out + 1] = f[3]
-          out[#out + 1] = f[4]
-          out[#out + 1] = f[5]
-        end
-      end
-    end
-    if #chunk < 1000 then break end
-    offset = offset + 500
-  end
-  return {more, out}
+  local wanted = wanted_states(a.states)
+  return index_page(k.index, a.from, a.to, a.after_score, a.after_id, tonumber(a.limit),
+                    function(id)
+                      local f = redis.call('HMGET', k.base .. 'b:' .. id, 'st', 'org', 's', 'e',
+                                           'q')
+                      if f[1] and wanted[f[1]] then return {id, f[2], f[3], f[4], f[5]} end
+                      return nil
+                    end)
 end
 
 -- KEYS: base (the shard's prefix), meta (the resource's r:<res>:m), entry (the entry's w:<id>),
