@@ -186,6 +186,8 @@ std::vector<Key> Keys(Config& c) {
       IntKey("desk.accept_s_low", &c.desk.accept_s_low, 1, 30 * 86400),
       IntKey("desk.queue_wait_s", &c.desk.queue_wait_s, 1, 30 * 86400),
       IntKey("desk.escalation_s", &c.desk.escalation_s, 1, 30 * 86400),
+      IntKey("desk.level2_escalation_s", &c.desk.level2_escalation_s, 1, 30 * 86400),
+      IntKey("desk.follow_up_s", &c.desk.follow_up_s, 0, 366 * 86400),
       IntKey("desk.contact_retention_days", &c.desk.contact_retention_days, 1, 3660),
       IntKey("desk.max_text_bytes", &c.desk.max_text_bytes, 100, 1000000),
       IntKey("desk.dispatch_threads", &c.desk.dispatch_threads, 1, 64),

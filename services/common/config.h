@@ -75,6 +75,10 @@ struct DeskConfig {
   int accept_s_low = 57600;
   int queue_wait_s = 14400;  // a queued inquiry escalates after waiting this long (wall clock)
   int escalation_s = 14400;  // coordinators have this long before it goes to platform admins
+  // Platform admins have this long before it goes back to the entry partner (level 3), who then
+  // answers the asker itself.
+  int level2_escalation_s = 172800;
+  int follow_up_s = 1209600;  // after resolution (14 days): ask the asker whether help started
   int contact_retention_days = 365;  // the asker's personal data is deleted after this
   int max_text_bytes = 8000;
   int dispatch_threads = 2;  // dispatch consumers per replica

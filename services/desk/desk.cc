@@ -23,6 +23,17 @@ std::string Actor(const Caller& caller) {
   return caller.token_id.empty() ? "bootstrap" : caller.token_id;
 }
 
+// What only those who may reach the asker see: the contact and the consent given with it.
+void ClearPersonalData(v1::Inquiry* inquiry) {
+  inquiry->clear_contact();
+  inquiry->clear_consent();
+}
+
+absl::Status ValidateConsent(const v1::AskerConsent& consent, const std::string& field) {
+  if (consent.how().size() > 200) return InvalidField(field + ".how", "must be at most 200 bytes");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int> Offset(absl::string_view token) {
   if (token.empty()) return 0;
   int offset = 0;
@@ -188,6 +199,7 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller,
   if (!members->has_value()) return InvalidField("network_id", "is not a registered network");
   if (!(*members)->count(entry))
     return InvalidField("entry_organization_id", "is not a member of the network");
+  if (auto status = ValidateConsent(request.consent(), "consent"); !status.ok()) return status;
   bool asker_is_sme = request.asker_is_sme();
   if (!request.asker_organization_id().empty()) {
     auto exists = directory_->OrganizationExists(request.asker_organization_id());
@@ -209,6 +221,7 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller,
   inquiry.set_language(request.language().empty() ? "nl" : request.language());
   inquiry.set_asker_is_sme(asker_is_sme);
   inquiry.set_asker_organization_id(request.asker_organization_id());
+  if (request.has_consent()) *inquiry.mutable_consent() = request.consent();
   auto stored = store_->Submit(inquiry, request.contact(), Actor(caller),
                                Replay(caller, IdempotencyKey(request)));
   if (!stored.ok()) return stored.status();
@@ -271,12 +284,19 @@ absl::StatusOr<Desk::View> Desk::ViewOf(const Caller& caller, const v1::Inquiry&
       entry && (caller.Has(auth::v1::ROLE_ORGANIZATION_ADMIN) || caller.Has(auth::v1::ROLE_MEMBER));
   if (caller.IsPlatformAdmin() || caller.Coordinates(inquiry.network_id()) || entry_staff)
     return View::kFull;
+  // The closed loop: an organisation it was referred from or to, and the coordinators of a network
+  // that handled it, follow its state and outcome without the asker's contact.
+  bool referrer = std::find(inquiry.referral_chain().begin(), inquiry.referral_chain().end(),
+                            caller.organization_id) != inquiry.referral_chain().end();
+  for (const auto& network : inquiry.network_chain())
+    referrer = referrer || caller.Coordinates(network);
+  const View least = entry || referrer ? View::kOffer : View::kNone;
   std::vector<std::string> ids(inquiry.offered_to().begin(), inquiry.offered_to().end());
   if (!inquiry.assignee_id().empty()) ids.push_back(inquiry.assignee_id());
-  if (ids.empty()) return entry ? View::kOffer : View::kNone;
+  if (ids.empty()) return least;
   auto responders = store_->GetResponders(ids);
   if (!responders.ok()) return responders.status();
-  View view = entry ? View::kOffer : View::kNone;
+  View view = least;
   for (const auto& r : *responders) {
     if (!ActsAs(caller, r)) continue;
     if (r.id() == inquiry.assignee_id()) return View::kFull;
@@ -293,8 +313,8 @@ absl::StatusOr<std::optional<Desk::Seen>> Desk::Fetch(const Caller& caller, cons
   auto view = ViewOf(caller, (*stored)->inquiry);
   if (!view.ok()) return view.status();
   if (*view == View::kNone) return std::optional<Seen>();
-  // Offered, not yet accepted: the question without the asker's contact.
-  if (*view == View::kOffer) (*stored)->inquiry.clear_contact();
+  // Offered, not yet accepted, or referred on: the question without the asker's contact.
+  if (*view == View::kOffer) ClearPersonalData(&(*stored)->inquiry);
   return std::optional<Seen>(Seen{std::move((*stored)->inquiry), *view});
 }
 
@@ -325,6 +345,10 @@ absl::StatusOr<std::optional<v1::Inquiry>> Desk::Visible(const Caller& caller,
 
 absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
     const Caller& caller, const v1::ListInquiriesRequest& request) {
+  if (request.follow_up_due() && request.entry_organization_id().empty())
+    return InvalidField("follow_up_due",
+                        "lists an entry partner's inquiries: give "
+                        "entry_organization_id");
   const int chosen = !request.network_id().empty() + !request.entry_organization_id().empty() +
                      !request.responder_id().empty() + request.escalated();
   if (chosen != 1)
@@ -367,12 +391,13 @@ absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
     if (!request.states().empty() && std::find(request.states().begin(), request.states().end(),
                                                inquiry.state()) == request.states().end())
       continue;
+    if (request.follow_up_due() && inquiry.follow_up().state() != v1::FollowUp::STATE_DUE) continue;
     // A responder sees the asker's contact once it has accepted; anyone else as GetInquiry shows
     // it (an entry partner's integrations and unassigned responders see the question only).
-    if (offers_only && inquiry.assignee_id() != request.responder_id()) inquiry.clear_contact();
+    if (offers_only && inquiry.assignee_id() != request.responder_id()) ClearPersonalData(&inquiry);
     auto view = ViewOf(caller, inquiry);
     if (!view.ok()) return view.status();
-    if (*view != View::kFull) inquiry.clear_contact();
+    if (*view != View::kFull) ClearPersonalData(&inquiry);
     *response.add_inquiries() = std::move(inquiry);
   }
   if (page->second) response.set_next_page_token(absl::StrCat("o", *offset + *size));
@@ -395,7 +420,7 @@ absl::StatusOr<v1::ListAssignmentsResponse> Desk::ListAssignments(
     } else if (inquiry.state() == v1::INQUIRY_STATE_OFFERED &&
                std::find(inquiry.offered_to().begin(), inquiry.offered_to().end(),
                          request.responder_id()) != inquiry.offered_to().end()) {
-      inquiry.clear_contact();
+      ClearPersonalData(&inquiry);
       *response.add_offered() = std::move(inquiry);
     }
   }
@@ -420,21 +445,32 @@ absl::StatusOr<v1::Inquiry> Desk::Decline(const Caller& caller,
     return InvalidField("reason", "is required: say why, so the desk learns");
   if (request.reason().size() > 2000)
     return InvalidField("reason", "must be at most 2000 characters");
+  if (!v1::DeclineReason_IsValid(request.reason_code()))
+    return InvalidField("reason_code", "is not a DeclineReason");
   auto responder = ActingResponder(caller, request.responder_id());
   if (!responder.ok()) return responder.status();
-  auto declined = store_->Decline(request.id(), request.responder_id(), Actor(caller),
-                                  request.reason(), Replay(caller, IdempotencyKey(request)));
+  auto declined = store_->Decline(
+      request.id(), request.responder_id(), Actor(caller), request.reason(),
+      request.reason_code() == v1::DECLINE_REASON_UNSPECIFIED ? v1::DECLINE_REASON_OTHER
+                                                              : request.reason_code(),
+      Replay(caller, IdempotencyKey(request)));
   if (!declined.ok()) return declined.status();
-  declined->clear_contact();
+  ClearPersonalData(&*declined);
   return declined;
 }
 
 absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
                                         const v1::ReferInquiryRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
-  if (request.target_organization_id().empty() == request.target_responder_id().empty())
+  const bool named_org = !request.target_organization_id().empty();
+  const bool named_responder = !request.target_responder_id().empty();
+  if (named_org && named_responder)
     return InvalidField("target_organization_id",
-                        "give exactly one of target_organization_id, target_responder_id");
+                        "give one of target_organization_id, target_responder_id");
+  if (!named_org && !named_responder && request.target_network_id().empty())
+    return InvalidField("target_organization_id",
+                        "give one of target_organization_id, target_responder_id, or "
+                        "target_network_id alone for that network's desk");
   if (request.note().empty())
     return InvalidField("note", "is required: tell the next partner what is asked");
   if (request.note().size() > 4000) return InvalidField("note", "must be at most 4000 characters");
@@ -455,24 +491,50 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
     return Forbidden(
         "the assignee refers an inquiry (give responder_id); coordinators refer escalated ones");
   }
-  auto members = directory_->Members(inquiry->network_id());
-  if (!members.ok()) return members.status();
+  const char* target_field = named_responder ? "target_responder_id" : "target_organization_id";
   std::string target_org = request.target_organization_id();
-  if (!request.target_responder_id().empty()) {
+  if (named_responder) {
     auto target = store_->GetResponder(request.target_responder_id());
     if (!target.ok()) return target.status();
     if (!target->has_value())
       return InvalidField("target_responder_id", "is not a registered responder");
     target_org = (*target)->organization_id();
     command.target_responder_organization_id = target_org;
+  } else if (named_org) {
+    auto exists = directory_->OrganizationExists(target_org);
+    if (!exists.ok()) return exists.status();
+    if (!*exists) return InvalidField(target_field, "is not a registered organisation");
   }
-  if (!members->has_value() || !(*members)->count(target_org))
-    return InvalidField(
-        request.target_responder_id().empty() ? "target_organization_id" : "target_responder_id",
-        "is not in the inquiry's network; resolve with OUTCOME_REFERRED_OUTSIDE to refer outside");
+  // Which network handles it next: the one named, else its own when the target is a member, else
+  // the target's only network.
+  std::string network = request.target_network_id();
+  if (network.empty()) {
+    auto own = directory_->Members(inquiry->network_id());
+    if (!own.ok()) return own.status();
+    const auto networks = directory_->NetworksOf(target_org);
+    if (own->has_value() && (*own)->count(target_org)) {
+      network = inquiry->network_id();
+    } else if (networks.size() == 1) {
+      network = *networks.begin();
+    } else {
+      return InvalidField(target_field,
+                          networks.empty() ? "belongs to no network"
+                                           : "belongs to several networks: give target_network_id");
+    }
+  }
+  auto members = directory_->Members(network);
+  if (!members.ok()) return members.status();
+  if (!members->has_value())
+    return InvalidField("target_network_id", "is not a registered network");
+  if (!target_org.empty() && !(*members)->count(target_org))
+    return InvalidField(target_field, "is not a member of network " + network);
+  command.target_network_id = network;
   // The referrer may no longer see the inquiry once it moved on: it gets it back as it left it,
   // without the asker's contact.
-  return store_->Refer(command, Replay(caller, IdempotencyKey(request)));
+  auto referred = store_->Refer(command, Replay(caller, IdempotencyKey(request)));
+  if (!referred.ok()) return referred.status();
+  ClearPersonalData(&*referred);
+  return referred;
 }
 
 absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
@@ -487,12 +549,15 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
     auto responder = ActingResponder(caller, request.responder_id());
     if (!responder.ok()) return responder.status();
   } else if (!caller.Coordinates(inquiry->network_id())) {
-    // The entry partner may withdraw the question it took in; resolving is the assignee's.
+    // The entry partner may withdraw the question it took in, and answers the asker itself once
+    // it came back (escalation level 3); resolving is otherwise the assignee's.
+    const bool returned =
+        inquiry->state() == v1::INQUIRY_STATE_ESCALATED && inquiry->escalation_level() >= 3;
     if (!(caller.CanWriteFor(inquiry->entry_organization_id()) &&
-          request.outcome() == v1::OUTCOME_WITHDRAWN))
+          (request.outcome() == v1::OUTCOME_WITHDRAWN || returned)))
       return Forbidden(
           "the assignee resolves an inquiry (give responder_id); the entry partner may withdraw "
-          "it");
+          "it, or resolve it once it came back to them");
   }
   if (request.outcome() == v1::OUTCOME_FACILITY_BOOKED && slots_ != nullptr) {
     // The booking is the asker's: made for their organisation, or by the entry partner on their
@@ -539,6 +604,34 @@ absl::StatusOr<v1::Inquiry> Desk::EraseAsker(const Caller& caller,
   return GetInquiry(caller, request.id());
 }
 
+absl::StatusOr<v1::Inquiry> Desk::RecordConsent(const Caller& caller,
+                                                const v1::RecordConsentRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  if (!request.has_consent()) return InvalidField("consent", "is required");
+  if (auto status = ValidateConsent(request.consent(), "consent"); !status.ok()) return status;
+  // Whoever may reach the asker records what the asker agreed to.
+  auto inquiry = Load(caller, request.id(), View::kFull);
+  if (!inquiry.ok()) return inquiry.status();
+  auto recorded = store_->RecordConsent(request.id(), Actor(caller), request.consent(),
+                                        Replay(caller, IdempotencyKey(request)));
+  if (!recorded.ok()) return recorded.status();
+  return GetInquiry(caller, request.id());
+}
+
+absl::StatusOr<v1::Inquiry> Desk::RecordFollowUp(const Caller& caller,
+                                                 const v1::RecordFollowUpRequest& request) {
+  if (request.id().empty()) return InvalidField("id", "is required");
+  if (request.note().size() > 2000) return InvalidField("note", "must be at most 2000 bytes");
+  auto inquiry = Load(caller, request.id(), View::kFull);
+  if (!inquiry.ok()) return inquiry.status();
+  if (!caller.CanWriteFor(inquiry->entry_organization_id()))
+    return Forbidden("the entry partner asks the asker and records the answer");
+  auto recorded = store_->RecordFollowUp(request.id(), Actor(caller), request.help_started(),
+                                         request.note(), Replay(caller, IdempotencyKey(request)));
+  if (!recorded.ok()) return recorded.status();
+  return GetInquiry(caller, request.id());
+}
+
 absl::StatusOr<v1::DeskReport> Desk::Report(const Caller& caller,
                                             const v1::DeskReportRequest& request) {
   using google::protobuf::util::TimeUtil;
@@ -554,7 +647,9 @@ absl::StatusOr<v1::DeskReport> Desk::Report(const Caller& caller,
     return Forbidden("a network's desk report is for its coordinators");
   auto inquiries = InquiriesCreatedBetween(*store_, request.network_id(), start, end);
   if (!inquiries.ok()) return inquiries.status();
-  return BuildReport(request, *inquiries);
+  v1::DeskReport report = BuildReport(request, *inquiries);
+  if (auto status = AddCrossNetworkReferrals(*store_, &report); !status.ok()) return status;
+  return report;
 }
 
 }  // namespace infrashare::desk

@@ -60,6 +60,10 @@ class Desk {
                                              const v1::RecordFeedbackRequest& request);
   absl::StatusOr<v1::Inquiry> EraseAsker(const Caller& caller,
                                          const v1::EraseAskerRequest& request);
+  absl::StatusOr<v1::Inquiry> RecordConsent(const Caller& caller,
+                                            const v1::RecordConsentRequest& request);
+  absl::StatusOr<v1::Inquiry> RecordFollowUp(const Caller& caller,
+                                             const v1::RecordFollowUpRequest& request);
   absl::StatusOr<v1::DeskReport> Report(const Caller& caller, const v1::DeskReportRequest& request);
 
   // For the watch streams: the responder the caller acts as (PERMISSION_DENIED otherwise), and

@@ -17,10 +17,13 @@
 --   <d>ae:<sha1>         set     inquiries whose asker has this e-mail address (SHA-1 of it as
 --                                text_fold.h's FoldEmail folds it, so no key names an address),
 --                                while their contact or texts are held; expires with the retention
---   <d>in:<network>      zset    inquiries of a network, by creation (ms)
+--   <d>in:<network>      zset    inquiries a network handles or handled, by when they reached it
+--                                (creation, or the referral that brought them; the first only)
 --   <d>ie:<org>          zset    inquiries an entry partner took in, by creation (ms)
 --   <d>q                 zset    queued inquiries, by creation (ms): first come, first served
 --   <d>esc               zset    inquiries escalated now, by creation (ms): across networks
+--   <d>xs:<net>, xr:<net> zset   referrals a network sent to / received from another network:
+--                                member "<inquiry>:<referral number>", by referral time (ms)
 --   <d>tm                zset    inquiry -> when its deadline falls (offer, queue wait, escalation)
 --   <d>dq                stream  dispatch work: i = inquiry id, or '*' = drain the queue
 --   <d>dqf               string  set while a drain is pending, so frees do not pile up drains
@@ -34,7 +37,11 @@
 -- (escalations), oc (outcome), bk, rn (resolution note), fs, fr, fw, fc, ft (feedback), er ('1'
 -- contact erased), cr, fd (the first offer's deadline ms), fa (first accept ms), ai ('1' first
 -- accept within the first offer's deadline), rv
--- (resolved ms), up, v.
+-- (resolved ms), nc (networks it was handled by, comma-separated, the first where it entered), sn
+-- (suggested networks, comma-separated), ks, kf ('1'/'0': the asker agreed to sharing across
+-- networks / to the follow-up), kh (how), kt (recorded ms), kb (recorded by), fu (follow-up:
+-- SCHEDULED, DUE, ANSWERED or ''), fd2 (follow-up due ms), fh ('1' help started), fn (note), fa2
+-- (answered ms), up, v.
 -- Every timestamp is Redis' own clock (TIME), the one clock all replicas share.
 
 local function split(list)
@@ -79,9 +86,12 @@ local function save(c, i)
   end
 end
 
-local function history(c, i, kind, actor, responder, org, note, level)
-  redis.call('RPUSH', c.base .. 'h:' .. i.id, cjson.encode({t = c.now, k = kind, a = actor or '',
-             r = responder or '', o = org or '', n = note or '', l = level or 0}))
+-- `extra`: more fields of the entry (c = decline reason code, w = a referral's target network).
+local function history(c, i, kind, actor, responder, org, note, level, extra)
+  local entry = {t = c.now, k = kind, a = actor or '', r = responder or '', o = org or '',
+                 n = note or '', l = level or 0}
+  for key, value in pairs(extra or {}) do entry[key] = value end
+  redis.call('RPUSH', c.base .. 'h:' .. i.id, cjson.encode(entry))
 end
 
 local function event(c, type, i, responder)
@@ -136,13 +146,14 @@ local function to_routing(c, i)
   dispatch(c, i.id)
 end
 
-local function escalate(c, i, level, cause, escalation_ms)
+-- Level 1 (coordinators) and level 2 (platform admins) each have a deadline (`deadlines` = {level
+-- 1 ms, level 2 ms}); level 3 (back with the entry partner) is the last.
+local function escalate(c, i, level, cause, deadlines)
   redis.call('ZREM', c.base .. 'q', i.id)
   i.st = 'ESCALATED'
   i.el = tostring(level)
   i.ec = tostring(tonumber(i.ec or '0') + 1)
-  -- Level 1 (coordinators) has a deadline; level 2 (platform admins) is the last.
-  if level == 1 then set_timer(c, i, c.now + escalation_ms) else set_timer(c, i, nil) end
+  if level <= 2 then set_timer(c, i, c.now + deadlines[level]) else set_timer(c, i, nil) end
   history(c, i, 'ESCALATED', 'desk', '', '', cause, level)
   event(c, 'ESCALATED', i, '')
 end
@@ -196,6 +207,10 @@ local function dk_submit(keys, args)
   if redis.call('EXISTS', k.inquiry) == 1 then return fail('ALREADY_EXISTS', 'inquiry ' .. i.id) end
   i.st = 'ROUTING'
   i.at, i.el, i.rf, i.ec, i.ot, i.od, i.cr = '0', '0', '0', '0', '', '0', tostring(c.now)
+  i.nc = i.net
+  if (i.kt or '') ~= '' then
+    i.kt, i.kb = tostring(c.now), a.actor
+  end
   if #contact > 0 then
     redis.call('HSET', c.base .. 'c:' .. i.id, unpack(contact))
     redis.call('EXPIRE', c.base .. 'c:' .. i.id, retention_s)
@@ -218,7 +233,8 @@ end
 --   for offer:    deadline (ms), responders (space-separated; each must be online with spare
 --                 capacity)
 --   for queue:    wait (ms)
---   for escalate: cause, escalation (ms)
+--   for escalate: cause, escalation, level2 (ms), suggest (networks that cover it,
+--                 space-separated, best first)
 -- Returns 'STALE' when the inquiry or a responder changed since the dispatcher looked: it looks
 -- again. Returns the inquiry as JSON otherwise.
 local function dk_route(keys, args)
@@ -265,7 +281,8 @@ local function dk_route(keys, args)
       return 'UNCHANGED'
     end
   elseif action == 'escalate' then
-    escalate(c, i, 1, a.cause, tonumber(a.escalation))
+    i.sn = table.concat(split(string.gsub(a.suggest, ' ', ',')), ',')
+    escalate(c, i, 1, a.cause, {tonumber(a.escalation), tonumber(a.level2)})
   end
   save(c, i)
   return cjson.encode(i)
@@ -311,7 +328,7 @@ local function dk_accept(keys, args)
 end
 
 -- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, responder, actor,
--- reason.
+-- reason, code (DeclineReason number).
 local function dk_decline(keys, args)
   local k, a = named(keys, args)
   local c, i, early = open(k, a)
@@ -324,7 +341,7 @@ local function dk_decline(keys, args)
   for _, o in ipairs(split(i.ot)) do if o ~= r then rest[#rest + 1] = o end end
   add_load(c, r, -1, i.id)
   redis.call('SADD', c.base .. 'x:' .. i.id, r)
-  history(c, i, 'DECLINED', a.actor, r, '', a.reason, 0)
+  history(c, i, 'DECLINED', a.actor, r, '', a.reason, 0, {c = tonumber(a.code)})
   event(c, 'DECLINED', i, r)
   i.ot = table.concat(rest, ',')
   if #rest == 0 then
@@ -338,9 +355,11 @@ end
 
 -- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, by (the acting
 -- responder, '' = coordinator or admin), holder_org (the acting responder's organisation, ''
--- otherwise), to_org, to_responder (the target), to_responder_org (the target responder's
--- organisation), note. A referral back to an organisation already in the chain is a loop,
--- whichever of its responders it names.
+-- otherwise), to_org, to_responder (the target; both '' = the target network's desk as a whole),
+-- to_responder_org (the target responder's organisation), to_net (the network that handles it
+-- next), note. A referral back to an organisation already in the chain is a loop, whichever of
+-- its responders it names; so is one to a whole network it was handled by. Another network needs
+-- the asker's consent to share (ks).
 local function dk_refer(keys, args)
   local k, a = named(keys, args)
   local c, i, early = open(k, a)
@@ -353,6 +372,16 @@ local function dk_refer(keys, args)
     end
   elseif i.st == 'RESOLVED' then
     return fail('FAILED_PRECONDITION', 'RESOLVED the inquiry is resolved')
+  end
+  local to_net = a.to_net ~= '' and a.to_net or i.net
+  local across = to_net ~= i.net
+  if across and i.ks ~= '1' then
+    return fail('FAILED_PRECONDITION', 'CONSENT_REQUIRED the asker has not agreed that the ' ..
+                'inquiry goes to another network (RecordConsent share_across_networks)')
+  end
+  if to_org == '' and to_resp == '' and contains(i.nc or i.net, to_net) then
+    return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already handled by ' ..
+                'network ' .. to_net)
   end
   local chain = i.ch or ''
   if by ~= '' and chain == '' then chain = 'o:' .. holder_org .. ',r:' .. by
@@ -377,10 +406,18 @@ local function dk_refer(keys, args)
   end
   let_go(c, i, actor, 'referred')
   i.ch = chain
-  i.tor, i.trs, i.as = to_org, to_resp, ''
+  i.tor, i.trs, i.as, i.sn = to_org, to_resp, '', ''
   i.at, i.el = '0', '0'
   i.rf = tostring(tonumber(i.rf or '0') + 1)
-  history(c, i, 'REFERRED', actor, to_resp, to_org, a.note, 0)
+  if across then
+    local step = i.id .. ':' .. i.rf
+    redis.call('ZADD', c.base .. 'xs:' .. i.net, c.now, step)
+    redis.call('ZADD', c.base .. 'xr:' .. to_net, c.now, step)
+    redis.call('ZADD', c.base .. 'in:' .. to_net, 'NX', c.now, i.id)
+    i.nc = (i.nc or i.net) .. ',' .. to_net
+    i.net = to_net
+  end
+  history(c, i, 'REFERRED', actor, to_resp, to_org, a.note, 0, {w = across and to_net or ''})
   event(c, 'REFERRED', i, by)
   to_routing(c, i)
   save(c, i)
@@ -389,7 +426,8 @@ local function dk_refer(keys, args)
 end
 
 -- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, by (the acting
--- responder, '' = coordinator, admin or the entry partner withdrawing), outcome, booking, note.
+-- responder, '' = coordinator, admin or the entry partner), outcome, booking, note, follow_up (ms
+-- after which the asker, if they agreed, is asked whether the help started).
 local function dk_resolve(keys, args)
   local k, a = named(keys, args)
   local c, i, early = open(k, a)
@@ -405,6 +443,13 @@ local function dk_resolve(keys, args)
   set_timer(c, i, nil)
   i.st = 'RESOLVED'
   i.oc, i.bk, i.rn, i.rv = a.outcome, a.booking, a.note, tostring(c.now)
+  -- Only an outcome that arranged help (not withdrawn, not "no match") is followed up.
+  local outcome = tonumber(a.outcome)
+  if i.kf == '1' and outcome >= 1 and outcome <= 5 then
+    i.fu = 'SCHEDULED'
+    i.fd2 = int_text(c.now + tonumber(a.follow_up))
+    set_timer(c, i, tonumber(i.fd2))
+  end
   history(c, i, 'RESOLVED', a.actor, by, '', a.note, 0)
   event(c, 'RESOLVED', i, i.as or '')
   save(c, i)
@@ -439,12 +484,21 @@ local function dk_erase(keys, args)
   local c, i, early = open(k, a)
   if early then return early end
   redis.call('DEL', c.base .. 'c:' .. i.id)
+  -- The consent is the asker's personal data too; without a contact nobody can be asked.
+  local consent = (i.kt or '') ~= ''
+  if consent then
+    i.ks, i.kf, i.kh, i.kt, i.kb = '0', '0', '', '', ''
+    if i.fu == 'SCHEDULED' or i.fu == 'DUE' then
+      i.fu = ''
+      set_timer(c, i, nil)
+    end
+  end
   -- The address index keeps the inquiry while its texts are held: they can be erased later.
   if a.texts == '1' and (i.ak or '') ~= '' then
     redis.call('SREM', c.base .. 'ae:' .. i.ak, i.id)
   end
   local texts = a.texts == '1' and ((i.tx or '') ~= '' or (i.fc or '') ~= '')
-  if i.er ~= '1' or texts then
+  if i.er ~= '1' or texts or consent then
     i.er = '1'
     if texts then i.tx, i.fc = '', '' end
     history(c, i, 'ERASED', a.actor, '', '', texts and 'texts' or '', 0)
@@ -473,14 +527,15 @@ local function dk_asker_inquiries(keys, args)
   return found
 end
 
--- Applies due deadlines. KEYS: base. ARGV: maxlen, limit, escalation (ms). An offer not accepted
--- in time goes back to routing (never to the responder who let it pass), a queue wait that ran
--- out escalates to the coordinators, a level-1 escalation nobody picked up goes to platform
--- admins. Returns how many it applied.
+-- Applies due deadlines. KEYS: base. ARGV: maxlen, limit, escalation, level2 (ms). An offer not
+-- accepted in time goes back to routing (never to the responder who let it pass), a queue wait
+-- that ran out escalates to the coordinators, a level-1 escalation nobody picked up goes to
+-- platform admins, a level-2 one back to the entry partner (level 3); a scheduled follow-up
+-- becomes due. Returns how many it applied.
 local function dk_due(keys, args)
   local k, a = named(keys, args)
   local c = ctx(k, a)
-  local escalation_ms = tonumber(a.escalation)
+  local deadlines = {tonumber(a.escalation), tonumber(a.level2)}
   local ids = redis.call('ZRANGEBYSCORE', c.base .. 'tm', '-inf', c.now,
                          'LIMIT', 0, tonumber(a.limit))
   for _, id in ipairs(ids) do
@@ -493,15 +548,71 @@ local function dk_due(keys, args)
         save(c, i)
         drain(c)
       elseif i.st == 'QUEUED' then
-        escalate(c, i, 1, 'no responder had capacity in time', escalation_ms)
+        escalate(c, i, 1, 'no responder had capacity in time', deadlines)
         save(c, i)
       elseif i.st == 'ESCALATED' and i.el == '1' then
-        escalate(c, i, 2, 'the coordinators did not act in time', escalation_ms)
+        escalate(c, i, 2, 'the coordinators did not act in time', deadlines)
+        save(c, i)
+      elseif i.st == 'ESCALATED' and i.el == '2' then
+        escalate(c, i, 3, 'nobody took it up in time: back to the entry partner to answer the ' ..
+                 'asker', deadlines)
+        save(c, i)
+      elseif i.st == 'RESOLVED' and i.fu == 'SCHEDULED' then
+        if i.kf == '1' then
+          i.fu = 'DUE'
+          history(c, i, 'FOLLOW_UP_DUE', 'desk', '', '', '', 0)
+          event(c, 'FOLLOW_UP_DUE', i, '')
+        else
+          i.fu = ''
+        end
         save(c, i)
       end
     end
   end
   return #ids
+end
+
+-- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, share, follow
+-- ('1'/'0'), how. Records the asker's consent (replacing an earlier record); withdrawing the
+-- follow-up consent cancels a follow-up not yet answered.
+local function dk_consent(keys, args)
+  local k, a = named(keys, args)
+  local c, i, early = open(k, a)
+  if early then return early end
+  if i.er == '1' then
+    return fail('FAILED_PRECONDITION', 'ERASED the asker\'s personal data was erased')
+  end
+  i.ks, i.kf, i.kh, i.kt, i.kb = a.share, a.follow, a.how, tostring(c.now), a.actor
+  if i.kf ~= '1' and (i.fu == 'SCHEDULED' or i.fu == 'DUE') then
+    i.fu = ''
+    if i.st == 'RESOLVED' then set_timer(c, i, nil) end
+  end
+  history(c, i, 'CONSENT', a.actor, '', '', 'share ' .. a.share .. ', follow-up ' .. a.follow, 0)
+  event(c, 'CONSENT', i, '')
+  save(c, i)
+  return reply(c, i, k, a)
+end
+
+-- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, started ('1'/'0'),
+-- note. The asker's answer to the follow-up (scheduled or due).
+local function dk_follow_up(keys, args)
+  local k, a = named(keys, args)
+  local c, i, early = open(k, a)
+  if early then return early end
+  if i.fu == 'ANSWERED' then
+    return fail('FAILED_PRECONDITION',
+                'FOLLOW_UP_RECORDED the asker\'s answer was recorded already')
+  end
+  if i.st ~= 'RESOLVED' or (i.fu ~= 'SCHEDULED' and i.fu ~= 'DUE') then
+    return fail('FAILED_PRECONDITION', 'NO_FOLLOW_UP no follow-up is open: it comes after ' ..
+                'resolution with an outcome that arranged help, when the asker agreed to it')
+  end
+  if i.fu == 'SCHEDULED' then set_timer(c, i, nil) end
+  i.fu, i.fh, i.fn, i.fa2 = 'ANSWERED', a.started, a.note, tostring(c.now)
+  history(c, i, 'FOLLOW_UP_RECORDED', a.actor, '', '', a.note, 0)
+  event(c, 'FOLLOW_UP_RECORDED', i, '')
+  save(c, i)
+  return reply(c, i, k, a)
 end
 
 -- Responders. KEYS: base, responder (<d>r:<id>), and for dk_responder_put replay.
@@ -575,6 +686,8 @@ register('dk_refer', dk_refer)
 register('dk_resolve', dk_resolve)
 register('dk_feedback', dk_feedback)
 register('dk_erase', dk_erase)
+register('dk_consent', dk_consent)
+register('dk_follow_up', dk_follow_up)
 register('dk_asker_inquiries', dk_asker_inquiries)
 register('dk_due', dk_due)
 register('dk_responder_put', dk_responder_put)

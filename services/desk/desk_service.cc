@@ -67,6 +67,10 @@ INFRASHARE_HANDLER(ResolveInquiry, ResolveInquiryRequest, Inquiry, desk_->Resolv
 INFRASHARE_HANDLER(RecordFeedback, RecordFeedbackRequest, Inquiry,
                    desk_->RecordFeedback(caller, *request))
 INFRASHARE_HANDLER(EraseAsker, EraseAskerRequest, Inquiry, desk_->EraseAsker(caller, *request))
+INFRASHARE_HANDLER(RecordConsent, RecordConsentRequest, Inquiry,
+                   desk_->RecordConsent(caller, *request))
+INFRASHARE_HANDLER(RecordFollowUp, RecordFollowUpRequest, Inquiry,
+                   desk_->RecordFollowUp(caller, *request))
 INFRASHARE_HANDLER(GetDeskReport, DeskReportRequest, DeskReport, desk_->Report(caller, *request))
 #undef INFRASHARE_HANDLER
 

@@ -39,6 +39,8 @@ class DeskServiceImpl final : public v1::DeskService::CallbackService {
   INFRASHARE_UNARY(ResolveInquiry, ResolveInquiryRequest, Inquiry)
   INFRASHARE_UNARY(RecordFeedback, RecordFeedbackRequest, Inquiry)
   INFRASHARE_UNARY(EraseAsker, EraseAskerRequest, Inquiry)
+  INFRASHARE_UNARY(RecordConsent, RecordConsentRequest, Inquiry)
+  INFRASHARE_UNARY(RecordFollowUp, RecordFollowUpRequest, Inquiry)
   INFRASHARE_UNARY(GetDeskReport, DeskReportRequest, DeskReport)
 #undef INFRASHARE_UNARY
 

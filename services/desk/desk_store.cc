@@ -107,6 +107,32 @@ v1::Inquiry InquiryFromFields(const FieldMap& f) {
   i.set_referrals(static_cast<int>(Number(f, "rf")));
   i.set_escalations(static_cast<int>(Number(f, "ec")));
   i.set_accepted_within_deadline(Text(f, "ai") == "1");
+  // Inquiries stored before network chains were kept were handled by one network.
+  for (absl::string_view n : absl::StrSplit(Text(f, "nc").empty() ? Text(f, "net") : Text(f, "nc"),
+                                            ',', absl::SkipEmpty()))
+    i.add_network_chain(std::string(n));
+  for (absl::string_view step : absl::StrSplit(Text(f, "ch"), ',', absl::SkipEmpty()))
+    if (absl::ConsumePrefix(&step, "o:")) i.add_referral_chain(std::string(step));
+  for (absl::string_view n : absl::StrSplit(Text(f, "sn"), ',', absl::SkipEmpty()))
+    i.add_suggested_network_ids(std::string(n));
+  if (!Text(f, "kt").empty()) {
+    auto* consent = i.mutable_consent();
+    consent->set_share_across_networks(Text(f, "ks") == "1");
+    consent->set_follow_up(Text(f, "kf") == "1");
+    consent->set_how(Text(f, "kh"));
+    SetTime(Number(f, "kt"), [&] { return consent->mutable_time(); });
+    consent->set_recorded_by(Text(f, "kb"));
+  }
+  if (const std::string& state = Text(f, "fu"); !state.empty()) {
+    auto* follow_up = i.mutable_follow_up();
+    v1::FollowUp::State value = v1::FollowUp::STATE_UNSPECIFIED;
+    v1::FollowUp::State_Parse("STATE_" + state, &value);
+    follow_up->set_state(value);
+    SetTime(Number(f, "fd2"), [&] { return follow_up->mutable_due_time(); });
+    follow_up->set_help_started(Text(f, "fh") == "1");
+    follow_up->set_note(Text(f, "fn"));
+    SetTime(Number(f, "fa2"), [&] { return follow_up->mutable_answer_time(); });
+  }
   return i;
 }
 
@@ -152,6 +178,8 @@ v1::HistoryEntry HistoryFromJson(absl::string_view json) {
   entry.set_organization_id(JsonText(o, "o"));
   entry.set_note(JsonText(o, "n"));
   entry.set_level(static_cast<int>(JsonInteger(o, "l")));
+  entry.set_reason_code(static_cast<v1::DeclineReason>(JsonInteger(o, "c")));
+  entry.set_network_id(JsonText(o, "w"));
   return entry;
 }
 
@@ -359,6 +387,12 @@ absl::StatusOr<v1::Inquiry> RedisDeskStore::Submit(const v1::Inquiry& i,
   // The asker's address, for PrivacyService; desk.lua keeps only its SHA-1.
   if (const std::string address = FoldEmail(contact.email()); !address.empty())
     inquiry["ak"] = address;
+  if (i.has_consent()) {  // desk.lua stamps its time and who recorded it
+    inquiry["ks"] = Bool(i.consent().share_across_networks());
+    inquiry["kf"] = Bool(i.consent().follow_up());
+    inquiry["kh"] = i.consent().how();
+    inquiry["kt"] = "1";
+  }
   nlohmann::json fields = nlohmann::json::object();
   for (const auto& [field, value] : {std::pair{"name", &contact.name()},
                                      {"email", &contact.email()},
@@ -489,7 +523,9 @@ absl::StatusOr<std::optional<v1::Inquiry>> RedisDeskStore::Route(absl::string_vi
     case RouteDecision::Kind::kEscalate:
       call.Arg("action", "escalate")
           .Arg("cause", decision.cause)
-          .Int("escalation", int64_t{config_.escalation_s} * 1000);
+          .Int("escalation", int64_t{config_.escalation_s} * 1000)
+          .Int("level2", int64_t{config_.level2_escalation_s} * 1000)
+          .Arg("suggest", absl::StrJoin(decision.suggested_networks, " "));
       break;
   }
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
@@ -510,15 +546,14 @@ absl::StatusOr<v1::Inquiry> RedisDeskStore::Accept(absl::string_view id,
   return Call(call);
 }
 
-absl::StatusOr<v1::Inquiry> RedisDeskStore::Decline(absl::string_view id,
-                                                    absl::string_view responder_id,
-                                                    absl::string_view actor,
-                                                    absl::string_view reason,
-                                                    absl::string_view replay_key) {
+absl::StatusOr<v1::Inquiry> RedisDeskStore::Decline(
+    absl::string_view id, absl::string_view responder_id, absl::string_view actor,
+    absl::string_view reason, v1::DeclineReason code, absl::string_view replay_key) {
   RedisFunctionCall call = InquiryCall("dk_decline", id, replay_key);
   call.Arg("responder", std::string(responder_id))
       .Arg("actor", std::string(actor))
-      .Arg("reason", std::string(reason));
+      .Arg("reason", std::string(reason))
+      .Int("code", code);
   return Call(call);
 }
 
@@ -531,6 +566,7 @@ absl::StatusOr<v1::Inquiry> RedisDeskStore::Refer(const ReferCommand& c,
       .Arg("to_org", c.target_organization_id)
       .Arg("to_responder", c.target_responder_id)
       .Arg("to_responder_org", c.target_responder_organization_id)
+      .Arg("to_net", c.target_network_id)
       .Arg("note", c.note);
   return Call(call);
 }
@@ -544,8 +580,43 @@ absl::StatusOr<v1::Inquiry> RedisDeskStore::Resolve(absl::string_view id, absl::
       .Arg("by", std::string(responder_id))
       .Int("outcome", request.outcome())
       .Arg("booking", request.booking_id())
-      .Arg("note", request.note());
+      .Arg("note", request.note())
+      .Int("follow_up", int64_t{config_.follow_up_s} * 1000);
   return Call(call);
+}
+
+absl::StatusOr<v1::Inquiry> RedisDeskStore::RecordConsent(absl::string_view id,
+                                                          absl::string_view actor,
+                                                          const v1::AskerConsent& consent,
+                                                          absl::string_view replay_key) {
+  RedisFunctionCall call = InquiryCall("dk_consent", id, replay_key);
+  call.Arg("actor", std::string(actor))
+      .Flag("share", consent.share_across_networks())
+      .Flag("follow", consent.follow_up())
+      .Arg("how", consent.how());
+  return Call(call);
+}
+
+absl::StatusOr<v1::Inquiry> RedisDeskStore::RecordFollowUp(absl::string_view id,
+                                                           absl::string_view actor,
+                                                           bool help_started,
+                                                           absl::string_view note,
+                                                           absl::string_view replay_key) {
+  RedisFunctionCall call = InquiryCall("dk_follow_up", id, replay_key);
+  call.Arg("actor", std::string(actor))
+      .Flag("started", help_started)
+      .Arg("note", std::string(note));
+  return Call(call);
+}
+
+absl::StatusOr<std::pair<int64_t, int64_t>> RedisDeskStore::CrossNetworkReferrals(
+    absl::string_view network_id, int64_t start_ms, int64_t end_ms) {
+  const std::string from = std::to_string(start_ms), to = absl::StrCat("(", end_ms);
+  auto replies = redis_->Pipeline({{"ZCOUNT", Key(absl::StrCat("xs:", network_id)), from, to},
+                                   {"ZCOUNT", Key(absl::StrCat("xr:", network_id)), from, to}});
+  if (!replies.ok()) return replies.status();
+  if (auto status = CheckReplies(*replies); !status.ok()) return status;
+  return std::make_pair((*replies)[0].integer, (*replies)[1].integer);
 }
 
 absl::StatusOr<v1::Inquiry> RedisDeskStore::RecordFeedback(absl::string_view id,
@@ -584,7 +655,8 @@ absl::StatusOr<int> RedisDeskStore::ApplyDue(int limit) {
   call.Key("base", base_)
       .Int("maxlen", config_.events_max_length)
       .Int("limit", limit)
-      .Int("escalation", int64_t{config_.escalation_s} * 1000);
+      .Int("escalation", int64_t{config_.escalation_s} * 1000)
+      .Int("level2", int64_t{config_.level2_escalation_s} * 1000);
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);

@@ -49,6 +49,8 @@ struct ReferCommand {
   // The target responder's organisation: a loop is a return to an organisation, whichever of its
   // responders is named.
   std::string target_responder_organization_id{};
+  // The network that handles it next (the inquiry's own, or another with the asker's consent).
+  std::string target_network_id{};
 };
 
 // An inquiry as desk.lua stores it (the fields of its hash, or the JSON object of them a function
@@ -113,6 +115,7 @@ class DeskStore {
                                              absl::string_view replay_key) = 0;
   virtual absl::StatusOr<v1::Inquiry> Decline(absl::string_view id, absl::string_view responder_id,
                                               absl::string_view actor, absl::string_view reason,
+                                              v1::DeclineReason code,
                                               absl::string_view replay_key) = 0;
   virtual absl::StatusOr<v1::Inquiry> Refer(const ReferCommand& command,
                                             absl::string_view replay_key) = 0;
@@ -123,7 +126,17 @@ class DeskStore {
   virtual absl::StatusOr<v1::Inquiry> RecordFeedback(absl::string_view id, absl::string_view actor,
                                                      const v1::Feedback& feedback,
                                                      absl::string_view replay_key) = 0;
-  // Deletes the asker's contact; with `texts` also blanks the inquiry text and feedback comment.
+  virtual absl::StatusOr<v1::Inquiry> RecordConsent(absl::string_view id, absl::string_view actor,
+                                                    const v1::AskerConsent& consent,
+                                                    absl::string_view replay_key) = 0;
+  virtual absl::StatusOr<v1::Inquiry> RecordFollowUp(absl::string_view id, absl::string_view actor,
+                                                     bool help_started, absl::string_view note,
+                                                     absl::string_view replay_key) = 0;
+  // Referrals a network sent to and received from other networks in [start_ms, end_ms).
+  virtual absl::StatusOr<std::pair<int64_t, int64_t>> CrossNetworkReferrals(
+      absl::string_view network_id, int64_t start_ms, int64_t end_ms) = 0;
+  // Deletes the asker's contact and consent; with `texts` also blanks the inquiry text and
+  // feedback comment.
   virtual absl::StatusOr<v1::Inquiry> EraseAsker(absl::string_view id, absl::string_view actor,
                                                  absl::string_view replay_key,
                                                  bool texts = false) = 0;
@@ -187,7 +200,17 @@ class RedisDeskStore final : public DeskStore {
                                      absl::string_view replay_key) override;
   absl::StatusOr<v1::Inquiry> Decline(absl::string_view id, absl::string_view responder_id,
                                       absl::string_view actor, absl::string_view reason,
+                                      v1::DeclineReason code,
                                       absl::string_view replay_key) override;
+  absl::StatusOr<v1::Inquiry> RecordConsent(absl::string_view id, absl::string_view actor,
+                                            const v1::AskerConsent& consent,
+                                            absl::string_view replay_key) override;
+  absl::StatusOr<v1::Inquiry> RecordFollowUp(absl::string_view id, absl::string_view actor,
+                                             bool help_started, absl::string_view note,
+                                             absl::string_view replay_key) override;
+  absl::StatusOr<std::pair<int64_t, int64_t>> CrossNetworkReferrals(absl::string_view network_id,
+                                                                    int64_t start_ms,
+                                                                    int64_t end_ms) override;
   absl::StatusOr<v1::Inquiry> Refer(const ReferCommand& command,
                                     absl::string_view replay_key) override;
   absl::StatusOr<v1::Inquiry> Resolve(absl::string_view id, absl::string_view actor,

@@ -19,6 +19,29 @@ std::string ConsumerName() {
   return absl::StrCat(host, "-", getpid(), "-", RandomBase32(4));
 }
 
+// Other networks with a responder who would cover `inquiry` there (as if it had entered there),
+// best fit first, at most five: where a coordinator can refer what this network cannot answer.
+std::vector<std::string> NetworksCovering(const v1::Inquiry& inquiry,
+                                          const std::vector<v1::Responder>& profiles,
+                                          const Directory& directory) {
+  v1::Inquiry open = inquiry;
+  open.clear_target_organization_id();
+  open.clear_target_responder_id();
+  std::map<std::string, int> best;
+  for (const auto& r : profiles) {
+    const int fit = FitScore(open, r);
+    if (fit < 0) continue;
+    for (const auto& network : directory.NetworksOf(r.organization_id()))
+      if (network != inquiry.network_id()) best[network] = std::max(best[network], fit);
+  }
+  std::vector<std::pair<int, std::string>> ranked;
+  for (const auto& [network, fit] : best) ranked.push_back({-fit, network});
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<std::string> networks;
+  for (size_t n = 0; n < ranked.size() && n < 5; ++n) networks.push_back(ranked[n].second);
+  return networks;
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(DispatchQueue* queue, DeskStore* store, Directory* directory,
@@ -217,6 +240,8 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
     }
     if (decision.kind == RouteDecision::Kind::kQueue && inquiry.state() == v1::INQUIRY_STATE_QUEUED)
       return absl::OkStatus();
+    if (decision.kind == RouteDecision::Kind::kEscalate)
+      decision.suggested_networks = NetworksCovering(inquiry, **profiles, *directory_);
     int64_t deadline_ms = 0;
     if (decision.kind == RouteDecision::Kind::kOffer) {
       const int seconds = inquiry.urgency() == v1::URGENCY_HIGH  ? config_.accept_s_high

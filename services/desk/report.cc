@@ -35,6 +35,7 @@ v1::DeskReport BuildReport(const v1::DeskReportRequest& request,
   std::vector<int64_t> first_accept_ms;
   int64_t within_deadline = 0, referrals = 0, sme = 0, open = 0, escalated = 0, escalations = 0;
   int64_t feedback = 0, score_sum = 0, recommend = 0, again = 0;
+  int64_t resolved = 0, confirmed = 0, not_started = 0, pending = 0;
   for (const auto& i : inquiries) {
     ++by_entry[i.entry_organization_id()];
     ++by_need[i.need_type()];
@@ -49,6 +50,11 @@ v1::DeskReport BuildReport(const v1::DeskReportRequest& request,
     sme += i.asker_is_sme();
     if (i.state() == v1::INQUIRY_STATE_RESOLVED) {
       ++by_outcome[i.outcome()];
+      ++resolved;
+      const auto follow_up = i.follow_up().state();
+      confirmed += follow_up == v1::FollowUp::STATE_ANSWERED && i.follow_up().help_started();
+      not_started += follow_up == v1::FollowUp::STATE_ANSWERED && !i.follow_up().help_started();
+      pending += follow_up == v1::FollowUp::STATE_SCHEDULED || follow_up == v1::FollowUp::STATE_DUE;
     } else {
       ++open;
     }
@@ -92,7 +98,21 @@ v1::DeskReport BuildReport(const v1::DeskReportRequest& request,
   report.set_would_recommend_share(Share(recommend, feedback));
   report.set_would_work_again_share(Share(again, feedback));
   report.set_sme_share(Share(sme, total));
+  report.set_resolved(resolved);
+  report.set_confirmed_by_asker(confirmed);
+  report.set_help_not_started(not_started);
+  report.set_follow_ups_pending(pending);
   return report;
+}
+
+absl::Status AddCrossNetworkReferrals(DeskStore& store, v1::DeskReport* report) {
+  auto across = store.CrossNetworkReferrals(report->network_id(),
+                                            TimeUtil::TimestampToMilliseconds(report->start_time()),
+                                            TimeUtil::TimestampToMilliseconds(report->end_time()));
+  if (!across.ok()) return across.status();
+  report->set_referrals_sent(across->first);
+  report->set_referrals_received(across->second);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<v1::Inquiry>> InquiriesCreatedBetween(DeskStore& store,
@@ -107,7 +127,10 @@ absl::StatusOr<std::vector<v1::Inquiry>> InquiriesCreatedBetween(DeskStore& stor
                                    ids->begin() + std::min(ids->size(), from + kChunk));
     auto loaded = store.GetInquiries(chunk);
     if (!loaded.ok()) return loaded.status();
-    for (auto& i : *loaded) inquiries.push_back(std::move(i));
+    // The network's index also holds what other networks referred to it: counted where it entered.
+    for (auto& i : *loaded)
+      if (i.network_chain().empty() || i.network_chain(0) == network_id)
+        inquiries.push_back(std::move(i));
   }
   return inquiries;
 }

@@ -14,7 +14,10 @@ namespace infrashare::desk {
 v1::DeskReport BuildReport(const v1::DeskReportRequest& request,
                            const std::vector<v1::Inquiry>& inquiries);
 
-// The network's inquiries created in [start_ms, end_ms), read in chunks.
+// Sets the report's referrals sent to and received from other networks in its period.
+absl::Status AddCrossNetworkReferrals(DeskStore& store, v1::DeskReport* report);
+
+// The inquiries that entered through the network in [start_ms, end_ms), read in chunks.
 absl::StatusOr<std::vector<v1::Inquiry>> InquiriesCreatedBetween(DeskStore& store,
                                                                  const std::string& network_id,
                                                                  int64_t start_ms, int64_t end_ms);

@@ -72,7 +72,15 @@ int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
     if (std::find(responder.themes().begin(), responder.themes().end(), theme) !=
         responder.themes().end())
       ++shared;
-  return 2 * shared + RegionScore(inquiry, responder);
+  const int region = RegionScore(inquiry, responder);
+  // Within the network it is never offered to someone without its theme or serving only elsewhere
+  // (it escalates instead, with the networks that cover it); a referral names its target.
+  const bool referred =
+      !inquiry.target_organization_id().empty() || !inquiry.target_responder_id().empty();
+  if (!referred &&
+      ((!inquiry.themes().empty() && !responder.themes().empty() && shared == 0) || region == 0))
+    return -1;
+  return 2 * shared + region;
 }
 
 bool Absent(const v1::Responder& responder, SysSeconds now) {

@@ -29,10 +29,12 @@ struct Candidate {
 };
 
 // How well `responder` fits `inquiry`: -1 when it cannot take it at all (lacks the need type or the
-// language), otherwise higher is better: two points per shared theme, and for the place four when
-// it serves exactly that region or the asker's location lies within its area (base + radius),
-// three when it serves the province a COROP area lies in, one when it serves anywhere (no regions,
-// no area), none when it serves only elsewhere.
+// language; or, unless the inquiry was referred to its organisation or to it, lists themes but none
+// of the inquiry's, or serves only elsewhere), otherwise higher is better: two points per shared
+// theme, and for the place four when it serves exactly that region or the asker's location lies
+// within its area (base + radius), three when it serves an area the region lies in (municipality
+// in COROP area or province, COROP area in province), one when it serves anywhere (no regions, no
+// area), none when it serves only elsewhere (a referral target only).
 int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder);
 
 // Inside working hours and not absent at `now`. No working hours = around the clock.
@@ -57,6 +59,9 @@ struct RouteDecision {
   Kind kind = Kind::kQueue;
   std::vector<std::string> responder_ids;  // kOffer: best first
   std::string cause;                       // kEscalate: why
+  // kEscalate: other networks with responders who cover the inquiry, best first (the dispatcher
+  // fills this in; Decide knows one network only).
+  std::vector<std::string> suggested_networks{};
 };
 
 // `candidates` are the responders in the inquiry's reach (its network, or its referral target) that

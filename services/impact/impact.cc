@@ -184,6 +184,10 @@ absl::StatusOr<v1::ImpactPeriod> ImpactReporter::Period(
   *desk_request.mutable_start_time() = period.start_time();
   *desk_request.mutable_end_time() = period.end_time();
   *period.mutable_desk() = desk::BuildReport(desk_request, *inquiries);
+  // Between networks only means something for one network.
+  if (!network_id.empty())
+    if (auto status = desk::AddCrossNetworkReferrals(*desk_, period.mutable_desk()); !status.ok())
+      return status;
 
   auto counts = programme_->Counts(network_id, start_ms, end_ms);
   if (!counts.ok()) return counts.status();

@@ -148,10 +148,14 @@ const std::map<std::string, Rule> kRules = {
     {"desk.AcceptInquiry", {Kind::kWrite, kAdmins}},
     {"desk.DeclineInquiry", {Kind::kWrite, kAdmins}},
     {"desk.ReferInquiry",
-     {Kind::kWrite, kAdmins, {"target_organization_id", "target_responder_id"}}},
+     {Kind::kWrite,
+      kAdmins,
+      {"target_organization_id", "target_responder_id", "target_network_id"}}},
     {"desk.ResolveInquiry", {Kind::kWrite, kAdmins}},
     {"desk.RecordFeedback", {Kind::kWrite, kStaff}},
     {"desk.EraseAsker", {Kind::kWrite, kStaff}},
+    {"desk.RecordConsent", {Kind::kWrite, kStaff}},
+    {"desk.RecordFollowUp", {Kind::kWrite, kStaff}},
     {"desk.GetDeskReport", {Kind::kRead, kNoOwnerRole}},
     {"privacy.ExportPersonalData", {Kind::kRead, kNoOwnerRole}},
     {"privacy.ErasePersonalData", {Kind::kWrite, kNoOwnerRole}},
@@ -239,6 +243,8 @@ const std::vector<Aim> kAim = {
     {"*Inquiry", "id", &World::inquiry},
     {"*Feedback", "id", &World::inquiry},
     {"*Asker", "id", &World::inquiry},
+    {"*Consent", "id", &World::inquiry},
+    {"*FollowUp", "id", &World::inquiry},
     {"registry.CreateResource", "resource_id", &World::fresh},
     {"programme.GetEvent", "id", &World::event},
     {"programme.CancelEvent", "id", &World::event},
@@ -250,6 +256,7 @@ const std::vector<Aim> kAim = {
     {"", "target_organization_id", nullptr},
     {"", "asker_organization_id", nullptr},
     {"desk.", "network_id", &World::shared_net},  // the inquiry's network
+    {"", "target_network_id", &World::shared_net},
     {"", "network_id", &World::owner_net},
     {"", "network_ids", &World::owner_net},
     {"", "resource_id", &World::lab},
@@ -774,6 +781,9 @@ void AuthzMatrix::MakeWorld() {
   contact->set_name("Matrix");
   contact->set_email("matrix@example.nl");
   keep(std::move(contact));
+  auto consent = std::make_unique<dsk::AskerConsent>();
+  consent->set_share_across_networks(true);
+  keep(std::move(consent));
 }
 
 std::map<std::string, std::string> AuthzMatrix::Snapshot() {

@@ -1,6 +1,7 @@
 // The desk through its public gRPC API: a real Redis (cluster mode when
 // INFRASHARE_TEST_REDIS_CLUSTER=1), the real server with its dispatcher on loopback, real stubs.
 // Every test builds its own network, so routing in one never sees another's responders.
+#include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <functional>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "infrashare/privacy/v1/privacy.grpc.pb.h"
@@ -36,6 +38,7 @@ class DeskApiTest : public ::testing::Test {
     config.desk.escalation_s = 1;
     config.desk.timer_interval_ms = 50;
     config.desk.max_text_bytes = 500;
+    config.desk.follow_up_s = 1;  // the follow-up comes a second after resolution here
     server_ = new TestServer(redis_->url(), config);
     server_->WaitUntilServing();
     registry_ = server_->Registry().release();
@@ -437,6 +440,260 @@ TEST_F(DeskApiTest, ReferralsKeepTheChainAndRefuseLoops) {
     }
   EXPECT_EQ(referrals, 1);
   EXPECT_EQ(full.assignee_id(), b.id);
+}
+
+// No wrong door across networks: a question referred to a partner of another network with the
+// asker's consent, followed by the referring side to its outcome without the asker's contact, and
+// counted by both networks' reports.
+TEST_F(DeskApiTest, AReferralAcrossNetworksNeedsConsentAndTheReferrerFollowsIt) {
+  MakeNetwork({"lab"});
+  const std::string there = net_, there_coordinator = coordinator_;
+  const std::string lab_org = Org("lab");
+  Person lab = AddResponder("lab", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  auto request = Question("Wie helpt met een voedsel-lab in Groningen? Café Ñ");
+  request.add_themes(reg::THEME_FOOD);
+  auto start = google::protobuf::util::TimeUtil::GetCurrentTime();
+  start.set_seconds(start.seconds() - 1);
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+
+  ReferInquiryRequest refer;
+  refer.set_id(inquiry.id());
+  refer.set_responder_id(a.id);
+  refer.set_target_organization_id(lab_org);
+  refer.set_note("their food lab fits");
+  auto refused = desk_->ReferInquiry(As(a.token).get(), refer, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(refused), "CONSENT_REQUIRED");
+
+  // The entry partner asks the asker and records the consent.
+  RecordConsentRequest consent;
+  consent.set_id(inquiry.id());
+  consent.mutable_consent()->set_share_across_networks(true);
+  consent.mutable_consent()->set_how("telefonisch, 1 december");
+  auto recorded = desk_->RecordConsent(As(admins_["bakery"]).get(), consent, &out);
+  ASSERT_TRUE(recorded.ok()) << recorded.error_message();
+  EXPECT_TRUE(out.consent().share_across_networks());
+  EXPECT_EQ(out.consent().how(), "telefonisch, 1 december");
+  EXPECT_TRUE(out.consent().has_time());
+  EXPECT_FALSE(out.consent().recorded_by().empty());
+
+  auto referred = desk_->ReferInquiry(As(a.token).get(), refer, &out);
+  ASSERT_TRUE(referred.ok()) << referred.error_message();
+  EXPECT_FALSE(out.has_contact());
+  EXPECT_EQ(out.network_id(), there);
+  Inquiry at_lab = AwaitOffer(inquiry.id());
+  EXPECT_EQ(at_lab.offered_to(0), lab.id);
+  EXPECT_EQ(std::vector<std::string>(at_lab.network_chain().begin(), at_lab.network_chain().end()),
+            (std::vector<std::string>{net_, there}));
+  EXPECT_EQ(
+      std::vector<std::string>(at_lab.referral_chain().begin(), at_lab.referral_chain().end()),
+      (std::vector<std::string>{Org("a"), lab_org}));
+  ASSERT_TRUE(Accept(lab, inquiry.id(), &out).ok());
+
+  // Each side sees what it may: the new holder and its coordinators the asker; the referrer and
+  // the first network's coordinators the state, without the contact.
+  GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  Inquiry seen;
+  ASSERT_TRUE(desk_->GetInquiry(As(lab.token).get(), get, &seen).ok());
+  EXPECT_EQ(seen.contact().name(), "Jan de Bakker");
+  ASSERT_TRUE(desk_->GetInquiry(As(there_coordinator).get(), get, &seen).ok());
+  EXPECT_EQ(seen.contact().name(), "Jan de Bakker");
+  for (const std::string& token : {a.token, coordinator_}) {
+    auto status = desk_->GetInquiry(As(token).get(), get, &seen);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(seen.state(), INQUIRY_STATE_ASSIGNED);
+    EXPECT_FALSE(seen.has_contact());
+    EXPECT_FALSE(seen.has_consent());
+  }
+  ListInquiriesRequest list;
+  list.set_network_id(net_);
+  ListInquiriesResponse listed;
+  ASSERT_TRUE(desk_->ListInquiries(As(coordinator_).get(), list, &listed).ok());
+  ASSERT_EQ(listed.inquiries_size(), 1);
+  EXPECT_FALSE(listed.inquiries(0).has_contact());
+  list.set_network_id(there);
+  ASSERT_TRUE(desk_->ListInquiries(As(there_coordinator).get(), list, &listed).ok());
+  ASSERT_EQ(listed.inquiries_size(), 1);
+  EXPECT_EQ(listed.inquiries(0).contact().email(), "jan@bakkerij.example");
+  // The referrer follows it but no longer acts on it.
+  ASSERT_EQ(Resolve(a, inquiry.id(), OUTCOME_ANSWERED, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Resolve(lab, inquiry.id(), OUTCOME_ANSWERED, &out).ok());
+  ASSERT_TRUE(desk_->GetInquiry(As(a.token).get(), get, &seen).ok());
+  EXPECT_EQ(seen.state(), INQUIRY_STATE_RESOLVED);
+  EXPECT_EQ(seen.outcome(), OUTCOME_ANSWERED);
+
+  // Both reports count it: sent by one, received by the other; its figures stay where it entered.
+  auto end = google::protobuf::util::TimeUtil::GetCurrentTime();
+  end.set_seconds(end.seconds() + 1);
+  for (const auto& [network, token, sent, received, inquiries] :
+       {std::tuple{net_, coordinator_, 1, 0, 1}, std::tuple{there, there_coordinator, 0, 1, 0}}) {
+    DeskReportRequest report_request;
+    report_request.set_network_id(network);
+    *report_request.mutable_start_time() = start;
+    *report_request.mutable_end_time() = end;
+    DeskReport report;
+    auto status = desk_->GetDeskReport(As(token).get(), report_request, &report);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(report.referrals_sent(), sent) << network;
+    EXPECT_EQ(report.referrals_received(), received) << network;
+    EXPECT_EQ(report.inquiries(), inquiries) << network;
+  }
+}
+
+// The receiving partner declines a referral with a reason code; the referrer sees why, the
+// receiving network's coordinators get it, and a referral back to a network it came from is a loop.
+TEST_F(DeskApiTest, AReferralDeclinedAcrossNetworksShowsItsReasonToTheReferrer) {
+  MakeNetwork({"lab"});
+  const std::string there = net_, there_coordinator = coordinator_;
+  Person lab = AddResponder("lab", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  auto request = Question();
+  request.add_themes(reg::THEME_FOOD);
+  request.mutable_consent()->set_share_across_networks(true);
+  request.mutable_consent()->set_how("web form");
+  Inquiry inquiry = Submit("bakery", request);
+  EXPECT_TRUE(inquiry.consent().share_across_networks());
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+  ReferInquiryRequest refer;  // to the other network's desk as a whole
+  refer.set_id(inquiry.id());
+  refer.set_responder_id(a.id);
+  refer.set_target_network_id(there);
+  refer.set_note("your region");
+  ASSERT_TRUE(desk_->ReferInquiry(As(a.token).get(), refer, &out).ok());
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), lab.id);
+  DeclineInquiryRequest decline;
+  decline.set_id(inquiry.id());
+  decline.set_responder_id(lab.id);
+  decline.set_reason("wij doen geen bakkerijen");
+  decline.set_reason_code(DECLINE_REASON_OUT_OF_SCOPE);
+  ASSERT_TRUE(desk_->DeclineInquiry(As(lab.token).get(), decline, &out).ok());
+  Inquiry escalated = AwaitState(inquiry.id(), INQUIRY_STATE_ESCALATED);
+  EXPECT_EQ(escalated.network_id(), there);
+
+  GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  Inquiry seen;
+  ASSERT_TRUE(desk_->GetInquiry(As(a.token).get(), get, &seen).ok());
+  EXPECT_EQ(seen.state(), INQUIRY_STATE_ESCALATED);
+  bool reason_seen = false;
+  for (const auto& h : seen.history())
+    reason_seen = reason_seen || (h.kind() == HISTORY_KIND_DECLINED &&
+                                  h.reason_code() == DECLINE_REASON_OUT_OF_SCOPE);
+  EXPECT_TRUE(reason_seen);
+  // The receiving coordinators hold it now; back to the whole first network is a loop.
+  ReferInquiryRequest back;
+  back.set_id(inquiry.id());
+  back.set_target_network_id(net_);
+  back.set_note("back to you");
+  auto loop = desk_->ReferInquiry(As(there_coordinator).get(), back, &out);
+  EXPECT_EQ(Reason(loop), "REFERRAL_LOOP") << loop.error_message();
+  // The first network's coordinators no longer act on it.
+  EXPECT_EQ(desk_->ReferInquiry(As(coordinator_).get(), back, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  decline.set_reason_code(static_cast<DeclineReason>(99));
+  auto bad = desk_->DeclineInquiry(As(lab.token).get(), decline, &out);
+  EXPECT_EQ(BadField(bad), "reason_code");
+}
+
+// A question no responder of the network covers (its theme) escalates at once, never offered to
+// someone without the theme, with the networks that do cover it.
+TEST_F(DeskApiTest, AnUncoveredThemeEscalatesAtOnceWithNetworksThatCoverIt) {
+  MakeNetwork({"harbour"});
+  const std::string covering = net_;
+  AddResponder("harbour", [](Responder* r) {
+    r->add_themes(reg::THEME_MARITIME);
+    r->add_regions("CR12");  // Twente
+  });
+  MakeNetwork({"bakery", "food"});
+  AddResponder("food", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  auto request = Question();
+  request.add_themes(reg::THEME_MARITIME);
+  request.set_region("GM0153");  // Enschede
+  Inquiry inquiry = Submit("bakery", request);
+  Inquiry escalated = AwaitState(inquiry.id(), INQUIRY_STATE_ESCALATED);
+  EXPECT_EQ(escalated.attempts(), 0);
+  EXPECT_EQ(escalated.escalation_level(), 1);
+  for (const auto& h : escalated.history()) EXPECT_NE(h.kind(), HISTORY_KIND_OFFERED);
+  ASSERT_GE(escalated.suggested_network_ids_size(), 1);
+  EXPECT_EQ(escalated.suggested_network_ids(0), covering);
+  for (const auto& n : escalated.suggested_network_ids()) EXPECT_NE(n, net_);
+}
+
+// After resolution, the asker who agreed is asked whether the help started; the report counts the
+// confirmed apart from the resolved.
+TEST_F(DeskApiTest, TheFollowUpAsksWhetherHelpStartedAndTheReportCountsIt) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a");
+  auto start = google::protobuf::util::TimeUtil::GetCurrentTime();
+  start.set_seconds(start.seconds() - 1);
+  auto with_follow_up = Question("follow me up");
+  with_follow_up.mutable_consent()->set_follow_up(true);
+  std::vector<std::string> ids;
+  for (const auto& [request, outcome] : {std::pair{with_follow_up, OUTCOME_ANSWERED},
+                                         std::pair{Question("no consent"), OUTCOME_ANSWERED},
+                                         std::pair{with_follow_up, OUTCOME_NO_MATCH}}) {
+    Inquiry inquiry = Submit("bakery", request);
+    ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+    Inquiry out;
+    ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+    ASSERT_TRUE(Resolve(a, inquiry.id(), outcome, &out).ok());
+    ids.push_back(inquiry.id());
+  }
+  Inquiry scheduled = AwaitState(ids[0], INQUIRY_STATE_RESOLVED);
+  EXPECT_NE(scheduled.follow_up().state(), FollowUp::STATE_UNSPECIFIED);
+  Inquiry due =
+      Await(ids[0], [](const Inquiry& i) { return i.follow_up().state() == FollowUp::STATE_DUE; });
+  EXPECT_TRUE(due.follow_up().has_due_time());
+  ListInquiriesRequest list;
+  list.set_entry_organization_id(Org("bakery"));
+  list.set_follow_up_due(true);
+  ListInquiriesResponse listed;
+  ASSERT_TRUE(desk_->ListInquiries(As(admins_["bakery"]).get(), list, &listed).ok());
+  ASSERT_EQ(listed.inquiries_size(), 1);
+  EXPECT_EQ(listed.inquiries(0).id(), ids[0]);
+
+  RecordFollowUpRequest answer;
+  answer.set_id(ids[0]);
+  answer.set_help_started(true);
+  answer.set_note("de training is begonnen");
+  Inquiry out;
+  EXPECT_EQ(desk_->RecordFollowUp(As(a.token).get(), answer, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto recorded = desk_->RecordFollowUp(As(admins_["bakery"]).get(), answer, &out);
+  ASSERT_TRUE(recorded.ok()) << recorded.error_message();
+  EXPECT_EQ(out.follow_up().state(), FollowUp::STATE_ANSWERED);
+  EXPECT_TRUE(out.follow_up().help_started());
+  EXPECT_EQ(Reason(desk_->RecordFollowUp(As(admins_["bakery"]).get(), answer, &out)),
+            "FOLLOW_UP_RECORDED");
+  for (size_t n : {1u, 2u}) {  // no consent; an outcome that arranged no help
+    answer.set_id(ids[n]);
+    EXPECT_EQ(Reason(desk_->RecordFollowUp(As(admins_["bakery"]).get(), answer, &out)),
+              "NO_FOLLOW_UP");
+  }
+
+  auto end = google::protobuf::util::TimeUtil::GetCurrentTime();
+  end.set_seconds(end.seconds() + 1);
+  DeskReportRequest report_request;
+  report_request.set_network_id(net_);
+  *report_request.mutable_start_time() = start;
+  *report_request.mutable_end_time() = end;
+  DeskReport report;
+  ASSERT_TRUE(desk_->GetDeskReport(As(coordinator_).get(), report_request, &report).ok());
+  EXPECT_EQ(report.inquiries(), 3);
+  EXPECT_EQ(report.resolved(), 3);
+  EXPECT_EQ(report.confirmed_by_asker(), 1);
+  EXPECT_EQ(report.help_not_started(), 0);
+  EXPECT_EQ(report.follow_ups_pending(), 0);
 }
 
 TEST_F(DeskApiTest, EraseAskerRemovesPersonalDataAndKeepsTheInquiry) {

@@ -931,7 +931,8 @@ TEST_F(DeskStoreTest, AnInquiryIsOfferedDeclinedAcceptedResolvedAndRated) {
   EXPECT_EQ((**offered).state(), v1d::INQUIRY_STATE_OFFERED);
   EXPECT_EQ(store_->Accept("inq1", "r2", "tok_r2", "").status().code(),
             absl::StatusCode::kFailedPrecondition);  // NOT_OFFERED
-  auto declined = store_->Decline("inq1", "r1", "tok_r1", "busy", "");
+  auto declined =
+      store_->Decline("inq1", "r1", "tok_r1", "busy", v1d::DECLINE_REASON_NO_CAPACITY, "");
   ASSERT_TRUE(declined.ok()) << declined.status();
   EXPECT_EQ(declined->state(), v1d::INQUIRY_STATE_ROUTING);
 

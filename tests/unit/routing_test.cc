@@ -82,9 +82,34 @@ TEST(FitScore, RewardsSharedThemesAndTheClosestRegion) {
   EXPECT_EQ(FitScore(q, exact), 4);
   EXPECT_EQ(FitScore(q, province), 3);
   EXPECT_EQ(FitScore(q, anywhere), 1);
-  EXPECT_EQ(FitScore(q, elsewhere), 0);
+  // Within the network a responder serving only elsewhere does not cover it; referred to its
+  // organisation it scores lowest.
+  EXPECT_EQ(FitScore(q, elsewhere), -1);
   elsewhere.add_themes(reg::THEME_DIGITALISATION);
+  EXPECT_EQ(FitScore(q, elsewhere), -1);
+  q.set_target_organization_id("org-elsewhere");
   EXPECT_EQ(FitScore(q, elsewhere), 2);
+}
+
+// Never offered to someone without the theme: a responder that lists themes must share one; one
+// that lists none is a general desk.
+TEST(FitScore, RefusesAResponderWithOtherThemesUnlessReferredToIt) {
+  auto q = Question();
+  q.add_themes(reg::THEME_DIGITALISATION);
+  auto care = Responder("care");
+  care.add_themes(reg::THEME_HEALTH_CARE);
+  auto general = Responder("general");
+  EXPECT_EQ(FitScore(q, care), -1);
+  EXPECT_EQ(FitScore(q, general), 1);
+  care.add_themes(reg::THEME_DIGITALISATION);
+  EXPECT_EQ(FitScore(q, care), 3);
+  auto untagged = Question();  // a question without themes fits any responder's themes
+  EXPECT_EQ(FitScore(untagged, care), 1);
+  auto referred = q;
+  referred.set_target_responder_id("care");
+  care.clear_themes();
+  care.add_themes(reg::THEME_HEALTH_CARE);
+  EXPECT_EQ(FitScore(referred, care), 1);
 }
 
 // A municipality lies in its COROP area and province (CBS' table): responders serving Twente or
@@ -105,7 +130,7 @@ TEST(FitScore, PlacesAMunicipalityInItsCoropAreaAndProvince) {
   EXPECT_EQ(FitScore(q, twente), 3);
   EXPECT_EQ(FitScore(q, overijssel), 3);
   EXPECT_EQ(FitScore(q, anywhere), 1);
-  EXPECT_EQ(FitScore(q, achterhoek), 0);
+  EXPECT_EQ(FitScore(q, achterhoek), -1);
 }
 
 TEST(FitScore, MatchesTheAskersLocationAgainstAResponderArea) {
@@ -119,7 +144,7 @@ TEST(FitScore, MatchesTheAskersLocationAgainstAResponderArea) {
   auto small = near;
   small.set_radius_km(30);
   EXPECT_EQ(FitScore(q, near), 4);
-  EXPECT_EQ(FitScore(q, small), 0);  // it serves an area, and the asker is outside it
+  EXPECT_EQ(FitScore(q, small), -1);  // it serves an area, and the asker is outside it
   EXPECT_EQ(FitScore(q, Responder("anywhere")), 1);
 }
 

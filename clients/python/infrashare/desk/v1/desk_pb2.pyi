@@ -7,12 +7,22 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
+DECLINE_REASON_ALREADY_HELPED: DeclineReason
+DECLINE_REASON_MORE_INFORMATION: DeclineReason
+DECLINE_REASON_NO_CAPACITY: DeclineReason
+DECLINE_REASON_OTHER: DeclineReason
+DECLINE_REASON_OUTSIDE_REGION: DeclineReason
+DECLINE_REASON_OUT_OF_SCOPE: DeclineReason
+DECLINE_REASON_UNSPECIFIED: DeclineReason
 DESCRIPTOR: _descriptor.FileDescriptor
 HISTORY_KIND_ACCEPTED: HistoryKind
+HISTORY_KIND_CONSENT: HistoryKind
 HISTORY_KIND_DECLINED: HistoryKind
 HISTORY_KIND_ERASED: HistoryKind
 HISTORY_KIND_ESCALATED: HistoryKind
 HISTORY_KIND_FEEDBACK: HistoryKind
+HISTORY_KIND_FOLLOW_UP_DUE: HistoryKind
+HISTORY_KIND_FOLLOW_UP_RECORDED: HistoryKind
 HISTORY_KIND_OFFERED: HistoryKind
 HISTORY_KIND_QUEUED: HistoryKind
 HISTORY_KIND_REFERRED: HistoryKind
@@ -22,9 +32,12 @@ HISTORY_KIND_TIMED_OUT: HistoryKind
 HISTORY_KIND_UNSPECIFIED: HistoryKind
 HISTORY_KIND_WITHDRAWN: HistoryKind
 INQUIRY_EVENT_TYPE_ACCEPTED: InquiryEventType
+INQUIRY_EVENT_TYPE_CONSENT: InquiryEventType
 INQUIRY_EVENT_TYPE_DECLINED: InquiryEventType
 INQUIRY_EVENT_TYPE_ESCALATED: InquiryEventType
 INQUIRY_EVENT_TYPE_FEEDBACK: InquiryEventType
+INQUIRY_EVENT_TYPE_FOLLOW_UP_DUE: InquiryEventType
+INQUIRY_EVENT_TYPE_FOLLOW_UP_RECORDED: InquiryEventType
 INQUIRY_EVENT_TYPE_OFFERED: InquiryEventType
 INQUIRY_EVENT_TYPE_QUEUED: InquiryEventType
 INQUIRY_EVENT_TYPE_REFERRED: InquiryEventType
@@ -70,6 +83,20 @@ class AcceptInquiryRequest(_message.Message):
     responder_id: str
     def __init__(self, id: _Optional[str] = ..., responder_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
+class AskerConsent(_message.Message):
+    __slots__ = ["follow_up", "how", "recorded_by", "share_across_networks", "time"]
+    FOLLOW_UP_FIELD_NUMBER: _ClassVar[int]
+    HOW_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    SHARE_ACROSS_NETWORKS_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    follow_up: bool
+    how: str
+    recorded_by: str
+    share_across_networks: bool
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, share_across_networks: bool = ..., follow_up: bool = ..., how: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+
 class AskerContact(_message.Message):
     __slots__ = ["email", "name", "organization_name", "phone"]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
@@ -91,16 +118,18 @@ class CreateResponderRequest(_message.Message):
     def __init__(self, responder: _Optional[_Union[Responder, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class DeclineInquiryRequest(_message.Message):
-    __slots__ = ["id", "reason", "request_id", "responder_id"]
+    __slots__ = ["id", "reason", "reason_code", "request_id", "responder_id"]
     ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     RESPONDER_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     reason: str
+    reason_code: DeclineReason
     request_id: str
     responder_id: str
-    def __init__(self, id: _Optional[str] = ..., responder_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., responder_id: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ..., reason_code: _Optional[_Union[DeclineReason, str]] = ...) -> None: ...
 
 class DeleteResponderRequest(_message.Message):
     __slots__ = ["id", "request_id"]
@@ -115,23 +144,29 @@ class DeleteResponderResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class DeskReport(_message.Message):
-    __slots__ = ["accepted", "accepted_within_deadline_share", "average_score", "by_entry_partner", "by_need_type", "end_time", "escalated_inquiries", "escalations", "feedback_responses", "first_accept_p50", "first_accept_p90", "inquiries", "network_id", "open_inquiries", "outcomes", "referrals_per_inquiry", "sme_share", "start_time", "would_recommend_share", "would_work_again_share"]
+    __slots__ = ["accepted", "accepted_within_deadline_share", "average_score", "by_entry_partner", "by_need_type", "confirmed_by_asker", "end_time", "escalated_inquiries", "escalations", "feedback_responses", "first_accept_p50", "first_accept_p90", "follow_ups_pending", "help_not_started", "inquiries", "network_id", "open_inquiries", "outcomes", "referrals_per_inquiry", "referrals_received", "referrals_sent", "resolved", "sme_share", "start_time", "would_recommend_share", "would_work_again_share"]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_WITHIN_DEADLINE_SHARE_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_SCORE_FIELD_NUMBER: _ClassVar[int]
     BY_ENTRY_PARTNER_FIELD_NUMBER: _ClassVar[int]
     BY_NEED_TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONFIRMED_BY_ASKER_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     ESCALATED_INQUIRIES_FIELD_NUMBER: _ClassVar[int]
     ESCALATIONS_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_RESPONSES_FIELD_NUMBER: _ClassVar[int]
     FIRST_ACCEPT_P50_FIELD_NUMBER: _ClassVar[int]
     FIRST_ACCEPT_P90_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UPS_PENDING_FIELD_NUMBER: _ClassVar[int]
+    HELP_NOT_STARTED_FIELD_NUMBER: _ClassVar[int]
     INQUIRIES_FIELD_NUMBER: _ClassVar[int]
     NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
     OPEN_INQUIRIES_FIELD_NUMBER: _ClassVar[int]
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     REFERRALS_PER_INQUIRY_FIELD_NUMBER: _ClassVar[int]
+    REFERRALS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    REFERRALS_SENT_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_FIELD_NUMBER: _ClassVar[int]
     SME_SHARE_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     WOULD_RECOMMEND_SHARE_FIELD_NUMBER: _ClassVar[int]
@@ -141,22 +176,28 @@ class DeskReport(_message.Message):
     average_score: float
     by_entry_partner: _containers.RepeatedCompositeFieldContainer[OrganizationCount]
     by_need_type: _containers.RepeatedCompositeFieldContainer[NeedTypeCount]
+    confirmed_by_asker: int
     end_time: _timestamp_pb2.Timestamp
     escalated_inquiries: int
     escalations: int
     feedback_responses: int
     first_accept_p50: _duration_pb2.Duration
     first_accept_p90: _duration_pb2.Duration
+    follow_ups_pending: int
+    help_not_started: int
     inquiries: int
     network_id: str
     open_inquiries: int
     outcomes: _containers.RepeatedCompositeFieldContainer[OutcomeCount]
     referrals_per_inquiry: float
+    referrals_received: int
+    referrals_sent: int
+    resolved: int
     sme_share: float
     start_time: _timestamp_pb2.Timestamp
     would_recommend_share: float
     would_work_again_share: float
-    def __init__(self, network_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[int] = ..., by_entry_partner: _Optional[_Iterable[_Union[OrganizationCount, _Mapping]]] = ..., by_need_type: _Optional[_Iterable[_Union[NeedTypeCount, _Mapping]]] = ..., accepted: _Optional[int] = ..., first_accept_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., first_accept_p90: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., accepted_within_deadline_share: _Optional[float] = ..., referrals_per_inquiry: _Optional[float] = ..., escalated_inquiries: _Optional[int] = ..., escalations: _Optional[int] = ..., outcomes: _Optional[_Iterable[_Union[OutcomeCount, _Mapping]]] = ..., open_inquiries: _Optional[int] = ..., feedback_responses: _Optional[int] = ..., average_score: _Optional[float] = ..., would_recommend_share: _Optional[float] = ..., would_work_again_share: _Optional[float] = ..., sme_share: _Optional[float] = ...) -> None: ...
+    def __init__(self, network_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[int] = ..., by_entry_partner: _Optional[_Iterable[_Union[OrganizationCount, _Mapping]]] = ..., by_need_type: _Optional[_Iterable[_Union[NeedTypeCount, _Mapping]]] = ..., accepted: _Optional[int] = ..., first_accept_p50: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., first_accept_p90: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., accepted_within_deadline_share: _Optional[float] = ..., referrals_per_inquiry: _Optional[float] = ..., escalated_inquiries: _Optional[int] = ..., escalations: _Optional[int] = ..., outcomes: _Optional[_Iterable[_Union[OutcomeCount, _Mapping]]] = ..., open_inquiries: _Optional[int] = ..., feedback_responses: _Optional[int] = ..., average_score: _Optional[float] = ..., would_recommend_share: _Optional[float] = ..., would_work_again_share: _Optional[float] = ..., sme_share: _Optional[float] = ..., referrals_sent: _Optional[int] = ..., referrals_received: _Optional[int] = ..., resolved: _Optional[int] = ..., confirmed_by_asker: _Optional[int] = ..., help_not_started: _Optional[int] = ..., follow_ups_pending: _Optional[int] = ...) -> None: ...
 
 class DeskReportRequest(_message.Message):
     __slots__ = ["end_time", "network_id", "start_time"]
@@ -190,6 +231,26 @@ class Feedback(_message.Message):
     would_work_again: bool
     def __init__(self, score: _Optional[int] = ..., would_recommend: bool = ..., would_work_again: bool = ..., comment: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class FollowUp(_message.Message):
+    __slots__ = ["answer_time", "due_time", "help_started", "note", "state"]
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = []
+    ANSWER_TIME_FIELD_NUMBER: _ClassVar[int]
+    DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    HELP_STARTED_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    STATE_ANSWERED: FollowUp.State
+    STATE_DUE: FollowUp.State
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STATE_SCHEDULED: FollowUp.State
+    STATE_UNSPECIFIED: FollowUp.State
+    answer_time: _timestamp_pb2.Timestamp
+    due_time: _timestamp_pb2.Timestamp
+    help_started: bool
+    note: str
+    state: FollowUp.State
+    def __init__(self, state: _Optional[_Union[FollowUp.State, str]] = ..., due_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., help_started: bool = ..., note: _Optional[str] = ..., answer_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class GetInquiryRequest(_message.Message):
     __slots__ = ["id"]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -203,31 +264,36 @@ class GetResponderRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class HistoryEntry(_message.Message):
-    __slots__ = ["actor", "kind", "level", "note", "organization_id", "responder_id", "time"]
+    __slots__ = ["actor", "kind", "level", "network_id", "note", "organization_id", "reason_code", "responder_id", "time"]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
     RESPONDER_ID_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     actor: str
     kind: HistoryKind
     level: int
+    network_id: str
     note: str
     organization_id: str
+    reason_code: DeclineReason
     responder_id: str
     time: _timestamp_pb2.Timestamp
-    def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[HistoryKind, str]] = ..., actor: _Optional[str] = ..., responder_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., note: _Optional[str] = ..., level: _Optional[int] = ...) -> None: ...
+    def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[HistoryKind, str]] = ..., actor: _Optional[str] = ..., responder_id: _Optional[str] = ..., organization_id: _Optional[str] = ..., note: _Optional[str] = ..., level: _Optional[int] = ..., reason_code: _Optional[_Union[DeclineReason, str]] = ..., network_id: _Optional[str] = ...) -> None: ...
 
 class Inquiry(_message.Message):
-    __slots__ = ["accepted_within_deadline", "asker_is_sme", "asker_organization_id", "assignee_id", "attempts", "booking_id", "contact", "contact_erased", "create_time", "entry_organization_id", "escalation_level", "escalations", "etag", "feedback", "first_accept_time", "history", "id", "language", "location", "need_type", "network_id", "offer_deadline", "offered_to", "outcome", "referrals", "region", "resolution_note", "resolve_time", "state", "suggestions", "target_organization_id", "target_responder_id", "text", "themes", "urgency"]
+    __slots__ = ["accepted_within_deadline", "asker_is_sme", "asker_organization_id", "assignee_id", "attempts", "booking_id", "consent", "contact", "contact_erased", "create_time", "entry_organization_id", "escalation_level", "escalations", "etag", "feedback", "first_accept_time", "follow_up", "history", "id", "language", "location", "need_type", "network_chain", "network_id", "offer_deadline", "offered_to", "outcome", "referral_chain", "referrals", "region", "resolution_note", "resolve_time", "state", "suggested_network_ids", "suggestions", "target_organization_id", "target_responder_id", "text", "themes", "urgency"]
     ACCEPTED_WITHIN_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     ASKER_IS_SME_FIELD_NUMBER: _ClassVar[int]
     ASKER_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
     CONTACT_ERASED_FIELD_NUMBER: _ClassVar[int]
     CONTACT_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -237,20 +303,24 @@ class Inquiry(_message.Message):
     ETAG_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_FIELD_NUMBER: _ClassVar[int]
     FIRST_ACCEPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     NEED_TYPE_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_CHAIN_FIELD_NUMBER: _ClassVar[int]
     NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
     OFFERED_TO_FIELD_NUMBER: _ClassVar[int]
     OFFER_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REFERRALS_FIELD_NUMBER: _ClassVar[int]
+    REFERRAL_CHAIN_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_NOTE_FIELD_NUMBER: _ClassVar[int]
     RESOLVE_TIME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTED_NETWORK_IDS_FIELD_NUMBER: _ClassVar[int]
     SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
     TARGET_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_RESPONDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -263,6 +333,7 @@ class Inquiry(_message.Message):
     assignee_id: str
     attempts: int
     booking_id: str
+    consent: AskerConsent
     contact: AskerContact
     contact_erased: bool
     create_time: _timestamp_pb2.Timestamp
@@ -272,27 +343,31 @@ class Inquiry(_message.Message):
     etag: str
     feedback: Feedback
     first_accept_time: _timestamp_pb2.Timestamp
+    follow_up: FollowUp
     history: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
     id: str
     language: str
     location: _registry_pb2.GeoPoint
     need_type: NeedType
+    network_chain: _containers.RepeatedScalarFieldContainer[str]
     network_id: str
     offer_deadline: _timestamp_pb2.Timestamp
     offered_to: _containers.RepeatedScalarFieldContainer[str]
     outcome: Outcome
+    referral_chain: _containers.RepeatedScalarFieldContainer[str]
     referrals: int
     region: str
     resolution_note: str
     resolve_time: _timestamp_pb2.Timestamp
     state: InquiryState
+    suggested_network_ids: _containers.RepeatedScalarFieldContainer[str]
     suggestions: _containers.RepeatedCompositeFieldContainer[Suggestion]
     target_organization_id: str
     target_responder_id: str
     text: str
     themes: _containers.RepeatedScalarFieldContainer[_registry_pb2.Theme]
     urgency: Urgency
-    def __init__(self, id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., state: _Optional[_Union[InquiryState, str]] = ..., offered_to: _Optional[_Iterable[str]] = ..., offer_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_id: _Optional[str] = ..., attempts: _Optional[int] = ..., escalation_level: _Optional[int] = ..., target_organization_id: _Optional[str] = ..., target_responder_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., booking_id: _Optional[str] = ..., resolution_note: _Optional[str] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., contact_erased: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., first_accept_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., etag: _Optional[str] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., referrals: _Optional[int] = ..., escalations: _Optional[int] = ..., accepted_within_deadline: bool = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., asker_organization_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., state: _Optional[_Union[InquiryState, str]] = ..., offered_to: _Optional[_Iterable[str]] = ..., offer_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_id: _Optional[str] = ..., attempts: _Optional[int] = ..., escalation_level: _Optional[int] = ..., target_organization_id: _Optional[str] = ..., target_responder_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., booking_id: _Optional[str] = ..., resolution_note: _Optional[str] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., contact_erased: bool = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., first_accept_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., etag: _Optional[str] = ..., suggestions: _Optional[_Iterable[_Union[Suggestion, _Mapping]]] = ..., referrals: _Optional[int] = ..., escalations: _Optional[int] = ..., accepted_within_deadline: bool = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., asker_organization_id: _Optional[str] = ..., consent: _Optional[_Union[AskerConsent, _Mapping]] = ..., network_chain: _Optional[_Iterable[str]] = ..., referral_chain: _Optional[_Iterable[str]] = ..., suggested_network_ids: _Optional[_Iterable[str]] = ..., follow_up: _Optional[_Union[FollowUp, _Mapping]] = ...) -> None: ...
 
 class InquiryEvent(_message.Message):
     __slots__ = ["cursor", "inquiry", "inquiry_id", "responder_id", "type"]
@@ -323,9 +398,10 @@ class ListAssignmentsResponse(_message.Message):
     def __init__(self, offered: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ..., assigned: _Optional[_Iterable[_Union[Inquiry, _Mapping]]] = ...) -> None: ...
 
 class ListInquiriesRequest(_message.Message):
-    __slots__ = ["entry_organization_id", "escalated", "network_id", "page_size", "page_token", "responder_id", "states"]
+    __slots__ = ["entry_organization_id", "escalated", "follow_up_due", "network_id", "page_size", "page_token", "responder_id", "states"]
     ENTRY_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     ESCALATED_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_DUE_FIELD_NUMBER: _ClassVar[int]
     NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
@@ -333,12 +409,13 @@ class ListInquiriesRequest(_message.Message):
     STATES_FIELD_NUMBER: _ClassVar[int]
     entry_organization_id: str
     escalated: bool
+    follow_up_due: bool
     network_id: str
     page_size: int
     page_token: str
     responder_id: str
     states: _containers.RepeatedScalarFieldContainer[InquiryState]
-    def __init__(self, network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., responder_id: _Optional[str] = ..., states: _Optional[_Iterable[_Union[InquiryState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., escalated: bool = ...) -> None: ...
+    def __init__(self, network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., responder_id: _Optional[str] = ..., states: _Optional[_Iterable[_Union[InquiryState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., escalated: bool = ..., follow_up_due: bool = ...) -> None: ...
 
 class ListInquiriesResponse(_message.Message):
     __slots__ = ["inquiries", "next_page_token"]
@@ -390,6 +467,16 @@ class OutcomeCount(_message.Message):
     outcome: Outcome
     def __init__(self, outcome: _Optional[_Union[Outcome, str]] = ..., inquiries: _Optional[int] = ...) -> None: ...
 
+class RecordConsentRequest(_message.Message):
+    __slots__ = ["consent", "id", "request_id"]
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    consent: AskerConsent
+    id: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., consent: _Optional[_Union[AskerConsent, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
 class RecordFeedbackRequest(_message.Message):
     __slots__ = ["feedback", "id", "request_id"]
     FEEDBACK_FIELD_NUMBER: _ClassVar[int]
@@ -400,21 +487,35 @@ class RecordFeedbackRequest(_message.Message):
     request_id: str
     def __init__(self, id: _Optional[str] = ..., feedback: _Optional[_Union[Feedback, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
+class RecordFollowUpRequest(_message.Message):
+    __slots__ = ["help_started", "id", "note", "request_id"]
+    HELP_STARTED_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    help_started: bool
+    id: str
+    note: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., help_started: bool = ..., note: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
 class ReferInquiryRequest(_message.Message):
-    __slots__ = ["id", "note", "request_id", "responder_id", "target_organization_id", "target_responder_id"]
+    __slots__ = ["id", "note", "request_id", "responder_id", "target_network_id", "target_organization_id", "target_responder_id"]
     ID_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     RESPONDER_ID_FIELD_NUMBER: _ClassVar[int]
+    TARGET_NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_RESPONDER_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     note: str
     request_id: str
     responder_id: str
+    target_network_id: str
     target_organization_id: str
     target_responder_id: str
-    def __init__(self, id: _Optional[str] = ..., responder_id: _Optional[str] = ..., target_organization_id: _Optional[str] = ..., target_responder_id: _Optional[str] = ..., note: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., responder_id: _Optional[str] = ..., target_organization_id: _Optional[str] = ..., target_responder_id: _Optional[str] = ..., note: _Optional[str] = ..., request_id: _Optional[str] = ..., target_network_id: _Optional[str] = ...) -> None: ...
 
 class ResolveInquiryRequest(_message.Message):
     __slots__ = ["booking_id", "id", "note", "outcome", "request_id", "responder_id"]
@@ -489,9 +590,10 @@ class StreamAssignmentsRequest(_message.Message):
     def __init__(self, responder_id: _Optional[str] = ..., cursor: _Optional[str] = ...) -> None: ...
 
 class SubmitInquiryRequest(_message.Message):
-    __slots__ = ["asker_is_sme", "asker_organization_id", "contact", "entry_organization_id", "language", "location", "need_type", "network_id", "region", "request_id", "text", "themes", "urgency"]
+    __slots__ = ["asker_is_sme", "asker_organization_id", "consent", "contact", "entry_organization_id", "language", "location", "need_type", "network_id", "region", "request_id", "text", "themes", "urgency"]
     ASKER_IS_SME_FIELD_NUMBER: _ClassVar[int]
     ASKER_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
     CONTACT_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
@@ -505,6 +607,7 @@ class SubmitInquiryRequest(_message.Message):
     URGENCY_FIELD_NUMBER: _ClassVar[int]
     asker_is_sme: bool
     asker_organization_id: str
+    consent: AskerConsent
     contact: AskerContact
     entry_organization_id: str
     language: str
@@ -516,7 +619,7 @@ class SubmitInquiryRequest(_message.Message):
     text: str
     themes: _containers.RepeatedScalarFieldContainer[_registry_pb2.Theme]
     urgency: Urgency
-    def __init__(self, entry_organization_id: _Optional[str] = ..., network_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., request_id: _Optional[str] = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., asker_organization_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, entry_organization_id: _Optional[str] = ..., network_id: _Optional[str] = ..., need_type: _Optional[_Union[NeedType, str]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., region: _Optional[str] = ..., text: _Optional[str] = ..., urgency: _Optional[_Union[Urgency, str]] = ..., language: _Optional[str] = ..., asker_is_sme: bool = ..., contact: _Optional[_Union[AskerContact, _Mapping]] = ..., request_id: _Optional[str] = ..., location: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., asker_organization_id: _Optional[str] = ..., consent: _Optional[_Union[AskerConsent, _Mapping]] = ...) -> None: ...
 
 class Suggestion(_message.Message):
     __slots__ = ["display_name", "earliest_end_time", "earliest_start_time", "resource_id"]
@@ -559,6 +662,9 @@ class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class HistoryKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class DeclineReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class InquiryEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):

@@ -94,6 +94,16 @@ class DeskServiceStub(object):
                 request_serializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.EraseAskerRequest.SerializeToString,
                 response_deserializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.Inquiry.FromString,
                 )
+        self.RecordConsent = channel.unary_unary(
+                '/infrashare.desk.v1.DeskService/RecordConsent',
+                request_serializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.RecordConsentRequest.SerializeToString,
+                response_deserializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.Inquiry.FromString,
+                )
+        self.RecordFollowUp = channel.unary_unary(
+                '/infrashare.desk.v1.DeskService/RecordFollowUp',
+                request_serializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.RecordFollowUpRequest.SerializeToString,
+                response_deserializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.Inquiry.FromString,
+                )
         self.GetDeskReport = channel.unary_unary(
                 '/infrashare.desk.v1.DeskService/GetDeskReport',
                 request_serializer=infrashare_dot_desk_dot_v1_dot_desk__pb2.DeskReportRequest.SerializeToString,

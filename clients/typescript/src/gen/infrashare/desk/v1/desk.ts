@@ -164,7 +164,10 @@ export enum InquiryState {
   INQUIRY_STATE_OFFERED = 2,
   /** INQUIRY_STATE_QUEUED - responders fit but none has capacity; assigned when one frees */
   INQUIRY_STATE_QUEUED = 3,
-  /** INQUIRY_STATE_ESCALATED - with the network's coordinators (level 1) or platform admins (2) */
+  /**
+   * INQUIRY_STATE_ESCALATED - With the network's coordinators (level 1), platform admins (2), or back with the entry
+   * partner (3) when nobody acted on level 2 in time.
+   */
   INQUIRY_STATE_ESCALATED = 4,
   /** INQUIRY_STATE_ASSIGNED - accepted by `assignee_id` */
   INQUIRY_STATE_ASSIGNED = 5,
@@ -312,6 +315,12 @@ export enum HistoryKind {
   HISTORY_KIND_ERASED = 11,
   /** HISTORY_KIND_WITHDRAWN - an offer taken back (another responder of the pool accepted) */
   HISTORY_KIND_WITHDRAWN = 12,
+  /** HISTORY_KIND_CONSENT - the asker's consent recorded or changed */
+  HISTORY_KIND_CONSENT = 13,
+  /** HISTORY_KIND_FOLLOW_UP_DUE - time to ask the asker whether the help started */
+  HISTORY_KIND_FOLLOW_UP_DUE = 14,
+  /** HISTORY_KIND_FOLLOW_UP_RECORDED - the asker's answer */
+  HISTORY_KIND_FOLLOW_UP_RECORDED = 15,
   UNRECOGNIZED = -1,
 }
 
@@ -356,6 +365,15 @@ export function historyKindFromJSON(object: any): HistoryKind {
     case 12:
     case "HISTORY_KIND_WITHDRAWN":
       return HistoryKind.HISTORY_KIND_WITHDRAWN;
+    case 13:
+    case "HISTORY_KIND_CONSENT":
+      return HistoryKind.HISTORY_KIND_CONSENT;
+    case 14:
+    case "HISTORY_KIND_FOLLOW_UP_DUE":
+      return HistoryKind.HISTORY_KIND_FOLLOW_UP_DUE;
+    case 15:
+    case "HISTORY_KIND_FOLLOW_UP_RECORDED":
+      return HistoryKind.HISTORY_KIND_FOLLOW_UP_RECORDED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -391,7 +409,83 @@ export function historyKindToJSON(object: HistoryKind): string {
       return "HISTORY_KIND_ERASED";
     case HistoryKind.HISTORY_KIND_WITHDRAWN:
       return "HISTORY_KIND_WITHDRAWN";
+    case HistoryKind.HISTORY_KIND_CONSENT:
+      return "HISTORY_KIND_CONSENT";
+    case HistoryKind.HISTORY_KIND_FOLLOW_UP_DUE:
+      return "HISTORY_KIND_FOLLOW_UP_DUE";
+    case HistoryKind.HISTORY_KIND_FOLLOW_UP_RECORDED:
+      return "HISTORY_KIND_FOLLOW_UP_RECORDED";
     case HistoryKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Why a responder declines an offer or a referral (the referrer sees it). */
+export enum DeclineReason {
+  /** DECLINE_REASON_UNSPECIFIED - recorded as OTHER */
+  DECLINE_REASON_UNSPECIFIED = 0,
+  /** DECLINE_REASON_OUT_OF_SCOPE - not our expertise or theme */
+  DECLINE_REASON_OUT_OF_SCOPE = 1,
+  /** DECLINE_REASON_NO_CAPACITY - no time or people now */
+  DECLINE_REASON_NO_CAPACITY = 2,
+  /** DECLINE_REASON_OUTSIDE_REGION - we do not serve the asker's region */
+  DECLINE_REASON_OUTSIDE_REGION = 3,
+  /** DECLINE_REASON_MORE_INFORMATION - the question is too unclear to take up */
+  DECLINE_REASON_MORE_INFORMATION = 4,
+  /** DECLINE_REASON_ALREADY_HELPED - the asker is helped elsewhere, or a duplicate */
+  DECLINE_REASON_ALREADY_HELPED = 5,
+  DECLINE_REASON_OTHER = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function declineReasonFromJSON(object: any): DeclineReason {
+  switch (object) {
+    case 0:
+    case "DECLINE_REASON_UNSPECIFIED":
+      return DeclineReason.DECLINE_REASON_UNSPECIFIED;
+    case 1:
+    case "DECLINE_REASON_OUT_OF_SCOPE":
+      return DeclineReason.DECLINE_REASON_OUT_OF_SCOPE;
+    case 2:
+    case "DECLINE_REASON_NO_CAPACITY":
+      return DeclineReason.DECLINE_REASON_NO_CAPACITY;
+    case 3:
+    case "DECLINE_REASON_OUTSIDE_REGION":
+      return DeclineReason.DECLINE_REASON_OUTSIDE_REGION;
+    case 4:
+    case "DECLINE_REASON_MORE_INFORMATION":
+      return DeclineReason.DECLINE_REASON_MORE_INFORMATION;
+    case 5:
+    case "DECLINE_REASON_ALREADY_HELPED":
+      return DeclineReason.DECLINE_REASON_ALREADY_HELPED;
+    case 6:
+    case "DECLINE_REASON_OTHER":
+      return DeclineReason.DECLINE_REASON_OTHER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DeclineReason.UNRECOGNIZED;
+  }
+}
+
+export function declineReasonToJSON(object: DeclineReason): string {
+  switch (object) {
+    case DeclineReason.DECLINE_REASON_UNSPECIFIED:
+      return "DECLINE_REASON_UNSPECIFIED";
+    case DeclineReason.DECLINE_REASON_OUT_OF_SCOPE:
+      return "DECLINE_REASON_OUT_OF_SCOPE";
+    case DeclineReason.DECLINE_REASON_NO_CAPACITY:
+      return "DECLINE_REASON_NO_CAPACITY";
+    case DeclineReason.DECLINE_REASON_OUTSIDE_REGION:
+      return "DECLINE_REASON_OUTSIDE_REGION";
+    case DeclineReason.DECLINE_REASON_MORE_INFORMATION:
+      return "DECLINE_REASON_MORE_INFORMATION";
+    case DeclineReason.DECLINE_REASON_ALREADY_HELPED:
+      return "DECLINE_REASON_ALREADY_HELPED";
+    case DeclineReason.DECLINE_REASON_OTHER:
+      return "DECLINE_REASON_OTHER";
+    case DeclineReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -410,6 +504,10 @@ export enum InquiryEventType {
   INQUIRY_EVENT_TYPE_WITHDRAWN = 9,
   INQUIRY_EVENT_TYPE_SUBMITTED = 10,
   INQUIRY_EVENT_TYPE_FEEDBACK = 11,
+  /** INQUIRY_EVENT_TYPE_FOLLOW_UP_DUE - the entry partner should ask the asker now */
+  INQUIRY_EVENT_TYPE_FOLLOW_UP_DUE = 12,
+  INQUIRY_EVENT_TYPE_FOLLOW_UP_RECORDED = 13,
+  INQUIRY_EVENT_TYPE_CONSENT = 14,
   UNRECOGNIZED = -1,
 }
 
@@ -451,6 +549,15 @@ export function inquiryEventTypeFromJSON(object: any): InquiryEventType {
     case 11:
     case "INQUIRY_EVENT_TYPE_FEEDBACK":
       return InquiryEventType.INQUIRY_EVENT_TYPE_FEEDBACK;
+    case 12:
+    case "INQUIRY_EVENT_TYPE_FOLLOW_UP_DUE":
+      return InquiryEventType.INQUIRY_EVENT_TYPE_FOLLOW_UP_DUE;
+    case 13:
+    case "INQUIRY_EVENT_TYPE_FOLLOW_UP_RECORDED":
+      return InquiryEventType.INQUIRY_EVENT_TYPE_FOLLOW_UP_RECORDED;
+    case 14:
+    case "INQUIRY_EVENT_TYPE_CONSENT":
+      return InquiryEventType.INQUIRY_EVENT_TYPE_CONSENT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -484,6 +591,12 @@ export function inquiryEventTypeToJSON(object: InquiryEventType): string {
       return "INQUIRY_EVENT_TYPE_SUBMITTED";
     case InquiryEventType.INQUIRY_EVENT_TYPE_FEEDBACK:
       return "INQUIRY_EVENT_TYPE_FEEDBACK";
+    case InquiryEventType.INQUIRY_EVENT_TYPE_FOLLOW_UP_DUE:
+      return "INQUIRY_EVENT_TYPE_FOLLOW_UP_DUE";
+    case InquiryEventType.INQUIRY_EVENT_TYPE_FOLLOW_UP_RECORDED:
+      return "INQUIRY_EVENT_TYPE_FOLLOW_UP_RECORDED";
+    case InquiryEventType.INQUIRY_EVENT_TYPE_CONSENT:
+      return "INQUIRY_EVENT_TYPE_CONSENT";
     case InquiryEventType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -504,8 +617,16 @@ export interface Responder {
   tokenId: string;
   /** at least one */
   skills: NeedType[];
+  /**
+   * Themes this responder covers; empty = every theme (a general desk). Routing within a network
+   * never offers an inquiry to a responder that lists themes but none of the inquiry's.
+   */
   themes: Theme[];
-  /** CBS codes served (PVxx, CRxx, GMxxxx); empty = anywhere */
+  /**
+   * CBS codes served (PVxx, CRxx, GMxxxx); empty (and no `base` area) = anywhere. Routing within a
+   * network never offers an inquiry to a responder that serves only elsewhere than the asker's
+   * region or location.
+   */
   regions: string[];
   /** ISO 639-1, e.g. "nl", "en"; default ["nl"] */
   languages: string[];
@@ -553,6 +674,89 @@ export interface Feedback {
   time: Date | undefined;
 }
 
+/**
+ * What the asker agreed to, as recorded by the entry partner or whoever holds the inquiry. Kept
+ * with the inquiry as evidence of the consent (who recorded it, when, how); cleared with the
+ * asker's other personal data by EraseAsker (docs/privacy.md).
+ */
+export interface AskerConsent {
+  /** The question and the asker's contact may go to a partner of another network. */
+  shareAcrossNetworks: boolean;
+  /** After resolution, the entry partner may ask the asker whether the help actually started. */
+  followUp: boolean;
+  /** how it was given, e.g. "web form", "by phone"; at most 200 characters */
+  how: string;
+  /** output only: when it was recorded */
+  time:
+    | Date
+    | undefined;
+  /** output only: the token that recorded it */
+  recordedBy: string;
+}
+
+/**
+ * Whether the help actually started, asked of the asker after resolution when they agreed to it
+ * (AskerConsent.follow_up). The report counts "confirmed by the asker" apart from "resolved".
+ */
+export interface FollowUp {
+  state: FollowUp_State;
+  dueTime:
+    | Date
+    | undefined;
+  /** the asker's answer (ANSWERED) */
+  helpStarted: boolean;
+  note: string;
+  answerTime: Date | undefined;
+}
+
+export enum FollowUp_State {
+  /** STATE_UNSPECIFIED - no follow-up (no consent, or an outcome that arranged no help) */
+  STATE_UNSPECIFIED = 0,
+  /** STATE_SCHEDULED - due at `due_time` (`desk.follow_up_s` after resolution) */
+  STATE_SCHEDULED = 1,
+  /** STATE_DUE - the entry partner should ask the asker now */
+  STATE_DUE = 2,
+  STATE_ANSWERED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function followUp_StateFromJSON(object: any): FollowUp_State {
+  switch (object) {
+    case 0:
+    case "STATE_UNSPECIFIED":
+      return FollowUp_State.STATE_UNSPECIFIED;
+    case 1:
+    case "STATE_SCHEDULED":
+      return FollowUp_State.STATE_SCHEDULED;
+    case 2:
+    case "STATE_DUE":
+      return FollowUp_State.STATE_DUE;
+    case 3:
+    case "STATE_ANSWERED":
+      return FollowUp_State.STATE_ANSWERED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FollowUp_State.UNRECOGNIZED;
+  }
+}
+
+export function followUp_StateToJSON(object: FollowUp_State): string {
+  switch (object) {
+    case FollowUp_State.STATE_UNSPECIFIED:
+      return "STATE_UNSPECIFIED";
+    case FollowUp_State.STATE_SCHEDULED:
+      return "STATE_SCHEDULED";
+    case FollowUp_State.STATE_DUE:
+      return "STATE_DUE";
+    case FollowUp_State.STATE_ANSWERED:
+      return "STATE_ANSWERED";
+    case FollowUp_State.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface HistoryEntry {
   time: Date | undefined;
   kind: HistoryKind;
@@ -566,6 +770,10 @@ export interface HistoryEntry {
   note: string;
   /** escalation level */
   level: number;
+  /** a decline's reason */
+  reasonCode: DeclineReason;
+  /** a referral's target network, when it left the network */
+  networkId: string;
 }
 
 export interface Inquiry {
@@ -594,7 +802,7 @@ export interface Inquiry {
   assigneeId: string;
   /** offers made so far */
   attempts: number;
-  /** 0 none, 1 coordinators, 2 platform admins */
+  /** 0 none, 1 coordinators, 2 platform admins, 3 entry partner */
   escalationLevel: number;
   /** Set by a referral: only responders of this organisation (or this responder) are considered. */
   targetOrganizationId: string;
@@ -632,6 +840,26 @@ export interface Inquiry {
     | undefined;
   /** the asker's registered organisation, when given */
   askerOrganizationId: string;
+  /** shown to those who see the asker's contact */
+  consent:
+    | AskerConsent
+    | undefined;
+  /**
+   * The networks it was handled by, in order: the first is where it entered (its report counts
+   * it), the last is `network_id`, which handles it now.
+   */
+  networkChain: string[];
+  /**
+   * The organisations it was referred from and to, in order (the closed loop: each of them can
+   * still see its state and outcome, without the asker's contact).
+   */
+  referralChain: string[];
+  /**
+   * When it escalated because no responder of the network covers it (or every one declined):
+   * other networks that have responders who do, best first. A coordinator can refer it there.
+   */
+  suggestedNetworkIds: string[];
+  followUp: FollowUp | undefined;
 }
 
 export interface Suggestion {
@@ -709,6 +937,8 @@ export interface SubmitInquiryRequest {
    * reached; an SME organisation makes the asker an SME.
    */
   askerOrganizationId: string;
+  /** What the asker agreed to at intake (optional; RecordConsent records or changes it later). */
+  consent: AskerConsent | undefined;
 }
 
 export interface GetInquiryRequest {
@@ -729,6 +959,8 @@ export interface ListInquiriesRequest {
   pageSize: number;
   pageToken: string;
   escalated: boolean;
+  /** Only inquiries whose follow-up is due (with entry_organization_id: what to ask askers now). */
+  followUpDue: boolean;
 }
 
 export interface ListInquiriesResponse {
@@ -760,12 +992,22 @@ export interface DeclineInquiryRequest {
   /** required */
   reason: string;
   requestId: string;
+  /** default OTHER; the referrer of a referred inquiry sees it */
+  reasonCode: DeclineReason;
 }
 
 /**
- * Refer onward to an organisation (any of its responders) or to one responder, with a note. The
- * assignee refers; so may the network's coordinators while the inquiry is escalated. A referral to
- * an organisation or responder already in the referral chain is refused (no loops).
+ * Refer onward to an organisation (any of its responders), to one responder, or to another
+ * network's desk as a whole, with a note. The assignee refers; so may the coordinators of the
+ * network that handles it (and platform admins). A referral to an organisation or responder
+ * already in the referral chain, or to a whole network already in the network chain, is refused
+ * (REFERRAL_LOOP).
+ *
+ * Across networks: the target may be in another network (give `target_network_id` when the target
+ * organisation belongs to several, or alone to refer to that network's desk). That needs the
+ * asker's consent to share (AskerConsent.share_across_networks, else FAILED_PRECONDITION
+ * CONSENT_REQUIRED). The receiving network then handles it (its responders, its coordinators);
+ * the referring side keeps seeing its state and outcome, without the asker's contact.
  */
 export interface ReferInquiryRequest {
   id: string;
@@ -774,6 +1016,30 @@ export interface ReferInquiryRequest {
   targetOrganizationId: string;
   targetResponderId: string;
   /** required */
+  note: string;
+  requestId: string;
+  targetNetworkId: string;
+}
+
+/**
+ * Records or changes the asker's consent. The entry partner's staff, the assignee and the handling
+ * network's coordinators; withdrawing consent stops later referrals across networks and the
+ * follow-up (what has already been shared stays shared).
+ */
+export interface RecordConsentRequest {
+  id: string;
+  consent: AskerConsent | undefined;
+  requestId: string;
+}
+
+/**
+ * The asker's answer to the follow-up: did the help actually start? The entry partner, once the
+ * inquiry is resolved and the asker agreed to the follow-up.
+ */
+export interface RecordFollowUpRequest {
+  id: string;
+  helpStarted: boolean;
+  /** at most 2000 characters */
   note: string;
   requestId: string;
 }
@@ -824,8 +1090,10 @@ export interface InquiryEvent {
 /**
  * What the desk achieved for a network in a period (inquiries created in it). Coordinators of the
  * network and platform admins.
- * The report counts the inquiries created in the half-open period [start_time, end_time), each
- * as it stands now (its acceptance, outcome and feedback may have come after the period).
+ * The report counts the inquiries that entered through the network (network_chain[0]) and were
+ * created in the half-open period [start_time, end_time), each as it stands now (its acceptance,
+ * outcome and feedback may have come after the period, in this network or another it was
+ * referred to). Inquiries received from other networks are counted in `referrals_received` only.
  */
 export interface DeskReportRequest {
   networkId: string;
@@ -884,6 +1152,21 @@ export interface DeskReport {
   wouldWorkAgainShare: number;
   /** of inquiries, the share whose asker is an SME */
   smeShare: number;
+  /**
+   * Referrals to and from other networks in the period (by the time of the referral, each step
+   * once): this network sent (handled it, referred it to another network) / received.
+   */
+  referralsSent: number;
+  referralsReceived: number;
+  /**
+   * Of the inquiries: resolved (any outcome), and resolved with the asker confirming in the
+   * follow-up that the help started (or saying it did not).
+   */
+  resolved: number;
+  confirmedByAsker: number;
+  helpNotStarted: number;
+  /** follow-up scheduled or due, not yet answered */
+  followUpsPending: number;
 }
 
 function createBaseResponder(): Responder {
@@ -1553,8 +1836,308 @@ export const Feedback: MessageFns<Feedback> = {
   },
 };
 
+function createBaseAskerConsent(): AskerConsent {
+  return { shareAcrossNetworks: false, followUp: false, how: "", time: undefined, recordedBy: "" };
+}
+
+export const AskerConsent: MessageFns<AskerConsent> = {
+  encode(message: AskerConsent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.shareAcrossNetworks !== false) {
+      writer.uint32(8).bool(message.shareAcrossNetworks);
+    }
+    if (message.followUp !== false) {
+      writer.uint32(16).bool(message.followUp);
+    }
+    if (message.how !== "") {
+      writer.uint32(26).string(message.how);
+    }
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(34).fork()).join();
+    }
+    if (message.recordedBy !== "") {
+      writer.uint32(42).string(message.recordedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AskerConsent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAskerConsent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.shareAcrossNetworks = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.followUp = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.how = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.recordedBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AskerConsent {
+    return {
+      shareAcrossNetworks: isSet(object.shareAcrossNetworks)
+        ? globalThis.Boolean(object.shareAcrossNetworks)
+        : isSet(object.share_across_networks)
+        ? globalThis.Boolean(object.share_across_networks)
+        : false,
+      followUp: isSet(object.followUp)
+        ? globalThis.Boolean(object.followUp)
+        : isSet(object.follow_up)
+        ? globalThis.Boolean(object.follow_up)
+        : false,
+      how: isSet(object.how) ? globalThis.String(object.how) : "",
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      recordedBy: isSet(object.recordedBy)
+        ? globalThis.String(object.recordedBy)
+        : isSet(object.recorded_by)
+        ? globalThis.String(object.recorded_by)
+        : "",
+    };
+  },
+
+  toJSON(message: AskerConsent): unknown {
+    const obj: any = {};
+    if (message.shareAcrossNetworks !== false) {
+      obj.shareAcrossNetworks = message.shareAcrossNetworks;
+    }
+    if (message.followUp !== false) {
+      obj.followUp = message.followUp;
+    }
+    if (message.how !== "") {
+      obj.how = message.how;
+    }
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    if (message.recordedBy !== "") {
+      obj.recordedBy = message.recordedBy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AskerConsent>, I>>(base?: I): AskerConsent {
+    return AskerConsent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AskerConsent>, I>>(object: I): AskerConsent {
+    const message = createBaseAskerConsent();
+    message.shareAcrossNetworks = object.shareAcrossNetworks ?? false;
+    message.followUp = object.followUp ?? false;
+    message.how = object.how ?? "";
+    message.time = object.time ?? undefined;
+    message.recordedBy = object.recordedBy ?? "";
+    return message;
+  },
+};
+
+function createBaseFollowUp(): FollowUp {
+  return { state: 0, dueTime: undefined, helpStarted: false, note: "", answerTime: undefined };
+}
+
+export const FollowUp: MessageFns<FollowUp> = {
+  encode(message: FollowUp, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.state !== 0) {
+      writer.uint32(8).int32(message.state);
+    }
+    if (message.dueTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.dueTime), writer.uint32(18).fork()).join();
+    }
+    if (message.helpStarted !== false) {
+      writer.uint32(24).bool(message.helpStarted);
+    }
+    if (message.note !== "") {
+      writer.uint32(34).string(message.note);
+    }
+    if (message.answerTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.answerTime), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FollowUp {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFollowUp();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dueTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.helpStarted = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.answerTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FollowUp {
+    return {
+      state: isSet(object.state) ? followUp_StateFromJSON(object.state) : 0,
+      dueTime: isSet(object.dueTime)
+        ? fromJsonTimestamp(object.dueTime)
+        : isSet(object.due_time)
+        ? fromJsonTimestamp(object.due_time)
+        : undefined,
+      helpStarted: isSet(object.helpStarted)
+        ? globalThis.Boolean(object.helpStarted)
+        : isSet(object.help_started)
+        ? globalThis.Boolean(object.help_started)
+        : false,
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+      answerTime: isSet(object.answerTime)
+        ? fromJsonTimestamp(object.answerTime)
+        : isSet(object.answer_time)
+        ? fromJsonTimestamp(object.answer_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: FollowUp): unknown {
+    const obj: any = {};
+    if (message.state !== 0) {
+      obj.state = followUp_StateToJSON(message.state);
+    }
+    if (message.dueTime !== undefined) {
+      obj.dueTime = message.dueTime.toISOString();
+    }
+    if (message.helpStarted !== false) {
+      obj.helpStarted = message.helpStarted;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    if (message.answerTime !== undefined) {
+      obj.answerTime = message.answerTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FollowUp>, I>>(base?: I): FollowUp {
+    return FollowUp.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FollowUp>, I>>(object: I): FollowUp {
+    const message = createBaseFollowUp();
+    message.state = object.state ?? 0;
+    message.dueTime = object.dueTime ?? undefined;
+    message.helpStarted = object.helpStarted ?? false;
+    message.note = object.note ?? "";
+    message.answerTime = object.answerTime ?? undefined;
+    return message;
+  },
+};
+
 function createBaseHistoryEntry(): HistoryEntry {
-  return { time: undefined, kind: 0, actor: "", responderId: "", organizationId: "", note: "", level: 0 };
+  return {
+    time: undefined,
+    kind: 0,
+    actor: "",
+    responderId: "",
+    organizationId: "",
+    note: "",
+    level: 0,
+    reasonCode: 0,
+    networkId: "",
+  };
 }
 
 export const HistoryEntry: MessageFns<HistoryEntry> = {
@@ -1579,6 +2162,12 @@ export const HistoryEntry: MessageFns<HistoryEntry> = {
     }
     if (message.level !== 0) {
       writer.uint32(56).int32(message.level);
+    }
+    if (message.reasonCode !== 0) {
+      writer.uint32(64).int32(message.reasonCode);
+    }
+    if (message.networkId !== "") {
+      writer.uint32(74).string(message.networkId);
     }
     return writer;
   },
@@ -1652,6 +2241,22 @@ export const HistoryEntry: MessageFns<HistoryEntry> = {
             message.level = reader.int32();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.reasonCode = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.networkId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1681,6 +2286,16 @@ export const HistoryEntry: MessageFns<HistoryEntry> = {
         : "",
       note: isSet(object.note) ? globalThis.String(object.note) : "",
       level: isSet(object.level) ? globalThis.Number(object.level) : 0,
+      reasonCode: isSet(object.reasonCode)
+        ? declineReasonFromJSON(object.reasonCode)
+        : isSet(object.reason_code)
+        ? declineReasonFromJSON(object.reason_code)
+        : 0,
+      networkId: isSet(object.networkId)
+        ? globalThis.String(object.networkId)
+        : isSet(object.network_id)
+        ? globalThis.String(object.network_id)
+        : "",
     };
   },
 
@@ -1707,6 +2322,12 @@ export const HistoryEntry: MessageFns<HistoryEntry> = {
     if (message.level !== 0) {
       obj.level = Math.round(message.level);
     }
+    if (message.reasonCode !== 0) {
+      obj.reasonCode = declineReasonToJSON(message.reasonCode);
+    }
+    if (message.networkId !== "") {
+      obj.networkId = message.networkId;
+    }
     return obj;
   },
 
@@ -1722,6 +2343,8 @@ export const HistoryEntry: MessageFns<HistoryEntry> = {
     message.organizationId = object.organizationId ?? "";
     message.note = object.note ?? "";
     message.level = object.level ?? 0;
+    message.reasonCode = object.reasonCode ?? 0;
+    message.networkId = object.networkId ?? "";
     return message;
   },
 };
@@ -1763,6 +2386,11 @@ function createBaseInquiry(): Inquiry {
     acceptedWithinDeadline: false,
     location: undefined,
     askerOrganizationId: "",
+    consent: undefined,
+    networkChain: [],
+    referralChain: [],
+    suggestedNetworkIds: [],
+    followUp: undefined,
   };
 }
 
@@ -1876,6 +2504,21 @@ export const Inquiry: MessageFns<Inquiry> = {
     }
     if (message.askerOrganizationId !== "") {
       writer.uint32(282).string(message.askerOrganizationId);
+    }
+    if (message.consent !== undefined) {
+      AskerConsent.encode(message.consent, writer.uint32(290).fork()).join();
+    }
+    for (const v of message.networkChain) {
+      writer.uint32(298).string(v!);
+    }
+    for (const v of message.referralChain) {
+      writer.uint32(306).string(v!);
+    }
+    for (const v of message.suggestedNetworkIds) {
+      writer.uint32(314).string(v!);
+    }
+    if (message.followUp !== undefined) {
+      FollowUp.encode(message.followUp, writer.uint32(322).fork()).join();
     }
     return writer;
   },
@@ -2183,6 +2826,46 @@ export const Inquiry: MessageFns<Inquiry> = {
             message.askerOrganizationId = reader.string();
             continue;
           }
+          case 36: {
+            if (tag !== 290) {
+              break;
+            }
+
+            message.consent = AskerConsent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 37: {
+            if (tag !== 298) {
+              break;
+            }
+
+            message.networkChain.push(reader.string());
+            continue;
+          }
+          case 38: {
+            if (tag !== 306) {
+              break;
+            }
+
+            message.referralChain.push(reader.string());
+            continue;
+          }
+          case 39: {
+            if (tag !== 314) {
+              break;
+            }
+
+            message.suggestedNetworkIds.push(reader.string());
+            continue;
+          }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.followUp = FollowUp.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2310,6 +2993,27 @@ export const Inquiry: MessageFns<Inquiry> = {
         : isSet(object.asker_organization_id)
         ? globalThis.String(object.asker_organization_id)
         : "",
+      consent: isSet(object.consent) ? AskerConsent.fromJSON(object.consent) : undefined,
+      networkChain: globalThis.Array.isArray(object?.networkChain)
+        ? object.networkChain.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.network_chain)
+        ? object.network_chain.map((e: any) => globalThis.String(e))
+        : [],
+      referralChain: globalThis.Array.isArray(object?.referralChain)
+        ? object.referralChain.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.referral_chain)
+        ? object.referral_chain.map((e: any) => globalThis.String(e))
+        : [],
+      suggestedNetworkIds: globalThis.Array.isArray(object?.suggestedNetworkIds)
+        ? object.suggestedNetworkIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.suggested_network_ids)
+        ? object.suggested_network_ids.map((e: any) => globalThis.String(e))
+        : [],
+      followUp: isSet(object.followUp)
+        ? FollowUp.fromJSON(object.followUp)
+        : isSet(object.follow_up)
+        ? FollowUp.fromJSON(object.follow_up)
+        : undefined,
     };
   },
 
@@ -2420,6 +3124,21 @@ export const Inquiry: MessageFns<Inquiry> = {
     if (message.askerOrganizationId !== "") {
       obj.askerOrganizationId = message.askerOrganizationId;
     }
+    if (message.consent !== undefined) {
+      obj.consent = AskerConsent.toJSON(message.consent);
+    }
+    if (message.networkChain?.length) {
+      obj.networkChain = message.networkChain;
+    }
+    if (message.referralChain?.length) {
+      obj.referralChain = message.referralChain;
+    }
+    if (message.suggestedNetworkIds?.length) {
+      obj.suggestedNetworkIds = message.suggestedNetworkIds;
+    }
+    if (message.followUp !== undefined) {
+      obj.followUp = FollowUp.toJSON(message.followUp);
+    }
     return obj;
   },
 
@@ -2469,6 +3188,15 @@ export const Inquiry: MessageFns<Inquiry> = {
       ? GeoPoint.fromPartial(object.location)
       : undefined;
     message.askerOrganizationId = object.askerOrganizationId ?? "";
+    message.consent = (object.consent !== undefined && object.consent !== null)
+      ? AskerConsent.fromPartial(object.consent)
+      : undefined;
+    message.networkChain = object.networkChain?.map((e) => e) || [];
+    message.referralChain = object.referralChain?.map((e) => e) || [];
+    message.suggestedNetworkIds = object.suggestedNetworkIds?.map((e) => e) || [];
+    message.followUp = (object.followUp !== undefined && object.followUp !== null)
+      ? FollowUp.fromPartial(object.followUp)
+      : undefined;
     return message;
   },
 };
@@ -3320,6 +4048,7 @@ function createBaseSubmitInquiryRequest(): SubmitInquiryRequest {
     requestId: "",
     location: undefined,
     askerOrganizationId: "",
+    consent: undefined,
   };
 }
 
@@ -3367,6 +4096,9 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
     }
     if (message.askerOrganizationId !== "") {
       writer.uint32(106).string(message.askerOrganizationId);
+    }
+    if (message.consent !== undefined) {
+      AskerConsent.encode(message.consent, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -3498,6 +4230,14 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
             message.askerOrganizationId = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.consent = AskerConsent.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3549,6 +4289,7 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
         : isSet(object.asker_organization_id)
         ? globalThis.String(object.asker_organization_id)
         : "",
+      consent: isSet(object.consent) ? AskerConsent.fromJSON(object.consent) : undefined,
     };
   },
 
@@ -3593,6 +4334,9 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
     if (message.askerOrganizationId !== "") {
       obj.askerOrganizationId = message.askerOrganizationId;
     }
+    if (message.consent !== undefined) {
+      obj.consent = AskerConsent.toJSON(message.consent);
+    }
     return obj;
   },
 
@@ -3618,6 +4362,9 @@ export const SubmitInquiryRequest: MessageFns<SubmitInquiryRequest> = {
       ? GeoPoint.fromPartial(object.location)
       : undefined;
     message.askerOrganizationId = object.askerOrganizationId ?? "";
+    message.consent = (object.consent !== undefined && object.consent !== null)
+      ? AskerConsent.fromPartial(object.consent)
+      : undefined;
     return message;
   },
 };
@@ -3698,6 +4445,7 @@ function createBaseListInquiriesRequest(): ListInquiriesRequest {
     pageSize: 0,
     pageToken: "",
     escalated: false,
+    followUpDue: false,
   };
 }
 
@@ -3727,6 +4475,9 @@ export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
     }
     if (message.escalated !== false) {
       writer.uint32(56).bool(message.escalated);
+    }
+    if (message.followUpDue !== false) {
+      writer.uint32(64).bool(message.followUpDue);
     }
     return writer;
   },
@@ -3810,6 +4561,14 @@ export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
             message.escalated = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.followUpDue = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3851,6 +4610,11 @@ export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
         ? globalThis.String(object.page_token)
         : "",
       escalated: isSet(object.escalated) ? globalThis.Boolean(object.escalated) : false,
+      followUpDue: isSet(object.followUpDue)
+        ? globalThis.Boolean(object.followUpDue)
+        : isSet(object.follow_up_due)
+        ? globalThis.Boolean(object.follow_up_due)
+        : false,
     };
   },
 
@@ -3877,6 +4641,9 @@ export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
     if (message.escalated !== false) {
       obj.escalated = message.escalated;
     }
+    if (message.followUpDue !== false) {
+      obj.followUpDue = message.followUpDue;
+    }
     return obj;
   },
 
@@ -3892,6 +4659,7 @@ export const ListInquiriesRequest: MessageFns<ListInquiriesRequest> = {
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
     message.escalated = object.escalated ?? false;
+    message.followUpDue = object.followUpDue ?? false;
     return message;
   },
 };
@@ -4255,7 +5023,7 @@ export const AcceptInquiryRequest: MessageFns<AcceptInquiryRequest> = {
 };
 
 function createBaseDeclineInquiryRequest(): DeclineInquiryRequest {
-  return { id: "", responderId: "", reason: "", requestId: "" };
+  return { id: "", responderId: "", reason: "", requestId: "", reasonCode: 0 };
 }
 
 export const DeclineInquiryRequest: MessageFns<DeclineInquiryRequest> = {
@@ -4271,6 +5039,9 @@ export const DeclineInquiryRequest: MessageFns<DeclineInquiryRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(34).string(message.requestId);
+    }
+    if (message.reasonCode !== 0) {
+      writer.uint32(40).int32(message.reasonCode);
     }
     return writer;
   },
@@ -4320,6 +5091,14 @@ export const DeclineInquiryRequest: MessageFns<DeclineInquiryRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.reasonCode = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4346,6 +5125,11 @@ export const DeclineInquiryRequest: MessageFns<DeclineInquiryRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      reasonCode: isSet(object.reasonCode)
+        ? declineReasonFromJSON(object.reasonCode)
+        : isSet(object.reason_code)
+        ? declineReasonFromJSON(object.reason_code)
+        : 0,
     };
   },
 
@@ -4363,6 +5147,9 @@ export const DeclineInquiryRequest: MessageFns<DeclineInquiryRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.reasonCode !== 0) {
+      obj.reasonCode = declineReasonToJSON(message.reasonCode);
+    }
     return obj;
   },
 
@@ -4375,12 +5162,21 @@ export const DeclineInquiryRequest: MessageFns<DeclineInquiryRequest> = {
     message.responderId = object.responderId ?? "";
     message.reason = object.reason ?? "";
     message.requestId = object.requestId ?? "";
+    message.reasonCode = object.reasonCode ?? 0;
     return message;
   },
 };
 
 function createBaseReferInquiryRequest(): ReferInquiryRequest {
-  return { id: "", responderId: "", targetOrganizationId: "", targetResponderId: "", note: "", requestId: "" };
+  return {
+    id: "",
+    responderId: "",
+    targetOrganizationId: "",
+    targetResponderId: "",
+    note: "",
+    requestId: "",
+    targetNetworkId: "",
+  };
 }
 
 export const ReferInquiryRequest: MessageFns<ReferInquiryRequest> = {
@@ -4402,6 +5198,9 @@ export const ReferInquiryRequest: MessageFns<ReferInquiryRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(50).string(message.requestId);
+    }
+    if (message.targetNetworkId !== "") {
+      writer.uint32(58).string(message.targetNetworkId);
     }
     return writer;
   },
@@ -4467,6 +5266,14 @@ export const ReferInquiryRequest: MessageFns<ReferInquiryRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.targetNetworkId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4503,6 +5310,11 @@ export const ReferInquiryRequest: MessageFns<ReferInquiryRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      targetNetworkId: isSet(object.targetNetworkId)
+        ? globalThis.String(object.targetNetworkId)
+        : isSet(object.target_network_id)
+        ? globalThis.String(object.target_network_id)
+        : "",
     };
   },
 
@@ -4526,6 +5338,9 @@ export const ReferInquiryRequest: MessageFns<ReferInquiryRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.targetNetworkId !== "") {
+      obj.targetNetworkId = message.targetNetworkId;
+    }
     return obj;
   },
 
@@ -4538,6 +5353,239 @@ export const ReferInquiryRequest: MessageFns<ReferInquiryRequest> = {
     message.responderId = object.responderId ?? "";
     message.targetOrganizationId = object.targetOrganizationId ?? "";
     message.targetResponderId = object.targetResponderId ?? "";
+    message.note = object.note ?? "";
+    message.requestId = object.requestId ?? "";
+    message.targetNetworkId = object.targetNetworkId ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordConsentRequest(): RecordConsentRequest {
+  return { id: "", consent: undefined, requestId: "" };
+}
+
+export const RecordConsentRequest: MessageFns<RecordConsentRequest> = {
+  encode(message: RecordConsentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.consent !== undefined) {
+      AskerConsent.encode(message.consent, writer.uint32(18).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(26).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordConsentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordConsentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.consent = AskerConsent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordConsentRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      consent: isSet(object.consent) ? AskerConsent.fromJSON(object.consent) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RecordConsentRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.consent !== undefined) {
+      obj.consent = AskerConsent.toJSON(message.consent);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordConsentRequest>, I>>(base?: I): RecordConsentRequest {
+    return RecordConsentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordConsentRequest>, I>>(object: I): RecordConsentRequest {
+    const message = createBaseRecordConsentRequest();
+    message.id = object.id ?? "";
+    message.consent = (object.consent !== undefined && object.consent !== null)
+      ? AskerConsent.fromPartial(object.consent)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordFollowUpRequest(): RecordFollowUpRequest {
+  return { id: "", helpStarted: false, note: "", requestId: "" };
+}
+
+export const RecordFollowUpRequest: MessageFns<RecordFollowUpRequest> = {
+  encode(message: RecordFollowUpRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.helpStarted !== false) {
+      writer.uint32(16).bool(message.helpStarted);
+    }
+    if (message.note !== "") {
+      writer.uint32(26).string(message.note);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(34).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordFollowUpRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordFollowUpRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.helpStarted = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordFollowUpRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      helpStarted: isSet(object.helpStarted)
+        ? globalThis.Boolean(object.helpStarted)
+        : isSet(object.help_started)
+        ? globalThis.Boolean(object.help_started)
+        : false,
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RecordFollowUpRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.helpStarted !== false) {
+      obj.helpStarted = message.helpStarted;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordFollowUpRequest>, I>>(base?: I): RecordFollowUpRequest {
+    return RecordFollowUpRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordFollowUpRequest>, I>>(object: I): RecordFollowUpRequest {
+    const message = createBaseRecordFollowUpRequest();
+    message.id = object.id ?? "";
+    message.helpStarted = object.helpStarted ?? false;
     message.note = object.note ?? "";
     message.requestId = object.requestId ?? "";
     return message;
@@ -5616,6 +6664,12 @@ function createBaseDeskReport(): DeskReport {
     wouldRecommendShare: 0,
     wouldWorkAgainShare: 0,
     smeShare: 0,
+    referralsSent: 0,
+    referralsReceived: 0,
+    resolved: 0,
+    confirmedByAsker: 0,
+    helpNotStarted: 0,
+    followUpsPending: 0,
   };
 }
 
@@ -5680,6 +6734,24 @@ export const DeskReport: MessageFns<DeskReport> = {
     }
     if (message.smeShare !== 0) {
       writer.uint32(161).double(message.smeShare);
+    }
+    if (message.referralsSent !== 0) {
+      writer.uint32(168).int64(message.referralsSent);
+    }
+    if (message.referralsReceived !== 0) {
+      writer.uint32(176).int64(message.referralsReceived);
+    }
+    if (message.resolved !== 0) {
+      writer.uint32(184).int64(message.resolved);
+    }
+    if (message.confirmedByAsker !== 0) {
+      writer.uint32(192).int64(message.confirmedByAsker);
+    }
+    if (message.helpNotStarted !== 0) {
+      writer.uint32(200).int64(message.helpNotStarted);
+    }
+    if (message.followUpsPending !== 0) {
+      writer.uint32(208).int64(message.followUpsPending);
     }
     return writer;
   },
@@ -5857,6 +6929,54 @@ export const DeskReport: MessageFns<DeskReport> = {
             message.smeShare = reader.double();
             continue;
           }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.referralsSent = longToNumber(reader.int64());
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.referralsReceived = longToNumber(reader.int64());
+            continue;
+          }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.resolved = longToNumber(reader.int64());
+            continue;
+          }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.confirmedByAsker = longToNumber(reader.int64());
+            continue;
+          }
+          case 25: {
+            if (tag !== 200) {
+              break;
+            }
+
+            message.helpNotStarted = longToNumber(reader.int64());
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.followUpsPending = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5957,6 +7077,32 @@ export const DeskReport: MessageFns<DeskReport> = {
         : isSet(object.sme_share)
         ? globalThis.Number(object.sme_share)
         : 0,
+      referralsSent: isSet(object.referralsSent)
+        ? globalThis.Number(object.referralsSent)
+        : isSet(object.referrals_sent)
+        ? globalThis.Number(object.referrals_sent)
+        : 0,
+      referralsReceived: isSet(object.referralsReceived)
+        ? globalThis.Number(object.referralsReceived)
+        : isSet(object.referrals_received)
+        ? globalThis.Number(object.referrals_received)
+        : 0,
+      resolved: isSet(object.resolved) ? globalThis.Number(object.resolved) : 0,
+      confirmedByAsker: isSet(object.confirmedByAsker)
+        ? globalThis.Number(object.confirmedByAsker)
+        : isSet(object.confirmed_by_asker)
+        ? globalThis.Number(object.confirmed_by_asker)
+        : 0,
+      helpNotStarted: isSet(object.helpNotStarted)
+        ? globalThis.Number(object.helpNotStarted)
+        : isSet(object.help_not_started)
+        ? globalThis.Number(object.help_not_started)
+        : 0,
+      followUpsPending: isSet(object.followUpsPending)
+        ? globalThis.Number(object.followUpsPending)
+        : isSet(object.follow_ups_pending)
+        ? globalThis.Number(object.follow_ups_pending)
+        : 0,
     };
   },
 
@@ -6022,6 +7168,24 @@ export const DeskReport: MessageFns<DeskReport> = {
     if (message.smeShare !== 0) {
       obj.smeShare = floatToJson(message.smeShare);
     }
+    if (message.referralsSent !== 0) {
+      obj.referralsSent = Math.round(message.referralsSent);
+    }
+    if (message.referralsReceived !== 0) {
+      obj.referralsReceived = Math.round(message.referralsReceived);
+    }
+    if (message.resolved !== 0) {
+      obj.resolved = Math.round(message.resolved);
+    }
+    if (message.confirmedByAsker !== 0) {
+      obj.confirmedByAsker = Math.round(message.confirmedByAsker);
+    }
+    if (message.helpNotStarted !== 0) {
+      obj.helpNotStarted = Math.round(message.helpNotStarted);
+    }
+    if (message.followUpsPending !== 0) {
+      obj.followUpsPending = Math.round(message.followUpsPending);
+    }
     return obj;
   },
 
@@ -6054,6 +7218,12 @@ export const DeskReport: MessageFns<DeskReport> = {
     message.wouldRecommendShare = object.wouldRecommendShare ?? 0;
     message.wouldWorkAgainShare = object.wouldWorkAgainShare ?? 0;
     message.smeShare = object.smeShare ?? 0;
+    message.referralsSent = object.referralsSent ?? 0;
+    message.referralsReceived = object.referralsReceived ?? 0;
+    message.resolved = object.resolved ?? 0;
+    message.confirmedByAsker = object.confirmedByAsker ?? 0;
+    message.helpNotStarted = object.helpNotStarted ?? 0;
+    message.followUpsPending = object.followUpsPending ?? 0;
     return message;
   },
 };
@@ -6217,6 +7387,25 @@ export const DeskServiceService = {
     responseSerialize: (value: Inquiry): Buffer => Buffer.from(Inquiry.encode(value).finish()),
     responseDeserialize: (value: Buffer): Inquiry => Inquiry.decode(value),
   },
+  recordConsent: {
+    path: "/infrashare.desk.v1.DeskService/RecordConsent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordConsentRequest): Buffer => Buffer.from(RecordConsentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordConsentRequest => RecordConsentRequest.decode(value),
+    responseSerialize: (value: Inquiry): Buffer => Buffer.from(Inquiry.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Inquiry => Inquiry.decode(value),
+  },
+  recordFollowUp: {
+    path: "/infrashare.desk.v1.DeskService/RecordFollowUp" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordFollowUpRequest): Buffer =>
+      Buffer.from(RecordFollowUpRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordFollowUpRequest => RecordFollowUpRequest.decode(value),
+    responseSerialize: (value: Inquiry): Buffer => Buffer.from(Inquiry.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Inquiry => Inquiry.decode(value),
+  },
   getDeskReport: {
     path: "/infrashare.desk.v1.DeskService/GetDeskReport" as const,
     requestStream: false as const,
@@ -6266,6 +7455,8 @@ export interface DeskServiceServer extends UntypedServiceImplementation {
   resolveInquiry: handleUnaryCall<ResolveInquiryRequest, Inquiry>;
   recordFeedback: handleUnaryCall<RecordFeedbackRequest, Inquiry>;
   eraseAsker: handleUnaryCall<EraseAskerRequest, Inquiry>;
+  recordConsent: handleUnaryCall<RecordConsentRequest, Inquiry>;
+  recordFollowUp: handleUnaryCall<RecordFollowUpRequest, Inquiry>;
   getDeskReport: handleUnaryCall<DeskReportRequest, DeskReport>;
   /** Offers, withdrawals and assignments of one responder as they happen; resumable. */
   streamAssignments: handleServerStreamingCall<StreamAssignmentsRequest, InquiryEvent>;
@@ -6510,6 +7701,36 @@ export interface DeskServiceClient extends Client {
   ): ClientUnaryCall;
   eraseAsker(
     request: EraseAskerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Inquiry) => void,
+  ): ClientUnaryCall;
+  recordConsent(
+    request: RecordConsentRequest,
+    callback: (error: ServiceError | null, response: Inquiry) => void,
+  ): ClientUnaryCall;
+  recordConsent(
+    request: RecordConsentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Inquiry) => void,
+  ): ClientUnaryCall;
+  recordConsent(
+    request: RecordConsentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Inquiry) => void,
+  ): ClientUnaryCall;
+  recordFollowUp(
+    request: RecordFollowUpRequest,
+    callback: (error: ServiceError | null, response: Inquiry) => void,
+  ): ClientUnaryCall;
+  recordFollowUp(
+    request: RecordFollowUpRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Inquiry) => void,
+  ): ClientUnaryCall;
+  recordFollowUp(
+    request: RecordFollowUpRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Inquiry) => void,
