@@ -122,6 +122,12 @@ local function release_offers(c, i, kind, actor, note, decline)
   i.od = '0'
 end
 
+-- A deadline `ms` after now, rounded up to a whole second of the clock: deadlines the desk sets
+-- fall on whole seconds (as offer deadlines do, docs/desk.md) and are never shorter than asked.
+local function due_after(c, ms)
+  return math.ceil((c.now + ms) / 1000) * 1000
+end
+
 local function set_timer(c, i, due)
   if due then
     redis.call('ZADD', c.base .. 'tm', due, i.id)
@@ -142,7 +148,7 @@ local function escalate(c, i, level, cause, escalation_ms)
   i.el = tostring(level)
   i.ec = tostring(tonumber(i.ec or '0') + 1)
   -- Level 1 (coordinators) has a deadline; level 2 (platform admins) is the last.
-  if level == 1 then set_timer(c, i, c.now + escalation_ms) else set_timer(c, i, nil) end
+  if level == 1 then set_timer(c, i, due_after(c, escalation_ms)) else set_timer(c, i, nil) end
   history(c, i, 'ESCALATED', 'desk', '', '', cause, level)
   event(c, 'ESCALATED', i, '')
 end
@@ -258,7 +264,7 @@ local function dk_route(keys, args)
     if i.st ~= 'QUEUED' then
       i.st = 'QUEUED'
       redis.call('ZADD', c.base .. 'q', tonumber(i.cr), i.id)
-      set_timer(c, i, c.now + tonumber(a.wait))
+      set_timer(c, i, due_after(c, tonumber(a.wait)))
       history(c, i, 'QUEUED', 'desk', '', '', '', 0)
       event(c, 'QUEUED', i, '')
     else
