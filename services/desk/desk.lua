@@ -132,6 +132,12 @@ local function release_offers(c, i, kind, actor, note, decline)
   i.od = '0'
 end
 
+-- A deadline `ms` after now, rounded up to a whole second of the clock: deadlines the desk sets
+-- fall on whole seconds (as offer deadlines do, docs/desk.md) and are never shorter than asked.
+local function due_after(c, ms)
+  return math.ceil((c.now + ms) / 1000) * 1000
+end
+
 local function set_timer(c, i, due)
   if due then
     redis.call('ZADD', c.base .. 'tm', due, i.id)
@@ -153,7 +159,7 @@ local function escalate(c, i, level, cause, deadlines)
   i.st = 'ESCALATED'
   i.el = tostring(level)
   i.ec = tostring(tonumber(i.ec or '0') + 1)
-  if level <= 2 then set_timer(c, i, c.now + deadlines[level]) else set_timer(c, i, nil) end
+  if level <= 2 then set_timer(c, i, due_after(c, deadlines[level])) else set_timer(c, i, nil) end
   history(c, i, 'ESCALATED', 'desk', '', '', cause, level)
   event(c, 'ESCALATED', i, '')
 end
@@ -274,7 +280,7 @@ local function dk_route(keys, args)
     if i.st ~= 'QUEUED' then
       i.st = 'QUEUED'
       redis.call('ZADD', c.base .. 'q', tonumber(i.cr), i.id)
-      set_timer(c, i, c.now + tonumber(a.wait))
+      set_timer(c, i, due_after(c, tonumber(a.wait)))
       history(c, i, 'QUEUED', 'desk', '', '', '', 0)
       event(c, 'QUEUED', i, '')
     else
@@ -447,7 +453,7 @@ local function dk_resolve(keys, args)
   local outcome = tonumber(a.outcome)
   if i.kf == '1' and outcome >= 1 and outcome <= 5 then
     i.fu = 'SCHEDULED'
-    i.fd2 = int_text(c.now + tonumber(a.follow_up))
+    i.fd2 = int_text(due_after(c, tonumber(a.follow_up)))
     set_timer(c, i, tonumber(i.fd2))
   end
   history(c, i, 'RESOLVED', a.actor, by, '', a.note, 0)

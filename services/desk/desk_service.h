@@ -74,7 +74,9 @@ class DeskModule final : public ServiceModule {
   grpc::Service* service() override { return &service_; }
   void Start() override;
   void Stop() override;
-  bool ready() const override { return directory_->ready(); }
+  // Dispatch and deadlines run too: a restarted replica is not SERVING before overdue offers
+  // are taken back and waiting work can be read.
+  bool ready() const override { return directory_->ready() && dispatcher_.ready(); }
 
  private:
   const Directory* directory_;

@@ -6,7 +6,6 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/logging.h"
 
@@ -67,6 +66,8 @@ void Dispatcher::Stop() {
   for (auto& thread : threads_)
     if (thread.joinable()) thread.join();
   threads_.clear();
+  group_exists_ = false;
+  deadlines_applied_ = false;
 }
 
 bool Dispatcher::Sleep(int ms) {
@@ -85,6 +86,7 @@ void Dispatcher::Consume(const std::string& consumer) {
     }
     if (!group_ready) {
       group_ready = queue_->EnsureGroup().ok();
+      if (group_ready) group_exists_ = true;
       if (!group_ready && !Sleep(500)) return;
       continue;
     }
@@ -250,11 +252,8 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
       const auto& first = *std::find_if(loaded.begin(), loaded.end(), [&](const Candidate& c) {
                              return c.responder->id() == decision.responder_ids.front();
                            })->responder;
-      // Counted from the current millisecond, so short test deadlines stay exact.
-      const int64_t start_ms = NowMs();
-      const auto deadline = AddWorkingTime(first, now, std::chrono::seconds(seconds));
-      deadline_ms = start_ms +
-                    (std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)).count();
+      deadline_ms =
+          OfferDeadlineMs(first, std::chrono::system_clock::now(), std::chrono::seconds(seconds));
     }
     auto committed = store_->Route(inquiry_id, stored->version, decision, deadline_ms);
     if (!committed.ok()) return committed.status();
@@ -274,12 +273,17 @@ absl::Status Dispatcher::DrainQueue() {
 
 void Dispatcher::ApplyDeadlines() {
   constexpr int kBatch = 500;
-  while (Sleep(config_.timer_interval_ms)) {
+  // The first pass runs at once: deadlines that passed while no replica ran are applied before
+  // this replica reports ready.
+  do {
+    bool passed = true;
     for (int round = 0; round < 20; ++round) {
       auto applied = store_->ApplyDue(kBatch);
+      if (!applied.ok()) passed = false;
       if (!applied.ok() || *applied < kBatch) break;
     }
-  }
+    if (passed) deadlines_applied_ = true;
+  } while (Sleep(config_.timer_interval_ms));
 }
 
 }  // namespace infrashare::desk

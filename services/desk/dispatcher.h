@@ -27,6 +27,9 @@ class Dispatcher {
   ~Dispatcher() { Stop(); }
   void Start();
   void Stop();
+  // Running: the dispatch consumer group exists (a consumer can read work) and the deadline loop
+  // has completed a pass, so deadlines that passed before this replica started are applied.
+  bool ready() const { return group_exists_ && deadlines_applied_; }
 
  private:
   void Consume(const std::string& consumer);
@@ -56,6 +59,8 @@ class Dispatcher {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
+  std::atomic<bool> group_exists_{false};
+  std::atomic<bool> deadlines_applied_{false};
   std::vector<std::thread> threads_;
 };
 

@@ -115,6 +115,13 @@ SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from,
   return from + amount;
 }
 
+int64_t OfferDeadlineMs(const v1::Responder& responder, std::chrono::system_clock::time_point now,
+                        std::chrono::seconds amount) {
+  const SysSeconds deadline =
+      AddWorkingTime(responder, std::chrono::ceil<std::chrono::seconds>(now), amount);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline.time_since_epoch()).count();
+}
+
 RouteDecision Decide(const v1::Inquiry& inquiry, const std::vector<Candidate>& candidates,
                      const RoutingPolicy& policy) {
   RouteDecision decision;

@@ -49,6 +49,12 @@ std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds 
 SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from,
                           std::chrono::seconds amount);
 
+// The deadline of an offer made at `now` that gives the responder `amount` of working time, in
+// milliseconds since the epoch. Counted from the next whole second (never shorter than `amount`),
+// so it falls on a whole second of the clock, as the desk's other deadlines do (docs/desk.md).
+int64_t OfferDeadlineMs(const v1::Responder& responder, std::chrono::system_clock::time_point now,
+                        std::chrono::seconds amount);
+
 struct RoutingPolicy {
   int pool_size = 1;     // responders offered at once
   int max_attempts = 3;  // offers before the inquiry escalates

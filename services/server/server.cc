@@ -7,6 +7,8 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/server_builder.h>
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/clock.h"
@@ -301,29 +303,43 @@ void InfrashareServer::SetServingStatus(const std::string& service, bool serving
 }
 
 void InfrashareServer::WatchHealth() {
-  bool last = false;
+  // Modules are asked every 100 ms, so a replica that becomes ready (a desk whose dispatcher and
+  // deadlines run) is SERVING at once; Redis is pinged once a second as before (the pool's dial
+  // back-off, up to 2 s, bounds how soon a return is noticed anyway). Statuses are set only on a
+  // change: each set is a message to every client watching health.
+  constexpr auto kRound = std::chrono::milliseconds(100);
+  constexpr int kRoundsPerPing = 10;
+  std::map<std::string, bool> published;
+  auto publish = [&](const std::string& service, bool serving) {
+    auto [it, added] = published.try_emplace(service, serving);
+    if (!added && it->second == serving) return;
+    it->second = serving;
+    SetServingStatus(service, serving);
+  };
+  bool redis_ok = false;
   bool first = true;
-  while (!stopping_) {
-    const bool redis_ok = redis_->CheckHealth();
-    if (redis_ok != last || first) {
-      if (redis_ok) {
-        logging::Info("redis reachable");
-      } else {
-        logging::Warn("redis unreachable; services NOT_SERVING until it is back");
+  for (int round = 0; !stopping_; round = (round + 1) % kRoundsPerPing) {
+    if (round == 0) {
+      const bool was_ok = redis_ok;
+      redis_ok = redis_->CheckHealth();
+      if (first || redis_ok != was_ok) {
+        if (redis_ok) {
+          logging::Info("redis reachable");
+        } else {
+          logging::Warn("redis unreachable; services NOT_SERVING until it is back");
+        }
       }
+      first = false;
     }
     bool all = redis_ok;
-    SetServingStatus(kTokenServiceName, redis_ok);
+    publish(kTokenServiceName, redis_ok);
     for (auto& m : modules_) {
-      bool serving = redis_ok && m->ready();
+      const bool serving = redis_ok && m->ready();
       all = all && serving;
-      SetServingStatus(m->name(), serving);
+      publish(m->name(), serving);
     }
-    SetServingStatus("", all);
-    last = redis_ok;
-    first = false;
-    for (int i = 0; i < 10 && !stopping_; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    publish("", all);
+    std::this_thread::sleep_for(kRound);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 
 #include "services/desk/validation.h"
 
@@ -270,6 +271,62 @@ TEST(AddWorkingTime, SkipsAbsences) {
   EXPECT_EQ(AddWorkingTime(r, Utc(2026, 12, 4, 15), hours(2)), Utc(2026, 12, 8, 9));
   EXPECT_FALSE(Working(r, Utc(2026, 12, 7, 10)));
   EXPECT_TRUE(Working(r, Utc(2026, 12, 8, 10)));
+}
+
+using std::chrono::milliseconds;
+
+int64_t Ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+TEST(OfferDeadline, CountsFromTheNextWholeSecond) {
+  // 10:15:42.734 UTC, around the clock: the hour starts at 10:15:43, never earlier.
+  const auto now = Utc(2026, 12, 2, 10, 15) + seconds(42) + milliseconds(734);
+  EXPECT_EQ(OfferDeadlineMs(Responder("a"), now, hours(1)),
+            Ms(Utc(2026, 12, 2, 11, 15) + seconds(43)));
+  // On a whole second already: nothing is added.
+  EXPECT_EQ(OfferDeadlineMs(Responder("a"), Utc(2026, 12, 2, 10), hours(1)),
+            Ms(Utc(2026, 12, 2, 11)));
+}
+
+TEST(OfferDeadline, AnOfferJustBeforeClosingTimeEndsOnAWholeSecondTheNextMorning) {
+  auto r = Responder("a");
+  OfficeHours(&r);  // 09:00-17:00 in Amsterdam, CET in December (UTC+1)
+  // Monday 7 December 2026, 16:59:59.5 local: no whole working second is left today, so one
+  // working hour ends on Tuesday at 10:00:00 local (09:00 UTC), not at 09:59:59.5.
+  const auto half_a_second_before = Utc(2026, 12, 7, 15, 59) + seconds(59) + milliseconds(500);
+  EXPECT_EQ(OfferDeadlineMs(r, half_a_second_before, hours(1)), Ms(Utc(2026, 12, 8, 9)));
+  // 16:59:58.5: one whole second today (16:59:59), the rest on Tuesday: 09:59:59 local.
+  const auto one_and_a_half = Utc(2026, 12, 7, 15, 59) + seconds(58) + milliseconds(500);
+  EXPECT_EQ(OfferDeadlineMs(r, one_and_a_half, hours(1)),
+            Ms(Utc(2026, 12, 8, 8, 59) + seconds(59)));
+}
+
+// Against a reference: the working time between the offer and its deadline, summed over the
+// responder's working windows, is at least what was asked and less than a second more; the
+// deadline is a whole second. Offers at random milliseconds across weekends and both DST changes.
+TEST(OfferDeadline, GivesTheWorkingTimeAskedAndEndsOnAWholeSecond) {
+  auto r = Responder("a");
+  OfficeHours(&r);
+  std::mt19937_64 random(19);
+  const int64_t first_ms = Ms(Utc(2026, 3, 20, 0));
+  const int64_t span_ms = Ms(Utc(2026, 11, 5, 0)) - first_ms;
+  for (int n = 0; n < 300; ++n) {
+    const auto now = std::chrono::system_clock::time_point(
+        milliseconds(first_ms + static_cast<int64_t>(random() % span_ms)));
+    const seconds amount(1 + static_cast<int64_t>(random() % (3 * 8 * 3600)));
+    const int64_t deadline_ms = OfferDeadlineMs(r, now, amount);
+    ASSERT_EQ(deadline_ms % 1000, 0) << Ms(now);
+    const SysSeconds to(seconds(deadline_ms / 1000));
+    int64_t working_ms = 0;
+    for (const auto& w : WorkingWindows(r, std::chrono::floor<seconds>(now), to))
+      working_ms +=
+          std::max<int64_t>(0, std::min(Ms(w.end), deadline_ms) - std::max(Ms(w.start), Ms(now)));
+    const int64_t asked_ms = amount.count() * 1000;
+    EXPECT_GE(working_ms, asked_ms) << "offer at " << Ms(now) << " for " << amount.count() << " s";
+    EXPECT_LT(working_ms, asked_ms + 1000)
+        << "offer at " << Ms(now) << " for " << amount.count() << " s";
+  }
 }
 
 TEST(DeskValidation, NamesEveryBadResponderField) {
