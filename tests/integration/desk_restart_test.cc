@@ -12,13 +12,13 @@
 #include <string>
 #include <thread>
 
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/desk/v1/desk.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "services/common/clock.h"
 #include "services/common/embedded_lua.h"
 #include "services/desk/desk_store.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_server.h"
@@ -96,7 +96,8 @@ void OfferThenStop(const RedisServer& redis, Inquiry* open_offer) {
   network.mutable_network()->add_member_organization_ids("perron038");
   reg::Network created_network;
   ASSERT_TRUE(registry->CreateNetwork(admin().get(), network, &created_network).ok());
-  for (const char* name : {"Perron038 desk", "Caf\xC3\xA9 \xC3\x91 desk", "'s-Hertogenbosch desk"}) {
+  for (const char* name :
+       {"Perron038 desk", "Caf\xC3\xA9 \xC3\x91 desk", "'s-Hertogenbosch desk"}) {
     CreateResponderRequest request;
     request.mutable_responder()->set_organization_id("perron038");
     request.mutable_responder()->set_display_name(name);

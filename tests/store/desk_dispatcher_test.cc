@@ -103,8 +103,10 @@ TEST(DeskTimers, AQueueWaitAndAnEscalationFallOnWholeSeconds) {
 // A dispatcher over the Redis stores, as DeskModule builds it.
 struct DispatcherOver {
   explicit DispatcherOver(RedisPool* pool, DeskConfig config)
-      : store(pool, config), queue(pool), directory(nullptr), dispatcher(&queue, &store, &directory,
-                                                                        config) {}
+      : store(pool, config),
+        queue(pool),
+        directory(nullptr),
+        dispatcher(&queue, &store, &directory, config) {}
   RedisDeskStore store;
   RedisDispatchQueue queue;
   registry::RegistryReadModel directory;
