@@ -467,7 +467,8 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   auto asked =
       Cli("-o json desk ask --need innovation --theme digitalisation --sme --text 'Help with a "
           "webshop' "
-          "--entry bakery --name 'Jan Jansen' --email jan@example.org");
+          "--entry bakery --name 'Jan Jansen' --email jan@example.org --follow-up --how 'web "
+          "form'");
   ASSERT_EQ(asked.exit_code, 0) << asked.output;
   const std::string inquiry = JsonField(asked.output, "id");
   follower.join();
@@ -478,11 +479,21 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
   EXPECT_NE(shown.output.find("\"INQUIRY_STATE_ASSIGNED\""), std::string::npos) << shown.output;
   EXPECT_NE(shown.output.find("jan@example.org"), std::string::npos) << shown.output;
+  EXPECT_NE(shown.output.find("\"how\": \"web form\""), std::string::npos) << shown.output;
+  auto consent = Cli("-o json desk consent " + inquiry + " --share --follow-up --how 'by phone'");
+  ASSERT_EQ(consent.exit_code, 0) << consent.output;
+  EXPECT_NE(consent.output.find("\"share_across_networks\": true"), std::string::npos)
+      << consent.output;
   auto resolved = Cli(
       "desk resolve " + inquiry + " --as " + responder + " --outcome answered --note 'called back'",
       responder_token);
   ASSERT_EQ(resolved.exit_code, 0) << resolved.output;
   ASSERT_EQ(Cli("desk feedback " + inquiry + " --score 5 --recommend --again").exit_code, 0);
+  EXPECT_NE(Cli("desk follow-up " + inquiry).exit_code, 0);  // neither --started nor --not-started
+  auto answered =
+      Cli("-o json desk follow-up " + inquiry + " --started --note 'de cursus is begonnen'");
+  ASSERT_EQ(answered.exit_code, 0) << answered.output;
+  EXPECT_NE(answered.output.find("STATE_ANSWERED"), std::string::npos) << answered.output;
 
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   const std::string from =
@@ -492,6 +503,8 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   auto report = Cli("-o json desk report --network techoost --from " + from + " --to " + to);
   ASSERT_EQ(report.exit_code, 0) << report.output;
   EXPECT_NE(report.output.find("\"average_score\": 5"), std::string::npos) << report.output;
+  EXPECT_NE(report.output.find("\"confirmed_by_asker\": \"1\""), std::string::npos)
+      << report.output;
   // The impact report: its desk section over the same inquiries, as a CSV export; a backwards
   // period names the field.
   auto impact = Cli("impact --network techoost --from " + from + " --to " + to + " --format csv");

@@ -1047,6 +1047,130 @@ TEST_F(DeskStoreTest, ReferralLoopsAreRefusedAndEscalationAndQueueWork) {
   EXPECT_EQ(*due, 0);
 }
 
+// Escalation level by level, each with its own deadline: coordinators, platform admins, then back
+// to the entry partner (the last: no deadline after it).
+TEST_F(DeskStoreTest, EscalationGoesLevelByLevelBackToTheEntryPartner) {
+  DeskConfig config;
+  config.escalation_s = 1;
+  config.level2_escalation_s = 1;
+  store_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config);
+  auto i = Submit("inq1");
+  ASSERT_TRUE(i.ok());
+  desk::RouteDecision escalate;
+  escalate.kind = desk::RouteDecision::Kind::kEscalate;
+  escalate.cause = "no responder fits this inquiry";
+  escalate.suggested_networks = {"net2", "net3"};
+  auto escalated = store_->Route("inq1", i->etag(), escalate, 0);
+  ASSERT_TRUE(escalated.ok() && escalated->has_value()) << escalated.status();
+  EXPECT_EQ((**escalated).escalation_level(), 1);
+  EXPECT_EQ(std::vector<std::string>((**escalated).suggested_network_ids().begin(),
+                                     (**escalated).suggested_network_ids().end()),
+            (std::vector<std::string>{"net2", "net3"}));
+  int level = 1;
+  for (int n = 0; n < 100 && level < 3; ++n) {  // two one-second deadlines, polled up to 5 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(store_->ApplyDue(10).ok());
+    auto now = store_->GetInquiry("inq1", true);
+    ASSERT_TRUE(now.ok() && now->has_value());
+    EXPECT_GE((*now)->inquiry.escalation_level(), level);  // never back down
+    level = (*now)->inquiry.escalation_level();
+  }
+  ASSERT_EQ(level, 3);
+  auto last = store_->GetInquiry("inq1", true);
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->inquiry.state(), v1d::INQUIRY_STATE_ESCALATED);
+  std::vector<int> levels;
+  for (const auto& h : (*last)->inquiry.history())
+    if (h.kind() == v1d::HISTORY_KIND_ESCALATED) levels.push_back(h.level());
+  EXPECT_EQ(levels, (std::vector<int>{1, 2, 3}));
+  auto after = store_->ApplyDue(10);  // no deadline is left
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, 0);
+}
+
+// Consent, a referral to another network, the follow-up and erasure as desk.lua keeps them.
+TEST_F(DeskStoreTest, ConsentGatesReferralsAcrossNetworksAndTheFollowUp) {
+  DeskConfig config;
+  config.follow_up_s = 0;  // due at once
+  store_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config);
+  ASSERT_TRUE(Responder("r1").ok());
+  auto i = Submit("inq1");
+  ASSERT_TRUE(i.ok());
+  EXPECT_EQ(std::vector<std::string>(i->network_chain().begin(), i->network_chain().end()),
+            std::vector<std::string>{"net1"});
+  EXPECT_FALSE(i->has_consent());
+  desk::ReferCommand across{"inq1", "tok_coord", "", "", "o9", "", "their region"};
+  across.target_network_id = "net2";
+  auto refused = store_->Refer(across, "");
+  EXPECT_EQ(ErrorReason(refused.status()), "CONSENT_REQUIRED");
+
+  v1d::AskerConsent consent;
+  consent.set_share_across_networks(true);
+  consent.set_follow_up(true);
+  consent.set_how("aan de balie");
+  auto recorded = store_->RecordConsent("inq1", "tok_entry", consent, "");
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_TRUE(recorded->consent().share_across_networks());
+  EXPECT_EQ(recorded->consent().recorded_by(), "tok_entry");
+  auto referred = store_->Refer(across, "");
+  ASSERT_TRUE(referred.ok()) << referred.status();
+  EXPECT_EQ(referred->network_id(), "net2");
+  EXPECT_EQ(
+      std::vector<std::string>(referred->network_chain().begin(), referred->network_chain().end()),
+      (std::vector<std::string>{"net1", "net2"}));
+  // Sent by one network, received by the other; listed by both.
+  auto counts = store_->CrossNetworkReferrals("net1", 0, NowMs() + 1000);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(*counts, std::make_pair(int64_t{1}, int64_t{0}));
+  counts = store_->CrossNetworkReferrals("net2", 0, NowMs() + 1000);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(*counts, std::make_pair(int64_t{0}, int64_t{1}));
+  for (const char* network : {"net1", "net2"}) {
+    auto listed = store_->InquiryIds(desk::InquiryIndex::kNetwork, network, 0, 10);
+    ASSERT_TRUE(listed.ok());
+    EXPECT_EQ(listed->first, std::vector<std::string>{"inq1"}) << network;
+  }
+  // Back to the whole first network is a loop.
+  desk::ReferCommand back{"inq1", "tok_coord", "", "", "", "", "back"};
+  back.target_network_id = "net1";
+  EXPECT_EQ(ErrorReason(store_->Refer(back, "").status()), "REFERRAL_LOOP");
+
+  ASSERT_TRUE(store_
+                  ->Resolve(
+                      "inq1", "tok_coord", "",
+                      [] {
+                        v1d::ResolveInquiryRequest r;
+                        r.set_outcome(v1d::OUTCOME_ANSWERED);
+                        return r;
+                      }(),
+                      "")
+                  .ok());
+  // Due at the next whole second (deadlines fall on whole seconds); polled up to 3 s.
+  auto due = store_->GetInquiry("inq1", false);
+  for (int n = 0; n < 60; ++n) {
+    ASSERT_TRUE(store_->ApplyDue(10).ok());
+    due = store_->GetInquiry("inq1", false);
+    ASSERT_TRUE(due.ok() && due->has_value());
+    if ((*due)->inquiry.follow_up().state() != v1d::FollowUp::STATE_SCHEDULED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ((*due)->inquiry.follow_up().state(), v1d::FollowUp::STATE_DUE);
+  auto answered = store_->RecordFollowUp("inq1", "tok_entry", false, "nog niet", "");
+  ASSERT_TRUE(answered.ok()) << answered.status();
+  EXPECT_EQ(answered->follow_up().state(), v1d::FollowUp::STATE_ANSWERED);
+  EXPECT_FALSE(answered->follow_up().help_started());
+  EXPECT_EQ(ErrorReason(store_->RecordFollowUp("inq1", "tok_entry", true, "", "").status()),
+            "FOLLOW_UP_RECORDED");
+
+  // Erasure takes the consent with the contact; the answer stays for the statistics.
+  auto erased = store_->EraseAsker("inq1", "tok_admin", "", false);
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_FALSE(erased->has_consent());
+  EXPECT_EQ(erased->follow_up().state(), v1d::FollowUp::STATE_ANSWERED);
+  EXPECT_EQ(ErrorReason(store_->RecordConsent("inq1", "tok_entry", consent, "").status()),
+            "ERASED");
+}
+
 TEST_F(DeskStoreTest, AnOfferPastItsDeadlineGoesBackToRouting) {
   ASSERT_TRUE(Responder("r1").ok());
   auto i = Submit("inq1");

@@ -35,15 +35,33 @@ bool AddEnums(const std::vector<std::string>& texts,
 struct Flags {
   std::string id, responder, organization, network, name, token_id, time_zone, text, need, region,
       urgency, language, email, phone, asker_org, entry, target_org, target_responder, note,
-      outcome, booking, reason, comment, cursor, from, to, file, near, base;
+      outcome, booking, reason, comment, cursor, from, to, file, near, base, target_network, code,
+      how;
   double radius = 0;
   std::vector<std::string> skills, themes, regions, languages, hours, states;
   int capacity = 1;
   int score = 0;
   int limit = 0;
   bool sme = false, recommend = false, again = false, accept = false, offline = false;
-  bool escalated = false;
+  bool escalated = false, follow_up_due = false;
+  bool share = false, follow_up = false;  // the asker's consent
+  bool started = false, not_started = false;
 };
+
+bool Consent(const Flags& f, AskerConsent* consent) {
+  consent->set_share_across_networks(f.share);
+  consent->set_follow_up(f.follow_up);
+  consent->set_how(f.how);
+  return f.share || f.follow_up || !f.how.empty();
+}
+
+void AddConsentFlags(CLI::App* command, Flags* f) {
+  command->add_flag("--share", f->share,
+                    "the asker agrees that the question and contact go to another network");
+  command->add_flag("--follow-up", f->follow_up,
+                    "the asker agrees to be asked later whether the help started");
+  command->add_option("--how", f->how, "how the consent was given, e.g. 'web form', 'by phone'");
+}
 using FlagsPtr = std::shared_ptr<Flags>;
 
 // "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR 09:00 480": an RRULE, a local start time and minutes.
@@ -196,6 +214,7 @@ bool BuildInquiry(const Flags& f, SubmitInquiryRequest* request, App& app) {
   request->mutable_contact()->set_organization_name(f.asker_org);
   request->set_entry_organization_id(f.entry);
   request->set_network_id(f.network);
+  if (!Consent(f, request->mutable_consent())) request->clear_consent();
   return true;
 }
 
@@ -271,6 +290,7 @@ void AddAsk(CLI::App* sub, App& app, const FlagsPtr& f) {
   ask->add_option("--asker-org", f->asker_org, "the asker's organisation name");
   ask->add_option("--entry", f->entry, "the entry partner (default: your organisation)");
   ask->add_option("--network", f->network, "the network (default: the entry partner's only one)");
+  AddConsentFlags(ask, f.get());
   ask->callback([&app, f] {
     SubmitInquiryRequest request;
     if (!BuildInquiry(*f, &request, app)) return;
@@ -304,12 +324,15 @@ void AddInquiryQueries(CLI::App* sub, App& app, const FlagsPtr& f) {
       ->excludes(by_responder);
   list->add_option("--state", f->states,
                    "only these states: routing, offered, queued, escalated, assigned, resolved");
+  list->add_flag("--follow-up-due", f->follow_up_due,
+                 "with --entry: only inquiries whose asker should be asked now if help started");
   list->callback([&app, f] {
     ListInquiriesRequest request;
     request.set_network_id(f->network);
     request.set_entry_organization_id(f->entry);
     request.set_responder_id(f->responder);
     request.set_escalated(f->escalated);
+    request.set_follow_up_due(f->follow_up_due);
     if (!AddEnums(f->states, InquiryState_descriptor(), "INQUIRY_STATE_", "--state", app,
                   request.mutable_states()))
       return;
@@ -357,11 +380,19 @@ void AddOfferCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   decline->add_option("id", f->id)->required();
   decline->add_option("--as", f->responder, "the responder id")->required();
   decline->add_option("--reason", f->reason, "why")->required();
+  decline->add_option("--code", f->code,
+                      "out-of-scope, no-capacity, outside-region, more-information, "
+                      "already-helped, other (default)");
   decline->callback([&app, f] {
     DeclineInquiryRequest request;
     request.set_id(f->id);
     request.set_responder_id(f->responder);
     request.set_reason(f->reason);
+    if (!f->code.empty()) {
+      int code = ParseEnum(DeclineReason_descriptor(), "DECLINE_REASON_", f->code);
+      if (code <= 0) return app.Fail("--code: unknown reason code '" + f->code + "'");
+      request.set_reason_code(static_cast<DeclineReason>(code));
+    }
     CallAndPrint(app, app.client().desk(), &Stub::DeclineInquiry, request);
   });
 }
@@ -375,6 +406,9 @@ void AddReferResolve(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* to_org = refer->add_option("--to-org", f->target_org, "the organisation to refer to");
   refer->add_option("--to-responder", f->target_responder, "the responder to refer to")
       ->excludes(to_org);
+  refer->add_option("--to-network", f->target_network,
+                    "another network: alone for its desk, or the network of --to-org (needs the "
+                    "asker's consent: infrashare desk consent ID --share)");
   refer->add_option("--note", f->note, "what the next partner should know")->required();
   refer->callback([&app, f] {
     ReferInquiryRequest request;
@@ -382,6 +416,7 @@ void AddReferResolve(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.set_responder_id(f->responder);
     request.set_target_organization_id(f->target_org);
     request.set_target_responder_id(f->target_responder);
+    request.set_target_network_id(f->target_network);
     request.set_note(f->note);
     CallAndPrint(app, app.client().desk(), &Stub::ReferInquiry, request);
   });
@@ -426,6 +461,32 @@ void AddAftercare(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.mutable_feedback()->set_would_work_again(f->again);
     request.mutable_feedback()->set_comment(f->comment);
     CallAndPrint(app, app.client().desk(), &Stub::RecordFeedback, request);
+  });
+
+  auto* consent = sub->add_subcommand(
+      "consent", "record what the asker agreed to (replaces an earlier record; none = withdrawn)");
+  consent->add_option("id", f->id)->required();
+  AddConsentFlags(consent, f.get());
+  consent->callback([&app, f] {
+    RecordConsentRequest request;
+    request.set_id(f->id);
+    Consent(*f, request.mutable_consent());
+    CallAndPrint(app, app.client().desk(), &Stub::RecordConsent, request);
+  });
+
+  auto* follow_up =
+      sub->add_subcommand("follow-up", "record the asker's answer: did the help actually start?");
+  follow_up->add_option("id", f->id)->required();
+  auto* started = follow_up->add_flag("--started", f->started, "the help started");
+  follow_up->add_flag("--not-started", f->not_started, "it did not")->excludes(started);
+  follow_up->add_option("--note", f->note, "in the asker's words");
+  follow_up->callback([&app, f] {
+    if (f->started == f->not_started) return app.Fail("give --started or --not-started");
+    RecordFollowUpRequest request;
+    request.set_id(f->id);
+    request.set_help_started(f->started);
+    request.set_note(f->note);
+    CallAndPrint(app, app.client().desk(), &Stub::RecordFollowUp, request);
   });
 
   auto* erase = sub->add_subcommand("erase", "erase the asker's personal data (statistics stay)");
