@@ -36,6 +36,7 @@ class DeskApiTest : public ::testing::Test {
         1;  // HIGH-urgency offers lapse after a second: the timeout tests use them
     config.desk.accept_s_normal = 3600;
     config.desk.escalation_s = 1;
+    config.desk.level2_escalation_s = 1;  // and a second later back to the entry partner
     config.desk.timer_interval_ms = 50;
     config.desk.max_text_bytes = 500;
     config.desk.follow_up_s = 1;  // the follow-up comes a second after resolution here
@@ -603,6 +604,38 @@ TEST_F(DeskApiTest, AReferralDeclinedAcrossNetworksShowsItsReasonToTheReferrer) 
   decline.set_reason_code(static_cast<DeclineReason>(99));
   auto bad = desk_->DeclineInquiry(As(lab.token).get(), decline, &out);
   EXPECT_EQ(BadField(bad), "reason_code");
+}
+
+// Nobody took it up at any level: it comes back to the entry partner, who answers the asker itself
+// and may resolve it then (not before).
+TEST_F(DeskApiTest, AnInquiryNobodyTookUpComesBackToTheEntryPartner) {
+  MakeNetwork({"bakery", "school"});
+  AddResponder("school");  // innovation and training only
+  auto request = Question();
+  request.set_need_type(NEED_TYPE_TALENT);
+  Inquiry inquiry = Submit("bakery", request);
+  AwaitState(inquiry.id(), INQUIRY_STATE_ESCALATED);
+  ResolveInquiryRequest resolve;
+  resolve.set_id(inquiry.id());
+  resolve.set_outcome(OUTCOME_NO_MATCH);
+  resolve.set_note("we told the asker ourselves");
+  Inquiry out;
+  auto early = desk_->ResolveInquiry(As(admins_["bakery"]).get(), resolve, &out);
+  Inquiry back = Await(inquiry.id(), [](const Inquiry& i) { return i.escalation_level() == 3; });
+  if (early.ok()) {  // only if it had already come back when asked
+    EXPECT_EQ(back.state(), INQUIRY_STATE_RESOLVED);
+    return;
+  }
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(back.state(), INQUIRY_STATE_ESCALATED);
+  std::vector<int> levels;
+  for (const auto& h : back.history())
+    if (h.kind() == HISTORY_KIND_ESCALATED) levels.push_back(h.level());
+  EXPECT_EQ(levels, (std::vector<int>{1, 2, 3}));
+  auto resolved = desk_->ResolveInquiry(As(admins_["bakery"]).get(), resolve, &out);
+  ASSERT_TRUE(resolved.ok()) << resolved.error_message();
+  EXPECT_EQ(out.state(), INQUIRY_STATE_RESOLVED);
+  EXPECT_EQ(out.outcome(), OUTCOME_NO_MATCH);
 }
 
 // A question no responder of the network covers (its theme) escalates at once, never offered to
