@@ -132,7 +132,8 @@ absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(
   for (const auto& i : *inquiries) {
     const bool texts =
         request.erase_texts() && (!i.text().empty() || !i.feedback().comment().empty());
-    if (!i.has_contact() && !texts) continue;  // nothing of the asker left to erase here
+    // Nothing of the asker left to erase here.
+    if (!i.has_contact() && !i.has_consent() && !texts) continue;
     auto erased_one = desk_->EraseAsker(i.id(), caller.token_id, "", request.erase_texts());
     if (!erased_one.ok() && erased_one.status().code() != absl::StatusCode::kNotFound)
       return erased_one.status();
