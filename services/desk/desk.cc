@@ -29,11 +29,6 @@ void ClearPersonalData(v1::Inquiry* inquiry) {
   inquiry->clear_consent();
 }
 
-absl::Status ValidateConsent(const v1::AskerConsent& consent, const std::string& field) {
-  if (consent.how().size() > 200) return InvalidField(field + ".how", "must be at most 200 bytes");
-  return absl::OkStatus();
-}
-
 absl::StatusOr<int> Offset(absl::string_view token) {
   if (token.empty()) return 0;
   int offset = 0;
@@ -199,7 +194,6 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller,
   if (!members->has_value()) return InvalidField("network_id", "is not a registered network");
   if (!(*members)->count(entry))
     return InvalidField("entry_organization_id", "is not a member of the network");
-  if (auto status = ValidateConsent(request.consent(), "consent"); !status.ok()) return status;
   bool asker_is_sme = request.asker_is_sme();
   if (!request.asker_organization_id().empty()) {
     auto exists = directory_->OrganizationExists(request.asker_organization_id());
@@ -608,7 +602,9 @@ absl::StatusOr<v1::Inquiry> Desk::RecordConsent(const Caller& caller,
                                                 const v1::RecordConsentRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
   if (!request.has_consent()) return InvalidField("consent", "is required");
-  if (auto status = ValidateConsent(request.consent(), "consent"); !status.ok()) return status;
+  FieldErrors errors;
+  Validate(request.consent(), "consent", &errors);
+  if (!errors.empty()) return errors.ToStatus();
   // Whoever may reach the asker records what the asker agreed to.
   auto inquiry = Load(caller, request.id(), View::kFull);
   if (!inquiry.ok()) return inquiry.status();

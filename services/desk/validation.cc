@@ -114,6 +114,11 @@ void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limi
     if (value->size() > 300) errors->Add(field, "must be at most 300 characters");
   if (!c.email().empty() && !IsEmailAddress(c.email()))
     errors->Add("contact.email", "must be an e-mail address (one '@', a dotted domain, no spaces)");
+  Validate(request.consent(), "consent", errors);
+}
+
+void Validate(const v1::AskerConsent& consent, absl::string_view prefix, FieldErrors* errors) {
+  if (consent.how().size() > 200) errors->Add(Path(prefix, "how"), "must be at most 200 bytes");
 }
 
 void Validate(const v1::ResolveInquiryRequest& request, FieldErrors* errors) {

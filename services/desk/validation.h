@@ -19,5 +19,6 @@ void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limi
               FieldErrors* errors);
 void Validate(const v1::ResolveInquiryRequest& request, FieldErrors* errors);
 void Validate(const v1::Feedback& feedback, absl::string_view prefix, FieldErrors* errors);
+void Validate(const v1::AskerConsent& consent, absl::string_view prefix, FieldErrors* errors);
 
 }  // namespace infrashare::desk

@@ -482,6 +482,17 @@ TEST_F(DeskApiTest, AReferralAcrossNetworksNeedsConsentAndTheReferrerFollowsIt) 
   EXPECT_EQ(out.consent().how(), "telefonisch, 1 december");
   EXPECT_TRUE(out.consent().has_time());
   EXPECT_FALSE(out.consent().recorded_by().empty());
+  RecordConsentRequest too_long = consent;  // how it was given: a line, not a document
+  too_long.mutable_consent()->set_how(std::string(201, 'x'));
+  EXPECT_EQ(BadField(desk_->RecordConsent(As(admins_["bakery"]).get(), too_long, &out)),
+            "consent.how");
+  auto asked = Question();
+  asked.mutable_consent()->set_how(std::string(1 << 20, 'x'));
+  EXPECT_EQ(BadField(desk_->SubmitInquiry(As(admins_["bakery"]).get(), asked, &out)),
+            "consent.how");
+  RecordConsentRequest none;
+  none.set_id(inquiry.id());
+  EXPECT_EQ(BadField(desk_->RecordConsent(As(admins_["bakery"]).get(), none, &out)), "consent");
 
   auto referred = desk_->ReferInquiry(As(a.token).get(), refer, &out);
   ASSERT_TRUE(referred.ok()) << referred.error_message();
