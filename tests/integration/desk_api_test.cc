@@ -606,6 +606,92 @@ TEST_F(DeskApiTest, AReferralDeclinedAcrossNetworksShowsItsReasonToTheReferrer) 
   EXPECT_EQ(BadField(bad), "reason_code");
 }
 
+// A referred inquiry declined in the other network escalates there with the networks that could
+// still help: not the networks it already passed through (a referral to them as a whole is a loop)
+// nor the organisation that referred it away, but one that covers it and was not asked yet.
+TEST_F(DeskApiTest, SuggestedNetworksLeaveOutWhereTheInquiryHasBeen) {
+  MakeNetwork({"hotel"});
+  const std::string fresh = net_;
+  AddResponder("hotel", [](Responder* r) { r->add_themes(reg::THEME_HOSPITALITY); });
+  MakeNetwork({"lab"});
+  const std::string there = net_, there_coordinator = coordinator_;
+  Person lab = AddResponder("lab", [](Responder* r) { r->add_themes(reg::THEME_HOSPITALITY); });
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_HOSPITALITY); });
+  auto request = Question("Wie helpt ons hotel in 's-Hertogenbosch met gastregistratie? Café Ñ");
+  request.add_themes(reg::THEME_HOSPITALITY);
+  request.mutable_consent()->set_share_across_networks(true);
+  request.mutable_consent()->set_how("web form");
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+  ReferInquiryRequest refer;
+  refer.set_id(inquiry.id());
+  refer.set_responder_id(a.id);
+  refer.set_target_network_id(there);
+  refer.set_note("jullie regio");
+  ASSERT_TRUE(desk_->ReferInquiry(As(a.token).get(), refer, &out).ok());
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), lab.id);
+  ASSERT_TRUE(Decline(lab, inquiry.id(), &out).ok());
+  Inquiry escalated = AwaitState(inquiry.id(), INQUIRY_STATE_ESCALATED);
+  ASSERT_EQ(escalated.network_id(), there);
+  std::set<std::string> suggested(escalated.suggested_network_ids().begin(),
+                                  escalated.suggested_network_ids().end());
+  EXPECT_FALSE(suggested.count(net_)) << "where it entered, and whose responder referred it away";
+  EXPECT_FALSE(suggested.count(there));
+  EXPECT_TRUE(suggested.count(fresh));
+  // Each suggestion is somewhere the coordinators can refer it to as a whole.
+  ReferInquiryRequest onward;
+  onward.set_id(inquiry.id());
+  onward.set_target_network_id(escalated.suggested_network_ids(0));
+  onward.set_note("zij hebben een hotelschool");
+  auto referred = desk_->ReferInquiry(As(there_coordinator).get(), onward, &out);
+  EXPECT_TRUE(referred.ok()) << referred.error_message();
+}
+
+// An organisation in two networks refers an inquiry to the other network's desk as a whole: the
+// desk there never offers it back to that organisation (the loop a referral naming it is refused
+// for); with nobody else there it escalates to that network's coordinators.
+TEST_F(DeskApiTest, AWholeNetworkReferralNeverReturnsToTheOrganisationThatReferredIt) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  const std::string first = net_;
+  const std::string there = net_ + "x";  // a's second network
+  reg::CreateNetworkRequest create;
+  create.set_network_id(there);
+  create.mutable_network()->set_display_name("Zuivel Zwolle");
+  create.mutable_network()->add_member_organization_ids(Org("a"));
+  reg::Network created;
+  auto made = registry_->CreateNetwork(Admin().get(), create, &created);
+  ASSERT_TRUE(made.ok()) << made.error_message();
+  auto request = Question("Wie test onze kaas op houdbaarheid?");
+  request.add_themes(reg::THEME_FOOD);
+  request.mutable_consent()->set_share_across_networks(true);
+  request.mutable_consent()->set_how("by phone");
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+  ReferInquiryRequest refer;
+  refer.set_id(inquiry.id());
+  refer.set_responder_id(a.id);
+  refer.set_target_network_id(there);
+  refer.set_note("de zuivelkant weet dit beter");
+  auto referred = desk_->ReferInquiry(As(a.token).get(), refer, &out);
+  ASSERT_TRUE(referred.ok()) << referred.error_message();
+  Inquiry routed = Await(inquiry.id(), [](const Inquiry& i) {
+    return i.state() != INQUIRY_STATE_ROUTING && i.state() != INQUIRY_STATE_QUEUED;
+  });
+  EXPECT_EQ(routed.network_id(), there);
+  EXPECT_EQ(routed.state(), INQUIRY_STATE_ESCALATED);
+  int offers_to_a = 0;
+  for (const auto& h : routed.history())
+    offers_to_a += h.kind() == HISTORY_KIND_OFFERED && h.responder_id() == a.id;
+  EXPECT_EQ(offers_to_a, 1) << "offered to the referrer again: " << routed.DebugString();
+  for (const auto& n : routed.suggested_network_ids()) EXPECT_NE(n, first);
+}
+
 // Nobody took it up at any level: it comes back to the entry partner, who answers the asker itself
 // and may resolve it then (not before).
 TEST_F(DeskApiTest, AnInquiryNobodyTookUpComesBackToTheEntryPartner) {
