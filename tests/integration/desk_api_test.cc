@@ -1433,6 +1433,66 @@ TEST_F(DeskApiTest, AResponderWithOpenInquiriesIsNotDeleted) {
 // inquiries they asked, the resources naming them as staff, the organisations naming them as a
 // contact, the networks naming them as coordinator; and nobody else's. Then its erasure (art. 17):
 // only the entries naming them go, and a second erasure finds nothing.
+// The consent record and the follow-up answer are the asker's personal data (docs/privacy.md): the
+// export (AVG art. 15) shows them with the inquiry, and the erasure removes the consent.
+TEST_F(DeskApiTest, TheExportShowsTheAskersConsentAndFollowUpAnswer) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a");
+  auto privacy = privacy::v1::PrivacyService::NewStub(server_->channel());
+  const std::string email = "jörg.müller+" + net_ + "@bakkerij.example";
+  auto request = Question("Wie helpt met een cursus HACCP? Café Ñ");
+  request.mutable_contact()->set_email(email);
+  request.mutable_consent()->set_follow_up(true);
+  request.mutable_consent()->set_how("telefonisch, 1 december");
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+  ASSERT_TRUE(Resolve(a, inquiry.id(), OUTCOME_TRAINING_ENROLLED, &out).ok());
+  Await(inquiry.id(),
+        [](const Inquiry& i) { return i.follow_up().state() == FollowUp::STATE_DUE; });
+  RecordFollowUpRequest answer;
+  answer.set_id(inquiry.id());
+  answer.set_help_started(true);
+  answer.set_note("de cursus is begonnen");
+  auto answered = desk_->RecordFollowUp(As(admins_["bakery"]).get(), answer, &out);
+  ASSERT_TRUE(answered.ok()) << answered.error_message();
+
+  privacy::v1::ExportPersonalDataRequest export_request;
+  export_request.set_email(email);
+  privacy::v1::PersonalData exported;
+  auto status = privacy->ExportPersonalData(Admin().get(), export_request, &exported);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(exported.inquiries_size(), 1);
+  const auto& record = exported.inquiries(0);
+  EXPECT_TRUE(record.consent().follow_up());
+  EXPECT_EQ(record.consent().how(), "telefonisch, 1 december");
+  EXPECT_FALSE(record.consent().recorded_by().empty());
+  EXPECT_EQ(record.follow_up().state(), FollowUp::STATE_ANSWERED);
+  EXPECT_TRUE(record.follow_up().help_started());
+  EXPECT_EQ(record.follow_up().note(), "de cursus is begonnen");
+
+  // Erased with the texts: the consent goes, and the note the entry partner wrote about the asker.
+  privacy::v1::ErasePersonalDataRequest erase;
+  erase.set_email(email);
+  erase.set_erase_texts(true);
+  privacy::v1::ErasePersonalDataResponse erased;
+  status = privacy->ErasePersonalData(Admin().get(), erase, &erased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(erased.inquiries(), 1);
+  GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  ASSERT_TRUE(desk_->GetInquiry(Admin().get(), get, &out).ok());
+  EXPECT_FALSE(out.has_consent());
+  EXPECT_FALSE(out.has_contact());
+  EXPECT_EQ(out.text(), "");
+  EXPECT_EQ(out.follow_up().note(), "");
+  EXPECT_TRUE(out.follow_up().help_started());  // the statistics stay
+  status = privacy->ExportPersonalData(Admin().get(), export_request, &exported);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(exported.inquiries_size(), 0);
+}
+
 TEST_F(DeskApiTest, ExportsAndErasesEverythingHeldAboutOnePerson) {
   MakeNetwork({"bakery", "a"});
   AddResponder("a");
