@@ -511,7 +511,18 @@ TEST_F(DeskApiTest, AReferralAcrossNetworksNeedsConsentAndTheReferrerFollowsIt) 
     EXPECT_EQ(seen.state(), INQUIRY_STATE_ASSIGNED);
     EXPECT_FALSE(seen.has_contact());
     EXPECT_FALSE(seen.has_consent());
+    // Nor what the asker agreed to through the history: the consent entry stays, its note not.
+    int consents = 0;
+    for (const auto& h : seen.history()) {
+      if (h.kind() != HISTORY_KIND_CONSENT) continue;
+      ++consents;
+      EXPECT_EQ(h.note(), "") << "the consent shows through the history";
+    }
+    EXPECT_EQ(consents, 1);
   }
+  ASSERT_TRUE(desk_->GetInquiry(As(there_coordinator).get(), get, &seen).ok());
+  for (const auto& h : seen.history())
+    if (h.kind() == HISTORY_KIND_CONSENT) EXPECT_FALSE(h.note().empty());
   ListInquiriesRequest list;
   list.set_network_id(net_);
   ListInquiriesResponse listed;
