@@ -27,6 +27,9 @@ std::string Actor(const Caller& caller) {
 void ClearPersonalData(v1::Inquiry* inquiry) {
   inquiry->clear_contact();
   inquiry->clear_consent();
+  // The consent's history entry says what the asker agreed to: shown as the consent is.
+  for (auto& h : *inquiry->mutable_history())
+    if (h.kind() == v1::HISTORY_KIND_CONSENT) h.clear_note();
 }
 
 absl::StatusOr<int> Offset(absl::string_view token) {

@@ -484,7 +484,7 @@ local function dk_feedback(keys, args)
 end
 
 -- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, texts ('1' to
--- blank the inquiry text and feedback comment too). Returns the inquiry as JSON.
+-- blank the inquiry text, feedback comment and follow-up note too). Returns the inquiry as JSON.
 local function dk_erase(keys, args)
   local k, a = named(keys, args)
   local c, i, early = open(k, a)
@@ -503,10 +503,11 @@ local function dk_erase(keys, args)
   if a.texts == '1' and (i.ak or '') ~= '' then
     redis.call('SREM', c.base .. 'ae:' .. i.ak, i.id)
   end
-  local texts = a.texts == '1' and ((i.tx or '') ~= '' or (i.fc or '') ~= '')
+  local texts = a.texts == '1' and
+                  ((i.tx or '') ~= '' or (i.fc or '') ~= '' or (i.fn or '') ~= '')
   if i.er ~= '1' or texts or consent then
     i.er = '1'
-    if texts then i.tx, i.fc = '', '' end
+    if texts then i.tx, i.fc, i.fn = '', '', '' end
     history(c, i, 'ERASED', a.actor, '', '', texts and 'texts' or '', 0)
     save(c, i)
   end
@@ -520,9 +521,9 @@ local function dk_asker_inquiries(keys, args)
   local by_email = k.base .. 'ae:' .. redis.sha1hex(a.email)
   local found = {}
   for _, id in ipairs(redis.call('SMEMBERS', by_email)) do
-    local texts = redis.call('HMGET', k.base .. 'i:' .. id, 'tx', 'fc')
+    local texts = redis.call('HMGET', k.base .. 'i:' .. id, 'tx', 'fc', 'fn')
     local held = redis.call('EXISTS', k.base .. 'c:' .. id) == 1 or (texts[1] or '') ~= '' or
-                 (texts[2] or '') ~= ''
+                 (texts[2] or '') ~= '' or (texts[3] or '') ~= ''
     if held then
       found[#found + 1] = id
     else

@@ -18,20 +18,32 @@ std::string ConsumerName() {
   return absl::StrCat(host, "-", getpid(), "-", RandomBase32(4));
 }
 
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list,
+              const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
 // Other networks with a responder who would cover `inquiry` there (as if it had entered there),
 // best fit first, at most five: where a coordinator can refer what this network cannot answer.
+// Not a network it passed through already (a referral to it as a whole is a loop), nor one only
+// because of a responder that declined it or whose organisation it was referred from or to.
 std::vector<std::string> NetworksCovering(const v1::Inquiry& inquiry,
                                           const std::vector<v1::Responder>& profiles,
+                                          const std::vector<std::string>& declined,
                                           const Directory& directory) {
   v1::Inquiry open = inquiry;
   open.clear_target_organization_id();
   open.clear_target_responder_id();
   std::map<std::string, int> best;
   for (const auto& r : profiles) {
+    if (Contains(inquiry.referral_chain(), r.organization_id()) ||
+        std::find(declined.begin(), declined.end(), r.id()) != declined.end())
+      continue;
     const int fit = FitScore(open, r);
     if (fit < 0) continue;
     for (const auto& network : directory.NetworksOf(r.organization_id()))
-      if (network != inquiry.network_id()) best[network] = std::max(best[network], fit);
+      if (network != inquiry.network_id() && !Contains(inquiry.network_chain(), network))
+        best[network] = std::max(best[network], fit);
   }
   std::vector<std::pair<int, std::string>> ranked;
   for (const auto& [network, fit] : best) ranked.push_back({-fit, network});
@@ -200,10 +212,13 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
     std::vector<Ranked> ranked;
     const bool named = !inquiry.target_responder_id().empty();
     for (const auto& r : **profiles) {
+      // A network's desk as a whole never hands it back to an organisation it was referred from
+      // (one in two networks): the loop a referral naming that organisation is refused for.
       const bool in_reach = named ? r.id() == inquiry.target_responder_id()
                             : !inquiry.target_organization_id().empty()
                                 ? r.organization_id() == inquiry.target_organization_id()
-                                : members.count(r.organization_id()) > 0;
+                                : members.count(r.organization_id()) > 0 &&
+                                      !Contains(inquiry.referral_chain(), r.organization_id());
       if (!in_reach || std::find(declined->begin(), declined->end(), r.id()) != declined->end())
         continue;
       const int fit = named ? std::max(0, FitScore(inquiry, r)) : FitScore(inquiry, r);
@@ -243,7 +258,7 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
     if (decision.kind == RouteDecision::Kind::kQueue && inquiry.state() == v1::INQUIRY_STATE_QUEUED)
       return absl::OkStatus();
     if (decision.kind == RouteDecision::Kind::kEscalate)
-      decision.suggested_networks = NetworksCovering(inquiry, **profiles, *directory_);
+      decision.suggested_networks = NetworksCovering(inquiry, **profiles, *declined, *directory_);
     int64_t deadline_ms = 0;
     if (decision.kind == RouteDecision::Kind::kOffer) {
       const int seconds = inquiry.urgency() == v1::URGENCY_HIGH  ? config_.accept_s_high

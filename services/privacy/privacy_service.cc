@@ -82,6 +82,11 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(
       record->set_feedback_comment(inquiry.feedback().comment());
       *record->mutable_create_time() = inquiry.create_time();
       record->set_state(inquiry.state());
+      // The consent record and the follow-up answer are the asker's personal data too
+      // (docs/privacy.md).
+      if (inquiry.has_consent()) *record->mutable_consent() = inquiry.consent();
+      if (inquiry.follow_up().state() != desk::v1::FollowUp::STATE_UNSPECIFIED)
+        *record->mutable_follow_up() = inquiry.follow_up();
     }
     room -= static_cast<int>(to - from);
     if (to < ids->size()) return page_ends_at(0, static_cast<int>(to));

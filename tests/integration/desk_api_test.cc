@@ -522,7 +522,18 @@ TEST_F(DeskApiTest, AReferralAcrossNetworksNeedsConsentAndTheReferrerFollowsIt) 
     EXPECT_EQ(seen.state(), INQUIRY_STATE_ASSIGNED);
     EXPECT_FALSE(seen.has_contact());
     EXPECT_FALSE(seen.has_consent());
+    // Nor what the asker agreed to through the history: the consent entry stays, its note not.
+    int consents = 0;
+    for (const auto& h : seen.history()) {
+      if (h.kind() != HISTORY_KIND_CONSENT) continue;
+      ++consents;
+      EXPECT_EQ(h.note(), "") << "the consent shows through the history";
+    }
+    EXPECT_EQ(consents, 1);
   }
+  ASSERT_TRUE(desk_->GetInquiry(As(there_coordinator).get(), get, &seen).ok());
+  for (const auto& h : seen.history())
+    if (h.kind() == HISTORY_KIND_CONSENT) EXPECT_FALSE(h.note().empty());
   ListInquiriesRequest list;
   list.set_network_id(net_);
   ListInquiriesResponse listed;
@@ -615,6 +626,92 @@ TEST_F(DeskApiTest, AReferralDeclinedAcrossNetworksShowsItsReasonToTheReferrer) 
   decline.set_reason_code(static_cast<DeclineReason>(99));
   auto bad = desk_->DeclineInquiry(As(lab.token).get(), decline, &out);
   EXPECT_EQ(BadField(bad), "reason_code");
+}
+
+// A referred inquiry declined in the other network escalates there with the networks that could
+// still help: not the networks it already passed through (a referral to them as a whole is a loop)
+// nor the organisation that referred it away, but one that covers it and was not asked yet.
+TEST_F(DeskApiTest, SuggestedNetworksLeaveOutWhereTheInquiryHasBeen) {
+  MakeNetwork({"hotel"});
+  const std::string fresh = net_;
+  AddResponder("hotel", [](Responder* r) { r->add_themes(reg::THEME_HOSPITALITY); });
+  MakeNetwork({"lab"});
+  const std::string there = net_, there_coordinator = coordinator_;
+  Person lab = AddResponder("lab", [](Responder* r) { r->add_themes(reg::THEME_HOSPITALITY); });
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_HOSPITALITY); });
+  auto request = Question("Wie helpt ons hotel in 's-Hertogenbosch met gastregistratie? Café Ñ");
+  request.add_themes(reg::THEME_HOSPITALITY);
+  request.mutable_consent()->set_share_across_networks(true);
+  request.mutable_consent()->set_how("web form");
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+  ReferInquiryRequest refer;
+  refer.set_id(inquiry.id());
+  refer.set_responder_id(a.id);
+  refer.set_target_network_id(there);
+  refer.set_note("jullie regio");
+  ASSERT_TRUE(desk_->ReferInquiry(As(a.token).get(), refer, &out).ok());
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), lab.id);
+  ASSERT_TRUE(Decline(lab, inquiry.id(), &out).ok());
+  Inquiry escalated = AwaitState(inquiry.id(), INQUIRY_STATE_ESCALATED);
+  ASSERT_EQ(escalated.network_id(), there);
+  std::set<std::string> suggested(escalated.suggested_network_ids().begin(),
+                                  escalated.suggested_network_ids().end());
+  EXPECT_FALSE(suggested.count(net_)) << "where it entered, and whose responder referred it away";
+  EXPECT_FALSE(suggested.count(there));
+  EXPECT_TRUE(suggested.count(fresh));
+  // Each suggestion is somewhere the coordinators can refer it to as a whole.
+  ReferInquiryRequest onward;
+  onward.set_id(inquiry.id());
+  onward.set_target_network_id(escalated.suggested_network_ids(0));
+  onward.set_note("zij hebben een hotelschool");
+  auto referred = desk_->ReferInquiry(As(there_coordinator).get(), onward, &out);
+  EXPECT_TRUE(referred.ok()) << referred.error_message();
+}
+
+// An organisation in two networks refers an inquiry to the other network's desk as a whole: the
+// desk there never offers it back to that organisation (the loop a referral naming it is refused
+// for); with nobody else there it escalates to that network's coordinators.
+TEST_F(DeskApiTest, AWholeNetworkReferralNeverReturnsToTheOrganisationThatReferredIt) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  const std::string first = net_;
+  const std::string there = net_ + "x";  // a's second network
+  reg::CreateNetworkRequest create;
+  create.set_network_id(there);
+  create.mutable_network()->set_display_name("Zuivel Zwolle");
+  create.mutable_network()->add_member_organization_ids(Org("a"));
+  reg::Network created;
+  auto made = registry_->CreateNetwork(Admin().get(), create, &created);
+  ASSERT_TRUE(made.ok()) << made.error_message();
+  auto request = Question("Wie test onze kaas op houdbaarheid?");
+  request.add_themes(reg::THEME_FOOD);
+  request.mutable_consent()->set_share_across_networks(true);
+  request.mutable_consent()->set_how("by phone");
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+  ReferInquiryRequest refer;
+  refer.set_id(inquiry.id());
+  refer.set_responder_id(a.id);
+  refer.set_target_network_id(there);
+  refer.set_note("de zuivelkant weet dit beter");
+  auto referred = desk_->ReferInquiry(As(a.token).get(), refer, &out);
+  ASSERT_TRUE(referred.ok()) << referred.error_message();
+  Inquiry routed = Await(inquiry.id(), [](const Inquiry& i) {
+    return i.state() != INQUIRY_STATE_ROUTING && i.state() != INQUIRY_STATE_QUEUED;
+  });
+  EXPECT_EQ(routed.network_id(), there);
+  EXPECT_EQ(routed.state(), INQUIRY_STATE_ESCALATED);
+  int offers_to_a = 0;
+  for (const auto& h : routed.history())
+    offers_to_a += h.kind() == HISTORY_KIND_OFFERED && h.responder_id() == a.id;
+  EXPECT_EQ(offers_to_a, 1) << "offered to the referrer again: " << routed.DebugString();
+  for (const auto& n : routed.suggested_network_ids()) EXPECT_NE(n, first);
 }
 
 // Nobody took it up at any level: it comes back to the entry partner, who answers the asker itself
@@ -1358,6 +1455,66 @@ TEST_F(DeskApiTest, AResponderWithOpenInquiriesIsNotDeleted) {
 // inquiries they asked, the resources naming them as staff, the organisations naming them as a
 // contact, the networks naming them as coordinator; and nobody else's. Then its erasure (art. 17):
 // only the entries naming them go, and a second erasure finds nothing.
+// The consent record and the follow-up answer are the asker's personal data (docs/privacy.md): the
+// export (AVG art. 15) shows them with the inquiry, and the erasure removes the consent.
+TEST_F(DeskApiTest, TheExportShowsTheAskersConsentAndFollowUpAnswer) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a");
+  auto privacy = privacy::v1::PrivacyService::NewStub(server_->channel());
+  const std::string email = "jörg.müller+" + net_ + "@bakkerij.example";
+  auto request = Question("Wie helpt met een cursus HACCP? Café Ñ");
+  request.mutable_contact()->set_email(email);
+  request.mutable_consent()->set_follow_up(true);
+  request.mutable_consent()->set_how("telefonisch, 1 december");
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+  ASSERT_TRUE(Resolve(a, inquiry.id(), OUTCOME_TRAINING_ENROLLED, &out).ok());
+  Await(inquiry.id(),
+        [](const Inquiry& i) { return i.follow_up().state() == FollowUp::STATE_DUE; });
+  RecordFollowUpRequest answer;
+  answer.set_id(inquiry.id());
+  answer.set_help_started(true);
+  answer.set_note("de cursus is begonnen");
+  auto answered = desk_->RecordFollowUp(As(admins_["bakery"]).get(), answer, &out);
+  ASSERT_TRUE(answered.ok()) << answered.error_message();
+
+  privacy::v1::ExportPersonalDataRequest export_request;
+  export_request.set_email(email);
+  privacy::v1::PersonalData exported;
+  auto status = privacy->ExportPersonalData(Admin().get(), export_request, &exported);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(exported.inquiries_size(), 1);
+  const auto& record = exported.inquiries(0);
+  EXPECT_TRUE(record.consent().follow_up());
+  EXPECT_EQ(record.consent().how(), "telefonisch, 1 december");
+  EXPECT_FALSE(record.consent().recorded_by().empty());
+  EXPECT_EQ(record.follow_up().state(), FollowUp::STATE_ANSWERED);
+  EXPECT_TRUE(record.follow_up().help_started());
+  EXPECT_EQ(record.follow_up().note(), "de cursus is begonnen");
+
+  // Erased with the texts: the consent goes, and the note the entry partner wrote about the asker.
+  privacy::v1::ErasePersonalDataRequest erase;
+  erase.set_email(email);
+  erase.set_erase_texts(true);
+  privacy::v1::ErasePersonalDataResponse erased;
+  status = privacy->ErasePersonalData(Admin().get(), erase, &erased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(erased.inquiries(), 1);
+  GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  ASSERT_TRUE(desk_->GetInquiry(Admin().get(), get, &out).ok());
+  EXPECT_FALSE(out.has_consent());
+  EXPECT_FALSE(out.has_contact());
+  EXPECT_EQ(out.text(), "");
+  EXPECT_EQ(out.follow_up().note(), "");
+  EXPECT_TRUE(out.follow_up().help_started());  // the statistics stay
+  status = privacy->ExportPersonalData(Admin().get(), export_request, &exported);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(exported.inquiries_size(), 0);
+}
+
 TEST_F(DeskApiTest, ExportsAndErasesEverythingHeldAboutOnePerson) {
   MakeNetwork({"bakery", "a"});
   AddResponder("a");

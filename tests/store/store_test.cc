@@ -1167,8 +1167,15 @@ TEST_F(DeskStoreTest, ConsentGatesReferralsAcrossNetworksAndTheFollowUp) {
   ASSERT_TRUE(erased.ok()) << erased.status();
   EXPECT_FALSE(erased->has_consent());
   EXPECT_EQ(erased->follow_up().state(), v1d::FollowUp::STATE_ANSWERED);
+  EXPECT_EQ(erased->follow_up().note(), "nog niet");
   EXPECT_EQ(ErrorReason(store_->RecordConsent("inq1", "tok_entry", consent, "").status()),
             "ERASED");
+  // Erasing the texts blanks the note written about the asker with them; the answer stays.
+  erased = store_->EraseAsker("inq1", "tok_admin", "", true);
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_EQ(erased->follow_up().note(), "");
+  EXPECT_EQ(erased->follow_up().state(), v1d::FollowUp::STATE_ANSWERED);
+  EXPECT_FALSE(erased->follow_up().help_started());
 }
 
 TEST_F(DeskStoreTest, AnOfferPastItsDeadlineGoesBackToRouting) {

@@ -10,24 +10,28 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class AskerRecord(_message.Message):
-    __slots__ = ["contact", "create_time", "entry_organization_id", "feedback_comment", "inquiry_id", "network_id", "state", "text"]
+    __slots__ = ["consent", "contact", "create_time", "entry_organization_id", "feedback_comment", "follow_up", "inquiry_id", "network_id", "state", "text"]
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
     CONTACT_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ENTRY_ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_COMMENT_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_FIELD_NUMBER: _ClassVar[int]
     INQUIRY_ID_FIELD_NUMBER: _ClassVar[int]
     NETWORK_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    consent: _desk_pb2.AskerConsent
     contact: _desk_pb2.AskerContact
     create_time: _timestamp_pb2.Timestamp
     entry_organization_id: str
     feedback_comment: str
+    follow_up: _desk_pb2.FollowUp
     inquiry_id: str
     network_id: str
     state: _desk_pb2.InquiryState
     text: str
-    def __init__(self, inquiry_id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., contact: _Optional[_Union[_desk_pb2.AskerContact, _Mapping]] = ..., text: _Optional[str] = ..., feedback_comment: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[_desk_pb2.InquiryState, str]] = ...) -> None: ...
+    def __init__(self, inquiry_id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., contact: _Optional[_Union[_desk_pb2.AskerContact, _Mapping]] = ..., text: _Optional[str] = ..., feedback_comment: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[_desk_pb2.InquiryState, str]] = ..., consent: _Optional[_Union[_desk_pb2.AskerConsent, _Mapping]] = ..., follow_up: _Optional[_Union[_desk_pb2.FollowUp, _Mapping]] = ...) -> None: ...
 
 class ContactRecord(_message.Message):
     __slots__ = ["contact", "object_id", "object_name"]

@@ -856,7 +856,9 @@ export interface Inquiry {
   referralChain: string[];
   /**
    * When it escalated because no responder of the network covers it (or every one declined):
-   * other networks that have responders who do, best first. A coordinator can refer it there.
+   * other networks that have responders who do, best first. A coordinator can refer it there:
+   * never a network in `network_chain`, nor one only for a responder who declined it or whose
+   * organisation is in `referral_chain`.
    */
   suggestedNetworkIds: string[];
   followUp: FollowUp | undefined;

@@ -19,7 +19,14 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { AskerContact, InquiryState, inquiryStateFromJSON, inquiryStateToJSON } from "../../desk/v1/desk";
+import {
+  AskerConsent,
+  AskerContact,
+  FollowUp,
+  InquiryState,
+  inquiryStateFromJSON,
+  inquiryStateToJSON,
+} from "../../desk/v1/desk";
 import { Registration } from "../../programme/v1/programme";
 import { Contact, StaffContact } from "../../registry/v1/registry";
 
@@ -63,6 +70,15 @@ export interface AskerRecord {
   feedbackComment: string;
   createTime: Date | undefined;
   state: InquiryState;
+  /**
+   * What the person agreed to (sharing across networks, the follow-up), how, when and by whom it
+   * was recorded (absent when none was, or once erased).
+   */
+  consent:
+    | AskerConsent
+    | undefined;
+  /** Their answer to the follow-up, if they were asked (absent when there is none). */
+  followUp: FollowUp | undefined;
 }
 
 /** A resource on which the person is named as staff (facility or community manager, ...). */
@@ -102,7 +118,8 @@ export interface PersonalData {
 export interface ErasePersonalDataRequest {
   email: string;
   /**
-   * Also blank the person's inquiry texts and feedback comments (the statistics stay). Without it
+   * Also blank the person's inquiry texts, feedback comments and follow-up notes (the statistics
+   * stay). Without it
    * only their contact is erased, as EraseAsker does: responders still read the question.
    */
   eraseTexts: boolean;
@@ -244,6 +261,8 @@ function createBaseAskerRecord(): AskerRecord {
     feedbackComment: "",
     createTime: undefined,
     state: 0,
+    consent: undefined,
+    followUp: undefined,
   };
 }
 
@@ -272,6 +291,12 @@ export const AskerRecord: MessageFns<AskerRecord> = {
     }
     if (message.state !== 0) {
       writer.uint32(64).int32(message.state);
+    }
+    if (message.consent !== undefined) {
+      AskerConsent.encode(message.consent, writer.uint32(74).fork()).join();
+    }
+    if (message.followUp !== undefined) {
+      FollowUp.encode(message.followUp, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -353,6 +378,22 @@ export const AskerRecord: MessageFns<AskerRecord> = {
             message.state = reader.int32() as any;
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.consent = AskerConsent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.followUp = FollowUp.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -395,6 +436,12 @@ export const AskerRecord: MessageFns<AskerRecord> = {
         ? fromJsonTimestamp(object.create_time)
         : undefined,
       state: isSet(object.state) ? inquiryStateFromJSON(object.state) : 0,
+      consent: isSet(object.consent) ? AskerConsent.fromJSON(object.consent) : undefined,
+      followUp: isSet(object.followUp)
+        ? FollowUp.fromJSON(object.followUp)
+        : isSet(object.follow_up)
+        ? FollowUp.fromJSON(object.follow_up)
+        : undefined,
     };
   },
 
@@ -424,6 +471,12 @@ export const AskerRecord: MessageFns<AskerRecord> = {
     if (message.state !== 0) {
       obj.state = inquiryStateToJSON(message.state);
     }
+    if (message.consent !== undefined) {
+      obj.consent = AskerConsent.toJSON(message.consent);
+    }
+    if (message.followUp !== undefined) {
+      obj.followUp = FollowUp.toJSON(message.followUp);
+    }
     return obj;
   },
 
@@ -442,6 +495,12 @@ export const AskerRecord: MessageFns<AskerRecord> = {
     message.feedbackComment = object.feedbackComment ?? "";
     message.createTime = object.createTime ?? undefined;
     message.state = object.state ?? 0;
+    message.consent = (object.consent !== undefined && object.consent !== null)
+      ? AskerConsent.fromPartial(object.consent)
+      : undefined;
+    message.followUp = (object.followUp !== undefined && object.followUp !== null)
+      ? FollowUp.fromPartial(object.followUp)
+      : undefined;
     return message;
   },
 };
