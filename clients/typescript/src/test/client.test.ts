@@ -74,7 +74,11 @@ test("a partner registers, searches, books and cancels", async () => {
     c.call(c.scheduler, "createBooking", scheduler.CreateBookingRequest.fromPartial({
       resourceId: "ts-printer", organizationId: "ts-lab-owner", quantity: 1, startTime: start, endTime: end,
     })),
-    (e: InfrashareError) => e.code === grpc.status.FAILED_PRECONDITION && e.reason === "SLOT_TAKEN",
+    (e: InfrashareError) =>
+      e.code === grpc.status.FAILED_PRECONDITION &&
+      e.codeName === "FAILED_PRECONDITION" &&
+      e.reason === "SLOT_TAKEN" &&
+      e.message === `FAILED_PRECONDITION: ${e.details}`,
   );
   const cancelled = await c.call(c.scheduler, "cancelBooking", scheduler.CancelBookingRequest.fromPartial({ id: booking.id, reason: "moved" }));
   assert.equal(cancelled.state, scheduler.BookingState.BOOKING_STATE_CANCELLED);
