@@ -24,6 +24,8 @@ export * as programme from "./gen/infrashare/programme/v1/programme";
 export * as registry from "./gen/infrashare/registry/v1/registry";
 export * as scheduler from "./gen/infrashare/scheduler/v1/scheduler";
 
+// What a program needs of grpc-js without depending on it itself: TLS credentials, status codes.
+export { credentials, status } from "@grpc/grpc-js";
 export { InfrashareError } from "./errors";
 export { Watch } from "./watch";
 export type { WatchOptions } from "./watch";

@@ -16,7 +16,9 @@ const packageDir = path.resolve(__dirname, "..", "..");
 const tsc = require.resolve("typescript/bin/tsc");
 let redis: Redis;
 let server: Server;
+let tmp = "";
 let app = "";
+let appFromPath = "";
 
 // A command with a bound on its time; its output, or an error with its stderr.
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -26,23 +28,28 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 before(async () => {
   redis = await Redis.start();
   server = await Server.start(redis.url);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "infrashare-ts-package-"));
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "infrashare-ts-package-"));
   // dist/ is built by the test's first step; prepack would only build it again.
   const tarball = run("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", tmp], packageDir).trim();
-  app = path.join(tmp, "app");
-  fs.mkdirSync(app);
-  fs.writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "fresh-app", version: "1.0.0", private: true }));
-  // From the npm cache where it has the packages (the registry otherwise).
-  run(
-    "npm",
-    ["install", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", path.join(tmp, tarball)],
-    app,
-  );
+  app = freshProject(tmp, "app", path.join(tmp, tarball));
+  // From a path: --install-links copies the package (as packed) instead of linking to this tree.
+  appFromPath = freshProject(tmp, "app-from-path", "--install-links", packageDir);
 });
+
+// A new project in `tmp` with the package installed by `npm install --omit=dev ...what`, from the
+// npm cache where it has the packages (the registry otherwise).
+function freshProject(tmp: string, name: string, ...what: string[]): string {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true }));
+  run("npm", ["install", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...what], dir);
+  return dir;
+}
 
 after(async () => {
   await server.stop();
   await redis.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 // What an integrator's first program does: who am I, register a lab, find it, and read an error.
@@ -109,20 +116,26 @@ test("a TypeScript program in the fresh project compiles against the package and
   });
 });
 
-test("an ES module in the fresh project imports the package by name and calls a real server", () => {
-  fs.writeFileSync(
-    path.join(app, "main.mjs"),
-    `import { Client, auth } from "@infrashare/client";
+const ES_MODULE = `import { Client, auth } from "@infrashare/client";
 const c = new Client(process.env.INFRASHARE_SERVER, process.env.INFRASHARE_TOKEN);
 const who = await c.call(c.tokens, "whoAmI", auth.WhoAmIRequest.fromPartial({}));
 console.log(JSON.stringify({ roles: who.roles }));
 c.close();
-`,
-  );
-  const out = run(process.execPath, ["main.mjs"], app, {
-    PATH: process.env.PATH,
-    INFRASHARE_SERVER: server.address,
-    INFRASHARE_TOKEN: ADMIN,
+`;
+
+for (const [how, project] of [
+  ["from the packed tarball", () => app],
+  ["from a path", () => appFromPath],
+] as const) {
+  test(`an ES module in a fresh project with the package installed ${how} calls a real server`, () => {
+    const dir = project();
+    assert.ok(!fs.lstatSync(path.join(dir, "node_modules", "@infrashare", "client")).isSymbolicLink());
+    fs.writeFileSync(path.join(dir, "main.mjs"), ES_MODULE);
+    const out = run(process.execPath, ["main.mjs"], dir, {
+      PATH: process.env.PATH,
+      INFRASHARE_SERVER: server.address,
+      INFRASHARE_TOKEN: ADMIN,
+    });
+    assert.deepEqual(JSON.parse(out), { roles: [auth.Role.ROLE_PLATFORM_ADMIN] });
   });
-  assert.deepEqual(JSON.parse(out), { roles: [auth.Role.ROLE_PLATFORM_ADMIN] });
-});
+}
