@@ -1,20 +1,20 @@
 // The infrashare client for TypeScript: the generated grpc-js clients (src/gen, from proto/ by
-// scripts/generate-clients) plus the token on every call, a deadline, promises, and errors that
-// name the bad field and the machine-readable reason.
+// scripts/generate-clients) plus the token on every call, a deadline, promises, retries after
+// UNAVAILABLE that cannot act twice, watches that resume from their cursor, and errors that name
+// the status, the bad field and the machine-readable reason.
+import { randomUUID } from "node:crypto";
+
 import * as grpc from "@grpc/grpc-js";
 
-import { BadRequest, ErrorInfo } from "./gen/google/rpc/error_details";
-import { Status } from "./gen/google/rpc/status";
+import { toError } from "./errors";
 import { TokenServiceClient } from "./gen/infrashare/auth/v1/auth";
 import { DeskServiceClient } from "./gen/infrashare/desk/v1/desk";
 import { ImpactServiceClient } from "./gen/infrashare/impact/v1/impact";
 import { PrivacyServiceClient } from "./gen/infrashare/privacy/v1/privacy";
 import { ProgrammeServiceClient } from "./gen/infrashare/programme/v1/programme";
 import { RegistryServiceClient } from "./gen/infrashare/registry/v1/registry";
-import {
-  RotationCommitUndoReport,
-  SchedulerServiceClient,
-} from "./gen/infrashare/scheduler/v1/scheduler";
+import { SchedulerServiceClient } from "./gen/infrashare/scheduler/v1/scheduler";
+import { Watch, WatchOptions } from "./watch";
 
 export * as auth from "./gen/infrashare/auth/v1/auth";
 export * as desk from "./gen/infrashare/desk/v1/desk";
@@ -24,50 +24,58 @@ export * as programme from "./gen/infrashare/programme/v1/programme";
 export * as registry from "./gen/infrashare/registry/v1/registry";
 export * as scheduler from "./gen/infrashare/scheduler/v1/scheduler";
 
-export class InfrashareError extends Error {
-  constructor(
-    readonly code: grpc.status,
-    message: string,
-    readonly field: string,
-    readonly reason: string,
-    // A failed CommitRotationPlan that could not undo what it had booked: what it left behind.
-    readonly undoReport?: RotationCommitUndoReport,
-  ) {
-    super(message);
-  }
-}
+// What a program needs of grpc-js without depending on it itself: TLS credentials, status codes.
+export { credentials, status } from "@grpc/grpc-js";
+export { InfrashareError } from "./errors";
+export { Watch } from "./watch";
+export type { WatchOptions } from "./watch";
 
-function toError(error: grpc.ServiceError): InfrashareError {
-  let field = "";
-  let reason = "";
-  let undoReport: RotationCommitUndoReport | undefined;
-  const details = error.metadata?.get("grpc-status-details-bin")?.[0];
-  if (details instanceof Buffer) {
-    for (const any of Status.decode(details).details) {
-      if (any.typeUrl.endsWith("google.rpc.BadRequest")) {
-        field = field || (BadRequest.decode(any.value).fieldViolations[0]?.field ?? "");
-      } else if (any.typeUrl.endsWith("google.rpc.ErrorInfo")) {
-        reason = ErrorInfo.decode(any.value).reason;
-      } else if (any.typeUrl.endsWith("infrashare.scheduler.v1.RotationCommitUndoReport")) {
-        undoReport = RotationCommitUndoReport.decode(any.value);
-      }
-    }
-  }
-  return new InfrashareError(error.code, error.details, field, reason, undoReport);
-}
-
+type Callback<Res> = (error: grpc.ServiceError | null, response: Res) => void;
+// The last overload of a generated method is the one a conditional type sees: a unary method's
+// takes (request, metadata, options, callback), a server stream's (request, metadata?, options?)
+// and returns the stream. Matching the whole parameter list keeps streams out of call().
+type UnaryParts<F> = F extends (...args: infer A) => grpc.ClientUnaryCall
+  ? A extends [infer Req, grpc.Metadata, Partial<grpc.CallOptions>, Callback<infer Res>]
+    ? { request: Req; response: Res }
+    : never
+  : never;
+type StreamParts<F> = F extends (...args: infer A) => grpc.ClientReadableStream<infer Event>
+  ? A extends [infer Req, grpc.Metadata?, Partial<grpc.CallOptions>?]
+    ? { request: Req; event: Event }
+    : never
+  : never;
+// The unary methods of a generated client; the server streams that resume from a cursor.
+export type UnaryName<S> = {
+  [K in keyof S]: [UnaryParts<S[K]>] extends [never] ? never : K;
+}[keyof S];
+export type WatchName<S> = {
+  [K in keyof S]: StreamParts<S[K]> extends { request: { cursor: string }; event: { cursor: string } } ? K : never;
+}[keyof S];
 type UnaryMethod<Req, Res> = (
   request: Req,
   metadata: grpc.Metadata,
   options: Partial<grpc.CallOptions>,
-  callback: (error: grpc.ServiceError | null, response: Res) => void,
+  callback: Callback<Res>,
 ) => grpc.ClientUnaryCall;
-// The unary methods of a generated client, and their request and response types.
-type UnaryName<S> = {
-  [K in keyof S]: S[K] extends UnaryMethod<infer _Req, infer _Res> ? K : never;
-}[keyof S];
-type RequestOf<F> = F extends UnaryMethod<infer Req, infer _Res> ? Req : never;
-type ResponseOf<F> = F extends UnaryMethod<infer _Req, infer Res> ? Res : never;
+type StreamMethod<Req, Event> = (
+  request: Req,
+  metadata: grpc.Metadata,
+  options: Partial<grpc.CallOptions>,
+) => grpc.ClientReadableStream<Event>;
+
+// Calls without a request_id that only read, and so may be sent again after UNAVAILABLE. A call
+// that is neither this nor carries a request_id (PlanRotation, ErasePersonalData, the Update*
+// calls) is not retried: sent twice it could act twice.
+const READ_ONLY = /^whoAmI$|^(get|list|search|find|check|export|preview)[A-Z]|Report$/;
+
+// Whether the request type of `name` has a request_id, from the generated service definition:
+// a request decoded from no bytes has every field at its default.
+function takesRequestId(stub: object, name: string): boolean {
+  const definition = (stub.constructor as { service?: Record<string, grpc.MethodDefinition<unknown, unknown>> })
+    .service?.[name];
+  const empty = definition?.requestDeserialize(Buffer.alloc(0));
+  return typeof empty === "object" && empty !== null && "requestId" in empty;
+}
 
 export class Client {
   readonly registry: RegistryServiceClient;
@@ -78,12 +86,18 @@ export class Client {
   readonly programme: ProgrammeServiceClient;
   readonly tokens: TokenServiceClient;
 
+  private readonly token: string;
+
   constructor(
     address = "127.0.0.1:50051",
-    private readonly token = "",
+    token = "",
     credentials = grpc.credentials.createInsecure(),
     private readonly deadlineMs = 10000,
+    // Attempts of a call that meets UNAVAILABLE (a server restarting, a replica going away),
+    // 100 ms apart and doubling: 4 attempts wait 0.7 s in all.
+    private readonly maxAttempts = 4,
   ) {
+    this.token = token.trim();  // a token pasted with its line break still works
     this.registry = new RegistryServiceClient(address, credentials);
     this.scheduler = new SchedulerServiceClient(address, credentials);
     this.desk = new DeskServiceClient(address, credentials);
@@ -93,16 +107,61 @@ export class Client {
     this.tokens = new TokenServiceClient(address, credentials);
   }
 
-  // client.call(client.scheduler, "createBooking", request): the token, a deadline, a promise.
-  call<S, K extends UnaryName<S>>(stub: S, name: K, request: RequestOf<S[K]>): Promise<ResponseOf<S[K]>> {
+  // client.call(client.scheduler, "createBooking", request): the token, a deadline, a promise,
+  // an InfrashareError on failure. A request with an empty requestId is sent with a new one (the
+  // caller's object is left as it is), so retrying it after UNAVAILABLE cannot act twice: the
+  // server answers a repeated request_id with the first result.
+  async call<S extends object, K extends UnaryName<S>>(
+    stub: S,
+    name: K,
+    request: UnaryParts<S[K]>["request"],
+  ): Promise<UnaryParts<S[K]>["response"]> {
+    type Req = UnaryParts<S[K]>["request"];
+    type Res = UnaryParts<S[K]>["response"];
+    const method = stub[name] as unknown as UnaryMethod<Req, Res>;
+    const hasRequestId = takesRequestId(stub, String(name));
+    const sent: Req =
+      hasRequestId && !(request as { requestId?: string }).requestId
+        ? (Object.assign({}, request, { requestId: randomUUID().replace(/-/g, "") }) as Req)
+        : request;
+    const retryable = hasRequestId || READ_ONLY.test(String(name));
+    let backoffMs = 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await new Promise<Res>((resolve, reject) => {
+          method.call(stub, sent, this.metadata(), { deadline: Date.now() + this.deadlineMs }, (error, response) =>
+            error ? reject(toError(error)) : resolve(response),
+          );
+        });
+      } catch (error) {
+        const failure = toError(error);
+        if (failure.code !== grpc.status.UNAVAILABLE || !retryable || attempt >= this.maxAttempts) throw failure;
+        await new Promise((r) => setTimeout(r, backoffMs));
+        backoffMs *= 2;
+      }
+    }
+  }
+
+  // client.watch(client.scheduler, "watchBookings", request): the stream's events as an async
+  // iterator that re-opens the stream after UNAVAILABLE from the last event's cursor (see Watch).
+  // Start from request.cursor (empty: from now); watch.cursor is where a later watch can resume.
+  watch<S extends object, K extends WatchName<S>>(
+    stub: S,
+    name: K,
+    request: StreamParts<S[K]>["request"],
+    options: WatchOptions = {},
+  ): Watch<StreamParts<S[K]>["event"] & { cursor: string }> {
+    type Event = StreamParts<S[K]>["event"] & { cursor: string };
+    const method = stub[name] as unknown as StreamMethod<{ cursor: string }, Event>;
+    const first = request as { cursor: string };
+    const open = (cursor: string) => method.call(stub, { ...first, cursor }, this.metadata(), {});
+    return new Watch<Event>(open, first.cursor, options);
+  }
+
+  private metadata(): grpc.Metadata {
     const metadata = new grpc.Metadata();
     if (this.token) metadata.set("authorization", `Bearer ${this.token}`);
-    const method = stub[name] as unknown as UnaryMethod<RequestOf<S[K]>, ResponseOf<S[K]>>;
-    return new Promise((resolve, reject) => {
-      method.call(stub, request, metadata, { deadline: Date.now() + this.deadlineMs }, (error, response) =>
-        error ? reject(toError(error)) : resolve(response),
-      );
-    });
+    return metadata;
   }
 
   close(): void {

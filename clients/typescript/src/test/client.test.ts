@@ -1,62 +1,25 @@
 // The TypeScript client against a real server and Redis (started here on free loopback ports).
 import * as assert from "node:assert/strict";
-import { ChildProcess, spawn } from "node:child_process";
-import * as fs from "node:fs";
-import * as net from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 
 import { Client, InfrashareError, desk, registry, scheduler } from "../index";
+import { ADMIN, Redis, Server } from "./server";
 
-const ADMIN = "typescript-test-bootstrap-admin";
-let redis: ChildProcess;
-let server: ChildProcess;
+let redis: Redis;
+let server: Server;
 let address = "";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 before(async () => {
-  const [redisPort, port] = [await freePort(), await freePort()];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "infrashare-ts-"));
-  redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--dir", dir], {
-    stdio: "ignore",
-  });
-  server = spawn(process.env.INFRASHARE_SERVER_BIN as string, [], {
-    stdio: "ignore",
-    env: {
-      ...process.env,
-      INFRASHARE_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      INFRASHARE_LISTEN: `127.0.0.1:${port}`,
-      INFRASHARE_METRICS_LISTEN: "",
-      INFRASHARE_HEALTH_LISTEN: "",
-      INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
-    },
-  });
-  address = `127.0.0.1:${port}`;
-  const probe = new Client(address, ADMIN);
-  for (let i = 0; i < 150; i++) {
-    try {
-      await probe.call(probe.scheduler, "listBookings", scheduler.ListBookingsRequest.fromPartial({ organizationId: "x" }));
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  probe.close();
+  redis = await Redis.start();
+  server = await Server.start(redis.url);
+  address = server.address;
 });
 
-after(() => {
-  server.kill("SIGTERM");
-  redis.kill("SIGKILL");
+after(async () => {
+  await server.stop();
+  await redis.stop();
 });
 
 test("a partner registers, searches, books and cancels", async () => {
@@ -111,7 +74,11 @@ test("a partner registers, searches, books and cancels", async () => {
     c.call(c.scheduler, "createBooking", scheduler.CreateBookingRequest.fromPartial({
       resourceId: "ts-printer", organizationId: "ts-lab-owner", quantity: 1, startTime: start, endTime: end,
     })),
-    (e: InfrashareError) => e.code === grpc.status.FAILED_PRECONDITION && e.reason === "SLOT_TAKEN",
+    (e: InfrashareError) =>
+      e.code === grpc.status.FAILED_PRECONDITION &&
+      e.codeName === "FAILED_PRECONDITION" &&
+      e.reason === "SLOT_TAKEN" &&
+      e.message === `FAILED_PRECONDITION: ${e.details}`,
   );
   const cancelled = await c.call(c.scheduler, "cancelBooking", scheduler.CancelBookingRequest.fromPartial({ id: booking.id, reason: "moved" }));
   assert.equal(cancelled.state, scheduler.BookingState.BOOKING_STATE_CANCELLED);
