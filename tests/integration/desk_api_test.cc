@@ -533,7 +533,9 @@ TEST_F(DeskApiTest, AReferralAcrossNetworksNeedsConsentAndTheReferrerFollowsIt) 
   }
   ASSERT_TRUE(desk_->GetInquiry(As(there_coordinator).get(), get, &seen).ok());
   for (const auto& h : seen.history())
-    if (h.kind() == HISTORY_KIND_CONSENT) EXPECT_FALSE(h.note().empty());
+    if (h.kind() == HISTORY_KIND_CONSENT) {
+      EXPECT_FALSE(h.note().empty());
+    }
   ListInquiriesRequest list;
   list.set_network_id(net_);
   ListInquiriesResponse listed;
