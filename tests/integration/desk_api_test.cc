@@ -342,6 +342,19 @@ TEST_F(DeskApiTest, AnOfferNotAcceptedInTimeMovesToTheNextResponder) {
   // The late responder can no longer take it.
   Inquiry out;
   EXPECT_EQ(Accept(a, inquiry.id(), &out).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  // Taken up at once by the next, it is still late: the first offer's deadline passed. The report
+  // counts it so (the only inquiry of this network).
+  ASSERT_TRUE(Accept(b, inquiry.id(), &out).ok());
+  EXPECT_FALSE(out.accepted_within_deadline());
+  DeskReportRequest report_request;
+  report_request.set_network_id(net_);
+  *report_request.mutable_start_time() = inquiry.create_time();
+  *report_request.mutable_end_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  report_request.mutable_end_time()->set_seconds(report_request.end_time().seconds() + 1);
+  DeskReport report;
+  ASSERT_TRUE(desk_->GetDeskReport(As(coordinator_).get(), report_request, &report).ok());
+  EXPECT_EQ(report.accepted(), 1);
+  EXPECT_DOUBLE_EQ(report.accepted_within_deadline_share(), 0.0);
 }
 
 TEST_F(DeskApiTest, LeastLoadedFirstAndQueuedInquiriesAreAssignedWhenCapacityFrees) {
