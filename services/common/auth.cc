@@ -169,6 +169,12 @@ absl::Status RedisTokenStore::RevokeOrganization(absl::string_view organization_
   return redis_->FCall(call.function(), call.keys(), call.args()).status();
 }
 
+absl::StatusOr<bool> RedisTokenStore::WasRevoked(absl::string_view hash) {
+  auto reply = redis_->Command({"EXISTS", Key(absl::StrCat("revoked:", hash))});
+  if (!reply.ok()) return reply.status();
+  return reply->integer != 0;
+}
+
 absl::StatusOr<bool> RedisTokenStore::OrganizationExists(absl::string_view organization_id) {
   // The organisation lives in the registry's keys; reading another service's keys is allowed.
   auto exists =
@@ -191,16 +197,18 @@ TokenAuthority::TokenAuthority(TokenStore* store, AuthConfig config)
 absl::StatusOr<Caller> TokenAuthority::Authenticate(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
-  if (it == metadata.end()) return NotAuthenticated("missing 'authorization: Bearer <token>'");
+  if (it == metadata.end())
+    return NotAuthenticated("TOKEN_MISSING", "missing 'authorization: Bearer <token>'");
   absl::string_view value(it->second.data(), it->second.size());
   constexpr absl::string_view kBearer = "Bearer ";
   if (!absl::StartsWithIgnoreCase(value, kBearer))
-    return NotAuthenticated("authorization must be 'Bearer <token>'");
+    return NotAuthenticated("TOKEN_MALFORMED", "authorization must be 'Bearer <token>'");
   return Resolve(value.substr(kBearer.size()));
 }
 
 absl::StatusOr<Caller> TokenAuthority::Resolve(absl::string_view token) {
-  if (token.empty() || token.size() > 256) return NotAuthenticated("invalid token");
+  if (token.empty() || token.size() > 256)
+    return NotAuthenticated("TOKEN_MALFORMED", "a token has 1 to 256 characters");
   std::string hash = SecretHash(token);
   if (!bootstrap_hash_.empty() && SameHash(hash, bootstrap_hash_)) {
     return Caller{
@@ -212,15 +220,20 @@ absl::StatusOr<Caller> TokenAuthority::Resolve(absl::string_view token) {
     if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires > now) {
       // A cached token still expires on time, not when its cache entry does.
       if (it->second.token_expires_ms != 0 && NowMs() >= it->second.token_expires_ms)
-        return NotAuthenticated("token expired");
+        return NotAuthenticated("TOKEN_EXPIRED", "the token has expired");
       return it->second.caller;
     }
   }
   auto info = store_->ByHash(hash);
   if (!info.ok()) return info.status();
-  if (!info->has_value()) return NotAuthenticated("unknown or revoked token");
+  if (!info->has_value()) {
+    auto revoked = store_->WasRevoked(hash);
+    if (!revoked.ok()) return revoked.status();
+    return *revoked ? NotAuthenticated("TOKEN_REVOKED", "the token was revoked")
+                    : NotAuthenticated("TOKEN_UNKNOWN", "no such token");
+  }
   if ((*info)->has_expire_time() && (*info)->expire_time() <= Now())
-    return NotAuthenticated("token expired");
+    return NotAuthenticated("TOKEN_EXPIRED", "the token has expired");
   Caller caller = FromInfo(**info);
   if (config_.cache_ttl_ms > 0) {
     std::lock_guard lock(cache_mutex_);
@@ -311,7 +324,7 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Rotate(
     return Forbidden("a token scoped to some services rotates only tokens scoped within them");
   const auto now = Now();
   if (old.info.has_expire_time() && old.info.expire_time() <= now)
-    return NotAuthenticated("the token has expired");
+    return NotAuthenticated("TOKEN_EXPIRED", "the token has expired");
   auth::v1::TokenInfo info = old.info;
   info.clear_create_time();
   auto minted = Mint(caller, std::move(info), ReplayKey(caller, request));

@@ -71,6 +71,8 @@ class TokenStore {
                                                        absl::string_view after, int limit) = 0;
   virtual absl::Status Revoke(absl::string_view id, absl::string_view organization_id) = 0;
   virtual absl::Status RevokeOrganization(absl::string_view organization_id) = 0;
+  // Whether the token with this hash was revoked (remembered for 90 days).
+  virtual absl::StatusOr<bool> WasRevoked(absl::string_view hash) = 0;
   // Whether the registry holds the organisation.
   virtual absl::StatusOr<bool> OrganizationExists(absl::string_view organization_id) = 0;
   // Where a response is kept for its retries: (caller organisation, idempotency key).
@@ -92,6 +94,7 @@ class RedisTokenStore final : public TokenStore {
                                                absl::string_view after, int limit) override;
   absl::Status Revoke(absl::string_view id, absl::string_view organization_id) override;
   absl::Status RevokeOrganization(absl::string_view organization_id) override;
+  absl::StatusOr<bool> WasRevoked(absl::string_view hash) override;
   absl::StatusOr<bool> OrganizationExists(absl::string_view organization_id) override;
   std::string ReplayKey(absl::string_view organization_id,
                         absl::string_view idempotency_key) const override;

@@ -3,6 +3,7 @@
 --   <p>{auth}:tokid:<id>   string  the hash, to revoke by id
 --   <p>{auth}:tokens       zset    all token ids (lexicographic, score 0)
 --   <p>{auth}:org:<org>    zset    token ids of one organisation
+--   <p>{auth}:revoked:<hash>  string  a revoked token, so it is told apart from an unknown one (90 d)
 --   <p>{auth}:req:<...>    string  replay of a CreateToken response (short TTL: holds the secret)
 -- The audit trail, one hash tag:
 --   <p>{audit}:events       stream  every audited call: e = AuditEvent (protobuf)
@@ -10,6 +11,8 @@
 -- Rate limits, one hash tag per organisation:
 --   <p>{rl:<org>}:t:<token id>:<group>  string  the token's GCRA arrival time (microseconds)
 --   <p>{rl:<org>}:o:<group>             string  the organisation's
+
+local REVOKED_TTL_S = 90 * 24 * 3600
 
 -- KEYS: token (tok:<hash>), tokid (tokid:<id>), tokens, org (org:<org>), replay (none without a
 --       request id; see the prelude).
@@ -33,6 +36,7 @@ local function auth_revoke(keys, args)
   local hash = redis.call('GET', k.tokid)
   if not hash then return redis.error_reply('NOT_FOUND token ' .. a.id) end
   redis.call('DEL', k.base .. 'tok:' .. hash, k.tokid)
+  redis.call('SET', k.base .. 'revoked:' .. hash, '1', 'EX', REVOKED_TTL_S)
   redis.call('ZREM', k.tokens, a.id)
   redis.call('ZREM', k.org, a.id)
   return 1
@@ -45,7 +49,10 @@ local function auth_revoke_org(keys, args)
   local ids = redis.call('ZRANGE', k.org, 0, -1)
   for _, id in ipairs(ids) do
     local hash = redis.call('GET', k.base .. 'tokid:' .. id)
-    if hash then redis.call('DEL', k.base .. 'tok:' .. hash) end
+    if hash then
+      redis.call('DEL', k.base .. 'tok:' .. hash)
+      redis.call('SET', k.base .. 'revoked:' .. hash, '1', 'EX', REVOKED_TTL_S)
+    end
     redis.call('DEL', k.base .. 'tokid:' .. id)
     redis.call('ZREM', k.tokens, id)
   end

@@ -51,6 +51,7 @@ struct SchedulerConfig {
   int shards = 16;             // hash-tag shards of the booking keys; fixed once data exists
   int hold_ttl_s = 600;        // a hold lapses unless submitted within this time
   int no_show_grace_s = 1800;  // a confirmed booking not checked in by then is released; 0 = off
+  int time_step_s = 60;        // booking times are whole multiples of it (60: on the minute)
   int checkin_opens_minutes = 60;  // check-in opens this long before the start
   int max_query_range_days =
       366;                    // longest CheckAvailability / ListBookings range; recurring horizon

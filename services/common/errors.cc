@@ -80,8 +80,8 @@ absl::Status Forbidden(absl::string_view why) {
   return WithReason(absl::PermissionDeniedError(why), "PERMISSION_DENIED");
 }
 
-absl::Status NotAuthenticated(absl::string_view why) {
-  return WithReason(absl::UnauthenticatedError(why), "UNAUTHENTICATED");
+absl::Status NotAuthenticated(absl::string_view reason, absl::string_view why) {
+  return WithReason(absl::UnauthenticatedError(why), reason);
 }
 
 absl::Status PreconditionError(

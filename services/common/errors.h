@@ -34,7 +34,9 @@ absl::Status ConflictError(absl::string_view reason, absl::string_view message);
 absl::Status Forbidden(absl::string_view why);
 // INVALID_ARGUMENT with reason UNPARSABLE_REQUEST: the request's bytes are not its message.
 absl::Status UnparsableRequest(absl::string_view message);
-absl::Status NotAuthenticated(absl::string_view why);
+// UNAUTHENTICATED with a reason a program can act on: TOKEN_MISSING, TOKEN_MALFORMED (not
+// `Bearer <token>`), TOKEN_UNKNOWN, TOKEN_EXPIRED or TOKEN_REVOKED.
+absl::Status NotAuthenticated(absl::string_view reason, absl::string_view why);
 // FAILED_PRECONDITION with a google.rpc.ErrorInfo reason such as "RESOURCE_RETIRED".
 absl::Status PreconditionError(
     absl::string_view reason, absl::string_view message,

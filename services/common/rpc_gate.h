@@ -135,9 +135,12 @@ class RpcGate {
 
   // Whether the caller of a running call (a stream) still holds a valid token (a token store that
   // cannot be reached is no reason to end a stream).
-  bool StillAdmitted(const grpc::ServerContextBase& context) {
+  // OK while the call's token is still valid (or cannot be checked just now); else why not.
+  absl::Status Readmit(const grpc::ServerContextBase& context) {
     auto caller = tokens_->Authenticate(context);
-    return caller.ok() || caller.status().code() != absl::StatusCode::kUnauthenticated;
+    if (caller.ok() || caller.status().code() != absl::StatusCode::kUnauthenticated)
+      return absl::OkStatus();
+    return caller.status();
   }
 
   // One of the caller's places for an open stream (held until the stream ends), or

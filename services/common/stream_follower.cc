@@ -245,9 +245,10 @@ void FollowedCall::OnDoneImpl() {
   std::shared_ptr<FollowedCall> last = std::move(self_);  // queued work may still hold it
 }
 
-bool FollowedCall::StillAdmitted() {
+absl::Status FollowedCall::Readmit() {
   std::lock_guard lock(context_mutex_);
-  return context_gone_ || follower_->gate_->StillAdmitted(*context_);
+  if (context_gone_) return absl::OkStatus();
+  return follower_->gate_->Readmit(*context_);
 }
 
 // ---- the follower ------------------------------------------------------------------------------
@@ -486,8 +487,7 @@ void StreamFollower::CheckTokens() {
     for (auto* call : calls_) calls.push_back(call->shared_from_this());
     lock.unlock();
     for (auto& call : calls)
-      if (!call->StillAdmitted())
-        call->End(NotAuthenticated("the token was revoked or has expired"));
+      if (auto admitted = call->Readmit(); !admitted.ok()) call->End(admitted);
     calls.clear();
     lock.lock();
   }

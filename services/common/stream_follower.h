@@ -82,7 +82,7 @@ class FollowedCall : public std::enable_shared_from_this<FollowedCall> {
   absl::Status CatchUp();
   void WriteNext();
   void End(const absl::Status& status);
-  bool StillAdmitted();
+  absl::Status Readmit();  // OK while the call's token is still valid
 
   StreamFollower* follower_;
   grpc::CallbackServerContext* context_;

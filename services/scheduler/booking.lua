@@ -639,7 +639,14 @@ local function sch_train(keys, args)
   return redis.call('SMEMBERS', k.trained)
 end
 
+-- KEYS: trained (the resource's trained set). ARGV: org. 1 when the organisation is on it.
+local function sch_trained(keys, args)
+  local k, a = named(keys, args)
+  return redis.call('SISMEMBER', k.trained, a.org)
+end
+
 register('sch_train', sch_train)
+register('sch_trained', sch_trained, {'no-writes'})
 register('sch_wait', sch_wait)
 register('sch_unwait', sch_unwait)
 register('sch_waiting', sch_waiting, {'no-writes'})

@@ -85,7 +85,7 @@ int EffectiveCapacity(const registry::v1::Resource& resource) {
 }
 
 absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
-                                 const BookableResource& bookable, EpochMs now) {
+                                 const BookableResource& bookable, EpochMs now, int time_step_s) {
   const auto& resource = *bookable.resource;
   const int capacity = EffectiveCapacity(resource);
   FieldErrors errors;
@@ -115,6 +115,16 @@ absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
   slot.end = ToEpochMs(request.end_time());
   if (slot.end <= slot.start) return InvalidField("end_time", "must be after start_time");
   if (slot.start < now) return InvalidField("start_time", "is in the past");
+  // A booking 10:00:30-11:00:30 would leave half minutes nobody can book, and no slot search or
+  // opening hours produce one: a time off the step is a mistake, not something to round away.
+  const EpochMs step = std::max(1, time_step_s) * 1000LL;
+  const std::string on_step =
+      time_step_s == 60
+          ? std::string("bookings start and end on a whole minute: leave out the seconds")
+          : absl::StrCat("bookings start and end on whole multiples of ", time_step_s, " seconds");
+  if (slot.start % step != 0) errors.Add("start_time", on_step);
+  if (slot.end % step != 0) errors.Add("end_time", on_step);
+  if (!errors.empty()) return errors.ToStatus();
   slot.quantity = quantity;
   slot.capacity = capacity;
 

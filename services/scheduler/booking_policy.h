@@ -67,9 +67,10 @@ int EffectiveCapacity(const registry::v1::Resource& resource);
 // Checks `request` against the resource's lifecycle and booking rules at `now` and returns the
 // slot it would block. INVALID_ARGUMENT names the field; FAILED_PRECONDITION carries a reason
 // (RESOURCE_RETIRED, LEAD_TIME, TOO_FAR_AHEAD, DURATION_TOO_SHORT, DURATION_TOO_LONG,
-// OUTSIDE_AVAILABILITY, ...).
+// OUTSIDE_AVAILABILITY, ...). Start and end must be whole multiples of `time_step_s` seconds (60:
+// on the minute).
 absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
-                                 const BookableResource& bookable, EpochMs now);
+                                 const BookableResource& bookable, EpochMs now, int time_step_s);
 
 // The occurrences of a recurring booking, starting before `horizon`: `rrule` with DTSTART `start`
 // in the resource's zone, each at DTSTART's local wall-clock time (a time in the spring gap moves

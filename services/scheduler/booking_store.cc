@@ -369,6 +369,25 @@ absl::StatusOr<std::vector<std::string>> RedisBookingStore::SetTrained(
   return out;
 }
 
+absl::StatusOr<std::vector<bool>> RedisBookingStore::TrainedMany(
+    const std::vector<std::string>& resource_ids, const std::string& organization_id) {
+  std::vector<RedisArgs> commands;
+  for (const auto& id : resource_ids) {
+    RedisFunctionCall call("sch_trained");
+    call.Key("trained", absl::StrCat(Base(ShardOf(id)), "r:", id, ":trained"))
+        .Arg("org", organization_id);
+    commands.push_back(call.Command());
+  }
+  auto replies = redis_->Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  std::vector<bool> out;
+  for (const auto& reply : *replies) {
+    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+    out.push_back(reply.integer == 1);
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<Usage>> RedisBookingStore::Busy(const std::string& resource_id,
                                                            EpochMs from, EpochMs to) {
   auto many = BusyMany({resource_id}, from, to);

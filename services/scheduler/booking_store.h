@@ -120,6 +120,9 @@ class BookingCalendar {
   // Busy() of many resources in one round trip.
   virtual absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(
       const std::vector<std::string>& resource_ids, EpochMs from, EpochMs to) = 0;
+  // For each resource, whether the organisation is on its trained list, in one round trip.
+  virtual absl::StatusOr<std::vector<bool>> TrainedMany(
+      const std::vector<std::string>& resource_ids, const std::string& organization_id) = 0;
   // A resource's bookings, a page at a time (usage reports read it too).
   virtual absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
                                                      const PageQuery& query) = 0;
@@ -194,6 +197,8 @@ class RedisBookingStore final : public BookingStore {
       const std::vector<std::string>& resource_ids) override;
   absl::StatusOr<std::vector<std::vector<Usage>>> BusyMany(
       const std::vector<std::string>& resource_ids, EpochMs from, EpochMs to) override;
+  absl::StatusOr<std::vector<bool>> TrainedMany(const std::vector<std::string>& resource_ids,
+                                                const std::string& organization_id) override;
   absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
                                              const PageQuery& query) override;
   absl::StatusOr<BookingPage> ListByOrganization(const std::string& organization_id,

@@ -100,7 +100,7 @@ absl::StatusOr<BookCommand> Scheduler::PrepareBooking(const Caller& caller,
   auto organization = BookerFor(*catalog_, caller, request.organization_id(), *bookable);
   if (!organization.ok()) return organization.status();
   const EpochMs now = clock_();
-  auto slot = PlanBooking(request, *bookable, now);
+  auto slot = PlanBooking(request, *bookable, now, config_.time_step_s);
   if (!slot.ok()) return slot.status();
   BookCommand command = Command(request, *organization, *bookable);
   command.occurrences.push_back({NewBookingId(request.resource_id()), *slot,
@@ -156,7 +156,7 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
   single.set_request_id(request.request_id());
   const EpochMs now = clock_();
   // Field errors are the request's, not an occurrence's: the first occurrence shows them.
-  if (auto first = PlanBooking(single, *bookable, now);
+  if (auto first = PlanBooking(single, *bookable, now, config_.time_step_s);
       !first.ok() && first.status().code() == absl::StatusCode::kInvalidArgument)
     return first.status();
   auto series = ExpandSeries(*bookable->resource, ToEpochMs(request.start_time()),
@@ -179,7 +179,7 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
     *result->mutable_end_time() = FromEpochMs(occurrence.end);
     *single.mutable_start_time() = result->start_time();
     *single.mutable_end_time() = result->end_time();
-    auto slot = PlanBooking(single, *bookable, now);
+    auto slot = PlanBooking(single, *bookable, now, config_.time_step_s);
     if (!slot.ok()) {
       result->set_reason(ErrorReason(slot.status()).empty() ? "INVALID_OCCURRENCE"
                                                             : ErrorReason(slot.status()));
@@ -318,7 +318,7 @@ absl::StatusOr<v1::WaitlistEntry> Scheduler::JoinWaitlist(const Caller& caller,
   *single.mutable_end_time() = request.end_time();
   single.set_quantity(request.quantity());
   single.set_title(request.title());
-  auto slot = PlanBooking(single, *bookable, clock_());
+  auto slot = PlanBooking(single, *bookable, clock_(), config_.time_step_s);
   if (!slot.ok()) return slot.status();
   WaitCommand command;
   command.entry_id = NewBookingId(request.resource_id());

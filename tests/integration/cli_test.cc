@@ -324,6 +324,24 @@ TEST_F(CliTest, BooksCancelsAndListsASlot) {
   ASSERT_EQ(find.exit_code, 0) << find.output;
   EXPECT_NE(find.output.find("fab-laser"), std::string::npos) << find.output;
   EXPECT_NE(find.output.find("2099-03-02T11:00:00Z"), std::string::npos) << find.output;
+  // Nothing free: the answer says what matched and why it gave no slot, never just an empty table.
+  auto none =
+      Cli("booking find --text laser --duration 120 --from 2099-03-02T08:00:00Z --to "
+          "2099-03-02T11:00:00Z");
+  ASSERT_EQ(none.exit_code, 0) << none.output;
+  EXPECT_NE(none.output.find("No free slot. 1 resources matched, 1 bookable by you."),
+            std::string::npos)
+      << none.output;
+  EXPECT_NE(none.output.find("fully_booked"), std::string::npos) << none.output;
+  EXPECT_EQ(none.output.find("START_TIME"), std::string::npos) << none.output;  // no empty table
+  auto none_json =
+      Cli("-o json booking find --text laser --duration 120 --from 2099-03-02T08:00:00Z --to "
+          "2099-03-02T11:00:00Z");
+  EXPECT_NE(none_json.output.find("\"resources_matched\": 1"), std::string::npos)
+      << none_json.output;
+  EXPECT_NE(none_json.output.find("\"slots\": []"), std::string::npos) << none_json.output;
+  EXPECT_NE(none_json.output.find("PASS_OVER_REASON_FULLY_BOOKED"), std::string::npos)
+      << none_json.output;
 
   auto free = Cli("booking free fab-laser --from 2099-03-02T07:00:00Z --to 2099-03-02T13:00:00Z");
   ASSERT_EQ(free.exit_code, 0) << free.output;

@@ -55,6 +55,7 @@ class ProgrammeApiTest : public ::testing::Test {
     // Bookings nobody checks in to are released a second after they begin (the other tests book
     // weeks ahead): an event's booking must not be.
     config.scheduler.no_show_grace_s = 1;
+    config.scheduler.time_step_s = 1;  // an event's booking starting in two seconds
     config.scheduler.sweep_interval_ms = 100;
     server_ = new TestServer(redis_->url(), config);
     registry_ = server_->Registry().release();

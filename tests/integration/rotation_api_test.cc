@@ -741,8 +741,8 @@ TEST_F(RotationApiTest, ACommittedLegUnderWayIsNeverReleasedAsANoShow) {
   // Nobody can book the unit while it stands at the school.
   CreateBookingRequest booking;
   booking.set_resource_id(unit);
-  booking.mutable_start_time()->set_seconds(now + 3600);
-  booking.mutable_end_time()->set_seconds(now + 2 * 3600);
+  booking.mutable_start_time()->set_seconds((now / 60 + 60) * 60);  // on the minute
+  booking.mutable_end_time()->set_seconds((now / 60 + 120) * 60);
   Booking booked;
   const auto taken = scheduler_->CreateBooking(As(school_).get(), booking, &booked);
   EXPECT_EQ(taken.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << taken.error_message();
@@ -882,6 +882,10 @@ class InterleavingBookingStore final : public scheduler::BookingStore {
   }
   absl::StatusOr<std::vector<std::string>> Versions(const std::vector<std::string>& ids) override {
     return real_->Versions(ids);
+  }
+  absl::StatusOr<std::vector<bool>> TrainedMany(const std::vector<std::string>& ids,
+                                                const std::string& organization) override {
+    return real_->TrainedMany(ids, organization);
   }
   absl::StatusOr<std::vector<std::vector<scheduler::Usage>>> BusyMany(
       const std::vector<std::string>& ids, scheduler::EpochMs from,

@@ -43,6 +43,7 @@ class SchedulerApiTest : public ::testing::Test {
     Config config = TestServer::DefaultConfig();
     config.scheduler.hold_ttl_s = 1;
     config.scheduler.no_show_grace_s = 1;
+    config.scheduler.time_step_s = 1;  // bookings seconds long, for no-shows and lapses
     config.scheduler.sweep_interval_ms = 100;
     server_ = new TestServer(redis_->url(), config);
     registry_ = server_->Registry().release();
@@ -301,6 +302,34 @@ TEST_F(SchedulerApiTest, TurnaroundBuffersKeepBookingsApart) {
   ASSERT_EQ(free.free_size(), 1);
   EXPECT_EQ(free.free(0).start_time().seconds(), At(15.5).seconds());
   EXPECT_EQ(free.free(0).end_time().seconds(), At(16).seconds());
+}
+
+// The suite's server takes any whole second (its bookings are seconds long); by default, as
+// configured in production, a booking starts and ends on a whole minute.
+TEST_F(SchedulerApiTest, BookingTimesOffTheMinuteAreRefusedNamingTheField) {
+  const std::string lab = Register(Lab("Whole Minute Lab"));
+  TestServer minute(redis_->url());  // the default configuration: scheduler.time_step_s 60
+  minute.WaitUntilServing();
+  auto scheduler = minute.Scheduler();
+  auto book = [&](int64_t start_offset_s, int64_t end_offset_s, int32_t nanos = 0) {
+    CreateBookingRequest request;
+    request.set_resource_id(lab);
+    *request.mutable_start_time() = At(10);
+    *request.mutable_end_time() = At(11);
+    request.mutable_start_time()->set_seconds(request.start_time().seconds() + start_offset_s);
+    request.mutable_end_time()->set_seconds(request.end_time().seconds() + end_offset_s);
+    request.mutable_start_time()->set_nanos(nanos);
+    Booking b;
+    return scheduler->CreateBooking(As(school_).get(), request, &b);
+  };
+  auto off = book(30, 30);
+  EXPECT_EQ(off.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(off), "start_time");
+  EXPECT_NE(off.error_message().find("whole minute"), std::string::npos) << off.error_message();
+  EXPECT_EQ(BadField(book(0, 1)), "end_time");
+  EXPECT_EQ(BadField(book(0, 0, 250'000'000)), "start_time");
+  auto whole = book(0, 0);
+  EXPECT_TRUE(whole.ok()) << whole.error_message();
 }
 
 TEST_F(SchedulerApiTest, BadInputIsInvalidArgumentNamingTheField) {
@@ -781,6 +810,10 @@ TEST_F(SchedulerApiTest, FindSlotsReturnsTheEarliestFreeSlotsOfMatchingResources
   FindSlotsResponse found;
   ASSERT_TRUE(scheduler_->FindSlots(As(school_).get(), request, &found).ok());
   EXPECT_EQ(found.resources_considered(), 2);  // far, food and owner-only are not candidates
+  EXPECT_EQ(found.resources_matched(), 3);     // busy, free and owner-only are within the circle
+  ASSERT_EQ(found.passed_over_size(), 1);
+  EXPECT_EQ(found.passed_over(0).display_name(), "Slot Finder Closed");
+  EXPECT_EQ(found.passed_over(0).reason(), PASS_OVER_REASON_NOT_SHARED);
   // "Free" from 08:30 (back to back: 08:30, 12:30); "busy" only from 13:00 (08-09 is too short).
   ASSERT_EQ(found.slots_size(), 3);
   EXPECT_EQ(found.slots(0).resource_id(), free);
@@ -802,6 +835,100 @@ TEST_F(SchedulerApiTest, FindSlotsReturnsTheEarliestFreeSlotsOfMatchingResources
   request.set_duration_minutes(0);
   EXPECT_EQ(BadField(scheduler_->FindSlots(As(school_).get(), request, &found)),
             "duration_minutes");
+}
+
+TEST_F(SchedulerApiTest, FindSlotsSaysWhyEachResourceFoundGaveNoSlot) {
+  // Every lab on one spot far from the others' labs, each left out for another reason.
+  auto lab = [&](const std::string& name) {
+    reg::Resource r = Lab(name);
+    r.set_time_zone("UTC");
+    r.mutable_location()->mutable_point()->set_latitude(51.3);
+    r.mutable_location()->mutable_point()->set_longitude(3.7);
+    return r;
+  };
+  std::map<std::string, PassOverReason> expected;
+  auto add = [&](const reg::Resource& r, PassOverReason reason) {
+    const std::string id = Register(r);
+    expected[id] = reason;
+    return id;
+  };
+  const std::string free = Register(lab("Why Free"));
+  reg::Resource r = lab("Why Owner Only");
+  r.set_access_policy(reg::ACCESS_POLICY_OWNER_ONLY);
+  add(r, PASS_OVER_REASON_NOT_SHARED);
+  r = lab("Why Laser");
+  r.set_training_required(true);
+  add(r, PASS_OVER_REASON_TRAINING_REQUIRED);
+  r = lab("Why Maintenance");
+  r.mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_MAINTENANCE);
+  add(r, PASS_OVER_REASON_NOT_IN_SERVICE);
+  r = lab("Why Short");
+  r.mutable_booking_rules()->set_max_duration_minutes(60);
+  add(r, PASS_OVER_REASON_DURATION);
+  r = lab("Why Lead");
+  r.mutable_booking_rules()->set_lead_time_minutes(60 * 24 * 60);
+  add(r, PASS_OVER_REASON_LEAD_TIME);
+  r = lab("Why Ahead");
+  r.mutable_booking_rules()->set_max_advance_days(7);  // the window is two weeks ahead or more
+  add(r, PASS_OVER_REASON_TOO_FAR_AHEAD);
+  const std::string full = add(lab("Why Full"), PASS_OVER_REASON_FULLY_BOOKED);
+  const std::string weekends = add(lab("Why Weekends"), PASS_OVER_REASON_CLOSED);
+  reg::PublishAvailabilityRequest publish;
+  publish.set_resource_id(weekends);
+  auto* rule = publish.add_rules();
+  rule->set_rrule("FREQ=WEEKLY;BYDAY=SA,SU");
+  rule->set_start_time("08:00");
+  rule->set_duration_minutes(9 * 60);
+  rule->set_valid_from("2026-01-01");
+  reg::Availability published;
+  ASSERT_TRUE(registry_->PublishAvailability(Admin().get(), publish, &published).ok());
+  Booking b;
+  ASSERT_TRUE(Book(acme_, full, 8, 20, &b).ok());
+
+  FindSlotsRequest request;
+  request.mutable_search()->mutable_within()->mutable_center()->set_latitude(51.3);
+  request.mutable_search()->mutable_within()->mutable_center()->set_longitude(3.7);
+  request.mutable_search()->mutable_within()->set_radius_km(1);
+  request.set_duration_minutes(120);
+  *request.mutable_start_time() = At(8);  // a Monday
+  *request.mutable_end_time() = At(20);
+  FindSlotsResponse found;
+  // The scheduler follows the registry's change log: wait until it has the weekend hours.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(scheduler_->FindSlots(As(school_).get(), request, &found).ok());
+    bool closed = false;
+    for (const auto& p : found.passed_over()) closed = closed || p.resource_id() == weekends;
+    if (closed) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(found.resources_matched(), 9);
+  EXPECT_EQ(found.resources_considered(), 3);  // free, full and weekends pass the rules
+  std::map<std::string, PassOverReason> reasons;
+  for (const auto& p : found.passed_over()) {
+    reasons[p.resource_id()] = p.reason();
+    EXPECT_FALSE(p.display_name().empty());
+    EXPECT_FALSE(p.detail().empty()) << p.resource_id();
+  }
+  EXPECT_EQ(reasons, expected);
+  ASSERT_GT(found.slots_size(), 0);
+  for (const auto& slot : found.slots()) EXPECT_EQ(slot.resource_id(), free);
+
+  // More than any of them holds; a token that may only read.
+  request.set_quantity(2);
+  ASSERT_TRUE(scheduler_->FindSlots(As(school_).get(), request, &found).ok());
+  EXPECT_EQ(found.slots_size(), 0);
+  for (const auto& p : found.passed_over())
+    if (p.resource_id() == free) EXPECT_EQ(p.reason(), PASS_OVER_REASON_TOO_SMALL);
+  request.set_quantity(1);
+  ASSERT_TRUE(scheduler_->FindSlots(As(reader_).get(), request, &found).ok());
+  EXPECT_EQ(found.slots_size(), 0);
+  EXPECT_EQ(found.resources_considered(), 0);
+  for (const auto& p : found.passed_over())
+    if (p.resource_id() == free) EXPECT_EQ(p.reason(), PASS_OVER_REASON_NOT_PERMITTED);
+
+  // A window shorter than the duration is a mistake in the request.
+  *request.mutable_end_time() = At(9);
+  EXPECT_EQ(BadField(scheduler_->FindSlots(As(school_).get(), request, &found)), "end_time");
 }
 
 TEST_F(SchedulerApiTest, UsageReportCountsUtilisationBookerKindsRevenueAndInKindHours) {

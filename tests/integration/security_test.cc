@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "google/rpc/error_details.pb.h"
@@ -408,23 +409,26 @@ TEST_F(AuditTrail, EveryRpcRefusesMissingGarbageExpiredAndRevokedTokens) {
   ASSERT_TRUE(tokens_->RevokeToken(Admin().get(), revoke, &ignored).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the expiry
 
-  const std::vector<std::pair<std::string, std::string>> callers = {
-      {"no token", ""},
-      {"no Bearer", "Basic dXNlcjpwYXNz"},
-      {"garbage", "Bearer ist_garbage_" + std::string(40, 'x')},
-      {"expired", "Bearer " + expired.token()},
-      {"revoked", "Bearer " + revoked.token()}};
+  // Each with its own reason, so a program knows whether to ask for a new token.
+  const std::vector<std::tuple<std::string, std::string, std::string>> callers = {
+      {"no token", "", "TOKEN_MISSING"},
+      {"no Bearer", "Basic dXNlcjpwYXNz", "TOKEN_MALFORMED"},
+      {"empty Bearer", "Bearer ", "TOKEN_MALFORMED"},
+      {"garbage", "Bearer ist_garbage_" + std::string(40, 'x'), "TOKEN_UNKNOWN"},
+      {"expired", "Bearer " + expired.token(), "TOKEN_EXPIRED"},
+      {"revoked", "Bearer " + revoked.token(), "TOKEN_REVOKED"}};
   grpc::GenericStub generic(server_->channel());
   int checked = 0;
   for (const auto* method : EveryMethod()) {
-    for (const auto& [label, header] : callers) {
-      EXPECT_EQ(CallRaw(generic, method, header, "").status.error_code(),
-                grpc::StatusCode::UNAUTHENTICATED)
+    for (const auto& [label, header, reason] : callers) {
+      const auto status = CallRaw(generic, method, header, "").status;
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
           << GateName(method) << " with " << label;
+      EXPECT_EQ(Reason(status), reason) << GateName(method) << " with " << label;
       ++checked;
     }
   }
-  EXPECT_GT(checked, 5 * 70);
+  EXPECT_GT(checked, 6 * 70);
 }
 
 TEST_F(AuditTrail, AScopedTokenCallsOnlyItsServices) {

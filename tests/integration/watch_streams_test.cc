@@ -19,6 +19,7 @@
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/server_process.h"
+#include "tests/support/test_server.h"
 
 namespace infrashare::testing {
 namespace {
@@ -301,7 +302,9 @@ TEST_F(WatchStreamsTest, ARevokedTokenEndsItsStreams) {
   for (auto& s : streams) {
     while (s.reader->Read(&change)) {
     }
-    EXPECT_EQ(s.reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    const auto ended = s.reader->Finish();
+    EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(Reason(ended), "TOKEN_REVOKED");
   }
   // Another token's stream goes on.
   const std::string after = CreateLab("After Revocation").id();

@@ -229,7 +229,15 @@ void AddFind(CLI::App* sub, App& app, const FlagsPtr& f) {
     std::vector<std::string> columns = {"start_time", "end_time", "resource_id", "display_name",
                                         "remaining_capacity"};
     if (request.search().has_within()) columns.push_back("distance_km");
-    PrintList(app, out, out.slots(), columns);
+    if (app.output == "json" || out.slots_size() > 0) PrintList(app, out, out.slots(), columns);
+    if (app.output == "json") return;
+    // Never an empty table without a reason: what matched, and why each gave no slot.
+    if (out.slots_size() == 0)
+      std::printf("No free slot. %d resources matched, %d bookable by you.\n",
+                  out.resources_matched(), out.resources_considered());
+    if (out.passed_over_size() == 0) return;
+    std::printf("\nPassed over:\n");
+    PrintList(app, out, out.passed_over(), {"resource_id", "display_name", "reason", "detail"});
   });
 }
 

@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
@@ -16,31 +19,111 @@
 namespace infrashare::cli {
 namespace {
 
+// The message as JSON with every field, zeros and empty lists included, so a program always finds
+// a count (the JSON output's one shape).
 nlohmann::json ToJson(const google::protobuf::Message& message) {
   std::string text;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(message, &text, options);
   return nlohmann::json::parse(text);
+}
+
+// "PassOverReason" -> "PASS_OVER_REASON", the prefix of the enum's values.
+std::string UpperSnake(const std::string& name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (i > 0 && std::isupper(static_cast<unsigned char>(name[i]))) out += '_';
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
+  }
+  return out;
+}
+
+// For people: each enum value the message can hold by its short name ("RESOURCE_KIND_LAB" ->
+// "lab"); an unset one ("..._UNSPECIFIED") as nothing.
+void CollectShortNames(const google::protobuf::Descriptor* message,
+                       std::map<std::string, std::string>* names,
+                       std::set<const google::protobuf::Descriptor*>* seen) {
+  if (!seen->insert(message).second) return;
+  for (int i = 0; i < message->field_count(); ++i) {
+    const auto* field = message->field(i);
+    if (const auto* type = field->enum_type()) {
+      const std::string prefix = UpperSnake(type->name()) + "_";
+      for (int v = 0; v < type->value_count(); ++v) {
+        const std::string& full = type->value(v)->name();
+        std::string name = full.rfind(prefix, 0) == 0 ? full.substr(prefix.size()) : full;
+        std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+        (*names)[full] = name == "unspecified" ? "" : name;
+      }
+    } else if (const auto* nested = field->message_type()) {
+      CollectShortNames(nested, names, seen);
+    }
+  }
+}
+
+void ShortenEnums(nlohmann::json* node, const std::map<std::string, std::string>& names) {
+  if (node->is_string()) {
+    if (auto it = names.find(node->get<std::string>()); it != names.end()) *node = it->second;
+  } else if (node->is_structured()) {
+    for (auto& child : *node) ShortenEnums(&child, names);
+  }
+}
+
+// The message as people read it in tables and key-value lines: short enum names.
+nlohmann::json ForPeople(const google::protobuf::Message& message) {
+  nlohmann::json json = ToJson(message);
+  std::map<std::string, std::string> names;
+  std::set<const google::protobuf::Descriptor*> seen;
+  CollectShortNames(message.GetDescriptor(), &names, &seen);
+  ShortenEnums(&json, names);
+  return json;
+}
+
+// A number as people read it: whole numbers as they are, distances to 0.1 km, others to at most
+// six decimals without trailing zeros.
+std::string Number(const nlohmann::json& value, const std::string& key) {
+  if (!value.is_number_float()) return value.dump();
+  const bool distance = key.size() > 3 && key.compare(key.size() - 3, 3, "_km") == 0;
+  char text[64];
+  std::snprintf(text, sizeof text, distance ? "%.1f" : "%.6f", value.get<double>());
+  std::string out = text;
+  if (!distance) {
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+  }
+  return out;
+}
+
+std::string Text(const nlohmann::json& node, const std::string& key) {
+  if (node.is_string()) return node.get<std::string>();
+  if (node.is_number()) return Number(node, key);
+  if (node.is_array()) {
+    std::string out;
+    for (const auto& item : node) {
+      if (!out.empty()) out += ",";
+      out += Text(item, key);
+    }
+    return out;
+  }
+  return node.dump();
 }
 
 std::string Cell(const nlohmann::json& row, const std::string& path) {
   const nlohmann::json* node = &row;
   std::stringstream keys(path);
-  for (std::string key; std::getline(keys, key, '.');) {
+  std::string key;
+  while (std::getline(keys, key, '.')) {
     if (!node->is_object() || !node->contains(key)) return "";
     node = &(*node)[key];
   }
-  if (node->is_string()) return node->get<std::string>();
-  if (node->is_array()) {
-    std::string out;
-    for (const auto& item : *node) {
-      if (!out.empty()) out += ",";
-      out += item.is_string() ? item.get<std::string>() : item.dump();
-    }
-    return out;
-  }
-  return node->dump();
+  return Text(*node, key);
+}
+
+// Nothing to show: an empty text, list or object (zeros and false are shown).
+bool Unset(const nlohmann::json& value) {
+  return value.is_null() || (value.is_string() && value.get<std::string>().empty()) ||
+         (value.is_structured() && value.empty());
 }
 
 }  // namespace
@@ -109,15 +192,13 @@ bool ParseJson(const std::string& json, google::protobuf::Message* message, App&
 }
 
 void PrintMessage(const google::protobuf::Message& message, const std::string& format) {
-  nlohmann::json json = ToJson(message);
   if (format == "json") {
-    std::cout << json.dump(2) << "\n";
+    std::cout << ToJson(message).dump(2) << "\n";
     return;
   }
-  for (const auto& [key, value] : json.items()) {
-    std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-    std::cout << key << ": " << text << "\n";
-  }
+  for (const auto& [key, value] : ForPeople(message).items())
+    if (!Unset(value))
+      std::cout << key << ": " << (value.is_structured() ? value.dump() : Text(value, key)) << "\n";
 }
 
 void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
@@ -130,11 +211,11 @@ void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
   }
   std::vector<std::vector<std::string>> cells;
   for (const auto* row : rows) {
-    nlohmann::json json = ToJson(*row);
+    nlohmann::json json = ForPeople(*row);
     std::vector<std::string> line;
     for (size_t i = 0; i < columns.size(); ++i) {
       std::string cell = Cell(json, columns[i]);
-      if (cell.size() > 48) cell = cell.substr(0, 45) + "...";
+      if (i + 1 < columns.size() && cell.size() > 48) cell = cell.substr(0, 45) + "...";
       line.push_back(cell);
     }
     cells.push_back(std::move(line));

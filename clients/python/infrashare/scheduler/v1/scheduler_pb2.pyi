@@ -26,6 +26,17 @@ HANDOVER_STATE_CONFIRMED_LATE: HandoverState
 HANDOVER_STATE_OVERDUE: HandoverState
 HANDOVER_STATE_PENDING: HandoverState
 HANDOVER_STATE_UNSPECIFIED: HandoverState
+PASS_OVER_REASON_CLOSED: PassOverReason
+PASS_OVER_REASON_DURATION: PassOverReason
+PASS_OVER_REASON_FULLY_BOOKED: PassOverReason
+PASS_OVER_REASON_LEAD_TIME: PassOverReason
+PASS_OVER_REASON_NOT_IN_SERVICE: PassOverReason
+PASS_OVER_REASON_NOT_PERMITTED: PassOverReason
+PASS_OVER_REASON_NOT_SHARED: PassOverReason
+PASS_OVER_REASON_TOO_FAR_AHEAD: PassOverReason
+PASS_OVER_REASON_TOO_SMALL: PassOverReason
+PASS_OVER_REASON_TRAINING_REQUIRED: PassOverReason
+PASS_OVER_REASON_UNSPECIFIED: PassOverReason
 RECURRENCE_MODE_ALL_OR_NOTHING: RecurrenceMode
 RECURRENCE_MODE_SKIP_CONFLICTS: RecurrenceMode
 RECURRENCE_MODE_UNSPECIFIED: RecurrenceMode
@@ -303,12 +314,16 @@ class FindSlotsRequest(_message.Message):
     def __init__(self, search: _Optional[_Union[_registry_pb2.SearchResourcesRequest, _Mapping]] = ..., duration_minutes: _Optional[int] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., max_results: _Optional[int] = ..., earliest_per_resource: bool = ...) -> None: ...
 
 class FindSlotsResponse(_message.Message):
-    __slots__ = ["resources_considered", "slots"]
+    __slots__ = ["passed_over", "resources_considered", "resources_matched", "slots"]
+    PASSED_OVER_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_CONSIDERED_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_MATCHED_FIELD_NUMBER: _ClassVar[int]
     SLOTS_FIELD_NUMBER: _ClassVar[int]
+    passed_over: _containers.RepeatedCompositeFieldContainer[PassedOver]
     resources_considered: int
+    resources_matched: int
     slots: _containers.RepeatedCompositeFieldContainer[FoundSlot]
-    def __init__(self, slots: _Optional[_Iterable[_Union[FoundSlot, _Mapping]]] = ..., resources_considered: _Optional[int] = ...) -> None: ...
+    def __init__(self, slots: _Optional[_Iterable[_Union[FoundSlot, _Mapping]]] = ..., resources_considered: _Optional[int] = ..., resources_matched: _Optional[int] = ..., passed_over: _Optional[_Iterable[_Union[PassedOver, _Mapping]]] = ...) -> None: ...
 
 class FoundSlot(_message.Message):
     __slots__ = ["display_name", "distance_km", "end_time", "remaining_capacity", "resource_id", "start_time"]
@@ -505,6 +520,18 @@ class OccurrenceResult(_message.Message):
     reason: str
     start_time: _timestamp_pb2.Timestamp
     def __init__(self, start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., booking: _Optional[_Union[Booking, _Mapping]] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class PassedOver(_message.Message):
+    __slots__ = ["detail", "display_name", "reason", "resource_id"]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    detail: str
+    display_name: str
+    reason: PassOverReason
+    resource_id: str
+    def __init__(self, resource_id: _Optional[str] = ..., display_name: _Optional[str] = ..., reason: _Optional[_Union[PassOverReason, str]] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class PlanRotationRequest(_message.Message):
     __slots__ = ["horizon_end_time", "horizon_start_time", "pins", "pool_id", "sme_weight"]
@@ -890,6 +917,9 @@ class RecurrenceMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class WaitlistState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class PassOverReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class BookingEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):

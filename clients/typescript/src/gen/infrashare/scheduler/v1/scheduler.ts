@@ -219,6 +219,110 @@ export function waitlistStateToJSON(object: WaitlistState): string {
   }
 }
 
+/**
+ * Why a resource the search matched gave no slot. Checked in this order; the first that applies
+ * is the reason.
+ */
+export enum PassOverReason {
+  PASS_OVER_REASON_UNSPECIFIED = 0,
+  /**
+   * PASS_OVER_REASON_NOT_SHARED - Your organisation may not book it: the owner keeps it to itself, has not shared it with a
+   * network of yours, or has not opened it to SME partners.
+   */
+  PASS_OVER_REASON_NOT_SHARED = 1,
+  /** PASS_OVER_REASON_NOT_PERMITTED - your token may not book (a read-only role) */
+  PASS_OVER_REASON_NOT_PERMITTED = 2,
+  /** PASS_OVER_REASON_TRAINING_REQUIRED - the owner has not recorded your organisation as trained */
+  PASS_OVER_REASON_TRAINING_REQUIRED = 3,
+  /** PASS_OVER_REASON_NOT_IN_SERVICE - planned, in maintenance or retired */
+  PASS_OVER_REASON_NOT_IN_SERVICE = 4,
+  /** PASS_OVER_REASON_TOO_SMALL - fewer seats or units than the quantity asked for */
+  PASS_OVER_REASON_TOO_SMALL = 5,
+  /** PASS_OVER_REASON_DURATION - the duration is outside the resource's minimum/maximum */
+  PASS_OVER_REASON_DURATION = 6,
+  /** PASS_OVER_REASON_LEAD_TIME - the window ends before its lead time allows a booking */
+  PASS_OVER_REASON_LEAD_TIME = 7,
+  /** PASS_OVER_REASON_TOO_FAR_AHEAD - the window starts beyond how far ahead it can be booked */
+  PASS_OVER_REASON_TOO_FAR_AHEAD = 8,
+  /** PASS_OVER_REASON_CLOSED - not open for the whole duration anywhere in the window */
+  PASS_OVER_REASON_CLOSED = 9,
+  /** PASS_OVER_REASON_FULLY_BOOKED - open, but booked (or held) wherever the duration fits */
+  PASS_OVER_REASON_FULLY_BOOKED = 10,
+  UNRECOGNIZED = -1,
+}
+
+export function passOverReasonFromJSON(object: any): PassOverReason {
+  switch (object) {
+    case 0:
+    case "PASS_OVER_REASON_UNSPECIFIED":
+      return PassOverReason.PASS_OVER_REASON_UNSPECIFIED;
+    case 1:
+    case "PASS_OVER_REASON_NOT_SHARED":
+      return PassOverReason.PASS_OVER_REASON_NOT_SHARED;
+    case 2:
+    case "PASS_OVER_REASON_NOT_PERMITTED":
+      return PassOverReason.PASS_OVER_REASON_NOT_PERMITTED;
+    case 3:
+    case "PASS_OVER_REASON_TRAINING_REQUIRED":
+      return PassOverReason.PASS_OVER_REASON_TRAINING_REQUIRED;
+    case 4:
+    case "PASS_OVER_REASON_NOT_IN_SERVICE":
+      return PassOverReason.PASS_OVER_REASON_NOT_IN_SERVICE;
+    case 5:
+    case "PASS_OVER_REASON_TOO_SMALL":
+      return PassOverReason.PASS_OVER_REASON_TOO_SMALL;
+    case 6:
+    case "PASS_OVER_REASON_DURATION":
+      return PassOverReason.PASS_OVER_REASON_DURATION;
+    case 7:
+    case "PASS_OVER_REASON_LEAD_TIME":
+      return PassOverReason.PASS_OVER_REASON_LEAD_TIME;
+    case 8:
+    case "PASS_OVER_REASON_TOO_FAR_AHEAD":
+      return PassOverReason.PASS_OVER_REASON_TOO_FAR_AHEAD;
+    case 9:
+    case "PASS_OVER_REASON_CLOSED":
+      return PassOverReason.PASS_OVER_REASON_CLOSED;
+    case 10:
+    case "PASS_OVER_REASON_FULLY_BOOKED":
+      return PassOverReason.PASS_OVER_REASON_FULLY_BOOKED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PassOverReason.UNRECOGNIZED;
+  }
+}
+
+export function passOverReasonToJSON(object: PassOverReason): string {
+  switch (object) {
+    case PassOverReason.PASS_OVER_REASON_UNSPECIFIED:
+      return "PASS_OVER_REASON_UNSPECIFIED";
+    case PassOverReason.PASS_OVER_REASON_NOT_SHARED:
+      return "PASS_OVER_REASON_NOT_SHARED";
+    case PassOverReason.PASS_OVER_REASON_NOT_PERMITTED:
+      return "PASS_OVER_REASON_NOT_PERMITTED";
+    case PassOverReason.PASS_OVER_REASON_TRAINING_REQUIRED:
+      return "PASS_OVER_REASON_TRAINING_REQUIRED";
+    case PassOverReason.PASS_OVER_REASON_NOT_IN_SERVICE:
+      return "PASS_OVER_REASON_NOT_IN_SERVICE";
+    case PassOverReason.PASS_OVER_REASON_TOO_SMALL:
+      return "PASS_OVER_REASON_TOO_SMALL";
+    case PassOverReason.PASS_OVER_REASON_DURATION:
+      return "PASS_OVER_REASON_DURATION";
+    case PassOverReason.PASS_OVER_REASON_LEAD_TIME:
+      return "PASS_OVER_REASON_LEAD_TIME";
+    case PassOverReason.PASS_OVER_REASON_TOO_FAR_AHEAD:
+      return "PASS_OVER_REASON_TOO_FAR_AHEAD";
+    case PassOverReason.PASS_OVER_REASON_CLOSED:
+      return "PASS_OVER_REASON_CLOSED";
+    case PassOverReason.PASS_OVER_REASON_FULLY_BOOKED:
+      return "PASS_OVER_REASON_FULLY_BOOKED";
+    case PassOverReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum BookingEventType {
   BOOKING_EVENT_TYPE_UNSPECIFIED = 0,
   BOOKING_EVENT_TYPE_CREATED = 1,
@@ -850,10 +954,26 @@ export interface FoundSlot {
   distanceKm: number;
 }
 
+export interface PassedOver {
+  resourceId: string;
+  displayName: string;
+  reason: PassOverReason;
+  /** for people: the rule and its value, in English */
+  detail: string;
+}
+
 export interface FindSlotsResponse {
   /** earliest first */
   slots: FoundSlot[];
+  /** Resources you may book that the search matched (at most the 200 nearest, or first by name). */
   resourcesConsidered: number;
+  /** every resource the search matched (at most 200) */
+  resourcesMatched: number;
+  /**
+   * Each matched resource that gave no slot, and why, in the search's order. A resource whose
+   * slots were only cut off by max_results is not listed.
+   */
+  passedOver: PassedOver[];
 }
 
 /**
@@ -4852,8 +4972,133 @@ export const FoundSlot: MessageFns<FoundSlot> = {
   },
 };
 
+function createBasePassedOver(): PassedOver {
+  return { resourceId: "", displayName: "", reason: 0, detail: "" };
+}
+
+export const PassedOver: MessageFns<PassedOver> = {
+  encode(message: PassedOver, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceId !== "") {
+      writer.uint32(10).string(message.resourceId);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(18).string(message.displayName);
+    }
+    if (message.reason !== 0) {
+      writer.uint32(24).int32(message.reason);
+    }
+    if (message.detail !== "") {
+      writer.uint32(34).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PassedOver {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePassedOver();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PassedOver {
+    return {
+      resourceId: isSet(object.resourceId)
+        ? globalThis.String(object.resourceId)
+        : isSet(object.resource_id)
+        ? globalThis.String(object.resource_id)
+        : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      reason: isSet(object.reason) ? passOverReasonFromJSON(object.reason) : 0,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: PassedOver): unknown {
+    const obj: any = {};
+    if (message.resourceId !== "") {
+      obj.resourceId = message.resourceId;
+    }
+    if (message.displayName !== "") {
+      obj.displayName = message.displayName;
+    }
+    if (message.reason !== 0) {
+      obj.reason = passOverReasonToJSON(message.reason);
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PassedOver>, I>>(base?: I): PassedOver {
+    return PassedOver.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PassedOver>, I>>(object: I): PassedOver {
+    const message = createBasePassedOver();
+    message.resourceId = object.resourceId ?? "";
+    message.displayName = object.displayName ?? "";
+    message.reason = object.reason ?? 0;
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
 function createBaseFindSlotsResponse(): FindSlotsResponse {
-  return { slots: [], resourcesConsidered: 0 };
+  return { slots: [], resourcesConsidered: 0, resourcesMatched: 0, passedOver: [] };
 }
 
 export const FindSlotsResponse: MessageFns<FindSlotsResponse> = {
@@ -4863,6 +5108,12 @@ export const FindSlotsResponse: MessageFns<FindSlotsResponse> = {
     }
     if (message.resourcesConsidered !== 0) {
       writer.uint32(16).int32(message.resourcesConsidered);
+    }
+    if (message.resourcesMatched !== 0) {
+      writer.uint32(24).int32(message.resourcesMatched);
+    }
+    for (const v of message.passedOver) {
+      PassedOver.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -4896,6 +5147,22 @@ export const FindSlotsResponse: MessageFns<FindSlotsResponse> = {
             message.resourcesConsidered = reader.int32();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.resourcesMatched = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.passedOver.push(PassedOver.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4916,6 +5183,16 @@ export const FindSlotsResponse: MessageFns<FindSlotsResponse> = {
         : isSet(object.resources_considered)
         ? globalThis.Number(object.resources_considered)
         : 0,
+      resourcesMatched: isSet(object.resourcesMatched)
+        ? globalThis.Number(object.resourcesMatched)
+        : isSet(object.resources_matched)
+        ? globalThis.Number(object.resources_matched)
+        : 0,
+      passedOver: globalThis.Array.isArray(object?.passedOver)
+        ? object.passedOver.map((e: any) => PassedOver.fromJSON(e))
+        : globalThis.Array.isArray(object?.passed_over)
+        ? object.passed_over.map((e: any) => PassedOver.fromJSON(e))
+        : [],
     };
   },
 
@@ -4927,6 +5204,12 @@ export const FindSlotsResponse: MessageFns<FindSlotsResponse> = {
     if (message.resourcesConsidered !== 0) {
       obj.resourcesConsidered = Math.round(message.resourcesConsidered);
     }
+    if (message.resourcesMatched !== 0) {
+      obj.resourcesMatched = Math.round(message.resourcesMatched);
+    }
+    if (message.passedOver?.length) {
+      obj.passedOver = message.passedOver.map((e) => PassedOver.toJSON(e));
+    }
     return obj;
   },
 
@@ -4937,6 +5220,8 @@ export const FindSlotsResponse: MessageFns<FindSlotsResponse> = {
     const message = createBaseFindSlotsResponse();
     message.slots = object.slots?.map((e) => FoundSlot.fromPartial(e)) || [];
     message.resourcesConsidered = object.resourcesConsidered ?? 0;
+    message.resourcesMatched = object.resourcesMatched ?? 0;
+    message.passedOver = object.passedOver?.map((e) => PassedOver.fromPartial(e)) || [];
     return message;
   },
 };
