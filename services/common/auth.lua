@@ -3,7 +3,7 @@
 --   <p>{auth}:tokid:<id>   string  the hash, to revoke by id
 --   <p>{auth}:tokens       zset    all token ids (lexicographic, score 0)
 --   <p>{auth}:org:<org>    zset    token ids of one organisation
---   <p>{auth}:revoked:<hash>  string  a revoked token, so it is told apart from an unknown one (90 d)
+--   <p>{auth}:revoked:<hash>  string  a revoked token, told apart from an unknown one (90 d)
 --   <p>{auth}:req:<...>    string  replay of a CreateToken response (short TTL: holds the secret)
 -- The audit trail, one hash tag:
 --   <p>{audit}:events       stream  every audited call: e = AuditEvent (protobuf)
