@@ -31,9 +31,12 @@ class CliTest : public ::testing::Test {
   }
   CliRun Cli(const std::string& args, const std::string& token = kAdminToken,
              const std::string& wrapper = "") {
+    return CliAt(server_->address(), args, token, wrapper);
+  }
+  CliRun CliAt(const std::string& server, const std::string& args,
+               const std::string& token = kAdminToken, const std::string& wrapper = "") {
     std::string command = std::string("INFRASHARE_TOKEN='") + token + "' " + wrapper +
-                          INFRASHARE_CLI_BIN + " --server " + server_->address() + " " + args +
-                          " 2>&1";
+                          INFRASHARE_CLI_BIN + " --server " + server + " " + args + " 2>&1";
     FILE* pipe = popen(command.c_str(), "r");
     std::string out;
     std::array<char, 4096> buffer;
@@ -97,17 +100,62 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
   std::remove(csv.c_str());
 
   auto missing = Cli("resource get no-such-lab");
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.exit_code, 4);
   EXPECT_NE(missing.output.find("NOT_FOUND"), std::string::npos) << missing.output;
 
   auto bad = Cli("resource create --name x --kind lab --owner fablab --lat 99 --lon 6");
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 3);
   EXPECT_NE(bad.output.find("[field: resource.location.point.latitude]"), std::string::npos)
       << bad.output;
 
   auto anonymous = Cli("org list", "");
-  EXPECT_EQ(anonymous.exit_code, 1);
+  EXPECT_EQ(anonymous.exit_code, 7);
   EXPECT_NE(anonymous.output.find("UNAUTHENTICATED"), std::string::npos) << anonymous.output;
+}
+
+// Count occurrences of `word` in `text`.
+size_t Occurrences(const std::string& text, const std::string& word) {
+  size_t count = 0;
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) ++count;
+  return count;
+}
+
+// A script can tell what went wrong from the exit code alone; a person reads one line naming
+// the status once.
+TEST_F(CliTest, EndsWithAnExitCodeForEachStatus) {
+  auto help = Cli("--help");
+  EXPECT_EQ(help.exit_code, 0) << help.output;
+  EXPECT_NE(help.output.find("Exit codes:"), std::string::npos) << help.output;
+  EXPECT_NE(help.output.find("4   NOT_FOUND"), std::string::npos) << help.output;
+  EXPECT_NE(help.output.find("12  DEADLINE_EXCEEDED"), std::string::npos) << help.output;
+
+  EXPECT_EQ(Cli("resource list --colour red").exit_code, 2);  // an unknown flag
+  EXPECT_EQ(Cli("resource get").exit_code, 2);                // a missing argument
+  EXPECT_EQ(Cli("search --sme maybe").exit_code, 2);          // a value CLI11 refuses
+  EXPECT_EQ(Cli("search --near 52.5").exit_code, 2);          // a value the CLI refuses
+
+  ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
+  auto twice = Cli("org create --id fablab --name Fablab --kind company");
+  EXPECT_EQ(twice.exit_code, 5) << twice.output;
+  EXPECT_EQ(Occurrences(twice.output, "ALREADY_EXISTS"), 1u) << twice.output;
+  auto missing = Cli("org get nobody");
+  EXPECT_EQ(missing.exit_code, 4) << missing.output;
+  EXPECT_EQ(Occurrences(missing.output, "NOT_FOUND"), 1u) << missing.output;
+  EXPECT_EQ(Cli("org create --id x --name ' ' --kind company").exit_code, 3);
+  auto stale = Cli("org update fablab --json '{\"display_name\": \"Fablab Zwolle\"}' --etag old");
+  EXPECT_EQ(stale.exit_code, 9) << stale.output;
+
+  auto member = Cli("-o json token create --org fablab --role member");
+  ASSERT_EQ(member.exit_code, 0) << member.output;
+  const std::string token = nlohmann::json::parse(member.output)["token"];
+  auto denied = Cli("org create --id other --name Other --kind company", token);
+  EXPECT_EQ(denied.exit_code, 6) << denied.output;
+  EXPECT_EQ(Cli("org list", "not-a-token").exit_code, 7);
+  EXPECT_EQ(Cli("--deadline 0 org list").exit_code, 12);
+  // Nothing listens on port 1 (the client retries a few times first).
+  auto unavailable = CliAt("127.0.0.1:1", "org list");
+  EXPECT_EQ(unavailable.exit_code, 11) << unavailable.output;
+  EXPECT_NE(unavailable.output.find("UNAVAILABLE"), std::string::npos) << unavailable.output;
 }
 
 // A file as Dutch Excel saves it: a byte order mark, ';' between cells, decimal commas, CRLF,
@@ -311,7 +359,7 @@ TEST_F(CliTest, BooksCancelsAndListsASlot) {
   auto clash =
       Cli("booking create --resource fab-laser --start 2099-03-02T10:00:00+01:00 "
           "--end 2099-03-02T11:00:00+01:00 --for fablab");
-  EXPECT_EQ(clash.exit_code, 1);
+  EXPECT_EQ(clash.exit_code, 8);
   EXPECT_NE(clash.output.find("SLOT_TAKEN"), std::string::npos) << clash.output;
   auto backwards =
       Cli("booking create --resource fab-laser --start 2099-03-02T10:00:00Z "
@@ -383,12 +431,12 @@ TEST_F(CliTest, PlansAnEventRegistersAPersonAndWritesItsCalendar) {
   auto clash =
       Cli("booking create --resource perron-lab --start 2099-03-12T14:00:00+01:00 "
           "--end 2099-03-12T15:00:00+01:00 --for perron038");
-  EXPECT_EQ(clash.exit_code, 1);
+  EXPECT_EQ(clash.exit_code, 8);
   EXPECT_NE(clash.output.find("SLOT_TAKEN"), std::string::npos) << clash.output;
   auto bad_kind =
       Cli("programme create --network x --kind party --title t --capacity 1 "
           "--start 2099-03-12T13:00:00Z --end 2099-03-12T14:00:00Z");
-  EXPECT_EQ(bad_kind.exit_code, 1);
+  EXPECT_EQ(bad_kind.exit_code, 2);
   EXPECT_NE(bad_kind.output.find("--kind"), std::string::npos) << bad_kind.output;
 
   auto registered =
@@ -552,15 +600,15 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   EXPECT_EQ(nlohmann::json::parse(json.output)["current"]["desk"]["average_score"], 5)
       << json.output;
   auto backwards = Cli("impact --network techoost --from " + to + " --to " + from);
-  EXPECT_EQ(backwards.exit_code, 1);
+  EXPECT_EQ(backwards.exit_code, 3);
   // (the table comes from the export, whose request holds the report's: report.end_time)
   EXPECT_NE(backwards.output.find("end_time]"), std::string::npos) << backwards.output;
 
   auto bad = Cli("desk ask --need astrology --text hi --entry bakery");
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("--need"), std::string::npos) << bad.output;
   auto empty = Cli("desk ask --need training --text ' ' --entry bakery");
-  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_EQ(empty.exit_code, 3);
   EXPECT_NE(empty.output.find("[field: text]"), std::string::npos) << empty.output;
 }
 
@@ -620,7 +668,7 @@ TEST_F(CliTest, PlansARotationOfAMobileLab) {
   EXPECT_NE(shown.output.find("(SUPERSEDED)"), std::string::npos) << shown.output;
   auto bad = Cli("rotation request create --pool " + pool + " --at 52.22,6.89 --from " + day(10) +
                  " --to " + day(11) + " --days 3 --org school");
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 3);
   EXPECT_NE(bad.output.find("[field: rotation_request.latest_end_time]"), std::string::npos)
       << bad.output;
 }

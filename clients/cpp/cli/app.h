@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/exit_codes.h"
 #include "infrashare_client/client.h"
 
 namespace infrashare::cli {
@@ -21,9 +22,14 @@ struct App {
     if (!client_) client_ = std::make_unique<client::Client>(options);
     return *client_;
   }
-  // Prints the one-line error and remembers the failure; returns status.ok().
+  // Prints the one-line error and sets the exit code of its status (exit_codes.h); returns
+  // status.ok().
   bool Check(const grpc::Status& status);
+  // A failure found by the CLI itself (exit code 1).
   void Fail(const std::string& message);
+  // A flag value or argument the CLI cannot use, so nothing was sent (exit code 2, as for the
+  // command-line errors CLI11 finds).
+  void FailUsage(const std::string& message);
 };
 
 void AddRegistryCommands(CLI::App& cli, App& app);

@@ -95,7 +95,7 @@ void AddRecur(CLI::App* sub, App& app, const FlagsPtr& f) {
     if (app.output == "json") return;
     std::cout << out.booked() << " of " << out.occurrences_size() << " occurrences booked (series "
               << out.series_id() << ")\n";
-    if (out.booked() == 0) app.exit_code = 1;
+    if (out.booked() == 0) app.exit_code = kExitFailure;
   });
 }
 
@@ -137,7 +137,7 @@ bool BuildList(const Flags& f, ListBookingsRequest* request, App& app) {
   for (const auto& state : f.states) {
     int value = ParseEnum(BookingState_descriptor(), "BOOKING_STATE_", state);
     if (value <= 0) {
-      app.Fail("--state: unknown booking state '" + state + "'");
+      app.FailUsage("--state: unknown booking state '" + state + "'");
       return false;
     }
     request->add_states(static_cast<BookingState>(value));

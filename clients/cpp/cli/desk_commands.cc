@@ -24,7 +24,7 @@ bool AddEnums(const std::vector<std::string>& texts,
   for (const auto& text : texts) {
     int value = ParseEnum(descriptor, prefix, text);
     if (value <= 0) {
-      app.Fail(flag + ": unknown value '" + text + "'");
+      app.FailUsage(flag + ": unknown value '" + text + "'");
       return false;
     }
     out->Add(value);
@@ -69,8 +69,9 @@ bool ParseHours(const std::string& text, registry::v1::AvailabilityRule* rule, A
   std::vector<std::string> parts = absl::StrSplit(text, ' ', absl::SkipEmpty());
   int minutes = 0;
   if (parts.size() != 3 || !absl::SimpleAtoi(parts[2], &minutes)) {
-    app.Fail("--hours: '" + text +
-             "' is not 'RRULE HH:MM MINUTES', e.g. 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR 09:00 480'");
+    app.FailUsage(
+        "--hours: '" + text +
+        "' is not 'RRULE HH:MM MINUTES', e.g. 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR 09:00 480'");
     return false;
   }
   rule->set_rrule(parts[0]);
@@ -187,7 +188,7 @@ void AddResponderEdits(CLI::App* responder, App& app, const FlagsPtr& f) {
 bool BuildInquiry(const Flags& f, SubmitInquiryRequest* request, App& app) {
   int need = ParseEnum(NeedType_descriptor(), "NEED_TYPE_", f.need);
   if (need <= 0) {
-    app.Fail("--need: unknown need type '" + f.need + "'");
+    app.FailUsage("--need: unknown need type '" + f.need + "'");
     return false;
   }
   request->set_need_type(static_cast<NeedType>(need));
@@ -197,7 +198,7 @@ bool BuildInquiry(const Flags& f, SubmitInquiryRequest* request, App& app) {
   if (!f.urgency.empty()) {
     int urgency = ParseEnum(Urgency_descriptor(), "URGENCY_", f.urgency);
     if (urgency <= 0) {
-      app.Fail("--urgency: unknown urgency '" + f.urgency + "'");
+      app.FailUsage("--urgency: unknown urgency '" + f.urgency + "'");
       return false;
     }
     request->set_urgency(static_cast<Urgency>(urgency));
@@ -390,7 +391,7 @@ void AddOfferCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.set_reason(f->reason);
     if (!f->code.empty()) {
       int code = ParseEnum(DeclineReason_descriptor(), "DECLINE_REASON_", f->code);
-      if (code <= 0) return app.Fail("--code: unknown reason code '" + f->code + "'");
+      if (code <= 0) return app.FailUsage("--code: unknown reason code '" + f->code + "'");
       request.set_reason_code(static_cast<DeclineReason>(code));
     }
     CallAndPrint(app, app.client().desk(), &Stub::DeclineInquiry, request);
@@ -434,7 +435,7 @@ void AddReferResolve(CLI::App* sub, App& app, const FlagsPtr& f) {
   resolve->callback([&app, f] {
     ResolveInquiryRequest request;
     int outcome = ParseEnum(Outcome_descriptor(), "OUTCOME_", f->outcome);
-    if (outcome <= 0) return app.Fail("--outcome: unknown outcome '" + f->outcome + "'");
+    if (outcome <= 0) return app.FailUsage("--outcome: unknown outcome '" + f->outcome + "'");
     request.set_id(f->id);
     request.set_responder_id(f->responder);
     request.set_outcome(static_cast<Outcome>(outcome));
@@ -481,7 +482,7 @@ void AddAftercare(CLI::App* sub, App& app, const FlagsPtr& f) {
   follow_up->add_flag("--not-started", f->not_started, "it did not")->excludes(started);
   follow_up->add_option("--note", f->note, "in the asker's words");
   follow_up->callback([&app, f] {
-    if (f->started == f->not_started) return app.Fail("give --started or --not-started");
+    if (f->started == f->not_started) return app.FailUsage("give --started or --not-started");
     RecordFollowUpRequest request;
     request.set_id(f->id);
     request.set_help_started(f->started);

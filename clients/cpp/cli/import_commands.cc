@@ -187,7 +187,7 @@ void AddImport(CLI::App& cli, App& app, const std::shared_ptr<ImportFlags>& f) {
   const char delimiter = f->delimiter.empty() ? 0 : f->delimiter[0];
   if (!ReadResources(f->path, f->format, delimiter, &rows, &refused, app)) return;
   int failed = ImportInBatches(app, rows, static_cast<size_t>(f->batch), f->quiet, refused);
-  if (failed != 0) app.exit_code = 1;
+  if (failed != 0) app.exit_code = kExitFailure;
 });
 }  // namespace
 
@@ -234,7 +234,7 @@ void LoadCatalog(App& app, const Catalog& catalog) {
   for (int i = 0; i < catalog.resources_size(); ++i)
     resources.push_back({catalog.resources(i), "resources item " + std::to_string(i)});
   if (ImportInBatches(app, resources, 500, true) != 0) {
-    app.exit_code = 1;
+    app.exit_code = kExitFailure;
     return;
   }
   for (const auto& availability : catalog.availability()) {

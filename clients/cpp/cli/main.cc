@@ -55,6 +55,12 @@ int main(int argc, char** argv) {
   infrashare::cli::AddTokenCommands(cli, app);
   infrashare::cli::AddAuditCommands(cli, app);
   infrashare::cli::AddPrivacyCommands(cli, app);
-  CLI11_PARSE(cli, argc, argv);
+  cli.footer(infrashare::cli::ExitCodeHelp());  // after the commands: theirs stay without it
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // CLI11 prints the help or the error; a wrong command line is exit code 2, whichever it was.
+    return cli.exit(error) == 0 ? 0 : infrashare::cli::kExitUsage;
+  }
   return app.exit_code;
 }

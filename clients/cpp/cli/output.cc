@@ -128,20 +128,6 @@ bool Unset(const nlohmann::json& value) {
 
 }  // namespace
 
-bool App::Check(const grpc::Status& status) {
-  if (status.ok()) return true;
-  std::string line = client::DescribeError(status);
-  if (std::string field = client::ErrorField(status); !field.empty())
-    line += " [field: " + field + "]";
-  Fail(line);
-  return false;
-}
-
-void App::Fail(const std::string& message) {
-  std::cerr << "infrashare: " << message << "\n";
-  exit_code = 1;
-}
-
 int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
               const std::string& text) {
   std::string upper;
@@ -155,7 +141,7 @@ int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::str
 bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app,
                const std::string& flag) {
   if (google::protobuf::util::TimeUtil::FromString(text, out)) return true;
-  app.Fail(flag + ": '" + text + "' is not an RFC 3339 time such as 2026-03-29T08:00:00Z");
+  app.FailUsage(flag + ": '" + text + "' is not an RFC 3339 time such as 2026-03-29T08:00:00Z");
   return false;
 }
 
@@ -164,7 +150,7 @@ bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app
   std::vector<std::string> parts = absl::StrSplit(text, ',');
   double lat = 0, lon = 0;
   if (parts.size() != 2 || !absl::SimpleAtod(parts[0], &lat) || !absl::SimpleAtod(parts[1], &lon)) {
-    app.Fail(flag + ": '" + text + "' is not LAT,LON such as 52.51,6.09");
+    app.FailUsage(flag + ": '" + text + "' is not LAT,LON such as 52.51,6.09");
     return false;
   }
   point->set_latitude(lat);
@@ -184,8 +170,8 @@ bool ParseJson(const std::string& json, google::protobuf::Message* message, App&
   google::protobuf::util::JsonParseOptions options;
   auto status = google::protobuf::util::JsonStringToMessage(json, message, options);
   if (!status.ok()) {
-    app.Fail("bad JSON for " + message->GetDescriptor()->name() + ": " +
-             std::string(status.message()));
+    app.FailUsage("bad JSON for " + message->GetDescriptor()->name() + ": " +
+                  std::string(status.message()));
     return false;
   }
   return true;

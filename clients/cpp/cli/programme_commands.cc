@@ -29,7 +29,7 @@ using FlagsPtr = std::shared_ptr<Flags>;
 bool SetKind(const std::string& text, Event* event, App& app) {
   int kind = ParseEnum(EventKind_descriptor(), "EVENT_KIND_", text);
   if (kind <= 0) {
-    app.Fail("--kind: one of open-day, course, masterclass, demo, hackathon, meetup");
+    app.FailUsage("--kind: one of open-day, course, masterclass, demo, hackathon, meetup");
     return false;
   }
   event->set_kind(static_cast<EventKind>(kind));
@@ -71,12 +71,12 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
     e->set_language(f->language);
     for (const auto& a : f->audiences) {
       int audience = ParseEnum(Audience_descriptor(), "AUDIENCE_", a);
-      if (audience <= 0) return app.Fail("--audience: unknown audience '" + a + "'");
+      if (audience <= 0) return app.FailUsage("--audience: unknown audience '" + a + "'");
       e->add_audiences(static_cast<Audience>(audience));
     }
     if (!f->visibility.empty()) {
       int visibility = ParseEnum(EventVisibility_descriptor(), "EVENT_VISIBILITY_", f->visibility);
-      if (visibility <= 0) return app.Fail("--visibility: public or network");
+      if (visibility <= 0) return app.FailUsage("--visibility: public or network");
       e->set_visibility(static_cast<EventVisibility>(visibility));
     }
     e->set_registration_open(!f->closed);
@@ -106,7 +106,7 @@ void AddList(CLI::App* sub, App& app, const FlagsPtr& f) {
     }
     if (!f->audience.empty()) {
       int audience = ParseEnum(Audience_descriptor(), "AUDIENCE_", f->audience);
-      if (audience <= 0) return app.Fail("--audience: unknown audience '" + f->audience + "'");
+      if (audience <= 0) return app.FailUsage("--audience: unknown audience '" + f->audience + "'");
       request.set_audience(static_cast<Audience>(audience));
     }
     request.set_page_size(500);

@@ -60,7 +60,7 @@ bool SetEnum(const std::string& text, const google::protobuf::EnumDescriptor* de
              const std::function<void(Enum)>& set) {
   int value = ParseEnum(descriptor, prefix, text);
   if (value < 0) {
-    app.Fail(flag + ": unknown " + what + " '" + text + "'");
+    app.FailUsage(flag + ": unknown " + what + " '" + text + "'");
     return false;
   }
   set(static_cast<Enum>(value));
@@ -321,7 +321,7 @@ bool BuildAvailability(const AvailabilityFlags& f, PublishAvailabilityRequest* r
   for (const auto& text : f.rules) {
     auto parts = Split(text, '|');
     if (parts.size() < 4) {
-      app.Fail("--rule: expected RRULE|HH:MM|MINUTES|FROM[|UNTIL], got '" + text + "'");
+      app.FailUsage("--rule: expected RRULE|HH:MM|MINUTES|FROM[|UNTIL], got '" + text + "'");
       return false;
     }
     auto* rule = request->add_rules();
@@ -334,7 +334,7 @@ bool BuildAvailability(const AvailabilityFlags& f, PublishAvailabilityRequest* r
   for (const auto& text : f.closures) {
     auto parts = Split(text, '|');
     if (parts.size() < 2) {
-      app.Fail("--closure: expected START|END[|REASON], got '" + text + "'");
+      app.FailUsage("--closure: expected START|END[|REASON], got '" + text + "'");
       return false;
     }
     auto* closure = request->add_closures();
@@ -408,7 +408,7 @@ bool BuildSearch(const SearchFlags& f, SearchResourcesRequest* request, App& app
     for (const auto& v : values) {
       int n = ParseEnum(d, prefix, v);
       if (n < 0) {
-        app.Fail(flag + ": unknown value '" + v + "'");
+        app.FailUsage(flag + ": unknown value '" + v + "'");
         return false;
       }
       adder(n);
@@ -536,7 +536,7 @@ void AddReportCommands(CLI::App& cli, App& app) {
     request.set_level(f->level == "corop" ? REGION_LEVEL_COROP : REGION_LEVEL_PROVINCE);
     for (const auto& t : f->themes) {
       int theme = ParseEnum(Theme_descriptor(), "THEME_", t);
-      if (theme < 0) return app.Fail("--theme: unknown theme '" + t + "'");
+      if (theme < 0) return app.FailUsage("--theme: unknown theme '" + t + "'");
       request.add_themes(static_cast<Theme>(theme));
     }
     CoverageReportResponse out;

@@ -214,7 +214,7 @@ bool BuildPlanRequest(const Flags& f, PlanRotationRequest* r, App& app) {
   for (const auto& pin : f.pins) {
     std::vector<std::string> parts = absl::StrSplit(pin, absl::MaxSplits(':', 2));
     if (parts.size() != 3) {
-      app.Fail("--pin: '" + pin + "' is not REQUEST:UNIT:START");
+      app.FailUsage("--pin: '" + pin + "' is not REQUEST:UNIT:START");
       return false;
     }
     auto* p = r->add_pins();
@@ -258,7 +258,7 @@ void AddExport(CLI::App* sub, App& app, const FlagsPtr& f) {
     } else if (f->name == "ical") {
       r.set_format(ROTATION_EXPORT_FORMAT_ICALENDAR);
     } else {
-      return app.Fail("--format: '" + f->name + "' is not csv or ical");
+      return app.FailUsage("--format: '" + f->name + "' is not csv or ical");
     }
     r.set_unit_resource_id(f->unit);
     ExportRotationPlanResponse out;

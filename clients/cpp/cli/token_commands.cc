@@ -156,7 +156,7 @@ void AddTokenCreate(CLI::App* sub, App& app, const std::shared_ptr<TokenFlags>& 
     request.set_description(f->description);
     for (const auto& r : f->roles) {
       int role = ParseEnum(Role_descriptor(), "ROLE_", r);
-      if (role < 0) return app.Fail("--role: unknown role '" + r + "'");
+      if (role < 0) return app.FailUsage("--role: unknown role '" + r + "'");
       request.add_roles(static_cast<Role>(role));
     }
     for (const auto& n : f->networks) request.add_network_ids(n);

@@ -135,7 +135,9 @@ std::optional<scheduler::v1::RotationCommitUndoReport> UndoReport(const grpc::St
 
 std::string DescribeError(const grpc::Status& status) {
   std::string line = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
-  if (std::string reason = ErrorReason(status); !reason.empty()) line += " (" + reason + ")";
+  // The reason only when it says more than the status ("NOT_FOUND", not "NOT_FOUND (NOT_FOUND)").
+  if (std::string reason = ErrorReason(status); !reason.empty() && reason != line)
+    line += " (" + reason + ")";
   line += ": " + status.error_message();
   return line + Hint(status.error_code());
 }
