@@ -2,6 +2,7 @@
 #include <date/date.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <yaml-cpp/yaml.h>
 
 #include <array>
 #include <cstdio>
@@ -156,6 +157,35 @@ TEST_F(CliTest, EndsWithAnExitCodeForEachStatus) {
   auto unavailable = CliAt("127.0.0.1:1", "org list");
   EXPECT_EQ(unavailable.exit_code, 11) << unavailable.output;
   EXPECT_NE(unavailable.output.find("UNAVAILABLE"), std::string::npos) << unavailable.output;
+}
+
+// -o anywhere on the line; YAML for programs that prefer it, with the fields JSON has.
+TEST_F(CliTest, PrintsJsonOrYamlWhereverTheOutputFlagIs) {
+  ASSERT_EQ(Cli("org create --id fablab --name 'Fablab Zwolle' --kind company --sme").exit_code, 0);
+  auto json_text = Cli("org get fablab -o json");
+  ASSERT_EQ(json_text.exit_code, 0) << json_text.output;
+  const auto json = nlohmann::json::parse(json_text.output);
+  EXPECT_EQ(json["display_name"], "Fablab Zwolle");
+
+  auto yaml_text = Cli("org get fablab --output yaml");
+  ASSERT_EQ(yaml_text.exit_code, 0) << yaml_text.output;
+  const YAML::Node yaml = YAML::Load(yaml_text.output);
+  EXPECT_EQ(yaml["display_name"].as<std::string>(), "Fablab Zwolle");
+  EXPECT_EQ(yaml["kind"].as<std::string>(), "ORGANIZATION_KIND_COMPANY");
+  EXPECT_TRUE(yaml["sme"].as<bool>());
+  EXPECT_EQ(yaml["audit"]["create_time"].as<std::string>(), json["audit"]["create_time"]);
+  // A time stays text for YAML 1.1 readers too (PyYAML would make a datetime of it unquoted).
+  EXPECT_NE(yaml_text.output.find("create_time: \"20"), std::string::npos) << yaml_text.output;
+
+  auto list = Cli("org list -o yaml");
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  const YAML::Node orgs = YAML::Load(list.output);
+  ASSERT_TRUE(orgs.IsSequence()) << list.output;
+  EXPECT_EQ(orgs[0]["id"].as<std::string>(), "fablab");
+  EXPECT_EQ(Cli("org list -o xml").exit_code, 2);
+  auto before = Cli("-o json org list");
+  ASSERT_EQ(before.exit_code, 0) << before.output;
+  EXPECT_EQ(nlohmann::json::parse(before.output)[0]["id"], "fablab");
 }
 
 // A file as Dutch Excel saves it: a byte order mark, ';' between cells, decimal commas, CRLF,

@@ -14,10 +14,12 @@ namespace infrashare::cli {
 
 struct App {
   client::ClientOptions options;
-  std::string output = "table";  // table | json
+  std::string output = "table";  // table (for people), json or yaml (for programs)
   int exit_code = 0;
   std::unique_ptr<client::Client> client_;
 
+  // JSON or YAML with every field, rather than tables and lines for people.
+  bool ForPrograms() const { return output != "table"; }
   client::Client& client() {
     if (!client_) client_ = std::make_unique<client::Client>(options);
     return *client_;
@@ -65,9 +67,13 @@ std::string ReadJsonArgument(const std::string& argument);
 bool ParseJson(const std::string& json, google::protobuf::Message* message, App& app);
 
 // Output: one object, or rows of objects with chosen columns (JSON field names, dotted paths).
-void PrintMessage(const google::protobuf::Message& message, const std::string& format);
+// For programs (-o json|yaml) every field of the object or the rows; for people key-value lines
+// or a table.
+void PrintMessage(const google::protobuf::Message& message, const App& app);
 void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
-               const std::vector<std::string>& columns, const std::string& format);
+               const std::vector<std::string>& columns, const App& app);
+// The message with every field as `format` ("json" or "yaml"), whatever -o says.
+void PrintForPrograms(const google::protobuf::Message& message, const std::string& format);
 // Columns aligned under an upper-cased header, as PrintRows prints them.
 void PrintTable(std::vector<std::string> header,
                 const std::vector<std::vector<std::string>>& cells);
@@ -86,17 +92,17 @@ void CallAndPrint(App& app, Stub& stub,
                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                   const Request& request) {
   Response out;
-  if (Call(app, stub, method, request, &out)) PrintMessage(out, app.output);
+  if (Call(app, stub, method, request, &out)) PrintMessage(out, app);
 }
 
-// A list answer: the whole message as JSON, or one row per item with these columns.
+// A list answer: the whole message for programs, or one row per item with these columns.
 template <typename Items>
 void PrintList(App& app, const google::protobuf::Message& answer, const Items& items,
                const std::vector<std::string>& columns) {
-  if (app.output == "json") return PrintMessage(answer, "json");
+  if (app.ForPrograms()) return PrintMessage(answer, app);
   std::vector<const google::protobuf::Message*> rows;
   for (const auto& item : items) rows.push_back(&item);
-  PrintRows(rows, columns, app.output);
+  PrintRows(rows, columns, app);
 }
 
 }  // namespace infrashare::cli

@@ -92,7 +92,7 @@ void AddRecur(CLI::App* sub, App& app, const FlagsPtr& f) {
     CreateRecurringBookingResponse out;
     if (!Call(app, app.client().scheduler(), &Stub::CreateRecurringBooking, request, &out)) return;
     PrintList(app, out, out.occurrences(), {"start_time", "end_time", "booking.id", "reason"});
-    if (app.output == "json") return;
+    if (app.ForPrograms()) return;
     std::cout << out.booked() << " of " << out.occurrences_size() << " occurrences booked (series "
               << out.series_id() << ")\n";
     if (out.booked() == 0) app.exit_code = kExitFailure;
@@ -229,8 +229,8 @@ void AddFind(CLI::App* sub, App& app, const FlagsPtr& f) {
     std::vector<std::string> columns = {"start_time", "end_time", "resource_id", "display_name",
                                         "remaining_capacity"};
     if (request.search().has_within()) columns.push_back("distance_km");
-    if (app.output == "json" || out.slots_size() > 0) PrintList(app, out, out.slots(), columns);
-    if (app.output == "json") return;
+    if (app.ForPrograms() || out.slots_size() > 0) PrintList(app, out, out.slots(), columns);
+    if (app.ForPrograms()) return;
     // Never an empty table without a reason: what matched, and why each gave no slot.
     if (out.slots_size() == 0)
       std::printf("No free slot. %d resources matched, %d bookable by you.\n",
@@ -245,7 +245,7 @@ void PrintUsage(App& app, const UsageReportResponse& out) {
   PrintList(app, out, out.resources(),
             {"resource_id", "display_name", "available_hours", "booked_hours", "utilisation",
              "tariff_revenue_cents", "in_kind_hours"});
-  if (app.output == "json") return;
+  if (app.ForPrograms()) return;
   std::printf("total: %.1f of %.1f unit-hours booked (%.0f%%), revenue EUR %.2f, in kind %.1f h\n",
               out.booked_hours(), out.available_hours(), 100 * out.utilisation(),
               static_cast<double>(out.tariff_revenue_cents()) / 100, out.in_kind_hours());
@@ -343,8 +343,8 @@ void AddWatch(CLI::App* sub, App& app, const FlagsPtr& f) {
     BookingEvent event;
     int seen = 0;
     while (reader->Read(&event)) {
-      if (app.output == "json") {
-        PrintMessage(event, "json");
+      if (app.ForPrograms()) {
+        PrintMessage(event, app);
       } else {
         std::cout << event.cursor() << " " << BookingEventType_Name(event.type()) << " "
                   << event.booking().id() << " " << BookingState_Name(event.booking().state())

@@ -103,7 +103,7 @@ bool BuildResponder(const Flags& f, Responder* r, App& app) {
 void PrintInquiries(App& app, const google::protobuf::RepeatedPtrField<Inquiry>& inquiries) {
   std::vector<const google::protobuf::Message*> rows;
   for (const auto& i : inquiries) rows.push_back(&i);
-  PrintRows(rows, kInquiryColumns, app.output);
+  PrintRows(rows, kInquiryColumns, app);
 }
 
 // Follows a stream of inquiry events, printing each; stops after `limit` when it is set.
@@ -119,8 +119,8 @@ void Follow(App& app, const Request& request, int limit,
   InquiryEvent event;
   int seen = 0;
   while (reader->Read(&event)) {
-    if (app.output == "json") {
-      PrintMessage(event, "json");
+    if (app.ForPrograms()) {
+      PrintMessage(event, app);
     } else {
       std::cout << event.cursor() << " " << InquiryEventType_Name(event.type()).substr(19) << " "
                 << event.inquiry_id() << " "
@@ -243,10 +243,10 @@ void AddResponderCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
         [&](const ListRespondersResponse& page) { all.MergeFrom(page); });
     if (!app.Check(status)) return;
     all.clear_next_page_token();
-    if (app.output == "json") return PrintMessage(all, "json");
+    if (app.ForPrograms()) return PrintMessage(all, app);
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& r : all.responders()) rows.push_back(&r);
-    PrintRows(rows, kResponderColumns, app.output);
+    PrintRows(rows, kResponderColumns, app);
   });
   for (bool online : {true, false}) {
     auto* cmd =
@@ -343,7 +343,7 @@ void AddInquiryQueries(CLI::App* sub, App& app, const FlagsPtr& f) {
         [&](const ListInquiriesResponse& page) { all.MergeFrom(page); });
     if (!app.Check(status)) return;
     all.clear_next_page_token();
-    if (app.output == "json") return PrintMessage(all, "json");
+    if (app.ForPrograms()) return PrintMessage(all, app);
     PrintInquiries(app, all.inquiries());
   });
 }
@@ -359,7 +359,7 @@ void AddOfferCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
     ListAssignmentsResponse out;
     if (!app.Check(app.client().Call(app.client().desk(), &Stub::ListAssignments, request, &out)))
       return;
-    if (app.output == "json") return PrintMessage(out, "json");
+    if (app.ForPrograms()) return PrintMessage(out, app);
     std::cout << "offered:\n";
     PrintInquiries(app, out.offered());
     std::cout << "assigned:\n";

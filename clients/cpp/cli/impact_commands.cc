@@ -70,7 +70,7 @@ void AddImpactCommands(CLI::App& cli, App& app) {
         !ParseTime(f->to, request.mutable_end_time(), app, "--to"))
       return;
     using Stub = impact::v1::ImpactService::Stub;
-    if (f->format.empty() && app.output == "json")
+    if (f->format.empty() && app.ForPrograms())
       return CallAndPrint(app, app.client().impact(), &Stub::GetImpactReport, request);
     // The table is the CSV export's rows: the same measures, named as in the spreadsheet.
     impact::v1::ExportImpactReportRequest export_request;

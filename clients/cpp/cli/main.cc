@@ -35,8 +35,9 @@ int main(int argc, char** argv) {
                   ->check(CLI::ExistingFile);
   cert->needs(key);
   key->needs(cert);
-  cli.add_option("--output,-o", app.output, "table or json")
-      ->check(CLI::IsMember({"table", "json"}))
+  cli.add_option("--output,-o", app.output,
+                 "table (for people), json or yaml (every field, for programs)")
+      ->check(CLI::IsMember({"table", "json", "yaml"}))
       ->capture_default_str();
   int deadline_s = 30;
   cli.add_option("--deadline", deadline_s, "seconds per call")->capture_default_str();
@@ -46,6 +47,9 @@ int main(int argc, char** argv) {
         app.options.tls || !app.options.ca_file.empty() || !app.options.cert_file.empty();
   });
 
+  // The options above also after a command (`infrashare booking list -o json`); the commands,
+  // added below, inherit this.
+  cli.fallthrough();
   infrashare::cli::AddRegistryCommands(cli, app);
   infrashare::cli::AddBookingCommands(cli, app);
   infrashare::cli::AddDeskCommands(cli, app);

@@ -1,5 +1,6 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -126,6 +127,53 @@ bool Unset(const nlohmann::json& value) {
          (value.is_structured() && value.empty());
 }
 
+// A string YAML would read as itself when written plainly: one starting with a letter that is
+// no YAML 1.1 boolean or null word (numbers, times and "yes" are quoted, as JSON has them).
+bool PlainYamlString(const std::string& text) {
+  static const std::set<std::string> kWords = {"y",   "n",    "yes",   "no",   "on",
+                                               "off", "true", "false", "null", "~"};
+  if (text.empty() || !std::isalpha(static_cast<unsigned char>(text[0]))) return false;
+  std::string lower = text;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  return kWords.count(lower) == 0;
+}
+
+void EmitYaml(const nlohmann::json& node, YAML::Emitter& out) {
+  if (node.is_object()) {
+    out << YAML::BeginMap;
+    for (const auto& [key, value] : node.items()) {
+      out << YAML::Key << key << YAML::Value;
+      EmitYaml(value, out);
+    }
+    out << YAML::EndMap;
+  } else if (node.is_array()) {
+    out << YAML::BeginSeq;
+    for (const auto& item : node) EmitYaml(item, out);
+    out << YAML::EndSeq;
+  } else if (node.is_string()) {
+    const std::string& text = node.get_ref<const std::string&>();
+    if (PlainYamlString(text))
+      out << text;
+    else
+      out << YAML::DoubleQuoted << text;
+  } else if (node.is_null()) {
+    out << YAML::Null;
+  } else {
+    out << node.dump();  // numbers and booleans are written alike in both
+  }
+}
+
+// A whole answer for programs: indented JSON, or a YAML document.
+void PrintDocument(const nlohmann::json& document, const std::string& format) {
+  if (format == "yaml") {
+    YAML::Emitter out;
+    EmitYaml(document, out);
+    std::cout << out.c_str() << "\n";
+    return;
+  }
+  std::cout << document.dump(2) << "\n";
+}
+
 }  // namespace
 
 int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
@@ -177,23 +225,23 @@ bool ParseJson(const std::string& json, google::protobuf::Message* message, App&
   return true;
 }
 
-void PrintMessage(const google::protobuf::Message& message, const std::string& format) {
-  if (format == "json") {
-    std::cout << ToJson(message).dump(2) << "\n";
-    return;
-  }
+void PrintForPrograms(const google::protobuf::Message& message, const std::string& format) {
+  PrintDocument(ToJson(message), format);
+}
+
+void PrintMessage(const google::protobuf::Message& message, const App& app) {
+  if (app.ForPrograms()) return PrintForPrograms(message, app.output);
   for (const auto& [key, value] : ForPeople(message).items())
     if (!Unset(value))
       std::cout << key << ": " << (value.is_structured() ? value.dump() : Text(value, key)) << "\n";
 }
 
 void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
-               const std::vector<std::string>& columns, const std::string& format) {
-  if (format == "json") {
+               const std::vector<std::string>& columns, const App& app) {
+  if (app.ForPrograms()) {
     nlohmann::json array = nlohmann::json::array();
     for (const auto* row : rows) array.push_back(ToJson(*row));
-    std::cout << array.dump(2) << "\n";
-    return;
+    return PrintDocument(array, app.output);
   }
   std::vector<std::vector<std::string>> cells;
   for (const auto* row : rows) {

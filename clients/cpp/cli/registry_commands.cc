@@ -43,14 +43,14 @@ std::vector<std::string> Split(const std::string& text, char by) {
   return parts;
 }
 
-void Print(App& app, const google::protobuf::Message& m) { PrintMessage(m, app.output); }
+void Print(App& app, const google::protobuf::Message& m) { PrintMessage(m, app); }
 
 template <typename Item>
 void PrintItems(App& app, const google::protobuf::RepeatedPtrField<Item>& items,
                 const std::vector<std::string>& columns) {
   std::vector<const google::protobuf::Message*> rows;
   for (const auto& i : items) rows.push_back(&i);
-  PrintRows(rows, columns, app.output);
+  PrintRows(rows, columns, app);
 }
 
 // An enum flag's value into `set`; false (reported) when the text names no value.
@@ -378,7 +378,7 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
       return;
     GetAvailabilityResponse out;
     if (!Call(app, app.client().registry(), &Stub::GetAvailability, request, &out)) return;
-    if (app.output == "json") return Print(app, out);
+    if (app.ForPrograms()) return Print(app, out);
     std::cout << "time zone " << out.time_zone() << "\n";
     PrintItems(app, out.windows(), {"start_time", "end_time"});
   });
@@ -466,7 +466,7 @@ void AddSearchCommand(CLI::App& cli, App& app) {
     if (!app.Check(
             app.client().Call(app.client().registry(), &Stub::SearchResources, request, &out)))
       return;
-    if (app.output == "json") return Print(app, out);
+    if (app.ForPrograms()) return Print(app, out);
     std::vector<std::string> columns = {"resource.id", "resource.display_name", "resource.kind",
                                         "resource.location.region.province", "resource.themes"};
     if (request.has_within()) columns.push_back("distance_km");
@@ -503,8 +503,8 @@ void AddWatchCommand(CLI::App& cli, App& app) {
     ResourceChange change;
     int seen = 0;
     while (reader->Read(&change)) {
-      if (app.output == "json") {
-        PrintMessage(change, "json");
+      if (app.ForPrograms()) {
+        PrintMessage(change, app);
       } else {
         std::cout << change.cursor() << " " << ChangeType_Name(change.type()) << " "
                   << change.resource_id() << " " << change.resource().display_name() << std::endl;
@@ -543,7 +543,7 @@ void AddReportCommands(CLI::App& cli, App& app) {
     if (!app.Check(
             app.client().Call(app.client().registry(), &Stub::CoverageReport, request, &out)))
       return;
-    if (app.output == "json") return Print(app, out);
+    if (app.ForPrograms()) return Print(app, out);
     PrintItems(app, out.cells(), {"region_code", "theme", "active_resources"});
     std::cout << "\nwhite spots (" << out.white_spots_size() << "):\n";
     PrintItems(app, out.white_spots(), {"region_code", "region_name", "theme"});

@@ -41,13 +41,13 @@ bool FillRequest(const Flags& f, RotationRequest* r, App& app) {
 }
 
 void PrintPlan(App& app, const RotationPlan& plan) {
-  if (app.output == "json") return PrintMessage(plan, "json");
+  if (app.ForPrograms()) return PrintMessage(plan, app);
   std::vector<const google::protobuf::Message*> rows;
   for (const auto& a : plan.assignments()) rows.push_back(&a);
   PrintRows(
       rows,
       {"unit_resource_id", "start_time", "end_time", "request_id", "organization_id", "pinned"},
-      app.output);
+      app);
   for (const auto& u : plan.unfulfilled())
     std::cout << "not served: " << u.request_id() << ": " << u.reason() << "\n";
   std::printf("plan %s (%s): %lld of %lld request-days served; partner share min %.2f, max %.2f\n",
@@ -66,7 +66,7 @@ void PrintPlan(App& app, const RotationPlan& plan) {
 void PrintUndoReport(const grpc::Status& status, App& app) {
   auto report = client::UndoReport(status);
   if (!report) return;
-  if (app.output == "json") return PrintMessage(*report, "json");
+  if (app.ForPrograms()) return PrintMessage(*report, app);
   std::cerr << "infrashare: the commit of " << report->plan_id()
             << " could not be undone completely; clean up by hand:\n";
   for (const auto& f : report->failures()) {
@@ -282,7 +282,7 @@ void AddPreview(CLI::App* sub, App& app, const FlagsPtr& f) {
     r.set_id(f->id);
     RotationPlanDiff out;
     if (!Call(app, app.client().scheduler(), &Stub::PreviewRotationPlan, r, &out)) return;
-    if (app.output == "json") return PrintMessage(out, "json");
+    if (app.ForPrograms()) return PrintMessage(out, app);
     for (const auto& [label, list] :
          {std::pair{"added", &out.added()}, {"removed", &out.removed()}, {"moved", &out.moved()}})
       for (const auto& a : *list)
@@ -307,7 +307,7 @@ void AddCommit(CLI::App* sub, App& app, const FlagsPtr& f) {
     const grpc::Status status =
         app.client().Call(app.client().scheduler(), &Stub::CommitRotationPlan, r, &out);
     if (!app.Check(status)) return PrintUndoReport(status, app);
-    if (app.output == "json") return PrintMessage(out, "json");
+    if (app.ForPrograms()) return PrintMessage(out, app);
     std::cout << "committed " << out.id() << ": " << out.booking_ids_size() << " bookings\n";
   });
 }
@@ -337,7 +337,7 @@ void AddHandoverCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
 }
 
 void PrintRotationEvent(App& app, const RotationEvent& event) {
-  if (app.output == "json") return PrintMessage(event, "json");
+  if (app.ForPrograms()) return PrintMessage(event, app);
   std::cout << event.cursor() << " " << RotationEventType_Name(event.type()) << " "
             << event.handover().id() << " " << event.handover().unit_resource_id() << " "
             << event.handover().from_organization_id() << " -> "

@@ -104,7 +104,7 @@ void AddPrivacyCommands(CLI::App& cli, App& app) {
         [&](const PersonalData& page) { all.MergeFrom(page); });
     if (!app.Check(status)) return;
     all.clear_next_page_token();
-    PrintMessage(all, "json");
+    PrintForPrograms(all, app.output == "yaml" ? "yaml" : "json");
   });
   auto* erase = sub->add_subcommand("erase", "remove the person from every place the export lists");
   erase->add_option("email", f->email)->required();
@@ -118,7 +118,7 @@ void AddPrivacyCommands(CLI::App& cli, App& app) {
     if (!app.Check(
             app.client().Call(app.client().privacy(), &Stub::ErasePersonalData, request, &out)))
       return;
-    if (app.output == "json") return PrintMessage(out, "json");
+    if (app.ForPrograms()) return PrintMessage(out, app);
     std::cout << "erased: " << out.inquiries() << " inquiry contacts, " << out.staff_contacts()
               << " staff entries, " << out.organization_contacts() << " organisation contacts, "
               << out.network_coordinators() << " network coordinator entries\n";
@@ -164,7 +164,7 @@ void AddTokenCreate(CLI::App* sub, App& app, const std::shared_ptr<TokenFlags>& 
     CreateTokenResponse out;
     if (!app.Check(app.client().Call(app.client().tokens(), &Stub::CreateToken, request, &out)))
       return;
-    if (app.output == "json") return PrintMessage(out, "json");
+    if (app.ForPrograms()) return PrintMessage(out, app);
     std::cout << out.token() << "\n";
     std::cerr << "token " << out.info().id() << " for " << out.info().organization_id()
               << " (store the secret now; it is not shown again)\n";
@@ -187,7 +187,7 @@ void AddTokenRotate(CLI::App* sub, App& app, const std::shared_ptr<TokenFlags>& 
     CreateTokenResponse out;
     if (!app.Check(app.client().Call(app.client().tokens(), &Stub::RotateToken, request, &out)))
       return;
-    if (app.output == "json") return PrintMessage(out, "json");
+    if (app.ForPrograms()) return PrintMessage(out, app);
     std::cout << out.token() << "\n";
     std::cerr << "token " << out.info().id() << " replaces " << f->id << " (which ends in "
               << f->overlap << " s); store the secret now\n";
@@ -216,7 +216,7 @@ void AddTokenCommands(CLI::App& cli, App& app) {
     std::vector<const google::protobuf::Message*> rows;
     for (const auto& t : all.tokens()) rows.push_back(&t);
     PrintRows(rows, {"id", "organization_id", "roles", "network_ids", "description", "create_time"},
-              app.output);
+              app);
   });
 
   auto* revoke = sub->add_subcommand("revoke", "revoke a token by id");
