@@ -36,7 +36,8 @@ class CliTest : public ::testing::Test {
   }
   CliRun CliAt(const std::string& server, const std::string& args,
                const std::string& token = kAdminToken, const std::string& wrapper = "") {
-    std::string command = std::string("INFRASHARE_TOKEN='") + token + "' " + wrapper +
+    // Without TZ, as the tests expect the CLI's default zone (a test sets TZ through `wrapper`).
+    std::string command = std::string("env -u TZ INFRASHARE_TOKEN='") + token + "' " + wrapper +
                           INFRASHARE_CLI_BIN + " --server " + server + " " + args + " 2>&1";
     FILE* pipe = popen(command.c_str(), "r");
     std::string out;
@@ -401,7 +402,7 @@ TEST_F(CliTest, BooksCancelsAndListsASlot) {
           "2099-03-02T13:00:00Z");
   ASSERT_EQ(find.exit_code, 0) << find.output;
   EXPECT_NE(find.output.find("fab-laser"), std::string::npos) << find.output;
-  EXPECT_NE(find.output.find("2099-03-02T11:00:00Z"), std::string::npos) << find.output;
+  EXPECT_NE(find.output.find("2099-03-02 12:00 +01:00"), std::string::npos) << find.output;
   // Nothing free: the answer says what matched and why it gave no slot, never just an empty table.
   auto none =
       Cli("booking find --text laser --duration 120 --from 2099-03-02T08:00:00Z --to "
@@ -423,8 +424,8 @@ TEST_F(CliTest, BooksCancelsAndListsASlot) {
 
   auto free = Cli("booking free fab-laser --from 2099-03-02T07:00:00Z --to 2099-03-02T13:00:00Z");
   ASSERT_EQ(free.exit_code, 0) << free.output;
-  EXPECT_NE(free.output.find("2099-03-02T07:00:00Z"), std::string::npos) << free.output;
-  EXPECT_NE(free.output.find("2099-03-02T11:00:00Z"), std::string::npos) << free.output;
+  EXPECT_NE(free.output.find("2099-03-02 08:00 +01:00"), std::string::npos) << free.output;
+  EXPECT_NE(free.output.find("2099-03-02 12:00 +01:00"), std::string::npos) << free.output;
 
   const std::string ics = "/tmp/infrashare-cli-test-" + std::to_string(getpid()) + ".ics";
   auto calendar = Cli("booking calendar --resource fab-laser --file " + ics);
@@ -441,6 +442,68 @@ TEST_F(CliTest, BooksCancelsAndListsASlot) {
   auto list = Cli("booking list --resource fab-laser --state cancelled");
   EXPECT_NE(list.output.find(id), std::string::npos) << list.output;
   EXPECT_NE(list.output.find("CANCELLED"), std::string::npos) << list.output;
+}
+
+// People read and type times in their own zone, each shown with its offset; programs get UTC.
+// (2030: the time zone library knows no DST change after 2037.)
+TEST_F(CliTest, ShowsAndReadsTimesInThePersonsZone) {
+  ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
+  ASSERT_EQ(Cli("resource create --id fab-laser --name Laser --kind equipment --owner fablab "
+                "--lat 52.51 --lon 6.09")
+                .exit_code,
+            0);
+  auto book = [&](const std::string& start, const std::string& end, const std::string& more = "") {
+    return Cli("-o json booking create --resource fab-laser --for fablab --start " + start +
+               " --end " + end + " " + more);
+  };
+  // Without an offset a time is read in Europe/Amsterdam, the default: 09:00 in winter is 08:00Z.
+  auto winter = book("2030-03-04T09:00", "'2030-03-04 12:00'");
+  ASSERT_EQ(winter.exit_code, 0) << winter.output;
+  const auto booking = nlohmann::json::parse(winter.output);
+  EXPECT_EQ(booking["start_time"], "2030-03-04T08:00:00Z") << winter.output;
+  EXPECT_EQ(booking["end_time"], "2030-03-04T11:00:00Z") << winter.output;
+  const std::string id = booking["id"];
+  auto summer = book("2030-07-01T09:00", "2030-07-01T10:00");
+  ASSERT_EQ(summer.exit_code, 0) << summer.output;
+  EXPECT_EQ(nlohmann::json::parse(summer.output)["start_time"], "2030-07-01T07:00:00Z");
+  auto day = Cli("-o json booking list --resource fab-laser --from 2030-07-01 --to 2030-07-02");
+  ASSERT_EQ(day.exit_code, 0) << day.output;
+  EXPECT_EQ(nlohmann::json::parse(day.output)["bookings"].size(), 1u) << day.output;
+
+  // Shown in that zone with its offset, in key-value lines and tables.
+  auto shown = Cli("booking get " + id);
+  EXPECT_NE(shown.output.find("start_time: 2030-03-04 09:00 +01:00"), std::string::npos)
+      << shown.output;
+  auto listed = Cli("booking list --resource fab-laser");
+  EXPECT_NE(listed.output.find("2030-07-01 09:00 +02:00"), std::string::npos) << listed.output;
+  auto tokyo = Cli("booking get " + id + " --tz Asia/Tokyo");
+  EXPECT_NE(tokyo.output.find("start_time: 2030-03-04 17:00 +09:00"), std::string::npos)
+      << tokyo.output;
+  auto new_york = Cli("booking get " + id, kAdminToken, "TZ=America/New_York ");
+  EXPECT_NE(new_york.output.find("start_time: 2030-03-04 03:00 -05:00"), std::string::npos)
+      << new_york.output;
+  auto typed_in_tokyo = book("2030-03-05T17:00", "2030-03-05T18:00", "--tz Asia/Tokyo");
+  ASSERT_EQ(typed_in_tokyo.exit_code, 0) << typed_in_tokyo.output;
+  EXPECT_EQ(nlohmann::json::parse(typed_in_tokyo.output)["start_time"], "2030-03-05T08:00:00Z");
+
+  // 02:30 on the last Sunday of March does not exist in Amsterdam; on the last Sunday of October
+  // it comes twice, and the first (summer time, 00:30Z) is meant.
+  auto gap = book("2030-03-31T02:30", "2030-03-31T04:00");
+  EXPECT_EQ(gap.exit_code, 2) << gap.output;
+  EXPECT_NE(gap.output.find("--start: '2030-03-31T02:30' does not exist in Europe/Amsterdam: the "
+                            "clocks go from 02:00 to 03:00 that night"),
+            std::string::npos)
+      << gap.output;
+  auto overlap = book("2030-10-27T02:30", "2030-10-27T04:00");
+  ASSERT_EQ(overlap.exit_code, 0) << overlap.output;
+  EXPECT_EQ(nlohmann::json::parse(overlap.output)["start_time"], "2030-10-27T00:30:00Z");
+
+  EXPECT_EQ(Cli("booking get " + id + " --tz Mars/Olympus").exit_code, 2);
+  auto nonsense = book("tomorrow", "2030-03-05T18:00");
+  EXPECT_EQ(nonsense.exit_code, 2) << nonsense.output;
+  EXPECT_NE(nonsense.output.find("'tomorrow' is not a time such as 2027-03-02T09:00"),
+            std::string::npos)
+      << nonsense.output;
 }
 
 TEST_F(CliTest, PlansAnEventRegistersAPersonAndWritesItsCalendar) {
@@ -516,9 +579,9 @@ TEST_F(CliTest, LoadsTheDemoCatalogueTwiceWithoutDuplicates) {
   auto windows =
       Cli("availability get scale-lab --from 2026-03-27T00:00:00Z --to 2026-03-31T00:00:00Z");
   EXPECT_EQ(windows.exit_code, 0) << windows.output;
-  EXPECT_NE(windows.output.find("2026-03-30T06:30:00Z"), std::string::npos)
+  EXPECT_NE(windows.output.find("2026-03-30 08:30 +02:00"), std::string::npos)
       << windows.output;  // CEST
-  EXPECT_NE(windows.output.find("2026-03-27T07:30:00Z"), std::string::npos)
+  EXPECT_NE(windows.output.find("2026-03-27 08:30 +01:00"), std::string::npos)
       << windows.output;  // CET
 }
 

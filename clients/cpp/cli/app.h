@@ -8,13 +8,15 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
+#include "cli/times.h"
 #include "infrashare_client/client.h"
 
 namespace infrashare::cli {
 
 struct App {
   client::ClientOptions options;
-  std::string output = "table";  // table (for people), json or yaml (for programs)
+  std::string output = "table";           // table (for people), json or yaml (for programs)
+  const date::time_zone* zone = nullptr;  // --tz: people's times are shown and read in it
   int exit_code = 0;
   std::unique_ptr<client::Client> client_;
 
@@ -56,7 +58,8 @@ void AddImpactCommands(CLI::App& cli, App& app);
 // "lab" -> RESOURCE_KIND_LAB for an enum whose values share `prefix`; -1 when unknown.
 int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
               const std::string& text);
-// An RFC 3339 time; on failure reports it against `flag` and returns false.
+// A time as ParseInstant (times.h) reads it in the --tz zone; on failure reports it against `flag`
+// and returns false.
 bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app,
                const std::string& flag);
 // "52.51,6.09" as a point; on failure reports it against `flag` and returns false.

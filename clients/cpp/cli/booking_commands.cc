@@ -30,7 +30,7 @@ struct Flags {
 using FlagsPtr = std::shared_ptr<Flags>;
 
 // The window --start/--end (or --from/--to) name, into the request's start_time and end_time; an
-// empty end is left unset when `optional`. False (reported) when one is not RFC 3339.
+// empty end is left unset when `optional`. False (reported) when one is not a time.
 template <typename Request>
 bool ParseWindow(const Flags& f, Request* request, App& app, const std::string& start_flag,
                  const std::string& end_flag, bool optional = false) {
@@ -45,9 +45,11 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* create =
       sub->add_subcommand("create", "book a slot (or --hold it for a few minutes first)");
   create->add_option("--resource", f->resource, "the resource id")->required();
-  create->add_option("--start", f->start, "RFC 3339 start, e.g. 2027-03-01T09:00:00+01:00")
+  create
+      ->add_option("--start", f->start,
+                   "start, e.g. 2027-03-01T09:00 (in --tz) or 2027-03-01T09:00:00+01:00")
       ->required();
-  create->add_option("--end", f->end, "RFC 3339 end")->required();
+  create->add_option("--end", f->end, "end")->required();
   create->add_option("--quantity", f->quantity, "seats or units (shared-capacity resources)")
       ->capture_default_str();
   create->add_flag("--hold", f->hold, "place a tentative hold; confirm it with `booking submit`");
@@ -71,8 +73,8 @@ void AddRecur(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* recur =
       sub->add_subcommand("recur", "book a recurring slot (RRULE in the resource's time zone)");
   recur->add_option("--resource", f->resource, "the resource id")->required();
-  recur->add_option("--start", f->start, "RFC 3339 start of the first occurrence")->required();
-  recur->add_option("--end", f->end, "RFC 3339 end of the first occurrence")->required();
+  recur->add_option("--start", f->start, "start of the first occurrence")->required();
+  recur->add_option("--end", f->end, "end of the first occurrence")->required();
   recur->add_option("--rrule", f->rrule, "e.g. FREQ=WEEKLY;BYDAY=TU;COUNT=10")->required();
   recur->add_flag("--skip-conflicts", f->skip_conflicts,
                   "book the occurrences that fit (default: all or nothing)");
@@ -151,8 +153,8 @@ void AddList(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* by_resource = list->add_option("--resource", f->resource, "bookings of this resource");
   list->add_option("--org", f->organization, "bookings of this organisation")
       ->excludes(by_resource);
-  list->add_option("--from", f->start, "starting at or after (RFC 3339)");
-  list->add_option("--to", f->end, "starting before (RFC 3339)");
+  list->add_option("--from", f->start, "starting at or after");
+  list->add_option("--to", f->end, "starting before");
   list->add_option("--state", f->states,
                    "only these states: held, pending-approval, confirmed, ...");
   list->callback([&app, f] {
@@ -172,8 +174,8 @@ void AddWaitlistCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* wait = sub->add_subcommand(
       "wait", "join the waitlist for a taken slot; you get a hold when it frees");
   wait->add_option("--resource", f->resource, "the resource id")->required();
-  wait->add_option("--start", f->start, "RFC 3339 start")->required();
-  wait->add_option("--end", f->end, "RFC 3339 end")->required();
+  wait->add_option("--start", f->start, "start")->required();
+  wait->add_option("--end", f->end, "end")->required();
   wait->add_option("--quantity", f->quantity, "seats or units")->capture_default_str();
   wait->add_option("--title", f->title, "what it is for");
   wait->add_option("--for", f->organization, "platform admins: the organisation to wait for");
@@ -213,8 +215,8 @@ void AddFind(CLI::App* sub, App& app, const FlagsPtr& f) {
       "find", "the earliest free slots of a duration across matching resources");
   AddSearchFlags(find, *search);
   find->add_option("--duration", f->duration, "minutes")->required();
-  find->add_option("--from", f->start, "RFC 3339 start of the window")->required();
-  find->add_option("--to", f->end, "RFC 3339 end of the window")->required();
+  find->add_option("--from", f->start, "start of the window")->required();
+  find->add_option("--to", f->end, "end of the window")->required();
   find->add_option("--quantity", f->quantity, "seats or units")->capture_default_str();
   find->add_option("--max", f->max_results, "how many slots (default 10)");
   find->callback([&app, f, search] {
@@ -260,8 +262,8 @@ void AddUsage(CLI::App* sub, App& app, const FlagsPtr& f) {
       usage->add_option("--org", f->organization, "the resources this organisation owns");
   usage->add_option("--network", f->id, "the resources shared with this network")
       ->excludes(usage_org);
-  usage->add_option("--from", f->start, "RFC 3339")->required();
-  usage->add_option("--to", f->end, "RFC 3339")->required();
+  usage->add_option("--from", f->start, "a time (see --tz)")->required();
+  usage->add_option("--to", f->end, "a time (see --tz)")->required();
   usage->callback([&app, f] {
     UsageReportRequest request;
     request.set_organization_id(f->organization);
@@ -278,8 +280,8 @@ void AddCalendar(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* cal_resource = calendar->add_option("--resource", f->resource, "bookings of this resource");
   calendar->add_option("--org", f->organization, "bookings of this organisation")
       ->excludes(cal_resource);
-  calendar->add_option("--from", f->start, "bookings starting at or after (RFC 3339)");
-  calendar->add_option("--to", f->end, "bookings starting before (RFC 3339)");
+  calendar->add_option("--from", f->start, "bookings starting at or after");
+  calendar->add_option("--to", f->end, "bookings starting before");
   calendar->add_option("--file", f->file, "where to write it (default: standard output)");
   calendar->callback([&app, f] {
     ExportCalendarRequest request;
@@ -314,8 +316,8 @@ void AddTrainingAndFree(CLI::App* sub, App& app, const FlagsPtr& f) {
   });
   auto* free = sub->add_subcommand("free", "when a resource is open and not fully booked");
   free->add_option("resource", f->resource)->required();
-  free->add_option("--from", f->start, "RFC 3339")->required();
-  free->add_option("--to", f->end, "RFC 3339")->required();
+  free->add_option("--from", f->start, "a time (see --tz)")->required();
+  free->add_option("--to", f->end, "a time (see --tz)")->required();
   free->callback([&app, f] {
     CheckAvailabilityRequest request;
     request.set_resource_id(f->resource);

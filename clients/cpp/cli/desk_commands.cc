@@ -500,8 +500,8 @@ void AddAftercare(CLI::App* sub, App& app, const FlagsPtr& f) {
 
   auto* report = sub->add_subcommand("report", "what the desk achieved for a network in a period");
   report->add_option("--network", f->network, "a network you coordinate")->required();
-  report->add_option("--from", f->from, "RFC 3339")->required();
-  report->add_option("--to", f->to, "RFC 3339")->required();
+  report->add_option("--from", f->from, "a time (see --tz)")->required();
+  report->add_option("--to", f->to, "a time (see --tz)")->required();
   report->callback([&app, f] {
     DeskReportRequest request;
     request.set_network_id(f->network);

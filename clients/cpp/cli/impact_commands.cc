@@ -59,8 +59,8 @@ void AddImpactCommands(CLI::App& cli, App& app) {
   auto* impact = cli.add_subcommand(
       "impact", "what the network achieved in a period, beside the period before it");
   impact->add_option("--network", f->network, "a network you coordinate; empty: every network");
-  impact->add_option("--from", f->from, "RFC 3339, the period's start")->required();
-  impact->add_option("--to", f->to, "RFC 3339, the period's end (exclusive)")->required();
+  impact->add_option("--from", f->from, "the period's start")->required();
+  impact->add_option("--to", f->to, "the period's end (exclusive)")->required();
   impact->add_option("--format", f->format, "csv or json: the export file instead of the report")
       ->check(CLI::IsMember({"csv", "json"}));
   impact->callback([&app, f] {

@@ -39,10 +39,19 @@ int main(int argc, char** argv) {
                  "table (for people), json or yaml (every field, for programs)")
       ->check(CLI::IsMember({"table", "json", "yaml"}))
       ->capture_default_str();
+  std::string zone = infrashare::cli::DefaultZoneName();
+  cli.add_option("--tz", zone,
+                 "IANA time zone in which tables show times and times without an offset are "
+                 "read (env TZ)")
+      ->check([](const std::string& name) {
+        return infrashare::cli::FindZone(name) ? "" : "'" + name + "' is no IANA time zone";
+      })
+      ->capture_default_str();
   int deadline_s = 30;
   cli.add_option("--deadline", deadline_s, "seconds per call")->capture_default_str();
   cli.parse_complete_callback([&] {
     app.options.deadline = std::chrono::seconds(deadline_s);
+    app.zone = infrashare::cli::FindZone(zone);
     app.options.tls =
         app.options.tls || !app.options.ca_file.empty() || !app.options.cert_file.empty();
   });

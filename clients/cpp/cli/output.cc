@@ -41,43 +41,59 @@ std::string UpperSnake(const std::string& name) {
   return out;
 }
 
-// For people: each enum value the message can hold by its short name ("RESOURCE_KIND_LAB" ->
-// "lab"); an unset one ("..._UNSPECIFIED") as nothing.
-void CollectShortNames(const google::protobuf::Descriptor* message,
-                       std::map<std::string, std::string>* names,
-                       std::set<const google::protobuf::Descriptor*>* seen) {
-  if (!seen->insert(message).second) return;
-  for (int i = 0; i < message->field_count(); ++i) {
-    const auto* field = message->field(i);
-    if (const auto* type = field->enum_type()) {
-      const std::string prefix = UpperSnake(type->name()) + "_";
-      for (int v = 0; v < type->value_count(); ++v) {
-        const std::string& full = type->value(v)->name();
-        std::string name = full.rfind(prefix, 0) == 0 ? full.substr(prefix.size()) : full;
-        std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-        (*names)[full] = name == "unspecified" ? "" : name;
-      }
-    } else if (const auto* nested = field->message_type()) {
-      CollectShortNames(nested, names, seen);
+// A value's short name ("RESOURCE_KIND_LAB" -> "lab"); the unset one ("..._UNSPECIFIED") as
+// nothing.
+std::string ShortName(const google::protobuf::EnumValueDescriptor* value) {
+  if (value->number() == 0) return "";
+  const std::string prefix = UpperSnake(value->type()->name()) + "_";
+  const std::string& full = value->name();
+  std::string name = full.rfind(prefix, 0) == 0 ? full.substr(prefix.size()) : full;
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  return name;
+}
+
+void ForPeople(const google::protobuf::Descriptor* type, nlohmann::json* object, const App& app);
+
+// One field's value as people read it: an enum value by its short name, a time in the --tz zone
+// with its offset.
+void ValueForPeople(const google::protobuf::FieldDescriptor* field, nlohmann::json* value,
+                    const App& app) {
+  if (const auto* values = field->enum_type()) {
+    if (!value->is_string()) return;
+    if (const auto* named = values->FindValueByName(value->get<std::string>()))
+      *value = ShortName(named);
+  } else if (const auto* type = field->message_type()) {
+    google::protobuf::Timestamp time;
+    if (type->full_name() == google::protobuf::Timestamp::descriptor()->full_name()) {
+      if (value->is_string() &&
+          google::protobuf::util::TimeUtil::FromString(value->get<std::string>(), &time))
+        *value = TimeForPeople(time, app.zone);
+    } else if (type->file()->package() != "google.protobuf") {
+      ForPeople(type, value, app);
     }
   }
 }
 
-void ShortenEnums(nlohmann::json* node, const std::map<std::string, std::string>& names) {
-  if (node->is_string()) {
-    if (auto it = names.find(node->get<std::string>()); it != names.end()) *node = it->second;
-  } else if (node->is_structured()) {
-    for (auto& child : *node) ShortenEnums(&child, names);
+void ForPeople(const google::protobuf::Descriptor* type, nlohmann::json* object, const App& app) {
+  if (!object->is_object()) return;
+  for (auto it = object->begin(); it != object->end(); ++it) {
+    const auto* field = type->FindFieldByName(it.key());
+    if (field == nullptr) continue;
+    if (field->is_map()) {
+      for (auto& entry : it.value())
+        ValueForPeople(field->message_type()->map_value(), &entry, app);
+    } else if (field->is_repeated()) {
+      for (auto& item : it.value()) ValueForPeople(field, &item, app);
+    } else {
+      ValueForPeople(field, &it.value(), app);
+    }
   }
 }
 
-// The message as people read it in tables and key-value lines: short enum names.
-nlohmann::json ForPeople(const google::protobuf::Message& message) {
+// The message as people read it in tables and key-value lines.
+nlohmann::json ForPeople(const google::protobuf::Message& message, const App& app) {
   nlohmann::json json = ToJson(message);
-  std::map<std::string, std::string> names;
-  std::set<const google::protobuf::Descriptor*> seen;
-  CollectShortNames(message.GetDescriptor(), &names, &seen);
-  ShortenEnums(&json, names);
+  ForPeople(message.GetDescriptor(), &json, app);
   return json;
 }
 
@@ -186,13 +202,6 @@ int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::str
   return -1;
 }
 
-bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app,
-               const std::string& flag) {
-  if (google::protobuf::util::TimeUtil::FromString(text, out)) return true;
-  app.FailUsage(flag + ": '" + text + "' is not an RFC 3339 time such as 2026-03-29T08:00:00Z");
-  return false;
-}
-
 bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app,
                 const std::string& flag) {
   std::vector<std::string> parts = absl::StrSplit(text, ',');
@@ -231,7 +240,7 @@ void PrintForPrograms(const google::protobuf::Message& message, const std::strin
 
 void PrintMessage(const google::protobuf::Message& message, const App& app) {
   if (app.ForPrograms()) return PrintForPrograms(message, app.output);
-  for (const auto& [key, value] : ForPeople(message).items())
+  for (const auto& [key, value] : ForPeople(message, app).items())
     if (!Unset(value))
       std::cout << key << ": " << (value.is_structured() ? value.dump() : Text(value, key)) << "\n";
 }
@@ -245,7 +254,7 @@ void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
   }
   std::vector<std::vector<std::string>> cells;
   for (const auto* row : rows) {
-    nlohmann::json json = ForPeople(*row);
+    nlohmann::json json = ForPeople(*row, app);
     std::vector<std::string> line;
     for (size_t i = 0; i < columns.size(); ++i) {
       std::string cell = Cell(json, columns[i]);

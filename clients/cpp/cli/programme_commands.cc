@@ -46,9 +46,11 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
       ->required();
   create->add_option("--title", f->title, "the title")->required();
   create->add_option("--description", f->description, "what happens");
-  create->add_option("--start", f->start, "RFC 3339 start, e.g. 2027-03-12T14:00:00+01:00")
+  create
+      ->add_option("--start", f->start,
+                   "start, e.g. 2027-03-12T14:00 (in --tz) or 2027-03-12T14:00:00+01:00")
       ->required();
-  create->add_option("--end", f->end, "RFC 3339 end")->required();
+  create->add_option("--end", f->end, "end")->required();
   create->add_option("--capacity", f->capacity, "places")->required();
   create->add_option("--price-cents", f->price_cents, "price per place in euro cents (0 = free)");
   create->add_option("--language", f->language, "e.g. nl, en (default nl)");
@@ -88,8 +90,8 @@ void AddList(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* list = sub->add_subcommand("list", "events by start (those you may see)");
   list->add_option("--resource", f->resource, "at this resource");
   list->add_option("--network", f->network, "of this network");
-  list->add_option("--from", f->start, "ending after (RFC 3339)");
-  list->add_option("--to", f->end, "starting before (RFC 3339)");
+  list->add_option("--from", f->start, "ending after");
+  list->add_option("--to", f->end, "starting before");
   list->add_option("--kind", f->kind, "only this kind");
   list->add_option("--audience", f->audience, "only for this audience");
   list->callback([&app, f] {
@@ -150,8 +152,8 @@ void AddCalendar(CLI::App* sub, App& app, const FlagsPtr& f) {
       sub->add_subcommand("ical", "write the iCalendar (.ics) feed of a resource or network");
   auto* resource = ical->add_option("--resource", f->resource, "events at this resource");
   ical->add_option("--network", f->network, "events of this network")->excludes(resource);
-  ical->add_option("--from", f->start, "from (RFC 3339; default now)");
-  ical->add_option("--to", f->end, "to (RFC 3339; default a year later)");
+  ical->add_option("--from", f->start, "from (default now)");
+  ical->add_option("--to", f->end, "to (default a year later)");
   ical->add_option("--file", f->file, "where to write it (default: standard output)");
   ical->callback([&app, f] {
     ExportProgrammeCalendarRequest request;

@@ -357,7 +357,7 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
                       "RRULE|HH:MM|MINUTES|FROM[|UNTIL], e.g. "
                       "'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR|08:30|480|2026-01-01' (repeatable)");
   publish->add_option("--closure", f->closures,
-                      "START|END|REASON in RFC 3339, e.g. "
+                      "START|END|REASON, e.g. "
                       "'2026-12-24T00:00:00Z|2026-12-27T00:00:00Z|Christmas' (repeatable)");
   publish->add_option("--json", f->json, "the whole PublishAvailabilityRequest as JSON, or @file");
   publish->add_option("--etag", f->etag, "etag of the availability being replaced");
@@ -368,8 +368,8 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
   });
   auto* get = sub->add_subcommand("get", "open windows of a resource in a time range");
   get->add_option("resource", f->resource)->required();
-  get->add_option("--from", f->from, "RFC 3339 start")->required();
-  get->add_option("--to", f->to, "RFC 3339 end")->required();
+  get->add_option("--from", f->from, "start")->required();
+  get->add_option("--to", f->to, "end")->required();
   get->callback([&app, f] {
     GetAvailabilityRequest request;
     request.set_resource_id(f->resource);

@@ -1,6 +1,4 @@
 // `infrashare rotation ...`: pools of mobile units, partners' requests for them, and draft plans.
-#include <google/protobuf/util/time_util.h>
-
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -58,7 +56,7 @@ void PrintPlan(App& app, const RotationPlan& plan) {
   if (!plan.replaces_plan_id().empty())
     std::printf("replaces committed plan %s from %s on (pinned: under way, kept)\n",
                 plan.replaces_plan_id().c_str(),
-                google::protobuf::util::TimeUtil::ToString(plan.replan_from_time()).c_str());
+                TimeForPeople(plan.replan_from_time(), app.zone).c_str());
 }
 
 // What a failed commit could not undo, for an operator to clean up: JSON on standard output, or
@@ -139,8 +137,8 @@ void AddPoolCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
 // The options of a request's contents, as `request create` and `request update` take them.
 void AddRequestFlags(CLI::App* cmd, const FlagsPtr& f) {
   cmd->add_option("--at", f->near, "LAT,LON where the units should come")->required();
-  cmd->add_option("--from", f->from, "earliest start, RFC 3339")->required();
-  cmd->add_option("--to", f->to, "latest end, RFC 3339")->required();
+  cmd->add_option("--from", f->from, "earliest start")->required();
+  cmd->add_option("--to", f->to, "latest end")->required();
   cmd->add_option("--days", f->days, "how many days")->required();
   cmd->add_option("--units", f->count, "how many units (default 1)");
   cmd->add_option("--unit", f->unit, "a specific unit instead");
@@ -230,8 +228,8 @@ void AddPlan(CLI::App* sub, App& app, const FlagsPtr& f) {
                                    "a draft plan for a pool's open requests (nothing is booked); "
                                    "with a committed plan, a replacement for it from --from on");
   plan->add_option("--pool", f->pool, "the pool id")->required();
-  plan->add_option("--from", f->from, "horizon start, RFC 3339 (default: now)");
-  plan->add_option("--to", f->to, "horizon end, RFC 3339")->required();
+  plan->add_option("--from", f->from, "horizon start (default: now)");
+  plan->add_option("--to", f->to, "horizon end")->required();
   plan->add_option("--sme-weight", f->sme_weight,
                    "how much an SME's request-day counts (default 1.5)");
   plan->add_option("--pin", f->pins, "REQUEST:UNIT:START keeps that assignment (repeatable)");
@@ -287,7 +285,7 @@ void AddPreview(CLI::App* sub, App& app, const FlagsPtr& f) {
          {std::pair{"added", &out.added()}, {"removed", &out.removed()}, {"moved", &out.moved()}})
       for (const auto& a : *list)
         std::cout << label << " " << a.request_id() << " " << a.unit_resource_id() << " "
-                  << google::protobuf::util::TimeUtil::ToString(a.start_time()) << "\n";
+                  << TimeForPeople(a.start_time(), app.zone) << "\n";
     std::cout << out.unchanged() << " unchanged (against "
               << (out.committed_plan_id().empty() ? "nothing committed" : out.committed_plan_id())
               << ")\n";

@@ -55,8 +55,8 @@ void AddAuditCommands(CLI::App& cli, App& app) {
   auto* exporter = sub->add_subcommand("export", "every event, newest first, as JSON lines or CSV");
   exporter->add_option("--org", f->org,
                        "one organisation (organisation admins: their own, the default)");
-  exporter->add_option("--since", f->since, "RFC 3339 time: events from then on");
-  exporter->add_option("--until", f->until, "RFC 3339 time: events before then");
+  exporter->add_option("--since", f->since, "events from then on");
+  exporter->add_option("--until", f->until, "events before then");
   exporter->add_option("--format", f->format, "jsonl or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}))
       ->capture_default_str();

@@ -1,0 +1,86 @@
+#include "cli/times.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+
+#include "cli/app.h"
+
+namespace infrashare::cli {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr char kDefaultZone[] = "Europe/Amsterdam";
+
+// A wall-clock time without an offset: "2027-03-02T09:00[:SS]", the same with a space, or a date.
+bool ParseWallClock(const std::string& text, date::local_seconds* out) {
+  for (const char* format :
+       {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"}) {
+    std::istringstream in(text);
+    date::local_seconds parsed;
+    in >> date::parse(format, parsed);
+    if (!in.fail() && in.peek() == std::char_traits<char>::eof()) {
+      *out = parsed;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string DefaultZoneName() {
+  const char* tz = std::getenv("TZ");
+  if (tz == nullptr) return kDefaultZone;
+  std::string name = tz[0] == ':' ? tz + 1 : tz;  // POSIX allows ":Europe/Amsterdam"
+  return FindZone(name) != nullptr ? name : kDefaultZone;
+}
+
+const date::time_zone* FindZone(const std::string& name) {
+  if (name.empty()) return nullptr;
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+std::string TimeForPeople(const google::protobuf::Timestamp& time, const date::time_zone* zone) {
+  const date::sys_seconds instant{seconds(time.seconds())};
+  const date::zoned_seconds local(zone, instant);
+  const bool whole_minute = time.seconds() % 60 == 0 && time.nanos() == 0;
+  return date::format(whole_minute ? "%F %R %Ez" : "%F %T %Ez", local);
+}
+
+std::string ParseInstant(const std::string& text, const date::time_zone* zone,
+                         google::protobuf::Timestamp* out) {
+  if (google::protobuf::util::TimeUtil::FromString(text, out)) return "";
+  date::local_seconds wall;
+  if (!ParseWallClock(text, &wall))
+    return "'" + text + "' is not a time such as 2027-03-02T09:00 (in " + zone->name() +
+           ") or 2027-03-02T09:00:00+01:00";
+  const date::local_info info = zone->get_info(wall);
+  if (info.result == date::local_info::nonexistent) {
+    const date::sys_seconds change = info.first.end;
+    return "'" + text + "' does not exist in " + zone->name() + ": the clocks go from " +
+           date::format("%R", change + info.first.offset) + " to " +
+           date::format("%R", change + info.second.offset) + " that night";
+  }
+  // In the hour a DST change repeats, the first of the two (the earlier instant).
+  const date::sys_seconds instant{wall.time_since_epoch() - info.first.offset};
+  out->set_seconds(instant.time_since_epoch().count());
+  out->set_nanos(0);
+  return "";
+}
+
+bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app,
+               const std::string& flag) {
+  const std::string problem = ParseInstant(text, app.zone, out);
+  if (!problem.empty()) app.FailUsage(flag + ": " + problem);
+  return problem.empty();
+}
+
+}  // namespace infrashare::cli
