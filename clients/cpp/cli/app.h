@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/enum_names.h"
 #include "cli/exit_codes.h"
 #include "cli/times.h"
 #include "infrashare_client/client.h"
@@ -55,9 +56,6 @@ void AddRotationCommands(CLI::App& cli, App& app);
 void AddProgrammeCommands(CLI::App& cli, App& app);
 void AddImpactCommands(CLI::App& cli, App& app);
 
-// "lab" -> RESOURCE_KIND_LAB for an enum whose values share `prefix`; -1 when unknown.
-int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
-              const std::string& text);
 // A time as ParseInstant (times.h) reads it in the --tz zone; on failure reports it against `flag`
 // and returns false.
 bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app,

@@ -136,14 +136,7 @@ bool BuildList(const Flags& f, ListBookingsRequest* request, App& app) {
   request->set_resource_id(f.resource);
   request->set_organization_id(f.organization);
   if (!ParseWindow(f, request, app, "--from", "--to", true)) return false;
-  for (const auto& state : f.states) {
-    int value = ParseEnum(BookingState_descriptor(), "BOOKING_STATE_", state);
-    if (value <= 0) {
-      app.FailUsage("--state: unknown booking state '" + state + "'");
-      return false;
-    }
-    request->add_states(static_cast<BookingState>(value));
-  }
+  for (const auto& state : f.states) request->add_states(EnumValue<BookingState>(state));
   return true;
 }
 
@@ -155,8 +148,7 @@ void AddList(CLI::App* sub, App& app, const FlagsPtr& f) {
       ->excludes(by_resource);
   list->add_option("--from", f->start, "starting at or after");
   list->add_option("--to", f->end, "starting before");
-  list->add_option("--state", f->states,
-                   "only these states: held, pending-approval, confirmed, ...");
+  AddEnumOption<BookingState>(list, "--state", f->states, "only these states (repeatable)");
   list->callback([&app, f] {
     ListBookingsRequest request;
     if (!BuildList(*f, &request, app)) return;

@@ -18,20 +18,6 @@ const std::vector<std::string> kInquiryColumns = {
 const std::vector<std::string> kResponderColumns = {
     "id", "organization_id", "display_name", "skills", "capacity", "open_inquiries", "online"};
 
-bool AddEnums(const std::vector<std::string>& texts,
-              const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
-              const std::string& flag, App& app, google::protobuf::RepeatedField<int>* out) {
-  for (const auto& text : texts) {
-    int value = ParseEnum(descriptor, prefix, text);
-    if (value <= 0) {
-      app.FailUsage(flag + ": unknown value '" + text + "'");
-      return false;
-    }
-    out->Add(value);
-  }
-  return true;
-}
-
 struct Flags {
   std::string id, responder, organization, network, name, token_id, time_zone, text, need, region,
       urgency, language, email, phone, asker_org, entry, target_org, target_responder, note,
@@ -94,10 +80,9 @@ bool BuildResponder(const Flags& f, Responder* r, App& app) {
   for (const auto& language : f.languages) r->add_languages(language);
   for (const auto& hours : f.hours)
     if (!ParseHours(hours, r->add_working_hours(), app)) return false;
-  return AddEnums(f.skills, NeedType_descriptor(), "NEED_TYPE_", "--skill", app,
-                  r->mutable_skills()) &&
-         AddEnums(f.themes, registry::v1::Theme_descriptor(), "THEME_", "--theme", app,
-                  r->mutable_themes());
+  AddEnumValues<NeedType>(f.skills, r->mutable_skills());
+  AddEnumValues<registry::v1::Theme>(f.themes, r->mutable_themes());
+  return true;
 }
 
 void PrintInquiries(App& app, const google::protobuf::RepeatedPtrField<Inquiry>& inquiries) {
@@ -140,11 +125,9 @@ void Follow(App& app, const Request& request, int limit,
 // A responder's profile, as `responder add` and `responder update` take it.
 void AddResponderFlags(CLI::App* cmd, const FlagsPtr& f) {
   cmd->add_option("--name", f->name, "display name")->required();
-  cmd->add_option("--skill", f->skills,
-                  "need type it answers (repeatable): innovation, training, "
-                  "facility-access, talent, research, other")
+  AddEnumOption<NeedType>(cmd, "--skill", f->skills, "need type it answers (repeatable)")
       ->required();
-  cmd->add_option("--theme", f->themes, "theme (repeatable), e.g. digitalisation, food");
+  AddEnumOption<registry::v1::Theme>(cmd, "--theme", f->themes, "theme (repeatable)");
   cmd->add_option("--region", f->regions, "CBS region served (repeatable): PVxx, CRxx, GMxxxx");
   cmd->add_option("--language", f->languages, "ISO 639-1 language (repeatable), default nl");
   cmd->add_option("--capacity", f->capacity, "most open inquiries at once")->capture_default_str();
@@ -186,23 +169,9 @@ void AddResponderEdits(CLI::App* responder, App& app, const FlagsPtr& f) {
 
 // The inquiry the `ask` flags describe; false (reported) when one is malformed.
 bool BuildInquiry(const Flags& f, SubmitInquiryRequest* request, App& app) {
-  int need = ParseEnum(NeedType_descriptor(), "NEED_TYPE_", f.need);
-  if (need <= 0) {
-    app.FailUsage("--need: unknown need type '" + f.need + "'");
-    return false;
-  }
-  request->set_need_type(static_cast<NeedType>(need));
-  if (!AddEnums(f.themes, registry::v1::Theme_descriptor(), "THEME_", "--theme", app,
-                request->mutable_themes()))
-    return false;
-  if (!f.urgency.empty()) {
-    int urgency = ParseEnum(Urgency_descriptor(), "URGENCY_", f.urgency);
-    if (urgency <= 0) {
-      app.FailUsage("--urgency: unknown urgency '" + f.urgency + "'");
-      return false;
-    }
-    request->set_urgency(static_cast<Urgency>(urgency));
-  }
+  request->set_need_type(EnumValue<NeedType>(f.need));
+  AddEnumValues<registry::v1::Theme>(f.themes, request->mutable_themes());
+  if (!f.urgency.empty()) request->set_urgency(EnumValue<Urgency>(f.urgency));
   request->set_text(f.text);
   request->set_region(f.region);
   if (!f.near.empty() && !ParsePoint(f.near, request->mutable_location(), app, "--near"))
@@ -275,14 +244,12 @@ void AddResponderCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
 void AddAsk(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* ask =
       sub->add_subcommand("ask", "submit an inquiry through your organisation's entry point");
-  ask->add_option("--need", f->need,
-                  "innovation, training, facility-access, talent, research, other")
-      ->required();
+  AddEnumOption<NeedType>(ask, "--need", f->need, "what the asker needs")->required();
   ask->add_option("--text", f->text, "the question")->required();
-  ask->add_option("--theme", f->themes, "theme (repeatable)");
+  AddEnumOption<registry::v1::Theme>(ask, "--theme", f->themes, "theme (repeatable)");
   ask->add_option("--region", f->region, "CBS region code of the asker");
   ask->add_option("--near", f->near, "LAT,LON of the asker");
-  ask->add_option("--urgency", f->urgency, "low, normal (default), high");
+  AddEnumOption<Urgency>(ask, "--urgency", f->urgency, "default normal");
   ask->add_option("--language", f->language, "ISO 639-1, default nl");
   ask->add_flag("--sme", f->sme, "the asker is a small or medium-sized business");
   ask->add_option("--name", f->name, "the asker's name (personal data)");
@@ -323,8 +290,7 @@ void AddInquiryQueries(CLI::App* sub, App& app, const FlagsPtr& f) {
       ->excludes(by_network)
       ->excludes(by_entry)
       ->excludes(by_responder);
-  list->add_option("--state", f->states,
-                   "only these states: routing, offered, queued, escalated, assigned, resolved");
+  AddEnumOption<InquiryState>(list, "--state", f->states, "only these states (repeatable)");
   list->add_flag("--follow-up-due", f->follow_up_due,
                  "with --entry: only inquiries whose asker should be asked now if help started");
   list->callback([&app, f] {
@@ -334,9 +300,7 @@ void AddInquiryQueries(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.set_responder_id(f->responder);
     request.set_escalated(f->escalated);
     request.set_follow_up_due(f->follow_up_due);
-    if (!AddEnums(f->states, InquiryState_descriptor(), "INQUIRY_STATE_", "--state", app,
-                  request.mutable_states()))
-      return;
+    AddEnumValues<InquiryState>(f->states, request.mutable_states());
     ListInquiriesResponse all;
     auto status = app.client().ForEachPage<Stub, ListInquiriesRequest, ListInquiriesResponse>(
         app.client().desk(), &Stub::ListInquiries, request,
@@ -381,19 +345,13 @@ void AddOfferCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   decline->add_option("id", f->id)->required();
   decline->add_option("--as", f->responder, "the responder id")->required();
   decline->add_option("--reason", f->reason, "why")->required();
-  decline->add_option("--code", f->code,
-                      "out-of-scope, no-capacity, outside-region, more-information, "
-                      "already-helped, other (default)");
+  AddEnumOption<DeclineReason>(decline, "--code", f->code, "the kind of reason (default other)");
   decline->callback([&app, f] {
     DeclineInquiryRequest request;
     request.set_id(f->id);
     request.set_responder_id(f->responder);
     request.set_reason(f->reason);
-    if (!f->code.empty()) {
-      int code = ParseEnum(DeclineReason_descriptor(), "DECLINE_REASON_", f->code);
-      if (code <= 0) return app.FailUsage("--code: unknown reason code '" + f->code + "'");
-      request.set_reason_code(static_cast<DeclineReason>(code));
-    }
+    if (!f->code.empty()) request.set_reason_code(EnumValue<DeclineReason>(f->code));
     CallAndPrint(app, app.client().desk(), &Stub::DeclineInquiry, request);
   });
 }
@@ -425,20 +383,14 @@ void AddReferResolve(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* resolve = sub->add_subcommand("resolve", "close an inquiry with its outcome");
   resolve->add_option("id", f->id)->required();
   resolve->add_option("--as", f->responder, "the assignee (omit as a coordinator or to withdraw)");
-  resolve
-      ->add_option("--outcome", f->outcome,
-                   "answered, referred-outside, facility-booked, training-enrolled, "
-                   "internship-arranged, no-match, withdrawn")
-      ->required();
+  AddEnumOption<Outcome>(resolve, "--outcome", f->outcome, "how it ended")->required();
   resolve->add_option("--booking", f->booking, "the booking id (facility-booked)");
   resolve->add_option("--note", f->note, "what was done");
   resolve->callback([&app, f] {
     ResolveInquiryRequest request;
-    int outcome = ParseEnum(Outcome_descriptor(), "OUTCOME_", f->outcome);
-    if (outcome <= 0) return app.FailUsage("--outcome: unknown outcome '" + f->outcome + "'");
     request.set_id(f->id);
     request.set_responder_id(f->responder);
-    request.set_outcome(static_cast<Outcome>(outcome));
+    request.set_outcome(EnumValue<Outcome>(f->outcome));
     request.set_booking_id(f->booking);
     request.set_note(f->note);
     CallAndPrint(app, app.client().desk(), &Stub::ResolveInquiry, request);

@@ -2,8 +2,30 @@
 // command has its own --help.
 #include <cstdlib>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/app.h"
+
+namespace {
+
+// After a command-line error: when a word stands where a command was expected, the command of
+// that name nearest to it.
+void SuggestCommand(const CLI::App& cli) {
+  const CLI::App* at = &cli;
+  while (!at->get_subcommands().empty()) at = at->get_subcommands().front();
+  std::vector<std::string> names;
+  for (const CLI::App* command : at->get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(command->get_name());
+  for (const std::string& word : cli.remaining(true)) {
+    if (word.empty() || word[0] == '-') continue;
+    if (const std::string closest = infrashare::cli::Closest(word, names); !closest.empty())
+      std::cerr << "infrashare: did you mean '" << closest << "'?\n";
+    return;
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   infrashare::cli::App app;
@@ -73,7 +95,9 @@ int main(int argc, char** argv) {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     // CLI11 prints the help or the error; a wrong command line is exit code 2, whichever it was.
-    return cli.exit(error) == 0 ? 0 : infrashare::cli::kExitUsage;
+    if (cli.exit(error) == 0) return 0;
+    SuggestCommand(cli);
+    return infrashare::cli::kExitUsage;
   }
   return app.exit_code;
 }

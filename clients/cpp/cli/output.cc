@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "cli/app.h"
+#include "cli/enum_names.h"
 
 namespace infrashare::cli {
 namespace {
@@ -29,27 +30,6 @@ nlohmann::json ToJson(const google::protobuf::Message& message) {
   options.always_print_primitive_fields = true;
   (void)google::protobuf::util::MessageToJsonString(message, &text, options);
   return nlohmann::json::parse(text);
-}
-
-// "PassOverReason" -> "PASS_OVER_REASON", the prefix of the enum's values.
-std::string UpperSnake(const std::string& name) {
-  std::string out;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (i > 0 && std::isupper(static_cast<unsigned char>(name[i]))) out += '_';
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
-  }
-  return out;
-}
-
-// A value's short name ("RESOURCE_KIND_LAB" -> "lab"); the unset one ("..._UNSPECIFIED") as
-// nothing.
-std::string ShortName(const google::protobuf::EnumValueDescriptor* value) {
-  if (value->number() == 0) return "";
-  const std::string prefix = UpperSnake(value->type()->name()) + "_";
-  const std::string& full = value->name();
-  std::string name = full.rfind(prefix, 0) == 0 ? full.substr(prefix.size()) : full;
-  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-  return name;
 }
 
 void ForPeople(const google::protobuf::Descriptor* type, nlohmann::json* object, const App& app);
@@ -191,16 +171,6 @@ void PrintDocument(const nlohmann::json& document, const std::string& format) {
 }
 
 }  // namespace
-
-int ParseEnum(const google::protobuf::EnumDescriptor* descriptor, const std::string& prefix,
-              const std::string& text) {
-  std::string upper;
-  for (char c : text)
-    upper += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  for (const std::string& name : {prefix + upper, upper})
-    if (const auto* value = descriptor->FindValueByName(name)) return value->number();
-  return -1;
-}
 
 bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app,
                 const std::string& flag) {

@@ -26,24 +26,13 @@ struct Flags {
 };
 using FlagsPtr = std::shared_ptr<Flags>;
 
-bool SetKind(const std::string& text, Event* event, App& app) {
-  int kind = ParseEnum(EventKind_descriptor(), "EVENT_KIND_", text);
-  if (kind <= 0) {
-    app.FailUsage("--kind: one of open-day, course, masterclass, demo, hackathon, meetup");
-    return false;
-  }
-  event->set_kind(static_cast<EventKind>(kind));
-  return true;
-}
-
 void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* create =
       sub->add_subcommand("create", "plan an event at a resource (booking it) or for a network");
   create->add_option("--resource", f->resource, "where: books this resource");
   create->add_option("--network", f->network,
                      "the network it is for (required without --resource)");
-  create->add_option("--kind", f->kind, "open-day, course, masterclass, demo, hackathon, meetup")
-      ->required();
+  AddEnumOption<EventKind>(create, "--kind", f->kind, "what kind of event")->required();
   create->add_option("--title", f->title, "the title")->required();
   create->add_option("--description", f->description, "what happens");
   create
@@ -54,15 +43,15 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
   create->add_option("--capacity", f->capacity, "places")->required();
   create->add_option("--price-cents", f->price_cents, "price per place in euro cents (0 = free)");
   create->add_option("--language", f->language, "e.g. nl, en (default nl)");
-  create->add_option("--audience", f->audiences, "students, teachers, smes, employees (repeat)");
-  create->add_option("--visibility", f->visibility, "public or network (default network)");
+  AddEnumOption<Audience>(create, "--audience", f->audiences, "for whom (repeatable)");
+  AddEnumOption<EventVisibility>(create, "--visibility", f->visibility, "default network");
   create->add_flag("--closed", f->closed, "registration closed for now");
   create->callback([&app, f] {
     CreateEventRequest request;
     Event* e = request.mutable_event();
     e->set_resource_id(f->resource);
     e->set_network_id(f->network);
-    if (!SetKind(f->kind, e, app)) return;
+    e->set_kind(EnumValue<EventKind>(f->kind));
     e->set_title(f->title);
     e->set_description(f->description);
     if (!ParseTime(f->start, e->mutable_start_time(), app, "--start") ||
@@ -71,16 +60,8 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
     e->set_capacity(f->capacity);
     e->set_price_cents(f->price_cents);
     e->set_language(f->language);
-    for (const auto& a : f->audiences) {
-      int audience = ParseEnum(Audience_descriptor(), "AUDIENCE_", a);
-      if (audience <= 0) return app.FailUsage("--audience: unknown audience '" + a + "'");
-      e->add_audiences(static_cast<Audience>(audience));
-    }
-    if (!f->visibility.empty()) {
-      int visibility = ParseEnum(EventVisibility_descriptor(), "EVENT_VISIBILITY_", f->visibility);
-      if (visibility <= 0) return app.FailUsage("--visibility: public or network");
-      e->set_visibility(static_cast<EventVisibility>(visibility));
-    }
+    AddEnumValues<Audience>(f->audiences, e->mutable_audiences());
+    if (!f->visibility.empty()) e->set_visibility(EnumValue<EventVisibility>(f->visibility));
     e->set_registration_open(!f->closed);
     CallAndPrint(app, app.client().programme(), &Stub::CreateEvent, request);
   });
@@ -92,8 +73,8 @@ void AddList(CLI::App* sub, App& app, const FlagsPtr& f) {
   list->add_option("--network", f->network, "of this network");
   list->add_option("--from", f->start, "ending after");
   list->add_option("--to", f->end, "starting before");
-  list->add_option("--kind", f->kind, "only this kind");
-  list->add_option("--audience", f->audience, "only for this audience");
+  AddEnumOption<EventKind>(list, "--kind", f->kind, "only this kind");
+  AddEnumOption<Audience>(list, "--audience", f->audience, "only for this audience");
   list->callback([&app, f] {
     ListEventsRequest request;
     request.set_resource_id(f->resource);
@@ -101,16 +82,8 @@ void AddList(CLI::App* sub, App& app, const FlagsPtr& f) {
     if (!f->start.empty() && !ParseTime(f->start, request.mutable_from_time(), app, "--from"))
       return;
     if (!f->end.empty() && !ParseTime(f->end, request.mutable_to_time(), app, "--to")) return;
-    if (!f->kind.empty()) {
-      Event probe;
-      if (!SetKind(f->kind, &probe, app)) return;
-      request.set_kind(probe.kind());
-    }
-    if (!f->audience.empty()) {
-      int audience = ParseEnum(Audience_descriptor(), "AUDIENCE_", f->audience);
-      if (audience <= 0) return app.FailUsage("--audience: unknown audience '" + f->audience + "'");
-      request.set_audience(static_cast<Audience>(audience));
-    }
+    if (!f->kind.empty()) request.set_kind(EnumValue<EventKind>(f->kind));
+    if (!f->audience.empty()) request.set_audience(EnumValue<Audience>(f->audience));
     request.set_page_size(500);
     ListEventsResponse out;
     if (Call(app, app.client().programme(), &Stub::ListEvents, request, &out))

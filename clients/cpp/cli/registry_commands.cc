@@ -53,20 +53,6 @@ void PrintItems(App& app, const google::protobuf::RepeatedPtrField<Item>& items,
   PrintRows(rows, columns, app);
 }
 
-// An enum flag's value into `set`; false (reported) when the text names no value.
-template <typename Enum>
-bool SetEnum(const std::string& text, const google::protobuf::EnumDescriptor* descriptor,
-             const std::string& prefix, const std::string& what, const std::string& flag, App& app,
-             const std::function<void(Enum)>& set) {
-  int value = ParseEnum(descriptor, prefix, text);
-  if (value < 0) {
-    app.FailUsage(flag + ": unknown " + what + " '" + text + "'");
-    return false;
-  }
-  set(static_cast<Enum>(value));
-  return true;
-}
-
 // The commands every kind of registry object has in the same shape: get, update (a JSON patch
 // whose keys are the mask) and delete, by id.
 template <typename Request, typename Object, typename Flags>
@@ -132,9 +118,7 @@ void AddOrganizationCreate(CLI::App* sub, App& app, const std::shared_ptr<Organi
   create->add_option("--id", f->id, "choose the id (default: server-assigned)");
   create->add_option("--json", f->json, "the Organization as JSON, or @file");
   create->add_option("--name", f->name, "display name");
-  create->add_option("--kind", f->kind,
-                     "secondary-school, vocational-school, university-of-applied-sciences, "
-                     "university, company, government, other");
+  AddEnumOption<OrganizationKind>(create, "--kind", f->kind, "what kind of organisation");
   create->add_flag("--sme", f->sme, "a small or medium-sized company");
   create->add_option("--province", f->province, "CBS province code, e.g. PV23");
   create->callback([&app, f] {
@@ -144,11 +128,7 @@ void AddOrganizationCreate(CLI::App* sub, App& app, const std::shared_ptr<Organi
       return;
     auto* org = request.mutable_organization();
     if (!f->name.empty()) org->set_display_name(f->name);
-    if (!f->kind.empty() &&
-        !SetEnum<OrganizationKind>(f->kind, OrganizationKind_descriptor(), "ORGANIZATION_KIND_",
-                                   "organisation kind", "--kind", app,
-                                   [&](OrganizationKind k) { org->set_kind(k); }))
-      return;
+    if (!f->kind.empty()) org->set_kind(EnumValue<OrganizationKind>(f->kind));
     if (f->sme) org->set_sme(true);
     if (!f->province.empty()) org->mutable_location()->mutable_region()->set_province(f->province);
     request.set_organization_id(f->id);
@@ -158,14 +138,10 @@ void AddOrganizationCreate(CLI::App* sub, App& app, const std::shared_ptr<Organi
 
 void AddOrganizationList(CLI::App* sub, App& app, const std::shared_ptr<OrganizationFlags>& f) {
   auto* list = sub->add_subcommand("list", "list organisations (every page)");
-  list->add_option("--kind", f->kind, "only this kind");
+  AddEnumOption<OrganizationKind>(list, "--kind", f->kind, "only this kind");
   list->callback([&app, f] {
     ListOrganizationsRequest request;
-    if (!f->kind.empty() &&
-        !SetEnum<OrganizationKind>(f->kind, OrganizationKind_descriptor(), "ORGANIZATION_KIND_",
-                                   "organisation kind", "--kind", app,
-                                   [&](OrganizationKind k) { request.set_kind(k); }))
-      return;
+    if (!f->kind.empty()) request.set_kind(EnumValue<OrganizationKind>(f->kind));
     ListOrganizationsResponse all;
     auto status =
         app.client().ForEachPage<Stub, ListOrganizationsRequest, ListOrganizationsResponse>(
@@ -243,14 +219,8 @@ bool BuildResource(const ResourceFlags& f, const CLI::App* create, Resource* r, 
   if (!f.json.empty() && !ParseJson(ReadJsonArgument(f.json), r, app)) return false;
   if (!f.name.empty()) r->set_display_name(f.name);
   if (!f.owner.empty()) r->set_owner_organization_id(f.owner);
-  if (!f.kind.empty() &&
-      !SetEnum<ResourceKind>(f.kind, ResourceKind_descriptor(), "RESOURCE_KIND_", "resource kind",
-                             "--kind", app, [&](ResourceKind k) { r->set_kind(k); }))
-    return false;
-  for (const auto& t : f.themes)
-    if (!SetEnum<Theme>(t, Theme_descriptor(), "THEME_", "theme", "--theme", app,
-                        [&](Theme theme) { r->add_themes(theme); }))
-      return false;
+  if (!f.kind.empty()) r->set_kind(EnumValue<ResourceKind>(f.kind));
+  AddEnumValues<Theme>(f.themes, r->mutable_themes());
   for (const auto& n : f.networks) r->add_shared_with_network_ids(n);
   if (create->count("--lat") || create->count("--lon")) {
     r->mutable_location()->mutable_point()->set_latitude(f.lat);
@@ -265,12 +235,9 @@ void AddResourceCreate(CLI::App* sub, App& app, const std::shared_ptr<ResourceFl
   create->add_option("--id", f->id, "choose the id (default: server-assigned)");
   create->add_option("--json", f->json, "the Resource as JSON, or @file");
   create->add_option("--name", f->name, "display name");
-  create->add_option("--kind", f->kind,
-                     "campus, lab, hub, living-lab, mobile-lab, equipment, reversed-campus, "
-                     "simulation, digital-twin, remote-lab");
+  AddEnumOption<ResourceKind>(create, "--kind", f->kind, "what kind of resource");
   create->add_option("--owner", f->owner, "owner organisation id");
-  create->add_option("--theme", f->themes,
-                     "theme (repeatable), e.g. manufacturing, digitalisation");
+  AddEnumOption<Theme>(create, "--theme", f->themes, "theme (repeatable)");
   create->add_option("--network", f->networks, "share with this network (repeatable)");
   create->add_option("--lat", f->lat, "latitude");
   create->add_option("--lon", f->lon, "longitude");
@@ -387,12 +354,12 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
 }  // namespace
 
 void AddSearchFlags(CLI::App* command, SearchFlags& f) {
-  command->add_option("--kind", f.kinds, "resource kind (repeatable)");
-  command->add_option("--theme", f.themes, "theme (repeatable)");
+  AddEnumOption<ResourceKind>(command, "--kind", f.kinds, "resource kind (repeatable)");
+  AddEnumOption<Theme>(command, "--theme", f.themes, "theme (repeatable)");
   command->add_option("--region", f.regions, "CBS code PVxx, CRxx or GMxxxx (repeatable)");
   command->add_option("--network", f.networks, "shared with this network (repeatable)");
-  command->add_option("--terms", f.terms, "free, in-kind, tariff (repeatable)");
-  command->add_option("--state", f.states, "planned, active, maintenance, retired (repeatable)");
+  AddEnumOption<TermsKind>(command, "--terms", f.terms, "terms of use (repeatable)");
+  AddEnumOption<LifecycleState>(command, "--state", f.states, "lifecycle state (repeatable)");
   command->add_option("--sme", f.sme, "yes: only SME-accessible; no: only not")
       ->check(CLI::IsMember({"yes", "no"}));
   command->add_option("--owner", f.owner, "owner organisation id");
@@ -402,32 +369,10 @@ void AddSearchFlags(CLI::App* command, SearchFlags& f) {
 }
 
 bool BuildSearch(const SearchFlags& f, SearchResourcesRequest* request, App& app) {
-  auto add_enums = [&](const std::vector<std::string>& values,
-                       const google::protobuf::EnumDescriptor* d, const std::string& prefix,
-                       auto adder, const std::string& flag) {
-    for (const auto& v : values) {
-      int n = ParseEnum(d, prefix, v);
-      if (n < 0) {
-        app.FailUsage(flag + ": unknown value '" + v + "'");
-        return false;
-      }
-      adder(n);
-    }
-    return true;
-  };
-  if (!add_enums(
-          f.kinds, ResourceKind_descriptor(), "RESOURCE_KIND_",
-          [&](int n) { request->add_kinds(static_cast<ResourceKind>(n)); }, "--kind") ||
-      !add_enums(
-          f.themes, Theme_descriptor(), "THEME_",
-          [&](int n) { request->add_themes(static_cast<Theme>(n)); }, "--theme") ||
-      !add_enums(
-          f.terms, TermsKind_descriptor(), "TERMS_KIND_",
-          [&](int n) { request->add_terms_kinds(static_cast<TermsKind>(n)); }, "--terms") ||
-      !add_enums(
-          f.states, LifecycleState_descriptor(), "LIFECYCLE_STATE_",
-          [&](int n) { request->add_lifecycle_states(static_cast<LifecycleState>(n)); }, "--state"))
-    return false;
+  AddEnumValues<ResourceKind>(f.kinds, request->mutable_kinds());
+  AddEnumValues<Theme>(f.themes, request->mutable_themes());
+  AddEnumValues<TermsKind>(f.terms, request->mutable_terms_kinds());
+  AddEnumValues<LifecycleState>(f.states, request->mutable_lifecycle_states());
   for (const auto& r : f.regions) request->add_region_codes(r);
   for (const auto& n : f.networks) request->add_network_ids(n);
   if (!f.sme.empty()) request->set_sme_accessible(f.sme == "yes");
@@ -530,15 +475,11 @@ void AddReportCommands(CLI::App& cli, App& app) {
       cli.add_subcommand("coverage", "active resources by region and theme, and the white spots");
   coverage->add_option("--level", f->level, "province or corop")
       ->check(CLI::IsMember({"province", "corop"}));
-  coverage->add_option("--theme", f->themes, "only these themes (repeatable)");
+  AddEnumOption<Theme>(coverage, "--theme", f->themes, "only these themes (repeatable)");
   coverage->callback([&app, f] {
     CoverageReportRequest request;
     request.set_level(f->level == "corop" ? REGION_LEVEL_COROP : REGION_LEVEL_PROVINCE);
-    for (const auto& t : f->themes) {
-      int theme = ParseEnum(Theme_descriptor(), "THEME_", t);
-      if (theme < 0) return app.FailUsage("--theme: unknown theme '" + t + "'");
-      request.add_themes(static_cast<Theme>(theme));
-    }
+    AddEnumValues<Theme>(f->themes, request.mutable_themes());
     CoverageReportResponse out;
     if (!app.Check(
             app.client().Call(app.client().registry(), &Stub::CoverageReport, request, &out)))

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
 #include "cli/app.h"
 
 namespace infrashare::cli {
@@ -204,18 +205,17 @@ std::string ReadBool(const std::string& cell, bool* out) {
 }
 
 // "lab", "living-lab" or "RESOURCE_KIND_LIVING_LAB"; UNSPECIFIED is not a value one can choose.
-std::string ReadEnum(const google::protobuf::EnumDescriptor* values, const std::string& prefix,
-                     const std::string& cell, int* out) {
-  *out = ParseEnum(values, prefix, Trim(cell));
-  if (*out > 0) return "";
-  std::string accepted;
-  for (int i = 0; i < values->value_count(); ++i) {
-    if (values->value(i)->number() == 0) continue;
-    std::string name = absl::AsciiStrToLower(values->value(i)->name().substr(prefix.size()));
-    std::replace(name.begin(), name.end(), '_', '-');
-    accepted += (accepted.empty() ? "" : ", ") + name;
+std::string ReadEnum(const google::protobuf::EnumDescriptor* values, const std::string& cell,
+                     int* out) {
+  if (const auto* value = FindValue(values, Trim(cell))) {
+    *out = value->number();
+    return "";
   }
-  return Quote(cell) + " is not one of " + accepted;
+  const std::vector<std::string> names = ShortNames(values);
+  std::string problem = Quote(cell) + " is not one of " + absl::StrJoin(names, ", ");
+  if (const std::string closest = Closest(Trim(cell), names); !closest.empty())
+    problem += "; did you mean " + closest + "?";
+  return problem;
 }
 
 // What a column does with a non-empty cell; returns what is wrong with the cell, or "".
@@ -250,10 +250,10 @@ Setter Bool(Set set) {
 }
 
 template <typename Set>
-Setter Enum(const google::protobuf::EnumDescriptor* values, std::string prefix, Set set) {
-  return [values, prefix, set](const std::string& cell, char, Resource* r) {
+Setter Enum(const google::protobuf::EnumDescriptor* values, Set set) {
+  return [values, set](const std::string& cell, char, Resource* r) {
     int value = 0;
-    std::string problem = ReadEnum(values, prefix, cell, &value);
+    std::string problem = ReadEnum(values, cell, &value);
     if (problem.empty()) set(r, value);
     return problem;
   };
@@ -289,18 +289,18 @@ const std::map<std::string, Setter>& Columns() {
       {"longitude",
        Number(false, [](Resource* r, double v) { r->mutable_location()->mutable_point()->set_longitude(v); })},
       {"capacity", Number(true, [](Resource* r, double v) { r->set_capacity(static_cast<int>(v)); })},
-      {"kind", Enum(ResourceKind_descriptor(), "RESOURCE_KIND_",
+      {"kind", Enum(ResourceKind_descriptor(),
                     [](Resource* r, int v) { r->set_kind(static_cast<ResourceKind>(v)); })},
-      {"mobility", Enum(Mobility_descriptor(), "MOBILITY_",
+      {"mobility", Enum(Mobility_descriptor(),
                         [](Resource* r, int v) { r->set_mobility(static_cast<Mobility>(v)); })},
-      {"booking_mode", Enum(BookingMode_descriptor(), "BOOKING_MODE_",
+      {"booking_mode", Enum(BookingMode_descriptor(),
                             [](Resource* r, int v) { r->set_booking_mode(static_cast<BookingMode>(v)); })},
-      {"access_policy", Enum(AccessPolicy_descriptor(), "ACCESS_POLICY_",
+      {"access_policy", Enum(AccessPolicy_descriptor(),
                              [](Resource* r, int v) { r->set_access_policy(static_cast<AccessPolicy>(v)); })},
       {"themes", [](const std::string& cell, char, Resource* r) {
          for (const auto& item : SplitList(cell)) {
            int value = 0;
-           if (std::string problem = ReadEnum(Theme_descriptor(), "THEME_", item, &value); !problem.empty())
+           if (std::string problem = ReadEnum(Theme_descriptor(), item, &value); !problem.empty())
              return problem;
            r->add_themes(static_cast<Theme>(value));
          }

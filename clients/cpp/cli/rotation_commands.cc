@@ -49,7 +49,7 @@ void PrintPlan(App& app, const RotationPlan& plan) {
   for (const auto& u : plan.unfulfilled())
     std::cout << "not served: " << u.request_id() << ": " << u.reason() << "\n";
   std::printf("plan %s (%s): %lld of %lld request-days served; partner share min %.2f, max %.2f\n",
-              plan.id().c_str(), RotationPlanState_Name(plan.state()).substr(20).c_str(),
+              plan.id().c_str(), ShortName(plan.state()).c_str(),
               static_cast<long long>(plan.fulfilled_days()),
               static_cast<long long>(plan.requested_days()), plan.min_partner_share(),
               plan.max_partner_share());

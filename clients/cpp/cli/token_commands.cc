@@ -140,11 +140,7 @@ void AddTokenCreate(CLI::App* sub, App& app, const std::shared_ptr<TokenFlags>& 
   using Stub = TokenStub;
   auto* create = sub->add_subcommand("create", "make a token; the secret is printed once");
   create->add_option("--org", f->org, "organisation the token acts for")->required();
-  create
-      ->add_option("--role", f->roles,
-                   "platform-admin, network-coordinator, organization-admin, member, "
-                   "desk-responder, read-only-integrator (repeatable)")
-      ->required();
+  AddEnumOption<Role>(create, "--role", f->roles, "what it may do (repeatable)")->required();
   create->add_option("--network", f->networks, "network a coordinator coordinates (repeatable)");
   create->add_option("--description", f->description, "what the token is for");
   create->add_option("--service", f->services,
@@ -154,11 +150,7 @@ void AddTokenCreate(CLI::App* sub, App& app, const std::shared_ptr<TokenFlags>& 
     CreateTokenRequest request;
     request.set_organization_id(f->org);
     request.set_description(f->description);
-    for (const auto& r : f->roles) {
-      int role = ParseEnum(Role_descriptor(), "ROLE_", r);
-      if (role < 0) return app.FailUsage("--role: unknown role '" + r + "'");
-      request.add_roles(static_cast<Role>(role));
-    }
+    AddEnumValues<Role>(f->roles, request.mutable_roles());
     for (const auto& n : f->networks) request.add_network_ids(n);
     for (const auto& service : f->services) request.add_services(service);
     CreateTokenResponse out;
