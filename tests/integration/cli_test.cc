@@ -233,6 +233,29 @@ TEST_F(CliTest, TakesShortEnumNamesAndSuggestsTheNearestForATypo) {
   EXPECT_NE(subcommand.output.find("did you mean 'list'?"), std::string::npos) << subcommand.output;
 }
 
+// People read a region by name; programs get the CBS code alone.
+TEST_F(CliTest, NamesTheRegionBesideItsCode) {
+  ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company --province PV23").exit_code,
+            0);
+  ASSERT_EQ(Cli("resource create --id friese-lab --name 'Friese Lab' --kind lab --owner fablab "
+                "--theme food --lat 53.2 --lon 5.8 --province PV21")
+                .exit_code,
+            0);
+  auto orgs = Cli("org list");
+  EXPECT_NE(orgs.output.find("PV23 Overijssel"), std::string::npos) << orgs.output;
+  auto resources = Cli("resource list --owner fablab");
+  EXPECT_NE(resources.output.find("PV21 Fryslân"), std::string::npos) << resources.output;
+  auto shown = Cli("resource get friese-lab");
+  EXPECT_NE(shown.output.find("PV21 Fryslân"), std::string::npos) << shown.output;
+  auto json = Cli("-o json resource get friese-lab");
+  EXPECT_EQ(nlohmann::json::parse(json.output)["location"]["region"]["province"], "PV21")
+      << json.output;
+  auto found = Cli("search --theme food");
+  EXPECT_NE(found.output.find("PV21 Fryslân (1)"), std::string::npos) << found.output;  // facet
+  auto coverage = Cli("coverage --theme food");
+  EXPECT_NE(coverage.output.find("PV20 Groningen"), std::string::npos) << coverage.output;
+}
+
 // A file as Dutch Excel saves it: a byte order mark, ';' between cells, decimal commas, CRLF,
 // a quoted cell with the delimiter, quotes and a line break in it, and one row of nonsense.
 // A cell over the API's bounds makes the server refuse the whole call; the CLI names that row's

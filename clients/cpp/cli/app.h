@@ -73,6 +73,8 @@ bool ParseJson(const std::string& json, google::protobuf::Message* message, App&
 void PrintMessage(const google::protobuf::Message& message, const App& app);
 void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
                const std::vector<std::string>& columns, const App& app);
+// A CBS region code with the region's name ("PV23 Overijssel"); an unknown code as it is.
+std::string RegionForPeople(const std::string& code);
 // The message with every field as `format` ("json" or "yaml"), whatever -o says.
 void PrintForPrograms(const google::protobuf::Message& message, const std::string& format);
 // Columns aligned under an upper-cased header, as PrintRows prints them.

@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/app.h"
 #include "cli/enum_names.h"
+#include "services/common/regions.h"
 
 namespace infrashare::cli {
 namespace {
@@ -32,13 +33,23 @@ nlohmann::json ToJson(const google::protobuf::Message& message) {
   return nlohmann::json::parse(text);
 }
 
+// Text fields that hold CBS region codes (PVxx, CRxx, GMxxxx), which people read with the name.
+bool HoldsRegionCode(const google::protobuf::FieldDescriptor* field) {
+  static const std::set<std::string> kNames = {"province", "corop",       "municipality", "region",
+                                               "regions",  "region_code", "region_codes"};
+  return field->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+         kNames.count(field->name()) > 0;
+}
+
 void ForPeople(const google::protobuf::Descriptor* type, nlohmann::json* object, const App& app);
 
 // One field's value as people read it: an enum value by its short name, a time in the --tz zone
-// with its offset.
+// with its offset, a region code with the region's name.
 void ValueForPeople(const google::protobuf::FieldDescriptor* field, nlohmann::json* value,
                     const App& app) {
-  if (const auto* values = field->enum_type()) {
+  if (HoldsRegionCode(field)) {
+    if (value->is_string()) *value = RegionForPeople(value->get<std::string>());
+  } else if (const auto* values = field->enum_type()) {
     if (!value->is_string()) return;
     if (const auto* named = values->FindValueByName(value->get<std::string>()))
       *value = ShortName(named);
@@ -202,6 +213,11 @@ bool ParseJson(const std::string& json, google::protobuf::Message* message, App&
     return false;
   }
   return true;
+}
+
+std::string RegionForPeople(const std::string& code) {
+  const RegionInfo* region = FindRegion(code);
+  return region == nullptr ? code : code + " " + std::string(region->name);
 }
 
 void PrintForPrograms(const google::protobuf::Message& message, const std::string& format) {

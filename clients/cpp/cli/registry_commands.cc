@@ -420,7 +420,8 @@ void AddSearchCommand(CLI::App& cli, App& app) {
     for (const auto& facet : out.facets()) {
       std::cout << "\n  " << facet.field() << ":";
       for (const auto& v : facet.values())
-        std::cout << " " << v.value() << " (" << v.count() << ")";
+        std::cout << " " << (facet.field() == "province" ? RegionForPeople(v.value()) : v.value())
+                  << " (" << v.count() << ")";
     }
     std::cout << "\n";
     if (!out.next_page_token().empty())
@@ -487,7 +488,7 @@ void AddReportCommands(CLI::App& cli, App& app) {
     if (app.ForPrograms()) return Print(app, out);
     PrintItems(app, out.cells(), {"region_code", "theme", "active_resources"});
     std::cout << "\nwhite spots (" << out.white_spots_size() << "):\n";
-    PrintItems(app, out.white_spots(), {"region_code", "region_name", "theme"});
+    PrintItems(app, out.white_spots(), {"region_code", "theme"});  // the code shows the name
   });
 
   auto* overlap = cli.add_subcommand(
