@@ -256,6 +256,31 @@ TEST_F(CliTest, NamesTheRegionBesideItsCode) {
   EXPECT_NE(coverage.output.find("PV20 Groningen"), std::string::npos) << coverage.output;
 }
 
+// Longitude before latitude is an easy slip: a place in the Netherlands swapped lands in Somalia,
+// which is valid, so the CLI warns and goes on.
+TEST_F(CliTest, WarnsAboutSwappedCoordinates) {
+  ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
+  auto swapped =
+      Cli("resource create --id swapped --name Swapped --kind lab --owner fablab "
+          "--lat 6.1 --lon 52.5");
+  EXPECT_EQ(swapped.exit_code, 0) << swapped.output;
+  EXPECT_NE(swapped.output.find("warning: --lat 6.1 --lon 52.5 lies outside the Netherlands; did "
+                                "you mean --lat 52.5 --lon 6.1?"),
+            std::string::npos)
+      << swapped.output;
+  auto near = Cli("search --near 6.09,52.51");
+  EXPECT_EQ(near.exit_code, 0) << near.output;
+  EXPECT_NE(near.output.find("did you mean 52.51,6.09 (latitude first)?"), std::string::npos)
+      << near.output;
+
+  for (const char* fine : {"--lat 52.5 --lon 6.1", "--lat 48.85 --lon 2.35"}) {  // Paris: no slip
+    auto right = Cli("resource create --name Right --kind lab --owner fablab " + std::string(fine));
+    EXPECT_EQ(right.exit_code, 0) << right.output;
+    EXPECT_EQ(right.output.find("warning"), std::string::npos) << right.output;
+  }
+  EXPECT_EQ(Cli("search --near 52.51,6.09").output.find("warning"), std::string::npos);
+}
+
 // A file as Dutch Excel saves it: a byte order mark, ';' between cells, decimal commas, CRLF,
 // a quoted cell with the delimiter, quotes and a line break in it, and one row of nonsense.
 // A cell over the API's bounds makes the server refuse the whole call; the CLI names that row's

@@ -60,7 +60,11 @@ void AddImpactCommands(CLI::App& cli, App& app);
 // and returns false.
 bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app,
                const std::string& flag);
-// "52.51,6.09" as a point; on failure reports it against `flag` and returns false.
+// Whether a point lies in the Netherlands only with latitude and longitude swapped (a latitude
+// outside 50.5-53.7 whose swap is inside): worth a warning, as it is a valid place elsewhere.
+bool LooksSwapped(double latitude, double longitude);
+// "52.51,6.09" as a point (warning when LooksSwapped); on failure reports it against `flag` and
+// returns false.
 bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app,
                 const std::string& flag);
 // JSON text, or the contents of a file when it starts with '@' ('@-' = standard input).

@@ -183,6 +183,14 @@ void PrintDocument(const nlohmann::json& document, const std::string& format) {
 
 }  // namespace
 
+bool LooksSwapped(double latitude, double longitude) {
+  // The Netherlands with its coast and islands, roughly.
+  auto dutch = [](double lat, double lon) {
+    return lat >= 50.5 && lat <= 53.7 && lon >= 3.2 && lon <= 7.3;
+  };
+  return !(latitude >= 50.5 && latitude <= 53.7) && dutch(longitude, latitude);
+}
+
 bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app,
                 const std::string& flag) {
   std::vector<std::string> parts = absl::StrSplit(text, ',');
@@ -191,6 +199,10 @@ bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app
     app.FailUsage(flag + ": '" + text + "' is not LAT,LON such as 52.51,6.09");
     return false;
   }
+  if (LooksSwapped(lat, lon))
+    std::cerr << "infrashare: warning: " << flag << " " << text
+              << " lies outside the Netherlands; did you mean " << parts[1] << "," << parts[0]
+              << " (latitude first)?\n";
   point->set_latitude(lat);
   point->set_longitude(lon);
   return true;

@@ -223,6 +223,13 @@ bool BuildResource(const ResourceFlags& f, const CLI::App* create, Resource* r, 
   AddEnumValues<Theme>(f.themes, r->mutable_themes());
   for (const auto& n : f.networks) r->add_shared_with_network_ids(n);
   if (create->count("--lat") || create->count("--lon")) {
+    if (LooksSwapped(f.lat, f.lon)) {
+      const std::string lat = create->get_option("--lat")->as<std::string>();
+      const std::string lon = create->get_option("--lon")->as<std::string>();
+      std::cerr << "infrashare: warning: --lat " << lat << " --lon " << lon
+                << " lies outside the Netherlands; did you mean --lat " << lon << " --lon " << lat
+                << "?\n";
+    }
     r->mutable_location()->mutable_point()->set_latitude(f.lat);
     r->mutable_location()->mutable_point()->set_longitude(f.lon);
   }
