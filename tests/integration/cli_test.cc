@@ -36,15 +36,19 @@ class CliTest : public ::testing::Test {
   }
   CliRun CliAt(const std::string& server, const std::string& args,
                const std::string& token = kAdminToken, const std::string& wrapper = "") {
-    // Without TZ, as the tests expect the CLI's default zone (a test sets TZ through `wrapper`).
-    std::string command = std::string("env -u TZ INFRASHARE_TOKEN='") + token + "' " + wrapper +
-                          INFRASHARE_CLI_BIN + " --server " + server + " " + args + " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
+    FILE* pipe = popen(Command(server, args, token, wrapper).c_str(), "r");
     std::string out;
     std::array<char, 4096> buffer;
     while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
     int status = pclose(pipe);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  }
+  // The shell command of a CLI run: without TZ, as the tests expect the CLI's default zone (a test
+  // sets TZ through `wrapper`).
+  static std::string Command(const std::string& server, const std::string& args,
+                             const std::string& token, const std::string& wrapper) {
+    return std::string("env -u TZ INFRASHARE_TOKEN='") + token + "' " + wrapper +
+           INFRASHARE_CLI_BIN + " --server " + server + " " + args + " 2>&1";
   }
   // Writes `text` to a file of this test run, byte for byte; returns its path.
   std::string File(const std::string& name, const std::string& text) {
@@ -279,6 +283,43 @@ TEST_F(CliTest, WarnsAboutSwappedCoordinates) {
     EXPECT_EQ(right.output.find("warning"), std::string::npos) << right.output;
   }
   EXPECT_EQ(Cli("search --near 52.51,6.09").output.find("warning"), std::string::npos);
+}
+
+// A program follows `watch -o json` line by line: one JSON object per event, each written as it
+// comes (read here while the stream is still open).
+TEST_F(CliTest, WatchWritesOneJsonObjectPerLineAsEventsCome) {
+  ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
+  auto create = [&](const std::string& id) {
+    return Cli("resource create --id " + id + " --name " + id +
+               " --kind lab --owner fablab --lat 52.5 --lon 6.1")
+        .exit_code;
+  };
+  ASSERT_EQ(create("first-lab"), 0);
+  FILE* pipe = popen(Command(server_->address(), "watch -o json --cursor reg1:0-0 --limit 2",
+                             kAdminToken, "timeout 20 ")
+                         .c_str(),
+                     "r");
+  ASSERT_NE(pipe, nullptr);
+  std::vector<nlohmann::json> events;
+  std::array<char, 65536> line;
+  while (events.size() < 2 && fgets(line.data(), line.size(), pipe) != nullptr) {
+    events.push_back(nlohmann::json::parse(line.data(), nullptr, false));
+    if (events.size() == 1) EXPECT_EQ(create("second-lab"), 0);  // only now is there a second
+  }
+  EXPECT_EQ(WEXITSTATUS(pclose(pipe)), 0);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]["resource_id"], "first-lab") << events[0].dump();
+  EXPECT_EQ(events[0]["type"], "CHANGE_TYPE_CREATED") << events[0].dump();
+  EXPECT_EQ(events[1]["resource_id"], "second-lab") << events[1].dump();
+  EXPECT_EQ(events[1]["resource"]["owner_organization_id"], "fablab") << events[1].dump();
+
+  auto yaml = Cli("watch -o yaml --cursor reg1:0-0 --limit 2", kAdminToken, "timeout 20 ");
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.output;
+  const auto documents = YAML::LoadAll(yaml.output);
+  ASSERT_EQ(documents.size(), 2u) << yaml.output;
+  EXPECT_EQ(documents[1]["resource_id"].as<std::string>(), "second-lab");
+  auto people = Cli("watch --cursor reg1:0-0 --limit 1", kAdminToken, "timeout 20 ");
+  EXPECT_NE(people.output.find(" created first-lab first-lab"), std::string::npos) << people.output;
 }
 
 // A file as Dutch Excel saves it: a byte order mark, ';' between cells, decimal commas, CRLF,
@@ -724,7 +765,7 @@ TEST_F(CliTest, AsksAnswersAndReportsThroughTheDesk) {
   const std::string inquiry = JsonField(asked.output, "id");
   follower.join();
   ASSERT_EQ(followed.exit_code, 0) << followed.output;
-  EXPECT_NE(followed.output.find("OFFERED " + inquiry), std::string::npos) << followed.output;
+  EXPECT_NE(followed.output.find(" offered " + inquiry), std::string::npos) << followed.output;
   EXPECT_NE(followed.output.find("accepted " + inquiry), std::string::npos) << followed.output;
   auto shown = Cli("-o json desk get " + inquiry, responder_token);
   ASSERT_EQ(shown.exit_code, 0) << shown.output;

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cli/enum_names.h"
@@ -79,6 +82,9 @@ void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
                const std::vector<std::string>& columns, const App& app);
 // A CBS region code with the region's name ("PV23 Overijssel"); an unknown code as it is.
 std::string RegionForPeople(const std::string& code);
+// One event of a stream for programs: a line of JSON (JSON Lines) or a YAML document; flushed,
+// so a reader sees it at once.
+void PrintEvent(const google::protobuf::Message& event, const App& app);
 // The message with every field as `format` ("json" or "yaml"), whatever -o says.
 void PrintForPrograms(const google::protobuf::Message& message, const std::string& format);
 // Columns aligned under an upper-cased header, as PrintRows prints them.
@@ -110,6 +116,37 @@ void PrintList(App& app, const google::protobuf::Message& answer, const Items& i
   std::vector<const google::protobuf::Message*> rows;
   for (const auto& item : items) rows.push_back(&item);
   PrintRows(rows, columns, app);
+}
+
+// Follows a server stream until it ends, `limit` events came (0: no limit) or the user stops it.
+// Each event is printed as it comes: for programs by PrintEvent, for people as the line
+// `for_people` makes; `on_event` then sees it (e.g. to act on it).
+template <typename Stub, typename Request, typename Event>
+void Follow(App& app, Stub& stub,
+            std::unique_ptr<grpc::ClientReader<Event>> (Stub::*open)(grpc::ClientContext*,
+                                                                     const Request&),
+            const Request& request, int limit,
+            const std::type_identity_t<std::function<std::string(const Event&)>>& for_people,
+            const std::type_identity_t<std::function<void(const Event&)>>& on_event = nullptr) {
+  grpc::ClientContext context;
+  if (!app.options.token.empty())
+    context.AddMetadata("authorization", "Bearer " + app.options.token);
+  auto reader = (stub.*open)(&context, request);
+  Event event;
+  int seen = 0;
+  while (reader->Read(&event)) {
+    if (app.ForPrograms())
+      PrintEvent(event, app);
+    else
+      std::cout << for_people(event) << std::endl;
+    if (on_event) on_event(event);
+    if (limit > 0 && ++seen >= limit) {
+      context.TryCancel();
+      break;
+    }
+  }
+  auto status = reader->Finish();
+  if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
 }
 
 }  // namespace infrashare::cli

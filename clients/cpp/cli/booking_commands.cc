@@ -327,30 +327,14 @@ void AddWatch(CLI::App* sub, App& app, const FlagsPtr& f) {
   watch->add_option("--cursor", f->cursor, "resume after this cursor (printed with every event)");
   watch->add_option("--limit", f->limit, "stop after this many events");
   watch->callback([&app, f] {
-    auto context = std::make_unique<grpc::ClientContext>();
-    if (!app.options.token.empty())
-      context->AddMetadata("authorization", "Bearer " + app.options.token);
     WatchBookingsRequest request;
     request.set_resource_id(f->resource);
     request.set_cursor(f->cursor);
-    auto reader = app.client().scheduler().WatchBookings(context.get(), request);
-    BookingEvent event;
-    int seen = 0;
-    while (reader->Read(&event)) {
-      if (app.ForPrograms()) {
-        PrintMessage(event, app);
-      } else {
-        std::cout << event.cursor() << " " << BookingEventType_Name(event.type()) << " "
-                  << event.booking().id() << " " << BookingState_Name(event.booking().state())
-                  << std::endl;
-      }
-      if (f->limit > 0 && ++seen >= f->limit) {
-        context->TryCancel();
-        break;
-      }
-    }
-    auto status = reader->Finish();
-    if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
+    Follow(app, app.client().scheduler(), &Stub::WatchBookings, request, f->limit,
+           [](const BookingEvent& event) {
+             return event.cursor() + " " + ShortName(event.type()) + " " + event.booking().id() +
+                    " " + ShortName(event.booking().state());
+           });
   });
 }
 

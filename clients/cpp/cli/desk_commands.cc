@@ -91,35 +91,10 @@ void PrintInquiries(App& app, const google::protobuf::RepeatedPtrField<Inquiry>&
   PrintRows(rows, kInquiryColumns, app);
 }
 
-// Follows a stream of inquiry events, printing each; stops after `limit` when it is set.
-template <typename Request>
-void Follow(App& app, const Request& request, int limit,
-            std::unique_ptr<grpc::ClientReader<InquiryEvent>> (Stub::*open)(grpc::ClientContext*,
-                                                                            const Request&),
-            const std::function<void(const InquiryEvent&)>& on_event = nullptr) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  if (!app.options.token.empty())
-    context->AddMetadata("authorization", "Bearer " + app.options.token);
-  auto reader = (app.client().desk().*open)(context.get(), request);
-  InquiryEvent event;
-  int seen = 0;
-  while (reader->Read(&event)) {
-    if (app.ForPrograms()) {
-      PrintMessage(event, app);
-    } else {
-      std::cout << event.cursor() << " " << InquiryEventType_Name(event.type()).substr(19) << " "
-                << event.inquiry_id() << " "
-                << InquiryState_Name(event.inquiry().state()).substr(14) << " "
-                << event.inquiry().text().substr(0, 60) << std::endl;
-    }
-    if (on_event) on_event(event);
-    if (limit > 0 && ++seen >= limit) {
-      context->TryCancel();
-      break;
-    }
-  }
-  auto status = reader->Finish();
-  if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
+// An inquiry event as people follow it: cursor, what happened, inquiry, its state, its text.
+std::string InquiryEventLine(const InquiryEvent& event) {
+  return event.cursor() + " " + ShortName(event.type()) + " " + event.inquiry_id() + " " +
+         ShortName(event.inquiry().state()) + " " + event.inquiry().text().substr(0, 60);
 }
 
 // A responder's profile, as `responder add` and `responder update` take it.
@@ -474,7 +449,7 @@ void AddFollowCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
     WatchInquiryRequest request;
     request.set_id(f->id);
     request.set_cursor(f->cursor);
-    Follow(app, request, f->limit, &Stub::WatchInquiry);
+    Follow(app, app.client().desk(), &Stub::WatchInquiry, request, f->limit, InquiryEventLine);
   });
 
   auto* follow = sub->add_subcommand(
@@ -487,15 +462,19 @@ void AddFollowCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
     StreamAssignmentsRequest request;
     request.set_responder_id(f->responder);
     request.set_cursor(f->cursor);
-    Follow(app, request, f->limit, &Stub::StreamAssignments, [&app, f](const InquiryEvent& event) {
+    auto accept_offers = [&app, f](const InquiryEvent& event) {
       if (!f->accept || event.type() != INQUIRY_EVENT_TYPE_OFFERED) return;
       AcceptInquiryRequest accept;
       accept.set_id(event.inquiry_id());
       accept.set_responder_id(f->responder);
       Inquiry out;
-      if (app.Check(app.client().Call(app.client().desk(), &Stub::AcceptInquiry, accept, &out)))
+      // Programs see the acceptance as the stream's next event (assigned).
+      if (app.Check(app.client().Call(app.client().desk(), &Stub::AcceptInquiry, accept, &out)) &&
+          !app.ForPrograms())
         std::cout << "accepted " << out.id() << std::endl;
-    });
+    };
+    Follow(app, app.client().desk(), &Stub::StreamAssignments, request, f->limit, InquiryEventLine,
+           accept_offers);
   });
 }
 

@@ -232,6 +232,16 @@ std::string RegionForPeople(const std::string& code) {
   return region == nullptr ? code : code + " " + std::string(region->name);
 }
 
+void PrintEvent(const google::protobuf::Message& event, const App& app) {
+  if (app.output == "yaml") {
+    std::cout << "---\n";
+    PrintForPrograms(event, "yaml");
+  } else {
+    std::cout << ToJson(event).dump() << "\n";
+  }
+  std::cout.flush();
+}
+
 void PrintForPrograms(const google::protobuf::Message& message, const std::string& format) {
   PrintDocument(ToJson(message), format);
 }

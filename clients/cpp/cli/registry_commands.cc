@@ -447,28 +447,13 @@ void AddWatchCommand(CLI::App& cli, App& app) {
   watch->add_option("--cursor", f->cursor, "resume after this cursor (printed with every change)");
   watch->add_option("--limit", f->limit, "stop after this many changes");
   watch->callback([&app, f] {
-    auto context = std::make_unique<grpc::ClientContext>();
-    if (!app.options.token.empty())
-      context->AddMetadata("authorization", "Bearer " + app.options.token);
     WatchResourcesRequest request;
     request.set_cursor(f->cursor);
-    auto reader = app.client().registry().WatchResources(context.get(), request);
-    ResourceChange change;
-    int seen = 0;
-    while (reader->Read(&change)) {
-      if (app.ForPrograms()) {
-        PrintMessage(change, app);
-      } else {
-        std::cout << change.cursor() << " " << ChangeType_Name(change.type()) << " "
-                  << change.resource_id() << " " << change.resource().display_name() << std::endl;
-      }
-      if (f->limit > 0 && ++seen >= f->limit) {
-        context->TryCancel();
-        break;
-      }
-    }
-    auto status = reader->Finish();
-    if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
+    Follow(app, app.client().registry(), &Stub::WatchResources, request, f->limit,
+           [](const ResourceChange& change) {
+             return change.cursor() + " " + ShortName(change.type()) + " " + change.resource_id() +
+                    " " + change.resource().display_name();
+           });
   });
 }
 

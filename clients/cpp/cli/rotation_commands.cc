@@ -334,37 +334,21 @@ void AddHandoverCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   });
 }
 
-void PrintRotationEvent(App& app, const RotationEvent& event) {
-  if (app.ForPrograms()) return PrintMessage(event, app);
-  std::cout << event.cursor() << " " << RotationEventType_Name(event.type()) << " "
-            << event.handover().id() << " " << event.handover().unit_resource_id() << " "
-            << event.handover().from_organization_id() << " -> "
-            << event.handover().to_organization_id() << std::endl;
-}
-
 void AddEvents(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* events =
       sub->add_subcommand("events", "follow overdue hand-overs as they happen (Ctrl-C to stop)");
   events->add_option("--cursor", f->id, "resume after this cursor");
   events->add_option("--limit", f->count, "stop after this many events")->default_val(0);
   events->callback([&app, f] {
-    auto context = std::make_unique<grpc::ClientContext>();
-    if (!app.options.token.empty())
-      context->AddMetadata("authorization", "Bearer " + app.options.token);
     WatchRotationEventsRequest r;
     r.set_cursor(f->id);
-    auto reader = app.client().scheduler().WatchRotationEvents(context.get(), r);
-    RotationEvent event;
-    int seen = 0;
-    while (reader->Read(&event)) {
-      PrintRotationEvent(app, event);
-      if (f->count > 0 && ++seen >= f->count) {
-        context->TryCancel();
-        break;
-      }
-    }
-    auto status = reader->Finish();
-    if (status.error_code() != grpc::StatusCode::CANCELLED) app.Check(status);
+    Follow(app, app.client().scheduler(), &Stub::WatchRotationEvents, r, f->count,
+           [](const RotationEvent& event) {
+             const Handover& handover = event.handover();
+             return event.cursor() + " " + ShortName(event.type()) + " " + handover.id() + " " +
+                    handover.unit_resource_id() + " " + handover.from_organization_id() + " -> " +
+                    handover.to_organization_id();
+           });
   });
 }
 
