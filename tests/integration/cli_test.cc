@@ -639,6 +639,50 @@ TEST_F(CliTest, ShowsAndReadsTimesInThePersonsZone) {
       << nonsense.output;
 }
 
+// Tables begin with what a person acts on: the id, then the state. Availability shows the
+// closures that explain a missing window.
+TEST_F(CliTest, TablesBeginWithIdAndStateAndAvailabilityShowsClosures) {
+  ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
+  ASSERT_EQ(Cli("resource create --id fab-laser --name Laser --kind equipment --owner fablab "
+                "--lat 52.51 --lon 6.09")
+                .exit_code,
+            0);
+  ASSERT_EQ(Cli("booking create --resource fab-laser --for fablab --start 2030-03-04T09:00 --end "
+                "2030-03-04T10:00")
+                .exit_code,
+            0);
+  ASSERT_EQ(Cli("programme create --resource fab-laser --kind demo --title Demo --capacity 5 "
+                "--start 2030-03-04T13:00 --end 2030-03-04T14:00")
+                .exit_code,
+            0);
+  auto header = [&](const std::string& args) {
+    auto run = Cli(args);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    std::vector<std::string> words =
+        absl::StrSplit(run.output.substr(0, run.output.find('\n')), ' ', absl::SkipEmpty());
+    return absl::StrJoin(words.begin(), words.begin() + std::min<size_t>(2, words.size()), " ");
+  };
+  EXPECT_EQ(header("resource list --owner fablab"), "ID STATE");
+  EXPECT_EQ(header("search --text laser"), "ID STATE");
+  EXPECT_EQ(header("booking list --resource fab-laser"), "ID STATE");
+  EXPECT_EQ(header("programme list --resource fab-laser --from 2030-03-01"), "ID STATE");
+
+  ASSERT_EQ(Cli("availability publish fab-laser --rule 'FREQ=DAILY|08:30|480|2030-01-01' "
+                "--closure '2030-03-05T00:00|2030-03-06T00:00|Onderhoud laser'")
+                .exit_code,
+            0);
+  auto week = Cli("availability get fab-laser --from 2030-03-04 --to 2030-03-07");
+  ASSERT_EQ(week.exit_code, 0) << week.output;
+  EXPECT_NE(week.output.find("2030-03-04 08:30 +01:00"), std::string::npos) << week.output;
+  EXPECT_EQ(week.output.find("2030-03-05 08:30"), std::string::npos) << week.output;
+  const size_t closed = week.output.find("closed:");
+  ASSERT_NE(closed, std::string::npos) << week.output;
+  EXPECT_NE(week.output.find("2030-03-05 00:00 +01:00", closed), std::string::npos) << week.output;
+  EXPECT_NE(week.output.find("Onderhoud laser", closed), std::string::npos) << week.output;
+  auto later = Cli("availability get fab-laser --from 2030-04-01 --to 2030-04-02");
+  EXPECT_EQ(later.output.find("closed:"), std::string::npos) << later.output;  // not in the period
+}
+
 TEST_F(CliTest, PlansAnEventRegistersAPersonAndWritesItsCalendar) {
   ASSERT_EQ(Cli("org create --id perron038 --name Perron038 --kind company").exit_code, 0);
   auto lab =

@@ -93,7 +93,8 @@ void AddRecur(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.set_organization_id(f->organization);
     CreateRecurringBookingResponse out;
     if (!Call(app, app.client().scheduler(), &Stub::CreateRecurringBooking, request, &out)) return;
-    PrintList(app, out, out.occurrences(), {"start_time", "end_time", "booking.id", "reason"});
+    PrintList(app, out, out.occurrences(),
+              {"booking.id", "booking.state", "start_time", "end_time", "reason"});
     if (app.ForPrograms()) return;
     std::cout << out.booked() << " of " << out.occurrences_size() << " occurrences booked (series "
               << out.series_id() << ")\n";
@@ -197,7 +198,7 @@ void AddWaitlistCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
     ListWaitlistResponse out;
     if (Call(app, app.client().scheduler(), &Stub::ListWaitlist, request, &out))
       PrintList(app, out, out.entries(),
-                {"id", "start_time", "end_time", "quantity", "organization_id"});
+                {"id", "state", "start_time", "end_time", "quantity", "organization_id"});
   });
 }
 

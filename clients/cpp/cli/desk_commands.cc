@@ -16,7 +16,7 @@ using Stub = DeskService::Stub;
 const std::vector<std::string> kInquiryColumns = {
     "id", "state", "need_type", "entry_organization_id", "offered_to", "assignee_id", "text"};
 const std::vector<std::string> kResponderColumns = {
-    "id", "organization_id", "display_name", "skills", "capacity", "open_inquiries", "online"};
+    "id", "online", "organization_id", "display_name", "skills", "capacity", "open_inquiries"};
 
 struct Flags {
   std::string id, responder, organization, network, name, token_id, time_zone, text, need, region,

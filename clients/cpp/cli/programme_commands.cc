@@ -12,8 +12,8 @@ namespace {
 using namespace programme::v1;
 using Stub = ProgrammeService::Stub;
 
-const std::vector<std::string> kEventColumns = {"id",    "kind",       "start_time", "end_time",
-                                                "title", "registered", "capacity",   "state"};
+const std::vector<std::string> kEventColumns = {"id",       "state", "kind",       "start_time",
+                                                "end_time", "title", "registered", "capacity"};
 
 struct Flags {
   std::string id, resource, network, kind, title, description, start, end, language, visibility,

@@ -205,8 +205,9 @@ void AddNetworkCommands(CLI::App& cli, App& app) {
 }
 
 const std::vector<std::string> kResourceColumns = {
-    "id",     "display_name",   "kind", "owner_organization_id", "location.region.province",
-    "themes", "lifecycle.state"};
+    "id",    "lifecycle.state",       "display_name",
+    "kind",  "owner_organization_id", "location.region.province",
+    "themes"};
 
 struct ResourceFlags {
   std::string id, json, name, kind, owner, province, etag;
@@ -353,8 +354,19 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
     GetAvailabilityResponse out;
     if (!Call(app, app.client().registry(), &Stub::GetAvailability, request, &out)) return;
     if (app.ForPrograms()) return Print(app, out);
-    std::cout << "time zone " << out.time_zone() << "\n";
-    PrintItems(app, out.windows(), {"start_time", "end_time"});
+    std::cout << "the resource's time zone: " << out.time_zone() << "\n";
+    if (out.windows().empty())
+      std::cout << "no open window in this period\n";
+    else
+      PrintItems(app, out.windows(), {"start_time", "end_time"});
+    // The closures in the period: why a window one expects is missing.
+    google::protobuf::RepeatedPtrField<Closure> closures;
+    for (const auto& closure : out.availability().closures())
+      if (closure.end_time() > request.start_time() && closure.start_time() < request.end_time())
+        *closures.Add() = closure;
+    if (closures.empty()) return;
+    std::cout << "\nclosed:\n";
+    PrintItems(app, closures, {"start_time", "end_time", "kind", "reason"});
   });
 }
 
@@ -419,8 +431,9 @@ void AddSearchCommand(CLI::App& cli, App& app) {
             app.client().Call(app.client().registry(), &Stub::SearchResources, request, &out)))
       return;
     if (app.ForPrograms()) return Print(app, out);
-    std::vector<std::string> columns = {"resource.id", "resource.display_name", "resource.kind",
-                                        "resource.location.region.province", "resource.themes"};
+    std::vector<std::string> columns = {
+        "resource.id",   "resource.lifecycle.state",          "resource.display_name",
+        "resource.kind", "resource.location.region.province", "resource.themes"};
     if (request.has_within()) columns.push_back("distance_km");
     PrintItems(app, out.hits(), columns);
     std::cout << out.total_size() << " found";

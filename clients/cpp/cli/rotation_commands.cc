@@ -197,8 +197,8 @@ void AddRequestCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
     ListRotationRequestsResponse out;
     if (Call(app, app.client().scheduler(), &Stub::ListRotationRequests, r, &out))
       PrintList(app, out, out.requests(),
-                {"id", "organization_id", "earliest_start_time", "latest_end_time", "duration_days",
-                 "units", "state"});
+                {"id", "state", "organization_id", "earliest_start_time", "latest_end_time",
+                 "duration_days", "units"});
   });
 }
 
@@ -319,8 +319,8 @@ void AddHandoverCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
     ListHandoversResponse out;
     if (Call(app, app.client().scheduler(), &Stub::ListHandovers, r, &out))
       PrintList(app, out, out.handovers(),
-                {"id", "unit_resource_id", "time", "from_organization_id", "to_organization_id",
-                 "state"});
+                {"id", "state", "unit_resource_id", "time", "from_organization_id",
+                 "to_organization_id"});
   });
   auto* confirm = sub->add_subcommand(
       "confirm", "confirm a hand-over for your side, with the unit's condition");
