@@ -1,5 +1,7 @@
 // `infrashare impact`: the impact report of a network (or, for platform admins, every network) for
 // a period beside the period before it; as CSV or JSON for a spreadsheet or a dashboard.
+#include <google/protobuf/util/time_util.h>
+
 #include <iostream>
 #include <memory>
 #include <set>
@@ -47,6 +49,13 @@ std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+// A cell of the export for the table: a time in the --tz zone, anything else as it is.
+std::string ValueForPeople(const std::string& cell, const App& app) {
+  google::protobuf::Timestamp time;
+  return google::protobuf::util::TimeUtil::FromString(cell, &time) ? TimeForPeople(time, app.zone)
+                                                                   : cell;
 }
 
 }  // namespace
@@ -97,7 +106,8 @@ void AddImpactCommands(CLI::App& cli, App& app) {
         white_spots.insert(measure.substr(0, name_end));
         continue;
       }
-      cells.push_back({std::move(measure), std::move(row[2]), std::move(row[3])});
+      cells.push_back(
+          {std::move(measure), ValueForPeople(row[2], app), ValueForPeople(row[3], app)});
     }
     cells.push_back({"resources.coverage.white_spots (see --format csv)",
                      std::to_string(white_spots.size()), ""});
