@@ -1,0 +1,203 @@
+"""The README's CLI examples, run as written against `make run`'s server and demo data.
+
+`scripts/run` starts Redis and the server (from this build) in a directory of its own and loads the
+demo catalogue; then every line of the README's "Calling it" block runs with the CLI of this build.
+Placeholders such as `<inquiry id>` are filled from what earlier lines printed, as a reader would.
+Each line must answer without a usage error and without INVALID_ARGUMENT, UNIMPLEMENTED or INTERNAL;
+the few that depend on what came before may be refused for that reason alone (listed below with why).
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+SOURCE = os.environ["INFRASHARE_SOURCE_DIR"]
+BUILD = os.environ["INFRASHARE_BUILD_DIR"]
+CLI = os.path.join(BUILD, "clients", "cpp", "infrashare")
+
+# Lines that follow offers or changes until stopped: they run for a few seconds and are stopped.
+FOLLOWING = ("infrashare watch", "infrashare desk follow ")
+# Refusals a line may meet because of what the lines before it did, and why that is right.
+STATE_REFUSALS = {
+    # The desk lines are a menu, not a script: once the inquiry is referred to another network,
+    # the first network's responder can no longer decline or resolve it.
+    "infrashare desk decline": ("FAILED_PRECONDITION", "NOT_FOUND"),
+    "infrashare desk resolve": ("FAILED_PRECONDITION", "NOT_FOUND"),
+    "infrashare desk feedback": ("FAILED_PRECONDITION",),
+    "infrashare desk follow-up": ("FAILED_PRECONDITION",),
+    # Confirming a hand-over is for its time; the demo's is weeks away.
+    "infrashare rotation confirm": ("FAILED_PRECONDITION",),
+}
+NEVER = ("INVALID_ARGUMENT", "UNIMPLEMENTED", "INTERNAL", "UNAUTHENTICATED", "PERMISSION_DENIED")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def readme_lines():
+    """The commands of the README's first CLI block, continuation lines joined."""
+    text = open(os.path.join(SOURCE, "README.md"), encoding="utf-8").read()
+    block = text.split("## Calling it", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    lines, current = [], ""
+    for raw in block.splitlines():
+        current += raw.rstrip()
+        if current.endswith("\\"):
+            current = current[:-1] + " "
+            continue
+        if current.strip() and not current.strip().startswith("#"):
+            lines.append(current.strip())
+        current = ""
+    return lines
+
+
+@pytest.fixture(scope="module")
+def served():
+    home = tempfile.mkdtemp(prefix="infrashare-readme-")
+    listen = f"127.0.0.1:{free_port()}"
+    env = dict(
+        os.environ,
+        INFRASHARE_RUN_DIR=os.path.join(home, "var"),
+        INFRASHARE_RUN_REDIS_PORT=str(free_port()),
+        INFRASHARE_LISTEN=listen,
+        INFRASHARE_HTTP_LISTEN=f"127.0.0.1:{free_port()}",
+        INFRASHARE_HTTP_TILE_URL="",
+        INFRASHARE_METRICS_LISTEN="",
+        INFRASHARE_HEALTH_LISTEN="",
+        INFRASHARE_LOG_LEVEL="warn",
+    )
+    run = subprocess.Popen(
+        [os.path.join(SOURCE, "scripts", "run"), BUILD],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output = ""
+    deadline = time.time() + 120
+    while time.time() < deadline and "infrashare is serving" not in output:
+        line = run.stdout.readline()
+        if not line:
+            break
+        output += line
+    assert "infrashare is serving" in output, output
+    token = open(os.path.join(home, "var", "admin-token")).read().strip()
+    yield {"server": listen, "token": token, "home": home}
+    os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C: the script stops the server and Redis
+    try:
+        run.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+
+
+def shell_env(served):
+    """The reader's shell: `infrashare` on PATH (this build's CLI), the server and token exported."""
+    bin_dir = os.path.join(served["home"], "bin")
+    os.makedirs(bin_dir, exist_ok=True)
+    if not os.path.exists(os.path.join(bin_dir, "infrashare")):
+        os.symlink(CLI, os.path.join(bin_dir, "infrashare"))
+    return dict(
+        os.environ,
+        PATH=bin_dir + os.pathsep + os.environ["PATH"],
+        INFRASHARE_SERVER=served["server"],
+        INFRASHARE_TOKEN=served["token"],
+    )
+
+
+def sh(served, line, timeout=60):
+    return subprocess.run(
+        ["bash", "-c", line],
+        env=shell_env(served),
+        cwd=served["home"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def first_id(output):
+    """The id a command printed: `id: X` as key and value, or the first cell under ID."""
+    found = re.search(r"^id: (\S+)$", output, re.M)
+    if found:
+        return found.group(1)
+    rows = [line.split() for line in output.splitlines() if line.strip()]
+    if len(rows) >= 2 and rows[0] and rows[0][0] == "ID":
+        return rows[1][0]
+    return None
+
+
+def test_the_readme_cli_examples_run_as_written(served):
+    # What a reader brings: a CSV of their own for `import`, and the ids earlier lines printed.
+    with open(os.path.join(served["home"], "resources.csv"), "w", encoding="utf-8") as f:
+        f.write("id;name;kind;owner;latitude;longitude\n")
+        f.write("readme-werkplaats;Werkplaats Één;lab;techoost-mbo;52,22;6,89\n")
+    responders = json.loads(
+        sh(served, "infrashare -o json desk responder list --org techoost-hbo").stdout
+    )
+    if isinstance(responders, dict):
+        responders = next(v for v in responders.values() if isinstance(v, list))
+    values = {
+        "<responder id>": responders[0]["id"],
+        "<network>": "scale",
+        "<mobile resource id>": "techoost-mobile-lab",
+        "<unit id>": "techoost-mobile-lab",
+    }
+    # Which line's output gives which placeholder its value.
+    gives = {
+        "infrashare desk ask": "<inquiry id>",
+        "infrashare programme create": "<event id>",
+        "infrashare rotation pool create": "<pool id>",
+        "infrashare rotation plan": "<plan id>",
+        "infrashare rotation handovers": "<handover id>",
+    }
+    ran = 0
+    for line in readme_lines():
+        if line.startswith("export "):
+            continue  # the shell the lines run in has both exported
+        for placeholder, value in values.items():
+            line = line.replace(placeholder, value)
+        command = line.split(" #")[0]
+        assert "<" not in command, f"no value for a placeholder in: {line}"
+        assert line.startswith("infrashare "), line
+        words = command.split()
+        prefix = " ".join(words[:3])
+        if line.startswith(FOLLOWING):
+            follower = subprocess.Popen(
+                ["bash", "-c", line],
+                env=shell_env(served),
+                cwd=served["home"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            time.sleep(3)
+            assert follower.poll() is None, f"{line}: ended early: {follower.communicate()}"
+            os.killpg(follower.pid, signal.SIGTERM)
+            _, err = follower.communicate(timeout=10)
+            assert not any(code in err for code in NEVER), f"{line}: {err}"
+            ran += 1
+            continue
+        done = sh(served, line)
+        said = done.stdout + done.stderr
+        if done.returncode != 0:
+            allowed = STATE_REFUSALS.get(prefix, ())
+            assert any(code in said for code in allowed), f"{line}\n-> {done.returncode}: {said}"
+        assert not any(code in said for code in NEVER), f"{line}\n-> {said}"
+        assert done.returncode != 2 and "Usage" not in done.stderr, f"{line}\n-> {said}"
+        key = gives.get(" ".join(words[:4])) or gives.get(prefix)
+        if key and first_id(done.stdout):
+            values[key] = first_id(done.stdout)
+        ran += 1
+    assert ran >= 40, f"only {ran} README lines ran"
