@@ -114,6 +114,19 @@ std::vector<Key> Keys(Config& c) {
                   auto parsed = ParseRedisUrl(v);
                   return parsed.ok() ? "" : std::string(parsed.status().message());
                 }),
+      StringKey("redis.sentinels", &c.redis.sentinels,
+                [](const std::string& v) {
+                  auto parsed = ParseHostPorts(v);
+                  return parsed.ok() ? "" : std::string(parsed.status().message());
+                }),
+      StringKey("redis.sentinel_master", &c.redis.sentinel_master,
+                [](const std::string& v) -> std::string {
+                  if (v.empty() || v.find_first_of(" \t\n") != std::string::npos)
+                    return "must be a name without spaces";
+                  return "";
+                }),
+      IntKey("redis.wait_replicas", &c.redis.wait_replicas, 0, 16),
+      IntKey("redis.wait_timeout_ms", &c.redis.wait_timeout_ms, 1, 60000),
       IntKey("redis.pool_size", &c.redis.pool_size, 1, 1024),
       IntKey("redis.connect_timeout_ms", &c.redis.connect_timeout_ms, 10, 60000),
       IntKey("redis.command_timeout_ms", &c.redis.command_timeout_ms, 10, 60000),
@@ -338,6 +351,22 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url) {
     return absl::InvalidArgumentError("port must be 1..65535");
   if (address.host.empty()) return absl::InvalidArgumentError("host is missing");
   return address;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int>>> ParseHostPorts(const std::string& list) {
+  std::vector<std::pair<std::string, int>> out;
+  if (list.empty()) return out;
+  for (absl::string_view item : absl::StrSplit(list, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    const size_t colon = item.rfind(':');
+    int port = 0;
+    if (colon == absl::string_view::npos || colon == 0 ||
+        !absl::SimpleAtoi(item.substr(colon + 1), &port) || port <= 0 || port > 65535)
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", item, "' is not host:port (port 1..65535)"));
+    out.emplace_back(std::string(item.substr(0, colon)), port);
+  }
+  return out;
 }
 
 absl::StatusOr<Config> LoadConfig(const std::string& path) {

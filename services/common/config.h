@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -15,6 +16,14 @@ struct RedisConfig {
   int connect_timeout_ms = 1000;
   int command_timeout_ms = 2000;
   std::string key_prefix = "is:";
+  // Redis Sentinel: "host:port,host:port" (empty: connect to `url`). With Sentinels, the primary
+  // of `sentinel_master` is asked of them on every dial; `url` still gives password and db.
+  std::string sentinels;
+  std::string sentinel_master = "infrashare";
+  // After every batch of commands that writes, WAIT until this many replicas have it (0: do not
+  // wait); a write not confirmed within wait_timeout_ms is answered UNAVAILABLE.
+  int wait_replicas = 0;
+  int wait_timeout_ms = 1000;
 };
 
 struct LogConfig {
@@ -191,5 +200,7 @@ struct RedisAddress {
   int db = 0;
 };
 absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url);
+// "host:port,host:port" (Sentinel addresses); an error names what is wrong.
+absl::StatusOr<std::vector<std::pair<std::string, int>>> ParseHostPorts(const std::string& list);
 
 }  // namespace infrashare

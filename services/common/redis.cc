@@ -1,19 +1,24 @@
 #include "services/common/redis.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <future>
+#include <regex>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
+#include "services/common/redis_function.h"
 
 namespace infrashare {
 namespace {
@@ -73,14 +78,140 @@ absl::Status StatusFromRedisError(absl::string_view error) {
   if (code == "INVALID_ARGUMENT") return InvalidField(part(1), part(2));
   if (code == "PERMISSION_DENIED") return Forbidden(error.substr(code.size() + 1));
   if (code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" || code == "TRYAGAIN" ||
-      code == "CLUSTERDOWN")
+      code == "CLUSTERDOWN" || code == "READONLY" || code == "NOREPLICAS" ||
+      code == "NOT_REPLICATED")
     return StoreUnavailable(absl::StrCat("redis: ", error));
   return absl::InternalError(absl::StrCat("redis: ", error));
 }
 
-RedisConnection::RedisConnection(RedisAddress address, std::chrono::milliseconds connect_timeout,
+// ---- where connections go ---------------------------------------------------------------------
+
+namespace {
+
+// One short request to one Sentinel (or any Redis) on a connection of its own.
+absl::StatusOr<RedisValue> AskOnce(const std::string& host, int port, const RedisArgs& command,
+                                   std::chrono::milliseconds timeout) {
+  redisContext* ctx = redisConnectWithTimeout(host.c_str(), port, ToTimeval(timeout));
+  if (ctx == nullptr || ctx->err) {
+    std::string why = ctx ? ctx->errstr : "out of memory";
+    if (ctx) redisFree(ctx);
+    return StoreUnavailable(absl::StrCat(host, ":", port, ": ", why));
+  }
+  redisSetTimeout(ctx, ToTimeval(timeout));
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const auto& a : command) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(ctx, static_cast<int>(command.size()), argv.data(), lens.data()));
+  if (reply == nullptr) {
+    std::string why = ctx->errstr;
+    redisFree(ctx);
+    return StoreUnavailable(absl::StrCat(host, ":", port, ": ", why));
+  }
+  RedisValue value = Convert(reply);
+  freeReplyObject(reply);
+  redisFree(ctx);
+  return value;
+}
+
+// Commands that write nothing: a batch of only these needs no WAIT for replicas.
+bool WritesNothing(const std::vector<RedisArgs>& commands) {
+  static const std::set<std::string, std::less<>> kNoWrites = {
+      "FCALL_RO",    "GET",       "MGET",   "EXISTS", "TTL",       "PTTL",
+      "HGET",        "HGETALL",   "HMGET",  "HLEN",   "ZRANGE",    "ZRANGEBYSCORE",
+      "ZRANGEBYLEX", "ZCARD",     "ZCOUNT", "ZSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE",
+      "SMEMBERS",    "SISMEMBER", "SCARD",  "XRANGE", "XREVRANGE", "XREAD",
+      "XLEN",        "XINFO",     "PING",   "TIME",   "ROLE",      "INFO",
+      "SCAN",        "TYPE",      "AUTH",   "SELECT", "CLIENT",    "WAIT"};
+  for (const auto& command : commands)
+    if (command.empty() || kNoWrites.count(absl::AsciiStrToUpper(command[0])) == 0) return false;
+  return true;
+}
+
+}  // namespace
+
+RedisTarget::RedisTarget(const RedisConfig& config, RedisAddress address)
+    : config_(config), address_(std::move(address)) {
+  auto sentinels = ParseHostPorts(config.sentinels);
+  if (sentinels.ok()) sentinels_ = *sentinels;  // validated with the configuration
+  if (via_sentinel()) watcher_ = std::thread([this] { WatchSentinels(); });
+}
+
+RedisTarget::~RedisTarget() {
+  stop_ = true;
+  if (watcher_.joinable()) watcher_.join();
+}
+
+absl::StatusOr<RedisAddress> RedisTarget::Primary() const {
+  if (!via_sentinel()) return address_;
+  const auto timeout = std::chrono::milliseconds(config_.connect_timeout_ms);
+  std::string failures;
+  for (const auto& [host, port] : sentinels_) {
+    auto reply = AskOnce(host, port,
+                         {"SENTINEL", "get-master-addr-by-name", config_.sentinel_master}, timeout);
+    int primary_port = 0;
+    if (reply.ok() && reply->is_array() && reply->elements.size() == 2 &&
+        absl::SimpleAtoi(reply->elements[1].str, &primary_port)) {
+      RedisAddress primary = address_;
+      primary.host = reply->elements[0].str;
+      primary.port = primary_port;
+      return primary;
+    }
+    absl::StrAppend(&failures, failures.empty() ? "" : "; ", host, ":", port, " ",
+                    reply.ok() ? "does not know the primary" : reply.status().message());
+  }
+  return StoreUnavailable(
+      absl::StrCat("no Sentinel names the primary '", config_.sentinel_master, "': ", failures));
+}
+
+void RedisTarget::WatchSentinels() {
+  // One subscription at a time, to the next Sentinel when one fails; every message that names our
+  // primary makes every connection re-dial. Polls with a timeout so that it stops promptly.
+  for (size_t next = 0; !stop_; ++next) {
+    const auto& [host, port] = sentinels_[next % sentinels_.size()];
+    redisContext* ctx = redisConnectWithTimeout(
+        host.c_str(), port, ToTimeval(std::chrono::milliseconds(config_.connect_timeout_ms)));
+    if (ctx != nullptr && !ctx->err) {
+      redisAppendCommand(ctx, "SUBSCRIBE +switch-master");
+      int done = 0;
+      while (!done && redisBufferWrite(ctx, &done) == REDIS_OK) {
+      }
+      while (!stop_ && !ctx->err) {
+        pollfd fd{ctx->fd, POLLIN, 0};
+        const int ready = poll(&fd, 1, 200);
+        if (ready < 0 && errno != EINTR) break;
+        if (ready <= 0) continue;
+        if (redisBufferRead(ctx) != REDIS_OK) break;
+        void* raw = nullptr;
+        while (redisGetReplyFromReader(ctx, &raw) == REDIS_OK && raw != nullptr) {
+          RedisValue message = Convert(static_cast<redisReply*>(raw));
+          freeReplyObject(raw);
+          raw = nullptr;
+          // {"message", "+switch-master", "<name> <old ip> <old port> <new ip> <new port>"}
+          if (message.is_array() && message.elements.size() == 3 &&
+              message.elements[0].str == "message" &&
+              absl::StartsWith(message.elements[2].str, config_.sentinel_master + " ")) {
+            logging::Info("redis primary switched", {{"sentinel", message.elements[2].str}});
+            PrimaryChanged();
+          }
+        }
+      }
+    }
+    if (ctx != nullptr) redisFree(ctx);
+    for (int i = 0; i < 5 && !stop_; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// ---- one connection ----------------------------------------------------------------------------
+
+RedisConnection::RedisConnection(std::shared_ptr<RedisTarget> target,
+                                 std::chrono::milliseconds connect_timeout,
                                  std::chrono::milliseconds command_timeout)
-    : address_(std::move(address)),
+    : target_(std::move(target)),
       connect_timeout_(connect_timeout),
       command_timeout_(command_timeout) {}
 
@@ -93,19 +224,24 @@ void RedisConnection::Close() {
 
 absl::Status RedisConnection::Connect() {
   Close();
+  generation_ = target_->generation();  // before asking: a switch meanwhile makes it stale
+  auto address = target_->Primary();
+  if (!address.ok()) return address.status();
   timeval tv = ToTimeval(connect_timeout_);
-  redisContext* ctx = redisConnectWithTimeout(address_.host.c_str(), address_.port, tv);
+  redisContext* ctx = redisConnectWithTimeout(address->host.c_str(), address->port, tv);
   if (ctx == nullptr || ctx->err) {
     std::string why = ctx ? ctx->errstr : "out of memory";
     if (ctx) redisFree(ctx);
     return StoreUnavailable(
-        absl::StrCat("redis unreachable at ", address_.host, ":", address_.port, ": ", why));
+        absl::StrCat("redis unreachable at ", address->host, ":", address->port, ": ", why));
   }
   context_ = ctx;
   SetReadTimeout(command_timeout_);
   std::vector<RedisArgs> setup;
-  if (!address_.password.empty()) setup.push_back({"AUTH", address_.password});
-  if (address_.db != 0) setup.push_back({"SELECT", std::to_string(address_.db)});
+  if (!address->password.empty()) setup.push_back({"AUTH", address->password});
+  if (address->db != 0) setup.push_back({"SELECT", std::to_string(address->db)});
+  // What a Sentinel names may be a moment out of date: only a primary is used.
+  if (target_->via_sentinel()) setup.push_back({"ROLE"});
   if (!setup.empty()) {
     auto replies = Run(setup);
     if (!replies.ok()) return replies.status();
@@ -114,8 +250,20 @@ absl::Status RedisConnection::Connect() {
         Close();
         return StoreUnavailable(absl::StrCat("redis rejected the connection: ", r.str));
       }
+    if (target_->via_sentinel()) {
+      const auto& role = replies->back();
+      if (!role.is_array() || role.elements.empty() || role.elements[0].str != "master") {
+        Close();
+        return StoreUnavailable(absl::StrCat("redis at ", address->host, ":", address->port,
+                                             " is not the primary (a failover is under way)"));
+      }
+    }
   }
   return absl::OkStatus();
+}
+
+void RedisConnection::CloseIfStale() {
+  if (context_ != nullptr && (generation_ != target_->generation() || PeerClosed())) Close();
 }
 
 void RedisConnection::SetReadTimeout(std::chrono::milliseconds timeout) {
@@ -130,17 +278,28 @@ bool RedisConnection::PeerClosed() const {
 
 absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(
     const std::vector<RedisArgs>& commands) {
-  // A connection Redis closed while it was idle (a restart, its idle timeout) is dialled again
-  // before anything is sent on it: nothing was sent, so nothing can have happened twice.
-  if (context_ != nullptr && PeerClosed()) Close();
+  // A connection Redis closed while it was idle (a restart, its idle timeout), or to a primary
+  // that may no longer be one, is dialled again before anything is sent on it: nothing was sent,
+  // so nothing can have happened twice.
+  CloseIfStale();
   if (context_ == nullptr) {
     if (auto status = Connect(); !status.ok()) return status;
   }
   for (const auto& args : commands)
     if (auto appended = Append(args); !appended.ok()) return appended;
+  // Durability: the batch's writes are answered only once enough replicas have them.
+  const bool wait = target_->wait_replicas() > 0 && !WritesNothing(commands);
+  if (wait) {
+    if (auto appended = Append({"WAIT", std::to_string(target_->wait_replicas()),
+                                std::to_string(target_->wait_timeout_ms())});
+        !appended.ok())
+      return appended;
+    SetReadTimeout(command_timeout_ + std::chrono::milliseconds(target_->wait_timeout_ms()));
+  }
   std::vector<RedisValue> replies;
-  replies.reserve(commands.size());
-  for (size_t i = 0; i < commands.size(); ++i) {
+  replies.reserve(commands.size() + 1);
+  bool readonly = false;
+  for (size_t i = 0; i < commands.size() + (wait ? 1 : 0); ++i) {
     void* raw = nullptr;
     if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
       std::string why = context_->errstr;
@@ -149,6 +308,22 @@ absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(
     }
     replies.push_back(Convert(static_cast<redisReply*>(raw)));
     freeReplyObject(raw);
+    readonly = readonly || (replies.back().type == RedisValue::Type::kError &&
+                            absl::StartsWith(replies.back().str, "READONLY"));
+  }
+  if (readonly) {  // a primary turned replica: find the new one (the write was not applied)
+    target_->PrimaryChanged();
+    Close();
+  }
+  if (wait) {
+    SetReadTimeout(command_timeout_);
+    const RedisValue acked = std::move(replies.back());
+    replies.pop_back();
+    if (acked.type != RedisValue::Type::kInteger || acked.integer < target_->wait_replicas())
+      return StoreUnavailable(
+          absl::StrCat("the write reached Redis but ", acked.integer, " of ",
+                       target_->wait_replicas(), " replicas confirmed it within ",
+                       target_->wait_timeout_ms(), " ms; retry with the same request_id"));
   }
   return replies;
 }
@@ -172,7 +347,7 @@ absl::Status RedisConnection::Append(const RedisArgs& command) {
 }
 
 absl::Status RedisConnection::Send(const RedisArgs& command) {
-  if (context_ != nullptr && PeerClosed()) Close();
+  CloseIfStale();
   if (context_ == nullptr) {
     if (auto status = Connect(); !status.ok()) return status;
   }
@@ -207,16 +382,20 @@ int RedisConnection::fd() const { return context_ == nullptr ? -1 : context_->fd
 absl::StatusOr<std::unique_ptr<RedisPool>> RedisPool::Create(const RedisConfig& config) {
   auto address = ParseRedisUrl(config.url);
   if (!address.ok()) return address.status();
-  return std::unique_ptr<RedisPool>(new RedisPool(config, *address));
+  if (auto sentinels = ParseHostPorts(config.sentinels); !sentinels.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat("redis.sentinels: ", sentinels.status().message()));
+  return std::unique_ptr<RedisPool>(
+      new RedisPool(config, std::make_shared<RedisTarget>(config, *address)));
 }
 
-RedisPool::RedisPool(const RedisConfig& config, RedisAddress address)
-    : config_(config), address_(std::move(address)), prefix_(config.key_prefix) {}
+RedisPool::RedisPool(const RedisConfig& config, std::shared_ptr<RedisTarget> target)
+    : config_(config), target_(std::move(target)), prefix_(config.key_prefix) {}
 
 RedisPool::~RedisPool() = default;
 
 std::unique_ptr<RedisConnection> RedisPool::Dedicated() const {
-  return std::make_unique<RedisConnection>(address_,
+  return std::make_unique<RedisConnection>(target_,
                                            std::chrono::milliseconds(config_.connect_timeout_ms),
                                            std::chrono::milliseconds(config_.command_timeout_ms));
 }
@@ -319,10 +498,13 @@ absl::StatusOr<RedisValue> RedisPool::Command(const RedisArgs& args) {
 }
 
 RedisArgs RedisPool::FCallCommand(absl::string_view function, const RedisArgs& keys,
-                                  const RedisArgs& args) {
+                                  const RedisArgs& args) const {
   RedisArgs command;
   command.reserve(3 + keys.size() + args.size());
-  command.push_back("FCALL");
+  {
+    std::shared_lock lock(functions_mutex_);
+    command.push_back(read_only_functions_.count(function) > 0 ? "FCALL_RO" : "FCALL");
+  }
   command.emplace_back(function);
   command.push_back(std::to_string(keys.size()));
   command.insert(command.end(), keys.begin(), keys.end());
@@ -442,6 +624,14 @@ void RedisPool::AddFunctionLibrary(std::string source) {
   std::lock_guard lock(mutex_);
   if (std::find(libraries_.begin(), libraries_.end(), source) != libraries_.end())
     return;  // added already
+  // Functions registered with the 'no-writes' flag are called with FCALL_RO, which tells a
+  // batch of reads (no WAIT for replicas) from one that writes.
+  static const std::regex kReadOnly(R"(register\('([a-z_0-9]+)', [a-z_0-9]+, \{'no-writes'\}\))");
+  {
+    std::unique_lock functions(functions_mutex_);
+    for (std::sregex_iterator it(source.begin(), source.end(), kReadOnly), end; it != end; ++it)
+      read_only_functions_.insert(absl::StrCat((*it)[1].str(), kRedisFunctionVersion));
+  }
   libraries_.push_back(std::move(source));
   needs_function_load_ = true;
 }

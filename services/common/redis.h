@@ -1,6 +1,8 @@
 // A hiredis connection pool. Every call takes a connection, runs, and gives it back; a broken
 // connection is dropped and re-dialled on next use, with exponential backoff while Redis is down.
-// Storage failures come back as one gRPC-meaningful status: UNAVAILABLE.
+// Storage failures come back as one gRPC-meaningful status: UNAVAILABLE. With Redis Sentinel the
+// primary is found through the Sentinels on every dial and followed through a failover
+// (RedisTarget); optionally every write waits for replicas before it is answered.
 #pragma once
 
 #include <atomic>
@@ -10,6 +12,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -37,10 +41,43 @@ struct RedisValue {
 
 using RedisArgs = std::vector<std::string>;
 
+// Where connections go and what each does there, shared by every connection of a pool: a fixed
+// address, or the primary that Redis Sentinel names — asked of the Sentinels on every dial,
+// confirmed with ROLE, and left (every connection re-dials) when a Sentinel announces a new
+// primary (+switch-master) or Redis answers READONLY. Redis Sentinel is Redis' own failover; this
+// is only its client side (hiredis has none).
+class RedisTarget {
+ public:
+  RedisTarget(const RedisConfig& config, RedisAddress address);
+  ~RedisTarget();
+  RedisTarget(const RedisTarget&) = delete;
+  RedisTarget& operator=(const RedisTarget&) = delete;
+
+  // The address to dial now: the fixed one, or the primary the first Sentinel that knows names.
+  absl::StatusOr<RedisAddress> Primary() const;
+  bool via_sentinel() const { return !sentinels_.empty(); }
+  // Bumped whenever the primary may have changed; a connection dialled before re-dials.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  void PrimaryChanged() { generation_.fetch_add(1, std::memory_order_acq_rel); }
+  // WAIT after a batch that writes: how many replicas, how long; 0 replicas: no WAIT.
+  int wait_replicas() const { return config_.wait_replicas; }
+  int wait_timeout_ms() const { return config_.wait_timeout_ms; }
+
+ private:
+  void WatchSentinels();  // subscribes to +switch-master on one Sentinel at a time
+
+  RedisConfig config_;
+  RedisAddress address_;  // fixed host and port; password and db either way
+  std::vector<std::pair<std::string, int>> sentinels_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
+  std::thread watcher_;
+};
+
 // One connection. Not thread-safe: owned by one caller at a time.
 class RedisConnection {
  public:
-  RedisConnection(RedisAddress address, std::chrono::milliseconds connect_timeout,
+  RedisConnection(std::shared_ptr<RedisTarget> target, std::chrono::milliseconds connect_timeout,
                   std::chrono::milliseconds command_timeout);
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
@@ -65,7 +102,10 @@ class RedisConnection {
 
  private:
   absl::Status Append(const RedisArgs& command);
-  RedisAddress address_;
+  // A connection to a primary that may no longer be one is closed before it is used.
+  void CloseIfStale();
+  std::shared_ptr<RedisTarget> target_;
+  uint64_t generation_ = 0;  // the target's when this connection was dialled
   std::chrono::milliseconds connect_timeout_;
   std::chrono::milliseconds command_timeout_;
   redisContext* context_ = nullptr;
@@ -146,17 +186,17 @@ class RedisPool {
   std::unique_ptr<RedisConnection> Dedicated() const;
 
  private:
-  RedisPool(const RedisConfig& config, RedisAddress address);
+  RedisPool(const RedisConfig& config, std::shared_ptr<RedisTarget> target);
   struct Lease;
   absl::StatusOr<std::vector<RedisValue>> RunOnPooled(const std::vector<RedisArgs>& commands);
   absl::StatusOr<RedisValue> CheckReply(absl::StatusOr<RedisValue> reply,
                                         absl::string_view command);
   RedisBatcher& batcher();
-  static RedisArgs FCallCommand(absl::string_view function, const RedisArgs& keys,
-                                const RedisArgs& args);
+  RedisArgs FCallCommand(absl::string_view function, const RedisArgs& keys,
+                         const RedisArgs& args) const;
 
   RedisConfig config_;
-  RedisAddress address_;
+  std::shared_ptr<RedisTarget> target_;
   std::string prefix_;
   mutable std::mutex mutex_;
   std::condition_variable available_;
@@ -170,6 +210,8 @@ class RedisPool {
   std::atomic<long long> errors_{0};
   std::atomic<bool> needs_function_load_{true};
   std::vector<std::string> libraries_;
+  mutable std::shared_mutex functions_mutex_;
+  std::set<std::string, std::less<>> read_only_functions_;  // called with FCALL_RO
   // Created on first use; calls go to them in turn, so one batcher's batch runs in Redis while
   // another's replies are handled.
   std::vector<std::unique_ptr<RedisBatcher>> batchers_;

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -38,8 +39,50 @@ bool ClusterModeRequested() {
   return v != nullptr && std::string(v) == "1";
 }
 
-RedisServer::RedisServer(bool cluster, bool append_only)
-    : cluster_(cluster), append_only_(append_only), port_(FreePort()) {
+namespace {
+
+// Starts a redis-server with these arguments; it dies with the test process and keeps off its
+// output, so a crashed test leaves nothing behind holding ctest's pipe.
+pid_t Spawn(std::vector<std::string> args) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp("redis-server", argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string RedisCli(int port, const std::string& args) {
+  std::string command = "redis-cli -h 127.0.0.1 -p " + std::to_string(port) + " " + args + " 2>&1";
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  std::array<char, 4096> buffer;
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+  pclose(pipe);
+  return out;
+}
+
+void WaitForPong(int port) {
+  for (int i = 0; i < 200; ++i) {
+    if (RedisCli(port, "PING").find("PONG") != std::string::npos) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  throw std::runtime_error("redis did not start on port " + std::to_string(port));
+}
+
+}  // namespace
+
+RedisServer::RedisServer(bool cluster, bool append_only, std::vector<std::string> extra)
+    : cluster_(cluster), append_only_(append_only), extra_(std::move(extra)), port_(FreePort()) {
   // Redis refuses a cluster node whose port is above 55535 (its bus port would overflow).
   while (cluster_ && port_ > 55535) port_ = FreePort();
   char pattern[] = "/tmp/infrashare-redis-XXXXXX";
@@ -82,21 +125,8 @@ void RedisServer::Start() {
     args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file",
                              dir_ + "/nodes.conf", "--cluster-port", std::to_string(FreePort())});
   }
-  pid_ = fork();
-  if (pid_ == 0) {
-    // Dies with the test process and keeps off its output, so a crashed test leaves nothing behind
-    // holding ctest's pipe.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int null = open("/dev/null", O_RDWR);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(null, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp("redis-server", argv.data());
-    _exit(127);
-  }
+  args.insert(args.end(), extra_.begin(), extra_.end());
+  pid_ = Spawn(args);
   WaitUntilReady();
 }
 
@@ -107,23 +137,29 @@ void RedisServer::Stop() {
   pid_ = -1;
 }
 
-std::string RedisServer::Cli(const std::string& args) const {
-  std::string command = "redis-cli -h 127.0.0.1 -p " + std::to_string(port_) + " " + args + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
-  pclose(pipe);
-  return out;
+std::string RedisServer::Cli(const std::string& args) const { return RedisCli(port_, args); }
+
+void RedisServer::WaitUntilReady() { WaitForPong(port_); }
+
+RedisSentinel::RedisSentinel(const std::string& master, int primary_port) : port_(FreePort()) {
+  char pattern[] = "/tmp/infrashare-sentinel-XXXXXX";
+  dir_ = mkdtemp(pattern);
+  const std::string conf = dir_ + "/sentinel.conf";  // a Sentinel rewrites its file: its own
+  std::ofstream(conf) << "port " << port_ << "\nbind 127.0.0.1\ndir " << dir_
+                      << "\nsentinel monitor " << master << " 127.0.0.1 " << primary_port
+                      << " 2\nsentinel down-after-milliseconds " << master
+                      << " 1000\nsentinel failover-timeout " << master << " 3000\n";
+  pid_ = Spawn({"redis-server", conf, "--sentinel", "--logfile", dir_ + "/sentinel.log"});
+  WaitForPong(port_);
 }
 
-void RedisServer::WaitUntilReady() {
-  for (int i = 0; i < 200; ++i) {
-    if (Cli("PING").find("PONG") != std::string::npos) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  throw std::runtime_error("redis-server did not start on port " + std::to_string(port_));
+RedisSentinel::~RedisSentinel() {
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
 }
+
+std::string RedisSentinel::Cli(const std::string& args) const { return RedisCli(port_, args); }
 
 }  // namespace infrashare::testing

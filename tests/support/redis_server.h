@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace infrashare::testing {
 
@@ -13,7 +14,9 @@ int FreePort();
 
 class RedisServer {
  public:
-  explicit RedisServer(bool cluster = false, bool append_only = false);
+  // `extra` goes on redis-server's command line, e.g. {"--replicaof", "127.0.0.1", "6379"}.
+  explicit RedisServer(bool cluster = false, bool append_only = false,
+                       std::vector<std::string> extra = {});
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -30,6 +33,24 @@ class RedisServer {
   void WaitUntilReady();
   bool cluster_;
   bool append_only_;
+  std::vector<std::string> extra_;
+  int port_;
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+// A Redis Sentinel watching the primary `master` at 127.0.0.1:`primary_port` (quorum 2, down
+// after 1 s, failover timeout 3 s), on a free loopback port; killed at the end.
+class RedisSentinel {
+ public:
+  RedisSentinel(const std::string& master, int primary_port);
+  ~RedisSentinel();
+  RedisSentinel(const RedisSentinel&) = delete;
+  RedisSentinel& operator=(const RedisSentinel&) = delete;
+  int port() const { return port_; }
+  std::string Cli(const std::string& args) const;
+
+ private:
   int port_;
   std::string dir_;
   pid_t pid_ = -1;

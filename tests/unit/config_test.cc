@@ -176,5 +176,24 @@ TEST(Config, ParsesRedisUrls) {
   EXPECT_FALSE(ParseRedisUrl("redis://host:99999").ok());
 }
 
+TEST(Config, ParsesSentinelAddresses) {
+  auto none = ParseHostPorts("");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  auto three = ParseHostPorts("10.0.0.1:26379, sentinel-1.redis:26379,s3:5000");
+  ASSERT_TRUE(three.ok()) << three.status();
+  ASSERT_EQ(three->size(), 3u);
+  EXPECT_EQ((*three)[1].first, "sentinel-1.redis");
+  EXPECT_EQ((*three)[2].second, 5000);
+  EXPECT_FALSE(ParseHostPorts("10.0.0.1").ok());
+  EXPECT_FALSE(ParseHostPorts("10.0.0.1:0").ok());
+  EXPECT_FALSE(ParseHostPorts(":26379").ok());
+  EXPECT_NE(ConfigError("redis:\n  sentinels: nowhere\n").find("'redis.sentinels'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError("redis:\n  wait_replicas: -1\n").find("'redis.wait_replicas'"),
+            std::string::npos);
+  EXPECT_EQ(ConfigError("redis:\n  sentinels: 127.0.0.1:26379\n  wait_replicas: 1\n"), "");
+}
+
 }  // namespace
 }  // namespace infrashare
