@@ -124,5 +124,7 @@ class Server:
 
     def stop(self):
         """SIGTERM: the server ends its streams with UNAVAILABLE and drains its calls."""
+        if self.process.poll() is not None:
+            return
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)

@@ -10,13 +10,9 @@ import time
 
 import grpc
 import pytest
-from live_server import (
-    ADMIN,
-    SOURCE_DIR,
-    Redis,
-    Server,
-    free_port,
-)  # puts clients/python on the path
+
+# live_server puts clients/python on sys.path, so it comes before the infrashare imports.
+from live_server import ADMIN, SOURCE_DIR, Redis, Server, free_port
 
 from infrashare import Client, InfrashareError, from_datetime, to_datetime
 from infrashare._rpc import error_details_pb2, status_pb2

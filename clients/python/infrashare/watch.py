@@ -74,16 +74,18 @@ class Watch:
                 self.close()
                 raise
             except grpc.RpcError as error:
-                with self._lock:
-                    if self._call is call:
-                        self._call = None
-                if self._closed.is_set():  # close() cancelled it
-                    raise StopIteration from None
-                self._wait_to_reopen(InfrashareError(error), opened_at)
-                continue
-            self._stream_works()
-            self._cursor = getattr(event, self._cursor_field) or self._cursor
-            return event
+                failure = InfrashareError(error)
+            else:
+                self._stream_works()
+                self._cursor = getattr(event, self._cursor_field) or self._cursor
+                return event
+            # Raised from here, not from the except block, so no grpc exception rides along.
+            with self._lock:
+                if self._call is call:
+                    self._call = None
+            if self._closed.is_set():  # close() cancelled it
+                raise StopIteration
+            self._wait_to_reopen(failure, opened_at)
 
     def close(self):
         with self._lock:
