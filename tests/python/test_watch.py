@@ -2,6 +2,7 @@
 the same port; server B, a second replica on the same Redis, stays up, so changes can be made
 while A is down. Every wait for an event is bounded (WAIT_S), so a lost event fails the test."""
 
+import contextlib
 import datetime
 import queue
 import threading
@@ -29,25 +30,34 @@ CONFIRMED = scheduler_pb2.BOOKING_STATE_CONFIRMED
 CANCELLED = scheduler_pb2.BOOKING_STATE_CANCELLED
 
 
-@pytest.fixture(scope="module")
-def servers():
+@contextlib.contextmanager
+def replicas():
+    """Redis, server A and server B, and the organisation whose labs the tests book."""
     redis = Redis()
     a, b = Server(redis), Server(redis)
-    with Client(b.address, ADMIN) as admin:
-        admin.call(
-            admin.registry.CreateOrganization,
-            registry_pb2.CreateOrganizationRequest(
-                organization_id=ORG,
-                organization=registry_pb2.Organization(
-                    display_name="Werkplaats Zwolle",
-                    kind=registry_pb2.ORGANIZATION_KIND_VOCATIONAL_SCHOOL,
+    try:
+        with Client(b.address, ADMIN) as admin:
+            admin.call(
+                admin.registry.CreateOrganization,
+                registry_pb2.CreateOrganizationRequest(
+                    organization_id=ORG,
+                    organization=registry_pb2.Organization(
+                        display_name="Werkplaats Zwolle",
+                        kind=registry_pb2.ORGANIZATION_KIND_VOCATIONAL_SCHOOL,
+                    ),
                 ),
-            ),
-        )
-    yield redis, a, b
-    a.stop()
-    b.stop()
-    redis.stop()
+            )
+        yield redis, a, b
+    finally:
+        a.stop()
+        b.stop()
+        redis.stop()
+
+
+@pytest.fixture(scope="module")
+def servers():
+    with replicas() as live:
+        yield live
 
 
 def open_lab(client, lab):
@@ -201,29 +211,30 @@ def test_a_watch_delivers_every_event_once_and_in_order_across_a_kill_9(servers)
     assert {cursor for _, cursor in reconnects} == {seen}
 
 
-def test_a_watch_whose_cursor_expired_while_the_server_was_down_raises_cursor_expired(servers):
-    redis, a, b = servers
+def test_a_watch_whose_cursor_expired_while_the_server_was_down_raises_cursor_expired():
     lab = "py-watch-expired"
     reconnects = []
-    with Client(a.address, ADMIN) as via_a, Client(b.address, ADMIN) as via_b:
-        open_lab(via_b, lab)
-        reader = Reader(
-            watch_bookings(
-                via_a,
-                lab,
-                max_reconnects=100,
-                on_reconnect=lambda error, cursor: reconnects.append(error.code),
+    # Replicas of its own: the trimming expires every cursor from before it.
+    with replicas() as (redis, a, b):
+        with Client(a.address, ADMIN) as via_a, Client(b.address, ADMIN) as via_b:
+            open_lab(via_b, lab)
+            reader = Reader(
+                watch_bookings(
+                    via_a,
+                    lab,
+                    max_reconnects=100,
+                    on_reconnect=lambda error, cursor: reconnects.append(error.code),
+                )
             )
-        )
-        first = book(via_a, lab, 8)
-        assert reader.take(1) == [(first.id, CREATED, CONFIRMED)]
-        a.kill()
-        book(via_b, lab, 9)
-        # The events after the reader's cursor are trimmed away before it can re-open.
-        for key in redis.cli("--scan", "--pattern", "is:{bk:*}:events").split():
-            redis.cli("XTRIM", key, "MAXLEN", "0")
-        a.start()
-        ended = reader.end()
+            first = book(via_a, lab, 8)
+            assert reader.take(1) == [(first.id, CREATED, CONFIRMED)]
+            a.kill()
+            book(via_b, lab, 9)
+            # The events after the reader's cursor are trimmed away before it can re-open.
+            for key in redis.cli("--scan", "--pattern", "is:{bk:*}:events").split():
+                redis.cli("XTRIM", key, "MAXLEN", "0")
+            a.start()
+            ended = reader.end()
     assert isinstance(ended, InfrashareError), ended
     assert ended.code == grpc.StatusCode.FAILED_PRECONDITION
     assert ended.reason == "CURSOR_EXPIRED"
