@@ -4,97 +4,32 @@ import datetime
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
+import grpc
 import pytest
 
-sys.path.insert(0, os.path.join(os.environ["INFRASHARE_SOURCE_DIR"], "clients", "python"))
+# live_server puts clients/python on sys.path, so it comes before the infrashare imports.
+from live_server import ADMIN, SOURCE_DIR, Redis, Server, free_port
 
-import grpc  # noqa: E402
-
-from infrashare import Client, InfrashareError, from_datetime, to_datetime  # noqa: E402
-from infrashare._rpc import error_details_pb2, status_pb2  # noqa: E402
-from infrashare.auth.v1 import auth_pb2  # noqa: E402
-from infrashare.desk.v1 import desk_pb2  # noqa: E402
-from infrashare.registry.v1 import registry_pb2  # noqa: E402
-from infrashare.scheduler.v1 import scheduler_pb2  # noqa: E402
-
-ADMIN = "python-test-bootstrap-admin"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from infrashare import Client, InfrashareError, from_datetime, to_datetime
+from infrashare._rpc import error_details_pb2, status_pb2
+from infrashare.auth.v1 import auth_pb2
+from infrashare.desk.v1 import desk_pb2
+from infrashare.privacy.v1 import privacy_pb2, privacy_pb2_grpc
+from infrashare.registry.v1 import registry_pb2
+from infrashare.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 
 
 @pytest.fixture(scope="module")
 def server():
-    data = tempfile.mkdtemp()
-    redis_port, port = free_port(), free_port()
-    redis = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            data,
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    env = dict(
-        os.environ,
-        INFRASHARE_REDIS_URL=f"redis://127.0.0.1:{redis_port}",
-        INFRASHARE_LISTEN=f"127.0.0.1:{port}",
-        INFRASHARE_METRICS_LISTEN="",
-        INFRASHARE_HEALTH_LISTEN="",
-        INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN=ADMIN,
-        INFRASHARE_LOG_LEVEL="warn",
-    )
-    process = subprocess.Popen(
-        [os.environ["INFRASHARE_SERVER_BIN"]],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    address = f"127.0.0.1:{port}"
-    channel = grpc.insecure_channel(address)
-    deadline = time.time() + 15
-    while time.time() < deadline:  # until the server answers and its catalogues are loaded
-        try:
-            with Client(address, ADMIN) as probe:
-                probe.call(
-                    probe.scheduler.CheckAvailability,
-                    scheduler_pb2.CheckAvailabilityRequest(
-                        resource_id="none",
-                        start_time=from_datetime(datetime.datetime.now(datetime.timezone.utc)),
-                        end_time=from_datetime(
-                            datetime.datetime.now(datetime.timezone.utc)
-                            + datetime.timedelta(hours=1)
-                        ),
-                    ),
-                )
-        except InfrashareError as error:
-            if error.code == grpc.StatusCode.INVALID_ARGUMENT:
-                break
-        time.sleep(0.1)
-    channel.close()
-    yield address
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=15)
-    redis.kill()
-    redis.wait()
+    redis = Redis()
+    live = Server(redis)
+    yield live.address
+    live.stop()
+    redis.stop()
 
 
 def test_a_partner_registers_publishes_searches_books_and_cancels(server):
@@ -329,14 +264,12 @@ def test_the_sync_example_upserts_and_retires_equipment(server, tmp_path):
                 ),
             ),
         )
-    example = os.path.join(
-        os.environ["INFRASHARE_SOURCE_DIR"], "clients", "python", "examples", "sync_equipment.py"
-    )
+    example = os.path.join(SOURCE_DIR, "clients", "python", "examples", "sync_equipment.py")
     env = dict(
         os.environ,
         INFRASHARE_SERVER=server,
         INFRASHARE_TOKEN=ADMIN,
-        PYTHONPATH=os.path.join(os.environ["INFRASHARE_SOURCE_DIR"], "clients", "python"),
+        PYTHONPATH=os.path.join(SOURCE_DIR, "clients", "python"),
     )
 
     def sync(items):
@@ -429,10 +362,57 @@ def test_a_failed_commit_names_what_it_could_not_undo():
     assert InfrashareError(_Refused(grpc.StatusCode.ABORTED, status)).undo_report is None
 
 
+class _Sends(grpc.UnaryUnaryClientInterceptor):
+    """Every request the client hands to the channel: its method and request_id."""
+
+    def __init__(self):
+        self.sent = []
+
+    def intercept_unary_unary(self, continuation, call_details, request):
+        method = call_details.method
+        method = method.decode() if isinstance(method, bytes) else method
+        self.sent.append((method.rsplit("/", 1)[-1], getattr(request, "request_id", None)))
+        return continuation(call_details, request)
+
+
+def test_after_unavailable_only_reads_and_writes_with_a_request_id_are_sent_again():
+    sends = _Sends()
+    # A real channel to a port where nothing listens: every call ends UNAVAILABLE.
+    client = Client(f"127.0.0.1:{free_port()}", ADMIN, max_attempts=3)
+    counted = grpc.intercept_channel(client.channel, sends)
+    client.scheduler = scheduler_pb2_grpc.SchedulerServiceStub(counted)
+    client.privacy = privacy_pb2_grpc.PrivacyServiceStub(counted)
+    calls = [
+        # Writes without a request_id: a second copy could make a second draft or erasure.
+        (client.scheduler.PlanRotation, scheduler_pb2.PlanRotationRequest(pool_id="py-pool")),
+        (
+            client.privacy.ErasePersonalData,
+            privacy_pb2.ErasePersonalDataRequest(email="anna@example.org"),
+        ),
+        (client.scheduler.GetBooking, scheduler_pb2.GetBookingRequest(id="py-booking")),
+        (
+            client.scheduler.CreateBooking,
+            scheduler_pb2.CreateBookingRequest(resource_id="py-laser", quantity=1),
+        ),
+    ]
+    for method, request in calls:
+        with pytest.raises(InfrashareError) as unavailable:
+            client.call(method, request)
+        assert unavailable.value.code == grpc.StatusCode.UNAVAILABLE
+    client.close()
+    methods = [method for method, _ in sends.sent]
+    assert methods.count("PlanRotation") == 1
+    assert methods.count("ErasePersonalData") == 1
+    assert methods.count("GetBooking") == 3
+    assert methods.count("CreateBooking") == 3
+    request_ids = {request_id for method, request_id in sends.sent if method == "CreateBooking"}
+    assert request_ids == {calls[3][1].request_id} and calls[3][1].request_id
+
+
 def test_the_package_installs_with_pip_from_its_folder(tmp_path):
     source = tmp_path / "src"
     shutil.copytree(
-        os.path.join(os.environ["INFRASHARE_SOURCE_DIR"], "clients", "python"),
+        os.path.join(SOURCE_DIR, "clients", "python"),
         source,
         ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"),
     )
