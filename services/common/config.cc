@@ -140,6 +140,7 @@ std::vector<Key> Keys(Config& c) {
       IntKey("grpc.keepalive_time_ms", &c.grpc.keepalive_time_ms, 1000, 3600000),
       IntKey("grpc.keepalive_timeout_ms", &c.grpc.keepalive_timeout_ms, 1000, 3600000),
       IntKey("grpc.drain_timeout_ms", &c.grpc.drain_timeout_ms, 0, 600000),
+      IntKey("grpc.max_connection_age_ms", &c.grpc.max_connection_age_ms, 0, 86400000),
       IntKey("grpc.handler_threads", &c.grpc.handler_threads, 1, 1024),
       StringKey("auth.bootstrap_admin_token", &c.auth.bootstrap_admin_token,
                 [](const std::string& v) -> std::string {

@@ -36,6 +36,9 @@ struct GrpcConfig {
   int keepalive_time_ms = 30000;
   int keepalive_timeout_ms = 10000;
   int drain_timeout_ms = 10000;
+  // Connections are closed after about this long (GOAWAY; calls in flight finish), so clients
+  // connect and resolve again and new replicas behind a headless Service get calls. 0 = never.
+  int max_connection_age_ms = 0;
   int handler_threads =
       32;  // threads for handlers that wait on Redis (off gRPC's callback threads)
 };

@@ -26,6 +26,9 @@ namespace infrashare {
 namespace {
 
 constexpr char kTokenServiceName[] = "infrashare.auth.v1.TokenService";
+// SERVING while the process runs, whether or not Redis is reachable: what Kubernetes' liveness
+// probe asks, since a restart cannot bring Redis back (the overall status "" is for readiness).
+constexpr char kLivenessName[] = "liveness";
 
 // The main listener's credentials: TLS from files that gRPC reads again every refresh interval, so
 // a renewed certificate is served without a restart; or plaintext (config.cc decides when allowed).
@@ -136,6 +139,9 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, config.grpc.keepalive_timeout_ms);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  // No grace limit: calls in flight, streams too, end on the old connection as they would have.
+  if (config.grpc.max_connection_age_ms > 0)
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, config.grpc.max_connection_age_ms);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(s->unparsable_->InterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -166,6 +172,7 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   s->registry_follower_->Start();
   for (auto& m : s->modules_) m->Start();
   s->SetServingStatus("", false);
+  s->SetServingStatus(kLivenessName, true);
   s->health_thread_ = std::thread([raw = s.get()] { raw->WatchHealth(); });
   if (config.tls.cert_file.empty())
     logging::Warn("serving gRPC without TLS",

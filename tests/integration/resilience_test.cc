@@ -150,6 +150,24 @@ TEST(Resilience, AcknowledgedBookingsSurviveARedisCrash) {
   }
 }
 
+// Behind a headless Service a client keeps its connections to the pods it found first; the maximum
+// connection age makes it connect (and resolve) again, so replicas added by a scale-up get calls.
+TEST(Resilience, ConnectionsCloseAtTheirMaximumAgeAndClientsConnectAgain) {
+  RedisServer redis;
+  Config config = TestServer::DefaultConfig();
+  config.grpc.max_connection_age_ms = 1000;
+  TestServer server(redis.url(), config);
+  server.WaitUntilServing();
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  ASSERT_EQ(Health(channel, ""), grpc::health::v1::HealthCheckResponse::SERVING);
+  ASSERT_EQ(channel->GetState(false), GRPC_CHANNEL_READY);
+  // The server ends the connection by itself: the channel leaves READY with no call failing.
+  EXPECT_TRUE(channel->WaitForStateChange(
+      GRPC_CHANNEL_READY, std::chrono::system_clock::now() + std::chrono::seconds(60)));
+  EXPECT_NE(channel->GetState(false), GRPC_CHANNEL_READY);
+  EXPECT_EQ(Health(channel, ""), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
 TEST(Resilience, SigtermEndsStreamsCleanlyAndExits) {
   RedisServer redis;
   ServerProcess server(INFRASHARE_SERVER_BIN, redis.url());

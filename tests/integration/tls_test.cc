@@ -247,11 +247,15 @@ TEST(HealthPort, AnswersInPlaintextWithTheMainServersStatusesWhileTheMainPortReq
   auto plaintext = ClientOf(server.port(), "");
   EXPECT_EQ(WhoAmI(plaintext).error_code(), grpc::StatusCode::UNAVAILABLE);
 
-  // Redis gone: NOT_SERVING on the health port too; back: SERVING.
+  EXPECT_EQ(Check(*health, "liveness"), HealthCheckResponse::SERVING);
+
+  // Redis gone: NOT_SERVING on the health port too; back: SERVING. Liveness (Kubernetes' liveness
+  // probe) stays SERVING: restarting the server would not bring Redis back.
   redis.Stop();
   EXPECT_TRUE(WaitForStatus(*health, HealthCheckResponse::NOT_SERVING));
   EXPECT_EQ(Check(*health, "infrashare.registry.v1.RegistryService"),
             HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Check(*health, "liveness"), HealthCheckResponse::SERVING);
   redis.Start();
   EXPECT_TRUE(WaitForStatus(*health, HealthCheckResponse::SERVING));
 }

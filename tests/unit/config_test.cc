@@ -111,6 +111,19 @@ std::string ConfigError(const std::string& yaml) {
   return config.ok() ? "" : std::string(config.status().message());
 }
 
+TEST(Config, ConnectionsLiveForeverUnlessAMaximumAgeIsSet) {
+  auto shipped = LoadConfig(INFRASHARE_SOURCE_DIR "/config/infrashare.yaml");
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  EXPECT_EQ(shipped->grpc.max_connection_age_ms, 0);
+  setenv("INFRASHARE_GRPC_MAX_CONNECTION_AGE_MS", "120000", 1);
+  auto config = LoadConfig("");
+  unsetenv("INFRASHARE_GRPC_MAX_CONNECTION_AGE_MS");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->grpc.max_connection_age_ms, 120000);
+  EXPECT_NE(ConfigError("grpc:\n  max_connection_age_ms: -1\n").find("grpc.max_connection_age_ms"),
+            std::string::npos);
+}
+
 TEST(Config, ListensInPlaintextOnLoopbackOnlyUnlessToldTo) {
   auto config = LoadConfig("");
   ASSERT_TRUE(config.ok()) << config.status();
