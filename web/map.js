@@ -1,5 +1,6 @@
 // The infrastructure map: the open GeoJSON feed on a Leaflet map, with filters, a list for people
-// who would rather read, and a card per resource with its terms, contact roles and programme.
+// who would rather read, and a card per resource with its terms, contact roles and programme
+// (/map#resource=<id> opens one).
 import { WORDS, PROVINCES, language, nameOf } from "/i18n.js";
 
 const lang = language();
@@ -201,6 +202,19 @@ async function main() {
   }
   form.addEventListener("change", render);
   render();
+
+  // A link to one resource's card, /map#resource=<id> (what booking calendars link to): the card
+  // opens, on the map centred on the resource.
+  function openLinked() {
+    const id = new URLSearchParams(location.hash.slice(1)).get("resource");
+    const feature = id && features.find((f) => f.properties.id === id);
+    if (!feature) return;
+    const [lon, lat] = feature.geometry.coordinates;
+    map.setView([lat, lon], Math.max(map.getZoom(), 12));
+    show(feature, list.querySelector(`li[data-id="${CSS.escape(id)}"] button`));
+  }
+  window.addEventListener("hashchange", openLinked);
+  openLinked();
   document.body.dataset.ready = "true";  // for the browser tests
 }
 

@@ -46,7 +46,8 @@ struct GrpcConfig {
 struct AuthConfig {
   std::string bootstrap_admin_token;  // empty = none; a platform-admin token that needs no Redis
   int cache_ttl_ms = 2000;            // how long a replica trusts a looked-up token
-  int create_replay_ttl_s = 600;      // how long a CreateToken retry returns the same secret
+  int create_replay_ttl_s =
+      600;  // how long a CreateToken or CreateCalendarFeed retry returns the same secret
 };
 
 struct RegistryConfig {

@@ -11,5 +11,6 @@ extern const std::string_view kSchedulerLua;
 extern const std::string_view kDeskLua;
 extern const std::string_view kProgrammeLua;
 extern const std::string_view kRotationLua;
+extern const std::string_view kCalendarFeedLua;
 
 }  // namespace infrashare

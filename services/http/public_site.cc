@@ -3,9 +3,11 @@
 #include <httplib.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -14,6 +16,8 @@
 
 namespace infrashare::http {
 namespace {
+
+constexpr size_t kMaxSecretBytes = 128;  // of a secret route's secret
 
 const char* StatusTitle(int status) {
   switch (status) {
@@ -103,6 +107,17 @@ std::string PublicSite::BaseUrl() const {
 
 bool PublicSite::Servable(const std::string& path) const {
   if (paths_.count(path) || absl::StartsWith(path, "/vendor/")) return true;
+  for (const auto& [prefix, suffix] : secret_paths_) {
+    if (path.size() <= prefix.size() + suffix.size() || !absl::StartsWith(path, prefix) ||
+        !absl::EndsWith(path, suffix))
+      continue;
+    const absl::string_view secret =
+        absl::string_view(path).substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    if (secret.size() <= kMaxSecretBytes && std::all_of(secret.begin(), secret.end(), [](char c) {
+          return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+        }))
+      return true;
+  }
   if (config_.static_dir.empty()) return false;
   if (path == "/") return true;
   const bool top_level = path.size() > 1 && path.find('/', 1) == std::string::npos;
@@ -114,7 +129,26 @@ void PublicSite::Route(const std::string& path, HttpRoute route) {
   paths_.insert(path);
   server_->Get(
       path, [this, route = std::move(route)](const httplib::Request& req, httplib::Response& res) {
-        Answer(route, req, res);
+        Answer(route(HttpQuery(req.params.begin(), req.params.end())), true, req, res);
+      });
+}
+
+void PublicSite::SecretRoute(const std::string& prefix, const std::string& suffix,
+                             HttpSecretRoute route) {
+  secret_paths_.emplace_back(prefix, suffix);
+  // cpp-httplib routes by regular expression: the fixed parts escaped character by character.
+  auto literal = [](const std::string& text) {
+    std::string out;
+    for (char c : text) {
+      if (absl::string_view("\\^$.|?*+()[]{}").find(c) != absl::string_view::npos) out += '\\';
+      out += c;
+    }
+    return out;
+  };
+  server_->Get(
+      literal(prefix) + absl::StrCat("([A-Za-z0-9_-]{1,", kMaxSecretBytes, "})") + literal(suffix),
+      [this, route = std::move(route)](const httplib::Request& req, httplib::Response& res) {
+        Answer(route(req.matches[1].str()), false, req, res);
       });
 }
 
@@ -165,11 +199,16 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
   return true;
 }
 
-void PublicSite::Answer(const HttpRoute& route, const httplib::Request& req,
+void PublicSite::Answer(HttpReply reply, bool shared, const httplib::Request& req,
                         httplib::Response& res) {
-  HttpQuery query(req.params.begin(), req.params.end());
-  HttpReply reply = route(query);
-  res.set_header("Access-Control-Allow-Origin", "*");
+  if (shared) {
+    res.set_header("Access-Control-Allow-Origin", "*");
+  } else {
+    // The address is the credential: kept out of shared caches, search engines and the Referer
+    // of anything the reply links to.
+    res.set_header("X-Robots-Tag", "noindex, nofollow");
+    res.set_header("Referrer-Policy", "no-referrer");
+  }
   if (reply.status != 200) {
     if (reply.status >= 400 && reply.status < 500) ++counters_->refused;
     if (reply.retry_after_s > 0) res.set_header("Retry-After", std::to_string(reply.retry_after_s));
@@ -180,7 +219,8 @@ void PublicSite::Answer(const HttpRoute& route, const httplib::Request& req,
   }
   const std::string etag = EntityTag(reply.body, ContentCoding(req, reply.content_type));
   res.set_header("ETag", etag);
-  res.set_header("Cache-Control", absl::StrCat("public, max-age=", config_.max_age_s));
+  res.set_header("Cache-Control",
+                 absl::StrCat(shared ? "public" : "private", ", max-age=", config_.max_age_s));
   res.set_header("Vary", "Accept-Encoding");
   if (req.has_header("If-None-Match") && MatchesAny(req.get_header_value("If-None-Match"), etag)) {
     ++counters_->not_modified;

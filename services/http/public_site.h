@@ -1,8 +1,9 @@
 // The public HTTP listener (config http.listen): no token, GET and HEAD only. Every route's 200
 // reply gets a strong ETag from its bytes (If-None-Match answers 304), Cache-Control and CORS for
-// any origin; every request counts against its client address's rate (429 with Retry-After);
-// other methods get 405 and over-long targets 414. Static files (config http.static_dir) are
-// served under /. Routes are registered in one place, routes.cc.
+// any origin (a secret route's: private, no CORS); every request counts against its client
+// address's rate (429 with Retry-After); other methods get 405 and over-long targets 414. Static
+// files (config http.static_dir) are served under /. Routes are registered in one place,
+// routes.cc.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,8 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "services/common/config.h"
 #include "services/common/metrics.h"
@@ -38,6 +41,10 @@ using HttpRoute = std::function<HttpReply(const HttpQuery& query)>;
 // none). Its replies are never stored by shared caches nor readable from other origins.
 using HttpCallerRoute =
     std::function<HttpReply(const HttpQuery& query, const std::string& authorization)>;
+// A route whose path carries a credential (a calendar feed's address): it gets the secret. Its
+// replies are for whoever holds the address only: no shared caching, no CORS, no indexing, no
+// Referer sent on.
+using HttpSecretRoute = std::function<HttpReply(const std::string& secret)>;
 
 // An error reply as an RFC 9457 problem document; `parameter` names the bad query parameter.
 HttpReply Problem(int status, const std::string& detail, const std::string& parameter = "");
@@ -59,6 +66,9 @@ class PublicSite {
   // Before Start: answer GET (and HEAD) of `path` with `route`.
   void Route(const std::string& path, HttpRoute route);
   void CallerRoute(const std::string& path, HttpCallerRoute route);
+  // GET <prefix><secret><suffix>, the secret 1 to 128 of [A-Za-z0-9_-]; `prefix` and `suffix`
+  // are plain text (no regular expression).
+  void SecretRoute(const std::string& prefix, const std::string& suffix, HttpSecretRoute route);
   // Binds http.listen and serves; false when it cannot bind (or the static directory is missing).
   bool Start();
   void Stop();
@@ -72,13 +82,15 @@ class PublicSite {
   // A registered route, a library under /vendor/, or a page file at the top of http.static_dir
   // (.html, .js, .css): nothing else of that folder (its package.json, node_modules, tests).
   bool Servable(const std::string& path) const;
-  void Answer(const HttpRoute& route, const httplib::Request& req, httplib::Response& res);
+  // The reply of a route: ETag and 304, caching for everyone (`shared`) or only for the client.
+  void Answer(HttpReply reply, bool shared, const httplib::Request& req, httplib::Response& res);
 
   HttpConfig config_;
   Metrics* metrics_;
   ClientRateLimit rate_;
   std::unique_ptr<httplib::Server> server_;
-  std::set<std::string> paths_;  // of the registered routes
+  std::set<std::string> paths_;                                    // of the registered routes
+  std::vector<std::pair<std::string, std::string>> secret_paths_;  // prefix and suffix
   std::thread thread_;
   int port_ = 0;
   struct Counters {

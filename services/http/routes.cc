@@ -12,10 +12,12 @@
 #include "services/common/availability.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
+#include "services/common/logging.h"
 #include "services/common/recurrence.h"
 #include "services/http/feeds.h"
 #include "services/impact/export.h"
 #include "services/programme/calendar.h"
+#include "services/scheduler/calendar_feeds.h"
 
 namespace infrashare::http {
 namespace {
@@ -252,11 +254,36 @@ HttpCallerRoute ImpactReportRoute(const ImpactView& impact) {
   };
 }
 
+// GET /calendar/<secret>.ics: a calendar feed's bookings. Whatever the reason there is none (never
+// made, revoked, lapsed, or no scheduler in this process), the same 404.
+HttpSecretRoute CalendarFeedRoute(const CalendarFeedView& feeds) {
+  return [feeds](const std::string& secret) -> HttpReply {
+    if (!feeds.calendar) return Problem(404, "no calendar feed has this address");
+    auto calendar = feeds.calendar(secret);
+    if (calendar.ok()) return {200, "text/calendar; charset=utf-8", std::move(*calendar)};
+    if (calendar.status().code() == absl::StatusCode::kNotFound)
+      return Problem(404, "no calendar feed has this address");
+    if (calendar.status().code() == absl::StatusCode::kUnavailable) {
+      HttpReply reply = Problem(503, "the store is unreachable; try again");
+      reply.retry_after_s = 1;
+      return reply;
+    }
+    logging::Error("a calendar feed could not be made",
+                   {{"code", absl::StatusCodeToString(calendar.status().code())},
+                    {"message", std::string(calendar.status().message())}});
+    return Problem(500, "the calendar could not be made");
+  };
+}
+
 }  // namespace
 
 void RegisterRoutes(registry::RegistryReadModel* model, const ProgrammeView& programme,
-                    const ImpactView& impact, const HttpConfig& config, PublicSite* site) {
+                    const ImpactView& impact, const CalendarFeedView& calendar_feeds,
+                    const HttpConfig& config, PublicSite* site) {
   site->CallerRoute("/impact/report.json", ImpactReportRoute(impact));
+  site->SecretRoute(std::string(scheduler::CalendarFeeds::kPathPrefix),
+                    std::string(scheduler::CalendarFeeds::kPathSuffix),
+                    CalendarFeedRoute(calendar_feeds));
   const int per_resource = config.events_per_resource;
   site->Route("/open/resources.geojson",
               ResourceFeed(model, programme, per_resource, "application/geo+json",

@@ -34,10 +34,18 @@ struct ImpactView {
   RequestLimits limits;  // the bounds every gRPC request is held to (times from 2000 to 2200)
 };
 
+// The calendar feeds' addresses: unset when the process does not run the scheduler (the
+// addresses then answer 404).
+struct CalendarFeedView {
+  // The iCalendar the feed with this secret serves; NOT_FOUND when there is none.
+  std::function<absl::StatusOr<std::string>(const std::string& secret)> calendar;
+};
+
 // The open-data feeds (/open/...) over the process's one registry read model, the programme's
-// calendars, the impact report as JSON (/impact/report.json) and the pages (/map, /impact) with
-// what they load.
+// calendars, the calendar feeds of bookings (/calendar/<secret>.ics), the impact report as JSON
+// (/impact/report.json) and the pages (/map, /impact) with what they load.
 void RegisterRoutes(registry::RegistryReadModel* model, const ProgrammeView& programme,
-                    const ImpactView& impact, const HttpConfig& config, PublicSite* site);
+                    const ImpactView& impact, const CalendarFeedView& calendar_feeds,
+                    const HttpConfig& config, PublicSite* site);
 
 }  // namespace infrashare::http

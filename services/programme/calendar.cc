@@ -8,10 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
+#include "services/scheduler/calendar.h"
 
 namespace infrashare::programme {
 namespace {
@@ -45,19 +43,6 @@ icalproperty* LocalTime(icalproperty* property, const google::protobuf::Timestam
   icalproperty_set_value(property, icalvalue_new_datetime(local));
   icalproperty_add_parameter(property, icalparameter_new_tzid(tzid.c_str()));
   return property;
-}
-
-// "CNC-lab Zwolle, Stationsweg 1, 8011 AB Zwolle": the display name, then the address parts it
-// has.
-std::string LocationText(const registry::v1::Resource& resource) {
-  const auto& address = resource.location().address();
-  std::vector<std::string> parts;
-  for (const std::string& part : {resource.display_name(), address.street(),
-                                  absl::StrJoin({address.postal_code(), address.city()}, " ")}) {
-    const std::string trimmed(absl::StripAsciiWhitespace(part));
-    if (!trimmed.empty()) parts.push_back(trimmed);
-  }
-  return parts.empty() ? resource.id() : absl::StrJoin(parts, ", ");
 }
 
 }  // namespace
@@ -128,7 +113,7 @@ absl::StatusOr<std::string> EventsToICalendar(const std::vector<v1::Event>& even
     icalcomponent_add_property(vevent, icalproperty_new_description(description.c_str()));
     if (!e.resource_id().empty()) {
       auto resource = resources ? resources(e.resource_id()) : nullptr;
-      const std::string location = resource ? LocationText(*resource) : e.resource_id();
+      const std::string location = resource ? scheduler::PlaceText(*resource) : e.resource_id();
       icalcomponent_add_property(vevent, icalproperty_new_location(location.c_str()));
     }
     icalcomponent_add_property(vevent, icalproperty_new_categories(KindName(e.kind())));

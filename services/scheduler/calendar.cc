@@ -4,12 +4,21 @@
 
 #include <memory>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 namespace infrashare::scheduler {
 namespace {
 
 icaltimetype Utc(const google::protobuf::Timestamp& t) {
   return icaltime_from_timet_with_zone(static_cast<time_t>(t.seconds()), 0,
                                        icaltimezone_get_utc_timezone());
+}
+
+// "Name (id)", or the id alone when the name is not known.
+std::string Named(const std::string& name, const std::string& id) {
+  return name.empty() || name == id ? id : absl::StrCat(name, " (", id, ")");
 }
 
 }  // namespace
@@ -27,12 +36,34 @@ bool OnCalendar(const v1::Booking& booking) {
   }
 }
 
+std::string ResourcePage(const registry::v1::Resource& resource, const SiteAddress& site) {
+  // The map shows the resources the feeds publish: listed, not retired.
+  const bool on_map = resource.publication().listed() &&
+                      resource.lifecycle().state() != registry::v1::LIFECYCLE_STATE_RETIRED;
+  if (on_map && site.serves_map && !site.base_url.empty())
+    return absl::StrCat(site.base_url, "/map#resource=", resource.id());
+  return resource.url();
+}
+
+std::string PlaceText(const registry::v1::Resource& resource) {
+  const auto& address = resource.location().address();
+  std::vector<std::string> parts;
+  for (const std::string& part : {resource.display_name(), address.street(),
+                                  absl::StrJoin({address.postal_code(), address.city()}, " ")}) {
+    const std::string trimmed(absl::StripAsciiWhitespace(part));
+    if (!trimmed.empty()) parts.push_back(trimmed);
+  }
+  return parts.empty() ? resource.id() : absl::StrJoin(parts, ", ");
+}
+
 std::string ToICalendar(const std::vector<CalendarEvent>& events, const std::string& name) {
   std::unique_ptr<icalcomponent, decltype(&icalcomponent_free)> calendar(
       icalcomponent_new(ICAL_VCALENDAR_COMPONENT), icalcomponent_free);
   icalcomponent_add_property(calendar.get(), icalproperty_new_version("2.0"));
   icalcomponent_add_property(calendar.get(),
                              icalproperty_new_prodid("-//infrashare//scheduler//EN"));
+  // NAME is RFC 7986's; X-WR-CALNAME is what Outlook, Google and Apple Calendar read.
+  icalcomponent_add_property(calendar.get(), icalproperty_new_name(name.c_str()));
   icalproperty* calname = icalproperty_new_x(name.c_str());
   icalproperty_set_x_name(calname, "X-WR-CALNAME");
   icalcomponent_add_property(calendar.get(), calname);
@@ -46,6 +77,9 @@ std::string ToICalendar(const std::vector<CalendarEvent>& events, const std::str
     icalcomponent_add_property(event, icalproperty_new_status(e.tentative ? ICAL_STATUS_TENTATIVE
                                                                           : ICAL_STATUS_CONFIRMED));
     icalcomponent_add_property(event, icalproperty_new_description(e.description.c_str()));
+    if (!e.location.empty())
+      icalcomponent_add_property(event, icalproperty_new_location(e.location.c_str()));
+    if (!e.url.empty()) icalcomponent_add_property(event, icalproperty_new_url(e.url.c_str()));
     icalcomponent_add_component(calendar.get(), event);
   }
   char* text = icalcomponent_as_ical_string_r(calendar.get());
@@ -54,7 +88,8 @@ std::string ToICalendar(const std::vector<CalendarEvent>& events, const std::str
   return out;
 }
 
-std::string BookingsToICalendar(const std::vector<v1::Booking>& bookings, const std::string& name) {
+std::string BookingsToICalendar(const std::vector<v1::Booking>& bookings, const std::string& name,
+                                const CalendarNames& names) {
   std::vector<CalendarEvent> events;
   for (const auto& b : bookings) {
     if (!OnCalendar(b)) continue;
@@ -66,8 +101,16 @@ std::string BookingsToICalendar(const std::vector<v1::Booking>& bookings, const 
     e.summary = b.title().empty() ? (b.organization_id().empty() ? "Busy" : "Booking") : b.title();
     e.tentative =
         b.state() == v1::BOOKING_STATE_HELD || b.state() == v1::BOOKING_STATE_PENDING_APPROVAL;
-    e.description = "Resource: " + b.resource_id();
-    if (!b.organization_id().empty()) e.description += "\nBooked by: " + b.organization_id();
+    const auto resource = names.resource ? names.resource(b.resource_id()) : nullptr;
+    e.description = "Resource: " + Named(resource ? resource->display_name() : "", b.resource_id());
+    if (resource) {
+      e.location = PlaceText(*resource);
+      e.url = ResourcePage(*resource, names.site);
+    }
+    if (!b.organization_id().empty())
+      e.description +=
+          "\nBooked by: " + Named(names.organization ? names.organization(b.organization_id()) : "",
+                                  b.organization_id());
     if (b.quantity() > 1) e.description += "\nQuantity: " + std::to_string(b.quantity());
     if (!b.notes().empty()) e.description += "\n" + b.notes();
     events.push_back(std::move(e));

@@ -32,11 +32,13 @@ absl::StatusOr<std::optional<std::pair<EpochMs, std::string>>> ParsePageToken(
 
 }  // namespace
 
-Scheduler::Scheduler(BookingStore* store, Catalog* catalog, SchedulerConfig config, Clock clock)
+Scheduler::Scheduler(BookingStore* store, Catalog* catalog, SchedulerConfig config, Clock clock,
+                     SiteLocator site)
     : store_(store),
       catalog_(catalog),
       config_(config),
       clock_(std::move(clock)),
+      site_(std::move(site)),
       slots_(store, catalog, config, clock_) {}
 
 absl::StatusOr<BookableResource> Scheduler::Bookable(const std::string& resource_id,
@@ -398,6 +400,16 @@ absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(
 
 absl::StatusOr<v1::ExportCalendarResponse> Scheduler::ExportCalendar(
     const Caller& caller, const v1::ExportCalendarRequest& request) {
+  return Calendar(caller, request, false);
+}
+
+absl::StatusOr<v1::ExportCalendarResponse> Scheduler::FeedCalendar(
+    const Caller& caller, const v1::ExportCalendarRequest& request) {
+  return Calendar(caller, request, true);
+}
+
+absl::StatusOr<v1::ExportCalendarResponse> Scheduler::Calendar(
+    const Caller& caller, const v1::ExportCalendarRequest& request, bool truncate) {
   constexpr int kMaxEvents = 5000;
   v1::ListBookingsRequest list;
   list.set_resource_id(request.resource_id());
@@ -411,16 +423,33 @@ absl::StatusOr<v1::ExportCalendarResponse> Scheduler::ExportCalendar(
     if (!page.ok()) return page.status();
     for (auto& b : *page->mutable_bookings())
       if (OnCalendar(b)) bookings.push_back(std::move(b));
-    if (static_cast<int>(bookings.size()) > kMaxEvents)
+    if (static_cast<int>(bookings.size()) > kMaxEvents) {
+      if (truncate) {
+        bookings.resize(kMaxEvents);
+        break;
+      }
       return InvalidField(
           "end_time", absl::StrCat("more than ", kMaxEvents, " bookings: export a shorter range"));
+    }
     list.set_page_token(page->next_page_token());
   } while (!list.page_token().empty());
+  // Named after the organisation or the resource, as people know them.
+  std::string name = request.organization_id();
+  if (!request.resource_id().empty()) {
+    auto facts = catalog_->Cached(request.resource_id());
+    name = facts ? facts->resource->display_name() : request.resource_id();
+  } else if (std::string display = catalog_->OrganizationName(name); !display.empty()) {
+    name = display;
+  }
+  CalendarNames names;
+  names.resource = [this](const std::string& id) -> std::shared_ptr<const registry::v1::Resource> {
+    auto facts = catalog_->Cached(id);
+    return facts ? facts->resource : nullptr;
+  };
+  names.organization = [this](const std::string& id) { return catalog_->OrganizationName(id); };
+  if (site_) names.site = site_();
   v1::ExportCalendarResponse response;
-  const std::string name = request.resource_id().empty()
-                               ? "infrashare: " + request.organization_id()
-                               : "infrashare: " + request.resource_id();
-  response.set_ical(BookingsToICalendar(bookings, name));
+  response.set_ical(BookingsToICalendar(bookings, name, names));
   response.set_events(static_cast<int>(bookings.size()));
   return response;
 }

@@ -11,6 +11,7 @@
 #include "services/common/auth.h"
 #include "services/common/config.h"
 #include "services/scheduler/booking_store.h"
+#include "services/scheduler/calendar.h"
 #include "services/scheduler/catalog.h"
 #include "services/scheduler/slot_search.h"
 
@@ -25,7 +26,9 @@ struct HeldFor {
 class Scheduler {
  public:
   using Clock = std::function<EpochMs()>;
-  Scheduler(BookingStore* store, Catalog* catalog, SchedulerConfig config, Clock clock);
+  // `site` says where the public site is, for the links in calendars (none when unset).
+  Scheduler(BookingStore* store, Catalog* catalog, SchedulerConfig config, Clock clock,
+            SiteLocator site = nullptr);
 
   absl::StatusOr<v1::Booking> CreateBooking(const Caller& caller,
                                             const v1::CreateBookingRequest& request);
@@ -55,6 +58,10 @@ class Scheduler {
                                                       const v1::UsageReportRequest& request);
   absl::StatusOr<v1::ExportCalendarResponse> ExportCalendar(
       const Caller& caller, const v1::ExportCalendarRequest& request);
+  // The same for a calendar feed (a subscription): keeps the earliest bookings when there are more
+  // than a calendar holds, where ExportCalendar refuses, so a subscriber's calendar never stops.
+  absl::StatusOr<v1::ExportCalendarResponse> FeedCalendar(const Caller& caller,
+                                                          const v1::ExportCalendarRequest& request);
   absl::StatusOr<v1::CheckAvailabilityResponse> CheckAvailability(
       const Caller& caller, const v1::CheckAvailabilityRequest& request);
 
@@ -80,11 +87,17 @@ class Scheduler {
                                              const v1::CreateBookingRequest& request);
   BookCommand Command(const v1::CreateBookingRequest& request, const std::string& organization,
                       const BookableResource& bookable) const;
+  // ExportCalendar and FeedCalendar: more than kMaxCalendarEvents bookings are refused, or the
+  // earliest kept when `truncate`.
+  absl::StatusOr<v1::ExportCalendarResponse> Calendar(const Caller& caller,
+                                                      const v1::ExportCalendarRequest& request,
+                                                      bool truncate);
 
   BookingStore* store_;
   Catalog* catalog_;
   SchedulerConfig config_;
   Clock clock_;
+  SiteLocator site_;
   SlotSearch slots_;
 };
 

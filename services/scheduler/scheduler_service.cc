@@ -16,11 +16,13 @@
 namespace infrashare::scheduler {
 SchedulerServiceImpl::SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations,
                                            RotationStore* rotation_store, BookingStore* store,
-                                           RpcGate* gate, StreamFollower* streams)
+                                           CalendarFeeds* calendar_feeds, RpcGate* gate,
+                                           StreamFollower* streams)
     : scheduler_(scheduler),
       rotations_(rotations),
       rotation_store_(rotation_store),
       store_(store),
+      calendar_feeds_(calendar_feeds),
       gate_(gate),
       streams_(streams) {}
 
@@ -73,6 +75,12 @@ INFRASHARE_HANDLER(FindSlots, FindSlotsRequest, FindSlotsResponse,
                    scheduler_->FindSlots(caller, *request))
 INFRASHARE_HANDLER(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse,
                    scheduler_->ExportCalendar(caller, *request))
+INFRASHARE_HANDLER(CreateCalendarFeed, CreateCalendarFeedRequest, CalendarFeed,
+                   calendar_feeds_->Create(caller, *request))
+INFRASHARE_HANDLER(ListCalendarFeeds, ListCalendarFeedsRequest, ListCalendarFeedsResponse,
+                   calendar_feeds_->List(caller, *request))
+INFRASHARE_HANDLER(RevokeCalendarFeed, RevokeCalendarFeedRequest, CalendarFeed,
+                   calendar_feeds_->Revoke(caller, *request))
 INFRASHARE_HANDLER(CreateRotationPool, CreateRotationPoolRequest, RotationPool,
                    rotations_->CreatePool(caller, *request))
 INFRASHARE_HANDLER(GetRotationPool, GetRotationPoolRequest, RotationPool,
@@ -208,14 +216,22 @@ void Sweeper::Run() {
 }
 
 SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config,
-                                 Catalog* catalog, StreamFollower* streams)
+                                 Catalog* catalog, StreamFollower* streams, SiteLocator site)
     : catalog_(catalog),
       store_(redis, config.scheduler),
-      scheduler_(&store_, catalog, config.scheduler, NowMs),
+      scheduler_(&store_, catalog, config.scheduler, NowMs, site),
       rotation_store_(redis, config.scheduler.request_id_ttl_s,
                       config.scheduler.rotation_draft_ttl_s),
       rotations_(&rotation_store_, &store_, catalog, config.scheduler, NowMs, gate->metrics()),
-      service_(&scheduler_, &rotations_, &rotation_store_, &store_, gate, streams),
+      calendar_feed_store_(redis),
+      calendar_feeds_(&calendar_feed_store_, &scheduler_, catalog,
+                      {.secret_replay_ttl_s = config.auth.create_replay_ttl_s,
+                       .request_id_ttl_s = config.scheduler.request_id_ttl_s,
+                       .past_days = 30,
+                       .window_days = config.scheduler.max_query_range_days},
+                      std::move(site), NowMs),
+      service_(&scheduler_, &rotations_, &rotation_store_, &store_, &calendar_feeds_, gate,
+               streams),
       sweeper_(&store_, &rotation_store_, config.scheduler.sweep_interval_ms) {}
 
 SchedulerModule::~SchedulerModule() { Stop(); }

@@ -14,6 +14,7 @@
 #include "services/common/rpc_gate.h"
 #include "services/common/service_module.h"
 #include "services/common/stream_follower.h"
+#include "services/scheduler/calendar_feeds.h"
 #include "services/scheduler/rotation_store.h"
 #include "services/scheduler/rotations.h"
 #include "services/scheduler/scheduler.h"
@@ -23,7 +24,8 @@ namespace infrashare::scheduler {
 class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService {
  public:
   SchedulerServiceImpl(Scheduler* scheduler, Rotations* rotations, RotationStore* rotation_store,
-                       BookingStore* store, RpcGate* gate, StreamFollower* streams);
+                       BookingStore* store, CalendarFeeds* calendar_feeds, RpcGate* gate,
+                       StreamFollower* streams);
 
 #define INFRASHARE_UNARY(Method, Request, Response)                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, \
@@ -44,6 +46,9 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   INFRASHARE_UNARY(ListWaitlist, ListWaitlistRequest, ListWaitlistResponse)
   INFRASHARE_UNARY(CheckAvailability, CheckAvailabilityRequest, CheckAvailabilityResponse)
   INFRASHARE_UNARY(ExportCalendar, ExportCalendarRequest, ExportCalendarResponse)
+  INFRASHARE_UNARY(CreateCalendarFeed, CreateCalendarFeedRequest, CalendarFeed)
+  INFRASHARE_UNARY(ListCalendarFeeds, ListCalendarFeedsRequest, ListCalendarFeedsResponse)
+  INFRASHARE_UNARY(RevokeCalendarFeed, RevokeCalendarFeedRequest, CalendarFeed)
   INFRASHARE_UNARY(FindSlots, FindSlotsRequest, FindSlotsResponse)
   INFRASHARE_UNARY(UsageReport, UsageReportRequest, UsageReportResponse)
   INFRASHARE_UNARY(CreateRotationPool, CreateRotationPoolRequest, RotationPool)
@@ -73,6 +78,7 @@ class SchedulerServiceImpl final : public v1::SchedulerService::CallbackService 
   Rotations* rotations_;
   RotationStore* rotation_store_;
   BookingStore* store_;
+  CalendarFeeds* calendar_feeds_;
   RpcGate* gate_;
   StreamFollower* streams_;
 };
@@ -101,9 +107,11 @@ class Sweeper {
 
 class SchedulerModule final : public ServiceModule {
  public:
-  // `catalog` is the process's registry read model (the server builds it and runs its follower).
+  // `catalog` is the process's registry read model (the server builds it and runs its follower);
+  // `site` says where the public site is, for the addresses of calendar feeds and links in
+  // calendars.
   SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config, Catalog* catalog,
-                  StreamFollower* streams);
+                  StreamFollower* streams, SiteLocator site);
   ~SchedulerModule() override;
   std::string name() const override { return "infrashare.scheduler.v1.SchedulerService"; }
   grpc::Service* service() override { return &service_; }
@@ -112,6 +120,8 @@ class SchedulerModule final : public ServiceModule {
   bool ready() const override { return catalog_->ready(); }
   // The scheduler's free-slot search, for a desk in the same process.
   SlotFinder* slot_finder() { return scheduler_.slot_finder(); }
+  // What the HTTP listener serves at a calendar feed's address.
+  CalendarFeeds* calendar_feeds() { return &calendar_feeds_; }
 
  private:
   const Catalog* catalog_;
@@ -119,6 +129,8 @@ class SchedulerModule final : public ServiceModule {
   Scheduler scheduler_;
   RedisRotationStore rotation_store_;
   Rotations rotations_;
+  RedisCalendarFeedStore calendar_feed_store_;
+  CalendarFeeds calendar_feeds_;
   SchedulerServiceImpl service_;
   Sweeper sweeper_;
 };

@@ -129,6 +129,19 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
           absl::StrCat("metrics.listen: cannot listen on ", config.metrics_listen));
   }
 
+  // The HTTP listener before the gRPC server: a calendar feed made over gRPC gets its address
+  // from the listener's port.
+  if (!config.http.listen.empty()) {
+    s->public_site_ = std::make_unique<http::PublicSite>(config.http, &s->metrics_);
+    http::RegisterRoutes(
+        s->read_model_.get(), s->PublicProgramme(),
+        {s->impact_reporter_, s->tokens_.get(), s->registry_store_.get(), RequestLimitsFor(config)},
+        s->PublicCalendarFeeds(), config.http, s->public_site_.get());
+    if (!s->public_site_->Start())
+      return absl::UnavailableError(
+          absl::StrCat("http.listen: cannot listen on ", config.http.listen));
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -156,17 +169,6 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
     auto health_port = HealthPort::Start(config.health_listen);
     if (!health_port.ok()) return health_port.status();
     s->health_port_ = std::move(*health_port);
-  }
-
-  if (!config.http.listen.empty()) {
-    s->public_site_ = std::make_unique<http::PublicSite>(config.http, &s->metrics_);
-    http::RegisterRoutes(
-        s->read_model_.get(), s->PublicProgramme(),
-        {s->impact_reporter_, s->tokens_.get(), s->registry_store_.get(), RequestLimitsFor(config)},
-        config.http, s->public_site_.get());
-    if (!s->public_site_->Start())
-      return absl::UnavailableError(
-          absl::StrCat("http.listen: cannot listen on ", config.http.listen));
   }
 
   s->registry_follower_->Start();
@@ -251,9 +253,11 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
   SlotFinder* slots = nullptr;
   if (with_scheduler) {
     redis_->AddFunctionLibrary(std::string(kRotationLua));
+    redis_->AddFunctionLibrary(std::string(kCalendarFeedLua));
     auto scheduler = std::make_unique<scheduler::SchedulerModule>(
-        redis_.get(), gate_.get(), config_, read_model_.get(), streams_.get());
+        redis_.get(), gate_.get(), config_, read_model_.get(), streams_.get(), PublicSiteAddress());
     slots = scheduler->slot_finder();
+    calendar_feeds_ = scheduler->calendar_feeds();
     modules_.push_back(std::move(scheduler));
   }
   if (with_desk) {
@@ -290,6 +294,28 @@ http::ProgrammeView InfrashareServer::PublicProgramme() {
   if (programme_reader_ == nullptr) return {};
   return {programme_reader_,
           [upcoming = upcoming_resources_.get()](int64_t now_ms) { return upcoming->Get(now_ms); }};
+}
+
+scheduler::SiteLocator InfrashareServer::PublicSiteAddress() {
+  // Read when a feed is made or a calendar exported, after Start() has bound the listener.
+  return [this] {
+    scheduler::SiteAddress site;
+    if (public_site_) {
+      site.base_url = public_site_->BaseUrl();
+      site.serves_map = !config_.http.base_url.empty() || !config_.http.static_dir.empty();
+    } else {
+      // The public site runs elsewhere (another Deployment): http.base_url says where.
+      site.base_url = config_.http.base_url;
+      site.serves_map = !site.base_url.empty();
+    }
+    while (!site.base_url.empty() && site.base_url.back() == '/') site.base_url.pop_back();
+    return site;
+  };
+}
+
+http::CalendarFeedView InfrashareServer::PublicCalendarFeeds() {
+  if (calendar_feeds_ == nullptr) return {};
+  return {[feeds = calendar_feeds_](const std::string& secret) { return feeds->Calendar(secret); }};
 }
 
 void InfrashareServer::AddModuleMetrics() {

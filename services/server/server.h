@@ -33,6 +33,7 @@
 #include "services/registry/read_model.h"
 #include "services/registry/store.h"
 #include "services/scheduler/booking_store.h"
+#include "services/scheduler/calendar_feeds.h"
 #include "services/scheduler/rotation_store.h"
 #include "services/scheduler/slot_search.h"
 #include "services/server/health_port.h"
@@ -68,6 +69,12 @@ class InfrashareServer {
   void ComposeModules(const std::set<std::string>& services);
   // What the public feeds read of the programme: nothing unless this process runs it.
   http::ProgrammeView PublicProgramme();
+  // What the listener serves at a calendar feed's address: nothing unless this process runs the
+  // scheduler.
+  http::CalendarFeedView PublicCalendarFeeds();
+  // Where the public site is, as the scheduler links to it: this process's listener, else
+  // http.base_url.
+  scheduler::SiteLocator PublicSiteAddress();
   void AddModuleMetrics();
   void WatchHealth();
   void SetServingStatus(const std::string& service, bool serving);
@@ -95,6 +102,7 @@ class InfrashareServer {
   std::unique_ptr<programme::ProgrammeRecords> programme_records_;
   programme::ProgrammeReader* programme_reader_ = nullptr;  // the records, if the programme runs
   impact::ImpactReporter* impact_reporter_ = nullptr;       // the impact module's, if it runs
+  scheduler::CalendarFeeds* calendar_feeds_ = nullptr;      // the scheduler module's, if it runs
   // The desk's and the rotations' records as the impact report reads them.
   std::unique_ptr<desk::RedisDeskStore> desk_records_;
   std::unique_ptr<scheduler::RedisRotationStore> rotation_records_;

@@ -114,6 +114,9 @@ const std::map<std::string, Rule> kRules = {
     {"scheduler.ListWaitlist", {Kind::kRead, kAnyRole}},
     {"scheduler.CheckAvailability", {Kind::kRead, kAnyRole}},
     {"scheduler.ExportCalendar", {Kind::kRead, kAnyRole, {"resource_id", "organization_id"}}},
+    {"scheduler.CreateCalendarFeed", {Kind::kWrite, kStaff, {"organization_id", "resource_id"}}},
+    {"scheduler.ListCalendarFeeds", {Kind::kRead, kStaff}},
+    {"scheduler.RevokeCalendarFeed", {Kind::kWrite, kStaff}},
     {"scheduler.FindSlots", {Kind::kRead, kAnyRole}},
     {"scheduler.UsageReport", {Kind::kRead, kAnyRole, {"organization_id", "network_id"}}},
     {"scheduler.WatchBookings", {Kind::kRead, kAnyRole}},
@@ -194,12 +197,13 @@ constexpr const char* kAskerEmail = "asker-secret@example.nl";
 constexpr const char* kAskerPhone = "+31 6 5555 7193";
 constexpr const char* kTokenDescription = "SECRET-TOKEN-7f3a";
 constexpr const char* kRegistrantEmail = "registrant-secret@example.nl";
+constexpr const char* kFeedDescription = "SECRET-FEED-7f3a";
 // Asker contacts: the entry partner's staff, not its integrations.
 const std::vector<Sentinel> kSentinels = {
-    {kBookingTitle, kAnyRole},  {kBookingNotes, kAnyRole}, {kWaitlistTitle, kAnyRole},
-    {kStaffEmail, kAnyRole},    {kStaffPhone, kAnyRole},   {kRotationNotes, kAnyRole},
-    {kAskerEmail, kStaff},      {kAskerPhone, kStaff},     {kTokenDescription, kAdmins},
-    {kRegistrantEmail, kStaff},
+    {kBookingTitle, kAnyRole},  {kBookingNotes, kAnyRole},  {kWaitlistTitle, kAnyRole},
+    {kStaffEmail, kAnyRole},    {kStaffPhone, kAnyRole},    {kRotationNotes, kAnyRole},
+    {kAskerEmail, kStaff},      {kAskerPhone, kStaff},      {kTokenDescription, kAdmins},
+    {kRegistrantEmail, kStaff}, {kFeedDescription, kStaff},
 };
 
 // The owner's world, made through the API; every id the matrix aims at.
@@ -210,8 +214,10 @@ struct World {
       "net-shared";  // the owner and the foreign organisation: the desk's
   const std::string foreign_net = "net-foreign";
   std::string lab, unit, booking, waitlist_entry, pool, rotation_request, plan, handover;
-  std::string responder, inquiry, token;   // token: a member token of the owner, with a description
-  std::string event, registration;         // the owner's event; a partner's named person registered
+  std::string responder, inquiry, token;  // token: a member token of the owner, with a description
+  std::string event, registration;        // the owner's event; a partner's named person registered
+  // A calendar feed of the owner's bookings, and its secret: no answer to anyone may hold it again.
+  std::string calendar_feed, feed_secret;
   const std::string fresh = "matrix-new";  // a client-chosen id nothing has
   // Cursors from before the world was made: a watcher resuming from one replays it.
   std::string resource_cursor, booking_cursor, inquiry_cursor;
@@ -238,6 +244,7 @@ const std::vector<Aim> kAim = {
     {"*RotationRequest", "id", &World::rotation_request},
     {"*RotationPlan", "id", &World::plan},
     {"*Handover", "id", &World::handover},
+    {"*CalendarFeed", "id", &World::calendar_feed},
     {"*Token", "id", &World::token},
     {"*Responder", "id", &World::responder},
     {"*Inquiry", "id", &World::inquiry},
@@ -750,6 +757,17 @@ void AuthzMatrix::MakeWorld() {
   ASSERT_TRUE(registering.ok()) << registering.error_message();
   w.registration = registered.id();
 
+  // A calendar feed of the owner's bookings, with a description only its staff may read.
+  sch::CreateCalendarFeedRequest feed;
+  feed.set_organization_id(w.owner);
+  feed.set_description(kFeedDescription);
+  sch::CalendarFeed made_feed;
+  auto feeding = scheduler->CreateCalendarFeed(As(owner_admin_).get(), feed, &made_feed);
+  ASSERT_TRUE(feeding.ok()) << feeding.error_message();
+  w.calendar_feed = made_feed.id();
+  w.feed_secret = made_feed.secret();
+  ASSERT_FALSE(w.feed_secret.empty());
+
   // The owner's objects as requests carry them whole, read back by the owner.
   auto keep = [&](std::unique_ptr<Message> object) { w.templates.push_back(std::move(object)); };
   keep(std::make_unique<prg::Event>(made_event));
@@ -795,8 +813,8 @@ std::map<std::string, std::string> AuthzMatrix::Snapshot() {
        {"registry.GetOrganization", "registry.GetNetwork", "registry.GetResource",
         "registry.GetAvailability", "scheduler.GetBooking", "scheduler.ListWaitlist",
         "scheduler.GetRotationPool", "scheduler.GetRotationRequest", "scheduler.GetRotationPlan",
-        "scheduler.ListHandovers", "scheduler.ListRotationRequests", "desk.GetResponder",
-        "desk.GetInquiry", "auth.ListTokens", "programme.GetEvent"}) {
+        "scheduler.ListHandovers", "scheduler.ListRotationRequests", "scheduler.ListCalendarFeeds",
+        "desk.GetResponder", "desk.GetInquiry", "auth.ListTokens", "programme.GetEvent"}) {
     for (const auto* method : EveryMethod()) {
       if (GateName(method) != gate) continue;
       std::unique_ptr<Message> request(google::protobuf::MessageFactory::generated_factory()
@@ -809,17 +827,23 @@ std::map<std::string, std::string> AuthzMatrix::Snapshot() {
       out[gate] = reply.messages.empty() ? "" : reply.messages[0];
     }
   }
-  EXPECT_EQ(out.size(), 15u);
+  EXPECT_EQ(out.size(), 16u);
   return out;
 }
 
 // The sentinels `probe` may not read, found in what it got back (responses, and the status'
-// message and details unless the probe sent the sentinel itself).
+// message and details unless the probe sent the sentinel itself), and any of `never` (secrets no
+// answer may carry again).
 std::vector<std::string> Leaks(const Probe& probe, const RawReply& reply,
-                               const std::string& request) {
+                               const std::string& request, const std::vector<std::string>& never) {
   std::string received;
   for (const auto& m : reply.messages) received += m;
   std::vector<std::string> leaks;
+  for (const auto& secret : never)
+    if (absl::StrContains(received, secret) ||
+        absl::StrContains(reply.status.error_message(), secret) ||
+        absl::StrContains(reply.status.error_details(), secret))
+      leaks.push_back("a secret shown once");
   for (const auto& s : kSentinels) {
     if (!probe.foreign && s.owner_roles.count(probe.role)) continue;
     const bool in_status = !absl::StrContains(request, s.text) &&
@@ -891,7 +915,7 @@ TEST_F(AuthzMatrix, ForeignAndLowerRoleTokensChangeNothingAndReadNothingPrivate)
         refusals += refused;
         const std::string what = label + " by " + probe.label + ": " + std::to_string(code) + " " +
                                  reply.status.error_message();
-        for (const auto& leak : Leaks(probe, reply, request))
+        for (const auto& leak : Leaks(probe, reply, request, {w.feed_secret}))
           ADD_FAILURE() << "LEAK of " << leak << " in " << what;
         ASSERT_NE(code, grpc::StatusCode::UNAUTHENTICATED) << what;
         EXPECT_NE(code, grpc::StatusCode::INVALID_ARGUMENT)

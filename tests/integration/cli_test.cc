@@ -683,6 +683,32 @@ TEST_F(CliTest, TablesBeginWithIdAndStateAndAvailabilityShowsClosures) {
   EXPECT_EQ(later.output.find("closed:"), std::string::npos) << later.output;  // not in the period
 }
 
+TEST_F(CliTest, MakesListsAndRevokesACalendarFeed) {
+  ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
+  // This server has no HTTP listener and no http.base_url: the address is the path alone.
+  auto made = Cli("booking calendar-feed create --org fablab --description 'Planning'");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const size_t at = made.output.find("/calendar/isc_");
+  ASSERT_NE(at, std::string::npos) << made.output;
+  EXPECT_TRUE(at == 0 || made.output[at - 1] == '\n') << made.output;  // no host before it
+  EXPECT_NE(made.output.find("not shown again"), std::string::npos) << made.output;
+  const std::string secret = made.output.substr(at + 10, made.output.find(".ics", at) - at - 10);
+  ASSERT_EQ(secret.size(), 36u) << made.output;
+  auto listed = Cli("-o json booking calendar-feed list --org fablab");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  const auto feeds = nlohmann::json::parse(listed.output)["feeds"];
+  ASSERT_EQ(feeds.size(), 1u) << listed.output;
+  EXPECT_EQ(feeds[0]["description"], "Planning");
+  EXPECT_EQ(listed.output.find(secret), std::string::npos) << listed.output;
+  const std::string id = feeds[0]["id"];
+  ASSERT_EQ(Cli("booking calendar-feed revoke " + id).exit_code, 0);
+  auto again = Cli("booking calendar-feed revoke " + id);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.output.find("NOT_FOUND"), std::string::npos) << again.output;
+  auto neither = Cli("booking calendar-feed create");
+  EXPECT_NE(neither.output.find("organization_id"), std::string::npos) << neither.output;
+}
+
 TEST_F(CliTest, PlansAnEventRegistersAPersonAndWritesItsCalendar) {
   ASSERT_EQ(Cli("org create --id perron038 --name Perron038 --kind company").exit_code, 0);
   auto lab =

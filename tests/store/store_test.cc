@@ -24,6 +24,7 @@
 #include "services/common/redis_function.h"
 #include "services/desk/desk_store.h"
 #include "services/scheduler/booking_store.h"
+#include "services/scheduler/calendar_feed_store.h"
 #include "services/scheduler/rotation_store.h"
 #include "tests/support/redis_server.h"
 
@@ -71,7 +72,8 @@ class StoreTest : public ::testing::Test {
     auto pool = RedisPool::Create(config);
     ASSERT_TRUE(pool.ok()) << pool.status();
     redis_ = std::move(*pool);
-    for (auto library : {kAuthLua, kRegistryLua, kSchedulerLua, kDeskLua, kRotationLua})
+    for (auto library :
+         {kAuthLua, kRegistryLua, kSchedulerLua, kDeskLua, kRotationLua, kCalendarFeedLua})
       redis_->AddFunctionLibrary(std::string(library));
     ASSERT_TRUE(redis_->LoadFunctions().ok());
   }
@@ -86,7 +88,8 @@ testing::RedisServer* StoreTest::redis_server_ = nullptr;
 // The calling convention itself.
 
 TEST_F(StoreTest, LibrariesAndFunctionsCarryTheConventionVersion) {
-  for (auto library : {kAuthLua, kRegistryLua, kSchedulerLua, kDeskLua, kRotationLua}) {
+  for (auto library :
+       {kAuthLua, kRegistryLua, kSchedulerLua, kDeskLua, kRotationLua, kCalendarFeedLua}) {
     const std::string first_line(library.substr(0, library.find('\n')));
     EXPECT_TRUE(absl::EndsWith(first_line, kRedisFunctionVersion)) << first_line;
   }
@@ -809,6 +812,78 @@ TEST_F(StoreTest, TokensAreCreatedReplayedAndRevoked) {
   auto left = tokens.List(PlatformAdmin(), list);
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(left->tokens_size(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar feeds (calendar_feed.lua through RedisCalendarFeedStore).
+
+TEST_F(StoreTest, CalendarFeedsAreFoundByHashListedRevokedAndReplayed) {
+  scheduler::RedisCalendarFeedStore store(redis_.get());
+  auto feed = [](const std::string& id, const std::string& holder, int64_t created_s) {
+    scheduler::StoredCalendarFeed stored;
+    stored.feed.set_id(id);
+    stored.feed.set_organization_id(holder);
+    stored.feed.mutable_create_time()->set_seconds(created_s);
+    stored.holder = holder;
+    return stored;
+  };
+  const auto first = feed("cal_1", "o1", 2000), second = feed("cal_2", "o1", 1000);
+  sv1::CalendarFeed answer = first.feed;
+  answer.set_secret("isc_first");
+  const std::string replay = store.ReplayKey("o1", "create-1#fp1");
+  auto created = store.Insert(first, "hash1", answer, replay, 600, 2);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->secret(), "isc_first");
+  // A retry gets the first answer and stores nothing; the same id for another request is refused.
+  auto retried =
+      store.Insert(feed("cal_9", "o1", 3000), "hash9", sv1::CalendarFeed(), replay, 600, 2);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->secret(), "isc_first");
+  EXPECT_EQ(store.Insert(first, "hash1", answer, store.ReplayKey("o1", "create-1#other"), 600, 2)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store.Insert(second, "hash2", second.feed, "", 600, 2).ok());
+  // An organisation holds at most `max` feeds; another organisation's count is its own.
+  auto third = store.Insert(feed("cal_3", "o1", 3000), "hash3", sv1::CalendarFeed(), "", 600, 2);
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(third.status()), "TOO_MANY_FEEDS");
+  ASSERT_TRUE(
+      store.Insert(feed("cal_4", "o2", 3000), "hash4", sv1::CalendarFeed(), "", 600, 2).ok());
+
+  // Found by the hash of its secret and by id, with its holder; the record holds no secret.
+  auto by_hash = store.ByHash("hash1");
+  ASSERT_TRUE(by_hash.ok() && by_hash->has_value()) << by_hash.status();
+  EXPECT_EQ((*by_hash)->feed.id(), "cal_1");
+  EXPECT_EQ((*by_hash)->holder, "o1");
+  EXPECT_TRUE((*by_hash)->feed.secret().empty());
+  EXPECT_FALSE(store.ByHash("hash9")->has_value());  // the replayed create stored nothing
+  auto by_id = store.ById("cal_2");
+  ASSERT_TRUE(by_id.ok() && by_id->has_value());
+  EXPECT_EQ((*by_id)->holder, "o1");
+  EXPECT_FALSE(store.ById("cal_9")->has_value());
+  // Listed oldest first, the holder's only.
+  auto held = store.HeldBy("o1");
+  ASSERT_TRUE(held.ok()) << held.status();
+  ASSERT_EQ(held->size(), 2u);
+  EXPECT_EQ((*held)[0].id(), "cal_2");
+  EXPECT_EQ((*held)[1].id(), "cal_1");
+
+  // Revoked: gone by hash, id and list; a retry gets the same record, another call NOT_FOUND.
+  const std::string revoke = store.ReplayKey("o1", "revoke-1#fp");
+  auto revoked = store.Revoke(first, revoke, 600);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_EQ(revoked->id(), "cal_1");
+  EXPECT_FALSE(store.ByHash("hash1")->has_value());
+  EXPECT_FALSE(store.ById("cal_1")->has_value());
+  EXPECT_EQ(store.HeldBy("o1")->size(), 1u);
+  auto again = store.Revoke(first, revoke, 600);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->id(), "cal_1");
+  EXPECT_EQ(store.Revoke(first, "", 600).status().code(), absl::StatusCode::kNotFound);
+  // Room again for a new one.
+  EXPECT_TRUE(
+      store.Insert(feed("cal_5", "o1", 4000), "hash5", sv1::CalendarFeed(), "", 600, 2).ok());
 }
 
 TEST_F(StoreTest, TheRateLimitRefusesOnceTheBurstIsSpent) {

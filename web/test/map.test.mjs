@@ -185,6 +185,23 @@ test("a resource's card shows its terms, contact role and programme, by keyboard
   await page.close();
 });
 
+test("a link to a resource's card opens it, as booking calendars link to it", async () => {
+  const page = await openMap("?lang=en#resource=dif-zoetermeer");
+  await page.waitForSelector("#card:not([hidden])");
+  assert.match(await page.$eval("#card", (n) => n.innerText), /Dutch Innovation Factory/);
+  // Another link on the same page opens that card instead; an unknown id opens none.
+  await page.evaluate(() => { location.hash = "resource=perron038-twin"; });
+  await page.waitForFunction(() => document.querySelector("#card h2").textContent === "Perron038 digital twin");
+  await page.keyboard.press("Escape");
+  // (the listener runs within dispatchEvent: nothing left to wait for when it returns)
+  await page.evaluate(() => {
+    history.replaceState(null, "", "#resource=private-lab");
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
+  });
+  assert.equal(await page.$eval("#card", (n) => n.hidden), true);
+  await page.close();
+});
+
 test("the feeds carry the public programme: GeoJSON, JSON-LD Event and an iCalendar that opens", async () => {
   const feed = await (await fetch(`${site.base}/open/resources.geojson`)).json();
   const twin = feed.features.find((f) => f.id === "perron038-twin");

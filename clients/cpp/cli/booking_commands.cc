@@ -17,7 +17,8 @@ const std::vector<std::string> kBookingColumns = {
     "id", "state", "start_time", "end_time", "quantity", "organization_id", "title"};
 
 struct Flags {
-  std::string id, resource, organization, start, end, title, notes, reason, cursor, rrule, file;
+  std::string id, resource, organization, start, end, title, notes, reason, cursor, rrule, file,
+      description;
   std::vector<std::string> states;
   int quantity = 1;
   int limit = 0;
@@ -294,6 +295,51 @@ void AddCalendar(CLI::App* sub, App& app, const FlagsPtr& f) {
   });
 }
 
+// `booking calendar-feed create|list|revoke`: addresses calendar programs subscribe to.
+void AddCalendarFeed(CLI::App* sub, App& app, const FlagsPtr& f) {
+  auto* feed = sub->add_subcommand(
+      "calendar-feed", "secret addresses calendar programs subscribe to (Outlook, Google, Apple)");
+  feed->require_subcommand(1);
+  auto* create = feed->add_subcommand(
+      "create", "a new address serving your organisation's or a resource's bookings");
+  auto* by_resource = create->add_option("--resource", f->resource, "bookings of this resource");
+  create->add_option("--org", f->organization, "bookings of this organisation")
+      ->excludes(by_resource);
+  create->add_option("--description", f->description, "what or whom it is for");
+  create->callback([&app, f] {
+    CreateCalendarFeedRequest request;
+    request.set_resource_id(f->resource);
+    request.set_organization_id(f->organization);
+    request.set_description(f->description);
+    CalendarFeed out;
+    if (!Call(app, app.client().scheduler(), &Stub::CreateCalendarFeed, request, &out)) return;
+    if (app.output == "json") return PrintMessage(out, "json");
+    std::cout << out.url() << "\n";
+    std::cerr << "Subscribe to this address in a calendar program. Anyone who has it reads the "
+                 "calendar, and it is not shown again; revoke it with `infrashare booking "
+                 "calendar-feed revoke "
+              << out.id() << "`.\n";
+  });
+  auto* list = feed->add_subcommand(
+      "list", "your organisation's feeds (of its bookings and of its resources), oldest first");
+  list->add_option("--org", f->organization, "platform admins: another organisation's");
+  list->callback([&app, f] {
+    ListCalendarFeedsRequest request;
+    request.set_organization_id(f->organization);
+    ListCalendarFeedsResponse out;
+    if (Call(app, app.client().scheduler(), &Stub::ListCalendarFeeds, request, &out))
+      PrintList(app, out, out.feeds(),
+                {"id", "organization_id", "resource_id", "description", "create_time"});
+  });
+  auto* revoke = feed->add_subcommand("revoke", "the address answers 404 from now on");
+  revoke->add_option("id", f->id)->required();
+  revoke->callback([&app, f] {
+    RevokeCalendarFeedRequest request;
+    request.set_id(f->id);
+    CallAndPrint(app, app.client().scheduler(), &Stub::RevokeCalendarFeed, request);
+  });
+}
+
 void AddTrainingAndFree(CLI::App* sub, App& app, const FlagsPtr& f) {
   auto* train =
       sub->add_subcommand("train", "record that an organisation is trained on your resource");
@@ -360,6 +406,7 @@ void AddBookingCommands(CLI::App& cli, App& app) {
   AddFind(sub, app, f);
   AddUsage(sub, app, f);
   AddCalendar(sub, app, f);
+  AddCalendarFeed(sub, app, f);
   AddTrainingAndFree(sub, app, f);
   AddWatch(sub, app, f);
 }

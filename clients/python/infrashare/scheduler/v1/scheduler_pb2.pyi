@@ -129,6 +129,26 @@ class BookingEvent(_message.Message):
     type: BookingEventType
     def __init__(self, cursor: _Optional[str] = ..., type: _Optional[_Union[BookingEventType, str]] = ..., booking: _Optional[_Union[Booking, _Mapping]] = ...) -> None: ...
 
+class CalendarFeed(_message.Message):
+    __slots__ = ["create_time", "created_by", "description", "id", "organization_id", "resource_id", "secret", "url"]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    create_time: _timestamp_pb2.Timestamp
+    created_by: str
+    description: str
+    id: str
+    organization_id: str
+    resource_id: str
+    secret: str
+    url: str
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., description: _Optional[str] = ..., secret: _Optional[str] = ..., url: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ...) -> None: ...
+
 class CancelBookingRequest(_message.Message):
     __slots__ = ["id", "reason", "request_id"]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -206,6 +226,18 @@ class CreateBookingRequest(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     title: str
     def __init__(self, resource_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., title: _Optional[str] = ..., notes: _Optional[str] = ..., hold: bool = ..., organization_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateCalendarFeedRequest(_message.Message):
+    __slots__ = ["description", "organization_id", "request_id", "resource_id"]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    description: str
+    organization_id: str
+    request_id: str
+    resource_id: str
+    def __init__(self, organization_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., description: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreateRecurringBookingRequest(_message.Message):
     __slots__ = ["end_time", "mode", "notes", "organization_id", "quantity", "request_id", "resource_id", "rrule", "start_time", "title"]
@@ -457,6 +489,18 @@ class ListBookingsResponse(_message.Message):
     next_page_token: str
     def __init__(self, bookings: _Optional[_Iterable[_Union[Booking, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class ListCalendarFeedsRequest(_message.Message):
+    __slots__ = ["organization_id"]
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    def __init__(self, organization_id: _Optional[str] = ...) -> None: ...
+
+class ListCalendarFeedsResponse(_message.Message):
+    __slots__ = ["feeds"]
+    FEEDS_FIELD_NUMBER: _ClassVar[int]
+    feeds: _containers.RepeatedCompositeFieldContainer[CalendarFeed]
+    def __init__(self, feeds: _Optional[_Iterable[_Union[CalendarFeed, _Mapping]]] = ...) -> None: ...
+
 class ListHandoversRequest(_message.Message):
     __slots__ = ["plan_id"]
     PLAN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -616,6 +660,14 @@ class ResourceUsage(_message.Message):
     tariff_revenue_cents: int
     utilisation: float
     def __init__(self, resource_id: _Optional[str] = ..., display_name: _Optional[str] = ..., available_hours: _Optional[float] = ..., booked_hours: _Optional[float] = ..., utilisation: _Optional[float] = ..., tariff_revenue_cents: _Optional[int] = ..., in_kind_hours: _Optional[float] = ...) -> None: ...
+
+class RevokeCalendarFeedRequest(_message.Message):
+    __slots__ = ["id", "request_id"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    request_id: str
+    def __init__(self, id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class RotationCommitUndoReport(_message.Message):
     __slots__ = ["failures", "plan_id", "replaced_plan_id", "truncated"]

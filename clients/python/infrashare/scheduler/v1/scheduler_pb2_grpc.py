@@ -89,6 +89,21 @@ class SchedulerServiceStub(object):
                 request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ExportCalendarRequest.SerializeToString,
                 response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ExportCalendarResponse.FromString,
                 )
+        self.CreateCalendarFeed = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/CreateCalendarFeed',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.CreateCalendarFeedRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.CalendarFeed.FromString,
+                )
+        self.ListCalendarFeeds = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/ListCalendarFeeds',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ListCalendarFeedsRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.ListCalendarFeedsResponse.FromString,
+                )
+        self.RevokeCalendarFeed = channel.unary_unary(
+                '/infrashare.scheduler.v1.SchedulerService/RevokeCalendarFeed',
+                request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.RevokeCalendarFeedRequest.SerializeToString,
+                response_deserializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.CalendarFeed.FromString,
+                )
         self.FindSlots = channel.unary_unary(
                 '/infrashare.scheduler.v1.SchedulerService/FindSlots',
                 request_serializer=infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2.FindSlotsRequest.SerializeToString,

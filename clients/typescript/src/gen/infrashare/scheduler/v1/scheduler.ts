@@ -1019,7 +1019,12 @@ export interface UsageReportResponse {
 
 /**
  * An iCalendar (RFC 5545) feed of a resource's or an organisation's bookings, for calendar
- * programs. Holds and pending requests are TENTATIVE; released bookings are left out.
+ * programs. Holds and pending requests are TENTATIVE; released bookings are left out. The calendar
+ * is named (NAME, X-WR-CALNAME) after the organisation or the resource; each event's LOCATION is
+ * the resource's name and address, its DESCRIPTION names the resource (and who booked, for those
+ * who may see it), and its URL is the resource's card on the public map
+ * ("<http.base_url>/map#resource=<id>") when the resource is listed, else the resource's own `url`.
+ * Others' bookings show as "Busy", as ListBookings redacts them. At most 5000 bookings.
  */
 export interface ExportCalendarRequest {
   /** exactly one of resource_id and organization_id */
@@ -1034,6 +1039,58 @@ export interface ExportCalendarResponse {
   /** text/calendar */
   ical: string;
   events: number;
+}
+
+export interface CalendarFeed {
+  /** server-assigned */
+  id: string;
+  /** Exactly one scope: the organisation's bookings, or the resource's bookings. */
+  organizationId: string;
+  resourceId: string;
+  /** what or whom it is for (at most 200 characters) */
+  description: string;
+  /**
+   * Only in CreateCalendarFeed's answer (and its retries): the secret, stored only as a hash and
+   * never shown again, and the address that serves the feed:
+   * "<http.base_url, else the listener's address>/calendar/<secret>.ics" (without a host when
+   * neither is known to the server that made it).
+   */
+  secret: string;
+  url: string;
+  createTime:
+    | Date
+    | undefined;
+  /** token id of the creator */
+  createdBy: string;
+}
+
+/**
+ * An organisation's admins and members, for their own organisation's bookings or for a resource
+ * it owns; platform admins for any. At most 100 feeds per organisation.
+ */
+export interface CreateCalendarFeedRequest {
+  /** exactly one of organization_id and resource_id */
+  organizationId: string;
+  resourceId: string;
+  description: string;
+  /** a retry within auth.create_replay_ttl_s gets the same secret */
+  requestId: string;
+}
+
+export interface ListCalendarFeedsRequest {
+  /** The feeds of an organisation's bookings and of the resources it owns; default: the caller's. */
+  organizationId: string;
+}
+
+export interface ListCalendarFeedsResponse {
+  /** oldest first; no secrets, no addresses */
+  feeds: CalendarFeed[];
+}
+
+/** The address answers 404 from then on, as an address that never existed does. */
+export interface RevokeCalendarFeedRequest {
+  id: string;
+  requestId: string;
 }
 
 export interface WatchBookingsRequest {
@@ -6058,6 +6115,572 @@ export const ExportCalendarResponse: MessageFns<ExportCalendarResponse> = {
   },
 };
 
+function createBaseCalendarFeed(): CalendarFeed {
+  return {
+    id: "",
+    organizationId: "",
+    resourceId: "",
+    description: "",
+    secret: "",
+    url: "",
+    createTime: undefined,
+    createdBy: "",
+  };
+}
+
+export const CalendarFeed: MessageFns<CalendarFeed> = {
+  encode(message: CalendarFeed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.organizationId !== "") {
+      writer.uint32(18).string(message.organizationId);
+    }
+    if (message.resourceId !== "") {
+      writer.uint32(26).string(message.resourceId);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    if (message.secret !== "") {
+      writer.uint32(42).string(message.secret);
+    }
+    if (message.url !== "") {
+      writer.uint32(50).string(message.url);
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(58).fork()).join();
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(66).string(message.createdBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CalendarFeed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCalendarFeed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.organizationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resourceId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.secret = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.createdBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CalendarFeed {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      organizationId: isSet(object.organizationId)
+        ? globalThis.String(object.organizationId)
+        : isSet(object.organization_id)
+        ? globalThis.String(object.organization_id)
+        : "",
+      resourceId: isSet(object.resourceId)
+        ? globalThis.String(object.resourceId)
+        : isSet(object.resource_id)
+        ? globalThis.String(object.resource_id)
+        : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+      createdBy: isSet(object.createdBy)
+        ? globalThis.String(object.createdBy)
+        : isSet(object.created_by)
+        ? globalThis.String(object.created_by)
+        : "",
+    };
+  },
+
+  toJSON(message: CalendarFeed): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.organizationId !== "") {
+      obj.organizationId = message.organizationId;
+    }
+    if (message.resourceId !== "") {
+      obj.resourceId = message.resourceId;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.secret !== "") {
+      obj.secret = message.secret;
+    }
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    if (message.createdBy !== "") {
+      obj.createdBy = message.createdBy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CalendarFeed>, I>>(base?: I): CalendarFeed {
+    return CalendarFeed.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CalendarFeed>, I>>(object: I): CalendarFeed {
+    const message = createBaseCalendarFeed();
+    message.id = object.id ?? "";
+    message.organizationId = object.organizationId ?? "";
+    message.resourceId = object.resourceId ?? "";
+    message.description = object.description ?? "";
+    message.secret = object.secret ?? "";
+    message.url = object.url ?? "";
+    message.createTime = object.createTime ?? undefined;
+    message.createdBy = object.createdBy ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateCalendarFeedRequest(): CreateCalendarFeedRequest {
+  return { organizationId: "", resourceId: "", description: "", requestId: "" };
+}
+
+export const CreateCalendarFeedRequest: MessageFns<CreateCalendarFeedRequest> = {
+  encode(message: CreateCalendarFeedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.organizationId !== "") {
+      writer.uint32(10).string(message.organizationId);
+    }
+    if (message.resourceId !== "") {
+      writer.uint32(18).string(message.resourceId);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(34).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateCalendarFeedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateCalendarFeedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.organizationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateCalendarFeedRequest {
+    return {
+      organizationId: isSet(object.organizationId)
+        ? globalThis.String(object.organizationId)
+        : isSet(object.organization_id)
+        ? globalThis.String(object.organization_id)
+        : "",
+      resourceId: isSet(object.resourceId)
+        ? globalThis.String(object.resourceId)
+        : isSet(object.resource_id)
+        ? globalThis.String(object.resource_id)
+        : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateCalendarFeedRequest): unknown {
+    const obj: any = {};
+    if (message.organizationId !== "") {
+      obj.organizationId = message.organizationId;
+    }
+    if (message.resourceId !== "") {
+      obj.resourceId = message.resourceId;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateCalendarFeedRequest>, I>>(base?: I): CreateCalendarFeedRequest {
+    return CreateCalendarFeedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateCalendarFeedRequest>, I>>(object: I): CreateCalendarFeedRequest {
+    const message = createBaseCreateCalendarFeedRequest();
+    message.organizationId = object.organizationId ?? "";
+    message.resourceId = object.resourceId ?? "";
+    message.description = object.description ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseListCalendarFeedsRequest(): ListCalendarFeedsRequest {
+  return { organizationId: "" };
+}
+
+export const ListCalendarFeedsRequest: MessageFns<ListCalendarFeedsRequest> = {
+  encode(message: ListCalendarFeedsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.organizationId !== "") {
+      writer.uint32(10).string(message.organizationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCalendarFeedsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCalendarFeedsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.organizationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCalendarFeedsRequest {
+    return {
+      organizationId: isSet(object.organizationId)
+        ? globalThis.String(object.organizationId)
+        : isSet(object.organization_id)
+        ? globalThis.String(object.organization_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListCalendarFeedsRequest): unknown {
+    const obj: any = {};
+    if (message.organizationId !== "") {
+      obj.organizationId = message.organizationId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListCalendarFeedsRequest>, I>>(base?: I): ListCalendarFeedsRequest {
+    return ListCalendarFeedsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListCalendarFeedsRequest>, I>>(object: I): ListCalendarFeedsRequest {
+    const message = createBaseListCalendarFeedsRequest();
+    message.organizationId = object.organizationId ?? "";
+    return message;
+  },
+};
+
+function createBaseListCalendarFeedsResponse(): ListCalendarFeedsResponse {
+  return { feeds: [] };
+}
+
+export const ListCalendarFeedsResponse: MessageFns<ListCalendarFeedsResponse> = {
+  encode(message: ListCalendarFeedsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.feeds) {
+      CalendarFeed.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListCalendarFeedsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListCalendarFeedsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.feeds.push(CalendarFeed.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListCalendarFeedsResponse {
+    return {
+      feeds: globalThis.Array.isArray(object?.feeds) ? object.feeds.map((e: any) => CalendarFeed.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListCalendarFeedsResponse): unknown {
+    const obj: any = {};
+    if (message.feeds?.length) {
+      obj.feeds = message.feeds.map((e) => CalendarFeed.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListCalendarFeedsResponse>, I>>(base?: I): ListCalendarFeedsResponse {
+    return ListCalendarFeedsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListCalendarFeedsResponse>, I>>(object: I): ListCalendarFeedsResponse {
+    const message = createBaseListCalendarFeedsResponse();
+    message.feeds = object.feeds?.map((e) => CalendarFeed.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeCalendarFeedRequest(): RevokeCalendarFeedRequest {
+  return { id: "", requestId: "" };
+}
+
+export const RevokeCalendarFeedRequest: MessageFns<RevokeCalendarFeedRequest> = {
+  encode(message: RevokeCalendarFeedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeCalendarFeedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeCalendarFeedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeCalendarFeedRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RevokeCalendarFeedRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeCalendarFeedRequest>, I>>(base?: I): RevokeCalendarFeedRequest {
+    return RevokeCalendarFeedRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeCalendarFeedRequest>, I>>(object: I): RevokeCalendarFeedRequest {
+    const message = createBaseRevokeCalendarFeedRequest();
+    message.id = object.id ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
 function createBaseWatchBookingsRequest(): WatchBookingsRequest {
   return { resourceId: "", cursor: "" };
 }
@@ -10761,6 +11384,37 @@ export const SchedulerServiceService = {
       Buffer.from(ExportCalendarResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ExportCalendarResponse => ExportCalendarResponse.decode(value),
   },
+  createCalendarFeed: {
+    path: "/infrashare.scheduler.v1.SchedulerService/CreateCalendarFeed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateCalendarFeedRequest): Buffer =>
+      Buffer.from(CreateCalendarFeedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateCalendarFeedRequest => CreateCalendarFeedRequest.decode(value),
+    responseSerialize: (value: CalendarFeed): Buffer => Buffer.from(CalendarFeed.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CalendarFeed => CalendarFeed.decode(value),
+  },
+  listCalendarFeeds: {
+    path: "/infrashare.scheduler.v1.SchedulerService/ListCalendarFeeds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListCalendarFeedsRequest): Buffer =>
+      Buffer.from(ListCalendarFeedsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListCalendarFeedsRequest => ListCalendarFeedsRequest.decode(value),
+    responseSerialize: (value: ListCalendarFeedsResponse): Buffer =>
+      Buffer.from(ListCalendarFeedsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListCalendarFeedsResponse => ListCalendarFeedsResponse.decode(value),
+  },
+  revokeCalendarFeed: {
+    path: "/infrashare.scheduler.v1.SchedulerService/RevokeCalendarFeed" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeCalendarFeedRequest): Buffer =>
+      Buffer.from(RevokeCalendarFeedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeCalendarFeedRequest => RevokeCalendarFeedRequest.decode(value),
+    responseSerialize: (value: CalendarFeed): Buffer => Buffer.from(CalendarFeed.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CalendarFeed => CalendarFeed.decode(value),
+  },
   findSlots: {
     path: "/infrashare.scheduler.v1.SchedulerService/FindSlots" as const,
     requestStream: false as const,
@@ -10976,6 +11630,9 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
   listWaitlist: handleUnaryCall<ListWaitlistRequest, ListWaitlistResponse>;
   checkAvailability: handleUnaryCall<CheckAvailabilityRequest, CheckAvailabilityResponse>;
   exportCalendar: handleUnaryCall<ExportCalendarRequest, ExportCalendarResponse>;
+  createCalendarFeed: handleUnaryCall<CreateCalendarFeedRequest, CalendarFeed>;
+  listCalendarFeeds: handleUnaryCall<ListCalendarFeedsRequest, ListCalendarFeedsResponse>;
+  revokeCalendarFeed: handleUnaryCall<RevokeCalendarFeedRequest, CalendarFeed>;
   findSlots: handleUnaryCall<FindSlotsRequest, FindSlotsResponse>;
   usageReport: handleUnaryCall<UsageReportRequest, UsageReportResponse>;
   watchBookings: handleServerStreamingCall<WatchBookingsRequest, BookingEvent>;
@@ -11230,6 +11887,51 @@ export interface SchedulerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ExportCalendarResponse) => void,
+  ): ClientUnaryCall;
+  createCalendarFeed(
+    request: CreateCalendarFeedRequest,
+    callback: (error: ServiceError | null, response: CalendarFeed) => void,
+  ): ClientUnaryCall;
+  createCalendarFeed(
+    request: CreateCalendarFeedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CalendarFeed) => void,
+  ): ClientUnaryCall;
+  createCalendarFeed(
+    request: CreateCalendarFeedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CalendarFeed) => void,
+  ): ClientUnaryCall;
+  listCalendarFeeds(
+    request: ListCalendarFeedsRequest,
+    callback: (error: ServiceError | null, response: ListCalendarFeedsResponse) => void,
+  ): ClientUnaryCall;
+  listCalendarFeeds(
+    request: ListCalendarFeedsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListCalendarFeedsResponse) => void,
+  ): ClientUnaryCall;
+  listCalendarFeeds(
+    request: ListCalendarFeedsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListCalendarFeedsResponse) => void,
+  ): ClientUnaryCall;
+  revokeCalendarFeed(
+    request: RevokeCalendarFeedRequest,
+    callback: (error: ServiceError | null, response: CalendarFeed) => void,
+  ): ClientUnaryCall;
+  revokeCalendarFeed(
+    request: RevokeCalendarFeedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CalendarFeed) => void,
+  ): ClientUnaryCall;
+  revokeCalendarFeed(
+    request: RevokeCalendarFeedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CalendarFeed) => void,
   ): ClientUnaryCall;
   findSlots(
     request: FindSlotsRequest,
