@@ -313,7 +313,7 @@ void AddCalendarFeed(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.set_description(f->description);
     CalendarFeed out;
     if (!Call(app, app.client().scheduler(), &Stub::CreateCalendarFeed, request, &out)) return;
-    if (app.output == "json") return PrintMessage(out, "json");
+    if (app.ForPrograms()) return PrintMessage(out, app);
     std::cout << out.url() << "\n";
     std::cerr << "Subscribe to this address in a calendar program. Anyone who has it reads the "
                  "calendar, and it is not shown again; revoke it with `infrashare booking "
