@@ -503,7 +503,7 @@ RedisArgs RedisPool::FCallCommand(absl::string_view function, const RedisArgs& k
   command.reserve(3 + keys.size() + args.size());
   {
     std::shared_lock lock(functions_mutex_);
-    command.push_back(read_only_functions_.count(function) > 0 ? "FCALL_RO" : "FCALL");
+    command.push_back(read_only_functions_.count(std::string(function)) > 0 ? "FCALL_RO" : "FCALL");
   }
   command.emplace_back(function);
   command.push_back(std::to_string(keys.size()));

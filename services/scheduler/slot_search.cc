@@ -1,6 +1,7 @@
 #include "services/scheduler/slot_search.h"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -92,7 +93,7 @@ std::optional<v1::PassedOver> RulesRuledOut(const registry::v1::Resource& resour
   if (state == registry::v1::LIFECYCLE_STATE_RETIRED ||
       state == registry::v1::LIFECYCLE_STATE_PLANNED ||
       state == registry::v1::LIFECYCLE_STATE_MAINTENANCE) {
-    std::string name = registry::v1::LifecycleState_Name(state);
+    absl::string_view name = registry::v1::LifecycleState_Name(state);
     absl::ConsumePrefix(&name, "LIFECYCLE_STATE_");
     return PassOver(resource, v1::PASS_OVER_REASON_NOT_IN_SERVICE,
                     absl::StrCat("its state is ", absl::AsciiStrToLower(name)));

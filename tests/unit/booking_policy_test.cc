@@ -82,16 +82,16 @@ TEST(PlanBooking, AddsBuffersAndChecksRules) {
   r.mutable_booking_rules()->set_buffer_after_minutes(30);
   r.mutable_booking_rules()->set_lead_time_minutes(60);
   const EpochMs now = 1800000000000;
-  auto slot = PlanBooking(Request(now + 120 * kMin, now + 180 * kMin, 3), Resource(r), now);
+  auto slot = PlanBooking(Request(now + 120 * kMin, now + 180 * kMin, 3), Resource(r), now, 60);
   ASSERT_TRUE(slot.ok()) << slot.status();
   EXPECT_EQ(slot->blocked_start, now + 105 * kMin);
   EXPECT_EQ(slot->blocked_end, now + 210 * kMin);
   EXPECT_EQ(slot->capacity, 5);
   EXPECT_EQ(
-      ErrorField(
-          PlanBooking(Request(now + 120 * kMin, now + 180 * kMin, 6), Resource(r), now).status()),
+      ErrorField(PlanBooking(Request(now + 120 * kMin, now + 180 * kMin, 6), Resource(r), now, 60)
+                     .status()),
       "quantity");
-  auto soon = PlanBooking(Request(now + 30 * kMin, now + 90 * kMin), Resource(r), now);
+  auto soon = PlanBooking(Request(now + 30 * kMin, now + 90 * kMin), Resource(r), now, 60);
   EXPECT_EQ(soon.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
@@ -108,18 +108,20 @@ TEST(PlanBooking, RespectsWallClockAvailabilityAcrossDst) {
   const EpochMs now = 1767225600000;  // 2026-01-01T00:00Z
   // 2026-03-29, the spring change: 09:00 local is 07:00Z (CEST); on 03-28 it was 08:00Z (CET).
   const EpochMs march29_0700z = 1774767600000;
-  EXPECT_TRUE(PlanBooking(Request(march29_0700z, march29_0700z + 60 * kMin), bookable, now).ok());
-  const EpochMs march28_0700z = march29_0700z - 24 * 60 * kMin;
-  EXPECT_FALSE(PlanBooking(Request(march28_0700z, march28_0700z + 60 * kMin), bookable, now).ok());
   EXPECT_TRUE(
-      PlanBooking(Request(march28_0700z + 60 * kMin, march28_0700z + 120 * kMin), bookable, now)
+      PlanBooking(Request(march29_0700z, march29_0700z + 60 * kMin), bookable, now, 60).ok());
+  const EpochMs march28_0700z = march29_0700z - 24 * 60 * kMin;
+  EXPECT_FALSE(
+      PlanBooking(Request(march28_0700z, march28_0700z + 60 * kMin), bookable, now, 60).ok());
+  EXPECT_TRUE(
+      PlanBooking(Request(march28_0700z + 60 * kMin, march28_0700z + 120 * kMin), bookable, now, 60)
           .ok());
   // 2026-10-25, back to CET: 09:00 local is 08:00Z again.
   const EpochMs october25_0700z = 1792911600000;
   EXPECT_FALSE(
-      PlanBooking(Request(october25_0700z, october25_0700z + 60 * kMin), bookable, now).ok());
+      PlanBooking(Request(october25_0700z, october25_0700z + 60 * kMin), bookable, now, 60).ok());
   EXPECT_TRUE(PlanBooking(Request(october25_0700z + 60 * kMin, october25_0700z + 9 * 60 * kMin),
-                          bookable, now)
+                          bookable, now, 60)
                   .ok());
 }
 
