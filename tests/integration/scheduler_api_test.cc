@@ -917,14 +917,20 @@ TEST_F(SchedulerApiTest, FindSlotsSaysWhyEachResourceFoundGaveNoSlot) {
   request.set_quantity(2);
   ASSERT_TRUE(scheduler_->FindSlots(As(school_).get(), request, &found).ok());
   EXPECT_EQ(found.slots_size(), 0);
-  for (const auto& p : found.passed_over())
-    if (p.resource_id() == free) EXPECT_EQ(p.reason(), PASS_OVER_REASON_TOO_SMALL);
+  for (const auto& p : found.passed_over()) {
+    if (p.resource_id() == free) {
+      EXPECT_EQ(p.reason(), PASS_OVER_REASON_TOO_SMALL);
+    }
+  }
   request.set_quantity(1);
   ASSERT_TRUE(scheduler_->FindSlots(As(reader_).get(), request, &found).ok());
   EXPECT_EQ(found.slots_size(), 0);
   EXPECT_EQ(found.resources_considered(), 0);
-  for (const auto& p : found.passed_over())
-    if (p.resource_id() == free) EXPECT_EQ(p.reason(), PASS_OVER_REASON_NOT_PERMITTED);
+  for (const auto& p : found.passed_over()) {
+    if (p.resource_id() == free) {
+      EXPECT_EQ(p.reason(), PASS_OVER_REASON_NOT_PERMITTED);
+    }
+  }
 
   // A window shorter than the duration is a mistake in the request.
   *request.mutable_end_time() = At(9);
