@@ -304,7 +304,9 @@ TEST_F(CliTest, WatchWritesOneJsonObjectPerLineAsEventsCome) {
   std::array<char, 65536> line;
   while (events.size() < 2 && fgets(line.data(), line.size(), pipe) != nullptr) {
     events.push_back(nlohmann::json::parse(line.data(), nullptr, false));
-    if (events.size() == 1) EXPECT_EQ(create("second-lab"), 0);  // only now is there a second
+    if (events.size() == 1) {
+      EXPECT_EQ(create("second-lab"), 0);  // only now is there a second
+    }
   }
   EXPECT_EQ(WEXITSTATUS(pclose(pipe)), 0);
   ASSERT_EQ(events.size(), 2u);
