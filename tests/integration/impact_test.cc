@@ -100,6 +100,7 @@ class ImpactTest : public ::testing::Test {
   static void SetUpTestSuite() {
     redis_ = new RedisServer(ClusterModeRequested());
     Config config = TestServer::DefaultConfig();
+    config.scheduler.time_step_s = 1;  // an event that begins six seconds from now
     config.desk.accept_s_normal = 3600;
     config.desk.timer_interval_ms = 50;
     server_ = new TestServer(redis_->url(), config);
