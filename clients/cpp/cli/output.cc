@@ -248,7 +248,8 @@ void PrintForPrograms(const google::protobuf::Message& message, const std::strin
 
 void PrintMessage(const google::protobuf::Message& message, const App& app) {
   if (app.ForPrograms()) return PrintForPrograms(message, app.output);
-  for (const auto& [key, value] : ForPeople(message, app).items())
+  const nlohmann::json json = ForPeople(message, app);  // items() does not keep a temporary
+  for (const auto& [key, value] : json.items())
     if (!Unset(value))
       std::cout << key << ": " << (value.is_structured() ? value.dump() : Text(value, key)) << "\n";
 }
