@@ -830,7 +830,8 @@ TEST_F(StoreTest, CalendarFeedsAreFoundByHashListedRevokedAndReplayed) {
   const auto first = feed("cal_1", "o1", 2000), second = feed("cal_2", "o1", 1000);
   sv1::CalendarFeed answer = first.feed;
   answer.set_secret("isc_first");
-  const std::string replay = store.ReplayKey("o1", "create-1#fp1");
+  // Fingerprints are hexadecimal, as IdempotencyKey makes them (the replay record is read by that).
+  const std::string replay = store.ReplayKey("o1", "create-1#f1");
   auto created = store.Insert(first, "hash1", answer, replay, 600, 2);
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(created->secret(), "isc_first");
@@ -839,7 +840,7 @@ TEST_F(StoreTest, CalendarFeedsAreFoundByHashListedRevokedAndReplayed) {
       store.Insert(feed("cal_9", "o1", 3000), "hash9", sv1::CalendarFeed(), replay, 600, 2);
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_EQ(retried->secret(), "isc_first");
-  EXPECT_EQ(store.Insert(first, "hash1", answer, store.ReplayKey("o1", "create-1#other"), 600, 2)
+  EXPECT_EQ(store.Insert(first, "hash1", answer, store.ReplayKey("o1", "create-1#ab"), 600, 2)
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
@@ -870,7 +871,7 @@ TEST_F(StoreTest, CalendarFeedsAreFoundByHashListedRevokedAndReplayed) {
   EXPECT_EQ((*held)[1].id(), "cal_1");
 
   // Revoked: gone by hash, id and list; a retry gets the same record, another call NOT_FOUND.
-  const std::string revoke = store.ReplayKey("o1", "revoke-1#fp");
+  const std::string revoke = store.ReplayKey("o1", "revoke-1#fe");
   auto revoked = store.Revoke(first, revoke, 600);
   ASSERT_TRUE(revoked.ok()) << revoked.status();
   EXPECT_EQ(revoked->id(), "cal_1");
