@@ -65,11 +65,16 @@ def example(work):
     source = os.path.join(work, "find_slots")
     shutil.copytree(os.path.join(SOURCE_DIR, "clients", "cpp", "examples", "find_slots"), source)
     build = os.path.join(work, "find_slots-build")
-    configure = [CMAKE, "-S", source, "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}"]
-    configure.append("-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF")
-    if shutil.which("ccache"):
-        configure.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
-    run(*configure)
+    # Only the prefix: not the tree, not CMake's registry of packages built elsewhere.
+    run(
+        CMAKE,
+        "-S",
+        source,
+        "-B",
+        build,
+        f"-DCMAKE_PREFIX_PATH={prefix}",
+        "-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF",
+    )
     with open(os.path.join(build, "CMakeCache.txt")) as cache:
         found = [line.strip() for line in cache if line.startswith("infrashareClient_DIR:")]
     assert found == [f"infrashareClient_DIR:PATH={prefix}/lib/cmake/infrashareClient"]
