@@ -71,9 +71,10 @@ class Client {
   // Walks every page of a List/Search call: `visit` sees each response; stops at the last page
   // or at the first error. `visit` is any callable taking `const Response&` (a lambda too).
   template <typename Stub, typename Request, typename Response, typename Visit>
-  grpc::Status ForEachPage(
-      Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-      Request request, const Visit& visit) const {
+  grpc::Status ForEachPage(Stub& stub,
+                           grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                        Response*),
+                           Request request, const Visit& visit) const {
     while (true) {
       Response response;
       grpc::Status status = Call(stub, method, request, &response);
