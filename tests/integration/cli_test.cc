@@ -705,7 +705,7 @@ TEST_F(CliTest, MakesListsAndRevokesACalendarFeed) {
   const std::string id = feeds[0]["id"];
   ASSERT_EQ(Cli("booking calendar-feed revoke " + id).exit_code, 0);
   auto again = Cli("booking calendar-feed revoke " + id);
-  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.exit_code, 4);  // NOT_FOUND (README "Exit codes")
   EXPECT_NE(again.output.find("NOT_FOUND"), std::string::npos) << again.output;
   auto neither = Cli("booking calendar-feed create");
   EXPECT_NE(neither.output.find("organization_id"), std::string::npos) << neither.output;
