@@ -140,7 +140,7 @@ def first_id(output):
 def test_the_readme_cli_examples_run_as_written(served):
     # What a reader brings: a CSV of their own for `import`, and the ids earlier lines printed.
     with open(os.path.join(served["home"], "resources.csv"), "w", encoding="utf-8") as f:
-        f.write("id;name;kind;owner;latitude;longitude\n")
+        f.write("id;display_name;kind;owner_organization_id;latitude;longitude\n")
         f.write("readme-werkplaats;Werkplaats Één;lab;techoost-mbo;52,22;6,89\n")
     responders = json.loads(
         sh(served, "infrashare -o json desk responder list --org techoost-hbo").stdout
