@@ -28,6 +28,8 @@ FOLLOWING = ("infrashare watch", "infrashare desk follow ")
 STATE_REFUSALS = {
     # The desk lines are a menu, not a script: once the inquiry is referred to another network,
     # the first network's responder can no longer decline or resolve it.
+    # `desk follow --accept` runs for a few seconds: the question may go to another responder.
+    "infrashare desk refer": ("FAILED_PRECONDITION",),
     "infrashare desk decline": ("FAILED_PRECONDITION", "NOT_FOUND"),
     "infrashare desk resolve": ("FAILED_PRECONDITION", "NOT_FOUND"),
     "infrashare desk feedback": ("FAILED_PRECONDITION",),
