@@ -82,13 +82,16 @@ test("the Containerfile builds on Debian 12 and its runtime installs runtime.txt
   assert.ok(uid > 0 && gid > 0, `USER must be numeric and not root: ${user}`);
 });
 
-// The package that ships a shared library, found by its file name (dpkg -S).
+// The package that ships a shared library for this machine's architecture, found by its file name
+// (dpkg -S). Only the multiarch directory counts: lib32stdc++6 or libc6-i386 ship the same file
+// name under /usr/lib32 when some other package pulled them in.
+const multiarch = execFileSync("gcc", ["-print-multiarch"], { encoding: "utf8" }).trim();
 function packageOf(soname) {
   const out = execFileSync("dpkg", ["-S", `*/${soname}`], { encoding: "utf8" });
   const owners = new Set(
     out
       .split("\n")
-      .filter(Boolean)
+      .filter((line) => line.endsWith(`/${multiarch}/${soname}`))
       .map((line) => line.split(":")[0]),
   );
   assert.equal(owners.size, 1, `${soname} belongs to ${[...owners]}`);
