@@ -117,6 +117,9 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
   auto anonymous = Cli("org list", "");
   EXPECT_EQ(anonymous.exit_code, 7);
   EXPECT_NE(anonymous.output.find("UNAUTHENTICATED"), std::string::npos) << anonymous.output;
+  // The CLI, not the client library, tells a person which flag to use.
+  EXPECT_NE(anonymous.output.find("(pass --token or set INFRASHARE_TOKEN)"), std::string::npos)
+      << anonymous.output;
 }
 
 // Count occurrences of `word` in `text`.

@@ -21,6 +21,20 @@ constexpr StatusExit kStatusExits[] = {
     {grpc::StatusCode::UNAVAILABLE, 11},     {grpc::StatusCode::DEADLINE_EXCEEDED, 12},
 };
 
+// What a person at the command line can do about it; the client library says nothing of flags.
+const char* Hint(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return " (pass --token or set INFRASHARE_TOKEN)";
+    case grpc::StatusCode::UNAVAILABLE:
+      return " (is the server running at --server?)";
+    case grpc::StatusCode::ABORTED:
+      return " (read it again and retry with the new etag)";
+    default:
+      return "";
+  }
+}
+
 std::string StatusName(grpc::StatusCode code) {
   return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
@@ -53,6 +67,7 @@ bool App::Check(const grpc::Status& status) {
   std::string line = client::DescribeError(status);
   if (std::string field = client::ErrorField(status); !field.empty())
     line += " [field: " + field + "]";
+  line += Hint(status.error_code());
   std::cerr << "infrashare: " << line << "\n";
   exit_code = ExitCode(status.error_code());
   return false;

@@ -12,19 +12,6 @@
 namespace infrashare::client {
 namespace {
 
-const char* Hint(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return " (pass --token or set INFRASHARE_TOKEN)";
-    case grpc::StatusCode::UNAVAILABLE:
-      return " (is the server running at --server?)";
-    case grpc::StatusCode::ABORTED:
-      return " (read it again and retry with the new etag)";
-    default:
-      return "";
-  }
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -139,7 +126,7 @@ std::string DescribeError(const grpc::Status& status) {
   if (std::string reason = ErrorReason(status); !reason.empty() && reason != line)
     line += " (" + reason + ")";
   line += ": " + status.error_message();
-  return line + Hint(status.error_code());
+  return line;
 }
 
 }  // namespace infrashare::client
