@@ -41,7 +41,9 @@ def partner():
             registry_pb2.CreateOrganizationRequest(
                 organization_id="techoost",
                 organization=registry_pb2.Organization(
-                    display_name="TechOost", kind=registry_pb2.ORGANIZATION_KIND_COMPANY, sme=True
+                    display_name="TechOost",
+                    kind=registry_pb2.ORGANIZATION_KIND_COMPANY,
+                    sme=True,
                 ),
             ),
         )
@@ -60,24 +62,43 @@ def partner():
                 ),
             ),
         )
+        # A lab near Zwolle for "From a search to your calendar" (the first is 65 km away).
         admin.call(
-            admin.registry.PublishAvailability,
-            registry_pb2.PublishAvailabilityRequest(
-                resource_id="techoost-lab",
-                rules=[
-                    registry_pb2.AvailabilityRule(
-                        rrule="FREQ=DAILY",
-                        start_time="07:00",
-                        duration_minutes=720,
-                        valid_from="2026-01-01",
-                    )
-                ],
+            admin.registry.CreateResource,
+            registry_pb2.CreateResourceRequest(
+                resource_id="zwolle-lab",
+                resource=registry_pb2.Resource(
+                    display_name="Werkplaats Zwolle-Zuid",
+                    kind=registry_pb2.RESOURCE_KIND_LAB,
+                    owner_organization_id="techoost",
+                    location=registry_pb2.Location(
+                        point=registry_pb2.GeoPoint(latitude=52.49, longitude=6.11)
+                    ),
+                    time_zone="UTC",
+                ),
             ),
         )
+        for lab in ("techoost-lab", "zwolle-lab"):
+            admin.call(
+                admin.registry.PublishAvailability,
+                registry_pb2.PublishAvailabilityRequest(
+                    resource_id=lab,
+                    rules=[
+                        registry_pb2.AvailabilityRule(
+                            rrule="FREQ=DAILY",
+                            start_time="07:00",
+                            duration_minutes=720,
+                            valid_from="2026-01-01",
+                        )
+                    ],
+                ),
+            )
         member = admin.call(
             admin.tokens.CreateToken,
             auth_pb2.CreateTokenRequest(
-                organization_id="techoost", roles=[auth_pb2.ROLE_MEMBER], description="readme"
+                organization_id="techoost",
+                roles=[auth_pb2.ROLE_MEMBER],
+                description="readme",
             ),
         )
         # The scheduler follows the registry: wait until it has the lab's hours for next week.
@@ -86,15 +107,16 @@ def partner():
             datetime.time(8),
             datetime.timezone.utc,
         )
-        window = scheduler_pb2.CheckAvailabilityRequest(
-            resource_id="techoost-lab",
-            start_time=from_datetime(start),
-            end_time=from_datetime(start + datetime.timedelta(hours=4)),
-        )
-        for _ in range(300):
-            if admin.call(admin.scheduler.CheckAvailability, window).free:
-                break
-            time.sleep(0.1)
+        for lab in ("techoost-lab", "zwolle-lab"):
+            window = scheduler_pb2.CheckAvailabilityRequest(
+                resource_id=lab,
+                start_time=from_datetime(start),
+                end_time=from_datetime(start + datetime.timedelta(hours=4)),
+            )
+            for _ in range(300):
+                if admin.call(admin.scheduler.CheckAvailability, window).free:
+                    break
+                time.sleep(0.1)
     yield server.address, member.token
     server.stop()
     redis.stop()
@@ -113,7 +135,9 @@ def test_the_readme_install_and_five_lines_work_as_written(partner, tmp_path):
         for key, value in os.environ.items()
         if not key.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV"))
     }
-    env.update(PATH="/usr/bin:/bin", PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.update(
+        PATH="/usr/bin:/bin", PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1"
+    )
     install = subprocess.run(
         ["bash", "-e", "-c", block_under("## Install", "sh")],
         cwd=tmp_path,
@@ -160,3 +184,45 @@ def test_the_readme_install_and_five_lines_work_as_written(partner, tmp_path):
         ).bookings
     assert len(bookings) == 1
     assert bookings[0].start_time.ToDatetime().time() == datetime.time(8)
+
+
+def test_the_readme_search_to_calendar_flow_works_as_written(partner, tmp_path):
+    address, token = partner
+    snippet = block_under("## From a search to your calendar", "python")
+    assert snippet.count('"127.0.0.1:50051"') == 1 and snippet.count('"ist_..."') == 1
+    snippet = snippet.replace('"127.0.0.1:50051"', f'"{address}"').replace(
+        '"ist_..."', f'"{token}"'
+    )
+    env = dict(os.environ, PYTHONPATH=os.path.join(SOURCE_DIR, "clients", "python"))
+    run = subprocess.run(
+        ["/usr/bin/python3", "-"],
+        input=snippet,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    # The earliest slot: the lab near Zwolle (the other is 65 km away), next Monday from 07:00 UTC.
+    with Client(address, ADMIN) as admin:
+        bookings = admin.call(
+            admin.scheduler.ListBookings,
+            scheduler_pb2.ListBookingsRequest(resource_id="zwolle-lab"),
+        ).bookings
+    assert len(bookings) == 1
+    start = bookings[0].start_time.ToDatetime()
+    assert start.weekday() == 0 and start.time() == datetime.time(7), start
+    assert 0 < (start.date() - datetime.date.today()).days <= 7
+    assert (bookings[0].end_time.ToDatetime() - start) == datetime.timedelta(hours=4)
+    assert bookings[0].title == "CNC-cursus"
+    # What it printed, and the calendar file it wrote.
+    assert (
+        "Werkplaats Zwolle-Zuid" in run.stdout and "CONFIRMED" in run.stdout
+    ), run.stdout
+    assert bookings[0].id in run.stdout, run.stdout
+    calendar = (tmp_path / "bookings.ics").read_text(encoding="utf-8")
+    assert (
+        calendar.startswith("BEGIN:VCALENDAR") and calendar.count("BEGIN:VEVENT") == 1
+    ), calendar
+    assert "Werkplaats Zwolle-Zuid" in calendar and "CNC-cursus" in calendar, calendar

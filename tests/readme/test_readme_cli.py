@@ -37,7 +37,13 @@ STATE_REFUSALS = {
     # Confirming a hand-over is for its time; the demo's is weeks away.
     "infrashare rotation confirm": ("FAILED_PRECONDITION",),
 }
-NEVER = ("INVALID_ARGUMENT", "UNIMPLEMENTED", "INTERNAL", "UNAUTHENTICATED", "PERMISSION_DENIED")
+NEVER = (
+    "INVALID_ARGUMENT",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAUTHENTICATED",
+    "PERMISSION_DENIED",
+)
 
 
 def free_port():
@@ -95,7 +101,9 @@ def served():
     assert "infrashare is serving" in output, output
     token = open(os.path.join(home, "var", "admin-token")).read().strip()
     yield {"server": listen, "token": token, "home": home}
-    os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C: the script stops the server and Redis
+    os.killpg(
+        run.pid, signal.SIGINT
+    )  # as Ctrl-C: the script stops the server and Redis
     try:
         run.wait(timeout=30)
     except subprocess.TimeoutExpired:
@@ -141,7 +149,9 @@ def first_id(output):
 
 def test_the_readme_cli_examples_run_as_written(served):
     # What a reader brings: a CSV of their own for `import`, and the ids earlier lines printed.
-    with open(os.path.join(served["home"], "resources.csv"), "w", encoding="utf-8") as f:
+    with open(
+        os.path.join(served["home"], "resources.csv"), "w", encoding="utf-8"
+    ) as f:
         f.write("id;display_name;kind;owner_organization_id;latitude;longitude\n")
         f.write("readme-werkplaats;Werkplaats Één;lab;techoost-mbo;52,22;6,89\n")
     responders = json.loads(
@@ -185,7 +195,9 @@ def test_the_readme_cli_examples_run_as_written(served):
                 start_new_session=True,
             )
             time.sleep(3)
-            assert follower.poll() is None, f"{line}: ended early: {follower.communicate()}"
+            assert (
+                follower.poll() is None
+            ), f"{line}: ended early: {follower.communicate()}"
             os.killpg(follower.pid, signal.SIGTERM)
             _, err = follower.communicate(timeout=10)
             assert not any(code in err for code in NEVER), f"{line}: {err}"
@@ -195,7 +207,9 @@ def test_the_readme_cli_examples_run_as_written(served):
         said = done.stdout + done.stderr
         if done.returncode != 0:
             allowed = STATE_REFUSALS.get(prefix, ())
-            assert any(code in said for code in allowed), f"{line}\n-> {done.returncode}: {said}"
+            assert any(
+                code in said for code in allowed
+            ), f"{line}\n-> {done.returncode}: {said}"
         assert not any(code in said for code in NEVER), f"{line}\n-> {said}"
         assert done.returncode != 2 and "Usage" not in done.stderr, f"{line}\n-> {said}"
         key = gives.get(" ".join(words[:4])) or gives.get(prefix)
@@ -203,3 +217,28 @@ def test_the_readme_cli_examples_run_as_written(served):
             values[key] = first_id(done.stdout)
         ran += 1
     assert ran >= 40, f"only {ran} README lines ran"
+
+
+def test_the_readme_python_example_runs_as_written(served):
+    """The README's Python block, with `make run`'s address and a lab of the demo for `<lab id>`."""
+    text = open(os.path.join(SOURCE, "README.md"), encoding="utf-8").read()
+    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    assert block.count('"127.0.0.1:50051"') == 1, block
+    block = block.replace('"127.0.0.1:50051"', repr(served["server"])).replace(
+        "<lab id>", "scale-lab"
+    )
+    done = subprocess.run(
+        ["/usr/bin/python3", "-"],
+        input=block,
+        cwd=served[
+            "home"
+        ],  # where var/admin-token is, as in the checkout after `make run`
+        env=dict(os.environ, PYTHONPATH=os.path.join(SOURCE, "clients", "python")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    calendar = open(os.path.join(served["home"], "lab.ics"), encoding="utf-8").read()
+    assert "Open dag digitale tweelingen" in calendar, calendar
+    assert "TZID=Europe/Amsterdam:20270312T140000" in calendar, calendar

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 
-import { auth } from "../index";
+import { Client, auth, registry, scheduler } from "../index";
 import { ADMIN, Redis, Server } from "./server";
 
 const packageDir = path.resolve(__dirname, "..", "..");
@@ -139,3 +139,92 @@ for (const [how, project] of [
     assert.deepEqual(JSON.parse(out), { roles: [auth.Role.ROLE_PLATFORM_ADMIN] });
   });
 }
+
+// The README's code blocks, as a reader copies them into the fresh project: compiled by tsc --strict
+// as ES modules against the installed package and run against a real server, changing nothing but
+// the server's address. The data they expect (a bookable lab near Zwolle) is made first.
+function readmeBlock(heading: string): string {
+  const text = fs.readFileSync(path.join(packageDir, "README.md"), "utf8");
+  const section = text.slice(text.indexOf(`\n${heading}\n`));
+  const block = /```ts\n([\s\S]*?)```/.exec(section);
+  assert.ok(block, `a ts block under ${heading}`);
+  assert.equal(block[1].split('"127.0.0.1:50051"').length, 2, "the block names the address once");
+  return block[1].replace('"127.0.0.1:50051"', "process.env.INFRASHARE_SERVER as string");
+}
+
+async function zwolleLabAndMember(): Promise<string> {
+  const c = new Client(server.address, ADMIN);
+  try {
+    await c.call(c.registry, "createOrganization", registry.CreateOrganizationRequest.fromPartial({
+      organizationId: "zwolle-college",
+      organization: { displayName: "Zwolle College", kind: registry.OrganizationKind.ORGANIZATION_KIND_VOCATIONAL_SCHOOL },
+    }));
+    await c.call(c.registry, "createResource", registry.CreateResourceRequest.fromPartial({
+      resourceId: "zwolle-werkplaats",
+      resource: {
+        displayName: "Werkplaats Zwolle-Zuid",
+        kind: registry.ResourceKind.RESOURCE_KIND_LAB,
+        ownerOrganizationId: "zwolle-college",
+        location: { point: { latitude: 52.49, longitude: 6.11 } },
+        timeZone: "UTC",
+      },
+    }));
+    await c.call(c.registry, "publishAvailability", registry.PublishAvailabilityRequest.fromPartial({
+      resourceId: "zwolle-werkplaats",
+      rules: [{ rrule: "FREQ=DAILY", startTime: "07:00", durationMinutes: 720, validFrom: "2026-01-01" }],
+    }));
+    const member = await c.call(c.tokens, "createToken", auth.CreateTokenRequest.fromPartial({
+      organizationId: "zwolle-college", roles: [auth.Role.ROLE_MEMBER], description: "README",
+    }));
+    // The scheduler follows the registry: wait (at most 30 s) until it has the lab's hours.
+    const from = new Date(Date.now() + 8 * 24 * 60 * 60 * 1000);
+    from.setUTCHours(8, 0, 0, 0);
+    const window = scheduler.CheckAvailabilityRequest.fromPartial({
+      resourceId: "zwolle-werkplaats", startTime: from, endTime: new Date(from.getTime() + 60 * 60 * 1000),
+    });
+    for (let i = 0; i < 300 && !(await c.call(c.scheduler, "checkAvailability", window)).free; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    return member.token;
+  } finally {
+    c.close();
+  }
+}
+
+test("the README's first calls and its search-to-calendar flow compile and run as written", async () => {
+  const member = await zwolleLabAndMember();
+  const env = { PATH: process.env.PATH, INFRASHARE_SERVER: server.address, INFRASHARE_TOKEN: member };
+  const compile = (file: string) =>
+    run(process.execPath, [tsc, "--strict", "--target", "ES2022", "--module", "nodenext", "--moduleResolution", "nodenext", file], app);
+
+  fs.writeFileSync(path.join(app, "first-calls.mts"), readmeBlock("## First calls"));
+  compile("first-calls.mts");
+  const first = run(process.execPath, ["first-calls.mjs"], app, env);
+  assert.match(first, /^acting for zwolle-college$/m);
+  assert.match(first, /^no such resource$/m);
+
+  fs.writeFileSync(path.join(app, "search-to-calendar.mts"), readmeBlock("## From a search to your calendar"));
+  compile("search-to-calendar.mts");
+  const out = run(process.execPath, ["search-to-calendar.mjs"], app, env);
+  assert.match(out, /^Werkplaats Zwolle-Zuid .* CONFIRMED$/m, out);
+
+  // The earliest slot was booked: next Monday 07:00-11:00 UTC (the lab opens at 07:00 UTC).
+  const c = new Client(server.address, ADMIN);
+  try {
+    const listed = await c.call(c.scheduler, "listBookings", scheduler.ListBookingsRequest.fromPartial({ resourceId: "zwolle-werkplaats" }));
+    assert.equal(listed.bookings.length, 1);
+    const booked = listed.bookings[0];
+    assert.equal(booked.startTime?.getUTCDay(), 1);
+    assert.equal(booked.startTime?.getUTCHours(), 7);
+    assert.equal(booked.endTime!.getTime() - booked.startTime!.getTime(), 4 * 60 * 60 * 1000);
+    const daysAhead = (booked.startTime!.getTime() - Date.now()) / (24 * 60 * 60 * 1000);
+    assert.ok(daysAhead > 0 && daysAhead <= 7, `${daysAhead} days ahead`);
+    assert.equal(booked.title, "CNC-cursus");
+    assert.match(out, new RegExp(`^${booked.id} zwolle-werkplaats `, "m"), out);
+  } finally {
+    c.close();
+  }
+  const calendar = fs.readFileSync(path.join(app, "bookings.ics"), "utf8");
+  assert.ok(calendar.startsWith("BEGIN:VCALENDAR"), calendar);
+  assert.equal(calendar.split("BEGIN:VEVENT").length, 2, calendar);
+  assert.match(calendar, /CNC-cursus/);
+});
