@@ -612,6 +612,8 @@ TEST_F(CliTest, ShowsAndReadsTimesInThePersonsZone) {
   auto shown = Cli("booking get " + id);
   EXPECT_NE(shown.output.find("start_time: 2030-03-04 09:00 +01:00"), std::string::npos)
       << shown.output;
+  // The id and the state come first, as in tables.
+  EXPECT_EQ(shown.output.rfind("id: " + id + "\nstate: ", 0), 0u) << shown.output;
   auto listed = Cli("booking list --resource fab-laser");
   EXPECT_NE(listed.output.find("2030-07-01 09:00 +02:00"), std::string::npos) << listed.output;
   auto tokyo = Cli("booking get " + id + " --tz Asia/Tokyo");

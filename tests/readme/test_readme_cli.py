@@ -101,9 +101,7 @@ def served():
     assert "infrashare is serving" in output, output
     token = open(os.path.join(home, "var", "admin-token")).read().strip()
     yield {"server": listen, "token": token, "home": home}
-    os.killpg(
-        run.pid, signal.SIGINT
-    )  # as Ctrl-C: the script stops the server and Redis
+    os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C: the script stops the server and Redis
     try:
         run.wait(timeout=30)
     except subprocess.TimeoutExpired:
@@ -137,21 +135,21 @@ def sh(served, line, timeout=60):
 
 
 def first_id(output):
-    """The id a command printed: `id: X` as key and value, or the first cell under ID."""
+    """The id a command printed: `id: X` as key and value, the first cell under ID, or a plan's."""
     found = re.search(r"^id: (\S+)$", output, re.M)
     if found:
         return found.group(1)
     rows = [line.split() for line in output.splitlines() if line.strip()]
     if len(rows) >= 2 and rows[0] and rows[0][0] == "ID":
         return rows[1][0]
-    return None
+    # A rotation plan's summary line: "plan plan_... (draft): ...".
+    found = re.search(r"^plan (plan_\w+) ", output, re.M)
+    return found.group(1) if found else None
 
 
 def test_the_readme_cli_examples_run_as_written(served):
     # What a reader brings: a CSV of their own for `import`, and the ids earlier lines printed.
-    with open(
-        os.path.join(served["home"], "resources.csv"), "w", encoding="utf-8"
-    ) as f:
+    with open(os.path.join(served["home"], "resources.csv"), "w", encoding="utf-8") as f:
         f.write("id;display_name;kind;owner_organization_id;latitude;longitude\n")
         f.write("readme-werkplaats;Werkplaats Één;lab;techoost-mbo;52,22;6,89\n")
     responders = json.loads(
@@ -195,9 +193,7 @@ def test_the_readme_cli_examples_run_as_written(served):
                 start_new_session=True,
             )
             time.sleep(3)
-            assert (
-                follower.poll() is None
-            ), f"{line}: ended early: {follower.communicate()}"
+            assert follower.poll() is None, f"{line}: ended early: {follower.communicate()}"
             os.killpg(follower.pid, signal.SIGTERM)
             _, err = follower.communicate(timeout=10)
             assert not any(code in err for code in NEVER), f"{line}: {err}"
@@ -207,9 +203,7 @@ def test_the_readme_cli_examples_run_as_written(served):
         said = done.stdout + done.stderr
         if done.returncode != 0:
             allowed = STATE_REFUSALS.get(prefix, ())
-            assert any(
-                code in said for code in allowed
-            ), f"{line}\n-> {done.returncode}: {said}"
+            assert any(code in said for code in allowed), f"{line}\n-> {done.returncode}: {said}"
         assert not any(code in said for code in NEVER), f"{line}\n-> {said}"
         assert done.returncode != 2 and "Usage" not in done.stderr, f"{line}\n-> {said}"
         key = gives.get(" ".join(words[:4])) or gives.get(prefix)
@@ -230,9 +224,7 @@ def test_the_readme_python_example_runs_as_written(served):
     done = subprocess.run(
         ["/usr/bin/python3", "-"],
         input=block,
-        cwd=served[
-            "home"
-        ],  # where var/admin-token is, as in the checkout after `make run`
+        cwd=served["home"],  # where var/admin-token is, as in the checkout after `make run`
         env=dict(os.environ, PYTHONPATH=os.path.join(SOURCE, "clients", "python")),
         capture_output=True,
         text=True,
@@ -241,4 +233,4 @@ def test_the_readme_python_example_runs_as_written(served):
     assert done.returncode == 0, done.stdout + done.stderr
     calendar = open(os.path.join(served["home"], "lab.ics"), encoding="utf-8").read()
     assert "Open dag digitale tweelingen" in calendar, calendar
-    assert "TZID=Europe/Amsterdam:20270312T140000" in calendar, calendar
+    assert "TZID=Europe/Amsterdam:20270319T140000" in calendar, calendar

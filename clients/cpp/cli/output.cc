@@ -249,9 +249,16 @@ void PrintForPrograms(const google::protobuf::Message& message, const std::strin
 void PrintMessage(const google::protobuf::Message& message, const App& app) {
   if (app.ForPrograms()) return PrintForPrograms(message, app.output);
   const nlohmann::json json = ForPeople(message, app);  // items() does not keep a temporary
-  for (const auto& [key, value] : json.items())
+  auto print = [](const std::string& key, const nlohmann::json& value) {
     if (!Unset(value))
       std::cout << key << ": " << (value.is_structured() ? value.dump() : Text(value, key)) << "\n";
+  };
+  // The id and the state first, as in tables; then the other fields by name.
+  constexpr const char* kFirst[] = {"id", "state"};
+  for (const char* key : kFirst)
+    if (json.contains(key)) print(key, json.at(key));
+  for (const auto& [key, value] : json.items())
+    if (key != kFirst[0] && key != kFirst[1]) print(key, value);
 }
 
 void PrintRows(const std::vector<const google::protobuf::Message*>& rows,

@@ -205,7 +205,7 @@ test("the README's first calls and its search-to-calendar flow compile and run a
   fs.writeFileSync(path.join(app, "search-to-calendar.mts"), readmeBlock("## From a search to your calendar"));
   compile("search-to-calendar.mts");
   const out = run(process.execPath, ["search-to-calendar.mjs"], app, env);
-  assert.match(out, /^Werkplaats Zwolle-Zuid .* CONFIRMED$/m, out);
+  assert.match(out, /^Werkplaats Zwolle-Zuid .* BOOKING_STATE_CONFIRMED$/m, out);
 
   // The earliest slot was booked: next Monday 07:00-11:00 UTC (the lab opens at 07:00 UTC).
   const c = new Client(server.address, ADMIN);
