@@ -14,6 +14,7 @@
 #include "services/common/errors.h"
 #include "services/common/ids.h"
 #include "services/common/redis_function.h"
+#include "services/common/text_fold.h"
 
 namespace infrashare {
 namespace {
@@ -253,7 +254,7 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Create(
   for (int role : request.roles())
     if (!auth::v1::Role_IsValid(role) || role == auth::v1::ROLE_UNSPECIFIED)
       errors.Add("roles", absl::StrCat("unknown role ", role));
-  if (request.description().size() > 200) errors.Add("description", "at most 200 characters");
+  if (Characters(request.description()) > 200) errors.Add("description", "at most 200 characters");
   if (request.request_id().size() > 128) errors.Add("request_id", "at most 128 characters");
   if (request.has_expire_time() && request.expire_time() <= Now())
     errors.Add("expire_time", "must be in the future");

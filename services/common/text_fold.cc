@@ -124,4 +124,12 @@ std::vector<std::string> FoldedWords(std::string_view text) {
   return words;
 }
 
+size_t Characters(std::string_view text) {
+  // Every byte that is not a continuation byte (10xxxxxx) starts a character; protobuf has checked
+  // that string fields are UTF-8.
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 }  // namespace infrashare

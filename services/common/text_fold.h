@@ -21,6 +21,10 @@ std::string FoldEmail(std::string_view text);
 // before it and a dotted domain after it, no white space or control characters anywhere.
 bool IsEmailAddress(std::string_view text);
 
+// The number of characters (code points) of UTF-8 `text`: "Één loket Café" is 14 characters in 17
+// bytes. Lengths people are told ("at most 200 characters") are counted with it, never in bytes.
+size_t Characters(std::string_view text);
+
 // The folded words of `text`: maximal runs of Unicode letters and digits.
 std::vector<std::string> FoldedWords(std::string_view text);
 

@@ -12,6 +12,7 @@
 #include "services/common/ids.h"
 #include "services/common/logging.h"
 #include "services/common/paging.h"
+#include "services/common/text_fold.h"
 #include "services/desk/report.h"
 
 namespace infrashare::desk {
@@ -440,7 +441,7 @@ absl::StatusOr<v1::Inquiry> Desk::Decline(const Caller& caller,
   if (request.id().empty()) return InvalidField("id", "is required");
   if (request.reason().empty())
     return InvalidField("reason", "is required: say why, so the desk learns");
-  if (request.reason().size() > 2000)
+  if (Characters(request.reason()) > 2000)
     return InvalidField("reason", "must be at most 2000 characters");
   if (!v1::DeclineReason_IsValid(request.reason_code()))
     return InvalidField("reason_code", "is not a DeclineReason");
@@ -470,7 +471,8 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
                         "target_network_id alone for that network's desk");
   if (request.note().empty())
     return InvalidField("note", "is required: tell the next partner what is asked");
-  if (request.note().size() > 4000) return InvalidField("note", "must be at most 4000 characters");
+  if (Characters(request.note()) > 4000)
+    return InvalidField("note", "must be at most 4000 characters");
   ReferCommand command{request.id(),
                        Actor(caller),
                        request.responder_id(),
@@ -620,7 +622,8 @@ absl::StatusOr<v1::Inquiry> Desk::RecordConsent(const Caller& caller,
 absl::StatusOr<v1::Inquiry> Desk::RecordFollowUp(const Caller& caller,
                                                  const v1::RecordFollowUpRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
-  if (request.note().size() > 2000) return InvalidField("note", "must be at most 2000 bytes");
+  if (Characters(request.note()) > 2000)
+    return InvalidField("note", "must be at most 2000 characters");
   auto inquiry = Load(caller, request.id(), View::kFull);
   if (!inquiry.ok()) return inquiry.status();
   if (!caller.CanWriteFor(inquiry->entry_organization_id()))

@@ -51,7 +51,7 @@ void ApplyDefaults(v1::Responder* responder) {
 }
 
 void Validate(const v1::Responder& r, absl::string_view prefix, FieldErrors* errors) {
-  if (r.display_name().empty() || r.display_name().size() > 200)
+  if (r.display_name().empty() || Characters(r.display_name()) > 200)
     errors->Add(Path(prefix, "display_name"), "is required, at most 200 characters");
   if (r.skills().empty()) errors->Add(Path(prefix, "skills"), "at least one need type is required");
   for (int i = 0; i < r.skills_size(); ++i)
@@ -111,14 +111,15 @@ void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limi
                                      {"contact.email", &c.email()},
                                      {"contact.phone", &c.phone()},
                                      {"contact.organization_name", &c.organization_name()}})
-    if (value->size() > 300) errors->Add(field, "must be at most 300 characters");
+    if (Characters(*value) > 300) errors->Add(field, "must be at most 300 characters");
   if (!c.email().empty() && !IsEmailAddress(c.email()))
     errors->Add("contact.email", "must be an e-mail address (one '@', a dotted domain, no spaces)");
   Validate(request.consent(), "consent", errors);
 }
 
 void Validate(const v1::AskerConsent& consent, absl::string_view prefix, FieldErrors* errors) {
-  if (consent.how().size() > 200) errors->Add(Path(prefix, "how"), "must be at most 200 bytes");
+  if (Characters(consent.how()) > 200)
+    errors->Add(Path(prefix, "how"), "must be at most 200 characters");
 }
 
 void Validate(const v1::ResolveInquiryRequest& request, FieldErrors* errors) {
@@ -126,13 +127,13 @@ void Validate(const v1::ResolveInquiryRequest& request, FieldErrors* errors) {
     errors->Add("outcome", "must be a known outcome");
   if (request.outcome() == v1::OUTCOME_FACILITY_BOOKED && request.booking_id().empty())
     errors->Add("booking_id", "is required when the outcome is a facility booked");
-  if (request.note().size() > 4000) errors->Add("note", "must be at most 4000 characters");
+  if (Characters(request.note()) > 4000) errors->Add("note", "must be at most 4000 characters");
 }
 
 void Validate(const v1::Feedback& feedback, absl::string_view prefix, FieldErrors* errors) {
   if (feedback.score() < 1 || feedback.score() > 5)
     errors->Add(Path(prefix, "score"), "must be between 1 and 5");
-  if (feedback.comment().size() > 4000)
+  if (Characters(feedback.comment()) > 4000)
     errors->Add(Path(prefix, "comment"), "must be at most 4000 characters");
 }
 

@@ -402,6 +402,12 @@ std::string Csv(const std::vector<PublishedResource>& resources, CsvDialect dial
     for (const auto& f : fields) cells.push_back(CsvField(f, dialect));
     absl::StrAppend(&out, absl::StrJoin(cells, separator), "\r\n");
   };
+  // Dutch Excel reads "52,512300" as a number and "52.512300" as text: the dialect that separates
+  // with ';' writes decimal commas, as the import reads them.
+  auto decimal = [dialect](std::string number) {
+    if (dialect == CsvDialect::kExcel) std::replace(number.begin(), number.end(), '.', ',');
+    return number;
+  };
   row(CsvColumns());
   for (const auto& p : resources) {
     const v1::Resource& r = p.resource;
@@ -416,8 +422,8 @@ std::string Csv(const std::vector<PublishedResource>& resources, CsvDialect dial
          r.display_name(),
          KindName(r.kind()),
          r.description(),
-         point ? absl::StrFormat("%.6f", point->latitude()) : "",
-         point ? absl::StrFormat("%.6f", point->longitude()) : "",
+         point ? decimal(absl::StrFormat("%.6f", point->latitude())) : "",
+         point ? decimal(absl::StrFormat("%.6f", point->longitude())) : "",
          address.street(),
          address.postal_code(),
          address.city(),
@@ -435,10 +441,12 @@ std::string Csv(const std::vector<PublishedResource>& resources, CsvDialect dial
          absl::StrJoin(r.shared_with_network_ids(), "|"),
          r.url(),
          terms ? TermsKindName(r.terms().kind()) : "",
-         terms && r.terms().tariff_per_hour_cents() > 0 ? Euros(r.terms().tariff_per_hour_cents())
-                                                        : "",
-         terms && r.terms().tariff_per_day_cents() > 0 ? Euros(r.terms().tariff_per_day_cents())
-                                                       : "",
+         terms && r.terms().tariff_per_hour_cents() > 0
+             ? decimal(Euros(r.terms().tariff_per_hour_cents()))
+             : "",
+         terms && r.terms().tariff_per_day_cents() > 0
+             ? decimal(Euros(r.terms().tariff_per_day_cents()))
+             : "",
          terms ? r.terms().notes() : "",
          absl::StrJoin(ContactRoles(r), "|"),
          absl::StrJoin(rules, "|")});

@@ -88,7 +88,7 @@ absl::Status NormalizeRegistration(v1::RegisterRequest* r) {
   } else if (!r->person_email().empty() && !named) {
     errors.Add("person_name", "required with person_email");
   }
-  if (r->person_name().size() > 200) errors.Add("person_name", "at most 200 bytes");
+  if (Characters(r->person_name()) > 200) errors.Add("person_name", "at most 200 characters");
   if (r->person_email().size() > 254) errors.Add("person_email", "at most 254 bytes");
   return errors.ToStatus();
 }

@@ -10,6 +10,7 @@
 #include <set>
 #include <string_view>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -659,11 +660,16 @@ SearchIndex::Bitmap SearchIndex::Candidates(const v1::SearchResourcesRequest& re
   restrict_to(KeysOf("terms", request.terms_kinds()));
   restrict_to(KeysOf("life", request.lifecycle_states()));
   if (request.has_sme_accessible()) restrict_to({request.sme_accessible() ? "sme:1" : "sme:0"});
-  for (const auto& word : Words(request.text_prefix())) {
+  const auto words = Words(request.text_prefix());
+  for (const auto& word : words) {
     Bitmap matches = WordsWithPrefix(word);
     for (size_t w = 0; w < candidates.size(); ++w)
       candidates[w] &= w < matches.size() ? matches[w] : 0;
   }
+  // Text with no letter or digit ("!!!", "*") names no word, so it matches nothing; only text that
+  // is empty or white space leaves the search unfiltered.
+  if (words.empty() && !absl::StripAsciiWhitespace(request.text_prefix()).empty())
+    std::fill(candidates.begin(), candidates.end(), 0);
   return candidates;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/availability.h"
 #include "services/common/errors.h"
+#include "services/common/text_fold.h"
 
 namespace infrashare::scheduler {
 namespace {
@@ -106,8 +107,8 @@ absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
   } else if (quantity > capacity) {
     errors.Add("quantity", absl::StrCat("exceeds the resource's capacity of ", capacity));
   }
-  if (request.title().size() > 200) errors.Add("title", "at most 200 characters");
-  if (request.notes().size() > 2000) errors.Add("notes", "at most 2000 characters");
+  if (Characters(request.title()) > 200) errors.Add("title", "at most 200 characters");
+  if (Characters(request.notes()) > 2000) errors.Add("notes", "at most 2000 characters");
   if (!errors.empty()) return errors.ToStatus();
 
   Slot slot;

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/text_fold.h"
 
 namespace infrashare::scheduler {
 namespace {
@@ -46,7 +47,7 @@ absl::StatusOr<v1::CalendarFeed> CalendarFeeds::Create(
     const Caller& caller, const v1::CreateCalendarFeedRequest& request) {
   if (request.organization_id().empty() == request.resource_id().empty())
     return InvalidField("organization_id", "give exactly one of organization_id and resource_id");
-  if (request.description().size() > 200)
+  if (Characters(request.description()) > 200)
     return InvalidField("description", "at most 200 characters");
   if (!catalog_->ready())
     return StoreUnavailable("the scheduler's resource catalogue is still loading");

@@ -12,6 +12,7 @@
 #include "services/common/errors.h"
 #include "services/common/ids.h"
 #include "services/common/logging.h"
+#include "services/common/text_fold.h"
 #include "services/scheduler/rotation_export.h"
 
 namespace infrashare::scheduler {
@@ -755,7 +756,7 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(
   if (!caller.CanWriteFor(pool.owner_organization_id()))
     return Forbidden("pools are made by the organisation that owns the units");
   FieldErrors errors;
-  if (pool.display_name().empty() || pool.display_name().size() > 200)
+  if (pool.display_name().empty() || Characters(pool.display_name()) > 200)
     errors.Add("pool.display_name", "is required, at most 200 characters");
   if (pool.unit_resource_ids().empty())
     errors.Add("pool.unit_resource_ids", "at least one unit is required");
@@ -830,7 +831,7 @@ absl::Status Rotations::CheckRequest(const v1::RotationRequest& r, const v1::Rot
   }
   if (r.priority() != 0 && !owner)
     errors.Add(p + "priority", "only the pool's owner sets priorities");
-  if (r.notes().size() > 2000) errors.Add(p + "notes", "must be at most 2000 characters");
+  if (Characters(r.notes()) > 2000) errors.Add(p + "notes", "must be at most 2000 characters");
   return errors.empty() ? absl::OkStatus() : errors.ToStatus();
 }
 
@@ -1123,7 +1124,7 @@ absl::StatusOr<std::optional<v1::Handover>> Rotations::VisibleHandover(const Cal
 absl::StatusOr<v1::Handover> Rotations::ConfirmHandover(const Caller& caller,
                                                         const v1::ConfirmHandoverRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
-  if (request.condition_notes().size() > 4000)
+  if (Characters(request.condition_notes()) > 4000)
     return InvalidField("condition_notes", "must be at most 4000 characters");
   auto handover = store_->GetHandover(request.id());
   if (!handover.ok()) return handover.status();

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/text_fold.h"
 #include "services/scheduler/calendar.h"
 #include "services/scheduler/usage.h"
 
@@ -50,8 +51,7 @@ absl::StatusOr<BookableResource> Scheduler::Bookable(const std::string& resource
   auto found = catalog_->Find(resource_id);
   if (!found.ok()) return found.status();
   const auto& bookable = *found;
-  if (!bookable)
-    return InvalidField(field, absl::StrCat("no resource '", resource_id, "' in the registry"));
+  if (!bookable) return NotFoundError("resource", resource_id);  // as GetResource says it
   return *bookable;
 }
 
@@ -236,7 +236,7 @@ absl::StatusOr<v1::Booking> Scheduler::Transition(const Caller& caller,
   const bool needs_reason =
       request.transition == Transition::kReject || request.transition == Transition::kCancel;
   if (needs_reason && request.reason.empty()) return InvalidField("reason", "is required");
-  if (request.reason.size() > 500) return InvalidField("reason", "at most 500 characters");
+  if (Characters(request.reason) > 500) return InvalidField("reason", "at most 500 characters");
   TransitionCommand command = request;
   command.caller_organization = caller.organization_id;
   command.caller_is_admin = caller.IsPlatformAdmin();

@@ -373,6 +373,14 @@ TEST_F(CalendarFeedTest, NobodyMakesReadsOrRevokesFeedsOfOthersBookings) {
   long_description.set_description(std::string(201, 'x'));
   EXPECT_EQ(BadField(scheduler_->CreateCalendarFeed(As(school_).get(), long_description, &feed)),
             "description");
+  // 200 characters of Dutch text fit, though they are 400 bytes: the limit counts characters.
+  std::string dutch;
+  for (int i = 0; i < 200; ++i) dutch += "é";
+  long_description.set_description(dutch);
+  EXPECT_TRUE(scheduler_->CreateCalendarFeed(As(school_).get(), long_description, &feed).ok());
+  long_description.set_description(dutch + "é");
+  EXPECT_EQ(BadField(scheduler_->CreateCalendarFeed(As(school_).get(), long_description, &feed)),
+            "description");
 
   ASSERT_TRUE(CreateFeed(school_, "school", "", &feed).ok());
   ListCalendarFeedsRequest theirs;

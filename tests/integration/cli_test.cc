@@ -117,6 +117,15 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
   auto anonymous = Cli("org list", "");
   EXPECT_EQ(anonymous.exit_code, 7);
   EXPECT_NE(anonymous.output.find("UNAUTHENTICATED"), std::string::npos) << anonymous.output;
+  // A token as a Windows token file or a Kubernetes secret gives it (a line end after it), or with
+  // "Bearer " in front, works; one with a control character inside is a usage error, not a crash.
+  EXPECT_EQ(Cli("org list", std::string(kAdminToken) + "\r\n").exit_code, 0);
+  EXPECT_EQ(Cli("org list", "Bearer " + std::string(kAdminToken)).exit_code, 0);
+  auto broken = Cli("org list",
+                    "abc\x01"
+                    "def");
+  EXPECT_EQ(broken.exit_code, 2) << broken.output;
+  EXPECT_NE(broken.output.find("control character"), std::string::npos) << broken.output;
   // The CLI, not the client library, tells a person which flag to use.
   EXPECT_NE(anonymous.output.find("(pass --token or set INFRASHARE_TOKEN)"), std::string::npos)
       << anonymous.output;
@@ -227,6 +236,15 @@ TEST_F(CliTest, TakesShortEnumNamesAndSuggestsTheNearestForATypo) {
   EXPECT_EQ(far.output.find("did you mean"), std::string::npos) << far.output;
   EXPECT_NE(far.output.find("One of: innovation, training, facility-access"), std::string::npos)
       << far.output;
+
+  // A typo in the beginning of a longer name, and in a time zone.
+  auto state = Cli("booking list --resource zorglab --state pendng");
+  EXPECT_EQ(state.exit_code, 2) << state.output;
+  EXPECT_NE(state.output.find("did you mean 'pending-approval'?"), std::string::npos)
+      << state.output;
+  auto zone = Cli("booking list --resource zorglab --tz Europe/Amsterdm");
+  EXPECT_EQ(zone.exit_code, 2) << zone.output;
+  EXPECT_NE(zone.output.find("did you mean 'Europe/Amsterdam'?"), std::string::npos) << zone.output;
 
   auto help = Cli("resource create --help");
   EXPECT_EQ(help.exit_code, 0) << help.output;
@@ -404,6 +422,21 @@ TEST_F(CliTest, ImportsADutchExcelFileRowByRow) {
   EXPECT_DOUBLE_EQ(resources["Zorglab"]["location"]["point"]["latitude"].get<double>(), 52.37);
 }
 
+// Excel's plain "CSV" on a Dutch Windows writes Windows-1252, not UTF-8: read as such, with a note.
+TEST_F(CliTest, ImportsAnExcelFileInWindows1252) {
+  ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code,
+            0);
+  std::string csv = File("ansi.csv",
+                         "display_name;kind;owner_organization_id;latitude;longitude\r\n"
+                         "Caf\xE9 \x80 Co\xF6p \x93Noord\x94;lab;gemeente;52,09;5,12\r\n");
+  auto import = Cli("import --quiet " + csv);
+  EXPECT_EQ(import.exit_code, 0) << import.output;
+  EXPECT_NE(import.output.find("read as Windows-1252"), std::string::npos) << import.output;
+  auto resources = Resources("gemeente");
+  ASSERT_EQ(resources.size(), 1u);
+  EXPECT_TRUE(resources.contains("Café € Coöp “Noord”")) << resources.begin()->first;
+}
+
 TEST_F(CliTest, RefusesAmbiguousNumbersAndUnknownColumnsNamingTheLine) {
   ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code,
             0);
@@ -546,7 +579,7 @@ TEST_F(CliTest, BooksCancelsAndListsASlot) {
       Cli("booking find --text laser --duration 120 --from 2099-03-02T08:00:00Z --to "
           "2099-03-02T11:00:00Z");
   ASSERT_EQ(none.exit_code, 0) << none.output;
-  EXPECT_NE(none.output.find("No free slot. 1 resources matched, 1 bookable by you."),
+  EXPECT_NE(none.output.find("No free slot. 1 resource matched, 1 bookable by you."),
             std::string::npos)
       << none.output;
   EXPECT_NE(none.output.find("fully-booked"), std::string::npos) << none.output;
@@ -637,6 +670,12 @@ TEST_F(CliTest, ShowsAndReadsTimesInThePersonsZone) {
   auto overlap = book("2030-10-27T02:30", "2030-10-27T04:00");
   ASSERT_EQ(overlap.exit_code, 0) << overlap.output;
   EXPECT_EQ(nlohmann::json::parse(overlap.output)["start_time"], "2030-10-27T00:30:00Z");
+
+  // An offset without seconds, as people type it, is taken as it is.
+  auto zulu = book("2030-03-06T13:00Z", "'2030-03-06 15:00+01:00'");
+  ASSERT_EQ(zulu.exit_code, 0) << zulu.output;
+  EXPECT_EQ(nlohmann::json::parse(zulu.output)["start_time"], "2030-03-06T13:00:00Z");
+  EXPECT_EQ(nlohmann::json::parse(zulu.output)["end_time"], "2030-03-06T14:00:00Z");
 
   EXPECT_EQ(Cli("booking get " + id + " --tz Mars/Olympus").exit_code, 2);
   auto nonsense = book("tomorrow", "2030-03-05T18:00");

@@ -345,7 +345,7 @@ TEST_F(SchedulerApiTest, BadInputIsInvalidArgumentNamingTheField) {
   EXPECT_EQ(b.quantity(), 1);
   EXPECT_EQ(BadField(Book(school_, lab, 10, 12, &b, -3)), "quantity");
   EXPECT_EQ(BadField(Book(school_, lab, 10, 12, &b, 2)), "quantity");  // exclusive: capacity 1
-  EXPECT_EQ(BadField(Book(school_, "no-such-lab", 10, 12, &b)), "resource_id");
+  EXPECT_EQ(Book(school_, "no-such-lab", 10, 12, &b).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(BadField(Book(school_, "Bad Id!", 10, 12, &b)), "resource_id");
   EXPECT_EQ(BadField(Book(school_, lab, -24 * 30, -24 * 30 + 2, &b)), "start_time");
 
@@ -1298,15 +1298,14 @@ TEST_F(SchedulerApiTest, WatchBookingsStreamsEveryTransitionAndResumes) {
   auto status = bad->Finish();
   EXPECT_EQ(BadField(status), "cursor");
 
-  // A filter naming no resource is refused, not followed silently forever.
+  // A filter naming no resource is refused (NOT_FOUND, as GetResource), not followed forever.
   auto unknown_context = As(acme_);
   WatchBookingsRequest unknown;
   unknown.set_resource_id("does-not-exist");
   auto nothing = scheduler_->WatchBookings(unknown_context.get(), unknown);
   EXPECT_FALSE(nothing->Read(&again));
   auto refused = nothing->Finish();
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
-  EXPECT_EQ(BadField(refused), "resource_id");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::NOT_FOUND) << refused.error_message();
 }
 
 }  // namespace

@@ -147,6 +147,19 @@ TEST(Csv, ExcelDialectNeutralisesFormulasAndQuotesSemicolons) {
   EXPECT_NE(plain.find(",a;b,"), std::string::npos);
 }
 
+TEST(Csv, ExcelDialectWritesDecimalCommasAsDutchExcelReadsThem) {
+  PublishedResource p;
+  p.resource.set_id("zwolle");
+  p.resource.set_display_name("Werkplaats 1.0");
+  p.resource.mutable_location()->mutable_point()->set_latitude(52.5123);
+  p.resource.mutable_location()->mutable_point()->set_longitude(6.09);
+  const std::string excel = Csv({p}, CsvDialect::kExcel);
+  EXPECT_NE(excel.find(";52,512300;6,090000;"), std::string::npos) << excel;
+  EXPECT_NE(excel.find(";Werkplaats 1.0;"), std::string::npos) << excel;  // text stays as it is
+  const std::string plain = Csv({p}, CsvDialect::kRfc4180);
+  EXPECT_NE(plain.find(",52.512300,6.090000,"), std::string::npos) << plain;
+}
+
 TEST(FeedFilter, ParsesKnownValuesAndRefusesTheRest) {
   auto filter = ParseFeedFilter({{"kind", "living_lab"}, {"theme", "Water"}, {"province", "PV23"}});
   ASSERT_TRUE(filter.ok());

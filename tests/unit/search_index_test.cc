@@ -173,6 +173,15 @@ TEST(SearchIndex, TextPrefixMatchesWordsInNameDescriptionAndTags) {
   v1::SearchResourcesRequest miss;
   miss.set_text_prefix("igital");
   EXPECT_EQ(index.Search(miss, {})->total_size(), 0);
+  // Text without a letter or digit names no word: it matches nothing, not everything.
+  for (std::string q : {"!!!", "*", "\"", "- -"}) {
+    v1::SearchResourcesRequest request;
+    request.set_text_prefix(q);
+    EXPECT_EQ(index.Search(request, {})->total_size(), 0) << q;
+  }
+  v1::SearchResourcesRequest blank;
+  blank.set_text_prefix("  ");
+  EXPECT_EQ(index.Search(blank, {})->total_size(), 1);
 }
 
 TEST(SearchIndex, DutchTextIsFoundWhateverItsCaseAndAccents) {
@@ -194,6 +203,15 @@ TEST(SearchIndex, DutchTextIsFoundWhateverItsCaseAndAccents) {
   v1::SearchResourcesRequest both;
   both.set_text_prefix("LOKET");
   EXPECT_EQ(index.Search(both, {})->total_size(), 2);
+}
+
+TEST(TextFold, CountsCharactersNotBytes) {
+  EXPECT_EQ(Characters("Één loket Café"), 14u);
+  EXPECT_EQ(Characters(""), 0u);
+  EXPECT_EQ(Characters(std::string(101, 'a')), 101u);
+  std::string e_acute_101;
+  for (int i = 0; i < 101; ++i) e_acute_101 += "é";
+  EXPECT_EQ(Characters(e_acute_101), 101u);
 }
 
 TEST(TextFold, FoldsCaseCompatibilityFormsAndDiacritics) {

@@ -77,6 +77,8 @@ bool ParseJson(const std::string& json, google::protobuf::Message* message, App&
 // Output: one object, or rows of objects with chosen columns (JSON field names, dotted paths).
 // For programs (-o json|yaml) every field of the object or the rows; for people key-value lines
 // or a table.
+// "1 booking", "3 bookings": a count with its noun (plural by adding "s").
+std::string Counted(long long count, const std::string& noun);
 void PrintMessage(const google::protobuf::Message& message, const App& app);
 void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
                const std::vector<std::string>& columns, const App& app);

@@ -229,8 +229,8 @@ void AddFind(CLI::App* sub, App& app, const FlagsPtr& f) {
     if (app.ForPrograms()) return;
     // Never an empty table without a reason: what matched, and why each gave no slot.
     if (out.slots_size() == 0)
-      std::printf("No free slot. %d resources matched, %d bookable by you.\n",
-                  out.resources_matched(), out.resources_considered());
+      std::printf("No free slot. %s matched, %d bookable by you.\n",
+                  Counted(out.resources_matched(), "resource").c_str(), out.resources_considered());
     if (out.passed_over_size() == 0) return;
     std::printf("\nPassed over:\n");
     PrintList(app, out, out.passed_over(), {"resource_id", "display_name", "reason", "detail"});
@@ -291,7 +291,7 @@ void AddCalendar(CLI::App* sub, App& app, const FlagsPtr& f) {
     std::ofstream file(f->file, std::ios::binary);
     file << out.ical();
     if (!file) return app.Fail("--file: cannot write " + f->file);
-    std::cerr << out.events() << " bookings written to " << f->file << "\n";
+    std::cerr << Counted(out.events(), "booking") << " written to " << f->file << "\n";
   });
 }
 
@@ -328,8 +328,9 @@ void AddCalendarFeed(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.set_organization_id(f->organization);
     ListCalendarFeedsResponse out;
     if (Call(app, app.client().scheduler(), &Stub::ListCalendarFeeds, request, &out))
-      PrintList(app, out, out.feeds(),
-                {"id", "organization_id", "resource_id", "description", "create_time"});
+      PrintList(
+          app, out, out.feeds(),
+          {"id", "organization_id", "resource_id", "description", "created_by", "create_time"});
   });
   auto* revoke = feed->add_subcommand("revoke", "the address answers 404 from now on");
   revoke->add_option("id", f->id)->required();

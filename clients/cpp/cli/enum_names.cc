@@ -81,14 +81,19 @@ std::string Closest(const std::string& text, const std::vector<std::string>& nam
   std::string best;
   size_t best_distance = 0;
   for (const auto& name : names) {
-    const size_t distance = EditDistance(typed, Lower(name));
+    // A typo in the whole name, or in its beginning ("pendng" for pending-approval).
+    const std::string lower = Lower(name);
+    size_t distance = EditDistance(typed, lower);
+    for (size_t n = typed.size() > 0 ? typed.size() - 1 : 0; n <= typed.size() + 1; ++n)
+      if (n >= 3 && n < lower.size())
+        distance = std::min(distance, EditDistance(typed, lower.substr(0, n)));
     if (best.empty() || distance < best_distance) {
       best = name;
       best_distance = distance;
     }
   }
   // A typo changes a letter or two, or a third of a longer word; further off is another word.
-  return best_distance <= std::max<size_t>(2, best.size() / 3) ? best : "";
+  return best_distance <= std::max<size_t>(2, std::min(best.size(), typed.size()) / 3) ? best : "";
 }
 
 std::string UnknownValue(const google::protobuf::EnumDescriptor* values, const std::string& text) {
@@ -96,6 +101,8 @@ std::string UnknownValue(const google::protobuf::EnumDescriptor* values, const s
   std::string message = "'" + text + "' is no " + Described(values);
   if (const std::string closest = Closest(text, names); !closest.empty())
     message += "; did you mean '" + closest + "'?";
+  else
+    message += ".";
   message += " One of: ";
   for (size_t i = 0; i < names.size(); ++i) message += (i > 0 ? ", " : "") + names[i];
   return message;

@@ -69,6 +69,7 @@ bool ReadResources(const std::string& path, const std::string& format, char deli
              (format.empty() && path.size() > 4 && path.substr(path.size() - 4) == ".csv");
   if (!csv) return ReadJson(path, text, rows, refused, app);
   ResourceCsv read = ReadResourceCsv(text, delimiter);
+  if (!read.note.empty()) std::cerr << path << ": " << read.note << "\n";
   if (!read.refusal.empty()) {
     app.Fail(path + ": " + read.refusal);
     return false;

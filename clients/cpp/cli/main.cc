@@ -66,12 +66,19 @@ int main(int argc, char** argv) {
                  "IANA time zone in which tables show times and times without an offset are "
                  "read (env TZ)")
       ->check([](const std::string& name) {
-        return infrashare::cli::FindZone(name) ? "" : "'" + name + "' is no IANA time zone";
+        return infrashare::cli::FindZone(name) ? "" : infrashare::cli::UnknownZone(name);
       })
       ->capture_default_str();
   int deadline_s = 30;
   cli.add_option("--deadline", deadline_s, "seconds per call")->capture_default_str();
   cli.parse_complete_callback([&] {
+    if (!app.options.token.empty()) {
+      auto token = infrashare::client::CleanToken(app.options.token);
+      if (!token)
+        throw CLI::ValidationError(
+            "--token", "the token holds a space or a control character; paste it again");
+      app.options.token = *token;
+    }
     app.options.deadline = std::chrono::seconds(deadline_s);
     app.zone = infrashare::cli::FindZone(zone);
     app.options.tls =

@@ -129,6 +129,23 @@ std::string Cell(const nlohmann::json& row, const std::string& path) {
 }
 
 // Nothing to show: an empty text, list or object (zeros and false are shown).
+// Columns line up by characters, not bytes: "Één loket Café" is 14 wide in 17 bytes. (Wide East
+// Asian characters would need more; Dutch and other Latin text does not.)
+size_t Characters(const std::string& text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// The first `count` characters of UTF-8 `text`, never half of one.
+std::string FirstCharacters(const std::string& text, size_t count) {
+  size_t end = 0;
+  for (size_t seen = 0; end < text.size(); ++end) {
+    if ((static_cast<unsigned char>(text[end]) & 0xC0) != 0x80 && seen++ == count) break;
+  }
+  return text.substr(0, end);
+}
+
 bool Unset(const nlohmann::json& value) {
   return value.is_null() || (value.is_string() && value.get<std::string>().empty()) ||
          (value.is_structured() && value.empty());
@@ -246,6 +263,10 @@ void PrintForPrograms(const google::protobuf::Message& message, const std::strin
   PrintDocument(ToJson(message), format);
 }
 
+std::string Counted(long long count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 void PrintMessage(const google::protobuf::Message& message, const App& app) {
   if (app.ForPrograms()) return PrintForPrograms(message, app.output);
   const nlohmann::json json = ForPeople(message, app);  // items() does not keep a temporary
@@ -274,7 +295,7 @@ void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
     std::vector<std::string> line;
     for (size_t i = 0; i < columns.size(); ++i) {
       std::string cell = Cell(json, columns[i]);
-      if (i + 1 < columns.size() && cell.size() > 48) cell = cell.substr(0, 45) + "...";
+      if (i + 1 < columns.size() && Characters(cell) > 48) cell = FirstCharacters(cell, 45) + "...";
       line.push_back(cell);
     }
     cells.push_back(std::move(line));
@@ -294,11 +315,13 @@ void PrintTable(std::vector<std::string> header,
   }
   for (const auto& line : cells)
     for (size_t i = 0; i < line.size() && i < widths.size(); ++i)
-      widths[i] = std::max(widths[i], line[i].size());
+      widths[i] = std::max(widths[i], Characters(line[i]));
   auto print = [&](const std::vector<std::string>& line) {
-    for (size_t i = 0; i < line.size() && i < widths.size(); ++i)
-      std::cout << line[i]
-                << std::string(widths[i] - line[i].size() + (i + 1 < line.size() ? 2 : 0), ' ');
+    const size_t n = std::min(line.size(), widths.size());
+    for (size_t i = 0; i < n; ++i) {
+      std::cout << line[i];
+      if (i + 1 < n) std::cout << std::string(widths[i] - Characters(line[i]) + 2, ' ');
+    }
     std::cout << "\n";
   };
   print(header);

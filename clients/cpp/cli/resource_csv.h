@@ -23,11 +23,19 @@ struct ResourceCsv {
   int refused_rows = 0;
   // Why the whole file was refused (an unknown column, broken quotes); empty when it was read.
   std::string refusal;
+  // What a person should know about how the file was read (its encoding), or empty.
+  std::string note;
 };
 
 // The columns, in any order: see kCsvColumnsHelp. `delimiter` is ';' or ',', or 0 to take
 // whichever of the two the header line has outside quotes.
 ResourceCsv ReadResourceCsv(std::string_view text, char delimiter);
+
+// Whether `text` is well-formed UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF).
+bool IsUtf8(std::string_view text);
+// Windows-1252 text (what Excel on a Dutch Windows saves as "CSV (gescheiden door
+// lijstscheidingsteken)") as UTF-8; the five bytes the code page leaves undefined become U+FFFD.
+std::string Windows1252ToUtf8(std::string_view text);
 
 // For --help: the columns and how cells are read.
 extern const char kCsvColumnsHelp[];

@@ -306,7 +306,8 @@ void AddCommit(CLI::App* sub, App& app, const FlagsPtr& f) {
         app.client().Call(app.client().scheduler(), &Stub::CommitRotationPlan, r, &out);
     if (!app.Check(status)) return PrintUndoReport(status, app);
     if (app.ForPrograms()) return PrintMessage(out, app);
-    std::cout << "committed " << out.id() << ": " << out.booking_ids_size() << " bookings\n";
+    std::cout << "committed " << out.id() << ": " << Counted(out.booking_ids_size(), "booking")
+              << "\n";
   });
 }
 

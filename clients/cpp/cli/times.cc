@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
+#include <vector>
 
 #include "cli/app.h"
+#include "cli/enum_names.h"
 
 namespace infrashare::cli {
 namespace {
@@ -16,6 +18,17 @@ using std::chrono::seconds;
 constexpr char kDefaultZone[] = "Europe/Amsterdam";
 
 // A wall-clock time without an offset: "2027-03-02T09:00[:SS]", the same with a space, or a date.
+// RFC 3339 without the seconds, as people type it: "2027-03-02T13:00Z", "2027-03-02 13:00+01:00".
+bool WithSeconds(const std::string& text, google::protobuf::Timestamp* out) {
+  if (text.size() < 17 || (text[10] != 'T' && text[10] != ' ') || text[13] != ':') return false;
+  const std::string offset = text.substr(16);
+  if (offset != "Z" && offset != "z" &&
+      !(offset.size() == 6 && (offset[0] == '+' || offset[0] == '-') && offset[3] == ':'))
+    return false;
+  return google::protobuf::util::TimeUtil::FromString(
+      text.substr(0, 10) + "T" + text.substr(11, 5) + ":00" + (offset == "z" ? "Z" : offset), out);
+}
+
 bool ParseWallClock(const std::string& text, date::local_seconds* out) {
   for (const char* format :
        {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"}) {
@@ -48,6 +61,15 @@ const date::time_zone* FindZone(const std::string& name) {
   }
 }
 
+std::string UnknownZone(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& zone : date::get_tzdb().zones) names.push_back(std::string(zone.name()));
+  std::string message = "'" + name + "' is no IANA time zone";
+  if (const std::string closest = Closest(name, names); !closest.empty())
+    message += "; did you mean '" + closest + "'?";
+  return message + " (such as Europe/Amsterdam)";
+}
+
 std::string TimeForPeople(const google::protobuf::Timestamp& time, const date::time_zone* zone) {
   const date::sys_seconds instant{seconds(time.seconds())};
   const date::zoned_seconds local(zone, instant);
@@ -58,6 +80,7 @@ std::string TimeForPeople(const google::protobuf::Timestamp& time, const date::t
 std::string ParseInstant(const std::string& text, const date::time_zone* zone,
                          google::protobuf::Timestamp* out) {
   if (google::protobuf::util::TimeUtil::FromString(text, out)) return "";
+  if (WithSeconds(text, out)) return "";
   date::local_seconds wall;
   if (!ParseWallClock(text, &wall))
     return "'" + text + "' is not a time such as 2027-03-02T09:00 (in " + zone->name() +

@@ -15,6 +15,8 @@ namespace infrashare::cli {
 std::string DefaultZoneName();
 // The zone of this IANA name; nullptr when unknown.
 const date::time_zone* FindZone(const std::string& name);
+// Why `name` is no zone, with the nearest zone name when one is a typo away.
+std::string UnknownZone(const std::string& name);
 
 // "2027-03-02 09:00 +01:00": the instant in `zone` (with seconds only when it has them).
 std::string TimeForPeople(const google::protobuf::Timestamp& time, const date::time_zone* zone);

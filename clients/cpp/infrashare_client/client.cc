@@ -6,10 +6,28 @@
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
 namespace infrashare::client {
+namespace {}  // namespace
+
+std::optional<std::string> CleanToken(std::string token) {
+  auto space = [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  while (!token.empty() && space(token.back())) token.pop_back();
+  size_t start = 0;
+  while (start < token.size() && space(token[start])) ++start;
+  token.erase(0, start);
+  if (token.size() > 7 && absl::EqualsIgnoreCase(token.substr(0, 7), "bearer ")) {
+    token.erase(0, 7);
+    while (!token.empty() && space(token.front())) token.erase(0, 1);
+  }
+  for (unsigned char c : token)
+    if (c < 0x21 || c > 0x7e) return std::nullopt;
+  return token;
+}
+
 namespace {
 
 std::string ReadFile(const std::string& path) {
@@ -22,6 +40,8 @@ std::string ReadFile(const std::string& path) {
 }  // namespace
 
 Client::Client(ClientOptions options) : options_(std::move(options)) {
+  // A token no header can carry (gRPC would abort the process on it) is left out: TOKEN_MISSING.
+  options_.token = CleanToken(std::move(options_.token)).value_or("");
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (options_.tls) {
     grpc::SslCredentialsOptions ssl;

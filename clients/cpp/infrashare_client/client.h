@@ -24,7 +24,7 @@ namespace infrashare::client {
 
 struct ClientOptions {
   std::string server = "127.0.0.1:50051";
-  std::string token;
+  std::string token;  // white space around it and a leading "Bearer " are dropped
   bool tls = false;
   std::string ca_file;    // TLS: trust these roots instead of the system's
   std::string cert_file;  // TLS: present this client certificate chain (mutual TLS) ...
@@ -100,6 +100,11 @@ class Client {
   std::unique_ptr<programme::v1::ProgrammeService::Stub> programme_;
   std::unique_ptr<impact::v1::ImpactService::Stub> impact_;
 };
+
+// A token as people paste it, ready for the authorization header: white space around it (a Windows
+// line end from a token file, a Kubernetes secret's newline) and a leading "Bearer " dropped;
+// nullopt when what is left holds anything but visible ASCII, which no HTTP/2 header may carry.
+std::optional<std::string> CleanToken(std::string token);
 
 // One line for a person: "NOT_FOUND: resource 'x' not found", with the bad field when there is one.
 std::string DescribeError(const grpc::Status& status);
