@@ -26,7 +26,7 @@ namespace dsk = desk::v1;
 using namespace scheduler::v1;
 
 // The /metrics page of a server; empty when it cannot be read.
-std::string Scrape(const TestServer& server) {
+std::string Scrape(TestServer& server) {
   httplib::Client client("127.0.0.1", server.server().metrics_port());
   client.set_connection_timeout(5);
   client.set_read_timeout(5);
@@ -46,14 +46,14 @@ std::optional<std::string> Sample(const std::string& page, const std::string& se
 }
 
 // A counter's value, 0 while the series is absent.
-double Count(const TestServer& server, const std::string& series) {
+double Count(TestServer& server, const std::string& series) {
   const auto value = Sample(Scrape(server), series);
   return value ? std::stod(*value) : 0;
 }
 
 // Scrapes until `series` shows `expected` (up to 15 s); returns what it showed last ("absent"
 // when it never appeared).
-std::string AwaitSample(const TestServer& server, const std::string& series,
+std::string AwaitSample(TestServer& server, const std::string& series,
                         const std::string& expected) {
   std::string last = "absent";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
@@ -211,7 +211,8 @@ TEST_F(MetricsTest, FailedCallsAreCountedOnceByMethodCodeAndReason) {
   // A stream refused after admission ends as a call too.
   WatchBookingsRequest watch;
   watch.set_cursor("not-a-cursor");
-  auto stream = scheduler_->WatchBookings(As(booker_).get(), watch);
+  auto watching = As(booker_);  // outlives the stream
+  auto stream = scheduler_->WatchBookings(watching.get(), watch);
   BookingEvent event;
   while (stream->Read(&event)) {
   }
@@ -341,8 +342,8 @@ TEST_F(MetricsTest, BusinessGaugesFollowTheDataOfTheServicesTheProcessRuns) {
   EXPECT_EQ(AwaitSample(*server_, queued, "0"), "0");  // offered the moment capacity freed
 }
 
-// The real binaries, as an operator asks them.
-std::string Run(const std::string& command, int* exit_code) {
+// What a command prints, as an operator runs it, and its exit code.
+std::string Output(const std::string& command, int* exit_code) {
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
   char buffer[256];
@@ -354,10 +355,10 @@ std::string Run(const std::string& command, int* exit_code) {
 
 TEST(Version, TheServerAndTheCliPrintTheirVersionAndCommit) {
   int exit_code = -1;
-  EXPECT_EQ(Run(std::string(INFRASHARE_SERVER_BIN) + " --version", &exit_code),
+  EXPECT_EQ(Output(std::string(INFRASHARE_SERVER_BIN) + " --version", &exit_code),
             VersionLine("infrashare-server") + "\n");
   EXPECT_EQ(exit_code, 0);
-  EXPECT_EQ(Run(std::string(INFRASHARE_CLI_BIN) + " --version", &exit_code),
+  EXPECT_EQ(Output(std::string(INFRASHARE_CLI_BIN) + " --version", &exit_code),
             VersionLine("infrashare") + "\n");
   EXPECT_EQ(exit_code, 0);
   const BuildInfo& build = BuildInfoOfThisBinary();
