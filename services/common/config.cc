@@ -99,6 +99,8 @@ std::vector<Key> Keys(Config& c) {
       StringKey("listen", &c.listen, CheckListen),
       StringKey("metrics.listen", &c.metrics_listen,
                 [](const std::string& v) { return v.empty() ? "" : CheckListen(v); }),
+      IntKey("metrics.business_interval_s", &c.metrics.business_interval_s, 1, 3600),
+      IntKey("metrics.holds_lapsing_within_s", &c.metrics.holds_lapsing_within_s, 1, 30 * 86400),
       StringKey("health.listen", &c.health_listen,
                 [](const std::string& v) { return v.empty() ? "" : CheckListen(v); }),
       StringKey("tls.cert_file", &c.tls.cert_file),

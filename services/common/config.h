@@ -172,9 +172,17 @@ struct HttpConfig {
   std::string contact_email;             // where users of the data write to, if any
 };
 
+// The business gauges (docs/metrics.md): numbers about the data, read from Redis by each process
+// for the services it runs. (metrics.listen is Config::metrics_listen.)
+struct MetricsConfig {
+  int business_interval_s = 15;       // how often they are read
+  int holds_lapsing_within_s = 3600;  // a hold counts as lapsing when it expires within this
+};
+
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
+  MetricsConfig metrics;
   std::string health_listen = "127.0.0.1:50052";  // plaintext, grpc.health.v1 only; empty = off
   TlsConfig tls;
   LogConfig log;

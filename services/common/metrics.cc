@@ -2,25 +2,79 @@
 
 #include <httplib.h>
 
+#include <cmath>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace infrashare {
+namespace {
 
-void Metrics::ObserveRpc(absl::string_view method, absl::string_view code, double seconds) {
+// A label value as the text format quotes it: backslash, double quote and newline escaped.
+std::string LabelValue(absl::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// A sample value: whole numbers without an exponent (a count of a million is "1000000", not
+// "1e+06"), and NaN for a value not known (yet).
+std::string SampleValue(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  if (value == std::trunc(value) && std::fabs(value) < 9007199254740992.0)
+    return absl::StrCat(static_cast<long long>(value));
+  return absl::StrCat(value);
+}
+
+}  // namespace
+
+std::string Metrics::ReasonLabel(absl::string_view reason) {
+  constexpr size_t kMaxReason = 64;
+  if (reason.size() > kMaxReason) return "OTHER";
+  for (char c : reason)
+    if (!absl::ascii_isupper(c) && !absl::ascii_isdigit(c) && c != '_') return "OTHER";
+  return std::string(reason);
+}
+
+void Metrics::ObserveRpc(absl::string_view method, absl::string_view code, double seconds,
+                         absl::string_view reason) {
+  std::string reason_label = code == "OK" ? std::string() : ReasonLabel(reason);
   std::lock_guard lock(mutex_);
   Histogram& h = rpcs_[{std::string(method), std::string(code)}];
   h.count++;
   h.sum += seconds;
   for (size_t i = 0; i < kBuckets.size(); ++i)
     if (seconds <= kBuckets[i]) h.buckets[i]++;
+  if (code != "OK") errors_[{std::string(method), std::string(code), std::move(reason_label)}]++;
 }
 
 void Metrics::AddSampled(std::string name, std::string type, std::string help,
                          std::function<double()> read) {
   std::lock_guard lock(mutex_);
-  sampled_.push_back({std::move(name), std::move(type), std::move(help), std::move(read)});
+  sampled_.push_back({std::move(name), std::move(type), std::move(help), "", std::move(read)});
+}
+
+void Metrics::AddConstant(std::string name, std::string help,
+                          std::vector<std::pair<std::string, std::string>> labels, double value) {
+  std::string rendered;
+  for (const auto& [label, label_value] : labels)
+    absl::StrAppend(&rendered, rendered.empty() ? "" : ",", label, "=\"", LabelValue(label_value),
+                    "\"");
+  std::lock_guard lock(mutex_);
+  sampled_.push_back(
+      {std::move(name), "gauge", std::move(help), std::move(rendered), [value] { return value; }});
 }
 
 std::string Metrics::Render() const {
@@ -43,9 +97,17 @@ std::string Metrics::Render() const {
     absl::StrAppend(&out, "infrashare_rpc_duration_seconds_sum{", labels, "} ", h.sum, "\n");
     absl::StrAppend(&out, "infrashare_rpc_duration_seconds_count{", labels, "} ", h.count, "\n");
   }
+  out +=
+      "# HELP infrashare_rpc_errors_total RPCs that ended in an error, by method, status code and "
+      "the google.rpc.ErrorInfo reason of the status (empty when it carries none).\n";
+  out += "# TYPE infrashare_rpc_errors_total counter\n";
+  for (const auto& [key, count] : errors_)
+    absl::StrAppend(&out, "infrashare_rpc_errors_total{method=\"", key.method, "\",code=\"",
+                    key.code, "\",reason=\"", key.reason, "\"} ", count, "\n");
   for (const auto& s : sampled_) {
     absl::StrAppend(&out, "# HELP ", s.name, " ", s.help, "\n# TYPE ", s.name, " ", s.type, "\n",
-                    s.name, " ", s.read(), "\n");
+                    s.name, s.labels.empty() ? "" : "{", s.labels, s.labels.empty() ? "" : "}", " ",
+                    SampleValue(s.read()), "\n");
   }
   return out;
 }

@@ -1,6 +1,8 @@
 // Prometheus metrics in the text exposition format. Debian ships no Prometheus client for C++, so
 // this is a small hand-written registry: RPC counts and latency histograms per method and status,
-// plus gauges read from callbacks (Redis pool usage, Redis errors) at scrape time.
+// failed RPCs per method, status and ErrorInfo reason, gauges read from callbacks (Redis pool
+// usage, Redis errors) at scrape time, and constant series such as the build's. docs/metrics.md
+// lists every metric the server exports.
 #pragma once
 
 #include <array>
@@ -27,11 +29,22 @@ class Metrics {
   static constexpr std::array<double, 14> kBuckets = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
-  void ObserveRpc(absl::string_view method, absl::string_view code, double seconds);
+  // One finished RPC: `code` is the gRPC status name ("OK", "FAILED_PRECONDITION"), `reason` the
+  // google.rpc.ErrorInfo reason of a failed call ("" when it carries none). A call that failed
+  // counts in infrashare_rpc_errors_total too.
+  void ObserveRpc(absl::string_view method, absl::string_view code, double seconds,
+                  absl::string_view reason = "");
   // A value sampled at scrape time, e.g. pool usage. `type` is "gauge" or "counter".
   void AddSampled(std::string name, std::string type, std::string help,
                   std::function<double()> read);
+  // A series whose value never changes, e.g. infrashare_build_info{version="0.1.0",...} 1.
+  void AddConstant(std::string name, std::string help,
+                   std::vector<std::pair<std::string, std::string>> labels, double value);
   std::string Render() const;
+
+  // Reasons come from our own code, but a label must stay bounded whatever a status carries: one
+  // that is not an upper-case identifier of at most 64 characters counts as "OTHER".
+  static std::string ReasonLabel(absl::string_view reason);
 
  private:
   struct Histogram {
@@ -41,10 +54,16 @@ class Metrics {
   };
   struct Sampled {
     std::string name, type, help;
+    std::string labels;  // rendered, without braces; empty = none
     std::function<double()> read;
+  };
+  struct ErrorKey {
+    std::string method, code, reason;
+    auto operator<=>(const ErrorKey&) const = default;
   };
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, Histogram> rpcs_;
+  std::map<ErrorKey, long long> errors_;
   std::vector<Sampled> sampled_;
 };
 

@@ -31,7 +31,8 @@ void RpcGate::Finish(grpc::ServerContextBase* context, absl::string_view method,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string code = absl::StatusCodeToString(status.code());
   if (status.code() == absl::StatusCode::kCancelled && context->IsCancelled()) code = "CANCELLED";
-  metrics_->ObserveRpc(method, code, seconds);
+  // Every call ends here once, unary or stream, so each is counted once, errors with their reason.
+  metrics_->ObserveRpc(method, code, seconds, status.ok() ? std::string() : ErrorReason(status));
   logging::Fields fields = {{"method", std::string(method)},
                             {"status", code},
                             {"ms", absl::StrCat(seconds * 1000.0)},

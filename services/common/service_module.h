@@ -4,6 +4,9 @@
 #include <grpcpp/impl/codegen/service_type.h>
 
 #include <string>
+#include <vector>
+
+#include "services/common/business_gauges.h"
 
 namespace infrashare {
 
@@ -16,6 +19,8 @@ class ServiceModule {
   virtual void Stop() {}
   // Ready to serve once Redis is reachable (e.g. caches loaded).
   virtual bool ready() const { return true; }
+  // The numbers about its data that operators watch; the server reads them periodically.
+  virtual std::vector<BusinessGauge> business_gauges() { return {}; }
 };
 
 }  // namespace infrashare

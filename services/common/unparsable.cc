@@ -33,11 +33,12 @@ class Interceptor : public grpc::experimental::Interceptor {
     // No handler ran, so the status about to be sent is gRPC's own.
     if (unparsed_ && batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const std::string path = info_->method();
-      batch->ModifySendStatus(ToGrpcStatus(
+      const absl::Status refusal =
           UnparsableRequest(absl::StrCat("the request could not be parsed as ", RequestTypeOf(path),
                                          ": its bytes are not that protocol buffer message, or a "
-                                         "string field is not valid UTF-8"))));
-      owner_->Refused(path);
+                                         "string field is not valid UTF-8"));
+      batch->ModifySendStatus(ToGrpcStatus(refusal));
+      owner_->Refused(path, refusal);
     }
     batch->Proceed();
   }
@@ -89,10 +90,10 @@ UnparsableRequests::InterceptorFactory() {
   return std::make_unique<Factory>(this);
 }
 
-void UnparsableRequests::Refused(const std::string& path) {
+void UnparsableRequests::Refused(const std::string& path, const absl::Status& status) {
   ++refused_;
   const std::string method = GateMethodName(path);
-  metrics_->ObserveRpc(method, "INVALID_ARGUMENT", 0);
+  metrics_->ObserveRpc(method, absl::StatusCodeToString(status.code()), 0, ErrorReason(status));
   logging::Warn(
       "rpc", {{"method", method}, {"status", "INVALID_ARGUMENT"}, {"error", "unparsable request"}});
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "services/common/metrics.h"
 
 namespace infrashare {
@@ -27,8 +28,8 @@ class UnparsableRequests {
   // For grpc::ServerBuilder::experimental().SetInterceptorCreators.
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> InterceptorFactory();
 
-  // Called by an interceptor that refused a request: counts and logs it.
-  void Refused(const std::string& path);
+  // Called by an interceptor that refused a request with `status`: counts and logs it.
+  void Refused(const std::string& path, const absl::Status& status);
 
  private:
   Metrics* metrics_;

@@ -147,4 +147,12 @@ void DeskModule::Start() { dispatcher_.Start(); }
 
 void DeskModule::Stop() { dispatcher_.Stop(); }
 
+std::vector<BusinessGauge> DeskModule::business_gauges() {
+  return {{"infrashare_desk_inquiries_queued",
+           "Inquiries in the desk's queue (state QUEUED): responders fit but none has spare "
+           "capacity; each is offered when capacity frees, or escalates after desk.queue_wait_s. "
+           "Inquiries being routed, offered or escalated are not counted.",
+           [this] { return store_.QueuedCount(); }}};
+}
+
 }  // namespace infrashare::desk

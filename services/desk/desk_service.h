@@ -77,6 +77,8 @@ class DeskModule final : public ServiceModule {
   // Dispatch and deadlines run too: a restarted replica is not SERVING before overdue offers
   // are taken back and waiting work can be read.
   bool ready() const override { return directory_->ready() && dispatcher_.ready(); }
+  // Inquiries queued for a responder's capacity.
+  std::vector<BusinessGauge> business_gauges() override;
 
  private:
   const Directory* directory_;

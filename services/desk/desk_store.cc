@@ -670,6 +670,12 @@ absl::StatusOr<std::vector<std::string>> RedisDeskStore::Queued(int limit) {
   return ids;
 }
 
+absl::StatusOr<int64_t> RedisDeskStore::QueuedCount() {
+  auto reply = redis_->Command({"ZCARD", Key("q")});
+  if (!reply.ok()) return reply.status();
+  return reply->integer;
+}
+
 InquiryEventRecord DeskStore::EventOf(const StreamEntry& entry) {
   InquiryEventRecord record;
   for (const auto& [name, value] : entry.fields) {

@@ -2,6 +2,7 @@
 // Redis. The dispatch stream is dispatch_queue.h.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -147,6 +148,8 @@ class DeskStore {
   virtual absl::StatusOr<int> ApplyDue(int limit) = 0;
   // The queued inquiries, longest waiting first.
   virtual absl::StatusOr<std::vector<std::string>> Queued(int limit) = 0;
+  // How many inquiries are queued.
+  virtual absl::StatusOr<int64_t> QueuedCount() = 0;
 
   // The desk's event stream (followed by StreamAssignments and WatchInquiry), and one of its
   // entries.
@@ -225,6 +228,7 @@ class RedisDeskStore final : public DeskStore {
   absl::StatusOr<std::vector<std::string>> AskerInquiries(absl::string_view email) override;
   absl::StatusOr<int> ApplyDue(int limit) override;
   absl::StatusOr<std::vector<std::string>> Queued(int limit) override;
+  absl::StatusOr<int64_t> QueuedCount() override;
 
   std::string EventsKey() const override { return Key("ev"); }
 

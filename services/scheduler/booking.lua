@@ -479,6 +479,24 @@ local function sch_sweep(keys, args)
   return #ids
 end
 
+-- KEYS: base (the shard's prefix), timers (its tm).
+-- ARGV: state (a state with a timer: HELD, PENDING_APPROVAL, CONFIRMED, CHECKED_IN), within (ms
+--       from now; '' = whenever), offset, limit.
+-- Counts the shard's bookings in `state` whose next time-based transition is due within `within`
+-- (for a hold: its expiry), reading `limit` timers from `offset` in due order, so that no call
+-- holds Redis long: {count, timers read}. The caller reads on while a call reads `limit`; a
+-- booking that changes meanwhile may be counted twice or not at all (a gauge, not a ledger).
+local function sch_count(keys, args)
+  local k, a = named(keys, args)
+  local last = a.within == '' and '+inf' or int_text(now_ms() + tonumber(a.within))
+  local ids = redis.call('ZRANGEBYSCORE', k.timers, '-inf', last, 'LIMIT', a.offset, a.limit)
+  local count = 0
+  for _, id in ipairs(ids) do
+    if redis.call('HGET', k.base .. 'b:' .. id, 'st') == a.state then count = count + 1 end
+  end
+  return {count, #ids}
+end
+
 -- KEYS: base (the shard's prefix). ARGV: res, from, to (ms).
 -- Blocking bookings overlapping [from, to) as flat {bs, be, q, id} quadruples, lapsed holds left
 -- out.
@@ -654,5 +672,6 @@ register('sch_book', sch_book)
 register('sch_transition', sch_transition)
 register('sch_sweep', sch_sweep)
 register('sch_busy', sch_busy, {'no-writes'})
+register('sch_count', sch_count, {'no-writes'})
 register('sch_page', sch_page, {'no-writes'})
 register('sch_spans', sch_spans, {'no-writes'})

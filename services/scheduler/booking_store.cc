@@ -566,6 +566,33 @@ absl::StatusOr<int> RedisBookingStore::Sweep(int shard, int limit) {
   return static_cast<int>(reply->integer);
 }
 
+absl::StatusOr<int64_t> RedisBookingStore::CountInState(v1::BookingState state,
+                                                        std::optional<int64_t> due_within_ms) {
+  // Shard by shard, `kLimit` timers a call, through FCall: it calls sch_count with FCALL_RO (the
+  // function writes nothing) and loads the functions again if Redis lost them. A gauge read every
+  // few seconds can afford a round trip per shard.
+  constexpr int kLimit = 1000;
+  int64_t count = 0;
+  for (int shard = 0; shard < config_.shards; ++shard) {
+    const std::string base = Base(shard);
+    for (int64_t offset = 0;; offset += kLimit) {
+      RedisFunctionCall call("sch_count");
+      call.Key("base", base)
+          .Key("timers", base + "tm")
+          .Arg("state", StateName(state))
+          .Arg("within", due_within_ms ? std::to_string(*due_within_ms) : "")
+          .Int("offset", offset)
+          .Int("limit", kLimit);
+      auto reply = redis_->FCall(call.function(), call.keys(), call.args());
+      if (!reply.ok()) return reply.status();
+      if (reply->elements.size() != 2) return absl::InternalError("unexpected count reply");
+      count += reply->elements[0].integer;
+      if (reply->elements[1].integer < kLimit) break;
+    }
+  }
+  return count;
+}
+
 std::vector<std::string> RedisBookingStore::EventKeys() const {
   std::vector<std::string> keys;
   for (int shard = 0; shard < config_.shards; ++shard) keys.push_back(Base(shard) + "events");

@@ -164,6 +164,11 @@ class BookingStore : public BookingCalendar {
                                                          const PageQuery& query) = 0;
   // Applies the time-based transitions that are due in one shard; returns how many it looked at.
   virtual absl::StatusOr<int> Sweep(int shard, int limit) = 0;
+  // How many bookings are in `state`, one with a timer (held, pending approval, confirmed,
+  // checked in); with `due_within_ms`, only those whose next time-based transition (a hold's
+  // expiry) falls within that many ms from now. For the business gauges (docs/metrics.md).
+  virtual absl::StatusOr<int64_t> CountInState(v1::BookingState state,
+                                               std::optional<int64_t> due_within_ms) = 0;
   virtual int shards() const = 0;
   // The event stream of every shard (BookingEventOf reads their entries).
   virtual std::vector<std::string> EventKeys() const = 0;
@@ -206,6 +211,8 @@ class RedisBookingStore final : public BookingStore {
   absl::Status VisitCountedSpans(const std::vector<std::string>& resource_ids, EpochMs from,
                                  EpochMs to, const SpanVisitor& visit) override;
   absl::StatusOr<int> Sweep(int shard, int limit) override;
+  absl::StatusOr<int64_t> CountInState(v1::BookingState state,
+                                       std::optional<int64_t> due_within_ms) override;
   int shards() const override { return config_.shards; }
   std::vector<std::string> EventKeys() const override;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -218,6 +219,7 @@ void Sweeper::Run() {
 SchedulerModule::SchedulerModule(RedisPool* redis, RpcGate* gate, const Config& config,
                                  Catalog* catalog, StreamFollower* streams, SiteLocator site)
     : catalog_(catalog),
+      holds_lapsing_within_s_(config.metrics.holds_lapsing_within_s),
       store_(redis, config.scheduler),
       scheduler_(&store_, catalog, config.scheduler, NowMs, site),
       rotation_store_(redis, config.scheduler.request_id_ttl_s,
@@ -239,5 +241,21 @@ SchedulerModule::~SchedulerModule() { Stop(); }
 void SchedulerModule::Start() { sweeper_.Start(); }
 
 void SchedulerModule::Stop() { sweeper_.Stop(); }
+
+std::vector<BusinessGauge> SchedulerModule::business_gauges() {
+  const int64_t lapsing_within_ms = int64_t{holds_lapsing_within_s_} * 1000;
+  return {
+      {"infrashare_bookings_pending_approval",
+       "Bookings waiting for the resource owner's approval (state PENDING_APPROVAL), all "
+       "resources.",
+       [this] { return store_.CountInState(v1::BOOKING_STATE_PENDING_APPROVAL, std::nullopt); }},
+      {"infrashare_booking_holds_lapsing",
+       absl::StrCat("Holds (state HELD) that lapse within metrics.holds_lapsing_within_s (",
+                    holds_lapsing_within_s_,
+                    " s) unless submitted, lapsed ones not yet swept too."),
+       [this, lapsing_within_ms] {
+         return store_.CountInState(v1::BOOKING_STATE_HELD, lapsing_within_ms);
+       }}};
+}
 
 }  // namespace infrashare::scheduler

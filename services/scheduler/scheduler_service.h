@@ -118,6 +118,8 @@ class SchedulerModule final : public ServiceModule {
   void Start() override;
   void Stop() override;
   bool ready() const override { return catalog_->ready(); }
+  // Bookings waiting for approval, and holds about to lapse.
+  std::vector<BusinessGauge> business_gauges() override;
   // The scheduler's free-slot search, for a desk in the same process.
   SlotFinder* slot_finder() { return scheduler_.slot_finder(); }
   // What the HTTP listener serves at a calendar feed's address.
@@ -125,6 +127,7 @@ class SchedulerModule final : public ServiceModule {
 
  private:
   const Catalog* catalog_;
+  int holds_lapsing_within_s_;
   RedisBookingStore store_;
   Scheduler scheduler_;
   RedisRotationStore rotation_store_;

@@ -1,4 +1,4 @@
-// infrashare-server --config FILE [--services=registry,...] | --print-limits
+// infrashare-server --config FILE [--services=registry,...] | --print-limits | --version
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
@@ -9,6 +9,7 @@
 #include "infrashare/desk/v1/desk.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
+#include "services/common/build_info.h"
 #include "services/common/config.h"
 #include "services/common/logging.h"
 #include "services/common/request_limits.h"
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   // by design; the detection costs a few percent of every call (docs/BENCHMARKS.md).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"infrashare-server: registry, scheduler and desk over gRPC"};
+  app.set_version_flag("--version", infrashare::VersionLine("infrashare-server"),
+                       "print the version and git commit, and exit");
   std::string config_path;
   std::string services_list = "all";
   app.add_option("--config", config_path, "YAML configuration file (see config/infrashare.yaml)");

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/common/build_info.h"
 #include "services/common/clock.h"
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
@@ -111,8 +112,20 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
       std::make_unique<TokenServiceImpl>(s->tokens_.get(), s->audit_.get(), s->gate_.get());
   s->ComposeModules(services);
   s->AddModuleMetrics();
+  // Only the modules of this process: a process runs the gauges of the services it runs.
+  s->business_gauges_ = std::make_unique<BusinessGauges>(
+      &s->metrics_, std::chrono::seconds(config.metrics.business_interval_s));
+  for (auto& m : s->modules_)
+    for (auto& gauge : m->business_gauges()) s->business_gauges_->Add(std::move(gauge));
 
   s->unparsable_ = std::make_unique<UnparsableRequests>(&s->metrics_);
+  const BuildInfo& build = BuildInfoOfThisBinary();
+  s->metrics_.AddConstant("infrashare_build_info",
+                          "The server's version, git commit and CMake build type; always 1.",
+                          {{"version", std::string(build.version)},
+                           {"commit", std::string(build.commit)},
+                           {"build_type", std::string(build.build_type)}},
+                          1);
   RedisPool* pool = s->redis_.get();
   s->metrics_.AddSampled("infrashare_redis_pool_size", "gauge",
                          "Redis connections the pool may hold.",
@@ -173,6 +186,7 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
 
   s->registry_follower_->Start();
   for (auto& m : s->modules_) m->Start();
+  s->business_gauges_->Start();
   s->SetServingStatus("", false);
   s->SetServingStatus(kLivenessName, true);
   s->health_thread_ = std::thread([raw = s.get()] { raw->WatchHealth(); });
@@ -386,6 +400,7 @@ void InfrashareServer::Shutdown(std::chrono::milliseconds drain) {
   if (health_port_) health_port_->health()->Shutdown();
   if (public_site_) public_site_->Stop();
   if (streams_) streams_->Stop();
+  if (business_gauges_) business_gauges_->Stop();  // it reads the modules' stores
   for (auto& m : modules_) m->Stop();
   if (registry_follower_) registry_follower_->Stop();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + drain);

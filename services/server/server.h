@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/auth.h"
+#include "services/common/business_gauges.h"
 #include "services/common/config.h"
 #include "services/common/metrics.h"
 #include "services/common/redis.h"
@@ -111,6 +112,8 @@ class InfrashareServer {
   std::unique_ptr<StreamFollower> streams_;
   std::unique_ptr<TokenServiceImpl> token_service_;
   std::vector<std::unique_ptr<ServiceModule>> modules_;
+  // Reads the modules' business gauges: declared after them, so it stops first.
+  std::unique_ptr<BusinessGauges> business_gauges_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthPort> health_port_;
   // The open-data listener reads the read model: declared after it, so it stops first.

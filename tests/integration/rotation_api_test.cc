@@ -905,6 +905,10 @@ class InterleavingBookingStore final : public scheduler::BookingStore {
     return real_->VisitCountedSpans(ids, from, to, visit);
   }
   absl::StatusOr<int> Sweep(int shard, int limit) override { return real_->Sweep(shard, limit); }
+  absl::StatusOr<int64_t> CountInState(BookingState state,
+                                       std::optional<int64_t> due_within_ms) override {
+    return real_->CountInState(state, due_within_ms);
+  }
   int shards() const override { return real_->shards(); }
   std::vector<std::string> EventKeys() const override { return real_->EventKeys(); }
 

@@ -526,6 +526,42 @@ TEST_F(BookingStoreTest, BusyAndPagesByResourceAndOrganization) {
   EXPECT_EQ(holds->bookings[0].resource_id(), "lab2");
 }
 
+// sch_count, state by state: what the business gauges read (docs/metrics.md).
+TEST_F(BookingStoreTest, CountsBookingsInAStateAndHoldsLapsingWithinAWindow) {
+  BookCommand request = Command("lab1", "o1", {Hour("lab1", 0)});
+  request.approval_required = true;
+  auto pending = BookOne(request);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  BookCommand another = Command("lab2", "o2", {Hour("lab2", 0)});
+  another.approval_required = true;
+  ASSERT_TRUE(BookOne(another).ok());
+  BookCommand held = Command("lab3", "o1", {Hour("lab3", 0)});
+  held.hold = true;  // lapses after hold_ttl_s, 600 s by default
+  ASSERT_TRUE(BookOne(held).ok());
+  ASSERT_TRUE(BookOne(Command("lab3", "o1", {Hour("lab3", 1)})).ok());  // confirmed
+
+  auto count = [&](sv1::BookingState state, std::optional<int64_t> within_ms) {
+    auto n = store_->CountInState(state, within_ms);
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.value_or(-1);
+  };
+  EXPECT_EQ(count(sv1::BOOKING_STATE_PENDING_APPROVAL, std::nullopt), 2);
+  EXPECT_EQ(count(sv1::BOOKING_STATE_HELD, std::nullopt), 1);
+  EXPECT_EQ(count(sv1::BOOKING_STATE_HELD, 3600 * 1000), 1);
+  EXPECT_EQ(count(sv1::BOOKING_STATE_HELD, 60 * 1000), 0);  // it lapses in ten minutes
+  EXPECT_EQ(count(sv1::BOOKING_STATE_CONFIRMED, std::nullopt), 1);
+  ASSERT_TRUE(Apply(pending->id(), Transition::kReject, "owner", true).ok());
+  EXPECT_EQ(count(sv1::BOOKING_STATE_PENDING_APPROVAL, std::nullopt), 1);
+
+  // More timers in one shard than one call reads (1000): counted across calls.
+  BookCommand many = Command("hall", "o1", {});
+  many.approval_required = true;
+  for (int hour = 0; hour < 1005; ++hour) many.occurrences.push_back(Hour("hall", hour));
+  auto booked = store_->Book(many);
+  ASSERT_TRUE(booked.ok()) << booked.status();
+  EXPECT_EQ(count(sv1::BOOKING_STATE_PENDING_APPROVAL, std::nullopt), 1006);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rotations (rotation.lua through RotationStore).
 
@@ -1110,6 +1146,9 @@ TEST_F(DeskStoreTest, ReferralLoopsAreRefusedAndEscalationAndQueueWork) {
   auto queued_list = store_->Queued(10);
   ASSERT_TRUE(queued_list.ok());
   EXPECT_EQ(*queued_list, std::vector<std::string>{"inq1"});
+  auto queued_count = store_->QueuedCount();
+  ASSERT_TRUE(queued_count.ok()) << queued_count.status();
+  EXPECT_EQ(*queued_count, 1);
   desk::RouteDecision escalate;
   escalate.kind = desk::RouteDecision::Kind::kEscalate;
   escalate.cause = "nobody fits";
@@ -1117,6 +1156,7 @@ TEST_F(DeskStoreTest, ReferralLoopsAreRefusedAndEscalationAndQueueWork) {
   ASSERT_TRUE(escalated.ok() && escalated->has_value());
   EXPECT_EQ((**escalated).state(), v1d::INQUIRY_STATE_ESCALATED);
   EXPECT_EQ((**escalated).escalation_level(), 1);
+  EXPECT_EQ(store_->QueuedCount().value_or(-1), 0);
   // Nothing is due yet: the escalation waits hours.
   auto due = store_->ApplyDue(10);
   ASSERT_TRUE(due.ok()) << due.status();

@@ -42,6 +42,24 @@ TEST(Config, TheShippedConfigFileIsTheDefaults) {
   EXPECT_EQ(shipped->rate_limits.write.per_token_per_s, defaults.rate_limits.write.per_token_per_s);
   EXPECT_EQ(shipped->rate_limits.heavy.org_burst, defaults.rate_limits.heavy.org_burst);
   EXPECT_EQ(shipped->rate_limits.max_streams_per_token, defaults.rate_limits.max_streams_per_token);
+  EXPECT_EQ(shipped->metrics.business_interval_s, defaults.metrics.business_interval_s);
+  EXPECT_EQ(shipped->metrics.holds_lapsing_within_s, defaults.metrics.holds_lapsing_within_s);
+}
+
+TEST(Config, BusinessGaugesAreReadEveryFifteenSecondsUnlessConfigured) {
+  auto defaults = LoadConfig("");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->metrics.business_interval_s, 15);
+  EXPECT_EQ(defaults->metrics.holds_lapsing_within_s, 3600);
+  setenv("INFRASHARE_METRICS_BUSINESS_INTERVAL_S", "60", 1);
+  auto config = LoadConfig(WriteConfig("metrics:\n  holds_lapsing_within_s: 900\n"));
+  unsetenv("INFRASHARE_METRICS_BUSINESS_INTERVAL_S");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->metrics.business_interval_s, 60);
+  EXPECT_EQ(config->metrics.holds_lapsing_within_s, 900);
+  auto zero = LoadConfig(WriteConfig("metrics:\n  business_interval_s: 0\n"));
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.status().message().find("metrics.business_interval_s"), std::string::npos);
 }
 
 TEST(Config, RateLimitsCanBeSwitchedOffAndMustBePositive) {

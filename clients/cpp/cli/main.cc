@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/app.h"
+#include "services/common/build_info.h"
 
 namespace {
 
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
       "infrashare: the command-line client for the infrashare registry, scheduler, desk and "
       "programme"};
   cli.require_subcommand(1);
+  cli.set_version_flag("--version", infrashare::VersionLine("infrashare"),
+                       "print the version and git commit, and exit");
   if (const char* token = std::getenv("INFRASHARE_TOKEN")) app.options.token = token;
   if (const char* server = std::getenv("INFRASHARE_SERVER")) app.options.server = server;
   cli.add_option("--server", app.options.server, "server address host:port (env INFRASHARE_SERVER)")
