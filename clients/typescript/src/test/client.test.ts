@@ -131,6 +131,14 @@ test("bad input is a typed error naming the field", async () => {
     })),
     (e: InfrashareError) => e.code === grpc.status.INVALID_ARGUMENT && e.field === "end_time",
   );
+  // A date that does not exist is the caller's mistake, found before anything is sent.
+  await assert.rejects(
+    c.call(c.scheduler, "createBooking", scheduler.CreateBookingRequest.fromPartial({
+      resourceId: "ts-printer", organizationId: "ts-lab-owner", quantity: 1,
+      startTime: new Date("2026-12-32T09:00"), endTime: start,
+    })),
+    (e: InfrashareError) => e.codeName === "INVALID_ARGUMENT" && e.reason === "REQUEST_NOT_ENCODABLE",
+  );
   c.close();
 });
 

@@ -223,6 +223,9 @@ test("the README's first calls and its search-to-calendar flow compile and run a
   } finally {
     c.close();
   }
+  // The watch example follows forever: compiled, not run.
+  fs.writeFileSync(path.join(app, "watching.mts"), readmeBlock("## Watching"));
+  compile("watching.mts");
   const calendar = fs.readFileSync(path.join(app, "bookings.ics"), "utf8");
   assert.ok(calendar.startsWith("BEGIN:VCALENDAR"), calendar);
   assert.equal(calendar.split("BEGIN:VEVENT").length, 2, calendar);
