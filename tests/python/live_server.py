@@ -99,7 +99,7 @@ class Server:
                 stderr=log,
             )
         now = datetime.datetime.now(datetime.timezone.utc)
-        # Refused for its unknown resource once the server answers with its catalogues loaded.
+        # NOT_FOUND for its unknown resource once the server answers with its catalogues loaded.
         probe = scheduler_pb2.CheckAvailabilityRequest(
             resource_id="none",
             start_time=from_datetime(now),
@@ -110,7 +110,7 @@ class Server:
                 try:
                     client.call(client.scheduler.CheckAvailability, probe)
                 except InfrashareError as error:
-                    if error.code == grpc.StatusCode.INVALID_ARGUMENT:
+                    if error.code == grpc.StatusCode.NOT_FOUND:
                         return
                 if self.process.poll() is not None:
                     raise RuntimeError(f"infrashare-server exited with {self.process.returncode}")
