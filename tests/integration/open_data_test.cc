@@ -306,9 +306,11 @@ TEST_F(OpenDataTest, CsvParsesBackFieldByField) {
     EXPECT_EQ(lab[column("description")], "Eerste regel\r\nTweede regel, met; scheidingstekens");
     EXPECT_EQ(lab[column("street")], "Ñieuwe Markt 1");
     EXPECT_EQ(lab[column("owner_organization")], "Café Ñ 's-Hertogenbosch B.V.");
-    EXPECT_EQ(lab[column("latitude")], "52.512500");
-    EXPECT_EQ(lab[column("longitude")], "6.094400");
-    EXPECT_EQ(lab[column("tariff_per_hour_eur")], "12.50");
+    // Decimal commas in the file for Dutch Excel (';'), decimal points in the RFC 4180 one.
+    const std::string point = separator == ';' ? "," : ".";
+    EXPECT_EQ(lab[column("latitude")], "52" + point + "512500");
+    EXPECT_EQ(lab[column("longitude")], "6" + point + "094400");
+    EXPECT_EQ(lab[column("tariff_per_hour_eur")], "12" + point + "50");
     EXPECT_EQ(lab[column("themes")], "manufacturing");
     EXPECT_EQ(lab[column("contact_roles")], "facility_manager");
     EXPECT_EQ(by_id[listed_equipment_][column("terms_kind")], "");  // terms not shown
