@@ -257,6 +257,17 @@ std::vector<Key> Keys(Config& c) {
                 }),
       StringKey("http.publisher_url", &c.http.publisher_url),
       StringKey("http.contact_email", &c.http.contact_email),
+      IntKey("webhooks.senders", &c.webhooks.senders, 0, 256),
+      IntKey("webhooks.timeout_ms", &c.webhooks.timeout_ms, 100, 120000),
+      IntKey("webhooks.retry_base_ms", &c.webhooks.retry_base_ms, 10, 3600000),
+      IntKey("webhooks.retry_max_ms", &c.webhooks.retry_max_ms, 10, 86400000),
+      IntKey("webhooks.retry_for_s", &c.webhooks.retry_for_s, 1, 30 * 86400),
+      IntKey("webhooks.claim_idle_ms", &c.webhooks.claim_idle_ms, 1000, 3600000),
+      IntKey("webhooks.poll_interval_ms", &c.webhooks.poll_interval_ms, 5, 60000),
+      IntKey("webhooks.delivery_log_length", &c.webhooks.delivery_log_length, 1, 10000),
+      IntKey("webhooks.dead_letter_max", &c.webhooks.dead_letter_max, 1, 100000),
+      BoolKey("webhooks.allow_http", &c.webhooks.allow_http),
+      BoolKey("webhooks.allow_private_targets", &c.webhooks.allow_private_targets),
   };
 }
 
@@ -427,6 +438,10 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (config.registry.default_page_size > config.registry.max_page_size)
     return absl::InvalidArgumentError(
         "config key 'registry.default_page_size' must not exceed registry.max_page_size");
+  if (config.webhooks.claim_idle_ms < 2 * config.webhooks.timeout_ms)
+    return absl::InvalidArgumentError(
+        "config key 'webhooks.claim_idle_ms' must be at least twice webhooks.timeout_ms (a "
+        "replica still sending must not have its work taken over)");
   if (absl::Status tls = CheckTls(config); !tls.ok()) return tls;
   return config;
 }

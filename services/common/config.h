@@ -179,6 +179,29 @@ struct MetricsConfig {
   int holds_lapsing_within_s = 3600;  // a hold counts as lapsing when it expires within this
 };
 
+// Outgoing webhooks (docs/webhooks.md): delivery, retries and what targets may be.
+struct WebhookConfig {
+  // Delivery threads per replica; 0: this replica serves the subscription RPCs but delivers
+  // nothing (nor reads the change streams for webhooks).
+  int senders = 4;
+  int timeout_ms = 10000;  // one attempt: connecting, sending and the receiver's answer
+  // A failed change is tried again after retry_base_ms, then twice as long each time (at most
+  // retry_max_ms between tries), for retry_for_s after its first attempt; then it is a dead letter
+  // and the subscription is disabled.
+  int retry_base_ms = 5000;
+  int retry_max_ms = 3600000;
+  int retry_for_s = 259200;
+  // Work a replica left unfinished this long (it died) is taken over by another; longer than an
+  // attempt may take.
+  int claim_idle_ms = 30000;
+  int poll_interval_ms = 100;     // how often an idle replica looks at the change streams again
+  int delivery_log_length = 100;  // attempts kept per subscription (ListWebhookDeliveries)
+  int dead_letter_max = 1000;     // dead letters kept per subscription; the oldest go first
+  bool allow_http = false;        // targets may be http:// (tests, a receiver on the same host)
+  // Targets may resolve to private, loopback, link-local and other non-public addresses (tests).
+  bool allow_private_targets = false;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
@@ -196,6 +219,7 @@ struct Config {
   RateLimitConfig rate_limits;
   AuditConfig audit;
   HttpConfig http;
+  WebhookConfig webhooks;
 };
 
 // Reads `path` (empty = defaults only), applies environment overrides, validates. The error message

@@ -12,5 +12,6 @@ extern const std::string_view kDeskLua;
 extern const std::string_view kProgrammeLua;
 extern const std::string_view kRotationLua;
 extern const std::string_view kCalendarFeedLua;
+extern const std::string_view kWebhookLua;
 
 }  // namespace infrashare

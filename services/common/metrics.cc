@@ -60,6 +60,19 @@ void Metrics::ObserveRpc(absl::string_view method, absl::string_view code, doubl
   if (code != "OK") errors_[{std::string(method), std::string(code), std::move(reason_label)}]++;
 }
 
+void Metrics::Observe(absl::string_view name, absl::string_view help, double seconds) {
+  std::lock_guard lock(mutex_);
+  auto it = histograms_.find(name);
+  if (it == histograms_.end())
+    it = histograms_.emplace(std::string(name), std::make_pair(std::string(help), Histogram()))
+             .first;
+  Histogram& h = it->second.second;
+  h.count++;
+  h.sum += seconds;
+  for (size_t i = 0; i < kBuckets.size(); ++i)
+    if (seconds <= kBuckets[i]) h.buckets[i]++;
+}
+
 void Metrics::AddSampled(std::string name, std::string type, std::string help,
                          std::function<double()> read) {
   std::lock_guard lock(mutex_);
@@ -104,6 +117,14 @@ std::string Metrics::Render() const {
   for (const auto& [key, count] : errors_)
     absl::StrAppend(&out, "infrashare_rpc_errors_total{method=\"", key.method, "\",code=\"",
                     key.code, "\",reason=\"", key.reason, "\"} ", count, "\n");
+  for (const auto& [name, described] : histograms_) {
+    const auto& [help, h] = described;
+    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " histogram\n");
+    for (size_t i = 0; i < kBuckets.size(); ++i)
+      absl::StrAppend(&out, name, "_bucket{le=\"", kBuckets[i], "\"} ", h.buckets[i], "\n");
+    absl::StrAppend(&out, name, "_bucket{le=\"+Inf\"} ", h.count, "\n", name, "_sum ", h.sum, "\n",
+                    name, "_count ", h.count, "\n");
+  }
   for (const auto& s : sampled_) {
     absl::StrAppend(&out, "# HELP ", s.name, " ", s.help, "\n# TYPE ", s.name, " ", s.type, "\n",
                     s.name, s.labels.empty() ? "" : "{", s.labels, s.labels.empty() ? "" : "}", " ",

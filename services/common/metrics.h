@@ -40,6 +40,9 @@ class Metrics {
   // A series whose value never changes, e.g. infrashare_build_info{version="0.1.0",...} 1.
   void AddConstant(std::string name, std::string help,
                    std::vector<std::pair<std::string, std::string>> labels, double value);
+  // One observation of a histogram of seconds (the RPC buckets) other than the RPCs', e.g. a
+  // webhook delivery's latency; the first observation's `help` describes it.
+  void Observe(absl::string_view name, absl::string_view help, double seconds);
   std::string Render() const;
 
   // Reasons come from our own code, but a label must stay bounded whatever a status carries: one
@@ -64,6 +67,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, Histogram> rpcs_;
   std::map<ErrorKey, long long> errors_;
+  std::map<std::string, std::pair<std::string, Histogram>, std::less<>> histograms_;  // name: help
   std::vector<Sampled> sampled_;
 };
 

@@ -60,6 +60,8 @@ FieldBound TextBound(const std::string& name, const RequestLimits& limits) {
     b.single_line = false;
   } else if (IsOneOf(name, {"url", "website"})) {
     b.max_bytes = 500;
+  } else if (name == "target_url") {  // a webhook's: query strings of receivers run long
+    b.max_bytes = 2048;
   } else if (name == "email") {
     b.max_bytes = 254;
   } else if (IsOneOf(name, {"time_zone", "phone"})) {

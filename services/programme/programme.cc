@@ -55,33 +55,35 @@ Programme::Programme(ProgrammeStore* store, registry::RegistryReadModel* registr
                      scheduler::Scheduler* scheduler, Clock clock)
     : store_(store), registry_(registry), scheduler_(scheduler), clock_(std::move(clock)) {}
 
-std::set<std::string> Programme::NetworksOf(const v1::Event& event) const {
+std::set<std::string> EventNetworks(const registry::RegistryReadModel& registry,
+                                    const v1::Event& event) {
   if (!event.network_id().empty()) return {event.network_id()};
   std::set<std::string> out;
-  if (auto facts = registry_->Cached(event.resource_id()); facts.has_value())
+  if (auto facts = registry.Cached(event.resource_id()); facts.has_value())
     out.insert(facts->resource->shared_with_network_ids().begin(),
                facts->resource->shared_with_network_ids().end());
   return out;
 }
 
-bool Programme::MayOrganise(const Caller& caller, const v1::Event& event) const {
-  if (caller.CanWriteFor(event.organizer_organization_id())) return true;
-  for (const auto& network : NetworksOf(event))
-    if (caller.Coordinates(network)) return true;
-  return false;
-}
-
-bool Programme::MaySee(const Caller& caller, const v1::Event& event) const {
+bool EventVisibleTo(const registry::RegistryReadModel& registry, const Caller& caller,
+                    const v1::Event& event) {
   if (event.visibility() == v1::EVENT_VISIBILITY_PUBLIC || caller.IsPlatformAdmin()) return true;
   if (caller.organization_id == event.organizer_organization_id()) return true;
-  const auto mine = registry_->NetworksOf(caller.organization_id);
-  for (const auto& network : NetworksOf(event))
+  const auto mine = registry.NetworksOf(caller.organization_id);
+  for (const auto& network : EventNetworks(registry, event))
     if (mine.count(network) || caller.Coordinates(network)) return true;
   if (!event.resource_id().empty()) {
-    if (auto facts = registry_->Cached(event.resource_id());
+    if (auto facts = registry.Cached(event.resource_id());
         facts.has_value() && facts->resource->owner_organization_id() == caller.organization_id)
       return true;
   }
+  return false;
+}
+
+bool Programme::MayOrganise(const Caller& caller, const v1::Event& event) const {
+  if (caller.CanWriteFor(event.organizer_organization_id())) return true;
+  for (const auto& network : EventNetworks(*registry_, event))
+    if (caller.Coordinates(network)) return true;
   return false;
 }
 
@@ -90,7 +92,8 @@ absl::StatusOr<v1::Event> Programme::Visible(const Caller& caller, const std::st
   auto event = store_->Get(id);
   if (!event.ok()) return event.status();
   // Another network's event is as absent as one that does not exist.
-  if (!event->has_value() || !MaySee(caller, **event)) return NotFoundError("event", id);
+  if (!event->has_value() || !EventVisibleTo(*registry_, caller, **event))
+    return NotFoundError("event", id);
   return std::move(**event);
 }
 
@@ -179,7 +182,7 @@ absl::StatusOr<v1::Event> Programme::CreateEvent(const Caller& caller,
     save.networks = {event.network_id()};
   }
   if (!event.resource_id().empty()) {
-    auto networks = NetworksOf(event);
+    auto networks = EventNetworks(*registry_, event);
     save.networks.assign(networks.begin(), networks.end());
   }
   save.event = event;
@@ -300,12 +303,12 @@ absl::StatusOr<v1::ListEventsResponse> Programme::ListEvents(const Caller& calle
     if (!request.include_cancelled() && e.state() == v1::EVENT_STATE_CANCELLED) return false;
     if (Ms(e.end_time()) <= from) return false;
     if (!request.network_id().empty() && !request.resource_id().empty() &&
-        !NetworksOf(e).count(request.network_id()))
+        !EventNetworks(*registry_, e).count(request.network_id()))
       return false;
     if (request.kind() != v1::EVENT_KIND_UNSPECIFIED && e.kind() != request.kind()) return false;
     if (request.audience() != v1::AUDIENCE_UNSPECIFIED && !HasAudience(e, request.audience()))
       return false;
-    return MaySee(caller, e);
+    return EventVisibleTo(*registry_, caller, e);
   };
   auto page =
       store_->List(index, std::max<EpochMs>(0, from - kMaxEventMs), to, offset, *size, keep);

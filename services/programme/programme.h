@@ -47,10 +47,7 @@ class Programme final {
       const Caller& caller, const v1::ExportProgrammeCalendarRequest& request);
 
  private:
-  // The networks whose partners an event is for: its own, else those its resource is shared with.
-  std::set<std::string> NetworksOf(const v1::Event& event) const;
   bool MayOrganise(const Caller& caller, const v1::Event& event) const;
-  bool MaySee(const Caller& caller, const v1::Event& event) const;
   // The event as the caller may see it: NOT_FOUND when it is not theirs to see.
   absl::StatusOr<v1::Event> Visible(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::Event> Organised(const Caller& caller, const std::string& id);
@@ -62,5 +59,14 @@ class Programme final {
   scheduler::Scheduler* scheduler_;
   Clock clock_;
 };
+
+// The networks whose partners an event is for: its own, else those its resource is shared with.
+std::set<std::string> EventNetworks(const registry::RegistryReadModel& registry,
+                                    const v1::Event& event);
+// Whether the caller sees the event: public, or the organiser, a partner of one of its networks,
+// a coordinator of one, the resource's owner, a platform admin (GetEvent, ListEvents, webhook
+// deliveries).
+bool EventVisibleTo(const registry::RegistryReadModel& registry, const Caller& caller,
+                    const v1::Event& event);
 
 }  // namespace infrashare::programme

@@ -16,6 +16,8 @@
 --   <p>ix:n:<net>     zset    a network's events by start
 --   <p>p:<hash>       set     "<event> <registration>" of every registration naming the person
 --   <p>req:<org>:<id> string  replayed response of a mutating call
+--   <p>events         stream  type (CREATED|UPDATED|CANCELLED), e (event id): every change of an
+--                             event's record (webhook deliveries); MAXLEN ~ 100000
 -- Registration fields: id, ev, org, name, mail, n (places), st (ADMITTED|WAITLISTED|CANCELLED),
 -- att ('1' attended), rec ('1' attendance recorded), seq (arrival), cr, up (ms), dk (its entry in
 -- d:<event>).
@@ -87,11 +89,14 @@ local function pg_save(keys, args)
                                ' places already admitted')
     end
   end
+  local change = a.create == '1' and 'CREATED' or
+    ((a.st == 'CANCELLED' and e.st ~= 'CANCELLED') and 'CANCELLED' or 'UPDATED')
   e.pb, e.st, e.s, e.e, e.cap, e.open, e.org = a.pb, a.st, a.s, a.e, a.cap, a.open, a.org
   e.v = int_text(tonumber(e.v) + 1)
   redis.call('HSET', k.event, 'pb', e.pb, 'st', e.st, 's', e.s, 'e', e.e, 'cap', e.cap, 'open',
              e.open, 'org', e.org, 'v', e.v, 'taken', e.taken, 'waiting', e.waiting, 'seq', e.seq)
   if e.st == 'SCHEDULED' then promote(k, e, now_ms()) end
+  redis.call('XADD', k.base .. 'events', 'MAXLEN', '~', 100000, '*', 'type', change, 'e', a.id)
   local out = event_reply(e)
   replay_put(k, a, cjson.encode(out))
   return out

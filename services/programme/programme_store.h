@@ -76,6 +76,8 @@ class ProgrammeStore {
   virtual absl::StatusOr<std::vector<v1::Registration>> PersonRegistrations(
       const std::string& email) = 0;
   virtual absl::StatusOr<int> ErasePerson(const std::string& email) = 0;
+  // The stream of changes of events' records: `type` CREATED, UPDATED or CANCELLED, `e` the id.
+  virtual std::string EventsKey() const = 0;
 };
 
 class RedisProgrammeStore final : public ProgrammeStore {
@@ -100,6 +102,7 @@ class RedisProgrammeStore final : public ProgrammeStore {
   absl::StatusOr<std::vector<v1::Registration>> PersonRegistrations(
       const std::string& email) override;
   absl::StatusOr<int> ErasePerson(const std::string& email) override;
+  std::string EventsKey() const override { return Key("events"); }
 
   // "<prefix>{pg}:<suffix>".
   std::string Key(absl::string_view suffix) const;

@@ -1102,23 +1102,29 @@ absl::StatusOr<v1::ListHandoversResponse> Rotations::ListHandovers(
   return response;
 }
 
-absl::StatusOr<std::optional<v1::Handover>> Rotations::VisibleHandover(const Caller& caller,
-                                                                       const std::string& id) {
-  auto handover = store_->GetHandover(id);
+absl::StatusOr<std::optional<v1::Handover>> HandoverVisibleTo(RotationStore* store,
+                                                              const Caller& caller,
+                                                              const std::string& id) {
+  auto handover = store->GetHandover(id);
   if (!handover.ok()) return handover.status();
   if (!handover->has_value()) return std::optional<v1::Handover>();
   const auto& h = **handover;
   if (caller.IsPlatformAdmin() || h.from_organization_id() == caller.organization_id ||
       h.to_organization_id() == caller.organization_id)
     return handover;
-  auto plan = store_->GetPlan(h.plan_id());
+  auto plan = store->GetPlan(h.plan_id());
   if (!plan.ok()) return plan.status();
   if (!plan->has_value()) return std::optional<v1::Handover>();
-  auto pool = store_->GetPool((*plan)->pool_id());
+  auto pool = store->GetPool((*plan)->pool_id());
   if (!pool.ok()) return pool.status();
   if (pool->has_value() && (*pool)->owner_organization_id() == caller.organization_id)
     return handover;
   return std::optional<v1::Handover>();
+}
+
+absl::StatusOr<std::optional<v1::Handover>> Rotations::VisibleHandover(const Caller& caller,
+                                                                       const std::string& id) {
+  return HandoverVisibleTo(store_, caller, id);
 }
 
 absl::StatusOr<v1::Handover> Rotations::ConfirmHandover(const Caller& caller,

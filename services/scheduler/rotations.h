@@ -87,4 +87,10 @@ class Rotations {
   std::shared_ptr<std::atomic<int64_t>> undo_failures_;  // shared with the metric's reader
 };
 
+// A hand-over as `caller` may see it (the pool's owner, either side, platform admins), nullopt
+// otherwise: what WatchRotationEvents and webhook deliveries send.
+absl::StatusOr<std::optional<v1::Handover>> HandoverVisibleTo(RotationStore* store,
+                                                              const Caller& caller,
+                                                              const std::string& id);
+
 }  // namespace infrashare::scheduler

@@ -55,23 +55,32 @@ absl::StatusOr<BookableResource> Scheduler::Bookable(const std::string& resource
   return *bookable;
 }
 
-bool Scheduler::SeesBooker(const Caller& caller, const std::string& resource_id,
-                           const std::string& organization) const {
+namespace {
+
+// Whether the caller sees who booked on `resource_id` when `organization` did.
+bool SeesBooker(const Caller& caller, const Catalog& catalog, const std::string& resource_id,
+                const std::string& organization) {
   if (caller.IsPlatformAdmin() || caller.organization_id == organization) return true;
-  auto bookable = catalog_->Cached(resource_id);
+  auto bookable = catalog.Cached(resource_id);
   return bookable && caller.organization_id == bookable->resource->owner_organization_id();
 }
 
-void Scheduler::RedactFor(const Caller& caller, v1::Booking* booking) const {
-  if (SeesBooker(caller, booking->resource_id(), booking->organization_id())) return;
+}  // namespace
+
+void RedactBookingFor(const Caller& caller, const Catalog& catalog, v1::Booking* booking) {
+  if (SeesBooker(caller, catalog, booking->resource_id(), booking->organization_id())) return;
   booking->clear_organization_id();
   booking->clear_title();
   booking->clear_notes();
   booking->clear_reason();
 }
 
+void Scheduler::RedactFor(const Caller& caller, v1::Booking* booking) const {
+  RedactBookingFor(caller, *catalog_, booking);
+}
+
 void Scheduler::RedactFor(const Caller& caller, v1::WaitlistEntry* entry) const {
-  if (SeesBooker(caller, entry->resource_id(), entry->organization_id())) return;
+  if (SeesBooker(caller, *catalog_, entry->resource_id(), entry->organization_id())) return;
   entry->clear_organization_id();
   entry->clear_title();
 }

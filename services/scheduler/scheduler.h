@@ -66,7 +66,7 @@ class Scheduler {
       const Caller& caller, const v1::CheckAvailabilityRequest& request);
 
   // Who booked, and why, is for the booker, the resource's owner and platform admins; everyone
-  // else sees that the slot is busy.
+  // else sees that the slot is busy (RedactBookingFor below).
   void RedactFor(const Caller& caller, v1::Booking* booking) const;
   void RedactFor(const Caller& caller, v1::WaitlistEntry* entry) const;
   // Free slots as this scheduler finds them (read-only), for the desk's suggestions.
@@ -77,9 +77,6 @@ class Scheduler {
   }
 
  private:
-  // Whether the caller sees who booked on `resource_id` when `organization` did.
-  bool SeesBooker(const Caller& caller, const std::string& resource_id,
-                  const std::string& organization) const;
   absl::StatusOr<BookableResource> Bookable(const std::string& resource_id,
                                             absl::string_view field);
   // Everything a single booking needs decided before the store: the command, or why not.
@@ -100,5 +97,9 @@ class Scheduler {
   SiteLocator site_;
   SlotSearch slots_;
 };
+
+// The booking as `caller` may see it, by the rule of Scheduler::RedactFor, with `catalog`'s
+// knowledge of the resource's owner: what WatchBookings and webhook deliveries send.
+void RedactBookingFor(const Caller& caller, const Catalog& catalog, v1::Booking* booking);
 
 }  // namespace infrashare::scheduler

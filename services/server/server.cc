@@ -22,6 +22,7 @@
 #include "services/programme/programme_service.h"
 #include "services/registry/registry_service.h"
 #include "services/scheduler/scheduler_service.h"
+#include "services/webhook/webhook_service.h"
 
 namespace infrashare {
 namespace {
@@ -58,8 +59,8 @@ std::string WithPort(const std::string& listen, int port) {
 }  // namespace
 
 const std::set<std::string>& KnownServices() {
-  static const std::set<std::string> kServices = {"registry", "scheduler", "desk", "programme",
-                                                  "impact"};
+  static const std::set<std::string> kServices = {"registry",  "scheduler", "desk",
+                                                  "programme", "impact",    "webhook"};
   return kServices;
 }
 
@@ -71,7 +72,8 @@ const std::vector<std::string>& PublicServiceNames() {
       desk::v1::DeskService::service_full_name(),
       privacy::v1::PrivacyService::service_full_name(),
       programme::v1::ProgrammeService::service_full_name(),
-      impact::v1::ImpactService::service_full_name()};
+      impact::v1::ImpactService::service_full_name(),
+      webhook::v1::WebhookService::service_full_name()};
   return kNames;
 }
 
@@ -288,6 +290,13 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     modules_.push_back(std::make_unique<programme::ProgrammeModule>(redis_.get(), gate_.get(),
                                                                     config_, read_model_.get()));
     programme_reader_ = programme_records_.get();
+  }
+  if (services.count("webhook") > 0) {
+    // Reads every service's change stream and, for what a subscriber may see, their records.
+    for (auto library : {kSchedulerLua, kDeskLua, kRotationLua, kProgrammeLua, kWebhookLua})
+      redis_->AddFunctionLibrary(std::string(library));
+    modules_.push_back(std::make_unique<webhook::WebhookModule>(
+        redis_.get(), gate_.get(), config_, read_model_.get(), registry_store_->EventsKey()));
   }
   if (with_impact) {
     // Reads only: the desk's and the rotations' records through their store interfaces, whether

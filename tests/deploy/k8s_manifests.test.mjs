@@ -581,7 +581,9 @@ test("prod: every service in its own Deployment of at least two pods, autoscaled
   for (const server of servers)
     assert.ok(!servicesOf.get(server).includes("all"), `${id(server)}: all services`);
 
-  // Redis is outside: the servers' egress goes only to DNS and Redis (and Sentinel) ports.
+  // Redis is outside: the servers' egress goes only to DNS and Redis (and Sentinel) ports; the
+  // webhook Deployment's pods, and only they, also reach receivers over HTTPS, never the cluster's
+  // private ranges.
   const egress = named(objects, "NetworkPolicy").filter((p) =>
     p.spec.policyTypes.includes("Egress"),
   );
@@ -590,11 +592,27 @@ test("prod: every service in its own Deployment of at least two pods, autoscaled
       egress.some((p) => selects(p.spec.podSelector.matchLabels, podLabels(server))),
       `${id(server)}: no egress policy (only Redis and DNS)`,
     );
+  const webhookOnly = (policy) =>
+    servers.every(
+      (server) =>
+        !selects(policy.spec.podSelector.matchLabels, podLabels(server)) ||
+        servicesOf.get(server).join(",") === "webhook",
+    );
   for (const policy of egress)
     for (const rule of policy.spec.egress)
-      for (const port of rule.ports)
+      for (const port of rule.ports) {
+        if (port.port === 443 && webhookOnly(policy)) {
+          for (const to of rule.to)
+            for (const range of ["10.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"])
+              assert.ok(
+                to.ipBlock?.except?.includes(range),
+                `${id(policy)}: webhook egress reaches ${range}`,
+              );
+          continue;
+        }
         assert.ok(
           [53, 6379, 26379].includes(port.port),
           `${id(policy)}: egress to port ${port.port}`,
         );
+      }
 });

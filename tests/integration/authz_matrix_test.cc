@@ -19,6 +19,7 @@
 
 #include "absl/strings/match.h"
 #include "infrashare/programme/v1/programme.grpc.pb.h"
+#include "infrashare/webhook/v1/webhook.grpc.pb.h"
 #include "services/common/audit.h"
 #include "tests/support/generic_call.h"
 #include "tests/support/test_server.h"
@@ -30,6 +31,7 @@ namespace reg = registry::v1;
 namespace sch = scheduler::v1;
 namespace dsk = desk::v1;
 namespace prg = programme::v1;
+namespace whk = webhook::v1;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Timestamp;
@@ -179,6 +181,18 @@ const std::map<std::string, Rule> kRules = {
     {"programme.ExportProgrammeCalendar", {Kind::kRead, kAnyRole, {"resource_id", "network_id"}}},
     {"impact.GetImpactReport", {Kind::kRead, kNoOwnerRole}},
     {"impact.ExportImpactReport", {Kind::kRead, kNoOwnerRole}},
+
+    // An organisation's webhook subscriptions are its admins' to manage and read: their targets,
+    // descriptions and delivery logs are not for the organisation's other tokens.
+    {"webhook.CreateWebhookSubscription", {Kind::kWrite, kAdmins}},
+    {"webhook.GetWebhookSubscription", {Kind::kRead, kAdmins}},
+    {"webhook.ListWebhookSubscriptions", {Kind::kRead, kAdmins}},
+    {"webhook.UpdateWebhookSubscription", {Kind::kWrite, kAdmins}},
+    {"webhook.DeleteWebhookSubscription", {Kind::kWrite, kAdmins}},
+    {"webhook.RotateWebhookSecret", {Kind::kWrite, kAdmins}},
+    {"webhook.ListWebhookDeliveries", {Kind::kRead, kAdmins}},
+    {"webhook.ListWebhookDeadLetters", {Kind::kRead, kAdmins}},
+    {"webhook.RedeliverWebhookDeadLetters", {Kind::kWrite, kAdmins}},
 };
 
 // Strings planted in the owner's private fields, and the owner's roles that may read each. A
@@ -198,12 +212,13 @@ constexpr const char* kAskerPhone = "+31 6 5555 7193";
 constexpr const char* kTokenDescription = "SECRET-TOKEN-7f3a";
 constexpr const char* kRegistrantEmail = "registrant-secret@example.nl";
 constexpr const char* kFeedDescription = "SECRET-FEED-7f3a";
+constexpr const char* kWebhookDescription = "SECRET-WEBHOOK-7f3a";
 // Asker contacts: the entry partner's staff, not its integrations.
 const std::vector<Sentinel> kSentinels = {
     {kBookingTitle, kAnyRole},  {kBookingNotes, kAnyRole},  {kWaitlistTitle, kAnyRole},
     {kStaffEmail, kAnyRole},    {kStaffPhone, kAnyRole},    {kRotationNotes, kAnyRole},
     {kAskerEmail, kStaff},      {kAskerPhone, kStaff},      {kTokenDescription, kAdmins},
-    {kRegistrantEmail, kStaff}, {kFeedDescription, kStaff},
+    {kRegistrantEmail, kStaff}, {kFeedDescription, kStaff}, {kWebhookDescription, kAdmins},
 };
 
 // The owner's world, made through the API; every id the matrix aims at.
@@ -218,6 +233,8 @@ struct World {
   std::string event, registration;        // the owner's event; a partner's named person registered
   // A calendar feed of the owner's bookings, and its secret: no answer to anyone may hold it again.
   std::string calendar_feed, feed_secret;
+  // A webhook subscription of the owner, and its signing secret: no answer may hold it again.
+  std::string webhook, webhook_secret;
   const std::string fresh = "matrix-new";  // a client-chosen id nothing has
   // Cursors from before the world was made: a watcher resuming from one replays it.
   std::string resource_cursor, booking_cursor, inquiry_cursor;
@@ -246,6 +263,10 @@ const std::vector<Aim> kAim = {
     {"*Handover", "id", &World::handover},
     {"*CalendarFeed", "id", &World::calendar_feed},
     {"*Token", "id", &World::token},
+    {"*WebhookSubscription", "id", &World::webhook},
+    {"*WebhookSecret", "id", &World::webhook},
+    {"", "subscription_id", &World::webhook},
+    {"", "webhook_ids", &World::fresh},
     {"*Responder", "id", &World::responder},
     {"*Inquiry", "id", &World::inquiry},
     {"*Feedback", "id", &World::inquiry},
@@ -405,6 +426,9 @@ class AuthzMatrix : public ::testing::Test {
     redis_ = new RedisServer();
     Config config = TestServer::DefaultConfig();
     config.rate_limits.enabled = false;  // ~1000 calls in seconds: the limits are tested elsewhere
+    // The owner's webhook points at a port on loopback where nothing listens.
+    config.webhooks.allow_http = true;
+    config.webhooks.allow_private_targets = true;
     server_ = new TestServer(redis_->url(), config);
   }
   static void TearDownTestSuite() {
@@ -768,9 +792,25 @@ void AuthzMatrix::MakeWorld() {
   w.feed_secret = made_feed.secret();
   ASSERT_FALSE(w.feed_secret.empty());
 
+  // A webhook subscription of the owner, with a description only its admins may read.
+  auto webhooks = whk::WebhookService::NewStub(server_->channel());
+  whk::CreateWebhookSubscriptionRequest subscribe;
+  subscribe.set_target_url("http://127.0.0.1:9/matrix");
+  subscribe.add_event_types(whk::WEBHOOK_EVENT_TYPE_PROGRAMME);
+  subscribe.set_description(kWebhookDescription);
+  whk::WebhookSubscription subscription;
+  auto subscribing =
+      webhooks->CreateWebhookSubscription(As(owner_admin_).get(), subscribe, &subscription);
+  ASSERT_TRUE(subscribing.ok()) << subscribing.error_message();
+  w.webhook = subscription.id();
+  w.webhook_secret = subscription.secret();
+  ASSERT_FALSE(w.webhook_secret.empty());
+
   // The owner's objects as requests carry them whole, read back by the owner.
   auto keep = [&](std::unique_ptr<Message> object) { w.templates.push_back(std::move(object)); };
   keep(std::make_unique<prg::Event>(made_event));
+  subscription.clear_secret();
+  keep(std::make_unique<whk::WebhookSubscription>(subscription));
   auto organization = std::make_unique<reg::Organization>();
   reg::GetOrganizationRequest get_org;
   get_org.set_id(w.owner);
@@ -814,7 +854,8 @@ std::map<std::string, std::string> AuthzMatrix::Snapshot() {
         "registry.GetAvailability", "scheduler.GetBooking", "scheduler.ListWaitlist",
         "scheduler.GetRotationPool", "scheduler.GetRotationRequest", "scheduler.GetRotationPlan",
         "scheduler.ListHandovers", "scheduler.ListRotationRequests", "scheduler.ListCalendarFeeds",
-        "desk.GetResponder", "desk.GetInquiry", "auth.ListTokens", "programme.GetEvent"}) {
+        "desk.GetResponder", "desk.GetInquiry", "auth.ListTokens", "programme.GetEvent",
+        "webhook.GetWebhookSubscription"}) {
     for (const auto* method : EveryMethod()) {
       if (GateName(method) != gate) continue;
       std::unique_ptr<Message> request(google::protobuf::MessageFactory::generated_factory()
@@ -827,7 +868,7 @@ std::map<std::string, std::string> AuthzMatrix::Snapshot() {
       out[gate] = reply.messages.empty() ? "" : reply.messages[0];
     }
   }
-  EXPECT_EQ(out.size(), 16u);
+  EXPECT_EQ(out.size(), 17u);
   return out;
 }
 
@@ -915,7 +956,7 @@ TEST_F(AuthzMatrix, ForeignAndLowerRoleTokensChangeNothingAndReadNothingPrivate)
         refusals += refused;
         const std::string what = label + " by " + probe.label + ": " + std::to_string(code) + " " +
                                  reply.status.error_message();
-        for (const auto& leak : Leaks(probe, reply, request, {w.feed_secret}))
+        for (const auto& leak : Leaks(probe, reply, request, {w.feed_secret, w.webhook_secret}))
           ADD_FAILURE() << "LEAK of " << leak << " in " << what;
         ASSERT_NE(code, grpc::StatusCode::UNAUTHENTICATED) << what;
         EXPECT_NE(code, grpc::StatusCode::INVALID_ARGUMENT)

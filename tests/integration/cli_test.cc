@@ -755,6 +755,46 @@ TEST_F(CliTest, MakesListsAndRevokesACalendarFeed) {
   EXPECT_NE(neither.output.find("organization_id"), std::string::npos) << neither.output;
 }
 
+TEST_F(CliTest, SubscribesAWebhookRotatesItsSecretAndDeletesIt) {
+  // A receiver on this machine: the server must allow plain http to loopback, as tests do.
+  Config config = TestServer::DefaultConfig();
+  config.webhooks.allow_http = true;
+  config.webhooks.allow_private_targets = true;
+  server_.reset();
+  server_ = std::make_unique<TestServer>(redis_->url(), config);
+  ASSERT_EQ(Cli("org create --id fablab --name Fablab --kind company").exit_code, 0);
+  auto made =
+      Cli("webhook create http://127.0.0.1:9/hook --org fablab --event booking "
+          "--event desk-offer --description Planning");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  ASSERT_EQ(made.output.rfind("whsec_", 0), 0u) << made.output;  // the secret first, on its own
+  EXPECT_NE(made.output.find("not shown again"), std::string::npos) << made.output;
+  const std::string secret = made.output.substr(0, made.output.find('\n'));
+  auto listed = Cli("-o json webhook list --org fablab");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  const auto subscriptions = nlohmann::json::parse(listed.output)["subscriptions"];
+  ASSERT_EQ(subscriptions.size(), 1u) << listed.output;
+  EXPECT_EQ(subscriptions[0]["description"], "Planning");
+  EXPECT_EQ(subscriptions[0]["event_types"].size(), 2u) << listed.output;
+  EXPECT_EQ(listed.output.find(secret), std::string::npos) << "shown once";
+  const std::string id = subscriptions[0]["id"];
+  auto paused = Cli("-o json webhook update " + id + " --enabled false");
+  ASSERT_EQ(paused.exit_code, 0) << paused.output;
+  EXPECT_EQ(nlohmann::json::parse(paused.output).value("enabled", true), false) << paused.output;
+  EXPECT_EQ(Cli("webhook update " + id).exit_code, 2);  // nothing to change
+  auto rotated = Cli("webhook rotate-secret " + id + " --overlap 60");
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.output;
+  ASSERT_EQ(rotated.output.rfind("whsec_", 0), 0u) << rotated.output;
+  EXPECT_NE(rotated.output.substr(0, rotated.output.find('\n')), secret);
+  EXPECT_EQ(Cli("webhook deliveries " + id).exit_code, 0);
+  EXPECT_EQ(Cli("webhook dead-letters " + id).exit_code, 0);
+  auto typo = Cli("webhook create http://127.0.0.1:9/ --event bookin");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.output.find("booking"), std::string::npos) << typo.output;
+  ASSERT_EQ(Cli("webhook delete " + id).exit_code, 0);
+  EXPECT_EQ(Cli("webhook get " + id).exit_code, 4);  // NOT_FOUND
+}
+
 TEST_F(CliTest, PlansAnEventRegistersAPersonAndWritesItsCalendar) {
   ASSERT_EQ(Cli("org create --id perron038 --name Perron038 --kind company").exit_code, 0);
   auto lab =

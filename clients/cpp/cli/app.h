@@ -58,6 +58,7 @@ void AddDeskCommands(CLI::App& cli, App& app);
 void AddRotationCommands(CLI::App& cli, App& app);
 void AddProgrammeCommands(CLI::App& cli, App& app);
 void AddImpactCommands(CLI::App& cli, App& app);
+void AddWebhookCommands(CLI::App& cli, App& app);
 
 // A time as ParseInstant (times.h) reads it in the --tz zone; on failure reports it against `flag`
 // and returns false.

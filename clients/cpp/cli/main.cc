@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
   infrashare::cli::AddRotationCommands(cli, app);
   infrashare::cli::AddProgrammeCommands(cli, app);
   infrashare::cli::AddImpactCommands(cli, app);
+  infrashare::cli::AddWebhookCommands(cli, app);
   infrashare::cli::AddTokenCommands(cli, app);
   infrashare::cli::AddAuditCommands(cli, app);
   infrashare::cli::AddPrivacyCommands(cli, app);

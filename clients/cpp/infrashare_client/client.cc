@@ -63,6 +63,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
   privacy_ = privacy::v1::PrivacyService::NewStub(channel_);
   programme_ = programme::v1::ProgrammeService::NewStub(channel_);
   impact_ = impact::v1::ImpactService::NewStub(channel_);
+  webhooks_ = webhook::v1::WebhookService::NewStub(channel_);
 }
 
 std::unique_ptr<grpc::ClientContext> Client::Context() const {

@@ -19,6 +19,7 @@
 #include "infrashare/programme/v1/programme.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
+#include "infrashare/webhook/v1/webhook.grpc.pb.h"
 
 namespace infrashare::client {
 
@@ -44,6 +45,7 @@ class Client {
   privacy::v1::PrivacyService::Stub& privacy() { return *privacy_; }
   programme::v1::ProgrammeService::Stub& programme() { return *programme_; }
   impact::v1::ImpactService::Stub& impact() { return *impact_; }
+  webhook::v1::WebhookService::Stub& webhooks() { return *webhooks_; }
   const ClientOptions& options() const { return options_; }
 
   // A context with the token and the deadline.
@@ -99,6 +101,7 @@ class Client {
   std::unique_ptr<privacy::v1::PrivacyService::Stub> privacy_;
   std::unique_ptr<programme::v1::ProgrammeService::Stub> programme_;
   std::unique_ptr<impact::v1::ImpactService::Stub> impact_;
+  std::unique_ptr<webhook::v1::WebhookService::Stub> webhooks_;
 };
 
 // A token as people paste it, ready for the authorization header: white space around it (a Windows

@@ -9,5 +9,6 @@ across server restarts.
 from infrashare.client import Client, from_datetime, to_datetime
 from infrashare.errors import InfrashareError
 from infrashare.watch import Watch
+from infrashare.webhooks import verify_webhook
 
-__all__ = ["Client", "InfrashareError", "Watch", "from_datetime", "to_datetime"]
+__all__ = ["Client", "InfrashareError", "Watch", "from_datetime", "to_datetime", "verify_webhook"]

@@ -17,6 +17,7 @@ from infrashare.programme.v1 import programme_pb2, programme_pb2_grpc
 from infrashare.registry.v1 import registry_pb2, registry_pb2_grpc
 from infrashare.scheduler.v1 import scheduler_pb2, scheduler_pb2_grpc
 from infrashare.watch import Watch
+from infrashare.webhook.v1 import webhook_pb2, webhook_pb2_grpc
 
 # RPCs that only read, and so may be sent again after UNAVAILABLE although they carry no
 # request_id. One that does neither (PlanRotation, ErasePersonalData) is sent once: sent twice it
@@ -38,6 +39,7 @@ def _read_only_request_types():
         programme_pb2,
         registry_pb2,
         scheduler_pb2,
+        webhook_pb2,
     ):
         for service in module.DESCRIPTOR.services_by_name.values():
             for method in service.methods:
@@ -111,6 +113,7 @@ class Client:
         self.privacy = privacy_pb2_grpc.PrivacyServiceStub(channel)
         self.programme = programme_pb2_grpc.ProgrammeServiceStub(channel)
         self.tokens = auth_pb2_grpc.TokenServiceStub(channel)
+        self.webhooks = webhook_pb2_grpc.WebhookServiceStub(channel)
 
     def metadata(self):
         return (("authorization", f"Bearer {self.token}"),) if self.token else ()

@@ -14,6 +14,7 @@ import { PrivacyServiceClient } from "./gen/infrashare/privacy/v1/privacy";
 import { ProgrammeServiceClient } from "./gen/infrashare/programme/v1/programme";
 import { RegistryServiceClient } from "./gen/infrashare/registry/v1/registry";
 import { SchedulerServiceClient } from "./gen/infrashare/scheduler/v1/scheduler";
+import { WebhookServiceClient } from "./gen/infrashare/webhook/v1/webhook";
 import { Watch, WatchOptions } from "./watch";
 
 export * as auth from "./gen/infrashare/auth/v1/auth";
@@ -23,11 +24,13 @@ export * as privacy from "./gen/infrashare/privacy/v1/privacy";
 export * as programme from "./gen/infrashare/programme/v1/programme";
 export * as registry from "./gen/infrashare/registry/v1/registry";
 export * as scheduler from "./gen/infrashare/scheduler/v1/scheduler";
+export * as webhook from "./gen/infrashare/webhook/v1/webhook";
 
 // What a program needs of grpc-js without depending on it itself: TLS credentials, status codes.
 export { credentials, status } from "@grpc/grpc-js";
 export { InfrashareError } from "./errors";
 export { Watch } from "./watch";
+export { verifyWebhook } from "./webhooks";
 export type { WatchOptions } from "./watch";
 
 type Callback<Res> = (error: grpc.ServiceError | null, response: Res) => void;
@@ -85,6 +88,7 @@ export class Client {
   readonly privacy: PrivacyServiceClient;
   readonly programme: ProgrammeServiceClient;
   readonly tokens: TokenServiceClient;
+  readonly webhooks: WebhookServiceClient;
 
   private readonly token: string;
 
@@ -105,6 +109,7 @@ export class Client {
     this.privacy = new PrivacyServiceClient(address, credentials);
     this.programme = new ProgrammeServiceClient(address, credentials);
     this.tokens = new TokenServiceClient(address, credentials);
+    this.webhooks = new WebhookServiceClient(address, credentials);
   }
 
   // client.call(client.scheduler, "createBooking", request): the token, a deadline, a promise,
@@ -172,5 +177,6 @@ export class Client {
     this.privacy.close();
     this.programme.close();
     this.tokens.close();
+    this.webhooks.close();
   }
 }

@@ -1,0 +1,77 @@
+// Webhook delivery on one replica: a pump thread that fans changes out into the delivery queue
+// (fan_out.h), moves retries that are due back into it, and hands queued jobs to a few sender
+// threads, each of which signs one job, checks its target again, POSTs it and settles the attempt
+// (delivered, retried after a back-off, or a dead letter that disables the subscription). Jobs are
+// read from the queue in a consumer group only as fast as senders are free; a job a dead replica
+// held is claimed after webhooks.claim_idle_ms and sent again with the same webhook-id.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "services/common/config.h"
+#include "services/common/metrics.h"
+#include "services/webhook/fan_out.h"
+#include "services/webhook/http_post.h"
+#include "services/webhook/target.h"
+#include "services/webhook/webhook_store.h"
+
+namespace infrashare::webhook {
+
+// How long the next try waits after `attempts` failed ones: retry_base_ms, doubled each time, at
+// most retry_max_ms.
+int64_t RetryDelayMs(const WebhookConfig& config, int attempts);
+
+class Dispatcher {
+ public:
+  // `metrics` may be null. `poster` null: libcurl.
+  Dispatcher(WebhookStore* store, FanOut* fan_out, WebhookConfig config, Metrics* metrics,
+             std::unique_ptr<HttpPoster> poster = nullptr);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Starts the pump and webhooks.senders senders (none when it is 0).
+  void Start();
+  // Ends the threads; a transfer under way is abandoned (its job is claimed by another replica
+  // later, or by this one after a restart).
+  void Stop();
+
+ private:
+  void Pump();
+  void Send();
+  void Deliver(const QueuedJob& job);
+  // Waits webhooks.poll_interval_ms (or until Stop); with `until_a_sender_is_free`, only until a
+  // sender is free again.
+  void Idle(bool until_a_sender_is_free);
+
+  WebhookStore* store_;
+  FanOut* fan_out_;
+  WebhookConfig config_;
+  DeliveryLimits limits_;
+  TargetRules rules_;
+  Metrics* metrics_;
+  std::atomic<bool> stop_{false};
+  std::unique_ptr<HttpPoster> poster_;
+  std::string consumer_;
+
+  std::mutex mutex_;
+  std::condition_variable work_;   // senders: a job to send, or stop
+  std::condition_variable freed_;  // the pump: a sender is free, or stop
+  std::deque<QueuedJob> ready_;
+  int busy_ = 0;
+  std::thread pump_;
+  std::vector<std::thread> senders_;
+
+  // Counted since start, read by the metrics endpoint.
+  std::atomic<long long> queued_{0}, delivered_{0}, failed_{0}, dead_{0}, disabled_{0};
+  std::atomic<long long> backlog_{0};
+};
+
+}  // namespace infrashare::webhook

@@ -1,0 +1,241 @@
+#include "services/webhook/event_sources.h"
+
+#include <string_view>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/programme/programme.h"
+#include "services/registry/registry.h"
+#include "services/registry/store.h"
+#include "services/scheduler/booking_store.h"
+#include "services/scheduler/rotations.h"
+#include "services/scheduler/scheduler.h"
+
+namespace infrashare::webhook {
+namespace {
+
+class Bookings final : public EventSource {
+ public:
+  Bookings(const scheduler::Catalog* catalog, std::vector<std::string> streams)
+      : catalog_(catalog), streams_(std::move(streams)) {}
+
+  std::vector<std::string> Streams() const override { return streams_; }
+
+  std::optional<ChangeKind> Classify(const StreamEntry& entry) const override {
+    const std::string* type = entry.Field("type");
+    if (type == nullptr) return std::nullopt;
+    if (*type == "PROMOTED")
+      return ChangeKind{v1::WEBHOOK_EVENT_TYPE_WAITLIST, "waitlist.promoted"};
+    if (*type == "CREATED") return ChangeKind{v1::WEBHOOK_EVENT_TYPE_BOOKING, "booking.created"};
+    return ChangeKind{v1::WEBHOOK_EVENT_TYPE_BOOKING, "booking.state_changed"};
+  }
+
+  absl::StatusOr<std::optional<v1::WebhookData>> Read(const StreamEntry& entry,
+                                                      const Caller& reader) override {
+    auto event = scheduler::BookingEventOf(entry);
+    if (!event.ok()) return event.status();
+    v1::WebhookData data;
+    auto* out = data.mutable_booking();
+    out->set_type(event->type);
+    scheduler::RedactBookingFor(reader, *catalog_, &event->booking);
+    *out->mutable_booking() = std::move(event->booking);
+    return data;
+  }
+
+ private:
+  const scheduler::Catalog* catalog_;
+  std::vector<std::string> streams_;
+};
+
+class Resources final : public EventSource {
+ public:
+  Resources(registry::RegistryReadModel* registry, std::string stream)
+      : registry_(registry), stream_(std::move(stream)) {}
+
+  std::vector<std::string> Streams() const override { return {stream_}; }
+
+  std::optional<ChangeKind> Classify(const StreamEntry& entry) const override {
+    const registry::Change change = registry::ChangeOf(entry);
+    if (change.kind != registry::kResourceKind) return std::nullopt;
+    if (change.op != "created" && change.op != "updated" && change.op != "deleted")
+      return std::nullopt;
+    return ChangeKind{v1::WEBHOOK_EVENT_TYPE_REGISTRY, "resource." + change.op};
+  }
+
+  absl::StatusOr<std::optional<v1::WebhookData>> Read(const StreamEntry& entry,
+                                                      const Caller& reader) override {
+    const registry::Change change = registry::ChangeOf(entry);
+    v1::WebhookData data;
+    auto* out = data.mutable_resource();
+    out->set_resource_id(change.id);
+    if (change.op == "deleted") {
+      out->set_type(registry::v1::CHANGE_TYPE_DELETED);
+      return data;
+    }
+    out->set_type(change.op == "created" ? registry::v1::CHANGE_TYPE_CREATED
+                                         : registry::v1::CHANGE_TYPE_UPDATED);
+    if (!out->mutable_resource()->ParseFromString(change.data))
+      return absl::InternalError("corrupt change record");
+    registry::Registry::RedactFor(reader, registry_->NetworksOf(reader.organization_id),
+                                  out->mutable_resource());
+    return data;
+  }
+
+ private:
+  registry::RegistryReadModel* registry_;
+  std::string stream_;
+};
+
+class Inquiries final : public EventSource {
+ public:
+  Inquiries(desk::Desk* desk, std::string stream) : desk_(desk), stream_(std::move(stream)) {}
+
+  std::vector<std::string> Streams() const override { return {stream_}; }
+
+  std::optional<ChangeKind> Classify(const StreamEntry& entry) const override {
+    const desk::InquiryEventRecord event = desk::DeskStore::EventOf(entry);
+    if (event.type == desk::v1::INQUIRY_EVENT_TYPE_UNSPECIFIED) return std::nullopt;
+    // "INQUIRY_EVENT_TYPE_TIMED_OUT" -> "timed_out"
+    const std::string name =
+        absl::AsciiStrToLower(desk::v1::InquiryEventType_Name(event.type)
+                                  .substr(std::string_view("INQUIRY_EVENT_TYPE_").size()));
+    switch (event.type) {
+      case desk::v1::INQUIRY_EVENT_TYPE_OFFERED:
+      case desk::v1::INQUIRY_EVENT_TYPE_ACCEPTED:
+      case desk::v1::INQUIRY_EVENT_TYPE_DECLINED:
+      case desk::v1::INQUIRY_EVENT_TYPE_TIMED_OUT:
+        return ChangeKind{v1::WEBHOOK_EVENT_TYPE_DESK_OFFER, "offer." + name};
+      case desk::v1::INQUIRY_EVENT_TYPE_ESCALATED:
+        return ChangeKind{v1::WEBHOOK_EVENT_TYPE_DESK_ESCALATION, "inquiry." + name};
+      case desk::v1::INQUIRY_EVENT_TYPE_FEEDBACK:
+        return ChangeKind{v1::WEBHOOK_EVENT_TYPE_DESK_FEEDBACK, "inquiry." + name};
+      default:
+        return ChangeKind{v1::WEBHOOK_EVENT_TYPE_DESK_INQUIRY, "inquiry." + name};
+    }
+  }
+
+  absl::StatusOr<std::optional<v1::WebhookData>> Read(const StreamEntry& entry,
+                                                      const Caller& reader) override {
+    const desk::InquiryEventRecord event = desk::DeskStore::EventOf(entry);
+    auto inquiry = desk_->Visible(reader, event.inquiry_id);
+    if (!inquiry.ok()) return inquiry.status();
+    if (!inquiry->has_value()) return std::nullopt;
+    v1::WebhookData data;
+    auto* out = data.mutable_inquiry();
+    out->set_type(event.type);
+    out->set_inquiry_id(event.inquiry_id);
+    out->set_responder_id(event.responder_id);
+    *out->mutable_inquiry() = std::move(**inquiry);
+    return data;
+  }
+
+ private:
+  desk::Desk* desk_;
+  std::string stream_;
+};
+
+class Handovers final : public EventSource {
+ public:
+  Handovers(scheduler::RotationStore* rotations, std::string stream)
+      : rotations_(rotations), stream_(std::move(stream)) {}
+
+  std::vector<std::string> Streams() const override { return {stream_}; }
+
+  std::optional<ChangeKind> Classify(const StreamEntry& entry) const override {
+    const auto event = scheduler::RotationStore::EventOf(entry);
+    if (event.type != "HANDOVER_OVERDUE") return std::nullopt;
+    return ChangeKind{v1::WEBHOOK_EVENT_TYPE_ROTATION, "handover.overdue"};
+  }
+
+  absl::StatusOr<std::optional<v1::WebhookData>> Read(const StreamEntry& entry,
+                                                      const Caller& reader) override {
+    const auto event = scheduler::RotationStore::EventOf(entry);
+    auto handover = scheduler::HandoverVisibleTo(rotations_, reader, event.handover_id);
+    if (!handover.ok()) return handover.status();
+    if (!handover->has_value()) return std::nullopt;
+    v1::WebhookData data;
+    auto* out = data.mutable_rotation();
+    out->set_type(scheduler::v1::ROTATION_EVENT_TYPE_HANDOVER_OVERDUE);
+    *out->mutable_handover() = std::move(**handover);
+    return data;
+  }
+
+ private:
+  scheduler::RotationStore* rotations_;
+  std::string stream_;
+};
+
+class ProgrammeEvents final : public EventSource {
+ public:
+  ProgrammeEvents(programme::ProgrammeStore* programme, registry::RegistryReadModel* registry,
+                  std::string stream)
+      : programme_(programme), registry_(registry), stream_(std::move(stream)) {}
+
+  std::vector<std::string> Streams() const override { return {stream_}; }
+
+  std::optional<ChangeKind> Classify(const StreamEntry& entry) const override {
+    const std::string* type = entry.Field("type");
+    if (type == nullptr || entry.Field("e") == nullptr) return std::nullopt;
+    if (*type != "CREATED" && *type != "UPDATED" && *type != "CANCELLED") return std::nullopt;
+    return ChangeKind{v1::WEBHOOK_EVENT_TYPE_PROGRAMME, "event." + absl::AsciiStrToLower(*type)};
+  }
+
+  absl::StatusOr<std::optional<v1::WebhookData>> Read(const StreamEntry& entry,
+                                                      const Caller& reader) override {
+    const std::string& type = *entry.Field("type");
+    auto event = programme_->Get(*entry.Field("e"));
+    if (!event.ok()) return event.status();
+    if (!event->has_value() || !programme::EventVisibleTo(*registry_, reader, **event))
+      return std::nullopt;
+    v1::WebhookData data;
+    auto* out = data.mutable_programme();
+    out->set_type(type == "CREATED"     ? v1::PROGRAMME_CHANGE_TYPE_CREATED
+                  : type == "CANCELLED" ? v1::PROGRAMME_CHANGE_TYPE_CANCELLED
+                                        : v1::PROGRAMME_CHANGE_TYPE_UPDATED);
+    *out->mutable_event() = std::move(**event);
+    return data;
+  }
+
+ private:
+  programme::ProgrammeStore* programme_;
+  registry::RegistryReadModel* registry_;
+  std::string stream_;
+};
+
+}  // namespace
+
+Caller SubscriberOf(const std::string& organization_id) {
+  Caller caller;
+  caller.token_id = "webhook";
+  caller.organization_id = organization_id;
+  caller.roles = {auth::v1::ROLE_READ_ONLY_INTEGRATOR};
+  return caller;
+}
+
+std::unique_ptr<EventSource> BookingSource(const scheduler::Catalog* catalog,
+                                           std::vector<std::string> streams) {
+  return std::make_unique<Bookings>(catalog, std::move(streams));
+}
+
+std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registry,
+                                            std::string stream) {
+  return std::make_unique<Resources>(registry, std::move(stream));
+}
+
+std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, std::string stream) {
+  return std::make_unique<Inquiries>(desk, std::move(stream));
+}
+
+std::unique_ptr<EventSource> RotationSource(scheduler::RotationStore* rotations,
+                                            std::string stream) {
+  return std::make_unique<Handovers>(rotations, std::move(stream));
+}
+
+std::unique_ptr<EventSource> ProgrammeSource(programme::ProgrammeStore* programme,
+                                             registry::RegistryReadModel* registry,
+                                             std::string stream) {
+  return std::make_unique<ProgrammeEvents>(programme, registry, std::move(stream));
+}
+
+}  // namespace infrashare::webhook

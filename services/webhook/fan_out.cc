@@ -1,0 +1,148 @@
+#include "services/webhook/fan_out.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <sodium.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/clock.h"
+#include "services/common/logging.h"
+
+namespace infrashare::webhook {
+namespace {
+
+// The milliseconds of a stream entry id ("<ms>-<seq>"): when Redis appended the change.
+int64_t TimeOfEntry(absl::string_view entry_id) {
+  int64_t ms = 0;
+  (void)absl::SimpleAtoi(entry_id.substr(0, entry_id.find('-')), &ms);
+  return ms;
+}
+
+}  // namespace
+
+std::string WebhookIdOf(absl::string_view subscription_id, absl::string_view stream,
+                        absl::string_view entry_id) {
+  const std::string input = absl::StrCat(subscription_id, "\n", stream, "\n", entry_id);
+  unsigned char digest[16];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size(), nullptr, 0);
+  char hex[sizeof digest * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return absl::StrCat("msg_", hex);
+}
+
+FanOut::FanOut(RedisPool* redis, WebhookStore* store,
+               std::vector<std::unique_ptr<EventSource>> sources, Options options)
+    : store_(store),
+      sources_(std::move(sources)),
+      options_(options),
+      // A stream's group starts at its end: changes from before the first replica ran are not
+      // delivered (nobody could have subscribed to them).
+      group_(redis, "webhooks", "$") {}
+
+absl::Status FanOut::Refresh() {
+  auto version = store_->Version();
+  if (!version.ok()) return version.status();
+  if (*version == version_) return absl::OkStatus();
+  auto all = store_->All();
+  if (!all.ok()) return all.status();
+  std::vector<Route> routes;
+  for (const auto& stored : *all) {
+    const auto& s = stored.subscription;
+    if (!s.enabled()) continue;
+    routes.push_back(
+        {s.id(), s.organization_id(), {s.event_types().begin(), s.event_types().end()}});
+  }
+  routes_ = std::move(routes);
+  version_ = *version;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Job>> FanOut::JobsOf(EventSource* source, const std::string& stream,
+                                                const StreamEntry& entry) {
+  std::vector<Job> jobs;
+  const auto kind = source->Classify(entry);
+  if (!kind) return jobs;
+  // Read once per organisation: its subscriptions see the same.
+  std::map<std::string, std::vector<const Route*>> wanted;
+  for (const auto& route : routes_)
+    if (route.event_types.count(kind->event_type)) wanted[route.organization_id].push_back(&route);
+  const int64_t time_ms = TimeOfEntry(entry.id);
+  for (const auto& [organization, routes] : wanted) {
+    auto data = source->Read(entry, SubscriberOf(organization));
+    if (!data.ok()) return data.status();
+    if (!data->has_value()) continue;
+    v1::WebhookPayload payload;
+    payload.set_type(kind->payload_type);
+    if (auto t = TimestampOfMs(time_ms)) *payload.mutable_timestamp() = *t;
+    *payload.mutable_data() = std::move(**data);
+    for (const Route* route : routes) {
+      payload.set_subscription_id(route->subscription_id);
+      Job job;
+      job.id = WebhookIdOf(route->subscription_id, stream, entry.id);
+      job.subscription_id = route->subscription_id;
+      job.type = kind->payload_type;
+      job.time_ms = time_ms;
+      if (!google::protobuf::util::MessageToJsonString(payload, &job.body).ok())
+        return absl::InternalError("a webhook payload could not be written as JSON");
+      jobs.push_back(std::move(job));
+    }
+  }
+  return jobs;
+}
+
+absl::StatusOr<int> FanOut::Deliver(EventSource* source, const std::string& stream,
+                                    const std::vector<StreamEntry>& entries) {
+  std::vector<Job> jobs;
+  std::vector<std::string> handled;
+  absl::Status stopped;
+  for (const auto& entry : entries) {
+    auto made = JobsOf(source, stream, entry);
+    if (!made.ok()) {
+      if (made.status().code() == absl::StatusCode::kUnavailable) {
+        stopped = made.status();  // Redis: this entry and the rest stay pending, claimed later
+        break;
+      }
+      // Damaged beyond reading: reading it again would fail again.
+      logging::Error("webhooks: a change could not be read; skipped",
+                     {{"stream", stream},
+                      {"entry", entry.id},
+                      {"error", std::string(made.status().message())}});
+    } else {
+      for (auto& job : *made) jobs.push_back(std::move(job));
+    }
+    handled.push_back(entry.id);
+  }
+  auto queued = store_->Enqueue(jobs);
+  if (!queued.ok()) return queued.status();
+  if (auto acked = group_.Acknowledge(stream, handled); !acked.ok()) return acked;
+  if (!stopped.ok()) return stopped;
+  return *queued;
+}
+
+absl::StatusOr<int> FanOut::Round(const std::string& consumer, bool claim) {
+  int queued = 0;
+  for (auto& source : sources_) {
+    const std::vector<std::string> streams = source->Streams();
+    if (claim) {
+      for (const auto& stream : streams) {
+        auto stale = group_.Claim(stream, consumer, options_.claim_idle_ms, options_.batch);
+        if (!stale.ok()) return stale.status();
+        auto done = Deliver(source.get(), stream, *stale);
+        if (!done.ok()) return done.status();
+        queued += *done;
+      }
+    }
+    auto read = group_.Read(streams, consumer, options_.batch);
+    if (!read.ok()) return read.status();
+    for (size_t i = 0; i < streams.size(); ++i) {
+      if ((*read)[i].empty()) continue;
+      auto done = Deliver(source.get(), streams[i], (*read)[i]);
+      if (!done.ok()) return done.status();
+      queued += *done;
+    }
+  }
+  return queued;
+}
+
+}  // namespace infrashare::webhook

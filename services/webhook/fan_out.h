@@ -1,0 +1,64 @@
+// From the change streams to the delivery queue: every replica reads the services' streams in one
+// consumer group ("webhooks"), so each change is read by one replica; it makes one job per
+// subscription that wants the change and whose organisation may read it, queues them, and only
+// then acknowledges the change. A replica that dies in between leaves the change pending; another
+// claims it (XAUTOCLAIM) and queues it again, and the jobs' ids (derived from the subscription and
+// the change) keep it from being queued twice.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/consumer_group.h"
+#include "services/webhook/event_sources.h"
+#include "services/webhook/webhook_store.h"
+
+namespace infrashare::webhook {
+
+// The webhook-id of one change (an entry of `stream`) for one subscription: the same whoever
+// computes it, however often.
+std::string WebhookIdOf(absl::string_view subscription_id, absl::string_view stream,
+                        absl::string_view entry_id);
+
+class FanOut {
+ public:
+  struct Options {
+    int batch = 100;            // entries read per stream per round
+    int claim_idle_ms = 30000;  // entries another replica left pending this long are taken over
+  };
+  FanOut(RedisPool* redis, WebhookStore* store, std::vector<std::unique_ptr<EventSource>> sources,
+         Options options);
+
+  // Reads the subscriptions again if any changed since the last call.
+  absl::Status Refresh();
+  // One round over every stream: new entries (and, with `claim`, those left pending by a replica
+  // that died), queued and acknowledged. Returns the jobs queued.
+  absl::StatusOr<int> Round(const std::string& consumer, bool claim);
+  size_t subscriptions() const { return routes_.size(); }
+
+ private:
+  struct Route {
+    std::string subscription_id;
+    std::string organization_id;
+    std::set<int> event_types;
+  };
+  // The entries' jobs queued, then the entries acknowledged; stops at the first entry that cannot
+  // be read for now (Redis unavailable): it and the rest stay pending.
+  absl::StatusOr<int> Deliver(EventSource* source, const std::string& stream,
+                              const std::vector<StreamEntry>& entries);
+  absl::StatusOr<std::vector<Job>> JobsOf(EventSource* source, const std::string& stream,
+                                          const StreamEntry& entry);
+
+  WebhookStore* store_;
+  std::vector<std::unique_ptr<EventSource>> sources_;
+  Options options_;
+  ConsumerGroup group_;
+  std::string version_;        // of the subscriptions read
+  std::vector<Route> routes_;  // enabled subscriptions only
+};
+
+}  // namespace infrashare::webhook

@@ -1,0 +1,302 @@
+-- Outgoing webhooks (services/webhook/webhook_store.h): subscriptions, the delivery queue, retries,
+-- dead letters and the delivery log. Every key shares the hash tag {wh}:
+--   <w> = <prefix>{wh}:
+--   <w>s:<id>        hash    a subscription: id, org, url, ev (event type numbers, space-
+--                            separated), en ('1'/'0'), ds (description), cr, up (ms), by (token
+--                            id), v (version: the etag), k (secret), kp (previous secret), kpx
+--                            (until when it signs, ms), dt, dr, dw (disabled by the server: when,
+--                            why, which change)
+--   <w>org:<org>     zset    the organisation's subscription ids, by creation (ms)
+--   <w>all           zset    every subscription id (score 0)
+--   <w>ver           string  bumped by every change of a subscription: replicas reload them
+--   <w>q             stream  deliveries due now: j (job id); consumer group 'senders'; an entry is
+--                            deleted once its attempt is settled
+--   <w>j:<job>       hash    one change for one subscription: sub, type, body (the JSON), t (the
+--                            change's time, ms), first (first queued, ms), at (attempts), q (its
+--                            entry in <w>q, '' when not queued), st (queued|retry|dead|done), err,
+--                            sc (last HTTP status), dead (ms)
+--   <w>retry         zset    job -> when it is tried again (ms)
+--   <w>dl:<sub>      zset    the subscription's dead letters, by when they died (ms)
+--   <w>log:<sub>     list    the latest attempts, newest first, JSON {t,w,ty,a,s,l,o,e}
+--   <w>req:<...>     string  replay of a call (Create's and Rotate's hold the secret, hence short)
+
+local SUBSCRIPTION_FIELDS = {'id', 'org', 'url', 'ev', 'en', 'ds', 'cr', 'up', 'by', 'v', 'k', 'kp',
+                             'kpx', 'dt', 'dr', 'dw'}
+
+local function flat(h)
+  local out = {}
+  for _, name in ipairs(SUBSCRIPTION_FIELDS) do
+    out[#out + 1] = name
+    out[#out + 1] = h[name] or ''
+  end
+  return out
+end
+
+local function bump(k)
+  redis.call('INCR', k.ver)
+end
+
+-- KEYS: sub (<w>s:<id>), org (<w>org:<org>), all, ver, replay.
+-- ARGV: record (JSON of the fields above), response (the answer to replay), max (subscriptions an
+--       organisation may hold), fingerprint, replay_ttl.
+-- Returns {'created', ''} or {'replay', <the first call's response>}.
+local function wh_create(keys, args)
+  local k, a = named(keys, args)
+  local previous = replay_get(k, a)
+  if previous then return {'replay', previous} end
+  if redis.call('ZCARD', k.org) >= tonumber(a.max) then
+    return redis.error_reply('FAILED_PRECONDITION TOO_MANY_SUBSCRIPTIONS the organisation holds '
+      .. a.max .. ' webhook subscriptions: delete one first')
+  end
+  local h = cjson.decode(a.record)
+  h.v = '1'
+  redis.call('HSET', k.sub, unpack(flat(h)))
+  redis.call('ZADD', k.org, h.cr, h.id)
+  redis.call('ZADD', k.all, 0, h.id)
+  bump(k)
+  replay_put(k, a, a.response)
+  return {'created', ''}
+end
+
+-- KEYS: sub, ver, replay. ARGV: id, expected (the version read), record (JSON of every field,
+-- v the next version), response (the answer to replay), fingerprint, replay_ttl.
+-- Replaces the subscription if it is still at the version read (ABORTED otherwise: read again).
+-- Returns {'put', ''} or {'replay', <the first call's response>}.
+local function wh_put(keys, args)
+  local k, a = named(keys, args)
+  local previous = replay_get(k, a)
+  if previous then return {'replay', previous} end
+  local v = redis.call('HGET', k.sub, 'v')
+  if not v then return redis.error_reply('NOT_FOUND webhook_subscription ' .. a.id) end
+  if v ~= a.expected then return redis.error_reply('ABORTED webhook_subscription ' .. a.id) end
+  redis.call('HSET', k.sub, unpack(flat(cjson.decode(a.record))))
+  bump(k)
+  replay_put(k, a, a.response)
+  return {'put', ''}
+end
+
+-- Drops one job and its hash.
+local function drop_job(base, id)
+  redis.call('DEL', base .. 'j:' .. id)
+end
+
+-- KEYS: base (<w>), sub, org, all, ver, replay. ARGV: id, fingerprint, replay_ttl.
+-- Deletes the subscription, its dead letters and its log; jobs still queued are dropped when
+-- taken. Returns the record as it was, flat, in JSON (what a retry gets too).
+local function wh_delete(keys, args)
+  local k, a = named(keys, args)
+  local previous = replay_get(k, a)
+  if previous then return previous end
+  local h = read_hash(k.sub)
+  if not h then return redis.error_reply('NOT_FOUND webhook_subscription ' .. a.id) end
+  local dl = k.base .. 'dl:' .. a.id
+  for _, job in ipairs(redis.call('ZRANGE', dl, 0, -1)) do drop_job(k.base, job) end
+  redis.call('DEL', k.sub, dl, k.base .. 'log:' .. a.id)
+  redis.call('ZREM', k.org, a.id)
+  redis.call('ZREM', k.all, a.id)
+  bump(k)
+  local record = cjson.encode(flat(h))
+  replay_put(k, a, record)
+  return record
+end
+
+-- KEYS: base, index (<w>org:<org> or <w>all). Returns every subscription of the index, oldest
+-- first, each as its flat field list.
+local function wh_list(keys, args)
+  local k = named(keys, args)
+  local out = {}
+  for _, id in ipairs(redis.call('ZRANGE', k.index, 0, -1)) do
+    local h = read_hash(k.base .. 's:' .. id)
+    if h then out[#out + 1] = flat(h) end
+  end
+  return out
+end
+
+-- KEYS: base, q. ARGV: jobs (JSON array of {id, sub, type, body, t}).
+-- Queues the jobs not already known (a change read twice, after a replica died between queueing
+-- and acknowledging it, keeps its one job). Returns how many were queued.
+local function wh_enqueue(keys, args)
+  local k, a = named(keys, args)
+  local queued = 0
+  local now = int_text(now_ms())
+  for _, job in ipairs(cjson.decode(a.jobs)) do
+    local key = k.base .. 'j:' .. job.id
+    if redis.call('EXISTS', key) == 0 then
+      local entry = redis.call('XADD', k.q, '*', 'j', job.id)
+      redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
+                 'first', now, 'at', '0', 'q', entry, 'st', 'queued', 'err', '', 'sc', '0')
+      queued = queued + 1
+    end
+  end
+  return queued
+end
+
+local function unqueue(k, entry)
+  redis.call('XACK', k.q, 'senders', entry)
+  redis.call('XDEL', k.q, entry)
+end
+
+local function log_attempt(base, sub, max, entry)
+  local key = base .. 'log:' .. sub
+  redis.call('LPUSH', key, cjson.encode(entry))
+  redis.call('LTRIM', key, 0, tonumber(max) - 1)
+end
+
+-- Makes a job a dead letter of its subscription, keeping at most `max` (the oldest go).
+local function bury(base, id, job, now, max)
+  local dl = base .. 'dl:' .. job.sub
+  redis.call('HSET', base .. 'j:' .. id, 'st', 'dead', 'q', '', 'dead', now)
+  redis.call('ZADD', dl, now, id)
+  local excess = redis.call('ZCARD', dl) - tonumber(max)
+  if excess > 0 then
+    for _, old in ipairs(redis.call('ZRANGE', dl, 0, excess - 1)) do drop_job(base, old) end
+    redis.call('ZREMRANGEBYRANK', dl, 0, excess - 1)
+  end
+end
+
+-- KEYS: base, q. ARGV: job, entry (its entry in q), dl_max, log_max.
+-- What a sender needs to deliver the job: {'send', type, body, at, url, k, kp, kpx, org, sub, t}.
+-- Or {'stale'} (settled meanwhile by another replica), {'gone'} (its subscription was deleted:
+-- dropped), {'off'} (its subscription is disabled: a dead letter). Those three leave the queue.
+local function wh_take(keys, args)
+  local k, a = named(keys, args)
+  local job = read_hash(k.base .. 'j:' .. a.job)
+  if not job or job.q ~= a.entry then
+    unqueue(k, a.entry)
+    return {'stale'}
+  end
+  local sub = read_hash(k.base .. 's:' .. job.sub)
+  if not sub then
+    unqueue(k, a.entry)
+    drop_job(k.base, a.job)
+    return {'gone'}
+  end
+  if sub.en ~= '1' then
+    unqueue(k, a.entry)
+    local now = int_text(now_ms())
+    bury(k.base, a.job, job, now, a.dl_max)
+    log_attempt(k.base, job.sub, a.log_max, {t = now, w = a.job, ty = job.type,
+      a = tonumber(job.at), s = 0, l = 0, o = 'DEAD_LETTER', e = 'the subscription is disabled'})
+    return {'off'}
+  end
+  return {'send', job.type, job.body, job.at, sub.url, sub.k, sub.kp or '', sub.kpx or '',
+          sub.org, job.sub, job.t}
+end
+
+-- KEYS: base, q, retry, ver. ARGV: job, entry, ok ('1'/'0'), status, latency (ms), error,
+-- delay (ms until the next try), retry_for (ms after the first attempt), log_max, dl_max,
+-- done_ttl (ms a delivered job is remembered, so a change read twice is not queued twice).
+-- Records one attempt: delivered, tried again after `delay`, or — past `retry_for` — a dead
+-- letter, and the subscription disabled. Returns 'delivered', 'retry', 'disabled' or 'stale'.
+local function wh_settle(keys, args)
+  local k, a = named(keys, args)
+  local key = k.base .. 'j:' .. a.job
+  local job = read_hash(key)
+  if not job or job.q ~= a.entry then
+    unqueue(k, a.entry)
+    return 'stale'
+  end
+  unqueue(k, a.entry)
+  local now = now_ms()
+  local attempt = tonumber(job.at) + 1
+  local entry = {t = int_text(now), w = a.job, ty = job.type, a = attempt,
+                 s = tonumber(a.status), l = tonumber(a.latency), e = a.error}
+  redis.call('HSET', key, 'at', attempt, 'q', '', 'err', a.error, 'sc', a.status)
+  if a.ok == '1' then
+    entry.o = 'DELIVERED'
+    log_attempt(k.base, job.sub, a.log_max, entry)
+    redis.call('HSET', key, 'st', 'done')
+    redis.call('HDEL', key, 'body')
+    redis.call('PEXPIRE', key, a.done_ttl)
+    return 'delivered'
+  end
+  if now + tonumber(a.delay) - tonumber(job.first) <= tonumber(a.retry_for) then
+    entry.o = 'RETRYING'
+    log_attempt(k.base, job.sub, a.log_max, entry)
+    redis.call('HSET', key, 'st', 'retry')
+    redis.call('ZADD', k.retry, now + tonumber(a.delay), a.job)
+    return 'retry'
+  end
+  entry.o = 'DEAD_LETTER'
+  log_attempt(k.base, job.sub, a.log_max, entry)
+  bury(k.base, a.job, job, int_text(now), a.dl_max)
+  local sub = k.base .. 's:' .. job.sub
+  if redis.call('HGET', sub, 'en') == '1' then
+    redis.call('HSET', sub, 'en', '0', 'dt', int_text(now), 'dw', a.job, 'dr',
+               'retries ran out after ' .. attempt .. ' attempts: ' .. a.error)
+    redis.call('HINCRBY', sub, 'v', 1)
+    redis.call('INCR', k.ver)
+    return 'disabled'
+  end
+  return 'dead'
+end
+
+-- KEYS: base, q, retry. ARGV: limit.
+-- Queues the jobs whose retry is due. Returns how many.
+local function wh_due(keys, args)
+  local k, a = named(keys, args)
+  local due = redis.call('ZRANGEBYSCORE', k.retry, '-inf', now_ms(), 'LIMIT', 0, tonumber(a.limit))
+  for _, id in ipairs(due) do
+    redis.call('ZREM', k.retry, id)
+    local key = k.base .. 'j:' .. id
+    if redis.call('EXISTS', key) == 1 then
+      local entry = redis.call('XADD', k.q, '*', 'j', id)
+      redis.call('HSET', key, 'q', entry, 'st', 'queued')
+    end
+  end
+  return #due
+end
+
+-- KEYS: base, sub, q, replay. ARGV: id, jobs (JSON array of job ids; empty array = every dead
+-- letter), fingerprint, replay_ttl.
+-- Queues dead letters again from their first attempt (same job, same webhook-id). Returns the
+-- number queued.
+local function wh_redeliver(keys, args)
+  local k, a = named(keys, args)
+  local previous = replay_get(k, a)
+  if previous then return tonumber(previous) end
+  local en = redis.call('HGET', k.sub, 'en')
+  if not en then return redis.error_reply('NOT_FOUND webhook_subscription ' .. a.id) end
+  if en ~= '1' then
+    return redis.error_reply('FAILED_PRECONDITION SUBSCRIPTION_DISABLED enable the subscription '
+      .. 'before its dead letters are delivered again')
+  end
+  local dl = k.base .. 'dl:' .. a.id
+  local ids = cjson.decode(a.jobs)
+  if #ids == 0 then ids = redis.call('ZRANGE', dl, 0, -1) end
+  local now = int_text(now_ms())
+  local queued = 0
+  for _, id in ipairs(ids) do
+    if redis.call('ZREM', dl, id) == 1 then
+      local entry = redis.call('XADD', k.q, '*', 'j', id)
+      redis.call('HSET', k.base .. 'j:' .. id, 'q', entry, 'st', 'queued', 'at', '0', 'first', now,
+                 'dead', '')
+      queued = queued + 1
+    end
+  end
+  replay_put(k, a, int_text(queued))
+  return queued
+end
+
+-- KEYS: base, dl (<w>dl:<sub>). ARGV: limit. The dead letters, newest first, each
+-- {id, type, first, dead, at, err}.
+local function wh_dead_letters(keys, args)
+  local k, a = named(keys, args)
+  local out = {}
+  for _, id in ipairs(redis.call('ZREVRANGE', k.dl, 0, tonumber(a.limit) - 1)) do
+    local j = redis.call('HMGET', k.base .. 'j:' .. id, 'type', 'first', 'dead', 'at', 'err')
+    if j[1] then out[#out + 1] = {id, j[1], j[2] or '0', j[3] or '0', j[4] or '0', j[5] or ''} end
+  end
+  return out
+end
+
+register('wh_create', wh_create)
+register('wh_put', wh_put)
+register('wh_delete', wh_delete)
+register('wh_list', wh_list, {'no-writes'})
+register('wh_enqueue', wh_enqueue)
+register('wh_take', wh_take)
+register('wh_settle', wh_settle)
+register('wh_due', wh_due)
+register('wh_redeliver', wh_redeliver)
+register('wh_dead_letters', wh_dead_letters, {'no-writes'})

@@ -1,0 +1,555 @@
+// Outgoing webhooks (issue #16) through the API, against a real Redis (cluster mode when
+// INFRASHARE_TEST_REDIS_CLUSTER=1) and a real receiver on loopback that checks every signature:
+// a booking delivered signed, secret rotation, retries and disabling, dead letters and
+// redelivery, redaction for another organisation, SSRF refusals at creation and at delivery, and
+// the subscription RPCs' validation, authorization and replays.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "infrashare/webhook/v1/webhook.grpc.pb.h"
+#include "services/webhook/signature.h"
+#include "tests/support/test_server.h"
+#include "tests/support/webhook_receiver.h"
+
+namespace infrashare::testing {
+namespace {
+
+namespace reg = registry::v1;
+namespace sch = scheduler::v1;
+using namespace webhook::v1;
+using google::protobuf::Timestamp;
+using Delivery = WebhookReceiver::Delivery;
+
+constexpr char kTitle[] = "Praktijkles CNC voor klas 3B";
+constexpr char kNotes[] = "Neem veiligheidsbrillen mee";
+
+Timestamp Ahead(int day, int hour) {
+  using namespace std::chrono;
+  const int64_t base =
+      duration_cast<seconds>((floor<days>(system_clock::now()) + days(day)).time_since_epoch())
+          .count();
+  Timestamp t;
+  t.set_seconds(base + hour * 3600);
+  return t;
+}
+
+// Fast retries for tests: 100 ms, 200 ms, 400 ms, ... for 2 s.
+Config WebhookConfig(bool allow_private = true) {
+  Config config = TestServer::DefaultConfig();
+  config.rate_limits.enabled = false;
+  config.webhooks.allow_http = true;
+  config.webhooks.allow_private_targets = allow_private;
+  config.webhooks.poll_interval_ms = 20;
+  config.webhooks.timeout_ms = 2000;
+  config.webhooks.claim_idle_ms = 4000;
+  config.webhooks.retry_base_ms = 100;
+  config.webhooks.retry_max_ms = 400;
+  config.webhooks.retry_for_s = 2;
+  return config;
+}
+
+WebhookPayload PayloadOf(const Delivery& d) {
+  WebhookPayload payload;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(d.body, &payload).ok()) << d.body;
+  return payload;
+}
+
+int64_t TimestampOf(const Delivery& d) {
+  int64_t t = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(d.timestamp, &t)) << d.timestamp;
+  return t;
+}
+
+class WebhookTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new RedisServer(ClusterModeRequested());
+    server_ = new TestServer(redis_->url(), WebhookConfig());
+    receiver_ = new WebhookReceiver();
+    for (const char* org : {"lab-owner", "school", "outsider"}) CreateOrg(org);
+    reg::CreateNetworkRequest network;
+    network.set_network_id("zwolle");
+    network.mutable_network()->set_display_name("Techniek Zwolle");
+    for (const char* member : {"lab-owner", "school", "outsider"})
+      network.mutable_network()->add_member_organization_ids(member);
+    reg::Network created;
+    ASSERT_TRUE(server_->Registry()->CreateNetwork(Admin().get(), network, &created).ok());
+    owner_admin_ = server_->Token("lab-owner", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+    owner_member_ = server_->Token("lab-owner", {auth::v1::ROLE_MEMBER});
+    outsider_admin_ = server_->Token("outsider", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+    school_member_ = server_->Token("school", {auth::v1::ROLE_MEMBER});
+    lab_ = Lab();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete receiver_;
+    delete redis_;
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Admin() { return TestServer::Context(kAdminToken); }
+  static std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
+    return TestServer::Context(token);
+  }
+  static std::unique_ptr<WebhookService::Stub> Webhooks(const TestServer& server) {
+    return WebhookService::NewStub(server.channel());
+  }
+
+  static void CreateOrg(const std::string& id) {
+    reg::CreateOrganizationRequest request;
+    request.set_organization_id(id);
+    request.mutable_organization()->set_display_name(id);
+    request.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+    reg::Organization created;
+    auto status = server_->Registry()->CreateOrganization(Admin().get(), request, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  static std::string Lab() {
+    reg::CreateResourceRequest request;
+    reg::Resource* r = request.mutable_resource();
+    r->set_display_name("CNC-lab");
+    r->set_kind(reg::RESOURCE_KIND_LAB);
+    r->set_owner_organization_id("lab-owner");
+    r->add_shared_with_network_ids("zwolle");
+    r->mutable_location()->mutable_point()->set_latitude(52.5);
+    r->mutable_location()->mutable_point()->set_longitude(6.1);
+    r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+    r->set_capacity(1);
+    r->set_access_policy(reg::ACCESS_POLICY_NETWORK_MEMBERS);
+    r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+    reg::Resource created;
+    auto status = server_->Registry()->CreateResource(Admin().get(), request, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return created.id();
+  }
+
+  // A booking of the school at the lab, `day` days ahead: one booking.created change.
+  static sch::Booking Book(int day, int hour = 9) {
+    sch::CreateBookingRequest request;
+    request.set_resource_id(lab_);
+    *request.mutable_start_time() = Ahead(day, hour);
+    *request.mutable_end_time() = Ahead(day, hour + 1);
+    request.set_title(kTitle);
+    request.set_notes(kNotes);
+    sch::Booking out;
+    grpc::Status status;
+    for (int attempt = 0; attempt < 100; ++attempt) {  // until the scheduler knows the lab
+      status = server_->Scheduler()->CreateBooking(As(school_member_).get(), request, &out);
+      if (status.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  static WebhookSubscription Subscribe(const std::string& token, const std::string& path,
+                                       std::vector<WebhookEventType> types,
+                                       const std::string& request_id = "") {
+    CreateWebhookSubscriptionRequest request;
+    request.set_target_url(receiver_->Url(path));
+    for (auto type : types) request.add_event_types(type);
+    request.set_description("planning system");
+    request.set_request_id(request_id);
+    WebhookSubscription out;
+    auto status = Webhooks(*server_)->CreateWebhookSubscription(As(token).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  static WebhookSubscription Get(const std::string& id) {
+    GetWebhookSubscriptionRequest request;
+    request.set_id(id);
+    WebhookSubscription out;
+    auto status = Webhooks(*server_)->GetWebhookSubscription(Admin().get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  // The deliveries of `path` that carry `booking_id`.
+  static std::vector<Delivery> Of(const std::string& path, const std::string& booking_id) {
+    std::vector<Delivery> out;
+    for (const auto& d : receiver_->Received(path))
+      if (PayloadOf(d).data().booking().booking().id() == booking_id) out.push_back(d);
+    return out;
+  }
+
+  static RedisServer* redis_;
+  static TestServer* server_;
+  static WebhookReceiver* receiver_;
+  static std::string owner_admin_, owner_member_, outsider_admin_, school_member_, lab_;
+};
+
+RedisServer* WebhookTest::redis_ = nullptr;
+TestServer* WebhookTest::server_ = nullptr;
+WebhookReceiver* WebhookTest::receiver_ = nullptr;
+std::string WebhookTest::owner_admin_, WebhookTest::owner_member_, WebhookTest::outsider_admin_,
+    WebhookTest::school_member_, WebhookTest::lab_;
+
+TEST_F(WebhookTest, ABookingIsDeliveredSignedAsTheStandardSays) {
+  const WebhookSubscription sub =
+      Subscribe(owner_admin_, "/owner", {WEBHOOK_EVENT_TYPE_BOOKING, WEBHOOK_EVENT_TYPE_WAITLIST});
+  ASSERT_TRUE(absl::StartsWith(sub.secret(), "whsec_")) << sub.secret();
+  EXPECT_TRUE(sub.enabled());
+  const sch::Booking booking = Book(3);
+  ASSERT_TRUE(receiver_->WaitFor(
+      "/owner", [&](const std::vector<Delivery>&) { return !Of("/owner", booking.id()).empty(); }));
+  const Delivery d = Of("/owner", booking.id()).front();
+  EXPECT_TRUE(absl::StartsWith(d.id, "msg_")) << d.id;
+  EXPECT_TRUE(webhook::Verify(sub.secret(), d.signature, d.id, TimestampOf(d), d.body))
+      << d.signature;
+  EXPECT_FALSE(webhook::Verify(sub.secret(), d.signature, d.id, TimestampOf(d) + 1, d.body));
+  EXPECT_NEAR(static_cast<double>(TimestampOf(d)),
+              static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count()),
+              600);
+  const WebhookPayload payload = PayloadOf(d);
+  EXPECT_EQ(payload.type(), "booking.created");
+  EXPECT_EQ(payload.subscription_id(), sub.id());
+  EXPECT_TRUE(payload.has_timestamp());
+  EXPECT_EQ(payload.data().booking().type(), sch::BOOKING_EVENT_TYPE_CREATED);
+  // The lab's owner sees who booked it and why.
+  EXPECT_EQ(payload.data().booking().booking().title(), kTitle);
+  EXPECT_EQ(payload.data().booking().booking().organization_id(), "school");
+  EXPECT_TRUE(absl::StrContains(d.body, "\"data\":{\"booking\":")) << d.body;
+
+  // The delivery log shows it.
+  ListWebhookDeliveriesRequest log;
+  log.set_subscription_id(sub.id());
+  ListWebhookDeliveriesResponse deliveries;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(
+        Webhooks(*server_)->ListWebhookDeliveries(As(owner_admin_).get(), log, &deliveries).ok());
+    if (deliveries.deliveries_size() > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(deliveries.deliveries_size(), 0);
+  EXPECT_EQ(deliveries.deliveries(0).outcome(), WEBHOOK_DELIVERY_OUTCOME_DELIVERED);
+  EXPECT_EQ(deliveries.deliveries(0).status_code(), 204);
+  EXPECT_EQ(deliveries.deliveries(0).attempt(), 1);
+
+  // A rotation with an overlap: both secrets sign the next delivery.
+  RotateWebhookSecretRequest rotate;
+  rotate.set_id(sub.id());
+  rotate.set_overlap_seconds(3600);
+  WebhookSubscription rotated;
+  ASSERT_TRUE(
+      Webhooks(*server_)->RotateWebhookSecret(As(owner_admin_).get(), rotate, &rotated).ok());
+  ASSERT_TRUE(absl::StartsWith(rotated.secret(), "whsec_"));
+  EXPECT_NE(rotated.secret(), sub.secret());
+  EXPECT_TRUE(rotated.has_previous_secret_expire_time());
+  EXPECT_TRUE(Get(sub.id()).secret().empty()) << "a secret is shown once";
+  const sch::Booking second = Book(4);
+  ASSERT_TRUE(receiver_->WaitFor(
+      "/owner", [&](const std::vector<Delivery>&) { return !Of("/owner", second.id()).empty(); }));
+  const Delivery both = Of("/owner", second.id()).front();
+  EXPECT_TRUE(
+      webhook::Verify(rotated.secret(), both.signature, both.id, TimestampOf(both), both.body));
+  EXPECT_TRUE(webhook::Verify(sub.secret(), both.signature, both.id, TimestampOf(both), both.body));
+  // Without an overlap the old secret stops at once.
+  rotate.set_overlap_seconds(0);
+  WebhookSubscription again;
+  ASSERT_TRUE(Webhooks(*server_)->RotateWebhookSecret(As(owner_admin_).get(), rotate, &again).ok());
+  const sch::Booking third = Book(5);
+  ASSERT_TRUE(receiver_->WaitFor(
+      "/owner", [&](const std::vector<Delivery>&) { return !Of("/owner", third.id()).empty(); }));
+  const Delivery one = Of("/owner", third.id()).front();
+  EXPECT_TRUE(webhook::Verify(again.secret(), one.signature, one.id, TimestampOf(one), one.body));
+  EXPECT_FALSE(
+      webhook::Verify(rotated.secret(), one.signature, one.id, TimestampOf(one), one.body));
+}
+
+TEST_F(WebhookTest, ASubscriberOfAnotherOrganisationNeverSeesTitlesOrNotes) {
+  const WebhookSubscription outsider =
+      Subscribe(outsider_admin_, "/outsider", {WEBHOOK_EVENT_TYPE_BOOKING});
+  const WebhookSubscription owner =
+      Subscribe(owner_admin_, "/owner-2", {WEBHOOK_EVENT_TYPE_BOOKING});
+  const sch::Booking booking = Book(6);
+  sch::CancelBookingRequest cancel;
+  cancel.set_id(booking.id());
+  cancel.set_reason("SECRET-REASON illness of the teacher");
+  sch::Booking cancelled;
+  ASSERT_TRUE(
+      server_->Scheduler()->CancelBooking(As(school_member_).get(), cancel, &cancelled).ok());
+  for (const char* path : {"/outsider", "/owner-2"})
+    ASSERT_TRUE(receiver_->WaitFor(path, [&](const std::vector<Delivery>&) {
+      return Of(path, booking.id()).size() >= 2;
+    })) << path;
+  for (const auto& d : Of("/outsider", booking.id())) {
+    EXPECT_TRUE(webhook::Verify(outsider.secret(), d.signature, d.id, TimestampOf(d), d.body));
+    EXPECT_FALSE(absl::StrContains(d.body, kTitle)) << d.body;
+    EXPECT_FALSE(absl::StrContains(d.body, kNotes)) << d.body;
+    EXPECT_FALSE(absl::StrContains(d.body, "SECRET-REASON")) << d.body;
+    EXPECT_FALSE(absl::StrContains(d.body, "school")) << d.body;  // nor who booked
+    EXPECT_EQ(PayloadOf(d).data().booking().booking().resource_id(), lab_);
+  }
+  bool notes_seen = false;
+  for (const auto& d : Of("/owner-2", booking.id()))
+    notes_seen = notes_seen || absl::StrContains(d.body, kNotes);
+  EXPECT_TRUE(notes_seen) << "the lab's owner reads the notes";
+  // The two subscriptions' deliveries of one change have ids of their own.
+  EXPECT_NE(Of("/outsider", booking.id()).front().id, Of("/owner-2", booking.id()).front().id);
+}
+
+TEST_F(WebhookTest, RetriesThenDisablesKeepsADeadLetterAndRedeliversItUnderTheSameId) {
+  receiver_->Answer("/failing", 503);
+  const WebhookSubscription sub = Subscribe(owner_admin_, "/failing", {WEBHOOK_EVENT_TYPE_BOOKING});
+  const sch::Booking booking = Book(7);
+  // Tried again and again for webhooks.retry_for_s (2 s), then disabled.
+  WebhookSubscription now;
+  for (int i = 0; i < 500; ++i) {
+    now = Get(sub.id());
+    if (!now.enabled()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(now.enabled());
+  ASSERT_TRUE(now.has_disabled());
+  EXPECT_TRUE(absl::StrContains(now.disabled().reason(), "HTTP 503")) << now.disabled().reason();
+  const std::vector<Delivery> tries = Of("/failing", booking.id());
+  ASSERT_GE(tries.size(), 3u);
+  std::set<std::string> ids;
+  for (const auto& d : tries) {
+    ids.insert(d.id);
+    EXPECT_TRUE(webhook::Verify(sub.secret(), d.signature, d.id, TimestampOf(d), d.body));
+  }
+  EXPECT_EQ(ids.size(), 1u) << "every attempt of one change carries one webhook-id";
+  EXPECT_EQ(now.disabled().webhook_id(), *ids.begin());
+
+  ListWebhookDeliveriesRequest log;
+  log.set_subscription_id(sub.id());
+  ListWebhookDeliveriesResponse deliveries;
+  ASSERT_TRUE(
+      Webhooks(*server_)->ListWebhookDeliveries(As(owner_admin_).get(), log, &deliveries).ok());
+  ASSERT_GE(deliveries.deliveries_size(), 3);
+  EXPECT_EQ(deliveries.deliveries(0).outcome(), WEBHOOK_DELIVERY_OUTCOME_DEAD_LETTER);
+  EXPECT_EQ(deliveries.deliveries(1).outcome(), WEBHOOK_DELIVERY_OUTCOME_RETRYING);
+  EXPECT_EQ(deliveries.deliveries(0).status_code(), 503);
+  EXPECT_GT(deliveries.deliveries(0).attempt(), deliveries.deliveries(1).attempt());
+
+  ListWebhookDeadLettersRequest dead;
+  dead.set_subscription_id(sub.id());
+  ListWebhookDeadLettersResponse letters;
+  ASSERT_TRUE(
+      Webhooks(*server_)->ListWebhookDeadLetters(As(owner_admin_).get(), dead, &letters).ok());
+  ASSERT_EQ(letters.dead_letters_size(), 1);
+  EXPECT_EQ(letters.dead_letters(0).webhook_id(), *ids.begin());
+  EXPECT_EQ(letters.dead_letters(0).type(), "booking.created");
+
+  // Nothing is redelivered while disabled.
+  RedeliverWebhookDeadLettersRequest redeliver;
+  redeliver.set_subscription_id(sub.id());
+  RedeliverWebhookDeadLettersResponse queued;
+  auto refused =
+      Webhooks(*server_)->RedeliverWebhookDeadLetters(As(owner_admin_).get(), redeliver, &queued);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(refused), "SUBSCRIPTION_DISABLED");
+
+  // The receiver is mended, the owner enables the subscription and redelivers.
+  receiver_->Answer("/failing", 200);
+  UpdateWebhookSubscriptionRequest enable;
+  enable.mutable_subscription()->set_id(sub.id());
+  enable.mutable_subscription()->set_etag(now.etag());
+  enable.mutable_subscription()->set_enabled(true);
+  enable.mutable_update_mask()->add_paths("enabled");
+  WebhookSubscription enabled;
+  auto status =
+      Webhooks(*server_)->UpdateWebhookSubscription(As(owner_admin_).get(), enable, &enabled);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(enabled.enabled());
+  EXPECT_FALSE(enabled.has_disabled());
+  ASSERT_TRUE(Webhooks(*server_)
+                  ->RedeliverWebhookDeadLetters(As(owner_admin_).get(), redeliver, &queued)
+                  .ok());
+  EXPECT_EQ(queued.queued(), 1);
+  ASSERT_TRUE(receiver_->WaitFor("/failing", [&](const std::vector<Delivery>&) {
+    for (const auto& d : Of("/failing", booking.id()))
+      if (d.answered == 200) return true;
+    return false;
+  }));
+  for (const auto& d : Of("/failing", booking.id())) EXPECT_EQ(d.id, *ids.begin());
+  ASSERT_TRUE(
+      Webhooks(*server_)->ListWebhookDeadLetters(As(owner_admin_).get(), dead, &letters).ok());
+  EXPECT_EQ(letters.dead_letters_size(), 0);
+}
+
+TEST_F(WebhookTest, RefusesPrivateLoopbackAndLinkLocalTargetsUnlessAllowed) {
+  Config config = WebhookConfig(/*allow_private=*/false);
+  config.webhooks.senders = 0;  // the suite's deliveries to the receiver are not this replica's
+  TestServer strict(redis_->url(), config);
+  for (const char* url :
+       {"http://10.1.2.3/hook", "http://192.168.1.20/hook", "http://169.254.169.254/latest",
+        "http://172.16.5.4/", "http://127.0.0.1:8080/", "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/", "http://[fe80::1]/", "http://[fd00::1]/",
+        "http://localhost/hook", "http://api.localhost/hook", "http://0.0.0.0/",
+        "http://100.64.0.1/", "ftp://example.org/", "https://user:pass@example.org/",
+        "not a url"}) {
+    CreateWebhookSubscriptionRequest request;
+    request.set_target_url(url);
+    request.add_event_types(WEBHOOK_EVENT_TYPE_BOOKING);
+    WebhookSubscription out;
+    auto status =
+        Webhooks(strict)->CreateWebhookSubscription(As(owner_admin_).get(), request, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << url;
+    EXPECT_EQ(BadField(status), "target_url") << url << ": " << status.error_message();
+    EXPECT_FALSE(absl::StrContains(status.error_message(), url)) << "the URL is not echoed";
+  }
+}
+
+TEST_F(WebhookTest, ATargetThatTurnedPrivateGetsNothingAtDeliveryTime) {
+  // A replica that may deliver only to public addresses, beside one that made the subscription
+  // when its target was allowed (as a name that resolved publicly then and privately now would):
+  // the check at delivery time refuses it, and the attempt says why.
+  Config lenient = WebhookConfig(true);
+  lenient.webhooks.senders = 0;  // it makes the subscription and delivers nothing
+  Config strict_config = WebhookConfig(false);
+  strict_config.webhooks.retry_for_s = 60;
+  RedisServer redis(ClusterModeRequested());
+  TestServer maker(redis.url(), lenient);
+  TestServer strict(redis.url(), strict_config);
+  reg::CreateOrganizationRequest org;
+  org.set_organization_id("rebound-org");
+  org.mutable_organization()->set_display_name("Rebound");
+  org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+  reg::Organization made;
+  ASSERT_TRUE(maker.Registry()->CreateOrganization(Admin().get(), org, &made).ok());
+  CreateWebhookSubscriptionRequest request;
+  request.set_organization_id("rebound-org");
+  request.set_target_url(receiver_->Url("/rebound"));
+  request.add_event_types(WEBHOOK_EVENT_TYPE_REGISTRY);
+  WebhookSubscription sub;
+  auto subscribed = Webhooks(maker)->CreateWebhookSubscription(Admin().get(), request, &sub);
+  ASSERT_TRUE(subscribed.ok()) << subscribed.error_message();
+  reg::CreateResourceRequest resource;
+  reg::Resource* r = resource.mutable_resource();
+  r->set_display_name("Werkplaats");
+  r->set_kind(reg::RESOURCE_KIND_LAB);
+  r->set_owner_organization_id("rebound-org");
+  r->mutable_location()->mutable_point()->set_latitude(52.1);
+  r->mutable_location()->mutable_point()->set_longitude(5.1);
+  r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+  r->set_capacity(1);
+  r->set_access_policy(reg::ACCESS_POLICY_OWNER_ONLY);
+  r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+  reg::Resource created;
+  auto made_resource = maker.Registry()->CreateResource(Admin().get(), resource, &created);
+  ASSERT_TRUE(made_resource.ok()) << made_resource.error_message();
+  ListWebhookDeliveriesRequest log;
+  log.set_subscription_id(sub.id());
+  ListWebhookDeliveriesResponse deliveries;
+  for (int i = 0; i < 500 && deliveries.deliveries_size() == 0; ++i) {
+    ASSERT_TRUE(Webhooks(strict)->ListWebhookDeliveries(Admin().get(), log, &deliveries).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(deliveries.deliveries_size(), 0);
+  EXPECT_EQ(deliveries.deliveries(0).outcome(), WEBHOOK_DELIVERY_OUTCOME_RETRYING);
+  EXPECT_EQ(deliveries.deliveries(0).status_code(), 0);
+  EXPECT_TRUE(absl::StrContains(deliveries.deliveries(0).error(), "private"))
+      << deliveries.deliveries(0).error();
+  EXPECT_TRUE(receiver_->Received("/rebound").empty());
+}
+
+TEST_F(WebhookTest, SubscriptionsAreValidatedAuthorizedAndReplayed) {
+  auto webhooks = Webhooks(*server_);
+  CreateWebhookSubscriptionRequest request;
+  request.set_target_url(receiver_->Url("/validated"));
+  WebhookSubscription out;
+  auto status = webhooks->CreateWebhookSubscription(As(owner_admin_).get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(status), "event_types");
+  request.add_event_types(WEBHOOK_EVENT_TYPE_UNSPECIFIED);
+  status = webhooks->CreateWebhookSubscription(As(owner_admin_).get(), request, &out);
+  EXPECT_EQ(BadField(status), "event_types[0]");
+  request.set_event_types(0, WEBHOOK_EVENT_TYPE_DESK_OFFER);
+
+  // Members, and admins of another organisation, manage none of the organisation's subscriptions.
+  status = webhooks->CreateWebhookSubscription(As(owner_member_).get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  request.set_organization_id("lab-owner");
+  status = webhooks->CreateWebhookSubscription(As(outsider_admin_).get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // A retry with the same request_id gets the same subscription and the same secret.
+  request.set_request_id("create-once");
+  WebhookSubscription first, retried;
+  ASSERT_TRUE(webhooks->CreateWebhookSubscription(As(owner_admin_).get(), request, &first).ok());
+  ASSERT_TRUE(webhooks->CreateWebhookSubscription(As(owner_admin_).get(), request, &retried).ok());
+  EXPECT_EQ(first.id(), retried.id());
+  EXPECT_EQ(first.secret(), retried.secret());
+  request.set_description("another request");
+  status = webhooks->CreateWebhookSubscription(As(owner_admin_).get(), request, &retried);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "request_id reused";
+
+  GetWebhookSubscriptionRequest get;
+  get.set_id(first.id());
+  WebhookSubscription read;
+  EXPECT_EQ(webhooks->GetWebhookSubscription(As(outsider_admin_).get(), get, &read).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(webhooks->GetWebhookSubscription(As(owner_admin_).get(), get, &read).ok());
+  EXPECT_TRUE(read.secret().empty());
+  EXPECT_EQ(read.organization_id(), "lab-owner");
+  ListWebhookSubscriptionsRequest list;
+  ListWebhookSubscriptionsResponse listed;
+  ASSERT_TRUE(webhooks->ListWebhookSubscriptions(As(owner_admin_).get(), list, &listed).ok());
+  bool found = false;
+  for (const auto& s : listed.subscriptions()) {
+    found = found || s.id() == first.id();
+    EXPECT_TRUE(s.secret().empty());
+  }
+  EXPECT_TRUE(found);
+  list.set_organization_id("lab-owner");
+  EXPECT_EQ(
+      webhooks->ListWebhookSubscriptions(As(outsider_admin_).get(), list, &listed).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+
+  // Updates: a stale etag is ABORTED, a bad field is named, an unknown mask path refused.
+  UpdateWebhookSubscriptionRequest update;
+  update.mutable_subscription()->set_id(first.id());
+  update.mutable_subscription()->set_etag("999");
+  update.mutable_subscription()->set_description("nieuw");
+  update.mutable_update_mask()->add_paths("description");
+  WebhookSubscription updated;
+  EXPECT_EQ(
+      webhooks->UpdateWebhookSubscription(As(owner_admin_).get(), update, &updated).error_code(),
+      grpc::StatusCode::ABORTED);
+  update.mutable_subscription()->set_etag(read.etag());
+  update.mutable_update_mask()->add_paths("organization_id");
+  status = webhooks->UpdateWebhookSubscription(As(owner_admin_).get(), update, &updated);
+  EXPECT_EQ(BadField(status), "update_mask");
+  update.mutable_update_mask()->clear_paths();
+  update.mutable_update_mask()->add_paths("target_url");
+  update.mutable_subscription()->set_target_url("gopher://example.org/");
+  status = webhooks->UpdateWebhookSubscription(As(owner_admin_).get(), update, &updated);
+  EXPECT_EQ(BadField(status), "subscription.target_url");
+  update.mutable_update_mask()->clear_paths();
+  update.mutable_update_mask()->add_paths("description");
+  ASSERT_TRUE(webhooks->UpdateWebhookSubscription(As(owner_admin_).get(), update, &updated).ok());
+  EXPECT_EQ(updated.description(), "nieuw");
+  EXPECT_NE(updated.etag(), read.etag());
+  EXPECT_EQ(updated.target_url(), read.target_url());
+
+  // Deleted: gone for everyone; the deletion's retry gets its first answer.
+  DeleteWebhookSubscriptionRequest remove;
+  remove.set_id(first.id());
+  remove.set_request_id("delete-once");
+  WebhookSubscription deleted, again;
+  EXPECT_EQ(
+      webhooks->DeleteWebhookSubscription(As(outsider_admin_).get(), remove, &deleted).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(webhooks->DeleteWebhookSubscription(As(owner_admin_).get(), remove, &deleted).ok());
+  ASSERT_TRUE(webhooks->DeleteWebhookSubscription(As(owner_admin_).get(), remove, &again).ok());
+  EXPECT_EQ(deleted.id(), again.id());
+  EXPECT_EQ(webhooks->GetWebhookSubscription(As(owner_admin_).get(), get, &read).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace infrashare::testing
