@@ -21,19 +21,23 @@ absl::Status ConsumerGroup::Ensure(const std::string& stream) {
 
 absl::StatusOr<std::vector<std::vector<StreamEntry>>> ConsumerGroup::Read(
     const std::vector<std::string>& streams, absl::string_view consumer, int count) {
+  auto command = [&](const std::string& stream) -> RedisArgs {
+    return {"XREADGROUP", "GROUP", group_, std::string(consumer), "COUNT", std::to_string(count),
+            "STREAMS",    stream,  ">"};
+  };
   std::vector<RedisArgs> reads;
-  for (const auto& stream : streams)
-    reads.push_back({"XREADGROUP", "GROUP", group_, std::string(consumer), "COUNT",
-                     std::to_string(count), "STREAMS", stream, ">"});
+  for (const auto& stream : streams) reads.push_back(command(stream));
   auto replies = redis_->Pipeline(reads);
   if (!replies.ok()) return replies.status();
   std::vector<std::vector<StreamEntry>> out(streams.size());
   for (size_t i = 0; i < streams.size(); ++i) {
-    const RedisValue& reply = (*replies)[i];
+    RedisValue reply = std::move((*replies)[i]);
     if (reply.type == RedisValue::Type::kError) {
       if (!absl::StrContains(reply.str, "NOGROUP")) return StatusFromRedisError(reply.str);
       if (auto made = Ensure(streams[i]); !made.ok()) return made;
-      continue;
+      auto again = redis_->Command(command(streams[i]));
+      if (!again.ok()) return again.status();
+      reply = std::move(*again);
     }
     // [[stream, [entries...]]], or nil when nothing is new.
     if (reply.is_nil() || reply.elements.empty() || reply.elements[0].elements.size() < 2) continue;

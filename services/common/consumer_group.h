@@ -22,7 +22,8 @@ class ConsumerGroup {
 
   const std::string& name() const { return group_; }
   // New entries of each of `streams` for `consumer`, at most `count` of each, in one round trip.
-  // A stream whose group is missing (new, or Redis lost it) gets it and reads nothing this time.
+  // A stream whose group is missing (new, or Redis lost it) gets it, from `start`, and is read
+  // again.
   absl::StatusOr<std::vector<std::vector<StreamEntry>>> Read(
       const std::vector<std::string>& streams, absl::string_view consumer, int count);
   // Entries of `stream` other consumers left pending for `min_idle_ms`, now `consumer`'s.

@@ -80,15 +80,19 @@ local function drop_job(base, id)
   redis.call('DEL', base .. 'j:' .. id)
 end
 
--- KEYS: base (<w>), sub, org, all, ver, replay. ARGV: id, fingerprint, replay_ttl.
+-- KEYS: base (<w>), sub, org (<w>org:<org>), all, ver, replay. ARGV: id, org (the organisation
+-- the caller read it as), fingerprint, replay_ttl.
 -- Deletes the subscription, its dead letters and its log; jobs still queued are dropped when
--- taken. Returns the record as it was, flat, in JSON (what a retry gets too).
+-- taken. NOT_FOUND unless it is `org`'s. Returns the record as it was, flat, in JSON (what a
+-- retry gets too).
 local function wh_delete(keys, args)
   local k, a = named(keys, args)
   local previous = replay_get(k, a)
   if previous then return previous end
   local h = read_hash(k.sub)
-  if not h then return redis.error_reply('NOT_FOUND webhook_subscription ' .. a.id) end
+  if not h or h.org ~= a.org then
+    return redis.error_reply('NOT_FOUND webhook_subscription ' .. a.id)
+  end
   local dl = k.base .. 'dl:' .. a.id
   for _, job in ipairs(redis.call('ZRANGE', dl, 0, -1)) do drop_job(k.base, job) end
   redis.call('DEL', k.sub, dl, k.base .. 'log:' .. a.id)

@@ -239,7 +239,8 @@ absl::StatusOr<StoredSubscription> RedisWebhookStore::Delete(const StoredSubscri
       .Key("all", Key("all"))
       .Key("ver", Key("ver"))
       .Replay(replay_key, replay_ttl_s)
-      .Arg("id", s.id());
+      .Arg("id", s.id())
+      .Arg("org", s.organization_id());
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   const auto record = nlohmann::json::parse(reply->str, nullptr, false);

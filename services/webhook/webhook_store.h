@@ -101,7 +101,8 @@ class WebhookStore {
                                                       const v1::WebhookSubscription& response,
                                                       absl::string_view replay_key,
                                                       int replay_ttl_s) = 0;
-  // Deletes it with its dead letters and log; returns it as it was (a retry gets it again).
+  // Deletes it with its dead letters and log, if it is still `subscription`'s organisation's
+  // (NOT_FOUND otherwise); returns it as it was (a retry with `replay_key` gets it again).
   virtual absl::StatusOr<StoredSubscription> Delete(const StoredSubscription& subscription,
                                                     absl::string_view replay_key,
                                                     int replay_ttl_s) = 0;

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -161,6 +162,8 @@ TEST(WebhookFailover, AKilledReplicasDeliveriesAreMadeByAnotherAndNoneIsLost) {
     EXPECT_EQ(ids.size(), 1u) << booking << " arrived under more than one webhook-id";
   const auto deliveries = receiver.Received("/planning");
   EXPECT_GE(deliveries.size(), booked.size());
+  std::cout << kBookings << " bookings, " << deliveries.size()
+            << " deliveries received (the surplus: sent again after the kill)\n";
   for (const auto& d : deliveries) {
     int64_t timestamp = 0;
     ASSERT_TRUE(absl::SimpleAtoi(d.timestamp, &timestamp));

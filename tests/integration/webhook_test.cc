@@ -531,10 +531,21 @@ TEST_F(WebhookTest, SubscriptionsAreValidatedAuthorizedAndReplayed) {
   EXPECT_EQ(BadField(status), "subscription.target_url");
   update.mutable_update_mask()->clear_paths();
   update.mutable_update_mask()->add_paths("description");
+  update.set_request_id("update-once");
   ASSERT_TRUE(webhooks->UpdateWebhookSubscription(As(owner_admin_).get(), update, &updated).ok());
   EXPECT_EQ(updated.description(), "nieuw");
   EXPECT_NE(updated.etag(), read.etag());
   EXPECT_EQ(updated.target_url(), read.target_url());
+  // Its retry gets the same answer, though the etag it carries is stale now.
+  WebhookSubscription retried_update;
+  auto again_status =
+      webhooks->UpdateWebhookSubscription(As(owner_admin_).get(), update, &retried_update);
+  ASSERT_TRUE(again_status.ok()) << again_status.error_message();
+  EXPECT_EQ(retried_update.etag(), updated.etag());
+  update.set_request_id("");
+  EXPECT_EQ(webhooks->UpdateWebhookSubscription(As(owner_admin_).get(), update, &retried_update)
+                .error_code(),
+            grpc::StatusCode::ABORTED);
 
   // Deleted: gone for everyone; the deletion's retry gets its first answer.
   DeleteWebhookSubscriptionRequest remove;

@@ -1,6 +1,6 @@
 // Receiving infrashare's webhooks: check a delivery's Standard Webhooks signature, read its body.
 //
-//   import { verifyWebhook } from "infrashare";
+//   import { verifyWebhook } from "@infrashare/client";
 //   const payload = verifyWebhook(secret, request.headers, rawBody); // throws unless genuine
 //
 // `secret` is the subscription's "whsec_..." secret, shown once when it was made or rotated.

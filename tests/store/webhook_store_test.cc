@@ -1,0 +1,217 @@
+// The webhook functions (services/webhook/webhook.lua) through RedisWebhookStore against a real
+// Redis, without gRPC or HTTP: a job from queueing to each way it ends, state by state. Plain and
+// cluster-mode Redis (webhook_store, webhook_store_cluster).
+#include "services/webhook/webhook_store.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "services/common/clock.h"
+#include "services/common/embedded_lua.h"
+#include "services/common/errors.h"
+#include "services/common/redis.h"
+#include "tests/support/redis_server.h"
+
+namespace infrashare::webhook {
+namespace {
+
+class WebhookStoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_server_ = new testing::RedisServer(testing::ClusterModeRequested());
+  }
+  static void TearDownTestSuite() {
+    delete redis_server_;
+    redis_server_ = nullptr;
+  }
+
+  void SetUp() override {
+    redis_server_->Cli("FLUSHALL");
+    RedisConfig config;
+    config.url = redis_server_->url();
+    auto pool = RedisPool::Create(config);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    redis_ = std::move(*pool);
+    redis_->AddFunctionLibrary(std::string(kWebhookLua));
+    ASSERT_TRUE(redis_->LoadFunctions().ok());
+    store_ = std::make_unique<RedisWebhookStore>(redis_.get());
+    limits_.retry_for_ms = 60000;
+    limits_.log_length = 3;
+    limits_.dead_letter_max = 2;
+  }
+
+  StoredSubscription Subscription(const std::string& id, const std::string& org = "fablab") {
+    StoredSubscription s;
+    s.subscription.set_id(id);
+    s.subscription.set_organization_id(org);
+    s.subscription.set_target_url("https://hooks.example.org/" + id);
+    s.subscription.add_event_types(v1::WEBHOOK_EVENT_TYPE_BOOKING);
+    s.subscription.set_enabled(true);
+    *s.subscription.mutable_create_time() = *TimestampOfMs(NowMs());
+    s.secret = "whsec_c2VjcmV0";
+    return s;
+  }
+
+  void Insert(const StoredSubscription& s) {
+    auto made = store_->Insert(s, s.subscription, "", 60, 20);
+    ASSERT_TRUE(made.ok()) << made.status();
+  }
+
+  Job MakeJob(const std::string& id, const std::string& subscription = "whk_1") {
+    return Job{id, subscription, "booking.created", R"({"type":"booking.created"})", NowMs()};
+  }
+
+  // The one job queued now, taken.
+  QueuedJob ReadOne() {
+    auto read = store_->ReadQueue("test", 10);
+    EXPECT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->size(), 1u);
+    return read->empty() ? QueuedJob{} : read->front();
+  }
+
+  Attempt Failed(int64_t delay_ms) {
+    Attempt a;
+    a.status_code = 503;
+    a.error = "HTTP 503";
+    a.retry_delay_ms = delay_ms;
+    return a;
+  }
+
+  static testing::RedisServer* redis_server_;
+  std::unique_ptr<RedisPool> redis_;
+  std::unique_ptr<RedisWebhookStore> store_;
+  DeliveryLimits limits_;
+};
+
+testing::RedisServer* WebhookStoreTest::redis_server_ = nullptr;
+
+TEST_F(WebhookStoreTest, AChangeQueuedTwiceIsOneJob) {
+  Insert(Subscription("whk_1"));
+  EXPECT_EQ(*store_->Enqueue({MakeJob("msg_a"), MakeJob("msg_b")}), 2);
+  EXPECT_EQ(*store_->Enqueue({MakeJob("msg_a")}), 0);
+  EXPECT_EQ(*store_->Backlog(), 2);
+}
+
+TEST_F(WebhookStoreTest, ADeliveredJobIsRememberedWithoutItsBodyAndNotQueuedAgain) {
+  Insert(Subscription("whk_1"));
+  ASSERT_EQ(*store_->Enqueue({MakeJob("msg_a")}), 1);
+  const QueuedJob job = ReadOne();
+  auto taken = store_->Take(job, limits_);
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  ASSERT_EQ(taken->state, TakenJob::State::kSend);
+  EXPECT_EQ(taken->url, "https://hooks.example.org/whk_1");
+  EXPECT_EQ(taken->secrets, std::vector<std::string>{"whsec_c2VjcmV0"});
+  EXPECT_EQ(taken->attempts, 0);
+  Attempt ok;
+  ok.ok = true;
+  ok.status_code = 204;
+  EXPECT_EQ(*store_->Settle(job, ok, limits_), Settled::kDelivered);
+  EXPECT_EQ(redis_server_->Cli("HEXISTS 'is:{wh}:j:msg_a' body"), "0\n");
+  EXPECT_NE(redis_server_->Cli("PTTL 'is:{wh}:j:msg_a'"), "-1\n");
+  EXPECT_EQ(*store_->Enqueue({MakeJob("msg_a")}), 0);
+  EXPECT_EQ(*store_->Backlog(), 0);
+  // A second settling of the same entry (a replica that had been slow) changes nothing.
+  EXPECT_EQ(*store_->Settle(job, ok, limits_), Settled::kStale);
+  auto log = store_->Deliveries("whk_1");
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ((*log)[0].outcome(), v1::WEBHOOK_DELIVERY_OUTCOME_DELIVERED);
+  EXPECT_EQ((*log)[0].status_code(), 204);
+}
+
+TEST_F(WebhookStoreTest, AFailedAttemptWaitsForItsRetryThenIsQueuedAgain) {
+  Insert(Subscription("whk_1"));
+  ASSERT_EQ(*store_->Enqueue({MakeJob("msg_a")}), 1);
+  const QueuedJob first = ReadOne();
+  ASSERT_EQ(store_->Take(first, limits_)->state, TakenJob::State::kSend);
+  EXPECT_EQ(*store_->Settle(first, Failed(30000), limits_), Settled::kRetry);
+  EXPECT_EQ(*store_->QueueDue(10), 0);  // not due for 30 s
+  EXPECT_EQ(*store_->Backlog(), 1);
+  redis_server_->Cli("ZADD 'is:{wh}:retry' 1 msg_a");  // due now
+  EXPECT_EQ(*store_->QueueDue(10), 1);
+  const QueuedJob second = ReadOne();
+  EXPECT_NE(second.entry_id, first.entry_id);
+  auto taken = store_->Take(second, limits_);
+  EXPECT_EQ(taken->attempts, 1);
+  // The first entry is no longer the job's: settling it again is stale.
+  EXPECT_EQ(*store_->Settle(first, Failed(10), limits_), Settled::kStale);
+}
+
+TEST_F(WebhookStoreTest, RetriesThatRunOutDisableTheSubscriptionAndKeepTheLatestDeadLetters) {
+  Insert(Subscription("whk_1"));
+  limits_.retry_for_ms = 0;
+  for (const char* id : {"msg_a", "msg_b", "msg_c"}) {
+    ASSERT_EQ(*store_->Enqueue({MakeJob(id)}), 1);
+    const QueuedJob job = ReadOne();
+    // The subscription is disabled by the first: the others die when taken.
+    auto taken = store_->Take(job, limits_);
+    if (std::string(id) == "msg_a") {
+      ASSERT_EQ(taken->state, TakenJob::State::kSend);
+      EXPECT_EQ(*store_->Settle(job, Failed(10), limits_), Settled::kDisabled);
+    } else {
+      EXPECT_EQ(taken->state, TakenJob::State::kOff);
+    }
+  }
+  auto s = store_->Get("whk_1");
+  ASSERT_TRUE(s->has_value());
+  EXPECT_FALSE((*s)->subscription.enabled());
+  EXPECT_EQ((*s)->subscription.disabled().webhook_id(), "msg_a");
+  EXPECT_EQ((*s)->version, 2);
+  auto dead = store_->DeadLetters("whk_1", 100);
+  ASSERT_EQ(dead->size(), 2u);  // at most dead_letter_max: the oldest went
+  EXPECT_EQ(redis_server_->Cli("EXISTS 'is:{wh}:j:msg_a'"), "0\n");
+  // The log keeps the latest log_length attempts.
+  EXPECT_EQ(store_->Deliveries("whk_1")->size(), 3u);
+
+  // Redelivery waits for the subscription to be enabled, then queues every dead letter once.
+  auto refused = store_->Redeliver("whk_1", {}, "", 60);
+  EXPECT_EQ(ErrorReason(refused.status()), "SUBSCRIPTION_DISABLED");
+  StoredSubscription enabled = **s;
+  enabled.subscription.set_enabled(true);
+  enabled.subscription.clear_disabled();
+  ASSERT_TRUE(store_->Put(enabled, (*s)->version, enabled.subscription, "", 60).ok());
+  EXPECT_EQ(*store_->Redeliver("whk_1", {}, "", 60), 2);
+  EXPECT_EQ(store_->DeadLetters("whk_1", 100)->size(), 0u);
+  auto queued = store_->ReadQueue("test", 10);
+  ASSERT_EQ(queued->size(), 2u);
+  EXPECT_EQ(store_->Take(queued->front(), limits_)->attempts, 0);
+}
+
+TEST_F(WebhookStoreTest, AJobOfADeletedSubscriptionIsDropped) {
+  const StoredSubscription s = Subscription("whk_1");
+  Insert(s);
+  ASSERT_EQ(*store_->Enqueue({MakeJob("msg_a")}), 1);
+  ASSERT_TRUE(store_->Delete(s, "", 60).ok());
+  EXPECT_EQ(store_->Take(ReadOne(), limits_)->state, TakenJob::State::kGone);
+  EXPECT_EQ(redis_server_->Cli("EXISTS 'is:{wh}:j:msg_a'"), "0\n");
+  EXPECT_EQ(*store_->Backlog(), 0);
+}
+
+TEST_F(WebhookStoreTest, SubscriptionsAreReplacedOnlyAtTheVersionReadAndCounted) {
+  for (int i = 0; i < 2; ++i) Insert(Subscription("whk_" + std::to_string(i)));
+  auto too_many =
+      store_->Insert(Subscription("whk_9"), Subscription("whk_9").subscription, "", 60, 2);
+  EXPECT_EQ(ErrorReason(too_many.status()), "TOO_MANY_SUBSCRIPTIONS");
+  const std::string version = *store_->Version();
+  auto current = store_->Get("whk_0");
+  StoredSubscription next = **current;
+  next.subscription.set_description("nieuw");
+  EXPECT_EQ(store_->Put(next, 7, next.subscription, "", 60).status().code(),
+            absl::StatusCode::kAborted);
+  ASSERT_TRUE(store_->Put(next, 1, next.subscription, "", 60).ok());
+  EXPECT_EQ((*store_->Get("whk_0"))->subscription.description(), "nieuw");
+  EXPECT_NE(*store_->Version(), version);
+  EXPECT_EQ(store_->OfOrganization("fablab")->size(), 2u);
+  EXPECT_EQ(store_->All()->size(), 2u);
+  // The previous secret signs until its time.
+  next.previous_secret = "whsec_b2xk";
+  next.previous_until_ms = NowMs() + 60000;
+  ASSERT_TRUE(store_->Put(next, 2, next.subscription, "", 60).ok());
+  ASSERT_EQ(*store_->Enqueue({MakeJob("msg_a", "whk_0")}), 1);
+  EXPECT_EQ(store_->Take(ReadOne(), limits_)->secrets.size(), 2u);
+}
+
+}  // namespace
+}  // namespace infrashare::webhook
