@@ -15,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "infrashare/programme/v1/programme.grpc.pb.h"
 #include "infrashare/webhook/v1/webhook.grpc.pb.h"
 #include "services/webhook/signature.h"
 #include "tests/support/test_server.h"
@@ -25,6 +26,8 @@ namespace {
 
 namespace reg = registry::v1;
 namespace sch = scheduler::v1;
+namespace dsk = desk::v1;
+namespace prg = programme::v1;
 using namespace webhook::v1;
 using google::protobuf::Timestamp;
 using Delivery = WebhookReceiver::Delivery;
@@ -298,6 +301,59 @@ TEST_F(WebhookTest, ASubscriberOfAnotherOrganisationNeverSeesTitlesOrNotes) {
   EXPECT_TRUE(notes_seen) << "the lab's owner reads the notes";
   // The two subscriptions' deliveries of one change have ids of their own.
   EXPECT_NE(Of("/outsider", booking.id()).front().id, Of("/owner-2", booking.id()).front().id);
+}
+
+TEST_F(WebhookTest, ResourcesProgrammeEventsAndInquiriesReachTheirSubscriber) {
+  const WebhookSubscription sub = Subscribe(
+      owner_admin_, "/kinds",
+      {WEBHOOK_EVENT_TYPE_REGISTRY, WEBHOOK_EVENT_TYPE_PROGRAMME, WEBHOOK_EVENT_TYPE_DESK_INQUIRY});
+  const std::string lab = Lab();  // resource.created
+  prg::CreateEventRequest event;
+  prg::Event* e = event.mutable_event();
+  e->set_resource_id(lab_);
+  e->set_kind(prg::EVENT_KIND_OPEN_DAY);
+  e->set_title("Open dag CNC");
+  *e->mutable_start_time() = Ahead(12, 10);
+  *e->mutable_end_time() = Ahead(12, 12);
+  e->set_capacity(20);
+  e->set_visibility(prg::EVENT_VISIBILITY_NETWORK);
+  prg::Event made;
+  auto programme = prg::ProgrammeService::NewStub(server_->channel());
+  auto created = programme->CreateEvent(As(owner_member_).get(), event, &made);
+  ASSERT_TRUE(created.ok()) << created.error_message();
+  dsk::SubmitInquiryRequest question;
+  question.set_entry_organization_id("lab-owner");
+  question.set_network_id("zwolle");
+  question.set_need_type(dsk::NEED_TYPE_INNOVATION);
+  question.set_text("Wie helpt ons met een digitale tweeling?");
+  question.mutable_contact()->set_name("Asker");
+  question.mutable_contact()->set_email("asker@example.nl");
+  dsk::Inquiry inquiry;
+  auto submitted = server_->Desk()->SubmitInquiry(As(owner_member_).get(), question, &inquiry);
+  ASSERT_TRUE(submitted.ok()) << submitted.error_message();
+
+  std::map<std::string, Delivery> by_type;
+  ASSERT_TRUE(receiver_->WaitFor("/kinds",
+                                 [&](const std::vector<Delivery>& deliveries) {
+                                   for (const auto& d : deliveries)
+                                     by_type.emplace(PayloadOf(d).type(), d);
+                                   return by_type.count("resource.created") &&
+                                          by_type.count("event.created") &&
+                                          by_type.count("inquiry.submitted");
+                                 }))
+      << by_type.size() << " kinds arrived";
+  for (const auto& [type, d] : by_type) {
+    EXPECT_TRUE(webhook::Verify(sub.secret(), d.signature, d.id, TimestampOf(d), d.body)) << type;
+    EXPECT_FALSE(absl::StrContains(d.body, "asker@example.nl")) << "integrations get no contact";
+  }
+  EXPECT_EQ(PayloadOf(by_type["resource.created"]).data().resource().resource_id(), lab);
+  EXPECT_EQ(PayloadOf(by_type["event.created"]).data().programme().event().id(), made.id());
+  EXPECT_EQ(PayloadOf(by_type["event.created"]).data().programme().type(),
+            PROGRAMME_CHANGE_TYPE_CREATED);
+  EXPECT_EQ(PayloadOf(by_type["inquiry.submitted"]).data().inquiry().inquiry_id(), inquiry.id());
+  EXPECT_TRUE(absl::StrContains(by_type["inquiry.submitted"].body, "digitale tweeling"));
+  for (const auto& d : receiver_->Received("/kinds"))
+    EXPECT_FALSE(absl::StartsWith(PayloadOf(d).type(), "booking.")) << "not subscribed";
 }
 
 TEST_F(WebhookTest, RetriesThenDisablesKeepsADeadLetterAndRedeliversItUnderTheSameId) {
