@@ -32,9 +32,11 @@ std::string WebhookIdOf(absl::string_view subscription_id, absl::string_view str
 }
 
 FanOut::FanOut(RedisPool* redis, WebhookStore* store,
-               std::vector<std::unique_ptr<EventSource>> sources, Options options)
+               std::vector<std::unique_ptr<EventSource>> sources,
+               OrganizationCheck organization_exists, Options options)
     : store_(store),
       sources_(std::move(sources)),
+      organization_exists_(std::move(organization_exists)),
       options_(options),
       // A stream's group starts at its end: changes from before the first replica ran are not
       // delivered (nobody could have subscribed to them).
@@ -69,6 +71,9 @@ absl::StatusOr<std::vector<Job>> FanOut::JobsOf(EventSource* source, const std::
     if (route.event_types.count(kind->event_type)) wanted[route.organization_id].push_back(&route);
   const int64_t time_ms = TimeOfEntry(entry.id);
   for (const auto& [organization, routes] : wanted) {
+    auto exists = organization_exists_(organization);
+    if (!exists.ok()) return exists.status();
+    if (!*exists) continue;  // deleted: its subscriptions lapse with it
     auto data = source->Read(entry, SubscriberOf(organization));
     if (!data.ok()) return data.status();
     if (!data->has_value()) continue;

@@ -6,6 +6,7 @@
 // the change) keep it from being queued twice.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -30,8 +31,10 @@ class FanOut {
     int batch = 100;            // entries read per stream per round
     int claim_idle_ms = 30000;  // entries another replica left pending this long are taken over
   };
+  // Whether an organisation still exists: a deleted organisation's subscriptions get nothing more.
+  using OrganizationCheck = std::function<absl::StatusOr<bool>(const std::string&)>;
   FanOut(RedisPool* redis, WebhookStore* store, std::vector<std::unique_ptr<EventSource>> sources,
-         Options options);
+         OrganizationCheck organization_exists, Options options);
 
   // Reads the subscriptions again if any changed since the last call.
   absl::Status Refresh();
@@ -55,6 +58,7 @@ class FanOut {
 
   WebhookStore* store_;
   std::vector<std::unique_ptr<EventSource>> sources_;
+  OrganizationCheck organization_exists_;
   Options options_;
   ConsumerGroup group_;
   std::string version_;        // of the subscriptions read

@@ -74,6 +74,9 @@ WebhookModule::WebhookModule(RedisPool* redis, RpcGate* gate, const Config& conf
       fan_out_(redis, &store_,
                Sources(registry, bookings_, &desk_, &desk_store_, &rotations_, &programme_,
                        registry_events),
+               [registry](const std::string& organization) {
+                 return registry->OrganizationExists(organization);
+               },
                {.batch = 100, .claim_idle_ms = config.webhooks.claim_idle_ms}),
       dispatcher_(&store_, &fan_out_, config.webhooks, gate->metrics()) {}
 

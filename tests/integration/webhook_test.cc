@@ -15,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "infrashare/programme/v1/programme.grpc.pb.h"
 #include "infrashare/webhook/v1/webhook.grpc.pb.h"
 #include "services/webhook/signature.h"
@@ -354,6 +355,37 @@ TEST_F(WebhookTest, ResourcesProgrammeEventsAndInquiriesReachTheirSubscriber) {
   EXPECT_TRUE(absl::StrContains(by_type["inquiry.submitted"].body, "digitale tweeling"));
   for (const auto& d : receiver_->Received("/kinds"))
     EXPECT_FALSE(absl::StartsWith(PayloadOf(d).type(), "booking.")) << "not subscribed";
+}
+
+TEST_F(WebhookTest, ADeletedOrganisationsSubscriptionsGetNothingMore) {
+  CreateOrg("short-lived");
+  CreateWebhookSubscriptionRequest request;
+  request.set_organization_id("short-lived");
+  request.set_target_url(receiver_->Url("/lapsed"));
+  request.add_event_types(WEBHOOK_EVENT_TYPE_REGISTRY);
+  WebhookSubscription lapsed;
+  ASSERT_TRUE(Webhooks(*server_)->CreateWebhookSubscription(Admin().get(), request, &lapsed).ok());
+  reg::DeleteOrganizationRequest remove;
+  remove.set_id("short-lived");
+  reg::DeleteResponse removed;
+  auto deleted = server_->Registry()->DeleteOrganization(Admin().get(), remove, &removed);
+  ASSERT_TRUE(deleted.ok()) << deleted.error_message();
+  // A witness subscribed to the same kind: the jobs of one change are queued together, so once
+  // the witness has the new resource, a job for the deleted organisation would exist too.
+  Subscribe(owner_admin_, "/witness", {WEBHOOK_EVENT_TYPE_REGISTRY});
+  const std::string lab = Lab();
+  ASSERT_TRUE(receiver_->WaitFor("/witness", [&](const std::vector<Delivery>& deliveries) {
+    for (const auto& d : deliveries)
+      if (PayloadOf(d).data().resource().resource_id() == lab) return true;
+    return false;
+  }));
+  const std::vector<std::string> jobs =
+      absl::StrSplit(redis_->Cli("--scan --pattern 'is:{wh}:j:*'"), '\n', absl::SkipEmpty());
+  ASSERT_FALSE(jobs.empty());
+  for (const auto& job : jobs) {
+    EXPECT_NE(redis_->Cli("HGET '" + job + "' sub"), lapsed.id() + "\n") << job;
+  }
+  EXPECT_TRUE(receiver_->Received("/lapsed").empty());
 }
 
 TEST_F(WebhookTest, RetriesThenDisablesKeepsADeadLetterAndRedeliversItUnderTheSameId) {
