@@ -1,5 +1,7 @@
 #include "services/webhook/event_sources.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include <string_view>
 
 #include "absl/strings/ascii.h"
@@ -41,6 +43,28 @@ class Bookings final : public EventSource {
     scheduler::RedactBookingFor(reader, *catalog_, &event->booking);
     *out->mutable_booking() = std::move(event->booking);
     return data;
+  }
+
+  std::vector<TimedTrigger> Timed(const StreamEntry& entry) const override {
+    auto event = scheduler::BookingEventOf(entry);
+    if (!event.ok()) return {};
+    const scheduler::v1::Booking& b = event->booking;
+    TimedTrigger soon{"booking.starts_soon", b.id(), b.organization_id(), std::nullopt};
+    switch (b.state()) {
+      case scheduler::v1::BOOKING_STATE_CONFIRMED:
+        soon.reminds_of_ms =
+            google::protobuf::util::TimeUtil::TimestampToMilliseconds(b.start_time());
+        return {soon};
+      case scheduler::v1::BOOKING_STATE_HELD:
+      case scheduler::v1::BOOKING_STATE_PENDING_APPROVAL:
+        return {};  // not yet: a reminder comes once it is confirmed
+      case scheduler::v1::BOOKING_STATE_COMPLETED: {
+        TimedTrigger ended{"booking.ended", b.id(), b.organization_id(), std::nullopt, true};
+        return {soon, ended};
+      }
+      default:
+        return {soon};  // cancelled, rejected, released, checked in: no reminder any more
+    }
   }
 
  private:

@@ -26,6 +26,18 @@ struct ChangeKind {
   std::string payload_type;  // e.g. "booking.created"
 };
 
+// A timed trigger an entry sets (or ends) for the subscriptions of one organisation, e.g. "remind
+// organisation X of booking B, which starts at T".
+struct TimedTrigger {
+  std::string payload_type;     // e.g. "booking.starts_soon"
+  std::string object_id;        // what it is about: one waiting trigger per subscription and object
+  std::string organization_id;  // whose subscriptions (of WEBHOOK_EVENT_TYPE_BOOKING_REMINDER)
+  // When what it reminds of happens; the subscription's lead comes off (booking.starts_soon).
+  // nullopt: no reminder any more (the booking was cancelled, or has started).
+  std::optional<int64_t> reminds_of_ms;
+  bool now = false;  // due at the change itself (booking.ended)
+};
+
 class EventSource {
  public:
   virtual ~EventSource() = default;
@@ -35,12 +47,16 @@ class EventSource {
   // The entry as `reader` may read it; nullopt when it may not read it at all.
   virtual absl::StatusOr<std::optional<v1::WebhookData>> Read(const StreamEntry& entry,
                                                               const Caller& reader) = 0;
+  // The timed triggers the entry sets or ends; their data is Read's, without the change's type.
+  virtual std::vector<TimedTrigger> Timed(const StreamEntry&) const { return {}; }
 };
 
 // Who a subscription reads as: its organisation, with the rights of a read-only integration.
 Caller SubscriberOf(const std::string& organization_id);
 
-// Bookings (booking.*) and promotions from the waiting list (waitlist.promoted), every shard.
+// Bookings (booking.*) and promotions from the waiting list (waitlist.promoted), every shard; the
+// booker's reminders (booking.starts_soon while a booking is confirmed, booking.ended when it
+// completes).
 std::unique_ptr<EventSource> BookingSource(const scheduler::Catalog* catalog,
                                            std::vector<std::string> streams);
 // Resources created, changed and deleted (resource.*), staff contacts redacted.

@@ -3,6 +3,9 @@
 #include <google/protobuf/util/json_util.h>
 #include <sodium.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/clock.h"
@@ -52,8 +55,10 @@ absl::Status FanOut::Refresh() {
   for (const auto& stored : *all) {
     const auto& s = stored.subscription;
     if (!s.enabled()) continue;
-    routes.push_back(
-        {s.id(), s.organization_id(), {s.event_types().begin(), s.event_types().end()}});
+    routes.push_back({s.id(),
+                      s.organization_id(),
+                      {s.event_types().begin(), s.event_types().end()},
+                      int64_t{s.reminder_lead_seconds()} * 1000});
   }
   routes_ = std::move(routes);
   version_ = *version;
@@ -64,11 +69,11 @@ absl::StatusOr<std::vector<Job>> FanOut::JobsOf(EventSource* source, const std::
                                                 const StreamEntry& entry) {
   std::vector<Job> jobs;
   const auto kind = source->Classify(entry);
-  if (!kind) return jobs;
   // Read once per organisation: its subscriptions see the same.
   std::map<std::string, std::vector<const Route*>> wanted;
   for (const auto& route : routes_)
-    if (route.event_types.count(kind->event_type)) wanted[route.organization_id].push_back(&route);
+    if (kind && route.event_types.count(kind->event_type))
+      wanted[route.organization_id].push_back(&route);
   const int64_t time_ms = TimeOfEntry(entry.id);
   for (const auto& [organization, routes] : wanted) {
     auto exists = organization_exists_(organization);
@@ -93,7 +98,68 @@ absl::StatusOr<std::vector<Job>> FanOut::JobsOf(EventSource* source, const std::
       jobs.push_back(std::move(job));
     }
   }
+  if (auto timed = TimedJobsOf(source, stream, entry, &jobs); !timed.ok()) return timed;
   return jobs;
+}
+
+absl::Status FanOut::TimedJobsOf(EventSource* source, const std::string& stream,
+                                 const StreamEntry& entry, std::vector<Job>* jobs) {
+  const bool any = std::any_of(routes_.begin(), routes_.end(), [](const Route& route) {
+    return route.event_types.count(v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER) > 0;
+  });
+  if (!any) return absl::OkStatus();
+  const int64_t time_ms = TimeOfEntry(entry.id);
+  for (const TimedTrigger& trigger : source->Timed(entry)) {
+    std::vector<const Route*> routes;
+    for (const auto& route : routes_)
+      if (route.organization_id == trigger.organization_id &&
+          route.event_types.count(v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER))
+        routes.push_back(&route);
+    if (routes.empty()) continue;
+    auto exists = organization_exists_(trigger.organization_id);
+    if (!exists.ok()) return exists.status();
+    if (!*exists) continue;
+    std::optional<v1::WebhookPayload> payload;
+    for (const Route* route : routes) {
+      Job job;
+      job.subscription_id = route->subscription_id;
+      job.type = trigger.payload_type;
+      job.time_ms = time_ms;
+      job.entry_id = entry.id;
+      if (trigger.now) {
+        job.id = WebhookIdOf(route->subscription_id, stream,
+                             absl::StrCat(entry.id, "/", trigger.payload_type));
+      } else {
+        // One slot per subscription, kind and object; the job's id names the time it reminds of,
+        // so that a booking moved gets a new reminder and one left alone keeps its one.
+        job.slot =
+            absl::StrCat(route->subscription_id, "|", trigger.payload_type, "|", trigger.object_id);
+        if (!trigger.reminds_of_ms || *trigger.reminds_of_ms - route->reminder_lead_ms <= time_ms) {
+          job.cancels = true;  // nothing to remind of, or made too late for the reminder
+          jobs->push_back(std::move(job));
+          continue;
+        }
+        job.due_ms = *trigger.reminds_of_ms - route->reminder_lead_ms;
+        job.id =
+            WebhookIdOf(route->subscription_id, job.slot, absl::StrCat(*trigger.reminds_of_ms));
+      }
+      if (!payload) {
+        auto data = source->Read(entry, SubscriberOf(trigger.organization_id));
+        if (!data.ok()) return data.status();
+        if (!data->has_value()) break;
+        payload.emplace();
+        payload->set_type(trigger.payload_type);
+        if (auto t = TimestampOfMs(time_ms)) *payload->mutable_timestamp() = *t;
+        *payload->mutable_data() = std::move(**data);
+        if (payload->data().has_booking()) payload->mutable_data()->mutable_booking()->clear_type();
+      }
+      payload->set_subscription_id(route->subscription_id);
+      if (!google::protobuf::util::MessageToJsonString(*payload, &job.body).ok())
+        return absl::InternalError("a webhook payload could not be written as JSON");
+      jobs->push_back(std::move(job));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int> FanOut::Deliver(EventSource* source, const std::string& stream,

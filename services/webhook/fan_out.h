@@ -48,6 +48,7 @@ class FanOut {
     std::string subscription_id;
     std::string organization_id;
     std::set<int> event_types;
+    int64_t reminder_lead_ms = 0;
   };
   // The entries' jobs queued, then the entries acknowledged; stops at the first entry that cannot
   // be read for now (Redis unavailable): it and the rest stay pending.
@@ -55,6 +56,9 @@ class FanOut {
                               const std::vector<StreamEntry>& entries);
   absl::StatusOr<std::vector<Job>> JobsOf(EventSource* source, const std::string& stream,
                                           const StreamEntry& entry);
+  // The jobs of the entry's timed triggers (EventSource::Timed), appended to `jobs`.
+  absl::Status TimedJobsOf(EventSource* source, const std::string& stream, const StreamEntry& entry,
+                           std::vector<Job>* jobs);
 
   WebhookStore* store_;
   std::vector<std::unique_ptr<EventSource>> sources_;

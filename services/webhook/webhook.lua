@@ -5,7 +5,7 @@
 --                            separated), en ('1'/'0'), ds (description), cr, up (ms), by (token
 --                            id), v (version: the etag), k (secret), kp (previous secret), kpx
 --                            (until when it signs, ms), dt, dr, dw (disabled by the server: when,
---                            why, which change)
+--                            why, which change), rl (booking.starts_soon's lead, s)
 --   <w>org:<org>     zset    the organisation's subscription ids, by creation (ms)
 --   <w>all           zset    every subscription id (score 0)
 --   <w>ver           string  bumped by every change of a subscription: replicas reload them
@@ -14,14 +14,17 @@
 --   <w>j:<job>       hash    one change for one subscription: sub, type, body (the JSON), t (the
 --                            change's time, ms), first (first queued, ms), at (attempts), q (its
 --                            entry in <w>q, '' when not queued), st (queued|retry|dead|done), err,
---                            sc (last HTTP status), dead (ms)
+--                            sc (last HTTP status), dead (ms); a timed job waits with st 'timed'
 --   <w>retry         zset    job -> when it is tried again (ms)
+--   <w>at            zset    timed job (st 'timed') -> when it is due (ms)
+--   <w>slot:<slot>   hash    a timed trigger's slot (<sub>|<type>|<object>): j (its job), e (the
+--                            stream entry of the change that set it); expires after the job's time
 --   <w>dl:<sub>      zset    the subscription's dead letters, by when they died (ms)
 --   <w>log:<sub>     list    the latest attempts, newest first, JSON {t,w,ty,a,s,l,o,e}
 --   <w>req:<...>     string  replay of a call (Create's and Rotate's hold the secret, hence short)
 
-local SUBSCRIPTION_FIELDS = {'id', 'org', 'url', 'ev', 'en', 'ds', 'cr', 'up', 'by', 'v', 'k', 'kp',
-                             'kpx', 'dt', 'dr', 'dw'}
+local SUBSCRIPTION_FIELDS = {'id', 'org', 'url', 'ev', 'en', 'ds', 'cr', 'up', 'by', 'rl', 'v', 'k',
+                             'kp', 'kpx', 'dt', 'dr', 'dw'}
 
 local function flat(h)
   local out = {}
@@ -116,19 +119,60 @@ local function wh_list(keys, args)
   return out
 end
 
--- KEYS: base, q. ARGV: jobs (JSON array of {id, sub, type, body, t}).
+-- Whether stream entry id `a` ("<ms>-<seq>") is after `b`.
+local function entry_after(a, b)
+  local am, as = a:match('^(%d+)-(%d+)$')
+  local bm, bs = b:match('^(%d+)-(%d+)$')
+  if not am or not bm then return true end
+  if tonumber(am) ~= tonumber(bm) then return tonumber(am) > tonumber(bm) end
+  return tonumber(as) > tonumber(bs)
+end
+
+-- A timed job's slot: the change `job.e` sets it to `job` (or, with job.cancel, empties it),
+-- dropping the job that waited there, unless the slot was set by a later change. Returns whether
+-- `job` is to be stored.
+local function claim_slot(k, job)
+  local key = k.base .. 'slot:' .. job.slot
+  local slot = read_hash(key)
+  if slot then
+    if slot.e ~= '' and job.e ~= '' and not entry_after(job.e, slot.e) then return false end
+    if slot.j ~= '' and slot.j ~= job.id then
+      local waiting = k.base .. 'j:' .. slot.j
+      if redis.call('HGET', waiting, 'st') == 'timed' then
+        redis.call('ZREM', k.at, slot.j)
+        redis.call('DEL', waiting)
+      end
+    end
+  end
+  -- Kept until a day after the job's time (a cancellation: a day): by then no change can move it.
+  local keep = math.max(tonumber(job.at), now_ms()) + 86400000
+  redis.call('HSET', key, 'j', job.cancel and '' or job.id, 'e', job.e)
+  redis.call('PEXPIREAT', key, int_text(keep))
+  return not job.cancel
+end
+
+-- KEYS: base, q, at. ARGV: jobs (JSON array of {id, sub, type, body, t, slot, e, at, cancel}).
 -- Queues the jobs not already known (a change read twice, after a replica died between queueing
--- and acknowledging it, keeps its one job). Returns how many were queued.
+-- and acknowledging it, keeps its one job); a job with a time (`at` > 0) waits in <w>at until
+-- then, in its slot (claim_slot). Returns how many were queued or timed.
 local function wh_enqueue(keys, args)
   local k, a = named(keys, args)
   local queued = 0
   local now = int_text(now_ms())
   for _, job in ipairs(cjson.decode(a.jobs)) do
     local key = k.base .. 'j:' .. job.id
-    if redis.call('EXISTS', key) == 0 then
-      local entry = redis.call('XADD', k.q, '*', 'j', job.id)
-      redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
-                 'first', now, 'at', '0', 'q', entry, 'st', 'queued', 'err', '', 'sc', '0')
+    local store = true
+    if job.slot ~= '' then store = claim_slot(k, job) end
+    if store and redis.call('EXISTS', key) == 0 then
+      if tonumber(job.at) > 0 then
+        redis.call('ZADD', k.at, job.at, job.id)
+        redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
+                   'first', now, 'at', '0', 'q', '', 'st', 'timed', 'err', '', 'sc', '0')
+      else
+        local entry = redis.call('XADD', k.q, '*', 'j', job.id)
+        redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
+                   'first', now, 'at', '0', 'q', entry, 'st', 'queued', 'err', '', 'sc', '0')
+      end
       queued = queued + 1
     end
   end
@@ -235,20 +279,27 @@ local function wh_settle(keys, args)
   return 'dead'
 end
 
--- KEYS: base, q, retry. ARGV: limit.
--- Queues the jobs whose retry is due. Returns how many.
+-- KEYS: base, q, retry, at. ARGV: limit.
+-- Queues the jobs whose retry is due, and up to `limit` timed jobs whose time has come (their
+-- retries then count from now). Returns how many.
 local function wh_due(keys, args)
   local k, a = named(keys, args)
-  local due = redis.call('ZRANGEBYSCORE', k.retry, '-inf', now_ms(), 'LIMIT', 0, tonumber(a.limit))
-  for _, id in ipairs(due) do
-    redis.call('ZREM', k.retry, id)
-    local key = k.base .. 'j:' .. id
-    if redis.call('EXISTS', key) == 1 then
-      local entry = redis.call('XADD', k.q, '*', 'j', id)
-      redis.call('HSET', key, 'q', entry, 'st', 'queued')
+  local now = now_ms()
+  local count = 0
+  for _, set in ipairs({k.retry, k.at}) do
+    local due = redis.call('ZRANGEBYSCORE', set, '-inf', now, 'LIMIT', 0, tonumber(a.limit))
+    for _, id in ipairs(due) do
+      redis.call('ZREM', set, id)
+      local key = k.base .. 'j:' .. id
+      if redis.call('EXISTS', key) == 1 then
+        local entry = redis.call('XADD', k.q, '*', 'j', id)
+        redis.call('HSET', key, 'q', entry, 'st', 'queued')
+        if set == k.at then redis.call('HSET', key, 'first', int_text(now)) end
+      end
     end
+    count = count + #due
   end
-  return #due
+  return count
 end
 
 -- KEYS: base, sub, q, replay. ARGV: id, jobs (JSON array of job ids; empty array = every dead

@@ -66,6 +66,9 @@ StoredSubscription SubscriptionOf(const Fields& f) {
   SetTime(Number(f, "cr"), s.mutable_create_time());
   SetTime(Number(f, "up"), s.mutable_update_time());
   s.set_created_by(Text(f, "by"));
+  // Stored before reminders existed: the default.
+  const int64_t lead = Number(f, "rl");
+  s.set_reminder_lead_seconds(lead > 0 ? static_cast<int32_t>(lead) : kDefaultReminderLeadSeconds);
   stored.version = Number(f, "v");
   s.set_etag(std::to_string(stored.version));
   stored.secret = Text(f, "k");
@@ -95,6 +98,7 @@ std::string RecordOf(const StoredSubscription& stored, int64_t version) {
       {"cr", std::to_string(MsOf(s.create_time()))},
       {"up", std::to_string(MsOf(s.update_time()))},
       {"by", s.created_by()},
+      {"rl", std::to_string(s.reminder_lead_seconds())},
       {"v", std::to_string(version)},
       {"k", stored.secret},
       {"kp", stored.previous_secret},
@@ -260,9 +264,13 @@ absl::StatusOr<int> RedisWebhookStore::Enqueue(const std::vector<Job>& jobs) {
                     {"sub", job.subscription_id},
                     {"type", job.type},
                     {"body", job.body},
-                    {"t", std::to_string(job.time_ms)}});
+                    {"t", std::to_string(job.time_ms)},
+                    {"slot", job.slot},
+                    {"e", job.entry_id},
+                    {"at", std::to_string(job.due_ms)},
+                    {"cancel", job.cancels}});
   RedisFunctionCall call("wh_enqueue");
-  call.Key("base", base_).Key("q", queue_).Arg("jobs", list.dump());
+  call.Key("base", base_).Key("q", queue_).Key("at", Key("at")).Arg("jobs", list.dump());
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);
@@ -352,7 +360,11 @@ absl::StatusOr<Settled> RedisWebhookStore::Settle(const QueuedJob& job, const At
 
 absl::StatusOr<int> RedisWebhookStore::QueueDue(int limit) {
   RedisFunctionCall call("wh_due");
-  call.Key("base", base_).Key("q", queue_).Key("retry", Key("retry")).Int("limit", limit);
+  call.Key("base", base_)
+      .Key("q", queue_)
+      .Key("retry", Key("retry"))
+      .Key("at", Key("at"))
+      .Int("limit", limit);
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);

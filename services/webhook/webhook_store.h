@@ -26,13 +26,23 @@ struct StoredSubscription {
   int64_t version = 0;  // the etag, as a number
 };
 
-// One change to deliver to one subscription.
+// booking.starts_soon this long before the start unless a subscription says otherwise (a day).
+inline constexpr int32_t kDefaultReminderLeadSeconds = 86400;
+
+// One change to deliver to one subscription, now or — a timed trigger — at `due_ms`.
 struct Job {
   std::string id;  // the webhook-id
   std::string subscription_id;
   std::string type;     // e.g. "booking.created"
   std::string body;     // the JSON payload
   int64_t time_ms = 0;  // when the change happened
+  // A timed job holds a slot: one per subscription, kind and object (e.g. a booking's reminder).
+  // A later change of the object (by its stream entry id) replaces the slot's job while it waits,
+  // or with `cancels` removes it; an earlier change read late (a replica died) changes nothing.
+  std::string slot;
+  std::string entry_id;  // the change's stream entry
+  int64_t due_ms = 0;    // 0: now
+  bool cancels = false;  // no job: the slot's waiting job (if any) is dropped
 };
 
 // A job's place on the queue stream.
@@ -109,7 +119,7 @@ class WebhookStore {
   virtual std::string ReplayKey(absl::string_view organization_id,
                                 absl::string_view idempotency_key) const = 0;
 
-  // Queues the jobs not already known (by id); returns how many were new.
+  // Queues the jobs not already known (by id), timed ones for later; returns how many were new.
   virtual absl::StatusOr<int> Enqueue(const std::vector<Job>& jobs) = 0;
   // Up to `count` queued jobs for `consumer`.
   virtual absl::StatusOr<std::vector<QueuedJob>> ReadQueue(absl::string_view consumer,
@@ -120,7 +130,7 @@ class WebhookStore {
   virtual absl::StatusOr<TakenJob> Take(const QueuedJob& job, const DeliveryLimits& limits) = 0;
   virtual absl::StatusOr<Settled> Settle(const QueuedJob& job, const Attempt& attempt,
                                          const DeliveryLimits& limits) = 0;
-  // Queues up to `limit` jobs whose retry is due; returns how many.
+  // Queues up to `limit` jobs whose retry or time is due; returns how many.
   virtual absl::StatusOr<int> QueueDue(int limit) = 0;
   // Jobs queued now plus those waiting for a retry.
   virtual absl::StatusOr<int64_t> Backlog() = 0;

@@ -29,6 +29,14 @@ void Collect(const absl::Status& refused, FieldErrors* errors) {
 
 }  // namespace
 
+absl::StatusOr<int32_t> CheckReminderLead(int32_t seconds, absl::string_view field) {
+  if (seconds == 0) return kDefaultReminderLeadSeconds;
+  if (seconds < kMinReminderLeadSeconds || seconds > kMaxReminderLeadSeconds)
+    return InvalidField(field, absl::StrCat("must be between ", kMinReminderLeadSeconds, " and ",
+                                            kMaxReminderLeadSeconds, " seconds (0: a day)"));
+  return seconds;
+}
+
 absl::StatusOr<std::vector<v1::WebhookEventType>> CheckEventTypes(
     const google::protobuf::RepeatedField<int>& types, absl::string_view field) {
   if (types.empty()) return InvalidField(field, "name at least one event type");
@@ -79,6 +87,8 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Create(
   if (!types.ok()) Collect(types.status(), &errors);
   auto target = ResolveTarget(request.target_url(), config_.targets, "target_url");
   if (!target.ok()) Collect(target.status(), &errors);
+  auto lead = CheckReminderLead(request.reminder_lead_seconds(), "reminder_lead_seconds");
+  if (!lead.ok()) Collect(lead.status(), &errors);
   if (!errors.empty()) return errors.ToStatus();
   auto exists = registry_->OrganizationExists(organization);
   if (!exists.ok()) return exists.status();
@@ -92,6 +102,7 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Create(
   for (auto type : *types) s.add_event_types(type);
   s.set_enabled(true);
   s.set_description(request.description());
+  s.set_reminder_lead_seconds(*lead);
   const int64_t now = clock_();
   SetTime(now, s.mutable_create_time());
   SetTime(now, s.mutable_update_time());
@@ -133,12 +144,13 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Update(
   std::set<std::string> paths(request.update_mask().paths().begin(),
                               request.update_mask().paths().end());
   static const std::set<std::string> kUpdatable = {"target_url", "event_types", "enabled",
-                                                   "description"};
+                                                   "description", "reminder_lead_seconds"};
   if (paths.empty()) paths = kUpdatable;
   for (const auto& path : paths)
     if (!kUpdatable.count(path))
       return InvalidField("update_mask",
-                          "may name target_url, event_types, enabled and description only");
+                          "may name target_url, event_types, enabled, description and "
+                          "reminder_lead_seconds only");
   // The store compares the etag, after it has looked for this request's replay: a retry of an
   // update that went through gets its answer, not ABORTED.
   int64_t expected = 0;
@@ -167,6 +179,14 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Update(
       errors.Add("subscription.description",
                  absl::StrCat("at most ", kMaxDescriptionBytes, " bytes"));
     s.set_description(change.description());
+  }
+  if (paths.count("reminder_lead_seconds")) {
+    auto lead =
+        CheckReminderLead(change.reminder_lead_seconds(), "subscription.reminder_lead_seconds");
+    if (!lead.ok())
+      Collect(lead.status(), &errors);
+    else
+      s.set_reminder_lead_seconds(*lead);
   }
   if (!errors.empty()) return errors.ToStatus();
   if (paths.count("enabled")) {

@@ -69,4 +69,10 @@ class Webhooks {
 absl::StatusOr<std::vector<v1::WebhookEventType>> CheckEventTypes(
     const google::protobuf::RepeatedField<int>& types, absl::string_view field);
 
+// booking.starts_soon's lead: at least a minute, at most 30 days.
+inline constexpr int32_t kMinReminderLeadSeconds = 60;
+inline constexpr int32_t kMaxReminderLeadSeconds = 2592000;
+// The lead as given (0: kDefaultReminderLeadSeconds); INVALID_ARGUMENT naming `field` out of range.
+absl::StatusOr<int32_t> CheckReminderLead(int32_t seconds, absl::string_view field);
+
 }  // namespace infrashare::webhook

@@ -91,6 +91,7 @@ class WebhookTest : public ::testing::Test {
     owner_member_ = server_->Token("lab-owner", {auth::v1::ROLE_MEMBER});
     outsider_admin_ = server_->Token("outsider", {auth::v1::ROLE_ORGANIZATION_ADMIN});
     school_member_ = server_->Token("school", {auth::v1::ROLE_MEMBER});
+    school_admin_ = server_->Token("school", {auth::v1::ROLE_ORGANIZATION_ADMIN});
     lab_ = Lab();
   }
   static void TearDownTestSuite() {
@@ -186,17 +187,59 @@ class WebhookTest : public ::testing::Test {
     return out;
   }
 
+  // A booking of the school at the lab from `start` to `end` (seconds since the epoch).
+  static sch::Booking BookAt(int64_t start, int64_t end) {
+    sch::CreateBookingRequest request;
+    request.set_resource_id(lab_);
+    request.mutable_start_time()->set_seconds(start);
+    request.mutable_end_time()->set_seconds(end);
+    request.set_title(kTitle);
+    sch::Booking out;
+    auto status = server_->Scheduler()->CreateBooking(As(school_member_).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  static int64_t Now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // What `path` received of `type` about `booking_id`.
+  static std::vector<Delivery> OfType(const std::string& path, const std::string& type,
+                                      const std::string& booking_id) {
+    std::vector<Delivery> out;
+    for (const auto& d : Of(path, booking_id))
+      if (PayloadOf(d).type() == type) out.push_back(d);
+    return out;
+  }
+
+  static WebhookSubscription SubscribeToReminders(const std::string& path, int lead_seconds) {
+    CreateWebhookSubscriptionRequest request;
+    request.set_target_url(receiver_->Url(path));
+    request.add_event_types(WEBHOOK_EVENT_TYPE_BOOKING);
+    request.add_event_types(WEBHOOK_EVENT_TYPE_BOOKING_REMINDER);
+    request.set_reminder_lead_seconds(lead_seconds);
+    WebhookSubscription out;
+    auto status =
+        Webhooks(*server_)->CreateWebhookSubscription(As(school_admin_).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
   static RedisServer* redis_;
   static TestServer* server_;
   static WebhookReceiver* receiver_;
-  static std::string owner_admin_, owner_member_, outsider_admin_, school_member_, lab_;
+  static std::string owner_admin_, owner_member_, outsider_admin_, school_member_, school_admin_,
+      lab_;
 };
 
 RedisServer* WebhookTest::redis_ = nullptr;
 TestServer* WebhookTest::server_ = nullptr;
 WebhookReceiver* WebhookTest::receiver_ = nullptr;
 std::string WebhookTest::owner_admin_, WebhookTest::owner_member_, WebhookTest::outsider_admin_,
-    WebhookTest::school_member_, WebhookTest::lab_;
+    WebhookTest::school_member_, WebhookTest::school_admin_, WebhookTest::lab_;
 
 TEST_F(WebhookTest, ABookingIsDeliveredSignedAsTheStandardSays) {
   const WebhookSubscription sub =
@@ -467,6 +510,92 @@ TEST_F(WebhookTest, RetriesThenDisablesKeepsADeadLetterAndRedeliversItUnderTheSa
   ASSERT_TRUE(
       Webhooks(*server_)->ListWebhookDeadLetters(As(owner_admin_).get(), dead, &letters).ok());
   EXPECT_EQ(letters.dead_letters_size(), 0);
+}
+
+// Timed triggers: booking.starts_soon `reminder_lead_seconds` before a confirmed booking starts,
+// once, not for a booking cancelled meanwhile nor for one made later than that; booking.ended
+// when a booking completes. (The lead's minimum is a minute: the bookings start a minute and a
+// few seconds from now, so the reminders are due within seconds.)
+TEST_F(WebhookTest, RemindsOnceBeforeABookingStartsAndTellsWhenItEnded) {
+  const WebhookSubscription sub = SubscribeToReminders("/reminders", 60);
+  EXPECT_EQ(sub.reminder_lead_seconds(), 60);
+  const int64_t now = Now();
+  const sch::Booking cancelled = BookAt(now + 62, now + 63);  // reminder due in 2 s: cancelled
+  const sch::Booking kept = BookAt(now + 64, now + 65);       // due in 4 s
+  const sch::Booking late = BookAt(now + 3, now + 5);         // too late for a reminder; ends
+  sch::CancelBookingRequest cancel;
+  cancel.set_id(cancelled.id());
+  cancel.set_reason("klas ziek");
+  sch::Booking out;
+  ASSERT_TRUE(server_->Scheduler()->CancelBooking(As(school_member_).get(), cancel, &out).ok());
+  sch::CheckInBookingRequest check_in;
+  check_in.set_id(late.id());
+  ASSERT_TRUE(server_->Scheduler()->CheckInBooking(As(school_member_).get(), check_in, &out).ok());
+
+  ASSERT_TRUE(receiver_->WaitFor("/reminders", [&](const std::vector<Delivery>&) {
+    return !OfType("/reminders", "booking.starts_soon", kept.id()).empty() &&
+           !OfType("/reminders", "booking.ended", late.id()).empty();
+  }));
+  const Delivery reminder = OfType("/reminders", "booking.starts_soon", kept.id()).front();
+  EXPECT_TRUE(webhook::Verify(sub.secret(), reminder.signature, reminder.id, TimestampOf(reminder),
+                              reminder.body));
+  const WebhookPayload payload = PayloadOf(reminder);
+  EXPECT_EQ(payload.subscription_id(), sub.id());
+  EXPECT_EQ(payload.data().booking().type(), sch::BOOKING_EVENT_TYPE_UNSPECIFIED);
+  EXPECT_EQ(payload.data().booking().booking().state(), sch::BOOKING_STATE_CONFIRMED);
+  EXPECT_EQ(payload.data().booking().booking().title(), kTitle);  // the booker's own
+  EXPECT_EQ(payload.data().booking().booking().start_time().seconds(), now + 64);
+  // Sent at its time, not when the booking was made.
+  EXPECT_GE(TimestampOf(reminder), now + 3);
+  const WebhookPayload ended = PayloadOf(OfType("/reminders", "booking.ended", late.id()).front());
+  EXPECT_EQ(ended.data().booking().booking().state(), sch::BOOKING_STATE_COMPLETED);
+
+  // The cancelled booking's reminder, due before the kept one's, never came; the late booking got
+  // none; the kept one got one, and keeps one while the booking changes no more.
+  EXPECT_TRUE(OfType("/reminders", "booking.starts_soon", cancelled.id()).empty());
+  EXPECT_TRUE(OfType("/reminders", "booking.starts_soon", late.id()).empty());
+  EXPECT_EQ(OfType("/reminders", "booking.starts_soon", kept.id()).size(), 1u);
+  // The booking subscription still has its changes as before (created, cancelled, ...).
+  EXPECT_FALSE(OfType("/reminders", "booking.created", kept.id()).empty());
+  EXPECT_FALSE(OfType("/reminders", "booking.state_changed", cancelled.id()).empty());
+
+  // The lead is checked.
+  CreateWebhookSubscriptionRequest bad;
+  bad.set_target_url(receiver_->Url("/never"));
+  bad.add_event_types(WEBHOOK_EVENT_TYPE_BOOKING_REMINDER);
+  bad.set_reminder_lead_seconds(59);
+  WebhookSubscription refused;
+  EXPECT_EQ(Webhooks(*server_)
+                ->CreateWebhookSubscription(As(school_admin_).get(), bad, &refused)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  bad.set_reminder_lead_seconds(0);  // the default: a day
+  ASSERT_TRUE(
+      Webhooks(*server_)->CreateWebhookSubscription(As(school_admin_).get(), bad, &refused).ok());
+  EXPECT_EQ(refused.reminder_lead_seconds(), 86400);
+  DeleteWebhookSubscriptionRequest remove;
+  remove.set_id(refused.id());
+  ASSERT_TRUE(Webhooks(*server_)
+                  ->DeleteWebhookSubscription(As(school_admin_).get(), remove, &refused)
+                  .ok());
+}
+
+// A reminder set before the server stops is sent by the server that runs after it.
+TEST_F(WebhookTest, AReminderSetBeforeARestartIsSentAfterIt) {
+  SubscribeToReminders("/restart", 60);
+  const int64_t now = Now();
+  const sch::Booking booking = BookAt(now + 66, now + 67);  // due in 6 s
+  // Its creation delivered: the change that set the reminder has been read.
+  ASSERT_TRUE(receiver_->WaitFor("/restart", [&](const std::vector<Delivery>&) {
+    return !OfType("/restart", "booking.created", booking.id()).empty();
+  }));
+  ASSERT_TRUE(OfType("/restart", "booking.starts_soon", booking.id()).empty());
+  delete server_;
+  server_ = new TestServer(redis_->url(), WebhookConfig());
+  ASSERT_TRUE(receiver_->WaitFor("/restart", [&](const std::vector<Delivery>&) {
+    return !OfType("/restart", "booking.starts_soon", booking.id()).empty();
+  }));
+  EXPECT_EQ(OfType("/restart", "booking.starts_soon", booking.id()).size(), 1u);
 }
 
 TEST_F(WebhookTest, RefusesPrivateLoopbackAndLinkLocalTargetsUnlessAllowed) {

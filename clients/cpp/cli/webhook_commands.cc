@@ -15,6 +15,7 @@ struct Flags {
   std::string id, org, url, description, enabled;
   std::vector<std::string> events, webhook_ids;
   int overlap = 86400;
+  int lead = 0;  // --reminder-lead, seconds
 };
 using FlagsPtr = std::shared_ptr<Flags>;
 
@@ -38,12 +39,16 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
       ->required();
   create->add_option("--org", f->org, "platform admins: for another organisation");
   create->add_option("--description", f->description, "what or whom it is for");
+  create->add_option("--reminder-lead", f->lead,
+                     "seconds before a booking's start booking.starts_soon comes (--event "
+                     "booking-reminder; default 86400)");
   create->callback([&app, f] {
     CreateWebhookSubscriptionRequest request;
     request.set_organization_id(f->org);
     request.set_target_url(f->url);
     AddEnumValues<WebhookEventType>(f->events, request.mutable_event_types());
     request.set_description(f->description);
+    request.set_reminder_lead_seconds(f->lead);
     WebhookSubscription out;
     if (Call(app, app.client().webhooks(), &Stub::CreateWebhookSubscription, request, &out))
       PrintWithSecret(out, app);
@@ -98,6 +103,7 @@ void AddChanges(CLI::App* sub, App& app, const FlagsPtr& f) {
   AddEnumOption<WebhookEventType>(update, "--event", f->events,
                                   "receive these instead (repeatable)");
   update->add_option("--description", f->description, "a new description");
+  update->add_option("--reminder-lead", f->lead, "seconds before a booking's start");
   update->add_option("--enabled", f->enabled, "true or false")
       ->check(CLI::IsMember({"true", "false"}));
   update->callback([&app, f] {
@@ -126,8 +132,13 @@ void AddChanges(CLI::App* sub, App& app, const FlagsPtr& f) {
       s->set_enabled(f->enabled == "true");
       mask->add_paths("enabled");
     }
+    if (f->lead != 0) {
+      s->set_reminder_lead_seconds(f->lead);
+      mask->add_paths("reminder_lead_seconds");
+    }
     if (mask->paths().empty())
-      return app.FailUsage("give at least one of --url, --event, --description, --enabled");
+      return app.FailUsage(
+          "give at least one of --url, --event, --description, --enabled, --reminder-lead");
     CallAndPrint(app, app.client().webhooks(), &Stub::UpdateWebhookSubscription, request);
   });
   auto* remove = sub->add_subcommand("delete", "stop delivering; drops what is still queued");

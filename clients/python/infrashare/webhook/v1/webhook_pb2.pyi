@@ -20,6 +20,7 @@ WEBHOOK_DELIVERY_OUTCOME_DELIVERED: WebhookDeliveryOutcome
 WEBHOOK_DELIVERY_OUTCOME_RETRYING: WebhookDeliveryOutcome
 WEBHOOK_DELIVERY_OUTCOME_UNSPECIFIED: WebhookDeliveryOutcome
 WEBHOOK_EVENT_TYPE_BOOKING: WebhookEventType
+WEBHOOK_EVENT_TYPE_BOOKING_REMINDER: WebhookEventType
 WEBHOOK_EVENT_TYPE_DESK_ESCALATION: WebhookEventType
 WEBHOOK_EVENT_TYPE_DESK_FEEDBACK: WebhookEventType
 WEBHOOK_EVENT_TYPE_DESK_INQUIRY: WebhookEventType
@@ -31,18 +32,20 @@ WEBHOOK_EVENT_TYPE_UNSPECIFIED: WebhookEventType
 WEBHOOK_EVENT_TYPE_WAITLIST: WebhookEventType
 
 class CreateWebhookSubscriptionRequest(_message.Message):
-    __slots__ = ["description", "event_types", "organization_id", "request_id", "target_url"]
+    __slots__ = ["description", "event_types", "organization_id", "reminder_lead_seconds", "request_id", "target_url"]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     EVENT_TYPES_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    REMINDER_LEAD_SECONDS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TARGET_URL_FIELD_NUMBER: _ClassVar[int]
     description: str
     event_types: _containers.RepeatedScalarFieldContainer[WebhookEventType]
     organization_id: str
+    reminder_lead_seconds: int
     request_id: str
     target_url: str
-    def __init__(self, organization_id: _Optional[str] = ..., target_url: _Optional[str] = ..., event_types: _Optional[_Iterable[_Union[WebhookEventType, str]]] = ..., description: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, organization_id: _Optional[str] = ..., target_url: _Optional[str] = ..., event_types: _Optional[_Iterable[_Union[WebhookEventType, str]]] = ..., description: _Optional[str] = ..., request_id: _Optional[str] = ..., reminder_lead_seconds: _Optional[int] = ...) -> None: ...
 
 class DeleteWebhookSubscriptionRequest(_message.Message):
     __slots__ = ["id", "request_id"]
@@ -211,7 +214,7 @@ class WebhookPayload(_message.Message):
     def __init__(self, type: _Optional[str] = ..., timestamp: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., data: _Optional[_Union[WebhookData, _Mapping]] = ..., subscription_id: _Optional[str] = ...) -> None: ...
 
 class WebhookSubscription(_message.Message):
-    __slots__ = ["create_time", "created_by", "description", "disabled", "enabled", "etag", "event_types", "id", "organization_id", "previous_secret_expire_time", "secret", "target_url", "update_time"]
+    __slots__ = ["create_time", "created_by", "description", "disabled", "enabled", "etag", "event_types", "id", "organization_id", "previous_secret_expire_time", "reminder_lead_seconds", "secret", "target_url", "update_time"]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -222,6 +225,7 @@ class WebhookSubscription(_message.Message):
     ID_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_SECRET_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REMINDER_LEAD_SECONDS_FIELD_NUMBER: _ClassVar[int]
     SECRET_FIELD_NUMBER: _ClassVar[int]
     TARGET_URL_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -235,10 +239,11 @@ class WebhookSubscription(_message.Message):
     id: str
     organization_id: str
     previous_secret_expire_time: _timestamp_pb2.Timestamp
+    reminder_lead_seconds: int
     secret: str
     target_url: str
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., target_url: _Optional[str] = ..., event_types: _Optional[_Iterable[_Union[WebhookEventType, str]]] = ..., enabled: bool = ..., description: _Optional[str] = ..., secret: _Optional[str] = ..., previous_secret_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., disabled: _Optional[_Union[WebhookDisabled, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., created_by: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., target_url: _Optional[str] = ..., event_types: _Optional[_Iterable[_Union[WebhookEventType, str]]] = ..., enabled: bool = ..., description: _Optional[str] = ..., secret: _Optional[str] = ..., previous_secret_expire_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., disabled: _Optional[_Union[WebhookDisabled, _Mapping]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., created_by: _Optional[str] = ..., reminder_lead_seconds: _Optional[int] = ...) -> None: ...
 
 class WebhookEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

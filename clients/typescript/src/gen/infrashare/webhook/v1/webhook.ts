@@ -65,6 +65,12 @@ export enum WebhookEventType {
   WEBHOOK_EVENT_TYPE_REGISTRY = 8,
   /** WEBHOOK_EVENT_TYPE_PROGRAMME - event.created, .updated, .cancelled */
   WEBHOOK_EVENT_TYPE_PROGRAMME = 9,
+  /**
+   * WEBHOOK_EVENT_TYPE_BOOKING_REMINDER - Timed, for the organisation's own bookings: booking.starts_soon (reminder_lead_seconds before
+   * a confirmed booking starts; once per booking and start, not for a booking made later than
+   * that, cancelled or moved meanwhile) and booking.ended (when it completes: ask for feedback).
+   */
+  WEBHOOK_EVENT_TYPE_BOOKING_REMINDER = 10,
   UNRECOGNIZED = -1,
 }
 
@@ -100,6 +106,9 @@ export function webhookEventTypeFromJSON(object: any): WebhookEventType {
     case 9:
     case "WEBHOOK_EVENT_TYPE_PROGRAMME":
       return WebhookEventType.WEBHOOK_EVENT_TYPE_PROGRAMME;
+    case 10:
+    case "WEBHOOK_EVENT_TYPE_BOOKING_REMINDER":
+      return WebhookEventType.WEBHOOK_EVENT_TYPE_BOOKING_REMINDER;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -129,6 +138,8 @@ export function webhookEventTypeToJSON(object: WebhookEventType): string {
       return "WEBHOOK_EVENT_TYPE_REGISTRY";
     case WebhookEventType.WEBHOOK_EVENT_TYPE_PROGRAMME:
       return "WEBHOOK_EVENT_TYPE_PROGRAMME";
+    case WebhookEventType.WEBHOOK_EVENT_TYPE_BOOKING_REMINDER:
+      return "WEBHOOK_EVENT_TYPE_BOOKING_REMINDER";
     case WebhookEventType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -263,6 +274,11 @@ export interface WebhookSubscription {
   etag: string;
   /** token id */
   createdBy: string;
+  /**
+   * booking.starts_soon comes this long before the start (WEBHOOK_EVENT_TYPE_BOOKING_REMINDER):
+   * 60 to 2592000 (30 days); 0 in a request = 86400 (a day).
+   */
+  reminderLeadSeconds: number;
 }
 
 export interface CreateWebhookSubscriptionRequest {
@@ -272,6 +288,8 @@ export interface CreateWebhookSubscriptionRequest {
   eventTypes: WebhookEventType[];
   description: string;
   requestId: string;
+  /** as WebhookSubscription's; 0 = 86400 */
+  reminderLeadSeconds: number;
 }
 
 export interface GetWebhookSubscriptionRequest {
@@ -370,7 +388,10 @@ export interface ProgrammeChange {
 }
 
 export interface WebhookData {
-  /** booking.* and waitlist.promoted */
+  /**
+   * booking.* and waitlist.promoted; in booking.starts_soon and booking.ended, `type` is unset
+   * (the payload's type says what it is) and `booking` is as of the change that set the time.
+   */
   booking?: BookingEvent | undefined;
   resource?:
     | ResourceChange
@@ -510,6 +531,7 @@ function createBaseWebhookSubscription(): WebhookSubscription {
     updateTime: undefined,
     etag: "",
     createdBy: "",
+    reminderLeadSeconds: 0,
   };
 }
 
@@ -557,6 +579,9 @@ export const WebhookSubscription: MessageFns<WebhookSubscription> = {
     }
     if (message.createdBy !== "") {
       writer.uint32(106).string(message.createdBy);
+    }
+    if (message.reminderLeadSeconds !== 0) {
+      writer.uint32(112).int32(message.reminderLeadSeconds);
     }
     return writer;
   },
@@ -688,6 +713,14 @@ export const WebhookSubscription: MessageFns<WebhookSubscription> = {
             message.createdBy = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.reminderLeadSeconds = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -743,6 +776,11 @@ export const WebhookSubscription: MessageFns<WebhookSubscription> = {
         : isSet(object.created_by)
         ? globalThis.String(object.created_by)
         : "",
+      reminderLeadSeconds: isSet(object.reminderLeadSeconds)
+        ? globalThis.Number(object.reminderLeadSeconds)
+        : isSet(object.reminder_lead_seconds)
+        ? globalThis.Number(object.reminder_lead_seconds)
+        : 0,
     };
   },
 
@@ -787,6 +825,9 @@ export const WebhookSubscription: MessageFns<WebhookSubscription> = {
     if (message.createdBy !== "") {
       obj.createdBy = message.createdBy;
     }
+    if (message.reminderLeadSeconds !== 0) {
+      obj.reminderLeadSeconds = Math.round(message.reminderLeadSeconds);
+    }
     return obj;
   },
 
@@ -810,12 +851,13 @@ export const WebhookSubscription: MessageFns<WebhookSubscription> = {
     message.updateTime = object.updateTime ?? undefined;
     message.etag = object.etag ?? "";
     message.createdBy = object.createdBy ?? "";
+    message.reminderLeadSeconds = object.reminderLeadSeconds ?? 0;
     return message;
   },
 };
 
 function createBaseCreateWebhookSubscriptionRequest(): CreateWebhookSubscriptionRequest {
-  return { organizationId: "", targetUrl: "", eventTypes: [], description: "", requestId: "" };
+  return { organizationId: "", targetUrl: "", eventTypes: [], description: "", requestId: "", reminderLeadSeconds: 0 };
 }
 
 export const CreateWebhookSubscriptionRequest: MessageFns<CreateWebhookSubscriptionRequest> = {
@@ -838,6 +880,9 @@ export const CreateWebhookSubscriptionRequest: MessageFns<CreateWebhookSubscript
     }
     if (message.requestId !== "") {
       writer.uint32(42).string(message.requestId);
+    }
+    if (message.reminderLeadSeconds !== 0) {
+      writer.uint32(48).int32(message.reminderLeadSeconds);
     }
     return writer;
   },
@@ -905,6 +950,14 @@ export const CreateWebhookSubscriptionRequest: MessageFns<CreateWebhookSubscript
             message.requestId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.reminderLeadSeconds = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -940,6 +993,11 @@ export const CreateWebhookSubscriptionRequest: MessageFns<CreateWebhookSubscript
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      reminderLeadSeconds: isSet(object.reminderLeadSeconds)
+        ? globalThis.Number(object.reminderLeadSeconds)
+        : isSet(object.reminder_lead_seconds)
+        ? globalThis.Number(object.reminder_lead_seconds)
+        : 0,
     };
   },
 
@@ -960,6 +1018,9 @@ export const CreateWebhookSubscriptionRequest: MessageFns<CreateWebhookSubscript
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.reminderLeadSeconds !== 0) {
+      obj.reminderLeadSeconds = Math.round(message.reminderLeadSeconds);
+    }
     return obj;
   },
 
@@ -977,6 +1038,7 @@ export const CreateWebhookSubscriptionRequest: MessageFns<CreateWebhookSubscript
     message.eventTypes = object.eventTypes?.map((e) => e) || [];
     message.description = object.description ?? "";
     message.requestId = object.requestId ?? "";
+    message.reminderLeadSeconds = object.reminderLeadSeconds ?? 0;
     return message;
   },
 };
@@ -2763,7 +2825,8 @@ export const WebhookServiceService = {
       ListWebhookSubscriptionsResponse.decode(value),
   },
   /**
-   * target_url, event_types, enabled, description (update_mask; empty = all four). Enabling a
+   * target_url, event_types, enabled, description, reminder_lead_seconds (update_mask; empty =
+   * all five). Changing the lead applies to bookings changed after it. Enabling a
    * subscription the server disabled clears `disabled`; its dead letters stay until redelivered.
    */
   updateWebhookSubscription: {
@@ -2856,7 +2919,8 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
   getWebhookSubscription: handleUnaryCall<GetWebhookSubscriptionRequest, WebhookSubscription>;
   listWebhookSubscriptions: handleUnaryCall<ListWebhookSubscriptionsRequest, ListWebhookSubscriptionsResponse>;
   /**
-   * target_url, event_types, enabled, description (update_mask; empty = all four). Enabling a
+   * target_url, event_types, enabled, description, reminder_lead_seconds (update_mask; empty =
+   * all five). Changing the lead applies to bookings changed after it. Enabling a
    * subscription the server disabled clears `disabled`; its dead letters stay until redelivered.
    */
   updateWebhookSubscription: handleUnaryCall<UpdateWebhookSubscriptionRequest, WebhookSubscription>;
@@ -2929,7 +2993,8 @@ export interface WebhookServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListWebhookSubscriptionsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * target_url, event_types, enabled, description (update_mask; empty = all four). Enabling a
+   * target_url, event_types, enabled, description, reminder_lead_seconds (update_mask; empty =
+   * all five). Changing the lead applies to bookings changed after it. Enabling a
    * subscription the server disabled clears `disabled`; its dead letters stay until redelivered.
    */
   updateWebhookSubscription(
