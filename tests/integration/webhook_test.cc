@@ -58,6 +58,7 @@ Config WebhookConfig(bool allow_private = true) {
   config.webhooks.retry_base_ms = 100;
   config.webhooks.retry_max_ms = 400;
   config.webhooks.retry_for_s = 2;
+  config.scheduler.time_step_s = 1;  // bookings seconds from now, for the reminders' tests
   return config;
 }
 

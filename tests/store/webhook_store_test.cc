@@ -61,7 +61,24 @@ class WebhookStoreTest : public ::testing::Test {
   }
 
   Job MakeJob(const std::string& id, const std::string& subscription = "whk_1") {
-    return Job{id, subscription, "booking.created", R"({"type":"booking.created"})", NowMs()};
+    Job job;
+    job.id = id;
+    job.subscription_id = subscription;
+    job.type = "booking.created";
+    job.body = R"({"type":"booking.created"})";
+    job.time_ms = NowMs();
+    return job;
+  }
+
+  // A reminder of booking bk_1 set by stream entry `entry`, due in `in_ms` (cancelling with 0).
+  Job Reminder(const std::string& id, const std::string& entry, int64_t in_ms) {
+    Job job = MakeJob(id);
+    job.type = "booking.starts_soon";
+    job.slot = "whk_1|booking.starts_soon|bk_1";
+    job.entry_id = entry;
+    job.due_ms = in_ms > 0 ? NowMs() + in_ms : 0;
+    job.cancels = in_ms == 0;
+    return job;
   }
 
   // The one job queued now, taken.
@@ -93,6 +110,39 @@ TEST_F(WebhookStoreTest, AChangeQueuedTwiceIsOneJob) {
   EXPECT_EQ(*store_->Enqueue({MakeJob("msg_a"), MakeJob("msg_b")}), 2);
   EXPECT_EQ(*store_->Enqueue({MakeJob("msg_a")}), 0);
   EXPECT_EQ(*store_->Backlog(), 2);
+}
+
+TEST_F(WebhookStoreTest, ATimedJobWaitsInItsSlotWhichOnlyALaterChangeMovesOrEmpties) {
+  Insert(Subscription("whk_1"));
+  ASSERT_EQ(*store_->Enqueue({Reminder("msg_r1", "1000-0", 60000)}), 1);
+  EXPECT_EQ(*store_->Backlog(), 0);     // waiting for its time is not a backlog
+  EXPECT_EQ(*store_->QueueDue(10), 0);  // not due for a minute
+  EXPECT_EQ(redis_server_->Cli("HGET 'is:{wh}:j:msg_r1' st"), "timed\n");
+  // The same change read again (a replica died before acknowledging it): nothing new.
+  EXPECT_EQ(*store_->Enqueue({Reminder("msg_r1", "1000-0", 60000)}), 0);
+  // An earlier change read late does not undo it.
+  EXPECT_EQ(*store_->Enqueue({Reminder("msg_r0", "999-5", 30000)}), 0);
+  EXPECT_EQ(redis_server_->Cli("EXISTS 'is:{wh}:j:msg_r0'"), "0\n");
+  // A later change moves it: the waiting job is replaced.
+  ASSERT_EQ(*store_->Enqueue({Reminder("msg_r2", "1000-1", 60000)}), 1);
+  EXPECT_EQ(redis_server_->Cli("EXISTS 'is:{wh}:j:msg_r1'"), "0\n");
+  EXPECT_EQ(redis_server_->Cli("ZSCORE 'is:{wh}:at' msg_r1"), "\n");
+  // A still later one cancels it; one after that sets it again, and it comes when due.
+  EXPECT_EQ(*store_->Enqueue({Reminder("", "2000-0", 0)}), 0);
+  EXPECT_EQ(redis_server_->Cli("EXISTS 'is:{wh}:j:msg_r2'"), "0\n");
+  EXPECT_EQ(*store_->Enqueue({Reminder("msg_r2", "1500-0", 60000)}), 0);  // older than the cancel
+  ASSERT_EQ(*store_->Enqueue({Reminder("msg_r3", "3000-0", 60000)}), 1);
+  redis_server_->Cli("ZADD 'is:{wh}:at' 1 msg_r3");  // due now
+  EXPECT_EQ(*store_->QueueDue(10), 1);
+  const QueuedJob due = ReadOne();
+  EXPECT_EQ(due.job_id, "msg_r3");
+  auto taken = store_->Take(due, limits_);
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  EXPECT_EQ(taken->state, TakenJob::State::kSend);
+  EXPECT_EQ(taken->type, "booking.starts_soon");
+  // Sent: a later change that keeps the same time finds the job and sends nothing new.
+  EXPECT_EQ(*store_->Settle(due, Attempt{true, 204, 5, "", 0}, limits_), Settled::kDelivered);
+  EXPECT_EQ(*store_->Enqueue({Reminder("msg_r3", "4000-0", 60000)}), 0);
 }
 
 TEST_F(WebhookStoreTest, ADeliveredJobIsRememberedWithoutItsBodyAndNotQueuedAgain) {
