@@ -8,6 +8,7 @@ namespace infrashare::testing {
 
 WebhookReceiver::WebhookReceiver() : server_(std::make_unique<httplib::Server>()) {
   server_->Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
+    const auto arrived = std::chrono::system_clock::now();
     std::chrono::milliseconds delay;
     {
       std::lock_guard lock(mutex_);
@@ -15,6 +16,7 @@ WebhookReceiver::WebhookReceiver() : server_(std::make_unique<httplib::Server>()
     }
     if (delay.count() > 0) std::this_thread::sleep_for(delay);
     Delivery d;
+    d.arrived = arrived;
     d.path = request.path;
     d.id = request.get_header_value("webhook-id");
     d.timestamp = request.get_header_value("webhook-timestamp");

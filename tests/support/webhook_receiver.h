@@ -23,6 +23,7 @@ class WebhookReceiver {
   struct Delivery {
     std::string path, id, timestamp, signature, body;
     int answered = 0;  // the status it was answered with
+    std::chrono::system_clock::time_point arrived;
   };
 
   WebhookReceiver();
