@@ -227,7 +227,8 @@ TEST(DeskRestart, DeskIsNotServingWhileItsDeadlinesCannotBeApplied) {
   }
   EXPECT_EQ(Get(desk.get(), open_offer.id()).state(), INQUIRY_STATE_OFFERED);
 
-  redis.Cli("DEL 'is:{dk}:tm'");
+  // One step (RENAME replaces the string): between a DEL and a RENAME, a pass over no timers at
+  // all would succeed and turn the desk SERVING before the lapsed offer is taken back.
   redis.Cli("RENAME 'is:{dk}:tm-aside' 'is:{dk}:tm'");
   bool serving = false;
   for (int n = 0; n < 500 && !serving; ++n) {
