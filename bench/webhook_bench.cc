@@ -109,8 +109,8 @@ void Book(Setup& s, int count, int threads, double per_second,
     workers.emplace_back([&] {
       for (int n = next++; n < count; n = next++) {
         if (per_second > 0)
-          std::this_thread::sleep_until(start + std::chrono::microseconds(static_cast<int64_t>(
-                                                    n * 1e6 / per_second)));
+          std::this_thread::sleep_until(
+              start + std::chrono::microseconds(static_cast<int64_t>(n * 1e6 / per_second)));
         sch::CreateBookingRequest request;
         make(n, &request);
         sch::Booking booking;
@@ -204,7 +204,8 @@ int main(int argc, char** argv) {
   for (const auto& d : receiver.Received("/planning")) {
     whk::WebhookPayload payload;
     if (!google::protobuf::util::JsonStringToMessage(d.body, &payload).ok()) continue;
-    const int64_t changed = payload.timestamp().seconds() * 1000 + payload.timestamp().nanos() / 1000000;
+    const int64_t changed =
+        payload.timestamp().seconds() * 1000 + payload.timestamp().nanos() / 1000000;
     lag_ms.push_back(static_cast<double>(MsOf(d.arrived) - changed));
     last = std::max(last, d.arrived);
   }

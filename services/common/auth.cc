@@ -37,8 +37,9 @@ Caller FromInfo(const auth::v1::TokenInfo& info) {
 // which kept an expired token valid until the end of its second).
 google::protobuf::Timestamp Now() { return TimeUtil::MillisecondsToTimestamp(NowMs()); }
 
-constexpr std::array<absl::string_view, 5> kServices = {"auth", "registry", "scheduler", "desk",
-                                                        "privacy"};
+// Every service a token may be scoped to: the first part of a method's name (Caller::MayCall).
+constexpr std::array<absl::string_view, 8> kServices = {
+    "auth", "registry", "scheduler", "desk", "privacy", "programme", "impact", "webhook"};
 
 // Whether a token scoped to `services` (empty = all) is within the caller's scope: a scoped token
 // hands out, and rotates, no more than its own scope.
@@ -261,7 +262,8 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Create(
   for (int i = 0; i < request.services_size(); ++i)
     if (std::find(kServices.begin(), kServices.end(), request.services(i)) == kServices.end())
       errors.Add(absl::StrCat("services[", i, "]"),
-                 "is not one of auth, registry, scheduler, desk, privacy");
+                 "is not one of auth, registry, scheduler, desk, privacy, programme, impact, "
+                 "webhook");
   if (!errors.empty()) return errors.ToStatus();
   if (!WithinScope(caller, request.services())) {
     return Forbidden("a token scoped to some services creates tokens scoped within them");

@@ -224,8 +224,16 @@ class Checker {
     if (!std::isfinite(value)) {
       errors_->Add(path, "must be a finite number");
     } else if (value < bound.min || value > bound.max) {
-      errors_->Add(path, absl::StrCat("must be between ", bound.min, " and ", bound.max));
+      errors_->Add(
+          path, absl::StrCat("must be between ", Written(bound.min), " and ", Written(bound.max)));
     }
+  }
+
+  // 1000000000, not 1e+09: people read the message.
+  static std::string Written(double bound) {
+    if (bound == std::floor(bound) && std::fabs(bound) < 1e15)
+      return absl::StrCat(static_cast<int64_t>(bound));
+    return absl::StrCat(bound);
   }
 
   void CheckTimestamp(const Message& t, const std::string& path) {

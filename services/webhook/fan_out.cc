@@ -92,6 +92,7 @@ absl::StatusOr<std::vector<Job>> FanOut::JobsOf(EventSource* source, const std::
       job.id = WebhookIdOf(route->subscription_id, stream, entry.id);
       job.subscription_id = route->subscription_id;
       job.type = kind->payload_type;
+      job.event_type = kind->event_type;
       job.time_ms = time_ms;
       if (!google::protobuf::util::MessageToJsonString(payload, &job.body).ok())
         return absl::InternalError("a webhook payload could not be written as JSON");
@@ -124,6 +125,7 @@ absl::Status FanOut::TimedJobsOf(EventSource* source, const std::string& stream,
       Job job;
       job.subscription_id = route->subscription_id;
       job.type = trigger.payload_type;
+      job.event_type = v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER;
       job.time_ms = time_ms;
       job.entry_id = entry.id;
       if (trigger.now) {

@@ -83,6 +83,9 @@ bool IsPublicV6(const unsigned char* a) {
     if (a[10] == 0xff && a[11] == 0xff) return IsPublicV4(V4At(a + 12));
     if (a[10] == 0 && a[11] == 0) return false;
   }
+  // ::ffff:0:0:0/96 (IPv4-translated, RFC 2765): the IPv4 address decides.
+  if (std::memcmp(a, kZero, 8) == 0 && a[8] == 0xff && a[9] == 0xff && a[10] == 0 && a[11] == 0)
+    return IsPublicV4(V4At(a + 12));
   // 64:ff9b::/96 and 64:ff9b:1::/48 (NAT64): the IPv4 address they carry decides.
   if (StartsWithBits(a, {0x00, 0x64, 0xff, 0x9b}, 32)) return IsPublicV4(V4At(a + 12));
   // 2002::/16 (6to4): the IPv4 address in bits 16-47.

@@ -14,7 +14,8 @@
 --   <w>j:<job>       hash    one change for one subscription: sub, type, body (the JSON), t (the
 --                            change's time, ms), first (first queued, ms), at (attempts), q (its
 --                            entry in <w>q, '' when not queued), st (queued|retry|dead|done), err,
---                            sc (last HTTP status), dead (ms); a timed job waits with st 'timed'
+--                            sc (last HTTP status), dead (ms), et (the event type the subscription
+--                            must still receive); a timed job waits with st 'timed'
 --   <w>retry         zset    job -> when it is tried again (ms)
 --   <w>at            zset    timed job (st 'timed') -> when it is due (ms)
 --   <w>slot:<slot>   hash    a timed trigger's slot (<sub>|<type>|<object>): j (its job), e (the
@@ -167,11 +168,13 @@ local function wh_enqueue(keys, args)
       if tonumber(job.at) > 0 then
         redis.call('ZADD', k.at, job.at, job.id)
         redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
-                   'first', now, 'at', '0', 'q', '', 'st', 'timed', 'err', '', 'sc', '0')
+                   'et', job.et, 'first', now, 'at', '0', 'q', '', 'st', 'timed', 'err', '',
+                   'sc', '0')
       else
         local entry = redis.call('XADD', k.q, '*', 'j', job.id)
         redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
-                   'first', now, 'at', '0', 'q', entry, 'st', 'queued', 'err', '', 'sc', '0')
+                   'et', job.et, 'first', now, 'at', '0', 'q', entry, 'st', 'queued', 'err', '',
+                   'sc', '0')
       end
       queued = queued + 1
     end
@@ -202,10 +205,20 @@ local function bury(base, id, job, now, max)
   end
 end
 
+-- Whether subscription `sub` still receives event type `et` (a number as text; '' or '0': any).
+local function receives(sub, et)
+  if not et or et == '' or et == '0' then return true end
+  for type in string.gmatch(sub.ev or '', '%d+') do
+    if type == et then return true end
+  end
+  return false
+end
+
 -- KEYS: base, q. ARGV: job, entry (its entry in q), dl_max, log_max.
 -- What a sender needs to deliver the job: {'send', type, body, at, url, k, kp, kpx, org, sub, t}.
--- Or {'stale'} (settled meanwhile by another replica), {'gone'} (its subscription was deleted:
--- dropped), {'off'} (its subscription is disabled: a dead letter). Those three leave the queue.
+-- Or {'stale'} (settled meanwhile by another replica), {'gone'} (its subscription was deleted or
+-- no longer receives the job's kind of change: dropped), {'off'} (its subscription is disabled:
+-- a dead letter). Those three leave the queue.
 local function wh_take(keys, args)
   local k, a = named(keys, args)
   local job = read_hash(k.base .. 'j:' .. a.job)
@@ -214,7 +227,7 @@ local function wh_take(keys, args)
     return {'stale'}
   end
   local sub = read_hash(k.base .. 's:' .. job.sub)
-  if not sub then
+  if not sub or not receives(sub, job.et) then
     unqueue(k, a.entry)
     drop_job(k.base, a.job)
     return {'gone'}

@@ -265,6 +265,7 @@ absl::StatusOr<int> RedisWebhookStore::Enqueue(const std::vector<Job>& jobs) {
                     {"type", job.type},
                     {"body", job.body},
                     {"t", std::to_string(job.time_ms)},
+                    {"et", std::to_string(job.event_type)},
                     {"slot", job.slot},
                     {"e", job.entry_id},
                     {"at", std::to_string(job.due_ms)},

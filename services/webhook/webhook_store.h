@@ -36,6 +36,9 @@ struct Job {
   std::string type;     // e.g. "booking.created"
   std::string body;     // the JSON payload
   int64_t time_ms = 0;  // when the change happened
+  // What the subscription must still receive when the job is sent (a WebhookEventType number):
+  // a kind removed from it meanwhile drops the job. 0: no check.
+  int event_type = 0;
   // A timed job holds a slot: one per subscription, kind and object (e.g. a booking's reminder).
   // A later change of the object (by its stream entry id) replaces the slot's job while it waits,
   // or with `cancels` removes it; an earlier change read late (a replica died) changes nothing.
@@ -56,7 +59,7 @@ struct TakenJob {
   enum class State {
     kSend,   // deliver it
     kStale,  // settled meanwhile (another replica took it over): nothing to do
-    kGone,   // its subscription was deleted: dropped
+    kGone,   // its subscription was deleted, or receives such changes no more: dropped
     kOff,    // its subscription is disabled: now a dead letter
   };
   State state = State::kStale;

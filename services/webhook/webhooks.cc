@@ -229,6 +229,17 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::RotateSecret(
   if (request.overlap_seconds() < 0 || request.overlap_seconds() > kMaxOverlapSeconds)
     return InvalidField("overlap_seconds",
                         absl::StrCat("must be between 0 and ", kMaxOverlapSeconds));
+  // The request names no etag: a change made meanwhile by someone else (ABORTED) is read again
+  // and the rotation applied to it, a few times.
+  absl::StatusOr<v1::WebhookSubscription> rotated = absl::AbortedError("not tried");
+  for (int attempt = 0; attempt < 5 && rotated.status().code() == absl::StatusCode::kAborted;
+       ++attempt)
+    rotated = RotateOnce(caller, request);
+  return rotated;
+}
+
+absl::StatusOr<v1::WebhookSubscription> Webhooks::RotateOnce(
+    const Caller& caller, const v1::RotateWebhookSecretRequest& request) {
   auto current = Administered(caller, request.id(), "id");
   if (!current.ok()) return current.status();
   StoredSubscription next = *current;

@@ -58,6 +58,10 @@ class Webhooks {
   // The subscription as the API shows it now: no secret, no expired rotation.
   v1::WebhookSubscription Shown(const StoredSubscription& stored) const;
 
+  // One read and write of a rotation (ABORTED when the subscription changed in between).
+  absl::StatusOr<v1::WebhookSubscription> RotateOnce(const Caller& caller,
+                                                     const v1::RotateWebhookSecretRequest& request);
+
   WebhookStore* store_;
   registry::RegistryReadModel* registry_;
   WebhooksConfig config_;

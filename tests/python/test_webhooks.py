@@ -43,3 +43,16 @@ def test_a_changed_delivery_is_refused(change):
 def test_an_old_delivery_is_refused():
     with pytest.raises(ValueError, match="timestamp"):
         verify_webhook(SECRET, HEADERS, BODY, now=1614265330 + 301)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"Webhook-Timestamp": "9" * 400},  # int minus float: OverflowError unless checked first
+        {"Webhook-Timestamp": "１６１４２６５３３０"},  # full-width digits: isdigit() is true
+        {"Webhook-Signature": "v1,ö"},  # compare_digest refuses non-ASCII text (TypeError)
+    ],
+)
+def test_what_an_attacker_sends_is_a_value_error(change):
+    with pytest.raises(ValueError):
+        verify_webhook(SECRET, {**HEADERS, **change}, BODY, now=1614265330)

@@ -145,6 +145,27 @@ TEST_F(WebhookStoreTest, ATimedJobWaitsInItsSlotWhichOnlyALaterChangeMovesOrEmpt
   EXPECT_EQ(*store_->Enqueue({Reminder("msg_r3", "4000-0", 60000)}), 0);
 }
 
+TEST_F(WebhookStoreTest, AJobOfAKindTheSubscriptionNoLongerReceivesIsDropped) {
+  Insert(Subscription("whk_1"));  // receives bookings only
+  Job reminder = Reminder("msg_r", "1000-0", 60000);
+  reminder.event_type = v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER;
+  Job booking = MakeJob("msg_b");
+  booking.event_type = v1::WEBHOOK_EVENT_TYPE_BOOKING;
+  ASSERT_EQ(*store_->Enqueue({reminder, booking}), 2);
+  redis_server_->Cli("ZADD 'is:{wh}:at' 1 msg_r");  // due now
+  ASSERT_EQ(*store_->QueueDue(10), 1);
+  auto read = store_->ReadQueue("test", 10);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 2u);
+  for (const QueuedJob& job : *read) {
+    auto taken = store_->Take(job, limits_);
+    ASSERT_TRUE(taken.ok()) << taken.status();
+    EXPECT_EQ(taken->state, job.job_id == "msg_b" ? TakenJob::State::kSend : TakenJob::State::kGone)
+        << job.job_id;
+  }
+  EXPECT_EQ(redis_server_->Cli("EXISTS 'is:{wh}:j:msg_r'"), "0\n");
+}
+
 TEST_F(WebhookStoreTest, ADeliveredJobIsRememberedWithoutItsBodyAndNotQueuedAgain) {
   Insert(Subscription("whk_1"));
   ASSERT_EQ(*store_->Enqueue({MakeJob("msg_a")}), 1);

@@ -72,6 +72,10 @@ TEST(RequestLimits, NumbersMustBeFiniteAndInRange) {
   auth::v1::ListTokensRequest tokens;
   tokens.set_page_size(-1);
   EXPECT_EQ(FieldOf(tokens), "page_size");
+  auth::v1::RotateTokenRequest rotate;
+  rotate.set_overlap_seconds(-1);
+  const std::string said(CheckRequest(rotate, kLimits).message());
+  EXPECT_NE(said.find("between 0 and 1000000000"), std::string::npos) << said;  // not 1e+09
   registry::v1::SearchResourcesRequest search;
   search.mutable_within()->mutable_center()->set_latitude(std::nan(""));
   EXPECT_EQ(FieldOf(search), "within.center.latitude");

@@ -60,6 +60,7 @@ TEST(WebhookTarget, CountsOnlyPublicAddressesAsPublic) {
                               "fc00::1",
                               "ff02::1",
                               "::ffff:127.0.0.1",
+                              "::ffff:0:7f00:1",  // IPv4-translated 127.0.0.1
                               "::ffff:10.0.0.1",
                               "64:ff9b::a00:1",
                               "2002:c0a8:101::1",

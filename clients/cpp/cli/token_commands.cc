@@ -143,9 +143,11 @@ void AddTokenCreate(CLI::App* sub, App& app, const std::shared_ptr<TokenFlags>& 
   AddEnumOption<Role>(create, "--role", f->roles, "what it may do (repeatable)")->required();
   create->add_option("--network", f->networks, "network a coordinator coordinates (repeatable)");
   create->add_option("--description", f->description, "what the token is for");
-  create->add_option("--service", f->services,
-                     "auth, registry, scheduler, desk or privacy: the token may call only these "
-                     "(repeatable; default all)");
+  create->add_option(
+      "--service", f->services,
+      "auth, registry, scheduler, desk, privacy, programme, impact or webhook: the token may "
+      "call only these "
+      "(repeatable; default all)");
   create->callback([&app, f] {
     CreateTokenRequest request;
     request.set_organization_id(f->org);

@@ -38,6 +38,10 @@ def verify_webhook(secret, headers, body, tolerance_s=300, now=None):
     signatures = _header(headers, "webhook-signature")
     if not secret.startswith("whsec_"):
         raise ValueError("not a webhook secret (whsec_...)")
+    # Digits only, and few: int() of 400 digits minus a float would raise OverflowError, which a
+    # receiver catching ValueError would answer with a 500.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise ValueError("webhook-timestamp is not a time in seconds")
     if abs((time.time() if now is None else now) - int(timestamp)) > tolerance_s:
         raise ValueError("webhook-timestamp too far from now")
     key = base64.b64decode(secret[len("whsec_") :])
@@ -45,6 +49,12 @@ def verify_webhook(secret, headers, body, tolerance_s=300, now=None):
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
     for signature in signatures.split(" "):
         version, _, value = signature.partition(",")
-        if version == "v1" and hmac.compare_digest(value, expected):
-            return json_format.Parse(body, webhook_pb2.WebhookPayload(), ignore_unknown_fields=True)
+        # As bytes: compare_digest refuses str with non-ASCII characters (TypeError).
+        if version == "v1" and hmac.compare_digest(value.encode(), expected.encode()):
+            try:
+                return json_format.Parse(
+                    body, webhook_pb2.WebhookPayload(), ignore_unknown_fields=True
+                )
+            except json_format.ParseError as error:
+                raise ValueError(f"the body is not a webhook payload: {error}") from error
     raise ValueError("no valid webhook-signature")

@@ -32,6 +32,8 @@ export function verifyWebhook(
   const timestamp = header(headers, "webhook-timestamp");
   const signatures = header(headers, "webhook-signature");
   if (!secret.startsWith("whsec_")) throw new Error("not a webhook secret (whsec_...)");
+  // Digits only: Number("abc") is NaN, and NaN is never "too far" from now.
+  if (!/^[0-9]{1,12}$/.test(timestamp)) throw new Error("webhook-timestamp is not a time in seconds");
   if (Math.abs(nowS - Number(timestamp)) > toleranceS) throw new Error("webhook-timestamp too far from now");
   const key = Buffer.from(secret.slice("whsec_".length), "base64");
   const expected = createHmac("sha256", key)

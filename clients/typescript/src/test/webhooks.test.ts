@@ -22,3 +22,8 @@ test("a changed or old delivery is refused", () => {
   assert.throws(() => verifyWebhook(SECRET, HEADERS, '{"test": 1}', 300, 1614265330));
   assert.throws(() => verifyWebhook(SECRET, HEADERS, BODY, 300, 1614265330 + 301), /timestamp/);
 });
+
+test("a timestamp that is not a number of seconds is refused", () => {
+  for (const timestamp of ["abc", "", "1e9", "9".repeat(400)])
+    assert.throws(() => verifyWebhook(SECRET, { ...HEADERS, "webhook-timestamp": timestamp }, BODY, 300, 1614265330), /timestamp/);
+});
