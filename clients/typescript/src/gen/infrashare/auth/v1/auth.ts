@@ -106,7 +106,8 @@ export interface TokenInfo {
   /** token id of the creator */
   createdBy: string;
   /**
-   * The services this token may call: "auth", "registry", "scheduler", "desk", "privacy"; empty = all.
+   * The services this token may call: "auth", "registry", "scheduler", "desk", "privacy",
+   * "programme", "impact", "webhook"; empty = all.
    * Roles still decide what it may do there. WhoAmI always answers.
    */
   services: string[];
