@@ -42,8 +42,13 @@ std::string ErrorOf(CURLcode code) {
       return "connection closed";
     case CURLE_ABORTED_BY_CALLBACK:
       return "server shutting down";
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return "not an HTTP answer";
+    case CURLE_OUT_OF_MEMORY:  // what libcurl says of a header too large to keep
+      return "answer too large";
     default:
-      return curl_easy_strerror(code);
+      return absl::StrCat("failed: ", curl_easy_strerror(code));
   }
 }
 

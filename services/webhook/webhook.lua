@@ -15,7 +15,8 @@
 --                            change's time, ms), first (first queued, ms), at (attempts), q (its
 --                            entry in <w>q, '' when not queued), st (queued|retry|dead|done), err,
 --                            sc (last HTTP status), dead (ms), et (the event type the subscription
---                            must still receive); a timed job waits with st 'timed'
+--                            must still receive); a timed job waits with st 'timed' and keeps
+--                            timed '1' (a disabled subscription drops it: no late reminders)
 --   <w>retry         zset    job -> when it is tried again (ms)
 --   <w>at            zset    timed job (st 'timed') -> when it is due (ms)
 --   <w>slot:<slot>   hash    a timed trigger's slot (<sub>|<type>|<object>): j (its job), e (the
@@ -169,7 +170,7 @@ local function wh_enqueue(keys, args)
         redis.call('ZADD', k.at, job.at, job.id)
         redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
                    'et', job.et, 'first', now, 'at', '0', 'q', '', 'st', 'timed', 'err', '',
-                   'sc', '0')
+                   'sc', '0', 'timed', '1')
       else
         local entry = redis.call('XADD', k.q, '*', 'j', job.id)
         redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
@@ -234,6 +235,11 @@ local function wh_take(keys, args)
   end
   if sub.en ~= '1' then
     unqueue(k, a.entry)
+    if job.timed == '1' then
+      -- A reminder is of its moment: sent later (a redelivery) it would remind of the past.
+      drop_job(k.base, a.job)
+      return {'gone'}
+    end
     local now = int_text(now_ms())
     bury(k.base, a.job, job, now, a.dl_max)
     log_attempt(k.base, job.sub, a.log_max, {t = now, w = a.job, ty = job.type,
@@ -283,7 +289,7 @@ local function wh_settle(keys, args)
   bury(k.base, a.job, job, int_text(now), a.dl_max)
   local sub = k.base .. 's:' .. job.sub
   if redis.call('HGET', sub, 'en') == '1' then
-    redis.call('HSET', sub, 'en', '0', 'dt', int_text(now), 'dw', a.job, 'dr',
+    redis.call('HSET', sub, 'en', '0', 'up', int_text(now), 'dt', int_text(now), 'dw', a.job, 'dr',
                'retries ran out after ' .. attempt .. ' attempts: ' .. a.error)
     redis.call('HINCRBY', sub, 'v', 1)
     redis.call('INCR', k.ver)

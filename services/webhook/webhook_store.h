@@ -59,7 +59,8 @@ struct TakenJob {
   enum class State {
     kSend,   // deliver it
     kStale,  // settled meanwhile (another replica took it over): nothing to do
-    kGone,   // its subscription was deleted, or receives such changes no more: dropped
+    kGone,   // its subscription was deleted, receives such changes no more, or (a reminder) is
+             // disabled: dropped
     kOff,    // its subscription is disabled: now a dead letter
   };
   State state = State::kStale;

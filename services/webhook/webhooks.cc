@@ -80,6 +80,9 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Create(
       request.organization_id().empty() ? caller.organization_id : request.organization_id();
   if (!caller.IsAdminOf(organization))
     return Forbidden("an organisation's admins manage its webhook subscriptions");
+  // A platform admin's token is not an organisation's: name the one the subscription is for.
+  if (request.organization_id().empty() && caller.IsPlatformAdmin())
+    return InvalidField("organization_id", "is required of a platform admin");
   FieldErrors errors;
   if (request.description().size() > kMaxDescriptionBytes)
     errors.Add("description", absl::StrCat("at most ", kMaxDescriptionBytes, " bytes"));
@@ -128,6 +131,9 @@ absl::StatusOr<v1::ListWebhookSubscriptionsResponse> Webhooks::List(
       request.organization_id().empty() ? caller.organization_id : request.organization_id();
   if (!caller.IsAdminOf(organization))
     return Forbidden("an organisation's admins list its webhook subscriptions");
+  auto exists = registry_->OrganizationExists(organization);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return NotFoundError("organization", organization);
   auto stored = store_->OfOrganization(organization);
   if (!stored.ok()) return stored.status();
   v1::ListWebhookSubscriptionsResponse response;

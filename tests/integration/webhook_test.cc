@@ -727,6 +727,17 @@ TEST_F(WebhookTest, SubscriptionsAreValidatedAuthorizedAndReplayed) {
   EXPECT_EQ(
       webhooks->ListWebhookSubscriptions(As(outsider_admin_).get(), list, &listed).error_code(),
       grpc::StatusCode::PERMISSION_DENIED);
+  // A platform admin names the organisation: one that does not exist is NOT_FOUND, none at all
+  // when subscribing is INVALID_ARGUMENT (the platform is no organisation of the registry).
+  list.set_organization_id("no-such-org");
+  EXPECT_EQ(webhooks->ListWebhookSubscriptions(Admin().get(), list, &listed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  CreateWebhookSubscriptionRequest unnamed;
+  unnamed.set_target_url(receiver_->Url("/unnamed"));
+  unnamed.add_event_types(WEBHOOK_EVENT_TYPE_BOOKING);
+  WebhookSubscription none;
+  EXPECT_EQ(webhooks->CreateWebhookSubscription(Admin().get(), unnamed, &none).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   // Updates: a stale etag is ABORTED, a bad field is named, an unknown mask path refused.
   UpdateWebhookSubscriptionRequest update;

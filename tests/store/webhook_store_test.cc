@@ -145,6 +145,20 @@ TEST_F(WebhookStoreTest, ATimedJobWaitsInItsSlotWhichOnlyALaterChangeMovesOrEmpt
   EXPECT_EQ(*store_->Enqueue({Reminder("msg_r3", "4000-0", 60000)}), 0);
 }
 
+TEST_F(WebhookStoreTest, AReminderDueWhileTheSubscriptionIsDisabledIsDroppedNotKept) {
+  StoredSubscription s = Subscription("whk_1");
+  s.subscription.set_enabled(false);
+  Insert(s);
+  ASSERT_EQ(*store_->Enqueue({Reminder("msg_r", "1000-0", 60000)}), 1);
+  redis_server_->Cli("ZADD 'is:{wh}:at' 1 msg_r");  // due now
+  ASSERT_EQ(*store_->QueueDue(10), 1);
+  auto taken = store_->Take(ReadOne(), limits_);
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  EXPECT_EQ(taken->state, TakenJob::State::kGone);
+  EXPECT_EQ(redis_server_->Cli("EXISTS 'is:{wh}:j:msg_r'"), "0\n");
+  EXPECT_EQ(redis_server_->Cli("ZCARD 'is:{wh}:dl:whk_1'"), "0\n");  // no dead letter
+}
+
 TEST_F(WebhookStoreTest, AJobOfAKindTheSubscriptionNoLongerReceivesIsDropped) {
   Insert(Subscription("whk_1"));  // receives bookings only
   Job reminder = Reminder("msg_r", "1000-0", 60000);
