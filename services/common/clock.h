@@ -28,4 +28,10 @@ inline std::optional<google::protobuf::Timestamp> TimestampOfMs(int64_t ms) {
   return TimeUtil::MillisecondsToTimestamp(ms);
 }
 
+// Sets `out` to `ms` when it is a time (> 0) a Timestamp can hold; leaves it unset otherwise.
+inline void SetTimestampOfMs(int64_t ms, google::protobuf::Timestamp* out) {
+  if (ms <= 0) return;
+  if (auto t = TimestampOfMs(ms)) *out = *t;
+}
+
 }  // namespace infrashare

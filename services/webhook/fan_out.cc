@@ -61,6 +61,9 @@ absl::Status FanOut::Refresh() {
                       int64_t{s.reminder_lead_seconds()} * 1000});
   }
   routes_ = std::move(routes);
+  any_reminders_ = std::any_of(routes_.begin(), routes_.end(), [](const Route& route) {
+    return route.event_types.count(v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER) > 0;
+  });
   version_ = *version;
   return absl::OkStatus();
 }
@@ -105,10 +108,7 @@ absl::StatusOr<std::vector<Job>> FanOut::JobsOf(EventSource* source, const std::
 
 absl::Status FanOut::TimedJobsOf(EventSource* source, const std::string& stream,
                                  const StreamEntry& entry, std::vector<Job>* jobs) {
-  const bool any = std::any_of(routes_.begin(), routes_.end(), [](const Route& route) {
-    return route.event_types.count(v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER) > 0;
-  });
-  if (!any) return absl::OkStatus();
+  if (!any_reminders_) return absl::OkStatus();  // the entry is not even parsed for triggers
   const int64_t time_ms = TimeOfEntry(entry.id);
   for (const TimedTrigger& trigger : source->Timed(entry)) {
     std::vector<const Route*> routes;

@@ -65,8 +65,9 @@ class FanOut {
   OrganizationCheck organization_exists_;
   Options options_;
   ConsumerGroup group_;
-  std::string version_;        // of the subscriptions read
-  std::vector<Route> routes_;  // enabled subscriptions only
+  std::string version_;         // of the subscriptions read
+  std::vector<Route> routes_;   // enabled subscriptions only
+  bool any_reminders_ = false;  // one of them receives WEBHOOK_EVENT_TYPE_BOOKING_REMINDER
 };
 
 }  // namespace infrashare::webhook

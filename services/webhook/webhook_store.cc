@@ -34,11 +34,6 @@ std::string Text(const Fields& fields, const std::string& name) {
   return it == fields.end() ? "" : it->second;
 }
 
-void SetTime(int64_t ms, google::protobuf::Timestamp* out) {
-  if (ms <= 0) return;
-  if (auto t = TimestampOfMs(ms)) *out = *t;
-}
-
 int64_t MsOf(const google::protobuf::Timestamp& t) {
   return t.seconds() == 0 && t.nanos() == 0 ? 0 : TimeUtil::TimestampToMilliseconds(t);
 }
@@ -63,8 +58,8 @@ StoredSubscription SubscriptionOf(const Fields& f) {
   }
   s.set_enabled(Text(f, "en") == "1");
   s.set_description(Text(f, "ds"));
-  SetTime(Number(f, "cr"), s.mutable_create_time());
-  SetTime(Number(f, "up"), s.mutable_update_time());
+  SetTimestampOfMs(Number(f, "cr"), s.mutable_create_time());
+  SetTimestampOfMs(Number(f, "up"), s.mutable_update_time());
   s.set_created_by(Text(f, "by"));
   // Stored before reminders existed: the default.
   const int64_t lead = Number(f, "rl");
@@ -74,9 +69,9 @@ StoredSubscription SubscriptionOf(const Fields& f) {
   stored.secret = Text(f, "k");
   stored.previous_secret = Text(f, "kp");
   stored.previous_until_ms = stored.previous_secret.empty() ? 0 : Number(f, "kpx");
-  SetTime(stored.previous_until_ms, s.mutable_previous_secret_expire_time());
+  SetTimestampOfMs(stored.previous_until_ms, s.mutable_previous_secret_expire_time());
   if (const int64_t disabled = Number(f, "dt"); disabled > 0) {
-    SetTime(disabled, s.mutable_disabled()->mutable_time());
+    SetTimestampOfMs(disabled, s.mutable_disabled()->mutable_time());
     s.mutable_disabled()->set_reason(Text(f, "dr"));
     s.mutable_disabled()->set_webhook_id(Text(f, "dw"));
   }
@@ -390,7 +385,7 @@ absl::StatusOr<std::vector<v1::WebhookDelivery>> RedisWebhookStore::Deliveries(
     v1::WebhookDelivery d;
     d.set_webhook_id(JsonText(entry, "w"));
     d.set_type(JsonText(entry, "ty"));
-    SetTime(JsonNumber(entry, "t"), d.mutable_attempt_time());
+    SetTimestampOfMs(JsonNumber(entry, "t"), d.mutable_attempt_time());
     d.set_attempt(static_cast<int32_t>(JsonNumber(entry, "a")));
     d.set_status_code(static_cast<int32_t>(JsonNumber(entry, "s")));
     d.set_latency_ms(static_cast<int32_t>(JsonNumber(entry, "l")));
@@ -418,8 +413,8 @@ absl::StatusOr<std::vector<v1::WebhookDeadLetter>> RedisWebhookStore::DeadLetter
     (void)absl::SimpleAtoi(row.elements[2].str, &first);
     (void)absl::SimpleAtoi(row.elements[3].str, &dead);
     (void)absl::SimpleAtoi(row.elements[4].str, &attempts);
-    SetTime(first, letter.mutable_first_attempt_time());
-    SetTime(dead, letter.mutable_dead_time());
+    SetTimestampOfMs(first, letter.mutable_first_attempt_time());
+    SetTimestampOfMs(dead, letter.mutable_dead_time());
     letter.set_attempts(attempts);
     letter.set_error(row.elements[5].str);
     out.push_back(std::move(letter));

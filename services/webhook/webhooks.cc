@@ -14,10 +14,6 @@
 namespace infrashare::webhook {
 namespace {
 
-void SetTime(int64_t ms, google::protobuf::Timestamp* out) {
-  if (auto t = TimestampOfMs(ms)) *out = *t;
-}
-
 // Adds a field's refusal (from InvalidField, whose message is "<field>: <description>") to the
 // request's other refusals.
 void Collect(const absl::Status& refused, FieldErrors* errors) {
@@ -107,8 +103,8 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Create(
   s.set_description(request.description());
   s.set_reminder_lead_seconds(*lead);
   const int64_t now = clock_();
-  SetTime(now, s.mutable_create_time());
-  SetTime(now, s.mutable_update_time());
+  SetTimestampOfMs(now, s.mutable_create_time());
+  SetTimestampOfMs(now, s.mutable_update_time());
   s.set_created_by(caller.token_id);
   s.set_etag("1");
   stored.secret = NewSecret();
@@ -200,7 +196,7 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Update(
     // Enabled again: what the server recorded when it disabled it is over.
     if (change.enabled()) s.clear_disabled();
   }
-  SetTime(clock_(), s.mutable_update_time());
+  SetTimestampOfMs(clock_(), s.mutable_update_time());
   s.set_etag(std::to_string(expected + 1));
   return store_->Put(next, expected, Shown(next),
                      store_->ReplayKey(caller.organization_id, IdempotencyKey(request)),
@@ -253,14 +249,15 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::RotateOnce(
   if (request.overlap_seconds() > 0) {
     next.previous_secret = current->secret;
     next.previous_until_ms = now + int64_t{request.overlap_seconds()} * 1000;
-    SetTime(next.previous_until_ms, next.subscription.mutable_previous_secret_expire_time());
+    SetTimestampOfMs(next.previous_until_ms,
+                     next.subscription.mutable_previous_secret_expire_time());
   } else {
     next.previous_secret.clear();
     next.previous_until_ms = 0;
     next.subscription.clear_previous_secret_expire_time();
   }
   next.secret = NewSecret();
-  SetTime(now, next.subscription.mutable_update_time());
+  SetTimestampOfMs(now, next.subscription.mutable_update_time());
   next.subscription.set_etag(std::to_string(current->version + 1));
   v1::WebhookSubscription response = Shown(next);
   response.set_secret(next.secret);
