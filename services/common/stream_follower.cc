@@ -332,7 +332,7 @@ absl::Status StreamFollower::Attach(const std::shared_ptr<FollowedCall>& call) {
     reader = std::make_unique<Reader>();
     reader->key = key;
     reader->tail = starts.count(key) ? starts[key] : "0-0";
-    reader->connection = redis_->Dedicated();
+    reader->connection = redis_->Dedicated(key);
     new_key = true;
   }
   calls_.insert(call.get());
