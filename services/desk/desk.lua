@@ -389,11 +389,20 @@ local function dk_refer(keys, args)
     return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already handled by ' ..
                 'network ' .. to_net)
   end
+  -- Whoever holds it now joins the chain: the assignee referring it, or the one a coordinator
+  -- takes it from.
+  local holder = by
+  if holder == '' and i.st == 'ASSIGNED' and (i.as or '') ~= '' then
+    holder = i.as
+    holder_org = redis.call('HGET', c.base .. 'r:' .. holder, 'org') or ''
+  end
   local chain = i.ch or ''
-  if by ~= '' and chain == '' then chain = 'o:' .. holder_org .. ',r:' .. by
-  elseif by ~= '' then
-    if not contains(chain, 'r:' .. by) then chain = chain .. ',r:' .. by end
-    if not contains(chain, 'o:' .. holder_org) then chain = chain .. ',o:' .. holder_org end
+  if holder ~= '' and chain == '' then chain = 'o:' .. holder_org .. ',r:' .. holder
+  elseif holder ~= '' then
+    if not contains(chain, 'r:' .. holder) then chain = chain .. ',r:' .. holder end
+    if holder_org ~= '' and not contains(chain, 'o:' .. holder_org) then
+      chain = chain .. ',o:' .. holder_org
+    end
   end
   for _, org in ipairs({to_org, a.to_responder_org}) do
     if org ~= '' and contains(chain, 'o:' .. org) then
@@ -494,6 +503,15 @@ local function dk_erase(keys, args)
   local consent = (i.kt or '') ~= ''
   if consent then
     i.ks, i.kf, i.kh, i.kt, i.kb = '0', '0', '', '', ''
+    -- What the asker agreed to goes from the history too (that a consent was recorded stays).
+    local h = c.base .. 'h:' .. i.id
+    for n, raw in ipairs(redis.call('LRANGE', h, 0, -1)) do
+      local entry = cjson.decode(raw)
+      if entry.k == 'CONSENT' and entry.n ~= '' then
+        entry.n = ''
+        redis.call('LSET', h, n - 1, cjson.encode(entry))
+      end
+    end
     if i.fu == 'SCHEDULED' or i.fu == 'DUE' then
       i.fu = ''
       set_timer(c, i, nil)
