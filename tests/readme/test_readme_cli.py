@@ -154,9 +154,7 @@ def test_the_readme_cli_examples_run_as_written(served):
         f.write("readme-werkplaats;Werkplaats Één;lab;techoost-mbo;52,22;6,89\n")
     responders = json.loads(
         sh(served, "infrashare -o json desk responder list --org techoost-hbo").stdout
-    )
-    if isinstance(responders, dict):
-        responders = next(v for v in responders.values() if isinstance(v, list))
+    )["responders"]
     values = {
         "<responder id>": responders[0]["id"],
         "<network>": "scale",
@@ -233,4 +231,4 @@ def test_the_readme_python_example_runs_as_written(served):
     assert done.returncode == 0, done.stdout + done.stderr
     calendar = open(os.path.join(served["home"], "lab.ics"), encoding="utf-8").read()
     assert "Open dag digitale tweelingen" in calendar, calendar
-    assert "TZID=Europe/Amsterdam:20270319T140000" in calendar, calendar
+    assert "TZID=Europe/Amsterdam:20320319T140000" in calendar, calendar
