@@ -66,8 +66,8 @@ class CliTest : public ::testing::Test {
     auto listed = Cli("-o json resource list --owner " + owner);
     EXPECT_EQ(listed.exit_code, 0) << listed.output;
     std::map<std::string, nlohmann::json> out;
-    for (auto& r : nlohmann::json::parse(listed.output)["resources"])
-      out[r["display_name"].get<std::string>()] = r;
+    const auto parsed = nlohmann::json::parse(listed.output);
+    for (const auto& r : parsed.at("resources")) out[r["display_name"].get<std::string>()] = r;
     return out;
   }
   std::unique_ptr<RedisServer> redis_;
