@@ -489,6 +489,8 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
   } else if (!caller.Coordinates(inquiry->network_id())) {
     return Forbidden(
         "the assignee refers an inquiry (give responder_id); coordinators refer escalated ones");
+  } else {
+    command.acting_network = inquiry->network_id();
   }
   const char* target_field = named_responder ? "target_responder_id" : "target_organization_id";
   std::string target_org = request.target_organization_id();
@@ -544,10 +546,13 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
   if (!errors.empty()) return errors.ToStatus();
   auto inquiry = Load(caller, request.id(), View::kFull);
   if (!inquiry.ok()) return inquiry.status();
+  std::string acting_network;
   if (!request.responder_id().empty()) {
     auto responder = ActingResponder(caller, request.responder_id());
     if (!responder.ok()) return responder.status();
-  } else if (!caller.Coordinates(inquiry->network_id())) {
+  } else if (caller.Coordinates(inquiry->network_id())) {
+    acting_network = inquiry->network_id();
+  } else {
     // The entry partner may withdraw the question it took in, and answers the asker itself once
     // it came back (escalation level 3); resolving is otherwise the assignee's.
     const bool returned =
@@ -562,8 +567,8 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
     if (absl::Status booked = CheckFacilityBooked(*inquiry, request.booking_id()); !booked.ok())
       return booked;
   }
-  auto resolved = store_->Resolve(request.id(), Actor(caller), request.responder_id(), request,
-                                  Replay(caller, IdempotencyKey(request)));
+  auto resolved = store_->Resolve(request.id(), Actor(caller), request.responder_id(),
+                                  acting_network, request, Replay(caller, IdempotencyKey(request)));
   if (!resolved.ok()) return resolved.status();
   return GetInquiry(caller, request.id());
 }

@@ -173,6 +173,12 @@ local function open(k, a)
   if replayed then return nil, nil, replayed end
   local i = read_hash(k.inquiry)
   if not i then return nil, nil, fail('NOT_FOUND', 'inquiry ' .. a.id) end
+  -- A coordinator acts for the network it coordinates (ARGV net): not once the inquiry has moved
+  -- on to another network, checked here in the same step as the change.
+  if (a.net or '') ~= '' and i.net ~= a.net then
+    return nil, nil, fail('FAILED_PRECONDITION', 'MOVED_ON the inquiry has moved on to ' ..
+                          'network ' .. i.net .. '; its coordinators act on it now')
+  end
   return c, i, nil
 end
 
@@ -494,6 +500,18 @@ end
 
 -- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, texts ('1' to
 -- blank the inquiry text, feedback comment and follow-up note too). Returns the inquiry as JSON.
+-- Blanks the notes of the inquiry's history entries of `kind` (the entries themselves stay).
+local function blank_notes(c, i, kind)
+  local h = c.base .. 'h:' .. i.id
+  for n, raw in ipairs(redis.call('LRANGE', h, 0, -1)) do
+    local entry = cjson.decode(raw)
+    if entry.k == kind and (entry.n or '') ~= '' then
+      entry.n = ''
+      redis.call('LSET', h, n - 1, cjson.encode(entry))
+    end
+  end
+end
+
 local function dk_erase(keys, args)
   local k, a = named(keys, args)
   local c, i, early = open(k, a)
@@ -504,14 +522,7 @@ local function dk_erase(keys, args)
   if consent then
     i.ks, i.kf, i.kh, i.kt, i.kb = '0', '0', '', '', ''
     -- What the asker agreed to goes from the history too (that a consent was recorded stays).
-    local h = c.base .. 'h:' .. i.id
-    for n, raw in ipairs(redis.call('LRANGE', h, 0, -1)) do
-      local entry = cjson.decode(raw)
-      if entry.k == 'CONSENT' and entry.n ~= '' then
-        entry.n = ''
-        redis.call('LSET', h, n - 1, cjson.encode(entry))
-      end
-    end
+    blank_notes(c, i, 'CONSENT')
     if i.fu == 'SCHEDULED' or i.fu == 'DUE' then
       i.fu = ''
       set_timer(c, i, nil)
@@ -525,7 +536,10 @@ local function dk_erase(keys, args)
                   ((i.tx or '') ~= '' or (i.fc or '') ~= '' or (i.fn or '') ~= '')
   if i.er ~= '1' or texts or consent then
     i.er = '1'
-    if texts then i.tx, i.fc, i.fn = '', '', '' end
+    if texts then
+      i.tx, i.fc, i.fn = '', '', ''
+      blank_notes(c, i, 'FOLLOW_UP_RECORDED')  -- the note written about the asker with them
+    end
     history(c, i, 'ERASED', a.actor, '', '', texts and 'texts' or '', 0)
     save(c, i)
   end

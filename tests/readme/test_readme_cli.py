@@ -106,9 +106,7 @@ def served():
         "home": home,
         "http": "http://" + env["INFRASHARE_HTTP_LISTEN"],
     }
-    os.killpg(
-        run.pid, signal.SIGINT
-    )  # as Ctrl-C: the script stops the server and Redis
+    os.killpg(run.pid, signal.SIGINT)  # as Ctrl-C: the script stops the server and Redis
     try:
         run.wait(timeout=30)
     except subprocess.TimeoutExpired:
@@ -156,9 +154,7 @@ def first_id(output):
 
 def test_the_readme_cli_examples_run_as_written(served):
     # What a reader brings: a CSV of their own for `import`, and the ids earlier lines printed.
-    with open(
-        os.path.join(served["home"], "resources.csv"), "w", encoding="utf-8"
-    ) as f:
+    with open(os.path.join(served["home"], "resources.csv"), "w", encoding="utf-8") as f:
         f.write("id;display_name;kind;owner_organization_id;latitude;longitude\n")
         f.write("readme-werkplaats;Werkplaats Één;lab;techoost-mbo;52,22;6,89\n")
     responders = json.loads(
@@ -205,9 +201,7 @@ def test_the_readme_cli_examples_run_as_written(served):
                 start_new_session=True,
             )
             time.sleep(3)
-            assert (
-                follower.poll() is None
-            ), f"{line}: ended early: {follower.communicate()}"
+            assert follower.poll() is None, f"{line}: ended early: {follower.communicate()}"
             os.killpg(follower.pid, signal.SIGTERM)
             _, err = follower.communicate(timeout=10)
             assert not any(code in err for code in NEVER), f"{line}: {err}"
@@ -217,9 +211,7 @@ def test_the_readme_cli_examples_run_as_written(served):
         said = done.stdout + done.stderr
         if done.returncode != 0:
             allowed = STATE_REFUSALS.get(prefix, ())
-            assert any(
-                code in said for code in allowed
-            ), f"{line}\n-> {done.returncode}: {said}"
+            assert any(code in said for code in allowed), f"{line}\n-> {done.returncode}: {said}"
         assert not any(code in said for code in NEVER), f"{line}\n-> {said}"
         assert done.returncode != 2 and "Usage" not in done.stderr, f"{line}\n-> {said}"
         key = gives.get(" ".join(words[:4])) or gives.get(prefix)
@@ -265,9 +257,7 @@ def test_the_readmes_other_shell_blocks_run_as_written(served):
         for placeholder, value in values.items():
             line = line.replace(placeholder, value)
         command = line.split(" #")[0]
-        assert not re.search(
-            r"<[a-z ]+>", command
-        ), f"no value for a placeholder in: {line}"
+        assert not re.search(r"<[a-z ]+>", command), f"no value for a placeholder in: {line}"
         done = sh(served, command)
         said = done.stdout + done.stderr
         assert done.returncode == 0, f"{line}\n-> {done.returncode}: {said}"
@@ -281,9 +271,7 @@ def test_the_readmes_other_shell_blocks_run_as_written(served):
             assert calendar.returncode == 0 and "BEGIN:VCALENDAR" in calendar.stdout
             # The feed's id, as the answer names it for revoking (the admin's token has no
             # organisation of its own to list feeds of).
-            values["<feed id>"] = re.search(
-                r"calendar-feed revoke (cal_\w+)", said
-            ).group(1)
+            values["<feed id>"] = re.search(r"calendar-feed revoke (cal_\w+)", said).group(1)
         if "calendar-feed revoke" in line:
             gone = subprocess.run(
                 [
@@ -323,9 +311,7 @@ def test_the_readme_python_example_runs_as_written(served):
     done = subprocess.run(
         ["/usr/bin/python3", "-"],
         input=block,
-        cwd=served[
-            "home"
-        ],  # where var/admin-token is, as in the checkout after `make run`
+        cwd=served["home"],  # where var/admin-token is, as in the checkout after `make run`
         env=dict(os.environ, PYTHONPATH=os.path.join(SOURCE, "clients", "python")),
         capture_output=True,
         text=True,

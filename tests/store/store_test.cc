@@ -1064,9 +1064,9 @@ TEST_F(DeskStoreTest, AnInquiryIsOfferedDeclinedAcceptedResolvedAndRated) {
   v1d::ResolveInquiryRequest resolve;
   resolve.set_outcome(v1d::OUTCOME_ANSWERED);
   resolve.set_note("printed");
-  EXPECT_EQ(store_->Resolve("inq1", "tok_r1", "r1", resolve, "").status().code(),
+  EXPECT_EQ(store_->Resolve("inq1", "tok_r1", "r1", "", resolve, "").status().code(),
             absl::StatusCode::kFailedPrecondition);  // NOT_ASSIGNED
-  auto resolved = store_->Resolve("inq1", "tok_r2", "r2", resolve, "");
+  auto resolved = store_->Resolve("inq1", "tok_r2", "r2", "", resolve, "");
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   EXPECT_EQ(resolved->state(), v1d::INQUIRY_STATE_RESOLVED);
   EXPECT_EQ(resolved->resolution_note(), "printed");
@@ -1314,10 +1314,19 @@ TEST_F(DeskStoreTest, ConsentGatesReferralsAcrossNetworksAndTheFollowUp) {
   desk::ReferCommand back{"inq1", "tok_coord", "", "", "", "", "back"};
   back.target_network_id = "net1";
   EXPECT_EQ(ErrorReason(store_->Refer(back, "").status()), "REFERRAL_LOOP");
+  // The first network's coordinators no longer act on it, even when their check passed just
+  // before the referral (the network is compared in the same step as the change).
+  desk::ReferCommand late{"inq1", "tok_coord", "", "", "o8", "", "ours after all"};
+  late.acting_network = "net1";
+  EXPECT_EQ(ErrorReason(store_->Refer(late, "").status()), "MOVED_ON");
+  v1d::ResolveInquiryRequest no_match;
+  no_match.set_outcome(v1d::OUTCOME_NO_MATCH);
+  EXPECT_EQ(ErrorReason(store_->Resolve("inq1", "tok_coord", "", "net1", no_match, "").status()),
+            "MOVED_ON");
 
   ASSERT_TRUE(store_
                   ->Resolve(
-                      "inq1", "tok_coord", "",
+                      "inq1", "tok_coord", "", "net2",
                       [] {
                         v1d::ResolveInquiryRequest r;
                         r.set_outcome(v1d::OUTCOME_ANSWERED);
@@ -1363,10 +1372,20 @@ TEST_F(DeskStoreTest, ConsentGatesReferralsAcrossNetworksAndTheFollowUp) {
   EXPECT_EQ(erased->follow_up().note(), "nog niet");
   EXPECT_EQ(ErrorReason(store_->RecordConsent("inq1", "tok_entry", consent, "").status()),
             "ERASED");
-  // Erasing the texts blanks the note written about the asker with them; the answer stays.
+  // Erasing the texts blanks the note written about the asker with them, in the history too;
+  // the answer stays.
   erased = store_->EraseAsker("inq1", "tok_admin", "", true);
   ASSERT_TRUE(erased.ok()) << erased.status();
   EXPECT_EQ(erased->follow_up().note(), "");
+  auto history = store_->GetInquiry("inq1", true);
+  ASSERT_TRUE(history.ok() && history->has_value());
+  int follow_ups = 0;
+  for (const auto& h : (*history)->inquiry.history())
+    if (h.kind() == v1d::HISTORY_KIND_FOLLOW_UP_RECORDED) {
+      ++follow_ups;
+      EXPECT_EQ(h.note(), "");
+    }
+  EXPECT_EQ(follow_ups, 1);
   EXPECT_EQ(erased->follow_up().state(), v1d::FollowUp::STATE_ANSWERED);
   EXPECT_FALSE(erased->follow_up().help_started());
 }

@@ -164,7 +164,8 @@ RedisCluster::RedisCluster(int primaries, int replicas) {
   std::string addresses;
   for (int i = 0; i < primaries * (1 + replicas); ++i) {
     nodes_.push_back(RedisServer::EmptyClusterNode({"--cluster-node-timeout", "1000"}));
-    addresses += " " + nodes_.back()->address();
+    addresses += ' ';
+    addresses += nodes_.back()->address();
   }
   const std::string out =
       nodes_.front()->Cli("--cluster create" + addresses + " --cluster-replicas " +
@@ -177,7 +178,10 @@ RedisCluster::RedisCluster(int primaries, int replicas) {
 
 std::string RedisCluster::seeds() const {
   std::string out;
-  for (const auto& node : nodes_) out += (out.empty() ? "" : ",") + node->address();
+  for (const auto& node : nodes_) {
+    if (!out.empty()) out += ',';
+    out += node->address();
+  }
   return out;
 }
 
@@ -320,7 +324,10 @@ bool RedisCluster::WaitUntilStable() const {
       for (const auto& line : ClusterNodes(node->Cli("CLUSTER NODES"))) {
         if (line[2].find("master") == std::string::npos || line.size() == 8) continue;
         std::string owner = AddressOf(line[1]);
-        for (size_t i = 8; i < line.size(); ++i) owner += " " + line[i];
+        for (size_t i = 8; i < line.size(); ++i) {
+          owner += ' ';
+          owner += line[i];
+        }
         owners.push_back(std::move(owner));
       }
       std::sort(owners.begin(), owners.end());
