@@ -175,7 +175,8 @@ local function open(k, a)
   if not i then return nil, nil, fail('NOT_FOUND', 'inquiry ' .. a.id) end
   -- A coordinator acts for the network it coordinates (ARGV net): not once the inquiry has moved
   -- on to another network, checked here in the same step as the change.
-  if (a.net or '') ~= '' and i.net ~= a.net then
+  local net = rawget(a, 'net')  -- passed by refer and resolve only
+  if net and net ~= '' and i.net ~= net then
     return nil, nil, fail('FAILED_PRECONDITION', 'MOVED_ON the inquiry has moved on to ' ..
                           'network ' .. i.net .. '; its coordinators act on it now')
   end
