@@ -8,11 +8,15 @@
 // ceiling). Starts its own Redis and the infrashare-server binary on loopback; every phase is
 // bounded in time.
 //
-// With --tls (or BENCH_TLS=1) it then starts a second server with TLS (certificates from
-// scripts/make-certs) on the same Redis under another key prefix, and runs the no-op and the two
-// uncontended booking phases against both servers in turn, twice: the cost of TLS.
+// Then, each against the first server, the no-op and the two uncontended booking phases on both
+// servers in turn, twice:
+//   --cluster  a second server on a Redis Cluster of three primaries: the cost of the cluster;
+//   --wait     a second server with redis.wait_replicas 1 on the same Redis, now with a replica,
+//              under another key prefix: the cost of WAIT 1;
+//   --tls      (or BENCH_TLS=1) a second server with TLS (certificates from scripts/make-certs) on
+//              the same Redis under another key prefix: the cost of TLS.
 //
-//   booking_bench SERVER_BINARY [seconds=10] [--tls]
+//   booking_bench SERVER_BINARY [seconds=10] [--cluster] [--wait] [--tls]
 #include <grpcpp/grpcpp.h>
 #include <stdlib.h>
 
@@ -307,13 +311,10 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-// The same phases against the plaintext server and the TLS server in turn, twice; returns the
-// number of failed calls.
-long long CompareTls(World& plain, World& tls, int seconds) {
-  std::printf(
-      "\nTLS (server certificate EC P-256, no client certificates) against plaintext, "
-      "phases alternating, %d s each:\n",
-      seconds);
+// The same phases against two servers in turn, twice each; prints what `other` costs against
+// `base` (a negative cost is a gain) and returns the number of failed calls.
+long long Compare(World& base, World& other, const std::string& base_name,
+                  const std::string& other_name, const std::string& cost_of, int seconds) {
   long long failed = 0;
   struct Phase {
     std::string name;
@@ -325,21 +326,51 @@ long long CompareTls(World& plain, World& tls, int seconds) {
       {"CreateBooking, 16 clients", [](World& w) { return BookOn(w, kResources); }, 16},
       {"CreateBooking, 64 clients", [](World& w) { return BookOn(w, kResources); }, 64},
   };
+  const size_t width = std::max(base_name.size(), other_name.size());
+  auto padded = [width](std::string name) { return name + std::string(width - name.size(), ' '); };
   for (const auto& phase : phases) {
-    double sum_plain = 0, sum_tls = 0;
+    double sum_base = 0, sum_other = 0;
     for (int round = 0; round < 2; ++round) {
-      const Result p = Run(phase.starter(plain), phase.clients, seconds);
-      Report("plaintext " + phase.name, p);
-      const Result t = Run(phase.starter(tls), phase.clients, seconds);
-      Report("TLS       " + phase.name, t);
-      sum_plain += p.per_second;
-      sum_tls += t.per_second;
-      failed += p.failed + t.failed;
+      const Result b = Run(phase.starter(base), phase.clients, seconds);
+      Report(padded(base_name) + " " + phase.name, b);
+      const Result o = Run(phase.starter(other), phase.clients, seconds);
+      Report(padded(other_name) + " " + phase.name, o);
+      sum_base += b.per_second;
+      sum_other += o.per_second;
+      failed += b.failed + o.failed;
     }
-    std::printf("  %-44s cost of TLS (mean of two): %.1f %%\n", phase.name.c_str(),
-                100.0 * (1 - sum_tls / sum_plain));
+    std::printf("  %-44s cost of %s (mean of two): %.1f %%\n", phase.name.c_str(), cost_of.c_str(),
+                100.0 * (1 - sum_other / sum_base));
   }
   return failed;
+}
+
+client::ClientOptions OptionsFor(const testing::ServerProcess& server) {
+  client::ClientOptions options;
+  options.server = "127.0.0.1:" + std::to_string(server.port());
+  options.token = testing::kAdminToken;
+  options.deadline = std::chrono::seconds(60);
+  return options;
+}
+
+// A second server on `env` (besides the bench's limits), populated and warmed up; nullptr if it
+// did not start.
+struct Other {
+  std::unique_ptr<testing::ServerProcess> server;
+  std::unique_ptr<World> world;
+};
+Other StartOther(const std::string& binary, const std::string& redis_url,
+                 std::map<std::string, std::string> env) {
+  Other other;
+  other.server = std::make_unique<testing::ServerProcess>(binary, redis_url, env);
+  if (!other.server->WaitUntilServing()) {
+    std::cerr << "the second server did not start\n";
+    return {};
+  }
+  other.world = Populate(OptionsFor(*other.server), grpc::InsecureChannelCredentials());
+  if (!other.world) return {};
+  Run(BookOn(*other.world, kResources), 16, 2);  // warm-up
+  return other;
 }
 
 }  // namespace
@@ -347,15 +378,20 @@ long long CompareTls(World& plain, World& tls, int seconds) {
 int main(int argc, char** argv) {
   std::vector<std::string> args;
   bool tls = getenv("BENCH_TLS") != nullptr && std::strcmp(getenv("BENCH_TLS"), "1") == 0;
+  bool cluster = false, wait = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--tls") == 0) {
       tls = true;
+    } else if (std::strcmp(argv[i], "--cluster") == 0) {
+      cluster = true;
+    } else if (std::strcmp(argv[i], "--wait") == 0) {
+      wait = true;
     } else {
       args.push_back(argv[i]);
     }
   }
   if (args.empty()) {
-    std::cerr << "usage: booking_bench SERVER_BINARY [seconds] [--tls]\n";
+    std::cerr << "usage: booking_bench SERVER_BINARY [seconds] [--tls] [--cluster] [--wait]\n";
     return 2;
   }
   const int seconds = args.size() > 1 ? std::atoi(args[1].c_str()) : 10;
@@ -374,10 +410,7 @@ int main(int argc, char** argv) {
     std::cerr << "the server did not start\n";
     return 1;
   }
-  client::ClientOptions options;
-  options.server = "127.0.0.1:" + std::to_string(server.port());
-  options.token = testing::kAdminToken;
-  options.deadline = std::chrono::seconds(60);
+  const client::ClientOptions options = OptionsFor(server);
   auto world = Populate(options, grpc::InsecureChannelCredentials());
   if (!world) return 1;
 
@@ -414,6 +447,36 @@ int main(int argc, char** argv) {
   std::printf("  %-44s %9.0f /s\n", "CreateBooking, 64 clients, rate limits off", off);
   std::printf("  %-44s %9.0f /s  (cost %.1f %%)\n", "CreateBooking, 64 clients, rate limits on", on,
               100.0 * (off - on) / off);
+  if (cluster) {
+    // The same server against a Redis Cluster of three primaries (no replicas: the cost of the
+    // slot routing and of three Redis processes on these two cores, not of replication).
+    testing::RedisCluster redis_cluster(3, 0);
+    std::map<std::string, std::string> env = limited;
+    env["INFRASHARE_REDIS_CLUSTER_NODES"] = redis_cluster.seeds();
+    Other other = StartOther(args[0], redis_cluster.nodes()[0]->url(), env);
+    if (!other.world) return 1;
+    std::printf(
+        "\nRedis Cluster (3 primaries on loopback) against one Redis, phases alternating, "
+        "%d s each:\n",
+        seconds);
+    failed += Compare(*world, *other.world, "one Redis", "cluster", "the cluster", seconds);
+  }
+  if (wait) {
+    // The same Redis with one replica attached, and a server that waits for it after every
+    // mutating call (redis.wait_replicas 1) under another key prefix.
+    testing::RedisServer replica(false, false,
+                                 {"--replicaof", "127.0.0.1", std::to_string(redis.port())});
+    std::map<std::string, std::string> env = limited;
+    env["INFRASHARE_REDIS_KEY_PREFIX"] = "wait:";
+    env["INFRASHARE_REDIS_WAIT_REPLICAS"] = "1";
+    Other other = StartOther(args[0], redis.url(), env);
+    if (!other.world) return 1;
+    std::printf(
+        "\nWAIT 1 after every mutating call (one replica on loopback) against none, "
+        "phases alternating, %d s each:\n",
+        seconds);
+    failed += Compare(*world, *other.world, "no WAIT", "WAIT 1", "WAIT 1", seconds);
+  }
   if (!tls) return failed == 0 ? 0 : 1;
 
   char dir[] = "/tmp/infrashare-bench-tls-XXXXXX";
@@ -439,7 +502,11 @@ int main(int argc, char** argv) {
   auto tls_world = Populate(tls_options, grpc::SslCredentials(ssl));
   if (!tls_world) return 1;
   Run(BookOn(*tls_world, kResources), 16, 2);  // warm-up
-  failed += CompareTls(*world, *tls_world, seconds);
+  std::printf(
+      "\nTLS (server certificate EC P-256, no client certificates) against plaintext, "
+      "phases alternating, %d s each:\n",
+      seconds);
+  failed += Compare(*world, *tls_world, "plaintext", "TLS", "TLS", seconds);
   std::system(("rm -rf " + certs).c_str());
   return failed == 0 ? 0 : 1;
 }

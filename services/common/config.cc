@@ -127,6 +127,12 @@ std::vector<Key> Keys(Config& c) {
                     return "must be a name without spaces";
                   return "";
                 }),
+      StringKey("redis.cluster_nodes", &c.redis.cluster_nodes,
+                [](const std::string& v) {
+                  auto parsed = ParseHostPorts(v);
+                  return parsed.ok() ? "" : std::string(parsed.status().message());
+                }),
+      IntKey("redis.cluster_refresh_ms", &c.redis.cluster_refresh_ms, 100, 600000),
       IntKey("redis.wait_replicas", &c.redis.wait_replicas, 0, 16),
       IntKey("redis.wait_timeout_ms", &c.redis.wait_timeout_ms, 1, 60000),
       IntKey("redis.pool_size", &c.redis.pool_size, 1, 1024),
@@ -442,6 +448,16 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
     return absl::InvalidArgumentError(
         "config key 'webhooks.claim_idle_ms' must be at least twice webhooks.timeout_ms (a "
         "replica still sending must not have its work taken over)");
+  if (!config.redis.cluster_nodes.empty()) {
+    if (!config.redis.sentinels.empty())
+      return absl::InvalidArgumentError(
+          "config key 'redis.cluster_nodes' must not be set together with redis.sentinels (a "
+          "cluster fails over by itself)");
+    if (auto url = ParseRedisUrl(config.redis.url); url.ok() && url->db != 0)
+      return absl::InvalidArgumentError(
+          "config key 'redis.url' must name database 0 when redis.cluster_nodes is set (a cluster "
+          "has only database 0)");
+  }
   if (absl::Status tls = CheckTls(config); !tls.ok()) return tls;
   return config;
 }

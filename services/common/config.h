@@ -24,6 +24,11 @@ struct RedisConfig {
   // wait); a write not confirmed within wait_timeout_ms is answered UNAVAILABLE.
   int wait_replicas = 0;
   int wait_timeout_ms = 1000;
+  // Redis Cluster: "host:port,host:port", any nodes of it to read the slot map from (empty: not a
+  // cluster). `url` still gives the password; its db must be 0. The map is read again every
+  // cluster_refresh_ms, and at once when a call meets MOVED or a node that does not answer.
+  std::string cluster_nodes;
+  int cluster_refresh_ms = 1000;
 };
 
 struct LogConfig {
@@ -236,7 +241,7 @@ struct RedisAddress {
   int db = 0;
 };
 absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url);
-// "host:port,host:port" (Sentinel addresses); an error names what is wrong.
+// "host:port,host:port" (Sentinel or cluster node addresses); an error names what is wrong.
 absl::StatusOr<std::vector<std::pair<std::string, int>>> ParseHostPorts(const std::string& list);
 
 }  // namespace infrashare

@@ -18,7 +18,9 @@
 #include "absl/strings/string_view.h"
 #include "services/common/errors.h"
 #include "services/common/logging.h"
+#include "services/common/redis_cluster.h"
 #include "services/common/redis_function.h"
+#include "services/common/redis_key_slot.h"
 
 namespace infrashare {
 namespace {
@@ -77,20 +79,20 @@ absl::Status StatusFromRedisError(absl::string_view error) {
   if (code == "FAILED_PRECONDITION") return PreconditionError(part(1), part(2));
   if (code == "INVALID_ARGUMENT") return InvalidField(part(1), part(2));
   if (code == "PERMISSION_DENIED") return Forbidden(error.substr(code.size() + 1));
+  // A cluster redirect that reached this far (a blocking read's, or the last of too many) is an
+  // outage for the caller too: its command did not run.
   if (code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" || code == "TRYAGAIN" ||
       code == "CLUSTERDOWN" || code == "READONLY" || code == "NOREPLICAS" ||
-      code == "NOT_REPLICATED")
+      code == "NOT_REPLICATED" || code == "MOVED" || code == "ASK")
     return StoreUnavailable(absl::StrCat("redis: ", error));
   return absl::InternalError(absl::StrCat("redis: ", error));
 }
 
 // ---- where connections go ---------------------------------------------------------------------
 
-namespace {
-
-// One short request to one Sentinel (or any Redis) on a connection of its own.
-absl::StatusOr<RedisValue> AskOnce(const std::string& host, int port, const RedisArgs& command,
-                                   std::chrono::milliseconds timeout) {
+absl::StatusOr<RedisValue> RedisAskOnce(const std::string& host, int port,
+                                        const std::string& password, const RedisArgs& command,
+                                        std::chrono::milliseconds timeout) {
   redisContext* ctx = redisConnectWithTimeout(host.c_str(), port, ToTimeval(timeout));
   if (ctx == nullptr || ctx->err) {
     std::string why = ctx ? ctx->errstr : "out of memory";
@@ -98,26 +100,35 @@ absl::StatusOr<RedisValue> AskOnce(const std::string& host, int port, const Redi
     return StoreUnavailable(absl::StrCat(host, ":", port, ": ", why));
   }
   redisSetTimeout(ctx, ToTimeval(timeout));
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (const auto& a : command) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
+  auto ask = [&](const RedisArgs& args) -> absl::StatusOr<RedisValue> {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* reply = static_cast<redisReply*>(
+        redisCommandArgv(ctx, static_cast<int>(args.size()), argv.data(), lens.data()));
+    if (reply == nullptr) return StoreUnavailable(absl::StrCat(host, ":", port, ": ", ctx->errstr));
+    RedisValue value = Convert(reply);
+    freeReplyObject(reply);
+    return value;
+  };
+  absl::StatusOr<RedisValue> value = RedisValue();
+  if (!password.empty()) {
+    value = ask({"AUTH", password});
+    if (value.ok() && value->type == RedisValue::Type::kError)
+      value = StoreUnavailable(absl::StrCat(host, ":", port, " refused AUTH: ", value->str));
   }
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(ctx, static_cast<int>(command.size()), argv.data(), lens.data()));
-  if (reply == nullptr) {
-    std::string why = ctx->errstr;
-    redisFree(ctx);
-    return StoreUnavailable(absl::StrCat(host, ":", port, ": ", why));
-  }
-  RedisValue value = Convert(reply);
-  freeReplyObject(reply);
+  if (value.ok()) value = ask(command);
   redisFree(ctx);
   return value;
 }
 
-// Commands that write nothing: a batch of only these needs no WAIT for replicas.
+namespace {
+
+// Commands that write nothing: a batch of only these needs no WAIT for replicas, and may be sent
+// again after its connection broke.
 bool WritesNothing(const std::vector<RedisArgs>& commands) {
   static const std::set<std::string, std::less<>> kNoWrites = {
       "FCALL_RO",    "GET",       "MGET",   "EXISTS", "TTL",       "PTTL",
@@ -125,11 +136,23 @@ bool WritesNothing(const std::vector<RedisArgs>& commands) {
       "ZRANGEBYLEX", "ZCARD",     "ZCOUNT", "ZSCORE", "ZREVRANGE", "ZREVRANGEBYSCORE",
       "SMEMBERS",    "SISMEMBER", "SCARD",  "XRANGE", "XREVRANGE", "XREAD",
       "XLEN",        "XINFO",     "PING",   "TIME",   "ROLE",      "INFO",
-      "SCAN",        "TYPE",      "AUTH",   "SELECT", "CLIENT",    "WAIT"};
+      "SCAN",        "TYPE",      "AUTH",   "SELECT", "CLIENT",    "WAIT",
+      "ASKING",      "CLUSTER",   "LRANGE", "HVALS",  "HEXISTS",   "STRLEN"};
   for (const auto& command : commands)
     if (command.empty() || kNoWrites.count(absl::AsciiStrToUpper(command[0])) == 0) return false;
   return true;
 }
+
+bool IsFunctionCall(const RedisArgs& command) {
+  return !command.empty() && absl::StartsWithIgnoreCase(command[0], "FCALL");
+}
+
+bool FunctionNotFound(const RedisValue& reply) {
+  return reply.type == RedisValue::Type::kError &&
+         absl::StrContains(reply.str, "Function not found");
+}
+
+std::string NameOf(const std::string& host, int port) { return absl::StrCat(host, ":", port); }
 
 }  // namespace
 
@@ -140,18 +163,57 @@ RedisTarget::RedisTarget(const RedisConfig& config, RedisAddress address)
   if (via_sentinel()) watcher_ = std::thread([this] { WatchSentinels(); });
 }
 
+RedisTarget::RedisTarget(const RedisConfig& config, RedisAddress address,
+                         std::shared_ptr<RedisSlotMap> slots, int slot)
+    : config_(config), address_(std::move(address)), slots_(std::move(slots)), slot_(slot) {}
+
 RedisTarget::~RedisTarget() {
   stop_ = true;
   if (watcher_.joinable()) watcher_.join();
 }
 
+uint64_t RedisTarget::generation() const {
+  const uint64_t own = generation_.load(std::memory_order_acquire);
+  return slots_ ? own + slots_->generation() : own;
+}
+
+void RedisTarget::PrimaryChanged() {
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  if (slots_) slots_->RequestRefresh();
+}
+
+void RedisTarget::Noticed(const RedisValue& error_reply, absl::string_view asked) {
+  if (absl::StartsWith(error_reply.str, "READONLY")) return PrimaryChanged();
+  if (!slots_) return;
+  const RedisRedirect redirect = RedirectOf(error_reply, asked);
+  if (redirect.kind == RedisRedirect::Kind::kMoved) {
+    slots_->Moved(redirect.slot, redirect.node);
+  } else if (redirect.kind == RedisRedirect::Kind::kLookAgain) {
+    slots_->RequestRefresh();
+  }
+}
+
+void RedisTarget::DialFailed() {
+  if (slots_) slots_->RequestRefresh();
+}
+
 absl::StatusOr<RedisAddress> RedisTarget::Primary() const {
+  if (slots_) {
+    auto node = slots_->PrimaryOf(slot_);
+    if (!node.ok()) return node.status();
+    auto parsed = ParseHostPorts(*node);
+    if (!parsed.ok() || parsed->size() != 1) return StoreUnavailable("redis cluster: bad address");
+    RedisAddress primary = address_;
+    primary.host = parsed->front().first;
+    primary.port = parsed->front().second;
+    return primary;
+  }
   if (!via_sentinel()) return address_;
   const auto timeout = std::chrono::milliseconds(config_.connect_timeout_ms);
   std::string failures;
   for (const auto& [host, port] : sentinels_) {
-    auto reply = AskOnce(host, port,
-                         {"SENTINEL", "get-master-addr-by-name", config_.sentinel_master}, timeout);
+    auto reply = RedisAskOnce(
+        host, port, "", {"SENTINEL", "get-master-addr-by-name", config_.sentinel_master}, timeout);
     int primary_port = 0;
     if (reply.ok() && reply->is_array() && reply->elements.size() == 2 &&
         absl::SimpleAtoi(reply->elements[1].str, &primary_port)) {
@@ -166,7 +228,6 @@ absl::StatusOr<RedisAddress> RedisTarget::Primary() const {
   return StoreUnavailable(
       absl::StrCat("no Sentinel names the primary '", config_.sentinel_master, "': ", failures));
 }
-
 void RedisTarget::WatchSentinels() {
   // One subscription at a time, to the next Sentinel when one fails; every message that names our
   // primary makes every connection re-dial. Polls with a timeout so that it stops promptly.
@@ -227,11 +288,13 @@ absl::Status RedisConnection::Connect() {
   generation_ = target_->generation();  // before asking: a switch meanwhile makes it stale
   auto address = target_->Primary();
   if (!address.ok()) return address.status();
+  address_ = NameOf(address->host, address->port);
   timeval tv = ToTimeval(connect_timeout_);
   redisContext* ctx = redisConnectWithTimeout(address->host.c_str(), address->port, tv);
   if (ctx == nullptr || ctx->err) {
     std::string why = ctx ? ctx->errstr : "out of memory";
     if (ctx) redisFree(ctx);
+    target_->DialFailed();
     return StoreUnavailable(
         absl::StrCat("redis unreachable at ", address->host, ":", address->port, ": ", why));
   }
@@ -276,8 +339,16 @@ bool RedisConnection::PeerClosed() const {
   return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
-absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(
-    const std::vector<RedisArgs>& commands) {
+void RedisConnection::Notice(const RedisValue& reply) {
+  if (reply.type != RedisValue::Type::kError) return;
+  if (absl::StartsWith(reply.str, "READONLY") || absl::StartsWith(reply.str, "MOVED ") ||
+      absl::StartsWith(reply.str, "CLUSTERDOWN"))
+    target_->Noticed(reply, address_);
+}
+
+absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(const std::vector<RedisArgs>& commands,
+                                                             bool* sent) {
+  if (sent != nullptr) *sent = false;
   // A connection Redis closed while it was idle (a restart, its idle timeout), or to a primary
   // that may no longer be one, is dialled again before anything is sent on it: nothing was sent,
   // so nothing can have happened twice.
@@ -296,6 +367,7 @@ absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(
       return appended;
     SetReadTimeout(command_timeout_ + std::chrono::milliseconds(target_->wait_timeout_ms()));
   }
+  if (sent != nullptr) *sent = true;  // the first read writes the buffered commands
   std::vector<RedisValue> replies;
   replies.reserve(commands.size() + 1);
   bool readonly = false;
@@ -308,13 +380,11 @@ absl::StatusOr<std::vector<RedisValue>> RedisConnection::Run(
     }
     replies.push_back(Convert(static_cast<redisReply*>(raw)));
     freeReplyObject(raw);
+    Notice(replies.back());
     readonly = readonly || (replies.back().type == RedisValue::Type::kError &&
                             absl::StartsWith(replies.back().str, "READONLY"));
   }
-  if (readonly) {  // a primary turned replica: find the new one (the write was not applied)
-    target_->PrimaryChanged();
-    Close();
-  }
+  if (readonly) Close();  // a primary turned replica (the write was not applied): dial the new one
   if (wait) {
     SetReadTimeout(command_timeout_);
     const RedisValue acked = std::move(replies.back());
@@ -374,34 +444,90 @@ absl::StatusOr<std::optional<RedisValue>> RedisConnection::ReadAvailable() {
   if (raw == nullptr) return std::nullopt;  // not whole yet
   RedisValue value = Convert(static_cast<redisReply*>(raw));
   freeReplyObject(raw);
+  Notice(value);
   return value;
 }
 
 int RedisConnection::fd() const { return context_ == nullptr ? -1 : context_->fd; }
 
-absl::StatusOr<std::unique_ptr<RedisPool>> RedisPool::Create(const RedisConfig& config) {
-  auto address = ParseRedisUrl(config.url);
-  if (!address.ok()) return address.status();
-  if (auto sentinels = ParseHostPorts(config.sentinels); !sentinels.ok())
-    return absl::InvalidArgumentError(
-        absl::StrCat("redis.sentinels: ", sentinels.status().message()));
-  return std::unique_ptr<RedisPool>(
-      new RedisPool(config, std::make_shared<RedisTarget>(config, *address)));
+// ---- batching ----------------------------------------------------------------------------------
+
+RedisBatcher::RedisBatcher(std::unique_ptr<RedisConnection> connection)
+    : connection_(std::move(connection)) {
+  thread_ = std::thread([this] { Loop(); });
 }
 
-RedisPool::RedisPool(const RedisConfig& config, std::shared_ptr<RedisTarget> target)
-    : config_(config), target_(std::move(target)), prefix_(config.key_prefix) {}
+RedisBatcher::~RedisBatcher() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  work_.notify_all();
+  thread_.join();
+}
 
-RedisPool::~RedisPool() = default;
+void RedisBatcher::Submit(RedisArgs command, Callback done) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back({std::move(command), std::move(done)});
+  }
+  work_.notify_one();
+}
 
-std::unique_ptr<RedisConnection> RedisPool::Dedicated() const {
+void RedisBatcher::Loop() {
+  constexpr size_t kMaxBatch = 256;
+  std::vector<Waiter> batch;
+  std::vector<RedisArgs> commands;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      work_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nobody is waiting
+      const size_t n = std::min(queue_.size(), kMaxBatch);
+      batch.assign(std::make_move_iterator(queue_.begin()),
+                   std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    commands.clear();
+    for (auto& w : batch) commands.push_back(std::move(w.command));
+    bool sent = false;
+    absl::Status connected = connection_->connected() ? absl::OkStatus() : connection_->Connect();
+    auto replies = connected.ok() ? connection_->Run(commands, &sent)
+                                  : absl::StatusOr<std::vector<RedisValue>>(connected);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (replies.ok() && i < replies->size()) {
+        batch[i].done(std::move((*replies)[i]), true);
+      } else {
+        batch[i].done(replies.ok() ? StoreUnavailable("redis: short reply") : replies.status(),
+                      sent);
+      }
+    }
+    batch.clear();
+  }
+}
+
+// ---- connections to one server -----------------------------------------------------------------
+
+RedisNodePool::RedisNodePool(const RedisConfig& config, std::shared_ptr<RedisTarget> target,
+                             std::string name)
+    : config_(config), target_(std::move(target)), name_(std::move(name)) {}
+
+RedisNodePool::~RedisNodePool() = default;
+
+std::unique_ptr<RedisConnection> RedisNodePool::Dedicated() const {
   return std::make_unique<RedisConnection>(target_,
                                            std::chrono::milliseconds(config_.connect_timeout_ms),
                                            std::chrono::milliseconds(config_.command_timeout_ms));
 }
 
-absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
-    const std::vector<RedisArgs>& commands) {
+int RedisNodePool::in_use() const {
+  std::lock_guard lock(mutex_);
+  return in_use_;
+}
+
+absl::StatusOr<std::vector<RedisValue>> RedisNodePool::Run(const std::vector<RedisArgs>& commands,
+                                                           bool* sent) {
+  if (sent != nullptr) *sent = false;
   const auto wait_limit = std::chrono::milliseconds(config_.command_timeout_ms);
   std::unique_ptr<RedisConnection> conn;
   bool probe = false;
@@ -445,7 +571,7 @@ absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
   }
   if (conn == nullptr) conn = Dedicated();
   bool was_connected = conn->connected();
-  auto result = conn->Run(commands);
+  auto result = conn->Run(commands, sent);
   {
     std::lock_guard lock(mutex_);
     --in_use_;
@@ -471,9 +597,111 @@ absl::StatusOr<std::vector<RedisValue>> RedisPool::RunOnPooled(
   return result;
 }
 
+RedisBatcher& RedisNodePool::batcher() {
+  constexpr int kBatchers = 2;
+  std::call_once(batcher_once_, [this] {
+    for (int i = 0; i < kBatchers; ++i)
+      batchers_.push_back(std::make_unique<RedisBatcher>(Dedicated()));
+  });
+  return *batchers_[next_batcher_.fetch_add(1, std::memory_order_relaxed) % batchers_.size()];
+}
+
+absl::Status RedisNodePool::LoadFunctions(const std::vector<std::string>& libraries) {
+  for (const auto& source : libraries) {
+    auto reply = Run({{"FUNCTION", "LOAD", "REPLACE", source}});
+    if (!reply.ok()) return reply.status();
+    if (reply->front().type == RedisValue::Type::kError)
+      return absl::InternalError(absl::StrCat("FUNCTION LOAD failed: ", reply->front().str));
+  }
+  needs_function_load_ = false;
+  return absl::OkStatus();
+}
+
+// ---- the pool ----------------------------------------------------------------------------------
+
+namespace {
+
+constexpr int kMaxClusterAttempts = 16;
+constexpr std::chrono::milliseconds kFirstBackoff(10);
+constexpr std::chrono::milliseconds kLongestBackoff(320);
+
+}  // namespace
+
+struct RedisPool::AsyncCall {
+  RedisArgs command;
+  std::function<void(absl::StatusOr<RedisValue>)> done;
+  std::chrono::steady_clock::time_point deadline;
+  int attempts = 0;
+  bool reloaded = false;  // the functions were loaded again once for it
+  std::chrono::milliseconds backoff = kFirstBackoff;
+};
+
+absl::StatusOr<std::unique_ptr<RedisPool>> RedisPool::Create(const RedisConfig& config) {
+  auto address = ParseRedisUrl(config.url);
+  if (!address.ok()) return address.status();
+  if (auto sentinels = ParseHostPorts(config.sentinels); !sentinels.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat("redis.sentinels: ", sentinels.status().message()));
+  if (auto nodes = ParseHostPorts(config.cluster_nodes); !nodes.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat("redis.cluster_nodes: ", nodes.status().message()));
+  return std::unique_ptr<RedisPool>(new RedisPool(config, *address));
+}
+
+RedisPool::RedisPool(const RedisConfig& config, RedisAddress address)
+    : config_(config), address_(std::move(address)), prefix_(config.key_prefix) {
+  if (config_.cluster_nodes.empty()) {
+    single_ = std::make_unique<RedisNodePool>(config_,
+                                              std::make_shared<RedisTarget>(config_, address_), "");
+    return;
+  }
+  std::vector<std::string> seeds;
+  const auto nodes = ParseHostPorts(config_.cluster_nodes);  // checked by Create
+  for (const auto& [host, port] : *nodes) seeds.push_back(NameOf(host, port));
+  slots_ = std::make_shared<RedisSlotMap>(std::move(seeds), address_.password,
+                                          std::chrono::milliseconds(config_.connect_timeout_ms),
+                                          std::chrono::milliseconds(config_.cluster_refresh_ms));
+  retry_thread_ = std::thread([this] { RetryLoop(); });
+  // A primary that appears (a failover, a node added) gets the functions before calls need them.
+  slots_->Start(
+      [this, failing = std::set<std::string>()](const std::vector<std::string>& primaries) mutable {
+        for (const auto& primary : primaries) {
+          RedisNodePool& node = Node(primary);
+          if (!node.needs_functions()) continue;
+          const absl::Status loaded = LoadFunctionsOn(node);
+          if (loaded.ok() && failing.erase(primary) > 0)
+            logging::Info("redis cluster: functions loaded", {{"node", primary}});
+          if (!loaded.ok() && failing.insert(primary).second)
+            logging::Warn("redis cluster: functions not loaded (trying again with every refresh)",
+                          {{"node", primary}, {"error", std::string(loaded.message())}});
+        }
+      });
+}
+
+RedisPool::~RedisPool() {
+  if (slots_) slots_->Stop();
+  {
+    std::lock_guard lock(retry_mutex_);
+    stopping_ = true;
+  }
+  retry_cv_.notify_all();
+  if (retry_thread_.joinable()) retry_thread_.join();
+  // The nodes (and their batchers) go after this: a batcher's last replies find the pool stopping
+  // and are answered UNAVAILABLE rather than retried.
+}
+
+std::unique_ptr<RedisConnection> RedisPool::Dedicated(absl::string_view key) const {
+  if (!slots_) return single_->Dedicated();
+  return std::make_unique<RedisConnection>(
+      std::make_shared<RedisTarget>(config_, address_, slots_, RedisKeySlot(key)),
+      std::chrono::milliseconds(config_.connect_timeout_ms),
+      std::chrono::milliseconds(config_.command_timeout_ms));
+}
+
 absl::StatusOr<std::vector<RedisValue>> RedisPool::Pipeline(
     const std::vector<RedisArgs>& commands) {
-  return RunOnPooled(commands);
+  if (slots_) return RunInCluster(commands);
+  return single_->Run(commands);
 }
 
 absl::StatusOr<RedisValue> RedisPool::CheckReply(absl::StatusOr<RedisValue> reply,
@@ -492,7 +720,7 @@ absl::StatusOr<RedisValue> RedisPool::CheckReply(absl::StatusOr<RedisValue> repl
 }
 
 absl::StatusOr<RedisValue> RedisPool::Command(const RedisArgs& args) {
-  auto replies = RunOnPooled({args});
+  auto replies = Pipeline({args});
   if (!replies.ok()) return replies.status();
   return CheckReply(std::move(replies->front()), args.empty() ? "" : args[0]);
 }
@@ -502,7 +730,7 @@ RedisArgs RedisPool::FCallCommand(absl::string_view function, const RedisArgs& k
   RedisArgs command;
   command.reserve(3 + keys.size() + args.size());
   {
-    std::shared_lock lock(functions_mutex_);
+    std::lock_guard lock(functions_mutex_);
     command.push_back(read_only_functions_.count(std::string(function)) > 0 ? "FCALL_RO" : "FCALL");
   }
   command.emplace_back(function);
@@ -515,6 +743,7 @@ RedisArgs RedisPool::FCallCommand(absl::string_view function, const RedisArgs& k
 absl::StatusOr<RedisValue> RedisPool::FCall(absl::string_view function, const RedisArgs& keys,
                                             const RedisArgs& args) {
   const RedisArgs command = FCallCommand(function, keys, args);
+  if (slots_) return Command(command);  // RunInCluster loads the functions where they are missing
   if (auto loaded = EnsureFunctions(); !loaded.ok()) return loaded;
   auto result = Command(command);
   if (!result.ok() && absl::StrContains(result.status().message(), "Function not found")) {
@@ -524,32 +753,29 @@ absl::StatusOr<RedisValue> RedisPool::FCall(absl::string_view function, const Re
   return result;
 }
 
-RedisBatcher& RedisPool::batcher() {
-  constexpr int kBatchers = 2;
-  std::call_once(batcher_once_, [this] {
-    for (int i = 0; i < kBatchers; ++i) batchers_.push_back(std::make_unique<RedisBatcher>(*this));
-  });
-  return *batchers_[next_batcher_.fetch_add(1, std::memory_order_relaxed) % batchers_.size()];
-}
-
 absl::StatusOr<RedisValue> RedisPool::FCallBatched(absl::string_view function,
                                                    const RedisArgs& keys, const RedisArgs& args) {
-  const RedisArgs command = FCallCommand(function, keys, args);
-  if (auto loaded = EnsureFunctions(); !loaded.ok()) return loaded;
-  auto result = CheckReply(batcher().Run(command), "FCALL");
-  if (!result.ok() && absl::StrContains(result.status().message(), "Function not found")) {
-    if (auto loaded = LoadFunctions(); !loaded.ok()) return loaded;
-    result = CheckReply(batcher().Run(command), "FCALL");
-  }
-  return result;
+  std::promise<absl::StatusOr<RedisValue>> reply;
+  auto result = reply.get_future();
+  FCallAsync(function, keys, args,
+             [&reply](absl::StatusOr<RedisValue> value) { reply.set_value(std::move(value)); });
+  return result.get();
 }
 
 void RedisPool::FCallAsync(absl::string_view function, const RedisArgs& keys, const RedisArgs& args,
                            std::function<void(absl::StatusOr<RedisValue>)> done) {
   RedisArgs command = FCallCommand(function, keys, args);
+  if (slots_) {
+    auto call = std::make_shared<AsyncCall>();
+    call->command = std::move(command);
+    call->done = std::move(done);
+    call->deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.command_timeout_ms);
+    return SubmitInCluster(std::move(call));
+  }
   if (auto loaded = EnsureFunctions(); !loaded.ok()) return done(loaded);
-  batcher().Submit(
-      command, [this, command, done = std::move(done)](absl::StatusOr<RedisValue> reply) {
+  single_->batcher().Submit(
+      command, [this, command, done = std::move(done)](absl::StatusOr<RedisValue> reply, bool) {
         auto result = CheckReply(std::move(reply), "FCALL");
         if (!result.ok() && absl::StrContains(result.status().message(), "Function not found")) {
           // Redis lost the functions (a restart without persistence): load them and retry once,
@@ -561,116 +787,358 @@ void RedisPool::FCallAsync(absl::string_view function, const RedisArgs& keys, co
       });
 }
 
-RedisBatcher::RedisBatcher(const RedisPool& pool) : connection_(pool.Dedicated()) {
-  thread_ = std::thread([this] { Loop(); });
-}
-
-RedisBatcher::~RedisBatcher() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  work_.notify_all();
-  thread_.join();
-}
-
-void RedisBatcher::Submit(RedisArgs command, Callback done) {
-  {
-    std::lock_guard lock(mutex_);
-    queue_.push_back({std::move(command), std::move(done)});
-  }
-  work_.notify_one();
-}
-
-absl::StatusOr<RedisValue> RedisBatcher::Run(RedisArgs command) {
-  std::promise<absl::StatusOr<RedisValue>> reply;
-  auto result = reply.get_future();
-  Submit(std::move(command),
-         [&reply](absl::StatusOr<RedisValue> value) { reply.set_value(std::move(value)); });
-  return result.get();
-}
-
-void RedisBatcher::Loop() {
-  constexpr size_t kMaxBatch = 256;
-  std::vector<Waiter> batch;
-  std::vector<RedisArgs> commands;
-  while (true) {
-    {
-      std::unique_lock lock(mutex_);
-      work_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nobody is waiting
-      const size_t n = std::min(queue_.size(), kMaxBatch);
-      batch.assign(std::make_move_iterator(queue_.begin()),
-                   std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-    }
-    commands.clear();
-    for (auto& w : batch) commands.push_back(std::move(w.command));
-    absl::Status connected = connection_->connected() ? absl::OkStatus() : connection_->Connect();
-    auto replies = connected.ok() ? connection_->Run(commands)
-                                  : absl::StatusOr<std::vector<RedisValue>>(connected);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (replies.ok() && i < replies->size()) {
-        batch[i].done(std::move((*replies)[i]));
-      } else {
-        batch[i].done(replies.ok() ? StoreUnavailable("redis: short reply") : replies.status());
-      }
-    }
-    batch.clear();
-  }
-}
-
 void RedisPool::AddFunctionLibrary(std::string source) {
-  std::lock_guard lock(mutex_);
-  if (std::find(libraries_.begin(), libraries_.end(), source) != libraries_.end())
-    return;  // added already
-  // Functions registered with the 'no-writes' flag are called with FCALL_RO, which tells a
-  // batch of reads (no WAIT for replicas) from one that writes.
-  static const std::regex kReadOnly(R"(register\('([a-z_0-9]+)', [a-z_0-9]+, \{'no-writes'\}\))");
   {
-    std::unique_lock functions(functions_mutex_);
+    std::lock_guard lock(functions_mutex_);
+    if (std::find(libraries_.begin(), libraries_.end(), source) != libraries_.end())
+      return;  // added already
+    // Functions registered with the 'no-writes' flag are called with FCALL_RO, which tells a
+    // batch of reads (no WAIT for replicas) from one that writes.
+    static const std::regex kReadOnly(R"(register\('([a-z_0-9]+)', [a-z_0-9]+, \{'no-writes'\}\))");
     for (std::sregex_iterator it(source.begin(), source.end(), kReadOnly), end; it != end; ++it)
       read_only_functions_.insert(absl::StrCat((*it)[1].str(), kRedisFunctionVersion));
+    libraries_.push_back(std::move(source));
   }
-  libraries_.push_back(std::move(source));
-  needs_function_load_ = true;
+  if (single_) single_->FunctionsMayBeLost();
+  std::lock_guard lock(nodes_mutex_);
+  for (auto& [name, node] : nodes_) node->FunctionsMayBeLost();
+}
+
+std::vector<std::string> RedisPool::Libraries() const {
+  std::lock_guard lock(functions_mutex_);
+  return libraries_;
+}
+
+absl::Status RedisPool::LoadFunctionsOn(RedisNodePool& node) {
+  return node.LoadFunctions(Libraries());
 }
 
 absl::Status RedisPool::LoadFunctions() {
-  std::vector<std::string> libraries;
-  {
-    std::lock_guard lock(mutex_);
-    libraries = libraries_;
+  if (single_) return LoadFunctionsOn(*single_);
+  if (!slots_->Complete()) {
+    if (auto refreshed = slots_->Refresh(); !refreshed.ok()) return refreshed;
   }
-  for (const auto& source : libraries) {
-    auto reply = RunOnPooled({{"FUNCTION", "LOAD", "REPLACE", source}});
-    if (!reply.ok()) return reply.status();
-    if (reply->front().type == RedisValue::Type::kError)
-      return absl::InternalError(absl::StrCat("FUNCTION LOAD failed: ", reply->front().str));
-  }
-  needs_function_load_ = false;
+  for (const auto& primary : slots_->Primaries())
+    if (auto loaded = LoadFunctionsOn(Node(primary)); !loaded.ok()) return loaded;
   return absl::OkStatus();
 }
 
 absl::Status RedisPool::EnsureFunctions() {
-  return needs_function_load_ ? LoadFunctions() : absl::OkStatus();
+  if (single_) return single_->needs_functions() ? LoadFunctionsOn(*single_) : absl::OkStatus();
+  // In a cluster only where missing, and a primary that is down now does not fail calls that go
+  // elsewhere: it gets them when it answers again (health, the map refresh, or a call's "Function
+  // not found", which RunInCluster answers by loading them there).
+  for (const auto& primary : slots_->Primaries()) {
+    RedisNodePool& node = Node(primary);
+    if (node.needs_functions()) LoadFunctionsOn(node).IgnoreError();
+  }
+  return absl::OkStatus();
 }
 
 bool RedisPool::CheckHealth() {
-  auto reply = RunOnPooled({{"PING"}});
-  if (!reply.ok()) return false;
-  if (needs_function_load_) {
-    if (auto status = LoadFunctions(); !status.ok()) {
-      logging::Error("loading redis functions failed", {{"error", std::string(status.message())}});
-      return false;
+  if (single_) {
+    auto reply = single_->Run({{"PING"}});
+    if (!reply.ok()) return false;
+    if (single_->needs_functions()) {
+      if (auto status = LoadFunctionsOn(*single_); !status.ok()) {
+        logging::Error("loading redis functions failed",
+                       {{"error", std::string(status.message())}});
+        return false;
+      }
+    }
+    return true;
+  }
+  // Every slot has a primary that answers and has our functions.
+  if (!slots_->Complete() && !slots_->Refresh().ok()) return false;
+  if (!slots_->Complete()) return false;
+  bool healthy = true;
+  for (const auto& primary : slots_->Primaries()) {
+    RedisNodePool& node = Node(primary);
+    auto reply = node.Run({{"PING"}});
+    if (!reply.ok() || reply->front().type == RedisValue::Type::kError) {
+      healthy = false;
+      continue;
+    }
+    if (node.needs_functions()) {
+      if (auto status = LoadFunctionsOn(node); !status.ok()) {
+        logging::Error("loading redis functions failed",
+                       {{"node", primary}, {"error", std::string(status.message())}});
+        healthy = false;
+      }
     }
   }
-  return true;
+  return healthy;
 }
 
 RedisPoolStats RedisPool::Stats() const {
-  std::lock_guard lock(mutex_);
-  return RedisPoolStats{config_.pool_size, in_use_, errors_.load()};
+  if (single_)
+    return RedisPoolStats{config_.pool_size, single_->in_use(), errors_.load() + single_->errors()};
+  RedisPoolStats stats{0, 0, errors_.load(), moved_.load(), asked_.load(), retried_.load()};
+  std::lock_guard lock(nodes_mutex_);
+  for (const auto& [name, node] : nodes_) {
+    stats.size += config_.pool_size;
+    stats.in_use += node->in_use();
+    stats.errors += node->errors();
+  }
+  return stats;
+}
+
+// ---- Redis Cluster -----------------------------------------------------------------------------
+
+RedisNodePool& RedisPool::Node(const std::string& address) {
+  std::lock_guard lock(nodes_mutex_);
+  auto& node = nodes_[address];
+  if (!node) {
+    RedisAddress target = address_;
+    if (auto parsed = ParseHostPorts(address); parsed.ok() && parsed->size() == 1) {
+      target.host = parsed->front().first;
+      target.port = parsed->front().second;
+    }
+    RedisConfig config = config_;
+    config.sentinels.clear();
+    node = std::make_unique<RedisNodePool>(
+        config, std::make_shared<RedisTarget>(config, std::move(target)), address);
+  }
+  return *node;
+}
+
+absl::StatusOr<RedisNodePool*> RedisPool::PrimaryOf(const RedisArgs& command) {
+  const std::optional<absl::string_view> key = RoutingKey(command);
+  if (key) {
+    auto primary = slots_->PrimaryOf(RedisKeySlot(*key));
+    if (!primary.ok()) return primary.status();
+    return &Node(*primary);
+  }
+  std::vector<std::string> primaries = slots_->Primaries();
+  if (primaries.empty()) {
+    if (auto refreshed = slots_->Refresh(); !refreshed.ok()) return refreshed;
+    primaries = slots_->Primaries();
+  }
+  if (primaries.empty()) return StoreUnavailable("redis cluster: no primary known");
+  return &Node(primaries.front());
+}
+
+absl::StatusOr<std::vector<RedisValue>> RedisPool::RunInCluster(
+    const std::vector<RedisArgs>& commands) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.command_timeout_ms);
+  std::vector<RedisValue> replies(commands.size());
+  std::vector<size_t> pending(commands.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  std::map<size_t, std::string> asked;  // command → the node an ASK named, for one attempt
+  std::set<RedisNodePool*> reloaded;    // nodes that were given the functions again
+  auto backoff = kFirstBackoff;
+  absl::Status failure;
+  for (int attempt = 1;; ++attempt) {
+    const auto started = Clock::now();
+    bool wait = false, look_again = false;
+    std::vector<size_t> again;
+    std::map<size_t, std::string> ask_next;
+    std::map<RedisNodePool*, std::vector<size_t>> groups;
+    for (size_t i : pending) {
+      if (auto it = asked.find(i); it != asked.end()) {
+        groups[&Node(it->second)].push_back(i);
+        continue;
+      }
+      auto node = PrimaryOf(commands[i]);
+      if (!node.ok()) {
+        failure = node.status();
+        wait = look_again = true;
+        again.push_back(i);
+        continue;
+      }
+      groups[*node].push_back(i);
+    }
+    for (auto& [node, indices] : groups) {
+      std::vector<RedisArgs> batch, plain;
+      for (size_t i : indices) {
+        if (asked.count(i)) batch.push_back({"ASKING"});
+        batch.push_back(commands[i]);
+        plain.push_back(commands[i]);
+      }
+      bool sent = false;
+      auto result = node->Run(batch, &sent);
+      if (!result.ok()) {
+        // A write that may have run is not sent twice: the caller retries with its request id.
+        if (sent && !WritesNothing(plain)) return result.status();
+        failure = result.status();
+        wait = look_again = true;
+        retried_ += static_cast<long long>(indices.size());
+        again.insert(again.end(), indices.begin(), indices.end());
+        continue;
+      }
+      size_t r = 0;
+      for (size_t i : indices) {
+        if (asked.count(i)) ++r;  // ASKING's OK
+        RedisValue& reply = (*result)[r++];
+        const RedisRedirect redirect = RedirectOf(reply, node->name());
+        if (redirect.kind == RedisRedirect::Kind::kNone) {
+          if (FunctionNotFound(reply) && reloaded.insert(node).second) {
+            // The node lost them or never had them (a primary that appeared since): load, retry.
+            if (auto loaded = LoadFunctionsOn(*node); !loaded.ok()) return loaded;
+            again.push_back(i);
+            continue;
+          }
+          replies[i] = std::move(reply);
+          continue;
+        }
+        failure = StoreUnavailable(absl::StrCat("redis cluster: ", reply.str));
+        again.push_back(i);
+        switch (redirect.kind) {
+          case RedisRedirect::Kind::kMoved:
+            moved_++;
+            slots_->Moved(redirect.slot, redirect.node);
+            break;
+          case RedisRedirect::Kind::kAsk:
+            // A function reads keys it derives from `base`, which Redis cannot see in KEYS: on a
+            // node importing the slot it could run over half-moved data. It waits for the slot to
+            // finish moving instead (docs/DECISIONS.md, "Functions wait out a slot migration").
+            if (IsFunctionCall(commands[i])) {
+              retried_++;
+              wait = true;
+            } else {
+              asked_++;
+              ask_next[i] = redirect.node;
+            }
+            break;
+          case RedisRedirect::Kind::kTryLater:
+            retried_++;
+            wait = true;
+            break;
+          case RedisRedirect::Kind::kLookAgain:
+            retried_++;
+            wait = look_again = true;
+            break;
+          case RedisRedirect::Kind::kNone:
+            break;
+        }
+      }
+    }
+    if (again.empty()) return replies;
+    const auto now = Clock::now();
+    if (attempt >= kMaxClusterAttempts ||
+        now + (wait ? backoff : std::chrono::milliseconds(0)) >= deadline) {
+      errors_++;
+      return StoreUnavailable(
+          absl::StrCat(failure.message(), " (still so after ", attempt, " attempts)"));
+    }
+    if (look_again) slots_->Refresh(started).IgnoreError();  // a failure shows on the next try
+    if (wait) {
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(kLongestBackoff, backoff * 2);
+    }
+    std::sort(again.begin(), again.end());
+    pending = std::move(again);
+    asked = std::move(ask_next);
+  }
+}
+
+void RedisPool::SubmitInCluster(std::shared_ptr<AsyncCall> call) {
+  auto node = PrimaryOf(call->command);
+  if (!node.ok()) return OnClusterReply(std::move(call), nullptr, node.status(), false);
+  RedisNodePool* target = *node;
+  target->batcher().Submit(call->command,
+                           [this, call, target](absl::StatusOr<RedisValue> reply, bool sent) {
+                             OnClusterReply(call, target, std::move(reply), sent);
+                           });
+}
+
+void RedisPool::OnClusterReply(std::shared_ptr<AsyncCall> call, RedisNodePool* node,
+                               absl::StatusOr<RedisValue> reply, bool sent) {
+  const auto now = std::chrono::steady_clock::now();
+  ++call->attempts;
+  bool look_again = false;
+  auto delay = std::chrono::milliseconds(0);
+  std::string failure;
+  if (!reply.ok()) {
+    if (sent && !WritesNothing({call->command})) return call->done(reply.status());
+    if (node != nullptr) node->FunctionsMayBeLost();
+    failure = std::string(reply.status().message());
+    retried_++;
+    look_again = true;
+    delay = call->backoff;
+  } else {
+    const RedisRedirect redirect = RedirectOf(*reply, node->name());
+    switch (redirect.kind) {
+      case RedisRedirect::Kind::kNone:
+        if (FunctionNotFound(*reply) && !call->reloaded) {
+          call->reloaded = true;
+          return Later(now, [this, call, node](bool stopping) {
+            if (stopping) return call->done(StoreUnavailable("redis: shutting down"));
+            if (auto loaded = LoadFunctionsOn(*node); !loaded.ok()) return call->done(loaded);
+            SubmitInCluster(call);
+          });
+        }
+        return call->done(CheckReply(std::move(reply), "FCALL"));
+      case RedisRedirect::Kind::kMoved:
+        moved_++;
+        slots_->Moved(redirect.slot, redirect.node);
+        break;
+      case RedisRedirect::Kind::kAsk:  // a function waits the migration out (RunInCluster)
+      case RedisRedirect::Kind::kTryLater:
+        retried_++;
+        delay = call->backoff;
+        break;
+      case RedisRedirect::Kind::kLookAgain:
+        retried_++;
+        look_again = true;
+        delay = call->backoff;
+        break;
+    }
+    failure = absl::StrCat("redis cluster: ", reply->str);
+  }
+  if (call->attempts >= kMaxClusterAttempts || now + delay >= call->deadline) {
+    errors_++;
+    return call->done(
+        StoreUnavailable(absl::StrCat(failure, " (still so after ", call->attempts, " attempts)")));
+  }
+  if (delay.count() > 0) call->backoff = std::min(kLongestBackoff, call->backoff * 2);
+  if (look_again) slots_->RequestRefresh();
+  // Through the retry thread even without a delay: a batcher's thread does not wait on another.
+  Later(now + delay, [this, call](bool stopping) {
+    if (stopping) return call->done(StoreUnavailable("redis: shutting down"));
+    SubmitInCluster(call);
+  });
+}
+
+void RedisPool::Later(std::chrono::steady_clock::time_point due,
+                      std::function<void(bool stopping)> task) {
+  {
+    std::lock_guard lock(retry_mutex_);
+    if (!stopping_) {
+      retries_.emplace(due, std::move(task));
+      retry_cv_.notify_one();
+      return;
+    }
+  }
+  task(true);
+}
+
+void RedisPool::RetryLoop() {
+  std::unique_lock lock(retry_mutex_);
+  while (true) {
+    if (stopping_) {
+      auto left = std::move(retries_);
+      retries_.clear();
+      lock.unlock();
+      for (auto& [due, task] : left) task(true);
+      return;
+    }
+    if (retries_.empty()) {
+      retry_cv_.wait(lock);
+      continue;
+    }
+    auto first = retries_.begin();
+    if (first->first > std::chrono::steady_clock::now()) {
+      retry_cv_.wait_until(lock, first->first);
+      continue;
+    }
+    auto task = std::move(first->second);
+    retries_.erase(first);
+    lock.unlock();
+    task(false);
+    lock.lock();
+  }
 }
 
 }  // namespace infrashare

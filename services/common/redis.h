@@ -2,13 +2,15 @@
 // connection is dropped and re-dialled on next use, with exponential backoff while Redis is down.
 // Storage failures come back as one gRPC-meaningful status: UNAVAILABLE. With Redis Sentinel the
 // primary is found through the Sentinels on every dial and followed through a failover
-// (RedisTarget); optionally every write waits for replicas before it is answered.
+// (RedisTarget); with Redis Cluster every command goes to its slot's primary (RedisPool,
+// redis_cluster.h); optionally every write waits for replicas before it is answered.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,24 +43,43 @@ struct RedisValue {
 
 using RedisArgs = std::vector<std::string>;
 
+// One command on a connection of its own, with AUTH first when `password` is set: for asking
+// Sentinels and for reading a cluster's slot map.
+absl::StatusOr<RedisValue> RedisAskOnce(const std::string& host, int port,
+                                        const std::string& password, const RedisArgs& command,
+                                        std::chrono::milliseconds timeout);
+
+class RedisSlotMap;
+
 // Where connections go and what each does there, shared by every connection of a pool: a fixed
-// address, or the primary that Redis Sentinel names — asked of the Sentinels on every dial,
+// address, the primary that Redis Sentinel names — asked of the Sentinels on every dial,
 // confirmed with ROLE, and left (every connection re-dials) when a Sentinel announces a new
-// primary (+switch-master) or Redis answers READONLY. Redis Sentinel is Redis' own failover; this
-// is only its client side (hiredis has none).
+// primary (+switch-master) or Redis answers READONLY — or, in a Redis Cluster, the primary that
+// serves one hash slot (connections of their own for blocking reads of one key), left when the
+// slot map changes. Redis Sentinel is Redis' own failover; this is only its client side (hiredis
+// has none).
 class RedisTarget {
  public:
   RedisTarget(const RedisConfig& config, RedisAddress address);
+  // The primary of `slot` in `slots`; `address` gives the password.
+  RedisTarget(const RedisConfig& config, RedisAddress address, std::shared_ptr<RedisSlotMap> slots,
+              int slot);
   ~RedisTarget();
   RedisTarget(const RedisTarget&) = delete;
   RedisTarget& operator=(const RedisTarget&) = delete;
 
-  // The address to dial now: the fixed one, or the primary the first Sentinel that knows names.
+  // The address to dial now: the fixed one, the primary the first Sentinel that knows names, or
+  // the primary of the slot.
   absl::StatusOr<RedisAddress> Primary() const;
   bool via_sentinel() const { return !sentinels_.empty(); }
   // Bumped whenever the primary may have changed; a connection dialled before re-dials.
-  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
-  void PrimaryChanged() { generation_.fetch_add(1, std::memory_order_acq_rel); }
+  uint64_t generation() const;
+  void PrimaryChanged();
+  // An error reply a connection read: READONLY means the primary changed; MOVED, that the slot
+  // did (cluster only).
+  void Noticed(const RedisValue& error_reply, absl::string_view asked);
+  // The primary did not answer a dial: in a cluster, the slot map is read again.
+  void DialFailed();
   // WAIT after a batch that writes: how many replicas, how long; 0 replicas: no WAIT.
   int wait_replicas() const { return config_.wait_replicas; }
   int wait_timeout_ms() const { return config_.wait_timeout_ms; }
@@ -69,6 +90,8 @@ class RedisTarget {
   RedisConfig config_;
   RedisAddress address_;  // fixed host and port; password and db either way
   std::vector<std::pair<std::string, int>> sentinels_;
+  std::shared_ptr<RedisSlotMap> slots_;
+  int slot_ = -1;
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stop_{false};
   std::thread watcher_;
@@ -87,8 +110,11 @@ class RedisConnection {
   bool connected() const { return context_ != nullptr; }
   // Redis closed the connection (its end read as end-of-file); nothing is sent to find out.
   bool PeerClosed() const;
-  // Runs the commands pipelined; a transport failure closes the connection.
-  absl::StatusOr<std::vector<RedisValue>> Run(const std::vector<RedisArgs>& commands);
+  // Runs the commands pipelined; a transport failure closes the connection. `sent`, when given,
+  // tells whether anything may have reached Redis: a failure before that (dialling) left nothing
+  // half done, so even a write may be sent again.
+  absl::StatusOr<std::vector<RedisValue>> Run(const std::vector<RedisArgs>& commands,
+                                              bool* sent = nullptr);
   // For blocking reads (XREAD BLOCK): a per-call read timeout.
   void SetReadTimeout(std::chrono::milliseconds timeout);
 
@@ -104,32 +130,32 @@ class RedisConnection {
   absl::Status Append(const RedisArgs& command);
   // A connection to a primary that may no longer be one is closed before it is used.
   void CloseIfStale();
+  void Notice(const RedisValue& reply);
   std::shared_ptr<RedisTarget> target_;
   uint64_t generation_ = 0;  // the target's when this connection was dialled
+  std::string address_;      // host:port dialled
   std::chrono::milliseconds connect_timeout_;
   std::chrono::milliseconds command_timeout_;
   redisContext* context_ = nullptr;
 };
 
-class RedisPool;
-
 // Sends the commands that threads hand it, pipelined, on one connection of its own: while one
 // batch is in flight the next gathers. Under load many calls share one write and one read, which
-// saves system calls here and in Redis; alone, a call goes out at once. A pool keeps two and
-// alternates between them (docs/DECISIONS.md).
+// saves system calls here and in Redis; alone, a call goes out at once. A node's pool keeps two
+// and alternates between them (docs/DECISIONS.md).
 class RedisBatcher {
  public:
-  explicit RedisBatcher(const RedisPool& pool);
+  explicit RedisBatcher(std::unique_ptr<RedisConnection> connection);
   ~RedisBatcher();
   RedisBatcher(const RedisBatcher&) = delete;
   RedisBatcher& operator=(const RedisBatcher&) = delete;
 
-  using Callback = std::function<void(absl::StatusOr<RedisValue>)>;
-  // Queues the command; `done` runs on the batcher's thread with the reply (error replies come
-  // back as kError values). It must be quick and must not call the batcher synchronously.
+  // The reply (error replies come back as kError values) or the transport failure, and whether
+  // the command may have reached Redis (see RedisConnection::Run).
+  using Callback = std::function<void(absl::StatusOr<RedisValue> reply, bool sent)>;
+  // Queues the command; `done` runs on the batcher's thread. It must be quick and must not call
+  // the batcher synchronously.
   void Submit(RedisArgs command, Callback done);
-  // Blocks until the reply is there.
-  absl::StatusOr<RedisValue> Run(RedisArgs command);
 
  private:
   struct Waiter {
@@ -146,58 +172,34 @@ class RedisBatcher {
   std::thread thread_;
 };
 
-struct RedisPoolStats {
-  int size = 0;
-  int in_use = 0;
-  long long errors = 0;
-};
-
-class RedisPool {
+// Connections to one Redis server (whatever its target names): a pool of them for calls, two
+// batchers, and whether the server may have lost our functions.
+class RedisNodePool {
  public:
-  static absl::StatusOr<std::unique_ptr<RedisPool>> Create(const RedisConfig& config);
-  ~RedisPool();
+  RedisNodePool(const RedisConfig& config, std::shared_ptr<RedisTarget> target, std::string name);
+  ~RedisNodePool();
+  RedisNodePool(const RedisNodePool&) = delete;
+  RedisNodePool& operator=(const RedisNodePool&) = delete;
 
-  // Runs one command. A Redis error reply becomes a status (see StatusFromRedisError).
-  absl::StatusOr<RedisValue> Command(const RedisArgs& args);
-  // Runs commands pipelined on one connection; error replies stay in place as kError values.
-  absl::StatusOr<std::vector<RedisValue>> Pipeline(const std::vector<RedisArgs>& commands);
-  // FCALL name numkeys keys... args...; reloads the functions once if Redis lost them.
-  absl::StatusOr<RedisValue> FCall(absl::string_view function, const RedisArgs& keys,
-                                   const RedisArgs& args);
-  // The same through the pool's batcher: for hot paths that many threads call at once.
-  absl::StatusOr<RedisValue> FCallBatched(absl::string_view function, const RedisArgs& keys,
-                                          const RedisArgs& args);
-  // Asynchronously through the batcher: `done` runs on the batcher's thread.
-  void FCallAsync(absl::string_view function, const RedisArgs& keys, const RedisArgs& args,
-                  std::function<void(absl::StatusOr<RedisValue>)> done);
-
-  // Registers a Redis function library (its source starts with "#!lua name=...") to load now
-  // and again whenever Redis comes back without it.
-  void AddFunctionLibrary(std::string source);  // once: a library added again is ignored
-  absl::Status LoadFunctions();
-  // Loads the function libraries if Redis may have lost them (start-up, after an outage).
-  absl::Status EnsureFunctions();
-
-  // PING; loads the function libraries after an outage.
-  bool CheckHealth();
-  RedisPoolStats Stats() const;
-  const std::string& prefix() const { return prefix_; }
-  // A connection of its own for long blocking reads, not taken from the pool.
+  // Runs the commands pipelined on a pooled connection (see RedisConnection::Run for `sent`).
+  // While the server is down one call at a time dials, the others are refused without dialling.
+  absl::StatusOr<std::vector<RedisValue>> Run(const std::vector<RedisArgs>& commands,
+                                              bool* sent = nullptr);
+  RedisBatcher& batcher();
   std::unique_ptr<RedisConnection> Dedicated() const;
+  // FUNCTION LOAD REPLACE of every library; afterwards needs_functions() is false.
+  absl::Status LoadFunctions(const std::vector<std::string>& libraries);
+  // True until the functions were loaded, and again after the server may have restarted.
+  bool needs_functions() const { return needs_function_load_; }
+  void FunctionsMayBeLost() { needs_function_load_ = true; }
+  const std::string& name() const { return name_; }
+  int in_use() const;
+  long long errors() const { return errors_; }
 
  private:
-  RedisPool(const RedisConfig& config, std::shared_ptr<RedisTarget> target);
-  struct Lease;
-  absl::StatusOr<std::vector<RedisValue>> RunOnPooled(const std::vector<RedisArgs>& commands);
-  absl::StatusOr<RedisValue> CheckReply(absl::StatusOr<RedisValue> reply,
-                                        absl::string_view command);
-  RedisBatcher& batcher();
-  RedisArgs FCallCommand(absl::string_view function, const RedisArgs& keys,
-                         const RedisArgs& args) const;
-
   RedisConfig config_;
   std::shared_ptr<RedisTarget> target_;
-  std::string prefix_;
+  std::string name_;  // host:port, or "" for a Sentinel's primary
   mutable std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<RedisConnection>> idle_;
@@ -209,14 +211,108 @@ class RedisPool {
   std::chrono::milliseconds backoff_{0};
   std::atomic<long long> errors_{0};
   std::atomic<bool> needs_function_load_{true};
-  std::vector<std::string> libraries_;
-  mutable std::shared_mutex functions_mutex_;
-  std::set<std::string, std::less<>> read_only_functions_;  // called with FCALL_RO
   // Created on first use; calls go to them in turn, so one batcher's batch runs in Redis while
   // another's replies are handled.
   std::vector<std::unique_ptr<RedisBatcher>> batchers_;
   std::atomic<unsigned> next_batcher_{0};
   std::once_flag batcher_once_;
+};
+
+struct RedisPoolStats {
+  int size = 0;
+  int in_use = 0;
+  long long errors = 0;
+  // Redis Cluster: commands sent again after MOVED, after ASK (to the node it named), and after
+  // anything else that asked for patience (TRYAGAIN, CLUSTERDOWN, a failed dial).
+  long long moved = 0;
+  long long asked = 0;
+  long long retried = 0;
+};
+
+// The store's one door to Redis: one server (or Sentinel's primary), or a Redis Cluster when
+// redis.cluster_nodes is set. In a cluster every command goes to the primary of its first key's
+// slot, a pipeline is split per primary, and redirects are followed: MOVED updates the slot map,
+// ASK is asked once of the node it names (functions wait instead, docs/DECISIONS.md), TRYAGAIN,
+// CLUSTERDOWN, READONLY and a failed dial back off and try again, within redis.command_timeout_ms.
+// A command that may have reached Redis before its connection broke is sent again only when it
+// writes nothing: a write is answered UNAVAILABLE, for the caller to retry with its request id.
+class RedisPool {
+ public:
+  static absl::StatusOr<std::unique_ptr<RedisPool>> Create(const RedisConfig& config);
+  ~RedisPool();
+
+  // Runs one command. A Redis error reply becomes a status (see StatusFromRedisError).
+  absl::StatusOr<RedisValue> Command(const RedisArgs& args);
+  // Runs commands pipelined (in a cluster, one pipeline per primary); error replies stay in place
+  // as kError values.
+  absl::StatusOr<std::vector<RedisValue>> Pipeline(const std::vector<RedisArgs>& commands);
+  // FCALL name numkeys keys... args...; reloads the functions once if Redis lost them.
+  absl::StatusOr<RedisValue> FCall(absl::string_view function, const RedisArgs& keys,
+                                   const RedisArgs& args);
+  // The same through a batcher: for hot paths that many threads call at once.
+  absl::StatusOr<RedisValue> FCallBatched(absl::string_view function, const RedisArgs& keys,
+                                          const RedisArgs& args);
+  // Asynchronously through a batcher: `done` runs on a batcher's thread (or the retry thread).
+  void FCallAsync(absl::string_view function, const RedisArgs& keys, const RedisArgs& args,
+                  std::function<void(absl::StatusOr<RedisValue>)> done);
+
+  // Registers a Redis function library (its source starts with "#!lua name=...") to load now
+  // and again whenever Redis comes back without it; in a cluster, on every primary.
+  void AddFunctionLibrary(std::string source);  // once: a library added again is ignored
+  absl::Status LoadFunctions();
+  // Loads the function libraries where Redis may have lost them (start-up, after an outage).
+  absl::Status EnsureFunctions();
+
+  // PING (every primary, in a cluster); loads the function libraries where they may be missing.
+  // False while any primary is unreachable or lacks them.
+  bool CheckHealth();
+  RedisPoolStats Stats() const;
+  const std::string& prefix() const { return prefix_; }
+  bool cluster() const { return slots_ != nullptr; }
+  // A connection of its own for long blocking reads of `key`, not taken from the pool; in a
+  // cluster it follows the primary of the key's slot.
+  std::unique_ptr<RedisConnection> Dedicated(absl::string_view key) const;
+
+ private:
+  struct AsyncCall;
+  RedisPool(const RedisConfig& config, RedisAddress address);
+  absl::StatusOr<RedisValue> CheckReply(absl::StatusOr<RedisValue> reply,
+                                        absl::string_view command);
+  RedisArgs FCallCommand(absl::string_view function, const RedisArgs& keys,
+                         const RedisArgs& args) const;
+  std::vector<std::string> Libraries() const;
+  absl::Status LoadFunctionsOn(RedisNodePool& node);
+
+  // Cluster mode.
+  RedisNodePool& Node(const std::string& address);
+  absl::StatusOr<RedisNodePool*> PrimaryOf(const RedisArgs& command);
+  absl::StatusOr<std::vector<RedisValue>> RunInCluster(const std::vector<RedisArgs>& commands);
+  void SubmitInCluster(std::shared_ptr<AsyncCall> call);
+  void OnClusterReply(std::shared_ptr<AsyncCall> call, RedisNodePool* node,
+                      absl::StatusOr<RedisValue> reply, bool sent);
+  // Runs `task` on the retry thread at `due`; with `stopping` true when the pool goes away first.
+  void Later(std::chrono::steady_clock::time_point due, std::function<void(bool stopping)> task);
+  void RetryLoop();
+
+  RedisConfig config_;
+  RedisAddress address_;
+  std::string prefix_;
+  std::unique_ptr<RedisNodePool> single_;  // without a cluster: the one server
+
+  std::shared_ptr<RedisSlotMap> slots_;  // with a cluster
+  mutable std::mutex nodes_mutex_;
+  std::map<std::string, std::unique_ptr<RedisNodePool>> nodes_;  // by host:port; never removed
+  std::mutex retry_mutex_;
+  std::condition_variable retry_cv_;
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void(bool)>> retries_;
+  bool stopping_ = false;
+  std::thread retry_thread_;
+
+  mutable std::mutex functions_mutex_;
+  std::vector<std::string> libraries_;
+  std::set<std::string, std::less<>> read_only_functions_;  // called with FCALL_RO
+  std::atomic<long long> errors_{0};
+  std::atomic<long long> moved_{0}, asked_{0}, retried_{0};
 };
 
 // Maps an error reply to a status. Our Redis functions raise "<CODE> <detail>" where CODE is a

@@ -82,11 +82,11 @@ absl::Status FollowedCall::Start(const Caller& caller) {
   return absl::OkStatus();
 }
 
-void FollowedCall::Offer(size_t key, Batch batch) {
+void FollowedCall::Offer(size_t key, uint64_t number, Batch batch) {
   {
     std::lock_guard lock(mutex_);
     if (ended_) return;
-    offered_.emplace_back(key, std::move(batch));
+    offered_.push_back({key, number, std::move(batch)});
     if (scheduled_) return;
     scheduled_ = true;
   }
@@ -107,7 +107,19 @@ void FollowedCall::Pump() {
     std::vector<std::pair<size_t, Batch>> offered;
     {
       std::lock_guard lock(mutex_);
-      offered.swap(offered_);
+      // Only batches whose predecessors were delivered: two workers may offer a key's batches in
+      // either order, and a later batch first would make the earlier one look delivered.
+      for (bool found = true; found;) {
+        found = false;
+        for (auto it = offered_.begin(); it != offered_.end(); ++it) {
+          if (it->number != next_batch_[it->key]) continue;
+          ++next_batch_[it->key];
+          offered.emplace_back(it->key, std::move(it->batch));
+          offered_.erase(it);
+          found = true;
+          break;
+        }
+      }
       // Catching up reads the next batch only once the client took the last one: a slow client
       // slows its own catch-up instead of filling memory.
       const bool catch_up = !live_ && outbox_.empty() && !writing_;
@@ -256,6 +268,7 @@ absl::Status FollowedCall::Readmit() {
 struct StreamFollower::Reader {
   std::string key;
   std::string tail;                      // the last entry handed out (under mutex_)
+  uint64_t batches = 0;                  // batches handed out (under mutex_): the next's number
   std::map<FollowedCall*, size_t> live;  // the calls it feeds, with the key's index in each
   // Only the reader thread touches these.
   std::unique_ptr<RedisConnection> connection;
@@ -332,7 +345,7 @@ absl::Status StreamFollower::Attach(const std::shared_ptr<FollowedCall>& call) {
     reader = std::make_unique<Reader>();
     reader->key = key;
     reader->tail = starts.count(key) ? starts[key] : "0-0";
-    reader->connection = redis_->Dedicated();
+    reader->connection = redis_->Dedicated(key);
     new_key = true;
   }
   calls_.insert(call.get());
@@ -360,6 +373,12 @@ bool StreamFollower::TryGoLive(FollowedCall* call, std::vector<std::string>* tai
   }
   if (!caught_up || !calls_.count(call)) return false;
   call->live_ = true;
+  {
+    std::lock_guard call_lock(call->mutex_);
+    call->next_batch_.clear();
+    for (size_t k = 0; k < call->plan_.keys.size(); ++k)
+      call->next_batch_.push_back(readers_.at(call->plan_.keys[k])->batches);
+  }
   for (size_t k = 0; k < call->plan_.keys.size(); ++k)
     readers_.at(call->plan_.keys[k])->live[call] = k;
   return true;
@@ -457,9 +476,11 @@ void StreamFollower::FanOut(Reader* reader, const RedisValue& reply) {
       StreamEntriesOf(reply.elements[0].elements[1]));
   if (batch->empty()) return;
   std::vector<std::pair<std::shared_ptr<FollowedCall>, size_t>> targets;
+  uint64_t number;
   {
     std::lock_guard lock(mutex_);
     reader->tail = batch->back().id;
+    number = reader->batches++;
     targets.reserve(reader->live.size());
     for (const auto& [call, k] : reader->live) targets.emplace_back(call->shared_from_this(), k);
   }
@@ -469,8 +490,8 @@ void StreamFollower::FanOut(Reader* reader, const RedisValue& reply) {
     std::vector<std::pair<std::shared_ptr<FollowedCall>, size_t>> part(
         std::make_move_iterator(targets.begin() + from),
         std::make_move_iterator(targets.begin() + std::min(targets.size(), from + chunk)));
-    gate_->Post([part = std::move(part), batch] {
-      for (const auto& [call, k] : part) call->Offer(k, batch);
+    gate_->Post([part = std::move(part), batch, number] {
+      for (const auto& [call, k] : part) call->Offer(k, number, batch);
     });
   }
 }

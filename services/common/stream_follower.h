@@ -70,9 +70,10 @@ class FollowedCall : public std::enable_shared_from_this<FollowedCall> {
   using Batch = std::shared_ptr<const std::vector<StreamEntry>>;
 
   absl::Status Start(const Caller& caller);
-  // Hands newly read entries of keys[key] to a call that follows live, and delivers them on the
-  // calling thread unless a Pump of the call is already under way.
-  void Offer(size_t key, Batch batch);
+  // Hands the `number`-th batch read from keys[key] to a call that follows live, and delivers it
+  // on the calling thread unless a Pump of the call is already under way. Batches of one key are
+  // delivered in the order they were read, whatever order the workers offer them in.
+  void Offer(size_t key, uint64_t number, Batch batch);
   // Runs on a worker, one at a time per call: converts what was offered, catches up.
   void Schedule();
   void Pump();
@@ -97,7 +98,13 @@ class FollowedCall : public std::enable_shared_from_this<FollowedCall> {
   std::shared_ptr<FollowedCall> self_;  // released when gRPC is done with the call
 
   std::mutex mutex_;
-  std::vector<std::pair<size_t, Batch>> offered_;
+  struct Offered {
+    size_t key;
+    uint64_t number;
+    Batch batch;
+  };
+  std::vector<Offered> offered_;
+  std::vector<uint64_t> next_batch_;  // per key: the number of the batch to deliver next
   std::deque<std::unique_ptr<google::protobuf::Message>> outbox_;
   std::unique_ptr<google::protobuf::Message> in_flight_;
   bool scheduled_ = false;  // a Pump is queued or running

@@ -489,6 +489,8 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
   } else if (!caller.Coordinates(inquiry->network_id())) {
     return Forbidden(
         "the assignee refers an inquiry (give responder_id); coordinators refer escalated ones");
+  } else {
+    command.acting_network = inquiry->network_id();
   }
   const char* target_field = named_responder ? "target_responder_id" : "target_organization_id";
   std::string target_org = request.target_organization_id();
@@ -544,10 +546,13 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
   if (!errors.empty()) return errors.ToStatus();
   auto inquiry = Load(caller, request.id(), View::kFull);
   if (!inquiry.ok()) return inquiry.status();
+  std::string acting_network;
   if (!request.responder_id().empty()) {
     auto responder = ActingResponder(caller, request.responder_id());
     if (!responder.ok()) return responder.status();
-  } else if (!caller.Coordinates(inquiry->network_id())) {
+  } else if (caller.Coordinates(inquiry->network_id())) {
+    acting_network = inquiry->network_id();
+  } else {
     // The entry partner may withdraw the question it took in, and answers the asker itself once
     // it came back (escalation level 3); resolving is otherwise the assignee's.
     const bool returned =
@@ -558,21 +563,48 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
           "the assignee resolves an inquiry (give responder_id); the entry partner may withdraw "
           "it, or resolve it once it came back to them");
   }
-  if (request.outcome() == v1::OUTCOME_FACILITY_BOOKED && slots_ != nullptr) {
-    // The booking is the asker's: made for their organisation, or by the entry partner on their
-    // behalf.
-    auto booker = slots_->BookerOf(request.booking_id());
-    if (!booker.ok()) return booker.status();
-    if (!booker->has_value()) return InvalidField("booking_id", "is not a booking");
-    if (**booker != inquiry->entry_organization_id() &&
-        (inquiry->asker_organization_id().empty() || **booker != inquiry->asker_organization_id()))
-      return InvalidField("booking_id",
-                          "was made neither for the asker's organisation nor by the entry partner");
+  if (request.outcome() == v1::OUTCOME_FACILITY_BOOKED) {
+    if (absl::Status booked = CheckFacilityBooked(*inquiry, request.booking_id()); !booked.ok())
+      return booked;
   }
-  auto resolved = store_->Resolve(request.id(), Actor(caller), request.responder_id(), request,
-                                  Replay(caller, IdempotencyKey(request)));
+  auto resolved = store_->Resolve(request.id(), Actor(caller), request.responder_id(),
+                                  acting_network, request, Replay(caller, IdempotencyKey(request)));
   if (!resolved.ok()) return resolved.status();
   return GetInquiry(caller, request.id());
+}
+
+// The booking a FACILITY_BOOKED outcome names is the asker's and stands: made for the asker's
+// organisation when the entry partner named one, else by the entry partner on the asker's behalf;
+// requested, confirmed, under way or done (not a hold, nor cancelled, rejected, expired or a
+// no-show).
+absl::Status Desk::CheckFacilityBooked(const v1::Inquiry& inquiry,
+                                       const std::string& booking_id) const {
+  if (slots_ == nullptr)
+    return PreconditionError(
+        "BOOKINGS_UNAVAILABLE",
+        "this process cannot read bookings to check a FACILITY_BOOKED outcome");
+  auto booking = slots_->GetBooking(booking_id);
+  if (!booking.ok()) return booking.status();
+  if (!booking->has_value()) return InvalidField("booking_id", "is not a booking");
+  const std::string& asker = inquiry.asker_organization_id().empty()
+                                 ? inquiry.entry_organization_id()
+                                 : inquiry.asker_organization_id();
+  if ((*booking)->organization_id() != asker)
+    return InvalidField("booking_id", inquiry.asker_organization_id().empty()
+                                          ? "was not made by the entry partner (the asker names "
+                                            "no organisation)"
+                                          : "was not made for the asker's organisation");
+  switch ((*booking)->state()) {
+    case scheduler::v1::BOOKING_STATE_PENDING_APPROVAL:
+    case scheduler::v1::BOOKING_STATE_CONFIRMED:
+    case scheduler::v1::BOOKING_STATE_CHECKED_IN:
+    case scheduler::v1::BOOKING_STATE_COMPLETED:
+      return absl::OkStatus();
+    default:
+      return InvalidField("booking_id",
+                          "is not a standing booking (a hold, or cancelled, rejected, expired or "
+                          "a no-show)");
+  }
 }
 
 absl::StatusOr<v1::Inquiry> Desk::RecordFeedback(const Caller& caller,

@@ -92,6 +92,7 @@ class Desk {
   std::string Replay(const Caller& caller, const std::string& request_id) const;
   // Matching resources, each with its earliest free slot, that the entry partner may book.
   absl::StatusOr<std::vector<v1::Suggestion>> Suggestions(const v1::Inquiry& inquiry);
+  absl::Status CheckFacilityBooked(const v1::Inquiry& inquiry, const std::string& booking_id) const;
 
   DeskStore* store_;
   Directory* directory_;

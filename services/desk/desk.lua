@@ -173,6 +173,13 @@ local function open(k, a)
   if replayed then return nil, nil, replayed end
   local i = read_hash(k.inquiry)
   if not i then return nil, nil, fail('NOT_FOUND', 'inquiry ' .. a.id) end
+  -- A coordinator acts for the network it coordinates (ARGV net): not once the inquiry has moved
+  -- on to another network, checked here in the same step as the change.
+  local net = rawget(a, 'net')  -- passed by refer and resolve only
+  if net and net ~= '' and i.net ~= net then
+    return nil, nil, fail('FAILED_PRECONDITION', 'MOVED_ON the inquiry has moved on to ' ..
+                          'network ' .. i.net .. '; its coordinators act on it now')
+  end
   return c, i, nil
 end
 
@@ -389,11 +396,20 @@ local function dk_refer(keys, args)
     return fail('FAILED_PRECONDITION', 'REFERRAL_LOOP the inquiry was already handled by ' ..
                 'network ' .. to_net)
   end
+  -- Whoever holds it now joins the chain: the assignee referring it, or the one a coordinator
+  -- takes it from.
+  local holder = by
+  if holder == '' and i.st == 'ASSIGNED' and (i.as or '') ~= '' then
+    holder = i.as
+    holder_org = redis.call('HGET', c.base .. 'r:' .. holder, 'org') or ''
+  end
   local chain = i.ch or ''
-  if by ~= '' and chain == '' then chain = 'o:' .. holder_org .. ',r:' .. by
-  elseif by ~= '' then
-    if not contains(chain, 'r:' .. by) then chain = chain .. ',r:' .. by end
-    if not contains(chain, 'o:' .. holder_org) then chain = chain .. ',o:' .. holder_org end
+  if holder ~= '' and chain == '' then chain = 'o:' .. holder_org .. ',r:' .. holder
+  elseif holder ~= '' then
+    if not contains(chain, 'r:' .. holder) then chain = chain .. ',r:' .. holder end
+    if holder_org ~= '' and not contains(chain, 'o:' .. holder_org) then
+      chain = chain .. ',o:' .. holder_org
+    end
   end
   for _, org in ipairs({to_org, a.to_responder_org}) do
     if org ~= '' and contains(chain, 'o:' .. org) then
@@ -485,6 +501,18 @@ end
 
 -- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, texts ('1' to
 -- blank the inquiry text, feedback comment and follow-up note too). Returns the inquiry as JSON.
+-- Blanks the notes of the inquiry's history entries of `kind` (the entries themselves stay).
+local function blank_notes(c, i, kind)
+  local h = c.base .. 'h:' .. i.id
+  for n, raw in ipairs(redis.call('LRANGE', h, 0, -1)) do
+    local entry = cjson.decode(raw)
+    if entry.k == kind and (entry.n or '') ~= '' then
+      entry.n = ''
+      redis.call('LSET', h, n - 1, cjson.encode(entry))
+    end
+  end
+end
+
 local function dk_erase(keys, args)
   local k, a = named(keys, args)
   local c, i, early = open(k, a)
@@ -494,6 +522,8 @@ local function dk_erase(keys, args)
   local consent = (i.kt or '') ~= ''
   if consent then
     i.ks, i.kf, i.kh, i.kt, i.kb = '0', '0', '', '', ''
+    -- What the asker agreed to goes from the history too (that a consent was recorded stays).
+    blank_notes(c, i, 'CONSENT')
     if i.fu == 'SCHEDULED' or i.fu == 'DUE' then
       i.fu = ''
       set_timer(c, i, nil)
@@ -507,7 +537,10 @@ local function dk_erase(keys, args)
                   ((i.tx or '') ~= '' or (i.fc or '') ~= '' or (i.fn or '') ~= '')
   if i.er ~= '1' or texts or consent then
     i.er = '1'
-    if texts then i.tx, i.fc, i.fn = '', '', '' end
+    if texts then
+      i.tx, i.fc, i.fn = '', '', ''
+      blank_notes(c, i, 'FOLLOW_UP_RECORDED')  -- the note written about the asker with them
+    end
     history(c, i, 'ERASED', a.actor, '', '', texts and 'texts' or '', 0)
     save(c, i)
   end

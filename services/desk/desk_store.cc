@@ -567,17 +567,20 @@ absl::StatusOr<v1::Inquiry> RedisDeskStore::Refer(const ReferCommand& c,
       .Arg("to_responder", c.target_responder_id)
       .Arg("to_responder_org", c.target_responder_organization_id)
       .Arg("to_net", c.target_network_id)
+      .Arg("net", c.acting_network)
       .Arg("note", c.note);
   return Call(call);
 }
 
 absl::StatusOr<v1::Inquiry> RedisDeskStore::Resolve(absl::string_view id, absl::string_view actor,
                                                     absl::string_view responder_id,
+                                                    absl::string_view acting_network,
                                                     const v1::ResolveInquiryRequest& request,
                                                     absl::string_view replay_key) {
   RedisFunctionCall call = InquiryCall("dk_resolve", id, replay_key);
   call.Arg("actor", std::string(actor))
       .Arg("by", std::string(responder_id))
+      .Arg("net", std::string(acting_network))
       .Int("outcome", request.outcome())
       .Arg("booking", request.booking_id())
       .Arg("note", request.note())

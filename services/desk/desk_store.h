@@ -52,6 +52,9 @@ struct ReferCommand {
   std::string target_responder_organization_id{};
   // The network that handles it next (the inquiry's own, or another with the asker's consent).
   std::string target_network_id{};
+  // When a coordinator refers it: the network whose coordinator was checked. The referral is
+  // refused if the inquiry has moved on to another network meanwhile.
+  std::string acting_network{};
 };
 
 // An inquiry as desk.lua stores it (the fields of its hash, or the JSON object of them a function
@@ -120,8 +123,11 @@ class DeskStore {
                                               absl::string_view replay_key) = 0;
   virtual absl::StatusOr<v1::Inquiry> Refer(const ReferCommand& command,
                                             absl::string_view replay_key) = 0;
+  // `acting_network`: when a coordinator resolves, the network whose coordinator was checked
+  // (refused if the inquiry has moved on meanwhile); otherwise "".
   virtual absl::StatusOr<v1::Inquiry> Resolve(absl::string_view id, absl::string_view actor,
                                               absl::string_view responder_id,
+                                              absl::string_view acting_network,
                                               const v1::ResolveInquiryRequest& request,
                                               absl::string_view replay_key) = 0;
   virtual absl::StatusOr<v1::Inquiry> RecordFeedback(absl::string_view id, absl::string_view actor,
@@ -218,6 +224,7 @@ class RedisDeskStore final : public DeskStore {
                                     absl::string_view replay_key) override;
   absl::StatusOr<v1::Inquiry> Resolve(absl::string_view id, absl::string_view actor,
                                       absl::string_view responder_id,
+                                      absl::string_view acting_network,
                                       const v1::ResolveInquiryRequest& request,
                                       absl::string_view replay_key) override;
   absl::StatusOr<v1::Inquiry> RecordFeedback(absl::string_view id, absl::string_view actor,

@@ -47,7 +47,7 @@ RedisConnection* RedisDispatchQueue::ConnectionOf(absl::string_view consumer) {
   std::lock_guard lock(mutex_);
   auto it = connections_.find(consumer);
   if (it == connections_.end())
-    it = connections_.emplace(std::string(consumer), redis_->Dedicated()).first;
+    it = connections_.emplace(std::string(consumer), redis_->Dedicated(stream_)).first;
   return it->second.get();
 }
 

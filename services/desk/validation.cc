@@ -127,6 +127,8 @@ void Validate(const v1::ResolveInquiryRequest& request, FieldErrors* errors) {
     errors->Add("outcome", "must be a known outcome");
   if (request.outcome() == v1::OUTCOME_FACILITY_BOOKED && request.booking_id().empty())
     errors->Add("booking_id", "is required when the outcome is a facility booked");
+  if (request.outcome() != v1::OUTCOME_FACILITY_BOOKED && !request.booking_id().empty())
+    errors->Add("booking_id", "is given only with the outcome facility booked");
   if (Characters(request.note()) > 4000) errors->Add("note", "must be at most 4000 characters");
 }
 

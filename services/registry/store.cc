@@ -217,7 +217,7 @@ absl::StatusOr<std::string> RedisRegistryStore::LatestCursor() {
 }
 
 ChangeFeed::ChangeFeed(const RedisPool& redis, std::string events_key)
-    : connection_(redis.Dedicated()), events_key_(std::move(events_key)) {}
+    : connection_(redis.Dedicated(events_key)), events_key_(std::move(events_key)) {}
 
 absl::StatusOr<std::vector<Change>> ChangeFeed::Read(absl::string_view cursor, int block_ms,
                                                      int count) {

@@ -22,11 +22,8 @@ class SlotSearch final : public SlotFinder {
 
   absl::StatusOr<v1::FindSlotsResponse> FindSlots(const Caller& caller,
                                                   const v1::FindSlotsRequest& request) override;
-  absl::StatusOr<std::optional<std::string>> BookerOf(const std::string& booking_id) override {
-    auto booking = calendar_->Get(booking_id);
-    if (!booking.ok()) return booking.status();
-    if (!booking->has_value()) return std::optional<std::string>();
-    return (*booking)->organization_id();
+  absl::StatusOr<std::optional<v1::Booking>> GetBooking(const std::string& booking_id) override {
+    return calendar_->Get(booking_id);
   }
 
  private:

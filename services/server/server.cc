@@ -137,6 +137,18 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   s->metrics_.AddSampled("infrashare_redis_errors_total", "counter",
                          "Redis calls that failed (transport or unexpected error replies).",
                          [pool] { return static_cast<double>(pool->Stats().errors); });
+  if (pool->cluster()) {
+    s->metrics_.AddSampled("infrashare_redis_cluster_moved_total", "counter",
+                           "Redis Cluster commands sent again to a slot's new primary (MOVED).",
+                           [pool] { return static_cast<double>(pool->Stats().moved); });
+    s->metrics_.AddSampled("infrashare_redis_cluster_asked_total", "counter",
+                           "Redis Cluster commands sent to a slot's importing node (ASK).",
+                           [pool] { return static_cast<double>(pool->Stats().asked); });
+    s->metrics_.AddSampled(
+        "infrashare_redis_cluster_retries_total", "counter",
+        "Redis Cluster commands sent again after TRYAGAIN, CLUSTERDOWN or a node not answering.",
+        [pool] { return static_cast<double>(pool->Stats().retried); });
+  }
   if (!config.metrics_listen.empty()) {
     s->metrics_server_ = std::make_unique<MetricsServer>(&s->metrics_, config.metrics_listen);
     if (!s->metrics_server_->Start())

@@ -70,6 +70,22 @@ absl::StatusOr<StoredSubscription> Webhooks::Administered(const Caller& caller,
   return std::move(**found);
 }
 
+namespace {
+
+constexpr char kLeadWithoutReminders[] =
+    "is for a subscription to booking reminders (WEBHOOK_EVENT_TYPE_BOOKING_REMINDER)";
+
+// Whether the event types (enum values, or their numbers as a message holds them) include
+// booking reminders.
+template <typename Types>
+bool Reminds(const Types& types) {
+  return std::any_of(types.begin(), types.end(), [](auto type) {
+    return static_cast<int>(type) == v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER;
+  });
+}
+
+}  // namespace
+
 absl::StatusOr<v1::WebhookSubscription> Webhooks::Create(
     const Caller& caller, const v1::CreateWebhookSubscriptionRequest& request) {
   const std::string organization =
@@ -88,6 +104,8 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Create(
   if (!target.ok()) Collect(target.status(), &errors);
   auto lead = CheckReminderLead(request.reminder_lead_seconds(), "reminder_lead_seconds");
   if (!lead.ok()) Collect(lead.status(), &errors);
+  if (types.ok() && request.reminder_lead_seconds() != 0 && !Reminds(*types))
+    errors.Add("reminder_lead_seconds", kLeadWithoutReminders);
   if (!errors.empty()) return errors.ToStatus();
   auto exists = registry_->OrganizationExists(organization);
   if (!exists.ok()) return exists.status();
@@ -190,6 +208,9 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Update(
     else
       s.set_reminder_lead_seconds(*lead);
   }
+  if (paths.count("reminder_lead_seconds") && change.reminder_lead_seconds() != 0 &&
+      !Reminds(s.event_types()))
+    errors.Add("subscription.reminder_lead_seconds", kLeadWithoutReminders);
   if (!errors.empty()) return errors.ToStatus();
   if (paths.count("enabled")) {
     s.set_enabled(change.enabled());

@@ -365,7 +365,7 @@ void AimRequest(const std::string& gate, const World& world, int serial, Message
     }
     if (f->type() == FieldDescriptor::TYPE_ENUM) {
       const std::map<std::string, std::string> kEnums = {{"roles", "ROLE_MEMBER"},
-                                                         {"outcome", "OUTCOME_ANSWERED"},
+                                                         {"outcome", "OUTCOME_FACILITY_BOOKED"},
                                                          {"need_type", "NEED_TYPE_INNOVATION"},
                                                          {"format", "ROTATION_EXPORT_FORMAT_CSV"}};
       auto it = kEnums.find(name);

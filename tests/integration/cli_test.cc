@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -65,8 +66,8 @@ class CliTest : public ::testing::Test {
     auto listed = Cli("-o json resource list --owner " + owner);
     EXPECT_EQ(listed.exit_code, 0) << listed.output;
     std::map<std::string, nlohmann::json> out;
-    for (auto& r : nlohmann::json::parse(listed.output))
-      out[r["display_name"].get<std::string>()] = r;
+    const auto parsed = nlohmann::json::parse(listed.output);
+    for (const auto& r : parsed.at("resources")) out[r["display_name"].get<std::string>()] = r;
     return out;
   }
   std::unique_ptr<RedisServer> redis_;
@@ -146,6 +147,13 @@ TEST_F(CliTest, EndsWithAnExitCodeForEachStatus) {
   EXPECT_NE(help.output.find("Exit codes:"), std::string::npos) << help.output;
   EXPECT_NE(help.output.find("4   NOT_FOUND"), std::string::npos) << help.output;
   EXPECT_NE(help.output.find("12  DEADLINE_EXCEEDED"), std::string::npos) << help.output;
+  // Every status but OK has a code of its own: 3 to 18, each listed once.
+  for (const char* status :
+       {"INVALID_ARGUMENT", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "UNAUTHENTICATED",
+        "FAILED_PRECONDITION", "ABORTED", "RESOURCE_EXHAUSTED", "UNAVAILABLE", "DEADLINE_EXCEEDED",
+        "CANCELLED", "UNKNOWN", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "DATA_LOSS"})
+    EXPECT_EQ(Occurrences(help.output, std::string("  ") + status + "\n"), 1u) << status;
+  EXPECT_NE(help.output.find("17  INTERNAL"), std::string::npos) << help.output;
 
   EXPECT_EQ(Cli("resource list --colour red").exit_code, 2);  // an unknown flag
   EXPECT_EQ(Cli("resource get").exit_code, 2);                // a missing argument
@@ -196,13 +204,19 @@ TEST_F(CliTest, PrintsJsonOrYamlWhereverTheOutputFlagIs) {
 
   auto list = Cli("org list -o yaml");
   ASSERT_EQ(list.exit_code, 0) << list.output;
-  const YAML::Node orgs = YAML::Load(list.output);
+  // Every list is one object with its items under a named key, like every other answer.
+  const YAML::Node orgs = YAML::Load(list.output)["organizations"];
   ASSERT_TRUE(orgs.IsSequence()) << list.output;
   EXPECT_EQ(orgs[0]["id"].as<std::string>(), "fablab");
   EXPECT_EQ(Cli("org list -o xml").exit_code, 2);
   auto before = Cli("-o json org list");
   ASSERT_EQ(before.exit_code, 0) << before.output;
-  EXPECT_EQ(nlohmann::json::parse(before.output)[0]["id"], "fablab");
+  EXPECT_EQ(nlohmann::json::parse(before.output)["organizations"][0]["id"], "fablab");
+  for (const char* list_command : {"network list", "resource list", "token list", "overlap"}) {
+    auto listed = Cli(std::string("-o json ") + list_command);
+    ASSERT_EQ(listed.exit_code, 0) << list_command << ": " << listed.output;
+    EXPECT_TRUE(nlohmann::json::parse(listed.output).is_object()) << list_command;
+  }
 }
 
 // Enum values by the short names tables show, or by their full names; a typo gets the nearest.
@@ -304,6 +318,13 @@ TEST_F(CliTest, WarnsAboutSwappedCoordinates) {
     EXPECT_EQ(right.output.find("warning"), std::string::npos) << right.output;
   }
   EXPECT_EQ(Cli("search --near 52.51,6.09").output.find("warning"), std::string::npos);
+  // Distances to 0.1 km (Right lies about 1.3 km away), never sixteen digits.
+  auto by_distance = Cli("search --near 52.51,6.09 --radius 5 --order distance");
+  EXPECT_TRUE(std::regex_search(by_distance.output, std::regex("Right[^\\n]* 1\\.3\\n")))
+      << by_distance.output;
+  // A zero or a false is printed, not left out.
+  auto fablab = Cli("org get fablab");
+  EXPECT_NE(fablab.output.find("sme: false"), std::string::npos) << fablab.output;
 }
 
 // A program follows `watch -o json` line by line: one JSON object per event, each written as it
@@ -652,12 +673,29 @@ TEST_F(CliTest, ShowsAndReadsTimesInThePersonsZone) {
   auto tokyo = Cli("booking get " + id + " --tz Asia/Tokyo");
   EXPECT_NE(tokyo.output.find("start_time: 2030-03-04 17:00 +09:00"), std::string::npos)
       << tokyo.output;
+  // A resource's times are in its own zone, whatever zone the person's machine is in (TZ); only
+  // --tz overrides it.
   auto new_york = Cli("booking get " + id, kAdminToken, "TZ=America/New_York ");
-  EXPECT_NE(new_york.output.find("start_time: 2030-03-04 03:00 -05:00"), std::string::npos)
+  EXPECT_NE(new_york.output.find("start_time: 2030-03-04 09:00 +01:00"), std::string::npos)
       << new_york.output;
   auto typed_in_tokyo = book("2030-03-05T17:00", "2030-03-05T18:00", "--tz Asia/Tokyo");
   ASSERT_EQ(typed_in_tokyo.exit_code, 0) << typed_in_tokyo.output;
   EXPECT_EQ(nlohmann::json::parse(typed_in_tokyo.output)["start_time"], "2030-03-05T08:00:00Z");
+  // A lab in Curaçao keeps its own clock: 09:00 there is 13:00Z, typed and shown so, also beside
+  // an Amsterdam booking in one list.
+  auto lab =
+      Cli("resource create --id cw-lab --name 'Lab Willemstad' --kind lab --owner fablab "
+          "--lat 12.1 --lon -68.9 --json '{\"time_zone\": \"America/Curacao\"}'");
+  ASSERT_EQ(lab.exit_code, 0) << lab.output;
+  auto curacao =
+      Cli("-o json booking create --resource cw-lab --for fablab --start 2030-03-04T09:00 "
+          "--end 2030-03-04T10:00",
+          kAdminToken, "TZ=Europe/Amsterdam ");
+  ASSERT_EQ(curacao.exit_code, 0) << curacao.output;
+  EXPECT_EQ(nlohmann::json::parse(curacao.output)["start_time"], "2030-03-04T13:00:00Z");
+  auto both = Cli("booking list --org fablab");
+  EXPECT_NE(both.output.find("2030-03-04 09:00 -04:00"), std::string::npos) << both.output;
+  EXPECT_NE(both.output.find("2030-03-04 09:00 +01:00"), std::string::npos) << both.output;
 
   // 02:30 on the last Sunday of March does not exist in Amsterdam; on the last Sunday of October
   // it comes twice, and the first (summer time, 00:30Z) is meant.

@@ -1237,31 +1237,53 @@ TEST_F(DeskApiTest, AFacilityBookedOutcomeNamesABookingOfTheAsker) {
     return booking.id();
   };
   const std::string owners = book("lab", 9), askers = book("kaasmakerij", 11);
-  const std::string entry_partners = book("bakery", 13);
+  const std::string entry_partners = book("bakery", 13), cancelled = book("kaasmakerij", 15);
+  sch::CancelBookingRequest cancel;
+  cancel.set_id(cancelled);
+  cancel.set_reason("Toch niet");
+  sch::Booking cancelled_booking;
+  ASSERT_TRUE(
+      scheduler->CancelBooking(As(admins_["kaasmakerij"]).get(), cancel, &cancelled_booking).ok());
 
-  auto request = Question("Mogen wij de keuken gebruiken voor een proefbakdag?");
-  request.set_need_type(NEED_TYPE_FACILITY_ACCESS);
-  request.set_asker_organization_id(Org("kaasmakerij"));
-  auto resolve = [&](const std::string& booking_id, Inquiry* out) {
+  auto resolve = [&](const std::string& booking_id, Inquiry* out,
+                     Outcome outcome = OUTCOME_FACILITY_BOOKED) {
     ResolveInquiryRequest r;
     r.set_id(out->id());
     r.set_responder_id(lab.id);
-    r.set_outcome(OUTCOME_FACILITY_BOOKED);
+    r.set_outcome(outcome);
     r.set_booking_id(booking_id);
     return desk_->ResolveInquiry(As(lab.token).get(), r, out);
   };
-  for (const std::string& good : {askers, entry_partners}) {
+  // The asker names their organisation: only its standing bookings count. Without one, the entry
+  // partner's booking on the asker's behalf does.
+  struct Case {
+    std::string asker_organization;
+    std::string good;
+    std::vector<std::string> bad;
+  };
+  const std::vector<Case> cases = {
+      {Org("kaasmakerij"), askers, {"nobody.0000000000000", owners, entry_partners, cancelled}},
+      {"", entry_partners, {"nobody.0000000000000", owners, askers, cancelled}},
+  };
+  for (const Case& c : cases) {
+    auto request = Question("Mogen wij de keuken gebruiken voor een proefbakdag?");
+    request.set_need_type(NEED_TYPE_FACILITY_ACCESS);
+    request.set_asker_organization_id(c.asker_organization);
     Inquiry inquiry = Submit("bakery", request);
     AwaitOffer(inquiry.id());
     ASSERT_TRUE(Accept(lab, inquiry.id(), &inquiry).ok());
-    for (const std::string& bad : {std::string("nobody.0000000000000"), owners}) {
+    for (const std::string& bad : c.bad) {
       auto refused = resolve(bad, &inquiry);
       EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
-      EXPECT_EQ(BadField(refused), "booking_id");
+      EXPECT_EQ(BadField(refused), "booking_id") << bad;
     }
-    auto accepted = resolve(good, &inquiry);
+    // A booking id belongs to this outcome alone.
+    auto answered = resolve(c.good, &inquiry, OUTCOME_ANSWERED);
+    EXPECT_EQ(answered.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(BadField(answered), "booking_id");
+    auto accepted = resolve(c.good, &inquiry);
     ASSERT_TRUE(accepted.ok()) << accepted.error_message();
-    EXPECT_EQ(inquiry.booking_id(), good);
+    EXPECT_EQ(inquiry.booking_id(), c.good);
     EXPECT_EQ(inquiry.outcome(), OUTCOME_FACILITY_BOOKED);
   }
 }

@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 #include <libical/ical.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
 #include <thread>
 #include <tuple>
 
+#include "absl/strings/match.h"
 #include "tests/support/test_server.h"
 
 namespace infrashare::testing {
@@ -182,6 +184,13 @@ TEST_F(SchedulerApiTest, RejectsOverlapOnExclusiveResource) {
   auto overlap = Book(acme_, lab, 10, 12, &second);
   EXPECT_EQ(overlap.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Reason(overlap), "SLOT_TAKEN");
+  // The message says what to do, in words: no internal counter, a hint at holds and the waitlist.
+  EXPECT_TRUE(absl::StrContains(overlap.error_message(), "JoinWaitlist"))
+      << overlap.error_message();
+  EXPECT_TRUE(absl::StrContains(overlap.error_message(), "hold")) << overlap.error_message();
+  EXPECT_FALSE(std::any_of(overlap.error_message().begin(), overlap.error_message().end(),
+                           [](char c) { return c >= '0' && c <= '9'; }))
+      << overlap.error_message();
   // Touching is not overlapping.
   EXPECT_TRUE(Book(acme_, lab, 11, 12, &second).ok());
   EXPECT_TRUE(Book(acme_, lab, 8, 9, &second).ok());

@@ -575,6 +575,27 @@ TEST_F(WebhookTest, RemindsOnceBeforeABookingStartsAndTellsWhenItEnded) {
   ASSERT_TRUE(
       Webhooks(*server_)->CreateWebhookSubscription(As(school_admin_).get(), bad, &refused).ok());
   EXPECT_EQ(refused.reminder_lead_seconds(), 86400);
+  // A lead is for a subscription to reminders: refused without them, at creation and update.
+  CreateWebhookSubscriptionRequest leadless;
+  leadless.set_target_url(receiver_->Url("/never"));
+  leadless.add_event_types(WEBHOOK_EVENT_TYPE_BOOKING);
+  leadless.set_reminder_lead_seconds(3600);
+  WebhookSubscription unused;
+  auto without =
+      Webhooks(*server_)->CreateWebhookSubscription(As(school_admin_).get(), leadless, &unused);
+  EXPECT_EQ(without.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(without), "reminder_lead_seconds");
+  UpdateWebhookSubscriptionRequest drop;
+  drop.mutable_subscription()->set_id(refused.id());
+  drop.mutable_subscription()->set_etag(refused.etag());
+  drop.mutable_subscription()->add_event_types(WEBHOOK_EVENT_TYPE_BOOKING);
+  drop.mutable_subscription()->set_reminder_lead_seconds(3600);
+  drop.mutable_update_mask()->add_paths("event_types");
+  drop.mutable_update_mask()->add_paths("reminder_lead_seconds");
+  auto dropped =
+      Webhooks(*server_)->UpdateWebhookSubscription(As(school_admin_).get(), drop, &unused);
+  EXPECT_EQ(dropped.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(dropped), "subscription.reminder_lead_seconds");
   DeleteWebhookSubscriptionRequest remove;
   remove.set_id(refused.id());
   ASSERT_TRUE(Webhooks(*server_)

@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "services/common/clock.h"
 #include "services/common/embedded_lua.h"
 #include "services/desk/desk_store.h"
@@ -145,6 +146,14 @@ TEST(DeskDispatcher, IsReadyOnlyOnceItsGroupExistsAndOverdueOffersAreTakenBack) 
   offer.kind = RouteDecision::Kind::kOffer;
   offer.responder_ids = {"r1"};
   ASSERT_TRUE(desk.store.Route("overdue", submitted->etag(), offer, 1000).ok());  // 1970
+  // A backlog before it larger than one pass applies (20 batches of 500): 10,600 deadlines that
+  // passed earlier still (of inquiries long gone). Ready waits for the last of them.
+  RedisArgs backlog = {"ZADD", "is:{dk}:tm"};
+  for (int n = 0; n < 10600; ++n) {
+    backlog.push_back("0");
+    backlog.push_back(absl::StrCat("gone", n));
+  }
+  ASSERT_TRUE(pool->Command(backlog).ok());
   EXPECT_FALSE(absl::StrContains(server.Cli("XINFO GROUPS 'is:{dk}:dq'"), "dispatchers"));
 
   EXPECT_FALSE(desk.dispatcher.ready());
@@ -152,6 +161,9 @@ TEST(DeskDispatcher, IsReadyOnlyOnceItsGroupExistsAndOverdueOffersAreTakenBack) 
   ASSERT_TRUE(WaitUntilReady(desk.dispatcher));
   // Ready means both have happened, whichever thread came first.
   EXPECT_TRUE(absl::StrContains(server.Cli("XINFO GROUPS 'is:{dk}:dq'"), "dispatchers"));
+  auto left = pool->Command({"ZCOUNT", "is:{dk}:tm", "-inf", "1000"});
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->integer, 0);
   auto stored = desk.store.GetInquiry("overdue", true);
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_NE((*stored)->inquiry.state(), v1::INQUIRY_STATE_OFFERED);

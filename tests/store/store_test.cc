@@ -1064,9 +1064,9 @@ TEST_F(DeskStoreTest, AnInquiryIsOfferedDeclinedAcceptedResolvedAndRated) {
   v1d::ResolveInquiryRequest resolve;
   resolve.set_outcome(v1d::OUTCOME_ANSWERED);
   resolve.set_note("printed");
-  EXPECT_EQ(store_->Resolve("inq1", "tok_r1", "r1", resolve, "").status().code(),
+  EXPECT_EQ(store_->Resolve("inq1", "tok_r1", "r1", "", resolve, "").status().code(),
             absl::StatusCode::kFailedPrecondition);  // NOT_ASSIGNED
-  auto resolved = store_->Resolve("inq1", "tok_r2", "r2", resolve, "");
+  auto resolved = store_->Resolve("inq1", "tok_r2", "r2", "", resolve, "");
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   EXPECT_EQ(resolved->state(), v1d::INQUIRY_STATE_RESOLVED);
   EXPECT_EQ(resolved->resolution_note(), "printed");
@@ -1163,6 +1163,29 @@ TEST_F(DeskStoreTest, ReferralLoopsAreRefusedAndEscalationAndQueueWork) {
   EXPECT_EQ(*due, 0);
 }
 
+// A coordinator who refers an inquiry someone holds takes it from them: the holder and its
+// organisation join the chain, so referring it back there is a loop too.
+TEST_F(DeskStoreTest, ACoordinatorsReferralPutsTheHolderInTheChain) {
+  ASSERT_TRUE(Responder("r1").ok());  // of o2
+  auto i = Submit("inq1");
+  ASSERT_TRUE(i.ok());
+  auto offered = Offer(*i, {"r1"});
+  ASSERT_TRUE(offered.ok() && offered->has_value());
+  ASSERT_TRUE(store_->Accept("inq1", "r1", "tok_r1", "").ok());
+  desk::ReferCommand away{"inq1", "tok_coord", "", "", "o3", "", "to a partner"};
+  auto referred = store_->Refer(away, "");
+  ASSERT_TRUE(referred.ok()) << referred.status();
+  EXPECT_EQ(std::vector<std::string>(referred->referral_chain().begin(),
+                                     referred->referral_chain().end()),
+            (std::vector<std::string>{"o2", "o3"}));
+  for (const auto& back : {desk::ReferCommand{"inq1", "tok_coord", "", "", "o2", "", "back"},
+                           desk::ReferCommand{"inq1", "tok_coord", "", "", "", "r1", "back"}}) {
+    auto loop = store_->Refer(back, "");
+    ASSERT_FALSE(loop.ok());
+    EXPECT_EQ(ErrorReason(loop.status()), "REFERRAL_LOOP");
+  }
+}
+
 // Escalation level by level, each with its own deadline: coordinators, platform admins, then back
 // to the entry partner (the last: no deadline after it).
 TEST_F(DeskStoreTest, EscalationGoesLevelByLevelBackToTheEntryPartner) {
@@ -1202,6 +1225,47 @@ TEST_F(DeskStoreTest, EscalationGoesLevelByLevelBackToTheEntryPartner) {
   auto after = store_->ApplyDue(10);  // no deadline is left
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(*after, 0);
+}
+
+// Level 2 waits its own deadline (desk.level2_escalation_s), not level 1's: with level 1 at one
+// second and level 2 at an hour, the inquiry reaches level 2 and its timer stands an hour out.
+TEST_F(DeskStoreTest, LevelTwoWaitsItsOwnDeadline) {
+  DeskConfig config;
+  config.escalation_s = 1;
+  config.level2_escalation_s = 3600;
+  store_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config);
+  auto i = Submit("inq1");
+  ASSERT_TRUE(i.ok());
+  desk::RouteDecision escalate;
+  escalate.kind = desk::RouteDecision::Kind::kEscalate;
+  escalate.cause = "no responder fits this inquiry";
+  ASSERT_TRUE(store_->Route("inq1", i->etag(), escalate, 0).ok());
+  auto timer = [&] {  // seconds from Redis' clock to the inquiry's deadline
+    auto score = redis_->Command({"ZSCORE", "is:{dk}:tm", "inq1"});
+    auto time = redis_->Command({"TIME"});
+    EXPECT_TRUE(score.ok() && time.ok());
+    if (!score.ok() || !time.ok()) return -1.0;
+    return std::stod(score->str) / 1000 - std::stod(time->elements.at(0).str);
+  };
+  EXPECT_LE(timer(), 2);  // level 1: a second (rounded up to a whole second)
+  int level = 1;
+  for (int n = 0; n < 100 && level < 2; ++n) {  // polled up to 5 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(store_->ApplyDue(10).ok());
+    auto now = store_->GetInquiry("inq1", false);
+    ASSERT_TRUE(now.ok() && now->has_value());
+    level = (*now)->inquiry.escalation_level();
+  }
+  ASSERT_EQ(level, 2);
+  EXPECT_GT(timer(), 3500);
+  EXPECT_LE(timer(), 3601);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past level 1's length again
+  auto none = store_->ApplyDue(10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0);
+  auto still = store_->GetInquiry("inq1", false);
+  ASSERT_TRUE(still.ok() && still->has_value());
+  EXPECT_EQ((*still)->inquiry.escalation_level(), 2);
 }
 
 // Consent, a referral to another network, the follow-up and erasure as desk.lua keeps them.
@@ -1250,10 +1314,19 @@ TEST_F(DeskStoreTest, ConsentGatesReferralsAcrossNetworksAndTheFollowUp) {
   desk::ReferCommand back{"inq1", "tok_coord", "", "", "", "", "back"};
   back.target_network_id = "net1";
   EXPECT_EQ(ErrorReason(store_->Refer(back, "").status()), "REFERRAL_LOOP");
+  // The first network's coordinators no longer act on it, even when their check passed just
+  // before the referral (the network is compared in the same step as the change).
+  desk::ReferCommand late{"inq1", "tok_coord", "", "", "o8", "", "ours after all"};
+  late.acting_network = "net1";
+  EXPECT_EQ(ErrorReason(store_->Refer(late, "").status()), "MOVED_ON");
+  v1d::ResolveInquiryRequest no_match;
+  no_match.set_outcome(v1d::OUTCOME_NO_MATCH);
+  EXPECT_EQ(ErrorReason(store_->Resolve("inq1", "tok_coord", "", "net1", no_match, "").status()),
+            "MOVED_ON");
 
   ASSERT_TRUE(store_
                   ->Resolve(
-                      "inq1", "tok_coord", "",
+                      "inq1", "tok_coord", "", "net2",
                       [] {
                         v1d::ResolveInquiryRequest r;
                         r.set_outcome(v1d::OUTCOME_ANSWERED);
@@ -1278,18 +1351,41 @@ TEST_F(DeskStoreTest, ConsentGatesReferralsAcrossNetworksAndTheFollowUp) {
   EXPECT_EQ(ErrorReason(store_->RecordFollowUp("inq1", "tok_entry", true, "", "").status()),
             "FOLLOW_UP_RECORDED");
 
-  // Erasure takes the consent with the contact; the answer stays for the statistics.
+  // Erasure takes the consent with the contact, from the history too (that one was recorded
+  // stays); the answer stays for the statistics.
+  auto consent_notes = [&] {
+    std::vector<std::string> notes;
+    auto now = store_->GetInquiry("inq1", true);
+    EXPECT_TRUE(now.ok() && now->has_value());
+    if (now.ok() && now->has_value())
+      for (const auto& h : (*now)->inquiry.history())
+        if (h.kind() == v1d::HISTORY_KIND_CONSENT) notes.push_back(h.note());
+    return notes;
+  };
+  ASSERT_FALSE(consent_notes().empty());
+  EXPECT_NE(consent_notes().front(), "");
   auto erased = store_->EraseAsker("inq1", "tok_admin", "", false);
   ASSERT_TRUE(erased.ok()) << erased.status();
   EXPECT_FALSE(erased->has_consent());
+  for (const std::string& note : consent_notes()) EXPECT_EQ(note, "");
   EXPECT_EQ(erased->follow_up().state(), v1d::FollowUp::STATE_ANSWERED);
   EXPECT_EQ(erased->follow_up().note(), "nog niet");
   EXPECT_EQ(ErrorReason(store_->RecordConsent("inq1", "tok_entry", consent, "").status()),
             "ERASED");
-  // Erasing the texts blanks the note written about the asker with them; the answer stays.
+  // Erasing the texts blanks the note written about the asker with them, in the history too;
+  // the answer stays.
   erased = store_->EraseAsker("inq1", "tok_admin", "", true);
   ASSERT_TRUE(erased.ok()) << erased.status();
   EXPECT_EQ(erased->follow_up().note(), "");
+  auto history = store_->GetInquiry("inq1", true);
+  ASSERT_TRUE(history.ok() && history->has_value());
+  int follow_ups = 0;
+  for (const auto& h : (*history)->inquiry.history())
+    if (h.kind() == v1d::HISTORY_KIND_FOLLOW_UP_RECORDED) {
+      ++follow_ups;
+      EXPECT_EQ(h.note(), "");
+    }
+  EXPECT_EQ(follow_ups, 1);
   EXPECT_EQ(erased->follow_up().state(), v1d::FollowUp::STATE_ANSWERED);
   EXPECT_FALSE(erased->follow_up().help_started());
 }

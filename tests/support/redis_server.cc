@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +18,8 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "services/common/redis.h"
 
 namespace infrashare::testing {
 
@@ -81,10 +84,26 @@ void WaitForPong(int port) {
 
 }  // namespace
 
+RedisServer::RedisServer(Empty, std::vector<std::string> extra)
+    : cluster_(true), append_only_(false), extra_(std::move(extra)), port_(FreePort()) {
+  // Redis refuses a cluster node whose port is above 55535 (its bus port would overflow).
+  while (port_ > 55535) port_ = FreePort();
+  bus_port_ = FreePort();
+  while (bus_port_ == port_) bus_port_ = FreePort();
+  char pattern[] = "/tmp/infrashare-redis-XXXXXX";
+  dir_ = mkdtemp(pattern);
+  Start();
+}
+
+std::unique_ptr<RedisServer> RedisServer::EmptyClusterNode(std::vector<std::string> extra) {
+  return std::unique_ptr<RedisServer>(new RedisServer(Empty{}, std::move(extra)));
+}
+
 RedisServer::RedisServer(bool cluster, bool append_only, std::vector<std::string> extra)
     : cluster_(cluster), append_only_(append_only), extra_(std::move(extra)), port_(FreePort()) {
   // Redis refuses a cluster node whose port is above 55535 (its bus port would overflow).
   while (cluster_ && port_ > 55535) port_ = FreePort();
+  if (cluster_) bus_port_ = FreePort();
   char pattern[] = "/tmp/infrashare-redis-XXXXXX";
   dir_ = mkdtemp(pattern);
   Start();
@@ -123,7 +142,7 @@ void RedisServer::Start() {
                                    dir_ + "/redis.log"};
   if (cluster_) {
     args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file",
-                             dir_ + "/nodes.conf", "--cluster-port", std::to_string(FreePort())});
+                             dir_ + "/nodes.conf", "--cluster-port", std::to_string(bus_port_)});
   }
   args.insert(args.end(), extra_.begin(), extra_.end());
   pid_ = Spawn(args);
@@ -140,6 +159,188 @@ void RedisServer::Stop() {
 std::string RedisServer::Cli(const std::string& args) const { return RedisCli(port_, args); }
 
 void RedisServer::WaitUntilReady() { WaitForPong(port_); }
+
+RedisCluster::RedisCluster(int primaries, int replicas) {
+  std::string addresses;
+  for (int i = 0; i < primaries * (1 + replicas); ++i) {
+    nodes_.push_back(RedisServer::EmptyClusterNode({"--cluster-node-timeout", "1000"}));
+    addresses += ' ';
+    addresses += nodes_.back()->address();
+  }
+  const std::string out =
+      nodes_.front()->Cli("--cluster create" + addresses + " --cluster-replicas " +
+                          std::to_string(replicas) + " --cluster-yes");
+  if (out.find("All 16384 slots covered") == std::string::npos)
+    throw std::runtime_error("redis-cli --cluster create: " + out);
+  if (!WaitUntilStable())
+    throw std::runtime_error("the cluster did not settle: " + Cli("CLUSTER NODES"));
+}
+
+std::string RedisCluster::seeds() const {
+  std::string out;
+  for (const auto& node : nodes_) {
+    if (!out.empty()) out += ',';
+    out += node->address();
+  }
+  return out;
+}
+
+RedisServer& RedisCluster::node(const std::string& address) {
+  for (auto& node : nodes_)
+    if (node->address() == address) return *node;
+  throw std::runtime_error("no cluster node at " + address);
+}
+
+std::string RedisCluster::Cli(const std::string& args) const {
+  for (const auto& node : nodes_)
+    if (node->running()) return node->Cli(args);
+  return "";
+}
+
+namespace {
+
+// The lines of CLUSTER NODES: "<id> <ip:port@bus> <flags> <primary> ... <slots...>".
+std::vector<std::vector<std::string>> ClusterNodes(const std::string& out) {
+  std::vector<std::vector<std::string>> lines;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    std::vector<std::string> words;
+    size_t w = start;
+    while (w < end) {
+      size_t space = out.find(' ', w);
+      if (space == std::string::npos || space > end) space = end;
+      if (space > w) words.push_back(out.substr(w, space - w));
+      w = space + 1;
+    }
+    if (words.size() >= 8) lines.push_back(std::move(words));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::string AddressOf(const std::string& field) { return field.substr(0, field.find('@')); }
+
+}  // namespace
+
+std::vector<std::string> RedisCluster::SlotOwners() const {
+  std::vector<std::string> owners(16384);
+  for (const auto& line : ClusterNodes(Cli("CLUSTER NODES"))) {
+    if (line[2].find("master") == std::string::npos || line[2].find("fail") != std::string::npos)
+      continue;
+    for (size_t i = 8; i < line.size(); ++i) {
+      const std::string& range = line[i];
+      if (range.front() == '[') continue;  // a slot being migrated
+      const size_t dash = range.find('-');
+      const int first = std::stoi(range.substr(0, dash));
+      const int last = dash == std::string::npos ? first : std::stoi(range.substr(dash + 1));
+      for (int slot = first; slot <= last && slot < 16384; ++slot)
+        owners[slot] = AddressOf(line[1]);
+    }
+  }
+  return owners;
+}
+
+std::vector<std::string> RedisCluster::Primaries() const {
+  std::vector<std::string> primaries;
+  for (const auto& owner : SlotOwners())
+    if (!owner.empty() && std::find(primaries.begin(), primaries.end(), owner) == primaries.end())
+      primaries.push_back(owner);
+  return primaries;
+}
+
+std::string RedisCluster::ReplicaOf(const std::string& primary) const {
+  const std::string id = IdOf(primary);
+  for (const auto& line : ClusterNodes(Cli("CLUSTER NODES")))
+    if (line[3] == id && line[2].find("fail") == std::string::npos) return AddressOf(line[1]);
+  return "";
+}
+
+namespace {
+
+RedisValue AskNode(const std::string& address, const RedisArgs& command) {
+  const size_t colon = address.rfind(':');
+  auto reply = RedisAskOnce(address.substr(0, colon), std::stoi(address.substr(colon + 1)), "",
+                            command, std::chrono::milliseconds(5000));
+  if (!reply.ok()) throw std::runtime_error(address + ": " + std::string(reply.status().message()));
+  if (reply->type == RedisValue::Type::kError)
+    throw std::runtime_error(address + " " + command[0] + ": " + reply->str);
+  return *reply;
+}
+
+}  // namespace
+
+void RedisCluster::MoveSlot(int slot, const std::string& to,
+                            std::chrono::milliseconds pause) const {
+  const std::string from = PrimaryOf(slot);
+  if (from.empty() || from == to) return;
+  const std::string number = std::to_string(slot);
+  AskNode(to, {"CLUSTER", "SETSLOT", number, "IMPORTING", IdOf(from)});
+  AskNode(from, {"CLUSTER", "SETSLOT", number, "MIGRATING", IdOf(to)});
+  const size_t colon = to.rfind(':');
+  while (true) {
+    const RedisValue keys = AskNode(from, {"CLUSTER", "GETKEYSINSLOT", number, "10"});
+    if (keys.elements.empty()) break;
+    RedisArgs migrate = {"MIGRATE", to.substr(0, colon), to.substr(colon + 1), "", "0", "5000",
+                         "KEYS"};
+    for (const auto& key : keys.elements) migrate.push_back(key.str);
+    AskNode(from, migrate);
+    std::this_thread::sleep_for(pause);
+  }
+  // The importing node first, as redis-cli does: it bumps its epoch, so its claim wins.
+  std::vector<std::string> primaries = Primaries();
+  primaries.erase(std::remove(primaries.begin(), primaries.end(), to), primaries.end());
+  primaries.insert(primaries.begin(), to);
+  const std::string id = IdOf(to);
+  for (const auto& primary : primaries) {
+    try {
+      AskNode(primary, {"CLUSTER", "SETSLOT", number, "NODE", id});
+    } catch (const std::runtime_error& e) {
+      // A primary that gave away its last slot turns replica of the taker (Redis 7's replica
+      // migration), possibly before it hears this: then it has nothing left to be told.
+      if (std::string(e.what()).find("only with masters") == std::string::npos) throw;
+    }
+  }
+}
+
+std::string RedisCluster::IdOf(const std::string& address) const {
+  return AskNode(address, {"CLUSTER", "MYID"}).str;
+}
+
+bool RedisCluster::WaitUntilStable() const {
+  for (int attempt = 0; attempt < 300; ++attempt) {
+    bool stable = true;
+    std::string view;
+    for (const auto& node : nodes_) {
+      if (!node->running()) continue;
+      if (node->Cli("CLUSTER INFO").find("cluster_state:ok") == std::string::npos) stable = false;
+      const std::string replication = node->Cli("INFO replication");
+      if (replication.find("role:slave") != std::string::npos &&
+          replication.find("master_link_status:up") == std::string::npos)
+        stable = false;
+      // Every node's map of who serves what must be the same.
+      std::vector<std::string> owners;
+      for (const auto& line : ClusterNodes(node->Cli("CLUSTER NODES"))) {
+        if (line[2].find("master") == std::string::npos || line.size() == 8) continue;
+        std::string owner = AddressOf(line[1]);
+        for (size_t i = 8; i < line.size(); ++i) {
+          owner += ' ';
+          owner += line[i];
+        }
+        owners.push_back(std::move(owner));
+      }
+      std::sort(owners.begin(), owners.end());
+      std::string map;
+      for (const auto& owner : owners) map += owner + ";";
+      if (view.empty()) view = map;
+      if (map != view) stable = false;
+    }
+    if (stable) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
 
 RedisSentinel::RedisSentinel(const std::string& master, int primary_port) : port_(FreePort()) {
   char pattern[] = "/tmp/infrashare-sentinel-XXXXXX";

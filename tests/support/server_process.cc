@@ -21,6 +21,13 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& redis
     : port_(FreePort()), health_port_(FreePort()) {
   while (health_port_ == port_) health_port_ = FreePort();
   env["INFRASHARE_REDIS_URL"] = redis_url;
+  // The *_cluster runs talk to their one-node cluster as a cluster client does: by slot map.
+  if (ClusterModeRequested() && !env.count("INFRASHARE_REDIS_SENTINELS") &&
+      redis_url.rfind("redis://", 0) == 0) {
+    std::string address = redis_url.substr(8);
+    address = address.substr(address.rfind('@') == std::string::npos ? 0 : address.rfind('@') + 1);
+    env.emplace("INFRASHARE_REDIS_CLUSTER_NODES", address.substr(0, address.find('/')));
+  }
   env["INFRASHARE_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
   env.emplace("INFRASHARE_METRICS_LISTEN", "127.0.0.1:0");
   env["INFRASHARE_HEALTH_LISTEN"] = "127.0.0.1:" + std::to_string(health_port_);

@@ -23,6 +23,12 @@ Config TestServer::DefaultConfig() {
 TestServer::TestServer(const std::string& redis_url, Config config,
                        const std::set<std::string>& services) {
   config.redis.url = redis_url;
+  // The *_cluster runs talk to their one-node cluster as a cluster client does: by slot map.
+  if (ClusterModeRequested() && config.redis.cluster_nodes.empty() &&
+      config.redis.sentinels.empty()) {
+    if (auto address = ParseRedisUrl(redis_url); address.ok())
+      config.redis.cluster_nodes = address->host + ":" + std::to_string(address->port);
+  }
   logging::Init(config.log);
   auto server = InfrashareServer::Start(config, services);
   if (!server.ok()) throw std::runtime_error(std::string(server.status().message()));

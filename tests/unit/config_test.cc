@@ -226,5 +226,19 @@ TEST(Config, ParsesSentinelAddresses) {
   EXPECT_EQ(ConfigError("redis:\n  sentinels: 127.0.0.1:26379\n  wait_replicas: 1\n"), "");
 }
 
+TEST(Config, ClusterNodesAreAddressesWithoutSentinelsOrADatabase) {
+  EXPECT_EQ(ConfigError("redis:\n  cluster_nodes: 10.0.0.1:6379,10.0.0.2:6379\n"), "");
+  EXPECT_NE(ConfigError("redis:\n  cluster_nodes: nowhere\n").find("'redis.cluster_nodes'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError("redis:\n  cluster_nodes: 10.0.0.1:6379\n  sentinels: 10.0.0.1:26379\n")
+                .find("'redis.cluster_nodes'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError("redis:\n  url: redis://10.0.0.1:6379/2\n  cluster_nodes: 10.0.0.1:6379\n")
+                .find("'redis.url'"),
+            std::string::npos);
+  EXPECT_NE(ConfigError("redis:\n  cluster_refresh_ms: 5\n").find("'redis.cluster_refresh_ms'"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace infrashare

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -19,17 +20,23 @@ namespace infrashare::cli {
 
 struct App {
   client::ClientOptions options;
-  std::string output = "table";           // table (for people), json or yaml (for programs)
-  const date::time_zone* zone = nullptr;  // --tz: people's times are shown and read in it
+  std::string output = "table";  // table (for people), json or yaml (for programs)
+  // People's times are shown and read in --tz when given; else, for a resource's times, in the
+  // resource's own zone; else in TZ's zone, else Europe/Amsterdam (`zone`).
+  const date::time_zone* zone = nullptr;
+  bool zone_given = false;  // --tz was on the command line
+  std::string resource;     // the one resource the command names, if it names one
   int exit_code = 0;
-  std::unique_ptr<client::Client> client_;
 
   // JSON or YAML with every field, rather than tables and lines for people.
   bool ForPrograms() const { return output != "table"; }
-  client::Client& client() {
+  client::Client& client() const {
     if (!client_) client_ = std::make_unique<client::Client>(options);
     return *client_;
   }
+  // The zone a resource's times are shown and read in (see `zone`); its own is read once, and
+  // `zone` stands in when it cannot be read (the call that follows reports why).
+  const date::time_zone* ZoneOf(const std::string& resource_id) const;
   // Prints the one-line error and sets the exit code of its status (exit_codes.h); returns
   // status.ok().
   bool Check(const grpc::Status& status);
@@ -38,6 +45,10 @@ struct App {
   // A flag value or argument the CLI cannot use, so nothing was sent (exit code 2, as for the
   // command-line errors CLI11 finds).
   void FailUsage(const std::string& message);
+
+ private:
+  mutable std::unique_ptr<client::Client> client_;
+  mutable std::map<std::string, const date::time_zone*> resource_zones_;
 };
 
 void AddRegistryCommands(CLI::App& cli, App& app);
@@ -60,8 +71,8 @@ void AddProgrammeCommands(CLI::App& cli, App& app);
 void AddImpactCommands(CLI::App& cli, App& app);
 void AddWebhookCommands(CLI::App& cli, App& app);
 
-// A time as ParseInstant (times.h) reads it in the --tz zone; on failure reports it against `flag`
-// and returns false.
+// A time as ParseInstant (times.h) reads it in the zone of the command's resource (App::ZoneOf);
+// on failure reports it against `flag` and returns false.
 bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app,
                const std::string& flag);
 // Whether a point lies in the Netherlands only with latitude and longitude swapped (a latitude
@@ -81,6 +92,8 @@ bool ParseJson(const std::string& json, google::protobuf::Message* message, App&
 // "1 booking", "3 bookings": a count with its noun (plural by adding "s").
 std::string Counted(long long count, const std::string& noun);
 void PrintMessage(const google::protobuf::Message& message, const App& app);
+// A table for people; for programs a command prints the whole answer instead (PrintList), so
+// that every list is one object with its items under a named key.
 void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
                const std::vector<std::string>& columns, const App& app);
 // A CBS region code with the region's name ("PV23 Overijssel"); an unknown code as it is.

@@ -60,6 +60,7 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
   create->callback([&app, f] {
     CreateBookingRequest request;
     request.set_resource_id(f->resource);
+    app.resource = f->resource;
     if (!ParseWindow(*f, &request, app, "--start", "--end")) return;
     request.set_quantity(f->quantity);
     request.set_hold(f->hold);
@@ -85,6 +86,7 @@ void AddRecur(CLI::App* sub, App& app, const FlagsPtr& f) {
   recur->callback([&app, f] {
     CreateRecurringBookingRequest request;
     request.set_resource_id(f->resource);
+    app.resource = f->resource;
     if (!ParseWindow(*f, &request, app, "--start", "--end")) return;
     request.set_rrule(f->rrule);
     request.set_mode(f->skip_conflicts ? RECURRENCE_MODE_SKIP_CONFLICTS
@@ -136,6 +138,7 @@ void AddTransitions(CLI::App* sub, App& app, const FlagsPtr& f) {
 // The list request the `list` flags describe; false (reported) when one is malformed.
 bool BuildList(const Flags& f, ListBookingsRequest* request, App& app) {
   request->set_resource_id(f.resource);
+  app.resource = f.resource;
   request->set_organization_id(f.organization);
   if (!ParseWindow(f, request, app, "--from", "--to", true)) return false;
   for (const auto& state : f.states) request->add_states(EnumValue<BookingState>(state));
@@ -176,6 +179,7 @@ void AddWaitlistCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   wait->callback([&app, f] {
     JoinWaitlistRequest request;
     request.set_resource_id(f->resource);
+    app.resource = f->resource;
     if (!ParseWindow(*f, &request, app, "--start", "--end")) return;
     request.set_quantity(f->quantity);
     request.set_title(f->title);
@@ -196,6 +200,7 @@ void AddWaitlistCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   waitlist->callback([&app, f] {
     ListWaitlistRequest request;
     request.set_resource_id(f->resource);
+    app.resource = f->resource;
     ListWaitlistResponse out;
     if (Call(app, app.client().scheduler(), &Stub::ListWaitlist, request, &out))
       PrintList(app, out, out.entries(),
@@ -280,6 +285,7 @@ void AddCalendar(CLI::App* sub, App& app, const FlagsPtr& f) {
   calendar->callback([&app, f] {
     ExportCalendarRequest request;
     request.set_resource_id(f->resource);
+    app.resource = f->resource;
     request.set_organization_id(f->organization);
     if (!ParseWindow(*f, &request, app, "--from", "--to", true)) return;
     ExportCalendarResponse out;
@@ -309,6 +315,7 @@ void AddCalendarFeed(CLI::App* sub, App& app, const FlagsPtr& f) {
   create->callback([&app, f] {
     CreateCalendarFeedRequest request;
     request.set_resource_id(f->resource);
+    app.resource = f->resource;
     request.set_organization_id(f->organization);
     request.set_description(f->description);
     CalendarFeed out;
@@ -350,6 +357,7 @@ void AddTrainingAndFree(CLI::App* sub, App& app, const FlagsPtr& f) {
   train->callback([&app, f] {
     RecordTrainingRequest request;
     request.set_resource_id(f->resource);
+    app.resource = f->resource;
     request.set_organization_id(f->organization);
     request.set_revoke(f->revoke);
     CallAndPrint(app, app.client().scheduler(), &Stub::RecordTraining, request);
@@ -361,6 +369,7 @@ void AddTrainingAndFree(CLI::App* sub, App& app, const FlagsPtr& f) {
   free->callback([&app, f] {
     CheckAvailabilityRequest request;
     request.set_resource_id(f->resource);
+    app.resource = f->resource;
     if (!ParseWindow(*f, &request, app, "--from", "--to")) return;
     CheckAvailabilityResponse out;
     if (Call(app, app.client().scheduler(), &Stub::CheckAvailability, request, &out))
@@ -377,6 +386,7 @@ void AddWatch(CLI::App* sub, App& app, const FlagsPtr& f) {
   watch->callback([&app, f] {
     WatchBookingsRequest request;
     request.set_resource_id(f->resource);
+    app.resource = f->resource;
     request.set_cursor(f->cursor);
     Follow(app, app.client().scheduler(), &Stub::WatchBookings, request, f->limit,
            [](const BookingEvent& event) {

@@ -187,10 +187,7 @@ void AddResponderCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
         [&](const ListRespondersResponse& page) { all.MergeFrom(page); });
     if (!app.Check(status)) return;
     all.clear_next_page_token();
-    if (app.ForPrograms()) return PrintMessage(all, app);
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& r : all.responders()) rows.push_back(&r);
-    PrintRows(rows, kResponderColumns, app);
+    PrintList(app, all, all.responders(), kResponderColumns);
   });
   for (bool online : {true, false}) {
     auto* cmd =

@@ -19,6 +19,9 @@ constexpr StatusExit kStatusExits[] = {
     {grpc::StatusCode::UNAUTHENTICATED, 7},  {grpc::StatusCode::FAILED_PRECONDITION, 8},
     {grpc::StatusCode::ABORTED, 9},          {grpc::StatusCode::RESOURCE_EXHAUSTED, 10},
     {grpc::StatusCode::UNAVAILABLE, 11},     {grpc::StatusCode::DEADLINE_EXCEEDED, 12},
+    {grpc::StatusCode::CANCELLED, 13},       {grpc::StatusCode::UNKNOWN, 14},
+    {grpc::StatusCode::OUT_OF_RANGE, 15},    {grpc::StatusCode::UNIMPLEMENTED, 16},
+    {grpc::StatusCode::INTERNAL, 17},        {grpc::StatusCode::DATA_LOSS, 18},
 };
 
 // What a person at the command line can do about it; the client library says nothing of flags.
@@ -51,8 +54,8 @@ std::string ExitCodeHelp() {
   std::string text =
       "Exit codes:\n"
       "  0   done\n"
-      "  1   failed otherwise (another status, a file that cannot be read or written, rows of an "
-      "import refused)\n"
+      "  1   failed otherwise (a file that cannot be read or written, rows of an import "
+      "refused)\n"
       "  2   the command line is wrong: an unknown command or flag, a value the CLI cannot read "
       "(nothing was sent)\n";
   for (const auto& row : kStatusExits) {

@@ -65,13 +65,15 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "yaml"}))
       ->capture_default_str();
   std::string zone = infrashare::cli::DefaultZoneName();
-  cli.add_option("--tz", zone,
-                 "IANA time zone in which tables show times and times without an offset are "
-                 "read (env TZ)")
-      ->check([](const std::string& name) {
-        return infrashare::cli::FindZone(name) ? "" : infrashare::cli::UnknownZone(name);
-      })
-      ->capture_default_str();
+  auto* tz =
+      cli.add_option("--tz", zone,
+                     "IANA time zone in which tables show times and times without an offset are "
+                     "read (default: "
+                     "a resource's own zone for its times, else env TZ, else Europe/Amsterdam)")
+          ->check([](const std::string& name) {
+            return infrashare::cli::FindZone(name) ? "" : infrashare::cli::UnknownZone(name);
+          })
+          ->capture_default_str();
   int deadline_s = 30;
   cli.add_option("--deadline", deadline_s, "seconds per call")->capture_default_str();
   cli.parse_complete_callback([&] {
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
     }
     app.options.deadline = std::chrono::seconds(deadline_s);
     app.zone = infrashare::cli::FindZone(zone);
+    app.zone_given = tz->count() > 0;
     app.options.tls =
         app.options.tls || !app.options.ca_file.empty() || !app.options.cert_file.empty();
   });

@@ -41,12 +41,13 @@ bool HoldsRegionCode(const google::protobuf::FieldDescriptor* field) {
          kNames.count(field->name()) > 0;
 }
 
-void ForPeople(const google::protobuf::Descriptor* type, nlohmann::json* object, const App& app);
+void ForPeople(const google::protobuf::Descriptor* type, nlohmann::json* object, const App& app,
+               const date::time_zone* zone);
 
-// One field's value as people read it: an enum value by its short name, a time in the --tz zone
-// with its offset, a region code with the region's name.
+// One field's value as people read it: an enum value by its short name, a time in `zone` with its
+// offset, a region code with the region's name.
 void ValueForPeople(const google::protobuf::FieldDescriptor* field, nlohmann::json* value,
-                    const App& app) {
+                    const App& app, const date::time_zone* zone) {
   if (HoldsRegionCode(field)) {
     if (value->is_string()) *value = RegionForPeople(value->get<std::string>());
   } else if (const auto* values = field->enum_type()) {
@@ -58,25 +59,33 @@ void ValueForPeople(const google::protobuf::FieldDescriptor* field, nlohmann::js
     if (type->full_name() == google::protobuf::Timestamp::descriptor()->full_name()) {
       if (value->is_string() &&
           google::protobuf::util::TimeUtil::FromString(value->get<std::string>(), &time))
-        *value = TimeForPeople(time, app.zone);
+        *value = TimeForPeople(time, zone);
     } else if (type->file()->package() != "google.protobuf") {
-      ForPeople(type, value, app);
+      ForPeople(type, value, app, zone);
     }
   }
 }
 
-void ForPeople(const google::protobuf::Descriptor* type, nlohmann::json* object, const App& app) {
+// An object's times are in its resource's zone when it names one (a booking, an event, a
+// rotation assignment), else in the zone of the object it is part of.
+void ForPeople(const google::protobuf::Descriptor* type, nlohmann::json* object, const App& app,
+               const date::time_zone* zone) {
   if (!object->is_object()) return;
+  for (const char* key : {"resource_id", "unit_resource_id"})
+    if (object->contains(key) && object->at(key).is_string()) {
+      zone = app.ZoneOf(object->at(key).get<std::string>());
+      break;
+    }
   for (auto it = object->begin(); it != object->end(); ++it) {
     const auto* field = type->FindFieldByName(it.key());
     if (field == nullptr) continue;
     if (field->is_map()) {
       for (auto& entry : it.value())
-        ValueForPeople(field->message_type()->map_value(), &entry, app);
+        ValueForPeople(field->message_type()->map_value(), &entry, app, zone);
     } else if (field->is_repeated()) {
-      for (auto& item : it.value()) ValueForPeople(field, &item, app);
+      for (auto& item : it.value()) ValueForPeople(field, &item, app, zone);
     } else {
-      ValueForPeople(field, &it.value(), app);
+      ValueForPeople(field, &it.value(), app, zone);
     }
   }
 }
@@ -84,7 +93,7 @@ void ForPeople(const google::protobuf::Descriptor* type, nlohmann::json* object,
 // The message as people read it in tables and key-value lines.
 nlohmann::json ForPeople(const google::protobuf::Message& message, const App& app) {
   nlohmann::json json = ToJson(message);
-  ForPeople(message.GetDescriptor(), &json, app);
+  ForPeople(message.GetDescriptor(), &json, app, app.ZoneOf(app.resource));
   return json;
 }
 
@@ -284,11 +293,6 @@ void PrintMessage(const google::protobuf::Message& message, const App& app) {
 
 void PrintRows(const std::vector<const google::protobuf::Message*>& rows,
                const std::vector<std::string>& columns, const App& app) {
-  if (app.ForPrograms()) {
-    nlohmann::json array = nlohmann::json::array();
-    for (const auto* row : rows) array.push_back(ToJson(*row));
-    return PrintDocument(array, app.output);
-  }
   std::vector<std::vector<std::string>> cells;
   for (const auto* row : rows) {
     nlohmann::json json = ForPeople(*row, app);

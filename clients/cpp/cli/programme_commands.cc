@@ -50,6 +50,7 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
     CreateEventRequest request;
     Event* e = request.mutable_event();
     e->set_resource_id(f->resource);
+    app.resource = f->resource;
     e->set_network_id(f->network);
     e->set_kind(EnumValue<EventKind>(f->kind));
     e->set_title(f->title);

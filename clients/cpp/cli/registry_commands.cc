@@ -147,9 +147,10 @@ void AddOrganizationList(CLI::App* sub, App& app, const std::shared_ptr<Organiza
         app.client().ForEachPage<Stub, ListOrganizationsRequest, ListOrganizationsResponse>(
             app.client().registry(), &Stub::ListOrganizations, request,
             [&](const ListOrganizationsResponse& page) { all.MergeFrom(page); });
-    if (app.Check(status))
-      PrintItems(app, all.organizations(),
-                 {"id", "display_name", "kind", "sme", "location.region.province"});
+    if (!app.Check(status)) return;
+    all.clear_next_page_token();
+    PrintList(app, all, all.organizations(),
+              {"id", "display_name", "kind", "sme", "location.region.province"});
   });
 }
 
@@ -199,8 +200,10 @@ void AddNetworkCommands(CLI::App& cli, App& app) {
     auto status = app.client().ForEachPage<Stub, ListNetworksRequest, ListNetworksResponse>(
         app.client().registry(), &Stub::ListNetworks, {},
         [&](const ListNetworksResponse& page) { all.MergeFrom(page); });
-    if (app.Check(status))
-      PrintItems(app, all.networks(), {"id", "display_name", "themes", "member_organization_ids"});
+    if (!app.Check(status)) return;
+    all.clear_next_page_token();
+    PrintList(app, all, all.networks(),
+              {"id", "display_name", "themes", "member_organization_ids"});
   });
 }
 
@@ -278,7 +281,9 @@ void AddResourceCommands(CLI::App& cli, App& app) {
     auto status = app.client().ForEachPage<Stub, ListResourcesRequest, ListResourcesResponse>(
         app.client().registry(), &Stub::ListResources, request,
         [&](const ListResourcesResponse& page) { all.MergeFrom(page); });
-    if (app.Check(status)) PrintItems(app, all.resources(), kResourceColumns);
+    if (!app.Check(status)) return;
+    all.clear_next_page_token();
+    PrintList(app, all, all.resources(), kResourceColumns);
   });
 }
 
@@ -348,6 +353,7 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
   get->callback([&app, f] {
     GetAvailabilityRequest request;
     request.set_resource_id(f->resource);
+    app.resource = f->resource;
     if (!ParseTime(f->from, request.mutable_start_time(), app, "--from") ||
         !ParseTime(f->to, request.mutable_end_time(), app, "--to"))
       return;
@@ -504,8 +510,8 @@ void AddReportCommands(CLI::App& cli, App& app) {
     request.set_within_km(f->within_km);
     OverlapReportResponse out;
     if (app.Check(app.client().Call(app.client().registry(), &Stub::OverlapReport, request, &out)))
-      PrintItems(app, out.candidates(),
-                 {"resource_id_a", "resource_id_b", "kind", "theme", "distance_km"});
+      PrintList(app, out, out.candidates(),
+                {"resource_id_a", "resource_id_b", "kind", "theme", "distance_km"});
   });
 }
 

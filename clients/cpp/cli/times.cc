@@ -99,9 +99,28 @@ std::string ParseInstant(const std::string& text, const date::time_zone* zone,
   return "";
 }
 
+const date::time_zone* App::ZoneOf(const std::string& resource_id) const {
+  if (zone_given || resource_id.empty()) return zone;
+  auto [known, fresh] = resource_zones_.emplace(resource_id, zone);
+  if (fresh) {
+    registry::v1::GetResourceRequest request;
+    request.set_id(resource_id);
+    registry::v1::Resource resource;
+    if (client()
+            .Call(client().registry(), &registry::v1::RegistryService::Stub::GetResource, request,
+                  &resource)
+            .ok()) {
+      const auto* own =
+          FindZone(resource.time_zone().empty() ? std::string(kDefaultZone) : resource.time_zone());
+      if (own != nullptr) known->second = own;
+    }
+  }
+  return known->second;
+}
+
 bool ParseTime(const std::string& text, google::protobuf::Timestamp* out, App& app,
                const std::string& flag) {
-  const std::string problem = ParseInstant(text, app.zone, out);
+  const std::string problem = ParseInstant(text, app.ZoneOf(app.resource), out);
   if (!problem.empty()) app.FailUsage(flag + ": " + problem);
   return problem.empty();
 }

@@ -207,10 +207,9 @@ void AddTokenCommands(CLI::App& cli, App& app) {
         app.client().tokens(), &Stub::ListTokens, request,
         [&](const ListTokensResponse& page) { all.MergeFrom(page); });
     if (!app.Check(status)) return;
-    std::vector<const google::protobuf::Message*> rows;
-    for (const auto& t : all.tokens()) rows.push_back(&t);
-    PrintRows(rows, {"id", "organization_id", "roles", "network_ids", "description", "create_time"},
-              app);
+    all.clear_next_page_token();
+    PrintList(app, all, all.tokens(),
+              {"id", "organization_id", "roles", "network_ids", "description", "create_time"});
   });
 
   auto* revoke = sub->add_subcommand("revoke", "revoke a token by id");

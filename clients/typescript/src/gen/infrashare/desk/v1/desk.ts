@@ -1051,7 +1051,11 @@ export interface ResolveInquiryRequest {
   /** the assignee; empty when a coordinator or admin resolves */
   responderId: string;
   outcome: Outcome;
-  /** required with OUTCOME_FACILITY_BOOKED */
+  /**
+   * Required with OUTCOME_FACILITY_BOOKED, and only then: a standing booking (pending approval,
+   * confirmed, checked in or completed) made for the asker's organisation, or by the entry partner
+   * when the asker names no organisation.
+   */
   bookingId: string;
   note: string;
   requestId: string;
