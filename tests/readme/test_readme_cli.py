@@ -55,7 +55,11 @@ def free_port():
 def readme_lines():
     """The commands of the README's first CLI block, continuation lines joined."""
     text = open(os.path.join(SOURCE, "README.md"), encoding="utf-8").read()
-    block = text.split("## Calling it", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    return block_lines(text.split("## Calling it", 1)[1].split("```sh", 1)[1].split("```", 1)[0])
+
+
+def block_lines(block):
+    """A shell block's commands, continuation lines joined, comments left out."""
     lines, current = [], ""
     for raw in block.splitlines():
         current += raw.rstrip()
@@ -219,20 +223,6 @@ def test_the_readme_cli_examples_run_as_written(served):
             values[key] = first_id(done.stdout)
         ran += 1
     assert ran >= 40, f"only {ran} README lines ran"
-
-
-def block_lines(block):
-    """A shell block's commands, continuation lines joined, comments left out."""
-    lines, current = [], ""
-    for raw in block.splitlines():
-        current += raw.rstrip()
-        if current.endswith("\\"):
-            current = current[:-1] + " "
-            continue
-        if current.strip() and not current.strip().startswith("#"):
-            lines.append(current.strip())
-        current = ""
-    return lines
 
 
 def test_the_readmes_other_shell_blocks_run_as_written(served):

@@ -13,6 +13,7 @@ struct StatusExit {
   int exit_code;
 };
 
+// Every gRPC status but OK, each its own exit code (a status a server answered, mapped here).
 constexpr StatusExit kStatusExits[] = {
     {grpc::StatusCode::INVALID_ARGUMENT, 3}, {grpc::StatusCode::NOT_FOUND, 4},
     {grpc::StatusCode::ALREADY_EXISTS, 5},   {grpc::StatusCode::PERMISSION_DENIED, 6},
