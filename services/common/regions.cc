@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 
 namespace infrashare {
@@ -131,6 +132,12 @@ bool IsMunicipalityCode(absl::string_view code) {
 
 bool IsRegionCode(absl::string_view code) {
   return IsProvinceCode(code) || IsCoropCode(code) || IsMunicipalityCode(code);
+}
+
+std::string RegionCodeHint(absl::string_view code) {
+  const std::string upper = absl::AsciiStrToUpper(code);
+  if (IsRegionCode(upper)) return "must be a CBS region code in capitals: " + upper;
+  return "must be a CBS region code (PVxx, CRxx or GMxxxx)";
 }
 
 }  // namespace infrashare

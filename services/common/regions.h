@@ -28,6 +28,9 @@ bool IsProvinceCode(absl::string_view code);      // a known PVxx
 bool IsCoropCode(absl::string_view code);         // a known CRxx
 bool IsMunicipalityCode(absl::string_view code);  // a known GMxxxx
 bool IsRegionCode(absl::string_view code);        // any of the three
+// What an error says of a code that is not IsRegionCode: which codes are meant, and the same code
+// in capitals when that is one ("gm0193" -> "... : GM0193").
+std::string RegionCodeHint(absl::string_view code);
 // Whether `region` is `area` or lies inside it (a municipality in its COROP area and province, a
 // COROP area in its province).
 bool RegionWithin(absl::string_view region, absl::string_view area);

@@ -28,6 +28,26 @@ bool IsOneOf(const std::string& name, std::initializer_list<const char*> names) 
   return false;
 }
 
+// Characters that change how other text looks without being seen, as requests may not carry them
+// (a lab named with U+202E reads backwards in every list; "Trojan source" for data): C1 controls
+// (U+0080-U+009F), line and paragraph separators and the bidirectional embeddings and overrides
+// (U+2028-U+202E), the bidirectional isolates (U+2066-U+2069) and the byte order mark (U+FEFF).
+// Matched on the UTF-8 bytes: protobuf has already refused strings that are not UTF-8. Bulk
+// `content` (a file: a CSV from Excel starts with a BOM) is exempt.
+bool HasHiddenFormatting(absl::string_view text) {
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    const auto c0 = static_cast<unsigned char>(text[i]);
+    const auto c1 = static_cast<unsigned char>(text[i + 1]);
+    if (c0 == 0xC2 && c1 >= 0x80 && c1 <= 0x9F) return true;
+    if (i + 2 >= text.size()) continue;
+    const auto c2 = static_cast<unsigned char>(text[i + 2]);
+    if (c0 == 0xE2 && c1 == 0x80 && c2 >= 0xA8 && c2 <= 0xAE) return true;
+    if (c0 == 0xE2 && c1 == 0x81 && c2 >= 0xA6 && c2 <= 0xA9) return true;
+    if (c0 == 0xEF && c1 == 0xBB && c2 == 0xBF) return true;
+  }
+  return false;
+}
+
 bool IsIdName(const std::string& name) {
   return name == "id" || name == "etag" || name == "token" || absl::EndsWith(name, "_id") ||
          absl::EndsWith(name, "_ids");
@@ -49,6 +69,7 @@ FieldBound TextBound(const std::string& name, const RequestLimits& limits) {
   } else if (name == "content") {
     b.max_bytes = limits.max_content_bytes;
     b.single_line = false;
+    b.bulk = true;
   } else if (IsOneOf(name, {"description", "notes", "note", "text", "comment", "condition_notes",
                             "from_condition_notes", "to_condition_notes", "resolution_note"})) {
     b.max_bytes = 10000;
@@ -206,6 +227,10 @@ class Checker {
       errors_->Add(path, absl::StrCat("at most ", bound.max_bytes, " bytes"));
       return;
     }
+    if (!bound.bulk && HasHiddenFormatting(value)) {
+      errors_->Add(path, "may not hold C1 controls, bidirectional overrides or byte order marks");
+      return;
+    }
     for (unsigned char c : value) {
       if (bound.id_text && (c <= 0x20 || c >= 0x7f)) {
         errors_->Add(path, "may hold only printable ASCII characters without spaces");
@@ -278,10 +303,14 @@ std::string Describe(const FieldDescriptor& f, const RequestLimits& limits) {
       parts.push_back(absl::StrCat("at most ", b.max_bytes, " bytes"));
       if (b.id_text) {
         parts.push_back("printable ASCII, no spaces");
-      } else if (b.single_line) {
-        parts.push_back("no control characters");
-      } else {
+      } else if (b.bulk) {
         parts.push_back("no control characters but line breaks and tabs");
+      } else if (b.single_line) {
+        parts.push_back("no control characters, bidirectional overrides or byte order marks");
+      } else {
+        parts.push_back(
+            "no control characters but line breaks and tabs; no bidirectional overrides or byte "
+            "order marks");
       }
       break;
     case FieldDescriptor::CPPTYPE_ENUM:

@@ -31,8 +31,9 @@ struct FieldBound {
   size_t max_bytes = 0;      // strings and bytes
   bool id_text = false;      // printable ASCII without spaces (ids, tokens, cursors)
   bool single_line = false;  // no control characters at all (names); free text may hold \n and \t
-  int max_items = 0;         // repeated fields and maps
-  double min = 0;            // numbers
+  bool bulk = false;  // a whole file (`content`): control characters as free text, nothing else
+  int max_items = 0;  // repeated fields and maps
+  double min = 0;     // numbers
   double max = 0;
 };
 

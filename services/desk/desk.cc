@@ -14,6 +14,7 @@
 #include "services/common/paging.h"
 #include "services/common/text_fold.h"
 #include "services/desk/report.h"
+#include "services/desk/routing.h"
 
 namespace infrashare::desk {
 namespace {
@@ -43,8 +44,22 @@ absl::StatusOr<int> Offset(absl::string_view token) {
 
 }  // namespace
 
-Desk::Desk(DeskStore* store, Directory* directory, DeskConfig config, SlotFinder* slots)
-    : store_(store), directory_(directory), config_(config), slots_(slots) {}
+Desk::Desk(DeskStore* store, Directory* directory, DeskConfig config, SlotFinder* slots,
+           TokenStore* tokens)
+    : store_(store), directory_(directory), config_(config), slots_(slots), tokens_(tokens) {}
+
+// The token a responder acts with must be one of its own organisation's: another organisation's
+// token would act for it, and an unknown id binds nothing.
+absl::Status Desk::CheckToken(const v1::Responder& responder) {
+  if (responder.token_id().empty() || tokens_ == nullptr) return absl::OkStatus();
+  auto token = tokens_->ById(responder.token_id());
+  if (!token.ok()) return token.status();
+  if (!token->has_value())
+    return InvalidField("responder.token_id", "is not a token (give TokenInfo.id, not the secret)");
+  if ((*token)->info.organization_id() != responder.organization_id())
+    return InvalidField("responder.token_id", "is a token of another organisation");
+  return absl::OkStatus();
+}
 
 std::string Desk::Replay(const Caller& caller, const std::string& request_id) const {
   return store_->ReplayKey(caller.organization_id, request_id);
@@ -72,6 +87,7 @@ absl::StatusOr<v1::Responder> Desk::CreateResponder(const Caller& caller,
   if (!exists.ok()) return exists.status();
   if (!*exists)
     return InvalidField("responder.organization_id", "is not a registered organisation");
+  if (auto token = CheckToken(responder); !token.ok()) return token;
   responder.set_id(NewId("rsp"));
   return store_->PutResponder(std::move(responder), "", request.responder().online(),
                               Replay(caller, IdempotencyKey(request)));
@@ -105,6 +121,8 @@ absl::StatusOr<v1::Responder> Desk::UpdateResponder(const Caller& caller,
   FieldErrors errors;
   Validate(responder, "responder", &errors);
   if (!errors.empty()) return errors.ToStatus();
+  if (responder.token_id() != (*current)->token_id())
+    if (auto token = CheckToken(responder); !token.ok()) return token;
   const std::string etag = responder.etag();
   return store_->PutResponder(std::move(responder), etag, std::nullopt,
                               Replay(caller, IdempotencyKey(request)));
@@ -296,9 +314,14 @@ absl::StatusOr<Desk::View> Desk::ViewOf(const Caller& caller, const v1::Inquiry&
   if (!responders.ok()) return responders.status();
   View view = least;
   for (const auto& r : *responders) {
-    if (!ActsAs(caller, r)) continue;
-    if (r.id() == inquiry.assignee_id()) return View::kFull;
-    view = View::kOffer;
+    if (ActsAs(caller, r)) {
+      if (r.id() == inquiry.assignee_id()) return View::kFull;
+      view = View::kOffer;
+    } else if (caller.organization_id == r.organization_id()) {
+      // The responder's organisation (its integrations, its webhooks, its other staff): the
+      // question offered to or taken by one of its people, without the asker's contact.
+      view = View::kOffer;
+    }
   }
   return view;
 }
@@ -457,6 +480,37 @@ absl::StatusOr<v1::Inquiry> Desk::Decline(const Caller& caller,
   return declined;
 }
 
+// A referral to an organisation or a responder must reach someone who takes the question (its
+// need type, language and one of its themes; the place is the referrer's choice): said at once, not
+// found out later as an escalation. A whole network's desk routes as usual.
+absl::Status Desk::CheckTargetFits(const v1::Inquiry& inquiry,
+                                   const v1::ReferInquiryRequest& request,
+                                   const std::string& target_org, const char* target_field) {
+  if (target_org.empty()) return absl::OkStatus();
+  v1::Inquiry referred = inquiry;
+  referred.set_target_organization_id(target_org);
+  referred.set_target_responder_id(request.target_responder_id());
+  std::vector<std::string> ids;
+  if (!request.target_responder_id().empty()) {
+    ids.push_back(request.target_responder_id());
+  } else {
+    auto of_org = store_->ResponderIds(target_org);
+    if (!of_org.ok()) return of_org.status();
+    ids = std::move(*of_org);
+  }
+  auto responders = store_->GetResponders(ids);
+  if (!responders.ok()) return responders.status();
+  std::string why = "has no responder on the desk";
+  for (const auto& r : *responders) {
+    why = Unfit(referred, r);
+    if (why.empty()) return absl::OkStatus();
+  }
+  if (request.target_responder_id().empty() && responders->size() > 1)
+    why = "has no responder who takes this inquiry (for example, one " + why + ")";
+  return PreconditionError("TARGET_DOES_NOT_FIT", absl::StrCat(target_field, " ", why),
+                           {{"field", target_field}});
+}
+
 absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
                                         const v1::ReferInquiryRequest& request) {
   if (request.id().empty()) return InvalidField("id", "is required");
@@ -530,6 +584,8 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
   if (!target_org.empty() && !(*members)->count(target_org))
     return InvalidField(target_field, "is not a member of network " + network);
   command.target_network_id = network;
+  if (auto fits = CheckTargetFits(*inquiry, request, target_org, target_field); !fits.ok())
+    return fits;
   // The referrer may no longer see the inquiry once it moved on: it gets it back as it left it,
   // without the asker's contact.
   auto referred = store_->Refer(command, Replay(caller, IdempotencyKey(request)));
@@ -679,6 +735,9 @@ absl::StatusOr<v1::DeskReport> Desk::Report(const Caller& caller,
     return InvalidField("end_time", "a report covers at most 366 days");
   if (!caller.Coordinates(request.network_id()))
     return Forbidden("a network's desk report is for its coordinators");
+  auto network = directory_->Members(request.network_id());
+  if (!network.ok()) return network.status();
+  if (!network->has_value()) return NotFoundError("network", request.network_id());
   auto inquiries = InquiriesCreatedBetween(*store_, request.network_id(), start, end);
   if (!inquiries.ok()) return inquiries.status();
   v1::DeskReport report = BuildReport(request, *inquiries);

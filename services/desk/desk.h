@@ -28,8 +28,10 @@ using Directory = registry::RegistryReadModel;
 class Desk {
  public:
   // `slots` finds resources with their earliest free slot for a facility-access inquiry (the
-  // scheduler's; nullptr: no suggestions).
-  Desk(DeskStore* store, Directory* directory, DeskConfig config, SlotFinder* slots = nullptr);
+  // scheduler's; nullptr: no suggestions); `tokens` checks the token a responder acts with
+  // (nullptr: not checked).
+  Desk(DeskStore* store, Directory* directory, DeskConfig config, SlotFinder* slots = nullptr,
+       TokenStore* tokens = nullptr);
 
   absl::StatusOr<v1::Responder> CreateResponder(const Caller& caller,
                                                 const v1::CreateResponderRequest& request);
@@ -72,6 +74,9 @@ class Desk {
   absl::StatusOr<std::optional<v1::Inquiry>> Visible(const Caller& caller, const std::string& id);
 
  private:
+  absl::Status CheckToken(const v1::Responder& responder);
+  absl::Status CheckTargetFits(const v1::Inquiry& inquiry, const v1::ReferInquiryRequest& request,
+                               const std::string& target_org, const char* target_field);
   enum class View { kNone, kOffer, kFull };
   // How much of `inquiry` the caller may see: everything (platform admin, the network's
   // coordinators, the entry partner's admins and members, the assignee), the question without the
@@ -98,6 +103,7 @@ class Desk {
   Directory* directory_;
   DeskConfig config_;
   SlotFinder* slots_;
+  TokenStore* tokens_;
 };
 
 }  // namespace infrashare::desk

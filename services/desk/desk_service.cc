@@ -133,11 +133,11 @@ grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::Watch(
 }
 
 DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Directory* directory,
-                       SlotFinder* slots, StreamFollower* streams)
+                       SlotFinder* slots, StreamFollower* streams, TokenStore* tokens)
     : directory_(directory),
       store_(redis, config.desk),
       queue_(redis),
-      desk_(&store_, directory, config.desk, slots),
+      desk_(&store_, directory, config.desk, slots, tokens),
       service_(&desk_, &store_, gate, streams),
       dispatcher_(&queue_, &store_, directory, config.desk) {}
 

@@ -68,7 +68,7 @@ class DeskModule final : public ServiceModule {
   // `directory` is the process's registry read model (the server builds it and runs its
   // follower); `slots` finds free slots for suggestions (the scheduler's, or a read-only one).
   DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Directory* directory,
-             SlotFinder* slots, StreamFollower* streams);
+             SlotFinder* slots, StreamFollower* streams, TokenStore* tokens);
   ~DeskModule() override;
   std::string name() const override { return "infrashare.desk.v1.DeskService"; }
   grpc::Service* service() override { return &service_; }

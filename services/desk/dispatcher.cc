@@ -221,9 +221,9 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
                                       !Contains(inquiry.referral_chain(), r.organization_id());
       if (!in_reach || std::find(declined->begin(), declined->end(), r.id()) != declined->end())
         continue;
-      const int fit = named ? std::max(0, FitScore(inquiry, r)) : FitScore(inquiry, r);
+      const int fit = FitScore(inquiry, r);
       if (fit < 0) continue;
-      ranked.push_back({{&r, {}, named, WorkingNow(r, now), Absent(r, now)}, fit});
+      ranked.push_back({{&r, {}, WorkingNow(r, now), Absent(r, now)}, fit});
     }
     std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
       return std::make_pair(-a.fit, !a.candidate.working) <

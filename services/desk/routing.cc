@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
 #include "services/common/availability.h"
 #include "services/common/geo.h"
 #include "services/common/regions.h"
@@ -34,6 +36,19 @@ int RegionScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
   return best;
 }
 
+int SharedThemes(const v1::Inquiry& inquiry, const v1::Responder& responder) {
+  int shared = 0;
+  for (int theme : inquiry.themes())
+    if (std::find(responder.themes().begin(), responder.themes().end(), theme) !=
+        responder.themes().end())
+      ++shared;
+  return shared;
+}
+
+std::string NeedTypeLabel(v1::NeedType need) {
+  return absl::AsciiStrToLower(absl::StripPrefix(v1::NeedType_Name(need), "NEED_TYPE_"));
+}
+
 const date::time_zone* ZoneOf(const v1::Responder& responder) {
   const date::time_zone* zone = FindTimeZone(responder.time_zone());
   return zone ? zone : FindTimeZone(kDefaultTimeZone);
@@ -59,28 +74,29 @@ std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds 
   return OpenWindows(hours, ZoneOf(responder), from, to);
 }
 
-int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
+std::string Unfit(const v1::Inquiry& inquiry, const v1::Responder& responder) {
   if (std::find(responder.skills().begin(), responder.skills().end(), inquiry.need_type()) ==
       responder.skills().end())
-    return -1;
+    return "does not take " + NeedTypeLabel(inquiry.need_type()) + " questions (its skills)";
   if (!inquiry.language().empty() && !responder.languages().empty() &&
       std::find(responder.languages().begin(), responder.languages().end(), inquiry.language()) ==
           responder.languages().end())
-    return -1;
-  int shared = 0;
-  for (int theme : inquiry.themes())
-    if (std::find(responder.themes().begin(), responder.themes().end(), theme) !=
-        responder.themes().end())
-      ++shared;
-  const int region = RegionScore(inquiry, responder);
-  // Within the network it is never offered to someone without its theme or serving only elsewhere
-  // (it escalates instead, with the networks that cover it); a referral names its target.
+    return "does not answer in " + inquiry.language() + " (its languages)";
+  if (!inquiry.themes().empty() && SharedThemes(inquiry, responder) == 0 &&
+      !responder.themes().empty())
+    return "covers none of the inquiry's themes";
+  // A referral names a partner elsewhere on purpose: only within the network does the place rule
+  // out a responder.
   const bool referred =
       !inquiry.target_organization_id().empty() || !inquiry.target_responder_id().empty();
-  if (!referred &&
-      ((!inquiry.themes().empty() && !responder.themes().empty() && shared == 0) || region == 0))
-    return -1;
-  return 2 * shared + region;
+  if (!referred && RegionScore(inquiry, responder) == 0)
+    return "serves only elsewhere than the asker's region or location";
+  return "";
+}
+
+int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
+  if (!Unfit(inquiry, responder).empty()) return -1;
+  return 2 * SharedThemes(inquiry, responder) + RegionScore(inquiry, responder);
 }
 
 bool Absent(const v1::Responder& responder, SysSeconds now) {
@@ -140,8 +156,7 @@ RouteDecision Decide(const v1::Inquiry& inquiry, const std::vector<Candidate>& c
   std::vector<Ranked> free;
   bool any_fit = false;
   for (const auto& c : candidates) {
-    const int fit =
-        c.named ? std::max(0, FitScore(inquiry, *c.responder)) : FitScore(inquiry, *c.responder);
+    const int fit = FitScore(inquiry, *c.responder);
     if (fit < 0) continue;
     any_fit = true;
     if (!c.load.online || c.load.open >= c.load.capacity || c.absent) continue;
@@ -150,8 +165,9 @@ RouteDecision Decide(const v1::Inquiry& inquiry, const std::vector<Candidate>& c
   }
   if (!any_fit) {
     decision.kind = RouteDecision::Kind::kEscalate;
-    decision.cause = inquiry.attempts() == 0 ? "no responder fits this inquiry"
-                                             : "every responder who fits has declined it";
+    decision.cause = inquiry.attempts() == 0
+                         ? "no responder fits this inquiry"
+                         : "every responder who fits has declined it or let the offer lapse";
     return decision;
   }
   if (free.empty()) {

@@ -22,19 +22,21 @@ struct ResponderLoad {
 struct Candidate {
   const v1::Responder* responder = nullptr;
   ResponderLoad load;
-  bool named =
-      false;  // the inquiry was referred to this responder by name: it fits whatever its skills
   bool working = true;  // inside its working hours now (see Working)
   bool absent = false;  // on leave now (see Absent)
 };
 
-// How well `responder` fits `inquiry`: -1 when it cannot take it at all (lacks the need type or the
-// language; or, unless the inquiry was referred to its organisation or to it, lists themes but none
-// of the inquiry's, or serves only elsewhere), otherwise higher is better: two points per shared
-// theme, and for the place four when it serves exactly that region or the asker's location lies
-// within its area (base + radius), three when it serves an area the region lies in (municipality
-// in COROP area or province, COROP area in province), one when it serves anywhere (no regions, no
-// area), none when it serves only elsewhere (a referral target only).
+// Why `responder` cannot take `inquiry` at all, "" when it can: it lacks the need type or the
+// language, lists themes but none of the inquiry's, or (unless the inquiry was referred to its
+// organisation or to it by name) serves only elsewhere. A referral chooses a partner; it never
+// makes one fit that does not take the question.
+std::string Unfit(const v1::Inquiry& inquiry, const v1::Responder& responder);
+
+// How well `responder` fits `inquiry`: -1 when Unfit says why not, otherwise higher is better: two
+// points per shared theme, and for the place four when it serves exactly that region or the
+// asker's location lies within its area (base + radius), three when it serves an area the region
+// lies in (municipality in COROP area or province, COROP area in province), one when it serves
+// anywhere (no regions, no area), none when it serves only elsewhere (a referral target only).
 int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder);
 
 // Inside working hours and not absent at `now`. No working hours = around the clock.

@@ -67,8 +67,7 @@ void Validate(const v1::Responder& r, absl::string_view prefix, FieldErrors* err
   }
   for (int i = 0; i < r.regions_size(); ++i)
     if (!IsRegionCode(r.regions(i)))
-      errors->Add(absl::StrCat(Path(prefix, "regions"), "[", i, "]"),
-                  "must be a CBS region code (PVxx, CRxx or GMxxxx)");
+      errors->Add(absl::StrCat(Path(prefix, "regions"), "[", i, "]"), RegionCodeHint(r.regions(i)));
   for (int i = 0; i < r.languages_size(); ++i)
     if (!IsLanguage(r.languages(i)))
       errors->Add(absl::StrCat(Path(prefix, "languages"), "[", i, "]"),
@@ -96,7 +95,7 @@ void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limi
   CheckNeedType(request.need_type(), "need_type", errors);
   CheckThemes(request.themes(), "themes", errors);
   if (!request.region().empty() && !IsRegionCode(request.region()))
-    errors->Add("region", "must be a CBS region code (PVxx, CRxx or GMxxxx)");
+    errors->Add("region", RegionCodeHint(request.region()));
   if (request.has_location()) CheckPoint(request.location(), "location", errors);
   if (!request.asker_organization_id().empty() && !IsValidId(request.asker_organization_id()))
     errors->Add("asker_organization_id", "is not a valid id");

@@ -102,8 +102,8 @@ local function pg_save(keys, args)
   return out
 end
 
--- KEYS: event, regs, arrivals, waiting, dedupe, person (none for an organisation without
---       names), replay.
+-- KEYS: event, regs, arrivals, waiting, dedupe, events (the change stream), person (none for an
+--       organisation without names), replay.
 -- ARGV: id, org, name, mail, places, fingerprint, replay_ttl.
 -- Admits the registration when its places are free and nobody waits, else puts it on the
 -- waitlist. Returns the registration as JSON.
@@ -148,12 +148,15 @@ local function pg_register(keys, args)
   redis.call('ZADD', k.arrivals, seq, a.id)
   redis.call('HSET', k.dedupe, who, a.id)
   if rawget(k, 'person') then redis.call('SADD', k.person, a.ev .. ' ' .. a.id) end
+  -- For timed webhooks (event.starts_tomorrow to the registering organisation); no event change.
+  redis.call('XADD', k.events, 'MAXLEN', '~', 100000, '*', 'type', 'REGISTERED', 'e', a.ev,
+             'o', a.org)
   local out = cjson.encode(r)
   replay_put(k, a, out)
   return out
 end
 
--- KEYS: event, regs, waiting, dedupe, replay.
+-- KEYS: event, regs, waiting, dedupe, events (the change stream), replay.
 -- ARGV: ev, id, caller (organisation), organiser ('1': the caller may act for the organiser),
 --       fingerprint, replay_ttl.
 -- Cancels a registration; places it held go to the first waiting. Returns it as JSON.
@@ -181,6 +184,8 @@ local function pg_unregister(keys, args)
       redis.call('ZREM', k.waiting, r.id)
     end
     if e.st == 'SCHEDULED' then promote(k, e, now) end
+    redis.call('XADD', k.events, 'MAXLEN', '~', 100000, '*', 'type', 'UNREGISTERED', 'e', a.ev,
+               'o', r.org)
   end
   local out = cjson.encode(r)
   replay_put(k, a, out)

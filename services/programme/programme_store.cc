@@ -184,7 +184,8 @@ absl::StatusOr<v1::Registration> RedisProgrammeStore::Register(const RegisterCom
       .Key("regs", Key("r:" + ev))
       .Key("arrivals", Key("a:" + ev))
       .Key("waiting", Key("w:" + ev))
-      .Key("dedupe", Key("d:" + ev));
+      .Key("dedupe", Key("d:" + ev))
+      .Key("events", EventsKey());
   if (!command.person_email.empty()) call.Key("person", PersonKey(command.person_email));
   call.Replay(ReplayKey(command.replay_key), request_id_ttl_s_)
       .Arg("ev", ev)
@@ -206,6 +207,7 @@ absl::StatusOr<v1::Registration> RedisProgrammeStore::Unregister(
       .Key("regs", Key("r:" + event_id))
       .Key("waiting", Key("w:" + event_id))
       .Key("dedupe", Key("d:" + event_id))
+      .Key("events", EventsKey())
       .Replay(ReplayKey(replay_key), request_id_ttl_s_)
       .Arg("ev", event_id)
       .Arg("id", registration_id)

@@ -76,7 +76,9 @@ class ProgrammeStore {
   virtual absl::StatusOr<std::vector<v1::Registration>> PersonRegistrations(
       const std::string& email) = 0;
   virtual absl::StatusOr<int> ErasePerson(const std::string& email) = 0;
-  // The stream of changes of events' records: `type` CREATED, UPDATED or CANCELLED, `e` the id.
+  // The stream of changes of events' records: `type` CREATED, UPDATED or CANCELLED, `e` the id;
+  // and of registrations, for timed webhooks: `type` REGISTERED or UNREGISTERED, `e`, `o` the
+  // registering organisation.
   virtual std::string EventsKey() const = 0;
 };
 

@@ -237,7 +237,7 @@ void Validate(const v1::Network& n, absl::string_view prefix, FieldErrors* error
     errors->Add(Path(prefix, "region_codes"), "at most 50 codes");
   for (int i = 0; i < n.region_codes_size(); ++i)
     if (!IsRegionCode(n.region_codes(i)))
-      errors->Add(Item(prefix, "region_codes", i), "must be a CBS code PVxx, CRxx or GMxxxx");
+      errors->Add(Item(prefix, "region_codes", i), RegionCodeHint(n.region_codes(i)));
   CheckThemes(n.themes(), prefix, errors);
   CheckIds(n.member_organization_ids(), prefix, "member_organization_ids", errors);
   if (n.coordinators_size() > 20) errors->Add(Path(prefix, "coordinators"), "at most 20");
@@ -498,7 +498,7 @@ void ValidateSearch(const v1::SearchResourcesRequest& request, FieldErrors* erro
   CheckEnums(request.themes(), v1::Theme_IsValid, "themes", "unknown theme", errors);
   for (int i = 0; i < request.region_codes_size(); ++i)
     if (!IsRegionCode(request.region_codes(i)))
-      errors->Add(Item("", "region_codes", i), "must be a CBS code PVxx, CRxx or GMxxxx");
+      errors->Add(Item("", "region_codes", i), RegionCodeHint(request.region_codes(i)));
   CheckEnums(request.terms_kinds(), v1::TermsKind_IsValid, "terms_kinds", "unknown terms kind",
              errors);
   CheckEnums(request.lifecycle_states(), v1::LifecycleState_IsValid, "lifecycle_states",

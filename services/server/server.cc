@@ -295,8 +295,9 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
           booking_ledger_.get(), read_model_.get(), config_.scheduler, NowMs);
       slots = desk_slots_.get();
     }
-    modules_.push_back(std::make_unique<desk::DeskModule>(
-        redis_.get(), gate_.get(), config_, read_model_.get(), slots, streams_.get()));
+    modules_.push_back(std::make_unique<desk::DeskModule>(redis_.get(), gate_.get(), config_,
+                                                          read_model_.get(), slots, streams_.get(),
+                                                          token_store_.get()));
   }
   if (with_programme) {
     modules_.push_back(std::make_unique<programme::ProgrammeModule>(redis_.get(), gate_.get(),

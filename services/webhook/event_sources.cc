@@ -2,10 +2,13 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+#include <map>
 #include <string_view>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/programme/programme.h"
 #include "services/registry/registry.h"
@@ -16,6 +19,16 @@
 
 namespace infrashare::webhook {
 namespace {
+
+TimedTrigger Trigger(std::string payload_type, std::string object_id, std::string organization_id,
+                     v1::WebhookEventType event_type) {
+  TimedTrigger trigger;
+  trigger.payload_type = std::move(payload_type);
+  trigger.object_id = std::move(object_id);
+  trigger.organization_id = std::move(organization_id);
+  trigger.event_type = event_type;
+  return trigger;
+}
 
 class Bookings final : public EventSource {
  public:
@@ -45,25 +58,31 @@ class Bookings final : public EventSource {
     return data;
   }
 
-  std::vector<TimedTrigger> Timed(const StreamEntry& entry) const override {
+  absl::StatusOr<std::vector<TimedTrigger>> Timed(const StreamEntry& entry,
+                                                  const std::set<int>& wanted) override {
+    if (!wanted.count(v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER)) return std::vector<TimedTrigger>{};
     auto event = scheduler::BookingEventOf(entry);
-    if (!event.ok()) return {};
+    if (!event.ok()) return std::vector<TimedTrigger>{};
     const scheduler::v1::Booking& b = event->booking;
-    TimedTrigger soon{"booking.starts_soon", b.id(), b.organization_id(), std::nullopt};
+    TimedTrigger soon = Trigger("booking.starts_soon", b.id(), b.organization_id(),
+                                v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER);
     switch (b.state()) {
       case scheduler::v1::BOOKING_STATE_CONFIRMED:
         soon.reminds_of_ms =
             google::protobuf::util::TimeUtil::TimestampToMilliseconds(b.start_time());
-        return {soon};
+        return std::vector<TimedTrigger>{soon};
       case scheduler::v1::BOOKING_STATE_HELD:
       case scheduler::v1::BOOKING_STATE_PENDING_APPROVAL:
-        return {};  // not yet: a reminder comes once it is confirmed
+        return std::vector<TimedTrigger>{};  // not yet: a reminder comes once it is confirmed
       case scheduler::v1::BOOKING_STATE_COMPLETED: {
-        TimedTrigger ended{"booking.ended", b.id(), b.organization_id(), std::nullopt, true};
-        return {soon, ended};
+        TimedTrigger ended = Trigger("booking.ended", b.id(), b.organization_id(),
+                                     v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER);
+        ended.now = true;
+        return std::vector<TimedTrigger>{soon, ended};
       }
       default:
-        return {soon};  // cancelled, rejected, released, checked in: no reminder any more
+        // Cancelled, rejected, released, checked in: no reminder any more.
+        return std::vector<TimedTrigger>{soon};
     }
   }
 
@@ -113,7 +132,8 @@ class Resources final : public EventSource {
 
 class Inquiries final : public EventSource {
  public:
-  Inquiries(desk::Desk* desk, std::string stream) : desk_(desk), stream_(std::move(stream)) {}
+  Inquiries(desk::Desk* desk, desk::DeskStore* store, std::string stream)
+      : desk_(desk), store_(store), stream_(std::move(stream)) {}
 
   std::vector<std::string> Streams() const override { return {stream_}; }
 
@@ -154,8 +174,50 @@ class Inquiries final : public EventSource {
     return data;
   }
 
+  // offer.deadline_near for the offered responder's organisation: set by the offer, ended by
+  // whatever ends it for that responder (accepted, declined, timed out, withdrawn).
+  absl::StatusOr<std::vector<TimedTrigger>> Timed(const StreamEntry& entry,
+                                                  const std::set<int>& wanted) override {
+    std::vector<TimedTrigger> triggers;
+    if (!wanted.count(v1::WEBHOOK_EVENT_TYPE_DESK_OFFER)) return triggers;
+    const desk::InquiryEventRecord event = desk::DeskStore::EventOf(entry);
+    switch (event.type) {
+      case desk::v1::INQUIRY_EVENT_TYPE_OFFERED:
+      case desk::v1::INQUIRY_EVENT_TYPE_ACCEPTED:
+      case desk::v1::INQUIRY_EVENT_TYPE_DECLINED:
+      case desk::v1::INQUIRY_EVENT_TYPE_TIMED_OUT:
+      case desk::v1::INQUIRY_EVENT_TYPE_WITHDRAWN:
+        break;
+      default:
+        return triggers;
+    }
+    if (event.responder_id.empty()) return triggers;
+    auto responder = store_->GetResponder(event.responder_id);
+    if (!responder.ok()) return responder.status();
+    if (!responder->has_value()) return triggers;  // deleted since: nobody to warn
+    TimedTrigger near =
+        Trigger("offer.deadline_near", absl::StrCat(event.inquiry_id, "|", event.responder_id),
+                (*responder)->organization_id(), v1::WEBHOOK_EVENT_TYPE_DESK_OFFER);
+    if (event.type == desk::v1::INQUIRY_EVENT_TYPE_OFFERED) {
+      auto stored = store_->GetInquiry(event.inquiry_id, false);
+      if (!stored.ok()) return stored.status();
+      // Still offered to this responder when read (else a later entry ends it anyway).
+      if (stored->has_value() && (*stored)->inquiry.has_offer_deadline() &&
+          std::count((*stored)->inquiry.offered_to().begin(), (*stored)->inquiry.offered_to().end(),
+                     event.responder_id) > 0) {
+        const int64_t deadline = google::protobuf::util::TimeUtil::TimestampToMilliseconds(
+            (*stored)->inquiry.offer_deadline());
+        near.reminds_of_ms = deadline;
+        near.lead_ms = std::min(kOfferWarningMs, (deadline - TimeOfEntry(entry.id)) / 2);
+      }
+    }
+    triggers.push_back(std::move(near));
+    return triggers;
+  }
+
  private:
   desk::Desk* desk_;
+  desk::DeskStore* store_;
   std::string stream_;
 };
 
@@ -221,7 +283,38 @@ class ProgrammeEvents final : public EventSource {
     return data;
   }
 
+  // event.starts_tomorrow for the organiser and every organisation with a registration that is
+  // not cancelled; ended for the others and for everyone when the event is cancelled.
+  absl::StatusOr<std::vector<TimedTrigger>> Timed(const StreamEntry& entry,
+                                                  const std::set<int>& wanted) override {
+    std::vector<TimedTrigger> triggers;
+    const std::string* id = entry.Field("e");
+    if (!wanted.count(v1::WEBHOOK_EVENT_TYPE_PROGRAMME) || id == nullptr) return triggers;
+    auto event = programme_->Get(*id);
+    if (!event.ok()) return event.status();
+    if (!event->has_value()) return triggers;
+    auto registrations = programme_->Registrations(*id);
+    if (!registrations.ok()) return registrations.status();
+    const auto& e = **event;
+    const bool scheduled = e.state() == programme::v1::EVENT_STATE_SCHEDULED;
+    std::map<std::string, bool> organisations = {{e.organizer_organization_id(), scheduled}};
+    for (const auto& r : *registrations)
+      organisations[r.organization_id()] |=
+          scheduled && r.state() != programme::v1::REGISTRATION_STATE_CANCELLED;
+    for (const auto& [organisation, reminded] : organisations) {
+      TimedTrigger tomorrow =
+          Trigger("event.starts_tomorrow", *id, organisation, v1::WEBHOOK_EVENT_TYPE_PROGRAMME);
+      tomorrow.lead_ms = kDayMs;
+      if (reminded)
+        tomorrow.reminds_of_ms =
+            google::protobuf::util::TimeUtil::TimestampToMilliseconds(e.start_time());
+      triggers.push_back(std::move(tomorrow));
+    }
+    return triggers;
+  }
+
  private:
+  static constexpr int64_t kDayMs = 24 * 3600 * 1000;
   programme::ProgrammeStore* programme_;
   registry::RegistryReadModel* registry_;
   std::string stream_;
@@ -247,8 +340,15 @@ std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registr
   return std::make_unique<Resources>(registry, std::move(stream));
 }
 
-std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, std::string stream) {
-  return std::make_unique<Inquiries>(desk, std::move(stream));
+std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, desk::DeskStore* store,
+                                           std::string stream) {
+  return std::make_unique<Inquiries>(desk, store, std::move(stream));
+}
+
+int64_t TimeOfEntry(absl::string_view entry_id) {
+  int64_t ms = 0;
+  (void)absl::SimpleAtoi(entry_id.substr(0, entry_id.find('-')), &ms);
+  return ms;
 }
 
 std::unique_ptr<EventSource> RotationSource(scheduler::RotationStore* rotations,

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,12 +32,18 @@ struct ChangeKind {
 struct TimedTrigger {
   std::string payload_type;     // e.g. "booking.starts_soon"
   std::string object_id;        // what it is about: one waiting trigger per subscription and object
-  std::string organization_id;  // whose subscriptions (of WEBHOOK_EVENT_TYPE_BOOKING_REMINDER)
-  // When what it reminds of happens; the subscription's lead comes off (booking.starts_soon).
-  // nullopt: no reminder any more (the booking was cancelled, or has started).
+  std::string organization_id;  // whose subscriptions (of `event_type`)
+  // When what it reminds of happens; the lead comes off. nullopt: no reminder any more (the
+  // booking was cancelled or has started, the offer was accepted, the event cancelled).
   std::optional<int64_t> reminds_of_ms;
   bool now = false;  // due at the change itself (booking.ended)
+  v1::WebhookEventType event_type = v1::WEBHOOK_EVENT_TYPE_UNSPECIFIED;  // who receives it
+  // How long before `reminds_of_ms` it comes; nullopt: the subscription's reminder_lead_seconds.
+  std::optional<int64_t> lead_ms;
 };
+
+// The milliseconds of a stream entry id ("<ms>-<seq>"): when Redis appended the change.
+int64_t TimeOfEntry(absl::string_view entry_id);
 
 class EventSource {
  public:
@@ -47,8 +54,12 @@ class EventSource {
   // The entry as `reader` may read it; nullopt when it may not read it at all.
   virtual absl::StatusOr<std::optional<v1::WebhookData>> Read(const StreamEntry& entry,
                                                               const Caller& reader) = 0;
-  // The timed triggers the entry sets or ends; their data is Read's, without the change's type.
-  virtual std::vector<TimedTrigger> Timed(const StreamEntry&) const { return {}; }
+  // The timed triggers the entry sets or ends, for subscriptions of `wanted` event types only;
+  // their data is Read's (or their own), without the change's type.
+  virtual absl::StatusOr<std::vector<TimedTrigger>> Timed(const StreamEntry&,
+                                                          const std::set<int>& /*wanted*/) {
+    return std::vector<TimedTrigger>{};
+  }
 };
 
 // Who a subscription reads as: its organisation, with the rights of a read-only integration.
@@ -62,12 +73,18 @@ std::unique_ptr<EventSource> BookingSource(const scheduler::Catalog* catalog,
 // Resources created, changed and deleted (resource.*), staff contacts redacted.
 std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registry,
                                             std::string stream);
-// The desk's inquiries (inquiry.*, offer.*), for organisations that may see them.
-std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, std::string stream);
+// The desk's inquiries (inquiry.*, offer.*), for organisations that may see them; an open offer's
+// offer.deadline_near (kOfferWarningMs before its deadline, or halfway when it is shorter) for
+// the offered responder's organisation.
+std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, desk::DeskStore* store,
+                                           std::string stream);
+constexpr int64_t kOfferWarningMs = 3600 * 1000;
 // Overdue hand-overs (handover.overdue), for either side and the pool's owner.
 std::unique_ptr<EventSource> RotationSource(scheduler::RotationStore* rotations,
                                             std::string stream);
-// Programme events created, changed and cancelled (event.*), for whom the programme shows them.
+// Programme events created, changed and cancelled (event.*), for whom the programme shows them;
+// event.starts_tomorrow a day before a scheduled event starts, for its organiser and the
+// organisations registered for it.
 std::unique_ptr<EventSource> ProgrammeSource(programme::ProgrammeStore* programme,
                                              registry::RegistryReadModel* registry,
                                              std::string stream);

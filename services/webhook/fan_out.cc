@@ -3,26 +3,13 @@
 #include <google/protobuf/util/json_util.h>
 #include <sodium.h>
 
-#include <algorithm>
 #include <optional>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/clock.h"
 #include "services/common/logging.h"
 
 namespace infrashare::webhook {
-namespace {
-
-// The milliseconds of a stream entry id ("<ms>-<seq>"): when Redis appended the change.
-int64_t TimeOfEntry(absl::string_view entry_id) {
-  int64_t ms = 0;
-  (void)absl::SimpleAtoi(entry_id.substr(0, entry_id.find('-')), &ms);
-  return ms;
-}
-
-}  // namespace
-
 std::string WebhookIdOf(absl::string_view subscription_id, absl::string_view stream,
                         absl::string_view entry_id) {
   const std::string input = absl::StrCat(subscription_id, "\n", stream, "\n", entry_id);
@@ -61,9 +48,11 @@ absl::Status FanOut::Refresh() {
                       int64_t{s.reminder_lead_seconds()} * 1000});
   }
   routes_ = std::move(routes);
-  any_reminders_ = std::any_of(routes_.begin(), routes_.end(), [](const Route& route) {
-    return route.event_types.count(v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER) > 0;
-  });
+  timed_types_.clear();
+  for (const Route& route : routes_)
+    for (int type : {v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER, v1::WEBHOOK_EVENT_TYPE_DESK_OFFER,
+                     v1::WEBHOOK_EVENT_TYPE_PROGRAMME})
+      if (route.event_types.count(type)) timed_types_.insert(type);
   version_ = *version;
   return absl::OkStatus();
 }
@@ -108,13 +97,15 @@ absl::StatusOr<std::vector<Job>> FanOut::JobsOf(EventSource* source, const std::
 
 absl::Status FanOut::TimedJobsOf(EventSource* source, const std::string& stream,
                                  const StreamEntry& entry, std::vector<Job>* jobs) {
-  if (!any_reminders_) return absl::OkStatus();  // the entry is not even parsed for triggers
+  if (timed_types_.empty()) return absl::OkStatus();  // the entry is not even parsed for triggers
   const int64_t time_ms = TimeOfEntry(entry.id);
-  for (const TimedTrigger& trigger : source->Timed(entry)) {
+  auto triggers = source->Timed(entry, timed_types_);
+  if (!triggers.ok()) return triggers.status();
+  for (const TimedTrigger& trigger : *triggers) {
     std::vector<const Route*> routes;
     for (const auto& route : routes_)
       if (route.organization_id == trigger.organization_id &&
-          route.event_types.count(v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER))
+          route.event_types.count(trigger.event_type))
         routes.push_back(&route);
     if (routes.empty()) continue;
     auto exists = organization_exists_(trigger.organization_id);
@@ -125,7 +116,7 @@ absl::Status FanOut::TimedJobsOf(EventSource* source, const std::string& stream,
       Job job;
       job.subscription_id = route->subscription_id;
       job.type = trigger.payload_type;
-      job.event_type = v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER;
+      job.event_type = trigger.event_type;
       job.time_ms = time_ms;
       job.entry_id = entry.id;
       if (trigger.now) {
@@ -136,12 +127,13 @@ absl::Status FanOut::TimedJobsOf(EventSource* source, const std::string& stream,
         // so that a booking moved gets a new reminder and one left alone keeps its one.
         job.slot =
             absl::StrCat(route->subscription_id, "|", trigger.payload_type, "|", trigger.object_id);
-        if (!trigger.reminds_of_ms || *trigger.reminds_of_ms - route->reminder_lead_ms <= time_ms) {
+        const int64_t lead_ms = trigger.lead_ms.value_or(route->reminder_lead_ms);
+        if (!trigger.reminds_of_ms || *trigger.reminds_of_ms - lead_ms <= time_ms) {
           job.cancels = true;  // nothing to remind of, or made too late for the reminder
           jobs->push_back(std::move(job));
           continue;
         }
-        job.due_ms = *trigger.reminds_of_ms - route->reminder_lead_ms;
+        job.due_ms = *trigger.reminds_of_ms - lead_ms;
         job.id =
             WebhookIdOf(route->subscription_id, job.slot, absl::StrCat(*trigger.reminds_of_ms));
       }
@@ -153,7 +145,11 @@ absl::Status FanOut::TimedJobsOf(EventSource* source, const std::string& stream,
         payload->set_type(trigger.payload_type);
         if (auto t = TimestampOfMs(time_ms)) *payload->mutable_timestamp() = *t;
         *payload->mutable_data() = std::move(**data);
-        if (payload->data().has_booking()) payload->mutable_data()->mutable_booking()->clear_type();
+        // Not a change of that kind: a moment.
+        auto* moment = payload->mutable_data();
+        if (moment->has_booking()) moment->mutable_booking()->clear_type();
+        if (moment->has_inquiry()) moment->mutable_inquiry()->clear_type();
+        if (moment->has_programme()) moment->mutable_programme()->clear_type();
       }
       payload->set_subscription_id(route->subscription_id);
       if (!google::protobuf::util::MessageToJsonString(*payload, &job.body).ok())

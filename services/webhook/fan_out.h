@@ -65,9 +65,11 @@ class FanOut {
   OrganizationCheck organization_exists_;
   Options options_;
   ConsumerGroup group_;
-  std::string version_;         // of the subscriptions read
-  std::vector<Route> routes_;   // enabled subscriptions only
-  bool any_reminders_ = false;  // one of them receives WEBHOOK_EVENT_TYPE_BOOKING_REMINDER
+  std::string version_;        // of the subscriptions read
+  std::vector<Route> routes_;  // enabled subscriptions only
+  // The event types with timed triggers (booking reminders, offers, programme) that some route
+  // receives: entries are parsed for triggers only when there is one.
+  std::set<int> timed_types_;
 };
 
 }  // namespace infrashare::webhook

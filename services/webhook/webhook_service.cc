@@ -46,7 +46,7 @@ std::vector<std::unique_ptr<EventSource>> Sources(registry::RegistryReadModel* r
   std::vector<std::unique_ptr<EventSource>> sources;
   sources.push_back(BookingSource(registry, bookings.EventKeys()));
   sources.push_back(ResourceSource(registry, registry_events));
-  sources.push_back(InquirySource(desk, desk_store->EventsKey()));
+  sources.push_back(InquirySource(desk, desk_store, desk_store->EventsKey()));
   sources.push_back(RotationSource(rotations, rotations->EventsKey()));
   sources.push_back(ProgrammeSource(programme, registry, programme->EventsKey()));
   return sources;

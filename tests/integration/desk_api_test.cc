@@ -456,6 +456,62 @@ TEST_F(DeskApiTest, ReferralsKeepTheChainAndRefuseLoops) {
   EXPECT_EQ(full.assignee_id(), b.id);
 }
 
+// A referral chooses the partner, not whether it takes the question: a responder or organisation
+// without the inquiry's theme (or need type) is refused at once, with the reason, instead of the
+// question escalating later; one with the theme takes it, wherever it serves.
+TEST_F(DeskApiTest, AReferralToAPartnerThatDoesNotTakeTheQuestionIsRefused) {
+  MakeNetwork({"bakery", "a", "care", "talent", "food"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  Person care = AddResponder("care", [](Responder* r) { r->add_themes(reg::THEME_HEALTH_CARE); });
+  AddResponder("talent", [](Responder* r) {
+    r->clear_skills();
+    r->add_skills(NEED_TYPE_TALENT);
+  });
+  Person food = AddResponder("food", [](Responder* r) {
+    r->add_themes(reg::THEME_FOOD);
+    r->add_regions("PV31");  // Limburg only: a referral names it on purpose
+  });
+  auto request = Question();
+  request.add_themes(reg::THEME_FOOD);
+  request.set_region("PV23");
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+
+  ReferInquiryRequest refer;
+  refer.set_id(inquiry.id());
+  refer.set_responder_id(a.id);
+  refer.set_note("perhaps them");
+  refer.set_target_responder_id(care.id);
+  auto by_name = desk_->ReferInquiry(As(a.token).get(), refer, &out);
+  EXPECT_EQ(by_name.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(by_name), "TARGET_DOES_NOT_FIT");
+  EXPECT_EQ(by_name.error_message(), "target_responder_id covers none of the inquiry's themes")
+      << by_name.error_message();
+  refer.clear_target_responder_id();
+  refer.set_target_organization_id(Org("care"));
+  EXPECT_EQ(Reason(desk_->ReferInquiry(As(a.token).get(), refer, &out)), "TARGET_DOES_NOT_FIT");
+  refer.set_target_organization_id(Org("talent"));
+  auto skills = desk_->ReferInquiry(As(a.token).get(), refer, &out);
+  EXPECT_EQ(Reason(skills), "TARGET_DOES_NOT_FIT");
+  EXPECT_EQ(skills.error_message(),
+            "target_organization_id does not take innovation questions (its skills)");
+  refer.set_target_organization_id(Org("bakery"));  // no responder on the desk at all
+  EXPECT_EQ(Reason(desk_->ReferInquiry(As(a.token).get(), refer, &out)), "TARGET_DOES_NOT_FIT");
+
+  // Still a's, untouched; then referred to the food partner, offered there although it serves
+  // elsewhere.
+  GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  ASSERT_TRUE(desk_->GetInquiry(As(a.token).get(), get, &out).ok());
+  EXPECT_EQ(out.assignee_id(), a.id);
+  refer.set_target_organization_id(Org("food"));
+  auto referred = desk_->ReferInquiry(As(a.token).get(), refer, &out);
+  ASSERT_TRUE(referred.ok()) << referred.error_message();
+  EXPECT_EQ(AwaitOffer(inquiry.id()).offered_to(0), food.id);
+}
+
 // No wrong door across networks: a question referred to a partner of another network with the
 // asker's consent, followed by the referring side to its outcome without the asker's contact, and
 // counted by both networks' reports.
@@ -924,6 +980,24 @@ TEST_F(DeskApiTest, BadInputNamesTheFieldAndWritesNothing) {
   hours->set_valid_from("2026-01-01");
   expect_field(desk_->CreateResponder(As(admins_["a"]).get(), responder, &created),
                "responder.working_hours[0].rrule");
+  responder.mutable_responder()->clear_working_hours();
+  // The token it acts with: an id of the organisation's own tokens, not another's or the secret.
+  const auto theirs = server_->TokenWithInfo(Org("bakery"), {auth::v1::ROLE_DESK_RESPONDER});
+  responder.mutable_responder()->set_token_id(theirs.info().id());
+  expect_field(desk_->CreateResponder(As(admins_["a"]).get(), responder, &created),
+               "responder.token_id");
+  responder.mutable_responder()->set_token_id(theirs.token());
+  expect_field(desk_->CreateResponder(As(admins_["a"]).get(), responder, &created),
+               "responder.token_id");
+  GetResponderRequest get_a;
+  get_a.set_id(a.id);
+  Responder current;
+  ASSERT_TRUE(desk_->GetResponder(As(admins_["a"]).get(), get_a, &current).ok());
+  UpdateResponderRequest rebind;
+  *rebind.mutable_responder() = current;
+  rebind.mutable_responder()->set_token_id(theirs.info().id());
+  expect_field(desk_->UpdateResponder(As(admins_["a"]).get(), rebind, &created),
+               "responder.token_id");
   ListRespondersRequest list_responders;
   ListRespondersResponse responders;
   ASSERT_TRUE(desk_->ListResponders(As(admins_["a"]).get(), list_responders, &responders).ok());
@@ -1397,6 +1471,12 @@ TEST_F(DeskApiTest, TheDeskReportCountsWhatCameInAndWhereItEnded) {
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(desk_->GetDeskReport(As(admins_["bakery"]).get(), request, &report).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  // A network that does not exist has no report, not one of zeros (platform admins coordinate
+  // every network).
+  auto unknown = request;
+  unknown.set_network_id("no-such-network");
+  EXPECT_EQ(desk_->GetDeskReport(Admin().get(), unknown, &report).error_code(),
+            grpc::StatusCode::NOT_FOUND);
   request.mutable_end_time()->set_seconds(now - 7200);
   auto backwards = desk_->GetDeskReport(As(coordinator_).get(), request, &report);
   EXPECT_EQ(backwards.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -59,6 +59,7 @@ Config WebhookConfig(bool allow_private = true) {
   config.webhooks.retry_max_ms = 400;
   config.webhooks.retry_for_s = 2;
   config.scheduler.time_step_s = 1;  // bookings seconds from now, for the reminders' tests
+  config.desk.accept_s_normal = 12;  // offer.deadline_near halfway: 6 s after the offer
   return config;
 }
 
@@ -619,6 +620,159 @@ TEST_F(WebhookTest, AReminderSetBeforeARestartIsSentAfterIt) {
     return !OfType("/restart", "booking.starts_soon", booking.id()).empty();
   }));
   EXPECT_EQ(OfType("/restart", "booking.starts_soon", booking.id()).size(), 1u);
+}
+
+// An offer's deadline is near: the offered responder's organisation hears of it halfway through a
+// short offer (an hour before a longer one's deadline), once, and not at all for an offer accepted
+// before then.
+TEST_F(WebhookTest, AnOfferNotYetAcceptedIsFlaggedBeforeItsDeadline) {
+  const WebhookSubscription sub =
+      Subscribe(school_admin_, "/offers", {WEBHOOK_EVENT_TYPE_DESK_OFFER});
+  const auto responder_token = server_->TokenWithInfo("school", {auth::v1::ROLE_DESK_RESPONDER});
+  dsk::CreateResponderRequest create;
+  auto* r = create.mutable_responder();
+  r->set_organization_id("school");
+  r->set_display_name("Schoolloket");
+  r->set_token_id(responder_token.info().id());
+  r->add_skills(dsk::NEED_TYPE_TALENT);
+  r->set_capacity(5);
+  r->set_online(true);
+  dsk::Responder responder;
+  ASSERT_TRUE(server_->Desk()->CreateResponder(As(school_admin_).get(), create, &responder).ok());
+  auto ask = [&](const std::string& text) {
+    dsk::SubmitInquiryRequest question;
+    question.set_entry_organization_id("lab-owner");
+    question.set_network_id("zwolle");
+    question.set_need_type(dsk::NEED_TYPE_TALENT);
+    question.set_text(text);
+    question.mutable_contact()->set_name("Asker");
+    question.mutable_contact()->set_email("asker@example.nl");
+    dsk::Inquiry inquiry;
+    auto status = server_->Desk()->SubmitInquiry(As(owner_member_).get(), question, &inquiry);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return inquiry.id();
+  };
+  auto offers_of = [&](const std::string& type, const std::string& inquiry) {
+    std::vector<Delivery> out;
+    for (const auto& d : receiver_->Received("/offers")) {
+      WebhookPayload p = PayloadOf(d);
+      if (p.type() == type && p.data().inquiry().inquiry_id() == inquiry) out.push_back(d);
+    }
+    return out;
+  };
+  const std::string waiting = ask("Wie heeft stageplaatsen voor mbo-4 mechatronica?");
+  const std::string taken = ask("Zoeken een stagiair voor het voorjaar");
+  ASSERT_TRUE(receiver_->WaitFor("/offers", [&](const std::vector<Delivery>&) {
+    return !offers_of("offer.offered", taken).empty();
+  }));
+  dsk::AcceptInquiryRequest accept;
+  accept.set_id(taken);
+  accept.set_responder_id(responder.id());
+  dsk::Inquiry accepted;
+  auto status =
+      server_->Desk()->AcceptInquiry(As(responder_token.token()).get(), accept, &accepted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  ASSERT_TRUE(receiver_->WaitFor("/offers", [&](const std::vector<Delivery>&) {
+    return !offers_of("offer.deadline_near", waiting).empty();
+  }));
+  // Past the deadline (the offer timed out): still the one warning, and none for the accepted.
+  dsk::GetInquiryRequest get;
+  get.set_id(waiting);
+  dsk::Inquiry lapsed;
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(server_->Desk()->GetInquiry(Admin().get(), get, &lapsed).ok());
+    if (lapsed.state() != dsk::INQUIRY_STATE_OFFERED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(lapsed.state(), dsk::INQUIRY_STATE_OFFERED);
+  const auto near = offers_of("offer.deadline_near", waiting);
+  ASSERT_EQ(near.size(), 1u);
+  const WebhookPayload payload = PayloadOf(near[0]);
+  EXPECT_TRUE(webhook::Verify(sub.secret(), near[0].signature, near[0].id, TimestampOf(near[0]),
+                              near[0].body));
+  EXPECT_EQ(payload.subscription_id(), sub.id());
+  EXPECT_EQ(payload.data().inquiry().responder_id(), responder.id());
+  EXPECT_EQ(payload.data().inquiry().type(), dsk::INQUIRY_EVENT_TYPE_UNSPECIFIED);
+  EXPECT_EQ(payload.data().inquiry().inquiry().state(), dsk::INQUIRY_STATE_OFFERED);
+  // Halfway through the 12 s offer, so sent at least 5 s after it was made (its deadline is in
+  // the payload: the inquiry as it was offered).
+  const int64_t deadline = payload.data().inquiry().inquiry().offer_deadline().seconds();
+  EXPECT_GE(TimestampOf(near[0]), deadline - 7);
+  EXPECT_TRUE(offers_of("offer.deadline_near", taken).empty());
+}
+
+// A day before a scheduled event starts, its organiser and the organisations registered for it
+// hear of it; one that cancelled its registration does not, nor anyone for a cancelled event.
+TEST_F(WebhookTest, OrganiserAndRegisteredOrganisationsHearTheDayBeforeAnEvent) {
+  Subscribe(owner_admin_, "/tomorrow-owner", {WEBHOOK_EVENT_TYPE_PROGRAMME});
+  Subscribe(school_admin_, "/tomorrow-school", {WEBHOOK_EVENT_TYPE_PROGRAMME});
+  Subscribe(outsider_admin_, "/tomorrow-outsider", {WEBHOOK_EVENT_TYPE_PROGRAMME});
+  auto programme = prg::ProgrammeService::NewStub(server_->channel());
+  const int64_t start = Now() + 24 * 3600 + 5;
+  auto create = [&](const std::string& title) {
+    prg::CreateEventRequest request;
+    prg::Event* e = request.mutable_event();
+    e->set_network_id("zwolle");
+    e->set_kind(prg::EVENT_KIND_OPEN_DAY);
+    e->set_title(title);
+    e->mutable_start_time()->set_seconds(start);
+    e->mutable_end_time()->set_seconds(start + 7200);
+    e->set_capacity(20);
+    e->set_registration_open(true);
+    e->set_visibility(prg::EVENT_VISIBILITY_NETWORK);
+    prg::Event made;
+    auto status = programme->CreateEvent(As(owner_member_).get(), request, &made);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return made;
+  };
+  auto register_for = [&](const std::string& token, const std::string& event) {
+    prg::RegisterRequest request;
+    request.set_event_id(event);
+    request.set_places(2);
+    prg::Registration out;
+    auto status = programme->Register(As(token).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  };
+  const prg::Event open_day = create("Open dag mechatronica");
+  const prg::Event cancelled = create("Open dag die niet doorgaat");
+  register_for(school_member_, open_day.id());
+  const prg::Registration outsider = register_for(outsider_admin_, open_day.id());
+  prg::CancelRegistrationRequest unregister;
+  unregister.set_event_id(open_day.id());
+  unregister.set_registration_id(outsider.id());
+  prg::Registration gone;
+  ASSERT_TRUE(programme->CancelRegistration(As(outsider_admin_).get(), unregister, &gone).ok());
+  register_for(school_member_, cancelled.id());
+  prg::CancelEventRequest cancel;
+  cancel.set_id(cancelled.id());
+  cancel.set_reason("te weinig aanmeldingen");
+  prg::Event out;
+  ASSERT_TRUE(programme->CancelEvent(As(owner_member_).get(), cancel, &out).ok());
+
+  auto tomorrow = [&](const std::string& path, const std::string& event) {
+    std::vector<WebhookPayload> found;
+    for (const auto& d : receiver_->Received(path)) {
+      WebhookPayload p = PayloadOf(d);
+      if (p.type() == "event.starts_tomorrow" && p.data().programme().event().id() == event)
+        found.push_back(p);
+    }
+    return found;
+  };
+  for (const char* path : {"/tomorrow-owner", "/tomorrow-school"})
+    ASSERT_TRUE(receiver_->WaitFor(path, [&](const std::vector<Delivery>&) {
+      return !tomorrow(path, open_day.id()).empty();
+    })) << path;
+  const auto told = tomorrow("/tomorrow-school", open_day.id());
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].data().programme().type(), PROGRAMME_CHANGE_TYPE_UNSPECIFIED);
+  EXPECT_EQ(told[0].data().programme().event().start_time().seconds(), start);
+  EXPECT_EQ(tomorrow("/tomorrow-owner", open_day.id()).size(), 1u);
+  // The outsider saw the event created (it is in the network) but is no longer registered.
+  EXPECT_TRUE(tomorrow("/tomorrow-outsider", open_day.id()).empty());
+  for (const char* path : {"/tomorrow-owner", "/tomorrow-school", "/tomorrow-outsider"})
+    EXPECT_TRUE(tomorrow(path, cancelled.id()).empty()) << path;
 }
 
 TEST_F(WebhookTest, RefusesPrivateLoopbackAndLinkLocalTargetsUnlessAllowed) {

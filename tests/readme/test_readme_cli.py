@@ -7,13 +7,18 @@ Each line must answer without a usage error and without INVALID_ARGUMENT, UNIMPL
 the few that depend on what came before may be refused for that reason alone (listed below with why).
 """
 
+import contextlib
+import http.server
+import io
 import json
 import os
 import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 
 import pytest
@@ -86,6 +91,10 @@ def served():
         INFRASHARE_METRICS_LISTEN="",
         INFRASHARE_HEALTH_LISTEN="",
         INFRASHARE_LOG_LEVEL="warn",
+        # The webhook block's receiver is this test's, on loopback over http://: a real server
+        # refuses both (config/infrashare.yaml).
+        INFRASHARE_WEBHOOKS_ALLOW_HTTP="true",
+        INFRASHARE_WEBHOOKS_ALLOW_PRIVATE_TARGETS="true",
     )
     run = subprocess.Popen(
         [os.path.join(SOURCE, "scripts", "run"), BUILD],
@@ -226,11 +235,7 @@ def test_the_readme_cli_examples_run_as_written(served):
 
 
 def test_the_readmes_other_shell_blocks_run_as_written(served):
-    """The calendar feed, publication and open-data blocks, against the demo's HTTP listener.
-
-    The webhook block is left out: its receiver must be a public https:// address, which a test
-    on loopback cannot offer (the webhook tests run their own receiver).
-    """
+    """The calendar feed, publication and open-data blocks, against the demo's HTTP listener."""
     text = open(os.path.join(SOURCE, "README.md"), encoding="utf-8").read()
     blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
     wanted = [
@@ -311,3 +316,99 @@ def test_the_readme_python_example_runs_as_written(served):
     calendar = open(os.path.join(served["home"], "lab.ics"), encoding="utf-8").read()
     assert "Open dag digitale tweelingen" in calendar, calendar
     assert re.search(r"TZID=Europe/Amsterdam:\d{8}T140000", calendar), calendar
+
+
+class FlaskLike:
+    """Just enough of Flask for the README's receiver fragment: `@app.post(path)` and `request`."""
+
+    def __init__(self):
+        self.routes = {}
+        self.request = None
+
+    def post(self, path):
+        def register(handler):
+            self.routes[path] = handler
+            return handler
+
+        return register
+
+
+class Delivery:
+    def __init__(self, headers, body):
+        self.headers = headers
+        self._body = body
+
+    def get_data(self):
+        return self._body
+
+
+def test_the_readme_webhook_block_and_receiver_run_as_written(served):
+    """The webhook block's lines, and its receiver fragment receiving a real signed delivery.
+
+    The subscription's target is the test's receiver on loopback over http:// in place of
+    `https://planning.example.nl/...` (the demo server here allows both; a real one does not). The
+    receiver runs the README's Python fragment unchanged under a Flask-like shim; what it prints
+    must name the booking this test then makes for the subscribing organisation.
+    """
+    text = open(os.path.join(SOURCE, "README.md"), encoding="utf-8").read()
+    section = text.split("## Webhooks", 1)[1].split("\n## ", 1)[0]
+    lines = block_lines(re.search(r"```sh\n(.*?)```", section, re.S).group(1))
+    fragment = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert len(lines) == 2 and "webhook create https://" in lines[0], lines
+
+    sys.path.insert(0, os.path.join(SOURCE, "clients", "python"))
+    app, printed, answers = FlaskLike(), [], []
+    scope = {"app": app, "SECRET": None}
+    exec(compile(fragment, "README.md (webhook receiver)", "exec"), scope)
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            scope["request"] = Delivery(self.headers, body)
+            out = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(out):
+                    app.routes[self.path]()
+                status = 200
+            except ValueError:
+                status = 400
+            printed.extend(out.getvalue().splitlines())
+            answers.append(status)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    receiver = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        target = f"http://127.0.0.1:{receiver.server_port}/infrashare"
+        create = re.sub(r"https://\S+", target, lines[0].split(" #")[0])
+        done = sh(served, create)
+        assert done.returncode == 0, done.stdout + done.stderr
+        secret = done.stdout.strip().splitlines()[0]
+        assert secret.startswith("whsec_"), done.stdout
+        scope["SECRET"] = secret
+        subscription = re.search(r"Subscription (\S+):", done.stderr).group(1)
+
+        day = sh(served, "date -d 'wednesday 5 weeks' +%F").stdout.strip()
+        booked = sh(
+            served,
+            f"infrashare -o json booking create --resource techoost-lab --start {day}T14:00 "
+            f"--end {day}T16:00 --title 'Webhook check' --for techoost-sme",
+        )
+        assert booked.returncode == 0, booked.stdout + booked.stderr
+        booking = json.loads(booked.stdout)["id"]
+        deadline = time.time() + 60
+        while time.time() < deadline and not any(booking in line for line in printed):
+            time.sleep(0.2)
+        assert f"booking.created {booking}" in printed, (printed, answers)
+        assert 400 not in answers, (printed, answers)
+
+        deliveries = sh(served, lines[1].split(" #")[0].replace("<subscription id>", subscription))
+        assert deliveries.returncode == 0, deliveries.stdout + deliveries.stderr
+        assert "200" in deliveries.stdout, deliveries.stdout
+    finally:
+        receiver.shutdown()

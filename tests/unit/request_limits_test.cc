@@ -117,6 +117,26 @@ TEST(RequestLimits, UnknownEnumValuesAndControlCharactersInNamesAreRefused) {
   EXPECT_EQ(FieldOf(request), "resource.display_name");
 }
 
+// Text that looks other than it is: a name that reads backwards (U+202E), an isolate, a byte order
+// mark, a C1 control, a line separator; in names and free text alike. Neighbours of those code
+// points (a right-to-left mark, an en dash, "Ø", a no-break space) stay allowed.
+TEST(RequestLimits, HiddenFormattingCharactersAreRefusedInEveryTextField) {
+  for (const char* hidden :
+       {"\u202E", "\u202A", "\u2066", "\u2069", "\uFEFF", "\u0085", "\u009F", "\u2028"}) {
+    auto request = Resource();
+    request.mutable_resource()->set_display_name(std::string("Lab ") + hidden + "bal");
+    EXPECT_EQ(FieldOf(request), "resource.display_name") << hidden;
+    request = Resource();
+    request.mutable_resource()->set_description(std::string(hidden) + "Regel één");
+    EXPECT_EQ(FieldOf(request), "resource.description") << hidden;
+  }
+  for (const char* fine : {"\u200F", "\u2013", "\u00D8", "\u00A0", "\u2070", "\uFEFE"}) {
+    auto request = Resource();
+    request.mutable_resource()->set_display_name(std::string("Lab ") + fine + " Zwolle");
+    EXPECT_TRUE(CheckRequest(request, kLimits).ok()) << fine;
+  }
+}
+
 TEST(RequestLimits, EveryRequestFieldOfEveryServiceIsDocumented) {
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   const auto* registry = pool->FindServiceByName("infrashare.registry.v1.RegistryService");

@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 
+#include "services/common/regions.h"
 #include "services/desk/validation.h"
 
 namespace infrashare::desk {
@@ -56,9 +57,8 @@ ResponderLoad Free(int open = 0, int64_t last_offer = 0) { return {true, open, 3
 constexpr auto kWednesday = date::sys_days(date::year(2026) / 12 / 2) + std::chrono::hours(10);
 
 // A candidate as the dispatcher builds it: its presence and working hours judged at `now`.
-Candidate At(const v1::Responder& r, ResponderLoad load, SysSeconds now = kWednesday,
-             bool named = false) {
-  return {&r, load, named, Working(r, now), Absent(r, now)};
+Candidate At(const v1::Responder& r, ResponderLoad load, SysSeconds now = kWednesday) {
+  return {&r, load, Working(r, now), Absent(r, now)};
 }
 
 TEST(FitScore, RefusesAResponderWithoutTheNeedTypeOrTheLanguage) {
@@ -94,7 +94,7 @@ TEST(FitScore, RewardsSharedThemesAndTheClosestRegion) {
 
 // Never offered to someone without the theme: a responder that lists themes must share one; one
 // that lists none is a general desk.
-TEST(FitScore, RefusesAResponderWithOtherThemesUnlessReferredToIt) {
+TEST(FitScore, RefusesAResponderWithOtherThemesEvenWhenReferredToIt) {
   auto q = Question();
   q.add_themes(reg::THEME_DIGITALISATION);
   auto care = Responder("care");
@@ -106,11 +106,11 @@ TEST(FitScore, RefusesAResponderWithOtherThemesUnlessReferredToIt) {
   EXPECT_EQ(FitScore(q, care), 3);
   auto untagged = Question();  // a question without themes fits any responder's themes
   EXPECT_EQ(FitScore(untagged, care), 1);
-  auto referred = q;
+  auto referred = q;  // named by a referral, it still needs one of the themes
   referred.set_target_responder_id("care");
   care.clear_themes();
   care.add_themes(reg::THEME_HEALTH_CARE);
-  EXPECT_EQ(FitScore(referred, care), 1);
+  EXPECT_EQ(FitScore(referred, care), -1);
 }
 
 // A municipality lies in its COROP area and province (CBS' table): responders serving Twente or
@@ -132,6 +132,15 @@ TEST(FitScore, PlacesAMunicipalityInItsCoropAreaAndProvince) {
   EXPECT_EQ(FitScore(q, overijssel), 3);
   EXPECT_EQ(FitScore(q, anywhere), 1);
   EXPECT_EQ(FitScore(q, achterhoek), -1);
+}
+
+// Codes are CBS' own, in capitals; one typed in small letters is refused with the code to use.
+TEST(RegionCodeHint, NamesTheCodeInCapitals) {
+  EXPECT_FALSE(IsRegionCode("gm0193"));
+  EXPECT_EQ(RegionCodeHint("gm0193"), "must be a CBS region code in capitals: GM0193");
+  EXPECT_EQ(RegionCodeHint("pv23"), "must be a CBS region code in capitals: PV23");
+  EXPECT_EQ(RegionCodeHint("Overijssel"), "must be a CBS region code (PVxx, CRxx or GMxxxx)");
+  EXPECT_EQ(RegionCodeHint("gm9999"), "must be a CBS region code (PVxx, CRxx or GMxxxx)");
 }
 
 TEST(FitScore, MatchesTheAskersLocationAgainstAResponderArea) {
@@ -228,11 +237,27 @@ TEST(Decide, EscalatesWhenNobodyFitsOrAfterTheLastAttempt) {
   EXPECT_EQ(decision.kind, RouteDecision::Kind::kEscalate);
 }
 
-TEST(Decide, AResponderNamedByAReferralFitsWhateverItsSkills) {
+// A referral chooses the partner, not whether it takes the question: a responder named by one
+// still needs the need type, the language and one of the themes; only the place is waived.
+TEST(Unfit, AReferralWaivesThePlaceOnly) {
+  auto q = Question();
+  q.add_themes(reg::THEME_DIGITALISATION);
+  q.set_region("PV23");
+  q.set_target_responder_id("named");
   auto named = Responder("named", {v1::NEED_TYPE_RESEARCH});
-  auto decision = Decide(Question(), {At(named, Free(), kWednesday, true)}, {});
-  ASSERT_EQ(decision.kind, RouteDecision::Kind::kOffer);
-  EXPECT_EQ(decision.responder_ids.front(), "named");
+  EXPECT_EQ(Unfit(q, named), "does not take innovation questions (its skills)");
+  EXPECT_EQ(Decide(q, {At(named, Free())}, {}).kind, RouteDecision::Kind::kEscalate);
+  named = Responder("named");
+  q.set_language("en");
+  EXPECT_EQ(Unfit(q, named), "does not answer in en (its languages)");
+  q.set_language("nl");
+  named.add_themes(reg::THEME_HEALTH_CARE);
+  EXPECT_EQ(Unfit(q, named), "covers none of the inquiry's themes");
+  named.add_themes(reg::THEME_DIGITALISATION);
+  named.add_regions("PV31");  // serves Limburg only; the question is from Overijssel
+  EXPECT_EQ(Unfit(q, named), "");
+  q.clear_target_responder_id();
+  EXPECT_EQ(Unfit(q, named), "serves only elsewhere than the asker's region or location");
 }
 
 TEST(AddWorkingTime, AroundTheClockWithoutWorkingHours) {

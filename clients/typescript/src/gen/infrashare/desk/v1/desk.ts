@@ -618,8 +618,9 @@ export interface Responder {
   /** at least one */
   skills: NeedType[];
   /**
-   * Themes this responder covers; empty = every theme (a general desk). Routing within a network
-   * never offers an inquiry to a responder that lists themes but none of the inquiry's.
+   * Themes this responder covers; empty = every theme (a general desk). The desk never offers an
+   * inquiry to a responder that lists themes but none of the inquiry's, not even when a referral
+   * names it (such a referral is refused: TARGET_DOES_NOT_FIT).
    */
   themes: Theme[];
   /**
@@ -1003,7 +1004,10 @@ export interface DeclineInquiryRequest {
  * network's desk as a whole, with a note. The assignee refers; so may the coordinators of the
  * network that handles it (and platform admins). A referral to an organisation or responder
  * already in the referral chain, or to a whole network already in the network chain, is refused
- * (REFERRAL_LOOP).
+ * (REFERRAL_LOOP). A referral to an organisation or responder must reach someone who takes the
+ * question: its need type, its language and one of its themes (a responder listing no themes takes
+ * every theme); else FAILED_PRECONDITION TARGET_DOES_NOT_FIT, naming the field and why. Where the
+ * target serves is the referrer's choice: a referral may name a partner that serves elsewhere.
  *
  * Across networks: the target may be in another network (give `target_network_id` when the target
  * organisation belongs to several, or alone to refer to that network's desk). That needs the

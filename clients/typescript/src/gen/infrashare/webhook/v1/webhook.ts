@@ -55,7 +55,11 @@ export enum WebhookEventType {
    * .follow_up_recorded
    */
   WEBHOOK_EVENT_TYPE_DESK_INQUIRY = 4,
-  /** WEBHOOK_EVENT_TYPE_DESK_OFFER - offer.offered, .accepted, .declined, .timed_out */
+  /**
+   * WEBHOOK_EVENT_TYPE_DESK_OFFER - offer.offered, .accepted, .declined, .timed_out; and, timed, offer.deadline_near: to the
+   * offered responder's organisation an hour before an offer's deadline (halfway through an offer
+   * shorter than two hours), once, unless it was accepted, declined or withdrawn before.
+   */
   WEBHOOK_EVENT_TYPE_DESK_OFFER = 5,
   /** WEBHOOK_EVENT_TYPE_DESK_ESCALATION - inquiry.escalated */
   WEBHOOK_EVENT_TYPE_DESK_ESCALATION = 6,
@@ -63,7 +67,11 @@ export enum WebhookEventType {
   WEBHOOK_EVENT_TYPE_DESK_FEEDBACK = 7,
   /** WEBHOOK_EVENT_TYPE_REGISTRY - resource.created, .updated, .deleted */
   WEBHOOK_EVENT_TYPE_REGISTRY = 8,
-  /** WEBHOOK_EVENT_TYPE_PROGRAMME - event.created, .updated, .cancelled */
+  /**
+   * WEBHOOK_EVENT_TYPE_PROGRAMME - event.created, .updated, .cancelled; and, timed, event.starts_tomorrow: a day before a
+   * scheduled event starts, to its organiser and to every organisation with a registration for
+   * it that is not cancelled (once per event and start; not for an event made later than that).
+   */
   WEBHOOK_EVENT_TYPE_PROGRAMME = 9,
   /**
    * WEBHOOK_EVENT_TYPE_BOOKING_REMINDER - Timed, for the organisation's own bookings: booking.starts_soon (reminder_lead_seconds before
