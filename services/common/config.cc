@@ -14,6 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "services/common/text_fold.h"
 
 namespace infrashare {
 namespace {
@@ -274,6 +275,20 @@ std::vector<Key> Keys(Config& c) {
       IntKey("webhooks.dead_letter_max", &c.webhooks.dead_letter_max, 1, 100000),
       BoolKey("webhooks.allow_http", &c.webhooks.allow_http),
       BoolKey("webhooks.allow_private_targets", &c.webhooks.allow_private_targets),
+      StringKey("email.relay_url", &c.email.relay_url,
+                [](const std::string& v) -> std::string {
+                  if (v.empty() || absl::StartsWith(v, "smtp://") ||
+                      absl::StartsWith(v, "smtps://"))
+                    return "";
+                  return "must be smtp://host[:port] or smtps://host[:port]";
+                }),
+      StringKey("email.username", &c.email.username),
+      StringKey("email.password", &c.email.password),
+      StringKey("email.from_address", &c.email.from_address),
+      StringKey("email.from_name", &c.email.from_name),
+      StringKey("email.ca_file", &c.email.ca_file),
+      BoolKey("email.allow_plaintext", &c.email.allow_plaintext),
+      IntKey("email.timeout_ms", &c.email.timeout_ms, 100, 600000),
   };
 }
 
@@ -448,6 +463,9 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
     return absl::InvalidArgumentError(
         "config key 'webhooks.claim_idle_ms' must be at least twice webhooks.timeout_ms (a "
         "replica still sending must not have its work taken over)");
+  if (!config.email.relay_url.empty() && !IsSendableAddress(config.email.from_address))
+    return absl::InvalidArgumentError(
+        "config key 'email.from_address' must be an e-mail address when email.relay_url is set");
   if (!config.redis.cluster_nodes.empty()) {
     if (!config.redis.sentinels.empty())
       return absl::InvalidArgumentError(

@@ -207,6 +207,22 @@ struct WebhookConfig {
   bool allow_private_targets = false;
 };
 
+// E-mail through an SMTP relay (docs/email.md). Sent by the webhook senders (webhooks.senders),
+// queued and retried like webhooks (webhooks.retry_*).
+struct EmailConfig {
+  // smtp://host[:port] (STARTTLS required unless allow_plaintext) or smtps://host[:port]; empty:
+  // no e-mail is written or sent.
+  std::string relay_url;
+  std::string username;      // AUTH with this user when set
+  std::string password;      // best from the environment: INFRASHARE_EMAIL_PASSWORD
+  std::string from_address;  // required with relay_url, e.g. noreply@techniekzwolle.nl
+  std::string from_name = "infrashare";
+  std::string ca_file;  // the relay's certificate is checked against these roots (PEM); empty:
+                        // the system's
+  bool allow_plaintext = false;  // smtp:// without STARTTLS (a relay on the same host only)
+  int timeout_ms = 30000;        // one attempt
+};
+
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
@@ -225,6 +241,7 @@ struct Config {
   AuditConfig audit;
   HttpConfig http;
   WebhookConfig webhooks;
+  EmailConfig email;
 };
 
 // Reads `path` (empty = defaults only), applies environment overrides, validates. The error message

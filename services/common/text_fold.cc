@@ -67,6 +67,14 @@ bool IsEmailAddress(std::string_view text) {
   return true;
 }
 
+bool IsSendableAddress(std::string_view address) {
+  if (!IsEmailAddress(address)) return false;
+  const size_t at = address.find('@');
+  const std::string_view domain = address.substr(at + 1);
+  if (at > 64 || domain.front() == '.' || domain.find("..") != std::string_view::npos) return false;
+  return address.find_first_of("\"<>,;:()[]\\") == std::string_view::npos;
+}
+
 std::string FoldEmail(std::string_view text) {
   if (IsAscii(text)) {  // the common case, without ICU: NFKC case folding of ASCII is lower case
     std::string out = FoldText(text);

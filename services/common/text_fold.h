@@ -21,6 +21,13 @@ std::string FoldEmail(std::string_view text);
 // before it and a dotted domain after it, no white space or control characters anywhere.
 bool IsEmailAddress(std::string_view text);
 
+// Whether infrashare sends e-mail to (or from) `address` (services/mail): IsEmailAddress, and
+// nothing that could name a second recipient or end a header in SMTP or RFC 5322 (quotes, angle
+// brackets, commas, semicolons, colons, parentheses, square brackets, backslashes), at most 64
+// bytes before the '@', no empty label in the domain. Stricter than RFC 5321: quoted local parts
+// and address literals are refused.
+bool IsSendableAddress(std::string_view address);
+
 // The number of characters (code points) of UTF-8 `text`: "Één loket Café" is 14 characters in 17
 // bytes. Lengths people are told ("at most 200 characters") are counted with it, never in bytes.
 size_t Characters(std::string_view text);

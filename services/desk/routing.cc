@@ -74,29 +74,65 @@ std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds 
   return OpenWindows(hours, ZoneOf(responder), from, to);
 }
 
-std::string Unfit(const v1::Inquiry& inquiry, const v1::Responder& responder) {
+namespace {
+
+// Why a responder cannot take an inquiry (kNone: it can), with the two scores FitScore adds up:
+// computed once per responder on the dispatcher's path, in words only when Unfit is asked.
+enum class Misfit { kNone, kSkill, kLanguage, kTheme, kPlace };
+struct Assessment {
+  Misfit misfit = Misfit::kNone;
+  int shared_themes = 0;
+  int region = 0;
+};
+
+Assessment Assess(const v1::Inquiry& inquiry, const v1::Responder& responder) {
+  Assessment a;
   if (std::find(responder.skills().begin(), responder.skills().end(), inquiry.need_type()) ==
-      responder.skills().end())
-    return "does not take " + NeedTypeLabel(inquiry.need_type()) + " questions (its skills)";
+      responder.skills().end()) {
+    a.misfit = Misfit::kSkill;
+    return a;
+  }
   if (!inquiry.language().empty() && !responder.languages().empty() &&
       std::find(responder.languages().begin(), responder.languages().end(), inquiry.language()) ==
-          responder.languages().end())
-    return "does not answer in " + inquiry.language() + " (its languages)";
-  if (!inquiry.themes().empty() && SharedThemes(inquiry, responder) == 0 &&
-      !responder.themes().empty())
-    return "covers none of the inquiry's themes";
+          responder.languages().end()) {
+    a.misfit = Misfit::kLanguage;
+    return a;
+  }
+  a.shared_themes = SharedThemes(inquiry, responder);
+  if (!inquiry.themes().empty() && a.shared_themes == 0 && !responder.themes().empty()) {
+    a.misfit = Misfit::kTheme;
+    return a;
+  }
   // A referral names a partner elsewhere on purpose: only within the network does the place rule
   // out a responder.
   const bool referred =
       !inquiry.target_organization_id().empty() || !inquiry.target_responder_id().empty();
-  if (!referred && RegionScore(inquiry, responder) == 0)
-    return "serves only elsewhere than the asker's region or location";
+  a.region = RegionScore(inquiry, responder);
+  if (!referred && a.region == 0) a.misfit = Misfit::kPlace;
+  return a;
+}
+
+}  // namespace
+
+std::string Unfit(const v1::Inquiry& inquiry, const v1::Responder& responder) {
+  switch (Assess(inquiry, responder).misfit) {
+    case Misfit::kNone:
+      return "";
+    case Misfit::kSkill:
+      return "does not take " + NeedTypeLabel(inquiry.need_type()) + " questions (its skills)";
+    case Misfit::kLanguage:
+      return "does not answer in " + inquiry.language() + " (its languages)";
+    case Misfit::kTheme:
+      return "covers none of the inquiry's themes";
+    case Misfit::kPlace:
+      return "serves only elsewhere than the asker's region or location";
+  }
   return "";
 }
 
 int FitScore(const v1::Inquiry& inquiry, const v1::Responder& responder) {
-  if (!Unfit(inquiry, responder).empty()) return -1;
-  return 2 * SharedThemes(inquiry, responder) + RegionScore(inquiry, responder);
+  const Assessment a = Assess(inquiry, responder);
+  return a.misfit == Misfit::kNone ? 2 * a.shared_themes + a.region : -1;
 }
 
 bool Absent(const v1::Responder& responder, SysSeconds now) {

@@ -149,6 +149,9 @@ absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(
   auto registrations = programme_->ErasePerson(*email);
   if (!registrations.ok()) return registrations.status();
   erased.set_event_registrations(*registrations);
+  auto mails = erase_mail_(*email);
+  if (!mails.ok()) return mails.status();
+  erased.set_emails(*mails);
   return erased;
 }
 

@@ -33,9 +33,18 @@ end
 
 -- Hand-overs: <r>ho:<id> hash id, plan, unit, from, to, t, dl (deadline ms), st
 -- (PENDING/CONFIRMED/OVERDUE/CONFIRMED_LATE), fc/tc (confirmed ms), fn/tn (condition notes), cl
--- (checklist, one item per line); <r>hos:<plan> set; <r>ho:due zset (deadline); <r>events stream.
+-- (checklist, one item per line); <r>hos:<plan> set; <r>ho:due zset (deadline); <r>events stream:
+-- type (HANDOVER_PLANNED, HANDOVER_CONFIRMED, HANDOVER_OVERDUE, HANDOVER_DROPPED), id, plan, from,
+-- to, t. Only OVERDUE is a RotationEventType; the others are there for timed webhooks
+-- (handover.due), which they set and end.
 
--- KEYS: due (<r>ho:due), handover (<r>ho:<id>). ARGV: id, org, notes.
+-- One entry on the rotation events stream about hand-over `h` (its hash's fields).
+local function handover_event(events, maxlen, type, h)
+  redis.call('XADD', events, 'MAXLEN', '~', tonumber(maxlen), '*', 'type', type, 'id', h.id,
+             'plan', h.plan or '', 'from', h.from or '', 'to', h.to or '', 't', h.t or '')
+end
+
+-- KEYS: due (<r>ho:due), handover (<r>ho:<id>), events. ARGV: id, org, notes, maxlen.
 -- Returns the hand-over as JSON. The second confirmation makes it CONFIRMED, or CONFIRMED_LATE
 -- when it is OVERDUE or its deadline has passed (the same test as the sweeper's, so the state
 -- does not depend on which ran first).
@@ -57,6 +66,7 @@ local function rot_handover_confirm(keys, args)
     local late = h.st == 'OVERDUE' or now_number >= tonumber(h.dl)
     h.st = late and 'CONFIRMED_LATE' or 'CONFIRMED'
     redis.call('ZREM', k.due, id)
+    handover_event(k.events, a.maxlen, 'HANDOVER_CONFIRMED', h)
   end
   redis.call('HSET', k.handover, 'fc', h.fc or '', 'fn', h.fn or '', 'tc', h.tc or '',
              'tn', h.tn or '', 'st', h.st)
@@ -73,10 +83,10 @@ local function rot_handover_due(keys, args)
   for _, id in ipairs(ids) do
     redis.call('ZREM', k.due, id)
     local key = base .. 'ho:' .. id
-    if redis.call('HGET', key, 'st') == 'PENDING' then
+    local h = read_hash(key)
+    if h and h.st == 'PENDING' then
       redis.call('HSET', key, 'st', 'OVERDUE')
-      redis.call('XADD', k.events, 'MAXLEN', '~', tonumber(a.maxlen), '*',
-                 'type', 'HANDOVER_OVERDUE', 'id', id, 'plan', redis.call('HGET', key, 'plan'))
+      handover_event(k.events, a.maxlen, 'HANDOVER_OVERDUE', h)
     end
   end
   return #ids
@@ -88,11 +98,11 @@ end
 -- new plan's others are created.
 -- KEYS: base (<r>: the hand-over keys are built from it), committed (<r>committed:<pool>), plan
 -- (<r>plan:<id>), replaced_plan (<r>plan:<replaced>, or the same as plan when none), due
--- (<r>ho:due).
+-- (<r>ho:due), events (HANDOVER_PLANNED for each new hand-over, HANDOVER_DROPPED for each gone).
 -- ARGV: id (the plan's), plan (its bytes), replaced (the pool's committed plan id the caller
 --       expects, '' = none), replaced_plan (its bytes, as superseded), kept, dropped (hand-over
 --       ids, space-separated), handovers (new ones, JSON array of {id, unit, from, to, t, dl,
---       cl}).
+--       cl}), maxlen (of events).
 local function rot_commit(keys, args)
   local k, a = named(keys, args)
   local base, id, old = k.base, a.id, a.replaced
@@ -107,6 +117,8 @@ local function rot_commit(keys, args)
     redis.call('SADD', base .. 'hos:' .. id, h)
   end
   for h in string.gmatch(a.dropped, '%S+') do
+    local gone = read_hash(base .. 'ho:' .. h)
+    if gone then handover_event(k.events, a.maxlen, 'HANDOVER_DROPPED', gone) end
     redis.call('DEL', base .. 'ho:' .. h)
     redis.call('SREM', base .. 'hos:' .. old, h)
     redis.call('ZREM', k.due, h)
@@ -116,6 +128,8 @@ local function rot_commit(keys, args)
                'from', h.from, 'to', h.to, 't', h.t, 'dl', h.dl, 'cl', h.cl, 'st', 'PENDING')
     redis.call('SADD', base .. 'hos:' .. id, h.id)
     redis.call('ZADD', k.due, h.dl, h.id)
+    h.plan = id
+    handover_event(k.events, a.maxlen, 'HANDOVER_PLANNED', h)
   end
   redis.call('SET', k.committed, id)
   return 'OK'

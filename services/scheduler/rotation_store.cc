@@ -18,6 +18,8 @@ namespace {
 
 using Fields = absl::flat_hash_map<std::string, std::string>;
 
+constexpr int kEventsMaxLen = 100000;
+
 int64_t Ms(const Fields& f, const char* name) {
   auto it = f.find(name);
   int64_t v = 0;
@@ -219,13 +221,15 @@ absl::Status RedisRotationStore::Commit(const v1::RotationPlan& plan,
       .Key("plan", plan_key)
       .Key("replaced_plan", replaced ? absl::StrCat(base_, "plan:", replaced->id()) : plan_key)
       .Key("due", base_ + "ho:due")
+      .Key("events", base_ + "events")
       .Arg("id", plan.id())
       .Arg("plan", plan.SerializeAsString())
       .Arg("replaced", replaced ? replaced->id() : "")
       .Arg("replaced_plan", replaced ? replaced->SerializeAsString() : "")
       .Arg("kept", absl::StrJoin(kept, " "))
       .Arg("dropped", absl::StrJoin(dropped, " "))
-      .Arg("handovers", handovers.dump());
+      .Arg("handovers", handovers.dump())
+      .Int("maxlen", kEventsMaxLen);
   return redis_->FCall(call.function(), call.keys(), call.args()).status();
 }
 
@@ -262,9 +266,11 @@ absl::StatusOr<v1::Handover> RedisRotationStore::ConfirmHandover(absl::string_vi
   RedisFunctionCall call("rot_handover_confirm");
   call.Key("due", base_ + "ho:due")
       .Key("handover", absl::StrCat(base_, "ho:", id))
+      .Key("events", base_ + "events")
       .Arg("id", std::string(id))
       .Arg("org", std::string(organization_id))
-      .Arg("notes", std::string(notes));
+      .Arg("notes", std::string(notes))
+      .Int("maxlen", kEventsMaxLen);
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   auto object = nlohmann::json::parse(reply->str, nullptr, false);
@@ -281,7 +287,7 @@ absl::StatusOr<int> RedisRotationStore::SweepHandovers(int limit) {
       .Key("due", base_ + "ho:due")
       .Key("events", base_ + "events")
       .Int("limit", limit)
-      .Int("maxlen", 100000);
+      .Int("maxlen", kEventsMaxLen);
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);
@@ -291,6 +297,11 @@ RotationStore::Event RotationStore::EventOf(const StreamEntry& entry) {
   Event event;
   if (const std::string* type = entry.Field("type")) event.type = *type;
   if (const std::string* id = entry.Field("id")) event.handover_id = *id;
+  if (const std::string* from = entry.Field("from")) event.from_organization_id = *from;
+  if (const std::string* to = entry.Field("to")) event.to_organization_id = *to;
+  if (const std::string* t = entry.Field("t");
+      t == nullptr || !absl::SimpleAtoi(*t, &event.time_ms))
+    event.time_ms = 0;
   return event;
 }
 

@@ -18,9 +18,13 @@ namespace infrashare::scheduler {
 // interface; RedisRotationStore keeps it in Redis (below).
 class RotationStore {
  public:
+  // An entry of the events stream: HANDOVER_OVERDUE (a RotationEventType), or HANDOVER_PLANNED,
+  // HANDOVER_CONFIRMED, HANDOVER_DROPPED (for timed webhooks only).
   struct Event {
     std::string type;
     std::string handover_id;
+    std::string from_organization_id, to_organization_id;
+    int64_t time_ms = 0;  // the hand-over's time
   };
 
   virtual ~RotationStore() = default;

@@ -160,26 +160,29 @@ grpc::ServerWriteReactor<v1::BookingEvent>* SchedulerServiceImpl::WatchBookings(
 grpc::ServerWriteReactor<v1::RotationEvent>* SchedulerServiceImpl::WatchRotationEvents(
     grpc::CallbackServerContext* context, const v1::WatchRotationEventsRequest* request) {
   using Call = WatchCall<v1::RotationEvent>;
-  return Call::Start(streams_, context, "scheduler.WatchRotationEvents", *request,
-                     request->cursor(),
-                     [this](const Caller& caller) -> absl::StatusOr<Call::Opened> {
-                       Call::Opened opened;
-                       opened.plan = {"rot1", {rotation_store_->EventsKey()}};
-                       opened.convert = [this, caller](size_t, const StreamEntry& entry)
-                           -> absl::StatusOr<std::optional<v1::RotationEvent>> {
-                         const RotationStore::Event event = RotationStore::EventOf(entry);
-                         auto handover = rotations_->VisibleHandover(caller, event.handover_id);
-                         if (!handover.ok()) return handover.status();
-                         if (!handover->has_value()) return std::nullopt;
-                         v1::RotationEvent out;
-                         v1::RotationEventType type = v1::ROTATION_EVENT_TYPE_UNSPECIFIED;
-                         v1::RotationEventType_Parse("ROTATION_EVENT_TYPE_" + event.type, &type);
-                         out.set_type(type);
-                         *out.mutable_handover() = std::move(**handover);
-                         return out;
-                       };
-                       return opened;
-                     });
+  return Call::Start(
+      streams_, context, "scheduler.WatchRotationEvents", *request, request->cursor(),
+      [this](const Caller& caller) -> absl::StatusOr<Call::Opened> {
+        Call::Opened opened;
+        opened.plan = {"rot1", {rotation_store_->EventsKey()}};
+        opened.convert = [this, caller](size_t, const StreamEntry& entry)
+            -> absl::StatusOr<std::optional<v1::RotationEvent>> {
+          const RotationStore::Event event = RotationStore::EventOf(entry);
+          v1::RotationEventType type = v1::ROTATION_EVENT_TYPE_UNSPECIFIED;
+          // The stream also holds entries for timed webhooks (a hand-over planned,
+          // confirmed, dropped) that are no RotationEventType.
+          if (!v1::RotationEventType_Parse("ROTATION_EVENT_TYPE_" + event.type, &type))
+            return std::nullopt;
+          auto handover = rotations_->VisibleHandover(caller, event.handover_id);
+          if (!handover.ok()) return handover.status();
+          if (!handover->has_value()) return std::nullopt;
+          v1::RotationEvent out;
+          out.set_type(type);
+          *out.mutable_handover() = std::move(**handover);
+          return out;
+        };
+        return opened;
+      });
 }
 
 void Sweeper::Start() {

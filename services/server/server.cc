@@ -274,8 +274,11 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     // Personal data of one person, across the registry and the desk: beside the registry, whose
     // writes it makes.
     redis_->AddFunctionLibrary(std::string(kDeskLua));
-    modules_.push_back(std::make_unique<privacy::PrivacyModule>(redis_.get(), gate_.get(),
-                                                                registry.get(), config_.desk));
+    redis_->AddFunctionLibrary(std::string(kWebhookLua));  // e-mails waiting go with the person
+    auto mails = std::make_shared<webhook::RedisWebhookStore>(redis_.get());
+    modules_.push_back(std::make_unique<privacy::PrivacyModule>(
+        redis_.get(), gate_.get(), registry.get(), config_.desk,
+        [mails](const std::string& address) { return mails->EraseMail(address); }));
     modules_.push_back(std::move(registry));
   }
   SlotFinder* slots = nullptr;

@@ -32,14 +32,16 @@ int64_t RetryDelayMs(const WebhookConfig& config, int attempts) {
   return std::min<int64_t>(delay, config.retry_max_ms);
 }
 
-Dispatcher::Dispatcher(WebhookStore* store, FanOut* fan_out, WebhookConfig config, Metrics* metrics,
-                       std::unique_ptr<HttpPoster> poster)
+Dispatcher::Dispatcher(WebhookStore* store, FanOut* fan_out, WebhookConfig config,
+                       EmailConfig email, Metrics* metrics, std::unique_ptr<HttpPoster> poster)
     : store_(store),
       fan_out_(fan_out),
       config_(config),
       rules_{config.allow_http, config.allow_private_targets},
       metrics_(metrics),
       poster_(poster ? std::move(poster) : std::make_unique<CurlPoster>(&stop_)),
+      email_(email),
+      mailer_(std::move(email), &stop_),
       consumer_(ConsumerName()) {
   limits_.retry_for_ms = int64_t{config.retry_for_s} * 1000;
   limits_.log_length = config.delivery_log_length;
@@ -60,6 +62,11 @@ Dispatcher::Dispatcher(WebhookStore* store, FanOut* fan_out, WebhookConfig confi
        &dead_},
       {"infrashare_webhook_subscriptions_disabled_total",
        "Subscriptions this replica disabled because a delivery's retries ran out.", &disabled_},
+      {"infrashare_email_sent_total", "E-mails the relay accepted.", &mails_sent_},
+      {"infrashare_email_failures_total",
+       "E-mail attempts that failed (no connection, refused, a timeout).", &mails_failed_},
+      {"infrashare_email_dead_letters_total",
+       "E-mails given up: refused for good by the relay, or retries ran out.", &mails_dead_},
   };
   for (const auto& [name, help, value] : counters)
     metrics_->AddSampled(name, "counter", help,
@@ -199,42 +206,15 @@ void Dispatcher::Deliver(const QueuedJob& job) {
   if (taken->state == TakenJob::State::kOff) ++dead_;
   if (taken->state != TakenJob::State::kSend) return;
 
-  Attempt attempt;
   const auto start = std::chrono::steady_clock::now();
-  auto target = ResolveTarget(taken->url, rules_, "target_url");
-  if (!target.ok()) {
-    // The name resolves elsewhere now (or not at all): nothing is sent, and it counts as a failed
-    // attempt like any other.
-    attempt.error = absl::StrCat("target refused: ", target.status().message());
-  } else {
-    const int64_t timestamp = NowMs() / 1000;
-    auto signature = SignatureHeader(taken->secrets, job.job_id, timestamp, taken->body);
-    if (!signature.ok()) {
-      attempt.error = "the subscription's secret is damaged";
-    } else {
-      HttpPost post;
-      post.url = taken->url;
-      post.host = target->host;
-      post.port = target->port;
-      post.addresses = target->addresses;
-      post.body = taken->body;
-      post.timeout_ms = config_.timeout_ms;
-      post.headers = {{"Content-Type", "application/json"},
-                      {"webhook-id", job.job_id},
-                      {"webhook-timestamp", std::to_string(timestamp)},
-                      {"webhook-signature", *signature}};
-      const HttpAnswer answer = poster_->Post(post);
-      attempt.status_code = answer.status_code;
-      attempt.error = answer.error;
-      attempt.ok = answer.error.empty() && answer.status_code >= 200 && answer.status_code < 300;
-    }
-  }
+  const bool mail = !taken->mail_to.empty();
+  Attempt attempt = mail ? Mail(*taken) : Post(job, *taken);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   attempt.latency_ms = static_cast<int>(seconds * 1000);
   attempt.retry_delay_ms = RetryDelayMs(config_, taken->attempts);
   if (stop_ && !attempt.ok) return;  // abandoned for shutdown: not the receiver's failure
-  if (metrics_ != nullptr)
+  if (metrics_ != nullptr && !mail)
     metrics_->Observe("infrashare_webhook_attempt_seconds",
                       "Time one delivery attempt took (connect, send, the receiver's answer).",
                       seconds);
@@ -242,6 +222,16 @@ void Dispatcher::Deliver(const QueuedJob& job) {
   if (!settled.ok()) {
     logging::Warn("webhooks: an attempt could not be recorded; it will be made again",
                   {{"webhook_id", job.job_id}, {"error", std::string(settled.status().message())}});
+    return;
+  }
+  if (mail) {
+    if (*settled == Settled::kDelivered) ++mails_sent_;
+    if (*settled == Settled::kRetry || *settled == Settled::kDead) ++mails_failed_;
+    if (*settled == Settled::kDead) {
+      ++mails_dead_;
+      logging::Warn("e-mail: given up",
+                    {{"moment", taken->type}, {"job", job.job_id}, {"error", attempt.error}});
+    }
     return;
   }
   switch (*settled) {
@@ -271,6 +261,54 @@ void Dispatcher::Deliver(const QueuedJob& job) {
     case Settled::kStale:
       break;
   }
+}
+
+Attempt Dispatcher::Post(const QueuedJob& job, const TakenJob& taken) {
+  Attempt attempt;
+  auto target = ResolveTarget(taken.url, rules_, "target_url");
+  if (!target.ok()) {
+    // The name resolves elsewhere now (or not at all): nothing is sent, and it counts as a failed
+    // attempt like any other.
+    attempt.error = absl::StrCat("target refused: ", target.status().message());
+    return attempt;
+  }
+  const int64_t timestamp = NowMs() / 1000;
+  auto signature = SignatureHeader(taken.secrets, job.job_id, timestamp, taken.body);
+  if (!signature.ok()) {
+    attempt.error = "the subscription's secret is damaged";
+    return attempt;
+  }
+  HttpPost post;
+  post.url = taken.url;
+  post.host = target->host;
+  post.port = target->port;
+  post.addresses = target->addresses;
+  post.body = taken.body;
+  post.timeout_ms = config_.timeout_ms;
+  post.headers = {{"Content-Type", "application/json"},
+                  {"webhook-id", job.job_id},
+                  {"webhook-timestamp", std::to_string(timestamp)},
+                  {"webhook-signature", *signature}};
+  const HttpAnswer answer = poster_->Post(post);
+  attempt.status_code = answer.status_code;
+  attempt.error = answer.error;
+  attempt.ok = answer.error.empty() && answer.status_code >= 200 && answer.status_code < 300;
+  return attempt;
+}
+
+Attempt Dispatcher::Mail(const TakenJob& taken) {
+  Attempt attempt;
+  if (email_.relay_url.empty()) {
+    // Queued while a relay was configured; kept (retried) until one is again.
+    attempt.error = "no SMTP relay is configured (email.relay_url)";
+    return attempt;
+  }
+  const mail::MailAnswer answer = mailer_.Send(email_.from_address, taken.mail_to, taken.body);
+  attempt.ok = answer.ok;
+  attempt.status_code = answer.code;
+  attempt.error = answer.error;
+  attempt.permanent = answer.permanent;
+  return attempt;
 }
 
 }  // namespace infrashare::webhook

@@ -1,7 +1,8 @@
 // Webhook delivery on one replica: a pump thread that fans changes out into the delivery queue
 // (fan_out.h), moves retries that are due back into it, and hands queued jobs to a few sender
 // threads, each of which signs one job, checks its target again, POSTs it and settles the attempt
-// (delivered, retried after a back-off, or a dead letter that disables the subscription). Jobs are
+// (delivered, retried after a back-off, or a dead letter that disables the subscription). E-mail
+// jobs go the same way, through the SMTP relay instead of a POST. Jobs are
 // read from the queue in a consumer group only as fast as senders are free; a job a dead replica
 // held is claimed after webhooks.claim_idle_ms and sent again with the same webhook-id.
 #pragma once
@@ -17,6 +18,7 @@
 
 #include "services/common/config.h"
 #include "services/common/metrics.h"
+#include "services/mail/smtp.h"
 #include "services/webhook/fan_out.h"
 #include "services/webhook/http_post.h"
 #include "services/webhook/target.h"
@@ -30,9 +32,9 @@ int64_t RetryDelayMs(const WebhookConfig& config, int attempts);
 
 class Dispatcher {
  public:
-  // `metrics` may be null. `poster` null: libcurl.
-  Dispatcher(WebhookStore* store, FanOut* fan_out, WebhookConfig config, Metrics* metrics,
-             std::unique_ptr<HttpPoster> poster = nullptr);
+  // `metrics` may be null. `poster` null: libcurl. E-mail jobs go through `email`'s relay.
+  Dispatcher(WebhookStore* store, FanOut* fan_out, WebhookConfig config, EmailConfig email,
+             Metrics* metrics, std::unique_ptr<HttpPoster> poster = nullptr);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -47,6 +49,9 @@ class Dispatcher {
   void Pump();
   void Send();
   void Deliver(const QueuedJob& job);
+  // One attempt of a webhook (POST) or of an e-mail (SMTP), without its latency and delay.
+  Attempt Post(const QueuedJob& job, const TakenJob& taken);
+  Attempt Mail(const TakenJob& taken);
   // Waits webhooks.poll_interval_ms (or until Stop); with `until_a_sender_is_free`, only until a
   // sender is free again.
   void Idle(bool until_a_sender_is_free);
@@ -59,6 +64,8 @@ class Dispatcher {
   Metrics* metrics_;
   std::atomic<bool> stop_{false};
   std::unique_ptr<HttpPoster> poster_;
+  EmailConfig email_;
+  mail::SmtpSender mailer_;
   std::string consumer_;
 
   std::mutex mutex_;
@@ -71,6 +78,7 @@ class Dispatcher {
 
   // Counted since start, read by the metrics endpoint.
   std::atomic<long long> queued_{0}, delivered_{0}, failed_{0}, dead_{0}, disabled_{0};
+  std::atomic<long long> mails_sent_{0}, mails_failed_{0}, mails_dead_{0};
   std::atomic<long long> backlog_{0};
 };
 

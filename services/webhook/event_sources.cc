@@ -30,6 +30,26 @@ TimedTrigger Trigger(std::string payload_type, std::string object_id, std::strin
   return trigger;
 }
 
+// The template section of an outcome (services/mail/templates.cc, inquiry.resolved).
+const char* OutcomeWord(desk::v1::Outcome outcome) {
+  switch (outcome) {
+    case desk::v1::OUTCOME_REFERRED_OUTSIDE:
+      return "outside";
+    case desk::v1::OUTCOME_FACILITY_BOOKED:
+      return "facility";
+    case desk::v1::OUTCOME_TRAINING_ENROLLED:
+      return "training";
+    case desk::v1::OUTCOME_INTERNSHIP_ARRANGED:
+      return "internship";
+    case desk::v1::OUTCOME_NO_MATCH:
+      return "no_match";
+    case desk::v1::OUTCOME_WITHDRAWN:
+      return "withdrawn";
+    default:
+      return "answered";
+  }
+}
+
 class Bookings final : public EventSource {
  public:
   Bookings(const scheduler::Catalog* catalog, std::vector<std::string> streams)
@@ -132,8 +152,9 @@ class Resources final : public EventSource {
 
 class Inquiries final : public EventSource {
  public:
-  Inquiries(desk::Desk* desk, desk::DeskStore* store, std::string stream)
-      : desk_(desk), store_(store), stream_(std::move(stream)) {}
+  Inquiries(desk::Desk* desk, desk::DeskStore* store, registry::RegistryReadModel* registry,
+            std::string stream)
+      : desk_(desk), store_(store), registry_(registry), stream_(std::move(stream)) {}
 
   std::vector<std::string> Streams() const override { return {stream_}; }
 
@@ -215,9 +236,45 @@ class Inquiries final : public EventSource {
     return triggers;
   }
 
+  // To an asker who gave an address: inquiry.received when the question came in,
+  // inquiry.resolved when it was dealt with (with the outcome and the partner who handled it).
+  absl::StatusOr<std::vector<MailRequest>> Mails(const StreamEntry& entry) override {
+    std::vector<MailRequest> mails;
+    const desk::InquiryEventRecord event = desk::DeskStore::EventOf(entry);
+    const bool received = event.type == desk::v1::INQUIRY_EVENT_TYPE_SUBMITTED;
+    if (!received && event.type != desk::v1::INQUIRY_EVENT_TYPE_RESOLVED) return mails;
+    auto stored = store_->GetInquiry(event.inquiry_id, false);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return mails;
+    const desk::v1::Inquiry& inquiry = (*stored)->inquiry;
+    // Erased or past its retention meanwhile: nobody to write to.
+    if (inquiry.contact().email().empty()) return mails;
+    std::string desk = registry_->OrganizationName(inquiry.entry_organization_id());
+    if (desk.empty()) desk = "infrashare";
+    MailRequest mail{received ? "inquiry.received" : "inquiry.resolved",
+                     inquiry.contact().email(),
+                     inquiry.language(),
+                     {{"name", inquiry.contact().name()},
+                      {"reference", inquiry.id()},
+                      {"question", inquiry.text()},
+                      {"desk", desk}}};
+    if (!received) {
+      if (!event.responder_id.empty()) {
+        auto responder = store_->GetResponder(event.responder_id);
+        if (!responder.ok()) return responder.status();
+        if (responder->has_value())
+          mail.values["by"] = registry_->OrganizationName((*responder)->organization_id());
+      }
+      mail.values[OutcomeWord(inquiry.outcome())] = "1";
+    }
+    mails.push_back(std::move(mail));
+    return mails;
+  }
+
  private:
   desk::Desk* desk_;
   desk::DeskStore* store_;
+  registry::RegistryReadModel* registry_;
   std::string stream_;
 };
 
@@ -242,9 +299,32 @@ class Handovers final : public EventSource {
     if (!handover->has_value()) return std::nullopt;
     v1::WebhookData data;
     auto* out = data.mutable_rotation();
-    out->set_type(scheduler::v1::ROTATION_EVENT_TYPE_HANDOVER_OVERDUE);
+    // Unset for the entries that only set timed triggers (a hand-over planned): a moment.
+    if (event.type == "HANDOVER_OVERDUE")
+      out->set_type(scheduler::v1::ROTATION_EVENT_TYPE_HANDOVER_OVERDUE);
     *out->mutable_handover() = std::move(**handover);
     return data;
+  }
+
+  // handover.due for both sides, the subscription's reminder lead before a planned hand-over;
+  // ended when both have confirmed it or a new plan dropped it.
+  absl::StatusOr<std::vector<TimedTrigger>> Timed(const StreamEntry& entry,
+                                                  const std::set<int>& wanted) override {
+    std::vector<TimedTrigger> triggers;
+    if (!wanted.count(v1::WEBHOOK_EVENT_TYPE_ROTATION)) return triggers;
+    const auto event = scheduler::RotationStore::EventOf(entry);
+    const bool planned = event.type == "HANDOVER_PLANNED";
+    if (!planned && event.type != "HANDOVER_CONFIRMED" && event.type != "HANDOVER_DROPPED")
+      return triggers;
+    for (const std::string* side : {&event.from_organization_id, &event.to_organization_id}) {
+      if (side->empty() || (!triggers.empty() && triggers.front().organization_id == *side))
+        continue;
+      TimedTrigger due =
+          Trigger("handover.due", event.handover_id, *side, v1::WEBHOOK_EVENT_TYPE_ROTATION);
+      if (planned) due.reminds_of_ms = event.time_ms;
+      triggers.push_back(std::move(due));
+    }
+    return triggers;
   }
 
  private:
@@ -301,6 +381,12 @@ class ProgrammeEvents final : public EventSource {
     for (const auto& r : *registrations)
       organisations[r.organization_id()] |=
           scheduled && r.state() != programme::v1::REGISTRATION_STATE_CANCELLED;
+    // A registration made or cancelled concerns its own organisation only; a change of the event
+    // concerns everyone.
+    if (const std::string* registrant = entry.Field("o")) {
+      const bool reminded = organisations[*registrant];
+      organisations = {{*registrant, reminded}};
+    }
     for (const auto& [organisation, reminded] : organisations) {
       TimedTrigger tomorrow =
           Trigger("event.starts_tomorrow", *id, organisation, v1::WEBHOOK_EVENT_TYPE_PROGRAMME);
@@ -341,8 +427,9 @@ std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registr
 }
 
 std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, desk::DeskStore* store,
+                                           registry::RegistryReadModel* registry,
                                            std::string stream) {
-  return std::make_unique<Inquiries>(desk, store, std::move(stream));
+  return std::make_unique<Inquiries>(desk, store, registry, std::move(stream));
 }
 
 int64_t TimeOfEntry(absl::string_view entry_id) {

@@ -14,6 +14,7 @@
 #include "services/common/auth.h"
 #include "services/common/stream_ids.h"
 #include "services/desk/desk.h"
+#include "services/mail/templates.h"
 #include "services/programme/programme_store.h"
 #include "services/registry/read_model.h"
 #include "services/scheduler/catalog.h"
@@ -42,6 +43,15 @@ struct TimedTrigger {
   std::optional<int64_t> lead_ms;
 };
 
+// An e-mail an entry asks for: the template of `moment` (services/mail/templates.h) to `to`, in
+// `language`, filled from `values`.
+struct MailRequest {
+  std::string moment;  // e.g. "inquiry.received"
+  std::string to;
+  std::string language;
+  mail::Values values;
+};
+
 // The milliseconds of a stream entry id ("<ms>-<seq>"): when Redis appended the change.
 int64_t TimeOfEntry(absl::string_view entry_id);
 
@@ -60,6 +70,10 @@ class EventSource {
                                                           const std::set<int>& /*wanted*/) {
     return std::vector<TimedTrigger>{};
   }
+  // The e-mails the entry asks for (sent only when an SMTP relay is configured).
+  virtual absl::StatusOr<std::vector<MailRequest>> Mails(const StreamEntry&) {
+    return std::vector<MailRequest>{};
+  }
 };
 
 // Who a subscription reads as: its organisation, with the rights of a read-only integration.
@@ -75,11 +89,15 @@ std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registr
                                             std::string stream);
 // The desk's inquiries (inquiry.*, offer.*), for organisations that may see them; an open offer's
 // offer.deadline_near (kOfferWarningMs before its deadline, or halfway when it is shorter) for
-// the offered responder's organisation.
+// the offered responder's organisation. E-mail: inquiry.received to the asker, in the question's
+// language, signed with the entry partner's name.
 std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, desk::DeskStore* store,
+                                           registry::RegistryReadModel* registry,
                                            std::string stream);
 constexpr int64_t kOfferWarningMs = 3600 * 1000;
-// Overdue hand-overs (handover.overdue), for either side and the pool's owner.
+// Overdue hand-overs (handover.overdue), for either side and the pool's owner; handover.due the
+// subscription's reminder lead before a planned hand-over, for either side, unless both confirmed
+// it or a new plan dropped it.
 std::unique_ptr<EventSource> RotationSource(scheduler::RotationStore* rotations,
                                             std::string stream);
 // Programme events created, changed and cancelled (event.*), for whom the programme shows them;

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/clock.h"
 #include "services/common/logging.h"
+#include "services/common/text_fold.h"
+#include "services/mail/message.h"
 
 namespace infrashare::webhook {
 std::string WebhookIdOf(absl::string_view subscription_id, absl::string_view stream,
@@ -23,11 +25,12 @@ std::string WebhookIdOf(absl::string_view subscription_id, absl::string_view str
 
 FanOut::FanOut(RedisPool* redis, WebhookStore* store,
                std::vector<std::unique_ptr<EventSource>> sources,
-               OrganizationCheck organization_exists, Options options)
+               OrganizationCheck organization_exists, Options options, EmailConfig email)
     : store_(store),
       sources_(std::move(sources)),
       organization_exists_(std::move(organization_exists)),
       options_(options),
+      email_(std::move(email)),
       // A stream's group starts at its end: changes from before the first replica ran are not
       // delivered (nobody could have subscribed to them).
       group_(redis, "webhooks", "$") {}
@@ -51,7 +54,7 @@ absl::Status FanOut::Refresh() {
   timed_types_.clear();
   for (const Route& route : routes_)
     for (int type : {v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER, v1::WEBHOOK_EVENT_TYPE_DESK_OFFER,
-                     v1::WEBHOOK_EVENT_TYPE_PROGRAMME})
+                     v1::WEBHOOK_EVENT_TYPE_PROGRAMME, v1::WEBHOOK_EVENT_TYPE_ROTATION})
       if (route.event_types.count(type)) timed_types_.insert(type);
   version_ = *version;
   return absl::OkStatus();
@@ -92,7 +95,55 @@ absl::StatusOr<std::vector<Job>> FanOut::JobsOf(EventSource* source, const std::
     }
   }
   if (auto timed = TimedJobsOf(source, stream, entry, &jobs); !timed.ok()) return timed;
+  if (auto mails = MailJobsOf(source, stream, entry, &jobs); !mails.ok()) return mails;
   return jobs;
+}
+
+absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
+                                const StreamEntry& entry, std::vector<Job>* jobs) {
+  if (email_.relay_url.empty()) return absl::OkStatus();
+  auto mails = source->Mails(entry);
+  if (!mails.ok()) return mails.status();
+  const int64_t time_ms = TimeOfEntry(entry.id);
+  for (const MailRequest& request : *mails) {
+    if (!IsSendableAddress(request.to)) {
+      // Accepted as an address when it was given, but not one a relay can be told safely.
+      logging::Warn("e-mail: an address cannot be written to; not sent",
+                    {{"moment", request.moment}, {"stream", stream}, {"entry", entry.id}});
+      continue;
+    }
+    auto rendered = mail::Render(request.moment, request.language, request.values);
+    if (!rendered.ok()) {  // a template of ours: the change's webhooks go out all the same
+      logging::Error("e-mail: not written", {{"moment", request.moment},
+                                             {"error", std::string(rendered.status().message())}});
+      continue;
+    }
+    Job job;
+    // One per change, moment and recipient however often the change is read.
+    job.id = WebhookIdOf(kMailSubscription, stream,
+                         absl::StrCat(entry.id, "/", request.moment, "/", request.to));
+    job.subscription_id = kMailSubscription;
+    job.type = request.moment;
+    job.time_ms = time_ms;
+    job.mail_to = request.to;
+    mail::Email email;
+    email.from_name = email_.from_name;
+    email.from_address = email_.from_address;
+    email.to = request.to;
+    email.subject = std::move(rendered->subject);
+    email.text = std::move(rendered->text);
+    email.language = rendered->language;
+    email.message_id = job.id;
+    auto written = mail::Write(email, time_ms);
+    if (!written.ok()) {
+      logging::Error("e-mail: not written", {{"moment", request.moment},
+                                             {"error", std::string(written.status().message())}});
+      continue;
+    }
+    job.body = std::move(*written);
+    jobs->push_back(std::move(job));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status FanOut::TimedJobsOf(EventSource* source, const std::string& stream,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/common/config.h"
 #include "services/common/consumer_group.h"
 #include "services/webhook/event_sources.h"
 #include "services/webhook/webhook_store.h"
@@ -33,8 +34,9 @@ class FanOut {
   };
   // Whether an organisation still exists: a deleted organisation's subscriptions get nothing more.
   using OrganizationCheck = std::function<absl::StatusOr<bool>(const std::string&)>;
+  // E-mails (EventSource::Mails) are queued only when `email` names a relay.
   FanOut(RedisPool* redis, WebhookStore* store, std::vector<std::unique_ptr<EventSource>> sources,
-         OrganizationCheck organization_exists, Options options);
+         OrganizationCheck organization_exists, Options options, EmailConfig email = {});
 
   // Reads the subscriptions again if any changed since the last call.
   absl::Status Refresh();
@@ -59,16 +61,20 @@ class FanOut {
   // The jobs of the entry's timed triggers (EventSource::Timed), appended to `jobs`.
   absl::Status TimedJobsOf(EventSource* source, const std::string& stream, const StreamEntry& entry,
                            std::vector<Job>* jobs);
+  // The e-mails the entry asks for (EventSource::Mails), written out, appended to `jobs`.
+  absl::Status MailJobsOf(EventSource* source, const std::string& stream, const StreamEntry& entry,
+                          std::vector<Job>* jobs);
 
   WebhookStore* store_;
   std::vector<std::unique_ptr<EventSource>> sources_;
   OrganizationCheck organization_exists_;
   Options options_;
+  EmailConfig email_;
   ConsumerGroup group_;
   std::string version_;        // of the subscriptions read
   std::vector<Route> routes_;  // enabled subscriptions only
-  // The event types with timed triggers (booking reminders, offers, programme) that some route
-  // receives: entries are parsed for triggers only when there is one.
+  // The event types with timed triggers (booking reminders, offers, programme, hand-overs) that
+  // some route receives: entries are parsed for triggers only when there is one.
   std::set<int> timed_types_;
 };
 

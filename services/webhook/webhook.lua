@@ -16,7 +16,10 @@
 --                            entry in <w>q, '' when not queued), st (queued|retry|dead|done), err,
 --                            sc (last HTTP status), dead (ms), et (the event type the subscription
 --                            must still receive); a timed job waits with st 'timed' and keeps
---                            timed '1' (a disabled subscription drops it: no late reminders)
+--                            timed '1' (a disabled subscription drops it: no late reminders);
+--                            an e-mail has sub 'mail', to (the recipient's address) and ta
+--                            (the hash of the address), and loses body and to once sent
+--   <w>ma:<hash>     set     e-mails waiting for one address (by ta): erased with the person
 --   <w>retry         zset    job -> when it is tried again (ms)
 --   <w>at            zset    timed job (st 'timed') -> when it is due (ms)
 --   <w>slot:<slot>   hash    a timed trigger's slot (<sub>|<type>|<object>): j (its job), e (the
@@ -153,7 +156,8 @@ local function claim_slot(k, job)
   return not job.cancel
 end
 
--- KEYS: base, q, at. ARGV: jobs (JSON array of {id, sub, type, body, t, slot, e, at, cancel}).
+-- KEYS: base, q, at. ARGV: jobs (JSON array of {id, sub, type, body, t, slot, e, at, cancel, to,
+-- ta}: `to` and `ta` only for an e-mail).
 -- Queues the jobs not already known (a change read twice, after a replica died between queueing
 -- and acknowledging it, keeps its one job); a job with a time (`at` > 0) waits in <w>at until
 -- then, in its slot (claim_slot). Returns how many were queued or timed.
@@ -170,13 +174,14 @@ local function wh_enqueue(keys, args)
         redis.call('ZADD', k.at, job.at, job.id)
         redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
                    'et', job.et, 'first', now, 'at', '0', 'q', '', 'st', 'timed', 'err', '',
-                   'sc', '0', 'timed', '1')
+                   'sc', '0', 'timed', '1', 'to', job.to or '', 'ta', job.ta or '')
       else
         local entry = redis.call('XADD', k.q, '*', 'j', job.id)
         redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
                    'et', job.et, 'first', now, 'at', '0', 'q', entry, 'st', 'queued', 'err', '',
-                   'sc', '0')
+                   'sc', '0', 'to', job.to or '', 'ta', job.ta or '')
       end
+      if (job.ta or '') ~= '' then redis.call('SADD', k.base .. 'ma:' .. job.ta, job.id) end
       queued = queued + 1
     end
   end
@@ -194,10 +199,18 @@ local function log_attempt(base, sub, max, entry)
   redis.call('LTRIM', key, 0, tonumber(max) - 1)
 end
 
--- Makes a job a dead letter of its subscription, keeping at most `max` (the oldest go).
+-- Makes a job a dead letter of its subscription, keeping at most `max` (the oldest go). A dead
+-- e-mail keeps neither its text nor its address (it is not sent again).
+-- An e-mail sent or given up: its address and text go.
+local function forget_recipient(base, id, job)
+  redis.call('HDEL', base .. 'j:' .. id, 'body', 'to')
+  if (job.ta or '') ~= '' then redis.call('SREM', base .. 'ma:' .. job.ta, id) end
+end
+
 local function bury(base, id, job, now, max)
   local dl = base .. 'dl:' .. job.sub
   redis.call('HSET', base .. 'j:' .. id, 'st', 'dead', 'q', '', 'dead', now)
+  if (job.to or '') ~= '' then forget_recipient(base, id, job) end
   redis.call('ZADD', dl, now, id)
   local excess = redis.call('ZCARD', dl) - tonumber(max)
   if excess > 0 then
@@ -216,10 +229,11 @@ local function receives(sub, et)
 end
 
 -- KEYS: base, q. ARGV: job, entry (its entry in q), dl_max, log_max.
--- What a sender needs to deliver the job: {'send', type, body, at, url, k, kp, kpx, org, sub, t}.
--- Or {'stale'} (settled meanwhile by another replica), {'gone'} (its subscription was deleted or
--- no longer receives the job's kind of change: dropped), {'off'} (its subscription is disabled:
--- a dead letter). Those three leave the queue.
+-- What a sender needs to deliver the job: {'send', type, body, at, url, k, kp, kpx, org, sub, t};
+-- for an e-mail {'mail', type, body, at, to, t}. Or {'stale'} (settled meanwhile by another
+-- replica), {'gone'} (its subscription was deleted or no longer receives the job's kind of
+-- change: dropped), {'off'} (its subscription is disabled: a dead letter). Those three leave the
+-- queue.
 local function wh_take(keys, args)
   local k, a = named(keys, args)
   local job = read_hash(k.base .. 'j:' .. a.job)
@@ -227,6 +241,7 @@ local function wh_take(keys, args)
     unqueue(k, a.entry)
     return {'stale'}
   end
+  if (job.to or '') ~= '' then return {'mail', job.type, job.body, job.at, job.to, job.t} end
   local sub = read_hash(k.base .. 's:' .. job.sub)
   if not sub or not receives(sub, job.et) then
     unqueue(k, a.entry)
@@ -251,10 +266,13 @@ local function wh_take(keys, args)
 end
 
 -- KEYS: base, q, retry, ver. ARGV: job, entry, ok ('1'/'0'), status, latency (ms), error,
--- delay (ms until the next try), retry_for (ms after the first attempt), log_max, dl_max,
--- done_ttl (ms a delivered job is remembered, so a change read twice is not queued twice).
--- Records one attempt: delivered, tried again after `delay`, or — past `retry_for` — a dead
--- letter, and the subscription disabled. Returns 'delivered', 'retry', 'disabled' or 'stale'.
+-- delay (ms until the next try), final ('1': trying again will not help), retry_for (ms after
+-- the first attempt), log_max, dl_max, done_ttl (ms a delivered job is remembered, so a change
+-- read twice is not queued twice).
+-- Records one attempt: delivered, tried again after `delay`, or — past `retry_for`, or final — a
+-- dead letter, and the subscription disabled (not for an e-mail: one address that refuses mail
+-- says nothing of the others). A sent e-mail keeps neither its text nor its address. Returns
+-- 'delivered', 'retry', 'dead', 'disabled' or 'stale'.
 local function wh_settle(keys, args)
   local k, a = named(keys, args)
   local key = k.base .. 'j:' .. a.job
@@ -274,10 +292,11 @@ local function wh_settle(keys, args)
     log_attempt(k.base, job.sub, a.log_max, entry)
     redis.call('HSET', key, 'st', 'done')
     redis.call('HDEL', key, 'body')
+    if (job.to or '') ~= '' then forget_recipient(k.base, a.job, job) end
     redis.call('PEXPIRE', key, a.done_ttl)
     return 'delivered'
   end
-  if now + tonumber(a.delay) - tonumber(job.first) <= tonumber(a.retry_for) then
+  if a.final ~= '1' and now + tonumber(a.delay) - tonumber(job.first) <= tonumber(a.retry_for) then
     entry.o = 'RETRYING'
     log_attempt(k.base, job.sub, a.log_max, entry)
     redis.call('HSET', key, 'st', 'retry')
@@ -288,7 +307,7 @@ local function wh_settle(keys, args)
   log_attempt(k.base, job.sub, a.log_max, entry)
   bury(k.base, a.job, job, int_text(now), a.dl_max)
   local sub = k.base .. 's:' .. job.sub
-  if redis.call('HGET', sub, 'en') == '1' then
+  if (job.to or '') == '' and redis.call('HGET', sub, 'en') == '1' then
     redis.call('HSET', sub, 'en', '0', 'up', int_text(now), 'dt', int_text(now), 'dw', a.job, 'dr',
                'retries ran out after ' .. attempt .. ' attempts: ' .. a.error)
     redis.call('HINCRBY', sub, 'v', 1)
@@ -364,6 +383,20 @@ local function wh_dead_letters(keys, args)
   return out
 end
 
+-- KEYS: base, at, retry, index (<w>ma:<hash of the address>). Drops every e-mail waiting for the
+-- address (its queue entry, if any, is then stale). Returns how many.
+local function wh_erase_mail(keys, args)
+  local k = named(keys, args)
+  local ids = redis.call('SMEMBERS', k.index)
+  for _, id in ipairs(ids) do
+    drop_job(k.base, id)
+    redis.call('ZREM', k.at, id)
+    redis.call('ZREM', k.retry, id)
+  end
+  redis.call('DEL', k.index)
+  return #ids
+end
+
 register('wh_create', wh_create)
 register('wh_put', wh_put)
 register('wh_delete', wh_delete)
@@ -374,3 +407,4 @@ register('wh_settle', wh_settle)
 register('wh_due', wh_due)
 register('wh_redeliver', wh_redeliver)
 register('wh_dead_letters', wh_dead_letters, {'no-writes'})
+register('wh_erase_mail', wh_erase_mail)

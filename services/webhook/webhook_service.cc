@@ -46,7 +46,7 @@ std::vector<std::unique_ptr<EventSource>> Sources(registry::RegistryReadModel* r
   std::vector<std::unique_ptr<EventSource>> sources;
   sources.push_back(BookingSource(registry, bookings.EventKeys()));
   sources.push_back(ResourceSource(registry, registry_events));
-  sources.push_back(InquirySource(desk, desk_store, desk_store->EventsKey()));
+  sources.push_back(InquirySource(desk, desk_store, registry, desk_store->EventsKey()));
   sources.push_back(RotationSource(rotations, rotations->EventsKey()));
   sources.push_back(ProgrammeSource(programme, registry, programme->EventsKey()));
   return sources;
@@ -71,14 +71,15 @@ WebhookModule::WebhookModule(RedisPool* redis, RpcGate* gate, const Config& conf
       desk_(&desk_store_, registry, config.desk),
       rotations_(redis, config.scheduler.request_id_ttl_s, config.scheduler.rotation_draft_ttl_s),
       programme_(redis, config.scheduler.request_id_ttl_s),
-      fan_out_(redis, &store_,
-               Sources(registry, bookings_, &desk_, &desk_store_, &rotations_, &programme_,
-                       registry_events),
-               [registry](const std::string& organization) {
-                 return registry->OrganizationExists(organization);
-               },
-               {.batch = 100, .claim_idle_ms = config.webhooks.claim_idle_ms}),
-      dispatcher_(&store_, &fan_out_, config.webhooks, gate->metrics()) {}
+      fan_out_(
+          redis, &store_,
+          Sources(registry, bookings_, &desk_, &desk_store_, &rotations_, &programme_,
+                  registry_events),
+          [registry](const std::string& organization) {
+            return registry->OrganizationExists(organization);
+          },
+          {.batch = 100, .claim_idle_ms = config.webhooks.claim_idle_ms}, config.email),
+      dispatcher_(&store_, &fan_out_, config.webhooks, config.email, gate->metrics()) {}
 
 WebhookModule::~WebhookModule() { Stop(); }
 

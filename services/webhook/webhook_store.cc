@@ -10,7 +10,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/common/clock.h"
+#include "services/common/ids.h"
 #include "services/common/redis_function.h"
+#include "services/common/text_fold.h"
 
 namespace infrashare::webhook {
 namespace {
@@ -264,7 +266,9 @@ absl::StatusOr<int> RedisWebhookStore::Enqueue(const std::vector<Job>& jobs) {
                     {"slot", job.slot},
                     {"e", job.entry_id},
                     {"at", std::to_string(job.due_ms)},
-                    {"cancel", job.cancels}});
+                    {"cancel", job.cancels},
+                    {"to", job.mail_to},
+                    {"ta", job.mail_to.empty() ? "" : RecipientHash(job.mail_to)}});
   RedisFunctionCall call("wh_enqueue");
   call.Key("base", base_).Key("q", queue_).Key("at", Key("at")).Arg("jobs", list.dump());
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
@@ -310,6 +314,17 @@ absl::StatusOr<TakenJob> RedisWebhookStore::Take(const QueuedJob& job,
     taken.state = TakenJob::State::kOff;
     return taken;
   }
+  if (state == "mail") {
+    if (e.size() != 6) return Corrupt("job");
+    taken.state = TakenJob::State::kSend;
+    taken.type = e[1].str;
+    taken.body = e[2].str;
+    (void)absl::SimpleAtoi(e[3].str, &taken.attempts);
+    taken.mail_to = e[4].str;
+    taken.subscription_id = kMailSubscription;
+    (void)absl::SimpleAtoi(e[5].str, &taken.time_ms);
+    return taken;
+  }
   if (state != "send" || e.size() != 11) return Corrupt("job");
   taken.state = TakenJob::State::kSend;
   taken.type = e[1].str;
@@ -340,6 +355,7 @@ absl::StatusOr<Settled> RedisWebhookStore::Settle(const QueuedJob& job, const At
       .Int("latency", attempt.latency_ms)
       .Arg("error", attempt.error)
       .Int("delay", attempt.retry_delay_ms)
+      .Flag("final", attempt.permanent)
       .Int("retry_for", limits.retry_for_ms)
       .Int("log_max", limits.log_length)
       .Int("dl_max", limits.dead_letter_max)
@@ -352,6 +368,21 @@ absl::StatusOr<Settled> RedisWebhookStore::Settle(const QueuedJob& job, const At
   if (outcome == "disabled") return Settled::kDisabled;
   if (outcome == "dead") return Settled::kDead;
   return Settled::kStale;
+}
+
+std::string RedisWebhookStore::RecipientHash(absl::string_view address) {
+  return SecretHash(FoldEmail(std::string_view(address.data(), address.size())));
+}
+
+absl::StatusOr<int> RedisWebhookStore::EraseMail(absl::string_view address) {
+  RedisFunctionCall call("wh_erase_mail");
+  call.Key("base", base_)
+      .Key("at", Key("at"))
+      .Key("retry", Key("retry"))
+      .Key("index", Key(absl::StrCat("ma:", RecipientHash(address))));
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
+  if (!reply.ok()) return reply.status();
+  return static_cast<int>(reply->integer);
 }
 
 absl::StatusOr<int> RedisWebhookStore::QueueDue(int limit) {

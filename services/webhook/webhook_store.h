@@ -29,7 +29,13 @@ struct StoredSubscription {
 // booking.starts_soon this long before the start unless a subscription says otherwise (a day).
 inline constexpr int32_t kDefaultReminderLeadSeconds = 86400;
 
-// One change to deliver to one subscription, now or — a timed trigger — at `due_ms`.
+// The subscription id of e-mail jobs: no subscription's (those are "whk_..."); their attempts are
+// logged and their dead letters kept under it.
+inline constexpr char kMailSubscription[] = "mail";
+
+// One change to deliver to one subscription, now or — a timed trigger — at `due_ms`. Or an
+// e-mail (`mail_to` set, `subscription_id` kMailSubscription): `body` is the message (RFC 5322),
+// sent to `mail_to` through the SMTP relay; queued, retried and claimed the same way.
 struct Job {
   std::string id;  // the webhook-id
   std::string subscription_id;
@@ -46,6 +52,7 @@ struct Job {
   std::string entry_id;  // the change's stream entry
   int64_t due_ms = 0;    // 0: now
   bool cancels = false;  // no job: the slot's waiting job (if any) is dropped
+  std::string mail_to;   // an e-mail's recipient
 };
 
 // A job's place on the queue stream.
@@ -68,6 +75,7 @@ struct TakenJob {
   std::vector<std::string> secrets;  // the current one, and the previous one while it signs
   int attempts = 0;                  // before this one
   int64_t time_ms = 0;               // of the change
+  std::string mail_to;               // an e-mail (body: the message) to this address
 };
 
 // How one attempt went, and what to do if it failed.
@@ -77,6 +85,7 @@ struct Attempt {
   int latency_ms = 0;
   std::string error;
   int64_t retry_delay_ms = 0;
+  bool permanent = false;  // trying again will not help: a dead letter at once
 };
 
 enum class Settled { kDelivered, kRetry, kDead, kDisabled, kStale };
@@ -148,6 +157,9 @@ class WebhookStore {
   virtual absl::StatusOr<int> Redeliver(absl::string_view subscription_id,
                                         const std::vector<std::string>& job_ids,
                                         absl::string_view replay_key, int replay_ttl_s) = 0;
+  // Drops the e-mails to `address` (matched as FoldEmail matches) still waiting to be sent;
+  // returns how many (the person's data is erased).
+  virtual absl::StatusOr<int> EraseMail(absl::string_view address) = 0;
 };
 
 class RedisWebhookStore final : public WebhookStore {
@@ -190,9 +202,12 @@ class RedisWebhookStore final : public WebhookStore {
   absl::StatusOr<int> Redeliver(absl::string_view subscription_id,
                                 const std::vector<std::string>& job_ids,
                                 absl::string_view replay_key, int replay_ttl_s) override;
+  absl::StatusOr<int> EraseMail(absl::string_view address) override;
 
  private:
   std::string Key(absl::string_view suffix) const { return base_ + std::string(suffix); }
+  // The hash an address's waiting e-mails are indexed by: no address in a key.
+  static std::string RecipientHash(absl::string_view address);
   absl::StatusOr<std::vector<StoredSubscription>> List(const std::string& index);
 
   RedisPool* redis_;

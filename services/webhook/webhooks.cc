@@ -73,14 +73,16 @@ absl::StatusOr<StoredSubscription> Webhooks::Administered(const Caller& caller,
 namespace {
 
 constexpr char kLeadWithoutReminders[] =
-    "is for a subscription to booking reminders (WEBHOOK_EVENT_TYPE_BOOKING_REMINDER)";
+    "is for a subscription to booking reminders (WEBHOOK_EVENT_TYPE_BOOKING_REMINDER) or "
+    "hand-overs (WEBHOOK_EVENT_TYPE_ROTATION: handover.due)";
 
 // Whether the event types (enum values, or their numbers as a message holds them) include
-// booking reminders.
+// reminders with the subscription's lead: booking reminders, hand-overs due.
 template <typename Types>
 bool Reminds(const Types& types) {
   return std::any_of(types.begin(), types.end(), [](auto type) {
-    return static_cast<int>(type) == v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER;
+    return static_cast<int>(type) == v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER ||
+           static_cast<int>(type) == v1::WEBHOOK_EVENT_TYPE_ROTATION;
   });
 }
 

@@ -144,6 +144,13 @@ class DeskApiTest : public ::testing::Test {
   }
   static Inquiry AwaitOffer(const std::string& id) { return AwaitState(id, INQUIRY_STATE_OFFERED); }
 
+  // A referral of inquiry `id` by its assignee `p` (target and note still to set).
+  static ReferInquiryRequest ReferBy(const Person& p, const std::string& id) {
+    ReferInquiryRequest request;
+    request.set_id(id);
+    request.set_responder_id(p.id);
+    return request;
+  }
   static grpc::Status Accept(const Person& p, const std::string& id, Inquiry* out) {
     AcceptInquiryRequest request;
     request.set_id(id);
@@ -407,9 +414,7 @@ TEST_F(DeskApiTest, ReferralsKeepTheChainAndRefuseLoops) {
   ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
   Inquiry out;
   ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
-  ReferInquiryRequest refer;
-  refer.set_id(inquiry.id());
-  refer.set_responder_id(a.id);
+  ReferInquiryRequest refer = ReferBy(a, inquiry.id());
   refer.set_target_organization_id(Org("b"));
   refer.set_note("they run the food lab");
   ASSERT_TRUE(desk_->ReferInquiry(As(a.token).get(), refer, &out).ok());
@@ -479,9 +484,7 @@ TEST_F(DeskApiTest, AReferralToAPartnerThatDoesNotTakeTheQuestionIsRefused) {
   Inquiry out;
   ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
 
-  ReferInquiryRequest refer;
-  refer.set_id(inquiry.id());
-  refer.set_responder_id(a.id);
+  ReferInquiryRequest refer = ReferBy(a, inquiry.id());
   refer.set_note("perhaps them");
   refer.set_target_responder_id(care.id);
   auto by_name = desk_->ReferInquiry(As(a.token).get(), refer, &out);
@@ -531,9 +534,7 @@ TEST_F(DeskApiTest, AReferralAcrossNetworksNeedsConsentAndTheReferrerFollowsIt) 
   Inquiry out;
   ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
 
-  ReferInquiryRequest refer;
-  refer.set_id(inquiry.id());
-  refer.set_responder_id(a.id);
+  ReferInquiryRequest refer = ReferBy(a, inquiry.id());
   refer.set_target_organization_id(lab_org);
   refer.set_note("their food lab fits");
   auto refused = desk_->ReferInquiry(As(a.token).get(), refer, &out);
@@ -719,9 +720,7 @@ TEST_F(DeskApiTest, SuggestedNetworksLeaveOutWhereTheInquiryHasBeen) {
   ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
   Inquiry out;
   ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
-  ReferInquiryRequest refer;
-  refer.set_id(inquiry.id());
-  refer.set_responder_id(a.id);
+  ReferInquiryRequest refer = ReferBy(a, inquiry.id());
   refer.set_target_network_id(there);
   refer.set_note("jullie regio");
   ASSERT_TRUE(desk_->ReferInquiry(As(a.token).get(), refer, &out).ok());
@@ -766,9 +765,7 @@ TEST_F(DeskApiTest, AWholeNetworkReferralNeverReturnsToTheOrganisationThatReferr
   ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
   Inquiry out;
   ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
-  ReferInquiryRequest refer;
-  refer.set_id(inquiry.id());
-  refer.set_responder_id(a.id);
+  ReferInquiryRequest refer = ReferBy(a, inquiry.id());
   refer.set_target_network_id(there);
   refer.set_note("de zuivelkant weet dit beter");
   auto referred = desk_->ReferInquiry(As(a.token).get(), refer, &out);

@@ -6,6 +6,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -773,6 +774,130 @@ TEST_F(WebhookTest, OrganiserAndRegisteredOrganisationsHearTheDayBeforeAnEvent) 
   EXPECT_TRUE(tomorrow("/tomorrow-outsider", open_day.id()).empty());
   for (const char* path : {"/tomorrow-owner", "/tomorrow-school", "/tomorrow-outsider"})
     EXPECT_TRUE(tomorrow(path, cancelled.id()).empty()) << path;
+}
+
+// Before a planned hand-over both sides hear it is due (the subscription's reminder lead before
+// it), once; not for a hand-over both sides have already confirmed.
+TEST_F(WebhookTest, BothSidesHearAHandoverIsDueUnlessTheyConfirmedItAlready) {
+  auto mobile = [&](const std::string& name) {
+    reg::CreateResourceRequest request;
+    reg::Resource* r = request.mutable_resource();
+    r->set_display_name(name);
+    r->set_kind(reg::RESOURCE_KIND_EQUIPMENT);
+    r->set_mobility(reg::MOBILITY_MOBILE);
+    r->set_owner_organization_id("lab-owner");
+    r->mutable_location()->mutable_point()->set_latitude(52.5);
+    r->mutable_location()->mutable_point()->set_longitude(6.1);
+    *r->mutable_home_base() = r->location();
+    r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+    r->set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+    r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+    reg::Resource created;
+    EXPECT_TRUE(server_->Registry()->CreateResource(Admin().get(), request, &created).ok());
+    return created.id();
+  };
+  sch::CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Mobiele labs Zwolle–Deventer");
+  create.mutable_pool()->add_unit_resource_ids(mobile("Mobiel lab één"));
+  create.mutable_pool()->add_unit_resource_ids(mobile("Mobiel lab twee"));
+  create.mutable_pool()->mutable_policy()->set_setup_minutes(60);
+  sch::RotationPool pool;
+  grpc::Status status;
+  for (int attempt = 0; attempt < 100; ++attempt) {  // until the scheduler knows the units
+    status = server_->Scheduler()->CreateRotationPool(As(owner_admin_).get(), create, &pool);
+    if (status.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  for (int i = 0; i < 2; ++i) {
+    sch::CreateRotationRequestRequest ask;
+    auto* r = ask.mutable_rotation_request();
+    r->set_pool_id(pool.id());
+    r->mutable_location()->set_latitude(52.5);
+    r->mutable_location()->set_longitude(6.1);
+    *r->mutable_earliest_start_time() = Ahead(2, 0);
+    *r->mutable_latest_end_time() = Ahead(6, 0);
+    r->set_duration_days(1);
+    sch::RotationRequest made;
+    status = server_->Scheduler()->CreateRotationRequest(As(school_member_).get(), ask, &made);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  sch::PlanRotationRequest plan_request;
+  plan_request.set_pool_id(pool.id());
+  *plan_request.mutable_horizon_start_time() = Ahead(1, 0);
+  *plan_request.mutable_horizon_end_time() = Ahead(10, 0);
+  sch::RotationPlan plan;
+  status = server_->Scheduler()->PlanRotation(As(owner_admin_).get(), plan_request, &plan);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(plan.assignments_size(), 2) << plan.DebugString();
+  // The units arrive for the set-up, an hour before the use starts: both sides hear of it 6 s
+  // before (the assignments may start at different times; the later one sets the lead).
+  int64_t arrival = 0;
+  for (const auto& a : plan.assignments())
+    arrival = std::max<int64_t>(arrival, a.start_time().seconds() - 3600);
+  const int lead = static_cast<int>(arrival - Now() - 6);
+  for (const auto& [token, path] :
+       {std::pair{owner_admin_, "/handover-owner"}, std::pair{school_admin_, "/handover-school"},
+        std::pair{outsider_admin_, "/handover-outsider"}}) {
+    CreateWebhookSubscriptionRequest request;
+    request.set_target_url(receiver_->Url(path));
+    request.add_event_types(WEBHOOK_EVENT_TYPE_ROTATION);
+    request.set_reminder_lead_seconds(lead);
+    WebhookSubscription out;
+    status = Webhooks(*server_)->CreateWebhookSubscription(As(token).get(), request, &out);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  sch::CommitRotationPlanRequest commit;
+  commit.set_id(plan.id());
+  status = server_->Scheduler()->CommitRotationPlan(As(owner_admin_).get(), commit, &plan);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  sch::ListHandoversRequest list;
+  list.set_plan_id(plan.id());
+  sch::ListHandoversResponse handovers;
+  ASSERT_TRUE(server_->Scheduler()->ListHandovers(As(owner_admin_).get(), list, &handovers).ok());
+  std::vector<sch::Handover> arriving;  // at the school
+  for (const auto& h : handovers.handovers())
+    if (h.to_organization_id() == "school") arriving.push_back(h);
+  ASSERT_EQ(arriving.size(), 2u) << handovers.DebugString();
+  std::sort(arriving.begin(), arriving.end(), [](const sch::Handover& a, const sch::Handover& b) {
+    return a.time().seconds() < b.time().seconds();
+  });
+  const sch::Handover& confirmed = arriving[0];
+  const sch::Handover& due = arriving[1];
+  EXPECT_EQ(due.time().seconds(), arrival);
+  for (const std::string* token : {&owner_member_, &school_member_}) {
+    sch::ConfirmHandoverRequest confirm;
+    confirm.set_id(confirmed.id());
+    confirm.set_condition_notes("geen schade");
+    sch::Handover out;
+    status = server_->Scheduler()->ConfirmHandover(As(*token).get(), confirm, &out);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  auto due_of = [&](const std::string& path, const std::string& handover) {
+    std::vector<Delivery> found;
+    for (const auto& d : receiver_->Received(path)) {
+      WebhookPayload p = PayloadOf(d);
+      if (p.type() == "handover.due" && p.data().rotation().handover().id() == handover)
+        found.push_back(d);
+    }
+    return found;
+  };
+  for (const char* path : {"/handover-owner", "/handover-school"})
+    ASSERT_TRUE(receiver_->WaitFor(path, [&](const std::vector<Delivery>&) {
+      return !due_of(path, due.id()).empty();
+    })) << path;
+  const auto told = due_of("/handover-school", due.id());
+  ASSERT_EQ(told.size(), 1u);
+  const WebhookPayload payload = PayloadOf(told[0]);
+  EXPECT_EQ(payload.data().rotation().type(), sch::ROTATION_EVENT_TYPE_UNSPECIFIED);
+  EXPECT_EQ(payload.data().rotation().handover().time().seconds(), arrival);
+  EXPECT_EQ(payload.data().rotation().handover().from_organization_id(), "lab-owner");
+  EXPECT_GE(TimestampOf(told[0]), arrival - lead);
+  EXPECT_EQ(due_of("/handover-owner", due.id()).size(), 1u);
+  for (const char* path : {"/handover-owner", "/handover-school", "/handover-outsider"})
+    EXPECT_TRUE(due_of(path, confirmed.id()).empty()) << path;
+  EXPECT_TRUE(due_of("/handover-outsider", due.id()).empty());
 }
 
 TEST_F(WebhookTest, RefusesPrivateLoopbackAndLinkLocalTargetsUnlessAllowed) {

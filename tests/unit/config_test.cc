@@ -142,6 +142,30 @@ TEST(Config, ConnectionsLiveForeverUnlessAMaximumAgeIsSet) {
             std::string::npos);
 }
 
+TEST(Config, EmailNeedsASenderAddressAndAnSmtpRelay) {
+  auto shipped = LoadConfig(INFRASHARE_SOURCE_DIR "/config/infrashare.yaml");
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  EXPECT_TRUE(shipped->email.relay_url.empty());  // no e-mail unless configured
+  EXPECT_EQ(shipped->email.from_name, Config().email.from_name);
+  EXPECT_EQ(shipped->email.timeout_ms, Config().email.timeout_ms);
+  EXPECT_NE(ConfigError("email:\n  relay_url: smtp://127.0.0.1:25\n").find("email.from_address"),
+            std::string::npos);
+  EXPECT_NE(ConfigError("email:\n  relay_url: smtp://127.0.0.1:25\n"
+                        "  from_address: \"<loket@example.nl>\"\n")
+                .find("email.from_address"),
+            std::string::npos);
+  EXPECT_NE(ConfigError("email:\n  relay_url: http://127.0.0.1:25\n").find("email.relay_url"),
+            std::string::npos);
+  EXPECT_EQ(ConfigError("email:\n  relay_url: smtps://smtp.example.nl:465\n"
+                        "  from_address: loket@example.nl\n"),
+            "");
+  setenv("INFRASHARE_EMAIL_PASSWORD", "geheim", 1);
+  auto config = LoadConfig("");
+  unsetenv("INFRASHARE_EMAIL_PASSWORD");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->email.password, "geheim");
+}
+
 TEST(Config, ListensInPlaintextOnLoopbackOnlyUnlessToldTo) {
   auto config = LoadConfig("");
   ASSERT_TRUE(config.ok()) << config.status();

@@ -121,7 +121,9 @@ void AddPrivacyCommands(CLI::App& cli, App& app) {
     if (app.ForPrograms()) return PrintMessage(out, app);
     std::cout << "erased: " << out.inquiries() << " inquiry contacts, " << out.staff_contacts()
               << " staff entries, " << out.organization_contacts() << " organisation contacts, "
-              << out.network_coordinators() << " network coordinator entries\n";
+              << out.network_coordinators() << " network coordinator entries, "
+              << out.event_registrations() << " event registrations, " << out.emails()
+              << " e-mails waiting\n";
   });
 }
 

@@ -41,7 +41,8 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
   create->add_option("--description", f->description, "what or whom it is for");
   create->add_option("--reminder-lead", f->lead,
                      "seconds before a booking's start booking.starts_soon comes (--event "
-                     "booking-reminder; default 86400)");
+                     "booking-reminder), before a hand-over handover.due (--event rotation); "
+                     "default 86400");
   create->callback([&app, f] {
     CreateWebhookSubscriptionRequest request;
     request.set_organization_id(f->org);
@@ -103,7 +104,7 @@ void AddChanges(CLI::App* sub, App& app, const FlagsPtr& f) {
   AddEnumOption<WebhookEventType>(update, "--event", f->events,
                                   "receive these instead (repeatable)");
   update->add_option("--description", f->description, "a new description");
-  update->add_option("--reminder-lead", f->lead, "seconds before a booking's start");
+  update->add_option("--reminder-lead", f->lead, "seconds before a booking's start or a hand-over");
   update->add_option("--enabled", f->enabled, "true or false")
       ->check(CLI::IsMember({"true", "false"}));
   update->callback([&app, f] {

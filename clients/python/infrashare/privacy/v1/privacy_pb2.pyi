@@ -52,18 +52,20 @@ class ErasePersonalDataRequest(_message.Message):
     def __init__(self, email: _Optional[str] = ..., erase_texts: bool = ...) -> None: ...
 
 class ErasePersonalDataResponse(_message.Message):
-    __slots__ = ["event_registrations", "inquiries", "network_coordinators", "organization_contacts", "staff_contacts"]
+    __slots__ = ["emails", "event_registrations", "inquiries", "network_coordinators", "organization_contacts", "staff_contacts"]
+    EMAILS_FIELD_NUMBER: _ClassVar[int]
     EVENT_REGISTRATIONS_FIELD_NUMBER: _ClassVar[int]
     INQUIRIES_FIELD_NUMBER: _ClassVar[int]
     NETWORK_COORDINATORS_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_CONTACTS_FIELD_NUMBER: _ClassVar[int]
     STAFF_CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    emails: int
     event_registrations: int
     inquiries: int
     network_coordinators: int
     organization_contacts: int
     staff_contacts: int
-    def __init__(self, inquiries: _Optional[int] = ..., staff_contacts: _Optional[int] = ..., organization_contacts: _Optional[int] = ..., network_coordinators: _Optional[int] = ..., event_registrations: _Optional[int] = ...) -> None: ...
+    def __init__(self, inquiries: _Optional[int] = ..., staff_contacts: _Optional[int] = ..., organization_contacts: _Optional[int] = ..., network_coordinators: _Optional[int] = ..., event_registrations: _Optional[int] = ..., emails: _Optional[int] = ...) -> None: ...
 
 class ExportPersonalDataRequest(_message.Message):
     __slots__ = ["email", "page_size", "page_token"]

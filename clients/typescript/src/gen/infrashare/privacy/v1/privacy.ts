@@ -140,6 +140,8 @@ export interface ErasePersonalDataResponse {
   networkCoordinators: number;
   /** Event registrations whose name and address were blanked (the places stay taken, anonymous). */
   eventRegistrations: number;
+  /** E-mails to the address still waiting to be sent (docs/email.md), dropped unsent. */
+  emails: number;
 }
 
 function createBaseExportPersonalDataRequest(): ExportPersonalDataRequest {
@@ -1049,7 +1051,14 @@ export const ErasePersonalDataRequest: MessageFns<ErasePersonalDataRequest> = {
 };
 
 function createBaseErasePersonalDataResponse(): ErasePersonalDataResponse {
-  return { inquiries: 0, staffContacts: 0, organizationContacts: 0, networkCoordinators: 0, eventRegistrations: 0 };
+  return {
+    inquiries: 0,
+    staffContacts: 0,
+    organizationContacts: 0,
+    networkCoordinators: 0,
+    eventRegistrations: 0,
+    emails: 0,
+  };
 }
 
 export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = {
@@ -1068,6 +1077,9 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     }
     if (message.eventRegistrations !== 0) {
       writer.uint32(40).int32(message.eventRegistrations);
+    }
+    if (message.emails !== 0) {
+      writer.uint32(48).int32(message.emails);
     }
     return writer;
   },
@@ -1125,6 +1137,14 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
             message.eventRegistrations = reader.int32();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.emails = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1160,6 +1180,7 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
         : isSet(object.event_registrations)
         ? globalThis.Number(object.event_registrations)
         : 0,
+      emails: isSet(object.emails) ? globalThis.Number(object.emails) : 0,
     };
   },
 
@@ -1180,6 +1201,9 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     if (message.eventRegistrations !== 0) {
       obj.eventRegistrations = Math.round(message.eventRegistrations);
     }
+    if (message.emails !== 0) {
+      obj.emails = Math.round(message.emails);
+    }
     return obj;
   },
 
@@ -1193,6 +1217,7 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     message.organizationContacts = object.organizationContacts ?? 0;
     message.networkCoordinators = object.networkCoordinators ?? 0;
     message.eventRegistrations = object.eventRegistrations ?? 0;
+    message.emails = object.emails ?? 0;
     return message;
   },
 };

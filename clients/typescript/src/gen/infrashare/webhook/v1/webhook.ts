@@ -48,7 +48,11 @@ export enum WebhookEventType {
   WEBHOOK_EVENT_TYPE_BOOKING = 1,
   /** WEBHOOK_EVENT_TYPE_WAITLIST - waitlist.promoted: a freed slot became a hold */
   WEBHOOK_EVENT_TYPE_WAITLIST = 2,
-  /** WEBHOOK_EVENT_TYPE_ROTATION - handover.overdue */
+  /**
+   * WEBHOOK_EVENT_TYPE_ROTATION - handover.overdue; handover.due (timed: reminder_lead_seconds before a planned hand-over, to
+   * both sides, once per hand-over and time; not once both sides confirmed it or a new plan
+   * dropped it, nor for a hand-over planned later than that).
+   */
   WEBHOOK_EVENT_TYPE_ROTATION = 3,
   /**
    * WEBHOOK_EVENT_TYPE_DESK_INQUIRY - inquiry.submitted, .queued, .referred, .resolved, .withdrawn, .consent, .follow_up_due,
@@ -283,8 +287,9 @@ export interface WebhookSubscription {
   /** token id */
   createdBy: string;
   /**
-   * booking.starts_soon comes this long before the start (WEBHOOK_EVENT_TYPE_BOOKING_REMINDER):
-   * 60 to 2592000 (30 days); 0 in a request = 86400 (a day).
+   * booking.starts_soon comes this long before the start (WEBHOOK_EVENT_TYPE_BOOKING_REMINDER),
+   * handover.due this long before a hand-over (WEBHOOK_EVENT_TYPE_ROTATION): 60 to 2592000 (30
+   * days); 0 in a request = 86400 (a day).
    */
   reminderLeadSeconds: number;
 }

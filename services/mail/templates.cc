@@ -1,0 +1,144 @@
+#include "services/mail/templates.h"
+
+#include <kainjow/mustache.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace infrashare::mail {
+namespace {
+
+struct Template {
+  const char* moment;
+  const char* language;
+  const char* subject;
+  const char* text;
+};
+
+// inquiry.*: {{name}}, {{reference}}, {{question}}, {{desk}}: the asker's name (may be empty), the
+// inquiry's id, its text, the entry partner's name; inquiry.resolved also {{by}} (the partner who
+// handled it, may be empty) and one of {{#answered}}, {{#outside}}, {{#facility}}, {{#training}},
+// {{#internship}}, {{#no_match}}, {{#withdrawn}} (the outcome) set.
+constexpr Template kTemplates[] = {
+    {"inquiry.received", "nl", "Uw vraag is ontvangen ({{reference}})",
+     R"({{#name}}Beste {{name}},{{/name}}{{^name}}Beste vraagsteller,{{/name}}
+
+Uw vraag aan {{desk}} is ontvangen. We leggen hem voor aan de partner die hem het
+best kan beantwoorden; u hoort van die partner zodra de vraag is opgepakt.
+
+Uw vraag:
+{{question}}
+
+Kenmerk: {{reference}}
+Noem dit kenmerk als u contact met ons opneemt.
+
+Met vriendelijke groet,
+{{desk}}
+
+U ontvangt dit bericht omdat u een vraag stelde en uw e-mailadres opgaf. Uw
+contactgegevens bewaren we niet langer dan nodig is om uw vraag te beantwoorden.
+)"},
+    {"inquiry.received", "en", "We have received your question ({{reference}})",
+     R"({{#name}}Dear {{name}},{{/name}}{{^name}}Dear sir or madam,{{/name}}
+
+Your question to {{desk}} has been received. We are putting it to the partner best
+placed to answer it; that partner will contact you once they have taken it up.
+
+Your question:
+{{question}}
+
+Reference: {{reference}}
+Please quote this reference if you contact us.
+
+Kind regards,
+{{desk}}
+
+You receive this message because you asked a question and gave your e-mail address.
+We keep your contact details no longer than we need them to answer your question.
+)"},
+    {"inquiry.resolved", "nl", "Uw vraag is afgehandeld ({{reference}})",
+     R"({{#name}}Beste {{name}},{{/name}}{{^name}}Beste vraagsteller,{{/name}}
+
+{{#by}}{{by}} heeft uw vraag aan {{desk}} met kenmerk {{reference}} afgehandeld.{{/by}}{{^by}}Uw vraag aan {{desk}} met kenmerk {{reference}} is afgehandeld.{{/by}}
+{{#answered}}U hebt antwoord op uw vraag gekregen.
+{{/answered}}{{#outside}}Uw vraag is doorverwezen naar een organisatie buiten ons netwerk.
+{{/outside}}{{#facility}}Er is een faciliteit voor u geboekt.
+{{/facility}}{{#training}}U bent ingeschreven voor een opleiding.
+{{/training}}{{#internship}}Er is een stageplaats voor u geregeld.
+{{/internship}}{{#no_match}}Helaas hebben we geen partner gevonden die u hiermee kon helpen.
+{{/no_match}}{{#withdrawn}}U hebt uw vraag ingetrokken.
+{{/withdrawn}}
+Uw vraag:
+{{question}}
+
+Hebt u nog vragen, noem dan het kenmerk {{reference}}.
+
+Met vriendelijke groet,
+{{desk}}
+)"},
+    {"inquiry.resolved", "en", "Your question has been dealt with ({{reference}})",
+     R"({{#name}}Dear {{name}},{{/name}}{{^name}}Dear sir or madam,{{/name}}
+
+{{#by}}{{by}} has dealt with your question to {{desk}} with reference {{reference}}.{{/by}}{{^by}}Your question to {{desk}} with reference {{reference}} has been dealt with.{{/by}}
+{{#answered}}Your question has been answered.
+{{/answered}}{{#outside}}Your question has been referred to an organisation outside our network.
+{{/outside}}{{#facility}}A facility has been booked for you.
+{{/facility}}{{#training}}You have been enrolled in a course.
+{{/training}}{{#internship}}An internship has been arranged for you.
+{{/internship}}{{#no_match}}We are sorry: we found no partner who could help you with this.
+{{/no_match}}{{#withdrawn}}You withdrew your question.
+{{/withdrawn}}
+Your question:
+{{question}}
+
+If you have any further questions, please quote the reference {{reference}}.
+
+Kind regards,
+{{desk}}
+)"},
+};
+
+absl::StatusOr<std::string> Fill(const char* text, const Values& values) {
+  kainjow::mustache::mustache view{std::string(text)};
+  if (!view.is_valid())
+    return absl::InternalError(absl::StrCat("an e-mail template is broken: ", view.error_message()));
+  view.set_custom_escape([](const std::string& s) { return s; });  // plain text
+  kainjow::mustache::data data;
+  // An empty value is left out: a {{#section}} of it is skipped, its {{^inverse}} shown.
+  for (const auto& [name, value] : values)
+    if (!value.empty()) data.set(name, value);
+  return view.render(data);
+}
+
+}  // namespace
+
+std::string LanguageFor(absl::string_view language) {
+  return absl::AsciiStrToLower(language) == "nl" || language.empty() ? "nl" : "en";
+}
+
+std::vector<std::string> Moments() {
+  std::vector<std::string> out;
+  for (const Template& t : kTemplates)
+    if (out.empty() || out.back() != t.moment) out.push_back(t.moment);
+  return out;
+}
+
+absl::StatusOr<Rendered> Render(absl::string_view moment, absl::string_view language,
+                                const Values& values) {
+  const std::string wanted = LanguageFor(language);
+  for (const Template& t : kTemplates) {
+    if (t.moment != moment || t.language != wanted) continue;
+    auto subject = Fill(t.subject, values);
+    if (!subject.ok()) return subject.status();
+    auto text = Fill(t.text, values);
+    if (!text.ok()) return text.status();
+    Rendered out{std::move(*subject), std::move(*text), wanted};
+    // A subject is one line whatever a value held.
+    for (char& c : out.subject)
+      if (c == '\r' || c == '\n') c = ' ';
+    return out;
+  }
+  return absl::InternalError(absl::StrCat("no e-mail template for ", moment, " in ", wanted));
+}
+
+}  // namespace infrashare::mail

@@ -1,0 +1,314 @@
+// E-mail (issue #16) through the whole server: changes on the streams become e-mails, written from
+// the Dutch and English templates and sent through a real SMTP relay on loopback
+// (tests/support/smtp_server.py, Debian's python3-aiosmtpd) that requires STARTTLS with a
+// certificate of scripts/make-certs and AUTH; what it receives is parsed as a mail reader parses
+// it. A relay that is down at first loses nothing; an address it refuses for good is not tried
+// again and leaves no address behind. Plain and cluster-mode Redis.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "infrashare/privacy/v1/privacy.grpc.pb.h"
+#include "tests/support/smtp_server.h"
+#include "tests/support/test_server.h"
+
+namespace infrashare::testing {
+namespace {
+
+namespace reg = registry::v1;
+namespace dsk = desk::v1;
+
+constexpr char kUser[] = "infrashare";
+constexpr char kPassword[] = "relay-secret-ü";
+constexpr char kQuestion[] =
+    "Wie heeft een lasrobot voor één dag? Budget ± €250; 3,5 uur in het Ĳsselmuiden-lab.";
+
+// Certificates for the relay (a CA and a server certificate for 127.0.0.1), made once.
+class Certificates {
+ public:
+  Certificates() {
+    char pattern[] = "/tmp/infrashare-smtp-certs-XXXXXX";
+    dir_ = mkdtemp(pattern);
+    const std::string command =
+        std::string(INFRASHARE_SOURCE_DIR) + "/scripts/make-certs " + dir_ + " >/dev/null";
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("scripts/make-certs failed");
+  }
+  ~Certificates() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::string operator[](const std::string& file) const { return dir_ + "/" + file; }
+
+ private:
+  std::string dir_;
+};
+
+SmtpServer::Options RelayOptions(const Certificates& certs, int port = 0) {
+  SmtpServer::Options options;
+  options.cert_file = certs["server.pem"];
+  options.key_file = certs["server.key"];
+  options.user = kUser;
+  options.password = kPassword;
+  options.refuse = {"weg@example.nl"};
+  options.port = port;
+  return options;
+}
+
+Config MailConfig(const Certificates& certs, int relay_port) {
+  Config config = TestServer::DefaultConfig();
+  config.rate_limits.enabled = false;
+  config.webhooks.poll_interval_ms = 20;
+  config.webhooks.retry_base_ms = 100;
+  config.webhooks.retry_max_ms = 400;
+  config.webhooks.retry_for_s = 60;
+  config.email.relay_url = "smtp://127.0.0.1:" + std::to_string(relay_port);
+  config.email.username = kUser;
+  config.email.password = kPassword;
+  config.email.from_address = "loket@techniekzwolle.nl";
+  config.email.from_name = "Techniek Zwolle – loket";
+  config.email.ca_file = certs["ca.pem"];
+  return config;
+}
+
+class EmailTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    certs_ = new Certificates();
+    redis_ = new RedisServer(ClusterModeRequested());
+  }
+  static void TearDownTestSuite() {
+    delete redis_;
+    delete certs_;
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Admin() { return TestServer::Context(kAdminToken); }
+
+  // An organisation (the entry partner) in a network, and a member's token.
+  static std::string Partner(TestServer& server, const std::string& id, const std::string& name) {
+    reg::CreateOrganizationRequest org;
+    org.set_organization_id(id);
+    org.mutable_organization()->set_display_name(name);
+    org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+    reg::Organization made;
+    auto status = server.Registry()->CreateOrganization(Admin().get(), org, &made);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    reg::CreateNetworkRequest network;
+    network.set_network_id(id + "-net");
+    network.mutable_network()->set_display_name("Techniek Zwolle");
+    network.mutable_network()->add_member_organization_ids(id);
+    reg::Network created;
+    status = server.Registry()->CreateNetwork(Admin().get(), network, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return server.Token(id, {auth::v1::ROLE_MEMBER});
+  }
+
+  static dsk::Inquiry Ask(TestServer& server, const std::string& token, const std::string& entry,
+                          const std::string& language, const std::string& name,
+                          const std::string& email) {
+    dsk::SubmitInquiryRequest request;
+    request.set_entry_organization_id(entry);
+    request.set_network_id(entry + "-net");
+    request.set_need_type(dsk::NEED_TYPE_INNOVATION);
+    request.set_text(kQuestion);
+    request.set_language(language);
+    request.mutable_contact()->set_name(name);
+    request.mutable_contact()->set_email(email);
+    if (email.empty()) request.mutable_contact()->set_phone("+31 38 123 4567");
+    dsk::Inquiry out;
+    auto status = server.Desk()->SubmitInquiry(TestServer::Context(token).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  static const SmtpServer::Message* To(const std::vector<SmtpServer::Message>& messages,
+                                       const std::string& address) {
+    for (const auto& m : messages)
+      if (m.rcpt_tos == std::vector<std::string>{address}) return &m;
+    return nullptr;
+  }
+
+  // The e-mail jobs in Redis: sub, type, at (attempts), st (state), sc (the relay's last code),
+  // and whether they still hold an address ("to") and a text ("body").
+  static std::vector<std::map<std::string, std::string>> MailJobs() {
+    std::vector<std::map<std::string, std::string>> jobs;
+    for (absl::string_view key :
+         absl::StrSplit(redis_->Cli("--scan --pattern '*{wh}:j:*'"), '\n', absl::SkipEmpty())) {
+      const std::string quoted = "'" + std::string(key) + "'";
+      const std::vector<std::string> values =
+          absl::StrSplit(redis_->Cli("HMGET " + quoted + " sub type at st sc"), '\n');
+      if (values.size() < 5 || values[0] != "mail") continue;
+      std::map<std::string, std::string> job = {
+          {"type", values[1]}, {"at", values[2]}, {"st", values[3]}, {"sc", values[4]}};
+      for (const char* field : {"to", "body"})
+        if (absl::StartsWith(redis_->Cli("HEXISTS " + quoted + " " + field), "1"))
+          job[field] = "held";
+      jobs.push_back(std::move(job));
+    }
+    return jobs;
+  }
+
+  static Certificates* certs_;
+  static RedisServer* redis_;
+};
+
+Certificates* EmailTest::certs_ = nullptr;
+RedisServer* EmailTest::redis_ = nullptr;
+
+TEST_F(EmailTest, TheAskerHearsTheQuestionArrivedInTheirLanguage) {
+  SmtpServer relay(RelayOptions(*certs_));
+  TestServer server(redis_->url(), MailConfig(*certs_, relay.port()));
+  const std::string token = Partner(server, "ijssel-bouw", "Bouwbedrijf Ĳssel & Zn.");
+  const dsk::Inquiry dutch =
+      Ask(server, token, "ijssel-bouw", "nl", "Jan de Vries-Ünal", "jan.devries@example.nl");
+  const dsk::Inquiry english = Ask(server, token, "ijssel-bouw", "en", "", "ask@example.com");
+  const dsk::Inquiry german = Ask(server, token, "ijssel-bouw", "de", "Jürgen", "j@example.de");
+  const dsk::Inquiry phone_only = Ask(server, token, "ijssel-bouw", "nl", "Piet", "");
+  ASSERT_FALSE(phone_only.id().empty());
+
+  const auto messages = relay.WaitFor(3);
+  ASSERT_EQ(messages.size(), 3u);
+  std::set<std::string> ids;
+  for (const auto& m : messages) {
+    EXPECT_TRUE(m.tls) << "sent without STARTTLS";
+    EXPECT_TRUE(m.authenticated);
+    EXPECT_EQ(m.mail_from, "loket@techniekzwolle.nl");
+    EXPECT_EQ(m.from, "Techniek Zwolle – loket <loket@techniekzwolle.nl>");
+    EXPECT_EQ(m.auto_submitted, "auto-generated");
+    EXPECT_EQ(m.content_type, "text/plain");
+    EXPECT_EQ(m.charset, "utf-8");
+    EXPECT_TRUE(absl::StartsWith(m.message_id, "<msg_")) << m.message_id;
+    EXPECT_TRUE(absl::EndsWith(m.message_id, "@techniekzwolle.nl>")) << m.message_id;
+    EXPECT_TRUE(absl::StrContains(m.text, kQuestion)) << m.text;
+    EXPECT_TRUE(absl::StrContains(m.text, "Bouwbedrijf Ĳssel & Zn.")) << m.text;  // not escaped
+    for (const auto& line : absl::StrSplit(m.raw, "\r\n")) EXPECT_LE(line.size(), 78u) << line;
+    ids.insert(m.message_id);
+  }
+  EXPECT_EQ(ids.size(), 3u);
+
+  const SmtpServer::Message* nl = To(messages, "jan.devries@example.nl");
+  ASSERT_NE(nl, nullptr);
+  EXPECT_EQ(nl->subject, "Uw vraag is ontvangen (" + dutch.id() + ")");
+  EXPECT_EQ(nl->content_language, "nl");
+  EXPECT_TRUE(absl::StartsWith(nl->text, "Beste Jan de Vries-Ünal,\n")) << nl->text;
+  EXPECT_TRUE(absl::StrContains(nl->text, "Kenmerk: " + dutch.id())) << nl->text;
+
+  const SmtpServer::Message* en = To(messages, "ask@example.com");
+  ASSERT_NE(en, nullptr);
+  EXPECT_EQ(en->subject, "We have received your question (" + english.id() + ")");
+  EXPECT_EQ(en->content_language, "en");
+  EXPECT_TRUE(absl::StartsWith(en->text, "Dear sir or madam,\n")) << en->text;
+  EXPECT_TRUE(absl::StrContains(en->text, "Reference: " + english.id())) << en->text;
+
+  // Asked in German: answered in English rather than Dutch.
+  const SmtpServer::Message* de = To(messages, "j@example.de");
+  ASSERT_NE(de, nullptr);
+  EXPECT_EQ(de->content_language, "en");
+  EXPECT_TRUE(absl::StartsWith(de->text, "Dear Jürgen,\n")) << de->text;
+
+  // Dealt with: the asker hears how.
+  dsk::ResolveInquiryRequest resolve;
+  resolve.set_id(dutch.id());
+  resolve.set_outcome(dsk::OUTCOME_INTERNSHIP_ARRANGED);
+  resolve.set_note("intern: via het leerbedrijf");
+  dsk::Inquiry resolved;
+  auto status = server.Desk()->ResolveInquiry(Admin().get(), resolve, &resolved);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const auto all = relay.WaitFor(4);
+  ASSERT_EQ(all.size(), 4u);
+  const SmtpServer::Message& done = all.back();
+  EXPECT_EQ(done.rcpt_tos, std::vector<std::string>{"jan.devries@example.nl"});
+  EXPECT_EQ(done.subject, "Uw vraag is afgehandeld (" + dutch.id() + ")");
+  EXPECT_TRUE(absl::StrContains(done.text, "Er is een stageplaats voor u geregeld.")) << done.text;
+  EXPECT_FALSE(absl::StrContains(done.text, "leerbedrijf")) << "the note is the desk's own";
+  EXPECT_NE(done.message_id, nl->message_id);
+
+  // Sent: the queue keeps neither the text nor the address.
+  for (const auto& job : MailJobs()) {
+    EXPECT_EQ(job.count("to"), 0u);
+    EXPECT_EQ(job.count("body"), 0u);
+  }
+}
+
+TEST_F(EmailTest, ARelayOutageLosesNothingAndARefusedAddressIsNotTriedAgain) {
+  const int port = FreePort();  // nothing listens there yet
+  TestServer server(redis_->url(), MailConfig(*certs_, port));
+  const std::string token = Partner(server, "zwolle-zorg", "Zorgcollege Zwolle");
+  const dsk::Inquiry kept =
+      Ask(server, token, "zwolle-zorg", "nl", "Fatma Yılmaz", "fatma@example.nl");
+  const dsk::Inquiry refused = Ask(server, token, "zwolle-zorg", "nl", "Weg", "weg@example.nl");
+  // Both failed at least once (connection refused) and wait for another try.
+  bool waiting = false;
+  for (int i = 0; i < 200 && !waiting; ++i) {
+    int tried = 0;
+    for (const auto& job : MailJobs())
+      if (job.at("st") != "done" && job.at("at") != "0") ++tried;
+    waiting = tried >= 2;
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(waiting);
+
+  SmtpServer relay(RelayOptions(*certs_, port));
+  const auto messages = relay.WaitFor(1);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].rcpt_tos, std::vector<std::string>{"fatma@example.nl"});
+  EXPECT_EQ(messages[0].subject, "Uw vraag is ontvangen (" + kept.id() + ")");
+
+  // The refused one is a dead letter without its address or text, not retried.
+  std::map<std::string, std::string> dead;
+  for (int i = 0; i < 200 && dead.empty(); ++i) {
+    for (const auto& job : MailJobs())
+      if (job.at("st") == "dead") dead = job;
+    if (dead.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(dead.empty());
+  EXPECT_EQ(dead["type"], "inquiry.received");
+  EXPECT_EQ(dead["sc"], "550");
+  EXPECT_EQ(dead.count("to"), 0u);
+  EXPECT_EQ(dead.count("body"), 0u);
+  // Nothing waits for another try.
+  EXPECT_EQ(redis_->Cli("ZCARD 'is:{wh}:retry'"), "0\n");
+  EXPECT_FALSE(refused.id().empty());
+}
+
+// An e-mail waiting for the relay holds the person's address and question: erasing the person
+// drops it unsent.
+TEST_F(EmailTest, AnErasedPersonGetsNoMailThatWasStillWaiting) {
+  const int port = FreePort();
+  TestServer server(redis_->url(), MailConfig(*certs_, port));
+  const std::string token = Partner(server, "kampen-tech", "Kamper Techniek B.V.");
+  Ask(server, token, "kampen-tech", "nl", "Els", "Els.Bakker@Example.NL");
+  bool waiting = false;
+  for (int i = 0; i < 200 && !waiting; ++i) {
+    for (const auto& job : MailJobs())
+      waiting = waiting || (job.at("st") != "done" && job.at("st") != "dead" &&
+                            job.at("at") != "0" && job.count("to"));
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(waiting);
+  auto privacy = privacy::v1::PrivacyService::NewStub(server.channel());
+  privacy::v1::ErasePersonalDataRequest erase;
+  erase.set_email(" els.bakker@example.nl ");
+  privacy::v1::ErasePersonalDataResponse erased;
+  auto status = privacy->ErasePersonalData(Admin().get(), erase, &erased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(erased.emails(), 1);
+  EXPECT_EQ(erased.inquiries(), 1);
+
+  SmtpServer relay(RelayOptions(*certs_, port));
+  Ask(server, token, "kampen-tech", "nl", "Kees", "kees@example.nl");
+  const auto messages = relay.WaitFor(1);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].rcpt_tos, std::vector<std::string>{"kees@example.nl"});
+  for (const auto& job : MailJobs()) EXPECT_EQ(job.count("to"), 0u);
+}
+
+}  // namespace
+}  // namespace infrashare::testing
