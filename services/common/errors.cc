@@ -87,7 +87,11 @@ absl::Status NotAuthenticated(absl::string_view reason, absl::string_view why) {
 absl::Status PreconditionError(
     absl::string_view reason, absl::string_view message,
     std::initializer_list<std::pair<std::string, std::string>> metadata) {
-  return WithReason(absl::FailedPreconditionError(message), reason, metadata);
+  absl::Status status = WithReason(absl::FailedPreconditionError(message), reason, metadata);
+  // A precondition about one field of the request names it as INVALID_ARGUMENT does.
+  for (const auto& [key, value] : metadata)
+    if (key == "field") status = WithField(std::move(status), value);
+  return status;
 }
 
 absl::Status AlreadyExistsError(absl::string_view kind, absl::string_view id) {

@@ -37,7 +37,8 @@ absl::Status UnparsableRequest(absl::string_view message);
 // UNAUTHENTICATED with a reason a program can act on: TOKEN_MISSING, TOKEN_MALFORMED (not
 // `Bearer <token>`), TOKEN_UNKNOWN, TOKEN_EXPIRED or TOKEN_REVOKED.
 absl::Status NotAuthenticated(absl::string_view reason, absl::string_view why);
-// FAILED_PRECONDITION with a google.rpc.ErrorInfo reason such as "RESOURCE_RETIRED".
+// FAILED_PRECONDITION with a google.rpc.ErrorInfo reason such as "RESOURCE_RETIRED"; a "field"
+// in `metadata` is named in a google.rpc.BadRequest too.
 absl::Status PreconditionError(
     absl::string_view reason, absl::string_view message,
     std::initializer_list<std::pair<std::string, std::string>> metadata = {});

@@ -589,7 +589,16 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
   // The referrer may no longer see the inquiry once it moved on: it gets it back as it left it,
   // without the asker's contact.
   auto referred = store_->Refer(command, Replay(caller, IdempotencyKey(request)));
-  if (!referred.ok()) return referred.status();
+  if (!referred.ok()) {
+    // A loop or a missing consent is about the target the request names.
+    const std::string reason = ErrorReason(referred.status());
+    if (reason == "REFERRAL_LOOP" || reason == "CONSENT_REQUIRED")
+      return WithField(referred.status(),
+                       !request.target_responder_id().empty()      ? "target_responder_id"
+                       : !request.target_organization_id().empty() ? "target_organization_id"
+                                                                   : "target_network_id");
+    return referred.status();
+  }
   ClearPersonalData(&*referred);
   return referred;
 }

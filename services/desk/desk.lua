@@ -439,7 +439,9 @@ local function dk_refer(keys, args)
     i.nc = (i.nc or i.net) .. ',' .. to_net
     i.net = to_net
   end
-  history(c, i, 'REFERRED', actor, to_resp, to_org, a.note, 0, {w = across and to_net or ''})
+  -- The target organisation: the one named, or the named responder's.
+  local target_org = to_org ~= '' and to_org or (a.to_responder_org or '')
+  history(c, i, 'REFERRED', actor, to_resp, target_org, a.note, 0, {w = across and to_net or ''})
   event(c, 'REFERRED', i, by)
   to_routing(c, i)
   save(c, i)

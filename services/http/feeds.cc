@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/common/errors.h"
@@ -331,13 +332,15 @@ absl::StatusOr<FeedFilter> ParseFeedFilter(const std::multimap<std::string, std:
         return bad("province", "is not a province code (PV20 to PV31, e.g. PV23)");
       filter.province = value;
     } else if (name == "kind") {
+      // living_lab, or living-lab as the CLI writes it.
+      const std::string wanted = absl::StrReplaceAll(absl::AsciiStrToLower(value), {{"-", "_"}});
       for (int k = 1; v1::ResourceKind_IsValid(k); ++k)
-        if (KindName(static_cast<v1::ResourceKind>(k)) == absl::AsciiStrToLower(value))
-          filter.kind = k;
+        if (KindName(static_cast<v1::ResourceKind>(k)) == wanted) filter.kind = k;
       if (filter.kind == 0) return bad("kind", "is not a resource kind (e.g. lab, campus)");
     } else if (name == "theme") {
+      const std::string wanted = absl::StrReplaceAll(absl::AsciiStrToLower(value), {{"-", "_"}});
       for (int t = 1; v1::Theme_IsValid(t); ++t)
-        if (ThemeName(static_cast<v1::Theme>(t)) == absl::AsciiStrToLower(value)) filter.theme = t;
+        if (ThemeName(static_cast<v1::Theme>(t)) == wanted) filter.theme = t;
       if (filter.theme == 0) return bad("theme", "is not a theme (e.g. digitalisation, water)");
     } else if (name == "dialect") {
       if (value != "excel" && value != "rfc4180")

@@ -84,8 +84,8 @@ absl::StatusOr<std::string> Write(const Email& email, int64_t date_ms) {
   std::string from = absl::StrCat("<", email.from_address, ">");
   if (!email.from_name.empty()) {
     // A plain name is quoted (it may hold a comma or a dot); any other is encoded.
-    const bool plain = PlainAscii(email.from_name) &&
-                       email.from_name.find_first_of("\"\\") == std::string::npos;
+    const bool plain =
+        PlainAscii(email.from_name) && email.from_name.find_first_of("\"\\") == std::string::npos;
     const std::string name =
         plain ? absl::StrCat("\"", email.from_name, "\"") : Encoded(email.from_name);
     // The address on a line of its own when both would make a line longer than 78.

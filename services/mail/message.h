@@ -23,7 +23,8 @@ struct Email {
 };
 
 // The message as handed to the relay, its Date `date_ms`. INVALID_ARGUMENT for an address that is
-// not one (IsSendableAddress), a subject or name with a line break, a message id with other characters.
+// not one (IsSendableAddress), a subject or name with a line break, a message id with other
+// characters.
 absl::StatusOr<std::string> Write(const Email& email, int64_t date_ms);
 
 // `text` as RFC 2047 encoded-words (UTF-8, base64) when it is not plain printable ASCII, folded

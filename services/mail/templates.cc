@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 namespace infrashare::mail {
 namespace {
@@ -19,7 +20,81 @@ struct Template {
 // inquiry's id, its text, the entry partner's name; inquiry.resolved also {{by}} (the partner who
 // handled it, may be empty) and one of {{#answered}}, {{#outside}}, {{#facility}}, {{#training}},
 // {{#internship}}, {{#no_match}}, {{#withdrawn}} (the outcome) set.
+// booking.approval_needed (to the resource's facility managers): {{resource}}, {{organization}}
+// (who booked), {{start}}, {{end}} (LocalTime), {{title}}, {{reference}} (the booking's id).
+// inquiry.escalated (to the network's coordinators): {{network}}, {{reference}}, {{level}},
+// {{cause}}, {{question}}, {{entry}} (the entry partner's name).
 constexpr Template kTemplates[] = {
+    {"booking.approval_needed", "nl", "Boeking wacht op uw goedkeuring: {{resource}}",
+     R"(Beste beheerder,
+
+{{organization}} wil {{resource}} boeken en die boeking wacht op uw goedkeuring.
+
+Van: {{start}}
+Tot: {{end}}
+{{#title}}Titel: {{title}}
+{{/title}}Kenmerk: {{reference}}
+
+Keur de boeking goed of wijs hem af in uw planningssysteem of met
+infrashare booking approve {{reference}}  /  infrashare booking reject {{reference}}
+
+Met vriendelijke groet,
+infrashare
+
+U ontvangt dit bericht omdat u als beheerder van {{resource}} staat vermeld.
+)"},
+    {"booking.approval_needed", "en", "A booking awaits your approval: {{resource}}",
+     R"(Dear manager,
+
+{{organization}} would like to book {{resource}}, and the booking awaits your approval.
+
+From: {{start}}
+To: {{end}}
+{{#title}}Title: {{title}}
+{{/title}}Reference: {{reference}}
+
+Approve or reject it in your planning system or with
+infrashare booking approve {{reference}}  /  infrashare booking reject {{reference}}
+
+Kind regards,
+infrashare
+
+You receive this message because you are listed as the manager of {{resource}}.
+)"},
+    {"inquiry.escalated", "nl", "Vraag zonder partner bij {{network}} ({{reference}})",
+     R"(Beste coördinator,
+
+Een vraag bij {{network}} heeft geen partner gevonden en is naar u geëscaleerd (niveau
+{{level}}).
+{{#cause}}Reden: {{cause}}
+{{/cause}}Binnengekomen via: {{entry}}
+Kenmerk: {{reference}}
+
+De vraag:
+{{question}}
+
+Wijs de vraag toe, verwijs hem door of handel hem af; de contactgegevens van de vraagsteller
+vindt u bij de vraag zelf.
+
+Met vriendelijke groet,
+infrashare
+)"},
+    {"inquiry.escalated", "en", "A question without a partner at {{network}} ({{reference}})",
+     R"(Dear coordinator,
+
+A question at {{network}} found no partner and has been escalated to you (level {{level}}).
+{{#cause}}Why: {{cause}}
+{{/cause}}Came in through: {{entry}}
+Reference: {{reference}}
+
+The question:
+{{question}}
+
+Assign it, refer it or resolve it; the asker's contact details are with the question itself.
+
+Kind regards,
+infrashare
+)"},
     {"inquiry.received", "nl", "Uw vraag is ontvangen ({{reference}})",
      R"({{#name}}Beste {{name}},{{/name}}{{^name}}Beste vraagsteller,{{/name}}
 
@@ -101,7 +176,8 @@ Kind regards,
 absl::StatusOr<std::string> Fill(const char* text, const Values& values) {
   kainjow::mustache::mustache view{std::string(text)};
   if (!view.is_valid())
-    return absl::InternalError(absl::StrCat("an e-mail template is broken: ", view.error_message()));
+    return absl::InternalError(
+        absl::StrCat("an e-mail template is broken: ", view.error_message()));
   view.set_custom_escape([](const std::string& s) { return s; });  // plain text
   kainjow::mustache::data data;
   // An empty value is left out: a {{#section}} of it is skipped, its {{^inverse}} shown.
@@ -111,6 +187,13 @@ absl::StatusOr<std::string> Fill(const char* text, const Values& values) {
 }
 
 }  // namespace
+
+std::string LocalTime(int64_t unix_ms, const std::string& zone) {
+  absl::TimeZone tz = absl::UTCTimeZone();
+  if (!absl::LoadTimeZone(zone, &tz)) tz = absl::UTCTimeZone();
+  const absl::Time t = absl::FromUnixMillis(unix_ms);
+  return absl::StrCat(absl::FormatTime("%Y-%m-%d %H:%M (%Ez", t, tz), ", ", tz.name(), ")");
+}
 
 std::string LanguageFor(absl::string_view language) {
   return absl::AsciiStrToLower(language) == "nl" || language.empty() ? "nl" : "en";

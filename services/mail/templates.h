@@ -4,6 +4,7 @@
 // is encoded by message.h).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ struct Rendered {
 // "nl" for Dutch, "en" for any other language (a question asked in German is answered in English
 // rather than Dutch).
 std::string LanguageFor(absl::string_view language);
+
+// A moment as people read it in an e-mail, in the IANA `zone` (UTC when unknown): "2026-12-03
+// 09:00 (+01:00, Europe/Amsterdam)". Numbers only, so it reads the same in Dutch and English.
+std::string LocalTime(int64_t unix_ms, const std::string& zone);
 
 // The moments there are templates for, e.g. "inquiry.received".
 std::vector<std::string> Moments();

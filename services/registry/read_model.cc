@@ -31,6 +31,31 @@ absl::StatusOr<bool> RegistryReadModel::Fetch(absl::string_view kind, const std:
   return true;
 }
 
+namespace {
+
+template <typename Record>
+absl::StatusOr<std::optional<Record>> ReadRecord(RegistryStore* store, absl::string_view kind,
+                                                 const std::string& id) {
+  if (store == nullptr) return std::optional<Record>();
+  auto stored = store->Get(kind, id);
+  if (!stored.ok()) return stored.status();
+  Record record;
+  if (!stored->has_value() || !record.ParseFromString(**stored)) return std::optional<Record>();
+  return std::optional<Record>(std::move(record));
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<v1::Network>> RegistryReadModel::NetworkRecord(
+    const std::string& network_id) {
+  return ReadRecord<v1::Network>(registry_, kNetworkKind, network_id);
+}
+
+absl::StatusOr<std::optional<v1::Organization>> RegistryReadModel::OrganizationRecord(
+    const std::string& organization_id) {
+  return ReadRecord<v1::Organization>(registry_, kOrganizationKind, organization_id);
+}
+
 std::optional<ResourceFacts> RegistryReadModel::Cached(const std::string& resource_id) const {
   auto resource = index_.Get(resource_id);
   if (!resource) return std::nullopt;

@@ -72,6 +72,11 @@ class RegistryReadModel final : public RegistryListener {
   // The members of a network, from memory, else read through; nullopt when there is no such
   // network.
   absl::StatusOr<std::optional<std::set<std::string>>> Members(const std::string& network_id);
+  // The whole record, read from the store (not kept in memory): what e-mails are sent to (a
+  // network's coordinators, an organisation's contacts). nullopt when there is none.
+  absl::StatusOr<std::optional<v1::Network>> NetworkRecord(const std::string& network_id);
+  absl::StatusOr<std::optional<v1::Organization>> OrganizationRecord(
+      const std::string& organization_id);
   // Networks that have `organization_id` as a member, as far as this replica knows.
   std::set<std::string> NetworksOf(const std::string& organization_id) const {
     return membership_.NetworksOf(organization_id);

@@ -303,9 +303,11 @@ void CheckLifecycle(const v1::Lifecycle& l, absl::string_view prefix, FieldError
   CheckEnum(l.state(), v1::LifecycleState_IsValid, true, Path(prefix, "lifecycle.state"), errors);
   if (l.state() == v1::LIFECYCLE_STATE_PLANNED && !ParseDate(l.expected_date()))
     errors->Add(Path(prefix, "lifecycle.expected_date"),
-                "a planned resource needs an expected date YYYY-MM-DD");
-  if (!l.expected_date().empty() && !ParseDate(l.expected_date()))
-    errors->Add(Path(prefix, "lifecycle.expected_date"), "must be a date YYYY-MM-DD");
+                "a planned resource needs an expected date YYYY-MM-DD from 1970-01-01 to "
+                "2200-12-31");
+  else if (!l.expected_date().empty() && !ParseDate(l.expected_date()))
+    errors->Add(Path(prefix, "lifecycle.expected_date"),
+                "must be a date YYYY-MM-DD from 1970-01-01 to 2200-12-31");
   MaxLength(l.funding_source(), kMaxName, Path(prefix, "lifecycle.funding_source"), errors);
 }
 
@@ -361,6 +363,9 @@ void Validate(const v1::Resource& r, absl::string_view prefix, FieldErrors* erro
   for (int i = 0; i < r.tags_size(); ++i)
     if (r.tags(i).empty() || r.tags(i).size() > 40)
       errors->Add(Item(prefix, "tags", i), "must be 1 to 40 characters");
+    else if (r.tags(i).find('|') != std::string::npos)
+      // The CSV export and import join a resource's tags with '|' in one cell.
+      errors->Add(Item(prefix, "tags", i), "must not contain '|' (it separates tags in CSV)");
   if (FindTimeZone(r.time_zone()) == nullptr)
     errors->Add(Path(prefix, "time_zone"),
                 absl::StrCat("unknown IANA time zone '", r.time_zone(), "'"));

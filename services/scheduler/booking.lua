@@ -331,8 +331,8 @@ local function sch_book(keys, args)
     end
     if peak_usage(used, bs, be) + q > capacity then
       local version = redis.call('HGET', k.meta, 'seq') or '0'
-      local hint = ' (a hold lapses unless its booker confirms it in time); JoinWaitlist offers ' ..
-                   'it to you when it frees'
+      local hint = ' (a hold lapses unless its booker confirms it in time); the waiting list ' ..
+                   '(JoinWaitlist; infrashare booking wait) offers it to you when it frees'
       if capacity == 1 then
         results[i] = {err = 'SLOT_TAKEN', ver = version,
                       msg = 'the slot is taken by a booking or a hold' .. hint}

@@ -123,8 +123,10 @@ absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
       time_step_s == 60
           ? std::string("bookings start and end on a whole minute: leave out the seconds")
           : absl::StrCat("bookings start and end on whole multiples of ", time_step_s, " seconds");
-  if (slot.start % step != 0) errors.Add("start_time", on_step);
-  if (slot.end % step != 0) errors.Add("end_time", on_step);
+  // The step is whole seconds: any fraction of a second (nanos) is off it too.
+  if (slot.start % step != 0 || request.start_time().nanos() != 0)
+    errors.Add("start_time", on_step);
+  if (slot.end % step != 0 || request.end_time().nanos() != 0) errors.Add("end_time", on_step);
   if (!errors.empty()) return errors.ToStatus();
   slot.quantity = quantity;
   slot.capacity = capacity;

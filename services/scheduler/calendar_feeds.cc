@@ -43,10 +43,14 @@ CalendarFeeds::CalendarFeeds(CalendarFeedStore* store, Scheduler* scheduler, Cat
       site_(std::move(site)),
       clock_(std::move(clock)) {}
 
-absl::StatusOr<v1::CalendarFeed> CalendarFeeds::Create(
-    const Caller& caller, const v1::CreateCalendarFeedRequest& request) {
-  if (request.organization_id().empty() == request.resource_id().empty())
-    return InvalidField("organization_id", "give exactly one of organization_id and resource_id");
+absl::StatusOr<v1::CalendarFeed> CalendarFeeds::Create(const Caller& caller,
+                                                       const v1::CreateCalendarFeedRequest& asked) {
+  if (!asked.organization_id().empty() && !asked.resource_id().empty())
+    return InvalidField("organization_id", "give at most one of organization_id and resource_id");
+  v1::CreateCalendarFeedRequest request = asked;
+  // Neither named: a feed of the caller's organisation's bookings.
+  if (request.organization_id().empty() && request.resource_id().empty())
+    request.set_organization_id(caller.organization_id);
   if (Characters(request.description()) > 200)
     return InvalidField("description", "at most 200 characters");
   if (!catalog_->ready())

@@ -844,6 +844,13 @@ absl::StatusOr<v1::RotationRequest> Rotations::CreateRequest(
   if (!pool.ok()) return pool.status();
   if (!caller.CanWriteFor(r.organization_id()))
     return Forbidden("partners ask for units for their own organisation");
+  // A platform admin's token belongs to no partner: it names the one the request is for.
+  auto exists = catalog_->OrganizationExists(r.organization_id());
+  if (!exists.ok()) return exists.status();
+  if (!*exists)
+    return InvalidField("rotation_request.organization_id",
+                        absl::StrCat("'", r.organization_id(),
+                                     "' is no organisation: name the partner the units are for"));
   if (auto status = CheckRequest(r, *pool, caller.CanWriteFor(pool->owner_organization_id()));
       !status.ok())
     return status;

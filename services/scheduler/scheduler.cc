@@ -259,8 +259,8 @@ absl::StatusOr<v1::Booking> Scheduler::Transition(const Caller& caller,
 
 absl::StatusOr<v1::ListBookingsResponse> Scheduler::ListBookings(
     const Caller& caller, const v1::ListBookingsRequest& request) {
-  if (request.resource_id().empty() == request.organization_id().empty())
-    return InvalidField("resource_id", "give exactly one of resource_id and organization_id");
+  if (!request.resource_id().empty() && !request.organization_id().empty())
+    return InvalidField("resource_id", "give at most one of resource_id and organization_id");
   if (request.page_size() < 0) return InvalidField("page_size", "must not be negative");
   auto range = QueryRange(request.has_start_time() ? &request.start_time() : nullptr,
                           request.has_end_time() ? &request.end_time() : nullptr, false,
@@ -285,9 +285,12 @@ absl::StatusOr<v1::ListBookingsResponse> Scheduler::ListBookings(
       return bookable.status();
     page = store_->ListByResource(request.resource_id(), query);
   } else {
-    if (request.organization_id() != caller.organization_id && !caller.IsPlatformAdmin())
+    // Neither named: the caller's own organisation's bookings.
+    const std::string& organization =
+        request.organization_id().empty() ? caller.organization_id : request.organization_id();
+    if (organization != caller.organization_id && !caller.IsPlatformAdmin())
       return Forbidden("an organisation lists its own bookings");
-    page = store_->ListByOrganization(request.organization_id(), query);
+    page = store_->ListByOrganization(organization, query);
   }
   if (!page.ok()) return page.status();
   v1::ListBookingsResponse response;
@@ -376,20 +379,23 @@ absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(
     const Caller& caller, const v1::UsageReportRequest& request) {
   if (!catalog_->ready())
     return StoreUnavailable("the scheduler's resource catalogue is still loading");
-  if (request.organization_id().empty() == request.network_id().empty())
-    return InvalidField("organization_id", "give exactly one of organization_id and network_id");
+  if (!request.organization_id().empty() && !request.network_id().empty())
+    return InvalidField("organization_id", "give at most one of organization_id and network_id");
+  // Neither named: the caller's own organisation's resources.
+  const std::string& organization =
+      request.network_id().empty() && request.organization_id().empty() ? caller.organization_id
+                                                                        : request.organization_id();
   auto range = QueryRange(request.has_start_time() ? &request.start_time() : nullptr,
                           request.has_end_time() ? &request.end_time() : nullptr, true,
                           config_.max_query_range_days);
   if (!range.ok()) return range.status();
   const auto [from, to] = *range;
   std::vector<BookableResource> scope;
-  if (!request.organization_id().empty()) {
-    if (request.organization_id() != caller.organization_id && !caller.IsPlatformAdmin())
+  if (!organization.empty()) {
+    if (organization != caller.organization_id && !caller.IsPlatformAdmin())
       return Forbidden("an organisation reports on its own resources");
-    scope = catalog_->Select([&](const registry::v1::Resource& r) {
-      return r.owner_organization_id() == request.organization_id();
-    });
+    scope = catalog_->Select(
+        [&](const registry::v1::Resource& r) { return r.owner_organization_id() == organization; });
   } else {
     const bool member =
         catalog_->NetworksOf(caller.organization_id).count(request.network_id()) > 0;
@@ -422,7 +428,10 @@ absl::StatusOr<v1::ExportCalendarResponse> Scheduler::Calendar(
   constexpr int kMaxEvents = 5000;
   v1::ListBookingsRequest list;
   list.set_resource_id(request.resource_id());
-  list.set_organization_id(request.organization_id());
+  // Neither named: the caller's organisation's calendar (as ListBookings).
+  list.set_organization_id(request.organization_id().empty() && request.resource_id().empty()
+                               ? caller.organization_id
+                               : request.organization_id());
   if (request.has_start_time()) *list.mutable_start_time() = request.start_time();
   if (request.has_end_time()) *list.mutable_end_time() = request.end_time();
   list.set_page_size(config_.max_page_size);
@@ -443,7 +452,7 @@ absl::StatusOr<v1::ExportCalendarResponse> Scheduler::Calendar(
     list.set_page_token(page->next_page_token());
   } while (!list.page_token().empty());
   // Named after the organisation or the resource, as people know them.
-  std::string name = request.organization_id();
+  std::string name = list.organization_id();
   if (!request.resource_id().empty()) {
     auto facts = catalog_->Cached(request.resource_id());
     name = facts ? facts->resource->display_name() : request.resource_id();

@@ -78,6 +78,31 @@ class Bookings final : public EventSource {
     return data;
   }
 
+  // booking.approval_needed to the resource's facility managers when a request awaits them.
+  absl::StatusOr<std::vector<MailRequest>> Mails(const StreamEntry& entry) override {
+    std::vector<MailRequest> mails;
+    auto event = scheduler::BookingEventOf(entry);
+    if (!event.ok() || event->booking.state() != scheduler::v1::BOOKING_STATE_PENDING_APPROVAL)
+      return mails;
+    const scheduler::v1::Booking& b = event->booking;
+    const auto facts = catalog_->Cached(b.resource_id());
+    if (!facts || !facts->resource) return mails;
+    const registry::v1::Resource& r = *facts->resource;
+    const std::string zone = r.time_zone().empty() ? "Europe/Amsterdam" : r.time_zone();
+    using google::protobuf::util::TimeUtil;
+    const mail::Values values = {
+        {"resource", r.display_name()},
+        {"organization", catalog_->OrganizationName(b.organization_id())},
+        {"start", mail::LocalTime(TimeUtil::TimestampToMilliseconds(b.start_time()), zone)},
+        {"end", mail::LocalTime(TimeUtil::TimestampToMilliseconds(b.end_time()), zone)},
+        {"title", b.title()},
+        {"reference", b.id()}};
+    for (const auto& staff : r.staff())
+      if (staff.role() == registry::v1::STAFF_ROLE_FACILITY_MANAGER && !staff.email().empty())
+        mails.push_back({"booking.approval_needed", staff.email(), "nl", values});
+    return mails;
+  }
+
   absl::StatusOr<std::vector<TimedTrigger>> Timed(const StreamEntry& entry,
                                                   const std::set<int>& wanted) override {
     if (!wanted.count(v1::WEBHOOK_EVENT_TYPE_BOOKING_REMINDER)) return std::vector<TimedTrigger>{};
@@ -241,6 +266,7 @@ class Inquiries final : public EventSource {
   absl::StatusOr<std::vector<MailRequest>> Mails(const StreamEntry& entry) override {
     std::vector<MailRequest> mails;
     const desk::InquiryEventRecord event = desk::DeskStore::EventOf(entry);
+    if (event.type == desk::v1::INQUIRY_EVENT_TYPE_ESCALATED) return Escalated(event);
     const bool received = event.type == desk::v1::INQUIRY_EVENT_TYPE_SUBMITTED;
     if (!received && event.type != desk::v1::INQUIRY_EVENT_TYPE_RESOLVED) return mails;
     auto stored = store_->GetInquiry(event.inquiry_id, false);
@@ -272,6 +298,33 @@ class Inquiries final : public EventSource {
   }
 
  private:
+  // inquiry.escalated to the coordinators of the network that handles it (never the asker's
+  // contact: they find it with the question).
+  absl::StatusOr<std::vector<MailRequest>> Escalated(const desk::InquiryEventRecord& event) {
+    std::vector<MailRequest> mails;
+    auto stored = store_->GetInquiry(event.inquiry_id, true);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return mails;
+    const desk::v1::Inquiry& inquiry = (*stored)->inquiry;
+    auto network = registry_->NetworkRecord(inquiry.network_id());
+    if (!network.ok()) return network.status();
+    if (!network->has_value()) return mails;
+    std::string cause;
+    for (const auto& h : inquiry.history())
+      if (h.kind() == desk::v1::HISTORY_KIND_ESCALATED) cause = h.note();
+    const mail::Values values = {
+        {"network", (*network)->display_name()},
+        {"reference", inquiry.id()},
+        {"level", absl::StrCat(inquiry.escalation_level())},
+        {"cause", cause},
+        {"question", inquiry.text()},
+        {"entry", registry_->OrganizationName(inquiry.entry_organization_id())}};
+    for (const auto& coordinator : (*network)->coordinators())
+      if (!coordinator.email().empty())
+        mails.push_back({"inquiry.escalated", coordinator.email(), "nl", values});
+    return mails;
+  }
+
   desk::Desk* desk_;
   desk::DeskStore* store_;
   registry::RegistryReadModel* registry_;

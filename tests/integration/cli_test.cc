@@ -270,6 +270,12 @@ TEST_F(CliTest, TakesShortEnumNamesAndSuggestsTheNearestForATypo) {
   auto subcommand = Cli("booking lst --resource zorglab");
   EXPECT_EQ(subcommand.exit_code, 2) << subcommand.output;
   EXPECT_NE(subcommand.output.find("did you mean 'list'?"), std::string::npos) << subcommand.output;
+  auto flag = Cli("search --near 52.51,6.09 --radus 5");
+  EXPECT_EQ(flag.exit_code, 2) << flag.output;
+  EXPECT_NE(flag.output.find("did you mean '--radius'?"), std::string::npos) << flag.output;
+  auto global = Cli("booking list --resource zorglab --servr 127.0.0.1:1");
+  EXPECT_EQ(global.exit_code, 2) << global.output;
+  EXPECT_NE(global.output.find("did you mean '--server'?"), std::string::npos) << global.output;
 }
 
 // People read a region by name; programs get the CBS code alone.

@@ -439,6 +439,7 @@ TEST_F(DeskApiTest, ReferralsKeepTheChainAndRefuseLoops) {
   back.set_target_responder_id(a2.id);
   auto colleague = desk_->ReferInquiry(As(b.token).get(), back, &out);
   EXPECT_EQ(Reason(colleague), "REFERRAL_LOOP") << colleague.error_message();
+  EXPECT_EQ(BadField(colleague), "target_responder_id");
   // Outside the network is an outcome, not a referral.
   back.clear_target_responder_id();
   back.set_target_organization_id("outsider");
@@ -490,6 +491,7 @@ TEST_F(DeskApiTest, AReferralToAPartnerThatDoesNotTakeTheQuestionIsRefused) {
   auto by_name = desk_->ReferInquiry(As(a.token).get(), refer, &out);
   EXPECT_EQ(by_name.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Reason(by_name), "TARGET_DOES_NOT_FIT");
+  EXPECT_EQ(BadField(by_name), "target_responder_id");  // as a program reads every bad field
   EXPECT_EQ(by_name.error_message(), "target_responder_id covers none of the inquiry's themes")
       << by_name.error_message();
   refer.clear_target_responder_id();
@@ -509,10 +511,19 @@ TEST_F(DeskApiTest, AReferralToAPartnerThatDoesNotTakeTheQuestionIsRefused) {
   get.set_id(inquiry.id());
   ASSERT_TRUE(desk_->GetInquiry(As(a.token).get(), get, &out).ok());
   EXPECT_EQ(out.assignee_id(), a.id);
-  refer.set_target_organization_id(Org("food"));
+  refer.clear_target_organization_id();
+  refer.set_target_responder_id(food.id);
   auto referred = desk_->ReferInquiry(As(a.token).get(), refer, &out);
   ASSERT_TRUE(referred.ok()) << referred.error_message();
   EXPECT_EQ(AwaitOffer(inquiry.id()).offered_to(0), food.id);
+  // The history names the organisation a named responder belongs to.
+  ASSERT_TRUE(desk_->GetInquiry(Admin().get(), get, &out).ok());
+  ASSERT_FALSE(out.history().empty());
+  const HistoryEntry& last =
+      *std::find_if(out.history().rbegin(), out.history().rend(),
+                    [](const HistoryEntry& h) { return h.kind() == HISTORY_KIND_REFERRED; });
+  EXPECT_EQ(last.responder_id(), food.id);
+  EXPECT_EQ(last.organization_id(), Org("food"));
 }
 
 // No wrong door across networks: a question referred to a partner of another network with the

@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "infrashare/privacy/v1/privacy.grpc.pb.h"
+#include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "tests/support/smtp_server.h"
 #include "tests/support/test_server.h"
 
@@ -91,8 +92,10 @@ class EmailTest : public ::testing::Test {
 
   static std::unique_ptr<grpc::ClientContext> Admin() { return TestServer::Context(kAdminToken); }
 
-  // An organisation (the entry partner) in a network, and a member's token.
-  static std::string Partner(TestServer& server, const std::string& id, const std::string& name) {
+  // An organisation (the entry partner) in a network (coordinated by `coordinators`, e-mail
+  // addresses), and a member's token.
+  static std::string Partner(TestServer& server, const std::string& id, const std::string& name,
+                             const std::vector<std::string>& coordinators = {}) {
     reg::CreateOrganizationRequest org;
     org.set_organization_id(id);
     org.mutable_organization()->set_display_name(name);
@@ -104,6 +107,11 @@ class EmailTest : public ::testing::Test {
     network.set_network_id(id + "-net");
     network.mutable_network()->set_display_name("Techniek Zwolle");
     network.mutable_network()->add_member_organization_ids(id);
+    for (const auto& address : coordinators) {
+      auto* c = network.mutable_network()->add_coordinators();
+      c->set_name("Coördinator");
+      c->set_email(address);
+    }
     reg::Network created;
     status = server.Registry()->CreateNetwork(Admin().get(), network, &created);
     EXPECT_TRUE(status.ok()) << status.error_message();
@@ -276,6 +284,78 @@ TEST_F(EmailTest, ARelayOutageLosesNothingAndARefusedAddressIsNotTriedAgain) {
   // Nothing waits for another try.
   EXPECT_EQ(redis_->Cli("ZCARD 'is:{wh}:retry'"), "0\n");
   EXPECT_FALSE(refused.id().empty());
+}
+
+// A request that needs approval reaches the resource's facility managers (not its other staff),
+// with the times in the resource's zone; a question nobody takes reaches the coordinators.
+TEST_F(EmailTest, ManagersHearOfRequestsToApproveAndCoordinatorsOfEscalations) {
+  SmtpServer relay(RelayOptions(*certs_));
+  TestServer server(redis_->url(), MailConfig(*certs_, relay.port()));
+  const std::string booker =
+      Partner(server, "deventer-mbo", "ROC Deventer", {"coordinatie@deventer.example.nl"});
+  Partner(server, "lab-eigenaar", "Lab Eigenaar B.V.");
+  reg::CreateResourceRequest create;
+  reg::Resource* r = create.mutable_resource();
+  r->set_display_name("Cleanroom Ĳssel");
+  r->set_kind(reg::RESOURCE_KIND_LAB);
+  r->set_owner_organization_id("lab-eigenaar");
+  r->mutable_location()->mutable_point()->set_latitude(52.25);
+  r->mutable_location()->mutable_point()->set_longitude(6.16);
+  r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+  r->set_capacity(1);
+  r->set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+  r->set_approval_required(true);
+  r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+  for (auto [role, address] :
+       {std::pair{reg::STAFF_ROLE_FACILITY_MANAGER, "beheer@lab.example.nl"},
+        std::pair{reg::STAFF_ROLE_COMMUNITY_MANAGER, "community@lab.example.nl"}}) {
+    auto* staff = r->add_staff();
+    staff->set_name("Beheerder");
+    staff->set_role(role);
+    staff->set_email(address);
+  }
+  reg::Resource lab;
+  auto status = server.Registry()->CreateResource(Admin().get(), create, &lab);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  scheduler::v1::CreateBookingRequest book;
+  book.set_resource_id(lab.id());
+  book.mutable_start_time()->set_seconds(1804147200);  // 2027-03-04 08:00 UTC, 09:00 in Deventer
+  book.mutable_end_time()->set_seconds(1804147200 + 7200);
+  book.set_title("Practicum klas 2B");
+  scheduler::v1::Booking booking;
+  for (int attempt = 0; attempt < 100; ++attempt) {  // until the scheduler knows the lab
+    status = server.Scheduler()->CreateBooking(TestServer::Context(booker).get(), book, &booking);
+    if (status.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(booking.state(), scheduler::v1::BOOKING_STATE_PENDING_APPROVAL);
+  // Nobody on the desk: the question escalates to the coordinators at once.
+  const dsk::Inquiry orphan = Ask(server, booker, "deventer-mbo", "nl", "An", "an@example.nl");
+
+  const auto messages = relay.WaitFor(3);  // the manager, the coordinator, the asker
+  ASSERT_EQ(messages.size(), 3u);
+  const SmtpServer::Message* manager = To(messages, "beheer@lab.example.nl");
+  ASSERT_NE(manager, nullptr);
+  EXPECT_EQ(manager->subject, "Boeking wacht op uw goedkeuring: Cleanroom Ĳssel");
+  EXPECT_TRUE(absl::StrContains(manager->text, "ROC Deventer wil Cleanroom Ĳssel boeken"))
+      << manager->text;
+  EXPECT_TRUE(absl::StrContains(manager->text, "Van: 2027-03-04 09:00 (+01:00, Europe/Amsterdam)"))
+      << manager->text;
+  EXPECT_TRUE(absl::StrContains(manager->text, "Tot: 2027-03-04 11:00 (+01:00, Europe/Amsterdam)"))
+      << manager->text;
+  EXPECT_TRUE(absl::StrContains(manager->text, "infrashare booking approve " + booking.id()));
+  EXPECT_EQ(To(messages, "community@lab.example.nl"), nullptr);
+
+  const SmtpServer::Message* coordinator = To(messages, "coordinatie@deventer.example.nl");
+  ASSERT_NE(coordinator, nullptr);
+  EXPECT_EQ(coordinator->subject, "Vraag zonder partner bij Techniek Zwolle (" + orphan.id() + ")");
+  EXPECT_TRUE(absl::StrContains(coordinator->text, kQuestion)) << coordinator->text;
+  EXPECT_TRUE(absl::StrContains(coordinator->text, "Binnengekomen via: ROC Deventer"))
+      << coordinator->text;
+  EXPECT_FALSE(absl::StrContains(coordinator->text, "an@example.nl")) << "the asker's contact";
+  EXPECT_NE(To(messages, "an@example.nl"), nullptr);  // inquiry.received
 }
 
 // An e-mail waiting for the relay holds the person's address and question: erasing the person

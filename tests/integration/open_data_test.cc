@@ -437,6 +437,9 @@ TEST_F(OpenDataTest, FiltersByKindThemeProvinceAndNetwork) {
   };
   EXPECT_TRUE(ids("kind=equipment").count(listed_equipment_));
   EXPECT_FALSE(ids("kind=equipment").count(public_lab_));
+  // As the CLI spells a kind (living-lab) or as the feeds do (living_lab): the same filter.
+  EXPECT_EQ(ids("kind=living-lab"), ids("kind=living_lab"));
+  EXPECT_FALSE(ids("kind=Equipment").empty());
   EXPECT_EQ(ids("theme=water"), std::set<std::string>{listed_equipment_});
   EXPECT_EQ(ids("province=PV26"), std::set<std::string>{listed_equipment_});
   EXPECT_TRUE(ids("network=zwolle").count(public_lab_));

@@ -786,6 +786,18 @@ TEST_F(SchedulerApiTest, CalendarFeedParsesBackIntoTheSameEvents) {
   EXPECT_GE(feed.events(), 2);
   EXPECT_EQ(scheduler_->ExportCalendar(As(bakery_).get(), by_org, &feed).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  // Naming neither the organisation nor a resource: the caller's own, as named.
+  ExportCalendarResponse own, named_feed;
+  ASSERT_TRUE(scheduler_->ExportCalendar(As(school_).get(), by_org, &named_feed).ok());
+  ASSERT_TRUE(scheduler_->ExportCalendar(As(school_).get(), ExportCalendarRequest(), &own).ok());
+  EXPECT_EQ(own.events(), named_feed.events());
+  ListBookingsRequest mine, named;
+  named.set_organization_id("school");
+  ListBookingsResponse mine_page, named_page;
+  ASSERT_TRUE(scheduler_->ListBookings(As(school_).get(), mine, &mine_page).ok());
+  ASSERT_TRUE(scheduler_->ListBookings(As(school_).get(), named, &named_page).ok());
+  EXPECT_GE(mine_page.bookings_size(), 2);
+  EXPECT_EQ(mine_page.DebugString(), named_page.DebugString());
 }
 
 TEST_F(SchedulerApiTest, FindSlotsReturnsTheEarliestFreeSlotsOfMatchingResources) {

@@ -125,6 +125,7 @@ def test_a_partner_registers_publishes_searches_books_and_cancels(server):
             )
         assert taken.value.code == grpc.StatusCode.FAILED_PRECONDITION
         assert taken.value.reason == "SLOT_TAKEN"
+        assert taken.value.metadata["resource_version"].isdigit(), taken.value.metadata
 
         cancelled = admin.call(
             admin.scheduler.CancelBooking,

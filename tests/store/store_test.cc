@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -681,9 +682,22 @@ TEST_F(RotationStoreTest, AHandoverPastItsDeadlineTurnsOverdue) {
   auto late = store_->ConfirmHandover("h1", "o2", "");
   ASSERT_TRUE(late.ok());
   EXPECT_EQ(late->state(), sv1::HANDOVER_STATE_CONFIRMED_LATE);
-  auto events = redis_->Command({"XLEN", store_->EventsKey()});  // the late confirmation's event
+  // Planned, overdue, confirmed: each on the events stream with both sides (timed webhooks).
+  auto events = redis_->Command({"XRANGE", store_->EventsKey(), "-", "+"});
   ASSERT_TRUE(events.ok()) << events.status();
-  EXPECT_EQ(events->integer, 1);
+  std::vector<std::string> types;
+  for (const auto& entry : events->elements) {
+    ASSERT_EQ(entry.elements.size(), 2u);
+    std::map<std::string, std::string> fields;
+    const auto& flat = entry.elements[1].elements;
+    for (size_t i = 0; i + 1 < flat.size(); i += 2) fields[flat[i].str] = flat[i + 1].str;
+    types.push_back(fields["type"]);
+    EXPECT_EQ(fields["id"], "h1");
+    EXPECT_EQ(fields["from"], "o1");
+    EXPECT_EQ(fields["to"], "o2");
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"HANDOVER_PLANNED", "HANDOVER_OVERDUE",
+                                             "HANDOVER_CONFIRMED"}));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -35,13 +35,13 @@ SmtpServer::SmtpServer(Options options) : port_(options.port != 0 ? options.port
   char pattern[] = "/tmp/infrashare-smtp-XXXXXX";
   dir_ = mkdtemp(pattern);
   std::filesystem::create_directory(dir_ + "/mail");
-  std::vector<std::string> args = {"/usr/bin/python3",
-                                   std::string(INFRASHARE_SOURCE_DIR) +
-                                       "/tests/support/smtp_server.py",
-                                   "--port",
-                                   std::to_string(port_),
-                                   "--dir",
-                                   dir_ + "/mail"};
+  std::vector<std::string> args = {
+      "/usr/bin/python3",
+      std::string(INFRASHARE_SOURCE_DIR) + "/tests/support/smtp_server.py",
+      "--port",
+      std::to_string(port_),
+      "--dir",
+      dir_ + "/mail"};
   if (!options.cert_file.empty())
     args.insert(args.end(), {"--cert", options.cert_file, "--key", options.key_file});
   if (!options.user.empty())

@@ -93,6 +93,14 @@ TEST(PlanBooking, AddsBuffersAndChecksRules) {
       "quantity");
   auto soon = PlanBooking(Request(now + 30 * kMin, now + 90 * kMin), Resource(r), now, 60);
   EXPECT_EQ(soon.status().code(), absl::StatusCode::kFailedPrecondition);
+  // Off the minute by seconds, or by a fraction of a second, is refused, never rounded away.
+  EXPECT_EQ(ErrorField(PlanBooking(Request(now + 120 * kMin + 1000, now + 180 * kMin), Resource(r),
+                                   now, 60)
+                           .status()),
+            "start_time");
+  auto fraction = Request(now + 120 * kMin, now + 180 * kMin);
+  fraction.mutable_end_time()->set_nanos(1);
+  EXPECT_EQ(ErrorField(PlanBooking(fraction, Resource(r), now, 60).status()), "end_time");
 }
 
 TEST(PlanBooking, RespectsWallClockAvailabilityAcrossDst) {

@@ -88,6 +88,16 @@ TEST(ResourceValidation, NamesTheBadField) {
       {[](v1::Resource* r) { r->mutable_location()->mutable_region()->set_corop("CR17"); },
        "resource.location.region.corop"},  // Utrecht's COROP area is not in Overijssel
       {[](v1::Resource* r) { r->set_time_zone("Europe/Atlantis"); }, "resource.time_zone"},
+      {[](v1::Resource* r) {  // '|' separates tags in the CSV export
+         r->add_tags("cnc");
+         r->add_tags("x|y");
+       },
+       "resource.tags[1]"},
+      {[](v1::Resource* r) {
+         r->mutable_lifecycle()->set_state(v1::LIFECYCLE_STATE_PLANNED);
+         r->mutable_lifecycle()->set_expected_date("9999-12-31");
+       },
+       "resource.lifecycle.expected_date"},
       {[](v1::Resource* r) { r->set_capacity(5); }, "resource.capacity"},
       {[](v1::Resource* r) { r->set_owner_organization_id("Not An Id"); },
        "resource.owner_organization_id"},

@@ -103,6 +103,9 @@ std::string RegionForPeople(const std::string& code);
 void PrintEvent(const google::protobuf::Message& event, const App& app);
 // The message with every field as `format` ("json" or "yaml"), whatever -o says.
 void PrintForPrograms(const google::protobuf::Message& message, const std::string& format);
+// The message as one line of JSON, in the shape of every JSON output (field names as in the proto,
+// zeros included).
+std::string JsonLine(const google::protobuf::Message& message);
 // Columns aligned under an upper-cased header, as PrintRows prints them.
 void PrintTable(std::vector<std::string> header,
                 const std::vector<std::vector<std::string>>& cells);

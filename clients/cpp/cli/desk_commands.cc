@@ -22,7 +22,7 @@ struct Flags {
   std::string id, responder, organization, network, name, token_id, time_zone, text, need, region,
       urgency, language, email, phone, asker_org, entry, target_org, target_responder, note,
       outcome, booking, reason, comment, cursor, from, to, file, near, base, target_network, code,
-      how;
+      how, asker_org_id;
   double radius = 0;
   std::vector<std::string> skills, themes, regions, languages, hours, states;
   int capacity = 1;
@@ -157,6 +157,7 @@ bool BuildInquiry(const Flags& f, SubmitInquiryRequest* request, App& app) {
   request->mutable_contact()->set_email(f.email);
   request->mutable_contact()->set_phone(f.phone);
   request->mutable_contact()->set_organization_name(f.asker_org);
+  request->set_asker_organization_id(f.asker_org_id);
   request->set_entry_organization_id(f.entry);
   request->set_network_id(f.network);
   if (!Consent(f, request->mutable_consent())) request->clear_consent();
@@ -228,6 +229,9 @@ void AddAsk(CLI::App* sub, App& app, const FlagsPtr& f) {
   ask->add_option("--email", f->email, "the asker's e-mail (personal data)");
   ask->add_option("--phone", f->phone, "the asker's phone (personal data)");
   ask->add_option("--asker-org", f->asker_org, "the asker's organisation name");
+  ask->add_option("--asker-org-id", f->asker_org_id,
+                  "the asker's organisation when it is registered (its id): counted as reached, "
+                  "its bookings close a facility question");
   ask->add_option("--entry", f->entry, "the entry partner (default: your organisation)");
   ask->add_option("--network", f->network, "the network (default: the entry partner's only one)");
   AddConsentFlags(ask, f.get());

@@ -13,6 +13,28 @@
 namespace infrashare::cli {
 namespace {
 
+// `text` with every registry enum name in it (cells[PV23/THEME_DIGITALISATION]) as the CLI's
+// short name (cells[PV23/digitalisation]).
+std::string ShortEnumNames(std::string text) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] >= 'A' && text[i] <= 'Z') {
+      size_t end = i;
+      while (end < text.size() && ((text[end] >= 'A' && text[end] <= 'Z') || text[end] == '_' ||
+                                   (text[end] >= '0' && text[end] <= '9')))
+        ++end;
+      const auto* named = google::protobuf::DescriptorPool::generated_pool()->FindEnumValueByName(
+          "infrashare.registry.v1." + text.substr(i, end - i));
+      out += named != nullptr ? ShortName(named) : text.substr(i, end - i);
+      i = end;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
 // The export's CSV (RFC 4180, CRLF, quotes only where needed) as rows of cells.
 std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
   std::vector<std::vector<std::string>> rows;
@@ -106,8 +128,8 @@ void AddImpactCommands(CLI::App& cli, App& app) {
         white_spots.insert(measure.substr(0, name_end));
         continue;
       }
-      cells.push_back(
-          {std::move(measure), ValueForPeople(row[2], app), ValueForPeople(row[3], app)});
+      cells.push_back({ShortEnumNames(std::move(measure)), ValueForPeople(row[2], app),
+                       ValueForPeople(row[3], app)});
     }
     cells.push_back({"resources.coverage.white_spots (see --format csv)",
                      std::to_string(white_spots.size()), ""});

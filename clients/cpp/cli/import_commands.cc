@@ -3,6 +3,7 @@
 // `infrashare catalog load FILE` (organisations, networks, resources and availability at once,
 // e.g. the demo data; loading it twice changes nothing).
 #include <google/protobuf/util/json_util.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -180,14 +181,16 @@ void AddImport(CLI::App& cli, App& app, const std::shared_ptr<ImportFlags>& f) {
           "rows per call (the server takes at most registry.max_import_rows, 1,000 by default)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
-  import->add_flag("--quiet", f->quiet, "no progress bar");
+  import->add_flag("--quiet", f->quiet, "no progress bar (none either when stderr is no terminal)");
   import->footer(kCsvColumnsHelp);
   import->callback([&app, f] {
     std::vector<ImportRow> rows;
   int refused = 0;
   const char delimiter = f->delimiter.empty() ? 0 : f->delimiter[0];
   if (!ReadResources(f->path, f->format, delimiter, &rows, &refused, app)) return;
-  int failed = ImportInBatches(app, rows, static_cast<size_t>(f->batch), f->quiet, refused);
+  // A bar redrawn with \r is for a person at a terminal; a log file gets the problems only.
+  const bool quiet = f->quiet || !isatty(STDERR_FILENO);
+  int failed = ImportInBatches(app, rows, static_cast<size_t>(f->batch), quiet, refused);
   if (failed != 0) app.exit_code = kExitFailure;
 });
 }  // namespace

@@ -11,18 +11,26 @@
 namespace {
 
 // After a command-line error: when a word stands where a command was expected, the command of
-// that name nearest to it.
+// that name nearest to it; for an unknown --flag, the nearest flag of the command (or of the
+// commands it is under).
 void SuggestCommand(const CLI::App& cli) {
-  const CLI::App* at = &cli;
-  while (!at->get_subcommands().empty()) at = at->get_subcommands().front();
-  std::vector<std::string> names;
-  for (const CLI::App* command : at->get_subcommands([](const CLI::App*) { return true; }))
+  std::vector<const CLI::App*> path = {&cli};
+  while (!path.back()->get_subcommands().empty())
+    path.push_back(path.back()->get_subcommands().front());
+  std::vector<std::string> names, flags;
+  for (const CLI::App* command : path.back()->get_subcommands([](const CLI::App*) { return true; }))
     names.push_back(command->get_name());
+  for (const CLI::App* command : path)
+    for (const CLI::Option* option : command->get_options())
+      for (const std::string& name : option->get_lnames()) flags.push_back("--" + name);
   for (const std::string& word : cli.remaining(true)) {
-    if (word.empty() || word[0] == '-') continue;
-    if (const std::string closest = infrashare::cli::Closest(word, names); !closest.empty())
-      std::cerr << "infrashare: did you mean '" << closest << "'?\n";
-    return;
+    const bool flag = word.rfind("--", 0) == 0;
+    // A value of an unknown flag, or a word after a command that takes no more commands.
+    if (word.empty() || (word[0] == '-' && !flag) || (!flag && names.empty())) continue;
+    const std::string closest = infrashare::cli::Closest(
+        flag ? word.substr(0, word.find('=')) : word, flag ? flags : names);
+    if (!closest.empty()) std::cerr << "infrashare: did you mean '" << closest << "'?\n";
+    return;  // the first word out of place
   }
 }
 

@@ -263,10 +263,12 @@ void PrintEvent(const google::protobuf::Message& event, const App& app) {
     std::cout << "---\n";
     PrintForPrograms(event, "yaml");
   } else {
-    std::cout << ToJson(event).dump() << "\n";
+    std::cout << JsonLine(event) << "\n";
   }
   std::cout.flush();
 }
+
+std::string JsonLine(const google::protobuf::Message& message) { return ToJson(message).dump(); }
 
 void PrintForPrograms(const google::protobuf::Message& message, const std::string& format) {
   PrintDocument(ToJson(message), format);

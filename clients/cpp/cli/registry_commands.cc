@@ -445,9 +445,16 @@ void AddSearchCommand(CLI::App& cli, App& app) {
     std::cout << out.total_size() << " found";
     for (const auto& facet : out.facets()) {
       std::cout << "\n  " << facet.field() << ":";
-      for (const auto& v : facet.values())
-        std::cout << " " << (facet.field() == "province" ? RegionForPeople(v.value()) : v.value())
+      for (const auto& v : facet.values()) {
+        // Enum facets (kind, themes, ...) come as the API's names: shown as the CLI's short ones.
+        const auto* named = google::protobuf::DescriptorPool::generated_pool()->FindEnumValueByName(
+            "infrashare.registry.v1." + v.value());
+        std::cout << " "
+                  << (facet.field() == "province" ? RegionForPeople(v.value())
+                      : named != nullptr          ? ShortName(named)
+                                                  : v.value())
                   << " (" << v.count() << ")";
+      }
     }
     std::cout << "\n";
     if (!out.next_page_token().empty())

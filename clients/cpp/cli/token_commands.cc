@@ -24,9 +24,8 @@ std::string CsvCell(std::string text) {
 
 void PrintAuditEvent(const auth::v1::AuditEvent& e, const std::string& format) {
   if (format == "jsonl") {
-    std::string line;
-    (void)google::protobuf::util::MessageToJsonString(e, &line);
-    std::cout << line << "\n";
+    // The field names of every other JSON output (token_id, not tokenId).
+    std::cout << JsonLine(e) << "\n";
     return;
   }
   std::vector<std::string> roles;

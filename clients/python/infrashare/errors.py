@@ -7,6 +7,8 @@ from infrashare.scheduler.v1 import scheduler_pb2
 class InfrashareError(Exception):
     """A failed call: the gRPC code, the message, and the bad field and reason when the server named them.
 
+    ``metadata`` is the ``google.rpc.ErrorInfo`` metadata (e.g. ``{"kind": "resource", "id": ...}``
+    of a NOT_FOUND, ``resource_version`` of a SLOT_TAKEN), empty when there is none.
     ``undo_report`` is a ``scheduler_pb2.RotationCommitUndoReport`` when a failed rotation plan
     commit could not undo what it had booked (the bookings an operator must clean up), else None.
     """
@@ -16,6 +18,7 @@ class InfrashareError(Exception):
         self.message = rpc_error.details()
         self.field = ""
         self.reason = ""
+        self.metadata = {}
         self.undo_report = None
         for key, value in rpc_error.trailing_metadata() or ():
             if key != "grpc-status-details-bin":
@@ -31,6 +34,7 @@ class InfrashareError(Exception):
                     info = error_details_pb2.ErrorInfo()
                     detail.Unpack(info)
                     self.reason = info.reason
+                    self.metadata = dict(info.metadata)
                 elif detail.Is(scheduler_pb2.RotationCommitUndoReport.DESCRIPTOR):
                     self.undo_report = scheduler_pb2.RotationCommitUndoReport()
                     detail.Unpack(self.undo_report)

@@ -1004,6 +1004,7 @@ export interface Resource {
   sharedWithNetworkIds: string[];
   parentResourceId: string;
   themes: Theme[];
+  /** at most 30, each 1 to 40 characters without '|' */
   tags: string[];
   location:
     | Location

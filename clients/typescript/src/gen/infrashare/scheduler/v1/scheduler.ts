@@ -818,7 +818,7 @@ export interface CheckInBookingRequest {
 }
 
 export interface ListBookingsRequest {
-  /** Exactly one of resource_id and organization_id. */
+  /** At most one of resource_id and organization_id; neither: the caller's organisation's bookings. */
   resourceId: string;
   organizationId: string;
   /** Bookings that start in [start_time, end_time); both optional. */
@@ -982,7 +982,10 @@ export interface FindSlotsResponse {
  * quantity); an organisation's bookings of its own resources earn nothing.
  */
 export interface UsageReportRequest {
-  /** Exactly one scope: an owner's resources, or the resources shared with a network. */
+  /**
+   * At most one scope: an owner's resources, or the resources shared with a network; neither:
+   * the caller's organisation's resources.
+   */
   organizationId: string;
   networkId: string;
   startTime: Date | undefined;
@@ -1027,7 +1030,7 @@ export interface UsageReportResponse {
  * Others' bookings show as "Busy", as ListBookings redacts them. At most 5000 bookings.
  */
 export interface ExportCalendarRequest {
-  /** exactly one of resource_id and organization_id */
+  /** At most one of resource_id and organization_id; neither: the caller's organisation. */
   resourceId: string;
   organizationId: string;
   /** bookings starting in [start_time, end_time) */
@@ -1069,7 +1072,7 @@ export interface CalendarFeed {
  * it owns; platform admins for any. At most 100 feeds per organisation.
  */
 export interface CreateCalendarFeedRequest {
-  /** exactly one of organization_id and resource_id */
+  /** At most one of organization_id and resource_id; neither: the caller's organisation. */
   organizationId: string;
   resourceId: string;
   description: string;
