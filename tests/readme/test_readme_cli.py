@@ -39,8 +39,9 @@ STATE_REFUSALS = {
     "infrashare desk resolve": ("FAILED_PRECONDITION", "NOT_FOUND"),
     "infrashare desk feedback": ("FAILED_PRECONDITION",),
     "infrashare desk follow-up": ("FAILED_PRECONDITION",),
-    # Confirming a hand-over is for its time; the demo's is weeks away.
-    "infrashare rotation confirm": ("FAILED_PRECONDITION",),
+    # Confirming a hand-over is for its time (the demo's is weeks away) and for its two sides: the
+    # admin token these lines run with is neither (NOT_FOUND, as for anyone not a side).
+    "infrashare rotation confirm": ("FAILED_PRECONDITION", "NOT_FOUND"),
 }
 NEVER = (
     "INVALID_ARGUMENT",
