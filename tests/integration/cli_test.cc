@@ -270,6 +270,11 @@ TEST_F(CliTest, TakesShortEnumNamesAndSuggestsTheNearestForATypo) {
   auto subcommand = Cli("booking lst --resource zorglab");
   EXPECT_EQ(subcommand.exit_code, 2) << subcommand.output;
   EXPECT_NE(subcommand.output.find("did you mean 'list'?"), std::string::npos) << subcommand.output;
+  // A --json file that cannot be read is said so (exit 1), not parsed as empty JSON.
+  auto unreadable = Cli("resource create --json @/nonexistent/resource.json");
+  EXPECT_EQ(unreadable.exit_code, 1) << unreadable.output;
+  EXPECT_NE(unreadable.output.find("cannot read /nonexistent/resource.json"), std::string::npos)
+      << unreadable.output;
   auto flag = Cli("search --near 52.51,6.09 --radus 5");
   EXPECT_EQ(flag.exit_code, 2) << flag.output;
   EXPECT_NE(flag.output.find("did you mean '--radius'?"), std::string::npos) << flag.output;

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -83,8 +84,12 @@ bool LooksSwapped(double latitude, double longitude);
 bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app,
                 const std::string& flag);
 // JSON text, or the contents of a file when it starts with '@' ('@-' = standard input).
-std::string ReadJsonArgument(const std::string& argument);
+// The JSON an argument holds, or the file it names with @PATH (@- standard input); nullopt after
+// app.Fail when the file cannot be read.
+std::optional<std::string> ReadJsonArgument(const std::string& argument, App& app);
 bool ParseJson(const std::string& json, google::protobuf::Message* message, App& app);
+// ReadJsonArgument, then ParseJson.
+bool ParseJsonArgument(const std::string& argument, google::protobuf::Message* message, App& app);
 
 // Output: one object, or rows of objects with chosen columns (JSON field names, dotted paths).
 // For programs (-o json|yaml) every field of the object or the rows; for people key-value lines

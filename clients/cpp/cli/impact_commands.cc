@@ -128,8 +128,9 @@ void AddImpactCommands(CLI::App& cli, App& app) {
         white_spots.insert(measure.substr(0, name_end));
         continue;
       }
-      cells.push_back({ShortEnumNames(std::move(measure)), ValueForPeople(row[2], app),
-                       ValueForPeople(row[3], app)});
+      cells.push_back({ShortEnumNames(std::move(measure)),
+                       ShortEnumNames(ValueForPeople(row[2], app)),
+                       ShortEnumNames(ValueForPeople(row[3], app))});
     }
     cells.push_back({"resources.coverage.white_spots (see --format csv)",
                      std::to_string(white_spots.size()), ""});

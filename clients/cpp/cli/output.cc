@@ -10,6 +10,7 @@
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -234,12 +235,21 @@ bool ParsePoint(const std::string& text, registry::v1::GeoPoint* point, App& app
   return true;
 }
 
-std::string ReadJsonArgument(const std::string& argument) {
+std::optional<std::string> ReadJsonArgument(const std::string& argument, App& app) {
   if (argument.empty() || argument[0] != '@') return argument;
   std::string path = argument.substr(1);
   if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
   std::ifstream in(path);
+  if (!in) {
+    app.Fail("cannot read " + path);
+    return std::nullopt;
+  }
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool ParseJsonArgument(const std::string& argument, google::protobuf::Message* message, App& app) {
+  auto json = ReadJsonArgument(argument, app);
+  return json && ParseJson(*json, message, app);
 }
 
 bool ParseJson(const std::string& json, google::protobuf::Message* message, App& app) {

@@ -80,12 +80,13 @@ void AddUpdate(CLI::App* sub, App& app, const std::shared_ptr<Flags>& f, const c
   update->add_option("--etag", f->etag, etag_help);
   update->callback([&app, f, method, object] {
     Request request;
-    std::string json = ReadJsonArgument(f->json);
+    const auto json = ReadJsonArgument(f->json, app);
+    if (!json) return;
     Object* patch = (request.*object)();
-    if (!ParseJson(json, patch, app)) return;
+    if (!ParseJson(*json, patch, app)) return;
     patch->set_id(f->id);
     patch->set_etag(f->etag);
-    *request.mutable_update_mask() = MaskFromJson(json, Object::descriptor());
+    *request.mutable_update_mask() = MaskFromJson(*json, Object::descriptor());
     CallAndPrint(app, app.client().registry(), method, request);
   });
 }
@@ -123,8 +124,7 @@ void AddOrganizationCreate(CLI::App* sub, App& app, const std::shared_ptr<Organi
   create->add_option("--province", f->province, "CBS province code, e.g. PV23");
   create->callback([&app, f] {
     CreateOrganizationRequest request;
-    if (!f->json.empty() &&
-        !ParseJson(ReadJsonArgument(f->json), request.mutable_organization(), app))
+    if (!f->json.empty() && !ParseJsonArgument(f->json, request.mutable_organization(), app))
       return;
     auto* org = request.mutable_organization();
     if (!f->name.empty()) org->set_display_name(f->name);
@@ -183,8 +183,7 @@ void AddNetworkCommands(CLI::App& cli, App& app) {
   create->add_option("--member", f->members, "member organisation id (repeatable)");
   create->callback([&app, f] {
     CreateNetworkRequest request;
-    if (!f->json.empty() && !ParseJson(ReadJsonArgument(f->json), request.mutable_network(), app))
-      return;
+    if (!f->json.empty() && !ParseJsonArgument(f->json, request.mutable_network(), app)) return;
     if (!f->name.empty()) request.mutable_network()->set_display_name(f->name);
     for (const auto& m : f->members) request.mutable_network()->add_member_organization_ids(m);
     request.set_network_id(f->id);
@@ -220,7 +219,7 @@ struct ResourceFlags {
 
 // The resource `resource create`'s flags describe (over --json); false (reported) when one is bad.
 bool BuildResource(const ResourceFlags& f, const CLI::App* create, Resource* r, App& app) {
-  if (!f.json.empty() && !ParseJson(ReadJsonArgument(f.json), r, app)) return false;
+  if (!f.json.empty() && !ParseJsonArgument(f.json, r, app)) return false;
   if (!f.name.empty()) r->set_display_name(f.name);
   if (!f.owner.empty()) r->set_owner_organization_id(f.owner);
   if (!f.kind.empty()) r->set_kind(EnumValue<ResourceKind>(f.kind));
@@ -295,7 +294,7 @@ struct AvailabilityFlags {
 // The availability `availability publish`'s flags describe (over --json); false (reported) when
 // one is malformed.
 bool BuildAvailability(const AvailabilityFlags& f, PublishAvailabilityRequest* request, App& app) {
-  if (!f.json.empty() && !ParseJson(ReadJsonArgument(f.json), request, app)) return false;
+  if (!f.json.empty() && !ParseJsonArgument(f.json, request, app)) return false;
   request->set_resource_id(f.resource);
   if (!f.etag.empty()) request->set_etag(f.etag);
   for (const auto& text : f.rules) {
