@@ -762,6 +762,13 @@ TEST_F(CliTest, TablesBeginWithIdAndStateAndAvailabilityShowsClosures) {
   EXPECT_EQ(header("booking list --resource fab-laser"), "ID STATE");
   EXPECT_EQ(header("programme list --resource fab-laser --from 2030-03-01"), "ID STATE");
 
+  // Before anything is published the laser is bookable at any time, and the CLI says so.
+  auto unpublished = Cli("availability get fab-laser --from 2030-03-04 --to 2030-03-07");
+  ASSERT_EQ(unpublished.exit_code, 0) << unpublished.output;
+  EXPECT_NE(unpublished.output.find("no opening hours published: open at any time"),
+            std::string::npos)
+      << unpublished.output;
+
   ASSERT_EQ(Cli("availability publish fab-laser --rule 'FREQ=DAILY|08:30|480|2030-01-01' "
                 "--closure '2030-03-05T00:00|2030-03-06T00:00|Onderhoud laser'")
                 .exit_code,

@@ -360,7 +360,10 @@ void AddAvailabilityCommands(CLI::App& cli, App& app) {
     if (!Call(app, app.client().registry(), &Stub::GetAvailability, request, &out)) return;
     if (app.ForPrograms()) return Print(app, out);
     std::cout << "the resource's time zone: " << out.time_zone() << "\n";
-    if (out.windows().empty())
+    if (!out.has_availability())
+      // Nothing published: the scheduler books it at any time (only bookings stand in the way).
+      std::cout << "no opening hours published: open at any time\n";
+    else if (out.windows().empty())
       std::cout << "no open window in this period\n";
     else
       PrintItems(app, out.windows(), {"start_time", "end_time"});
