@@ -647,7 +647,13 @@ absl::StatusOr<v1::GetAvailabilityResponse> Registry::GetAvailability(
   v1::GetAvailabilityResponse response;
   response.set_resource_id(request.resource_id());
   response.set_time_zone((*resource)->time_zone());
-  if (!stored->has_value()) return response;
+  if (!stored->has_value()) {
+    // Nothing published: open at any time, as the scheduler books it (booking_policy OpenTime).
+    auto* window = response.add_windows();
+    window->mutable_start_time()->set_seconds(from.time_since_epoch().count());
+    window->mutable_end_time()->set_seconds(to.time_since_epoch().count());
+    return response;
+  }
   const date::time_zone* zone = FindTimeZone((*resource)->time_zone());
   if (zone == nullptr) return absl::InternalError("stored resource has an unknown time zone");
   for (const auto& w : OpenWindows(**stored, zone, from, to)) {

@@ -418,6 +418,18 @@ TEST_F(RegistryApiTest, ListingPagesThroughEveryResourceOfAnOwner) {
 TEST_F(RegistryApiTest, AvailabilityExpandsDstCorrectlyAndSubtractsClosures) {
   Resource lab;
   ASSERT_TRUE(Create(acme_, Lab("Opening Hours Lab"), &lab).ok());
+  // Nothing published yet: open at any time, as the scheduler books it.
+  GetAvailabilityRequest before;
+  before.set_resource_id(lab.id());
+  TimeUtil::FromString("2026-03-28T00:00:00Z", before.mutable_start_time());
+  TimeUtil::FromString("2026-03-31T00:00:00Z", before.mutable_end_time());
+  GetAvailabilityResponse open;
+  ASSERT_TRUE(registry_->GetAvailability(As(outsider_).get(), before, &open).ok());
+  EXPECT_FALSE(open.has_availability());
+  ASSERT_EQ(open.windows_size(), 1);
+  EXPECT_EQ(open.windows(0).start_time().seconds(), before.start_time().seconds());
+  EXPECT_EQ(open.windows(0).end_time().seconds(), before.end_time().seconds());
+
   PublishAvailabilityRequest publish;
   publish.set_resource_id(lab.id());
   auto* rule = publish.add_rules();

@@ -1233,7 +1233,10 @@ export interface GetAvailabilityRequest {
 export interface GetAvailabilityResponse {
   resourceId: string;
   timeZone: string;
-  /** open and not closed, merged, in time order */
+  /**
+   * Open and not closed, merged, in time order; the whole range when the owner published no
+   * availability (`availability` unset): such a resource is open at any time.
+   */
   windows: TimeInterval[];
   /** the published rules and closures */
   availability: Availability | undefined;
