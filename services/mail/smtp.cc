@@ -1,13 +1,11 @@
 #include "services/mail/smtp.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/curl_transfer.h"
 
 namespace infrashare::mail {
 namespace {
@@ -24,28 +22,15 @@ size_t Read(char* buffer, size_t size, size_t count, void* user) {
   return n;
 }
 
-int Progress(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* flag = static_cast<const std::atomic<bool>*>(stop);
-  return flag != nullptr && flag->load() ? 1 : 0;  // non-zero aborts the transfer
-}
-
 std::string ErrorOf(CURLcode code) {
+  if (const char* common = CommonCurlError(code)) return common;
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return "timeout";
-    case CURLE_COULDNT_CONNECT:
-      return "connection refused";
     case CURLE_COULDNT_RESOLVE_HOST:
       return "the relay's name does not resolve";
     case CURLE_USE_SSL_FAILED:
       return "the relay offers no STARTTLS";
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-      return "TLS handshake failed";
     case CURLE_LOGIN_DENIED:
       return "the relay refused the login";
-    case CURLE_ABORTED_BY_CALLBACK:
-      return "server shutting down";
     default:
       return absl::StrCat("failed: ", curl_easy_strerror(code));
   }
@@ -55,8 +40,7 @@ std::string ErrorOf(CURLcode code) {
 
 SmtpSender::SmtpSender(EmailConfig config, const std::atomic<bool>* stop)
     : config_(std::move(config)), stop_(stop) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  InitCurlOnce();
 }
 
 MailAnswer SmtpSender::Send(absl::string_view from, absl::string_view to,
@@ -92,9 +76,7 @@ MailAnswer SmtpSender::Send(absl::string_view from, absl::string_view to,
   curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(c, CURLOPT_READFUNCTION, &Read);
   curl_easy_setopt(c, CURLOPT_READDATA, &upload);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &Progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(stop_));
+  EndOnStop(c, stop_);
   const CURLcode code = curl_easy_perform(c);
   long reply = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);

@@ -33,6 +33,7 @@ class SmtpSender final : public MailSender {
   // `stop` (may be null) ends a transfer under way when it turns true (shutdown).
   SmtpSender(EmailConfig config, const std::atomic<bool>* stop = nullptr);
   MailAnswer Send(absl::string_view from, absl::string_view to, absl::string_view message) override;
+  const EmailConfig& config() const { return config_; }
 
  private:
   EmailConfig config_;

@@ -40,7 +40,6 @@ Dispatcher::Dispatcher(WebhookStore* store, FanOut* fan_out, WebhookConfig confi
       rules_{config.allow_http, config.allow_private_targets},
       metrics_(metrics),
       poster_(poster ? std::move(poster) : std::make_unique<CurlPoster>(&stop_)),
-      email_(email),
       mailer_(std::move(email), &stop_),
       consumer_(ConsumerName()) {
   limits_.retry_for_ms = int64_t{config.retry_for_s} * 1000;
@@ -298,12 +297,13 @@ Attempt Dispatcher::Post(const QueuedJob& job, const TakenJob& taken) {
 
 Attempt Dispatcher::Mail(const TakenJob& taken) {
   Attempt attempt;
-  if (email_.relay_url.empty()) {
+  const EmailConfig& email = mailer_.config();
+  if (email.relay_url.empty()) {
     // Queued while a relay was configured; kept (retried) until one is again.
     attempt.error = "no SMTP relay is configured (email.relay_url)";
     return attempt;
   }
-  const mail::MailAnswer answer = mailer_.Send(email_.from_address, taken.mail_to, taken.body);
+  const mail::MailAnswer answer = mailer_.Send(email.from_address, taken.mail_to, taken.body);
   attempt.ok = answer.ok;
   attempt.status_code = answer.code;
   attempt.error = answer.error;

@@ -64,7 +64,6 @@ class Dispatcher {
   Metrics* metrics_;
   std::atomic<bool> stop_{false};
   std::unique_ptr<HttpPoster> poster_;
-  EmailConfig email_;
   mail::SmtpSender mailer_;
   std::string consumer_;
 

@@ -1,13 +1,12 @@
 #include "services/webhook/http_post.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 
 #include <memory>
-#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/curl_transfer.h"
 
 namespace infrashare::webhook {
 namespace {
@@ -22,26 +21,13 @@ bool IsNumericHost(const std::string& host) {
          inet_pton(AF_INET6, host.c_str(), bytes) == 1;
 }
 
-int Progress(void* stop, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* flag = static_cast<const std::atomic<bool>*>(stop);
-  return flag != nullptr && flag->load() ? 1 : 0;  // non-zero aborts the transfer
-}
-
 std::string ErrorOf(CURLcode code) {
+  if (const char* common = CommonCurlError(code)) return common;
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return "timeout";
-    case CURLE_COULDNT_CONNECT:
-      return "connection refused";
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-      return "TLS handshake failed";
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
       return "connection closed";
-    case CURLE_ABORTED_BY_CALLBACK:
-      return "server shutting down";
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL:
       return "not an HTTP answer";
@@ -54,10 +40,7 @@ std::string ErrorOf(CURLcode code) {
 
 }  // namespace
 
-CurlPoster::CurlPoster(const std::atomic<bool>* stop) : stop_(stop) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+CurlPoster::CurlPoster(const std::atomic<bool>* stop) : stop_(stop) { InitCurlOnce(); }
 
 HttpAnswer CurlPoster::Post(const HttpPost& post) {
   HttpAnswer answer;
@@ -96,9 +79,7 @@ HttpAnswer CurlPoster::Post(const HttpPost& post) {
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(c, CURLOPT_USERAGENT, "infrashare-webhooks/1");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Discard);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &Progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(stop_));
+  EndOnStop(c, stop_);
   const CURLcode code = curl_easy_perform(c);
   if (code != CURLE_OK) {
     answer.error = ErrorOf(code);
