@@ -330,14 +330,13 @@ local function sch_book(keys, args)
       if u[1] < be and u[2] > bs then used[#used + 1] = u end
     end
     if peak_usage(used, bs, be) + q > capacity then
-      local version = redis.call('HGET', k.meta, 'seq') or '0'
       local hint = ' (a hold lapses unless its booker confirms it in time); the waiting list ' ..
                    '(JoinWaitlist; infrashare booking wait) offers it to you when it frees'
       if capacity == 1 then
-        results[i] = {err = 'SLOT_TAKEN', ver = version,
+        results[i] = {err = 'SLOT_TAKEN',
                       msg = 'the slot is taken by a booking or a hold' .. hint}
       else
-        results[i] = {err = 'CAPACITY_EXCEEDED', ver = version,
+        results[i] = {err = 'CAPACITY_EXCEEDED',
                       msg = 'fewer than ' .. q .. ' seats or units are free throughout the slot' ..
                             hint}
       end

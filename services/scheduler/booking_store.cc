@@ -79,12 +79,7 @@ absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> BookResults(
     if (result.contains("b")) {
       out.push_back(ParseStoredBooking(result["b"].dump()));
     } else {
-      // With the resource version it was refused at: a client (and the concurrency test's model)
-      // can tell which state of the resource said no.
-      out.push_back(result.contains("ver")
-                        ? PreconditionError(Text(result, "err"), Text(result, "msg"),
-                                            {{"resource_version", Text(result, "ver")}})
-                        : PreconditionError(Text(result, "err"), Text(result, "msg")));
+      out.push_back(PreconditionError(Text(result, "err"), Text(result, "msg")));
     }
   }
   return out;

@@ -125,7 +125,15 @@ def test_a_partner_registers_publishes_searches_books_and_cancels(server):
             )
         assert taken.value.code == grpc.StatusCode.FAILED_PRECONDITION
         assert taken.value.reason == "SLOT_TAKEN"
-        assert taken.value.metadata["resource_version"].isdigit(), taken.value.metadata
+        assert "JoinWaitlist" in taken.value.message, taken.value.message
+        assert "resource_version" not in taken.value.metadata, taken.value.metadata
+        with pytest.raises(InfrashareError) as missing:
+            admin.call(admin.scheduler.GetBooking, scheduler_pb2.GetBookingRequest(id="py-nope"))
+        assert missing.value.code == grpc.StatusCode.NOT_FOUND
+        assert missing.value.metadata == {
+            "kind": "booking",
+            "id": "py-nope",
+        }, missing.value.metadata
 
         cancelled = admin.call(
             admin.scheduler.CancelBooking,

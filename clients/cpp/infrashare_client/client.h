@@ -116,7 +116,7 @@ std::string ErrorField(const grpc::Status& status);
 // The machine-readable reason of the error's google.rpc.ErrorInfo (e.g. "SLOT_TAKEN"), "" when
 // none.
 std::string ErrorReason(const grpc::Status& status);
-// A value of the error's google.rpc.ErrorInfo metadata (e.g. "resource_version"), "" when none.
+// A value of the error's google.rpc.ErrorInfo metadata (e.g. "field"), "" when none.
 std::string ErrorMetadata(const grpc::Status& status, const std::string& key);
 // What a failed CommitRotationPlan could not undo, when the error carries that; nullopt otherwise.
 std::optional<scheduler::v1::RotationCommitUndoReport> UndoReport(const grpc::Status& status);

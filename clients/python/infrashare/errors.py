@@ -8,7 +8,7 @@ class InfrashareError(Exception):
     """A failed call: the gRPC code, the message, and the bad field and reason when the server named them.
 
     ``metadata`` is the ``google.rpc.ErrorInfo`` metadata (e.g. ``{"kind": "resource", "id": ...}``
-    of a NOT_FOUND, ``resource_version`` of a SLOT_TAKEN), empty when there is none.
+    of a NOT_FOUND, ``{"field": ...}`` of a refused precondition), empty when there is none.
     ``undo_report`` is a ``scheduler_pb2.RotationCommitUndoReport`` when a failed rotation plan
     commit could not undo what it had booked (the bookings an operator must clean up), else None.
     """
