@@ -125,7 +125,7 @@ absl::StatusOr<v1::ImpactReport> ImpactReporter::Build(const v1::ImpactReportReq
 absl::StatusOr<v1::ExportImpactReportResponse> ImpactReporter::Export(
     const Caller& caller, const v1::ExportImpactReportRequest& request) {
   if (!v1::ExportFormat_IsValid(request.format()))
-    return InvalidField("format", "unknown export format");
+    return InvalidField("format", absl::StrCat("unknown export format ", request.format()));
   auto report = Report(caller, request.report());
   if (!report.ok()) {
     const std::string field = ErrorField(report.status());

@@ -235,7 +235,7 @@ absl::StatusOr<v1::ListOrganizationsResponse> Registry::ListOrganizations(
   auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
   if (!size.ok()) return size.status();
   if (!v1::OrganizationKind_IsValid(request.kind()))
-    return InvalidField("kind", "unknown organisation kind");
+    return InvalidField("kind", absl::StrCat("unknown organisation kind ", request.kind()));
   if (!request.page_token().empty() && !IsValidId(request.page_token()))
     return InvalidField("page_token", "is not a token this server issued");
   v1::ListOrganizationsResponse response;
@@ -709,11 +709,12 @@ absl::StatusOr<v1::CoverageReportResponse> Registry::CoverageReport(
     const Caller&, const v1::CoverageReportRequest& request) {
   if (!model_->ready()) return StoreUnavailable("the search index is still loading");
   if (!v1::RegionLevel_IsValid(request.level()))
-    return InvalidField("level", "unknown region level");
+    return InvalidField("level", absl::StrCat("unknown region level ", request.level()));
   std::vector<int> themes(request.themes().begin(), request.themes().end());
   for (size_t i = 0; i < themes.size(); ++i)
     if (!v1::Theme_IsValid(themes[i]) || themes[i] == 0)
-      return InvalidField(absl::StrCat("themes[", i, "]"), "unknown theme");
+      return InvalidField(absl::StrCat("themes[", i, "]"),
+                          absl::StrCat("unknown theme ", themes[i]));
   if (themes.empty())
     for (int t = 1; t <= v1::Theme_MAX; ++t) themes.push_back(t);
   CoverageCounter counter(request.level() == v1::REGION_LEVEL_COROP, std::move(themes));

@@ -470,7 +470,8 @@ template <typename Values>
 void CheckEnums(const Values& values, bool (*valid)(int), absl::string_view field,
                 absl::string_view what, FieldErrors* errors) {
   for (int i = 0; i < values.size(); ++i)
-    if (!valid(values[i]) || values[i] == 0) errors->Add(Item("", field, i), std::string(what));
+    if (!valid(values[i]) || values[i] == 0)
+      errors->Add(Item("", field, i), absl::StrCat(what, " ", values[i]));
 }
 
 void ValidateSearchArea(const v1::SearchResourcesRequest& request, FieldErrors* errors) {
@@ -510,7 +511,8 @@ void ValidateSearch(const v1::SearchResourcesRequest& request, FieldErrors* erro
              "unknown lifecycle state", errors);
   ValidateSearchArea(request, errors);
   if (request.text_prefix().size() > 100) errors->Add("text_prefix", "at most 100 characters");
-  if (!v1::SearchOrder_IsValid(request.order_by())) errors->Add("order_by", "unknown order");
+  if (!v1::SearchOrder_IsValid(request.order_by()))
+    errors->Add("order_by", absl::StrCat("unknown order ", request.order_by()));
   if (request.order_by() == v1::SEARCH_ORDER_DISTANCE && !request.has_within())
     errors->Add("order_by", "ordering by distance needs a `within` circle");
 }

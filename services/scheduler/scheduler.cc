@@ -156,7 +156,7 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
   auto organization = BookerFor(*catalog_, caller, request.organization_id(), *bookable);
   if (!organization.ok()) return organization.status();
   if (!v1::RecurrenceMode_IsValid(request.mode()))
-    return InvalidField("mode", "unknown recurrence mode");
+    return InvalidField("mode", absl::StrCat("unknown recurrence mode ", request.mode()));
   v1::CreateBookingRequest single;
   single.set_resource_id(request.resource_id());
   *single.mutable_start_time() = request.start_time();
@@ -276,7 +276,7 @@ absl::StatusOr<v1::ListBookingsResponse> Scheduler::ListBookings(
                                          : std::min(request.page_size(), config_.max_page_size);
   for (int state : request.states()) {
     if (!v1::BookingState_IsValid(state) || state == v1::BOOKING_STATE_UNSPECIFIED)
-      return InvalidField("states", "unknown booking state");
+      return InvalidField("states", absl::StrCat("unknown booking state ", state));
     query.states.push_back(static_cast<v1::BookingState>(state));
   }
   absl::StatusOr<BookingPage> page;

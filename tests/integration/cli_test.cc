@@ -266,7 +266,23 @@ TEST_F(CliTest, TakesShortEnumNamesAndSuggestsTheNearestForATypo) {
 
   auto command = Cli("bookng list");
   EXPECT_EQ(command.exit_code, 2) << command.output;
-  EXPECT_NE(command.output.find("did you mean 'booking'?"), std::string::npos) << command.output;
+  EXPECT_NE(command.output.find("unknown command 'bookng'; did you mean 'booking'?"),
+            std::string::npos)
+      << command.output;
+  EXPECT_EQ(command.output.find("A subcommand is required"), std::string::npos) << command.output;
+  // A word of a longer value name offers the names it is part of.
+  auto role = Cli("token create --org fablab --role admin");
+  EXPECT_EQ(role.exit_code, 2) << role.output;
+  EXPECT_NE(role.output.find("did you mean 'platform-admin' or 'organization-admin'?"),
+            std::string::npos)
+      << role.output;
+  // A TZ that is no zone is said, not silently replaced.
+  auto bad_tz = Cli("org list", kAdminToken, "TZ=Mars/Olympus ");
+  EXPECT_EQ(bad_tz.exit_code, 0) << bad_tz.output;
+  EXPECT_NE(bad_tz.output.find("env TZ 'Mars/Olympus' is no IANA time zone; using "
+                               "Europe/Amsterdam"),
+            std::string::npos)
+      << bad_tz.output;
   auto subcommand = Cli("booking lst --resource zorglab");
   EXPECT_EQ(subcommand.exit_code, 2) << subcommand.output;
   EXPECT_NE(subcommand.output.find("did you mean 'list'?"), std::string::npos) << subcommand.output;

@@ -316,6 +316,14 @@ TEST(SearchIndex, RefusesBadQueriesNamingTheField) {
   v1::SearchResourcesRequest radius;
   radius.mutable_within()->set_radius_km(-1);
   EXPECT_EQ(ErrorField(index.Search(radius, {}).status()), "within.radius_km");
+  // An enum value it does not know is named with its number.
+  v1::SearchResourcesRequest kind;
+  kind.add_kinds(v1::RESOURCE_KIND_LAB);
+  kind.add_kinds(static_cast<v1::ResourceKind>(77));
+  const auto unknown_kind = index.Search(kind, {}).status();
+  EXPECT_EQ(ErrorField(unknown_kind), "kinds[1]");
+  EXPECT_NE(unknown_kind.message().find("unknown resource kind 77"), std::string::npos)
+      << unknown_kind.message();
   v1::SearchResourcesRequest region;
   region.add_region_codes("NL01");
   EXPECT_EQ(ErrorField(index.Search(region, {}).status()), "region_codes[0]");

@@ -1,5 +1,8 @@
 #include "cli/enum_names.h"
 
+#include <absl/algorithm/container.h>
+#include <absl/strings/str_split.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -99,10 +102,19 @@ std::string Closest(const std::string& text, const std::vector<std::string>& nam
 std::string UnknownValue(const google::protobuf::EnumDescriptor* values, const std::string& text) {
   const std::vector<std::string> names = ShortNames(values);
   std::string message = "'" + text + "' is no " + Described(values);
-  if (const std::string closest = Closest(text, names); !closest.empty())
-    message += "; did you mean '" + closest + "'?";
-  else
-    message += ".";
+  std::vector<std::string> near;
+  if (std::string closest = Closest(text, names); !closest.empty()) {
+    near.push_back(std::move(closest));
+  } else {
+    // A word of a longer name ("admin" for organization-admin and platform-admin).
+    const std::string typed = Lower(text);
+    for (const auto& name : names)
+      if (absl::c_linear_search(absl::StrSplit(Lower(name), '-'), typed)) near.push_back(name);
+    if (near.size() > 3) near.clear();
+  }
+  for (size_t i = 0; i < near.size(); ++i)
+    message += (i == 0 ? "; did you mean '" : "' or '") + near[i];
+  message += near.empty() ? "." : "'?";
   message += " One of: ";
   for (size_t i = 0; i < names.size(); ++i) message += (i > 0 ? ", " : "") + names[i];
   return message;

@@ -2,6 +2,7 @@
 // command has its own --help.
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,10 +11,14 @@
 
 namespace {
 
-// After a command-line error: when a word stands where a command was expected, the command of
-// that name nearest to it; for an unknown --flag, the nearest flag of the command (or of the
-// commands it is under).
-void SuggestCommand(const CLI::App& cli) {
+// After a command-line error, the first word out of place: a word where a command was expected
+// ("command") or an unknown --flag ("flag"), with the nearest command of that name or flag of the
+// command (or of the commands it is under); nullopt when no word is out of place or none is near.
+struct Misplaced {
+  std::string word, closest;
+  bool flag;
+};
+std::optional<Misplaced> FindMisplaced(const CLI::App& cli) {
   std::vector<const CLI::App*> path = {&cli};
   while (!path.back()->get_subcommands().empty())
     path.push_back(path.back()->get_subcommands().front());
@@ -27,11 +32,12 @@ void SuggestCommand(const CLI::App& cli) {
     const bool flag = word.rfind("--", 0) == 0;
     // A value of an unknown flag, or a word after a command that takes no more commands.
     if (word.empty() || (word[0] == '-' && !flag) || (!flag && names.empty())) continue;
-    const std::string closest = infrashare::cli::Closest(
-        flag ? word.substr(0, word.find('=')) : word, flag ? flags : names);
-    if (!closest.empty()) std::cerr << "infrashare: did you mean '" << closest << "'?\n";
-    return;  // the first word out of place
+    const std::string typed = flag ? word.substr(0, word.find('=')) : word;
+    const std::string closest = infrashare::cli::Closest(typed, flag ? flags : names);
+    if (closest.empty()) return std::nullopt;
+    return Misplaced{typed, closest, flag};
   }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -80,8 +86,7 @@ int main(int argc, char** argv) {
                      "a resource's own zone for its times, else env TZ, else Europe/Amsterdam)")
           ->check([](const std::string& name) {
             return infrashare::cli::FindZone(name) ? "" : infrashare::cli::UnknownZone(name);
-          })
-          ->capture_default_str();
+          });
   int deadline_s = 30;
   cli.add_option("--deadline", deadline_s, "seconds per call")->capture_default_str();
   cli.parse_complete_callback([&] {
@@ -117,8 +122,15 @@ int main(int argc, char** argv) {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     // CLI11 prints the help or the error; a wrong command line is exit code 2, whichever it was.
+    const auto misplaced = error.get_exit_code() == 0 ? std::nullopt : FindMisplaced(cli);
+    if (misplaced && !misplaced->flag) {
+      // A mistyped command: said instead of CLI11's "A subcommand is required".
+      std::cerr << "infrashare: unknown command '" << misplaced->word << "'; did you mean '"
+                << misplaced->closest << "'?\nRun with --help for more information.\n";
+      return infrashare::cli::kExitUsage;
+    }
     if (cli.exit(error) == 0) return 0;
-    SuggestCommand(cli);
+    if (misplaced) std::cerr << "infrashare: did you mean '" << misplaced->closest << "'?\n";
     return infrashare::cli::kExitUsage;
   }
   return app.exit_code;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <sstream>
 #include <vector>
 
@@ -49,7 +50,10 @@ std::string DefaultZoneName() {
   const char* tz = std::getenv("TZ");
   if (tz == nullptr) return kDefaultZone;
   std::string name = tz[0] == ':' ? tz + 1 : tz;  // POSIX allows ":Europe/Amsterdam"
-  return FindZone(name) != nullptr ? name : kDefaultZone;
+  if (name.empty() || FindZone(name) != nullptr) return name.empty() ? kDefaultZone : name;
+  std::cerr << "infrashare: env TZ '" << name << "' is no IANA time zone; using " << kDefaultZone
+            << "\n";
+  return kDefaultZone;
 }
 
 const date::time_zone* FindZone(const std::string& name) {
