@@ -106,6 +106,15 @@ std::vector<std::string> ChangedFields(const Message& request) {
   return fields;
 }
 
+std::string AuditedObject(absl::string_view method, const Message& request,
+                          const Message* response) {
+  const absl::string_view name = MethodName(method);
+  if (response != nullptr && (absl::StartsWith(name, "Create") || name == "JoinWaitlist"))
+    if (std::string created = ObjectOf(*response); !created.empty()) return created;
+  if (std::string named = ObjectOf(request); !named.empty()) return named;
+  return response != nullptr ? ObjectOf(*response) : "";
+}
+
 AuditLog::AuditLog(RedisPool* redis, AuditConfig config) : redis_(redis), config_(config) {}
 
 std::string AuditLog::Key(absl::string_view organization_id) const {
@@ -121,8 +130,7 @@ void AuditLog::Record(const Caller& caller, absl::string_view method, const Mess
   event.set_organization_id(caller.organization_id);
   for (Role role : caller.roles) event.add_roles(role);
   event.set_method(std::string(method));
-  event.set_object_id(ObjectOf(request));
-  if (event.object_id().empty() && response != nullptr) event.set_object_id(ObjectOf(*response));
+  event.set_object_id(AuditedObject(method, request, response));
   event.set_peer(std::string(peer));
   event.set_status(std::string(status));
   for (auto& f : ChangedFields(request)) event.add_changed_fields(std::move(f));

@@ -25,6 +25,10 @@ bool Audited(absl::string_view method);
 // What a request acts on: the id of the object it carries, its `id`, or the first other id it
 // names.
 std::string ObjectOf(const google::protobuf::Message& request);
+// What a call acted on: what it created, named by its answer (CreateBooking: the booking, not the
+// resource the request names); else what the request names (it existed before the call).
+std::string AuditedObject(absl::string_view method, const google::protobuf::Message& request,
+                          const google::protobuf::Message* response);
 // The fields a request changes: its update mask, else the fields its object sets (id and etag
 // aside).
 std::vector<std::string> ChangedFields(const google::protobuf::Message& request);

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -370,6 +372,33 @@ RequestLimits RequestLimitsFor(const Config& config) {
   return limits;
 }
 
+const std::map<std::string, std::pair<double, double>>& ServiceBounds() {
+  // Numbers the services bound more tightly, stated here so that docs/limits.md and the first
+  // refusal tell the same range as the service's own validation (which stays, for callers
+  // inside the process).
+  static const auto* bounds = new std::map<std::string, std::pair<double, double>>{
+      {"infrashare.registry.v1.BookingRules.min_duration_minutes", {0, 525600}},
+      {"infrashare.registry.v1.BookingRules.max_duration_minutes", {0, 525600}},
+      {"infrashare.registry.v1.BookingRules.lead_time_minutes", {0, 525600}},
+      {"infrashare.registry.v1.BookingRules.max_advance_days", {0, 3660}},
+      {"infrashare.registry.v1.BookingRules.buffer_before_minutes", {0, 1440}},
+      {"infrashare.registry.v1.BookingRules.buffer_after_minutes", {0, 1440}},
+      {"infrashare.registry.v1.BookingRules.quota_hours", {0, 8784}},
+      {"infrashare.registry.v1.BookingRules.sme_share_percent", {0, 100}},
+      {"infrashare.registry.v1.BookingRules.sme_release_days", {0, 3660}},
+      {"infrashare.registry.v1.AvailabilityRule.duration_minutes", {1, 10080}},
+      {"infrashare.scheduler.v1.FindSlotsRequest.duration_minutes", {1, 10080}},
+      {"infrashare.scheduler.v1.FindSlotsRequest.max_results", {0, 100}},
+      {"infrashare.scheduler.v1.RotationPolicy.setup_minutes", {0, 1440}},
+      {"infrashare.scheduler.v1.RotationPolicy.teardown_minutes", {0, 1440}},
+      {"infrashare.scheduler.v1.RotationPolicy.maintenance_after_days", {0, 366}},
+      {"infrashare.scheduler.v1.RotationPolicy.maintenance_days", {0, 90}},
+      {"infrashare.scheduler.v1.RotationPolicy.handover_confirm_hours", {0, 720}},
+      {"infrashare.scheduler.v1.RotationRequest.duration_days", {1, 366}},
+  };
+  return *bounds;
+}
+
 FieldBound BoundOf(const FieldDescriptor& field, const RequestLimits& limits) {
   FieldBound b;
   switch (field.cpp_type()) {
@@ -389,6 +418,8 @@ FieldBound BoundOf(const FieldDescriptor& field, const RequestLimits& limits) {
     default:
       break;
   }
+  if (auto it = ServiceBounds().find(std::string(field.full_name())); it != ServiceBounds().end())
+    std::tie(b.min, b.max) = it->second;
   // A map's keys and values are strings of the default kind.
   if (field.containing_type() != nullptr && field.containing_type()->options().map_entry() &&
       field.cpp_type() == FieldDescriptor::CPPTYPE_STRING)

@@ -9,6 +9,7 @@
 #include <google/protobuf/message.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ struct FieldBound {
 };
 
 FieldBound BoundOf(const google::protobuf::FieldDescriptor& field, const RequestLimits& limits);
+
+// Numeric fields (by full name) whose service bounds them more tightly than the default: their
+// [min, max], which BoundOf gives them.
+const std::map<std::string, std::pair<double, double>>& ServiceBounds();
 
 // INVALID_ARGUMENT naming every field (as a path, e.g. "resource.tags[3]") that breaks its bound;
 // the message never repeats the offending value.

@@ -557,6 +557,15 @@ TEST(AuditFields, ObjectAndChangedFieldsComeFromTheRequest) {
   book.set_resource_id("res_2");
   book.set_request_id("r-1");
   EXPECT_EQ(ObjectOf(book), "res_2");
+  // A call that creates is about what it created: the booking, not the resource.
+  scheduler::v1::Booking booked;
+  booked.set_id("bk_9");
+  booked.set_resource_id("res_2");
+  EXPECT_EQ(AuditedObject("scheduler.CreateBooking", book, &booked), "bk_9");
+  EXPECT_EQ(AuditedObject("scheduler.CreateBooking", book, nullptr), "res_2");  // refused
+  scheduler::v1::CancelBookingRequest cancel;
+  cancel.set_id("bk_9");
+  EXPECT_EQ(AuditedObject("scheduler.CancelBooking", cancel, &booked), "bk_9");
   reg::CreateOrganizationRequest org;
   org.set_organization_id("roc-twente");
   EXPECT_EQ(ObjectOf(org), "roc-twente");

@@ -81,6 +81,29 @@ TEST(RequestLimits, NumbersMustBeFiniteAndInRange) {
   EXPECT_EQ(FieldOf(search), "within.center.latitude");
 }
 
+// A bound a service keeps tighter is the one the table states and the first refusal names.
+TEST(RequestLimits, ServiceBoundsNameRealFieldsAndAreTheOnesChecked) {
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const auto& [name, range] : ServiceBounds()) {
+    const auto* field = pool->FindFieldByName(name);
+    ASSERT_NE(field, nullptr) << name;
+    EXPECT_EQ(BoundOf(*field, kLimits).max, range.second) << name;
+  }
+  registry::v1::CreateResourceRequest resource = Resource();
+  resource.mutable_resource()->mutable_booking_rules()->set_buffer_after_minutes(1441);
+  const std::string said(CheckRequest(resource, kLimits).message());
+  EXPECT_NE(said.find("resource.booking_rules.buffer_after_minutes: must be between 0 and 1440"),
+            std::string::npos)
+      << said;
+  scheduler::v1::FindSlotsRequest slots;
+  slots.set_duration_minutes(10081);
+  EXPECT_EQ(FieldOf(slots), "duration_minutes");
+  EXPECT_NE(std::string(CheckRequest(slots, kLimits).message()).find("between 1 and 10080"),
+            std::string::npos);
+  slots.set_duration_minutes(60);
+  EXPECT_TRUE(CheckRequest(slots, kLimits).ok());
+}
+
 TEST(RequestLimits, TimesOutsideTheConfiguredYearsAreRefused) {
   scheduler::v1::PlanRotationRequest plan;
   plan.mutable_horizon_start_time()->set_seconds(-62135596800);  // year 1

@@ -7,14 +7,14 @@ import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 
 import { toError } from "./errors";
-import { TokenServiceClient } from "./gen/infrashare/auth/v1/auth";
-import { DeskServiceClient } from "./gen/infrashare/desk/v1/desk";
-import { ImpactServiceClient } from "./gen/infrashare/impact/v1/impact";
-import { PrivacyServiceClient } from "./gen/infrashare/privacy/v1/privacy";
-import { ProgrammeServiceClient } from "./gen/infrashare/programme/v1/programme";
-import { RegistryServiceClient } from "./gen/infrashare/registry/v1/registry";
-import { SchedulerServiceClient } from "./gen/infrashare/scheduler/v1/scheduler";
-import { WebhookServiceClient } from "./gen/infrashare/webhook/v1/webhook";
+import { TokenServiceClient, TokenServiceDefinition } from "./gen/infrashare/auth/v1/auth";
+import { DeskServiceClient, DeskServiceDefinition } from "./gen/infrashare/desk/v1/desk";
+import { ImpactServiceClient, ImpactServiceDefinition } from "./gen/infrashare/impact/v1/impact";
+import { PrivacyServiceClient, PrivacyServiceDefinition } from "./gen/infrashare/privacy/v1/privacy";
+import { ProgrammeServiceClient, ProgrammeServiceDefinition } from "./gen/infrashare/programme/v1/programme";
+import { RegistryServiceClient, RegistryServiceDefinition } from "./gen/infrashare/registry/v1/registry";
+import { SchedulerServiceClient, SchedulerServiceDefinition } from "./gen/infrashare/scheduler/v1/scheduler";
+import { WebhookServiceClient, WebhookServiceDefinition } from "./gen/infrashare/webhook/v1/webhook";
 import { Watch, WatchOptions } from "./watch";
 
 export * as auth from "./gen/infrashare/auth/v1/auth";
@@ -71,13 +71,31 @@ type StreamMethod<Req, Event> = (
 // calls) is not retried: sent twice it could act twice.
 const READ_ONLY = /^whoAmI$|^(get|list|search|find|check|export|preview)[A-Z]|Report$/;
 
-// Whether the request type of `name` has a request_id, from the generated service definition:
-// a request decoded from no bytes has every field at its default.
-function takesRequestId(stub: object, name: string): boolean {
-  const definition = (stub.constructor as { service?: Record<string, grpc.MethodDefinition<unknown, unknown>> })
-    .service?.[name];
-  const empty = definition?.requestDeserialize(Buffer.alloc(0));
-  return typeof empty === "object" && empty !== null && "requestId" in empty;
+// The request message of every method by its path ("/infrashare.registry.v1.RegistryService/
+// GetResource"), from the generated generic service definitions.
+type RequestType = { fromPartial(object: object): object };
+const REQUEST_TYPES = new Map<string, RequestType>();
+for (const service of [
+  TokenServiceDefinition,
+  DeskServiceDefinition,
+  ImpactServiceDefinition,
+  PrivacyServiceDefinition,
+  ProgrammeServiceDefinition,
+  RegistryServiceDefinition,
+  SchedulerServiceDefinition,
+  WebhookServiceDefinition,
+])
+  for (const method of Object.values(service.methods) as { name: string; requestType: RequestType }[])
+    REQUEST_TYPES.set(`/${service.fullName}/${method.name}`, method.requestType);
+
+// `request` with every field it leaves out at its default, nested messages too (fromPartial):
+// a plain JavaScript object that names only some fields is sent as the caller meant, never as
+// "undefined" or a TypeError in the encoder. A new object; the caller's stays as it is.
+function complete<Req>(stub: object, name: string, request: Req): Req {
+  const path = (stub.constructor as { service?: Record<string, grpc.MethodDefinition<unknown, unknown>> })
+    .service?.[name]?.path;
+  const type = path === undefined ? undefined : REQUEST_TYPES.get(path);
+  return (type ? type.fromPartial((request ?? {}) as object) : { ...request }) as Req;
 }
 
 export class Client {
@@ -124,11 +142,10 @@ export class Client {
     type Req = UnaryParts<S[K]>["request"];
     type Res = UnaryParts<S[K]>["response"];
     const method = stub[name] as unknown as UnaryMethod<Req, Res>;
-    const hasRequestId = takesRequestId(stub, String(name));
-    const sent: Req =
-      hasRequestId && !(request as { requestId?: string }).requestId
-        ? (Object.assign({}, request, { requestId: randomUUID().replace(/-/g, "") }) as Req)
-        : request;
+    const sent = complete(stub, String(name), request);
+    const withId = sent as { requestId?: string };
+    const hasRequestId = typeof sent === "object" && sent !== null && "requestId" in sent;
+    if (hasRequestId && !withId.requestId) withId.requestId = randomUUID().replace(/-/g, "");
     const retryable = hasRequestId || READ_ONLY.test(String(name));
     let backoffMs = 100;
     for (let attempt = 1; ; attempt++) {
@@ -158,7 +175,7 @@ export class Client {
   ): Watch<StreamParts<S[K]>["event"] & { cursor: string }> {
     type Event = StreamParts<S[K]>["event"] & { cursor: string };
     const method = stub[name] as unknown as StreamMethod<{ cursor: string }, Event>;
-    const first = request as { cursor: string };
+    const first = complete(stub, String(name), request) as { cursor: string };
     const open = (cursor: string) => method.call(stub, { ...first, cursor }, this.metadata(), {});
     return new Watch<Event>(open, first.cursor, options);
   }

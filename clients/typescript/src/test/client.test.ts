@@ -121,6 +121,23 @@ test("a partner's question is routed, accepted and answered through the desk", a
   c.close();
 });
 
+test("plain JavaScript objects with only some fields are sent as meant", async () => {
+  const c = new Client(address, ADMIN);
+  // What a JavaScript caller writes: no fromPartial, most fields left out, nested ones too.
+  const plain = (request: object) => request as never;
+  await c.call(c.registry, "createOrganization", plain({ organizationId: "ts-plain", organization: { displayName: "Plain", kind: registry.OrganizationKind.ORGANIZATION_KIND_COMPANY } }));
+  const created = await c.call(c.registry, "createResource", plain({
+    resource: { displayName: "Zaag één", kind: registry.ResourceKind.RESOURCE_KIND_EQUIPMENT, ownerOrganizationId: "ts-plain",
+      location: { point: { latitude: 52.5, longitude: 6.1 } } },
+  }));
+  assert.equal(created.displayName, "Zaag één");
+  assert.equal(created.description, "");  // not "undefined"
+  assert.equal(created.location?.address?.city ?? "", "");
+  const found = await c.call(c.registry, "searchResources", plain({ textPrefix: "zaag" }));
+  assert.deepEqual(found.hits.map((h) => h.resource?.id), [created.id]);
+  c.close();
+});
+
 test("bad input is a typed error naming the field", async () => {
   const c = new Client(address, ADMIN);
   const start = new Date(Date.now() + 5 * 24 * 3600 * 1000);

@@ -1775,6 +1775,63 @@ export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
   },
 };
 
+export type TokenServiceDefinition = typeof TokenServiceDefinition;
+export const TokenServiceDefinition = {
+  name: "TokenService",
+  fullName: "infrashare.auth.v1.TokenService",
+  methods: {
+    createToken: {
+      name: "CreateToken",
+      requestType: CreateTokenRequest as typeof CreateTokenRequest,
+      requestStream: false,
+      responseType: CreateTokenResponse as typeof CreateTokenResponse,
+      responseStream: false,
+      options: {},
+    },
+    listTokens: {
+      name: "ListTokens",
+      requestType: ListTokensRequest as typeof ListTokensRequest,
+      requestStream: false,
+      responseType: ListTokensResponse as typeof ListTokensResponse,
+      responseStream: false,
+      options: {},
+    },
+    revokeToken: {
+      name: "RevokeToken",
+      requestType: RevokeTokenRequest as typeof RevokeTokenRequest,
+      requestStream: false,
+      responseType: RevokeTokenResponse as typeof RevokeTokenResponse,
+      responseStream: false,
+      options: {},
+    },
+    rotateToken: {
+      name: "RotateToken",
+      requestType: RotateTokenRequest as typeof RotateTokenRequest,
+      requestStream: false,
+      responseType: CreateTokenResponse as typeof CreateTokenResponse,
+      responseStream: false,
+      options: {},
+    },
+    whoAmI: {
+      name: "WhoAmI",
+      requestType: WhoAmIRequest as typeof WhoAmIRequest,
+      requestStream: false,
+      responseType: TokenInfo as typeof TokenInfo,
+      responseStream: false,
+      options: {},
+    },
+    /** The audit trail (platform admins; organisation admins for their own organisation). */
+    listAuditEvents: {
+      name: "ListAuditEvents",
+      requestType: ListAuditEventsRequest as typeof ListAuditEventsRequest,
+      requestStream: false,
+      responseType: ListAuditEventsResponse as typeof ListAuditEventsResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
 export type TokenServiceService = typeof TokenServiceService;
 export const TokenServiceService = {
   createToken: {

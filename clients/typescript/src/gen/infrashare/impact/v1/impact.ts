@@ -1466,6 +1466,30 @@ export const ExportImpactReportResponse: MessageFns<ExportImpactReportResponse> 
   },
 };
 
+export type ImpactServiceDefinition = typeof ImpactServiceDefinition;
+export const ImpactServiceDefinition = {
+  name: "ImpactService",
+  fullName: "infrashare.impact.v1.ImpactService",
+  methods: {
+    getImpactReport: {
+      name: "GetImpactReport",
+      requestType: ImpactReportRequest as typeof ImpactReportRequest,
+      requestStream: false,
+      responseType: ImpactReport as typeof ImpactReport,
+      responseStream: false,
+      options: {},
+    },
+    exportImpactReport: {
+      name: "ExportImpactReport",
+      requestType: ExportImpactReportRequest as typeof ExportImpactReportRequest,
+      requestStream: false,
+      responseType: ExportImpactReportResponse as typeof ExportImpactReportResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
 export type ImpactServiceService = typeof ImpactServiceService;
 export const ImpactServiceService = {
   getImpactReport: {

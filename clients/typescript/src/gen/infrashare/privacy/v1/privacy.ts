@@ -1222,6 +1222,37 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
   },
 };
 
+export type PrivacyServiceDefinition = typeof PrivacyServiceDefinition;
+export const PrivacyServiceDefinition = {
+  name: "PrivacyService",
+  fullName: "infrashare.privacy.v1.PrivacyService",
+  methods: {
+    /** Everything held about one person (AVG art. 15 and 20). */
+    exportPersonalData: {
+      name: "ExportPersonalData",
+      requestType: ExportPersonalDataRequest as typeof ExportPersonalDataRequest,
+      requestStream: false,
+      responseType: PersonalData as typeof PersonalData,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Removes the person from every place the export lists (AVG art. 17). Resources, organisations
+     * and networks stay; only the entries naming the person go, each a normal update (new etag, a
+     * change event), and the change log keeps no older version of them. One audit event, whose
+     * object is "email-sha256:" and the SHA-256 of the folded address.
+     */
+    erasePersonalData: {
+      name: "ErasePersonalData",
+      requestType: ErasePersonalDataRequest as typeof ErasePersonalDataRequest,
+      requestStream: false,
+      responseType: ErasePersonalDataResponse as typeof ErasePersonalDataResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
 export type PrivacyServiceService = typeof PrivacyServiceService;
 export const PrivacyServiceService = {
   /** Everything held about one person (AVG art. 15 and 20). */

@@ -2792,6 +2792,108 @@ export const ExportProgrammeCalendarResponse: MessageFns<ExportProgrammeCalendar
   },
 };
 
+export type ProgrammeServiceDefinition = typeof ProgrammeServiceDefinition;
+export const ProgrammeServiceDefinition = {
+  name: "ProgrammeService",
+  fullName: "infrashare.programme.v1.ProgrammeService",
+  methods: {
+    /**
+     * Books the event's resource (when it has one) in the same step: FAILED_PRECONDITION
+     * SLOT_TAKEN when a booking already holds the time.
+     */
+    createEvent: {
+      name: "CreateEvent",
+      requestType: CreateEventRequest as typeof CreateEventRequest,
+      requestStream: false,
+      responseType: Event as typeof Event,
+      responseStream: false,
+      options: {},
+    },
+    getEvent: {
+      name: "GetEvent",
+      requestType: GetEventRequest as typeof GetEventRequest,
+      requestStream: false,
+      responseType: Event as typeof Event,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Title, description, language, audiences, capacity, price, registration_open, visibility.
+     * The time and the resource stay: cancel and create again to move an event.
+     */
+    updateEvent: {
+      name: "UpdateEvent",
+      requestType: UpdateEventRequest as typeof UpdateEventRequest,
+      requestStream: false,
+      responseType: Event as typeof Event,
+      responseStream: false,
+      options: {},
+    },
+    /** Frees the resource's booking; registrations stay readable. */
+    cancelEvent: {
+      name: "CancelEvent",
+      requestType: CancelEventRequest as typeof CancelEventRequest,
+      requestStream: false,
+      responseType: Event as typeof Event,
+      responseStream: false,
+      options: {},
+    },
+    listEvents: {
+      name: "ListEvents",
+      requestType: ListEventsRequest as typeof ListEventsRequest,
+      requestStream: false,
+      responseType: ListEventsResponse as typeof ListEventsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Admitted while places are free, otherwise WAITLISTED in order of arrival. */
+    register: {
+      name: "Register",
+      requestType: RegisterRequest as typeof RegisterRequest,
+      requestStream: false,
+      responseType: Registration as typeof Registration,
+      responseStream: false,
+      options: {},
+    },
+    /** Frees the places; the first waiting registrations that fit are admitted. */
+    cancelRegistration: {
+      name: "CancelRegistration",
+      requestType: CancelRegistrationRequest as typeof CancelRegistrationRequest,
+      requestStream: false,
+      responseType: Registration as typeof Registration,
+      responseStream: false,
+      options: {},
+    },
+    /** The organiser's view, with the names and e-mail addresses of registered people. */
+    listRegistrations: {
+      name: "ListRegistrations",
+      requestType: ListRegistrationsRequest as typeof ListRegistrationsRequest,
+      requestStream: false,
+      responseType: ListRegistrationsResponse as typeof ListRegistrationsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** By the organiser, from the event's start. */
+    recordAttendance: {
+      name: "RecordAttendance",
+      requestType: RecordAttendanceRequest as typeof RecordAttendanceRequest,
+      requestStream: false,
+      responseType: Registration as typeof Registration,
+      responseStream: false,
+      options: {},
+    },
+    /** The events of a resource or a network as an RFC 5545 calendar (text/calendar). */
+    exportProgrammeCalendar: {
+      name: "ExportProgrammeCalendar",
+      requestType: ExportProgrammeCalendarRequest as typeof ExportProgrammeCalendarRequest,
+      requestStream: false,
+      responseType: ExportProgrammeCalendarResponse as typeof ExportProgrammeCalendarResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
 export type ProgrammeServiceService = typeof ProgrammeServiceService;
 export const ProgrammeServiceService = {
   /**

@@ -2794,6 +2794,106 @@ export const WebhookPayload: MessageFns<WebhookPayload> = {
   },
 };
 
+export type WebhookServiceDefinition = typeof WebhookServiceDefinition;
+export const WebhookServiceDefinition = {
+  name: "WebhookService",
+  fullName: "infrashare.webhook.v1.WebhookService",
+  methods: {
+    /**
+     * A new subscription, enabled, with its signing secret (shown in this answer only; a retry with
+     * the same request_id within auth.create_replay_ttl_s gets it again). The target must be https
+     * (http only where webhooks.allow_http says so) and must not resolve to a private, loopback or
+     * link-local address (unless webhooks.allow_private_targets): INVALID_ARGUMENT target_url.
+     * FAILED_PRECONDITION TOO_MANY_SUBSCRIPTIONS past 20 per organisation.
+     */
+    createWebhookSubscription: {
+      name: "CreateWebhookSubscription",
+      requestType: CreateWebhookSubscriptionRequest as typeof CreateWebhookSubscriptionRequest,
+      requestStream: false,
+      responseType: WebhookSubscription as typeof WebhookSubscription,
+      responseStream: false,
+      options: {},
+    },
+    getWebhookSubscription: {
+      name: "GetWebhookSubscription",
+      requestType: GetWebhookSubscriptionRequest as typeof GetWebhookSubscriptionRequest,
+      requestStream: false,
+      responseType: WebhookSubscription as typeof WebhookSubscription,
+      responseStream: false,
+      options: {},
+    },
+    listWebhookSubscriptions: {
+      name: "ListWebhookSubscriptions",
+      requestType: ListWebhookSubscriptionsRequest as typeof ListWebhookSubscriptionsRequest,
+      requestStream: false,
+      responseType: ListWebhookSubscriptionsResponse as typeof ListWebhookSubscriptionsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * target_url, event_types, enabled, description, reminder_lead_seconds (update_mask; empty =
+     * all five). Changing the lead applies to bookings changed after it. Enabling a
+     * subscription the server disabled clears `disabled`; its dead letters stay until redelivered.
+     */
+    updateWebhookSubscription: {
+      name: "UpdateWebhookSubscription",
+      requestType: UpdateWebhookSubscriptionRequest as typeof UpdateWebhookSubscriptionRequest,
+      requestStream: false,
+      responseType: WebhookSubscription as typeof WebhookSubscription,
+      responseStream: false,
+      options: {},
+    },
+    /** Deliveries not yet made are dropped, with the dead letters and the delivery log. */
+    deleteWebhookSubscription: {
+      name: "DeleteWebhookSubscription",
+      requestType: DeleteWebhookSubscriptionRequest as typeof DeleteWebhookSubscriptionRequest,
+      requestStream: false,
+      responseType: WebhookSubscription as typeof WebhookSubscription,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * A new secret (in this answer only); the previous one keeps signing too until
+     * previous_secret_expire_time, so the receiver can change over without a gap.
+     */
+    rotateWebhookSecret: {
+      name: "RotateWebhookSecret",
+      requestType: RotateWebhookSecretRequest as typeof RotateWebhookSecretRequest,
+      requestStream: false,
+      responseType: WebhookSubscription as typeof WebhookSubscription,
+      responseStream: false,
+      options: {},
+    },
+    /** The latest attempts, newest first (at most webhooks.delivery_log_length). */
+    listWebhookDeliveries: {
+      name: "ListWebhookDeliveries",
+      requestType: ListWebhookDeliveriesRequest as typeof ListWebhookDeliveriesRequest,
+      requestStream: false,
+      responseType: ListWebhookDeliveriesResponse as typeof ListWebhookDeliveriesResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Changes whose retries ran out (newest first, at most webhooks.dead_letter_max). */
+    listWebhookDeadLetters: {
+      name: "ListWebhookDeadLetters",
+      requestType: ListWebhookDeadLettersRequest as typeof ListWebhookDeadLettersRequest,
+      requestStream: false,
+      responseType: ListWebhookDeadLettersResponse as typeof ListWebhookDeadLettersResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Queues dead letters again, with the same webhook-id; the subscription must be enabled. */
+    redeliverWebhookDeadLetters: {
+      name: "RedeliverWebhookDeadLetters",
+      requestType: RedeliverWebhookDeadLettersRequest as typeof RedeliverWebhookDeadLettersRequest,
+      requestStream: false,
+      responseType: RedeliverWebhookDeadLettersResponse as typeof RedeliverWebhookDeadLettersResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
 export type WebhookServiceService = typeof WebhookServiceService;
 export const WebhookServiceService = {
   /**
