@@ -375,7 +375,8 @@ RequestLimits RequestLimitsFor(const Config& config) {
 const std::map<std::string, std::pair<double, double>>& ServiceBounds() {
   // Numbers the services bound more tightly, stated here so that docs/limits.md and the first
   // refusal tell the same range as the service's own validation (which stays, for callers
-  // inside the process).
+  // inside the process). Not coordinates: an import reports a bad point per row, and a refused
+  // whole request would hide which row.
   static const auto* bounds = new std::map<std::string, std::pair<double, double>>{
       {"infrashare.registry.v1.BookingRules.min_duration_minutes", {0, 525600}},
       {"infrashare.registry.v1.BookingRules.max_duration_minutes", {0, 525600}},
@@ -395,6 +396,12 @@ const std::map<std::string, std::pair<double, double>>& ServiceBounds() {
       {"infrashare.scheduler.v1.RotationPolicy.maintenance_days", {0, 90}},
       {"infrashare.scheduler.v1.RotationPolicy.handover_confirm_hours", {0, 720}},
       {"infrashare.scheduler.v1.RotationRequest.duration_days", {1, 366}},
+      {"infrashare.registry.v1.GeoCircle.radius_km", {0, 1000}},
+      {"infrashare.registry.v1.OverlapReportRequest.within_km", {0, 200}},
+      {"infrashare.desk.v1.Responder.radius_km", {0, 500}},
+      {"infrashare.scheduler.v1.RotationPolicy.speed_kmh", {5, 200}},
+      {"infrashare.scheduler.v1.RotationPolicy.road_factor", {1, 3}},
+      {"infrashare.scheduler.v1.PlanRotationRequest.sme_weight", {0, 10}},
   };
   return *bounds;
 }

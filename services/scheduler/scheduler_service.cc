@@ -118,14 +118,15 @@ INFRASHARE_HANDLER(ExportRotationPlan, ExportRotationPlanRequest, ExportRotation
 grpc::ServerUnaryReactor* SchedulerServiceImpl::CreateBooking(
     grpc::CallbackServerContext* context, const v1::CreateBookingRequest* request,
     v1::Booking* response) {
-  return gate_->UnaryAsync(context, "scheduler.CreateBooking", *request,
-                           [this, request, response](const Caller& caller, RpcGate::Done done) {
-                             scheduler_->CreateBookingAsync(
-                                 caller, *request,
-                                 [response, done = std::move(done)](auto booking) {
-                                   done(Respond(std::move(booking), response));
-                                 });
-                           });
+  return gate_->UnaryAsync(
+      context, "scheduler.CreateBooking", *request,
+      [this, request, response](const Caller& caller, RpcGate::Done done) {
+        scheduler_->CreateBookingAsync(caller, *request,
+                                       [response, done = std::move(done)](auto booking) {
+                                         done(Respond(std::move(booking), response));
+                                       });
+      },
+      response);  // the audit trail names the booking it created
 }
 
 grpc::ServerWriteReactor<v1::BookingEvent>* SchedulerServiceImpl::WatchBookings(
