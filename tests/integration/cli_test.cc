@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -605,6 +606,15 @@ TEST_F(CliTest, BooksCancelsAndListsASlot) {
   const size_t at = booked.output.find("fab-laser.");
   ASSERT_NE(at, std::string::npos);
   const std::string id = booked.output.substr(at, std::string("fab-laser.").size() + 12);
+  // The audit trail names the booking the call created, not the resource (written after the
+  // answer: looked for a bounded number of times).
+  bool audited = false;
+  for (int i = 0; i < 50 && !audited; ++i) {
+    const auto trail = Cli("audit export");
+    audited = trail.output.find("\"object_id\":\"" + id + "\"") != std::string::npos;
+    if (!audited) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(audited) << Cli("audit export").output;
 
   auto clash =
       Cli("booking create --resource fab-laser --start 2099-03-02T10:00:00+01:00 "
