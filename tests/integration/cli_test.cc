@@ -271,6 +271,10 @@ TEST_F(CliTest, TakesShortEnumNamesAndSuggestsTheNearestForATypo) {
             std::string::npos)
       << command.output;
   EXPECT_EQ(command.output.find("A subcommand is required"), std::string::npos) << command.output;
+  auto unknown = Cli("audit list");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("unknown command 'list'; one of: export"), std::string::npos)
+      << unknown.output;
   // A word of a longer value name offers the names it is part of.
   auto role = Cli("token create --org fablab --role admin");
   EXPECT_EQ(role.exit_code, 2) << role.output;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "cli/app.h"
 #include "services/common/build_info.h"
 
@@ -15,8 +16,9 @@ namespace {
 // ("command") or an unknown --flag ("flag"), with the nearest command of that name or flag of the
 // command (or of the commands it is under); nullopt when no word is out of place or none is near.
 struct Misplaced {
-  std::string word, closest;
+  std::string word, closest;  // closest: "" when none is near
   bool flag;
+  std::vector<std::string> commands;  // the commands expected where `word` stands
 };
 std::optional<Misplaced> FindMisplaced(const CLI::App& cli) {
   std::vector<const CLI::App*> path = {&cli};
@@ -34,8 +36,8 @@ std::optional<Misplaced> FindMisplaced(const CLI::App& cli) {
     if (word.empty() || (word[0] == '-' && !flag) || (!flag && names.empty())) continue;
     const std::string typed = flag ? word.substr(0, word.find('=')) : word;
     const std::string closest = infrashare::cli::Closest(typed, flag ? flags : names);
-    if (closest.empty()) return std::nullopt;
-    return Misplaced{typed, closest, flag};
+    if (closest.empty() && flag) return std::nullopt;
+    return Misplaced{typed, closest, flag, names};
   }
   return std::nullopt;
 }
@@ -125,8 +127,12 @@ int main(int argc, char** argv) {
     const auto misplaced = error.get_exit_code() == 0 ? std::nullopt : FindMisplaced(cli);
     if (misplaced && !misplaced->flag) {
       // A mistyped command: said instead of CLI11's "A subcommand is required".
-      std::cerr << "infrashare: unknown command '" << misplaced->word << "'; did you mean '"
-                << misplaced->closest << "'?\nRun with --help for more information.\n";
+      std::cerr << "infrashare: unknown command '" << misplaced->word << "'; ";
+      if (!misplaced->closest.empty())
+        std::cerr << "did you mean '" << misplaced->closest << "'?";
+      else
+        std::cerr << "one of: " << absl::StrJoin(misplaced->commands, ", ");
+      std::cerr << "\nRun with --help for more information.\n";
       return infrashare::cli::kExitUsage;
     }
     if (cli.exit(error) == 0) return 0;
