@@ -55,7 +55,7 @@ export function toError(error: unknown): InfrashareError {
   // grpc-js could not encode the request (an invalid Date is NaN, which no Timestamp holds): the
   // caller's request is wrong, and nothing was sent; not an INTERNAL error of the server.
   if (error.code === grpc.status.INTERNAL && error.details.startsWith("Request message serialization failure")) {
-    return new InfrashareError(grpc.status.INVALID_ARGUMENT, `the request cannot be encoded (an invalid Date?): ${error.details}`, "", "REQUEST_NOT_ENCODABLE");
+    return new InfrashareError(grpc.status.INVALID_ARGUMENT, `the request cannot be encoded (a field of the wrong type: an invalid Date, a field mask that is not a list of paths, ...): ${error.details}`, "", "REQUEST_NOT_ENCODABLE");
   }
   return new InfrashareError(error.code, error.details, field, reason, undoReport);
 }
