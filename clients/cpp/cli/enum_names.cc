@@ -88,15 +88,15 @@ std::string Closest(const std::string& text, const std::vector<std::string>& nam
     const std::string lower = Lower(name);
     size_t distance = EditDistance(typed, lower);
     for (size_t n = typed.size() > 0 ? typed.size() - 1 : 0; n <= typed.size() + 1; ++n)
-      if (n >= 3 && n < lower.size())
+      if (n >= 4 && n < lower.size())
         distance = std::min(distance, EditDistance(typed, lower.substr(0, n)));
     if (best.empty() || distance < best_distance) {
       best = name;
       best_distance = distance;
     }
   }
-  // A typo changes a letter or two, or a third of a longer word; further off is another word.
-  return best_distance <= std::max<size_t>(2, std::min(best.size(), typed.size()) / 3) ? best : "";
+  // A typo changes a letter, or up to a third of a longer word; further off is another word.
+  return best_distance <= std::max<size_t>(1, std::min(best.size(), typed.size()) / 3) ? best : "";
 }
 
 std::string UnknownValue(const google::protobuf::EnumDescriptor* values, const std::string& text) {
