@@ -425,7 +425,7 @@ FieldBound BoundOf(const FieldDescriptor& field, const RequestLimits& limits) {
     default:
       break;
   }
-  if (auto it = ServiceBounds().find(std::string(field.full_name())); it != ServiceBounds().end())
+  if (auto it = ServiceBounds().find(field.full_name()); it != ServiceBounds().end())
     std::tie(b.min, b.max) = it->second;
   // A map's keys and values are strings of the default kind.
   if (field.containing_type() != nullptr && field.containing_type()->options().map_entry() &&
