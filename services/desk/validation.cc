@@ -72,6 +72,10 @@ void Validate(const v1::Responder& r, absl::string_view prefix, FieldErrors* err
     if (!IsLanguage(r.languages(i)))
       errors->Add(absl::StrCat(Path(prefix, "languages"), "[", i, "]"),
                   "must be an ISO 639-1 code such as nl");
+  if (!r.email().empty() && (Characters(r.email()) > 300 || !IsEmailAddress(r.email())))
+    errors->Add(Path(prefix, "email"),
+                "must be an e-mail address (one '@', a dotted domain, no spaces), at most 300 "
+                "characters");
   if (r.capacity() <= 0 || r.capacity() > 1000)
     errors->Add(Path(prefix, "capacity"), "must be between 1 and 1000 open inquiries");
   if (!FindTimeZone(r.time_zone()))

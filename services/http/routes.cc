@@ -180,7 +180,7 @@ HttpReply ImpactRefusal(const absl::Status& status) {
 absl::StatusOr<google::protobuf::Timestamp> Day(const HttpQuery& query, const std::string& name) {
   auto found = query.find(name);
   const auto day = found == query.end() ? std::nullopt : ParseDate(found->second);
-  if (!day) return InvalidField(name, "must be a date, YYYY-MM-DD");
+  if (!day) return InvalidField(name, "must be a date, YYYY-MM-DD, from 1970-01-01 to 2200-12-31");
   google::protobuf::Timestamp out;
   out.set_seconds(LocalToUtc(FindTimeZone(kDefaultTimeZone), date::local_days(*day))
                       .time_since_epoch()

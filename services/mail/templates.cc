@@ -24,6 +24,9 @@ struct Template {
 // (who booked), {{start}}, {{end}} (LocalTime), {{title}}, {{reference}} (the booking's id).
 // inquiry.escalated (to the network's coordinators): {{network}}, {{reference}}, {{level}},
 // {{cause}}, {{question}}, {{entry}} (the entry partner's name).
+// offer.waiting (to the responder offered a question): {{name}} (the responder's), {{responder}}
+// (its id), {{reference}}, {{question}}, {{desk}} (the entry partner's name), {{deadline}}
+// (LocalTime in the responder's zone; empty when the offer has none).
 constexpr Template kTemplates[] = {
     {"booking.approval_needed", "nl", "Boeking wacht op uw goedkeuring: {{resource}}",
      R"(Beste beheerder,
@@ -170,6 +173,46 @@ If you have any further questions, please quote the reference {{reference}}.
 
 Kind regards,
 {{desk}}
+)"},
+    {"offer.waiting", "nl", "Er wacht een vraag op u ({{reference}})",
+     R"(Beste {{name}},
+
+Via {{desk}} is een vraag binnengekomen die bij u past. Hij wacht op uw antwoord{{#deadline}}
+tot {{deadline}}; daarna gaat hij naar een andere partner{{/deadline}}.
+
+De vraag:
+{{question}}
+
+Kenmerk: {{reference}}
+
+Neem de vraag aan of wijs hem af in uw systeem of met
+infrashare desk accept {{reference}} --as {{responder}}
+infrashare desk decline {{reference}} --as {{responder}} --reason "..."
+
+Met vriendelijke groet,
+infrashare
+
+U ontvangt dit bericht omdat uw e-mailadres bij {{name}} op de netwerkbalie staat.
+)"},
+    {"offer.waiting", "en", "A question is waiting for you ({{reference}})",
+     R"(Dear {{name}},
+
+A question that fits you came in through {{desk}}. It waits for your answer{{#deadline}}
+until {{deadline}}; after that it goes to another partner{{/deadline}}.
+
+The question:
+{{question}}
+
+Reference: {{reference}}
+
+Accept or decline it in your system or with
+infrashare desk accept {{reference}} --as {{responder}}
+infrashare desk decline {{reference}} --as {{responder}} --reason "..."
+
+Kind regards,
+infrashare
+
+You receive this message because your address is given for {{name}} on the network desk.
 )"},
 };
 

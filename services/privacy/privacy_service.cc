@@ -31,9 +31,22 @@ absl::StatusOr<std::pair<int, int>> ParsePageToken(const std::string& token) {
   std::vector<std::string> parts = absl::StrSplit(token, ':');
   int section = 0, offset = 0;
   if (parts.size() != 3 || parts[0] != "pd1" || !absl::SimpleAtoi(parts[1], &section) ||
-      !absl::SimpleAtoi(parts[2], &offset) || section < 0 || section > 4 || offset < 0)
+      !absl::SimpleAtoi(parts[2], &offset) || section < 0 || section > 5 || offset < 0)
     return InvalidField("page_token", "is not a token this server issued");
   return std::pair{section, offset};
+}
+
+// The desk responders whose offers go to `email` (folded).
+absl::StatusOr<std::vector<desk::v1::Responder>> RespondersOf(desk::DeskStore* desk,
+                                                               const std::string& email) {
+  auto ids = desk->ResponderIds("");
+  if (!ids.ok()) return ids.status();
+  auto all = desk->GetResponders(*ids);
+  if (!all.ok()) return all.status();
+  std::vector<desk::v1::Responder> found;
+  for (auto& r : *all)
+    if (!r.email().empty() && FoldEmail(r.email()) == email) found.push_back(std::move(r));
+  return found;
 }
 
 absl::Status OnlyPlatformAdmins(const Caller& caller) {
@@ -116,11 +129,20 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(
     if (!whole) return page_ends_at(section, offset);
   }
   // Section 4: event registrations naming the person.
-  auto registrations = programme_->PersonRegistrations(*email);
-  if (!registrations.ok()) return registrations.status();
-  const google::protobuf::RepeatedPtrField<programme::v1::Registration> found(
-      registrations->begin(), registrations->end());
-  if (!take(found, out.mutable_event_registrations())) return page_ends_at(4, offset);
+  if (section == 4) {
+    auto registrations = programme_->PersonRegistrations(*email);
+    if (!registrations.ok()) return registrations.status();
+    const google::protobuf::RepeatedPtrField<programme::v1::Registration> found(
+        registrations->begin(), registrations->end());
+    if (!take(found, out.mutable_event_registrations())) return page_ends_at(4, offset);
+    section = 5;
+  }
+  // Section 5: desk responders whose offers are e-mailed to the person.
+  auto responders = RespondersOf(desk_, *email);
+  if (!responders.ok()) return responders.status();
+  const google::protobuf::RepeatedPtrField<desk::v1::Responder> listed(responders->begin(),
+                                                                     responders->end());
+  if (!take(listed, out.mutable_responders())) return page_ends_at(5, offset);
   return out;
 }
 
@@ -149,6 +171,29 @@ absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(
   auto registrations = programme_->ErasePerson(*email);
   if (!registrations.ok()) return registrations.status();
   erased.set_event_registrations(*registrations);
+  // Responders stay; their address goes. An update racing with the erasure (a new etag) is
+  // read again.
+  for (int attempt = 0;; ++attempt) {
+    auto responders = RespondersOf(desk_, *email);
+    if (!responders.ok()) return responders.status();
+    bool raced = false;
+    for (auto& r : *responders) {
+      const std::string etag = r.etag();
+      r.clear_email();
+      auto put = desk_->PutResponder(std::move(r), etag, std::nullopt, "");
+      if (put.ok()) {
+        erased.set_responders(erased.responders() + 1);
+      } else if (put.status().code() == absl::StatusCode::kAborted ||
+                 put.status().code() == absl::StatusCode::kNotFound) {
+        raced = true;  // changed or deleted meanwhile
+      } else {
+        return put.status();
+      }
+    }
+    if (!raced) break;
+    if (attempt == 5)
+      return absl::AbortedError("responders kept changing during the erasure; erase again");
+  }
   auto mails = erase_mail_(*email);
   if (!mails.ok()) return mails.status();
   erased.set_emails(*mails);

@@ -804,10 +804,10 @@ bool SameContent(v1::Resource stored, v1::Resource next) {
 std::string StoreRefusalField(const absl::Status& status, const std::string& row,
                               const std::string& id, bool natural_key) {
   if (status.code() == absl::StatusCode::kNotFound && ErrorMetadata(status, "id") != id) {
-    const std::string kind = ErrorMetadata(status, "kind");
-    if (kind == kOrganizationKind) return row + ".owner_organization_id";
-    if (kind == kNetworkKind) return row + ".shared_with_network_ids";
-    if (kind == kResourceKind) return row + ".parent_resource_id";
+    const std::string kind = ErrorMetadata(status, "kind");  // as registry.lua's kind_word names it
+    if (kind == "organization") return row + ".owner_organization_id";
+    if (kind == "network") return row + ".shared_with_network_ids";
+    if (kind == "resource") return row + ".parent_resource_id";
   }
   return row + (natural_key ? ".display_name" : ".id");
 }

@@ -8,6 +8,10 @@
 --                                  object can inherit nothing (bookings, tokens) of an old one
 --   <p>{reg}:req:<org>:<request id>  string  replayed response of a mutating call
 
+-- A kind as errors name it (the word NOT_FOUND and ALREADY_EXISTS carry in `kind`).
+local kind_words = {res = 'resource', org = 'organization', net = 'network'}
+local function kind_word(kind) return kind_words[kind] or kind end
+
 local function split_ix(text)
   local out = {}
   if text then
@@ -30,22 +34,22 @@ local function reg_put(keys, args)
   if previous then return {'replay', previous} end
   local current = redis.call('HGET', k.record, 'v')
   if expected == '' and current then
-    return redis.error_reply('ALREADY_EXISTS ' .. kind .. ' ' .. id)
+    return redis.error_reply('ALREADY_EXISTS ' .. kind_word(kind) .. ' ' .. id)
   end
   if expected == '' and redis.call('SISMEMBER', base .. 'gone:' .. kind, id) == 1 then
-    return redis.error_reply('FAILED_PRECONDITION ID_RETIRED ' .. kind .. ' ' .. id ..
+    return redis.error_reply('FAILED_PRECONDITION ID_RETIRED ' .. kind_word(kind) .. ' ' .. id ..
                              ' was deleted; a deleted id is never used again')
   end
   if expected ~= '' and not current then
-    return redis.error_reply('NOT_FOUND ' .. kind .. ' ' .. id)
+    return redis.error_reply('NOT_FOUND ' .. kind_word(kind) .. ' ' .. id)
   end
   if expected ~= '' and current ~= expected then
-    return redis.error_reply('ABORTED ' .. kind .. ' ' .. id)
+    return redis.error_reply('ABORTED ' .. kind_word(kind) .. ' ' .. id)
   end
   for _, ref in ipairs(cjson.decode(a.refs)) do
     if redis.call('EXISTS', base .. ref) == 0 then
       local ref_kind, ref_id = string.match(ref, '^(%w+):(.*)$')
-      return redis.error_reply('NOT_FOUND ' .. ref_kind .. ' ' .. ref_id)
+      return redis.error_reply('NOT_FOUND ' .. kind_word(ref_kind) .. ' ' .. ref_id)
     end
   end
   local new_ix = cjson.decode(a.indexes)
@@ -72,17 +76,17 @@ local function reg_delete(keys, args)
   local previous = replay_get(k, a)
   if previous then return {'replay', previous} end
   local current = redis.call('HGET', k.record, 'v')
-  if not current then return redis.error_reply('NOT_FOUND ' .. kind .. ' ' .. id) end
+  if not current then return redis.error_reply('NOT_FOUND ' .. kind_word(kind) .. ' ' .. id) end
   if expected ~= '' and current ~= expected then
-    return redis.error_reply('ABORTED ' .. kind .. ' ' .. id)
+    return redis.error_reply('ABORTED ' .. kind_word(kind) .. ' ' .. id)
   end
   local why = {owner = 'still owns resources', member = 'is still a member of a network',
                parent = 'still has resources that are part of it'}
   for _, dependent in ipairs(cjson.decode(a.dependents)) do
     if redis.call('ZCARD', base .. dependent) > 0 then
       local index = string.match(dependent, '^ix:(%w+):') or string.match(dependent, '^(%w+):')
-      return redis.error_reply('FAILED_PRECONDITION IN_USE ' .. kind .. ' ' .. id .. ' ' ..
-                               (why[index] or 'is still referenced'))
+      return redis.error_reply('FAILED_PRECONDITION IN_USE ' .. kind_word(kind) .. ' ' .. id ..
+                               ' ' .. (why[index] or 'is still referenced'))
     end
   end
   for _, old in ipairs(split_ix(redis.call('HGET', k.record, 'ix'))) do

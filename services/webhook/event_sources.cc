@@ -267,6 +267,7 @@ class Inquiries final : public EventSource {
     std::vector<MailRequest> mails;
     const desk::InquiryEventRecord event = desk::DeskStore::EventOf(entry);
     if (event.type == desk::v1::INQUIRY_EVENT_TYPE_ESCALATED) return Escalated(event);
+    if (event.type == desk::v1::INQUIRY_EVENT_TYPE_OFFERED) return Offered(event);
     const bool received = event.type == desk::v1::INQUIRY_EVENT_TYPE_SUBMITTED;
     if (!received && event.type != desk::v1::INQUIRY_EVENT_TYPE_RESOLVED) return mails;
     auto stored = store_->GetInquiry(event.inquiry_id, false);
@@ -322,6 +323,39 @@ class Inquiries final : public EventSource {
     for (const auto& coordinator : (*network)->coordinators())
       if (!coordinator.email().empty())
         mails.push_back({"inquiry.escalated", coordinator.email(), "nl", values});
+    return mails;
+  }
+
+  // offer.waiting to the responder it is offered to, when it has an address and the offer still
+  // stands: the question, the deadline in the responder's zone, in its first language.
+  absl::StatusOr<std::vector<MailRequest>> Offered(const desk::InquiryEventRecord& event) {
+    std::vector<MailRequest> mails;
+    if (event.responder_id.empty()) return mails;
+    auto responder = store_->GetResponder(event.responder_id);
+    if (!responder.ok()) return responder.status();
+    if (!responder->has_value() || (*responder)->email().empty()) return mails;
+    const desk::v1::Responder& r = **responder;
+    auto stored = store_->GetInquiry(event.inquiry_id, false);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return mails;
+    const desk::v1::Inquiry& inquiry = (*stored)->inquiry;
+    if (inquiry.state() != desk::v1::INQUIRY_STATE_OFFERED ||
+        std::count(inquiry.offered_to().begin(), inquiry.offered_to().end(), r.id()) == 0)
+      return mails;  // accepted, declined or lapsed before this was read: nothing waits
+    std::string desk = registry_->OrganizationName(inquiry.entry_organization_id());
+    if (desk.empty()) desk = "infrashare";
+    mail::Values values = {{"name", r.display_name()},
+                           {"responder", r.id()},
+                           {"reference", inquiry.id()},
+                           {"question", inquiry.text()},
+                           {"desk", desk}};
+    if (inquiry.has_offer_deadline())
+      values["deadline"] = mail::LocalTime(
+          google::protobuf::util::TimeUtil::TimestampToMilliseconds(inquiry.offer_deadline()),
+          r.time_zone());
+    mails.push_back({"offer.waiting", r.email(),
+                     r.languages().empty() ? std::string("nl") : r.languages(0),
+                     std::move(values)});
     return mails;
   }
 

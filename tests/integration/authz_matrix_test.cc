@@ -213,12 +213,14 @@ constexpr const char* kTokenDescription = "SECRET-TOKEN-7f3a";
 constexpr const char* kRegistrantEmail = "registrant-secret@example.nl";
 constexpr const char* kFeedDescription = "SECRET-FEED-7f3a";
 constexpr const char* kWebhookDescription = "SECRET-WEBHOOK-7f3a";
+constexpr const char* kResponderEmail = "responder-secret@example.nl";
 // Asker contacts: the entry partner's staff, not its integrations.
 const std::vector<Sentinel> kSentinels = {
     {kBookingTitle, kAnyRole},  {kBookingNotes, kAnyRole},  {kWaitlistTitle, kAnyRole},
     {kStaffEmail, kAnyRole},    {kStaffPhone, kAnyRole},    {kRotationNotes, kAnyRole},
     {kAskerEmail, kStaff},      {kAskerPhone, kStaff},      {kTokenDescription, kAdmins},
     {kRegistrantEmail, kStaff}, {kFeedDescription, kStaff}, {kWebhookDescription, kAdmins},
+    {kResponderEmail, kAnyRole},
 };
 
 // The owner's world, made through the API; every id the matrix aims at.
@@ -715,6 +717,7 @@ void AuthzMatrix::MakeWorld() {
   auto* r = responder.mutable_responder();
   r->set_organization_id(w.owner);
   r->set_display_name("Loket");
+  r->set_email(kResponderEmail);
   r->set_token_id(responder_token.info().id());
   r->add_skills(dsk::NEED_TYPE_INNOVATION);
   r->set_capacity(5);

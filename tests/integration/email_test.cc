@@ -16,6 +16,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "infrashare/privacy/v1/privacy.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
 #include "tests/support/smtp_server.h"
@@ -356,6 +357,103 @@ TEST_F(EmailTest, ManagersHearOfRequestsToApproveAndCoordinatorsOfEscalations) {
       << coordinator->text;
   EXPECT_FALSE(absl::StrContains(coordinator->text, "an@example.nl")) << "the asker's contact";
   EXPECT_NE(To(messages, "an@example.nl"), nullptr);  // inquiry.received
+}
+
+// A question offered to a responder that gives an address is e-mailed to it, in its language with
+// the deadline in its zone; the address is personal data, exported and erased by address.
+TEST_F(EmailTest, AResponderHearsOfAnOfferAndItsAddressIsErasable) {
+  SmtpServer relay(RelayOptions(*certs_));
+  TestServer server(redis_->url(), MailConfig(*certs_, relay.port()));
+  const std::string member = Partner(server, "hengelo-hub", "Techniekhuis Hengelo");
+  const std::string admin = server.Token("hengelo-hub", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+
+  dsk::CreateResponderRequest create;
+  dsk::Responder* profile = create.mutable_responder();
+  profile->set_display_name("Ömer Çelik – Techniekhuis");
+  profile->add_skills(dsk::NEED_TYPE_INNOVATION);
+  profile->add_languages("en");  // the first: e-mails in English
+  profile->add_languages("nl");  // takes Dutch questions too
+  profile->set_time_zone("Europe/London");
+  profile->set_capacity(2);
+  profile->set_online(true);
+  profile->set_email("not an address");
+  dsk::Responder responder;
+  auto status =
+      server.Desk()->CreateResponder(TestServer::Context(admin).get(), create, &responder);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "responder.email")) << status.error_message();
+  profile->set_email("Omer.Celik@Example.NL");
+  status = server.Desk()->CreateResponder(TestServer::Context(admin).get(), create, &responder);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(responder.email(), "Omer.Celik@Example.NL");
+
+  const dsk::Inquiry asked = Ask(server, member, "hengelo-hub", "nl", "Piet", "");
+  const auto messages = relay.WaitFor(1);
+  ASSERT_EQ(messages.size(), 1u);
+  const SmtpServer::Message& offer = messages[0];
+  EXPECT_EQ(offer.rcpt_tos, std::vector<std::string>{"Omer.Celik@Example.NL"});
+  EXPECT_EQ(offer.subject, "A question is waiting for you (" + asked.id() + ")");
+  EXPECT_EQ(offer.content_language, "en");
+  EXPECT_TRUE(absl::StartsWith(offer.text, "Dear Ömer Çelik – Techniekhuis,\n")) << offer.text;
+  EXPECT_TRUE(absl::StrContains(offer.text, kQuestion)) << offer.text;
+  EXPECT_TRUE(absl::StrContains(offer.text, "came in through Techniekhuis Hengelo")) << offer.text;
+  EXPECT_TRUE(absl::StrContains(offer.text, "infrashare desk accept " + asked.id() + " --as " +
+                                                responder.id()))
+      << offer.text;
+  EXPECT_FALSE(absl::StrContains(offer.text, "Piet")) << "the asker's contact is not offered";
+  // The deadline as the responder reads it: in Europe/London, with the offset.
+  dsk::GetInquiryRequest get;
+  get.set_id(asked.id());
+  dsk::Inquiry offered;
+  status = server.Desk()->GetInquiry(Admin().get(), get, &offered);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(offered.has_offer_deadline());
+  const absl::TimeZone london = [] {
+    absl::TimeZone tz;
+    EXPECT_TRUE(absl::LoadTimeZone("Europe/London", &tz));
+    return tz;
+  }();
+  const std::string deadline =
+      absl::FormatTime("%Y-%m-%d %H:%M (%Ez, Europe/London)",
+                       absl::FromUnixSeconds(offered.offer_deadline().seconds()), london);
+  EXPECT_TRUE(absl::StrContains(offer.text, "until " + deadline)) << offer.text << deadline;
+
+  // The address is found and erased like any other.
+  auto privacy = privacy::v1::PrivacyService::NewStub(server.channel());
+  privacy::v1::ExportPersonalDataRequest lookup;
+  lookup.set_email("omer.celik@example.nl");
+  privacy::v1::PersonalData held;
+  status = privacy->ExportPersonalData(Admin().get(), lookup, &held);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(held.responders_size(), 1);
+  EXPECT_EQ(held.responders(0).id(), responder.id());
+  privacy::v1::ErasePersonalDataRequest erase;
+  erase.set_email(" OMER.celik@example.nl");
+  privacy::v1::ErasePersonalDataResponse erased;
+  status = privacy->ErasePersonalData(Admin().get(), erase, &erased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(erased.responders(), 1);
+  dsk::GetResponderRequest again;
+  again.set_id(responder.id());
+  dsk::Responder after;
+  status = server.Desk()->GetResponder(Admin().get(), again, &after);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(after.email(), "");
+  EXPECT_EQ(after.display_name(), responder.display_name());  // the responder stays
+  status = privacy->ExportPersonalData(Admin().get(), lookup, &held);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(held.responders_size(), 0);
+
+  // The next offer is not e-mailed: an asker's receipt is the only e-mail that follows.
+  Ask(server, member, "hengelo-hub", "nl", "Kees", "kees@example.nl");
+  const auto later = relay.WaitFor(2);
+  ASSERT_EQ(later.size(), 2u);
+  EXPECT_EQ(later[1].rcpt_tos, std::vector<std::string>{"kees@example.nl"});
+  for (int i = 0; i < 20; ++i) {  // an offer e-mail, were one queued, would follow within this
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (relay.Messages().size() > 2) break;
+  }
+  EXPECT_EQ(relay.Messages().size(), 2u);
 }
 
 // An e-mail waiting for the relay holds the person's address and question: erasing the person

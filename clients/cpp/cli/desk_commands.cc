@@ -73,6 +73,7 @@ bool BuildResponder(const Flags& f, Responder* r, App& app) {
   r->set_organization_id(f.organization);
   r->set_display_name(f.name);
   r->set_token_id(f.token_id);
+  r->set_email(f.email);
   r->set_capacity(f.capacity);
   r->set_time_zone(f.time_zone);
   r->set_online(!f.offline);
@@ -110,6 +111,7 @@ void AddResponderFlags(CLI::App* cmd, const FlagsPtr& f) {
                   "IANA zone of the working hours (default Europe/Amsterdam)");
   cmd->add_option("--hours", f->hours, "working hours (repeatable): 'RRULE HH:MM MINUTES'");
   cmd->add_option("--token-id", f->token_id, "id of the API token the responder acts with");
+  cmd->add_option("--email", f->email, "where offers to the responder are e-mailed");
   cmd->add_option("--base", f->base, "LAT,LON of the area it serves (with --radius)");
   cmd->add_option("--radius", f->radius, "km around --base");
 }

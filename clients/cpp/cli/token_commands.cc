@@ -121,8 +121,8 @@ void AddPrivacyCommands(CLI::App& cli, App& app) {
     std::cout << "erased: " << out.inquiries() << " inquiry contacts, " << out.staff_contacts()
               << " staff entries, " << out.organization_contacts() << " organisation contacts, "
               << out.network_coordinators() << " network coordinator entries, "
-              << out.event_registrations() << " event registrations, " << out.emails()
-              << " e-mails waiting\n";
+              << out.event_registrations() << " event registrations, " << out.responders()
+              << " desk responder addresses, " << out.emails() << " e-mails waiting\n";
   });
 }
 

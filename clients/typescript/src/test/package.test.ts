@@ -140,16 +140,18 @@ for (const [how, project] of [
   });
 }
 
-// The README's code blocks, as a reader copies them into the fresh project: compiled by tsc --strict
-// as ES modules against the installed package and run against a real server, changing nothing but
-// the server's address. The data they expect (a bookable lab near Zwolle) is made first.
-function readmeBlock(heading: string): string {
+// The README's code blocks, as a reader copies them into the fresh project: type-checked by tsc
+// --strict as TypeScript modules against the installed package, and run as they are as ES modules
+// (.mjs, plain JavaScript) against a real server, changing nothing but the server's address. The
+// data they expect (a bookable lab near Zwolle) is made first.
+function readmeBlock(heading: string, typed: boolean): string {
   const text = fs.readFileSync(path.join(packageDir, "README.md"), "utf8");
   const section = text.slice(text.indexOf(`\n${heading}\n`));
   const block = /```ts\n([\s\S]*?)```/.exec(section);
   assert.ok(block, `a ts block under ${heading}`);
   assert.equal(block[1].split('"127.0.0.1:50051"').length, 2, "the block names the address once");
-  return block[1].replace('"127.0.0.1:50051"', "process.env.INFRASHARE_SERVER as string");
+  return block[1].replace('"127.0.0.1:50051"',
+                          typed ? "process.env.INFRASHARE_SERVER as string" : "process.env.INFRASHARE_SERVER");
 }
 
 async function zwolleLabAndMember(): Promise<string> {
@@ -193,17 +195,21 @@ async function zwolleLabAndMember(): Promise<string> {
 test("the README's first calls and its search-to-calendar flow compile and run as written", async () => {
   const member = await zwolleLabAndMember();
   const env = { PATH: process.env.PATH, INFRASHARE_SERVER: server.address, INFRASHARE_TOKEN: member };
-  const compile = (file: string) =>
-    run(process.execPath, [tsc, "--strict", "--target", "ES2022", "--module", "nodenext", "--moduleResolution", "nodenext", file], app);
+  // Type-checks the block as TypeScript and writes it as it is to <name>.mjs.
+  const prepare = (heading: string, name: string) => {
+    fs.writeFileSync(path.join(app, `${name}.mts`), readmeBlock(heading, true));
+    run(process.execPath, [tsc, "--strict", "--noEmit", "--target", "ES2022", "--module", "nodenext",
+                           "--moduleResolution", "nodenext", `${name}.mts`], app);
+    fs.writeFileSync(path.join(app, `${name}.mjs`), readmeBlock(heading, false));
+    run(process.execPath, ["--check", `${name}.mjs`], app);  // plain JavaScript as written
+  };
 
-  fs.writeFileSync(path.join(app, "first-calls.mts"), readmeBlock("## First calls"));
-  compile("first-calls.mts");
+  prepare("## First calls", "first-calls");
   const first = run(process.execPath, ["first-calls.mjs"], app, env);
   assert.match(first, /^acting for zwolle-college$/m);
   assert.match(first, /^no such resource$/m);
 
-  fs.writeFileSync(path.join(app, "search-to-calendar.mts"), readmeBlock("## From a search to your calendar"));
-  compile("search-to-calendar.mts");
+  prepare("## From a search to your calendar", "search-to-calendar");
   const out = run(process.execPath, ["search-to-calendar.mjs"], app, env);
   assert.match(out, /^Werkplaats Zwolle-Zuid .* BOOKING_STATE_CONFIRMED$/m, out);
 
@@ -224,8 +230,7 @@ test("the README's first calls and its search-to-calendar flow compile and run a
     c.close();
   }
   // The watch example follows forever: compiled, not run.
-  fs.writeFileSync(path.join(app, "watching.mts"), readmeBlock("## Watching"));
-  compile("watching.mts");
+  prepare("## Watching", "watching");
   const calendar = fs.readFileSync(path.join(app, "bookings.ics"), "utf8");
   assert.ok(calendar.startsWith("BEGIN:VCALENDAR"), calendar);
   assert.equal(calendar.split("BEGIN:VEVENT").length, 2, calendar);

@@ -534,11 +534,12 @@ class ResolveInquiryRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., responder_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., booking_id: _Optional[str] = ..., note: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class Responder(_message.Message):
-    __slots__ = ["absences", "base", "capacity", "display_name", "etag", "id", "languages", "online", "open_inquiries", "organization_id", "radius_km", "regions", "skills", "themes", "time_zone", "token_id", "working_hours"]
+    __slots__ = ["absences", "base", "capacity", "display_name", "email", "etag", "id", "languages", "online", "open_inquiries", "organization_id", "radius_km", "regions", "skills", "themes", "time_zone", "token_id", "working_hours"]
     ABSENCES_FIELD_NUMBER: _ClassVar[int]
     BASE_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGES_FIELD_NUMBER: _ClassVar[int]
@@ -556,6 +557,7 @@ class Responder(_message.Message):
     base: _registry_pb2.GeoPoint
     capacity: int
     display_name: str
+    email: str
     etag: str
     id: str
     languages: _containers.RepeatedScalarFieldContainer[str]
@@ -569,7 +571,7 @@ class Responder(_message.Message):
     time_zone: str
     token_id: str
     working_hours: _containers.RepeatedCompositeFieldContainer[_registry_pb2.AvailabilityRule]
-    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., display_name: _Optional[str] = ..., token_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[NeedType, str]]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., regions: _Optional[_Iterable[str]] = ..., languages: _Optional[_Iterable[str]] = ..., capacity: _Optional[int] = ..., time_zone: _Optional[str] = ..., working_hours: _Optional[_Iterable[_Union[_registry_pb2.AvailabilityRule, _Mapping]]] = ..., absences: _Optional[_Iterable[_Union[_registry_pb2.TimeInterval, _Mapping]]] = ..., online: bool = ..., open_inquiries: _Optional[int] = ..., etag: _Optional[str] = ..., base: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., radius_km: _Optional[float] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., display_name: _Optional[str] = ..., token_id: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[NeedType, str]]] = ..., themes: _Optional[_Iterable[_Union[_registry_pb2.Theme, str]]] = ..., regions: _Optional[_Iterable[str]] = ..., languages: _Optional[_Iterable[str]] = ..., capacity: _Optional[int] = ..., time_zone: _Optional[str] = ..., working_hours: _Optional[_Iterable[_Union[_registry_pb2.AvailabilityRule, _Mapping]]] = ..., absences: _Optional[_Iterable[_Union[_registry_pb2.TimeInterval, _Mapping]]] = ..., online: bool = ..., open_inquiries: _Optional[int] = ..., etag: _Optional[str] = ..., base: _Optional[_Union[_registry_pb2.GeoPoint, _Mapping]] = ..., radius_km: _Optional[float] = ..., email: _Optional[str] = ...) -> None: ...
 
 class SetResponderOnlineRequest(_message.Message):
     __slots__ = ["id", "online", "request_id"]

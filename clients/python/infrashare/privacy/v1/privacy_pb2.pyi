@@ -52,20 +52,22 @@ class ErasePersonalDataRequest(_message.Message):
     def __init__(self, email: _Optional[str] = ..., erase_texts: bool = ...) -> None: ...
 
 class ErasePersonalDataResponse(_message.Message):
-    __slots__ = ["emails", "event_registrations", "inquiries", "network_coordinators", "organization_contacts", "staff_contacts"]
+    __slots__ = ["emails", "event_registrations", "inquiries", "network_coordinators", "organization_contacts", "responders", "staff_contacts"]
     EMAILS_FIELD_NUMBER: _ClassVar[int]
     EVENT_REGISTRATIONS_FIELD_NUMBER: _ClassVar[int]
     INQUIRIES_FIELD_NUMBER: _ClassVar[int]
     NETWORK_COORDINATORS_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    RESPONDERS_FIELD_NUMBER: _ClassVar[int]
     STAFF_CONTACTS_FIELD_NUMBER: _ClassVar[int]
     emails: int
     event_registrations: int
     inquiries: int
     network_coordinators: int
     organization_contacts: int
+    responders: int
     staff_contacts: int
-    def __init__(self, inquiries: _Optional[int] = ..., staff_contacts: _Optional[int] = ..., organization_contacts: _Optional[int] = ..., network_coordinators: _Optional[int] = ..., event_registrations: _Optional[int] = ..., emails: _Optional[int] = ...) -> None: ...
+    def __init__(self, inquiries: _Optional[int] = ..., staff_contacts: _Optional[int] = ..., organization_contacts: _Optional[int] = ..., network_coordinators: _Optional[int] = ..., event_registrations: _Optional[int] = ..., emails: _Optional[int] = ..., responders: _Optional[int] = ...) -> None: ...
 
 class ExportPersonalDataRequest(_message.Message):
     __slots__ = ["email", "page_size", "page_token"]
@@ -78,7 +80,7 @@ class ExportPersonalDataRequest(_message.Message):
     def __init__(self, email: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class PersonalData(_message.Message):
-    __slots__ = ["email", "event_registrations", "export_time", "inquiries", "network_coordinators", "next_page_token", "organization_contacts", "staff"]
+    __slots__ = ["email", "event_registrations", "export_time", "inquiries", "network_coordinators", "next_page_token", "organization_contacts", "responders", "staff"]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     EVENT_REGISTRATIONS_FIELD_NUMBER: _ClassVar[int]
     EXPORT_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -86,6 +88,7 @@ class PersonalData(_message.Message):
     NETWORK_COORDINATORS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    RESPONDERS_FIELD_NUMBER: _ClassVar[int]
     STAFF_FIELD_NUMBER: _ClassVar[int]
     email: str
     event_registrations: _containers.RepeatedCompositeFieldContainer[_programme_pb2.Registration]
@@ -94,8 +97,9 @@ class PersonalData(_message.Message):
     network_coordinators: _containers.RepeatedCompositeFieldContainer[ContactRecord]
     next_page_token: str
     organization_contacts: _containers.RepeatedCompositeFieldContainer[ContactRecord]
+    responders: _containers.RepeatedCompositeFieldContainer[_desk_pb2.Responder]
     staff: _containers.RepeatedCompositeFieldContainer[StaffRecord]
-    def __init__(self, email: _Optional[str] = ..., export_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[_Iterable[_Union[AskerRecord, _Mapping]]] = ..., staff: _Optional[_Iterable[_Union[StaffRecord, _Mapping]]] = ..., organization_contacts: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., network_coordinators: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., event_registrations: _Optional[_Iterable[_Union[_programme_pb2.Registration, _Mapping]]] = ...) -> None: ...
+    def __init__(self, email: _Optional[str] = ..., export_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[_Iterable[_Union[AskerRecord, _Mapping]]] = ..., staff: _Optional[_Iterable[_Union[StaffRecord, _Mapping]]] = ..., organization_contacts: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., network_coordinators: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., event_registrations: _Optional[_Iterable[_Union[_programme_pb2.Registration, _Mapping]]] = ..., responders: _Optional[_Iterable[_Union[_desk_pb2.Responder, _Mapping]]] = ...) -> None: ...
 
 class StaffRecord(_message.Message):
     __slots__ = ["contact", "owner_organization_id", "resource_id", "resource_name"]

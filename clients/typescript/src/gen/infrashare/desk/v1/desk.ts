@@ -653,6 +653,13 @@ export interface Responder {
   /** Serves askers within `radius_km` of `base` (besides or instead of `regions`). */
   base: GeoPoint | undefined;
   radiusKm: number;
+  /**
+   * Where an offer to this responder is e-mailed (docs/email.md, `offer.waiting`: the question,
+   * the deadline in `time_zone`, in the first of `languages` that is Dutch or else English);
+   * empty = offers are seen only through the API. Personal data: listed and erased by
+   * privacy.v1.PrivacyService like every other address.
+   */
+  email: string;
 }
 
 /**
@@ -1198,6 +1205,7 @@ function createBaseResponder(): Responder {
     etag: "",
     base: undefined,
     radiusKm: 0,
+    email: "",
   };
 }
 
@@ -1261,6 +1269,9 @@ export const Responder: MessageFns<Responder> = {
     }
     if (message.radiusKm !== 0) {
       writer.uint32(137).double(message.radiusKm);
+    }
+    if (message.email !== "") {
+      writer.uint32(146).string(message.email);
     }
     return writer;
   },
@@ -1434,6 +1445,14 @@ export const Responder: MessageFns<Responder> = {
             message.radiusKm = reader.double();
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1499,6 +1518,7 @@ export const Responder: MessageFns<Responder> = {
         : isSet(object.radius_km)
         ? globalThis.Number(object.radius_km)
         : 0,
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
     };
   },
 
@@ -1555,6 +1575,9 @@ export const Responder: MessageFns<Responder> = {
     if (message.radiusKm !== 0) {
       obj.radiusKm = floatToJson(message.radiusKm);
     }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
     return obj;
   },
 
@@ -1580,6 +1603,7 @@ export const Responder: MessageFns<Responder> = {
     message.etag = object.etag ?? "";
     message.base = (object.base !== undefined && object.base !== null) ? GeoPoint.fromPartial(object.base) : undefined;
     message.radiusKm = object.radiusKm ?? 0;
+    message.email = object.email ?? "";
     return message;
   },
 };

@@ -26,6 +26,7 @@ import {
   InquiryState,
   inquiryStateFromJSON,
   inquiryStateToJSON,
+  Responder,
 } from "../../desk/v1/desk";
 import { Registration } from "../../programme/v1/programme";
 import { Contact, StaffContact } from "../../registry/v1/registry";
@@ -48,8 +49,9 @@ export interface ExportPersonalDataRequest {
    */
   email: string;
   /**
-   * Records per page (inquiries first, then staff, organisation contacts, coordinators); default
-   * 100, at most 500, so no answer outgrows the message limit however much is held.
+   * Records per page (inquiries first, then staff, organisation contacts, coordinators, event
+   * registrations, responders); default 100, at most 500, so no answer outgrows the message
+   * limit however much is held.
    */
   pageSize: number;
   /** from the previous page's next_page_token */
@@ -113,6 +115,8 @@ export interface PersonalData {
   nextPageToken: string;
   /** Registrations for programme events naming the person (after the sections above). */
   eventRegistrations: Registration[];
+  /** Desk responders whose offers are e-mailed to the person (after the registrations). */
+  responders: Responder[];
 }
 
 export interface ErasePersonalDataRequest {
@@ -142,6 +146,8 @@ export interface ErasePersonalDataResponse {
   eventRegistrations: number;
   /** E-mails to the address still waiting to be sent (docs/email.md), dropped unsent. */
   emails: number;
+  /** Desk responders whose e-mail address was blanked (they stay; offers are no longer e-mailed). */
+  responders: number;
 }
 
 function createBaseExportPersonalDataRequest(): ExportPersonalDataRequest {
@@ -759,6 +765,7 @@ function createBasePersonalData(): PersonalData {
     networkCoordinators: [],
     nextPageToken: "",
     eventRegistrations: [],
+    responders: [],
   };
 }
 
@@ -787,6 +794,9 @@ export const PersonalData: MessageFns<PersonalData> = {
     }
     for (const v of message.eventRegistrations) {
       Registration.encode(v!, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.responders) {
+      Responder.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -868,6 +878,14 @@ export const PersonalData: MessageFns<PersonalData> = {
             message.eventRegistrations.push(Registration.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.responders.push(Responder.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -912,6 +930,9 @@ export const PersonalData: MessageFns<PersonalData> = {
         : globalThis.Array.isArray(object?.event_registrations)
         ? object.event_registrations.map((e: any) => Registration.fromJSON(e))
         : [],
+      responders: globalThis.Array.isArray(object?.responders)
+        ? object.responders.map((e: any) => Responder.fromJSON(e))
+        : [],
     };
   },
 
@@ -941,6 +962,9 @@ export const PersonalData: MessageFns<PersonalData> = {
     if (message.eventRegistrations?.length) {
       obj.eventRegistrations = message.eventRegistrations.map((e) => Registration.toJSON(e));
     }
+    if (message.responders?.length) {
+      obj.responders = message.responders.map((e) => Responder.toJSON(e));
+    }
     return obj;
   },
 
@@ -957,6 +981,7 @@ export const PersonalData: MessageFns<PersonalData> = {
     message.networkCoordinators = object.networkCoordinators?.map((e) => ContactRecord.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
     message.eventRegistrations = object.eventRegistrations?.map((e) => Registration.fromPartial(e)) || [];
+    message.responders = object.responders?.map((e) => Responder.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1058,6 +1083,7 @@ function createBaseErasePersonalDataResponse(): ErasePersonalDataResponse {
     networkCoordinators: 0,
     eventRegistrations: 0,
     emails: 0,
+    responders: 0,
   };
 }
 
@@ -1080,6 +1106,9 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     }
     if (message.emails !== 0) {
       writer.uint32(48).int32(message.emails);
+    }
+    if (message.responders !== 0) {
+      writer.uint32(56).int32(message.responders);
     }
     return writer;
   },
@@ -1145,6 +1174,14 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
             message.emails = reader.int32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.responders = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1181,6 +1218,7 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
         ? globalThis.Number(object.event_registrations)
         : 0,
       emails: isSet(object.emails) ? globalThis.Number(object.emails) : 0,
+      responders: isSet(object.responders) ? globalThis.Number(object.responders) : 0,
     };
   },
 
@@ -1204,6 +1242,9 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     if (message.emails !== 0) {
       obj.emails = Math.round(message.emails);
     }
+    if (message.responders !== 0) {
+      obj.responders = Math.round(message.responders);
+    }
     return obj;
   },
 
@@ -1218,6 +1259,7 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     message.networkCoordinators = object.networkCoordinators ?? 0;
     message.eventRegistrations = object.eventRegistrations ?? 0;
     message.emails = object.emails ?? 0;
+    message.responders = object.responders ?? 0;
     return message;
   },
 };

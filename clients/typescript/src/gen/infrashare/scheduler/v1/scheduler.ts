@@ -965,7 +965,11 @@ export interface PassedOver {
 export interface FindSlotsResponse {
   /** earliest first */
   slots: FoundSlot[];
-  /** Resources you may book that the search matched (at most the 200 nearest, or first by name). */
+  /**
+   * Matched resources whose calendars were searched: shared with you, your organisation trained
+   * where the owner requires it, and their booking rules allow this duration and lead time (the
+   * others are in passed_over).
+   */
   resourcesConsidered: number;
   /** every resource the search matched (at most 200) */
   resourcesMatched: number;
