@@ -38,7 +38,7 @@ absl::StatusOr<std::pair<int, int>> ParsePageToken(const std::string& token) {
 
 // The desk responders whose offers go to `email` (folded).
 absl::StatusOr<std::vector<desk::v1::Responder>> RespondersOf(desk::DeskStore* desk,
-                                                               const std::string& email) {
+                                                              const std::string& email) {
   auto ids = desk->ResponderIds("");
   if (!ids.ok()) return ids.status();
   auto all = desk->GetResponders(*ids);
@@ -141,7 +141,7 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(
   auto responders = RespondersOf(desk_, *email);
   if (!responders.ok()) return responders.status();
   const google::protobuf::RepeatedPtrField<desk::v1::Responder> listed(responders->begin(),
-                                                                     responders->end());
+                                                                       responders->end());
   if (!take(listed, out.mutable_responders())) return page_ends_at(5, offset);
   return out;
 }

@@ -216,10 +216,10 @@ constexpr const char* kWebhookDescription = "SECRET-WEBHOOK-7f3a";
 constexpr const char* kResponderEmail = "responder-secret@example.nl";
 // Asker contacts: the entry partner's staff, not its integrations.
 const std::vector<Sentinel> kSentinels = {
-    {kBookingTitle, kAnyRole},  {kBookingNotes, kAnyRole},  {kWaitlistTitle, kAnyRole},
-    {kStaffEmail, kAnyRole},    {kStaffPhone, kAnyRole},    {kRotationNotes, kAnyRole},
-    {kAskerEmail, kStaff},      {kAskerPhone, kStaff},      {kTokenDescription, kAdmins},
-    {kRegistrantEmail, kStaff}, {kFeedDescription, kStaff}, {kWebhookDescription, kAdmins},
+    {kBookingTitle, kAnyRole},   {kBookingNotes, kAnyRole},  {kWaitlistTitle, kAnyRole},
+    {kStaffEmail, kAnyRole},     {kStaffPhone, kAnyRole},    {kRotationNotes, kAnyRole},
+    {kAskerEmail, kStaff},       {kAskerPhone, kStaff},      {kTokenDescription, kAdmins},
+    {kRegistrantEmail, kStaff},  {kFeedDescription, kStaff}, {kWebhookDescription, kAdmins},
     {kResponderEmail, kAnyRole},
 };
 

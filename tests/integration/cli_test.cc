@@ -178,6 +178,7 @@ TEST_F(CliTest, EndsWithAnExitCodeForEachStatus) {
   auto denied = Cli("org create --id other --name Other --kind company", token);
   EXPECT_EQ(denied.exit_code, 6) << denied.output;
   EXPECT_EQ(Cli("org list", "not-a-token").exit_code, 7);
+  EXPECT_EQ(Cli("--deadline -1 org list").exit_code, 2);  // a usage error, not a call
   EXPECT_EQ(Cli("--deadline 0 org list").exit_code, 12);
   // Nothing listens on port 1 (the client retries a few times first).
   auto unavailable = CliAt("127.0.0.1:1", "org list");

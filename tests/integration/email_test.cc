@@ -381,7 +381,8 @@ TEST_F(EmailTest, AResponderHearsOfAnOfferAndItsAddressIsErasable) {
   auto status =
       server.Desk()->CreateResponder(TestServer::Context(admin).get(), create, &responder);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_TRUE(absl::StrContains(status.error_message(), "responder.email")) << status.error_message();
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "responder.email"))
+      << status.error_message();
   profile->set_email("Omer.Celik@Example.NL");
   status = server.Desk()->CreateResponder(TestServer::Context(admin).get(), create, &responder);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -397,8 +398,8 @@ TEST_F(EmailTest, AResponderHearsOfAnOfferAndItsAddressIsErasable) {
   EXPECT_TRUE(absl::StartsWith(offer.text, "Dear Ömer Çelik – Techniekhuis,\n")) << offer.text;
   EXPECT_TRUE(absl::StrContains(offer.text, kQuestion)) << offer.text;
   EXPECT_TRUE(absl::StrContains(offer.text, "came in through Techniekhuis Hengelo")) << offer.text;
-  EXPECT_TRUE(absl::StrContains(offer.text, "infrashare desk accept " + asked.id() + " --as " +
-                                                responder.id()))
+  EXPECT_TRUE(absl::StrContains(offer.text,
+                                "infrashare desk accept " + asked.id() + " --as " + responder.id()))
       << offer.text;
   EXPECT_FALSE(absl::StrContains(offer.text, "Piet")) << "the asker's contact is not offered";
   // The deadline as the responder reads it: in Europe/London, with the offset.

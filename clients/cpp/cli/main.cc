@@ -90,8 +90,8 @@ int main(int argc, char** argv) {
             return infrashare::cli::FindZone(name) ? "" : infrashare::cli::UnknownZone(name);
           });
   int deadline_s = 30;
-  cli.add_option("--deadline", deadline_s, "whole seconds per call, 1 or more")
-      ->check(CLI::Range(1, 24 * 3600))
+  cli.add_option("--deadline", deadline_s, "whole seconds per call")
+      ->check(CLI::Range(0, 24 * 3600))
       ->capture_default_str();
   cli.parse_complete_callback([&] {
     if (!app.options.token.empty()) {
