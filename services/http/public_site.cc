@@ -152,6 +152,35 @@ void PublicSite::SecretRoute(const std::string& prefix, const std::string& suffi
       });
 }
 
+void PublicSite::FormRoute(const std::string& path, HttpFormRoute route) {
+  paths_.insert(path);
+  form_paths_.insert(path);
+  auto handle = [this, route](bool post) {
+    return [this, route, post](const httplib::Request& req, httplib::Response& res) {
+      HttpQuery fields(req.params.begin(), req.params.end());
+      // The form's fields beside the query's: cpp-httplib 0.11 parses a multipart body, not an
+      // urlencoded one.
+      if (post && req.is_multipart_form_data()) {
+        for (const auto& [name, file] : req.files) fields.emplace(name, file.content);
+      } else if (post) {
+        httplib::Params body;
+        httplib::detail::parse_query_text(req.body, body);
+        fields.insert(body.begin(), body.end());
+      }
+      HttpReply reply = route(fields, post);
+      if (reply.status >= 400 && reply.status < 500) ++counters_->refused;
+      res.set_header("Cache-Control", "no-store");
+      res.set_header("X-Robots-Tag", "noindex, nofollow");
+      res.set_header("Referrer-Policy", "no-referrer");
+      res.set_header("Content-Security-Policy", "default-src 'none'; form-action 'self'");
+      res.status = reply.status;
+      res.set_content(std::move(reply.body), reply.content_type);
+    };
+  };
+  server_->Get(path, handle(false));
+  server_->Post(path, handle(true));
+}
+
 void PublicSite::CallerRoute(const std::string& path, HttpCallerRoute route) {
   paths_.insert(path);
   server_->Get(
@@ -187,9 +216,10 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
     return refuse(Problem(
         414, absl::StrCat("the request target is longer than ", config_.max_url_bytes, " bytes")));
   }
-  if (req.method != "GET" && req.method != "HEAD") {
+  const bool form = form_paths_.count(req.path) > 0;
+  if (req.method != "GET" && req.method != "HEAD" && !(form && req.method == "POST")) {
     ++counters_->refused;
-    res.set_header("Allow", "GET, HEAD");
+    res.set_header("Allow", form ? "GET, HEAD, POST" : "GET, HEAD");
     return refuse(Problem(405, "the open data is read-only: GET or HEAD"));
   }
   if (!Servable(req.path)) {
@@ -235,7 +265,7 @@ bool PublicSite::Start() {
   server_->new_task_queue = [threads = config_.threads] {
     return new httplib::ThreadPool(threads);
   };
-  server_->set_payload_max_length(64 * 1024);  // GET only: a body is never needed
+  server_->set_payload_max_length(64 * 1024);  // a form's few fields at most
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
                            : httplib::Server::HandlerResponse::Handled;

@@ -1,4 +1,5 @@
-// The public HTTP listener (config http.listen): no token, GET and HEAD only. Every route's 200
+// The public HTTP listener (config http.listen): no token, GET and HEAD only (and POST to a form
+// route). Every route's 200
 // reply gets a strong ETag from its bytes (If-None-Match answers 304), Cache-Control and CORS for
 // any origin (a secret route's: private, no CORS); every request counts against its client
 // address's rate (429 with Retry-After); other methods get 405 and over-long targets 414. Static
@@ -45,6 +46,10 @@ using HttpCallerRoute =
 // replies are for whoever holds the address only: no shared caching, no CORS, no indexing, no
 // Referer sent on.
 using HttpSecretRoute = std::function<HttpReply(const std::string& secret)>;
+// A route that takes a small form too (a person's e-mail preferences): GET shows it, POST sends it
+// (application/x-www-form-urlencoded, its fields beside the query's). `post` tells which. Its
+// replies are private like a secret route's: the URL carries a signature.
+using HttpFormRoute = std::function<HttpReply(const HttpQuery& fields, bool post)>;
 
 // An error reply as an RFC 9457 problem document; `parameter` names the bad query parameter.
 HttpReply Problem(int status, const std::string& detail, const std::string& parameter = "");
@@ -69,6 +74,7 @@ class PublicSite {
   // GET <prefix><secret><suffix>, the secret 1 to 128 of [A-Za-z0-9_-]; `prefix` and `suffix`
   // are plain text (no regular expression).
   void SecretRoute(const std::string& prefix, const std::string& suffix, HttpSecretRoute route);
+  void FormRoute(const std::string& path, HttpFormRoute route);
   // Binds http.listen and serves; false when it cannot bind (or the static directory is missing).
   bool Start();
   void Stop();
@@ -90,6 +96,7 @@ class PublicSite {
   ClientRateLimit rate_;
   std::unique_ptr<httplib::Server> server_;
   std::set<std::string> paths_;                                    // of the registered routes
+  std::set<std::string> form_paths_;                               // that take POST too
   std::vector<std::pair<std::string, std::string>> secret_paths_;  // prefix and suffix
   std::thread thread_;
   int port_ = 0;

@@ -78,6 +78,10 @@ absl::StatusOr<std::string> Write(const Email& email, int64_t date_ms) {
     return absl::InvalidArgumentError("a message id holds letters, digits, '.', '_' and '-' only");
   if (!email.language.empty() && !PlainAscii(email.language))
     return absl::InvalidArgumentError("a language is a code such as nl or en");
+  if (!PlainAscii(email.preferences_url) ||
+      email.preferences_url.find_first_of(" <>") != std::string::npos ||
+      email.preferences_url.size() > 900)
+    return absl::InvalidArgumentError("a preferences URL is printable ASCII without spaces or <>");
   const std::string domain = email.from_address.substr(email.from_address.find('@') + 1);
   const std::string date = absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000",
                                             absl::FromUnixMillis(date_ms), absl::UTCTimeZone());
@@ -100,6 +104,10 @@ absl::StatusOr<std::string> Write(const Email& email, int64_t date_ms) {
                   "Content-Type: text/plain; charset=UTF-8\r\n",
                   "Content-Transfer-Encoding: base64\r\n");
   if (!email.language.empty()) absl::StrAppend(&out, "Content-Language: ", email.language, "\r\n");
+  // RFC 2369 and RFC 8058: one line however long (a URL is not folded; the limit is 998).
+  if (!email.preferences_url.empty())
+    absl::StrAppend(&out, "List-Unsubscribe: <", email.preferences_url, ">\r\n",
+                    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
   // RFC 3834: no out-of-office answers to a message no person wrote.
   absl::StrAppend(&out, "Auto-Submitted: auto-generated\r\n\r\n");
   const std::string crlf =

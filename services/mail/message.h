@@ -20,11 +20,15 @@ struct Email {
   std::string text;          // UTF-8; lines end in \n (or \r\n)
   std::string language;      // Content-Language: "nl", "en"
   std::string message_id;    // unique, [A-Za-z0-9._-]; "@<the sender's domain>" is added
+  // The recipient's preferences link (mail/preferences.h), empty for none: sent as
+  // List-Unsubscribe with RFC 8058's one-click List-Unsubscribe-Post, so a mail program's
+  // "unsubscribe" button turns this kind of e-mail off. Printable ASCII without spaces or <>.
+  std::string preferences_url;
 };
 
 // The message as handed to the relay, its Date `date_ms`. INVALID_ARGUMENT for an address that is
 // not one (IsSendableAddress), a subject or name with a line break, a message id with other
-// characters.
+// characters, a preferences URL that is not plain.
 absl::StatusOr<std::string> Write(const Email& email, int64_t date_ms);
 
 // `text` as RFC 2047 encoded-words (UTF-8, base64) when it is not plain printable ASCII, folded

@@ -24,6 +24,8 @@ struct Template {
 // (who booked), {{start}}, {{end}} (LocalTime), {{title}}, {{reference}} (the booking's id).
 // inquiry.escalated (to the network's coordinators): {{network}}, {{reference}}, {{level}},
 // {{cause}}, {{question}}, {{entry}} (the entry partner's name).
+// webhook.disabled (to the contacts of the subscription's organisation): {{organization}},
+// {{subscription}} (its id), {{url}} (its target), {{why}} (the last error), {{when}}.
 // offer.waiting (to the responder offered a question): {{name}} (the responder's), {{responder}}
 // (its id), {{reference}}, {{question}}, {{desk}} (the entry partner's name), {{deadline}}
 // (LocalTime in the responder's zone; empty when the offer has none).
@@ -214,6 +216,47 @@ infrashare
 
 You receive this message because your address is given for {{name}} on the network desk.
 )"},
+    {"webhook.disabled", "nl", "Webhook van {{organization}} uitgeschakeld",
+     R"(Beste contactpersoon van {{organization}},
+
+infrashare kon wijzigingen niet afleveren bij uw webhook en heeft het na de laatste poging
+uitgeschakeld ({{when}}). Zolang het uit staat, worden wijzigingen niet bewaard om later te
+sturen.
+
+Abonnement: {{subscription}}
+Adres: {{url}}
+Laatste fout: {{why}}
+
+Herstel de ontvanger en zet het abonnement weer aan; de wijzigingen die niet aankwamen,
+stuurt u daarna opnieuw:
+infrashare webhook update {{subscription}} --enabled true
+infrashare webhook redeliver {{subscription}}
+
+Met vriendelijke groet,
+infrashare
+
+U ontvangt dit bericht omdat u als contactpersoon van {{organization}} staat vermeld.
+)"},
+    {"webhook.disabled", "en", "Webhook of {{organization}} disabled",
+     R"(Dear contact of {{organization}},
+
+infrashare could not deliver changes to your webhook and disabled it after the last attempt
+({{when}}). While it is off, changes are not kept to be sent later.
+
+Subscription: {{subscription}}
+Target: {{url}}
+Last error: {{why}}
+
+Repair the receiver and enable the subscription again; then send the changes that did not
+arrive once more:
+infrashare webhook update {{subscription}} --enabled true
+infrashare webhook redeliver {{subscription}}
+
+Kind regards,
+infrashare
+
+You receive this message because you are listed as a contact of {{organization}}.
+)"},
 };
 
 absl::StatusOr<std::string> Fill(const char* text, const Values& values) {
@@ -259,6 +302,14 @@ absl::StatusOr<Rendered> Render(absl::string_view moment, absl::string_view lang
     auto text = Fill(t.text, values);
     if (!text.ok()) return text.status();
     Rendered out{std::move(*subject), std::move(*text), wanted};
+    // Every e-mail ends with the recipient's preferences link when there is one.
+    if (auto link = values.find("preferences"); link != values.end() && !link->second.empty())
+      absl::StrAppend(
+          &out.text,
+          wanted == "nl"
+              ? "\n-- \nMinder of geen e-mails van infrashare, of liever in het Engels:\n"
+              : "\n-- \nFewer or no e-mails from infrashare, or rather in Dutch:\n",
+          link->second, "\n");
     // A subject is one line whatever a value held.
     for (char& c : out.subject)
       if (c == '\r' || c == '\n') c = ' ';

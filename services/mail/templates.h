@@ -34,7 +34,9 @@ std::string LocalTime(int64_t unix_ms, const std::string& zone);
 std::vector<std::string> Moments();
 
 // The e-mail of `moment` in LanguageFor(`language`), its {{placeholders}} from `values` (a missing
-// or empty one is empty, and false for a {{#section}}). INTERNAL for a moment without templates.
+// or empty one is empty, and false for a {{#section}}); with a "preferences" value (the
+// recipient's preferences link) a footer says where to change which e-mails come and in which
+// language. INTERNAL for a moment without templates.
 absl::StatusOr<Rendered> Render(absl::string_view moment, absl::string_view language,
                                 const Values& values);
 

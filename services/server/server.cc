@@ -16,6 +16,7 @@
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
 #include "services/desk/desk_service.h"
+#include "services/http/email_preferences.h"
 #include "services/http/routes.h"
 #include "services/impact/impact_service.h"
 #include "services/privacy/privacy_service.h"
@@ -164,6 +165,15 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
         s->read_model_.get(), s->PublicProgramme(),
         {s->impact_reporter_, s->tokens_.get(), s->registry_store_.get(), RequestLimitsFor(config)},
         s->PublicCalendarFeeds(), config.http, s->public_site_.get());
+    s->mail_preferences_ = std::make_unique<webhook::RedisWebhookStore>(s->redis_.get());
+    webhook::WebhookStore* preferences = s->mail_preferences_.get();
+    http::RegisterEmailPreferences(
+        {[preferences] { return preferences->MailLinkKey(); },
+         [preferences](const std::string& person) { return preferences->MailPreferences(person); },
+         [preferences](const std::string& person, const mail::Preferences& wanted) {
+           return preferences->SetMailPreferences(person, wanted);
+         }},
+        s->public_site_.get());
     if (!s->public_site_->Start())
       return absl::UnavailableError(
           absl::StrCat("http.listen: cannot listen on ", config.http.listen));
@@ -312,7 +322,8 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     for (auto library : {kSchedulerLua, kDeskLua, kRotationLua, kProgrammeLua, kWebhookLua})
       redis_->AddFunctionLibrary(std::string(library));
     modules_.push_back(std::make_unique<webhook::WebhookModule>(
-        redis_.get(), gate_.get(), config_, read_model_.get(), registry_store_->EventsKey()));
+        redis_.get(), gate_.get(), config_, read_model_.get(), registry_store_->EventsKey(),
+        [site = PublicSiteAddress()] { return site().base_url; }));
   }
   if (with_impact) {
     // Reads only: the desk's and the rotations' records through their store interfaces, whether

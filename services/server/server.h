@@ -38,6 +38,7 @@
 #include "services/scheduler/rotation_store.h"
 #include "services/scheduler/slot_search.h"
 #include "services/server/health_port.h"
+#include "services/webhook/webhook_store.h"
 
 namespace infrashare {
 
@@ -118,6 +119,8 @@ class InfrashareServer {
   std::unique_ptr<HealthPort> health_port_;
   // The open-data listener reads the read model: declared after it, so it stops first.
   std::unique_ptr<http::PublicSite> public_site_;
+  // The e-mail preferences the listener's /email/preferences page reads and keeps.
+  std::unique_ptr<webhook::WebhookStore> mail_preferences_;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> shut_down_{false};

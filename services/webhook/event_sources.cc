@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/availability.h"
 #include "services/programme/programme.h"
 #include "services/registry/registry.h"
 #include "services/registry/store.h"
@@ -365,6 +366,46 @@ class Inquiries final : public EventSource {
   std::string stream_;
 };
 
+class Subscriptions final : public EventSource {
+ public:
+  Subscriptions(registry::RegistryReadModel* registry, std::string stream)
+      : registry_(registry), stream_(std::move(stream)) {}
+
+  std::vector<std::string> Streams() const override { return {stream_}; }
+  std::optional<ChangeKind> Classify(const StreamEntry&) const override { return std::nullopt; }
+  absl::StatusOr<std::optional<v1::WebhookData>> Read(const StreamEntry&, const Caller&) override {
+    return std::optional<v1::WebhookData>();
+  }
+
+  absl::StatusOr<std::vector<MailRequest>> Mails(const StreamEntry& entry) override {
+    std::vector<MailRequest> mails;
+    const std::string* type = entry.Field("type");
+    const std::string* organization = entry.Field("org");
+    if (type == nullptr || *type != "DISABLED" || organization == nullptr) return mails;
+    auto record = registry_->OrganizationRecord(*organization);
+    if (!record.ok()) return record.status();
+    if (!record->has_value()) return mails;  // deleted since: its subscriptions went with it
+    auto field = [&entry](const char* name) {
+      const std::string* value = entry.Field(name);
+      return value == nullptr ? std::string() : *value;
+    };
+    const mail::Values values = {
+        {"organization", (*record)->display_name()},
+        {"subscription", field("sub")},
+        {"url", field("url")},
+        {"why", field("why")},
+        {"when", mail::LocalTime(TimeOfEntry(entry.id), std::string(kDefaultTimeZone))}};
+    for (const auto& contact : (*record)->contacts())
+      if (!contact.email().empty())
+        mails.push_back({"webhook.disabled", contact.email(), "nl", values});
+    return mails;
+  }
+
+ private:
+  registry::RegistryReadModel* registry_;
+  std::string stream_;
+};
+
 class Handovers final : public EventSource {
  public:
   Handovers(scheduler::RotationStore* rotations, std::string stream)
@@ -528,6 +569,11 @@ int64_t TimeOfEntry(absl::string_view entry_id) {
 std::unique_ptr<EventSource> RotationSource(scheduler::RotationStore* rotations,
                                             std::string stream) {
   return std::make_unique<Handovers>(rotations, std::move(stream));
+}
+
+std::unique_ptr<EventSource> SubscriptionSource(registry::RegistryReadModel* registry,
+                                                std::string stream) {
+  return std::make_unique<Subscriptions>(registry, std::move(stream));
 }
 
 std::unique_ptr<EventSource> ProgrammeSource(programme::ProgrammeStore* programme,

@@ -107,4 +107,10 @@ std::unique_ptr<EventSource> ProgrammeSource(programme::ProgrammeStore* programm
                                              registry::RegistryReadModel* registry,
                                              std::string stream);
 
+// What the server did to subscriptions (the webhook store's EventsKey): no webhook, but an e-mail
+// (webhook.disabled) to the contacts of the subscription's organisation that give an address when
+// retries ran out and the subscription was disabled.
+std::unique_ptr<EventSource> SubscriptionSource(registry::RegistryReadModel* registry,
+                                                std::string stream);
+
 }  // namespace infrashare::webhook

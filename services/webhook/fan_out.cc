@@ -10,6 +10,7 @@
 #include "services/common/logging.h"
 #include "services/common/text_fold.h"
 #include "services/mail/message.h"
+#include "services/mail/preferences.h"
 
 namespace infrashare::webhook {
 std::string WebhookIdOf(absl::string_view subscription_id, absl::string_view stream,
@@ -105,6 +106,7 @@ absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
   auto mails = source->Mails(entry);
   if (!mails.ok()) return mails.status();
   const int64_t time_ms = TimeOfEntry(entry.id);
+  const std::string site = options_.site_base_url ? options_.site_base_url() : std::string();
   for (const MailRequest& request : *mails) {
     if (!IsSendableAddress(request.to)) {
       // Accepted as an address when it was given, but not one a relay can be told safely.
@@ -112,7 +114,23 @@ absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
                     {{"moment", request.moment}, {"stream", stream}, {"entry", entry.id}});
       continue;
     }
-    auto rendered = mail::Render(request.moment, request.language, request.values);
+    // What the person asked for through the link at the foot of an earlier e-mail.
+    const std::string person = PersonOf(request.to);
+    auto preferences = store_->MailPreferences(person);
+    if (!preferences.ok()) return preferences.status();
+    if (!mail::Wants(*preferences, request.moment)) continue;
+    mail::Values values = request.values;
+    std::string link;
+    if (!site.empty()) {
+      auto key = store_->MailLinkKey();
+      if (!key.ok()) return key.status();
+      link = absl::StrCat(site, "/email/preferences?a=", person, "&m=", request.moment,
+                          "&s=", mail::LinkSignature(*key, person, request.moment));
+      values["preferences"] = link;
+    }
+    auto rendered = mail::Render(
+        request.moment, preferences->language.empty() ? request.language : preferences->language,
+        values);
     if (!rendered.ok()) {  // a template of ours: the change's webhooks go out all the same
       logging::Error("e-mail: not written", {{"moment", request.moment},
                                              {"error", std::string(rendered.status().message())}});
@@ -134,6 +152,7 @@ absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
     email.text = std::move(rendered->text);
     email.language = rendered->language;
     email.message_id = job.id;
+    email.preferences_url = link;
     auto written = mail::Write(email, time_ms);
     if (!written.ok()) {
       logging::Error("e-mail: not written", {{"moment", request.moment},

@@ -31,6 +31,9 @@ class FanOut {
   struct Options {
     int batch = 100;            // entries read per stream per round
     int claim_idle_ms = 30000;  // entries another replica left pending this long are taken over
+    // The public HTTP listener's address ("https://host", no trailing slash; empty when there is
+    // none): every e-mail then carries its recipient's preferences link (/email/preferences).
+    std::function<std::string()> site_base_url;
   };
   // Whether an organisation still exists: a deleted organisation's subscriptions get nothing more.
   using OrganizationCheck = std::function<absl::StatusOr<bool>(const std::string&)>;

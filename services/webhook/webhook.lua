@@ -26,6 +26,9 @@
 --                            stream entry of the change that set it); expires after the job's time
 --   <w>dl:<sub>      zset    the subscription's dead letters, by when they died (ms)
 --   <w>log:<sub>     list    the latest attempts, newest first, JSON {t,w,ty,a,s,l,o,e}
+--   <w>ev            stream  what the server did to a subscription: type (DISABLED), sub, org,
+--                            url, why; read by the senders' group like every change stream (the
+--                            organisation's contacts are e-mailed), trimmed to about 10000
 --   <w>req:<...>     string  replay of a call (Create's and Rotate's hold the secret, hence short)
 
 local SUBSCRIPTION_FIELDS = {'id', 'org', 'url', 'ev', 'en', 'ds', 'cr', 'up', 'by', 'rl', 'v', 'k',
@@ -265,7 +268,7 @@ local function wh_take(keys, args)
           sub.org, job.sub, job.t}
 end
 
--- KEYS: base, q, retry, ver. ARGV: job, entry, ok ('1'/'0'), status, latency (ms), error,
+-- KEYS: base, q, retry, ver, events. ARGV: job, entry, ok ('1'/'0'), status, latency (ms), error,
 -- delay (ms until the next try), final ('1': trying again will not help), retry_for (ms after
 -- the first attempt), log_max, dl_max, done_ttl (ms a delivered job is remembered, so a change
 -- read twice is not queued twice).
@@ -312,6 +315,10 @@ local function wh_settle(keys, args)
                'retries ran out after ' .. attempt .. ' attempts: ' .. a.error)
     redis.call('HINCRBY', sub, 'v', 1)
     redis.call('INCR', k.ver)
+    -- In the same step, so the owner is told however the replica fares afterwards.
+    local s = read_hash(sub)
+    redis.call('XADD', k.events, 'MAXLEN', '~', 10000, '*', 'type', 'DISABLED', 'sub', job.sub,
+               'org', s.org or '', 'url', s.url or '', 'why', s.dr or '')
     return 'disabled'
   end
   return 'dead'

@@ -42,13 +42,15 @@ std::vector<std::unique_ptr<EventSource>> Sources(registry::RegistryReadModel* r
                                                   desk::Desk* desk, desk::DeskStore* desk_store,
                                                   scheduler::RotationStore* rotations,
                                                   programme::ProgrammeStore* programme,
-                                                  const std::string& registry_events) {
+                                                  const std::string& registry_events,
+                                                  const std::string& subscription_events) {
   std::vector<std::unique_ptr<EventSource>> sources;
   sources.push_back(BookingSource(registry, bookings.EventKeys()));
   sources.push_back(ResourceSource(registry, registry_events));
   sources.push_back(InquirySource(desk, desk_store, registry, desk_store->EventsKey()));
   sources.push_back(RotationSource(rotations, rotations->EventsKey()));
   sources.push_back(ProgrammeSource(programme, registry, programme->EventsKey()));
+  sources.push_back(SubscriptionSource(registry, subscription_events));
   return sources;
 }
 
@@ -56,7 +58,8 @@ std::vector<std::unique_ptr<EventSource>> Sources(registry::RegistryReadModel* r
 
 WebhookModule::WebhookModule(RedisPool* redis, RpcGate* gate, const Config& config,
                              registry::RegistryReadModel* registry,
-                             const std::string& registry_events)
+                             const std::string& registry_events,
+                             std::function<std::string()> site_base_url)
     : registry_(registry),
       store_(redis),
       webhooks_(&store_, registry,
@@ -74,11 +77,14 @@ WebhookModule::WebhookModule(RedisPool* redis, RpcGate* gate, const Config& conf
       fan_out_(
           redis, &store_,
           Sources(registry, bookings_, &desk_, &desk_store_, &rotations_, &programme_,
-                  registry_events),
+                  registry_events, store_.EventsKey()),
           [registry](const std::string& organization) {
             return registry->OrganizationExists(organization);
           },
-          {.batch = 100, .claim_idle_ms = config.webhooks.claim_idle_ms}, config.email),
+          {.batch = 100,
+           .claim_idle_ms = config.webhooks.claim_idle_ms,
+           .site_base_url = std::move(site_base_url)},
+          config.email),
       dispatcher_(&store_, &fan_out_, config.webhooks, config.email, gate->metrics()) {}
 
 WebhookModule::~WebhookModule() { Stop(); }

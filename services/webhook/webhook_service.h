@@ -2,6 +2,7 @@
 // with this replica's share of delivery (dispatcher.h) over the process's registry read model.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -54,8 +55,11 @@ class WebhookModule final : public ServiceModule {
   // Reads the other services' records through store adapters of its own (read-only), as the
   // privacy module does; `registry` is the process's read model, `registry_events` the registry's
   // change log (registry::ChangeLog::EventsKey).
+  // `site_base_url`: the public HTTP listener's address, for the preferences link of e-mails
+  // (empty: none).
   WebhookModule(RedisPool* redis, RpcGate* gate, const Config& config,
-                registry::RegistryReadModel* registry, const std::string& registry_events);
+                registry::RegistryReadModel* registry, const std::string& registry_events,
+                std::function<std::string()> site_base_url = {});
   ~WebhookModule() override;
   std::string name() const override { return "infrashare.webhook.v1.WebhookService"; }
   grpc::Service* service() override { return &service_; }

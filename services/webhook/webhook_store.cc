@@ -268,7 +268,7 @@ absl::StatusOr<int> RedisWebhookStore::Enqueue(const std::vector<Job>& jobs) {
                     {"at", std::to_string(job.due_ms)},
                     {"cancel", job.cancels},
                     {"to", job.mail_to},
-                    {"ta", job.mail_to.empty() ? "" : RecipientHash(job.mail_to)}});
+                    {"ta", job.mail_to.empty() ? "" : PersonOf(job.mail_to)}});
   RedisFunctionCall call("wh_enqueue");
   call.Key("base", base_).Key("q", queue_).Key("at", Key("at")).Arg("jobs", list.dump());
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
@@ -348,6 +348,7 @@ absl::StatusOr<Settled> RedisWebhookStore::Settle(const QueuedJob& job, const At
       .Key("q", queue_)
       .Key("retry", Key("retry"))
       .Key("ver", Key("ver"))
+      .Key("events", EventsKey())
       .Arg("job", job.job_id)
       .Arg("entry", job.entry_id)
       .Flag("ok", attempt.ok)
@@ -370,8 +371,49 @@ absl::StatusOr<Settled> RedisWebhookStore::Settle(const QueuedJob& job, const At
   return Settled::kStale;
 }
 
-std::string RedisWebhookStore::RecipientHash(absl::string_view address) {
+std::string PersonOf(absl::string_view address) {
   return SecretHash(FoldEmail(std::string_view(address.data(), address.size())));
+}
+
+// <w>mp:<person>: off (the moments not wanted, space-separated; "*" = none at all) and lang.
+absl::StatusOr<mail::Preferences> RedisWebhookStore::MailPreferences(absl::string_view person) {
+  auto reply = redis_->Command({"HMGET", Key(absl::StrCat("mp:", person)), "off", "lang"});
+  if (!reply.ok()) return reply.status();
+  mail::Preferences preferences;
+  if (reply->elements.size() < 2) return preferences;
+  for (absl::string_view moment : absl::StrSplit(reply->elements[0].str, ' ', absl::SkipEmpty())) {
+    if (moment == "*") {
+      preferences.all_off = true;
+    } else {
+      preferences.off.insert(std::string(moment));
+    }
+  }
+  preferences.language = reply->elements[1].str;
+  return preferences;
+}
+
+absl::Status RedisWebhookStore::SetMailPreferences(absl::string_view person,
+                                                   const mail::Preferences& preferences) {
+  const std::string key = Key(absl::StrCat("mp:", person));
+  std::vector<std::string> off(preferences.off.begin(), preferences.off.end());
+  if (preferences.all_off) off.push_back("*");
+  if (off.empty() && preferences.language.empty()) return redis_->Command({"DEL", key}).status();
+  return redis_
+      ->Command({"HSET", key, "off", absl::StrJoin(off, " "), "lang", preferences.language})
+      .status();
+}
+
+absl::StatusOr<std::string> RedisWebhookStore::MailLinkKey() {
+  absl::MutexLock lock(&link_key_mutex_);
+  if (!link_key_.empty()) return link_key_;
+  // The first replica to ask makes it; every other one reads the same.
+  auto made = redis_->Command({"SET", Key("mail-link-key"), RandomBase32(52), "NX"});
+  if (!made.ok()) return made.status();
+  auto key = redis_->Command({"GET", Key("mail-link-key")});
+  if (!key.ok()) return key.status();
+  if (key->str.empty()) return absl::UnavailableError("the e-mail link key could not be kept");
+  link_key_ = key->str;
+  return link_key_;
 }
 
 absl::StatusOr<int> RedisWebhookStore::EraseMail(absl::string_view address) {
@@ -379,9 +421,13 @@ absl::StatusOr<int> RedisWebhookStore::EraseMail(absl::string_view address) {
   call.Key("base", base_)
       .Key("at", Key("at"))
       .Key("retry", Key("retry"))
-      .Key("index", Key(absl::StrCat("ma:", RecipientHash(address))));
+      .Key("index", Key(absl::StrCat("ma:", PersonOf(address))));
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
+  // Their preferences go with them too (written to again, they are asked anew).
+  if (auto forgotten = redis_->Command({"DEL", Key(absl::StrCat("mp:", PersonOf(address)))});
+      !forgotten.ok())
+    return forgotten.status();
   return static_cast<int>(reply->integer);
 }
 

@@ -11,9 +11,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "infrashare/webhook/v1/webhook.pb.h"
 #include "services/common/consumer_group.h"
 #include "services/common/redis.h"
+#include "services/mail/preferences.h"
 
 namespace infrashare::webhook {
 
@@ -160,7 +162,23 @@ class WebhookStore {
   // Drops the e-mails to `address` (matched as FoldEmail matches) still waiting to be sent;
   // returns how many (the person's data is erased).
   virtual absl::StatusOr<int> EraseMail(absl::string_view address) = 0;
+  // The stream of what the server did to subscriptions (a DISABLED entry when retries ran out:
+  // sub, org, url, why), written in the same step as the change.
+  virtual std::string EventsKey() const = 0;
+
+  // One person's e-mail preferences, by PersonOf(their address); the defaults when none are kept.
+  virtual absl::StatusOr<mail::Preferences> MailPreferences(absl::string_view person) = 0;
+  // Keeps them (the defaults: keeps nothing).
+  virtual absl::Status SetMailPreferences(absl::string_view person,
+                                          const mail::Preferences& preferences) = 0;
+  // The key preferences links are signed with: made once for the deployment and kept in Redis, so
+  // every replica signs and checks alike.
+  virtual absl::StatusOr<std::string> MailLinkKey() = 0;
 };
+
+// Who an address is to the e-mail preferences and the index of waiting e-mails: the hex BLAKE2b
+// of the folded address (FoldEmail), so no key or link holds an address.
+std::string PersonOf(absl::string_view address);
 
 class RedisWebhookStore final : public WebhookStore {
  public:
@@ -203,14 +221,19 @@ class RedisWebhookStore final : public WebhookStore {
                                 const std::vector<std::string>& job_ids,
                                 absl::string_view replay_key, int replay_ttl_s) override;
   absl::StatusOr<int> EraseMail(absl::string_view address) override;
+  std::string EventsKey() const override { return Key("ev"); }
+  absl::StatusOr<mail::Preferences> MailPreferences(absl::string_view person) override;
+  absl::Status SetMailPreferences(absl::string_view person,
+                                  const mail::Preferences& preferences) override;
+  absl::StatusOr<std::string> MailLinkKey() override;
 
  private:
   std::string Key(absl::string_view suffix) const { return base_ + std::string(suffix); }
-  // The hash an address's waiting e-mails are indexed by: no address in a key.
-  static std::string RecipientHash(absl::string_view address);
   absl::StatusOr<std::vector<StoredSubscription>> List(const std::string& index);
 
   RedisPool* redis_;
+  absl::Mutex link_key_mutex_;
+  std::string link_key_ ABSL_GUARDED_BY(link_key_mutex_);
   std::string base_;  // "<prefix>{wh}:"
   std::string queue_;
   ConsumerGroup senders_;

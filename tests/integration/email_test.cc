@@ -5,6 +5,7 @@
 // it. A relay that is down at first loses nothing; an address it refuses for good is not tried
 // again and leaves no address behind. Plain and cluster-mode Redis.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -15,10 +16,12 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "infrashare/privacy/v1/privacy.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
+#include "infrashare/webhook/v1/webhook.grpc.pb.h"
 #include "tests/support/smtp_server.h"
 #include "tests/support/test_server.h"
 
@@ -198,6 +201,7 @@ TEST_F(EmailTest, TheAskerHearsTheQuestionArrivedInTheirLanguage) {
     EXPECT_TRUE(absl::StrContains(m.text, kQuestion)) << m.text;
     EXPECT_TRUE(absl::StrContains(m.text, "Bouwbedrijf Ĳssel & Zn.")) << m.text;  // not escaped
     for (const auto& line : absl::StrSplit(m.raw, "\r\n")) EXPECT_LE(line.size(), 78u) << line;
+    EXPECT_FALSE(absl::StrContains(m.raw, "List-Unsubscribe")) << "no listener, no link";
     ids.insert(m.message_id);
   }
   EXPECT_EQ(ids.size(), 3u);
@@ -455,6 +459,173 @@ TEST_F(EmailTest, AResponderHearsOfAnOfferAndItsAddressIsErasable) {
     if (relay.Messages().size() > 2) break;
   }
   EXPECT_EQ(relay.Messages().size(), 2u);
+}
+
+// A subscription whose receiver never answers is disabled when its retries run out, and the
+// contacts of its organisation that give an address hear of it: the disabling writes the entry
+// the e-mail is made from in the same step, so no replica's death between the two loses it.
+TEST_F(EmailTest, AnOrganisationsContactsHearThatItsWebhookWasDisabled) {
+  SmtpServer relay(RelayOptions(*certs_));
+  Config config = MailConfig(*certs_, relay.port());
+  config.webhooks.allow_http = true;
+  config.webhooks.allow_private_targets = true;  // the receiver is on loopback
+  config.webhooks.retry_for_s = 1;
+  TestServer server(redis_->url(), config);
+  reg::CreateOrganizationRequest org;
+  org.set_organization_id("drachten-data");
+  org.mutable_organization()->set_display_name("Datalab Drachten – Ĳver");
+  org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+  auto* ict = org.mutable_organization()->add_contacts();
+  ict->set_name("ICT-beheer");
+  ict->set_email("ict@drachten.example.nl");
+  auto* desk = org.mutable_organization()->add_contacts();
+  desk->set_name("Receptie");
+  desk->set_phone("+31 512 123 456");  // no address: not written to
+  reg::Organization made;
+  auto status = server.Registry()->CreateOrganization(Admin().get(), org, &made);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::string admin = server.Token("drachten-data", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+
+  auto webhooks = webhook::v1::WebhookService::NewStub(server.channel());
+  webhook::v1::CreateWebhookSubscriptionRequest subscribe;
+  const std::string target = "http://127.0.0.1:" + std::to_string(FreePort()) + "/hook";
+  subscribe.set_target_url(target);  // nothing listens there
+  subscribe.add_event_types(webhook::v1::WEBHOOK_EVENT_TYPE_REGISTRY);
+  webhook::v1::WebhookSubscription subscription;
+  status = webhooks->CreateWebhookSubscription(TestServer::Context(admin).get(), subscribe,
+                                               &subscription);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // A change it receives: a resource of its own.
+  reg::CreateResourceRequest create;
+  reg::Resource* r = create.mutable_resource();
+  r->set_display_name("Datalab");
+  r->set_kind(reg::RESOURCE_KIND_LAB);
+  r->set_owner_organization_id("drachten-data");
+  r->mutable_location()->mutable_point()->set_latitude(53.1);
+  r->mutable_location()->mutable_point()->set_longitude(6.1);
+  reg::Resource lab;
+  status = server.Registry()->CreateResource(Admin().get(), create, &lab);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  const auto messages = relay.WaitFor(1, 30);
+  ASSERT_EQ(messages.size(), 1u);
+  const SmtpServer::Message& told = messages[0];
+  EXPECT_EQ(told.rcpt_tos, std::vector<std::string>{"ict@drachten.example.nl"});
+  EXPECT_EQ(told.subject, "Webhook van Datalab Drachten – Ĳver uitgeschakeld");
+  EXPECT_TRUE(absl::StrContains(told.text, "Abonnement: " + subscription.id())) << told.text;
+  EXPECT_TRUE(absl::StrContains(told.text, "Adres: " + target)) << told.text;
+  EXPECT_TRUE(absl::StrContains(told.text, "Laatste fout: retries ran out")) << told.text;
+  EXPECT_TRUE(absl::StrContains(told.text, "infrashare webhook redeliver " + subscription.id()))
+      << told.text;
+  // By then the subscription is disabled, as the e-mail says.
+  webhook::v1::GetWebhookSubscriptionRequest get;
+  get.set_id(subscription.id());
+  webhook::v1::WebhookSubscription now;
+  status = webhooks->GetWebhookSubscription(TestServer::Context(admin).get(), get, &now);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(now.enabled());
+  EXPECT_TRUE(now.has_disabled());
+}
+
+// The link at the foot of every e-mail (and its List-Unsubscribe header, RFC 8058): a mail
+// program's one-click POST turns that kind of e-mail off for that address only; the page turns all
+// off and on again and changes the language; a link with another moment or address, or no valid
+// signature, changes nothing.
+TEST_F(EmailTest, ThePreferencesLinkTurnsEmailsOffAndChangesTheLanguage) {
+  SmtpServer relay(RelayOptions(*certs_));
+  Config config = MailConfig(*certs_, relay.port());
+  config.http.listen = "127.0.0.1:0";
+  TestServer server(redis_->url(), config);
+  const std::string token = Partner(server, "meppel-maak", "Maakplaats Meppel");
+  const dsk::Inquiry first = Ask(server, token, "meppel-maak", "nl", "Sanne", "sanne@example.nl");
+  auto messages = relay.WaitFor(1);
+  ASSERT_EQ(messages.size(), 1u);
+  const std::string& raw = messages[0].raw;
+  const std::string header = "\r\nList-Unsubscribe: <";
+  const size_t at = raw.find(header);
+  ASSERT_NE(at, std::string::npos) << raw;
+  const std::string url =
+      raw.substr(at + header.size(), raw.find(">\r\n", at) - at - header.size());
+  EXPECT_TRUE(absl::StrContains(raw, "\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.server().http_port());
+  ASSERT_TRUE(absl::StartsWith(url, base + "/email/preferences?a=")) << url;
+  EXPECT_FALSE(absl::StrContains(url, "sanne")) << "the link names no address";
+  EXPECT_TRUE(absl::StrContains(messages[0].text, "\n-- \nMinder of geen e-mails van infrashare"))
+      << messages[0].text;
+  EXPECT_TRUE(absl::StrContains(messages[0].text, url)) << messages[0].text;
+  const std::string path = url.substr(base.size());
+  httplib::Client http("127.0.0.1", server.server().http_port());
+  http.set_read_timeout(10);
+
+  // Forged: another moment under this signature, a changed signature: nothing changes.
+  for (const std::string& forged :
+       {absl::StrReplaceAll(path, {{"m=inquiry.received", "m=inquiry.resolved"}}),
+        path.substr(0, path.size() - 1) + (path.back() == '0' ? "1" : "0")}) {
+    auto refused = http.Post(forged.c_str(), "List-Unsubscribe=One-Click",
+                             "application/x-www-form-urlencoded");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 404) << forged;
+  }
+  auto page = http.Get(path.c_str());
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_TRUE(absl::StrContains(page->body, "<strong id=\"state\">aan / on</strong>"))
+      << page->body;
+  EXPECT_EQ(page->get_header_value("Cache-Control"), "no-store");
+
+  // The mail program's button: no more receipts for this address.
+  auto off =
+      http.Post(path.c_str(), "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(off);
+  EXPECT_EQ(off->status, 200);
+  EXPECT_TRUE(absl::StrContains(off->body, "<strong id=\"state\">uit / off</strong>")) << off->body;
+  Ask(server, token, "meppel-maak", "nl", "Sanne", "Sanne@Example.NL");  // the same person
+  Ask(server, token, "meppel-maak", "nl", "Joost", "joost@example.nl");  // someone else
+  messages = relay.WaitFor(2);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1].rcpt_tos, std::vector<std::string>{"joost@example.nl"});
+  // Other moments still come, in the language the page now sets.
+  auto english = http.Post(path.c_str(), "do=lang-en", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(english);
+  EXPECT_EQ(english->status, 200);
+  dsk::ResolveInquiryRequest resolve;
+  resolve.set_id(first.id());
+  resolve.set_outcome(dsk::OUTCOME_ANSWERED);
+  dsk::Inquiry resolved;
+  auto status = server.Desk()->ResolveInquiry(Admin().get(), resolve, &resolved);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  messages = relay.WaitFor(3);
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[2].rcpt_tos, std::vector<std::string>{"sanne@example.nl"});
+  EXPECT_EQ(messages[2].subject, "Your question has been dealt with (" + first.id() + ")");
+  EXPECT_EQ(messages[2].content_language, "en");
+  EXPECT_TRUE(absl::StrContains(messages[2].text, "Fewer or no e-mails from infrashare"))
+      << messages[2].text;
+
+  // Nothing at all, then everything again.
+  auto none = http.Post(path.c_str(), "do=off-all", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(absl::StrContains(none->body, "<strong id=\"all\">uit / off</strong>")) << none->body;
+  auto bad = http.Post(path.c_str(), "do=drop-table", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  auto all = http.Post(path.c_str(), "do=on-all", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(absl::StrContains(all->body, "<strong id=\"state\">aan / on</strong>")) << all->body;
+  Ask(server, token, "meppel-maak", "nl", "Sanne", "sanne@example.nl");
+  messages = relay.WaitFor(4);
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[3].rcpt_tos, std::vector<std::string>{"sanne@example.nl"});
+  EXPECT_EQ(messages[3].content_language, "en");  // the language stays
+
+  // Erasing the person forgets their preferences too.
+  auto privacy = privacy::v1::PrivacyService::NewStub(server.channel());
+  privacy::v1::ErasePersonalDataRequest erase;
+  erase.set_email("sanne@example.nl");
+  privacy::v1::ErasePersonalDataResponse erased;
+  status = privacy->ErasePersonalData(Admin().get(), erase, &erased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(redis_->Cli("--scan --pattern '*{wh}:mp:*'"), "");
 }
 
 // An e-mail waiting for the relay holds the person's address and question: erasing the person

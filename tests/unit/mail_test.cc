@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "services/common/text_fold.h"
 #include "services/mail/message.h"
+#include "services/mail/preferences.h"
 #include "services/mail/templates.h"
 
 namespace infrashare::mail {
@@ -164,7 +165,13 @@ TEST(MailTemplates, EveryMomentSpeaksDutchAndEnglish) {
                          {"end", "2027-03-04 11:00 (+01:00, Europe/Amsterdam)"},
                          {"title", "Practicum"},
                          {"level", "1"},
-                         {"cause", "nobody covers it"}};
+                         {"cause", "nobody covers it"},
+                         {"responder", "rsp_1"},
+                         {"deadline", "2027-03-04 13:00 (+00:00, Europe/London)"},
+                         {"subscription", "whs_1"},
+                         {"url", "https://ontvanger.example.nl/hook"},
+                         {"why", "HTTP 503"},
+                         {"when", "2027-03-04 09:00 (+01:00, Europe/Amsterdam)"}};
   for (const std::string& moment : Moments()) {
     for (const char* language : {"nl", "en"}) {
       auto rendered = Render(moment, language, values);
@@ -218,6 +225,73 @@ TEST(MailTemplates, DutchForDutchAndEnglishForEveryOtherLanguage) {
   EXPECT_EQ(LanguageFor("en"), "en");
   EXPECT_EQ(LanguageFor("de"), "en");
   EXPECT_EQ(LanguageFor("tr"), "en");
+}
+
+TEST(MailPreferences, ActionsTurnMomentsOffAndOnAndSetTheLanguage) {
+  Preferences p;
+  EXPECT_TRUE(Wants(p, "inquiry.received"));
+  ASSERT_TRUE(Apply("off", "inquiry.received", &p));
+  EXPECT_FALSE(Wants(p, "inquiry.received"));
+  EXPECT_TRUE(Wants(p, "inquiry.resolved"));
+  ASSERT_TRUE(Apply("off-all", "inquiry.received", &p));
+  EXPECT_FALSE(Wants(p, "inquiry.resolved"));
+  ASSERT_TRUE(Apply("on", "inquiry.resolved", &p));  // this one again, the rest stays off
+  EXPECT_TRUE(Wants(p, "inquiry.resolved"));
+  EXPECT_FALSE(Wants(p, "inquiry.received"));
+  ASSERT_TRUE(Apply("on-all", "x", &p));
+  EXPECT_TRUE(Wants(p, "inquiry.received"));
+  ASSERT_TRUE(Apply("lang-en", "x", &p));
+  EXPECT_EQ(p.language, "en");
+  ASSERT_TRUE(Apply("lang-", "x", &p));
+  EXPECT_EQ(p.language, "");
+  EXPECT_FALSE(Apply("lang-de", "x", &p));
+  EXPECT_FALSE(Apply("", "x", &p));
+}
+
+TEST(MailPreferences, ALinkIsValidOnlyForItsPersonMomentAndKey) {
+  const std::string person(64, 'a'), other(64, 'b');
+  const std::string signature = LinkSignature("key-1", person, "offer.waiting");
+  EXPECT_EQ(signature.size(), 64u);
+  EXPECT_TRUE(ValidLink("key-1", person, "offer.waiting", signature));
+  EXPECT_FALSE(ValidLink("key-2", person, "offer.waiting", signature));
+  EXPECT_FALSE(ValidLink("key-1", other, "offer.waiting", signature));
+  EXPECT_FALSE(ValidLink("key-1", person, "inquiry.received", signature));
+  EXPECT_FALSE(ValidLink("key-1", person, "offer.waiting", signature.substr(1)));
+  EXPECT_FALSE(ValidLink("", person, "offer.waiting", LinkSignature("", person, "offer.waiting")));
+  // The message cannot be read two ways.
+  EXPECT_FALSE(ValidLink("key-1", person + "|offer", "waiting",
+                         LinkSignature("key-1", person, "offer|waiting")));
+}
+
+TEST(MailMessage, APreferencesLinkIsAOneClickListUnsubscribe) {
+  Email email = Sample();
+  email.preferences_url = "https://infrashare.example.nl/email/preferences?a=ab&m=x.y&s=cd";
+  auto written = Write(email, 0);
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_TRUE(absl::StrContains(
+      *written,
+      "\r\nList-Unsubscribe: <https://infrashare.example.nl/email/preferences?a=ab&m=x.y&s=cd>\r\n"
+      "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"))
+      << *written;
+  for (const char* bad : {"https://x.nl/a b", "https://x.nl/>\r\nBcc: y@z.nl", "https://x.nl/é"}) {
+    email.preferences_url = bad;
+    EXPECT_FALSE(Write(email, 0).ok()) << bad;
+  }
+  email.preferences_url = "";
+  written = Write(email, 0);
+  ASSERT_TRUE(written.ok());
+  EXPECT_FALSE(absl::StrContains(*written, "List-Unsubscribe"));
+  // The text ends with the link in the e-mail's language.
+  auto nl =
+      Render("inquiry.received", "nl", {{"reference", "inq_1"}, {"preferences", "https://p"}});
+  ASSERT_TRUE(nl.ok());
+  EXPECT_TRUE(absl::EndsWith(
+      nl->text,
+      "\n-- \nMinder of geen e-mails van infrashare, of liever in het Engels:\nhttps://p\n"))
+      << nl->text;
+  auto en = Render("inquiry.received", "en", {{"reference", "inq_1"}});
+  ASSERT_TRUE(en.ok());
+  EXPECT_FALSE(absl::StrContains(en->text, "\n-- \n"));
 }
 
 }  // namespace

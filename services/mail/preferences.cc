@@ -1,0 +1,58 @@
+#include "services/mail/preferences.h"
+
+#include <sodium.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace infrashare::mail {
+
+bool Wants(const Preferences& preferences, absl::string_view moment) {
+  return !preferences.all_off && preferences.off.count(std::string(moment)) == 0;
+}
+
+bool Apply(absl::string_view action, absl::string_view moment, Preferences* preferences) {
+  if (action == "off") {
+    preferences->off.insert(std::string(moment));
+  } else if (action == "on") {
+    preferences->off.erase(std::string(moment));
+    preferences->all_off = false;
+  } else if (action == "off-all") {
+    preferences->all_off = true;
+  } else if (action == "on-all") {
+    preferences->all_off = false;
+    preferences->off.clear();
+  } else if (action == "lang-nl" || action == "lang-en" || action == "lang-") {
+    preferences->language = std::string(action.substr(5));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string LinkSignature(absl::string_view key, absl::string_view address_hash,
+                          absl::string_view moment) {
+  const std::string message = absl::StrCat(address_hash, "|", moment);
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  char hex[2 * sizeof mac + 1];
+  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+  return hex;
+}
+
+bool ValidLink(absl::string_view key, absl::string_view address_hash, absl::string_view moment,
+               absl::string_view signature) {
+  // A person is a hex hash and a moment has no '|': the signed message cannot be read two ways.
+  if (key.empty() || address_hash.empty() || moment.find('|') != absl::string_view::npos ||
+      address_hash.find_first_not_of("0123456789abcdef") != absl::string_view::npos)
+    return false;
+  const std::string expected = LinkSignature(key, address_hash, moment);
+  return signature.size() == expected.size() &&
+         sodium_memcmp(signature.data(), expected.data(), expected.size()) == 0;
+}
+
+}  // namespace infrashare::mail

@@ -1,0 +1,34 @@
+// What one person wants of infrashare's e-mails (docs/email.md, "Preferences"): none at all, not
+// of some moments, and in which language. Kept per address hash (no address is stored), changed
+// through the signed link at the foot of every e-mail: whoever holds an e-mail may change the
+// preferences of its recipient for that moment, and nobody else.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace infrashare::mail {
+
+struct Preferences {
+  bool all_off = false;        // no e-mail at all
+  std::set<std::string> off;   // moments not wanted, e.g. "offer.waiting"
+  std::string language;        // "nl", "en"; empty: each e-mail's own
+};
+
+// Whether the person wants an e-mail of `moment`.
+bool Wants(const Preferences& preferences, absl::string_view moment);
+
+// What a link's action does: "off" (this moment), "on" (this moment again), "off-all", "on-all"
+// (every moment again), "lang-nl", "lang-en", "lang-" (each e-mail's own). False for any other.
+bool Apply(absl::string_view action, absl::string_view moment, Preferences* preferences);
+
+// The signature of a preferences link for (address hash, moment) under `key`: HMAC-SHA-256, hex.
+std::string LinkSignature(absl::string_view key, absl::string_view address_hash,
+                          absl::string_view moment);
+// Whether `signature` is that signature (compared in constant time).
+bool ValidLink(absl::string_view key, absl::string_view address_hash, absl::string_view moment,
+               absl::string_view signature);
+
+}  // namespace infrashare::mail
