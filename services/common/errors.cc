@@ -1,6 +1,7 @@
 #include "services/common/errors.h"
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -128,6 +129,36 @@ absl::Status WithField(absl::Status status, absl::string_view field) {
   v->set_description(std::string(status.message()));
   status.SetPayload(kBadRequestUrl, absl::Cord(bad.SerializeAsString()));
   return status;
+}
+
+absl::Status UnderField(absl::Status status, absl::string_view parent) {
+  if (status.code() != absl::StatusCode::kInvalidArgument) return status;
+  const std::string prefix = absl::StrCat(parent, ".");
+  std::string message(status.message());
+  if (const std::string first = ErrorField(status);
+      !first.empty() && absl::StartsWith(message, absl::StrCat(first, ": ")))
+    message = prefix + message;
+  absl::Status out(status.code(), message);
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    if (url == kBadRequestUrl) {
+      google::rpc::BadRequest bad;
+      if (bad.ParseFromString(std::string(payload))) {
+        for (auto& v : *bad.mutable_field_violations()) v.set_field(prefix + v.field());
+        out.SetPayload(url, absl::Cord(bad.SerializeAsString()));
+        return;
+      }
+    } else if (url == kErrorInfoUrl) {
+      google::rpc::ErrorInfo info;
+      if (info.ParseFromString(std::string(payload))) {
+        auto field = info.mutable_metadata()->find("field");
+        if (field != info.mutable_metadata()->end()) field->second = prefix + field->second;
+        out.SetPayload(url, absl::Cord(info.SerializeAsString()));
+        return;
+      }
+    }
+    out.SetPayload(url, payload);
+  });
+  return out;
 }
 
 std::string ErrorField(const absl::Status& status) {

@@ -51,6 +51,11 @@ absl::Status RateLimited(absl::string_view subject, absl::string_view descriptio
 
 // `status` naming `field` as the one it is about (a google.rpc.BadRequest), whatever its code.
 absl::Status WithField(absl::Status status, absl::string_view field);
+// An INVALID_ARGUMENT about the fields of a message that a request holds in `parent` (FindSlots'
+// `search`), with every field named from the request: "within.radius_km" becomes
+// "search.within.radius_km" in the message, the BadRequest and the ErrorInfo. Any other status
+// as it is.
+absl::Status UnderField(absl::Status status, absl::string_view parent);
 // The first BadRequest field of a status, empty when none.
 std::string ErrorField(const absl::Status& status);
 // A google.rpc.ErrorInfo metadata value of a status (e.g. "kind" of a NOT_FOUND), empty when none.

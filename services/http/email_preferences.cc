@@ -46,10 +46,10 @@ std::string Button(const std::string& hidden, const char* action, const char* la
 
 HttpReply Page(const std::string& person, const std::string& moment, const std::string& signature,
                const mail::Preferences& preferences, bool changed) {
-  const std::string hidden = absl::StrCat(
-      "<input type=\"hidden\" name=\"a\" value=\"", Escape(person),
-      "\"><input type=\"hidden\" name=\"m\" value=\"", Escape(moment),
-      "\"><input type=\"hidden\" name=\"s\" value=\"", Escape(signature), "\">");
+  const std::string hidden =
+      absl::StrCat("<input type=\"hidden\" name=\"a\" value=\"", Escape(person),
+                   "\"><input type=\"hidden\" name=\"m\" value=\"", Escape(moment),
+                   "\"><input type=\"hidden\" name=\"s\" value=\"", Escape(signature), "\">");
   const bool wanted = mail::Wants(preferences, moment);
   const std::string language = preferences.language.empty() ? "-" : preferences.language;
   std::string body = absl::StrCat(
@@ -59,9 +59,10 @@ HttpReply Page(const std::string& person, const std::string& moment, const std::
       "<h1>E-mails van infrashare</h1>\n",
       changed ? "<p id=\"changed\">Opgeslagen. / Saved.</p>\n" : "",
       "<p>E-mails over <code id=\"moment\">", Escape(moment), "</code>: <strong id=\"state\">",
-      wanted ? "aan / on" : "uit / off", "</strong>. Alle e-mails / all e-mails: <strong id=\"all\">",
-      preferences.all_off ? "uit / off" : "aan / on", "</strong>. Taal / language: <strong id=\"lang\">",
-      Escape(language), "</strong>.</p>\n",
+      wanted ? "aan / on" : "uit / off",
+      "</strong>. Alle e-mails / all e-mails: <strong id=\"all\">",
+      preferences.all_off ? "uit / off" : "aan / on",
+      "</strong>. Taal / language: <strong id=\"lang\">", Escape(language), "</strong>.</p>\n",
       Button(hidden, wanted ? "off" : "on",
              wanted ? "Geen e-mails meer van deze soort / No more e-mails of this kind"
                     : "Deze e-mails weer ontvangen / Receive these e-mails again"),
@@ -78,31 +79,35 @@ HttpReply Page(const std::string& person, const std::string& moment, const std::
 }  // namespace
 
 void RegisterEmailPreferences(EmailPreferencesView view, PublicSite* site) {
-  site->FormRoute("/email/preferences", [view = std::move(view)](const HttpQuery& fields,
-                                                                 bool post) -> HttpReply {
-    const std::string person = Field(fields, "a"), moment = Field(fields, "m"),
-                      signature = Field(fields, "s");
-    auto key = view.link_key();
-    if (!key.ok()) {
-      logging::Warn("e-mail preferences: the link key cannot be read",
-                    {{"error", std::string(key.status().message())}});
-      return Problem(503, "the preferences cannot be read now; try again later");
-    }
-    if (moment.empty() || moment.size() > 64 || !mail::ValidLink(*key, person, moment, signature))
-      return Problem(404, "this is not a link infrashare sent");
-    auto preferences = view.get(person);
-    if (!preferences.ok()) return Problem(503, "the preferences cannot be read now; try again later");
-    if (post) {
-      // RFC 8058: a mail program's unsubscribe button posts List-Unsubscribe=One-Click.
-      const std::string action =
-          Field(fields, "List-Unsubscribe") == "One-Click" ? "off" : Field(fields, "do");
-      if (!mail::Apply(action, moment, &*preferences))
-        return Problem(400, "not an action this page offers", "do");
-      if (auto kept = view.set(person, *preferences); !kept.ok())
-        return Problem(503, "the preferences cannot be kept now; try again later");
-    }
-    return Page(person, moment, signature, *preferences, post);
-  });
+  site->FormRoute("/email/preferences",
+                  [view = std::move(view)](const HttpQuery& fields, bool post) -> HttpReply {
+                    const std::string person = Field(fields, "a"), moment = Field(fields, "m"),
+                                      signature = Field(fields, "s");
+                    auto key = view.link_key();
+                    if (!key.ok()) {
+                      logging::Warn("e-mail preferences: the link key cannot be read",
+                                    {{"error", std::string(key.status().message())}});
+                      return Problem(503, "the preferences cannot be read now; try again later");
+                    }
+                    if (moment.empty() || moment.size() > 64 ||
+                        !mail::ValidLink(*key, person, moment, signature))
+                      return Problem(404, "this is not a link infrashare sent");
+                    auto preferences = view.get(person);
+                    if (!preferences.ok())
+                      return Problem(503, "the preferences cannot be read now; try again later");
+                    if (post) {
+                      // RFC 8058: a mail program's unsubscribe button posts
+                      // List-Unsubscribe=One-Click.
+                      const std::string action = Field(fields, "List-Unsubscribe") == "One-Click"
+                                                     ? "off"
+                                                     : Field(fields, "do");
+                      if (!mail::Apply(action, moment, &*preferences))
+                        return Problem(400, "not an action this page offers", "do");
+                      if (auto kept = view.set(person, *preferences); !kept.ok())
+                        return Problem(503, "the preferences cannot be kept now; try again later");
+                    }
+                    return Page(person, moment, signature, *preferences, post);
+                  });
 }
 
 }  // namespace infrashare::http

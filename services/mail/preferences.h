@@ -12,9 +12,9 @@
 namespace infrashare::mail {
 
 struct Preferences {
-  bool all_off = false;        // no e-mail at all
-  std::set<std::string> off;   // moments not wanted, e.g. "offer.waiting"
-  std::string language;        // "nl", "en"; empty: each e-mail's own
+  bool all_off = false;       // no e-mail at all
+  std::set<std::string> off;  // moments not wanted, e.g. "offer.waiting"
+  std::string language;       // "nl", "en"; empty: each e-mail's own
 };
 
 // Whether the person wants an e-mail of `moment`.

@@ -190,7 +190,7 @@ absl::StatusOr<v1::FindSlotsResponse> SlotSearch::FindSlots(const Caller& caller
   search.set_page_size(kCandidates);
   search.clear_page_token();
   auto hits = catalog_->search().Search(search, {kCandidates, kCandidates});
-  if (!hits.ok()) return hits.status();
+  if (!hits.ok()) return UnderField(hits.status(), "search");
 
   // Each matched resource in the search's order, and why it gives no slot once that is known.
   struct Match {

@@ -303,6 +303,18 @@ TEST_F(CliTest, TakesShortEnumNamesAndSuggestsTheNearestForATypo) {
   auto global = Cli("booking list --resource zorglab --servr 127.0.0.1:1");
   EXPECT_EQ(global.exit_code, 2) << global.output;
   EXPECT_NE(global.output.find("did you mean '--server'?"), std::string::npos) << global.output;
+  // A value of a fixed list, and a number that does not fit, said as the CLI's own errors.
+  auto order = Cli("search --order distnce --near 52.5,6.1 --radius 5");
+  EXPECT_EQ(order.exit_code, 2) << order.output;
+  EXPECT_NE(order.output.find("infrashare: --order: 'distnce' is not one of name, distance; did "
+                              "you mean 'distance'?"),
+            std::string::npos)
+      << order.output;
+  auto huge =
+      Cli("booking find --near 52.5,6.1 --radius 5 --duration 99999999999999999999 "
+          "--from 2027-01-05 --to 2027-01-06");
+  EXPECT_EQ(huge.exit_code, 2) << huge.output;
+  EXPECT_NE(huge.output.find("infrashare: "), std::string::npos) << huge.output;
 }
 
 // People read a region by name; programs get the CBS code alone.

@@ -3,6 +3,7 @@
 a live server, changing nothing but the address and the token."""
 
 import datetime
+from zoneinfo import ZoneInfo
 import os
 import re
 import shutil
@@ -174,14 +175,15 @@ def test_the_readme_install_and_five_lines_work_as_written(partner, tmp_path):
     assert 'resource_id: "techoost-lab"' in run.stdout, run.stdout
     assert 'organization_id: "techoost"' in run.stdout, run.stdout
 
-    # The booking is there, next week from 08:00 UTC.
+    # The booking is there, next Monday from 09:00 in the Netherlands.
     with Client(address, ADMIN) as admin:
         bookings = admin.call(
             admin.scheduler.ListBookings,
             scheduler_pb2.ListBookingsRequest(resource_id="techoost-lab"),
         ).bookings
     assert len(bookings) == 1
-    assert bookings[0].start_time.ToDatetime().time() == datetime.time(8)
+    local = bookings[0].start_time.ToDatetime(tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert (local.weekday(), local.time()) == (0, datetime.time(9)), local
 
 
 def test_the_readme_search_to_calendar_flow_works_as_written(partner, tmp_path):

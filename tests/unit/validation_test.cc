@@ -230,3 +230,26 @@ TEST(PageSizes, DefaultMaximumAndNegative) {
 
 }  // namespace
 }  // namespace infrashare::registry
+
+namespace infrashare {
+namespace {
+
+// FindSlots validates its `search` as SearchResources does: the errors name the request's path.
+TEST(FieldErrorsUnderAParent, NameEveryFieldFromTheRequest) {
+  FieldErrors errors;
+  errors.Add("within.center.latitude", "must be between -90 and 90");
+  errors.Add("within.radius_km", "must be above 0 and at most 1000");
+  const absl::Status status = UnderField(errors.ToStatus(), "search");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "search.within.center.latitude: must be between -90 and 90 (and 1 more)");
+  EXPECT_EQ(ErrorField(status), "search.within.center.latitude");
+  EXPECT_EQ(ErrorMetadata(status, "field"), "search.within.center.latitude");
+  EXPECT_EQ(ErrorReason(status), "INVALID_FIELD");
+  // Other statuses pass through.
+  const absl::Status outage = UnderField(absl::UnavailableError("redis down"), "search");
+  EXPECT_EQ(outage, absl::UnavailableError("redis down"));
+}
+
+}  // namespace
+}  // namespace infrashare

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "cli/app.h"
 
@@ -26,6 +27,7 @@ struct Flags {
   int duration = 0;
   bool hold = false;
   bool skip_conflicts = false;
+  bool each = false;  // find: each resource's earliest slot only
   bool revoke = false;
 };
 using FlagsPtr = std::shared_ptr<Flags>;
@@ -218,6 +220,7 @@ void AddFind(CLI::App* sub, App& app, const FlagsPtr& f) {
   find->add_option("--to", f->end, "end of the window")->required();
   find->add_option("--quantity", f->quantity, "seats or units")->capture_default_str();
   find->add_option("--max", f->max_results, "how many slots (default 10)");
+  find->add_flag("--each", f->each, "only each resource's earliest slot (to compare places)");
   find->callback([&app, f, search] {
     FindSlotsRequest request;
     if (!BuildSearch(*search, request.mutable_search(), app)) return;
@@ -225,6 +228,7 @@ void AddFind(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.set_duration_minutes(f->duration);
     request.set_quantity(f->quantity);
     request.set_max_results(f->max_results);
+    request.set_earliest_per_resource(f->each);
     FindSlotsResponse out;
     if (!Call(app, app.client().scheduler(), &Stub::FindSlots, request, &out)) return;
     std::vector<std::string> columns = {"start_time", "end_time", "resource_id", "display_name",
@@ -236,6 +240,15 @@ void AddFind(CLI::App* sub, App& app, const FlagsPtr& f) {
     if (out.slots_size() == 0)
       std::printf("No free slot. %s matched, %d bookable by you.\n",
                   Counted(out.resources_matched(), "resource").c_str(), out.resources_considered());
+    // A matched resource neither shown nor passed over has slots only after the last one shown.
+    std::set<std::string> accounted;
+    for (const auto& slot : out.slots()) accounted.insert(slot.resource_id());
+    for (const auto& passed : out.passed_over()) accounted.insert(passed.resource_id());
+    if (const int later = out.resources_matched() - static_cast<int>(accounted.size()); later > 0)
+      std::printf(
+          "%s %s free only after the last slot shown: raise --max, or --each for "
+          "each resource's earliest slot.\n",
+          Counted(later, "resource").c_str(), later == 1 ? "is" : "are");
     if (out.passed_over_size() == 0) return;
     std::printf("\nPassed over:\n");
     PrintList(app, out, out.passed_over(), {"resource_id", "display_name", "reason", "detail"});

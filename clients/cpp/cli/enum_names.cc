@@ -128,4 +128,17 @@ CLI::Validator EnumValidator(const google::protobuf::EnumDescriptor* values) {
       "", Described(values));
 }
 
+CLI::Validator OneOf(std::vector<std::string> names) {
+  std::string listed;
+  for (const auto& name : names) listed += (listed.empty() ? "" : ", ") + name;
+  return CLI::Validator(
+      [names, listed](std::string& text) {
+        if (std::find(names.begin(), names.end(), text) != names.end()) return std::string();
+        const std::string near = Closest(text, names);
+        return "'" + text + "' is not one of " + listed +
+               (near.empty() ? "" : "; did you mean '" + near + "'?");
+      },
+      "{" + listed + "}", "");
+}
+
 }  // namespace infrashare::cli

@@ -29,6 +29,8 @@ std::string Closest(const std::string& text, const std::vector<std::string>& nam
 
 // Refuses (as a command-line error) a text that names no value of `values`.
 CLI::Validator EnumValidator(const google::protobuf::EnumDescriptor* values);
+// Refuses a text that is none of `names`, saying the nearest one when it looks like a typo.
+CLI::Validator OneOf(std::vector<std::string> names);
 
 // A flag taking values of `Enum` by short or full name: --help lists them, a wrong one is refused
 // before anything is sent, with the closest value. `target` is a string or a vector of them.

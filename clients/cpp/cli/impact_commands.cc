@@ -93,7 +93,7 @@ void AddImpactCommands(CLI::App& cli, App& app) {
   impact->add_option("--from", f->from, "the period's start")->required();
   impact->add_option("--to", f->to, "the period's end (exclusive)")->required();
   impact->add_option("--format", f->format, "csv or json: the export file instead of the report")
-      ->check(CLI::IsMember({"csv", "json"}));
+      ->check(OneOf({"csv", "json"}));
   impact->callback([&app, f] {
     impact::v1::ImpactReportRequest request;
     request.set_network_id(f->network);

@@ -170,11 +170,11 @@ void AddImport(CLI::App& cli, App& app, const std::shared_ptr<ImportFlags>& f) {
   import->add_option("file", f->path, "a .json array of resources, or a .csv with a header row")
       ->required();
   import->add_option("--format", f->format, "json or csv (default: from the file name)")
-      ->check(CLI::IsMember({"json", "csv"}));
+      ->check(OneOf({"json", "csv"}));
   import
       ->add_option("--delimiter", f->delimiter,
                    "';' or ',' between CSV cells (default: from the header line)")
-      ->check(CLI::IsMember({";", ","}));
+      ->check(OneOf({";", ","}));
   import
       ->add_option(
           "--batch", f->batch,

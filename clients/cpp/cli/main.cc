@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   key->needs(cert);
   cli.add_option("--output,-o", app.output,
                  "table (for people), json or yaml (every field, for programs)")
-      ->check(CLI::IsMember({"table", "json", "yaml"}))
+      ->check(infrashare::cli::OneOf({"table", "json", "yaml"}))
       ->capture_default_str();
   std::string zone = infrashare::cli::DefaultZoneName();
   auto* tz =
@@ -122,6 +122,10 @@ int main(int argc, char** argv) {
   infrashare::cli::AddAuditCommands(cli, app);
   infrashare::cli::AddPrivacyCommands(cli, app);
   cli.footer(infrashare::cli::ExitCodeHelp());  // after the commands: theirs stay without it
+  // A wrong command line is said like every other error of the CLI.
+  cli.failure_message([](const CLI::App*, const CLI::Error& error) {
+    return "infrashare: " + std::string(error.what()) + "\nRun with --help for more information.\n";
+  });
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

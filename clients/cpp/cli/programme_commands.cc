@@ -145,6 +145,13 @@ void AddCalendar(CLI::App* sub, App& app, const FlagsPtr& f) {
     std::ofstream file(f->file, std::ios::binary);
     file << out.calendar();
     if (!file) return app.Fail("--file: cannot write " + f->file);
+    // As `booking calendar` says it: on standard error, the file is the output.
+    size_t events = 0;
+    for (size_t at = out.calendar().find("BEGIN:VEVENT"); at != std::string::npos;
+         at = out.calendar().find("BEGIN:VEVENT", at + 1))
+      ++events;
+    std::cerr << Counted(static_cast<long long>(events), "event") << " written to " << f->file
+              << "\n";
   });
 }
 

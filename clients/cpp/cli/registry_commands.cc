@@ -388,7 +388,7 @@ void AddSearchFlags(CLI::App* command, SearchFlags& f) {
   AddEnumOption<TermsKind>(command, "--terms", f.terms, "terms of use (repeatable)");
   AddEnumOption<LifecycleState>(command, "--state", f.states, "lifecycle state (repeatable)");
   command->add_option("--sme", f.sme, "yes: only SME-accessible; no: only not")
-      ->check(CLI::IsMember({"yes", "no"}));
+      ->check(OneOf({"yes", "no"}));
   command->add_option("--owner", f.owner, "owner organisation id");
   command->add_option("--text", f.text, "word prefixes in name, description or tags");
   command->add_option("--near", f.near, "LAT,LON: search within --radius km of this point");
@@ -423,8 +423,7 @@ void AddSearchCommand(CLI::App& cli, App& app) {
   auto f = std::make_shared<Flags>();
   auto* search = cli.add_subcommand("search", "find resources by facets, place and text");
   AddSearchFlags(search, *f);
-  search->add_option("--order", f->order, "name or distance")
-      ->check(CLI::IsMember({"name", "distance"}));
+  search->add_option("--order", f->order, "name or distance")->check(OneOf({"name", "distance"}));
   search->add_option("--page-size", f->page_size);
   search->add_option("--page-token", f->page_token);
   search->callback([&app, f] {
@@ -495,7 +494,7 @@ void AddReportCommands(CLI::App& cli, App& app) {
   auto* coverage =
       cli.add_subcommand("coverage", "active resources by region and theme, and the white spots");
   coverage->add_option("--level", f->level, "province or corop")
-      ->check(CLI::IsMember({"province", "corop"}));
+      ->check(OneOf({"province", "corop"}));
   AddEnumOption<Theme>(coverage, "--theme", f->themes, "only these themes (repeatable)");
   coverage->callback([&app, f] {
     CoverageReportRequest request;

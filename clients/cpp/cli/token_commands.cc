@@ -57,7 +57,7 @@ void AddAuditCommands(CLI::App& cli, App& app) {
   exporter->add_option("--since", f->since, "events from then on");
   exporter->add_option("--until", f->until, "events before then");
   exporter->add_option("--format", f->format, "jsonl or csv")
-      ->check(CLI::IsMember({"jsonl", "csv"}))
+      ->check(OneOf({"jsonl", "csv"}))
       ->capture_default_str();
   exporter->callback([&app, f] {
     ListAuditEventsRequest request;

@@ -105,8 +105,7 @@ void AddChanges(CLI::App* sub, App& app, const FlagsPtr& f) {
                                   "receive these instead (repeatable)");
   update->add_option("--description", f->description, "a new description");
   update->add_option("--reminder-lead", f->lead, "seconds before a booking's start or a hand-over");
-  update->add_option("--enabled", f->enabled, "true or false")
-      ->check(CLI::IsMember({"true", "false"}));
+  update->add_option("--enabled", f->enabled, "true or false")->check(OneOf({"true", "false"}));
   update->callback([&app, f] {
     GetWebhookSubscriptionRequest get;
     get.set_id(f->id);

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -146,7 +147,10 @@ std::string DescribeError(const grpc::Status& status) {
   // The reason only when it says more than the status ("NOT_FOUND", not "NOT_FOUND (NOT_FOUND)").
   if (std::string reason = ErrorReason(status); !reason.empty() && reason != line)
     line += " (" + reason + ")";
-  line += ": " + status.error_message();
+  // gRPC's own text of a channel that cannot connect names a second status ("failed to connect to
+  // all addresses; last error: UNKNOWN: ipv4:..."): the status is named once.
+  line += ": " +
+          absl::StrReplaceAll(status.error_message(), {{"last error: UNKNOWN: ", "last error: "}});
   return line;
 }
 

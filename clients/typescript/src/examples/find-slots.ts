@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   for (const slot of found.slots) {
     console.log(`${slot.startTime?.toISOString()}  ${slot.displayName} (${slot.distanceKm.toFixed(1)} km)`);
   }
-  console.log(`${found.slots.length} slots in ${found.resourcesConsidered} resources`);
+  const places = new Set(found.slots.map((slot) => slot.resourceId)).size;
+  console.log(`${found.slots.length} slots in ${places} of the ${found.resourcesConsidered} resources searched`);
   client.close();
 }
 

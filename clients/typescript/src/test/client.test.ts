@@ -165,5 +165,5 @@ test("the find-slots example runs", async () => {
     env: { ...process.env, INFRASHARE_SERVER: address, INFRASHARE_TOKEN: ADMIN },
     encoding: "utf8",
   });
-  assert.match(out, /slots in \d+ resources/);
+  assert.match(out, /\d+ slots in \d+ of the \d+ resources searched/);
 });
