@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
@@ -35,31 +36,13 @@ namespace reg = registry::v1;
 namespace sch = scheduler::v1;
 namespace whk = webhook::v1;
 using SystemClock = std::chrono::system_clock;
+using bench::As;
+using bench::Fail;
+using bench::MsOf;
+using bench::Percentile;
 using testing::WebhookReceiver;
 
 namespace {
-
-std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", "Bearer " + token);
-  context->set_deadline(SystemClock::now() + std::chrono::seconds(30));
-  return context;
-}
-
-[[noreturn]] void Fail(const std::string& what, const grpc::Status& status) {
-  std::cerr << what << ": " << status.error_message() << "\n";
-  std::exit(1);
-}
-
-int64_t MsOf(SystemClock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
-}
 
 struct Setup {
   std::unique_ptr<reg::RegistryService::Stub> registry;
@@ -96,34 +79,6 @@ whk::WebhookSubscription Subscribe(Setup& s, const std::string& url, whk::Webhoo
   auto status = s.webhooks->CreateWebhookSubscription(As(s.admin).get(), request, &sub);
   if (!status.ok()) Fail("CreateWebhookSubscription", status);
   return sub;
-}
-
-// Books `count` bookings from `threads` threads, booking `n` made by `make(n, request)`; when
-// `per_second` > 0, paced to that rate overall.
-void Book(Setup& s, int count, int threads, double per_second,
-          const std::function<void(int, sch::CreateBookingRequest*)>& make) {
-  std::atomic<int> next{0};
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<std::thread> workers;
-  for (int t = 0; t < threads; ++t)
-    workers.emplace_back([&] {
-      for (int n = next++; n < count; n = next++) {
-        if (per_second > 0)
-          std::this_thread::sleep_until(
-              start + std::chrono::microseconds(static_cast<int64_t>(n * 1e6 / per_second)));
-        sch::CreateBookingRequest request;
-        make(n, &request);
-        sch::Booking booking;
-        grpc::Status status;
-        for (int attempt = 0; attempt < 100; ++attempt) {  // until the scheduler knows it
-          status = s.scheduler->CreateBooking(As(s.admin).get(), request, &booking);
-          if (status.ok() || status.error_code() != grpc::StatusCode::NOT_FOUND) break;
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        if (!status.ok()) Fail("CreateBooking", status);
-      }
-    });
-  for (auto& w : workers) w.join();
 }
 
 }  // namespace
@@ -181,13 +136,14 @@ int main(int argc, char** argv) {
     labs.push_back(Resource(s, "Lab " + std::to_string(i), reg::BOOKING_MODE_EXCLUSIVE, 1));
   Subscribe(s, receiver.Url("/planning"), whk::WEBHOOK_EVENT_TYPE_BOOKING, 0);
   const auto began = SystemClock::now();
-  Book(s, count, 8, rate, [&](int n, sch::CreateBookingRequest* request) {
-    request->set_resource_id(labs[n % labs.size()]);
-    const int64_t start = tomorrow_s + (n / static_cast<int>(labs.size())) * 3600;
-    request->mutable_start_time()->set_seconds(start);
-    request->mutable_end_time()->set_seconds(start + 3600);
-    request->set_title("Praktijkles " + std::to_string(n));
-  });
+  bench::Book(s.scheduler.get(), s.admin, count, 8, rate,
+              [&](int n, sch::CreateBookingRequest* request) {
+                request->set_resource_id(labs[n % labs.size()]);
+                const int64_t start = tomorrow_s + (n / static_cast<int>(labs.size())) * 3600;
+                request->mutable_start_time()->set_seconds(start);
+                request->mutable_end_time()->set_seconds(start + 3600);
+                request->set_title("Praktijkles " + std::to_string(n));
+              });
   const auto booked = SystemClock::now();
   if (!receiver.WaitFor(
           "/planning",
@@ -229,12 +185,13 @@ int main(int argc, char** argv) {
   // Far enough ahead to book them all before they are due, on a whole minute.
   const int64_t start_s = (MsOf(SystemClock::now()) / 1000 + kLeadS + 90) / 60 * 60 + 60;
   const auto booking_began = SystemClock::now();
-  Book(s, reminders, 8, 0, [&](int n, sch::CreateBookingRequest* request) {
-    request->set_resource_id(halls[n / per_room]);
-    request->mutable_start_time()->set_seconds(start_s);
-    request->mutable_end_time()->set_seconds(start_s + 3600);
-    request->set_title("Examen " + std::to_string(n));
-  });
+  bench::Book(s.scheduler.get(), s.admin, reminders, 8, 0,
+              [&](int n, sch::CreateBookingRequest* request) {
+                request->set_resource_id(halls[n / per_room]);
+                request->mutable_start_time()->set_seconds(start_s);
+                request->mutable_end_time()->set_seconds(start_s + 3600);
+                request->set_title("Examen " + std::to_string(n));
+              });
   const int64_t due_ms = (start_s - kLeadS) * 1000;
   std::printf("reminders: %d bookings made in %.1f s; all due %.1f s after the last was made\n",
               reminders, std::chrono::duration<double>(SystemClock::now() - booking_began).count(),

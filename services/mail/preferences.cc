@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/mail/templates.h"
 
 namespace infrashare::mail {
 
@@ -14,8 +15,11 @@ bool Apply(absl::string_view action, absl::string_view moment, Preferences* pref
   if (action == "off") {
     preferences->off.insert(std::string(moment));
   } else if (action == "on") {
+    if (preferences->all_off) {  // only this kind again: every other one stays off
+      preferences->all_off = false;
+      for (const std::string& other : Moments()) preferences->off.insert(other);
+    }
     preferences->off.erase(std::string(moment));
-    preferences->all_off = false;
   } else if (action == "off-all") {
     preferences->all_off = true;
   } else if (action == "on-all") {

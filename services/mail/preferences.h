@@ -20,8 +20,9 @@ struct Preferences {
 // Whether the person wants an e-mail of `moment`.
 bool Wants(const Preferences& preferences, absl::string_view moment);
 
-// What a link's action does: "off" (this moment), "on" (this moment again), "off-all", "on-all"
-// (every moment again), "lang-nl", "lang-en", "lang-" (each e-mail's own). False for any other.
+// What a link's action does: "off" (this moment), "on" (this moment again; after "off-all" only
+// this one), "off-all", "on-all" (every moment again), "lang-nl", "lang-en", "lang-" (each
+// e-mail's own). False for any other.
 bool Apply(absl::string_view action, absl::string_view moment, Preferences* preferences);
 
 // The signature of a preferences link for (address hash, moment) under `key`: HMAC-SHA-256, hex.

@@ -83,6 +83,8 @@ vindt u bij de vraag zelf.
 
 Met vriendelijke groet,
 infrashare
+
+U ontvangt dit bericht omdat u als coördinator van {{network}} staat vermeld.
 )"},
     {"inquiry.escalated", "en", "A question without a partner at {{network}} ({{reference}})",
      R"(Dear coordinator,
@@ -99,6 +101,8 @@ Assign it, refer it or resolve it; the asker's contact details are with the ques
 
 Kind regards,
 infrashare
+
+You receive this message because you are listed as a coordinator of {{network}}.
 )"},
     {"inquiry.received", "nl", "Uw vraag is ontvangen ({{reference}})",
      R"({{#name}}Beste {{name}},{{/name}}{{^name}}Beste vraagsteller,{{/name}}
@@ -199,7 +203,7 @@ U ontvangt dit bericht omdat uw e-mailadres bij {{name}} op de netwerkbalie staa
     {"offer.waiting", "en", "A question is waiting for you ({{reference}})",
      R"(Dear {{name}},
 
-A question that fits you came in through {{desk}}. It waits for your answer{{#deadline}}
+Through {{desk}}, a question came in that fits you. It waits for your answer{{#deadline}}
 until {{deadline}}; after that it goes to another partner{{/deadline}}.
 
 The question:

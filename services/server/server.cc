@@ -9,6 +9,7 @@
 
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/build_info.h"
@@ -323,7 +324,17 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
       redis_->AddFunctionLibrary(std::string(library));
     modules_.push_back(std::make_unique<webhook::WebhookModule>(
         redis_.get(), gate_.get(), config_, read_model_.get(), registry_store_->EventsKey(),
-        [site = PublicSiteAddress()] { return site().base_url; }));
+        [this, site = PublicSiteAddress()] {
+          // A link must reach the page from the recipient's mail program: the public address
+          // configured, else the listener's own only when it is bound to one host (0.0.0.0 or
+          // [::] names no address anyone can reach).
+          const std::string& listen = config_.http.listen;
+          if (config_.http.base_url.empty() &&
+              (listen.empty() || absl::StartsWith(listen, "0.0.0.0:") ||
+               absl::StartsWith(listen, "[::]:") || absl::StartsWith(listen, ":")))
+            return std::string();
+          return site().base_url;
+        }));
   }
   if (with_impact) {
     // Reads only: the desk's and the rotations' records through their store interfaces, whether

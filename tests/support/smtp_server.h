@@ -39,6 +39,8 @@ class SmtpServer {
   std::vector<Message> Messages() const;
   // Waits up to `seconds` until at least `count` messages arrived; returns them.
   std::vector<Message> WaitFor(size_t count, int seconds = 20) const;
+  // Where each accepted message is written, as a .json file (its time: when it arrived).
+  std::string MailDir() const { return dir_ + "/mail"; }
 
  private:
   std::string dir_;

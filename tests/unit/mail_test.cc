@@ -238,6 +238,7 @@ TEST(MailPreferences, ActionsTurnMomentsOffAndOnAndSetTheLanguage) {
   ASSERT_TRUE(Apply("on", "inquiry.resolved", &p));  // this one again, the rest stays off
   EXPECT_TRUE(Wants(p, "inquiry.resolved"));
   EXPECT_FALSE(Wants(p, "inquiry.received"));
+  EXPECT_FALSE(Wants(p, "offer.waiting"));
   ASSERT_TRUE(Apply("on-all", "x", &p));
   EXPECT_TRUE(Wants(p, "inquiry.received"));
   ASSERT_TRUE(Apply("lang-en", "x", &p));

@@ -245,10 +245,9 @@ void AddFind(CLI::App* sub, App& app, const FlagsPtr& f) {
     for (const auto& slot : out.slots()) accounted.insert(slot.resource_id());
     for (const auto& passed : out.passed_over()) accounted.insert(passed.resource_id());
     if (const int later = out.resources_matched() - static_cast<int>(accounted.size()); later > 0)
-      std::printf(
-          "%s %s free only after the last slot shown: raise --max, or --each for "
-          "each resource's earliest slot.\n",
-          Counted(later, "resource").c_str(), later == 1 ? "is" : "are");
+      std::printf("%s %s free only after the last slot shown: raise --max%s.\n",
+                  Counted(later, "resource").c_str(), later == 1 ? "is" : "are",
+                  f->each ? "" : ", or --each for each resource's earliest slot");
     if (out.passed_over_size() == 0) return;
     std::printf("\nPassed over:\n");
     PrintList(app, out, out.passed_over(), {"resource_id", "display_name", "reason", "detail"});
