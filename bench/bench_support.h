@@ -15,7 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "infrashare/auth/v1/auth.grpc.pb.h"
+#include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
+#include "tests/support/server_process.h"
 
 namespace infrashare::bench {
 
@@ -39,6 +42,30 @@ inline double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
+}
+
+// A school `id` named `name`, made by the test admin.
+inline void MakeOrganization(registry::v1::RegistryService::Stub* registry, const std::string& id,
+                             const std::string& name) {
+  registry::v1::CreateOrganizationRequest org;
+  org.set_organization_id(id);
+  org.mutable_organization()->set_display_name(name);
+  org.mutable_organization()->set_kind(registry::v1::ORGANIZATION_KIND_VOCATIONAL_SCHOOL);
+  registry::v1::Organization made;
+  auto status = registry->CreateOrganization(As(testing::kAdminToken).get(), org, &made);
+  if (!status.ok()) Fail("CreateOrganization", status);
+}
+
+// A token of `organization` with `role`, made by the test admin: its secret.
+inline std::string MakeToken(auth::v1::TokenService::Stub* tokens, const std::string& organization,
+                             auth::v1::Role role) {
+  auth::v1::CreateTokenRequest token;
+  token.set_organization_id(organization);
+  token.add_roles(role);
+  auth::v1::CreateTokenResponse created;
+  auto status = tokens->CreateToken(As(testing::kAdminToken).get(), token, &created);
+  if (!status.ok()) Fail("CreateToken", status);
+  return created.token();
 }
 
 // Books `count` bookings as `token` from `threads` threads, booking `n` made by `make(n, request)`

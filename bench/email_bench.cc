@@ -63,9 +63,9 @@ int main(int argc, char** argv) {
 
   char pattern[] = "/tmp/infrashare-email-bench-XXXXXX";
   const std::string certs = mkdtemp(pattern);
-  if (std::system((std::string(INFRASHARE_SOURCE_DIR) + "/scripts/make-certs " + certs +
-                   " >/dev/null")
-                      .c_str()) != 0) {
+  if (std::system(
+          (std::string(INFRASHARE_SOURCE_DIR) + "/scripts/make-certs " + certs + " >/dev/null")
+              .c_str()) != 0) {
     std::cerr << "scripts/make-certs failed\n";
     return 1;
   }
@@ -92,26 +92,10 @@ int main(int argc, char** argv) {
   auto registry = reg::RegistryService::NewStub(server.channel());
   auto scheduler = sch::SchedulerService::NewStub(server.channel());
   auto tokens = auth::v1::TokenService::NewStub(server.channel());
-  std::string booker;
-  // A school books the labs of a company, whose facility managers approve each request.
-  for (const auto& [id, name] : {std::pair{"bench-org", "ROC Bench"}, {"lab-owner", "Lab B.V."}}) {
-    reg::CreateOrganizationRequest org;
-    org.set_organization_id(id);
-    org.mutable_organization()->set_display_name(name);
-    org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_VOCATIONAL_SCHOOL);
-    reg::Organization made;
-    auto status = registry->CreateOrganization(As(testing::kAdminToken).get(), org, &made);
-    if (!status.ok()) Fail("CreateOrganization", status);
-  }
-  {
-    auth::v1::CreateTokenRequest token;
-    token.set_organization_id("bench-org");
-    token.add_roles(auth::v1::ROLE_MEMBER);
-    auth::v1::CreateTokenResponse created;
-    auto status = tokens->CreateToken(As(testing::kAdminToken).get(), token, &created);
-    if (!status.ok()) Fail("CreateToken", status);
-    booker = created.token();
-  }
+  // A school books the labs of another, whose facility managers approve each request.
+  bench::MakeOrganization(registry.get(), "bench-org", "ROC Bench");
+  bench::MakeOrganization(registry.get(), "lab-owner", "Lab B.V.");
+  const std::string booker = bench::MakeToken(tokens.get(), "bench-org", auth::v1::ROLE_MEMBER);
   // Labs whose requests wait for their facility manager's approval.
   std::vector<std::string> labs;
   for (int i = 0; i < 50; ++i) {
@@ -137,8 +121,7 @@ int main(int argc, char** argv) {
     labs.push_back(made.id());
   }
 
-  const int64_t tomorrow_s =
-      (bench::MsOf(std::chrono::system_clock::now()) / 86400000 + 1) * 86400;
+  const int64_t tomorrow_s = (bench::MsOf(std::chrono::system_clock::now()) / 86400000 + 1) * 86400;
   std::mutex mutex;
   std::map<std::string, std::filesystem::file_time_type> answered;  // booking id -> its answer
   const auto began = std::chrono::steady_clock::now();
@@ -167,7 +150,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<double> lag_ms;
-  auto first = std::filesystem::file_time_type::max(), last = std::filesystem::file_time_type::min();
+  auto first = std::filesystem::file_time_type::max(),
+       last = std::filesystem::file_time_type::min();
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {
     if (entry.path().extension() != ".json") continue;
     std::ifstream in(entry.path());
@@ -190,8 +174,7 @@ int main(int argc, char** argv) {
       "STARTTLS+AUTH relay, first to last in %.1f s = %.0f/s; booking answered to e-mail at the "
       "relay p50 %.0f ms, p99 %.0f ms, max %.0f ms (%s senders)\n",
       count, rate, booking_s, lag_ms.size(), span_s, span_s > 0 ? lag_ms.size() / span_s : 0.0,
-      Percentile(lag_ms, 0.5), Percentile(lag_ms, 0.99), Percentile(lag_ms, 1.0),
-      senders.c_str());
+      Percentile(lag_ms, 0.5), Percentile(lag_ms, 0.99), Percentile(lag_ms, 1.0), senders.c_str());
   std::filesystem::remove_all(certs);
   return 0;
 }

@@ -110,22 +110,8 @@ int main(int argc, char** argv) {
   s.scheduler = sch::SchedulerService::NewStub(server.channel());
   s.webhooks = whk::WebhookService::NewStub(server.channel());
   auto tokens = auth::v1::TokenService::NewStub(server.channel());
-  {
-    reg::CreateOrganizationRequest org;
-    org.set_organization_id("bench-org");
-    org.mutable_organization()->set_display_name("ROC Bench");
-    org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_VOCATIONAL_SCHOOL);
-    reg::Organization made;
-    auto status = s.registry->CreateOrganization(As(testing::kAdminToken).get(), org, &made);
-    if (!status.ok()) Fail("CreateOrganization", status);
-    auth::v1::CreateTokenRequest token;
-    token.set_organization_id("bench-org");
-    token.add_roles(auth::v1::ROLE_ORGANIZATION_ADMIN);
-    auth::v1::CreateTokenResponse created;
-    status = tokens->CreateToken(As(testing::kAdminToken).get(), token, &created);
-    if (!status.ok()) Fail("CreateToken", status);
-    s.admin = created.token();
-  }
+  bench::MakeOrganization(s.registry.get(), "bench-org", "ROC Bench");
+  s.admin = bench::MakeToken(tokens.get(), "bench-org", auth::v1::ROLE_ORGANIZATION_ADMIN);
   const int64_t day_ms = 86400000;
   const int64_t tomorrow_s = (MsOf(SystemClock::now()) / day_ms + 1) * 86400;
 
