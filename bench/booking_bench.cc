@@ -8,13 +8,16 @@
 // ceiling). Starts its own Redis and the infrashare-server binary on loopback; every phase is
 // bounded in time.
 //
-// Then, each against the first server, the no-op and the two uncontended booking phases on both
-// servers in turn, twice:
-//   --cluster  a second server on a Redis Cluster of three primaries: the cost of the cluster;
-//   --wait     a second server with redis.wait_replicas 1 on the same Redis, now with a replica,
-//              under another key prefix: the cost of WAIT 1;
-//   --tls      (or BENCH_TLS=1) a second server with TLS (certificates from scripts/make-certs) on
-//              the same Redis under another key prefix: the cost of TLS.
+// Then the no-op and the two uncontended booking phases on two servers in turn, twice:
+//   --cluster  a server on a Redis Cluster of three primaries against one on a Redis of its own,
+//              both started fresh: the cost of the cluster;
+//   --wait     a server with redis.wait_replicas 1 on a Redis with a replica against one on a
+//              Redis without, both started fresh: the cost of WAIT 1 (and of feeding a replica);
+//   --tls      (or BENCH_TLS=1) against the first server, a second server with TLS (certificates
+//              from scripts/make-certs) on the same Redis under another key prefix: the cost of
+//              TLS.
+// Fresh pairs, because the first server has by then taken tens of thousands of bookings and
+// follows their events: a newcomer beside it would be measured against a busier server.
 //
 //   booking_bench SERVER_BINARY [seconds=10] [--cluster] [--wait] [--tls]
 #include <grpcpp/grpcpp.h>
@@ -37,6 +40,7 @@
 #include <vector>
 
 #include "infrashare_client/client.h"
+#include "services/common/redis.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/server_process.h"
 
@@ -151,8 +155,22 @@ void Report(const std::string& name, const Result& r, double ceiling = 0) {
 }
 
 // redis-benchmark's requests per second for the booking function (the store ceiling): every call
-// books a random one of a million resources, so nearly every call confirms a booking.
-double StoreCeiling(const testing::RedisServer& redis, int clients) {
+// books a random one of a million resources, so nearly every call confirms a booking. It runs on
+// a Redis of its own with the server's functions: on the server's, its hundreds of thousands of
+// bookings would be events for the server to follow and data for a replica to copy.
+double StoreCeiling(const testing::RedisServer& server_redis, int clients) {
+  const testing::RedisServer redis;
+  const auto ask = [](int port, const RedisArgs& command) {
+    return RedisAskOnce("127.0.0.1", port, "", command, std::chrono::milliseconds(5000));
+  };
+  const auto functions = ask(server_redis.port(), {"FUNCTION", "DUMP"});
+  const auto restored = functions.ok() && functions->type == RedisValue::Type::kString
+                            ? ask(redis.port(), {"FUNCTION", "RESTORE", functions->str})
+                            : functions;
+  if (!restored.ok() || restored->type == RedisValue::Type::kError) {
+    std::fprintf(stderr, "redis-benchmark: the server's functions could not be copied\n");
+    return 0;
+  }
   const std::string base = "is:{bk:0}:";
   char command[1024];
   std::snprintf(
@@ -160,7 +178,7 @@ double StoreCeiling(const testing::RedisServer& redis, int clients) {
       "redis-benchmark -p %d -c %d -n 300000 -r 100000000000 -q FCALL sch_book_v2 2 %s %sr:x:m "
       "keys 'base meta' res r__rand_int____rand_int__ org bench-org capacity 1 hold 0 "
       "approval 0 training 0 all_or_nothing 1 hold_ttl 600000 no_show 0 title t notes n "
-      "series '' fingerprint '' replay_ttl 60 maxlen 100000 expected '' replaces '' "
+      "series '' held_for '' fingerprint '' replay_ttl 60 maxlen 100000 expected '' replaces '' "
       "replace_reason '' occurrences '[{\"id\":\"b__rand_int__\",\"s\":\"4102444800000\","
       "\"e\":\"4102448400000\",\"bs\":\"4102444800000\",\"be\":\"4102448400000\","
       "\"q\":\"1\",\"qk\":\"\",\"ql\":\"0\",\"sk\":\"\",\"sl\":\"-1\",\"m\":\"60\"}]' "
@@ -453,29 +471,32 @@ int main(int argc, char** argv) {
     testing::RedisCluster redis_cluster(3, 0);
     std::map<std::string, std::string> env = limited;
     env["INFRASHARE_REDIS_CLUSTER_NODES"] = redis_cluster.seeds();
+    const testing::RedisServer one_redis;
+    Other base = StartOther(args[0], one_redis.url(), limited);
     Other other = StartOther(args[0], redis_cluster.nodes()[0]->url(), env);
-    if (!other.world) return 1;
+    if (!base.world || !other.world) return 1;
     std::printf(
         "\nRedis Cluster (3 primaries on loopback) against one Redis, phases alternating, "
         "%d s each:\n",
         seconds);
-    failed += Compare(*world, *other.world, "one Redis", "cluster", "the cluster", seconds);
+    failed += Compare(*base.world, *other.world, "one Redis", "cluster", "the cluster", seconds);
   }
   if (wait) {
-    // The same Redis with one replica attached, and a server that waits for it after every
-    // mutating call (redis.wait_replicas 1) under another key prefix.
-    testing::RedisServer replica(false, false,
-                                 {"--replicaof", "127.0.0.1", std::to_string(redis.port())});
+    // A Redis with one replica attached and a server that waits for it after every mutating call
+    // (redis.wait_replicas 1), against a server on a Redis without a replica.
+    const testing::RedisServer plain, primary;
+    const testing::RedisServer replica(false, false,
+                                       {"--replicaof", "127.0.0.1", std::to_string(primary.port())});
     std::map<std::string, std::string> env = limited;
-    env["INFRASHARE_REDIS_KEY_PREFIX"] = "wait:";
     env["INFRASHARE_REDIS_WAIT_REPLICAS"] = "1";
-    Other other = StartOther(args[0], redis.url(), env);
-    if (!other.world) return 1;
+    Other base = StartOther(args[0], plain.url(), limited);
+    Other other = StartOther(args[0], primary.url(), env);
+    if (!base.world || !other.world) return 1;
     std::printf(
         "\nWAIT 1 after every mutating call (one replica on loopback) against none, "
         "phases alternating, %d s each:\n",
         seconds);
-    failed += Compare(*world, *other.world, "no WAIT", "WAIT 1", "WAIT 1", seconds);
+    failed += Compare(*base.world, *other.world, "no WAIT", "WAIT 1", "WAIT 1", seconds);
   }
   if (!tls) return failed == 0 ? 0 : 1;
 

@@ -250,11 +250,13 @@ std::vector<std::string> RedisCluster::Primaries() const {
   return primaries;
 }
 
-std::string RedisCluster::ReplicaOf(const std::string& primary) const {
+std::vector<std::string> RedisCluster::ReplicasOf(const std::string& primary) const {
   const std::string id = IdOf(primary);
+  std::vector<std::string> replicas;
   for (const auto& line : ClusterNodes(Cli("CLUSTER NODES")))
-    if (line[3] == id && line[2].find("fail") == std::string::npos) return AddressOf(line[1]);
-  return "";
+    if (line[3] == id && line[2].find("fail") == std::string::npos)
+      replicas.push_back(AddressOf(line[1]));
+  return replicas;
 }
 
 namespace {

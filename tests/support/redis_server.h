@@ -66,9 +66,9 @@ class RedisCluster {
   // Who serves each slot, as the first running node sees it (addresses; "" for none).
   std::vector<std::string> SlotOwners() const;
   std::string PrimaryOf(int slot) const { return SlotOwners()[slot]; }
-  // The primaries that serve slots, and a replica of one ("" if none).
+  // The primaries that serve slots, and the working replicas of one.
   std::vector<std::string> Primaries() const;
-  std::string ReplicaOf(const std::string& primary) const;
+  std::vector<std::string> ReplicasOf(const std::string& primary) const;
   std::string IdOf(const std::string& address) const;
   // Moves `slot` to the primary at `to` as redis-cli --cluster reshard does (IMPORTING, MIGRATING,
   // MIGRATE of its keys ten at a time with `pause` after each batch, SETSLOT NODE on every
