@@ -76,8 +76,14 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(
     out.set_next_page_token(absl::StrCat("pd1:", section, ":", offset));
     return out;
   };
-  // Section 0: the inquiries, this page's slice read in one round trip.
+  // Section 0: the e-mail preferences, then the inquiries, this page's slice read in one round
+  // trip.
   if (section == 0) {
+    if (offset == 0) {
+      auto preferences = mail_.preferences(*email);
+      if (!preferences.ok()) return preferences.status();
+      if (*preferences) *out.mutable_email_preferences() = std::move(**preferences);
+    }
     auto ids = desk_->AskerInquiries(*email);
     if (!ids.ok()) return ids.status();
     const size_t from = std::min<size_t>(offset, ids->size());
@@ -194,7 +200,7 @@ absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(
     if (attempt == 5)
       return absl::AbortedError("responders kept changing during the erasure; erase again");
   }
-  auto mails = erase_mail_(*email);
+  auto mails = mail_.erase(*email);
   if (!mails.ok()) return mails.status();
   erased.set_emails(*mails);
   return erased;

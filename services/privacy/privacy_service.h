@@ -1,11 +1,12 @@
 // infrashare.privacy.v1.PrivacyService: everything held about one person, found by e-mail
 // address, and its erasure — the asker's contacts at the desk and the staff, organisation contacts
 // and network coordinators in the registry, registrations for events, e-mails waiting to be sent
-// (docs/privacy.md). It reads the registry's search index,
+// and e-mail preferences (docs/privacy.md). It reads the registry's search index,
 // so it runs beside the registry.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "infrashare/privacy/v1/privacy.grpc.pb.h"
@@ -17,17 +18,24 @@
 
 namespace infrashare::privacy {
 
-// Drops the e-mails to an address still waiting to be sent; returns how many.
-using MailEraser = std::function<absl::StatusOr<int>(const std::string& address)>;
+// What the e-mail queue holds of one address (services/webhook), which this library does not link.
+struct MailRecords {
+  // Drops the e-mails to the address still waiting to be sent, and its preferences; returns how
+  // many e-mails.
+  std::function<absl::StatusOr<int>(const std::string& address)> erase;
+  // The preferences kept for the address; nullopt when none are.
+  std::function<absl::StatusOr<std::optional<v1::EmailPreferences>>(const std::string& address)>
+      preferences;
+};
 
 class PrivacyServiceImpl final : public v1::PrivacyService::CallbackService {
  public:
   PrivacyServiceImpl(registry::Registry* registry, desk::DeskStore* desk,
-                     programme::ProgrammeStore* programme, MailEraser erase_mail, RpcGate* gate)
+                     programme::ProgrammeStore* programme, MailRecords mail, RpcGate* gate)
       : registry_(registry),
         desk_(desk),
         programme_(programme),
-        erase_mail_(std::move(erase_mail)),
+        mail_(std::move(mail)),
         gate_(gate) {}
 
   grpc::ServerUnaryReactor* ExportPersonalData(grpc::CallbackServerContext* context,
@@ -46,7 +54,7 @@ class PrivacyServiceImpl final : public v1::PrivacyService::CallbackService {
   registry::Registry* registry_;
   desk::DeskStore* desk_;
   programme::ProgrammeStore* programme_;
-  MailEraser erase_mail_;
+  MailRecords mail_;
   RpcGate* gate_;
 };
 
@@ -54,11 +62,11 @@ class PrivacyModule final : public ServiceModule {
  public:
   // `registry` serves beside it: ready when the registry's search index is loaded.
   PrivacyModule(RedisPool* redis, RpcGate* gate, registry::RegistryModule* registry,
-                const DeskConfig& desk, MailEraser erase_mail)
+                const DeskConfig& desk, MailRecords mail)
       : registry_(registry),
         desk_(redis, desk),
         programme_(redis, desk.request_id_ttl_s),
-        service_(registry->registry(), &desk_, &programme_, std::move(erase_mail), gate) {}
+        service_(registry->registry(), &desk_, &programme_, std::move(mail), gate) {}
   std::string name() const override { return "infrashare.privacy.v1.PrivacyService"; }
   grpc::Service* service() override { return &service_; }
   bool ready() const override { return registry_->ready(); }

@@ -287,9 +287,21 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     redis_->AddFunctionLibrary(std::string(kDeskLua));
     redis_->AddFunctionLibrary(std::string(kWebhookLua));  // e-mails waiting go with the person
     auto mails = std::make_shared<webhook::RedisWebhookStore>(redis_.get());
+    privacy::MailRecords mail_records;
+    mail_records.erase = [mails](const std::string& address) { return mails->EraseMail(address); };
+    mail_records.preferences = [mails](const std::string& address)
+        -> absl::StatusOr<std::optional<privacy::v1::EmailPreferences>> {
+      auto kept = mails->MailPreferences(webhook::PersonOf(address));
+      if (!kept.ok()) return kept.status();
+      if (!kept->all_off && kept->off.empty() && kept->language.empty()) return std::nullopt;
+      privacy::v1::EmailPreferences out;
+      out.set_all_off(kept->all_off);
+      for (const auto& moment : kept->off) out.add_moments_off(moment);
+      out.set_language(kept->language);
+      return out;
+    };
     modules_.push_back(std::make_unique<privacy::PrivacyModule>(
-        redis_.get(), gate_.get(), registry.get(), config_.desk,
-        [mails](const std::string& address) { return mails->EraseMail(address); }));
+        redis_.get(), gate_.get(), registry.get(), config_.desk, std::move(mail_records)));
     modules_.push_back(std::move(registry));
   }
   SlotFinder* slots = nullptr;

@@ -607,6 +607,24 @@ TEST_F(EmailTest, ThePreferencesLinkTurnsEmailsOffAndChangesTheLanguage) {
   auto none = http.Post(path.c_str(), "do=off-all", "application/x-www-form-urlencoded");
   ASSERT_TRUE(none);
   EXPECT_TRUE(absl::StrContains(none->body, "<strong id=\"all\">uit / off</strong>")) << none->body;
+  // What is kept is the person's personal data: the export shows it (and nothing for another).
+  auto privacy = privacy::v1::PrivacyService::NewStub(server.channel());
+  auto preferences_of = [&](const std::string& address) {
+    privacy::v1::ExportPersonalDataRequest lookup;
+    lookup.set_email(address);
+    privacy::v1::PersonalData held;
+    auto exported = privacy->ExportPersonalData(Admin().get(), lookup, &held);
+    EXPECT_TRUE(exported.ok()) << exported.error_message();
+    return held;
+  };
+  const privacy::v1::PersonalData kept = preferences_of("SANNE@example.nl");
+  ASSERT_TRUE(kept.has_email_preferences());
+  EXPECT_TRUE(kept.email_preferences().all_off());
+  EXPECT_EQ(std::vector<std::string>(kept.email_preferences().moments_off().begin(),
+                                     kept.email_preferences().moments_off().end()),
+            std::vector<std::string>{"inquiry.received"});
+  EXPECT_EQ(kept.email_preferences().language(), "en");
+  EXPECT_FALSE(preferences_of("joost@example.nl").has_email_preferences());
   auto bad = http.Post(path.c_str(), "do=drop-table", "application/x-www-form-urlencoded");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
@@ -620,13 +638,13 @@ TEST_F(EmailTest, ThePreferencesLinkTurnsEmailsOffAndChangesTheLanguage) {
   EXPECT_EQ(messages[3].content_language, "en");  // the language stays
 
   // Erasing the person forgets their preferences too.
-  auto privacy = privacy::v1::PrivacyService::NewStub(server.channel());
   privacy::v1::ErasePersonalDataRequest erase;
   erase.set_email("sanne@example.nl");
   privacy::v1::ErasePersonalDataResponse erased;
   status = privacy->ErasePersonalData(Admin().get(), erase, &erased);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(redis_->Cli("--scan --pattern '*{wh}:mp:*'"), "");
+  EXPECT_FALSE(preferences_of("sanne@example.nl").has_email_preferences());
 }
 
 // An e-mail waiting for the relay holds the person's address and question: erasing the person

@@ -43,6 +43,16 @@ class ContactRecord(_message.Message):
     object_name: str
     def __init__(self, object_id: _Optional[str] = ..., object_name: _Optional[str] = ..., contact: _Optional[_Union[_registry_pb2.Contact, _Mapping]] = ...) -> None: ...
 
+class EmailPreferences(_message.Message):
+    __slots__ = ["all_off", "language", "moments_off"]
+    ALL_OFF_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    MOMENTS_OFF_FIELD_NUMBER: _ClassVar[int]
+    all_off: bool
+    language: str
+    moments_off: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, all_off: bool = ..., moments_off: _Optional[_Iterable[str]] = ..., language: _Optional[str] = ...) -> None: ...
+
 class ErasePersonalDataRequest(_message.Message):
     __slots__ = ["email", "erase_texts"]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
@@ -80,8 +90,9 @@ class ExportPersonalDataRequest(_message.Message):
     def __init__(self, email: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class PersonalData(_message.Message):
-    __slots__ = ["email", "event_registrations", "export_time", "inquiries", "network_coordinators", "next_page_token", "organization_contacts", "responders", "staff"]
+    __slots__ = ["email", "email_preferences", "event_registrations", "export_time", "inquiries", "network_coordinators", "next_page_token", "organization_contacts", "responders", "staff"]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_PREFERENCES_FIELD_NUMBER: _ClassVar[int]
     EVENT_REGISTRATIONS_FIELD_NUMBER: _ClassVar[int]
     EXPORT_TIME_FIELD_NUMBER: _ClassVar[int]
     INQUIRIES_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +102,7 @@ class PersonalData(_message.Message):
     RESPONDERS_FIELD_NUMBER: _ClassVar[int]
     STAFF_FIELD_NUMBER: _ClassVar[int]
     email: str
+    email_preferences: EmailPreferences
     event_registrations: _containers.RepeatedCompositeFieldContainer[_programme_pb2.Registration]
     export_time: _timestamp_pb2.Timestamp
     inquiries: _containers.RepeatedCompositeFieldContainer[AskerRecord]
@@ -99,7 +111,7 @@ class PersonalData(_message.Message):
     organization_contacts: _containers.RepeatedCompositeFieldContainer[ContactRecord]
     responders: _containers.RepeatedCompositeFieldContainer[_desk_pb2.Responder]
     staff: _containers.RepeatedCompositeFieldContainer[StaffRecord]
-    def __init__(self, email: _Optional[str] = ..., export_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[_Iterable[_Union[AskerRecord, _Mapping]]] = ..., staff: _Optional[_Iterable[_Union[StaffRecord, _Mapping]]] = ..., organization_contacts: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., network_coordinators: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., event_registrations: _Optional[_Iterable[_Union[_programme_pb2.Registration, _Mapping]]] = ..., responders: _Optional[_Iterable[_Union[_desk_pb2.Responder, _Mapping]]] = ...) -> None: ...
+    def __init__(self, email: _Optional[str] = ..., export_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[_Iterable[_Union[AskerRecord, _Mapping]]] = ..., staff: _Optional[_Iterable[_Union[StaffRecord, _Mapping]]] = ..., organization_contacts: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., network_coordinators: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., event_registrations: _Optional[_Iterable[_Union[_programme_pb2.Registration, _Mapping]]] = ..., responders: _Optional[_Iterable[_Union[_desk_pb2.Responder, _Mapping]]] = ..., email_preferences: _Optional[_Union[EmailPreferences, _Mapping]] = ...) -> None: ...
 
 class StaffRecord(_message.Message):
     __slots__ = ["contact", "owner_organization_id", "resource_id", "resource_name"]

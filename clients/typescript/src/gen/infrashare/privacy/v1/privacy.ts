@@ -117,6 +117,21 @@ export interface PersonalData {
   eventRegistrations: Registration[];
   /** Desk responders whose offers are e-mailed to the person (after the registrations). */
   responders: Responder[];
+  /**
+   * What the person asked of infrashare's e-mails through the link at their foot; unset when
+   * nothing is kept (every e-mail, each in its own language). On the first page.
+   */
+  emailPreferences: EmailPreferences | undefined;
+}
+
+/** A person's e-mail preferences (docs/email.md, "Preferences"). */
+export interface EmailPreferences {
+  /** no e-mail at all */
+  allOff: boolean;
+  /** moments not wanted, e.g. "offer.waiting" */
+  momentsOff: string[];
+  /** "nl" or "en"; empty: each e-mail in its own */
+  language: string;
 }
 
 export interface ErasePersonalDataRequest {
@@ -766,6 +781,7 @@ function createBasePersonalData(): PersonalData {
     nextPageToken: "",
     eventRegistrations: [],
     responders: [],
+    emailPreferences: undefined,
   };
 }
 
@@ -797,6 +813,9 @@ export const PersonalData: MessageFns<PersonalData> = {
     }
     for (const v of message.responders) {
       Responder.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.emailPreferences !== undefined) {
+      EmailPreferences.encode(message.emailPreferences, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -886,6 +905,14 @@ export const PersonalData: MessageFns<PersonalData> = {
             message.responders.push(Responder.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.emailPreferences = EmailPreferences.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -933,6 +960,11 @@ export const PersonalData: MessageFns<PersonalData> = {
       responders: globalThis.Array.isArray(object?.responders)
         ? object.responders.map((e: any) => Responder.fromJSON(e))
         : [],
+      emailPreferences: isSet(object.emailPreferences)
+        ? EmailPreferences.fromJSON(object.emailPreferences)
+        : isSet(object.email_preferences)
+        ? EmailPreferences.fromJSON(object.email_preferences)
+        : undefined,
     };
   },
 
@@ -965,6 +997,9 @@ export const PersonalData: MessageFns<PersonalData> = {
     if (message.responders?.length) {
       obj.responders = message.responders.map((e) => Responder.toJSON(e));
     }
+    if (message.emailPreferences !== undefined) {
+      obj.emailPreferences = EmailPreferences.toJSON(message.emailPreferences);
+    }
     return obj;
   },
 
@@ -982,6 +1017,118 @@ export const PersonalData: MessageFns<PersonalData> = {
     message.nextPageToken = object.nextPageToken ?? "";
     message.eventRegistrations = object.eventRegistrations?.map((e) => Registration.fromPartial(e)) || [];
     message.responders = object.responders?.map((e) => Responder.fromPartial(e)) || [];
+    message.emailPreferences = (object.emailPreferences !== undefined && object.emailPreferences !== null)
+      ? EmailPreferences.fromPartial(object.emailPreferences)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseEmailPreferences(): EmailPreferences {
+  return { allOff: false, momentsOff: [], language: "" };
+}
+
+export const EmailPreferences: MessageFns<EmailPreferences> = {
+  encode(message: EmailPreferences, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.allOff !== false) {
+      writer.uint32(8).bool(message.allOff);
+    }
+    for (const v of message.momentsOff) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.language !== "") {
+      writer.uint32(26).string(message.language);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EmailPreferences {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEmailPreferences();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.allOff = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.momentsOff.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.language = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EmailPreferences {
+    return {
+      allOff: isSet(object.allOff)
+        ? globalThis.Boolean(object.allOff)
+        : isSet(object.all_off)
+        ? globalThis.Boolean(object.all_off)
+        : false,
+      momentsOff: globalThis.Array.isArray(object?.momentsOff)
+        ? object.momentsOff.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.moments_off)
+        ? object.moments_off.map((e: any) => globalThis.String(e))
+        : [],
+      language: isSet(object.language) ? globalThis.String(object.language) : "",
+    };
+  },
+
+  toJSON(message: EmailPreferences): unknown {
+    const obj: any = {};
+    if (message.allOff !== false) {
+      obj.allOff = message.allOff;
+    }
+    if (message.momentsOff?.length) {
+      obj.momentsOff = message.momentsOff;
+    }
+    if (message.language !== "") {
+      obj.language = message.language;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EmailPreferences>, I>>(base?: I): EmailPreferences {
+    return EmailPreferences.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EmailPreferences>, I>>(object: I): EmailPreferences {
+    const message = createBaseEmailPreferences();
+    message.allOff = object.allOff ?? false;
+    message.momentsOff = object.momentsOff?.map((e) => e) || [];
+    message.language = object.language ?? "";
     return message;
   },
 };
