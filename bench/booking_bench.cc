@@ -485,8 +485,8 @@ int main(int argc, char** argv) {
     // A Redis with one replica attached and a server that waits for it after every mutating call
     // (redis.wait_replicas 1), against a server on a Redis without a replica.
     const testing::RedisServer plain, primary;
-    const testing::RedisServer replica(false, false,
-                                       {"--replicaof", "127.0.0.1", std::to_string(primary.port())});
+    const testing::RedisServer replica(
+        false, false, {"--replicaof", "127.0.0.1", std::to_string(primary.port())});
     std::map<std::string, std::string> env = limited;
     env["INFRASHARE_REDIS_WAIT_REPLICAS"] = "1";
     Other base = StartOther(args[0], plain.url(), limited);

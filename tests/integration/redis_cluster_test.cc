@@ -733,7 +733,8 @@ TEST(RedisClusterUnderLoad, TwoServersKeepEveryPromiseThroughAMigrationAReshardA
     // The killed primary's own shard: its writes wait for the promotion and the servers' new
     // slot map.
     auto since_kill = [&](Clock::time_point t) {
-      return static_cast<long long>(std::chrono::duration_cast<milliseconds>(t - killed_at).count());
+      return static_cast<long long>(
+          std::chrono::duration_cast<milliseconds>(t - killed_at).count());
     };
     auto shard_gap = milliseconds(0);
     {
