@@ -289,6 +289,7 @@ std::vector<Key> Keys(Config& c) {
       StringKey("email.ca_file", &c.email.ca_file),
       BoolKey("email.allow_plaintext", &c.email.allow_plaintext),
       IntKey("email.timeout_ms", &c.email.timeout_ms, 100, 600000),
+      IntKey("email.handover_lead_s", &c.email.handover_lead_s, 0, 30 * 86400),
   };
 }
 

@@ -221,6 +221,9 @@ struct EmailConfig {
                         // the system's
   bool allow_plaintext = false;  // smtp:// without STARTTLS (a relay on the same host only)
   int timeout_ms = 30000;        // one attempt
+  // How long before a planned hand-over its two sides are e-mailed (handover.due); a hand-over
+  // planned later than that is e-mailed at once.
+  int handover_lead_s = 86400;
 };
 
 struct Config {

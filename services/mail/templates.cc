@@ -29,6 +29,9 @@ struct Template {
 // offer.waiting (to the responder offered a question): {{name}} (the responder's), {{responder}}
 // (its id), {{reference}}, {{question}}, {{desk}} (the entry partner's name), {{deadline}}
 // (LocalTime in the responder's zone; empty when the offer has none).
+// handover.due (to the contacts of both sides): {{organization}} (the recipient's), {{unit}},
+// {{from}}, {{to}} (the organisations' names), {{time}}, {{deadline}} (LocalTime in the unit's
+// zone; the deadline may be empty), {{checklist}} ("- item" lines), {{reference}} (its id).
 constexpr Template kTemplates[] = {
     {"booking.approval_needed", "nl", "Boeking wacht op uw goedkeuring: {{resource}}",
      R"(Beste beheerder,
@@ -255,6 +258,44 @@ Repair the receiver and enable the subscription again; then send the changes tha
 arrive once more:
 infrashare webhook update {{subscription}} --enabled true
 infrashare webhook redeliver {{subscription}}
+
+Kind regards,
+infrashare
+
+You receive this message because you are listed as a contact of {{organization}}.
+)"},
+    {"handover.due", "nl", "Overdracht van {{unit}}: {{time}}",
+     R"(Beste contactpersoon van {{organization}},
+
+{{unit}} gaat over van {{from}} naar {{to}}.
+
+Moment: {{time}}
+{{#deadline}}Bevestigen uiterlijk: {{deadline}}
+{{/deadline}}Kenmerk: {{reference}}
+{{#checklist}}
+Controleer bij de overdracht:
+{{checklist}}{{/checklist}}
+Beide partijen bevestigen de overdracht, met de staat waarin het apparaat is:
+infrashare rotation confirm {{reference}} --condition "..."
+
+Met vriendelijke groet,
+infrashare
+
+U ontvangt dit bericht omdat u als contactpersoon van {{organization}} staat vermeld.
+)"},
+    {"handover.due", "en", "Hand-over of {{unit}}: {{time}}",
+     R"(Dear contact of {{organization}},
+
+{{unit}} passes from {{from}} to {{to}}.
+
+When: {{time}}
+{{#deadline}}Confirm by: {{deadline}}
+{{/deadline}}Reference: {{reference}}
+{{#checklist}}
+Check at the hand-over:
+{{checklist}}{{/checklist}}
+Both sides confirm the hand-over, with the state the unit is in:
+infrashare rotation confirm {{reference}} --condition "..."
 
 Kind regards,
 infrashare

@@ -408,8 +408,12 @@ class Subscriptions final : public EventSource {
 
 class Handovers final : public EventSource {
  public:
-  Handovers(scheduler::RotationStore* rotations, std::string stream)
-      : rotations_(rotations), stream_(std::move(stream)) {}
+  Handovers(scheduler::RotationStore* rotations, registry::RegistryReadModel* registry,
+            std::string stream, int64_t mail_lead_ms)
+      : rotations_(rotations),
+        registry_(registry),
+        stream_(std::move(stream)),
+        mail_lead_ms_(mail_lead_ms) {}
 
   std::vector<std::string> Streams() const override { return {stream_}; }
 
@@ -455,9 +459,73 @@ class Handovers final : public EventSource {
     return triggers;
   }
 
+  // handover.due by e-mail to the contacts with an address of both sides, mail_lead_ms before a
+  // planned hand-over (at once when it is planned later than that); dropped when both have
+  // confirmed it or a new plan dropped it.
+  absl::StatusOr<std::vector<MailRequest>> Mails(const StreamEntry& entry) override {
+    std::vector<MailRequest> mails;
+    const auto event = scheduler::RotationStore::EventOf(entry);
+    const bool planned = event.type == "HANDOVER_PLANNED";
+    if (!planned && event.type != "HANDOVER_CONFIRMED" && event.type != "HANDOVER_DROPPED")
+      return mails;
+    mail::Values values;
+    if (planned) {
+      // Both sides may read it: it goes to each of them.
+      auto handover = rotations_->GetHandover(event.handover_id);
+      if (!handover.ok()) return handover.status();
+      if (!handover->has_value()) return mails;  // dropped since: its own entry follows
+      const scheduler::v1::Handover& h = **handover;
+      auto unit = registry_->Find(h.unit_resource_id());
+      if (!unit.ok()) return unit.status();
+      const std::string zone = *unit && (*unit)->resource && !(*unit)->resource->time_zone().empty()
+                                   ? (*unit)->resource->time_zone()
+                                   : std::string(kDefaultTimeZone);
+      using google::protobuf::util::TimeUtil;
+      std::string checklist;
+      for (const auto& item : h.checklist()) absl::StrAppend(&checklist, "- ", item, "\n");
+      values = {
+          {"unit",
+           *unit && (*unit)->resource ? (*unit)->resource->display_name() : h.unit_resource_id()},
+          {"from", OrganizationName(h.from_organization_id())},
+          {"to", OrganizationName(h.to_organization_id())},
+          {"time", mail::LocalTime(TimeUtil::TimestampToMilliseconds(h.time()), zone)},
+          {"deadline",
+           h.has_confirm_deadline()
+               ? mail::LocalTime(TimeUtil::TimestampToMilliseconds(h.confirm_deadline()), zone)
+               : std::string()},
+          {"checklist", checklist},
+          {"reference", h.id()}};
+    }
+    std::set<std::string> seen;
+    for (const std::string* side : {&event.from_organization_id, &event.to_organization_id}) {
+      if (side->empty() || !seen.insert(*side).second) continue;
+      auto record = registry_->OrganizationRecord(*side);
+      if (!record.ok()) return record.status();
+      if (!record->has_value()) continue;
+      mail::Values mine = values;
+      mine["organization"] = (*record)->display_name();
+      for (const auto& contact : (*record)->contacts()) {
+        if (contact.email().empty()) continue;
+        MailRequest mail{"handover.due", contact.email(), "nl", mine};
+        mail.object_id = event.handover_id;
+        if (planned) mail.reminds_of_ms = event.time_ms;
+        mail.lead_ms = mail_lead_ms_;
+        mails.push_back(std::move(mail));
+      }
+    }
+    return mails;
+  }
+
  private:
+  std::string OrganizationName(const std::string& id) {
+    auto record = registry_->OrganizationRecord(id);
+    return record.ok() && *record ? (*record)->display_name() : id;
+  }
+
   scheduler::RotationStore* rotations_;
+  registry::RegistryReadModel* registry_;
   std::string stream_;
+  int64_t mail_lead_ms_;
 };
 
 class ProgrammeEvents final : public EventSource {
@@ -567,8 +635,9 @@ int64_t TimeOfEntry(absl::string_view entry_id) {
 }
 
 std::unique_ptr<EventSource> RotationSource(scheduler::RotationStore* rotations,
-                                            std::string stream) {
-  return std::make_unique<Handovers>(rotations, std::move(stream));
+                                            registry::RegistryReadModel* registry,
+                                            std::string stream, int64_t mail_lead_ms) {
+  return std::make_unique<Handovers>(rotations, registry, std::move(stream), mail_lead_ms);
 }
 
 std::unique_ptr<EventSource> SubscriptionSource(registry::RegistryReadModel* registry,

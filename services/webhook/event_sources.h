@@ -50,6 +50,13 @@ struct MailRequest {
   std::string to;
   std::string language;
   mail::Values values;
+  // A reminder: what it is about (one waiting e-mail per moment, object and recipient; a later
+  // change of the object replaces it) and when it goes: `lead_ms` before `reminds_of_ms`, or at
+  // once when that is already past; nullopt `reminds_of_ms` drops the waiting one. Empty
+  // `object_id`: an e-mail of the change itself, sent now.
+  std::string object_id = {};
+  std::optional<int64_t> reminds_of_ms = {};
+  int64_t lead_ms = 0;
 };
 
 // The milliseconds of a stream entry id ("<ms>-<seq>"): when Redis appended the change.
@@ -97,9 +104,11 @@ std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, desk::DeskStore* st
 constexpr int64_t kOfferWarningMs = 3600 * 1000;
 // Overdue hand-overs (handover.overdue), for either side and the pool's owner; handover.due the
 // subscription's reminder lead before a planned hand-over, for either side, unless both confirmed
-// it or a new plan dropped it.
+// it or a new plan dropped it. E-mail: handover.due to the contacts of both sides that give an
+// address, `mail_lead_ms` before (at once when planned later than that), with the same ends.
 std::unique_ptr<EventSource> RotationSource(scheduler::RotationStore* rotations,
-                                            std::string stream);
+                                            registry::RegistryReadModel* registry,
+                                            std::string stream, int64_t mail_lead_ms);
 // Programme events created, changed and cancelled (event.*), for whom the programme shows them;
 // event.starts_tomorrow a day before a scheduled event starts, for its organiser and the
 // organisations registered for it.

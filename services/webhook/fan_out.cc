@@ -114,8 +114,31 @@ absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
                     {{"moment", request.moment}, {"stream", stream}, {"entry", entry.id}});
       continue;
     }
-    // What the person asked for through the link at the foot of an earlier e-mail.
     const std::string person = PersonOf(request.to);
+    Job job;
+    job.subscription_id = kMailSubscription;
+    job.type = request.moment;
+    job.time_ms = time_ms;
+    if (request.object_id.empty()) {
+      // One per change, moment and recipient however often the change is read.
+      job.id = WebhookIdOf(kMailSubscription, stream,
+                           absl::StrCat(entry.id, "/", request.moment, "/", request.to));
+    } else {
+      // A reminder: one waiting per moment, object and recipient; its id names the time it
+      // reminds of (a hand-over moved gets a new one, one left alone keeps its one).
+      job.slot =
+          absl::StrCat(kMailSubscription, "|", request.moment, "|", request.object_id, "|", person);
+      job.entry_id = entry.id;
+      if (!request.reminds_of_ms) {
+        job.cancels = true;
+        jobs->push_back(std::move(job));
+        continue;
+      }
+      job.due_ms = std::max<int64_t>(0, *request.reminds_of_ms - request.lead_ms);
+      if (job.due_ms <= time_ms) job.due_ms = 0;  // planned later than the lead: now
+      job.id = WebhookIdOf(kMailSubscription, job.slot, absl::StrCat(*request.reminds_of_ms));
+    }
+    // What the person asked for through the link at the foot of an earlier e-mail.
     auto preferences = store_->MailPreferences(person);
     if (!preferences.ok()) return preferences.status();
     if (!mail::Wants(*preferences, request.moment)) continue;
@@ -136,13 +159,6 @@ absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
                                              {"error", std::string(rendered.status().message())}});
       continue;
     }
-    Job job;
-    // One per change, moment and recipient however often the change is read.
-    job.id = WebhookIdOf(kMailSubscription, stream,
-                         absl::StrCat(entry.id, "/", request.moment, "/", request.to));
-    job.subscription_id = kMailSubscription;
-    job.type = request.moment;
-    job.time_ms = time_ms;
     job.mail_to = request.to;
     mail::Email email;
     email.from_name = email_.from_name;

@@ -147,6 +147,8 @@ local function claim_slot(k, job)
     if slot.j ~= '' and slot.j ~= job.id then
       local waiting = k.base .. 'j:' .. slot.j
       if redis.call('HGET', waiting, 'st') == 'timed' then
+        local ta = redis.call('HGET', waiting, 'ta')
+        if ta and ta ~= '' then redis.call('SREM', k.base .. 'ma:' .. ta, slot.j) end
         redis.call('ZREM', k.at, slot.j)
         redis.call('DEL', waiting)
       end

@@ -37,18 +37,17 @@ INFRASHARE_HANDLER(RedeliverWebhookDeadLetters, RedeliverWebhookDeadLettersReque
 
 namespace {
 
-std::vector<std::unique_ptr<EventSource>> Sources(registry::RegistryReadModel* registry,
-                                                  const scheduler::RedisBookingStore& bookings,
-                                                  desk::Desk* desk, desk::DeskStore* desk_store,
-                                                  scheduler::RotationStore* rotations,
-                                                  programme::ProgrammeStore* programme,
-                                                  const std::string& registry_events,
-                                                  const std::string& subscription_events) {
+std::vector<std::unique_ptr<EventSource>> Sources(
+    registry::RegistryReadModel* registry, const scheduler::RedisBookingStore& bookings,
+    desk::Desk* desk, desk::DeskStore* desk_store, scheduler::RotationStore* rotations,
+    programme::ProgrammeStore* programme, const std::string& registry_events,
+    const std::string& subscription_events, int64_t handover_mail_lead_ms) {
   std::vector<std::unique_ptr<EventSource>> sources;
   sources.push_back(BookingSource(registry, bookings.EventKeys()));
   sources.push_back(ResourceSource(registry, registry_events));
   sources.push_back(InquirySource(desk, desk_store, registry, desk_store->EventsKey()));
-  sources.push_back(RotationSource(rotations, rotations->EventsKey()));
+  sources.push_back(
+      RotationSource(rotations, registry, rotations->EventsKey(), handover_mail_lead_ms));
   sources.push_back(ProgrammeSource(programme, registry, programme->EventsKey()));
   sources.push_back(SubscriptionSource(registry, subscription_events));
   return sources;
@@ -77,7 +76,8 @@ WebhookModule::WebhookModule(RedisPool* redis, RpcGate* gate, const Config& conf
       fan_out_(
           redis, &store_,
           Sources(registry, bookings_, &desk_, &desk_store_, &rotations_, &programme_,
-                  registry_events, store_.EventsKey()),
+                  registry_events, store_.EventsKey(),
+                  int64_t{config.email.handover_lead_s} * 1000),
           [registry](const std::string& organization) {
             return registry->OrganizationExists(organization);
           },

@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
@@ -30,6 +31,7 @@ namespace {
 
 namespace reg = registry::v1;
 namespace dsk = desk::v1;
+namespace sch = scheduler::v1;
 
 constexpr char kUser[] = "infrashare";
 constexpr char kPassword[] = "relay-secret-ü";
@@ -138,6 +140,90 @@ class EmailTest : public ::testing::Test {
     auto status = server.Desk()->SubmitInquiry(TestServer::Context(token).get(), request, &out);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return out;
+  }
+
+  // A mobile lab of "eigenaar-<tag>" rotated to "school-<tag>" for a day, two to six days ahead,
+  // on a committed plan; both organisations list a contact with an address. Returns the plan's
+  // hand-overs.
+  static std::vector<sch::Handover> CommittedHandovers(TestServer& server, const std::string& tag) {
+    const std::string owner_id = "eigenaar-" + tag, school_id = "school-" + tag;
+    for (const auto& [id, name, address] :
+         {std::tuple{owner_id, "Mobiele Labs Oost B.V.", "planning@labs-oost.example.nl"},
+          std::tuple{school_id, "Zadkine – Werkplaats Zuid", "receptie@zadkine.example.nl"}}) {
+      reg::CreateOrganizationRequest org;
+      org.set_organization_id(id);
+      org.mutable_organization()->set_display_name(name);
+      org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_VOCATIONAL_SCHOOL);
+      auto* contact = org.mutable_organization()->add_contacts();
+      contact->set_name("Planning");
+      contact->set_email(address);
+      reg::Organization made;
+      auto status = server.Registry()->CreateOrganization(Admin().get(), org, &made);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+    }
+    const auto owner =
+        TestServer::Context(server.Token(owner_id, {auth::v1::ROLE_ORGANIZATION_ADMIN}));
+    reg::CreateResourceRequest unit;
+    reg::Resource* r = unit.mutable_resource();
+    r->set_display_name("Mobiel lab één");
+    r->set_kind(reg::RESOURCE_KIND_EQUIPMENT);
+    r->set_mobility(reg::MOBILITY_MOBILE);
+    r->set_owner_organization_id(owner_id);
+    r->mutable_location()->mutable_point()->set_latitude(52.5);
+    r->mutable_location()->mutable_point()->set_longitude(6.1);
+    *r->mutable_home_base() = r->location();
+    r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+    r->set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+    r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+    reg::Resource created;
+    auto status = server.Registry()->CreateResource(Admin().get(), unit, &created);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    sch::CreateRotationPoolRequest create;
+    create.mutable_pool()->set_display_name("Mobiele labs Zwolle–Deventer");
+    create.mutable_pool()->add_unit_resource_ids(created.id());
+    create.mutable_pool()->mutable_policy()->add_handover_checklist("Accu's geladen");
+    create.mutable_pool()->mutable_policy()->add_handover_checklist("Geen schade aan de behuizing");
+    sch::RotationPool pool;
+    for (int attempt = 0; attempt < 100; ++attempt) {  // until the scheduler knows the unit
+      status = server.Scheduler()->CreateRotationPool(
+          TestServer::Context(server.Token(owner_id, {auth::v1::ROLE_ORGANIZATION_ADMIN})).get(),
+          create, &pool);
+      if (status.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    const int64_t today = absl::ToUnixSeconds(absl::Now()) / 86400 * 86400;
+    sch::CreateRotationRequestRequest ask;
+    auto* wish = ask.mutable_rotation_request();
+    wish->set_pool_id(pool.id());
+    wish->mutable_location()->set_latitude(52.5);
+    wish->mutable_location()->set_longitude(6.1);
+    wish->mutable_earliest_start_time()->set_seconds(today + 2 * 86400);
+    wish->mutable_latest_end_time()->set_seconds(today + 6 * 86400);
+    wish->set_duration_days(1);
+    sch::RotationRequest made;
+    status = server.Scheduler()->CreateRotationRequest(
+        TestServer::Context(server.Token(school_id, {auth::v1::ROLE_MEMBER})).get(), ask, &made);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    sch::PlanRotationRequest plan_request;
+    plan_request.set_pool_id(pool.id());
+    plan_request.mutable_horizon_start_time()->set_seconds(today + 86400);
+    plan_request.mutable_horizon_end_time()->set_seconds(today + 10 * 86400);
+    sch::RotationPlan plan;
+    status = server.Scheduler()->PlanRotation(owner.get(), plan_request, &plan);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    sch::CommitRotationPlanRequest commit;
+    commit.set_id(plan.id());
+    const auto committer =
+        TestServer::Context(server.Token(owner_id, {auth::v1::ROLE_ORGANIZATION_ADMIN}));
+    status = server.Scheduler()->CommitRotationPlan(committer.get(), commit, &plan);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    sch::ListHandoversRequest list;
+    list.set_plan_id(plan.id());
+    sch::ListHandoversResponse handovers;
+    status = server.Scheduler()->ListHandovers(Admin().get(), list, &handovers);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {handovers.handovers().begin(), handovers.handovers().end()};
   }
 
   static const SmtpServer::Message* To(const std::vector<SmtpServer::Message>& messages,
@@ -647,6 +733,74 @@ TEST_F(EmailTest, ThePreferencesLinkTurnsEmailsOffAndChangesTheLanguage) {
   EXPECT_FALSE(preferences_of("sanne@example.nl").has_email_preferences());
 }
 
+// Both sides of a hand-over hear of it by e-mail: at once when it is nearer than the lead, else a
+// reminder waits until the lead before it, and goes once both sides have confirmed it.
+TEST_F(EmailTest, BothSidesOfAHandOverAreToldItIsDue) {
+  SmtpServer relay(RelayOptions(*certs_));
+  Config config = MailConfig(*certs_, relay.port());
+  config.email.handover_lead_s = 30 * 86400;  // every hand-over of the plan is nearer: now
+  TestServer server(redis_->url(), config);
+  const std::vector<sch::Handover> handovers = CommittedHandovers(server, "nu");
+  ASSERT_GE(handovers.size(), 2u);  // there and back
+  const size_t expected = 2 * handovers.size();
+  const auto messages = relay.WaitFor(expected);
+  ASSERT_EQ(messages.size(), expected);
+  for (const sch::Handover& h : handovers) {
+    for (const char* address : {"planning@labs-oost.example.nl", "receptie@zadkine.example.nl"}) {
+      const SmtpServer::Message* found = nullptr;
+      for (const auto& m : messages)
+        if (m.rcpt_tos == std::vector<std::string>{address} &&
+            absl::StrContains(m.text, "Kenmerk: " + h.id()))
+          found = &m;
+      ASSERT_NE(found, nullptr) << address << " heard nothing of " << h.id();
+      EXPECT_TRUE(absl::StartsWith(found->subject, "Overdracht van Mobiel lab één: "))
+          << found->subject;
+      EXPECT_EQ(found->content_language, "nl");
+      EXPECT_TRUE(absl::StrContains(found->text, "Europe/Amsterdam)")) << found->text;
+      EXPECT_TRUE(absl::StrContains(found->text, "- Accu's geladen\n- Geen schade")) << found->text;
+      EXPECT_TRUE(absl::StrContains(found->text, "infrashare rotation confirm " + h.id()))
+          << found->text;
+      EXPECT_TRUE(absl::StrContains(found->text, "Mobiele Labs Oost B.V.") &&
+                  absl::StrContains(found->text, "Zadkine – Werkplaats Zuid"))
+          << found->text;
+    }
+  }
+}
+
+TEST_F(EmailTest, AHandOverReminderWaitsForItsLeadAndGoesWhenBothSidesConfirmed) {
+  SmtpServer relay(RelayOptions(*certs_));
+  TestServer server(redis_->url(), MailConfig(*certs_, relay.port()));  // a day before
+  const std::vector<sch::Handover> handovers = CommittedHandovers(server, "later");
+  ASSERT_GE(handovers.size(), 2u);
+  auto waiting = [] {
+    int n = 0;
+    for (const auto& job : MailJobs())
+      if (job.at("type") == "handover.due" && job.at("st") == "timed") ++n;
+    return n;
+  };
+  const int all = 2 * static_cast<int>(handovers.size());
+  for (int i = 0; i < 200 && waiting() < all; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(waiting(), all);
+  // The first hand-over, confirmed by both sides: its two reminders go.
+  const sch::Handover& first = handovers[0];
+  for (const std::string& organization :
+       {first.from_organization_id(), first.to_organization_id()}) {
+    sch::ConfirmHandoverRequest confirm;
+    confirm.set_id(first.id());
+    confirm.set_condition_notes("in orde");
+    sch::Handover confirmed;
+    auto status = server.Scheduler()->ConfirmHandover(
+        TestServer::Context(server.Token(organization, {auth::v1::ROLE_MEMBER})).get(), confirm,
+        &confirmed);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  for (int i = 0; i < 200 && waiting() > all - 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(waiting(), all - 2);
+  EXPECT_TRUE(relay.Messages().empty()) << "a reminder went early";
+}
+
 // An e-mail waiting for the relay holds the person's address and question: erasing the person
 // drops it unsent.
 TEST_F(EmailTest, AnErasedPersonGetsNoMailThatWasStillWaiting) {
@@ -676,7 +830,10 @@ TEST_F(EmailTest, AnErasedPersonGetsNoMailThatWasStillWaiting) {
   const auto messages = relay.WaitFor(1);
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0].rcpt_tos, std::vector<std::string>{"kees@example.nl"});
-  for (const auto& job : MailJobs()) EXPECT_EQ(job.count("to"), 0u);
+  for (const auto& job : MailJobs()) {  // sent or dropped; reminders of other tests wait on
+    if (job.at("st") == "timed") continue;
+    EXPECT_EQ(job.count("to"), 0u) << job.at("type");
+  }
 }
 
 }  // namespace
