@@ -570,6 +570,13 @@ test("prod: every service in its own Deployment of at least two pods, autoscaled
     // Production serves gRPC over TLS.
     const config = effectiveConfig(server.spec.template.spec.containers[0], where);
     assert.notEqual(config.get("tls.plaintext"), "true", `${where}: plaintext in production`);
+    // The public listener hands out calendar feeds, which only a process with the scheduler
+    // answers (server.cc registers the route with it).
+    if (config.get("http.listen"))
+      assert.ok(
+        servicesOf.get(server).includes("scheduler"),
+        `${where}: serves HTTP without the scheduler (calendar feeds would be 404)`,
+      );
   }
   // Each of the server's services runs alone in a Deployment of its own.
   const alone = servers
@@ -601,7 +608,8 @@ test("prod: every service in its own Deployment of at least two pods, autoscaled
   for (const policy of egress)
     for (const rule of policy.spec.egress)
       for (const port of rule.ports) {
-        if (port.port === 443 && webhookOnly(policy)) {
+        // Receivers on HTTPS and the SMTP relay (submission, SMTPS), from the webhook pods only.
+        if ([443, 587, 465].includes(port.port) && webhookOnly(policy)) {
           for (const to of rule.to)
             for (const range of ["10.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"])
               assert.ok(
