@@ -486,8 +486,8 @@ class Handovers final : public EventSource {
       values = {
           {"unit",
            *unit && (*unit)->resource ? (*unit)->resource->display_name() : h.unit_resource_id()},
-          {"from", OrganizationName(h.from_organization_id())},
-          {"to", OrganizationName(h.to_organization_id())},
+          {"from", registry_->OrganizationName(h.from_organization_id())},
+          {"to", registry_->OrganizationName(h.to_organization_id())},
           {"time", mail::LocalTime(TimeUtil::TimestampToMilliseconds(h.time()), zone)},
           {"deadline",
            h.has_confirm_deadline()
@@ -517,11 +517,6 @@ class Handovers final : public EventSource {
   }
 
  private:
-  std::string OrganizationName(const std::string& id) {
-    auto record = registry_->OrganizationRecord(id);
-    return record.ok() && *record ? (*record)->display_name() : id;
-  }
-
   scheduler::RotationStore* rotations_;
   registry::RegistryReadModel* registry_;
   std::string stream_;

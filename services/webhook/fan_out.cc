@@ -134,7 +134,7 @@ absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
         jobs->push_back(std::move(job));
         continue;
       }
-      job.due_ms = std::max<int64_t>(0, *request.reminds_of_ms - request.lead_ms);
+      job.due_ms = *request.reminds_of_ms - request.lead_ms;
       if (job.due_ms <= time_ms) job.due_ms = 0;  // planned later than the lead: now
       job.id = WebhookIdOf(kMailSubscription, job.slot, absl::StrCat(*request.reminds_of_ms));
     }

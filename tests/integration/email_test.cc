@@ -161,8 +161,7 @@ class EmailTest : public ::testing::Test {
       auto status = server.Registry()->CreateOrganization(Admin().get(), org, &made);
       EXPECT_TRUE(status.ok()) << status.error_message();
     }
-    const auto owner =
-        TestServer::Context(server.Token(owner_id, {auth::v1::ROLE_ORGANIZATION_ADMIN}));
+    const std::string owner = server.Token(owner_id, {auth::v1::ROLE_ORGANIZATION_ADMIN});
     reg::CreateResourceRequest unit;
     reg::Resource* r = unit.mutable_resource();
     r->set_display_name("Mobiel lab één");
@@ -185,9 +184,8 @@ class EmailTest : public ::testing::Test {
     create.mutable_pool()->mutable_policy()->add_handover_checklist("Geen schade aan de behuizing");
     sch::RotationPool pool;
     for (int attempt = 0; attempt < 100; ++attempt) {  // until the scheduler knows the unit
-      status = server.Scheduler()->CreateRotationPool(
-          TestServer::Context(server.Token(owner_id, {auth::v1::ROLE_ORGANIZATION_ADMIN})).get(),
-          create, &pool);
+      status =
+          server.Scheduler()->CreateRotationPool(TestServer::Context(owner).get(), create, &pool);
       if (status.ok()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -210,13 +208,13 @@ class EmailTest : public ::testing::Test {
     plan_request.mutable_horizon_start_time()->set_seconds(today + 86400);
     plan_request.mutable_horizon_end_time()->set_seconds(today + 10 * 86400);
     sch::RotationPlan plan;
-    status = server.Scheduler()->PlanRotation(owner.get(), plan_request, &plan);
+    status =
+        server.Scheduler()->PlanRotation(TestServer::Context(owner).get(), plan_request, &plan);
     EXPECT_TRUE(status.ok()) << status.error_message();
     sch::CommitRotationPlanRequest commit;
     commit.set_id(plan.id());
-    const auto committer =
-        TestServer::Context(server.Token(owner_id, {auth::v1::ROLE_ORGANIZATION_ADMIN}));
-    status = server.Scheduler()->CommitRotationPlan(committer.get(), commit, &plan);
+    status =
+        server.Scheduler()->CommitRotationPlan(TestServer::Context(owner).get(), commit, &plan);
     EXPECT_TRUE(status.ok()) << status.error_message();
     sch::ListHandoversRequest list;
     list.set_plan_id(plan.id());
