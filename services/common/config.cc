@@ -290,6 +290,7 @@ std::vector<Key> Keys(Config& c) {
       BoolKey("email.allow_plaintext", &c.email.allow_plaintext),
       IntKey("email.timeout_ms", &c.email.timeout_ms, 100, 600000),
       IntKey("email.handover_lead_s", &c.email.handover_lead_s, 0, 30 * 86400),
+      IntKey("email.feedback_after_s", &c.email.feedback_after_s, 0, 30 * 86400),
   };
 }
 
@@ -467,6 +468,10 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (!config.email.relay_url.empty() && !IsSendableAddress(config.email.from_address))
     return absl::InvalidArgumentError(
         "config key 'email.from_address' must be an e-mail address when email.relay_url is set");
+  if (int64_t{config.email.feedback_after_s} >= int64_t{config.desk.contact_retention_days} * 86400)
+    return absl::InvalidArgumentError(
+        "config key 'email.feedback_after_s' must be shorter than desk.contact_retention_days (the "
+        "asker's address is gone by then)");
   if (!config.redis.cluster_nodes.empty()) {
     if (!config.redis.sentinels.empty())
       return absl::InvalidArgumentError(

@@ -224,6 +224,9 @@ struct EmailConfig {
   // How long before a planned hand-over its two sides are e-mailed (handover.due); a hand-over
   // planned later than that is e-mailed at once.
   int handover_lead_s = 86400;
+  // How long after a question was resolved its asker is asked for feedback (inquiry.feedback, a
+  // one-time form; needs http.base_url or an HTTP listener on one host); 0: with the resolution.
+  int feedback_after_s = 86400;
 };
 
 struct Config {

@@ -27,11 +27,14 @@ using Directory = registry::RegistryReadModel;
 
 class Desk {
  public:
+  // Drops the e-mails still waiting for an address (the webhook queue's EraseMail).
+  using MailEraser = std::function<absl::Status(const std::string& address)>;
   // `slots` finds resources with their earliest free slot for a facility-access inquiry (the
   // scheduler's; nullptr: no suggestions); `tokens` checks the token a responder acts with
-  // (nullptr: not checked).
+  // (nullptr: not checked); `erase_mail` drops an erased asker's waiting e-mails (the feedback
+  // request waits a day; empty: none are dropped).
   Desk(DeskStore* store, Directory* directory, DeskConfig config, SlotFinder* slots = nullptr,
-       TokenStore* tokens = nullptr);
+       TokenStore* tokens = nullptr, MailEraser erase_mail = {});
 
   absl::StatusOr<v1::Responder> CreateResponder(const Caller& caller,
                                                 const v1::CreateResponderRequest& request);
@@ -104,6 +107,7 @@ class Desk {
   DeskConfig config_;
   SlotFinder* slots_;
   TokenStore* tokens_;
+  MailEraser erase_mail_;
 };
 
 }  // namespace infrashare::desk

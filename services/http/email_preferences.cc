@@ -9,36 +9,6 @@
 namespace infrashare::http {
 namespace {
 
-std::string Field(const HttpQuery& fields, const std::string& name) {
-  auto found = fields.find(name);
-  return found == fields.end() ? std::string() : found->second;
-}
-
-// Only what the server writes goes in (hex, a moment's name, its own words), but escaped all the
-// same.
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string Button(const std::string& hidden, const char* action, const char* label) {
   return absl::StrCat("<form method=\"post\">", hidden, "<button name=\"do\" value=\"", action,
                       "\">", label, "</button></form>\n");
@@ -47,9 +17,9 @@ std::string Button(const std::string& hidden, const char* action, const char* la
 HttpReply Page(const std::string& person, const std::string& moment, const std::string& signature,
                const mail::Preferences& preferences, bool changed) {
   const std::string hidden =
-      absl::StrCat("<input type=\"hidden\" name=\"a\" value=\"", Escape(person),
-                   "\"><input type=\"hidden\" name=\"m\" value=\"", Escape(moment),
-                   "\"><input type=\"hidden\" name=\"s\" value=\"", Escape(signature), "\">");
+      absl::StrCat("<input type=\"hidden\" name=\"a\" value=\"", HtmlEscape(person),
+                   "\"><input type=\"hidden\" name=\"m\" value=\"", HtmlEscape(moment),
+                   "\"><input type=\"hidden\" name=\"s\" value=\"", HtmlEscape(signature), "\">");
   const bool wanted = mail::Wants(preferences, moment);
   const std::string language = preferences.language.empty() ? "-" : preferences.language;
   std::string body = absl::StrCat(
@@ -58,11 +28,11 @@ HttpReply Page(const std::string& person, const std::string& moment, const std::
       "<title>E-mails van infrashare / from infrashare</title></head><body>\n"
       "<h1>E-mails van infrashare</h1>\n",
       changed ? "<p id=\"changed\">Opgeslagen. / Saved.</p>\n" : "",
-      "<p>E-mails over <code id=\"moment\">", Escape(moment), "</code>: <strong id=\"state\">",
+      "<p>E-mails over <code id=\"moment\">", HtmlEscape(moment), "</code>: <strong id=\"state\">",
       wanted ? "aan / on" : "uit / off",
       "</strong>. Alle e-mails / all e-mails: <strong id=\"all\">",
       preferences.all_off ? "uit / off" : "aan / on",
-      "</strong>. Taal / language: <strong id=\"lang\">", Escape(language), "</strong>.</p>\n",
+      "</strong>. Taal / language: <strong id=\"lang\">", HtmlEscape(language), "</strong>.</p>\n",
       Button(hidden, wanted ? "off" : "on",
              wanted ? "Geen e-mails meer van deze soort / No more e-mails of this kind"
                     : "Deze e-mails weer ontvangen / Receive these e-mails again"),
@@ -81,15 +51,17 @@ HttpReply Page(const std::string& person, const std::string& moment, const std::
 void RegisterEmailPreferences(EmailPreferencesView view, PublicSite* site) {
   site->FormRoute("/email/preferences",
                   [view = std::move(view)](const HttpQuery& fields, bool post) -> HttpReply {
-                    const std::string person = Field(fields, "a"), moment = Field(fields, "m"),
-                                      signature = Field(fields, "s");
+                    const std::string person = FieldOf(fields, "a"), moment = FieldOf(fields, "m"),
+                                      signature = FieldOf(fields, "s");
                     auto key = view.link_key();
                     if (!key.ok()) {
                       logging::Warn("e-mail preferences: the link key cannot be read",
                                     {{"error", std::string(key.status().message())}});
                       return Problem(503, "the preferences cannot be read now; try again later");
                     }
-                    if (moment.empty() || moment.size() > 64 ||
+                    // A person is the hex hash of an address.
+                    if (moment.empty() || moment.size() > 64 || person.empty() ||
+                        person.find_first_not_of("0123456789abcdef") != std::string::npos ||
                         !mail::ValidLink(*key, person, moment, signature))
                       return Problem(404, "this is not a link infrashare sent");
                     auto preferences = view.get(person);
@@ -98,9 +70,9 @@ void RegisterEmailPreferences(EmailPreferencesView view, PublicSite* site) {
                     if (post) {
                       // RFC 8058: a mail program's unsubscribe button posts
                       // List-Unsubscribe=One-Click.
-                      const std::string action = Field(fields, "List-Unsubscribe") == "One-Click"
+                      const std::string action = FieldOf(fields, "List-Unsubscribe") == "One-Click"
                                                      ? "off"
-                                                     : Field(fields, "do");
+                                                     : FieldOf(fields, "do");
                       if (!mail::Apply(action, moment, &*preferences))
                         return Problem(400, "not an action this page offers", "do");
                       if (auto kept = view.set(person, *preferences); !kept.ok())

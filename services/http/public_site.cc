@@ -57,6 +57,35 @@ std::string ContentCoding(const httplib::Request& req, const std::string& conten
 
 }  // namespace
 
+std::string FieldOf(const HttpQuery& fields, const std::string& name) {
+  auto found = fields.find(name);
+  return found == fields.end() ? std::string() : found->second;
+}
+
+std::string HtmlEscape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 HttpReply Problem(int status, const std::string& detail, const std::string& parameter) {
   nlohmann::ordered_json problem = {{"type", "about:blank"},
                                     {"title", StatusTitle(status)},

@@ -54,6 +54,12 @@ using HttpFormRoute = std::function<HttpReply(const HttpQuery& fields, bool post
 // An error reply as an RFC 9457 problem document; `parameter` names the bad query parameter.
 HttpReply Problem(int status, const std::string& detail, const std::string& parameter = "");
 
+// The first value of `name` in `fields`; "" when it is not there.
+std::string FieldOf(const HttpQuery& fields, const std::string& name);
+
+// `text` for HTML text and attribute values: & < > " escaped.
+std::string HtmlEscape(const std::string& text);
+
 // The strong entity tag of a body: a quoted hash of its bytes, with the content coding it is sent
 // in ("gzip", "br"; "" for none).
 std::string EntityTag(const std::string& body, const std::string& coding = "");

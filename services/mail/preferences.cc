@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/mail/templates.h"
 
@@ -33,9 +34,9 @@ bool Apply(absl::string_view action, absl::string_view moment, Preferences* pref
   return true;
 }
 
-std::string LinkSignature(absl::string_view key, absl::string_view address_hash,
-                          absl::string_view moment) {
-  const std::string message = absl::StrCat(address_hash, "|", moment);
+std::string LinkSignature(absl::string_view key, absl::string_view subject,
+                          absl::string_view purpose) {
+  const std::string message = absl::StrCat(subject, "|", purpose);
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
@@ -48,13 +49,12 @@ std::string LinkSignature(absl::string_view key, absl::string_view address_hash,
   return hex;
 }
 
-bool ValidLink(absl::string_view key, absl::string_view address_hash, absl::string_view moment,
+bool ValidLink(absl::string_view key, absl::string_view subject, absl::string_view purpose,
                absl::string_view signature) {
-  // A person is a hex hash and a moment has no '|': the signed message cannot be read two ways.
-  if (key.empty() || address_hash.empty() || moment.find('|') != absl::string_view::npos ||
-      address_hash.find_first_not_of("0123456789abcdef") != absl::string_view::npos)
+  if (key.empty() || subject.empty() || absl::StrContains(subject, '|') ||
+      absl::StrContains(purpose, '|'))
     return false;
-  const std::string expected = LinkSignature(key, address_hash, moment);
+  const std::string expected = LinkSignature(key, subject, purpose);
   return signature.size() == expected.size() &&
          sodium_memcmp(signature.data(), expected.data(), expected.size()) == 0;
 }

@@ -25,11 +25,15 @@ bool Wants(const Preferences& preferences, absl::string_view moment);
 // e-mail's own). False for any other.
 bool Apply(absl::string_view action, absl::string_view moment, Preferences* preferences);
 
-// The signature of a preferences link for (address hash, moment) under `key`: HMAC-SHA-256, hex.
-std::string LinkSignature(absl::string_view key, absl::string_view address_hash,
-                          absl::string_view moment);
-// Whether `signature` is that signature (compared in constant time).
-bool ValidLink(absl::string_view key, absl::string_view address_hash, absl::string_view moment,
+// The signature of a link an e-mail carries, for (subject, purpose) under `key`: HMAC-SHA-256,
+// hex. A preferences link signs (the person's address hash, the moment); the feedback form's
+// (the inquiry's id, its path "/desk/feedback"): a path is never a moment's name, so neither
+// link opens the other's page.
+std::string LinkSignature(absl::string_view key, absl::string_view subject,
+                          absl::string_view purpose);
+// Whether `signature` is that signature (compared in constant time). False for an empty key or
+// subject, and for a subject or purpose with a '|' (the signed message is read one way only).
+bool ValidLink(absl::string_view key, absl::string_view subject, absl::string_view purpose,
                absl::string_view signature);
 
 }  // namespace infrashare::mail

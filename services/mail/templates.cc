@@ -19,7 +19,8 @@ struct Template {
 // inquiry.*: {{name}}, {{reference}}, {{question}}, {{desk}}: the asker's name (may be empty), the
 // inquiry's id, its text, the entry partner's name; inquiry.resolved also {{by}} (the partner who
 // handled it, may be empty) and one of {{#answered}}, {{#outside}}, {{#facility}}, {{#training}},
-// {{#internship}}, {{#no_match}}, {{#withdrawn}} (the outcome) set.
+// {{#internship}}, {{#no_match}}, {{#withdrawn}} (the outcome) set; inquiry.feedback the same as
+// inquiry.resolved and {{link}} (the one-time feedback form).
 // booking.approval_needed (to the resource's facility managers): {{resource}}, {{organization}}
 // (who booked), {{start}}, {{end}} (LocalTime), {{title}}, {{reference}} (the booking's id).
 // inquiry.escalated (to the network's coordinators): {{network}}, {{reference}}, {{level}},
@@ -179,6 +180,40 @@ Your question:
 {{question}}
 
 If you have any further questions, please quote the reference {{reference}}.
+
+Kind regards,
+{{desk}}
+)"},
+    {"inquiry.feedback", "nl", "Hoe hebben we u geholpen? ({{reference}})",
+     R"({{#name}}Beste {{name}},{{/name}}{{^name}}Beste vraagsteller,{{/name}}
+
+{{#by}}{{by}} heeft uw vraag aan {{desk}} met kenmerk {{reference}} afgehandeld.{{/by}}{{^by}}Uw vraag aan {{desk}} met kenmerk {{reference}} is afgehandeld.{{/by}}
+Wilt u ons laten weten hoe dat ging? Het kost een minuut: een cijfer van 1 tot 5,
+twee vragen en ruimte voor een opmerking.
+
+{{link}}
+
+De link is alleen voor u en werkt één keer.
+
+Uw vraag:
+{{question}}
+
+Met vriendelijke groet,
+{{desk}}
+)"},
+    {"inquiry.feedback", "en", "How did we help you? ({{reference}})",
+     R"({{#name}}Dear {{name}},{{/name}}{{^name}}Dear sir or madam,{{/name}}
+
+{{#by}}{{by}} has dealt with your question to {{desk}} with reference {{reference}}.{{/by}}{{^by}}Your question to {{desk}} with reference {{reference}} has been dealt with.{{/by}}
+Would you tell us how it went? It takes a minute: a score from 1 to 5, two questions
+and room for a remark.
+
+{{link}}
+
+The link is yours alone and works once.
+
+Your question:
+{{question}}
 
 Kind regards,
 {{desk}}

@@ -18,6 +18,7 @@
 #include "services/common/logging.h"
 #include "services/desk/desk_service.h"
 #include "services/http/email_preferences.h"
+#include "services/http/inquiry_feedback.h"
 #include "services/http/routes.h"
 #include "services/impact/impact_service.h"
 #include "services/privacy/privacy_service.h"
@@ -175,6 +176,23 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
            return preferences->SetMailPreferences(person, wanted);
          }},
         s->public_site_.get());
+    desk::DeskStore* inquiries = s->desk_records_.get();
+    http::RegisterInquiryFeedback(
+        webhook::kFeedbackPath,
+        {[preferences] { return preferences->MailLinkKey(); },
+         [inquiries](const std::string& id) -> absl::StatusOr<std::optional<desk::v1::Inquiry>> {
+           auto stored = inquiries->GetInquiry(id, false);
+           if (!stored.ok()) return stored.status();
+           if (!stored->has_value()) return std::nullopt;
+           return std::move((*stored)->inquiry);
+         },
+         [inquiries](const std::string& id, const desk::v1::Feedback& feedback) -> absl::Status {
+           FieldErrors errors;
+           desk::Validate(feedback, "feedback", &errors);
+           if (!errors.empty()) return errors.ToStatus();
+           return inquiries->RecordFeedback(id, "asker", feedback, "").status();
+         }},
+        s->public_site_.get());
     if (!s->public_site_->Start())
       return absl::UnavailableError(
           absl::StrCat("http.listen: cannot listen on ", config.http.listen));
@@ -321,9 +339,12 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
           booking_ledger_.get(), read_model_.get(), config_.scheduler, NowMs);
       slots = desk_slots_.get();
     }
-    modules_.push_back(std::make_unique<desk::DeskModule>(redis_.get(), gate_.get(), config_,
-                                                          read_model_.get(), slots, streams_.get(),
-                                                          token_store_.get()));
+    redis_->AddFunctionLibrary(std::string(kWebhookLua));  // an erased asker's waiting e-mails
+    auto mails = std::make_shared<webhook::RedisWebhookStore>(redis_.get());
+    modules_.push_back(std::make_unique<desk::DeskModule>(
+        redis_.get(), gate_.get(), config_, read_model_.get(), slots, streams_.get(),
+        token_store_.get(),
+        [mails](const std::string& address) { return mails->EraseMail(address).status(); }));
   }
   if (with_programme) {
     modules_.push_back(std::make_unique<programme::ProgrammeModule>(redis_.get(), gate_.get(),
@@ -348,11 +369,15 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
           return site().base_url;
         }));
   }
-  if (with_impact) {
-    // Reads only: the desk's and the rotations' records through their store interfaces, whether
-    // or not the desk and the scheduler run in this process.
+  // The impact report reads the desk's records, and the HTTP listener's feedback form records
+  // an asker's feedback, whether or not the desk runs in this process.
+  if (with_impact || !config_.http.listen.empty()) {
     redis_->AddFunctionLibrary(std::string(kDeskLua));
     desk_records_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config_.desk);
+  }
+  if (with_impact) {
+    // Reads only: the rotations' records through their store interface, whether or not the
+    // scheduler runs in this process.
     rotation_records_ = std::make_unique<scheduler::RedisRotationStore>(
         redis_.get(), config_.scheduler.request_id_ttl_s, config_.scheduler.rotation_draft_ttl_s);
     auto module = std::make_unique<impact::ImpactModule>(

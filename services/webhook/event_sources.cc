@@ -179,8 +179,12 @@ class Resources final : public EventSource {
 class Inquiries final : public EventSource {
  public:
   Inquiries(desk::Desk* desk, desk::DeskStore* store, registry::RegistryReadModel* registry,
-            std::string stream)
-      : desk_(desk), store_(store), registry_(registry), stream_(std::move(stream)) {}
+            std::string stream, int64_t feedback_after_ms)
+      : desk_(desk),
+        store_(store),
+        registry_(registry),
+        stream_(std::move(stream)),
+        feedback_after_ms_(feedback_after_ms) {}
 
   std::vector<std::string> Streams() const override { return {stream_}; }
 
@@ -263,20 +267,28 @@ class Inquiries final : public EventSource {
   }
 
   // To an asker who gave an address: inquiry.received when the question came in,
-  // inquiry.resolved when it was dealt with (with the outcome and the partner who handled it).
+  // inquiry.resolved when it was dealt with (with the outcome and the partner who handled it),
+  // inquiry.feedback `feedback_after_ms_` later (dropped when feedback is recorded first).
   absl::StatusOr<std::vector<MailRequest>> Mails(const StreamEntry& entry) override {
     std::vector<MailRequest> mails;
     const desk::InquiryEventRecord event = desk::DeskStore::EventOf(entry);
     if (event.type == desk::v1::INQUIRY_EVENT_TYPE_ESCALATED) return Escalated(event);
     if (event.type == desk::v1::INQUIRY_EVENT_TYPE_OFFERED) return Offered(event);
     const bool received = event.type == desk::v1::INQUIRY_EVENT_TYPE_SUBMITTED;
-    if (!received && event.type != desk::v1::INQUIRY_EVENT_TYPE_RESOLVED) return mails;
+    const bool feedback = event.type == desk::v1::INQUIRY_EVENT_TYPE_FEEDBACK;
+    if (!received && !feedback && event.type != desk::v1::INQUIRY_EVENT_TYPE_RESOLVED) return mails;
     auto stored = store_->GetInquiry(event.inquiry_id, false);
     if (!stored.ok()) return stored.status();
     if (!stored->has_value()) return mails;
     const desk::v1::Inquiry& inquiry = (*stored)->inquiry;
     // Erased or past its retention meanwhile: nobody to write to.
     if (inquiry.contact().email().empty()) return mails;
+    if (feedback) {  // given (through the form or the entry partner): no request waits any more
+      MailRequest drop{"inquiry.feedback", inquiry.contact().email(), inquiry.language(), {}};
+      drop.object_id = inquiry.id();
+      mails.push_back(std::move(drop));
+      return mails;
+    }
     std::string desk = registry_->OrganizationName(inquiry.entry_organization_id());
     if (desk.empty()) desk = "infrashare";
     MailRequest mail{received ? "inquiry.received" : "inquiry.resolved",
@@ -294,8 +306,15 @@ class Inquiries final : public EventSource {
           mail.values["by"] = registry_->OrganizationName((*responder)->organization_id());
       }
       mail.values[OutcomeWord(inquiry.outcome())] = "1";
+      if (!inquiry.has_feedback()) {
+        MailRequest ask{"inquiry.feedback", mail.to, mail.language, mail.values};
+        ask.object_id = inquiry.id();
+        ask.reminds_of_ms = TimeOfEntry(entry.id) + feedback_after_ms_;
+        ask.link_path = kFeedbackPath;
+        mails.push_back(std::move(ask));
+      }
     }
-    mails.push_back(std::move(mail));
+    mails.insert(mails.begin(), std::move(mail));
     return mails;
   }
 
@@ -364,6 +383,7 @@ class Inquiries final : public EventSource {
   desk::DeskStore* store_;
   registry::RegistryReadModel* registry_;
   std::string stream_;
+  int64_t feedback_after_ms_;
 };
 
 class Subscriptions final : public EventSource {
@@ -619,8 +639,8 @@ std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registr
 
 std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, desk::DeskStore* store,
                                            registry::RegistryReadModel* registry,
-                                           std::string stream) {
-  return std::make_unique<Inquiries>(desk, store, registry, std::move(stream));
+                                           std::string stream, int64_t feedback_after_ms) {
+  return std::make_unique<Inquiries>(desk, store, registry, std::move(stream), feedback_after_ms);
 }
 
 int64_t TimeOfEntry(absl::string_view entry_id) {

@@ -57,6 +57,10 @@ struct MailRequest {
   std::string object_id = {};
   std::optional<int64_t> reminds_of_ms = {};
   int64_t lead_ms = 0;
+  // A page of the site the recipient acts on `object_id` with (the feedback form,
+  // "/desk/feedback"): the value "link" is <site><link_path>?i=<object_id>&s=<the signature of
+  // (object_id, link_path)>. Such an e-mail is not sent when the site's address is unknown.
+  std::string link_path = {};
 };
 
 // The milliseconds of a stream entry id ("<ms>-<seq>"): when Redis appended the change.
@@ -96,11 +100,15 @@ std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registr
                                             std::string stream);
 // The desk's inquiries (inquiry.*, offer.*), for organisations that may see them; an open offer's
 // offer.deadline_near (kOfferWarningMs before its deadline, or halfway when it is shorter) for
-// the offered responder's organisation. E-mail: inquiry.received to the asker, in the question's
-// language, signed with the entry partner's name.
+// the offered responder's organisation. E-mail: inquiry.received and inquiry.resolved to the
+// asker, in the question's language, signed with the entry partner's name; inquiry.feedback
+// (the one-time feedback form) `feedback_after_ms` after the resolution unless feedback came
+// first; offer.waiting to the responder; inquiry.escalated to the network's coordinators.
 std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, desk::DeskStore* store,
                                            registry::RegistryReadModel* registry,
-                                           std::string stream);
+                                           std::string stream, int64_t feedback_after_ms);
+// The path of the asker's feedback form (services/http/inquiry_feedback.h).
+constexpr char kFeedbackPath[] = "/desk/feedback";
 constexpr int64_t kOfferWarningMs = 3600 * 1000;
 // Overdue hand-overs (handover.overdue), for either side and the pool's owner; handover.due the
 // subscription's reminder lead before a planned hand-over, for either side, unless both confirmed

@@ -142,6 +142,8 @@ absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
     auto preferences = store_->MailPreferences(person);
     if (!preferences.ok()) return preferences.status();
     if (!mail::Wants(*preferences, request.moment)) continue;
+    // A form to act with needs the site's address; without it such an e-mail asks for nothing.
+    if (!request.link_path.empty() && site.empty()) continue;
     mail::Values values = request.values;
     std::string link;
     if (!site.empty()) {
@@ -150,6 +152,10 @@ absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
       link = absl::StrCat(site, "/email/preferences?a=", person, "&m=", request.moment,
                           "&s=", mail::LinkSignature(*key, person, request.moment));
       values["preferences"] = link;
+      if (!request.link_path.empty())
+        values["link"] =
+            absl::StrCat(site, request.link_path, "?i=", request.object_id,
+                         "&s=", mail::LinkSignature(*key, request.object_id, request.link_path));
     }
     auto rendered = mail::Render(
         request.moment, preferences->language.empty() ? request.language : preferences->language,

@@ -836,3 +836,180 @@ TEST_F(EmailTest, AnErasedPersonGetsNoMailThatWasStillWaiting) {
 
 }  // namespace
 }  // namespace infrashare::testing
+
+namespace infrashare::testing {
+namespace {
+
+// The link an e-mail's text carries to `path` ("/desk/feedback?i=..."), as a path with its query.
+std::string LinkIn(const std::string& text, const std::string& base, const std::string& path) {
+  const size_t at = text.find(base + path);
+  if (at == std::string::npos) return "";
+  const size_t end = text.find('\n', at);
+  return text.substr(at + base.size(), end == std::string::npos ? end : end - at - base.size());
+}
+
+dsk::Inquiry Resolved(TestServer& server, const std::string& id) {
+  dsk::ResolveInquiryRequest resolve;
+  resolve.set_id(id);
+  resolve.set_outcome(dsk::OUTCOME_ANSWERED);
+  dsk::Inquiry resolved;
+  auto status =
+      server.Desk()->ResolveInquiry(TestServer::Context(kAdminToken).get(), resolve, &resolved);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return resolved;
+}
+
+}  // namespace
+
+// Some time after a question was resolved its asker is asked how it went, with a link to a form
+// that takes their answer once; the link opens that question's form only.
+TEST_F(EmailTest, TheAskerGivesFeedbackOnceThroughTheLinkOfTheFeedbackRequest) {
+  SmtpServer relay(RelayOptions(*certs_));
+  Config config = MailConfig(*certs_, relay.port());
+  config.http.listen = "127.0.0.1:0";
+  config.email.feedback_after_s = 0;  // with the resolution
+  TestServer server(redis_->url(), config);
+  const std::string token = Partner(server, "hattem-hout", "Houtbewerking Hattem");
+  const dsk::Inquiry dutch = Ask(server, token, "hattem-hout", "nl", "Anouk", "anouk@example.nl");
+  const dsk::Inquiry english = Ask(server, token, "hattem-hout", "en", "Bob", "bob@example.com");
+  ASSERT_EQ(relay.WaitFor(2).size(), 2u);
+  Resolved(server, dutch.id());
+  Resolved(server, english.id());
+  const auto messages = relay.WaitFor(6);
+  ASSERT_EQ(messages.size(), 6u);
+  const SmtpServer::Message *nl = nullptr, *en = nullptr;
+  for (const auto& m : messages) {
+    if (m.subject == "Hoe hebben we u geholpen? (" + dutch.id() + ")") nl = &m;
+    if (m.subject == "How did we help you? (" + english.id() + ")") en = &m;
+  }
+  ASSERT_NE(nl, nullptr);
+  ASSERT_NE(en, nullptr);
+  EXPECT_EQ(nl->rcpt_tos, std::vector<std::string>{"anouk@example.nl"});
+  EXPECT_EQ(en->rcpt_tos, std::vector<std::string>{"bob@example.com"});
+  EXPECT_EQ(en->content_language, "en");
+  EXPECT_TRUE(absl::StartsWith(nl->text, "Beste Anouk,\n")) << nl->text;
+  EXPECT_TRUE(absl::StrContains(nl->text, "werkt één keer")) << nl->text;
+  EXPECT_TRUE(absl::StrContains(nl->raw, "\r\nList-Unsubscribe: <")) << "a preferences link too";
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.server().http_port());
+  const std::string path = LinkIn(nl->text, base, "/desk/feedback?i=" + dutch.id() + "&s=");
+  const std::string other = LinkIn(en->text, base, "/desk/feedback?i=" + english.id() + "&s=");
+  ASSERT_FALSE(path.empty()) << nl->text;
+  ASSERT_FALSE(other.empty()) << en->text;
+  httplib::Client http("127.0.0.1", server.server().http_port());
+  http.set_read_timeout(10);
+
+  // Forged: one question's signature with another's id, a changed signature, a preferences
+  // link's signature.
+  const std::string signature = path.substr(path.find("&s=") + 3);
+  for (const std::string& forged :
+       {"/desk/feedback?i=" + english.id() + "&s=" + signature,
+        path.substr(0, path.size() - 1) + (path.back() == '0' ? "1" : "0"),
+        "/desk/feedback?i=" + dutch.id()}) {
+    auto refused = http.Post(forged.c_str(), "score=5", "application/x-www-form-urlencoded");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 404) << forged;
+  }
+  auto form = http.Get(path.c_str());
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 200);
+  EXPECT_TRUE(absl::StrContains(form->body, "name=\"score\" value=\"5\"")) << form->body;
+  EXPECT_EQ(form->get_header_value("Cache-Control"), "no-store");
+
+  // What the desk refuses is said on the form, and nothing is kept.
+  auto no_score = http.Post(path.c_str(), httplib::Params{{"score", "6"}});
+  ASSERT_TRUE(no_score);
+  EXPECT_EQ(no_score->status, 400);
+  EXPECT_TRUE(absl::StrContains(no_score->body, "id=\"problem\"")) << no_score->body;
+  auto too_long =
+      http.Post(path.c_str(), httplib::Params{{"score", "3"}, {"comment", std::string(4001, 'x')}});
+  ASSERT_TRUE(too_long);
+  EXPECT_EQ(too_long->status, 400) << too_long->body;
+
+  const std::string comment = "Snel geholpen – dank jullie wel! <b>Ĳsbrand</b> & co; 3,5 uur";
+  auto given = http.Post(
+      path.c_str(),
+      httplib::Params{{"i", "ignored"}, {"score", "4"}, {"recommend", "1"}, {"comment", comment}});
+  ASSERT_TRUE(given);
+  EXPECT_EQ(given->status, 200) << given->body;
+  EXPECT_TRUE(absl::StrContains(given->body, "is ontvangen")) << given->body;
+  dsk::GetInquiryRequest get;
+  get.set_id(dutch.id());
+  dsk::Inquiry stored;
+  auto status = server.Desk()->GetInquiry(Admin().get(), get, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(stored.has_feedback());
+  EXPECT_EQ(stored.feedback().score(), 4);
+  EXPECT_TRUE(stored.feedback().would_recommend());
+  EXPECT_FALSE(stored.feedback().would_work_again());
+  EXPECT_EQ(stored.feedback().comment(), comment);
+
+  // Once: a second answer is refused and the first stays; the link then only thanks.
+  auto again = http.Post(path.c_str(), httplib::Params{{"score", "1"}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409);
+  status = server.Desk()->GetInquiry(Admin().get(), get, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(stored.feedback().score(), 4);
+  auto later = http.Get(path.c_str());
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, 200);
+  EXPECT_TRUE(absl::StrContains(later->body, "id=\"given\"")) << later->body;
+  EXPECT_FALSE(absl::StrContains(later->body, "name=\"score\"")) << later->body;
+
+  // Feedback the entry partner recorded first closes the other link too.
+  dsk::RecordFeedbackRequest record;
+  record.set_id(english.id());
+  record.mutable_feedback()->set_score(5);
+  status = server.Desk()->RecordFeedback(TestServer::Context(token).get(), record, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto closed = http.Post(other.c_str(), httplib::Params{{"score", "2"}});
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->status, 409);
+}
+
+// A feedback request waits for its time in the queue's timer; feedback recorded first, or the
+// asker's data erased, drops it unsent.
+TEST_F(EmailTest, AWaitingFeedbackRequestGoesWhenFeedbackComesFirstOrTheAskerIsErased) {
+  auto waiting = [] {
+    int count = 0;
+    for (const auto& job : MailJobs())
+      count += job.at("type") == "inquiry.feedback" && job.at("st") == "timed" && job.count("to");
+    return count;
+  };
+  const int before = waiting();  // other tests' requests wait a day
+  SmtpServer relay(RelayOptions(*certs_));
+  Config config = MailConfig(*certs_, relay.port());
+  config.http.listen = "127.0.0.1:0";
+  config.email.feedback_after_s = 3600;
+  TestServer server(redis_->url(), config);
+  const std::string token = Partner(server, "epe-energie", "Energiewerkplaats Epe");
+  const dsk::Inquiry first = Ask(server, token, "epe-energie", "nl", "Fenna", "fenna@example.nl");
+  const dsk::Inquiry second = Ask(server, token, "epe-energie", "nl", "Gijs", "gijs@example.nl");
+  Resolved(server, first.id());
+  Resolved(server, second.id());
+  ASSERT_EQ(relay.WaitFor(4).size(), 4u);  // received and resolved, twice
+  for (int i = 0; i < 200 && waiting() < before + 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(waiting(), before + 2);
+
+  dsk::RecordFeedbackRequest record;
+  record.set_id(first.id());
+  record.mutable_feedback()->set_score(3);
+  dsk::Inquiry stored;
+  auto status = server.Desk()->RecordFeedback(TestServer::Context(token).get(), record, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  for (int i = 0; i < 200 && waiting() > before + 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(waiting(), before + 1);
+
+  dsk::EraseAskerRequest erase;
+  erase.set_id(second.id());
+  status = server.Desk()->EraseAsker(TestServer::Context(token).get(), erase, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(stored.has_contact());
+  EXPECT_EQ(waiting(), before);  // at once: the address is gone from the queue too
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(relay.WaitFor(4).size(), 4u) << "nothing sent early";
+}
+
+}  // namespace infrashare::testing

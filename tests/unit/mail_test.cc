@@ -264,6 +264,34 @@ TEST(MailPreferences, ALinkIsValidOnlyForItsPersonMomentAndKey) {
                          LinkSignature("key-1", person, "offer|waiting")));
 }
 
+TEST(MailPreferences, AFeedbackLinkOpensItsInquirysFormOnly) {
+  const std::string signature = LinkSignature("key-1", "inq_7Kx2", "/desk/feedback");
+  EXPECT_TRUE(ValidLink("key-1", "inq_7Kx2", "/desk/feedback", signature));
+  EXPECT_FALSE(ValidLink("key-1", "inq_7Kx3", "/desk/feedback", signature));
+  EXPECT_FALSE(ValidLink("key-1", "inq_7Kx2", "inquiry.feedback", signature));
+  EXPECT_FALSE(
+      ValidLink("key-1", "", "/desk/feedback", LinkSignature("key-1", "", "/desk/feedback")));
+}
+
+TEST(MailTemplates, TheFeedbackRequestCarriesItsLinkInBothLanguages) {
+  const Values values = {{"name", "Anouk"},
+                         {"reference", "inq_7"},
+                         {"desk", "Houtbewerking Hattem"},
+                         {"question", "Wie heeft een CNC-frees?"},
+                         {"link", "https://infrashare.example.nl/desk/feedback?i=inq_7&s=ab"}};
+  auto nl = Render("inquiry.feedback", "nl", values);
+  ASSERT_TRUE(nl.ok()) << nl.status();
+  EXPECT_EQ(nl->subject, "Hoe hebben we u geholpen? (inq_7)");
+  EXPECT_TRUE(
+      absl::StrContains(nl->text, "\nhttps://infrashare.example.nl/desk/feedback?i=inq_7&s=ab\n"))
+      << nl->text;
+  auto en = Render("inquiry.feedback", "en", values);
+  ASSERT_TRUE(en.ok()) << en.status();
+  EXPECT_EQ(en->subject, "How did we help you? (inq_7)");
+  EXPECT_TRUE(absl::StrContains(en->text, "feedback?i=inq_7&s=ab\n")) << en->text;
+  EXPECT_TRUE(absl::StrContains(en->text, "Your question to Houtbewerking Hattem")) << en->text;
+}
+
 TEST(MailMessage, APreferencesLinkIsAOneClickListUnsubscribe) {
   Email email = Sample();
   email.preferences_url = "https://infrashare.example.nl/email/preferences?a=ab&m=x.y&s=cd";
