@@ -468,10 +468,6 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (!config.email.relay_url.empty() && !IsSendableAddress(config.email.from_address))
     return absl::InvalidArgumentError(
         "config key 'email.from_address' must be an e-mail address when email.relay_url is set");
-  if (int64_t{config.email.feedback_after_s} >= int64_t{config.desk.contact_retention_days} * 86400)
-    return absl::InvalidArgumentError(
-        "config key 'email.feedback_after_s' must be shorter than desk.contact_retention_days (the "
-        "asker's address is gone by then)");
   if (!config.redis.cluster_nodes.empty()) {
     if (!config.redis.sentinels.empty())
       return absl::InvalidArgumentError(

@@ -17,6 +17,10 @@ std::string FoldText(std::string_view text);
 // space (U+00A0, U+3000 ...). Diacritics stay: müller@ and muller@ are different addresses.
 std::string FoldEmail(std::string_view text);
 
+// Whether `text` is well-formed UTF-8 (ICU's U8_NEXT): what gRPC guarantees of every string
+// field, and what text from a form must be checked for before it is stored.
+bool IsValidUtf8(std::string_view text);
+
 // Whether `text` is accepted as an e-mail address: at most 254 bytes, one '@' with something
 // before it and a dotted domain after it, no white space or control characters anywhere.
 bool IsEmailAddress(std::string_view text);

@@ -46,13 +46,13 @@ absl::StatusOr<int> Offset(absl::string_view token) {
 }  // namespace
 
 Desk::Desk(DeskStore* store, Directory* directory, DeskConfig config, SlotFinder* slots,
-           TokenStore* tokens, MailEraser erase_mail)
+           TokenStore* tokens, FeedbackRequestDropper drop_feedback_request)
     : store_(store),
       directory_(directory),
       config_(config),
       slots_(slots),
       tokens_(tokens),
-      erase_mail_(std::move(erase_mail)) {}
+      drop_feedback_request_(std::move(drop_feedback_request)) {}
 
 // The token a responder acts with must be one of its own organisation's: another organisation's
 // token would act for it, and an unknown id binds nothing.
@@ -700,20 +700,21 @@ absl::StatusOr<v1::Inquiry> Desk::EraseAsker(const Caller& caller,
   if (!inquiry.ok()) return inquiry.status();
   if (!caller.IsPlatformAdmin() && !caller.CanWriteFor(inquiry->entry_organization_id()))
     return Forbidden("a platform admin or the entry partner erases the asker's personal data");
-  // The e-mails still waiting for the asker's address go too: before the contact (so that a
-  // failure leaves the call to be tried again with the address still known), and once more after
-  // it for one a change read in between may have queued.
+  // The feedback request still waiting for the asker (it holds the address for a day) goes too:
+  // before the contact (so that a failure leaves the call to be tried again with the address
+  // still known), and once more after it for one a change read in between may have queued. Other
+  // e-mails to the same address (another organisation's) stay: ErasePersonalData drops them all.
   const std::string address = inquiry->contact().email();
-  auto erase_mail = [&]() -> absl::Status {
-    if (address.empty() || !erase_mail_) return absl::OkStatus();
-    return erase_mail_(address);
+  auto drop_request = [&]() -> absl::Status {
+    if (address.empty() || !drop_feedback_request_) return absl::OkStatus();
+    return drop_feedback_request_(address, request.id());
   };
-  if (absl::Status dropped = erase_mail(); !dropped.ok()) return dropped;
+  if (absl::Status dropped = drop_request(); !dropped.ok()) return dropped;
   auto erased =
       store_->EraseAsker(request.id(), Actor(caller), Replay(caller, IdempotencyKey(request)));
   if (!erased.ok()) return erased.status();
-  if (absl::Status dropped = erase_mail(); !dropped.ok())
-    logging::Warn("desk: an erased asker's waiting e-mails could not be dropped again",
+  if (absl::Status dropped = drop_request(); !dropped.ok())
+    logging::Warn("desk: an erased asker's feedback request could not be dropped again",
                   {{"inquiry", request.id()}, {"error", std::string(dropped.message())}});
   return GetInquiry(caller, request.id());
 }

@@ -27,14 +27,15 @@ using Directory = registry::RegistryReadModel;
 
 class Desk {
  public:
-  // Drops the e-mails still waiting for an address (the webhook queue's EraseMail).
-  using MailEraser = std::function<absl::Status(const std::string& address)>;
+  // Drops the feedback request (inquiry.feedback) still waiting for an inquiry's asker.
+  using FeedbackRequestDropper =
+      std::function<absl::Status(const std::string& address, const std::string& inquiry_id)>;
   // `slots` finds resources with their earliest free slot for a facility-access inquiry (the
   // scheduler's; nullptr: no suggestions); `tokens` checks the token a responder acts with
-  // (nullptr: not checked); `erase_mail` drops an erased asker's waiting e-mails (the feedback
-  // request waits a day; empty: none are dropped).
+  // (nullptr: not checked); `drop_feedback_request` drops an erased asker's waiting feedback
+  // request (it waits a day; empty: not dropped).
   Desk(DeskStore* store, Directory* directory, DeskConfig config, SlotFinder* slots = nullptr,
-       TokenStore* tokens = nullptr, MailEraser erase_mail = {});
+       TokenStore* tokens = nullptr, FeedbackRequestDropper drop_feedback_request = {});
 
   absl::StatusOr<v1::Responder> CreateResponder(const Caller& caller,
                                                 const v1::CreateResponderRequest& request);
@@ -107,7 +108,7 @@ class Desk {
   DeskConfig config_;
   SlotFinder* slots_;
   TokenStore* tokens_;
-  MailEraser erase_mail_;
+  FeedbackRequestDropper drop_feedback_request_;
 };
 
 }  // namespace infrashare::desk

@@ -134,11 +134,11 @@ grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::Watch(
 
 DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Directory* directory,
                        SlotFinder* slots, StreamFollower* streams, TokenStore* tokens,
-                       Desk::MailEraser erase_mail)
+                       Desk::FeedbackRequestDropper drop_feedback_request)
     : directory_(directory),
       store_(redis, config.desk),
       queue_(redis),
-      desk_(&store_, directory, config.desk, slots, tokens, std::move(erase_mail)),
+      desk_(&store_, directory, config.desk, slots, tokens, std::move(drop_feedback_request)),
       service_(&desk_, &store_, gate, streams),
       dispatcher_(&queue_, &store_, directory, config.desk) {}
 

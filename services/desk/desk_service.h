@@ -67,10 +67,10 @@ class DeskModule final : public ServiceModule {
  public:
   // `directory` is the process's registry read model (the server builds it and runs its
   // follower); `slots` finds free slots for suggestions (the scheduler's, or a read-only one);
-  // `erase_mail` drops an erased asker's waiting e-mails.
+  // `drop_feedback_request` drops an erased asker's waiting feedback request.
   DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Directory* directory,
              SlotFinder* slots, StreamFollower* streams, TokenStore* tokens,
-             Desk::MailEraser erase_mail);
+             Desk::FeedbackRequestDropper drop_feedback_request);
   ~DeskModule() override;
   std::string name() const override { return "infrashare.desk.v1.DeskService"; }
   grpc::Service* service() override { return &service_; }

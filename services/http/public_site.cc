@@ -201,7 +201,9 @@ void PublicSite::FormRoute(const std::string& path, HttpFormRoute route) {
       res.set_header("Cache-Control", "no-store");
       res.set_header("X-Robots-Tag", "noindex, nofollow");
       res.set_header("Referrer-Policy", "no-referrer");
-      res.set_header("Content-Security-Policy", "default-src 'none'; form-action 'self'");
+      res.set_header("Content-Security-Policy",
+                     "default-src 'none'; form-action 'self'; frame-ancestors 'none'");
+      res.set_header("X-Content-Type-Options", "nosniff");
       res.status = reply.status;
       res.set_content(std::move(reply.body), reply.content_type);
     };

@@ -25,6 +25,7 @@
 #include "services/programme/programme_service.h"
 #include "services/registry/registry_service.h"
 #include "services/scheduler/scheduler_service.h"
+#include "services/webhook/fan_out.h"
 #include "services/webhook/webhook_service.h"
 
 namespace infrashare {
@@ -339,12 +340,13 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
           booking_ledger_.get(), read_model_.get(), config_.scheduler, NowMs);
       slots = desk_slots_.get();
     }
-    redis_->AddFunctionLibrary(std::string(kWebhookLua));  // an erased asker's waiting e-mails
+    redis_->AddFunctionLibrary(std::string(kWebhookLua));  // an erased asker's feedback request
     auto mails = std::make_shared<webhook::RedisWebhookStore>(redis_.get());
     modules_.push_back(std::make_unique<desk::DeskModule>(
         redis_.get(), gate_.get(), config_, read_model_.get(), slots, streams_.get(),
-        token_store_.get(),
-        [mails](const std::string& address) { return mails->EraseMail(address).status(); }));
+        token_store_.get(), [mails](const std::string& address, const std::string& inquiry_id) {
+          return webhook::DropWaitingMail(mails.get(), "inquiry.feedback", inquiry_id, address);
+        }));
   }
   if (with_programme) {
     modules_.push_back(std::make_unique<programme::ProgrammeModule>(redis_.get(), gate_.get(),

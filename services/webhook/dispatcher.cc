@@ -11,6 +11,7 @@
 #include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/logging.h"
+#include "services/mail/preferences.h"
 #include "services/webhook/signature.h"
 
 namespace infrashare::webhook {
@@ -224,7 +225,7 @@ void Dispatcher::Deliver(const QueuedJob& job) {
     return;
   }
   if (mail) {
-    if (*settled == Settled::kDelivered) ++mails_sent_;
+    if (*settled == Settled::kDelivered && !attempt.withheld) ++mails_sent_;
     if (*settled == Settled::kRetry || *settled == Settled::kDead) ++mails_failed_;
     if (*settled == Settled::kDead) {
       ++mails_dead_;
@@ -301,6 +302,14 @@ Attempt Dispatcher::Mail(const TakenJob& taken) {
   if (email.relay_url.empty()) {
     // Queued while a relay was configured; kept (retried) until one is again.
     attempt.error = "no SMTP relay is configured (email.relay_url)";
+    return attempt;
+  }
+  // What the person asked for through a link since the e-mail was written (a reminder waits for
+  // hours): a kind turned off, or all, is not sent. Unreadable now: sent as written.
+  if (auto preferences = store_->MailPreferences(PersonOf(taken.mail_to));
+      preferences.ok() && !mail::Wants(*preferences, taken.type)) {
+    attempt.ok = true;
+    attempt.withheld = true;
     return attempt;
   }
   const mail::MailAnswer answer = mailer_.Send(email.from_address, taken.mail_to, taken.body);

@@ -179,12 +179,13 @@ class Resources final : public EventSource {
 class Inquiries final : public EventSource {
  public:
   Inquiries(desk::Desk* desk, desk::DeskStore* store, registry::RegistryReadModel* registry,
-            std::string stream, int64_t feedback_after_ms)
+            std::string stream, int64_t feedback_after_ms, int64_t contact_retention_ms)
       : desk_(desk),
         store_(store),
         registry_(registry),
         stream_(std::move(stream)),
-        feedback_after_ms_(feedback_after_ms) {}
+        feedback_after_ms_(feedback_after_ms),
+        contact_retention_ms_(contact_retention_ms) {}
 
   std::vector<std::string> Streams() const override { return {stream_}; }
 
@@ -306,10 +307,17 @@ class Inquiries final : public EventSource {
           mail.values["by"] = registry_->OrganizationName((*responder)->organization_id());
       }
       mail.values[OutcomeWord(inquiry.outcome())] = "1";
-      if (!inquiry.has_feedback()) {
+      // Asked how it went when a partner dealt with it (not withdrawn, not unmatched), unless it
+      // was told already, and only while the asker's address is held: the request waits with it.
+      const int64_t ask_at = TimeOfEntry(entry.id) + feedback_after_ms_;
+      const int64_t contact_until =
+          google::protobuf::util::TimeUtil::TimestampToMilliseconds(inquiry.create_time()) +
+          contact_retention_ms_;
+      if (!inquiry.has_feedback() && inquiry.outcome() != desk::v1::OUTCOME_WITHDRAWN &&
+          inquiry.outcome() != desk::v1::OUTCOME_NO_MATCH && ask_at < contact_until) {
         MailRequest ask{"inquiry.feedback", mail.to, mail.language, mail.values};
         ask.object_id = inquiry.id();
-        ask.reminds_of_ms = TimeOfEntry(entry.id) + feedback_after_ms_;
+        ask.reminds_of_ms = ask_at;
         ask.link_path = kFeedbackPath;
         mails.push_back(std::move(ask));
       }
@@ -384,6 +392,7 @@ class Inquiries final : public EventSource {
   registry::RegistryReadModel* registry_;
   std::string stream_;
   int64_t feedback_after_ms_;
+  int64_t contact_retention_ms_;  // the asker's address is kept this long after submission
 };
 
 class Subscriptions final : public EventSource {
@@ -639,8 +648,10 @@ std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registr
 
 std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, desk::DeskStore* store,
                                            registry::RegistryReadModel* registry,
-                                           std::string stream, int64_t feedback_after_ms) {
-  return std::make_unique<Inquiries>(desk, store, registry, std::move(stream), feedback_after_ms);
+                                           std::string stream, int64_t feedback_after_ms,
+                                           int64_t contact_retention_ms) {
+  return std::make_unique<Inquiries>(desk, store, registry, std::move(stream), feedback_after_ms,
+                                     contact_retention_ms);
 }
 
 int64_t TimeOfEntry(absl::string_view entry_id) {

@@ -102,11 +102,13 @@ std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registr
 // offer.deadline_near (kOfferWarningMs before its deadline, or halfway when it is shorter) for
 // the offered responder's organisation. E-mail: inquiry.received and inquiry.resolved to the
 // asker, in the question's language, signed with the entry partner's name; inquiry.feedback
-// (the one-time feedback form) `feedback_after_ms` after the resolution unless feedback came
-// first; offer.waiting to the responder; inquiry.escalated to the network's coordinators.
+// (the one-time feedback form) `feedback_after_ms` after a resolution by a partner unless
+// feedback came first or the asker's address (kept `contact_retention_ms` after submission) is
+// gone by then; offer.waiting to the responder; inquiry.escalated to the network's coordinators.
 std::unique_ptr<EventSource> InquirySource(desk::Desk* desk, desk::DeskStore* store,
                                            registry::RegistryReadModel* registry,
-                                           std::string stream, int64_t feedback_after_ms);
+                                           std::string stream, int64_t feedback_after_ms,
+                                           int64_t contact_retention_ms);
 // The path of the asker's feedback form (services/http/inquiry_feedback.h).
 constexpr char kFeedbackPath[] = "/desk/feedback";
 constexpr int64_t kOfferWarningMs = 3600 * 1000;

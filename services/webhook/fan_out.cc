@@ -100,6 +100,22 @@ absl::StatusOr<std::vector<Job>> FanOut::JobsOf(EventSource* source, const std::
   return jobs;
 }
 
+std::string MailSlot(absl::string_view moment, absl::string_view object_id,
+                     absl::string_view person) {
+  return absl::StrCat(kMailSubscription, "|", moment, "|", object_id, "|", person);
+}
+
+absl::Status DropWaitingMail(WebhookStore* store, absl::string_view moment,
+                             absl::string_view object_id, absl::string_view address) {
+  Job drop;
+  drop.subscription_id = kMailSubscription;
+  drop.type = std::string(moment);
+  drop.time_ms = NowMs();
+  drop.slot = MailSlot(moment, object_id, PersonOf(address));
+  drop.cancels = true;  // no entry id: it drops whatever waits, whichever change set it
+  return store->Enqueue({drop}).status();
+}
+
 absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
                                 const StreamEntry& entry, std::vector<Job>* jobs) {
   if (email_.relay_url.empty()) return absl::OkStatus();
@@ -126,8 +142,7 @@ absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
     } else {
       // A reminder: one waiting per moment, object and recipient; its id names the time it
       // reminds of (a hand-over moved gets a new one, one left alone keeps its one).
-      job.slot =
-          absl::StrCat(kMailSubscription, "|", request.moment, "|", request.object_id, "|", person);
+      job.slot = MailSlot(request.moment, request.object_id, person);
       job.entry_id = entry.id;
       if (!request.reminds_of_ms) {
         job.cancels = true;
@@ -175,7 +190,8 @@ absl::Status FanOut::MailJobsOf(EventSource* source, const std::string& stream,
     email.language = rendered->language;
     email.message_id = job.id;
     email.preferences_url = link;
-    auto written = mail::Write(email, time_ms);
+    // Dated when it goes: a reminder written now and sent in a day is not a day old.
+    auto written = mail::Write(email, job.due_ms > 0 ? job.due_ms : time_ms);
     if (!written.ok()) {
       logging::Error("e-mail: not written", {{"moment", request.moment},
                                              {"error", std::string(written.status().message())}});

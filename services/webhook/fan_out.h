@@ -26,6 +26,14 @@ namespace infrashare::webhook {
 std::string WebhookIdOf(absl::string_view subscription_id, absl::string_view stream,
                         absl::string_view entry_id);
 
+// The slot an e-mail reminder waits in: one per moment, object and recipient (PersonOf).
+std::string MailSlot(absl::string_view moment, absl::string_view object_id,
+                     absl::string_view person);
+// Drops the e-mail of `moment` about `object_id` still waiting for `address`, if any (an erased
+// asker's feedback request).
+absl::Status DropWaitingMail(WebhookStore* store, absl::string_view moment,
+                             absl::string_view object_id, absl::string_view address);
+
 class FanOut {
  public:
   struct Options {

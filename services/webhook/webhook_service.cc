@@ -41,12 +41,13 @@ std::vector<std::unique_ptr<EventSource>> Sources(
     registry::RegistryReadModel* registry, const scheduler::RedisBookingStore& bookings,
     desk::Desk* desk, desk::DeskStore* desk_store, scheduler::RotationStore* rotations,
     programme::ProgrammeStore* programme, const std::string& registry_events,
-    const std::string& subscription_events, const EmailConfig& email) {
+    const std::string& subscription_events, const EmailConfig& email,
+    int64_t contact_retention_ms) {
   std::vector<std::unique_ptr<EventSource>> sources;
   sources.push_back(BookingSource(registry, bookings.EventKeys()));
   sources.push_back(ResourceSource(registry, registry_events));
   sources.push_back(InquirySource(desk, desk_store, registry, desk_store->EventsKey(),
-                                  int64_t{email.feedback_after_s} * 1000));
+                                  int64_t{email.feedback_after_s} * 1000, contact_retention_ms));
   sources.push_back(RotationSource(rotations, registry, rotations->EventsKey(),
                                    int64_t{email.handover_lead_s} * 1000));
   sources.push_back(ProgrammeSource(programme, registry, programme->EventsKey()));
@@ -77,7 +78,8 @@ WebhookModule::WebhookModule(RedisPool* redis, RpcGate* gate, const Config& conf
       fan_out_(
           redis, &store_,
           Sources(registry, bookings_, &desk_, &desk_store_, &rotations_, &programme_,
-                  registry_events, store_.EventsKey(), config.email),
+                  registry_events, store_.EventsKey(), config.email,
+                  int64_t{config.desk.contact_retention_days} * 86400 * 1000),
           [registry](const std::string& organization) {
             return registry->OrganizationExists(organization);
           },

@@ -88,6 +88,8 @@ struct Attempt {
   std::string error;
   int64_t retry_delay_ms = 0;
   bool permanent = false;  // trying again will not help: a dead letter at once
+  // An e-mail its recipient turned off after it was written (a reminder waits): done, not sent.
+  bool withheld = false;
 };
 
 enum class Settled { kDelivered, kRetry, kDead, kDisabled, kStale };

@@ -920,10 +920,22 @@ TEST_F(EmailTest, TheAskerGivesFeedbackOnceThroughTheLinkOfTheFeedbackRequest) {
   ASSERT_TRUE(no_score);
   EXPECT_EQ(no_score->status, 400);
   EXPECT_TRUE(absl::StrContains(no_score->body, "id=\"problem\"")) << no_score->body;
-  auto too_long =
-      http.Post(path.c_str(), httplib::Params{{"score", "3"}, {"comment", std::string(4001, 'x')}});
+  // As a browser sends the form (multipart): 4,001 two-byte characters are one too many, and
+  // the form comes back with what was entered.
+  std::string long_remark;
+  for (int i = 0; i < 4001; ++i) long_remark += "é";
+  auto too_long = http.Post(
+      path.c_str(),
+      httplib::MultipartFormDataItems{{"score", "3", "", ""}, {"comment", long_remark, "", ""}});
   ASSERT_TRUE(too_long);
   EXPECT_EQ(too_long->status, 400) << too_long->body;
+  EXPECT_TRUE(absl::StrContains(too_long->body, "value=\"3\" checked")) << too_long->body;
+  EXPECT_TRUE(absl::StrContains(too_long->body, "éééé</textarea>")) << too_long->body;
+  // Bytes that are not UTF-8 are refused before anything is kept.
+  auto garbled = http.Post(path.c_str(), "score=2&comment=bad%FF%FEbytes%C3",
+                           "application/x-www-form-urlencoded");
+  ASSERT_TRUE(garbled);
+  EXPECT_EQ(garbled->status, 400) << garbled->body;
 
   const std::string comment = "Snel geholpen – dank jullie wel! <b>Ĳsbrand</b> & co; 3,5 uur";
   auto given = http.Post(
@@ -965,6 +977,39 @@ TEST_F(EmailTest, TheAskerGivesFeedbackOnceThroughTheLinkOfTheFeedbackRequest) {
   auto closed = http.Post(other.c_str(), httplib::Params{{"score", "2"}});
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->status, 409);
+
+  // Withdrawn, or no partner found: nobody to give feedback on, no request. Erased: the link
+  // takes no more words of the asker.
+  const dsk::Inquiry withdrawn =
+      Ask(server, token, "hattem-hout", "nl", "Carla", "carla@example.nl");
+  const dsk::Inquiry erased = Ask(server, token, "hattem-hout", "nl", "Daan", "daan@example.nl");
+  ASSERT_EQ(relay.WaitFor(8).size(), 8u);
+  dsk::ResolveInquiryRequest resolve;
+  resolve.set_id(withdrawn.id());
+  resolve.set_outcome(dsk::OUTCOME_WITHDRAWN);
+  status = server.Desk()->ResolveInquiry(Admin().get(), resolve, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  Resolved(server, erased.id());
+  const auto all = relay.WaitFor(11);
+  ASSERT_EQ(all.size(), 11u);
+  const SmtpServer::Message* daan = nullptr;
+  for (const auto& m : all) {
+    EXPECT_NE(m.subject, "Hoe hebben we u geholpen? (" + withdrawn.id() + ")");
+    if (m.subject == "Hoe hebben we u geholpen? (" + erased.id() + ")") daan = &m;
+  }
+  ASSERT_NE(daan, nullptr);
+  const std::string daans = LinkIn(daan->text, base, "/desk/feedback?i=" + erased.id() + "&s=");
+  dsk::EraseAskerRequest erase;
+  erase.set_id(erased.id());
+  status = server.Desk()->EraseAsker(Admin().get(), erase, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  auto gone = http.Post(daans.c_str(), httplib::Params{{"score", "5"}, {"comment", "Daan, 06-1"}});
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 410);
+  get.set_id(erased.id());
+  status = server.Desk()->GetInquiry(Admin().get(), get, &stored);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(stored.has_feedback());
 }
 
 // A feedback request waits for its time in the queue's timer; feedback recorded first, or the
@@ -983,14 +1028,18 @@ TEST_F(EmailTest, AWaitingFeedbackRequestGoesWhenFeedbackComesFirstOrTheAskerIsE
   config.email.feedback_after_s = 3600;
   TestServer server(redis_->url(), config);
   const std::string token = Partner(server, "epe-energie", "Energiewerkplaats Epe");
+  const std::string neighbour = Partner(server, "olst-metaal", "Metaalwerkplaats Olst");
   const dsk::Inquiry first = Ask(server, token, "epe-energie", "nl", "Fenna", "fenna@example.nl");
   const dsk::Inquiry second = Ask(server, token, "epe-energie", "nl", "Gijs", "gijs@example.nl");
+  // The same person asks another partner: erasing them at Epe leaves Olst's request waiting.
+  const dsk::Inquiry third = Ask(server, neighbour, "olst-metaal", "nl", "Gijs", "Gijs@example.nl");
   Resolved(server, first.id());
   Resolved(server, second.id());
-  ASSERT_EQ(relay.WaitFor(4).size(), 4u);  // received and resolved, twice
-  for (int i = 0; i < 200 && waiting() < before + 2; ++i)
+  Resolved(server, third.id());
+  ASSERT_EQ(relay.WaitFor(6).size(), 6u);  // received and resolved, three times
+  for (int i = 0; i < 200 && waiting() < before + 3; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_EQ(waiting(), before + 2);
+  ASSERT_EQ(waiting(), before + 3);
 
   dsk::RecordFeedbackRequest record;
   record.set_id(first.id());
@@ -998,18 +1047,76 @@ TEST_F(EmailTest, AWaitingFeedbackRequestGoesWhenFeedbackComesFirstOrTheAskerIsE
   dsk::Inquiry stored;
   auto status = server.Desk()->RecordFeedback(TestServer::Context(token).get(), record, &stored);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  for (int i = 0; i < 200 && waiting() > before + 1; ++i)
+  for (int i = 0; i < 200 && waiting() > before + 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(waiting(), before + 1);
+  EXPECT_EQ(waiting(), before + 2);
 
   dsk::EraseAskerRequest erase;
   erase.set_id(second.id());
   status = server.Desk()->EraseAsker(TestServer::Context(token).get(), erase, &stored);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_FALSE(stored.has_contact());
-  EXPECT_EQ(waiting(), before);  // at once: the address is gone from the queue too
+  EXPECT_EQ(waiting(), before + 1);  // at once: this question's request is gone, Olst's waits
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  EXPECT_EQ(relay.WaitFor(4).size(), 4u) << "nothing sent early";
+  EXPECT_EQ(relay.WaitFor(7, 1).size(), 6u) << "nothing sent early";
+}
+
+// A request that waits is sent as its recipient wants it when it goes (all e-mails turned off
+// meanwhile: not at all), and is dated when it goes.
+TEST_F(EmailTest, AWaitingFeedbackRequestFollowsPreferencesChangedMeanwhileAndIsDatedWhenSent) {
+  SmtpServer relay(RelayOptions(*certs_));
+  Config config = MailConfig(*certs_, relay.port());
+  config.http.listen = "127.0.0.1:0";
+  config.email.feedback_after_s = 3;
+  TestServer server(redis_->url(), config);
+  const std::string token = Partner(server, "raalte-robot", "Robotlab Raalte");
+  const dsk::Inquiry quiet = Ask(server, token, "raalte-robot", "nl", "Hanna", "hanna@example.nl");
+  const dsk::Inquiry asked = Ask(server, token, "raalte-robot", "nl", "Ivo", "ivo@example.nl");
+  ASSERT_EQ(relay.WaitFor(2).size(), 2u);
+  Resolved(server, quiet.id());
+  Resolved(server, asked.id());
+  auto messages = relay.WaitFor(4);
+  ASSERT_EQ(messages.size(), 4u);
+  const SmtpServer::Message* hanna = nullptr;
+  const SmtpServer::Message* ivo = nullptr;
+  for (const auto& m : messages) {
+    if (m.subject == "Uw vraag is afgehandeld (" + quiet.id() + ")") hanna = &m;
+    if (m.subject == "Uw vraag is afgehandeld (" + asked.id() + ")") ivo = &m;
+  }
+  ASSERT_NE(hanna, nullptr);
+  ASSERT_NE(ivo, nullptr);
+  const std::string header = "\r\nList-Unsubscribe: <";
+  const size_t at = hanna->raw.find(header);
+  ASSERT_NE(at, std::string::npos);
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.server().http_port());
+  const std::string url =
+      hanna->raw.substr(at + header.size(), hanna->raw.find(">\r\n", at) - at - header.size());
+  httplib::Client http("127.0.0.1", server.server().http_port());
+  http.set_read_timeout(10);
+  auto off =
+      http.Post(url.substr(base.size()).c_str(), "do=off-all", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(off);
+  ASSERT_EQ(off->status, 200);
+  const std::string resolved_raw = ivo->raw;  // `messages` is read anew below
+
+  messages = relay.WaitFor(5);
+  ASSERT_EQ(messages.size(), 5u);
+  EXPECT_EQ(messages[4].rcpt_tos, std::vector<std::string>{"ivo@example.nl"});
+  EXPECT_EQ(messages[4].subject, "Hoe hebben we u geholpen? (" + asked.id() + ")");
+  auto date = [](const std::string& raw) {
+    const size_t from = raw.find("\r\nDate: ");
+    return from == std::string::npos ? std::string()
+                                     : raw.substr(from + 8, raw.find("\r\n", from + 2) - from - 8);
+  };
+  EXPECT_FALSE(date(messages[4].raw).empty());
+  EXPECT_NE(date(messages[4].raw), date(resolved_raw))
+      << "dated when it went, not at the resolution";
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(relay.WaitFor(6, 2).size(), 5u) << "all e-mails off: Hanna's request is not sent";
+  for (const auto& job : MailJobs())  // done, and holds no address
+    if (job.at("type") == "inquiry.feedback" && job.at("st") != "timed") {
+      EXPECT_EQ(job.count("to"), 0u);
+    }
 }
 
 }  // namespace infrashare::testing

@@ -225,6 +225,16 @@ TEST(TextFold, FoldsCaseCompatibilityFormsAndDiacritics) {
   EXPECT_TRUE(FoldedWords("  -- ;; ").empty());
 }
 
+TEST(TextFold, TellsWellFormedUtf8FromBytesThatAreNot) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("Ĳsselmuiden – café 😀 ± €250; 3,5 uur"));
+  EXPECT_FALSE(IsValidUtf8("bad\xff\xfe"));
+  EXPECT_FALSE(IsValidUtf8("cut \xc3"));          // a sequence cut short
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // an overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // a UTF-16 surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+}
+
 TEST(TextFold, EmailAddressesMatchWhateverTheirCaseAndInvisibleSpaces) {
   EXPECT_EQ(FoldEmail("  Els.De.Vries@Bakkerij.example "), "els.de.vries@bakkerij.example");
   EXPECT_EQ(FoldEmail("MÜLLER@EXAMPLE.ORG"), "müller@example.org");
