@@ -169,6 +169,7 @@ std::vector<Key> Keys(Config& c) {
       IntKey("scheduler.shards", &c.scheduler.shards, 1, 1024),
       IntKey("scheduler.hold_ttl_s", &c.scheduler.hold_ttl_s, 1, 7 * 86400),
       IntKey("scheduler.no_show_grace_s", &c.scheduler.no_show_grace_s, 0, 86400),
+      IntKey("scheduler.contact_retention_days", &c.scheduler.contact_retention_days, 1, 3660),
       IntKey("scheduler.time_step_s", &c.scheduler.time_step_s, 1, 3600),
       IntKey("scheduler.checkin_opens_minutes", &c.scheduler.checkin_opens_minutes, 0, 24 * 60),
       IntKey("scheduler.max_query_range_days", &c.scheduler.max_query_range_days, 1, 3660),

@@ -84,6 +84,9 @@ struct SchedulerConfig {
   // Transport for pools that do not set their own: road speed and road km per straight-line km.
   double rotation_speed_kmh = 60;
   double rotation_road_factor = 1.3;
+  // A booker's e-mail address (CreateBookingRequest.contact_email) is deleted this long after the
+  // booking's end.
+  int contact_retention_days = 30;
 };
 
 struct DeskConfig {

@@ -85,7 +85,7 @@ FieldBound TextBound(const std::string& name, const RequestLimits& limits) {
     b.max_bytes = 500;
   } else if (name == "target_url") {  // a webhook's: query strings of receivers run long
     b.max_bytes = 2048;
-  } else if (name == "email") {
+  } else if (IsOneOf(name, {"email", "contact_email"})) {
     b.max_bytes = 254;
   } else if (IsOneOf(name, {"time_zone", "phone"})) {
     b.max_bytes = 64;

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "services/common/ids.h"
+
 namespace infrashare {
 namespace {
 
@@ -153,6 +155,10 @@ bool IsValidUtf8(std::string_view text) {
     if (c < 0) return false;
   }
   return true;
+}
+
+std::string PersonOf(absl::string_view address) {
+  return SecretHash(FoldEmail(std::string_view(address.data(), address.size())));
 }
 
 }  // namespace infrashare

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 namespace infrashare {
 
 // `text` folded (NFKC case fold, then canonical decomposition without non-spacing marks).
@@ -20,6 +22,11 @@ std::string FoldEmail(std::string_view text);
 // Whether `text` is well-formed UTF-8 (ICU's U8_NEXT): what gRPC guarantees of every string
 // field, and what text from a form must be checked for before it is stored.
 bool IsValidUtf8(std::string_view text);
+
+// Who an address is to the indexes that find one person's data without holding the address (the
+// e-mail preferences, waiting e-mails, bookers' addresses): the hex BLAKE2b of FoldEmail(address)
+// (SecretHash), so no key or link holds an address.
+std::string PersonOf(absl::string_view address);
 
 // Whether `text` is accepted as an e-mail address: at most 254 bytes, one '@' with something
 // before it and a dotted domain after it, no white space or control characters anywhere.

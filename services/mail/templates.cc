@@ -23,6 +23,9 @@ struct Template {
 // inquiry.resolved and {{link}} (the one-time feedback form).
 // booking.approval_needed (to the resource's facility managers): {{resource}}, {{organization}}
 // (who booked), {{start}}, {{end}} (LocalTime), {{title}}, {{reference}} (the booking's id).
+// booking.confirmed, .rejected, .cancelled, .promoted, .released (to the address the booker
+// gave): the same, {{reason}} (why it was rejected or cancelled) and {{until}} (when a promoted
+// hold lapses; LocalTime).
 // inquiry.escalated (to the network's coordinators): {{network}}, {{reference}}, {{level}},
 // {{cause}}, {{question}}, {{entry}} (the entry partner's name).
 // webhook.disabled (to the contacts of the subscription's organisation): {{organization}},
@@ -34,6 +37,172 @@ struct Template {
 // {{from}}, {{to}} (the organisations' names), {{time}}, {{deadline}} (LocalTime in the unit's
 // zone; the deadline may be empty), {{checklist}} ("- item" lines), {{reference}} (its id).
 constexpr Template kTemplates[] = {
+    {"booking.confirmed", "nl", "Boeking bevestigd: {{resource}}",
+     R"(Beste boeker,
+
+Uw boeking van {{resource}} voor {{organization}} is bevestigd.
+
+Van: {{start}}
+Tot: {{end}}
+{{#title}}Titel: {{title}}
+{{/title}}Kenmerk: {{reference}}
+
+Meld u bij aankomst aan (infrashare booking check-in {{reference}}); wie zich niet op tijd
+aanmeldt, kan de plek verliezen. Kunt u niet komen, annuleer dan met
+infrashare booking cancel {{reference}}
+
+Met vriendelijke groet,
+infrashare
+)"},
+    {"booking.confirmed", "en", "Booking confirmed: {{resource}}",
+     R"(Dear booker,
+
+Your booking of {{resource}} for {{organization}} has been confirmed.
+
+From: {{start}}
+To: {{end}}
+{{#title}}Title: {{title}}
+{{/title}}Reference: {{reference}}
+
+Please check in when you arrive (infrashare booking check-in {{reference}}); a booking not
+checked in on time may be released. If you cannot come, cancel it with
+infrashare booking cancel {{reference}}
+
+Kind regards,
+infrashare
+)"},
+    {"booking.rejected", "nl", "Boeking afgewezen: {{resource}}",
+     R"(Beste boeker,
+
+De beheerder van {{resource}} heeft uw aanvraag voor {{organization}} afgewezen.
+
+Van: {{start}}
+Tot: {{end}}
+{{#title}}Titel: {{title}}
+{{/title}}{{#reason}}Reden: {{reason}}
+{{/reason}}Kenmerk: {{reference}}
+
+Zoek een ander moment of een andere faciliteit in uw planningssysteem of met
+infrashare booking free --resource ...
+
+Met vriendelijke groet,
+infrashare
+)"},
+    {"booking.rejected", "en", "Booking rejected: {{resource}}",
+     R"(Dear booker,
+
+The manager of {{resource}} has rejected your request for {{organization}}.
+
+From: {{start}}
+To: {{end}}
+{{#title}}Title: {{title}}
+{{/title}}{{#reason}}Reason: {{reason}}
+{{/reason}}Reference: {{reference}}
+
+Look for another time or another facility in your planning system or with
+infrashare booking free --resource ...
+
+Kind regards,
+infrashare
+)"},
+    {"booking.cancelled", "nl", "Boeking geannuleerd: {{resource}}",
+     R"(Beste boeker,
+
+Uw boeking van {{resource}} voor {{organization}} is geannuleerd.
+
+Van: {{start}}
+Tot: {{end}}
+{{#title}}Titel: {{title}}
+{{/title}}{{#reason}}Reden: {{reason}}
+{{/reason}}Kenmerk: {{reference}}
+
+Hebt u de boeking niet zelf geannuleerd, neem dan contact op met de beheerder van {{resource}}.
+
+Met vriendelijke groet,
+infrashare
+)"},
+    {"booking.cancelled", "en", "Booking cancelled: {{resource}}",
+     R"(Dear booker,
+
+Your booking of {{resource}} for {{organization}} has been cancelled.
+
+From: {{start}}
+To: {{end}}
+{{#title}}Title: {{title}}
+{{/title}}{{#reason}}Reason: {{reason}}
+{{/reason}}Reference: {{reference}}
+
+If you did not cancel it yourself, please contact the manager of {{resource}}.
+
+Kind regards,
+infrashare
+)"},
+    {"booking.promoted", "nl", "Plek vrijgekomen: {{resource}}",
+     R"(Beste boeker,
+
+Er is een plek vrijgekomen voor {{organization}} op de wachtlijst van {{resource}}.
+Hij wordt voor u vastgehouden{{#until}} tot {{until}}{{/until}}; bevestig hem voor die tijd, anders
+gaat hij naar de volgende op de lijst.
+
+Van: {{start}}
+Tot: {{end}}
+{{#title}}Titel: {{title}}
+{{/title}}Kenmerk: {{reference}}
+
+Bevestigen: infrashare booking submit {{reference}}
+
+Met vriendelijke groet,
+infrashare
+)"},
+    {"booking.promoted", "en", "A place has come free: {{resource}}",
+     R"(Dear booker,
+
+A place has come free for {{organization}} on the waiting list of {{resource}}.
+It is held for you{{#until}} until {{until}}{{/until}}; confirm it before then, or it goes to the
+next on the list.
+
+From: {{start}}
+To: {{end}}
+{{#title}}Title: {{title}}
+{{/title}}Reference: {{reference}}
+
+To confirm: infrashare booking submit {{reference}}
+
+Kind regards,
+infrashare
+)"},
+    {"booking.released", "nl", "Boeking vrijgegeven: {{resource}}",
+     R"(Beste boeker,
+
+Uw boeking van {{resource}} voor {{organization}} is vrijgegeven, omdat niemand zich op tijd
+heeft aangemeld. De plek is weer vrij voor anderen.
+
+Van: {{start}}
+Tot: {{end}}
+{{#title}}Titel: {{title}}
+{{/title}}Kenmerk: {{reference}}
+
+Bent u er toch, boek dan opnieuw als de plek nog vrij is.
+
+Met vriendelijke groet,
+infrashare
+)"},
+    {"booking.released", "en", "Booking released: {{resource}}",
+     R"(Dear booker,
+
+Your booking of {{resource}} for {{organization}} has been released because nobody checked in
+on time. The place is free for others again.
+
+From: {{start}}
+To: {{end}}
+{{#title}}Title: {{title}}
+{{/title}}Reference: {{reference}}
+
+If you are there after all, book again while the place is still free.
+
+Kind regards,
+infrashare
+)"},
     {"booking.approval_needed", "nl", "Boeking wacht op uw goedkeuring: {{resource}}",
      R"(Beste beheerder,
 

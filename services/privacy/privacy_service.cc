@@ -31,7 +31,7 @@ absl::StatusOr<std::pair<int, int>> ParsePageToken(const std::string& token) {
   std::vector<std::string> parts = absl::StrSplit(token, ':');
   int section = 0, offset = 0;
   if (parts.size() != 3 || parts[0] != "pd1" || !absl::SimpleAtoi(parts[1], &section) ||
-      !absl::SimpleAtoi(parts[2], &offset) || section < 0 || section > 5 || offset < 0)
+      !absl::SimpleAtoi(parts[2], &offset) || section < 0 || section > 6 || offset < 0)
     return InvalidField("page_token", "is not a token this server issued");
   return std::pair{section, offset};
 }
@@ -144,11 +144,29 @@ absl::StatusOr<v1::PersonalData> PrivacyServiceImpl::Export(
     section = 5;
   }
   // Section 5: desk responders whose offers are e-mailed to the person.
-  auto responders = RespondersOf(desk_, *email);
-  if (!responders.ok()) return responders.status();
-  const google::protobuf::RepeatedPtrField<desk::v1::Responder> listed(responders->begin(),
-                                                                       responders->end());
-  if (!take(listed, out.mutable_responders())) return page_ends_at(5, offset);
+  if (section == 5) {
+    auto responders = RespondersOf(desk_, *email);
+    if (!responders.ok()) return responders.status();
+    const google::protobuf::RepeatedPtrField<desk::v1::Responder> listed(responders->begin(),
+                                                                         responders->end());
+    if (!take(listed, out.mutable_responders())) return page_ends_at(5, offset);
+    section = 6;
+  }
+  // Section 6: bookings and waiting entries the person gave their address for.
+  auto booked = bookings_->BookingsOfContact(PersonOf(*email));
+  if (!booked.ok()) return booked.status();
+  google::protobuf::RepeatedPtrField<v1::BookingContactRecord> contacts;
+  for (const auto& b : *booked) {
+    auto* record = contacts.Add();
+    record->set_booking_id(b.id);
+    record->set_resource_id(b.resource_id);
+    *record->mutable_start_time() =
+        google::protobuf::util::TimeUtil::MillisecondsToTimestamp(b.start);
+    *record->mutable_end_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(b.end);
+    record->set_state(b.state);
+    record->set_email(b.email);
+  }
+  if (!take(contacts, out.mutable_booking_contacts())) return page_ends_at(6, offset);
   return out;
 }
 
@@ -200,6 +218,11 @@ absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(
     if (attempt == 5)
       return absl::AbortedError("responders kept changing during the erasure; erase again");
   }
+  auto contacts = bookings_->ForgetContact(PersonOf(*email));
+  if (!contacts.ok()) return contacts.status();
+  erased.set_booking_contacts(*contacts);
+  // Last: an e-mail queued from a change read meanwhile still finds the address gone from the
+  // bookings above, and this drops what was queued before.
   auto mails = mail_.erase(*email);
   if (!mails.ok()) return mails.status();
   erased.set_emails(*mails);

@@ -15,6 +15,7 @@
 #include "services/desk/desk_store.h"
 #include "services/programme/programme_store.h"
 #include "services/registry/registry_service.h"
+#include "services/scheduler/booking_store.h"
 
 namespace infrashare::privacy {
 
@@ -31,10 +32,12 @@ struct MailRecords {
 class PrivacyServiceImpl final : public v1::PrivacyService::CallbackService {
  public:
   PrivacyServiceImpl(registry::Registry* registry, desk::DeskStore* desk,
-                     programme::ProgrammeStore* programme, MailRecords mail, RpcGate* gate)
+                     programme::ProgrammeStore* programme, scheduler::BookingStore* bookings,
+                     MailRecords mail, RpcGate* gate)
       : registry_(registry),
         desk_(desk),
         programme_(programme),
+        bookings_(bookings),
         mail_(std::move(mail)),
         gate_(gate) {}
 
@@ -54,6 +57,7 @@ class PrivacyServiceImpl final : public v1::PrivacyService::CallbackService {
   registry::Registry* registry_;
   desk::DeskStore* desk_;
   programme::ProgrammeStore* programme_;
+  scheduler::BookingStore* bookings_;  // bookers' addresses (contact_email)
   MailRecords mail_;
   RpcGate* gate_;
 };
@@ -61,12 +65,13 @@ class PrivacyServiceImpl final : public v1::PrivacyService::CallbackService {
 class PrivacyModule final : public ServiceModule {
  public:
   // `registry` serves beside it: ready when the registry's search index is loaded.
+  // `bookings`: the booking ledger the registry reads too (its functions loaded).
   PrivacyModule(RedisPool* redis, RpcGate* gate, registry::RegistryModule* registry,
-                const DeskConfig& desk, MailRecords mail)
+                const DeskConfig& desk, scheduler::BookingStore* bookings, MailRecords mail)
       : registry_(registry),
         desk_(redis, desk),
         programme_(redis, desk.request_id_ttl_s),
-        service_(registry->registry(), &desk_, &programme_, std::move(mail), gate) {}
+        service_(registry->registry(), &desk_, &programme_, bookings, std::move(mail), gate) {}
   std::string name() const override { return "infrashare.privacy.v1.PrivacyService"; }
   grpc::Service* service() override { return &service_; }
   bool ready() const override { return registry_->ready(); }

@@ -12,10 +12,15 @@
 --   <b>tm                 zset    booking -> when its next time-based transition is due (ms)
 --   <b>events             stream  one entry per transition: type, d (the booking as JSON)
 --   <b>req:<org>:<id>     string  replayed response of a mutating call
+--   <b>bc:<id>            string  the booker's e-mail address for a booking or waitlist entry (a
+--                                 promoted entry's booking has its id), until the retention
+--   <b>bp:<person>        set     ids whose bc: is a person's address (person: the address's
+--                                 BLAKE2b hash), for export and erasure
 -- Booking fields: id, res, org, st (state), s, e (start, end ms), bs, be (blocked start/end ms,
 -- buffers included), q (quantity), hx (hold expiry ms), t (title), n (notes), rs (reason),
 -- cr, up (created, updated ms), ap ('1' approval required), ns (no-show grace ms, 0 = off),
--- sr (series id of a recurring booking), hf (the programme event it holds the resource for), v.
+-- sr (series id of a recurring booking), hf (the programme event it holds the resource for), ct
+-- ('1': a booker's address is kept in bc:<id>, so the e-mail fan-out looks there), v.
 -- Every timestamp is Redis' own clock (TIME), the one clock all replicas share.
 
 local function load(base, id)
@@ -201,7 +206,7 @@ local function promote(base, maxlen, res, now)
                                       cr = tostring(now), up = tostring(now), ap = w.ap,
                                       ns = w.ns, sr = '', st = 'HELD',
                                       hx = int_text(now + tonumber(w.ttl)), qk = w.qk, sk = w.sk,
-                                      qm = w.qm}, 'PROMOTED')
+                                      qm = w.qm, ct = w.ct}, 'PROMOTED')
         redis.call('HSET', base .. 'w:' .. id, 'st', 'PROMOTED', 'bk', id)
         redis.call('ZREM', list, id)
       end
@@ -247,6 +252,18 @@ end
 
 local function fail(code, message)
   return redis.error_reply(code .. ' ' .. message)
+end
+
+-- Keeps the booker's address for e-mails about `id` (a booking or a waiting entry) apart from it:
+-- no event, answer or webhook carries it. Until `keep_until` (ms), indexed by the address's hash.
+local function keep_contact(base, id, contact, person, keep_until, now)
+  if (contact or '') == '' or keep_until <= now then return false end
+  redis.call('SET', base .. 'bc:' .. id, contact, 'PXAT', keep_until)
+  local index = base .. 'bp:' .. person
+  redis.call('SADD', index, id)
+  local ttl = redis.call('PTTL', index)
+  if ttl < 0 or now + ttl < keep_until then redis.call('PEXPIREAT', index, keep_until) end
+  return true
 end
 
 -- Blocking bookings of `res` that overlap [from, to) as {bs, be, q}, expiring lapsed holds on
@@ -375,6 +392,10 @@ local function sch_book(keys, args)
         b.st = 'PENDING_APPROVAL'
       else
         b.st = 'CONFIRMED'
+      end
+      if keep_contact(base, b.id, a.contact, a.person, tonumber(b.e) + tonumber(a.retention),
+                      now) then
+        b.ct = '1'
       end
       results[i] = {json = insert_booking(base, maxlen, b, 'CREATED')}
     end
@@ -609,6 +630,11 @@ local function sch_wait(keys, args)
     flat[#flat + 1] = field
     flat[#flat + 1] = v
   end
+  if keep_contact(base, id, a.contact, a.person, tonumber(a.e) + tonumber(a.retention), now) then
+    w.ct = '1'
+    flat[#flat + 1] = 'ct'
+    flat[#flat + 1] = '1'
+  end
   redis.call('HSET', k.entry, unpack(flat))
   redis.call('ZADD', base .. 'r:' .. res .. ':wl', now, id)
   local out = cjson.encode(w)
@@ -662,6 +688,38 @@ local function sch_trained(keys, args)
   return redis.call('SISMEMBER', k.trained, a.org)
 end
 
+-- KEYS: base (the shard's prefix), index (its bp:<person>).
+-- The bookings and waiting entries whose booker's address is the person's, as JSON: id, res, s,
+-- e, st (the booking's state, or the entry's), address.
+local function sch_contacts(keys, args)
+  local k = named(keys, args)
+  local out = {}
+  for _, id in ipairs(redis.call('SMEMBERS', k.index)) do
+    local address = redis.call('GET', k.base .. 'bc:' .. id)
+    if address then
+      local b = load(k.base, id) or load_entry(k.base, id)
+      if b then
+        out[#out + 1] = {id = id, res = b.res, s = b.s, e = b.e, st = b.st, address = address}
+      end
+    end
+  end
+  if #out == 0 then return '[]' end
+  return cjson.encode(out)
+end
+
+-- KEYS: base, index (as for sch_contacts). Deletes the person's addresses; returns how many.
+local function sch_forget(keys, args)
+  local k = named(keys, args)
+  local n = 0
+  for _, id in ipairs(redis.call('SMEMBERS', k.index)) do
+    n = n + redis.call('DEL', k.base .. 'bc:' .. id)
+  end
+  redis.call('DEL', k.index)
+  return n
+end
+
+register('sch_contacts', sch_contacts, {'no-writes'})
+register('sch_forget', sch_forget)
 register('sch_train', sch_train)
 register('sch_trained', sch_trained, {'no-writes'})
 register('sch_wait', sch_wait)

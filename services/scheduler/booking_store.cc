@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +12,7 @@
 #include "services/common/ids.h"
 #include "services/common/redis_function.h"
 #include "services/common/stream_ids.h"
+#include "services/common/text_fold.h"
 
 namespace infrashare::scheduler {
 namespace {
@@ -110,10 +112,10 @@ std::string ResourceOfBooking(absl::string_view booking_id) {
   return IsValidId(resource) ? std::string(resource) : "";
 }
 
-absl::StatusOr<v1::Booking> ParseStoredBooking(absl::string_view json) {
-  auto object = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
-  if (object.is_discarded() || !object.is_object())
-    return absl::InternalError("corrupt booking record");
+namespace {
+
+// A booking from the JSON booking.lua encodes its hash fields as.
+v1::Booking BookingOf(const nlohmann::json& object) {
   v1::Booking b;
   b.set_id(Text(object, "id"));
   b.set_resource_id(Text(object, "res"));
@@ -135,6 +137,15 @@ absl::StatusOr<v1::Booking> ParseStoredBooking(absl::string_view json) {
   b.set_series_id(Text(object, "sr"));
   b.set_etag(Text(object, "v"));
   return b;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Booking> ParseStoredBooking(absl::string_view json) {
+  auto object = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (object.is_discarded() || !object.is_object())
+    return absl::InternalError("corrupt booking record");
+  return BookingOf(object);
 }
 
 absl::StatusOr<v1::WaitlistEntry> ParseStoredEntry(absl::string_view json) {
@@ -217,6 +228,7 @@ RedisFunctionCall RedisBookingStore::BookCall(const BookCommand& c) const {
       .Arg("replaces", absl::StrJoin(c.replace_booking_ids, " "))
       .Arg("replace_reason", c.replace_reason)
       .Arg("occurrences", std::move(occurrences));
+  AddContact(c.contact_email, &call);
   return call;
 }
 
@@ -310,6 +322,7 @@ absl::StatusOr<v1::WaitlistEntry> RedisBookingStore::JoinWaitlist(const WaitComm
       .Replay(ReplayKey(shard, c.organization_id, c.request_id), config_.request_id_ttl_s)
       .Flag("training", c.training_required);
   AddAllowance(c.allowance, &call);
+  AddContact(c.contact_email, &call);
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() != 2) return absl::InternalError("unexpected waitlist reply");
@@ -588,6 +601,61 @@ absl::StatusOr<int64_t> RedisBookingStore::CountInState(v1::BookingState state,
   return count;
 }
 
+void RedisBookingStore::AddContact(const std::string& email, RedisFunctionCall* call) const {
+  call->Arg("contact", email)
+      .Arg("person", email.empty() ? std::string() : PersonOf(email))
+      .Int("retention", int64_t{config_.contact_retention_days} * 86400 * 1000);
+}
+
+absl::StatusOr<std::string> RedisBookingStore::BookerContact(const std::string& booking_id) {
+  const std::string resource = ResourceOfBooking(booking_id);
+  if (resource.empty()) return std::string();
+  auto reply = redis_->Command({"GET", absl::StrCat(Base(ShardOf(resource)), "bc:", booking_id)});
+  if (!reply.ok()) return reply.status();
+  return reply->str;
+}
+
+absl::StatusOr<std::vector<ContactedBooking>> RedisBookingStore::BookingsOfContact(
+    const std::string& person) {
+  std::vector<ContactedBooking> out;
+  for (int shard = 0; shard < config_.shards; ++shard) {
+    const std::string base = Base(shard);
+    RedisFunctionCall call("sch_contacts");
+    call.Key("base", base).Key("index", absl::StrCat(base, "bp:", person));
+    auto reply = redis_->FCall(call.function(), call.keys(), call.args());
+    if (!reply.ok()) return reply.status();
+    auto parsed = nlohmann::json::parse(reply->str, nullptr, false);
+    if (!parsed.is_array()) return absl::InternalError("unexpected sch_contacts reply");
+    for (const auto& j : parsed) {
+      ContactedBooking b;
+      b.id = Text(j, "id");
+      b.resource_id = Text(j, "res");
+      b.start = Number(j, "s");
+      b.end = Number(j, "e");
+      b.state = Text(j, "st");
+      b.email = Text(j, "address");
+      out.push_back(std::move(b));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ContactedBooking& a, const ContactedBooking& b) {
+    return std::tie(a.start, a.id) < std::tie(b.start, b.id);
+  });
+  return out;
+}
+
+absl::StatusOr<int> RedisBookingStore::ForgetContact(const std::string& person) {
+  int forgotten = 0;
+  for (int shard = 0; shard < config_.shards; ++shard) {
+    const std::string base = Base(shard);
+    RedisFunctionCall call("sch_forget");
+    call.Key("base", base).Key("index", absl::StrCat(base, "bp:", person));
+    auto reply = redis_->FCall(call.function(), call.keys(), call.args());
+    if (!reply.ok()) return reply.status();
+    forgotten += static_cast<int>(reply->integer);
+  }
+  return forgotten;
+}
+
 std::vector<std::string> RedisBookingStore::EventKeys() const {
   std::vector<std::string> keys;
   for (int shard = 0; shard < config_.shards; ++shard) keys.push_back(Base(shard) + "events");
@@ -601,9 +669,11 @@ absl::StatusOr<BookingEventRecord> BookingEventOf(const StreamEntry& entry) {
                   : *type == "PROMOTED" ? v1::BOOKING_EVENT_TYPE_PROMOTED_FROM_WAITLIST
                                         : v1::BOOKING_EVENT_TYPE_STATE_CHANGED;
   if (const std::string* data = entry.Field("d")) {
-    auto booking = ParseStoredBooking(*data);
-    if (!booking.ok()) return booking.status();
-    record.booking = std::move(*booking);
+    auto object = nlohmann::json::parse(data->begin(), data->end(), nullptr, false);
+    if (object.is_discarded() || !object.is_object())
+      return absl::InternalError("corrupt booking record");
+    record.booking = BookingOf(object);
+    record.booker_contact = Text(object, "ct") == "1";
   }
   return record;
 }

@@ -51,6 +51,9 @@ struct BookCommand {
   // are cancelled (with `replace_reason`) in the same step as the occurrences are booked.
   std::vector<std::string> replace_booking_ids;
   std::string replace_reason;
+  // The booker's address for e-mails about a single booking ("" none): kept apart from it
+  // (BookerContact), until scheduler.contact_retention_days after its end.
+  std::string contact_email = {};
 };
 
 enum class Transition { kSubmit, kApprove, kReject, kCancel, kCheckIn };
@@ -76,6 +79,17 @@ struct WaitCommand {
   bool training_required = false;
   std::string title;
   std::string request_id;
+  std::string contact_email = {};  // as BookCommand's; the booking it becomes keeps it
+};
+
+// A booking or waiting entry whose booker's address is one person's (for export).
+struct ContactedBooking {
+  std::string id;
+  std::string resource_id;
+  EpochMs start = 0;
+  EpochMs end = 0;
+  std::string state;  // the booking's (CONFIRMED, ...) or the entry's (WAITING, PROMOTED, ...)
+  std::string email;
 };
 
 struct BookingPage {
@@ -103,6 +117,7 @@ struct BookedSpan {
 struct BookingEventRecord {
   v1::BookingEventType type = v1::BOOKING_EVENT_TYPE_UNSPECIFIED;
   v1::Booking booking;
+  bool booker_contact = false;  // its booker gave an address (BookerContact may still hold it)
 };
 // An entry of a shard's event stream.
 absl::StatusOr<BookingEventRecord> BookingEventOf(const StreamEntry& entry);
@@ -169,6 +184,14 @@ class BookingStore : public BookingCalendar {
   // expiry) falls within that many ms from now. For the business gauges (docs/metrics.md).
   virtual absl::StatusOr<int64_t> CountInState(v1::BookingState state,
                                                std::optional<int64_t> due_within_ms) = 0;
+  // The booker's address kept for e-mails about a booking or waiting entry (a promoted entry's
+  // booking has its id); "" when none is kept (none given, erased, past the retention).
+  virtual absl::StatusOr<std::string> BookerContact(const std::string& booking_id) = 0;
+  // Every booking and waiting entry whose booker's address has the hash `person` (PersonOf).
+  virtual absl::StatusOr<std::vector<ContactedBooking>> BookingsOfContact(
+      const std::string& person) = 0;
+  // Deletes those addresses; returns how many.
+  virtual absl::StatusOr<int> ForgetContact(const std::string& person) = 0;
   virtual int shards() const = 0;
   // The event stream of every shard (BookingEventOf reads their entries).
   virtual std::vector<std::string> EventKeys() const = 0;
@@ -213,6 +236,10 @@ class RedisBookingStore final : public BookingStore {
   absl::StatusOr<int> Sweep(int shard, int limit) override;
   absl::StatusOr<int64_t> CountInState(v1::BookingState state,
                                        std::optional<int64_t> due_within_ms) override;
+  absl::StatusOr<std::string> BookerContact(const std::string& booking_id) override;
+  absl::StatusOr<std::vector<ContactedBooking>> BookingsOfContact(
+      const std::string& person) override;
+  absl::StatusOr<int> ForgetContact(const std::string& person) override;
   int shards() const override { return config_.shards; }
   std::vector<std::string> EventKeys() const override;
 
@@ -224,6 +251,8 @@ class RedisBookingStore final : public BookingStore {
 
  private:
   RedisFunctionCall BookCall(const BookCommand& command) const;
+  // The booker's address, its person hash and how long it is kept after the end.
+  void AddContact(const std::string& email, RedisFunctionCall* call) const;
   RedisFunctionCall PageCall(int shard, std::string index, const PageQuery& query) const;
   std::string ReplayKey(int shard, absl::string_view organization,
                         absl::string_view request_id) const;

@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -65,6 +66,16 @@ bool SeesBooker(const Caller& caller, const Catalog& catalog, const std::string&
   return bookable && caller.organization_id == bookable->resource->owner_organization_id();
 }
 
+// The booker's address as given (trimmed of white space), or INVALID_ARGUMENT when e-mails cannot
+// go to it.
+absl::StatusOr<std::string> BookerAddress(const std::string& given) {
+  std::string address(absl::StripAsciiWhitespace(given));
+  if (address.empty() || IsSendableAddress(address)) return address;
+  return InvalidField("contact_email",
+                      "must be one e-mail address e-mails can be sent to, without a name or "
+                      "brackets (jan@school.nl)");
+}
+
 }  // namespace
 
 void RedactBookingFor(const Caller& caller, const Catalog& catalog, v1::Booking* booking) {
@@ -113,7 +124,10 @@ absl::StatusOr<BookCommand> Scheduler::PrepareBooking(const Caller& caller,
   const EpochMs now = clock_();
   auto slot = PlanBooking(request, *bookable, now, config_.time_step_s);
   if (!slot.ok()) return slot.status();
+  auto contact = BookerAddress(request.contact_email());
+  if (!contact.ok()) return contact.status();
   BookCommand command = Command(request, *organization, *bookable);
+  command.contact_email = std::move(*contact);
   command.occurrences.push_back({NewBookingId(request.resource_id()), *slot,
                                  AllowanceFor(*bookable, *slot, *organization,
                                               catalog_->Organization(*organization).sme, now)});
@@ -334,7 +348,10 @@ absl::StatusOr<v1::WaitlistEntry> Scheduler::JoinWaitlist(const Caller& caller,
   single.set_title(request.title());
   auto slot = PlanBooking(single, *bookable, clock_(), config_.time_step_s);
   if (!slot.ok()) return slot.status();
+  auto contact = BookerAddress(request.contact_email());
+  if (!contact.ok()) return contact.status();
   WaitCommand command;
+  command.contact_email = std::move(*contact);
   command.entry_id = NewBookingId(request.resource_id());
   command.resource_id = request.resource_id();
   command.organization_id = *organization;

@@ -16,6 +16,7 @@
 #include "services/common/clock.h"
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
+#include "services/common/text_fold.h"
 #include "services/desk/desk_service.h"
 #include "services/http/email_preferences.h"
 #include "services/http/inquiry_feedback.h"
@@ -310,7 +311,7 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     mail_records.erase = [mails](const std::string& address) { return mails->EraseMail(address); };
     mail_records.preferences = [mails](const std::string& address)
         -> absl::StatusOr<std::optional<privacy::v1::EmailPreferences>> {
-      auto kept = mails->MailPreferences(webhook::PersonOf(address));
+      auto kept = mails->MailPreferences(PersonOf(address));
       if (!kept.ok()) return kept.status();
       if (!kept->all_off && kept->off.empty() && kept->language.empty()) return std::nullopt;
       privacy::v1::EmailPreferences out;
@@ -320,7 +321,8 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
       return out;
     };
     modules_.push_back(std::make_unique<privacy::PrivacyModule>(
-        redis_.get(), gate_.get(), registry.get(), config_.desk, std::move(mail_records)));
+        redis_.get(), gate_.get(), registry.get(), config_.desk, booking_ledger_.get(),
+        std::move(mail_records)));
     modules_.push_back(std::move(registry));
   }
   SlotFinder* slots = nullptr;

@@ -11,6 +11,7 @@
 #include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/logging.h"
+#include "services/common/text_fold.h"
 #include "services/mail/preferences.h"
 #include "services/webhook/signature.h"
 

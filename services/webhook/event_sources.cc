@@ -51,10 +51,28 @@ const char* OutcomeWord(desk::v1::Outcome outcome) {
   }
 }
 
+// The e-mail to a booker of a change, by the event's type and the booking's state: "" none.
+std::string BookerMoment(const std::string& type, scheduler::v1::BookingState state) {
+  if (type == "PROMOTED") return "booking.promoted";
+  switch (state) {
+    case scheduler::v1::BOOKING_STATE_CONFIRMED:  // booked at once, submitted or approved
+      return "booking.confirmed";
+    case scheduler::v1::BOOKING_STATE_REJECTED:
+      return "booking.rejected";
+    case scheduler::v1::BOOKING_STATE_CANCELLED:  // by the booker, the owner or an admin
+      return "booking.cancelled";
+    case scheduler::v1::BOOKING_STATE_NO_SHOW:
+      return "booking.released";
+    default:
+      return "";
+  }
+}
+
 class Bookings final : public EventSource {
  public:
-  Bookings(const scheduler::Catalog* catalog, std::vector<std::string> streams)
-      : catalog_(catalog), streams_(std::move(streams)) {}
+  Bookings(const scheduler::Catalog* catalog, scheduler::BookingStore* bookings,
+           std::vector<std::string> streams)
+      : catalog_(catalog), bookings_(bookings), streams_(std::move(streams)) {}
 
   std::vector<std::string> Streams() const override { return streams_; }
 
@@ -79,12 +97,22 @@ class Bookings final : public EventSource {
     return data;
   }
 
-  // booking.approval_needed to the resource's facility managers when a request awaits them.
+  // booking.approval_needed to the resource's facility managers when a request awaits them;
+  // booking.confirmed, .rejected, .cancelled, .promoted and .released to the booker who gave an
+  // address.
   absl::StatusOr<std::vector<MailRequest>> Mails(const StreamEntry& entry) override {
     std::vector<MailRequest> mails;
     auto event = scheduler::BookingEventOf(entry);
-    if (!event.ok() || event->booking.state() != scheduler::v1::BOOKING_STATE_PENDING_APPROVAL)
-      return mails;
+    if (!event.ok()) return mails;
+    const std::string* type = entry.Field("type");
+    const std::string moment =
+        BookerMoment(type == nullptr ? std::string() : *type, event->booking.state());
+    if (!moment.empty()) {
+      // Only a booking whose booker gave an address is looked up.
+      if (!event->booker_contact) return mails;
+      return ToBooker(moment, event->booking);
+    }
+    if (event->booking.state() != scheduler::v1::BOOKING_STATE_PENDING_APPROVAL) return mails;
     const scheduler::v1::Booking& b = event->booking;
     const auto facts = catalog_->Cached(b.resource_id());
     if (!facts || !facts->resource) return mails;
@@ -133,7 +161,36 @@ class Bookings final : public EventSource {
   }
 
  private:
+  // `moment` to the address the booker gave for the booking (none: nothing), in Dutch: the
+  // resource, who booked, from and to in its zone, the title, the reason, a hold's expiry.
+  absl::StatusOr<std::vector<MailRequest>> ToBooker(const std::string& moment,
+                                                    const scheduler::v1::Booking& b) {
+    std::vector<MailRequest> mails;
+    auto address = bookings_->BookerContact(b.id());
+    if (!address.ok()) return address.status();
+    if (address->empty()) return mails;  // none given, erased or past its retention
+    const auto facts = catalog_->Cached(b.resource_id());
+    if (!facts || !facts->resource) return mails;
+    const registry::v1::Resource& r = *facts->resource;
+    const std::string zone = r.time_zone().empty() ? "Europe/Amsterdam" : r.time_zone();
+    using google::protobuf::util::TimeUtil;
+    mail::Values values = {
+        {"resource", r.display_name()},
+        {"organization", catalog_->OrganizationName(b.organization_id())},
+        {"start", mail::LocalTime(TimeUtil::TimestampToMilliseconds(b.start_time()), zone)},
+        {"end", mail::LocalTime(TimeUtil::TimestampToMilliseconds(b.end_time()), zone)},
+        {"title", b.title()},
+        {"reason", b.reason()},
+        {"reference", b.id()}};
+    if (b.has_hold_expire_time())
+      values["until"] =
+          mail::LocalTime(TimeUtil::TimestampToMilliseconds(b.hold_expire_time()), zone);
+    mails.push_back({moment, *address, "nl", std::move(values)});
+    return mails;
+  }
+
   const scheduler::Catalog* catalog_;
+  scheduler::BookingStore* bookings_;
   std::vector<std::string> streams_;
 };
 
@@ -637,8 +694,9 @@ Caller SubscriberOf(const std::string& organization_id) {
 }
 
 std::unique_ptr<EventSource> BookingSource(const scheduler::Catalog* catalog,
+                                           scheduler::BookingStore* bookings,
                                            std::vector<std::string> streams) {
-  return std::make_unique<Bookings>(catalog, std::move(streams));
+  return std::make_unique<Bookings>(catalog, bookings, std::move(streams));
 }
 
 std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registry,

@@ -17,6 +17,7 @@
 #include "services/mail/templates.h"
 #include "services/programme/programme_store.h"
 #include "services/registry/read_model.h"
+#include "services/scheduler/booking_store.h"
 #include "services/scheduler/catalog.h"
 #include "services/scheduler/rotation_store.h"
 
@@ -92,8 +93,12 @@ Caller SubscriberOf(const std::string& organization_id);
 
 // Bookings (booking.*) and promotions from the waiting list (waitlist.promoted), every shard; the
 // booker's reminders (booking.starts_soon while a booking is confirmed, booking.ended when it
-// completes).
+// completes). E-mail: booking.approval_needed to the resource's facility managers; to the address
+// a booker gave (`bookings`' BookerContact): booking.confirmed, booking.rejected,
+// booking.cancelled, booking.promoted (a waiting entry became a hold), booking.released (a
+// no-show).
 std::unique_ptr<EventSource> BookingSource(const scheduler::Catalog* catalog,
+                                           scheduler::BookingStore* bookings,
                                            std::vector<std::string> streams);
 // Resources created, changed and deleted (resource.*), staff contacts redacted.
 std::unique_ptr<EventSource> ResourceSource(registry::RegistryReadModel* registry,

@@ -38,13 +38,13 @@ INFRASHARE_HANDLER(RedeliverWebhookDeadLetters, RedeliverWebhookDeadLettersReque
 namespace {
 
 std::vector<std::unique_ptr<EventSource>> Sources(
-    registry::RegistryReadModel* registry, const scheduler::RedisBookingStore& bookings,
-    desk::Desk* desk, desk::DeskStore* desk_store, scheduler::RotationStore* rotations,
+    registry::RegistryReadModel* registry, scheduler::RedisBookingStore* bookings, desk::Desk* desk,
+    desk::DeskStore* desk_store, scheduler::RotationStore* rotations,
     programme::ProgrammeStore* programme, const std::string& registry_events,
     const std::string& subscription_events, const EmailConfig& email,
     int64_t contact_retention_ms) {
   std::vector<std::unique_ptr<EventSource>> sources;
-  sources.push_back(BookingSource(registry, bookings.EventKeys()));
+  sources.push_back(BookingSource(registry, bookings, bookings->EventKeys()));
   sources.push_back(ResourceSource(registry, registry_events));
   sources.push_back(InquirySource(desk, desk_store, registry, desk_store->EventsKey(),
                                   int64_t{email.feedback_after_s} * 1000, contact_retention_ms));
@@ -77,7 +77,7 @@ WebhookModule::WebhookModule(RedisPool* redis, RpcGate* gate, const Config& conf
       programme_(redis, config.scheduler.request_id_ttl_s),
       fan_out_(
           redis, &store_,
-          Sources(registry, bookings_, &desk_, &desk_store_, &rotations_, &programme_,
+          Sources(registry, &bookings_, &desk_, &desk_store_, &rotations_, &programme_,
                   registry_events, store_.EventsKey(), config.email,
                   int64_t{config.desk.contact_retention_days} * 86400 * 1000),
           [registry](const std::string& organization) {

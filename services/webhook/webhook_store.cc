@@ -371,10 +371,6 @@ absl::StatusOr<Settled> RedisWebhookStore::Settle(const QueuedJob& job, const At
   return Settled::kStale;
 }
 
-std::string PersonOf(absl::string_view address) {
-  return SecretHash(FoldEmail(std::string_view(address.data(), address.size())));
-}
-
 // <w>mp:<person>: off (the moments not wanted, space-separated; "*" = none at all) and lang.
 absl::StatusOr<mail::Preferences> RedisWebhookStore::MailPreferences(absl::string_view person) {
   auto reply = redis_->Command({"HMGET", Key(absl::StrCat("mp:", person)), "off", "lang"});

@@ -178,10 +178,6 @@ class WebhookStore {
   virtual absl::StatusOr<std::string> MailLinkKey() = 0;
 };
 
-// Who an address is to the e-mail preferences and the index of waiting e-mails: the hex BLAKE2b
-// of the folded address (FoldEmail), so no key or link holds an address.
-std::string PersonOf(absl::string_view address);
-
 class RedisWebhookStore final : public WebhookStore {
  public:
   explicit RedisWebhookStore(RedisPool* redis);

@@ -1120,3 +1120,171 @@ TEST_F(EmailTest, AWaitingFeedbackRequestFollowsPreferencesChangedMeanwhileAndIs
 }
 
 }  // namespace infrashare::testing
+
+namespace infrashare::testing {
+
+// The booker who gives an address hears of their booking: confirmed, rejected (with the reason),
+// promoted from the waiting list (with the hold's deadline) and released as a no-show. The address
+// rides on no answer or event, is exported, and once erased nothing more is sent.
+TEST_F(EmailTest, TheBookerHearsOfTheirBookingAtTheAddressTheyGave) {
+  SmtpServer relay(RelayOptions(*certs_));
+  Config config = MailConfig(*certs_, relay.port());
+  config.scheduler.time_step_s = 1;      // a booking can start in five seconds
+  config.scheduler.no_show_grace_s = 1;  // and be released a second later
+  TestServer server(redis_->url(), config);
+  const std::string booker = Partner(server, "zwolle-roc", "ROC Zwolle");
+  const std::string other = Partner(server, "kampen-bouw", "Bouwbedrijf Kampen");
+  const std::string owner_org = "werkplaats-oost";
+  Partner(server, owner_org, "Werkplaats Oost");
+  const std::string owner = server.Token(owner_org, {auth::v1::ROLE_ORGANIZATION_ADMIN});
+  auto resource = [&](const std::string& name, bool approval) {
+    reg::CreateResourceRequest create;
+    reg::Resource* r = create.mutable_resource();
+    r->set_display_name(name);
+    r->set_kind(reg::RESOURCE_KIND_LAB);
+    r->set_owner_organization_id(owner_org);
+    r->mutable_location()->mutable_point()->set_latitude(52.51);
+    r->mutable_location()->mutable_point()->set_longitude(6.09);
+    r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+    r->set_capacity(1);
+    r->set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+    r->set_approval_required(approval);
+    r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+    reg::Resource made;
+    auto status = server.Registry()->CreateResource(Admin().get(), create, &made);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return made.id();
+  };
+  const std::string lab = resource("Laslab één", false);
+  const std::string cleanroom = resource("Cleanroom Ĳssel", true);
+  auto book = [&](const std::string& token, const std::string& id, int64_t start, int64_t end,
+                  const std::string& email, sch::Booking* out) {
+    sch::CreateBookingRequest request;
+    request.set_resource_id(id);
+    request.mutable_start_time()->set_seconds(start);
+    request.mutable_end_time()->set_seconds(end);
+    request.set_title("Practicum 2B");
+    request.set_contact_email(email);
+    grpc::Status status;
+    for (int attempt = 0; attempt < 100; ++attempt) {  // until the scheduler knows the resource
+      status = server.Scheduler()->CreateBooking(TestServer::Context(token).get(), request, out);
+      if (status.error_code() != grpc::StatusCode::NOT_FOUND) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return status;
+  };
+  const int64_t day = 1804147200;  // 2027-03-04 08:00 UTC, 09:00 in Zwolle
+
+  // What e-mails cannot go to is refused, naming the field.
+  sch::Booking booking;
+  grpc::Status status = book(booker, lab, day, day + 3600, "Jan <jan@roc.example.nl>", &booking);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "contact_email")) << status.error_message();
+
+  // Confirmed at once.
+  status = book(booker, lab, day, day + 3600, " Jan.Bakker@ROC.example.nl ", &booking);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(absl::StrContains(booking.DebugString(), "Bakker")) << "kept apart";
+  auto messages = relay.WaitFor(1);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].rcpt_tos, std::vector<std::string>{"Jan.Bakker@ROC.example.nl"});
+  EXPECT_EQ(messages[0].subject, "Boeking bevestigd: Laslab één");
+  EXPECT_TRUE(
+      absl::StrContains(messages[0].text, "Van: 2027-03-04 09:00 (+01:00, Europe/Amsterdam)"))
+      << messages[0].text;
+  EXPECT_TRUE(absl::StrContains(messages[0].text, "Kenmerk: " + booking.id())) << messages[0].text;
+  EXPECT_TRUE(absl::StrContains(messages[0].text, "voor ROC Zwolle")) << messages[0].text;
+
+  // Waiting for the taken slot, then promoted when it frees: with the hold's deadline.
+  sch::JoinWaitlistRequest wait;
+  wait.set_resource_id(lab);
+  wait.mutable_start_time()->set_seconds(day);
+  wait.mutable_end_time()->set_seconds(day + 3600);
+  wait.set_contact_email("wachtende@kampen.example.nl");
+  sch::WaitlistEntry entry;
+  status = server.Scheduler()->JoinWaitlist(TestServer::Context(other).get(), wait, &entry);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  sch::CancelBookingRequest cancel;
+  cancel.set_id(booking.id());
+  cancel.set_reason("klas ziek");
+  status = server.Scheduler()->CancelBooking(TestServer::Context(booker).get(), cancel, &booking);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  messages = relay.WaitFor(3);
+  ASSERT_EQ(messages.size(), 3u);
+  const SmtpServer::Message* promoted = To(messages, "wachtende@kampen.example.nl");
+  ASSERT_NE(promoted, nullptr);
+  EXPECT_EQ(promoted->subject, "Plek vrijgekomen: Laslab één");
+  EXPECT_TRUE(absl::StrContains(promoted->text, "voor u vastgehouden tot 20")) << promoted->text;
+  EXPECT_TRUE(absl::StrContains(promoted->text, "infrashare booking submit " + entry.id()))
+      << promoted->text;
+  const SmtpServer::Message* cancelled =
+      messages[1].subject == promoted->subject ? &messages[2] : &messages[1];
+  EXPECT_EQ(cancelled->rcpt_tos, std::vector<std::string>{"Jan.Bakker@ROC.example.nl"});
+  EXPECT_EQ(cancelled->subject, "Boeking geannuleerd: Laslab één");
+  EXPECT_TRUE(absl::StrContains(cancelled->text, "Reden: klas ziek")) << cancelled->text;
+
+  // Asked for approval, then rejected with a reason.
+  status = book(booker, cleanroom, day, day + 3600, "jan.bakker@roc.example.nl", &booking);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(booking.state(), sch::BOOKING_STATE_PENDING_APPROVAL);
+  sch::RejectBookingRequest reject;
+  reject.set_id(booking.id());
+  reject.set_reason("onderhoud aan de luchtbehandeling");
+  status = server.Scheduler()->RejectBooking(TestServer::Context(owner).get(), reject, &booking);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  messages = relay.WaitFor(4);
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[3].subject, "Boeking afgewezen: Cleanroom Ĳssel");
+  EXPECT_TRUE(absl::StrContains(messages[3].text, "Reden: onderhoud aan de luchtbehandeling"))
+      << messages[3].text;
+
+  // Confirmed, not checked in: released as a no-show a second after its start.
+  const int64_t soon = absl::ToUnixSeconds(absl::Now()) + 5;
+  status = book(booker, lab, soon, soon + 600, "jan.bakker@roc.example.nl", &booking);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  messages = relay.WaitFor(6);
+  ASSERT_EQ(messages.size(), 6u);
+  EXPECT_EQ(messages[4].subject, "Boeking bevestigd: Laslab één");
+  EXPECT_EQ(messages[5].subject, "Boeking vrijgegeven: Laslab één");
+  EXPECT_TRUE(absl::StrContains(messages[5].text, "Kenmerk: " + booking.id())) << messages[5].text;
+
+  // No event on the streams carries an address.
+  for (absl::string_view key :
+       absl::StrSplit(redis_->Cli("--scan --pattern '*{bk:*}:events'"), '\n', absl::SkipEmpty()))
+    EXPECT_FALSE(absl::StrContains(redis_->Cli("XRANGE '" + std::string(key) + "' - +"), "@"))
+        << key;
+
+  // One more, to change once the address is erased.
+  sch::Booking later;
+  status = book(booker, lab, day + 7200, day + 9000, "jan.bakker@roc.example.nl", &later);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(relay.WaitFor(7).size(), 7u);
+
+  // The address is the person's: exported with what it was given for, and erased.
+  auto privacy = privacy::v1::PrivacyService::NewStub(server.channel());
+  privacy::v1::ExportPersonalDataRequest lookup;
+  lookup.set_email("JAN.BAKKER@roc.example.nl");
+  privacy::v1::PersonalData held;
+  status = privacy->ExportPersonalData(Admin().get(), lookup, &held);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::set<std::string> states;
+  for (const auto& b : held.booking_contacts()) states.insert(b.state());
+  EXPECT_EQ(held.booking_contacts_size(), 4);
+  EXPECT_EQ(states, (std::set<std::string>{"CANCELLED", "REJECTED", "NO_SHOW", "CONFIRMED"}));
+  privacy::v1::ErasePersonalDataRequest erase;
+  erase.set_email("jan.bakker@roc.example.nl");
+  privacy::v1::ErasePersonalDataResponse erased;
+  status = privacy->ErasePersonalData(Admin().get(), erase, &erased);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(erased.booking_contacts(), 4);
+  status = privacy->ExportPersonalData(Admin().get(), lookup, &held);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(held.booking_contacts_size(), 0);
+  // Erased: its cancellation is told to nobody.
+  cancel.set_id(later.id());
+  status = server.Scheduler()->CancelBooking(TestServer::Context(booker).get(), cancel, &later);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(relay.WaitFor(8, 3).size(), 7u);
+}
+
+}  // namespace infrashare::testing

@@ -909,6 +909,16 @@ class InterleavingBookingStore final : public scheduler::BookingStore {
                                        std::optional<int64_t> due_within_ms) override {
     return real_->CountInState(state, due_within_ms);
   }
+  absl::StatusOr<std::string> BookerContact(const std::string& id) override {
+    return real_->BookerContact(id);
+  }
+  absl::StatusOr<std::vector<scheduler::ContactedBooking>> BookingsOfContact(
+      const std::string& person) override {
+    return real_->BookingsOfContact(person);
+  }
+  absl::StatusOr<int> ForgetContact(const std::string& person) override {
+    return real_->ForgetContact(person);
+  }
   int shards() const override { return real_->shards(); }
   std::vector<std::string> EventKeys() const override { return real_->EventKeys(); }
 

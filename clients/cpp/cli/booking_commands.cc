@@ -19,7 +19,7 @@ const std::vector<std::string> kBookingColumns = {
 
 struct Flags {
   std::string id, resource, organization, start, end, title, notes, reason, cursor, rrule, file,
-      description;
+      description, email;
   std::vector<std::string> states;
   int quantity = 1;
   int limit = 0;
@@ -59,6 +59,8 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
   create->add_option("--title", f->title, "what it is for");
   create->add_option("--notes", f->notes, "anything the owner should know");
   create->add_option("--for", f->organization, "platform admins: the organisation to book for");
+  create->add_option("--email", f->email,
+                     "your address: e-mails when it is confirmed, rejected or released");
   create->callback([&app, f] {
     CreateBookingRequest request;
     request.set_resource_id(f->resource);
@@ -69,6 +71,7 @@ void AddCreate(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.set_title(f->title);
     request.set_notes(f->notes);
     request.set_organization_id(f->organization);
+    request.set_contact_email(f->email);
     CallAndPrint(app, app.client().scheduler(), &Stub::CreateBooking, request);
   });
 }
@@ -178,6 +181,7 @@ void AddWaitlistCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
   wait->add_option("--quantity", f->quantity, "seats or units")->capture_default_str();
   wait->add_option("--title", f->title, "what it is for");
   wait->add_option("--for", f->organization, "platform admins: the organisation to wait for");
+  wait->add_option("--email", f->email, "your address: an e-mail when the slot frees for you");
   wait->callback([&app, f] {
     JoinWaitlistRequest request;
     request.set_resource_id(f->resource);
@@ -186,6 +190,7 @@ void AddWaitlistCommands(CLI::App* sub, App& app, const FlagsPtr& f) {
     request.set_quantity(f->quantity);
     request.set_title(f->title);
     request.set_organization_id(f->organization);
+    request.set_contact_email(f->email);
     CallAndPrint(app, app.client().scheduler(), &Stub::JoinWaitlist, request);
   });
   auto* leave =

@@ -33,6 +33,22 @@ class AskerRecord(_message.Message):
     text: str
     def __init__(self, inquiry_id: _Optional[str] = ..., network_id: _Optional[str] = ..., entry_organization_id: _Optional[str] = ..., contact: _Optional[_Union[_desk_pb2.AskerContact, _Mapping]] = ..., text: _Optional[str] = ..., feedback_comment: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[_desk_pb2.InquiryState, str]] = ..., consent: _Optional[_Union[_desk_pb2.AskerConsent, _Mapping]] = ..., follow_up: _Optional[_Union[_desk_pb2.FollowUp, _Mapping]] = ...) -> None: ...
 
+class BookingContactRecord(_message.Message):
+    __slots__ = ["booking_id", "email", "end_time", "resource_id", "start_time", "state"]
+    BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    booking_id: str
+    email: str
+    end_time: _timestamp_pb2.Timestamp
+    resource_id: str
+    start_time: _timestamp_pb2.Timestamp
+    state: str
+    def __init__(self, booking_id: _Optional[str] = ..., resource_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[str] = ..., email: _Optional[str] = ...) -> None: ...
+
 class ContactRecord(_message.Message):
     __slots__ = ["contact", "object_id", "object_name"]
     CONTACT_FIELD_NUMBER: _ClassVar[int]
@@ -62,7 +78,8 @@ class ErasePersonalDataRequest(_message.Message):
     def __init__(self, email: _Optional[str] = ..., erase_texts: bool = ...) -> None: ...
 
 class ErasePersonalDataResponse(_message.Message):
-    __slots__ = ["emails", "event_registrations", "inquiries", "network_coordinators", "organization_contacts", "responders", "staff_contacts"]
+    __slots__ = ["booking_contacts", "emails", "event_registrations", "inquiries", "network_coordinators", "organization_contacts", "responders", "staff_contacts"]
+    BOOKING_CONTACTS_FIELD_NUMBER: _ClassVar[int]
     EMAILS_FIELD_NUMBER: _ClassVar[int]
     EVENT_REGISTRATIONS_FIELD_NUMBER: _ClassVar[int]
     INQUIRIES_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +87,7 @@ class ErasePersonalDataResponse(_message.Message):
     ORGANIZATION_CONTACTS_FIELD_NUMBER: _ClassVar[int]
     RESPONDERS_FIELD_NUMBER: _ClassVar[int]
     STAFF_CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    booking_contacts: int
     emails: int
     event_registrations: int
     inquiries: int
@@ -77,7 +95,7 @@ class ErasePersonalDataResponse(_message.Message):
     organization_contacts: int
     responders: int
     staff_contacts: int
-    def __init__(self, inquiries: _Optional[int] = ..., staff_contacts: _Optional[int] = ..., organization_contacts: _Optional[int] = ..., network_coordinators: _Optional[int] = ..., event_registrations: _Optional[int] = ..., emails: _Optional[int] = ..., responders: _Optional[int] = ...) -> None: ...
+    def __init__(self, inquiries: _Optional[int] = ..., staff_contacts: _Optional[int] = ..., organization_contacts: _Optional[int] = ..., network_coordinators: _Optional[int] = ..., event_registrations: _Optional[int] = ..., emails: _Optional[int] = ..., responders: _Optional[int] = ..., booking_contacts: _Optional[int] = ...) -> None: ...
 
 class ExportPersonalDataRequest(_message.Message):
     __slots__ = ["email", "page_size", "page_token"]
@@ -90,7 +108,8 @@ class ExportPersonalDataRequest(_message.Message):
     def __init__(self, email: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class PersonalData(_message.Message):
-    __slots__ = ["email", "email_preferences", "event_registrations", "export_time", "inquiries", "network_coordinators", "next_page_token", "organization_contacts", "responders", "staff"]
+    __slots__ = ["booking_contacts", "email", "email_preferences", "event_registrations", "export_time", "inquiries", "network_coordinators", "next_page_token", "organization_contacts", "responders", "staff"]
+    BOOKING_CONTACTS_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     EMAIL_PREFERENCES_FIELD_NUMBER: _ClassVar[int]
     EVENT_REGISTRATIONS_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +120,7 @@ class PersonalData(_message.Message):
     ORGANIZATION_CONTACTS_FIELD_NUMBER: _ClassVar[int]
     RESPONDERS_FIELD_NUMBER: _ClassVar[int]
     STAFF_FIELD_NUMBER: _ClassVar[int]
+    booking_contacts: _containers.RepeatedCompositeFieldContainer[BookingContactRecord]
     email: str
     email_preferences: EmailPreferences
     event_registrations: _containers.RepeatedCompositeFieldContainer[_programme_pb2.Registration]
@@ -111,7 +131,7 @@ class PersonalData(_message.Message):
     organization_contacts: _containers.RepeatedCompositeFieldContainer[ContactRecord]
     responders: _containers.RepeatedCompositeFieldContainer[_desk_pb2.Responder]
     staff: _containers.RepeatedCompositeFieldContainer[StaffRecord]
-    def __init__(self, email: _Optional[str] = ..., export_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[_Iterable[_Union[AskerRecord, _Mapping]]] = ..., staff: _Optional[_Iterable[_Union[StaffRecord, _Mapping]]] = ..., organization_contacts: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., network_coordinators: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., event_registrations: _Optional[_Iterable[_Union[_programme_pb2.Registration, _Mapping]]] = ..., responders: _Optional[_Iterable[_Union[_desk_pb2.Responder, _Mapping]]] = ..., email_preferences: _Optional[_Union[EmailPreferences, _Mapping]] = ...) -> None: ...
+    def __init__(self, email: _Optional[str] = ..., export_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., inquiries: _Optional[_Iterable[_Union[AskerRecord, _Mapping]]] = ..., staff: _Optional[_Iterable[_Union[StaffRecord, _Mapping]]] = ..., organization_contacts: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., network_coordinators: _Optional[_Iterable[_Union[ContactRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., event_registrations: _Optional[_Iterable[_Union[_programme_pb2.Registration, _Mapping]]] = ..., responders: _Optional[_Iterable[_Union[_desk_pb2.Responder, _Mapping]]] = ..., email_preferences: _Optional[_Union[EmailPreferences, _Mapping]] = ..., booking_contacts: _Optional[_Iterable[_Union[BookingContactRecord, _Mapping]]] = ...) -> None: ...
 
 class StaffRecord(_message.Message):
     __slots__ = ["contact", "owner_organization_id", "resource_id", "resource_name"]

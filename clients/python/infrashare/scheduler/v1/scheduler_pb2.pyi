@@ -206,7 +206,8 @@ class ConfirmHandoverRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., condition_notes: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class CreateBookingRequest(_message.Message):
-    __slots__ = ["end_time", "hold", "notes", "organization_id", "quantity", "request_id", "resource_id", "start_time", "title"]
+    __slots__ = ["contact_email", "end_time", "hold", "notes", "organization_id", "quantity", "request_id", "resource_id", "start_time", "title"]
+    CONTACT_EMAIL_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     HOLD_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
@@ -216,6 +217,7 @@ class CreateBookingRequest(_message.Message):
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
+    contact_email: str
     end_time: _timestamp_pb2.Timestamp
     hold: bool
     notes: str
@@ -225,7 +227,7 @@ class CreateBookingRequest(_message.Message):
     resource_id: str
     start_time: _timestamp_pb2.Timestamp
     title: str
-    def __init__(self, resource_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., title: _Optional[str] = ..., notes: _Optional[str] = ..., hold: bool = ..., organization_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, resource_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., title: _Optional[str] = ..., notes: _Optional[str] = ..., hold: bool = ..., organization_id: _Optional[str] = ..., request_id: _Optional[str] = ..., contact_email: _Optional[str] = ...) -> None: ...
 
 class CreateCalendarFeedRequest(_message.Message):
     __slots__ = ["description", "organization_id", "request_id", "resource_id"]
@@ -438,7 +440,8 @@ class Handover(_message.Message):
     def __init__(self, id: _Optional[str] = ..., plan_id: _Optional[str] = ..., unit_resource_id: _Optional[str] = ..., from_organization_id: _Optional[str] = ..., to_organization_id: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., confirm_deadline: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., checklist: _Optional[_Iterable[str]] = ..., from_confirm_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., to_confirm_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., from_condition_notes: _Optional[str] = ..., to_condition_notes: _Optional[str] = ..., state: _Optional[_Union[HandoverState, str]] = ...) -> None: ...
 
 class JoinWaitlistRequest(_message.Message):
-    __slots__ = ["end_time", "organization_id", "quantity", "request_id", "resource_id", "start_time", "title"]
+    __slots__ = ["contact_email", "end_time", "organization_id", "quantity", "request_id", "resource_id", "start_time", "title"]
+    CONTACT_EMAIL_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -446,6 +449,7 @@ class JoinWaitlistRequest(_message.Message):
     RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
+    contact_email: str
     end_time: _timestamp_pb2.Timestamp
     organization_id: str
     quantity: int
@@ -453,7 +457,7 @@ class JoinWaitlistRequest(_message.Message):
     resource_id: str
     start_time: _timestamp_pb2.Timestamp
     title: str
-    def __init__(self, resource_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., title: _Optional[str] = ..., organization_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    def __init__(self, resource_id: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., quantity: _Optional[int] = ..., title: _Optional[str] = ..., organization_id: _Optional[str] = ..., request_id: _Optional[str] = ..., contact_email: _Optional[str] = ...) -> None: ...
 
 class LeaveWaitlistRequest(_message.Message):
     __slots__ = ["id", "request_id"]

@@ -50,7 +50,7 @@ export interface ExportPersonalDataRequest {
   email: string;
   /**
    * Records per page (inquiries first, then staff, organisation contacts, coordinators, event
-   * registrations, responders); default 100, at most 500, so no answer outgrows the message
+   * registrations, responders, booking contacts); default 100, at most 500, so no answer outgrows the message
    * limit however much is held.
    */
   pageSize: number;
@@ -121,7 +121,29 @@ export interface PersonalData {
    * What the person asked of infrashare's e-mails through the link at their foot; unset when
    * nothing is kept (every e-mail, each in its own language). On the first page.
    */
-  emailPreferences: EmailPreferences | undefined;
+  emailPreferences:
+    | EmailPreferences
+    | undefined;
+  /** Bookings and waiting-list entries the person gave their address for (after the responders). */
+  bookingContacts: BookingContactRecord[];
+}
+
+/**
+ * A booking (or waiting-list entry) whose booker gave the person's address for its e-mails
+ * (scheduler.v1.CreateBookingRequest.contact_email).
+ */
+export interface BookingContactRecord {
+  /** a waiting entry's id is the id of the booking it may become */
+  bookingId: string;
+  resourceId: string;
+  startTime: Date | undefined;
+  endTime:
+    | Date
+    | undefined;
+  /** The booking's state as stored (CONFIRMED, NO_SHOW, ...) or the entry's (WAITING, PROMOTED, LEFT). */
+  state: string;
+  /** as given */
+  email: string;
 }
 
 /** A person's e-mail preferences (docs/email.md, "Preferences"). */
@@ -163,6 +185,11 @@ export interface ErasePersonalDataResponse {
   emails: number;
   /** Desk responders whose e-mail address was blanked (they stay; offers are no longer e-mailed). */
   responders: number;
+  /**
+   * Bookings and waiting-list entries whose booker's address was deleted (they stay; their
+   * e-mails are no longer sent).
+   */
+  bookingContacts: number;
 }
 
 function createBaseExportPersonalDataRequest(): ExportPersonalDataRequest {
@@ -782,6 +809,7 @@ function createBasePersonalData(): PersonalData {
     eventRegistrations: [],
     responders: [],
     emailPreferences: undefined,
+    bookingContacts: [],
   };
 }
 
@@ -816,6 +844,9 @@ export const PersonalData: MessageFns<PersonalData> = {
     }
     if (message.emailPreferences !== undefined) {
       EmailPreferences.encode(message.emailPreferences, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.bookingContacts) {
+      BookingContactRecord.encode(v!, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -913,6 +944,14 @@ export const PersonalData: MessageFns<PersonalData> = {
             message.emailPreferences = EmailPreferences.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.bookingContacts.push(BookingContactRecord.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -965,6 +1004,11 @@ export const PersonalData: MessageFns<PersonalData> = {
         : isSet(object.email_preferences)
         ? EmailPreferences.fromJSON(object.email_preferences)
         : undefined,
+      bookingContacts: globalThis.Array.isArray(object?.bookingContacts)
+        ? object.bookingContacts.map((e: any) => BookingContactRecord.fromJSON(e))
+        : globalThis.Array.isArray(object?.booking_contacts)
+        ? object.booking_contacts.map((e: any) => BookingContactRecord.fromJSON(e))
+        : [],
     };
   },
 
@@ -1000,6 +1044,9 @@ export const PersonalData: MessageFns<PersonalData> = {
     if (message.emailPreferences !== undefined) {
       obj.emailPreferences = EmailPreferences.toJSON(message.emailPreferences);
     }
+    if (message.bookingContacts?.length) {
+      obj.bookingContacts = message.bookingContacts.map((e) => BookingContactRecord.toJSON(e));
+    }
     return obj;
   },
 
@@ -1020,6 +1067,172 @@ export const PersonalData: MessageFns<PersonalData> = {
     message.emailPreferences = (object.emailPreferences !== undefined && object.emailPreferences !== null)
       ? EmailPreferences.fromPartial(object.emailPreferences)
       : undefined;
+    message.bookingContacts = object.bookingContacts?.map((e) => BookingContactRecord.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBookingContactRecord(): BookingContactRecord {
+  return { bookingId: "", resourceId: "", startTime: undefined, endTime: undefined, state: "", email: "" };
+}
+
+export const BookingContactRecord: MessageFns<BookingContactRecord> = {
+  encode(message: BookingContactRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bookingId !== "") {
+      writer.uint32(10).string(message.bookingId);
+    }
+    if (message.resourceId !== "") {
+      writer.uint32(18).string(message.resourceId);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(26).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(34).fork()).join();
+    }
+    if (message.state !== "") {
+      writer.uint32(42).string(message.state);
+    }
+    if (message.email !== "") {
+      writer.uint32(50).string(message.email);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BookingContactRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBookingContactRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bookingId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BookingContactRecord {
+    return {
+      bookingId: isSet(object.bookingId)
+        ? globalThis.String(object.bookingId)
+        : isSet(object.booking_id)
+        ? globalThis.String(object.booking_id)
+        : "",
+      resourceId: isSet(object.resourceId)
+        ? globalThis.String(object.resourceId)
+        : isSet(object.resource_id)
+        ? globalThis.String(object.resource_id)
+        : "",
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+    };
+  },
+
+  toJSON(message: BookingContactRecord): unknown {
+    const obj: any = {};
+    if (message.bookingId !== "") {
+      obj.bookingId = message.bookingId;
+    }
+    if (message.resourceId !== "") {
+      obj.resourceId = message.resourceId;
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BookingContactRecord>, I>>(base?: I): BookingContactRecord {
+    return BookingContactRecord.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BookingContactRecord>, I>>(object: I): BookingContactRecord {
+    const message = createBaseBookingContactRecord();
+    message.bookingId = object.bookingId ?? "";
+    message.resourceId = object.resourceId ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.state = object.state ?? "";
+    message.email = object.email ?? "";
     return message;
   },
 };
@@ -1231,6 +1444,7 @@ function createBaseErasePersonalDataResponse(): ErasePersonalDataResponse {
     eventRegistrations: 0,
     emails: 0,
     responders: 0,
+    bookingContacts: 0,
   };
 }
 
@@ -1256,6 +1470,9 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     }
     if (message.responders !== 0) {
       writer.uint32(56).int32(message.responders);
+    }
+    if (message.bookingContacts !== 0) {
+      writer.uint32(64).int32(message.bookingContacts);
     }
     return writer;
   },
@@ -1329,6 +1546,14 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
             message.responders = reader.int32();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.bookingContacts = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1366,6 +1591,11 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
         : 0,
       emails: isSet(object.emails) ? globalThis.Number(object.emails) : 0,
       responders: isSet(object.responders) ? globalThis.Number(object.responders) : 0,
+      bookingContacts: isSet(object.bookingContacts)
+        ? globalThis.Number(object.bookingContacts)
+        : isSet(object.booking_contacts)
+        ? globalThis.Number(object.booking_contacts)
+        : 0,
     };
   },
 
@@ -1392,6 +1622,9 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     if (message.responders !== 0) {
       obj.responders = Math.round(message.responders);
     }
+    if (message.bookingContacts !== 0) {
+      obj.bookingContacts = Math.round(message.bookingContacts);
+    }
     return obj;
   },
 
@@ -1407,6 +1640,7 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     message.eventRegistrations = object.eventRegistrations ?? 0;
     message.emails = object.emails ?? 0;
     message.responders = object.responders ?? 0;
+    message.bookingContacts = object.bookingContacts ?? 0;
     return message;
   },
 };

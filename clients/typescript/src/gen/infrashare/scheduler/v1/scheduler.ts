@@ -716,6 +716,14 @@ export interface CreateBookingRequest {
    */
   organizationId: string;
   requestId: string;
+  /**
+   * The booker's e-mail address, for e-mails about this booking to the person who made it
+   * (docs/email.md: booking.confirmed, .rejected, .cancelled, .released). Personal data, kept
+   * apart from the booking: no answer, event, watch stream or webhook carries it; deleted
+   * scheduler.contact_retention_days (30) after the booking's end; exported and erased by
+   * PrivacyService. One address without a name or brackets (`jan@school.nl`); empty: no e-mails.
+   */
+  contactEmail: string;
 }
 
 export interface GetBookingRequest {
@@ -887,6 +895,11 @@ export interface JoinWaitlistRequest {
   /** as in CreateBookingRequest */
   organizationId: string;
   requestId: string;
+  /**
+   * As CreateBookingRequest.contact_email: told when the entry becomes a hold (booking.promoted),
+   * then of the booking it becomes, which keeps the address.
+   */
+  contactEmail: string;
 }
 
 export interface LeaveWaitlistRequest {
@@ -1874,6 +1887,7 @@ function createBaseCreateBookingRequest(): CreateBookingRequest {
     hold: false,
     organizationId: "",
     requestId: "",
+    contactEmail: "",
   };
 }
 
@@ -1905,6 +1919,9 @@ export const CreateBookingRequest: MessageFns<CreateBookingRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(74).string(message.requestId);
+    }
+    if (message.contactEmail !== "") {
+      writer.uint32(82).string(message.contactEmail);
     }
     return writer;
   },
@@ -1994,6 +2011,14 @@ export const CreateBookingRequest: MessageFns<CreateBookingRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.contactEmail = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2037,6 +2062,11 @@ export const CreateBookingRequest: MessageFns<CreateBookingRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      contactEmail: isSet(object.contactEmail)
+        ? globalThis.String(object.contactEmail)
+        : isSet(object.contact_email)
+        ? globalThis.String(object.contact_email)
+        : "",
     };
   },
 
@@ -2069,6 +2099,9 @@ export const CreateBookingRequest: MessageFns<CreateBookingRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.contactEmail !== "") {
+      obj.contactEmail = message.contactEmail;
+    }
     return obj;
   },
 
@@ -2086,6 +2119,7 @@ export const CreateBookingRequest: MessageFns<CreateBookingRequest> = {
     message.hold = object.hold ?? false;
     message.organizationId = object.organizationId ?? "";
     message.requestId = object.requestId ?? "";
+    message.contactEmail = object.contactEmail ?? "";
     return message;
   },
 };
@@ -4022,6 +4056,7 @@ function createBaseJoinWaitlistRequest(): JoinWaitlistRequest {
     title: "",
     organizationId: "",
     requestId: "",
+    contactEmail: "",
   };
 }
 
@@ -4047,6 +4082,9 @@ export const JoinWaitlistRequest: MessageFns<JoinWaitlistRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(58).string(message.requestId);
+    }
+    if (message.contactEmail !== "") {
+      writer.uint32(66).string(message.contactEmail);
     }
     return writer;
   },
@@ -4120,6 +4158,14 @@ export const JoinWaitlistRequest: MessageFns<JoinWaitlistRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.contactEmail = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4161,6 +4207,11 @@ export const JoinWaitlistRequest: MessageFns<JoinWaitlistRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      contactEmail: isSet(object.contactEmail)
+        ? globalThis.String(object.contactEmail)
+        : isSet(object.contact_email)
+        ? globalThis.String(object.contact_email)
+        : "",
     };
   },
 
@@ -4187,6 +4238,9 @@ export const JoinWaitlistRequest: MessageFns<JoinWaitlistRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.contactEmail !== "") {
+      obj.contactEmail = message.contactEmail;
+    }
     return obj;
   },
 
@@ -4202,6 +4256,7 @@ export const JoinWaitlistRequest: MessageFns<JoinWaitlistRequest> = {
     message.title = object.title ?? "";
     message.organizationId = object.organizationId ?? "";
     message.requestId = object.requestId ?? "";
+    message.contactEmail = object.contactEmail ?? "";
     return message;
   },
 };
