@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/clock.h"
 #include "services/common/ids.h"
@@ -25,6 +26,22 @@ std::string ConsumerName() {
 }
 
 constexpr int kDueBatch = 500;
+
+// Fairness between receivers (Dispatcher::Enter). A receiver whose last attempt, and every attempt
+// of it under way, took at most kQuickMs is quick: a job beyond its share of the senders waits up
+// to kWaitForPlaceMs for a place. Otherwise the job is put off, to a time spaced by the receiver's
+// pace, at least kMinDeferMs and at most kMaxDeferMs ahead.
+constexpr int64_t kQuickMs = 250;
+constexpr int64_t kWaitForPlaceMs = 1000;
+constexpr int64_t kMinDeferMs = 100;
+constexpr int64_t kMaxDeferMs = 300000;
+constexpr int64_t kForgetReceiverMs = 600000;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -63,6 +80,10 @@ Dispatcher::Dispatcher(WebhookStore* store, FanOut* fan_out, WebhookConfig confi
        &dead_},
       {"infrashare_webhook_subscriptions_disabled_total",
        "Subscriptions this replica disabled because a delivery's retries ran out.", &disabled_},
+      {"infrashare_webhook_deferred_total",
+       "Deliveries and e-mails put off because their receiver (or the relay) already had half of "
+       "this replica's senders and answered slowly; not attempts, each is sent later.",
+       &deferred_},
       {"infrashare_email_sent_total", "E-mails the relay accepted.", &mails_sent_},
       {"infrashare_email_failures_total",
        "E-mail attempts that failed (no connection, refused, a timeout).", &mails_failed_},
@@ -93,6 +114,7 @@ void Dispatcher::Stop() {
   }
   work_.notify_all();
   freed_.notify_all();
+  place_.notify_all();
   if (pump_.joinable()) pump_.join();
   for (auto& sender : senders_)
     if (sender.joinable()) sender.join();
@@ -207,11 +229,28 @@ void Dispatcher::Deliver(const QueuedJob& job) {
   if (taken->state == TakenJob::State::kOff) ++dead_;
   if (taken->state != TakenJob::State::kSend) return;
 
-  const auto start = std::chrono::steady_clock::now();
   const bool mail = !taken->mail_to.empty();
+  const std::string holder = HolderOf(*taken);
+  int64_t begun = 0, delay_ms = 0;
+  if (!Enter(holder, &begun, &delay_ms)) {
+    if (delay_ms < 0) return;  // stopping: left pending, claimed later
+    Attempt deferred;
+    deferred.deferred = true;
+    deferred.retry_delay_ms = delay_ms;
+    if (auto settled = store_->Settle(job, deferred, limits_); settled.ok()) {
+      if (*settled == Settled::kDeferred) ++deferred_;
+    } else {
+      logging::Warn(
+          "webhooks: a deferral could not be recorded; the job will be claimed again",
+          {{"webhook_id", job.job_id}, {"error", std::string(settled.status().message())}});
+    }
+    return;
+  }
+  const auto start = std::chrono::steady_clock::now();
   Attempt attempt = mail ? Mail(*taken) : Post(job, *taken);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Leave(holder, begun);
   attempt.latency_ms = static_cast<int>(seconds * 1000);
   attempt.retry_delay_ms = RetryDelayMs(config_, taken->attempts);
   if (stop_ && !attempt.ok) return;  // abandoned for shutdown: not the receiver's failure
@@ -259,9 +298,69 @@ void Dispatcher::Deliver(const QueuedJob& job) {
                      {"organization", taken->organization_id},
                      {"webhook_id", job.job_id}});
       break;
+    case Settled::kDeferred:
     case Settled::kStale:
       break;
   }
+}
+
+std::string Dispatcher::HolderOf(const TakenJob& taken) const {
+  if (!taken.mail_to.empty()) return kMailSubscription;
+  auto target = ParseTarget(taken.url, rules_, "target_url");
+  if (!target.ok()) return taken.url;  // refused when it is posted
+  return absl::StrCat(absl::AsciiStrToLower(target->host), ":", target->port);
+}
+
+bool Dispatcher::Enter(const std::string& holder, int64_t* begun, int64_t* delay_ms) {
+  const size_t share = static_cast<size_t>(std::max(1, config_.senders / 2));
+  std::unique_lock lock(mutex_);
+  const int64_t deadline = SteadyMs() + kWaitForPlaceMs;
+  while (true) {
+    if (stop_) {
+      *delay_ms = -1;
+      return false;
+    }
+    const int64_t now = SteadyMs();
+    Receiver& receiver = receivers_[holder];
+    receiver.used_ms = now;
+    if (receiver.starts.size() < share) {
+      receiver.starts.insert(now);
+      *begun = now;
+      return true;
+    }
+    // Its share is taken. How slow it is: its last attempt, or the oldest one under way.
+    const int64_t pace = std::max(receiver.latency_ms, now - *receiver.starts.begin());
+    if (pace > kQuickMs || now >= deadline) {
+      // Put off to a time of its own: deferred jobs of one receiver are spaced by the time a place
+      // takes to come free, so each comes back about when its turn would come.
+      const int64_t wait = std::max(kMinDeferMs, pace);
+      const int64_t slot = std::max(receiver.next_slot_ms, now + wait);
+      receiver.next_slot_ms = slot + wait / static_cast<int64_t>(share);
+      *delay_ms = std::min({slot - now, kMaxDeferMs, int64_t{config_.retry_max_ms}});
+      return false;
+    }
+    place_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(deadline - now, 50)));
+  }
+}
+
+void Dispatcher::Leave(const std::string& holder, int64_t begun) {
+  {
+    std::lock_guard lock(mutex_);
+    const int64_t now = SteadyMs();
+    Receiver& receiver = receivers_[holder];
+    if (auto it = receiver.starts.find(begun); it != receiver.starts.end())
+      receiver.starts.erase(it);
+    receiver.latency_ms = now - begun;
+    receiver.used_ms = now;
+    if (now - last_prune_ms_ >= kForgetReceiverMs / 10) {
+      last_prune_ms_ = now;
+      for (auto it = receivers_.begin(); it != receivers_.end();)
+        it = it->second.starts.empty() && now - it->second.used_ms > kForgetReceiverMs
+                 ? receivers_.erase(it)
+                 : std::next(it);
+    }
+  }
+  place_.notify_all();
 }
 
 Attempt Dispatcher::Post(const QueuedJob& job, const TakenJob& taken) {

@@ -2,7 +2,10 @@
 // (fan_out.h), moves retries that are due back into it, and hands queued jobs to a few sender
 // threads, each of which signs one job, checks its target again, POSTs it and settles the attempt
 // (delivered, retried after a back-off, or a dead letter that disables the subscription). E-mail
-// jobs go the same way, through the SMTP relay instead of a POST. Jobs are
+// jobs go the same way, through the SMTP relay instead of a POST. One receiver (host and port; for
+// e-mail, the relay) has at most half of the senders at a time, so a slow or hanging one does not
+// hold up the others: a job beyond that share waits a moment for a place while the receiver
+// answers quickly, and is otherwise put off ("deferred", not an attempt). Jobs are
 // read from the queue in a consumer group only as fast as senders are free; a job a dead replica
 // held is claimed after webhooks.claim_idle_ms and sent again with the same webhook-id.
 #pragma once
@@ -10,8 +13,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +57,13 @@ class Dispatcher {
   // One attempt of a webhook (POST) or of an e-mail (SMTP), without its latency and delay.
   Attempt Post(const QueuedJob& job, const TakenJob& taken);
   Attempt Mail(const TakenJob& taken);
+  // Fairness between receivers: `Enter` takes one of `holder`'s places (true, `*begun` set to
+  // give to `Leave` when the attempt is over), or says it is put off for `*delay_ms` (false;
+  // `*delay_ms` < 0: the replica is stopping).
+  bool Enter(const std::string& holder, int64_t* begun, int64_t* delay_ms);
+  void Leave(const std::string& holder, int64_t begun);
+  // Who receives the job, for Enter: "host:port" of its target, or kMailSubscription.
+  std::string HolderOf(const TakenJob& taken) const;
   // Waits webhooks.poll_interval_ms (or until Stop); with `until_a_sender_is_free`, only until a
   // sender is free again.
   void Idle(bool until_a_sender_is_free);
@@ -78,7 +90,20 @@ class Dispatcher {
   // Counted since start, read by the metrics endpoint.
   std::atomic<long long> queued_{0}, delivered_{0}, failed_{0}, dead_{0}, disabled_{0};
   std::atomic<long long> mails_sent_{0}, mails_failed_{0}, mails_dead_{0};
-  std::atomic<long long> backlog_{0};
+  std::atomic<long long> backlog_{0}, deferred_{0};
+
+  // Per receiver (HolderOf), under mutex_: when each attempt under way began (steady clock, ms),
+  // how long its last one took, when its next deferred job is due, and when it was last used
+  // (entries unused for ten minutes go).
+  struct Receiver {
+    std::multiset<int64_t> starts;
+    int64_t latency_ms = 0;
+    int64_t next_slot_ms = 0;
+    int64_t used_ms = 0;
+  };
+  std::map<std::string, Receiver> receivers_;
+  std::condition_variable place_;  // Enter: an attempt ended, or stop
+  int64_t last_prune_ms_ = 0;
 };
 
 }  // namespace infrashare::webhook

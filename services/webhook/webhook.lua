@@ -271,13 +271,14 @@ local function wh_take(keys, args)
 end
 
 -- KEYS: base, q, retry, ver, events. ARGV: job, entry, ok ('1'/'0'), status, latency (ms), error,
--- delay (ms until the next try), final ('1': trying again will not help), retry_for (ms after
--- the first attempt), log_max, dl_max, done_ttl (ms a delivered job is remembered, so a change
--- read twice is not queued twice).
+-- delay (ms until the next try), final ('1': trying again will not help), deferred ('1': no
+-- attempt was made), retry_for (ms after the first attempt), log_max, dl_max, done_ttl (ms a
+-- delivered job is remembered, so a change read twice is not queued twice).
 -- Records one attempt: delivered, tried again after `delay`, or — past `retry_for`, or final — a
 -- dead letter, and the subscription disabled (not for an e-mail: one address that refuses mail
--- says nothing of the others). A sent e-mail keeps neither its text nor its address. Returns
--- 'delivered', 'retry', 'dead', 'disabled' or 'stale'.
+-- says nothing of the others). A sent e-mail keeps neither its text nor its address. A deferred
+-- job (its receiver had its share of the senders) is queued again after `delay`, and nothing else:
+-- not an attempt. Returns 'delivered', 'retry', 'dead', 'disabled', 'deferred' or 'stale'.
 local function wh_settle(keys, args)
   local k, a = named(keys, args)
   local key = k.base .. 'j:' .. a.job
@@ -288,6 +289,11 @@ local function wh_settle(keys, args)
   end
   unqueue(k, a.entry)
   local now = now_ms()
+  if a.deferred == '1' then
+    redis.call('HSET', key, 'q', '', 'st', 'retry')
+    redis.call('ZADD', k.retry, now + tonumber(a.delay), a.job)
+    return 'deferred'
+  end
   local attempt = tonumber(job.at) + 1
   local entry = {t = int_text(now), w = a.job, ty = job.type, a = attempt,
                  s = tonumber(a.status), l = tonumber(a.latency), e = a.error}

@@ -357,6 +357,7 @@ absl::StatusOr<Settled> RedisWebhookStore::Settle(const QueuedJob& job, const At
       .Arg("error", attempt.error)
       .Int("delay", attempt.retry_delay_ms)
       .Flag("final", attempt.permanent)
+      .Flag("deferred", attempt.deferred)
       .Int("retry_for", limits.retry_for_ms)
       .Int("log_max", limits.log_length)
       .Int("dl_max", limits.dead_letter_max)
@@ -368,6 +369,7 @@ absl::StatusOr<Settled> RedisWebhookStore::Settle(const QueuedJob& job, const At
   if (outcome == "retry") return Settled::kRetry;
   if (outcome == "disabled") return Settled::kDisabled;
   if (outcome == "dead") return Settled::kDead;
+  if (outcome == "deferred") return Settled::kDeferred;
   return Settled::kStale;
 }
 

@@ -90,9 +90,13 @@ struct Attempt {
   bool permanent = false;  // trying again will not help: a dead letter at once
   // An e-mail its recipient turned off after it was written (a reminder waits): done, not sent.
   bool withheld = false;
+  // Not made: its receiver already had its share of the senders (dispatcher.h). The job is queued
+  // again after retry_delay_ms, and it is not an attempt: not logged, not counted, and however
+  // long it waits it does not become a dead letter.
+  bool deferred = false;
 };
 
-enum class Settled { kDelivered, kRetry, kDead, kDisabled, kStale };
+enum class Settled { kDelivered, kRetry, kDead, kDisabled, kStale, kDeferred };
 
 // What the store keeps of deliveries: bounds and how long a delivered job is remembered.
 struct DeliveryLimits {

@@ -1092,5 +1092,109 @@ TEST_F(WebhookTest, SubscriptionsAreValidatedAuthorizedAndReplayed) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// One receiver (host and port) has at most half of a replica's senders, however many of an
+// organisation's subscriptions point at it: another organisation's deliveries, queued behind a
+// heap of its changes, go on meanwhile. What is put off is no attempt: a receiver that is slow but
+// answers is neither disabled nor left with dead letters, even long past retry_for_s. On a Redis
+// and a server of their own, so that no other replica shares the work.
+TEST(WebhookFairness, ASlowReceiverHoldsAtMostHalfTheSendersAndOthersGoOn) {
+  RedisServer redis(ClusterModeRequested());
+  Config config = WebhookConfig();
+  config.webhooks.senders = 4;
+  config.webhooks.timeout_ms = 5000;
+  config.webhooks.claim_idle_ms = 20000;
+  config.webhooks.retry_for_s = 2;  // a deferral counted as a failed attempt would be a dead letter
+  TestServer server(redis.url(), config);
+  WebhookReceiver slow, fast;
+  slow.Delay(std::chrono::milliseconds(1000));
+  auto admin = [] { return TestServer::Context(kAdminToken); };
+  for (const char* id : {"owner", "booker"}) {
+    reg::CreateOrganizationRequest org;
+    org.set_organization_id(id);
+    org.mutable_organization()->set_display_name(id);
+    org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+    reg::Organization made;
+    ASSERT_TRUE(server.Registry()->CreateOrganization(admin().get(), org, &made).ok());
+  }
+  reg::CreateResourceRequest create;
+  reg::Resource* r = create.mutable_resource();
+  r->set_display_name("Lasrobot");
+  r->set_kind(reg::RESOURCE_KIND_EQUIPMENT);
+  r->set_owner_organization_id("owner");
+  r->mutable_location()->mutable_point()->set_latitude(52.5);
+  r->mutable_location()->mutable_point()->set_longitude(6.1);
+  r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+  r->set_capacity(1);
+  r->set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+  r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+  reg::Resource lab;
+  ASSERT_TRUE(server.Registry()->CreateResource(admin().get(), create, &lab).ok());
+  const std::string owner = server.Token("owner", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+  const std::string booker = server.Token("booker", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+  auto subscribe = [&](const std::string& token, const std::string& url) {
+    CreateWebhookSubscriptionRequest request;
+    request.set_target_url(url);
+    request.add_event_types(WEBHOOK_EVENT_TYPE_BOOKING);
+    WebhookSubscription out;
+    auto status = WebhookService::NewStub(server.channel())
+                      ->CreateWebhookSubscription(TestServer::Context(token).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out.id();
+  };
+  auto book = [&](int hour) {
+    sch::CreateBookingRequest request;
+    request.set_resource_id(lab.id());
+    *request.mutable_start_time() = Ahead(3, hour);
+    *request.mutable_end_time() = Ahead(3, hour + 1);
+    sch::Booking out;
+    grpc::Status status;
+    for (int attempt = 0; attempt < 100; ++attempt) {  // until the scheduler knows the lab
+      status = server.Scheduler()->CreateBooking(TestServer::Context(booker).get(), request, &out);
+      if (status.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  };
+  // Two of the owner's subscriptions point at the slow receiver; eight changes queue up for each.
+  const std::vector<std::string> owners = {subscribe(owner, slow.Url("/a")),
+                                           subscribe(owner, slow.Url("/b"))};
+  for (int hour = 0; hour < 8; ++hour) book(hour);
+  ASSERT_TRUE(slow.WaitFor("/a", [](const auto& got) { return !got.empty(); }));
+  // Then the booker subscribes, and four more changes reach all three.
+  subscribe(booker, fast.Url("/c"));
+  for (int hour = 8; hour < 12; ++hour) book(hour);
+  ASSERT_TRUE(fast.WaitFor("/c", [](const auto& got) { return got.size() >= 4; }));
+  // Without the share the senders would work through the slow receiver's queue first.
+  EXPECT_LT(slow.Received("/a").size() + slow.Received("/b").size(), 16u);
+  // Put off, not lost: every change reaches the slow receiver in the end, each once per
+  // subscription, never more than two (half the senders) at a time.
+  for (const char* path : {"/a", "/b"}) {
+    ASSERT_TRUE(slow.WaitFor(
+        path, [](const auto& got) { return got.size() >= 12; }, std::chrono::seconds(60)))
+        << path << " got " << slow.Received(path).size();
+    std::set<std::string> ids;
+    for (const auto& d : slow.Received(path)) ids.insert(d.id);
+    EXPECT_EQ(ids.size(), 12u) << path;
+  }
+  EXPECT_LE(slow.MostAtOnce(), 2);
+  EXPECT_GE(slow.MostAtOnce(), 1);
+  for (const std::string& id : owners) {
+    GetWebhookSubscriptionRequest get;
+    get.set_id(id);
+    WebhookSubscription now;
+    ASSERT_TRUE(WebhookService::NewStub(server.channel())
+                    ->GetWebhookSubscription(TestServer::Context(owner).get(), get, &now)
+                    .ok());
+    EXPECT_TRUE(now.enabled()) << now.disabled().reason();
+    ListWebhookDeadLettersRequest dead;
+    dead.set_subscription_id(id);
+    ListWebhookDeadLettersResponse letters;
+    ASSERT_TRUE(WebhookService::NewStub(server.channel())
+                    ->ListWebhookDeadLetters(TestServer::Context(owner).get(), dead, &letters)
+                    .ok());
+    EXPECT_EQ(letters.dead_letters_size(), 0);
+  }
+}
+
 }  // namespace
 }  // namespace infrashare::testing

@@ -224,6 +224,45 @@ TEST_F(WebhookStoreTest, AFailedAttemptWaitsForItsRetryThenIsQueuedAgain) {
   EXPECT_EQ(*store_->Settle(first, Failed(10), limits_), Settled::kStale);
 }
 
+// A job put off because its receiver had its share of the senders is queued again after the delay
+// and is no attempt: not counted, not logged, and past retry_for it is still no dead letter.
+TEST_F(WebhookStoreTest, ADeferredJobIsQueuedAgainWithoutCountingAsAnAttempt) {
+  Insert(Subscription("whk_1"));
+  limits_.retry_for_ms = 0;  // a failed attempt would be a dead letter at once
+  ASSERT_EQ(*store_->Enqueue({MakeJob("msg_a")}), 1);
+  QueuedJob job = ReadOne();
+  for (int round = 0; round < 3; ++round) {
+    auto taken = store_->Take(job, limits_);
+    ASSERT_EQ(taken->state, TakenJob::State::kSend);
+    EXPECT_EQ(taken->attempts, 0);
+    Attempt deferred;
+    deferred.deferred = true;
+    deferred.retry_delay_ms = 30000;
+    EXPECT_EQ(*store_->Settle(job, deferred, limits_), Settled::kDeferred);
+    EXPECT_EQ(*store_->QueueDue(10), 0);  // not due for 30 s
+    EXPECT_EQ(*store_->Backlog(), 1);
+    // Settling the same entry again (a replica that had been slow) changes nothing.
+    EXPECT_EQ(*store_->Settle(job, deferred, limits_), Settled::kStale);
+    redis_server_->Cli("ZADD 'is:{wh}:retry' 1 msg_a");  // due now
+    EXPECT_EQ(*store_->QueueDue(10), 1);
+    const QueuedJob again = ReadOne();
+    EXPECT_NE(again.entry_id, job.entry_id);
+    job = again;
+  }
+  EXPECT_TRUE(store_->Deliveries("whk_1")->empty());
+  EXPECT_TRUE(store_->DeadLetters("whk_1", 10)->empty());
+  EXPECT_TRUE((*store_->Get("whk_1"))->subscription.enabled());
+  // Then a real attempt: the first.
+  EXPECT_EQ(store_->Take(job, limits_)->attempts, 0);
+  Attempt ok;
+  ok.ok = true;
+  ok.status_code = 204;
+  EXPECT_EQ(*store_->Settle(job, ok, limits_), Settled::kDelivered);
+  auto log = store_->Deliveries("whk_1");
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ((*log)[0].attempt(), 1);
+}
+
 TEST_F(WebhookStoreTest, RetriesThatRunOutDisableTheSubscriptionAndKeepTheLatestDeadLetters) {
   Insert(Subscription("whk_1"));
   limits_.retry_for_ms = 0;

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace infrashare::testing {
@@ -13,6 +14,7 @@ WebhookReceiver::WebhookReceiver() : server_(std::make_unique<httplib::Server>()
     {
       std::lock_guard lock(mutex_);
       delay = delay_;
+      most_at_once_ = std::max(most_at_once_, ++under_way_);
     }
     if (delay.count() > 0) std::this_thread::sleep_for(delay);
     Delivery d;
@@ -26,6 +28,7 @@ WebhookReceiver::WebhookReceiver() : server_(std::make_unique<httplib::Server>()
     auto it = answers_.find(request.path);
     d.answered = it == answers_.end() ? 204 : it->second;
     response.status = d.answered;
+    --under_way_;
     received_.push_back(std::move(d));
   });
   port_ = server_->bind_to_any_port("127.0.0.1");
@@ -51,6 +54,11 @@ void WebhookReceiver::Answer(const std::string& path, int status) {
 void WebhookReceiver::Delay(std::chrono::milliseconds delay) {
   std::lock_guard lock(mutex_);
   delay_ = delay;
+}
+
+int WebhookReceiver::MostAtOnce() const {
+  std::lock_guard lock(mutex_);
+  return most_at_once_;
 }
 
 std::vector<WebhookReceiver::Delivery> WebhookReceiver::Received(const std::string& path) const {

@@ -37,6 +37,8 @@ class WebhookReceiver {
   // Every request waits this long before it is answered (a slow receiver).
   void Delay(std::chrono::milliseconds delay);
   std::vector<Delivery> Received(const std::string& path) const;
+  // The most requests it had under way at one time.
+  int MostAtOnce() const;
   // Waits until `done` holds for what `path` received, checking every 20 ms, for up to `limit`;
   // returns whether it held.
   bool WaitFor(const std::string& path,
@@ -50,6 +52,7 @@ class WebhookReceiver {
   mutable std::mutex mutex_;
   std::map<std::string, int> answers_;
   std::chrono::milliseconds delay_{0};
+  int under_way_ = 0, most_at_once_ = 0;
   std::vector<Delivery> received_;
 };
 
