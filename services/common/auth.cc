@@ -190,8 +190,8 @@ std::string RedisTokenStore::ReplayKey(absl::string_view organization_id,
   return Key(absl::StrCat("req:", organization_id, ":", idempotency_key));
 }
 
-TokenAuthority::TokenAuthority(TokenStore* store, AuthConfig config)
-    : store_(store), config_(std::move(config)) {
+TokenAuthority::TokenAuthority(TokenStore* store, AuthConfig config, ExternalTokens* external)
+    : store_(store), external_(external), config_(std::move(config)) {
   if (!config_.bootstrap_admin_token.empty())
     bootstrap_hash_ = SecretHash(config_.bootstrap_admin_token);
 }
@@ -209,8 +209,12 @@ absl::StatusOr<Caller> TokenAuthority::Authenticate(const grpc::ServerContextBas
 }
 
 absl::StatusOr<Caller> TokenAuthority::Resolve(absl::string_view token) {
+  if (external_ != nullptr && external_->Recognizes(token)) return ResolveExternal(token);
   if (token.empty() || token.size() > 256)
-    return NotAuthenticated("TOKEN_MALFORMED", "a token has 1 to 256 characters");
+    return NotAuthenticated("TOKEN_MALFORMED",
+                            external_ == nullptr
+                                ? "a token has 1 to 256 characters"
+                                : "a token has 1 to 256 characters, or is a JWT (OpenID Connect)");
   std::string hash = SecretHash(token);
   if (!bootstrap_hash_.empty() && SameHash(hash, bootstrap_hash_)) {
     return Caller{
@@ -237,14 +241,44 @@ absl::StatusOr<Caller> TokenAuthority::Resolve(absl::string_view token) {
   if ((*info)->has_expire_time() && (*info)->expire_time() <= Now())
     return NotAuthenticated("TOKEN_EXPIRED", "the token has expired");
   Caller caller = FromInfo(**info);
-  if (config_.cache_ttl_ms > 0) {
-    std::lock_guard lock(cache_mutex_);
-    if (cache_.size() >= kCacheLimit) cache_.clear();
-    cache_[hash] = Cached{
-        caller, now + std::chrono::milliseconds(config_.cache_ttl_ms),
-        (*info)->has_expire_time() ? TimeUtil::TimestampToMilliseconds((*info)->expire_time()) : 0};
-  }
+  Remember(
+      hash, caller,
+      (*info)->has_expire_time() ? TimeUtil::TimestampToMilliseconds((*info)->expire_time()) : 0);
   return caller;
+}
+
+absl::StatusOr<Caller> TokenAuthority::ResolveExternal(absl::string_view token) {
+  const std::string hash = SecretHash(token);
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = cache_.find(hash);
+        it != cache_.end() && it->second.expires > std::chrono::steady_clock::now()) {
+      if (NowMs() >= it->second.token_expires_ms)
+        return NotAuthenticated("TOKEN_EXPIRED", "the token has expired");
+      return it->second.caller;
+    }
+  }
+  auto verified = external_->Verify(token);
+  if (!verified.ok()) return verified.status();
+  // A claim rule may name an organisation that is gone (or not made yet): it stands for nobody.
+  auto exists = store_->OrganizationExists(verified->caller.organization_id);
+  if (!exists.ok()) return exists.status();
+  if (!*exists && verified->caller.organization_id != kPlatformOrganization)
+    return NotAuthenticated("TOKEN_UNMAPPED", absl::StrCat("the token maps to organisation '",
+                                                           verified->caller.organization_id,
+                                                           "', which does not exist here"));
+  Remember(hash, verified->caller, verified->expires_ms);
+  return verified->caller;
+}
+
+void TokenAuthority::Remember(const std::string& hash, const Caller& caller,
+                              int64_t token_expires_ms) {
+  if (config_.cache_ttl_ms <= 0) return;
+  std::lock_guard lock(cache_mutex_);
+  if (cache_.size() >= kCacheLimit) cache_.clear();
+  cache_[hash] = Cached{
+      caller, std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.cache_ttl_ms),
+      token_expires_ms};
 }
 
 absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Create(

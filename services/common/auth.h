@@ -105,11 +105,29 @@ class RedisTokenStore final : public TokenStore {
   RedisPool* redis_;
 };
 
+// What a token from outside stands for (an OpenID Connect access token, services/common/oidc.h):
+// the caller, and when the token expires (wall clock, ms).
+struct ExternalCaller {
+  Caller caller;
+  int64_t expires_ms = 0;
+};
+
+// Tokens infrashare did not issue and does not store, verified by their own signature.
+class ExternalTokens {
+ public:
+  virtual ~ExternalTokens() = default;
+  // Whether `token` is of this kind (never one of infrashare's own).
+  virtual bool Recognizes(absl::string_view token) const = 0;
+  // UNAUTHENTICATED with a reason when it is not valid or maps to no caller.
+  virtual absl::StatusOr<ExternalCaller> Verify(absl::string_view token) = 0;
+};
+
 // Who may do what with tokens, and who is calling: the token service's rules over a TokenStore,
-// with a short cache of resolved tokens.
+// with a short cache of resolved tokens. Tokens `external` recognizes (may be null: none) are
+// verified by it instead, and stand for their caller only while the organisation exists.
 class TokenAuthority {
  public:
-  TokenAuthority(TokenStore* store, AuthConfig config);
+  TokenAuthority(TokenStore* store, AuthConfig config, ExternalTokens* external = nullptr);
 
   // Resolves `authorization: Bearer <token>`; UNAUTHENTICATED when missing, unknown or expired.
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context);
@@ -135,8 +153,13 @@ class TokenAuthority {
   absl::StatusOr<auth::v1::CreateTokenResponse> Mint(const Caller& caller, auth::v1::TokenInfo info,
                                                      const std::string& replay);
   void Forget(const std::function<bool(const Caller&)>& which);
+  // A caller resolved from a token with this hash, for auth.cache_ttl_ms (not past
+  // `token_expires_ms`, 0 = never).
+  void Remember(const std::string& hash, const Caller& caller, int64_t token_expires_ms);
+  absl::StatusOr<Caller> ResolveExternal(absl::string_view token);
 
   TokenStore* store_;
+  ExternalTokens* external_;
   AuthConfig config_;
   std::string bootstrap_hash_;
   struct Cached {

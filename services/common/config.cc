@@ -158,6 +158,7 @@ std::vector<Key> Keys(Config& c) {
                 }),
       IntKey("auth.cache_ttl_ms", &c.auth.cache_ttl_ms, 0, 600000),
       IntKey("auth.create_replay_ttl_s", &c.auth.create_replay_ttl_s, 1, 86400),
+      StringKey("auth.oidc_file", &c.auth.oidc_file),
       IntKey("registry.default_page_size", &c.registry.default_page_size, 1, 10000),
       IntKey("registry.max_page_size", &c.registry.max_page_size, 1, 10000),
       IntKey("registry.max_availability_range_days", &c.registry.max_availability_range_days, 1,

@@ -53,6 +53,9 @@ struct AuthConfig {
   int cache_ttl_ms = 2000;            // how long a replica trusts a looked-up token
   int create_replay_ttl_s =
       600;  // how long a CreateToken or CreateCalendarFeed retry returns the same secret
+  // The OpenID Connect issuers whose access tokens are taken, and their claim rules
+  // (docs/oidc.md); empty = none.
+  std::string oidc_file;
 };
 
 struct RegistryConfig {

@@ -19,6 +19,7 @@
 #include "services/common/curl_transfer.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/url_rules.h"
 
 namespace infrashare {
 
@@ -84,14 +85,15 @@ size_t Collect(char* data, size_t size, size_t count, void* out) {
   return size * count;
 }
 
-bool LoopbackUrl(const std::string& url) {
-  for (const char* prefix : {"http://127.", "http://localhost:", "http://localhost/", "http://[::1]"})
-    if (absl::StartsWith(url, prefix)) return true;
-  return false;
+// A text member of a JSON object; "" when absent or not a text.
+std::string Text(const json& object, const char* name) {
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 std::string Where(size_t index, const std::string& issuer) {
-  return absl::StrCat("issuers[", index, "]", issuer.empty() ? "" : absl::StrCat(" (", issuer, ")"));
+  return absl::StrCat("issuers[", index, "]",
+                      issuer.empty() ? "" : absl::StrCat(" (", issuer, ")"));
 }
 
 std::vector<std::string> Strings(const YAML::Node& node) {
@@ -104,11 +106,12 @@ std::vector<std::string> Strings(const YAML::Node& node) {
 }
 
 absl::StatusOr<OidcIssuer> IssuerOf(const YAML::Node& node, size_t index) {
-  static const std::vector<std::string> kKeys = {
-      "issuer",   "audience", "jwks_file", "jwks_uri", "jwks_refresh_s", "jwks_min_refresh_s",
-      "leeway_s", "algorithms", "rules"};
+  static const std::vector<std::string> kKeys = {"issuer",   "audience",       "jwks_file",
+                                                 "jwks_uri", "jwks_refresh_s", "jwks_min_refresh_s",
+                                                 "leeway_s", "algorithms",     "rules"};
   OidcIssuer issuer;
-  if (!node.IsMap()) return absl::InvalidArgumentError(absl::StrCat(Where(index, ""), " is not a map"));
+  if (!node.IsMap())
+    return absl::InvalidArgumentError(absl::StrCat(Where(index, ""), " is not a map"));
   if (node["issuer"]) issuer.issuer = node["issuer"].as<std::string>();
   auto bad = [&](const std::string& why) {
     return absl::InvalidArgumentError(absl::StrCat(Where(index, issuer.issuer), ": ", why));
@@ -126,7 +129,7 @@ absl::StatusOr<OidcIssuer> IssuerOf(const YAML::Node& node, size_t index) {
   if (issuer.jwks_file.empty() == issuer.jwks_uri.empty())
     return bad("exactly one of 'jwks_file' and 'jwks_uri' is required");
   if (!issuer.jwks_uri.empty() && !absl::StartsWith(issuer.jwks_uri, "https://") &&
-      !LoopbackUrl(issuer.jwks_uri))
+      !IsLoopbackHttpUrl(issuer.jwks_uri))
     return bad("'jwks_uri' must be https:// (http:// only to a loopback host)");
   auto seconds = [&](const char* key, int* target, int min, int max) -> absl::Status {
     if (!node[key]) return absl::OkStatus();
@@ -147,7 +150,9 @@ absl::StatusOr<OidcIssuer> IssuerOf(const YAML::Node& node, size_t index) {
     return bad("'rules' must list at least one claim rule");
   size_t r = 0;
   for (const auto& rule_node : node["rules"]) {
-    auto bad_rule = [&](const std::string& why) { return bad(absl::StrCat("rules[", r, "]: ", why)); };
+    auto bad_rule = [&](const std::string& why) {
+      return bad(absl::StrCat("rules[", r, "]: ", why));
+    };
     if (!rule_node.IsMap()) return bad_rule("is not a map");
     OidcRule rule;
     for (const auto& kv : rule_node) {
@@ -156,8 +161,8 @@ absl::StatusOr<OidcIssuer> IssuerOf(const YAML::Node& node, size_t index) {
         if (!kv.second.IsMap()) return bad_rule("'when' must map claims to values");
         for (const auto& claim : kv.second) {
           if (!claim.second.IsScalar())
-            return bad_rule(absl::StrCat("'when.", claim.first.as<std::string>(),
-                                         "' must be one value"));
+            return bad_rule(
+                absl::StrCat("'when.", claim.first.as<std::string>(), "' must be one value"));
           rule.when[claim.first.as<std::string>()] = claim.second.as<std::string>();
         }
       } else if (key == "organization_id") {
@@ -201,9 +206,10 @@ struct OidcVerifier::KeySet {
 
 struct OidcVerifier::Issuer {
   OidcIssuer config;
-  std::mutex mutex;  // one reading or fetch at a time
+  std::mutex mutex;  // guards the three below
   std::shared_ptr<const KeySet> keys;
-  int64_t forced_ms = 0;  // when an unknown kid last made us fetch
+  int64_t forced_ms = 0;  // when an unknown kid last made us read the keys again
+  bool reading = false;   // a reading is under way (one at a time)
 };
 
 bool LooksLikeJwt(absl::string_view token) {
@@ -269,6 +275,8 @@ absl::StatusOr<std::unique_ptr<OidcVerifier>> OidcVerifier::Create(std::vector<O
   return verifier;
 }
 
+OidcVerifier::OidcVerifier(std::string ca_file) : ca_file_(std::move(ca_file)) {}
+
 OidcVerifier::~OidcVerifier() = default;
 
 absl::StatusOr<std::string> OidcVerifier::ReadJwks(const OidcIssuer& issuer) const {
@@ -294,8 +302,9 @@ absl::StatusOr<std::string> OidcVerifier::ReadJwks(const OidcIssuer& issuer) con
   const CURLcode code = curl_easy_perform(curl.get());
   if (code != CURLE_OK) {
     const char* common = CommonCurlError(code);
-    return absl::UnavailableError(absl::StrCat("fetching ", issuer.jwks_uri, " failed: ",
-                                               common != nullptr ? common : curl_easy_strerror(code)));
+    return absl::UnavailableError(
+        absl::StrCat("fetching ", issuer.jwks_uri,
+                     " failed: ", common != nullptr ? common : curl_easy_strerror(code)));
   }
   long status = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -307,21 +316,37 @@ absl::StatusOr<std::string> OidcVerifier::ReadJwks(const OidcIssuer& issuer) con
 
 absl::StatusOr<std::shared_ptr<const OidcVerifier::KeySet>> OidcVerifier::Keys(Issuer& issuer,
                                                                                bool force) {
-  std::lock_guard lock(issuer.mutex);
-  const int64_t now = NowMs();
   const OidcIssuer& config = issuer.config;
-  if (issuer.keys) {
-    const bool stale = now - issuer.keys->read_ms >= int64_t{config.jwks_refresh_s} * 1000;
-    const bool may_force = now - issuer.forced_ms >= int64_t{config.jwks_min_refresh_s} * 1000;
-    if (!stale && !(force && may_force)) return issuer.keys;
-    if (force) issuer.forced_ms = now;
+  const int64_t now = NowMs();
+  std::shared_ptr<const KeySet> current;
+  {
+    std::lock_guard lock(issuer.mutex);
+    current = issuer.keys;
+    if (current) {
+      const bool stale = now - current->read_ms >= int64_t{config.jwks_refresh_s} * 1000;
+      const bool may_force = now - issuer.forced_ms >= int64_t{config.jwks_min_refresh_s} * 1000;
+      // One reading at a time; meanwhile the keys in hand serve.
+      if ((!stale && !(force && may_force)) || issuer.reading) return current;
+      if (force && may_force) issuer.forced_ms = now;
+    }
+    issuer.reading = true;
   }
-  auto text = ReadJwks(config);
-  if (!text.ok()) {
+  auto keys = ReadKeySet(config, now);
+  std::lock_guard lock(issuer.mutex);
+  issuer.reading = false;
+  if (!keys.ok()) {
     // Keys that could not be renewed stay in use: an issuer's outage does not lock everyone out.
-    if (issuer.keys) return issuer.keys;
-    return text.status();
+    if (current) return current;
+    return keys.status();
   }
+  issuer.keys = *keys;
+  return issuer.keys;
+}
+
+absl::StatusOr<std::shared_ptr<const OidcVerifier::KeySet>> OidcVerifier::ReadKeySet(
+    const OidcIssuer& config, int64_t now) const {
+  auto text = ReadJwks(config);
+  if (!text.ok()) return text.status();
   json set = json::parse(*text, nullptr, false);
   if (set.is_discarded() || !set.is_object() || !set.contains("keys") || !set["keys"].is_array())
     return absl::UnavailableError("the issuer's key set is not a JWKS ({\"keys\": [...]})");
@@ -331,18 +356,17 @@ absl::StatusOr<std::shared_ptr<const OidcVerifier::KeySet>> OidcVerifier::Keys(I
     if (!entry.is_object()) continue;
     if (entry.contains("use") && entry["use"] != "sig") continue;  // an encryption key
     Jwk key;
-    key.kid = entry.value("kid", "");
-    key.kty = entry.value("kty", "");
-    key.crv = entry.value("crv", "");
+    key.kid = Text(entry, "kid");
+    key.kty = Text(entry, "kty");
+    key.crv = Text(entry, "crv");
     if (key.kty != "RSA" && key.kty != "EC") continue;  // none we verify with
-    const std::string text = entry.dump();
+    const std::string jwk = entry.dump();
     cjose_err err;
-    key.key = cjose_jwk_import(text.data(), text.size(), &err);
+    key.key = cjose_jwk_import(jwk.data(), jwk.size(), &err);
     if (key.key == nullptr) continue;  // a key cjose cannot read cannot sign anything we take
     keys->keys.push_back(std::move(key));
   }
-  issuer.keys = keys;
-  return std::shared_ptr<const KeySet>(keys);
+  return std::shared_ptr<const KeySet>(std::move(keys));
 }
 
 absl::StatusOr<ExternalCaller> OidcVerifier::Verify(absl::string_view token) {
@@ -356,8 +380,8 @@ absl::StatusOr<ExternalCaller> OidcVerifier::Verify(absl::string_view token) {
   size_t payload_size = 0;
   if (!cjose_jws_get_plaintext(jws.get(), &payload, &payload_size, &err))
     return Refused("TOKEN_MALFORMED", "the JWT has no payload");
-  const json claims =
-      json::parse(std::string(reinterpret_cast<const char*>(payload), payload_size), nullptr, false);
+  const json claims = json::parse(std::string(reinterpret_cast<const char*>(payload), payload_size),
+                                  nullptr, false);
   if (claims.is_discarded() || !claims.is_object() || !claims.contains("iss") ||
       !claims["iss"].is_string())
     return Refused("TOKEN_MALFORMED", "the JWT's payload is not a JSON object with 'iss'");
@@ -377,8 +401,8 @@ absl::StatusOr<ExternalCaller> OidcVerifier::Verify(absl::string_view token) {
   const std::string kid = kid_text == nullptr ? "" : kid_text;
   if (std::find(config.algorithms.begin(), config.algorithms.end(), alg) == config.algorithms.end())
     return Refused("TOKEN_MALFORMED",
-                   absl::StrCat("the JWT is signed with '", alg.substr(0, 20), "'; this issuer's take ",
-                                absl::StrJoin(config.algorithms, ", ")));
+                   absl::StrCat("the JWT is signed with '", alg.substr(0, 20),
+                                "'; this issuer's take ", absl::StrJoin(config.algorithms, ", ")));
 
   // The key: by kid, or the only fitting one when the token names none. An unknown kid fetches
   // the keys again once (the issuer may have rotated them).
@@ -386,9 +410,9 @@ absl::StatusOr<ExternalCaller> OidcVerifier::Verify(absl::string_view token) {
   std::shared_ptr<const KeySet> keys;
   for (bool force : {false, true}) {
     auto set = Keys(*issuer, force);
-    if (!set.ok())
-      return Refused("TOKEN_KEY_UNKNOWN", absl::StrCat("the issuer's keys are not available: ",
-                                                       set.status().message()));
+    if (!set.ok())  // not the token's fault: worth trying again
+      return absl::UnavailableError(absl::StrCat("the keys of issuer ", iss,
+                                                 " cannot be read now: ", set.status().message()));
     keys = *set;
     int fitting = 0;
     for (const auto& candidate : keys->keys) {
@@ -399,10 +423,10 @@ absl::StatusOr<ExternalCaller> OidcVerifier::Verify(absl::string_view token) {
     if (key != nullptr) break;
   }
   if (key == nullptr)
-    return Refused("TOKEN_KEY_UNKNOWN",
-                   kid.empty() ? "the JWT names no key (kid) and the issuer has several"
-                               : absl::StrCat("the issuer has no ", alg, " key '",
-                                              kid.substr(0, 100), "'"));
+    return Refused(
+        "TOKEN_KEY_UNKNOWN",
+        kid.empty() ? "the JWT names no key (kid) and the issuer has several"
+                    : absl::StrCat("the issuer has no ", alg, " key '", kid.substr(0, 100), "'"));
   if (!cjose_jws_verify(jws.get(), key->key, &err))
     return Refused("TOKEN_SIGNATURE_INVALID", "the JWT's signature does not verify");
 
@@ -426,8 +450,9 @@ absl::StatusOr<ExternalCaller> OidcVerifier::Verify(absl::string_view token) {
     if (!holds) continue;
     ExternalCaller out;
     // Who in the audit log: a hash of issuer and subject, so the log holds no user name.
-    const std::string sub = claims.value("sub", "");
-    out.caller.token_id = absl::StrCat("oidc:", SecretHash(absl::StrCat(iss, "\n", sub)).substr(0, 16));
+    const std::string sub = Text(claims, "sub");
+    out.caller.token_id =
+        absl::StrCat("oidc:", SecretHash(absl::StrCat(iss, "\n", sub)).substr(0, 16));
     out.caller.organization_id = rule.organization_id;
     out.caller.roles = rule.roles;
     out.caller.network_ids = rule.network_ids;

@@ -29,10 +29,10 @@ struct OidcRule {
 };
 
 struct OidcIssuer {
-  std::string issuer;    // the `iss` claim, exactly
-  std::string audience;  // must be the `aud` claim or one of its values
-  std::string jwks_file;  // the keys from a file, read again every jwks_refresh_s; or
-  std::string jwks_uri;   // fetched over HTTPS (HTTP only from a loopback host)
+  std::string issuer;         // the `iss` claim, exactly
+  std::string audience;       // must be the `aud` claim or one of its values
+  std::string jwks_file;      // the keys from a file, read again every jwks_refresh_s; or
+  std::string jwks_uri;       // fetched over HTTPS (HTTP only from a loopback host)
   int jwks_refresh_s = 3600;  // how long fetched keys are trusted before they are fetched again
   // An unknown `kid` fetches the keys again (the issuer rotated them), at most this often.
   int jwks_min_refresh_s = 60;
@@ -67,11 +67,13 @@ class OidcVerifier final : public ExternalTokens {
  private:
   struct KeySet;
   struct Issuer;
-  explicit OidcVerifier(std::string ca_file) : ca_file_(std::move(ca_file)) {}
+  explicit OidcVerifier(std::string ca_file);
   // The issuer's keys, read or fetched again when `force` (an unknown kid; at most every
   // jwks_min_refresh_s) or when they are older than jwks_refresh_s.
   absl::StatusOr<std::shared_ptr<const KeySet>> Keys(Issuer& issuer, bool force);
   absl::StatusOr<std::string> ReadJwks(const OidcIssuer& issuer) const;
+  absl::StatusOr<std::shared_ptr<const KeySet>> ReadKeySet(const OidcIssuer& issuer,
+                                                           int64_t now) const;
 
   std::string ca_file_;
   std::vector<std::unique_ptr<Issuer>> issuers_;

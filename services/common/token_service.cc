@@ -39,6 +39,7 @@ grpc::ServerUnaryReactor* TokenServiceImpl::WhoAmI(grpc::CallbackServerContext* 
     response->set_organization_id(caller.organization_id);
     for (Role role : caller.roles) response->add_roles(role);
     for (const auto& n : caller.network_ids) response->add_network_ids(n);
+    for (const auto& service : caller.services) response->add_services(service);
     return absl::OkStatus();
   });
 }

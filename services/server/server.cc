@@ -16,6 +16,7 @@
 #include "services/common/clock.h"
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
+#include "services/common/oidc.h"
 #include "services/common/text_fold.h"
 #include "services/desk/desk_service.h"
 #include "services/http/email_preferences.h"
@@ -108,7 +109,17 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   s->redis_->AddFunctionLibrary(std::string(kAuthLua));
 
   s->token_store_ = std::make_unique<RedisTokenStore>(s->redis_.get());
-  s->tokens_ = std::make_unique<TokenAuthority>(s->token_store_.get(), config.auth);
+  if (!config.auth.oidc_file.empty()) {
+    auto issuers = LoadOidcIssuers(config.auth.oidc_file);
+    if (!issuers.ok()) return issuers.status();
+    const size_t count = issuers->size();
+    auto verifier = OidcVerifier::Create(std::move(*issuers));
+    if (!verifier.ok()) return verifier.status();
+    s->oidc_ = std::move(*verifier);
+    logging::Info("OpenID Connect access tokens taken",
+                  {{"issuers", std::to_string(count)}, {"file", config.auth.oidc_file}});
+  }
+  s->tokens_ = std::make_unique<TokenAuthority>(s->token_store_.get(), config.auth, s->oidc_.get());
   s->rate_limiter_ = std::make_unique<RateLimiter>(s->redis_.get(), config.rate_limits);
   s->audit_ = std::make_unique<AuditLog>(s->redis_.get(), config.audit);
   s->gate_ =

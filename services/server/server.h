@@ -87,6 +87,7 @@ class InfrashareServer {
   std::unique_ptr<UnparsableRequests> unparsable_;  // before server_: its interceptors point here
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<RedisTokenStore> token_store_;
+  std::unique_ptr<ExternalTokens> oidc_;  // null without auth.oidc_file
   std::unique_ptr<TokenAuthority> tokens_;
   std::unique_ptr<RateLimiter> rate_limiter_;
   std::unique_ptr<AuditLog> audit_;

@@ -27,14 +27,15 @@ std::string ConsumerName() {
 
 constexpr int kDueBatch = 500;
 
-// Fairness between receivers (Dispatcher::Enter). A receiver whose last attempt, and every attempt
-// of it under way, took at most kQuickMs is quick: a job beyond its share of the senders waits up
-// to kWaitForPlaceMs for a place. Otherwise the job is put off, to a time spaced by the receiver's
-// pace, at least kMinDeferMs and at most kMaxDeferMs ahead.
+// Fairness (dispatcher.h). A receiver is slow when its last attempt, or the oldest one under way,
+// took longer than kQuickMs. A parked job waits at most kParkSlowMs for a slow receiver and
+// kParkMaxMs for any before it is deferred; a deferral is kMinDeferMs to kMaxDeferMs ahead.
 constexpr int64_t kQuickMs = 250;
-constexpr int64_t kWaitForPlaceMs = 1000;
-constexpr int64_t kMinDeferMs = 100;
+constexpr int64_t kParkSlowMs = 2000;
+constexpr int64_t kParkMaxMs = 10000;
+constexpr int64_t kMinDeferMs = 200;
 constexpr int64_t kMaxDeferMs = 300000;
+constexpr int64_t kDeferWindowMs = 10000;
 constexpr int64_t kForgetReceiverMs = 600000;
 
 int64_t SteadyMs() {
@@ -81,8 +82,8 @@ Dispatcher::Dispatcher(WebhookStore* store, FanOut* fan_out, WebhookConfig confi
       {"infrashare_webhook_subscriptions_disabled_total",
        "Subscriptions this replica disabled because a delivery's retries ran out.", &disabled_},
       {"infrashare_webhook_deferred_total",
-       "Deliveries and e-mails put off because their receiver (or the relay) already had half of "
-       "this replica's senders and answered slowly; not attempts, each is sent later.",
+       "Times a delivery or e-mail was put off because its receiver (or the relay) or its "
+       "organisation had its share of this replica's senders; not attempts, each is sent later.",
        &deferred_},
       {"infrashare_email_sent_total", "E-mails the relay accepted.", &mails_sent_},
       {"infrashare_email_failures_total",
@@ -114,7 +115,6 @@ void Dispatcher::Stop() {
   }
   work_.notify_all();
   freed_.notify_all();
-  place_.notify_all();
   if (pump_.joinable()) pump_.join();
   for (auto& sender : senders_)
     if (sender.joinable()) sender.join();
@@ -125,7 +125,8 @@ void Dispatcher::Idle(bool until_a_sender_is_free) {
   std::unique_lock lock(mutex_);
   freed_.wait_for(lock, std::chrono::milliseconds(config_.poll_interval_ms), [&] {
     return stop_.load() ||
-           (until_a_sender_is_free && busy_ + static_cast<int>(ready_.size()) < config_.senders);
+           (until_a_sender_is_free && busy_ + static_cast<int>(ready_.size()) < config_.senders &&
+            static_cast<int>(parked_.size()) < 2 * config_.senders);
   });
 }
 
@@ -155,10 +156,14 @@ void Dispatcher::Pump() {
     }
     // As many queued jobs as there are senders free, new ones and (now and then) ones a dead
     // replica held.
+    // Parked jobs wait for places: while many do (a quick receiver's backlog), read no more.
+    ExpireParked();
     int free_senders = 0;
     {
       std::lock_guard lock(mutex_);
-      free_senders = config_.senders - busy_ - static_cast<int>(ready_.size());
+      free_senders = static_cast<int>(parked_.size()) >= 2 * config_.senders
+                         ? 0
+                         : config_.senders - busy_ - static_cast<int>(ready_.size());
     }
     if (status.ok() && free_senders > 0) {
       std::vector<QueuedJob> jobs;
@@ -229,30 +234,31 @@ void Dispatcher::Deliver(const QueuedJob& job) {
   if (taken->state == TakenJob::State::kOff) ++dead_;
   if (taken->state != TakenJob::State::kSend) return;
 
-  const bool mail = !taken->mail_to.empty();
-  const std::string holder = HolderOf(*taken);
+  Place place = PlaceOf(*taken);
+  Parked candidate{job, std::move(*taken), std::move(place), 0};
   int64_t begun = 0, delay_ms = 0;
-  if (!Enter(holder, &begun, &delay_ms)) {
-    if (delay_ms < 0) return;  // stopping: left pending, claimed later
-    Attempt deferred;
-    deferred.deferred = true;
-    deferred.retry_delay_ms = delay_ms;
-    if (auto settled = store_->Settle(job, deferred, limits_); settled.ok()) {
-      if (*settled == Settled::kDeferred) ++deferred_;
-    } else {
-      logging::Warn(
-          "webhooks: a deferral could not be recorded; the job will be claimed again",
-          {{"webhook_id", job.job_id}, {"error", std::string(settled.status().message())}});
-    }
-    return;
+  Turn turn;
+  {
+    std::lock_guard lock(mutex_);
+    turn = Admit(candidate.place, candidate, SteadyMs(), &begun, &delay_ms);
   }
+  if (turn == Turn::kParked) return;
+  if (turn == Turn::kDefer) return Defer(job, delay_ms);
+  Run(job, candidate.taken, candidate.place, begun);
+  // The places this attempt gave back: parked jobs that may start now.
+  while (auto next = NextParked(&begun)) Run(next->job, next->taken, next->place, begun);
+}
+
+void Dispatcher::Run(const QueuedJob& job, const TakenJob& taken, const Place& place,
+                     int64_t begun) {
+  const bool mail = !taken.mail_to.empty();
   const auto start = std::chrono::steady_clock::now();
-  Attempt attempt = mail ? Mail(*taken) : Post(job, *taken);
+  Attempt attempt = mail ? Mail(taken) : Post(job, taken);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  Leave(holder, begun);
+  Leave(place, begun);
   attempt.latency_ms = static_cast<int>(seconds * 1000);
-  attempt.retry_delay_ms = RetryDelayMs(config_, taken->attempts);
+  attempt.retry_delay_ms = RetryDelayMs(config_, taken.attempts);
   if (stop_ && !attempt.ok) return;  // abandoned for shutdown: not the receiver's failure
   if (metrics_ != nullptr && !mail)
     metrics_->Observe("infrashare_webhook_attempt_seconds",
@@ -270,7 +276,7 @@ void Dispatcher::Deliver(const QueuedJob& job) {
     if (*settled == Settled::kDead) {
       ++mails_dead_;
       logging::Warn("e-mail: given up",
-                    {{"moment", taken->type}, {"job", job.job_id}, {"error", attempt.error}});
+                    {{"moment", taken.type}, {"job", job.job_id}, {"error", attempt.error}});
     }
     return;
   }
@@ -280,7 +286,7 @@ void Dispatcher::Deliver(const QueuedJob& job) {
       if (metrics_ != nullptr)
         metrics_->Observe("infrashare_webhook_delivery_lag_seconds",
                           "From a change to its delivery (2xx), retries included.",
-                          static_cast<double>(NowMs() - taken->time_ms) / 1000.0);
+                          static_cast<double>(NowMs() - taken.time_ms) / 1000.0);
       break;
     case Settled::kRetry:
       ++failed_;
@@ -294,8 +300,8 @@ void Dispatcher::Deliver(const QueuedJob& job) {
       ++dead_;
       ++disabled_;
       logging::Warn("webhooks: retries ran out; subscription disabled",
-                    {{"subscription", taken->subscription_id},
-                     {"organization", taken->organization_id},
+                    {{"subscription", taken.subscription_id},
+                     {"organization", taken.organization_id},
                      {"webhook_id", job.job_id}});
       break;
     case Settled::kDeferred:
@@ -304,63 +310,165 @@ void Dispatcher::Deliver(const QueuedJob& job) {
   }
 }
 
-std::string Dispatcher::HolderOf(const TakenJob& taken) const {
-  if (!taken.mail_to.empty()) return kMailSubscription;
+Dispatcher::Place Dispatcher::PlaceOf(const TakenJob& taken) const {
+  if (!taken.mail_to.empty()) return {kMailSubscription, kMailSubscription};
   auto target = ParseTarget(taken.url, rules_, "target_url");
-  if (!target.ok()) return taken.url;  // refused when it is posted
-  return absl::StrCat(absl::AsciiStrToLower(target->host), ":", target->port);
+  // A URL that does not parse is refused when it is posted; it is a receiver of its own till then.
+  std::string receiver = target.ok()
+                             ? absl::StrCat(absl::AsciiStrToLower(target->host), ":", target->port)
+                             : taken.url;
+  return {std::move(receiver), absl::StrCat("org:", taken.organization_id)};
 }
 
-bool Dispatcher::Enter(const std::string& holder, int64_t* begun, int64_t* delay_ms) {
+namespace {
+
+// How slow a receiver is now: its last attempt, or the oldest one under way if that is longer.
+template <typename Receiver>
+int64_t PaceOf(const Receiver& receiver, int64_t now) {
+  return std::max(receiver.latency_ms,
+                  receiver.starts.empty() ? 0 : now - *receiver.starts.begin());
+}
+
+}  // namespace
+
+bool Dispatcher::MayStart(const Place& place, int64_t now) const {
   const size_t share = static_cast<size_t>(std::max(1, config_.senders / 2));
-  std::unique_lock lock(mutex_);
-  const int64_t deadline = SteadyMs() + kWaitForPlaceMs;
-  while (true) {
-    if (stop_) {
-      *delay_ms = -1;
-      return false;
-    }
-    const int64_t now = SteadyMs();
-    Receiver& receiver = receivers_[holder];
-    receiver.used_ms = now;
-    if (receiver.starts.size() < share) {
-      receiver.starts.insert(now);
-      *begun = now;
-      return true;
-    }
-    // Its share is taken. How slow it is: its last attempt, or the oldest one under way.
-    const int64_t pace = std::max(receiver.latency_ms, now - *receiver.starts.begin());
-    if (pace > kQuickMs || now >= deadline) {
-      // Put off to a time of its own: deferred jobs of one receiver are spaced by the time a place
-      // takes to come free, so each comes back about when its turn would come.
-      const int64_t wait = std::max(kMinDeferMs, pace);
-      const int64_t slot = std::max(receiver.next_slot_ms, now + wait);
-      receiver.next_slot_ms = slot + wait / static_cast<int64_t>(share);
-      *delay_ms = std::min({slot - now, kMaxDeferMs, int64_t{config_.retry_max_ms}});
-      return false;
-    }
-    place_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(deadline - now, 50)));
-  }
+  auto receiver = receivers_.find(place.receiver);
+  if (receiver != receivers_.end() && receiver->second.starts.size() >= share) return false;
+  if (auto org = organizations_.find(place.organization);
+      org != organizations_.end() && org->second >= static_cast<int>(share))
+    return false;
+  if (receiver == receivers_.end() || PaceOf(receiver->second, now) <= kQuickMs) return true;
+  // A slow receiver: slow ones together leave a quarter of the senders (at least one) to the rest.
+  const int slow_cap = std::max(1, config_.senders - std::max(1, config_.senders / 4));
+  int slow = 0;
+  for (const auto& [name, other] : receivers_)
+    if (PaceOf(other, now) > kQuickMs) slow += static_cast<int>(other.starts.size());
+  return slow < slow_cap;
 }
 
-void Dispatcher::Leave(const std::string& holder, int64_t begun) {
+void Dispatcher::Start(const Place& place, int64_t now) {
+  Receiver& receiver = receivers_[place.receiver];
+  receiver.starts.insert(now);
+  receiver.used_ms = now;
+  ++organizations_[place.organization];
+}
+
+Dispatcher::Turn Dispatcher::Admit(const Place& place, Parked& candidate, int64_t now,
+                                   int64_t* begun, int64_t* delay_ms) {
+  if (MayStart(place, now)) {
+    Start(place, now);
+    *begun = now;
+    return Turn::kGo;
+  }
+  const auto receiver = receivers_.find(place.receiver);
+  const bool quick = receiver == receivers_.end() || PaceOf(receiver->second, now) <= kQuickMs;
+  const int share = std::max(1, config_.senders / 2);
+  int& parked = parked_of_[place.organization];
+  if (parked < (quick ? 2 * config_.senders : share) &&
+      static_cast<int>(parked_.size()) < 4 * config_.senders) {
+    ++parked;
+    candidate.since_ms = now;
+    parked_.push_back(std::move(candidate));
+    return Turn::kParked;
+  }
+  if (parked == 0) parked_of_.erase(place.organization);
+  *delay_ms = DeferDelay(place.receiver, now);
+  return Turn::kDefer;
+}
+
+int64_t Dispatcher::DeferDelay(const std::string& name, int64_t now) {
+  Receiver& receiver = receivers_[name];
+  receiver.used_ms = now;
+  if (now - receiver.window_ms >= kDeferWindowMs) {
+    receiver.deferred_before =
+        now - receiver.window_ms < 2 * kDeferWindowMs ? receiver.deferred_now : 0;
+    receiver.deferred_now = 0;
+    receiver.window_ms = now;
+  }
+  ++receiver.deferred_now;
+  // Deferred jobs per second, against the jobs per second its share takes: when more come back
+  // than it can take, they are put off the longer, so a backlog does not circle through Redis.
+  const double deferred_per_s = (receiver.deferred_before + receiver.deferred_now) * 1000.0 /
+                                static_cast<double>(now - receiver.window_ms + kDeferWindowMs);
+  const int64_t pace = std::max<int64_t>(PaceOf(receiver, now), 1);
+  const double taken_per_s = std::max(1, config_.senders / 2) * 1000.0 / static_cast<double>(pace);
+  double delay = static_cast<double>(std::max(2 * pace, kMinDeferMs)) *
+                 std::max(1.0, deferred_per_s / taken_per_s);
+  delay *= std::uniform_real_distribution<double>(1.0, 1.5)(jitter_);
+  return std::clamp<int64_t>(static_cast<int64_t>(delay), kMinDeferMs,
+                             std::min<int64_t>(kMaxDeferMs, config_.retry_max_ms));
+}
+
+std::optional<Dispatcher::Parked> Dispatcher::NextParked(int64_t* begun) {
+  std::lock_guard lock(mutex_);
+  if (stop_) return std::nullopt;
+  const int64_t now = SteadyMs();
+  for (auto it = parked_.begin(); it != parked_.end(); ++it) {
+    if (!MayStart(it->place, now)) continue;
+    Parked next = std::move(*it);
+    parked_.erase(it);
+    if (--parked_of_[next.place.organization] <= 0) parked_of_.erase(next.place.organization);
+    Start(next.place, now);
+    *begun = now;
+    return next;
+  }
+  return std::nullopt;
+}
+
+void Dispatcher::ExpireParked() {
+  std::vector<std::pair<QueuedJob, int64_t>> expired;
   {
     std::lock_guard lock(mutex_);
     const int64_t now = SteadyMs();
-    Receiver& receiver = receivers_[holder];
-    if (auto it = receiver.starts.find(begun); it != receiver.starts.end())
-      receiver.starts.erase(it);
-    receiver.latency_ms = now - begun;
-    receiver.used_ms = now;
-    if (now - last_prune_ms_ >= kForgetReceiverMs / 10) {
-      last_prune_ms_ = now;
-      for (auto it = receivers_.begin(); it != receivers_.end();)
-        it = it->second.starts.empty() && now - it->second.used_ms > kForgetReceiverMs
-                 ? receivers_.erase(it)
-                 : std::next(it);
+    const int64_t longest = std::min<int64_t>(kParkMaxMs, config_.claim_idle_ms / 2);
+    for (auto it = parked_.begin(); it != parked_.end();) {
+      const auto receiver = receivers_.find(it->place.receiver);
+      const bool slow = receiver != receivers_.end() && PaceOf(receiver->second, now) > kQuickMs;
+      const int64_t waited = now - it->since_ms;
+      if (waited < longest && !(slow && waited >= kParkSlowMs)) {
+        ++it;
+        continue;
+      }
+      expired.emplace_back(it->job, DeferDelay(it->place.receiver, now));
+      if (--parked_of_[it->place.organization] <= 0) parked_of_.erase(it->place.organization);
+      it = parked_.erase(it);
     }
   }
-  place_.notify_all();
+  for (const auto& [job, delay] : expired) Defer(job, delay);
+  if (!expired.empty()) freed_.notify_all();
+}
+
+void Dispatcher::Defer(const QueuedJob& job, int64_t delay_ms) {
+  Attempt deferred;
+  deferred.deferred = true;
+  deferred.retry_delay_ms = delay_ms;
+  auto settled = store_->Settle(job, deferred, limits_);
+  if (!settled.ok()) {
+    logging::Warn("webhooks: a deferral could not be recorded; the job will be claimed again",
+                  {{"webhook_id", job.job_id}, {"error", std::string(settled.status().message())}});
+  } else if (*settled == Settled::kDeferred) {
+    ++deferred_;
+  }
+}
+
+void Dispatcher::Leave(const Place& place, int64_t begun) {
+  std::lock_guard lock(mutex_);
+  const int64_t now = SteadyMs();
+  Receiver& receiver = receivers_[place.receiver];
+  if (auto it = receiver.starts.find(begun); it != receiver.starts.end()) receiver.starts.erase(it);
+  receiver.latency_ms = now - begun;
+  receiver.used_ms = now;
+  if (auto org = organizations_.find(place.organization);
+      org != organizations_.end() && --org->second <= 0)
+    organizations_.erase(org);
+  if (now - last_prune_ms_ >= kForgetReceiverMs / 10) {
+    last_prune_ms_ = now;
+    for (auto it = receivers_.begin(); it != receivers_.end();)
+      it = it->second.starts.empty() && now - it->second.used_ms > kForgetReceiverMs
+               ? receivers_.erase(it)
+               : std::next(it);
+  }
 }
 
 Attempt Dispatcher::Post(const QueuedJob& job, const TakenJob& taken) {

@@ -146,10 +146,13 @@ local function claim_slot(k, job)
     if slot.e ~= '' and job.e ~= '' and not entry_after(job.e, slot.e) then return false end
     if slot.j ~= '' and slot.j ~= job.id then
       local waiting = k.base .. 'j:' .. slot.j
-      if redis.call('HGET', waiting, 'st') == 'timed' then
+      -- Waiting for its time, or put off for a slow receiver (deferred): not under way anywhere.
+      local state = redis.call('HGET', waiting, 'st')
+      if state == 'timed' or state == 'deferred' then
         local ta = redis.call('HGET', waiting, 'ta')
         if ta and ta ~= '' then redis.call('SREM', k.base .. 'ma:' .. ta, slot.j) end
         redis.call('ZREM', k.at, slot.j)
+        redis.call('ZREM', k.retry, slot.j)
         redis.call('DEL', waiting)
       end
     end
@@ -161,8 +164,8 @@ local function claim_slot(k, job)
   return not job.cancel
 end
 
--- KEYS: base, q, at. ARGV: jobs (JSON array of {id, sub, type, body, t, slot, e, at, cancel, to,
--- ta}: `to` and `ta` only for an e-mail).
+-- KEYS: base, q, at, retry. ARGV: jobs (JSON array of {id, sub, type, body, t, slot, e, at,
+-- cancel, to, ta}: `to` and `ta` only for an e-mail).
 -- Queues the jobs not already known (a change read twice, after a replica died between queueing
 -- and acknowledging it, keeps its one job); a job with a time (`at` > 0) waits in <w>at until
 -- then, in its slot (claim_slot). Returns how many were queued or timed.
@@ -277,8 +280,9 @@ end
 -- Records one attempt: delivered, tried again after `delay`, or — past `retry_for`, or final — a
 -- dead letter, and the subscription disabled (not for an e-mail: one address that refuses mail
 -- says nothing of the others). A sent e-mail keeps neither its text nor its address. A deferred
--- job (its receiver had its share of the senders) is queued again after `delay`, and nothing else:
--- not an attempt. Returns 'delivered', 'retry', 'dead', 'disabled', 'deferred' or 'stale'.
+-- job (its receiver had its share of the senders) is queued again after `delay`, and is no
+-- attempt: `first` moves on by `delay`, so waiting does not use up retry_for. Returns
+-- 'delivered', 'retry', 'dead', 'disabled', 'deferred' or 'stale'.
 local function wh_settle(keys, args)
   local k, a = named(keys, args)
   local key = k.base .. 'j:' .. a.job
@@ -290,7 +294,9 @@ local function wh_settle(keys, args)
   unqueue(k, a.entry)
   local now = now_ms()
   if a.deferred == '1' then
-    redis.call('HSET', key, 'q', '', 'st', 'retry')
+    -- The time it waits is not the receiver's: retry_for counts from `first` moved on by it.
+    redis.call('HSET', key, 'q', '', 'st', 'deferred',
+               'first', int_text(tonumber(job.first) + tonumber(a.delay)))
     redis.call('ZADD', k.retry, now + tonumber(a.delay), a.job)
     return 'deferred'
   end

@@ -270,7 +270,11 @@ absl::StatusOr<int> RedisWebhookStore::Enqueue(const std::vector<Job>& jobs) {
                     {"to", job.mail_to},
                     {"ta", job.mail_to.empty() ? "" : PersonOf(job.mail_to)}});
   RedisFunctionCall call("wh_enqueue");
-  call.Key("base", base_).Key("q", queue_).Key("at", Key("at")).Arg("jobs", list.dump());
+  call.Key("base", base_)
+      .Key("q", queue_)
+      .Key("at", Key("at"))
+      .Key("retry", Key("retry"))
+      .Arg("jobs", list.dump());
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);

@@ -129,7 +129,9 @@ TEST_F(CliTest, CreatesSearchesImportsAndExplainsErrors) {
   EXPECT_EQ(broken.exit_code, 2) << broken.output;
   EXPECT_NE(broken.output.find("control character"), std::string::npos) << broken.output;
   // The CLI, not the client library, tells a person which flag to use.
-  EXPECT_NE(anonymous.output.find("(pass --token or set INFRASHARE_TOKEN)"), std::string::npos)
+  EXPECT_NE(
+      anonymous.output.find("(pass --token or set INFRASHARE_TOKEN, or run infrashare login)"),
+      std::string::npos)
       << anonymous.output;
 }
 

@@ -1180,6 +1180,34 @@ TEST_F(EmailTest, TheBookerHearsOfTheirBookingAtTheAddressTheyGave) {
   grpc::Status status = book(booker, lab, day, day + 3600, "Jan <jan@roc.example.nl>", &booking);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(absl::StrContains(status.error_message(), "contact_email")) << status.error_message();
+  // Nor what would smuggle in another recipient or header, nor what no relay takes: on a booking
+  // and on the waiting list alike.
+  const std::vector<std::string> malformed = {
+      "jan@roc.example.nl\r\nBcc: all@roc.example.nl",
+      "jan@roc.example.nl\nSubject: gratis",
+      "jan@roc.example.nl, piet@roc.example.nl",
+      "\"jan bakker\"@roc.example.nl",
+      "jan\u200b@roc.example.nl",
+      "jan@roc.example.nl\u200b",
+      std::string(1 << 20, 'a') + "@roc.example.nl",
+      "jan@",
+      "@roc.example.nl",
+      "jan",
+  };
+  for (const std::string& address : malformed) {
+    status = book(booker, lab, day, day + 3600, address, &booking);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << address.substr(0, 60);
+    EXPECT_TRUE(absl::StrContains(status.error_message(), "contact_email"))
+        << status.error_message().substr(0, 200);
+    sch::JoinWaitlistRequest join;
+    join.set_resource_id(lab);
+    join.mutable_start_time()->set_seconds(day);
+    join.mutable_end_time()->set_seconds(day + 3600);
+    join.set_contact_email(address);
+    sch::WaitlistEntry refused;
+    status = server.Scheduler()->JoinWaitlist(TestServer::Context(other).get(), join, &refused);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << address.substr(0, 60);
+  }
 
   // Confirmed at once.
   status = book(booker, lab, day, day + 3600, " Jan.Bakker@ROC.example.nl ", &booking);

@@ -145,6 +145,26 @@ TEST_F(WebhookStoreTest, ATimedJobWaitsInItsSlotWhichOnlyALaterChangeMovesOrEmpt
   EXPECT_EQ(*store_->Enqueue({Reminder("msg_r3", "4000-0", 60000)}), 0);
 }
 
+// A reminder that fell due and was put off for a slow receiver is still in its slot: a later
+// change of the booking cancels or replaces it as it did while it waited for its time.
+TEST_F(WebhookStoreTest, ADeferredReminderIsStillCancelledByALaterChange) {
+  Insert(Subscription("whk_1"));
+  ASSERT_EQ(*store_->Enqueue({Reminder("msg_r1", "1000-0", 60000)}), 1);
+  redis_server_->Cli("ZADD 'is:{wh}:at' 1 msg_r1");  // due now
+  EXPECT_EQ(*store_->QueueDue(10), 1);
+  const QueuedJob due = ReadOne();
+  ASSERT_EQ(store_->Take(due, limits_)->state, TakenJob::State::kSend);
+  Attempt deferred;
+  deferred.deferred = true;
+  deferred.retry_delay_ms = 60000;
+  EXPECT_EQ(*store_->Settle(due, deferred, limits_), Settled::kDeferred);
+  EXPECT_EQ(redis_server_->Cli("HGET 'is:{wh}:j:msg_r1' st"), "deferred\n");
+  EXPECT_EQ(*store_->Enqueue({Reminder("", "2000-0", 0)}), 0);  // the booking was cancelled
+  EXPECT_EQ(redis_server_->Cli("EXISTS 'is:{wh}:j:msg_r1'"), "0\n");
+  EXPECT_EQ(redis_server_->Cli("ZSCORE 'is:{wh}:retry' msg_r1"), "\n");
+  EXPECT_EQ(*store_->Backlog(), 0);
+}
+
 TEST_F(WebhookStoreTest, AReminderDueWhileTheSubscriptionIsDisabledIsDroppedNotKept) {
   StoredSubscription s = Subscription("whk_1");
   s.subscription.set_enabled(false);
@@ -261,6 +281,24 @@ TEST_F(WebhookStoreTest, ADeferredJobIsQueuedAgainWithoutCountingAsAnAttempt) {
   auto log = store_->Deliveries("whk_1");
   ASSERT_EQ(log->size(), 1u);
   EXPECT_EQ((*log)[0].attempt(), 1);
+
+  // The time a job waited deferred does not count towards retry_for: queued 25 s ago, deferred
+  // for 30 s, its first attempt fails and it is tried again (not a dead letter).
+  limits_.retry_for_ms = 20000;
+  ASSERT_EQ(*store_->Enqueue({MakeJob("msg_b")}), 1);
+  job = ReadOne();
+  redis_server_->Cli("HSET 'is:{wh}:j:msg_b' first " + std::to_string(NowMs() - 25000));
+  ASSERT_EQ(store_->Take(job, limits_)->state, TakenJob::State::kSend);
+  Attempt deferred;
+  deferred.deferred = true;
+  deferred.retry_delay_ms = 30000;
+  EXPECT_EQ(*store_->Settle(job, deferred, limits_), Settled::kDeferred);
+  redis_server_->Cli("ZADD 'is:{wh}:retry' 1 msg_b");
+  EXPECT_EQ(*store_->QueueDue(10), 1);
+  job = ReadOne();
+  ASSERT_EQ(store_->Take(job, limits_)->state, TakenJob::State::kSend);
+  EXPECT_EQ(*store_->Settle(job, Failed(10), limits_), Settled::kRetry);
+  EXPECT_TRUE((*store_->Get("whk_1"))->subscription.enabled());
 }
 
 TEST_F(WebhookStoreTest, RetriesThatRunOutDisableTheSubscriptionAndKeepTheLatestDeadLetters) {

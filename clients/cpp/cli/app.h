@@ -63,6 +63,12 @@ struct SearchFlags {
 void AddSearchFlags(CLI::App* command, SearchFlags& flags);
 bool BuildSearch(const SearchFlags& flags, registry::v1::SearchResourcesRequest* request, App& app);
 void AddTokenCommands(CLI::App& cli, App& app);
+// `login` (OpenID Connect device authorization) and `logout`.
+void AddLoginCommands(CLI::App& cli, App& app);
+// Where `login` keeps the access token: INFRASHARE_TOKEN_FILE, else
+// $XDG_CONFIG_HOME/infrashare/token, else ~/.config/infrashare/token. Commands use it when neither
+// --token nor INFRASHARE_TOKEN is given.
+std::string DefaultTokenFile();
 void AddAuditCommands(CLI::App& cli, App& app);
 void AddPrivacyCommands(CLI::App& cli, App& app);
 void AddBookingCommands(CLI::App& cli, App& app);

@@ -29,7 +29,7 @@ constexpr StatusExit kStatusExits[] = {
 const char* Hint(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::UNAUTHENTICATED:
-      return " (pass --token or set INFRASHARE_TOKEN)";
+      return " (pass --token or set INFRASHARE_TOKEN, or run infrashare login)";
     case grpc::StatusCode::UNAVAILABLE:
       return " (is the server running at --server?)";
     case grpc::StatusCode::ABORTED:

@@ -1,6 +1,7 @@
 // infrashare: the command-line client. `infrashare --help` lists the command groups; every
 // command has its own --help.
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -56,7 +57,9 @@ int main(int argc, char** argv) {
   if (const char* server = std::getenv("INFRASHARE_SERVER")) app.options.server = server;
   cli.add_option("--server", app.options.server, "server address host:port (env INFRASHARE_SERVER)")
       ->capture_default_str();
-  cli.add_option("--token", app.options.token, "API token (env INFRASHARE_TOKEN)");
+  cli.add_option("--token", app.options.token,
+                 "API token or OpenID Connect access token (env INFRASHARE_TOKEN; default: the "
+                 "one `infrashare login` kept)");
   for (auto [name, target] :
        {std::pair<const char*, std::string*>{"INFRASHARE_CA_FILE", &app.options.ca_file},
         {"INFRASHARE_CERT_FILE", &app.options.cert_file},
@@ -94,6 +97,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 24 * 3600))
       ->capture_default_str();
   cli.parse_complete_callback([&] {
+    if (app.options.token.empty()) {  // the access token `infrashare login` kept, if any
+      std::ifstream kept(infrashare::cli::DefaultTokenFile());
+      std::getline(kept, app.options.token);
+    }
     if (!app.options.token.empty()) {
       auto token = infrashare::client::CleanToken(app.options.token);
       if (!token)
@@ -119,6 +126,7 @@ int main(int argc, char** argv) {
   infrashare::cli::AddImpactCommands(cli, app);
   infrashare::cli::AddWebhookCommands(cli, app);
   infrashare::cli::AddTokenCommands(cli, app);
+  infrashare::cli::AddLoginCommands(cli, app);
   infrashare::cli::AddAuditCommands(cli, app);
   infrashare::cli::AddPrivacyCommands(cli, app);
   cli.footer(infrashare::cli::ExitCodeHelp());  // after the commands: theirs stay without it
