@@ -209,7 +209,9 @@ absl::StatusOr<Caller> TokenAuthority::Authenticate(const grpc::ServerContextBas
 }
 
 absl::StatusOr<Caller> TokenAuthority::Resolve(absl::string_view token) {
-  if (external_ != nullptr && external_->Recognizes(token)) return ResolveExternal(token);
+  if (external_ != nullptr && external_->Recognizes(token) &&
+      (bootstrap_hash_.empty() || !SameHash(SecretHash(token), bootstrap_hash_)))
+    return ResolveExternal(token);
   if (token.empty() || token.size() > 256)
     return NotAuthenticated("TOKEN_MALFORMED",
                             external_ == nullptr

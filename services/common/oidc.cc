@@ -8,17 +8,20 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "services/common/clock.h"
 #include "services/common/config.h"
 #include "services/common/curl_transfer.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
+#include "services/common/logging.h"
 #include "services/common/url_rules.h"
 
 namespace infrashare {
@@ -96,41 +99,66 @@ std::string Where(size_t index, const std::string& issuer) {
                       issuer.empty() ? "" : absl::StrCat(" (", issuer, ")"));
 }
 
-std::vector<std::string> Strings(const YAML::Node& node) {
+// A list of texts (or one text); nullopt when it is anything else (a map, a nested list).
+std::optional<std::vector<std::string>> Strings(const YAML::Node& node) {
   std::vector<std::string> out;
-  if (node.IsSequence())
-    for (const auto& item : node) out.push_back(item.as<std::string>());
-  else if (node.IsScalar())
-    out.push_back(node.as<std::string>());
+  if (node.IsScalar()) return std::vector<std::string>{node.Scalar()};
+  if (!node.IsSequence()) return std::nullopt;
+  for (const auto& item : node) {
+    if (!item.IsScalar()) return std::nullopt;
+    out.push_back(item.Scalar());
+  }
   return out;
 }
 
+// The services a token may be scoped to (auth.cc's list).
+constexpr const char* kServiceNames[] = {"auth",    "registry",  "scheduler", "desk",
+                                         "privacy", "programme", "impact",    "webhook"};
+
 absl::StatusOr<OidcIssuer> IssuerOf(const YAML::Node& node, size_t index) {
-  static const std::vector<std::string> kKeys = {"issuer",   "audience",       "jwks_file",
-                                                 "jwks_uri", "jwks_refresh_s", "jwks_min_refresh_s",
-                                                 "leeway_s", "algorithms",     "rules"};
+  static const std::vector<std::string> kKeys = {
+      "issuer",         "audience",           "jwks_file", "jwks_uri",
+      "jwks_refresh_s", "jwks_min_refresh_s", "leeway_s",  "algorithms",
+      "rules",          "max_lifetime_s"};
   OidcIssuer issuer;
   if (!node.IsMap())
     return absl::InvalidArgumentError(absl::StrCat(Where(index, ""), " is not a map"));
-  if (node["issuer"]) issuer.issuer = node["issuer"].as<std::string>();
+  if (node["issuer"] && node["issuer"].IsScalar()) issuer.issuer = node["issuer"].Scalar();
   auto bad = [&](const std::string& why) {
     return absl::InvalidArgumentError(absl::StrCat(Where(index, issuer.issuer), ": ", why));
   };
+  std::set<std::string> seen;
   for (const auto& kv : node) {
-    const std::string key = kv.first.as<std::string>();
+    const std::string key = kv.first.Scalar();
     if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end())
       return bad(absl::StrCat("unknown key '", key, "'"));
+    if (!seen.insert(key).second) return bad(absl::StrCat("'", key, "' is given twice"));
+  }
+  // A key that must be one text: its value, or an error naming it.
+  auto text = [&](const char* key, std::string* target) -> absl::Status {
+    if (!node[key]) return absl::OkStatus();
+    if (!node[key].IsScalar()) return bad(absl::StrCat("'", key, "' must be one text"));
+    *target = node[key].Scalar();
+    return absl::OkStatus();
+  };
+  for (const char* key : {"issuer", "audience", "jwks_file", "jwks_uri"}) {
+    std::string* target = std::string(key) == "issuer"      ? &issuer.issuer
+                          : std::string(key) == "audience"  ? &issuer.audience
+                          : std::string(key) == "jwks_file" ? &issuer.jwks_file
+                                                            : &issuer.jwks_uri;
+    if (auto status = text(key, target); !status.ok()) return status;
   }
   if (issuer.issuer.empty()) return bad("'issuer' is required");
-  if (node["audience"]) issuer.audience = node["audience"].as<std::string>();
   if (issuer.audience.empty()) return bad("'audience' is required (the API's client id)");
-  if (node["jwks_file"]) issuer.jwks_file = node["jwks_file"].as<std::string>();
-  if (node["jwks_uri"]) issuer.jwks_uri = node["jwks_uri"].as<std::string>();
   if (issuer.jwks_file.empty() == issuer.jwks_uri.empty())
     return bad("exactly one of 'jwks_file' and 'jwks_uri' is required");
-  if (!issuer.jwks_uri.empty() && !absl::StartsWith(issuer.jwks_uri, "https://") &&
-      !IsLoopbackHttpUrl(issuer.jwks_uri))
-    return bad("'jwks_uri' must be https:// (http:// only to a loopback host)");
+  if (!issuer.jwks_uri.empty()) {
+    absl::string_view rest = issuer.jwks_uri;
+    const bool https = absl::ConsumePrefix(&rest, "https://");
+    if ((!https && !IsLoopbackHttpUrl(issuer.jwks_uri)) || rest.empty() || rest.front() == '/' ||
+        rest.find_first_of(" \t\r\n") != absl::string_view::npos)
+      return bad("'jwks_uri' must be https://<host>/... (http:// only to a loopback host)");
+  }
   auto seconds = [&](const char* key, int* target, int min, int max) -> absl::Status {
     if (!node[key]) return absl::OkStatus();
     if (!YAML::convert<int>::decode(node[key], *target) || *target < min || *target > max)
@@ -139,9 +167,14 @@ absl::StatusOr<OidcIssuer> IssuerOf(const YAML::Node& node, size_t index) {
   };
   for (auto status : {seconds("jwks_refresh_s", &issuer.jwks_refresh_s, 60, 7 * 86400),
                       seconds("jwks_min_refresh_s", &issuer.jwks_min_refresh_s, 0, 86400),
-                      seconds("leeway_s", &issuer.leeway_s, 0, 600)})
+                      seconds("leeway_s", &issuer.leeway_s, 0, 600),
+                      seconds("max_lifetime_s", &issuer.max_lifetime_s, 60, 7 * 86400)})
     if (!status.ok()) return status;
-  if (node["algorithms"]) issuer.algorithms = Strings(node["algorithms"]);
+  if (node["algorithms"]) {
+    auto algorithms = Strings(node["algorithms"]);
+    if (!algorithms) return bad("'algorithms' must be a list");
+    issuer.algorithms = *algorithms;
+  }
   if (issuer.algorithms.empty()) return bad("'algorithms' must name RS256, ES256 or both");
   for (const auto& alg : issuer.algorithms)
     if (alg != "RS256" && alg != "ES256")
@@ -155,31 +188,55 @@ absl::StatusOr<OidcIssuer> IssuerOf(const YAML::Node& node, size_t index) {
     };
     if (!rule_node.IsMap()) return bad_rule("is not a map");
     OidcRule rule;
+    std::set<std::string> rule_keys;
     for (const auto& kv : rule_node) {
-      const std::string key = kv.first.as<std::string>();
+      const std::string key = kv.first.Scalar();
+      if (!rule_keys.insert(key).second)
+        return bad_rule(absl::StrCat("'", key, "' is given twice"));
+      auto list = [&](std::vector<std::string>* target) -> absl::Status {
+        auto values = Strings(kv.second);
+        if (!values || values->empty())
+          return bad_rule(absl::StrCat("'", key,
+                                       "' must list at least one value (leave it out "
+                                       "for none)"));
+        *target = *values;
+        return absl::OkStatus();
+      };
       if (key == "when") {
         if (!kv.second.IsMap()) return bad_rule("'when' must map claims to values");
         for (const auto& claim : kv.second) {
           if (!claim.second.IsScalar())
-            return bad_rule(
-                absl::StrCat("'when.", claim.first.as<std::string>(), "' must be one value"));
-          rule.when[claim.first.as<std::string>()] = claim.second.as<std::string>();
+            return bad_rule(absl::StrCat("'when.", claim.first.Scalar(), "' must be one value"));
+          rule.when[claim.first.Scalar()] = claim.second.Scalar();
         }
       } else if (key == "organization_id") {
-        rule.organization_id = kv.second.as<std::string>();
+        if (!kv.second.IsScalar()) return bad_rule("'organization_id' must be one text");
+        rule.organization_id = kv.second.Scalar();
       } else if (key == "roles") {
-        for (const auto& name : Strings(kv.second)) {
+        std::vector<std::string> names;
+        if (auto status = list(&names); !status.ok()) return status;
+        for (const auto& name : names) {
           Role role = auth::v1::ROLE_UNSPECIFIED;
           const std::string full =
               absl::StartsWith(name, "ROLE_") ? name : absl::StrCat("ROLE_", name);
           if (!auth::v1::Role_Parse(full, &role) || role == auth::v1::ROLE_UNSPECIFIED)
             return bad_rule(absl::StrCat("unknown role '", name, "'"));
+          // What one claim of an outside issuer may give: never the platform's keys.
+          if (role == auth::v1::ROLE_PLATFORM_ADMIN)
+            return bad_rule("PLATFORM_ADMIN is not given by claim rules (use a token of its own)");
           rule.roles.push_back(role);
         }
       } else if (key == "network_ids") {
-        rule.network_ids = Strings(kv.second);
+        if (auto status = list(&rule.network_ids); !status.ok()) return status;
       } else if (key == "services") {
-        rule.services = Strings(kv.second);
+        if (auto status = list(&rule.services); !status.ok()) return status;
+        for (const auto& service : rule.services)
+          if (std::find_if(std::begin(kServiceNames), std::end(kServiceNames),
+                           [&](const char* known) { return service == known; }) ==
+              std::end(kServiceNames))
+            return bad_rule(absl::StrCat("unknown service '", service,
+                                         "' (auth, registry, scheduler, desk, privacy, "
+                                         "programme, impact, webhook)"));
       } else {
         return bad_rule(absl::StrCat("unknown key '", key, "'"));
       }
@@ -187,7 +244,13 @@ absl::StatusOr<OidcIssuer> IssuerOf(const YAML::Node& node, size_t index) {
     if (rule.when.empty())
       return bad_rule("'when' must name at least one claim (a rule for every token is a mistake)");
     if (rule.organization_id.empty()) return bad_rule("'organization_id' is required");
+    if (rule.organization_id == kPlatformOrganization)
+      return bad_rule("'organization_id' may not be the platform's");
     if (rule.roles.empty()) return bad_rule("'roles' must name at least one role");
+    if (std::find(rule.roles.begin(), rule.roles.end(), auth::v1::ROLE_NETWORK_COORDINATOR) !=
+            rule.roles.end() &&
+        rule.network_ids.empty())
+      return bad_rule("NETWORK_COORDINATOR needs 'network_ids'");
     issuer.rules.push_back(std::move(rule));
     ++r;
   }
@@ -206,10 +269,14 @@ struct OidcVerifier::KeySet {
 
 struct OidcVerifier::Issuer {
   OidcIssuer config;
-  std::mutex mutex;  // guards the three below
+  // Under the verifier's mutex_: the keys in hand (null until first read), when to read them
+  // next, whether a token asked for a re-read (an unknown kid) and when one last did, and how many
+  // readings failed in a row (the next is put off the longer).
   std::shared_ptr<const KeySet> keys;
-  int64_t forced_ms = 0;  // when an unknown kid last made us read the keys again
-  bool reading = false;   // a reading is under way (one at a time)
+  int64_t next_read_ms = 0;
+  bool wanted = false;
+  int64_t asked_ms = -1000000000;
+  int failures = 0;
 };
 
 bool LooksLikeJwt(absl::string_view token) {
@@ -264,20 +331,94 @@ absl::StatusOr<std::unique_ptr<OidcVerifier>> OidcVerifier::Create(std::vector<O
   for (auto& config : issuers) {
     auto issuer = std::make_unique<Issuer>();
     issuer->config = std::move(config);
-    if (!issuer->config.jwks_file.empty()) {
-      auto keys = verifier->Keys(*issuer, false);
-      if (!keys.ok())
-        return absl::InvalidArgumentError(
-            absl::StrCat("OIDC issuer ", issuer->config.issuer, ": ", keys.status().message()));
+    // Read once now. A key file that cannot be read, or holds no key we verify with, is a
+    // mistake in the configuration; an issuer that does not answer yet is tried again later.
+    auto keys = verifier->ReadKeySet(issuer->config, NowMs());
+    const bool file = !issuer->config.jwks_file.empty();
+    if (keys.ok() && (*keys)->keys.empty())
+      keys = absl::InvalidArgumentError("the key set holds no RSA or EC P-256 signing key");
+    if (!keys.ok() && file)
+      return absl::InvalidArgumentError(
+          absl::StrCat("OIDC issuer ", issuer->config.issuer, ": ", keys.status().message()));
+    if (keys.ok()) {
+      issuer->keys = *keys;
+      issuer->next_read_ms = NowMs() + int64_t{issuer->config.jwks_refresh_s} * 1000;
+    } else {
+      logging::Warn(
+          "OIDC: the issuer's keys cannot be read yet; tried again in the background",
+          {{"issuer", issuer->config.issuer}, {"error", std::string(keys.status().message())}});
+      issuer->failures = 1;
+      issuer->next_read_ms = NowMs() + 5000;
     }
     verifier->issuers_.push_back(std::move(issuer));
   }
+  verifier->refresher_ = std::thread([v = verifier.get()] { v->Refresh(); });
   return verifier;
 }
 
 OidcVerifier::OidcVerifier(std::string ca_file) : ca_file_(std::move(ca_file)) {}
 
-OidcVerifier::~OidcVerifier() = default;
+OidcVerifier::~OidcVerifier() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+// Keys are only ever read here, off the callers' threads: a slow or absent key server never
+// holds up a call, however many tokens name its issuer.
+void OidcVerifier::Refresh() {
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    const int64_t now = NowMs();
+    Issuer* due = nullptr;
+    int64_t next = now + 3600000;
+    for (auto& issuer : issuers_) {
+      if (issuer->wanted || issuer->next_read_ms <= now) {
+        due = issuer.get();
+        break;
+      }
+      next = std::min(next, issuer->next_read_ms);
+    }
+    if (due == nullptr) {
+      wake_.wait_for(lock, std::chrono::milliseconds(next - now));
+      continue;
+    }
+    due->wanted = false;
+    const OidcIssuer config = due->config;
+    lock.unlock();
+    auto keys = ReadKeySet(config, now);
+    lock.lock();
+    if (keys.ok() && !(*keys)->keys.empty()) {
+      due->keys = *keys;
+      due->failures = 0;
+      due->next_read_ms = NowMs() + int64_t{config.jwks_refresh_s} * 1000;
+      continue;
+    }
+    // Keys that could not be renewed stay in use: an issuer's outage does not lock anyone out.
+    if (due->failures++ == 0)
+      logging::Warn("OIDC: the issuer's keys could not be read again; the last ones stay in use",
+                    {{"issuer", config.issuer},
+                     {"error", keys.ok() ? "no signing key in the key set"
+                                         : std::string(keys.status().message())}});
+    const int64_t backoff = std::min<int64_t>(int64_t{5000} << std::min(due->failures, 6),
+                                              int64_t{config.jwks_refresh_s} * 1000);
+    due->next_read_ms = NowMs() + backoff;
+  }
+}
+
+std::shared_ptr<const OidcVerifier::KeySet> OidcVerifier::KeysOf(Issuer& issuer, bool read_again) {
+  std::lock_guard lock(mutex_);
+  const int64_t now = NowMs();
+  if (read_again && now - issuer.asked_ms >= int64_t{issuer.config.jwks_min_refresh_s} * 1000) {
+    issuer.asked_ms = now;
+    issuer.wanted = true;
+    wake_.notify_all();
+  }
+  return issuer.keys;
+}
 
 absl::StatusOr<std::string> OidcVerifier::ReadJwks(const OidcIssuer& issuer) const {
   if (!issuer.jwks_file.empty()) {
@@ -314,35 +455,6 @@ absl::StatusOr<std::string> OidcVerifier::ReadJwks(const OidcIssuer& issuer) con
   return body;
 }
 
-absl::StatusOr<std::shared_ptr<const OidcVerifier::KeySet>> OidcVerifier::Keys(Issuer& issuer,
-                                                                               bool force) {
-  const OidcIssuer& config = issuer.config;
-  const int64_t now = NowMs();
-  std::shared_ptr<const KeySet> current;
-  {
-    std::lock_guard lock(issuer.mutex);
-    current = issuer.keys;
-    if (current) {
-      const bool stale = now - current->read_ms >= int64_t{config.jwks_refresh_s} * 1000;
-      const bool may_force = now - issuer.forced_ms >= int64_t{config.jwks_min_refresh_s} * 1000;
-      // One reading at a time; meanwhile the keys in hand serve.
-      if ((!stale && !(force && may_force)) || issuer.reading) return current;
-      if (force && may_force) issuer.forced_ms = now;
-    }
-    issuer.reading = true;
-  }
-  auto keys = ReadKeySet(config, now);
-  std::lock_guard lock(issuer.mutex);
-  issuer.reading = false;
-  if (!keys.ok()) {
-    // Keys that could not be renewed stay in use: an issuer's outage does not lock everyone out.
-    if (current) return current;
-    return keys.status();
-  }
-  issuer.keys = *keys;
-  return issuer.keys;
-}
-
 absl::StatusOr<std::shared_ptr<const OidcVerifier::KeySet>> OidcVerifier::ReadKeySet(
     const OidcIssuer& config, int64_t now) const {
   auto text = ReadJwks(config);
@@ -360,7 +472,11 @@ absl::StatusOr<std::shared_ptr<const OidcVerifier::KeySet>> OidcVerifier::ReadKe
     key.kty = Text(entry, "kty");
     key.crv = Text(entry, "crv");
     if (key.kty != "RSA" && key.kty != "EC") continue;  // none we verify with
-    const std::string jwk = entry.dump();
+    // Only the members a verification key has, as text: nothing nested reaches the dump.
+    json flat = json::object();
+    for (const char* member : {"kty", "kid", "n", "e", "crv", "x", "y"})
+      if (!Text(entry, member).empty()) flat[member] = Text(entry, member);
+    const std::string jwk = flat.dump();
     cjose_err err;
     key.key = cjose_jwk_import(jwk.data(), jwk.size(), &err);
     if (key.key == nullptr) continue;  // a key cjose cannot read cannot sign anything we take
@@ -404,34 +520,43 @@ absl::StatusOr<ExternalCaller> OidcVerifier::Verify(absl::string_view token) {
                    absl::StrCat("the JWT is signed with '", alg.substr(0, 20),
                                 "'; this issuer's take ", absl::StrJoin(config.algorithms, ", ")));
 
-  // The key: by kid, or the only fitting one when the token names none. An unknown kid fetches
-  // the keys again once (the issuer may have rotated them).
-  const Jwk* key = nullptr;
-  std::shared_ptr<const KeySet> keys;
-  for (bool force : {false, true}) {
-    auto set = Keys(*issuer, force);
-    if (!set.ok())  // not the token's fault: worth trying again
-      return absl::UnavailableError(absl::StrCat("the keys of issuer ", iss,
-                                                 " cannot be read now: ", set.status().message()));
-    keys = *set;
-    int fitting = 0;
-    for (const auto& candidate : keys->keys) {
-      if (!KeyFits(alg, candidate)) continue;
-      if (!kid.empty() ? candidate.kid == kid : ++fitting == 1) key = &candidate;
-    }
-    if (kid.empty() && fitting > 1) key = nullptr;  // which one is not said
-    if (key != nullptr) break;
+  // The keys: those of the algorithm's type with the token's kid (all of that type when it names
+  // none). A kid not among them asks for the keys to be read again (the issuer may have rotated
+  // them) without waiting for it: the token is refused now and taken once the keys are in.
+  std::shared_ptr<const KeySet> keys = KeysOf(*issuer, false);
+  if (!keys)
+    return absl::UnavailableError(absl::StrCat("the keys of issuer ", iss.substr(0, 200),
+                                               " have not been read yet; try again in a minute"));
+  auto candidates = [&](const KeySet& set) {
+    std::vector<const Jwk*> out;
+    for (const auto& candidate : set.keys)
+      if (KeyFits(alg, candidate) && (kid.empty() || candidate.kid == kid))
+        out.push_back(&candidate);
+    return out;
+  };
+  std::vector<const Jwk*> fitting = candidates(*keys);
+  if (fitting.empty()) {
+    KeysOf(*issuer, true);
+    return Refused("TOKEN_KEY_UNKNOWN",
+                   absl::StrCat("the issuer has no ", alg, " key",
+                                kid.empty() ? "" : absl::StrCat(" '", kid.substr(0, 100), "'"),
+                                " (its keys are read again: if it has just rotated them, try "
+                                "again in a minute)"));
   }
-  if (key == nullptr)
-    return Refused(
-        "TOKEN_KEY_UNKNOWN",
-        kid.empty() ? "the JWT names no key (kid) and the issuer has several"
-                    : absl::StrCat("the issuer has no ", alg, " key '", kid.substr(0, 100), "'"));
-  if (!cjose_jws_verify(jws.get(), key->key, &err))
-    return Refused("TOKEN_SIGNATURE_INVALID", "the JWT's signature does not verify");
+  bool verified = false;
+  for (const Jwk* key : fitting)
+    if (cjose_jws_verify(jws.get(), key->key, &err)) {
+      verified = true;
+      break;
+    }
+  if (!verified) return Refused("TOKEN_SIGNATURE_INVALID", "the JWT's signature does not verify");
 
   const int64_t now = NowMs();
   const int64_t leeway = int64_t{config.leeway_s} * 1000;
+  for (const char* name : {"exp", "nbf", "iat"})
+    if (claims.contains(name) && !DateMs(claims, name))
+      return Refused("TOKEN_MALFORMED",
+                     absl::StrCat("the JWT's '", name, "' is not a date (seconds since 1970)"));
   const auto exp = DateMs(claims, "exp");
   if (!exp) return Refused("TOKEN_MALFORMED", "the JWT has no 'exp'");
   if (now >= *exp + leeway) return Refused("TOKEN_EXPIRED", "the token has expired");
@@ -439,6 +564,12 @@ absl::StatusOr<ExternalCaller> OidcVerifier::Verify(absl::string_view token) {
     return Refused("TOKEN_NOT_YET_VALID", "the token is not valid yet (nbf)");
   if (const auto iat = DateMs(claims, "iat"); iat && now + leeway < *iat)
     return Refused("TOKEN_NOT_YET_VALID", "the token was issued in the future (iat)");
+  if (*exp - now > int64_t{config.max_lifetime_s} * 1000)
+    return Refused("TOKEN_MALFORMED",
+                   absl::StrCat("the token is valid for longer than this issuer's tokens may be (",
+                                config.max_lifetime_s, " s)"));
+  if (Text(claims, "sub").empty())
+    return Refused("TOKEN_MALFORMED", "the JWT has no 'sub' (a text naming the person)");
   if (!ClaimHolds(claims, "aud", config.audience))
     return Refused("TOKEN_AUDIENCE_WRONG",
                    absl::StrCat("the token is not meant for this API (aud must hold '",

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,6 +39,8 @@ struct OidcIssuer {
   // An unknown `kid` fetches the keys again (the issuer rotated them), at most this often.
   int jwks_min_refresh_s = 60;
   int leeway_s = 60;  // clock difference allowed for exp, nbf and iat
+  // A token valid for longer than this from now is refused (a person's access should lapse).
+  int max_lifetime_s = 86400;
   std::vector<std::string> algorithms = {"RS256", "ES256"};
   std::vector<OidcRule> rules;  // the first that matches wins
 };
@@ -68,15 +72,22 @@ class OidcVerifier final : public ExternalTokens {
   struct KeySet;
   struct Issuer;
   explicit OidcVerifier(std::string ca_file);
-  // The issuer's keys, read or fetched again when `force` (an unknown kid; at most every
-  // jwks_min_refresh_s) or when they are older than jwks_refresh_s.
-  absl::StatusOr<std::shared_ptr<const KeySet>> Keys(Issuer& issuer, bool force);
+  // The background reader of every issuer's keys: every jwks_refresh_s, when a token asked for a
+  // re-read, and after a failure again with a growing pause. Callers never wait for a reading.
+  void Refresh();
+  // The issuer's keys in hand (null before the first reading); `read_again` asks for a reading
+  // (at most every jwks_min_refresh_s).
+  std::shared_ptr<const KeySet> KeysOf(Issuer& issuer, bool read_again);
   absl::StatusOr<std::string> ReadJwks(const OidcIssuer& issuer) const;
   absl::StatusOr<std::shared_ptr<const KeySet>> ReadKeySet(const OidcIssuer& issuer,
                                                            int64_t now) const;
 
   std::string ca_file_;
   std::vector<std::unique_ptr<Issuer>> issuers_;
+  std::mutex mutex_;  // the issuers' keys and reading schedule
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread refresher_;
 };
 
 }  // namespace infrashare

@@ -245,8 +245,17 @@ void Dispatcher::Deliver(const QueuedJob& job) {
   if (turn == Turn::kParked) return;
   if (turn == Turn::kDefer) return Defer(job, delay_ms);
   Run(job, candidate.taken, candidate.place, begun);
-  // The places this attempt gave back: parked jobs that may start now.
-  while (auto next = NextParked(&begun)) Run(next->job, next->taken, next->place, begun);
+  // The places this attempt gave back: parked jobs that may start now, each read again first (it
+  // may have been erased, cancelled or its subscription changed while it was parked).
+  while (auto next = NextParked(&begun)) {
+    freed_.notify_all();  // the pump may read again
+    auto again = store_->Take(next->job, limits_);
+    if (!again.ok() || again->state != TakenJob::State::kSend) {
+      Leave(next->place, begun, false);
+      continue;
+    }
+    Run(next->job, *again, next->place, begun);
+  }
 }
 
 void Dispatcher::Run(const QueuedJob& job, const TakenJob& taken, const Place& place,
@@ -317,7 +326,10 @@ Dispatcher::Place Dispatcher::PlaceOf(const TakenJob& taken) const {
   std::string receiver = target.ok()
                              ? absl::StrCat(absl::AsciiStrToLower(target->host), ":", target->port)
                              : taken.url;
-  return {std::move(receiver), absl::StrCat("org:", taken.organization_id)};
+  // A receiver is an organisation's: a host many organisations use (a shared automation service)
+  // is not slowed for all by one organisation's endpoint there.
+  return {absl::StrCat(taken.organization_id, "|", receiver),
+          absl::StrCat("org:", taken.organization_id)};
 }
 
 namespace {
@@ -365,8 +377,9 @@ Dispatcher::Turn Dispatcher::Admit(const Place& place, Parked& candidate, int64_
   const bool quick = receiver == receivers_.end() || PaceOf(receiver->second, now) <= kQuickMs;
   const int share = std::max(1, config_.senders / 2);
   int& parked = parked_of_[place.organization];
-  if (parked < (quick ? 2 * config_.senders : share) &&
-      static_cast<int>(parked_.size()) < 4 * config_.senders) {
+  // At most a share of parked jobs per organisation (the pump reads on while fewer than twice the
+  // senders are parked, so no one organisation stops it), and for a quick receiver only.
+  if (quick && parked < share && static_cast<int>(parked_.size()) < 4 * config_.senders) {
     ++parked;
     candidate.since_ms = now;
     parked_.push_back(std::move(candidate));
@@ -396,8 +409,9 @@ int64_t Dispatcher::DeferDelay(const std::string& name, int64_t now) {
   double delay = static_cast<double>(std::max(2 * pace, kMinDeferMs)) *
                  std::max(1.0, deferred_per_s / taken_per_s);
   delay *= std::uniform_real_distribution<double>(1.0, 1.5)(jitter_);
-  return std::clamp<int64_t>(static_cast<int64_t>(delay), kMinDeferMs,
-                             std::min<int64_t>(kMaxDeferMs, config_.retry_max_ms));
+  const int64_t longest =
+      std::max(kMinDeferMs, std::min<int64_t>(kMaxDeferMs, config_.retry_max_ms));
+  return std::clamp<int64_t>(static_cast<int64_t>(delay), kMinDeferMs, longest);
 }
 
 std::optional<Dispatcher::Parked> Dispatcher::NextParked(int64_t* begun) {
@@ -452,12 +466,12 @@ void Dispatcher::Defer(const QueuedJob& job, int64_t delay_ms) {
   }
 }
 
-void Dispatcher::Leave(const Place& place, int64_t begun) {
+void Dispatcher::Leave(const Place& place, int64_t begun, bool attempted) {
   std::lock_guard lock(mutex_);
   const int64_t now = SteadyMs();
   Receiver& receiver = receivers_[place.receiver];
   if (auto it = receiver.starts.find(begun); it != receiver.starts.end()) receiver.starts.erase(it);
-  receiver.latency_ms = now - begun;
+  if (attempted) receiver.latency_ms = now - begun;
   receiver.used_ms = now;
   if (auto org = organizations_.find(place.organization);
       org != organizations_.end() && --org->second <= 0)

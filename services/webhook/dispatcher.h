@@ -82,7 +82,8 @@ class Dispatcher {
   Turn Admit(const Place& place, Parked& candidate, int64_t now, int64_t* begun, int64_t* delay_ms);
   bool MayStart(const Place& place, int64_t now) const;  // under mutex_
   void Start(const Place& place, int64_t now);           // under mutex_
-  void Leave(const Place& place, int64_t begun);
+  // Gives the places back; `attempted`: an attempt was made, whose time is the receiver's pace.
+  void Leave(const Place& place, int64_t begun, bool attempted = true);
   // How long a job of `receiver` is put off: twice the receiver's pace, longer the more of its jobs
   // are put off than it can take, with some jitter. Under mutex_.
   int64_t DeferDelay(const std::string& receiver, int64_t now);

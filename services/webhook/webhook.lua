@@ -146,13 +146,16 @@ local function claim_slot(k, job)
     if slot.e ~= '' and job.e ~= '' and not entry_after(job.e, slot.e) then return false end
     if slot.j ~= '' and slot.j ~= job.id then
       local waiting = k.base .. 'j:' .. slot.j
-      -- Waiting for its time, or put off for a slow receiver (deferred): not under way anywhere.
+      -- Not sent yet: waiting for its time, queued, put off for a slow receiver (deferred) or
+      -- to be tried again. Its queue entry, if any, is then stale (a sender under way with it
+      -- still sends it once). The retry set's key: from KEYS, or (a replica of the version before,
+      -- in a rolling upgrade) from the base.
       local state = redis.call('HGET', waiting, 'st')
-      if state == 'timed' or state == 'deferred' then
+      if state == 'timed' or state == 'queued' or state == 'deferred' or state == 'retry' then
         local ta = redis.call('HGET', waiting, 'ta')
         if ta and ta ~= '' then redis.call('SREM', k.base .. 'ma:' .. ta, slot.j) end
         redis.call('ZREM', k.at, slot.j)
-        redis.call('ZREM', k.retry, slot.j)
+        redis.call('ZREM', rawget(k, 'retry') or (k.base .. 'retry'), slot.j)
         redis.call('DEL', waiting)
       end
     end

@@ -3,11 +3,17 @@
 // the claim rules of an issuers file. Valid RS256 and ES256 tokens stand for the organisation and
 // roles a rule gives them; expired, not yet valid, wrong audience or issuer, unknown or rotated
 // key, unmapped claims, forged and tampered tokens are refused with their reason.
+#include "services/common/oidc.h"
+
+#include <arpa/inet.h>
 #include <cjose/cjose.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -191,6 +197,49 @@ class KeyServer {
   std::string grant_;
 };
 
+// A key server that takes connections and never answers, counting them.
+class HangingServer {
+ public:
+  HangingServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof(address);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 || listen(fd_, 64) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0)
+      throw std::runtime_error("the hanging server cannot listen");
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      while (true) {
+        const int client = accept(fd_, nullptr, nullptr);
+        if (client < 0) return;
+        std::lock_guard lock(mutex_);
+        clients_.push_back(client);  // held open, never answered
+      }
+    });
+  }
+  ~HangingServer() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+    for (int client : clients_) close(client);
+  }
+  int accepted() {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(clients_.size());
+  }
+  std::string Url() const { return absl::StrCat("http://127.0.0.1:", port_, "/jwks"); }
+
+ private:
+  int fd_ = -1, port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<int> clients_;
+};
+
+constexpr char kHanging[] = "https://hangs.test.example";
+
 std::string TempFile(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() /
                     absl::StrCat("infrashare-oidc-", getpid(), "-", name);
@@ -206,6 +255,7 @@ class OidcTest : public ::testing::Test {
     rsa_ = new Key(Key::Rsa("rsa-2026"));
     ec_ = new Key(Key::Ec("ec-broker"));
     keys_ = new KeyServer();
+    hanging_ = new HangingServer();
     keys_->Publish({rsa_});
     const std::string broker_keys =
         TempFile("broker.json", json({{"keys", {ec_->Public()}}}).dump());
@@ -237,6 +287,17 @@ class OidcTest : public ::testing::Test {
                                              kAudience, R"(
     jwks_uri: )",
                                              keys_->Url(), R"(
+    algorithms: [RS256]
+    rules:
+      - when: {schac_home_organization: windesheim.nl}
+        organization_id: windesheim
+        roles: [MEMBER]
+  - issuer: )",
+                                             kHanging, R"(
+    audience: )",
+                                             kAudience, R"(
+    jwks_uri: )",
+                                             hanging_->Url(), R"(
     algorithms: [RS256]
     rules:
       - when: {schac_home_organization: windesheim.nl}
@@ -278,6 +339,7 @@ class OidcTest : public ::testing::Test {
     delete server_;
     delete redis_;
     delete keys_;
+    delete hanging_;
     delete ec_;
     delete rsa_;
   }
@@ -310,6 +372,7 @@ class OidcTest : public ::testing::Test {
   static inline Key* rsa_ = nullptr;
   static inline Key* ec_ = nullptr;
   static inline KeyServer* keys_ = nullptr;
+  static inline HangingServer* hanging_ = nullptr;
   static inline RedisServer* redis_ = nullptr;
   static inline TestServer* server_ = nullptr;
 };
@@ -419,6 +482,19 @@ TEST_F(OidcTest, TokensThatAreNotValidAreRefusedWithTheirReason) {
   gone["schac_home_organization"] = "opgeheven.nl";
   EXPECT_EQ(Refusal(rsa_->Sign("RS256", gone, "rsa-2026")),
             std::make_pair(Code::UNAUTHENTICATED, std::string("TOKEN_UNMAPPED")));
+  // No subject, a lifetime past the issuer's limit, a date as text.
+  json nobody = Staff();
+  nobody.erase("sub");
+  EXPECT_EQ(Refusal(rsa_->Sign("RS256", nobody, "rsa-2026")),
+            std::make_pair(Code::UNAUTHENTICATED, std::string("TOKEN_MALFORMED")));
+  json forever = Staff();
+  forever["exp"] = now + 100LL * 365 * 86400;
+  EXPECT_EQ(Refusal(rsa_->Sign("RS256", forever, "rsa-2026")),
+            std::make_pair(Code::UNAUTHENTICATED, std::string("TOKEN_MALFORMED")));
+  json text_date = Staff();
+  text_date["nbf"] = "2999-01-01";
+  EXPECT_EQ(Refusal(rsa_->Sign("RS256", text_date, "rsa-2026")),
+            std::make_pair(Code::UNAUTHENTICATED, std::string("TOKEN_MALFORMED")));
   // Claims of the wrong type are refused, not a crash.
   json odd = Staff();
   odd["sub"] = json::array({1, 2});
@@ -468,24 +544,114 @@ TEST_F(OidcTest, ForgedAndTamperedTokensAreRefused) {
   EXPECT_TRUE(WhoAmI(kAdminToken, &info).ok());
 }
 
-TEST_F(OidcTest, ARotatedKeyIsFetchedWhenATokenNamesIt) {
+TEST_F(OidcTest, ARotatedKeyIsReadWhenATokenNamesIt) {
   const Key next = Key::Rsa("rsa-2027");
   const std::string token = next.Sign("RS256", Staff(), "rsa-2027");
   EXPECT_EQ(Refusal(token),
             std::make_pair(Code::UNAUTHENTICATED, std::string("TOKEN_KEY_UNKNOWN")));
-  // The issuer publishes its next key beside the current one: the unknown kid reads the keys
-  // again, and the token is taken.
+  // The issuer publishes its next key beside the current one. An unknown kid has the keys read
+  // again in the background (never while the call waits): refused at first, taken once they are.
   keys_->Publish({rsa_, &next});
   const int before = keys_->reads();
+  json claims = Staff();
+  claims["jti"] = "na-rotatie";
+  const std::string rotated = next.Sign("RS256", claims, "rsa-2027");
   auth::v1::TokenInfo info;
-  const grpc::Status status = WhoAmI(next.Sign("RS256", Staff(), "rsa-2027"), &info);
+  grpc::Status status;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    status = WhoAmI(rotated, &info);
+    if (status.ok()) break;
+    EXPECT_EQ(Reason(status), "TOKEN_KEY_UNKNOWN") << status.error_message();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(info.organization_id(), "windesheim");
   EXPECT_GT(keys_->reads(), before);
   // Tokens of the current key still verify.
-  json current = Staff();
-  current["jti"] = "na-rotatie";
-  EXPECT_TRUE(WhoAmI(rsa_->Sign("RS256", current, "rsa-2026"), &info).ok());
+  EXPECT_TRUE(WhoAmI(rsa_->Sign("RS256", claims, "rsa-2026"), &info).ok());
+}
+
+// A key server that takes connections and never answers: calls with tokens of its issuer are
+// refused at once (the keys are read in the background, never while a call waits), however many
+// come, and other callers are not held up.
+TEST_F(OidcTest, AnIssuerWhoseKeyServerHangsHoldsUpNoCall) {
+  std::vector<std::thread> calls;
+  std::atomic<int> unavailable{0};
+  for (int i = 0; i < 24; ++i)
+    calls.emplace_back([&, i] {
+      json claims = Staff();
+      claims["iss"] = kHanging;
+      claims["jti"] = std::to_string(i);
+      if (Refusal(rsa_->Sign("RS256", claims, "rsa-2026")).first == Code::UNAVAILABLE)
+        ++unavailable;
+    });
+  for (auto& call : calls) call.join();
+  EXPECT_EQ(unavailable.load(), 24);
+  auth::v1::TokenInfo info;
+  EXPECT_TRUE(WhoAmI(kAdminToken, &info).ok());
+  // Read at start and perhaps once more in the background: not once per call.
+  EXPECT_LE(hanging_->accepted(), 3);
+}
+
+// What the issuers file may not say is refused when the server starts, naming the entry.
+TEST(OidcIssuersFile, MistakesAreRefusedNamingTheEntry) {
+  const std::string head =
+      "issuers:\n  - issuer: https://login.example\n    audience: api\n"
+      "    jwks_uri: https://login.example/keys\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"    rules:\n      - when: {a: b}\n        organization_id: o\n        roles: "
+       "[PLATFORM_ADMIN]\n",
+       "PLATFORM_ADMIN"},
+      {"    rules:\n      - when: {a: b}\n        organization_id: platform\n        roles: "
+       "[MEMBER]\n",
+       "platform"},
+      {"    rules:\n      - when: {a: b}\n        organization_id: o\n        roles: "
+       "[NETWORK_COORDINATOR]\n",
+       "network_ids"},
+      {"    rules:\n      - when: {a: b}\n        organization_id: o\n        roles: [MEMBER]\n"
+       "        services: [registy]\n",
+       "registy"},
+      {"    rules:\n      - when: {a: b}\n        organization_id: o\n        roles: [MEMBER]\n"
+       "        services: []\n",
+       "services"},
+      {"    rules:\n      - when: {a: b}\n        organization_id: o\n        roles: [MEMBER]\n"
+       "        roles: [ORGANIZATION_ADMIN]\n",
+       "twice"},
+      {"    rules:\n      - when: {}\n        organization_id: o\n        roles: [MEMBER]\n",
+       "when"},
+      {"    leeway_s: 9999\n    rules:\n      - when: {a: b}\n        organization_id: o\n"
+       "        roles: [MEMBER]\n",
+       "leeway_s"},
+  };
+  for (const auto& [rest, word] : cases) {
+    auto loaded = LoadOidcIssuers(TempFile("bad.yaml", head + rest));
+    EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument) << rest;
+    EXPECT_TRUE(absl::StrContains(loaded.status().message(), word)) << loaded.status();
+    EXPECT_TRUE(absl::StrContains(loaded.status().message(), "issuers[0]")) << loaded.status();
+  }
+  auto list_audience = LoadOidcIssuers(
+      TempFile("bad.yaml",
+               "issuers:\n  - issuer: https://login.example\n    audience: [a, b]\n"
+               "    jwks_uri: https://login.example/keys\n    rules:\n      - when: {a: b}\n"
+               "        organization_id: o\n        roles: [MEMBER]\n"));
+  EXPECT_TRUE(absl::StrContains(list_audience.status().message(), "audience"))
+      << list_audience.status();
+  auto no_host =
+      LoadOidcIssuers(TempFile("bad.yaml",
+                               "issuers:\n  - issuer: https://login.example\n    audience: api\n"
+                               "    jwks_uri: 'https://'\n    rules:\n      - when: {a: b}\n"
+                               "        organization_id: o\n        roles: [MEMBER]\n"));
+  EXPECT_TRUE(absl::StrContains(no_host.status().message(), "jwks_uri")) << no_host.status();
+  // A key file without a key to verify with.
+  auto empty = LoadOidcIssuers(
+      TempFile("empty.yaml",
+               "issuers:\n  - issuer: https://login.example\n    audience: api\n"
+               "    jwks_file: " +
+                   TempFile("empty.json", R"({"keys": []})") +
+                   "\n    rules:\n      - when: {a: b}\n        organization_id: o\n"
+                   "        roles: [MEMBER]\n"));
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_FALSE(OidcVerifier::Create(std::move(*empty)).ok());
 }
 
 // `infrashare login` gets an access token through the device authorization grant, keeps it in a
@@ -507,13 +673,22 @@ TEST_F(OidcTest, TheCliLogsInWithTheDeviceGrantAndCallsWithTheTokenItKept) {
     const int status = pclose(pipe);
     return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
   };
+  // A link standing where the token goes is replaced, not written through.
+  std::filesystem::create_directories(std::filesystem::path(file).parent_path());
+  const std::string elsewhere = TempFile("elsewhere", "niet overschrijven\n");
+  std::filesystem::create_symlink(elsewhere, file);
   auto [code, out] = cli("login --issuer " + keys_->Base() + " --client-id infrashare-cli");
   ASSERT_EQ(code, 0) << out;
   EXPECT_TRUE(absl::StrContains(out, "WDKH-7Q3P")) << out;
   EXPECT_TRUE(absl::StrContains(out, keys_->Base() + "/activate")) << out;
   struct stat kept {};
-  ASSERT_EQ(stat(file.c_str(), &kept), 0);
+  ASSERT_EQ(lstat(file.c_str(), &kept), 0);
   EXPECT_EQ(kept.st_mode & 0777, 0600u);
+  EXPECT_TRUE(S_ISREG(kept.st_mode));
+  std::ifstream untouched(elsewhere);
+  std::string line;
+  std::getline(untouched, line);
+  EXPECT_EQ(line, "niet overschrijven");
   std::tie(code, out) = cli("-o json token whoami");
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(json::parse(out).value("organization_id", ""), "windesheim") << out;

@@ -1,10 +1,12 @@
 // `infrashare login`: an OpenID Connect access token through the device authorization grant
 // (RFC 8628) against the institution's issuer. The CLI shows a code and an address; the person
 // logs in there in a browser (on any device) while the CLI waits, then keeps the access token in a
-// file of their own (0600) that later commands use when neither --token nor INFRASHARE_TOKEN is
-// given. `infrashare logout` removes it.
+// file of their own (0600), with the server it was logged in for; later commands to that server
+// use it when neither --token nor INFRASHARE_TOKEN is given. `infrashare logout` removes it.
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -89,13 +91,43 @@ bool Acceptable(const std::string& url) {
   return absl::StartsWith(url, "https://") || IsLoopbackHttpUrl(url);
 }
 
+// What an issuer says, fit for a terminal: no control characters (escape sequences), at most 300
+// characters.
+std::string Printable(std::string text) {
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return text.substr(0, 300);
+}
+
+// Writes the token, and the server it is for, to `path` so that only its owner may read them: a new
+// file (0600) beside it, renamed over it, never written through a link that stands at `path`.
+absl::Status Keep(const std::filesystem::path& path, const std::string& token,
+                  const std::string& server) {
+  std::error_code error;
+  std::filesystem::create_directories(path.parent_path(), error);
+  const std::string temporary = path.string() + ".new";
+  ::unlink(temporary.c_str());
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  if (fd < 0) return absl::PermissionDeniedError("cannot write " + temporary);
+  const std::string text = absl::StrCat(token, "\n", server, "\n");
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool closed = ::close(fd) == 0;
+  if (!written || !closed || ::rename(temporary.c_str(), path.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    return absl::PermissionDeniedError("cannot write " + path.string());
+  }
+  return absl::OkStatus();
+}
+
 void Login(App& app, const LoginFlags& f) {
-  std::string issuer = f.issuer;
-  while (absl::EndsWith(issuer, "/")) issuer.pop_back();
+  // The issuer exactly as it names itself (some end in "/"); its configuration under it.
+  const std::string& issuer = f.issuer;
+  std::string base = issuer;
+  while (absl::EndsWith(base, "/")) base.pop_back();
   if (!Acceptable(issuer))
     return app.FailUsage("--issuer must be an https:// address (http:// only to this machine)");
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  auto discovery = Exchange(issuer + "/.well-known/openid-configuration");
+  auto discovery = Exchange(base + "/.well-known/openid-configuration");
   if (!discovery.ok())
     return app.Fail(
         absl::StrCat("cannot read the issuer's configuration: ", discovery.status().message()));
@@ -103,11 +135,14 @@ void Login(App& app, const LoginFlags& f) {
   const std::string token_endpoint = Text(*discovery, "token_endpoint");
   if (Text(*discovery, "issuer") != issuer)
     return app.Fail("the issuer's configuration names another issuer (" +
-                    Text(*discovery, "issuer").substr(0, 200) + ")");
+                    Printable(Text(*discovery, "issuer")) + ")");
   if (device_endpoint.empty() || token_endpoint.empty())
     return app.Fail("the issuer does not offer the device authorization grant");
-  if (!Acceptable(device_endpoint) || !Acceptable(token_endpoint))
-    return app.Fail("the issuer's endpoints are not https://");
+  // Endpoints as safe as the issuer: https, or http to this machine only for an issuer there.
+  const bool local = IsLoopbackHttpUrl(issuer);
+  for (const std::string& endpoint : {device_endpoint, token_endpoint})
+    if (!absl::StartsWith(endpoint, "https://") && !(local && IsLoopbackHttpUrl(endpoint)))
+      return app.Fail("the issuer's endpoints are not https://");
 
   std::vector<std::pair<std::string, std::string>> ask = {{"client_id", f.client_id},
                                                           {"scope", f.scope}};
@@ -115,19 +150,19 @@ void Login(App& app, const LoginFlags& f) {
   auto device = Exchange(device_endpoint, ask);
   if (!device.ok()) return app.Fail(std::string(device.status().message()));
   if (!Text(*device, "error").empty())
-    return app.Fail(absl::StrCat("the issuer refused: ", Text(*device, "error"), " ",
-                                 Text(*device, "error_description")));
+    return app.Fail(absl::StrCat("the issuer refused: ", Printable(Text(*device, "error")), " ",
+                                 Printable(Text(*device, "error_description"))));
   const std::string device_code = Text(*device, "device_code");
   const std::string user_code = Text(*device, "user_code");
   const std::string verify = Text(*device, "verification_uri");
   if (device_code.empty() || user_code.empty() || verify.empty())
     return app.Fail("the issuer's answer lacks device_code, user_code or verification_uri");
   const std::string complete = Text(*device, "verification_uri_complete");
-  std::cerr << "Open " << verify << " and enter the code " << user_code;
-  if (!complete.empty()) std::cerr << " (or open " << complete << ")";
+  std::cerr << "Open " << Printable(verify) << " and enter the code " << Printable(user_code);
+  if (!complete.empty()) std::cerr << " (or open " << Printable(complete) << ")";
   std::cerr << "\nWaiting for you to log in ...\n";
 
-  int interval = std::max(1, Number(*device, "interval", 5));
+  int interval = std::clamp(Number(*device, "interval", 5), 1, 60);
   const auto until = std::chrono::steady_clock::now() +
                      std::chrono::seconds(std::clamp(Number(*device, "expires_in", 600), 1, 3600));
   while (std::chrono::steady_clock::now() < until) {
@@ -140,28 +175,24 @@ void Login(App& app, const LoginFlags& f) {
     const std::string error = Text(*answer, "error");
     if (error == "authorization_pending") continue;
     if (error == "slow_down") {
-      interval += 5;
+      interval = std::min(interval + 5, 60);
       continue;
     }
     if (error == "access_denied") return app.Fail("the login was refused at the issuer");
     if (error == "expired_token") return app.Fail("the code expired before the login; try again");
     if (!error.empty())
-      return app.Fail(
-          absl::StrCat("the issuer refused: ", error, " ", Text(*answer, "error_description")));
+      return app.Fail(absl::StrCat("the issuer refused: ", Printable(error), " ",
+                                   Printable(Text(*answer, "error_description"))));
     const std::string token = Text(*answer, "access_token");
     if (token.empty() || !client::CleanToken(token))
       return app.Fail("the issuer's answer holds no usable access_token");
     const std::filesystem::path path = f.token_file.empty() ? DefaultTokenFile() : f.token_file;
-    std::error_code made;
-    std::filesystem::create_directories(path.parent_path(), made);
-    const mode_t old_mask = umask(077);
-    { std::ofstream(path, std::ios::trunc) << token << "\n"; }
-    umask(old_mask);
-    std::filesystem::permissions(
-        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, made);
-    if (!std::ifstream(path).good()) return app.Fail("cannot write " + path.string());
+    // Kept with the server it is for: other servers never get it unasked.
+    if (auto kept = Keep(path, token, app.options.server); !kept.ok())
+      return app.Fail(std::string(kept.message()));
     const int lifetime = Number(*answer, "expires_in", 0);
-    std::cerr << "Logged in; the access token is in " << path.string();
+    std::cerr << "Logged in to " << app.options.server << "; the access token is in "
+              << path.string();
     if (lifetime > 0) std::cerr << " for " << lifetime / 60 << " minutes";
     std::cerr << ".\n";
     return;

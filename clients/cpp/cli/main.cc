@@ -97,9 +97,18 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 24 * 3600))
       ->capture_default_str();
   cli.parse_complete_callback([&] {
-    if (app.options.token.empty()) {  // the access token `infrashare login` kept, if any
+    if (app.options.token.empty() && std::getenv("INFRASHARE_TOKEN") == nullptr) {
+      // The access token `infrashare login` kept, for the server it was kept for only; one that
+      // is damaged is left out, with a word.
       std::ifstream kept(infrashare::cli::DefaultTokenFile());
-      std::getline(kept, app.options.token);
+      std::string token, server;
+      if (std::getline(kept, token) && std::getline(kept, server) && server == app.options.server) {
+        if (infrashare::client::CleanToken(token))
+          app.options.token = token;
+        else
+          std::cerr << "infrashare: the token kept in " << infrashare::cli::DefaultTokenFile()
+                    << " is damaged; run infrashare login again\n";
+      }
     }
     if (!app.options.token.empty()) {
       auto token = infrashare::client::CleanToken(app.options.token);
