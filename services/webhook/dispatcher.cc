@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/clock.h"
 #include "services/common/ids.h"
@@ -251,7 +252,13 @@ void Dispatcher::Deliver(const QueuedJob& job) {
     freed_.notify_all();  // the pump may read again
     auto again = store_->Take(next->job, limits_);
     if (!again.ok() || again->state != TakenJob::State::kSend) {
+      if (again.ok() && again->state == TakenJob::State::kOff) ++dead_;
       Leave(next->place, begun, false);
+      continue;
+    }
+    if (PlaceOf(*again).receiver != next->place.receiver) {  // its URL changed meanwhile
+      Leave(next->place, begun, false);
+      Defer(next->job, kMinDeferMs);
       continue;
     }
     Run(next->job, *again, next->place, begun);
@@ -350,13 +357,26 @@ bool Dispatcher::MayStart(const Place& place, int64_t now) const {
   if (auto org = organizations_.find(place.organization);
       org != organizations_.end() && org->second >= static_cast<int>(share))
     return false;
-  if (receiver == receivers_.end() || PaceOf(receiver->second, now) <= kQuickMs) return true;
+  if (!Slow(place.receiver, now)) return true;
   // A slow receiver: slow ones together leave a quarter of the senders (at least one) to the rest.
   const int slow_cap = std::max(1, config_.senders - std::max(1, config_.senders / 4));
   int slow = 0;
   for (const auto& [name, other] : receivers_)
     if (PaceOf(other, now) > kQuickMs) slow += static_cast<int>(other.starts.size());
   return slow < slow_cap;
+}
+
+bool Dispatcher::Slow(const std::string& receiver, int64_t now) const {
+  // Its own pace, or that of the same host under another organisation: a host many use that
+  // begins to hang is slow for every organisation at once, not for each only after its own wait.
+  const absl::string_view host =
+      absl::string_view(receiver).substr(receiver.find('|') + 1);  // whole key when none
+  for (const auto& [name, other] : receivers_)
+    if (PaceOf(other, now) > kQuickMs &&
+        (name == receiver || (absl::EndsWith(name, host) && name.size() > host.size() &&
+                              name[name.size() - host.size() - 1] == '|')))
+      return true;
+  return false;
 }
 
 void Dispatcher::Start(const Place& place, int64_t now) {
@@ -373,8 +393,7 @@ Dispatcher::Turn Dispatcher::Admit(const Place& place, Parked& candidate, int64_
     *begun = now;
     return Turn::kGo;
   }
-  const auto receiver = receivers_.find(place.receiver);
-  const bool quick = receiver == receivers_.end() || PaceOf(receiver->second, now) <= kQuickMs;
+  const bool quick = !Slow(place.receiver, now);
   const int share = std::max(1, config_.senders / 2);
   int& parked = parked_of_[place.organization];
   // At most a share of parked jobs per organisation (the pump reads on while fewer than twice the
@@ -437,8 +456,7 @@ void Dispatcher::ExpireParked() {
     const int64_t now = SteadyMs();
     const int64_t longest = std::min<int64_t>(kParkMaxMs, config_.claim_idle_ms / 2);
     for (auto it = parked_.begin(); it != parked_.end();) {
-      const auto receiver = receivers_.find(it->place.receiver);
-      const bool slow = receiver != receivers_.end() && PaceOf(receiver->second, now) > kQuickMs;
+      const bool slow = Slow(it->place.receiver, now);
       const int64_t waited = now - it->since_ms;
       if (waited < longest && !(slow && waited >= kParkSlowMs)) {
         ++it;

@@ -81,7 +81,10 @@ class Dispatcher {
   // is parked (moved from `candidate`), or is to be deferred for `*delay_ms`. Under mutex_.
   Turn Admit(const Place& place, Parked& candidate, int64_t now, int64_t* begun, int64_t* delay_ms);
   bool MayStart(const Place& place, int64_t now) const;  // under mutex_
-  void Start(const Place& place, int64_t now);           // under mutex_
+  // Whether the receiver is slow: its last attempt, or the oldest under way, took over kQuickMs;
+  // or so did one of the same host's under another organisation. Under mutex_.
+  bool Slow(const std::string& receiver, int64_t now) const;
+  void Start(const Place& place, int64_t now);  // under mutex_
   // Gives the places back; `attempted`: an attempt was made, whose time is the receiver's pace.
   void Leave(const Place& place, int64_t begun, bool attempted = true);
   // How long a job of `receiver` is put off: twice the receiver's pace, longer the more of its jobs

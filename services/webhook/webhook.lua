@@ -296,7 +296,7 @@ local function wh_settle(keys, args)
   end
   unqueue(k, a.entry)
   local now = now_ms()
-  if a.deferred == '1' then
+  if rawget(a, 'deferred') == '1' then  -- (absent from replicas of the version before ace187b)
     -- The time it waits is not the receiver's: retry_for counts from `first` moved on by it.
     redis.call('HSET', key, 'q', '', 'st', 'deferred',
                'first', int_text(tonumber(job.first) + tonumber(a.delay)))
