@@ -1092,6 +1092,69 @@ TEST_F(WebhookTest, SubscriptionsAreValidatedAuthorizedAndReplayed) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// The fairness tests' world on a server of their own: organisations "owner" (of a lab) and
+// "booker" (who books it), their admins' tokens, and calls to subscribe and to book the lab.
+struct FairnessWorld {
+  explicit FairnessWorld(TestServer& server) : server(server) {
+    for (const char* id : {"owner", "booker"}) {
+      reg::CreateOrganizationRequest org;
+      org.set_organization_id(id);
+      org.mutable_organization()->set_display_name(id);
+      org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+      reg::Organization made;
+      EXPECT_TRUE(server.Registry()
+                      ->CreateOrganization(TestServer::Context(kAdminToken).get(), org, &made)
+                      .ok());
+    }
+    reg::CreateResourceRequest create;
+    reg::Resource* r = create.mutable_resource();
+    r->set_display_name("Lasrobot");
+    r->set_kind(reg::RESOURCE_KIND_EQUIPMENT);
+    r->set_owner_organization_id("owner");
+    r->mutable_location()->mutable_point()->set_latitude(52.5);
+    r->mutable_location()->mutable_point()->set_longitude(6.1);
+    r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+    r->set_capacity(1);
+    r->set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+    r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+    EXPECT_TRUE(server.Registry()
+                    ->CreateResource(TestServer::Context(kAdminToken).get(), create, &lab)
+                    .ok());
+    owner = server.Token("owner", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+    booker = server.Token("booker", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+  }
+  // A subscription of `token`'s organisation to bookings, sent to `url`; its id.
+  std::string Subscribe(const std::string& token, const std::string& url) {
+    CreateWebhookSubscriptionRequest request;
+    request.set_target_url(url);
+    request.add_event_types(WEBHOOK_EVENT_TYPE_BOOKING);
+    WebhookSubscription out;
+    auto status = WebhookService::NewStub(server.channel())
+                      ->CreateWebhookSubscription(TestServer::Context(token).get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out.id();
+  }
+  // The booker books the lab for an hour, three days ahead.
+  void Book(int hour) {
+    sch::CreateBookingRequest request;
+    request.set_resource_id(lab.id());
+    *request.mutable_start_time() = Ahead(3, hour);
+    *request.mutable_end_time() = Ahead(3, hour + 1);
+    sch::Booking out;
+    grpc::Status status;
+    for (int attempt = 0; attempt < 100; ++attempt) {  // until the scheduler knows the lab
+      status = server.Scheduler()->CreateBooking(TestServer::Context(booker).get(), request, &out);
+      if (status.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+
+  TestServer& server;
+  reg::Resource lab;
+  std::string owner, booker;
+};
+
 // One organisation has at most half of a replica's senders, however many receivers (here two slow
 // ones on two ports) its subscriptions point at: another organisation's deliveries, queued behind
 // a heap of its changes, go on meanwhile. What is put off is no attempt: a receiver that is slow
@@ -1109,54 +1172,13 @@ TEST(WebhookFairness, ASlowOrganisationHoldsAtMostHalfTheSendersAndOthersGoOn) {
   WebhookReceiver slow_a, slow_b, fast;
   slow_a.Delay(std::chrono::milliseconds(1000));
   slow_b.Delay(std::chrono::milliseconds(1000));
-  auto admin = [] { return TestServer::Context(kAdminToken); };
-  for (const char* id : {"owner", "booker"}) {
-    reg::CreateOrganizationRequest org;
-    org.set_organization_id(id);
-    org.mutable_organization()->set_display_name(id);
-    org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
-    reg::Organization made;
-    ASSERT_TRUE(server.Registry()->CreateOrganization(admin().get(), org, &made).ok());
-  }
-  reg::CreateResourceRequest create;
-  reg::Resource* r = create.mutable_resource();
-  r->set_display_name("Lasrobot");
-  r->set_kind(reg::RESOURCE_KIND_EQUIPMENT);
-  r->set_owner_organization_id("owner");
-  r->mutable_location()->mutable_point()->set_latitude(52.5);
-  r->mutable_location()->mutable_point()->set_longitude(6.1);
-  r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
-  r->set_capacity(1);
-  r->set_access_policy(reg::ACCESS_POLICY_PUBLIC);
-  r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
-  reg::Resource lab;
-  ASSERT_TRUE(server.Registry()->CreateResource(admin().get(), create, &lab).ok());
-  const std::string owner = server.Token("owner", {auth::v1::ROLE_ORGANIZATION_ADMIN});
-  const std::string booker = server.Token("booker", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+  FairnessWorld world(server);
+  const std::string& owner = world.owner;
+  const std::string& booker = world.booker;
   auto subscribe = [&](const std::string& token, const std::string& url) {
-    CreateWebhookSubscriptionRequest request;
-    request.set_target_url(url);
-    request.add_event_types(WEBHOOK_EVENT_TYPE_BOOKING);
-    WebhookSubscription out;
-    auto status = WebhookService::NewStub(server.channel())
-                      ->CreateWebhookSubscription(TestServer::Context(token).get(), request, &out);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return out.id();
+    return world.Subscribe(token, url);
   };
-  auto book = [&](int hour) {
-    sch::CreateBookingRequest request;
-    request.set_resource_id(lab.id());
-    *request.mutable_start_time() = Ahead(3, hour);
-    *request.mutable_end_time() = Ahead(3, hour + 1);
-    sch::Booking out;
-    grpc::Status status;
-    for (int attempt = 0; attempt < 100; ++attempt) {  // until the scheduler knows the lab
-      status = server.Scheduler()->CreateBooking(TestServer::Context(booker).get(), request, &out);
-      if (status.ok()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    EXPECT_TRUE(status.ok()) << status.error_message();
-  };
+  auto book = [&](int hour) { world.Book(hour); };
   // The owner's two subscriptions point at two slow receivers; eight changes queue up for each.
   const std::vector<std::string> owners = {subscribe(owner, slow_a.Url("/a")),
                                            subscribe(owner, slow_b.Url("/b"))};
@@ -1224,55 +1246,14 @@ TEST(WebhookFairness, AQuickBacklogOfOneOrganisationDoesNotHoldUpAnother) {
   TestServer server(redis.url(), config);
   WebhookReceiver busy, other;
   busy.Delay(std::chrono::milliseconds(100));
-  auto admin = [] { return TestServer::Context(kAdminToken); };
-  for (const char* id : {"owner", "heap", "booker"}) {
-    reg::CreateOrganizationRequest org;
-    org.set_organization_id(id);
-    org.mutable_organization()->set_display_name(id);
-    org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
-    reg::Organization made;
-    ASSERT_TRUE(server.Registry()->CreateOrganization(admin().get(), org, &made).ok());
-  }
-  reg::CreateResourceRequest create;
-  reg::Resource* r = create.mutable_resource();
-  r->set_display_name("Lasrobot");
-  r->set_kind(reg::RESOURCE_KIND_EQUIPMENT);
-  r->set_owner_organization_id("owner");
-  r->mutable_location()->mutable_point()->set_latitude(52.5);
-  r->mutable_location()->mutable_point()->set_longitude(6.1);
-  r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
-  r->set_capacity(1);
-  r->set_access_policy(reg::ACCESS_POLICY_PUBLIC);
-  r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
-  reg::Resource lab;
-  ASSERT_TRUE(server.Registry()->CreateResource(admin().get(), create, &lab).ok());
-  // The owner's own subscriptions (it sees every booking of its lab): ten to the busy receiver.
-  const std::string owner = server.Token("owner", {auth::v1::ROLE_ORGANIZATION_ADMIN});
-  const std::string booker = server.Token("booker", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+  FairnessWorld world(server);
+  const std::string& owner = world.owner;
+  const std::string& booker = world.booker;
   auto subscribe = [&](const std::string& token, const std::string& url) {
-    CreateWebhookSubscriptionRequest request;
-    request.set_target_url(url);
-    request.add_event_types(WEBHOOK_EVENT_TYPE_BOOKING);
-    WebhookSubscription out;
-    auto status = WebhookService::NewStub(server.channel())
-                      ->CreateWebhookSubscription(TestServer::Context(token).get(), request, &out);
-    EXPECT_TRUE(status.ok()) << status.error_message();
+    return world.Subscribe(token, url);
   };
+  auto book = [&](int hour) { world.Book(hour); };
   for (int i = 0; i < 10; ++i) subscribe(owner, busy.Url("/h" + std::to_string(i)));
-  auto book = [&](int hour) {
-    sch::CreateBookingRequest request;
-    request.set_resource_id(lab.id());
-    *request.mutable_start_time() = Ahead(3, hour);
-    *request.mutable_end_time() = Ahead(3, hour + 1);
-    sch::Booking out;
-    grpc::Status status;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      status = server.Scheduler()->CreateBooking(TestServer::Context(booker).get(), request, &out);
-      if (status.ok()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    EXPECT_TRUE(status.ok()) << status.error_message();
-  };
   for (int hour = 0; hour < 10; ++hour) book(hour);  // 100 deliveries for the owner
   ASSERT_TRUE(busy.WaitFor("/h0", [](const auto& got) { return !got.empty(); }));
   subscribe(booker, other.Url("/mine"));
