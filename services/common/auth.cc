@@ -209,29 +209,28 @@ absl::StatusOr<Caller> TokenAuthority::Authenticate(const grpc::ServerContextBas
 }
 
 absl::StatusOr<Caller> TokenAuthority::Resolve(absl::string_view token) {
-  if (external_ != nullptr && external_->Recognizes(token) &&
-      (bootstrap_hash_.empty() || !SameHash(SecretHash(token), bootstrap_hash_)))
-    return ResolveExternal(token);
-  if (token.empty() || token.size() > 256)
+  const bool external = external_ != nullptr && external_->Recognizes(token);
+  if (!external && (token.empty() || token.size() > 256))
     return NotAuthenticated("TOKEN_MALFORMED",
                             external_ == nullptr
                                 ? "a token has 1 to 256 characters"
                                 : "a token has 1 to 256 characters, or is a JWT (OpenID Connect)");
-  std::string hash = SecretHash(token);
+  const std::string hash = SecretHash(token);
   if (!bootstrap_hash_.empty() && SameHash(hash, bootstrap_hash_)) {
     return Caller{
         "bootstrap", std::string(kPlatformOrganization), {auth::v1::ROLE_PLATFORM_ADMIN}, {}, {}};
   }
-  auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(cache_mutex_);
-    if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires > now) {
+    if (auto it = cache_.find(hash);
+        it != cache_.end() && it->second.expires > std::chrono::steady_clock::now()) {
       // A cached token still expires on time, not when its cache entry does.
       if (it->second.token_expires_ms != 0 && NowMs() >= it->second.token_expires_ms)
         return NotAuthenticated("TOKEN_EXPIRED", "the token has expired");
       return it->second.caller;
     }
   }
+  if (external) return ResolveExternal(token);
   auto info = store_->ByHash(hash);
   if (!info.ok()) return info.status();
   if (!info->has_value()) {
@@ -250,26 +249,17 @@ absl::StatusOr<Caller> TokenAuthority::Resolve(absl::string_view token) {
 }
 
 absl::StatusOr<Caller> TokenAuthority::ResolveExternal(absl::string_view token) {
-  const std::string hash = SecretHash(token);
-  {
-    std::lock_guard lock(cache_mutex_);
-    if (auto it = cache_.find(hash);
-        it != cache_.end() && it->second.expires > std::chrono::steady_clock::now()) {
-      if (NowMs() >= it->second.token_expires_ms)
-        return NotAuthenticated("TOKEN_EXPIRED", "the token has expired");
-      return it->second.caller;
-    }
-  }
+  // Not in the cache (Resolve looked): verified, then remembered under its hash.
   auto verified = external_->Verify(token);
   if (!verified.ok()) return verified.status();
   // A claim rule may name an organisation that is gone (or not made yet): it stands for nobody.
   auto exists = store_->OrganizationExists(verified->caller.organization_id);
   if (!exists.ok()) return exists.status();
-  if (!*exists && verified->caller.organization_id != kPlatformOrganization)
+  if (!*exists)
     return NotAuthenticated("TOKEN_UNMAPPED", absl::StrCat("the token maps to organisation '",
                                                            verified->caller.organization_id,
                                                            "', which does not exist here"));
-  Remember(hash, verified->caller, verified->expires_ms);
+  Remember(SecretHash(token), verified->caller, verified->expires_ms);
   return verified->caller;
 }
 
