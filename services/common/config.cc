@@ -229,6 +229,7 @@ std::vector<Key> Keys(Config& c) {
       StringKey("http.listen", &c.http.listen,
                 [](const std::string& v) { return v.empty() ? "" : CheckListen(v); }),
       IntKey("http.threads", &c.http.threads, 1, 256),
+      BoolKey("http.rest", &c.http.rest),
       StringKey("http.static_dir", &c.http.static_dir),
       StringKey("http.vendor_dir", &c.http.vendor_dir),
       StringKey("http.tile_url", &c.http.tile_url,
@@ -332,6 +333,10 @@ absl::Status CheckTls(const Config& c) {
     return bad("tls.cert_file", "must be set to ask for client certificates");
   if (tls.plaintext && !tls.cert_file.empty())
     return bad("tls.plaintext", "must not be true when tls.cert_file is set");
+  if (tls.client_certs == "required" && !c.http.listen.empty() && c.http.rest)
+    return bad("http.rest",
+               "must be false when tls.client_certs is required: a REST call on the HTTP listener "
+               "carries no client certificate");
   if (tls.cert_file.empty() && !tls.plaintext && !IsLoopbackListen(c.listen))
     return bad("tls.cert_file",
                absl::StrCat("is needed to listen on ", c.listen,

@@ -162,8 +162,11 @@ struct AuditConfig {
 // The public HTTP listener: open-data feeds without a token (services/http, README "Publishing
 // your network's map and open data").
 struct HttpConfig {
-  std::string listen;      // host:port; empty = no HTTP listener
-  int threads = 4;         // worker threads answering requests
+  std::string listen;  // host:port; empty = no HTTP listener
+  int threads = 4;     // worker threads answering requests
+  // The REST/JSON API under /v1/ (docs/rest.md): every RPC, with the caller's token. A REST
+  // stream holds one of `threads` while it runs; at most half of them serve streams.
+  bool rest = true;
   std::string static_dir;  // files served under / (e.g. "web"); empty = none
   // The npm packages the pages load (Leaflet, Chart.js), served under /vendor/; empty = none.
   std::string vendor_dir = "node_modules";

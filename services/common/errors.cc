@@ -1,5 +1,7 @@
 #include "services/common/errors.h"
 
+#include <algorithm>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -190,11 +192,18 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   google::rpc::Status details;
   details.set_code(static_cast<int>(status.code()));
   details.set_message(std::string(status.message()));
+  // In the order of their type URLs: absl iterates payloads in no fixed order, and a client
+  // comparing two answers should not see them differ by order alone.
+  std::vector<std::pair<std::string, std::string>> payloads;
   status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-    auto* any = details.add_details();
-    any->set_type_url(std::string(url));
-    any->set_value(std::string(payload));
+    payloads.emplace_back(std::string(url), std::string(payload));
   });
+  std::sort(payloads.begin(), payloads.end());
+  for (auto& [url, payload] : payloads) {
+    auto* any = details.add_details();
+    any->set_type_url(std::move(url));
+    any->set_value(std::move(payload));
+  }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
                       details.SerializeAsString());
 }

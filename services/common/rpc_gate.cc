@@ -1,6 +1,7 @@
 #include "services/common/rpc_gate.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/common/forwarded_peer.h"
 #include "services/common/logging.h"
 
 namespace infrashare {
@@ -45,7 +46,7 @@ void RpcGate::Finish(grpc::ServerContextBase* context, absl::string_view method,
     logging::Info("rpc", fields);
   }
   if (audit_ != nullptr && who && Audited(method))
-    audit_->Record(*who, method, request, status.ok() ? response : nullptr, context->peer(), code);
+    audit_->Record(*who, method, request, status.ok() ? response : nullptr, PeerOf(*context), code);
 }
 
 }  // namespace infrashare

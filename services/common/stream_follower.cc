@@ -77,7 +77,20 @@ absl::Status FollowedCall::Start(const Caller& caller) {
     }
     positions_ = std::move(*ids);
   }
-  if (auto attached = follower_->Attach(shared_from_this()); !attached.ok()) return attached;
+  // Admitted: the headers go first, as a write would (nothing else is sent, and the call is not
+  // closed, until they are); sent once attached, as their end may start catching up.
+  {
+    std::lock_guard lock(mutex_);
+    if (ended_) return final_;
+    writing_ = true;
+  }
+  if (auto attached = follower_->Attach(shared_from_this()); !attached.ok()) {
+    std::lock_guard lock(mutex_);
+    writing_ = false;
+    return attached;
+  }
+  context_->AddInitialMetadata(kStreamOpenHeader, "open");
+  SendHeaders();
   Schedule();
   return absl::OkStatus();
 }

@@ -40,6 +40,11 @@ struct StreamPlan {
   std::vector<std::string> keys;
 };
 
+// The response header an admitted stream begins with (before its first event): a client that sees
+// it knows the stream is open, one whose call was refused gets the status alone. The REST gateway
+// answers a refused watch with its own HTTP status that way.
+inline constexpr char kStreamOpenHeader[] = "x-infrashare-stream";
+
 // One open call as the follower sees it; WatchCall<Message> below adds the typed writing.
 class FollowedCall : public std::enable_shared_from_this<FollowedCall> {
  public:
@@ -63,6 +68,8 @@ class FollowedCall : public std::enable_shared_from_this<FollowedCall> {
       size_t key, const StreamEntry& entry) = 0;
   virtual void SetCursor(google::protobuf::Message* message, const std::string& cursor) = 0;
   virtual void Send(const google::protobuf::Message& message) = 0;
+  // Sends the response headers, with kStreamOpenHeader: the call was admitted and is open.
+  virtual void SendHeaders() = 0;
   virtual void Close(const grpc::Status& status) = 0;
 
  private:
@@ -219,6 +226,8 @@ class WatchCall final : public grpc::ServerWriteReactor<Message>, public Followe
   void Send(const google::protobuf::Message& message) override {
     this->StartWrite(static_cast<const Message*>(&message));
   }
+  void SendHeaders() override { this->StartSendInitialMetadata(); }
+  void OnSendInitialMetadataDone(bool ok) override { OnWriteDoneImpl(ok); }
   void Close(const grpc::Status& status) override { this->Finish(status); }
 
   Opener open_;

@@ -17,7 +17,8 @@
 namespace infrashare::http {
 namespace {
 
-constexpr size_t kMaxSecretBytes = 128;  // of a secret route's secret
+constexpr size_t kMaxSecretBytes = 128;      // of a secret route's secret
+constexpr size_t kMaxFormBytes = 64 * 1024;  // a form's few fields
 
 const char* StatusTitle(int status) {
   switch (status) {
@@ -186,6 +187,11 @@ void PublicSite::FormRoute(const std::string& path, HttpFormRoute route) {
   form_paths_.insert(path);
   auto handle = [this, route](bool post) {
     return [this, route, post](const httplib::Request& req, httplib::Response& res) {
+      if (req.body.size() > kMaxFormBytes) {
+        res.status = 413;
+        res.set_content("the form is too large", "text/plain");
+        return;
+      }
       HttpQuery fields(req.params.begin(), req.params.end());
       // The form's fields beside the query's: cpp-httplib 0.11 parses a multipart body, not an
       // urlencoded one.
@@ -229,8 +235,60 @@ void PublicSite::CallerRoute(const std::string& path, HttpCallerRoute route) {
       });
 }
 
+void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, ApiRoute route) {
+  api_prefix_ = prefix;
+  max_body_bytes_ = std::max(max_body_bytes_, max_body_bytes);
+  auto handle = [this, route = std::move(route)](const httplib::Request& req,
+                                                 httplib::Response& res) {
+    ApiRequest call;
+    call.method = req.method == "HEAD" ? "GET" : req.method;
+    call.path = req.target.substr(0, req.target.find('?'));
+    call.query = HttpQuery(req.params.begin(), req.params.end());
+    call.authorization = req.get_header_value("Authorization");
+    call.idempotency_key = req.get_header_value("Idempotency-Key");
+    call.accept = req.get_header_value("Accept");
+    call.content_type = req.get_header_value("Content-Type");
+    call.body = req.body;
+    call.peer =
+        absl::StrCat(absl::StrContains(req.remote_addr, ':') ? "ipv6:[" : "ipv4:", req.remote_addr,
+                     absl::StrContains(req.remote_addr, ':') ? "]" : "", ":", req.remote_port);
+    ApiReply reply = route(call);
+    if (reply.status >= 400 && reply.status < 500) ++counters_->refused;
+    res.status = reply.status;
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+    if (!reply.stream) {
+      res.set_content(std::move(reply.body), reply.content_type);
+      return;
+    }
+    res.set_chunked_content_provider(
+        reply.content_type, [stream = std::move(reply.stream)](size_t, httplib::DataSink& sink) {
+          stream([&sink](const std::string& part) { return sink.write(part.data(), part.size()); },
+                 [&sink] { return sink.is_writable(); });
+          sink.done();
+          return true;
+        });
+  };
+  const std::string pattern = prefix + ".*";
+  server_->Get(pattern, handle);
+  server_->Post(pattern, handle);
+  server_->Put(pattern, handle);
+  server_->Patch(pattern, handle);
+  server_->Delete(pattern, handle);
+}
+
 bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
   ++counters_->requests;
+  if (!api_prefix_.empty() && absl::StartsWith(req.path, api_prefix_)) {
+    if (req.target.size() <= static_cast<size_t>(config_.max_url_bytes)) return true;
+    ++counters_->refused;
+    res.status = 414;
+    res.set_content(absl::StrCat(R"({"code":3,"message":"the request target is longer than )",
+                                 config_.max_url_bytes, R"( bytes"})"),
+                    "application/json");
+    return false;
+  }
   auto refuse = [&](const HttpReply& reply) {
     res.set_header("Access-Control-Allow-Origin", "*");
     res.status = reply.status;
@@ -296,7 +354,7 @@ bool PublicSite::Start() {
   server_->new_task_queue = [threads = config_.threads] {
     return new httplib::ThreadPool(threads);
   };
-  server_->set_payload_max_length(64 * 1024);  // a form's few fields at most
+  server_->set_payload_max_length(max_body_bytes_);  // a form's few fields, or the API's bodies
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
                            : httplib::Server::HandlerResponse::Handled;

@@ -51,6 +51,28 @@ using HttpSecretRoute = std::function<HttpReply(const std::string& secret)>;
 // replies are private like a secret route's: the URL carries a signature.
 using HttpFormRoute = std::function<HttpReply(const HttpQuery& fields, bool post)>;
 
+// A call of the REST API (rest_gateway.h) as the listener hands it over.
+struct ApiRequest {
+  std::string method;  // GET (HEAD too), POST, PUT, PATCH, DELETE
+  std::string path;    // as sent: percent-encoded, without the query
+  HttpQuery query;     // decoded
+  std::string authorization, idempotency_key, accept, content_type;  // headers, "" when none
+  std::string body;
+  std::string peer;  // the client's address, "ipv4:192.0.2.1:50123"
+};
+struct ApiReply {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // Set for a stream that has begun: sends its parts with `write` (false once the client has
+  // gone) until it ends, asking `connected` while it has nothing to send. `body` is then unused.
+  std::function<void(const std::function<bool(const std::string&)>& write,
+                     const std::function<bool()>& connected)>
+      stream;
+};
+using ApiRoute = std::function<ApiReply(const ApiRequest& request)>;
+
 // An error reply as an RFC 9457 problem document; `parameter` names the bad query parameter.
 HttpReply Problem(int status, const std::string& detail, const std::string& parameter = "");
 
@@ -81,6 +103,10 @@ class PublicSite {
   // are plain text (no regular expression).
   void SecretRoute(const std::string& prefix, const std::string& suffix, HttpSecretRoute route);
   void FormRoute(const std::string& path, HttpFormRoute route);
+  // Every method of every path under `prefix` ("/v1/"): an API whose calls carry their own
+  // token, and with it their own rate limits, so the listener's per-address rate does not apply.
+  // Bodies up to `max_body_bytes`. Replies are never cached nor readable from other origins.
+  void ApiRoutes(const std::string& prefix, size_t max_body_bytes, ApiRoute route);
   // Binds http.listen and serves; false when it cannot bind (or the static directory is missing).
   bool Start();
   void Stop();
@@ -104,6 +130,8 @@ class PublicSite {
   std::set<std::string> paths_;                                    // of the registered routes
   std::set<std::string> form_paths_;                               // that take POST too
   std::vector<std::pair<std::string, std::string>> secret_paths_;  // prefix and suffix
+  std::string api_prefix_;                                         // "" when no API
+  size_t max_body_bytes_ = 64 * 1024;                              // of any request
   std::thread thread_;
   int port_ = 0;
   struct Counters {

@@ -21,6 +21,7 @@
 #include "services/desk/desk_service.h"
 #include "services/http/email_preferences.h"
 #include "services/http/inquiry_feedback.h"
+#include "services/http/openapi/openapi_json.h"
 #include "services/http/routes.h"
 #include "services/impact/impact_service.h"
 #include "services/privacy/privacy_service.h"
@@ -206,6 +207,24 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
            return inquiries->RecordFeedback(id, "asker", feedback, "").status();
          }},
         s->public_site_.get());
+    if (config.http.rest) {
+      std::vector<const google::protobuf::ServiceDescriptor*> services;
+      for (const auto& name : PublicServiceNames())
+        services.push_back(
+            google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
+      auto routes = http::RestRoutes(services);
+      if (!routes.ok()) return routes.status();
+      s->rest_gateway_ = std::make_unique<http::RestGateway>(std::move(*routes),
+                                                             std::max(1, config.http.threads / 2));
+      s->public_site_->ApiRoutes("/v1/", static_cast<size_t>(config.grpc.max_message_bytes),
+                                 [gateway = s->rest_gateway_.get()](const http::ApiRequest& call) {
+                                   return gateway->Handle(call);
+                                 });
+      // The API's description, made from the protos at build time: public, like the protos.
+      s->public_site_->Route("/openapi.json", [](const http::HttpQuery&) {
+        return http::HttpReply{200, "application/json", std::string(kOpenApiJson)};
+      });
+    }
     if (!s->public_site_->Start())
       return absl::UnavailableError(
           absl::StrCat("http.listen: cannot listen on ", config.http.listen));
@@ -232,6 +251,12 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0)
     return absl::UnavailableError(absl::StrCat("listen: cannot listen on ", config.listen));
+  if (s->rest_gateway_) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(config.grpc.max_message_bytes);
+    args.SetMaxSendMessageSize(config.grpc.max_message_bytes);
+    s->rest_gateway_->Connect(s->server_->InProcessChannel(args));
+  }
 
   // Kubernetes' gRPC probes cannot speak TLS: the same health statuses on a plaintext port.
   if (!config.health_listen.empty()) {
@@ -497,6 +522,7 @@ void InfrashareServer::Shutdown(std::chrono::milliseconds drain) {
   if (server_) server_->GetHealthCheckService()->Shutdown();
   // The health port stays up while calls drain, so probes see NOT_SERVING rather than a refusal.
   if (health_port_) health_port_->health()->Shutdown();
+  if (rest_gateway_) rest_gateway_->Stop();
   if (public_site_) public_site_->Stop();
   if (streams_) streams_->Stop();
   if (business_gauges_) business_gauges_->Stop();  // it reads the modules' stores

@@ -26,6 +26,7 @@
 #include "services/common/unparsable.h"
 #include "services/desk/desk_store.h"
 #include "services/http/public_site.h"
+#include "services/http/rest_gateway.h"
 #include "services/http/routes.h"
 #include "services/programme/programme_reader.h"
 #include "services/programme/programme_store.h"
@@ -118,6 +119,8 @@ class InfrashareServer {
   std::unique_ptr<BusinessGauges> business_gauges_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthPort> health_port_;
+  // REST on the listener, calling server_ in-process: stops before server_, after public_site_.
+  std::unique_ptr<http::RestGateway> rest_gateway_;
   // The open-data listener reads the read model: declared after it, so it stops first.
   std::unique_ptr<http::PublicSite> public_site_;
   // The e-mail preferences the listener's /email/preferences page reads and keeps.

@@ -2,13 +2,16 @@
 // one organisation's objects by another organisation's tokens (every role short of platform
 // admin) and by the organisation's own tokens of a lower role than the call needs. A new RPC is
 // called by itself; the test fails until it is classified in kRules and its id fields are mapped
-// in kAim. Real server, real Redis, real gRPC (a generic stub with serialized requests).
+// in kAim. Real server, real Redis, real gRPC (a generic stub with serialized requests); with
+// INFRASHARE_TEST_OVER_REST=1 every probe goes over REST/JSON on the HTTP listener instead
+// (ctest authz_matrix_rest).
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,6 +25,7 @@
 #include "infrashare/webhook/v1/webhook.grpc.pb.h"
 #include "services/common/audit.h"
 #include "tests/support/generic_call.h"
+#include "tests/support/rest_call.h"
 #include "tests/support/test_server.h"
 
 namespace infrashare::testing {
@@ -431,6 +435,7 @@ class AuthzMatrix : public ::testing::Test {
     // The owner's webhook points at a port on loopback where nothing listens.
     config.webhooks.allow_http = true;
     config.webhooks.allow_private_targets = true;
+    config.http.listen = "127.0.0.1:0";  // REST, for the matrix over REST
     server_ = new TestServer(redis_->url(), config);
   }
   static void TearDownTestSuite() {
@@ -931,6 +936,8 @@ TEST_F(AuthzMatrix, ForeignAndLowerRoleTokensChangeNothingAndReadNothingPrivate)
   const auto before = Snapshot();
 
   grpc::GenericStub generic(server_->channel());
+  const char* rest = std::getenv("INFRASHARE_TEST_OVER_REST");
+  const bool over_rest = rest != nullptr && std::string(rest) == "1";
   int serial = 0, calls = 0, refusals = 0;
   std::map<std::string, size_t> streamed;  // events a stream replayed, over every probe
   for (const auto* method : EveryMethod()) {
@@ -950,7 +957,10 @@ TEST_F(AuthzMatrix, ForeignAndLowerRoleTokensChangeNothingAndReadNothingPrivate)
         const bool allowed = !probe.foreign && r.owner_roles.count(probe.role);
         if (allowed && r.kind != Kind::kRead) continue;  // the owner may change its world
         const bool must_refuse = !allowed && (r.kind != Kind::kRead || r.owner_roles != kAnyRole);
-        const RawReply reply = CallRaw(generic, method, "Bearer " + probe.token, request, deadline);
+        const RawReply reply =
+            over_rest ? CallRest(server_->server().http_port(), method, "Bearer " + probe.token,
+                                 request, deadline)
+                      : CallRaw(generic, method, "Bearer " + probe.token, request, deadline);
         ++calls;
         if (method->server_streaming()) streamed[gate] += reply.messages.size();
         const auto code = reply.status.error_code();

@@ -72,8 +72,9 @@ class Redis:
 class Server:
     """infrashare-server on a port of its own, against the given Redis."""
 
-    def __init__(self, redis):
+    def __init__(self, redis, env=None):
         self.redis = redis
+        self.env = env or {}
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.log = os.path.join(redis.dir, f"server-{self.port}.log")
@@ -90,6 +91,7 @@ class Server:
             INFRASHARE_HEALTH_LISTEN="",
             INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN=ADMIN,
             INFRASHARE_LOG_LEVEL="warn",
+            **self.env,
         )
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(

@@ -49,8 +49,8 @@ def test_adding_a_field_and_an_rpc_is_compatible(proto):
     )
     edit(
         proto,
-        r"^  rpc GetBooking\(GetBookingRequest\) returns \(Booking\);",
-        "  rpc GetBooking(GetBookingRequest) returns (Booking);\n  rpc PeekBooking(GetBookingRequest) returns (Booking);",
+        r"^  rpc GetBooking\(GetBookingRequest\) returns \(Booking\) \{",
+        "  rpc PeekBooking(GetBookingRequest) returns (Booking);\n  rpc GetBooking(GetBookingRequest) returns (Booking) {",
     )
     result = check(proto)
     assert result.returncode == 0, result.stderr
@@ -63,7 +63,7 @@ def test_adding_a_field_and_an_rpc_is_compatible(proto):
         (r"^  string title = 8;", "  string title = 28;", "removed or renumbered"),  # renumbered
         (r"^  int32 quantity = 6;.*$", "  int64 quantity = 6;", "changed"),  # type changed
         (
-            r"^  rpc CancelBooking\(CancelBookingRequest\) returns \(Booking\);$",
+            r"^  rpc CancelBooking\(CancelBookingRequest\) returns \(Booking\) \{\n(?:    .*\n)*?  \}\n",
             "",
             "CancelBooking",
         ),  # RPC removed

@@ -236,16 +236,16 @@ def test_the_readme_cli_examples_run_as_written(served):
 
 
 def test_the_readmes_other_shell_blocks_run_as_written(served):
-    """The calendar feed, publication and open-data blocks, against the demo's HTTP listener."""
+    """The calendar feed, publication, open-data and REST blocks, against the demo's HTTP listener."""
     text = open(os.path.join(SOURCE, "README.md"), encoding="utf-8").read()
     blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
     wanted = [
         b
         for b in blocks
         if "export INFRASHARE_SERVER" not in b  # the first block: the test above
-        and ("calendar-feed create" in b or '"publication"' in b or "/open/" in b)
+        and ("calendar-feed create" in b or '"publication"' in b or "/open/" in b or "/v1/" in b)
     ]
-    assert len(wanted) == 3, wanted
+    assert len(wanted) == 4, wanted
     values = {}
     ran = 0
     for line in (line for b in wanted for line in block_lines(b)):
@@ -293,7 +293,12 @@ def test_the_readmes_other_shell_blocks_run_as_written(served):
         if "If-None-Match" in line:
             assert done.stdout.startswith("HTTP/1.1 304"), done.stdout
         ran += 1
-    assert ran == 11, f"{ran} lines ran"
+        if "-X POST" in line and "/v1/bookings " in line:
+            assert '"id"' in done.stdout and "techoost-lab" in done.stdout, done.stdout
+        if "openapi.json" in line:
+            document = json.load(open(os.path.join(served["home"], "openapi.json")))
+            assert "/v1/bookings" in document["paths"], list(document["paths"])[:5]
+    assert ran == 17, f"{ran} lines ran"
 
 
 def test_the_readme_python_example_runs_as_written(served):

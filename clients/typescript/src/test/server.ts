@@ -33,15 +33,16 @@ export class Server {
   private constructor(
     readonly port: number,
     private readonly redisUrl: string,
+    private readonly env: Record<string, string>,
   ) {}
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
   }
 
-  // A server on a free port against the given Redis URL.
-  static async start(redisUrl: string): Promise<Server> {
-    const server = new Server(await freePort(), redisUrl);
+  // A server on a free port against the given Redis URL; `env` adds to or overrides its settings.
+  static async start(redisUrl: string, env: Record<string, string> = {}): Promise<Server> {
+    const server = new Server(await freePort(), redisUrl, env);
     await server.resume();
     return server;
   }
@@ -57,6 +58,7 @@ export class Server {
         INFRASHARE_METRICS_LISTEN: "",
         INFRASHARE_HEALTH_LISTEN: "",
         INFRASHARE_AUTH_BOOTSTRAP_ADMIN_TOKEN: ADMIN,
+        ...this.env,
       },
     });
     const probe = new Client(this.address, ADMIN, undefined, 2000, 1);

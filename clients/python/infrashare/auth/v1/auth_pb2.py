@@ -11,42 +11,55 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from infrashare._api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dinfrashare/auth/v1/auth.proto\x12\x12infrashare.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x02\n\tTokenInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0forganization_id\x18\x02 \x01(\t\x12\'\n\x05roles\x18\x03 \x03(\x0e\x32\x18.infrashare.auth.v1.Role\x12\x13\n\x0bnetwork_ids\x18\x04 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x08 \x01(\t\x12\x10\n\x08services\x18\t \x03(\t\"\xd7\x01\n\x12\x43reateTokenRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\'\n\x05roles\x18\x02 \x03(\x0e\x32\x18.infrashare.auth.v1.Role\x12\x13\n\x0bnetwork_ids\x18\x03 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12\x10\n\x08services\x18\x07 \x03(\t\"Q\n\x13\x43reateTokenResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12+\n\x04info\x18\x02 \x01(\x0b\x32\x1d.infrashare.auth.v1.TokenInfo\"S\n\x11ListTokensRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\\\n\x12ListTokensResponse\x12-\n\x06tokens\x18\x01 \x03(\x0b\x32\x1d.infrashare.auth.v1.TokenInfo\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"4\n\x12RevokeTokenRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x15\n\x13RevokeTokenResponse\"M\n\x12RotateTokenRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0foverlap_seconds\x18\x02 \x01(\x05\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\x0f\n\rWhoAmIRequest\"\x83\x02\n\nAuditEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08token_id\x18\x03 \x01(\t\x12\x17\n\x0forganization_id\x18\x04 \x01(\t\x12\'\n\x05roles\x18\x05 \x03(\x0e\x32\x18.infrashare.auth.v1.Role\x12\x0e\n\x06method\x18\x06 \x01(\t\x12\x11\n\tobject_id\x18\x07 \x01(\t\x12\x0c\n\x04peer\x18\x08 \x01(\t\x12\x0e\n\x06status\x18\t \x01(\t\x12\x16\n\x0e\x63hanged_fields\x18\n \x03(\t\x12\x12\n\nrequest_id\x18\x0b \x01(\t\"\xb6\x01\n\x16ListAuditEventsRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"b\n\x17ListAuditEventsResponse\x12.\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1e.infrashare.auth.v1.AuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\xb9\x01\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x17\n\x13ROLE_PLATFORM_ADMIN\x10\x01\x12\x1c\n\x18ROLE_NETWORK_COORDINATOR\x10\x02\x12\x1b\n\x17ROLE_ORGANIZATION_ADMIN\x10\x03\x12\x0f\n\x0bROLE_MEMBER\x10\x04\x12\x17\n\x13ROLE_DESK_RESPONDER\x10\x05\x12\x1d\n\x19ROLE_READ_ONLY_INTEGRATOR\x10\x06\x32\xc3\x04\n\x0cTokenService\x12^\n\x0b\x43reateToken\x12&.infrashare.auth.v1.CreateTokenRequest\x1a\'.infrashare.auth.v1.CreateTokenResponse\x12[\n\nListTokens\x12%.infrashare.auth.v1.ListTokensRequest\x1a&.infrashare.auth.v1.ListTokensResponse\x12^\n\x0bRevokeToken\x12&.infrashare.auth.v1.RevokeTokenRequest\x1a\'.infrashare.auth.v1.RevokeTokenResponse\x12^\n\x0bRotateToken\x12&.infrashare.auth.v1.RotateTokenRequest\x1a\'.infrashare.auth.v1.CreateTokenResponse\x12J\n\x06WhoAmI\x12!.infrashare.auth.v1.WhoAmIRequest\x1a\x1d.infrashare.auth.v1.TokenInfo\x12j\n\x0fListAuditEvents\x12*.infrashare.auth.v1.ListAuditEventsRequest\x1a+.infrashare.auth.v1.ListAuditEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dinfrashare/auth/v1/auth.proto\x12\x12infrashare.auth.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x02\n\tTokenInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0forganization_id\x18\x02 \x01(\t\x12\'\n\x05roles\x18\x03 \x03(\x0e\x32\x18.infrashare.auth.v1.Role\x12\x13\n\x0bnetwork_ids\x18\x04 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x08 \x01(\t\x12\x10\n\x08services\x18\t \x03(\t\"\xd7\x01\n\x12\x43reateTokenRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\'\n\x05roles\x18\x02 \x03(\x0e\x32\x18.infrashare.auth.v1.Role\x12\x13\n\x0bnetwork_ids\x18\x03 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\x06 \x01(\t\x12\x10\n\x08services\x18\x07 \x03(\t\"Q\n\x13\x43reateTokenResponse\x12\r\n\x05token\x18\x01 \x01(\t\x12+\n\x04info\x18\x02 \x01(\x0b\x32\x1d.infrashare.auth.v1.TokenInfo\"S\n\x11ListTokensRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\\\n\x12ListTokensResponse\x12-\n\x06tokens\x18\x01 \x03(\x0b\x32\x1d.infrashare.auth.v1.TokenInfo\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"4\n\x12RevokeTokenRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x15\n\x13RevokeTokenResponse\"M\n\x12RotateTokenRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0foverlap_seconds\x18\x02 \x01(\x05\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\x0f\n\rWhoAmIRequest\"\x83\x02\n\nAuditEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08token_id\x18\x03 \x01(\t\x12\x17\n\x0forganization_id\x18\x04 \x01(\t\x12\'\n\x05roles\x18\x05 \x03(\x0e\x32\x18.infrashare.auth.v1.Role\x12\x0e\n\x06method\x18\x06 \x01(\t\x12\x11\n\tobject_id\x18\x07 \x01(\t\x12\x0c\n\x04peer\x18\x08 \x01(\t\x12\x0e\n\x06status\x18\t \x01(\t\x12\x16\n\x0e\x63hanged_fields\x18\n \x03(\t\x12\x12\n\nrequest_id\x18\x0b \x01(\t\"\xb6\x01\n\x16ListAuditEventsRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"b\n\x17ListAuditEventsResponse\x12.\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1e.infrashare.auth.v1.AuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\xb9\x01\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x17\n\x13ROLE_PLATFORM_ADMIN\x10\x01\x12\x1c\n\x18ROLE_NETWORK_COORDINATOR\x10\x02\x12\x1b\n\x17ROLE_ORGANIZATION_ADMIN\x10\x03\x12\x0f\n\x0bROLE_MEMBER\x10\x04\x12\x17\n\x13ROLE_DESK_RESPONDER\x10\x05\x12\x1d\n\x19ROLE_READ_ONLY_INTEGRATOR\x10\x06\x32\xeb\x05\n\x0cTokenService\x12u\n\x0b\x43reateToken\x12&.infrashare.auth.v1.CreateTokenRequest\x1a\'.infrashare.auth.v1.CreateTokenResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\"\n/v1/tokens:\x01*\x12o\n\nListTokens\x12%.infrashare.auth.v1.ListTokensRequest\x1a&.infrashare.auth.v1.ListTokensResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/tokens\x12\x81\x01\n\x0bRevokeToken\x12&.infrashare.auth.v1.RevokeTokenRequest\x1a\'.infrashare.auth.v1.RevokeTokenResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/tokens/{id}:revoke:\x01*\x12\x81\x01\n\x0bRotateToken\x12&.infrashare.auth.v1.RotateTokenRequest\x1a\'.infrashare.auth.v1.CreateTokenResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/tokens/{id}:rotate:\x01*\x12\x65\n\x06WhoAmI\x12!.infrashare.auth.v1.WhoAmIRequest\x1a\x1d.infrashare.auth.v1.TokenInfo\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/tokens:whoAmI\x12\x83\x01\n\x0fListAuditEvents\x12*.infrashare.auth.v1.ListAuditEventsRequest\x1a+.infrashare.auth.v1.ListAuditEventsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/auditEventsb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'infrashare.auth.v1.auth_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _ROLE._serialized_start=1557
-  _ROLE._serialized_end=1742
-  _TOKENINFO._serialized_start=87
-  _TOKENINFO._serialized_end=354
-  _CREATETOKENREQUEST._serialized_start=357
-  _CREATETOKENREQUEST._serialized_end=572
-  _CREATETOKENRESPONSE._serialized_start=574
-  _CREATETOKENRESPONSE._serialized_end=655
-  _LISTTOKENSREQUEST._serialized_start=657
-  _LISTTOKENSREQUEST._serialized_end=740
-  _LISTTOKENSRESPONSE._serialized_start=742
-  _LISTTOKENSRESPONSE._serialized_end=834
-  _REVOKETOKENREQUEST._serialized_start=836
-  _REVOKETOKENREQUEST._serialized_end=888
-  _REVOKETOKENRESPONSE._serialized_start=890
-  _REVOKETOKENRESPONSE._serialized_end=911
-  _ROTATETOKENREQUEST._serialized_start=913
-  _ROTATETOKENREQUEST._serialized_end=990
-  _WHOAMIREQUEST._serialized_start=992
-  _WHOAMIREQUEST._serialized_end=1007
-  _AUDITEVENT._serialized_start=1010
-  _AUDITEVENT._serialized_end=1269
-  _LISTAUDITEVENTSREQUEST._serialized_start=1272
-  _LISTAUDITEVENTSREQUEST._serialized_end=1454
-  _LISTAUDITEVENTSRESPONSE._serialized_start=1456
-  _LISTAUDITEVENTSRESPONSE._serialized_end=1554
-  _TOKENSERVICE._serialized_start=1745
-  _TOKENSERVICE._serialized_end=2324
+  _TOKENSERVICE.methods_by_name['CreateToken']._options = None
+  _TOKENSERVICE.methods_by_name['CreateToken']._serialized_options = b'\202\323\344\223\002\017\"\n/v1/tokens:\001*'
+  _TOKENSERVICE.methods_by_name['ListTokens']._options = None
+  _TOKENSERVICE.methods_by_name['ListTokens']._serialized_options = b'\202\323\344\223\002\014\022\n/v1/tokens'
+  _TOKENSERVICE.methods_by_name['RevokeToken']._options = None
+  _TOKENSERVICE.methods_by_name['RevokeToken']._serialized_options = b'\202\323\344\223\002\033\"\026/v1/tokens/{id}:revoke:\001*'
+  _TOKENSERVICE.methods_by_name['RotateToken']._options = None
+  _TOKENSERVICE.methods_by_name['RotateToken']._serialized_options = b'\202\323\344\223\002\033\"\026/v1/tokens/{id}:rotate:\001*'
+  _TOKENSERVICE.methods_by_name['WhoAmI']._options = None
+  _TOKENSERVICE.methods_by_name['WhoAmI']._serialized_options = b'\202\323\344\223\002\023\022\021/v1/tokens:whoAmI'
+  _TOKENSERVICE.methods_by_name['ListAuditEvents']._options = None
+  _TOKENSERVICE.methods_by_name['ListAuditEvents']._serialized_options = b'\202\323\344\223\002\021\022\017/v1/auditEvents'
+  _ROLE._serialized_start=1587
+  _ROLE._serialized_end=1772
+  _TOKENINFO._serialized_start=117
+  _TOKENINFO._serialized_end=384
+  _CREATETOKENREQUEST._serialized_start=387
+  _CREATETOKENREQUEST._serialized_end=602
+  _CREATETOKENRESPONSE._serialized_start=604
+  _CREATETOKENRESPONSE._serialized_end=685
+  _LISTTOKENSREQUEST._serialized_start=687
+  _LISTTOKENSREQUEST._serialized_end=770
+  _LISTTOKENSRESPONSE._serialized_start=772
+  _LISTTOKENSRESPONSE._serialized_end=864
+  _REVOKETOKENREQUEST._serialized_start=866
+  _REVOKETOKENREQUEST._serialized_end=918
+  _REVOKETOKENRESPONSE._serialized_start=920
+  _REVOKETOKENRESPONSE._serialized_end=941
+  _ROTATETOKENREQUEST._serialized_start=943
+  _ROTATETOKENREQUEST._serialized_end=1020
+  _WHOAMIREQUEST._serialized_start=1022
+  _WHOAMIREQUEST._serialized_end=1037
+  _AUDITEVENT._serialized_start=1040
+  _AUDITEVENT._serialized_end=1299
+  _LISTAUDITEVENTSREQUEST._serialized_start=1302
+  _LISTAUDITEVENTSREQUEST._serialized_end=1484
+  _LISTAUDITEVENTSRESPONSE._serialized_start=1486
+  _LISTAUDITEVENTSRESPONSE._serialized_end=1584
+  _TOKENSERVICE._serialized_start=1775
+  _TOKENSERVICE._serialized_end=2522
 # @@protoc_insertion_point(module_scope)

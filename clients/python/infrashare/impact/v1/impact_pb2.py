@@ -11,41 +11,46 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from infrashare._api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from infrashare.desk.v1 import desk_pb2 as infrashare_dot_desk_dot_v1_dot_desk__pb2
 from infrashare.registry.v1 import registry_pb2 as infrashare_dot_registry_dot_v1_dot_registry__pb2
 from infrashare.scheduler.v1 import scheduler_pb2 as infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!infrashare/impact/v1/impact.proto\x12\x14infrashare.impact.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dinfrashare/desk/v1/desk.proto\x1a%infrashare/registry/v1/registry.proto\x1a\'infrashare/scheduler/v1/scheduler.proto\"\x87\x01\n\x13ImpactReportRequest\x12\x12\n\nnetwork_id\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"l\n\x0eResourceImpact\x12\x18\n\x10\x61\x63tive_resources\x18\x01 \x01(\x05\x12@\n\x08\x63overage\x18\x02 \x01(\x0b\x32..infrashare.registry.v1.CoverageReportResponse\"y\n\x0fSharedUseImpact\x12\x10\n\x08\x62ookings\x18\x01 \x01(\x03\x12;\n\x05usage\x18\x02 \x01(\x0b\x32,.infrashare.scheduler.v1.UsageReportResponse\x12\x17\n\x0fsme_hours_share\x18\x03 \x01(\x01\"\xa4\x01\n\x0bReachImpact\x12\x15\n\rorganizations\x18\x01 \x01(\x03\x12\x0c\n\x04smes\x18\x02 \x01(\x03\x12\x11\n\tsme_share\x18\x03 \x01(\x01\x12\x15\n\rsme_inquiries\x18\x04 \x01(\x03\x12\x18\n\x10through_bookings\x18\x05 \x01(\x03\x12\x16\n\x0ethrough_events\x18\x06 \x01(\x03\x12\x14\n\x0cthrough_desk\x18\x07 \x01(\x03\"\x80\x01\n\x0fProgrammeImpact\x12\x0e\n\x06\x65vents\x18\x01 \x01(\x03\x12\x15\n\rregistrations\x18\x02 \x01(\x03\x12\x1b\n\x13\x61ttendance_recorded\x18\x03 \x01(\x03\x12\x10\n\x08\x61ttended\x18\x04 \x01(\x03\x12\x17\n\x0f\x61ttendance_rate\x18\x05 \x01(\x01\"G\n\x0eRotationImpact\x12\r\n\x05pools\x18\x01 \x01(\x03\x12\x13\n\x0b\x61ssignments\x18\x02 \x01(\x03\x12\x11\n\tunit_days\x18\x03 \x01(\x01\"\xfa\x02\n\x0cImpactPeriod\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x39\n\nshared_use\x18\x03 \x01(\x0b\x32%.infrashare.impact.v1.SharedUseImpact\x12\x30\n\x05reach\x18\x04 \x01(\x0b\x32!.infrashare.impact.v1.ReachImpact\x12,\n\x04\x64\x65sk\x18\x05 \x01(\x0b\x32\x1e.infrashare.desk.v1.DeskReport\x12\x37\n\trotations\x18\x06 \x01(\x0b\x32$.infrashare.impact.v1.RotationImpact\x12\x38\n\tprogramme\x18\x07 \x01(\x0b\x32%.infrashare.impact.v1.ProgrammeImpact\"\xfa\x01\n\x0cImpactReport\x12\x12\n\nnetwork_id\x18\x01 \x01(\t\x12\x32\n\x0egenerated_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\tresources\x18\x03 \x01(\x0b\x32$.infrashare.impact.v1.ResourceImpact\x12\x33\n\x07\x63urrent\x18\x04 \x01(\x0b\x32\".infrashare.impact.v1.ImpactPeriod\x12\x34\n\x08previous\x18\x05 \x01(\x0b\x32\".infrashare.impact.v1.ImpactPeriod\"\x8a\x01\n\x19\x45xportImpactReportRequest\x12\x39\n\x06report\x18\x01 \x01(\x0b\x32).infrashare.impact.v1.ImpactReportRequest\x12\x32\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\".infrashare.impact.v1.ExportFormat\"C\n\x1a\x45xportImpactReportResponse\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c*\\\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n\x12\x45XPORT_FORMAT_JSON\x10\x01\x12\x15\n\x11\x45XPORT_FORMAT_CSV\x10\x02\x32\xea\x01\n\rImpactService\x12`\n\x0fGetImpactReport\x12).infrashare.impact.v1.ImpactReportRequest\x1a\".infrashare.impact.v1.ImpactReport\x12w\n\x12\x45xportImpactReport\x12/.infrashare.impact.v1.ExportImpactReportRequest\x1a\x30.infrashare.impact.v1.ExportImpactReportResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!infrashare/impact/v1/impact.proto\x12\x14infrashare.impact.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dinfrashare/desk/v1/desk.proto\x1a%infrashare/registry/v1/registry.proto\x1a\'infrashare/scheduler/v1/scheduler.proto\"\x87\x01\n\x13ImpactReportRequest\x12\x12\n\nnetwork_id\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"l\n\x0eResourceImpact\x12\x18\n\x10\x61\x63tive_resources\x18\x01 \x01(\x05\x12@\n\x08\x63overage\x18\x02 \x01(\x0b\x32..infrashare.registry.v1.CoverageReportResponse\"y\n\x0fSharedUseImpact\x12\x10\n\x08\x62ookings\x18\x01 \x01(\x03\x12;\n\x05usage\x18\x02 \x01(\x0b\x32,.infrashare.scheduler.v1.UsageReportResponse\x12\x17\n\x0fsme_hours_share\x18\x03 \x01(\x01\"\xa4\x01\n\x0bReachImpact\x12\x15\n\rorganizations\x18\x01 \x01(\x03\x12\x0c\n\x04smes\x18\x02 \x01(\x03\x12\x11\n\tsme_share\x18\x03 \x01(\x01\x12\x15\n\rsme_inquiries\x18\x04 \x01(\x03\x12\x18\n\x10through_bookings\x18\x05 \x01(\x03\x12\x16\n\x0ethrough_events\x18\x06 \x01(\x03\x12\x14\n\x0cthrough_desk\x18\x07 \x01(\x03\"\x80\x01\n\x0fProgrammeImpact\x12\x0e\n\x06\x65vents\x18\x01 \x01(\x03\x12\x15\n\rregistrations\x18\x02 \x01(\x03\x12\x1b\n\x13\x61ttendance_recorded\x18\x03 \x01(\x03\x12\x10\n\x08\x61ttended\x18\x04 \x01(\x03\x12\x17\n\x0f\x61ttendance_rate\x18\x05 \x01(\x01\"G\n\x0eRotationImpact\x12\r\n\x05pools\x18\x01 \x01(\x03\x12\x13\n\x0b\x61ssignments\x18\x02 \x01(\x03\x12\x11\n\tunit_days\x18\x03 \x01(\x01\"\xfa\x02\n\x0cImpactPeriod\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x39\n\nshared_use\x18\x03 \x01(\x0b\x32%.infrashare.impact.v1.SharedUseImpact\x12\x30\n\x05reach\x18\x04 \x01(\x0b\x32!.infrashare.impact.v1.ReachImpact\x12,\n\x04\x64\x65sk\x18\x05 \x01(\x0b\x32\x1e.infrashare.desk.v1.DeskReport\x12\x37\n\trotations\x18\x06 \x01(\x0b\x32$.infrashare.impact.v1.RotationImpact\x12\x38\n\tprogramme\x18\x07 \x01(\x0b\x32%.infrashare.impact.v1.ProgrammeImpact\"\xfa\x01\n\x0cImpactReport\x12\x12\n\nnetwork_id\x18\x01 \x01(\t\x12\x32\n\x0egenerated_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\tresources\x18\x03 \x01(\x0b\x32$.infrashare.impact.v1.ResourceImpact\x12\x33\n\x07\x63urrent\x18\x04 \x01(\x0b\x32\".infrashare.impact.v1.ImpactPeriod\x12\x34\n\x08previous\x18\x05 \x01(\x0b\x32\".infrashare.impact.v1.ImpactPeriod\"\x8a\x01\n\x19\x45xportImpactReportRequest\x12\x39\n\x06report\x18\x01 \x01(\x0b\x32).infrashare.impact.v1.ImpactReportRequest\x12\x32\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\".infrashare.impact.v1.ExportFormat\"C\n\x1a\x45xportImpactReportResponse\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c*\\\n\x0c\x45xportFormat\x12\x1d\n\x19\x45XPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n\x12\x45XPORT_FORMAT_JSON\x10\x01\x12\x15\n\x11\x45XPORT_FORMAT_CSV\x10\x02\x32\xa6\x02\n\rImpactService\x12z\n\x0fGetImpactReport\x12).infrashare.impact.v1.ImpactReportRequest\x1a\".infrashare.impact.v1.ImpactReport\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/impactReport\x12\x98\x01\n\x12\x45xportImpactReport\x12/.infrashare.impact.v1.ExportImpactReportRequest\x1a\x30.infrashare.impact.v1.ExportImpactReportResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/impactReport:exportb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'infrashare.impact.v1.impact_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _EXPORTFORMAT._serialized_start=1789
-  _EXPORTFORMAT._serialized_end=1881
-  _IMPACTREPORTREQUEST._serialized_start=204
-  _IMPACTREPORTREQUEST._serialized_end=339
-  _RESOURCEIMPACT._serialized_start=341
-  _RESOURCEIMPACT._serialized_end=449
-  _SHAREDUSEIMPACT._serialized_start=451
-  _SHAREDUSEIMPACT._serialized_end=572
-  _REACHIMPACT._serialized_start=575
-  _REACHIMPACT._serialized_end=739
-  _PROGRAMMEIMPACT._serialized_start=742
-  _PROGRAMMEIMPACT._serialized_end=870
-  _ROTATIONIMPACT._serialized_start=872
-  _ROTATIONIMPACT._serialized_end=943
-  _IMPACTPERIOD._serialized_start=946
-  _IMPACTPERIOD._serialized_end=1324
-  _IMPACTREPORT._serialized_start=1327
-  _IMPACTREPORT._serialized_end=1577
-  _EXPORTIMPACTREPORTREQUEST._serialized_start=1580
-  _EXPORTIMPACTREPORTREQUEST._serialized_end=1718
-  _EXPORTIMPACTREPORTRESPONSE._serialized_start=1720
-  _EXPORTIMPACTREPORTRESPONSE._serialized_end=1787
-  _IMPACTSERVICE._serialized_start=1884
-  _IMPACTSERVICE._serialized_end=2118
+  _IMPACTSERVICE.methods_by_name['GetImpactReport']._options = None
+  _IMPACTSERVICE.methods_by_name['GetImpactReport']._serialized_options = b'\202\323\344\223\002\022\022\020/v1/impactReport'
+  _IMPACTSERVICE.methods_by_name['ExportImpactReport']._options = None
+  _IMPACTSERVICE.methods_by_name['ExportImpactReport']._serialized_options = b'\202\323\344\223\002\031\022\027/v1/impactReport:export'
+  _EXPORTFORMAT._serialized_start=1819
+  _EXPORTFORMAT._serialized_end=1911
+  _IMPACTREPORTREQUEST._serialized_start=234
+  _IMPACTREPORTREQUEST._serialized_end=369
+  _RESOURCEIMPACT._serialized_start=371
+  _RESOURCEIMPACT._serialized_end=479
+  _SHAREDUSEIMPACT._serialized_start=481
+  _SHAREDUSEIMPACT._serialized_end=602
+  _REACHIMPACT._serialized_start=605
+  _REACHIMPACT._serialized_end=769
+  _PROGRAMMEIMPACT._serialized_start=772
+  _PROGRAMMEIMPACT._serialized_end=900
+  _ROTATIONIMPACT._serialized_start=902
+  _ROTATIONIMPACT._serialized_end=973
+  _IMPACTPERIOD._serialized_start=976
+  _IMPACTPERIOD._serialized_end=1354
+  _IMPACTREPORT._serialized_start=1357
+  _IMPACTREPORT._serialized_end=1607
+  _EXPORTIMPACTREPORTREQUEST._serialized_start=1610
+  _EXPORTIMPACTREPORTREQUEST._serialized_end=1748
+  _EXPORTIMPACTREPORTRESPONSE._serialized_start=1750
+  _EXPORTIMPACTREPORTRESPONSE._serialized_end=1817
+  _IMPACTSERVICE._serialized_start=1914
+  _IMPACTSERVICE._serialized_end=2208
 # @@protoc_insertion_point(module_scope)

@@ -12,36 +12,41 @@ _sym_db = _symbol_database.Default()
 
 
 from infrashare.programme.v1 import programme_pb2 as infrashare_dot_programme_dot_v1_dot_programme__pb2
+from infrashare._api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from infrashare.desk.v1 import desk_pb2 as infrashare_dot_desk_dot_v1_dot_desk__pb2
 from infrashare.registry.v1 import registry_pb2 as infrashare_dot_registry_dot_v1_dot_registry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#infrashare/privacy/v1/privacy.proto\x12\x15infrashare.privacy.v1\x1a\'infrashare/programme/v1/programme.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dinfrashare/desk/v1/desk.proto\x1a%infrashare/registry/v1/registry.proto\"Q\n\x19\x45xportPersonalDataRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\xf5\x02\n\x0b\x41skerRecord\x12\x12\n\ninquiry_id\x18\x01 \x01(\t\x12\x12\n\nnetwork_id\x18\x02 \x01(\t\x12\x1d\n\x15\x65ntry_organization_id\x18\x03 \x01(\t\x12\x31\n\x07\x63ontact\x18\x04 \x01(\x0b\x32 .infrashare.desk.v1.AskerContact\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\x18\n\x10\x66\x65\x65\x64\x62\x61\x63k_comment\x18\x06 \x01(\t\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x05state\x18\x08 \x01(\x0e\x32 .infrashare.desk.v1.InquiryState\x12\x31\n\x07\x63onsent\x18\t \x01(\x0b\x32 .infrashare.desk.v1.AskerConsent\x12/\n\tfollow_up\x18\n \x01(\x0b\x32\x1c.infrashare.desk.v1.FollowUp\"\x8f\x01\n\x0bStaffRecord\x12\x13\n\x0bresource_id\x18\x01 \x01(\t\x12\x15\n\rresource_name\x18\x02 \x01(\t\x12\x1d\n\x15owner_organization_id\x18\x03 \x01(\t\x12\x35\n\x07\x63ontact\x18\x04 \x01(\x0b\x32$.infrashare.registry.v1.StaffContact\"i\n\rContactRecord\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x13\n\x0bobject_name\x18\x02 \x01(\t\x12\x30\n\x07\x63ontact\x18\x03 \x01(\x0b\x32\x1f.infrashare.registry.v1.Contact\"\xdc\x04\n\x0cPersonalData\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12/\n\x0b\x65xport_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\tinquiries\x18\x03 \x03(\x0b\x32\".infrashare.privacy.v1.AskerRecord\x12\x31\n\x05staff\x18\x04 \x03(\x0b\x32\".infrashare.privacy.v1.StaffRecord\x12\x43\n\x15organization_contacts\x18\x05 \x03(\x0b\x32$.infrashare.privacy.v1.ContactRecord\x12\x42\n\x14network_coordinators\x18\x06 \x03(\x0b\x32$.infrashare.privacy.v1.ContactRecord\x12\x17\n\x0fnext_page_token\x18\x07 \x01(\t\x12\x42\n\x13\x65vent_registrations\x18\x08 \x03(\x0b\x32%.infrashare.programme.v1.Registration\x12\x31\n\nresponders\x18\t \x03(\x0b\x32\x1d.infrashare.desk.v1.Responder\x12\x42\n\x11\x65mail_preferences\x18\n \x01(\x0b\x32\'.infrashare.privacy.v1.EmailPreferences\x12\x45\n\x10\x62ooking_contacts\x18\x0b \x03(\x0b\x32+.infrashare.privacy.v1.BookingContactRecord\"\xbb\x01\n\x14\x42ookingContactRecord\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x13\n\x0bresource_id\x18\x02 \x01(\t\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05state\x18\x05 \x01(\t\x12\r\n\x05\x65mail\x18\x06 \x01(\t\"J\n\x10\x45mailPreferences\x12\x0f\n\x07\x61ll_off\x18\x01 \x01(\x08\x12\x13\n\x0bmoments_off\x18\x02 \x03(\t\x12\x10\n\x08language\x18\x03 \x01(\t\">\n\x18\x45rasePersonalDataRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x13\n\x0b\x65rase_texts\x18\x02 \x01(\x08\"\xde\x01\n\x19\x45rasePersonalDataResponse\x12\x11\n\tinquiries\x18\x01 \x01(\x05\x12\x16\n\x0estaff_contacts\x18\x02 \x01(\x05\x12\x1d\n\x15organization_contacts\x18\x03 \x01(\x05\x12\x1c\n\x14network_coordinators\x18\x04 \x01(\x05\x12\x1b\n\x13\x65vent_registrations\x18\x05 \x01(\x05\x12\x0e\n\x06\x65mails\x18\x06 \x01(\x05\x12\x12\n\nresponders\x18\x07 \x01(\x05\x12\x18\n\x10\x62ooking_contacts\x18\x08 \x01(\x05\x32\xf5\x01\n\x0ePrivacyService\x12k\n\x12\x45xportPersonalData\x12\x30.infrashare.privacy.v1.ExportPersonalDataRequest\x1a#.infrashare.privacy.v1.PersonalData\x12v\n\x11\x45rasePersonalData\x12/.infrashare.privacy.v1.ErasePersonalDataRequest\x1a\x30.infrashare.privacy.v1.ErasePersonalDataResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#infrashare/privacy/v1/privacy.proto\x12\x15infrashare.privacy.v1\x1a\'infrashare/programme/v1/programme.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dinfrashare/desk/v1/desk.proto\x1a%infrashare/registry/v1/registry.proto\"Q\n\x19\x45xportPersonalDataRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\xf5\x02\n\x0b\x41skerRecord\x12\x12\n\ninquiry_id\x18\x01 \x01(\t\x12\x12\n\nnetwork_id\x18\x02 \x01(\t\x12\x1d\n\x15\x65ntry_organization_id\x18\x03 \x01(\t\x12\x31\n\x07\x63ontact\x18\x04 \x01(\x0b\x32 .infrashare.desk.v1.AskerContact\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\x18\n\x10\x66\x65\x65\x64\x62\x61\x63k_comment\x18\x06 \x01(\t\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x05state\x18\x08 \x01(\x0e\x32 .infrashare.desk.v1.InquiryState\x12\x31\n\x07\x63onsent\x18\t \x01(\x0b\x32 .infrashare.desk.v1.AskerConsent\x12/\n\tfollow_up\x18\n \x01(\x0b\x32\x1c.infrashare.desk.v1.FollowUp\"\x8f\x01\n\x0bStaffRecord\x12\x13\n\x0bresource_id\x18\x01 \x01(\t\x12\x15\n\rresource_name\x18\x02 \x01(\t\x12\x1d\n\x15owner_organization_id\x18\x03 \x01(\t\x12\x35\n\x07\x63ontact\x18\x04 \x01(\x0b\x32$.infrashare.registry.v1.StaffContact\"i\n\rContactRecord\x12\x11\n\tobject_id\x18\x01 \x01(\t\x12\x13\n\x0bobject_name\x18\x02 \x01(\t\x12\x30\n\x07\x63ontact\x18\x03 \x01(\x0b\x32\x1f.infrashare.registry.v1.Contact\"\xdc\x04\n\x0cPersonalData\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12/\n\x0b\x65xport_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\tinquiries\x18\x03 \x03(\x0b\x32\".infrashare.privacy.v1.AskerRecord\x12\x31\n\x05staff\x18\x04 \x03(\x0b\x32\".infrashare.privacy.v1.StaffRecord\x12\x43\n\x15organization_contacts\x18\x05 \x03(\x0b\x32$.infrashare.privacy.v1.ContactRecord\x12\x42\n\x14network_coordinators\x18\x06 \x03(\x0b\x32$.infrashare.privacy.v1.ContactRecord\x12\x17\n\x0fnext_page_token\x18\x07 \x01(\t\x12\x42\n\x13\x65vent_registrations\x18\x08 \x03(\x0b\x32%.infrashare.programme.v1.Registration\x12\x31\n\nresponders\x18\t \x03(\x0b\x32\x1d.infrashare.desk.v1.Responder\x12\x42\n\x11\x65mail_preferences\x18\n \x01(\x0b\x32\'.infrashare.privacy.v1.EmailPreferences\x12\x45\n\x10\x62ooking_contacts\x18\x0b \x03(\x0b\x32+.infrashare.privacy.v1.BookingContactRecord\"\xbb\x01\n\x14\x42ookingContactRecord\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x13\n\x0bresource_id\x18\x02 \x01(\t\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05state\x18\x05 \x01(\t\x12\r\n\x05\x65mail\x18\x06 \x01(\t\"J\n\x10\x45mailPreferences\x12\x0f\n\x07\x61ll_off\x18\x01 \x01(\x08\x12\x13\n\x0bmoments_off\x18\x02 \x03(\t\x12\x10\n\x08language\x18\x03 \x01(\t\">\n\x18\x45rasePersonalDataRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x13\n\x0b\x65rase_texts\x18\x02 \x01(\x08\"\xde\x01\n\x19\x45rasePersonalDataResponse\x12\x11\n\tinquiries\x18\x01 \x01(\x05\x12\x16\n\x0estaff_contacts\x18\x02 \x01(\x05\x12\x1d\n\x15organization_contacts\x18\x03 \x01(\x05\x12\x1c\n\x14network_coordinators\x18\x04 \x01(\x05\x12\x1b\n\x13\x65vent_registrations\x18\x05 \x01(\x05\x12\x0e\n\x06\x65mails\x18\x06 \x01(\x05\x12\x12\n\nresponders\x18\x07 \x01(\x05\x12\x18\n\x10\x62ooking_contacts\x18\x08 \x01(\x05\x32\xbe\x02\n\x0ePrivacyService\x12\x8f\x01\n\x12\x45xportPersonalData\x12\x30.infrashare.privacy.v1.ExportPersonalDataRequest\x1a#.infrashare.privacy.v1.PersonalData\"\"\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/personalData:export:\x01*\x12\x99\x01\n\x11\x45rasePersonalData\x12/.infrashare.privacy.v1.ErasePersonalDataRequest\x1a\x30.infrashare.privacy.v1.ErasePersonalDataResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/personalData:erase:\x01*b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'infrashare.privacy.v1.privacy_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _EXPORTPERSONALDATAREQUEST._serialized_start=206
-  _EXPORTPERSONALDATAREQUEST._serialized_end=287
-  _ASKERRECORD._serialized_start=290
-  _ASKERRECORD._serialized_end=663
-  _STAFFRECORD._serialized_start=666
-  _STAFFRECORD._serialized_end=809
-  _CONTACTRECORD._serialized_start=811
-  _CONTACTRECORD._serialized_end=916
-  _PERSONALDATA._serialized_start=919
-  _PERSONALDATA._serialized_end=1523
-  _BOOKINGCONTACTRECORD._serialized_start=1526
-  _BOOKINGCONTACTRECORD._serialized_end=1713
-  _EMAILPREFERENCES._serialized_start=1715
-  _EMAILPREFERENCES._serialized_end=1789
-  _ERASEPERSONALDATAREQUEST._serialized_start=1791
-  _ERASEPERSONALDATAREQUEST._serialized_end=1853
-  _ERASEPERSONALDATARESPONSE._serialized_start=1856
-  _ERASEPERSONALDATARESPONSE._serialized_end=2078
-  _PRIVACYSERVICE._serialized_start=2081
-  _PRIVACYSERVICE._serialized_end=2326
+  _PRIVACYSERVICE.methods_by_name['ExportPersonalData']._options = None
+  _PRIVACYSERVICE.methods_by_name['ExportPersonalData']._serialized_options = b'\202\323\344\223\002\034\"\027/v1/personalData:export:\001*'
+  _PRIVACYSERVICE.methods_by_name['ErasePersonalData']._options = None
+  _PRIVACYSERVICE.methods_by_name['ErasePersonalData']._serialized_options = b'\202\323\344\223\002\033\"\026/v1/personalData:erase:\001*'
+  _EXPORTPERSONALDATAREQUEST._serialized_start=236
+  _EXPORTPERSONALDATAREQUEST._serialized_end=317
+  _ASKERRECORD._serialized_start=320
+  _ASKERRECORD._serialized_end=693
+  _STAFFRECORD._serialized_start=696
+  _STAFFRECORD._serialized_end=839
+  _CONTACTRECORD._serialized_start=841
+  _CONTACTRECORD._serialized_end=946
+  _PERSONALDATA._serialized_start=949
+  _PERSONALDATA._serialized_end=1553
+  _BOOKINGCONTACTRECORD._serialized_start=1556
+  _BOOKINGCONTACTRECORD._serialized_end=1743
+  _EMAILPREFERENCES._serialized_start=1745
+  _EMAILPREFERENCES._serialized_end=1819
+  _ERASEPERSONALDATAREQUEST._serialized_start=1821
+  _ERASEPERSONALDATAREQUEST._serialized_end=1883
+  _ERASEPERSONALDATARESPONSE._serialized_start=1886
+  _ERASEPERSONALDATARESPONSE._serialized_end=2108
+  _PRIVACYSERVICE._serialized_start=2111
+  _PRIVACYSERVICE._serialized_end=2429
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,5 @@
 from infrashare.programme.v1 import programme_pb2 as _programme_pb2
+from infrashare._api import annotations_pb2 as _annotations_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from infrashare.desk.v1 import desk_pb2 as _desk_pb2
 from infrashare.registry.v1 import registry_pb2 as _registry_pb2

@@ -11,57 +11,78 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from infrashare._api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'infrashare/programme/v1/programme.proto\x12\x17infrashare.programme.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe5\x05\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bresource_id\x18\x02 \x01(\t\x12\x12\n\nnetwork_id\x18\x03 \x01(\t\x12!\n\x19organizer_organization_id\x18\x04 \x01(\t\x12\x30\n\x04kind\x18\x05 \x01(\x0e\x32\".infrashare.programme.v1.EventKind\x12\r\n\x05title\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\n \x01(\t\x12\x10\n\x08language\x18\x0b \x01(\t\x12\x34\n\taudiences\x18\x0c \x03(\x0e\x32!.infrashare.programme.v1.Audience\x12\x10\n\x08\x63\x61pacity\x18\r \x01(\x05\x12\x13\n\x0bprice_cents\x18\x0e \x01(\x03\x12\x19\n\x11registration_open\x18\x0f \x01(\x08\x12<\n\nvisibility\x18\x10 \x01(\x0e\x32(.infrashare.programme.v1.EventVisibility\x12\x32\n\x05state\x18\x11 \x01(\x0e\x32#.infrashare.programme.v1.EventState\x12\x12\n\nbooking_id\x18\x12 \x01(\t\x12\x12\n\nregistered\x18\x13 \x01(\x05\x12\x12\n\nwaitlisted\x18\x14 \x01(\x05\x12\x0c\n\x04\x65tag\x18\x15 \x01(\t\x12/\n\x0b\x63reate_time\x18\x16 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x17 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rcancel_reason\x18\x18 \x01(\t\"W\n\x12\x43reateEventRequest\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.infrashare.programme.v1.Event\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x1d\n\x0fGetEventRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x88\x01\n\x12UpdateEventRequest\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.infrashare.programme.v1.Event\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"R\n\x12\x43\x61ncelEventRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"\xc1\x02\n\x11ListEventsRequest\x12\x13\n\x0bresource_id\x18\x01 \x01(\t\x12\x12\n\nnetwork_id\x18\x02 \x01(\t\x12-\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x04kind\x18\x05 \x01(\x0e\x32\".infrashare.programme.v1.EventKind\x12\x33\n\x08\x61udience\x18\x06 \x01(\x0e\x32!.infrashare.programme.v1.Audience\x12\x19\n\x11include_cancelled\x18\x07 \x01(\x08\x12\x11\n\tpage_size\x18\x08 \x01(\x05\x12\x12\n\npage_token\x18\t \x01(\t\"]\n\x12ListEventsResponse\x12.\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1e.infrashare.programme.v1.Event\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xe7\x02\n\x0cRegistration\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x17\n\x0forganization_id\x18\x03 \x01(\t\x12\x13\n\x0bperson_name\x18\x04 \x01(\t\x12\x14\n\x0cperson_email\x18\x05 \x01(\t\x12\x0e\n\x06places\x18\x06 \x01(\x05\x12\x39\n\x05state\x18\x07 \x01(\x0e\x32*.infrashare.programme.v1.RegistrationState\x12\x19\n\x11waitlist_position\x18\x08 \x01(\x05\x12\x10\n\x08\x61ttended\x18\t \x01(\x08\x12\x1b\n\x13\x61ttendance_recorded\x18\n \x01(\x08\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"r\n\x0fRegisterRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x13\n\x0bperson_name\x18\x02 \x01(\t\x12\x14\n\x0cperson_email\x18\x03 \x01(\t\x12\x0e\n\x06places\x18\x04 \x01(\x05\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"Z\n\x19\x43\x61ncelRegistrationRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x17\n\x0fregistration_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"S\n\x18ListRegistrationsRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"r\n\x19ListRegistrationsResponse\x12<\n\rregistrations\x18\x01 \x03(\x0b\x32%.infrashare.programme.v1.Registration\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"j\n\x17RecordAttendanceRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x17\n\x0fregistration_id\x18\x02 \x01(\t\x12\x10\n\x08\x61ttended\x18\x03 \x01(\x08\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"\xa5\x01\n\x1e\x45xportProgrammeCalendarRequest\x12\x13\n\x0bresource_id\x18\x01 \x01(\t\x12\x12\n\nnetwork_id\x18\x02 \x01(\t\x12-\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\x1f\x45xportProgrammeCalendarResponse\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61lendar\x18\x02 \x01(\t*\xb9\x01\n\tEventKind\x12\x1a\n\x16\x45VENT_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45VENT_KIND_OPEN_DAY\x10\x01\x12\x15\n\x11\x45VENT_KIND_COURSE\x10\x02\x12\x1a\n\x16\x45VENT_KIND_MASTERCLASS\x10\x03\x12\x13\n\x0f\x45VENT_KIND_DEMO\x10\x04\x12\x18\n\x14\x45VENT_KIND_HACKATHON\x10\x05\x12\x15\n\x11\x45VENT_KIND_MEETUP\x10\x06*}\n\x08\x41udience\x12\x18\n\x14\x41UDIENCE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x41UDIENCE_STUDENTS\x10\x01\x12\x15\n\x11\x41UDIENCE_TEACHERS\x10\x02\x12\x11\n\rAUDIENCE_SMES\x10\x03\x12\x16\n\x12\x41UDIENCE_EMPLOYEES\x10\x04*n\n\x0f\x45ventVisibility\x12 \n\x1c\x45VENT_VISIBILITY_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x45VENT_VISIBILITY_PUBLIC\x10\x01\x12\x1c\n\x18\x45VENT_VISIBILITY_NETWORK\x10\x02*_\n\nEventState\x12\x1b\n\x17\x45VENT_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45VENT_STATE_SCHEDULED\x10\x01\x12\x19\n\x15\x45VENT_STATE_CANCELLED\x10\x02*\x9d\x01\n\x11RegistrationState\x12\"\n\x1eREGISTRATION_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bREGISTRATION_STATE_ADMITTED\x10\x01\x12!\n\x1dREGISTRATION_STATE_WAITLISTED\x10\x02\x12 \n\x1cREGISTRATION_STATE_CANCELLED\x10\x03\x32\xa9\x08\n\x10ProgrammeService\x12Z\n\x0b\x43reateEvent\x12+.infrashare.programme.v1.CreateEventRequest\x1a\x1e.infrashare.programme.v1.Event\x12T\n\x08GetEvent\x12(.infrashare.programme.v1.GetEventRequest\x1a\x1e.infrashare.programme.v1.Event\x12Z\n\x0bUpdateEvent\x12+.infrashare.programme.v1.UpdateEventRequest\x1a\x1e.infrashare.programme.v1.Event\x12Z\n\x0b\x43\x61ncelEvent\x12+.infrashare.programme.v1.CancelEventRequest\x1a\x1e.infrashare.programme.v1.Event\x12\x65\n\nListEvents\x12*.infrashare.programme.v1.ListEventsRequest\x1a+.infrashare.programme.v1.ListEventsResponse\x12[\n\x08Register\x12(.infrashare.programme.v1.RegisterRequest\x1a%.infrashare.programme.v1.Registration\x12o\n\x12\x43\x61ncelRegistration\x12\x32.infrashare.programme.v1.CancelRegistrationRequest\x1a%.infrashare.programme.v1.Registration\x12z\n\x11ListRegistrations\x12\x31.infrashare.programme.v1.ListRegistrationsRequest\x1a\x32.infrashare.programme.v1.ListRegistrationsResponse\x12k\n\x10RecordAttendance\x12\x30.infrashare.programme.v1.RecordAttendanceRequest\x1a%.infrashare.programme.v1.Registration\x12\x8c\x01\n\x17\x45xportProgrammeCalendar\x12\x37.infrashare.programme.v1.ExportProgrammeCalendarRequest\x1a\x38.infrashare.programme.v1.ExportProgrammeCalendarResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'infrashare/programme/v1/programme.proto\x12\x17infrashare.programme.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe5\x05\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bresource_id\x18\x02 \x01(\t\x12\x12\n\nnetwork_id\x18\x03 \x01(\t\x12!\n\x19organizer_organization_id\x18\x04 \x01(\t\x12\x30\n\x04kind\x18\x05 \x01(\x0e\x32\".infrashare.programme.v1.EventKind\x12\r\n\x05title\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\n \x01(\t\x12\x10\n\x08language\x18\x0b \x01(\t\x12\x34\n\taudiences\x18\x0c \x03(\x0e\x32!.infrashare.programme.v1.Audience\x12\x10\n\x08\x63\x61pacity\x18\r \x01(\x05\x12\x13\n\x0bprice_cents\x18\x0e \x01(\x03\x12\x19\n\x11registration_open\x18\x0f \x01(\x08\x12<\n\nvisibility\x18\x10 \x01(\x0e\x32(.infrashare.programme.v1.EventVisibility\x12\x32\n\x05state\x18\x11 \x01(\x0e\x32#.infrashare.programme.v1.EventState\x12\x12\n\nbooking_id\x18\x12 \x01(\t\x12\x12\n\nregistered\x18\x13 \x01(\x05\x12\x12\n\nwaitlisted\x18\x14 \x01(\x05\x12\x0c\n\x04\x65tag\x18\x15 \x01(\t\x12/\n\x0b\x63reate_time\x18\x16 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x17 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rcancel_reason\x18\x18 \x01(\t\"W\n\x12\x43reateEventRequest\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.infrashare.programme.v1.Event\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"\x1d\n\x0fGetEventRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x88\x01\n\x12UpdateEventRequest\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.infrashare.programme.v1.Event\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"R\n\x12\x43\x61ncelEventRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"\xc1\x02\n\x11ListEventsRequest\x12\x13\n\x0bresource_id\x18\x01 \x01(\t\x12\x12\n\nnetwork_id\x18\x02 \x01(\t\x12-\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x04kind\x18\x05 \x01(\x0e\x32\".infrashare.programme.v1.EventKind\x12\x33\n\x08\x61udience\x18\x06 \x01(\x0e\x32!.infrashare.programme.v1.Audience\x12\x19\n\x11include_cancelled\x18\x07 \x01(\x08\x12\x11\n\tpage_size\x18\x08 \x01(\x05\x12\x12\n\npage_token\x18\t \x01(\t\"]\n\x12ListEventsResponse\x12.\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1e.infrashare.programme.v1.Event\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xe7\x02\n\x0cRegistration\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x17\n\x0forganization_id\x18\x03 \x01(\t\x12\x13\n\x0bperson_name\x18\x04 \x01(\t\x12\x14\n\x0cperson_email\x18\x05 \x01(\t\x12\x0e\n\x06places\x18\x06 \x01(\x05\x12\x39\n\x05state\x18\x07 \x01(\x0e\x32*.infrashare.programme.v1.RegistrationState\x12\x19\n\x11waitlist_position\x18\x08 \x01(\x05\x12\x10\n\x08\x61ttended\x18\t \x01(\x08\x12\x1b\n\x13\x61ttendance_recorded\x18\n \x01(\x08\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"r\n\x0fRegisterRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x13\n\x0bperson_name\x18\x02 \x01(\t\x12\x14\n\x0cperson_email\x18\x03 \x01(\t\x12\x0e\n\x06places\x18\x04 \x01(\x05\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"Z\n\x19\x43\x61ncelRegistrationRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x17\n\x0fregistration_id\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"S\n\x18ListRegistrationsRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"r\n\x19ListRegistrationsResponse\x12<\n\rregistrations\x18\x01 \x03(\x0b\x32%.infrashare.programme.v1.Registration\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"j\n\x17RecordAttendanceRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x17\n\x0fregistration_id\x18\x02 \x01(\t\x12\x10\n\x08\x61ttended\x18\x03 \x01(\x08\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"\xa5\x01\n\x1e\x45xportProgrammeCalendarRequest\x12\x13\n\x0bresource_id\x18\x01 \x01(\t\x12\x12\n\nnetwork_id\x18\x02 \x01(\t\x12-\n\tfrom_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07to_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\x1f\x45xportProgrammeCalendarResponse\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61lendar\x18\x02 \x01(\t*\xb9\x01\n\tEventKind\x12\x1a\n\x16\x45VENT_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45VENT_KIND_OPEN_DAY\x10\x01\x12\x15\n\x11\x45VENT_KIND_COURSE\x10\x02\x12\x1a\n\x16\x45VENT_KIND_MASTERCLASS\x10\x03\x12\x13\n\x0f\x45VENT_KIND_DEMO\x10\x04\x12\x18\n\x14\x45VENT_KIND_HACKATHON\x10\x05\x12\x15\n\x11\x45VENT_KIND_MEETUP\x10\x06*}\n\x08\x41udience\x12\x18\n\x14\x41UDIENCE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x41UDIENCE_STUDENTS\x10\x01\x12\x15\n\x11\x41UDIENCE_TEACHERS\x10\x02\x12\x11\n\rAUDIENCE_SMES\x10\x03\x12\x16\n\x12\x41UDIENCE_EMPLOYEES\x10\x04*n\n\x0f\x45ventVisibility\x12 \n\x1c\x45VENT_VISIBILITY_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x45VENT_VISIBILITY_PUBLIC\x10\x01\x12\x1c\n\x18\x45VENT_VISIBILITY_NETWORK\x10\x02*_\n\nEventState\x12\x1b\n\x17\x45VENT_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45VENT_STATE_SCHEDULED\x10\x01\x12\x19\n\x15\x45VENT_STATE_CANCELLED\x10\x02*\x9d\x01\n\x11RegistrationState\x12\"\n\x1eREGISTRATION_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bREGISTRATION_STATE_ADMITTED\x10\x01\x12!\n\x1dREGISTRATION_STATE_WAITLISTED\x10\x02\x12 \n\x1cREGISTRATION_STATE_CANCELLED\x10\x03\x32\xdb\x0b\n\x10ProgrammeService\x12u\n\x0b\x43reateEvent\x12+.infrashare.programme.v1.CreateEventRequest\x1a\x1e.infrashare.programme.v1.Event\"\x19\x82\xd3\xe4\x93\x02\x13\"\n/v1/events:\x05\x65vent\x12m\n\x08GetEvent\x12(.infrashare.programme.v1.GetEventRequest\x1a\x1e.infrashare.programme.v1.Event\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/events/{id}\x12\x80\x01\n\x0bUpdateEvent\x12+.infrashare.programme.v1.UpdateEventRequest\x1a\x1e.infrashare.programme.v1.Event\"$\x82\xd3\xe4\x93\x02\x1e\x32\x15/v1/events/{event.id}:\x05\x65vent\x12}\n\x0b\x43\x61ncelEvent\x12+.infrashare.programme.v1.CancelEventRequest\x1a\x1e.infrashare.programme.v1.Event\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/events/{id}:cancel:\x01*\x12y\n\nListEvents\x12*.infrashare.programme.v1.ListEventsRequest\x1a+.infrashare.programme.v1.ListEventsResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/events\x12\x8b\x01\n\x08Register\x12(.infrashare.programme.v1.RegisterRequest\x1a%.infrashare.programme.v1.Registration\".\x82\xd3\xe4\x93\x02(\"#/v1/events/{event_id}/registrations:\x01*\x12\xb8\x01\n\x12\x43\x61ncelRegistration\x12\x32.infrashare.programme.v1.CancelRegistrationRequest\x1a%.infrashare.programme.v1.Registration\"G\x82\xd3\xe4\x93\x02\x41\"</v1/events/{event_id}/registrations/{registration_id}:cancel:\x01*\x12\xa7\x01\n\x11ListRegistrations\x12\x31.infrashare.programme.v1.ListRegistrationsRequest\x1a\x32.infrashare.programme.v1.ListRegistrationsResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/events/{event_id}/registrations\x12\xbe\x01\n\x10RecordAttendance\x12\x30.infrashare.programme.v1.RecordAttendanceRequest\x1a%.infrashare.programme.v1.Registration\"Q\x82\xd3\xe4\x93\x02K\"F/v1/events/{event_id}/registrations/{registration_id}:recordAttendance:\x01*\x12\xaf\x01\n\x17\x45xportProgrammeCalendar\x12\x37.infrashare.programme.v1.ExportProgrammeCalendarRequest\x1a\x38.infrashare.programme.v1.ExportProgrammeCalendarResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/events:exportCalendarb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'infrashare.programme.v1.programme_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _EVENTKIND._serialized_start=2764
-  _EVENTKIND._serialized_end=2949
-  _AUDIENCE._serialized_start=2951
-  _AUDIENCE._serialized_end=3076
-  _EVENTVISIBILITY._serialized_start=3078
-  _EVENTVISIBILITY._serialized_end=3188
-  _EVENTSTATE._serialized_start=3190
-  _EVENTSTATE._serialized_end=3285
-  _REGISTRATIONSTATE._serialized_start=3288
-  _REGISTRATIONSTATE._serialized_end=3445
-  _EVENT._serialized_start=136
-  _EVENT._serialized_end=877
-  _CREATEEVENTREQUEST._serialized_start=879
-  _CREATEEVENTREQUEST._serialized_end=966
-  _GETEVENTREQUEST._serialized_start=968
-  _GETEVENTREQUEST._serialized_end=997
-  _UPDATEEVENTREQUEST._serialized_start=1000
-  _UPDATEEVENTREQUEST._serialized_end=1136
-  _CANCELEVENTREQUEST._serialized_start=1138
-  _CANCELEVENTREQUEST._serialized_end=1220
-  _LISTEVENTSREQUEST._serialized_start=1223
-  _LISTEVENTSREQUEST._serialized_end=1544
-  _LISTEVENTSRESPONSE._serialized_start=1546
-  _LISTEVENTSRESPONSE._serialized_end=1639
-  _REGISTRATION._serialized_start=1642
-  _REGISTRATION._serialized_end=2001
-  _REGISTERREQUEST._serialized_start=2003
-  _REGISTERREQUEST._serialized_end=2117
-  _CANCELREGISTRATIONREQUEST._serialized_start=2119
-  _CANCELREGISTRATIONREQUEST._serialized_end=2209
-  _LISTREGISTRATIONSREQUEST._serialized_start=2211
-  _LISTREGISTRATIONSREQUEST._serialized_end=2294
-  _LISTREGISTRATIONSRESPONSE._serialized_start=2296
-  _LISTREGISTRATIONSRESPONSE._serialized_end=2410
-  _RECORDATTENDANCEREQUEST._serialized_start=2412
-  _RECORDATTENDANCEREQUEST._serialized_end=2518
-  _EXPORTPROGRAMMECALENDARREQUEST._serialized_start=2521
-  _EXPORTPROGRAMMECALENDARREQUEST._serialized_end=2686
-  _EXPORTPROGRAMMECALENDARRESPONSE._serialized_start=2688
-  _EXPORTPROGRAMMECALENDARRESPONSE._serialized_end=2761
-  _PROGRAMMESERVICE._serialized_start=3448
-  _PROGRAMMESERVICE._serialized_end=4513
+  _PROGRAMMESERVICE.methods_by_name['CreateEvent']._options = None
+  _PROGRAMMESERVICE.methods_by_name['CreateEvent']._serialized_options = b'\202\323\344\223\002\023\"\n/v1/events:\005event'
+  _PROGRAMMESERVICE.methods_by_name['GetEvent']._options = None
+  _PROGRAMMESERVICE.methods_by_name['GetEvent']._serialized_options = b'\202\323\344\223\002\021\022\017/v1/events/{id}'
+  _PROGRAMMESERVICE.methods_by_name['UpdateEvent']._options = None
+  _PROGRAMMESERVICE.methods_by_name['UpdateEvent']._serialized_options = b'\202\323\344\223\002\0362\025/v1/events/{event.id}:\005event'
+  _PROGRAMMESERVICE.methods_by_name['CancelEvent']._options = None
+  _PROGRAMMESERVICE.methods_by_name['CancelEvent']._serialized_options = b'\202\323\344\223\002\033\"\026/v1/events/{id}:cancel:\001*'
+  _PROGRAMMESERVICE.methods_by_name['ListEvents']._options = None
+  _PROGRAMMESERVICE.methods_by_name['ListEvents']._serialized_options = b'\202\323\344\223\002\014\022\n/v1/events'
+  _PROGRAMMESERVICE.methods_by_name['Register']._options = None
+  _PROGRAMMESERVICE.methods_by_name['Register']._serialized_options = b'\202\323\344\223\002(\"#/v1/events/{event_id}/registrations:\001*'
+  _PROGRAMMESERVICE.methods_by_name['CancelRegistration']._options = None
+  _PROGRAMMESERVICE.methods_by_name['CancelRegistration']._serialized_options = b'\202\323\344\223\002A\"</v1/events/{event_id}/registrations/{registration_id}:cancel:\001*'
+  _PROGRAMMESERVICE.methods_by_name['ListRegistrations']._options = None
+  _PROGRAMMESERVICE.methods_by_name['ListRegistrations']._serialized_options = b'\202\323\344\223\002%\022#/v1/events/{event_id}/registrations'
+  _PROGRAMMESERVICE.methods_by_name['RecordAttendance']._options = None
+  _PROGRAMMESERVICE.methods_by_name['RecordAttendance']._serialized_options = b'\202\323\344\223\002K\"F/v1/events/{event_id}/registrations/{registration_id}:recordAttendance:\001*'
+  _PROGRAMMESERVICE.methods_by_name['ExportProgrammeCalendar']._options = None
+  _PROGRAMMESERVICE.methods_by_name['ExportProgrammeCalendar']._serialized_options = b'\202\323\344\223\002\033\022\031/v1/events:exportCalendar'
+  _EVENTKIND._serialized_start=2794
+  _EVENTKIND._serialized_end=2979
+  _AUDIENCE._serialized_start=2981
+  _AUDIENCE._serialized_end=3106
+  _EVENTVISIBILITY._serialized_start=3108
+  _EVENTVISIBILITY._serialized_end=3218
+  _EVENTSTATE._serialized_start=3220
+  _EVENTSTATE._serialized_end=3315
+  _REGISTRATIONSTATE._serialized_start=3318
+  _REGISTRATIONSTATE._serialized_end=3475
+  _EVENT._serialized_start=166
+  _EVENT._serialized_end=907
+  _CREATEEVENTREQUEST._serialized_start=909
+  _CREATEEVENTREQUEST._serialized_end=996
+  _GETEVENTREQUEST._serialized_start=998
+  _GETEVENTREQUEST._serialized_end=1027
+  _UPDATEEVENTREQUEST._serialized_start=1030
+  _UPDATEEVENTREQUEST._serialized_end=1166
+  _CANCELEVENTREQUEST._serialized_start=1168
+  _CANCELEVENTREQUEST._serialized_end=1250
+  _LISTEVENTSREQUEST._serialized_start=1253
+  _LISTEVENTSREQUEST._serialized_end=1574
+  _LISTEVENTSRESPONSE._serialized_start=1576
+  _LISTEVENTSRESPONSE._serialized_end=1669
+  _REGISTRATION._serialized_start=1672
+  _REGISTRATION._serialized_end=2031
+  _REGISTERREQUEST._serialized_start=2033
+  _REGISTERREQUEST._serialized_end=2147
+  _CANCELREGISTRATIONREQUEST._serialized_start=2149
+  _CANCELREGISTRATIONREQUEST._serialized_end=2239
+  _LISTREGISTRATIONSREQUEST._serialized_start=2241
+  _LISTREGISTRATIONSREQUEST._serialized_end=2324
+  _LISTREGISTRATIONSRESPONSE._serialized_start=2326
+  _LISTREGISTRATIONSRESPONSE._serialized_end=2440
+  _RECORDATTENDANCEREQUEST._serialized_start=2442
+  _RECORDATTENDANCEREQUEST._serialized_end=2548
+  _EXPORTPROGRAMMECALENDARREQUEST._serialized_start=2551
+  _EXPORTPROGRAMMECALENDARREQUEST._serialized_end=2716
+  _EXPORTPROGRAMMECALENDARRESPONSE._serialized_start=2718
+  _EXPORTPROGRAMMECALENDARRESPONSE._serialized_end=2791
+  _PROGRAMMESERVICE._serialized_start=3478
+  _PROGRAMMESERVICE._serialized_end=4977
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from infrashare._api import annotations_pb2 as _annotations_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from infrashare.registry.v1 import registry_pb2 as _registry_pb2
 from google.protobuf.internal import containers as _containers

@@ -11,6 +11,7 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from infrashare._api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from infrashare.desk.v1 import desk_pb2 as infrashare_dot_desk_dot_v1_dot_desk__pb2
@@ -19,59 +20,77 @@ from infrashare.registry.v1 import registry_pb2 as infrashare_dot_registry_dot_v
 from infrashare.scheduler.v1 import scheduler_pb2 as infrashare_dot_scheduler_dot_v1_dot_scheduler__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#infrashare/webhook/v1/webhook.proto\x12\x15infrashare.webhook.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dinfrashare/desk/v1/desk.proto\x1a\'infrashare/programme/v1/programme.proto\x1a%infrashare/registry/v1/registry.proto\x1a\'infrashare/scheduler/v1/scheduler.proto\"_\n\x0fWebhookDisabled\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nwebhook_id\x18\x03 \x01(\t\"\xe0\x03\n\x13WebhookSubscription\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0forganization_id\x18\x02 \x01(\t\x12\x12\n\ntarget_url\x18\x03 \x01(\t\x12<\n\x0b\x65vent_types\x18\x04 \x03(\x0e\x32\'.infrashare.webhook.v1.WebhookEventType\x12\x0f\n\x07\x65nabled\x18\x05 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x0e\n\x06secret\x18\x07 \x01(\t\x12?\n\x1bprevious_secret_expire_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x08\x64isabled\x18\t \x01(\x0b\x32&.infrashare.webhook.v1.WebhookDisabled\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x0c \x01(\t\x12\x12\n\ncreated_by\x18\r \x01(\t\x12\x1d\n\x15reminder_lead_seconds\x18\x0e \x01(\x05\"\xd5\x01\n CreateWebhookSubscriptionRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\x12\n\ntarget_url\x18\x02 \x01(\t\x12<\n\x0b\x65vent_types\x18\x03 \x03(\x0e\x32\'.infrashare.webhook.v1.WebhookEventType\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\x12\x1d\n\x15reminder_lead_seconds\x18\x06 \x01(\x05\"+\n\x1dGetWebhookSubscriptionRequest\x12\n\n\x02id\x18\x01 \x01(\t\":\n\x1fListWebhookSubscriptionsRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\"e\n ListWebhookSubscriptionsResponse\x12\x41\n\rsubscriptions\x18\x01 \x03(\x0b\x32*.infrashare.webhook.v1.WebhookSubscription\"\xa9\x01\n UpdateWebhookSubscriptionRequest\x12@\n\x0csubscription\x18\x01 \x01(\x0b\x32*.infrashare.webhook.v1.WebhookSubscription\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"B\n DeleteWebhookSubscriptionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"U\n\x1aRotateWebhookSecretRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0foverlap_seconds\x18\x02 \x01(\x05\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\xee\x01\n\x0fWebhookDelivery\x12\x12\n\nwebhook_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x30\n\x0c\x61ttempt_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x13\n\x0bstatus_code\x18\x05 \x01(\x05\x12\x12\n\nlatency_ms\x18\x06 \x01(\x05\x12>\n\x07outcome\x18\x07 \x01(\x0e\x32-.infrashare.webhook.v1.WebhookDeliveryOutcome\x12\r\n\x05\x65rror\x18\x08 \x01(\t\"7\n\x1cListWebhookDeliveriesRequest\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\"[\n\x1dListWebhookDeliveriesResponse\x12:\n\ndeliveries\x18\x01 \x03(\x0b\x32&.infrashare.webhook.v1.WebhookDelivery\"\xbd\x01\n\x11WebhookDeadLetter\x12\x12\n\nwebhook_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x36\n\x12\x66irst_attempt_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tdead_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61ttempts\x18\x05 \x01(\x05\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"8\n\x1dListWebhookDeadLettersRequest\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\"`\n\x1eListWebhookDeadLettersResponse\x12>\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32(.infrashare.webhook.v1.WebhookDeadLetter\"f\n\"RedeliverWebhookDeadLettersRequest\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\x12\x13\n\x0bwebhook_ids\x18\x02 \x03(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"5\n#RedeliverWebhookDeadLettersResponse\x12\x0e\n\x06queued\x18\x01 \x01(\x05\"z\n\x0fProgrammeChange\x12\x38\n\x04type\x18\x01 \x01(\x0e\x32*.infrashare.webhook.v1.ProgrammeChangeType\x12-\n\x05\x65vent\x18\x02 \x01(\x0b\x32\x1e.infrashare.programme.v1.Event\"\xbb\x02\n\x0bWebhookData\x12\x38\n\x07\x62ooking\x18\x01 \x01(\x0b\x32%.infrashare.scheduler.v1.BookingEventH\x00\x12:\n\x08resource\x18\x02 \x01(\x0b\x32&.infrashare.registry.v1.ResourceChangeH\x00\x12\x33\n\x07inquiry\x18\x03 \x01(\x0b\x32 .infrashare.desk.v1.InquiryEventH\x00\x12:\n\x08rotation\x18\x04 \x01(\x0b\x32&.infrashare.scheduler.v1.RotationEventH\x00\x12;\n\tprogramme\x18\x05 \x01(\x0b\x32&.infrashare.webhook.v1.ProgrammeChangeH\x00\x42\x08\n\x06\x63hange\"\x98\x01\n\x0eWebhookPayload\x12\x0c\n\x04type\x18\x01 \x01(\t\x12-\n\ttimestamp\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\".infrashare.webhook.v1.WebhookData\x12\x17\n\x0fsubscription_id\x18\x04 \x01(\t*\x9a\x03\n\x10WebhookEventType\x12\"\n\x1eWEBHOOK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aWEBHOOK_EVENT_TYPE_BOOKING\x10\x01\x12\x1f\n\x1bWEBHOOK_EVENT_TYPE_WAITLIST\x10\x02\x12\x1f\n\x1bWEBHOOK_EVENT_TYPE_ROTATION\x10\x03\x12#\n\x1fWEBHOOK_EVENT_TYPE_DESK_INQUIRY\x10\x04\x12!\n\x1dWEBHOOK_EVENT_TYPE_DESK_OFFER\x10\x05\x12&\n\"WEBHOOK_EVENT_TYPE_DESK_ESCALATION\x10\x06\x12$\n WEBHOOK_EVENT_TYPE_DESK_FEEDBACK\x10\x07\x12\x1f\n\x1bWEBHOOK_EVENT_TYPE_REGISTRY\x10\x08\x12 \n\x1cWEBHOOK_EVENT_TYPE_PROGRAMME\x10\t\x12\'\n#WEBHOOK_EVENT_TYPE_BOOKING_REMINDER\x10\n*\xbb\x01\n\x16WebhookDeliveryOutcome\x12(\n$WEBHOOK_DELIVERY_OUTCOME_UNSPECIFIED\x10\x00\x12&\n\"WEBHOOK_DELIVERY_OUTCOME_DELIVERED\x10\x01\x12%\n!WEBHOOK_DELIVERY_OUTCOME_RETRYING\x10\x02\x12(\n$WEBHOOK_DELIVERY_OUTCOME_DEAD_LETTER\x10\x03*\xa7\x01\n\x13ProgrammeChangeType\x12%\n!PROGRAMME_CHANGE_TYPE_UNSPECIFIED\x10\x00\x12!\n\x1dPROGRAMME_CHANGE_TYPE_CREATED\x10\x01\x12!\n\x1dPROGRAMME_CHANGE_TYPE_UPDATED\x10\x02\x12#\n\x1fPROGRAMME_CHANGE_TYPE_CANCELLED\x10\x03\x32\xbd\t\n\x0eWebhookService\x12\x80\x01\n\x19\x43reateWebhookSubscription\x12\x37.infrashare.webhook.v1.CreateWebhookSubscriptionRequest\x1a*.infrashare.webhook.v1.WebhookSubscription\x12z\n\x16GetWebhookSubscription\x12\x34.infrashare.webhook.v1.GetWebhookSubscriptionRequest\x1a*.infrashare.webhook.v1.WebhookSubscription\x12\x8b\x01\n\x18ListWebhookSubscriptions\x12\x36.infrashare.webhook.v1.ListWebhookSubscriptionsRequest\x1a\x37.infrashare.webhook.v1.ListWebhookSubscriptionsResponse\x12\x80\x01\n\x19UpdateWebhookSubscription\x12\x37.infrashare.webhook.v1.UpdateWebhookSubscriptionRequest\x1a*.infrashare.webhook.v1.WebhookSubscription\x12\x80\x01\n\x19\x44\x65leteWebhookSubscription\x12\x37.infrashare.webhook.v1.DeleteWebhookSubscriptionRequest\x1a*.infrashare.webhook.v1.WebhookSubscription\x12t\n\x13RotateWebhookSecret\x12\x31.infrashare.webhook.v1.RotateWebhookSecretRequest\x1a*.infrashare.webhook.v1.WebhookSubscription\x12\x82\x01\n\x15ListWebhookDeliveries\x12\x33.infrashare.webhook.v1.ListWebhookDeliveriesRequest\x1a\x34.infrashare.webhook.v1.ListWebhookDeliveriesResponse\x12\x85\x01\n\x16ListWebhookDeadLetters\x12\x34.infrashare.webhook.v1.ListWebhookDeadLettersRequest\x1a\x35.infrashare.webhook.v1.ListWebhookDeadLettersResponse\x12\x94\x01\n\x1bRedeliverWebhookDeadLetters\x12\x39.infrashare.webhook.v1.RedeliverWebhookDeadLettersRequest\x1a:.infrashare.webhook.v1.RedeliverWebhookDeadLettersResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#infrashare/webhook/v1/webhook.proto\x12\x15infrashare.webhook.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dinfrashare/desk/v1/desk.proto\x1a\'infrashare/programme/v1/programme.proto\x1a%infrashare/registry/v1/registry.proto\x1a\'infrashare/scheduler/v1/scheduler.proto\"_\n\x0fWebhookDisabled\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nwebhook_id\x18\x03 \x01(\t\"\xe0\x03\n\x13WebhookSubscription\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0forganization_id\x18\x02 \x01(\t\x12\x12\n\ntarget_url\x18\x03 \x01(\t\x12<\n\x0b\x65vent_types\x18\x04 \x03(\x0e\x32\'.infrashare.webhook.v1.WebhookEventType\x12\x0f\n\x07\x65nabled\x18\x05 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x0e\n\x06secret\x18\x07 \x01(\t\x12?\n\x1bprevious_secret_expire_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x08\x64isabled\x18\t \x01(\x0b\x32&.infrashare.webhook.v1.WebhookDisabled\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x65tag\x18\x0c \x01(\t\x12\x12\n\ncreated_by\x18\r \x01(\t\x12\x1d\n\x15reminder_lead_seconds\x18\x0e \x01(\x05\"\xd5\x01\n CreateWebhookSubscriptionRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\x12\n\ntarget_url\x18\x02 \x01(\t\x12<\n\x0b\x65vent_types\x18\x03 \x03(\x0e\x32\'.infrashare.webhook.v1.WebhookEventType\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\x12\x1d\n\x15reminder_lead_seconds\x18\x06 \x01(\x05\"+\n\x1dGetWebhookSubscriptionRequest\x12\n\n\x02id\x18\x01 \x01(\t\":\n\x1fListWebhookSubscriptionsRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\"e\n ListWebhookSubscriptionsResponse\x12\x41\n\rsubscriptions\x18\x01 \x03(\x0b\x32*.infrashare.webhook.v1.WebhookSubscription\"\xa9\x01\n UpdateWebhookSubscriptionRequest\x12@\n\x0csubscription\x18\x01 \x01(\x0b\x32*.infrashare.webhook.v1.WebhookSubscription\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"B\n DeleteWebhookSubscriptionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"U\n\x1aRotateWebhookSecretRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0foverlap_seconds\x18\x02 \x01(\x05\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"\xee\x01\n\x0fWebhookDelivery\x12\x12\n\nwebhook_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x30\n\x0c\x61ttempt_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\x05\x12\x13\n\x0bstatus_code\x18\x05 \x01(\x05\x12\x12\n\nlatency_ms\x18\x06 \x01(\x05\x12>\n\x07outcome\x18\x07 \x01(\x0e\x32-.infrashare.webhook.v1.WebhookDeliveryOutcome\x12\r\n\x05\x65rror\x18\x08 \x01(\t\"7\n\x1cListWebhookDeliveriesRequest\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\"[\n\x1dListWebhookDeliveriesResponse\x12:\n\ndeliveries\x18\x01 \x03(\x0b\x32&.infrashare.webhook.v1.WebhookDelivery\"\xbd\x01\n\x11WebhookDeadLetter\x12\x12\n\nwebhook_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x36\n\x12\x66irst_attempt_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tdead_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x61ttempts\x18\x05 \x01(\x05\x12\r\n\x05\x65rror\x18\x06 \x01(\t\"8\n\x1dListWebhookDeadLettersRequest\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\"`\n\x1eListWebhookDeadLettersResponse\x12>\n\x0c\x64\x65\x61\x64_letters\x18\x01 \x03(\x0b\x32(.infrashare.webhook.v1.WebhookDeadLetter\"f\n\"RedeliverWebhookDeadLettersRequest\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\x12\x13\n\x0bwebhook_ids\x18\x02 \x03(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"5\n#RedeliverWebhookDeadLettersResponse\x12\x0e\n\x06queued\x18\x01 \x01(\x05\"z\n\x0fProgrammeChange\x12\x38\n\x04type\x18\x01 \x01(\x0e\x32*.infrashare.webhook.v1.ProgrammeChangeType\x12-\n\x05\x65vent\x18\x02 \x01(\x0b\x32\x1e.infrashare.programme.v1.Event\"\xbb\x02\n\x0bWebhookData\x12\x38\n\x07\x62ooking\x18\x01 \x01(\x0b\x32%.infrashare.scheduler.v1.BookingEventH\x00\x12:\n\x08resource\x18\x02 \x01(\x0b\x32&.infrashare.registry.v1.ResourceChangeH\x00\x12\x33\n\x07inquiry\x18\x03 \x01(\x0b\x32 .infrashare.desk.v1.InquiryEventH\x00\x12:\n\x08rotation\x18\x04 \x01(\x0b\x32&.infrashare.scheduler.v1.RotationEventH\x00\x12;\n\tprogramme\x18\x05 \x01(\x0b\x32&.infrashare.webhook.v1.ProgrammeChangeH\x00\x42\x08\n\x06\x63hange\"\x98\x01\n\x0eWebhookPayload\x12\x0c\n\x04type\x18\x01 \x01(\t\x12-\n\ttimestamp\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\".infrashare.webhook.v1.WebhookData\x12\x17\n\x0fsubscription_id\x18\x04 \x01(\t*\x9a\x03\n\x10WebhookEventType\x12\"\n\x1eWEBHOOK_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aWEBHOOK_EVENT_TYPE_BOOKING\x10\x01\x12\x1f\n\x1bWEBHOOK_EVENT_TYPE_WAITLIST\x10\x02\x12\x1f\n\x1bWEBHOOK_EVENT_TYPE_ROTATION\x10\x03\x12#\n\x1fWEBHOOK_EVENT_TYPE_DESK_INQUIRY\x10\x04\x12!\n\x1dWEBHOOK_EVENT_TYPE_DESK_OFFER\x10\x05\x12&\n\"WEBHOOK_EVENT_TYPE_DESK_ESCALATION\x10\x06\x12$\n WEBHOOK_EVENT_TYPE_DESK_FEEDBACK\x10\x07\x12\x1f\n\x1bWEBHOOK_EVENT_TYPE_REGISTRY\x10\x08\x12 \n\x1cWEBHOOK_EVENT_TYPE_PROGRAMME\x10\t\x12\'\n#WEBHOOK_EVENT_TYPE_BOOKING_REMINDER\x10\n*\xbb\x01\n\x16WebhookDeliveryOutcome\x12(\n$WEBHOOK_DELIVERY_OUTCOME_UNSPECIFIED\x10\x00\x12&\n\"WEBHOOK_DELIVERY_OUTCOME_DELIVERED\x10\x01\x12%\n!WEBHOOK_DELIVERY_OUTCOME_RETRYING\x10\x02\x12(\n$WEBHOOK_DELIVERY_OUTCOME_DEAD_LETTER\x10\x03*\xa7\x01\n\x13ProgrammeChangeType\x12%\n!PROGRAMME_CHANGE_TYPE_UNSPECIFIED\x10\x00\x12!\n\x1dPROGRAMME_CHANGE_TYPE_CREATED\x10\x01\x12!\n\x1dPROGRAMME_CHANGE_TYPE_UPDATED\x10\x02\x12#\n\x1fPROGRAMME_CHANGE_TYPE_CANCELLED\x10\x03\x32\x99\r\n\x0eWebhookService\x12\xa5\x01\n\x19\x43reateWebhookSubscription\x12\x37.infrashare.webhook.v1.CreateWebhookSubscriptionRequest\x1a*.infrashare.webhook.v1.WebhookSubscription\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/webhookSubscriptions:\x01*\x12\xa1\x01\n\x16GetWebhookSubscription\x12\x34.infrashare.webhook.v1.GetWebhookSubscriptionRequest\x1a*.infrashare.webhook.v1.WebhookSubscription\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/webhookSubscriptions/{id}\x12\xad\x01\n\x18ListWebhookSubscriptions\x12\x36.infrashare.webhook.v1.ListWebhookSubscriptionsRequest\x1a\x37.infrashare.webhook.v1.ListWebhookSubscriptionsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/webhookSubscriptions\x12\xc2\x01\n\x19UpdateWebhookSubscription\x12\x37.infrashare.webhook.v1.UpdateWebhookSubscriptionRequest\x1a*.infrashare.webhook.v1.WebhookSubscription\"@\x82\xd3\xe4\x93\x02:2*/v1/webhookSubscriptions/{subscription.id}:\x0csubscription\x12\xa7\x01\n\x19\x44\x65leteWebhookSubscription\x12\x37.infrashare.webhook.v1.DeleteWebhookSubscriptionRequest\x1a*.infrashare.webhook.v1.WebhookSubscription\"%\x82\xd3\xe4\x93\x02\x1f*\x1d/v1/webhookSubscriptions/{id}\x12\xab\x01\n\x13RotateWebhookSecret\x12\x31.infrashare.webhook.v1.RotateWebhookSecretRequest\x1a*.infrashare.webhook.v1.WebhookSubscription\"5\x82\xd3\xe4\x93\x02/\"*/v1/webhookSubscriptions/{id}:rotateSecret:\x01*\x12\xc1\x01\n\x15ListWebhookDeliveries\x12\x33.infrashare.webhook.v1.ListWebhookDeliveriesRequest\x1a\x34.infrashare.webhook.v1.ListWebhookDeliveriesResponse\"=\x82\xd3\xe4\x93\x02\x37\x12\x35/v1/webhookSubscriptions/{subscription_id}/deliveries\x12\xc5\x01\n\x16ListWebhookDeadLetters\x12\x34.infrashare.webhook.v1.ListWebhookDeadLettersRequest\x1a\x35.infrashare.webhook.v1.ListWebhookDeadLettersResponse\">\x82\xd3\xe4\x93\x02\x38\x12\x36/v1/webhookSubscriptions/{subscription_id}/deadLetters\x12\xe1\x01\n\x1bRedeliverWebhookDeadLetters\x12\x39.infrashare.webhook.v1.RedeliverWebhookDeadLettersRequest\x1a:.infrashare.webhook.v1.RedeliverWebhookDeadLettersResponse\"K\x82\xd3\xe4\x93\x02\x45\"@/v1/webhookSubscriptions/{subscription_id}/deadLetters:redeliver:\x01*b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'infrashare.webhook.v1.webhook_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _WEBHOOKEVENTTYPE._serialized_start=3108
-  _WEBHOOKEVENTTYPE._serialized_end=3518
-  _WEBHOOKDELIVERYOUTCOME._serialized_start=3521
-  _WEBHOOKDELIVERYOUTCOME._serialized_end=3708
-  _PROGRAMMECHANGETYPE._serialized_start=3711
-  _PROGRAMMECHANGETYPE._serialized_end=3878
-  _WEBHOOKDISABLED._serialized_start=281
-  _WEBHOOKDISABLED._serialized_end=376
-  _WEBHOOKSUBSCRIPTION._serialized_start=379
-  _WEBHOOKSUBSCRIPTION._serialized_end=859
-  _CREATEWEBHOOKSUBSCRIPTIONREQUEST._serialized_start=862
-  _CREATEWEBHOOKSUBSCRIPTIONREQUEST._serialized_end=1075
-  _GETWEBHOOKSUBSCRIPTIONREQUEST._serialized_start=1077
-  _GETWEBHOOKSUBSCRIPTIONREQUEST._serialized_end=1120
-  _LISTWEBHOOKSUBSCRIPTIONSREQUEST._serialized_start=1122
-  _LISTWEBHOOKSUBSCRIPTIONSREQUEST._serialized_end=1180
-  _LISTWEBHOOKSUBSCRIPTIONSRESPONSE._serialized_start=1182
-  _LISTWEBHOOKSUBSCRIPTIONSRESPONSE._serialized_end=1283
-  _UPDATEWEBHOOKSUBSCRIPTIONREQUEST._serialized_start=1286
-  _UPDATEWEBHOOKSUBSCRIPTIONREQUEST._serialized_end=1455
-  _DELETEWEBHOOKSUBSCRIPTIONREQUEST._serialized_start=1457
-  _DELETEWEBHOOKSUBSCRIPTIONREQUEST._serialized_end=1523
-  _ROTATEWEBHOOKSECRETREQUEST._serialized_start=1525
-  _ROTATEWEBHOOKSECRETREQUEST._serialized_end=1610
-  _WEBHOOKDELIVERY._serialized_start=1613
-  _WEBHOOKDELIVERY._serialized_end=1851
-  _LISTWEBHOOKDELIVERIESREQUEST._serialized_start=1853
-  _LISTWEBHOOKDELIVERIESREQUEST._serialized_end=1908
-  _LISTWEBHOOKDELIVERIESRESPONSE._serialized_start=1910
-  _LISTWEBHOOKDELIVERIESRESPONSE._serialized_end=2001
-  _WEBHOOKDEADLETTER._serialized_start=2004
-  _WEBHOOKDEADLETTER._serialized_end=2193
-  _LISTWEBHOOKDEADLETTERSREQUEST._serialized_start=2195
-  _LISTWEBHOOKDEADLETTERSREQUEST._serialized_end=2251
-  _LISTWEBHOOKDEADLETTERSRESPONSE._serialized_start=2253
-  _LISTWEBHOOKDEADLETTERSRESPONSE._serialized_end=2349
-  _REDELIVERWEBHOOKDEADLETTERSREQUEST._serialized_start=2351
-  _REDELIVERWEBHOOKDEADLETTERSREQUEST._serialized_end=2453
-  _REDELIVERWEBHOOKDEADLETTERSRESPONSE._serialized_start=2455
-  _REDELIVERWEBHOOKDEADLETTERSRESPONSE._serialized_end=2508
-  _PROGRAMMECHANGE._serialized_start=2510
-  _PROGRAMMECHANGE._serialized_end=2632
-  _WEBHOOKDATA._serialized_start=2635
-  _WEBHOOKDATA._serialized_end=2950
-  _WEBHOOKPAYLOAD._serialized_start=2953
-  _WEBHOOKPAYLOAD._serialized_end=3105
-  _WEBHOOKSERVICE._serialized_start=3881
-  _WEBHOOKSERVICE._serialized_end=5094
+  _WEBHOOKSERVICE.methods_by_name['CreateWebhookSubscription']._options = None
+  _WEBHOOKSERVICE.methods_by_name['CreateWebhookSubscription']._serialized_options = b'\202\323\344\223\002\035\"\030/v1/webhookSubscriptions:\001*'
+  _WEBHOOKSERVICE.methods_by_name['GetWebhookSubscription']._options = None
+  _WEBHOOKSERVICE.methods_by_name['GetWebhookSubscription']._serialized_options = b'\202\323\344\223\002\037\022\035/v1/webhookSubscriptions/{id}'
+  _WEBHOOKSERVICE.methods_by_name['ListWebhookSubscriptions']._options = None
+  _WEBHOOKSERVICE.methods_by_name['ListWebhookSubscriptions']._serialized_options = b'\202\323\344\223\002\032\022\030/v1/webhookSubscriptions'
+  _WEBHOOKSERVICE.methods_by_name['UpdateWebhookSubscription']._options = None
+  _WEBHOOKSERVICE.methods_by_name['UpdateWebhookSubscription']._serialized_options = b'\202\323\344\223\002:2*/v1/webhookSubscriptions/{subscription.id}:\014subscription'
+  _WEBHOOKSERVICE.methods_by_name['DeleteWebhookSubscription']._options = None
+  _WEBHOOKSERVICE.methods_by_name['DeleteWebhookSubscription']._serialized_options = b'\202\323\344\223\002\037*\035/v1/webhookSubscriptions/{id}'
+  _WEBHOOKSERVICE.methods_by_name['RotateWebhookSecret']._options = None
+  _WEBHOOKSERVICE.methods_by_name['RotateWebhookSecret']._serialized_options = b'\202\323\344\223\002/\"*/v1/webhookSubscriptions/{id}:rotateSecret:\001*'
+  _WEBHOOKSERVICE.methods_by_name['ListWebhookDeliveries']._options = None
+  _WEBHOOKSERVICE.methods_by_name['ListWebhookDeliveries']._serialized_options = b'\202\323\344\223\0027\0225/v1/webhookSubscriptions/{subscription_id}/deliveries'
+  _WEBHOOKSERVICE.methods_by_name['ListWebhookDeadLetters']._options = None
+  _WEBHOOKSERVICE.methods_by_name['ListWebhookDeadLetters']._serialized_options = b'\202\323\344\223\0028\0226/v1/webhookSubscriptions/{subscription_id}/deadLetters'
+  _WEBHOOKSERVICE.methods_by_name['RedeliverWebhookDeadLetters']._options = None
+  _WEBHOOKSERVICE.methods_by_name['RedeliverWebhookDeadLetters']._serialized_options = b'\202\323\344\223\002E\"@/v1/webhookSubscriptions/{subscription_id}/deadLetters:redeliver:\001*'
+  _WEBHOOKEVENTTYPE._serialized_start=3138
+  _WEBHOOKEVENTTYPE._serialized_end=3548
+  _WEBHOOKDELIVERYOUTCOME._serialized_start=3551
+  _WEBHOOKDELIVERYOUTCOME._serialized_end=3738
+  _PROGRAMMECHANGETYPE._serialized_start=3741
+  _PROGRAMMECHANGETYPE._serialized_end=3908
+  _WEBHOOKDISABLED._serialized_start=311
+  _WEBHOOKDISABLED._serialized_end=406
+  _WEBHOOKSUBSCRIPTION._serialized_start=409
+  _WEBHOOKSUBSCRIPTION._serialized_end=889
+  _CREATEWEBHOOKSUBSCRIPTIONREQUEST._serialized_start=892
+  _CREATEWEBHOOKSUBSCRIPTIONREQUEST._serialized_end=1105
+  _GETWEBHOOKSUBSCRIPTIONREQUEST._serialized_start=1107
+  _GETWEBHOOKSUBSCRIPTIONREQUEST._serialized_end=1150
+  _LISTWEBHOOKSUBSCRIPTIONSREQUEST._serialized_start=1152
+  _LISTWEBHOOKSUBSCRIPTIONSREQUEST._serialized_end=1210
+  _LISTWEBHOOKSUBSCRIPTIONSRESPONSE._serialized_start=1212
+  _LISTWEBHOOKSUBSCRIPTIONSRESPONSE._serialized_end=1313
+  _UPDATEWEBHOOKSUBSCRIPTIONREQUEST._serialized_start=1316
+  _UPDATEWEBHOOKSUBSCRIPTIONREQUEST._serialized_end=1485
+  _DELETEWEBHOOKSUBSCRIPTIONREQUEST._serialized_start=1487
+  _DELETEWEBHOOKSUBSCRIPTIONREQUEST._serialized_end=1553
+  _ROTATEWEBHOOKSECRETREQUEST._serialized_start=1555
+  _ROTATEWEBHOOKSECRETREQUEST._serialized_end=1640
+  _WEBHOOKDELIVERY._serialized_start=1643
+  _WEBHOOKDELIVERY._serialized_end=1881
+  _LISTWEBHOOKDELIVERIESREQUEST._serialized_start=1883
+  _LISTWEBHOOKDELIVERIESREQUEST._serialized_end=1938
+  _LISTWEBHOOKDELIVERIESRESPONSE._serialized_start=1940
+  _LISTWEBHOOKDELIVERIESRESPONSE._serialized_end=2031
+  _WEBHOOKDEADLETTER._serialized_start=2034
+  _WEBHOOKDEADLETTER._serialized_end=2223
+  _LISTWEBHOOKDEADLETTERSREQUEST._serialized_start=2225
+  _LISTWEBHOOKDEADLETTERSREQUEST._serialized_end=2281
+  _LISTWEBHOOKDEADLETTERSRESPONSE._serialized_start=2283
+  _LISTWEBHOOKDEADLETTERSRESPONSE._serialized_end=2379
+  _REDELIVERWEBHOOKDEADLETTERSREQUEST._serialized_start=2381
+  _REDELIVERWEBHOOKDEADLETTERSREQUEST._serialized_end=2483
+  _REDELIVERWEBHOOKDEADLETTERSRESPONSE._serialized_start=2485
+  _REDELIVERWEBHOOKDEADLETTERSRESPONSE._serialized_end=2538
+  _PROGRAMMECHANGE._serialized_start=2540
+  _PROGRAMMECHANGE._serialized_end=2662
+  _WEBHOOKDATA._serialized_start=2665
+  _WEBHOOKDATA._serialized_end=2980
+  _WEBHOOKPAYLOAD._serialized_start=2983
+  _WEBHOOKPAYLOAD._serialized_end=3135
+  _WEBHOOKSERVICE._serialized_start=3911
+  _WEBHOOKSERVICE._serialized_end=5600
 # @@protoc_insertion_point(module_scope)

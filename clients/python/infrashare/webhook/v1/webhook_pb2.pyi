@@ -1,3 +1,4 @@
+from infrashare._api import annotations_pb2 as _annotations_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from infrashare.desk.v1 import desk_pb2 as _desk_pb2

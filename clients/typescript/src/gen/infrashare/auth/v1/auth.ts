@@ -187,7 +187,10 @@ export interface AuditEvent {
   method: string;
   /** what the request names: its id, or the id it acts on */
   objectId: string;
-  /** the caller's address as gRPC saw it, e.g. "ipv4:10.0.0.7:50122" */
+  /**
+   * The caller's address as gRPC saw it, e.g. "ipv4:10.0.0.7:50122"; a call over REST names the
+   * HTTP client's address after "rest:", e.g. "rest:ipv4:10.0.0.7:50122".
+   */
   peer: string;
   /** "OK" or the gRPC status code's name */
   status: string;
@@ -1786,7 +1789,13 @@ export const TokenServiceDefinition = {
       requestStream: false,
       responseType: CreateTokenResponse as typeof CreateTokenResponse,
       responseStream: false,
-      options: {},
+      options: {
+        _unknownFields: {
+          578365826: [
+            new Uint8Array([15, 34, 10, 47, 118, 49, 47, 116, 111, 107, 101, 110, 115, 58, 1, 42]) as Uint8Array,
+          ],
+        },
+      },
     },
     listTokens: {
       name: "ListTokens",
@@ -1794,7 +1803,11 @@ export const TokenServiceDefinition = {
       requestStream: false,
       responseType: ListTokensResponse as typeof ListTokensResponse,
       responseStream: false,
-      options: {},
+      options: {
+        _unknownFields: {
+          578365826: [new Uint8Array([12, 18, 10, 47, 118, 49, 47, 116, 111, 107, 101, 110, 115]) as Uint8Array],
+        },
+      },
     },
     revokeToken: {
       name: "RevokeToken",
@@ -1802,7 +1815,42 @@ export const TokenServiceDefinition = {
       requestStream: false,
       responseType: RevokeTokenResponse as typeof RevokeTokenResponse,
       responseStream: false,
-      options: {},
+      options: {
+        _unknownFields: {
+          578365826: [
+            new Uint8Array([
+              27,
+              34,
+              22,
+              47,
+              118,
+              49,
+              47,
+              116,
+              111,
+              107,
+              101,
+              110,
+              115,
+              47,
+              123,
+              105,
+              100,
+              125,
+              58,
+              114,
+              101,
+              118,
+              111,
+              107,
+              101,
+              58,
+              1,
+              42,
+            ]) as Uint8Array,
+          ],
+        },
+      },
     },
     rotateToken: {
       name: "RotateToken",
@@ -1810,7 +1858,42 @@ export const TokenServiceDefinition = {
       requestStream: false,
       responseType: CreateTokenResponse as typeof CreateTokenResponse,
       responseStream: false,
-      options: {},
+      options: {
+        _unknownFields: {
+          578365826: [
+            new Uint8Array([
+              27,
+              34,
+              22,
+              47,
+              118,
+              49,
+              47,
+              116,
+              111,
+              107,
+              101,
+              110,
+              115,
+              47,
+              123,
+              105,
+              100,
+              125,
+              58,
+              114,
+              111,
+              116,
+              97,
+              116,
+              101,
+              58,
+              1,
+              42,
+            ]) as Uint8Array,
+          ],
+        },
+      },
     },
     whoAmI: {
       name: "WhoAmI",
@@ -1818,7 +1901,34 @@ export const TokenServiceDefinition = {
       requestStream: false,
       responseType: TokenInfo as typeof TokenInfo,
       responseStream: false,
-      options: {},
+      options: {
+        _unknownFields: {
+          578365826: [
+            new Uint8Array([
+              19,
+              18,
+              17,
+              47,
+              118,
+              49,
+              47,
+              116,
+              111,
+              107,
+              101,
+              110,
+              115,
+              58,
+              119,
+              104,
+              111,
+              65,
+              109,
+              73,
+            ]) as Uint8Array,
+          ],
+        },
+      },
     },
     /** The audit trail (platform admins; organisation admins for their own organisation). */
     listAuditEvents: {
@@ -1827,7 +1937,32 @@ export const TokenServiceDefinition = {
       requestStream: false,
       responseType: ListAuditEventsResponse as typeof ListAuditEventsResponse,
       responseStream: false,
-      options: {},
+      options: {
+        _unknownFields: {
+          578365826: [
+            new Uint8Array([
+              17,
+              18,
+              15,
+              47,
+              118,
+              49,
+              47,
+              97,
+              117,
+              100,
+              105,
+              116,
+              69,
+              118,
+              101,
+              110,
+              116,
+              115,
+            ]) as Uint8Array,
+          ],
+        },
+      },
     },
   },
 } as const;

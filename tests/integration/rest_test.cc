@@ -1,0 +1,462 @@
+// REST/JSON on the HTTP listener (issue #17) against the real server, a real Redis (cluster mode
+// when INFRASHARE_TEST_REDIS_CLUSTER=1) and a real HTTP client: every RPC from the descriptors
+// answered over REST exactly as over gRPC (status, message, details, responses), then what an
+// integrator does by hand: book with an Idempotency-Key, approve with a custom verb, watch as
+// newline-delimited JSON and as server-sent events, and what goes wrong.
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "google/api/annotations.pb.h"
+#include "google/rpc/status.pb.h"
+#include "infrashare/auth/v1/auth.grpc.pb.h"
+#include "services/http/openapi/openapi_json.h"
+#include "services/http/path_template.h"
+#include "tests/support/generic_call.h"
+#include "tests/support/rest_call.h"
+#include "tests/support/test_server.h"
+
+namespace infrashare::testing {
+namespace {
+
+namespace reg = registry::v1;
+namespace sch = scheduler::v1;
+using google::protobuf::Message;
+using google::protobuf::util::MessageDifferencer;
+using google::protobuf::util::TimeUtil;
+using Json = nlohmann::json;
+
+std::unique_ptr<Message> New(const google::protobuf::Descriptor* type) {
+  return std::unique_ptr<Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(type)->New());
+}
+
+// Sets every path variable of the method's rules to `value` (through nested messages).
+void AimPath(const google::protobuf::MethodDescriptor* method, const std::string& value,
+             Message* request) {
+  const auto& rule = method->options().GetExtension(google::api::http);
+  std::string path = rule.get() + rule.post() + rule.put() + rule.patch() + rule.delete_();
+  auto parsed = http::PathTemplate::Parse(path);
+  ASSERT_TRUE(parsed.ok()) << method->full_name() << ": " << parsed.status();
+  for (const std::string& variable : parsed->Variables()) {
+    Message* at = request;
+    std::vector<std::string> steps = absl::StrSplit(variable, '.');
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const auto* field = at->GetDescriptor()->FindFieldByName(steps[i]);
+      ASSERT_NE(field, nullptr) << method->full_name() << ": " << variable;
+      if (i + 1 == steps.size()) {
+        at->GetReflection()->SetString(at, field, value);
+      } else {
+        at = at->GetReflection()->MutableMessage(at, field);
+      }
+    }
+  }
+}
+
+// What a status says, as google.rpc.Status (details unpacked when compared).
+google::rpc::Status AsProto(const grpc::Status& status) {
+  google::rpc::Status proto;
+  if (!status.error_details().empty()) {
+    EXPECT_TRUE(proto.ParseFromString(status.error_details()));
+  }
+  proto.set_code(status.error_code());
+  proto.set_message(status.error_message());
+  return proto;
+}
+
+// What a call that makes something generates afresh each time (a second call makes another): its
+// id, secret and the URL holding it, and when it was made. Two answers that differ only there are
+// the same answer.
+class FreshlyMade : public MessageDifferencer::IgnoreCriteria {
+ public:
+  bool IsIgnored(const Message&, const Message&, const google::protobuf::FieldDescriptor* field,
+                 const std::vector<MessageDifferencer::SpecificField>&) override {
+    const std::string& name = field->name();
+    return name == "id" || name == "secret" || name == "url" || name == "create_time";
+  }
+};
+
+// The two answers are the same: status, message, details and every response.
+void ExpectSameAnswer(const google::protobuf::MethodDescriptor* method, const RawReply& grpc_reply,
+                      const RawReply& rest_reply, const std::string& what) {
+  EXPECT_EQ(rest_reply.status.error_code(), grpc_reply.status.error_code())
+      << what << ": gRPC said " << grpc_reply.status.error_message() << ", REST said "
+      << rest_reply.status.error_message();
+  EXPECT_EQ(rest_reply.status.error_message(), grpc_reply.status.error_message()) << what;
+  EXPECT_TRUE(
+      MessageDifferencer::Equivalent(AsProto(rest_reply.status), AsProto(grpc_reply.status)))
+      << what << ": the details differ:\n"
+      << AsProto(rest_reply.status).DebugString() << "\nvs gRPC\n"
+      << AsProto(grpc_reply.status).DebugString();
+  ASSERT_EQ(rest_reply.messages.size(), grpc_reply.messages.size()) << what;
+  for (size_t i = 0; i < grpc_reply.messages.size(); ++i) {
+    auto over_grpc = New(method->output_type());
+    auto over_rest = New(method->output_type());
+    ASSERT_TRUE(over_grpc->ParseFromString(grpc_reply.messages[i]));
+    ASSERT_TRUE(over_rest->ParseFromString(rest_reply.messages[i]));
+    MessageDifferencer same;
+    same.AddIgnoreCriteria(new FreshlyMade);  // the differencer owns it
+    EXPECT_TRUE(same.Compare(*over_rest, *over_grpc))
+        << what << ": response " << i << "\nREST: " << over_rest->DebugString()
+        << "\ngRPC: " << over_grpc->DebugString();
+  }
+}
+
+class RestApi : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    redis_ = new RedisServer(ClusterModeRequested());
+    Config config = TestServer::DefaultConfig();
+    config.http.listen = "127.0.0.1:0";
+    config.http.threads = 8;  // four REST streams at once
+    server_ = new TestServer(redis_->url(), config);
+    ASSERT_GT(server_->server().http_port(), 0);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete redis_;
+  }
+  static int port() { return server_->server().http_port(); }
+  static std::string Bearer(const std::string& token) { return "Bearer " + token; }
+
+  static void CreateOrg(const std::string& id, const std::string& name) {
+    reg::CreateOrganizationRequest request;
+    request.set_organization_id(id);
+    request.mutable_organization()->set_display_name(name);
+    request.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+    reg::Organization created;
+    auto status = server_->Registry()->CreateOrganization(TestServer::Context(kAdminToken).get(),
+                                                          request, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  static reg::Resource Lab(const std::string& owner, const std::string& name) {
+    reg::Resource r;
+    r.set_display_name(name);
+    r.set_kind(reg::RESOURCE_KIND_LAB);
+    r.set_owner_organization_id(owner);
+    r.mutable_location()->mutable_point()->set_latitude(52.5);
+    r.mutable_location()->mutable_point()->set_longitude(6.1);
+    r.set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+    r.set_capacity(1);
+    r.set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+    r.mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+    return r;
+  }
+
+  static const google::protobuf::MethodDescriptor* Method(const std::string& gate) {
+    for (const auto* method : EveryMethod())
+      if (GateName(method) == gate) return method;
+    ADD_FAILURE() << "no method " << gate;
+    return nullptr;
+  }
+
+  static RedisServer* redis_;
+  static TestServer* server_;
+};
+RedisServer* RestApi::redis_ = nullptr;
+TestServer* RestApi::server_ = nullptr;
+
+// Every RPC has a REST route (a new RPC without one fails here), and every one answers over REST
+// as over gRPC: aimed at an object that does not exist, with every other field at its default,
+// and with an empty request where no path needs an id, as the platform admin, a token of no
+// organisation's objects, and no token at all.
+TEST_F(RestApi, EveryRpcAnswersOverRestAsOverGrpc) {
+  CreateOrg("parity-school", "ROC Parit\xC3\xA9it");
+  const std::string member = server_->Token("parity-school", {auth::v1::ROLE_MEMBER});
+  grpc::GenericStub generic(server_->channel());
+  int compared = 0;
+  for (const auto* method : EveryMethod()) {
+    const std::string gate = GateName(method);
+    ASSERT_TRUE(method->options().HasExtension(google::api::http))
+        << gate << " has no google.api.http rule: every RPC is served over REST too";
+    auto request = New(method->input_type());
+    AimPath(method, "parity-missing", request.get());
+    const std::string bytes = request->SerializeAsString();
+    ASSERT_FALSE(ToRest(method, bytes).target.empty()) << gate << ": no URL carries its request";
+    const auto deadline = method->server_streaming() ? std::chrono::milliseconds(1500)
+                                                     : std::chrono::milliseconds(10000);
+    for (const std::string& authorization :
+         {Bearer(kAdminToken), Bearer(member), std::string(), std::string("Bearer nonsense")}) {
+      const RawReply over_grpc = CallRaw(generic, method, authorization, bytes, deadline);
+      const RawReply over_rest = CallRest(port(), method, authorization, bytes, deadline);
+      ExpectSameAnswer(method, over_grpc, over_rest,
+                       gate + " as " + (authorization.empty() ? "nobody" : authorization));
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 400);
+}
+
+// An organisation, a lab and a booking made over REST read the same over gRPC, Dutch names and
+// all; the same booking sent twice with one Idempotency-Key is made once; a custom verb
+// approves; a list pages to its end.
+TEST_F(RestApi, AnIntegratorBooksOverRestAndGrpcSeesTheSame) {
+  CreateOrg("roc-ijssel",
+            "ROC IJssel \xE2\x80\x94 Caf\xC3\xA9 \xC4\xB2sselstreek 's-Hertogenbosch");
+  const std::string admin = server_->Token("roc-ijssel", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+  // A resource created with a JSON body.
+  reg::CreateResourceRequest create;
+  *create.mutable_resource() = Lab("roc-ijssel", "Lasrobotcel \xC3\xA9\xC3\xA9n; 2,5 m\xC2\xB2");
+  create.mutable_resource()->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+  const RawReply made = CallRest(port(), Method("registry.CreateResource"), Bearer(admin),
+                                 create.SerializeAsString());
+  ASSERT_TRUE(made.status.ok()) << made.status.error_message();
+  reg::Resource resource;
+  ASSERT_TRUE(resource.ParseFromString(made.messages.at(0)));
+  EXPECT_EQ(resource.display_name(), create.resource().display_name());
+
+  // The same resource over gRPC and over REST (GET /v1/resources/{id}): field for field.
+  reg::GetResourceRequest get;
+  get.set_id(resource.id());
+  reg::Resource over_grpc;
+  ASSERT_TRUE(
+      server_->Registry()->GetResource(TestServer::Context(admin).get(), get, &over_grpc).ok());
+  const RawReply over_rest =
+      CallRest(port(), Method("registry.GetResource"), Bearer(admin), get.SerializeAsString());
+  ASSERT_TRUE(over_rest.status.ok()) << over_rest.status.error_message();
+  reg::Resource read;
+  ASSERT_TRUE(read.ParseFromString(over_rest.messages.at(0)));
+  EXPECT_TRUE(MessageDifferencer::Equals(read, over_grpc));
+
+  // A booking with an Idempotency-Key, sent twice: one booking.
+  sch::CreateBookingRequest book;
+  book.set_resource_id(resource.id());
+  const int64_t day =
+      (TimeUtil::TimestampToSeconds(TimeUtil::GetCurrentTime()) / 86400 + 3) * 86400;
+  *book.mutable_start_time() = TimeUtil::SecondsToTimestamp(day + 9 * 3600);
+  *book.mutable_end_time() = TimeUtil::SecondsToTimestamp(day + 11 * 3600);
+  book.set_title("Praktijkles \xC3\xA9\xC3\xA9n");
+  const std::multimap<std::string, std::string> key = {{"Idempotency-Key", "rest-book-1"}};
+  const RawReply first = CallRest(port(), Method("scheduler.CreateBooking"), Bearer(admin),
+                                  book.SerializeAsString(), std::chrono::seconds(10), key);
+  const RawReply second = CallRest(port(), Method("scheduler.CreateBooking"), Bearer(admin),
+                                   book.SerializeAsString(), std::chrono::seconds(10), key);
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  ASSERT_TRUE(second.status.ok()) << second.status.error_message();
+  sch::Booking booked, again;
+  ASSERT_TRUE(booked.ParseFromString(first.messages.at(0)));
+  ASSERT_TRUE(again.ParseFromString(second.messages.at(0)));
+  EXPECT_EQ(booked.id(), again.id());
+  // A key that contradicts the request's own request_id is refused.
+  book.set_request_id("another-id");
+  const RawReply contradicted = CallRest(port(), Method("scheduler.CreateBooking"), Bearer(admin),
+                                         book.SerializeAsString(), std::chrono::seconds(10), key);
+  EXPECT_EQ(contradicted.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(BadField(contradicted.status), "Idempotency-Key");
+  // The slot is taken over gRPC too: the REST booking is a booking.
+  sch::CreateBookingRequest clash;
+  clash.set_resource_id(resource.id());
+  *clash.mutable_start_time() = TimeUtil::SecondsToTimestamp(day + 10 * 3600);
+  *clash.mutable_end_time() = TimeUtil::SecondsToTimestamp(day + 12 * 3600);
+  sch::Booking refused;
+  EXPECT_EQ(server_->Scheduler()
+                ->CreateBooking(TestServer::Context(admin).get(), clash, &refused)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // The list of bookings pages to its end over REST, as over gRPC.
+  sch::ListBookingsRequest list;
+  list.set_resource_id(resource.id());
+  list.set_page_size(1);
+  const RawReply listed =
+      CallRest(port(), Method("scheduler.ListBookings"), Bearer(admin), list.SerializeAsString());
+  ASSERT_TRUE(listed.status.ok()) << listed.status.error_message();
+  sch::ListBookingsResponse page;
+  ASSERT_TRUE(page.ParseFromString(listed.messages.at(0)));
+  ASSERT_EQ(page.bookings_size(), 1);
+  EXPECT_EQ(page.bookings(0).id(), booked.id());
+  EXPECT_TRUE(page.next_page_token().empty());
+}
+
+// A watcher over REST: newline-delimited JSON gets each booking event as {"result": ...}; with
+// Accept: text/event-stream the same as server-sent events. A refused watch answers with its own
+// HTTP status before any event.
+TEST_F(RestApi, WatchingOverRestStreamsEventsAsJsonLinesOrServerSentEvents) {
+  CreateOrg("watch-school", "Watch School");
+  const std::string admin = server_->Token("watch-school", {auth::v1::ROLE_ORGANIZATION_ADMIN});
+  reg::CreateResourceRequest create;
+  *create.mutable_resource() = Lab("watch-school", "Watched lab");
+  reg::Resource resource;
+  ASSERT_TRUE(server_->Registry()
+                  ->CreateResource(TestServer::Context(admin).get(), create, &resource)
+                  .ok());
+  sch::WatchBookingsRequest watch;
+  watch.set_resource_id(resource.id());
+  const RestRequest rest = ToRest(Method("scheduler.WatchBookings"), watch.SerializeAsString());
+  ASSERT_EQ(rest.method, "GET");
+
+  for (const bool events : {false, true}) {
+    std::string received;
+    std::atomic<bool> begun{false};
+    std::thread watcher([&] {
+      httplib::Client client("127.0.0.1", port());
+      client.set_read_timeout(20, 0);
+      httplib::Headers headers = {{"Authorization", Bearer(admin)}};
+      if (events) headers.emplace("Accept", "text/event-stream");
+      client.Get(
+          rest.target, headers,
+          [&](const httplib::Response& response) {
+            EXPECT_EQ(response.status, 200);
+            EXPECT_EQ(response.get_header_value("Content-Type"),
+                      events ? "text/event-stream" : "application/x-ndjson");
+            begun = true;
+            return true;
+          },
+          [&](const char* data, size_t length) {
+            received.append(data, length);
+            return !absl::StrContains(received, "BOOKING_EVENT_TYPE_CREATED");
+          });
+    });
+    for (int i = 0; i < 200 && !begun; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(begun);
+    sch::CreateBookingRequest book;
+    book.set_resource_id(resource.id());
+    const int64_t day =
+        (TimeUtil::TimestampToSeconds(TimeUtil::GetCurrentTime()) / 86400 + 5 + events) * 86400;
+    *book.mutable_start_time() = TimeUtil::SecondsToTimestamp(day + 9 * 3600);
+    *book.mutable_end_time() = TimeUtil::SecondsToTimestamp(day + 10 * 3600);
+    sch::Booking booked;
+    ASSERT_TRUE(
+        server_->Scheduler()->CreateBooking(TestServer::Context(admin).get(), book, &booked).ok());
+    watcher.join();
+    ASSERT_TRUE(absl::StrContains(received, booked.id())) << received;
+    std::string json;
+    if (events) {
+      ASSERT_TRUE(absl::StartsWith(received, "event: result\ndata: ")) << received;
+      json = received.substr(std::string("event: result\ndata: ").size());
+      json = json.substr(0, json.find('\n'));
+    } else {
+      const Json line = Json::parse(received.substr(0, received.find('\n')));
+      ASSERT_TRUE(line.contains("result")) << received;
+      json = line["result"].dump();
+    }
+    sch::BookingEvent event;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &event).ok()) << json;
+    EXPECT_EQ(event.booking().id(), booked.id());
+    EXPECT_EQ(event.type(), sch::BOOKING_EVENT_TYPE_CREATED);
+  }
+
+  // Refused before it begins: 401 with WWW-Authenticate, and the error as google.rpc.Status.
+  const HttpAnswer refused = SendHttp(port(), "GET", rest.target);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(StatusFromJson(refused.body).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  auto challenge = refused.headers.find("WWW-Authenticate");
+  ASSERT_NE(challenge, refused.headers.end());
+  EXPECT_EQ(challenge->second, "Bearer");
+}
+
+// What integrators get wrong: an unknown path or method, malformed JSON, an unknown query
+// parameter, a number with a decimal comma, a body on a GET, an oversized string. Each answers with
+// the HTTP status of its gRPC code and a google.rpc.Status naming the field.
+TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbout) {
+  const std::multimap<std::string, std::string> admin = {{"Authorization", Bearer(kAdminToken)}};
+  const HttpAnswer unknown = SendHttp(port(), "GET", "/v1/no-such-things", "", admin);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(StatusFromJson(unknown.body).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // The path of GetResource with a method no rule has: 405 naming the ones it takes.
+  reg::GetResourceRequest get;
+  get.set_id("some-lab");
+  const RestRequest resource = ToRest(Method("registry.GetResource"), get.SerializeAsString());
+  const HttpAnswer wrong_method = SendHttp(port(), "PUT", resource.target, "{}", admin);
+  EXPECT_EQ(wrong_method.status, 405);
+  auto allow = wrong_method.headers.find("Allow");
+  ASSERT_NE(allow, wrong_method.headers.end());
+  EXPECT_TRUE(absl::StrContains(allow->second, "GET")) << allow->second;
+
+  const RestRequest create =
+      ToRest(Method("registry.CreateResource"), reg::CreateResourceRequest().SerializeAsString());
+  ASSERT_EQ(create.method, "POST");
+  const HttpAnswer malformed = SendHttp(port(), "POST", create.target, "{\"displayName\": ", admin);
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(BadField(StatusFromJson(malformed.body)), "body");
+  const HttpAnswer not_json = SendHttp(port(), "POST", create.target, "displayName=x",
+                                       {{"Authorization", Bearer(kAdminToken)},
+                                        {"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(not_json.status, 400);
+  EXPECT_EQ(BadField(StatusFromJson(not_json.body)), "body");
+
+  const HttpAnswer body_on_delete =
+      SendHttp(port(), "DELETE", resource.target, "{\"id\":\"x\"}", admin);
+  EXPECT_EQ(body_on_delete.status, 400);
+  EXPECT_EQ(BadField(StatusFromJson(body_on_delete.body)), "body");
+
+  sch::ListBookingsRequest list;
+  list.set_resource_id("some-lab");
+  const RestRequest bookings = ToRest(Method("scheduler.ListBookings"), list.SerializeAsString());
+  ASSERT_EQ(bookings.method, "GET");
+  const std::string sep = absl::StrContains(bookings.target, "?") ? "&" : "?";
+  const HttpAnswer unknown_parameter =
+      SendHttp(port(), "GET", bookings.target + sep + "colour=blue", "", admin);
+  EXPECT_EQ(unknown_parameter.status, 400);
+  EXPECT_EQ(BadField(StatusFromJson(unknown_parameter.body)), "colour");
+  const HttpAnswer comma =
+      SendHttp(port(), "GET", bookings.target + sep + "page_size=2,5", "", admin);
+  EXPECT_EQ(comma.status, 400);
+  EXPECT_EQ(BadField(StatusFromJson(comma.body)), "page_size");
+  // lowerCamelCase names are taken too, as in JSON.
+  const HttpAnswer camel = SendHttp(port(), "GET", bookings.target + sep + "pageSize=2", "", admin);
+  EXPECT_NE(camel.status, 400) << camel.body;
+
+  // A 1 MiB name is refused by the same request limits as over gRPC, with the same answer.
+  reg::CreateOrganizationRequest huge;
+  huge.set_organization_id("huge");
+  huge.mutable_organization()->set_display_name(std::string(1 << 20, 'a'));
+  huge.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+  grpc::GenericStub generic(server_->channel());
+  const auto* method = Method("registry.CreateOrganization");
+  const RawReply over_grpc =
+      CallRaw(generic, method, Bearer(kAdminToken), huge.SerializeAsString());
+  const RawReply over_rest =
+      CallRest(port(), method, Bearer(kAdminToken), huge.SerializeAsString());
+  EXPECT_NE(over_grpc.status.error_code(), grpc::StatusCode::OK);
+  ExpectSameAnswer(method, over_grpc, over_rest, "a 1 MiB name");
+}
+
+// A REST call is audited like a gRPC call, with the REST client's address as its peer.
+TEST_F(RestApi, ARestCallIsAuditedWithTheClientsAddress) {
+  reg::CreateOrganizationRequest create;
+  create.set_organization_id("audited-over-rest");
+  create.mutable_organization()->set_display_name("Audited over REST");
+  create.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+  const RawReply made = CallRest(port(), Method("registry.CreateOrganization"), Bearer(kAdminToken),
+                                 create.SerializeAsString());
+  ASSERT_TRUE(made.status.ok()) << made.status.error_message();
+  auth::v1::ListAuditEventsRequest request;
+  request.set_page_size(50);
+  auth::v1::ListAuditEventsResponse events;
+  ASSERT_TRUE(server_->Tokens()
+                  ->ListAuditEvents(TestServer::Context(kAdminToken).get(), request, &events)
+                  .ok());
+  bool found = false;
+  for (const auto& event : events.events()) {
+    if (!absl::StrContains(event.DebugString(), "audited-over-rest")) continue;
+    found = true;
+    EXPECT_TRUE(absl::StartsWith(event.peer(), "rest:ipv4:127.0.0.1:")) << event.peer();
+  }
+  EXPECT_TRUE(found);
+}
+
+// The OpenAPI document made at build time is what the listener serves, to anyone.
+TEST_F(RestApi, TheListenerServesTheOpenApiDocument) {
+  const HttpAnswer answer = SendHttp(port(), "GET", "/openapi.json");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.body, std::string(kOpenApiJson));
+  const Json document = Json::parse(answer.body);
+  EXPECT_EQ(document["openapi"], "3.0.3");
+  EXPECT_TRUE(document["paths"].contains("/v1/resources/{id}"));
+}
+
+}  // namespace
+}  // namespace infrashare::testing
