@@ -240,6 +240,21 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
   max_body_bytes_ = std::max(max_body_bytes_, max_body_bytes);
   auto handle = [this, route = std::move(route)](const httplib::Request& req,
                                                  httplib::Response& res) {
+    // Two Authorization headers, or two lengths that differ (a request another server in front
+    // may read otherwise: smuggling): refused, and the connection closed.
+    const auto lengths = req.headers.equal_range("Content-Length");
+    const bool lengths_differ = lengths.first != lengths.second &&
+                                std::any_of(lengths.first, lengths.second, [&](const auto& length) {
+                                  return length.second != lengths.first->second;
+                                });
+    if (req.get_header_value_count("Authorization") > 1 || lengths_differ) {
+      res.status = 400;
+      res.set_header("Connection", "close");
+      res.set_content(
+          R"({"code":3,"message":"one Authorization header and one Content-Length at most"})",
+          "application/json");
+      return;
+    }
     ApiRequest call;
     call.method = req.method == "HEAD" ? "GET" : req.method;
     call.path = req.target.substr(0, req.target.find('?'));

@@ -518,12 +518,21 @@ void RestGateway::Connect(std::shared_ptr<grpc::ChannelInterface> channel) {
 }
 
 ApiReply RestGateway::Handle(const ApiRequest& call) {
+  // A header gRPC cannot carry (it would refuse the call, and abort the process doing it): only
+  // visible ASCII and spaces, as HTTP/2 allows in a text header.
+  if (!std::all_of(call.authorization.begin(), call.authorization.end(),
+                   [](char c) { return c >= 0x20 && c <= 0x7e; }))
+    return ErrorReply(NotAuthenticated("TOKEN_MALFORMED",
+                                       "the Authorization header holds characters no token has"));
   const RestRoute* route = nullptr;
   std::vector<std::pair<std::string, std::string>> bound;
   std::set<std::string> allowed;
+  bool custom = false;  // a custom method's path (":approve"): no plain route may take it
   for (const RestRoute& candidate : routes_) {
+    if (custom && candidate.path.verb().empty()) break;  // those with a verb come first
     auto match = candidate.path.Match(call.path);
     if (!match) continue;
+    if (!candidate.path.verb().empty()) custom = true;
     if (candidate.http_method != call.method) {
       allowed.insert(candidate.http_method);
       continue;

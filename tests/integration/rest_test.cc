@@ -374,6 +374,29 @@ TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbou
   auto allow = wrong_method.headers.find("Allow");
   ASSERT_NE(allow, wrong_method.headers.end());
   EXPECT_TRUE(absl::StrContains(allow->second, "GET")) << allow->second;
+  // A custom method's path with another method is that path's 405, not a plain GET of the id.
+  sch::ApproveBookingRequest approve;
+  approve.set_id("some-booking");
+  const RestRequest approving =
+      ToRest(Method("scheduler.ApproveBooking"), approve.SerializeAsString());
+  ASSERT_EQ(approving.method, "POST");
+  const HttpAnswer get_approve = SendHttp(port(), "GET", approving.target, "", admin);
+  EXPECT_EQ(get_approve.status, 405) << get_approve.body;
+
+  // A token with bytes no header of gRPC may carry (UTF-8, a tab, a control character): refused
+  // as malformed, and the server still answers.
+  for (const std::string& token : {std::string("caf\xC3\xA9"), std::string("\tabc"),
+                                   std::string("a\x01b"), std::string("\xFF\xFE")}) {
+    const HttpAnswer odd =
+        SendHttp(port(), "GET", "/v1/tokens:whoAmI", "", {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(odd.status, 401) << odd.body;
+    EXPECT_EQ(StatusFromJson(odd.body).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  const HttpAnswer two_tokens =
+      SendHttp(port(), "GET", "/v1/tokens:whoAmI", "",
+               {{"Authorization", Bearer(kAdminToken)}, {"Authorization", "Bearer other"}});
+  EXPECT_EQ(two_tokens.status, 400) << two_tokens.body;
+  EXPECT_EQ(SendHttp(port(), "GET", "/v1/tokens:whoAmI", "", admin).status, 200);
 
   const RestRequest create =
       ToRest(Method("registry.CreateResource"), reg::CreateResourceRequest().SerializeAsString());
