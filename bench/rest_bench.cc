@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
     grpc_scheduler.push_back(sch::SchedulerService::NewStub(channel));
     http.push_back(std::make_unique<httplib::Client>("127.0.0.1", http_port));
     http.back()->set_keep_alive(true);
+    http.back()->set_tcp_nodelay(true);
   }
   const httplib::Headers auth = {{"Authorization", "Bearer " + token}};
   std::printf("rest_bench: %d clients, %d s per phase, %d HTTP threads, %d resources\n", clients,
@@ -140,7 +141,12 @@ int main(int argc, char** argv) {
     reg::GetResourceRequest get;
     get.set_id(resources[n % kResources]);
     reg::Resource r;
-    return grpc_registry[c]->GetResource(bench::As(token).get(), get, &r).ok();
+    const grpc::Status status = grpc_registry[c]->GetResource(bench::As(token).get(), get, &r);
+    static std::atomic<bool> told{false};
+    if (!status.ok() && !told.exchange(true))
+      std::fprintf(stderr, "GetResource: %d %s\n", static_cast<int>(status.error_code()),
+                   status.error_message().c_str());
+    return status.ok();
   });
   const Result get_rest = Run(clients, seconds, [&](int c, long long n) {
     auto res = http[c]->Get(absl::StrCat("/v1/resources/", resources[n % kResources]), auth);
@@ -194,7 +200,8 @@ int main(int argc, char** argv) {
     auto time = [](int64_t s) {
       char text[32];
       const time_t t = s;
-      std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+      struct tm utc;
+      std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &utc));
       return std::string(text);
     };
     auto res =
@@ -202,6 +209,11 @@ int main(int argc, char** argv) {
                       absl::StrCat(R"({"resourceId":")", resource, R"(","startTime":")",
                                    time(start), R"(","endTime":")", time(start + 3600), R"("})"),
                       "application/json");
+    static std::atomic<bool> told{false};
+    if ((!res || res->status != 200) && !told.exchange(true))
+      std::fprintf(
+          stderr, "CreateBooking over REST: %d %s\n", res ? res->status : 0,
+          res ? res->body.substr(0, 300).c_str() : httplib::to_string(res.error()).c_str());
     return res && res->status == 200;
   });
   Print("CreateBooking", book_grpc, book_rest);

@@ -370,6 +370,7 @@ bool PublicSite::Start() {
     return new httplib::ThreadPool(threads);
   };
   server_->set_payload_max_length(max_body_bytes_);  // a form's few fields, or the API's bodies
+  server_->set_tcp_nodelay(true);  // a reply's headers and body are written apart: no 40 ms wait
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
                            : httplib::Server::HandlerResponse::Handled;
