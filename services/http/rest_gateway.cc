@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver_util.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/support/client_callback.h>
@@ -243,6 +244,20 @@ std::string ToJson(const Message& message) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok())
+    return R"({"code":13,"message":"the answer could not be written as JSON"})";
+  return json;
+}
+
+// A message of `type` in its wire bytes, as JSON: protobuf's own conversion, which
+// MessageToJsonString makes after serialising the message.
+std::string BytesToJson(const Descriptor& type, const std::string& bytes) {
+  static google::protobuf::util::TypeResolver* const resolver =
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool());
+  std::string json;
+  if (!google::protobuf::util::BinaryToJsonString(
+           resolver, absl::StrCat("type.googleapis.com/", type.full_name()), bytes, &json)
+           .ok())
     return R"({"code":13,"message":"the answer could not be written as JSON"})";
   return json;
 }
@@ -568,19 +583,24 @@ ApiReply RestGateway::Handle(const ApiRequest& call) {
   if (route->method->server_streaming())
     return Stream(*route, std::move(request), call, std::move(channel));
 
-  std::unique_ptr<Message> response(google::protobuf::MessageFactory::generated_factory()
-                                        ->GetPrototype(route->method->output_type())
-                                        ->New());
+  // The answer stays in its bytes, written as JSON from them (not parsed into a message first).
+  grpc::Slice request_bytes(request->SerializeAsString());
+  grpc::ByteBuffer sent(&request_bytes, 1), answer;
   grpc::ClientContext context;
   PrepareContext(&context, call);
   context.set_deadline(std::chrono::system_clock::now() + kUnaryDeadline);
-  MessageStub stub(channel);
+  grpc::GenericStub stub(channel);
   std::promise<grpc::Status> finished;
-  stub.UnaryCall(&context, MethodPath(route->method), {}, request.get(), response.get(),
+  stub.UnaryCall(&context, MethodPath(route->method), {}, &sent, &answer,
                  [&finished](grpc::Status status) { finished.set_value(std::move(status)); });
   const grpc::Status status = finished.get_future().get();
   if (!status.ok()) return ErrorReply(status);
-  return {200, "application/json", ToJson(*response), {}, {}};
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (answer.Dump(&slices).ok())
+    for (const grpc::Slice& slice : slices)
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  return {200, "application/json", BytesToJson(*route->method->output_type(), bytes), {}, {}};
 }
 
 ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> request,
