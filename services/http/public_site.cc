@@ -20,6 +20,68 @@ namespace {
 constexpr size_t kMaxSecretBytes = 128;      // of a secret route's secret
 constexpr size_t kMaxFormBytes = 64 * 1024;  // a form's few fields
 
+enum class BodyRead { kRead, kTooLarge, kBad };
+
+// A request's body, at most `limit` bytes however it comes (with a length, chunked, compressed:
+// cpp-httplib 0.11 bounds only a declared Content-Length, so its own reading would take any size).
+// Multipart parts go to `parts` (a multipart body is kBad without them). A body with neither a
+// length nor chunks is empty: reading it "until the connection ends" would hold the thread.
+BodyRead ReadBody(const httplib::Request& req, const httplib::ContentReader& read, size_t limit,
+                  std::string* body, std::multimap<std::string, std::string>* parts) {
+  const bool chunked = absl::StrContains(
+      absl::AsciiStrToLower(req.get_header_value("Transfer-Encoding")), "chunked");
+  if (!req.has_header("Content-Length") && !chunked) return BodyRead::kRead;
+  size_t taken = 0;
+  bool too_large = false;
+  auto take = [&](size_t size) {
+    taken += size;
+    too_large = taken > limit;
+    return !too_large;
+  };
+  bool read_all;
+  if (req.is_multipart_form_data()) {
+    if (parts == nullptr) return BodyRead::kBad;
+    auto field = parts->end();  // the part being read
+    read_all = read(
+        [&](const httplib::MultipartFormData& part) {
+          field = parts->emplace(part.name, "");
+          return take(part.name.size());
+        },
+        [&](const char* data, size_t size) {
+          if (!take(size) || field == parts->end()) return false;
+          field->second.append(data, size);
+          return true;
+        });
+  } else {
+    read_all = read([&](const char* data, size_t size) {
+      if (!take(size)) return false;
+      body->append(data, size);
+      return true;
+    });
+  }
+  if (read_all) return BodyRead::kRead;
+  return too_large || req.get_header_value<uint64_t>("Content-Length") > limit ? BodyRead::kTooLarge
+                                                                               : BodyRead::kBad;
+}
+
+// The query of a request target: parameters split at '&' only (cpp-httplib also splits at ';'),
+// a name and its value at the first '=', '+' and %XX decoded.
+std::multimap<std::string, std::string> ParseQuery(const std::string& target) {
+  std::multimap<std::string, std::string> query;
+  const size_t mark = target.find('?');
+  if (mark == std::string::npos) return query;
+  for (absl::string_view pair :
+       absl::StrSplit(absl::string_view(target).substr(mark + 1), '&', absl::SkipEmpty())) {
+    const size_t equals = pair.find('=');
+    auto decode = [](absl::string_view text) {
+      return httplib::detail::decode_url(std::string(text), true);
+    };
+    query.emplace(decode(pair.substr(0, equals)),
+                  equals == absl::string_view::npos ? "" : decode(pair.substr(equals + 1)));
+  }
+  return query;
+}
+
 const char* StatusTitle(int status) {
   switch (status) {
     case 400:
@@ -185,37 +247,43 @@ void PublicSite::SecretRoute(const std::string& prefix, const std::string& suffi
 void PublicSite::FormRoute(const std::string& path, HttpFormRoute route) {
   paths_.insert(path);
   form_paths_.insert(path);
-  auto handle = [this, route](bool post) {
-    return [this, route, post](const httplib::Request& req, httplib::Response& res) {
-      if (req.body.size() > kMaxFormBytes) {
-        res.status = 413;
-        res.set_content("the form is too large", "text/plain");
+  auto handle = [this, route](const httplib::Request& req, httplib::Response& res,
+                              const httplib::ContentReader* read) {
+    HttpQuery fields(req.params.begin(), req.params.end());
+    // The form's fields beside the query's, multipart or urlencoded.
+    if (read != nullptr) {
+      std::string body;
+      HttpQuery parts;
+      const BodyRead got = ReadBody(req, *read, kMaxFormBytes, &body, &parts);
+      if (got != BodyRead::kRead) {
+        ++counters_->refused;
+        res.status = got == BodyRead::kTooLarge ? 413 : 400;
+        res.set_content(
+            got == BodyRead::kTooLarge ? "the form is too large" : "the form could not be read",
+            "text/plain");
         return;
       }
-      HttpQuery fields(req.params.begin(), req.params.end());
-      // The form's fields beside the query's: cpp-httplib 0.11 parses a multipart body, not an
-      // urlencoded one.
-      if (post && req.is_multipart_form_data()) {
-        for (const auto& [name, file] : req.files) fields.emplace(name, file.content);
-      } else if (post) {
-        httplib::Params body;
-        httplib::detail::parse_query_text(req.body, body);
-        fields.insert(body.begin(), body.end());
-      }
-      HttpReply reply = route(fields, post);
-      if (reply.status >= 400 && reply.status < 500) ++counters_->refused;
-      res.set_header("Cache-Control", "no-store");
-      res.set_header("X-Robots-Tag", "noindex, nofollow");
-      res.set_header("Referrer-Policy", "no-referrer");
-      res.set_header("Content-Security-Policy",
-                     "default-src 'none'; form-action 'self'; frame-ancestors 'none'");
-      res.set_header("X-Content-Type-Options", "nosniff");
-      res.status = reply.status;
-      res.set_content(std::move(reply.body), reply.content_type);
-    };
+      fields.insert(parts.begin(), parts.end());
+      httplib::Params urlencoded;
+      httplib::detail::parse_query_text(body, urlencoded);
+      fields.insert(urlencoded.begin(), urlencoded.end());
+    }
+    HttpReply reply = route(fields, read != nullptr);
+    if (reply.status >= 400 && reply.status < 500) ++counters_->refused;
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("X-Robots-Tag", "noindex, nofollow");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; form-action 'self'; frame-ancestors 'none'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.status = reply.status;
+    res.set_content(std::move(reply.body), reply.content_type);
   };
-  server_->Get(path, handle(false));
-  server_->Post(path, handle(true));
+  server_->Get(path, [handle](const httplib::Request& req, httplib::Response& res) {
+    handle(req, res, nullptr);
+  });
+  server_->Post(path, [handle](const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& read) { handle(req, res, &read); });
 }
 
 void PublicSite::CallerRoute(const std::string& path, HttpCallerRoute route) {
@@ -239,7 +307,8 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
   api_prefix_ = prefix;
   max_body_bytes_ = std::max(max_body_bytes_, max_body_bytes);
   auto handle = [this, route = std::move(route)](const httplib::Request& req,
-                                                 httplib::Response& res) {
+                                                 httplib::Response& res,
+                                                 const httplib::ContentReader* read) {
     // Two Authorization headers, or two lengths that differ (a request another server in front
     // may read otherwise: smuggling): refused, and the connection closed.
     const auto lengths = req.headers.equal_range("Content-Length");
@@ -256,14 +325,28 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
       return;
     }
     ApiRequest call;
+    if (read != nullptr) {
+      const BodyRead got = ReadBody(req, *read, max_body_bytes_, &call.body, nullptr);
+      if (got != BodyRead::kRead) {
+        ++counters_->refused;
+        res.status = got == BodyRead::kTooLarge ? 413 : 400;
+        res.set_header("Cache-Control", "no-store");
+        res.set_content(got == BodyRead::kTooLarge
+                            ? absl::StrCat(R"({"code":3,"message":"the body is larger than )",
+                                           max_body_bytes_, R"( bytes"})")
+                            : std::string(R"({"code":3,"message":"the body must be JSON )"
+                                          R"((application/json), sent whole"})"),
+                        "application/json");
+        return;
+      }
+    }
     call.method = req.method == "HEAD" ? "GET" : req.method;
     call.path = req.target.substr(0, req.target.find('?'));
-    call.query = HttpQuery(req.params.begin(), req.params.end());
+    call.query = ParseQuery(req.target);
     call.authorization = req.get_header_value("Authorization");
     call.idempotency_key = req.get_header_value("Idempotency-Key");
     call.accept = req.get_header_value("Accept");
     call.content_type = req.get_header_value("Content-Type");
-    call.body = req.body;
     call.peer =
         absl::StrCat(absl::StrContains(req.remote_addr, ':') ? "ipv6:[" : "ipv4:", req.remote_addr,
                      absl::StrContains(req.remote_addr, ':') ? "]" : "", ":", req.remote_port);
@@ -286,11 +369,15 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
         });
   };
   const std::string pattern = prefix + ".*";
-  server_->Get(pattern, handle);
-  server_->Post(pattern, handle);
-  server_->Put(pattern, handle);
-  server_->Patch(pattern, handle);
-  server_->Delete(pattern, handle);
+  server_->Get(pattern, [handle](const httplib::Request& req, httplib::Response& res) {
+    handle(req, res, nullptr);
+  });
+  auto with_body = [handle](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& read) { handle(req, res, &read); };
+  server_->Post(pattern, with_body);
+  server_->Put(pattern, with_body);
+  server_->Patch(pattern, with_body);
+  server_->Delete(pattern, with_body);
 }
 
 bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {

@@ -303,6 +303,11 @@ absl::Status BuildRequest(const RestRoute& route,
     const std::string type = absl::AsciiStrToLower(call.content_type);
     if (!type.empty() && !absl::StartsWith(type, "application/json"))
       return InvalidField("body", "must be application/json");
+    if (const size_t charset = type.find("charset=");
+        charset != std::string::npos &&
+        !absl::StartsWith(absl::StripLeadingAsciiWhitespace(type.substr(charset + 8)), "utf-8") &&
+        !absl::StartsWith(absl::StripLeadingAsciiWhitespace(type.substr(charset + 8)), "\"utf-8"))
+      return InvalidField("body", "must be UTF-8 (charset=utf-8)");
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
     std::string json = call.body;
@@ -332,6 +337,7 @@ absl::Status BuildRequest(const RestRoute& route,
     set.insert(path);
   }
   for (const auto& [name, value] : call.query) {
+    if (name.empty()) return InvalidField("query", "a parameter has no name");
     const std::string path = ProtoPath(message->GetDescriptor(), name);
     if (route.body == "*")
       return InvalidField(name, "this route takes every field in its body, none in the query");

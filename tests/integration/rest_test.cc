@@ -428,6 +428,45 @@ TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbou
       SendHttp(port(), "GET", bookings.target + sep + "page_size=2,5", "", admin);
   EXPECT_EQ(comma.status, 400);
   EXPECT_EQ(BadField(StatusFromJson(comma.body)), "page_size");
+  // Only '&' separates parameters (Excel's ';' does not): the value is refused, not half read.
+  const HttpAnswer semicolon =
+      SendHttp(port(), "GET", bookings.target + sep + "page_size=1;states=BOOKING_STATE_CONFIRMED",
+               "", admin);
+  EXPECT_EQ(semicolon.status, 400) << semicolon.body;
+  EXPECT_EQ(BadField(StatusFromJson(semicolon.body)), "page_size");
+
+  // A body larger than the limit is refused however it is sent: here in chunks, with no length
+  // (read only up to the limit, never whole), then the server still answers.
+  {
+    httplib::Client client("127.0.0.1", port());
+    client.set_read_timeout(30, 0);
+    size_t sent = 0;
+    const std::string chunk(64 * 1024, ' ');
+    auto chunked = client.Post(
+        create.target, {{"Authorization", Bearer(kAdminToken)}},
+        [&](size_t, httplib::DataSink& sink) {
+          if (sent >= (16u << 20)) {
+            sink.done();
+            return true;
+          }
+          sent += chunk.size();
+          return sink.write(chunk.data(), chunk.size());
+        },
+        "application/json");
+    if (chunked) {
+      EXPECT_EQ(chunked->status, 413) << chunked->body;
+    } else {
+      EXPECT_LT(sent, 16u << 20) << "the whole oversized body was taken";
+    }
+    EXPECT_EQ(SendHttp(port(), "GET", "/v1/tokens:whoAmI", "", admin).status, 200);
+  }
+  // A multipart form is not JSON: refused before the call.
+  const HttpAnswer multipart =
+      SendHttp(port(), "POST", create.target,
+               "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--b--\r\n",
+               {{"Authorization", Bearer(kAdminToken)},
+                {"Content-Type", "multipart/form-data; boundary=b"}});
+  EXPECT_EQ(multipart.status, 400) << multipart.body;
   // lowerCamelCase names are taken too, as in JSON.
   const HttpAnswer camel = SendHttp(port(), "GET", bookings.target + sep + "pageSize=2", "", admin);
   EXPECT_NE(camel.status, 400) << camel.body;
