@@ -94,8 +94,14 @@ const char* StatusTitle(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 413:
+      return "Content Too Large";
     case 414:
       return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 431:
+      return "Request Header Fields Too Large";
     case 429:
       return "Too Many Requests";
     case 500:
@@ -369,9 +375,11 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
         });
   };
   const std::string pattern = prefix + ".*";
-  server_->Get(pattern, [handle](const httplib::Request& req, httplib::Response& res) {
+  auto without_body = [handle](const httplib::Request& req, httplib::Response& res) {
     handle(req, res, nullptr);
-  });
+  };
+  server_->Get(pattern, without_body);
+  server_->Options(pattern, without_body);  // 405 naming the methods the path takes
   auto with_body = [handle](const httplib::Request& req, httplib::Response& res,
                             const httplib::ContentReader& read) { handle(req, res, &read); };
   server_->Post(pattern, with_body);
@@ -457,7 +465,24 @@ bool PublicSite::Start() {
     return new httplib::ThreadPool(threads);
   };
   server_->set_payload_max_length(max_body_bytes_);  // a form's few fields, or the API's bodies
-  server_->set_tcp_nodelay(true);  // a reply's headers and body are written apart: no 40 ms wait
+  server_->set_tcp_nodelay(true);
+  // An error the HTTP layer answers itself (a header too long, a request line it cannot read)
+  // still gets a body: a google.rpc.Status on the API, a problem document elsewhere.
+  server_->set_error_handler(httplib::Server::HandlerWithResponse([this](
+                                                                      const httplib::Request& req,
+                                                                      httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const std::string detail = StatusTitle(res.status);
+    if (!api_prefix_.empty() && absl::StartsWith(req.path, api_prefix_)) {
+      const int code = res.status == 404 ? 5 : res.status == 405 ? 12 : res.status >= 500 ? 13 : 3;
+      res.set_content(nlohmann::json{{"code", code}, {"message", detail}}.dump(),
+                      "application/json");
+    } else {
+      const HttpReply problem = Problem(res.status, detail, "");
+      res.set_content(problem.body, problem.content_type);
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));  // a reply's headers and body are written apart: no 40 ms wait
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
                            : httplib::Server::HandlerResponse::Handled;

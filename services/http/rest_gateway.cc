@@ -612,41 +612,55 @@ ApiReply RestGateway::Handle(const ApiRequest& call) {
 ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> request,
                              const ApiRequest& call,
                              std::shared_ptr<grpc::ChannelInterface> channel) {
-  // Each stream holds one of the listener's threads: only so many at once.
-  if (streams_.fetch_add(1) >= max_streams_) {
-    streams_.fetch_sub(1);
-    ApiReply reply = ErrorReply(
-        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     absl::StrCat("this listener serves at most ", max_streams_,
-                                  " REST streams at once; try again later, or watch over gRPC")));
-    reply.headers.emplace_back("Retry-After", "5");
-    return reply;
-  }
   const Message* prototype = google::protobuf::MessageFactory::generated_factory()->GetPrototype(
       route.method->output_type());
   // Ends the call and gives its place back however the reply ends: streamed to its end, or
   // dropped by the listener unsent (the client went before the headers).
   struct Held {
     Held(RestGateway* gateway, std::unique_ptr<Message> request, const Message* prototype,
-         std::shared_ptr<grpc::ChannelInterface> channel)
-        : gateway(gateway), stub(std::move(channel)), reader(std::move(request), prototype) {}
+         std::shared_ptr<grpc::ChannelInterface> channel, std::string caller)
+        : gateway(gateway),
+          caller(std::move(caller)),
+          stub(std::move(channel)),
+          reader(std::move(request), prototype) {}
     ~Held() {
       {
         std::lock_guard lock(gateway->open_mutex_);
         gateway->open_.erase(reader.context());
+        if (--gateway->per_caller_[caller] <= 0) gateway->per_caller_.erase(caller);
       }
       reader.Stop();
       gateway->streams_.fetch_sub(1);
     }
     RestGateway* gateway;
+    std::string caller;
     MessageStub stub;
     StreamReader reader;
   };
-  auto held = std::make_shared<Held>(this, std::move(request), prototype, std::move(channel));
+  std::shared_ptr<Held> held;
   {
     std::lock_guard lock(open_mutex_);
     if (stopping_)
       return ErrorReply(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
+    // Each stream holds one of the listener's threads: only so many at once, and one caller may
+    // hold at most half of them.
+    auto refuse = [](std::string why) {
+      ApiReply reply = ErrorReply(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, why));
+      reply.headers.emplace_back("Retry-After", "5");
+      return reply;
+    };
+    const int caller_cap = std::max(1, max_streams_ / 2);
+    if (auto held_by = per_caller_.find(call.authorization);
+        held_by != per_caller_.end() && held_by->second >= caller_cap)
+      return refuse(absl::StrCat("one caller holds at most ", caller_cap,
+                                 " of this listener's REST streams; end one, or watch over gRPC"));
+    if (streams_ >= max_streams_)
+      return refuse(absl::StrCat("this listener serves at most ", max_streams_,
+                                 " REST streams at once; try again later, or watch over gRPC"));
+    ++streams_;
+    ++per_caller_[call.authorization];
+    held = std::make_shared<Held>(this, std::move(request), prototype, std::move(channel),
+                                  call.authorization);
     open_.insert(held->reader.context());
   }
   PrepareContext(held->reader.context(), call);

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -69,6 +70,9 @@ class RestGateway {
   std::mutex open_mutex_;
   bool stopping_ = false;                // guarded by open_mutex_
   std::set<grpc::ClientContext*> open_;  // the streams' calls, guarded by open_mutex_
+  // Open streams per Authorization header, guarded by open_mutex_: one caller may hold at most
+  // half of the places, so it cannot shut the others out.
+  std::map<std::string, int> per_caller_;
   std::mutex channel_mutex_;
   std::shared_ptr<grpc::ChannelInterface> channel_;
 };

@@ -354,6 +354,54 @@ TEST_F(RestApi, WatchingOverRestStreamsEventsAsJsonLinesOrServerSentEvents) {
   auto challenge = refused.headers.find("WWW-Authenticate");
   ASSERT_NE(challenge, refused.headers.end());
   EXPECT_EQ(challenge->second, "Bearer");
+
+  // One caller holds at most half of the listener's stream places (here 2 of 4): its third
+  // stream is refused with 429, while another caller still gets one. (The watchers above give
+  // their places back when the listener notices they left: a holder tries again meanwhile.)
+  {
+    const std::string member = server_->Token("watch-school", {auth::v1::ROLE_MEMBER});
+    std::vector<std::unique_ptr<httplib::Client>> clients;
+    std::vector<std::thread> holders;
+    std::atomic<int> open{0};
+    std::atomic<bool> done{false};
+    auto hold = [&](const std::string& token) {
+      clients.push_back(std::make_unique<httplib::Client>("127.0.0.1", port()));
+      httplib::Client* client = clients.back().get();
+      holders.emplace_back([client, token, &open, &done, &rest] {
+        for (int attempt = 0; attempt < 100 && !done; ++attempt) {
+          bool admitted = false;
+          client->Get(
+              rest.target, {{"Authorization", "Bearer " + token}},
+              [&](const httplib::Response& response) {
+                admitted = response.status == 200;
+                if (admitted) ++open;
+                return admitted;
+              },
+              [](const char*, size_t) { return true; });
+          if (admitted) return;
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      });
+    };
+    auto await_open = [&](int n) {
+      for (int i = 0; i < 300 && open < n; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return open.load();
+    };
+    hold(member);
+    ASSERT_EQ(await_open(1), 1);
+    hold(member);
+    ASSERT_EQ(await_open(2), 2);
+    const HttpAnswer third =
+        SendHttp(port(), "GET", rest.target, "", {{"Authorization", Bearer(member)}});
+    EXPECT_EQ(third.status, 429) << third.body;
+    EXPECT_TRUE(absl::StrContains(third.body, "one caller")) << third.body;
+    hold(admin);
+    EXPECT_EQ(await_open(3), 3);
+    done = true;
+    for (auto& client : clients) client->stop();
+    for (auto& holder : holders) holder.join();
+  }
 }
 
 // What integrators get wrong: an unknown path or method, malformed JSON, an unknown query
@@ -382,6 +430,16 @@ TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbou
   ASSERT_EQ(approving.method, "POST");
   const HttpAnswer get_approve = SendHttp(port(), "GET", approving.target, "", admin);
   EXPECT_EQ(get_approve.status, 405) << get_approve.body;
+  const HttpAnswer options = SendHttp(port(), "OPTIONS", resource.target, "", admin);
+  EXPECT_EQ(options.status, 405) << options.body;
+  EXPECT_NE(options.headers.find("Allow"), options.headers.end());
+  // What the HTTP layer refuses before any route (a header of 16 KiB) still answers with a
+  // google.rpc.Status body.
+  const HttpAnswer long_header =
+      SendHttp(port(), "GET", resource.target, "", {{"X-Filler", std::string(16 * 1024, 'x')}});
+  EXPECT_EQ(long_header.status, 400) << long_header.body;
+  EXPECT_EQ(StatusFromJson(long_header.body).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << long_header.body;
 
   // A token with bytes no header of gRPC may carry (UTF-8, a tab, a control character): refused
   // as malformed, and the server still answers.

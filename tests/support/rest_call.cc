@@ -6,9 +6,11 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -246,38 +248,22 @@ HttpAnswer SendHttp(int http_port, const std::string& method, const std::string&
   return answer;
 }
 
-RawReply CallRest(int http_port, const google::protobuf::MethodDescriptor* method,
-                  const std::string& authorization, const std::string& request,
-                  std::chrono::milliseconds deadline,
-                  const std::multimap<std::string, std::string>& headers) {
+namespace {
+
+// The answer `json` as one more message of `reply`; false when it is not `method`'s answer.
+bool AddMessage(const google::protobuf::MethodDescriptor* method, const std::string& json,
+                RawReply* reply) {
+  auto message = New(method->output_type());
+  if (!google::protobuf::util::JsonStringToMessage(json, message.get()).ok()) return false;
+  reply->messages.push_back(message->SerializeAsString());
+  return true;
+}
+
+// One REST stream: its lines as messages until the deadline, or its refusal.
+RawReply StreamRest(int http_port, const google::protobuf::MethodDescriptor* method,
+                    const RestRequest& rest, const std::multimap<std::string, std::string>& sent,
+                    std::chrono::milliseconds deadline) {
   RawReply reply;
-  const RestRequest rest = ToRest(method, request);
-  if (rest.target.empty()) {
-    reply.status = grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                "no URL carries this request (an empty path field, or a repeated "
-                                "message or map in a query)");
-    return reply;
-  }
-  std::multimap<std::string, std::string> sent = headers;
-  if (!authorization.empty()) sent.emplace("Authorization", authorization);
-  auto parse_response = [&](const std::string& json) -> bool {
-    auto message = New(method->output_type());
-    if (!google::protobuf::util::JsonStringToMessage(json, message.get()).ok()) return false;
-    reply.messages.push_back(message->SerializeAsString());
-    return true;
-  };
-  if (!method->server_streaming()) {
-    const HttpAnswer answer = SendHttp(http_port, rest.method, rest.target, rest.body, sent);
-    if (answer.status == 0) {
-      reply.status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no HTTP answer");
-    } else if (answer.status == 200) {
-      if (!parse_response(answer.body))
-        reply.status = grpc::Status(grpc::StatusCode::UNKNOWN, "unparsable: " + answer.body);
-    } else {
-      reply.status = StatusFromJson(answer.body);
-    }
-    return reply;
-  }
   httplib::Client client("127.0.0.1", http_port);
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(deadline);
   client.set_read_timeout(
@@ -304,7 +290,7 @@ RawReply CallRest(int http_port, const google::protobuf::MethodDescriptor* metho
           if (line.empty()) continue;  // a keep-alive
           auto parsed = nlohmann::json::parse(line, nullptr, false);
           if (parsed.is_object() && parsed.contains("result")) {
-            if (!parse_response(parsed["result"].dump())) return false;
+            if (!AddMessage(method, parsed["result"].dump(), &reply)) return false;
           } else if (parsed.is_object() && parsed.contains("error")) {
             reply.status = StatusFromJson(parsed["error"].dump());
             ended = true;
@@ -322,6 +308,46 @@ RawReply CallRest(int http_port, const google::protobuf::MethodDescriptor* metho
     reply.status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded");
   }
   return reply;
+}
+
+}  // namespace
+
+RawReply CallRest(int http_port, const google::protobuf::MethodDescriptor* method,
+                  const std::string& authorization, const std::string& request,
+                  std::chrono::milliseconds deadline,
+                  const std::multimap<std::string, std::string>& headers) {
+  RawReply reply;
+  const RestRequest rest = ToRest(method, request);
+  if (rest.target.empty()) {
+    reply.status = grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                "no URL carries this request (an empty path field, or a repeated "
+                                "message or map in a query)");
+    return reply;
+  }
+  std::multimap<std::string, std::string> sent = headers;
+  if (!authorization.empty()) sent.emplace("Authorization", authorization);
+  if (!method->server_streaming()) {
+    const HttpAnswer answer = SendHttp(http_port, rest.method, rest.target, rest.body, sent);
+    if (answer.status == 0) {
+      reply.status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "no HTTP answer");
+    } else if (answer.status == 200) {
+      if (!AddMessage(method, answer.body, &reply))
+        reply.status = grpc::Status(grpc::StatusCode::UNKNOWN, "unparsable: " + answer.body);
+    } else {
+      reply.status = StatusFromJson(answer.body);
+    }
+    return reply;
+  }
+  // A stream refused because this caller's places are taken (the listener frees a place within
+  // a second of its client going; a caller that calls again at once meets its last stream)
+  // is tried again, as Retry-After asks, a bounded number of times.
+  for (int attempt = 1;; ++attempt) {
+    reply = StreamRest(http_port, method, rest, sent, deadline);
+    if (attempt == 30 || reply.status.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
+        !absl::StrContains(reply.status.error_message(), "REST streams"))
+      return reply;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 }  // namespace infrashare::testing
