@@ -1,5 +1,6 @@
 #include "services/http/public_site.h"
 
+#include <grpcpp/support/status_code_enum.h>
 #include <httplib.h>
 #include <sodium.h>
 
@@ -100,10 +101,10 @@ const char* StatusTitle(int status) {
       return "URI Too Long";
     case 415:
       return "Unsupported Media Type";
-    case 431:
-      return "Request Header Fields Too Large";
     case 429:
       return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
     case 500:
       return "Internal Server Error";
     case 503:
@@ -465,24 +466,27 @@ bool PublicSite::Start() {
     return new httplib::ThreadPool(threads);
   };
   server_->set_payload_max_length(max_body_bytes_);  // a form's few fields, or the API's bodies
-  server_->set_tcp_nodelay(true);
+  server_->set_tcp_nodelay(true);  // a reply's headers and body are written apart: no 40 ms wait
   // An error the HTTP layer answers itself (a header too long, a request line it cannot read)
   // still gets a body: a google.rpc.Status on the API, a problem document elsewhere.
-  server_->set_error_handler(httplib::Server::HandlerWithResponse([this](
-                                                                      const httplib::Request& req,
-                                                                      httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string detail = StatusTitle(res.status);
-    if (!api_prefix_.empty() && absl::StartsWith(req.path, api_prefix_)) {
-      const int code = res.status == 404 ? 5 : res.status == 405 ? 12 : res.status >= 500 ? 13 : 3;
-      res.set_content(nlohmann::json{{"code", code}, {"message", detail}}.dump(),
-                      "application/json");
-    } else {
-      const HttpReply problem = Problem(res.status, detail, "");
-      res.set_content(problem.body, problem.content_type);
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));  // a reply's headers and body are written apart: no 40 ms wait
+  server_->set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const std::string detail = StatusTitle(res.status);
+        if (!api_prefix_.empty() && absl::StartsWith(req.path, api_prefix_)) {
+          const grpc::StatusCode code = res.status == 404   ? grpc::StatusCode::NOT_FOUND
+                                        : res.status == 405 ? grpc::StatusCode::UNIMPLEMENTED
+                                        : res.status >= 500 ? grpc::StatusCode::INTERNAL
+                                                            : grpc::StatusCode::INVALID_ARGUMENT;
+          res.set_content(
+              nlohmann::json{{"code", static_cast<int>(code)}, {"message", detail}}.dump(),
+              "application/json");
+        } else {
+          const HttpReply problem = Problem(res.status, detail, "");
+          res.set_content(problem.body, problem.content_type);
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
                            : httplib::Server::HandlerResponse::Handled;

@@ -624,13 +624,10 @@ ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> re
           stub(std::move(channel)),
           reader(std::move(request), prototype) {}
     ~Held() {
-      {
-        std::lock_guard lock(gateway->open_mutex_);
-        gateway->open_.erase(reader.context());
-        if (--gateway->per_caller_[caller] <= 0) gateway->per_caller_.erase(caller);
-      }
       reader.Stop();
-      gateway->streams_.fetch_sub(1);
+      std::lock_guard lock(gateway->open_mutex_);
+      gateway->open_.erase(reader.context());
+      if (--gateway->per_caller_[caller] <= 0) gateway->per_caller_.erase(caller);
     }
     RestGateway* gateway;
     std::string caller;
@@ -654,10 +651,9 @@ ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> re
         held_by != per_caller_.end() && held_by->second >= caller_cap)
       return refuse(absl::StrCat("one caller holds at most ", caller_cap,
                                  " of this listener's REST streams; end one, or watch over gRPC"));
-    if (streams_ >= max_streams_)
+    if (static_cast<int>(open_.size()) >= max_streams_)
       return refuse(absl::StrCat("this listener serves at most ", max_streams_,
                                  " REST streams at once; try again later, or watch over gRPC"));
-    ++streams_;
     ++per_caller_[call.authorization];
     held = std::make_shared<Held>(this, std::move(request), prototype, std::move(channel),
                                   call.authorization);

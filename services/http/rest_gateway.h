@@ -12,7 +12,6 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 
-#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -66,10 +65,10 @@ class RestGateway {
 
   std::vector<RestRoute> routes_;  // those with a verb first: they match before a bare variable
   const int max_streams_;
-  std::atomic<int> streams_{0};
   std::mutex open_mutex_;
-  bool stopping_ = false;                // guarded by open_mutex_
-  std::set<grpc::ClientContext*> open_;  // the streams' calls, guarded by open_mutex_
+  bool stopping_ = false;  // guarded by open_mutex_
+  // The open streams' calls, one per place taken; guarded by open_mutex_.
+  std::set<grpc::ClientContext*> open_;
   // Open streams per Authorization header, guarded by open_mutex_: one caller may hold at most
   // half of the places, so it cannot shut the others out.
   std::map<std::string, int> per_caller_;
