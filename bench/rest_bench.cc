@@ -1,10 +1,11 @@
 // REST against gRPC on one server, in the same run (issue #17): GetResource, SearchResources and
 // CreateBooking per second with N clients in a closed loop, each over gRPC (one channel per
 // client, synchronous stubs) and over REST/JSON on the HTTP listener (one keep-alive HTTP/1.1
-// connection per client), with p50 and p99. Starts its own Redis and the infrashare-server binary
+// connection per client), with p50, p99 and CPU per call, in alternating one-second slices of
+// each. Starts its own Redis and the infrashare-server binary
 // on loopback; every phase is bounded in time.
 //
-//   rest_bench SERVER_BINARY [seconds=5] [clients=8] [http_threads=16]
+//   rest_bench SERVER_BINARY [seconds=5] [clients=8] [http_threads=16] [phases=get,search,book]
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
@@ -30,45 +31,74 @@ namespace sch = infrashare::scheduler::v1;
 
 constexpr int kResources = 200;
 
-struct Result {
-  double per_second = 0, p50_ms = 0, p99_ms = 0;
-  long long failed = 0;
+using Call = std::function<bool(int, long long)>;
+
+// One protocol's calls over every slice of a phase.
+struct Tally {
+  explicit Tally(int clients) : next(clients, 0), latencies(clients) {}
+  std::vector<long long> next;  // each client's next call number (CreateBooking's slot)
+  std::vector<std::vector<double>> latencies;
+  long long done = 0, failed = 0;
+  double seconds = 0, server_cpu = 0, own_cpu = 0;
 };
 
-// `clients` threads each calling `call(client, n)` (true = answered as expected) for `seconds`.
-Result Run(int clients, int seconds, const std::function<bool(int, long long)>& call) {
+pid_t server_pid = -1;
+
+// `clients` threads each calling `call(client, n)` (true = answered as expected) for one second.
+void Slice(int clients, const Call& call, Tally* tally) {
   std::atomic<bool> stop{false};
   std::atomic<long long> done{0}, failed{0};
-  std::vector<std::vector<double>> latencies(clients);
   std::vector<std::thread> threads;
+  const double server_cpu = bench::CpuSecondsOf(server_pid),
+               own_cpu = bench::CpuSecondsOf(getpid());
   const auto start = Clock::now();
   for (int c = 0; c < clients; ++c)
     threads.emplace_back([&, c] {
-      for (long long n = 0; !stop; ++n) {
+      while (!stop) {
         const auto sent = Clock::now();
-        if (!call(c, n)) ++failed;
-        latencies[c].push_back(
+        if (!call(c, tally->next[c]++)) ++failed;
+        tally->latencies[c].push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
         ++done;
       }
     });
-  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   stop = true;
   for (auto& t : threads) t.join();
-  const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::vector<double> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  return {done / elapsed, bench::Percentile(all, 0.5), bench::Percentile(all, 0.99), failed.load()};
+  tally->seconds += std::chrono::duration<double>(Clock::now() - start).count();
+  tally->server_cpu += bench::CpuSecondsOf(server_pid) - server_cpu;
+  tally->own_cpu += bench::CpuSecondsOf(getpid()) - own_cpu;
+  tally->done += done;
+  tally->failed += failed;
 }
 
-void Print(const char* what, const Result& grpc_result, const Result& rest_result) {
+// gRPC and REST in alternating one-second slices, `seconds` of each, so a change in the machine's
+// load during the phase weighs on both alike.
+void Compare(const char* what, int clients, int seconds, const Call& grpc_call,
+             const Call& rest_call) {
+  Tally grpc_tally(clients), rest_tally(clients);
+  for (int s = 0; s < seconds; ++s) {
+    Slice(clients, grpc_call, &grpc_tally);
+    Slice(clients, rest_call, &rest_tally);
+  }
+  struct Shown {
+    double per_second, p50, p99, server_us, own_us;
+  };
+  auto show = [](const Tally& t) {
+    std::vector<double> all;
+    for (const auto& l : t.latencies) all.insert(all.end(), l.begin(), l.end());
+    const double calls = std::max<double>(1, t.done);
+    return Shown{t.done / t.seconds, bench::Percentile(all, 0.5), bench::Percentile(all, 0.99),
+                 t.server_cpu * 1e6 / calls, t.own_cpu * 1e6 / calls};
+  };
+  const Shown g = show(grpc_tally), r = show(rest_tally);
   std::printf(
       "%-16s gRPC %8.0f/s p50 %6.2f ms p99 %6.2f ms | REST %8.0f/s p50 %6.2f ms p99 %6.2f ms"
-      " | REST/gRPC %3.0f %%  (failed %lld/%lld)\n",
-      what, grpc_result.per_second, grpc_result.p50_ms, grpc_result.p99_ms, rest_result.per_second,
-      rest_result.p50_ms, rest_result.p99_ms,
-      100.0 * rest_result.per_second / grpc_result.per_second, grpc_result.failed,
-      rest_result.failed);
+      " | REST/gRPC %3.0f %%  (failed %lld/%lld)\n"
+      "%-16s CPU per call, server + bench: gRPC %5.0f + %5.0f us | REST %5.0f + %5.0f us\n",
+      what, g.per_second, g.p50, g.p99, r.per_second, r.p50, r.p99,
+      100.0 * r.per_second / g.per_second, grpc_tally.failed, rest_tally.failed, "", g.server_us,
+      g.own_us, r.server_us, r.own_us);
 }
 
 }  // namespace
@@ -76,12 +106,15 @@ void Print(const char* what, const Result& grpc_result, const Result& rest_resul
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
-                 "usage: rest_bench SERVER_BINARY [seconds=5] [clients=8] [http_threads=16]\n");
+                 "usage: rest_bench SERVER_BINARY [seconds=5] [clients=8] [http_threads=16]"
+                 " [phases=get,search,book]\n");
     return 2;
   }
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
   const int clients = argc > 3 ? std::atoi(argv[3]) : 8;
   const int http_threads = argc > 4 ? std::atoi(argv[4]) : 16;
+  const std::string phases = argc > 5 ? argv[5] : "get,search,book";
+  auto want = [&](const char* phase) { return phases.find(phase) != std::string::npos; };
   testing::RedisServer redis;
   const int http_port = testing::FreePort();
   testing::ServerProcess server(argv[1], redis.url(),
@@ -89,6 +122,7 @@ int main(int argc, char** argv) {
                                  {"INFRASHARE_HTTP_THREADS", std::to_string(http_threads)},
                                  {"INFRASHARE_RATE_LIMITS_ENABLED", "false"},
                                  {"INFRASHARE_AUDIT_ENABLED", "false"}});
+  server_pid = server.pid();
   if (!server.WaitUntilServing()) {
     std::fprintf(stderr, "the server did not start\n");
     return 1;
@@ -137,42 +171,46 @@ int main(int argc, char** argv) {
               seconds, http_threads, kResources);
 
   // GetResource.
-  const Result get_grpc = Run(clients, seconds, [&](int c, long long n) {
-    reg::GetResourceRequest get;
-    get.set_id(resources[n % kResources]);
-    reg::Resource r;
-    const grpc::Status status = grpc_registry[c]->GetResource(bench::As(token).get(), get, &r);
-    static std::atomic<bool> told{false};
-    if (!status.ok() && !told.exchange(true))
-      std::fprintf(stderr, "GetResource: %d %s\n", static_cast<int>(status.error_code()),
-                   status.error_message().c_str());
-    return status.ok();
-  });
-  const Result get_rest = Run(clients, seconds, [&](int c, long long n) {
-    auto res = http[c]->Get(absl::StrCat("/v1/resources/", resources[n % kResources]), auth);
-    return res && res->status == 200;
-  });
-  Print("GetResource", get_grpc, get_rest);
+  if (want("get")) {
+    const Call get_grpc = [&](int c, long long n) {
+      reg::GetResourceRequest get;
+      get.set_id(resources[n % kResources]);
+      reg::Resource r;
+      const grpc::Status status = grpc_registry[c]->GetResource(bench::As(token).get(), get, &r);
+      static std::atomic<bool> told{false};
+      if (!status.ok() && !told.exchange(true))
+        std::fprintf(stderr, "GetResource: %d %s\n", static_cast<int>(status.error_code()),
+                     status.error_message().c_str());
+      return status.ok();
+    };
+    const Call get_rest = [&](int c, long long n) {
+      auto res = http[c]->Get(absl::StrCat("/v1/resources/", resources[n % kResources]), auth);
+      return res && res->status == 200;
+    };
+    Compare("GetResource", clients, seconds, get_grpc, get_rest);
+  }
 
   // SearchResources: labs within 25 km of Zwolle, one page of 20.
-  const Result search_grpc = Run(clients, seconds, [&](int c, long long) {
-    reg::SearchResourcesRequest search;
-    search.add_kinds(reg::RESOURCE_KIND_LAB);
-    search.mutable_within()->mutable_center()->set_latitude(52.1);
-    search.mutable_within()->mutable_center()->set_longitude(6.0);
-    search.mutable_within()->set_radius_km(25);
-    search.set_page_size(20);
-    reg::SearchResourcesResponse r;
-    return grpc_registry[c]->SearchResources(bench::As(token).get(), search, &r).ok();
-  });
-  const Result search_rest = Run(clients, seconds, [&](int c, long long) {
-    auto res = http[c]->Post("/v1/resources:search", auth,
-                             R"({"kinds":["RESOURCE_KIND_LAB"],"within":{"center":)"
-                             R"({"latitude":52.1,"longitude":6.0},"radiusKm":25},"pageSize":20})",
-                             "application/json");
-    return res && res->status == 200;
-  });
-  Print("SearchResources", search_grpc, search_rest);
+  if (want("search")) {
+    const Call search_grpc = [&](int c, long long) {
+      reg::SearchResourcesRequest search;
+      search.add_kinds(reg::RESOURCE_KIND_LAB);
+      search.mutable_within()->mutable_center()->set_latitude(52.1);
+      search.mutable_within()->mutable_center()->set_longitude(6.0);
+      search.mutable_within()->set_radius_km(25);
+      search.set_page_size(20);
+      reg::SearchResourcesResponse r;
+      return grpc_registry[c]->SearchResources(bench::As(token).get(), search, &r).ok();
+    };
+    const Call search_rest = [&](int c, long long) {
+      auto res = http[c]->Post("/v1/resources:search", auth,
+                               R"({"kinds":["RESOURCE_KIND_LAB"],"within":{"center":)"
+                               R"({"latitude":52.1,"longitude":6.0},"radiusKm":25},"pageSize":20})",
+                               "application/json");
+      return res && res->status == 200;
+    };
+    Compare("SearchResources", clients, seconds, search_grpc, search_rest);
+  }
 
   // CreateBooking: each client books its own resources, hour after hour (no contention).
   const int64_t day0 = (std::chrono::duration_cast<std::chrono::seconds>(
@@ -186,36 +224,38 @@ int main(int argc, char** argv) {
     const int64_t start = day0 + (rest ? 366 * 86400 : 0) + n * 3600;
     return std::make_pair(resources[c % kResources], start);
   };
-  const Result book_grpc = Run(clients, seconds, [&](int c, long long n) {
-    auto [resource, start] = slot(false, c, n);
-    sch::CreateBookingRequest book;
-    book.set_resource_id(resource);
-    book.mutable_start_time()->set_seconds(start);
-    book.mutable_end_time()->set_seconds(start + 3600);
-    sch::Booking b;
-    return grpc_scheduler[c]->CreateBooking(bench::As(token).get(), book, &b).ok();
-  });
-  const Result book_rest = Run(clients, seconds, [&](int c, long long n) {
-    auto [resource, start] = slot(true, c, n);
-    auto time = [](int64_t s) {
-      char text[32];
-      const time_t t = s;
-      struct tm utc;
-      std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &utc));
-      return std::string(text);
+  if (want("book")) {
+    const Call book_grpc = [&](int c, long long n) {
+      auto [resource, start] = slot(false, c, n);
+      sch::CreateBookingRequest book;
+      book.set_resource_id(resource);
+      book.mutable_start_time()->set_seconds(start);
+      book.mutable_end_time()->set_seconds(start + 3600);
+      sch::Booking b;
+      return grpc_scheduler[c]->CreateBooking(bench::As(token).get(), book, &b).ok();
     };
-    auto res =
-        http[c]->Post("/v1/bookings", auth,
-                      absl::StrCat(R"({"resourceId":")", resource, R"(","startTime":")",
-                                   time(start), R"(","endTime":")", time(start + 3600), R"("})"),
-                      "application/json");
-    static std::atomic<bool> told{false};
-    if ((!res || res->status != 200) && !told.exchange(true))
-      std::fprintf(
-          stderr, "CreateBooking over REST: %d %s\n", res ? res->status : 0,
-          res ? res->body.substr(0, 300).c_str() : httplib::to_string(res.error()).c_str());
-    return res && res->status == 200;
-  });
-  Print("CreateBooking", book_grpc, book_rest);
+    const Call book_rest = [&](int c, long long n) {
+      auto [resource, start] = slot(true, c, n);
+      auto time = [](int64_t s) {
+        char text[32];
+        const time_t t = s;
+        struct tm utc;
+        std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &utc));
+        return std::string(text);
+      };
+      auto res =
+          http[c]->Post("/v1/bookings", auth,
+                        absl::StrCat(R"({"resourceId":")", resource, R"(","startTime":")",
+                                     time(start), R"(","endTime":")", time(start + 3600), R"("})"),
+                        "application/json");
+      static std::atomic<bool> told{false};
+      if ((!res || res->status != 200) && !told.exchange(true))
+        std::fprintf(
+            stderr, "CreateBooking over REST: %d %s\n", res ? res->status : 0,
+            res ? res->body.substr(0, 300).c_str() : httplib::to_string(res.error()).c_str());
+      return res && res->status == 200;
+    };
+    Compare("CreateBooking", clients, seconds, book_grpc, book_rest);
+  }
   return 0;
 }

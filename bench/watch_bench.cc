@@ -31,6 +31,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
@@ -56,17 +57,6 @@ long RssKbOf(pid_t pid) {
   while (std::getline(status, line))
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   return -1;
-}
-
-double CpuSecondsOf(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i)
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 void Authorize(grpc::ClientContext* context, const std::string& token) {
@@ -320,8 +310,8 @@ int main(int argc, char** argv) {
   const std::string clients = redis.Cli("CLIENT LIST");
   const int clients_open = std::count(clients.begin(), clients.end(), '\n');
 
-  const double cpu_before = CpuSecondsOf(server.pid());
-  const double own_cpu_before = CpuSecondsOf(getpid());
+  const double cpu_before = bench::CpuSecondsOf(server.pid());
+  const double own_cpu_before = bench::CpuSecondsOf(getpid());
   for (int i = 0; i < events; ++i) {
     const auto next = Clock::now() + std::chrono::microseconds(static_cast<long>(1e6 / rate));
     if (!create(true)) return 1;
@@ -334,8 +324,8 @@ int main(int argc, char** argv) {
          static_cast<size_t>(record.delivered) < expected)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const int threads_busy = ThreadsOf(server.pid());
-  const double cpu_s = CpuSecondsOf(server.pid()) - cpu_before;
-  const double own_cpu_s = CpuSecondsOf(getpid()) - own_cpu_before;
+  const double cpu_s = bench::CpuSecondsOf(server.pid()) - cpu_before;
+  const double own_cpu_s = bench::CpuSecondsOf(getpid()) - own_cpu_before;
   for (auto& w : watchers) w->Cancel();
   for (auto& w : quiet_watchers) w->Cancel();
   const auto cancel_start = Clock::now();

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <shared_mutex>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -52,6 +53,82 @@ constexpr auto kKeepAlive = std::chrono::seconds(15);
 // How often a quiet stream asks whether its client is still connected.
 constexpr auto kClientCheck = std::chrono::milliseconds(500);
 constexpr size_t kStreamBuffer = 64;  // events read ahead of a slow client
+
+// Protobuf 3.21's JSON conversion describes each message and enum type it meets (a
+// google.protobuf.Type built from the descriptor, field by field) anew on every call: this
+// resolver builds each description once and hands out copies, which costs less. The generated
+// pool never changes, so a kept description never goes stale.
+class KeptTypes : public google::protobuf::util::TypeResolver {
+ public:
+  google::protobuf::util::Status ResolveMessageType(const std::string& url,
+                                                    google::protobuf::Type* type) override {
+    return Resolve(url, type, messages_, &TypeResolver::ResolveMessageType);
+  }
+  google::protobuf::util::Status ResolveEnumType(const std::string& url,
+                                                 google::protobuf::Enum* type) override {
+    return Resolve(url, type, enums_, &TypeResolver::ResolveEnumType);
+  }
+
+ private:
+  template <typename T>
+  google::protobuf::util::Status Resolve(
+      const std::string& url, T* type, std::map<std::string, T>& kept,
+      google::protobuf::util::Status (TypeResolver::*build)(const std::string&, T*)) {
+    {
+      std::shared_lock lock(mutex_);
+      if (auto found = kept.find(url); found != kept.end()) {
+        *type = found->second;
+        return google::protobuf::util::Status();
+      }
+    }
+    google::protobuf::util::Status built = (builder_.get()->*build)(url, type);
+    if (!built.ok()) return built;
+    std::unique_lock lock(mutex_);
+    kept.emplace(url, *type);
+    return built;
+  }
+
+  const std::unique_ptr<TypeResolver> builder_{
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool())};
+  std::shared_mutex mutex_;
+  std::map<std::string, google::protobuf::Type> messages_;  // guarded by mutex_
+  std::map<std::string, google::protobuf::Enum> enums_;     // guarded by mutex_
+};
+
+google::protobuf::util::TypeResolver* Types() {
+  static KeptTypes* const types = new KeptTypes();
+  return types;
+}
+
+std::string TypeUrl(const Descriptor& type) {
+  return absl::StrCat("type.googleapis.com/", type.full_name());
+}
+
+// JsonStringToMessage, with the kept type descriptions.
+google::protobuf::util::Status JsonToMessage(
+    const std::string& json, Message* message,
+    const google::protobuf::util::JsonParseOptions& options = {}) {
+  std::string binary;
+  google::protobuf::util::Status parsed = google::protobuf::util::JsonToBinaryString(
+      Types(), TypeUrl(*message->GetDescriptor()), json, &binary, options);
+  if (parsed.ok() && !message->ParseFromString(binary))
+    return google::protobuf::util::InvalidArgumentError("the JSON gives no valid message");
+  return parsed;
+}
+
+// A message of `type` in its wire bytes, as JSON: protobuf's own conversion, which
+// MessageToJsonString makes after serialising the message.
+std::string BytesToJson(const Descriptor& type, const std::string& bytes) {
+  std::string json;
+  if (!google::protobuf::util::BinaryToJsonString(Types(), TypeUrl(type), bytes, &json).ok())
+    return R"({"code":13,"message":"the answer could not be written as JSON"})";
+  return json;
+}
+
+std::string ToJson(const Message& message) {
+  return BytesToJson(*message.GetDescriptor(), message.SerializeAsString());
+}
 
 const FieldDescriptor* FindField(const Descriptor* type, absl::string_view name) {
   if (const FieldDescriptor* field = type->FindFieldByName(std::string(name))) return field;
@@ -178,7 +255,7 @@ absl::Status SetFromText(Message* message, const FieldDescriptor* field, const s
                                  : reflection->MutableMessage(message, field);
       if (IsWrapper(type)) return SetFromText(target, type->field(0), text, shown);
       const std::string quoted = nlohmann::json(text).dump();
-      if (!google::protobuf::util::JsonStringToMessage(quoted, target).ok())
+      if (!JsonToMessage(quoted, target).ok())
         return not_a(type->full_name() == "google.protobuf.Timestamp"
                          ? "an RFC 3339 time (2026-03-02T09:00:00Z)"
                          : (type->full_name() == "google.protobuf.Duration" ? "a duration (90s)"
@@ -240,28 +317,6 @@ int HttpStatusOf(grpc::StatusCode code) {
   }
 }
 
-std::string ToJson(const Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok())
-    return R"({"code":13,"message":"the answer could not be written as JSON"})";
-  return json;
-}
-
-// A message of `type` in its wire bytes, as JSON: protobuf's own conversion, which
-// MessageToJsonString makes after serialising the message.
-std::string BytesToJson(const Descriptor& type, const std::string& bytes) {
-  static google::protobuf::util::TypeResolver* const resolver =
-      google::protobuf::util::NewTypeResolverForDescriptorPool(
-          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool());
-  std::string json;
-  if (!google::protobuf::util::BinaryToJsonString(
-           resolver, absl::StrCat("type.googleapis.com/", type.full_name()), bytes, &json)
-           .ok())
-    return R"({"code":13,"message":"the answer could not be written as JSON"})";
-  return json;
-}
-
 // The status as google.rpc.Status (with the details gRPC carries in grpc-status-details-bin).
 google::rpc::Status StatusProto(const grpc::Status& status) {
   google::rpc::Status proto;
@@ -315,8 +370,7 @@ absl::Status BuildRequest(const RestRoute& route,
       const FieldDescriptor* field = FindField(message->GetDescriptor(), route.body);
       json = absl::StrCat("{\"", field->json_name(), "\":", call.body, "}");
     }
-    if (auto parsed = google::protobuf::util::JsonStringToMessage(json, message, options);
-        !parsed.ok())
+    if (auto parsed = JsonToMessage(json, message, options); !parsed.ok())
       return InvalidField("body", absl::StrCat("is not this request's JSON: ",
                                                std::string(parsed.message()).substr(0, 300)));
   }
