@@ -125,6 +125,52 @@ std::string ContentCoding(const httplib::Request& req, const std::string& conten
   return "";
 }
 
+// Answers, then closes the connection, so that nothing after this request on it is read as
+// another: cpp-httplib 0.11.4 has no way to ask for that, but it closes a connection whose content
+// provider reports failure, which this one does once it has written the whole answer.
+void AnswerAndClose(httplib::Response& res, int status, std::string body,
+                    const std::string& content_type) {
+  res.status = status;
+  res.set_header("Connection", "close");
+  const size_t length = body.size();
+  res.set_content_provider(
+      length, content_type,
+      [body = std::move(body)](size_t offset, size_t, httplib::DataSink& sink) {
+        sink.write(body.data() + offset, body.size() - offset);
+        return false;
+      });
+}
+
+// What makes a request's framing or headers ambiguous, so that a server in front of this one may
+// read it otherwise (request smuggling, RFC 9112 section 6.3); empty when there is nothing.
+std::string FramingMistake(const httplib::Request& req) {
+  auto is_token_char = [](unsigned char c) {
+    return absl::ascii_isalnum(c) ||
+           absl::string_view("!#$%&'*+-.^_`|~").find(c) != absl::string_view::npos;
+  };
+  for (const auto& [name, value] : req.headers)
+    if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char))
+      return "a header name holds a space or another character names may not have";
+  const auto lengths = req.headers.equal_range("Content-Length");
+  for (auto length = lengths.first; length != lengths.second; ++length)
+    if (length->second.empty() || length->second.size() > 18 ||
+        !std::all_of(length->second.begin(), length->second.end(),
+                     [](unsigned char c) { return absl::ascii_isdigit(c); }) ||
+        length->second != lengths.first->second)
+      return "Content-Length must be one number of digits";
+  if (req.has_header("Transfer-Encoding")) {
+    if (req.get_header_value_count("Transfer-Encoding") > 1 ||
+        !absl::EqualsIgnoreCase(
+            absl::StripAsciiWhitespace(req.get_header_value("Transfer-Encoding")), "chunked"))
+      return "the only Transfer-Encoding taken is chunked";
+    if (lengths.first != lengths.second) return "Transfer-Encoding and Content-Length together";
+  }
+  const size_t hosts = req.get_header_value_count("Host");
+  if (hosts > 1 || (hosts == 0 && req.version == "HTTP/1.1"))
+    return "an HTTP/1.1 request has one Host header";
+  return "";
+}
+
 }  // namespace
 
 std::string FieldOf(const HttpQuery& fields, const std::string& name) {
@@ -316,18 +362,12 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
   auto handle = [this, route = std::move(route)](const httplib::Request& req,
                                                  httplib::Response& res,
                                                  const httplib::ContentReader* read) {
-    // Two Authorization headers, or two lengths that differ (a request another server in front
-    // may read otherwise: smuggling): refused, and the connection closed.
-    const auto lengths = req.headers.equal_range("Content-Length");
-    const bool lengths_differ = lengths.first != lengths.second &&
-                                std::any_of(lengths.first, lengths.second, [&](const auto& length) {
-                                  return length.second != lengths.first->second;
-                                });
-    if (req.get_header_value_count("Authorization") > 1 || lengths_differ) {
-      res.status = 400;
-      res.set_header("Connection", "close");
-      res.set_content(
-          R"({"code":3,"message":"one Authorization header and one Content-Length at most"})",
+    // Two tokens or two keys: which one another server in front would read is unknown.
+    if (req.get_header_value_count("Authorization") > 1 ||
+        req.get_header_value_count("Idempotency-Key") > 1) {
+      AnswerAndClose(
+          res, 400,
+          R"({"code":3,"message":"one Authorization header and one Idempotency-Key at most"})",
           "application/json");
       return;
     }
@@ -391,7 +431,27 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
 
 bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
   ++counters_->requests;
-  if (!api_prefix_.empty() && absl::StartsWith(req.path, api_prefix_)) {
+  const bool api = !api_prefix_.empty() && absl::StartsWith(req.path, api_prefix_);
+  if (const std::string mistake = FramingMistake(req); !mistake.empty()) {
+    ++counters_->refused;
+    // What follows on the connection cannot be trusted: it is closed after the answer.
+    if (api) {
+      AnswerAndClose(res, 400,
+                     nlohmann::json{{"code", static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)},
+                                    {"message", mistake}}
+                         .dump(),
+                     "application/json");
+    } else {
+      HttpReply problem = Problem(400, mistake, "");
+      AnswerAndClose(res, 400, std::move(problem.body), problem.content_type);
+    }
+    return false;
+  }
+  if (api) {
+    // An answer of the API is never cut to a byte range (cpp-httplib would apply a Range header
+    // to any reply, a write's included: the write done, its answer a bare 416). The request
+    // object is the listener's own, not const; only this handler's signature is.
+    const_cast<httplib::Request&>(req).ranges.clear();
     if (req.target.size() <= static_cast<size_t>(config_.max_url_bytes)) return true;
     ++counters_->refused;
     res.status = 414;
@@ -471,7 +531,8 @@ bool PublicSite::Start() {
   // still gets a body: a google.rpc.Status on the API, a problem document elsewhere.
   server_->set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (!res.body.empty() || res.content_provider_)
+          return httplib::Server::HandlerResponse::Unhandled;
         const std::string detail = StatusTitle(res.status);
         if (!api_prefix_.empty() && absl::StartsWith(req.path, api_prefix_)) {
           const grpc::StatusCode code = res.status == 404   ? grpc::StatusCode::NOT_FOUND

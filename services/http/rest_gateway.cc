@@ -31,7 +31,9 @@
 #include "services/common/errors.h"
 #include "services/common/forwarded_peer.h"
 #include "services/common/stream_follower.h"
+#include "services/common/text_fold.h"
 #include "services/http/http_rule.h"
+#include "services/http/path_template.h"
 
 namespace infrashare::http {
 namespace {
@@ -164,6 +166,28 @@ bool IsWrapper(const Descriptor* type) {
   return type->file()->name() == "google/protobuf/wrappers.proto";
 }
 
+// A number as JSON writes it: "-12", "52.1", "1e3"; no '+', spaces, hex, "inf" or decimal comma.
+bool IsPlainNumber(absl::string_view text, bool fraction) {
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t start = i;
+    while (i < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    return i > start;
+  };
+  if (i < text.size() && text[i] == '-') ++i;
+  if (!digits()) return false;
+  if (fraction && i < text.size() && text[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (fraction && i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == text.size();
+}
+
 // Sets (or, for a repeated field, adds) `field` of `message` from its text in a path or query.
 absl::Status SetFromText(Message* message, const FieldDescriptor* field, const std::string& text,
                          absl::string_view shown) {
@@ -178,6 +202,8 @@ absl::Status SetFromText(Message* message, const FieldDescriptor* field, const s
       if (field->type() == FieldDescriptor::TYPE_BYTES && !absl::Base64Unescape(text, &value) &&
           !absl::WebSafeBase64Unescape(text, &value))
         return not_a("base64");
+      if (field->type() == FieldDescriptor::TYPE_STRING && !IsValidUtf8(value))
+        return InvalidField(shown, "is not UTF-8 text");
       repeated ? reflection->AddString(message, field, value)
                : reflection->SetString(message, field, value);
       return absl::OkStatus();
@@ -197,28 +223,32 @@ absl::Status SetFromText(Message* message, const FieldDescriptor* field, const s
     }
     case FieldDescriptor::CPPTYPE_INT32: {
       int32_t value;
-      if (!absl::SimpleAtoi(text, &value)) return not_a("a whole number");
+      if (!IsPlainNumber(text, false) || !absl::SimpleAtoi(text, &value))
+        return not_a("a whole number");
       repeated ? reflection->AddInt32(message, field, value)
                : reflection->SetInt32(message, field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_INT64: {
       int64_t value;
-      if (!absl::SimpleAtoi(text, &value)) return not_a("a whole number");
+      if (!IsPlainNumber(text, false) || !absl::SimpleAtoi(text, &value))
+        return not_a("a whole number");
       repeated ? reflection->AddInt64(message, field, value)
                : reflection->SetInt64(message, field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_UINT32: {
       uint32_t value;
-      if (!absl::SimpleAtoi(text, &value)) return not_a("a whole number of at least 0");
+      if (!IsPlainNumber(text, false) || !absl::SimpleAtoi(text, &value))
+        return not_a("a whole number of at least 0");
       repeated ? reflection->AddUInt32(message, field, value)
                : reflection->SetUInt32(message, field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_UINT64: {
       uint64_t value;
-      if (!absl::SimpleAtoi(text, &value)) return not_a("a whole number of at least 0");
+      if (!IsPlainNumber(text, false) || !absl::SimpleAtoi(text, &value))
+        return not_a("a whole number of at least 0");
       repeated ? reflection->AddUInt64(message, field, value)
                : reflection->SetUInt64(message, field, value);
       return absl::OkStatus();
@@ -226,7 +256,7 @@ absl::Status SetFromText(Message* message, const FieldDescriptor* field, const s
     case FieldDescriptor::CPPTYPE_DOUBLE:
     case FieldDescriptor::CPPTYPE_FLOAT: {
       double value;
-      if (!absl::SimpleAtod(text, &value) || !std::isfinite(value))
+      if (!IsPlainNumber(text, true) || !absl::SimpleAtod(text, &value) || !std::isfinite(value))
         return not_a("a number (with a decimal point)");
       if (field->cpp_type() == FieldDescriptor::CPPTYPE_FLOAT) {
         repeated ? reflection->AddFloat(message, field, static_cast<float>(value))
@@ -529,6 +559,37 @@ class StreamReader final : public grpc::ClientBidiReactor<Message, Message> {
   grpc::Status status_;
 };
 
+// Whether an Accept header prefers server-sent events to JSON lines: media types compared without
+// regard to case, each with its q-value (1 when not given); a tie goes to the events.
+bool WantsEvents(const std::string& accept) {
+  double events = 0, lines = 0;
+  for (absl::string_view range : absl::StrSplit(accept, ',')) {
+    std::vector<absl::string_view> parts = absl::StrSplit(range, ';');
+    const std::string type = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts[0]));
+    double q = 1;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      const std::string parameter = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts[i]));
+      if (absl::StartsWith(parameter, "q=") && !absl::SimpleAtod(parameter.substr(2), &q)) q = 0;
+    }
+    if (type == "text/event-stream") {
+      events = std::max(events, q);
+    } else if (type == "application/x-ndjson" || type == "application/json" ||
+               type == "application/*" || type == "*/*") {
+      lines = std::max(lines, q);
+    }
+  }
+  return events > 0 && events >= lines;
+}
+
+// Who holds a stream place: the token, however its "Bearer" is written (the scheme is read
+// without regard to case, so "bearer X" is the same caller as "Bearer X").
+std::string CallerKey(const std::string& authorization) {
+  constexpr absl::string_view kBearer = "Bearer ";
+  if (absl::StartsWithIgnoreCase(authorization, kBearer))
+    return authorization.substr(kBearer.size());
+  return authorization;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<RestRoute>> RestRoutes(
@@ -599,6 +660,8 @@ ApiReply RestGateway::Handle(const ApiRequest& call) {
                    [](char c) { return c >= 0x20 && c <= 0x7e; }))
     return ErrorReply(NotAuthenticated("TOKEN_MALFORMED",
                                        "the Authorization header holds characters no token has"));
+  if (!PercentDecode(call.path))
+    return ErrorReply(InvalidField("path", "has a '%' that is not followed by two hex digits"));
   const RestRoute* route = nullptr;
   std::vector<std::pair<std::string, std::string>> bound;
   std::set<std::string> allowed;
@@ -701,16 +764,16 @@ ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> re
       return reply;
     };
     const int caller_cap = std::max(1, max_streams_ / 2);
-    if (auto held_by = per_caller_.find(call.authorization);
+    const std::string caller = CallerKey(call.authorization);
+    if (auto held_by = per_caller_.find(caller);
         held_by != per_caller_.end() && held_by->second >= caller_cap)
       return refuse(absl::StrCat("one caller holds at most ", caller_cap,
                                  " of this listener's REST streams; end one, or watch over gRPC"));
     if (static_cast<int>(open_.size()) >= max_streams_)
       return refuse(absl::StrCat("this listener serves at most ", max_streams_,
                                  " REST streams at once; try again later, or watch over gRPC"));
-    ++per_caller_[call.authorization];
-    held = std::make_shared<Held>(this, std::move(request), prototype, std::move(channel),
-                                  call.authorization);
+    ++per_caller_[caller];
+    held = std::make_shared<Held>(this, std::move(request), prototype, std::move(channel), caller);
     open_.insert(held->reader.context());
   }
   PrepareContext(held->reader.context(), call);
@@ -718,7 +781,7 @@ ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> re
   held->reader.AwaitStart(std::chrono::steady_clock::now() + kStreamAdmission);
   grpc::Status refused;
   if (held->reader.EndedEmpty(&refused) && !refused.ok()) return ErrorReply(refused);
-  const bool events = absl::StrContains(call.accept, "text/event-stream");
+  const bool events = WantsEvents(call.accept);
   ApiReply reply{200, events ? "text/event-stream" : "application/x-ndjson", "", {}, {}};
   reply.headers.emplace_back("X-Accel-Buffering", "no");  // no proxy buffering of the events
   reply.stream = [held, events](const std::function<bool(const std::string&)>& write,

@@ -295,14 +295,23 @@ TEST_F(RestApi, WatchingOverRestStreamsEventsAsJsonLinesOrServerSentEvents) {
   const RestRequest rest = ToRest(Method("scheduler.WatchBookings"), watch.SerializeAsString());
   ASSERT_EQ(rest.method, "GET");
 
-  for (const bool events : {false, true}) {
+  // What Accept asks for, and whether it gets events: media types without regard to case, and
+  // their q-values weighed.
+  const std::vector<std::pair<std::string, bool>> accepts = {
+      {"", false},
+      {"text/event-stream", true},
+      {"Text/Event-Stream", true},
+      {"text/event-stream;q=0.1, application/x-ndjson", false}};
+  for (size_t round = 0; round < accepts.size(); ++round) {
+    const std::string accept = accepts[round].first;
+    const bool events = accepts[round].second;
     std::string received;
     std::atomic<bool> begun{false};
     std::thread watcher([&] {
       httplib::Client client("127.0.0.1", port());
       client.set_read_timeout(20, 0);
       httplib::Headers headers = {{"Authorization", Bearer(admin)}};
-      if (events) headers.emplace("Accept", "text/event-stream");
+      if (!accept.empty()) headers.emplace("Accept", accept);
       client.Get(
           rest.target, headers,
           [&](const httplib::Response& response) {
@@ -323,7 +332,7 @@ TEST_F(RestApi, WatchingOverRestStreamsEventsAsJsonLinesOrServerSentEvents) {
     sch::CreateBookingRequest book;
     book.set_resource_id(resource.id());
     const int64_t day =
-        (TimeUtil::TimestampToSeconds(TimeUtil::GetCurrentTime()) / 86400 + 5 + events) * 86400;
+        (TimeUtil::TimestampToSeconds(TimeUtil::GetCurrentTime()) / 86400 + 5 + round) * 86400;
     *book.mutable_start_time() = TimeUtil::SecondsToTimestamp(day + 9 * 3600);
     *book.mutable_end_time() = TimeUtil::SecondsToTimestamp(day + 10 * 3600);
     sch::Booking booked;
@@ -364,14 +373,14 @@ TEST_F(RestApi, WatchingOverRestStreamsEventsAsJsonLinesOrServerSentEvents) {
     std::vector<std::thread> holders;
     std::atomic<int> open{0};
     std::atomic<bool> done{false};
-    auto hold = [&](const std::string& token) {
+    auto hold = [&](const std::string& authorization) {
       clients.push_back(std::make_unique<httplib::Client>("127.0.0.1", port()));
       httplib::Client* client = clients.back().get();
-      holders.emplace_back([client, token, &open, &done, &rest] {
+      holders.emplace_back([client, authorization, &open, &done, &rest] {
         for (int attempt = 0; attempt < 100 && !done; ++attempt) {
           bool admitted = false;
           client->Get(
-              rest.target, {{"Authorization", "Bearer " + token}},
+              rest.target, {{"Authorization", authorization}},
               [&](const httplib::Response& response) {
                 admitted = response.status == 200;
                 if (admitted) ++open;
@@ -388,15 +397,16 @@ TEST_F(RestApi, WatchingOverRestStreamsEventsAsJsonLinesOrServerSentEvents) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       return open.load();
     };
-    hold(member);
+    // The scheme is read without regard to case: "bearer X" is the same caller as "Bearer X".
+    hold(Bearer(member));
     ASSERT_EQ(await_open(1), 1);
-    hold(member);
+    hold("bearer " + member);
     ASSERT_EQ(await_open(2), 2);
     const HttpAnswer third =
-        SendHttp(port(), "GET", rest.target, "", {{"Authorization", Bearer(member)}});
+        SendHttp(port(), "GET", rest.target, "", {{"Authorization", "BEARER " + member}});
     EXPECT_EQ(third.status, 429) << third.body;
     EXPECT_TRUE(absl::StrContains(third.body, "one caller")) << third.body;
-    hold(admin);
+    hold(Bearer(admin));
     EXPECT_EQ(await_open(3), 3);
     done = true;
     for (auto& client : clients) client->stop();
@@ -450,6 +460,61 @@ TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbou
     EXPECT_EQ(odd.status, 401) << odd.body;
     EXPECT_EQ(StatusFromJson(odd.body).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   }
+  // Requests whose framing a server in front could read otherwise (smuggling): refused with 400
+  // and the connection closed, whatever the path.
+  for (const std::string& headers :
+       {std::string("Host: a\r\nTransfer-Encoding : chunked\r\nContent-Length: 2\r\n"),
+        std::string("Host: a\r\nContent-Length: +2\r\n"),
+        std::string("Host: a\r\nContent-Length: abc\r\n"),
+        std::string("Host: a\r\nTransfer-Encoding: xchunked\r\nContent-Length: 2\r\n"),
+        std::string("Host: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n"),
+        std::string("Host: a\r\nHost: b\r\nContent-Length: 2\r\n"),
+        std::string("Content-Length: 2\r\n")}) {
+    for (const std::string& path : {std::string("/v1/resources:search"), std::string("/map")}) {
+      const std::string answer =
+          SendRawHttp(port(), absl::StrCat("POST ", path, " HTTP/1.1\r\n", headers,
+                                           "Authorization: ", Bearer(kAdminToken), "\r\n\r\n{}"));
+      EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 400")) << headers << answer;
+      EXPECT_TRUE(absl::StrContains(answer, "Connection: close")) << headers << answer;
+    }
+  }
+  // Nothing after a refused request on its connection is read: a request hidden behind it gets
+  // no answer of its own.
+  const std::string smuggled =
+      SendRawHttp(port(),
+                  "POST /v1/resources:search HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n"
+                  "GET /v1/tokens:whoAmI HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_TRUE(absl::StartsWith(smuggled, "HTTP/1.1 400")) << smuggled;
+  EXPECT_EQ(std::vector<std::string>(absl::StrSplit(smuggled, "HTTP/1.1 ")).size(), 2u) << smuggled;
+  EXPECT_TRUE(absl::StartsWith(
+      SendRawHttp(port(), absl::StrCat("POST /v1/resources:search HTTP/1.1\r\nHost: a\r\n"
+                                       "Connection: close\r\nContent-Length: 2\r\n"
+                                       "Authorization: ",
+                                       Bearer(kAdminToken), "\r\n\r\n{}")),
+      "HTTP/1.1 200"));
+  // A Range header does not cut an answer of the API (nor turn a write's answer into a 416).
+  const HttpAnswer ranged =
+      SendHttp(port(), "POST", "/v1/resources:search", "{}",
+               {{"Authorization", Bearer(kAdminToken)}, {"Range", "bytes=100000-100001"}});
+  EXPECT_EQ(ranged.status, 200) << ranged.body;
+  const HttpAnswer ranged_get =
+      SendHttp(port(), "GET", "/v1/tokens:whoAmI", "",
+               {{"Authorization", Bearer(kAdminToken)}, {"Range", "bytes=0-5"}});
+  EXPECT_EQ(ranged_get.status, 200);
+  EXPECT_EQ(ranged_get.headers.count("Content-Range"), 0u);
+  EXPECT_TRUE(Json::accept(ranged_get.body)) << ranged_get.body;
+  // A '%' that escapes nothing is a mistake in the path, not an unknown route.
+  const HttpAnswer bad_escape = SendHttp(port(), "GET", "/v1/resources/%zz", "", admin);
+  EXPECT_EQ(bad_escape.status, 400) << bad_escape.body;
+  EXPECT_EQ(BadField(StatusFromJson(bad_escape.body)), "path");
+  // Text that is not UTF-8 in the path: refused naming the field.
+  const HttpAnswer not_utf8 = SendHttp(port(), "GET", "/v1/resources/%C3%28", "", admin);
+  EXPECT_EQ(not_utf8.status, 400) << not_utf8.body;
+  EXPECT_EQ(BadField(StatusFromJson(not_utf8.body)), "id") << not_utf8.body;
+  const HttpAnswer two_keys = SendHttp(
+      port(), "POST", "/v1/resources:search", "{}",
+      {{"Authorization", Bearer(kAdminToken)}, {"Idempotency-Key", "a"}, {"Idempotency-Key", "b"}});
+  EXPECT_EQ(two_keys.status, 400) << two_keys.body;
   const HttpAnswer two_tokens =
       SendHttp(port(), "GET", "/v1/tokens:whoAmI", "",
                {{"Authorization", Bearer(kAdminToken)}, {"Authorization", "Bearer other"}});
@@ -486,6 +551,22 @@ TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbou
       SendHttp(port(), "GET", bookings.target + sep + "page_size=2,5", "", admin);
   EXPECT_EQ(comma.status, 400);
   EXPECT_EQ(BadField(StatusFromJson(comma.body)), "page_size");
+  // Numbers as JSON writes them: no sign '+', spaces, hex or decimal comma.
+  for (const char* number : {"%2B5", "%205", "0x10", "5%20", "1e2"}) {
+    const HttpAnswer odd =
+        SendHttp(port(), "GET", bookings.target + sep + "page_size=" + number, "", admin);
+    EXPECT_EQ(odd.status, 400) << number << odd.body;
+    EXPECT_EQ(BadField(StatusFromJson(odd.body)), "page_size") << number;
+  }
+  for (const char* distance : {"0x10", "%2025", "inf", "25,5", "1e", ".5"}) {
+    const HttpAnswer odd = SendHttp(
+        port(), "GET", std::string("/v1/resources:overlapReport?within_km=") + distance, "", admin);
+    EXPECT_EQ(odd.status, 400) << distance << odd.body;
+    EXPECT_EQ(BadField(StatusFromJson(odd.body)), "within_km") << distance;
+  }
+  EXPECT_EQ(
+      SendHttp(port(), "GET", "/v1/resources:overlapReport?within_km=2.5e1", "", admin).status,
+      200);
   // Only '&' separates parameters (Excel's ';' does not): the value is refused, not half read.
   const HttpAnswer semicolon =
       SendHttp(port(), "GET", bookings.target + sep + "page_size=1;states=BOOKING_STATE_CONFIRMED",

@@ -41,6 +41,10 @@ HttpAnswer SendHttp(int http_port, const std::string& method, const std::string&
                     const std::string& body = "",
                     const std::multimap<std::string, std::string>& headers = {});
 
+// Sends `bytes` as they are on a new connection to the listener and returns what comes back
+// until the server closes it or 10 s pass: for requests no HTTP client library would write.
+std::string SendRawHttp(int http_port, const std::string& bytes);
+
 // The status a REST error body (google.rpc.Status as JSON) stands for.
 grpc::Status StatusFromJson(const std::string& json);
 
