@@ -75,8 +75,16 @@ TEST(OpenApiDocument, QueryHasTheFieldsNeitherPathNorBodyCarriesFlattenedThreeDe
   EXPECT_EQ(ParameterNames(paths["/v1/things"]["get"], "query"),
             (std::vector<std::string>{"filter.network_id", "filter.colour", "filter.inner.a",
                                       "page_size", "colours", "since", "read_mask"}));
-  const json& update = paths["/v1/things/{thing.id}"]["patch"];
-  EXPECT_EQ(ParameterNames(update, "path"), std::vector<std::string>{"thing.id"});
+  // "/v1/things/{thing.id}" differs from GetThing's "/v1/things/{name}" only in the variable's
+  // name, which OpenAPI forbids: it is listed there, its parameter renamed and still saying which
+  // field it fills.
+  EXPECT_FALSE(paths.contains("/v1/things/{thing.id}"));
+  const json& update = paths["/v1/things/{name}"]["patch"];
+  EXPECT_EQ(ParameterNames(update, "path"), std::vector<std::string>{"name"});
+  EXPECT_EQ(update["parameters"][0]["description"].get<std::string>().rfind(
+                "Fills the request's `thing.id`.", 0),
+            0u)
+      << update["parameters"][0];
   EXPECT_EQ(ParameterNames(update, "query"),
             (std::vector<std::string>{"update_mask", "request_id"}));
   EXPECT_EQ(ParameterNames(update, "header"), std::vector<std::string>{"Idempotency-Key"});

@@ -228,6 +228,61 @@ absl::StatusOr<json> Operation(const MethodDescriptor& method, const HttpBinding
   return operation;
 }
 
+// A path's variables in order ("/v1/a/{x}/b/{y.z}": x, y.z), and its shape, the path with each
+// variable's name left out ("/v1/a/{}/b/{}").
+std::vector<std::string> VariablesOf(const std::string& path) {
+  std::vector<std::string> names;
+  for (size_t open = path.find('{'); open != std::string::npos; open = path.find('{', open + 1))
+    names.push_back(path.substr(open + 1, path.find('}', open) - open - 1));
+  return names;
+}
+std::string ShapeOf(const std::string& path) {
+  std::string shape = path;
+  for (size_t open = shape.find('{'); open != std::string::npos; open = shape.find('{', open + 1))
+    shape.erase(open + 1, shape.find('}', open) - open - 1);
+  return shape;
+}
+
+// OpenAPI forbids two paths that differ only in the names of their variables (GetResource's
+// "/v1/resources/{id}" and UpdateResource's "/v1/resources/{resource.id}"): such paths become
+// one, named as the first in order, each operation's path parameters renamed to match; their
+// descriptions still name the request field a value fills.
+absl::Status MergePathsOfOneShape(json& paths) {
+  std::map<std::string, std::string> kept;  // shape: the path that stands for it
+  json merged = json::object();
+  for (auto& [path, item] : paths.items()) {
+    auto [first, fresh] = kept.emplace(ShapeOf(path), path);
+    if (fresh) {
+      merged[path] = std::move(item);
+      continue;
+    }
+    const std::vector<std::string> from = VariablesOf(path), to = VariablesOf(first->second);
+    json& target = merged[first->second];
+    for (auto& [verb, operation] : item.items()) {
+      if (target.contains(verb))
+        return absl::InvalidArgumentError(
+            absl::StrCat(verb, " ", path, " and ", verb, " ", first->second, " are one route"));
+      if (!operation.contains("parameters")) {
+        target[verb] = std::move(operation);
+        continue;
+      }
+      for (json& parameter : operation["parameters"]) {
+        if (parameter.value("in", "") != "path") continue;
+        const auto at = std::find(from.begin(), from.end(), parameter.value("name", ""));
+        if (at == from.end()) continue;
+        const std::string field = *at;
+        parameter["name"] = to[at - from.begin()];
+        const std::string said = parameter.value("description", "");
+        parameter["description"] =
+            absl::StrCat("Fills the request's `", field, "`.", said.empty() ? "" : "\n\n", said);
+      }
+      target[verb] = std::move(operation);
+    }
+  }
+  paths = std::move(merged);
+  return absl::OkStatus();
+}
+
 // Every bound rpc of the service into `paths`; whether it had any.
 absl::StatusOr<bool> AddService(const ServiceDescriptor& service, SchemaCatalog& catalog,
                                 std::set<std::string>& operation_ids, json& paths) {
@@ -317,6 +372,7 @@ absl::StatusOr<json> OpenApiDocument(const google::protobuf::FileDescriptorSet& 
     }
   }
   for (auto& [name, tag] : tags_by_name) tags.push_back(std::move(tag));
+  if (absl::Status merged = MergePathsOfOneShape(paths); !merged.ok()) return merged;
 
   return json{
       {"openapi", "3.0.3"},

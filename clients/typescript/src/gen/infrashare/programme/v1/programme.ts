@@ -329,7 +329,13 @@ export interface GetEventRequest {
 
 export interface UpdateEventRequest {
   /** id and etag required */
-  event: Event | undefined;
+  event:
+    | Event
+    | undefined;
+  /**
+   * The fields to change (over REST: ?update_mask=a,b.c). Empty: every field the call may change
+   * takes the value sent, so a field left out is cleared (a whole replacement, not a patch).
+   */
   updateMask: string[] | undefined;
   requestId: string;
 }

@@ -1126,7 +1126,13 @@ export interface GetOrganizationRequest {
 
 export interface UpdateOrganizationRequest {
   /** id and etag required */
-  organization: Organization | undefined;
+  organization:
+    | Organization
+    | undefined;
+  /**
+   * The fields to change (over REST: ?update_mask=a,b.c). Empty: every field the call may change
+   * takes the value sent, so a field left out is cleared (a whole replacement, not a patch).
+   */
   updateMask: string[] | undefined;
   requestId: string;
 }
@@ -1160,7 +1166,13 @@ export interface GetNetworkRequest {
 }
 
 export interface UpdateNetworkRequest {
-  network: Network | undefined;
+  network:
+    | Network
+    | undefined;
+  /**
+   * The fields to change (over REST: ?update_mask=a,b.c). Empty: every field the call may change
+   * takes the value sent, so a field left out is cleared (a whole replacement, not a patch).
+   */
   updateMask: string[] | undefined;
   requestId: string;
 }
@@ -1192,7 +1204,13 @@ export interface GetResourceRequest {
 }
 
 export interface UpdateResourceRequest {
-  resource: Resource | undefined;
+  resource:
+    | Resource
+    | undefined;
+  /**
+   * The fields to change (over REST: ?update_mask=a,b.c). Empty: every field the call may change
+   * takes the value sent, so a field left out is cleared (a whole replacement, not a patch).
+   */
   updateMask: string[] | undefined;
   requestId: string;
 }

@@ -321,7 +321,13 @@ export interface ListWebhookSubscriptionsResponse {
 
 export interface UpdateWebhookSubscriptionRequest {
   /** id and etag required */
-  subscription: WebhookSubscription | undefined;
+  subscription:
+    | WebhookSubscription
+    | undefined;
+  /**
+   * The fields to change (over REST: ?update_mask=a,b.c). Empty: every field the call may change
+   * takes the value sent, so a field left out is cleared (a whole replacement, not a patch).
+   */
   updateMask: string[] | undefined;
   requestId: string;
 }
