@@ -313,6 +313,12 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Create(
     if (!*exists) return NotFoundError("organization", request.organization_id());
   }
 
+  // Networks on a token are a coordinator's (asked after who may create it, as the other checks
+  // of what the token would hold).
+  if (request.network_ids_size() > 0 &&
+      std::find(request.roles().begin(), request.roles().end(),
+                auth::v1::ROLE_NETWORK_COORDINATOR) == request.roles().end())
+    return InvalidField("network_ids", "only a network coordinator's token names networks");
   auth::v1::TokenInfo info;
   info.set_organization_id(request.organization_id());
   *info.mutable_roles() = request.roles();

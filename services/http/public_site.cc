@@ -534,7 +534,9 @@ bool PublicSite::Start() {
         if (!res.body.empty() || res.content_provider_)
           return httplib::Server::HandlerResponse::Unhandled;
         const std::string detail = StatusTitle(res.status);
-        if (!api_prefix_.empty() && absl::StartsWith(req.path, api_prefix_)) {
+        // A request refused before its path was read has only its target.
+        const std::string& path = req.path.empty() ? req.target : req.path;
+        if (!api_prefix_.empty() && absl::StartsWith(path, api_prefix_)) {
           const grpc::StatusCode code = res.status == 404   ? grpc::StatusCode::NOT_FOUND
                                         : res.status == 405 ? grpc::StatusCode::UNIMPLEMENTED
                                         : res.status >= 500 ? grpc::StatusCode::INTERNAL

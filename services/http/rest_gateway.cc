@@ -684,6 +684,7 @@ ApiReply RestGateway::Handle(const ApiRequest& call) {
                                    absl::StrCat("no REST route is ", call.method, " ", call.path,
                                                 "; /openapi.json lists them")));
   if (route == nullptr) {
+    if (allowed.count("GET")) allowed.insert("HEAD");  // the listener answers HEAD as GET
     ApiReply reply = ErrorReply(grpc::Status(
         grpc::StatusCode::UNIMPLEMENTED,
         absl::StrCat(call.path, " takes ", absl::StrJoin(allowed, ", "), ", not ", call.method)));

@@ -795,6 +795,12 @@ TEST_F(RegistryApiTest, TokensAreCreatedListedAndRevoked) {
   request.add_roles(auth::v1::ROLE_MEMBER);
   EXPECT_EQ(tokens->CreateToken(As(acme_admin_).get(), request, &created).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  // Networks on a token are a coordinator's: on any other token they would mean nothing.
+  request.set_organization_id("acme");
+  request.add_network_ids("some-network");
+  EXPECT_EQ(tokens->CreateToken(As(acme_admin_).get(), request, &created).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.clear_network_ids();
 
   auth::v1::ListTokensRequest list;
   auth::v1::ListTokensResponse listed;
