@@ -196,16 +196,20 @@ TokenAuthority::TokenAuthority(TokenStore* store, AuthConfig config, ExternalTok
     bootstrap_hash_ = SecretHash(config_.bootstrap_admin_token);
 }
 
+std::optional<absl::string_view> BearerToken(absl::string_view authorization) {
+  constexpr absl::string_view kBearer = "Bearer ";
+  if (!absl::StartsWithIgnoreCase(authorization, kBearer)) return std::nullopt;
+  return authorization.substr(kBearer.size());
+}
+
 absl::StatusOr<Caller> TokenAuthority::Authenticate(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end())
     return NotAuthenticated("TOKEN_MISSING", "missing 'authorization: Bearer <token>'");
-  absl::string_view value(it->second.data(), it->second.size());
-  constexpr absl::string_view kBearer = "Bearer ";
-  if (!absl::StartsWithIgnoreCase(value, kBearer))
-    return NotAuthenticated("TOKEN_MALFORMED", "authorization must be 'Bearer <token>'");
-  return Resolve(value.substr(kBearer.size()));
+  const auto token = BearerToken(absl::string_view(it->second.data(), it->second.size()));
+  if (!token) return NotAuthenticated("TOKEN_MALFORMED", "authorization must be 'Bearer <token>'");
+  return Resolve(*token);
 }
 
 absl::StatusOr<Caller> TokenAuthority::Resolve(absl::string_view token) {

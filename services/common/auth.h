@@ -28,6 +28,10 @@ using auth::v1::Role;
 // The organisation id of the bootstrap admin and of platform-level tokens.
 inline constexpr absl::string_view kPlatformOrganization = "platform";
 
+// The token of an `authorization` value, "Bearer <token>" with the scheme in any case; none when
+// the value is not of that form.
+std::optional<absl::string_view> BearerToken(absl::string_view authorization);
+
 struct Caller {
   std::string token_id;
   std::string organization_id;

@@ -125,6 +125,11 @@ std::string ContentCoding(const httplib::Request& req, const std::string& conten
   return "";
 }
 
+// An error of the API as the HTTP layer writes it: a google.rpc.Status without details.
+std::string StatusJson(grpc::StatusCode code, absl::string_view message) {
+  return nlohmann::json{{"code", static_cast<int>(code)}, {"message", std::string(message)}}.dump();
+}
+
 // Answers, then closes the connection, so that nothing after this request on it is read as
 // another: cpp-httplib 0.11.4 has no way to ask for that, but it closes a connection whose content
 // provider reports failure, which this one does once it has written the whole answer.
@@ -365,10 +370,10 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
     // Two tokens or two keys: which one another server in front would read is unknown.
     if (req.get_header_value_count("Authorization") > 1 ||
         req.get_header_value_count("Idempotency-Key") > 1) {
-      AnswerAndClose(
-          res, 400,
-          R"({"code":3,"message":"one Authorization header and one Idempotency-Key at most"})",
-          "application/json");
+      AnswerAndClose(res, 400,
+                     StatusJson(grpc::StatusCode::INVALID_ARGUMENT,
+                                "one Authorization header and one Idempotency-Key at most"),
+                     "application/json");
       return;
     }
     ApiRequest call;
@@ -378,12 +383,12 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
         ++counters_->refused;
         res.status = got == BodyRead::kTooLarge ? 413 : 400;
         res.set_header("Cache-Control", "no-store");
-        res.set_content(got == BodyRead::kTooLarge
-                            ? absl::StrCat(R"({"code":3,"message":"the body is larger than )",
-                                           max_body_bytes_, R"( bytes"})")
-                            : std::string(R"({"code":3,"message":"the body must be JSON )"
-                                          R"((application/json), sent whole"})"),
-                        "application/json");
+        res.set_content(
+            StatusJson(grpc::StatusCode::INVALID_ARGUMENT,
+                       got == BodyRead::kTooLarge
+                           ? absl::StrCat("the body is larger than ", max_body_bytes_, " bytes")
+                           : "the body must be JSON (application/json), sent whole"),
+            "application/json");
         return;
       }
     }
@@ -436,10 +441,7 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
     ++counters_->refused;
     // What follows on the connection cannot be trusted: it is closed after the answer.
     if (api) {
-      AnswerAndClose(res, 400,
-                     nlohmann::json{{"code", static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)},
-                                    {"message", mistake}}
-                         .dump(),
+      AnswerAndClose(res, 400, StatusJson(grpc::StatusCode::INVALID_ARGUMENT, mistake),
                      "application/json");
     } else {
       HttpReply problem = Problem(400, mistake, "");
@@ -455,8 +457,9 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
     if (req.target.size() <= static_cast<size_t>(config_.max_url_bytes)) return true;
     ++counters_->refused;
     res.status = 414;
-    res.set_content(absl::StrCat(R"({"code":3,"message":"the request target is longer than )",
-                                 config_.max_url_bytes, R"( bytes"})"),
+    res.set_content(StatusJson(grpc::StatusCode::INVALID_ARGUMENT,
+                               absl::StrCat("the request target is longer than ",
+                                            config_.max_url_bytes, " bytes")),
                     "application/json");
     return false;
   }
@@ -541,9 +544,7 @@ bool PublicSite::Start() {
                                         : res.status == 405 ? grpc::StatusCode::UNIMPLEMENTED
                                         : res.status >= 500 ? grpc::StatusCode::INTERNAL
                                                             : grpc::StatusCode::INVALID_ARGUMENT;
-          res.set_content(
-              nlohmann::json{{"code", static_cast<int>(code)}, {"message", detail}}.dump(),
-              "application/json");
+          res.set_content(StatusJson(code, detail), "application/json");
         } else {
           const HttpReply problem = Problem(res.status, detail, "");
           res.set_content(problem.body, problem.content_type);

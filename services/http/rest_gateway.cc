@@ -28,6 +28,7 @@
 #include "absl/strings/str_split.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "services/common/auth.h"
 #include "services/common/errors.h"
 #include "services/common/forwarded_peer.h"
 #include "services/common/stream_follower.h"
@@ -581,15 +582,6 @@ bool WantsEvents(const std::string& accept) {
   return events > 0 && events >= lines;
 }
 
-// Who holds a stream place: the token, however its "Bearer" is written (the scheme is read
-// without regard to case, so "bearer X" is the same caller as "Bearer X").
-std::string CallerKey(const std::string& authorization) {
-  constexpr absl::string_view kBearer = "Bearer ";
-  if (absl::StartsWithIgnoreCase(authorization, kBearer))
-    return authorization.substr(kBearer.size());
-  return authorization;
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<RestRoute>> RestRoutes(
@@ -765,7 +757,8 @@ ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> re
       return reply;
     };
     const int caller_cap = std::max(1, max_streams_ / 2);
-    const std::string caller = CallerKey(call.authorization);
+    // Who holds the place: the token, as the server reads it ("bearer X" is "Bearer X").
+    const std::string caller(BearerToken(call.authorization).value_or(call.authorization));
     if (auto held_by = per_caller_.find(caller);
         held_by != per_caller_.end() && held_by->second >= caller_cap)
       return refuse(absl::StrCat("one caller holds at most ", caller_cap,

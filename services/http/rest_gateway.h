@@ -69,7 +69,7 @@ class RestGateway {
   bool stopping_ = false;  // guarded by open_mutex_
   // The open streams' calls, one per place taken; guarded by open_mutex_.
   std::set<grpc::ClientContext*> open_;
-  // Open streams per Authorization header, guarded by open_mutex_: one caller may hold at most
+  // Open streams per token, guarded by open_mutex_: one caller may hold at most
   // half of the places, so it cannot shut the others out.
   std::map<std::string, int> per_caller_;
   std::mutex channel_mutex_;
