@@ -190,23 +190,26 @@ int main(int argc, char** argv) {
     Compare("GetResource", clients, seconds, get_grpc, get_rest);
   }
 
-  // SearchResources: labs within 25 km of Zwolle, one page of 20.
+  // SearchResources: labs within 25 km of a point that moves from call to call along the row of
+  // labs (so each answer differs: other labs, other distances), one page of 20.
   if (want("search")) {
-    const Call search_grpc = [&](int c, long long) {
+    auto latitude_of = [](long long n) { return 52.0 + static_cast<double>(n % 97) * 0.002; };
+    const Call search_grpc = [&](int c, long long n) {
       reg::SearchResourcesRequest search;
       search.add_kinds(reg::RESOURCE_KIND_LAB);
-      search.mutable_within()->mutable_center()->set_latitude(52.1);
+      search.mutable_within()->mutable_center()->set_latitude(latitude_of(n));
       search.mutable_within()->mutable_center()->set_longitude(6.0);
       search.mutable_within()->set_radius_km(25);
       search.set_page_size(20);
       reg::SearchResourcesResponse r;
       return grpc_registry[c]->SearchResources(bench::As(token).get(), search, &r).ok();
     };
-    const Call search_rest = [&](int c, long long) {
-      auto res = http[c]->Post("/v1/resources:search", auth,
-                               R"({"kinds":["RESOURCE_KIND_LAB"],"within":{"center":)"
-                               R"({"latitude":52.1,"longitude":6.0},"radiusKm":25},"pageSize":20})",
-                               "application/json");
+    const Call search_rest = [&](int c, long long n) {
+      auto res = http[c]->Post(
+          "/v1/resources:search", auth,
+          absl::StrCat(R"({"kinds":["RESOURCE_KIND_LAB"],"within":{"center":)", R"({"latitude":)",
+                       latitude_of(n), R"(,"longitude":6.0},"radiusKm":25},"pageSize":20})"),
+          "application/json");
       return res && res->status == 200;
     };
     Compare("SearchResources", clients, seconds, search_grpc, search_rest);

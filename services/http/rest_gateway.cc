@@ -2,8 +2,6 @@
 
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/dynamic_message.h>
-#include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/type_resolver_util.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/support/client_callback.h>
@@ -17,7 +15,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <shared_mutex>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -35,6 +32,7 @@
 #include "services/common/text_fold.h"
 #include "services/http/http_rule.h"
 #include "services/http/path_template.h"
+#include "services/http/proto_json.h"
 
 namespace infrashare::http {
 namespace {
@@ -56,82 +54,8 @@ constexpr auto kKeepAlive = std::chrono::seconds(15);
 // How often a quiet stream asks whether its client is still connected.
 constexpr auto kClientCheck = std::chrono::milliseconds(500);
 constexpr size_t kStreamBuffer = 64;  // events read ahead of a slow client
-
-// Protobuf 3.21's JSON conversion describes each message and enum type it meets (a
-// google.protobuf.Type built from the descriptor, field by field) anew on every call: this
-// resolver builds each description once and hands out copies, which costs less. The generated
-// pool never changes, so a kept description never goes stale.
-class KeptTypes : public google::protobuf::util::TypeResolver {
- public:
-  google::protobuf::util::Status ResolveMessageType(const std::string& url,
-                                                    google::protobuf::Type* type) override {
-    return Resolve(url, type, messages_, &TypeResolver::ResolveMessageType);
-  }
-  google::protobuf::util::Status ResolveEnumType(const std::string& url,
-                                                 google::protobuf::Enum* type) override {
-    return Resolve(url, type, enums_, &TypeResolver::ResolveEnumType);
-  }
-
- private:
-  template <typename T>
-  google::protobuf::util::Status Resolve(
-      const std::string& url, T* type, std::map<std::string, T>& kept,
-      google::protobuf::util::Status (TypeResolver::*build)(const std::string&, T*)) {
-    {
-      std::shared_lock lock(mutex_);
-      if (auto found = kept.find(url); found != kept.end()) {
-        *type = found->second;
-        return google::protobuf::util::Status();
-      }
-    }
-    google::protobuf::util::Status built = (builder_.get()->*build)(url, type);
-    if (!built.ok()) return built;
-    std::unique_lock lock(mutex_);
-    kept.emplace(url, *type);
-    return built;
-  }
-
-  const std::unique_ptr<TypeResolver> builder_{
-      google::protobuf::util::NewTypeResolverForDescriptorPool(
-          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool())};
-  std::shared_mutex mutex_;
-  std::map<std::string, google::protobuf::Type> messages_;  // guarded by mutex_
-  std::map<std::string, google::protobuf::Enum> enums_;     // guarded by mutex_
-};
-
-google::protobuf::util::TypeResolver* Types() {
-  static KeptTypes* const types = new KeptTypes();
-  return types;
-}
-
-std::string TypeUrl(const Descriptor& type) {
-  return absl::StrCat("type.googleapis.com/", type.full_name());
-}
-
-// JsonStringToMessage, with the kept type descriptions.
-google::protobuf::util::Status JsonToMessage(
-    const std::string& json, Message* message,
-    const google::protobuf::util::JsonParseOptions& options = {}) {
-  std::string binary;
-  google::protobuf::util::Status parsed = google::protobuf::util::JsonToBinaryString(
-      Types(), TypeUrl(*message->GetDescriptor()), json, &binary, options);
-  if (parsed.ok() && !message->ParseFromString(binary))
-    return google::protobuf::util::InvalidArgumentError("the JSON gives no valid message");
-  return parsed;
-}
-
-// A message of `type` in its wire bytes, as JSON: protobuf's own conversion, which
-// MessageToJsonString makes after serialising the message.
-std::string BytesToJson(const Descriptor& type, const std::string& bytes) {
-  std::string json;
-  if (!google::protobuf::util::BinaryToJsonString(Types(), TypeUrl(type), bytes, &json).ok())
-    return R"({"code":13,"message":"the answer could not be written as JSON"})";
-  return json;
-}
-
-std::string ToJson(const Message& message) {
-  return BytesToJson(*message.GetDescriptor(), message.SerializeAsString());
-}
+// Memory for the kept JSON of entities in answers: some 20,000 resources or 60,000 bookings.
+constexpr size_t kKeptAnswerJson = 32 << 20;
 
 const FieldDescriptor* FindField(const Descriptor* type, absl::string_view name) {
   if (const FieldDescriptor* field = type->FindFieldByName(std::string(name))) return field;
@@ -626,7 +550,7 @@ absl::StatusOr<std::vector<RestRoute>> RestRoutes(
 }
 
 RestGateway::RestGateway(std::vector<RestRoute> routes, int max_streams)
-    : routes_(std::move(routes)), max_streams_(max_streams) {
+    : routes_(std::move(routes)), max_streams_(max_streams), answers_(kKeptAnswerJson) {
   std::stable_sort(routes_.begin(), routes_.end(), [](const RestRoute& a, const RestRoute& b) {
     return !a.path.verb().empty() && b.path.verb().empty();
   });
@@ -716,7 +640,7 @@ ApiReply RestGateway::Handle(const ApiRequest& call) {
   if (answer.Dump(&slices).ok())
     for (const grpc::Slice& slice : slices)
       bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  return {200, "application/json", BytesToJson(*route->method->output_type(), bytes), {}, {}};
+  return {200, "application/json", answers_.Write(*route->method->output_type(), bytes), {}, {}};
 }
 
 ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> request,

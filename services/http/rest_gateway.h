@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/http/path_template.h"
+#include "services/http/proto_json.h"
 #include "services/http/public_site.h"
 
 namespace infrashare::http {
@@ -74,6 +75,7 @@ class RestGateway {
   std::map<std::string, int> per_caller_;
   std::mutex channel_mutex_;
   std::shared_ptr<grpc::ChannelInterface> channel_;
+  AnswerJson answers_;  // unary answers as JSON
 };
 
 }  // namespace infrashare::http

@@ -1,0 +1,71 @@
+#pragma once
+
+// Messages as proto3 JSON and back, written and read by protobuf's own converter (JsonUtil), with
+// what protobuf 3.21 would otherwise build again on every call kept: each type's description, and
+// the JSON of each version of an entity an answer holds.
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+
+namespace infrashare::http {
+
+// JsonStringToMessage, with each type's description built once.
+google::protobuf::util::Status JsonToMessage(
+    const std::string& json, google::protobuf::Message* message,
+    const google::protobuf::util::JsonParseOptions& options = {});
+
+// A message of `type` in its wire bytes, as JSON: what MessageToJsonString writes for the message
+// (it, too, converts the message's bytes). A google.rpc.Status INTERNAL when the bytes are not one.
+std::string BytesToJson(const google::protobuf::Descriptor& type, absl::string_view bytes);
+std::string ToJson(const google::protobuf::Message& message);
+
+// Answers as JSON, the same as BytesToJson's but for the order of an object's members, with the
+// JSON of each entity they hold kept, keyed by the entity's bytes: a resource, a booking, any
+// message with an etag. Entities change by writes, which change their bytes, so a kept JSON never
+// goes stale; a search or a list answers mostly with entities written before. The converter's cost
+// is mostly per call and per field, so an entity met for the first time costs more written on its
+// own than within its answer: an answer with more than a few new entities is written whole, and
+// only a few of them kept each time. Thread-safe; memory bounded by `budget_bytes` (0: keep none).
+class AnswerJson {
+ public:
+  explicit AnswerJson(size_t budget_bytes) : budget_(budget_bytes) {}
+  AnswerJson(const AnswerJson&) = delete;
+  AnswerJson& operator=(const AnswerJson&) = delete;
+
+  std::string Write(const google::protobuf::Descriptor& type, absl::string_view bytes);
+
+  struct Counts {
+    long long kept_used = 0;  // entities written from a kept JSON
+    long long kept_new = 0;   // entities written on their own and kept
+    long long whole = 0;      // answers written whole (too many new entities)
+  };
+  Counts counts() const;
+
+ private:
+  struct Node;
+  bool Split(const google::protobuf::Descriptor& type, absl::string_view bytes, Node* node);
+  void Look(Node* node, int* missing);
+  bool Render(Node* node, std::string* out);
+  std::shared_ptr<const std::string> Find(const std::string& key);
+  void Keep(const std::string& key, std::shared_ptr<const std::string> json);
+  void Add(const std::string& key, std::shared_ptr<const std::string> json);  // under mutex_
+
+  const size_t budget_;
+  mutable std::mutex mutex_;
+  // Two generations: the young one takes what is kept or used; when it holds half the budget it
+  // becomes the old one and the old one is dropped. Guarded by mutex_.
+  absl::flat_hash_map<std::string, std::shared_ptr<const std::string>> young_, old_;
+  size_t young_bytes_ = 0;
+  std::atomic<long long> kept_used_{0}, kept_new_{0}, whole_{0};
+};
+
+}  // namespace infrashare::http

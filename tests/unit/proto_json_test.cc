@@ -1,0 +1,145 @@
+// Answers as JSON with the JSON of their entities kept (AnswerJson): always the JSON protobuf's
+// converter writes for the whole answer (compared as parsed JSON: only the order of an object's
+// members may differ), cold or warm, after an entity changes, with a small or no budget.
+#include "services/http/proto_json.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "infrashare/registry/v1/registry.pb.h"
+#include "infrashare/scheduler/v1/scheduler.pb.h"
+
+namespace infrashare::http {
+namespace {
+
+namespace reg = infrashare::registry::v1;
+namespace sch = infrashare::scheduler::v1;
+
+reg::Resource MakeResource(int i) {
+  reg::Resource r;
+  r.set_id("res-" + std::to_string(i));
+  r.set_display_name("Laboratorium \"Zuidas\" " + std::to_string(i) + " — Curaçao; café");
+  r.set_kind(reg::RESOURCE_KIND_LAB);
+  r.set_owner_organization_id("roc-ëindhoven");
+  r.add_tags("praktijkleren");
+  r.add_themes(reg::THEME_ENERGY_TRANSITION);
+  r.mutable_location()->mutable_point()->set_latitude(52.0 + i * 0.001);
+  r.mutable_location()->mutable_point()->set_longitude(6.1 / 3);
+  r.set_capacity(1 + i);
+  r.set_etag(std::to_string(i + 1));
+  r.mutable_audit()->mutable_create_time()->set_seconds(1765000000 + i);
+  r.mutable_audit()->mutable_update_time()->set_nanos(5000000);
+  return r;
+}
+
+reg::SearchResourcesResponse MakeSearch(int first, int count, double from) {
+  reg::SearchResourcesResponse answer;
+  for (int i = first; i < first + count; ++i) {
+    auto* hit = answer.add_hits();
+    *hit->mutable_resource() = MakeResource(i);
+    hit->set_distance_km(from + i / 7.0);
+  }
+  answer.set_total_size(first + count + 3);
+  auto* facet = answer.add_facets();
+  facet->set_field("kind");
+  facet->add_values()->set_value("RESOURCE_KIND_LAB");
+  answer.set_next_page_token("tok+/=");
+  return answer;
+}
+
+nlohmann::json Parsed(const std::string& text) { return nlohmann::json::parse(text); }
+
+// Writes `answer` with `writer` and checks it against the converter's JSON of the whole.
+void ExpectSameAsWhole(AnswerJson* writer, const google::protobuf::Message& answer) {
+  const std::string bytes = answer.SerializeAsString();
+  const std::string written = writer->Write(*answer.GetDescriptor(), bytes);
+  EXPECT_EQ(Parsed(written), Parsed(BytesToJson(*answer.GetDescriptor(), bytes))) << written;
+}
+
+TEST(AnswerJson, WritesWhatTheConverterWritesColdAndWarm) {
+  AnswerJson writer(1 << 20);
+  const reg::SearchResourcesResponse answer = MakeSearch(0, 20, 0.5);
+  // Cold: 20 new entities, more than are written on their own: the whole answer, 4 of them kept.
+  ExpectSameAsWhole(&writer, answer);
+  EXPECT_EQ(writer.counts().whole, 1);
+  EXPECT_EQ(writer.counts().kept_new, 4);
+  for (int i = 0; i < 6; ++i) ExpectSameAsWhole(&writer, answer);
+  // Warm: every resource written from its kept JSON.
+  const long long used = writer.counts().kept_used;
+  ExpectSameAsWhole(&writer, answer);
+  EXPECT_EQ(writer.counts().kept_used, used + 20);
+  EXPECT_EQ(writer.counts().kept_new, 20);
+}
+
+TEST(AnswerJson, KeepsEntitiesNotTheirPlaceInAnAnswer) {
+  AnswerJson writer(1 << 20);
+  for (int i = 0; i < 8; ++i) ExpectSameAsWhole(&writer, MakeSearch(0, 20, 0.5));
+  const long long used = writer.counts().kept_used;
+  // Another search: other distances, other page, the same resources.
+  ExpectSameAsWhole(&writer, MakeSearch(5, 10, 3.25));
+  EXPECT_EQ(writer.counts().kept_used, used + 10);
+}
+
+TEST(AnswerJson, AChangedEntityIsWrittenAnew) {
+  AnswerJson writer(1 << 20);
+  reg::SearchResourcesResponse answer = MakeSearch(0, 3, 1);
+  ExpectSameAsWhole(&writer, answer);
+  answer.mutable_hits(1)->mutable_resource()->set_display_name("Hernoemd");
+  answer.mutable_hits(1)->mutable_resource()->set_etag("9");
+  const std::string written = writer.Write(*answer.GetDescriptor(), answer.SerializeAsString());
+  EXPECT_EQ(Parsed(written)["hits"][1]["resource"]["displayName"], "Hernoemd");
+  ExpectSameAsWhole(&writer, answer);
+}
+
+TEST(AnswerJson, EmptyAndPartialAnswers) {
+  AnswerJson writer(1 << 20);
+  const std::string empty = writer.Write(*reg::SearchResourcesResponse::descriptor(), "");
+  EXPECT_EQ(empty, "{}");
+  reg::SearchResourcesResponse only_hits;
+  only_hits.add_hits()->mutable_resource();     // a hit with an empty resource
+  only_hits.add_hits()->set_distance_km(0.25);  // a hit without one
+  ExpectSameAsWhole(&writer, only_hits);
+  reg::SearchResourcesResponse no_hits = MakeSearch(0, 0, 0);
+  ExpectSameAsWhole(&writer, no_hits);
+  sch::ListBookingsResponse bookings;
+  for (int i = 0; i < 3; ++i) {
+    auto* b = bookings.add_bookings();
+    b->set_id("b" + std::to_string(i));
+    b->set_resource_id("res-1");
+    b->mutable_start_time()->set_seconds(253402300000LL - 3600 * (i + 1));  // year 9999
+    b->set_etag("1");
+  }
+  ExpectSameAsWhole(&writer, bookings);
+  ExpectSameAsWhole(&writer, bookings);
+  EXPECT_GT(writer.counts().kept_used, 0);
+}
+
+TEST(AnswerJson, BytesThatAreNoAnswerGetWhatTheConverterMakesOfThem) {
+  AnswerJson writer(1 << 20);
+  const std::string bad = "\x0a\x7f\x01";  // field 1 says 127 bytes follow; one does
+  EXPECT_EQ(writer.Write(*reg::SearchResourcesResponse::descriptor(), bad),
+            BytesToJson(*reg::SearchResourcesResponse::descriptor(), bad));
+  EXPECT_EQ(writer.counts().kept_new + writer.counts().kept_used + writer.counts().whole, 0);
+}
+
+TEST(AnswerJson, WithoutBudgetOrWithALittleItStaysRight) {
+  AnswerJson none(0);
+  const reg::SearchResourcesResponse answer = MakeSearch(0, 20, 0.5);
+  const std::string bytes = answer.SerializeAsString();
+  EXPECT_EQ(none.Write(*answer.GetDescriptor(), bytes),
+            BytesToJson(*answer.GetDescriptor(), bytes));
+  EXPECT_EQ(none.counts().kept_new, 0);
+  AnswerJson small(4096);  // a few resources at a time: generations turn over constantly
+  std::mt19937 random(7);
+  for (int round = 0; round < 200; ++round) {
+    const int first = static_cast<int>(random() % 40);
+    const int count = static_cast<int>(random() % 8);
+    ExpectSameAsWhole(&small, MakeSearch(first, count, round * 0.01));
+  }
+  EXPECT_GT(small.counts().kept_used, 0);
+}
+
+}  // namespace
+}  // namespace infrashare::http
