@@ -146,16 +146,21 @@ google::protobuf::util::Status JsonToMessage(
   return parsed;
 }
 
-std::string BytesToJson(const Descriptor& type, absl::string_view bytes) {
+std::optional<std::string> BytesToJson(const Descriptor& type, absl::string_view bytes) {
   std::string json;
-  if (!Convert(type, bytes, &json))
-    return R"({"code":13,"message":"the answer could not be written as JSON"})";
+  if (!Convert(type, bytes, &json)) return std::nullopt;
   return json;
 }
 
 std::string ToJson(const Message& message) {
-  return BytesToJson(*message.GetDescriptor(), message.SerializeAsString());
+  std::optional<std::string> json =
+      BytesToJson(*message.GetDescriptor(), message.SerializeAsString());
+  if (!json) return R"({"code":13,"message":"the answer could not be written as JSON"})";
+  return *std::move(json);
 }
+
+AnswerJson::AnswerJson(size_t budget_bytes, std::chrono::steady_clock::duration turn, Clock clock)
+    : budget_(budget_bytes), turn_(turn), clock_(std::move(clock)), young_since_(clock_()) {}
 
 // A message of an answer: an entity (its JSON kept or to be written), or a message that holds
 // entities (its other fields written by the converter, those that hold entities one by one), or
@@ -256,9 +261,11 @@ bool AnswerJson::Render(Node* node, std::string* out) {
   return true;
 }
 
-std::string AnswerJson::Write(const Descriptor& type, absl::string_view bytes) {
+std::optional<std::string> AnswerJson::Write(const Descriptor& type, absl::string_view bytes) {
+  if (budget_ == 0) return BytesToJson(type, bytes);
+  TurnIfDue();
   Node root;
-  if (budget_ == 0 || !Split(type, bytes, &root)) return BytesToJson(type, bytes);
+  if (!Split(type, bytes, &root)) return BytesToJson(type, bytes);
   int missing = 0;
   Look(&root, &missing);
   if (missing > kNewOnTheirOwn) {
@@ -300,18 +307,27 @@ void AnswerJson::Keep(const std::string& key, std::shared_ptr<const std::string>
 }
 
 void AnswerJson::Add(const std::string& key, std::shared_ptr<const std::string> json) {
-  const size_t size = key.size() + json->size();
+  const size_t size = key.size() + json->size() + kEntryAllowance;
   if (size > budget_ / 2 || !young_.emplace(key, std::move(json)).second) return;
   young_bytes_ += size;
-  if (young_bytes_ > budget_ / 2) {
-    old_ = std::move(young_);
-    young_.clear();
-    young_bytes_ = 0;
-  }
+  if (young_bytes_ > budget_ / 2) Turn();
+}
+
+void AnswerJson::Turn() {
+  old_ = std::move(young_);
+  young_.clear();
+  young_bytes_ = 0;
+  young_since_ = clock_();
+}
+
+void AnswerJson::TurnIfDue() {
+  std::lock_guard lock(mutex_);
+  if (clock_() - young_since_ >= turn_) Turn();
 }
 
 AnswerJson::Counts AnswerJson::counts() const {
-  return {kept_used_.load(), kept_new_.load(), whole_.load()};
+  std::lock_guard lock(mutex_);
+  return {kept_used_.load(), kept_new_.load(), whole_.load(), young_.size() + old_.size()};
 }
 
 }  // namespace infrashare::http

@@ -54,8 +54,10 @@ constexpr auto kKeepAlive = std::chrono::seconds(15);
 // How often a quiet stream asks whether its client is still connected.
 constexpr auto kClientCheck = std::chrono::milliseconds(500);
 constexpr size_t kStreamBuffer = 64;  // events read ahead of a slow client
-// Memory for the kept JSON of entities in answers: some 20,000 resources or 60,000 bookings.
+// Memory for the kept JSON of entities in answers: some 15,000 resources.
 constexpr size_t kKeptAnswerJson = 32 << 20;
+// How long a kept JSON no answer uses stays: two of these at most.
+constexpr auto kKeptAnswerTurn = std::chrono::minutes(5);
 
 const FieldDescriptor* FindField(const Descriptor* type, absl::string_view name) {
   if (const FieldDescriptor* field = type->FindFieldByName(std::string(name))) return field;
@@ -550,7 +552,9 @@ absl::StatusOr<std::vector<RestRoute>> RestRoutes(
 }
 
 RestGateway::RestGateway(std::vector<RestRoute> routes, int max_streams)
-    : routes_(std::move(routes)), max_streams_(max_streams), answers_(kKeptAnswerJson) {
+    : routes_(std::move(routes)),
+      max_streams_(max_streams),
+      answers_(kKeptAnswerJson, kKeptAnswerTurn) {
   std::stable_sort(routes_.begin(), routes_.end(), [](const RestRoute& a, const RestRoute& b) {
     return !a.path.verb().empty() && b.path.verb().empty();
   });
@@ -640,7 +644,17 @@ ApiReply RestGateway::Handle(const ApiRequest& call) {
   if (answer.Dump(&slices).ok())
     for (const grpc::Slice& slice : slices)
       bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  return {200, "application/json", answers_.Write(*route->method->output_type(), bytes), {}, {}};
+  // A read's entities are kept as JSON for the answers that follow; a write's answer is written
+  // whole (it may carry what is shown once, such as a webhook's secret).
+  const std::string& name = route->method->name();
+  const bool read = absl::StartsWith(name, "Get") || absl::StartsWith(name, "List") ||
+                    absl::StartsWith(name, "Search");
+  const google::protobuf::Descriptor& type = *route->method->output_type();
+  std::optional<std::string> json = read ? answers_.Write(type, bytes) : BytesToJson(type, bytes);
+  if (!json)
+    return ErrorReply(
+        grpc::Status(grpc::StatusCode::INTERNAL, "the answer could not be written as JSON"));
+  return {200, "application/json", *std::move(json), {}, {}};
 }
 
 ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> request,

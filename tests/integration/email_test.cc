@@ -573,8 +573,10 @@ TEST_F(EmailTest, AnOrganisationsContactsHearThatItsWebhookWasDisabled) {
 
   auto webhooks = webhook::v1::WebhookService::NewStub(server.channel());
   webhook::v1::CreateWebhookSubscriptionRequest subscribe;
-  const std::string target = "http://127.0.0.1:" + std::to_string(FreePort()) + "/hook";
-  subscribe.set_target_url(target);  // nothing listens there
+  const RefusedPort refusing;
+  ASSERT_NE(refusing.port(), 0);
+  const std::string target = "http://127.0.0.1:" + std::to_string(refusing.port()) + "/hook";
+  subscribe.set_target_url(target);  // nothing listens there, nor will while the test runs
   subscribe.add_event_types(webhook::v1::WEBHOOK_EVENT_TYPE_REGISTRY);
   webhook::v1::WebhookSubscription subscription;
   status = webhooks->CreateWebhookSubscription(TestServer::Context(admin).get(), subscribe,

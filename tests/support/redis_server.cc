@@ -37,6 +37,20 @@ int FreePort() {
   return port;
 }
 
+RefusedPort::RefusedPort() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return;
+  socklen_t len = sizeof addr;
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+}
+
+RefusedPort::~RefusedPort() {
+  if (fd_ >= 0) close(fd_);
+}
+
 bool ClusterModeRequested() {
   const char* v = std::getenv("INFRASHARE_TEST_REDIS_CLUSTER");
   return v != nullptr && std::string(v) == "1";

@@ -14,6 +14,22 @@ namespace infrashare::testing {
 
 int FreePort();
 
+// A loopback port held bound but not listening while this lives: a connection to it is refused at
+// once, and no other server started meanwhile (a parallel test's) can take it, as it could a port
+// FreePort named.
+class RefusedPort {
+ public:
+  RefusedPort();
+  ~RefusedPort();
+  RefusedPort(const RefusedPort&) = delete;
+  RefusedPort& operator=(const RefusedPort&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
 class RedisServer {
  public:
   // `extra` goes on redis-server's command line, e.g. {"--replicaof", "127.0.0.1", "6379"}.

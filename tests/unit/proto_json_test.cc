@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "infrashare/registry/v1/registry.pb.h"
 #include "infrashare/scheduler/v1/scheduler.pb.h"
@@ -49,17 +50,60 @@ reg::SearchResourcesResponse MakeSearch(int first, int count, double from) {
   return answer;
 }
 
-nlohmann::json Parsed(const std::string& text) { return nlohmann::json::parse(text); }
+// Reads JSON that has no member twice in one object (nlohmann would keep the last silently).
+class NoMemberTwice : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    members_.emplace_back();
+    return true;
+  }
+  bool key(string_t& name) override {
+    if (!members_.back().insert(name).second) ADD_FAILURE() << "\"" << name << "\" twice";
+    return true;
+  }
+  bool end_object() override {
+    members_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    ADD_FAILURE() << e.what();
+    return false;
+  }
+
+ private:
+  std::vector<std::set<std::string>> members_;
+};
+
+nlohmann::json Parsed(const std::string& text) {
+  NoMemberTwice check;
+  nlohmann::json::sax_parse(text, &check);
+  return nlohmann::json::parse(text);
+}
+
+std::string Whole(const google::protobuf::Message& answer) {
+  return BytesToJson(*answer.GetDescriptor(), answer.SerializeAsString()).value_or("no JSON");
+}
+
+const auto kLong = std::chrono::hours(1);
 
 // Writes `answer` with `writer` and checks it against the converter's JSON of the whole.
 void ExpectSameAsWhole(AnswerJson* writer, const google::protobuf::Message& answer) {
   const std::string bytes = answer.SerializeAsString();
-  const std::string written = writer->Write(*answer.GetDescriptor(), bytes);
-  EXPECT_EQ(Parsed(written), Parsed(BytesToJson(*answer.GetDescriptor(), bytes))) << written;
+  const std::string written = writer->Write(*answer.GetDescriptor(), bytes).value_or("no JSON");
+  EXPECT_EQ(Parsed(written), Parsed(Whole(answer))) << written;
 }
 
 TEST(AnswerJson, WritesWhatTheConverterWritesColdAndWarm) {
-  AnswerJson writer(1 << 20);
+  AnswerJson writer(1 << 20, kLong);
   const reg::SearchResourcesResponse answer = MakeSearch(0, 20, 0.5);
   // Cold: 20 new entities, more than are written on their own: the whole answer, 4 of them kept.
   ExpectSameAsWhole(&writer, answer);
@@ -74,7 +118,7 @@ TEST(AnswerJson, WritesWhatTheConverterWritesColdAndWarm) {
 }
 
 TEST(AnswerJson, KeepsEntitiesNotTheirPlaceInAnAnswer) {
-  AnswerJson writer(1 << 20);
+  AnswerJson writer(1 << 20, kLong);
   for (int i = 0; i < 8; ++i) ExpectSameAsWhole(&writer, MakeSearch(0, 20, 0.5));
   const long long used = writer.counts().kept_used;
   // Another search: other distances, other page, the same resources.
@@ -83,20 +127,22 @@ TEST(AnswerJson, KeepsEntitiesNotTheirPlaceInAnAnswer) {
 }
 
 TEST(AnswerJson, AChangedEntityIsWrittenAnew) {
-  AnswerJson writer(1 << 20);
+  AnswerJson writer(1 << 20, kLong);
   reg::SearchResourcesResponse answer = MakeSearch(0, 3, 1);
   ExpectSameAsWhole(&writer, answer);
   answer.mutable_hits(1)->mutable_resource()->set_display_name("Hernoemd");
   answer.mutable_hits(1)->mutable_resource()->set_etag("9");
-  const std::string written = writer.Write(*answer.GetDescriptor(), answer.SerializeAsString());
+  const std::string written =
+      writer.Write(*answer.GetDescriptor(), answer.SerializeAsString()).value_or("no JSON");
   EXPECT_EQ(Parsed(written)["hits"][1]["resource"]["displayName"], "Hernoemd");
   ExpectSameAsWhole(&writer, answer);
 }
 
 TEST(AnswerJson, EmptyAndPartialAnswers) {
-  AnswerJson writer(1 << 20);
-  const std::string empty = writer.Write(*reg::SearchResourcesResponse::descriptor(), "");
-  EXPECT_EQ(empty, "{}");
+  AnswerJson writer(1 << 20, kLong);
+  const std::optional<std::string> empty =
+      writer.Write(*reg::SearchResourcesResponse::descriptor(), "");
+  EXPECT_EQ(empty, std::optional<std::string>("{}"));
   reg::SearchResourcesResponse only_hits;
   only_hits.add_hits()->mutable_resource();     // a hit with an empty resource
   only_hits.add_hits()->set_distance_km(0.25);  // a hit without one
@@ -117,7 +163,7 @@ TEST(AnswerJson, EmptyAndPartialAnswers) {
 }
 
 TEST(AnswerJson, BytesThatAreNoAnswerGetWhatTheConverterMakesOfThem) {
-  AnswerJson writer(1 << 20);
+  AnswerJson writer(1 << 20, kLong);
   const std::string bad = "\x0a\x7f\x01";  // field 1 says 127 bytes follow; one does
   EXPECT_EQ(writer.Write(*reg::SearchResourcesResponse::descriptor(), bad),
             BytesToJson(*reg::SearchResourcesResponse::descriptor(), bad));
@@ -125,13 +171,13 @@ TEST(AnswerJson, BytesThatAreNoAnswerGetWhatTheConverterMakesOfThem) {
 }
 
 TEST(AnswerJson, WithoutBudgetOrWithALittleItStaysRight) {
-  AnswerJson none(0);
+  AnswerJson none(0, kLong);
   const reg::SearchResourcesResponse answer = MakeSearch(0, 20, 0.5);
   const std::string bytes = answer.SerializeAsString();
   EXPECT_EQ(none.Write(*answer.GetDescriptor(), bytes),
             BytesToJson(*answer.GetDescriptor(), bytes));
   EXPECT_EQ(none.counts().kept_new, 0);
-  AnswerJson small(4096);  // a few resources at a time: generations turn over constantly
+  AnswerJson small(8192, kLong);  // a few resources at a time: generations turn constantly
   std::mt19937 random(7);
   for (int round = 0; round < 200; ++round) {
     const int first = static_cast<int>(random() % 40);
@@ -139,6 +185,56 @@ TEST(AnswerJson, WithoutBudgetOrWithALittleItStaysRight) {
     ExpectSameAsWhole(&small, MakeSearch(first, count, round * 0.01));
   }
   EXPECT_GT(small.counts().kept_used, 0);
+}
+
+sch::ListBookingsResponse OneBooking(int i) {
+  sch::ListBookingsResponse answer;
+  auto* booking = answer.add_bookings();
+  booking->set_id("b" + std::to_string(i));
+  booking->set_etag("1");
+  return answer;
+}
+
+TEST(AnswerJson, AnAnswerTheConverterCannotWriteIsNone) {
+  AnswerJson writer(1 << 20, kLong);
+  sch::ListBookingsResponse answer = OneBooking(1);
+  answer.mutable_bookings(0)->mutable_start_time()->set_seconds(253402300800LL);  // year 10000
+  EXPECT_EQ(writer.Write(*answer.GetDescriptor(), answer.SerializeAsString()), std::nullopt);
+  EXPECT_EQ(BytesToJson(*answer.GetDescriptor(), answer.SerializeAsString()), std::nullopt);
+  EXPECT_EQ(writer.counts().entries, 0u);
+}
+
+TEST(AnswerJson, SmallEntitiesCountWhatTheyCostBesideTheirText) {
+  constexpr size_t kBudget = 64 << 10;
+  AnswerJson writer(kBudget, kLong);
+  size_t most = 0;
+  for (int i = 0; i < 3000; ++i) {
+    ExpectSameAsWhole(&writer, OneBooking(i));  // some 40 bytes of JSON each
+    most = std::max(most, writer.counts().entries);
+  }
+  EXPECT_EQ(writer.counts().kept_new, 3000);
+  EXPECT_LE(most, kBudget / AnswerJson::kEntryAllowance);
+  EXPECT_GT(most, kBudget / AnswerJson::kEntryAllowance / 4);
+}
+
+TEST(AnswerJson, AVersionNoAnswerUsesIsGoneWithinTwoTurns) {
+  auto now = std::chrono::steady_clock::time_point();
+  AnswerJson writer(1 << 20, std::chrono::minutes(5), [&now] { return now; });
+  const sch::ListBookingsResponse erased = OneBooking(1), read = OneBooking(2);
+  ExpectSameAsWhole(&writer, erased);
+  ExpectSameAsWhole(&writer, read);
+  EXPECT_EQ(writer.counts().entries, 2u);
+  now += std::chrono::minutes(5);
+  ExpectSameAsWhole(&writer, read);  // turns; `read` is used again, `erased` only old
+  now += std::chrono::minutes(4);
+  ExpectSameAsWhole(&writer, sch::ListBookingsResponse());  // not yet due
+  EXPECT_EQ(writer.counts().entries, 3u);                   // old: both; young: `read` again
+  now += std::chrono::minutes(1);
+  ExpectSameAsWhole(&writer, sch::ListBookingsResponse());  // turns: the old one is dropped
+  EXPECT_EQ(writer.counts().entries, 1u);
+  const long long used = writer.counts().kept_used;
+  ExpectSameAsWhole(&writer, read);
+  EXPECT_EQ(writer.counts().kept_used, used + 1);
 }
 
 }  // namespace
