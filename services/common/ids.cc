@@ -76,7 +76,10 @@ std::string IdempotencyKey(const google::protobuf::Message& request) {
     coded.SetSerializationDeterministic(true);
     rest->SerializeToCodedStream(&coded);
   }
-  return request_id + "#" + SecretHash(bytes).substr(0, 32);
+  // The request's type is part of what is compared: CheckInBooking and SubmitBooking (both an id
+  // alone), or JoinWaitlist and CreateBooking, can have the same bytes.
+  return request_id + "#" +
+         SecretHash(rest->GetDescriptor()->full_name() + '\n' + bytes).substr(0, 32);
 }
 
 }  // namespace infrashare

@@ -320,14 +320,18 @@ rot::Seconds StartAfterKept(const Replacing& replacing, const rot::Unit& unit, r
 }
 
 // One unit of the pool as the planner takes it: where it lives and what keeps it at home (other
-// bookings and closures); nullopt when it left the registry or has no home.
+// bookings and closures); nullopt when it left the registry, has no home or became booked by seats
+// (a leg books the unit as one: on a shared-capacity unit the other seats would stay bookable
+// while it is away).
 absl::StatusOr<std::optional<rot::Unit>> PlannerUnit(Catalog* catalog, const std::string& id,
                                                      const std::vector<Usage>& busy,
                                                      const Replacing& replacing, Horizon horizon,
                                                      rot::PlanInput* in) {
   auto found = catalog->Find(id);
   if (!found.ok()) return found.status();
-  if (!found->has_value()) return std::optional<rot::Unit>();
+  if (!found->has_value() ||
+      (*found)->resource->booking_mode() == reg::v1::BOOKING_MODE_SHARED_CAPACITY)
+    return std::optional<rot::Unit>();
   auto home = HomeOf(*(*found)->resource);
   if (!home) return std::optional<rot::Unit>();
   rot::Unit unit{id, PointOf(*home), {}};
@@ -779,6 +783,8 @@ absl::StatusOr<v1::RotationPool> Rotations::CreatePool(
       errors.Add(field, "is not a mobile resource");
     } else if (!HomeOf(*(*found)->resource)) {
       errors.Add(field, "has no home base to start from");
+    } else if ((*found)->resource->booking_mode() == reg::v1::BOOKING_MODE_SHARED_CAPACITY) {
+      errors.Add(field, "is booked by seats (shared capacity); a pool's units travel whole");
     }
   }
   ApplyPolicyDefaults(config_, pool.mutable_policy());

@@ -149,8 +149,13 @@ absl::StatusOr<ResolvedTarget> ParseTarget(absl::string_view url, const TargetRu
   std::string host = absl::AsciiStrToLower(handle.Part(CURLUPART_HOST));
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
-  while (!host.empty() && host.back() == '.') host.pop_back();
   if (host.empty()) return Refused(field, "must name a host");
+  // The delivery pins the addresses checked here to the host as written (CURLOPT_RESOLVE); curl
+  // resolves "example.org." and a UTF-8 name apart from that pin, so neither is taken.
+  if (host.back() == '.') return Refused(field, "must name its host without a trailing dot");
+  for (unsigned char c : host)
+    if (c >= 0x80)
+      return Refused(field, "must write an international host name in its ASCII (xn--) form");
   if (!rules.allow_private && (host == "localhost" || absl::EndsWith(host, ".localhost")))
     return Refused(field, "must not be this host (localhost)");
   target.host = host;

@@ -796,6 +796,16 @@ TEST_F(RotationApiTest, BadInputNamesTheField) {
   RotationPool created;
   expect_field(scheduler_->CreateRotationPool(As(fleet_).get(), bad_pool, &created),
                "pool.unit_resource_ids[0]");
+  // A leg books its unit as one: a unit booked by seats would keep its other seats bookable
+  // while it is away, so it is no pool's unit.
+  reg::Resource seats = Resource("Seated mobile lab", reg::MOBILITY_MOBILE, 52.4, 6.0);
+  seats.set_booking_mode(reg::BOOKING_MODE_SHARED_CAPACITY);
+  seats.set_capacity(16);
+  bad_pool.mutable_pool()->set_unit_resource_ids(0, Register(seats));
+  auto seated = scheduler_->CreateRotationPool(As(fleet_).get(), bad_pool, &created);
+  expect_field(seated, "pool.unit_resource_ids[0]");
+  EXPECT_NE(seated.error_message().find("shared capacity"), std::string::npos)
+      << seated.error_message();
   bad_pool.mutable_pool()->set_unit_resource_ids(0, van_);
   bad_pool.mutable_pool()->mutable_policy()->set_speed_kmh(1000);
   expect_field(scheduler_->CreateRotationPool(As(fleet_).get(), bad_pool, &created),

@@ -505,6 +505,21 @@ TEST_F(SchedulerApiTest, ARequestIdReusedForADifferentRequestIsRefused) {
   ASSERT_TRUE(Book(school_, lab, 9, 10, &retry, 1, false, "key-1").ok());
   EXPECT_EQ(retry.id(), first.id());
 
+  // The same key on another method is another request, even when the bytes are the same: a
+  // JoinWaitlistRequest with the booking's fields serializes exactly like the CreateBookingRequest.
+  JoinWaitlistRequest join;
+  join.set_resource_id(lab);
+  *join.mutable_start_time() = At(9);
+  *join.mutable_end_time() = At(10);
+  join.set_quantity(1);
+  join.set_title("Practical");
+  join.set_request_id("key-1");
+  WaitlistEntry entry;
+  auto other_method = scheduler_->JoinWaitlist(As(school_).get(), join, &entry);
+  EXPECT_EQ(other_method.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << other_method.error_message();
+  EXPECT_EQ(BadField(other_method), "request_id");
+
   CancelBookingRequest cancel;
   cancel.set_id(first.id());
   cancel.set_reason("first reason");

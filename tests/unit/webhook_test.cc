@@ -86,6 +86,17 @@ TEST(WebhookTarget, WantsHttpsANameAndNoCredentials) {
     EXPECT_FALSE(ParseTarget(url, strict, "target_url").ok()) << url;
   TargetRules lenient{.allow_http = true, .allow_private = true};
   EXPECT_TRUE(ParseTarget("http://localhost:9000/", lenient, "target_url").ok());
+  // The delivery's address pin names the host as written: forms curl resolves apart from it
+  // (a trailing dot, a UTF-8 name) are refused whatever the rules.
+  for (const char* url : {"https://hooks.example.org./in",
+                          "https://b\xc3\xbc"
+                          "cher.example/",
+                          "https://xn--bcher-kva.example./"})
+    for (const TargetRules& rules : {strict, lenient}) {
+      auto refused = ParseTarget(url, rules, "target_url");
+      EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << url;
+    }
+  EXPECT_TRUE(ParseTarget("https://xn--bcher-kva.example/", strict, "target_url").ok());
 }
 
 TEST(WebhookTarget, RefusesHostsThatResolveInsideTheNetwork) {
