@@ -337,6 +337,15 @@ local function sch_book(keys, args)
   local results, refused = {}, false
   local occurrences = cjson.decode(a.occurrences)
   local n = #occurrences
+  -- Lapsed bookings near any occurrence expire before the first is checked: an expiry promotes
+  -- waiting entries, and one promoted while a later occurrence is checked would not be seen by
+  -- the earlier ones, which are written only after every check.
+  if n > 1 then
+    for i = 1, n do
+      blocking_overlaps(base, maxlen, res, tonumber(occurrences[i].bs),
+                        tonumber(occurrences[i].be), now, skip)
+    end
+  end
   for i = 1, n do
     local o = occurrences[i]
     local bs, be, q = tonumber(o.bs), tonumber(o.be), tonumber(o.q)

@@ -7,10 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -441,6 +443,41 @@ TEST_F(BookingStoreTest, WaitlistJoinPromoteAndLeave) {
   waiting = store_->Waiting("lab1");
   ASSERT_TRUE(waiting.ok());
   EXPECT_TRUE(waiting->empty());
+}
+
+// A series whose later occurrence finds a lapsed hold: the expiry promotes a waiting entry that
+// overlaps an earlier occurrence, and that occurrence (not yet written) must see it.
+TEST_F(BookingStoreTest, AnEntryPromotedDuringASeriesIsSeenByEveryOccurrence) {
+  SchedulerConfig config;
+  config.shards = 4;
+  config.hold_ttl_s = 1;
+  RedisBookingStore store(redis_.get(), config);
+  BookCommand held = Command("lab1", "o2", {Hour("lab1", 2)});  // 2:00-3:00
+  held.hold = true;
+  auto hold = store.Book(held);
+  ASSERT_TRUE(hold.ok() && hold->front().ok());
+  WaitCommand w;
+  w.entry_id = scheduler::NewBookingId("lab1");
+  w.resource_id = "lab1";
+  w.organization_id = "o3";
+  w.slot = Hour("lab1", 1).slot;  // 1:00-2:30: waits for the hold
+  w.slot.end = w.slot.blocked_end = kT0 + 5 * kHour / 2;
+  w.allowance.unit_minutes = 90;
+  w.title = "waiting";
+  auto entry = store.JoinWaitlist(w);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  ASSERT_EQ(entry->state(), sv1::WAITLIST_STATE_WAITING);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the hold lapses (not swept)
+
+  // 1:00-2:00 and 3:00-4:00; checking the second finds the lapsed hold and promotes the entry.
+  auto series = store.Book(Command("lab1", "o1", {Hour("lab1", 1), Hour("lab1", 3)}));
+  ASSERT_TRUE(series.ok()) << series.status();
+  auto promoted = store.Get(entry->id());
+  ASSERT_TRUE(promoted.ok() && promoted->has_value());
+  EXPECT_EQ((*promoted)->state(), sv1::BOOKING_STATE_HELD);
+  ASSERT_EQ(series->size(), 2u);
+  EXPECT_FALSE((*series)[0].ok()) << "1:00-2:00 booked over the promoted 1:00-2:30 hold";
+  EXPECT_EQ(ErrorReason((*series)[0].status()), "SLOT_TAKEN");
 }
 
 // The usage reports' read: every counted booking of each resource once, in (start, id) order,
