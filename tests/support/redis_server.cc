@@ -23,19 +23,8 @@
 
 namespace infrashare::testing {
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
+// A port the kernel handed out just now, released again.
+int FreePort() { return RefusedPort().port(); }
 
 RefusedPort::RefusedPort() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
   sockaddr_in addr{};
