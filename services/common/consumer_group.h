@@ -31,10 +31,10 @@ class ConsumerGroup {
                                                  absl::string_view consumer, int min_idle_ms,
                                                  int count);
   absl::Status Acknowledge(const std::string& stream, const std::vector<std::string>& ids);
-
- private:
+  // Makes `stream`'s group, from `start`, unless it is there already.
   absl::Status Ensure(const std::string& stream);
 
+ private:
   RedisPool* redis_;
   std::string group_;
   std::string start_;

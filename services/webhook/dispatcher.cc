@@ -104,6 +104,9 @@ Dispatcher::Dispatcher(WebhookStore* store, FanOut* fan_out, WebhookConfig confi
 Dispatcher::~Dispatcher() { Stop(); }
 
 void Dispatcher::Start() {
+  if (auto begun = fan_out_->Begin(); !begun.ok())
+    logging::Error("webhooks: the change streams' groups could not be made; the pump makes them",
+                   {{"error", std::string(begun.message())}});
   if (config_.senders <= 0) return;
   pump_ = std::thread([this] { Pump(); });
   for (int i = 0; i < config_.senders; ++i) senders_.emplace_back([this] { Send(); });

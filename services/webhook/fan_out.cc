@@ -36,6 +36,13 @@ FanOut::FanOut(RedisPool* redis, WebhookStore* store,
       // delivered (nobody could have subscribed to them).
       group_(redis, "webhooks", "$") {}
 
+absl::Status FanOut::Begin() {
+  for (auto& source : sources_)
+    for (const auto& stream : source->Streams())
+      if (auto made = group_.Ensure(stream); !made.ok()) return made;
+  return absl::OkStatus();
+}
+
 absl::Status FanOut::Refresh() {
   auto version = store_->Version();
   if (!version.ok()) return version.status();

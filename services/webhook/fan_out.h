@@ -49,6 +49,10 @@ class FanOut {
   FanOut(RedisPool* redis, WebhookStore* store, std::vector<std::unique_ptr<EventSource>> sources,
          OrganizationCheck organization_exists, Options options, EmailConfig email = {});
 
+  // Makes each stream's group, so that every change written from now on is delivered, whichever
+  // replica sends it. Called at start by every replica, senders or not; Round makes a group
+  // that is missing too (Redis was down at start, or a stream was deleted).
+  absl::Status Begin();
   // Reads the subscriptions again if any changed since the last call.
   absl::Status Refresh();
   // One round over every stream: new entries (and, with `claim`, those left pending by a replica

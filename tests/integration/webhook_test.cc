@@ -923,6 +923,49 @@ TEST_F(WebhookTest, RefusesPrivateLoopbackAndLinkLocalTargetsUnlessAllowed) {
   }
 }
 
+// Makes company `organization_id` on `server` and subscribes it to registry changes sent to
+// `url`; the subscription's id, or empty.
+std::string SubscribedCompany(TestServer& server, const std::string& organization_id,
+                              const std::string& url) {
+  reg::CreateOrganizationRequest org;
+  org.set_organization_id(organization_id);
+  org.mutable_organization()->set_display_name("Bedrijf " + organization_id);
+  org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
+  reg::Organization made;
+  auto created =
+      server.Registry()->CreateOrganization(TestServer::Context(kAdminToken).get(), org, &made);
+  EXPECT_TRUE(created.ok()) << created.error_message();
+  CreateWebhookSubscriptionRequest request;
+  request.set_organization_id(organization_id);
+  request.set_target_url(url);
+  request.add_event_types(WEBHOOK_EVENT_TYPE_REGISTRY);
+  WebhookSubscription sub;
+  auto subscribed =
+      WebhookService::NewStub(server.channel())
+          ->CreateWebhookSubscription(TestServer::Context(kAdminToken).get(), request, &sub);
+  EXPECT_TRUE(subscribed.ok()) << subscribed.error_message();
+  return sub.id();
+}
+
+// Makes a lab of `organization_id` on `server`: one registry change.
+void CreateLab(TestServer& server, const std::string& organization_id) {
+  reg::CreateResourceRequest resource;
+  reg::Resource* r = resource.mutable_resource();
+  r->set_display_name("Werkplaats");
+  r->set_kind(reg::RESOURCE_KIND_LAB);
+  r->set_owner_organization_id(organization_id);
+  r->mutable_location()->mutable_point()->set_latitude(52.1);
+  r->mutable_location()->mutable_point()->set_longitude(5.1);
+  r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
+  r->set_capacity(1);
+  r->set_access_policy(reg::ACCESS_POLICY_OWNER_ONLY);
+  r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
+  reg::Resource created;
+  auto made =
+      server.Registry()->CreateResource(TestServer::Context(kAdminToken).get(), resource, &created);
+  EXPECT_TRUE(made.ok()) << made.error_message();
+}
+
 TEST_F(WebhookTest, ATargetThatTurnedPrivateGetsNothingAtDeliveryTime) {
   // A replica that may deliver only to public addresses, beside one that made the subscription
   // when its target was allowed (as a name that resolved publicly then and privately now would):
@@ -934,35 +977,11 @@ TEST_F(WebhookTest, ATargetThatTurnedPrivateGetsNothingAtDeliveryTime) {
   RedisServer redis(ClusterModeRequested());
   TestServer maker(redis.url(), lenient);
   TestServer strict(redis.url(), strict_config);
-  reg::CreateOrganizationRequest org;
-  org.set_organization_id("rebound-org");
-  org.mutable_organization()->set_display_name("Rebound");
-  org.mutable_organization()->set_kind(reg::ORGANIZATION_KIND_COMPANY);
-  reg::Organization made;
-  ASSERT_TRUE(maker.Registry()->CreateOrganization(Admin().get(), org, &made).ok());
-  CreateWebhookSubscriptionRequest request;
-  request.set_organization_id("rebound-org");
-  request.set_target_url(receiver_->Url("/rebound"));
-  request.add_event_types(WEBHOOK_EVENT_TYPE_REGISTRY);
-  WebhookSubscription sub;
-  auto subscribed = Webhooks(maker)->CreateWebhookSubscription(Admin().get(), request, &sub);
-  ASSERT_TRUE(subscribed.ok()) << subscribed.error_message();
-  reg::CreateResourceRequest resource;
-  reg::Resource* r = resource.mutable_resource();
-  r->set_display_name("Werkplaats");
-  r->set_kind(reg::RESOURCE_KIND_LAB);
-  r->set_owner_organization_id("rebound-org");
-  r->mutable_location()->mutable_point()->set_latitude(52.1);
-  r->mutable_location()->mutable_point()->set_longitude(5.1);
-  r->set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
-  r->set_capacity(1);
-  r->set_access_policy(reg::ACCESS_POLICY_OWNER_ONLY);
-  r->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
-  reg::Resource created;
-  auto made_resource = maker.Registry()->CreateResource(Admin().get(), resource, &created);
-  ASSERT_TRUE(made_resource.ok()) << made_resource.error_message();
+  const std::string sub = SubscribedCompany(maker, "rebound-org", receiver_->Url("/rebound"));
+  ASSERT_FALSE(sub.empty());
+  CreateLab(maker, "rebound-org");
   ListWebhookDeliveriesRequest log;
-  log.set_subscription_id(sub.id());
+  log.set_subscription_id(sub);
   ListWebhookDeliveriesResponse deliveries;
   for (int i = 0; i < 500 && deliveries.deliveries_size() == 0; ++i) {
     ASSERT_TRUE(Webhooks(strict)->ListWebhookDeliveries(Admin().get(), log, &deliveries).ok());
@@ -974,6 +993,22 @@ TEST_F(WebhookTest, ATargetThatTurnedPrivateGetsNothingAtDeliveryTime) {
   EXPECT_TRUE(absl::StrContains(deliveries.deliveries(0).error(), "private"))
       << deliveries.deliveries(0).error();
   EXPECT_TRUE(receiver_->Received("/rebound").empty());
+}
+
+// A change written while only replicas without senders run is delivered once one with senders
+// starts: every replica makes the streams' groups when it starts, not only the one that sends.
+TEST_F(WebhookTest, AChangeWrittenBeforeAnySenderRanIsDeliveredLater) {
+  Config quiet_config = WebhookConfig();
+  quiet_config.webhooks.senders = 0;
+  RedisServer redis(ClusterModeRequested());
+  auto quiet = std::make_unique<TestServer>(redis.url(), quiet_config);
+  const std::string sub = SubscribedCompany(*quiet, "early-org", receiver_->Url("/early"));
+  ASSERT_FALSE(sub.empty());
+  CreateLab(*quiet, "early-org");
+  quiet.reset();
+  TestServer sender(redis.url(), WebhookConfig());
+  ASSERT_TRUE(receiver_->WaitFor("/early", [](const auto& got) { return !got.empty(); }));
+  EXPECT_EQ(PayloadOf(receiver_->Received("/early")[0]).type(), "resource.created");
 }
 
 TEST_F(WebhookTest, SubscriptionsAreValidatedAuthorizedAndReplayed) {
@@ -1166,8 +1201,11 @@ TEST(WebhookFairness, ASlowOrganisationHoldsAtMostHalfTheSendersAndOthersGoOn) {
   config.webhooks.senders = 4;
   config.webhooks.timeout_ms = 5000;
   config.webhooks.claim_idle_ms = 20000;
-  config.webhooks.retry_max_ms = 60000;  // deferrals as long as production's could be
-  config.webhooks.retry_for_s = 2;  // a deferral counted as a failed attempt would be a dead letter
+  // Deferrals up to 15 s, long past retry_for_s: one counted as a failed attempt would be a dead
+  // letter. (Up to production's 60 s, a deferral near the end could outlast the wait below on a
+  // loaded machine.)
+  config.webhooks.retry_max_ms = 15000;
+  config.webhooks.retry_for_s = 2;
   TestServer server(redis.url(), config);
   WebhookReceiver slow_a, slow_b, fast;
   slow_a.Delay(std::chrono::milliseconds(1000));
