@@ -1,6 +1,10 @@
 #include "services/common/redis_function.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "services/common/errors.h"
 
 namespace infrashare {
 
@@ -28,14 +32,39 @@ RedisFunctionCall& RedisFunctionCall::Flag(absl::string_view name, bool value) {
   return Arg(name, value ? "1" : "0");
 }
 
+namespace {
+
+// "<key>#<fingerprint>" split in two.
+std::pair<absl::string_view, absl::string_view> SplitReplayKey(absl::string_view replay_key) {
+  const size_t hash = replay_key.rfind('#');
+  if (hash == absl::string_view::npos) return {replay_key, {}};
+  return {replay_key.substr(0, hash), replay_key.substr(hash + 1)};
+}
+
+}  // namespace
+
 RedisFunctionCall& RedisFunctionCall::Replay(absl::string_view replay_key, int64_t ttl_s) {
-  absl::string_view key = replay_key, fingerprint;
-  if (size_t hash = replay_key.rfind('#'); hash != absl::string_view::npos) {
-    key = replay_key.substr(0, hash);
-    fingerprint = replay_key.substr(hash + 1);
-  }
+  auto [key, fingerprint] = SplitReplayKey(replay_key);
   if (!key.empty()) Key("replay", std::string(key));
   return Arg("fingerprint", std::string(fingerprint)).Int("replay_ttl", ttl_s);
+}
+
+absl::StatusOr<std::optional<std::string>> ReadReplay(RedisPool* redis,
+                                                      absl::string_view replay_key) {
+  auto [key, fingerprint] = SplitReplayKey(replay_key);
+  if (key.empty()) return std::nullopt;
+  auto stored = redis->Command({"GET", std::string(key)});
+  if (!stored.ok()) return stored.status();
+  if (stored->is_nil()) return std::nullopt;
+  absl::string_view value = stored->str;
+  const size_t newline = value.find('\n');
+  if (!absl::ConsumePrefix(&value, "fp:") || newline == absl::string_view::npos)
+    return stored->str;  // stored before fingerprints: taken as the same request
+  if (value.substr(0, newline - 3) != fingerprint)
+    return InvalidField("request_id",
+                        "was already used for a different request; a retry must repeat the "
+                        "request exactly, a new request needs a new request_id");
+  return std::string(value.substr(newline - 2));
 }
 
 RedisArgs RedisFunctionCall::Command() const {

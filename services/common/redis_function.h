@@ -7,8 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/common/redis.h"
 
@@ -45,5 +47,13 @@ class RedisFunctionCall {
   RedisArgs keys_;
   RedisArgs args_ = {"keys", ""};
 };
+
+// The answer a mutating call stored under `replay_key` (as Replay takes it), read without calling
+// the function: for a retry whose checks in C++ no longer hold (its start has passed since the
+// first call), which must still get the first call's answer. nullopt when none is stored (or
+// `replay_key` is empty); INVALID_ARGUMENT on request_id when it was stored for another request.
+// The same rule as replay_get in prelude.lua.
+absl::StatusOr<std::optional<std::string>> ReadReplay(RedisPool* redis,
+                                                      absl::string_view replay_key);
 
 }  // namespace infrashare

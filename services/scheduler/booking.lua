@@ -312,7 +312,8 @@ end
 --       replace_reason, occurrences: a JSON array of {id, s, e, bs, be (ms), q, qk (quota key),
 --       ql (quota limit), sk (SME-share key), sl (SME-share limit, -1 = no check), m
 --       (unit-minutes)}, every value a string.
--- Returns {'ok'|'replay', JSON array}: per occurrence {b = booking} or {err = reason, msg = text}.
+-- Returns {'ok'|'replay', JSON array}: per occurrence {b = booking} or {err = reason, msg = text,
+-- s, e (the occurrence's times, when the answer is stored)}.
 local function sch_book(keys, args)
   local k, a = named(keys, args)
   local base, res, org, capacity = k.base, a.res, a.org, tonumber(a.capacity)
@@ -418,9 +419,17 @@ local function sch_book(keys, args)
     end
   end
   -- The JSON array by hand: each booking is encoded once, for its event and for the reply.
+  -- A refusal carries its occurrence's times, so that a retry's answer (read back in C++ when the
+  -- retry's own checks fail) can be matched to its occurrences.
   local parts = {}
   for i = 1, n do
-    parts[i] = results[i].json and ('{"b":' .. results[i].json .. '}') or cjson.encode(results[i])
+    local r = results[i]
+    if r.json then
+      parts[i] = '{"b":' .. r.json .. '}'
+    else
+      r.s, r.e = occurrences[i].s, occurrences[i].e
+      parts[i] = cjson.encode(r)
+    end
   end
   local out = '[' .. table.concat(parts, ',') .. ']'
   replay_put(k, a, out)

@@ -67,6 +67,12 @@ void AddAllowance(const Allowance& a, RedisFunctionCall* call) {
       .Int("m", a.unit_minutes);
 }
 
+// One occurrence's result in sch_book's answer: {b = booking} or {err, msg, s, e}.
+absl::StatusOr<v1::Booking> ResultOf(const nlohmann::json& result) {
+  if (result.contains("b")) return ParseStoredBooking(result["b"].dump());
+  return PreconditionError(Text(result, "err"), Text(result, "msg"));
+}
+
 // One result per occurrence from sch_book's {'ok'|'replay', JSON array} reply.
 absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> BookResults(
     absl::StatusOr<RedisValue> reply, size_t occurrences) {
@@ -77,13 +83,7 @@ absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> BookResults(
   if (!results.is_array() || results.size() != occurrences)
     return absl::InternalError("unexpected booking reply");
   std::vector<absl::StatusOr<v1::Booking>> out;
-  for (const auto& result : results) {
-    if (result.contains("b")) {
-      out.push_back(ParseStoredBooking(result["b"].dump()));
-    } else {
-      out.push_back(PreconditionError(Text(result, "err"), Text(result, "msg")));
-    }
-  }
+  for (const auto& result : results) out.push_back(ResultOf(result));
   return out;
 }
 
@@ -251,6 +251,31 @@ absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> RedisBookingStore::Book
   const RedisFunctionCall call = BookCall(c);
   return BookResults(redis_->FCallBatched(call.function(), call.keys(), call.args()),
                      c.occurrences.size());
+}
+
+absl::StatusOr<std::optional<std::vector<BookedBefore>>> RedisBookingStore::Replayed(
+    const BookCommand& c) {
+  auto stored =
+      ReadReplay(redis_, ReplayKey(ShardOf(c.resource_id), c.organization_id, c.request_id));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::nullopt;
+  const std::string& json = **stored;
+  auto results = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (!results.is_array()) return absl::InternalError("unexpected stored booking answer");
+  std::vector<BookedBefore> out;
+  for (const auto& result : results) {
+    BookedBefore before{0, 0, ResultOf(result)};
+    if (before.result.ok()) {
+      before.start = ToEpochMs(before.result->start_time());
+      before.end = ToEpochMs(before.result->end_time());
+    } else {
+      // Answers stored before refusals carried their times have 0: matched to no occurrence.
+      (void)absl::SimpleAtoi(Text(result, "s"), &before.start);
+      (void)absl::SimpleAtoi(Text(result, "e"), &before.end);
+    }
+    out.push_back(std::move(before));
+  }
+  return out;
 }
 
 void RedisBookingStore::BookAsync(const BookCommand& c, BookDone done) {

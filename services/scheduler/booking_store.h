@@ -26,6 +26,12 @@ struct Occurrence {
   Allowance allowance;
 };
 
+// One occurrence of an earlier Book's answer (BookingStore::Replayed).
+struct BookedBefore {
+  EpochMs start = 0, end = 0;
+  absl::StatusOr<v1::Booking> result;
+};
+
 struct BookCommand {
   std::string resource_id;
   std::string organization_id;
@@ -156,6 +162,11 @@ class BookingStore : public BookingCalendar {
   // (NOT_BOOKED for the others when all or nothing).
   virtual absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(
       const BookCommand& command) = 0;
+  // What Book answered `command`'s request before (its organisation and request_id), one result
+  // per occurrence it was given, each with the occurrence's start; nullopt when it has not been
+  // answered (or has no request_id). For a retry whose checks before the store no longer hold.
+  virtual absl::StatusOr<std::optional<std::vector<BookedBefore>>> Replayed(
+      const BookCommand& command) = 0;
   using BookDone = std::function<void(absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>>)>;
   // The same without waiting: `done` runs when the decision is made (on another thread).
   virtual void BookAsync(const BookCommand& command, BookDone done) = 0;
@@ -209,6 +220,8 @@ class RedisBookingStore final : public BookingStore {
   absl::StatusOr<std::vector<absl::StatusOr<v1::Booking>>> Book(
       const BookCommand& command) override;
   void BookAsync(const BookCommand& command, BookDone done) override;
+  absl::StatusOr<std::optional<std::vector<BookedBefore>>> Replayed(
+      const BookCommand& command) override;
   absl::StatusOr<v1::Booking> Apply(const TransitionCommand& command) override;
   absl::StatusOr<std::optional<v1::Booking>> Get(const std::string& booking_id) override;
   absl::StatusOr<v1::WaitlistEntry> JoinWaitlist(const WaitCommand& command) override;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -115,23 +116,30 @@ BookCommand Scheduler::Command(const v1::CreateBookingRequest& request,
   return command;
 }
 
-absl::StatusOr<BookCommand> Scheduler::PrepareBooking(const Caller& caller,
-                                                      const v1::CreateBookingRequest& request) {
+absl::StatusOr<Scheduler::PreparedBooking> Scheduler::PrepareBooking(
+    const Caller& caller, const v1::CreateBookingRequest& request) {
   auto bookable = Bookable(request.resource_id(), "resource_id");
   if (!bookable.ok()) return bookable.status();
   auto organization = BookerFor(*catalog_, caller, request.organization_id(), *bookable);
   if (!organization.ok()) return organization.status();
+  PreparedBooking prepared{Command(request, *organization, *bookable), std::nullopt};
   const EpochMs now = clock_();
   auto slot = PlanBooking(request, *bookable, now, config_.time_step_s);
-  if (!slot.ok()) return slot.status();
   auto contact = BookerAddress(request.contact_email());
-  if (!contact.ok()) return contact.status();
-  BookCommand command = Command(request, *organization, *bookable);
-  command.contact_email = std::move(*contact);
-  command.occurrences.push_back({NewBookingId(request.resource_id()), *slot,
-                                 AllowanceFor(*bookable, *slot, *organization,
-                                              catalog_->Organization(*organization).sme, now)});
-  return command;
+  if (!slot.ok() || !contact.ok()) {
+    auto earlier = store_->Replayed(prepared.command);
+    if (!earlier.ok()) return earlier.status();
+    if (!earlier->has_value() || (*earlier)->empty())
+      return slot.ok() ? contact.status() : slot.status();
+    prepared.earlier = std::move((*earlier)->front().result);
+    return prepared;
+  }
+  prepared.command.contact_email = std::move(*contact);
+  prepared.command.occurrences.push_back(
+      {NewBookingId(request.resource_id()), *slot,
+       AllowanceFor(*bookable, *slot, *organization, catalog_->Organization(*organization).sme,
+                    now)});
+  return prepared;
 }
 
 absl::StatusOr<v1::Booking> Scheduler::CreateBooking(const Caller& caller,
@@ -142,26 +150,72 @@ absl::StatusOr<v1::Booking> Scheduler::CreateBooking(const Caller& caller,
 absl::StatusOr<v1::Booking> Scheduler::CreateBooking(const Caller& caller,
                                                      const v1::CreateBookingRequest& request,
                                                      const HeldFor& held_for) {
-  auto command = PrepareBooking(caller, request);
-  if (!command.ok()) return command.status();
+  auto prepared = PrepareBooking(caller, request);
+  if (!prepared.ok()) return prepared.status();
+  if (prepared->earlier) return std::move(*prepared->earlier);
+  BookCommand& command = prepared->command;
   if (!held_for.record.empty()) {
-    command->held_for = held_for.record;
-    command->release_as_no_show = false;
+    command.held_for = held_for.record;
+    command.release_as_no_show = false;
   }
-  auto booked = store_->Book(*command);
+  auto booked = store_->Book(command);
   if (!booked.ok()) return booked.status();
   return std::move(booked->front());
 }
 
 void Scheduler::CreateBookingAsync(const Caller& caller, const v1::CreateBookingRequest& request,
                                    std::function<void(absl::StatusOr<v1::Booking>)> done) {
-  auto command = PrepareBooking(caller, request);
-  if (!command.ok()) return done(command.status());
-  store_->BookAsync(*command, [done = std::move(done)](auto booked) {
+  auto prepared = PrepareBooking(caller, request);
+  if (!prepared.ok()) return done(prepared.status());
+  if (prepared->earlier) return done(std::move(*prepared->earlier));
+  store_->BookAsync(prepared->command, [done = std::move(done)](auto booked) {
     if (!booked.ok()) return done(booked.status());
     done(std::move(booked->front()));
   });
 }
+
+namespace {
+
+// A retried series gets its first call's answer: each occurrence that call decided, matched by its
+// start, gets that decision (a booking, or why not), although its checks here may now refuse it
+// (its start has passed); an occurrence it did not decide keeps why it is refused now, or is
+// NOT_BOOKED. The series keeps the name its bookings carry.
+void AnswerAgain(const std::vector<BookedBefore>& earlier,
+                 v1::CreateRecurringBookingResponse* response) {
+  std::map<EpochMs, v1::OccurrenceResult*> by_start;
+  for (auto& occurrence : *response->mutable_occurrences())
+    by_start[ToEpochMs(occurrence.start_time())] = &occurrence;
+  std::set<EpochMs> decided;
+  for (const auto& before : earlier) {
+    if (before.start == 0) continue;  // a refusal stored without its times: not matched
+    if (before.result.ok() && !before.result->series_id().empty())
+      response->set_series_id(before.result->series_id());
+    auto found = by_start.find(before.start);
+    v1::OccurrenceResult* occurrence =
+        found != by_start.end() ? found->second : response->add_occurrences();
+    occurrence->Clear();
+    *occurrence->mutable_start_time() = FromEpochMs(before.start);
+    *occurrence->mutable_end_time() = FromEpochMs(before.end);
+    if (before.result.ok()) {
+      *occurrence->mutable_booking() = *before.result;
+    } else {
+      occurrence->set_reason(ErrorReason(before.result.status()));
+      occurrence->set_message(std::string(before.result.status().message()));
+    }
+    decided.insert(before.start);
+  }
+  for (auto& occurrence : *response->mutable_occurrences()) {
+    if (decided.count(ToEpochMs(occurrence.start_time())) || !occurrence.reason().empty()) continue;
+    occurrence.set_reason("NOT_BOOKED");
+    occurrence.set_message("the first call with this request_id did not book it");
+  }
+  std::sort(response->mutable_occurrences()->pointer_begin(),
+            response->mutable_occurrences()->pointer_end(), [](const auto* a, const auto* b) {
+              return ToEpochMs(a->start_time()) < ToEpochMs(b->start_time());
+            });
+}
+
+}  // namespace
 
 absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBooking(
     const Caller& caller, const v1::CreateRecurringBookingRequest& request) {
@@ -179,26 +233,34 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
   single.set_title(request.title());
   single.set_notes(request.notes());
   single.set_request_id(request.request_id());
+  BookCommand command = Command(single, *organization, *bookable);
+  command.request_id = IdempotencyKey(request);  // the series request, rule and all
+  command.all_or_nothing = request.mode() != v1::RECURRENCE_MODE_SKIP_CONFLICTS;
+  // A retry is answered as its first call was, whatever the checks below say now.
+  auto earlier = store_->Replayed(command);
+  if (!earlier.ok()) return earlier.status();
   const EpochMs now = clock_();
   // Field errors are the request's, not an occurrence's: the first occurrence shows them.
   if (auto first = PlanBooking(single, *bookable, now, config_.time_step_s);
-      !first.ok() && first.status().code() == absl::StatusCode::kInvalidArgument)
+      !first.ok() && first.status().code() == absl::StatusCode::kInvalidArgument &&
+      !earlier->has_value())
     return first.status();
   auto series = ExpandSeries(*bookable->resource, ToEpochMs(request.start_time()),
                              ToEpochMs(request.end_time()), request.rrule(),
                              now + config_.max_query_range_days * kDayMs, config_.max_occurrences);
-  if (!series.ok()) return series.status();
-  const bool all_or_nothing = request.mode() != v1::RECURRENCE_MODE_SKIP_CONFLICTS;
+  if (!series.ok() && !earlier->has_value()) return series.status();
 
   v1::CreateRecurringBookingResponse response;
-  response.set_series_id(absl::StrCat(request.resource_id(), ".s", RandomBase32(11)));
-  BookCommand command = Command(single, *organization, *bookable);
-  command.request_id = IdempotencyKey(request);  // the series request, rule and all
-  command.all_or_nothing = all_or_nothing;
+  // A retry's series has the same name (AnswerAgain also takes it from the bookings).
+  response.set_series_id(
+      absl::StrCat(request.resource_id(), ".s",
+                   command.request_id.empty()
+                       ? RandomBase32(11)
+                       : DerivedBase32(absl::StrCat(*organization, "\n", command.request_id), 11)));
   command.series_id = response.series_id();
   std::vector<int> booked_at;  // which occurrence each command entry is
   bool refused = false;
-  for (const auto& occurrence : *series) {
+  for (const auto& occurrence : series.ok() ? *series : std::vector<MsInterval>{}) {
     auto* result = response.add_occurrences();
     *result->mutable_start_time() = FromEpochMs(occurrence.start);
     *result->mutable_end_time() = FromEpochMs(occurrence.end);
@@ -217,7 +279,9 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
                                                 catalog_->Organization(*organization).sme, now)});
     booked_at.push_back(response.occurrences_size() - 1);
   }
-  if (!(refused && all_or_nothing) && !command.occurrences.empty()) {
+  if (earlier->has_value()) {
+    AnswerAgain(**earlier, &response);
+  } else if (!(refused && command.all_or_nothing) && !command.occurrences.empty()) {
     auto booked = store_->Book(command);
     if (!booked.ok()) return booked.status();
     for (size_t i = 0; i < booked->size(); ++i) {

@@ -79,9 +79,15 @@ class Scheduler {
  private:
   absl::StatusOr<BookableResource> Bookable(const std::string& resource_id,
                                             absl::string_view field);
-  // Everything a single booking needs decided before the store: the command, or why not.
-  absl::StatusOr<BookCommand> PrepareBooking(const Caller& caller,
-                                             const v1::CreateBookingRequest& request);
+  // Everything a single booking needs decided before the store: the command, or why not. When
+  // the checks fail for a retry whose first call was answered (its start has passed since), that
+  // answer is `earlier`.
+  struct PreparedBooking {
+    BookCommand command;
+    std::optional<absl::StatusOr<v1::Booking>> earlier;
+  };
+  absl::StatusOr<PreparedBooking> PrepareBooking(const Caller& caller,
+                                                 const v1::CreateBookingRequest& request);
   BookCommand Command(const v1::CreateBookingRequest& request, const std::string& organization,
                       const BookableResource& bookable) const;
   // ExportCalendar and FeedCalendar: more than kMaxCalendarEvents bookings are refused, or the

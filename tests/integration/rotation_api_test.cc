@@ -863,6 +863,10 @@ class InterleavingBookingStore final : public scheduler::BookingStore {
   void BookAsync(const scheduler::BookCommand& command, BookDone done) override {
     real_->BookAsync(command, std::move(done));
   }
+  absl::StatusOr<std::optional<std::vector<scheduler::BookedBefore>>> Replayed(
+      const scheduler::BookCommand& command) override {
+    return real_->Replayed(command);
+  }
   absl::StatusOr<Booking> Apply(const scheduler::TransitionCommand& command) override {
     return real_->Apply(command);
   }

@@ -78,8 +78,8 @@ class ServiceTest : public ::testing::Test {
     registry_ = std::make_unique<registry::Registry>(registry_store_.get(), registry_store_.get(),
                                                      model_.get(), config_.registry);
     bookings_ = std::make_unique<scheduler::RedisBookingStore>(redis_.get(), config_.scheduler);
-    scheduler_ = std::make_unique<scheduler::Scheduler>(bookings_.get(), model_.get(),
-                                                        config_.scheduler, NowMs);
+    scheduler_ = std::make_unique<scheduler::Scheduler>(
+        bookings_.get(), model_.get(), config_.scheduler, [this] { return NowMs() + skew_ms_; });
     desk_store_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config_.desk);
     desk_ = std::make_unique<desk::Desk>(desk_store_.get(), model_.get(), config_.desk);
     token_store_ = std::make_unique<RedisTokenStore>(redis_.get());
@@ -133,6 +133,7 @@ class ServiceTest : public ::testing::Test {
 
   static testing::RedisServer* redis_server_;
   Config config_;
+  scheduler::EpochMs skew_ms_ = 0;  // how far the scheduler's clock is ahead
   std::unique_ptr<RedisPool> redis_;
   std::unique_ptr<registry::RedisRegistryStore> registry_store_;
   std::unique_ptr<registry::RegistryReadModel> model_;
@@ -204,6 +205,87 @@ TEST_F(ServiceTest, SchedulerBookingGoesFromHoldToConfirmedToCancelled) {
       school, {held->id(), scheduler::Transition::kCancel, "", false, false, "plans changed", ""});
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   EXPECT_EQ(cancelled->state(), sv1::BOOKING_STATE_CANCELLED);
+}
+
+// A retry made after the booking's start (a client that lost the answer and retried late) gets
+// the first call's answer, although a new call for that time is refused as in the past; a
+// recurring one gets the same series, each occurrence as first decided.
+TEST_F(ServiceTest, SchedulerAnswersARetryAfterTheStartAsItsFirstCall) {
+  const std::string lab = Lab();
+  const Caller school = As("school", auth::v1::ROLE_MEMBER);
+  const int64_t hour = 3600, day = 24 * hour;
+  const int64_t start = (NowMs() / 1000 / hour + 24) * hour;  // a whole hour a day ahead
+  auto span = [](sv1::CreateBookingRequest* r, int64_t from, int64_t to) {
+    r->mutable_start_time()->set_seconds(from);
+    r->mutable_end_time()->set_seconds(to);
+    r->set_quantity(1);
+  };
+  sv1::CreateBookingRequest single;
+  single.set_resource_id(lab);
+  span(&single, start, start + hour);
+  single.set_request_id("late-single");
+  auto first = scheduler_->CreateBooking(school, single);
+  ASSERT_TRUE(first.ok()) << first.status();
+  // The second day of a daily series is taken: skipping conflicts books two of three.
+  sv1::CreateBookingRequest taken;
+  taken.set_resource_id(lab);
+  span(&taken, start + 2 * hour + day, start + 3 * hour + day);
+  ASSERT_TRUE(scheduler_->CreateBooking(As("acme", auth::v1::ROLE_MEMBER), taken).ok());
+  auto series_of = [&](int64_t from, sv1::RecurrenceMode mode, const std::string& request_id) {
+    sv1::CreateRecurringBookingRequest series;
+    series.set_resource_id(lab);
+    series.mutable_start_time()->set_seconds(from);
+    series.mutable_end_time()->set_seconds(from + hour);
+    series.set_rrule("FREQ=DAILY;COUNT=3");
+    series.set_quantity(1);
+    series.set_mode(mode);
+    series.set_request_id(request_id);
+    return series;
+  };
+  const auto skipping =
+      series_of(start + 2 * hour, sv1::RECURRENCE_MODE_SKIP_CONFLICTS, "late-series");
+  const auto whole = series_of(start + 4 * hour, sv1::RECURRENCE_MODE_ALL_OR_NOTHING, "late-whole");
+  auto made = scheduler_->CreateRecurringBooking(school, skipping);
+  ASSERT_TRUE(made.ok()) << made.status();
+  ASSERT_EQ(made->booked(), 2);
+  auto all = scheduler_->CreateRecurringBooking(school, whole);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->booked(), 3);
+
+  // Later, past every first start: a new call for that time is refused.
+  skew_ms_ = (start + 6 * hour) * 1000 - NowMs();
+  sv1::CreateBookingRequest fresh = single;
+  fresh.set_request_id("late-fresh");
+  EXPECT_EQ(scheduler_->CreateBooking(school, fresh).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  auto again = scheduler_->CreateBooking(school, single);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->id(), first->id());
+  EXPECT_EQ(again->etag(), first->etag());
+  // A different request under the same key is still refused, late or not.
+  sv1::CreateBookingRequest changed = single;
+  changed.mutable_end_time()->set_seconds(start + 2 * hour);
+  auto refused = scheduler_->CreateBooking(school, changed);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("different request"), std::string::npos)
+      << refused.status();
+
+  for (const auto* request : {&skipping, &whole}) {
+    const auto& before = request == &skipping ? *made : *all;
+    auto replayed = scheduler_->CreateRecurringBooking(school, *request);
+    ASSERT_TRUE(replayed.ok()) << replayed.status();
+    EXPECT_EQ(replayed->series_id(), before.series_id());
+    EXPECT_EQ(replayed->booked(), before.booked());
+    ASSERT_EQ(replayed->occurrences_size(), 3);
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(replayed->occurrences(i).start_time().seconds(),
+                before.occurrences(i).start_time().seconds());
+      EXPECT_EQ(replayed->occurrences(i).booking().id(), before.occurrences(i).booking().id());
+      EXPECT_EQ(replayed->occurrences(i).reason(), before.occurrences(i).reason()) << i;
+    }
+  }
+  EXPECT_EQ(made->occurrences(1).reason(), "SLOT_TAKEN");
 }
 
 TEST_F(ServiceTest, SchedulerRefusesABookingByAnOrganizationOutsideTheNetwork) {
