@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -321,8 +322,48 @@ absl::StatusOr<v1::Network> Registry::UpdateNetwork(const Caller& caller,
       store_->Put(NetworkRecord(
           network, expected, store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
       network);
-  if (written.ok()) membership_->Apply(*written);
+  if (!written.ok()) return written;
+  membership_->Apply(*written);
+  if (auto unshared = UnshareFromNonMembers(caller, *written); !unshared.ok())
+    return absl::UnavailableError(absl::StrCat(
+        "the network was changed, but resources of organisations no longer in it may still be "
+        "shared with it; repeat the call (",
+        unshared.message(), ")"));
   return written;
+}
+
+absl::Status Registry::UnshareFromNonMembers(const Caller& caller, const v1::Network& network) {
+  const std::set<std::string> members(network.member_organization_ids().begin(),
+                                      network.member_organization_ids().end());
+  auto shared = store_->IndexMembers(absl::StrCat("net:", network.id()));
+  if (!shared.ok()) return shared.status();
+  auto loaded = store_->GetMany(kResourceKind, *shared);
+  if (!loaded.ok()) return loaded.status();
+  for (size_t i = 0; i < shared->size(); ++i) {
+    std::optional<std::string> data = std::move((*loaded)[i]);
+    // A resource changed meanwhile (ABORTED) is read again, a few times.
+    for (int attempt = 0; attempt < 5 && data; ++attempt) {
+      auto resource = Parse<v1::Resource>(*data);
+      if (!resource.ok()) return resource.status();
+      if (members.count(resource->owner_organization_id())) break;
+      auto* networks = resource->mutable_shared_with_network_ids();
+      networks->erase(std::remove(networks->begin(), networks->end(), network.id()),
+                      networks->end());
+      const std::string expected = resource->etag();
+      resource->set_etag(NextVersion(expected));
+      Stamp(caller, false, &*resource);
+      auto written = store_->Put(ResourceRecord(*resource, expected, ""));
+      if (written.ok()) {
+        index_->Upsert(*resource);
+        break;
+      }
+      if (written.status().code() != absl::StatusCode::kAborted) return written.status();
+      auto again = store_->Get(kResourceKind, (*shared)[i]);
+      if (!again.ok()) return again.status();
+      data = std::move(*again);
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Registry::DeleteNetwork(const Caller& caller,

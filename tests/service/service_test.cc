@@ -174,6 +174,42 @@ TEST_F(ServiceTest, RegistryRefusesAnUpdateWithAStaleEtag) {
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted) << stale.status();
 }
 
+// An organisation removed from a network no longer shares its resources with it: they are
+// unshared, so the network's members neither see its staff nor book them any more.
+TEST_F(ServiceTest, RegistryUnsharesTheResourcesOfAnOrganisationThatLeavesANetwork) {
+  const std::string lab = Lab();
+  auto school_lab = registry_->CreateResource(As("school", auth::v1::ROLE_MEMBER), [] {
+    auto request = LabRequest();
+    request.mutable_resource()->set_owner_organization_id("school");
+    return request;
+  }());
+  ASSERT_TRUE(school_lab.ok()) << school_lab.status();
+  auto network = registry_->GetNetwork(PlatformAdmin(), "tech");
+  ASSERT_TRUE(network.ok()) << network.status();
+  reg::UpdateNetworkRequest update;
+  *update.mutable_network() = *network;
+  update.mutable_network()->clear_member_organization_ids();
+  update.mutable_network()->add_member_organization_ids("school");
+  update.mutable_network()->add_member_organization_ids("fleet");
+  update.mutable_update_mask()->add_paths("member_organization_ids");
+  auto updated = registry_->UpdateNetwork(PlatformAdmin(), update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+
+  auto unshared = registry_->GetResource(PlatformAdmin(), lab);
+  ASSERT_TRUE(unshared.ok()) << unshared.status();
+  EXPECT_EQ(unshared->shared_with_network_ids_size(), 0);
+  auto kept = registry_->GetResource(PlatformAdmin(), school_lab->id());
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_EQ(kept->shared_with_network_ids_size(), 1) << "a member's resources stay shared";
+  sv1::CreateBookingRequest request;
+  request.set_resource_id(lab);
+  *request.mutable_start_time() = At(0);
+  *request.mutable_end_time() = At(1);
+  request.set_quantity(1);
+  EXPECT_EQ(scheduler_->CreateBooking(As("school", auth::v1::ROLE_MEMBER), request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scheduler
 
