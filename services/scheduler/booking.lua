@@ -217,8 +217,12 @@ end
 -- Moves a booking to a state that frees its slot.
 local function release(base, maxlen, b, state, reason, now)
   redis.call('ZREM', base .. 'r:' .. b.res .. ':act', b.id)
-  -- A no-show keeps counting against its organisation's quota; the slot itself is free again.
-  count_allowance(base, b, -1, state ~= 'NO_SHOW')
+  -- A no-show, and a confirmed booking cancelled once under way, keep counting against its
+  -- organisation's quota (else booking, using and cancelling would use time for free); the slot
+  -- itself is free again.
+  local used = state == 'NO_SHOW' or
+               (state == 'CANCELLED' and b.st == 'CONFIRMED' and now >= tonumber(b.s))
+  count_allowance(base, b, -1, not used)
   b.st, b.rs, b.hx, b.up = state, reason, '', tostring(now)
   schedule(base, b)
   emit(base, maxlen, b, 'STATE_CHANGED')

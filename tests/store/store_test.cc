@@ -381,6 +381,31 @@ TEST_F(BookingStoreTest, TrainingQuotaAndSeriesRefusals) {
   EXPECT_EQ((*results)[2]->series_id(), "s1");
 }
 
+// A confirmed booking cancelled once under way keeps counting against its organisation's quota,
+// as a no-show does (the slot is free again); cancelled before its start it gives its hours back.
+TEST_F(BookingStoreTest, ACancellationUnderWayKeepsCountingAgainstTheQuota) {
+  const EpochMs now = NowMs();
+  // An hour from `start`, against a quota of 90 unit-minutes.
+  auto hour_from = [](const std::string& resource, EpochMs start) {
+    Occurrence o = Hour(resource, 0);
+    o.slot.start = o.slot.blocked_start = start;
+    o.slot.end = o.slot.blocked_end = start + kHour;
+    o.allowance.quota_key = "o1|" + resource;
+    o.allowance.quota_limit = 90;
+    return o;
+  };
+  auto under_way = BookOne(Command("lab9", "o1", {hour_from("lab9", now - 60 * 1000)}));
+  ASSERT_TRUE(under_way.ok()) << under_way.status();
+  ASSERT_TRUE(Apply(under_way->id(), Transition::kCancel, "o1").ok());
+  auto after = BookOne(Command("lab9", "o1", {hour_from("lab9", now + 2 * kHour)}));
+  EXPECT_EQ(ErrorReason(after.status()), "QUOTA_EXCEEDED") << after.status();
+
+  auto ahead = BookOne(Command("lab10", "o1", {hour_from("lab10", now + 2 * kHour)}));
+  ASSERT_TRUE(ahead.ok()) << ahead.status();
+  ASSERT_TRUE(Apply(ahead->id(), Transition::kCancel, "o1").ok());
+  EXPECT_TRUE(BookOne(Command("lab10", "o1", {hour_from("lab10", now + 4 * kHour)})).ok());
+}
+
 TEST_F(BookingStoreTest, ABookingReplacesOthersInOneStep) {
   auto old = BookOne(Command("unit", "o1", {Hour("unit", 0)}));
   ASSERT_TRUE(old.ok());
