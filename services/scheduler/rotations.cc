@@ -592,6 +592,7 @@ class PlanCommit {
   PlanCommit& operator=(const PlanCommit&) = delete;
 
   absl::Status Run(EpochMs now) {
+    if (auto status = CheckTimes(now); !status.ok()) return status;
     if (auto status = CheckVersions(); !status.ok()) return status;
     if (auto status = BookUnits(); !status.ok()) return status;
     MarkCommitted(now);
@@ -600,6 +601,25 @@ class PlanCommit {
   const v1::RotationCommitUndoReport& undo_report() const { return report_; }
 
  private:
+  // Nothing the commit changes has begun since the draft was made: the replaced plan's legs it
+  // cancels were all ahead then (those under way are kept), and so were the new legs it books
+  // from the draft's time on (a horizon in the past records rotations that already ran). A
+  // draft committed later would cancel legs under way, freeing a unit that is away.
+  absl::Status CheckTimes(EpochMs now) const {
+    const EpochMs made = ToEpochMs(plan_->create_time());
+    for (const auto& c : changes_) {
+      for (const auto* leg : c.replaced_legs)
+        if (ToEpochMs(leg->start_time()) < now)
+          return StalePlan(absl::StrCat("a leg of unit ", c.unit,
+                                        " that this draft replaces has begun since it was made"));
+      for (const auto* leg : c.legs)
+        if (const EpochMs start = ToEpochMs(leg->start_time()); start >= made && start < now)
+          return StalePlan(absl::StrCat("a leg of unit ", c.unit,
+                                        " that this draft books has begun since it was made"));
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status CheckVersions() {
     std::vector<std::string> units;
     for (const auto& c : changes_) units.push_back(c.unit);

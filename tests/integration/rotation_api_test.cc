@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <set>
 #include <thread>
@@ -942,6 +943,39 @@ class InterleavingBookingStore final : public scheduler::BookingStore {
   int intruded_ = 0;
 };
 
+// The scheduler's rotations in this process, on the suite's Redis: for a commit with a booking
+// store or a clock of the test's own.
+struct LocalRotations {
+  explicit LocalRotations(const std::string& url) {
+    config.redis.url = url;
+    auto pool = RedisPool::Create(config.redis);
+    if (!pool.ok()) return;
+    redis = std::move(*pool);
+    registry_store = std::make_unique<registry::RedisRegistryStore>(
+        redis.get(), config.registry.request_id_ttl_s, config.registry.events_max_length);
+    catalog = std::make_unique<scheduler::Catalog>(registry_store.get());
+    bookings = std::make_unique<scheduler::RedisBookingStore>(redis.get(), config.scheduler);
+    rotation_store = std::make_unique<scheduler::RedisRotationStore>(
+        redis.get(), config.scheduler.request_id_ttl_s, config.scheduler.rotation_draft_ttl_s);
+  }
+  bool ready() const { return redis != nullptr; }
+  std::unique_ptr<scheduler::Rotations> With(scheduler::BookingStore* store,
+                                             scheduler::Rotations::Clock clock, Metrics* metrics) {
+    return std::make_unique<scheduler::Rotations>(rotation_store.get(), store, catalog.get(),
+                                                  config.scheduler, std::move(clock), metrics);
+  }
+  static Caller Fleet() {
+    return {"tok_fleet", "fleet", {auth::v1::ROLE_ORGANIZATION_ADMIN}, {}, {}};
+  }
+
+  Config config = TestServer::DefaultConfig();
+  std::unique_ptr<RedisPool> redis;
+  std::unique_ptr<registry::RedisRegistryStore> registry_store;
+  std::unique_ptr<scheduler::Catalog> catalog;
+  std::unique_ptr<scheduler::RedisBookingStore> bookings;
+  std::unique_ptr<scheduler::RedisRotationStore> rotation_store;
+};
+
 // Two units each serve a request in the first week; a draft moves both to the third week. Its
 // commit books the first unit, fails on the second (changed in between), and cannot put the first
 // back (its old slot was taken in between): the error says what was left, the log and a counter
@@ -980,28 +1014,20 @@ TEST_F(RotationApiTest, ACommitThatCannotUndoReportsWhatItLeftLogsAndCountsIt) {
   ASSERT_EQ(draft.assignments_size(), 2) << draft.DebugString();
 
   // The commit, in-process against the same Redis, with the interleaving store.
-  Config config = TestServer::DefaultConfig();
-  config.redis.url = redis_->url();
-  auto redis = RedisPool::Create(config.redis);
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  registry::RedisRegistryStore registry_store(redis->get(), config.registry.request_id_ttl_s,
-                                              config.registry.events_max_length);
-  scheduler::Catalog catalog(&registry_store);
-  scheduler::RedisBookingStore real(redis->get(), config.scheduler);
+  LocalRotations local(redis_->url());
+  ASSERT_TRUE(local.ready());
+  scheduler::RedisBookingStore& real = *local.bookings;
   InterleavingBookingStore bookings(&real);
-  scheduler::RedisRotationStore rotation_store(redis->get(), config.scheduler.request_id_ttl_s,
-                                               config.scheduler.rotation_draft_ttl_s);
   Metrics metrics;
-  scheduler::Rotations rotations(
-      &rotation_store, &bookings, &catalog, config.scheduler,
-      [] { return Day(0).seconds() * 1000; }, &metrics);
-  Caller fleet{"tok_fleet", "fleet", {auth::v1::ROLE_ORGANIZATION_ADMIN}, {}, {}};
+  auto rotations = local.With(
+      &bookings, [] { return Day(0).seconds() * 1000; }, &metrics);
+  const Caller fleet = LocalRotations::Fleet();
   std::ostringstream log;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
   spdlog::default_logger()->sinks().push_back(sink);
   CommitRotationPlanRequest request;
   request.set_id(draft.id());
-  auto result = rotations.CommitPlan(fleet, request);
+  auto result = rotations->CommitPlan(fleet, request);
   spdlog::default_logger()->sinks().pop_back();
   ASSERT_EQ(bookings.intruded(), 2);
 
@@ -1059,6 +1085,48 @@ TEST_F(RotationApiTest, ACommitThatCannotUndoReportsWhatItLeftLogsAndCountsIt) {
   RotationPlan still;
   ASSERT_TRUE(scheduler_->GetRotationPlan(As(fleet_).get(), get, &still).ok());
   EXPECT_EQ(still.state(), ROTATION_PLAN_STATE_DRAFT);
+}
+
+// A draft committed after a leg it replaces has begun is refused as stale: committing it would
+// cancel the leg under way and leave the unit, which is away, bookable by anyone.
+TEST_F(RotationApiTest, ADraftIsNotCommittedOnceALegItReplacesHasBegun) {
+  const std::string unit = Mobile("Mobiel Lab Almelo", 52.35, 6.66);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Begun meanwhile");
+  create.mutable_pool()->add_unit_resource_ids(unit);
+  const RotationPool pool = PoolOnceKnown(create);
+  ASSERT_FALSE(pool.id().empty());
+  Create(school_, Ask(pool.id(), 52.35, 6.66, 1, 8, 3));
+  RotationPlan committed = Plan(pool.id(), 30);
+  ASSERT_EQ(committed.assignments_size(), 1) << committed.DebugString();
+  CommitRotationPlanRequest commit;
+  commit.set_id(committed.id());
+  ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &committed).ok());
+  const RotationPlan draft = Plan(pool.id(), 30);
+  ASSERT_EQ(draft.replaces_plan_id(), committed.id());
+
+  // Committed when the first leg of the committed plan is under way.
+  int64_t first_start = std::numeric_limits<int64_t>::max();
+  for (const auto& u : committed.units())
+    for (const auto& leg : u.legs())
+      if (!leg.booking_id().empty())
+        first_start = std::min(first_start, leg.start_time().seconds());
+  ASSERT_NE(first_start, std::numeric_limits<int64_t>::max());
+  LocalRotations local(redis_->url());
+  ASSERT_TRUE(local.ready());
+  Metrics metrics;
+  auto rotations = local.With(
+      local.bookings.get(), [first_start] { return (first_start + 60) * 1000; }, &metrics);
+  CommitRotationPlanRequest late;
+  late.set_id(draft.id());
+  auto result = rotations->CommitPlan(LocalRotations::Fleet(), late);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(ErrorReason(result.status()), "STALE_PLAN") << result.status();
+  for (const auto& id : committed.booking_ids()) {
+    auto booking = local.bookings->Get(id);
+    ASSERT_TRUE(booking.ok() && booking->has_value()) << id;
+    EXPECT_EQ((*booking)->state(), BOOKING_STATE_CONFIRMED) << id;
+  }
 }
 
 // A commit that succeeds, and one refused before it booked anything, report nothing: no detail,
