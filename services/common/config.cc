@@ -219,6 +219,7 @@ std::vector<Key> Keys(Config& c) {
       IntKey("desk.dispatch_threads", &c.desk.dispatch_threads, 1, 64),
       IntKey("desk.claim_idle_ms", &c.desk.claim_idle_ms, 100, 3600000),
       IntKey("desk.timer_interval_ms", &c.desk.timer_interval_ms, 10, 60000),
+      IntKey("desk.drain_interval_ms", &c.desk.drain_interval_ms, 100, 3600000),
       IntKey("desk.default_page_size", &c.desk.default_page_size, 1, 10000),
       IntKey("desk.max_page_size", &c.desk.max_page_size, 1, 10000),
       IntKey("desk.request_id_ttl_s", &c.desk.request_id_ttl_s, 60, 30 * 86400),

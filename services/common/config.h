@@ -109,6 +109,9 @@ struct DeskConfig {
   int dispatch_threads = 2;  // dispatch consumers per replica
   int claim_idle_ms = 5000;  // dispatch work a replica left unacknowledged this long is taken over
   int timer_interval_ms = 100;  // how often a replica applies due deadlines
+  // How often the queue is drained although no call freed capacity (an absence ended, working
+  // hours began).
+  int drain_interval_ms = 60000;
   int default_page_size = 50;
   int max_page_size = 500;
   int request_id_ttl_s = 86400;

@@ -665,12 +665,21 @@ absl::StatusOr<int> RedisDeskStore::ApplyDue(int limit) {
   return static_cast<int>(reply->integer);
 }
 
-absl::StatusOr<std::vector<std::string>> RedisDeskStore::Queued(int limit) {
-  auto reply = redis_->Command({"ZRANGE", Key("q"), "0", std::to_string(limit - 1)});
+absl::StatusOr<std::vector<DeskStore::QueuedInquiry>> RedisDeskStore::Queued(int64_t since_ms,
+                                                                             int limit) {
+  auto reply = redis_->Command({"ZRANGE", Key("q"), std::to_string(since_ms), "+inf", "BYSCORE",
+                                "LIMIT", "0", std::to_string(limit), "WITHSCORES"});
   if (!reply.ok()) return reply.status();
-  std::vector<std::string> ids;
-  for (const auto& e : reply->elements) ids.push_back(e.str);
-  return ids;
+  std::vector<QueuedInquiry> queued;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+    QueuedInquiry q{reply->elements[i].str, 0};
+    double score = 0;
+    if (!absl::SimpleAtod(reply->elements[i + 1].str, &score))
+      return absl::InternalError("a queued inquiry has no time");
+    q.since_ms = static_cast<int64_t>(score);
+    queued.push_back(std::move(q));
+  }
+  return queued;
 }
 
 absl::StatusOr<int64_t> RedisDeskStore::QueuedCount() {

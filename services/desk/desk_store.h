@@ -152,8 +152,12 @@ class DeskStore {
   virtual absl::StatusOr<std::vector<std::string>> AskerInquiries(absl::string_view email) = 0;
   // Applies due deadlines (offer timeouts, queue waits, escalations); returns how many.
   virtual absl::StatusOr<int> ApplyDue(int limit) = 0;
-  // The queued inquiries, longest waiting first.
-  virtual absl::StatusOr<std::vector<std::string>> Queued(int limit) = 0;
+  // Queued inquiries asked at or after `since_ms`, longest waiting first, at most `limit`.
+  struct QueuedInquiry {
+    std::string id;
+    int64_t since_ms = 0;  // when it was asked: its place in the queue
+  };
+  virtual absl::StatusOr<std::vector<QueuedInquiry>> Queued(int64_t since_ms, int limit) = 0;
   // How many inquiries are queued.
   virtual absl::StatusOr<int64_t> QueuedCount() = 0;
 
@@ -234,7 +238,7 @@ class RedisDeskStore final : public DeskStore {
                                          absl::string_view replay_key, bool texts) override;
   absl::StatusOr<std::vector<std::string>> AskerInquiries(absl::string_view email) override;
   absl::StatusOr<int> ApplyDue(int limit) override;
-  absl::StatusOr<std::vector<std::string>> Queued(int limit) override;
+  absl::StatusOr<std::vector<QueuedInquiry>> Queued(int64_t since_ms, int limit) override;
   absl::StatusOr<int64_t> QueuedCount() override;
 
   std::string EventsKey() const override { return Key("ev"); }

@@ -100,4 +100,12 @@ absl::Status RedisDispatchQueue::ClearDrainFlag() {
   return redis_->Command({"DEL", drain_flag_}).status();
 }
 
+absl::Status RedisDispatchQueue::RequestDrain() {
+  // As desk.lua's drain(): the flag (5 s at most) makes many requests one drain.
+  auto flagged = redis_->Command({"SET", drain_flag_, "1", "NX", "PX", "5000"});
+  if (!flagged.ok()) return flagged.status();
+  if (flagged->is_nil()) return absl::OkStatus();
+  return redis_->Command({"XADD", stream_, "MAXLEN", "~", "100000", "*", "i", "*"}).status();
+}
+
 }  // namespace infrashare::desk

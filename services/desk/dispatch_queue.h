@@ -37,6 +37,9 @@ class DispatchQueue {
   virtual absl::Status Acknowledge(const std::vector<std::string>& stream_ids) = 0;
   // A drain of the queue is about to run: requests for another one are queued again.
   virtual absl::Status ClearDrainFlag() = 0;
+  // Asks for a drain of the queue, unless one is pending (as the desk's functions do when
+  // capacity frees).
+  virtual absl::Status RequestDrain() = 0;
 };
 
 class RedisDispatchQueue final : public DispatchQueue {
@@ -51,6 +54,7 @@ class RedisDispatchQueue final : public DispatchQueue {
                                                        int count) override;
   absl::Status Acknowledge(const std::vector<std::string>& stream_ids) override;
   absl::Status ClearDrainFlag() override;
+  absl::Status RequestDrain() override;
 
  private:
   RedisConnection* ConnectionOf(absl::string_view consumer);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/ids.h"
@@ -277,17 +278,31 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
   return absl::AbortedError("inquiry " + inquiry_id + " kept changing while it was routed");
 }
 
+// Every queued inquiry, longest waiting first, a page at a time: one far back (of the network
+// whose responder just freed) may fit although those in front, of other networks, do not.
 absl::Status Dispatcher::DrainQueue() {
   if (auto status = queue_->ClearDrainFlag(); !status.ok()) return status;
-  auto queued = store_->Queued(200);
-  if (!queued.ok()) return queued.status();
-  for (const auto& id : *queued)
-    if (auto status = Route(id); !status.ok()) return status;
-  return absl::OkStatus();
+  constexpr int kPage = 200;
+  std::set<std::string> seen;  // routed and still queued, read again with their moment's page
+  int64_t since = 0;
+  while (true) {
+    auto queued = store_->Queued(since, kPage);
+    if (!queued.ok()) return queued.status();
+    bool fresh = false;
+    for (const auto& q : *queued) {
+      since = q.since_ms;
+      if (!seen.insert(q.id).second) continue;
+      fresh = true;
+      if (auto status = Route(q.id); !status.ok()) return status;
+    }
+    if (static_cast<int>(queued->size()) < kPage) return absl::OkStatus();
+    if (!fresh) ++since;  // a whole page asked in one millisecond, all seen: past it
+  }
 }
 
 void Dispatcher::ApplyDeadlines() {
   constexpr int kBatch = 500;
+  auto last_drain = std::chrono::steady_clock::now();
   // The first pass runs at once: deadlines that passed while no replica ran are applied before
   // this replica reports ready — all of them, however many passes a backlog takes (a pass applies
   // at most 20 batches, then lets the interval pass).
@@ -299,6 +314,14 @@ void Dispatcher::ApplyDeadlines() {
         deadlines_applied_ = true;
         break;
       }
+    }
+    // Time frees responders too (an absence ends, working hours begin), which no call announces:
+    // now and then the queue is drained, by whichever replica asks first.
+    if (std::chrono::steady_clock::now() - last_drain >=
+        std::chrono::milliseconds(config_.drain_interval_ms)) {
+      last_drain = std::chrono::steady_clock::now();
+      auto count = store_->QueuedCount();
+      if (count.ok() && *count > 0) (void)queue_->RequestDrain();
     }
   } while (Sleep(config_.timer_interval_ms));
 }

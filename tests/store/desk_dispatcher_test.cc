@@ -37,10 +37,11 @@ std::unique_ptr<RedisPool> Pool(const RedisServer& server) {
   return std::move(*pool);
 }
 
-absl::StatusOr<v1::Inquiry> Submit(DeskStore* store, const std::string& id) {
+absl::StatusOr<v1::Inquiry> Submit(DeskStore* store, const std::string& id,
+                                   const std::string& network = "net1") {
   v1::Inquiry i;
   i.set_id(id);
-  i.set_network_id("net1");
+  i.set_network_id(network);
   i.set_entry_organization_id("o1");
   i.set_need_type(v1::NEED_TYPE_INNOVATION);
   i.set_text("Wie helpt in 's-Hertogenbosch met een lasrobot? Caf\xC3\xA9 \xC3\x91");
@@ -194,6 +195,77 @@ TEST(DeskDispatcher, IsNotReadyWhileRedisIsDownAndReadyOnceItIsBack) {
   // as the server's health loop does.
   ASSERT_TRUE(pool->CheckHealth());
   EXPECT_TRUE(WaitUntilReady(desk.dispatcher));
+  desk.dispatcher.Stop();
+}
+
+// Waits (bounded) until inquiry `id` is in `state`.
+bool WaitForState(DeskStore* store, const std::string& id, v1::InquiryState state) {
+  for (int n = 0; n < 300; ++n) {
+    auto stored = store->GetInquiry(id, false);
+    if (stored.ok() && stored->has_value() && (*stored)->inquiry.state() == state) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto stored = store->GetInquiry(id, false);
+  ADD_FAILURE() << id << " is not in state " << v1::InquiryState_Name(state) << ": "
+                << (stored.ok() && stored->has_value() ? (*stored)->inquiry.DebugString()
+                                                       : stored.status().ToString());
+  return false;
+}
+
+v1::Responder ResponderOf(const std::string& id, const std::string& organization) {
+  v1::Responder r;
+  r.set_id(id);
+  r.set_organization_id(organization);
+  r.set_display_name("Loket " + organization);
+  r.set_capacity(1);
+  r.add_skills(v1::NEED_TYPE_INNOVATION);  // what Submit asks
+  return r;
+}
+
+// When capacity frees, the whole queue is looked at, not its first page: an inquiry behind more
+// than 200 others that nobody can take yet is offered to the responder who came online for it.
+// And an absence that ends frees a responder without any call: the queue is drained now and then.
+TEST(DeskDispatcher, ADrainReachesTheWholeQueueAndAnAbsenceEndingDrainsIt) {
+  RedisServer server(ClusterModeRequested());
+  auto pool = Pool(server);
+  ASSERT_NE(pool, nullptr);
+  ASSERT_TRUE(pool->LoadFunctions().ok());
+  DeskConfig config = FastTimers();
+  config.drain_interval_ms = 200;
+  DispatcherOver desk(pool.get(), config);
+  // Three networks of one member each, whose responders are busy, offline and away.
+  for (const char* name : {"busy", "later", "away"}) {
+    registry::v1::Network network;
+    network.set_id(absl::StrCat(name, "-net"));
+    network.add_member_organization_ids(absl::StrCat(name, "-org"));
+    desk.directory.Upsert(registry::kNetworkKind, network.SerializeAsString());
+  }
+  ASSERT_TRUE(desk.store.PutResponder(ResponderOf("busy", "busy-org"), "", true, "").ok());
+  ASSERT_TRUE(desk.store.PutResponder(ResponderOf("later", "later-org"), "", false, "").ok());
+  v1::Responder away = ResponderOf("away", "away-org");
+  auto* absence = away.add_absences();
+  absence->mutable_start_time()->set_seconds(NowMs() / 1000 - 3600);
+  absence->mutable_end_time()->set_seconds(NowMs() / 1000 + 3);
+  ASSERT_TRUE(desk.store.PutResponder(away, "", true, "").ok());
+  desk.dispatcher.Start();
+  ASSERT_TRUE(WaitUntilReady(desk.dispatcher));
+
+  ASSERT_TRUE(Submit(&desk.store, "first", "busy-net").ok());
+  ASSERT_TRUE(WaitForState(&desk.store, "first", v1::INQUIRY_STATE_OFFERED));
+  for (int n = 0; n < 205; ++n)
+    ASSERT_TRUE(Submit(&desk.store, absl::StrCat("behind", n), "busy-net").ok());
+  ASSERT_TRUE(Submit(&desk.store, "last", "later-net").ok());
+  ASSERT_TRUE(WaitForState(&desk.store, "last", v1::INQUIRY_STATE_QUEUED));
+  ASSERT_TRUE(Submit(&desk.store, "waiting", "away-net").ok());
+  ASSERT_TRUE(WaitForState(&desk.store, "waiting", v1::INQUIRY_STATE_QUEUED));
+
+  ASSERT_TRUE(desk.store.SetOnline("later", true).ok());
+  EXPECT_TRUE(WaitForState(&desk.store, "last", v1::INQUIRY_STATE_OFFERED));
+  // No call frees "away": its absence ends.
+  EXPECT_TRUE(WaitForState(&desk.store, "waiting", v1::INQUIRY_STATE_OFFERED));
+  auto behind = desk.store.GetInquiry("behind204", false);
+  ASSERT_TRUE(behind.ok() && behind->has_value());
+  EXPECT_EQ((*behind)->inquiry.state(), v1::INQUIRY_STATE_QUEUED);
   desk.dispatcher.Stop();
 }
 
