@@ -130,11 +130,13 @@ void AuditLog::Record(const Caller& caller, absl::string_view method, const Mess
   event.set_organization_id(caller.organization_id);
   for (Role role : caller.roles) event.add_roles(role);
   event.set_method(std::string(method));
-  event.set_object_id(AuditedObject(method, request, response));
+  event.set_object_id(logging::Bounded(AuditedObject(method, request, response)));
   event.set_peer(std::string(peer));
   event.set_status(std::string(status));
-  for (auto& f : ChangedFields(request)) event.add_changed_fields(std::move(f));
-  event.set_request_id(RequestIdOf(request));
+  constexpr int kMostFields = 64;
+  for (const auto& f : ChangedFields(request))
+    if (event.changed_fields_size() < kMostFields) event.add_changed_fields(logging::Bounded(f));
+  event.set_request_id(logging::Bounded(RequestIdOf(request)));
   RedisFunctionCall call("audit_append");
   call.Key("platform", Key(""))
       .Key("org", Key(caller.organization_id))

@@ -1030,6 +1030,32 @@ TEST_F(StoreTest, TheAuditTrailKeepsAnEntryPerCall) {
   EXPECT_TRUE(absl::StrContains(redis_server_->Cli("XLEN is:{audit}:org:platform"), "1"));
 }
 
+// A refused call is audited with what it was sent, but a MiB of request_id or id is kept only
+// to a bounded length, cut between characters.
+TEST_F(StoreTest, TheAuditTrailKeepsBoundedIdsOfAHugeRequest) {
+  AuditLog audit(redis_.get(), AuditConfig{});
+  auth::v1::RevokeTokenRequest request;
+  std::string huge;
+  for (int i = 0; i < (1 << 19); ++i) huge += "\xC3\xA9";  // é, two bytes: a MiB
+  request.set_id(huge);
+  request.set_request_id(huge);
+  audit.Record(PlatformAdmin(), "auth.RevokeToken", request, nullptr, "peer", "INVALID_ARGUMENT");
+  absl::StatusOr<RedisValue> trail;
+  for (int i = 0; i < 200; ++i) {
+    trail = redis_->Command({"XRANGE", "is:{audit}:events", "-", "+"});
+    if (trail.ok() && !trail->elements.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(trail.ok() && trail->elements.size() == 1) << trail.status();
+  auth::v1::AuditEvent event;
+  ASSERT_TRUE(event.ParseFromString(trail->elements[0].elements[1].elements[1].str));
+  EXPECT_LE(event.request_id().size(), 300u);
+  EXPECT_LE(event.object_id().size(), 300u);
+  EXPECT_TRUE(absl::StartsWith(event.request_id(), "\xC3\xA9\xC3\xA9"));
+  EXPECT_TRUE(absl::StrContains(event.request_id(), "\xC3\xA9...(1048576 bytes)"))
+      << event.request_id();
+}
+
 // ---------------------------------------------------------------------------------------------
 // The desk (desk.lua through DeskStore).
 
