@@ -862,6 +862,14 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
   if (request.resources_size() > config_.max_import_rows)
     return InvalidField("resources",
                         absl::StrCat("at most ", config_.max_import_rows, " rows per call"));
+  if (request.row_fields_size() != 0 && request.row_fields_size() != request.resources_size())
+    return InvalidField("row_fields", "one per row (resources), or none");
+  for (int i = 0; i < request.row_fields_size(); ++i)
+    if (auto mask = CheckUpdateMask(request.row_fields(i), v1::Resource::descriptor(),
+                                    absl::StrCat("resources[", i, "]"),
+                                    absl::StrCat("row_fields[", i, "]"));
+        !mask.ok())
+      return mask;
   const std::string replay = store_->ReplayKey(caller.organization_id, IdempotencyKey(request));
   if (!replay.empty()) {
     auto previous = store_->GetReplay(replay);
@@ -945,9 +953,18 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
              InvalidField(field + ".owner_organization_id", "cannot be changed by an import"), "");
         continue;
       }
+      // A row with an etag changes the resource only as it was at that version, as an update.
+      if (auto etag = CheckEtag(request.resources(i).etag(), stored.etag(), "resource", ids[i]);
+          !etag.ok()) {
+        fail(i, ids[i], etag, field + ".etag");
+        continue;
+      }
       resource = stored;
-      // Only what the row sets: a CSV without staff, terms or rules columns keeps them.
-      if (const auto present = PresentFields(request.resources(i)); present.paths_size() > 0)
+      // Only what the row sets: a CSV without staff, terms or rules columns keeps them. Its mask
+      // says so when given (and may name a field the row leaves false), else what it holds.
+      const bool masked = i < request.row_fields_size() && request.row_fields(i).paths_size() > 0;
+      if (const auto present = masked ? request.row_fields(i) : PresentFields(request.resources(i));
+          present.paths_size() > 0)
         ApplyUpdate(request.resources(i), present, &resource);
       ApplyDefaults(&resource);
       FieldErrors errors;
@@ -965,6 +982,10 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
       resource.set_etag(NextVersion(expected));
       Stamp(caller, false, &resource);
     } else {
+      if (!request.resources(i).etag().empty()) {  // a version of a resource that is not there
+        fail(i, ids[i], StaleEtagError("resource", ids[i]), field + ".etag");
+        continue;
+      }
       if (!request.resources(i).id().empty() && IsServerMadeId(ids[i], "res")) {
         fail(i, ids[i],
              InvalidField(field + ".id",

@@ -404,11 +404,11 @@ void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldEr
 }
 
 absl::Status CheckUpdateMask(const FieldMask& mask, const google::protobuf::Descriptor* descriptor,
-                             absl::string_view object_field) {
+                             absl::string_view object_field, absl::string_view mask_field) {
   static const std::set<std::string> kImmutable = {"id", "etag", "audit", "owner_organization_id"};
   for (int i = 0; i < mask.paths_size(); ++i) {
     const std::string& path = mask.paths(i);
-    std::string field = absl::StrCat("update_mask.paths[", i, "]");
+    std::string field = absl::StrCat(mask_field, ".paths[", i, "]");
     if (!FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr))
       return InvalidField(field, absl::StrCat("'", path, "' is not a field of ", object_field));
     std::string head = path.substr(0, path.find('.'));

@@ -24,11 +24,12 @@ void Validate(const v1::Network& network, absl::string_view prefix, FieldErrors*
 void Validate(const v1::Resource& resource, absl::string_view prefix, FieldErrors* errors);
 void ValidateAvailability(const v1::PublishAvailabilityRequest& request, FieldErrors* errors);
 
-// Checks an update mask against the message type; refuses server-owned and immutable paths.
-// An empty mask means "every mutable field".
+// Checks an update mask against the message type; refuses server-owned and immutable paths,
+// naming `mask_field`.paths[i]. An empty mask means "every mutable field".
 absl::Status CheckUpdateMask(const google::protobuf::FieldMask& mask,
                              const google::protobuf::Descriptor* descriptor,
-                             absl::string_view object_field);
+                             absl::string_view object_field,
+                             absl::string_view mask_field = "update_mask");
 // Copies the masked fields (or all mutable fields) of `patch` onto `target`.
 // The paths of every field `patch` sets, down to leaves of nested messages (lists and well-known
 // types whole), without id, etag, audit and owner: what an imported row changes.

@@ -490,6 +490,29 @@ TEST_F(CliTest, ImportsADutchExcelFileRowByRow) {
   EXPECT_DOUBLE_EQ(resources["Zorglab"]["location"]["point"]["latitude"].get<double>(), 52.37);
 }
 
+// A re-imported sheet that turns a yes into "nee" turns it off: the row's columns say what it
+// sets, so false is not taken for an empty cell.
+TEST_F(CliTest, ANeeInAReimportedSheetTurnsAFlagOff) {
+  ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code,
+            0);
+  const std::string header =
+      "display_name;kind;owner_organization_id;latitude;longitude;approval_required;"
+      "sme_accessible\r\n";
+  auto first = Cli("import --quiet " + File("ja.csv", header + "Werkplaats;lab;gemeente;52,09;5,12;"
+                                                               "ja;WAAR\r\n"));
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  auto lab = Resources("gemeente")["Werkplaats"];
+  ASSERT_EQ(lab["approval_required"], true) << lab.dump();
+  ASSERT_EQ(lab["sme_accessible"], true) << lab.dump();
+  auto second = Cli("import --quiet " + File("nee.csv", header + "Werkplaats;lab;gemeente;52,09;"
+                                                                 "5,12;nee;\r\n"));
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("updated 1"), std::string::npos) << second.output;
+  lab = Resources("gemeente")["Werkplaats"];
+  EXPECT_FALSE(lab.value("approval_required", false)) << lab.dump();
+  EXPECT_EQ(lab["sme_accessible"], true) << "an empty cell keeps the value: " << lab.dump();
+}
+
 // Excel's plain "CSV" on a Dutch Windows writes Windows-1252, not UTF-8: read as such, with a note.
 TEST_F(CliTest, ImportsAnExcelFileInWindows1252) {
   ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code,

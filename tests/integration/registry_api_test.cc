@@ -258,6 +258,35 @@ TEST_F(RegistryApiTest, AnImportedRowKeepsTheFieldsItDoesNotSet) {
   EXPECT_EQ(after.location().region().province(), "PV23");
 }
 
+// A row with an etag is a conditional update: made against an older version (someone changed the
+// resource since the sheet was exported) it is refused, naming the etag, and changes nothing.
+TEST_F(RegistryApiTest, AnImportedRowWithAStaleEtagIsRefused) {
+  Resource lab;
+  ASSERT_TRUE(Create(acme_, Lab("Versioned Import Lab"), &lab).ok());
+  ImportResourcesRequest import;
+  Resource row;
+  row.set_id(lab.id());
+  row.set_etag(lab.etag());
+  row.set_description("first change");
+  *import.add_resources() = row;
+  ImportResourcesResponse imported;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), import, &imported).ok());
+  ASSERT_EQ(imported.updated(), 1) << imported.DebugString();
+  import.mutable_resources(0)->set_description("made from the old export");
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), import, &imported).ok());
+  EXPECT_EQ(imported.failed(), 1) << imported.DebugString();
+  EXPECT_EQ(imported.rows(0).field(), "resources[0].etag");
+  // A version of a resource that does not exist is refused too.
+  import.mutable_resources(0)->set_id("never-made-lab");
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), import, &imported).ok());
+  EXPECT_EQ(imported.failed(), 1) << imported.DebugString();
+  GetResourceRequest get;
+  get.set_id(lab.id());
+  Resource after;
+  ASSERT_TRUE(registry_->GetResource(As(acme_).get(), get, &after).ok());
+  EXPECT_EQ(after.description(), "first change");
+}
+
 TEST_F(RegistryApiTest, BadInputNamesTheFieldAndWritesNothing) {
   Resource bad = Lab("Nowhere Lab", 91, 6);
   Resource out;

@@ -44,7 +44,7 @@ bool ReadJson(const std::string& path, const std::string& text, std::vector<Impo
     return false;
   }
   for (size_t i = 0; i < json.size(); ++i) {
-    ImportRow row{{}, "item " + std::to_string(i)};
+    ImportRow row{{}, "item " + std::to_string(i), {}};
     auto status = google::protobuf::util::JsonStringToMessage(json[i].dump(), &row.resource);
     if (!status.ok()) {
       std::cerr << row.origin << ": not a Resource: " << status.message() << "\n";
@@ -130,7 +130,10 @@ int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, 
     ImportResourcesResponse response;
     while (!sent.empty()) {
       ImportResourcesRequest request;
-      for (size_t i : sent) *request.add_resources() = rows[i].resource;
+      for (size_t i : sent) {
+        *request.add_resources() = rows[i].resource;
+        *request.add_row_fields() = rows[i].fields;
+      }
       const grpc::Status status =
           app.client().Call(app.client().registry(), &Stub::ImportResources, request, &response);
       if (status.ok()) break;
@@ -236,7 +239,7 @@ void LoadCatalog(App& app, const Catalog& catalog) {
   std::cout << "organisations and networks: " << created << " created\n";
   std::vector<ImportRow> resources;
   for (int i = 0; i < catalog.resources_size(); ++i)
-    resources.push_back({catalog.resources(i), "resources item " + std::to_string(i)});
+    resources.push_back({catalog.resources(i), "resources item " + std::to_string(i), {}});
   if (ImportInBatches(app, resources, 500, true) != 0) {
     app.exit_code = kExitFailure;
     return;

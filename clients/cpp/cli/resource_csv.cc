@@ -316,6 +316,14 @@ const std::map<std::string, Setter>& Columns() {
   return *columns;
 }
 
+// The field a column sets, as an update mask names it.
+std::string PathOf(const std::string& column) {
+  if (column == "province" || column == "corop" || column == "municipality")
+    return "location.region." + column;
+  if (column == "latitude" || column == "longitude") return "location.point." + column;
+  return column;
+}
+
 }  // namespace
 
 bool IsUtf8(std::string_view text) {
@@ -428,6 +436,7 @@ ResourceCsv ReadResourceCsv(std::string_view text, char delimiter) {
                          " cells, the header " + std::to_string(setters.size()));
     } else {
       Resource resource;
+      google::protobuf::FieldMask fields;
       for (size_t i = 0; i < setters.size(); ++i) {
         if (Trim(record.cells[i]).empty()) continue;
         if (!setters[i]) {
@@ -438,8 +447,10 @@ ResourceCsv ReadResourceCsv(std::string_view text, char delimiter) {
         if (std::string problem = (*setters[i])(record.cells[i], delimiter, &resource);
             !problem.empty())
           problems.push_back(origin + ": " + names[i] + ": " + problem);
+        if (names[i] != "id" && names[i] != "owner_organization_id")
+          fields.add_paths(PathOf(names[i]));
       }
-      if (problems.empty()) out.rows.push_back({std::move(resource), origin});
+      if (problems.empty()) out.rows.push_back({std::move(resource), origin, std::move(fields)});
     }
     if (!problems.empty()) {
       ++out.refused_rows;

@@ -2,6 +2,8 @@
 // or a script. The CSV grammar is libcsv's; this file decides what the cells mean.
 #pragma once
 
+#include <google/protobuf/field_mask.pb.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,9 @@ namespace infrashare::cli {
 struct ImportRow {
   registry::v1::Resource resource;
   std::string origin;
+  // The fields the row's cells set (a CSV's "nee" sets approval_required to false); empty for a
+  // row whose fields are those it holds (JSON).
+  google::protobuf::FieldMask fields;
 };
 
 struct ResourceCsv {

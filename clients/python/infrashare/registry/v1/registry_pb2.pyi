@@ -374,12 +374,14 @@ class GetResourceRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class ImportResourcesRequest(_message.Message):
-    __slots__ = ["request_id", "resources"]
+    __slots__ = ["request_id", "resources", "row_fields"]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    ROW_FIELDS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     resources: _containers.RepeatedCompositeFieldContainer[Resource]
-    def __init__(self, resources: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    row_fields: _containers.RepeatedCompositeFieldContainer[_field_mask_pb2.FieldMask]
+    def __init__(self, resources: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ..., request_id: _Optional[str] = ..., row_fields: _Optional[_Iterable[_Union[_field_mask_pb2.FieldMask, _Mapping]]] = ...) -> None: ...
 
 class ImportResourcesResponse(_message.Message):
     __slots__ = ["created", "failed", "rows", "unchanged", "updated"]

@@ -1414,6 +1414,13 @@ export interface OverlapReportResponse {
 export interface ImportResourcesRequest {
   resources: Resource[];
   requestId: string;
+  /**
+   * Optional, one per row when given: the fields row i sets in a resource that exists, as an
+   * update mask ("approval_required", "location.point.latitude"). A field named here is set even
+   * when the row leaves it false, zero or empty (a CSV's "nee" clears approval_required). An empty
+   * mask, or none at all, sets the fields the row holds, which cannot tell false from absent.
+   */
+  rowFields: string[][];
 }
 
 export interface ImportRowResult {
@@ -8667,7 +8674,7 @@ export const OverlapReportResponse: MessageFns<OverlapReportResponse> = {
 };
 
 function createBaseImportResourcesRequest(): ImportResourcesRequest {
-  return { resources: [], requestId: "" };
+  return { resources: [], requestId: "", rowFields: [] };
 }
 
 export const ImportResourcesRequest: MessageFns<ImportResourcesRequest> = {
@@ -8677,6 +8684,9 @@ export const ImportResourcesRequest: MessageFns<ImportResourcesRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(18).string(message.requestId);
+    }
+    for (const v of message.rowFields) {
+      FieldMask.encode(FieldMask.wrap(v!), writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -8710,6 +8720,14 @@ export const ImportResourcesRequest: MessageFns<ImportResourcesRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rowFields.push(FieldMask.unwrap(FieldMask.decode(reader, reader.uint32())));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8732,6 +8750,11 @@ export const ImportResourcesRequest: MessageFns<ImportResourcesRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      rowFields: globalThis.Array.isArray(object?.rowFields)
+        ? object.rowFields.map((e: any) => FieldMask.unwrap(FieldMask.fromJSON(e)))
+        : globalThis.Array.isArray(object?.row_fields)
+        ? object.row_fields.map((e: any) => FieldMask.unwrap(FieldMask.fromJSON(e)))
+        : [],
     };
   },
 
@@ -8743,6 +8766,9 @@ export const ImportResourcesRequest: MessageFns<ImportResourcesRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.rowFields?.length) {
+      obj.rowFields = message.rowFields.map((e) => FieldMask.toJSON(FieldMask.wrap(e)));
+    }
     return obj;
   },
 
@@ -8753,6 +8779,7 @@ export const ImportResourcesRequest: MessageFns<ImportResourcesRequest> = {
     const message = createBaseImportResourcesRequest();
     message.resources = object.resources?.map((e) => Resource.fromPartial(e)) || [];
     message.requestId = object.requestId ?? "";
+    message.rowFields = object.rowFields?.map((e) => e) || [];
     return message;
   },
 };
