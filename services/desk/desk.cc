@@ -506,9 +506,17 @@ absl::Status Desk::CheckTargetFits(const v1::Inquiry& inquiry,
   }
   auto responders = store_->GetResponders(ids);
   if (!responders.ok()) return responders.status();
+  // Who declined it (or let an offer lapse) never gets it again: a referral to them would be
+  // accepted and escalate at once.
+  auto routing = store_->ForRouting(inquiry.id());
+  if (!routing.ok()) return routing.status();
+  std::vector<std::string> declined;
+  if (routing->has_value()) declined = (*routing)->declined;
   std::string why = "has no responder on the desk";
   for (const auto& r : *responders) {
-    why = Unfit(referred, r);
+    why = std::find(declined.begin(), declined.end(), r.id()) != declined.end()
+              ? "has declined this inquiry already"
+              : Unfit(referred, r);
     if (why.empty()) return absl::OkStatus();
   }
   if (request.target_responder_id().empty() && responders->size() > 1)

@@ -272,6 +272,34 @@ TEST_F(DeskApiTest, RoutesToTheBestFittingPartnerAndFollowsItToFeedback) {
                                 HISTORY_KIND_RESOLVED, HISTORY_KIND_FEEDBACK}));
 }
 
+// A referral to a responder who declined the inquiry is refused at once: the desk never offers it
+// to them again, so it would only escalate.
+TEST_F(DeskApiTest, AReferralBackToWhoDeclinedIsRefused) {
+  MakeNetwork({"bakery", "a", "b"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_DIGITALISATION); });
+  Person b = AddResponder("b");
+  auto request = Question();
+  request.add_themes(reg::THEME_DIGITALISATION);
+  Inquiry inquiry = Submit("bakery", request);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Decline(a, inquiry.id(), &out).ok());
+  Await(inquiry.id(), [&](const Inquiry& i) {
+    return i.state() == INQUIRY_STATE_OFFERED && i.offered_to(0) == b.id;
+  });
+  ASSERT_TRUE(Accept(b, inquiry.id(), &out).ok());
+  ReferInquiryRequest refer = ReferBy(b, inquiry.id());
+  refer.set_note("a knows digitalisation");
+  refer.set_target_responder_id(a.id);
+  auto back = desk_->ReferInquiry(As(b.token).get(), refer, &out);
+  EXPECT_EQ(Reason(back), "TARGET_DOES_NOT_FIT") << back.error_message();
+  EXPECT_EQ(back.error_message(), "target_responder_id has declined this inquiry already");
+  GetInquiryRequest get;
+  get.set_id(inquiry.id());
+  ASSERT_TRUE(desk_->GetInquiry(As(b.token).get(), get, &out).ok());
+  EXPECT_EQ(out.assignee_id(), b.id) << "still b's";
+}
+
 TEST_F(DeskApiTest, ADeclineReroutesNeverBackAndEscalatesLevelByLevel) {
   MakeNetwork({"bakery", "a", "b"});
   Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_DIGITALISATION); });
