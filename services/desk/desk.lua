@@ -146,9 +146,13 @@ local function set_timer(c, i, due)
   end
 end
 
+-- An inquiry being routed has a timer too: should its dispatch entry be lost (the stream keeps
+-- about 100,000 entries), the timer dispatches it again, and again, until it is routed.
+local ROUTING_RETRY_MS = 60000
+
 local function to_routing(c, i)
   i.st = 'ROUTING'
-  set_timer(c, i, nil)
+  set_timer(c, i, due_after(c, ROUTING_RETRY_MS))
   dispatch(c, i.id)
 end
 
@@ -238,6 +242,7 @@ local function dk_submit(keys, args)
   redis.call('ZADD', c.base .. 'ie:' .. i.eo, c.now, i.id)
   history(c, i, 'SUBMITTED', a.actor, '', i.eo, '', 0)
   event(c, 'SUBMITTED', i, '')
+  set_timer(c, i, due_after(c, ROUTING_RETRY_MS))
   dispatch(c, i.id)
   return reply(c, i, k, a)
 end
@@ -589,6 +594,9 @@ local function dk_due(keys, args)
         to_routing(c, i)
         save(c, i)
         drain(c)
+      elseif i.st == 'ROUTING' then  -- its dispatch was lost, or has not been done in time
+        set_timer(c, i, due_after(c, ROUTING_RETRY_MS))
+        dispatch(c, i.id)
       elseif i.st == 'QUEUED' then
         escalate(c, i, 1, 'no responder had capacity in time', deadlines)
         save(c, i)

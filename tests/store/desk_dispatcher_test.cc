@@ -102,6 +102,30 @@ TEST(DeskTimers, AQueueWaitAndAnEscalationFallOnWholeSeconds) {
   }
 }
 
+// An inquiry being routed has a timer: when its dispatch entry is lost (the stream is trimmed),
+// the timer dispatches it again, so no inquiry stays in ROUTING for good.
+TEST(DeskTimers, AnInquiryWhoseDispatchWasLostIsDispatchedAgain) {
+  RedisServer server(ClusterModeRequested());
+  auto pool = Pool(server);
+  ASSERT_NE(pool, nullptr);
+  ASSERT_TRUE(pool->LoadFunctions().ok());
+  RedisDeskStore store(pool.get(), DeskConfig{});
+  const int64_t before = NowMs();
+  auto submitted = Submit(&store, "lost");
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  EXPECT_EQ(submitted->state(), v1::INQUIRY_STATE_ROUTING);
+  const int64_t retry = TimerOf(server, "lost");
+  EXPECT_GE(retry, before + 60000);
+  EXPECT_EQ(retry % 1000, 0) << retry;
+  ASSERT_TRUE(pool->Command({"DEL", "is:{dk}:dq"}).ok());  // trimmed away before any dispatcher
+  ASSERT_TRUE(pool->Command({"ZADD", "is:{dk}:tm", "0", "lost"}).ok());  // the retry is due
+  auto applied = store.ApplyDue(10);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied, 1);
+  EXPECT_TRUE(absl::StrContains(server.Cli("XRANGE 'is:{dk}:dq' - +"), "lost"));
+  EXPECT_GE(TimerOf(server, "lost"), before + 60000) << "and it is set again";
+}
+
 // A dispatcher over the Redis stores, as DeskModule builds it.
 struct DispatcherOver {
   explicit DispatcherOver(RedisPool* pool, DeskConfig config)
