@@ -5,7 +5,6 @@
 #include <google/protobuf/message.h>
 #include <sodium.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <vector>
@@ -25,34 +24,15 @@ void EnsureSodium() {
 
 }  // namespace
 
-namespace {
-
-// Each byte as one base32 character: 256 = 8 x 32, so uniform bytes give uniform characters.
-std::string Base32Of(const std::vector<unsigned char>& bytes) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-  std::string out(bytes.size(), 'a');
-  for (size_t i = 0; i < bytes.size(); ++i) out[i] = kAlphabet[bytes[i] & 31];
-  return out;
-}
-
-}  // namespace
-
 std::string RandomBase32(size_t length) {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
   EnsureSodium();
   // One call for all the bytes: each randombytes call may be a getrandom(2) system call.
+  std::string out(length, 'a');
   std::vector<unsigned char> bytes(length);
   randombytes_buf(bytes.data(), bytes.size());
-  return Base32Of(bytes);
-}
-
-std::string DerivedBase32(absl::string_view seed, size_t length) {
-  EnsureSodium();
-  std::vector<unsigned char> bytes(
-      std::clamp<size_t>(length, crypto_generichash_BYTES_MIN, crypto_generichash_BYTES_MAX));
-  crypto_generichash(bytes.data(), bytes.size(),
-                     reinterpret_cast<const unsigned char*>(seed.data()), seed.size(), nullptr, 0);
-  bytes.resize(length);
-  return Base32Of(bytes);
+  for (size_t i = 0; i < length; ++i) out[i] = kAlphabet[bytes[i] & 31];  // 256 = 8 x 32: unbiased
+  return out;
 }
 
 std::string NewId(absl::string_view prefix) {

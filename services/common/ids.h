@@ -13,9 +13,6 @@ namespace infrashare {
 
 // Random lowercase base32 text of `length` characters.
 std::string RandomBase32(size_t length);
-// Lowercase base32 text of `length` (at most 64) characters derived from `seed` by a hash: the
-// same seed gives the same text (an id a retry must find again).
-std::string DerivedBase32(absl::string_view seed, size_t length);
 // "<prefix>_<16 base32 chars>", e.g. "res_k3j5d0qz8m2x1abc".
 std::string NewId(absl::string_view prefix);
 // Hex BLAKE2b-256 of `text`: how secrets are stored.

@@ -324,7 +324,7 @@ absl::StatusOr<v1::Network> Registry::UpdateNetwork(const Caller& caller,
       network);
   if (!written.ok()) return written;
   membership_->Apply(*written);
-  if (auto unshared = UnshareFromNonMembers(caller, *written); !unshared.ok())
+  if (auto unshared = UnshareFromNonMembers(caller, id); !unshared.ok())
     return absl::UnavailableError(absl::StrCat(
         "the network was changed, but resources of organisations no longer in it may still be "
         "shared with it; repeat the call (",
@@ -332,23 +332,31 @@ absl::StatusOr<v1::Network> Registry::UpdateNetwork(const Caller& caller,
   return written;
 }
 
-absl::Status Registry::UnshareFromNonMembers(const Caller& caller, const v1::Network& network) {
-  const std::set<std::string> members(network.member_organization_ids().begin(),
-                                      network.member_organization_ids().end());
-  auto shared = store_->IndexMembers(absl::StrCat("net:", network.id()));
+absl::Status Registry::UnshareFromNonMembers(const Caller& caller, const std::string& network_id) {
+  // The network as it is now: a retry's answer is the network as the first call left it.
+  auto network = Load<v1::Network>(kNetworkKind, network_id);
+  if (!network.ok()) return network.status();
+  if (!network->has_value()) return absl::OkStatus();
+  const auto& member_ids = (*network)->member_organization_ids();
+  const std::set<std::string> members(member_ids.begin(), member_ids.end());
+  auto shared = store_->IndexMembers(absl::StrCat("net:", network_id));
   if (!shared.ok()) return shared.status();
   auto loaded = store_->GetMany(kResourceKind, *shared);
   if (!loaded.ok()) return loaded.status();
   for (size_t i = 0; i < shared->size(); ++i) {
     std::optional<std::string> data = std::move((*loaded)[i]);
     // A resource changed meanwhile (ABORTED) is read again, a few times.
-    for (int attempt = 0; attempt < 5 && data; ++attempt) {
+    constexpr int kAttempts = 5;
+    for (int attempt = 0; data; ++attempt) {
+      if (attempt == kAttempts)
+        return absl::AbortedError(
+            absl::StrCat("resource ", (*shared)[i], " kept changing while it was unshared"));
       auto resource = Parse<v1::Resource>(*data);
       if (!resource.ok()) return resource.status();
-      if (members.count(resource->owner_organization_id())) break;
       auto* networks = resource->mutable_shared_with_network_ids();
-      networks->erase(std::remove(networks->begin(), networks->end(), network.id()),
-                      networks->end());
+      const auto listed = std::find(networks->begin(), networks->end(), network_id);
+      if (members.count(resource->owner_organization_id()) || listed == networks->end()) break;
+      networks->erase(listed);
       const std::string expected = resource->etag();
       resource->set_etag(NextVersion(expected));
       Stamp(caller, false, &*resource);
@@ -358,7 +366,7 @@ absl::Status Registry::UnshareFromNonMembers(const Caller& caller, const v1::Net
         break;
       }
       if (written.status().code() != absl::StatusCode::kAborted) return written.status();
-      auto again = store_->Get(kResourceKind, (*shared)[i]);
+      auto again = store_->Get(kResourceKind, (*shared)[i]);  // nullopt once deleted: done
       if (!again.ok()) return again.status();
       data = std::move(*again);
     }

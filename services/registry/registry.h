@@ -98,10 +98,10 @@ class Registry {
   // Every stored record of a kind, in id order.
   template <typename T>
   absl::Status ForEachRecord(absl::string_view kind, const std::function<void(const T&)>& visit);
-  // Resources are shared only with networks their owner belongs to: after a change of `network`,
+  // Resources are shared only with networks their owner belongs to: after a change of a network,
   // those of organisations no longer in it are unshared from it. Every change of the network
   // does it again, so one left halfway (Redis failed) is finished by the next, or by a retry.
-  absl::Status UnshareFromNonMembers(const Caller& caller, const v1::Network& network);
+  absl::Status UnshareFromNonMembers(const Caller& caller, const std::string& network_id);
   // The networks a resource is shared with exist and have its owner as a member; its parent has
   // the same owner. A refusal names its field under `prefix` ("resource", "resources[3]").
   absl::Status CheckReferences(const v1::Resource& resource, absl::string_view prefix,

@@ -215,13 +215,15 @@ local function promote(base, maxlen, res, now)
 end
 
 -- Moves a booking to a state that frees its slot.
-local function release(base, maxlen, b, state, reason, now)
+-- `by_booker`: the booker itself cancels (not the owner, an admin or a replacing call).
+local function release(base, maxlen, b, state, reason, now, by_booker)
   redis.call('ZREM', base .. 'r:' .. b.res .. ':act', b.id)
-  -- A no-show, and a confirmed booking cancelled once under way, keep counting against its
-  -- organisation's quota (else booking, using and cancelling would use time for free); the slot
-  -- itself is free again.
+  -- A no-show, and a confirmed booking its booker cancels once under way, keep counting against
+  -- its organisation's quota (else booking, using and cancelling would use time for free); the
+  -- slot itself is free again. An owner who cancels (the equipment broke) charges nobody.
   local used = state == 'NO_SHOW' or
-               (state == 'CANCELLED' and b.st == 'CONFIRMED' and now >= tonumber(b.s))
+               (state == 'CANCELLED' and by_booker and b.st == 'CONFIRMED' and
+                now >= tonumber(b.s))
   count_allowance(base, b, -1, not used)
   b.st, b.rs, b.hx, b.up = state, reason, '', tostring(now)
   schedule(base, b)
@@ -492,7 +494,7 @@ local function sch_transition(keys, args)
       return fail('FAILED_PRECONDITION', 'HELD_FOR_EVENT the booking holds the resource for ' ..
                   'programme event ' .. b.hf .. ': cancel the event instead')
     end
-    release(base, maxlen, b, 'CANCELLED', reason, now)
+    release(base, maxlen, b, 'CANCELLED', reason, now, booker and not owner and not admin)
   elseif op == 'checkin' then
     if b.st ~= 'CONFIRMED' then return wrong_state('only a confirmed booking can be checked in') end
     if now < tonumber(b.s) - tonumber(a.checkin_opens) then

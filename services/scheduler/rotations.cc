@@ -605,7 +605,10 @@ class PlanCommit {
   // cancels were all ahead then (those under way are kept), and so were the new legs it books
   // from the draft's time on (a horizon in the past records rotations that already ran). A
   // draft committed later would cancel legs under way, freeing a unit that is away.
-  absl::Status CheckTimes(EpochMs now) const {
+  absl::Status CheckTimes(EpochMs now_ms) const {
+    // In whole seconds, as a draft's cutoff is: a leg starting in the second the draft was made
+    // is replaced, not kept, and must not make the draft stale for good.
+    const EpochMs now = now_ms / 1000 * 1000;
     const EpochMs made = ToEpochMs(plan_->create_time());
     for (const auto& c : changes_) {
       for (const auto* leg : c.replaced_legs)

@@ -251,12 +251,8 @@ absl::StatusOr<v1::CreateRecurringBookingResponse> Scheduler::CreateRecurringBoo
   if (!series.ok() && !earlier->has_value()) return series.status();
 
   v1::CreateRecurringBookingResponse response;
-  // A retry's series has the same name (AnswerAgain also takes it from the bookings).
-  response.set_series_id(
-      absl::StrCat(request.resource_id(), ".s",
-                   command.request_id.empty()
-                       ? RandomBase32(11)
-                       : DerivedBase32(absl::StrCat(*organization, "\n", command.request_id), 11)));
+  // A retry's series keeps its name: AnswerAgain takes it from the bookings.
+  response.set_series_id(absl::StrCat(request.resource_id(), ".s", RandomBase32(11)));
   command.series_id = response.series_id();
   std::vector<int> booked_at;  // which occurrence each command entry is
   bool refused = false;

@@ -37,10 +37,11 @@ FanOut::FanOut(RedisPool* redis, WebhookStore* store,
       group_(redis, "webhooks", "$") {}
 
 absl::Status FanOut::Begin() {
+  absl::Status first;  // the first failure; the other streams get their groups all the same
   for (auto& source : sources_)
     for (const auto& stream : source->Streams())
-      if (auto made = group_.Ensure(stream); !made.ok()) return made;
-  return absl::OkStatus();
+      if (auto made = group_.Ensure(stream); !made.ok() && first.ok()) first = made;
+  return first;
 }
 
 absl::Status FanOut::Refresh() {

@@ -381,8 +381,9 @@ TEST_F(BookingStoreTest, TrainingQuotaAndSeriesRefusals) {
   EXPECT_EQ((*results)[2]->series_id(), "s1");
 }
 
-// A confirmed booking cancelled once under way keeps counting against its organisation's quota,
-// as a no-show does (the slot is free again); cancelled before its start it gives its hours back.
+// A confirmed booking its booker cancels once under way keeps counting against its organisation's
+// quota, as a no-show does (the slot is free again); cancelled before its start, or by the owner,
+// it gives its hours back.
 TEST_F(BookingStoreTest, ACancellationUnderWayKeepsCountingAgainstTheQuota) {
   const EpochMs now = NowMs();
   // An hour from `start`, against a quota of 90 unit-minutes.
@@ -399,6 +400,12 @@ TEST_F(BookingStoreTest, ACancellationUnderWayKeepsCountingAgainstTheQuota) {
   ASSERT_TRUE(Apply(under_way->id(), Transition::kCancel, "o1").ok());
   auto after = BookOne(Command("lab9", "o1", {hour_from("lab9", now + 2 * kHour)}));
   EXPECT_EQ(ErrorReason(after.status()), "QUOTA_EXCEEDED") << after.status();
+
+  // The owner cancelling it under way (the equipment broke) charges the booker nothing.
+  auto broke = BookOne(Command("lab11", "o1", {hour_from("lab11", now - 60 * 1000)}));
+  ASSERT_TRUE(broke.ok()) << broke.status();
+  ASSERT_TRUE(Apply(broke->id(), Transition::kCancel, "owner-org", /*owner=*/true).ok());
+  EXPECT_TRUE(BookOne(Command("lab11", "o1", {hour_from("lab11", now + 2 * kHour)})).ok());
 
   auto ahead = BookOne(Command("lab10", "o1", {hour_from("lab10", now + 2 * kHour)}));
   ASSERT_TRUE(ahead.ok()) << ahead.status();
