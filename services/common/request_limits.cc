@@ -121,7 +121,8 @@ FieldBound NumberBound(const std::string& name, bool floating) {
 
 int MaxItems(const std::string& name, bool is_map) {
   if (is_map) return 100;
-  if (name == "resources") return 100000;  // bulk import; registry.max_import_rows is stricter
+  // Bulk import, a row and its mask each; registry.max_import_rows is stricter.
+  if (name == "resources" || name == "row_fields") return 100000;
   if (IsOneOf(name, {"checklist", "handover_checklist"})) return 50;
   if (name == "paths") return 100;  // field masks
   return 1000;
