@@ -157,6 +157,26 @@ class DeskApiTest : public ::testing::Test {
     request.set_responder_id(p.id);
     return desk_->AcceptInquiry(As(p.token).get(), request, out);
   }
+  // a (digitalisation) and b answer in one network with bakery; bakery's digitalisation question
+  // was offered to a, who declined it, and is now offered to b.
+  struct DeclinedOnce {
+    Person a, b;
+    Inquiry inquiry, offered_to_b;
+  };
+  void DeclineByAOfferToB(DeclinedOnce* d) {
+    MakeNetwork({"bakery", "a", "b"});
+    d->a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_DIGITALISATION); });
+    d->b = AddResponder("b");
+    auto request = Question();
+    request.add_themes(reg::THEME_DIGITALISATION);
+    d->inquiry = Submit("bakery", request);
+    ASSERT_EQ(AwaitOffer(d->inquiry.id()).offered_to(0), d->a.id);
+    Inquiry out;
+    ASSERT_TRUE(Decline(d->a, d->inquiry.id(), &out).ok());
+    d->offered_to_b = Await(d->inquiry.id(), [&](const Inquiry& i) {
+      return i.state() == INQUIRY_STATE_OFFERED && i.offered_to(0) == d->b.id;
+    });
+  }
   static grpc::Status Decline(const Person& p, const std::string& id, Inquiry* out) {
     DeclineInquiryRequest request;
     request.set_id(id);
@@ -275,18 +295,11 @@ TEST_F(DeskApiTest, RoutesToTheBestFittingPartnerAndFollowsItToFeedback) {
 // A referral to a responder who declined the inquiry is refused at once: the desk never offers it
 // to them again, so it would only escalate.
 TEST_F(DeskApiTest, AReferralBackToWhoDeclinedIsRefused) {
-  MakeNetwork({"bakery", "a", "b"});
-  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_DIGITALISATION); });
-  Person b = AddResponder("b");
-  auto request = Question();
-  request.add_themes(reg::THEME_DIGITALISATION);
-  Inquiry inquiry = Submit("bakery", request);
-  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  DeclinedOnce d;
+  ASSERT_NO_FATAL_FAILURE(DeclineByAOfferToB(&d));
+  const Person &a = d.a, &b = d.b;
+  const Inquiry& inquiry = d.inquiry;
   Inquiry out;
-  ASSERT_TRUE(Decline(a, inquiry.id(), &out).ok());
-  Await(inquiry.id(), [&](const Inquiry& i) {
-    return i.state() == INQUIRY_STATE_OFFERED && i.offered_to(0) == b.id;
-  });
   ASSERT_TRUE(Accept(b, inquiry.id(), &out).ok());
   ReferInquiryRequest refer = ReferBy(b, inquiry.id());
   refer.set_note("a knows digitalisation");
@@ -301,19 +314,12 @@ TEST_F(DeskApiTest, AReferralBackToWhoDeclinedIsRefused) {
 }
 
 TEST_F(DeskApiTest, ADeclineReroutesNeverBackAndEscalatesLevelByLevel) {
-  MakeNetwork({"bakery", "a", "b"});
-  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_DIGITALISATION); });
-  Person b = AddResponder("b");
-  auto request = Question();
-  request.add_themes(reg::THEME_DIGITALISATION);
-  Inquiry inquiry = Submit("bakery", request);
-  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  DeclinedOnce d;
+  ASSERT_NO_FATAL_FAILURE(DeclineByAOfferToB(&d));
+  const Person& b = d.b;
+  const Inquiry& inquiry = d.inquiry;
   Inquiry out;
-  ASSERT_TRUE(Decline(a, inquiry.id(), &out).ok());
-  Inquiry second = Await(inquiry.id(), [&](const Inquiry& i) {
-    return i.state() == INQUIRY_STATE_OFFERED && i.offered_to(0) == b.id;
-  });
-  EXPECT_EQ(second.attempts(), 2);
+  EXPECT_EQ(d.offered_to_b.attempts(), 2);
   ASSERT_TRUE(Decline(b, inquiry.id(), &out).ok());
   // Everyone who fits declined: the network's coordinators get it, then (after escalation_s = 1 s
   // here) the platform admins; it never went back to a or b.
