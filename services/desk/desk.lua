@@ -699,6 +699,14 @@ local function dk_responder_put(keys, args)
   return result
 end
 
+-- KEYS: base. Asks for a drain while inquiries are queued, as freed capacity does: for the
+-- dispatcher's look now and then, since time frees responders too (an absence ends).
+local function dk_request_drain(keys, args)
+  local k = named(keys, args)
+  drain({base = k.base, now = now_ms(), maxlen = 1000})
+  return 1
+end
+
 -- KEYS: base, responder. ARGV: id, online ('1'/'0'). Returns {v, ld, on}.
 local function dk_responder_online(keys, args)
   local k, a = named(keys, args)
@@ -729,6 +737,7 @@ local function dk_responder_delete(keys, args)
 end
 
 register('dk_submit', dk_submit)
+register('dk_request_drain', dk_request_drain)
 register('dk_route', dk_route)
 register('dk_accept', dk_accept)
 register('dk_decline', dk_decline)

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
+#include "services/common/redis_function.h"
 
 namespace infrashare::desk {
 namespace {
@@ -101,11 +102,10 @@ absl::Status RedisDispatchQueue::ClearDrainFlag() {
 }
 
 absl::Status RedisDispatchQueue::RequestDrain() {
-  // As desk.lua's drain(): the flag (5 s at most) makes many requests one drain.
-  auto flagged = redis_->Command({"SET", drain_flag_, "1", "NX", "PX", "5000"});
-  if (!flagged.ok()) return flagged.status();
-  if (flagged->is_nil()) return absl::OkStatus();
-  return redis_->Command({"XADD", stream_, "MAXLEN", "~", "100000", "*", "i", "*"}).status();
+  // desk.lua's drain(), in one step: only while inquiries wait, and one drain for many asks.
+  RedisFunctionCall call("dk_request_drain");
+  call.Key("base", absl::StrCat(redis_->prefix(), "{dk}:"));
+  return redis_->FCall(call.function(), call.keys(), call.args()).status();
 }
 
 }  // namespace infrashare::desk

@@ -320,8 +320,7 @@ void Dispatcher::ApplyDeadlines() {
     if (std::chrono::steady_clock::now() - last_drain >=
         std::chrono::milliseconds(config_.drain_interval_ms)) {
       last_drain = std::chrono::steady_clock::now();
-      auto count = store_->QueuedCount();
-      if (count.ok() && *count > 0) (void)queue_->RequestDrain();
+      (void)queue_->RequestDrain();
     }
   } while (Sleep(config_.timer_interval_ms));
 }
