@@ -349,7 +349,10 @@ void PublicSite::CallerRoute(const std::string& path, HttpCallerRoute route) {
   server_->Get(
       path, [this, route = std::move(route)](const httplib::Request& req, httplib::Response& res) {
         HttpQuery query(req.params.begin(), req.params.end());
-        HttpReply reply = route(query, req.get_header_value("Authorization"));
+        // Two tokens: which one another server in front would read is unknown.
+        HttpReply reply = req.get_header_value_count("Authorization") > 1
+                              ? Problem(400, "one Authorization header at most", "Authorization")
+                              : route(query, req.get_header_value("Authorization"));
         if (reply.status >= 400 && reply.status < 500) ++counters_->refused;
         res.set_header("Cache-Control", "private, no-store");
         res.set_header("Vary", "Authorization");

@@ -551,9 +551,10 @@ absl::StatusOr<std::vector<RestRoute>> RestRoutes(
   return routes;
 }
 
-RestGateway::RestGateway(std::vector<RestRoute> routes, int max_streams)
+RestGateway::RestGateway(std::vector<RestRoute> routes, int max_streams, HolderOf holder_of)
     : routes_(std::move(routes)),
       max_streams_(max_streams),
+      holder_of_(std::move(holder_of)),
       answers_(kKeptAnswerJson, kKeptAnswerTurn) {
   std::stable_sort(routes_.begin(), routes_.end(), [](const RestRoute& a, const RestRoute& b) {
     return !a.path.verb().empty() && b.path.verb().empty();
@@ -682,6 +683,10 @@ ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> re
     MessageStub stub;
     StreamReader reader;
   };
+  // Who holds the place: the token's holder, or the token as the server reads it ("bearer X" is
+  // "Bearer X"). Found before the lock: it may read the store.
+  const absl::string_view token = BearerToken(call.authorization).value_or(call.authorization);
+  const std::string caller = holder_of_ ? holder_of_(token) : std::string(token);
   std::shared_ptr<Held> held;
   {
     std::lock_guard lock(open_mutex_);
@@ -695,11 +700,9 @@ ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> re
       return reply;
     };
     const int caller_cap = std::max(1, max_streams_ / 2);
-    // Who holds the place: the token, as the server reads it ("bearer X" is "Bearer X").
-    const std::string caller(BearerToken(call.authorization).value_or(call.authorization));
     if (auto held_by = per_caller_.find(caller);
         held_by != per_caller_.end() && held_by->second >= caller_cap)
-      return refuse(absl::StrCat("one caller holds at most ", caller_cap,
+      return refuse(absl::StrCat("one caller (an organisation) holds at most ", caller_cap,
                                  " of this listener's REST streams; end one, or watch over gRPC"));
     if (static_cast<int>(open_.size()) >= max_streams_)
       return refuse(absl::StrCat("this listener serves at most ", max_streams_,

@@ -44,8 +44,13 @@ absl::StatusOr<std::vector<RestRoute>> RestRoutes(
 
 class RestGateway {
  public:
-  // At most `max_streams` server streams at once (each holds one of the listener's threads).
-  RestGateway(std::vector<RestRoute> routes, int max_streams);
+  // Who holds a stream's place, from the token the call carries: callers who are one (one
+  // organisation, whatever number of tokens it holds) share the per-caller cap.
+  using HolderOf = std::function<std::string(absl::string_view token)>;
+
+  // At most `max_streams` server streams at once (each holds one of the listener's threads), at
+  // most half of them held by one holder. Without `holder_of`, each token is its own holder.
+  RestGateway(std::vector<RestRoute> routes, int max_streams, HolderOf holder_of = nullptr);
   ~RestGateway();
   RestGateway(const RestGateway&) = delete;
   RestGateway& operator=(const RestGateway&) = delete;
@@ -66,12 +71,13 @@ class RestGateway {
 
   std::vector<RestRoute> routes_;  // those with a verb first: they match before a bare variable
   const int max_streams_;
+  const HolderOf holder_of_;
   std::mutex open_mutex_;
   bool stopping_ = false;  // guarded by open_mutex_
   // The open streams' calls, one per place taken; guarded by open_mutex_.
   std::set<grpc::ClientContext*> open_;
-  // Open streams per token, guarded by open_mutex_: one caller may hold at most
-  // half of the places, so it cannot shut the others out.
+  // Open streams per holder, guarded by open_mutex_: one holder may hold at most half of the
+  // places, so it cannot shut the others out.
   std::map<std::string, int> per_caller_;
   std::mutex channel_mutex_;
   std::shared_ptr<grpc::ChannelInterface> channel_;

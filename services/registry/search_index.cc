@@ -94,14 +94,25 @@ struct HitKey {
   double distance = 0;
   std::string name;
   std::string id;
+  bool name_cut = false;  // `name` holds only the first kTokenNameBytes of the hit's name
 };
 
+// A page token is at most 1,024 bytes (the bound every request's page_token is held to): base64
+// of the order, distance, name and id (at most 128 bytes) fits that with at most this much of the
+// name. A longer name (a display name is up to 1,000 bytes, and folding can lengthen it) goes in
+// cut, and the search takes the rest from the hit the id names.
+constexpr size_t kTokenNameBytes = 512;
+
 std::string EncodeToken(const HitKey& key, bool by_distance) {
+  const bool cut = key.name.size() > kTokenNameBytes;
   // %.17g: the distance must read back exactly, or the next page starts before or after the last
   // hit.
   std::string raw =
       absl::StrCat(by_distance ? "d" : "n", "\x1f", absl::StrFormat("%.17g", key.distance), "\x1f",
-                   key.name, "\x1f", key.id);
+                   absl::string_view(key.name).substr(0, kTokenNameBytes), "\x1f", key.id,
+                   cut ? "\x1f"
+                         "cut"
+                       : "");
   return absl::WebSafeBase64Escape(raw);
 }
 
@@ -111,11 +122,12 @@ absl::StatusOr<HitKey> DecodeToken(absl::string_view token, bool by_distance) {
     return InvalidField("page_token", "is not a token this server issued");
   std::vector<std::string> parts = absl::StrSplit(raw, '\x1f');
   HitKey key;
-  if (parts.size() != 4 || parts[0] != (by_distance ? "d" : "n") ||
-      !absl::SimpleAtod(parts[1], &key.distance))
+  if ((parts.size() != 4 && !(parts.size() == 5 && parts[4] == "cut")) ||
+      parts[0] != (by_distance ? "d" : "n") || !absl::SimpleAtod(parts[1], &key.distance))
     return InvalidField("page_token", "is not a token for this query order");
   key.name = parts[2];
   key.id = parts[3];
+  key.name_cut = parts.size() == 5;
   return key;
 }
 
@@ -688,6 +700,14 @@ absl::StatusOr<v1::SearchResourcesResponse> SearchIndex::Search(
     after = *key;
   }
   std::shared_lock lock(mutex_);
+  // A name the token holds cut: the rest is the hit's own, while it still has that name. (Renamed
+  // or gone, the page resumes after the cut name: among names that share their first 512 bytes
+  // it may repeat or skip one.)
+  if (after && after->name_cut)
+    if (auto slot = slot_of_.find(after->id); slot != slot_of_.end())
+      if (const std::string& name = docs_[slot->second].name_key;
+          absl::StartsWith(name, after->name))
+        after->name = name;
   Run run(*this, request, static_cast<size_t>(*page_size), std::move(after),
           Candidates(request, only));
   run.Collect();

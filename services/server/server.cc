@@ -214,8 +214,17 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
             google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name));
       auto routes = http::RestRoutes(services);
       if (!routes.ok()) return routes.status();
-      s->rest_gateway_ = std::make_unique<http::RestGateway>(std::move(*routes),
-                                                             std::max(1, config.http.threads / 2));
+      // A stream's place is held by the caller's organisation (by the token itself for a token
+      // of none, or one that does not resolve: the call is then refused anyway), so more tokens
+      // of one organisation, minted or from its identity provider, get no more places.
+      auto holder_of = [tokens = s->tokens_.get()](absl::string_view token) {
+        auto caller = tokens->Resolve(token);
+        if (!caller.ok()) return absl::StrCat("token:", token);
+        if (caller->organization_id.empty()) return absl::StrCat("id:", caller->token_id);
+        return absl::StrCat("organization:", caller->organization_id);
+      };
+      s->rest_gateway_ = std::make_unique<http::RestGateway>(
+          std::move(*routes), std::max(1, config.http.threads / 2), std::move(holder_of));
       s->public_site_->ApiRoutes("/v1/", static_cast<size_t>(config.grpc.max_message_bytes),
                                  [gateway = s->rest_gateway_.get()](const http::ApiRequest& call) {
                                    return gateway->Handle(call);

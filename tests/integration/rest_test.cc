@@ -374,10 +374,12 @@ TEST_F(RestApi, WatchingOverRestStreamsEventsAsJsonLinesOrServerSentEvents) {
   EXPECT_EQ(challenge->second, "Bearer");
 
   // One caller holds at most half of the listener's stream places (here 2 of 4): its third
-  // stream is refused with 429, while another caller still gets one. (The watchers above give
-  // their places back when the listener notices they left: a holder tries again meanwhile.)
+  // stream is refused with 429, while another caller still gets one. A caller is an organisation:
+  // a second token of it gets no more places. (The watchers above give their places back when
+  // the listener notices they left: a holder tries again meanwhile.)
   {
     const std::string member = server_->Token("watch-school", {auth::v1::ROLE_MEMBER});
+    const std::string colleague = server_->Token("watch-school", {auth::v1::ROLE_MEMBER});
     std::vector<std::unique_ptr<httplib::Client>> clients;
     std::vector<std::thread> holders;
     std::atomic<int> open{0};
@@ -411,10 +413,12 @@ TEST_F(RestApi, WatchingOverRestStreamsEventsAsJsonLinesOrServerSentEvents) {
     ASSERT_EQ(await_open(1), 1);
     hold("bearer " + member);
     ASSERT_EQ(await_open(2), 2);
-    const HttpAnswer third =
-        SendHttp(port(), "GET", rest.target, "", {{"Authorization", "BEARER " + member}});
-    EXPECT_EQ(third.status, 429) << third.body;
-    EXPECT_TRUE(absl::StrContains(third.body, "one caller")) << third.body;
+    for (const std::string& authorization : {"BEARER " + member, Bearer(colleague)}) {
+      const HttpAnswer third =
+          SendHttp(port(), "GET", rest.target, "", {{"Authorization", authorization}});
+      EXPECT_EQ(third.status, 429) << third.body;
+      EXPECT_TRUE(absl::StrContains(third.body, "one caller")) << third.body;
+    }
     hold(Bearer(admin));
     EXPECT_EQ(await_open(3), 3);
     done = true;
@@ -529,6 +533,14 @@ TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbou
                {{"Authorization", Bearer(kAdminToken)}, {"Authorization", "Bearer other"}});
   EXPECT_EQ(two_tokens.status, 400) << two_tokens.body;
   EXPECT_EQ(SendHttp(port(), "GET", "/v1/tokens:whoAmI", "", admin).status, 200);
+  // The same on the impact report, the other address that reads a token.
+  const std::string report =
+      "/impact/report.json?network=no-such-network&from=2030-01-01&to=2030-02-01";
+  EXPECT_EQ(SendHttp(port(), "GET", report, "",
+                     {{"Authorization", Bearer(kAdminToken)}, {"Authorization", "Bearer other"}})
+                .status,
+            400);
+  EXPECT_EQ(SendHttp(port(), "GET", report, "", admin).status, 404);
 
   const RestRequest create =
       ToRest(Method("registry.CreateResource"), reg::CreateResourceRequest().SerializeAsString());

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
 #include "services/common/errors.h"
 #include "services/common/geo.h"
 #include "services/common/regions.h"
@@ -316,6 +318,51 @@ TEST(SearchIndex, PagesByDistanceResumeExactlyWhereDistancesAgreeToSixDigits) {
   std::vector<std::string> expected;
   for (int i = 0; i < 40; ++i) expected.push_back("p" + std::to_string(i));
   EXPECT_EQ(order, expected);
+}
+
+// Display names up to the 1,000 bytes allowed (and folding lengthens some: U+FDFA becomes 33
+// bytes), that share their first 900 bytes, with ids of 128 bytes: every page token stays within
+// the 1,024 bytes a request's page_token may have, and one hit a page reaches every hit once, in
+// order, by name and by distance.
+TEST(SearchIndex, PagesThroughLongNamesWithTokensWithinTheirBound) {
+  SearchIndex index;
+  std::vector<std::pair<std::string, std::string>> expected;  // folded name, id
+  for (int i = 0; i < 12; ++i) {
+    std::string name(300, 'w');
+    for (int k = 0; k < 200; ++k) name += "\xef\xb7\xba";                  // U+FDFA, 3 bytes
+    name += std::string(80, 'a') + static_cast<char>('a' + (i * 7) % 12);  // 981 bytes
+    const std::string id = std::string(120, 'r') + absl::StrFormat("%08d", 11 - i);
+    index.Upsert(Make(id, name, v1::RESOURCE_KIND_LAB, {}, 52.1 + 0.001 * (i % 3), 5.1, "PV26"));
+    expected.emplace_back(FoldText(name), id);
+  }
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> by_name;
+  for (const auto& [name, id] : expected) by_name.push_back(id);
+  for (bool by_distance : {false, true}) {
+    v1::SearchResourcesRequest request;
+    request.set_page_size(1);
+    if (by_distance) {
+      request.mutable_within()->mutable_center()->set_latitude(52.0);
+      request.mutable_within()->mutable_center()->set_longitude(5.1);
+      request.mutable_within()->set_radius_km(50);
+      request.set_order_by(v1::SEARCH_ORDER_DISTANCE);
+    }
+    std::vector<std::string> order;
+    for (int pages = 0; pages < 30; ++pages) {
+      auto response = index.Search(request, {});
+      ASSERT_TRUE(response.ok()) << response.status();
+      for (const auto& h : response->hits()) order.push_back(h.resource().id());
+      if (response->next_page_token().empty()) break;
+      EXPECT_LE(response->next_page_token().size(), 1024u);
+      request.set_page_token(response->next_page_token());
+    }
+    std::vector<std::string> want = by_name;
+    if (by_distance)  // nearer first (latitude step by i % 3), then by name and id
+      std::stable_sort(want.begin(), want.end(), [](const std::string& a, const std::string& b) {
+        return (11 - std::stoi(a.substr(120))) % 3 < (11 - std::stoi(b.substr(120))) % 3;
+      });
+    EXPECT_EQ(order, want) << (by_distance ? "by distance" : "by name");
+  }
 }
 
 TEST(SearchIndex, RefusesBadQueriesNamingTheField) {

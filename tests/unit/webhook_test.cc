@@ -106,6 +106,12 @@ TEST(WebhookTarget, RefusesHostsThatResolveInsideTheNetwork) {
     auto target = ResolveTarget(url, rules, "target_url");
     EXPECT_EQ(target.status().code(), absl::StatusCode::kInvalidArgument) << url;
   }
+  // A name that does not resolve gets the same answer as one that resolves inside the network, so
+  // the answer tells nobody which internal names exist.
+  auto unknown = ResolveTarget("http://no-such-host.invalid/", rules, "target_url");
+  auto loopback = ResolveTarget("http://127.0.0.1/", rules, "target_url");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(unknown.status(), loopback.status());
   auto allowed = ResolveTarget("http://127.0.0.1:9/", {.allow_http = true, .allow_private = true},
                                "target_url");
   ASSERT_TRUE(allowed.ok()) << allowed.status();
