@@ -40,6 +40,18 @@ local function int_text(n)
   return string.format('%d', n)
 end
 
+-- Whether `a` sorts at or before `b` byte by byte, as a sorted set orders the members of one
+-- score. Lua's `<=` on strings is strcoll, and Redis takes LC_COLLATE from its environment: in a
+-- locale such as nl_NL.UTF-8, '-', '_' and '.' in ids weigh nothing at first, so `<=` would
+-- disagree with the set's order and a page could skip or repeat an entry.
+local function bytes_le(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a <= #b
+end
+
 -- A hash as a Lua table of its fields, nil when the key does not exist.
 local function read_hash(key)
   local flat = redis.call('HGETALL', key)

@@ -1,10 +1,11 @@
 #include "services/desk/desk.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
@@ -35,12 +36,32 @@ void ClearPersonalData(v1::Inquiry* inquiry) {
     if (h.kind() == v1::HISTORY_KIND_CONSENT) h.clear_note();
 }
 
-absl::StatusOr<int> Offset(absl::string_view token) {
-  if (token.empty()) return 0;
-  int offset = 0;
-  if (!absl::ConsumePrefix(&token, "o") || !absl::SimpleAtoi(token, &offset) || offset < 0)
-    return InvalidField("page_token", "is not a token this server issued");
-  return offset;
+// Page tokens name the last entry a page gave, so the next page resumes after it however many
+// entries came or went meanwhile: "k<time>:<id>" in an inquiry index, "r<id>" among responders.
+absl::Status NotOurToken() {
+  return InvalidField("page_token", "is not a token this server issued");
+}
+
+std::string InquiryToken(const std::optional<IndexCursor>& next) {
+  return next ? absl::StrCat("k", next->score, ":", next->id) : "";
+}
+
+absl::StatusOr<IndexCursor> InquiryCursor(absl::string_view token) {
+  if (token.empty()) return IndexCursor{};
+  if (!absl::ConsumePrefix(&token, "k")) return NotOurToken();
+  const size_t colon = token.find(':');
+  if (colon == absl::string_view::npos || colon == 0 || colon > 19 || colon + 1 == token.size())
+    return NotOurToken();
+  IndexCursor cursor{std::string(token.substr(0, colon)), std::string(token.substr(colon + 1))};
+  if (!std::all_of(cursor.score.begin(), cursor.score.end(), absl::ascii_isdigit))
+    return NotOurToken();
+  return cursor;
+}
+
+absl::StatusOr<std::string> ResponderCursor(absl::string_view token) {
+  if (token.empty()) return "";
+  if (!absl::ConsumePrefix(&token, "r") || token.empty()) return NotOurToken();
+  return std::string(token);
 }
 
 }  // namespace
@@ -162,18 +183,18 @@ absl::StatusOr<v1::ListRespondersResponse> Desk::ListResponders(
     return Forbidden("responders are listed for your own organisation or a network you coordinate");
   auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
   if (!size.ok()) return size.status();
-  auto offset = Offset(request.page_token());
-  if (!offset.ok()) return offset.status();
-  auto ids = store_->ResponderIds(org);
+  auto after = ResponderCursor(request.page_token());
+  if (!after.ok()) return after.status();
+  auto ids = store_->ResponderIds(org);  // sorted
   if (!ids.ok()) return ids.status();
-  std::vector<std::string> page(ids->begin() + std::min<size_t>(*offset, ids->size()),
-                                ids->begin() + std::min<size_t>(*offset + *size, ids->size()));
+  auto from = after->empty() ? ids->begin() : std::upper_bound(ids->begin(), ids->end(), *after);
+  std::vector<std::string> page(from, from + std::min<ptrdiff_t>(*size, ids->end() - from));
   auto responders = store_->GetResponders(page);
   if (!responders.ok()) return responders.status();
   v1::ListRespondersResponse response;
   for (auto& r : *responders) *response.add_responders() = std::move(r);
-  if (*offset + *size < static_cast<int>(ids->size()))
-    response.set_next_page_token(absl::StrCat("o", *offset + *size));
+  if (!page.empty() && page.back() != ids->back())
+    response.set_next_page_token(absl::StrCat("r", page.back()));
   return response;
 }
 
@@ -407,11 +428,11 @@ absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
   }
   auto size = PageSize(request.page_size(), config_.default_page_size, config_.max_page_size);
   if (!size.ok()) return size.status();
-  auto offset = Offset(request.page_token());
-  if (!offset.ok()) return offset.status();
-  auto page = store_->InquiryIds(index, key, *offset, *size);
+  auto after = InquiryCursor(request.page_token());
+  if (!after.ok()) return after.status();
+  auto page = store_->InquiryIds(index, key, *after, *size);
   if (!page.ok()) return page.status();
-  auto inquiries = store_->GetInquiries(page->first);
+  auto inquiries = store_->GetInquiries(page->ids);
   if (!inquiries.ok()) return inquiries.status();
   v1::ListInquiriesResponse response;
   for (auto& inquiry : *inquiries) {
@@ -427,7 +448,7 @@ absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
     if (*view != View::kFull) ClearPersonalData(&inquiry);
     *response.add_inquiries() = std::move(inquiry);
   }
-  if (page->second) response.set_next_page_token(absl::StrCat("o", *offset + *size));
+  response.set_next_page_token(InquiryToken(page->next));
   return response;
 }
 
@@ -435,9 +456,9 @@ absl::StatusOr<v1::ListAssignmentsResponse> Desk::ListAssignments(
     const Caller& caller, const v1::ListAssignmentsRequest& request) {
   auto responder = ActingResponder(caller, request.responder_id());
   if (!responder.ok()) return responder.status();
-  auto page = store_->InquiryIds(InquiryIndex::kResponder, request.responder_id(), 0, 1000);
+  auto page = store_->InquiryIds(InquiryIndex::kResponder, request.responder_id(), {}, 1000);
   if (!page.ok()) return page.status();
-  auto inquiries = store_->GetInquiries(page->first);
+  auto inquiries = store_->GetInquiries(page->ids);
   if (!inquiries.ok()) return inquiries.status();
   v1::ListAssignmentsResponse response;
   for (auto& inquiry : *inquiries) {

@@ -574,6 +574,33 @@ local function dk_asker_inquiries(keys, args)
   return found
 end
 
+-- One page of an inquiry index (a sorted set by time: in:, ie:, ra:, esc), newest first, after the
+-- entry (after_score, after_id) ('' = from the newest): entries of that time with a lower id, then
+-- older ones. A page resumes where the last one ended however many inquiries came in or left
+-- since (an offset would repeat or skip them). KEYS: index. ARGV: after_score, after_id, limit.
+-- Returns {more, {id, score, id, score, ...}}.
+local function dk_page(keys, args)
+  local k, a = named(keys, args)
+  local limit, resuming = tonumber(a.limit), a.after_id ~= ''
+  local after_score = resuming and tonumber(a.after_score) or nil
+  local out, offset = {}, 0
+  while true do
+    local chunk = redis.call('ZREVRANGEBYSCORE', k.index, resuming and a.after_score or '+inf',
+                             '-inf', 'WITHSCORES', 'LIMIT', offset, 500)
+    for i = 1, #chunk, 2 do
+      local id, score = chunk[i], chunk[i + 1]
+      -- Of the entries at the cursor's time, those at or above its id came on earlier pages.
+      if not (resuming and tonumber(score) == after_score and bytes_le(a.after_id, id)) then
+        if #out == 2 * limit then return {1, out} end
+        out[#out + 1] = id
+        out[#out + 1] = score
+      end
+    end
+    if #chunk < 1000 then return {0, out} end
+    offset = offset + 500
+  end
+end
+
 -- Applies due deadlines. KEYS: base. ARGV: maxlen, limit, escalation, level2 (ms). An offer not
 -- accepted in time goes back to routing (never to the responder who let it pass), a queue wait
 -- that ran out escalates to the coordinators, a level-1 escalation nobody picked up goes to
@@ -748,6 +775,7 @@ register('dk_erase', dk_erase)
 register('dk_consent', dk_consent)
 register('dk_follow_up', dk_follow_up)
 register('dk_asker_inquiries', dk_asker_inquiries)
+register('dk_page', dk_page, {'no-writes'})
 register('dk_due', dk_due)
 register('dk_responder_put', dk_responder_put)
 register('dk_responder_online', dk_responder_online)

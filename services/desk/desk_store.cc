@@ -475,20 +475,26 @@ absl::StatusOr<std::optional<RoutingRead>> RedisDeskStore::ForRouting(absl::stri
   return std::optional<RoutingRead>(std::move(read));
 }
 
-absl::StatusOr<std::pair<std::vector<std::string>, bool>> RedisDeskStore::InquiryIds(
-    InquiryIndex index, absl::string_view key, int offset, int count) {
+absl::StatusOr<InquiryPage> RedisDeskStore::InquiryIds(InquiryIndex index, absl::string_view key,
+                                                       const IndexCursor& after, int count) {
   const char* prefix = index == InquiryIndex::kNetwork             ? "in:"
                        : index == InquiryIndex::kEntryOrganization ? "ie:"
                        : index == InquiryIndex::kEscalated         ? "esc"
                                                                    : "ra:";
-  auto reply = redis_->Command({"ZREVRANGE", Key(absl::StrCat(prefix, key)), std::to_string(offset),
-                                std::to_string(offset + count)});
+  RedisFunctionCall call("dk_page");
+  call.Key("index", Key(absl::StrCat(prefix, key)))
+      .Arg("after_score", after.id.empty() ? "0" : after.score)
+      .Arg("after_id", after.id)
+      .Int("limit", count);
+  auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
-  std::vector<std::string> ids;
-  for (const auto& e : reply->elements) ids.push_back(e.str);
-  bool more = static_cast<int>(ids.size()) > count;
-  if (more) ids.pop_back();
-  return std::make_pair(std::move(ids), more);
+  if (reply->elements.size() != 2) return absl::InternalError("dk_page answered unexpectedly");
+  InquiryPage page;
+  const auto& entries = reply->elements[1].elements;
+  for (size_t i = 0; i + 1 < entries.size(); i += 2) page.ids.push_back(entries[i].str);
+  if (reply->elements[0].integer == 1 && entries.size() >= 2)
+    page.next = IndexCursor{entries[entries.size() - 1].str, entries[entries.size() - 2].str};
+  return page;
 }
 
 absl::StatusOr<std::vector<std::string>> RedisDeskStore::NetworkInquiriesBetween(

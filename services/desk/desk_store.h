@@ -67,6 +67,19 @@ v1::HistoryEntry HistoryFromJson(absl::string_view json);
 
 // What the desk reads and writes. The Desk, the dispatcher and the privacy service hold this
 // interface; RedisDeskStore keeps it in Redis (below).
+// A place in an inquiry index: after the entry of this time (its score, as the index writes it)
+// and id. An empty id is the start.
+struct IndexCursor {
+  std::string score;
+  std::string id;
+};
+
+// A page of an inquiry index's ids, and where the next one starts (none: this was the last).
+struct InquiryPage {
+  std::vector<std::string> ids;
+  std::optional<IndexCursor> next;
+};
+
 class DeskStore {
  public:
   virtual ~DeskStore() = default;
@@ -102,9 +115,9 @@ class DeskStore {
   // What the dispatcher needs in one round trip: the inquiry (without the asker's contact) and
   // who declined it or let its offer lapse.
   virtual absl::StatusOr<std::optional<RoutingRead>> ForRouting(absl::string_view id) = 0;
-  // Newest first; `offset` into the index. Returns ids and whether more follow.
-  virtual absl::StatusOr<std::pair<std::vector<std::string>, bool>> InquiryIds(
-      InquiryIndex index, absl::string_view key, int offset, int count) = 0;
+  // Newest first, after `after` (none: from the newest); at most `count`.
+  virtual absl::StatusOr<InquiryPage> InquiryIds(InquiryIndex index, absl::string_view key,
+                                                 const IndexCursor& after, int count) = 0;
   // A network's inquiries created in [start_ms, end_ms), oldest first.
   virtual absl::StatusOr<std::vector<std::string>> NetworkInquiriesBetween(
       absl::string_view network_id, int64_t start_ms, int64_t end_ms) = 0;
@@ -198,10 +211,8 @@ class RedisDeskStore final : public DeskStore {
   absl::StatusOr<std::vector<v1::Inquiry>> GetInquiries(
       const std::vector<std::string>& ids) override;
   absl::StatusOr<std::optional<RoutingRead>> ForRouting(absl::string_view id) override;
-  absl::StatusOr<std::pair<std::vector<std::string>, bool>> InquiryIds(InquiryIndex index,
-                                                                       absl::string_view key,
-                                                                       int offset,
-                                                                       int count) override;
+  absl::StatusOr<InquiryPage> InquiryIds(InquiryIndex index, absl::string_view key,
+                                         const IndexCursor& after, int count) override;
   absl::StatusOr<std::vector<std::string>> NetworkInquiriesBetween(absl::string_view network_id,
                                                                    int64_t start_ms,
                                                                    int64_t end_ms) override;

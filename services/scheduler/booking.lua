@@ -556,18 +556,6 @@ local function sch_busy(keys, args)
   return out
 end
 
--- Whether `a` sorts at or before `b` byte by byte, as a sorted set orders the members of one
--- score. Lua's `<=` on strings is strcoll, and Redis takes LC_COLLATE from its environment: in a
--- locale such as nl_NL.UTF-8, '-', '_' and '.' in ids weigh nothing at first, so `<=` would
--- disagree with the set's order and a page could skip or repeat a booking.
-local function bytes_le(a, b)
-  for i = 1, math.min(#a, #b) do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
-  end
-  return #a <= #b
-end
-
 -- One page of a booking index (zset by start): the bookings starting in [from, to) after
 -- (after_score, after_id) ('' = from the start), in (start, id) order. `take(id)` gives the entries
 -- to return for a booking, or nil to leave it out; at most `limit` bookings are taken. Returns

@@ -1597,6 +1597,60 @@ TEST(DeskPool, TheFirstOfThePoolToAcceptWinsAndTheOtherOfferIsWithdrawn) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+// A coordinator paging through the network's inquiries while new ones come in gets each inquiry
+// that was there once, in the order one page shows them, down to the last page; a responder
+// list pages likewise while responders are added. A token the server did not issue is refused
+// naming page_token.
+TEST_F(DeskApiTest, ListsPageOnAfterTheirLastEntryWhileEntriesArrive) {
+  MakeNetwork({"bakery", "a"});
+  for (int i = 0; i < 7; ++i) Submit("bakery", Question());
+  ListInquiriesRequest list;
+  list.set_network_id(net_);
+  list.set_page_size(100);
+  ListInquiriesResponse whole;
+  ASSERT_TRUE(desk_->ListInquiries(As(coordinator_).get(), list, &whole).ok());
+  ASSERT_EQ(whole.inquiries_size(), 7);
+  EXPECT_TRUE(whole.next_page_token().empty());
+  std::vector<std::string> expected;
+  for (const auto& i : whole.inquiries()) expected.push_back(i.id());
+  list.set_page_size(2);
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    ListInquiriesResponse page;
+    ASSERT_TRUE(desk_->ListInquiries(As(coordinator_).get(), list, &page).ok());
+    for (const auto& i : page.inquiries()) seen.push_back(i.id());
+    Submit("bakery", Question());  // newer than every page so far
+    if (page.next_page_token().empty()) break;
+    list.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(seen, expected);
+
+  for (int i = 0; i < 5; ++i) AddResponder("a");
+  ListRespondersRequest responders;
+  responders.set_organization_id(Org("a"));
+  responders.set_page_size(2);
+  std::set<std::string> listed;
+  size_t given = 0;
+  for (int pages = 0; pages < 10; ++pages) {
+    ListRespondersResponse page;
+    ASSERT_TRUE(desk_->ListResponders(As(admins_["a"]).get(), responders, &page).ok());
+    for (const auto& r : page.responders()) listed.insert(r.id());
+    given += page.responders_size();
+    if (page.next_page_token().empty()) break;
+    responders.set_page_token(page.next_page_token());
+    if (pages == 0) AddResponder("a");  // may come on a later page or not; none repeats
+  }
+  EXPECT_EQ(listed.size(), given);
+  EXPECT_GE(given, 5u);
+
+  for (const char* token : {"o2", "k:inq", "k12x:inq", "k12:", "kabc", "r"}) {
+    list.set_page_token(token);
+    ListInquiriesResponse page;
+    EXPECT_EQ(BadField(desk_->ListInquiries(As(coordinator_).get(), list, &page)), "page_token")
+        << token;
+  }
+}
+
 TEST_F(DeskApiTest, AResponderWithOpenInquiriesIsNotDeleted) {
   MakeNetwork({"bakery", "a"});
   Person a = AddResponder("a");

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -1379,6 +1380,48 @@ TEST_F(DeskStoreTest, LevelTwoWaitsItsOwnDeadline) {
   EXPECT_EQ((*still)->inquiry.escalation_level(), 2);
 }
 
+// An inquiry index read a page at a time resumes after the last entry given: newest first, the
+// entries of one time in descending byte order (ids with '-', '_' and '.', which a locale's
+// collation would weigh otherwise), then older ones. An entry that left or came in since changes
+// nothing else on the pages. Checked against a sorted reference, in pages of every size.
+TEST_F(DeskStoreTest, IndexPagesResumeAfterTheLastEntryGiven) {
+  const std::string key = "is:{dk}:in:paging";
+  std::vector<std::pair<int64_t, std::string>> reference;
+  const std::vector<std::string> names = {"inq_a", "inq-b", "inq_B", "inq.c", "inq_a1", "inq"};
+  for (size_t i = 0; i < 18; ++i) {
+    const int64_t score = i < 9 ? 1764000000000 : i < 15 ? 1763999999999 : 5;  // ties at 3 times
+    const std::string id = names[i % names.size()] + std::to_string(i / names.size());
+    ASSERT_TRUE(redis_->Command({"ZADD", key, std::to_string(score), id}).ok());
+    reference.emplace_back(score, id);
+  }
+  std::sort(reference.begin(), reference.end(), [](const auto& x, const auto& y) {
+    return x.first != y.first ? x.first > y.first : x.second > y.second;
+  });
+  std::vector<std::string> expected;
+  for (const auto& [score, id] : reference) expected.push_back(id);
+  for (int size = 1; size <= 19; ++size) {
+    std::vector<std::string> seen;
+    desk::IndexCursor after;
+    for (int pages = 0; pages < 40; ++pages) {
+      auto page = store_->InquiryIds(desk::InquiryIndex::kNetwork, "paging", after, size);
+      ASSERT_TRUE(page.ok()) << page.status();
+      ASSERT_LE(static_cast<int>(page->ids.size()), size);
+      seen.insert(seen.end(), page->ids.begin(), page->ids.end());
+      if (!page->next) break;
+      EXPECT_EQ(page->next->id, page->ids.back());
+      after = *page->next;
+      // The last one given leaves and a newer one comes in, between pages.
+      ASSERT_TRUE(redis_->Command({"ZREM", key, after.id}).ok());
+      ASSERT_TRUE(
+          redis_->Command({"ZADD", key, "1764000000001", "new" + std::to_string(pages)}).ok());
+    }
+    EXPECT_EQ(seen, expected) << "pages of " << size;
+    ASSERT_TRUE(redis_->Command({"DEL", key}).ok());
+    for (const auto& [score, id] : reference)
+      ASSERT_TRUE(redis_->Command({"ZADD", key, std::to_string(score), id}).ok());
+  }
+}
+
 // Consent, a referral to another network, the follow-up and erasure as desk.lua keeps them.
 TEST_F(DeskStoreTest, ConsentGatesReferralsAcrossNetworksAndTheFollowUp) {
   DeskConfig config;
@@ -1417,9 +1460,9 @@ TEST_F(DeskStoreTest, ConsentGatesReferralsAcrossNetworksAndTheFollowUp) {
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(*counts, std::make_pair(int64_t{0}, int64_t{1}));
   for (const char* network : {"net1", "net2"}) {
-    auto listed = store_->InquiryIds(desk::InquiryIndex::kNetwork, network, 0, 10);
+    auto listed = store_->InquiryIds(desk::InquiryIndex::kNetwork, network, {}, 10);
     ASSERT_TRUE(listed.ok());
-    EXPECT_EQ(listed->first, std::vector<std::string>{"inq1"}) << network;
+    EXPECT_EQ(listed->ids, std::vector<std::string>{"inq1"}) << network;
   }
   // Back to the whole first network is a loop.
   desk::ReferCommand back{"inq1", "tok_coord", "", "", "", "", "back"};
