@@ -574,23 +574,33 @@ local function dk_asker_inquiries(keys, args)
   return found
 end
 
--- One page of an inquiry index (a sorted set by time: in:, ie:, ra:, esc), newest first, after the
--- entry (after_score, after_id) ('' = from the newest): entries of that time with a lower id, then
--- older ones. A page resumes where the last one ended however many inquiries came in or left
--- since (an offset would repeat or skip them). KEYS: index. ARGV: after_score, after_id, limit.
+-- One page of an inquiry index (a sorted set by time: in:, ie:, ra:, esc newest first; the queue q
+-- oldest first) after the entry (after_score, after_id) ('' = from the start): entries of that
+-- time further on in byte order, then the times beyond. A page resumes where the last one ended
+-- however many inquiries came in or left since (an offset would repeat or skip them).
+-- KEYS: index. ARGV: after_score, after_id, limit, newest ('1': newest first).
 -- Returns {more, {id, score, id, score, ...}}.
 local function dk_page(keys, args)
   local k, a = named(keys, args)
-  local limit, resuming = tonumber(a.limit), a.after_id ~= ''
+  local limit, resuming, newest = tonumber(a.limit), a.after_id ~= '', a.newest == '1'
   local after_score = resuming and tonumber(a.after_score) or nil
   local out, offset = {}, 0
   while true do
-    local chunk = redis.call('ZREVRANGEBYSCORE', k.index, resuming and a.after_score or '+inf',
-                             '-inf', 'WITHSCORES', 'LIMIT', offset, 500)
+    local chunk
+    if newest then
+      chunk = redis.call('ZREVRANGEBYSCORE', k.index, resuming and a.after_score or '+inf',
+                         '-inf', 'WITHSCORES', 'LIMIT', offset, 500)
+    else
+      chunk = redis.call('ZRANGEBYSCORE', k.index, resuming and a.after_score or '-inf', '+inf',
+                         'WITHSCORES', 'LIMIT', offset, 500)
+    end
     for i = 1, #chunk, 2 do
       local id, score = chunk[i], chunk[i + 1]
-      -- Of the entries at the cursor's time, those at or above its id came on earlier pages.
-      if not (resuming and tonumber(score) == after_score and bytes_le(a.after_id, id)) then
+      -- Of the entries at the cursor's time, those up to its id (in the page's order) came on
+      -- earlier pages.
+      local given = resuming and tonumber(score) == after_score and
+                    bytes_le(newest and a.after_id or id, newest and id or a.after_id)
+      if not given then
         if #out == 2 * limit then return {1, out} end
         out[#out + 1] = id
         out[#out + 1] = score

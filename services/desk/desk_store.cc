@@ -480,12 +480,14 @@ absl::StatusOr<InquiryPage> RedisDeskStore::InquiryIds(InquiryIndex index, absl:
   const char* prefix = index == InquiryIndex::kNetwork             ? "in:"
                        : index == InquiryIndex::kEntryOrganization ? "ie:"
                        : index == InquiryIndex::kEscalated         ? "esc"
+                       : index == InquiryIndex::kQueue             ? "q"
                                                                    : "ra:";
   RedisFunctionCall call("dk_page");
   call.Key("index", Key(absl::StrCat(prefix, key)))
       .Arg("after_score", after.id.empty() ? "0" : after.score)
       .Arg("after_id", after.id)
-      .Int("limit", count);
+      .Int("limit", count)
+      .Flag("newest", index != InquiryIndex::kQueue);
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   if (reply->elements.size() != 2) return absl::InternalError("dk_page answered unexpectedly");
@@ -669,23 +671,6 @@ absl::StatusOr<int> RedisDeskStore::ApplyDue(int limit) {
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);
-}
-
-absl::StatusOr<std::vector<DeskStore::QueuedInquiry>> RedisDeskStore::Queued(int64_t since_ms,
-                                                                             int limit) {
-  auto reply = redis_->Command({"ZRANGE", Key("q"), std::to_string(since_ms), "+inf", "BYSCORE",
-                                "LIMIT", "0", std::to_string(limit), "WITHSCORES"});
-  if (!reply.ok()) return reply.status();
-  std::vector<QueuedInquiry> queued;
-  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
-    QueuedInquiry q{reply->elements[i].str, 0};
-    double score = 0;
-    if (!absl::SimpleAtod(reply->elements[i + 1].str, &score))
-      return absl::InternalError("a queued inquiry has no time");
-    q.since_ms = static_cast<int64_t>(score);
-    queued.push_back(std::move(q));
-  }
-  return queued;
 }
 
 absl::StatusOr<int64_t> RedisDeskStore::QueuedCount() {

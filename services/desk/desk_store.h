@@ -37,7 +37,9 @@ struct InquiryEventRecord {
   std::string responder_id;
 };
 
-enum class InquiryIndex { kNetwork, kEntryOrganization, kResponder, kEscalated };
+// The sorted sets of inquiry ids by time. Listed newest first, except the queue: longest waiting
+// first.
+enum class InquiryIndex { kNetwork, kEntryOrganization, kResponder, kEscalated, kQueue };
 
 struct ReferCommand {
   std::string id;
@@ -115,7 +117,8 @@ class DeskStore {
   // What the dispatcher needs in one round trip: the inquiry (without the asker's contact) and
   // who declined it or let its offer lapse.
   virtual absl::StatusOr<std::optional<RoutingRead>> ForRouting(absl::string_view id) = 0;
-  // Newest first, after `after` (none: from the newest); at most `count`.
+  // In the index's order after `after` (none: from its start); at most `count`. `key` names the
+  // network, organisation or responder; the escalated inquiries and the queue have none.
   virtual absl::StatusOr<InquiryPage> InquiryIds(InquiryIndex index, absl::string_view key,
                                                  const IndexCursor& after, int count) = 0;
   // A network's inquiries created in [start_ms, end_ms), oldest first.
@@ -165,12 +168,6 @@ class DeskStore {
   virtual absl::StatusOr<std::vector<std::string>> AskerInquiries(absl::string_view email) = 0;
   // Applies due deadlines (offer timeouts, queue waits, escalations); returns how many.
   virtual absl::StatusOr<int> ApplyDue(int limit) = 0;
-  // Queued inquiries asked at or after `since_ms`, longest waiting first, at most `limit`.
-  struct QueuedInquiry {
-    std::string id;
-    int64_t since_ms = 0;  // when it was asked: its place in the queue
-  };
-  virtual absl::StatusOr<std::vector<QueuedInquiry>> Queued(int64_t since_ms, int limit) = 0;
   // How many inquiries are queued.
   virtual absl::StatusOr<int64_t> QueuedCount() = 0;
 
@@ -249,7 +246,6 @@ class RedisDeskStore final : public DeskStore {
                                          absl::string_view replay_key, bool texts) override;
   absl::StatusOr<std::vector<std::string>> AskerInquiries(absl::string_view email) override;
   absl::StatusOr<int> ApplyDue(int limit) override;
-  absl::StatusOr<std::vector<QueuedInquiry>> Queued(int64_t since_ms, int limit) override;
   absl::StatusOr<int64_t> QueuedCount() override;
 
   std::string EventsKey() const override { return Key("ev"); }

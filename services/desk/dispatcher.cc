@@ -283,20 +283,14 @@ absl::Status Dispatcher::Route(const std::string& inquiry_id) {
 absl::Status Dispatcher::DrainQueue() {
   if (auto status = queue_->ClearDrainFlag(); !status.ok()) return status;
   constexpr int kPage = 200;
-  std::set<std::string> seen;  // routed and still queued, read again with their moment's page
-  int64_t since = 0;
+  IndexCursor after;
   while (true) {
-    auto queued = store_->Queued(since, kPage);
+    auto queued = store_->InquiryIds(InquiryIndex::kQueue, "", after, kPage);
     if (!queued.ok()) return queued.status();
-    bool fresh = false;
-    for (const auto& q : *queued) {
-      since = q.since_ms;
-      if (!seen.insert(q.id).second) continue;
-      fresh = true;
-      if (auto status = Route(q.id); !status.ok()) return status;
-    }
-    if (static_cast<int>(queued->size()) < kPage) return absl::OkStatus();
-    if (!fresh) ++since;  // a whole page asked in one millisecond, all seen: past it
+    for (const auto& id : queued->ids)
+      if (auto status = Route(id); !status.ok()) return status;
+    if (!queued->next) return absl::OkStatus();
+    after = *queued->next;
   }
 }
 

@@ -1253,11 +1253,10 @@ TEST_F(DeskStoreTest, ReferralLoopsAreRefusedAndEscalationAndQueueWork) {
   auto queued = store_->Route("inq1", referred->etag(), queue, 0);
   ASSERT_TRUE(queued.ok() && queued->has_value()) << queued.status();
   EXPECT_EQ((**queued).state(), v1d::INQUIRY_STATE_QUEUED);
-  auto queued_list = store_->Queued(0, 10);
+  auto queued_list = store_->InquiryIds(desk::InquiryIndex::kQueue, "", {}, 10);
   ASSERT_TRUE(queued_list.ok());
-  ASSERT_EQ(queued_list->size(), 1u);
-  EXPECT_EQ(queued_list->front().id, "inq1");
-  EXPECT_GT(queued_list->front().since_ms, 0);
+  EXPECT_EQ(queued_list->ids, std::vector<std::string>{"inq1"});
+  EXPECT_FALSE(queued_list->next);
   auto queued_count = store_->QueuedCount();
   ASSERT_TRUE(queued_count.ok()) << queued_count.status();
   EXPECT_EQ(*queued_count, 1);
@@ -1380,45 +1379,51 @@ TEST_F(DeskStoreTest, LevelTwoWaitsItsOwnDeadline) {
   EXPECT_EQ((*still)->inquiry.escalation_level(), 2);
 }
 
-// An inquiry index read a page at a time resumes after the last entry given: newest first, the
-// entries of one time in descending byte order (ids with '-', '_' and '.', which a locale's
-// collation would weigh otherwise), then older ones. An entry that left or came in since changes
-// nothing else on the pages. Checked against a sorted reference, in pages of every size.
+// An inquiry index read a page at a time resumes after the last entry given: newest first (the
+// queue: oldest first), the entries of one time in byte order (ids with '-', '_' and '.', which a
+// locale's collation would weigh otherwise), then the next time. An entry that left or came in
+// since changes nothing else on the pages. Checked against a sorted reference, in pages of every
+// size.
 TEST_F(DeskStoreTest, IndexPagesResumeAfterTheLastEntryGiven) {
-  const std::string key = "is:{dk}:in:paging";
-  std::vector<std::pair<int64_t, std::string>> reference;
-  const std::vector<std::string> names = {"inq_a", "inq-b", "inq_B", "inq.c", "inq_a1", "inq"};
-  for (size_t i = 0; i < 18; ++i) {
-    const int64_t score = i < 9 ? 1764000000000 : i < 15 ? 1763999999999 : 5;  // ties at 3 times
-    const std::string id = names[i % names.size()] + std::to_string(i / names.size());
-    ASSERT_TRUE(redis_->Command({"ZADD", key, std::to_string(score), id}).ok());
-    reference.emplace_back(score, id);
-  }
-  std::sort(reference.begin(), reference.end(), [](const auto& x, const auto& y) {
-    return x.first != y.first ? x.first > y.first : x.second > y.second;
-  });
-  std::vector<std::string> expected;
-  for (const auto& [score, id] : reference) expected.push_back(id);
-  for (int size = 1; size <= 19; ++size) {
-    std::vector<std::string> seen;
-    desk::IndexCursor after;
-    for (int pages = 0; pages < 40; ++pages) {
-      auto page = store_->InquiryIds(desk::InquiryIndex::kNetwork, "paging", after, size);
-      ASSERT_TRUE(page.ok()) << page.status();
-      ASSERT_LE(static_cast<int>(page->ids.size()), size);
-      seen.insert(seen.end(), page->ids.begin(), page->ids.end());
-      if (!page->next) break;
-      EXPECT_EQ(page->next->id, page->ids.back());
-      after = *page->next;
-      // The last one given leaves and a newer one comes in, between pages.
-      ASSERT_TRUE(redis_->Command({"ZREM", key, after.id}).ok());
-      ASSERT_TRUE(
-          redis_->Command({"ZADD", key, "1764000000001", "new" + std::to_string(pages)}).ok());
+  struct Index {
+    desk::InquiryIndex index;
+    std::string name;  // the network; none for the queue
+    std::string key;
+    bool newest_first;
+  };
+  for (const Index& x : {Index{desk::InquiryIndex::kNetwork, "paging", "is:{dk}:in:paging", true},
+                         Index{desk::InquiryIndex::kQueue, "", "is:{dk}:q", false}}) {
+    std::vector<std::pair<int64_t, std::string>> reference;
+    const std::vector<std::string> names = {"inq_a", "inq-b", "inq_B", "inq.c", "inq_a1", "inq"};
+    for (size_t i = 0; i < 18; ++i) {
+      const int64_t score = i < 9 ? 1764000000000 : i < 15 ? 1763999999999 : 5;  // 3 times
+      reference.emplace_back(score, names[i % names.size()] + std::to_string(i / names.size()));
     }
-    EXPECT_EQ(seen, expected) << "pages of " << size;
-    ASSERT_TRUE(redis_->Command({"DEL", key}).ok());
-    for (const auto& [score, id] : reference)
-      ASSERT_TRUE(redis_->Command({"ZADD", key, std::to_string(score), id}).ok());
+    std::sort(reference.begin(), reference.end());
+    if (x.newest_first) std::reverse(reference.begin(), reference.end());
+    std::vector<std::string> expected;
+    for (const auto& [score, id] : reference) expected.push_back(id);
+    for (int size = 1; size <= 19; ++size) {
+      ASSERT_TRUE(redis_->Command({"DEL", x.key}).ok());
+      for (const auto& [score, id] : reference)
+        ASSERT_TRUE(redis_->Command({"ZADD", x.key, std::to_string(score), id}).ok());
+      std::vector<std::string> seen;
+      desk::IndexCursor after;
+      for (int pages = 0; pages < 40; ++pages) {
+        auto page = store_->InquiryIds(x.index, x.name, after, size);
+        ASSERT_TRUE(page.ok()) << page.status();
+        ASSERT_LE(static_cast<int>(page->ids.size()), size);
+        seen.insert(seen.end(), page->ids.begin(), page->ids.end());
+        if (!page->next) break;
+        EXPECT_EQ(page->next->id, page->ids.back());
+        after = *page->next;
+        // The last one given leaves, and one comes in at a time already passed, between pages.
+        ASSERT_TRUE(redis_->Command({"ZREM", x.key, after.id}).ok());
+        const std::string passed = x.newest_first ? "1764000000001" : "4";
+        ASSERT_TRUE(redis_->Command({"ZADD", x.key, passed, "new" + std::to_string(pages)}).ok());
+      }
+      EXPECT_EQ(seen, expected) << x.key << ", pages of " << size;
+    }
   }
 }
 
