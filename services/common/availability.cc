@@ -1,8 +1,15 @@
 #include "services/common/availability.h"
 
+#include <array>
 #include <string>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace infrashare {
 namespace {
@@ -14,7 +21,53 @@ std::string Path(absl::string_view prefix, absl::string_view field) {
   return prefix.empty() ? std::string(field) : absl::StrCat(prefix, ".", field);
 }
 
+// "HH:MM" from 00:00 to 24:00, in minutes.
+std::optional<int> Minutes(absl::string_view text) {
+  int hours = 0, minutes = 0;
+  if (text.size() != 5 || text[2] != ':' || !absl::SimpleAtoi(text.substr(0, 2), &hours) ||
+      !absl::SimpleAtoi(text.substr(3), &minutes) || !absl::ascii_isdigit(text[0]) ||
+      !absl::ascii_isdigit(text[3]) || hours < 0 || minutes < 0 || minutes > 59 ||
+      hours * 60 + minutes > 24 * 60)
+    return std::nullopt;
+  return hours * 60 + minutes;
+}
+
 }  // namespace
+
+std::optional<registry::v1::AvailabilityRule> WeeklyHours(absl::string_view text) {
+  static constexpr std::array<absl::string_view, 7> kDays = {"MO", "TU", "WE", "TH",
+                                                             "FR", "SA", "SU"};
+  auto day = [](absl::string_view name) -> std::optional<int> {
+    for (int d = 0; d < 7; ++d)
+      if (absl::EqualsIgnoreCase(kDays[d], name)) return d;
+    return std::nullopt;
+  };
+  std::vector<absl::string_view> parts = absl::StrSplit(text, ' ', absl::SkipEmpty());
+  if (parts.size() != 2) return std::nullopt;
+  std::array<bool, 7> on{};
+  for (absl::string_view item : absl::StrSplit(parts[0], ',')) {
+    std::vector<absl::string_view> range = absl::StrSplit(item, '-');
+    if (range.size() > 2) return std::nullopt;
+    auto first = day(range.front());
+    auto last = day(range.back());
+    if (!first || !last || *last < *first) return std::nullopt;
+    for (int d = *first; d <= *last; ++d) on[d] = true;
+  }
+  std::vector<absl::string_view> span = absl::StrSplit(parts[1], '-');
+  if (span.size() != 2) return std::nullopt;
+  auto start = Minutes(span[0]);
+  auto end = Minutes(span[1]);
+  if (!start || !end || *end <= *start || *start == 24 * 60) return std::nullopt;
+  std::vector<absl::string_view> days;
+  for (int d = 0; d < 7; ++d)
+    if (on[d]) days.push_back(kDays[d]);
+  registry::v1::AvailabilityRule rule;
+  rule.set_rrule(absl::StrCat("FREQ=WEEKLY;BYDAY=", absl::StrJoin(days, ",")));
+  rule.set_start_time(std::string(span[0]));
+  rule.set_duration_minutes(*end - *start);
+  rule.set_valid_from("2000-01-01");
+  return rule;
+}
 
 void ValidateAvailabilityRule(const registry::v1::AvailabilityRule& rule, absl::string_view p,
                               FieldErrors* errors) {

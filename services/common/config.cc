@@ -14,6 +14,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "services/common/availability.h"
+#include "services/common/recurrence.h"
 #include "services/common/text_fold.h"
 
 namespace infrashare {
@@ -210,6 +212,17 @@ std::vector<Key> Keys(Config& c) {
       IntKey("desk.accept_s_high", &c.desk.accept_s_high, 1, 30 * 86400),
       IntKey("desk.accept_s_normal", &c.desk.accept_s_normal, 1, 30 * 86400),
       IntKey("desk.accept_s_low", &c.desk.accept_s_low, 1, 30 * 86400),
+      StringKey("desk.business_hours", &c.desk.business_hours,
+                [](const std::string& v) -> std::string {
+                  if (v.empty() || WeeklyHours(v)) return "";
+                  return "must be days and hours, e.g. \"MO-FR 08:00-18:00\" or \"MO,WE "
+                         "09:00-17:30\" (or empty: around the clock)";
+                }),
+      StringKey("desk.time_zone", &c.desk.time_zone,
+                [](const std::string& v) -> std::string {
+                  return FindTimeZone(v) ? "" : "must be an IANA time zone, e.g. Europe/Amsterdam";
+                }),
+      ListKey("desk.closed_days", &c.desk.closed_days),
       IntKey("desk.queue_wait_s", &c.desk.queue_wait_s, 1, 30 * 86400),
       IntKey("desk.escalation_s", &c.desk.escalation_s, 1, 30 * 86400),
       IntKey("desk.level2_escalation_s", &c.desk.level2_escalation_s, 1, 30 * 86400),
@@ -463,6 +476,10 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (config.scheduler.default_page_size > config.scheduler.max_page_size)
     return absl::InvalidArgumentError(
         "config key 'scheduler.default_page_size' must not exceed scheduler.max_page_size");
+  for (const auto& day : config.desk.closed_days)
+    if (!ParseDate(day))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config key 'desk.closed_days' must list dates YYYY-MM-DD; '", day, "' is not one"));
   if (config.desk.default_page_size > config.desk.max_page_size)
     return absl::InvalidArgumentError(
         "config key 'desk.default_page_size' must not exceed desk.max_page_size");

@@ -98,7 +98,13 @@ struct DeskConfig {
   int accept_s_high = 3600;  // acceptance deadline by urgency, in the responder's working seconds
   int accept_s_normal = 14400;
   int accept_s_low = 57600;
-  int queue_wait_s = 14400;  // a queued inquiry escalates after waiting this long (wall clock)
+  // The desk's hours, "MO-FR 08:00-18:00" (availability.h's WeeklyHours) in `time_zone`, less
+  // `closed_days` (YYYY-MM-DD): the clock queue waits and escalations run on. "" = around the
+  // clock.
+  std::string business_hours;
+  std::string time_zone = "Europe/Amsterdam";
+  std::vector<std::string> closed_days;
+  int queue_wait_s = 14400;  // a queued inquiry escalates after waiting this long (business time)
   int escalation_s = 14400;  // coordinators have this long before it goes to platform admins
   // Platform admins have this long before it goes back to the entry partner (level 3), who then
   // answers the asker itself.

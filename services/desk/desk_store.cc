@@ -206,7 +206,15 @@ absl::Status CheckReplies(const std::vector<RedisValue>& replies) {
 }  // namespace
 
 RedisDeskStore::RedisDeskStore(RedisPool* redis, DeskConfig config)
-    : redis_(redis), config_(config), base_(absl::StrCat(redis->prefix(), "{dk}:")) {}
+    : redis_(redis),
+      config_(config),
+      business_hours_(BusinessHours(config_)),
+      base_(absl::StrCat(redis->prefix(), "{dk}:")) {}
+
+int64_t RedisDeskStore::BusinessMs(int seconds) const {
+  return BusinessDelayMs(business_hours_, std::chrono::system_clock::now(),
+                         std::chrono::seconds(seconds));
+}
 
 std::string RedisDeskStore::ReplayKey(absl::string_view organization_id,
                                       absl::string_view request_id) const {
@@ -526,13 +534,13 @@ absl::StatusOr<std::optional<v1::Inquiry>> RedisDeskStore::Route(absl::string_vi
           .Arg("responders", absl::StrJoin(decision.responder_ids, " "));
       break;
     case RouteDecision::Kind::kQueue:
-      call.Arg("action", "queue").Int("wait", int64_t{config_.queue_wait_s} * 1000);
+      call.Arg("action", "queue").Int("wait", BusinessMs(config_.queue_wait_s));
       break;
     case RouteDecision::Kind::kEscalate:
       call.Arg("action", "escalate")
           .Arg("cause", decision.cause)
-          .Int("escalation", int64_t{config_.escalation_s} * 1000)
-          .Int("level2", int64_t{config_.level2_escalation_s} * 1000)
+          .Int("escalation", BusinessMs(config_.escalation_s))
+          .Int("level2", BusinessMs(config_.level2_escalation_s))
           .Arg("suggest", absl::StrJoin(decision.suggested_networks, " "));
       break;
   }
@@ -666,8 +674,8 @@ absl::StatusOr<int> RedisDeskStore::ApplyDue(int limit) {
   call.Key("base", base_)
       .Int("maxlen", config_.events_max_length)
       .Int("limit", limit)
-      .Int("escalation", int64_t{config_.escalation_s} * 1000)
-      .Int("level2", int64_t{config_.level2_escalation_s} * 1000);
+      .Int("escalation", BusinessMs(config_.escalation_s))
+      .Int("level2", BusinessMs(config_.level2_escalation_s));
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer);

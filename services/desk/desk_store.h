@@ -260,9 +260,14 @@ class RedisDeskStore final : public DeskStore {
                                 absl::string_view replay_key) const;
   absl::StatusOr<v1::Inquiry> Call(const RedisFunctionCall& call);
 
+  // `seconds` of the desk's business time from now, in milliseconds: a queue wait's or an
+  // escalation's delay.
+  int64_t BusinessMs(int seconds) const;
+
   RedisPool* redis_;
   DeskConfig config_;
-  std::string base_;  // "<prefix>{dk}:"
+  v1::Responder business_hours_;  // BusinessHours(config_)
+  std::string base_;              // "<prefix>{dk}:"
 };
 
 }  // namespace infrashare::desk

@@ -167,6 +167,35 @@ SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from,
   return from + amount;
 }
 
+v1::Responder BusinessHours(const DeskConfig& config) {
+  v1::Responder hours;
+  hours.set_time_zone(config.time_zone);
+  if (config.business_hours.empty() && config.closed_days.empty()) return hours;
+  const auto rule =
+      WeeklyHours(config.business_hours.empty() ? "MO-SU 00:00-24:00" : config.business_hours);
+  if (rule) *hours.add_working_hours() = *rule;
+  const date::time_zone* zone = ZoneOf(hours);
+  for (const auto& text : config.closed_days) {
+    const auto day = ParseDate(text);
+    if (!day) continue;
+    auto* closed = hours.add_absences();
+    closed->mutable_start_time()->set_seconds(
+        LocalToUtc(zone, date::local_days(*day)).time_since_epoch().count());
+    closed->mutable_end_time()->set_seconds(
+        LocalToUtc(zone, date::local_days(*day) + date::days(1)).time_since_epoch().count());
+  }
+  return hours;
+}
+
+int64_t BusinessDelayMs(const v1::Responder& hours, std::chrono::system_clock::time_point now,
+                        std::chrono::seconds amount) {
+  if (hours.working_hours().empty())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(amount).count();
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  return std::max<int64_t>(0, OfferDeadlineMs(hours, now, amount) - now_ms);
+}
+
 int64_t OfferDeadlineMs(const v1::Responder& responder, std::chrono::system_clock::time_point now,
                         std::chrono::seconds amount) {
   const SysSeconds deadline =

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "infrashare/desk/v1/desk.pb.h"
+#include "services/common/config.h"
 #include "services/common/recurrence.h"
 
 namespace infrashare::desk {
@@ -55,6 +56,16 @@ SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from,
 // milliseconds since the epoch. Counted from the next whole second (never shorter than `amount`),
 // so it falls on a whole second of the clock, as the desk's other deadlines do (docs/desk.md).
 int64_t OfferDeadlineMs(const v1::Responder& responder, std::chrono::system_clock::time_point now,
+                        std::chrono::seconds amount);
+
+// The desk's business hours (desk.business_hours less desk.closed_days, in desk.time_zone) as a
+// responder's working hours, so that they share AddWorkingTime; neither set: around the clock.
+// The configuration must have passed LoadConfig's checks.
+v1::Responder BusinessHours(const DeskConfig& config);
+
+// How long after `now` `amount` of the desk's business time has passed, in milliseconds: the
+// delay of a queue wait or an escalation that begins at `now`.
+int64_t BusinessDelayMs(const v1::Responder& hours, std::chrono::system_clock::time_point now,
                         std::chrono::seconds amount);
 
 struct RoutingPolicy {

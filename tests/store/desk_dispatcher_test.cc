@@ -266,11 +266,6 @@ TEST(DeskDispatcher, ADrainReachesTheWholeQueueAndAnAbsenceEndingDrainsIt) {
   }
   ASSERT_TRUE(desk.store.PutResponder(ResponderOf("busy", "busy-org"), "", true, "").ok());
   ASSERT_TRUE(desk.store.PutResponder(ResponderOf("later", "later-org"), "", false, "").ok());
-  v1::Responder away = ResponderOf("away", "away-org");
-  auto* absence = away.add_absences();
-  absence->mutable_start_time()->set_seconds(NowMs() / 1000 - 3600);
-  absence->mutable_end_time()->set_seconds(NowMs() / 1000 + 3);
-  ASSERT_TRUE(desk.store.PutResponder(away, "", true, "").ok());
   desk.dispatcher.Start();
   ASSERT_TRUE(WaitUntilReady(desk.dispatcher));
 
@@ -280,6 +275,13 @@ TEST(DeskDispatcher, ADrainReachesTheWholeQueueAndAnAbsenceEndingDrainsIt) {
     ASSERT_TRUE(Submit(&desk.store, absl::StrCat("behind", n), "busy-net").ok());
   ASSERT_TRUE(Submit(&desk.store, "last", "later-net").ok());
   ASSERT_TRUE(WaitForState(&desk.store, "last", v1::INQUIRY_STATE_QUEUED));
+  // Away for five more seconds from now (not from the start: the backlog above may take seconds
+  // on a loaded machine), long enough for the inquiry to queue first.
+  v1::Responder away = ResponderOf("away", "away-org");
+  auto* absence = away.add_absences();
+  absence->mutable_start_time()->set_seconds(NowMs() / 1000 - 3600);
+  absence->mutable_end_time()->set_seconds(NowMs() / 1000 + 5);
+  ASSERT_TRUE(desk.store.PutResponder(away, "", true, "").ok());
   ASSERT_TRUE(Submit(&desk.store, "waiting", "away-net").ok());
   ASSERT_TRUE(WaitForState(&desk.store, "waiting", v1::INQUIRY_STATE_QUEUED));
 

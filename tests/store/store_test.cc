@@ -18,12 +18,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "services/common/audit.h"
 #include "services/common/auth.h"
 #include "services/common/clock.h"
 #include "services/common/embedded_lua.h"
 #include "services/common/errors.h"
 #include "services/common/rate_limit.h"
+#include "services/common/recurrence.h"
 #include "services/common/redis.h"
 #include "services/common/redis_function.h"
 #include "services/desk/desk_store.h"
@@ -1336,6 +1338,47 @@ TEST_F(DeskStoreTest, EscalationGoesLevelByLevelBackToTheEntryPartner) {
   auto after = store_->ApplyDue(10);  // no deadline is left
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(*after, 0);
+}
+
+// A queue wait and an escalation count only the desk's business hours: with today and tomorrow
+// closed (days in the desk's zone), a minute's wait and a minute's escalation both end a minute
+// into the day after tomorrow, and a pass over due deadlines now applies neither.
+TEST_F(DeskStoreTest, QueueWaitsAndEscalationsCountOnlyBusinessHours) {
+  DeskConfig config;
+  config.queue_wait_s = 60;
+  config.escalation_s = 60;
+  const date::time_zone* zone = FindTimeZone(config.time_zone);
+  const date::local_days today =
+      date::floor<date::days>(zone->to_local(std::chrono::system_clock::now()));
+  for (const date::local_days day : {today, today + date::days(1)}) {
+    const date::year_month_day ymd(day);
+    config.closed_days.push_back(absl::StrFormat("%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                                                 static_cast<unsigned>(ymd.month()),
+                                                 static_cast<unsigned>(ymd.day())));
+  }
+  const int64_t opens_ms =
+      LocalToUtc(zone, today + date::days(2)).time_since_epoch().count() * 1000;
+  store_ = std::make_unique<desk::RedisDeskStore>(redis_.get(), config);
+  auto queued = Submit("inq1");
+  auto escalated = Submit("inq2");
+  ASSERT_TRUE(queued.ok() && escalated.ok());
+  desk::RouteDecision queue;
+  queue.kind = desk::RouteDecision::Kind::kQueue;
+  ASSERT_TRUE(store_->Route("inq1", queued->etag(), queue, 0).ok());
+  desk::RouteDecision escalate;
+  escalate.kind = desk::RouteDecision::Kind::kEscalate;
+  escalate.cause = "no responder fits this inquiry";
+  ASSERT_TRUE(store_->Route("inq2", escalated->etag(), escalate, 0).ok());
+  for (const char* id : {"inq1", "inq2"}) {
+    auto score = redis_->Command({"ZSCORE", "is:{dk}:tm", id});
+    ASSERT_TRUE(score.ok() && !score->is_nil()) << id;
+    const int64_t due = static_cast<int64_t>(std::stod(score->str));
+    EXPECT_GE(due, opens_ms + 60000) << id;
+    EXPECT_LE(due, opens_ms + 62000) << id;  // rounded up to whole seconds
+  }
+  auto applied = store_->ApplyDue(10);
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(*applied, 0);
 }
 
 // Level 2 waits its own deadline (desk.level2_escalation_s), not level 1's: with level 1 at one

@@ -106,6 +106,18 @@ TEST(Config, RefusesBadValuesNamingTheKey) {
   config = LoadConfig(WriteConfig("log:\n  format: xml\n"));
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.status().message().find("log.format"), std::string::npos);
+  for (const auto& [yaml, key] : std::vector<std::pair<std::string, std::string>>{
+           {"desk:\n  business_hours: weekdays\n", "desk.business_hours"},
+           {"desk:\n  time_zone: Europe/Zwolle\n", "desk.time_zone"},
+           {"desk:\n  closed_days: [2026-12-25, 26-12-2026]\n", "desk.closed_days"}}) {
+    config = LoadConfig(WriteConfig(yaml));
+    ASSERT_FALSE(config.ok()) << yaml;
+    EXPECT_NE(config.status().message().find(key), std::string::npos) << config.status();
+  }
+  config = LoadConfig(WriteConfig(
+      "desk:\n  business_hours: MO-FR 08:30-17:00\n  closed_days: [2026-12-25, 2026-12-26]\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->desk.closed_days, (std::vector<std::string>{"2026-12-25", "2026-12-26"}));
 }
 
 TEST(Config, ReadsDecimalKeysWithinTheirRange) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 
+#include "services/common/availability.h"
 #include "services/common/regions.h"
 #include "services/desk/validation.h"
 
@@ -302,6 +303,64 @@ using std::chrono::milliseconds;
 
 int64_t Ms(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+TEST(WeeklyHours, ReadsDaysAndASpanAsPeopleWriteThem) {
+  auto office = WeeklyHours("MO-FR 08:00-18:00");
+  ASSERT_TRUE(office);
+  EXPECT_EQ(office->rrule(), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR");
+  EXPECT_EQ(office->start_time(), "08:00");
+  EXPECT_EQ(office->duration_minutes(), 600);
+  auto some = WeeklyHours("  we,mo-tu,SA  09:15-24:00 ");
+  ASSERT_TRUE(some);
+  EXPECT_EQ(some->rrule(), "FREQ=WEEKLY;BYDAY=MO,TU,WE,SA");
+  EXPECT_EQ(some->duration_minutes(), 14 * 60 + 45);
+  for (const char* bad :
+       {"", "MO-FR", "08:00-18:00", "FR-MO 08:00-18:00", "MO-FR 18:00-08:00", "MO-FR 08:00-08:00",
+        "MO-FR 8:00-18:00", "MO-FR 08:00-24:01", "MO-FR 24:00-24:00", "XX 08:00-18:00",
+        "MO-TU-WE 08:00-18:00", "MO-FR 08:00-18:00 extra", "MO-FR +8:00-18:00", "MO-FR 08:60-18:00",
+        "MO,,FR 08:00-18:00"})
+    EXPECT_FALSE(WeeklyHours(bad)) << bad;
+}
+
+// The desk's clock for queue waits and escalations: its business hours in its zone, less the days
+// it is closed; around the clock when it has none.
+TEST(BusinessDelay, RunsOnlyInTheDesksHours) {
+  const auto at = [](SysSeconds t) { return std::chrono::system_clock::time_point(t); };
+  const auto ms = [](auto d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  DeskConfig config;
+  EXPECT_EQ(BusinessDelayMs(BusinessHours(config), at(Utc(2026, 12, 4, 16)), hours(4)),
+            ms(hours(4)));
+  config.business_hours = "MO-FR 08:00-18:00";
+  // Friday 4 December 2026, 17:00 in Amsterdam (16:00 UTC), plus four hours: one on Friday, three
+  // from Monday 08:00, so Monday 11:00 local = 10:00 UTC.
+  EXPECT_EQ(BusinessDelayMs(BusinessHours(config), at(Utc(2026, 12, 4, 16)), hours(4)),
+            ms(Utc(2026, 12, 7, 10) - Utc(2026, 12, 4, 16)));
+  // Asked on Sunday: the clock starts on Monday morning.
+  EXPECT_EQ(BusinessDelayMs(BusinessHours(config), at(Utc(2026, 12, 6, 12)), hours(1)),
+            ms(Utc(2026, 12, 7, 8) - Utc(2026, 12, 6, 12)));
+  // Closed on Monday 7 December (a local day): Tuesday 11:00 instead.
+  config.closed_days = {"2026-12-07"};
+  EXPECT_EQ(BusinessDelayMs(BusinessHours(config), at(Utc(2026, 12, 4, 16)), hours(4)),
+            ms(Utc(2026, 12, 8, 10) - Utc(2026, 12, 4, 16)));
+  // Across the change to summer time: Friday 27 March 17:00 CET (16:00 UTC) -> Monday 30 March
+  // 11:00 CEST (09:00 UTC).
+  config.closed_days.clear();
+  EXPECT_EQ(BusinessDelayMs(BusinessHours(config), at(Utc(2026, 3, 27, 16)), hours(4)),
+            ms(Utc(2026, 3, 30, 9) - Utc(2026, 3, 27, 16)));
+  // Closed days of a desk open around the clock: the day does not count.
+  config.business_hours.clear();
+  config.closed_days = {"2026-12-25"};
+  EXPECT_EQ(BusinessDelayMs(BusinessHours(config), at(Utc(2026, 12, 24, 21)), hours(4)),
+            ms(Utc(2026, 12, 26, 1) - Utc(2026, 12, 24, 21)));
+  // Another zone: 08:00-18:00 in New York (13:00-23:00 UTC in December).
+  config.closed_days.clear();
+  config.business_hours = "MO-FR 08:00-18:00";
+  config.time_zone = "America/New_York";
+  EXPECT_EQ(BusinessDelayMs(BusinessHours(config), at(Utc(2026, 12, 7, 12)), hours(1)),
+            ms(Utc(2026, 12, 7, 14) - Utc(2026, 12, 7, 12)));
 }
 
 TEST(OfferDeadline, CountsFromTheNextWholeSecond) {
