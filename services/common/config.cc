@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -476,6 +477,22 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (config.scheduler.default_page_size > config.scheduler.max_page_size)
     return absl::InvalidArgumentError(
         "config key 'scheduler.default_page_size' must not exceed scheduler.max_page_size");
+  // Business time is looked for up to a year ahead (the responders' working-time arithmetic):
+  // each desk clock must fit in 50 weeks of the hours, closed days aside.
+  if (auto hours = WeeklyHours(config.desk.business_hours)) {
+    const int64_t days = 1 + std::count(hours->rrule().begin(), hours->rrule().end(), ',');
+    const int64_t year_s = 50 * days * hours->duration_minutes() * int64_t{60};
+    for (const auto& [key, seconds] :
+         {std::pair<const char*, int>{"desk.queue_wait_s", config.desk.queue_wait_s},
+          {"desk.escalation_s", config.desk.escalation_s},
+          {"desk.level2_escalation_s", config.desk.level2_escalation_s}})
+      if (seconds > year_s)
+        return absl::InvalidArgumentError(absl::StrCat("config key '", key,
+                                                       "' is more business time (", seconds,
+                                                       " s) than 50 weeks of "
+                                                       "desk.business_hours hold (",
+                                                       year_s, " s)"));
+  }
   for (const auto& day : config.desk.closed_days)
     if (!ParseDate(day))
       return absl::InvalidArgumentError(absl::StrCat(

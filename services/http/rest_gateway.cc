@@ -683,8 +683,22 @@ ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> re
     MessageStub stub;
     StreamReader reader;
   };
+  auto refuse = [](std::string why) {
+    ApiReply reply = ErrorReply(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, why));
+    reply.headers.emplace_back("Retry-After", "5");
+    return reply;
+  };
+  auto full = [&] {
+    return refuse(absl::StrCat("this listener serves at most ", max_streams_,
+                               " REST streams at once; try again later, or watch over gRPC"));
+  };
+  {
+    // A full listener refuses before the holder is looked up (that reads the store).
+    std::lock_guard lock(open_mutex_);
+    if (static_cast<int>(open_.size()) >= max_streams_) return full();
+  }
   // Who holds the place: the token's holder, or the token as the server reads it ("bearer X" is
-  // "Bearer X"). Found before the lock: it may read the store.
+  // "Bearer X"). Found outside the lock: it may read the store.
   const absl::string_view token = BearerToken(call.authorization).value_or(call.authorization);
   const std::string caller = holder_of_ ? holder_of_(token) : std::string(token);
   std::shared_ptr<Held> held;
@@ -694,19 +708,12 @@ ApiReply RestGateway::Stream(const RestRoute& route, std::unique_ptr<Message> re
       return ErrorReply(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is stopping"));
     // Each stream holds one of the listener's threads: only so many at once, and one caller may
     // hold at most half of them.
-    auto refuse = [](std::string why) {
-      ApiReply reply = ErrorReply(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, why));
-      reply.headers.emplace_back("Retry-After", "5");
-      return reply;
-    };
     const int caller_cap = std::max(1, max_streams_ / 2);
     if (auto held_by = per_caller_.find(caller);
         held_by != per_caller_.end() && held_by->second >= caller_cap)
       return refuse(absl::StrCat("one caller (an organisation) holds at most ", caller_cap,
                                  " of this listener's REST streams; end one, or watch over gRPC"));
-    if (static_cast<int>(open_.size()) >= max_streams_)
-      return refuse(absl::StrCat("this listener serves at most ", max_streams_,
-                                 " REST streams at once; try again later, or watch over gRPC"));
+    if (static_cast<int>(open_.size()) >= max_streams_) return full();
     ++per_caller_[caller];
     held = std::make_shared<Held>(this, std::move(request), prototype, std::move(channel), caller);
     open_.insert(held->reader.context());

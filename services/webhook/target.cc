@@ -120,7 +120,8 @@ struct UrlHandle {
 
 // A host that does not resolve and one that resolves inside the network get the same answer: two
 // answers would let anyone who may make a subscription probe which internal names exist.
-absl::Status NotPublic(absl::string_view field) {
+absl::Status NotPublic(absl::string_view field, const TargetRules& rules) {
+  if (rules.allow_private) return Refused(field, "must name a host that resolves");
   return Refused(field,
                  "must name a host that resolves, and only to public addresses (not private, "
                  "loopback or link-local ones)");
@@ -182,7 +183,7 @@ absl::StatusOr<ResolvedTarget> ResolveTarget(absl::string_view url, const Target
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
   const int failed = getaddrinfo(target->host.c_str(), nullptr, &hints, &found);
-  if (failed != 0 || found == nullptr) return NotPublic(field);
+  if (failed != 0 || found == nullptr) return NotPublic(field, rules);
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, &freeaddrinfo);
   for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
     char text[INET6_ADDRSTRLEN] = {};
@@ -196,12 +197,12 @@ absl::StatusOr<ResolvedTarget> ResolveTarget(absl::string_view url, const Target
       continue;
     // One address of the host inside the network is enough to refuse it: a connection might go
     // to any of them.
-    if (!rules.allow_private && !IsPublicAddress(text)) return NotPublic(field);
+    if (!rules.allow_private && !IsPublicAddress(text)) return NotPublic(field, rules);
     bool seen = false;
     for (const auto& known : target->addresses) seen = seen || known == text;
     if (!seen) target->addresses.push_back(text);
   }
-  if (target->addresses.empty()) return NotPublic(field);
+  if (target->addresses.empty()) return NotPublic(field, rules);
   return target;
 }
 

@@ -109,11 +109,18 @@ TEST(Config, RefusesBadValuesNamingTheKey) {
   for (const auto& [yaml, key] : std::vector<std::pair<std::string, std::string>>{
            {"desk:\n  business_hours: weekdays\n", "desk.business_hours"},
            {"desk:\n  time_zone: Europe/Zwolle\n", "desk.time_zone"},
-           {"desk:\n  closed_days: [2026-12-25, 26-12-2026]\n", "desk.closed_days"}}) {
+           {"desk:\n  closed_days: [2026-12-25, 26-12-2026]\n", "desk.closed_days"},
+           // An hour a week holds 50 hours in the year looked ahead; 48 business hours fit.
+           {"desk:\n  business_hours: SA 10:00-11:00\n  escalation_s: 180001\n",
+            "desk.escalation_s"}}) {
     config = LoadConfig(WriteConfig(yaml));
     ASSERT_FALSE(config.ok()) << yaml;
     EXPECT_NE(config.status().message().find(key), std::string::npos) << config.status();
   }
+  config =
+      LoadConfig(WriteConfig("desk:\n  business_hours: SA 10:00-11:00\n  escalation_s: "
+                             "180000\n  level2_escalation_s: 172800\n"));
+  EXPECT_TRUE(config.ok()) << config.status();
   config = LoadConfig(WriteConfig(
       "desk:\n  business_hours: MO-FR 08:30-17:00\n  closed_days: [2026-12-25, 2026-12-26]\n"));
   ASSERT_TRUE(config.ok()) << config.status();
