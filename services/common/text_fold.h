@@ -43,7 +43,9 @@ bool IsSendableAddress(std::string_view address);
 // bytes. Lengths people are told ("at most 200 characters") are counted with it, never in bytes.
 size_t Characters(std::string_view text);
 
-// The folded words of `text`: maximal runs of Unicode letters and digits.
+// The folded words of `text`: maximal runs of Unicode letters and digits, with letters whose
+// stroke or ligature does not decompose (ł ø đ ð ı ħ ŧ æ œ þ) spelled as people type them without
+// it (l o d d i h t ae oe th).
 std::vector<std::string> FoldedWords(std::string_view text);
 
 }  // namespace infrashare

@@ -207,6 +207,21 @@ TEST(SearchIndex, DutchTextIsFoundWhateverItsCaseAndAccents) {
   EXPECT_EQ(index.Search(both, {})->total_size(), 2);
 }
 
+TEST(SearchIndex, LettersWithAStrokeAreFoundAsPeopleTypeThem) {
+  SearchIndex index;
+  index.Upsert(Make("lab", "Werkplaats Łódź & Ørsted", v1::RESOURCE_KIND_LAB, {}, 52, 5, "PV26"));
+  for (std::string q : {"lodz", "Łódź", "LÓDZ", "orsted", "ØRSTED", "ørs", "werkplaats lod"}) {
+    v1::SearchResourcesRequest request;
+    request.set_text_prefix(q);
+    auto response = index.Search(request, {});
+    ASSERT_TRUE(response.ok()) << q;
+    EXPECT_EQ(response->total_size(), 1) << q;
+  }
+  v1::SearchResourcesRequest other;
+  other.set_text_prefix("lodt");
+  EXPECT_EQ(index.Search(other, {})->total_size(), 0);
+}
+
 TEST(TextFold, CountsCharactersNotBytes) {
   EXPECT_EQ(Characters("Één loket Café"), 14u);
   EXPECT_EQ(Characters(""), 0u);
@@ -225,6 +240,11 @@ TEST(TextFold, FoldsCaseCompatibilityFormsAndDiacritics) {
   EXPECT_EQ(FoldedWords("’s-Hertogenbosch, Noord-Brabant: Café’s!"),
             (std::vector<std::string>{"s", "hertogenbosch", "noord", "brabant", "cafe", "s"}));
   EXPECT_TRUE(FoldedWords("  -- ;; ").empty());
+  EXPECT_EQ(FoldedWords("Łódź Ørsted ÆBLE Đakovo Diyarbakır Œuvre Þing ÐÞ"),
+            (std::vector<std::string>{"lodz", "orsted", "aeble", "dakovo", "diyarbakir", "oeuvre",
+                                      "thing", "dth"}));
+  // The sort key and import ids keep those letters (an import's natural-key ids depend on them).
+  EXPECT_EQ(FoldText("Ørsted"), "\xc3\xb8rsted");
 }
 
 TEST(TextFold, TellsWellFormedUtf8FromBytesThatAreNot) {
