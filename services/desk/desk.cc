@@ -1,6 +1,7 @@
 #include "services/desk/desk.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -430,25 +431,52 @@ absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
   if (!size.ok()) return size.status();
   auto after = InquiryCursor(request.page_token());
   if (!after.ok()) return after.status();
-  auto page = store_->InquiryIds(index, key, *after, *size);
-  if (!page.ok()) return page.status();
-  auto inquiries = store_->GetInquiries(page->ids);
-  if (!inquiries.ok()) return inquiries.status();
-  v1::ListInquiriesResponse response;
-  for (auto& inquiry : *inquiries) {
+  auto wanted = [&](const v1::Inquiry& inquiry) {
     if (!request.states().empty() && std::find(request.states().begin(), request.states().end(),
                                                inquiry.state()) == request.states().end())
-      continue;
-    if (request.follow_up_due() && inquiry.follow_up().state() != v1::FollowUp::STATE_DUE) continue;
-    // A responder sees the asker's contact once it has accepted; anyone else as GetInquiry shows
-    // it (an entry partner's integrations and unassigned responders see the question only).
-    if (offers_only && inquiry.assignee_id() != request.responder_id()) ClearPersonalData(&inquiry);
-    auto view = ViewOf(caller, inquiry);
-    if (!view.ok()) return view.status();
-    if (*view != View::kFull) ClearPersonalData(&inquiry);
-    *response.add_inquiries() = std::move(inquiry);
+      return false;
+    return !request.follow_up_due() || inquiry.follow_up().state() == v1::FollowUp::STATE_DUE;
+  };
+  // A filtered list reads on until the page is full, so a page is short only at the end, up to
+  // ten pages' worth of the index a call; past that it answers what it found and where it got.
+  v1::ListInquiriesResponse response;
+  IndexCursor cursor = *after;
+  std::optional<IndexCursor> next;
+  for (int read = 0; read < 10 * *size;) {
+    auto page = store_->InquiryIds(index, key, cursor, *size);
+    if (!page.ok()) return page.status();
+    auto inquiries = store_->GetInquiries(page->ids);
+    if (!inquiries.ok()) return inquiries.status();
+    std::map<std::string, v1::Inquiry*> by_id;
+    for (auto& inquiry : *inquiries) by_id[inquiry.id()] = &inquiry;
+    for (size_t n = 0; n < page->ids.size() && response.inquiries_size() < *size; ++n) {
+      cursor = {page->scores[n], page->ids[n]};
+      ++read;
+      auto found = by_id.find(page->ids[n]);
+      if (found == by_id.end() || !wanted(*found->second)) continue;
+      v1::Inquiry& inquiry = *found->second;
+      // A responder sees the asker's contact once it has accepted; anyone else as GetInquiry
+      // shows it (an entry partner's integrations and unassigned responders see the question
+      // only).
+      if (offers_only && inquiry.assignee_id() != request.responder_id())
+        ClearPersonalData(&inquiry);
+      auto view = ViewOf(caller, inquiry);
+      if (!view.ok()) return view.status();
+      if (*view != View::kFull) ClearPersonalData(&inquiry);
+      *response.add_inquiries() = std::move(inquiry);
+    }
+    if (page->ids.empty()) {  // the end of the index (what was left went meanwhile)
+      next.reset();
+      break;
+    }
+    if (cursor.id == page->ids.back() && !page->next) {  // the end of the index
+      next.reset();
+      break;
+    }
+    next = cursor;
+    if (response.inquiries_size() == *size) break;
   }
-  response.set_next_page_token(InquiryToken(page->next));
+  response.set_next_page_token(InquiryToken(next));
   return response;
 }
 

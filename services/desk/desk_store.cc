@@ -501,7 +501,10 @@ absl::StatusOr<InquiryPage> RedisDeskStore::InquiryIds(InquiryIndex index, absl:
   if (reply->elements.size() != 2) return absl::InternalError("dk_page answered unexpectedly");
   InquiryPage page;
   const auto& entries = reply->elements[1].elements;
-  for (size_t i = 0; i + 1 < entries.size(); i += 2) page.ids.push_back(entries[i].str);
+  for (size_t i = 0; i + 1 < entries.size(); i += 2) {
+    page.ids.push_back(entries[i].str);
+    page.scores.push_back(entries[i + 1].str);
+  }
   if (reply->elements[0].integer == 1 && entries.size() >= 2)
     page.next = IndexCursor{entries[entries.size() - 1].str, entries[entries.size() - 2].str};
   return page;

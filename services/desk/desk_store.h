@@ -79,6 +79,7 @@ struct IndexCursor {
 // A page of an inquiry index's ids, and where the next one starts (none: this was the last).
 struct InquiryPage {
   std::vector<std::string> ids;
+  std::vector<std::string> scores;  // each id's time, as the index writes it
   std::optional<IndexCursor> next;
 };
 

@@ -1625,6 +1625,37 @@ TEST_F(DeskApiTest, ListsPageOnAfterTheirLastEntryWhileEntriesArrive) {
   }
   EXPECT_EQ(seen, expected);
 
+  // Filtered, a page is full until the last: with no inquiry resolved, one empty page and no
+  // token (not a page of nothing with a token for the next).
+  ListInquiriesRequest resolved;
+  resolved.set_network_id(net_);
+  resolved.set_page_size(2);
+  resolved.add_states(INQUIRY_STATE_RESOLVED);
+  ListInquiriesResponse none;
+  ASSERT_TRUE(desk_->ListInquiries(As(coordinator_).get(), resolved, &none).ok());
+  EXPECT_EQ(none.inquiries_size(), 0);
+  EXPECT_TRUE(none.next_page_token().empty()) << none.next_page_token();
+  // Resolve the second of the first list: filtered on that state, it alone, on the first page.
+  Await(expected[1], [](const Inquiry& i) { return i.state() == INQUIRY_STATE_ESCALATED; });
+  ResolveInquiryRequest resolve;
+  resolve.set_id(expected[1]);
+  resolve.set_outcome(OUTCOME_NO_MATCH);
+  resolve.set_note("nobody here does this");
+  Inquiry done;
+  auto resolving = desk_->ResolveInquiry(As(coordinator_).get(), resolve, &done);
+  ASSERT_TRUE(resolving.ok()) << resolving.error_message();
+  resolved.set_page_size(1);
+  ListInquiriesResponse one;
+  ASSERT_TRUE(desk_->ListInquiries(As(coordinator_).get(), resolved, &one).ok());
+  ASSERT_EQ(one.inquiries_size(), 1);
+  EXPECT_EQ(one.inquiries(0).id(), expected[1]);
+  if (!one.next_page_token().empty()) {  // the index held more past it: the next page is empty
+    resolved.set_page_token(one.next_page_token());
+    ASSERT_TRUE(desk_->ListInquiries(As(coordinator_).get(), resolved, &one).ok());
+    EXPECT_EQ(one.inquiries_size(), 0);
+    EXPECT_TRUE(one.next_page_token().empty());
+  }
+
   for (int i = 0; i < 5; ++i) AddResponder("a");
   ListRespondersRequest responders;
   responders.set_organization_id(Org("a"));
