@@ -465,11 +465,8 @@ absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
       if (*view != View::kFull) ClearPersonalData(&inquiry);
       *response.add_inquiries() = std::move(inquiry);
     }
-    if (page->ids.empty()) {  // the end of the index (what was left went meanwhile)
-      next.reset();
-      break;
-    }
-    if (cursor.id == page->ids.back() && !page->next) {  // the end of the index
+    // The end of the index: read to its last entry, or what was left went meanwhile.
+    if (page->ids.empty() || (cursor.id == page->ids.back() && !page->next)) {
       next.reset();
       break;
     }
