@@ -30,6 +30,8 @@ Caller FromInfo(const auth::v1::TokenInfo& info) {
   for (int role : info.roles()) caller.roles.push_back(static_cast<Role>(role));
   caller.network_ids.assign(info.network_ids().begin(), info.network_ids().end());
   caller.services.assign(info.services().begin(), info.services().end());
+  if (info.has_expire_time())
+    caller.expires_ms = TimeUtil::TimestampToMilliseconds(info.expire_time());
   return caller;
 }
 
@@ -83,6 +85,12 @@ bool Caller::Coordinates(absl::string_view network_id) const {
   if (IsPlatformAdmin()) return true;
   return Has(auth::v1::ROLE_NETWORK_COORDINATOR) &&
          std::find(network_ids.begin(), network_ids.end(), network_id) != network_ids.end();
+}
+
+absl::Status MayGrantLasting(const Caller& caller, absl::string_view what) {
+  if (caller.expires_ms == 0) return absl::OkStatus();
+  return Forbidden(absl::StrCat("a token that expires does not create ", what,
+                                ", which would outlive it: use a token without an expiry"));
 }
 
 std::string RedisTokenStore::Key(absl::string_view suffix) const {
@@ -330,6 +338,12 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Create(
   *info.mutable_services() = request.services();
   info.set_description(request.description());
   if (request.has_expire_time()) *info.mutable_expire_time() = request.expire_time();
+  // A token that expires makes none that outlives it: asked for none or a later expiry, the new
+  // one ends with it.
+  if (caller.expires_ms != 0 &&
+      (!info.has_expire_time() ||
+       TimeUtil::TimestampToMilliseconds(info.expire_time()) > caller.expires_ms))
+    *info.mutable_expire_time() = TimeUtil::MillisecondsToTimestamp(caller.expires_ms);
   return Mint(caller, std::move(info), ReplayKey(caller, request));
 }
 
@@ -361,6 +375,12 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Rotate(
     return Forbidden("only admins of the token's organisation, or the token itself, rotate it");
   if (!WithinScope(caller, old.info.services()))
     return Forbidden("a token scoped to some services rotates only tokens scoped within them");
+  // The new secret lasts as long as the old token: a caller whose own token ends sooner would
+  // hold a way in that outlives it.
+  if (caller.expires_ms != 0 &&
+      (!old.info.has_expire_time() ||
+       TimeUtil::TimestampToMilliseconds(old.info.expire_time()) > caller.expires_ms))
+    return Forbidden("a token that expires rotates only tokens that expire no later than it does");
   const auto now = Now();
   if (old.info.has_expire_time() && old.info.expire_time() <= now)
     return NotAuthenticated("TOKEN_EXPIRED", "the token has expired");

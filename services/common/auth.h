@@ -38,6 +38,11 @@ struct Caller {
   std::vector<Role> roles;
   std::vector<std::string> network_ids;
   std::vector<std::string> services;  // the services the token may call; empty = all
+  // When the infrashare token the caller holds expires (ms since the epoch); 0 when it does not,
+  // and for the bootstrap token and identity-provider sessions (a session's end does not end the
+  // person's rights: signing in again renews them). What such a caller grants never outlives it
+  // (MayGrantLasting below).
+  int64_t expires_ms = 0;
 
   bool Has(Role role) const;
   // Whether the token's scope allows calling `method` ("service.Method").
@@ -48,6 +53,11 @@ struct Caller {
   bool IsAdminOf(absl::string_view organization_id) const;
   bool Coordinates(absl::string_view network_id) const;
 };
+
+// PERMISSION_DENIED when `caller` holds a token that expires and asks for `what`, a lasting way in
+// (a calendar feed, a webhook subscription) that would outlive it: a token handed out for a day
+// does not turn itself into access for good. OK otherwise.
+absl::Status MayGrantLasting(const Caller& caller, absl::string_view what);
 
 // A token's record as stored, with the hash of its secret (the key it is found under).
 struct StoredToken {

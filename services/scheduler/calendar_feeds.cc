@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/auth.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
 #include "services/common/text_fold.h"
@@ -76,6 +77,7 @@ absl::StatusOr<v1::CalendarFeed> CalendarFeeds::Create(const Caller& caller,
       return Forbidden("the resource's owner makes feeds of its bookings");
   }
 
+  if (auto lasting = MayGrantLasting(caller, "calendar feeds"); !lasting.ok()) return lasting;
   StoredCalendarFeed stored;
   stored.holder = holder;
   v1::CalendarFeed& feed = stored.feed;

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/auth.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
 #include "services/common/ids.h"
@@ -97,6 +98,8 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Create(
   // A platform admin's token is not an organisation's: name the one the subscription is for.
   if (request.organization_id().empty() && caller.IsPlatformAdmin())
     return InvalidField("organization_id", "is required of a platform admin");
+  if (auto lasting = MayGrantLasting(caller, "webhook subscriptions"); !lasting.ok())
+    return lasting;
   FieldErrors errors;
   if (request.description().size() > kMaxDescriptionBytes)
     errors.Add("description", absl::StrCat("at most ", kMaxDescriptionBytes, " bytes"));
@@ -183,6 +186,9 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Update(
   v1::WebhookSubscription& s = next.subscription;
   FieldErrors errors;
   if (paths.count("target_url")) {
+    if (change.target_url() != s.target_url())
+      if (auto lasting = MayGrantLasting(caller, "a webhook target"); !lasting.ok())
+        return lasting;
     auto target = ResolveTarget(change.target_url(), config_.targets, "subscription.target_url");
     if (!target.ok()) Collect(target.status(), &errors);
     s.set_target_url(change.target_url());
@@ -267,6 +273,8 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::RotateOnce(
     const Caller& caller, const v1::RotateWebhookSecretRequest& request) {
   auto current = Administered(caller, request.id(), "id");
   if (!current.ok()) return current.status();
+  if (auto lasting = MayGrantLasting(caller, "webhook signing secrets"); !lasting.ok())
+    return lasting;
   StoredSubscription next = *current;
   const int64_t now = clock_();
   if (request.overlap_seconds() > 0) {

@@ -22,6 +22,7 @@
 #include "infrashare/privacy/v1/privacy.grpc.pb.h"
 #include "infrashare/registry/v1/registry.grpc.pb.h"
 #include "infrashare/scheduler/v1/scheduler.grpc.pb.h"
+#include "infrashare/webhook/v1/webhook.grpc.pb.h"
 #include "services/common/audit.h"
 #include "tests/support/generic_call.h"
 #include "tests/support/redis_server.h"
@@ -493,6 +494,82 @@ TEST_F(AuditTrail, ACachedTokenStillExpiresOnTime) {
   ASSERT_TRUE(WhoAmI(tokens_, made.token()).ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(900));  // past expiry, within the 2 s cache
   EXPECT_EQ(WhoAmI(tokens_, made.token()).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// A token handed out for a while gives nothing that outlasts it: the tokens it creates end with it
+// (or sooner), and it neither rotates a longer-lived token (whose new secret it would hold) nor
+// creates calendar feeds or webhook subscriptions, which do not expire.
+TEST_F(AuditTrail, AnExpiringTokenGrantsNothingThatOutlivesIt) {
+  using google::protobuf::util::TimeUtil;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  auth::v1::CreateTokenRequest day;
+  day.set_organization_id("acme");
+  day.add_roles(auth::v1::ROLE_ORGANIZATION_ADMIN);
+  *day.mutable_expire_time() = TimeUtil::MillisecondsToTimestamp(now_ms + 3600 * 1000);
+  auth::v1::CreateTokenResponse contractor;
+  ASSERT_TRUE(tokens_->CreateToken(Admin().get(), day, &contractor).ok());
+  const auto ends = contractor.info().expire_time();
+  auto as_contractor = [&] { return TestServer::Context(contractor.token()); };
+
+  // Asked for no expiry, or a later one: the new token ends with the one that made it.
+  auth::v1::CreateTokenRequest child;
+  child.set_organization_id("acme");
+  child.add_roles(auth::v1::ROLE_ORGANIZATION_ADMIN);
+  auth::v1::CreateTokenResponse forever;
+  ASSERT_TRUE(tokens_->CreateToken(as_contractor().get(), child, &forever).ok());
+  EXPECT_EQ(forever.info().expire_time(), ends);
+  *child.mutable_expire_time() = TimeUtil::MillisecondsToTimestamp(now_ms + 86400LL * 365 * 1000);
+  auth::v1::CreateTokenResponse later;
+  ASSERT_TRUE(tokens_->CreateToken(as_contractor().get(), child, &later).ok());
+  EXPECT_EQ(later.info().expire_time(), ends);
+  ASSERT_TRUE(WhoAmI(tokens_, later.token()).ok());
+  // Its children again: no chain of tokens gets past the first one's end.
+  auth::v1::CreateTokenResponse grandchild;
+  child.clear_expire_time();
+  ASSERT_TRUE(
+      tokens_->CreateToken(TestServer::Context(later.token()).get(), child, &grandchild).ok());
+  EXPECT_EQ(grandchild.info().expire_time(), ends);
+  // A sooner end is kept.
+  const auto sooner = TimeUtil::MillisecondsToTimestamp(now_ms + 600 * 1000);
+  *child.mutable_expire_time() = sooner;
+  auth::v1::CreateTokenResponse brief;
+  ASSERT_TRUE(tokens_->CreateToken(as_contractor().get(), child, &brief).ok());
+  EXPECT_EQ(brief.info().expire_time(), sooner);
+
+  // Rotating the organisation's lasting member token would hand it a lasting secret; rotating
+  // itself, or a token that ends sooner, is fine.
+  auth::v1::RotateTokenRequest rotate;
+  rotate.set_id(member_.info().id());
+  auth::v1::CreateTokenResponse rotated;
+  EXPECT_EQ(tokens_->RotateToken(as_contractor().get(), rotate, &rotated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  rotate.set_id(brief.info().id());
+  ASSERT_TRUE(tokens_->RotateToken(as_contractor().get(), rotate, &rotated).ok());
+  EXPECT_EQ(rotated.info().expire_time(), sooner);
+
+  // Feeds and webhook subscriptions do not expire: refused, with the reason.
+  auto scheduler = server_->Scheduler();
+  scheduler::v1::CreateCalendarFeedRequest feed;
+  scheduler::v1::CalendarFeed made_feed;
+  const auto feed_status =
+      scheduler->CreateCalendarFeed(as_contractor().get(), feed, &made_feed);
+  EXPECT_EQ(feed_status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(feed_status.error_message().find("expires"), std::string::npos)
+      << feed_status.error_message();
+  auto webhooks = webhook::v1::WebhookService::NewStub(server_->channel());
+  webhook::v1::CreateWebhookSubscriptionRequest subscribe;
+  subscribe.set_target_url("https://hooks.example.nl/infrashare");
+  subscribe.add_event_types(webhook::v1::WEBHOOK_EVENT_TYPE_BOOKING);
+  webhook::v1::WebhookSubscription subscription;
+  EXPECT_EQ(
+      webhooks->CreateWebhookSubscription(as_contractor().get(), subscribe, &subscription)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  // The same requests with a token that does not expire go through: the refusal is the expiry's.
+  EXPECT_TRUE(scheduler->CreateCalendarFeed(TestServer::Context(admin_).get(), feed, &made_feed)
+                  .ok());
 }
 
 // Platform admins' tokens act for the organisation "platform": nobody creates or deletes one of
