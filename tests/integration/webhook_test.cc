@@ -4,6 +4,7 @@
 // redelivery, redaction for another organisation, SSRF refusals at creation and at delivery, and
 // the subscription RPCs' validation, authorization and replays.
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "infrashare/auth/v1/auth.grpc.pb.h"
 #include "infrashare/programme/v1/programme.grpc.pb.h"
 #include "infrashare/webhook/v1/webhook.grpc.pb.h"
 #include "services/webhook/signature.h"
@@ -1009,6 +1011,51 @@ TEST_F(WebhookTest, AChangeWrittenBeforeAnySenderRanIsDeliveredLater) {
   TestServer sender(redis.url(), WebhookConfig());
   ASSERT_TRUE(receiver_->WaitFor("/early", [](const auto& got) { return !got.empty(); }));
   EXPECT_EQ(PayloadOf(receiver_->Received("/early")[0]).type(), "resource.created");
+}
+
+// An admin's token that expires changes no subscription's target and learns no new signing
+// secret: both outlast the token (docs/security.md). Other changes, and the same changes with a
+// lasting token, go through.
+TEST_F(WebhookTest, AnExpiringAdminTokenMovesNoTargetAndRotatesNoSecret) {
+  const auto subscription = Subscribe(owner_admin_, "/lasting", {WEBHOOK_EVENT_TYPE_BOOKING});
+  auth::v1::CreateTokenRequest day;
+  day.set_organization_id("lab-owner");
+  day.add_roles(auth::v1::ROLE_ORGANIZATION_ADMIN);
+  *day.mutable_expire_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count() +
+      3600 * 1000);
+  auth::v1::CreateTokenResponse contractor;
+  ASSERT_TRUE(server_->Tokens()->CreateToken(Admin().get(), day, &contractor).ok());
+  auto webhooks = Webhooks(*server_);
+
+  UpdateWebhookSubscriptionRequest update;
+  *update.mutable_subscription() = subscription;
+  update.mutable_subscription()->set_target_url(receiver_->Url("/elsewhere"));
+  update.mutable_update_mask()->add_paths("target_url");
+  WebhookSubscription updated;
+  EXPECT_EQ(webhooks->UpdateWebhookSubscription(As(contractor.token()).get(), update, &updated)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  RotateWebhookSecretRequest rotate;
+  rotate.set_id(subscription.id());
+  WebhookSubscription rotated;
+  EXPECT_EQ(webhooks->RotateWebhookSecret(As(contractor.token()).get(), rotate, &rotated)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The description is no way in: changed.
+  update.mutable_subscription()->set_description("checked by the contractor");
+  update.mutable_update_mask()->set_paths(0, "description");
+  ASSERT_TRUE(
+      webhooks->UpdateWebhookSubscription(As(contractor.token()).get(), update, &updated).ok());
+  EXPECT_EQ(Get(subscription.id()).target_url(), subscription.target_url());
+  // The lasting admin token moves the target.
+  *update.mutable_subscription() = updated;
+  update.mutable_subscription()->set_target_url(receiver_->Url("/elsewhere"));
+  update.mutable_update_mask()->set_paths(0, "target_url");
+  ASSERT_TRUE(webhooks->UpdateWebhookSubscription(As(owner_admin_).get(), update, &updated).ok());
+  EXPECT_EQ(Get(subscription.id()).target_url(), receiver_->Url("/elsewhere"));
 }
 
 TEST_F(WebhookTest, SubscriptionsAreValidatedAuthorizedAndReplayed) {
