@@ -187,8 +187,7 @@ absl::StatusOr<v1::WebhookSubscription> Webhooks::Update(
   FieldErrors errors;
   if (paths.count("target_url")) {
     if (change.target_url() != s.target_url())
-      if (auto lasting = MayGrantLasting(caller, "a webhook target"); !lasting.ok())
-        return lasting;
+      if (auto lasting = MayGrantLasting(caller, "a webhook target"); !lasting.ok()) return lasting;
     auto target = ResolveTarget(change.target_url(), config_.targets, "subscription.target_url");
     if (!target.ok()) Collect(target.status(), &errors);
     s.set_target_url(change.target_url());

@@ -553,8 +553,7 @@ TEST_F(AuditTrail, AnExpiringTokenGrantsNothingThatOutlivesIt) {
   auto scheduler = server_->Scheduler();
   scheduler::v1::CreateCalendarFeedRequest feed;
   scheduler::v1::CalendarFeed made_feed;
-  const auto feed_status =
-      scheduler->CreateCalendarFeed(as_contractor().get(), feed, &made_feed);
+  const auto feed_status = scheduler->CreateCalendarFeed(as_contractor().get(), feed, &made_feed);
   EXPECT_EQ(feed_status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_NE(feed_status.error_message().find("expires"), std::string::npos)
       << feed_status.error_message();
@@ -563,13 +562,12 @@ TEST_F(AuditTrail, AnExpiringTokenGrantsNothingThatOutlivesIt) {
   subscribe.set_target_url("https://hooks.example.nl/infrashare");
   subscribe.add_event_types(webhook::v1::WEBHOOK_EVENT_TYPE_BOOKING);
   webhook::v1::WebhookSubscription subscription;
-  EXPECT_EQ(
-      webhooks->CreateWebhookSubscription(as_contractor().get(), subscribe, &subscription)
-          .error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(webhooks->CreateWebhookSubscription(as_contractor().get(), subscribe, &subscription)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   // The same requests with a token that does not expire go through: the refusal is the expiry's.
-  EXPECT_TRUE(scheduler->CreateCalendarFeed(TestServer::Context(admin_).get(), feed, &made_feed)
-                  .ok());
+  EXPECT_TRUE(
+      scheduler->CreateCalendarFeed(TestServer::Context(admin_).get(), feed, &made_feed).ok());
 }
 
 // Platform admins' tokens act for the organisation "platform": nobody creates or deletes one of

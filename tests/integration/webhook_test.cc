@@ -1041,9 +1041,9 @@ TEST_F(WebhookTest, AnExpiringAdminTokenMovesNoTargetAndRotatesNoSecret) {
   RotateWebhookSecretRequest rotate;
   rotate.set_id(subscription.id());
   WebhookSubscription rotated;
-  EXPECT_EQ(webhooks->RotateWebhookSecret(As(contractor.token()).get(), rotate, &rotated)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      webhooks->RotateWebhookSecret(As(contractor.token()).get(), rotate, &rotated).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   // The description is no way in: changed.
   update.mutable_subscription()->set_description("checked by the contractor");
   update.mutable_update_mask()->set_paths(0, "description");
