@@ -41,6 +41,50 @@ icu::UnicodeString Fold(std::string_view text) {
   return out;
 }
 
+// Letters that carry their stroke or ligature in the letter itself, so that decomposition leaves
+// them as they are, written as people type them without it: "Lodz" finds Łódź, "orsted" Ørsted,
+// "diyarbakir" Diyarbakır. Null for every other character.
+const char* Spelled(UChar32 c) {
+  switch (c) {
+    case 0x0131:
+      return "i";  // ı
+    case 0x0142:
+      return "l";  // ł
+    case 0x00F8:
+      return "o";  // ø
+    case 0x0111:
+      return "d";  // đ
+    case 0x00F0:
+      return "d";  // ð
+    case 0x0127:
+      return "h";  // ħ
+    case 0x0167:
+      return "t";  // ŧ
+    case 0x00E6:
+      return "ae";  // æ
+    case 0x0153:
+      return "oe";  // œ
+    case 0x00FE:
+      return "th";  // þ
+    default:
+      return nullptr;
+  }
+}
+
+// Fold(text) with the Spelled letters written out.
+icu::UnicodeString FoldSpelled(std::string_view text) {
+  const icu::UnicodeString folded = Fold(text);
+  icu::UnicodeString out;
+  for (int32_t i = 0; i < folded.length(); i = folded.moveIndex32(i, 1)) {
+    const UChar32 c = folded.char32At(i);
+    if (const char* plain = Spelled(c))
+      out.append(icu::UnicodeString(plain, -1, icu::UnicodeString::kInvariant));
+    else
+      out.append(c);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string FoldText(std::string_view text) {
@@ -53,6 +97,13 @@ std::string FoldText(std::string_view text) {
   }
   Fold(text).toUTF8String(out);
   return out;
+}
+
+std::string FoldName(std::string_view text) {
+  if (IsAscii(text)) return FoldText(text);
+  std::string name;
+  FoldSpelled(text).toUTF8String(name);
+  return name;
 }
 
 bool IsEmailAddress(std::string_view text) {
@@ -118,36 +169,7 @@ std::vector<std::string> FoldedWords(std::string_view text) {
     if (!current.empty()) words.push_back(std::move(current));
     return words;
   }
-  icu::UnicodeString folded = Fold(text), current;
-  // Letters that carry their stroke or ligature in the letter itself, so that decomposition leaves
-  // them as they are, written as people type them without it: "Lodz" finds Łódź, "orsted" Ørsted,
-  // "diyarbakir" Diyarbakır. Words only: FoldText (sort keys, import ids) keeps them.
-  auto spelled = [](UChar32 c) -> const char* {
-    switch (c) {
-      case 0x0131:
-        return "i";  // ı
-      case 0x0142:
-        return "l";  // ł
-      case 0x00F8:
-        return "o";  // ø
-      case 0x0111:
-        return "d";  // đ
-      case 0x00F0:
-        return "d";  // ð
-      case 0x0127:
-        return "h";  // ħ
-      case 0x0167:
-        return "t";  // ŧ
-      case 0x00E6:
-        return "ae";  // æ
-      case 0x0153:
-        return "oe";  // œ
-      case 0x00FE:
-        return "th";  // þ
-      default:
-        return nullptr;
-    }
-  };
+  icu::UnicodeString folded = FoldSpelled(text), current;
   auto flush = [&] {
     if (current.isEmpty()) return;
     words.emplace_back();
@@ -156,9 +178,7 @@ std::vector<std::string> FoldedWords(std::string_view text) {
   };
   for (int32_t i = 0; i < folded.length(); i = folded.moveIndex32(i, 1)) {
     UChar32 c = folded.char32At(i);
-    if (const char* plain = spelled(c)) {
-      current.append(icu::UnicodeString(plain, -1, icu::UnicodeString::kInvariant));
-    } else if (u_isalnum(c) || u_charType(c) == U_COMBINING_SPACING_MARK) {
+    if (u_isalnum(c) || u_charType(c) == U_COMBINING_SPACING_MARK) {
       current.append(c);
     } else {
       flush();

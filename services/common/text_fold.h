@@ -14,6 +14,12 @@ namespace infrashare {
 // `text` folded (NFKC case fold, then canonical decomposition without non-spacing marks).
 std::string FoldText(std::string_view text);
 
+// A name as it sorts and is found (the search index's by-name order): FoldText with the letters
+// FoldedWords spells out spelled alike (Łódź → lodz, Ørsted → orsted, Æble → aeble), so a name
+// sorts where people look for it. FoldText itself keeps those letters: natural-key import ids
+// hash it, and changing it would change stored ids.
+std::string FoldName(std::string_view text);
+
 // An e-mail address as it is matched (personal data of one person is found by it): NFKC case
 // folded, which also drops invisible characters such as U+200B, then trimmed of Unicode white
 // space (U+00A0, U+3000 ...). Diacritics stay: müller@ and muller@ are different addresses.

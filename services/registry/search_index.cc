@@ -251,7 +251,7 @@ void SearchIndex::Upsert(const v1::Resource& resource) {
   Doc doc;
   doc.version = EtagVersion(resource.etag());
   doc.resource = std::make_shared<const v1::Resource>(resource);
-  doc.name_key = FoldText(resource.display_name());
+  doc.name_key = FoldName(resource.display_name());
   if (const v1::GeoPoint* p = PointOf(resource)) {
     doc.has_point = true;
     doc.lat = p->latitude();
