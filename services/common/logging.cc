@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "services/common/text_fold.h"
+
 namespace infrashare::logging {
 namespace {
 
@@ -25,10 +27,7 @@ void Emit(spdlog::level::level_enum level, std::string_view name, std::string_vi
 
 std::string Bounded(std::string_view value) {
   if (value.size() <= kMaxValueBytes) return std::string(value);
-  size_t cut = kMaxValueBytes;
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80)
-    --cut;  // whole characters
-  return std::string(value.substr(0, cut)) + "...(" + std::to_string(value.size()) + " bytes)";
+  return Utf8Prefix(value, kMaxValueBytes) + "...(" + std::to_string(value.size()) + " bytes)";
 }
 
 std::string Render(std::string_view level, std::string_view message, const Fields& fields,

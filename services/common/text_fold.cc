@@ -188,6 +188,13 @@ std::vector<std::string> FoldedWords(std::string_view text) {
   return words;
 }
 
+std::string Utf8Prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut));
+}
+
 size_t Characters(std::string_view text) {
   // Every byte that is not a continuation byte (10xxxxxx) starts a character; protobuf has checked
   // that string fields are UTF-8.

@@ -45,6 +45,11 @@ bool IsEmailAddress(std::string_view text);
 // and address literals are refused.
 bool IsSendableAddress(std::string_view address);
 
+// At most the first `max_bytes` bytes of UTF-8 `text`, cut before a character rather than within
+// one: what an error message may quote of someone's input (a cut character would make the
+// message itself invalid UTF-8).
+std::string Utf8Prefix(std::string_view text, size_t max_bytes);
+
 // The number of characters (code points) of UTF-8 `text`: "Één loket Café" is 14 characters in 17
 // bytes. Lengths people are told ("at most 200 characters") are counted with it, never in bytes.
 size_t Characters(std::string_view text);

@@ -6,6 +6,7 @@
 #include <google/protobuf/wire_format_lite.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -14,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/text_fold.h"
 
 namespace infrashare::http {
 namespace {
@@ -133,11 +135,62 @@ const Shape& ShapeOf(const Descriptor& type) {
   return shapes->emplace(&type, std::move(shape)).first->second;
 }
 
+// Reads JSON for an object member named twice (RFC 8259: names SHOULD be unique). Protobuf's
+// parser keeps the last one, where a filter in front may have read the first: such a body is
+// refused rather than read one way. Names compare as decoded ("a" and "\u0061" are one name).
+// Whatever else the parser minds it leaves to protobuf's, which says more.
+class DuplicateMembers final : public nlohmann::json::json_sax_t {
+ public:
+  // The first name met twice in one object, if any.
+  const std::optional<std::string>& duplicate() const { return duplicate_; }
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    open_.emplace_back();
+    return true;
+  }
+  bool key(string_t& name) override {
+    if (open_.back().insert(name).second) return true;
+    duplicate_ = name;
+    return false;
+  }
+  bool end_object() override {
+    open_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    open_.emplace_back();  // holds no names; keeps the levels matched
+    return true;
+  }
+  bool end_array() override {
+    open_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::json::exception&) override {
+    return false;
+  }
+
+ private:
+  std::vector<std::set<std::string>> open_;  // the names of each open object (arrays: none)
+  std::optional<std::string> duplicate_;
+};
+
 }  // namespace
 
 google::protobuf::util::Status JsonToMessage(
     const std::string& json, Message* message,
     const google::protobuf::util::JsonParseOptions& options) {
+  DuplicateMembers members;
+  nlohmann::json::sax_parse(json, &members);
+  if (members.duplicate())
+    return google::protobuf::util::InvalidArgumentError(
+        absl::StrCat("an object names \"", Utf8Prefix(*members.duplicate(), 64), "\" twice"));
   std::string binary;
   google::protobuf::util::Status parsed = google::protobuf::util::JsonToBinaryString(
       Types(), TypeUrl(*message->GetDescriptor()), json, &binary, options);

@@ -170,6 +170,8 @@ std::string FramingMistake(const httplib::Request& req) {
       return "the only Transfer-Encoding taken is chunked";
     if (lengths.first != lengths.second) return "Transfer-Encoding and Content-Length together";
   }
+  if (req.get_header_value_count("Content-Type") > 1)
+    return "one Content-Type header at most: which one another server read is unknown";
   const size_t hosts = req.get_header_value_count("Host");
   if (hosts > 1 || (hosts == 0 && req.version == "HTTP/1.1"))
     return "an HTTP/1.1 request has one Host header";

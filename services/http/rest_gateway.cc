@@ -121,7 +121,7 @@ absl::Status SetFromText(Message* message, const FieldDescriptor* field, const s
   const Reflection* reflection = message->GetReflection();
   const bool repeated = field->is_repeated();
   auto not_a = [&](absl::string_view what) {
-    return InvalidField(shown, absl::StrCat("is not ", what, ": \"", text.substr(0, 64), "\""));
+    return InvalidField(shown, absl::StrCat("is not ", what, ": \"", Utf8Prefix(text, 64), "\""));
   };
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING: {
@@ -285,7 +285,14 @@ google::rpc::Status StatusProto(const grpc::Status& status) {
 
 ApiReply ErrorReply(const grpc::Status& status) {
   const google::rpc::Status proto = StatusProto(status);
-  ApiReply reply{HttpStatusOf(status.error_code()), "application/json", ToJson(proto), {}, {}};
+  std::optional<std::string> json = BytesToJson(*proto.GetDescriptor(), proto.SerializeAsString());
+  // A message that quotes bytes which are not UTF-8 is no proto3 JSON: the status is still told,
+  // its message with such bytes replaced (its details, which quote the same, left out).
+  if (!json)
+    json = nlohmann::json{{"code", static_cast<int>(status.error_code())},
+                          {"message", status.error_message()}}
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  ApiReply reply{HttpStatusOf(status.error_code()), "application/json", *std::move(json), {}, {}};
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED)
     reply.headers.emplace_back("WWW-Authenticate", "Bearer");
   for (const auto& detail : proto.details()) {
@@ -312,6 +319,7 @@ absl::Status BuildRequest(const RestRoute& route,
     if (route.body.empty())
       return InvalidField("body", absl::StrCat(route.http_method, " ", route.path.text(),
                                                " takes no body: send the fields in the query"));
+    if (!IsValidUtf8(call.body)) return InvalidField("body", "is not UTF-8 text");
     const std::string type = absl::AsciiStrToLower(call.content_type);
     if (!type.empty() && !absl::StartsWith(type, "application/json"))
       return InvalidField("body", "must be application/json");
@@ -329,7 +337,7 @@ absl::Status BuildRequest(const RestRoute& route,
     }
     if (auto parsed = JsonToMessage(json, message, options); !parsed.ok())
       return InvalidField("body", absl::StrCat("is not this request's JSON: ",
-                                               std::string(parsed.message()).substr(0, 300)));
+                                               Utf8Prefix(std::string(parsed.message()), 300)));
   }
   std::set<std::string> set;  // the fields given in the path or the query
   for (const auto& [path, value] : bound) {
@@ -340,9 +348,10 @@ absl::Status BuildRequest(const RestRoute& route,
       // The path wins over the body, but a body that says otherwise is a mistake.
       const Reflection* reflection = holder->GetReflection();
       if (reflection->HasField(*holder, field) && reflection->GetString(*holder, field) != value)
-        return InvalidField(path, absl::StrCat("is \"", value, "\" in the path but \"",
-                                               reflection->GetString(*holder, field).substr(0, 64),
-                                               "\" in the body"));
+        return InvalidField(
+            path,
+            absl::StrCat("is \"", value, "\" in the path but \"",
+                         Utf8Prefix(reflection->GetString(*holder, field), 64), "\" in the body"));
     }
     if (auto done = SetFromText(holder, field, value, path); !done.ok()) return done;
     set.insert(path);
