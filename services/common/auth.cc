@@ -193,6 +193,13 @@ absl::StatusOr<bool> RedisTokenStore::OrganizationExists(absl::string_view organ
   return exists->integer != 0;
 }
 
+absl::StatusOr<bool> RedisTokenStore::NetworkExists(absl::string_view network_id) {
+  auto exists =
+      redis_->Command({"EXISTS", absl::StrCat(redis_->prefix(), "{reg}:net:", network_id)});
+  if (!exists.ok()) return exists.status();
+  return exists->integer != 0;
+}
+
 std::string RedisTokenStore::ReplayKey(absl::string_view organization_id,
                                        absl::string_view idempotency_key) const {
   return Key(absl::StrCat("req:", organization_id, ":", idempotency_key));
@@ -331,6 +338,11 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Create(
       std::find(request.roles().begin(), request.roles().end(),
                 auth::v1::ROLE_NETWORK_COORDINATOR) == request.roles().end())
     return InvalidField("network_ids", "only a network coordinator's token names networks");
+  for (const auto& network : request.network_ids()) {
+    auto exists = store_->NetworkExists(network);
+    if (!exists.ok()) return exists.status();
+    if (!*exists) return NotFoundError("network", network);
+  }
   auth::v1::TokenInfo info;
   info.set_organization_id(request.organization_id());
   *info.mutable_roles() = request.roles();

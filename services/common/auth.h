@@ -89,6 +89,7 @@ class TokenStore {
   virtual absl::StatusOr<bool> WasRevoked(absl::string_view hash) = 0;
   // Whether the registry holds the organisation.
   virtual absl::StatusOr<bool> OrganizationExists(absl::string_view organization_id) = 0;
+  virtual absl::StatusOr<bool> NetworkExists(absl::string_view network_id) = 0;
   // Where a response is kept for its retries: (caller organisation, idempotency key).
   virtual std::string ReplayKey(absl::string_view organization_id,
                                 absl::string_view idempotency_key) const = 0;
@@ -110,6 +111,7 @@ class RedisTokenStore final : public TokenStore {
   absl::Status RevokeOrganization(absl::string_view organization_id) override;
   absl::StatusOr<bool> WasRevoked(absl::string_view hash) override;
   absl::StatusOr<bool> OrganizationExists(absl::string_view organization_id) override;
+  absl::StatusOr<bool> NetworkExists(absl::string_view network_id) override;
   std::string ReplayKey(absl::string_view organization_id,
                         absl::string_view idempotency_key) const override;
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/support/test_server.h"
@@ -829,6 +830,20 @@ TEST_F(RegistryApiTest, TokensAreCreatedListedAndRevoked) {
   request.add_network_ids("some-network");
   EXPECT_EQ(tokens->CreateToken(As(acme_admin_).get(), request, &created).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+  // A coordinator of a network that does not exist is refused, as a token of an organisation
+  // that does not exist is; of one that does, made.
+  auth::v1::CreateTokenRequest coordinator;
+  coordinator.set_organization_id("acme");
+  coordinator.add_roles(auth::v1::ROLE_NETWORK_COORDINATOR);
+  coordinator.add_network_ids("tech");
+  coordinator.add_network_ids("no-such-network");
+  auth::v1::CreateTokenResponse coordinates;
+  const auto unknown = tokens->CreateToken(Admin().get(), coordinator, &coordinates);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND) << unknown.error_message();
+  EXPECT_TRUE(absl::StrContains(unknown.error_message(), "no-such-network"))
+      << unknown.error_message();
+  coordinator.mutable_network_ids()->RemoveLast();
+  EXPECT_TRUE(tokens->CreateToken(Admin().get(), coordinator, &coordinates).ok());
   request.clear_network_ids();
 
   auth::v1::ListTokensRequest list;
