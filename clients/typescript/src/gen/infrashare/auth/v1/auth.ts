@@ -116,8 +116,16 @@ export interface TokenInfo {
 export interface CreateTokenRequest {
   organizationId: string;
   roles: Role[];
+  /**
+   * A coordinator's networks (on a ROLE_NETWORK_COORDINATOR token only); NOT_FOUND for one that
+   * does not exist.
+   */
   networkIds: string[];
   description: string;
+  /**
+   * Unset = never. A caller whose own token expires makes no token that outlives it: asked for
+   * none or a later time, the new token ends when the caller's does (info.expire_time says when).
+   */
   expireTime: Date | undefined;
   requestId: string;
   /** see TokenInfo.services; a scoped caller gives at most its own */
@@ -1852,6 +1860,10 @@ export const TokenServiceDefinition = {
         },
       },
     },
+    /**
+     * A new secret for the same access. A caller whose own token expires rotates only tokens that
+     * end no later than it does (itself included): PERMISSION_DENIED otherwise.
+     */
     rotateToken: {
       name: "RotateToken",
       requestType: RotateTokenRequest as typeof RotateTokenRequest,
@@ -1996,6 +2008,10 @@ export const TokenServiceService = {
     responseSerialize: (value: RevokeTokenResponse): Buffer => Buffer.from(RevokeTokenResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RevokeTokenResponse => RevokeTokenResponse.decode(value),
   },
+  /**
+   * A new secret for the same access. A caller whose own token expires rotates only tokens that
+   * end no later than it does (itself included): PERMISSION_DENIED otherwise.
+   */
   rotateToken: {
     path: "/infrashare.auth.v1.TokenService/RotateToken" as const,
     requestStream: false as const,
@@ -2032,6 +2048,10 @@ export interface TokenServiceServer extends UntypedServiceImplementation {
   createToken: handleUnaryCall<CreateTokenRequest, CreateTokenResponse>;
   listTokens: handleUnaryCall<ListTokensRequest, ListTokensResponse>;
   revokeToken: handleUnaryCall<RevokeTokenRequest, RevokeTokenResponse>;
+  /**
+   * A new secret for the same access. A caller whose own token expires rotates only tokens that
+   * end no later than it does (itself included): PERMISSION_DENIED otherwise.
+   */
   rotateToken: handleUnaryCall<RotateTokenRequest, CreateTokenResponse>;
   whoAmI: handleUnaryCall<WhoAmIRequest, TokenInfo>;
   /** The audit trail (platform admins; organisation admins for their own organisation). */
@@ -2084,6 +2104,10 @@ export interface TokenServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RevokeTokenResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * A new secret for the same access. A caller whose own token expires rotates only tokens that
+   * end no later than it does (itself included): PERMISSION_DENIED otherwise.
+   */
   rotateToken(
     request: RotateTokenRequest,
     callback: (error: ServiceError | null, response: CreateTokenResponse) => void,

@@ -1286,7 +1286,8 @@ export interface SearchResourcesRequest {
     | undefined;
   /**
    * Matches a word prefix in name, description or tags. Case and diacritics do not matter (Unicode
-   * folding: "cafe" and "CAFÉ" find "Café", "ijssel" finds "ĲSSEL"); by-name order uses the same folding.
+   * folding: "cafe" and "CAFÉ" find "Café", "ijssel" finds "ĲSSEL", "lodz" finds "Łódź"); by-name
+   * order uses the same folding (Łódź sorts among the L's).
    */
   textPrefix: string;
   orderBy: SearchOrder;

@@ -1086,7 +1086,8 @@ export interface CalendarFeed {
 
 /**
  * An organisation's admins and members, for their own organisation's bookings or for a resource
- * it owns; platform admins for any. At most 100 feeds per organisation.
+ * it owns; platform admins for any. At most 100 feeds per organisation. A feed does not expire, so
+ * a caller whose token does may not create one (PERMISSION_DENIED).
  */
 export interface CreateCalendarFeedRequest {
   /** At most one of organization_id and resource_id; neither: the caller's organisation. */

@@ -2810,7 +2810,9 @@ export const WebhookServiceDefinition = {
      * the same request_id within auth.create_replay_ttl_s gets it again). The target must be https
      * (http only where webhooks.allow_http says so) and must not resolve to a private, loopback or
      * link-local address (unless webhooks.allow_private_targets): INVALID_ARGUMENT target_url.
-     * FAILED_PRECONDITION TOO_MANY_SUBSCRIPTIONS past 20 per organisation.
+     * FAILED_PRECONDITION TOO_MANY_SUBSCRIPTIONS past 20 per organisation. A subscription does not
+     * expire, so a caller whose token does may not create one, change a target or rotate a secret
+     * (PERMISSION_DENIED).
      */
     createWebhookSubscription: {
       name: "CreateWebhookSubscription",
@@ -3381,7 +3383,9 @@ export const WebhookServiceService = {
    * the same request_id within auth.create_replay_ttl_s gets it again). The target must be https
    * (http only where webhooks.allow_http says so) and must not resolve to a private, loopback or
    * link-local address (unless webhooks.allow_private_targets): INVALID_ARGUMENT target_url.
-   * FAILED_PRECONDITION TOO_MANY_SUBSCRIPTIONS past 20 per organisation.
+   * FAILED_PRECONDITION TOO_MANY_SUBSCRIPTIONS past 20 per organisation. A subscription does not
+   * expire, so a caller whose token does may not create one, change a target or rotate a secret
+   * (PERMISSION_DENIED).
    */
   createWebhookSubscription: {
     path: "/infrashare.webhook.v1.WebhookService/CreateWebhookSubscription" as const,
@@ -3506,7 +3510,9 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
    * the same request_id within auth.create_replay_ttl_s gets it again). The target must be https
    * (http only where webhooks.allow_http says so) and must not resolve to a private, loopback or
    * link-local address (unless webhooks.allow_private_targets): INVALID_ARGUMENT target_url.
-   * FAILED_PRECONDITION TOO_MANY_SUBSCRIPTIONS past 20 per organisation.
+   * FAILED_PRECONDITION TOO_MANY_SUBSCRIPTIONS past 20 per organisation. A subscription does not
+   * expire, so a caller whose token does may not create one, change a target or rotate a secret
+   * (PERMISSION_DENIED).
    */
   createWebhookSubscription: handleUnaryCall<CreateWebhookSubscriptionRequest, WebhookSubscription>;
   getWebhookSubscription: handleUnaryCall<GetWebhookSubscriptionRequest, WebhookSubscription>;
@@ -3538,7 +3544,9 @@ export interface WebhookServiceClient extends Client {
    * the same request_id within auth.create_replay_ttl_s gets it again). The target must be https
    * (http only where webhooks.allow_http says so) and must not resolve to a private, loopback or
    * link-local address (unless webhooks.allow_private_targets): INVALID_ARGUMENT target_url.
-   * FAILED_PRECONDITION TOO_MANY_SUBSCRIPTIONS past 20 per organisation.
+   * FAILED_PRECONDITION TOO_MANY_SUBSCRIPTIONS past 20 per organisation. A subscription does not
+   * expire, so a caller whose token does may not create one, change a target or rotate a secret
+   * (PERMISSION_DENIED).
    */
   createWebhookSubscription(
     request: CreateWebhookSubscriptionRequest,
