@@ -74,6 +74,7 @@ class NoStore final : public infrashare::TokenStore {
   absl::Status RevokeOrganization(absl::string_view) override { return absl::OkStatus(); }
   absl::StatusOr<bool> WasRevoked(absl::string_view) override { return false; }
   absl::StatusOr<bool> OrganizationExists(absl::string_view) override { return true; }
+  absl::StatusOr<bool> NetworkExists(absl::string_view) override { return true; }
   std::string ReplayKey(absl::string_view, absl::string_view) const override { return ""; }
 };
 

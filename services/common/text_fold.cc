@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "absl/strings/ascii.h"
 #include "services/common/ids.h"
 
 namespace infrashare {
@@ -186,6 +187,18 @@ std::vector<std::string> FoldedWords(std::string_view text) {
   }
   flush();
   return words;
+}
+
+bool IsBlank(std::string_view text) {
+  if (IsAscii(text))
+    return absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size())).empty();
+  const icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  for (int32_t i = 0; i < unicode.length(); i = unicode.moveIndex32(i, 1)) {
+    const UChar32 c = unicode.char32At(i);
+    if (!u_isUWhiteSpace(c) && u_charType(c) != U_FORMAT_CHAR) return false;
+  }
+  return true;
 }
 
 std::string Utf8Prefix(std::string_view text, size_t max_bytes) {

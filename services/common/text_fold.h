@@ -45,6 +45,10 @@ bool IsEmailAddress(std::string_view text);
 // and address literals are refused.
 bool IsSendableAddress(std::string_view address);
 
+// Whether `text` shows nothing: empty, or only white space (U+00A0, U+2003, U+3000 ... too) and
+// invisible format characters (U+200B). What a required name or text may not be.
+bool IsBlank(std::string_view text);
+
 // At most the first `max_bytes` bytes of UTF-8 `text`, cut before a character rather than within
 // one: what an error message may quote of someone's input (a cut character would make the
 // message itself invalid UTF-8).

@@ -37,6 +37,26 @@ void ClearPersonalData(v1::Inquiry* inquiry) {
     if (h.kind() == v1::HISTORY_KIND_CONSENT) h.clear_note();
 }
 
+// What a responder that declined is answered (a retry too, which reads the inquiry as it is then):
+// the question as it was offered to it, not how it is handled after it let it go.
+v1::Inquiry AsDeclined(const v1::Inquiry& inquiry) {
+  v1::Inquiry out;
+  out.set_id(inquiry.id());
+  out.set_network_id(inquiry.network_id());
+  out.set_entry_organization_id(inquiry.entry_organization_id());
+  out.set_need_type(inquiry.need_type());
+  *out.mutable_themes() = inquiry.themes();
+  out.set_region(inquiry.region());
+  out.set_text(inquiry.text());
+  out.set_urgency(inquiry.urgency());
+  out.set_language(inquiry.language());
+  out.set_asker_is_sme(inquiry.asker_is_sme());
+  if (inquiry.has_location()) *out.mutable_location() = inquiry.location();
+  out.set_asker_organization_id(inquiry.asker_organization_id());
+  if (inquiry.has_create_time()) *out.mutable_create_time() = inquiry.create_time();
+  return out;
+}
+
 // Page tokens name the last entry a page gave, so the next page resumes after it however many
 // entries came or went meanwhile: "k<time>:<id>" in an inquiry index, "r<id>" among responders.
 absl::Status NotOurToken() {
@@ -269,7 +289,8 @@ absl::StatusOr<v1::Inquiry> Desk::SubmitInquiry(const Caller& caller,
   auto stored = store_->Submit(inquiry, request.contact(), Actor(caller),
                                Replay(caller, IdempotencyKey(request)));
   if (!stored.ok()) return stored.status();
-  *stored->mutable_contact() = request.contact();
+  // The caller's own contact, unless a retry comes after the asker was erased.
+  if (!stored->contact_erased()) *stored->mutable_contact() = request.contact();
   if (stored->need_type() == v1::NEED_TYPE_FACILITY_ACCESS && slots_ &&
       config_.max_suggestions > 0) {
     // Suggestions help the responder; an inquiry is never refused for want of them.
@@ -528,8 +549,7 @@ absl::StatusOr<v1::Inquiry> Desk::Decline(const Caller& caller,
                                                               : request.reason_code(),
       Replay(caller, IdempotencyKey(request)));
   if (!declined.ok()) return declined.status();
-  ClearPersonalData(&*declined);
-  return declined;
+  return AsDeclined(*declined);
 }
 
 // A referral to an organisation or a responder must reach someone who takes the question (its

@@ -168,13 +168,24 @@ local function escalate(c, i, level, cause, deadlines)
   event(c, 'ESCALATED', i, '')
 end
 
+-- What a retry of a call on an inquiry gets: the inquiry as it is now. A replay keeps no copy of
+-- it (its text would outlive an erasure there), only its id: a submission's retry comes with a new
+-- id, so the stored one names the inquiry. (A replay from before kept the whole JSON: its id is
+-- used.)
+local function current(base, stored)
+  local id = stored:sub(1, 1) == '{' and cjson.decode(stored).id or stored
+  local i = read_hash(base .. 'i:' .. id)
+  if not i then return fail('NOT_FOUND', 'inquiry ' .. id) end
+  return cjson.encode(i)
+end
+
 -- The preamble of every mutating call on one inquiry (KEYS: base, inquiry, replay; ARGV: maxlen,
 -- id, fingerprint, replay_ttl, ...): the context and the inquiry, or a reply to return at once
--- (the replayed first result, or NOT_FOUND).
+-- (a retry's: the inquiry as it is now; or NOT_FOUND).
 local function open(k, a)
   local c = ctx(k, a)
-  local replayed = replay_get(k, a)
-  if replayed then return nil, nil, replayed end
+  local stored = replay_get(k, a)
+  if stored then return nil, nil, current(k.base, stored) end
   local i = read_hash(k.inquiry)
   if not i then return nil, nil, fail('NOT_FOUND', 'inquiry ' .. a.id) end
   -- A coordinator acts for the network it coordinates (ARGV net): not once the inquiry has moved
@@ -199,9 +210,8 @@ local function let_go(c, i, actor, note)
 end
 
 local function reply(_, i, k, a)  -- (c, ...) like its neighbours
-  local json = cjson.encode(i)
-  replay_put(k, a, json)
-  return json
+  replay_put(k, a, i.id)  -- a retry reads the inquiry as it is then (current)
+  return cjson.encode(i)
 end
 
 -- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, inquiry (JSON
@@ -211,8 +221,8 @@ end
 local function dk_submit(keys, args)
   local k, a = named(keys, args)
   local c = ctx(k, a)
-  local replayed = replay_get(k, a)
-  if replayed then return replayed end
+  local stored = replay_get(k, a)
+  if stored then return current(c.base, stored) end
   local i = cjson.decode(a.inquiry)
   i.id = a.id
   local contact = {}

@@ -103,7 +103,7 @@ void Validate(const v1::SubmitInquiryRequest& request, const InquiryLimits& limi
   if (request.has_location()) CheckPoint(request.location(), "location", errors);
   if (!request.asker_organization_id().empty() && !IsValidId(request.asker_organization_id()))
     errors->Add("asker_organization_id", "is not a valid id");
-  if (absl::StripAsciiWhitespace(request.text()).empty()) errors->Add("text", "is required");
+  if (IsBlank(request.text())) errors->Add("text", "is required");
   if (static_cast<int>(request.text().size()) > limits.max_text_bytes)
     errors->Add("text", absl::StrCat("must be at most ", limits.max_text_bytes, " bytes"));
   if (!v1::Urgency_IsValid(request.urgency())) errors->Add("urgency", "is not a known urgency");

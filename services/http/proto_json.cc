@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/text_fold.h"
@@ -137,7 +138,9 @@ const Shape& ShapeOf(const Descriptor& type) {
 
 // Reads JSON for an object member named twice (RFC 8259: names SHOULD be unique). Protobuf's
 // parser keeps the last one, where a filter in front may have read the first: such a body is
-// refused rather than read one way. Names compare as decoded ("a" and "\u0061" are one name).
+// refused rather than read one way. Names compare as decoded ("a" and "\u0061" are one name) and
+// as protobuf reads them: a field's proto name and its JSON name are one ("text_prefix" and
+// "textPrefix"; the same rule makes map keys that differ only so one key, a harmless refusal).
 // Whatever else the parser minds it leaves to protobuf's, which says more.
 class DuplicateMembers final : public nlohmann::json::json_sax_t {
  public:
@@ -156,7 +159,7 @@ class DuplicateMembers final : public nlohmann::json::json_sax_t {
     return true;
   }
   bool key(string_t& name) override {
-    if (open_.back().insert(name).second) return true;
+    if (open_.back().insert(JsonName(name)).second) return true;
     duplicate_ = name;
     return false;
   }
@@ -177,6 +180,21 @@ class DuplicateMembers final : public nlohmann::json::json_sax_t {
   }
 
  private:
+  // protobuf's ToJsonName: an underscore dropped and the letter after it in capitals.
+  static std::string JsonName(const std::string& name) {
+    std::string out;
+    bool capital = false;
+    for (char c : name) {
+      if (c == '_') {
+        capital = true;
+      } else {
+        out += capital ? absl::ascii_toupper(static_cast<unsigned char>(c)) : c;
+        capital = false;
+      }
+    }
+    return out;
+  }
+
   std::vector<std::set<std::string>> open_;  // the names of each open object (arrays: none)
   std::optional<std::string> duplicate_;
 };

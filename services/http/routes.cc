@@ -180,7 +180,8 @@ HttpReply ImpactRefusal(const absl::Status& status) {
 absl::StatusOr<google::protobuf::Timestamp> Day(const HttpQuery& query, const std::string& name) {
   auto found = query.find(name);
   const auto day = found == query.end() ? std::nullopt : ParseDate(found->second);
-  if (!day) return InvalidField(name, "must be a date, YYYY-MM-DD, from 1970-01-01 to 2200-12-31");
+  // The years a request may name are the gate's bounds (CheckRequest below says which).
+  if (!day) return InvalidField(name, "must be a date, YYYY-MM-DD");
   google::protobuf::Timestamp out;
   out.set_seconds(LocalToUtc(FindTimeZone(kDefaultTimeZone), date::local_days(*day))
                       .time_since_epoch()
@@ -200,6 +201,20 @@ int64_t MonthEdge(int64_t seconds, bool up) {
   if (up && edge.time_since_epoch().count() < seconds)
     edge = LocalToUtc(zone, date::local_days((month + date::months(1)) / 1));
   return edge.time_since_epoch().count();
+}
+
+// The start of as many whole months (Amsterdam time) before `start` as [start, end) spans, both
+// being month edges: the public summary's previous period.
+int64_t MonthsBefore(int64_t start, int64_t end) {
+  const date::time_zone* zone = FindTimeZone(kDefaultTimeZone);
+  auto month_of = [zone](int64_t seconds) {
+    const date::year_month_day day(
+        date::floor<date::days>(zone->to_local(SysSeconds(std::chrono::seconds(seconds)))));
+    return day.year() / day.month();
+  };
+  const date::year_month first = month_of(start);
+  const date::months length = month_of(end) - first;
+  return LocalToUtc(zone, date::local_days((first - length) / 1)).time_since_epoch().count();
 }
 
 // GET /impact/report.json?network=&from=&to=: the ImpactReport as JSON, for a coordinator's or
@@ -247,7 +262,9 @@ HttpCallerRoute ImpactReportRoute(const ImpactView& impact) {
         return Problem(401, "this network publishes no impact summary: give a coordinator's token");
       request.mutable_start_time()->set_seconds(MonthEdge(request.start_time().seconds(), false));
       request.mutable_end_time()->set_seconds(MonthEdge(request.end_time().seconds(), true));
-      report = impact.reporter->PublicReport(request);
+      report = impact.reporter->PublicReport(
+          request,
+          MonthsBefore(request.start_time().seconds(), request.end_time().seconds()) * 1000);
     }
     if (!report.ok()) return ImpactRefusal(report.status());
     return {200, "application/json", impact::ToJson(*report)};

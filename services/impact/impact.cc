@@ -73,10 +73,10 @@ absl::StatusOr<v1::ImpactReport> ImpactReporter::Report(const Caller& caller,
 }
 
 absl::StatusOr<v1::ImpactReport> ImpactReporter::PublicReport(
-    const v1::ImpactReportRequest& request) {
+    const v1::ImpactReportRequest& request, int64_t previous_start_ms) {
   if (request.network_id().empty())
     return Forbidden("the impact report of every network is for platform admins");
-  auto report = Build(request);
+  auto report = Build(request, previous_start_ms);
   if (!report.ok()) return report.status();
   for (auto* period : {report->mutable_current(), report->mutable_previous()}) {
     period->mutable_desk()->clear_by_entry_partner();
@@ -86,7 +86,8 @@ absl::StatusOr<v1::ImpactReport> ImpactReporter::PublicReport(
   return report;
 }
 
-absl::StatusOr<v1::ImpactReport> ImpactReporter::Build(const v1::ImpactReportRequest& request) {
+absl::StatusOr<v1::ImpactReport> ImpactReporter::Build(const v1::ImpactReportRequest& request,
+                                                       std::optional<int64_t> previous_start_ms) {
   const std::string& network_id = request.network_id();
   auto period = ReportPeriod(request);
   if (!period.ok()) return period.status();
@@ -116,7 +117,8 @@ absl::StatusOr<v1::ImpactReport> ImpactReporter::Build(const v1::ImpactReportReq
   auto current = Period(network_id, scope, *plans, start, end);
   if (!current.ok()) return current.status();
   *report.mutable_current() = std::move(*current);
-  auto previous = Period(network_id, scope, *plans, start - (end - start), start);
+  auto previous =
+      Period(network_id, scope, *plans, previous_start_ms.value_or(start - (end - start)), start);
   if (!previous.ok()) return previous.status();
   *report.mutable_previous() = std::move(*previous);
   return report;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,12 +40,19 @@ class ImpactReporter {
   // What anyone may read of a network whose coordinators opted in (Network.public_impact, checked
   // by the caller of this): the report without the names of the desk's entry partners and
   // without tariff revenue. Its HTTP route widens the period to whole months.
-  absl::StatusOr<v1::ImpactReport> PublicReport(const v1::ImpactReportRequest& request);
+  // `previous_start_ms`: where the period compared with begins (it ends where the request's
+  // begins). The public summary compares whole months with as many whole months before them: a
+  // previous period of the same length in milliseconds would end or begin inside a month, and
+  // the difference of two summaries would show a single day.
+  absl::StatusOr<v1::ImpactReport> PublicReport(const v1::ImpactReportRequest& request,
+                                                int64_t previous_start_ms);
   absl::StatusOr<v1::ExportImpactReportResponse> Export(
       const Caller& caller, const v1::ExportImpactReportRequest& request);
 
  private:
-  absl::StatusOr<v1::ImpactReport> Build(const v1::ImpactReportRequest& request);
+  // The previous period begins at `previous_start_ms`, or as long before the period as it lasts.
+  absl::StatusOr<v1::ImpactReport> Build(const v1::ImpactReportRequest& request,
+                                         std::optional<int64_t> previous_start_ms = std::nullopt);
   // The resources in scope: shared with the network, or with any network for all networks.
   std::vector<registry::ResourceFacts> Scope(const std::string& network_id) const;
   absl::StatusOr<v1::ImpactPeriod> Period(const std::string& network_id,

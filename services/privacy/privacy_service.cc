@@ -225,7 +225,8 @@ absl::StatusOr<v1::ErasePersonalDataResponse> PrivacyServiceImpl::Erase(
   // bookings above, and this drops what was queued before.
   auto mails = mail_.erase(*email);
   if (!mails.ok()) return mails.status();
-  erased.set_emails(*mails);
+  erased.set_emails(mails->emails);
+  erased.set_webhook_deliveries(mails->webhook_deliveries);
   return erased;
 }
 

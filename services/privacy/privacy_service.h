@@ -21,9 +21,13 @@ namespace infrashare::privacy {
 
 // What the e-mail queue holds of one address (services/webhook), which this library does not link.
 struct MailRecords {
-  // Drops the e-mails to the address still waiting to be sent, and its preferences; returns how
-  // many e-mails.
-  std::function<absl::StatusOr<int>(const std::string& address)> erase;
+  // Drops the e-mails to the address still waiting to be sent, the webhook deliveries not yet
+  // delivered that name it, and its preferences; returns how many of each.
+  struct Erased {
+    int emails = 0;
+    int webhook_deliveries = 0;
+  };
+  std::function<absl::StatusOr<Erased>(const std::string& address)> erase;
   // The preferences kept for the address; nullopt when none are.
   std::function<absl::StatusOr<std::optional<v1::EmailPreferences>>(const std::string& address)>
       preferences;

@@ -152,6 +152,10 @@ absl::StatusOr<v1::Event> Programme::CreateEvent(const Caller& caller,
   auto organiser = OrganiserOf(caller, &event);
   if (!organiser.ok()) return organiser.status();
   const EpochMs now = clock_();
+  // A programme announces what is to come: an event that is over would only pad the impact
+  // report's past periods.
+  if (TimeUtil::TimestampToMilliseconds(event.end_time()) <= now)
+    return InvalidField("event.end_time", "is past: an event is created before it ends");
   event.set_id(EventIdFor(caller, request.request_id()));
   event.set_organizer_organization_id(*organiser);
   event.set_state(v1::EVENT_STATE_SCHEDULED);
@@ -344,12 +348,21 @@ absl::StatusOr<v1::Registration> Programme::CancelRegistration(
     const Caller& caller, const v1::CancelRegistrationRequest& request) {
   if (request.registration_id().empty()) return InvalidField("registration_id", "is required");
   if (ReadOnly(caller)) return Forbidden("this token may only read");
-  auto event = Visible(caller, request.event_id());
-  if (!event.ok()) return event.status();
   const std::string idempotency = IdempotencyKey(request);
-  return store_->Unregister(
-      event->id(), request.registration_id(), caller.organization_id, MayOrganise(caller, *event),
-      idempotency.empty() ? "" : absl::StrCat(caller.organization_id, ":", idempotency));
+  const std::string replay =
+      idempotency.empty() ? "" : absl::StrCat(caller.organization_id, ":", idempotency);
+  auto event = Visible(caller, request.event_id());
+  if (event.status().code() == absl::StatusCode::kNotFound) {
+    // An event narrowed to its network since (or otherwise out of sight) still lets the
+    // organisation that registered cancel its own registration; anyone else learns nothing.
+    auto own = store_->Unregister(request.event_id(), request.registration_id(),
+                                  caller.organization_id, false, replay);
+    if (own.ok()) return own;
+    return event.status();
+  }
+  if (!event.ok()) return event.status();
+  return store_->Unregister(event->id(), request.registration_id(), caller.organization_id,
+                            MayOrganise(caller, *event), replay);
 }
 
 absl::StatusOr<v1::ListRegistrationsResponse> Programme::ListRegistrations(

@@ -10,7 +10,8 @@
 --   <p>r:<event>      hash    registration id -> the registration as JSON (fields below)
 --   <p>a:<event>      zset    every registration by arrival
 --   <p>w:<event>      zset    waiting registrations by arrival
---   <p>d:<event>      hash    "org:<org>" or "mail:<e-mail>" -> the live registration it names
+--   <p>d:<event>      hash    "org:<org>" or "mail:<org>:<e-mail>" -> the live registration it
+--                             names (one per organisation, one per person an organisation named)
 --   <p>ix:all         zset    every event by start (ms)
 --   <p>ix:r:<res>     zset    a resource's events by start
 --   <p>ix:n:<net>     zset    a network's events by start
@@ -110,7 +111,15 @@ end
 local function pg_register(keys, args)
   local k, a = named(keys, args)
   local previous = replay_get(k, a)
-  if previous then return previous end
+  if previous then
+    -- A retry gets the registration as it is now, not as it was: the replay keeps only its id, so
+    -- an erasure since leaves nothing of the person to read back (a replay from before held the
+    -- whole registration; only its id is used).
+    local id = previous:sub(1, 1) == '{' and cjson.decode(previous).id or previous
+    local r = load_registration(k.regs, id)
+    if not r then return redis.error_reply('NOT_FOUND registration ' .. id) end
+    return cjson.encode(r)
+  end
   local e = read_hash(k.event)
   if not e then return redis.error_reply('NOT_FOUND event ' .. a.ev) end
   local now = now_ms()
@@ -126,7 +135,10 @@ local function pg_register(keys, args)
     return redis.error_reply('FAILED_PRECONDITION CAPACITY_EXCEEDED the event has only ' ..
                              e.cap .. ' places')
   end
-  local who = a.mail ~= '' and ('mail:' .. a.mail) or ('org:' .. a.org)
+  -- One live registration per organisation, and per person within the registering organisation:
+  -- keyed by another organisation's registrations, the refusal would tell anyone whether an
+  -- address is registered (and let them take it first).
+  local who = a.mail ~= '' and ('mail:' .. a.org .. ':' .. a.mail) or ('org:' .. a.org)
   local existing = redis.call('HGET', k.dedupe, who)
   if existing then
     return redis.error_reply('ALREADY_EXISTS registration ' .. existing)
@@ -151,9 +163,8 @@ local function pg_register(keys, args)
   -- For timed webhooks (event.starts_tomorrow to the registering organisation); no event change.
   redis.call('XADD', k.events, 'MAXLEN', '~', 100000, '*', 'type', 'REGISTERED', 'e', a.ev,
              'o', a.org)
-  local out = cjson.encode(r)
-  replay_put(k, a, out)
-  return out
+  replay_put(k, a, a.id)
+  return cjson.encode(r)
 end
 
 -- KEYS: event, regs, waiting, dedupe, events (the change stream), replay.
@@ -162,8 +173,11 @@ end
 -- Cancels a registration; places it held go to the first waiting. Returns it as JSON.
 local function pg_unregister(keys, args)
   local k, a = named(keys, args)
-  local previous = replay_get(k, a)
-  if previous then return previous end
+  if replay_get(k, a) then  -- as pg_register's: the registration as it is now
+    local r = load_registration(k.regs, a.id)
+    if not r then return redis.error_reply('NOT_FOUND registration ' .. a.id) end
+    return cjson.encode(r)
+  end
   local e = read_hash(k.event)
   if not e then return redis.error_reply('NOT_FOUND event ' .. a.ev) end
   local r = load_registration(k.regs, a.id)
@@ -187,9 +201,8 @@ local function pg_unregister(keys, args)
     redis.call('XADD', k.events, 'MAXLEN', '~', 100000, '*', 'type', 'UNREGISTERED', 'e', a.ev,
                'o', r.org)
   end
-  local out = cjson.encode(r)
-  replay_put(k, a, out)
-  return out
+  replay_put(k, a, a.id)
+  return cjson.encode(r)
 end
 
 -- KEYS: event, regs. ARGV: ev, id, attended ('1'/'0').

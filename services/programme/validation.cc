@@ -14,8 +14,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-bool Blank(const std::string& text) { return absl::StripAsciiWhitespace(text).empty(); }
-
 // BCP 47 as far as a programme needs it: "nl", "en", "nl-BE", "pap".
 bool IsLanguageTag(const std::string& tag) {
   if (tag.size() < 2 || tag.size() > 16) return false;
@@ -45,7 +43,7 @@ absl::Status NormalizeEvent(v1::Event* e) {
     errors.Add("event.resource_id", "name a resource or a network (or both)");
   if (e->kind() == v1::EVENT_KIND_UNSPECIFIED || !v1::EventKind_IsValid(e->kind()))
     errors.Add("event.kind", "required: open day, course, masterclass, demo, hackathon or meet-up");
-  if (Blank(e->title())) errors.Add("event.title", "required");
+  if (IsBlank(e->title())) errors.Add("event.title", "required");
   if (!e->has_start_time()) errors.Add("event.start_time", "required");
   if (!e->has_end_time()) errors.Add("event.end_time", "required");
   if (e->has_start_time() && e->has_end_time()) {
@@ -80,7 +78,7 @@ absl::Status NormalizeRegistration(v1::RegisterRequest* r) {
     errors.Add("places", absl::StrCat("from 1 to ", kMaxPlacesPerRegistration));
   // Folded as the privacy register matches addresses, so export and erasure find it.
   r->set_person_email(FoldEmail(r->person_email()));
-  const bool named = !Blank(r->person_name());
+  const bool named = !IsBlank(r->person_name());
   if (named && r->person_email().empty()) {
     errors.Add("person_email", "required for a named person");
   } else if (!r->person_email().empty() && !IsEmailAddress(r->person_email())) {

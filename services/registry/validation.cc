@@ -33,7 +33,7 @@ std::string Item(absl::string_view prefix, absl::string_view field, int index) {
 }
 
 void RequireName(absl::string_view value, const std::string& path, FieldErrors* errors) {
-  if (absl::StripAsciiWhitespace(value).empty()) {
+  if (IsBlank(std::string_view(value.data(), value.size()))) {
     errors->Add(path, "is required");
   } else if (Characters(std::string_view(value.data(), value.size())) > kMaxName) {
     errors->Add(path, absl::StrCat("at most ", kMaxName, " characters"));

@@ -353,7 +353,12 @@ void InfrashareServer::ComposeModules(const std::set<std::string>& services) {
     redis_->AddFunctionLibrary(std::string(kWebhookLua));  // e-mails waiting go with the person
     auto mails = std::make_shared<webhook::RedisWebhookStore>(redis_.get());
     privacy::MailRecords mail_records;
-    mail_records.erase = [mails](const std::string& address) { return mails->EraseMail(address); };
+    mail_records.erase =
+        [mails](const std::string& address) -> absl::StatusOr<privacy::MailRecords::Erased> {
+      auto erased = mails->EraseMail(address);
+      if (!erased.ok()) return erased.status();
+      return privacy::MailRecords::Erased{erased->emails, erased->deliveries};
+    };
     mail_records.preferences = [mails](const std::string& address)
         -> absl::StatusOr<std::optional<privacy::v1::EmailPreferences>> {
       auto kept = mails->MailPreferences(PersonOf(address));

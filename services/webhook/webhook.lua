@@ -87,8 +87,21 @@ local function wh_put(keys, args)
 end
 
 -- Drops one job and its hash.
+-- The people a job's body names are indexed by the hash of their address (<w>ma:<hash>), so that
+-- their erasure drops it (wh_erase_mail): `ta`, an e-mail's recipient; `tp`, the addresses in a
+-- webhook's payload (space-separated).
+local function unindex(base, id, ta, tp)
+  if (ta or '') ~= '' then redis.call('SREM', base .. 'ma:' .. ta, id) end
+  for person in string.gmatch(tp or '', '%S+') do
+    redis.call('SREM', base .. 'ma:' .. person, id)
+  end
+end
+
 local function drop_job(base, id)
-  redis.call('DEL', base .. 'j:' .. id)
+  local key = base .. 'j:' .. id
+  local people = redis.call('HMGET', key, 'ta', 'tp')
+  unindex(base, id, people[1], people[2])
+  redis.call('DEL', key)
 end
 
 -- KEYS: base (<w>), sub, org (<w>org:<org>), all, ver, replay. ARGV: id, org (the organisation
@@ -152,11 +165,9 @@ local function claim_slot(k, job)
       -- in a rolling upgrade) from the base.
       local state = redis.call('HGET', waiting, 'st')
       if state == 'timed' or state == 'queued' or state == 'deferred' or state == 'retry' then
-        local ta = redis.call('HGET', waiting, 'ta')
-        if ta and ta ~= '' then redis.call('SREM', k.base .. 'ma:' .. ta, slot.j) end
         redis.call('ZREM', k.at, slot.j)
         redis.call('ZREM', rawget(k, 'retry') or (k.base .. 'retry'), slot.j)
-        redis.call('DEL', waiting)
+        drop_job(k.base, slot.j)
       end
     end
   end
@@ -168,7 +179,7 @@ local function claim_slot(k, job)
 end
 
 -- KEYS: base, q, at, retry. ARGV: jobs (JSON array of {id, sub, type, body, t, slot, e, at,
--- cancel, to, ta}: `to` and `ta` only for an e-mail).
+-- cancel, to, ta, tp}: `to` and `ta` only for an e-mail, `tp` for a payload naming people).
 -- Queues the jobs not already known (a change read twice, after a replica died between queueing
 -- and acknowledging it, keeps its one job); a job with a time (`at` > 0) waits in <w>at until
 -- then, in its slot (claim_slot). Returns how many were queued or timed.
@@ -185,14 +196,18 @@ local function wh_enqueue(keys, args)
         redis.call('ZADD', k.at, job.at, job.id)
         redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
                    'et', job.et, 'first', now, 'at', '0', 'q', '', 'st', 'timed', 'err', '',
-                   'sc', '0', 'timed', '1', 'to', job.to or '', 'ta', job.ta or '')
+                   'sc', '0', 'timed', '1', 'to', job.to or '', 'ta', job.ta or '', 'tp',
+                   job.tp or '')
       else
         local entry = redis.call('XADD', k.q, '*', 'j', job.id)
         redis.call('HSET', key, 'sub', job.sub, 'type', job.type, 'body', job.body, 't', job.t,
                    'et', job.et, 'first', now, 'at', '0', 'q', entry, 'st', 'queued', 'err', '',
-                   'sc', '0', 'to', job.to or '', 'ta', job.ta or '')
+                   'sc', '0', 'to', job.to or '', 'ta', job.ta or '', 'tp', job.tp or '')
       end
       if (job.ta or '') ~= '' then redis.call('SADD', k.base .. 'ma:' .. job.ta, job.id) end
+      for person in string.gmatch(job.tp or '', '%S+') do
+        redis.call('SADD', k.base .. 'ma:' .. person, job.id)
+      end
       queued = queued + 1
     end
   end
@@ -215,7 +230,7 @@ end
 -- An e-mail sent or given up: its address and text go.
 local function forget_recipient(base, id, job)
   redis.call('HDEL', base .. 'j:' .. id, 'body', 'to')
-  if (job.ta or '') ~= '' then redis.call('SREM', base .. 'ma:' .. job.ta, id) end
+  unindex(base, id, job.ta, job.tp)
 end
 
 local function bury(base, id, job, now, max)
@@ -313,6 +328,7 @@ local function wh_settle(keys, args)
     redis.call('HSET', key, 'st', 'done')
     redis.call('HDEL', key, 'body')
     if (job.to or '') ~= '' then forget_recipient(k.base, a.job, job) end
+    unindex(k.base, a.job, nil, job.tp)  -- the body that named them is gone
     redis.call('PEXPIRE', key, a.done_ttl)
     return 'delivered'
   end
@@ -384,7 +400,8 @@ local function wh_redeliver(keys, args)
   local now = int_text(now_ms())
   local queued = 0
   for _, id in ipairs(ids) do
-    if redis.call('ZREM', dl, id) == 1 then
+    -- (A dead letter dropped meanwhile, by an erasure, is not made up again.)
+    if redis.call('ZREM', dl, id) == 1 and redis.call('EXISTS', k.base .. 'j:' .. id) == 1 then
       local entry = redis.call('XADD', k.q, '*', 'j', id)
       redis.call('HSET', k.base .. 'j:' .. id, 'q', entry, 'st', 'queued', 'at', '0', 'first', now,
                  'dead', '')
@@ -407,18 +424,27 @@ local function wh_dead_letters(keys, args)
   return out
 end
 
--- KEYS: base, at, retry, index (<w>ma:<hash of the address>). Drops every e-mail waiting for the
--- address (its queue entry, if any, is then stale). Returns how many.
+-- KEYS: base, at, retry, index (<w>ma:<hash of the address>). Drops every job that names the
+-- address and is not delivered yet: e-mails waiting for it, and webhook deliveries whose payload
+-- names it, queued, timed, to be tried again or dead letters (a queue entry, a dead letter's place,
+-- is then stale). Returns {e-mails, webhook deliveries} dropped.
 local function wh_erase_mail(keys, args)
   local k = named(keys, args)
-  local ids = redis.call('SMEMBERS', k.index)
-  for _, id in ipairs(ids) do
+  local emails, deliveries = 0, 0
+  for _, id in ipairs(redis.call('SMEMBERS', k.index)) do
+    local sub = redis.call('HGET', k.base .. 'j:' .. id, 'sub')
+    if sub == 'mail' then
+      emails = emails + 1
+    elseif sub then
+      deliveries = deliveries + 1
+    end
+    if sub then redis.call('ZREM', k.base .. 'dl:' .. sub, id) end
     drop_job(k.base, id)
     redis.call('ZREM', k.at, id)
     redis.call('ZREM', k.retry, id)
   end
   redis.call('DEL', k.index)
-  return #ids
+  return {emails, deliveries}
 end
 
 register('wh_create', wh_create)

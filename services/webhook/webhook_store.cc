@@ -4,6 +4,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -148,6 +149,27 @@ std::string JsonText(const nlohmann::json& entry, const char* name) {
   return it != entry.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// The people a webhook payload names, by the hash of each e-mail address in it (PersonOf), space-
+// separated: the job is indexed under them, so their erasure drops it while it is not delivered.
+std::string PersonsNamedIn(const std::string& body) {
+  if (body.find('@') == std::string::npos) return "";
+  const nlohmann::json payload = nlohmann::json::parse(body, nullptr, false);
+  std::set<std::string> people;
+  std::vector<const nlohmann::json*> open = {&payload};
+  while (!open.empty()) {
+    const nlohmann::json* value = open.back();
+    open.pop_back();
+    if (value->is_string()) {
+      const auto& text = value->get_ref<const std::string&>();
+      if (text.find('@') != std::string::npos && IsEmailAddress(text))
+        people.insert(PersonOf(text));
+    } else if (value->is_structured()) {
+      for (const auto& inner : *value) open.push_back(&inner);
+    }
+  }
+  return absl::StrJoin(people, " ");
+}
+
 }  // namespace
 
 RedisWebhookStore::RedisWebhookStore(RedisPool* redis)
@@ -268,7 +290,8 @@ absl::StatusOr<int> RedisWebhookStore::Enqueue(const std::vector<Job>& jobs) {
                     {"at", std::to_string(job.due_ms)},
                     {"cancel", job.cancels},
                     {"to", job.mail_to},
-                    {"ta", job.mail_to.empty() ? "" : PersonOf(job.mail_to)}});
+                    {"ta", job.mail_to.empty() ? "" : PersonOf(job.mail_to)},
+                    {"tp", job.mail_to.empty() ? PersonsNamedIn(job.body) : ""}});
   RedisFunctionCall call("wh_enqueue");
   call.Key("base", base_)
       .Key("q", queue_)
@@ -418,7 +441,7 @@ absl::StatusOr<std::string> RedisWebhookStore::MailLinkKey() {
   return link_key_;
 }
 
-absl::StatusOr<int> RedisWebhookStore::EraseMail(absl::string_view address) {
+absl::StatusOr<ErasedJobs> RedisWebhookStore::EraseMail(absl::string_view address) {
   RedisFunctionCall call("wh_erase_mail");
   call.Key("base", base_)
       .Key("at", Key("at"))
@@ -430,7 +453,12 @@ absl::StatusOr<int> RedisWebhookStore::EraseMail(absl::string_view address) {
   if (auto forgotten = redis_->Command({"DEL", Key(absl::StrCat("mp:", PersonOf(address)))});
       !forgotten.ok())
     return forgotten.status();
-  return static_cast<int>(reply->integer);
+  // The library of the version before (a rolling upgrade) answers with the e-mails alone.
+  if (reply->type == RedisValue::Type::kInteger)
+    return ErasedJobs{static_cast<int>(reply->integer), 0};
+  if (reply->elements.size() < 2) return absl::InternalError("wh_erase_mail: malformed reply");
+  return ErasedJobs{static_cast<int>(reply->elements[0].integer),
+                    static_cast<int>(reply->elements[1].integer)};
 }
 
 absl::StatusOr<int> RedisWebhookStore::QueueDue(int limit) {

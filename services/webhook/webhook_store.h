@@ -57,6 +57,12 @@ struct Job {
   std::string mail_to;   // an e-mail's recipient
 };
 
+// What erasing a person dropped (RedisWebhookStore::EraseMail).
+struct ErasedJobs {
+  int emails = 0;
+  int deliveries = 0;
+};
+
 // A job's place on the queue stream.
 struct QueuedJob {
   std::string entry_id;
@@ -165,9 +171,10 @@ class WebhookStore {
   virtual absl::StatusOr<int> Redeliver(absl::string_view subscription_id,
                                         const std::vector<std::string>& job_ids,
                                         absl::string_view replay_key, int replay_ttl_s) = 0;
-  // Drops the e-mails to `address` (matched as FoldEmail matches) still waiting to be sent;
-  // returns how many (the person's data is erased).
-  virtual absl::StatusOr<int> EraseMail(absl::string_view address) = 0;
+  // Drops the e-mails to `address` (matched as FoldEmail matches) still waiting to be sent, and
+  // the webhook deliveries not yet delivered whose payload names it (queued, timed, to be tried
+  // again, dead letters), and forgets its e-mail preferences: the person's data is erased.
+  virtual absl::StatusOr<ErasedJobs> EraseMail(absl::string_view address) = 0;
   // The stream of what the server did to subscriptions (a DISABLED entry when retries ran out:
   // sub, org, url, why), written in the same step as the change.
   virtual std::string EventsKey() const = 0;
@@ -222,7 +229,7 @@ class RedisWebhookStore final : public WebhookStore {
   absl::StatusOr<int> Redeliver(absl::string_view subscription_id,
                                 const std::vector<std::string>& job_ids,
                                 absl::string_view replay_key, int replay_ttl_s) override;
-  absl::StatusOr<int> EraseMail(absl::string_view address) override;
+  absl::StatusOr<ErasedJobs> EraseMail(absl::string_view address) override;
   std::string EventsKey() const override { return Key("ev"); }
   absl::StatusOr<mail::Preferences> MailPreferences(absl::string_view person) override;
   absl::Status SetMailPreferences(absl::string_view person,

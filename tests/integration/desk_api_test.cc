@@ -953,7 +953,9 @@ TEST_F(DeskApiTest, TheFollowUpAsksWhetherHelpStartedAndTheReportCountsIt) {
 TEST_F(DeskApiTest, EraseAskerRemovesPersonalDataAndKeepsTheInquiry) {
   MakeNetwork({"bakery", "a"});
   AddResponder("a");
-  Inquiry inquiry = Submit("bakery", Question());
+  SubmitInquiryRequest question = Question();
+  question.set_request_id("bakery-once");
+  Inquiry inquiry = Submit("bakery", question);
   AwaitOffer(inquiry.id());
   // The contact is kept no longer than desk.contact_retention_days (365 by default).
   const long ttl = std::stol(redis_->Cli("TTL 'is:{dk}:c:" + inquiry.id() + "'"));
@@ -968,6 +970,15 @@ TEST_F(DeskApiTest, EraseAskerRemovesPersonalDataAndKeepsTheInquiry) {
   EXPECT_EQ(out.state(), INQUIRY_STATE_OFFERED);  // routing goes on without the personal data
   EXPECT_EQ(out.text(), "We need help with digitalisation");
   EXPECT_EQ(Kinds(out).back(), HISTORY_KIND_ERASED);
+  // A retry of the submission reads the inquiry as it is now, and its stored replay never held
+  // the inquiry (whose text and contact would outlive an erasure there).
+  const Inquiry retried = Submit("bakery", question);
+  EXPECT_EQ(retried.id(), inquiry.id());
+  EXPECT_TRUE(retried.contact_erased());
+  EXPECT_FALSE(retried.has_contact());
+  const std::string replay = redis_->Cli("GET 'is:{dk}:req:" + Org("bakery") + ":bakery-once'");
+  EXPECT_FALSE(replay.empty());
+  EXPECT_EQ(replay.find("digitalisation"), std::string::npos) << replay;
   // Only the entry partner or a platform admin erases.
   EXPECT_EQ(desk_->EraseAsker(As(admins_["a"]).get(), erase, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);

@@ -490,6 +490,26 @@ TEST_F(OpenDataTest, NetworkPublicImpactOptInIsKept) {
   EXPECT_TRUE(network.public_impact());
 }
 
+// The anonymous impact summary covers whole months (Amsterdam time) and compares them with as many
+// whole months just before: two summaries never differ by less than a month, so no day of one
+// partner's bookings can be read off their difference.
+TEST_F(OpenDataTest, ThePublicImpactSummaryComparesWholeMonthsWithWholeMonths) {
+  const Json march =
+      Json::parse(Get("/impact/report.json?network=zwolle&from=2027-03-10&to=2027-03-20"));
+  EXPECT_EQ(march["current"]["start_time"], "2027-02-28T23:00:00Z") << march.dump();
+  EXPECT_EQ(march["current"]["end_time"], "2027-03-31T22:00:00Z");
+  EXPECT_EQ(march["previous"]["start_time"], "2027-01-31T23:00:00Z");
+  EXPECT_EQ(march["previous"]["end_time"], "2027-02-28T23:00:00Z");
+  const Json april =
+      Json::parse(Get("/impact/report.json?network=zwolle&from=2027-04-01&to=2027-04-30"));
+  EXPECT_EQ(april["previous"]["start_time"], march["current"]["start_time"]);
+  EXPECT_EQ(april["previous"]["end_time"], march["current"]["end_time"]);
+  const Json spring =
+      Json::parse(Get("/impact/report.json?network=zwolle&from=2027-03-01&to=2027-05-31"));
+  EXPECT_EQ(spring["current"]["end_time"], "2027-05-31T22:00:00Z");
+  EXPECT_EQ(spring["previous"]["start_time"], "2026-11-30T23:00:00Z");  // December to February
+}
+
 TEST_F(OpenDataTest, CountsRequestsAndRefusalsInTheMetrics) {
   auto client = Client();
   ASSERT_TRUE(client.Get("/open/resources.geojson"));

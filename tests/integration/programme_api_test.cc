@@ -588,6 +588,10 @@ TEST_F(ProgrammeApiTest, BadInputIsInvalidArgumentNamingTheField) {
   Event e = OpenDay(lab, 200, 202);
   e.clear_title();
   expect_field(e, "event.title");
+  e.set_title("\u00a0\u2003\u200b");  // spaces of other kinds show nothing either
+  expect_field(e, "event.title");
+  e = OpenDay(lab, -400, -398);  // over before it is announced (At counts from a Monday ahead)
+  expect_field(e, "event.end_time");
   e = OpenDay(lab, 200, 202);
   *e.mutable_end_time() = At(199);
   expect_field(e, "event.end_time");
@@ -677,6 +681,42 @@ TEST_F(ProgrammeApiTest, UpdatesNeedTheEtagAndPagingReachesTheLastPage) {
   update.mutable_event()->set_etag(updated.etag());
   update.mutable_update_mask()->add_paths("start_time");
   EXPECT_EQ(BadField(programme_->UpdateEvent(As(owner_).get(), update, &updated)), "update_mask");
+}
+
+// A public event narrowed to its network keeps the registrations outsiders made: the organisation
+// that registered can still cancel its own (an outsider without one learns nothing), and two
+// organisations may register the same person without either learning of the other's.
+TEST_F(ProgrammeApiTest, AnOutsiderCancelsItsRegistrationAfterTheEventWasNarrowed) {
+  const std::string lab = Lab("Smalle lab");
+  Event made;
+  ASSERT_TRUE(Create(owner_, OpenDay(lab, 400, 402), &made).ok());
+  Registration tess, same_person;
+  ASSERT_TRUE(RegisterPerson(outsider_, made.id(), "Tess Tech", "tess@example.org", &tess).ok());
+  ASSERT_TRUE(
+      RegisterPerson(school_, made.id(), "Tess Tech", "TESS@example.org", &same_person).ok());
+  EXPECT_NE(same_person.id(), tess.id());
+  UpdateEventRequest narrow;
+  *narrow.mutable_event() = made;
+  narrow.mutable_event()->set_visibility(EVENT_VISIBILITY_NETWORK);
+  narrow.mutable_update_mask()->add_paths("visibility");
+  Event narrowed;
+  ASSERT_TRUE(programme_->UpdateEvent(As(owner_).get(), narrow, &narrowed).ok());
+
+  CancelRegistrationRequest cancel;
+  cancel.set_event_id(made.id());
+  cancel.set_registration_id(same_person.id());
+  Registration out;
+  // Not the outsider's registration: as if the event did not exist.
+  EXPECT_EQ(programme_->CancelRegistration(As(outsider_).get(), cancel, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  cancel.set_registration_id(tess.id());
+  ASSERT_TRUE(programme_->CancelRegistration(As(outsider_).get(), cancel, &out).ok());
+  EXPECT_EQ(out.state(), REGISTRATION_STATE_CANCELLED);
+  GetEventRequest get;
+  get.set_id(made.id());
+  Event read;
+  EXPECT_EQ(programme_->GetEvent(As(outsider_).get(), get, &read).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 // Named registrants are personal data: the privacy register's export finds their registrations by

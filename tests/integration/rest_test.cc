@@ -556,6 +556,7 @@ TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbou
   for (const std::string& twice :
        {std::string(R"({"textPrefix":"lodz","textPrefix":"orsted"})"),
         std::string(R"({"textPrefix":"lodz","text\u0050refix":"orsted"})"),
+        std::string(R"({"textPrefix":"lodz","text_prefix":"orsted"})"),
         std::string(R"({"within":{"center":{"latitude":52,"latitude":53}}})")}) {
     const HttpAnswer refused = SendHttp(port(), "POST", "/v1/resources:search", twice, admin);
     EXPECT_EQ(refused.status, 400) << twice << refused.body;

@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "infrashare/auth/v1/auth.grpc.pb.h"
+#include "infrashare/privacy/v1/privacy.grpc.pb.h"
 #include "infrashare/programme/v1/programme.grpc.pb.h"
 #include "infrashare/webhook/v1/webhook.grpc.pb.h"
 #include "services/webhook/signature.h"
@@ -173,6 +174,17 @@ class WebhookTest : public ::testing::Test {
     auto status = Webhooks(*server_)->CreateWebhookSubscription(As(token).get(), request, &out);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return out;
+  }
+
+  // The subscription once the server has disabled it (retries ran out), or as it is after 10 s.
+  static WebhookSubscription AwaitDisabled(const std::string& id) {
+    WebhookSubscription now;
+    for (int i = 0; i < 500; ++i) {
+      now = Get(id);
+      if (!now.enabled()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return now;
   }
 
   static WebhookSubscription Get(const std::string& id) {
@@ -437,17 +449,69 @@ TEST_F(WebhookTest, ADeletedOrganisationsSubscriptionsGetNothingMore) {
   EXPECT_TRUE(receiver_->Received("/lapsed").empty());
 }
 
+// A delivery not yet made whose payload names a person who is then erased is dropped, wherever it
+// waits (here: a dead letter of a receiver that failed), so their address is never sent later;
+// the erasure's answer counts it.
+TEST_F(WebhookTest, AnErasedPersonsAddressIsNotDeliveredAfterTheErasure) {
+  receiver_->Answer("/erased", 503);
+  const WebhookSubscription sub = Subscribe(owner_admin_, "/erased", {WEBHOOK_EVENT_TYPE_REGISTRY});
+  reg::GetResourceRequest get;
+  get.set_id(lab_);
+  reg::Resource lab;
+  ASSERT_TRUE(server_->Registry()->GetResource(Admin().get(), get, &lab).ok());
+  reg::UpdateResourceRequest update;
+  *update.mutable_resource() = lab;
+  auto* staff = update.mutable_resource()->add_staff();
+  staff->set_name("Hanna Verborgen");
+  staff->set_role(reg::STAFF_ROLE_FACILITY_MANAGER);
+  staff->set_email("Hanna.Verborgen@Example.org");
+  update.mutable_update_mask()->add_paths("staff");
+  reg::Resource updated;
+  ASSERT_TRUE(server_->Registry()->UpdateResource(Admin().get(), update, &updated).ok());
+  // Tried and given up (webhooks.retry_for_s is 2 s here): a dead letter that names her.
+  const WebhookSubscription now = AwaitDisabled(sub.id());
+  ASSERT_FALSE(now.enabled());
+  auto webhooks = Webhooks(*server_);
+  ListWebhookDeadLettersRequest dead;
+  dead.set_subscription_id(sub.id());
+  ListWebhookDeadLettersResponse letters;
+  ASSERT_TRUE(webhooks->ListWebhookDeadLetters(As(owner_admin_).get(), dead, &letters).ok());
+  ASSERT_GE(letters.dead_letters_size(), 1);
+  bool named = false;
+  for (const auto& d : receiver_->Received("/erased"))
+    named = named || absl::StrContains(d.body, "Hanna.Verborgen@Example.org");
+  ASSERT_TRUE(named) << "the attempts carried her address";
+
+  auto privacy = privacy::v1::PrivacyService::NewStub(server_->channel());
+  privacy::v1::ErasePersonalDataRequest erase;
+  erase.set_email("hanna.verborgen@example.org");
+  privacy::v1::ErasePersonalDataResponse erased;
+  ASSERT_TRUE(privacy->ErasePersonalData(Admin().get(), erase, &erased).ok());
+  EXPECT_EQ(erased.staff_contacts(), 1);
+  EXPECT_GE(erased.webhook_deliveries(), 1);
+  ASSERT_TRUE(webhooks->ListWebhookDeadLetters(As(owner_admin_).get(), dead, &letters).ok());
+  EXPECT_EQ(letters.dead_letters_size(), 0);
+  // Enabled again, nothing is left to send that names her.
+  UpdateWebhookSubscriptionRequest enable;
+  *enable.mutable_subscription() = now;
+  enable.mutable_subscription()->set_enabled(true);
+  enable.mutable_update_mask()->add_paths("enabled");
+  WebhookSubscription enabled;
+  ASSERT_TRUE(webhooks->UpdateWebhookSubscription(As(owner_admin_).get(), enable, &enabled).ok());
+  RedeliverWebhookDeadLettersRequest redeliver;
+  redeliver.set_subscription_id(sub.id());
+  RedeliverWebhookDeadLettersResponse requeued;
+  ASSERT_TRUE(
+      webhooks->RedeliverWebhookDeadLetters(As(owner_admin_).get(), redeliver, &requeued).ok());
+  EXPECT_EQ(requeued.queued(), 0);
+}
+
 TEST_F(WebhookTest, RetriesThenDisablesKeepsADeadLetterAndRedeliversItUnderTheSameId) {
   receiver_->Answer("/failing", 503);
   const WebhookSubscription sub = Subscribe(owner_admin_, "/failing", {WEBHOOK_EVENT_TYPE_BOOKING});
   const sch::Booking booking = Book(7);
   // Tried again and again for webhooks.retry_for_s (2 s), then disabled.
-  WebhookSubscription now;
-  for (int i = 0; i < 500; ++i) {
-    now = Get(sub.id());
-    if (!now.enabled()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const WebhookSubscription now = AwaitDisabled(sub.id());
   ASSERT_FALSE(now.enabled());
   ASSERT_TRUE(now.has_disabled());
   EXPECT_TRUE(absl::StrContains(now.disabled().reason(), "HTTP 503")) << now.disabled().reason();

@@ -154,6 +154,25 @@ TEST_F(ProgrammeStoreTest, AdmitsUpToCapacityThenWaitlistsInOrder) {
   EXPECT_EQ(Register("ev_1", "org-d", 4).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// A person is registered once per registering organisation: another organisation registering the
+// same address learns nothing of the first registration (no refusal, no id) and takes no address
+// from it.
+TEST_F(ProgrammeStoreTest, APersonRegisteredByOneOrganisationIsNoSecretProbeForAnother) {
+  Create(Event("ev_1", 5));
+  auto first = Register("ev_1", "org-a", 1, "jan@example.nl", "Jan Jansen");
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto other = Register("ev_1", "org-b", 1, "jan@example.nl", "Jan Jansen");
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_NE(other->id(), first->id());
+  auto twice = Register("ev_1", "org-a", 1, "jan@example.nl", "Jan Jansen");
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Register("ev_1", "org-b", 1, "jan@example.nl").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  // Cancelled, org-a registers the person again.
+  ASSERT_TRUE(store_->Unregister("ev_1", first->id(), "org-a", false, "").ok());
+  EXPECT_TRUE(Register("ev_1", "org-a", 1, "jan@example.nl").ok());
+}
+
 TEST_F(ProgrammeStoreTest, CancellingPromotesTheFirstWaitingThatFits) {
   Create(Event("ev_1", 2));
   auto a = Register("ev_1", "org-a", 2);
@@ -339,6 +358,42 @@ TEST_F(ProgrammeStoreTest, ErasingAPersonRemovesNameAndAddressFromTheirRegistrat
   EXPECT_EQ((*store_->Get("ev_2"))->registered(), 2);
   // The address is free to register again.
   EXPECT_TRUE(Register("ev_1", "org-a", 1, "anneke@example.nl").ok());
+}
+
+// A retry after the erasure reads the registration as it is: nameless. The stored replays of the
+// registration and of its cancellation keep only that the call was made, not the person.
+TEST_F(ProgrammeStoreTest, ARetryAfterAnErasureShowsNothingOfThePerson) {
+  Create(Event("ev_1", 5));
+  RegisterCommand c;
+  c.event_id = "ev_1";
+  c.registration_id = "reg_kept";
+  c.organization_id = "org-a";
+  c.person_name = "Greet Vergeten";
+  c.person_email = "greet@example.nl";
+  c.replay_key = "org-a:erase-1#abc";
+  auto first = store_->Register(c);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->person_name(), "Greet Vergeten");
+  ASSERT_TRUE(store_->Unregister("ev_1", "reg_kept", "org-a", false, "org-a:erase-2#abc").ok());
+  ASSERT_EQ(*store_->ErasePerson("greet@example.nl"), 1);
+  c.registration_id = "reg_retry";
+  auto again = store_->Register(c);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->id(), "reg_kept");
+  EXPECT_EQ(again->person_name(), "");
+  EXPECT_EQ(again->person_email(), "");
+  auto cancelled_again =
+      store_->Unregister("ev_1", "reg_kept", "org-a", false, "org-a:erase-2#abc");
+  ASSERT_TRUE(cancelled_again.ok()) << cancelled_again.status();
+  EXPECT_EQ(cancelled_again->state(), v1::REGISTRATION_STATE_CANCELLED);
+  EXPECT_EQ(cancelled_again->person_email(), "");
+  // The stored replays do not name her.
+  for (const char* replay : {"org-a:erase-1", "org-a:erase-2"}) {  // (#abc: the fingerprint)
+    auto stored = redis_->Command({"GET", store_->ReplayKey(replay)});
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    EXPECT_FALSE(stored->str.empty()) << replay;
+    EXPECT_EQ(stored->str.find("reet"), std::string::npos) << stored->str;
+  }
 }
 
 TEST_F(ProgrammeStoreTest, ListsAnIndexByStartPageByPage) {

@@ -279,6 +279,20 @@ TEST(TextFold, FoldsCaseCompatibilityFormsAndDiacritics) {
   EXPECT_EQ(FoldText("Ørsted"), "\xc3\xb8rsted");
 }
 
+TEST(TextFold, TellsBlankTextWhateverItsSpacesAndCutsWholeCharacters) {
+  EXPECT_TRUE(IsBlank(""));
+  EXPECT_TRUE(IsBlank(" \t\r\n"));
+  EXPECT_TRUE(IsBlank("\u00a0\u2003\u3000\u200b"));  // no-break, em, ideographic, zero-width
+  EXPECT_FALSE(IsBlank("\u00a0a"));
+  EXPECT_FALSE(IsBlank("Één"));
+  EXPECT_FALSE(IsBlank(" x "));
+  EXPECT_EQ(Utf8Prefix("abc", 10), "abc");
+  EXPECT_EQ(Utf8Prefix("abc", 2), "ab");
+  EXPECT_EQ(Utf8Prefix("\u00e9\u00e9\u00e9", 3), "\u00e9");  // not half of the second é
+  EXPECT_EQ(Utf8Prefix("a\U0001F600", 4), "a");              // nor three bytes of an emoji
+  EXPECT_TRUE(IsValidUtf8(Utf8Prefix(std::string(63, '9') + "\u00e9", 64)));
+}
+
 TEST(TextFold, TellsWellFormedUtf8FromBytesThatAreNot) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("Ĳsselmuiden – café 😀 ± €250; 3,5 uur"));

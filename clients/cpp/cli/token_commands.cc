@@ -122,7 +122,9 @@ void AddPrivacyCommands(CLI::App& cli, App& app) {
               << " staff entries, " << out.organization_contacts() << " organisation contacts, "
               << out.network_coordinators() << " network coordinator entries, "
               << out.event_registrations() << " event registrations, " << out.responders()
-              << " desk responder addresses, " << out.emails() << " e-mails waiting\n";
+              << " desk responder addresses, " << out.booking_contacts() << " booking contacts, "
+              << out.emails() << " e-mails waiting, " << out.webhook_deliveries()
+              << " webhook deliveries waiting\n";
   });
 }
 

@@ -79,7 +79,7 @@ class ErasePersonalDataRequest(_message.Message):
     def __init__(self, email: _Optional[str] = ..., erase_texts: bool = ...) -> None: ...
 
 class ErasePersonalDataResponse(_message.Message):
-    __slots__ = ["booking_contacts", "emails", "event_registrations", "inquiries", "network_coordinators", "organization_contacts", "responders", "staff_contacts"]
+    __slots__ = ["booking_contacts", "emails", "event_registrations", "inquiries", "network_coordinators", "organization_contacts", "responders", "staff_contacts", "webhook_deliveries"]
     BOOKING_CONTACTS_FIELD_NUMBER: _ClassVar[int]
     EMAILS_FIELD_NUMBER: _ClassVar[int]
     EVENT_REGISTRATIONS_FIELD_NUMBER: _ClassVar[int]
@@ -88,6 +88,7 @@ class ErasePersonalDataResponse(_message.Message):
     ORGANIZATION_CONTACTS_FIELD_NUMBER: _ClassVar[int]
     RESPONDERS_FIELD_NUMBER: _ClassVar[int]
     STAFF_CONTACTS_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     booking_contacts: int
     emails: int
     event_registrations: int
@@ -96,7 +97,8 @@ class ErasePersonalDataResponse(_message.Message):
     organization_contacts: int
     responders: int
     staff_contacts: int
-    def __init__(self, inquiries: _Optional[int] = ..., staff_contacts: _Optional[int] = ..., organization_contacts: _Optional[int] = ..., network_coordinators: _Optional[int] = ..., event_registrations: _Optional[int] = ..., emails: _Optional[int] = ..., responders: _Optional[int] = ..., booking_contacts: _Optional[int] = ...) -> None: ...
+    webhook_deliveries: int
+    def __init__(self, inquiries: _Optional[int] = ..., staff_contacts: _Optional[int] = ..., organization_contacts: _Optional[int] = ..., network_coordinators: _Optional[int] = ..., event_registrations: _Optional[int] = ..., emails: _Optional[int] = ..., responders: _Optional[int] = ..., booking_contacts: _Optional[int] = ..., webhook_deliveries: _Optional[int] = ...) -> None: ...
 
 class ExportPersonalDataRequest(_message.Message):
     __slots__ = ["email", "page_size", "page_token"]

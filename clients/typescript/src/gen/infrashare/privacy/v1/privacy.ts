@@ -190,6 +190,11 @@ export interface ErasePersonalDataResponse {
    * e-mails are no longer sent).
    */
   bookingContacts: number;
+  /**
+   * Webhook deliveries not yet delivered whose payload named the address (queued, to be tried
+   * again, or dead letters), dropped unsent: a subscriber gets the object's next change instead.
+   */
+  webhookDeliveries: number;
 }
 
 function createBaseExportPersonalDataRequest(): ExportPersonalDataRequest {
@@ -1445,6 +1450,7 @@ function createBaseErasePersonalDataResponse(): ErasePersonalDataResponse {
     emails: 0,
     responders: 0,
     bookingContacts: 0,
+    webhookDeliveries: 0,
   };
 }
 
@@ -1473,6 +1479,9 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     }
     if (message.bookingContacts !== 0) {
       writer.uint32(64).int32(message.bookingContacts);
+    }
+    if (message.webhookDeliveries !== 0) {
+      writer.uint32(72).int32(message.webhookDeliveries);
     }
     return writer;
   },
@@ -1554,6 +1563,14 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
             message.bookingContacts = reader.int32();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.webhookDeliveries = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1596,6 +1613,11 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
         : isSet(object.booking_contacts)
         ? globalThis.Number(object.booking_contacts)
         : 0,
+      webhookDeliveries: isSet(object.webhookDeliveries)
+        ? globalThis.Number(object.webhookDeliveries)
+        : isSet(object.webhook_deliveries)
+        ? globalThis.Number(object.webhook_deliveries)
+        : 0,
     };
   },
 
@@ -1625,6 +1647,9 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     if (message.bookingContacts !== 0) {
       obj.bookingContacts = Math.round(message.bookingContacts);
     }
+    if (message.webhookDeliveries !== 0) {
+      obj.webhookDeliveries = Math.round(message.webhookDeliveries);
+    }
     return obj;
   },
 
@@ -1641,6 +1666,7 @@ export const ErasePersonalDataResponse: MessageFns<ErasePersonalDataResponse> = 
     message.emails = object.emails ?? 0;
     message.responders = object.responders ?? 0;
     message.bookingContacts = object.bookingContacts ?? 0;
+    message.webhookDeliveries = object.webhookDeliveries ?? 0;
     return message;
   },
 };

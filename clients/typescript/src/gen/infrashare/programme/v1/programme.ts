@@ -2805,7 +2805,8 @@ export const ProgrammeServiceDefinition = {
   methods: {
     /**
      * Books the event's resource (when it has one) in the same step: FAILED_PRECONDITION
-     * SLOT_TAKEN when a booking already holds the time.
+     * SLOT_TAKEN when a booking already holds the time. An event that has already ended is
+     * INVALID_ARGUMENT event.end_time (a programme announces what is to come).
      */
     createEvent: {
       name: "CreateEvent",
@@ -2981,7 +2982,11 @@ export const ProgrammeServiceDefinition = {
         },
       },
     },
-    /** Admitted while places are free, otherwise WAITLISTED in order of arrival. */
+    /**
+     * Admitted while places are free, otherwise WAITLISTED in order of arrival. ALREADY_EXISTS when
+     * the caller's organisation already holds a live registration of this person (or, without a
+     * person, of itself); another organisation's registrations are neither told nor counted.
+     */
     register: {
       name: "Register",
       requestType: RegisterRequest as typeof RegisterRequest,
@@ -3317,7 +3322,8 @@ export type ProgrammeServiceService = typeof ProgrammeServiceService;
 export const ProgrammeServiceService = {
   /**
    * Books the event's resource (when it has one) in the same step: FAILED_PRECONDITION
-   * SLOT_TAKEN when a booking already holds the time.
+   * SLOT_TAKEN when a booking already holds the time. An event that has already ended is
+   * INVALID_ARGUMENT event.end_time (a programme announces what is to come).
    */
   createEvent: {
     path: "/infrashare.programme.v1.ProgrammeService/CreateEvent" as const,
@@ -3369,7 +3375,11 @@ export const ProgrammeServiceService = {
     responseSerialize: (value: ListEventsResponse): Buffer => Buffer.from(ListEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListEventsResponse => ListEventsResponse.decode(value),
   },
-  /** Admitted while places are free, otherwise WAITLISTED in order of arrival. */
+  /**
+   * Admitted while places are free, otherwise WAITLISTED in order of arrival. ALREADY_EXISTS when
+   * the caller's organisation already holds a live registration of this person (or, without a
+   * person, of itself); another organisation's registrations are neither told nor counted.
+   */
   register: {
     path: "/infrashare.programme.v1.ProgrammeService/Register" as const,
     requestStream: false as const,
@@ -3431,7 +3441,8 @@ export const ProgrammeServiceService = {
 export interface ProgrammeServiceServer extends UntypedServiceImplementation {
   /**
    * Books the event's resource (when it has one) in the same step: FAILED_PRECONDITION
-   * SLOT_TAKEN when a booking already holds the time.
+   * SLOT_TAKEN when a booking already holds the time. An event that has already ended is
+   * INVALID_ARGUMENT event.end_time (a programme announces what is to come).
    */
   createEvent: handleUnaryCall<CreateEventRequest, Event>;
   getEvent: handleUnaryCall<GetEventRequest, Event>;
@@ -3443,7 +3454,11 @@ export interface ProgrammeServiceServer extends UntypedServiceImplementation {
   /** Frees the resource's booking; registrations stay readable. */
   cancelEvent: handleUnaryCall<CancelEventRequest, Event>;
   listEvents: handleUnaryCall<ListEventsRequest, ListEventsResponse>;
-  /** Admitted while places are free, otherwise WAITLISTED in order of arrival. */
+  /**
+   * Admitted while places are free, otherwise WAITLISTED in order of arrival. ALREADY_EXISTS when
+   * the caller's organisation already holds a live registration of this person (or, without a
+   * person, of itself); another organisation's registrations are neither told nor counted.
+   */
   register: handleUnaryCall<RegisterRequest, Registration>;
   /** Frees the places; the first waiting registrations that fit are admitted. */
   cancelRegistration: handleUnaryCall<CancelRegistrationRequest, Registration>;
@@ -3458,7 +3473,8 @@ export interface ProgrammeServiceServer extends UntypedServiceImplementation {
 export interface ProgrammeServiceClient extends Client {
   /**
    * Books the event's resource (when it has one) in the same step: FAILED_PRECONDITION
-   * SLOT_TAKEN when a booking already holds the time.
+   * SLOT_TAKEN when a booking already holds the time. An event that has already ended is
+   * INVALID_ARGUMENT event.end_time (a programme announces what is to come).
    */
   createEvent(
     request: CreateEventRequest,
@@ -3537,7 +3553,11 @@ export interface ProgrammeServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListEventsResponse) => void,
   ): ClientUnaryCall;
-  /** Admitted while places are free, otherwise WAITLISTED in order of arrival. */
+  /**
+   * Admitted while places are free, otherwise WAITLISTED in order of arrival. ALREADY_EXISTS when
+   * the caller's organisation already holds a live registration of this person (or, without a
+   * person, of itself); another organisation's registrations are neither told nor counted.
+   */
   register(
     request: RegisterRequest,
     callback: (error: ServiceError | null, response: Registration) => void,
