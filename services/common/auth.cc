@@ -87,6 +87,15 @@ bool Caller::Coordinates(absl::string_view network_id) const {
          std::find(network_ids.begin(), network_ids.end(), network_id) != network_ids.end();
 }
 
+namespace {
+// Whether a token of `info` would last longer than the caller's own, which expires.
+bool OutlivesCaller(const auth::v1::TokenInfo& info, const Caller& caller) {
+  return caller.expires_ms != 0 &&
+         (!info.has_expire_time() ||
+          TimeUtil::TimestampToMilliseconds(info.expire_time()) > caller.expires_ms);
+}
+}  // namespace
+
 absl::Status MayGrantLasting(const Caller& caller, absl::string_view what) {
   if (caller.expires_ms == 0) return absl::OkStatus();
   return Forbidden(absl::StrCat("a token that expires does not create ", what,
@@ -185,19 +194,21 @@ absl::StatusOr<bool> RedisTokenStore::WasRevoked(absl::string_view hash) {
   return reply->integer != 0;
 }
 
-absl::StatusOr<bool> RedisTokenStore::OrganizationExists(absl::string_view organization_id) {
-  // The organisation lives in the registry's keys; reading another service's keys is allowed.
+absl::StatusOr<bool> RedisTokenStore::RegistryHas(absl::string_view kind, absl::string_view id) {
+  // Organisations and networks live in the registry's keys; reading another service's keys is
+  // allowed.
   auto exists =
-      redis_->Command({"EXISTS", absl::StrCat(redis_->prefix(), "{reg}:org:", organization_id)});
+      redis_->Command({"EXISTS", absl::StrCat(redis_->prefix(), "{reg}:", kind, ":", id)});
   if (!exists.ok()) return exists.status();
   return exists->integer != 0;
 }
 
+absl::StatusOr<bool> RedisTokenStore::OrganizationExists(absl::string_view organization_id) {
+  return RegistryHas("org", organization_id);
+}
+
 absl::StatusOr<bool> RedisTokenStore::NetworkExists(absl::string_view network_id) {
-  auto exists =
-      redis_->Command({"EXISTS", absl::StrCat(redis_->prefix(), "{reg}:net:", network_id)});
-  if (!exists.ok()) return exists.status();
-  return exists->integer != 0;
+  return RegistryHas("net", network_id);
 }
 
 std::string RedisTokenStore::ReplayKey(absl::string_view organization_id,
@@ -352,9 +363,7 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Create(
   if (request.has_expire_time()) *info.mutable_expire_time() = request.expire_time();
   // A token that expires makes none that outlives it: asked for none or a later expiry, the new
   // one ends with it.
-  if (caller.expires_ms != 0 &&
-      (!info.has_expire_time() ||
-       TimeUtil::TimestampToMilliseconds(info.expire_time()) > caller.expires_ms))
+  if (OutlivesCaller(info, caller))
     *info.mutable_expire_time() = TimeUtil::MillisecondsToTimestamp(caller.expires_ms);
   return Mint(caller, std::move(info), ReplayKey(caller, request));
 }
@@ -389,9 +398,7 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Rotate(
     return Forbidden("a token scoped to some services rotates only tokens scoped within them");
   // The new secret lasts as long as the old token: a caller whose own token ends sooner would
   // hold a way in that outlives it.
-  if (caller.expires_ms != 0 &&
-      (!old.info.has_expire_time() ||
-       TimeUtil::TimestampToMilliseconds(old.info.expire_time()) > caller.expires_ms))
+  if (OutlivesCaller(old.info, caller))
     return Forbidden("a token that expires rotates only tokens that expire no later than it does");
   const auto now = Now();
   if (old.info.has_expire_time() && old.info.expire_time() <= now)

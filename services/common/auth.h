@@ -117,6 +117,8 @@ class RedisTokenStore final : public TokenStore {
 
  private:
   std::string Key(absl::string_view suffix) const;
+  // Whether the registry holds record `kind`:`id` ("org", "net").
+  absl::StatusOr<bool> RegistryHas(absl::string_view kind, absl::string_view id);
 
   RedisPool* redis_;
 };

@@ -201,14 +201,18 @@ class DuplicateMembers final : public nlohmann::json::json_sax_t {
 
 }  // namespace
 
+std::optional<std::string> MemberNamedTwice(const std::string& json) {
+  DuplicateMembers members;
+  nlohmann::json::sax_parse(json, &members);
+  return members.duplicate();
+}
+
 google::protobuf::util::Status JsonToMessage(
     const std::string& json, Message* message,
     const google::protobuf::util::JsonParseOptions& options) {
-  DuplicateMembers members;
-  nlohmann::json::sax_parse(json, &members);
-  if (members.duplicate())
+  if (const auto twice = MemberNamedTwice(json))
     return google::protobuf::util::InvalidArgumentError(
-        absl::StrCat("an object names \"", Utf8Prefix(*members.duplicate(), 64), "\" twice"));
+        absl::StrCat("an object names \"", Utf8Prefix(*twice, 64), "\" twice"));
   std::string binary;
   google::protobuf::util::Status parsed = google::protobuf::util::JsonToBinaryString(
       Types(), TypeUrl(*message->GetDescriptor()), json, &binary, options);

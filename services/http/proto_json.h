@@ -21,7 +21,11 @@
 
 namespace infrashare::http {
 
-// JsonStringToMessage, with each type's description built once.
+// The first member name `json` gives twice in one object, compared as protobuf reads names (a
+// field's proto and JSON name are one); nothing when there is none or `json` does not parse.
+std::optional<std::string> MemberNamedTwice(const std::string& json);
+
+// JsonStringToMessage, with each type's description built once; a member named twice is refused.
 google::protobuf::util::Status JsonToMessage(
     const std::string& json, google::protobuf::Message* message,
     const google::protobuf::util::JsonParseOptions& options = {});

@@ -189,32 +189,31 @@ absl::StatusOr<google::protobuf::Timestamp> Day(const HttpQuery& query, const st
   return out;
 }
 
+// The month (Amsterdam time) `seconds` lies in, and when a month begins there.
+date::year_month DutchMonthOf(int64_t seconds) {
+  const date::year_month_day day(date::floor<date::days>(
+      FindTimeZone(kDefaultTimeZone)->to_local(SysSeconds(std::chrono::seconds(seconds)))));
+  return day.year() / day.month();
+}
+SysSeconds MonthStart(date::year_month month) {
+  return LocalToUtc(FindTimeZone(kDefaultTimeZone), date::local_days(month / 1));
+}
+
 // The start of the Dutch month `seconds` lies in, or of the next one when `up` and it is not a
 // month's start: a public summary covers whole months, so it cannot be narrowed to one booking's
 // day.
 int64_t MonthEdge(int64_t seconds, bool up) {
-  const date::time_zone* zone = FindTimeZone(kDefaultTimeZone);
-  const date::year_month_day day(
-      date::floor<date::days>(zone->to_local(SysSeconds(std::chrono::seconds(seconds)))));
-  date::year_month month = day.year() / day.month();
-  SysSeconds edge = LocalToUtc(zone, date::local_days(month / 1));
-  if (up && edge.time_since_epoch().count() < seconds)
-    edge = LocalToUtc(zone, date::local_days((month + date::months(1)) / 1));
+  const date::year_month month = DutchMonthOf(seconds);
+  SysSeconds edge = MonthStart(month);
+  if (up && edge.time_since_epoch().count() < seconds) edge = MonthStart(month + date::months(1));
   return edge.time_since_epoch().count();
 }
 
 // The start of as many whole months (Amsterdam time) before `start` as [start, end) spans, both
 // being month edges: the public summary's previous period.
 int64_t MonthsBefore(int64_t start, int64_t end) {
-  const date::time_zone* zone = FindTimeZone(kDefaultTimeZone);
-  auto month_of = [zone](int64_t seconds) {
-    const date::year_month_day day(
-        date::floor<date::days>(zone->to_local(SysSeconds(std::chrono::seconds(seconds)))));
-    return day.year() / day.month();
-  };
-  const date::year_month first = month_of(start);
-  const date::months length = month_of(end) - first;
-  return LocalToUtc(zone, date::local_days((first - length) / 1)).time_since_epoch().count();
+  const date::year_month first = DutchMonthOf(start);
+  return MonthStart(first - (DutchMonthOf(end) - first)).time_since_epoch().count();
 }
 
 // GET /impact/report.json?network=&from=&to=: the ImpactReport as JSON, for a coordinator's or

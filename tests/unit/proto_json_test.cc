@@ -7,7 +7,6 @@
 
 #include <nlohmann/json.hpp>
 #include <random>
-#include <set>
 
 #include "infrashare/registry/v1/registry.pb.h"
 #include "infrashare/scheduler/v1/scheduler.pb.h"
@@ -50,42 +49,10 @@ reg::SearchResourcesResponse MakeSearch(int first, int count, double from) {
   return answer;
 }
 
-// Reads JSON that has no member twice in one object (nlohmann would keep the last silently).
-class NoMemberTwice : public nlohmann::json_sax<nlohmann::json> {
- public:
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override {
-    members_.emplace_back();
-    return true;
-  }
-  bool key(string_t& name) override {
-    if (!members_.back().insert(name).second) ADD_FAILURE() << "\"" << name << "\" twice";
-    return true;
-  }
-  bool end_object() override {
-    members_.pop_back();
-    return true;
-  }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    ADD_FAILURE() << e.what();
-    return false;
-  }
-
- private:
-  std::vector<std::set<std::string>> members_;
-};
-
+// The JSON, which must name no member twice in one object (nlohmann would keep the last silently).
 nlohmann::json Parsed(const std::string& text) {
-  NoMemberTwice check;
-  nlohmann::json::sax_parse(text, &check);
+  const auto twice = MemberNamedTwice(text);
+  EXPECT_FALSE(twice) << "\"" << twice.value_or("") << "\" twice";
   return nlohmann::json::parse(text);
 }
 
