@@ -94,6 +94,13 @@ bool OutlivesCaller(const auth::v1::TokenInfo& info, const Caller& caller) {
          (!info.has_expire_time() ||
           TimeUtil::TimestampToMilliseconds(info.expire_time()) > caller.expires_ms);
 }
+
+// Roles only platform admins hand out.
+bool Privileged(const google::protobuf::RepeatedField<int>& roles) {
+  return std::any_of(roles.begin(), roles.end(), [](int role) {
+    return role == auth::v1::ROLE_PLATFORM_ADMIN || role == auth::v1::ROLE_NETWORK_COORDINATOR;
+  });
+}
 }  // namespace
 
 absl::Status MayGrantLasting(const Caller& caller, absl::string_view what) {
@@ -325,11 +332,8 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Create(
     return Forbidden("a token scoped to some services creates tokens scoped within them");
   }
 
-  bool privileged = false;
-  for (int role : request.roles())
-    privileged = privileged || role == auth::v1::ROLE_PLATFORM_ADMIN ||
-                 role == auth::v1::ROLE_NETWORK_COORDINATOR;
-  if (!caller.IsPlatformAdmin() && (privileged || !caller.IsAdminOf(request.organization_id())))
+  if (!caller.IsPlatformAdmin() &&
+      (Privileged(request.roles()) || !caller.IsAdminOf(request.organization_id())))
     return Forbidden(
         "only platform admins, or admins of the organisation for its own non-platform roles, "
         "create tokens");
@@ -392,8 +396,17 @@ absl::StatusOr<auth::v1::CreateTokenResponse> TokenAuthority::Rotate(
   if (!found.ok()) return found.status();
   if (!found->has_value()) return NotFoundError("token", request.id());
   StoredToken old = std::move(**found);
-  if (!caller.IsAdminOf(old.info.organization_id()) && caller.token_id != request.id())
-    return Forbidden("only admins of the token's organisation, or the token itself, rotate it");
+  if (caller.token_id != request.id()) {
+    if (!caller.IsAdminOf(old.info.organization_id()))
+      return Forbidden("only admins of the token's organisation, or the token itself, rotate it");
+    // A new secret of a coordinator's or platform admin's token is such a token: only those who
+    // may create one hand it out (before, an organisation's admin rotated its coordinator's token
+    // and held the coordinator's rights).
+    if (Privileged(old.info.roles()) && !caller.IsPlatformAdmin())
+      return Forbidden(
+          "only platform admins, or the token itself, rotate a network coordinator's or platform "
+          "admin's token");
+  }
   if (!WithinScope(caller, old.info.services()))
     return Forbidden("a token scoped to some services rotates only tokens scoped within them");
   // The new secret lasts as long as the old token: a caller whose own token ends sooner would

@@ -507,6 +507,13 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
     return absl::InvalidArgumentError(
         "config key 'webhooks.claim_idle_ms' must be at least twice webhooks.timeout_ms (a "
         "replica still sending must not have its work taken over)");
+  // E-mails are sent by the webhook senders from the same queue: a relay that is slow to answer
+  // must not have its message taken over and sent a second time either.
+  if (!config.email.relay_url.empty() &&
+      config.webhooks.claim_idle_ms < 2 * config.email.timeout_ms)
+    return absl::InvalidArgumentError(
+        "config key 'webhooks.claim_idle_ms' must be at least twice email.timeout_ms (an e-mail "
+        "still being sent must not be taken over and sent twice)");
   if (!config.email.relay_url.empty() && !IsSendableAddress(config.email.from_address))
     return absl::InvalidArgumentError(
         "config key 'email.from_address' must be an e-mail address when email.relay_url is set");

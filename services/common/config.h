@@ -238,7 +238,7 @@ struct EmailConfig {
   std::string ca_file;  // the relay's certificate is checked against these roots (PEM); empty:
                         // the system's
   bool allow_plaintext = false;  // smtp:// without STARTTLS (a relay on the same host only)
-  int timeout_ms = 30000;        // one attempt
+  int timeout_ms = 15000;        // one attempt; at most half webhooks.claim_idle_ms
   // How long before a planned hand-over its two sides are e-mailed (handover.due); a hand-over
   // planned later than that is e-mailed at once.
   int handover_lead_s = 86400;

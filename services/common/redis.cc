@@ -81,8 +81,10 @@ absl::Status StatusFromRedisError(absl::string_view error) {
   if (code == "PERMISSION_DENIED") return Forbidden(error.substr(code.size() + 1));
   // A cluster redirect that reached this far (a blocking read's, or the last of too many) is an
   // outage for the caller too: its command did not run.
-  if (code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" || code == "TRYAGAIN" ||
-      code == "CLUSTERDOWN" || code == "READONLY" || code == "NOREPLICAS" ||
+  // OOM: Redis at maxmemory refuses writes until memory is freed; a condition of the store that
+  // passes, not a fault of the request (a change being fanned out stays to be read again).
+  if (code == "OOM" || code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" ||
+      code == "TRYAGAIN" || code == "CLUSTERDOWN" || code == "READONLY" || code == "NOREPLICAS" ||
       code == "NOT_REPLICATED" || code == "MOVED" || code == "ASK")
     return StoreUnavailable(absl::StrCat("redis: ", error));
   return absl::InternalError(absl::StrCat("redis: ", error));

@@ -187,9 +187,12 @@ absl::StatusOr<v1::DeleteResponderResponse> Desk::DeleteResponder(
     const Caller& caller, const v1::DeleteResponderRequest& request) {
   auto current = store_->GetResponder(request.id());
   if (!current.ok()) return current.status();
-  if (!current->has_value() || !caller.IsAdminOf((*current)->organization_id()))
+  const std::string replay = Replay(caller, IdempotencyKey(request));
+  // Gone already: only a retry of this organisation's own deletion (its request id) succeeds
+  // again; the store answers NOT_FOUND to anything else.
+  if (current->has_value() ? !caller.IsAdminOf((*current)->organization_id()) : replay.empty())
     return NotFoundError("responder", request.id());
-  if (auto status = store_->DeleteResponder(request.id()); !status.ok()) return status;
+  if (auto status = store_->DeleteResponder(request.id(), replay); !status.ok()) return status;
   return v1::DeleteResponderResponse();
 }
 
@@ -413,6 +416,20 @@ absl::StatusOr<std::optional<v1::Inquiry>> Desk::Visible(const Caller& caller,
   return std::optional<v1::Inquiry>(std::move((*seen)->inquiry));
 }
 
+absl::StatusOr<std::optional<v1::Inquiry>> Desk::OfferedTo(const Caller& reader,
+                                                           const std::string& inquiry_id,
+                                                           const std::string& responder_id) {
+  if (responder_id.empty()) return std::optional<v1::Inquiry>();
+  auto responder = store_->GetResponder(responder_id);
+  if (!responder.ok()) return responder.status();
+  if (!responder->has_value() || (*responder)->organization_id() != reader.organization_id)
+    return std::optional<v1::Inquiry>();
+  auto stored = store_->GetInquiry(inquiry_id, false);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::optional<v1::Inquiry>();
+  return std::optional<v1::Inquiry>(AsDeclined((*stored)->inquiry));
+}
+
 absl::StatusOr<v1::ListInquiriesResponse> Desk::ListInquiries(
     const Caller& caller, const v1::ListInquiriesRequest& request) {
   if (request.follow_up_due() && request.entry_organization_id().empty())
@@ -607,6 +624,20 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
     return InvalidField("note", "is required: tell the next partner what is asked");
   if (Characters(request.note()) > 4000)
     return InvalidField("note", "must be at most 4000 characters");
+  // A retry of a referral that went through: the inquiry as it is now, as the first answer gave
+  // it (without the asker's contact). The referrer may no longer hold it, so the checks below
+  // would refuse what was done.
+  const std::string replay = Replay(caller, IdempotencyKey(request));
+  auto went_through = store_->WentThrough(replay);
+  if (!went_through.ok()) return went_through.status();
+  if (*went_through) {
+    auto stored = store_->GetInquiry(request.id(), false);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return NotFoundError("inquiry", request.id());
+    v1::Inquiry referred = std::move((*stored)->inquiry);
+    ClearPersonalData(&referred);
+    return referred;
+  }
   ReferCommand command{request.id(),
                        Actor(caller),
                        request.responder_id(),
@@ -668,7 +699,7 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
     return fits;
   // The referrer may no longer see the inquiry once it moved on: it gets it back as it left it,
   // without the asker's contact.
-  auto referred = store_->Refer(command, Replay(caller, IdempotencyKey(request)));
+  auto referred = store_->Refer(command, replay);
   if (!referred.ok()) {
     // A loop or a missing consent is about the target the request names.
     const std::string reason = ErrorReason(referred.status());
@@ -689,6 +720,12 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
   FieldErrors errors;
   Validate(request, &errors);
   if (!errors.empty()) return errors.ToStatus();
+  // A retry of a resolution that went through: answered as the first was, though the entry
+  // partner's right to resolve a returned inquiry ended with it.
+  const std::string replay = Replay(caller, IdempotencyKey(request));
+  auto went_through = store_->WentThrough(replay);
+  if (!went_through.ok()) return went_through.status();
+  if (*went_through) return GetInquiry(caller, request.id());
   auto inquiry = Load(caller, request.id(), View::kFull);
   if (!inquiry.ok()) return inquiry.status();
   std::string acting_network;
@@ -713,7 +750,7 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
       return booked;
   }
   auto resolved = store_->Resolve(request.id(), Actor(caller), request.responder_id(),
-                                  acting_network, request, Replay(caller, IdempotencyKey(request)));
+                                  acting_network, request, replay);
   if (!resolved.ok()) return resolved.status();
   return GetInquiry(caller, request.id());
 }

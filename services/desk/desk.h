@@ -76,6 +76,12 @@ class Desk {
   // the inquiry as the caller may see it (nullopt when it may not).
   absl::Status CheckActsAs(const Caller& caller, const std::string& responder_id);
   absl::StatusOr<std::optional<v1::Inquiry>> Visible(const Caller& caller, const std::string& id);
+  // For a webhook of an offer that ended (declined, timed out) or was read after it ended: the
+  // question as it was offered to `responder_id`, for a reader of that responder's organisation
+  // (which may no longer see the inquiry itself); nullopt for anyone else.
+  absl::StatusOr<std::optional<v1::Inquiry>> OfferedTo(const Caller& reader,
+                                                       const std::string& inquiry_id,
+                                                       const std::string& responder_id);
 
  private:
   absl::Status CheckToken(const v1::Responder& responder);

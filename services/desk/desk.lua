@@ -712,9 +712,10 @@ local function dk_follow_up(keys, args)
   return reply(c, i, k, a)
 end
 
--- Responders. KEYS: base, responder (<d>r:<id>), and for dk_responder_put replay.
+-- Responders. KEYS: base, responder (<d>r:<id>), replay.
 -- ARGV: id, profile, org, token, capacity, etag ('' = create), online ('1'/'0'/'' = keep),
--- fingerprint, replay_ttl. Returns {v, ld, on}.
+-- fingerprint, replay_ttl. Returns {v, ld, on, id}: a retry answers with the id it made (C++
+-- then reads that responder as it is).
 local function dk_responder_put(keys, args)
   local k, a = named(keys, args)
   local base, id, key = k.base, a.id, k.responder
@@ -741,7 +742,7 @@ local function dk_responder_put(keys, args)
   local c = {base = base, now = now_ms(), maxlen = 1000}
   drain(c)
   local result = {v, tonumber(redis.call('HGET', base .. 'ld', id)),
-                  redis.call('HGET', base .. 'on', id)}
+                  redis.call('HGET', base .. 'on', id), id}
   replay_put(k, a, cjson.encode(result))
   return result
 end
@@ -769,6 +770,7 @@ end
 local function dk_responder_delete(keys, args)
   local k, a = named(keys, args)
   local base, id, key = k.base, a.id, k.responder
+  if replay_get(k, a) then return 1 end  -- a retry of a deletion that went through
   local org = redis.call('HGET', key, 'org')
   if not org then return fail('NOT_FOUND', 'responder ' .. id) end
   if tonumber(redis.call('HGET', base .. 'ld', id) or '0') > 0 then
@@ -780,6 +782,7 @@ local function dk_responder_delete(keys, args)
   redis.call('SREM', base .. 'rs', id)
   redis.call('SREM', base .. 'ro:' .. org, id)
   redis.call('INCR', base .. 'm')
+  replay_put(k, a, '1')
   return 1
 end
 

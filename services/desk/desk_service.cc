@@ -76,60 +76,68 @@ INFRASHARE_HANDLER(GetDeskReport, DeskReportRequest, DeskReport, desk_->Report(c
 
 grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::StreamAssignments(
     grpc::CallbackServerContext* context, const v1::StreamAssignmentsRequest* request) {
-  return Watch(context, "desk.StreamAssignments", *request, request->cursor(),
-               [this, responder_id =
-                          request->responder_id()](const Caller& caller) -> absl::StatusOr<Wanted> {
-                 if (auto status = desk_->CheckActsAs(caller, responder_id); !status.ok())
-                   return status;
-                 return [responder_id](const InquiryEventRecord& e) {
-                   return ConcernsResponder(e, responder_id);
-                 };
-               });
+  return Watch(
+      context, "desk.StreamAssignments", *request, request->cursor(),
+      [this,
+       responder_id = request->responder_id()](const Caller& caller) -> absl::StatusOr<Wanted> {
+        if (auto status = desk_->CheckActsAs(caller, responder_id); !status.ok()) return status;
+        return [responder_id](const InquiryEventRecord& e) {
+          return ConcernsResponder(e, responder_id);
+        };
+      },
+      false);
 }
 
 grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::WatchInquiry(
     grpc::CallbackServerContext* context, const v1::WatchInquiryRequest* request) {
-  return Watch(context, "desk.WatchInquiry", *request, request->cursor(),
-               [this, id = request->id()](const Caller& caller) -> absl::StatusOr<Wanted> {
-                 if (id.empty()) return InvalidField("id", "is required");
-                 auto visible = desk_->Visible(caller, id);
-                 if (!visible.ok()) return visible.status();
-                 if (!visible->has_value()) return NotFoundError("inquiry", id);
-                 return [id](const InquiryEventRecord& e) { return e.inquiry_id == id; };
-               });
+  return Watch(
+      context, "desk.WatchInquiry", *request, request->cursor(),
+      [this, id = request->id()](const Caller& caller) -> absl::StatusOr<Wanted> {
+        if (id.empty()) return InvalidField("id", "is required");
+        auto visible = desk_->Visible(caller, id);
+        if (!visible.ok()) return visible.status();
+        if (!visible->has_value()) return NotFoundError("inquiry", id);
+        return [id](const InquiryEventRecord& e) { return e.inquiry_id == id; };
+      },
+      true);
 }
 
 grpc::ServerWriteReactor<v1::InquiryEvent>* DeskServiceImpl::Watch(
     grpc::CallbackServerContext* context, std::string method,
     const google::protobuf::Message& request, std::string cursor,
-    std::function<absl::StatusOr<Wanted>(const Caller&)> open) {
+    std::function<absl::StatusOr<Wanted>(const Caller&)> open, bool ends_when_hidden) {
   using Call = WatchCall<v1::InquiryEvent>;
-  return Call::Start(
-      streams_, context, std::move(method), request, std::move(cursor),
-      [this, open = std::move(open)](const Caller& caller) -> absl::StatusOr<Call::Opened> {
-        auto wanted = open(caller);
-        if (!wanted.ok()) return wanted.status();
-        Call::Opened opened;
-        opened.plan = {"dk1", {store_->EventsKey()}};
-        opened.convert =
-            [this, caller, wanted = std::move(*wanted)](
-                size_t,
-                const StreamEntry& entry) -> absl::StatusOr<std::optional<v1::InquiryEvent>> {
-          const InquiryEventRecord event = DeskStore::EventOf(entry);
-          if (!wanted(event)) return std::nullopt;
-          auto inquiry = desk_->Visible(caller, event.inquiry_id);
-          if (!inquiry.ok()) return inquiry.status();
-          v1::InquiryEvent out;
-          out.set_type(event.type);
-          out.set_inquiry_id(event.inquiry_id);
-          out.set_responder_id(event.responder_id);
-          // An offer taken back (declined, timed out, withdrawn) is no longer the responder's to
-          // see.
-          if (inquiry->has_value()) *out.mutable_inquiry() = std::move(**inquiry);
-          return out;
-        };
-        return opened;
-      });
+  return Call::Start(streams_, context, std::move(method), request, std::move(cursor),
+                     [this, open = std::move(open),
+                      ends_when_hidden](const Caller& caller) -> absl::StatusOr<Call::Opened> {
+                       auto wanted = open(caller);
+                       if (!wanted.ok()) return wanted.status();
+                       Call::Opened opened;
+                       opened.plan = {"dk1", {store_->EventsKey()}};
+                       opened.convert = [this, caller, wanted = std::move(*wanted),
+                                         ends_when_hidden](size_t, const StreamEntry& entry)
+                           -> absl::StatusOr<std::optional<v1::InquiryEvent>> {
+                         const InquiryEventRecord event = DeskStore::EventOf(entry);
+                         if (!wanted(event)) return std::nullopt;
+                         auto inquiry = desk_->Visible(caller, event.inquiry_id);
+                         if (!inquiry.ok()) return inquiry.status();
+                         // Whoever watches one inquiry sees what happens to it only while it may
+                         // see it (a responder that declined it, a partner it was referred away
+                         // from): before, the stream went on naming who was offered it next and how
+                         // it ended.
+                         if (ends_when_hidden && !inquiry->has_value())
+                           return Forbidden("you may no longer see this inquiry; the stream ends");
+                         v1::InquiryEvent out;
+                         out.set_type(event.type);
+                         out.set_inquiry_id(event.inquiry_id);
+                         out.set_responder_id(event.responder_id);
+                         // An offer taken back (declined, timed out, withdrawn) is no longer the
+                         // responder's to see.
+                         if (inquiry->has_value()) *out.mutable_inquiry() = std::move(**inquiry);
+                         return out;
+                       };
+                       return opened;
+                     });
 }
 
 DeskModule::DeskModule(RedisPool* redis, RpcGate* gate, const Config& config, Directory* directory,

@@ -51,12 +51,14 @@ class DeskServiceImpl final : public v1::DeskService::CallbackService {
 
  private:
   // Follows the desk's event stream from `cursor`, writing the events that `open` (once the caller
-  // may watch at all) says are wanted, with the inquiry as the caller may see it.
+  // may watch at all) says are wanted, with the inquiry as the caller may see it. With
+  // `ends_when_hidden`, the stream ends (PERMISSION_DENIED) at the first wanted event of an
+  // inquiry the caller may no longer see; else such an event comes without the inquiry.
   using Wanted = std::function<bool(const InquiryEventRecord&)>;
   grpc::ServerWriteReactor<v1::InquiryEvent>* Watch(
       grpc::CallbackServerContext* context, std::string method,
       const google::protobuf::Message& request, std::string cursor,
-      std::function<absl::StatusOr<Wanted>(const Caller&)> open);
+      std::function<absl::StatusOr<Wanted>(const Caller&)> open, bool ends_when_hidden);
   Desk* desk_;
   DeskStore* store_;
   RpcGate* gate_;

@@ -216,6 +216,12 @@ int64_t RedisDeskStore::BusinessMs(int seconds) const {
                          std::chrono::seconds(seconds));
 }
 
+absl::StatusOr<bool> RedisDeskStore::WentThrough(absl::string_view replay_key) {
+  auto stored = ReadReplay(redis_, replay_key);
+  if (!stored.ok()) return stored.status();
+  return stored->has_value();
+}
+
 std::string RedisDeskStore::ReplayKey(absl::string_view organization_id,
                                       absl::string_view request_id) const {
   if (request_id.empty()) return "";
@@ -250,6 +256,14 @@ absl::StatusOr<v1::Responder> RedisDeskStore::PutResponder(v1::Responder respond
                          : reply->elements[0].str);
   responder.set_open_inquiries(static_cast<int>(reply->elements[1].integer));
   responder.set_online(reply->elements[2].str == "1");
+  // A retry: the responder the first call made, as it is now (an answer stored before the id was
+  // kept has none, and keeps the request's).
+  if (reply->elements.size() > 3 && reply->elements[3].str != id) {
+    auto made = GetResponder(reply->elements[3].str);
+    if (!made.ok()) return made.status();
+    if (!made->has_value()) return NotFoundError("responder", reply->elements[3].str);
+    return **made;
+  }
   return responder;
 }
 
@@ -267,9 +281,12 @@ absl::StatusOr<v1::Responder> RedisDeskStore::SetOnline(absl::string_view id, bo
   return **responder;
 }
 
-absl::Status RedisDeskStore::DeleteResponder(absl::string_view id) {
+absl::Status RedisDeskStore::DeleteResponder(absl::string_view id, absl::string_view replay_key) {
   RedisFunctionCall call("dk_responder_delete");
-  call.Key("base", base_).Key("responder", Key(absl::StrCat("r:", id))).Arg("id", std::string(id));
+  call.Key("base", base_)
+      .Key("responder", Key(absl::StrCat("r:", id)))
+      .Replay(replay_key, config_.request_id_ttl_s)
+      .Arg("id", std::string(id));
   return redis_->FCall(call.function(), call.keys(), call.args()).status();
 }
 

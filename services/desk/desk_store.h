@@ -93,7 +93,8 @@ class DeskStore {
                                                      std::optional<bool> online,
                                                      absl::string_view replay_key) = 0;
   virtual absl::StatusOr<v1::Responder> SetOnline(absl::string_view id, bool online) = 0;
-  virtual absl::Status DeleteResponder(absl::string_view id) = 0;
+  // `replay_key` (may be empty): a retry of a deletion that went through succeeds again.
+  virtual absl::Status DeleteResponder(absl::string_view id, absl::string_view replay_key) = 0;
   virtual absl::StatusOr<std::optional<v1::Responder>> GetResponder(absl::string_view id) = 0;
   virtual absl::StatusOr<std::vector<v1::Responder>> GetResponders(
       const std::vector<std::string>& ids) = 0;
@@ -179,6 +180,10 @@ class DeskStore {
 
   virtual std::string ReplayKey(absl::string_view organization_id,
                                 absl::string_view request_id) const = 0;
+  // Whether a call with this replay key (ReplayKey) went through already: for a retry whose
+  // checks before the store no longer hold once it did (a referrer no longer holds the inquiry).
+  // INVALID_ARGUMENT when the request id was used for another request.
+  virtual absl::StatusOr<bool> WentThrough(absl::string_view replay_key) = 0;
 };
 
 // Under one hash tag, where every change of an inquiry or of a responder's load is one call of a
@@ -191,7 +196,7 @@ class RedisDeskStore final : public DeskStore {
                                              std::optional<bool> online,
                                              absl::string_view replay_key) override;
   absl::StatusOr<v1::Responder> SetOnline(absl::string_view id, bool online) override;
-  absl::Status DeleteResponder(absl::string_view id) override;
+  absl::Status DeleteResponder(absl::string_view id, absl::string_view replay_key) override;
   absl::StatusOr<std::optional<v1::Responder>> GetResponder(absl::string_view id) override;
   absl::StatusOr<std::vector<v1::Responder>> GetResponders(
       const std::vector<std::string>& ids) override;
@@ -251,6 +256,7 @@ class RedisDeskStore final : public DeskStore {
 
   std::string EventsKey() const override { return Key("ev"); }
 
+  absl::StatusOr<bool> WentThrough(absl::string_view replay_key) override;
   std::string ReplayKey(absl::string_view organization_id,
                         absl::string_view request_id) const override;
 

@@ -1,15 +1,40 @@
 #include "services/http/client_rate_limit.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cmath>
 
 namespace infrashare::http {
 
-int ClientRateLimit::Take(const std::string& client, Clock::time_point now) {
+std::string ClientRateLimit::ClientKey(const std::string& address) {
+  in6_addr v6;
+  if (inet_pton(AF_INET6, address.c_str(), &v6) != 1) return address;
+  if (IN6_IS_ADDR_V4MAPPED(&v6)) {  // ::ffff:192.0.2.1 is 192.0.2.1
+    char v4[INET_ADDRSTRLEN];
+    if (inet_ntop(AF_INET, &v6.s6_addr[12], v4, sizeof(v4)) != nullptr) return v4;
+  }
+  // One host commonly holds a whole /64 (and picks a new address at will): it counts as one.
+  std::fill(std::begin(v6.s6_addr) + 8, std::end(v6.s6_addr), 0);
+  char text[INET6_ADDRSTRLEN];
+  if (inet_ntop(AF_INET6, &v6, text, sizeof(text)) == nullptr) return address;
+  return std::string(text) + "/64";
+}
+
+int ClientRateLimit::Take(const std::string& address, Clock::time_point now) {
+  const std::string client = ClientKey(address);
   std::lock_guard lock(mutex_);
   auto it = buckets_.find(client);
   if (it == buckets_.end()) {
-    if (buckets_.size() >= max_clients_) ForgetIdle(now);
+    if (buckets_.size() >= max_clients_) {
+      // A full table is swept at most once a second: between sweeps a new client takes the place
+      // of an old one (before, every new client swept the whole table under the lock).
+      if (now - last_sweep_ >= std::chrono::seconds(1)) {
+        last_sweep_ = now;
+        ForgetIdle(now);
+      }
+      if (buckets_.size() >= max_clients_) buckets_.erase(buckets_.begin());
+    }
     it = buckets_.emplace(client, Bucket{static_cast<double>(burst_), now}).first;
   }
   Bucket& b = it->second;
@@ -32,8 +57,6 @@ void ClientRateLimit::ForgetIdle(Clock::time_point now) {
       ++it;
     }
   }
-  // Every client still busy: drop one rather than grow without bound (it starts full again).
-  if (buckets_.size() >= max_clients_) buckets_.erase(buckets_.begin());
 }
 
 }  // namespace infrashare::http

@@ -20,14 +20,20 @@ class ClientRateLimit {
 
   // 0 when `client` may make a request now (it is then counted), else the whole seconds after
   // which one more request fits (for Retry-After).
-  int Take(const std::string& client, Clock::time_point now = Clock::now());
+  int Take(const std::string& address, Clock::time_point now = Clock::now());
+
+  // Whom an address counts for: an IPv4 address itself (also written as IPv4-mapped IPv6), an
+  // IPv6 address's /64 ("2001:db8:1:2::/64").
+  static std::string ClientKey(const std::string& address);
 
  private:
   struct Bucket {
     double tokens;
     Clock::time_point updated;
   };
-  // Forgets clients whose bucket has filled up again (they would start full anyway).
+  // Forgets clients whose bucket has filled up again (they would start full anyway). When every
+  // client is still busy the table is full and a new client takes an old one's place (which
+  // starts full again if it comes back): the table does not grow without bound.
   void ForgetIdle(Clock::time_point now);
 
   const double per_s_;
@@ -35,6 +41,7 @@ class ClientRateLimit {
   const size_t max_clients_;
   std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_;
+  Clock::time_point last_sweep_{};
 };
 
 }  // namespace infrashare::http

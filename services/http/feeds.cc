@@ -283,11 +283,32 @@ Json SchemaPlace(const PublishedResource& p) {
   return place;
 }
 
+namespace {
+// "-68,260000" or "-4.5": a negative number, which Excel reads as one and runs nothing.
+bool IsNegativeNumber(absl::string_view value) {
+  if (value.size() < 2 || value[0] != '-') return false;
+  bool digits = false, separator = false;
+  for (char c : value.substr(1)) {
+    if (absl::ascii_isdigit(c)) {
+      digits = true;
+    } else if ((c == ',' || c == '.') && digits && !separator) {
+      separator = true;
+      digits = false;
+    } else {
+      return false;
+    }
+  }
+  return digits;
+}
+}  // namespace
+
 std::string CsvField(const std::string& value, CsvDialect dialect) {
   const char separator = dialect == CsvDialect::kExcel ? ';' : ',';
-  // A cell Excel would run as a formula (CSV injection): shown as text there instead.
+  // A cell Excel would run as a formula (CSV injection): shown as text there instead. A negative
+  // number (a longitude west of Greenwich) stays a number.
   const bool formula = dialect == CsvDialect::kExcel && !value.empty() &&
-                       absl::string_view("=+-@\t\r").find(value[0]) != absl::string_view::npos;
+                       absl::string_view("=+-@\t\r").find(value[0]) != absl::string_view::npos &&
+                       !IsNegativeNumber(value);
   const std::string text = formula ? absl::StrCat("'", value) : value;
   if (text.find_first_of(std::string("\"\r\n") + separator) == std::string::npos) return text;
   std::string out = "\"";

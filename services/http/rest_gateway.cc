@@ -330,12 +330,13 @@ absl::Status BuildRequest(const RestRoute& route,
       return InvalidField("body", "must be UTF-8 (charset=utf-8)");
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
-    std::string json = call.body;
-    if (route.body != "*") {
-      const FieldDescriptor* field = FindField(message->GetDescriptor(), route.body);
-      json = absl::StrCat("{\"", field->json_name(), "\":", call.body, "}");
-    }
-    if (auto parsed = JsonToMessage(json, message, options); !parsed.ok())
+    // A body for one field is parsed as that field's message on its own (before, it was pasted
+    // into an object as text, and `{...},"updateMask":"..."` set a field outside it).
+    Message* target = message;
+    if (route.body != "*")
+      target = message->GetReflection()->MutableMessage(
+          message, FindField(message->GetDescriptor(), route.body));
+    if (auto parsed = JsonToMessage(call.body, target, options); !parsed.ok())
       return InvalidField("body", absl::StrCat("is not this request's JSON: ",
                                                Utf8Prefix(std::string(parsed.message()), 300)));
   }

@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "services/common/availability.h"
 #include "services/common/clock.h"
 #include "services/common/errors.h"
@@ -166,6 +167,13 @@ HttpReply ImpactRefusal(const absl::Status& status) {
       return Problem(403, std::string(status.message()));
     case absl::StatusCode::kNotFound:
       return Problem(404, std::string(status.message()), "network");
+    case absl::StatusCode::kResourceExhausted: {
+      HttpReply reply = Problem(429, std::string(status.message()));
+      int64_t retry_ms = 1000;
+      if (!absl::SimpleAtoi(ErrorMetadata(status, "retry_after_ms"), &retry_ms)) retry_ms = 1000;
+      reply.retry_after_s = static_cast<int>(std::clamp<int64_t>((retry_ms + 999) / 1000, 1, 3600));
+      return reply;
+    }
     case absl::StatusCode::kUnavailable: {
       HttpReply reply = Problem(503, "the store is unreachable; try again");
       reply.retry_after_s = 1;
@@ -248,6 +256,10 @@ HttpCallerRoute ImpactReportRoute(const ImpactView& impact) {
       // A token scoped to other services may not read this over HTTP either.
       if (!caller->MayCall("impact.GetImpactReport"))
         return Problem(403, "this token is scoped to other services; it may not read the report");
+      // Counted against the token's and organisation's limits as the same report over gRPC is.
+      if (impact.limiter != nullptr)
+        if (auto allowed = impact.limiter->Take(*caller, "impact.GetImpactReport"); !allowed.ok())
+          return ImpactRefusal(allowed);
       report = impact.reporter->Report(*caller, request);
     } else {
       if (request.network_id().empty())

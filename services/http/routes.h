@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "services/common/auth.h"
 #include "services/common/config.h"
+#include "services/common/rate_limit.h"
 #include "services/common/request_limits.h"
 #include "services/http/public_site.h"
 #include "services/impact/impact.h"
@@ -32,6 +33,8 @@ struct ImpactView {
   TokenAuthority* tokens = nullptr;             // who asks (a coordinator's or admin's token)
   registry::RegistryStore* registry = nullptr;  // whether a network opted in to a public summary
   RequestLimits limits;  // the bounds every gRPC request is held to (times from 2000 to 2200)
+  // The limits a token's calls count against, as GetImpactReport's over gRPC (null: none).
+  RateLimiter* limiter = nullptr;
 };
 
 // The calendar feeds' addresses: unset when the process does not run the scheduler (the

@@ -290,10 +290,17 @@ absl::StatusOr<v1::ListEventsResponse> Programme::ListEvents(const Caller& calle
                                                              const v1::ListEventsRequest& request) {
   auto size = PageSize(request.page_size(), 50, kMaxEventsPage);
   if (!size.ok()) return size.status();
-  int64_t offset = 0;
-  if (!request.page_token().empty() &&
-      (!absl::SimpleAtoi(request.page_token(), &offset) || offset < 0))
-    return InvalidField("page_token", "not a token this server issued");
+  // A page token names the last event looked at: "<start ms>:<id>".
+  EventCursor after;
+  if (!request.page_token().empty()) {
+    const size_t colon = request.page_token().find(':');
+    if (colon == std::string::npos || colon + 1 == request.page_token().size() ||
+        !absl::SimpleAtoi(request.page_token().substr(0, colon), &after.start) || after.start < 0)
+      return InvalidField("page_token",
+                          "not a token this server issued (tokens of before 2026-12 are not "
+                          "taken: start again from the first page)");
+    after.id = request.page_token().substr(colon + 1);
+  }
   EventIndex index;
   if (!request.resource_id().empty()) {
     index = {EventIndex::Kind::kResource, request.resource_id()};
@@ -314,12 +321,12 @@ absl::StatusOr<v1::ListEventsResponse> Programme::ListEvents(const Caller& calle
       return false;
     return EventVisibleTo(*registry_, caller, e);
   };
-  auto page =
-      store_->List(index, std::max<EpochMs>(0, from - kMaxEventMs), to, offset, *size, keep);
+  auto page = store_->List(index, std::max<EpochMs>(0, from - kMaxEventMs), to, after, *size, keep);
   if (!page.ok()) return page.status();
   v1::ListEventsResponse response;
   for (auto& e : page->events) *response.add_events() = std::move(e);
-  if (page->next_offset >= 0) response.set_next_page_token(std::to_string(page->next_offset));
+  if (page->next)
+    response.set_next_page_token(absl::StrCat(page->next->start, ":", page->next->id));
   return response;
 }
 
@@ -407,10 +414,16 @@ absl::StatusOr<v1::ExportProgrammeCalendarResponse> Programme::ExportCalendar(
   *list.mutable_from_time() = TimeUtil::MillisecondsToTimestamp(from);
   *list.mutable_to_time() = TimeUtil::MillisecondsToTimestamp(to);
   list.set_include_cancelled(true);
-  list.set_page_size(kMaxCalendarEvents);
-  auto events = ListEvents(caller, list);
-  if (!events.ok()) return events.status();
-  std::vector<v1::Event> all(events->events().begin(), events->events().end());
+  // Up to kMaxCalendarEvents, over as many pages as a page's bounded look takes.
+  std::vector<v1::Event> all;
+  for (int pages = 0; pages < 20 && static_cast<int>(all.size()) < kMaxCalendarEvents; ++pages) {
+    list.set_page_size(kMaxCalendarEvents - static_cast<int>(all.size()));
+    auto events = ListEvents(caller, list);
+    if (!events.ok()) return events.status();
+    all.insert(all.end(), events->events().begin(), events->events().end());
+    if (events->next_page_token().empty()) break;
+    list.set_page_token(events->next_page_token());
+  }
   const std::string name = request.resource_id().empty()
                                ? absl::StrCat("Programme of network ", request.network_id())
                                : absl::StrCat("Programme at resource ", request.resource_id());

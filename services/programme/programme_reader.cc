@@ -13,14 +13,21 @@ namespace {
 absl::StatusOr<std::vector<v1::Event>> Upcoming(ProgrammeStore& store, const EventIndex& index,
                                                 int64_t from_ms, int limit) {
   // An event lasts at most kMaxEventMs: one that started that long ago may still be on.
-  auto page = store.List(index, std::max<int64_t>(0, from_ms - kMaxEventMs), INT64_MAX / 2, 0,
-                         limit, [from_ms](const v1::Event& e) {
-                           return e.state() == v1::EVENT_STATE_SCHEDULED &&
-                                  e.visibility() == v1::EVENT_VISIBILITY_PUBLIC &&
-                                  scheduler::ToEpochMs(e.end_time()) > from_ms;
-                         });
-  if (!page.ok()) return page.status();
-  return std::move(page->events);
+  std::vector<v1::Event> events;
+  EventCursor after;
+  while (static_cast<int>(events.size()) < limit) {
+    auto page = store.List(index, std::max<int64_t>(0, from_ms - kMaxEventMs), INT64_MAX / 2, after,
+                           limit - static_cast<int>(events.size()), [from_ms](const v1::Event& e) {
+                             return e.state() == v1::EVENT_STATE_SCHEDULED &&
+                                    e.visibility() == v1::EVENT_VISIBILITY_PUBLIC &&
+                                    scheduler::ToEpochMs(e.end_time()) > from_ms;
+                           });
+    if (!page.ok()) return page.status();
+    for (auto& e : page->events) events.push_back(std::move(e));
+    if (!page->next) break;
+    after = *page->next;
+  }
+  return events;
 }
 
 }  // namespace
@@ -41,9 +48,9 @@ absl::StatusOr<ProgrammeCounts> ProgrammeRecords::Counts(const std::string& netw
   if (!network_id.empty()) index = {EventIndex::Kind::kNetwork, network_id};
   ProgrammeCounts counts;
   std::set<std::string> organizations;
-  int64_t offset = 0;
+  EventCursor after;
   while (true) {
-    auto page = store_->List(index, from_ms, to_ms, offset, 500, [](const v1::Event& e) {
+    auto page = store_->List(index, from_ms, to_ms, after, 500, [](const v1::Event& e) {
       return e.state() == v1::EVENT_STATE_SCHEDULED;
     });
     if (!page.ok()) return page.status();
@@ -60,8 +67,8 @@ absl::StatusOr<ProgrammeCounts> ProgrammeRecords::Counts(const std::string& netw
           organizations.insert(r.organization_id());
       }
     }
-    if (page->next_offset < 0) break;
-    offset = page->next_offset;
+    if (!page->next) break;
+    after = *page->next;
   }
   counts.organizations.assign(organizations.begin(), organizations.end());
   return counts;

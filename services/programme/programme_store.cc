@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -133,7 +134,7 @@ absl::StatusOr<std::optional<v1::Event>> RedisProgrammeStore::Get(const std::str
 }
 
 absl::StatusOr<EventPage> RedisProgrammeStore::List(
-    const EventIndex& index, EpochMs from, EpochMs to, int64_t offset, int limit,
+    const EventIndex& index, EpochMs from, EpochMs to, const EventCursor& after, int limit,
     const std::function<bool(const v1::Event&)>& keep) {
   std::string key;
   switch (index.kind) {
@@ -149,31 +150,58 @@ absl::StatusOr<EventPage> RedisProgrammeStore::List(
   }
   constexpr int kChunk = 200;
   EventPage page;
-  int64_t position = offset;
+  // From the cursor's start on (inclusive: events of that start after its id are still to come);
+  // members of one score come in byte order of their ids, as the comparison below has them.
+  const EpochMs lower = std::max(from, after.start);
+  int64_t position = 0;  // within this call's range
+  int looked_at = 0;
+  std::optional<EventCursor> last_given;
   while (true) {
-    auto ids = redis_->Command({"ZRANGEBYSCORE", key, std::to_string(from), absl::StrCat("(", to),
-                                "LIMIT", std::to_string(position), std::to_string(kChunk)});
+    auto ids =
+        redis_->Command({"ZRANGEBYSCORE", key, std::to_string(lower), absl::StrCat("(", to),
+                         "WITHSCORES", "LIMIT", std::to_string(position), std::to_string(kChunk)});
     if (!ids.ok()) return ids.status();
-    if (ids->elements.empty()) return page;
+    const auto& flat = ids->elements;
+    if (flat.empty()) return page;
+    position += static_cast<int64_t>(flat.size() / 2);
+    const bool more = static_cast<int>(flat.size()) == 2 * kChunk;
+    std::vector<EventCursor> entries;
     std::vector<RedisArgs> reads;
-    for (const auto& id : ids->elements)
-      reads.push_back({"HMGET", Key("e:" + id.str), "pb", "st", "v", "taken", "waiting"});
-    auto records = redis_->Pipeline(reads);
+    for (size_t i = 0; i + 1 < flat.size(); i += 2) {
+      double score = 0;
+      if (!absl::SimpleAtod(flat[i + 1].str, &score))
+        return absl::InternalError("programme index: a score is not a number");
+      EventCursor entry{static_cast<EpochMs>(std::llround(score)), flat[i].str};
+      if (after.start >= 0 && entry.start == after.start && entry.id <= after.id) continue;
+      reads.push_back({"HMGET", Key("e:" + entry.id), "pb", "st", "v", "taken", "waiting"});
+      entries.push_back(std::move(entry));
+    }
+    auto records = reads.empty()
+                       ? absl::StatusOr<std::vector<RedisValue>>(std::vector<RedisValue>())
+                       : redis_->Pipeline(reads);
     if (!records.ok()) return records.status();
-    for (const auto& r : *records) {
-      ++position;
-      const auto& f = r.elements;
-      if (f.size() != 5 || f[0].is_nil()) continue;
-      auto event = EventOf(f[0].str, f[1].str, f[2].str, Number(f[3].str), Number(f[4].str));
-      if (!event.ok()) return event.status();
-      if (!keep(*event)) continue;
-      if (static_cast<int>(page.events.size()) == limit) {
-        page.next_offset = position - 1;
+    for (size_t n = 0; n < entries.size(); ++n) {
+      const auto& f = (*records)[n].elements;
+      if (f.size() == 5 && !f[0].is_nil()) {
+        auto event = EventOf(f[0].str, f[1].str, f[2].str, Number(f[3].str), Number(f[4].str));
+        if (!event.ok()) return event.status();
+        if (keep(*event)) {
+          // One more than the page holds: there is more, from after the last one given.
+          if (static_cast<int>(page.events.size()) == limit) {
+            page.next = last_given;
+            return page;
+          }
+          page.events.push_back(std::move(*event));
+          last_given = entries[n];
+        }
+      }
+      // Looked at enough: the caller goes on from here (a short page, with a cursor).
+      if (++looked_at >= kListScanBudget && (n + 1 < entries.size() || more)) {
+        page.next = entries[n];
         return page;
       }
-      page.events.push_back(std::move(*event));
     }
-    if (static_cast<int>(ids->elements.size()) < kChunk) return page;
+    if (!more) return page;
   }
 }
 

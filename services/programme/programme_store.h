@@ -38,9 +38,15 @@ struct RegisterCommand {
   std::string replay_key;
 };
 
+// Where a list of events resumes: after the event with this start (the index's score) and id.
+struct EventCursor {
+  EpochMs start = -1;  // -1: from the index's beginning
+  std::string id;
+};
+
 struct EventPage {
   std::vector<v1::Event> events;
-  int64_t next_offset = -1;  // -1: no more
+  std::optional<EventCursor> next;  // nullopt: no more
 };
 
 // Which events an index holds: all, a resource's or a network's.
@@ -49,15 +55,20 @@ struct EventIndex {
   std::string id;
 };
 
+// Events one List call looks at, at most.
+inline constexpr int kListScanBudget = 2000;
+
 class ProgrammeStore {
  public:
   virtual ~ProgrammeStore() = default;
   virtual absl::StatusOr<v1::Event> Save(const SaveCommand& command) = 0;
   virtual absl::StatusOr<std::optional<v1::Event>> Get(const std::string& event_id) = 0;
-  // Events of the index starting in [from, to), by start, from `offset`; up to `limit` of those
-  // `keep` accepts are returned, with the offset to continue from.
+  // Events of the index starting in [from, to), by start (then id), after `after`; up to `limit`
+  // of those `keep` accepts, with where to continue. A page ends early, with a cursor, once it
+  // has looked at kListScanBudget events: a filter that matches nothing does not read the whole
+  // index in one call. An event created or removed between pages neither repeats nor hides one.
   virtual absl::StatusOr<EventPage> List(const EventIndex& index, EpochMs from, EpochMs to,
-                                         int64_t offset, int limit,
+                                         const EventCursor& after, int limit,
                                          const std::function<bool(const v1::Event&)>& keep) = 0;
   virtual absl::StatusOr<v1::Registration> Register(const RegisterCommand& command) = 0;
   // `organiser`: the caller acts for the organiser (may cancel anyone's registration).
@@ -88,8 +99,8 @@ class RedisProgrammeStore final : public ProgrammeStore {
 
   absl::StatusOr<v1::Event> Save(const SaveCommand& command) override;
   absl::StatusOr<std::optional<v1::Event>> Get(const std::string& event_id) override;
-  absl::StatusOr<EventPage> List(const EventIndex& index, EpochMs from, EpochMs to, int64_t offset,
-                                 int limit,
+  absl::StatusOr<EventPage> List(const EventIndex& index, EpochMs from, EpochMs to,
+                                 const EventCursor& after, int limit,
                                  const std::function<bool(const v1::Event&)>& keep) override;
   absl::StatusOr<v1::Registration> Register(const RegisterCommand& command) override;
   absl::StatusOr<v1::Registration> Unregister(const std::string& event_id,

@@ -18,13 +18,12 @@ absl::StatusOr<std::set<std::string>> UpcomingResources::Get(EpochMs now_ms) {
            e.visibility() == v1::EVENT_VISIBILITY_PUBLIC &&
            google::protobuf::util::TimeUtil::TimestampToMilliseconds(e.end_time()) > now_ms;
   };
-  int64_t offset = 0;
-  while (offset >= 0) {
-    auto page = store_->List({}, std::max<EpochMs>(0, now_ms - kMaxEventMs), INT64_MAX / 2, offset,
+  for (std::optional<EventCursor> after = EventCursor(); after;) {
+    auto page = store_->List({}, std::max<EpochMs>(0, now_ms - kMaxEventMs), INT64_MAX / 2, *after,
                              500, keep);
     if (!page.ok()) return page.status();
     for (const auto& e : page->events) resources.insert(e.resource_id());
-    offset = page->next_offset;
+    after = page->next;
   }
   cached_ = resources;
   read_at_ = now;

@@ -44,6 +44,8 @@ end
 -- matters for their turnaround buffer after the end.
 local BLOCKING = {HELD = true, PENDING_APPROVAL = true, CONFIRMED = true, CHECKED_IN = true,
                   COMPLETED = true}
+-- The blocking states a booking that a rotation plan replaces is cancelled from.
+local REPLACEABLE = {HELD = true, PENDING_APPROVAL = true, CONFIRMED = true}
 
 -- Records a change: bumps the resource's version (the booking's etag) and appends the event.
 -- Returns the booking as JSON.
@@ -330,10 +332,12 @@ local function sch_book(keys, args)
   if expected ~= '' and (redis.call('HGET', k.meta, 'seq') or '0') ~= expected then
     return fail('ABORTED', 'resource ' .. res)
   end
+  -- A replaced booking stops counting only if this call cancels it: one checked in (or otherwise
+  -- past cancelling) keeps blocking, and a new occurrence over it is refused.
   local replaced, skip = {}, {}
   for id in string.gmatch(a.replaces, '%S+') do
     replaced[#replaced + 1] = id
-    skip[id] = true
+    if REPLACEABLE[redis.call('HGET', base .. 'b:' .. id, 'st') or ''] then skip[id] = true end
   end
   if a.training == '1' and redis.call('SISMEMBER', base .. 'r:' .. res .. ':trained', org) == 0 then
     return fail('FAILED_PRECONDITION', 'TRAINING_REQUIRED the owner has not recorded training ' ..
@@ -419,8 +423,7 @@ local function sch_book(keys, args)
   -- After the inserts, so that a waiting entry promoted into the freed time sees the new bookings.
   for _, id in ipairs(replaced) do
     local b = load(base, id)
-    if b and b.res == res and
-       (b.st == 'HELD' or b.st == 'PENDING_APPROVAL' or b.st == 'CONFIRMED') then
+    if b and b.res == res and REPLACEABLE[b.st] then
       release(base, maxlen, b, 'CANCELLED', a.replace_reason, now)
     end
   end
@@ -472,6 +475,22 @@ local function sch_transition(keys, args)
       return fail('FAILED_PRECONDITION', 'HOLD_EXPIRED the hold has expired')
     end
     if b.st ~= 'HELD' then return wrong_state('only a hold can be submitted') end
+    -- Whether the resource still takes the hold as it is now: its capacity may have been lowered
+    -- and training become required since (a promoted entry joined under the facts of then).
+    local capacity = tonumber(a.capacity)
+    if capacity > 0 then
+      local used = live_usage(base, b.res, tonumber(b.bs), tonumber(b.be), now, {[id] = true})
+      if peak_usage(used, tonumber(b.bs), tonumber(b.be)) + tonumber(b.q) > capacity then
+        local full = capacity == 1 and 'SLOT_TAKEN' or 'CAPACITY_EXCEEDED'
+        return fail('FAILED_PRECONDITION',
+                    full .. ' the resource no longer has room for this hold throughout its slot')
+      end
+    end
+    if a.training == '1' and
+       redis.call('SISMEMBER', base .. 'r:' .. b.res .. ':trained', b.org) == 0 then
+      return fail('FAILED_PRECONDITION', 'TRAINING_REQUIRED the owner has not recorded training ' ..
+                  'for your organisation on this resource')
+    end
     b.hx = ''
     change(base, maxlen, b, b.ap == '1' and 'PENDING_APPROVAL' or 'CONFIRMED', now)
   elseif op == 'approve' or op == 'reject' then

@@ -85,6 +85,26 @@ int EffectiveCapacity(const registry::v1::Resource& resource) {
   return 1;
 }
 
+absl::Status InUse(const registry::v1::Resource& resource) {
+  switch (resource.lifecycle().state()) {
+    case registry::v1::LIFECYCLE_STATE_RETIRED:
+      return PreconditionError("RESOURCE_RETIRED", "the resource is retired and cannot be booked");
+    case registry::v1::LIFECYCLE_STATE_PLANNED:
+      return PreconditionError("RESOURCE_NOT_ACTIVE", "the resource is planned, not yet in use");
+    case registry::v1::LIFECYCLE_STATE_MAINTENANCE:
+      return PreconditionError("RESOURCE_IN_MAINTENANCE", "the resource is in maintenance");
+    default:
+      return absl::OkStatus();
+  }
+}
+
+absl::Status OpenThroughout(const BookableResource& bookable, EpochMs start, EpochMs end) {
+  for (const auto& window : OpenTime(bookable, start, end))
+    if (window.start <= start && window.end >= end) return absl::OkStatus();
+  return PreconditionError("OUTSIDE_AVAILABILITY",
+                           "the resource is not open throughout the slot (availability, closures)");
+}
+
 absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
                                  const BookableResource& bookable, EpochMs now, int time_step_s) {
   const auto& resource = *bookable.resource;
@@ -131,16 +151,7 @@ absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
   slot.quantity = quantity;
   slot.capacity = capacity;
 
-  switch (resource.lifecycle().state()) {
-    case registry::v1::LIFECYCLE_STATE_RETIRED:
-      return PreconditionError("RESOURCE_RETIRED", "the resource is retired and cannot be booked");
-    case registry::v1::LIFECYCLE_STATE_PLANNED:
-      return PreconditionError("RESOURCE_NOT_ACTIVE", "the resource is planned, not yet in use");
-    case registry::v1::LIFECYCLE_STATE_MAINTENANCE:
-      return PreconditionError("RESOURCE_IN_MAINTENANCE", "the resource is in maintenance");
-    default:
-      break;
-  }
+  if (auto in_use = InUse(resource); !in_use.ok()) return in_use;
 
   const auto& rules = resource.booking_rules();
   const EpochMs duration = slot.end - slot.start;
@@ -160,13 +171,7 @@ absl::StatusOr<Slot> PlanBooking(const v1::CreateBookingRequest& request,
     return PreconditionError(
         "TOO_FAR_AHEAD",
         absl::StrCat("bookings open at most ", rules.max_advance_days(), " days ahead"));
-  bool open = false;
-  for (const auto& window : OpenTime(bookable, slot.start, slot.end))
-    open = open || (window.start <= slot.start && window.end >= slot.end);
-  if (!open)
-    return PreconditionError(
-        "OUTSIDE_AVAILABILITY",
-        "the resource is not open throughout the slot (availability, closures)");
+  if (auto open = OpenThroughout(bookable, slot.start, slot.end); !open.ok()) return open;
   slot.blocked_start = slot.start - rules.buffer_before_minutes() * kMinute;
   slot.blocked_end = slot.end + rules.buffer_after_minutes() * kMinute;
   return slot;

@@ -64,6 +64,12 @@ struct FreeSpan {
 // Seats or units a booking may take at once: `capacity` when shared, 1 when exclusive.
 int EffectiveCapacity(const registry::v1::Resource& resource);
 
+// OK while the resource takes bookings; else FAILED_PRECONDITION with RESOURCE_RETIRED,
+// RESOURCE_NOT_ACTIVE or RESOURCE_IN_MAINTENANCE.
+absl::Status InUse(const registry::v1::Resource& resource);
+// OK when the resource is open throughout [start, end); else OUTSIDE_AVAILABILITY.
+absl::Status OpenThroughout(const BookableResource& bookable, EpochMs start, EpochMs end);
+
 // Checks `request` against the resource's lifecycle and booking rules at `now` and returns the
 // slot it would block. INVALID_ARGUMENT names the field; FAILED_PRECONDITION carries a reason
 // (RESOURCE_RETIRED, LEAD_TIME, TOO_FAR_AHEAD, DURATION_TOO_SHORT, DURATION_TOO_LONG,

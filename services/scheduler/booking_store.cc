@@ -304,7 +304,9 @@ absl::StatusOr<v1::Booking> RedisBookingStore::Apply(const TransitionCommand& c)
       .Arg("held_for", c.held_for)
       .Replay(ReplayKey(shard, c.caller_organization, c.request_id), config_.request_id_ttl_s)
       .Int("maxlen", config_.events_max_length)
-      .Int("checkin_opens", config_.checkin_opens_minutes * kMinute);
+      .Int("checkin_opens", config_.checkin_opens_minutes * kMinute)
+      .Int("capacity", c.capacity)
+      .Flag("training", c.training_required);
   return BookingFromReply(redis_->FCall(call.function(), call.keys(), call.args()));
 }
 

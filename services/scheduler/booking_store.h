@@ -73,6 +73,11 @@ struct TransitionCommand {
   std::string reason;
   std::string request_id;
   std::string held_for{};  // the component's record, to cancel a booking held for it
+  // Submitting a hold: the resource's capacity now (0: not checked) and whether the booker must
+  // be trained now, checked again in the same step (a hold promoted from the waiting list was
+  // made under the facts of when its entry joined).
+  int capacity = 0;
+  bool training_required = false;
 };
 
 struct WaitCommand {

@@ -13,6 +13,7 @@
 #include "services/common/ids.h"
 #include "services/common/logging.h"
 #include "services/common/text_fold.h"
+#include "services/scheduler/booking_policy.h"
 #include "services/scheduler/rotation_export.h"
 
 namespace infrashare::scheduler {
@@ -139,11 +140,16 @@ int ThroughStop(const v1::UnitSchedule& unit, int n, rot::Seconds cutoff) {
   return n;
 }
 
-Kept KeptOf(const v1::RotationPlan& plan, rot::Seconds cutoff) {
+// `checked_in`: bookings of legs checked in ahead of their start, which count as begun.
+Kept KeptOf(const v1::RotationPlan& plan, rot::Seconds cutoff,
+            const std::set<std::string>& checked_in) {
   Kept kept;
   for (const auto& unit : plan.units()) {
     int n = 0;
-    while (n < unit.legs_size() && SecondsOf(unit.legs(n).start_time()) < cutoff) ++n;
+    for (int i = 0; i < unit.legs_size(); ++i)
+      if (SecondsOf(unit.legs(i).start_time()) < cutoff ||
+          checked_in.count(unit.legs(i).booking_id()))
+        n = i + 1;
     kept.legs[unit.unit_resource_id()] = ThroughStop(unit, n, cutoff);
   }
   for (bool grew = true; grew;) {
@@ -281,7 +287,8 @@ struct Replacing {
   std::set<std::string> bookings;
 };
 
-absl::Status LoadReplacing(RotationStore* store, const std::string& pool_id, rot::Seconds cutoff,
+absl::Status LoadReplacing(RotationStore* store, BookingCalendar* bookings,
+                           const std::string& pool_id, rot::Seconds cutoff, rot::Seconds now,
                            Replacing* out) {
   out->cutoff = cutoff;
   auto committed_id = store->Committed(pool_id);
@@ -291,7 +298,21 @@ absl::Status LoadReplacing(RotationStore* store, const std::string& pool_id, rot
   if (!stored.ok()) return stored.status();
   out->plan = std::move(*stored);
   if (!out->plan) return absl::OkStatus();
-  out->kept = KeptOf(*out->plan, cutoff);
+  // A leg checked in before it starts (its unit handed over early) has begun: it stays, as one
+  // under way does (before, a plan replaced it and booked the unit over it). Check-in opens at
+  // most a day ahead, so only the legs of the next day are read.
+  std::set<std::string> checked_in;
+  for (const auto& unit : out->plan->units())
+    for (const auto& leg : unit.legs()) {
+      const rot::Seconds start = SecondsOf(leg.start_time());
+      if (leg.booking_id().empty() || start < cutoff || start >= now + 86400) continue;
+      auto booking = bookings->Get(leg.booking_id());
+      if (!booking.ok()) return booking.status();
+      if (*booking && ((*booking)->state() == v1::BOOKING_STATE_CHECKED_IN ||
+                       (*booking)->state() == v1::BOOKING_STATE_COMPLETED))
+        checked_in.insert(leg.booking_id());
+    }
+  out->kept = KeptOf(*out->plan, cutoff, checked_in);
   for (const auto& unit : out->plan->units()) {
     out->units[unit.unit_resource_id()] = &unit;
     for (const auto& leg : unit.legs())
@@ -320,16 +341,17 @@ rot::Seconds StartAfterKept(const Replacing& replacing, const rot::Unit& unit, r
 }
 
 // One unit of the pool as the planner takes it: where it lives and what keeps it at home (other
-// bookings and closures); nullopt when it left the registry, has no home or became booked by seats
-// (a leg books the unit as one: on a shared-capacity unit the other seats would stay bookable
-// while it is away).
+// bookings and closures); nullopt when it left the registry, is not in use (in maintenance,
+// retired or planned: a unit that broke down is planned no more, what it has under way stays),
+// has no home or became booked by seats (a leg books the unit as one: on a shared-capacity unit
+// the other seats would stay bookable while it is away).
 absl::StatusOr<std::optional<rot::Unit>> PlannerUnit(Catalog* catalog, const std::string& id,
                                                      const std::vector<Usage>& busy,
                                                      const Replacing& replacing, Horizon horizon,
                                                      rot::PlanInput* in) {
   auto found = catalog->Find(id);
   if (!found.ok()) return found.status();
-  if (!found->has_value() ||
+  if (!found->has_value() || !InUse(*(*found)->resource).ok() ||
       (*found)->resource->booking_mode() == reg::v1::BOOKING_MODE_SHARED_CAPACITY)
     return std::optional<rot::Unit>();
   auto home = HomeOf(*(*found)->resource);
@@ -988,8 +1010,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller,
 
   // The pool's committed plan is replaced from the cutoff on; what is under way then stays.
   Replacing replacing;
-  if (auto status =
-          LoadReplacing(store_, pool->id(), std::max(horizon->start, now / 1000), &replacing);
+  if (auto status = LoadReplacing(store_, bookings_, pool->id(),
+                                  std::max(horizon->start, now / 1000), now / 1000, &replacing);
       !status.ok())
     return status;
   if (replacing.plan) in.horizon_start = replacing.cutoff;  // what began before stays as it is

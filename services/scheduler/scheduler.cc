@@ -328,7 +328,34 @@ absl::StatusOr<v1::Booking> Scheduler::Transition(const Caller& caller,
   if (bookable->has_value())
     command.caller_owns_resource =
         caller.CanWriteFor((*bookable)->resource->owner_organization_id());
+  if (request.transition == Transition::kSubmit && bookable->has_value()) {
+    if (auto fits = StillTakes(**bookable, request.booking_id, &command); !fits.ok()) return fits;
+  }
   return store_->Apply(command);
+}
+
+// A hold is confirmed only if the resource still takes it as it is now: in use, open throughout
+// the slot (closures published since count), and, checked with the submission itself, with room
+// and the training it asks for. A hold promoted from the waiting list was made under the facts of
+// when its entry joined (before, such a hold was confirmed inside a closure, on a retired
+// resource or beyond a lowered capacity). Anything but a hold is left to the store (a retry's
+// replay, or the state that refuses it).
+absl::Status Scheduler::StillTakes(const BookableResource& bookable, const std::string& booking_id,
+                                   TransitionCommand* command) {
+  auto booking = store_->Get(booking_id);
+  if (!booking.ok()) return booking.status();
+  if (!booking->has_value() || (*booking)->state() != v1::BOOKING_STATE_HELD)
+    return absl::OkStatus();
+  const auto& resource = *bookable.resource;
+  if (auto in_use = InUse(resource); !in_use.ok()) return in_use;
+  if (auto open = OpenThroughout(bookable, ToEpochMs((*booking)->start_time()),
+                                 ToEpochMs((*booking)->end_time()));
+      !open.ok())
+    return open;
+  command->capacity = EffectiveCapacity(resource);
+  command->training_required = resource.training_required() &&
+                               (*booking)->organization_id() != resource.owner_organization_id();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ListBookingsResponse> Scheduler::ListBookings(
@@ -561,8 +588,9 @@ absl::StatusOr<v1::CheckAvailabilityResponse> Scheduler::CheckAvailability(
   const auto& rules = resource.booking_rules();
   const EpochMs before = rules.buffer_before_minutes() * 60000LL;
   const EpochMs after = rules.buffer_after_minutes() * 60000LL;
-  // Bookings whose buffers reach into the range count too.
-  auto busy = store_->Busy(request.resource_id(), range->first - after, range->second + before);
+  // Bookings whose blocked time keeps a new booking in the range out count too: one blocked
+  // [bs, be) does so for a booking [s, e) with s < be + before and e > bs - after (FreeSpans).
+  auto busy = store_->Busy(request.resource_id(), range->first - before, range->second + after);
   if (!busy.ok()) return busy.status();
   v1::CheckAvailabilityResponse response;
   response.set_resource_id(resource.id());

@@ -96,6 +96,10 @@ class Scheduler {
                                                       const v1::ExportCalendarRequest& request,
                                                       bool truncate);
 
+  // Before a hold is submitted: whether the resource still takes it (Transition).
+  absl::Status StillTakes(const BookableResource& bookable, const std::string& booking_id,
+                          TransitionCommand* command);
+
   BookingStore* store_;
   Catalog* catalog_;
   SchedulerConfig config_;

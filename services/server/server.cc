@@ -177,10 +177,10 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
   // from the listener's port.
   if (!config.http.listen.empty()) {
     s->public_site_ = std::make_unique<http::PublicSite>(config.http, &s->metrics_);
-    http::RegisterRoutes(
-        s->read_model_.get(), s->PublicProgramme(),
-        {s->impact_reporter_, s->tokens_.get(), s->registry_store_.get(), RequestLimitsFor(config)},
-        s->PublicCalendarFeeds(), config.http, s->public_site_.get());
+    http::RegisterRoutes(s->read_model_.get(), s->PublicProgramme(),
+                         {s->impact_reporter_, s->tokens_.get(), s->registry_store_.get(),
+                          RequestLimitsFor(config), s->rate_limiter_.get()},
+                         s->PublicCalendarFeeds(), config.http, s->public_site_.get());
     s->mail_preferences_ = std::make_unique<webhook::RedisWebhookStore>(s->redis_.get());
     webhook::WebhookStore* preferences = s->mail_preferences_.get();
     http::RegisterEmailPreferences(

@@ -273,6 +273,14 @@ class Inquiries final : public EventSource {
     const desk::InquiryEventRecord event = desk::DeskStore::EventOf(entry);
     auto inquiry = desk_->Visible(reader, event.inquiry_id);
     if (!inquiry.ok()) return inquiry.status();
+    // The organisation of the responder an offer event is about hears of it also once the offer
+    // ended and the inquiry is no longer its to see (before, it never got offer.declined or
+    // offer.timed_out, and lost offer.offered read after the offer ended): with the question as
+    // it was offered.
+    if (const auto kind = Classify(entry);
+        !inquiry->has_value() && kind && kind->event_type == v1::WEBHOOK_EVENT_TYPE_DESK_OFFER)
+      inquiry = desk_->OfferedTo(reader, event.inquiry_id, event.responder_id);
+    if (!inquiry.ok()) return inquiry.status();
     if (!inquiry->has_value()) return std::nullopt;
     v1::WebhookData data;
     auto* out = data.mutable_inquiry();

@@ -451,11 +451,22 @@ TEST_F(DeskApiTest, ReferralsKeepTheChainAndRefuseLoops) {
   ReferInquiryRequest refer = ReferBy(a, inquiry.id());
   refer.set_target_organization_id(Org("b"));
   refer.set_note("they run the food lab");
+  refer.set_request_id("refer-to-b");
   ASSERT_TRUE(desk_->ReferInquiry(As(a.token).get(), refer, &out).ok());
   Inquiry at_b = AwaitOffer(inquiry.id());
   EXPECT_EQ(at_b.offered_to(0), b.id);
   EXPECT_EQ(at_b.target_organization_id(), Org("b"));
   ASSERT_TRUE(Accept(b, inquiry.id(), &out).ok());
+  // The referrer's client lost the answer and retries: answered as the first time (before, it
+  // was refused, a no longer holding the inquiry), and nothing is referred twice.
+  Inquiry retried;
+  auto again = desk_->ReferInquiry(As(a.token).get(), refer, &retried);
+  ASSERT_TRUE(again.ok()) << again.error_message();
+  EXPECT_EQ(retried.id(), inquiry.id());
+  EXPECT_EQ(retried.assignee_id(), b.id);
+  EXPECT_FALSE(retried.has_contact());
+  refer.set_note("another note, same request id");
+  EXPECT_EQ(BadField(desk_->ReferInquiry(As(a.token).get(), refer, &retried)), "request_id");
 
   // Back to a's organisation would be a loop.
   ReferInquiryRequest back;
@@ -1163,6 +1174,34 @@ TEST_F(DeskApiTest, TheEntryPartnerWatchesItsInquiryFromOfferToAnswer) {
   stream->Finish();
 }
 
+// A responder watching an inquiry offered to it sees it until it declines; then the stream ends
+// (before, it went on showing who was offered it next and how it ended).
+TEST_F(DeskApiTest, AWatchOfAnInquiryEndsWhenTheWatcherMayNoLongerSeeIt) {
+  MakeNetwork({"bakery", "a", "b"});
+  std::map<std::string, Person> people = {{"a", AddResponder("a")}, {"b", AddResponder("b")}};
+  Inquiry inquiry = Submit("bakery", Question());
+  const std::string first = AwaitOffer(inquiry.id()).offered_to(0);
+  const Person& offered = people["a"].id == first ? people["a"] : people["b"];
+  WatchInquiryRequest watch;
+  watch.set_id(inquiry.id());
+  watch.set_cursor("dk1:0-0");
+  auto context = As(offered.token);
+  auto stream = desk_->WatchInquiry(context.get(), watch);
+  InquiryEvent event;
+  ASSERT_TRUE(stream->Read(&event));  // while it is offered the inquiry, it sees its events
+  EXPECT_EQ(event.inquiry_id(), inquiry.id());
+  Inquiry out;
+  ASSERT_TRUE(Decline(offered, inquiry.id(), &out).ok());
+  std::vector<InquiryEvent> after;
+  while (stream->Read(&event)) after.push_back(event);
+  const auto ended = stream->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::PERMISSION_DENIED) << ended.error_message();
+  for (const auto& e : after) {
+    EXPECT_NE(e.type(), INQUIRY_EVENT_TYPE_DECLINED) << e.DebugString();
+    EXPECT_TRUE(e.responder_id().empty() || e.responder_id() == offered.id) << e.DebugString();
+  }
+}
+
 TEST_F(DeskApiTest, AForeignTokenGetsNothingFromAnyCall) {
   MakeNetwork({"bakery", "a"});
   Person a = AddResponder("a");
@@ -1691,6 +1730,50 @@ TEST_F(DeskApiTest, ListsPageOnAfterTheirLastEntryWhileEntriesArrive) {
     EXPECT_EQ(BadField(desk_->ListInquiries(As(coordinator_).get(), list, &page)), "page_token")
         << token;
   }
+}
+
+// A client that lost the answer retries with its request id: the responder made the first time
+// (before, the retry answered with a new id no responder has), and a deletion that went through
+// succeeds again; without a request id the second deletion finds nothing.
+TEST_F(DeskApiTest, RetriedResponderCallsAnswerAsTheFirst) {
+  MakeNetwork({"a"});
+  CreateResponderRequest create;
+  create.set_request_id("make-desk-1");
+  create.mutable_responder()->set_organization_id(Org("a"));
+  create.mutable_responder()->set_display_name("Balie Ö");
+  create.mutable_responder()->add_skills(NEED_TYPE_TRAINING);
+  create.mutable_responder()->set_capacity(2);
+  Responder first, again;
+  ASSERT_TRUE(desk_->CreateResponder(As(admins_["a"]).get(), create, &first).ok());
+  ASSERT_TRUE(desk_->CreateResponder(As(admins_["a"]).get(), create, &again).ok());
+  EXPECT_EQ(again.id(), first.id());
+  EXPECT_EQ(again.etag(), first.etag());
+  GetResponderRequest get;
+  get.set_id(again.id());
+  Responder got;
+  ASSERT_TRUE(desk_->GetResponder(As(admins_["a"]).get(), get, &got).ok());
+  EXPECT_EQ(got.display_name(), "Balie Ö");
+  ListRespondersRequest list;
+  ListRespondersResponse listed;
+  ASSERT_TRUE(desk_->ListResponders(As(admins_["a"]).get(), list, &listed).ok());
+  EXPECT_EQ(listed.responders_size(), 1);  // one made, not two
+
+  DeleteResponderRequest remove;
+  remove.set_id(first.id());
+  remove.set_request_id("remove-desk-1");
+  DeleteResponderResponse removed;
+  ASSERT_TRUE(desk_->DeleteResponder(As(admins_["a"]).get(), remove, &removed).ok());
+  auto retried = desk_->DeleteResponder(As(admins_["a"]).get(), remove, &removed);
+  EXPECT_TRUE(retried.ok()) << retried.error_message();
+  // Another organisation's retry with the same id, and a call without one, find nothing.
+  MakeNetwork({"b"});
+  EXPECT_EQ(desk_->DeleteResponder(As(admins_["b"]).get(), remove, &removed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  remove.clear_request_id();
+  EXPECT_EQ(desk_->DeleteResponder(As(admins_["a"]).get(), remove, &removed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(desk_->GetResponder(As(admins_["a"]).get(), get, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(DeskApiTest, AResponderWithOpenInquiriesIsNotDeleted) {

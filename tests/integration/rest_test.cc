@@ -22,6 +22,7 @@
 #include "services/http/openapi/openapi_json.h"
 #include "services/http/path_template.h"
 #include "tests/support/generic_call.h"
+#include "tests/support/redis_server.h"
 #include "tests/support/rest_call.h"
 #include "tests/support/test_server.h"
 
@@ -563,6 +564,17 @@ TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbou
     EXPECT_EQ(BadField(StatusFromJson(refused.body)), "body") << twice;
     EXPECT_TRUE(absl::StrContains(refused.body, "twice")) << refused.body;
   }
+  // A body for one field is that field's object and nothing else: text after it that would
+  // read as a member of the request is refused, the object alone is taken.
+  const HttpAnswer spliced = SendHttp(
+      port(), "POST", "/v1/organizations?organizationId=splice",
+      R"({"displayName":"Splice","kind":"ORGANIZATION_KIND_OTHER"},"requestId":"r-1")", admin);
+  EXPECT_EQ(spliced.status, 400) << spliced.body;
+  EXPECT_EQ(BadField(StatusFromJson(spliced.body)), "body") << spliced.body;
+  EXPECT_EQ(SendHttp(port(), "POST", "/v1/organizations?organizationId=splice",
+                     R"({"displayName":"Splice","kind":"ORGANIZATION_KIND_OTHER"})", admin)
+                .status,
+            200);
   EXPECT_EQ(SendHttp(port(), "POST", "/v1/resources:search",
                      R"({"within":{"center":{"latitude":52,"longitude":5},"radiusKm":5},)"
                      R"("textPrefix":"lab"})",
@@ -700,6 +712,49 @@ TEST_F(RestApi, ARestCallIsAuditedWithTheClientsAddress) {
     EXPECT_TRUE(absl::StartsWith(event.peer(), "rest:ipv4:127.0.0.1:")) << event.peer();
   }
   EXPECT_TRUE(found);
+}
+
+// The impact report over HTTP counts against the token's limits as GetImpactReport over gRPC does
+// (before, only the per-address limit of the public listener held it).
+TEST(RestRateLimits, TheImpactReportOverHttpCountsAgainstTheTokensLimits) {
+  RedisServer redis(ClusterModeRequested());
+  Config config = TestServer::DefaultConfig();
+  config.http.listen = "127.0.0.1:0";
+  config.rate_limits.heavy.per_token_per_s = 0.01;  // one report per 100 s after the burst
+  config.rate_limits.heavy.token_burst = 2;
+  TestServer server(redis.url(), config);
+  registry::v1::CreateOrganizationRequest org;
+  org.set_organization_id("roc-rijn");
+  org.mutable_organization()->set_display_name("ROC Rijn");
+  org.mutable_organization()->set_kind(registry::v1::ORGANIZATION_KIND_VOCATIONAL_SCHOOL);
+  registry::v1::Organization made;
+  ASSERT_TRUE(server.Registry()
+                  ->CreateOrganization(TestServer::Context(kAdminToken).get(), org, &made)
+                  .ok());
+  registry::v1::CreateNetworkRequest network;
+  network.set_network_id("rijn");
+  network.mutable_network()->set_display_name("Rijn");
+  network.mutable_network()->add_member_organization_ids("roc-rijn");
+  registry::v1::Network network_made;
+  ASSERT_TRUE(server.Registry()
+                  ->CreateNetwork(TestServer::Context(kAdminToken).get(), network, &network_made)
+                  .ok());
+  const std::string coordinator =
+      server.Token("roc-rijn", {auth::v1::ROLE_NETWORK_COORDINATOR}, {"rijn"});
+  const std::string report = "/impact/report.json?network=rijn&from=2030-01-01&to=2030-02-01";
+  const std::multimap<std::string, std::string> as = {{"Authorization", "Bearer " + coordinator}};
+  for (int i = 0; i < 2; ++i) {
+    const HttpAnswer answer = SendHttp(server.server().http_port(), "GET", report, "", as);
+    ASSERT_EQ(answer.status, 200) << i << answer.body;
+  }
+  const HttpAnswer refused = SendHttp(server.server().http_port(), "GET", report, "", as);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  ASSERT_EQ(refused.headers.count("Retry-After"), 1u);
+  const int retry_s = std::stoi(refused.headers.find("Retry-After")->second);
+  EXPECT_GE(retry_s, 1);
+  EXPECT_LE(retry_s, 101);
+  // The anonymous summary is the listener's own (per address), not the token's.
+  EXPECT_EQ(SendHttp(server.server().http_port(), "GET", report).status, 401);
 }
 
 // The OpenAPI document made at build time is what the listener serves, to anyone.

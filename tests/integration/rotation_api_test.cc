@@ -750,6 +750,80 @@ TEST_F(RotationApiTest, ACommittedLegUnderWayIsNeverReleasedAsANoShow) {
   EXPECT_EQ(Reason(taken), "SLOT_TAKEN");
 }
 
+// A leg checked in before it starts (the unit handed over early) has begun: a re-plan keeps it,
+// and the unit is never booked twice over it (before, the draft replaced it, the commit booked
+// the new legs over it and left it checked in).
+TEST_F(RotationApiTest, ALegCheckedInEarlyIsKeptByAReplan) {
+  const std::string unit = Mobile("Mobiel Lab Raalte", 52.39, 6.28);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Handed over early");
+  create.mutable_pool()->add_unit_resource_ids(unit);
+  const RotationPool pool = PoolOnceKnown(create);
+  ASSERT_FALSE(pool.id().empty());
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const int64_t minute = now / 60 * 60;
+  // About 20 km away: the drive there starts within the hour check-in opens before it.
+  CreateRotationRequestRequest soon;
+  auto* r = soon.mutable_rotation_request();
+  r->set_pool_id(pool.id());
+  r->mutable_location()->set_latitude(52.51);
+  r->mutable_location()->set_longitude(6.09);
+  r->mutable_earliest_start_time()->set_seconds(minute + 50 * 60);
+  r->mutable_latest_end_time()->set_seconds(minute + 50 * 60 + 2 * kDay);
+  r->set_duration_days(1);
+  Create(school_, soon);
+  PlanRotationRequest request;
+  request.set_pool_id(pool.id());
+  request.mutable_horizon_start_time()->set_seconds(minute);
+  request.mutable_horizon_end_time()->set_seconds(minute + 6 * kDay);
+  RotationPlan plan;
+  ASSERT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), request, &plan).ok());
+  ASSERT_EQ(plan.assignments_size(), 1) << plan.DebugString();
+  CommitRotationPlanRequest commit;
+  commit.set_id(plan.id());
+  ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &plan).ok());
+  ASSERT_EQ(plan.units_size(), 1);
+  const auto& first = plan.units(0).legs(0);
+  ASSERT_GT(first.start_time().seconds(), now) << plan.DebugString();
+  ASSERT_LT(first.start_time().seconds(), now + 3600) << plan.DebugString();
+  CheckInBookingRequest check_in;
+  check_in.set_id(first.booking_id());
+  Booking checked_in;
+  auto status = scheduler_->CheckInBooking(As(fleet_).get(), check_in, &checked_in);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // Another partner asks; the re-plan from now keeps the leg checked in and what follows it.
+  Create(bakery_, Ask(pool.id(), 52.30, 6.50, -27, -20, 2));
+  RotationPlan replan;
+  ASSERT_TRUE(scheduler_->PlanRotation(As(fleet_).get(), request, &replan).ok());
+  ASSERT_EQ(replan.units_size(), 1);
+  ASSERT_GT(replan.units(0).legs_size(), 0);
+  EXPECT_EQ(replan.units(0).legs(0).booking_id(), first.booking_id()) << replan.DebugString();
+  commit.set_id(replan.id());
+  status = scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &replan);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // The unit's blocking bookings never overlap, and the checked-in leg stands.
+  ListBookingsRequest list;
+  list.set_resource_id(unit);
+  list.set_page_size(200);
+  ListBookingsResponse bookings;
+  ASSERT_TRUE(scheduler_->ListBookings(As(fleet_).get(), list, &bookings).ok());
+  std::vector<std::pair<int64_t, int64_t>> blocking;
+  for (const auto& b : bookings.bookings()) {
+    if (b.id() == first.booking_id()) {
+      EXPECT_EQ(b.state(), BOOKING_STATE_CHECKED_IN);
+    }
+    if (b.state() == BOOKING_STATE_CONFIRMED || b.state() == BOOKING_STATE_CHECKED_IN)
+      blocking.emplace_back(b.blocked_start_time().seconds(), b.blocked_end_time().seconds());
+  }
+  std::sort(blocking.begin(), blocking.end());
+  for (size_t i = 1; i < blocking.size(); ++i)
+    EXPECT_LE(blocking[i - 1].second, blocking[i].first) << i;
+}
+
 TEST_F(RotationApiTest, BadInputNamesTheField) {
   RotationPool pool = Pool({van_});
   auto expect_field = [](const grpc::Status& status, const std::string& field) {

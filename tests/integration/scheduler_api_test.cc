@@ -311,6 +311,16 @@ TEST_F(SchedulerApiTest, TurnaroundBuffersKeepBookingsApart) {
   ASSERT_EQ(free.free_size(), 1);
   EXPECT_EQ(free.free(0).start_time().seconds(), At(15.5).seconds());
   EXPECT_EQ(free.free(0).end_time().seconds(), At(16).seconds());
+  // A range that ends before the first booking's blocked time (7:30) still ends its free time an
+  // hour before it: the booking blocks later than the range reaches, and counts all the same.
+  *check.mutable_start_time() = At(5);
+  *check.mutable_end_time() = At(7);
+  ASSERT_TRUE(scheduler_->CheckAvailability(As(school_).get(), check, &free).ok());
+  ASSERT_EQ(free.free_size(), 1);
+  EXPECT_EQ(free.free(0).start_time().seconds(), At(5).seconds());
+  EXPECT_EQ(free.free(0).end_time().seconds(), At(6.5).seconds());
+  EXPECT_EQ(Reason(Book(acme_, room, 6.5, 7, &b)), "SLOT_TAKEN");  // what it said is not free
+  EXPECT_TRUE(Book(acme_, room, 6, 6.5, &b).ok());                 // what it said is free
 }
 
 // The suite's server takes any whole second (its bookings are seconds long); by default, as
@@ -664,6 +674,91 @@ TEST_F(SchedulerApiTest, WaitlistPromotesTheFirstWaitingPartnerWhenASlotFrees) {
   submit.set_id(second.id());
   ASSERT_TRUE(scheduler_->SubmitBooking(As(acme_).get(), submit, &b).ok());
   EXPECT_EQ(b.state(), BOOKING_STATE_CONFIRMED);
+}
+
+// A waiting entry joined under the facts of then; the hold it becomes is confirmed only if the
+// resource still takes it: not inside a closure published since, not beyond a lowered capacity.
+TEST_F(SchedulerApiTest, APromotedHoldIsConfirmedOnlyIfTheResourceStillTakesIt) {
+  auto wait = [&](const std::string& resource, double from_h, double to_h, int quantity) {
+    JoinWaitlistRequest request;
+    request.set_resource_id(resource);
+    *request.mutable_start_time() = At(from_h);
+    *request.mutable_end_time() = At(to_h);
+    request.set_quantity(quantity);
+    request.set_title("waiting");
+    WaitlistEntry entry;
+    auto status = scheduler_->JoinWaitlist(As(bakery_).get(), request, &entry);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return entry;
+  };
+  auto submit = [&](const std::string& id) {
+    SubmitBookingRequest request;
+    request.set_id(id);
+    Booking out;
+    return scheduler_->SubmitBooking(As(bakery_).get(), request, &out);
+  };
+
+  // A closure over the slot, published after the entry joined.
+  const std::string lab = Register(Lab("Closing Lab"));
+  Booking taken, b;
+  ASSERT_TRUE(Book(school_, lab, 9, 10, &taken).ok());
+  const WaitlistEntry entry = wait(lab, 9, 10, 1);
+  reg::PublishAvailabilityRequest publish;
+  publish.set_resource_id(lab);
+  auto* closure = publish.add_closures();
+  *closure->mutable_start_time() = At(8);
+  *closure->mutable_end_time() = At(12);
+  closure->set_kind(reg::CLOSURE_KIND_MAINTENANCE);
+  reg::Availability published;
+  ASSERT_TRUE(registry_->PublishAvailability(Admin().get(), publish, &published).ok());
+  grpc::Status closed;
+  for (int i = 0; i < 100; ++i) {  // until the scheduler has followed the registry
+    closed = Book(acme_, lab, 11, 11.5, &b);
+    if (Reason(closed) == "OUTSIDE_AVAILABILITY") break;
+    if (closed.ok()) Cancel(kAdminToken, b.id(), &b);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(Reason(closed), "OUTSIDE_AVAILABILITY");
+  ASSERT_TRUE(Cancel(kAdminToken, taken.id(), &b).ok());  // the owner cancels: the slot frees
+  ASSERT_EQ(Get(bakery_, entry.id()).state(), BOOKING_STATE_HELD);
+  const auto inside = submit(entry.id());
+  EXPECT_EQ(inside.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(inside), "OUTSIDE_AVAILABILITY") << inside.error_message();
+  EXPECT_EQ(Get(bakery_, entry.id()).state(), BOOKING_STATE_HELD);
+
+  // A capacity lowered after the entry joined.
+  reg::Resource room = Lab("Shrinking Room");
+  room.set_booking_mode(reg::BOOKING_MODE_SHARED_CAPACITY);
+  room.set_capacity(4);
+  const std::string shared = Register(room);
+  ASSERT_TRUE(Book(school_, shared, 9, 10, &taken, 4).ok());
+  const WaitlistEntry seats = wait(shared, 9, 10, 3);
+  reg::UpdateResourceRequest update;
+  update.mutable_resource()->set_id(shared);
+  update.mutable_resource()->set_capacity(2);
+  update.mutable_update_mask()->add_paths("capacity");
+  reg::Resource updated;
+  ASSERT_TRUE(registry_->UpdateResource(Admin().get(), update, &updated).ok());
+  CheckAvailabilityRequest check;
+  check.set_resource_id(shared);
+  *check.mutable_start_time() = At(12);
+  *check.mutable_end_time() = At(13);
+  CheckAvailabilityResponse free;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(scheduler_->CheckAvailability(As(school_).get(), check, &free).ok());
+    if (free.capacity() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(free.capacity(), 2);
+  ASSERT_TRUE(Cancel(kAdminToken, taken.id(), &b).ok());
+  ASSERT_EQ(Get(bakery_, seats.id()).state(), BOOKING_STATE_HELD);
+  const auto beyond = submit(seats.id());
+  EXPECT_EQ(beyond.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(beyond), "CAPACITY_EXCEEDED") << beyond.error_message();
+  // What still fits is confirmed as ever.
+  ASSERT_TRUE(Book(bakery_, shared, 14, 15, &b, 2, true).ok());
+  ASSERT_EQ(b.state(), BOOKING_STATE_HELD);
+  EXPECT_TRUE(submit(b.id()).ok());
 }
 
 TEST_F(SchedulerApiTest, QuotaLimitsEachOrganisationPerPeriodButNotTheOwner) {

@@ -619,6 +619,40 @@ TEST_F(AuditTrail, RotationKeepsTheOldTokenForTheOverlapOnly) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(AuditTrail, OnlyPlatformAdminsRotateACoordinatorsToken) {
+  // A coordinator's token belongs to an ordinary organisation; that organisation's admin may list
+  // it but may not take its rights by rotating it (only platform admins create such tokens).
+  reg::CreateNetworkRequest network;
+  network.set_network_id("noord");
+  network.mutable_network()->set_display_name("Noord");
+  network.mutable_network()->add_member_organization_ids("acme");
+  reg::Network made;
+  ASSERT_TRUE(registry_->CreateNetwork(Admin().get(), network, &made).ok());
+  auto coordinator =
+      server_->TokenWithInfo("acme", {auth::v1::ROLE_NETWORK_COORDINATOR}, {"noord"});
+  auth::v1::RotateTokenRequest rotate;
+  rotate.set_id(coordinator.info().id());
+  auth::v1::CreateTokenResponse rotated;
+  const auto refused = tokens_->RotateToken(TestServer::Context(admin_).get(), rotate, &rotated);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << refused.error_message();
+  EXPECT_TRUE(rotated.token().empty());
+  EXPECT_TRUE(WhoAmI(tokens_, coordinator.token()).ok());  // untouched
+  // The same for a platform admin's token made for an ordinary organisation.
+  auto platform = server_->TokenWithInfo("acme", {auth::v1::ROLE_PLATFORM_ADMIN});
+  rotate.set_id(platform.info().id());
+  EXPECT_EQ(tokens_->RotateToken(TestServer::Context(admin_).get(), rotate, &rotated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The token itself and a platform admin still may.
+  rotate.set_id(coordinator.info().id());
+  ASSERT_TRUE(
+      tokens_->RotateToken(TestServer::Context(coordinator.token()).get(), rotate, &rotated).ok());
+  EXPECT_EQ(rotated.info().roles(0), auth::v1::ROLE_NETWORK_COORDINATOR);
+  rotate.set_id(rotated.info().id());
+  auth::v1::CreateTokenResponse again;
+  ASSERT_TRUE(tokens_->RotateToken(Admin().get(), rotate, &again).ok());
+  EXPECT_TRUE(WhoAmI(tokens_, again.token()).ok());
+}
+
 TEST(AuditFields, ObjectAndChangedFieldsComeFromTheRequest) {
   reg::UpdateResourceRequest update;
   update.mutable_resource()->set_id("res_1");

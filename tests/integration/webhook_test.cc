@@ -767,6 +767,17 @@ TEST_F(WebhookTest, AnOfferNotYetAcceptedIsFlaggedBeforeItsDeadline) {
   const int64_t deadline = payload.data().inquiry().inquiry().offer_deadline().seconds();
   EXPECT_GE(TimestampOf(near[0]), deadline - 7);
   EXPECT_TRUE(offers_of("offer.deadline_near", taken).empty());
+  // The lapsed offer's end reaches the responder's organisation too, though the inquiry is no
+  // longer its to see: with the question as it was offered, without the asker's contact.
+  ASSERT_TRUE(receiver_->WaitFor("/offers", [&](const std::vector<Delivery>&) {
+    return !offers_of("offer.timed_out", waiting).empty();
+  }));
+  const WebhookPayload timed_out = PayloadOf(offers_of("offer.timed_out", waiting)[0]);
+  EXPECT_EQ(timed_out.data().inquiry().responder_id(), responder.id());
+  EXPECT_EQ(timed_out.data().inquiry().inquiry().id(), waiting);
+  EXPECT_EQ(timed_out.data().inquiry().inquiry().text(),
+            "Wie heeft stageplaatsen voor mbo-4 mechatronica?");
+  EXPECT_FALSE(timed_out.data().inquiry().inquiry().has_contact());
 }
 
 // A day before a scheduled event starts, its organiser and the organisations registered for it

@@ -10,10 +10,13 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/embedded_lua.h"
 #include "services/common/errors.h"
@@ -406,18 +409,56 @@ TEST_F(ProgrammeStoreTest, ListsAnIndexByStartPageByPage) {
     return e.visibility() == v1::EVENT_VISIBILITY_PUBLIC;
   };
   std::vector<std::string> seen;
-  int64_t offset = 0;
-  for (int pages = 0; pages < 10 && offset >= 0; ++pages) {
-    auto page = store_->List({EventIndex::Kind::kNetwork, "techoost"}, 0, kFuture * 2, offset, 3,
+  std::optional<EventCursor> after = EventCursor();
+  for (int pages = 0; pages < 10 && after; ++pages) {
+    auto page = store_->List({EventIndex::Kind::kNetwork, "techoost"}, 0, kFuture * 2, *after, 3,
                              keep_public);
     ASSERT_TRUE(page.ok()) << page.status();
     for (const auto& e : page->events) seen.push_back(e.id());
-    offset = page->next_offset;
+    after = page->next;
+    // An event created between pages before the cursor, and one of the page deleted: neither
+    // repeats nor hides another (a position in the index did both).
+    if (pages == 0) {
+      v1::Event early = Event("ev_early", 5, kFuture);
+      early.set_visibility(v1::EVENT_VISIBILITY_PUBLIC);
+      Create(early);
+    }
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"ev_6", "ev_4", "ev_2", "ev_0"}));
-  auto resource = store_->List({EventIndex::Kind::kResource, "res_zwolle"}, 0, kFuture * 2, 0, 100,
+  auto resource = store_->List({EventIndex::Kind::kResource, "res_zwolle"}, 0, kFuture * 2, {}, 100,
                                [](const v1::Event&) { return true; });
-  EXPECT_EQ(resource->events.size(), 7u);
+  EXPECT_EQ(resource->events.size(), 8u);
+}
+
+// A filter that matches nothing does not read the whole index in one call: the page ends early
+// with a cursor, and following the cursors reaches the end, every event seen once.
+TEST_F(ProgrammeStoreTest, AListLooksAtABoundedNumberOfEventsPerCall) {
+  const int total = kListScanBudget + 150;
+  for (int i = 0; i < total; ++i)
+    Create(Event(absl::StrCat("ev_scan_", 10000 + i), 5, kFuture + (i % 7) * kHour));
+  std::set<std::string> seen;
+  std::optional<EventCursor> after = EventCursor();
+  int calls = 0, nothing_pages = 0;
+  for (; after && calls < 20; ++calls) {
+    auto none = store_->List({EventIndex::Kind::kNetwork, "techoost"}, 0, kFuture * 2, *after, 5,
+                             [](const v1::Event&) { return false; });
+    ASSERT_TRUE(none.ok()) << none.status();
+    EXPECT_TRUE(none->events.empty());
+    nothing_pages += none->next.has_value();
+    after = none->next;
+  }
+  EXPECT_FALSE(after.has_value());  // the end was reached
+  EXPECT_EQ(nothing_pages, 1);      // one cursor past the budget, then the rest
+  after = EventCursor();
+  for (calls = 0; after && calls < 1000; ++calls) {
+    auto page =
+        store_->List({EventIndex::Kind::kNetwork, "techoost"}, 0, kFuture * 2, *after, 97,
+                     [](const v1::Event& e) { return absl::StartsWith(e.id(), "ev_scan_"); });
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& e : page->events) EXPECT_TRUE(seen.insert(e.id()).second) << e.id();
+    after = page->next;
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(total));
 }
 
 }  // namespace

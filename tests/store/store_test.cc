@@ -430,6 +430,48 @@ TEST_F(BookingStoreTest, ABookingReplacesOthersInOneStep) {
   EXPECT_EQ((*gone)->reason(), "replanned");
 }
 
+// A booking that a replacement names but that was checked in meanwhile (a rotation leg whose unit
+// was handed over early) is not cancelled, and keeps blocking: the replacement over it is refused.
+TEST_F(BookingStoreTest, ACheckedInBookingIsNeitherReplacedNorBookedOver) {
+  const EpochMs soon = (std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                                .count() /
+                            60000 +
+                        30) *
+                       60000;  // a whole minute half an hour from now: check-in is open
+  auto at = [&](EpochMs start) {
+    Occurrence o;
+    o.booking_id = scheduler::NewBookingId("unit-ci");
+    o.slot.start = o.slot.blocked_start = start;
+    o.slot.end = o.slot.blocked_end = start + kHour;
+    o.allowance.unit_minutes = 60;
+    return o;
+  };
+  auto leg = BookOne(Command("unit-ci", "fleet", {at(soon)}));
+  ASSERT_TRUE(leg.ok()) << leg.status();
+  auto checked_in = Apply(leg->id(), Transition::kCheckIn, "fleet");
+  ASSERT_TRUE(checked_in.ok()) << checked_in.status();
+  ASSERT_EQ(checked_in->state(), sv1::BOOKING_STATE_CHECKED_IN);
+
+  BookCommand over = Command("unit-ci", "fleet", {at(soon)});
+  over.replace_booking_ids = {leg->id()};
+  over.replace_reason = "replanned";
+  auto refused = BookOne(over);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(ErrorReason(refused.status()), "SLOT_TAKEN") << refused.status();
+  // Beside it, the replacement is booked, and the checked-in booking stays as it was.
+  BookCommand beside = Command("unit-ci", "fleet", {at(soon + 2 * kHour)});
+  beside.replace_booking_ids = {leg->id()};
+  beside.replace_reason = "replanned";
+  ASSERT_TRUE(BookOne(beside).ok());
+  auto kept = store_->Get(leg->id());
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->state(), sv1::BOOKING_STATE_CHECKED_IN);
+  auto busy = store_->Busy("unit-ci", soon - kHour, soon + 4 * kHour);
+  ASSERT_TRUE(busy.ok());
+  EXPECT_EQ(busy->size(), 2u);
+}
+
 TEST_F(BookingStoreTest, WaitlistJoinPromoteAndLeave) {
   auto taken = BookOne(Command("lab1", "o1", {Hour("lab1", 0)}));
   ASSERT_TRUE(taken.ok());
@@ -1128,8 +1170,8 @@ TEST_F(DeskStoreTest, ResponderPutEtagsOnlineAndDelete) {
   ASSERT_TRUE(offline.ok());
   EXPECT_FALSE(offline->online());
   EXPECT_EQ(store_->SetOnline("nobody", true).status().code(), absl::StatusCode::kNotFound);
-  ASSERT_TRUE(store_->DeleteResponder("r1").ok());
-  EXPECT_EQ(store_->DeleteResponder("r1").code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_->DeleteResponder("r1", "").ok());
+  EXPECT_EQ(store_->DeleteResponder("r1", "").code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(DeskStoreTest, AnInquiryIsOfferedDeclinedAcceptedResolvedAndRated) {
@@ -1169,7 +1211,7 @@ TEST_F(DeskStoreTest, AnInquiryIsOfferedDeclinedAcceptedResolvedAndRated) {
   auto loads = store_->Loads({"r2"});
   ASSERT_TRUE(loads.ok());
   EXPECT_EQ(loads->front().open, 1);
-  EXPECT_EQ(store_->DeleteResponder("r2").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->DeleteResponder("r2", "").code(), absl::StatusCode::kFailedPrecondition);
 
   EXPECT_EQ(store_->RecordFeedback("inq1", "tok_entry", v1d::Feedback(), "").status().code(),
             absl::StatusCode::kFailedPrecondition);  // NOT_RESOLVED

@@ -178,6 +178,15 @@ TEST(Config, EmailNeedsASenderAddressAndAnSmtpRelay) {
   EXPECT_EQ(ConfigError("email:\n  relay_url: smtps://smtp.example.nl:465\n"
                         "  from_address: loket@example.nl\n"),
             "");
+  // An attempt must end well before its message may be taken over by another sender.
+  EXPECT_NE(ConfigError("email:\n  relay_url: smtps://smtp.example.nl:465\n"
+                        "  from_address: loket@example.nl\n  timeout_ms: 16000\n")
+                .find("email.timeout_ms"),
+            std::string::npos);
+  EXPECT_EQ(ConfigError("email:\n  relay_url: smtps://smtp.example.nl:465\n"
+                        "  from_address: loket@example.nl\n  timeout_ms: 16000\n"
+                        "webhooks:\n  claim_idle_ms: 32000\n"),
+            "");
   setenv("INFRASHARE_EMAIL_PASSWORD", "geheim", 1);
   auto config = LoadConfig("");
   unsetenv("INFRASHARE_EMAIL_PASSWORD");

@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "services/http/feeds.h"
 #include "services/http/public_site.h"
 #include "services/http/publication.h"
@@ -147,6 +148,28 @@ TEST(Csv, ExcelDialectNeutralisesFormulasAndQuotesSemicolons) {
   EXPECT_NE(plain.find(",a;b,"), std::string::npos);
 }
 
+TEST(Csv, ANegativeCoordinateStaysANumberAndFormulasThatLookLikeOneDoNot) {
+  PublishedResource p;
+  p.resource.set_id("bonaire");
+  p.resource.set_display_name("-1+1");
+  p.resource.set_description("-2,5;x");
+  p.resource.mutable_location()->mutable_point()->set_latitude(12.15);
+  p.resource.mutable_location()->mutable_point()->set_longitude(-68.26);
+  const std::string excel = Csv({p}, CsvDialect::kExcel);
+  EXPECT_NE(excel.find(";12,150000;-68,260000;"), std::string::npos) << excel;
+  EXPECT_NE(excel.find(";'-1+1;"), std::string::npos) << excel;
+  EXPECT_NE(excel.find(";\"'-2,5;x\";"), std::string::npos) << excel;
+  for (const std::string number : {"-5", "-5,25", "-0.5"}) {
+    p.resource.set_display_name(number);
+    EXPECT_NE(Csv({p}, CsvDialect::kExcel).find(";" + number + ";"), std::string::npos) << number;
+  }
+  for (const std::string formula : {"-", "-,5", "-5,", "-5,2,3", "-5e3", "--5", "-5 "}) {
+    p.resource.set_display_name(formula);
+    EXPECT_NE(Csv({p}, CsvDialect::kExcel).find(";'" + formula + ";"), std::string::npos)
+        << formula;
+  }
+}
+
 TEST(Csv, ExcelDialectWritesDecimalCommasAsDutchExcelReadsThem) {
   PublishedResource p;
   p.resource.set_id("zwolle");
@@ -158,6 +181,39 @@ TEST(Csv, ExcelDialectWritesDecimalCommasAsDutchExcelReadsThem) {
   EXPECT_NE(excel.find(";Werkplaats 1.0;"), std::string::npos) << excel;  // text stays as it is
   const std::string plain = Csv({p}, CsvDialect::kRfc4180);
   EXPECT_NE(plain.find(",52.512300,6.090000,"), std::string::npos) << plain;
+}
+
+TEST(ClientRateLimit, AnIpv6HostCountsOncePerSlash64) {
+  EXPECT_EQ(ClientRateLimit::ClientKey("192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(ClientRateLimit::ClientKey("::ffff:192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(ClientRateLimit::ClientKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(ClientRateLimit::ClientKey("2001:DB8:1:2::1"), "2001:db8:1:2::/64");
+  EXPECT_EQ(ClientRateLimit::ClientKey("not an address"), "not an address");
+
+  const auto t0 = ClientRateLimit::Clock::now();
+  ClientRateLimit limit(1, 3);
+  // A new address per request within one /64 spends one allowance: the fourth is refused.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(limit.Take("2001:db8:1:2::" + std::to_string(i + 1), t0), 0) << i;
+  EXPECT_GT(limit.Take("2001:db8:1:2:ffff::9", t0), 0);
+  EXPECT_EQ(limit.Take("2001:db8:1:3::1", t0), 0);  // the next /64 is another client
+  EXPECT_EQ(limit.Take("2001:db8:1:2::1", t0 + std::chrono::seconds(1)), 0);  // refilled
+}
+
+TEST(ClientRateLimit, AFullTableStaysBoundedAndForgetsIdleClients) {
+  const auto t0 = ClientRateLimit::Clock::now();
+  ClientRateLimit limit(1, 2, 4);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(limit.Take("10.0.0." + std::to_string(i), t0), 0);
+  EXPECT_EQ(limit.Take("10.0.0.0", t0), 0);
+  EXPECT_GT(limit.Take("10.0.0.0", t0), 0);  // its burst of 2 is spent
+  // Many new clients while every one in the table is busy: each is served (it takes an old one's
+  // place; the table does not grow and nobody new is locked out).
+  for (int i = 0; i < 1000; ++i)
+    EXPECT_EQ(limit.Take(absl::StrCat("10.1.", i / 250, ".", i % 250), t0), 0) << i;
+  // A client still in the table keeps its count: spent twice in a row, refused.
+  EXPECT_EQ(limit.Take("10.9.9.9", t0), 0);
+  EXPECT_EQ(limit.Take("10.9.9.9", t0), 0);
+  EXPECT_GT(limit.Take("10.9.9.9", t0), 0);
 }
 
 TEST(FeedFilter, ParsesKnownValuesAndRefusesTheRest) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "services/common/errors.h"
+#include "services/common/redis.h"
+
 namespace infrashare {
 namespace {
 
@@ -41,6 +44,20 @@ TEST(RoutingKey, IsTheFirstKeyOfTheCommand) {
   EXPECT_EQ(RoutingKey(Args{"FUNCTION", "LOAD", "REPLACE", "src"}), std::nullopt);
   EXPECT_EQ(RoutingKey(Args{"CLUSTER", "SHARDS"}), std::nullopt);
   EXPECT_EQ(RoutingKey(Args{}), std::nullopt);
+}
+
+// What a Redis error becomes: a condition of the store that passes is UNAVAILABLE (the caller
+// tries again, a change being fanned out stays to be read), a function's own refusal keeps its
+// code, anything else is INTERNAL.
+TEST(RedisErrors, PassingConditionsOfTheStoreAreUnavailable) {
+  for (const char* error : {"OOM command not allowed when used memory > 'maxmemory'.",
+                            "LOADING Redis is loading the dataset in memory",
+                            "READONLY You can't write against a read only replica.",
+                            "TRYAGAIN Multiple keys request during rehashing of slot"})
+    EXPECT_EQ(StatusFromRedisError(error).code(), absl::StatusCode::kUnavailable) << error;
+  EXPECT_EQ(StatusFromRedisError("NOT_FOUND booking b1").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(StatusFromRedisError("WRONGTYPE Operation against a key").code(),
+            absl::StatusCode::kInternal);
 }
 
 }  // namespace

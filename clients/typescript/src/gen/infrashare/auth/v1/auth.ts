@@ -1862,7 +1862,8 @@ export const TokenServiceDefinition = {
     },
     /**
      * A new secret for the same access. A caller whose own token expires rotates only tokens that
-     * end no later than it does (itself included): PERMISSION_DENIED otherwise.
+     * end no later than it does (itself included): PERMISSION_DENIED otherwise. A network
+     * coordinator's or platform admin's token is rotated only by itself or a platform admin.
      */
     rotateToken: {
       name: "RotateToken",
@@ -2010,7 +2011,8 @@ export const TokenServiceService = {
   },
   /**
    * A new secret for the same access. A caller whose own token expires rotates only tokens that
-   * end no later than it does (itself included): PERMISSION_DENIED otherwise.
+   * end no later than it does (itself included): PERMISSION_DENIED otherwise. A network
+   * coordinator's or platform admin's token is rotated only by itself or a platform admin.
    */
   rotateToken: {
     path: "/infrashare.auth.v1.TokenService/RotateToken" as const,
@@ -2050,7 +2052,8 @@ export interface TokenServiceServer extends UntypedServiceImplementation {
   revokeToken: handleUnaryCall<RevokeTokenRequest, RevokeTokenResponse>;
   /**
    * A new secret for the same access. A caller whose own token expires rotates only tokens that
-   * end no later than it does (itself included): PERMISSION_DENIED otherwise.
+   * end no later than it does (itself included): PERMISSION_DENIED otherwise. A network
+   * coordinator's or platform admin's token is rotated only by itself or a platform admin.
    */
   rotateToken: handleUnaryCall<RotateTokenRequest, CreateTokenResponse>;
   whoAmI: handleUnaryCall<WhoAmIRequest, TokenInfo>;
@@ -2106,7 +2109,8 @@ export interface TokenServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * A new secret for the same access. A caller whose own token expires rotates only tokens that
-   * end no later than it does (itself included): PERMISSION_DENIED otherwise.
+   * end no later than it does (itself included): PERMISSION_DENIED otherwise. A network
+   * coordinator's or platform admin's token is rotated only by itself or a platform admin.
    */
   rotateToken(
     request: RotateTokenRequest,

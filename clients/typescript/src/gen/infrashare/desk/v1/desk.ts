@@ -7455,6 +7455,7 @@ export const DeskServiceDefinition = {
         },
       },
     },
+    /** With a request_id, a retry of a deletion that went through succeeds again. */
     deleteResponder: {
       name: "DeleteResponder",
       requestType: DeleteResponderRequest as typeof DeleteResponderRequest,
@@ -7713,6 +7714,10 @@ export const DeskServiceDefinition = {
         },
       },
     },
+    /**
+     * Answers with the question as it was offered (id, network, asker, need, text, location and
+     * time), not with how the inquiry is handled after the responder let it go.
+     */
     declineInquiry: {
       name: "DeclineInquiry",
       requestType: DeclineInquiryRequest as typeof DeclineInquiryRequest,
@@ -8184,7 +8189,11 @@ export const DeskServiceDefinition = {
         },
       },
     },
-    /** Every change of one inquiry, for its entry partner. */
+    /**
+     * Every change of one inquiry, for whoever may see it (its entry partner, above all). The stream
+     * ends with PERMISSION_DENIED at the first change of an inquiry the caller may no longer see
+     * (a responder that declined it, a partner it was referred away from).
+     */
     watchInquiry: {
       name: "WatchInquiry",
       requestType: WatchInquiryRequest as typeof WatchInquiryRequest,
@@ -8271,6 +8280,7 @@ export const DeskServiceService = {
     responseSerialize: (value: Responder): Buffer => Buffer.from(Responder.encode(value).finish()),
     responseDeserialize: (value: Buffer): Responder => Responder.decode(value),
   },
+  /** With a request_id, a retry of a deletion that went through succeeds again. */
   deleteResponder: {
     path: "/infrashare.desk.v1.DeskService/DeleteResponder" as const,
     requestStream: false as const,
@@ -8341,6 +8351,10 @@ export const DeskServiceService = {
     responseSerialize: (value: Inquiry): Buffer => Buffer.from(Inquiry.encode(value).finish()),
     responseDeserialize: (value: Buffer): Inquiry => Inquiry.decode(value),
   },
+  /**
+   * Answers with the question as it was offered (id, network, asker, need, text, location and
+   * time), not with how the inquiry is handled after the responder let it go.
+   */
   declineInquiry: {
     path: "/infrashare.desk.v1.DeskService/DeclineInquiry" as const,
     requestStream: false as const,
@@ -8428,7 +8442,11 @@ export const DeskServiceService = {
     responseSerialize: (value: InquiryEvent): Buffer => Buffer.from(InquiryEvent.encode(value).finish()),
     responseDeserialize: (value: Buffer): InquiryEvent => InquiryEvent.decode(value),
   },
-  /** Every change of one inquiry, for its entry partner. */
+  /**
+   * Every change of one inquiry, for whoever may see it (its entry partner, above all). The stream
+   * ends with PERMISSION_DENIED at the first change of an inquiry the caller may no longer see
+   * (a responder that declined it, a partner it was referred away from).
+   */
   watchInquiry: {
     path: "/infrashare.desk.v1.DeskService/WatchInquiry" as const,
     requestStream: false as const,
@@ -8445,6 +8463,7 @@ export interface DeskServiceServer extends UntypedServiceImplementation {
   getResponder: handleUnaryCall<GetResponderRequest, Responder>;
   updateResponder: handleUnaryCall<UpdateResponderRequest, Responder>;
   setResponderOnline: handleUnaryCall<SetResponderOnlineRequest, Responder>;
+  /** With a request_id, a retry of a deletion that went through succeeds again. */
   deleteResponder: handleUnaryCall<DeleteResponderRequest, DeleteResponderResponse>;
   listResponders: handleUnaryCall<ListRespondersRequest, ListRespondersResponse>;
   submitInquiry: handleUnaryCall<SubmitInquiryRequest, Inquiry>;
@@ -8452,6 +8471,10 @@ export interface DeskServiceServer extends UntypedServiceImplementation {
   listInquiries: handleUnaryCall<ListInquiriesRequest, ListInquiriesResponse>;
   listAssignments: handleUnaryCall<ListAssignmentsRequest, ListAssignmentsResponse>;
   acceptInquiry: handleUnaryCall<AcceptInquiryRequest, Inquiry>;
+  /**
+   * Answers with the question as it was offered (id, network, asker, need, text, location and
+   * time), not with how the inquiry is handled after the responder let it go.
+   */
   declineInquiry: handleUnaryCall<DeclineInquiryRequest, Inquiry>;
   referInquiry: handleUnaryCall<ReferInquiryRequest, Inquiry>;
   resolveInquiry: handleUnaryCall<ResolveInquiryRequest, Inquiry>;
@@ -8462,7 +8485,11 @@ export interface DeskServiceServer extends UntypedServiceImplementation {
   getDeskReport: handleUnaryCall<DeskReportRequest, DeskReport>;
   /** Offers, withdrawals and assignments of one responder as they happen; resumable. */
   streamAssignments: handleServerStreamingCall<StreamAssignmentsRequest, InquiryEvent>;
-  /** Every change of one inquiry, for its entry partner. */
+  /**
+   * Every change of one inquiry, for whoever may see it (its entry partner, above all). The stream
+   * ends with PERMISSION_DENIED at the first change of an inquiry the caller may no longer see
+   * (a responder that declined it, a partner it was referred away from).
+   */
   watchInquiry: handleServerStreamingCall<WatchInquiryRequest, InquiryEvent>;
 }
 
@@ -8527,6 +8554,7 @@ export interface DeskServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Responder) => void,
   ): ClientUnaryCall;
+  /** With a request_id, a retry of a deletion that went through succeeds again. */
   deleteResponder(
     request: DeleteResponderRequest,
     callback: (error: ServiceError | null, response: DeleteResponderResponse) => void,
@@ -8632,6 +8660,10 @@ export interface DeskServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Inquiry) => void,
   ): ClientUnaryCall;
+  /**
+   * Answers with the question as it was offered (id, network, asker, need, text, location and
+   * time), not with how the inquiry is handled after the responder let it go.
+   */
   declineInquiry(
     request: DeclineInquiryRequest,
     callback: (error: ServiceError | null, response: Inquiry) => void,
@@ -8762,7 +8794,11 @@ export interface DeskServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<InquiryEvent>;
-  /** Every change of one inquiry, for its entry partner. */
+  /**
+   * Every change of one inquiry, for whoever may see it (its entry partner, above all). The stream
+   * ends with PERMISSION_DENIED at the first change of an inquiry the caller may no longer see
+   * (a responder that declined it, a partner it was referred away from).
+   */
   watchInquiry(request: WatchInquiryRequest, options?: Partial<CallOptions>): ClientReadableStream<InquiryEvent>;
   watchInquiry(
     request: WatchInquiryRequest,

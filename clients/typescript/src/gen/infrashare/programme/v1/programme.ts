@@ -368,6 +368,11 @@ export interface ListEventsRequest {
 export interface ListEventsResponse {
   /** by start time */
   events: Event[];
+  /**
+   * Empty on the last page. A page may hold fewer events than page_size (none, even) while more
+   * follow: one call looks at a bounded number of events. Events created or removed between
+   * pages neither repeat nor hide others.
+   */
   nextPageToken: string;
 }
 

@@ -11419,6 +11419,12 @@ export const SchedulerServiceDefinition = {
         },
       },
     },
+    /**
+     * Confirms a hold (or makes it a request, where the owner approves) if the resource still takes
+     * it as it is now: in use, open throughout the slot, with room at its capacity and the training
+     * it asks for (a hold promoted from the waiting list was made under the facts of when its entry
+     * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise; the hold then lapses.
+     */
     submitBooking: {
       name: "SubmitBooking",
       requestType: SubmitBookingRequest as typeof SubmitBookingRequest,
@@ -13129,6 +13135,12 @@ export const SchedulerServiceService = {
     responseSerialize: (value: Booking): Buffer => Buffer.from(Booking.encode(value).finish()),
     responseDeserialize: (value: Buffer): Booking => Booking.decode(value),
   },
+  /**
+   * Confirms a hold (or makes it a request, where the owner approves) if the resource still takes
+   * it as it is now: in use, open throughout the slot, with room at its capacity and the training
+   * it asks for (a hold promoted from the waiting list was made under the facts of when its entry
+   * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise; the hold then lapses.
+   */
   submitBooking: {
     path: "/infrashare.scheduler.v1.SchedulerService/SubmitBooking" as const,
     requestStream: false as const,
@@ -13481,6 +13493,12 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
   createBooking: handleUnaryCall<CreateBookingRequest, Booking>;
   createRecurringBooking: handleUnaryCall<CreateRecurringBookingRequest, CreateRecurringBookingResponse>;
   getBooking: handleUnaryCall<GetBookingRequest, Booking>;
+  /**
+   * Confirms a hold (or makes it a request, where the owner approves) if the resource still takes
+   * it as it is now: in use, open throughout the slot, with room at its capacity and the training
+   * it asks for (a hold promoted from the waiting list was made under the facts of when its entry
+   * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise; the hold then lapses.
+   */
   submitBooking: handleUnaryCall<SubmitBookingRequest, Booking>;
   approveBooking: handleUnaryCall<ApproveBookingRequest, Booking>;
   rejectBooking: handleUnaryCall<RejectBookingRequest, Booking>;
@@ -13571,6 +13589,12 @@ export interface SchedulerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Booking) => void,
   ): ClientUnaryCall;
+  /**
+   * Confirms a hold (or makes it a request, where the owner approves) if the resource still takes
+   * it as it is now: in use, open throughout the slot, with room at its capacity and the training
+   * it asks for (a hold promoted from the waiting list was made under the facts of when its entry
+   * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise; the hold then lapses.
+   */
   submitBooking(
     request: SubmitBookingRequest,
     callback: (error: ServiceError | null, response: Booking) => void,
