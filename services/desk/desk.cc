@@ -192,7 +192,10 @@ absl::StatusOr<v1::DeleteResponderResponse> Desk::DeleteResponder(
   // again; the store answers NOT_FOUND to anything else.
   if (current->has_value() ? !caller.IsAdminOf((*current)->organization_id()) : replay.empty())
     return NotFoundError("responder", request.id());
-  if (auto status = store_->DeleteResponder(request.id(), replay); !status.ok()) return status;
+  const std::string& organization =
+      current->has_value() ? (*current)->organization_id() : caller.organization_id;
+  if (auto status = store_->DeleteResponder(request.id(), organization, replay); !status.ok())
+    return status;
   return v1::DeleteResponderResponse();
 }
 
@@ -624,19 +627,23 @@ absl::StatusOr<v1::Inquiry> Desk::Refer(const Caller& caller,
     return InvalidField("note", "is required: tell the next partner what is asked");
   if (Characters(request.note()) > 4000)
     return InvalidField("note", "must be at most 4000 characters");
-  // A retry of a referral that went through: the inquiry as it is now, as the first answer gave
-  // it (without the asker's contact). The referrer may no longer hold it, so the checks below
-  // would refuse what was done.
+  // A retry of a referral that went through (the checks below would refuse it: the referrer may
+  // no longer hold the inquiry): the inquiry as the referrer may see it now, or, once it may not,
+  // the question as it was handed on, never how it is handled since.
   const std::string replay = Replay(caller, IdempotencyKey(request));
   auto went_through = store_->WentThrough(replay);
   if (!went_through.ok()) return went_through.status();
   if (*went_through) {
+    auto seen = Visible(caller, request.id());
+    if (!seen.ok()) return seen.status();
+    if (seen->has_value()) {
+      ClearPersonalData(&**seen);
+      return std::move(**seen);
+    }
     auto stored = store_->GetInquiry(request.id(), false);
     if (!stored.ok()) return stored.status();
     if (!stored->has_value()) return NotFoundError("inquiry", request.id());
-    v1::Inquiry referred = std::move((*stored)->inquiry);
-    ClearPersonalData(&referred);
-    return referred;
+    return AsDeclined((*stored)->inquiry);
   }
   ReferCommand command{request.id(),
                        Actor(caller),
@@ -729,6 +736,7 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
   auto inquiry = Load(caller, request.id(), View::kFull);
   if (!inquiry.ok()) return inquiry.status();
   std::string acting_network;
+  bool returned = false;  // checked again in the store's step: it may be taken up meanwhile
   if (!request.responder_id().empty()) {
     auto responder = ActingResponder(caller, request.responder_id());
     if (!responder.ok()) return responder.status();
@@ -737,10 +745,10 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
   } else {
     // The entry partner may withdraw the question it took in, and answers the asker itself once
     // it came back (escalation level 3); resolving is otherwise the assignee's.
-    const bool returned =
+    returned = request.outcome() != v1::OUTCOME_WITHDRAWN;
+    const bool back =
         inquiry->state() == v1::INQUIRY_STATE_ESCALATED && inquiry->escalation_level() >= 3;
-    if (!(caller.CanWriteFor(inquiry->entry_organization_id()) &&
-          (request.outcome() == v1::OUTCOME_WITHDRAWN || returned)))
+    if (!caller.CanWriteFor(inquiry->entry_organization_id()) || (returned && !back))
       return Forbidden(
           "the assignee resolves an inquiry (give responder_id); the entry partner may withdraw "
           "it, or resolve it once it came back to them");
@@ -750,7 +758,7 @@ absl::StatusOr<v1::Inquiry> Desk::Resolve(const Caller& caller,
       return booked;
   }
   auto resolved = store_->Resolve(request.id(), Actor(caller), request.responder_id(),
-                                  acting_network, request, replay);
+                                  acting_network, returned, request, replay);
   if (!resolved.ok()) return resolved.status();
   return GetInquiry(caller, request.id());
 }

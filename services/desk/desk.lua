@@ -465,8 +465,9 @@ local function dk_refer(keys, args)
 end
 
 -- KEYS: base, inquiry, replay. ARGV: maxlen, id, fingerprint, replay_ttl, actor, by (the acting
--- responder, '' = coordinator, admin or the entry partner), outcome, booking, note, follow_up (ms
--- after which the asker, if they agreed, is asked whether the help started).
+-- responder, '' = coordinator, admin or the entry partner), net (see open), returned ('1': the
+-- entry partner answers a question back with it at level 3), outcome, booking, note, follow_up
+-- (ms after which the asker, if they agreed, is asked whether the help started).
 local function dk_resolve(keys, args)
   local k, a = named(keys, args)
   local c, i, early = open(k, a)
@@ -477,6 +478,12 @@ local function dk_resolve(keys, args)
   end
   if by ~= '' and (i.st ~= 'ASSIGNED' or i.as ~= by) then
     return fail('FAILED_PRECONDITION', 'NOT_ASSIGNED only the assignee resolves an inquiry')
+  end
+  -- The entry partner answers a question that came back to it only while it is back: not once
+  -- a coordinator referred it on and a partner took it up in between.
+  if a.returned == '1' and not (i.st == 'ESCALATED' and tonumber(i.el or '0') >= 3) then
+    return fail('FAILED_PRECONDITION', 'MOVED_ON the inquiry was taken up again; whoever ' ..
+                'holds it now resolves it')
   end
   let_go(c, i, a.actor, 'resolved')
   set_timer(c, i, nil)
@@ -766,13 +773,16 @@ local function dk_responder_online(keys, args)
   return {v, tonumber(redis.call('HGET', base .. 'ld', id)), a.online}
 end
 
--- KEYS: base, responder. ARGV: id. Refused while the responder has inquiries offered or assigned.
+-- KEYS: base, responder, replay. ARGV: id, org (the organisation whose admin asks: another's
+-- responder is not found), fingerprint, replay_ttl. Refused while the responder has inquiries
+-- offered or assigned.
 local function dk_responder_delete(keys, args)
   local k, a = named(keys, args)
   local base, id, key = k.base, a.id, k.responder
   if replay_get(k, a) then return 1 end  -- a retry of a deletion that went through
   local org = redis.call('HGET', key, 'org')
-  if not org then return fail('NOT_FOUND', 'responder ' .. id) end
+  -- Only the organisation whose admin was checked (a.org): another's responder is not found.
+  if not org or org ~= a.org then return fail('NOT_FOUND', 'responder ' .. id) end
   if tonumber(redis.call('HGET', base .. 'ld', id) or '0') > 0 then
     return fail('FAILED_PRECONDITION', 'RESPONDER_BUSY the responder has open inquiries; ' ..
                 'resolve or refer them first, or set it offline')

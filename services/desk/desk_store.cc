@@ -281,12 +281,15 @@ absl::StatusOr<v1::Responder> RedisDeskStore::SetOnline(absl::string_view id, bo
   return **responder;
 }
 
-absl::Status RedisDeskStore::DeleteResponder(absl::string_view id, absl::string_view replay_key) {
+absl::Status RedisDeskStore::DeleteResponder(absl::string_view id,
+                                             absl::string_view organization_id,
+                                             absl::string_view replay_key) {
   RedisFunctionCall call("dk_responder_delete");
   call.Key("base", base_)
       .Key("responder", Key(absl::StrCat("r:", id)))
       .Replay(replay_key, config_.request_id_ttl_s)
-      .Arg("id", std::string(id));
+      .Arg("id", std::string(id))
+      .Arg("org", std::string(organization_id));
   return redis_->FCall(call.function(), call.keys(), call.args()).status();
 }
 
@@ -610,13 +613,14 @@ absl::StatusOr<v1::Inquiry> RedisDeskStore::Refer(const ReferCommand& c,
 
 absl::StatusOr<v1::Inquiry> RedisDeskStore::Resolve(absl::string_view id, absl::string_view actor,
                                                     absl::string_view responder_id,
-                                                    absl::string_view acting_network,
+                                                    absl::string_view acting_network, bool returned,
                                                     const v1::ResolveInquiryRequest& request,
                                                     absl::string_view replay_key) {
   RedisFunctionCall call = InquiryCall("dk_resolve", id, replay_key);
   call.Arg("actor", std::string(actor))
       .Arg("by", std::string(responder_id))
       .Arg("net", std::string(acting_network))
+      .Flag("returned", returned)
       .Int("outcome", request.outcome())
       .Arg("booking", request.booking_id())
       .Arg("note", request.note())

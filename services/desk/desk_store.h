@@ -93,8 +93,10 @@ class DeskStore {
                                                      std::optional<bool> online,
                                                      absl::string_view replay_key) = 0;
   virtual absl::StatusOr<v1::Responder> SetOnline(absl::string_view id, bool online) = 0;
-  // `replay_key` (may be empty): a retry of a deletion that went through succeeds again.
-  virtual absl::Status DeleteResponder(absl::string_view id, absl::string_view replay_key) = 0;
+  // The responder of `organization_id` (another's is NOT_FOUND). `replay_key` (may be empty): a
+  // retry of a deletion that went through succeeds again.
+  virtual absl::Status DeleteResponder(absl::string_view id, absl::string_view organization_id,
+                                       absl::string_view replay_key) = 0;
   virtual absl::StatusOr<std::optional<v1::Responder>> GetResponder(absl::string_view id) = 0;
   virtual absl::StatusOr<std::vector<v1::Responder>> GetResponders(
       const std::vector<std::string>& ids) = 0;
@@ -142,10 +144,12 @@ class DeskStore {
   virtual absl::StatusOr<v1::Inquiry> Refer(const ReferCommand& command,
                                             absl::string_view replay_key) = 0;
   // `acting_network`: when a coordinator resolves, the network whose coordinator was checked
-  // (refused if the inquiry has moved on meanwhile); otherwise "".
+  // (refused if the inquiry has moved on meanwhile); otherwise "". `returned`: the entry partner
+  // resolves an inquiry that came back to it (refused, MOVED_ON, if it was taken up again
+  // meanwhile).
   virtual absl::StatusOr<v1::Inquiry> Resolve(absl::string_view id, absl::string_view actor,
                                               absl::string_view responder_id,
-                                              absl::string_view acting_network,
+                                              absl::string_view acting_network, bool returned,
                                               const v1::ResolveInquiryRequest& request,
                                               absl::string_view replay_key) = 0;
   virtual absl::StatusOr<v1::Inquiry> RecordFeedback(absl::string_view id, absl::string_view actor,
@@ -196,7 +200,8 @@ class RedisDeskStore final : public DeskStore {
                                              std::optional<bool> online,
                                              absl::string_view replay_key) override;
   absl::StatusOr<v1::Responder> SetOnline(absl::string_view id, bool online) override;
-  absl::Status DeleteResponder(absl::string_view id, absl::string_view replay_key) override;
+  absl::Status DeleteResponder(absl::string_view id, absl::string_view organization_id,
+                               absl::string_view replay_key) override;
   absl::StatusOr<std::optional<v1::Responder>> GetResponder(absl::string_view id) override;
   absl::StatusOr<std::vector<v1::Responder>> GetResponders(
       const std::vector<std::string>& ids) override;
@@ -242,7 +247,7 @@ class RedisDeskStore final : public DeskStore {
                                     absl::string_view replay_key) override;
   absl::StatusOr<v1::Inquiry> Resolve(absl::string_view id, absl::string_view actor,
                                       absl::string_view responder_id,
-                                      absl::string_view acting_network,
+                                      absl::string_view acting_network, bool returned,
                                       const v1::ResolveInquiryRequest& request,
                                       absl::string_view replay_key) override;
   absl::StatusOr<v1::Inquiry> RecordFeedback(absl::string_view id, absl::string_view actor,

@@ -150,31 +150,34 @@ absl::StatusOr<EventPage> RedisProgrammeStore::List(
   }
   constexpr int kChunk = 200;
   EventPage page;
-  // From the cursor's start on (inclusive: events of that start after its id are still to come);
-  // members of one score come in byte order of their ids, as the comparison below has them.
-  const EpochMs lower = std::max(from, after.start);
-  int64_t position = 0;  // within this call's range
+  // Chunk after chunk from the last entry read (keyset, as between calls: an event created with
+  // an earlier start meanwhile moves nothing). Members of one score come in byte order of their
+  // ids, as the comparison below has them; a run of one start longer than a chunk is passed by
+  // offset within the run.
+  EventCursor cursor = after;
+  int64_t offset = 0;  // entries of the run at cursor.start already passed
   int looked_at = 0;
   std::optional<EventCursor> last_given;
   while (true) {
-    auto ids =
-        redis_->Command({"ZRANGEBYSCORE", key, std::to_string(lower), absl::StrCat("(", to),
-                         "WITHSCORES", "LIMIT", std::to_string(position), std::to_string(kChunk)});
+    auto ids = redis_->Command({"ZRANGEBYSCORE", key, std::to_string(std::max(from, cursor.start)),
+                                absl::StrCat("(", to), "WITHSCORES", "LIMIT",
+                                std::to_string(offset), std::to_string(kChunk)});
     if (!ids.ok()) return ids.status();
     const auto& flat = ids->elements;
     if (flat.empty()) return page;
-    position += static_cast<int64_t>(flat.size() / 2);
     const bool more = static_cast<int>(flat.size()) == 2 * kChunk;
     std::vector<EventCursor> entries;
     std::vector<RedisArgs> reads;
+    EventCursor last_read;
     for (size_t i = 0; i + 1 < flat.size(); i += 2) {
       double score = 0;
       if (!absl::SimpleAtod(flat[i + 1].str, &score))
         return absl::InternalError("programme index: a score is not a number");
-      EventCursor entry{static_cast<EpochMs>(std::llround(score)), flat[i].str};
-      if (after.start >= 0 && entry.start == after.start && entry.id <= after.id) continue;
-      reads.push_back({"HMGET", Key("e:" + entry.id), "pb", "st", "v", "taken", "waiting"});
-      entries.push_back(std::move(entry));
+      last_read = {static_cast<EpochMs>(std::llround(score)), flat[i].str};
+      if (cursor.start >= 0 && last_read.start == cursor.start && last_read.id <= cursor.id)
+        continue;  // given, or looked at, before
+      reads.push_back({"HMGET", Key("e:" + last_read.id), "pb", "st", "v", "taken", "waiting"});
+      entries.push_back(last_read);
     }
     auto records = reads.empty()
                        ? absl::StatusOr<std::vector<RedisValue>>(std::vector<RedisValue>())
@@ -202,6 +205,15 @@ absl::StatusOr<EventPage> RedisProgrammeStore::List(
       }
     }
     if (!more) return page;
+    if (last_read.start == cursor.start) {
+      // Still in the run at the cursor's start: on by offset. The cursor's id only grows (the
+      // run's first entries, up to a cursor given from its middle, were skipped above).
+      offset += kChunk;
+      cursor.id = std::max(cursor.id, last_read.id);
+    } else {
+      offset = 0;
+      cursor = last_read;
+    }
   }
 }
 

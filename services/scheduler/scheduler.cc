@@ -344,17 +344,20 @@ absl::Status Scheduler::StillTakes(const BookableResource& bookable, const std::
                                    TransitionCommand* command) {
   auto booking = store_->Get(booking_id);
   if (!booking.ok()) return booking.status();
-  if (!booking->has_value() || (*booking)->state() != v1::BOOKING_STATE_HELD)
-    return absl::OkStatus();
+  // Not there yet is NOT_FOUND here: a waiting entry promoted between this read and the store's
+  // step would otherwise be submitted unchecked (its hold takes the entry's known id).
+  if (!booking->has_value()) return NotFoundError("booking", booking_id);
   const auto& resource = *bookable.resource;
+  // Read by the store only for a hold (a booking never becomes one again).
+  command->capacity = EffectiveCapacity(resource);
+  command->training_required = resource.training_required() &&
+                               (*booking)->organization_id() != resource.owner_organization_id();
+  if ((*booking)->state() != v1::BOOKING_STATE_HELD) return absl::OkStatus();
   if (auto in_use = InUse(resource); !in_use.ok()) return in_use;
   if (auto open = OpenThroughout(bookable, ToEpochMs((*booking)->start_time()),
                                  ToEpochMs((*booking)->end_time()));
       !open.ok())
     return open;
-  command->capacity = EffectiveCapacity(resource);
-  command->training_required = resource.training_required() &&
-                               (*booking)->organization_id() != resource.owner_organization_id();
   return absl::OkStatus();
 }
 

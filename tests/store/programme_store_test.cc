@@ -416,18 +416,20 @@ TEST_F(ProgrammeStoreTest, ListsAnIndexByStartPageByPage) {
     ASSERT_TRUE(page.ok()) << page.status();
     for (const auto& e : page->events) seen.push_back(e.id());
     after = page->next;
-    // An event created between pages before the cursor, and one of the page deleted: neither
-    // repeats nor hides another (a position in the index did both).
+    // Events created between pages before the cursor repeat none (a position in the index
+    // moved with them: the next page began again at ev_2).
     if (pages == 0) {
-      v1::Event early = Event("ev_early", 5, kFuture);
-      early.set_visibility(v1::EVENT_VISIBILITY_PUBLIC);
-      Create(early);
+      for (const char* id : {"ev_early_1", "ev_early_2"}) {
+        v1::Event early = Event(id, 5, kFuture);
+        early.set_visibility(v1::EVENT_VISIBILITY_PUBLIC);
+        Create(early);
+      }
     }
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"ev_6", "ev_4", "ev_2", "ev_0"}));
   auto resource = store_->List({EventIndex::Kind::kResource, "res_zwolle"}, 0, kFuture * 2, {}, 100,
                                [](const v1::Event&) { return true; });
-  EXPECT_EQ(resource->events.size(), 8u);
+  EXPECT_EQ(resource->events.size(), 9u);
 }
 
 // A filter that matches nothing does not read the whole index in one call: the page ends early

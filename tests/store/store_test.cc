@@ -1170,8 +1170,9 @@ TEST_F(DeskStoreTest, ResponderPutEtagsOnlineAndDelete) {
   ASSERT_TRUE(offline.ok());
   EXPECT_FALSE(offline->online());
   EXPECT_EQ(store_->SetOnline("nobody", true).status().code(), absl::StatusCode::kNotFound);
-  ASSERT_TRUE(store_->DeleteResponder("r1", "").ok());
-  EXPECT_EQ(store_->DeleteResponder("r1", "").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeleteResponder("r1", "o3", "").code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store_->DeleteResponder("r1", "o2", "").ok());
+  EXPECT_EQ(store_->DeleteResponder("r1", "o2", "").code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(DeskStoreTest, AnInquiryIsOfferedDeclinedAcceptedResolvedAndRated) {
@@ -1211,16 +1212,16 @@ TEST_F(DeskStoreTest, AnInquiryIsOfferedDeclinedAcceptedResolvedAndRated) {
   auto loads = store_->Loads({"r2"});
   ASSERT_TRUE(loads.ok());
   EXPECT_EQ(loads->front().open, 1);
-  EXPECT_EQ(store_->DeleteResponder("r2", "").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->DeleteResponder("r2", "o2", "").code(), absl::StatusCode::kFailedPrecondition);
 
   EXPECT_EQ(store_->RecordFeedback("inq1", "tok_entry", v1d::Feedback(), "").status().code(),
             absl::StatusCode::kFailedPrecondition);  // NOT_RESOLVED
   v1d::ResolveInquiryRequest resolve;
   resolve.set_outcome(v1d::OUTCOME_ANSWERED);
   resolve.set_note("printed");
-  EXPECT_EQ(store_->Resolve("inq1", "tok_r1", "r1", "", resolve, "").status().code(),
+  EXPECT_EQ(store_->Resolve("inq1", "tok_r1", "r1", "", false, resolve, "").status().code(),
             absl::StatusCode::kFailedPrecondition);  // NOT_ASSIGNED
-  auto resolved = store_->Resolve("inq1", "tok_r2", "r2", "", resolve, "");
+  auto resolved = store_->Resolve("inq1", "tok_r2", "r2", "", false, resolve, "");
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   EXPECT_EQ(resolved->state(), v1d::INQUIRY_STATE_RESOLVED);
   EXPECT_EQ(resolved->resolution_note(), "printed");
@@ -1380,6 +1381,17 @@ TEST_F(DeskStoreTest, EscalationGoesLevelByLevelBackToTheEntryPartner) {
   auto after = store_->ApplyDue(10);  // no deadline is left
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(*after, 0);
+  // Back with the entry partner, it answers the asker itself; the same answer on an inquiry not
+  // (or no longer) back with it is refused in the same step (it was taken up meanwhile).
+  v1d::ResolveInquiryRequest answer;
+  answer.set_outcome(v1d::OUTCOME_NO_MATCH);
+  answer.set_note("nobody in the region does this");
+  ASSERT_TRUE(Submit("inq2").ok());
+  EXPECT_EQ(ErrorReason(store_->Resolve("inq2", "tok_entry", "", "", true, answer, "").status()),
+            "MOVED_ON");
+  auto resolved = store_->Resolve("inq1", "tok_entry", "", "", true, answer, "");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->state(), v1d::INQUIRY_STATE_RESOLVED);
 }
 
 // A queue wait and an escalation count only the desk's business hours: with today and tomorrow
@@ -1565,12 +1577,13 @@ TEST_F(DeskStoreTest, ConsentGatesReferralsAcrossNetworksAndTheFollowUp) {
   EXPECT_EQ(ErrorReason(store_->Refer(late, "").status()), "MOVED_ON");
   v1d::ResolveInquiryRequest no_match;
   no_match.set_outcome(v1d::OUTCOME_NO_MATCH);
-  EXPECT_EQ(ErrorReason(store_->Resolve("inq1", "tok_coord", "", "net1", no_match, "").status()),
-            "MOVED_ON");
+  EXPECT_EQ(
+      ErrorReason(store_->Resolve("inq1", "tok_coord", "", "net1", false, no_match, "").status()),
+      "MOVED_ON");
 
   ASSERT_TRUE(store_
                   ->Resolve(
-                      "inq1", "tok_coord", "", "net2",
+                      "inq1", "tok_coord", "", "net2", false,
                       [] {
                         v1d::ResolveInquiryRequest r;
                         r.set_outcome(v1d::OUTCOME_ANSWERED);

@@ -86,9 +86,14 @@ void AddList(CLI::App* sub, App& app, const FlagsPtr& f) {
     if (!f->kind.empty()) request.set_kind(EnumValue<EventKind>(f->kind));
     if (!f->audience.empty()) request.set_audience(EnumValue<Audience>(f->audience));
     request.set_page_size(500);
-    ListEventsResponse out;
-    if (Call(app, app.client().programme(), &Stub::ListEvents, request, &out))
-      PrintList(app, out, out.events(), kEventColumns);
+    // Every page: one may be short (even empty) while more follow.
+    ListEventsResponse all;
+    auto status = app.client().ForEachPage<Stub, ListEventsRequest, ListEventsResponse>(
+        app.client().programme(), &Stub::ListEvents, request,
+        [&](const ListEventsResponse& page) { all.MergeFrom(page); });
+    if (!app.Check(status)) return;
+    all.clear_next_page_token();
+    PrintList(app, all, all.events(), kEventColumns);
   });
 }
 
