@@ -94,6 +94,9 @@ void ValidateAvailabilityRule(const registry::v1::AvailabilityRule& rule, absl::
 std::vector<Interval> OpenWindows(const registry::v1::Availability& availability,
                                   const date::time_zone* zone, SysSeconds from, SysSeconds to) {
   std::vector<Interval> open;
+  // No rules: open at any time, less the closures (as a resource that published nothing is open
+  // at any time; one that publishes a closure alone is not closed for good).
+  if (availability.rules().empty()) open.push_back({from, to});
   for (const auto& rule : availability.rules()) {
     auto start_minute = ParseMinuteOfDay(rule.start_time());
     auto valid_from = ParseDate(rule.valid_from());

@@ -19,8 +19,9 @@ inline constexpr absl::string_view kDefaultTimeZone = "Europe/Amsterdam";
 void ValidateAvailabilityRule(const registry::v1::AvailabilityRule& rule, absl::string_view prefix,
                               FieldErrors* errors);
 
-// Open intervals of `availability` within [from, to), merged, in time order. `zone` is the
-// resource's time zone; the rules must have passed validation.
+// Open intervals of `availability` within [from, to), merged, in time order; without rules the
+// whole range less the closures. `zone` is the resource's time zone; the rules must have passed
+// validation.
 std::vector<Interval> OpenWindows(const registry::v1::Availability& availability,
                                   const date::time_zone* zone, SysSeconds from, SysSeconds to);
 

@@ -58,13 +58,7 @@ const date::time_zone* ZoneOf(const v1::Responder& responder) {
 
 std::vector<Interval> WorkingWindows(const v1::Responder& responder, SysSeconds from,
                                      SysSeconds to) {
-  if (responder.working_hours().empty()) {
-    std::vector<Interval> absences;
-    for (const auto& a : responder.absences())
-      absences.push_back({ToSys(a.start_time()), ToSys(a.end_time())});
-    return SubtractIntervals({{from, to}}, std::move(absences));
-  }
-  reg::v1::Availability hours;
+  reg::v1::Availability hours;  // none: at work at any time, less the absences
   *hours.mutable_rules() = responder.working_hours();
   for (const auto& absence : responder.absences()) {
     auto* closure = hours.add_closures();

@@ -141,11 +141,15 @@ const Shape& ShapeOf(const Descriptor& type) {
 // refused rather than read one way. Names compare as decoded ("a" and "\u0061" are one name) and
 // as protobuf reads them: a field's proto name and its JSON name are one ("text_prefix" and
 // "textPrefix"; the same rule makes map keys that differ only so one key, a harmless refusal).
-// Whatever else the parser minds it leaves to protobuf's, which says more.
+// Whatever else the parser minds it leaves to protobuf's, which says more. It stops at the depth
+// protobuf's parser stops at: a body of 4 MiB of '[' would otherwise hold a level each.
 class DuplicateMembers final : public nlohmann::json::json_sax_t {
  public:
+  static constexpr size_t kMaxDepth = 100;  // protobuf's JSON parser's recursion limit
+
   // The first name met twice in one object, if any.
   const std::optional<std::string>& duplicate() const { return duplicate_; }
+  bool too_deep() const { return too_deep_; }
 
   bool null() override { return true; }
   bool boolean(bool) override { return true; }
@@ -154,10 +158,7 @@ class DuplicateMembers final : public nlohmann::json::json_sax_t {
   bool number_float(number_float_t, const string_t&) override { return true; }
   bool string(string_t&) override { return true; }
   bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override {
-    open_.emplace_back();
-    return true;
-  }
+  bool start_object(std::size_t) override { return Open(); }
   bool key(string_t& name) override {
     if (open_.back().insert(JsonName(name)).second) return true;
     duplicate_ = name;
@@ -167,10 +168,7 @@ class DuplicateMembers final : public nlohmann::json::json_sax_t {
     open_.pop_back();
     return true;
   }
-  bool start_array(std::size_t) override {
-    open_.emplace_back();  // holds no names; keeps the levels matched
-    return true;
-  }
+  bool start_array(std::size_t) override { return Open(); }  // no names; keeps levels matched
   bool end_array() override {
     open_.pop_back();
     return true;
@@ -180,6 +178,11 @@ class DuplicateMembers final : public nlohmann::json::json_sax_t {
   }
 
  private:
+  bool Open() {
+    too_deep_ = open_.size() >= kMaxDepth;
+    if (!too_deep_) open_.emplace_back();
+    return !too_deep_;
+  }
   // protobuf's ToJsonName: an underscore dropped and the letter after it in capitals.
   static std::string JsonName(const std::string& name) {
     std::string out;
@@ -197,22 +200,26 @@ class DuplicateMembers final : public nlohmann::json::json_sax_t {
 
   std::vector<std::set<std::string>> open_;  // the names of each open object (arrays: none)
   std::optional<std::string> duplicate_;
+  bool too_deep_ = false;
 };
 
 }  // namespace
 
-std::optional<std::string> MemberNamedTwice(const std::string& json) {
+std::optional<std::string> JsonShapeMistake(const std::string& json) {
   DuplicateMembers members;
   nlohmann::json::sax_parse(json, &members);
-  return members.duplicate();
+  if (members.too_deep())
+    return absl::StrCat("the JSON nests deeper than ", DuplicateMembers::kMaxDepth, " levels");
+  if (const auto& twice = members.duplicate())
+    return absl::StrCat("an object names \"", Utf8Prefix(*twice, 64), "\" twice");
+  return std::nullopt;
 }
 
 google::protobuf::util::Status JsonToMessage(
     const std::string& json, Message* message,
     const google::protobuf::util::JsonParseOptions& options) {
-  if (const auto twice = MemberNamedTwice(json))
-    return google::protobuf::util::InvalidArgumentError(
-        absl::StrCat("an object names \"", Utf8Prefix(*twice, 64), "\" twice"));
+  if (const auto mistake = JsonShapeMistake(json))
+    return google::protobuf::util::InvalidArgumentError(*mistake);
   std::string binary;
   google::protobuf::util::Status parsed = google::protobuf::util::JsonToBinaryString(
       Types(), TypeUrl(*message->GetDescriptor()), json, &binary, options);

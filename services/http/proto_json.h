@@ -21,11 +21,13 @@
 
 namespace infrashare::http {
 
-// The first member name `json` gives twice in one object, compared as protobuf reads names (a
-// field's proto and JSON name are one); nothing when there is none or `json` does not parse.
-std::optional<std::string> MemberNamedTwice(const std::string& json);
+// Why `json` is refused before protobuf reads it: a member named twice in one object, compared as
+// protobuf reads names (a field's proto and JSON name are one), or nesting deeper than protobuf
+// reads; nothing when there is neither or `json` does not parse (protobuf's parser says why).
+std::optional<std::string> JsonShapeMistake(const std::string& json);
 
-// JsonStringToMessage, with each type's description built once; a member named twice is refused.
+// JsonStringToMessage, with each type's description built once; what JsonShapeMistake names is
+// refused.
 google::protobuf::util::Status JsonToMessage(
     const std::string& json, google::protobuf::Message* message,
     const google::protobuf::util::JsonParseOptions& options = {});

@@ -20,6 +20,9 @@ namespace {
 
 constexpr size_t kMaxSecretBytes = 128;      // of a secret route's secret
 constexpr size_t kMaxFormBytes = 64 * 1024;  // a form's few fields
+// What a multipart part costs beyond its name and content (a map entry, its copy), counted
+// against the limit: parts without name or content would otherwise be free and without end.
+constexpr size_t kPartBytes = 256;
 
 enum class BodyRead { kRead, kTooLarge, kBad };
 
@@ -46,7 +49,7 @@ BodyRead ReadBody(const httplib::Request& req, const httplib::ContentReader& rea
     read_all = read(
         [&](const httplib::MultipartFormData& part) {
           field = parts->emplace(part.name, "");
-          return take(part.name.size());
+          return take(kPartBytes + part.name.size());
         },
         [&](const char* data, size_t size) {
           if (!take(size) || field == parts->end()) return false;
@@ -144,6 +147,22 @@ void AnswerAndClose(httplib::Response& res, int status, std::string body,
         sink.write(body.data() + offset, body.size() - offset);
         return false;
       });
+}
+
+// Whether the request says a body follows (a length above 0, or chunks).
+bool SaysABodyFollows(const httplib::Request& req) {
+  return req.has_header("Transfer-Encoding") ||
+         req.get_header_value<uint64_t>("Content-Length") > 0;
+}
+
+// An answer sent before the request's body was read (or while part of it is unread): the rest of
+// the body would be read as the next request on the connection (request smuggling), so the
+// connection is closed after the answer.
+void AnswerBeforeBody(const httplib::Request& req, httplib::Response& res, int status,
+                      std::string body, const std::string& content_type) {
+  if (SaysABodyFollows(req)) return AnswerAndClose(res, status, std::move(body), content_type);
+  res.status = status;
+  res.set_content(std::move(body), content_type);
 }
 
 // What makes a request's framing or headers ambiguous, so that a server in front of this one may
@@ -317,8 +336,8 @@ void PublicSite::FormRoute(const std::string& path, HttpFormRoute route) {
       const BodyRead got = ReadBody(req, *read, kMaxFormBytes, &body, &parts);
       if (got != BodyRead::kRead) {
         ++counters_->refused;
-        res.status = got == BodyRead::kTooLarge ? 413 : 400;
-        res.set_content(
+        AnswerBeforeBody(
+            req, res, got == BodyRead::kTooLarge ? 413 : 400,
             got == BodyRead::kTooLarge ? "the form is too large" : "the form could not be read",
             "text/plain");
         return;
@@ -386,9 +405,9 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
       const BodyRead got = ReadBody(req, *read, max_body_bytes_, &call.body, nullptr);
       if (got != BodyRead::kRead) {
         ++counters_->refused;
-        res.status = got == BodyRead::kTooLarge ? 413 : 400;
         res.set_header("Cache-Control", "no-store");
-        res.set_content(
+        AnswerBeforeBody(
+            req, res, got == BodyRead::kTooLarge ? 413 : 400,
             StatusJson(grpc::StatusCode::INVALID_ARGUMENT,
                        got == BodyRead::kTooLarge
                            ? absl::StrCat("the body is larger than ", max_body_bytes_, " bytes")
@@ -442,9 +461,9 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
 bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
   ++counters_->requests;
   const bool api = !api_prefix_.empty() && absl::StartsWith(req.path, api_prefix_);
-  if (const std::string mistake = FramingMistake(req); !mistake.empty()) {
+  // What follows on the connection cannot be trusted: it is closed after the answer.
+  auto refuse_and_close = [&](const std::string& mistake) {
     ++counters_->refused;
-    // What follows on the connection cannot be trusted: it is closed after the answer.
     if (api) {
       AnswerAndClose(res, 400, StatusJson(grpc::StatusCode::INVALID_ARGUMENT, mistake),
                      "application/json");
@@ -453,7 +472,14 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
       AnswerAndClose(res, 400, std::move(problem.body), problem.content_type);
     }
     return false;
-  }
+  };
+  if (const std::string mistake = FramingMistake(req); !mistake.empty())
+    return refuse_and_close(mistake);
+  // cpp-httplib 0.11 reads a body only for POST, PUT, PATCH and DELETE: one sent with another
+  // method would be read as the next request.
+  if (SaysABodyFollows(req) && req.method != "POST" && req.method != "PUT" &&
+      req.method != "PATCH" && req.method != "DELETE")
+    return refuse_and_close(absl::StrCat("a ", req.method, " request carries no body"));
   if (api) {
     // An answer of the API is never cut to a byte range (cpp-httplib would apply a Range header
     // to any reply, a write's included: the write done, its answer a bare 416). The request
@@ -461,17 +487,16 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
     const_cast<httplib::Request&>(req).ranges.clear();
     if (req.target.size() <= static_cast<size_t>(config_.max_url_bytes)) return true;
     ++counters_->refused;
-    res.status = 414;
-    res.set_content(StatusJson(grpc::StatusCode::INVALID_ARGUMENT,
-                               absl::StrCat("the request target is longer than ",
-                                            config_.max_url_bytes, " bytes")),
-                    "application/json");
+    AnswerBeforeBody(req, res, 414,
+                     StatusJson(grpc::StatusCode::INVALID_ARGUMENT,
+                                absl::StrCat("the request target is longer than ",
+                                             config_.max_url_bytes, " bytes")),
+                     "application/json");
     return false;
   }
   auto refuse = [&](const HttpReply& reply) {
     res.set_header("Access-Control-Allow-Origin", "*");
-    res.status = reply.status;
-    res.set_content(reply.body, reply.content_type);
+    AnswerBeforeBody(req, res, reply.status, reply.body, reply.content_type);
     return false;
   };
   if (int retry_after = rate_.Take(req.remote_addr); retry_after > 0) {

@@ -78,13 +78,26 @@ HttpRoute Page(const HttpConfig& config, const std::string& file) {
   };
 }
 
+// An error of an open-data feed as its HTTP status: an unreachable store is 503, the server's own
+// failure 500 (logged; its words are not the caller's business), anything else the request's
+// mistake (400, naming the parameter).
 HttpReply Refused(const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kUnavailable) {
-    HttpReply reply = Problem(503, "the store is unreachable; try again");
-    reply.retry_after_s = 1;
-    return reply;
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable: {
+      HttpReply reply = Problem(503, "the store is unreachable; try again");
+      reply.retry_after_s = 1;
+      return reply;
+    }
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      logging::Error("an open-data feed could not be made",
+                     {{"code", absl::StatusCodeToString(status.code())},
+                      {"message", std::string(status.message())}});
+      return Problem(500, "the feed could not be made");
+    default:
+      return Problem(400, std::string(status.message()), ErrorField(status));
   }
-  return Problem(400, std::string(status.message()), ErrorField(status));
 }
 
 HttpReply NotReady() {

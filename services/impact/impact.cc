@@ -160,7 +160,6 @@ absl::StatusOr<v1::ImpactPeriod> ImpactReporter::Period(
   scheduler::UsageWindow window;
   window.from = start_ms;
   window.to = end_ms;
-  window.lookback_ms = kDayMs * config_.scheduler.max_query_range_days;
   int64_t bookings = 0;
   std::set<std::string> reached;
   auto usage = scheduler::MeasureUsage(

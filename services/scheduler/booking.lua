@@ -187,6 +187,16 @@ local function load_entry(base, id)
   return w
 end
 
+-- The waiting entry `w` (id `id`, on `list`) whose slot has begun: it expires, as the proto
+-- promises, and leaves the list. True when it did.
+local function expire_if_begun(base, list, id, w, now)
+  if w.st ~= 'WAITING' or tonumber(w.s) > now then return false end
+  w.st = 'EXPIRED'
+  redis.call('HSET', base .. 'w:' .. id, 'st', 'EXPIRED')
+  redis.call('ZREM', list, id)
+  return true
+end
+
 -- A slot of `res` freed up: every waiting entry that now fits, first come first served, gets a
 -- hold (id = the entry's id) and an event; entries whose start has passed expire.
 local function promote(base, maxlen, res, now)
@@ -195,10 +205,7 @@ local function promote(base, maxlen, res, now)
     local w = load_entry(base, id)
     if not w or w.st ~= 'WAITING' then
       redis.call('ZREM', list, id)
-    elseif tonumber(w.s) <= now then
-      redis.call('HSET', base .. 'w:' .. id, 'st', 'EXPIRED')
-      redis.call('ZREM', list, id)
-    else
+    elseif not expire_if_begun(base, list, id, w, now) then
       local bs, be, q = tonumber(w.bs), tonumber(w.be), tonumber(w.q)
       local a = {qk = w.qk, ql = tonumber(w.ql), sk = w.sk, sl = tonumber(w.sl), m = tonumber(w.qm)}
       if peak_usage(live_usage(base, res, bs, be, now), bs, be) + q <= tonumber(w.cap) and
@@ -577,33 +584,35 @@ end
 
 -- One page of a booking index (zset by start): the bookings starting in [from, to) after
 -- (after_score, after_id) ('' = from the start), in (start, id) order. `take(id)` gives the entries
--- to return for a booking, or nil to leave it out; at most `limit` bookings are taken. Returns
--- {more, entries}.
-local function index_page(index, from, to, after_score, after_id, limit, take)
+-- to return for a booking, or nil to leave it out; at most `limit` bookings are taken and at most
+-- `budget` looked at (a filter that matches little would otherwise read a whole index in one
+-- call). Returns {more, entries, score, id}: when more, the position up to which every booking was
+-- looked at, where the next page goes on ('' '' when the index ended).
+local function index_page(index, from, to, after_score, after_id, limit, budget, take)
   if after_id ~= '' then from = after_score end
-  local out, n, more, offset = {}, 0, 0, 0
-  while more == 0 do
+  local out, n, looked, offset = {}, 0, 0, 0
+  local at_score, at_id = after_score, after_id
+  while true do
     local chunk = redis.call('ZRANGEBYSCORE', index, from, '(' .. to, 'WITHSCORES', 'LIMIT',
                              offset, 500)
     for i = 1, #chunk, 2 do
       local id, score = chunk[i], chunk[i + 1]
       if not (after_id ~= '' and tonumber(score) == tonumber(after_score) and
                 bytes_le(id, after_id)) then
+        if looked == budget then return {1, out, at_score, at_id} end
         local entries = take(id)
         if entries then
-          if n == limit then
-            more = 1
-            break
-          end
+          if n == limit then return {1, out, at_score, at_id} end
           n = n + 1
           for _, e in ipairs(entries) do out[#out + 1] = e end
         end
+        looked = looked + 1
+        at_score, at_id = score, id
       end
     end
-    if #chunk < 1000 then break end
+    if #chunk < 1000 then return {0, out, '', ''} end
     offset = offset + 500
   end
-  return {more, out}
 end
 
 local function wanted_states(list)
@@ -614,12 +623,13 @@ end
 
 -- KEYS: base (the shard's prefix), index (a booking index: r:<res>:all or o:<org>).
 -- ARGV: from (ms, inclusive), to (ms, exclusive), after_score, after_id ('' = first page), limit,
---       states (space-separated, '' = all).
--- Up to `limit` bookings as JSON in (start, id) order, and whether more follow.
+--       budget, states (space-separated, '' = all).
+-- Up to `limit` bookings as JSON in (start, id) order, whether more follow and from where.
 local function sch_page(keys, args)
   local k, a = named(keys, args)
   local wanted = a.states ~= '' and wanted_states(a.states) or nil
   return index_page(k.index, a.from, a.to, a.after_score, a.after_id, tonumber(a.limit),
+                    tonumber(a.budget),
                     function(id)
                       local b = load(k.base, id)
                       if b and (not wanted or wanted[b.st]) then return {cjson.encode(b)} end
@@ -627,20 +637,26 @@ local function sch_page(keys, args)
                     end)
 end
 
--- KEYS: base (the shard's prefix), index (the resource's r:<res>:all).
+-- KEYS: base (the shard's prefix), index (the resource's r:<res>:all), meta (its r:<res>:m).
 -- ARGV: from (ms, inclusive), to (ms, exclusive), after_score, after_id ('' = from the start),
 --       limit, states (space-separated).
--- What a usage report counts of the bookings starting in [from, to) in those states, without the
--- rest of the record: {more, {id, org, s, e, q, id, org, ...}} in (start, id) order, at most
--- `limit` bookings a call.
+-- What a usage report counts of the bookings in those states that reach into [from, to): they
+-- start before `to` and end after `from` (looked for from the resource's longest blocked span
+-- before `from`). Without the rest of the record: {more, {id, org, s, e, q, id, org, ...}, score,
+-- id} in (start, id) order, at most `limit` bookings (and as many looked at) a call.
 local function sch_spans(keys, args)
   local k, a = named(keys, args)
   local wanted = wanted_states(a.states)
-  return index_page(k.index, a.from, a.to, a.after_score, a.after_id, tonumber(a.limit),
+  local from = tonumber(a.from)
+  local span = tonumber(redis.call('HGET', k.meta, 'span') or '0')
+  return index_page(k.index, int_text(from - span), a.to, a.after_score, a.after_id,
+                    tonumber(a.limit), tonumber(a.limit),
                     function(id)
                       local f = redis.call('HMGET', k.base .. 'b:' .. id, 'st', 'org', 's', 'e',
                                            'q')
-                      if f[1] and wanted[f[1]] then return {id, f[2], f[3], f[4], f[5]} end
+                      if f[1] and wanted[f[1]] and tonumber(f[4]) > from then
+                        return {id, f[2], f[3], f[4], f[5]}
+                      end
                       return nil
                     end)
 end
@@ -664,6 +680,16 @@ local function sch_wait(keys, args)
   local bs, be, q = tonumber(a.bs), tonumber(a.be), tonumber(a.q)
   if peak_usage(live_usage(base, res, bs, be, now), bs, be) + q <= tonumber(a.capacity) then
     return fail('FAILED_PRECONDITION', 'SLOT_AVAILABLE the slot is free: book it instead')
+  end
+  -- The list holds only slots still to come: entries whose slot began leave it as one joins.
+  local list = base .. 'r:' .. res .. ':wl'
+  for _, waiting in ipairs(redis.call('ZRANGE', list, 0, -1)) do
+    local entry = load_entry(base, waiting)
+    if not entry then
+      redis.call('ZREM', list, waiting)
+    else
+      expire_if_begun(base, list, waiting, entry, now)
+    end
   end
   local w = {id = id, res = res, org = a.org, s = a.s, e = a.e, bs = a.bs, be = a.be, q = a.q,
              cap = a.capacity, ap = a.approval, ns = a.no_show, ttl = a.hold_ttl, t = a.title,
@@ -695,7 +721,8 @@ local function sch_unwait(keys, args)
   if w.org ~= a.caller and a.admin ~= '1' then
     return fail('PERMISSION_DENIED', 'the waitlist entry belongs to another organisation')
   end
-  if w.st == 'WAITING' then
+  if w.st == 'WAITING' and not expire_if_begun(k.base, k.base .. 'r:' .. w.res .. ':wl', a.id, w,
+                                               now_ms()) then
     w.st = 'LEFT'
     redis.call('HSET', k.entry, 'st', 'LEFT')
     redis.call('ZREM', k.base .. 'r:' .. w.res .. ':wl', a.id)
@@ -704,13 +731,14 @@ local function sch_unwait(keys, args)
 end
 
 -- KEYS: base (the shard's prefix), waitlist (the resource's r:<res>:wl).
--- The waiting entries, first come first.
+-- The waiting entries, first come first; not those whose slot began (they have expired: the next
+-- write to the list marks them so).
 local function sch_waiting(keys, args)
   local k = named(keys, args)
-  local out = {}
+  local out, now = {}, now_ms()
   for _, id in ipairs(redis.call('ZRANGE', k.waitlist, 0, -1)) do
     local w = load_entry(k.base, id)
-    if w and w.st == 'WAITING' then out[#out + 1] = cjson.encode(w) end
+    if w and w.st == 'WAITING' and tonumber(w.s) > now then out[#out + 1] = cjson.encode(w) end
   end
   return out
 end

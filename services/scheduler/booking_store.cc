@@ -473,9 +473,37 @@ RedisFunctionCall RedisBookingStore::PageCall(int shard, std::string index,
       .Arg("after_score", query.after ? std::to_string(query.after->first) : "")
       .Arg("after_id", query.after ? query.after->second : "")
       .Int("limit", query.limit)
+      .Int("budget", std::max(1, query.scan_budget))
       .Arg("states", absl::StrJoin(states, " "));
   return call;
 }
+
+namespace {
+
+// One shard's page as sch_page answers it: {more, bookings, resume score, resume id}.
+absl::StatusOr<BookingPage> PageOf(const RedisValue& reply) {
+  if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
+  if (reply.elements.size() != 4) return absl::InternalError("unexpected page reply");
+  BookingPage page;
+  page.more = reply.elements[0].integer != 0;
+  for (const auto& json : reply.elements[1].elements) {
+    auto booking = ParseStoredBooking(json.str);
+    if (!booking.ok()) return booking.status();
+    page.bookings.push_back(std::move(*booking));
+  }
+  if (page.more) {
+    page.resume.second = reply.elements[3].str;
+    if (!absl::SimpleAtoi(reply.elements[2].str, &page.resume.first) || page.resume.second.empty())
+      return absl::InternalError("unexpected page reply");
+  }
+  return page;
+}
+
+PagePosition PositionOf(const v1::Booking& booking) {
+  return {ToEpochMs(booking.start_time()), booking.id()};
+}
+
+}  // namespace
 
 absl::StatusOr<BookingPage> RedisBookingStore::ListByResource(const std::string& resource_id,
                                                               const PageQuery& query) {
@@ -484,15 +512,7 @@ absl::StatusOr<BookingPage> RedisBookingStore::ListByResource(const std::string&
       PageCall(shard, absl::StrCat(Base(shard), "r:", resource_id, ":all"), query);
   auto reply = redis_->FCall(call.function(), call.keys(), call.args());
   if (!reply.ok()) return reply.status();
-  BookingPage page;
-  if (reply->elements.size() != 2) return absl::InternalError("unexpected page reply");
-  page.more = reply->elements[0].integer != 0;
-  for (const auto& json : reply->elements[1].elements) {
-    auto booking = ParseStoredBooking(json.str);
-    if (!booking.ok()) return booking.status();
-    page.bookings.push_back(std::move(*booking));
-  }
-  return page;
+  return PageOf(*reply);
 }
 
 absl::Status RedisBookingStore::VisitCountedSpans(const std::vector<std::string>& resource_ids,
@@ -524,6 +544,7 @@ absl::Status RedisBookingStore::VisitCountedSpans(const std::vector<std::string>
         RedisFunctionCall call("sch_spans");
         call.Key("base", Base(shard))
             .Key("index", absl::StrCat(Base(shard), "r:", id, ":all"))
+            .Key("meta", MetaKey(id))
             .Int("from", from)
             .Int("to", to)
             .Arg("after_score", pending[p].after_score)
@@ -537,7 +558,7 @@ absl::Status RedisBookingStore::VisitCountedSpans(const std::vector<std::string>
       for (size_t p = first; p < last; ++p) {
         const RedisValue& reply = (*replies)[p - first];
         if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
-        if (reply.elements.size() != 2) return absl::InternalError("unexpected spans reply");
+        if (reply.elements.size() != 4) return absl::InternalError("unexpected spans reply");
         const auto& e = reply.elements[1].elements;
         BookedSpan span;
         for (size_t i = 0; i + 4 < e.size(); i += 5) {
@@ -549,8 +570,8 @@ absl::Status RedisBookingStore::VisitCountedSpans(const std::vector<std::string>
             return absl::InternalError("corrupt booking record");
           visit(pending[p].resource, span);
         }
-        if (reply.elements[0].integer != 0 && !e.empty())
-          again.push_back({pending[p].resource, std::to_string(span.start), span.booking_id});
+        if (reply.elements[0].integer != 0)
+          again.push_back({pending[p].resource, reply.elements[2].str, reply.elements[3].str});
       }
     }
     pending = std::move(again);
@@ -560,7 +581,9 @@ absl::Status RedisBookingStore::VisitCountedSpans(const std::vector<std::string>
 
 absl::StatusOr<BookingPage> RedisBookingStore::ListByOrganization(
     const std::string& organization_id, const PageQuery& query) {
-  // An organisation's bookings are spread over the shards: one page from each, merged.
+  // An organisation's bookings are spread over the shards: one page from each, merged. A shard
+  // that stopped early (its page full, or its budget spent) was looked at only up to its resume:
+  // the merged page ends there, and what other shards gave beyond it comes again on the next.
   std::vector<RedisArgs> commands;
   for (int shard = 0; shard < config_.shards; ++shard) {
     commands.push_back(
@@ -569,22 +592,28 @@ absl::StatusOr<BookingPage> RedisBookingStore::ListByOrganization(
   auto replies = redis_->Pipeline(commands);
   if (!replies.ok()) return replies.status();
   BookingPage page;
+  std::optional<PagePosition> bound;  // the earliest resume of a shard with more
   for (const auto& reply : *replies) {
-    if (reply.type == RedisValue::Type::kError) return StatusFromRedisError(reply.str);
-    if (reply.elements.size() != 2) return absl::InternalError("unexpected page reply");
-    page.more = page.more || reply.elements[0].integer != 0;
-    for (const auto& json : reply.elements[1].elements) {
-      auto booking = ParseStoredBooking(json.str);
-      if (!booking.ok()) return booking.status();
-      page.bookings.push_back(std::move(*booking));
-    }
+    auto shard_page = PageOf(reply);
+    if (!shard_page.ok()) return shard_page.status();
+    if (shard_page->more && (!bound || shard_page->resume < *bound)) bound = shard_page->resume;
+    for (auto& booking : shard_page->bookings) page.bookings.push_back(std::move(booking));
   }
-  auto key = [](const v1::Booking& b) { return std::make_pair(ToEpochMs(b.start_time()), b.id()); };
-  std::sort(page.bookings.begin(), page.bookings.end(),
-            [&](const v1::Booking& a, const v1::Booking& b) { return key(a) < key(b); });
+  if (bound)
+    page.bookings.erase(
+        std::remove_if(page.bookings.begin(), page.bookings.end(),
+                       [&](const v1::Booking& b) { return PositionOf(b) > *bound; }),
+        page.bookings.end());
+  std::sort(
+      page.bookings.begin(), page.bookings.end(),
+      [](const v1::Booking& a, const v1::Booking& b) { return PositionOf(a) < PositionOf(b); });
   if (static_cast<int>(page.bookings.size()) > query.limit) {
     page.bookings.resize(query.limit);
     page.more = true;
+    page.resume = PositionOf(page.bookings.back());
+  } else if (bound) {
+    page.more = true;
+    page.resume = *bound;
   }
   return page;
 }

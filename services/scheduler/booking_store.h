@@ -103,17 +103,26 @@ struct ContactedBooking {
   std::string email;
 };
 
+using PagePosition = std::pair<EpochMs, std::string>;  // a booking's (start, id) in its index
+
 struct BookingPage {
   std::vector<v1::Booking> bookings;  // unredacted, in (start, id) order
   bool more = false;
+  // When more: every booking up to here was looked at; the next page goes on after it (it may lie
+  // beyond the last booking of this page, or this page be empty, when a state filter matched
+  // little of what was looked at).
+  PagePosition resume;
 };
 
 struct PageQuery {
-  EpochMs from = 0;                                      // bookings starting at or after
-  EpochMs to = 0;                                        // and before
-  std::optional<std::pair<EpochMs, std::string>> after;  // the last (start, id) already returned
+  EpochMs from = 0;                   // bookings starting at or after
+  EpochMs to = 0;                     // and before
+  std::optional<PagePosition> after;  // where the previous page ended (its resume)
   int limit = 50;
   std::vector<v1::BookingState> states;  // empty = all
+  // Bookings looked at per index and call at most: a filter that matches little would otherwise
+  // read a whole index in one Redis call.
+  int scan_budget = 2000;
 };
 
 // What a usage report counts of a booking: who booked how many units of the resource, when.
@@ -153,8 +162,9 @@ class BookingCalendar {
   virtual absl::StatusOr<BookingPage> ListByResource(const std::string& resource_id,
                                                      const PageQuery& query) = 0;
   // For usage reports: calls `visit(i, span)` for each confirmed, checked-in and completed booking
-  // of `resource_ids[i]` that starts in [from, to), each resource's in (start, id) order — only
-  // what a report counts, for many resources in few round trips and bounded memory.
+  // of `resource_ids[i]` that reaches into [from, to) (starts before `to`, ends after `from`: a
+  // booking of two years counts in each month it spans), each resource's in (start, id) order —
+  // only what a report counts, for many resources in few round trips and bounded memory.
   using SpanVisitor = std::function<void(size_t resource_index, const BookedSpan& span)>;
   virtual absl::Status VisitCountedSpans(const std::vector<std::string>& resource_ids, EpochMs from,
                                          EpochMs to, const SpanVisitor& visit) = 0;

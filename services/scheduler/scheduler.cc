@@ -18,8 +18,8 @@
 namespace infrashare::scheduler {
 namespace {
 
-std::string PageToken(const v1::Booking& last) {
-  return absl::StrCat(ToEpochMs(last.start_time()), "~", last.id());
+std::string PageToken(const PagePosition& resume) {
+  return absl::StrCat(resume.first, "~", resume.second);
 }
 
 absl::StatusOr<std::optional<std::pair<EpochMs, std::string>>> ParsePageToken(
@@ -334,12 +334,12 @@ absl::StatusOr<v1::Booking> Scheduler::Transition(const Caller& caller,
   return store_->Apply(command);
 }
 
-// A hold is confirmed only if the resource still takes it as it is now: in use, open throughout
-// the slot (closures published since count), and, checked with the submission itself, with room
-// and the training it asks for. A hold promoted from the waiting list was made under the facts of
-// when its entry joined (before, such a hold was confirmed inside a closure, on a retired
-// resource or beyond a lowered capacity). Anything but a hold is left to the store (a retry's
-// replay, or the state that refuses it).
+// A hold is confirmed only before its slot begins and if the resource still takes it as it is
+// now: in use, open throughout the slot (closures published since count), and, checked with the
+// submission itself, with room and the training it asks for. A hold promoted from the waiting list
+// was made under the facts of when its entry joined (before, such a hold was confirmed inside a
+// closure, on a retired resource or beyond a lowered capacity). Anything but a hold is left to the
+// store (a retry's replay, or the state that refuses it).
 absl::Status Scheduler::StillTakes(const BookableResource& bookable, const std::string& booking_id,
                                    TransitionCommand* command) {
   auto booking = store_->Get(booking_id);
@@ -353,6 +353,10 @@ absl::Status Scheduler::StillTakes(const BookableResource& bookable, const std::
   command->training_required = resource.training_required() &&
                                (*booking)->organization_id() != resource.owner_organization_id();
   if ((*booking)->state() != v1::BOOKING_STATE_HELD) return absl::OkStatus();
+  // As a booking is not made for a start that passed: confirmed now, it would be a no-show at
+  // the next sweep (or count as used time nobody had).
+  if (ToEpochMs((*booking)->start_time()) < clock_())
+    return PreconditionError("SLOT_STARTED", "the hold's slot has begun; book a later one");
   if (auto in_use = InUse(resource); !in_use.ok()) return in_use;
   if (auto open = OpenThroughout(bookable, ToEpochMs((*booking)->start_time()),
                                  ToEpochMs((*booking)->end_time()));
@@ -402,8 +406,9 @@ absl::StatusOr<v1::ListBookingsResponse> Scheduler::ListBookings(
     RedactFor(caller, &booking);
     *response.add_bookings() = std::move(booking);
   }
-  if (page->more && response.bookings_size() > 0)
-    response.set_next_page_token(PageToken(response.bookings(response.bookings_size() - 1)));
+  // Where the bookings looked at end: after the last one returned, or beyond it when the states
+  // asked for were few among them (the page may then be short, or empty, with a token).
+  if (page->more) response.set_next_page_token(PageToken(page->resume));
   return response;
 }
 
@@ -516,7 +521,6 @@ absl::StatusOr<v1::UsageReportResponse> Scheduler::UsageReport(
   UsageWindow window;
   window.from = from;
   window.to = to;
-  window.lookback_ms = kDayMs * config_.max_query_range_days;
   return MeasureUsage(*store_, *catalog_, scope, window);
 }
 
@@ -598,7 +602,8 @@ absl::StatusOr<v1::CheckAvailabilityResponse> Scheduler::CheckAvailability(
   v1::CheckAvailabilityResponse response;
   response.set_resource_id(resource.id());
   response.set_capacity(EffectiveCapacity(resource));
-  if (resource.lifecycle().state() == registry::v1::LIFECYCLE_STATE_RETIRED) return response;
+  // Retired, planned or in maintenance: nothing in the range can be booked, so nothing is free.
+  if (!InUse(resource).ok()) return response;
   for (const auto& span : FreeSpans(OpenTime(*bookable, range->first, range->second), *busy,
                                     EffectiveCapacity(resource), before, after)) {
     auto* free = response.add_free();

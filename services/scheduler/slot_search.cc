@@ -22,16 +22,24 @@ struct SlotQuery {
   EpochMs from = 0, to = 0;  // the window
   EpochMs now = 0;
   EpochMs duration = 0;
+  EpochMs step = kMinuteMs;  // slots start and end on whole multiples of it (time_step_s)
   int quantity = 1;
   int max_results = 10;
   int per_resource_limit = 10;
 };
 
 absl::StatusOr<SlotQuery> ReadQuery(const v1::FindSlotsRequest& request, EpochMs now,
-                                    int max_range_days) {
+                                    int max_range_days, int time_step_s) {
   FieldErrors errors;
-  if (request.duration_minutes() < 1 || request.duration_minutes() > 7 * 24 * 60)
+  const EpochMs step = std::max(1, time_step_s) * 1000LL;
+  if (request.duration_minutes() < 1 || request.duration_minutes() > 7 * 24 * 60) {
     errors.Add("duration_minutes", "must be between 1 and 10080");
+  } else if (request.duration_minutes() * kMinuteMs % step != 0) {
+    // As a booking's end must be (PlanBooking): no slot of such a length could be booked.
+    errors.Add("duration_minutes",
+               absl::StrCat("must be a whole multiple of ", time_step_s,
+                            " seconds, the step bookings are made in (scheduler.time_step_s)"));
+  }
   if (request.quantity() < 0) errors.Add("quantity", "must not be negative");
   if (request.max_results() < 0 || request.max_results() > 100)
     errors.Add("max_results", "must be between 0 and 100");
@@ -45,6 +53,7 @@ absl::StatusOr<SlotQuery> ReadQuery(const v1::FindSlotsRequest& request, EpochMs
   query.to = range->second;
   query.now = now;
   query.duration = request.duration_minutes() * kMinuteMs;
+  query.step = step;
   if (query.to - query.from < query.duration)
     return InvalidField("end_time", "the window is shorter than duration_minutes");
   query.quantity = std::max(1, request.quantity());
@@ -160,8 +169,9 @@ std::vector<v1::FoundSlot> SlotsIn(const std::vector<FreeSpan>& spans, const Slo
       run_end = spans[k].end;
       remaining = std::min(remaining, spans[k].remaining);
     }
-    // On the minute from the run's start, as many as fit.
-    for (EpochMs at = (run_start + kMinuteMs - 1) / kMinuteMs * kMinuteMs;
+    // On the step (the minute, or scheduler.time_step_s) from the run's start, as many as fit:
+    // where a booking may start.
+    for (EpochMs at = (run_start + query.step - 1) / query.step * query.step;
          at + query.duration <= run_end && static_cast<int>(found.size()) < limit;
          at += query.duration) {
       v1::FoundSlot slot;
@@ -183,7 +193,7 @@ absl::StatusOr<v1::FindSlotsResponse> SlotSearch::FindSlots(const Caller& caller
                                                             const v1::FindSlotsRequest& request) {
   if (!catalog_->ready())
     return StoreUnavailable("the scheduler's resource catalogue is still loading");
-  auto query = ReadQuery(request, clock_(), config_.max_query_range_days);
+  auto query = ReadQuery(request, clock_(), config_.max_query_range_days, config_.time_step_s);
   if (!query.ok()) return query.status();
 
   registry::v1::SearchResourcesRequest search = request.search();

@@ -29,23 +29,22 @@ absl::StatusOr<v1::UsageReportResponse> MeasureUsage(BookingCalendar& calendar,
       open_ms += static_cast<double>(w.end - w.start);
     usage->set_available_hours(open_ms * EffectiveCapacity(resource) / kHourMs);
   }
-  auto visited = calendar.VisitCountedSpans(
-      ids, from - window.lookback_ms, to, [&](size_t r, const BookedSpan& b) {
-        const EpochMs start = std::max(b.start, from);
-        const EpochMs end = std::min(b.end, to);
-        if (end <= start) return;
-        const auto& resource = *scope[r].resource;
-        auto* usage = response.mutable_resources(static_cast<int>(r));
-        const double hours = static_cast<double>(end - start) * b.quantity / kHourMs;
-        usage->set_booked_hours(usage->booked_hours() + hours);
-        by_kind[BookerKind(catalog.Organization(b.organization_id))] += hours;
-        if (counted) counted(b, scope[r], hours);
-        if (b.organization_id == resource.owner_organization_id()) return;  // own use earns nothing
-        usage->set_tariff_revenue_cents(usage->tariff_revenue_cents() +
-                                        TariffCents(resource.terms(), end - start, b.quantity));
-        if (resource.terms().kind() == registry::v1::TERMS_KIND_IN_KIND)
-          usage->set_in_kind_hours(usage->in_kind_hours() + hours);
-      });
+  auto visited = calendar.VisitCountedSpans(ids, from, to, [&](size_t r, const BookedSpan& b) {
+    const EpochMs start = std::max(b.start, from);
+    const EpochMs end = std::min(b.end, to);
+    if (end <= start) return;
+    const auto& resource = *scope[r].resource;
+    auto* usage = response.mutable_resources(static_cast<int>(r));
+    const double hours = static_cast<double>(end - start) * b.quantity / kHourMs;
+    usage->set_booked_hours(usage->booked_hours() + hours);
+    by_kind[BookerKind(catalog.Organization(b.organization_id))] += hours;
+    if (counted) counted(b, scope[r], hours);
+    if (b.organization_id == resource.owner_organization_id()) return;  // own use earns nothing
+    usage->set_tariff_revenue_cents(usage->tariff_revenue_cents() +
+                                    TariffCents(resource.terms(), end - start, b.quantity));
+    if (resource.terms().kind() == registry::v1::TERMS_KIND_IN_KIND)
+      usage->set_in_kind_hours(usage->in_kind_hours() + hours);
+  });
   if (!visited.ok()) return visited;
   for (auto& usage : *response.mutable_resources()) {
     if (usage.available_hours() > 0)

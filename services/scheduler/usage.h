@@ -16,7 +16,6 @@ namespace infrashare::scheduler {
 struct UsageWindow {
   EpochMs from = 0;
   EpochMs to = 0;
-  EpochMs lookback_ms = 0;  // bookings that start this long before `from` may reach into it
 };
 
 // Called for each counted booking with its hours clipped to the window.

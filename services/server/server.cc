@@ -17,6 +17,7 @@
 #include "services/common/embedded_lua.h"
 #include "services/common/logging.h"
 #include "services/common/oidc.h"
+#include "services/common/request_limits.h"
 #include "services/common/text_fold.h"
 #include "services/desk/desk_service.h"
 #include "services/http/email_preferences.h"
@@ -200,7 +201,14 @@ absl::StatusOr<std::unique_ptr<InfrashareServer>> InfrashareServer::Start(
            if (!stored->has_value()) return std::nullopt;
            return std::move((*stored)->inquiry);
          },
-         [inquiries](const std::string& id, const desk::v1::Feedback& feedback) -> absl::Status {
+         [inquiries, limits = RequestLimitsFor(config)](
+             const std::string& id, const desk::v1::Feedback& feedback) -> absl::Status {
+           // Held to what a RecordFeedback call is held to: the asker's words reach the
+           // partners like any other text (no control characters, no bidirectional overrides).
+           desk::v1::RecordFeedbackRequest request;
+           request.set_id(id);
+           *request.mutable_feedback() = feedback;
+           if (auto bounded = CheckRequest(request, limits); !bounded.ok()) return bounded;
            FieldErrors errors;
            desk::Validate(feedback, "feedback", &errors);
            if (!errors.empty()) return errors.ToStatus();

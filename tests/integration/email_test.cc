@@ -938,6 +938,18 @@ TEST_F(EmailTest, TheAskerGivesFeedbackOnceThroughTheLinkOfTheFeedbackRequest) {
                            "application/x-www-form-urlencoded");
   ASSERT_TRUE(garbled);
   EXPECT_EQ(garbled->status, 400) << garbled->body;
+  // Text every call refuses (a terminal's escape, a bidirectional override) is refused here too.
+  for (const std::string& hidden : {std::string("score=2&comment=%1B%5B2Jweg"),
+                                    std::string("score=2&comment=goed%E2%80%AEdeoog")}) {
+    auto refused = http.Post(path.c_str(), hidden, "application/x-www-form-urlencoded");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400) << hidden << refused->body;
+  }
+  // Parts without name or content are not free: 300 of them are more than a form may be.
+  httplib::MultipartFormDataItems empty_parts(300, {"", "", "", ""});
+  auto flooded = http.Post(path.c_str(), empty_parts);
+  ASSERT_TRUE(flooded);
+  EXPECT_EQ(flooded->status, 413) << flooded->body;
 
   const std::string comment = "Snel geholpen – dank jullie wel! <b>Ĳsbrand</b> & co; 3,5 uur";
   auto given = http.Post(

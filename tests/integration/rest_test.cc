@@ -502,6 +502,22 @@ TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbou
                   "GET /v1/tokens:whoAmI HTTP/1.1\r\nHost: a\r\n\r\n");
   EXPECT_TRUE(absl::StartsWith(smuggled, "HTTP/1.1 400")) << smuggled;
   EXPECT_EQ(std::vector<std::string>(absl::StrSplit(smuggled, "HTTP/1.1 ")).size(), 2u) << smuggled;
+  // Nor is a body the listener does not read (one sent with a GET, or behind a request refused
+  // before its body), when it comes apart from its request: the answer closes the connection.
+  const std::string hidden = "GET /v1/tokens:whoAmI HTTP/1.1\r\nHost: a\r\n\r\n";
+  for (const std::string& first :
+       {std::string("GET /v1/tokens:whoAmI HTTP/1.1\r\nHost: a\r\nContent-Length: 43\r\n\r\n"),
+        std::string("GET /map HTTP/1.1\r\nHost: a\r\nContent-Length: 43\r\n\r\n"),
+        std::string("OPTIONS /v1/resources HTTP/1.1\r\nHost: a\r\nContent-Length: 43\r\n\r\n"),
+        std::string("POST /map HTTP/1.1\r\nHost: a\r\nContent-Length: 43\r\n\r\n"),
+        std::string("POST /v1/resources:search HTTP/1.1\r\nHost: a\r\nAuthorization: a\r\n"
+                    "Authorization: b\r\nContent-Length: 43\r\n\r\n")}) {
+    const std::string answer = SendRawHttp(port(), std::vector<std::string>{first, hidden});
+    EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 4")) << first << answer;
+    EXPECT_EQ(std::vector<std::string>(absl::StrSplit(answer, "HTTP/1.1 ")).size(), 2u)
+        << first << answer;
+    EXPECT_TRUE(absl::StrContains(answer, "Connection: close")) << first << answer;
+  }
   EXPECT_TRUE(absl::StartsWith(
       SendRawHttp(port(), absl::StrCat("POST /v1/resources:search HTTP/1.1\r\nHost: a\r\n"
                                        "Connection: close\r\nContent-Length: 2\r\n"
@@ -563,6 +579,18 @@ TEST_F(RestApi, MistakesAnswerWithTheHttpStatusOfTheirCodeAndTheFieldTheyAreAbou
     EXPECT_EQ(refused.status, 400) << twice << refused.body;
     EXPECT_EQ(BadField(StatusFromJson(refused.body)), "body") << twice;
     EXPECT_TRUE(absl::StrContains(refused.body, "twice")) << refused.body;
+  }
+  // Nesting deeper than protobuf reads is refused before anything holds a level of it: a body of
+  // a megabyte of '[' (or of objects in objects) costs no more than a short one.
+  for (const std::string& deep : {std::string(1 << 20, '['), [] {
+                                    std::string nested;
+                                    for (int i = 0; i < 200; ++i) nested += R"({"within":)";
+                                    return nested + "{}" + std::string(200, '}');
+                                  }()}) {
+    const HttpAnswer refused = SendHttp(port(), "POST", "/v1/resources:search", deep, admin);
+    EXPECT_EQ(refused.status, 400) << refused.body;
+    EXPECT_EQ(BadField(StatusFromJson(refused.body)), "body") << refused.body;
+    EXPECT_TRUE(absl::StrContains(refused.body, "deeper than 100")) << refused.body;
   }
   // A body for one field is that field's object and nothing else: text after it that would
   // read as a member of the request is refused, the object alone is taken.

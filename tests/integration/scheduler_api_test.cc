@@ -676,6 +676,159 @@ TEST_F(SchedulerApiTest, WaitlistPromotesTheFirstWaitingPartnerWhenASlotFrees) {
   EXPECT_EQ(b.state(), BOOKING_STATE_CONFIRMED);
 }
 
+// Once its slot has begun, a hold is not confirmed (it would be a no-show at the next sweep, and
+// count as used time), and a waiting entry for it has expired: the list no longer shows it, and
+// leaving it says so. A server of its own: holds that last, no-shows not swept within the test.
+TEST_F(SchedulerApiTest, AHoldOrAWaitingEntryWhoseSlotBeganIsNoLongerTaken) {
+  const std::string lab = Register(Lab("Started Slot Lab"));
+  Config config = TestServer::DefaultConfig();
+  config.scheduler.time_step_s = 1;
+  config.scheduler.hold_ttl_s = 600;
+  TestServer later(redis_->url(), config);
+  later.WaitUntilServing();
+  auto scheduler = later.Scheduler();
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto book = [&](const std::string& token, int64_t start, bool hold, Booking* out) {
+    CreateBookingRequest request;
+    request.set_resource_id(lab);
+    request.mutable_start_time()->set_seconds(start);
+    request.mutable_end_time()->set_seconds(start + 3600);
+    request.set_hold(hold);
+    return scheduler->CreateBooking(As(token).get(), request, out);
+  };
+  Booking soon, later_hold, b;
+  ASSERT_TRUE(book(school_, now + 3, true, &soon).ok());
+  ASSERT_TRUE(book(school_, now + 3 * 3600, true, &later_hold).ok());
+  JoinWaitlistRequest join;
+  join.set_resource_id(lab);
+  *join.mutable_start_time() = soon.start_time();
+  *join.mutable_end_time() = soon.end_time();
+  WaitlistEntry entry;
+  ASSERT_TRUE(scheduler->JoinWaitlist(As(bakery_).get(), join, &entry).ok());
+  ListWaitlistRequest list;
+  list.set_resource_id(lab);
+  ListWaitlistResponse waiting;
+  ASSERT_TRUE(scheduler->ListWaitlist(As(acme_).get(), list, &waiting).ok());
+  ASSERT_EQ(waiting.entries_size(), 1);
+
+  while (std::chrono::system_clock::now().time_since_epoch() <= std::chrono::seconds(now + 4))
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  SubmitBookingRequest submit;
+  submit.set_id(soon.id());
+  auto late = scheduler->SubmitBooking(As(school_).get(), submit, &b);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << late.error_message();
+  EXPECT_EQ(Reason(late), "SLOT_STARTED");
+  submit.set_id(later_hold.id());  // one whose slot is still to come is confirmed
+  ASSERT_TRUE(scheduler->SubmitBooking(As(school_).get(), submit, &b).ok());
+  EXPECT_EQ(b.state(), BOOKING_STATE_CONFIRMED);
+
+  ASSERT_TRUE(scheduler->ListWaitlist(As(acme_).get(), list, &waiting).ok());
+  EXPECT_EQ(waiting.entries_size(), 0);
+  LeaveWaitlistRequest leave;
+  leave.set_id(entry.id());
+  ASSERT_TRUE(scheduler->LeaveWaitlist(As(bakery_).get(), leave, &entry).ok());
+  EXPECT_EQ(entry.state(), WAITLIST_STATE_EXPIRED);
+}
+
+// A resource that publishes closures and no weekly hours is open at any time but the closures
+// (before, one closure closed it for good); one not in use shows nothing free.
+TEST_F(SchedulerApiTest, AClosureAloneClosesOnlyItsOwnTimeAndAResourceNotInUseHasNothingFree) {
+  reg::Resource r = Lab("Closure Only Lab");
+  r.set_time_zone("UTC");
+  const std::string lab = Register(r);
+  reg::PublishAvailabilityRequest publish;
+  publish.set_resource_id(lab);
+  auto* closure = publish.add_closures();
+  *closure->mutable_start_time() = At(24 + 12);
+  *closure->mutable_end_time() = At(24 + 17);
+  closure->set_kind(reg::CLOSURE_KIND_MAINTENANCE);
+  reg::Availability published;
+  ASSERT_TRUE(registry_->PublishAvailability(Admin().get(), publish, &published).ok());
+  Booking b;
+  grpc::Status status;
+  for (int i = 0; i < 100; ++i) {  // until the scheduler has the closure
+    status = Book(school_, lab, 24 + 13, 24 + 14, &b);
+    if (Reason(status) == "OUTSIDE_AVAILABILITY") break;
+    if (status.ok()) Cancel(kAdminToken, b.id(), &b);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Reason(status), "OUTSIDE_AVAILABILITY");
+  CheckAvailabilityRequest check;
+  check.set_resource_id(lab);
+  *check.mutable_start_time() = At(24);
+  *check.mutable_end_time() = At(48);
+  CheckAvailabilityResponse free;
+  ASSERT_TRUE(scheduler_->CheckAvailability(As(school_).get(), check, &free).ok());
+  ASSERT_EQ(free.free_size(), 2);
+  EXPECT_EQ(free.free(0).start_time().seconds(), At(24).seconds());
+  EXPECT_EQ(free.free(0).end_time().seconds(), At(24 + 12).seconds());
+  EXPECT_EQ(free.free(1).start_time().seconds(), At(24 + 17).seconds());
+  EXPECT_EQ(free.free(1).end_time().seconds(), At(48).seconds());
+  EXPECT_TRUE(Book(school_, lab, 24 + 9, 24 + 10, &b).ok());
+  EXPECT_TRUE(Book(school_, lab, 24 * 5 + 20, 24 * 5 + 22, &b).ok());  // Saturday night too
+
+  for (auto state : {reg::LIFECYCLE_STATE_MAINTENANCE, reg::LIFECYCLE_STATE_PLANNED}) {
+    reg::Resource idle = Lab("Idle Lab");
+    idle.mutable_lifecycle()->set_state(state);
+    if (state == reg::LIFECYCLE_STATE_PLANNED)
+      idle.mutable_lifecycle()->set_expected_date("2099-01-01");
+    check.set_resource_id(Register(idle));
+    ASSERT_TRUE(scheduler_->CheckAvailability(As(school_).get(), check, &free).ok());
+    EXPECT_EQ(free.free_size(), 0) << reg::LifecycleState_Name(state);
+  }
+}
+
+// FindSlots offers only slots a booking can take: on scheduler.time_step_s, of a length that is a
+// whole number of steps (before, it offered 10:07 where bookings go by quarter hours).
+TEST_F(SchedulerApiTest, FoundSlotsKeepToTheBookingStep) {
+  reg::Resource r = Lab("Quarter Hour Lab");
+  r.mutable_location()->mutable_point()->set_latitude(51.9);
+  r.mutable_location()->mutable_point()->set_longitude(4.4);
+  const std::string lab = Register(r);
+  Config config = TestServer::DefaultConfig();
+  config.scheduler.time_step_s = 900;
+  TestServer quarter(redis_->url(), config);
+  quarter.WaitUntilServing();
+  auto scheduler = quarter.Scheduler();
+  FindSlotsRequest request;
+  request.mutable_search()->mutable_within()->mutable_center()->set_latitude(51.9);
+  request.mutable_search()->mutable_within()->mutable_center()->set_longitude(4.4);
+  request.mutable_search()->mutable_within()->set_radius_km(1);
+  request.set_duration_minutes(10);
+  FindSlotsResponse found;
+  auto short_one = scheduler->FindSlots(As(school_).get(), request, &found);
+  EXPECT_EQ(BadField(short_one), "duration_minutes") << short_one.error_message();
+  request.set_duration_minutes(45);
+  request.set_max_results(3);
+  // From seven minutes past a quarter hour: the first slot is at the next quarter hour.
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  request.mutable_start_time()->set_seconds((now / 900 + 2) * 900 + 7 * 60);
+  request.mutable_end_time()->set_seconds(request.start_time().seconds() + 12 * 3600);
+  grpc::Status status;
+  for (int i = 0; i < 100 && found.slots_size() == 0; ++i) {  // until it knows the lab
+    status = scheduler->FindSlots(As(school_).get(), request, &found);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    if (found.slots_size() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(found.slots_size(), 3);
+  EXPECT_EQ(found.slots(0).start_time().seconds(), request.start_time().seconds() + 8 * 60);
+  for (const auto& slot : found.slots()) {
+    EXPECT_EQ(slot.start_time().seconds() % 900, 0) << slot.start_time().seconds();
+    EXPECT_EQ(slot.end_time().seconds() - slot.start_time().seconds(), 45 * 60);
+  }
+  CreateBookingRequest book;
+  book.set_resource_id(lab);
+  *book.mutable_start_time() = found.slots(0).start_time();
+  *book.mutable_end_time() = found.slots(0).end_time();
+  Booking b;
+  auto booked = scheduler->CreateBooking(As(school_).get(), book, &b);
+  EXPECT_TRUE(booked.ok()) << booked.error_message();
+}
+
 // A waiting entry joined under the facts of then; the hold it becomes is confirmed only if the
 // resource still takes it: not inside a closure published since, not beyond a lowered capacity.
 TEST_F(SchedulerApiTest, APromotedHoldIsConfirmedOnlyIfTheResourceStillTakesIt) {

@@ -603,6 +603,30 @@ TEST_F(BookingStoreTest, CountedSpansVisitEveryCountedBookingOnceAcrossPages) {
   EXPECT_TRUE(seen[2].empty());
 }
 
+// A booking that began long before the range and reaches into it is counted there (before, the
+// reports looked back only max_query_range_days: a two-year loan counted nowhere after its first
+// year); one that ended before the range, however long, is not.
+TEST_F(BookingStoreTest, CountedSpansIncludeALongBookingReachingIntoTheRange) {
+  constexpr EpochMs kDay = 24 * kHour;
+  Occurrence loan = Hour("lab1", 0);
+  loan.slot.end = loan.slot.blocked_end = kT0 + 730 * kDay;  // two years
+  auto long_one = BookOne(Command("lab1", "o1", {loan}));
+  ASSERT_TRUE(long_one.ok()) << long_one.status();
+  Occurrence ended = Hour("lab2", 0);
+  ended.slot.end = ended.slot.blocked_end = kT0 + 400 * kDay;
+  ASSERT_TRUE(BookOne(Command("lab2", "o1", {ended})).ok());
+  auto after = BookOne(Command("lab2", "o1", {Hour("lab2", 500 * 24)}));
+  ASSERT_TRUE(after.ok()) << after.status();
+
+  std::vector<std::vector<std::string>> seen(2);
+  auto visited = store_->VisitCountedSpans(
+      {"lab1", "lab2"}, kT0 + 500 * kDay, kT0 + 530 * kDay,
+      [&](size_t r, const scheduler::BookedSpan& span) { seen.at(r).push_back(span.booking_id); });
+  ASSERT_TRUE(visited.ok()) << visited;
+  EXPECT_EQ(seen[0], std::vector<std::string>{long_one->id()});
+  EXPECT_EQ(seen[1], std::vector<std::string>{after->id()});
+}
+
 TEST_F(BookingStoreTest, BusyAndPagesByResourceAndOrganization) {
   for (int hour : {0, 2, 4}) ASSERT_TRUE(BookOne(Command("lab1", "o1", {Hour("lab1", hour)})).ok());
   ASSERT_TRUE(BookOne(Command("lab2", "o1", {Hour("lab2", 1)})).ok());
@@ -639,6 +663,70 @@ TEST_F(BookingStoreTest, BusyAndPagesByResourceAndOrganization) {
   ASSERT_TRUE(holds.ok());
   ASSERT_EQ(holds->bookings.size(), 1u);
   EXPECT_EQ(holds->bookings[0].resource_id(), "lab2");
+}
+
+// Every page after the first starts where the previous one ended (its resume), until none is more;
+// each page holds the bookings of `query`'s states, whatever number it looked at.
+template <typename List>
+std::vector<std::string> AllPages(const List& list, scheduler::PageQuery query, int* calls) {
+  std::vector<std::string> ids;
+  for (*calls = 0; *calls < 100; ++*calls) {
+    absl::StatusOr<scheduler::BookingPage> page = list(query);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) break;
+    EXPECT_LE(static_cast<int>(page->bookings.size()), query.limit);
+    for (const auto& b : page->bookings) ids.push_back(b.id());
+    if (!page->more) {
+      ++*calls;
+      break;
+    }
+    query.after = page->resume;
+  }
+  return ids;
+}
+
+// ListBookings with a state filter: a call looks at no more than its budget of an index (before,
+// a filter that matched nothing read a resource's or an organisation's whole history in one Redis
+// call), and the pages still give every booking of those states once, in order — against the
+// same list read whole.
+TEST_F(BookingStoreTest, AStateFilterLooksAtABudgetOfBookingsACallAndPagesOnFromThere) {
+  for (int hour = 0; hour < 6; ++hour)
+    ASSERT_TRUE(BookOne(Command("lab1", "o1", {Hour("lab1", hour)})).ok());
+  for (int hour : {1, 4}) ASSERT_TRUE(BookOne(Command("lab2", "o1", {Hour("lab2", hour)})).ok());
+  BookCommand held = Command("lab1", "o1", {Hour("lab1", 7)});
+  held.hold = true;
+  const auto hold = BookOne(held);
+  ASSERT_TRUE(hold.ok()) << hold.status();
+
+  scheduler::PageQuery query = Range(kT0, kT0 + 24 * kHour);
+  query.states = {sv1::BOOKING_STATE_HELD};
+  query.scan_budget = 2;
+  int calls = 0;
+  auto by_resource = [&](const scheduler::PageQuery& q) {
+    return store_->ListByResource("lab1", q);
+  };
+  EXPECT_EQ(AllPages(by_resource, query, &calls), std::vector<std::string>{hold->id()});
+  EXPECT_EQ(calls, 4);  // 7 bookings, 2 a call: three empty pages with a token, then the hold
+  auto by_organization = [&](const scheduler::PageQuery& q) {
+    return store_->ListByOrganization("o1", q);
+  };
+  EXPECT_EQ(AllPages(by_organization, query, &calls), std::vector<std::string>{hold->id()});
+
+  // Every state, in pages of 3 looking at 2 an index and call: the whole list, once, in order.
+  scheduler::PageQuery whole = Range(kT0, kT0 + 24 * kHour);
+  whole.limit = 100;
+  auto reference = store_->ListByOrganization("o1", whole);
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  ASSERT_FALSE(reference->more);
+  std::vector<std::string> expected;
+  for (const auto& b : reference->bookings) expected.push_back(b.id());
+  ASSERT_EQ(expected.size(), 9u);
+  for (int budget : {1, 2, 3, 2000}) {
+    scheduler::PageQuery paged = Range(kT0, kT0 + 24 * kHour);
+    paged.limit = 3;
+    paged.scan_budget = budget;
+    EXPECT_EQ(AllPages(by_organization, paged, &calls), expected) << budget;
+  }
 }
 
 // sch_count, state by state: what the business gauges read (docs/metrics.md).

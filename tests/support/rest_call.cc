@@ -254,6 +254,10 @@ HttpAnswer SendHttp(int http_port, const std::string& method, const std::string&
 }
 
 std::string SendRawHttp(int http_port, const std::string& bytes) {
+  return SendRawHttp(http_port, std::vector<std::string>{bytes});
+}
+
+std::string SendRawHttp(int http_port, const std::vector<std::string>& parts) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return "";
   timeval timeout{10, 0};
@@ -263,8 +267,14 @@ std::string SendRawHttp(int http_port, const std::string& bytes) {
   address.sin_port = htons(static_cast<uint16_t>(http_port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string answer;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+  bool sent = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  for (size_t i = 0; sent && i < parts.size(); ++i) {
+    // Apart, so that the server reads each part on its own (not a bound on anything).
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    sent = send(fd, parts[i].data(), parts[i].size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(parts[i].size());
+  }
+  if (sent) {
     char buffer[4096];
     for (ssize_t got; (got = recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, got);
   }

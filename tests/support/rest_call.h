@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "tests/support/generic_call.h"
 
@@ -44,6 +45,9 @@ HttpAnswer SendHttp(int http_port, const std::string& method, const std::string&
 // Sends `bytes` as they are on a new connection to the listener and returns what comes back
 // until the server closes it or 10 s pass: for requests no HTTP client library would write.
 std::string SendRawHttp(int http_port, const std::string& bytes);
+// The same, sent in `parts` a moment apart (the server reads them one by one): for what a request
+// leaves unread on its connection.
+std::string SendRawHttp(int http_port, const std::vector<std::string>& parts);
 
 // The status a REST error body (google.rpc.Status as JSON) stands for.
 grpc::Status StatusFromJson(const std::string& json);

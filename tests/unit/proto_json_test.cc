@@ -51,8 +51,8 @@ reg::SearchResourcesResponse MakeSearch(int first, int count, double from) {
 
 // The JSON, which must name no member twice in one object (nlohmann would keep the last silently).
 nlohmann::json Parsed(const std::string& text) {
-  const auto twice = MemberNamedTwice(text);
-  EXPECT_FALSE(twice) << "\"" << twice.value_or("") << "\" twice";
+  const auto mistake = JsonShapeMistake(text);
+  EXPECT_FALSE(mistake) << *mistake;
   return nlohmann::json::parse(text);
 }
 
@@ -67,6 +67,17 @@ void ExpectSameAsWhole(AnswerJson* writer, const google::protobuf::Message& answ
   const std::string bytes = answer.SerializeAsString();
   const std::string written = writer->Write(*answer.GetDescriptor(), bytes).value_or("no JSON");
   EXPECT_EQ(Parsed(written), Parsed(Whole(answer))) << written;
+}
+
+TEST(JsonShapeMistake, NamesTheFirstMemberNamedTwiceAndStopsAtProtobufsDepth) {
+  EXPECT_EQ(JsonShapeMistake(R"({"a":{"b":1},"c":{"b":2}})"), std::nullopt);
+  EXPECT_EQ(JsonShapeMistake(R"({"a":{"b_c":1,"bC":2}})"), "an object names \"bC\" twice");
+  auto nested = [](int levels) { return std::string(levels, '[') + std::string(levels, ']'); };
+  EXPECT_EQ(JsonShapeMistake(nested(100)), std::nullopt);
+  EXPECT_EQ(JsonShapeMistake(nested(101)), "the JSON nests deeper than 100 levels");
+  // Unclosed: refused at the 101st level, before the rest is read.
+  EXPECT_EQ(JsonShapeMistake(std::string(4 << 20, '[')), "the JSON nests deeper than 100 levels");
+  EXPECT_EQ(JsonShapeMistake("{\"a\": "), std::nullopt);  // protobuf's parser says why
 }
 
 TEST(AnswerJson, WritesWhatTheConverterWritesColdAndWarm) {

@@ -1101,6 +1101,7 @@ export interface Closure {
 
 export interface Availability {
   resourceId: string;
+  /** When open; none: open at any time (less the closures), as a resource that published nothing. */
   rules: AvailabilityRule[];
   closures: Closure[];
   etag: string;
@@ -1235,6 +1236,7 @@ export interface ListResourcesResponse {
 
 export interface PublishAvailabilityRequest {
   resourceId: string;
+  /** none: open at any time, less the closures */
   rules: AvailabilityRule[];
   closures: Closure[];
   /** of the current availability; empty on first publication */

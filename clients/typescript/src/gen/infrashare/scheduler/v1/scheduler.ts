@@ -843,6 +843,11 @@ export interface ListBookingsRequest {
 export interface ListBookingsResponse {
   /** in start-time order */
   bookings: Booking[];
+  /**
+   * Set while more may follow. A call looks at no more than 2,000 bookings of an index: with
+   * `states` that match few of them a page may be short, or empty, and still have a token; go on
+   * until there is none.
+   */
   nextPageToken: string;
 }
 
@@ -11423,7 +11428,8 @@ export const SchedulerServiceDefinition = {
      * Confirms a hold (or makes it a request, where the owner approves) if the resource still takes
      * it as it is now: in use, open throughout the slot, with room at its capacity and the training
      * it asks for (a hold promoted from the waiting list was made under the facts of when its entry
-     * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise; the hold then lapses.
+     * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise (SLOT_STARTED once the
+     * slot has begun); the hold then lapses.
      */
     submitBooking: {
       name: "SubmitBooking",
@@ -13139,7 +13145,8 @@ export const SchedulerServiceService = {
    * Confirms a hold (or makes it a request, where the owner approves) if the resource still takes
    * it as it is now: in use, open throughout the slot, with room at its capacity and the training
    * it asks for (a hold promoted from the waiting list was made under the facts of when its entry
-   * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise; the hold then lapses.
+   * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise (SLOT_STARTED once the
+   * slot has begun); the hold then lapses.
    */
   submitBooking: {
     path: "/infrashare.scheduler.v1.SchedulerService/SubmitBooking" as const,
@@ -13497,7 +13504,8 @@ export interface SchedulerServiceServer extends UntypedServiceImplementation {
    * Confirms a hold (or makes it a request, where the owner approves) if the resource still takes
    * it as it is now: in use, open throughout the slot, with room at its capacity and the training
    * it asks for (a hold promoted from the waiting list was made under the facts of when its entry
-   * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise; the hold then lapses.
+   * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise (SLOT_STARTED once the
+   * slot has begun); the hold then lapses.
    */
   submitBooking: handleUnaryCall<SubmitBookingRequest, Booking>;
   approveBooking: handleUnaryCall<ApproveBookingRequest, Booking>;
@@ -13593,7 +13601,8 @@ export interface SchedulerServiceClient extends Client {
    * Confirms a hold (or makes it a request, where the owner approves) if the resource still takes
    * it as it is now: in use, open throughout the slot, with room at its capacity and the training
    * it asks for (a hold promoted from the waiting list was made under the facts of when its entry
-   * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise; the hold then lapses.
+   * joined). FAILED_PRECONDITION with CreateBooking's reason otherwise (SLOT_STARTED once the
+   * slot has begun); the hold then lapses.
    */
   submitBooking(
     request: SubmitBookingRequest,
