@@ -141,11 +141,12 @@ const Shape& ShapeOf(const Descriptor& type) {
 // refused rather than read one way. Names compare as decoded ("a" and "\u0061" are one name) and
 // as protobuf reads them: a field's proto name and its JSON name are one ("text_prefix" and
 // "textPrefix"; the same rule makes map keys that differ only so one key, a harmless refusal).
-// Whatever else the parser minds it leaves to protobuf's, which says more. It stops at the depth
-// protobuf's parser stops at: a body of 4 MiB of '[' would otherwise hold a level each.
+// Whatever else the parser minds it leaves to protobuf's, which says more. It stops at 100 levels
+// of objects and arrays (protobuf's parser stops at 100 of objects; no request nests arrays in
+// arrays): a body of 4 MiB of '[' would otherwise hold a level each.
 class DuplicateMembers final : public nlohmann::json::json_sax_t {
  public:
-  static constexpr size_t kMaxDepth = 100;  // protobuf's JSON parser's recursion limit
+  static constexpr size_t kMaxDepth = 100;  // as protobuf's JSON parser's recursion limit
 
   // The first name met twice in one object, if any.
   const std::optional<std::string>& duplicate() const { return duplicate_; }

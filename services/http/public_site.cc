@@ -135,16 +135,23 @@ std::string StatusJson(grpc::StatusCode code, absl::string_view message) {
 
 // Answers, then closes the connection, so that nothing after this request on it is read as
 // another: cpp-httplib 0.11.4 has no way to ask for that, but it closes a connection whose content
-// provider reports failure, which this one does once it has written the whole answer.
-void AnswerAndClose(httplib::Response& res, int status, std::string body,
-                    const std::string& content_type) {
+// provider reports failure, which this one does once it has written the whole answer. The provider
+// must be called: the answer is not cut to a Range (an offset past the body, or a range whose end
+// comes before its start, would write beyond it or never call it), and a HEAD is answered as a GET
+// (cpp-httplib writes no body for HEAD, so it would not close). The request object is the
+// listener's own, not const; only the handlers' signatures are.
+void AnswerAndClose(const httplib::Request& req, httplib::Response& res, int status,
+                    std::string body, const std::string& content_type) {
+  auto& request = const_cast<httplib::Request&>(req);
+  request.ranges.clear();
+  if (request.method == "HEAD") request.method = "GET";
   res.status = status;
   res.set_header("Connection", "close");
   const size_t length = body.size();
   res.set_content_provider(
       length, content_type,
       [body = std::move(body)](size_t offset, size_t, httplib::DataSink& sink) {
-        sink.write(body.data() + offset, body.size() - offset);
+        if (offset < body.size()) sink.write(body.data() + offset, body.size() - offset);
         return false;
       });
 }
@@ -160,7 +167,7 @@ bool SaysABodyFollows(const httplib::Request& req) {
 // connection is closed after the answer.
 void AnswerBeforeBody(const httplib::Request& req, httplib::Response& res, int status,
                       std::string body, const std::string& content_type) {
-  if (SaysABodyFollows(req)) return AnswerAndClose(res, status, std::move(body), content_type);
+  if (SaysABodyFollows(req)) return AnswerAndClose(req, res, status, std::move(body), content_type);
   res.status = status;
   res.set_content(std::move(body), content_type);
 }
@@ -394,7 +401,7 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
     // Two tokens or two keys: which one another server in front would read is unknown.
     if (req.get_header_value_count("Authorization") > 1 ||
         req.get_header_value_count("Idempotency-Key") > 1) {
-      AnswerAndClose(res, 400,
+      AnswerAndClose(req, res, 400,
                      StatusJson(grpc::StatusCode::INVALID_ARGUMENT,
                                 "one Authorization header and one Idempotency-Key at most"),
                      "application/json");
@@ -465,11 +472,11 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
   auto refuse_and_close = [&](const std::string& mistake) {
     ++counters_->refused;
     if (api) {
-      AnswerAndClose(res, 400, StatusJson(grpc::StatusCode::INVALID_ARGUMENT, mistake),
+      AnswerAndClose(req, res, 400, StatusJson(grpc::StatusCode::INVALID_ARGUMENT, mistake),
                      "application/json");
     } else {
       HttpReply problem = Problem(400, mistake, "");
-      AnswerAndClose(res, 400, std::move(problem.body), problem.content_type);
+      AnswerAndClose(req, res, 400, std::move(problem.body), problem.content_type);
     }
     return false;
   };

@@ -589,14 +589,27 @@ end
 -- call). Returns {more, entries, score, id}: when more, the position up to which every booking was
 -- looked at, where the next page goes on ('' '' when the index ended).
 local function index_page(index, from, to, after_score, after_id, limit, budget, take)
-  if after_id ~= '' then from = after_score end
-  local out, n, looked, offset = {}, 0, 0, 0
+  local out, n, looked = {}, 0, 0
   local at_score, at_id = after_score, after_id
+  -- Where to begin: just after the cursor, by its rank when the index holds it with its start (a
+  -- run of bookings with one start is not walked again page after page); otherwise from the
+  -- cursor's start, passing over what lies before it.
+  local rank
+  if after_id ~= '' then
+    local score = redis.call('ZSCORE', index, after_id)
+    if score and tonumber(score) == tonumber(after_score) then
+      rank = redis.call('ZRANK', index, after_id) + 1
+    else
+      from = after_score
+    end
+  end
+  rank = rank or redis.call('ZCOUNT', index, '-inf', '(' .. from)
+  local before = tonumber(to)
   while true do
-    local chunk = redis.call('ZRANGEBYSCORE', index, from, '(' .. to, 'WITHSCORES', 'LIMIT',
-                             offset, 500)
+    local chunk = redis.call('ZRANGE', index, rank, rank + 499, 'WITHSCORES')
     for i = 1, #chunk, 2 do
       local id, score = chunk[i], chunk[i + 1]
+      if tonumber(score) >= before then return {0, out, '', ''} end
       if not (after_id ~= '' and tonumber(score) == tonumber(after_score) and
                 bytes_le(id, after_id)) then
         if looked == budget then return {1, out, at_score, at_id} end
@@ -611,7 +624,7 @@ local function index_page(index, from, to, after_score, after_id, limit, budget,
       end
     end
     if #chunk < 1000 then return {0, out, '', ''} end
-    offset = offset + 500
+    rank = rank + 500
   end
 end
 
