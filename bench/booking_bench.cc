@@ -179,7 +179,8 @@ double StoreCeiling(const testing::RedisServer& server_redis, int clients) {
       "keys 'base meta' res r__rand_int____rand_int__ org bench-org capacity 1 hold 0 "
       "approval 0 training 0 all_or_nothing 1 hold_ttl 600000 no_show 0 title t notes n "
       "series '' held_for '' fingerprint '' replay_ttl 60 maxlen 100000 expected '' replaces '' "
-      "replace_reason '' contact '' person '' retention 0 occurrences '[{\"id\":\"b__rand_int__\",\"s\":\"4102444800000\","
+      "replace_reason '' contact '' person '' retention 0 occurrences "
+      "'[{\"id\":\"b__rand_int__\",\"s\":\"4102444800000\","
       "\"e\":\"4102448400000\",\"bs\":\"4102444800000\",\"be\":\"4102448400000\","
       "\"q\":\"1\",\"qk\":\"\",\"ql\":\"0\",\"sk\":\"\",\"sl\":\"-1\",\"m\":\"60\"}]' "
       "2>&1",

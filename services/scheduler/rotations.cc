@@ -614,6 +614,7 @@ class PlanCommit {
   PlanCommit& operator=(const PlanCommit&) = delete;
 
   absl::Status Run(EpochMs now) {
+    if (auto status = KeepOnlyStandingReplaced(); !status.ok()) return status;
     if (auto status = CheckTimes(now); !status.ok()) return status;
     if (auto status = CheckVersions(); !status.ok()) return status;
     if (auto status = BookUnits(); !status.ok()) return status;
@@ -623,6 +624,26 @@ class PlanCommit {
   const v1::RotationCommitUndoReport& undo_report() const { return report_; }
 
  private:
+  // The replaced plan's legs whose bookings still stand (held, awaiting approval, confirmed) are
+  // the ones the commit cancels and an undo books again; one its owner cancelled meanwhile is
+  // neither (before, an undo booked it again).
+  absl::Status KeepOnlyStandingReplaced() {
+    for (auto& c : changes_) {
+      std::vector<v1::RotationLeg*> standing;
+      for (auto* leg : c.replaced_legs) {
+        auto booking = bookings_->Get(leg->booking_id());
+        if (!booking.ok()) return booking.status();
+        if (!booking->has_value()) continue;
+        const v1::BookingState state = (*booking)->state();
+        if (state == v1::BOOKING_STATE_HELD || state == v1::BOOKING_STATE_PENDING_APPROVAL ||
+            state == v1::BOOKING_STATE_CONFIRMED)
+          standing.push_back(leg);
+      }
+      c.replaced_legs = std::move(standing);
+    }
+    return absl::OkStatus();
+  }
+
   // Nothing the commit changes has begun since the draft was made: the replaced plan's legs it
   // cancels were all ahead then (those under way are kept), and so were the new legs it books
   // from the draft's time on (a horizon in the past records rotations that already ran). A

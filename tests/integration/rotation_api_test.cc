@@ -905,14 +905,16 @@ TEST_F(RotationApiTest, BadInputNamesTheField) {
 // changes that unit. So the commit fails on the second unit and cannot put the first one back.
 class InterleavingBookingStore final : public scheduler::BookingStore {
  public:
-  explicit InterleavingBookingStore(scheduler::BookingStore* real) : real_(real) {}
+  // `take_freed`: whether the first unit's freed slot is taken too (its undo then fails).
+  explicit InterleavingBookingStore(scheduler::BookingStore* real, bool take_freed = true)
+      : real_(real), take_freed_(take_freed) {}
   using Results = absl::StatusOr<std::vector<absl::StatusOr<Booking>>>;
 
   Results Book(const scheduler::BookCommand& command) override {
     ++books_;
     if (books_ == 2) Intrude(command.resource_id, Day(60).seconds() * 1000);
     Results results = real_->Book(command);
-    if (books_ == 1 && results.ok() && !command.replace_booking_ids.empty()) {
+    if (books_ == 1 && take_freed_ && results.ok() && !command.replace_booking_ids.empty()) {
       auto freed = real_->Get(command.replace_booking_ids.front());
       if (freed.ok() && freed->has_value())
         Intrude(command.resource_id, scheduler::ToEpochMs((*freed)->start_time()));
@@ -1013,6 +1015,7 @@ class InterleavingBookingStore final : public scheduler::BookingStore {
 
  private:
   scheduler::BookingStore* real_;
+  bool take_freed_;
   int books_ = 0;
   int intruded_ = 0;
 };
@@ -1200,6 +1203,102 @@ TEST_F(RotationApiTest, ADraftIsNotCommittedOnceALegItReplacesHasBegun) {
     auto booking = local.bookings->Get(id);
     ASSERT_TRUE(booking.ok() && booking->has_value()) << id;
     EXPECT_EQ((*booking)->state(), BOOKING_STATE_CONFIRMED) << id;
+  }
+}
+
+// A leg its owner cancelled is not the commit's: a commit that fails on a later unit puts back the
+// first unit's other legs and leaves that one cancelled (before, the undo booked it again).
+TEST_F(RotationApiTest, AnUndoDoesNotBookAgainALegItsOwnerCancelled) {
+  const std::string unit_a = Mobile("Mobiel Lab Haaksbergen", 52.16, 6.74);
+  const std::string unit_b = Mobile("Mobiel Lab Losser", 52.26, 7.00);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Cancelled leg");
+  create.mutable_pool()->add_unit_resource_ids(unit_a);
+  create.mutable_pool()->add_unit_resource_ids(unit_b);
+  const RotationPool pool = PoolOnceKnown(create);
+  ASSERT_FALSE(pool.id().empty());
+  auto ask = [&](const std::string& token, const std::string& unit, int from, int to) {
+    auto request = Ask(pool.id(), 52.21, 6.87, from, to, 3);
+    request.mutable_rotation_request()->set_unit_resource_id(unit);
+    return Create(token, request);
+  };
+  const RotationRequest first_a = ask(school_, unit_a, 1, 8);
+  const RotationRequest first_b = ask(bakery_, unit_b, 1, 8);
+  RotationPlan old_plan = Plan(pool.id(), 30);
+  ASSERT_EQ(old_plan.assignments_size(), 2) << old_plan.DebugString();
+  CommitRotationPlanRequest commit;
+  commit.set_id(old_plan.id());
+  ASSERT_TRUE(scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &old_plan).ok());
+  // The owner cancels one leg of each unit (whichever the commit books first), then the plan is
+  // made anew.
+  std::map<std::string, std::vector<std::string>> legs;  // of each unit, booked
+  for (const auto& u : old_plan.units())
+    for (const auto& leg : u.legs())
+      if (!leg.booking_id().empty()) legs[u.unit_resource_id()].push_back(leg.booking_id());
+  std::map<std::string, Booking> cancelled;
+  for (const std::string& unit : {unit_a, unit_b}) {
+    ASSERT_GE(legs[unit].size(), 1u) << old_plan.DebugString();
+    CancelBookingRequest cancel;
+    cancel.set_id(legs[unit][0]);
+    cancel.set_reason("the unit goes for repair that week");
+    ASSERT_TRUE(scheduler_->CancelBooking(As(fleet_).get(), cancel, &cancelled[unit]).ok());
+  }
+  for (const auto& r : {first_a, first_b}) {
+    WithdrawRotationRequestRequest withdraw;
+    withdraw.set_id(r.id());
+    RotationRequest withdrawn;
+    ASSERT_TRUE(scheduler_->WithdrawRotationRequest(As(fleet_).get(), withdraw, &withdrawn).ok());
+  }
+  ask(school_, unit_a, 15, 25);
+  ask(bakery_, unit_b, 15, 25);
+  const RotationPlan draft = Plan(pool.id(), 30);
+  ASSERT_EQ(draft.replaces_plan_id(), old_plan.id());
+
+  // The commit books the first unit and fails on the second, changed in between; the undo
+  // succeeds.
+  LocalRotations local(redis_->url());
+  ASSERT_TRUE(local.ready());
+  InterleavingBookingStore bookings(local.bookings.get(), /*take_freed=*/false);
+  Metrics metrics;
+  auto rotations = local.With(
+      &bookings, [] { return Day(0).seconds() * 1000; }, &metrics);
+  CommitRotationPlanRequest request;
+  request.set_id(draft.id());
+  auto result = rotations->CommitPlan(LocalRotations::Fleet(), request);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(ErrorReason(result.status()), "STALE_PLAN") << result.status();
+  EXPECT_EQ(metrics.Render().find("infrashare_rotation_undo_failures_total 1"), std::string::npos);
+
+  // The legs of the plan still committed: the cancelled ones as they were, the others standing,
+  // and nothing else standing in a cancelled leg's time.
+  GetRotationPlanRequest get;
+  get.set_id(old_plan.id());
+  RotationPlan after;
+  ASSERT_TRUE(scheduler_->GetRotationPlan(As(fleet_).get(), get, &after).ok());
+  EXPECT_EQ(after.state(), ROTATION_PLAN_STATE_COMMITTED);
+  for (const auto& u : after.units()) {
+    const std::string& unit = u.unit_resource_id();
+    int standing = 0;
+    for (const auto& leg : u.legs()) {
+      if (leg.booking_id().empty()) continue;
+      auto booking = local.bookings->Get(leg.booking_id());
+      ASSERT_TRUE(booking.ok() && booking->has_value()) << leg.booking_id();
+      if (leg.booking_id() == cancelled[unit].id()) {
+        EXPECT_EQ((*booking)->state(), BOOKING_STATE_CANCELLED);
+      } else {
+        EXPECT_EQ((*booking)->state(), BOOKING_STATE_CONFIRMED) << leg.booking_id();
+        ++standing;
+      }
+    }
+    EXPECT_EQ(standing, static_cast<int>(legs[unit].size()) - 1) << unit;
+    ListBookingsRequest list;
+    list.set_resource_id(unit);
+    *list.mutable_start_time() = cancelled[unit].start_time();
+    *list.mutable_end_time() = cancelled[unit].end_time();
+    list.add_states(BOOKING_STATE_CONFIRMED);
+    ListBookingsResponse in_slot;
+    ASSERT_TRUE(scheduler_->ListBookings(As(fleet_).get(), list, &in_slot).ok());
+    EXPECT_EQ(in_slot.bookings_size(), 0) << unit << in_slot.DebugString();
   }
 }
 
