@@ -143,7 +143,9 @@ bool Working(const v1::Responder& responder, SysSeconds now) {
 
 SysSeconds AddWorkingTime(const v1::Responder& responder, SysSeconds from,
                           std::chrono::seconds amount) {
-  if (responder.working_hours().empty()) return from + amount;
+  // No hours and no absences: at work at any time. No hours with absences: any time less the
+  // absences (an offer's clock stops while the responder is away, as it does outside hours).
+  if (responder.working_hours().empty() && responder.absences().empty()) return from + amount;
   constexpr auto kChunk = std::chrono::hours(24 * 14);
   constexpr int kMaxChunks =
       26;  // a year: working hours that never come back are a modelling error

@@ -103,6 +103,11 @@ absl::StatusOr<T> Written(absl::StatusOr<WriteResult> result, const T& object) {
   return object;
 }
 
+// Whether a write changed the store, so that this replica puts it into its read model at once: a
+// retry answered from its replay did not, and its copy may be older than what the model holds (a
+// resource deleted since would come back in this replica's search and bookings for good).
+bool Fresh(const absl::StatusOr<WriteResult>& put) { return put.ok() && !put->replayed; }
+
 }  // namespace
 
 Registry::Registry(RegistryStore* store, ChangeLog* changes, RegistryReadModel* model,
@@ -282,11 +287,11 @@ absl::StatusOr<v1::Network> Registry::CreateNetwork(const Caller& caller,
   network.set_id(*id);
   network.set_etag("1");
   Stamp(caller, true, &network);
-  auto written =
-      Written(store_->Put(NetworkRecord(
-                  network, "", store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
-              network);
-  if (written.ok()) membership_->Apply(*written);
+  auto put = store_->Put(NetworkRecord(
+      network, "", store_->ReplayKey(caller.organization_id, IdempotencyKey(request))));
+  const bool fresh = Fresh(put);
+  auto written = Written(std::move(put), network);
+  if (fresh) membership_->Apply(*written);
   return written;
 }
 
@@ -318,12 +323,12 @@ absl::StatusOr<v1::Network> Registry::UpdateNetwork(const Caller& caller,
   if (!errors.empty()) return errors.ToStatus();
   network.set_etag(NextVersion(expected));
   Stamp(caller, false, &network);
-  auto written = Written(
-      store_->Put(NetworkRecord(
-          network, expected, store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
-      network);
+  auto put = store_->Put(NetworkRecord(
+      network, expected, store_->ReplayKey(caller.organization_id, IdempotencyKey(request))));
+  const bool fresh = Fresh(put);
+  auto written = Written(std::move(put), network);
   if (!written.ok()) return written;
-  membership_->Apply(*written);
+  if (fresh) membership_->Apply(*written);
   if (auto unshared = UnshareFromNonMembers(caller, id); !unshared.ok())
     return absl::UnavailableError(absl::StrCat(
         "the network was changed, but resources of organisations no longer in it may still be "
@@ -540,8 +545,10 @@ absl::StatusOr<v1::Resource> Registry::CreateResource(const Caller& caller,
   std::map<std::string, std::optional<v1::Network>> networks;
   if (auto sharing = CheckReferences(resource, "resource", &networks); !sharing.ok())
     return sharing;
-  auto written = Written(store_->Put(*record), resource);
-  if (written.ok()) index_->Upsert(*written);
+  auto put = store_->Put(*record);
+  const bool fresh = Fresh(put);
+  auto written = Written(std::move(put), resource);
+  if (fresh) index_->Upsert(*written);
   return written;
 }
 
@@ -581,11 +588,11 @@ absl::StatusOr<v1::Resource> Registry::UpdateResource(const Caller& caller,
     return sharing;
   resource.set_etag(NextVersion(expected));
   Stamp(caller, false, &resource);
-  auto written = Written(
-      store_->Put(ResourceRecord(
-          resource, expected, store_->ReplayKey(caller.organization_id, IdempotencyKey(request)))),
-      resource);
-  if (written.ok()) index_->Upsert(*written);
+  auto put = store_->Put(ResourceRecord(
+      resource, expected, store_->ReplayKey(caller.organization_id, IdempotencyKey(request))));
+  const bool fresh = Fresh(put);
+  auto written = Written(std::move(put), resource);
+  if (fresh) index_->Upsert(*written);
   return written;
 }
 

@@ -268,15 +268,19 @@ void SearchIndex::Upsert(const v1::Resource& resource) {
   compact.terms = EnumSlot(resource.terms().kind());
   compact.lifecycle = EnumSlot(resource.lifecycle().state());
   const std::string province = ProvinceOf(RegionOf(resource));
-  std::set<std::string> words;
-  for (auto* text : {&resource.display_name(), &resource.description()})
-    for (auto& w : Words(*text)) words.insert(std::move(w));
-  for (const auto& tag : resource.tags())
-    for (auto& w : Words(tag)) words.insert(std::move(w));
-  for (auto& w : words) {
-    if (doc.words.size() >= kMaxWordsPerDoc) break;
-    doc.words.push_back(w);
-  }
+  // At most kMaxWordsPerDoc distinct words: the name's first, then the tags', then the
+  // description's in its order, so that a long description never pushes out the name (before, the
+  // alphabetically first were kept: "Waterstoflab Zeeland" was not found by its own name).
+  std::set<std::string> seen;
+  auto add_words = [&](const std::string& text) {
+    for (auto& w : Words(text)) {
+      if (doc.words.size() >= kMaxWordsPerDoc) return;
+      if (seen.insert(w).second) doc.words.push_back(std::move(w));
+    }
+  };
+  add_words(resource.display_name());
+  for (const auto& tag : resource.tags()) add_words(tag);
+  add_words(resource.description());
 
   std::unique_lock lock(mutex_);
   auto it = slot_of_.find(resource.id());

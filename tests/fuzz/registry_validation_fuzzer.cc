@@ -147,8 +147,11 @@ void PublishAvailability(const v1::PublishAvailabilityRequest& request, uint8_t 
       date::sys_days(date::year(2026) / 1 / 1) + date::days(int{day} * 7);
   const infrashare::SysSeconds to = from + date::days(8);
   const auto windows = infrashare::OpenWindows(availability, zone, from, to);
-  // A rule opens at most one window a day; merged windows are fewer.
-  Require(windows.size() <= static_cast<size_t>(request.rules_size()) * 9,
+  // A rule opens at most one window a day; merged windows are fewer. Without rules the range is
+  // open less the closures: at most one window more than there are closures.
+  Require(request.rules_size() == 0
+              ? windows.size() <= static_cast<size_t>(request.closures_size()) + 1
+              : windows.size() <= static_cast<size_t>(request.rules_size()) * 9,
           "windows are bounded by the rules");
   for (size_t i = 0; i < windows.size(); ++i) {
     Require(windows[i].start < windows[i].end, "a window is not empty");

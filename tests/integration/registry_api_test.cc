@@ -187,6 +187,44 @@ TEST_F(RegistryApiTest, RetryWithTheSameRequestIdReturnsTheFirstResult) {
   EXPECT_EQ(found.total_size(), 1);
 }
 
+// A retry answered from its replay after the resource was deleted puts nothing back into the
+// replica's search (before, the stored copy went into its index and stayed there, bookable too).
+TEST_F(RegistryApiTest, ARetryOfACreateAfterItsDeletionLeavesTheResourceGone) {
+  Resource first, again;
+  ASSERT_TRUE(Create(acme_, Lab("Zwolse Verdwenen Lab"), &first, "req-gone-1").ok());
+  DeleteResourceRequest del;
+  del.set_id(first.id());
+  DeleteResponse deleted;
+  ASSERT_TRUE(registry_->DeleteResource(As(acme_).get(), del, &deleted).ok());
+  ASSERT_TRUE(Create(acme_, Lab("Zwolse Verdwenen Lab"), &again, "req-gone-1").ok());
+  EXPECT_EQ(again.id(), first.id());  // the first call's answer
+  SearchResourcesRequest search;
+  search.set_text_prefix("verdwenen");
+  SearchResourcesResponse found;
+  ASSERT_TRUE(registry_->SearchResources(As(acme_).get(), search, &found).ok());
+  EXPECT_EQ(found.total_size(), 0) << found.DebugString();
+}
+
+// Search keeps a resource's name and tags whatever its description holds: 300 distinct words
+// before them in the alphabet (before, only the alphabetically first 200 words were indexed).
+TEST_F(RegistryApiTest, ALongDescriptionDoesNotHideTheNameOrTagsFromSearch) {
+  Resource lab = Lab("Waterstoflab Zeeland");
+  std::string description;
+  for (int i = 0; i < 300; ++i) description += "aw" + std::to_string(i) + " ";
+  lab.set_description(description);
+  lab.add_tags("zonnepanelen");
+  Resource created;
+  auto status = Create(acme_, lab, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  for (const char* prefix : {"waterstof", "zeeland", "zonnepan", "aw1"}) {
+    SearchResourcesRequest search;
+    search.set_text_prefix(prefix);
+    SearchResourcesResponse found;
+    ASSERT_TRUE(registry_->SearchResources(As(acme_).get(), search, &found).ok());
+    EXPECT_EQ(found.total_size(), 1) << prefix;
+  }
+}
+
 TEST_F(RegistryApiTest, ARequestIdReusedForADifferentRequestIsRefused) {
   Resource first, other;
   ASSERT_TRUE(Create(acme_, Lab("Reused Key Lab"), &first, "req-reused-1").ok());

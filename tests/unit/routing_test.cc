@@ -265,6 +265,20 @@ TEST(AddWorkingTime, AroundTheClockWithoutWorkingHours) {
   EXPECT_EQ(AddWorkingTime(Responder("a"), Utc(2026, 12, 5, 12), hours(4)), Utc(2026, 12, 5, 16));
 }
 
+// A responder without working hours works around the clock, but not while away: an offer's clock
+// stops during an absence (before, it ran through it and the offer lapsed while they were away).
+TEST(AddWorkingTime, WithoutWorkingHoursStillSkipsAbsences) {
+  auto r = Responder("a");
+  auto* absence = r.add_absences();  // Saturday 5 December 2026, 13:00 to 20:00 UTC
+  absence->mutable_start_time()->set_seconds(
+      std::chrono::duration_cast<seconds>(Utc(2026, 12, 5, 13).time_since_epoch()).count());
+  absence->mutable_end_time()->set_seconds(
+      std::chrono::duration_cast<seconds>(Utc(2026, 12, 5, 20).time_since_epoch()).count());
+  // One hour before the absence, three after it.
+  EXPECT_EQ(AddWorkingTime(r, Utc(2026, 12, 5, 12), hours(4)), Utc(2026, 12, 5, 23));
+  EXPECT_EQ(AddWorkingTime(r, Utc(2026, 12, 5, 8), hours(4)), Utc(2026, 12, 5, 12));
+}
+
 TEST(AddWorkingTime, SkipsTheWeekend) {
   auto r = Responder("a");
   OfficeHours(&r);
