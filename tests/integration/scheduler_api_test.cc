@@ -130,6 +130,23 @@ class SchedulerApiTest : public ::testing::Test {
     return scheduler_->CreateBooking(As(token).get(), request, out);
   }
 
+  // Books [from_h, to_h) until the scheduler, following the registry's change log, refuses it as
+  // OUTSIDE_AVAILABILITY (a booking made before then is cancelled again), at most 5 s; the last
+  // answer.
+  static grpc::Status BookUntilOutsideAvailability(const std::string& token,
+                                                   const std::string& resource, double from_h,
+                                                   double to_h) {
+    Booking b;
+    grpc::Status status;
+    for (int i = 0; i < 100; ++i) {
+      status = Book(token, resource, from_h, to_h, &b);
+      if (Reason(status) == "OUTSIDE_AVAILABILITY") break;
+      if (status.ok()) Cancel(kAdminToken, b.id(), &b);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return status;
+  }
+
   static Booking Get(const std::string& token, const std::string& id) {
     GetBookingRequest request;
     request.set_id(id);
@@ -444,14 +461,7 @@ TEST_F(SchedulerApiTest, AvailabilityWindowsAndClosuresBoundBookings) {
 
   // The scheduler follows the registry's change log: wait until it has the new windows.
   Booking b;
-  grpc::Status status;
-  for (int i = 0; i < 100; ++i) {
-    status = Book(school_, lab, 7, 9, &b);
-    if (Reason(status) == "OUTSIDE_AVAILABILITY") break;
-    if (status.ok()) Cancel(kAdminToken, b.id(), &b);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(Reason(status), "OUTSIDE_AVAILABILITY");
+  EXPECT_EQ(Reason(BookUntilOutsideAvailability(school_, lab, 7, 9)), "OUTSIDE_AVAILABILITY");
   EXPECT_EQ(Reason(Book(school_, lab, 16, 18, &b)), "OUTSIDE_AVAILABILITY");
   EXPECT_EQ(Reason(Book(school_, lab, 24 * 5 + 9, 24 * 5 + 10, &b)),
             "OUTSIDE_AVAILABILITY");                                                    // Saturday
@@ -747,14 +757,8 @@ TEST_F(SchedulerApiTest, AClosureAloneClosesOnlyItsOwnTimeAndAResourceNotInUseHa
   reg::Availability published;
   ASSERT_TRUE(registry_->PublishAvailability(Admin().get(), publish, &published).ok());
   Booking b;
-  grpc::Status status;
-  for (int i = 0; i < 100; ++i) {  // until the scheduler has the closure
-    status = Book(school_, lab, 24 + 13, 24 + 14, &b);
-    if (Reason(status) == "OUTSIDE_AVAILABILITY") break;
-    if (status.ok()) Cancel(kAdminToken, b.id(), &b);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_EQ(Reason(status), "OUTSIDE_AVAILABILITY");
+  EXPECT_EQ(Reason(BookUntilOutsideAvailability(school_, lab, 24 + 13, 24 + 14)),
+            "OUTSIDE_AVAILABILITY");
   CheckAvailabilityRequest check;
   check.set_resource_id(lab);
   *check.mutable_start_time() = At(24);
@@ -864,14 +868,7 @@ TEST_F(SchedulerApiTest, APromotedHoldIsConfirmedOnlyIfTheResourceStillTakesIt) 
   closure->set_kind(reg::CLOSURE_KIND_MAINTENANCE);
   reg::Availability published;
   ASSERT_TRUE(registry_->PublishAvailability(Admin().get(), publish, &published).ok());
-  grpc::Status closed;
-  for (int i = 0; i < 100; ++i) {  // until the scheduler has followed the registry
-    closed = Book(acme_, lab, 11, 11.5, &b);
-    if (Reason(closed) == "OUTSIDE_AVAILABILITY") break;
-    if (closed.ok()) Cancel(kAdminToken, b.id(), &b);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_EQ(Reason(closed), "OUTSIDE_AVAILABILITY");
+  ASSERT_EQ(Reason(BookUntilOutsideAvailability(acme_, lab, 11, 11.5)), "OUTSIDE_AVAILABILITY");
   ASSERT_TRUE(Cancel(kAdminToken, taken.id(), &b).ok());  // the owner cancels: the slot frees
   ASSERT_EQ(Get(bakery_, entry.id()).state(), BOOKING_STATE_HELD);
   const auto inside = submit(entry.id());
