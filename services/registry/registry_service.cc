@@ -98,12 +98,9 @@ grpc::ServerWriteReactor<v1::ResourceChange>* RegistryServiceImpl::WatchResource
   using Call = WatchCall<v1::ResourceChange>;
   return Call::Start(streams_, context, "registry.WatchResources", *request, request->cursor(),
                      [this](const Caller& caller) -> absl::StatusOr<Call::Opened> {
-                       auto member_of = registry_->NetworksOf(caller);
-                       if (!member_of.ok()) return member_of.status();
                        Call::Opened opened;
                        opened.plan = {"reg1", {changes_->EventsKey()}};
-                       opened.convert = [caller, member_of = std::move(*member_of)](
-                                            size_t, const StreamEntry& entry)
+                       opened.convert = [this, caller](size_t, const StreamEntry& entry)
                            -> absl::StatusOr<std::optional<v1::ResourceChange>> {
                          const Change change = ChangeOf(entry);
                          if (change.kind != kResourceKind) return std::nullopt;
@@ -116,7 +113,12 @@ grpc::ServerWriteReactor<v1::ResourceChange>* RegistryServiceImpl::WatchResource
                                                                : v1::CHANGE_TYPE_UPDATED);
                            if (!out.mutable_resource()->ParseFromString(change.data))
                              return absl::InternalError("corrupt change record");
-                           Registry::RedactFor(caller, member_of, out.mutable_resource());
+                           // The caller's networks as they are now, not as they were when the
+                           // stream opened: an organisation removed from a network stops seeing
+                           // its staff contacts at once (an in-memory read of the read model).
+                           auto member_of = registry_->NetworksOf(caller);
+                           if (!member_of.ok()) return member_of.status();
+                           Registry::RedactFor(caller, *member_of, out.mutable_resource());
                          }
                          return out;
                        };

@@ -449,6 +449,80 @@ TEST_F(RegistryApiTest, StaffContactsOnlyForMembersOfASharedNetwork) {
   EXPECT_EQ(seen.display_name(), "Staffed Lab");
 }
 
+// An open WatchResources redacts by the caller's networks as they are when a change is sent, not
+// as they were when the stream opened: an organisation removed from the network stops seeing the
+// staff contacts on the stream it already had open, and one added starts seeing them.
+TEST_F(RegistryApiTest, AnOpenStreamRedactsByTheNetworksOfNow) {
+  CreateOrg("vertrekker", ORGANIZATION_KIND_VOCATIONAL_SCHOOL, false);
+  CreateOrg("nieuwkomer", ORGANIZATION_KIND_COMPANY, false);
+  CreateNetworkRequest create;
+  create.set_network_id("wisselnet");
+  create.mutable_network()->set_display_name("Wisselnet Zeeland");
+  create.mutable_network()->add_member_organization_ids("acme");
+  create.mutable_network()->add_member_organization_ids("vertrekker");
+  Network net;
+  ASSERT_TRUE(registry_->CreateNetwork(Admin().get(), create, &net).ok());
+  Resource lab = Lab("Wissellab Middelburg"), created;
+  lab.clear_shared_with_network_ids();
+  lab.add_shared_with_network_ids("wisselnet");
+  ASSERT_TRUE(Create(acme_, lab, &created).ok());
+
+  struct Watcher {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReader<ResourceChange>> reader;
+    // The staff seen with the next change of `id` named `name`.
+    int StaffWith(const std::string& id, const std::string& name) {
+      ResourceChange change;
+      while (reader->Read(&change))
+        if (change.resource_id() == id && change.resource().display_name() == name)
+          return change.resource().staff_size();
+      return -1;
+    }
+  };
+  auto watch = [](const std::string& token) {
+    Watcher w{As(token), nullptr};
+    w.reader = registry_->WatchResources(w.context.get(), WatchResourcesRequest());
+    return w;
+  };
+  const std::string leaver = server_->Token("vertrekker", {auth::v1::ROLE_MEMBER});
+  const std::string joiner = server_->Token("nieuwkomer", {auth::v1::ROLE_MEMBER});
+  Watcher leaving = watch(leaver), joining = watch(joiner);
+  auto rename = [&](const std::string& name) {
+    UpdateResourceRequest update;
+    update.mutable_resource()->set_id(created.id());
+    update.mutable_resource()->set_display_name(name);
+    update.mutable_update_mask()->add_paths("display_name");
+    Resource updated;
+    ASSERT_TRUE(registry_->UpdateResource(As(acme_).get(), update, &updated).ok());
+  };
+  rename("Wissellab Middelburg 1");
+  EXPECT_EQ(leaving.StaffWith(created.id(), "Wissellab Middelburg 1"), 1);
+  EXPECT_EQ(joining.StaffWith(created.id(), "Wissellab Middelburg 1"), 0);
+
+  UpdateNetworkRequest swap;
+  swap.mutable_network()->set_id("wisselnet");
+  swap.mutable_network()->add_member_organization_ids("acme");
+  swap.mutable_network()->add_member_organization_ids("nieuwkomer");
+  swap.mutable_update_mask()->add_paths("member_organization_ids");
+  ASSERT_TRUE(registry_->UpdateNetwork(Admin().get(), swap, &net).ok());
+  // Once this replica has followed the change (GetResource reads the same read model)...
+  GetResourceRequest get;
+  get.set_id(created.id());
+  Resource seen;
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(registry_->GetResource(As(joiner).get(), get, &seen).ok());
+    if (seen.staff_size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(seen.staff_size(), 1);
+  // ...the streams opened before it redact by the new membership.
+  rename("Wissellab Middelburg 2");
+  EXPECT_EQ(leaving.StaffWith(created.id(), "Wissellab Middelburg 2"), 0);
+  EXPECT_EQ(joining.StaffWith(created.id(), "Wissellab Middelburg 2"), 1);
+  leaving.context->TryCancel();
+  joining.context->TryCancel();
+}
+
 TEST_F(RegistryApiTest, ListingPagesThroughEveryResourceOfAnOwner) {
   CreateOrg("pager", ORGANIZATION_KIND_COMPANY, false);
   std::string token = server_->Token("pager", {auth::v1::ROLE_MEMBER});
