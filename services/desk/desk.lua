@@ -457,7 +457,9 @@ local function dk_refer(keys, args)
   -- The target organisation: the one named, or the named responder's.
   local target_org = to_org ~= '' and to_org or (a.to_responder_org or '')
   history(c, i, 'REFERRED', actor, to_resp, target_org, a.note, 0, {w = across and to_net or ''})
-  event(c, 'REFERRED', i, by)
+  -- Names whoever held it: a coordinator taking it from its assignee tells the assignee too
+  -- (StreamAssignments), not only an assignee referring it on.
+  event(c, 'REFERRED', i, holder)
   to_routing(c, i)
   save(c, i)
   drain(c)

@@ -1143,6 +1143,43 @@ TEST_F(DeskApiTest, StreamAssignmentsDeliversOffersAndResumesFromACursor) {
   EXPECT_EQ(foreign->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
+// A coordinator who refers an inquiry away from its assignee tells the assignee on its stream, as
+// an assignee referring it on is told (before, the assignee only stopped seeing it).
+TEST_F(DeskApiTest, AnAssigneeHearsOfACoordinatorsReferral) {
+  MakeNetwork({"bakery", "a", "b"});
+  Person a = AddResponder("a", [](Responder* r) { r->add_themes(reg::THEME_FOOD); });
+  AddResponder("b");
+  StreamAssignmentsRequest request;
+  request.set_responder_id(a.id);
+  auto context = As(a.token);
+  auto stream = desk_->StreamAssignments(context.get(), request);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the stream start from "now"
+  auto question = Question("Wie helpt met de broodoven?");
+  question.add_themes(reg::THEME_FOOD);
+  Inquiry inquiry = Submit("bakery", question);
+  ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+  Inquiry out;
+  ASSERT_TRUE(Accept(a, inquiry.id(), &out).ok());
+  ReferInquiryRequest refer;
+  refer.set_id(inquiry.id());
+  refer.set_target_organization_id(Org("b"));
+  refer.set_note("b heeft de ovenkennis");
+  ASSERT_TRUE(desk_->ReferInquiry(As(coordinator_).get(), refer, &out).ok());
+  std::vector<InquiryEventType> types;
+  InquiryEvent event;
+  while (stream->Read(&event)) {
+    EXPECT_EQ(event.inquiry_id(), inquiry.id());
+    EXPECT_EQ(event.responder_id(), a.id);
+    types.push_back(event.type());
+    if (event.type() == INQUIRY_EVENT_TYPE_REFERRED) break;
+  }
+  EXPECT_EQ(types, (std::vector<InquiryEventType>{INQUIRY_EVENT_TYPE_OFFERED,
+                                                  INQUIRY_EVENT_TYPE_ACCEPTED,
+                                                  INQUIRY_EVENT_TYPE_REFERRED}));
+  context->TryCancel();
+  stream->Finish();
+}
+
 TEST_F(DeskApiTest, TheEntryPartnerWatchesItsInquiryFromOfferToAnswer) {
   MakeNetwork({"bakery", "a"});
   Person a = AddResponder("a");
