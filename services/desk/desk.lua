@@ -338,7 +338,9 @@ local function dk_accept(keys, args)
   for _, o in ipairs(split(i.ot)) do if o ~= r then others[#others + 1] = o end end
   i.ot = table.concat(others, ',')
   release_offers(c, i, 'WITHDRAWN', 'desk', 'another responder accepted', false)
-  redis.call('ZADD', c.base .. 'ra:' .. r, c.now, i.id)
+  -- Listed by when it was offered: accepting it does not move it ahead of a responder's cursor
+  -- (a list paged newest first skipped what was accepted between pages).
+  redis.call('ZADD', c.base .. 'ra:' .. r, 'NX', c.now, i.id)
   i.st = 'ASSIGNED'
   i.as = r
   if (i.fa or '') == '' then

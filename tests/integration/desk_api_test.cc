@@ -1769,6 +1769,37 @@ TEST_F(DeskApiTest, ListsPageOnAfterTheirLastEntryWhileEntriesArrive) {
   }
 }
 
+// A responder pages through its inquiries newest first and accepts an older one in between: it
+// still comes, once, on a later page (accepting it moved it ahead of the cursor, and it was
+// skipped).
+TEST_F(DeskApiTest, AResponderListingPagesPastAnAcceptInBetween) {
+  MakeNetwork({"bakery", "a"});
+  Person a = AddResponder("a");
+  std::vector<std::string> submitted;
+  for (const char* text : {"Oven", "Deegroller", "Koelcel"}) {
+    Inquiry inquiry = Submit("bakery", Question(text));
+    ASSERT_EQ(AwaitOffer(inquiry.id()).offered_to(0), a.id);
+    submitted.push_back(inquiry.id());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // three distinct offer times
+  }
+  ListInquiriesRequest list;
+  list.set_responder_id(a.id);
+  list.set_page_size(1);
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    ListInquiriesResponse page;
+    ASSERT_TRUE(desk_->ListInquiries(As(a.token).get(), list, &page).ok());
+    for (const auto& i : page.inquiries()) seen.push_back(i.id());
+    if (pages == 0) {
+      Inquiry out;
+      ASSERT_TRUE(Accept(a, submitted[0], &out).ok());  // the oldest, not listed yet
+    }
+    if (page.next_page_token().empty()) break;
+    list.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{submitted[2], submitted[1], submitted[0]}));
+}
+
 // A client that lost the answer retries with its request id: the responder made the first time
 // (before, the retry answered with a new id no responder has), and a deletion that went through
 // succeeds again; without a request id the second deletion finds nothing.
