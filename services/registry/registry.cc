@@ -868,6 +868,19 @@ std::string StoreRefusalField(const absl::Status& status, const std::string& row
   return row + (natural_key ? ".display_name" : ".id");
 }
 
+// The coordinate ("latitude" or "longitude") an import row leaves out when its fields name only
+// the other one of a point its resource does not have yet, else empty: proto3 cannot tell the
+// missing one from 0, and a CSV row with a latitude and an empty longitude was placed at 0.
+std::string HalfPoint(const google::protobuf::FieldMask& row, bool had_point) {
+  bool latitude = false, longitude = false;
+  for (const auto& path : row.paths()) {
+    latitude = latitude || path == "location.point.latitude";
+    longitude = longitude || path == "location.point.longitude";
+  }
+  if (had_point || latitude == longitude) return "";
+  return latitude ? "longitude" : "latitude";
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
@@ -950,6 +963,18 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
                                            "and display name, case and accents aside)"))
                : InvalidField(field + ".id",
                               absl::StrCat("is also the id of resources[", first->second, "]")),
+           "");
+      continue;
+    }
+    if (auto half = HalfPoint(i < request.row_fields_size() ? request.row_fields(i)
+                                                            : google::protobuf::FieldMask(),
+                              existing.count(ids[i]) > 0 &&
+                                  existing.at(ids[i]).location().has_point());
+        !half.empty()) {
+      fail(i, ids[i],
+           InvalidField(absl::StrCat(field, ".location.point.", half),
+                        "is required when the row gives the other coordinate and the resource "
+                        "has no point yet (it would be 0: a place at sea or in Africa)"),
            "");
       continue;
     }

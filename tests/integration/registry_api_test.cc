@@ -869,6 +869,51 @@ TEST_F(RegistryApiTest, EveryRefusedImportRowNamesItsField) {
       << response.rows(3).error();
 }
 
+// A CSV row with a latitude and an empty longitude (the CLI names only the latitude in the row's
+// fields) is refused for the missing coordinate when the resource has no point yet: it was
+// created at longitude 0, off the coast of Ghana. A resource that has a point may move one
+// coordinate.
+TEST_F(RegistryApiTest, AnImportRowWithOneCoordinateNeedsAPointToChange) {
+  Resource placed;
+  ASSERT_TRUE(Create(acme_, Lab("Lab in Goes", 51.50, 3.89), &placed).ok());
+
+  ImportResourcesRequest request;
+  auto add = [&](Resource row, const std::string& path) {
+    row.clear_staff();
+    row.mutable_location()->clear_region();
+    *request.add_resources() = row;
+    auto* fields = request.add_row_fields();
+    fields->add_paths("display_name");
+    fields->add_paths(path);
+  };
+  Resource fresh = Lab("Nieuw Lab Vlissingen", 51.44, 0);
+  fresh.clear_id();
+  add(fresh, "location.point.latitude");
+  Resource only_longitude = Lab("Nieuw Lab Terneuzen", 0, 3.83);
+  add(only_longitude, "location.point.longitude");
+  Resource moved = placed;
+  moved.mutable_location()->mutable_point()->set_latitude(51.51);
+  moved.mutable_location()->mutable_point()->set_longitude(0);
+  add(moved, "location.point.latitude");
+  ImportResourcesResponse response;
+  ASSERT_TRUE(registry_->ImportResources(As(acme_).get(), request, &response).ok());
+  ASSERT_EQ(response.rows_size(), 3);
+  EXPECT_EQ(response.rows(0).field(), "resources[0].location.point.longitude")
+      << response.rows(0).error();
+  EXPECT_EQ(response.rows(1).field(), "resources[1].location.point.latitude")
+      << response.rows(1).error();
+  EXPECT_TRUE(response.rows(2).ok()) << response.rows(2).error();
+  EXPECT_EQ(response.created(), 0);
+  EXPECT_EQ(response.updated(), 1);
+
+  GetResourceRequest get;
+  get.set_id(placed.id());
+  Resource now;
+  ASSERT_TRUE(registry_->GetResource(As(acme_).get(), get, &now).ok());
+  EXPECT_DOUBLE_EQ(now.location().point().latitude(), 51.51);
+  EXPECT_DOUBLE_EQ(now.location().point().longitude(), 3.89);  // kept
+}
+
 TEST_F(RegistryApiTest, CoverageShowsWhiteSpotsAndOverlapFindsNearbyDuplicates) {
   CreateOrg("rival", ORGANIZATION_KIND_VOCATIONAL_SCHOOL, false);
   std::string rival = server_->Token("rival", {auth::v1::ROLE_MEMBER});

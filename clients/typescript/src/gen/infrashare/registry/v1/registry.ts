@@ -1422,6 +1422,8 @@ export interface ImportResourcesRequest {
    * update mask ("approval_required", "location.point.latitude"). A field named here is set even
    * when the row leaves it false, zero or empty (a CSV's "nee" clears approval_required). An empty
    * mask, or none at all, sets the fields the row holds, which cannot tell false from absent.
+   * A row whose fields name one coordinate of a point its resource does not have yet is refused
+   * for the other (it would be 0).
    */
   rowFields: string[][];
 }
