@@ -966,10 +966,11 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
            "");
       continue;
     }
-    if (auto half = HalfPoint(i < request.row_fields_size() ? request.row_fields(i)
-                                                            : google::protobuf::FieldMask(),
-                              existing.count(ids[i]) > 0 &&
-                                  existing.at(ids[i]).location().has_point());
+    const auto found = existing.find(ids[i]);
+    const bool had_point = found != existing.end() && found->second.location().has_point();
+    if (auto half = HalfPoint(
+            i < request.row_fields_size() ? request.row_fields(i) : google::protobuf::FieldMask(),
+            had_point);
         !half.empty()) {
       fail(i, ids[i],
            InvalidField(absl::StrCat(field, ".location.point.", half),
@@ -980,8 +981,8 @@ absl::StatusOr<v1::ImportResourcesResponse> Registry::ImportResources(
     }
     v1::Resource resource;
     std::string expected;
-    if (auto it = existing.find(ids[i]); it != existing.end()) {
-      const v1::Resource& stored = it->second;
+    if (found != existing.end()) {
+      const v1::Resource& stored = found->second;
       if (!caller.CanWriteFor(stored.owner_organization_id()) || ReadOnly(caller)) {
         fail(i, ids[i], Forbidden("only the owner organisation changes its resources"),
              field + ".owner_organization_id");
