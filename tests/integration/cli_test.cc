@@ -454,6 +454,39 @@ TEST_F(CliTest, AnOversizedCellFailsOnlyItsRowAndAReimportKeepsWhatTheFileLacks)
   EXPECT_EQ(lab["staff"][0]["name"], "Anne Bos");
 }
 
+// A batch larger than the server takes in one call (grpc.max_message_bytes; 4 KiB here) is sent
+// again in halves, and a row too large on its own fails alone with its line: before, the import
+// stopped at the first such batch.
+TEST_F(CliTest, ABatchTooLargeForTheServerIsSentInPartsAndAnOversizedRowFailsAlone) {
+  auto config = TestServer::DefaultConfig();
+  config.grpc.max_message_bytes = 4096;
+  TestServer small(redis_->url(), config);
+  ASSERT_EQ(
+      Cli("org create --id waterschap --name 'Waterschap Aa en Maas' --kind government").exit_code,
+      0);
+  std::string csv = "display_name,kind,owner_organization_id,latitude,longitude,description,tags\n";
+  for (int i = 0; i < 13; ++i) {
+    if (i == 6) {  // line 8
+      std::string tags;
+      for (int t = 0; t < 10; ++t)
+        tags += (t ? ";" : "") + std::string(30, static_cast<char>('a' + t));
+      csv += "Gemaal Zuid-Willemsvaart,lab,waterschap,51.69,5.30," + std::string(4000, 'w') +
+             ",\"" + tags + "\"\n";
+      continue;
+    }
+    csv += "Peilbuis " + std::to_string(i) + ",lab,waterschap,51.69,5.30," +
+           std::string(1500, 'p') + ",\n";
+  }
+  auto import = CliAt(small.address(), "import --quiet " + File("groot.csv", csv));
+  EXPECT_EQ(import.exit_code, 1) << import.output;
+  EXPECT_NE(import.output.find("line 8: the row alone is larger than the server takes"),
+            std::string::npos)
+      << import.output;
+  EXPECT_NE(import.output.find("created 12, updated 0, unchanged 0, failed 1"), std::string::npos)
+      << import.output;
+  EXPECT_EQ(Resources("waterschap").size(), 12u);
+}
+
 TEST_F(CliTest, ImportsADutchExcelFileRowByRow) {
   ASSERT_EQ(Cli("org create --id gemeente --name 'Gemeente Utrecht' --kind government").exit_code,
             0);

@@ -113,9 +113,34 @@ int RefusedRow(const grpc::Status& status) {
   return std::sscanf(field.c_str(), "resources[%d]", &n) == 1 ? n : -1;
 }
 
+// Whether the server refused a call for its size (more than grpc.max_message_bytes), not for a
+// rate limit (also RESOURCE_EXHAUSTED): gRPC's own words, which carry no reason of ours.
+bool TooLarge(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+         status.error_message().find("larger than max") != std::string::npos;
+}
+
+// The rows from `start` on that go in one call: at most `batch`, and no more bytes than the
+// server takes by default (4 MiB; rows of a thousand tags each are valid and large). A row
+// larger than that goes alone.
+std::vector<size_t> NextBatch(const std::vector<ImportRow>& rows, size_t start, size_t batch) {
+  constexpr size_t kBatchBytes = 3 * 1024 * 1024;
+  std::vector<size_t> out;
+  size_t bytes = 0;
+  for (size_t i = start; i < rows.size() && out.size() < batch; ++i) {
+    const size_t row = rows[i].resource.ByteSizeLong() + rows[i].fields.ByteSizeLong() + 16;
+    if (!out.empty() && bytes + row > kBatchBytes) break;
+    out.push_back(i);
+    bytes += row;
+  }
+  return out;
+}
+
 // Sends rows in batches; returns the number of failed rows (-1 when a call failed). `refused` rows
 // were refused before sending and count as failed. A call the server refuses whole because of one
-// row (a cell over the API's bounds) reports that row with its line and sends the rest again.
+// row (a cell over the API's bounds) reports that row with its line and sends the rest again; one
+// it refuses for its size (a server with a lower grpc.max_message_bytes) is sent again in halves,
+// and a row too large on its own is reported as failed.
 int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, bool quiet,
                     int refused = 0) {
   int failed = refused, created = 0, updated = 0, unchanged = 0;
@@ -124,9 +149,16 @@ int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, 
     if (!field.empty()) std::cerr << " [field: " << field << "]";
     std::cerr << "\n";
   };
-  for (size_t start = 0; start < rows.size(); start += batch) {
+  std::vector<std::vector<size_t>> halves;  // what a call refused for its size left to send
+  for (size_t next = 0; next < rows.size() || !halves.empty();) {
     std::vector<size_t> sent;
-    for (size_t i = start; i < std::min(rows.size(), start + batch); ++i) sent.push_back(i);
+    if (!halves.empty()) {
+      sent = std::move(halves.back());
+      halves.pop_back();
+    } else {
+      sent = NextBatch(rows, next, batch);
+      next += sent.size();
+    }
     ImportResourcesResponse response;
     while (!sent.empty()) {
       ImportResourcesRequest request;
@@ -137,15 +169,26 @@ int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, 
       const grpc::Status status =
           app.client().Call(app.client().registry(), &Stub::ImportResources, request, &response);
       if (status.ok()) break;
-      const int n = RefusedRow(status);
-      if (n < 0 || static_cast<size_t>(n) >= sent.size()) {
+      if (TooLarge(status) && sent.size() == 1) {
+        report(sent[0],
+               "the row alone is larger than the server takes in one call (" +
+                   std::to_string(request.ByteSizeLong()) + " bytes)",
+               "");
+        ++failed;
+        sent.clear();
+      } else if (TooLarge(status)) {
+        halves.emplace_back(sent.begin() + static_cast<std::ptrdiff_t>(sent.size() / 2),
+                            sent.end());
+        sent.resize(sent.size() / 2);
+      } else if (const int n = RefusedRow(status); n >= 0 && static_cast<size_t>(n) < sent.size()) {
+        report(sent[n], WithOrigins(status.error_message(), rows, sent, n),
+               client::ErrorField(status));
+        ++failed;
+        sent.erase(sent.begin() + n);
+      } else {
         app.Check(status);
         return -1;
       }
-      report(sent[n], WithOrigins(status.error_message(), rows, sent, n),
-             client::ErrorField(status));
-      ++failed;
-      sent.erase(sent.begin() + n);
       response.Clear();
     }
     created += response.created();
@@ -155,7 +198,7 @@ int ImportInBatches(App& app, const std::vector<ImportRow>& rows, size_t batch, 
     for (const auto& row : response.rows())
       if (!row.ok() && static_cast<size_t>(row.row()) < sent.size())
         report(sent[row.row()], WithOrigins(row.error(), rows, sent, row.row()), row.field());
-    if (!quiet) Progress(std::min(rows.size(), start + batch), rows.size());
+    if (!quiet && halves.empty()) Progress(next, rows.size());
   }
   std::cout << "created " << created << ", updated " << updated << ", unchanged " << unchanged
             << ", failed " << failed << "\n";
