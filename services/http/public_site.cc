@@ -407,8 +407,12 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
                      "application/json");
       return;
     }
+    // A call without a token is refused by the server whatever its body holds: the body is not
+    // read (it cost the listener a parse of up to grpc.max_message_bytes for nothing), and the
+    // connection closes after the answer when one follows.
+    const bool tokenless = !req.has_header("Authorization");
     ApiRequest call;
-    if (read != nullptr) {
+    if (read != nullptr && !tokenless) {
       const BodyRead got = ReadBody(req, *read, max_body_bytes_, &call.body, nullptr);
       if (got != BodyRead::kRead) {
         ++counters_->refused;
@@ -435,10 +439,15 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
                      absl::StrContains(req.remote_addr, ':') ? "]" : "", ":", req.remote_port);
     ApiReply reply = route(call);
     if (reply.status >= 400 && reply.status < 500) ++counters_->refused;
-    res.status = reply.status;
+    if (reply.status == 401) rate_.Take(req.remote_addr);  // see Admit
     res.set_header("Cache-Control", "no-store");
     res.set_header("X-Content-Type-Options", "nosniff");
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+    if (tokenless && read != nullptr && !reply.stream) {
+      AnswerBeforeBody(req, res, reply.status, std::move(reply.body), reply.content_type);
+      return;
+    }
+    res.status = reply.status;
     if (!reply.stream) {
       res.set_content(std::move(reply.body), reply.content_type);
       return;
@@ -492,6 +501,20 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
     // to any reply, a write's included: the write done, its answer a bare 416). The request
     // object is the listener's own, not const; only this handler's signature is.
     const_cast<httplib::Request&>(req).ranges.clear();
+    // An address whose calls keep failing authentication (no token, a wrong or revoked one) is
+    // held to the public pages' rate (http.rate_per_s, http.burst): no token's limit counts such
+    // calls, and each costs a parse and a token lookup. Calls with a valid token never count.
+    if (int retry_after = rate_.Due(req.remote_addr); retry_after > 0) {
+      ++counters_->rate_limited;
+      res.set_header("Retry-After", std::to_string(retry_after));
+      res.set_header("Cache-Control", "no-store");
+      AnswerBeforeBody(req, res, 429,
+                       StatusJson(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  "too many calls without a valid token from this address; "
+                                  "try again after Retry-After seconds"),
+                       "application/json");
+      return false;
+    }
     if (req.target.size() <= static_cast<size_t>(config_.max_url_bytes)) return true;
     ++counters_->refused;
     AnswerBeforeBody(req, res, 414,
