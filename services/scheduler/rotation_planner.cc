@@ -187,9 +187,16 @@ class Planner {
 
   // The earliest start >= `not_before` at which unit `u` can serve request `r` given its timeline
   // (with the other assignments where they are), or nullopt.
+  // Whether unit `u` may serve `req`: the unit it names, if it names one, and one its partner
+  // may use.
+  bool MayUse(const Request& req, int u) const {
+    const std::string& id = in_.units[u].id;
+    return (req.unit_id.empty() || req.unit_id == id) && !req.barred_units.count(id);
+  }
+
   std::optional<Seconds> Earliest(int r, int u, Seconds not_before) const {
     const Request& req = in_.requests[r];
-    if (!req.unit_id.empty() && req.unit_id != in_.units[u].id) return std::nullopt;
+    if (!MayUse(req, u)) return std::nullopt;
     const Seconds duration = Seconds{req.duration_days} * kDay;
     const Seconds latest_start =
         std::min(req.latest_end - in_.policy.teardown, in_.horizon_end) - duration;
@@ -235,7 +242,7 @@ class Planner {
 
   bool FitsAt(int r, int u, Seconds start) const {
     const Request& req = in_.requests[r];
-    if (!req.unit_id.empty() && req.unit_id != in_.units[u].id) return false;
+    if (!MayUse(req, u)) return false;
     const Item item = MakeItem(r, start);
     if (item.start < req.earliest_start || item.end > req.latest_end ||
         item.work_start < in_.horizon_start || item.work_end > in_.horizon_end)
@@ -402,8 +409,8 @@ class Planner {
       for (const auto& [r, p] : placed_) {
         if (p.pinned) continue;
         const Request& have = in_.requests[r];
-        if (!want.unit_id.empty() && std::find(p.units.begin(), p.units.end(),
-                                               unit_index_.at(want.unit_id)) == p.units.end())
+        if (std::none_of(p.units.begin(), p.units.end(),
+                         [&](int held) { return MayUse(want, held); }))
           continue;
         const Seconds end = p.start + Seconds{have.duration_days} * kDay;
         if (end < want.earliest_start - 7 * kDay || p.start > want.latest_end + 7 * kDay) continue;
@@ -475,6 +482,11 @@ class Planner {
       return "the requested unit is not in the pool";
     if (req.units > static_cast<int>(in_.units.size()))
       return "it asks for more units than the pool has";
+    int usable = 0;
+    for (size_t u = 0; u < in_.units.size(); ++u) usable += MayUse(req, static_cast<int>(u));
+    if (usable < req.units)
+      return "the partner may not use enough of the pool's units: their access policy or the "
+             "training they require (RecordTraining) rules it out";
     if (req.earliest_start >= in_.horizon_end || req.latest_end <= in_.horizon_start)
       return "outside the planning horizon: plan a horizon that includes its window";
     if (!free.Find(r))

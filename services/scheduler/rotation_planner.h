@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,7 +70,9 @@ struct Request {
   int duration_days = 1;
   int units = 1;
   std::string unit_id;  // a specific unit, or "" for any
-  int priority = 0;     // higher first
+  // Units the partner may not use (the unit's access policy, or training it lacks).
+  std::set<std::string> barred_units;
+  int priority = 0;  // higher first
   bool sme = false;
 };
 

@@ -403,6 +403,46 @@ std::map<std::string, std::string> AddRequests(const std::vector<v1::RotationReq
   return organization_of;
 }
 
+// The units each partner may not use, into its requests: those whose access policy refuses it,
+// as CreateBooking would, and those that require training the owner has not recorded for it (a
+// rotation gave them to anyone who asked). A pin on such a unit is refused.
+absl::Status BarUnits(Catalog* catalog, BookingStore* bookings,
+                      const std::vector<std::string>& unit_ids,
+                      const v1::PlanRotationRequest& request, rot::PlanInput* in) {
+  std::map<std::string, std::set<std::string>> barred_for;  // partner -> units
+  for (auto& r : in->requests) {
+    auto [barred, fresh] = barred_for.try_emplace(r.partner);
+    if (fresh) {
+      std::vector<std::string> untrained;
+      for (const auto& id : unit_ids) {
+        const auto bookable = catalog->Cached(id);
+        if (!bookable) continue;  // not planned at all (AddUnits)
+        const auto& unit = *bookable->resource;
+        if (!CheckAccess(unit, r.partner, catalog->Organization(r.partner),
+                         catalog->NetworksOf(r.partner))
+                 .ok())
+          barred->second.insert(id);
+        else if (unit.training_required() && r.partner != unit.owner_organization_id())
+          untrained.push_back(id);
+      }
+      auto trained = bookings->TrainedMany(untrained, r.partner);
+      if (!trained.ok()) return trained.status();
+      for (size_t i = 0; i < untrained.size(); ++i)
+        if (!(*trained)[i]) barred->second.insert(untrained[i]);
+    }
+    r.barred_units = barred->second;
+  }
+  for (int i = 0; i < request.pins_size(); ++i) {
+    const auto& pin = request.pins(i);
+    for (const auto& r : in->requests)
+      if (r.id == pin.request_id() && r.barred_units.count(pin.unit_resource_id()))
+        return InvalidField(absl::StrCat("pins[", i, "].unit_resource_id"),
+                            "is a unit the request's partner may not use: its access policy, or "
+                            "training it requires (RecordTraining), rules the partner out");
+  }
+  return absl::OkStatus();
+}
+
 // The reviewer's pins into the planner input, each naming an open request and a unit of the pool.
 absl::Status AddPins(const v1::PlanRotationRequest& request, const Kept& kept,
                      const std::map<std::string, std::string>& organization_of,
@@ -907,6 +947,31 @@ absl::Status Rotations::CheckRequest(const v1::RotationRequest& r, const v1::Rot
   return errors.empty() ? absl::OkStatus() : errors.ToStatus();
 }
 
+// A partner asks for the unit it names, or for units of the pool, only when their access policy
+// lets it book them (as CreateBooking would): else PERMISSION_DENIED with the policy's reason.
+// Training is checked when the plan is made (the owner may record it in between).
+absl::Status Rotations::MayAskFor(const v1::RotationRequest& r,
+                                  const v1::RotationPool& pool) const {
+  absl::Status refused = absl::OkStatus();
+  int open = 0;
+  for (const auto& id : pool.unit_resource_ids()) {
+    if (!r.unit_resource_id().empty() && id != r.unit_resource_id()) continue;
+    const auto bookable = catalog_->Cached(id);
+    if (!bookable) continue;
+    auto access = CheckAccess(*bookable->resource, r.organization_id(),
+                              catalog_->Organization(r.organization_id()),
+                              catalog_->NetworksOf(r.organization_id()));
+    if (access.ok())
+      ++open;
+    else if (refused.ok())
+      refused = access;
+  }
+  if (open >= r.units() || refused.ok()) return absl::OkStatus();
+  return Forbidden(absl::StrCat("organisation '", r.organization_id(), "' may book ", open,
+                                " of the units it asks for (", r.units(),
+                                "): ", refused.message()));
+}
+
 absl::StatusOr<v1::RotationRequest> Rotations::CreateRequest(
     const Caller& caller, const v1::CreateRotationRequestRequest& request) {
   v1::RotationRequest r = request.rotation_request();
@@ -926,6 +991,7 @@ absl::StatusOr<v1::RotationRequest> Rotations::CreateRequest(
   if (auto status = CheckRequest(r, *pool, caller.CanWriteFor(pool->owner_organization_id()));
       !status.ok())
     return status;
+  if (auto access = MayAskFor(r, *pool); !access.ok()) return access;
   r.set_sme(catalog_->Organization(r.organization_id()).sme);
   r.set_state(v1::ROTATION_REQUEST_STATE_OPEN);
   r.set_id(NewId("rr"));
@@ -973,6 +1039,7 @@ absl::StatusOr<v1::RotationRequest> Rotations::UpdateRequest(
   r.set_notes(patch.notes());
   if (owner) r.set_priority(patch.priority());
   if (auto status = CheckRequest(r, *pool, owner); !status.ok()) return status;
+  if (auto access = MayAskFor(r, *pool); !access.ok()) return access;
   return store_->PutRequest(std::move(r), patch.etag(),
                             store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
 }
@@ -1044,6 +1111,8 @@ absl::StatusOr<v1::RotationPlan> Rotations::Plan(const Caller& caller,
   if (!requests.ok()) return requests.status();
   const auto organization_of = AddRequests(*requests, replacing.kept, &in);
   if (auto status = AddPins(request, replacing.kept, organization_of, unit_ids, &in); !status.ok())
+    return status;
+  if (auto status = BarUnits(catalog_, bookings_, unit_ids, request, &in); !status.ok())
     return status;
 
   rot::Plan planned = rot::PlanRotation(in);

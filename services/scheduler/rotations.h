@@ -73,6 +73,7 @@ class Rotations {
 
  private:
   absl::StatusOr<v1::RotationPool> Pool(const std::string& id, const char* field);
+  absl::Status MayAskFor(const v1::RotationRequest& r, const v1::RotationPool& pool) const;
   // The committed plan `draft` replaces (nullopt: none); STALE_PLAN when that is no longer the
   // pool's committed plan.
   absl::StatusOr<std::optional<v1::RotationPlan>> ReplacedBy(const v1::RotationPlan& draft);

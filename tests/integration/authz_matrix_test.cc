@@ -642,7 +642,9 @@ void AuthzMatrix::MakeWorld() {
 
   // The owner's lab and mobile unit: staff contacts, shared with the owner's network only.
   w.lab = Register(Resource("Praktijklokaal", reg::MOBILITY_FIXED));
-  w.unit = Register(Resource("Mobiel lab", reg::MOBILITY_MOBILE));
+  reg::Resource unit = Resource("Mobiel lab", reg::MOBILITY_MOBILE);
+  unit.set_sme_accessible(true);  // the partner (an SME) asks for it in a rotation
+  w.unit = Register(unit);
   w.from = DaysAhead(14, 0);
   w.to = DaysAhead(21, 0);
 

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "google/rpc/status.pb.h"
 #include "services/common/errors.h"
 #include "services/registry/store.h"
@@ -88,6 +89,7 @@ class RotationApiTest : public ::testing::Test {
     if (mobility == reg::MOBILITY_MOBILE) *r.mutable_home_base() = r.location();
     r.set_booking_mode(reg::BOOKING_MODE_EXCLUSIVE);
     r.set_access_policy(reg::ACCESS_POLICY_PUBLIC);
+    r.set_sme_accessible(true);  // the bakery is an SME: a unit closed to SMEs is not for it
     r.mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_ACTIVE);
     return r;
   }
@@ -685,6 +687,77 @@ TEST_F(RotationApiTest, EveryChangeOfHolderHasOneHandoverAndTheUnitEndsAtHome) {
       {"fleet", "bakery", setups[1]->start_time().seconds()},
       {"bakery", "fleet", last.end_time().seconds()}};
   EXPECT_EQ(got, want) << handovers.DebugString();
+}
+
+// A rotation gives a unit only to a partner that could book it itself: its access policy (network
+// members, SME access) decides whether a partner may ask for it, and a unit requiring training
+// goes only to partners the owner recorded as trained. Before, any organisation that asked was
+// given any unit of the pool.
+TEST_F(RotationApiTest, AUnitGoesOnlyToPartnersItsAccessPolicyAndTrainingAdmit) {
+  reg::CreateNetworkRequest network;
+  network.set_network_id("oost-mobiel");
+  network.mutable_network()->set_display_name("Oost Mobiel");
+  network.mutable_network()->add_member_organization_ids("fleet");
+  network.mutable_network()->add_member_organization_ids("school");
+  reg::Network made;
+  ASSERT_TRUE(registry_->CreateNetwork(Admin().get(), network, &made).ok());
+  reg::Resource members_only = Resource("Lasrobot Hengelo", reg::MOBILITY_MOBILE, 52.27, 6.79);
+  members_only.set_access_policy(reg::ACCESS_POLICY_NETWORK_MEMBERS);
+  members_only.add_shared_with_network_ids("oost-mobiel");
+  const std::string network_unit = Register(members_only);
+  reg::Resource trained_only = Resource("Drone-lab Almelo", reg::MOBILITY_MOBILE, 52.36, 6.66);
+  trained_only.set_training_required(true);
+  const std::string training_unit = Register(trained_only);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Oost: robot en drone");
+  create.mutable_pool()->add_unit_resource_ids(network_unit);
+  create.mutable_pool()->add_unit_resource_ids(training_unit);
+  const RotationPool pool = PoolOnceKnown(create);
+
+  // The bakery is in no network: it may not ask for the members' unit by name.
+  CreateRotationRequestRequest by_name = Ask(pool.id(), 52.3, 6.7, 0, 20, 3);
+  by_name.mutable_rotation_request()->set_unit_resource_id(network_unit);
+  RotationRequest refused;
+  EXPECT_EQ(scheduler_->CreateRotationRequest(As(bakery_).get(), by_name, &refused).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  const RotationRequest bakery = Create(bakery_, Ask(pool.id(), 52.3, 6.7, 0, 20, 3));
+  const RotationRequest school = Create(school_, Ask(pool.id(), 52.3, 6.7, 0, 20, 3));
+
+  // Nobody is trained on the drone lab: the school gets the members' unit, the bakery nothing.
+  RotationPlan plan = Plan(pool.id(), 20);
+  std::map<std::string, std::string> unit_of;
+  for (const auto& a : plan.assignments()) unit_of[a.request_id()] = a.unit_resource_id();
+  EXPECT_EQ(unit_of, (std::map<std::string, std::string>{{school.id(), network_unit}}));
+  ASSERT_EQ(plan.unfulfilled_size(), 1);
+  EXPECT_EQ(plan.unfulfilled(0).request_id(), bakery.id());
+  EXPECT_TRUE(absl::StrContains(plan.unfulfilled(0).reason(), "may not use"))
+      << plan.unfulfilled(0).reason();
+
+  // Nor may the owner pin the bakery on the members' unit.
+  PlanRotationRequest pinned;
+  pinned.set_pool_id(pool.id());
+  *pinned.mutable_horizon_start_time() = Day(0);
+  *pinned.mutable_horizon_end_time() = Day(20);
+  auto* pin = pinned.add_pins();
+  pin->set_request_id(bakery.id());
+  pin->set_unit_resource_id(network_unit);
+  *pin->mutable_start_time() = Day(2);
+  auto refused_pin = scheduler_->PlanRotation(As(fleet_).get(), pinned, &plan);
+  EXPECT_EQ(refused_pin.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(refused_pin.error_message(), "pins[0].unit_resource_id"))
+      << refused_pin.error_message();
+
+  // Once the owner records the bakery as trained, the drone lab goes to it.
+  RecordTrainingRequest record;
+  record.set_resource_id(training_unit);
+  record.set_organization_id("bakery");
+  RecordTrainingResponse trained;
+  ASSERT_TRUE(scheduler_->RecordTraining(As(fleet_).get(), record, &trained).ok());
+  plan = Plan(pool.id(), 20);
+  unit_of.clear();
+  for (const auto& a : plan.assignments()) unit_of[a.request_id()] = a.unit_resource_id();
+  EXPECT_EQ(unit_of, (std::map<std::string, std::string>{{school.id(), network_unit},
+                                                         {bakery.id(), training_unit}}));
 }
 
 // A request whose window lies wholly after the horizon says so.
