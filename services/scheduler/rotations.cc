@@ -639,10 +639,12 @@ HandoverChange DiffHandovers(std::vector<v1::Handover> wanted,
 // (docs/DECISIONS.md). An undo step that fails is reported (undo_report()), never dropped.
 class PlanCommit {
  public:
-  PlanCommit(BookingStore* bookings, RotationStore* store, const v1::RotationPool& pool,
-             v1::RotationPlan* plan, std::optional<v1::RotationPlan> replaced)
+  PlanCommit(BookingStore* bookings, RotationStore* store, Catalog* catalog,
+             const v1::RotationPool& pool, v1::RotationPlan* plan,
+             std::optional<v1::RotationPlan> replaced)
       : bookings_(bookings),
         store_(store),
+        catalog_(catalog),
         pool_(pool),
         plan_(plan),
         replaced_(std::move(replaced)),
@@ -656,6 +658,7 @@ class PlanCommit {
   absl::Status Run(EpochMs now) {
     if (auto status = KeepOnlyStandingReplaced(); !status.ok()) return status;
     if (auto status = CheckTimes(now); !status.ok()) return status;
+    if (auto status = CheckUnitsNow(); !status.ok()) return status;
     if (auto status = CheckVersions(); !status.ok()) return status;
     if (auto status = BookUnits(); !status.ok()) return status;
     MarkCommitted(now);
@@ -702,6 +705,30 @@ class PlanCommit {
         if (const EpochMs start = ToEpochMs(leg->start_time()); start >= made && start < now)
           return StalePlan(absl::StrCat("a leg of unit ", c.unit,
                                         " that this draft books has begun since it was made"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Each unit the commit books on is as the draft found it: still there, in use, and closed
+  // during none of its new legs. The booking versions do not see the registry: a unit retired,
+  // sent for maintenance or closed after the draft was made went on the road all the same.
+  absl::Status CheckUnitsNow() const {
+    for (const auto& c : changes_) {
+      if (c.legs.empty()) continue;
+      auto found = catalog_->Find(c.unit);
+      if (!found.ok()) return found.status();
+      if (!found->has_value())
+        return StalePlan(absl::StrCat("unit ", c.unit, " was deleted since this plan was made"));
+      if (auto in_use = InUse(*(*found)->resource); !in_use.ok())
+        return StalePlan(
+            absl::StrCat("unit ", c.unit, " is not in use now (", in_use.message(), ")"));
+      if (!(*found)->availability) continue;
+      for (const auto& closure : (*found)->availability->closures())
+        for (const auto* leg : c.legs)
+          if (ToEpochMs(closure.start_time()) < ToEpochMs(leg->end_time()) &&
+              ToEpochMs(closure.end_time()) > ToEpochMs(leg->start_time()))
+            return StalePlan(absl::StrCat(
+                "unit ", c.unit, " was closed during a leg of this plan since it was made"));
     }
     return absl::OkStatus();
   }
@@ -801,6 +828,7 @@ class PlanCommit {
 
   BookingStore* bookings_;
   RotationStore* store_;
+  Catalog* catalog_;
   const v1::RotationPool& pool_;
   v1::RotationPlan* plan_;
   std::optional<v1::RotationPlan> replaced_;
@@ -1184,7 +1212,7 @@ absl::StatusOr<v1::RotationPlan> Rotations::CommitPlan(
   }
   auto replaced = ReplacedBy(*plan);
   if (!replaced.ok()) return replaced.status();
-  PlanCommit commit(bookings_, store_, *pool, &*plan, std::move(*replaced));
+  PlanCommit commit(bookings_, store_, catalog_, *pool, &*plan, std::move(*replaced));
   if (auto status = commit.Run(clock_()); !status.ok())
     return WithUndoReport(std::move(status), commit.undo_report());
   return *plan;

@@ -760,6 +760,74 @@ TEST_F(RotationApiTest, AUnitGoesOnlyToPartnersItsAccessPolicyAndTrainingAdmit) 
                                                          {bakery.id(), training_unit}}));
 }
 
+// A draft whose unit was closed during one of its legs, or taken out of use, after the draft was
+// made is stale at commit (the booking versions do not see the registry: before, the commit sent
+// a retired unit on the road).
+TEST_F(RotationApiTest, ACommitRefusesAUnitClosedOrOutOfUseSinceTheDraft) {
+  const std::string unit = Mobile("Mobiel Lab Kampen", 52.55, 5.91);
+  CreateRotationPoolRequest create;
+  create.mutable_pool()->set_display_name("Kampen");
+  create.mutable_pool()->add_unit_resource_ids(unit);
+  const RotationPool pool = PoolOnceKnown(create);
+  Create(school_, Ask(pool.id(), 52.55, 5.91, 0, 10, 3));
+  const RotationPlan plan = Plan(pool.id(), 20);
+  ASSERT_EQ(plan.units_size(), 1);
+  const RotationLeg* work = nullptr;
+  for (const auto& leg : plan.units(0).legs())
+    if (leg.kind() == ROTATION_LEG_KIND_ASSIGNMENT) work = &leg;
+  ASSERT_NE(work, nullptr);
+  // Free time the scheduler shows on the unit in [from, to), once it has followed the registry.
+  auto free_once = [&](const Timestamp& from, const Timestamp& to, bool want_free) {
+    CheckAvailabilityRequest check;
+    check.set_resource_id(unit);
+    *check.mutable_start_time() = from;
+    *check.mutable_end_time() = to;
+    CheckAvailabilityResponse free;
+    for (int i = 0; i < 100; ++i) {
+      EXPECT_TRUE(scheduler_->CheckAvailability(As(fleet_).get(), check, &free).ok());
+      if ((free.free_size() > 0) == want_free) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return free.free_size() > 0;
+  };
+  reg::PublishAvailabilityRequest publish;
+  publish.set_resource_id(unit);
+  auto* closure = publish.add_closures();
+  *closure->mutable_start_time() = work->start_time();
+  *closure->mutable_end_time() = work->end_time();
+  closure->set_kind(reg::CLOSURE_KIND_MAINTENANCE);
+  reg::Availability published;
+  ASSERT_TRUE(registry_->PublishAvailability(As(fleet_).get(), publish, &published).ok());
+  ASSERT_FALSE(free_once(work->start_time(), work->end_time(), false));
+  CommitRotationPlanRequest commit;
+  commit.set_id(plan.id());
+  RotationPlan out;
+  auto closed = scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &out);
+  EXPECT_EQ(Reason(closed), "STALE_PLAN") << closed.error_message();
+  EXPECT_TRUE(absl::StrContains(closed.error_message(), "closed")) << closed.error_message();
+
+  // The closure lifted, the unit retired: stale all the same.
+  publish.clear_closures();
+  publish.set_etag(published.etag());
+  ASSERT_TRUE(registry_->PublishAvailability(As(fleet_).get(), publish, &published).ok());
+  reg::UpdateResourceRequest retire;
+  retire.mutable_resource()->set_id(unit);
+  retire.mutable_resource()->mutable_lifecycle()->set_state(reg::LIFECYCLE_STATE_RETIRED);
+  retire.mutable_update_mask()->add_paths("lifecycle");
+  reg::Resource retired;
+  ASSERT_TRUE(registry_->UpdateResource(As(fleet_).get(), retire, &retired).ok());
+  ASSERT_FALSE(free_once(Day(15), Day(16), false));
+  auto out_of_use = scheduler_->CommitRotationPlan(As(fleet_).get(), commit, &out);
+  EXPECT_EQ(Reason(out_of_use), "STALE_PLAN") << out_of_use.error_message();
+  EXPECT_TRUE(absl::StrContains(out_of_use.error_message(), "not in use"))
+      << out_of_use.error_message();
+  ListBookingsRequest list;
+  list.set_resource_id(unit);
+  ListBookingsResponse booked;
+  ASSERT_TRUE(scheduler_->ListBookings(As(fleet_).get(), list, &booked).ok());
+  EXPECT_EQ(booked.bookings_size(), 0);
+}
+
 // A request whose window lies wholly after the horizon says so.
 TEST_F(RotationApiTest, ARequestAfterTheHorizonIsOutsideIt) {
   RotationPool pool = Pool({truck_});
