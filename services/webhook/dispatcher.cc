@@ -508,6 +508,17 @@ void Dispatcher::Leave(const Place& place, int64_t begun, bool attempted) {
 
 Attempt Dispatcher::Post(const QueuedJob& job, const TakenJob& taken) {
   Attempt attempt;
+  // A deleted organisation's subscriptions get nothing more (docs/webhooks.md): a job queued
+  // before it went, or a retry of one, is done without being sent (before, it was sent, retries
+  // and all). Unreadable now: sent, as the fan-out checked when it queued it.
+  if (fan_out_ != nullptr) {
+    if (auto exists = fan_out_->OrganizationExists(taken.organization_id);
+        exists.ok() && !*exists) {
+      attempt.ok = true;
+      attempt.withheld = true;
+      return attempt;
+    }
+  }
   auto target = ResolveTarget(taken.url, rules_, "target_url");
   if (!target.ok()) {
     // The name resolves elsewhere now (or not at all): nothing is sent, and it counts as a failed

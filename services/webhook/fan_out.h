@@ -49,6 +49,11 @@ class FanOut {
   FanOut(RedisPool* redis, WebhookStore* store, std::vector<std::unique_ptr<EventSource>> sources,
          OrganizationCheck organization_exists, Options options, EmailConfig email = {});
 
+  // Whether `organization_id` still exists (the check the fan-out queues by).
+  absl::StatusOr<bool> OrganizationExists(const std::string& organization_id) const {
+    return organization_exists_(organization_id);
+  }
+
   // Makes each stream's group, so that every change written from now on is delivered, whichever
   // replica sends it. Called at start by every replica, senders or not; Round makes a group
   // that is missing too (Redis was down at start, or a stream was deleted).

@@ -449,6 +449,43 @@ TEST_F(WebhookTest, ADeletedOrganisationsSubscriptionsGetNothingMore) {
   EXPECT_TRUE(receiver_->Received("/lapsed").empty());
 }
 
+// A delivery queued before its organisation was deleted, failing and waiting for its next try, is
+// not tried again once the organisation is gone (before, it went on until it gave up).
+TEST_F(WebhookTest, ADeletedOrganisationsQueuedRetriesAreNotSent) {
+  CreateOrg("kort-bestaand");
+  receiver_->Answer("/lapsing", 503);
+  CreateWebhookSubscriptionRequest request;
+  request.set_organization_id("kort-bestaand");
+  request.set_target_url(receiver_->Url("/lapsing"));
+  request.add_event_types(WEBHOOK_EVENT_TYPE_REGISTRY);
+  WebhookSubscription lapsing;
+  ASSERT_TRUE(Webhooks(*server_)->CreateWebhookSubscription(Admin().get(), request, &lapsing).ok());
+  Lab();
+  ASSERT_TRUE(receiver_->WaitFor(
+      "/lapsing", [](const std::vector<Delivery>& tried) { return !tried.empty(); }));
+  reg::DeleteOrganizationRequest remove;
+  remove.set_id("kort-bestaand");
+  reg::DeleteResponse removed;
+  ASSERT_TRUE(server_->Registry()->DeleteOrganization(Admin().get(), remove, &removed).ok());
+  const size_t at_deletion = receiver_->Received("/lapsing").size();
+  // Until its job is settled (done or dead)...
+  for (int i = 0; i < 300; ++i) {
+    bool pending = false;
+    const std::vector<std::string> jobs =
+        absl::StrSplit(redis_->Cli("--scan --pattern 'is:{wh}:j:*'"), '\n', absl::SkipEmpty());
+    for (const auto& job : jobs)
+      if (redis_->Cli("HGET '" + job + "' sub") == lapsing.id() + "\n") {
+        const std::string state = redis_->Cli("HGET '" + job + "' st");
+        pending = pending || (state != "done\n" && state != "dead\n");
+      }
+    if (!pending) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // ...at most the attempt already under way when it was deleted reached the receiver (with
+  // retries every 100-400 ms for 2 s, it went on several times before).
+  EXPECT_LE(receiver_->Received("/lapsing").size(), at_deletion + 1);
+}
+
 // A delivery not yet made whose payload names a person who is then erased is dropped, wherever it
 // waits (here: a dead letter of a receiver that failed), so their address is never sent later;
 // the erasure's answer counts it.
