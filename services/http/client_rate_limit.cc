@@ -38,31 +38,14 @@ int ClientRateLimit::Take(const std::string& address, Clock::time_point now) {
     it = buckets_.emplace(client, Bucket{static_cast<double>(burst_), now}).first;
   }
   Bucket& b = it->second;
-  b.tokens = Refilled(b, now);
+  const double elapsed = std::chrono::duration<double>(now - b.updated).count();
+  b.tokens = std::min<double>(burst_, b.tokens + std::max(0.0, elapsed) * per_s_);
   b.updated = now;
   if (b.tokens >= 1) {
     b.tokens -= 1;
     return 0;
   }
-  return SecondsUntilOne(b.tokens);
-}
-
-int ClientRateLimit::Due(const std::string& address, Clock::time_point now) {
-  const std::string client = ClientKey(address);
-  std::lock_guard lock(mutex_);
-  auto it = buckets_.find(client);
-  if (it == buckets_.end()) return 0;  // a new client starts full
-  const double tokens = Refilled(it->second, now);
-  return tokens >= 1 ? 0 : SecondsUntilOne(tokens);
-}
-
-double ClientRateLimit::Refilled(const Bucket& b, Clock::time_point now) const {
-  const double elapsed = std::chrono::duration<double>(now - b.updated).count();
-  return std::min<double>(burst_, b.tokens + std::max(0.0, elapsed) * per_s_);
-}
-
-int ClientRateLimit::SecondsUntilOne(double tokens) const {
-  return std::max(1, static_cast<int>(std::ceil((1 - tokens) / per_s_)));
+  return std::max(1, static_cast<int>(std::ceil((1 - b.tokens) / per_s_)));
 }
 
 void ClientRateLimit::ForgetIdle(Clock::time_point now) {

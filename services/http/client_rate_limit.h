@@ -21,8 +21,6 @@ class ClientRateLimit {
   // 0 when `client` may make a request now (it is then counted), else the whole seconds after
   // which one more request fits (for Retry-After).
   int Take(const std::string& address, Clock::time_point now = Clock::now());
-  // As Take, counting nothing: 0 when one more request of `address` would fit now.
-  int Due(const std::string& address, Clock::time_point now = Clock::now());
 
   // Whom an address counts for: an IPv4 address itself (also written as IPv4-mapped IPv6), an
   // IPv6 address's /64 ("2001:db8:1:2::/64").
@@ -37,10 +35,6 @@ class ClientRateLimit {
   // client is still busy the table is full and a new client takes an old one's place (which
   // starts full again if it comes back): the table does not grow without bound.
   void ForgetIdle(Clock::time_point now);
-  // The bucket's tokens at `now`, refilled since it was last used.
-  double Refilled(const Bucket& b, Clock::time_point now) const;
-  // The whole seconds until `tokens` reach one (at least 1).
-  int SecondsUntilOne(double tokens) const;
 
   const double per_s_;
   const int burst_;

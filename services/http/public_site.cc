@@ -439,7 +439,6 @@ void PublicSite::ApiRoutes(const std::string& prefix, size_t max_body_bytes, Api
                      absl::StrContains(req.remote_addr, ':') ? "]" : "", ":", req.remote_port);
     ApiReply reply = route(call);
     if (reply.status >= 400 && reply.status < 500) ++counters_->refused;
-    if (reply.status == 401) rate_.Take(req.remote_addr);  // see Admit
     res.set_header("Cache-Control", "no-store");
     res.set_header("X-Content-Type-Options", "nosniff");
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
@@ -501,20 +500,6 @@ bool PublicSite::Admit(const httplib::Request& req, httplib::Response& res) {
     // to any reply, a write's included: the write done, its answer a bare 416). The request
     // object is the listener's own, not const; only this handler's signature is.
     const_cast<httplib::Request&>(req).ranges.clear();
-    // An address whose calls keep failing authentication (no token, a wrong or revoked one) is
-    // held to the public pages' rate (http.rate_per_s, http.burst): no token's limit counts such
-    // calls, and each costs a parse and a token lookup. Calls with a valid token never count.
-    if (int retry_after = rate_.Due(req.remote_addr); retry_after > 0) {
-      ++counters_->rate_limited;
-      res.set_header("Retry-After", std::to_string(retry_after));
-      res.set_header("Cache-Control", "no-store");
-      AnswerBeforeBody(req, res, 429,
-                       StatusJson(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                  "too many calls without a valid token from this address; "
-                                  "try again after Retry-After seconds"),
-                       "application/json");
-      return false;
-    }
     if (req.target.size() <= static_cast<size_t>(config_.max_url_bytes)) return true;
     ++counters_->refused;
     AnswerBeforeBody(req, res, 414,

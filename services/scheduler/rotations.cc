@@ -723,9 +723,16 @@ class PlanCommit {
         return StalePlan(
             absl::StrCat("unit ", c.unit, " is not in use now (", in_use.message(), ")"));
       if (!(*found)->availability) continue;
+      // As the planner blocks closures: within the horizon, at the unit's work (set-up, the
+      // assignment, tear-down), not on the road (a drive home from a kept trip may cross one).
+      const EpochMs horizon_start = ToEpochMs(plan_->horizon_start_time());
+      const EpochMs horizon_end = ToEpochMs(plan_->horizon_end_time());
       for (const auto& closure : (*found)->availability->closures())
         for (const auto* leg : c.legs)
-          if (ToEpochMs(closure.start_time()) < ToEpochMs(leg->end_time()) &&
+          if (leg->kind() != v1::ROTATION_LEG_KIND_TRANSPORT &&
+              ToEpochMs(closure.end_time()) > horizon_start &&
+              ToEpochMs(closure.start_time()) < horizon_end &&
+              ToEpochMs(closure.start_time()) < ToEpochMs(leg->end_time()) &&
               ToEpochMs(closure.end_time()) > ToEpochMs(leg->start_time()))
             return StalePlan(absl::StrCat(
                 "unit ", c.unit, " was closed during a leg of this plan since it was made"));
@@ -984,9 +991,10 @@ absl::Status Rotations::MayAskFor(const v1::RotationRequest& r,
   int open = 0;
   for (const auto& id : pool.unit_resource_ids()) {
     if (!r.unit_resource_id().empty() && id != r.unit_resource_id()) continue;
-    const auto bookable = catalog_->Cached(id);
-    if (!bookable) continue;
-    auto access = CheckAccess(*bookable->resource, r.organization_id(),
+    auto found = catalog_->Find(id);
+    if (!found.ok()) return found.status();
+    if (!found->has_value()) continue;
+    auto access = CheckAccess(*(*found)->resource, r.organization_id(),
                               catalog_->Organization(r.organization_id()),
                               catalog_->NetworksOf(r.organization_id()));
     if (access.ok())
@@ -1067,7 +1075,9 @@ absl::StatusOr<v1::RotationRequest> Rotations::UpdateRequest(
   r.set_notes(patch.notes());
   if (owner) r.set_priority(patch.priority());
   if (auto status = CheckRequest(r, *pool, owner); !status.ok()) return status;
-  if (auto access = MayAskFor(r, *pool); !access.ok()) return access;
+  // Asked again only for other units: a partner that lost access keeps its notes editable.
+  if (r.unit_resource_id() != (*current)->unit_resource_id() || r.units() != (*current)->units())
+    if (auto access = MayAskFor(r, *pool); !access.ok()) return access;
   return store_->PutRequest(std::move(r), patch.etag(),
                             store_->ReplayKey(caller.organization_id, IdempotencyKey(request)));
 }

@@ -1160,6 +1160,7 @@ TEST_F(CliTest, PlansARotationOfAMobileLab) {
   ASSERT_EQ(Cli("org create --id school --name 'ROC' --kind vocational-school").exit_code, 0);
   const std::string van = R"({"displayName":"Mobiel lab","kind":"RESOURCE_KIND_MOBILE_LAB",)"
                           R"("mobility":"MOBILITY_MOBILE","ownerOrganizationId":"fleet",)"
+                          R"("accessPolicy":"ACCESS_POLICY_PUBLIC",)"
                           R"("location":{"point":{"latitude":52.51,"longitude":6.09}},)"
                           R"("homeBase":{"point":{"latitude":52.51,"longitude":6.09}}})";
   auto created = Cli("resource create --id fleet-van --json '" + van + "'");

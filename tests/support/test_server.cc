@@ -17,9 +17,6 @@ Config TestServer::DefaultConfig() {
   config.auth.bootstrap_admin_token = kAdminToken;
   config.auth.cache_ttl_ms = 0;
   config.log.level = "warn";
-  // Tests call the HTTP listener from one address many times, failed authentication included
-  // (which counts against the address); the per-address limits have tests of their own.
-  config.http.burst = 100000;
   return config;
 }
 

@@ -183,19 +183,6 @@ TEST(Csv, ExcelDialectWritesDecimalCommasAsDutchExcelReadsThem) {
   EXPECT_NE(plain.find(",52.512300,6.090000,"), std::string::npos) << plain;
 }
 
-// Due tells whether one more request would fit, counting nothing.
-TEST(ClientRateLimit, DueCountsNothing) {
-  ClientRateLimit limit(1, 2);
-  const auto t0 = ClientRateLimit::Clock::time_point() + std::chrono::hours(1);
-  EXPECT_EQ(limit.Due("192.0.2.9", t0), 0);  // unknown: starts full
-  EXPECT_EQ(limit.Take("192.0.2.9", t0), 0);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(limit.Due("192.0.2.9", t0), 0);
-  EXPECT_EQ(limit.Take("192.0.2.9", t0), 0);
-  EXPECT_EQ(limit.Due("192.0.2.9", t0), 1);
-  EXPECT_EQ(limit.Take("192.0.2.9", t0), 1);
-  EXPECT_EQ(limit.Due("192.0.2.9", t0 + std::chrono::seconds(1)), 0);
-}
-
 TEST(ClientRateLimit, AnIpv6HostCountsOncePerSlash64) {
   EXPECT_EQ(ClientRateLimit::ClientKey("192.0.2.7"), "192.0.2.7");
   EXPECT_EQ(ClientRateLimit::ClientKey("::ffff:192.0.2.7"), "192.0.2.7");
