@@ -108,6 +108,19 @@ absl::StatusOr<T> Written(absl::StatusOr<WriteResult> result, const T& object) {
 // resource deleted since would come back in this replica's search and bookings for good).
 bool Fresh(const absl::StatusOr<WriteResult>& put) { return put.ok() && !put->replayed; }
 
+// The coordinate ("latitude" or "longitude") a row or an update leaves out when its fields name
+// only the other one of a point its resource does not have yet, else empty: proto3 cannot tell the
+// missing one from 0, and a CSV row with a latitude and an empty longitude was placed at 0.
+std::string HalfPoint(const google::protobuf::FieldMask& row, bool had_point) {
+  bool latitude = false, longitude = false;
+  for (const auto& path : row.paths()) {
+    latitude = latitude || path == "location.point.latitude";
+    longitude = longitude || path == "location.point.longitude";
+  }
+  if (had_point || latitude == longitude) return "";
+  return latitude ? "longitude" : "latitude";
+}
+
 }  // namespace
 
 Registry::Registry(RegistryStore* store, ChangeLog* changes, RegistryReadModel* model,
@@ -578,6 +591,10 @@ absl::StatusOr<v1::Resource> Registry::UpdateResource(const Caller& caller,
   if (auto etag = CheckEtag(request.resource().etag(), resource.etag(), "resource", id); !etag.ok())
     return etag;
   const std::string expected = resource.etag();
+  if (auto half = HalfPoint(request.update_mask(), resource.location().has_point()); !half.empty())
+    return InvalidField(absl::StrCat("resource.location.point.", half),
+                        "is required when the update gives the other coordinate and the resource "
+                        "has no point yet (it would be 0)");
   ApplyUpdate(request.resource(), request.update_mask(), &resource);
   ApplyDefaults(&resource);
   FieldErrors errors;
@@ -866,19 +883,6 @@ std::string StoreRefusalField(const absl::Status& status, const std::string& row
     if (kind == "resource") return row + ".parent_resource_id";
   }
   return row + (natural_key ? ".display_name" : ".id");
-}
-
-// The coordinate ("latitude" or "longitude") an import row leaves out when its fields name only
-// the other one of a point its resource does not have yet, else empty: proto3 cannot tell the
-// missing one from 0, and a CSV row with a latitude and an empty longitude was placed at 0.
-std::string HalfPoint(const google::protobuf::FieldMask& row, bool had_point) {
-  bool latitude = false, longitude = false;
-  for (const auto& path : row.paths()) {
-    latitude = latitude || path == "location.point.latitude";
-    longitude = longitude || path == "location.point.longitude";
-  }
-  if (had_point || latitude == longitude) return "";
-  return latitude ? "longitude" : "latitude";
 }
 
 }  // namespace

@@ -916,6 +916,31 @@ TEST_F(RegistryApiTest, AnImportRowWithOneCoordinateNeedsAPointToChange) {
   EXPECT_DOUBLE_EQ(now.location().point().longitude(), 3.89);  // kept
 }
 
+// The same for UpdateResource: a mask naming one coordinate of a point the resource does not have
+// (a virtual lab, known by its URL only) is refused for the other.
+TEST_F(RegistryApiTest, AnUpdateGivingOneCoordinateNeedsAPointToChange) {
+  Resource van = Lab("Virtueel Lab Walcheren");
+  van.set_mobility(MOBILITY_VIRTUAL);
+  van.set_url("https://lab.walcheren.example/");
+  van.clear_location();
+  Resource created;
+  auto made = Create(acme_, van, &created);
+  ASSERT_TRUE(made.ok()) << made.error_message();
+  ASSERT_FALSE(created.location().has_point());
+  UpdateResourceRequest update;
+  update.mutable_resource()->set_id(created.id());
+  update.mutable_resource()->mutable_location()->mutable_point()->set_latitude(51.45);
+  update.mutable_update_mask()->add_paths("location.point.latitude");
+  Resource updated;
+  EXPECT_EQ(BadField(registry_->UpdateResource(As(acme_).get(), update, &updated)),
+            "resource.location.point.longitude");
+  update.mutable_resource()->mutable_location()->mutable_point()->set_longitude(3.57);
+  update.mutable_update_mask()->add_paths("location.point.longitude");
+  auto both = registry_->UpdateResource(As(acme_).get(), update, &updated);
+  ASSERT_TRUE(both.ok()) << both.error_message();
+  EXPECT_DOUBLE_EQ(updated.location().point().longitude(), 3.57);
+}
+
 TEST_F(RegistryApiTest, CoverageShowsWhiteSpotsAndOverlapFindsNearbyDuplicates) {
   CreateOrg("rival", ORGANIZATION_KIND_VOCATIONAL_SCHOOL, false);
   std::string rival = server_->Token("rival", {auth::v1::ROLE_MEMBER});
