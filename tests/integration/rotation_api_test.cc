@@ -116,6 +116,14 @@ class RotationApiTest : public ::testing::Test {
     return pool;
   }
 
+  // A pool of one new unit, once the scheduler knows it.
+  RotationPool PoolOf(const std::string& unit, const std::string& name) {
+    CreateRotationPoolRequest create;
+    create.mutable_pool()->set_display_name(name);
+    create.mutable_pool()->add_unit_resource_ids(unit);
+    return PoolOnceKnown(create);
+  }
+
   // Creates the pool once the scheduler knows its new units (it follows the registry).
   RotationPool PoolOnceKnown(const CreateRotationPoolRequest& create) {
     RotationPool pool;
@@ -451,10 +459,7 @@ TEST_F(RotationApiTest, ACommitBooksEveryLegAndAStaleDraftChangesNothing) {
 // ones; shared hand-overs keep their confirmations.
 TEST_F(RotationApiTest, ReplanningACommittedPlanReplacesItFromItsStart) {
   const std::string unit = Mobile("Mobiel Lab Almelo", 52.36, 6.66);
-  CreateRotationPoolRequest create;
-  create.mutable_pool()->set_display_name("Replanned");
-  create.mutable_pool()->add_unit_resource_ids(unit);
-  const RotationPool pool = PoolOnceKnown(create);
+  const RotationPool pool = PoolOf(unit, "Replanned");
   ASSERT_FALSE(pool.id().empty());
   grpc::Status status;
   const RotationRequest first = Create(school_, Ask(pool.id(), 52.22, 6.89, 1, 8, 3));
@@ -765,10 +770,7 @@ TEST_F(RotationApiTest, AUnitGoesOnlyToPartnersItsAccessPolicyAndTrainingAdmit) 
 // a retired unit on the road).
 TEST_F(RotationApiTest, ACommitRefusesAUnitClosedOrOutOfUseSinceTheDraft) {
   const std::string unit = Mobile("Mobiel Lab Kampen", 52.55, 5.91);
-  CreateRotationPoolRequest create;
-  create.mutable_pool()->set_display_name("Kampen");
-  create.mutable_pool()->add_unit_resource_ids(unit);
-  const RotationPool pool = PoolOnceKnown(create);
+  const RotationPool pool = PoolOf(unit, "Kampen");
   Create(school_, Ask(pool.id(), 52.55, 5.91, 0, 10, 3));
   const RotationPlan plan = Plan(pool.id(), 20);
   ASSERT_EQ(plan.units_size(), 1);
@@ -842,10 +844,7 @@ TEST_F(RotationApiTest, ARequestAfterTheHorizonIsOutsideIt) {
 TEST_F(RotationApiTest, ACommittedLegUnderWayIsNeverReleasedAsANoShow) {
   // A leg that began days ago: long past the configured no-show grace (30 minutes).
   const std::string unit = Mobile("Mobiel Lab Deventer", 52.25, 6.16);
-  CreateRotationPoolRequest create;
-  create.mutable_pool()->set_display_name("Under way");
-  create.mutable_pool()->add_unit_resource_ids(unit);
-  const RotationPool pool = PoolOnceKnown(create);
+  const RotationPool pool = PoolOf(unit, "Under way");
   ASSERT_FALSE(pool.id().empty());
   Create(school_, Ask(pool.id(), 52.25, 6.16, -33, -27,
                       5));  // today is day -30: under way, whenever it starts
@@ -896,10 +895,7 @@ TEST_F(RotationApiTest, ACommittedLegUnderWayIsNeverReleasedAsANoShow) {
 // the new legs over it and left it checked in).
 TEST_F(RotationApiTest, ALegCheckedInEarlyIsKeptByAReplan) {
   const std::string unit = Mobile("Mobiel Lab Raalte", 52.39, 6.28);
-  CreateRotationPoolRequest create;
-  create.mutable_pool()->set_display_name("Handed over early");
-  create.mutable_pool()->add_unit_resource_ids(unit);
-  const RotationPool pool = PoolOnceKnown(create);
+  const RotationPool pool = PoolOf(unit, "Handed over early");
   ASSERT_FALSE(pool.id().empty());
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
@@ -1309,10 +1305,7 @@ TEST_F(RotationApiTest, ACommitThatCannotUndoReportsWhatItLeftLogsAndCountsIt) {
 // cancel the leg under way and leave the unit, which is away, bookable by anyone.
 TEST_F(RotationApiTest, ADraftIsNotCommittedOnceALegItReplacesHasBegun) {
   const std::string unit = Mobile("Mobiel Lab Almelo", 52.35, 6.66);
-  CreateRotationPoolRequest create;
-  create.mutable_pool()->set_display_name("Begun meanwhile");
-  create.mutable_pool()->add_unit_resource_ids(unit);
-  const RotationPool pool = PoolOnceKnown(create);
+  const RotationPool pool = PoolOf(unit, "Begun meanwhile");
   ASSERT_FALSE(pool.id().empty());
   Create(school_, Ask(pool.id(), 52.35, 6.66, 1, 8, 3));
   RotationPlan committed = Plan(pool.id(), 30);
@@ -1447,10 +1440,7 @@ TEST_F(RotationApiTest, AnUndoDoesNotBookAgainALegItsOwnerCancelled) {
 // nothing counted.
 TEST_F(RotationApiTest, ACommitThatSucceedsOrIsRefusedReportsNoUndoFailure) {
   const std::string unit = Mobile("Mobiel Lab Borne", 52.30, 6.75);
-  CreateRotationPoolRequest create;
-  create.mutable_pool()->set_display_name("Clean commits");
-  create.mutable_pool()->add_unit_resource_ids(unit);
-  const RotationPool pool = PoolOnceKnown(create);
+  const RotationPool pool = PoolOf(unit, "Clean commits");
   ASSERT_FALSE(pool.id().empty());
   Create(school_, Ask(pool.id(), 52.22, 6.89, 2, 20, 3));
   const RotationPlan stale = Plan(pool.id(), 30);
